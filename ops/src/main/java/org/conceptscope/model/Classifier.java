@@ -1,0 +1,60 @@
+package org.conceptscope.model;
+
+import java.util.List;
+
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.Normalization;
+
+/**
+ * An image classifier that explanation methods can question.
+ * <p>
+ * Inputs are normalised NHWC float batches ({@link org.conceptscope.tensor.ImageTensors} makes
+ * them from images with {@link #normalization()}). Class selectors are [N, K] weights: the
+ * gradient methods differentiate {@code sum_k weights[n,k] * logits[n,k]}, so a one-hot row picks
+ * a class and other rows give contrasts. A layer splits the model into g (input to layer) and
+ * h (layer to logits): {@link #activations} runs g, {@link #logitsFromLayer} runs h.
+ * Implementations validate every tensor before the runtime sees it and are safe to call from
+ * several threads.
+ */
+public interface Classifier extends AutoCloseable {
+
+	ModelSignature signature();
+
+	/** Class names, one per logit. */
+	List<String> classNames();
+
+	default int numClasses() {
+		return classNames().size();
+	}
+
+	/** The model's declared preprocessing: how raw pixels become its input. */
+	Normalization normalization();
+
+	/** Layers between input and logits, in graph order. */
+	List<LayerInfo> layers();
+
+	/** Logits [N, K] of an input batch [N, H, W, C]. */
+	FloatTensor logits(FloatTensor images);
+
+	/** Class probabilities [N, K]: the model's own softmax output, or softmax of the logits. */
+	FloatTensor probabilities(FloatTensor images);
+
+	/** d(sum classWeights * logits) / d(images): same shape as the images. */
+	FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights);
+
+	/** g: activations of a layer for an input batch. */
+	FloatTensor activations(FloatTensor images, String layer);
+
+	/** d(sum classWeights * logits) / d(layer activations) for an input batch. */
+	FloatTensor layerGradient(FloatTensor images, String layer, FloatTensor classWeights);
+
+	/** h: logits from given activations of a layer (the layer is fed, nothing below it runs). */
+	FloatTensor logitsFromLayer(String layer, FloatTensor activations);
+
+	/** Gradient of h: d(sum classWeights * h(a)) / da at given activations a. */
+	FloatTensor gradientFromLayer(String layer, FloatTensor activations, FloatTensor classWeights);
+
+	/** Releases the model; waits for calls in progress, later calls fail with a clear message. */
+	@Override
+	void close();
+}

@@ -1,0 +1,229 @@
+package org.conceptscope.model;
+
+import static org.tensorflow.internal.c_api.global.tensorflow.*;
+
+import ai.djl.tensorflow.engine.javacpp.JavacppUtils;
+
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.bytedeco.javacpp.SizeTPointer;
+import org.conceptscope.tensor.FloatTensor;
+import org.tensorflow.internal.c_api.AbstractTF_Tensor;
+import org.tensorflow.internal.c_api.TF_Graph;
+import org.tensorflow.internal.c_api.TF_Input;
+import org.tensorflow.internal.c_api.TF_Operation;
+import org.tensorflow.internal.c_api.TF_OperationDescription;
+import org.tensorflow.internal.c_api.TF_Output;
+import org.tensorflow.internal.c_api.TF_Session;
+import org.tensorflow.internal.c_api.TF_Status;
+import org.tensorflow.internal.c_api.TF_Tensor;
+
+/**
+ * The loaded graph and session that DJL owns, seen through TensorFlow's C API.
+ * <p>
+ * DJL runs only a signature's outputs and has no autograd for TensorFlow. Explanations need
+ * more: any inner tensor fetched or fed, and gradients. Both work on the very graph DJL loaded:
+ * gradient ops are added with {@code TF_AddGradientsWithPrefix} and the session runs any
+ * fetch/feed set. This class never closes the graph or session: DJL's model does.
+ */
+final class GraphSession {
+
+	/** One output of one graph operation. */
+	record Endpoint(TF_Operation op, int index, String name) {}
+
+	private final TF_Graph graph;
+	private final TF_Session session;
+	private final Object graphLock = new Object();
+
+	GraphSession(TF_Graph graph, TF_Session session) {
+		this.graph = graph;
+		this.session = session;
+	}
+
+	/** The endpoint for "op" or "op:index", or null when the graph has no such operation. */
+	Endpoint find(String tensorName) {
+		String op = tensorName;
+		int index = 0;
+		int colon = tensorName.lastIndexOf(':');
+		if (colon > 0 && colon < tensorName.length() - 1) {
+			try {
+				index = Integer.parseInt(tensorName.substring(colon + 1));
+				op = tensorName.substring(0, colon);
+			} catch (NumberFormatException e) {
+				index = 0;
+			}
+		}
+		TF_Operation handle;
+		synchronized (graphLock) {
+			handle = TF_GraphOperationByName(graph, op);
+		}
+		if (handle == null || handle.isNull()) return null;
+		if (index >= TF_OperationNumOutputs(handle)) return null;
+		return new Endpoint(handle, index, op + ":" + index);
+	}
+
+	/** Static shape of an endpoint (-1 for unknown dimensions); null when even the rank is unknown. */
+	long[] staticShape(Endpoint e) {
+		try (TF_Status status = TF_Status.newStatus(); TF_Output out = output(e)) {
+			int rank = TF_GraphGetTensorNumDims(graph, out, status);
+			status.throwExceptionIfNotOK();
+			if (rank < 0) return null;
+			long[] dims = new long[rank];
+			TF_GraphGetTensorShape(graph, out, dims, rank, status);
+			status.throwExceptionIfNotOK();
+			return dims;
+		}
+	}
+
+	int dataType(Endpoint e) {
+		try (TF_Output out = output(e)) {
+			return TF_OperationOutputType(out);
+		}
+	}
+
+	static String opType(TF_Operation op) {
+		return TF_OperationOpType(op).getString();
+	}
+
+	static String opName(TF_Operation op) {
+		return TF_OperationName(op).getString();
+	}
+
+	/** The tensor feeding input slot i of an operation. */
+	Endpoint input(TF_Operation op, int i) {
+		try (TF_Input in = new TF_Input()) {
+			in.oper(op).index(i);
+			TF_Output src = TF_OperationInput(in);
+			TF_Operation srcOp = src.oper();
+			return new Endpoint(srcOp, src.index(), opName(srcOp) + ":" + src.index());
+		}
+	}
+
+	int numInputs(TF_Operation op) {
+		return TF_OperationNumInputs(op);
+	}
+
+	/** All operations of the graph, in graph order. */
+	List<TF_Operation> operations() {
+		List<TF_Operation> ops = new ArrayList<>();
+		synchronized (graphLock) {
+			try (SizeTPointer pos = new SizeTPointer(1)) {
+				pos.put(0L);
+				TF_Operation op;
+				while ((op = TF_GraphNextOperation(graph, pos)) != null && !op.isNull()) {
+					ops.add(op);
+				}
+			}
+		}
+		return ops;
+	}
+
+	/** Adds a float32 placeholder of unknown shape. */
+	Endpoint addFloatPlaceholder(String name) {
+		synchronized (graphLock) {
+			try (TF_Status status = TF_Status.newStatus()) {
+				TF_OperationDescription d = TF_NewOperation(graph, "Placeholder", name);
+				TF_SetAttrType(d, "dtype", TF_FLOAT);
+				TF_Operation op = TF_FinishOperation(d, status);
+				status.throwExceptionIfNotOK();
+				return new Endpoint(op, 0, name + ":0");
+			}
+		}
+	}
+
+	/**
+	 * Adds d(sum(y * dy))/dx for each x: {@code dy} is fed at run time (e.g. a one-hot class
+	 * selector), so one set of gradient ops serves every target class.
+	 */
+	Endpoint[] addGradients(String prefix, Endpoint y, Endpoint[] xs, Endpoint dy) {
+		synchronized (graphLock) {
+			try (TF_Status status = TF_Status.newStatus(); TF_Output ys = output(y); TF_Output dys = output(dy);
+				TF_Output xo = new TF_Output(xs.length); TF_Output grads = new TF_Output(xs.length)) {
+				for (int i = 0; i < xs.length; i++) {
+					xo.position(i).oper(xs[i].op()).index(xs[i].index());
+				}
+				xo.position(0);
+				TF_AddGradientsWithPrefix(graph, prefix, ys, 1, xo, xs.length, dys, status, grads);
+				status.throwExceptionIfNotOK();
+				Endpoint[] out = new Endpoint[xs.length];
+				for (int i = 0; i < xs.length; i++) {
+					TF_Output g = grads.getPointer(i);
+					TF_Operation op = g.oper();
+					if (op == null || op.isNull()) {
+						throw new IllegalArgumentException("No gradient path from " + y.name() + " to " + xs[i].name() + ".");
+					}
+					out[i] = new Endpoint(op, g.index(), opName(op) + ":" + g.index());
+				}
+				return out;
+			}
+		}
+	}
+
+	/** Runs the session: feeds float tensors, fetches float tensors. Callers validate shapes first. */
+	FloatTensor[] run(Endpoint[] feeds, FloatTensor[] values, Endpoint[] fetches) {
+		TF_Tensor[] in = new TF_Tensor[feeds.length];
+		TF_Tensor[] out = null;
+		try {
+			for (int i = 0; i < feeds.length; i++) {
+				in[i] = toNative(values[i]);
+			}
+			out = JavacppUtils.runSession(session, null, in, ops(feeds), indices(feeds), ops(fetches), indices(fetches),
+				new TF_Operation[0]);
+			FloatTensor[] result = new FloatTensor[out.length];
+			for (int i = 0; i < out.length; i++) {
+				result[i] = fromNative(out[i], fetches[i].name());
+			}
+			return result;
+		} finally {
+			release(in);
+			release(out);
+		}
+	}
+
+	private static void release(TF_Tensor[] tensors) {
+		if (tensors == null) return;
+		for (TF_Tensor t : tensors) {
+			if (t != null && !t.isNull()) t.deallocate();
+		}
+	}
+
+	private static TF_Tensor toNative(FloatTensor t) {
+		long bytes = 4L * t.size();
+		TF_Tensor native_ = AbstractTF_Tensor.allocateTensor(TF_FLOAT, t.shape(), bytes);
+		if (native_ == null || native_.isNull()) throw new OutOfMemoryError("TensorFlow could not allocate " + bytes + " bytes.");
+		FloatBuffer buf = TF_TensorData(native_).capacity(bytes).asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
+		buf.put(t.data());
+		return native_;
+	}
+
+	private static FloatTensor fromNative(TF_Tensor t, String name) {
+		int type = TF_TensorType(t);
+		if (type != TF_FLOAT) {
+			throw new IllegalStateException("Tensor " + name + " has TensorFlow type " + type + "; ConceptScope reads float32 tensors.");
+		}
+		int rank = TF_NumDims(t);
+		long[] shape = new long[rank];
+		for (int i = 0; i < rank; i++) shape[i] = TF_Dim(t, i);
+		float[] data = new float[Math.toIntExact(FloatTensor.sizeOf(shape))];
+		TF_TensorData(t).capacity(4L * data.length).asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer().get(data);
+		return new FloatTensor(shape, data);
+	}
+
+	private static TF_Output output(Endpoint e) {
+		TF_Output out = new TF_Output();
+		out.oper(e.op()).index(e.index());
+		return out;
+	}
+
+	private static TF_Operation[] ops(Endpoint[] es) {
+		return Arrays.stream(es).map(Endpoint::op).toArray(TF_Operation[]::new);
+	}
+
+	private static int[] indices(Endpoint[] es) {
+		return Arrays.stream(es).mapToInt(Endpoint::index).toArray();
+	}
+}

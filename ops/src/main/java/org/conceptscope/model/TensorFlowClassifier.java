@@ -1,0 +1,498 @@
+package org.conceptscope.model;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDList;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.tensorflow.engine.SavedModelBundle;
+import ai.djl.tensorflow.engine.TfSymbolBlock;
+import ai.djl.translate.NoopTranslator;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.conceptscope.model.GraphSession.Endpoint;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.Normalization;
+import org.tensorflow.internal.c_api.TF_Operation;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.SavedModel;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorInfo;
+import org.tensorflow.proto.TensorShapeProto;
+
+/**
+ * A TensorFlow SavedModel loaded through DJL's TensorFlow engine.
+ * <p>
+ * DJL loads the model and owns its graph and session. Forward passes, layer fetch/feed and
+ * gradients run on that session through {@link GraphSession}: TensorFlow sessions are
+ * thread-safe for runs, so there is no per-thread predictor to manage. Every tensor is checked
+ * in Java before TensorFlow sees it (a wrong rank aborts the JVM inside TensorFlow), and a
+ * read/write lock keeps {@link #close()} from freeing the session under a running call.
+ */
+public final class TensorFlowClassifier implements Classifier {
+
+	/** Inputs larger than this run in chunks, bounding native memory per call. */
+	public static final int DEFAULT_MAX_BATCH = 64;
+	private static final String PREFIX = "conceptscope_";
+	private static final AtomicInteger GRADIENT_IDS = new AtomicInteger();
+
+	private final Path dir;
+	private final ZooModel<NDList, NDList> model;
+	private final GraphSession graph;
+	private final ModelSignature signature;
+	private final ModelConfig config;
+	private final List<String> classNames;
+	private final Normalization normalization;
+	private final Endpoint input;
+	private final Endpoint logits;
+	private final Endpoint probabilities;
+	private final Map<String, Endpoint> gradientOps = new ConcurrentHashMap<>();
+	private volatile Endpoint classWeights;
+	private volatile List<LayerInfo> layers;
+	private final ReentrantReadWriteLock lifetime = new ReentrantReadWriteLock();
+	private boolean closed;
+	private int maxBatch = DEFAULT_MAX_BATCH;
+
+	private TensorFlowClassifier(Path dir, ZooModel<NDList, NDList> model, GraphSession graph, SignatureDef sig,
+		String sigKey, ModelConfig config) {
+		this.dir = dir;
+		this.model = model;
+		this.graph = graph;
+		this.config = config;
+		if (sig.getInputsCount() != 1) {
+			throw new ModelLoadException("The signature '" + sigKey + "' of " + dir + " has " + sig.getInputsCount()
+				+ " inputs; ConceptScope explains models with exactly one image input.");
+		}
+		Map.Entry<String, TensorInfo> in = sig.getInputsMap().entrySet().iterator().next();
+		this.input = endpoint(in.getValue().getName(), "input");
+		TensorSpec inputSpec = spec(in.getKey(), input, in.getValue().getDtype());
+		long[] inShape = inputSpec.shape();
+		if (inShape == null || inShape.length != 4) {
+			throw new ModelLoadException("The input '" + in.getKey() + "' of " + dir + " has shape "
+				+ (inShape == null ? "of unknown rank" : Arrays.toString(inShape))
+				+ "; ConceptScope needs a batch of images [N, height, width, channels].");
+		}
+		if (in.getValue().getDtype() != DataType.DT_FLOAT) {
+			throw new ModelLoadException("The input '" + in.getKey() + "' of " + dir + " is " + in.getValue().getDtype()
+				+ "; ConceptScope feeds float32 images. Re-export the model with a float32 input.");
+		}
+		List<TensorSpec> outputs = new ArrayList<>();
+		Endpoint foundLogits = null, foundProbs = null;
+		for (Map.Entry<String, TensorInfo> out : new java.util.TreeMap<>(sig.getOutputsMap()).entrySet()) {
+			Endpoint e = endpoint(out.getValue().getName(), "output '" + out.getKey() + "'");
+			outputs.add(spec(out.getKey(), e, out.getValue().getDtype()));
+			Endpoint softmaxInput = softmaxInput(e);
+			if (softmaxInput != null) {
+				foundProbs = foundProbs == null ? e : foundProbs;
+				foundLogits = foundLogits == null ? softmaxInput : foundLogits;
+			} else if (out.getKey().toLowerCase().contains("logit")) {
+				foundLogits = e;
+			}
+		}
+		if (config.logits != null && !config.logits.isBlank()) {
+			foundLogits = endpoint(config.logits, "logits (from " + ModelConfig.FILE_NAME + ")");
+		}
+		if (foundLogits == null && outputs.size() == 1) {
+			foundLogits = endpoint(outputs.get(0).tensorName(), "output");
+		}
+		if (foundLogits == null) {
+			throw new ModelLoadException("Cannot tell which output of " + dir + " holds the logits (outputs: " + outputs
+				+ "). Name it in " + ModelConfig.FILE_NAME + " as \"logits\": \"tensor name\".");
+		}
+		this.logits = foundLogits;
+		this.probabilities = foundProbs;
+		TensorSpec logitSpec = spec("logits", logits, DataType.forNumber(graph.dataType(logits)));
+		long[] ls = logitSpec.shape();
+		if (ls == null || ls.length != 2 || ls[1] < 1) {
+			throw new ModelLoadException("The logits " + logits.name() + " of " + dir + " have shape "
+				+ (ls == null ? "of unknown rank" : Arrays.toString(ls)) + "; a classifier's logits are [N, classes].");
+		}
+		if (graph.dataType(logits) != DataType.DT_FLOAT_VALUE) {
+			throw new ModelLoadException("The logits " + logits.name() + " of " + dir + " are not float32.");
+		}
+		TensorSpec probSpec = probabilities == null ? null
+			: spec("probabilities", probabilities, DataType.forNumber(graph.dataType(probabilities)));
+		this.signature = new ModelSignature(sigKey, inputSpec, logitSpec, probSpec, outputs);
+		int k = (int) ls[1];
+		if (config.classes.isEmpty()) {
+			List<String> names = new ArrayList<>();
+			for (int i = 0; i < k; i++) names.add("class " + i);
+			this.classNames = Collections.unmodifiableList(names);
+		} else if (config.classes.size() != k) {
+			throw new ModelLoadException(ModelConfig.FILE_NAME + " of " + dir + " names " + config.classes.size()
+				+ " classes but the model has " + k + " logits. Fix the \"classes\" list.");
+		} else {
+			this.classNames = List.copyOf(config.classes);
+		}
+		this.normalization = config.parsedNormalization();
+	}
+
+	/**
+	 * Loads a SavedModel folder (saved_model.pb + variables/), with its conceptscope.json if present.
+	 *
+	 * @throws ModelLoadException naming what is wrong with the folder or model and how to fix it
+	 */
+	public static TensorFlowClassifier load(Path dir) {
+		SavedModelFiles files = SavedModelFiles.check(dir);
+		ModelConfig config = ModelConfig.read(files.dir());
+		TensorFlowEngine.start();
+		Criteria<NDList, NDList> criteria = Criteria.builder()
+			.setTypes(NDList.class, NDList.class)
+			.optModelPath(files.dir())
+			.optEngine("TensorFlow")
+			.optOption("Tags", "serve")
+			.optOption("SignatureDefKey", files.signatureKey())
+			.optTranslator(new NoopTranslator())
+			.build();
+		ZooModel<NDList, NDList> model;
+		try {
+			model = criteria.loadModel();
+		} catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
+			throw new ModelLoadException("TensorFlow could not load the SavedModel in " + files.dir() + ": " + e.getMessage(), e);
+		}
+		try {
+			SavedModelBundle bundle = ((TfSymbolBlock) model.getBlock()).getSavedModelBundle();
+			GraphSession graph = new GraphSession(bundle.getGraph(), bundle.getSession());
+			return new TensorFlowClassifier(files.dir(), model, graph, files.signature(), files.signatureKey(), config);
+		} catch (RuntimeException e) {
+			model.close();
+			throw e;
+		}
+	}
+
+	public Path directory() {
+		return dir;
+	}
+
+	public ModelConfig config() {
+		return config;
+	}
+
+	/** Largest batch sent to TensorFlow in one run (default {@value #DEFAULT_MAX_BATCH}). */
+	public void setMaxBatch(int maxBatch) {
+		if (maxBatch < 1) throw new IllegalArgumentException("The batch size must be at least 1.");
+		this.maxBatch = maxBatch;
+	}
+
+	@Override
+	public ModelSignature signature() {
+		return signature;
+	}
+
+	@Override
+	public List<String> classNames() {
+		return classNames;
+	}
+
+	@Override
+	public Normalization normalization() {
+		return normalization;
+	}
+
+	@Override
+	public List<LayerInfo> layers() {
+		return guarded(() -> {
+			if (layers == null) layers = findLayers();
+			return layers;
+		});
+	}
+
+	@Override
+	public FloatTensor logits(FloatTensor images) {
+		checkImages(images);
+		return guarded(() -> batched(images, null, x -> graph.run(new Endpoint[] { input }, new FloatTensor[] { x },
+			new Endpoint[] { logits })[0]));
+	}
+
+	@Override
+	public FloatTensor probabilities(FloatTensor images) {
+		if (probabilities == null) return softmax(logits(images));
+		checkImages(images);
+		return guarded(() -> batched(images, null, x -> graph.run(new Endpoint[] { input }, new FloatTensor[] { x },
+			new Endpoint[] { probabilities })[0]));
+	}
+
+	@Override
+	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights) {
+		checkImages(images);
+		checkClassWeights(classWeights, images.dim(0));
+		return guarded(() -> {
+			Endpoint grad = gradientOf(input);
+			return batched(images, classWeights, (x, w) -> graph.run(new Endpoint[] { input, classWeights() },
+				new FloatTensor[] { x, w }, new Endpoint[] { grad })[0]);
+		});
+	}
+
+	@Override
+	public FloatTensor activations(FloatTensor images, String layer) {
+		checkImages(images);
+		return guarded(() -> {
+			Endpoint l = layer(layer);
+			return batched(images, null, x -> graph.run(new Endpoint[] { input }, new FloatTensor[] { x }, new Endpoint[] { l })[0]);
+		});
+	}
+
+	@Override
+	public FloatTensor layerGradient(FloatTensor images, String layer, FloatTensor classWeights) {
+		checkImages(images);
+		checkClassWeights(classWeights, images.dim(0));
+		return guarded(() -> {
+			Endpoint l = layer(layer);
+			Endpoint grad = gradientOf(l);
+			return batched(images, classWeights, (x, w) -> graph.run(new Endpoint[] { input, classWeights() },
+				new FloatTensor[] { x, w }, new Endpoint[] { grad })[0]);
+		});
+	}
+
+	@Override
+	public FloatTensor logitsFromLayer(String layer, FloatTensor activations) {
+		return guarded(() -> {
+			Endpoint l = layer(layer);
+			checkActivations(layer, activations);
+			return batched(activations, null, a -> graph.run(new Endpoint[] { l }, new FloatTensor[] { a }, new Endpoint[] { logits })[0]);
+		});
+	}
+
+	@Override
+	public FloatTensor gradientFromLayer(String layer, FloatTensor activations, FloatTensor classWeights) {
+		return guarded(() -> {
+			Endpoint l = layer(layer);
+			checkActivations(layer, activations);
+			checkClassWeights(classWeights, activations.dim(0));
+			Endpoint grad = gradientOf(l);
+			return batched(activations, classWeights, (a, w) -> graph.run(new Endpoint[] { l, classWeights() },
+				new FloatTensor[] { a, w }, new Endpoint[] { grad })[0]);
+		});
+	}
+
+	@Override
+	public void close() {
+		Lock w = lifetime.writeLock();
+		w.lock();
+		try {
+			if (closed) return;
+			closed = true;
+			model.close();
+		} finally {
+			w.unlock();
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "TensorFlowClassifier[" + dir + ", " + signature.input() + " -> " + classNames.size() + " classes]";
+	}
+
+	// ---- validation: every tensor is checked here, before TensorFlow sees it ----
+
+	private void checkImages(FloatTensor images) {
+		long[] want = signature.input().shape();
+		long[] got = images.shape();
+		if (got.length != 4) {
+			throw new IllegalArgumentException("The model expects a batch of images [N, H, W, C] = " + Arrays.toString(want)
+				+ " but got a tensor of rank " + got.length + " " + Arrays.toString(got) + ".");
+		}
+		if (got[0] < 1) throw new IllegalArgumentException("The batch is empty: there is no image to classify.");
+		String[] names = { "batch", "height", "width", "channels" };
+		for (int i = 1; i < 4; i++) {
+			if (got[i] < 1) throw new IllegalArgumentException("The image " + names[i] + " is " + got[i] + "; it must be at least 1.");
+			if (want[i] > 0 && got[i] != want[i]) {
+				String hint = i == 3 ? " Check the channel count of the image (RGB images have 3, composites one per channel)."
+					: " Crop or scale the image to " + want[2] + "x" + want[1] + " pixels, or process it in tiles.";
+				throw new IllegalArgumentException("The model expects " + names[i] + " " + want[i] + " but the image has "
+					+ got[i] + " (input " + Arrays.toString(want) + ", image " + Arrays.toString(got) + ")." + hint);
+			}
+		}
+		int bad = images.firstNonFinite();
+		if (bad >= 0) {
+			int perImage = images.stride0();
+			throw new IllegalArgumentException("Image " + (bad / perImage) + " of the batch contains NaN or infinite values"
+				+ " after normalisation; replace them (e.g. Process > Math > Remove NaNs) before explaining.");
+		}
+	}
+
+	private void checkClassWeights(FloatTensor weights, long batch) {
+		long[] s = weights.shape();
+		if (s.length != 2 || s[0] != batch || s[1] != classNames.size()) {
+			throw new IllegalArgumentException("Class weights must be [" + batch + ", " + classNames.size() + "] (one row per image,"
+				+ " one column per class), got " + Arrays.toString(s) + ".");
+		}
+		if (weights.firstNonFinite() >= 0) throw new IllegalArgumentException("Class weights contain NaN or infinite values.");
+	}
+
+	private void checkActivations(String layer, FloatTensor acts) {
+		long[] want = layerInfo(layer).shape();
+		long[] got = acts.shape();
+		boolean ok = got.length == want.length && got.length > 0 && got[0] >= 1;
+		for (int i = 1; ok && i < want.length; i++) ok = want[i] < 0 || want[i] == got[i];
+		if (!ok) {
+			throw new IllegalArgumentException("Activations fed to layer '" + layer + "' must have shape " + Arrays.toString(want)
+				+ " (-1: any), got " + Arrays.toString(got) + ".");
+		}
+		if (acts.firstNonFinite() >= 0) throw new IllegalArgumentException("Activations for layer '" + layer + "' contain NaN or infinite values.");
+	}
+
+	// ---- graph plumbing ----
+
+	private Endpoint layer(String name) {
+		LayerInfo info = layerInfo(name);
+		return endpoint(info.name(), "layer");
+	}
+
+	private LayerInfo layerInfo(String name) {
+		if (name == null || name.isBlank()) throw new IllegalArgumentException("No layer name given. " + layerHint());
+		for (LayerInfo l : layers()) {
+			if (l.name().equals(name) || (l.name() + ":0").equals(name)) return l;
+		}
+		throw new IllegalArgumentException("Unknown layer '" + name + "'. " + layerHint());
+	}
+
+	private String layerHint() {
+		return "Layers of this model: " + layers().stream().map(LayerInfo::name).collect(Collectors.joining(", ")) + ".";
+	}
+
+	private Endpoint classWeights() {
+		if (classWeights == null) {
+			synchronized (this) {
+				if (classWeights == null) classWeights = graph.addFloatPlaceholder(PREFIX + "class_weights");
+			}
+		}
+		return classWeights;
+	}
+
+	/** Gradient ops of the weighted logits with respect to x, added to the graph once. */
+	private Endpoint gradientOf(Endpoint x) {
+		Endpoint w = classWeights();
+		return gradientOps.computeIfAbsent(x.name(),
+			k -> graph.addGradients(PREFIX + "grad_" + GRADIENT_IDS.incrementAndGet(), logits, new Endpoint[] { x }, w)[0]);
+	}
+
+	private Endpoint endpoint(String tensorName, String what) {
+		Endpoint e = graph.find(tensorName);
+		if (e == null) throw new ModelLoadException("The " + what + " tensor '" + tensorName + "' is not in the graph of " + dir + ".");
+		return e;
+	}
+
+	private TensorSpec spec(String key, Endpoint e, DataType dtype) {
+		return new TensorSpec(key, e.name(), graph.staticShape(e), dtype == null ? "unknown" : dtype.name());
+	}
+
+	/** For a probabilities output: the logits feeding its Softmax (through Identity ops), else null. */
+	private Endpoint softmaxInput(Endpoint e) {
+		Endpoint cur = e;
+		for (int hop = 0; hop < 4; hop++) {
+			String type = GraphSession.opType(cur.op());
+			if (type.equals("Softmax")) return graph.input(cur.op(), 0);
+			if (!type.equals("Identity") || graph.numInputs(cur.op()) != 1) return null;
+			cur = graph.input(cur.op(), 0);
+		}
+		return null;
+	}
+
+	/** Tensors on a path from the input to the logits with a batch dimension: the layers a user can pick. */
+	private List<LayerInfo> findLayers() {
+		Set<String> upstreamOfLogits = new HashSet<>();
+		Deque<TF_Operation> todo = new ArrayDeque<>();
+		todo.add(logits.op());
+		while (!todo.isEmpty()) {
+			TF_Operation op = todo.poll();
+			String name = GraphSession.opName(op);
+			if (!upstreamOfLogits.add(name)) continue;
+			for (int i = 0; i < graph.numInputs(op); i++) todo.add(graph.input(op, i).op());
+		}
+		Set<String> excluded = Set.of("Placeholder", "Const", "VariableV2", "VarHandleOp", "ReadVariableOp", "Shape", "NoOp");
+		List<LayerInfo> result = new ArrayList<>();
+		Map<String, Boolean> fedByInput = new java.util.HashMap<>();
+		for (TF_Operation op : graph.operations()) {
+			String name = GraphSession.opName(op);
+			if (!upstreamOfLogits.contains(name) || name.startsWith(PREFIX)) continue;
+			String type = GraphSession.opType(op);
+			if (excluded.contains(type)) continue;
+			Endpoint e = new Endpoint(op, 0, name + ":0");
+			if (graph.dataType(e) != DataType.DT_FLOAT_VALUE) continue;
+			long[] shape = graph.staticShape(e);
+			if (shape == null || !(shape.length == 2 || shape.length == 4) || shape[0] != -1) continue;
+			if (!dependsOnInput(op, fedByInput)) continue;
+			result.add(new LayerInfo(name, type, shape));
+		}
+		return Collections.unmodifiableList(result);
+	}
+
+	/** Whether the input feeds op; memoised over the whole graph walk. */
+	private boolean dependsOnInput(TF_Operation op, Map<String, Boolean> memo) {
+		String name = GraphSession.opName(op);
+		Boolean known = memo.get(name);
+		if (known != null) return known;
+		memo.put(name, false); // cycles (loops) do not count as dependence
+		boolean result = op.equals(input.op()) || name.equals(GraphSession.opName(input.op()));
+		for (int i = 0; !result && i < graph.numInputs(op); i++) result = dependsOnInput(graph.input(op, i).op(), memo);
+		memo.put(name, result);
+		return result;
+	}
+
+	// ---- batching and lifetime ----
+
+	private interface BatchFn {
+		FloatTensor apply(FloatTensor x, FloatTensor w);
+	}
+
+	private FloatTensor batched(FloatTensor x, FloatTensor w, Function<FloatTensor, FloatTensor> fn) {
+		return batched(x, w, (a, b) -> fn.apply(a));
+	}
+
+	private FloatTensor batched(FloatTensor x, FloatTensor w, BatchFn fn) {
+		int n = (int) x.dim(0);
+		if (n <= maxBatch) return fn.apply(x, w);
+		List<FloatTensor> parts = new ArrayList<>();
+		for (int from = 0; from < n; from += maxBatch) {
+			int to = Math.min(n, from + maxBatch);
+			parts.add(fn.apply(x.range(from, to), w == null ? null : w.range(from, to)));
+		}
+		return FloatTensor.concat(parts);
+	}
+
+	private <T> T guarded(java.util.function.Supplier<T> call) {
+		Lock r = lifetime.readLock();
+		r.lock();
+		try {
+			if (closed) throw new IllegalStateException("The model " + dir + " has been closed; load it again.");
+			return call.get();
+		} finally {
+			r.unlock();
+		}
+	}
+
+	static FloatTensor softmax(FloatTensor logits) {
+		int n = (int) logits.dim(0), k = (int) logits.dim(1);
+		float[] in = logits.data(), out = new float[in.length];
+		for (int i = 0; i < n; i++) {
+			float max = Float.NEGATIVE_INFINITY;
+			for (int j = 0; j < k; j++) max = Math.max(max, in[i * k + j]);
+			double sum = 0;
+			for (int j = 0; j < k; j++) sum += Math.exp(in[i * k + j] - max);
+			for (int j = 0; j < k; j++) out[i * k + j] = (float) (Math.exp(in[i * k + j] - max) / sum);
+		}
+		return new FloatTensor(logits.shape(), out);
+	}
+}

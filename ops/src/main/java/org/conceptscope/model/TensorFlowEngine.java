@@ -1,0 +1,129 @@
+package org.conceptscope.model;
+
+import ai.djl.engine.Engine;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.net.URLConnection;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Starts DJL's TensorFlow engine fully offline.
+ * <p>
+ * DJL 0.36 runs TensorFlow 2.16.1 and, left alone, downloads its natives. We never let it:
+ * the natives come from the {@code org.tensorflow:tensorflow-core-native:1.0.0-rc.1:linux-x86_64}
+ * jar on the classpath (in Fiji: {@code jars/}), are unpacked once into ConceptScope's own
+ * cache folder, and DJL is pointed at them through {@code TENSORFLOW_LIBRARY_PATH}.
+ * A user who already has the libraries sets {@code TENSORFLOW_LIBRARY_PATH} herself.
+ */
+public final class TensorFlowEngine {
+
+	public static final String TENSORFLOW_VERSION = "2.16.1";
+	static final String NATIVE_RESOURCE_DIR = "org/tensorflow/internal/c_api/linux-x86_64/";
+	static final String[] NATIVE_FILES = { "libtensorflow_framework.so.2", "libtensorflow_cc.so.2", "libjnitensorflow.so" };
+	private static final String LIBRARY_PATH_KEY = "TENSORFLOW_LIBRARY_PATH";
+
+	private static Engine engine;
+
+	private TensorFlowEngine() {}
+
+	/**
+	 * ConceptScope's cache: system property {@code conceptscope.cache.dir}, else environment
+	 * variable {@code CONCEPTSCOPE_CACHE_DIR}, else {@code ~/.conceptscope}.
+	 */
+	public static Path cacheDir() {
+		String dir = System.getProperty("conceptscope.cache.dir");
+		if (dir == null || dir.isBlank()) dir = System.getenv("CONCEPTSCOPE_CACHE_DIR");
+		if (dir == null || dir.isBlank()) return Paths.get(System.getProperty("user.home"), ".conceptscope");
+		return Paths.get(dir);
+	}
+
+	/** Starts the engine once per JVM; later calls return the same engine. */
+	public static synchronized Engine start() {
+		if (engine != null) return engine;
+		String os = System.getProperty("os.name", "").toLowerCase();
+		String arch = System.getProperty("os.arch", "");
+		if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+			throw new IllegalStateException("ConceptScope bundles TensorFlow natives for Linux x86-64 only; this is "
+				+ os + "/" + arch + ". Set TENSORFLOW_LIBRARY_PATH to a folder holding TensorFlow " + TENSORFLOW_VERSION
+				+ " libraries for this platform.");
+		}
+		Path cache = cacheDir();
+		// Downloads are never attempted: a missing library must fail here, with a message.
+		System.setProperty("ai.djl.offline", "true");
+		setIfAbsent("DJL_CACHE_DIR", cache.resolve("djl").toString());
+		setIfAbsent("ENGINE_CACHE_DIR", cache.resolve("djl").toString());
+		setIfAbsent("org.bytedeco.javacpp.cachedir", cache.resolve("javacpp").toString());
+		String libraryPath = firstNonBlank(System.getProperty(LIBRARY_PATH_KEY), System.getenv(LIBRARY_PATH_KEY));
+		if (libraryPath == null) {
+			Path dir = cache.resolve("tensorflow").resolve(TENSORFLOW_VERSION + "-cpu-linux-x86_64");
+			unpackNatives(dir);
+			System.setProperty(LIBRARY_PATH_KEY, dir.toString());
+		} else if (!Files.isRegularFile(Paths.get(libraryPath, "libjnitensorflow.so"))) {
+			throw new IllegalStateException(LIBRARY_PATH_KEY + " is " + libraryPath
+				+ " but that folder holds no libjnitensorflow.so. Unset it to use the bundled natives.");
+		}
+		try {
+			Engine e = Engine.getEngine("TensorFlow");
+			if (!TENSORFLOW_VERSION.equals(e.getVersion())) {
+				throw new IllegalStateException("DJL started TensorFlow " + e.getVersion() + " but ConceptScope needs "
+					+ TENSORFLOW_VERSION + ".");
+			}
+			engine = e;
+			return e;
+		} catch (RuntimeException | UnsatisfiedLinkError e) {
+			throw new IllegalStateException("TensorFlow " + TENSORFLOW_VERSION + " could not start from "
+				+ System.getProperty(LIBRARY_PATH_KEY) + ": " + e.getMessage(), e);
+		}
+	}
+
+	private static void setIfAbsent(String key, String value) {
+		if (System.getProperty(key) == null && System.getenv(key) == null) System.setProperty(key, value);
+	}
+
+	private static String firstNonBlank(String a, String b) {
+		if (a != null && !a.isBlank()) return a;
+		if (b != null && !b.isBlank()) return b;
+		return null;
+	}
+
+	/** Copies the natives out of the jar unless an identical copy is there; safe across JVMs. */
+	private static void unpackNatives(Path dir) {
+		ClassLoader loader = TensorFlowEngine.class.getClassLoader();
+		try {
+			Files.createDirectories(dir);
+			try (FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+				FileLock ignored = ch.lock()) {
+				for (String name : NATIVE_FILES) {
+					URL url = loader.getResource(NATIVE_RESOURCE_DIR + name);
+					if (url == null) {
+						throw new IllegalStateException("TensorFlow native library " + name + " is not on the classpath. "
+							+ "Add org.tensorflow:tensorflow-core-native:1.0.0-rc.1 (classifier linux-x86_64) to the classpath "
+							+ "(Fiji: the ConceptScope update site installs it), or set TENSORFLOW_LIBRARY_PATH.");
+					}
+					Path target = dir.resolve(name);
+					URLConnection conn = url.openConnection();
+					long size = conn.getContentLengthLong();
+					if (Files.isRegularFile(target) && size >= 0 && Files.size(target) == size) continue;
+					Path tmp = Files.createTempFile(dir, name, ".part");
+					try (InputStream in = conn.getInputStream()) {
+						Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+						Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+					} finally {
+						Files.deleteIfExists(tmp);
+					}
+				}
+			}
+		} catch (IOException e) {
+			throw new UncheckedIOException("Could not unpack the TensorFlow natives into " + dir + ": " + e.getMessage(), e);
+		}
+	}
+}
