@@ -426,7 +426,8 @@ public final class TensorFlowClassifier implements Classifier {
 		Map<String, Boolean> fedByInput = new java.util.HashMap<>();
 		for (TF_Operation op : graph.operations()) {
 			String name = GraphSession.opName(op);
-			if (!upstreamOfLogits.contains(name) || name.startsWith(PREFIX)) continue;
+			// the logits themselves are not a split point: h would be the identity
+			if (!upstreamOfLogits.contains(name) || name.startsWith(PREFIX) || op.equals(logits.op())) continue;
 			String type = GraphSession.opType(op);
 			if (excluded.contains(type)) continue;
 			Endpoint e = new Endpoint(op, 0, name + ":0");

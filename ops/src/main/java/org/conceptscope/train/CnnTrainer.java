@@ -10,6 +10,7 @@ import java.util.concurrent.CancellationException;
 
 import org.conceptscope.model.TensorFlowEngine;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -68,13 +69,14 @@ public final class CnnTrainer {
 		try (Graph g = new Graph()) {
 			CnnGraph net = new CnnGraph(g, arch, init);
 			Ops tf = Ops.create(g);
-			Placeholder<TFloat32> onehot = CnnGraph.named(tf, "train/labels").placeholder(TFloat32.class);
-			Operand<TFloat32> loss = CnnGraph.named(tf, "train/loss").math.mean(
+			OpNames names = new OpNames(tf);
+			Placeholder<TFloat32> onehot = names.op("train/labels").placeholder(TFloat32.class);
+			Operand<TFloat32> loss = names.op("train/loss").math.mean(
 				tf.nn.softmaxCrossEntropyWithLogits(net.logits, onehot).loss(), tf.constant(0));
 			List<Variable<TFloat32>> vars = new ArrayList<>(net.variables.values());
 			Gradients grads = tf.gradients(loss, vars);
-			Placeholder<TFloat32> beta1Power = CnnGraph.named(tf, "train/beta1_power").placeholder(TFloat32.class);
-			Placeholder<TFloat32> beta2Power = CnnGraph.named(tf, "train/beta2_power").placeholder(TFloat32.class);
+			Placeholder<TFloat32> beta1Power = names.op("train/beta1_power").placeholder(TFloat32.class);
+			Placeholder<TFloat32> beta2Power = names.op("train/beta2_power").placeholder(TFloat32.class);
 			Operand<TFloat32> lr = tf.constant((float) opt.learningRate());
 			Operand<TFloat32> b1 = tf.constant(0.9f), b2 = tf.constant(0.999f), eps = tf.constant(1e-7f);
 			List<Op> updates = new ArrayList<>();
@@ -110,10 +112,10 @@ public final class CnnTrainer {
 				}
 				Map<String, FloatTensor> out = new LinkedHashMap<>();
 				Session.Runner r = session.runner();
-				List<String> names = new ArrayList<>(net.variables.keySet());
-				for (String name : names) r.fetch(net.variables.get(name));
+				List<String> varNames = new ArrayList<>(net.variables.keySet());
+				for (String name : varNames) r.fetch(net.variables.get(name));
 				try (Result res = r.run()) {
-					for (int i = 0; i < names.size(); i++) out.put(names.get(i), CnnGraph.read((TFloat32) res.get(i)));
+					for (int i = 0; i < varNames.size(); i++) out.put(varNames.get(i), CnnGraph.read((TFloat32) res.get(i)));
 				}
 				return out;
 			}

@@ -25,7 +25,7 @@ import org.conceptscope.tensor.Normalization;
 import org.conceptscope.train.CnnArchitecture;
 import org.conceptscope.train.CnnArchitecture.Head;
 import org.conceptscope.train.CnnTrainer;
-import org.conceptscope.train.Progress;
+import org.conceptscope.util.Progress;
 import org.conceptscope.train.SavedModelExport;
 import org.conceptscope.train.TrainingOptions;
 

@@ -1,4 +1,4 @@
-package org.conceptscope.train;
+package org.conceptscope.util;
 
 /** Progress of a long loop; returning false from {@link #report} cancels it. */
 @FunctionalInterface

@@ -1,0 +1,44 @@
+package org.conceptscope.attribution;
+
+import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * Where a classifier looks: one map per image, for one target class per image.
+ * Implementations are one class per method; random ones take their seed as a parameter.
+ */
+public interface AttributionMethod {
+
+	/** Target value meaning "the class the model predicts for this image". */
+	int PREDICTED = -1;
+
+	/** Short method name used in ROI names, tables and metadata (e.g. "saliency"). */
+	String name();
+
+	/**
+	 * Explains a normalised batch [N, H, W, C] for targets[i] (a class index or {@link #PREDICTED}).
+	 *
+	 * @throws java.util.concurrent.CancellationException when progress asks to stop
+	 */
+	Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress);
+
+	/** Replaces {@link #PREDICTED} entries by the model's arg-max class, checking the others. */
+	static int[] resolveTargets(Classifier classifier, FloatTensor images, int[] targets) {
+		if (targets.length != images.dim(0)) {
+			throw new IllegalArgumentException(targets.length + " targets for " + images.dim(0) + " images; give one per image.");
+		}
+		int[] out = targets.clone();
+		int[] predicted = null;
+		for (int i = 0; i < out.length; i++) {
+			if (out[i] == PREDICTED) {
+				if (predicted == null) predicted = classifier.logits(images).argmaxRows();
+				out[i] = predicted[i];
+			} else if (out[i] < 0 || out[i] >= classifier.numClasses()) {
+				throw new IllegalArgumentException("Target class " + out[i] + " does not exist; the model has classes 0.."
+					+ (classifier.numClasses() - 1) + " " + classifier.classNames() + ".");
+			}
+		}
+		return out;
+	}
+}
