@@ -20,13 +20,15 @@ import org.conceptscope.tensor.Normalization;
  * ImageJ's DICOM reader gives the pixels and their calibration; the model sees Hounsfield
  * units (calibrated values) scaled by {@link #NORMALIZATION}, the way a CT model should. The
  * label is the mean HU of the central 6x6 pixels: below {@value #AIR_HU} "air", above
- * {@value #BONE_HU} "bone", else "soft tissue". Patches step by 2 pixels; those starting at
- * x >= {@value #TEST_FROM_X} are held out, those ending before x = {@value #TRAIN_BEFORE_X} train.
+ * {@value #BONE_HU} "bone", else "soft tissue". Patches step by 2 pixels and must lie inside one
+ * {@value #BLOCK}x{@value #BLOCK} block of a checkerboard: patches in "black" blocks are held out,
+ * patches in "white" blocks train, so no held-out pixel is seen in training. (A left/right split
+ * would leave the vertebra, the only bone, on one side.)
  */
 public final class CtTissuePatches {
 
 	public static final List<String> CLASSES = List.of("air", "soft tissue", "bone");
-	public static final int PATCH = 16, STEP = 2, TEST_FROM_X = 96, TRAIN_BEFORE_X = 92;
+	public static final int PATCH = 16, STEP = 2, BLOCK = 32;
 	static final double AIR_HU = -400, BONE_HU = 250;
 	public static final Normalization NORMALIZATION = new Normalization.Affine(0, 1000);
 
@@ -50,8 +52,8 @@ public final class CtTissuePatches {
 		List<Integer> trainY = new ArrayList<>(), testY = new ArrayList<>();
 		for (int y = 0; y + PATCH <= h; y += STEP) {
 			for (int x = 0; x + PATCH <= w; x += STEP) {
-				boolean test = x >= TEST_FROM_X;
-				if (!test && x + PATCH > TRAIN_BEFORE_X) continue;
+				if (x / BLOCK != (x + PATCH - 1) / BLOCK || y / BLOCK != (y + PATCH - 1) / BLOCK) continue;
+				boolean test = (x / BLOCK + y / BLOCK) % 2 == 0;
 				float[] patch = new float[PATCH * PATCH];
 				for (int dy = 0; dy < PATCH; dy++) System.arraycopy(hu, (y + dy) * w + x, patch, dy * PATCH, PATCH);
 				double centre = 0;

@@ -97,7 +97,7 @@ public final class TestModels {
 		c.name = "CT tissue classifier";
 		c.description = "Classifies 16x16 patches of a 16-bit CT slice (pydicom CT_small.dcm, a vertebra) by the tissue at"
 			+ " the patch centre: air (< -400 HU), soft tissue, bone (> 250 HU). Input is Hounsfield units / 1000."
-			+ " Held-out patches are the right quarter of the slice (x >= 96), never overlapping training patches.";
+			+ " Held-out patches lie in the black squares of a 32-pixel checkerboard, training patches in the white ones.";
 		c.classes = new ArrayList<>(CtTissuePatches.CLASSES);
 		c.normalization = CtTissuePatches.NORMALIZATION.describe();
 		return c;

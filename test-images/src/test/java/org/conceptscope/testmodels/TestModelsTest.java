@@ -1,0 +1,91 @@
+package org.conceptscope.testmodels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+import org.conceptscope.model.ModelConfig;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.train.CnnTrainer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The committed models are what the committed code produces: retraining with the recorded seed
+ * reaches the accuracy on each model card, and the committed SavedModels score what their cards
+ * say on the real held-out patches.
+ */
+class TestModelsTest {
+
+	/** TensorFlow's multithreaded CPU kernels round differently run to run; retraining lands within this. */
+	static final double RETRAIN_TOLERANCE = 0.03;
+	static Path root;
+	static PatchDataset ihc, ct;
+
+	@BeforeAll
+	static void data() throws Exception {
+		root = Paths.get("").toAbsolutePath();
+		if (!root.resolve("models").toFile().isDirectory()) root = root.resolve("test-images");
+		ihc = IhcStainPatches.load(root.resolve("images/ihc.png"));
+		ct = CtTissuePatches.load(root.resolve("images/CT_small.dcm"));
+	}
+
+	static double recordedAccuracy(String model) {
+		Object acc = ModelConfig.read(root.resolve("models").resolve(model)).metadata.get("heldout_accuracy");
+		return ((Number) acc).doubleValue();
+	}
+
+	@Test
+	void datasetsHaveEveryClassOnBothSides() {
+		for (PatchDataset d : new PatchDataset[] { ihc, ct }) {
+			for (int k = 0; k < 3; k++) {
+				final int kk = k;
+				assertTrue(java.util.Arrays.stream(d.trainLabels()).anyMatch(l -> l == kk), "train has class " + k);
+				assertTrue(java.util.Arrays.stream(d.testLabels()).anyMatch(l -> l == kk), "held-out has class " + k);
+			}
+		}
+	}
+
+	@Test
+	void committedModelsScoreWhatTheirCardsSay() {
+		for (var e : java.util.Map.of(TestModels.IHC, ihc, TestModels.CT, ct).entrySet()) {
+			try (TensorFlowClassifier m = TensorFlowClassifier.load(root.resolve("models").resolve(e.getKey()))) {
+				double acc = CnnTrainer.accuracy(m.logits(e.getValue().testImages()), e.getValue().testLabels());
+				assertEquals(recordedAccuracy(e.getKey()), acc, 1e-3, e.getKey());
+			}
+		}
+	}
+
+	@Test
+	void retrainingReproducesTheIhcModel(@TempDir Path tmp) throws Exception {
+		double acc = TestModels.trainAndExport(TestModels.IHC_ARCHITECTURE, TestModels.IHC_TRAINING, ihc, TestModels.ihcConfig(),
+			tmp.resolve(TestModels.IHC));
+		assertEquals(recordedAccuracy(TestModels.IHC), acc, RETRAIN_TOLERANCE);
+		assertTrue(acc > 0.8, "a useful classifier, far above the 48% majority class");
+	}
+
+	@Test
+	void retrainingReproducesTheCtModel(@TempDir Path tmp) throws Exception {
+		double acc = TestModels.trainAndExport(TestModels.CT_ARCHITECTURE, TestModels.CT_TRAINING, ct, TestModels.ctConfig(),
+			tmp.resolve(TestModels.CT));
+		assertEquals(recordedAccuracy(TestModels.CT), acc, RETRAIN_TOLERANCE);
+		assertTrue(acc > 0.9);
+	}
+
+	@Test
+	void knownAnswerModelIsRebuiltIdentically(@TempDir Path tmp) throws Exception {
+		TestModels.buildKnownAnswer(tmp.resolve("k"));
+		FloatTensor x = FloatTensor.concat(java.util.List.of(KnownAnswerModel.image(0, 1), KnownAnswerModel.image(1, 2)));
+		try (TensorFlowClassifier rebuilt = TensorFlowClassifier.load(tmp.resolve("k"));
+			TensorFlowClassifier committed = TensorFlowClassifier.load(root.resolve("models").resolve(TestModels.KNOWN))) {
+			FloatTensor a = rebuilt.logits(x), b = committed.logits(x);
+			for (int i = 0; i < a.size(); i++) assertEquals(a.data()[i], b.data()[i], 1e-5);
+			assertEquals(0, a.argmaxRows()[0], "an image bright in R_0 is class 0");
+			assertEquals(1, a.argmaxRows()[1], "an image bright in R_1 is class 1");
+		}
+	}
+}
