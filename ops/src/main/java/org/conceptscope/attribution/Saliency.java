@@ -28,7 +28,7 @@ public final class Saliency implements AttributionMethod {
 			for (int ch = 0; ch < c; ch++) m = Math.max(m, Math.abs(g[p * c + ch]));
 			out[p] = m;
 		}
-		progress.report(n, n, name());
+		GradientMaps.step(progress, n, n, name());
 		return new Attribution(new FloatTensor(new long[] { n, h, w }, out), resolved,
 			Map.of("method", name(), "targets", java.util.Arrays.toString(resolved)));
 	}

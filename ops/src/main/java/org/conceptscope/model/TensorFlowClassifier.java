@@ -10,8 +10,6 @@ import ai.djl.tensorflow.engine.TfSymbolBlock;
 import ai.djl.translate.NoopTranslator;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -34,12 +32,9 @@ import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Normalization;
 import org.tensorflow.internal.c_api.TF_Operation;
 import org.tensorflow.proto.DataType;
-import org.tensorflow.proto.MetaGraphDef;
-import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SavedModel;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
-import org.tensorflow.proto.TensorShapeProto;
 
 /**
  * A TensorFlow SavedModel loaded through DJL's TensorFlow engine.
