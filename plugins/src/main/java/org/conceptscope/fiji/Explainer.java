@@ -1,0 +1,42 @@
+package org.conceptscope.fiji;
+
+import ij.ImagePlus;
+
+import java.util.Arrays;
+
+import org.conceptscope.attribution.Attribution;
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/** Classifies every slice/frame of an ImageJ image and explains it with one attribution method. */
+public final class Explainer {
+
+	private Explainer() {}
+
+	/**
+	 * @param target a class index for every image, or {@link AttributionMethod#PREDICTED}
+	 * @param model a short model name for metadata (e.g. its folder name)
+	 */
+	public static Explanation explain(Classifier classifier, ImagePlus image, AttributionMethod method, int target,
+		String model, Progress progress) {
+		if (classifier == null) throw new IllegalArgumentException("No model given: load a classifier first.");
+		if (method == null) throw new IllegalArgumentException("No attribution method given.");
+		if (target != AttributionMethod.PREDICTED && (target < 0 || target >= classifier.numClasses())) {
+			throw new IllegalArgumentException("Target class " + target + " does not exist; the model has classes 0.."
+				+ (classifier.numClasses() - 1) + " " + classifier.classNames() + ".");
+		}
+		ImagePlusTensors.Converted input = ImagePlusTensors.toTensor(image, classifier.normalization());
+		FloatTensor images = input.tensor();
+		int[] predicted = classifier.logits(images).argmaxRows();
+		FloatTensor probabilities = classifier.probabilities(images);
+		// Resolved here so the method does not run the model once more to find the predictions.
+		int[] targets = new int[predicted.length];
+		if (target == AttributionMethod.PREDICTED) System.arraycopy(predicted, 0, targets, 0, targets.length);
+		else Arrays.fill(targets, target);
+		Attribution attribution = method.explain(classifier, images, targets, progress == null ? Progress.NONE : progress);
+		return new Explanation(image, input.batches(), classifier.classNames(), probabilities, predicted, attribution,
+			method.name(), model == null ? "" : model);
+	}
+}

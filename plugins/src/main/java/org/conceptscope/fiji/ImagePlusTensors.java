@@ -1,0 +1,186 @@
+package org.conceptscope.fiji;
+
+import ij.ImagePlus;
+import ij.measure.Calibration;
+import ij.process.ImageProcessor;
+
+import net.imglib2.img.Img;
+import net.imglib2.img.array.ArrayImgs;
+import net.imglib2.type.numeric.RealType;
+
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.ImageAxes;
+import org.conceptscope.tensor.ImageTensors;
+import org.conceptscope.tensor.Normalization;
+
+/**
+ * Reads an ImageJ 1.x image into imglib2 and into a model tensor, without touching its pixels
+ * (everything is copied). Layout is X, Y, channel, batch ({@link ImageAxes#XYCB}): RGB pixels
+ * give three channels (R, G, B) per ImageJ channel, slices and frames become the batch
+ * ({@link BatchIndex}).
+ * <p>
+ * Pixel types are kept where the type range means something to the model's normalisation:
+ * uncalibrated 8-bit and RGB stay unsigned bytes, uncalibrated 16-bit stays unsigned short, so
+ * "unit_range" divides by 255 or 65535 as for an imglib2 image opened in Fiji. Images with a
+ * density calibration (e.g. DICOM CT in Hounsfield units, signed 16-bit) give their calibrated
+ * values as floats, because models for such data are trained on physical units. 32-bit images
+ * are read as they are: ImageJ applies no density calibration to float images. An 8-bit image
+ * with a colour LUT gives its pixel values (ImageJ cannot tell a pseudo-colour LUT, which is
+ * display only, from a GIF-style palette); convert palette images to RGB first.
+ */
+public final class ImagePlusTensors {
+
+	/** A model input tensor [N, H, W, C] and where each of its N entries came from. */
+	public record Converted(FloatTensor tensor, BatchIndex batches) {}
+
+	private ImagePlusTensors() {}
+
+	/** The image as a normalised NHWC batch, plus the batch-to-(slice, frame) map. */
+	public static Converted toTensor(ImagePlus imp, Normalization normalization) {
+		if (normalization == null) throw new IllegalArgumentException("No normalisation given; use Normalization.None for raw values.");
+		Img<? extends RealType<?>> img = toImg(imp);
+		return new Converted(tensorOf(img, normalization), batches(imp));
+	}
+
+	/** The image as a 4D imglib2 image X, Y, channel, batch (size-1 axes kept). */
+	public static Img<? extends RealType<?>> toImg(ImagePlus imp) {
+		check(imp);
+		int w = imp.getWidth(), h = imp.getHeight(), c = channels(imp), n = batches(imp).size();
+		long size = (long) w * h * c * n;
+		if (size > Integer.MAX_VALUE - 8) {
+			throw new IllegalArgumentException("Image '" + imp.getTitle() + "' has " + size
+				+ " values, more than one array holds; crop it or process fewer slices at a time.");
+		}
+		int planeSize = w * h;
+		switch (storage(imp)) {
+			case UNSIGNED_BYTE: {
+				byte[] data = new byte[(int) size];
+				forEachPlane(imp, (plane, offset) -> {
+					for (int i = 0; i < planeSize; i++) data[offset + i] = (byte) plane[i];
+				});
+				return ArrayImgs.unsignedBytes(data, w, h, c, n);
+			}
+			case UNSIGNED_SHORT: {
+				short[] data = new short[(int) size];
+				forEachPlane(imp, (plane, offset) -> {
+					for (int i = 0; i < planeSize; i++) data[offset + i] = (short) plane[i];
+				});
+				return ArrayImgs.unsignedShorts(data, w, h, c, n);
+			}
+			default: {
+				float[] data = new float[(int) size];
+				forEachPlane(imp, (plane, offset) -> System.arraycopy(plane, 0, data, offset, planeSize));
+				return ArrayImgs.floats(data, w, h, c, n);
+			}
+		}
+	}
+
+	/** Model channels of an image: three per ImageJ channel for RGB, one otherwise. */
+	public static int channels(ImagePlus imp) {
+		check(imp);
+		return imp.getNChannels() * (isRgb(imp) ? 3 : 1);
+	}
+
+	/** How the batch axis maps to the image's slices and frames. */
+	public static BatchIndex batches(ImagePlus imp) {
+		check(imp);
+		return new BatchIndex(imp.getNSlices(), imp.getNFrames());
+	}
+
+	/** Whether values are calibrated ones (see {@link #plane}). */
+	public static boolean usesCalibration(ImagePlus imp) {
+		int bits = imp.getBitDepth();
+		return (bits == 8 || bits == 16) && imp.getCalibration().calibrated();
+	}
+
+	/**
+	 * One channel of one batch entry as float values, row by row (calibrated values where the
+	 * image has a density calibration, R, G or B for RGB). Always a new array.
+	 */
+	public static float[] plane(ImagePlus imp, int channel, int batch) {
+		check(imp);
+		int perPixel = isRgb(imp) ? 3 : 1;
+		if (channel < 0 || channel >= channels(imp)) {
+			throw new IndexOutOfBoundsException("Channel " + channel + " is outside 0.." + (channels(imp) - 1) + ".");
+		}
+		BatchIndex batches = batches(imp);
+		int stackIndex = stackIndex(imp, channel / perPixel + 1, batches.slice(batch), batches.frame(batch));
+		// A single image is read from its processor: ImagePlus.getStack() would build a stack for it.
+		ImageProcessor ip = imp.getStackSize() == 1 ? imp.getProcessor() : imp.getStack().getProcessor(stackIndex);
+		Object pixels = ip.getPixels();
+		float[] out = new float[imp.getWidth() * imp.getHeight()];
+		float[] cTable = usesCalibration(imp) ? imp.getCalibration().getCTable() : null;
+		if (pixels instanceof byte[] p) {
+			for (int i = 0; i < out.length; i++) out[i] = cTable != null ? cTable[p[i] & 0xff] : p[i] & 0xff;
+		} else if (pixels instanceof short[] p) {
+			for (int i = 0; i < out.length; i++) out[i] = cTable != null ? cTable[p[i] & 0xffff] : p[i] & 0xffff;
+		} else if (pixels instanceof float[] p) {
+			System.arraycopy(p, 0, out, 0, out.length);
+		} else if (pixels instanceof int[] p) {
+			int shift = 16 - 8 * (channel % 3); // R, G, B
+			for (int i = 0; i < out.length; i++) out[i] = (p[i] >> shift) & 0xff;
+		} else {
+			throw new IllegalArgumentException("Image '" + imp.getTitle() + "' has pixels of an unsupported kind ("
+				+ (pixels == null ? "none" : pixels.getClass().getSimpleName()) + ").");
+		}
+		return out;
+	}
+
+	/**
+	 * Stack index (1-based) of a 1-based channel, slice and frame, in ImageJ's order (c fastest,
+	 * then z, then t). ImagePlus.getStackIndex is not used: on an ImagePlus made from a stack it
+	 * clamps to stale dimensions (slice 1) until something has called getNSlices().
+	 */
+	public static int stackIndex(ImagePlus imp, int channel, int slice, int frame) {
+		int channels = imp.getNChannels(), slices = imp.getNSlices();
+		return (frame - 1) * channels * slices + (slice - 1) * channels + channel;
+	}
+
+	/** Fails with a message a user can act on when the image cannot be converted. */
+	public static void check(ImagePlus imp) {
+		if (imp == null) throw new IllegalArgumentException("No image given: open an image first.");
+		if (imp.getWidth() < 1 || imp.getHeight() < 1 || imp.getStackSize() < 1 || imp.getProcessor() == null) {
+			throw new IllegalArgumentException("Image '" + imp.getTitle() + "' is empty (no pixels).");
+		}
+		int bits = imp.getBitDepth();
+		if (bits != 8 && bits != 16 && bits != 24 && bits != 32) {
+			throw new IllegalArgumentException("Image '" + imp.getTitle() + "' has an unsupported bit depth " + bits
+				+ "; use 8-bit, 16-bit, 32-bit or RGB.");
+		}
+		if (imp.getStackSize() != imp.getNChannels() * imp.getNSlices() * imp.getNFrames()) {
+			throw new IllegalArgumentException("Image '" + imp.getTitle() + "' has " + imp.getStackSize() + " planes but its "
+				+ "dimensions say " + imp.getNChannels() + " channels x " + imp.getNSlices() + " slices x " + imp.getNFrames()
+				+ " frames; fix them with Image > Properties.");
+		}
+	}
+
+	private enum Storage { UNSIGNED_BYTE, UNSIGNED_SHORT, FLOAT }
+
+	private static Storage storage(ImagePlus imp) {
+		if (isRgb(imp)) return Storage.UNSIGNED_BYTE;
+		if (usesCalibration(imp) || imp.getBitDepth() == 32) return Storage.FLOAT;
+		return imp.getBitDepth() == 8 ? Storage.UNSIGNED_BYTE : Storage.UNSIGNED_SHORT;
+	}
+
+	private static boolean isRgb(ImagePlus imp) {
+		return imp.getBitDepth() == 24;
+	}
+
+	private interface PlaneSink {
+		void accept(float[] plane, int offset);
+	}
+
+	/** Visits planes in XYCB order: channel fastest, then batch. */
+	private static void forEachPlane(ImagePlus imp, PlaneSink sink) {
+		int planeSize = imp.getWidth() * imp.getHeight(), c = channels(imp), n = batches(imp).size();
+		for (int b = 0; b < n; b++) {
+			for (int ch = 0; ch < c; ch++) sink.accept(plane(imp, ch, b), (b * c + ch) * planeSize);
+		}
+	}
+
+	// ImageTensors wants T extends RealType<T>; toImg's wildcard type cannot say that.
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	private static FloatTensor tensorOf(Img img, Normalization normalization) {
+		return ImageTensors.toTensor(img, ImageAxes.XYCB, normalization);
+	}
+}

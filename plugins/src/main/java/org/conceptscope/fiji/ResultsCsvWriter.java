@@ -1,0 +1,85 @@
+package org.conceptscope.fiji;
+
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes one CSV row per explained slice/frame: slice, frame, slice label, predicted class,
+ * one probability column per class, target class, method, and the map's maximum and mean.
+ * Numbers use '.' and Java's shortest exact float text whatever the locale; text is quoted
+ * when it needs to be (RFC 4180). The file is written atomically.
+ */
+public final class ResultsCsvWriter {
+
+	private ResultsCsvWriter() {}
+
+	public static List<String> header(Explanation e) {
+		List<String> h = new ArrayList<>(List.of("slice", "frame", "label", "predicted"));
+		for (String c : e.classNames()) h.add("p_" + c);
+		h.addAll(List.of("target", "method", "map_max", "map_mean"));
+		return h;
+	}
+
+	public static List<List<String>> rows(Explanation e) {
+		List<List<String>> rows = new ArrayList<>();
+		for (int b = 0; b < e.size(); b++) {
+			int slice = e.batches().slice(b), frame = e.batches().frame(b);
+			List<String> row = new ArrayList<>();
+			row.add(Integer.toString(slice));
+			row.add(Integer.toString(frame));
+			row.add(SliceLabels.of(e.image(), slice, frame));
+			row.add(e.className(e.predicted(b)));
+			for (int k = 0; k < e.classNames().size(); k++) row.add(Float.toString(e.probability(b, k)));
+			row.add(e.className(e.target(b)));
+			row.add(e.method());
+			float[] map = e.map(b);
+			row.add(Float.toString(max(map)));
+			row.add(Float.toString((float) mean(map)));
+			rows.add(row);
+		}
+		return rows;
+	}
+
+	public static void write(Explanation e, Path csv) throws IOException {
+		StringBuilder text = new StringBuilder();
+		appendLine(text, header(e));
+		for (List<String> row : rows(e)) appendLine(text, row);
+		AtomicFiles.write(csv, out -> {
+			Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+			w.write(text.toString());
+			w.flush();
+		});
+	}
+
+	/** Quotes a field when it holds a comma, quote or line break. */
+	static String escape(String field) {
+		if (field == null) return "";
+		if (field.indexOf(',') < 0 && field.indexOf('"') < 0 && field.indexOf('\n') < 0 && field.indexOf('\r') < 0) return field;
+		return '"' + field.replace("\"", "\"\"") + '"';
+	}
+
+	private static void appendLine(StringBuilder text, List<String> fields) {
+		for (int i = 0; i < fields.size(); i++) {
+			if (i > 0) text.append(',');
+			text.append(escape(fields.get(i)));
+		}
+		text.append('\n');
+	}
+
+	private static float max(float[] map) {
+		float m = Float.NEGATIVE_INFINITY;
+		for (float v : map) m = Math.max(m, v);
+		return m;
+	}
+
+	private static double mean(float[] map) {
+		double s = 0;
+		for (float v : map) s += v;
+		return map.length == 0 ? Double.NaN : s / map.length;
+	}
+}

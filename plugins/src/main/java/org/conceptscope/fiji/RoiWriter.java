@@ -1,0 +1,121 @@
+package org.conceptscope.fiji;
+
+import ij.gui.Roi;
+import ij.io.RoiEncoder;
+import ij.plugin.filter.ThresholdToSelection;
+import ij.process.ByteProcessor;
+import ij.process.ImageProcessor;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Turns attribution maps into ImageJ ROIs, one per slice/frame, and saves them as a RoiSet.zip
+ * that Fiji's ROI Manager opens. Each ROI outlines the top fraction of its map (see
+ * {@link TopFractionMask} for why a rank threshold), is named
+ * {@code method|target class|slice=z} (plus {@code |frame=t} for time series), sits at its
+ * (slice, frame) with channel 0 (all channels, so it fits both the image and the heat-map
+ * hyperstack) and carries properties: score (mean map value inside), target, method,
+ * top_fraction, pixels.
+ */
+public final class RoiWriter {
+
+	/**
+	 * Default top fraction: 10 % of the pixels is small enough to point at the evidence and large
+	 * enough to give connected regions on small patches (about 100 pixels of a 32 x 32 patch).
+	 */
+	public static final double DEFAULT_TOP_FRACTION = 0.1;
+
+	private RoiWriter() {}
+
+	/** One ROI per batch entry, in batch order; entries whose mask is empty (constant map) get none. */
+	public static List<Roi> rois(Explanation e, double topFraction) {
+		int w = e.image().getWidth(), h = e.image().getHeight();
+		List<Roi> out = new ArrayList<>();
+		for (int b = 0; b < e.size(); b++) {
+			float[] map = e.map(b);
+			ByteProcessor mask = TopFractionMask.of(map, w, h, topFraction);
+			Roi roi = toRoi(mask);
+			if (roi == null) continue;
+			int slice = e.batches().slice(b), frame = e.batches().frame(b);
+			String target = e.className(e.target(b));
+			roi.setName(name(e.method(), target, slice, e.batches().frames() > 1 ? frame : 0));
+			roi.setPosition(0, slice, frame);
+			roi.setProperty("score", number(meanInside(map, mask)));
+			roi.setProperty("target", target);
+			roi.setProperty("method", e.method());
+			roi.setProperty("top_fraction", number(topFraction));
+			roi.setProperty("pixels", Integer.toString(count(mask)));
+			out.add(roi);
+		}
+		return out;
+	}
+
+	/** ROI name: method|target|slice=z, with |frame=t when frame > 0. */
+	public static String name(String method, String target, int slice, int frame) {
+		return method + "|" + target + "|slice=" + slice + (frame > 0 ? "|frame=" + frame : "");
+	}
+
+	/** Saves ROIs as RoiSet.zip (entry = ROI name + ".roi", as the ROI Manager does), atomically. */
+	public static void save(List<Roi> rois, Path zip) throws IOException {
+		AtomicFiles.write(zip, out -> {
+			ZipOutputStream zos = new ZipOutputStream(out);
+			Set<String> used = new HashSet<>();
+			for (Roi roi : rois) {
+				byte[] bytes = RoiEncoder.saveAsByteArray(roi);
+				if (bytes == null) throw new IOException("ImageJ could not encode ROI '" + roi.getName() + "'.");
+				zos.putNextEntry(new ZipEntry(entryName(roi, used)));
+				zos.write(bytes);
+				zos.closeEntry();
+			}
+			zos.finish();
+		});
+	}
+
+	private static Roi toRoi(ByteProcessor mask) {
+		if (count(mask) == 0) return null;
+		mask.setThreshold(255, 255, ImageProcessor.NO_LUT_UPDATE);
+		return new ThresholdToSelection().convert(mask);
+	}
+
+	// '/' and '\' would make folders in the zip; the ROI keeps its full name inside the entry.
+	private static String entryName(Roi roi, Set<String> used) {
+		String base = roi.getName() == null ? "roi" : roi.getName().replace('/', '_').replace('\\', '_');
+		String name = base;
+		for (int i = 2; !used.add(name); i++) name = base + "-" + i;
+		return name + ".roi";
+	}
+
+	private static double meanInside(float[] map, ByteProcessor mask) {
+		byte[] m = (byte[]) mask.getPixels();
+		double sum = 0;
+		int n = 0;
+		for (int i = 0; i < map.length; i++) {
+			if (m[i] != 0) {
+				sum += map[i];
+				n++;
+			}
+		}
+		return n == 0 ? Double.NaN : sum / n;
+	}
+
+	private static int count(ByteProcessor mask) {
+		byte[] m = (byte[]) mask.getPixels();
+		int n = 0;
+		for (byte v : m) {
+			if (v != 0) n++;
+		}
+		return n;
+	}
+
+	private static String number(double v) {
+		return String.format(Locale.ROOT, "%.6g", v);
+	}
+}
