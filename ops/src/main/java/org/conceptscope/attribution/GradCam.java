@@ -1,0 +1,97 @@
+package org.conceptscope.attribution;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.LayerInfo;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.Resampling;
+import org.conceptscope.util.Progress;
+
+/**
+ * Grad-CAM (Selvaraju et al. 2017) and Grad-CAM++ (Chattopadhyay et al. 2018) on any spatial
+ * layer: channel weights from the layer gradient of the target logit, ReLU of the weighted sum
+ * of the layer's channels, bilinearly upsampled to the image. One pass (activations and
+ * gradients) per batch.
+ */
+public final class GradCam implements AttributionMethod {
+
+	private final String layer;
+	private final boolean plusPlus;
+
+	/** @param layer a spatial [N, h, w, c] layer name, or null for the last spatial layer */
+	public GradCam(String layer, boolean plusPlus) {
+		this.layer = layer;
+		this.plusPlus = plusPlus;
+	}
+
+	@Override
+	public String name() {
+		return plusPlus ? "gradcam_plus_plus" : "gradcam";
+	}
+
+	/** The last [N, h, w, c] layer: the usual Grad-CAM choice, most semantic yet still spatial. */
+	public static String lastSpatialLayer(Classifier classifier) {
+		List<LayerInfo> spatial = classifier.layers().stream().filter(LayerInfo::isSpatial).toList();
+		if (spatial.isEmpty()) throw new IllegalArgumentException("The model has no spatial [N, h, w, c] layer for Grad-CAM.");
+		return spatial.get(spatial.size() - 1).name();
+	}
+
+	@Override
+	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
+		String l = layer == null || layer.isBlank() ? lastSpatialLayer(classifier) : layer;
+		LayerInfo info = classifier.layers().stream().filter(x -> x.name().equals(l)).findFirst()
+			.orElseThrow(() -> new IllegalArgumentException("Unknown layer '" + l + "' for Grad-CAM. Spatial layers: "
+				+ classifier.layers().stream().filter(LayerInfo::isSpatial).map(LayerInfo::name).toList() + "."));
+		if (!info.isSpatial()) {
+			throw new IllegalArgumentException("Grad-CAM needs a spatial [N, h, w, c] layer; '" + l + "' is " + Arrays.toString(info.shape()) + ".");
+		}
+		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
+		FloatTensor a = classifier.activations(images, l);
+		FloatTensor g = classifier.layerGradient(images, l, FloatTensor.oneHot(resolved, classifier.numClasses()));
+		int n = (int) a.dim(0), h = (int) a.dim(1), w = (int) a.dim(2), c = (int) a.dim(3);
+		float[] act = a.data(), grad = g.data(), cam = new float[n * h * w];
+		for (int i = 0; i < n; i++) {
+			double[] weights = plusPlus ? plusPlusWeights(act, grad, i, h * w, c) : meanWeights(grad, i, h * w, c);
+			for (int p = 0; p < h * w; p++) {
+				double s = 0;
+				int base = (i * h * w + p) * c;
+				for (int ch = 0; ch < c; ch++) s += weights[ch] * act[base + ch];
+				cam[i * h * w + p] = (float) Math.max(0, s);
+			}
+		}
+		GradientMaps.step(progress, n, n, name());
+		FloatTensor maps = Resampling.bilinear(new FloatTensor(new long[] { n, h, w }, cam), (int) images.dim(1), (int) images.dim(2));
+		return new Attribution(maps, resolved, Map.of("method", name(), "layer", l, "targets", Arrays.toString(resolved)));
+	}
+
+	private static double[] meanWeights(float[] grad, int i, int positions, int c) {
+		double[] w = new double[c];
+		for (int p = 0; p < positions; p++) {
+			for (int ch = 0; ch < c; ch++) w[ch] += grad[(i * positions + p) * c + ch];
+		}
+		for (int ch = 0; ch < c; ch++) w[ch] /= positions;
+		return w;
+	}
+
+	/** Grad-CAM++ weights with the exponential-score closed form (second/third derivative terms from g^2, g^3). */
+	private static double[] plusPlusWeights(float[] act, float[] grad, int i, int positions, int c) {
+		double[] sumA = new double[c], w = new double[c];
+		for (int p = 0; p < positions; p++) {
+			for (int ch = 0; ch < c; ch++) sumA[ch] += act[(i * positions + p) * c + ch];
+		}
+		for (int p = 0; p < positions; p++) {
+			for (int ch = 0; ch < c; ch++) {
+				double g = grad[(i * positions + p) * c + ch];
+				if (g == 0) continue;
+				double g2 = g * g, g3 = g2 * g;
+				double denom = 2 * g2 + sumA[ch] * g3;
+				double alpha = denom != 0 ? g2 / denom : 0;
+				w[ch] += alpha * Math.max(0, g);
+			}
+		}
+		return w;
+	}
+}
