@@ -1,0 +1,74 @@
+package org.conceptscope.attribution;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.Test;
+import org.scijava.ops.spi.OpCollection;
+import org.scijava.ops.spi.OpMethod;
+
+/** The SciJava Op declarations are consistent, discoverable, and run the same code as the classes. */
+class AttributionOpsTest {
+
+	static List<Method> opMethods() {
+		return Arrays.stream(AttributionOps.class.getDeclaredMethods()).filter(m -> m.isAnnotationPresent(OpMethod.class)).toList();
+	}
+
+	@Test
+	void everyMethodIsANamedOpOfTheRightArity() {
+		Set<String> names = new HashSet<>();
+		for (Method m : opMethods()) {
+			OpMethod op = m.getAnnotation(OpMethod.class);
+			assertTrue(op.names().startsWith("explain.attribution."), op.names());
+			assertTrue(names.add(op.names()), "duplicate op name " + op.names());
+			assertTrue(Modifier.isStatic(m.getModifiers()) && Modifier.isPublic(m.getModifiers()), m.getName());
+			Method sam = Arrays.stream(op.type().getMethods()).filter(x -> Modifier.isAbstract(x.getModifiers())).findFirst().orElseThrow();
+			assertEquals(sam.getParameterCount(), m.getParameterCount(), op.names() + " arity vs " + op.type().getSimpleName());
+			assertEquals(Attribution.class, m.getReturnType());
+			assertTrue(!op.description().isBlank(), op.names());
+		}
+		assertTrue(names.containsAll(List.of("explain.attribution.saliency", "explain.attribution.integratedGradients",
+			"explain.attribution.smoothGrad", "explain.attribution.varGrad", "explain.attribution.squareGrad",
+			"explain.attribution.gradCam", "explain.attribution.gradCamPlusPlus", "explain.attribution.occlusion",
+			"explain.attribution.rise", "explain.attribution.sobol", "explain.attribution.hsic",
+			"explain.attribution.gradientXInput")), names.toString());
+	}
+
+	@Test
+	void collectionIsListedForServiceDiscovery() throws Exception {
+		try (InputStream in = getClass().getResourceAsStream("/META-INF/services/" + OpCollection.class.getName())) {
+			String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+			assertTrue(text.lines().anyMatch(l -> l.trim().equals(AttributionOps.class.getName())), text);
+		}
+	}
+
+	@Test
+	void opsRunTheMethods() {
+		try (TensorFlowClassifier model = TensorFlowClassifier.load(BundledModels.dir("known-answer"))) {
+			FloatTensor x = FloatTensor.zeros(1, 32, 32, 1);
+			for (int y = 20; y < 28; y++) for (int xx = 18; xx < 26; xx++) x.set(1f, 0, y, xx, 0);
+			int[] t = { 1 };
+			assertArrayEquals(new Saliency().explain(model, x, t, Progress.NONE).maps().data(),
+				AttributionOps.saliency(model, x, t).maps().data());
+			assertArrayEquals(new SobolAttribution(4, 8, MaskedImage.blur(1.5), false, 3).explain(model, x, t, Progress.NONE).maps().data(),
+				AttributionOps.sobol(model, x, t, 4, 8, 1.5, false, 3L).maps().data());
+			Attribution occ = AttributionOps.occlusion(model, x, t, 4, 4, 0f);
+			assertEquals("occlusion", occ.metadata().get("method"));
+			assertArrayEquals(new long[] { 1, 32, 32 }, occ.maps().shape());
+		}
+	}
+}
