@@ -47,6 +47,29 @@ public final class Resampling {
 		return new FloatTensor(new long[] { n, height, width }, out);
 	}
 
+	/** Bilinear resize of one interleaved HWC image (every channel alike): crops to model input size. */
+	public static float[] resizeImage(float[] hwc, int h, int w, int c, int height, int width) {
+		if (h == height && w == width) return hwc.clone();
+		float[] out = new float[height * width * c];
+		float sy = h / (float) height, sx = w / (float) width;
+		for (int y = 0; y < height; y++) {
+			float fy = Math.max(0, Math.min(h - 1, (y + 0.5f) * sy - 0.5f));
+			int y0 = (int) fy, y1 = Math.min(y0 + 1, h - 1);
+			float ty = fy - y0;
+			for (int x = 0; x < width; x++) {
+				float fx = Math.max(0, Math.min(w - 1, (x + 0.5f) * sx - 0.5f));
+				int x0 = (int) fx, x1 = Math.min(x0 + 1, w - 1);
+				float tx = fx - x0;
+				for (int ch = 0; ch < c; ch++) {
+					float top = hwc[(y0 * w + x0) * c + ch] * (1 - tx) + hwc[(y0 * w + x1) * c + ch] * tx;
+					float bottom = hwc[(y1 * w + x0) * c + ch] * (1 - tx) + hwc[(y1 * w + x1) * c + ch] * tx;
+					out[(y * width + x) * c + ch] = top * (1 - ty) + bottom * ty;
+				}
+			}
+		}
+		return out;
+	}
+
 	private static void checkMaps(FloatTensor maps, int height, int width) {
 		if (maps.rank() != 3) throw new IllegalArgumentException("Maps to resize must be [N, h, w], got " + maps + ".");
 		if (height < 1 || width < 1) throw new IllegalArgumentException("Target size must be positive, got " + width + "x" + height + ".");

@@ -1,0 +1,94 @@
+package org.conceptscope.concepts;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Concepts extracted for one class at one layer, saved as a small JSON file so a user extracts
+ * them once on a training folder and localises them on new stacks.
+ * <p>
+ * Format ({@value #FORMAT}): model (folder name), layer, class name and index, crop patch and
+ * stride, rank, seed, NMF relative reconstruction error, {@code concepts} (k rows of c
+ * non-negative numbers: directions in the layer's channel space), optional {@code importance}
+ * (one number per concept) and {@code examples} (per concept, the crops that express it most:
+ * image index, x, y, size, coefficient).
+ */
+public final class ConceptBank {
+
+	public static final String FORMAT = "conceptscope-concepts/1";
+	private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+
+	/** A crop that expresses a concept strongly. */
+	public record Example(int image, int x, int y, int size, double coefficient) {}
+
+	public String format = FORMAT;
+	public String model;
+	public String layer;
+	public String className;
+	public int classIndex;
+	public int patch, stride, rank;
+	public long seed;
+	public double reconstructionError;
+	/** Fraction of crop activations that were negative and clipped to 0 before NMF. */
+	public double clippedFraction;
+	public double[][] concepts;
+	public double[] importance;
+	public List<List<Example>> examples = new ArrayList<>();
+
+	public int size() {
+		return concepts.length;
+	}
+
+	public int channels() {
+		return concepts[0].length;
+	}
+
+	public void save(Path file) throws IOException {
+		Path dir = file.toAbsolutePath().getParent();
+		Files.createDirectories(dir);
+		Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".part");
+		try {
+			try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+				GSON.toJson(this, w);
+			}
+			Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+		} finally {
+			Files.deleteIfExists(tmp);
+		}
+	}
+
+	public static ConceptBank load(Path file) throws IOException {
+		if (!Files.isRegularFile(file)) throw new IOException("The concept bank " + file + " does not exist.");
+		ConceptBank b;
+		try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+			b = GSON.fromJson(r, ConceptBank.class);
+		} catch (JsonParseException e) {
+			throw new IOException(file + " is not a ConceptScope concept bank: " + e.getMessage(), e);
+		}
+		if (b == null || !FORMAT.equals(b.format)) {
+			throw new IOException(file + " is not a ConceptScope concept bank (format " + (b == null ? "none" : b.format)
+				+ ", expected " + FORMAT + ").");
+		}
+		if (b.concepts == null || b.concepts.length == 0 || b.layer == null) {
+			throw new IOException(file + " has no concepts or no layer.");
+		}
+		int c = b.concepts[0].length;
+		for (double[] row : b.concepts) {
+			if (row.length != c) throw new IOException(file + ": every concept must have " + c + " values.");
+			for (double v : row) if (!(v >= 0) || !Double.isFinite(v)) throw new IOException(file + ": concepts must be finite and non-negative.");
+		}
+		if (b.examples == null) b.examples = new ArrayList<>();
+		return b;
+	}
+}

@@ -1,0 +1,122 @@
+package org.conceptscope.concepts;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.LayerInfo;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.Resampling;
+import org.conceptscope.util.Progress;
+
+/**
+ * CRAFT concept extraction (Fel et al. 2023): crops of the images of one class, resized to the
+ * model input, go through g (input to layer); their spatially averaged activations form a
+ * non-negative matrix A (crops x channels) that NMF factorises as A ~ U W. The k rows of W are the
+ * concepts; U says how much each crop expresses each.
+ * <p>
+ * Non-negativity: activations after a ReLU (or a pooling of ReLU outputs) are non-negative as
+ * they are. For other layers negative values are clipped to 0 before NMF (the bank records the
+ * clipped fraction): a concept is then a pattern of positive evidence only.
+ */
+public final class Craft {
+
+	private static final int CHUNK = 64;
+
+	private Craft() {}
+
+	/** Crop origins along one axis: every stride, the last flush with the border. */
+	static int[] starts(int size, int patch, int stride) {
+		if (patch >= size) return new int[] { 0 };
+		List<Integer> s = new ArrayList<>();
+		for (int p = 0; p + patch <= size; p += stride) s.add(p);
+		if (s.get(s.size() - 1) + patch < size) s.add(size - patch);
+		return s.stream().mapToInt(Integer::intValue).toArray();
+	}
+
+	/**
+	 * Extracts concepts for {@code classIndex} from a normalised batch [N, H, W, C] of that class's images.
+	 *
+	 * @throws java.util.concurrent.CancellationException when progress asks to stop
+	 */
+	public static ConceptBank fit(Classifier classifier, FloatTensor images, int classIndex, CraftOptions options, Progress progress) {
+		LayerInfo layer = LayerActivations.spatialOrVector(classifier, options.layer());
+		if (classIndex < 0 || classIndex >= classifier.numClasses()) {
+			throw new IllegalArgumentException("Class " + classIndex + " does not exist; classes: " + classifier.classNames() + ".");
+		}
+		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
+		int patch = Math.min(options.patch(), Math.min(h, w));
+		int[] ys = starts(h, patch, options.stride()), xs = starts(w, patch, options.stride());
+		int perImage = ys.length * xs.length, total = n * perImage;
+		long[] inShape = { 0, h, w, c };
+		double[][] a = new double[total][];
+		long negative = 0, values = 0;
+		for (int from = 0; from < total; from += CHUNK) {
+			int to = Math.min(total, from + CHUNK);
+			float[] batch = new float[(to - from) * h * w * c];
+			for (int i = from; i < to; i++) {
+				int img = i / perImage, y0 = ys[(i % perImage) / xs.length], x0 = xs[i % xs.length];
+				float[] crop = new float[patch * patch * c];
+				for (int y = 0; y < patch; y++) {
+					System.arraycopy(images.data(), ((img * h + y0 + y) * w + x0) * c, crop, y * patch * c, patch * c);
+				}
+				System.arraycopy(Resampling.resizeImage(crop, patch, patch, c, h, w), 0, batch, (i - from) * h * w * c, h * w * c);
+			}
+			inShape[0] = to - from;
+			FloatTensor act = classifier.activations(new FloatTensor(inShape, batch), layer.name());
+			float[] d = act.data();
+			negative += LayerActivations.clip(d);
+			values += d.length;
+			int ch = LayerActivations.channels(act), pos = LayerActivations.positions(act);
+			for (int i = from; i < to; i++) {
+				double[] row = new double[ch];
+				for (int p = 0; p < pos; p++) for (int j = 0; j < ch; j++) row[j] += d[((i - from) * pos + p) * ch + j];
+				for (int j = 0; j < ch; j++) row[j] /= pos;
+				a[i] = row;
+			}
+			if (!progress.report(to, total, "CRAFT activations")) {
+				throw new java.util.concurrent.CancellationException("CRAFT cancelled while computing activations.");
+			}
+		}
+		Nmf.Result nmf = Nmf.factorise(a, options.rank(), options.seed(), options.tolerance(), options.maxIterations(), progress);
+		ConceptBank bank = new ConceptBank();
+		bank.model = classifier instanceof TensorFlowClassifier t ? folderName(t.directory()) : classifier.toString();
+		bank.layer = layer.name();
+		bank.className = classifier.classNames().get(classIndex);
+		bank.classIndex = classIndex;
+		bank.patch = patch;
+		bank.stride = options.stride();
+		bank.rank = options.rank();
+		bank.seed = options.seed();
+		bank.reconstructionError = nmf.relativeError();
+		bank.clippedFraction = values == 0 ? 0 : negative / (double) values;
+		bank.concepts = nmf.w();
+		for (int k = 0; k < options.rank(); k++) {
+			final int kk = k;
+			List<ConceptBank.Example> ex = new ArrayList<>();
+			java.util.stream.IntStream.range(0, total).boxed()
+				.sorted(Comparator.comparingDouble((Integer i) -> -nmf.u()[i][kk]))
+				.limit(options.examplesPerConcept())
+				.forEach(i -> ex.add(new ConceptBank.Example(i / perImage, xs[i % xs.length], ys[(i % perImage) / xs.length], patch,
+					nmf.u()[i][kk])));
+			bank.examples.add(ex);
+		}
+		return bank;
+	}
+
+	private static String folderName(Path p) {
+		return p.getFileName() == null ? p.toString() : p.getFileName().toString();
+	}
+
+	/** Convenience: the class the model predicts most often in the batch, for "predicted" targets. */
+	public static int majorityClass(Classifier classifier, FloatTensor images) {
+		int[] counts = new int[classifier.numClasses()];
+		for (int p : classifier.logits(images).argmaxRows()) counts[p]++;
+		int best = 0;
+		for (int k = 1; k < counts.length; k++) if (counts[k] > counts[best]) best = k;
+		return best;
+	}
+}

@@ -1,0 +1,179 @@
+package org.conceptscope.concepts;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.conceptscope.model.ModelConfig;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.train.CnnArchitecture;
+import org.conceptscope.train.SavedModelExport;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A model built so that its layer activations are a known non-negative mixture of known
+ * patterns: 6-channel images whose every pixel is sum_k u_k(x, y) P_k, an identity 3x3
+ * convolution with ReLU ("conv1/relu" = the image), global average pooling and a dense layer v.
+ * The class-0 logit is sum_k mean(u_k) (P_k . v), so concept k's importance is known: with
+ * P_k . v = 3, 1, 0.3 and coefficients of equal distribution, the ranking is 0, 1, 2.
+ */
+class CraftKnownMixtureTest {
+
+	static final int C = 6, SIZE = 16;
+	static final double[][] PATTERNS = { { 1, 1, 0, 0, 0, 0 }, { 0, 0, 1, 1, 0, 0 }, { 0, 0, 0, 0, 1, 1 } };
+	/** Dense weights of class 0: P_0.v = 3, P_1.v = 1, P_2.v = 0.3. */
+	static final float[] V0 = { 1.5f, 1.5f, 0.5f, 0.5f, 0.15f, 0.15f };
+
+	@TempDir
+	static Path tmp;
+	static TensorFlowClassifier model;
+	static FloatTensor images;
+	static float[][][] truth; // [image][concept][position]
+
+	@BeforeAll
+	static void build() throws Exception {
+		CnnArchitecture arch = new CnnArchitecture(SIZE, SIZE, C, new int[] { C }, 3, false, CnnArchitecture.Head.GLOBAL_AVERAGE, 2);
+		Map<String, FloatTensor> w = new LinkedHashMap<>();
+		FloatTensor kernel = FloatTensor.zeros(3, 3, C, C);
+		for (int c = 0; c < C; c++) kernel.set(1f, 1, 1, c, c);
+		w.put("conv1/kernel", kernel);
+		w.put("conv1/bias", FloatTensor.zeros(C));
+		FloatTensor dense = FloatTensor.zeros(C, 2);
+		for (int c = 0; c < C; c++) {
+			dense.set(V0[c], c, 0);
+			dense.set(0.1f, c, 1);
+		}
+		w.put("dense/kernel", dense);
+		w.put("dense/bias", FloatTensor.zeros(2));
+		ModelConfig config = new ModelConfig();
+		config.classes = List.of("mixture", "other");
+		SavedModelExport.export(arch, w, config, tmp.resolve("mixture"));
+		model = TensorFlowClassifier.load(tmp.resolve("mixture"));
+
+		int n = 24;
+		Random r = new Random(4);
+		images = FloatTensor.zeros(n, SIZE, SIZE, C);
+		truth = new float[n][3][SIZE * SIZE];
+		for (int i = 0; i < n; i++) {
+			for (int k = 0; k < 3; k++) {
+				// one Gaussian blob per concept, random place and amplitude
+				double cy = r.nextDouble() * SIZE, cx = r.nextDouble() * SIZE, amp = 0.5 + r.nextDouble();
+				for (int y = 0; y < SIZE; y++) for (int x = 0; x < SIZE; x++) {
+					double d2 = (y - cy) * (y - cy) + (x - cx) * (x - cx);
+					float u = (float) (amp * Math.exp(-d2 / (2 * 9.0)));
+					truth[i][k][y * SIZE + x] = u;
+					for (int c = 0; c < C; c++) images.data()[((i * SIZE + y) * SIZE + x) * C + c] += (float) (u * PATTERNS[k][c]);
+				}
+			}
+		}
+	}
+
+	@AfterAll
+	static void close() {
+		model.close();
+	}
+
+	static ConceptBank fit() {
+		return Craft.fit(model, images, 0, new CraftOptions("conv1/relu", 8, 4, 3, 1, 1e-7, 3000, 4), Progress.NONE);
+	}
+
+	/** Index of the recovered concept closest to true pattern t. */
+	static int match(ConceptBank bank, int t) {
+		int best = 0;
+		for (int k = 1; k < bank.size(); k++) if (NmfTest.cosine(PATTERNS[t], bank.concepts[k]) > NmfTest.cosine(PATTERNS[t], bank.concepts[best])) best = k;
+		return best;
+	}
+
+	@Test
+	void recoversThePatterns() {
+		ConceptBank bank = fit();
+		for (double c : NmfTest.matchedCosines(PATTERNS, bank.concepts)) assertTrue(c >= 0.95, "cosine " + c);
+		assertEquals(0, bank.clippedFraction, 0, "a ReLU layer needs no clipping");
+		assertEquals(3, bank.examples.size());
+		assertEquals(4, bank.examples.get(0).size());
+	}
+
+	@Test
+	void importanceRanksTheConceptsByTheirKnownWeight() {
+		ConceptBank bank = fit();
+		int[] order = { match(bank, 0), match(bank, 1), match(bank, 2) };
+		double[] sobol = ConceptImportance.sobol(model, bank, images, 32, 3, Progress.NONE);
+		double[] gxi = ConceptImportance.gradientTimesInput(model, bank, images, Progress.NONE);
+		double[] deletion = ConceptImportance.deletion(model, bank, images);
+		for (double[] imp : new double[][] { sobol, gxi, deletion }) {
+			assertTrue(imp[order[0]] > imp[order[1]] && imp[order[1]] > imp[order[2]], java.util.Arrays.toString(imp));
+		}
+	}
+
+	/** The coefficient map of each concept at layer resolution follows the true blob of its pattern. */
+	@Test
+	void localizationFollowsTheTrueCoefficients() {
+		ConceptBank bank = fit();
+		ConceptLocalization.ConceptMaps maps = ConceptLocalization.localize(model, bank, images);
+		assertArrayEquals(new long[] { images.dim(0), SIZE, SIZE, 3 }, maps.maps().shape());
+		for (int t = 0; t < 3; t++) {
+			int k = match(bank, t);
+			double corr = 0;
+			for (int i = 0; i < images.dim(0); i++) {
+				float[] found = new float[SIZE * SIZE];
+				for (int p = 0; p < found.length; p++) found[p] = maps.coarse().data()[(i * SIZE * SIZE + p) * 3 + k];
+				corr += pearson(found, truth[i][t]) / images.dim(0);
+			}
+			assertTrue(corr > 0.95, "concept " + t + " map correlation " + corr);
+		}
+	}
+
+	@Test
+	void bankRoundTripsThroughItsFile() throws Exception {
+		ConceptBank bank = fit();
+		bank.importance = new double[] { 0.5, 0.3, 0.2 };
+		Path file = tmp.resolve("bank.json");
+		bank.save(file);
+		ConceptBank back = ConceptBank.load(file);
+		assertEquals(bank.layer, back.layer);
+		assertEquals(bank.className, back.className);
+		for (int k = 0; k < 3; k++) assertArrayEquals(bank.concepts[k], back.concepts[k], 0);
+		assertArrayEquals(bank.importance, back.importance, 0);
+		assertEquals(bank.examples, back.examples);
+		java.nio.file.Files.writeString(tmp.resolve("bad.json"), "{\"format\": \"other\"}");
+		var e = assertThrows(java.io.IOException.class, () -> ConceptBank.load(tmp.resolve("bad.json")));
+		assertTrue(e.getMessage().contains("not a ConceptScope concept bank"), e.getMessage());
+	}
+
+	@Test
+	void wrongModelForABankIsNamed() throws Exception {
+		ConceptBank bank = fit();
+		bank.concepts = new double[][] { { 1, 2, 3 } };
+		var e = assertThrows(IllegalArgumentException.class, () -> ConceptLocalization.localize(model, bank, images));
+		assertTrue(e.getMessage().contains("3 channels per concept"), e.getMessage());
+	}
+
+	static double pearson(float[] a, float[] b) {
+		double ma = 0, mb = 0;
+		for (int i = 0; i < a.length; i++) {
+			ma += a[i];
+			mb += b[i];
+		}
+		ma /= a.length;
+		mb /= b.length;
+		double ab = 0, aa = 0, bb = 0;
+		for (int i = 0; i < a.length; i++) {
+			ab += (a[i] - ma) * (b[i] - mb);
+			aa += (a[i] - ma) * (a[i] - ma);
+			bb += (b[i] - mb) * (b[i] - mb);
+		}
+		return ab / Math.sqrt(aa * bb);
+	}
+}
