@@ -163,6 +163,65 @@ final class GraphSession {
 		}
 	}
 
+	/** The "dtype" attribute of an operation (variables and placeholders carry one). */
+	static int dtypeAttr(TF_Operation op) {
+		try (TF_Status status = TF_Status.newStatus()) {
+			int[] type = new int[1];
+			TF_OperationGetAttrType(op, "dtype", type, status);
+			status.throwExceptionIfNotOK();
+			return type[0];
+		}
+	}
+
+	/**
+	 * A float tensor holding a variable's value. A VariableV2 output is fetched as its value;
+	 * a resource variable (VarHandleOp) yields only a handle, so a ReadVariableOp is added.
+	 */
+	Endpoint addVariableRead(String name, TF_Operation variable) {
+		if (!opType(variable).equals("VarHandleOp")) return new Endpoint(variable, 0, opName(variable) + ":0");
+		synchronized (graphLock) {
+			try (TF_Status status = TF_Status.newStatus(); TF_Output handle = output(new Endpoint(variable, 0, ""))) {
+				TF_OperationDescription d = TF_NewOperation(graph, "ReadVariableOp", name);
+				TF_AddInput(d, handle);
+				TF_SetAttrType(d, "dtype", TF_FLOAT);
+				TF_Operation op = TF_FinishOperation(d, status);
+				status.throwExceptionIfNotOK();
+				return new Endpoint(op, 0, name + ":0");
+			}
+		}
+	}
+
+	/** An op that writes {@code value} into a variable when run as a target (Assign or AssignVariableOp). */
+	TF_Operation addVariableAssign(String name, TF_Operation variable, Endpoint value) {
+		boolean resource = opType(variable).equals("VarHandleOp");
+		synchronized (graphLock) {
+			try (TF_Status status = TF_Status.newStatus(); TF_Output ref = output(new Endpoint(variable, 0, ""));
+				TF_Output v = output(value)) {
+				TF_OperationDescription d = TF_NewOperation(graph, resource ? "AssignVariableOp" : "Assign", name);
+				TF_AddInput(d, ref);
+				TF_AddInput(d, v);
+				TF_Operation op = TF_FinishOperation(d, status);
+				status.throwExceptionIfNotOK();
+				return op;
+			}
+		}
+	}
+
+	/** Runs target operations (no fetches), e.g. variable assignments. */
+	void runTargets(Endpoint[] feeds, FloatTensor[] values, TF_Operation[] targets) {
+		TF_Tensor[] in = new TF_Tensor[feeds.length];
+		TF_Tensor[] out = null;
+		try {
+			for (int i = 0; i < feeds.length; i++) {
+				in[i] = toNative(values[i]);
+			}
+			out = JavacppUtils.runSession(session, null, in, ops(feeds), indices(feeds), new TF_Operation[0], new int[0], targets);
+		} finally {
+			release(in);
+			release(out);
+		}
+	}
+
 	/** Runs the session: feeds float tensors, fetches float tensors. Callers validate shapes first. */
 	FloatTensor[] run(Endpoint[] feeds, FloatTensor[] values, Endpoint[] fetches) {
 		TF_Tensor[] in = new TF_Tensor[feeds.length];

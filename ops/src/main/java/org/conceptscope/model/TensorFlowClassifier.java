@@ -50,7 +50,7 @@ public final class TensorFlowClassifier implements Classifier {
 	/** Inputs larger than this run in chunks, bounding native memory per call. */
 	public static final int DEFAULT_MAX_BATCH = 64;
 	private static final String PREFIX = "conceptscope_";
-	private static final AtomicInteger GRADIENT_IDS = new AtomicInteger();
+	private static final AtomicInteger OP_IDS = new AtomicInteger();
 
 	private final Path dir;
 	private final ZooModel<NDList, NDList> model;
@@ -65,6 +65,8 @@ public final class TensorFlowClassifier implements Classifier {
 	private final Map<String, Endpoint> gradientOps = new ConcurrentHashMap<>();
 	private volatile Endpoint classWeights;
 	private volatile List<LayerInfo> layers;
+	private volatile List<String> variables;
+	private final Map<String, Endpoint> variableReads = new ConcurrentHashMap<>();
 	private final ReentrantReadWriteLock lifetime = new ReentrantReadWriteLock();
 	private boolean closed;
 	private int maxBatch = DEFAULT_MAX_BATCH;
@@ -281,6 +283,47 @@ public final class TensorFlowClassifier implements Classifier {
 		});
 	}
 
+	/**
+	 * The float variables (VariableV2 or resource variables) the logits depend on: the model's
+	 * weights, nearest to the logits first, so that a prefix of this list is the "top layers"
+	 * subset of cascading weight randomisation.
+	 */
+	public List<String> variables() {
+		return guarded(() -> {
+			if (variables == null) variables = findVariables();
+			return variables;
+		});
+	}
+
+	/** The current value of a variable from {@link #variables()}. */
+	public FloatTensor variable(String name) {
+		return guarded(() -> {
+			TF_Operation v = variableOp(name);
+			Endpoint read = variableReads.computeIfAbsent(name,
+				k -> graph.addVariableRead(PREFIX + "read_" + OP_IDS.incrementAndGet(), v));
+			return graph.run(new Endpoint[0], new FloatTensor[0], new Endpoint[] { read })[0];
+		});
+	}
+
+	/**
+	 * An independent copy of this model, loaded again from {@link #directory()}, whose named
+	 * variables hold the given values (weight randomisation for sanity checks). This model is not
+	 * changed: the copy has its own graph and session. The caller closes the copy.
+	 */
+	public TensorFlowClassifier withVariables(Map<String, FloatTensor> values) {
+		// checked on this model first, so a bad name or shape fails before a second load
+		for (Map.Entry<String, FloatTensor> e : values.entrySet()) checkVariableValue(e.getKey(), e.getValue());
+		TensorFlowClassifier copy = load(dir);
+		try {
+			copy.setMaxBatch(maxBatch);
+			copy.assign(values);
+			return copy;
+		} catch (RuntimeException e) {
+			copy.close();
+			throw e;
+		}
+	}
+
 	@Override
 	public void close() {
 		Lock w = lifetime.writeLock();
@@ -348,6 +391,64 @@ public final class TensorFlowClassifier implements Classifier {
 		if (acts.firstNonFinite() >= 0) throw new IllegalArgumentException("Activations for layer '" + layer + "' contain NaN or infinite values.");
 	}
 
+	// ---- variables ----
+
+	private void checkVariableValue(String name, FloatTensor value) {
+		long[] want = variable(name).shape();
+		if (!Arrays.equals(want, value.shape())) {
+			throw new IllegalArgumentException("Variable '" + name + "' has shape " + Arrays.toString(want) + " but the new value has "
+				+ Arrays.toString(value.shape()) + "; give a value of the variable's shape.");
+		}
+		if (value.firstNonFinite() >= 0) throw new IllegalArgumentException("The new value of variable '" + name + "' contains NaN or infinite values.");
+	}
+
+	/** Writes the values into this model's variables in one session run. Only {@link #withVariables} calls it, on a fresh copy. */
+	private void assign(Map<String, FloatTensor> values) {
+		if (values.isEmpty()) return;
+		guarded(() -> {
+			List<Endpoint> feeds = new ArrayList<>();
+			List<FloatTensor> fed = new ArrayList<>();
+			List<TF_Operation> targets = new ArrayList<>();
+			for (Map.Entry<String, FloatTensor> e : values.entrySet()) {
+				TF_Operation v = variableOp(e.getKey());
+				int id = OP_IDS.incrementAndGet();
+				Endpoint value = graph.addFloatPlaceholder(PREFIX + "assign_value_" + id);
+				targets.add(graph.addVariableAssign(PREFIX + "assign_" + id, v, value));
+				feeds.add(value);
+				fed.add(e.getValue());
+			}
+			graph.runTargets(feeds.toArray(Endpoint[]::new), fed.toArray(FloatTensor[]::new), targets.toArray(TF_Operation[]::new));
+			return null;
+		});
+	}
+
+	private TF_Operation variableOp(String name) {
+		if (!variables().contains(name)) {
+			throw new IllegalArgumentException("Unknown variable '" + (name == null ? "" : name) + "'. Variables of this model: "
+				+ String.join(", ", variables()) + ".");
+		}
+		return graph.find(name).op();
+	}
+
+	/** Breadth-first from the logits towards the input: variables come out top layer first. */
+	private List<String> findVariables() {
+		Set<String> seen = new HashSet<>();
+		Deque<TF_Operation> todo = new ArrayDeque<>();
+		todo.add(logits.op());
+		List<String> result = new ArrayList<>();
+		while (!todo.isEmpty()) {
+			TF_Operation op = todo.poll();
+			String name = GraphSession.opName(op);
+			if (!seen.add(name)) continue;
+			String type = GraphSession.opType(op);
+			if ((type.equals("VariableV2") || type.equals("VarHandleOp")) && GraphSession.dtypeAttr(op) == DataType.DT_FLOAT_VALUE) {
+				result.add(name);
+			}
+			for (int i = 0; i < graph.numInputs(op); i++) todo.add(graph.input(op, i).op());
+		}
+		return Collections.unmodifiableList(result);
+	}
+
 	// ---- graph plumbing ----
 
 	private Endpoint layer(String name) {
@@ -380,7 +481,7 @@ public final class TensorFlowClassifier implements Classifier {
 	private Endpoint gradientOf(Endpoint x) {
 		Endpoint w = classWeights();
 		return gradientOps.computeIfAbsent(x.name(),
-			k -> graph.addGradients(PREFIX + "grad_" + GRADIENT_IDS.incrementAndGet(), logits, new Endpoint[] { x }, w)[0]);
+			k -> graph.addGradients(PREFIX + "grad_" + OP_IDS.incrementAndGet(), logits, new Endpoint[] { x }, w)[0]);
 	}
 
 	private Endpoint endpoint(String tensorName, String what) {

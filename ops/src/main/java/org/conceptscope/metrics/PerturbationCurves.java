@@ -1,0 +1,50 @@
+package org.conceptscope.metrics;
+
+import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * The loop shared by deletion and insertion: image i at step s shows the top
+ * round(s / steps * pixels) pixels of its ranking from {@code revealed} and all others from
+ * {@code initial} (every channel of a pixel together); the curve is the target class
+ * probability at steps 0..steps. Perturbed images are built and classified {@code batchSize} at a
+ * time, so memory does not grow with steps or with the number of images.
+ */
+final class PerturbationCurves {
+
+	private PerturbationCurves() {}
+
+	static double[][] probabilities(Classifier classifier, FloatTensor initial, FloatTensor revealed, FloatTensor maps,
+		int[] targets, int steps, int batchSize, Progress progress, String metric) {
+		int n = (int) initial.dim(0), c = (int) initial.dim(3), per = initial.stride0(), pixels = per / c;
+		int points = steps + 1;
+		long total = (long) n * points;
+		int[][] orders = new int[n][];
+		double[][] curves = new double[n][points];
+		float[] init = initial.data(), rev = revealed.data();
+		for (long from = 0; from < total; from += batchSize) {
+			int size = (int) Math.min(batchSize, total - from);
+			float[] batch = new float[size * per];
+			for (int b = 0; b < size; b++) {
+				int i = (int) ((from + b) / points), s = (int) ((from + b) % points);
+				if (orders[i] == null) orders[i] = PixelRanking.descending(maps, i);
+				System.arraycopy(init, i * per, batch, b * per, per);
+				int count = (int) Math.round((double) s * pixels / steps);
+				for (int k = 0; k < count; k++) {
+					int p = orders[i][k] * c;
+					System.arraycopy(rev, i * per + p, batch, b * per + p, c);
+				}
+			}
+			long[] shape = initial.shape();
+			shape[0] = size;
+			FloatTensor probs = classifier.probabilities(new FloatTensor(shape, batch));
+			for (int b = 0; b < size; b++) {
+				int i = (int) ((from + b) / points), s = (int) ((from + b) % points);
+				curves[i][s] = probs.get(b, targets[i]);
+			}
+			MetricSteps.report(progress, from + size, total, metric);
+		}
+		return curves;
+	}
+}

@@ -1,0 +1,43 @@
+package org.conceptscope.metrics;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+
+/**
+ * Model-parameter randomisation (Adebayo et al. 2018, "Sanity checks for saliency maps"): a copy
+ * of a model whose chosen variables hold random values. An explanation that barely changes when
+ * the weights it should depend on are destroyed does not explain the model.
+ */
+public final class RandomizedWeights {
+
+	private RandomizedWeights() {}
+
+	/**
+	 * A new model (loaded again from the model's folder; the given model is not changed) whose
+	 * named variables are replaced by Gaussian values N(0, rms^2), rms being the root mean square
+	 * of the variable's trained values, so each layer keeps its scale. Each variable's values
+	 * come from the seed and its name, so a variable gets the same values in every subset:
+	 * {@code model.variables().subList(0, k)} is cascading randomisation of the top k variables.
+	 * The caller closes the copy.
+	 */
+	public static TensorFlowClassifier copy(TensorFlowClassifier model, Collection<String> variables, long seed) {
+		Map<String, FloatTensor> values = new LinkedHashMap<>();
+		for (String name : variables) {
+			FloatTensor trained = model.variable(name);
+			float[] t = trained.data();
+			double sq = 0;
+			for (float v : t) sq += (double) v * v;
+			double rms = t.length == 0 ? 0 : Math.sqrt(sq / t.length);
+			Random rnd = new Random(seed * 1_000_003L + name.hashCode());
+			float[] r = new float[t.length];
+			for (int i = 0; i < r.length; i++) r[i] = (float) (rms * rnd.nextGaussian());
+			values.put(name, new FloatTensor(trained.shape(), r));
+		}
+		return model.withVariables(values);
+	}
+}

@@ -1,0 +1,62 @@
+package org.conceptscope.metrics;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+import org.conceptscope.attribution.Attribution;
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * Weight-randomisation sanity check (Adebayo et al. 2018): per image, the Spearman rank
+ * correlation between the absolute attribution maps of a model and of its copy with randomised
+ * weights ({@link RandomizedWeights}). A method that explains the model gives low values; values
+ * near 1 mean the map shows the image (edges, intensity), not what the model learned.
+ */
+public final class SanityCheck {
+
+	private final AttributionMethod method;
+
+	public SanityCheck(AttributionMethod method) {
+		this.method = Objects.requireNonNull(method, "No attribution method given to check.");
+	}
+
+	/**
+	 * Both models explain the same target per image: the original's (PREDICTED resolves on the
+	 * original model, whose prediction is the one being explained).
+	 *
+	 * @throws java.util.concurrent.CancellationException when progress asks to stop
+	 */
+	public MetricResult evaluate(Classifier original, Classifier randomized, FloatTensor images, int[] targets, Progress progress) {
+		if (original.numClasses() != randomized.numClasses()) {
+			throw new IllegalArgumentException("The randomised model has " + randomized.numClasses() + " classes and the original "
+				+ original.numClasses() + "; compare a model with a randomised copy of itself.");
+		}
+		int[] resolved = AttributionMethod.resolveTargets(original, images, targets);
+		// each model's explanation is one half of the work
+		Attribution a = method.explain(original, images, resolved, (d, t, m) -> progress.report(d, 2 * t, m));
+		Attribution b = method.explain(randomized, images, resolved, (d, t, m) -> progress.report(t + d, 2 * t, m));
+		int n = (int) images.dim(0), per = a.maps().stride0();
+		float[] ma = a.maps().data(), mb = b.maps().data();
+		double[] values = new double[n];
+		for (int i = 0; i < n; i++) {
+			double[] x = new double[per], y = new double[per];
+			for (int p = 0; p < per; p++) {
+				x[p] = Math.abs(ma[i * per + p]);
+				y[p] = Math.abs(mb[i * per + p]);
+			}
+			values[i] = Spearman.correlation(x, y);
+		}
+		Map<String, String> meta = new HashMap<>();
+		meta.put("metric", "randomization_sanity");
+		meta.put("method", method.name());
+		meta.put("statistic", "spearman(|original map|, |randomised-model map|)");
+		meta.put("original", original.toString());
+		meta.put("randomized", randomized.toString());
+		meta.put("better", "lower");
+		return new MetricResult("randomization_spearman", resolved, values, FiniteMean.of(values), new double[n][0], meta);
+	}
+}

@@ -1,0 +1,128 @@
+package org.conceptscope.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.Saliency;
+import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Weight randomisation of the real IHC model and the Spearman sanity check of Saliency. */
+class SanityCheckTest {
+
+	static TensorFlowClassifier ihc;
+	static FloatTensor x;
+	static int[] predicted;
+
+	@BeforeAll
+	static void load() {
+		ihc = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"));
+		x = IhcPatches.load(16);
+		predicted = new int[16];
+		Arrays.fill(predicted, AttributionMethod.PREDICTED);
+	}
+
+	@AfterAll
+	static void close() {
+		ihc.close();
+	}
+
+	static double rms(float[] v) {
+		double s = 0;
+		for (float f : v) s += (double) f * f;
+		return Math.sqrt(s / v.length);
+	}
+
+	@Test
+	void randomisingAllWeightsChangesTheCopyAndNotTheOriginal() {
+		FloatTensor before = ihc.logits(x);
+		float[] kernel = ihc.variable("conv2/kernel").data();
+		try (TensorFlowClassifier random = RandomizedWeights.copy(ihc, ihc.variables(), 42)) {
+			float[] after = random.logits(x).data();
+			double maxDiff = 0;
+			for (int i = 0; i < after.length; i++) maxDiff = Math.max(maxDiff, Math.abs(after[i] - before.data()[i]));
+			assertTrue(maxDiff > 1, "randomised logits differ by at most " + maxDiff);
+			float[] randomKernel = random.variable("conv2/kernel").data();
+			assertFalse(Arrays.equals(kernel, randomKernel));
+			assertEquals(rms(kernel), rms(randomKernel), 0.1 * rms(kernel), "the random weights keep the layer's scale");
+			assertArrayEquals(before.data(), ihc.logits(x).data(), "the original model computes what it computed before");
+			assertArrayEquals(kernel, ihc.variable("conv2/kernel").data());
+		}
+		assertArrayEquals(before.data(), ihc.logits(x).data(), "closing the copy leaves the original working");
+	}
+
+	@Test
+	void sameSeedSameWeights() {
+		try (TensorFlowClassifier a = RandomizedWeights.copy(ihc, ihc.variables(), 7);
+			TensorFlowClassifier b = RandomizedWeights.copy(ihc, ihc.variables(), 7);
+			TensorFlowClassifier c = RandomizedWeights.copy(ihc, ihc.variables(), 8)) {
+			assertArrayEquals(a.logits(x).data(), b.logits(x).data());
+			assertFalse(Arrays.equals(a.logits(x).data(), c.logits(x).data()));
+			// a variable gets the same random values whichever subset it is randomised in (cascades are consistent)
+			try (TensorFlowClassifier top = RandomizedWeights.copy(ihc, ihc.variables().subList(0, 2), 7)) {
+				assertArrayEquals(a.variable("dense/kernel").data(), top.variable("dense/kernel").data());
+				assertArrayEquals(ihc.variable("conv1/kernel").data(), top.variable("conv1/kernel").data(), "lower layers untouched");
+			}
+		}
+	}
+
+	/** Saliency depends on the weights: its maps on a fully randomised model rank pixels differently. */
+	@Test
+	void saliencyOfARandomisedModelIsDifferent() {
+		try (TensorFlowClassifier random = RandomizedWeights.copy(ihc, ihc.variables(), 42)) {
+			MetricResult r = new SanityCheck(new Saliency()).evaluate(ihc, random, x, predicted, Progress.NONE);
+			assertTrue(r.mean() < 0.5, "mean Spearman " + r.mean() + " " + Arrays.toString(r.values()));
+			assertArrayEquals(ihc.logits(x).argmaxRows(), r.targets(), "both models explain the original's prediction");
+			assertEquals("saliency", r.metadata().get("method"));
+		}
+	}
+
+	/**
+	 * Known answers of the cascade: nothing randomised gives identical maps (correlation 1); the last bias alone
+	 * cannot change an input gradient (d logit / d x does not depend on it), so also 1; the last kernel does change it.
+	 */
+	@Test
+	void emptyAndBiasOnlyRandomisationKeepTheMaps() {
+		SanityCheck check = new SanityCheck(new Saliency());
+		try (TensorFlowClassifier none = RandomizedWeights.copy(ihc, List.of(), 1);
+			TensorFlowClassifier bias = RandomizedWeights.copy(ihc, List.of("dense/bias"), 1);
+			TensorFlowClassifier kernel = RandomizedWeights.copy(ihc, List.of("dense/kernel"), 1)) {
+			for (double v : check.evaluate(ihc, none, x, predicted, Progress.NONE).values()) assertEquals(1.0, v, 1e-9);
+			for (double v : check.evaluate(ihc, bias, x, predicted, Progress.NONE).values()) assertEquals(1.0, v, 1e-4);
+			double top = check.evaluate(ihc, kernel, x, predicted, Progress.NONE).mean();
+			assertTrue(top < 0.95, "randomising the dense kernel: mean Spearman " + top);
+		}
+	}
+
+	@Test
+	void spearmanIsRankBased() {
+		double[] a = { 1, 2, 3, 4, 5 };
+		assertEquals(1, Spearman.correlation(a, new double[] { 10, 20, 300, 4000, 50000 }), 1e-12, "any increasing transform");
+		assertEquals(-1, Spearman.correlation(a, new double[] { 5, 4, 3, 2, 1 }), 1e-12);
+		// ties share their mean rank: ranks (1.5, 1.5, 3) vs (1, 2, 3)
+		assertEquals(Math.sqrt(3) / 2, Spearman.correlation(new double[] { 0, 0, 1 }, new double[] { 1, 2, 3 }), 1e-12);
+	}
+
+	@Test
+	void cancelsAndRefusesUnknownVariables() {
+		try (TensorFlowClassifier none = RandomizedWeights.copy(ihc, List.of(), 1)) {
+			assertThrows(CancellationException.class,
+				() -> new SanityCheck(new Saliency()).evaluate(ihc, none, x, predicted, (done, total, m) -> false));
+		}
+		var e = assertThrows(IllegalArgumentException.class, () -> RandomizedWeights.copy(ihc, List.of("conv9/kernel"), 1));
+		assertTrue(e.getMessage().contains("conv9/kernel") && e.getMessage().contains("dense/kernel"), e.getMessage());
+	}
+}
