@@ -22,6 +22,18 @@ final class GradientMaps {
 		return new FloatTensor(new long[] { n, h, w }, out);
 	}
 
+	/** [N, H, W, C] to [N, H, W] by the maximum over channels (for non-negative maps). */
+	static FloatTensor maxChannels(FloatTensor t) {
+		int n = (int) t.dim(0), h = (int) t.dim(1), w = (int) t.dim(2), c = (int) t.dim(3);
+		float[] in = t.data(), out = new float[n * h * w];
+		for (int p = 0; p < out.length; p++) {
+			float m = in[p * c];
+			for (int ch = 1; ch < c; ch++) m = Math.max(m, in[p * c + ch]);
+			out[p] = m;
+		}
+		return new FloatTensor(new long[] { n, h, w }, out);
+	}
+
 	/** Reports progress; throws when the listener asks to stop. */
 	static void step(Progress progress, long done, long total, String method) {
 		if (!progress.report(done, total, method)) throw new CancellationException(method + " cancelled after " + done + " of " + total + ".");

@@ -12,9 +12,11 @@ import org.conceptscope.util.Progress;
 /**
  * Gradients averaged over Gaussian-noised copies of the image, with noise sigma a fraction of
  * the image's value range:
- * SmoothGrad (mean gradient, Smilkov et al. 2017), SquareGrad (mean squared gradient) and
- * VarGrad (variance of the gradient, Adebayo et al. 2018). Channels are summed. The seed and
- * the image index fix the noise, so the same call gives the same maps.
+ * SmoothGrad (absolute mean gradient: smoothed Saliency, Smilkov et al. 2017), SquareGrad (mean
+ * squared gradient) and VarGrad (variance of the gradient, Adebayo et al. 2018). Like Saliency,
+ * the maximum over channels: a signed map would rank by the direction that raises the score,
+ * which is not what deleting or masking a pixel does. The seed and the image index fix the
+ * noise, so the same call gives the same maps.
  */
 public final class NoisyGradients implements AttributionMethod {
 
@@ -82,14 +84,14 @@ public final class NoisyGradients implements AttributionMethod {
 				}
 				double mean = sum / samples, meanSq = sq / samples;
 				out[i * per + p] = (float) switch (statistic) {
-					case SMOOTH_GRAD -> mean;
+					case SMOOTH_GRAD -> Math.abs(mean);
 					case SQUARE_GRAD -> meanSq;
 					case VAR_GRAD -> Math.max(meanSq - mean * mean, 0);
 				};
 			}
 			GradientMaps.step(progress, i + 1, n, name());
 		}
-		return new Attribution(GradientMaps.sumChannels(new FloatTensor(images.shape(), out)), resolved,
+		return new Attribution(GradientMaps.maxChannels(new FloatTensor(images.shape(), out)), resolved,
 			Map.of("method", name(), "samples", Integer.toString(samples), "sigma_fraction",
 				String.format(Locale.ROOT, "%s", sigmaFraction), "seed", Long.toString(seed), "targets", Arrays.toString(resolved)));
 	}

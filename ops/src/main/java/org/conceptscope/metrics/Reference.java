@@ -21,6 +21,6 @@ public interface Reference {
 
 	/** The image blurred with a Gaussian of this sigma in pixels (RISE's insertion start). */
 	static Reference blurred(double sigma) {
-		return new GaussianBlur(sigma);
+		return new BlurredReference(sigma);
 	}
 }

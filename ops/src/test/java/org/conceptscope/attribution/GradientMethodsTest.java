@@ -88,11 +88,11 @@ class GradientMethodsTest {
 		}
 	}
 
-	/** With no noise SmoothGrad is the plain gradient and VarGrad is zero. */
+	/** With no noise SmoothGrad is Saliency and VarGrad is zero. */
 	@Test
 	void zeroNoiseReducesToTheGradient() {
 		FloatTensor x = random(4, 1, 32, 32, 3);
-		FloatTensor grad = GradientMaps.sumChannels(ihc.inputGradient(x, FloatTensor.oneHot(new int[] { 1 }, 3)));
+		FloatTensor grad = new Saliency().explain(ihc, x, new int[] { 1 }, Progress.NONE).maps();
 		FloatTensor smooth = new NoisyGradients(NoisyGradients.Statistic.SMOOTH_GRAD, 3, 0, 1).explain(ihc, x, new int[] { 1 },
 			Progress.NONE).maps();
 		FloatTensor var = new NoisyGradients(NoisyGradients.Statistic.VAR_GRAD, 3, 0, 1).explain(ihc, x, new int[] { 1 },
