@@ -1,5 +1,9 @@
 package org.conceptscope.attribution;
 
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
@@ -22,6 +26,21 @@ public interface AttributionMethod {
 	 * @throws java.util.concurrent.CancellationException when progress asks to stop
 	 */
 	Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress);
+
+	/**
+	 * Metadata every attribution carries: method, model, targets (indices and class names), then
+	 * the method's parameters as key/value pairs. Mutable, in insertion order.
+	 */
+	static Map<String, String> metadata(Classifier classifier, String method, int[] targets, String... params) {
+		if (params.length % 2 != 0) throw new IllegalArgumentException("Parameters come as key/value pairs.");
+		Map<String, String> m = new LinkedHashMap<>();
+		m.put("method", method);
+		m.put("model", classifier.name());
+		m.put("targets", Arrays.toString(targets));
+		m.put("target_classes", Arrays.stream(targets).mapToObj(t -> classifier.classNames().get(t)).toList().toString());
+		for (int i = 0; i < params.length; i += 2) m.put(params[i], params[i + 1]);
+		return m;
+	}
 
 	/** Replaces {@link #PREDICTED} entries by the model's arg-max class, checking the others. */
 	static int[] resolveTargets(Classifier classifier, FloatTensor images, int[] targets) {

@@ -2,7 +2,6 @@ package org.conceptscope.attribution;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.LayerInfo;
@@ -64,7 +63,7 @@ public final class GradCam implements AttributionMethod {
 		}
 		GradientMaps.step(progress, n, n, name());
 		FloatTensor maps = Resampling.bilinear(new FloatTensor(new long[] { n, h, w }, cam), (int) images.dim(1), (int) images.dim(2));
-		return new Attribution(maps, resolved, Map.of("method", name(), "layer", l, "targets", Arrays.toString(resolved)));
+		return new Attribution(maps, resolved, AttributionMethod.metadata(classifier, name(), resolved, "layer", l));
 	}
 
 	private static double[] meanWeights(float[] grad, int i, int positions, int c) {

@@ -1,7 +1,5 @@
 package org.conceptscope.attribution;
 
-import java.util.Arrays;
-import java.util.Map;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -23,6 +21,6 @@ public final class GradientTimesInput implements AttributionMethod {
 		for (int i = 0; i < gx.length; i++) gx[i] *= x[i];
 		GradientMaps.step(progress, images.dim(0), images.dim(0), name());
 		return new Attribution(GradientMaps.sumChannels(new FloatTensor(images.shape(), gx)), resolved,
-			Map.of("method", name(), "targets", Arrays.toString(resolved)));
+			AttributionMethod.metadata(classifier, name(), resolved));
 	}
 }

@@ -1,7 +1,6 @@
 package org.conceptscope.attribution;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
@@ -86,14 +85,12 @@ public final class HsicAttribution implements AttributionMethod {
 				for (int xx = 0; xx < w; xx++) maps[(i * h + y) * w + xx] = (float) hsic[gy * grid + Math.min(grid - 1, xx * grid / w)];
 			}
 		}
-		Map<String, String> meta = new LinkedHashMap<>();
-		meta.put("method", name());
+		Map<String, String> meta = AttributionMethod.metadata(classifier, name(), resolved);
 		meta.put("grid", Integer.toString(grid));
 		meta.put("samples", Integer.toString(samples));
 		meta.put("perturbation", perturbation.describe());
 		meta.put("seed", Long.toString(seed));
 		meta.put("score", score.name());
-		meta.put("targets", Arrays.toString(resolved));
 		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, meta);
 	}
 

@@ -2,7 +2,6 @@ package org.conceptscope.attribution;
 
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.Map;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -57,7 +56,6 @@ public final class IntegratedGradients implements AttributionMethod {
 			GradientMaps.step(progress, i + 1, n, name());
 		}
 		return new Attribution(GradientMaps.sumChannels(new FloatTensor(images.shape(), out)), resolved,
-			Map.of("method", name(), "steps", Integer.toString(steps), "baseline", String.format(Locale.ROOT, "%s", baseline),
-				"targets", Arrays.toString(resolved)));
+			AttributionMethod.metadata(classifier, name(), resolved, "steps", Integer.toString(steps), "baseline", String.format(Locale.ROOT, "%s", baseline)));
 	}
 }

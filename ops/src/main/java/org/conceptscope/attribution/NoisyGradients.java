@@ -2,7 +2,6 @@ package org.conceptscope.attribution;
 
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 
 import org.conceptscope.model.Classifier;
@@ -92,7 +91,7 @@ public final class NoisyGradients implements AttributionMethod {
 			GradientMaps.step(progress, i + 1, n, name());
 		}
 		return new Attribution(GradientMaps.maxChannels(new FloatTensor(images.shape(), out)), resolved,
-			Map.of("method", name(), "samples", Integer.toString(samples), "sigma_fraction",
-				String.format(Locale.ROOT, "%s", sigmaFraction), "seed", Long.toString(seed), "targets", Arrays.toString(resolved)));
+			AttributionMethod.metadata(classifier, name(), resolved, "samples", Integer.toString(samples), "sigma_fraction",
+				String.format(Locale.ROOT, "%s", sigmaFraction), "seed", Long.toString(seed)));
 	}
 }

@@ -3,7 +3,6 @@ package org.conceptscope.attribution;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -76,8 +75,7 @@ public final class Occlusion implements AttributionMethod {
 			}
 			for (int p = 0; p < h * w; p++) maps[i * h * w + p] = cover[p] > 0 ? sum[p] / cover[p] : 0;
 		}
-		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, Map.of("method", name(), "patch",
-			Integer.toString(patch), "stride", Integer.toString(stride), "baseline", Float.toString(baseline), "score", score.name(), "targets",
-			Arrays.toString(resolved)));
+		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, AttributionMethod.metadata(classifier, name(), resolved, "patch",
+			Integer.toString(patch), "stride", Integer.toString(stride), "baseline", Float.toString(baseline), "score", score.name()));
 	}
 }

@@ -1,7 +1,5 @@
 package org.conceptscope.attribution;
 
-import java.util.Arrays;
-import java.util.Map;
 import java.util.Random;
 
 import org.conceptscope.model.Classifier;
@@ -82,8 +80,8 @@ public final class Rise implements AttributionMethod {
 			}
 			for (int p = 0; p < h * w; p++) maps[i * h * w + p] /= (float) (masks * keepProbability);
 		}
-		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, Map.of("method", name(), "masks",
+		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, AttributionMethod.metadata(classifier, name(), resolved, "masks",
 			Integer.toString(masks), "grid", Integer.toString(grid), "keep_probability", Double.toString(keepProbability),
-			"seed", Long.toString(seed), "score", score.name(), "targets", Arrays.toString(resolved)));
+			"seed", Long.toString(seed), "score", score.name()));
 	}
 }

@@ -1,6 +1,5 @@
 package org.conceptscope.attribution;
 
-import java.util.Map;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -26,6 +25,6 @@ public final class Saliency implements AttributionMethod {
 		for (int i = 0; i < g.length; i++) g[i] = Math.abs(g[i]);
 		GradientMaps.step(progress, n, n, name());
 		return new Attribution(GradientMaps.maxChannels(new FloatTensor(images.shape(), g)), resolved,
-			Map.of("method", name(), "targets", java.util.Arrays.toString(resolved)));
+			AttributionMethod.metadata(classifier, name(), resolved));
 	}
 }

@@ -1,7 +1,5 @@
 package org.conceptscope.attribution;
 
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.conceptscope.model.Classifier;
@@ -98,8 +96,7 @@ public final class SobolAttribution implements AttributionMethod {
 				}
 			}
 		}
-		Map<String, String> meta = new LinkedHashMap<>();
-		meta.put("method", name());
+		Map<String, String> meta = AttributionMethod.metadata(classifier, name(), resolved);
 		meta.put("grid", Integer.toString(grid));
 		meta.put("designs", Integer.toString(designs));
 		meta.put("perturbation", perturbation.describe());
@@ -107,7 +104,6 @@ public final class SobolAttribution implements AttributionMethod {
 		meta.put("seed", Long.toString(seed));
 		meta.put("score", score.name());
 		meta.put("estimator", "Jansen total order");
-		meta.put("targets", Arrays.toString(resolved));
 		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, meta,
 			perChannel ? new FloatTensor(new long[] { n, h, w, c }, channelMaps) : null);
 	}

@@ -20,6 +20,11 @@ public interface Classifier extends AutoCloseable {
 
 	ModelSignature signature();
 
+	/** A short name for tables, ROI metadata and logs. */
+	default String name() {
+		return toString();
+	}
+
 	/** Class names, one per logit. */
 	List<String> classNames();
 

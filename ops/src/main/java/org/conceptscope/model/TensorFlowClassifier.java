@@ -178,6 +178,13 @@ public final class TensorFlowClassifier implements Classifier {
 		}
 	}
 
+	/** The config's name, else the model folder's name. */
+	@Override
+	public String name() {
+		if (config.name != null && !config.name.isBlank()) return config.name;
+		return dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
+	}
+
 	public Path directory() {
 		return dir;
 	}

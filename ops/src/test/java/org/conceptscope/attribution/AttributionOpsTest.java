@@ -68,6 +68,9 @@ class AttributionOpsTest {
 				AttributionOps.sobol(model, x, t, 4, 8, 1.5, false, 3L).maps().data());
 			Attribution occ = AttributionOps.occlusion(model, x, t, 4, 4, 0f);
 			assertEquals("occlusion", occ.metadata().get("method"));
+			assertEquals("Known-answer regions", occ.metadata().get("model"), "the model card's name travels with the map");
+			assertEquals("[region B]", occ.metadata().get("target_classes"));
+			assertEquals("4", occ.metadata().get("patch"));
 			assertArrayEquals(new long[] { 1, 32, 32 }, occ.maps().shape());
 		}
 	}

@@ -1,7 +1,6 @@
 package org.conceptscope.fiji;
 
 import ij.ImagePlus;
-import ij.measure.Calibration;
 import ij.process.ImageProcessor;
 
 import net.imglib2.img.Img;

@@ -8,7 +8,6 @@ import java.util.List;
 
 import javax.imageio.ImageIO;
 
-import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Normalization;
 
 /**
