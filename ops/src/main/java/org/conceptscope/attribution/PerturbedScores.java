@@ -40,7 +40,7 @@ final class PerturbedScores {
 				System.arraycopy(one, 0, batch, (i - from) * per, per);
 			}
 			shape[0] = to - from;
-			FloatTensor probs = evaluate(classifier, score, new FloatTensor(shape, batch));
+			FloatTensor probs = score.of(classifier, new FloatTensor(shape, batch));
 			int k = (int) probs.dim(1);
 			for (int i = from; i < to; i++) scores[i] = probs.data()[(i - from) * k + target];
 			GradientMaps.step(progress, done + to, total, method);
@@ -50,10 +50,6 @@ final class PerturbedScores {
 
 	/** Score of the target for the unperturbed image. */
 	static float clean(Classifier classifier, TargetScore score, FloatTensor image, int target) {
-		return evaluate(classifier, score, image).data()[target];
-	}
-
-	private static FloatTensor evaluate(Classifier classifier, TargetScore score, FloatTensor batch) {
-		return score == TargetScore.LOGIT ? classifier.logits(batch) : classifier.probabilities(batch);
+		return score.of(classifier, image).data()[target];
 	}
 }

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 
 import org.conceptscope.attribution.Attribution;
+import org.conceptscope.attribution.TargetScore;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
@@ -24,10 +25,10 @@ public final class MuFidelity {
 	private final int samples;
 	private final float baseline;
 	private final long seed;
-	private final Score score;
+	private final TargetScore score;
 	private final int batchSize = Deletion.DEFAULT_BATCH;
 
-	public MuFidelity(int gridSize, double subsetFraction, int samples, float baseline, long seed, Score score) {
+	public MuFidelity(int gridSize, double subsetFraction, int samples, float baseline, long seed, TargetScore score) {
 		if (gridSize < 2) throw new IllegalArgumentException("The MuFidelity grid needs at least 2x2 cells, got " + gridSize + ".");
 		if (!(subsetFraction > 0 && subsetFraction < 1)) {
 			throw new IllegalArgumentException("The removed fraction of grid cells must lie strictly between 0 and 1, got " + subsetFraction + ".");
@@ -39,7 +40,7 @@ public final class MuFidelity {
 		this.samples = samples;
 		this.baseline = baseline;
 		this.seed = seed;
-		this.score = Objects.requireNonNull(score, "No score given: Score.LOGIT or Score.PROBABILITY.");
+		this.score = Objects.requireNonNull(score, "No score given: TargetScore.LOGIT or TargetScore.PROBABILITY.");
 	}
 
 	/**

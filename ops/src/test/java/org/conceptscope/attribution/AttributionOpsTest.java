@@ -21,11 +21,15 @@ import org.junit.jupiter.api.Test;
 import org.scijava.ops.spi.OpCollection;
 import org.scijava.ops.spi.OpMethod;
 
-/** The SciJava Op declarations are consistent, discoverable, and run the same code as the classes. */
+/** The SciJava Op declarations (attribution, concepts, metrics) are consistent, discoverable, and run the same code as the classes. */
 class AttributionOpsTest {
 
+	static final List<Class<?>> COLLECTIONS = List.of(AttributionOps.class, org.conceptscope.concepts.ConceptOps.class,
+		org.conceptscope.metrics.MetricOps.class);
+
 	static List<Method> opMethods() {
-		return Arrays.stream(AttributionOps.class.getDeclaredMethods()).filter(m -> m.isAnnotationPresent(OpMethod.class)).toList();
+		return COLLECTIONS.stream().flatMap(c -> Arrays.stream(c.getDeclaredMethods()))
+			.filter(m -> m.isAnnotationPresent(OpMethod.class)).toList();
 	}
 
 	@Test
@@ -33,12 +37,12 @@ class AttributionOpsTest {
 		Set<String> names = new HashSet<>();
 		for (Method m : opMethods()) {
 			OpMethod op = m.getAnnotation(OpMethod.class);
-			assertTrue(op.names().startsWith("explain.attribution."), op.names());
+			assertTrue(op.names().startsWith("explain."), op.names());
 			assertTrue(names.add(op.names()), "duplicate op name " + op.names());
 			assertTrue(Modifier.isStatic(m.getModifiers()) && Modifier.isPublic(m.getModifiers()), m.getName());
 			Method sam = Arrays.stream(op.type().getMethods()).filter(x -> Modifier.isAbstract(x.getModifiers())).findFirst().orElseThrow();
 			assertEquals(sam.getParameterCount(), m.getParameterCount(), op.names() + " arity vs " + op.type().getSimpleName());
-			assertEquals(Attribution.class, m.getReturnType());
+			if (m.getDeclaringClass() == AttributionOps.class) assertEquals(Attribution.class, m.getReturnType());
 			assertTrue(!op.description().isBlank(), op.names());
 		}
 		assertTrue(names.containsAll(List.of("explain.attribution.saliency", "explain.attribution.integratedGradients",
@@ -52,7 +56,10 @@ class AttributionOpsTest {
 	void collectionIsListedForServiceDiscovery() throws Exception {
 		try (InputStream in = getClass().getResourceAsStream("/META-INF/services/" + OpCollection.class.getName())) {
 			String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-			assertTrue(text.lines().anyMatch(l -> l.trim().equals(AttributionOps.class.getName())), text);
+			for (Class<?> c : COLLECTIONS) {
+				assertTrue(OpCollection.class.isAssignableFrom(c), c.getName());
+				assertTrue(text.lines().anyMatch(l -> l.trim().equals(c.getName())), c.getName() + " listed in " + text);
+			}
 		}
 	}
 

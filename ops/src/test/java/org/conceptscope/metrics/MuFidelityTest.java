@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.concurrent.CancellationException;
 
 import org.conceptscope.attribution.Attribution;
+import org.conceptscope.attribution.TargetScore;
 import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.attribution.GradientTimesInput;
 import org.conceptscope.model.BundledModels;
@@ -46,7 +47,7 @@ class MuFidelityTest {
 	void exactMapOfALinearModelCorrelatesPerfectly() {
 		FloatTensor x = KnownAnswer.images(TARGETS, 1);
 		Attribution exact = KnownAnswer.maps(x, TARGETS, true, false, 2, "exact");
-		MuFidelity mu = new MuFidelity(8, 0.2, 64, 0f, 3, Score.LOGIT);
+		MuFidelity mu = new MuFidelity(8, 0.2, 64, 0f, 3, TargetScore.LOGIT);
 		MetricResult good = mu.evaluate(known, x, exact, Progress.NONE);
 		MetricResult random = mu.evaluate(known, x, KnownAnswer.random(4, 32, 32, TARGETS, 4), Progress.NONE);
 		for (int i = 0; i < TARGETS.length; i++) {
@@ -65,7 +66,7 @@ class MuFidelityTest {
 		int[] predicted = new int[16];
 		Arrays.fill(predicted, AttributionMethod.PREDICTED);
 		Attribution gxi = new GradientTimesInput().explain(ihc, x, predicted, Progress.NONE);
-		MuFidelity mu = new MuFidelity(8, 0.2, 64, 0f, 5, Score.LOGIT);
+		MuFidelity mu = new MuFidelity(8, 0.2, 64, 0f, 5, TargetScore.LOGIT);
 		double g = mu.evaluate(ihc, x, gxi, Progress.NONE).mean();
 		double r = mu.evaluate(ihc, x, KnownAnswer.random(16, 32, 32, gxi.targets(), 6), Progress.NONE).mean();
 		assertTrue(g > r + 0.3, "MuFidelity: gradient x input " + g + ", random " + r);
@@ -75,9 +76,9 @@ class MuFidelityTest {
 	void sameSeedSameValuesOtherSeedOtherValues() {
 		FloatTensor x = IhcPatches.load(3);
 		Attribution gxi = new GradientTimesInput().explain(ihc, x, new int[] { 0, 1, 2 }, Progress.NONE);
-		double[] a = new MuFidelity(6, 0.3, 20, 0f, 11, Score.PROBABILITY).evaluate(ihc, x, gxi, Progress.NONE).values();
-		double[] b = new MuFidelity(6, 0.3, 20, 0f, 11, Score.PROBABILITY).evaluate(ihc, x, gxi, Progress.NONE).values();
-		double[] c = new MuFidelity(6, 0.3, 20, 0f, 12, Score.PROBABILITY).evaluate(ihc, x, gxi, Progress.NONE).values();
+		double[] a = new MuFidelity(6, 0.3, 20, 0f, 11, TargetScore.PROBABILITY).evaluate(ihc, x, gxi, Progress.NONE).values();
+		double[] b = new MuFidelity(6, 0.3, 20, 0f, 11, TargetScore.PROBABILITY).evaluate(ihc, x, gxi, Progress.NONE).values();
+		double[] c = new MuFidelity(6, 0.3, 20, 0f, 12, TargetScore.PROBABILITY).evaluate(ihc, x, gxi, Progress.NONE).values();
 		assertArrayEquals(a, b);
 		assertFalse(Arrays.equals(a, c));
 	}
@@ -99,12 +100,12 @@ class MuFidelityTest {
 		FloatTensor x = KnownAnswer.images(TARGETS, 7);
 		Attribution exact = KnownAnswer.maps(x, TARGETS, true, false, 8, "exact");
 		assertThrows(CancellationException.class,
-			() -> new MuFidelity(8, 0.2, 64, 0f, 1, Score.LOGIT).evaluate(known, x, exact, (done, total, m) -> done < 100));
-		assertThrows(IllegalArgumentException.class, () -> new MuFidelity(1, 0.2, 64, 0f, 1, Score.LOGIT));
-		assertThrows(IllegalArgumentException.class, () -> new MuFidelity(8, 1.0, 64, 0f, 1, Score.LOGIT));
-		assertThrows(IllegalArgumentException.class, () -> new MuFidelity(8, 0.2, 1, 0f, 1, Score.LOGIT));
+			() -> new MuFidelity(8, 0.2, 64, 0f, 1, TargetScore.LOGIT).evaluate(known, x, exact, (done, total, m) -> done < 100));
+		assertThrows(IllegalArgumentException.class, () -> new MuFidelity(1, 0.2, 64, 0f, 1, TargetScore.LOGIT));
+		assertThrows(IllegalArgumentException.class, () -> new MuFidelity(8, 1.0, 64, 0f, 1, TargetScore.LOGIT));
+		assertThrows(IllegalArgumentException.class, () -> new MuFidelity(8, 0.2, 1, 0f, 1, TargetScore.LOGIT));
 		var e = assertThrows(IllegalArgumentException.class,
-			() -> new MuFidelity(33, 0.2, 8, 0f, 1, Score.LOGIT).evaluate(known, x, exact, Progress.NONE));
+			() -> new MuFidelity(33, 0.2, 8, 0f, 1, TargetScore.LOGIT).evaluate(known, x, exact, Progress.NONE));
 		assertTrue(e.getMessage().contains("at most 32"), e.getMessage());
 	}
 }
