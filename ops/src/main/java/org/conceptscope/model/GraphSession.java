@@ -122,6 +122,24 @@ final class GraphSession {
 		return ops;
 	}
 
+	/** The runtime graph as a GraphDef (after any rewriting done at load), for graph-walking methods. */
+	org.tensorflow.proto.GraphDef toGraphDef() {
+		synchronized (graphLock) {
+			try (TF_Status status = TF_Status.newStatus()) {
+				org.tensorflow.internal.c_api.TF_Buffer buf = TF_NewBuffer();
+				try {
+					TF_GraphToGraphDef(graph, buf, status);
+					status.throwExceptionIfNotOK();
+					return org.tensorflow.proto.GraphDef.parseFrom(buf.data().capacity(buf.length()).asByteBuffer());
+				} catch (com.google.protobuf.InvalidProtocolBufferException e) {
+					throw new IllegalStateException("TensorFlow returned an unreadable GraphDef: " + e.getMessage(), e);
+				} finally {
+					TF_DeleteBuffer(buf);
+				}
+			}
+		}
+	}
+
 	/** Adds a float32 placeholder of unknown shape. */
 	Endpoint addFloatPlaceholder(String name) {
 		synchronized (graphLock) {

@@ -178,6 +178,11 @@ public final class TensorFlowClassifier implements Classifier {
 		}
 	}
 
+	/** The graph as it runs (function bodies inlined where the loader did so), for methods that walk it. */
+	public org.tensorflow.proto.GraphDef graphDef() {
+		return guarded(graph::toGraphDef);
+	}
+
 	/** The config's name, else the model folder's name. */
 	@Override
 	public String name() {

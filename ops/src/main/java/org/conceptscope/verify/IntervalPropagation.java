@@ -1,0 +1,324 @@
+package org.conceptscope.verify;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.verify.GraphProgram.Step;
+import org.tensorflow.proto.AttrValue;
+
+/**
+ * Interval bound propagation (IBP) through a {@link GraphProgram}: sound element-wise bounds of
+ * every tensor for all inputs in a box. Linear operations use the centre/radius form
+ * (centre through W, radius through |W|); monotone ones (ReLU, max pooling) map bounds to
+ * bounds. A point box gives the ordinary forward pass, which is how the program is checked
+ * against TensorFlow.
+ */
+public final class IntervalPropagation {
+
+	private IntervalPropagation() {}
+
+	/** Bounds of every step's output for inputs in {@code input} (batch 1). */
+	public static Map<String, Box> propagate(GraphProgram p, Box input) {
+		Map<String, Box> values = new HashMap<>();
+		for (Step s : p.steps) {
+			values.put(s.name(), s.op().equals("Placeholder") ? input : apply(p, s, values));
+		}
+		return values;
+	}
+
+	/** Bounds of the logits [1, K]. */
+	public static Box logits(GraphProgram p, Box input) {
+		return propagate(p, input).get(p.output);
+	}
+
+	private static Box apply(GraphProgram p, Step s, Map<String, Box> v) {
+		List<String> in = s.inputs();
+		Box x = v.get(in.get(0));
+		switch (s.op()) {
+			case "Identity":
+				return x;
+			case "Relu":
+				return clamp(x, 0, Double.POSITIVE_INFINITY);
+			case "Relu6":
+				return clamp(x, 0, 6);
+			case "Conv2D":
+				return conv2d(x, param(p, s, 1), s.attrs());
+			case "BiasAdd":
+				return addParam(x, param(p, s, 1), 1);
+			case "Add":
+			case "AddV2":
+			case "Sub": {
+				double sign = s.op().equals("Sub") ? -1 : 1;
+				if (v.containsKey(in.get(1)) && v.containsKey(in.get(0))) return addBoxes(x, v.get(in.get(1)), sign, s);
+				if (v.containsKey(in.get(0))) return addParam(x, p.params.get(in.get(1)), sign);
+				Box y = v.get(in.get(1));
+				return s.op().equals("Sub") ? addParam(scale(y, -1), p.params.get(in.get(0)), 1) : addParam(y, p.params.get(in.get(0)), 1);
+			}
+			case "Mul": {
+				if (v.containsKey(in.get(0)) && v.containsKey(in.get(1))) {
+					throw new UnsupportedOperationException("Node '" + s.name() + "' multiplies two input-dependent tensors; not supported.");
+				}
+				Box y = v.containsKey(in.get(0)) ? x : v.get(in.get(1));
+				FloatTensor c = p.params.get(v.containsKey(in.get(0)) ? in.get(1) : in.get(0));
+				return mulParam(y, c);
+			}
+			case "MaxPool":
+				return pool(x, s.attrs(), true);
+			case "AvgPool":
+				return pool(x, s.attrs(), false);
+			case "FusedBatchNorm":
+			case "FusedBatchNormV3":
+				return batchNorm(x, param(p, s, 1), param(p, s, 2), param(p, s, 3), param(p, s, 4), s.attrs());
+			case "Mean":
+				return mean(x, param(p, s, 1), s.attrs());
+			case "Reshape":
+				return reshape(x, param(p, s, 1));
+			case "MatMul":
+				return matMul(x, param(p, s, 1), s.attrs());
+			default:
+				throw new UnsupportedOperationException("Operation " + s.op() + " (node '" + s.name() + "') is not supported.");
+		}
+	}
+
+	private static FloatTensor param(GraphProgram p, Step s, int i) {
+		FloatTensor t = p.params.get(s.inputs().get(i));
+		if (t == null) {
+			throw new UnsupportedOperationException("Input " + i + " of node '" + s.name() + "' (" + s.op()
+				+ ") depends on the image; only its first input may.");
+		}
+		return t;
+	}
+
+	static Box clamp(Box x, double min, double max) {
+		double[] lo = new double[x.size()], hi = new double[x.size()];
+		for (int i = 0; i < lo.length; i++) {
+			lo[i] = Math.min(max, Math.max(min, x.lo()[i]));
+			hi[i] = Math.min(max, Math.max(min, x.hi()[i]));
+		}
+		return new Box(x.shape(), lo, hi);
+	}
+
+	static Box scale(Box x, double c) {
+		double[] lo = new double[x.size()], hi = new double[x.size()];
+		for (int i = 0; i < lo.length; i++) {
+			double a = c * x.lo()[i], b = c * x.hi()[i];
+			lo[i] = Math.min(a, b);
+			hi[i] = Math.max(a, b);
+		}
+		return new Box(x.shape(), lo, hi);
+	}
+
+	/** Adds a parameter broadcast over the last axis (bias) or a scalar. */
+	static Box addParam(Box x, FloatTensor b, double sign) {
+		int c = (int) x.dim(x.rank() - 1);
+		float[] d = b.data();
+		if (!(d.length == 1 || d.length == c || d.length == x.size())) {
+			throw new UnsupportedOperationException("Cannot broadcast a parameter of " + d.length + " values over " + x + ".");
+		}
+		double[] lo = x.lo().clone(), hi = x.hi().clone();
+		for (int i = 0; i < lo.length; i++) {
+			double v = sign * d[d.length == 1 ? 0 : d.length == c ? i % c : i];
+			lo[i] += v;
+			hi[i] += v;
+		}
+		return new Box(x.shape(), lo, hi);
+	}
+
+	static Box addBoxes(Box x, Box y, double sign, Step s) {
+		if (x.size() != y.size()) throw new UnsupportedOperationException("Node '" + s.name() + "' adds tensors of different shapes.");
+		double[] lo = new double[x.size()], hi = new double[x.size()];
+		for (int i = 0; i < lo.length; i++) {
+			lo[i] = x.lo()[i] + (sign > 0 ? y.lo()[i] : -y.hi()[i]);
+			hi[i] = x.hi()[i] + (sign > 0 ? y.hi()[i] : -y.lo()[i]);
+		}
+		return new Box(x.shape(), lo, hi);
+	}
+
+	static Box mulParam(Box x, FloatTensor m) {
+		int c = (int) x.dim(x.rank() - 1);
+		float[] d = m.data();
+		double[] lo = new double[x.size()], hi = new double[x.size()];
+		for (int i = 0; i < lo.length; i++) {
+			double k = d[d.length == 1 ? 0 : d.length == c ? i % c : i];
+			double a = k * x.lo()[i], b = k * x.hi()[i];
+			lo[i] = Math.min(a, b);
+			hi[i] = Math.max(a, b);
+		}
+		return new Box(x.shape(), lo, hi);
+	}
+
+	private static int[] ints(AttrValue a) {
+		return a.getList().getIList().stream().mapToInt(Long::intValue).toArray();
+	}
+
+	private static void checkNhwc(Map<String, AttrValue> attrs, String what) {
+		AttrValue f = attrs.get("data_format");
+		if (f != null && !f.getS().toStringUtf8().equals("NHWC")) {
+			throw new UnsupportedOperationException(what + " with data format " + f.getS().toStringUtf8() + "; only NHWC is supported.");
+		}
+	}
+
+	/** Output size and leading padding of one spatial axis for SAME/VALID. */
+	private static int[] outAndPad(int size, int k, int stride, String padding) {
+		if (padding.equals("VALID")) return new int[] { (size - k) / stride + 1, 0 };
+		if (!padding.equals("SAME")) throw new UnsupportedOperationException("Padding " + padding + " is not supported.");
+		int out = (size + stride - 1) / stride;
+		int total = Math.max((out - 1) * stride + k - size, 0);
+		return new int[] { out, total / 2 };
+	}
+
+	static Box conv2d(Box x, FloatTensor kernel, Map<String, AttrValue> attrs) {
+		checkNhwc(attrs, "Conv2D");
+		int[] strides = ints(attrs.get("strides"));
+		AttrValue dil = attrs.get("dilations");
+		if (dil != null && java.util.Arrays.stream(ints(dil)).anyMatch(d -> d != 1)) {
+			throw new UnsupportedOperationException("Dilated convolutions are not supported.");
+		}
+		String padding = attrs.get("padding").getS().toStringUtf8();
+		int h = (int) x.dim(1), w = (int) x.dim(2), cin = (int) x.dim(3);
+		long[] ks = kernel.shape();
+		int kh = (int) ks[0], kw = (int) ks[1], cout = (int) ks[3];
+		if (ks[2] != cin) throw new UnsupportedOperationException("Conv2D kernel expects " + ks[2] + " input channels, got " + cin + ".");
+		int[] oy = outAndPad(h, kh, strides[1], padding), ox = outAndPad(w, kw, strides[2], padding);
+		int oh = oy[0], ow = ox[0];
+		float[] k = kernel.data();
+		double[] mid = new double[oh * ow * cout], rad = new double[oh * ow * cout];
+		for (int y = 0; y < oh; y++) for (int xx = 0; xx < ow; xx++) {
+			int o = (y * ow + xx) * cout;
+			for (int dy = 0; dy < kh; dy++) {
+				int sy = y * strides[1] + dy - oy[1];
+				if (sy < 0 || sy >= h) continue;
+				for (int dx = 0; dx < kw; dx++) {
+					int sx = xx * strides[2] + dx - ox[1];
+					if (sx < 0 || sx >= w) continue;
+					for (int ci = 0; ci < cin; ci++) {
+						int src = (sy * w + sx) * cin + ci;
+						double m = (x.lo()[src] + x.hi()[src]) / 2, r = (x.hi()[src] - x.lo()[src]) / 2;
+						int kb = ((dy * kw + dx) * cin + ci) * cout;
+						for (int co = 0; co < cout; co++) {
+							double wv = k[kb + co];
+							mid[o + co] += wv * m;
+							rad[o + co] += Math.abs(wv) * r;
+						}
+					}
+				}
+			}
+		}
+		return fromMidRad(new long[] { 1, oh, ow, cout }, mid, rad);
+	}
+
+	static Box fromMidRad(long[] shape, double[] mid, double[] rad) {
+		double[] lo = new double[mid.length], hi = new double[mid.length];
+		for (int i = 0; i < mid.length; i++) {
+			lo[i] = mid[i] - rad[i];
+			hi[i] = mid[i] + rad[i];
+		}
+		return new Box(shape, lo, hi);
+	}
+
+	static Box pool(Box x, Map<String, AttrValue> attrs, boolean max) {
+		checkNhwc(attrs, max ? "MaxPool" : "AvgPool");
+		int[] ks = ints(attrs.get("ksize")), st = ints(attrs.get("strides"));
+		String padding = attrs.get("padding").getS().toStringUtf8();
+		int h = (int) x.dim(1), w = (int) x.dim(2), c = (int) x.dim(3);
+		int[] oy = outAndPad(h, ks[1], st[1], padding), ox = outAndPad(w, ks[2], st[2], padding);
+		int oh = oy[0], ow = ox[0];
+		double[] lo = new double[oh * ow * c], hi = new double[oh * ow * c];
+		for (int y = 0; y < oh; y++) for (int xx = 0; xx < ow; xx++) for (int ch = 0; ch < c; ch++) {
+			double l = max ? Double.NEGATIVE_INFINITY : 0, u = max ? Double.NEGATIVE_INFINITY : 0;
+			int count = 0;
+			for (int dy = 0; dy < ks[1]; dy++) {
+				int sy = y * st[1] + dy - oy[1];
+				if (sy < 0 || sy >= h) continue;
+				for (int dx = 0; dx < ks[2]; dx++) {
+					int sx = xx * st[2] + dx - ox[1];
+					if (sx < 0 || sx >= w) continue;
+					int src = (sy * w + sx) * c + ch;
+					if (max) {
+						l = Math.max(l, x.lo()[src]);
+						u = Math.max(u, x.hi()[src]);
+					} else {
+						l += x.lo()[src];
+						u += x.hi()[src];
+					}
+					count++;
+				}
+			}
+			int o = (y * ow + xx) * c + ch;
+			lo[o] = max ? l : l / count; // SAME average pooling divides by the valid count, as TensorFlow does
+			hi[o] = max ? u : u / count;
+		}
+		return new Box(new long[] { 1, oh, ow, c }, lo, hi);
+	}
+
+	static Box batchNorm(Box x, FloatTensor scale, FloatTensor offset, FloatTensor mean, FloatTensor var, Map<String, AttrValue> attrs) {
+		AttrValue training = attrs.get("is_training");
+		if (training != null && training.getB()) throw new UnsupportedOperationException("Batch normalisation in training mode is not supported.");
+		double eps = attrs.containsKey("epsilon") ? attrs.get("epsilon").getF() : 1e-3;
+		int c = (int) x.dim(x.rank() - 1);
+		double[] a = new double[c], b = new double[c];
+		for (int ch = 0; ch < c; ch++) {
+			a[ch] = scale.data()[ch] / Math.sqrt(var.data()[ch] + eps);
+			b[ch] = offset.data()[ch] - a[ch] * mean.data()[ch];
+		}
+		double[] lo = new double[x.size()], hi = new double[x.size()];
+		for (int i = 0; i < lo.length; i++) {
+			double p = a[i % c] * x.lo()[i] + b[i % c], q = a[i % c] * x.hi()[i] + b[i % c];
+			lo[i] = Math.min(p, q);
+			hi[i] = Math.max(p, q);
+		}
+		return new Box(x.shape(), lo, hi);
+	}
+
+	static Box mean(Box x, FloatTensor axes, Map<String, AttrValue> attrs) {
+		int[] ax = new int[axes.size()];
+		for (int i = 0; i < ax.length; i++) ax[i] = Math.floorMod((int) axes.data()[i], x.rank());
+		boolean spatial = x.rank() == 4 && ax.length == 2 && java.util.Arrays.stream(ax).sorted().toArray()[0] == 1
+			&& java.util.Arrays.stream(ax).sorted().toArray()[1] == 2;
+		if (!spatial) throw new UnsupportedOperationException("Mean over axes " + java.util.Arrays.toString(ax) + "; only spatial means (global pooling) are supported.");
+		boolean keep = attrs.containsKey("keep_dims") && attrs.get("keep_dims").getB();
+		int h = (int) x.dim(1), w = (int) x.dim(2), c = (int) x.dim(3);
+		double[] lo = new double[c], hi = new double[c];
+		for (int p = 0; p < h * w; p++) for (int ch = 0; ch < c; ch++) {
+			lo[ch] += x.lo()[p * c + ch] / (h * w);
+			hi[ch] += x.hi()[p * c + ch] / (h * w);
+		}
+		return new Box(keep ? new long[] { 1, 1, 1, c } : new long[] { 1, c }, lo, hi);
+	}
+
+	static Box reshape(Box x, FloatTensor shape) {
+		long[] s = new long[shape.size()];
+		long known = 1;
+		int unknown = -1;
+		for (int i = 0; i < s.length; i++) {
+			s[i] = (long) shape.data()[i];
+			if (s[i] < 0) unknown = i;
+			else known *= s[i];
+		}
+		if (unknown >= 0) s[unknown] = x.size() / known;
+		if (FloatTensor.sizeOf(s) != x.size()) throw new UnsupportedOperationException("Reshape of " + x + " to " + java.util.Arrays.toString(s) + ".");
+		return x.reshape(s);
+	}
+
+	static Box matMul(Box x, FloatTensor wt, Map<String, AttrValue> attrs) {
+		if (attrs.containsKey("transpose_a") && attrs.get("transpose_a").getB()) throw new UnsupportedOperationException("MatMul with transpose_a is not supported.");
+		boolean tb = attrs.containsKey("transpose_b") && attrs.get("transpose_b").getB();
+		int n = x.size();
+		long[] ws = wt.shape();
+		int in = (int) (tb ? ws[1] : ws[0]), out = (int) (tb ? ws[0] : ws[1]);
+		if (in != n) throw new UnsupportedOperationException("MatMul of " + n + " inputs with weights " + java.util.Arrays.toString(ws) + ".");
+		float[] w = wt.data();
+		double[] mid = new double[out], rad = new double[out];
+		for (int i = 0; i < n; i++) {
+			double m = (x.lo()[i] + x.hi()[i]) / 2, r = (x.hi()[i] - x.lo()[i]) / 2;
+			for (int j = 0; j < out; j++) {
+				double v = tb ? w[j * in + i] : w[i * out + j];
+				mid[j] += v * m;
+				rad[j] += Math.abs(v) * r;
+			}
+		}
+		return fromMidRad(new long[] { 1, out }, mid, rad);
+	}
+}

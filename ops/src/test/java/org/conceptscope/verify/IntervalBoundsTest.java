@@ -1,0 +1,131 @@
+package org.conceptscope.verify;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+
+import org.conceptscope.attribution.Attribution;
+import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.Test;
+
+class IntervalBoundsTest {
+
+	static FloatTensor random(long seed, long... shape) {
+		Random r = new Random(seed);
+		FloatTensor t = FloatTensor.zeros(shape);
+		for (int i = 0; i < t.size(); i++) t.data()[i] = r.nextFloat();
+		return t;
+	}
+
+	/** A point box through the Java program reproduces TensorFlow's logits on every bundled model. */
+	@Test
+	void programMatchesTensorFlow() {
+		for (String name : new String[] { "ihc-stain", "ct-tissue", "known-answer" }) {
+			try (TensorFlowClassifier m = TensorFlowClassifier.load(BundledModels.dir(name))) {
+				long[] s = m.signature().input().shape();
+				s[0] = 1;
+				FloatTensor x = random(1, s);
+				GraphProgram p = GraphProgram.of(m);
+				Box out = IntervalPropagation.logits(p, Box.point(x.shape(), x.data()));
+				FloatTensor tf = m.logits(x);
+				for (int k = 0; k < tf.size(); k++) {
+					assertEquals(tf.data()[k], out.lo()[k], 1e-4 * (1 + Math.abs(tf.data()[k])), name);
+					assertEquals(out.lo()[k], out.hi()[k], 0, "a point stays a point");
+				}
+			}
+		}
+	}
+
+	/** No sampled input of the ball (10,000, corners included) leaves the bounds. */
+	@Test
+	void boundsAreSoundOnTenThousandSamples() {
+		try (TensorFlowClassifier m = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"))) {
+			FloatTensor x = random(2, 1, 32, 32, 3);
+			double eps = 0.01;
+			GraphProgram p = GraphProgram.of(m);
+			Box ball = new Eva(eps, 4).ball(x, -1);
+			Box logits = IntervalPropagation.logits(p, ball);
+			int target = m.logits(x).argmaxRows()[0];
+			double margin = MarginBounds.lower(p, ball, target);
+			Random r = new Random(3);
+			int total = 10_000, chunk = 500, per = x.size();
+			for (int from = 0; from < total; from += chunk) {
+				float[] batch = new float[chunk * per];
+				for (int i = 0; i < chunk; i++) {
+					boolean corner = (from + i) % 2 == 0;
+					for (int j = 0; j < per; j++) {
+						double d = corner ? (r.nextBoolean() ? eps : -eps) : (2 * r.nextDouble() - 1) * eps;
+						batch[i * per + j] = (float) (x.data()[j] + d);
+					}
+				}
+				FloatTensor out = m.logits(new FloatTensor(new long[] { chunk, 32, 32, 3 }, batch));
+				for (int i = 0; i < chunk; i++) {
+					double best = Double.POSITIVE_INFINITY;
+					for (int k = 0; k < 3; k++) {
+						float v = out.get(i, k);
+						assertTrue(v >= logits.lo()[k] - 1e-4 && v <= logits.hi()[k] + 1e-4, "sample outside the bounds of logit " + k);
+						if (k != target) best = Math.min(best, out.get(i, target) - v);
+					}
+					assertTrue(best >= margin - 1e-4, "sampled margin " + best + " below the verified bound " + margin);
+				}
+			}
+		}
+	}
+
+	/**
+	 * Naive bound: epsilon times the product of the layers' L-infinity operator norms (ReLU,
+	 * pooling and means are 1-Lipschitz). Interval propagation must be tighter on a real CNN.
+	 */
+	@Test
+	void boundsAreTighterThanTheLipschitzProduct() {
+		try (TensorFlowClassifier m = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"))) {
+			GraphProgram p = GraphProgram.of(m);
+			double lipschitz = 1;
+			for (GraphProgram.Step s : p.steps()) {
+				if (!s.op().equals("Conv2D") && !s.op().equals("MatMul")) continue;
+				FloatTensor w = p.params.get(s.inputs().get(1));
+				int out = (int) w.dim(w.rank() - 1), in = w.size() / out;
+				double norm = 0;
+				for (int o = 0; o < out; o++) {
+					double row = 0;
+					for (int i = 0; i < in; i++) row += Math.abs(w.data()[i * out + o]);
+					norm = Math.max(norm, row);
+				}
+				lipschitz *= norm;
+			}
+			double eps = 0.01;
+			FloatTensor x = random(4, 1, 32, 32, 3);
+			Box logits = IntervalPropagation.logits(p, new Eva(eps, 4).ball(x, -1));
+			double naiveWidth = 2 * eps * lipschitz;
+			assertTrue(logits.maxWidth() < naiveWidth, "interval width " + logits.maxWidth() + " vs naive " + naiveWidth);
+		}
+	}
+
+	/**
+	 * On the known-answer model the margin logit_1 - logit_0 depends only on the pixels of R_1 and
+	 * R_0, so EVA's map lives on the grid cells that touch them.
+	 */
+	@Test
+	void evaTargetsTheEvidenceRegions() {
+		try (TensorFlowClassifier m = TensorFlowClassifier.load(BundledModels.dir("known-answer"))) {
+			FloatTensor x = random(5, 1, 32, 32, 1);
+			Attribution a = new Eva(0.05, 8).explain(m, x, new int[] { 1 }, Progress.NONE);
+			assertArrayEquals(new long[] { 1, 32, 32 }, a.maps().shape());
+			double inside = 0, all = 0;
+			for (int y = 0; y < 32; y++) for (int xx = 0; xx < 32; xx++) {
+				double v = Math.max(0, a.maps().get(0, y, xx));
+				all += v;
+				boolean near0 = xx >= 4 && xx < 12 && y >= 4 && y < 12, near1 = xx >= 16 && xx < 28 && y >= 20 && y < 28;
+				if (near0 || near1) inside += v;
+			}
+			assertTrue(all > 0, "the evidence cells matter");
+			assertTrue(inside / all >= 0.99, "share of EVA's map on the evidence cells: " + inside / all);
+			assertTrue(a.metadata().get("verified_margin_lower_bound").startsWith("["));
+		}
+	}
+}
