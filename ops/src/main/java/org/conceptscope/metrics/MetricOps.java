@@ -38,6 +38,14 @@ public final class MetricOps implements OpCollection {
 			attribution, Progress.NONE);
 	}
 
+	@OpMethod(names = PREFIX + "megeReco", type = Functions.Arity6.class,
+		description = "MeGe and ReCo: stability of each method's explanations across k models trained on k-1 folds.")
+	public static java.util.List<MegeReco.Result> megeReco(org.conceptscope.train.CnnArchitecture architecture,
+		org.conceptscope.train.TrainingOptions training, FloatTensor images, int[] labels, Integer folds,
+		java.util.List<AttributionMethod> methods) {
+		return new MegeReco(architecture, training, folds).evaluate(images, labels, methods, Progress.NONE);
+	}
+
 	@OpMethod(names = PREFIX + "sanity", type = Functions.Arity5.class,
 		description = "Weight randomisation sanity check: Spearman correlation of maps from the model and a copy with all"
 			+ " weights randomised (low is good).")
