@@ -47,6 +47,11 @@ public final class GraphProgram {
 		return List.copyOf(steps);
 	}
 
+	/** The value of a weight node (constant or variable), or null when the node depends on the input. */
+	public FloatTensor parameter(String node) {
+		return params.get(node);
+	}
+
 	/** Reads the graph of a loaded classifier, from its input to its logits. */
 	public static GraphProgram of(TensorFlowClassifier classifier) {
 		GraphDef def = classifier.graphDef();

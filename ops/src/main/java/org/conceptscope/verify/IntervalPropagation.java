@@ -33,7 +33,8 @@ public final class IntervalPropagation {
 		return propagate(p, input).get(p.output);
 	}
 
-	private static Box apply(GraphProgram p, Step s, Map<String, Box> v) {
+	/** Bounds of one step's output from the bounds of its inputs (already in {@code v}). */
+	public static Box apply(GraphProgram p, Step s, Map<String, Box> v) {
 		List<String> in = s.inputs();
 		Box x = v.get(in.get(0));
 		switch (s.op()) {

@@ -1,0 +1,366 @@
+package org.conceptscope.mechanistic;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.verify.Box;
+import org.conceptscope.verify.GraphProgram;
+import org.conceptscope.verify.GraphProgram.Step;
+import org.conceptscope.verify.IntervalPropagation;
+import org.tensorflow.proto.AttrValue;
+
+/**
+ * Sharing Ratio Decomposition (SRD, Han et al. 2024). Each spatial position of a layer holds a
+ * pointwise feature vector (PFV). The relevance of a PFV q is shared among the PFVs p of the
+ * layer below that feed it, in proportion to how much p's contribution c_pq points along q's
+ * pre-activation vector z_q: mu_pq = &lt;c_pq, z_q&gt; / |z_q|^2. Ratios are taken on the
+ * pre-activation (before the ReLU), so a PFV whose neurons are switched off still passes
+ * relevance on. Relevance flows down to the input pixels (a relevance map) and, started from a
+ * single PFV, gives its effective receptive field (ERF). Bias terms keep their share
+ * &lt;b, z_q&gt; / |z_q|^2, reported as {@code biasRelevance}: the input relevance plus the bias
+ * share equals the starting relevance.
+ * <p>
+ * PFVs: every position of a [1, h, w, c] tensor; a global pooling output is one PFV; each output
+ * unit of a dense layer is its own PFV (so each logit is one). Walks the graph ConceptScope reads
+ * itself ({@link GraphProgram}): Conv2D (+BiasAdd), ReLU, max/average pooling, batch
+ * normalisation, Add (residual), Mean, Reshape and MatMul; any other operation is named.
+ */
+public final class SharingRatioDecomposition {
+
+	/** Relevance per input pixel [1, H, W], the starting relevance and the bias share lost on the way. */
+	public record Decomposition(FloatTensor map, double start, double biasRelevance) {
+
+		/** Input relevance plus bias share minus the start: zero when relevance is conserved. */
+		public double conservationError() {
+			double s = 0;
+			for (float v : map.data()) s += v;
+			return s + biasRelevance - start;
+		}
+	}
+
+	/** How a tensor's values group into PFVs: P vectors of C values, position-major. */
+	record Layout(int positions, int channels) {}
+
+	private final GraphProgram program;
+	private final List<Step> order;
+	private final Map<String, Step> byName = new HashMap<>();
+	private final Map<String, String> biasOf = new HashMap<>(); // linear step -> BiasAdd consuming it
+
+	public SharingRatioDecomposition(TensorFlowClassifier classifier) {
+		this(GraphProgram.of(classifier));
+	}
+
+	public SharingRatioDecomposition(GraphProgram program) {
+		this.program = program;
+		this.order = program.steps();
+		for (Step s : order) byName.put(s.name(), s);
+		for (Step s : order) {
+			if (s.op().equals("BiasAdd") || ((s.op().equals("Add") || s.op().equals("AddV2")) && program.parameter(s.inputs().get(1)) != null)) {
+				Step src = byName.get(s.inputs().get(0));
+				if (src != null && (src.op().equals("Conv2D") || src.op().equals("MatMul"))) biasOf.put(src.name(), s.name());
+			}
+		}
+	}
+
+	/** Relevance of the target logit, shared down to the pixels of one image [1, H, W, C]. */
+	public Decomposition classRelevance(FloatTensor image, int target) {
+		Map<String, Box> values = IntervalPropagation.propagate(program, Box.point(image.shape(), image.data()));
+		Step out = order.get(order.size() - 1);
+		Box logits = values.get(out.name());
+		if (target < 0 || target >= logits.size()) throw new IllegalArgumentException("Class " + target + " does not exist.");
+		double[] r = new double[logits.size()];
+		r[target] = logits.lo()[target];
+		return backward(values, out.name(), r, r[target], image);
+	}
+
+	/** The effective receptive field of the PFV at {@code position} (y * w + x) of a layer, with relevance 1. */
+	public Decomposition effectiveReceptiveField(FloatTensor image, String layer, int position) {
+		if (!byName.containsKey(layer)) throw new IllegalArgumentException("Layer '" + layer + "' is not on the path from input to logits.");
+		Map<String, Box> values = IntervalPropagation.propagate(program, Box.point(image.shape(), image.data()));
+		Layout l = layouts(values).get(layer);
+		if (position < 0 || position >= l.positions()) {
+			throw new IllegalArgumentException("Position " + position + " outside 0.." + (l.positions() - 1) + " of layer '" + layer + "'.");
+		}
+		double[] r = new double[l.positions()];
+		r[position] = 1;
+		return backward(values, layer, r, 1, image);
+	}
+
+	private Map<String, Layout> layouts(Map<String, Box> values) {
+		Map<String, Layout> m = new HashMap<>();
+		for (Step s : order) {
+			long[] shape = values.get(s.name()).shape();
+			Layout in = s.inputs().isEmpty() ? null : m.get(s.inputs().get(0));
+			Layout l;
+			if (shape.length == 4) l = new Layout((int) (shape[1] * shape[2]), (int) shape[3]);
+			else if (s.op().equals("MatMul")) l = new Layout((int) shape[shape.length - 1], 1);
+			else if (s.op().equals("Mean")) l = new Layout(1, (int) shape[shape.length - 1]);
+			else if (in != null && in.positions() * in.channels() == values.get(s.name()).size()) l = in;
+			else l = new Layout(1, values.get(s.name()).size());
+			m.put(s.name(), l);
+		}
+		return m;
+	}
+
+	private Decomposition backward(Map<String, Box> values, String from, double[] start, double startTotal, FloatTensor image) {
+		Map<String, Layout> layouts = layouts(values);
+		Map<String, double[]> rel = new HashMap<>();
+		rel.put(from, start);
+		double bias = 0;
+		boolean active = false;
+		for (int i = order.size() - 1; i >= 0; i--) {
+			Step s = order.get(i);
+			if (s.name().equals(from)) active = true;
+			double[] r = rel.get(s.name());
+			if (!active || r == null || s.op().equals("Placeholder")) continue;
+			bias += share(s, values, layouts, rel, r);
+		}
+		double[] pix = rel.getOrDefault(order.get(0).name(), new double[0]);
+		int h = (int) image.dim(1), w = (int) image.dim(2);
+		float[] map = new float[h * w];
+		for (int p = 0; p < Math.min(pix.length, map.length); p++) map[p] = (float) pix[p];
+		return new Decomposition(new FloatTensor(new long[] { 1, h, w }, map), startTotal, bias);
+	}
+
+	/** Shares the relevance of step s's PFVs with its input PFVs; returns the relevance kept by biases. */
+	private double share(Step s, Map<String, Box> v, Map<String, Layout> layouts, Map<String, double[]> rel, double[] r) {
+		String in0 = s.inputs().get(0);
+		switch (s.op()) {
+			case "Identity":
+			case "Relu":
+			case "Relu6":
+			case "Reshape":
+			case "Mul":
+				add(rel, in0, r);
+				return 0;
+			case "BiasAdd":
+			case "Add":
+			case "AddV2":
+				if (biasOf.containsValue(s.name())) { // the linear op below shares against this full pre-activation
+					add(rel, in0, r);
+					return 0;
+				}
+				return shareSum(s, v, layouts, rel, r);
+			case "FusedBatchNorm":
+			case "FusedBatchNormV3":
+				return shareBatchNorm(s, v, layouts, rel, r);
+			case "Conv2D":
+				return shareConv(s, v, layouts, rel, r);
+			case "MatMul":
+				return shareMatMul(s, v, layouts, rel, r);
+			case "Mean":
+				return shareWindows(s, v, layouts, rel, r, false, true);
+			case "AvgPool":
+				return shareWindows(s, v, layouts, rel, r, false, false);
+			case "MaxPool":
+				return shareWindows(s, v, layouts, rel, r, true, false);
+			default:
+				throw new UnsupportedOperationException("SRD does not support " + s.op() + " (node '" + s.name() + "').");
+		}
+	}
+
+	private static void add(Map<String, double[]> rel, String name, double[] r) {
+		double[] cur = rel.get(name);
+		if (cur == null) rel.put(name, r.clone());
+		else for (int i = 0; i < r.length; i++) cur[i] += r[i];
+	}
+
+	private static void addAt(Map<String, double[]> rel, String name, int size, int index, double value) {
+		rel.computeIfAbsent(name, k -> new double[size])[index] += value;
+	}
+
+	/** Pre-activation values of a linear step: its bias consumer's output if any. */
+	private double[] preActivation(Step s, Map<String, Box> v) {
+		String b = biasOf.get(s.name());
+		return v.get(b != null ? b : s.name()).lo();
+	}
+
+	private double shareConv(Step s, Map<String, Box> v, Map<String, Layout> layouts, Map<String, double[]> rel, double[] r) {
+		Box x = v.get(s.inputs().get(0));
+		FloatTensor k = program.parameter(s.inputs().get(1));
+		double[] z = preActivation(s, v);
+		int h = (int) x.shape()[1], w = (int) x.shape()[2], cin = (int) x.shape()[3];
+		long[] ks = k.shape();
+		int kh = (int) ks[0], kw = (int) ks[1], cout = (int) ks[3];
+		long[] os = v.get(s.name()).shape();
+		int oh = (int) os[1], ow = (int) os[2];
+		int[] st = ints(s.attrs().get("strides"));
+		boolean same = s.attrs().get("padding").getS().toStringUtf8().equals("SAME");
+		int padY = same ? Math.max((oh - 1) * st[1] + kh - h, 0) / 2 : 0, padX = same ? Math.max((ow - 1) * st[2] + kw - w, 0) / 2 : 0;
+		String in = s.inputs().get(0);
+		double lost = 0;
+		double[] c = new double[cout];
+		for (int q = 0; q < oh * ow; q++) {
+			if (r[q] == 0) continue;
+			int qy = q / ow, qx = q % ow;
+			double zz = norm2(z, q * cout, cout), shared = 0;
+			if (zz == 0) {
+				lost += r[q];
+				continue;
+			}
+			for (int dy = 0; dy < kh; dy++) {
+				int sy = qy * st[1] + dy - padY;
+				if (sy < 0 || sy >= h) continue;
+				for (int dx = 0; dx < kw; dx++) {
+					int sx = qx * st[2] + dx - padX;
+					if (sx < 0 || sx >= w) continue;
+					java.util.Arrays.fill(c, 0);
+					int p = sy * w + sx;
+					for (int ci = 0; ci < cin; ci++) {
+						double a = x.lo()[p * cin + ci];
+						if (a == 0) continue;
+						int kb = ((dy * kw + dx) * cin + ci) * cout;
+						for (int co = 0; co < cout; co++) c[co] += a * k.data()[kb + co];
+					}
+					double mu = dot(c, 0, z, q * cout, cout) / zz;
+					addAt(rel, in, h * w, p, mu * r[q]);
+					shared += mu;
+				}
+			}
+			lost += (1 - shared) * r[q];
+		}
+		return lost;
+	}
+
+	private double shareMatMul(Step s, Map<String, Box> v, Map<String, Layout> layouts, Map<String, double[]> rel, double[] r) {
+		String in = s.inputs().get(0);
+		Box x = v.get(in);
+		Layout li = layouts.get(in);
+		FloatTensor wt = program.parameter(s.inputs().get(1));
+		boolean tb = s.attrs().containsKey("transpose_b") && s.attrs().get("transpose_b").getB();
+		int n = x.size(), out = r.length;
+		double[] z = preActivation(s, v);
+		double lost = 0;
+		for (int j = 0; j < out; j++) {
+			if (r[j] == 0) continue;
+			if (z[j] == 0) {
+				lost += r[j];
+				continue;
+			}
+			double shared = 0;
+			for (int p = 0; p < li.positions(); p++) {
+				double c = 0;
+				for (int ch = 0; ch < li.channels(); ch++) {
+					int i = p * li.channels() + ch;
+					c += x.lo()[i] * (tb ? wt.data()[j * n + i] : wt.data()[i * out + j]);
+				}
+				double mu = c / z[j];
+				addAt(rel, in, li.positions(), p, mu * r[j]);
+				shared += mu;
+			}
+			lost += (1 - shared) * r[j];
+		}
+		return lost;
+	}
+
+	/** Add / BiasAdd with a parameter or two data inputs: each addend's projection on the sum. */
+	private double shareSum(Step s, Map<String, Box> v, Map<String, Layout> layouts, Map<String, double[]> rel, double[] r) {
+		Layout l = layouts.get(s.name());
+		double[] z = v.get(s.name()).lo();
+		double lost = 0;
+		for (int q = 0; q < l.positions(); q++) {
+			if (r[q] == 0) continue;
+			double zz = norm2(z, q * l.channels(), l.channels()), shared = 0;
+			if (zz == 0) {
+				lost += r[q];
+				continue;
+			}
+			for (String in : s.inputs()) {
+				if (!v.containsKey(in)) continue; // the bias parameter keeps its own share
+				double mu = dot(v.get(in).lo(), q * l.channels(), z, q * l.channels(), l.channels()) / zz;
+				addAt(rel, in, l.positions(), q, mu * r[q]);
+				shared += mu;
+			}
+			lost += (1 - shared) * r[q];
+		}
+		return lost;
+	}
+
+	private double shareBatchNorm(Step s, Map<String, Box> v, Map<String, Layout> layouts, Map<String, double[]> rel, double[] r) {
+		Layout l = layouts.get(s.name());
+		double[] x = v.get(s.inputs().get(0)).lo(), z = v.get(s.name()).lo();
+		FloatTensor scale = program.parameter(s.inputs().get(1)), var = program.parameter(s.inputs().get(4));
+		double eps = s.attrs().containsKey("epsilon") ? s.attrs().get("epsilon").getF() : 1e-3;
+		int c = l.channels();
+		double lost = 0;
+		for (int q = 0; q < l.positions(); q++) {
+			if (r[q] == 0) continue;
+			double zz = norm2(z, q * c, c), d = 0;
+			if (zz == 0) {
+				lost += r[q];
+				continue;
+			}
+			for (int ch = 0; ch < c; ch++) d += scale.data()[ch] / Math.sqrt(var.data()[ch] + eps) * x[q * c + ch] * z[q * c + ch];
+			addAt(rel, s.inputs().get(0), l.positions(), q, d / zz * r[q]);
+			lost += (1 - d / zz) * r[q];
+		}
+		return lost;
+	}
+
+	/** Pooling windows (and the global mean as one window): contributions are the averaged or arg-max inputs. */
+	private double shareWindows(Step s, Map<String, Box> v, Map<String, Layout> layouts, Map<String, double[]> rel, double[] r,
+		boolean max, boolean global) {
+		String in = s.inputs().get(0);
+		Box x = v.get(in);
+		int h = (int) x.shape()[1], w = (int) x.shape()[2], c = (int) x.shape()[3];
+		double[] z = v.get(s.name()).lo();
+		int[] ks = global ? new int[] { 1, h, w, 1 } : ints(s.attrs().get("ksize"));
+		int[] st = global ? new int[] { 1, h, w, 1 } : ints(s.attrs().get("strides"));
+		boolean same = !global && s.attrs().get("padding").getS().toStringUtf8().equals("SAME");
+		int oh = global ? 1 : (int) v.get(s.name()).shape()[1], ow = global ? 1 : (int) v.get(s.name()).shape()[2];
+		int padY = same ? Math.max((oh - 1) * st[1] + ks[1] - h, 0) / 2 : 0, padX = same ? Math.max((ow - 1) * st[2] + ks[2] - w, 0) / 2 : 0;
+		double lost = 0;
+		double[] contrib = new double[c];
+		for (int q = 0; q < oh * ow; q++) {
+			if (r[q] == 0) continue;
+			int qy = q / ow, qx = q % ow;
+			double zz = norm2(z, q * c, c), shared = 0;
+			if (zz == 0) {
+				lost += r[q];
+				continue;
+			}
+			List<Integer> window = new ArrayList<>();
+			for (int dy = 0; dy < ks[1]; dy++) for (int dx = 0; dx < ks[2]; dx++) {
+				int sy = qy * st[1] + dy - padY, sx = qx * st[2] + dx - padX;
+				if (sy >= 0 && sy < h && sx >= 0 && sx < w) window.add(sy * w + sx);
+			}
+			int[] argmax = new int[c];
+			if (max) {
+				for (int ch = 0; ch < c; ch++) {
+					int best = window.get(0);
+					for (int p : window) if (x.lo()[p * c + ch] > x.lo()[best * c + ch]) best = p;
+					argmax[ch] = best;
+				}
+			}
+			for (int p : window) {
+				for (int ch = 0; ch < c; ch++) {
+					double a = x.lo()[p * c + ch];
+					contrib[ch] = max ? (argmax[ch] == p ? a : 0) : a / window.size();
+				}
+				double mu = dot(contrib, 0, z, q * c, c) / zz;
+				addAt(rel, in, h * w, p, mu * r[q]);
+				shared += mu;
+			}
+			lost += (1 - shared) * r[q];
+		}
+		return lost;
+	}
+
+	private static double norm2(double[] a, int off, int n) {
+		return dot(a, off, a, off, n);
+	}
+
+	private static double dot(double[] a, int ao, double[] b, int bo, int n) {
+		double s = 0;
+		for (int i = 0; i < n; i++) s += a[ao + i] * b[bo + i];
+		return s;
+	}
+
+	private static int[] ints(AttrValue a) {
+		return a.getList().getIList().stream().mapToInt(Long::intValue).toArray();
+	}
+}
