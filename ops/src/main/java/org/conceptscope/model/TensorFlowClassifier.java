@@ -63,6 +63,8 @@ public final class TensorFlowClassifier implements Classifier {
 	private final Endpoint logits;
 	private final Endpoint probabilities;
 	private final Map<String, Endpoint> gradientOps = new ConcurrentHashMap<>();
+	private final Map<String, Endpoint> layerGradientOps = new ConcurrentHashMap<>();
+	private volatile Endpoint upstreamWeights;
 	private volatile Endpoint classWeights;
 	private volatile List<LayerInfo> layers;
 	private volatile List<String> variables;
@@ -334,6 +336,49 @@ public final class TensorFlowClassifier implements Classifier {
 			copy.close();
 			throw e;
 		}
+	}
+
+	/**
+	 * d(sum upstreamWeights * activations of layer {@code to}) / d(activations of layer {@code from}),
+	 * with layer {@code from} fed: how a later layer's (weighted) activations respond to an earlier
+	 * one. Used to relate concepts of two layers (Generalized Integrated Gradients).
+	 */
+	public FloatTensor layerToLayerGradient(String from, FloatTensor activations, String to, FloatTensor upstreamWeights) {
+		return guarded(() -> {
+			Endpoint f = layer(from), t = layer(to);
+			checkActivations(from, activations);
+			long[] want = layerInfo(to).shape(), got = upstreamWeights.shape();
+			boolean ok = got.length == want.length && got[0] == activations.dim(0);
+			for (int i = 1; ok && i < want.length; i++) ok = want[i] < 0 || want[i] == got[i];
+			if (!ok) {
+				throw new IllegalArgumentException("Weights for layer '" + to + "' must have its shape " + Arrays.toString(want)
+					+ " with batch " + activations.dim(0) + ", got " + Arrays.toString(got) + ".");
+			}
+			if (upstreamWeights.firstNonFinite() >= 0) throw new IllegalArgumentException("Layer weights contain NaN or infinite values.");
+			Endpoint w = upstreamWeights();
+			Endpoint grad = layerGradientOps.computeIfAbsent(from + "->" + to,
+				k -> graph.addGradients(PREFIX + "grad_" + OP_IDS.incrementAndGet(), t, new Endpoint[] { f }, w)[0]);
+			return batched(activations, upstreamWeights, (a, u) -> graph.run(new Endpoint[] { f, w },
+				new FloatTensor[] { a, u }, new Endpoint[] { grad })[0]);
+		});
+	}
+
+	/** Activations of layer {@code to} with layer {@code from} fed: the part of the model between two layers. */
+	public FloatTensor layerFromLayer(String from, FloatTensor activations, String to) {
+		return guarded(() -> {
+			Endpoint f = layer(from), t = layer(to);
+			checkActivations(from, activations);
+			return batched(activations, null, a -> graph.run(new Endpoint[] { f }, new FloatTensor[] { a }, new Endpoint[] { t })[0]);
+		});
+	}
+
+	private Endpoint upstreamWeights() {
+		if (upstreamWeights == null) {
+			synchronized (this) {
+				if (upstreamWeights == null) upstreamWeights = graph.addFloatPlaceholder(PREFIX + "upstream_weights");
+			}
+		}
+		return upstreamWeights;
 	}
 
 	@Override

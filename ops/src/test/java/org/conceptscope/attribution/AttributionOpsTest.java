@@ -25,7 +25,8 @@ import org.scijava.ops.spi.OpMethod;
 class AttributionOpsTest {
 
 	static final List<Class<?>> COLLECTIONS = List.of(AttributionOps.class, org.conceptscope.concepts.ConceptOps.class,
-		org.conceptscope.metrics.MetricOps.class, org.conceptscope.verify.VerifyOps.class);
+		org.conceptscope.metrics.MetricOps.class, org.conceptscope.verify.VerifyOps.class,
+		org.conceptscope.mechanistic.MechanisticOps.class);
 
 	static List<Method> opMethods() {
 		return COLLECTIONS.stream().flatMap(c -> Arrays.stream(c.getDeclaredMethods()))
