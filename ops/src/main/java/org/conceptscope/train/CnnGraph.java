@@ -15,7 +15,7 @@ import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
 /** Builds the graph of a {@link CnnArchitecture} with the TensorFlow Java graph API. */
-final class CnnGraph {
+final class CnnGraph implements TrainableGraph {
 
 	final Placeholder<TFloat32> input;
 	final Operand<TFloat32> logits;
@@ -56,6 +56,21 @@ final class CnnGraph {
 		Operand<TFloat32> dense = names.op("dense/matmul").linalg.matMul(features, variables.get("dense/kernel"));
 		logits = names.op("logits").nn.biasAdd(dense, variables.get("dense/bias"));
 		probabilities = names.op("probabilities").nn.softmax(logits);
+	}
+
+	@Override
+	public Placeholder<TFloat32> input() {
+		return input;
+	}
+
+	@Override
+	public Operand<TFloat32> logits() {
+		return logits;
+	}
+
+	@Override
+	public Map<String, Variable<TFloat32>> variables() {
+		return variables;
 	}
 
 	static FloatTensor read(TFloat32 t) {

@@ -1,26 +1,12 @@
 package org.conceptscope.train;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CancellationException;
 
-import org.conceptscope.model.TensorFlowEngine;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
-import org.tensorflow.Graph;
-import org.tensorflow.Operand;
-import org.tensorflow.Result;
-import org.tensorflow.Session;
-import org.tensorflow.op.Op;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Gradients;
-import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.core.Variable;
-import org.tensorflow.types.TFloat32;
 
 /**
  * Trains a {@link CnnArchitecture} in Java on the TensorFlow runtime: graph gradients and the
@@ -63,63 +49,10 @@ public final class CnnTrainer {
 		for (int l : labels) {
 			if (l < 0 || l >= arch.numClasses()) throw new IllegalArgumentException("Label " + l + " outside 0.." + (arch.numClasses() - 1) + ".");
 		}
-		TensorFlowEngine.start();
 		Random rnd = new Random(opt.seed());
 		Map<String, FloatTensor> init = initialWeights(arch, rnd.nextLong());
-		try (Graph g = new Graph()) {
-			CnnGraph net = new CnnGraph(g, arch, init);
-			Ops tf = Ops.create(g);
-			OpNames names = new OpNames(tf);
-			Placeholder<TFloat32> onehot = names.op("train/labels").placeholder(TFloat32.class);
-			Operand<TFloat32> loss = names.op("train/loss").math.mean(
-				tf.nn.softmaxCrossEntropyWithLogits(net.logits, onehot).loss(), tf.constant(0));
-			List<Variable<TFloat32>> vars = new ArrayList<>(net.variables.values());
-			Gradients grads = tf.gradients(loss, vars);
-			Placeholder<TFloat32> beta1Power = names.op("train/beta1_power").placeholder(TFloat32.class);
-			Placeholder<TFloat32> beta2Power = names.op("train/beta2_power").placeholder(TFloat32.class);
-			Operand<TFloat32> lr = tf.constant((float) opt.learningRate());
-			Operand<TFloat32> b1 = tf.constant(0.9f), b2 = tf.constant(0.999f), eps = tf.constant(1e-7f);
-			List<Op> updates = new ArrayList<>();
-			for (int i = 0; i < vars.size(); i++) {
-				Variable<TFloat32> v = vars.get(i);
-				Variable<TFloat32> m = tf.variable(tf.zerosLike(v));
-				Variable<TFloat32> v2 = tf.variable(tf.zerosLike(v));
-				Operand<TFloat32> gi = grads.<TFloat32>dy(i);
-				updates.add(tf.train.applyAdam(v, m, v2, beta1Power, beta2Power, lr, b1, b2, eps, gi));
-			}
-			Op step = tf.withControlDependencies(updates).noOp();
-			int n = (int) s[0], per = images.stride0(), k = arch.numClasses();
-			int b = Math.min(opt.batchSize(), n);
-			try (Session session = new Session(g)) {
-				session.initialize();
-				for (int t = 1; t <= opt.steps(); t++) {
-					float[] x = new float[b * per], y = new float[b * k];
-					for (int j = 0; j < b; j++) {
-						int idx = rnd.nextInt(n);
-						System.arraycopy(images.data(), idx * per, x, j * per, per);
-						y[j * k + labels[idx]] = 1f;
-					}
-					try (TFloat32 xt = CnnGraph.tensor(new FloatTensor(new long[] { b, s[1], s[2], s[3] }, x));
-						TFloat32 yt = CnnGraph.tensor(new FloatTensor(new long[] { b, k }, y));
-						TFloat32 p1 = TFloat32.scalarOf((float) Math.pow(0.9, t));
-						TFloat32 p2 = TFloat32.scalarOf((float) Math.pow(0.999, t))) {
-						session.runner().feed(net.input, xt).feed(onehot, yt).feed(beta1Power, p1).feed(beta2Power, p2)
-							.addTarget(step).run();
-					}
-					if ((t % 50 == 0 || t == opt.steps()) && !progress.report(t, opt.steps(), "training step " + t)) {
-						throw new CancellationException("Training cancelled at step " + t + ".");
-					}
-				}
-				Map<String, FloatTensor> out = new LinkedHashMap<>();
-				Session.Runner r = session.runner();
-				List<String> varNames = new ArrayList<>(net.variables.keySet());
-				for (String name : varNames) r.fetch(net.variables.get(name));
-				try (Result res = r.run()) {
-					for (int i = 0; i < varNames.size(); i++) out.put(varNames.get(i), CnnGraph.read((TFloat32) res.get(i)));
-				}
-				return out;
-			}
-		}
+		return SupervisedTrainer.train(g -> new CnnGraph(g, arch, init), images, labels, arch.numClasses(), opt, progress, null, 0, rnd)
+			.weights();
 	}
 
 	/** Fraction of images whose arg-max logit equals the label, from a [N, K] logits tensor. */

@@ -1,0 +1,118 @@
+package org.conceptscope.train;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+import java.util.function.Function;
+
+import org.conceptscope.model.TensorFlowEngine;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Gradients;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Fits any {@link TrainableGraph} to labelled inputs with softmax cross-entropy and Adam (the
+ * ApplyAdam op on graph gradients), on the TensorFlow runtime from Java. The seed fixes the batch
+ * order; the graph builder fixes the initial values. Optionally records one variable every
+ * {@code trackEvery} steps (e.g. concept embeddings, to show convergence).
+ */
+public final class SupervisedTrainer {
+
+	/** Trained values of every variable, and the recorded snapshots of the tracked one. */
+	public record Trained(Map<String, FloatTensor> weights, List<FloatTensor> snapshots) {}
+
+	private SupervisedTrainer() {}
+
+	public static Trained train(Function<Graph, TrainableGraph> build, FloatTensor inputs, int[] labels, int numClasses,
+		TrainingOptions opt, Progress progress, String tracked, int trackEvery) {
+		return train(build, inputs, labels, numClasses, opt, progress, tracked, trackEvery, new Random(opt.seed()));
+	}
+
+	/** As above, drawing batches from {@code batchOrder} (callers that also seed initial weights from it). */
+	public static Trained train(Function<Graph, TrainableGraph> build, FloatTensor inputs, int[] labels, int numClasses,
+		TrainingOptions opt, Progress progress, String tracked, int trackEvery, Random batchOrder) {
+		if (labels.length != inputs.dim(0)) throw new IllegalArgumentException(labels.length + " labels for " + inputs.dim(0) + " inputs.");
+		for (int l : labels) {
+			if (l < 0 || l >= numClasses) throw new IllegalArgumentException("Label " + l + " outside 0.." + (numClasses - 1) + ".");
+		}
+		TensorFlowEngine.start();
+		Random rnd = batchOrder;
+		try (Graph g = new Graph()) {
+			TrainableGraph net = build.apply(g);
+			Ops tf = Ops.create(g);
+			OpNames names = new OpNames(tf);
+			Placeholder<TFloat32> onehot = names.op("train/labels").placeholder(TFloat32.class);
+			Operand<TFloat32> loss = names.op("train/loss").math.mean(
+				tf.nn.softmaxCrossEntropyWithLogits(net.logits(), onehot).loss(), tf.constant(0));
+			List<Variable<TFloat32>> vars = new ArrayList<>(net.variables().values());
+			Gradients grads = tf.gradients(loss, vars);
+			Placeholder<TFloat32> beta1Power = names.op("train/beta1_power").placeholder(TFloat32.class);
+			Placeholder<TFloat32> beta2Power = names.op("train/beta2_power").placeholder(TFloat32.class);
+			Operand<TFloat32> lr = tf.constant((float) opt.learningRate());
+			Operand<TFloat32> b1 = tf.constant(0.9f), b2 = tf.constant(0.999f), eps = tf.constant(1e-7f);
+			List<Op> updates = new ArrayList<>();
+			for (int i = 0; i < vars.size(); i++) {
+				Variable<TFloat32> v = vars.get(i);
+				Variable<TFloat32> m = tf.variable(tf.zerosLike(v));
+				Variable<TFloat32> v2 = tf.variable(tf.zerosLike(v));
+				updates.add(tf.train.applyAdam(v, m, v2, beta1Power, beta2Power, lr, b1, b2, eps, grads.<TFloat32>dy(i)));
+			}
+			Op step = tf.withControlDependencies(updates).noOp();
+			long[] s = inputs.shape();
+			int n = (int) s[0], per = inputs.stride0(), k = numClasses;
+			int b = Math.min(opt.batchSize(), n);
+			List<FloatTensor> snapshots = new ArrayList<>();
+			try (Session session = new Session(g)) {
+				session.initialize();
+				if (tracked != null) snapshots.add(read(session, net.variables().get(tracked)));
+				for (int t = 1; t <= opt.steps(); t++) {
+					float[] x = new float[b * per], y = new float[b * k];
+					for (int j = 0; j < b; j++) {
+						int idx = rnd.nextInt(n);
+						System.arraycopy(inputs.data(), idx * per, x, j * per, per);
+						y[j * k + labels[idx]] = 1f;
+					}
+					long[] bs = s.clone();
+					bs[0] = b;
+					try (TFloat32 xt = CnnGraph.tensor(new FloatTensor(bs, x));
+						TFloat32 yt = CnnGraph.tensor(new FloatTensor(new long[] { b, k }, y));
+						TFloat32 p1 = TFloat32.scalarOf((float) Math.pow(0.9, t));
+						TFloat32 p2 = TFloat32.scalarOf((float) Math.pow(0.999, t))) {
+						session.runner().feed(net.input(), xt).feed(onehot, yt).feed(beta1Power, p1).feed(beta2Power, p2)
+							.addTarget(step).run();
+					}
+					if (tracked != null && t % trackEvery == 0) snapshots.add(read(session, net.variables().get(tracked)));
+					if ((t % 50 == 0 || t == opt.steps()) && !progress.report(t, opt.steps(), "training step " + t)) {
+						throw new CancellationException("Training cancelled at step " + t + ".");
+					}
+				}
+				Map<String, FloatTensor> out = new LinkedHashMap<>();
+				Session.Runner r = session.runner();
+				List<String> varNames = new ArrayList<>(net.variables().keySet());
+				for (String name : varNames) r.fetch(net.variables().get(name));
+				try (Result res = r.run()) {
+					for (int i = 0; i < varNames.size(); i++) out.put(varNames.get(i), CnnGraph.read((TFloat32) res.get(i)));
+				}
+				return new Trained(out, snapshots);
+			}
+		}
+	}
+
+	private static FloatTensor read(Session s, Variable<TFloat32> v) {
+		try (Result r = s.runner().fetch(v).run()) {
+			return CnnGraph.read((TFloat32) r.get(0));
+		}
+	}
+}

@@ -1,0 +1,18 @@
+package org.conceptscope.train;
+
+import java.util.Map;
+
+import org.tensorflow.Operand;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+
+/** A classifier graph the supervised trainer can fit: its input, logits and trainable variables by name. */
+public interface TrainableGraph {
+
+	Placeholder<TFloat32> input();
+
+	Operand<TFloat32> logits();
+
+	Map<String, Variable<TFloat32>> variables();
+}
