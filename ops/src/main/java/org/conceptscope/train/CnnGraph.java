@@ -73,6 +73,11 @@ final class CnnGraph implements TrainableGraph {
 		return variables;
 	}
 
+	@Override
+	public Operand<TFloat32> probabilities() {
+		return probabilities;
+	}
+
 	static FloatTensor read(TFloat32 t) {
 		long[] shape = t.shape().asArray();
 		float[] data = new float[Math.toIntExact(FloatTensor.sizeOf(shape))];

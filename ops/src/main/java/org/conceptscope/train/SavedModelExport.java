@@ -28,6 +28,11 @@ public final class SavedModelExport {
 
 	public static void export(CnnArchitecture arch, Map<String, FloatTensor> weights, ModelConfig config, Path dir)
 		throws IOException {
+		export(g -> new CnnGraph(g, arch, weights), config, dir);
+	}
+
+	/** Exports any trainable graph built with its final values (input key "input", outputs logits and probabilities). */
+	public static void export(java.util.function.Function<Graph, TrainableGraph> build, ModelConfig config, Path dir) throws IOException {
 		TensorFlowEngine.start();
 		Path parent = dir.toAbsolutePath().getParent();
 		Files.createDirectories(parent);
@@ -35,11 +40,13 @@ public final class SavedModelExport {
 		try {
 			Files.delete(tmp); // the exporter creates the folder itself
 			try (Graph g = new Graph()) {
-				CnnGraph net = new CnnGraph(g, arch, weights);
+				TrainableGraph net = build.apply(g);
+				org.tensorflow.Operand<org.tensorflow.types.TFloat32> probs = net.probabilities() != null ? net.probabilities()
+					: org.tensorflow.op.Ops.create(g).withName("probabilities").nn.softmax(net.logits());
 				try (Session s = new Session(g)) {
 					s.initialize();
-					Signature sig = Signature.builder().key("serving_default").input("input", net.input)
-						.output("logits", net.logits).output("probabilities", net.probabilities).build();
+					Signature sig = Signature.builder().key("serving_default").input("input", net.input())
+						.output("logits", net.logits()).output("probabilities", probs).build();
 					SavedModelBundle.exporter(tmp.toString()).withSession(s).withFunction(SessionFunction.create(sig, s)).export();
 				}
 			}

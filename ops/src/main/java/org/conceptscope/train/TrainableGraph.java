@@ -15,4 +15,9 @@ public interface TrainableGraph {
 	Operand<TFloat32> logits();
 
 	Map<String, Variable<TFloat32>> variables();
+
+	/** The softmax output if the graph has one; exporters add it otherwise. */
+	default Operand<TFloat32> probabilities() {
+		return null;
+	}
 }

@@ -1,0 +1,158 @@
+package org.conceptscope.heads;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.LayerInfo;
+import org.conceptscope.model.ModelConfig;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.Resampling;
+import org.conceptscope.train.SavedModelExport;
+import org.conceptscope.train.SupervisedTrainer;
+import org.conceptscope.train.TrainingOptions;
+import org.conceptscope.util.Progress;
+
+/**
+ * InfoDisent (Struski et al. 2024): an interpretable head trained on a frozen backbone's last
+ * feature map. Every feature vector is rotated by an orthogonal Q (disentangling the channels
+ * into prototypical parts without losing information), each channel's evidence is its strongest
+ * positive response minus its strongest negative one, and a non-negative linear layer turns
+ * evidence into logits, so each class decision is a sum of per-part contributions that can be
+ * shown, ranked and localised.
+ */
+public final class InfoDisent {
+
+	/** A part's share of a decision, where it responds, and the input pixels of that response. */
+	public record Part(int channel, double contribution) {}
+
+	private final Map<String, FloatTensor> weights;
+	private final String layer;
+	private final int h, w, c, classes;
+	private final double[][] q;
+
+	private InfoDisent(Map<String, FloatTensor> weights, String layer, int h, int w, int c, int classes) {
+		this.weights = weights;
+		this.layer = layer;
+		this.h = h;
+		this.w = w;
+		this.c = c;
+		this.classes = classes;
+		this.q = InfoDisentGraph.projection(weights, c);
+	}
+
+	/** Trains the head on the backbone's spatial layer for labelled, normalised images. */
+	public static InfoDisent train(Classifier backbone, String layer, FloatTensor images, int[] labels, TrainingOptions opt,
+		Progress progress) {
+		LayerInfo info = backbone.layers().stream().filter(l -> l.name().equals(layer)).findFirst()
+			.orElseThrow(() -> new IllegalArgumentException("Unknown layer '" + layer + "'."));
+		if (!info.isSpatial()) throw new IllegalArgumentException("InfoDisent needs a spatial [N, h, w, c] layer; '" + layer + "' is not.");
+		FloatTensor f = backbone.activations(images, layer);
+		int h = (int) f.dim(1), w = (int) f.dim(2), c = (int) f.dim(3), k = backbone.numClasses();
+		Map<String, FloatTensor> init = InfoDisentGraph.initialWeights(c, k, opt.seed());
+		Map<String, FloatTensor> trained = SupervisedTrainer.train(g -> new InfoDisentGraph(g, h, w, c, k, init), f, labels, k, opt,
+			progress, null, 0).weights();
+		return new InfoDisent(trained, layer, h, w, c, k);
+	}
+
+	/** The orthogonal projection (columns: part directions in the backbone's channel space). */
+	public double[][] projection() {
+		return Arrays.stream(q).map(double[]::clone).toArray(double[][]::new);
+	}
+
+	/** Largest |Q^T Q - I| entry: orthogonality as trained. */
+	public double orthogonalityError() {
+		double e = 0;
+		for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) {
+			double s = 0;
+			for (int r = 0; r < c; r++) s += q[r][i] * q[r][j];
+			e = Math.max(e, Math.abs(s - (i == j ? 1 : 0)));
+		}
+		return e;
+	}
+
+	/** Projected feature map [N, h*w, c] of the backbone features [N, h, w, c]. */
+	double[] project(FloatTensor features) {
+		int n = (int) features.dim(0);
+		double[] p = new double[n * h * w * c];
+		for (int i = 0; i < n * h * w; i++) for (int j = 0; j < c; j++) {
+			double s = 0;
+			for (int r = 0; r < c; r++) s += features.data()[i * c + r] * q[r][j];
+			p[i * c + j] = s;
+		}
+		return p;
+	}
+
+	/** Evidence per part [N][c]: max ReLU(p) - max ReLU(-p) over positions. */
+	public double[][] evidence(FloatTensor features) {
+		int n = (int) features.dim(0);
+		double[] p = project(features);
+		double[][] e = new double[n][c];
+		for (int i = 0; i < n; i++) for (int j = 0; j < c; j++) {
+			double pos = 0, neg = 0;
+			for (int s = 0; s < h * w; s++) {
+				double v = p[(i * h * w + s) * c + j];
+				pos = Math.max(pos, v);
+				neg = Math.max(neg, -v);
+			}
+			e[i][j] = pos - neg;
+		}
+		return e;
+	}
+
+	/** Logits [N, K] computed from the head's parts (same formula as the graph). */
+	public double[][] logits(FloatTensor features) {
+		double[][] e = evidence(features);
+		float[] wr = weights.get("classifier").data(), b = weights.get("bias").data();
+		double[][] out = new double[e.length][classes];
+		for (int i = 0; i < e.length; i++) for (int k = 0; k < classes; k++) {
+			double s = b[k];
+			for (int j = 0; j < c; j++) s += e[i][j] * wr[j * classes + k] * wr[j * classes + k];
+			out[i][k] = s;
+		}
+		return out;
+	}
+
+	/** The parts of image i's decision for class k, largest contribution first. */
+	public List<Part> parts(FloatTensor features, int i, int k) {
+		double[] e = evidence(features.slice(i))[0];
+		float[] wr = weights.get("classifier").data();
+		return IntStream.range(0, c).mapToObj(j -> new Part(j, e[j] * wr[j * classes + k] * wr[j * classes + k]))
+			.sorted(Comparator.comparingDouble(p -> -p.contribution())).toList();
+	}
+
+	/** Where part j responds in each image: ReLU of the projected channel, upsampled to height x width. */
+	public FloatTensor partMap(FloatTensor features, int part, int height, int width) {
+		int n = (int) features.dim(0);
+		double[] p = project(features);
+		float[] m = new float[n * h * w];
+		for (int i = 0; i < n * h * w; i++) m[i] = (float) Math.max(0, p[i * c + part]);
+		return Resampling.bilinear(new FloatTensor(new long[] { n, h, w }, m), height, width);
+	}
+
+	/** Indices of the training images where part j responds most (its prototypes). */
+	public int[] prototypes(FloatTensor features, int part, int count) {
+		double[][] e = evidence(features);
+		return IntStream.range(0, e.length).boxed().sorted(Comparator.comparingDouble(i -> -e[i][part])).limit(count)
+			.mapToInt(Integer::intValue).toArray();
+	}
+
+	/** Saves the head as a SavedModel (input: the backbone's feature map) with its metadata. */
+	public void save(Path dir, List<String> classNames, String backbone, double headAccuracy, double backboneAccuracy) throws IOException {
+		ModelConfig config = new ModelConfig();
+		config.name = "InfoDisent head on " + backbone;
+		config.description = "Interpretable head: orthogonal projection (Householder), max positive minus max negative evidence per part,"
+			+ " non-negative linear classifier. Input: the feature map of layer '" + layer + "' of " + backbone + ".";
+		config.classes = new java.util.ArrayList<>(classNames);
+		config.metadata.put("backbone", backbone);
+		config.metadata.put("backbone_layer", layer);
+		config.metadata.put("head_accuracy", headAccuracy);
+		config.metadata.put("backbone_accuracy", backboneAccuracy);
+		SavedModelExport.export(g -> new InfoDisentGraph(g, h, w, c, classes, weights), config, dir);
+	}
+}

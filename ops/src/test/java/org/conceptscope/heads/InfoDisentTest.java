@@ -1,0 +1,54 @@
+package org.conceptscope.heads;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.train.CnnTrainer;
+import org.conceptscope.train.TrainingOptions;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InfoDisentTest {
+
+	@Test
+	void headMatchesTheBackboneAndItsTopPartIsTheTrueChannel(@TempDir Path tmp) throws Exception {
+		try (TensorFlowClassifier backbone = KnownBackbone.build(tmp.resolve("backbone"))) {
+			int[] trainY = new int[150], testY = new int[60];
+			FloatTensor train = KnownBackbone.images(150, trainY, 1), test = KnownBackbone.images(60, testY, 2);
+			double original = CnnTrainer.accuracy(backbone.logits(test), testY);
+			InfoDisent head = InfoDisent.train(backbone, "conv1/relu", train, trainY, new TrainingOptions(400, 32, 0.05, 3), Progress.NONE);
+			assertTrue(head.orthogonalityError() < 1e-4, "orthogonality error " + head.orthogonalityError());
+			FloatTensor features = backbone.activations(test, "conv1/relu");
+			double[][] logits = head.logits(features);
+			int ok = 0;
+			for (int i = 0; i < testY.length; i++) {
+				int best = 0;
+				for (int k = 1; k < 3; k++) if (logits[i][k] > logits[i][best]) best = k;
+				if (best == testY[i]) ok++;
+			}
+			double accuracy = ok / (double) testY.length;
+			assertTrue(accuracy >= original - 0.05, "head accuracy " + accuracy + " vs backbone " + original + " (margin 0.05)");
+			double[][] q = head.projection();
+			for (int k = 0; k < 3; k++) {
+				// the part that contributes most to class k must point mostly along feature channel k: that channel is its
+				// largest component, with |cos| >= 0.7 (a 45-degree mix of two channels would be 0.71)
+				int top = head.parts(features, k, k).get(0).channel(); // image k is of class k
+				int strongest = 0;
+				for (int r = 1; r < 3; r++) if (Math.abs(q[r][top]) > Math.abs(q[strongest][top])) strongest = r;
+				assertEquals(k, strongest, "class " + k + ": top part " + top + " is mostly feature channel " + strongest);
+				assertTrue(Math.abs(q[k][top]) >= 0.7, "class " + k + ": top part " + top + " has |cos| " + Math.abs(q[k][top]));
+			}
+			head.save(tmp.resolve("head"), backbone.classNames(), "known backbone", accuracy, original);
+			try (TensorFlowClassifier saved = TensorFlowClassifier.load(tmp.resolve("head"))) {
+				FloatTensor fromGraph = saved.logits(features);
+				for (int i = 0; i < 5; i++) for (int k = 0; k < 3; k++) assertEquals(logits[i][k], fromGraph.get(i, k), 1e-3, "saved head = Java head");
+				assertEquals(accuracy, ((Number) saved.config().metadata.get("head_accuracy")).doubleValue(), 1e-9);
+			}
+		}
+	}
+}
