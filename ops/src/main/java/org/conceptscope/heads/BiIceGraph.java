@@ -1,0 +1,102 @@
+package org.conceptscope.heads;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.train.TrainableGraph;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The Bi-ICE head as a TensorFlow graph on a frozen feature map [N, h, w, c]. Patches are
+ * embedded (E = X Wp, d dimensions), K concept embeddings C score every patch
+ * (S = E C^T / sqrt(d)), and the interaction runs both ways: concepts gather from patches
+ * (A = softmax over patches) and patches broadcast to concepts (B = softmax over concepts).
+ * Concept k's activation is sum_p A_kp B_pk ReLU(S_pk): a patch counts for a concept when the
+ * concept attends to it and it chooses that concept. Logits are a non-negative combination of the
+ * (non-negative) activations, so every contribution is present evidence, never evidence by
+ * absence. Elementwise
+ * products stand in for the batched matrix products of the paper (their graph gradients are not
+ * available from Java); a single round of interaction.
+ * Names: features, biice/assignment (B), logits, probabilities.
+ */
+final class BiIceGraph implements TrainableGraph {
+
+	final Placeholder<TFloat32> features;
+	final Operand<TFloat32> logits, probabilities;
+	final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
+
+	BiIceGraph(Graph g, int h, int w, int c, int d, int k, int classes, Map<String, FloatTensor> init) {
+		Ops tf = Ops.create(g);
+		features = tf.withName("features").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, h, w, c)));
+		Ops scope = tf.withSubScope("biice");
+		// no patch bias: an empty patch embeds to 0 and scores 0 for every concept, so concepts must respond to content
+		Variable<TFloat32> wp = var(scope, "patch_kernel", init), concepts = var(scope, "concepts", init),
+			wc = var(scope, "classifier", init), bc = var(scope, "bias", init);
+		int p = h * w;
+		Operand<TFloat32> x = tf.reshape(features, tf.constant(new long[] { -1, c }));
+		Operand<TFloat32> e = tf.linalg.matMul(x, wp); // [N*P, d]
+		Operand<TFloat32> scores = tf.math.mul(tf.linalg.matMul(e, concepts, org.tensorflow.op.linalg.MatMul.transposeB(true)),
+			tf.constant((float) (1 / Math.sqrt(d)))); // [N*P, K]
+		Operand<TFloat32> s3 = tf.reshape(scores, tf.constant(new long[] { -1, p, k })); // [N, P, K]
+		Operand<TFloat32> assignment = scope.withName("assignment").nn.softmax(s3); // B: over concepts
+		Operand<TFloat32> sT = tf.linalg.transpose(s3, tf.constant(new int[] { 0, 2, 1 })); // [N, K, P]
+		Operand<TFloat32> attention = tf.linalg.transpose(scope.withName("attention").nn.softmax(sT), tf.constant(new int[] { 0, 2, 1 }));
+		Operand<TFloat32> activation = scope.withName("activation").sum(tf.math.mul(tf.math.mul(attention, assignment), tf.nn.relu(s3)),
+			tf.constant(1)); // [N, K]
+		Operand<TFloat32> wRead = tf.identity(wc); // a value, not the ref: see InfoDisentGraph
+		logits = tf.withName("logits").nn.biasAdd(tf.linalg.matMul(activation, tf.math.mul(wRead, wRead)), bc);
+		probabilities = tf.withName("probabilities").nn.softmax(logits);
+	}
+
+	private Variable<TFloat32> var(Ops scope, String name, Map<String, FloatTensor> init) {
+		Variable<TFloat32> v = scope.withName(name).variable(InfoDisentGraph.constant(scope, init.get(name)));
+		variables.put(name, v);
+		return v;
+	}
+
+	static Map<String, FloatTensor> initialWeights(int c, int d, int k, int classes, long seed) {
+		Random r = new Random(seed);
+		Map<String, FloatTensor> m = new LinkedHashMap<>();
+		m.put("patch_kernel", gaussian(r, Math.sqrt(1.0 / c), c, d));
+		m.put("concepts", gaussian(r, 1, k, d));
+		FloatTensor wc = FloatTensor.zeros(k, classes);
+		for (int i = 0; i < wc.size(); i++) wc.data()[i] = (float) (0.2 + 0.2 * r.nextDouble());
+		m.put("classifier", wc);
+		m.put("bias", FloatTensor.zeros(classes));
+		return m;
+	}
+
+	private static FloatTensor gaussian(Random r, double std, long... shape) {
+		FloatTensor t = FloatTensor.zeros(shape);
+		for (int i = 0; i < t.size(); i++) t.data()[i] = (float) (r.nextGaussian() * std);
+		return t;
+	}
+
+	@Override
+	public Placeholder<TFloat32> input() {
+		return features;
+	}
+
+	@Override
+	public Operand<TFloat32> logits() {
+		return logits;
+	}
+
+	@Override
+	public Map<String, Variable<TFloat32>> variables() {
+		return variables;
+	}
+
+	@Override
+	public Operand<TFloat32> probabilities() {
+		return probabilities;
+	}
+}
