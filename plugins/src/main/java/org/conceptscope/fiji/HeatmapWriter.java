@@ -19,7 +19,8 @@ import java.nio.file.Path;
  * Builds a new hyperstack that shows an explanation next to the image: the image's channels as
  * 32-bit values (calibrated where the image is; R, G, B for RGB) plus one last channel holding
  * the attribution map with the Fire LUT. Slices and frames are those of the image, so batch
- * entry b sits at its own (slice, frame). The input ImagePlus is only read.
+ * entry b sits at its own (slice, frame). {@link #buildMapImage} gives the maps alone, for users
+ * who want them as a separate image. The input ImagePlus is only read.
  */
 public final class HeatmapWriter {
 
@@ -57,6 +58,33 @@ public final class HeatmapWriter {
 		ci.setCalibration(spatialCalibration(imp));
 		ci.setProperty("Info", info(e, channels));
 		return ci;
+	}
+
+	/**
+	 * A new 32-bit image holding only the maps (Fire LUT), one plane per slice/frame of the image,
+	 * with the image's pixel size, titled "title-method-map".
+	 */
+	public static ImagePlus buildMapImage(Explanation e) {
+		ImagePlus imp = e.image();
+		BatchIndex batches = e.batches();
+		ImageStack stack = new ImageStack(imp.getWidth(), imp.getHeight());
+		double[] range = null;
+		for (int b = 0; b < batches.size(); b++) {
+			float[] map = e.map(b);
+			range = widen(range, map);
+			stack.addSlice(e.method() + ": " + e.className(e.target(b)), new FloatProcessor(imp.getWidth(), imp.getHeight(), map));
+		}
+		ImagePlus out = new ImagePlus(titleOf(imp, e.method()) + "-map", stack);
+		out.setDimensions(1, batches.slices(), batches.frames());
+		// A hyperstack, so ROIs positioned at (0, slice, frame) land on their own plane.
+		out.setOpenAsHyperStack(true);
+		LUT fire = fire();
+		double min = Math.min(0, range[0]), max = range[1];
+		out.getProcessor().setLut(withRange(fire, min, max > min ? max : min + 1));
+		out.setDisplayRange(min, max > min ? max : min + 1);
+		out.setCalibration(spatialCalibration(imp));
+		out.setProperty("Info", info(e, 0));
+		return out;
 	}
 
 	/** Saves the hyperstack as TIFF, atomically (temp file in the same folder, then rename). */
@@ -131,9 +159,12 @@ public final class HeatmapWriter {
 		s.append("method=").append(e.method()).append('\n');
 		s.append("model=").append(e.model()).append('\n');
 		s.append("classes=").append(String.join(",", e.classNames())).append('\n');
-		s.append("channels 1-").append(channels).append("=image values");
-		if (ImagePlusTensors.usesCalibration(e.image())) s.append(" (calibrated)");
-		s.append('\n').append("channel ").append(channels + 1).append('=').append(e.method()).append(" map\n");
+		if (channels > 0) {
+			s.append("channels 1-").append(channels).append("=image values");
+			if (ImagePlusTensors.usesCalibration(e.image())) s.append(" (calibrated)");
+			s.append('\n');
+		}
+		s.append("channel ").append(channels + 1).append('=').append(e.method()).append(" map\n");
 		for (int b = 0; b < e.size(); b++) {
 			s.append("slice=").append(e.batches().slice(b)).append(" frame=").append(e.batches().frame(b))
 				.append(" target=").append(e.className(e.target(b)))

@@ -46,9 +46,14 @@ public final class ResultsCsvWriter {
 	}
 
 	public static void write(Explanation e, Path csv) throws IOException {
+		write(header(e), rows(e), csv);
+	}
+
+	/** Any table as an RFC 4180 CSV file in UTF-8, written atomically. */
+	public static void write(List<String> header, List<List<String>> rows, Path csv) throws IOException {
 		StringBuilder text = new StringBuilder();
-		appendLine(text, header(e));
-		for (List<String> row : rows(e)) appendLine(text, row);
+		appendLine(text, header);
+		for (List<String> row : rows) appendLine(text, row);
 		AtomicFiles.write(csv, out -> {
 			Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
 			w.write(text.toString());

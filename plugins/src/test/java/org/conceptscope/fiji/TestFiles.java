@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-/** Finds the bundled test images and lists output folders. */
+/** Finds the bundled test images and macros, and lists output folders. */
 final class TestFiles {
 
 	private TestFiles() {}
@@ -19,6 +19,13 @@ final class TestFiles {
 			if (Files.isDirectory(dir.resolve("test-images/models"))) return dir.resolve("test-images");
 		}
 		throw new IllegalStateException("No folder containing test-images/models above " + Path.of("").toAbsolutePath());
+	}
+
+	/** The project's macros/ folder, found beside test-images. */
+	static Path macros() {
+		Path dir = testImages().resolveSibling("macros");
+		if (!Files.isDirectory(dir)) throw new IllegalStateException("No macros folder at " + dir);
+		return dir;
 	}
 
 	/** File names in a folder, sorted. */

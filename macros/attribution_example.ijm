@@ -1,0 +1,24 @@
+// ConceptScope: Attribution on one stack, as the macro recorder writes it.
+// Every slice is explained for the class the model predicts; Sobol attribution (grid 8,
+// 32 designs, seed 42) measures how much each grid cell changes the prediction.
+// Results in save_dir: <title>-sobol.tif (image + heat-map channel, ROIs as overlay),
+// <title>-sobol-RoiSet.zip (top 10 % of each map, one ROI per slice) and
+// <title>-sobol-results.csv (one row per slice).
+//
+// Arguments (macro-option style, all optional when run from the editor):
+//   image=[/path/stack.tif] model=[/path/model folder] save_dir=[/path/results]
+// e.g. ImageJ --headless -batch attribution_example.ijm "image=[...] model=[...] save_dir=[...]"
+
+args = getArgument();
+image = call("ij.Macro.getValue", args, "image", "");
+model = call("ij.Macro.getValue", args, "model", "");
+saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+if (image == "") image = File.openDialog("Choose an image or stack");
+if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
+if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
+
+setBatchMode(true);
+open(image);
+run("Attribution...", "model=[" + model + "] method=sobol target=predicted grid=8 designs=32 seed=42 output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
+close("*");
+setBatchMode(false);

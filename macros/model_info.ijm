@@ -1,0 +1,14 @@
+// ConceptScope: Model Info, as the macro recorder writes it.
+// Prints the model's signature, normalisation, classes and layers to the Log and, with
+// save_dir, writes <model>-info.txt and <model>-layers.csv there.
+//
+// Arguments (macro-option style, all optional when run from the editor):
+//   model=[/path/model folder] save_dir=[/path/results]
+
+args = getArgument();
+model = call("ij.Macro.getValue", args, "model", "");
+saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
+if (saveDir == "") saveDir = getDirectory("Choose a folder for the model report");
+
+run("Model Info...", "model=[" + model + "] save_dir=[" + saveDir + "]");

@@ -1,0 +1,159 @@
+package org.conceptscope.fiji.commands;
+
+import ij.ImagePlus;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.CancellationException;
+
+import org.conceptscope.model.ModelLoadException;
+import org.scijava.ItemIO;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+import org.scijava.ui.DialogPrompt;
+import org.scijava.ui.UIService;
+import org.scijava.widget.FileWidget;
+
+/**
+ * Plugins &gt; ConceptScope &gt; Attribution... as a SciJava command: where the model looks, for
+ * every slice and frame of an image. Thin by design: the parameters become
+ * {@link AttributionSettings}, {@link AttributionRun} does the work, the new image is the output.
+ * <p>
+ * Field names are snake_case because Fiji records a SciJava input under its lowercased field
+ * name; they equal the ImageJ 1.x plugin's macro keys (a test checks names and defaults). Values
+ * are not persisted ({@code persist = false}): a headless run or a macro must not depend on what
+ * a dialog was last set to. In Fiji this command takes over the menu item that plugins.config
+ * gives the ImageJ 1.x plugin (same path and label), so the menu shows it once.
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>ConceptScope>Attribution...", headless = true,
+	description = "Attribution maps for every slice of an image, with a TensorFlow classifier")
+public class AttributionCommand extends ContextCommand {
+
+	@Parameter(label = "Image", description = "The image or stack to explain (only read).")
+	private ImagePlus image;
+
+	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false,
+		description = "Folder holding saved_model.pb (and conceptscope.json).")
+	private File model;
+
+	@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients",
+		"smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic" })
+	private String method = AttributionSettings.DEFAULT_METHOD;
+
+	@Parameter(label = "Target class", persist = false, description = "predicted, a class name or a class index.")
+	private String target = AttributionSettings.PREDICTED;
+
+	@Parameter(label = "Steps (integrated_gradients)", persist = false, min = "1")
+	private int steps = AttributionSettings.DEFAULT_STEPS;
+
+	@Parameter(label = "Baseline (integrated_gradients, occlusion)", persist = false,
+		description = "Constant in the model's normalised input units.")
+	private double baseline = AttributionSettings.DEFAULT_BASELINE;
+
+	@Parameter(label = "Samples (0: method default)", persist = false, min = "0",
+		description = "Noisy copies (smoothgrad, vargrad, squaregrad: 50), masks (rise: 1000), designs (hsic: 1000).")
+	private int samples = AttributionSettings.DEFAULT_SAMPLES;
+
+	@Parameter(label = "Noise (smoothgrad, vargrad, squaregrad)", persist = false, min = "0",
+		description = "Noise sigma as a fraction of the value range.")
+	private double noise = AttributionSettings.DEFAULT_NOISE;
+
+	@Parameter(label = "Seed (random methods)", persist = false)
+	private long seed = AttributionSettings.DEFAULT_SEED;
+
+	@Parameter(label = "Layer (gradcam; empty: last spatial layer)", required = false, persist = false)
+	private String layer = AttributionSettings.DEFAULT_LAYER;
+
+	@Parameter(label = "Patch (occlusion)", persist = false, min = "1")
+	private int patch = AttributionSettings.DEFAULT_PATCH;
+
+	@Parameter(label = "Stride (occlusion)", persist = false, min = "1")
+	private int stride = AttributionSettings.DEFAULT_STRIDE;
+
+	@Parameter(label = "Grid (rise, sobol, hsic)", persist = false, min = "1")
+	private int grid = AttributionSettings.DEFAULT_GRID;
+
+	@Parameter(label = "Designs (sobol)", persist = false, min = "2")
+	private int designs = AttributionSettings.DEFAULT_DESIGNS;
+
+	@Parameter(label = "Keep probability (rise)", persist = false, min = "0", max = "1")
+	private double keep_probability = AttributionSettings.DEFAULT_KEEP_PROBABILITY;
+
+	@Parameter(label = "Blur sigma (sobol, hsic; 0: masked pixels become 0)", persist = false, min = "0")
+	private double blur_sigma = AttributionSettings.DEFAULT_BLUR_SIGMA;
+
+	@Parameter(label = "Per channel (sobol)", persist = false)
+	private boolean per_channel = AttributionSettings.DEFAULT_PER_CHANNEL;
+
+	@Parameter(label = "Output", persist = false, choices = { "channel", "image" },
+		description = "channel: the map as an extra channel of a new composite image; image: a separate map image.")
+	private String output = AttributionSettings.DEFAULT_OUTPUT;
+
+	@Parameter(label = "Top fraction (ROIs)", persist = false, min = "0", max = "1")
+	private double top_fraction = AttributionSettings.DEFAULT_TOP_FRACTION;
+
+	// Text, not File: SciJava's FilePreprocessor opens a file chooser (and cancels headless) whenever a
+	// File is the only input a caller left unset, which would hit every run that saves nothing.
+	@Parameter(label = "Save to folder (empty: do not save)", required = false, persist = false)
+	private String save_dir = "";
+
+	@Parameter(label = "Explanation", type = ItemIO.OUTPUT)
+	private ImagePlus explanation;
+
+	@Parameter
+	private LogService log;
+
+	@Parameter(required = false)
+	private UIService ui;
+
+	@Override
+	public void run() {
+		ImageJProgress progress = new ImageJProgress("Attribution");
+		try {
+			AttributionResult result = AttributionRun.run(image, settings(), progress);
+			explanation = result.image();
+			ResultsDisplay.showTableAndRois(result);
+			progress.finished(result.explanation().size() + " slice(s) explained.");
+		} catch (CancellationException e) {
+			progress.finished("cancelled; nothing was written.");
+			cancel("Attribution cancelled; nothing was written.");
+		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
+			progress.finished("failed.");
+			fail(e.getMessage());
+		}
+	}
+
+	/** The parameters as settings (package-private so tests can compare them with the macro parser's). */
+	AttributionSettings settings() {
+		return new AttributionSettings()
+			.model(model == null ? null : model.toPath())
+			.method(method)
+			.target(target)
+			.steps(steps)
+			.baseline(baseline)
+			.samples(samples)
+			.noise(noise)
+			.seed(seed)
+			.layer(layer)
+			.patch(patch)
+			.stride(stride)
+			.grid(grid)
+			.designs(designs)
+			.keepProbability(keep_probability)
+			.blurSigma(blur_sigma)
+			.perChannel(per_channel)
+			.output(output)
+			.topFraction(top_fraction)
+			.saveDir(save_dir == null || save_dir.isBlank() ? null : Path.of(save_dir.trim()));
+	}
+
+	private void fail(String message) {
+		log.error("ConceptScope Attribution: " + message);
+		if (ui != null && !ui.isHeadless()) ui.showDialog(message, "ConceptScope Attribution", DialogPrompt.MessageType.ERROR_MESSAGE);
+		cancel(message);
+	}
+}

@@ -1,0 +1,58 @@
+package org.conceptscope.fiji.commands;
+
+import ij.ImagePlus;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.fiji.Explainer;
+import org.conceptscope.fiji.Explanation;
+import org.conceptscope.fiji.ImagePlusTensors;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.util.Progress;
+
+/**
+ * The Attribution command, whichever way it is started (SciJava command, ImageJ 1.x plugin,
+ * macro): check the inputs, load the model, explain every slice with one call into ops, build
+ * the outputs and write them when a folder is given. The user's image is only read.
+ */
+public final class AttributionRun {
+
+	private AttributionRun() {}
+
+	/**
+	 * @throws IllegalArgumentException for inputs a user can fix (the message says how)
+	 * @throws org.conceptscope.model.ModelLoadException when the model folder cannot be loaded
+	 * @throws java.util.concurrent.CancellationException when progress asks to stop (nothing is written)
+	 */
+	public static AttributionResult run(ImagePlus image, AttributionSettings settings, Progress progress) throws IOException {
+		settings.validate();
+		checkImage(image);
+		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(settings.model())) {
+			int target = TargetClass.parse(settings.target(), classifier.classNames());
+			AttributionMethod method = AttributionMethods.create(settings);
+			Explanation e = Explainer.explain(classifier, image, method, target, modelName(settings.model()), progress);
+			AttributionResult result = AttributionOutputs.build(e, settings);
+			return settings.saveDir() == null ? result : AttributionOutputs.save(result, settings.saveDir());
+		}
+	}
+
+	/** A missing image gets a message that says how to give one, before the model is loaded. */
+	static void checkImage(ImagePlus image) {
+		if (image == null || image.getProcessor() == null) {
+			// Headless SciJava fills a missing ImagePlus input with an empty one: the same case for the user.
+			String title = image == null ? null : image.getTitle();
+			String what = title == null || title.isBlank() ? "No image is open"
+				: "The image '" + title + "' has no pixels (could ImageJ open it?)";
+			throw new IllegalArgumentException(what + ": open an image or stack first (File > Open); headless, pass"
+				+ " image=<path of an image file>.");
+		}
+		ImagePlusTensors.check(image);
+	}
+
+	private static String modelName(Path model) {
+		Path name = model.toAbsolutePath().normalize().getFileName();
+		return name == null ? model.toString() : name.toString();
+	}
+}

@@ -1,0 +1,199 @@
+package org.conceptscope.fiji.commands;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The parameters of the Attribution command, shared by the SciJava command and the ImageJ 1.x
+ * plugin. The key constants are the macro keys and the SciJava parameter names (snake_case,
+ * because Fiji records a SciJava input under its lowercased field name). Defaults live here
+ * only; a test checks that the SciJava command declares the same names and defaults.
+ */
+public final class AttributionSettings {
+
+	public static final String MODEL = "model", METHOD = "method", TARGET = "target", STEPS = "steps",
+		BASELINE = "baseline", SAMPLES = "samples", NOISE = "noise", SEED = "seed", LAYER = "layer", PATCH = "patch",
+		STRIDE = "stride", GRID = "grid", DESIGNS = "designs", KEEP_PROBABILITY = "keep_probability",
+		BLUR_SIGMA = "blur_sigma", PER_CHANNEL = "per_channel", OUTPUT = "output", TOP_FRACTION = "top_fraction",
+		SAVE_DIR = "save_dir";
+
+	/** Every macro key, in dialog order. */
+	public static final List<String> KEYS = List.of(MODEL, METHOD, TARGET, STEPS, BASELINE, SAMPLES, NOISE, SEED, LAYER,
+		PATCH, STRIDE, GRID, DESIGNS, KEEP_PROBABILITY, BLUR_SIGMA, PER_CHANNEL, OUTPUT, TOP_FRACTION, SAVE_DIR);
+
+	/** {@code target} value meaning "each slice's predicted class". */
+	public static final String PREDICTED = "predicted";
+	/** {@code output} values: the map as an extra channel of a new composite, or a separate map image. */
+	public static final String OUTPUT_CHANNEL = "channel", OUTPUT_IMAGE = "image";
+	public static final List<String> OUTPUTS = List.of(OUTPUT_CHANNEL, OUTPUT_IMAGE);
+
+	public static final String DEFAULT_METHOD = "saliency";
+	public static final int DEFAULT_STEPS = 32;
+	public static final double DEFAULT_BASELINE = 0;
+	/** 0: the method's own default (see {@link AttributionMethods#defaultSamples}). */
+	public static final int DEFAULT_SAMPLES = 0;
+	public static final double DEFAULT_NOISE = 0.15;
+	public static final long DEFAULT_SEED = 42;
+	/** Empty: Grad-CAM uses the last spatial layer. */
+	public static final String DEFAULT_LAYER = "";
+	public static final int DEFAULT_PATCH = 8, DEFAULT_STRIDE = 4, DEFAULT_GRID = 8, DEFAULT_DESIGNS = 32;
+	public static final double DEFAULT_KEEP_PROBABILITY = 0.5, DEFAULT_BLUR_SIGMA = 0;
+	public static final boolean DEFAULT_PER_CHANNEL = false;
+	public static final String DEFAULT_OUTPUT = OUTPUT_CHANNEL;
+	public static final double DEFAULT_TOP_FRACTION = 0.1;
+
+	private Path model;
+	private String method = DEFAULT_METHOD;
+	private String target = PREDICTED;
+	private int steps = DEFAULT_STEPS;
+	private double baseline = DEFAULT_BASELINE;
+	private int samples = DEFAULT_SAMPLES;
+	private double noise = DEFAULT_NOISE;
+	private long seed = DEFAULT_SEED;
+	private String layer = DEFAULT_LAYER;
+	private int patch = DEFAULT_PATCH, stride = DEFAULT_STRIDE, grid = DEFAULT_GRID, designs = DEFAULT_DESIGNS;
+	private double keepProbability = DEFAULT_KEEP_PROBABILITY, blurSigma = DEFAULT_BLUR_SIGMA;
+	private boolean perChannel = DEFAULT_PER_CHANNEL;
+	private String output = DEFAULT_OUTPUT;
+	private double topFraction = DEFAULT_TOP_FRACTION;
+	private Path saveDir;
+
+	/**
+	 * Checks everything that can be checked without the model or the image; the message names
+	 * the macro key and what to give instead.
+	 */
+	public AttributionSettings validate() {
+		if (model == null || model.toString().isBlank()) {
+			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
+		}
+		AttributionMethods.check(method);
+		if (target == null || target.isBlank()) {
+			throw new IllegalArgumentException("No target given: use " + TARGET + "=" + PREDICTED + ", a class name or a class index.");
+		}
+		if (!OUTPUTS.contains(output)) {
+			throw new IllegalArgumentException("Unknown " + OUTPUT + " '" + output + "': use " + OUTPUT + "=" + OUTPUT_CHANNEL
+				+ " (heat map as an extra channel of a new image) or " + OUTPUT + "=" + OUTPUT_IMAGE + " (a separate map image).");
+		}
+		if (!(topFraction > 0 && topFraction <= 1)) {
+			throw new IllegalArgumentException(TOP_FRACTION + " must be in (0, 1] (0.1 outlines the top 10 % of each map), got "
+				+ topFraction + ".");
+		}
+		atLeast(STEPS, steps, 1);
+		atLeast(SAMPLES, samples, 0);
+		atLeast(PATCH, patch, 1);
+		atLeast(STRIDE, stride, 1);
+		atLeast(GRID, grid, 1);
+		atLeast(DESIGNS, designs, 2);
+		finite(BASELINE, baseline);
+		if (!(noise >= 0) || !Double.isFinite(noise)) {
+			throw new IllegalArgumentException(NOISE + " must be a fraction >= 0 of the value range (e.g. 0.15), got " + noise + ".");
+		}
+		if (!(keepProbability > 0 && keepProbability <= 1)) {
+			throw new IllegalArgumentException(KEEP_PROBABILITY + " must be in (0, 1], got " + keepProbability + ".");
+		}
+		if (!(blurSigma >= 0) || !Double.isFinite(blurSigma)) {
+			throw new IllegalArgumentException(BLUR_SIGMA + " must be >= 0 (0 replaces masked pixels by 0), got " + blurSigma + ".");
+		}
+		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
+			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
+		}
+		return this;
+	}
+
+	private static void atLeast(String key, long value, long min) {
+		if (value < min) throw new IllegalArgumentException(key + " must be at least " + min + ", got " + value + ".");
+	}
+
+	private static void finite(String key, double value) {
+		if (!Double.isFinite(value)) throw new IllegalArgumentException(key + " must be a finite number, got " + value + ".");
+	}
+
+	/**
+	 * The settings as the macro line's options ({@code model=[...] method=... ...}), every key
+	 * stated (folders always in brackets): what the recorder would write, and what replays this
+	 * run exactly.
+	 */
+	public String toMacroOptions() {
+		StringBuilder o = new StringBuilder();
+		o.append(MODEL).append("=[").append(model == null ? "" : model).append("] ");
+		option(o, METHOD, method);
+		option(o, TARGET, target);
+		option(o, STEPS, Integer.toString(steps));
+		option(o, BASELINE, number(baseline));
+		option(o, SAMPLES, Integer.toString(samples));
+		option(o, NOISE, number(noise));
+		option(o, SEED, Long.toString(seed));
+		option(o, LAYER, layer);
+		option(o, PATCH, Integer.toString(patch));
+		option(o, STRIDE, Integer.toString(stride));
+		option(o, GRID, Integer.toString(grid));
+		option(o, DESIGNS, Integer.toString(designs));
+		option(o, KEEP_PROBABILITY, number(keepProbability));
+		option(o, BLUR_SIGMA, number(blurSigma));
+		if (perChannel) o.append(PER_CHANNEL).append(' ');
+		option(o, OUTPUT, output);
+		option(o, TOP_FRACTION, number(topFraction));
+		if (saveDir != null) o.append(SAVE_DIR).append("=[").append(saveDir).append("] ");
+		return o.toString().trim();
+	}
+
+	/** key=value, bracketed when the value is empty or holds spaces (ImageJ's recorder does the same). */
+	private static void option(StringBuilder o, String key, String value) {
+		String v = value == null ? "" : value;
+		boolean bracket = v.isEmpty() || v.chars().anyMatch(Character::isWhitespace);
+		o.append(key).append('=').append(bracket ? "[" + v + "]" : v).append(' ');
+	}
+
+	private static String number(double v) {
+		return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+	}
+
+	/** Whether the heat map goes into an extra channel (true) or a separate image. */
+	public boolean mapAsChannel() {
+		return OUTPUT_CHANNEL.equals(output);
+	}
+
+	public Path model() { return model; }
+	public String method() { return method; }
+	public String target() { return target; }
+	public int steps() { return steps; }
+	public double baseline() { return baseline; }
+	public int samples() { return samples; }
+	public double noise() { return noise; }
+	public long seed() { return seed; }
+	public String layer() { return layer; }
+	public int patch() { return patch; }
+	public int stride() { return stride; }
+	public int grid() { return grid; }
+	public int designs() { return designs; }
+	public double keepProbability() { return keepProbability; }
+	public double blurSigma() { return blurSigma; }
+	public boolean perChannel() { return perChannel; }
+	public String output() { return output; }
+	public double topFraction() { return topFraction; }
+	/** Where files go; null: nothing is written. */
+	public Path saveDir() { return saveDir; }
+
+	public AttributionSettings model(Path v) { model = v; return this; }
+	public AttributionSettings method(String v) { method = v == null ? null : v.trim().toLowerCase(Locale.ROOT); return this; }
+	public AttributionSettings target(String v) { target = v == null ? null : v.trim(); return this; }
+	public AttributionSettings steps(int v) { steps = v; return this; }
+	public AttributionSettings baseline(double v) { baseline = v; return this; }
+	public AttributionSettings samples(int v) { samples = v; return this; }
+	public AttributionSettings noise(double v) { noise = v; return this; }
+	public AttributionSettings seed(long v) { seed = v; return this; }
+	public AttributionSettings layer(String v) { layer = v == null ? "" : v.trim(); return this; }
+	public AttributionSettings patch(int v) { patch = v; return this; }
+	public AttributionSettings stride(int v) { stride = v; return this; }
+	public AttributionSettings grid(int v) { grid = v; return this; }
+	public AttributionSettings designs(int v) { designs = v; return this; }
+	public AttributionSettings keepProbability(double v) { keepProbability = v; return this; }
+	public AttributionSettings blurSigma(double v) { blurSigma = v; return this; }
+	public AttributionSettings perChannel(boolean v) { perChannel = v; return this; }
+	public AttributionSettings output(String v) { output = v == null ? null : v.trim().toLowerCase(Locale.ROOT); return this; }
+	public AttributionSettings topFraction(double v) { topFraction = v; return this; }
+	/** Null or blank: write nothing. */
+	public AttributionSettings saveDir(Path v) { saveDir = v == null || v.toString().isBlank() ? null : v; return this; }
+}

@@ -1,0 +1,59 @@
+package org.conceptscope.fiji.commands;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+
+import org.conceptscope.model.ModelLoadException;
+import org.scijava.ItemIO;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+import org.scijava.ui.DialogPrompt;
+import org.scijava.ui.UIService;
+import org.scijava.widget.FileWidget;
+
+/**
+ * Plugins &gt; ConceptScope &gt; Model Info... as a SciJava command: the model's signature,
+ * normalisation, classes and layers as text (the output), the layers as a table when there is a
+ * display, and both as files with {@code save_dir}. Same keys as the ImageJ 1.x plugin.
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>ConceptScope>Model Info...", headless = true,
+	description = "Signature, normalisation, classes and layers of a TensorFlow classifier")
+public class ModelInfoCommand extends ContextCommand {
+
+	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
+	private File model;
+
+	// Text, not File: SciJava's FilePreprocessor opens a file chooser (and cancels headless) whenever a
+	// File is the only input a caller left unset, which would hit every run that saves nothing.
+	@Parameter(label = "Save to folder (empty: do not save)", required = false, persist = false)
+	private String save_dir = "";
+
+	@Parameter(label = "Model info", type = ItemIO.OUTPUT)
+	private String info;
+
+	@Parameter
+	private LogService log;
+
+	@Parameter(required = false)
+	private UIService ui;
+
+	@Override
+	public void run() {
+		try {
+			ModelReport report = ModelReport.load(model == null ? null : model.toPath());
+			info = report.text();
+			if (ResultsDisplay.interactive()) report.layersTable().show(report.name() + " layers");
+			if (save_dir != null && !save_dir.isBlank()) report.save(Path.of(save_dir.trim()));
+		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
+			log.error("ConceptScope Model Info: " + e.getMessage());
+			if (ui != null && !ui.isHeadless()) {
+				ui.showDialog(e.getMessage(), "ConceptScope Model Info", DialogPrompt.MessageType.ERROR_MESSAGE);
+			}
+			cancel(e.getMessage());
+		}
+	}
+}

@@ -1,0 +1,75 @@
+package org.conceptscope.fiji.ij1;
+
+import static org.conceptscope.fiji.commands.AttributionSettings.*;
+
+import ij.Prefs;
+import ij.gui.GenericDialog;
+
+import java.nio.file.Path;
+
+import org.conceptscope.fiji.commands.AttributionMethods;
+import org.conceptscope.fiji.commands.AttributionSettings;
+
+/**
+ * The interactive Attribution dialog of the ImageJ 1.x plugin. Every label is its macro key, so
+ * ImageJ's recorder writes {@code run("Attribution...", "model=[...] method=...")} with the same
+ * keys the macro parser and the SciJava command use. Only the model folder is remembered
+ * between dialogs; macros always state what they use.
+ */
+final class AttributionDialog {
+
+	private static final String LAST_MODEL = "conceptscope.model";
+
+	private AttributionDialog() {}
+
+	/** The settings the user chose, or null when the dialog was cancelled. */
+	static AttributionSettings ask() {
+		GenericDialog gd = new GenericDialog("ConceptScope Attribution");
+		gd.addDirectoryField(MODEL, Prefs.get(LAST_MODEL, ""), 40);
+		gd.addChoice(METHOD, AttributionMethods.NAMES.toArray(new String[0]), DEFAULT_METHOD);
+		gd.addStringField(TARGET, PREDICTED, 20);
+		gd.addMessage("Method parameters (each method uses its own; samples 0 = the method's default):");
+		gd.addNumericField(STEPS, DEFAULT_STEPS, 0, 6, "integrated_gradients");
+		gd.addNumericField(BASELINE, DEFAULT_BASELINE, 2, 6, "integrated_gradients, occlusion");
+		gd.addNumericField(SAMPLES, DEFAULT_SAMPLES, 0, 6, "smoothgrad, vargrad, squaregrad, rise, hsic");
+		gd.addNumericField(NOISE, DEFAULT_NOISE, 2, 6, "smoothgrad, vargrad, squaregrad");
+		gd.addNumericField(SEED, DEFAULT_SEED, 0, 10, "random methods");
+		gd.addStringField(LAYER, DEFAULT_LAYER, 20);
+		gd.addNumericField(PATCH, DEFAULT_PATCH, 0, 6, "occlusion");
+		gd.addNumericField(STRIDE, DEFAULT_STRIDE, 0, 6, "occlusion");
+		gd.addNumericField(GRID, DEFAULT_GRID, 0, 6, "rise, sobol, hsic");
+		gd.addNumericField(DESIGNS, DEFAULT_DESIGNS, 0, 6, "sobol");
+		gd.addNumericField(KEEP_PROBABILITY, DEFAULT_KEEP_PROBABILITY, 2, 6, "rise");
+		gd.addNumericField(BLUR_SIGMA, DEFAULT_BLUR_SIGMA, 2, 6, "sobol, hsic");
+		gd.addCheckbox(PER_CHANNEL, DEFAULT_PER_CHANNEL);
+		gd.addChoice(OUTPUT, OUTPUTS.toArray(new String[0]), DEFAULT_OUTPUT);
+		gd.addNumericField(TOP_FRACTION, DEFAULT_TOP_FRACTION, 2, 6, "of each map outlined as ROI");
+		gd.addDirectoryField(SAVE_DIR, "", 40);
+		gd.showDialog();
+		if (gd.wasCanceled()) return null;
+		String model = gd.getNextString().trim();
+		Prefs.set(LAST_MODEL, model);
+		AttributionSettings s = new AttributionSettings()
+			.model(model.isEmpty() ? null : Path.of(model))
+			.method(gd.getNextChoice())
+			.target(gd.getNextString())
+			.steps((int) gd.getNextNumber())
+			.baseline(gd.getNextNumber())
+			.samples((int) gd.getNextNumber())
+			.noise(gd.getNextNumber())
+			.seed((long) gd.getNextNumber())
+			.layer(gd.getNextString())
+			.patch((int) gd.getNextNumber())
+			.stride((int) gd.getNextNumber())
+			.grid((int) gd.getNextNumber())
+			.designs((int) gd.getNextNumber())
+			.keepProbability(gd.getNextNumber())
+			.blurSigma(gd.getNextNumber());
+		s.perChannel(gd.getNextBoolean());
+		s.output(gd.getNextChoice());
+		s.topFraction(gd.getNextNumber());
+		String saveDir = gd.getNextString().trim();
+		if (gd.invalidNumber()) throw new IllegalArgumentException("A number field of the dialog holds no number: " + gd.getErrorMessage());
+		return s.saveDir(saveDir.isEmpty() ? null : Path.of(saveDir));
+	}
+}

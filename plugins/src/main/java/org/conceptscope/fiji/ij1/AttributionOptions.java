@@ -1,0 +1,35 @@
+package org.conceptscope.fiji.ij1;
+
+import static org.conceptscope.fiji.commands.AttributionSettings.*;
+
+import org.conceptscope.fiji.commands.AttributionSettings;
+
+/** Attribution settings from ImageJ 1.x macro options; absent keys keep their defaults. */
+public final class AttributionOptions {
+
+	private AttributionOptions() {}
+
+	public static AttributionSettings parse(String options) {
+		MacroOptions o = MacroOptions.parse(options, Attribution_.COMMAND, KEYS);
+		return new AttributionSettings()
+			.model(o.path(MODEL))
+			.method(o.text(METHOD, DEFAULT_METHOD))
+			.target(o.text(TARGET, PREDICTED))
+			.steps(o.integer(STEPS, DEFAULT_STEPS))
+			.baseline(o.decimal(BASELINE, DEFAULT_BASELINE))
+			.samples(o.integer(SAMPLES, DEFAULT_SAMPLES))
+			.noise(o.decimal(NOISE, DEFAULT_NOISE))
+			.seed(o.whole(SEED, DEFAULT_SEED))
+			.layer(o.text(LAYER, DEFAULT_LAYER))
+			.patch(o.integer(PATCH, DEFAULT_PATCH))
+			.stride(o.integer(STRIDE, DEFAULT_STRIDE))
+			.grid(o.integer(GRID, DEFAULT_GRID))
+			.designs(o.integer(DESIGNS, DEFAULT_DESIGNS))
+			.keepProbability(o.decimal(KEEP_PROBABILITY, DEFAULT_KEEP_PROBABILITY))
+			.blurSigma(o.decimal(BLUR_SIGMA, DEFAULT_BLUR_SIGMA))
+			.perChannel(o.flag(PER_CHANNEL, DEFAULT_PER_CHANNEL))
+			.output(o.text(OUTPUT, DEFAULT_OUTPUT))
+			.topFraction(o.decimal(TOP_FRACTION, DEFAULT_TOP_FRACTION))
+			.saveDir(o.path(SAVE_DIR));
+	}
+}

@@ -1,0 +1,154 @@
+package org.conceptscope.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.gui.Roi;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.conceptscope.fiji.commands.AttributionCommand;
+import org.conceptscope.fiji.commands.ModelInfoCommand;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.scijava.Context;
+import org.scijava.command.CommandModule;
+import org.scijava.command.CommandService;
+import org.scijava.console.ConsoleService;
+import org.scijava.log.LogLevel;
+import org.scijava.log.LogService;
+import org.scijava.startup.StartupService;
+
+/**
+ * The SciJava commands run headless the way {@code ImageJ --headless --run "<command>" "k='v',..."}
+ * runs them (ConsoleService.processArgs, then the queued startup operations), on the bundled CT
+ * stack; and through CommandService to see their outputs. Without imagej-legacy, SciJava turns image=path into an ImagePlus by opening
+ * the file.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HeadlessCommandTest {
+
+	@TempDir
+	Path out;
+
+	private Context context;
+	private final List<String> errors = new CopyOnWriteArrayList<>();
+	private final Path testImages = TestFiles.testImages();
+
+	@BeforeAll
+	void startSciJava() {
+		context = new Context();
+		context.service(LogService.class).addLogListener(m -> {
+			if (m.level() <= LogLevel.ERROR) errors.add(m.text());
+		});
+	}
+
+	@AfterAll
+	void stopSciJava() {
+		context.dispose();
+	}
+
+	@BeforeEach
+	void clearErrors() {
+		errors.clear();
+	}
+
+	@Test
+	void consoleRunByClassNameExplainsEveryCtSliceForANamedClass() throws IOException {
+		runHeadless(AttributionCommand.class.getName(), "image='" + image("ct-heldout-patches.tif") + "',model='"
+			+ model("ct-tissue") + "',method='integrated_gradients',steps=16,target='soft tissue',output='image'"
+			+ ",top_fraction=0.2,save_dir='" + out + "'");
+		assertEquals(List.of(), errors);
+		String base = "ct-heldout-patches-integrated_gradients";
+		assertEquals(List.of(base + "-RoiSet.zip", base + "-map.tif", base + "-results.csv"), TestFiles.names(out));
+		ImagePlus map = IJ.openImage(out.resolve(base + "-map.tif").toString());
+		assertEquals(1, map.getNChannels(), "output=image: the map alone");
+		assertEquals(12, map.getNSlices());
+		List<Roi> rois = RoiZip.read(out.resolve(base + "-RoiSet.zip"));
+		assertEquals(12, rois.size());
+		for (int z = 1; z <= 12; z++) {
+			assertEquals("integrated_gradients|soft tissue|slice=" + z, rois.get(z - 1).getName());
+			assertEquals("0.200000", rois.get(z - 1).getProperty("top_fraction"));
+		}
+		List<List<String>> csv = Csv.parse(Files.readString(out.resolve(base + "-results.csv")));
+		assertEquals(1 + 12, csv.size());
+		int target = csv.get(0).indexOf("target");
+		for (List<String> row : csv.subList(1, 13)) assertEquals("soft tissue", row.get(target));
+	}
+
+	@Test
+	void consoleRunByMenuTitleReportsTheModel() throws IOException {
+		runHeadless("Model Info...", "model='" + model("ihc-stain") + "',save_dir='" + out + "'");
+		assertEquals(List.of(), errors);
+		String info = Files.readString(out.resolve("ihc-stain-info.txt"));
+		assertTrue(info.contains("Classes (3):\n  0  background\n  1  hematoxylin\n  2  DAB-positive\n"), info);
+		assertTrue(info.contains("Normalisation: unit_range"), info);
+	}
+
+	@Test
+	void theExplanationIsTheCommandsOutputAndTheInputIsOnlyRead() throws Exception {
+		ImagePlus imp = IJ.openImage(image("ihc-heldout-patches.tif").toString());
+		int[] firstSlice = ((int[]) imp.getStack().getPixels(1)).clone();
+		CommandModule module = context.service(CommandService.class).run(AttributionCommand.class, true, "image", imp,
+			"model", model("ihc-stain").toFile(), "method", "occlusion", "patch", 8, "stride", 8).get();
+		assertFalse(module.isCanceled(), String.valueOf(module.getCancelReason()));
+		ImagePlus explanation = (ImagePlus) module.getOutput("explanation");
+		assertEquals("ihc-heldout-patches-occlusion", explanation.getTitle());
+		assertEquals(3 + 1, explanation.getNChannels());
+		assertEquals(12, explanation.getNSlices());
+		assertEquals(12, explanation.getOverlay().size());
+		assertArrayEquals(firstSlice, (int[]) imp.getStack().getPixels(1), "the input's pixels are unchanged");
+		assertEquals(1, imp.getNChannels(), "the input gained no channel");
+	}
+
+	@Test
+	void invalidInputsCancelTheCommandWithAMessageAndWriteNothing() throws Exception {
+		Path save = out.resolve("results");
+		runHeadless(AttributionCommand.class.getName(), "model='" + model("ihc-stain") + "',save_dir='" + save + "'");
+		assertTrue(errors.stream().anyMatch(e -> e.contains("No image is open: open an image or stack first")), errors.toString());
+		assertFalse(Files.exists(save));
+
+		ImagePlus imp = IJ.openImage(image("ihc-heldout-patches.tif").toString());
+		CommandModule badTarget = context.service(CommandService.class).run(AttributionCommand.class, true, "image", imp,
+			"model", model("ihc-stain").toFile(), "target", "mitochondria").get();
+		assertTrue(badTarget.isCanceled());
+		assertTrue(badTarget.getCancelReason().startsWith("Target 'mitochondria' is not a class of this model"),
+			badTarget.getCancelReason());
+		assertEquals(null, badTarget.getOutput("explanation"));
+
+		CommandModule badModel = context.service(CommandService.class).run(ModelInfoCommand.class, true, "model",
+			out.resolve("nowhere").toFile()).get();
+		assertTrue(badModel.isCanceled(), "info: " + badModel.getOutput("info") + " errors " + errors);
+		assertTrue(badModel.getCancelReason().contains("does not exist"), "[" + badModel.getCancelReason() + "] " + errors);
+	}
+
+	/**
+	 * What {@code ImageJ --headless --run <command> <args>} does: the console arguments queue the
+	 * run, the launcher then executes the startup operations. Arguments are parsed as SciJava
+	 * expressions: key=value pairs separated by commas, text in quotes.
+	 */
+	private void runHeadless(String command, String args) {
+		context.service(ConsoleService.class).processArgs("--headless", "--run", command, args);
+		context.service(StartupService.class).executeOperations();
+	}
+
+	private Path image(String name) {
+		return testImages.resolve("images").resolve(name);
+	}
+
+	private Path model(String name) {
+		return testImages.resolve("models").resolve(name);
+	}
+}

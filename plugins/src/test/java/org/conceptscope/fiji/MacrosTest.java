@@ -1,0 +1,238 @@
+package org.conceptscope.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.gui.Overlay;
+import ij.gui.Roi;
+import ij.plugin.SubstackMaker;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.conceptscope.fiji.MacroRunner.Macro;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The macros of macros/ run end to end through the real ImageJ 1.x macro interpreter, headless,
+ * with ConceptScope installed as a plugin jar (see {@link HeadlessImageJ1}), on the bundled real
+ * stacks. All macros run once, in one child JVM ({@link MacroRunner} says why), before the tests;
+ * each test then reads back what its macro wrote: the TIFF (image channels + heat-map channel,
+ * ROIs as overlay), the RoiSet.zip through ImageJ's RoiDecoder, the CSV (one row per slice), and
+ * what the macro printed. Predictions are checked against the slices' own labels (the true class
+ * of each patch), not against a second TensorFlow run.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MacrosTest {
+
+	@TempDir
+	static Path work;
+
+	private final Path testImages = TestFiles.testImages(), macros = TestFiles.macros();
+	private Map<String, String> logs;
+
+	@BeforeAll
+	void runAllMacrosInImageJ() throws Exception {
+		Map<String, Macro> runs = new LinkedHashMap<>();
+		runs.put("ihc", new Macro(macro("attribution_example.ijm"), "image=[" + image("ihc-heldout-patches.tif") + "] model=["
+			+ model("ihc-stain") + "] save_dir=[" + work.resolve("ihc-example") + "]"));
+		runs.put("ct", new Macro(macro("attribution_example.ijm"), "image=[" + image("ct-heldout-patches.tif") + "] model=["
+			+ model("ct-tissue") + "] save_dir=[" + work.resolve("ct-example") + "]"));
+		runs.put("info", new Macro(macro("model_info.ijm"), "model=[" + model("ct-tissue") + "] save_dir=["
+			+ work.resolve("model-info") + "]"));
+		runs.put("batch", new Macro(macro("batch_folder.ijm"), "input=[" + batchInput() + "] model=[" + model("ihc-stain")
+			+ "] save_dir=[" + work.resolve("batch-out") + "] method=integrated_gradients"));
+		String open = "setBatchMode(true); open('" + image("ihc-heldout-patches.tif") + "');\n";
+		runs.put("bad model", new Macro(open + "run('Attribution...', 'model=[" + work.resolve("no-such-model")
+			+ "] method=saliency save_dir=[" + work.resolve("bad-model") + "]');\nprint('still running');\n", ""));
+		runs.put("no image", new Macro("run('Attribution...', 'model=[" + model("ihc-stain") + "]');", ""));
+		runs.put("typo", new Macro(open + "run('Attribution...', 'model=[" + model("ihc-stain") + "] stepz=3');", ""));
+		runs.put("bad target", new Macro(open + "run('Attribution...', 'model=[" + model("ihc-stain")
+			+ "] target=mitochondria');", ""));
+		logs = MacroRunner.run(runs, work);
+	}
+
+	/** A folder with the IHC stack, a 5-slice substack of it and a file that is not an image. */
+	private Path batchInput() throws IOException {
+		Path input = Files.createDirectories(work.resolve("batch-in"));
+		Files.copy(image("ihc-heldout-patches.tif"), input.resolve("ihc-heldout-patches.tif"));
+		ImagePlus firstFive = new SubstackMaker().makeSubstack(IJ.openImage(image("ihc-heldout-patches.tif").toString()), "1-5");
+		IJ.saveAsTiff(firstFive, input.resolve("first-five.tif").toString());
+		Files.writeString(input.resolve("notes.txt"), "not an image");
+		return input;
+	}
+
+	@Test
+	void attributionExampleExplainsEveryIhcSliceWithSobol() throws IOException {
+		Path out = work.resolve("ihc-example");
+		assertFalse(logs.get("ihc").contains("Error"), logs.get("ihc"));
+		String base = "ihc-heldout-patches-sobol";
+		assertEquals(List.of(base + "-RoiSet.zip", base + "-results.csv", base + ".tif"), TestFiles.names(out));
+
+		ImagePlus original = IJ.openImage(image("ihc-heldout-patches.tif").toString());
+		ImagePlus heat = IJ.openImage(out.resolve(base + ".tif").toString());
+		assertEquals(3 + 1, heat.getNChannels(), "R, G, B + the heat-map channel");
+		assertEquals(12, heat.getNSlices());
+		assertPixelsKept(original, heat);
+		assertMapsNonNegativeAndInformative(heat, 4);
+		assertTrue(((String) heat.getProperty("Info")).contains("options=model=[" + model("ihc-stain") + "] method=sobol"),
+			"the replay line is kept with the image");
+		assertOverlayHasOneRoiPerSlice(heat.getOverlay(), 12);
+
+		List<Roi> rois = RoiZip.read(out.resolve(base + "-RoiSet.zip"));
+		assertEquals(12, rois.size());
+		List<List<String>> csv = csv(out.resolve(base + "-results.csv"));
+		assertEquals(1 + 12, csv.size(), "header + one row per slice");
+		int correct = 0;
+		for (int z = 1; z <= 12; z++) {
+			List<String> row = csv.get(z);
+			assertEquals(Integer.toString(z), row.get(0));
+			assertEquals("sobol", row.get(csv.get(0).indexOf("method")));
+			String predicted = row.get(3), label = row.get(2);
+			assertEquals(predicted, row.get(csv.get(0).indexOf("target")), "target=predicted");
+			assertEquals("sobol|" + predicted + "|slice=" + z, rois.get(z - 1).getName());
+			assertEquals(z, rois.get(z - 1).getZPosition());
+			if (label.startsWith(predicted + " #")) correct++;
+		}
+		// The model card reports 0.895 held-out accuracy; 10 of these 12 patches is well below chance of failing.
+		assertTrue(correct >= 10, correct + " of 12 predictions match the patch labels");
+	}
+
+	@Test
+	void attributionOnTheCtStackWritesOneGrayChannelPlusTheMap() throws IOException {
+		Path out = work.resolve("ct-example");
+		assertFalse(logs.get("ct").contains("Error"), logs.get("ct"));
+		String base = "ct-heldout-patches-sobol";
+		ImagePlus heat = IJ.openImage(out.resolve(base + ".tif").toString());
+		assertEquals(1 + 1, heat.getNChannels(), "CT values + the heat-map channel");
+		assertEquals(12, heat.getNSlices());
+		assertPixelsKept(IJ.openImage(image("ct-heldout-patches.tif").toString()), heat);
+		assertMapsNonNegativeAndInformative(heat, 2);
+		assertEquals(12, RoiZip.read(out.resolve(base + "-RoiSet.zip")).size());
+		List<List<String>> csv = csv(out.resolve(base + "-results.csv"));
+		assertEquals(List.of("slice", "frame", "label", "predicted", "p_air", "p_soft tissue", "p_bone", "target", "method",
+			"map_max", "map_mean"), csv.get(0));
+		assertEquals(1 + 12, csv.size());
+		long correct = csv.stream().skip(1).filter(r -> r.get(2).startsWith(r.get(3) + " #")).count();
+		assertTrue(correct >= 10, correct + " of 12 CT predictions match the patch labels (model card: 0.986)");
+	}
+
+	@Test
+	void modelInfoMacroWritesSignatureClassesAndLayers() throws IOException {
+		Path out = work.resolve("model-info");
+		String log = logs.get("info");
+		assertFalse(log.contains("Error"), log);
+		assertEquals(List.of("ct-tissue-info.txt", "ct-tissue-layers.csv"), TestFiles.names(out));
+		String info = Files.readString(out.resolve("ct-tissue-info.txt"));
+		assertTrue(info.contains("Model: CT tissue classifier (ct-tissue)"), info);
+		assertTrue(info.contains("Input: ") && info.contains("[-1, 16, 16, 1]"), info);
+		assertTrue(info.contains("Normalisation: affine(0.0,1000.0)"), info);
+		assertTrue(info.contains("Classes (3):\n  0  air\n  1  soft tissue\n  2  bone\n"), info);
+		assertTrue(log.contains("Classes (3):"), "Model Info prints to the Log (stdout headless)");
+		List<List<String>> layers = csv(out.resolve("ct-tissue-layers.csv"));
+		assertEquals(List.of("layer", "op", "shape", "spatial"), layers.get(0));
+		assertTrue(layers.size() > 2, "at least two layers");
+		assertTrue(layers.stream().skip(1).anyMatch(r -> r.get(3).equals("true") && r.get(2).startsWith("[-1, ")),
+			"a spatial layer for Grad-CAM: " + layers);
+	}
+
+	@Test
+	void batchMacroExplainsEveryImageOfAFolderAndSkipsOtherFiles() throws IOException {
+		Path out = work.resolve("batch-out");
+		assertTrue(logs.get("batch").contains("ConceptScope batch: 2 image(s) explained"), logs.get("batch"));
+		assertEquals(List.of("first-five-integrated_gradients-RoiSet.zip", "first-five-integrated_gradients-results.csv",
+			"first-five-integrated_gradients.tif", "ihc-heldout-patches-integrated_gradients-RoiSet.zip",
+			"ihc-heldout-patches-integrated_gradients-results.csv", "ihc-heldout-patches-integrated_gradients.tif"),
+			TestFiles.names(out));
+		assertEquals(1 + 5, csv(out.resolve("first-five-integrated_gradients-results.csv")).size());
+		assertEquals(1 + 12, csv(out.resolve("ihc-heldout-patches-integrated_gradients-results.csv")).size());
+		ImagePlus five = IJ.openImage(out.resolve("first-five-integrated_gradients.tif").toString());
+		assertEquals(4, five.getNChannels());
+		assertEquals(5, five.getNSlices());
+		assertEquals(5, RoiZip.read(out.resolve("first-five-integrated_gradients-RoiSet.zip")).size());
+		// The same slices in both files got the same maps: each stack slice is explained on its own.
+		List<List<String>> all = csv(out.resolve("ihc-heldout-patches-integrated_gradients-results.csv"));
+		List<List<String>> part = csv(out.resolve("first-five-integrated_gradients-results.csv"));
+		for (int z = 1; z <= 5; z++) assertEquals(all.get(z), part.get(z), "slice " + z);
+	}
+
+	@Test
+	void aRecordedLineWithABadModelFolderStopsTheMacroWithAClearMessage() {
+		Path out = work.resolve("bad-model");
+		String log = logs.get("bad model");
+		assertTrue(log.contains("The model folder " + work.resolve("no-such-model") + " does not exist"), log);
+		assertFalse(log.contains("still running"), "the macro is aborted, a batch does not go on without results");
+		assertFalse(Files.exists(out), "nothing was written");
+	}
+
+	@Test
+	void unknownKeysMissingImagesAndUnknownClassesAreReportedByName() {
+		String noImage = logs.get("no image");
+		assertTrue(noImage.contains("No image is open: open an image or stack first"), noImage);
+		String typo = logs.get("typo");
+		assertTrue(typo.contains("Attribution... has no option 'stepz'; its keys are: model method target"), typo);
+		String target = logs.get("bad target");
+		assertTrue(target.contains("Target 'mitochondria' is not a class of this model: use target=predicted, a class name"
+			+ " ('background', 'hematoxylin', 'DAB-positive') or an index 0..2."), target);
+	}
+
+	private String macro(String name) throws IOException {
+		return Files.readString(macros.resolve(name));
+	}
+
+	private Path image(String name) {
+		return testImages.resolve("images").resolve(name);
+	}
+
+	private Path model(String name) {
+		return testImages.resolve("models").resolve(name);
+	}
+
+	private static List<List<String>> csv(Path file) throws IOException {
+		return Csv.parse(Files.readString(file));
+	}
+
+	/** The first channels of the heat-map image hold the original's values, slice by slice. */
+	private static void assertPixelsKept(ImagePlus original, ImagePlus heat) {
+		int channels = heat.getNChannels() - 1, plane = original.getWidth() * original.getHeight();
+		for (int z = 1; z <= original.getStackSize(); z++) {
+			for (int c = 0; c < channels; c++) {
+				float[] expected = ImagePlusTensors.plane(original, c, z - 1);
+				float[] got = (float[]) heat.getStack().getPixels(heat.getStackIndex(c + 1, z, 1));
+				for (int i = 0; i < plane; i++) assertEquals(expected[i], got[i], 0, "slice " + z + " channel " + (c + 1));
+			}
+		}
+	}
+
+	/** Sobol total indices and IG maps here: finite everywhere, and each slice's map is not constant. */
+	private static void assertMapsNonNegativeAndInformative(ImagePlus heat, int mapChannel) {
+		for (int z = 1; z <= heat.getNSlices(); z++) {
+			float[] map = (float[]) heat.getStack().getPixels(heat.getStackIndex(mapChannel, z, 1));
+			float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+			for (float v : map) {
+				assertTrue(Float.isFinite(v), "finite map values on slice " + z);
+				min = Math.min(min, v);
+				max = Math.max(max, v);
+			}
+			assertTrue(min >= -1e-6f, "total Sobol indices are not negative, slice " + z + ": " + min);
+			assertTrue(max > min, "slice " + z + " has an informative map");
+		}
+	}
+
+	private static void assertOverlayHasOneRoiPerSlice(Overlay overlay, int slices) {
+		assertTrue(overlay != null, "the ROIs travel with the TIFF as its overlay");
+		assertEquals(slices, overlay.size());
+		for (int z = 1; z <= slices; z++) assertEquals(z, overlay.get(z - 1).getZPosition());
+	}
+}

@@ -1,0 +1,108 @@
+package org.conceptscope.fiji.commands;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.plugin.PlugIn;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.conceptscope.fiji.ij1.AttributionOptions;
+import org.conceptscope.fiji.ij1.Attribution_;
+import org.conceptscope.fiji.ij1.Model_Info;
+import org.junit.jupiter.api.Test;
+import org.scijava.ItemIO;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+import org.scijava.service.Service;
+
+/**
+ * The two entry points of each command agree: the SciJava parameter names are the ImageJ 1.x
+ * macro keys, the defaults are the same, the choices are the methods that exist, and every
+ * plugins.config entry has a SciJava command with the same menu path and label (which is how
+ * Fiji shows each command once: the SciJava command takes the ImageJ 1.x menu item over).
+ */
+class CommandParametersTest {
+
+	@Test
+	void attributionParameterNamesAreTheMacroKeys() {
+		List<String> inputs = inputs(AttributionCommand.class);
+		assertEquals("image", inputs.get(0), "the image comes first; it is the current image, not a macro key");
+		assertEquals(AttributionSettings.KEYS, inputs.subList(1, inputs.size()));
+		assertEquals(List.of(AttributionSettings.MODEL, AttributionSettings.SAVE_DIR), inputs(ModelInfoCommand.class));
+		assertEquals(Model_Info.KEYS, inputs(ModelInfoCommand.class));
+	}
+
+	@Test
+	void bothEntryPointsHaveTheSameDefaults() {
+		String defaults = new AttributionSettings().toMacroOptions();
+		assertEquals(defaults, new AttributionCommand().settings().toMacroOptions(), "SciJava field initialisers");
+		assertEquals(defaults, AttributionOptions.parse("").toMacroOptions(), "macro keys left out");
+		assertTrue(defaults.contains("method=saliency target=predicted steps=32"), defaults);
+	}
+
+	@Test
+	void choicesAreTheMethodsAndOutputsThatExist() throws NoSuchFieldException {
+		assertEquals(AttributionMethods.NAMES, choices("method"));
+		assertEquals(AttributionSettings.OUTPUTS, choices("output"));
+		for (String name : AttributionMethods.NAMES) {
+			AttributionSettings s = new AttributionSettings().method(name);
+			assertEquals(name, AttributionMethods.create(s).name(), "the choice is the method's own name");
+		}
+	}
+
+	@Test
+	void everyImageJ1MenuEntryIsTakenOverByASciJavaCommandOfTheSameLabel() throws IOException, ClassNotFoundException {
+		Map<String, String> ij1 = pluginsConfig();
+		Map<String, String> scijava = new LinkedHashMap<>();
+		for (Class<?> c : List.of(AttributionCommand.class, ModelInfoCommand.class)) {
+			Plugin p = c.getAnnotation(Plugin.class);
+			assertTrue(p.headless(), c.getSimpleName() + " runs headless");
+			scijava.put(p.menuPath(), c.getName());
+		}
+		assertEquals(scijava.keySet(), ij1.keySet(), "same menu paths and labels");
+		assertEquals(Attribution_.class.getName(), ij1.get("Plugins>ConceptScope>" + Attribution_.COMMAND));
+		assertEquals(Model_Info.class.getName(), ij1.get("Plugins>ConceptScope>" + Model_Info.COMMAND));
+		for (String plugin : ij1.values()) assertTrue(PlugIn.class.isAssignableFrom(Class.forName(plugin)), plugin);
+	}
+
+	/** Input parameter names in declaration order, without services and outputs. */
+	private static List<String> inputs(Class<?> command) {
+		List<String> names = new ArrayList<>();
+		for (Field f : command.getDeclaredFields()) {
+			Parameter p = f.getAnnotation(Parameter.class);
+			if (p == null || p.type() == ItemIO.OUTPUT || Service.class.isAssignableFrom(f.getType())) continue;
+			names.add(f.getName());
+		}
+		return names;
+	}
+
+	private static List<String> choices(String field) throws NoSuchFieldException {
+		return Arrays.asList(AttributionCommand.class.getDeclaredField(field).getAnnotation(Parameter.class).choices());
+	}
+
+	/** "menu>label" to class, from the plugins.config the jar ships. */
+	private static Map<String, String> pluginsConfig() throws IOException {
+		Map<String, String> out = new LinkedHashMap<>();
+		Pattern line = Pattern.compile("^([^,#]+),\\s*\"([^\"]+)\",\\s*(\\S+)\\s*$");
+		try (InputStream in = CommandParametersTest.class.getResourceAsStream("/plugins.config")) {
+			for (String l : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+				if (l.isBlank() || l.startsWith("#")) continue;
+				Matcher m = line.matcher(l.trim());
+				assertTrue(m.matches(), "plugins.config line: " + l);
+				out.put(m.group(1).trim() + ">" + m.group(2), m.group(3));
+			}
+		}
+		return out;
+	}
+}
