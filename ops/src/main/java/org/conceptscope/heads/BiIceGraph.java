@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.Random;
 
 import org.conceptscope.tensor.FloatTensor;
-import org.conceptscope.train.TrainableGraph;
+import org.conceptscope.train.GraphNetwork;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -27,21 +27,18 @@ import org.tensorflow.types.TFloat32;
  * available from Java); a single round of interaction.
  * Names: features, biice/assignment (B), logits, probabilities.
  */
-final class BiIceGraph implements TrainableGraph {
+final class BiIceGraph extends GraphNetwork {
 
-	final Placeholder<TFloat32> features;
-	final Operand<TFloat32> logits, probabilities;
-	final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
 
 	BiIceGraph(Graph g, int h, int w, int c, int d, int k, int classes, Map<String, FloatTensor> init) {
 		Ops tf = Ops.create(g);
-		features = tf.withName("features").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, h, w, c)));
+		input = tf.withName("features").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, h, w, c)));
 		Ops scope = tf.withSubScope("biice");
 		// no patch bias: an empty patch embeds to 0 and scores 0 for every concept, so concepts must respond to content
 		Variable<TFloat32> wp = var(scope, "patch_kernel", init), concepts = var(scope, "concepts", init),
 			wc = var(scope, "classifier", init), bc = var(scope, "bias", init);
 		int p = h * w;
-		Operand<TFloat32> x = tf.reshape(features, tf.constant(new long[] { -1, c }));
+		Operand<TFloat32> x = tf.reshape(input, tf.constant(new long[] { -1, c }));
 		Operand<TFloat32> e = tf.linalg.matMul(x, wp); // [N*P, d]
 		Operand<TFloat32> scores = tf.math.mul(tf.linalg.matMul(e, concepts, org.tensorflow.op.linalg.MatMul.transposeB(true)),
 			tf.constant((float) (1 / Math.sqrt(d)))); // [N*P, K]
@@ -80,23 +77,7 @@ final class BiIceGraph implements TrainableGraph {
 		return t;
 	}
 
-	@Override
-	public Placeholder<TFloat32> input() {
-		return features;
-	}
 
-	@Override
-	public Operand<TFloat32> logits() {
-		return logits;
-	}
 
-	@Override
-	public Map<String, Variable<TFloat32>> variables() {
-		return variables;
-	}
 
-	@Override
-	public Operand<TFloat32> probabilities() {
-		return probabilities;
-	}
 }

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Random;
 
 import org.conceptscope.tensor.FloatTensor;
-import org.conceptscope.train.TrainableGraph;
+import org.conceptscope.train.GraphNetwork;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -25,15 +25,12 @@ import org.tensorflow.types.TFloat32;
  * (max ReLU(p) - max ReLU(-p) over positions), and a non-negative linear classifier (squared
  * weights). Names: features, infodisent/projected, infodisent/evidence, logits, probabilities.
  */
-final class InfoDisentGraph implements TrainableGraph {
+final class InfoDisentGraph extends GraphNetwork {
 
-	final Placeholder<TFloat32> features;
-	final Operand<TFloat32> logits, probabilities;
-	final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
 
 	InfoDisentGraph(Graph g, int h, int w, int c, int classes, Map<String, FloatTensor> initial) {
 		Ops tf = Ops.create(g);
-		features = tf.withName("features").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, h, w, c)));
+		input = tf.withName("features").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, h, w, c)));
 		Ops scope = tf.withSubScope("infodisent");
 		Operand<TFloat32> q = scope.withName("identity").constant(Shape.of(c, c), DataBuffers.of(eye(c)));
 		for (int i = 0; i < reflections(c); i++) {
@@ -47,7 +44,7 @@ final class InfoDisentGraph implements TrainableGraph {
 			Operand<TFloat32> outer = tf.linalg.matMul(qv, v, org.tensorflow.op.linalg.MatMul.transposeB(true));
 			q = tf.math.sub(q, tf.math.div(tf.math.mul(tf.constant(2f), outer), vtv));
 		}
-		Operand<TFloat32> flat = tf.reshape(features, tf.constant(new long[] { -1, c }));
+		Operand<TFloat32> flat = tf.reshape(input, tf.constant(new long[] { -1, c }));
 		Operand<TFloat32> projected = scope.withName("projected").reshape(tf.linalg.matMul(flat, scope.withName("q").identity(q)),
 			tf.constant(new long[] { -1, (long) h * w, c }));
 		Operand<TFloat32> pos = tf.max(tf.nn.relu(projected), tf.constant(1));
@@ -109,23 +106,7 @@ final class InfoDisentGraph implements TrainableGraph {
 		return tf.constant(Shape.of(t.shape()), DataBuffers.of(Arrays.copyOf(t.data(), t.size())));
 	}
 
-	@Override
-	public Placeholder<TFloat32> input() {
-		return features;
-	}
 
-	@Override
-	public Operand<TFloat32> logits() {
-		return logits;
-	}
 
-	@Override
-	public Map<String, Variable<TFloat32>> variables() {
-		return variables;
-	}
 
-	@Override
-	public Operand<TFloat32> probabilities() {
-		return probabilities;
-	}
 }

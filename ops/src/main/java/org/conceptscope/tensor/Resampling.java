@@ -9,23 +9,10 @@ public final class Resampling {
 	public static FloatTensor bilinear(FloatTensor maps, int height, int width) {
 		checkMaps(maps, height, width);
 		int n = (int) maps.dim(0), h = (int) maps.dim(1), w = (int) maps.dim(2);
-		float[] in = maps.data(), out = new float[n * height * width];
-		float sy = h / (float) height, sx = w / (float) width;
-		for (int y = 0; y < height; y++) {
-			float fy = Math.max(0, Math.min(h - 1, (y + 0.5f) * sy - 0.5f));
-			int y0 = (int) fy, y1 = Math.min(y0 + 1, h - 1);
-			float ty = fy - y0;
-			for (int x = 0; x < width; x++) {
-				float fx = Math.max(0, Math.min(w - 1, (x + 0.5f) * sx - 0.5f));
-				int x0 = (int) fx, x1 = Math.min(x0 + 1, w - 1);
-				float tx = fx - x0;
-				for (int i = 0; i < n; i++) {
-					int b = i * h * w;
-					float top = in[b + y0 * w + x0] * (1 - tx) + in[b + y0 * w + x1] * tx;
-					float bottom = in[b + y1 * w + x0] * (1 - tx) + in[b + y1 * w + x1] * tx;
-					out[(i * height + y) * width + x] = top * (1 - ty) + bottom * ty;
-				}
-			}
+		float[] out = new float[n * height * width];
+		for (int i = 0; i < n; i++) {
+			float[] one = java.util.Arrays.copyOfRange(maps.data(), i * h * w, (i + 1) * h * w);
+			System.arraycopy(resizeImage(one, h, w, 1, height, width), 0, out, i * height * width, height * width);
 		}
 		return new FloatTensor(new long[] { n, height, width }, out);
 	}

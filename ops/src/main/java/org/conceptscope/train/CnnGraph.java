@@ -1,6 +1,5 @@
 package org.conceptscope.train;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -11,16 +10,11 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
 /** Builds the graph of a {@link CnnArchitecture} with the TensorFlow Java graph API. */
-final class CnnGraph implements TrainableGraph {
+final class CnnGraph extends GraphNetwork {
 
-	final Placeholder<TFloat32> input;
-	final Operand<TFloat32> logits;
-	final Operand<TFloat32> probabilities;
-	final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
 
 	/** Variables start from the given values (trained weights, or an initialisation). */
 	CnnGraph(Graph g, CnnArchitecture arch, Map<String, FloatTensor> initial) {
@@ -58,25 +52,9 @@ final class CnnGraph implements TrainableGraph {
 		probabilities = names.op("probabilities").nn.softmax(logits);
 	}
 
-	@Override
-	public Placeholder<TFloat32> input() {
-		return input;
-	}
 
-	@Override
-	public Operand<TFloat32> logits() {
-		return logits;
-	}
 
-	@Override
-	public Map<String, Variable<TFloat32>> variables() {
-		return variables;
-	}
 
-	@Override
-	public Operand<TFloat32> probabilities() {
-		return probabilities;
-	}
 
 	static FloatTensor read(TFloat32 t) {
 		long[] shape = t.shape().asArray();
