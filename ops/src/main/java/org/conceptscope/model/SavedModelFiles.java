@@ -17,7 +17,7 @@ import org.tensorflow.proto.SignatureDef;
  * as a protocol buffer (loading already runs the model's restore ops, so nothing is judged after
  * that), the "serve" meta graph, its serving signature, and the variables its graph needs.
  */
-record SavedModelFiles(Path dir, MetaGraphDef metaGraph, String signatureKey, SignatureDef signature) {
+record SavedModelFiles(Path dir, long schemaVersion, MetaGraphDef metaGraph, String signatureKey, SignatureDef signature) {
 
 	static final String DEFAULT_SIGNATURE = "serving_default";
 	private static final Set<String> VARIABLE_OPS = Set.of("VariableV2", "VarHandleOp", "Variable");
@@ -32,7 +32,8 @@ record SavedModelFiles(Path dir, MetaGraphDef metaGraph, String signatureKey, Si
 		Path pb = dir.resolve("saved_model.pb");
 		if (!Files.isRegularFile(pb)) {
 			String hint = Files.exists(dir.resolve("saved_model.pbtxt")) ? " Text SavedModels (saved_model.pbtxt) are not supported; export a binary one."
-				: Files.exists(dir.resolve("rdf.yaml")) ? " This looks like a bioimage.io package: choose its TensorFlow weights folder." : "";
+				: Files.exists(dir.resolve("rdf.yaml")) || Files.exists(dir.resolve("bioimageio.yaml"))
+					? " This looks like a bioimage.io package: open it with BioImageModel.open (or Classifiers.open)." : "";
 			throw new ModelLoadException(dir + " is not a TensorFlow SavedModel: it has no saved_model.pb." + hint);
 		}
 		SavedModel saved;
@@ -71,6 +72,61 @@ record SavedModelFiles(Path dir, MetaGraphDef metaGraph, String signatureKey, Si
 					+ "variables.data-* files are missing. Copy the whole SavedModel folder, including variables/.");
 			}
 		}
-		return new SavedModelFiles(dir, meta, key, meta.getSignatureDefMap().get(key));
+		return new SavedModelFiles(dir, saved.getSavedModelSchemaVersion(), meta, key, meta.getSignatureDefMap().get(key));
+	}
+
+	/**
+	 * A folder TensorFlow can load that holds exactly the given meta graph (the bytes that were
+	 * checked, possibly rewritten) and links to this model's variables and assets. The caller
+	 * deletes it once the model is loaded: TensorFlow reads variables and assets at load time.
+	 */
+	Path stage(MetaGraphDef meta, Path workDir) {
+		Path staging = null;
+		try {
+			Files.createDirectories(workDir);
+			staging = Files.createTempDirectory(workDir, "conceptscope-model-");
+			SavedModel rewritten = SavedModel.newBuilder().setSavedModelSchemaVersion(schemaVersion).addMetaGraphs(meta).build();
+			Files.write(staging.resolve("saved_model.pb"), rewritten.toByteArray());
+			for (String name : new String[] { "variables", "assets", "assets.extra" }) {
+				Path src = dir.resolve(name).toAbsolutePath();
+				if (!Files.exists(src)) continue;
+				Path link = staging.resolve(name);
+				try {
+					Files.createSymbolicLink(link, src);
+				} catch (UnsupportedOperationException | IOException e) {
+					copyTree(src, link);
+				}
+			}
+			return staging;
+		} catch (IOException e) {
+			deleteTree(staging);
+			throw new ModelLoadException("Cannot prepare the model in " + dir + " for loading in " + workDir + ": " + e.getMessage(), e);
+		}
+	}
+
+	private static void copyTree(Path src, Path dst) throws IOException {
+		try (var s = Files.walk(src)) {
+			for (Path p : (Iterable<Path>) s::iterator) {
+				Path t = dst.resolve(src.relativize(p).toString());
+				if (Files.isDirectory(p)) Files.createDirectories(t);
+				else Files.copy(p, t);
+			}
+		}
+	}
+
+	/** Deletes a folder tree without following links; quiet (best effort). */
+	static void deleteTree(Path root) {
+		if (root == null || !Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+		try (var s = Files.walk(root)) {
+			for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+				try {
+					Files.deleteIfExists(p);
+				} catch (IOException e) {
+					// left for the OS to clean; never fails a load
+				}
+			}
+		} catch (IOException | java.io.UncheckedIOException e) {
+			// same
+		}
 	}
 }
