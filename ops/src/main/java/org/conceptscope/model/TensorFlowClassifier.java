@@ -143,8 +143,9 @@ public final class TensorFlowClassifier implements Classifier {
 			for (int i = 0; i < k; i++) names.add("class " + i);
 			this.classNames = Collections.unmodifiableList(names);
 		} else if (config.classes.size() != k) {
-			throw new ModelLoadException(ModelConfig.FILE_NAME + " of " + dir + " names " + config.classes.size()
-				+ " classes but the model has " + k + " logits. Fix the \"classes\" list.");
+			String origin = config.origin != null ? config.origin : ModelConfig.FILE_NAME + " of " + dir;
+			throw new ModelLoadException(origin + " names " + config.classes.size() + " classes but the model has " + k
+				+ " logits. Fix the list of class names.");
 		} else {
 			this.classNames = List.copyOf(config.classes);
 		}
