@@ -112,6 +112,10 @@ public final class GraphSafety {
 	private final Map<String, FunctionDef> functions = new HashMap<>();
 	private final String filenameNode;
 	private final Set<String> visited = new HashSet<>();
+	/** Functions being judged, outermost first: a call of one of them is recursion. */
+	private final List<String> callStack = new ArrayList<>();
+	/** Deeper nesting is refused (Keras nests a handful of levels). */
+	static final int MAX_CALL_DEPTH = 256;
 
 	private GraphSafety(MetaGraphDef meta, Path dir) {
 		this.dir = dir;
@@ -214,6 +218,17 @@ public final class GraphSafety {
 	}
 
 	private void visitFunction(String name, Role role, String origin, Set<Integer> taintedPositions) {
+		if (callStack.contains(name)) {
+			List<String> cycle = new ArrayList<>(callStack.subList(callStack.indexOf(name), callStack.size()));
+			cycle.add(name);
+			throw new UnsafeModelException("Refused to load " + dir + ": its function '" + name + "' calls itself ("
+				+ String.join(" -> ", cycle) + ", reached from " + origin + "). Recursive functions never end; TensorFlow models"
+				+ " do not have them.", "(recursion)", name, name);
+		}
+		if (callStack.size() >= MAX_CALL_DEPTH) {
+			throw new UnsafeModelException("Refused to load " + dir + ": it nests function calls more than " + MAX_CALL_DEPTH
+				+ " deep (reached from " + origin + ").", "(nesting)", name, name);
+		}
 		if (!visited.add(role + "|fn|" + name + "|" + new TreeSet<>(taintedPositions))) return;
 		FunctionDef f = functions.get(name);
 		if (f == null) {
@@ -224,7 +239,12 @@ public final class GraphSafety {
 		for (int i : taintedPositions) {
 			if (i < f.getSignature().getInputArgCount()) tainted.add(f.getSignature().getInputArg(i).getName());
 		}
-		for (NodeDef n : f.getNodeDefList()) judge(n, role, origin, f, tainted);
+		callStack.add(name);
+		try {
+			for (NodeDef n : f.getNodeDefList()) judge(n, role, origin, f, tainted);
+		} finally {
+			callStack.remove(callStack.size() - 1);
+		}
 	}
 
 	private static List<String> functionNames(AttrValue v) {

@@ -20,6 +20,7 @@ import org.tensorflow.proto.SignatureDef;
 record SavedModelFiles(Path dir, long schemaVersion, MetaGraphDef metaGraph, String signatureKey, SignatureDef signature) {
 
 	static final String DEFAULT_SIGNATURE = "serving_default";
+	static final String INIT_SIGNATURE = "__saved_model_init_op";
 	private static final Set<String> VARIABLE_OPS = Set.of("VariableV2", "VarHandleOp", "Variable");
 
 	static SavedModelFiles check(Path dir) {
@@ -51,10 +52,20 @@ record SavedModelFiles(Path dir, long schemaVersion, MetaGraphDef metaGraph, Str
 		String key;
 		if (meta.getSignatureDefMap().containsKey(DEFAULT_SIGNATURE)) {
 			key = DEFAULT_SIGNATURE;
-		} else if (meta.getSignatureDefCount() > 0) {
-			key = meta.getSignatureDefMap().keySet().stream().sorted().findFirst().get();
+		} else if (meta.getSignatureDefMap().keySet().stream().anyMatch(k -> !k.equals(INIT_SIGNATURE))) {
+			// the init op's pseudo-signature is not a way to call the model
+			key = meta.getSignatureDefMap().keySet().stream().filter(k -> !k.equals(INIT_SIGNATURE)).sorted().findFirst().get();
 		} else {
 			throw new ModelLoadException(pb + " has no signature: ConceptScope cannot tell the input from the outputs.");
+		}
+		java.util.Set<String> nodes = new java.util.HashSet<>();
+		for (NodeDef n : meta.getGraphDef().getNodeList()) nodes.add(n.getName());
+		SignatureDef sig = meta.getSignatureDefMap().get(key);
+		for (var t : concat(sig.getInputsMap().values(), sig.getOutputsMap().values())) {
+			if (!nodes.contains(GraphSafety.nodeName(t.getName()))) {
+				throw new ModelLoadException("The signature '" + key + "' of " + dir + " names the tensor '" + t.getName()
+					+ "', which is not in the graph. The SavedModel is corrupt or was edited by hand.");
+			}
 		}
 		boolean hasVariables = meta.getGraphDef().getNodeList().stream().map(NodeDef::getOp).anyMatch(VARIABLE_OPS::contains)
 			|| meta.getGraphDef().getLibrary().getFunctionList().stream()
@@ -73,6 +84,13 @@ record SavedModelFiles(Path dir, long schemaVersion, MetaGraphDef metaGraph, Str
 			}
 		}
 		return new SavedModelFiles(dir, saved.getSavedModelSchemaVersion(), meta, key, meta.getSignatureDefMap().get(key));
+	}
+
+	private static java.util.List<org.tensorflow.proto.TensorInfo> concat(java.util.Collection<org.tensorflow.proto.TensorInfo> a,
+		java.util.Collection<org.tensorflow.proto.TensorInfo> b) {
+		java.util.List<org.tensorflow.proto.TensorInfo> all = new java.util.ArrayList<>(a);
+		all.addAll(b);
+		return all;
 	}
 
 	/**

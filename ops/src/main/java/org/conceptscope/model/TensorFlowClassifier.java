@@ -184,7 +184,15 @@ public final class TensorFlowClassifier implements Classifier {
 		org.tensorflow.proto.MetaGraphDef meta = files.metaGraph();
 		int inlined = 0;
 		if (options.inlineFunctions()) {
-			FunctionInliner.Result r = FunctionInliner.inline(meta, files.signatureKey(), files.dir());
+			FunctionInliner.Result r;
+			try {
+				r = FunctionInliner.inline(meta, files.signatureKey(), files.dir());
+			} catch (ModelLoadException e) {
+				throw e;
+			} catch (RuntimeException e) {
+				throw new ModelLoadException("The functions of the model in " + files.dir() + " cannot be inlined (" + e
+					+ "); the SavedModel looks corrupt. Load it with LoadOptions.withInlineFunctions(false) for forward passes only.", e);
+			}
 			meta = r.meta();
 			inlined = r.inlinedCalls();
 			if (inlined > 0 && !options.trustModel()) GraphSafety.check(meta, files.dir(), extra);

@@ -171,7 +171,7 @@ public final class BioImageModel implements Classifier {
 				root = path.toAbsolutePath().normalize();
 				rdf = findRdf(root);
 				if (rdf == null) throw new ModelLoadException(path + " has no rdf.yaml (or bioimageio.yaml): it is not a bioimage.io package.");
-			} else if (isZip(path)) {
+			} else if (isZip(path) || path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".zip")) {
 				root = Files.createDirectory(work.resolve("package"));
 				SafeZip.extract(path, root, options.maxUnpackedBytes());
 				rdf = findRdf(root);
@@ -323,7 +323,7 @@ public final class BioImageModel implements Classifier {
 		}
 	}
 
-	static String sha256(Path file) {
+	public static String sha256(Path file) {
 		try (InputStream in = Files.newInputStream(file)) {
 			MessageDigest md = MessageDigest.getInstance("SHA-256");
 			byte[] buf = new byte[1 << 16];
@@ -581,7 +581,7 @@ public final class BioImageModel implements Classifier {
 	}
 
 	/** [N, A, B, C] to [N, B, A, C]. */
-	static FloatTensor swapHW(FloatTensor t) {
+	public static FloatTensor swapHW(FloatTensor t) {
 		int n = (int) t.dim(0), a = (int) t.dim(1), b = (int) t.dim(2), c = (int) t.dim(3);
 		float[] in = t.data(), out = new float[in.length];
 		for (int i = 0; i < n; i++) {

@@ -23,14 +23,14 @@ import org.conceptscope.tensor.FloatTensor;
  * rdf.yaml in format 0.4 or 0.5, and test tensors whose expected outputs come from the bare
  * SavedModel fed with preprocessing computed by hand here (not by the code under test).
  */
-final class TestPackages {
+public final class TestPackages {
 
 	private TestPackages() {}
 
-	static final List<String> CLASSES = List.of("background", "hematoxylin", "DAB-positive");
+	public static final List<String> CLASSES = List.of("background", "hematoxylin", "DAB-positive");
 
 	/** Raw 8-bit-like RGB pixels (0..255) of n 32x32 patches: smooth colour fields plus noise. */
-	static FloatTensor rawImages(int n, long seed) {
+	public static FloatTensor rawImages(int n, long seed) {
 		Random r = new Random(seed);
 		FloatTensor t = FloatTensor.zeros(n, 32, 32, 3);
 		for (int i = 0; i < n; i++) {
@@ -46,14 +46,14 @@ final class TestPackages {
 	}
 
 	/** x / 255: the 0.4 package's scale_linear. */
-	static FloatTensor divideBy255(FloatTensor raw) {
+	public static FloatTensor divideBy255(FloatTensor raw) {
 		FloatTensor t = raw.copy();
 		for (int i = 0; i < t.size(); i++) t.data()[i] = t.data()[i] / 255f;
 		return t;
 	}
 
 	/** Per image and channel (x - min) / (max - min), then clipped to [0, 1]: the 0.5 package's preprocessing. */
-	static FloatTensor minMaxPerChannel(FloatTensor raw) {
+	public static FloatTensor minMaxPerChannel(FloatTensor raw) {
 		FloatTensor t = raw.copy();
 		int n = (int) raw.dim(0), per = 32 * 32 * 3;
 		for (int i = 0; i < n; i++) {
@@ -73,20 +73,20 @@ final class TestPackages {
 	}
 
 	/** Options for building a package. */
-	record Spec(String format, String axes, boolean zipped, boolean weightsInFolder, String sha256Override) {
-		static Spec of(String format) {
+	public record Spec(String format, String axes, boolean zipped, boolean weightsInFolder, String sha256Override) {
+		public static Spec of(String format) {
 			return new Spec(format, "byxc", false, false, null);
 		}
 
-		Spec zipped(boolean z) {
+		public Spec zipped(boolean z) {
 			return new Spec(format, axes, z, weightsInFolder, sha256Override);
 		}
 
-		Spec axes(String a) {
+		public Spec axes(String a) {
 			return new Spec(format, a, zipped, weightsInFolder, sha256Override);
 		}
 
-		Spec sha256(String s) {
+		public Spec sha256(String s) {
 			return new Spec(format, axes, zipped, weightsInFolder, s);
 		}
 	}
@@ -96,7 +96,7 @@ final class TestPackages {
 	 * The test input is 2 raw patches; the test output is the IHC model's probabilities (0.4) or
 	 * logits with softmax postprocessing (0.5), computed from the hand-made preprocessing.
 	 */
-	static Path build(Path dir, Spec spec) throws IOException {
+	public static Path build(Path dir, Spec spec) throws IOException {
 		Files.createDirectories(dir);
 		Path weights = dir.resolve("tf-weights.zip");
 		zipFolder(BundledModels.dir("ihc-stain"), weights, "ihc-stain/", List.of("saved_model.pb", "variables"));
@@ -122,7 +122,7 @@ final class TestPackages {
 		return zip;
 	}
 
-	static String rdf04(Spec spec, String sha) {
+	public static String rdf04(Spec spec, String sha) {
 		return """
 			format_version: %s
 			type: model
@@ -158,7 +158,7 @@ final class TestPackages {
 			""".formatted(spec.format(), spec.axes(), sha);
 	}
 
-	static String rdf05(Spec spec, String sha, String testSha) {
+	public static String rdf05(Spec spec, String sha, String testSha) {
 		String y = "      - {type: space, id: y, size: 32}\n", x = "      - {type: space, id: x, size: 32}\n";
 		return """
 			format_version: %s
@@ -199,7 +199,7 @@ final class TestPackages {
 	}
 
 	/** Zips a folder; only the named top-level entries when {@code only} is given. */
-	static void zipFolder(Path folder, Path zip, String prefix, List<String> only) throws IOException {
+	public static void zipFolder(Path folder, Path zip, String prefix, List<String> only) throws IOException {
 		try (OutputStream os = Files.newOutputStream(zip); ZipOutputStream z = new ZipOutputStream(os); Stream<Path> s = Files.walk(folder)) {
 			for (Path p : s.sorted().toList()) {
 				if (p.equals(folder) || Files.isDirectory(p)) continue;
@@ -213,7 +213,7 @@ final class TestPackages {
 	}
 
 	/** A zip with exactly these entries (names as given, hostile ones included). */
-	static Path rawZip(Path zip, Map<String, byte[]> entries) throws IOException {
+	public static Path rawZip(Path zip, Map<String, byte[]> entries) throws IOException {
 		try (OutputStream os = Files.newOutputStream(zip); ZipOutputStream z = new ZipOutputStream(os)) {
 			for (Map.Entry<String, byte[]> e : entries.entrySet()) {
 				z.putNextEntry(new ZipEntry(e.getKey()));
@@ -224,7 +224,7 @@ final class TestPackages {
 		return zip;
 	}
 
-	static void deleteTree(Path root) throws IOException {
+	public static void deleteTree(Path root) throws IOException {
 		if (!Files.exists(root)) return;
 		try (Stream<Path> s = Files.walk(root)) {
 			for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
