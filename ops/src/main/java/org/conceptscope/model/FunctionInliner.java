@@ -198,7 +198,8 @@ final class FunctionInliner {
 		}
 		List<String> innerCalls = new ArrayList<>();
 		for (NodeDef n : f.getNodeDefList()) {
-			NodeDef.Builder b = n.toBuilder().setName(prefix + n.getName()).clearInput();
+			// device strings inside functions name the device of the exporting machine; TensorFlow places the copy itself
+			NodeDef.Builder b = n.toBuilder().setName(prefix + n.getName()).clearInput().setDevice("");
 			for (String in : n.getInputList()) b.addInput(mapInput(in, prefix, body, args, f));
 			if (control != null && n.getInputCount() == 0) b.addInput("^" + control);
 			AttrValue cls = n.getAttrMap().get("_class");

@@ -78,8 +78,8 @@ public final class GraphSafety {
 		"VariableV2", "Where", "While", "Xdivy", "Xlog1py", "Xlogy", "ZerosLike", "Zeta"
 	);
 
-	/** Writing variables: only the restore and the init op may. */
-	static final Set<String> ASSIGN_OPS = Set.of("Assign", "AssignVariableOp");
+	/** Writing variables: only the restore and the init op may (DisableCopyOnRead: TF 2.13+ checkpoint code). */
+	static final Set<String> ASSIGN_OPS = Set.of("Assign", "AssignVariableOp", "DisableCopyOnRead");
 	/** Reading the model's own checkpoint: only the restore op, only from the SavedModel's filename tensor. */
 	static final Set<String> RESTORE_OPS = Set.of("RestoreV2", "RestoreSlice", "Restore");
 	/** Ops that only pass a tensor through, followed when tracing where a restore prefix comes from. */
