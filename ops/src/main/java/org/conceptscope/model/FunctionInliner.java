@@ -39,7 +39,8 @@ import org.tensorflow.proto.TensorInfo;
  * references become the caller's input tensors, so a resource argument reads the caller's
  * VarHandleOp (same variable, same shared_name); {@code C} itself becomes an Identity (IdentityN
  * for several outputs) of the function's return values, with control edges to its control
- * outputs, so every name that referred to the call still works. Calls that cannot be inlined
+ * outputs, so every name that referred to the call still works. IdentityN has no registered
+ * gradient, so the graph's own consumers of a multi-output call are rewired to the results. Calls that cannot be inlined
  * (list-typed arguments, attribute placeholders, recursion) are left as they are.
  */
 final class FunctionInliner {
@@ -240,6 +241,25 @@ final class FunctionInliner {
 		}
 		for (String c : f.getControlRetMap().values()) result.addInput("^" + prefix + c);
 		if (outs.isEmpty() && control != null) result.addInput("^" + control);
+		if (outs.size() > 1) {
+			// IdentityN has no registered gradient: consumers read the results directly, IdentityN only keeps the names
+			List<String> results = result.getInputList().subList(0, outs.size());
+			for (Map.Entry<String, NodeDef> e : nodes.entrySet()) {
+				NodeDef n = e.getValue();
+				if (n.getInputList().stream().noneMatch(in -> GraphSafety.nodeName(in).equals(call.getName()) && !in.startsWith("^"))) continue;
+				NodeDef.Builder b = n.toBuilder().clearInput();
+				for (String in : n.getInputList()) {
+					if (!in.startsWith("^") && GraphSafety.nodeName(in).equals(call.getName())) {
+						int colon = in.indexOf(':');
+						int i = colon < 0 ? 0 : Integer.parseInt(in.substring(colon + 1));
+						b.addInput(i < results.size() ? results.get(i) : in);
+					} else {
+						b.addInput(in);
+					}
+				}
+				e.setValue(b.build());
+			}
+		}
 
 		// keep graph order: the replacement where the call was, the body after it
 		LinkedHashMap<String, NodeDef> rebuilt = new LinkedHashMap<>();

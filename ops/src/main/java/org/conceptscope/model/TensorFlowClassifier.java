@@ -123,7 +123,8 @@ public final class TensorFlowClassifier implements Classifier {
 			throw new ModelLoadException("Cannot tell which output of " + dir + " holds the logits (outputs: " + outputs
 				+ "). Name it in " + ModelConfig.FILE_NAME + " as \"logits\": \"tensor name\".");
 		}
-		this.logits = foundLogits;
+		// an inlined multi-output call leaves an IdentityN, which has no gradient: take the tensor it copies
+		this.logits = throughIdentities(foundLogits);
 		this.probabilities = foundProbs;
 		TensorSpec logitSpec = spec("logits", logits, DataType.forNumber(graph.dataType(logits)));
 		long[] ls = logitSpec.shape();
@@ -579,14 +580,22 @@ public final class TensorFlowClassifier implements Classifier {
 		return new TensorSpec(key, e.name(), graph.staticShape(e), dtype == null ? "unknown" : dtype.name());
 	}
 
-	/** The tensor an Identity chain copies (inlined calls leave such chains), else e itself. */
+	/**
+	 * The tensor an Identity chain copies (inlined calls leave such chains), else e itself. An
+	 * Identity with control inputs is kept (fetching it runs what it waits for); an IdentityN is
+	 * always passed (it only stands for an inlined multi-output call and has no gradient).
+	 */
 	private Endpoint throughIdentities(Endpoint e) {
 		Endpoint cur = e;
 		for (int hop = 0; cur != null && hop < 64; hop++) {
 			String type = GraphSession.opType(cur.op());
-			if (type.equals("Identity") && graph.numInputs(cur.op()) == 1) cur = graph.input(cur.op(), 0);
-			else if (type.equals("IdentityN") && cur.index() < graph.numInputs(cur.op())) cur = graph.input(cur.op(), cur.index());
-			else return cur;
+			if (type.equals("Identity") && graph.numInputs(cur.op()) == 1 && graph.numControlInputs(cur.op()) == 0) {
+				cur = graph.input(cur.op(), 0);
+			} else if (type.equals("IdentityN") && cur.index() < graph.numInputs(cur.op())) {
+				cur = graph.input(cur.op(), cur.index());
+			} else {
+				return cur;
+			}
 		}
 		return cur;
 	}

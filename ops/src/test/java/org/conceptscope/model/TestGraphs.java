@@ -65,8 +65,8 @@ final class TestGraphs {
 	/**
 	 * A Keras-style SavedModel (as TF2's tf.saved_model.save writes it): the serving signature's
 	 * output is {@code StatefulPartitionedCall:0}, a call of a signature wrapper function that calls
-	 * the model function, which calls one function per layer (conv2d: 3x3 conv + bias + ReLU,
-	 * dense); global average pooling and softmax sit in the model function. The four variables
+	 * the model function, which calls one function per layer (conv2d: 3x3 conv + bias + ReLU, with
+	 * the pre-activation as a second output; dense); global average pooling and softmax sit in the model function. The four variables
 	 * are VarHandleOps of the main graph passed down as resource arguments; the restore op is a
 	 * call of a restore function (RestoreV2 + AssignVariableOp), the save op a call of a save
 	 * function (SaveV2; never run). size: input height and width, -1 for any size.
@@ -86,10 +86,11 @@ final class TestGraphs {
 			Output<?> b = resourceArg(tf, "biasadd_readvariableop_resource");
 			Operand<TFloat32> y = tf.withName("Conv2D").nn.conv2d(x, tf.withName("Conv2D_ReadVariableOp").readVariableOp(k, TFloat32.class),
 				List.of(1L, 1L, 1L, 1L), "SAME");
-			y = tf.withName("BiasAdd").nn.biasAdd(y, tf.withName("BiasAdd_ReadVariableOp").readVariableOp(b, TFloat32.class));
-			y = tf.withName("Relu").nn.relu(y);
+			Operand<TFloat32> pre = tf.withName("BiasAdd").nn.biasAdd(y, tf.withName("BiasAdd_ReadVariableOp").readVariableOp(b, TFloat32.class));
+			y = tf.withName("Relu").nn.relu(pre);
+			// two outputs (activation and pre-activation), as layers with extra outputs have: an IdentityN after inlining
 			return Signature.builder().key("__inference_conv2d_layer_call_fn").input("inputs", x).input("k", any(k)).input("b", any(b))
-				.output("output_0", tf.withName("Identity").identity(y)).build();
+				.output("output_0", tf.withName("Identity").identity(y)).output("output_1", tf.withName("Identity_1").identity(pre)).build();
 		});
 		ConcreteFunction dense = ConcreteFunction.create(tf -> {
 			Placeholder<TFloat32> x = tf.withName("inputs").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, FILTERS)));
@@ -104,8 +105,8 @@ final class TestGraphs {
 			Placeholder<TFloat32> x = tf.withName("input_1").placeholder(TFloat32.class, Placeholder.shape(image));
 			List<Output<?>> h = new ArrayList<>();
 			for (String n : new String[] { "conv2d_4", "conv2d_5", "dense_6", "dense_7" }) h.add(resourceArg(tf, n));
-			Operand<?> c = tf.withName("conv2d").statefulPartitionedCall(List.of(x, h.get(0), h.get(1)), List.of(TFloat32.class), conv)
-				.output().get(0);
+			Operand<?> c = tf.withName("conv2d").statefulPartitionedCall(List.of(x, h.get(0), h.get(1)),
+				List.of(TFloat32.class, TFloat32.class), conv).output().get(0);
 			Operand<TFloat32> pooled = tf.withName("global_average_pooling2d").math.mean((Operand<TFloat32>) c, tf.constant(new int[] { 1, 2 }));
 			Operand<?> logits = tf.withName("dense").statefulPartitionedCall(List.of(pooled, h.get(2), h.get(3)), List.of(TFloat32.class), dense)
 				.output().get(0);
