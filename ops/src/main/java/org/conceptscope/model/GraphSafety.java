@@ -112,6 +112,7 @@ public final class GraphSafety {
 	private final Map<String, FunctionDef> functions = new HashMap<>();
 	private final String filenameNode;
 	private final Set<String> visited = new HashSet<>();
+	private final Map<String, Map<String, NodeDef>> bodies = new HashMap<>();
 	/** Functions being judged, outermost first: a call of one of them is recursion. */
 	private final List<String> callStack = new ArrayList<>();
 	/** Deeper nesting is refused (Keras nests a handful of levels). */
@@ -196,7 +197,7 @@ public final class GraphSafety {
 	private void judge(NodeDef node, Role role, String origin, FunctionDef fn, Set<String> taintedArgs) {
 		String op = node.getOp();
 		if (functions.containsKey(op)) {
-			visitFunction(op, role, origin, taintedPositions(node, fn, taintedArgs));
+			visitFunction(op, role, origin, role == Role.RESTORE ? taintedPositions(node, fn, taintedArgs) : Set.of());
 		} else {
 			boolean allowed = COMPUTE_OPS.contains(op)
 				|| (ASSIGN_OPS.contains(op) && role != Role.SERVE)
@@ -210,7 +211,8 @@ public final class GraphSafety {
 			}
 		}
 		for (Map.Entry<String, AttrValue> a : node.getAttrMap().entrySet()) {
-			boolean call = a.getKey().equals("f") && CALL_OPS.contains(op);
+			// the filename only matters where RestoreV2 may run
+			boolean call = role == Role.RESTORE && a.getKey().equals("f") && CALL_OPS.contains(op);
 			for (String f : functionNames(a.getValue())) {
 				visitFunction(f, role, origin, call ? taintedPositions(node, fn, taintedArgs) : Set.of());
 			}
@@ -278,8 +280,11 @@ public final class GraphSafety {
 				cur = n.getInput(0);
 			} else {
 				if (!cur.contains(":")) return taintedArgs.contains(cur);
-				NodeDef n = null;
-				for (NodeDef d : fn.getNodeDefList()) if (d.getName().equals(name)) n = d;
+				NodeDef n = bodies.computeIfAbsent(fn.getSignature().getName(), k -> {
+					Map<String, NodeDef> m = new HashMap<>();
+					for (NodeDef d : fn.getNodeDefList()) m.put(d.getName(), d);
+					return m;
+				}).get(name);
 				if (n == null || !PASS_THROUGH.contains(n.getOp()) || n.getInputCount() == 0) return false;
 				cur = n.getInput(0);
 			}

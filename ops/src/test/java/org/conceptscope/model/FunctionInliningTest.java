@@ -149,6 +149,42 @@ class FunctionInliningTest {
 	}
 
 	@Test
+	void callsWithControlInputsAndConstantsInTheBodyInline() throws Exception {
+		Path dir = tmp.resolve("control");
+		org.tensorflow.ConcreteFunction f = org.tensorflow.ConcreteFunction.create(tf -> {
+			var x = tf.withName("x").placeholder(org.tensorflow.types.TFloat32.class,
+				org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 4)));
+			var y = tf.withName("times_three").math.mul(x, tf.withName("three").constant(3f));
+			return org.tensorflow.Signature.builder().key("__inference_triple").input("x", x).output("y", y).build();
+		});
+		org.tensorflow.proto.GraphDef graph;
+		try (org.tensorflow.Graph g = new org.tensorflow.Graph()) {
+			org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(g);
+			var in = tf.withName("input").placeholder(org.tensorflow.types.TFloat32.class,
+				org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 2, 2, 1)));
+			var flat = tf.withName("flat").reshape(in, tf.constant(new long[] { -1, 4 }));
+			var ready = tf.withName("ready").noOp();
+			var call = tf.withName("call").withControlDependencies(List.of(ready))
+				.statefulPartitionedCall(List.of(flat), List.of(org.tensorflow.types.TFloat32.class), f);
+			tf.withName("logits").identity((org.tensorflow.Operand<org.tensorflow.types.TFloat32>) call.output().get(0));
+			graph = g.toGraphDef();
+		}
+		f.close();
+		TestGraphs.writeSavedModel(dir, graph, "input:0", org.tensorflow.ndarray.Shape.of(-1, 2, 2, 1), Map.of("logits", "logits:0"), null);
+		try (TensorFlowClassifier m = TensorFlowClassifier.load(dir, LoadOptions.defaults().withWorkDir(work))) {
+			assertEquals(1, m.inlinedCalls());
+			FloatTensor x = new FloatTensor(new long[] { 1, 2, 2, 1 }, new float[] { 1, 2, 3, 4 });
+			assertArrayEquals(new float[] { 3, 6, 9, 12 }, m.logits(x).data(), 0f);
+			assertArrayEquals(new float[] { 0, 3, 0, 0 }, m.inputGradient(x, FloatTensor.oneHot(new int[] { 1 }, 4)).data(), 0f);
+			// (TF_GraphToFunction may suffix body node names, e.g. times_three_0)
+			assertTrue(m.signature().logits().tensorName().startsWith("call/times_three"), "the logits are the op inside the call: "
+				+ m.signature().logits().tensorName());
+			// the body waits for the call's control input: the inlined copy still runs after 'ready'
+			assertTrue(m.layers().stream().anyMatch(l -> l.name().equals("flat")), m.layers().toString());
+		}
+	}
+
+	@Test
 	void noTemporaryFilesAreLeft() throws Exception {
 		try (var s = Files.list(work)) {
 			assertEquals(List.of(), s.toList(), "the staged graph is removed once TensorFlow has loaded it");

@@ -30,6 +30,8 @@ public final class Npy {
 	private static final byte[] MAGIC = { (byte) 0x93, 'N', 'U', 'M', 'P', 'Y' };
 	/** Largest array read: 2^31 - 1 values (a Java array). */
 	private static final long MAX_VALUES = Integer.MAX_VALUE - 8;
+	/** Test tensors are small; a larger file is refused before it is read into memory. */
+	static final long MAX_FILE_BYTES = 1L << 30;
 	private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=])([a-z])(\\d+)'");
 	private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
 	private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
@@ -41,7 +43,7 @@ public final class Npy {
 		byte[] bytes;
 		try {
 			long size = Files.size(file);
-			if (size > 4L * MAX_VALUES + 65536) throw bad(file, "it is too large (" + size + " bytes)");
+			if (size > MAX_FILE_BYTES) throw bad(file, "it is too large for a test tensor (" + size + " bytes)");
 			bytes = Files.readAllBytes(file);
 		} catch (IOException e) {
 			throw new ModelLoadException("Cannot read the test tensor " + file + ": " + e.getMessage(), e);
