@@ -107,6 +107,10 @@ final class GraphSession {
 		return TF_OperationNumInputs(op);
 	}
 
+	int numControlInputs(TF_Operation op) {
+		return TF_OperationNumControlInputs(op);
+	}
+
 	/** All operations of the graph, in graph order. */
 	List<TF_Operation> operations() {
 		List<TF_Operation> ops = new ArrayList<>();

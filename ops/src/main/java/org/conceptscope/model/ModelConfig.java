@@ -39,6 +39,8 @@ public final class ModelConfig {
 	public String logits;
 	/** Free-form facts (training seed, held-out accuracy, ...). */
 	public Map<String, Object> metadata = new LinkedHashMap<>();
+	/** Where this config came from, for messages (not written): null for conceptscope.json. */
+	public transient String origin;
 
 	public Normalization parsedNormalization() {
 		return Normalization.parse(normalization);

@@ -17,9 +17,10 @@ import org.tensorflow.proto.SignatureDef;
  * as a protocol buffer (loading already runs the model's restore ops, so nothing is judged after
  * that), the "serve" meta graph, its serving signature, and the variables its graph needs.
  */
-record SavedModelFiles(Path dir, MetaGraphDef metaGraph, String signatureKey, SignatureDef signature) {
+record SavedModelFiles(Path dir, long schemaVersion, MetaGraphDef metaGraph, String signatureKey, SignatureDef signature) {
 
 	static final String DEFAULT_SIGNATURE = "serving_default";
+	static final String INIT_SIGNATURE = "__saved_model_init_op";
 	private static final Set<String> VARIABLE_OPS = Set.of("VariableV2", "VarHandleOp", "Variable");
 
 	static SavedModelFiles check(Path dir) {
@@ -32,7 +33,8 @@ record SavedModelFiles(Path dir, MetaGraphDef metaGraph, String signatureKey, Si
 		Path pb = dir.resolve("saved_model.pb");
 		if (!Files.isRegularFile(pb)) {
 			String hint = Files.exists(dir.resolve("saved_model.pbtxt")) ? " Text SavedModels (saved_model.pbtxt) are not supported; export a binary one."
-				: Files.exists(dir.resolve("rdf.yaml")) ? " This looks like a bioimage.io package: choose its TensorFlow weights folder." : "";
+				: Files.exists(dir.resolve("rdf.yaml")) || Files.exists(dir.resolve("bioimageio.yaml"))
+					? " This looks like a bioimage.io package: open it with BioImageModel.open (or Classifiers.open)." : "";
 			throw new ModelLoadException(dir + " is not a TensorFlow SavedModel: it has no saved_model.pb." + hint);
 		}
 		SavedModel saved;
@@ -50,10 +52,20 @@ record SavedModelFiles(Path dir, MetaGraphDef metaGraph, String signatureKey, Si
 		String key;
 		if (meta.getSignatureDefMap().containsKey(DEFAULT_SIGNATURE)) {
 			key = DEFAULT_SIGNATURE;
-		} else if (meta.getSignatureDefCount() > 0) {
-			key = meta.getSignatureDefMap().keySet().stream().sorted().findFirst().get();
+		} else if (meta.getSignatureDefMap().keySet().stream().anyMatch(k -> !k.equals(INIT_SIGNATURE))) {
+			// the init op's pseudo-signature is not a way to call the model
+			key = meta.getSignatureDefMap().keySet().stream().filter(k -> !k.equals(INIT_SIGNATURE)).sorted().findFirst().get();
 		} else {
 			throw new ModelLoadException(pb + " has no signature: ConceptScope cannot tell the input from the outputs.");
+		}
+		java.util.Set<String> nodes = new java.util.HashSet<>();
+		for (NodeDef n : meta.getGraphDef().getNodeList()) nodes.add(n.getName());
+		SignatureDef sig = meta.getSignatureDefMap().get(key);
+		for (var t : concat(sig.getInputsMap().values(), sig.getOutputsMap().values())) {
+			if (!nodes.contains(GraphSafety.nodeName(t.getName()))) {
+				throw new ModelLoadException("The signature '" + key + "' of " + dir + " names the tensor '" + t.getName()
+					+ "', which is not in the graph. The SavedModel is corrupt or was edited by hand.");
+			}
 		}
 		boolean hasVariables = meta.getGraphDef().getNodeList().stream().map(NodeDef::getOp).anyMatch(VARIABLE_OPS::contains)
 			|| meta.getGraphDef().getLibrary().getFunctionList().stream()
@@ -71,6 +83,68 @@ record SavedModelFiles(Path dir, MetaGraphDef metaGraph, String signatureKey, Si
 					+ "variables.data-* files are missing. Copy the whole SavedModel folder, including variables/.");
 			}
 		}
-		return new SavedModelFiles(dir, meta, key, meta.getSignatureDefMap().get(key));
+		return new SavedModelFiles(dir, saved.getSavedModelSchemaVersion(), meta, key, meta.getSignatureDefMap().get(key));
+	}
+
+	private static java.util.List<org.tensorflow.proto.TensorInfo> concat(java.util.Collection<org.tensorflow.proto.TensorInfo> a,
+		java.util.Collection<org.tensorflow.proto.TensorInfo> b) {
+		java.util.List<org.tensorflow.proto.TensorInfo> all = new java.util.ArrayList<>(a);
+		all.addAll(b);
+		return all;
+	}
+
+	/**
+	 * A folder TensorFlow can load that holds exactly the given meta graph (the bytes that were
+	 * checked, possibly rewritten) and links to this model's variables and assets. The caller
+	 * deletes it once the model is loaded: TensorFlow reads variables and assets at load time.
+	 */
+	Path stage(MetaGraphDef meta, Path workDir) {
+		Path staging = null;
+		try {
+			Files.createDirectories(workDir);
+			staging = Files.createTempDirectory(workDir, "conceptscope-model-");
+			SavedModel rewritten = SavedModel.newBuilder().setSavedModelSchemaVersion(schemaVersion).addMetaGraphs(meta).build();
+			Files.write(staging.resolve("saved_model.pb"), rewritten.toByteArray());
+			for (String name : new String[] { "variables", "assets", "assets.extra" }) {
+				Path src = dir.resolve(name).toAbsolutePath();
+				if (!Files.exists(src)) continue;
+				Path link = staging.resolve(name);
+				try {
+					Files.createSymbolicLink(link, src);
+				} catch (UnsupportedOperationException | IOException e) {
+					copyTree(src, link);
+				}
+			}
+			return staging;
+		} catch (IOException e) {
+			deleteTree(staging);
+			throw new ModelLoadException("Cannot prepare the model in " + dir + " for loading in " + workDir + ": " + e.getMessage(), e);
+		}
+	}
+
+	private static void copyTree(Path src, Path dst) throws IOException {
+		try (var s = Files.walk(src)) {
+			for (Path p : (Iterable<Path>) s::iterator) {
+				Path t = dst.resolve(src.relativize(p).toString());
+				if (Files.isDirectory(p)) Files.createDirectories(t);
+				else Files.copy(p, t);
+			}
+		}
+	}
+
+	/** Deletes a folder tree without following links; quiet (best effort). */
+	static void deleteTree(Path root) {
+		if (root == null || !Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+		try (var s = Files.walk(root)) {
+			for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+				try {
+					Files.deleteIfExists(p);
+				} catch (IOException e) {
+					// left for the OS to clean; never fails a load
+				}
+			}
+		} catch (IOException | java.io.UncheckedIOException e) {
+			// same
+		}
 	}
 }

@@ -57,11 +57,14 @@ public final class TensorFlowClassifier implements Classifier {
 	private final GraphSession graph;
 	private final ModelSignature signature;
 	private final ModelConfig config;
+	private final LoadOptions options;
+	private final int inlinedCalls;
 	private final List<String> classNames;
 	private final Normalization normalization;
 	private final Endpoint input;
 	private final Endpoint logits;
 	private final Endpoint probabilities;
+	private final Map<String, Endpoint> outputEndpoints = new java.util.LinkedHashMap<>();
 	private final Map<String, Endpoint> gradientOps = new ConcurrentHashMap<>();
 	private final Map<String, Endpoint> layerGradientOps = new ConcurrentHashMap<>();
 	private volatile Endpoint upstreamWeights;
@@ -74,11 +77,13 @@ public final class TensorFlowClassifier implements Classifier {
 	private int maxBatch = DEFAULT_MAX_BATCH;
 
 	private TensorFlowClassifier(Path dir, ZooModel<NDList, NDList> model, GraphSession graph, SignatureDef sig,
-		String sigKey, ModelConfig config) {
+		String sigKey, ModelConfig config, LoadOptions options, int inlinedCalls) {
 		this.dir = dir;
 		this.model = model;
 		this.graph = graph;
 		this.config = config;
+		this.options = options;
+		this.inlinedCalls = inlinedCalls;
 		if (sig.getInputsCount() != 1) {
 			throw new ModelLoadException("The signature '" + sigKey + "' of " + dir + " has " + sig.getInputsCount()
 				+ " inputs; ConceptScope explains models with exactly one image input.");
@@ -101,7 +106,8 @@ public final class TensorFlowClassifier implements Classifier {
 		for (Map.Entry<String, TensorInfo> out : new java.util.TreeMap<>(sig.getOutputsMap()).entrySet()) {
 			Endpoint e = endpoint(out.getValue().getName(), "output '" + out.getKey() + "'");
 			outputs.add(spec(out.getKey(), e, out.getValue().getDtype()));
-			Endpoint softmaxInput = softmaxInput(e);
+			outputEndpoints.put(out.getKey(), e);
+			Endpoint softmaxInput = throughIdentities(softmaxInput(e));
 			if (softmaxInput != null) {
 				foundProbs = foundProbs == null ? e : foundProbs;
 				foundLogits = foundLogits == null ? softmaxInput : foundLogits;
@@ -119,7 +125,8 @@ public final class TensorFlowClassifier implements Classifier {
 			throw new ModelLoadException("Cannot tell which output of " + dir + " holds the logits (outputs: " + outputs
 				+ "). Name it in " + ModelConfig.FILE_NAME + " as \"logits\": \"tensor name\".");
 		}
-		this.logits = foundLogits;
+		// an inlined multi-output call leaves an IdentityN, which has no gradient: take the tensor it copies
+		this.logits = throughIdentities(foundLogits);
 		this.probabilities = foundProbs;
 		TensorSpec logitSpec = spec("logits", logits, DataType.forNumber(graph.dataType(logits)));
 		long[] ls = logitSpec.shape();
@@ -139,8 +146,9 @@ public final class TensorFlowClassifier implements Classifier {
 			for (int i = 0; i < k; i++) names.add("class " + i);
 			this.classNames = Collections.unmodifiableList(names);
 		} else if (config.classes.size() != k) {
-			throw new ModelLoadException(ModelConfig.FILE_NAME + " of " + dir + " names " + config.classes.size()
-				+ " classes but the model has " + k + " logits. Fix the \"classes\" list.");
+			String origin = config.origin != null ? config.origin : ModelConfig.FILE_NAME + " of " + dir;
+			throw new ModelLoadException(origin + " names " + config.classes.size() + " classes but the model has " + k
+				+ " logits. Fix the list of class names.");
 		} else {
 			this.classNames = List.copyOf(config.classes);
 		}
@@ -148,32 +156,72 @@ public final class TensorFlowClassifier implements Classifier {
 	}
 
 	/**
-	 * Loads a SavedModel folder (saved_model.pb + variables/), with its conceptscope.json if present.
+	 * Loads a SavedModel folder (saved_model.pb + variables/), with its conceptscope.json if present,
+	 * with {@link LoadOptions#defaults()}: the graph is checked against the operation allow-list
+	 * before TensorFlow sees it ({@link GraphSafety}) and function calls are inlined.
 	 *
 	 * @throws ModelLoadException naming what is wrong with the folder or model and how to fix it
+	 * @throws UnsafeModelException when the graph holds an operation that is not plain computation
 	 */
 	public static TensorFlowClassifier load(Path dir) {
+		return load(dir, LoadOptions.defaults());
+	}
+
+	/** Loads a SavedModel folder with its conceptscope.json (if present) and the given options. */
+	public static TensorFlowClassifier load(Path dir, LoadOptions options) {
+		return load(dir, null, options);
+	}
+
+	/**
+	 * Loads a SavedModel folder with a given config instead of its conceptscope.json (null: read
+	 * the file), e.g. a config made from a bioimage.io rdf.yaml.
+	 */
+	public static TensorFlowClassifier load(Path dir, ModelConfig config, LoadOptions options) {
+		if (options == null) options = LoadOptions.defaults();
 		SavedModelFiles files = SavedModelFiles.check(dir);
-		ModelConfig config = ModelConfig.read(files.dir());
+		ModelConfig cfg = config != null ? config : ModelConfig.read(files.dir());
+		List<String> extra = cfg.logits == null ? List.of() : List.of(cfg.logits);
+		// a SavedModel is code: judged before TensorFlow sees it (loading runs restore and init ops)
+		if (!options.trustModel()) GraphSafety.check(files.metaGraph(), files.dir(), extra);
 		TensorFlowEngine.start();
-		Criteria<NDList, NDList> criteria = Criteria.builder()
-			.setTypes(NDList.class, NDList.class)
-			.optModelPath(files.dir())
-			.optEngine("TensorFlow")
-			.optOption("Tags", "serve")
-			.optOption("SignatureDefKey", files.signatureKey())
-			.optTranslator(new NoopTranslator())
-			.build();
+		org.tensorflow.proto.MetaGraphDef meta = files.metaGraph();
+		int inlined = 0;
+		if (options.inlineFunctions()) {
+			FunctionInliner.Result r;
+			try {
+				r = FunctionInliner.inline(meta, files.signatureKey(), files.dir());
+			} catch (ModelLoadException e) {
+				throw e;
+			} catch (RuntimeException e) {
+				throw new ModelLoadException("The functions of the model in " + files.dir() + " cannot be inlined (" + e
+					+ "); the SavedModel looks corrupt. Load it with LoadOptions.withInlineFunctions(false) for forward passes only.", e);
+			}
+			meta = r.meta();
+			inlined = r.inlinedCalls();
+			if (inlined > 0 && !options.trustModel()) GraphSafety.check(meta, files.dir(), extra);
+		}
+		Path staging = files.stage(meta, options.workDirOrDefault());
 		ZooModel<NDList, NDList> model;
 		try {
+			Criteria<NDList, NDList> criteria = Criteria.builder()
+				.setTypes(NDList.class, NDList.class)
+				.optModelPath(staging)
+				.optEngine("TensorFlow")
+				.optOption("Tags", "serve")
+				.optOption("SignatureDefKey", files.signatureKey())
+				.optTranslator(new NoopTranslator())
+				.build();
 			model = criteria.loadModel();
 		} catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
 			throw new ModelLoadException("TensorFlow could not load the SavedModel in " + files.dir() + ": " + e.getMessage(), e);
+		} finally {
+			// variables and assets are read during loading: the staged copy is not needed afterwards
+			SavedModelFiles.deleteTree(staging);
 		}
 		try {
 			SavedModelBundle bundle = ((TfSymbolBlock) model.getBlock()).getSavedModelBundle();
 			GraphSession graph = new GraphSession(bundle.getGraph(), bundle.getSession());
-			return new TensorFlowClassifier(files.dir(), model, graph, files.signature(), files.signatureKey(), config);
+			return new TensorFlowClassifier(files.dir(), model, graph, files.signature(), files.signatureKey(), cfg, options, inlined);
 		} catch (RuntimeException e) {
 			model.close();
 			throw e;
@@ -198,6 +246,16 @@ public final class TensorFlowClassifier implements Classifier {
 
 	public ModelConfig config() {
 		return config;
+	}
+
+	/** The options the model was loaded with. */
+	public LoadOptions loadOptions() {
+		return options;
+	}
+
+	/** How many function calls were inlined into the main graph when loading (0 for plain graphs). */
+	public int inlinedCalls() {
+		return inlinedCalls;
 	}
 
 	/** Largest batch sent to TensorFlow in one run (default {@value #DEFAULT_MAX_BATCH}). */
@@ -242,6 +300,23 @@ public final class TensorFlowClassifier implements Classifier {
 		checkImages(images);
 		return guarded(() -> batched(images, null, x -> graph.run(new Endpoint[] { input }, new FloatTensor[] { x },
 			new Endpoint[] { probabilities })[0]));
+	}
+
+	/**
+	 * A float32 output of the signature by its key (see {@link ModelSignature#outputs()}), e.g. the
+	 * output a bioimage.io package describes.
+	 */
+	public FloatTensor output(String key, FloatTensor images) {
+		Endpoint out = outputEndpoints.get(key);
+		if (out == null) {
+			throw new IllegalArgumentException("The model has no output '" + key + "'. Outputs: " + String.join(", ", outputEndpoints.keySet()) + ".");
+		}
+		if (graph.dataType(out) != DataType.DT_FLOAT_VALUE) {
+			throw new IllegalArgumentException("The output '" + key + "' is not float32; ConceptScope reads float32 outputs.");
+		}
+		checkImages(images);
+		return guarded(() -> batched(images, null, x -> graph.run(new Endpoint[] { input }, new FloatTensor[] { x },
+			new Endpoint[] { out })[0]));
 	}
 
 	@Override
@@ -327,7 +402,7 @@ public final class TensorFlowClassifier implements Classifier {
 	public TensorFlowClassifier withVariables(Map<String, FloatTensor> values) {
 		// checked on this model first, so a bad name or shape fails before a second load
 		for (Map.Entry<String, FloatTensor> e : values.entrySet()) checkVariableValue(e.getKey(), e.getValue());
-		TensorFlowClassifier copy = load(dir);
+		TensorFlowClassifier copy = load(dir, config, options);
 		try {
 			copy.setMaxBatch(maxBatch);
 			copy.assign(values);
@@ -409,6 +484,10 @@ public final class TensorFlowClassifier implements Classifier {
 				+ " but got a tensor of rank " + got.length + " " + Arrays.toString(got) + ".");
 		}
 		if (got[0] < 1) throw new IllegalArgumentException("The batch is empty: there is no image to classify.");
+		if (want[0] > 0 && got[0] % want[0] != 0) {
+			throw new IllegalArgumentException("The model takes batches of exactly " + want[0] + " images; give a multiple of "
+				+ want[0] + " images, got " + got[0] + ".");
+		}
 		String[] names = { "batch", "height", "width", "channels" };
 		for (int i = 1; i < 4; i++) {
 			if (got[i] < 1) throw new IllegalArgumentException("The image " + names[i] + " is " + got[i] + "; it must be at least 1.");
@@ -551,14 +630,42 @@ public final class TensorFlowClassifier implements Classifier {
 		return new TensorSpec(key, e.name(), graph.staticShape(e), dtype == null ? "unknown" : dtype.name());
 	}
 
-	/** For a probabilities output: the logits feeding its Softmax (through Identity ops), else null. */
+	/**
+	 * The tensor an Identity chain copies (inlined calls leave such chains), else e itself. An
+	 * Identity with control inputs is kept (fetching it runs what it waits for); an IdentityN is
+	 * always passed (it only stands for an inlined multi-output call and has no gradient).
+	 */
+	private Endpoint throughIdentities(Endpoint e) {
+		Endpoint cur = e;
+		for (int hop = 0; cur != null && hop < 64; hop++) {
+			String type = GraphSession.opType(cur.op());
+			if (type.equals("Identity") && graph.numInputs(cur.op()) == 1 && graph.numControlInputs(cur.op()) == 0) {
+				cur = graph.input(cur.op(), 0);
+			} else if (type.equals("IdentityN") && cur.index() < graph.numInputs(cur.op())) {
+				cur = graph.input(cur.op(), cur.index());
+			} else {
+				return cur;
+			}
+		}
+		return cur;
+	}
+
+	/**
+	 * For a probabilities output: the logits feeding its Softmax (through Identity ops, and the
+	 * Identity/IdentityN ops that stand for inlined function calls), else null.
+	 */
 	private Endpoint softmaxInput(Endpoint e) {
 		Endpoint cur = e;
-		for (int hop = 0; hop < 4; hop++) {
+		for (int hop = 0; hop < 64; hop++) {
 			String type = GraphSession.opType(cur.op());
 			if (type.equals("Softmax")) return graph.input(cur.op(), 0);
-			if (!type.equals("Identity") || graph.numInputs(cur.op()) != 1) return null;
-			cur = graph.input(cur.op(), 0);
+			if (type.equals("Identity") && graph.numInputs(cur.op()) == 1) {
+				cur = graph.input(cur.op(), 0);
+			} else if (type.equals("IdentityN") && cur.index() < graph.numInputs(cur.op())) {
+				cur = graph.input(cur.op(), cur.index());
+			} else {
+				return null;
+			}
 		}
 		return null;
 	}
@@ -574,7 +681,9 @@ public final class TensorFlowClassifier implements Classifier {
 			if (!upstreamOfLogits.add(name)) continue;
 			for (int i = 0; i < graph.numInputs(op); i++) todo.add(graph.input(op, i).op());
 		}
-		Set<String> excluded = Set.of("Placeholder", "Const", "VariableV2", "VarHandleOp", "ReadVariableOp", "Shape", "NoOp");
+		// Identity copies (many in inlined Keras graphs) are not layers of their own: pick the op they copy
+		Set<String> excluded = Set.of("Placeholder", "Const", "VariableV2", "VarHandleOp", "ReadVariableOp", "Shape", "NoOp",
+			"Identity", "IdentityN");
 		List<LayerInfo> result = new ArrayList<>();
 		Map<String, Boolean> fedByInput = new java.util.HashMap<>();
 		for (TF_Operation op : graph.operations()) {
@@ -617,10 +726,12 @@ public final class TensorFlowClassifier implements Classifier {
 
 	private FloatTensor batched(FloatTensor x, FloatTensor w, BatchFn fn) {
 		int n = (int) x.dim(0);
-		if (n <= maxBatch) return fn.apply(x, w);
+		long fixed = signature.input().shape()[0];
+		int chunk = fixed > 0 ? (int) fixed : maxBatch;
+		if (n <= chunk) return fn.apply(x, w);
 		List<FloatTensor> parts = new ArrayList<>();
-		for (int from = 0; from < n; from += maxBatch) {
-			int to = Math.min(n, from + maxBatch);
+		for (int from = 0; from < n; from += chunk) {
+			int to = Math.min(n, from + chunk);
 			parts.add(fn.apply(x.range(from, to), w == null ? null : w.range(from, to)));
 		}
 		return FloatTensor.concat(parts);

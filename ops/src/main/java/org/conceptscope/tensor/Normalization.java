@@ -135,9 +135,167 @@ public sealed interface Normalization {
 		}
 	}
 
-	/** Parses "none", "unit_range", "zero_mean_unit_variance", "percentile(1,99.8)", "affine(offset,scale)". */
+	/** Values below min become min, above max become max (bioimage.io "clip"). */
+	record Clip(double min, double max) implements Normalization {
+		public Clip {
+			if (!(min <= max) || Double.isNaN(min) || Double.isNaN(max)) {
+				throw new IllegalArgumentException("Clip needs min <= max, got " + min + " and " + max + ".");
+			}
+		}
+
+		@Override
+		public void apply(float[] hwc, int channels, double typeMax) {
+			float lo = (float) min, hi = (float) max;
+			for (int i = 0; i < hwc.length; i++) hwc[i] = Math.min(hi, Math.max(lo, hwc[i]));
+		}
+
+		@Override
+		public String describe() {
+			return String.format(Locale.ROOT, "clip(%s,%s)", min, max);
+		}
+	}
+
+	/**
+	 * x * gain + offset, with one gain and offset for all channels or one per channel
+	 * (bioimage.io "scale_linear", and "fixed_zero_mean_unit_variance" per channel).
+	 */
+	record ScaleLinear(double[] gain, double[] offset) implements Normalization {
+		public ScaleLinear {
+			if (gain == null || offset == null || gain.length == 0 || offset.length == 0
+				|| (gain.length != offset.length && gain.length != 1 && offset.length != 1)) {
+				throw new IllegalArgumentException("scale_linear needs one gain and one offset, or one per channel.");
+			}
+			for (double g : gain) if (!Double.isFinite(g)) throw new IllegalArgumentException("scale_linear gains must be finite.");
+			for (double o : offset) if (!Double.isFinite(o)) throw new IllegalArgumentException("scale_linear offsets must be finite.");
+			gain = gain.clone();
+			offset = offset.clone();
+		}
+
+		@Override
+		public double[] gain() {
+			return gain.clone();
+		}
+
+		@Override
+		public double[] offset() {
+			return offset.clone();
+		}
+
+		@Override
+		public void apply(float[] hwc, int channels, double typeMax) {
+			int n = Math.max(gain.length, offset.length);
+			if (n != 1 && n != channels) {
+				throw new IllegalArgumentException("scale_linear has values for " + n + " channels but the image has " + channels + ".");
+			}
+			for (int i = 0; i < hwc.length; i++) {
+				int c = i % channels;
+				double g = gain[gain.length == 1 ? 0 : c], o = offset[offset.length == 1 ? 0 : c];
+				hwc[i] = (float) (hwc[i] * g + o);
+			}
+		}
+
+		@Override
+		public boolean equals(Object o) {
+			return o instanceof ScaleLinear s && Arrays.equals(gain, s.gain) && Arrays.equals(offset, s.offset);
+		}
+
+		@Override
+		public int hashCode() {
+			return 31 * Arrays.hashCode(gain) + Arrays.hashCode(offset);
+		}
+
+		@Override
+		public String toString() {
+			return describe();
+		}
+
+		@Override
+		public String describe() {
+			return "scale_linear(" + join(gain) + "," + join(offset) + ")";
+		}
+
+		private static String join(double[] v) {
+			StringBuilder b = new StringBuilder();
+			for (int i = 0; i < v.length; i++) b.append(i == 0 ? "" : "|").append(String.format(Locale.ROOT, "%s", v[i]));
+			return b.toString();
+		}
+	}
+
+	/** 1 where x > threshold, else 0 (bioimage.io "binarize"). */
+	record Binarize(double threshold) implements Normalization {
+		public Binarize {
+			if (!Double.isFinite(threshold)) throw new IllegalArgumentException("The binarize threshold must be finite.");
+		}
+
+		@Override
+		public void apply(float[] hwc, int channels, double typeMax) {
+			for (int i = 0; i < hwc.length; i++) hwc[i] = hwc[i] > threshold ? 1f : 0f;
+		}
+
+		@Override
+		public String describe() {
+			return String.format(Locale.ROOT, "binarize(%s)", threshold);
+		}
+	}
+
+	/**
+	 * A per-channel normalisation whose statistics are taken over all channels together
+	 * (bioimage.io axes that include the channel axis, e.g. scale_range over "xyc").
+	 */
+	record Joint(Normalization perChannel) implements Normalization {
+		public Joint {
+			if (perChannel == null || perChannel instanceof Steps) throw new IllegalArgumentException("joint(...) takes one normalisation.");
+		}
+
+		@Override
+		public void apply(float[] hwc, int channels, double typeMax) {
+			perChannel.apply(hwc, 1, typeMax);
+		}
+
+		@Override
+		public String describe() {
+			return "joint(" + perChannel.describe() + ")";
+		}
+	}
+
+	/** Several normalisations, one after the other ("percentile(1,99.8); clip(0,1)"). */
+	record Steps(java.util.List<Normalization> steps) implements Normalization {
+		public Steps {
+			steps = java.util.List.copyOf(steps);
+			if (steps.isEmpty()) throw new IllegalArgumentException("No normalisation steps given.");
+		}
+
+		@Override
+		public void apply(float[] hwc, int channels, double typeMax) {
+			double max = typeMax;
+			for (Normalization n : steps) {
+				n.apply(hwc, channels, max);
+				max = Double.NaN; // after the first step the values are no longer raw pixels
+			}
+		}
+
+		@Override
+		public String describe() {
+			StringBuilder b = new StringBuilder();
+			for (Normalization n : steps) b.append(b.length() == 0 ? "" : "; ").append(n.describe());
+			return b.toString();
+		}
+	}
+
+	/**
+	 * Parses "none", "unit_range", "zero_mean_unit_variance", "percentile(1,99.8)",
+	 * "affine(offset,scale)", "clip(min,max)", "scale_linear(gain,offset)" (per channel:
+	 * "scale_linear(g1|g2|g3,o1|o2|o3)"), "binarize(threshold)", "joint(...)" and steps separated
+	 * by ";".
+	 */
 	static Normalization parse(String text) {
 		String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT).replace(" ", "");
+		java.util.List<String> parts = splitSteps(t);
+		if (parts.size() > 1) {
+			java.util.List<Normalization> steps = new java.util.ArrayList<>();
+			for (String p : parts) steps.add(parse(p));
+			return new Steps(steps);
+		}
 		Map<String, Normalization> simple = Map.of("none", new None(), "unit_range", new UnitRange(),
 			"zero_mean_unit_variance", new ZeroMeanUnitVariance());
 		if (simple.containsKey(t)) return simple.get(t);
@@ -150,11 +308,50 @@ public sealed interface Normalization {
 				double[] a = numbers(t, "affine(");
 				return new Affine(a[0], a[1]);
 			}
+			if (t.startsWith("clip(") && t.endsWith(")")) {
+				double[] a = numbers(t, "clip(");
+				return new Clip(a[0], a[1]);
+			}
+			if (t.startsWith("binarize(") && t.endsWith(")")) {
+				return new Binarize(Double.parseDouble(t.substring(9, t.length() - 1)));
+			}
+			if (t.startsWith("scale_linear(") && t.endsWith(")")) {
+				String[] ab = t.substring(13, t.length() - 1).split(",");
+				if (ab.length != 2) throw new NumberFormatException();
+				return new ScaleLinear(list(ab[0]), list(ab[1]));
+			}
+			if (t.startsWith("joint(") && t.endsWith(")")) {
+				return new Joint(parse(t.substring(6, t.length() - 1)));
+			}
 		} catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
 			// fall through to the message below
 		}
 		throw new IllegalArgumentException("Unknown normalisation '" + text + "'. Use none, unit_range, "
-			+ "zero_mean_unit_variance, percentile(low,high) or affine(offset,scale).");
+			+ "zero_mean_unit_variance, percentile(low,high), affine(offset,scale), clip(min,max), scale_linear(gain,offset), "
+			+ "binarize(threshold), joint(...), or several separated by ';'.");
+	}
+
+	private static java.util.List<String> splitSteps(String t) {
+		java.util.List<String> parts = new java.util.ArrayList<>();
+		int depth = 0, start = 0;
+		for (int i = 0; i < t.length(); i++) {
+			char c = t.charAt(i);
+			if (c == '(') depth++;
+			else if (c == ')') depth--;
+			else if (c == ';' && depth == 0) {
+				parts.add(t.substring(start, i));
+				start = i + 1;
+			}
+		}
+		parts.add(t.substring(start));
+		return parts;
+	}
+
+	private static double[] list(String s) {
+		String[] v = s.split("\\|");
+		double[] d = new double[v.length];
+		for (int i = 0; i < v.length; i++) d[i] = Double.parseDouble(v[i]);
+		return d;
 	}
 
 	private static double[] numbers(String t, String prefix) {

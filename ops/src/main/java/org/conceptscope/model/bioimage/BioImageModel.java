@@ -1,0 +1,596 @@
+package org.conceptscope.model.bioimage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.LayerInfo;
+import org.conceptscope.model.LoadOptions;
+import org.conceptscope.model.ModelConfig;
+import org.conceptscope.model.ModelLoadException;
+import org.conceptscope.model.ModelSignature;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.model.TensorSpec;
+import org.conceptscope.model.bioimage.ModelDescription.Axis;
+import org.conceptscope.model.bioimage.ModelDescription.FileRef;
+import org.conceptscope.model.bioimage.ModelDescription.TensorDescription;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.Normalization;
+
+/**
+ * A bioimage.io model package (rdf.yaml format 0.4 or 0.5, as a .zip or a folder) with
+ * TensorFlow SavedModel weights ({@code weights: tensorflow_saved_model_bundle}), as a
+ * {@link Classifier}.
+ * <p>
+ * Opening it: the package zip is unpacked safely into a temporary folder (no zip-slip, no
+ * links, size limits), rdf.yaml is read with a safe YAML loader, files the rdf names must lie
+ * inside the package (no URLs: nothing is downloaded), the SHA-256 of the weights is verified,
+ * the weights zip is unpacked, the SavedModel is checked and loaded like any other
+ * ({@link TensorFlowClassifier#load(Path, ModelConfig, LoadOptions)}: op allow-list, function
+ * inlining), the rdf is checked against the model's signature, and the package's own test
+ * tensors are run and compared. Any failure removes every temporary file.
+ * <p>
+ * The rdf's preprocessing is the model's {@link #normalization()}; the class names are the
+ * output's channel names (0.5) or {@code config: conceptscope: classes}. Images go in as
+ * [N, height, width, channels]; a model declared with axes "bxyc" gets them transposed on the
+ * way in, and its gradients and spatial layers transposed back, so every method sees image space.
+ * {@link #close()} closes the model and removes the temporary folder.
+ */
+public final class BioImageModel implements Classifier {
+
+	/** Result of running the package's own test tensors. */
+	public record TestReport(boolean ran, boolean passed, double maxAbsoluteDifference, String message) {}
+
+	private final Path source;
+	private final Path workDir;
+	private final ModelDescription description;
+	private final TensorFlowClassifier model;
+	private final TensorDescription input;
+	private final TensorDescription output;
+	private final String outputKey;
+	private final boolean xyOrder;
+	private final Normalization normalization;
+	private final List<UnaryOperator<float[]>> postprocessing;
+	private final boolean weightsVerified;
+	private final Path root;
+	private final ModelSignature signature;
+	private volatile List<LayerInfo> layers;
+	private TestReport testReport = new TestReport(false, false, Double.NaN, "The test tensors have not been run.");
+
+	private BioImageModel(Path source, Path root, Path workDir, ModelDescription d, TensorFlowClassifier model,
+		boolean weightsVerified) {
+		this.source = source;
+		this.root = root;
+		this.workDir = workDir;
+		this.description = d;
+		this.model = model;
+		this.weightsVerified = weightsVerified;
+		this.input = d.inputs().get(0);
+		String rdf = source.toString();
+		String axes = input.axesString();
+		if (!axes.equals("byxc") && !axes.equals("bxyc")) {
+			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' has axes '" + axes + "'; ConceptScope feeds 2D images"
+				+ " as [batch, y, x, channel] ('byxc', or 'bxyc'). Models with other layouts (channel first, 3D, time) are not supported.");
+		}
+		this.xyOrder = axes.equals("bxyc");
+		if (!input.dataType().equals("float32")) {
+			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' is " + input.dataType() + "; ConceptScope feeds float32.");
+		}
+		long[] sig = model.signature().input().shape();
+		for (int i = 1; i < 4; i++) {
+			Axis a = input.axes().get(i);
+			if (sig[i] > 0 && !a.accepts(sig[i])) {
+				throw new ModelLoadException(rdf + ": the input axis '" + a.id() + "' has size " + a.describeSize()
+					+ " but the SavedModel's input is " + Arrays.toString(sig) + " (axes " + axes + "). The package is inconsistent.");
+			}
+			if (sig[i] > 0 && a.size() < 0 && a.min() > 0 && a.min() > sig[i]) {
+				throw new ModelLoadException(rdf + ": the input axis '" + a.id() + "' has minimum size " + a.min()
+					+ " but the SavedModel's input is " + Arrays.toString(sig) + ".");
+			}
+		}
+		// the classifier output: the first rdf output the signature has
+		TensorDescription out = null;
+		String key = null;
+		List<String> sigOutputs = model.signature().outputs().stream().map(TensorSpec::key).toList();
+		for (TensorDescription o : d.outputs()) {
+			if (sigOutputs.contains(o.id())) {
+				out = o;
+				key = o.id();
+				break;
+			}
+		}
+		if (out == null && d.outputs().size() == 1 && sigOutputs.size() == 1) {
+			out = d.outputs().get(0);
+			key = sigOutputs.get(0);
+		}
+		if (out == null) {
+			throw new ModelLoadException(rdf + ": none of the outputs " + d.outputs().stream().map(TensorDescription::id).toList()
+				+ " is an output of the SavedModel's signature " + sigOutputs + ".");
+		}
+		String oaxes = out.axesString();
+		if (!oaxes.equals("bc") && !oaxes.equals("bi")) {
+			throw new ModelLoadException(rdf + ": the output '" + out.id() + "' has axes '" + oaxes + "'; ConceptScope explains"
+				+ " classifiers, whose output is [batch, class] ('bc'). Image-to-image models (segmentation, denoising) are not supported.");
+		}
+		this.output = out;
+		this.outputKey = key;
+		this.normalization = Processings.preprocessing(input, rdf + ": input '" + input.id() + "'");
+		this.postprocessing = Processings.postprocessing(out, rdf + ": output '" + out.id() + "'");
+		ModelSignature s = model.signature();
+		this.signature = xyOrder ? new ModelSignature(s.key(), swapped(s.input()), s.logits(), s.probabilities(), s.outputs()) : s;
+	}
+
+	// ---- opening ----
+
+	/** Whether a path looks like a bioimage.io package: a .zip, a folder with an rdf, or the rdf itself. */
+	public static boolean isPackage(Path p) {
+		if (p == null || !Files.exists(p)) return false;
+		if (Files.isDirectory(p)) return findRdf(p) != null && !Files.exists(p.resolve("saved_model.pb"));
+		String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+		return n.endsWith(".zip") || n.endsWith("rdf.yaml") || n.endsWith("bioimageio.yaml") || n.endsWith(".yml");
+	}
+
+	public static BioImageModel open(Path path) {
+		return open(path, LoadOptions.defaults());
+	}
+
+	/**
+	 * Opens a package: a .zip, a folder holding rdf.yaml (or bioimageio.yaml), or the rdf file.
+	 *
+	 * @throws ModelLoadException naming what is wrong with the package and how to fix it
+	 */
+	public static BioImageModel open(Path path, LoadOptions options) {
+		if (options == null) options = LoadOptions.defaults();
+		if (path == null) throw new ModelLoadException("No model package given. Choose a bioimage.io .zip or the folder with its rdf.yaml.");
+		if (!Files.exists(path)) throw new ModelLoadException("The model package " + path + " does not exist.");
+		Path work;
+		try {
+			Files.createDirectories(options.workDirOrDefault());
+			work = Files.createTempDirectory(options.workDirOrDefault(), "conceptscope-bioimage-");
+		} catch (IOException e) {
+			throw new ModelLoadException("Cannot create a temporary folder in " + options.workDirOrDefault() + ": " + e.getMessage(), e);
+		}
+		TensorFlowClassifier tf = null;
+		try {
+			Path root, rdf;
+			if (Files.isDirectory(path)) {
+				root = path.toAbsolutePath().normalize();
+				rdf = findRdf(root);
+				if (rdf == null) throw new ModelLoadException(path + " has no rdf.yaml (or bioimageio.yaml): it is not a bioimage.io package.");
+			} else if (isZip(path) || path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".zip")) {
+				root = Files.createDirectory(work.resolve("package"));
+				SafeZip.extract(path, root, options.maxUnpackedBytes());
+				rdf = findRdf(root);
+				if (rdf == null) throw new ModelLoadException(path + " holds no rdf.yaml (or bioimageio.yaml): it is not a bioimage.io package.");
+				root = rdf.getParent();
+			} else {
+				String n = path.getFileName().toString().toLowerCase(Locale.ROOT);
+				if (!n.endsWith(".yaml") && !n.endsWith(".yml")) {
+					throw new ModelLoadException(path + " is neither a bioimage.io package (.zip, or a folder with rdf.yaml) nor an rdf.yaml.");
+				}
+				rdf = path.toAbsolutePath().normalize();
+				root = rdf.getParent();
+			}
+			ModelDescription d = RdfReader.read(rdf);
+			if (d.inputs().size() != 1) {
+				throw new ModelLoadException(rdf + " describes " + d.inputs().size() + " inputs; ConceptScope explains models with one image input.");
+			}
+			FileRef w = d.weights().get("tensorflow_saved_model_bundle");
+			if (w == null) {
+				throw new ModelLoadException(rdf + " has no TensorFlow SavedModel weights (tensorflow_saved_model_bundle); its weights are "
+					+ String.join(", ", d.weights().keySet()) + ". ConceptScope runs TensorFlow SavedModels only.");
+			}
+			Path weights = resolve(root, w.source(), rdf, "the weights");
+			boolean verified = false;
+			Path savedModel;
+			if (Files.isDirectory(weights)) {
+				if (w.sha256() != null) {
+					throw new ModelLoadException(rdf + " gives a sha256 for the weights folder " + w.source()
+						+ "; a SHA-256 is checked on a weights .zip. Zip the SavedModel folder.");
+				}
+				savedModel = weights;
+			} else {
+				if (w.sha256() != null) {
+					checkSha256(weights, w.sha256(), rdf, "weights");
+					verified = true;
+				}
+				Path unpacked = Files.createDirectory(work.resolve("weights"));
+				SafeZip.extract(weights, unpacked, options.maxUnpackedBytes());
+				savedModel = findSavedModel(unpacked, weights);
+			}
+			ModelConfig config = config(d, rdf);
+			tf = TensorFlowClassifier.load(savedModel, config, options);
+			BioImageModel m = new BioImageModel(rdf, root, work, d, tf, verified);
+			if (options.runTestTensors()) {
+				TestReport r = m.runTestTensors();
+				if (r.ran() && !r.passed()) throw new ModelLoadException(rdf + ": the package's own test failed: " + r.message());
+			}
+			return m;
+		} catch (IOException e) {
+			if (tf != null) tf.close();
+			deleteTree(work);
+			throw new ModelLoadException("Cannot open the model package " + path + ": " + e.getMessage(), e);
+		} catch (RuntimeException e) {
+			if (tf != null) tf.close();
+			deleteTree(work);
+			throw e;
+		}
+	}
+
+	private static ModelConfig config(ModelDescription d, Path rdf) {
+		ModelConfig c = new ModelConfig();
+		c.origin = rdf.toString();
+		c.name = d.name().isBlank() ? null : d.name();
+		c.description = d.description();
+		TensorDescription in = d.inputs().get(0);
+		c.normalization = Processings.preprocessing(in, rdf + ": input '" + in.id() + "'").describe();
+		for (TensorDescription o : d.outputs()) {
+			Axis ch = o.axis('c');
+			if (ch != null && !ch.channelNames().isEmpty() && o.axes().size() == 2) {
+				c.classes = new ArrayList<>(ch.channelNames());
+				break;
+			}
+		}
+		if (d.config().get("conceptscope") instanceof Map<?, ?> cs) {
+			if (cs.get("classes") instanceof List<?> l) {
+				c.classes = new ArrayList<>();
+				for (Object o : l) c.classes.add(String.valueOf(o));
+			}
+			if (cs.get("logits") != null) c.logits = String.valueOf(cs.get("logits"));
+		}
+		c.metadata.put("bioimageio_format_version", d.formatVersion());
+		return c;
+	}
+
+	static Path findRdf(Path dir) {
+		for (String n : List.of("rdf.yaml", "bioimageio.yaml")) {
+			if (Files.isRegularFile(dir.resolve(n))) return dir.resolve(n);
+		}
+		try (Stream<Path> s = Files.list(dir)) {
+			List<Path> entries = s.toList();
+			for (Path p : entries) {
+				if (Files.isRegularFile(p) && p.getFileName().toString().endsWith(".bioimageio.yaml")) return p;
+			}
+			// a zip made of the package folder: one folder at the top
+			List<Path> dirs = entries.stream().filter(Files::isDirectory).toList();
+			if (dirs.size() == 1 && entries.size() == 1) return findRdf(dirs.get(0));
+		} catch (IOException e) {
+			return null;
+		}
+		return null;
+	}
+
+	private static boolean isZip(Path p) throws IOException {
+		try (InputStream in = Files.newInputStream(p)) {
+			byte[] head = in.readNBytes(4);
+			return head.length == 4 && head[0] == 'P' && head[1] == 'K';
+		}
+	}
+
+	/** The SavedModel folder inside unpacked weights: the top folder, or its single subfolder. */
+	private static Path findSavedModel(Path unpacked, Path zip) throws IOException {
+		if (Files.isRegularFile(unpacked.resolve("saved_model.pb"))) return unpacked;
+		try (Stream<Path> s = Files.list(unpacked)) {
+			List<Path> dirs = s.filter(Files::isDirectory).toList();
+			if (dirs.size() == 1 && Files.isRegularFile(dirs.get(0).resolve("saved_model.pb"))) return dirs.get(0);
+		}
+		throw new ModelLoadException("The weights " + zip + " hold no saved_model.pb (at the top or in one folder): not a TensorFlow SavedModel.");
+	}
+
+	/** A file the rdf names, which must lie inside the package (no URLs, no escaping paths or links). */
+	static Path resolve(Path root, String source, Path rdf, String what) {
+		if (source.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*")) {
+			throw new ModelLoadException(rdf + " names " + what + " by the URL " + source + "; ConceptScope never downloads."
+				+ " Put the file into the package and name it by its relative path.");
+		}
+		if (source.startsWith("/") || source.startsWith("\\") || source.matches("^[A-Za-z]:.*")) {
+			throw new ModelLoadException(rdf + " names " + what + " by the absolute path " + source + "; files of a package are named"
+				+ " relative to its rdf.yaml.");
+		}
+		Path base = root.toAbsolutePath().normalize();
+		Path p = base.resolve(source).normalize();
+		if (!p.startsWith(base)) throw new ModelLoadException(rdf + " names " + what + " '" + source + "', which lies outside the package.");
+		if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) throw new ModelLoadException(rdf + " names " + what + " '" + source + "', which the package does not contain.");
+		try {
+			if (!p.toRealPath().startsWith(base.toRealPath())) {
+				throw new ModelLoadException(rdf + " names " + what + " '" + source + "', a link that points outside the package.");
+			}
+		} catch (IOException e) {
+			throw new ModelLoadException(rdf + " names " + what + " '" + source + "', which cannot be read: " + e.getMessage(), e);
+		}
+		return p;
+	}
+
+	static void checkSha256(Path file, String expected, Path rdf, String what) {
+		String actual = sha256(file);
+		if (!actual.equalsIgnoreCase(expected.trim())) {
+			throw new ModelLoadException("The SHA-256 of the " + what + " " + file.getFileName() + " is " + actual + " but " + rdf
+				+ " says " + expected + ": the file is not the one the package was made with (corrupt, truncated or replaced).");
+		}
+	}
+
+	public static String sha256(Path file) {
+		try (InputStream in = Files.newInputStream(file)) {
+			MessageDigest md = MessageDigest.getInstance("SHA-256");
+			byte[] buf = new byte[1 << 16];
+			int n;
+			while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
+			return HexFormat.of().formatHex(md.digest());
+		} catch (IOException e) {
+			throw new ModelLoadException("Cannot read " + file + ": " + e.getMessage(), e);
+		} catch (NoSuchAlgorithmException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	static void deleteTree(Path root) {
+		if (root == null || !Files.exists(root, LinkOption.NOFOLLOW_LINKS)) return;
+		try (Stream<Path> s = Files.walk(root)) {
+			for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
+				try {
+					Files.deleteIfExists(p);
+				} catch (IOException e) {
+					// best effort
+				}
+			}
+		} catch (IOException | java.io.UncheckedIOException e) {
+			// best effort
+		}
+	}
+
+	// ---- what the package says ----
+
+	public ModelDescription description() {
+		return description;
+	}
+
+	/** The rdf file the model was read from (inside the temporary folder for a .zip). */
+	public Path rdf() {
+		return source;
+	}
+
+	/** The TensorFlow model itself, in the package's own tensor layout (see {@link #inputAxes()}). */
+	public TensorFlowClassifier classifier() {
+		return model;
+	}
+
+	/** "byxc", or "bxyc" for models whose input has x before y. */
+	public String inputAxes() {
+		return input.axesString();
+	}
+
+	/** Names of the input channels (0.5 channel_names), empty when the rdf gives none. */
+	public List<String> inputChannelNames() {
+		return input.axis('c').channelNames();
+	}
+
+	/** The rdf's height axis (size, or min + k*step). */
+	public Axis heightAxis() {
+		return input.axis('y');
+	}
+
+	public Axis widthAxis() {
+		return input.axis('x');
+	}
+
+	/** The signature output ConceptScope compares with the package's test output. */
+	public String outputKey() {
+		return outputKey;
+	}
+
+	/** Whether the SHA-256 of the weights was given and matched. */
+	public boolean weightsVerified() {
+		return weightsVerified;
+	}
+
+	/** The result of the test run made when the package was opened (or the last {@link #runTestTensors()}). */
+	public synchronized TestReport testReport() {
+		return testReport;
+	}
+
+	/**
+	 * Runs the package's test input through the declared preprocessing, the model and the declared
+	 * postprocessing, and compares with the test output (tolerances from the rdf, else 1e-3
+	 * relative and 1e-4 absolute).
+	 */
+	public synchronized TestReport runTestTensors() {
+		String rdf = source.toString();
+		if (input.testTensor() == null || output.testTensor() == null) {
+			testReport = new TestReport(false, false, Double.NaN, "The package has no test tensors.");
+			return testReport;
+		}
+		Path inFile = resolve(root, input.testTensor().source(), source, "the test input");
+		Path outFile = resolve(root, output.testTensor().source(), source, "the test output");
+		if (input.testTensor().sha256() != null) checkSha256(inFile, input.testTensor().sha256(), source, "test input");
+		if (output.testTensor().sha256() != null) checkSha256(outFile, output.testTensor().sha256(), source, "test output");
+		FloatTensor x = Npy.read(inFile), expected = Npy.read(outFile);
+		long[] want = model.signature().input().shape();
+		boolean ok = x.rank() == 4 && x.dim(0) >= 1;
+		for (int i = 1; ok && i < 4; i++) ok = want[i] < 0 || want[i] == x.dim(i);
+		if (!ok) {
+			throw new ModelLoadException(rdf + ": the test input " + inFile.getFileName() + " has shape " + Arrays.toString(x.shape())
+				+ " but the model takes " + Arrays.toString(want) + " (axes " + inputAxes() + ").");
+		}
+		FloatTensor normalized = normalize(x);
+		FloatTensor got = Processings.apply(postprocessing, model.output(outputKey, normalized));
+		if (!Arrays.equals(got.shape(), expected.shape()) && got.size() != expected.size()) {
+			throw new ModelLoadException(rdf + ": the test output " + outFile.getFileName() + " has shape " + Arrays.toString(expected.shape())
+				+ " but the model gives " + Arrays.toString(got.shape()) + ".");
+		}
+		double rtol = description.relativeTolerance(), atol = description.absoluteTolerance(), maxDiff = 0;
+		int worst = -1;
+		for (int i = 0; i < got.size(); i++) {
+			double e = expected.data()[i], g = got.data()[i], diff = Math.abs(e - g);
+			if (Double.isNaN(g) != Double.isNaN(e)) diff = Double.POSITIVE_INFINITY;
+			if (diff > maxDiff) maxDiff = diff;
+			if (diff > atol + rtol * Math.abs(e) && worst < 0) worst = i;
+		}
+		testReport = worst < 0
+			? new TestReport(true, true, maxDiff, "The model reproduces " + outFile.getFileName() + " (largest difference " + maxDiff + ").")
+			: new TestReport(true, false, maxDiff, "output '" + output.id() + "' differs from " + outFile.getFileName() + " by up to " + maxDiff
+				+ " (first at value " + worst + ": " + got.data()[worst] + " instead of " + expected.data()[worst] + "; tolerance "
+				+ atol + " + " + rtol + " * |value|).");
+		return testReport;
+	}
+
+	/** The declared preprocessing applied to a copy of raw images [N, H, W, C] (any layout: statistics are per image). */
+	public FloatTensor normalize(FloatTensor raw) {
+		FloatTensor copy = raw.copy();
+		int n = (int) raw.dim(0), per = copy.size() / Math.max(1, n), channels = (int) raw.dim(raw.rank() - 1);
+		for (int i = 0; i < n; i++) {
+			float[] hwc = Arrays.copyOfRange(copy.data(), i * per, (i + 1) * per);
+			normalization.apply(hwc, channels, Double.NaN);
+			System.arraycopy(hwc, 0, copy.data(), i * per, per);
+		}
+		return copy;
+	}
+
+	/** The declared output (after the declared postprocessing) for normalised images [N, H, W, C]. */
+	public FloatTensor output(FloatTensor images) {
+		checkSize(images);
+		return Processings.apply(postprocessing, model.output(outputKey, toModel(images)));
+	}
+
+	// ---- Classifier, in image space ----
+
+	@Override
+	public ModelSignature signature() {
+		return signature;
+	}
+
+	@Override
+	public String name() {
+		return model.name();
+	}
+
+	@Override
+	public List<String> classNames() {
+		return model.classNames();
+	}
+
+	@Override
+	public Normalization normalization() {
+		return normalization;
+	}
+
+	@Override
+	public List<LayerInfo> layers() {
+		if (layers == null) {
+			layers = xyOrder ? model.layers().stream().map(l -> l.isSpatial() ? new LayerInfo(l.name(), l.opType(), swap(l.shape())) : l).toList()
+				: model.layers();
+		}
+		return layers;
+	}
+
+	@Override
+	public FloatTensor logits(FloatTensor images) {
+		checkSize(images);
+		return model.logits(toModel(images));
+	}
+
+	@Override
+	public FloatTensor probabilities(FloatTensor images) {
+		checkSize(images);
+		return model.probabilities(toModel(images));
+	}
+
+	@Override
+	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights) {
+		checkSize(images);
+		return toImage(model.inputGradient(toModel(images), classWeights));
+	}
+
+	@Override
+	public FloatTensor activations(FloatTensor images, String layer) {
+		checkSize(images);
+		return toImage(model.activations(toModel(images), layer));
+	}
+
+	@Override
+	public FloatTensor layerGradient(FloatTensor images, String layer, FloatTensor classWeights) {
+		checkSize(images);
+		return toImage(model.layerGradient(toModel(images), layer, classWeights));
+	}
+
+	@Override
+	public FloatTensor logitsFromLayer(String layer, FloatTensor activations) {
+		return model.logitsFromLayer(layer, toModel(activations));
+	}
+
+	@Override
+	public FloatTensor gradientFromLayer(String layer, FloatTensor activations, FloatTensor classWeights) {
+		return toImage(model.gradientFromLayer(layer, toModel(activations), classWeights));
+	}
+
+	/** Closes the model and removes the temporary folder (unpacked package and weights). */
+	@Override
+	public void close() {
+		model.close();
+		deleteTree(workDir);
+	}
+
+	@Override
+	public String toString() {
+		return "BioImageModel[" + description.name() + ", format " + description.formatVersion() + ", " + source + "]";
+	}
+
+	/** Image sizes the rdf allows (min + k*step), checked before TensorFlow sees the batch. */
+	private void checkSize(FloatTensor images) {
+		if (images.rank() != 4) return; // the classifier gives the rank message
+		long h = images.dim(1), w = images.dim(2);
+		Axis y = input.axis('y'), x = input.axis('x');
+		if (!y.accepts(h) || !x.accepts(w)) {
+			throw new IllegalArgumentException("The model " + name() + " takes images of height " + y.describeSize() + " and width "
+				+ x.describeSize() + "; this image is " + w + " x " + h + " (width x height). Crop or pad it, or process it in tiles.");
+		}
+	}
+
+	private FloatTensor toModel(FloatTensor t) {
+		return xyOrder && t.rank() == 4 ? swapHW(t) : t;
+	}
+
+	private FloatTensor toImage(FloatTensor t) {
+		return xyOrder && t.rank() == 4 ? swapHW(t) : t;
+	}
+
+	private static TensorSpec swapped(TensorSpec s) {
+		return new TensorSpec(s.key(), s.tensorName(), s.shape() == null ? null : swap(s.shape()), s.dtype());
+	}
+
+	private static long[] swap(long[] shape) {
+		long[] s = shape.clone();
+		if (s.length == 4) {
+			s[1] = shape[2];
+			s[2] = shape[1];
+		}
+		return s;
+	}
+
+	/** [N, A, B, C] to [N, B, A, C]. */
+	public static FloatTensor swapHW(FloatTensor t) {
+		int n = (int) t.dim(0), a = (int) t.dim(1), b = (int) t.dim(2), c = (int) t.dim(3);
+		float[] in = t.data(), out = new float[in.length];
+		for (int i = 0; i < n; i++) {
+			for (int y = 0; y < a; y++) {
+				for (int x = 0; x < b; x++) {
+					System.arraycopy(in, ((i * a + y) * b + x) * c, out, ((i * b + x) * a + y) * c, c);
+				}
+			}
+		}
+		return new FloatTensor(new long[] { n, b, a, c }, out);
+	}
+}

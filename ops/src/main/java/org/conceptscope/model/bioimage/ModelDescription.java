@@ -1,0 +1,103 @@
+package org.conceptscope.model.bioimage;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a bioimage.io model rdf.yaml (format 0.4 or 0.5) says, as far as ConceptScope uses it.
+ *
+ * @param formatVersion     e.g. "0.4.10", "0.5.3"
+ * @param inputs            input tensors in rdf order
+ * @param outputs           output tensors in rdf order
+ * @param weights           weight formats by name ("tensorflow_saved_model_bundle", "onnx", ...)
+ * @param config            the free-form config section (empty if absent)
+ * @param relativeTolerance for comparing the test outputs (config.bioimageio.reproducibility_tolerance, else 1e-3)
+ * @param absoluteTolerance same, else 1e-4
+ */
+public record ModelDescription(String formatVersion, String name, String description, List<TensorDescription> inputs,
+	List<TensorDescription> outputs, Map<String, FileRef> weights, Map<String, Object> config, double relativeTolerance,
+	double absoluteTolerance) {
+
+	public ModelDescription {
+		inputs = List.copyOf(inputs);
+		outputs = List.copyOf(outputs);
+		weights = Map.copyOf(weights);
+		config = Map.copyOf(config);
+	}
+
+	/** "0.4" or "0.5". */
+	public String majorMinor() {
+		String[] p = formatVersion.split("\\.");
+		return p[0] + "." + p[1];
+	}
+
+	/** A file of the package: a path relative to rdf.yaml, and the SHA-256 it must have (null: not given). */
+	public record FileRef(String source, String sha256) {}
+
+	/** A pre- or postprocessing step: its name (0.4 "name", 0.5 "id") and keyword arguments. */
+	public record Processing(String name, Map<String, Object> kwargs) {
+		public Processing {
+			kwargs = kwargs == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(kwargs));
+		}
+	}
+
+	/**
+	 * One axis of a tensor.
+	 *
+	 * @param kind            'b' batch, 'c' channel, 'x' 'y' 'z' space, 't' time, 'i' index
+	 * @param id              the axis id (0.5) or letter (0.4)
+	 * @param size            fixed size, or -1
+	 * @param min             smallest size of a parameterised axis (size = min + k * step), or -1
+	 * @param step            step of a parameterised axis (0: only min)
+	 * @param referenceTensor for sizes given by another tensor's axis, else null
+	 * @param channelNames    names of a channel axis's channels (0.5), else empty
+	 */
+	public record Axis(char kind, String id, long size, long min, long step, String referenceTensor, List<String> channelNames) {
+		public Axis {
+			channelNames = channelNames == null ? List.of() : List.copyOf(channelNames);
+		}
+
+		/** Whether n is a valid size of this axis (references and unknown sizes accept any). */
+		public boolean accepts(long n) {
+			if (size > 0) return n == size;
+			if (min > 0) return n >= min && (step == 0 ? n == min : (n - min) % step == 0);
+			return n >= 1;
+		}
+
+		/** "32", "64 + k*16", "any". */
+		public String describeSize() {
+			if (size > 0) return Long.toString(size);
+			if (min > 0) return step == 0 ? Long.toString(min) : min + " + k*" + step + " (" + min + ", " + (min + step) + ", " + (min + 2 * step) + ", ...)";
+			return referenceTensor != null ? "the size of " + referenceTensor : "any";
+		}
+	}
+
+	/**
+	 * One input or output tensor.
+	 *
+	 * @param id         0.5 "id", 0.4 "name"
+	 * @param dataType   e.g. "float32"
+	 * @param testTensor the test input or output .npy (0.5 test_tensor, 0.4 test_inputs/test_outputs)
+	 */
+	public record TensorDescription(String id, List<Axis> axes, String dataType, List<Processing> preprocessing,
+		List<Processing> postprocessing, FileRef testTensor) {
+
+		public TensorDescription {
+			axes = List.copyOf(axes);
+			preprocessing = List.copyOf(preprocessing);
+			postprocessing = List.copyOf(postprocessing);
+		}
+
+		/** The axis kinds in order, e.g. "byxc". */
+		public String axesString() {
+			StringBuilder b = new StringBuilder();
+			for (Axis a : axes) b.append(a.kind());
+			return b.toString();
+		}
+
+		public Axis axis(char kind) {
+			for (Axis a : axes) if (a.kind() == kind) return a;
+			return null;
+		}
+	}
+}

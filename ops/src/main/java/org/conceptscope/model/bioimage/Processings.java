@@ -1,0 +1,202 @@
+package org.conceptscope.model.bioimage;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+import org.conceptscope.model.ModelLoadException;
+import org.conceptscope.model.bioimage.ModelDescription.Axis;
+import org.conceptscope.model.bioimage.ModelDescription.Processing;
+import org.conceptscope.model.bioimage.ModelDescription.TensorDescription;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.Normalization;
+
+/**
+ * bioimage.io pre- and postprocessing as ConceptScope operations.
+ * <p>
+ * Preprocessing becomes a {@link Normalization} (applied per image, statistics per channel, or
+ * over all channels together when the axes include the channel axis): scale_linear,
+ * scale_range (per sample), zero_mean_unit_variance (per sample or fixed), fixed_zero_mean_unit_variance,
+ * clip, binarize, ensure_dtype (float32/float64). The eps of scale_range and
+ * zero_mean_unit_variance (1e-6 by default) is not added: ConceptScope divides by the range or
+ * standard deviation itself (and by 1 when it is zero). Per-dataset statistics and reference
+ * tensors are refused: the package does not ship them.
+ * <p>
+ * Postprocessing of a classifier output [N, K] additionally supports sigmoid and softmax.
+ */
+final class Processings {
+
+	private Processings() {}
+
+	static Normalization preprocessing(TensorDescription t, String where) {
+		List<Normalization> steps = new ArrayList<>();
+		for (Processing p : t.preprocessing()) {
+			Normalization n = step(p, t, where + " preprocessing '" + p.name() + "'", false);
+			if (n != null) steps.add(n);
+		}
+		if (steps.isEmpty()) return new Normalization.None();
+		return steps.size() == 1 ? steps.get(0) : new Normalization.Steps(steps);
+	}
+
+	/** Postprocessing of a [N, K] output, one row at a time; empty list: none. */
+	static List<UnaryOperator<float[]>> postprocessing(TensorDescription t, String where) {
+		List<UnaryOperator<float[]>> steps = new ArrayList<>();
+		for (Processing p : t.postprocessing()) {
+			String w = where + " postprocessing '" + p.name() + "'";
+			switch (p.name()) {
+				case "sigmoid" -> steps.add(row -> {
+					float[] out = new float[row.length];
+					for (int i = 0; i < row.length; i++) out[i] = (float) (1 / (1 + Math.exp(-row[i])));
+					return out;
+				});
+				case "softmax" -> steps.add(row -> {
+					float max = Float.NEGATIVE_INFINITY;
+					for (float v : row) max = Math.max(max, v);
+					double sum = 0;
+					for (float v : row) sum += Math.exp(v - max);
+					float[] out = new float[row.length];
+					for (int i = 0; i < row.length; i++) out[i] = (float) (Math.exp(row[i] - max) / sum);
+					return out;
+				});
+				default -> {
+					Normalization n = step(p, t, w, true);
+					if (n != null) steps.add(row -> {
+						float[] out = row.clone();
+						n.apply(out, row.length, Double.NaN); // one "pixel" with K channels
+						return out;
+					});
+				}
+			}
+		}
+		return steps;
+	}
+
+	static FloatTensor apply(List<UnaryOperator<float[]>> steps, FloatTensor out) {
+		if (steps.isEmpty()) return out;
+		int n = (int) out.dim(0), k = out.size() / Math.max(1, n);
+		float[] data = new float[out.size()];
+		for (int i = 0; i < n; i++) {
+			float[] row = java.util.Arrays.copyOfRange(out.data(), i * k, (i + 1) * k);
+			for (UnaryOperator<float[]> s : steps) row = s.apply(row);
+			System.arraycopy(row, 0, data, i * k, k);
+		}
+		return new FloatTensor(out.shape(), data);
+	}
+
+	/** One step as a Normalization; null for a step that does nothing here. */
+	private static Normalization step(Processing p, TensorDescription t, String where, boolean output) {
+		Map<String, Object> kw = p.kwargs();
+		switch (p.name()) {
+			case "ensure_dtype" -> {
+				String dtype = String.valueOf(kw.get("dtype"));
+				if (dtype.equals("float32") || dtype.equals("float64")) return null;
+				throw unsupported(where, "converts to " + dtype + "; ConceptScope keeps float32 values");
+			}
+			case "scale_linear" -> {
+				double[] gain = kw.containsKey("gain") ? doubles(kw.get("gain"), where + " gain") : new double[] { 1 };
+				double[] offset = kw.containsKey("offset") ? doubles(kw.get("offset"), where + " offset") : new double[] { 0 };
+				return new Normalization.ScaleLinear(gain, offset);
+			}
+			case "fixed_zero_mean_unit_variance" -> {
+				return fixed(kw, where);
+			}
+			case "zero_mean_unit_variance" -> {
+				String mode = kw.get("mode") == null ? "per_sample" : String.valueOf(kw.get("mode"));
+				if (mode.equals("fixed")) return fixed(kw, where);
+				if (!mode.equals("per_sample")) throw unsupported(where, "uses mode " + mode + "; ConceptScope computes statistics per image");
+				return jointIf(new Normalization.ZeroMeanUnitVariance(), t, kw, where, output);
+			}
+			case "scale_range" -> {
+				String mode = kw.get("mode") == null ? "per_sample" : String.valueOf(kw.get("mode"));
+				if (!mode.equals("per_sample")) throw unsupported(where, "uses mode " + mode + "; ConceptScope computes statistics per image");
+				Object ref = kw.get("reference_tensor");
+				if (ref != null && !String.valueOf(ref).equals(t.id())) {
+					throw unsupported(where, "takes its statistics from the tensor '" + ref + "'");
+				}
+				double lo = kw.get("min_percentile") == null ? 0 : number(kw.get("min_percentile"), where + " min_percentile");
+				double hi = kw.get("max_percentile") == null ? 100 : number(kw.get("max_percentile"), where + " max_percentile");
+				try {
+					return jointIf(new Normalization.Percentile(lo, hi), t, kw, where, output);
+				} catch (IllegalArgumentException e) {
+					throw new ModelLoadException(where + ": " + e.getMessage());
+				}
+			}
+			case "clip" -> {
+				double min = kw.get("min") == null ? Double.NEGATIVE_INFINITY : number(kw.get("min"), where + " min");
+				double max = kw.get("max") == null ? Double.POSITIVE_INFINITY : number(kw.get("max"), where + " max");
+				if (!(min <= max)) throw new ModelLoadException(where + " has min " + min + " above max " + max + ".");
+				return new Normalization.Clip(min, max);
+			}
+			case "binarize" -> {
+				double[] th = doubles(kw.get("threshold"), where + " threshold");
+				if (th.length != 1) throw unsupported(where, "has one threshold per channel");
+				return new Normalization.Binarize(th[0]);
+			}
+			default -> throw unsupported(where, "is not a processing step ConceptScope knows (it knows scale_linear, scale_range, "
+				+ "zero_mean_unit_variance, fixed_zero_mean_unit_variance, clip, binarize, ensure_dtype"
+				+ (output ? ", sigmoid, softmax" : "") + ")");
+		}
+	}
+
+	private static Normalization fixed(Map<String, Object> kw, String where) {
+		double[] mean = doubles(kw.get("mean"), where + " mean"), std = doubles(kw.get("std"), where + " std");
+		if (mean.length != std.length && mean.length != 1 && std.length != 1) {
+			throw new ModelLoadException(where + " has " + mean.length + " means but " + std.length + " standard deviations.");
+		}
+		int n = Math.max(mean.length, std.length);
+		double[] gain = new double[n], offset = new double[n];
+		for (int i = 0; i < n; i++) {
+			double m = mean[mean.length == 1 ? 0 : i], s = std[std.length == 1 ? 0 : i];
+			if (!(s > 0)) throw new ModelLoadException(where + " has a standard deviation of " + s + "; it must be positive.");
+			gain[i] = 1 / s;
+			offset[i] = -m / s;
+		}
+		return new Normalization.ScaleLinear(gain, offset);
+	}
+
+	/** Statistics over the axes named in kwargs: per channel unless they include the channel axis. */
+	private static Normalization jointIf(Normalization perChannel, TensorDescription t, Map<String, Object> kw, String where, boolean output) {
+		Object axes = kw.get("axes");
+		if (axes == null) return new Normalization.Joint(perChannel); // all axes
+		List<Character> kinds = new ArrayList<>();
+		if (axes instanceof String s) {
+			for (char c : s.toLowerCase(Locale.ROOT).toCharArray()) kinds.add(c);
+		} else if (axes instanceof List<?> l) {
+			for (Object o : l) {
+				String id = String.valueOf(o);
+				Axis a = t.axes().stream().filter(x -> x.id().equals(id)).findFirst().orElse(null);
+				kinds.add(a != null ? a.kind() : id.equals("channel") ? 'c' : id.equals("batch") ? 'b' : id.charAt(0));
+			}
+		} else {
+			throw new ModelLoadException(where + " has axes '" + axes + "'; give them as text (0.4) or a list (0.5).");
+		}
+		if (kinds.contains('b')) throw unsupported(where, "computes statistics across the batch");
+		boolean channels = kinds.contains('c');
+		if (!output && !(kinds.contains('x') && kinds.contains('y'))) {
+			throw unsupported(where, "computes statistics over the axes " + kinds + "; ConceptScope computes them over whole images (x and y)");
+		}
+		if (output && !channels) throw unsupported(where, "computes statistics over the axes " + kinds + " of a classifier output");
+		return channels ? new Normalization.Joint(perChannel) : perChannel;
+	}
+
+	private static double number(Object o, String where) {
+		if (!(o instanceof Number n) || !Double.isFinite(n.doubleValue())) throw new ModelLoadException(where + " must be a finite number, found '" + o + "'.");
+		return n.doubleValue();
+	}
+
+	private static double[] doubles(Object o, String where) {
+		if (o instanceof List<?> l) {
+			if (l.isEmpty()) throw new ModelLoadException(where + " is an empty list.");
+			double[] v = new double[l.size()];
+			for (int i = 0; i < v.length; i++) v[i] = number(l.get(i), where);
+			return v;
+		}
+		return new double[] { number(o, where) };
+	}
+
+	private static ModelLoadException unsupported(String where, String why) {
+		return new ModelLoadException(where + " " + why + ".");
+	}
+}

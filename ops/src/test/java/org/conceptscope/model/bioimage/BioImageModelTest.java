@@ -1,0 +1,155 @@
+package org.conceptscope.model.bioimage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.Classifiers;
+import org.conceptscope.model.LayerInfo;
+import org.conceptscope.model.LoadOptions;
+import org.conceptscope.model.ModelLoadException;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.Normalization;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * bioimage.io packages (format 0.4 as a zip, 0.5 as a folder and a zip) made from the bundled
+ * IHC SavedModel: rdf read, weights verified, preprocessing as declared, the package's own
+ * test tensors reproduced, and gradients and layer splits working through the package.
+ */
+class BioImageModelTest {
+
+	@TempDir
+	static Path tmp;
+	static Path work;
+	static TensorFlowClassifier ihc;
+
+	@BeforeAll
+	static void setUp() throws Exception {
+		work = Files.createDirectories(tmp.resolve("work"));
+		ihc = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"));
+	}
+
+	@AfterAll
+	static void tearDown() {
+		ihc.close();
+	}
+
+	static LoadOptions options() {
+		return LoadOptions.defaults().withWorkDir(work);
+	}
+
+	static void assertWorkEmpty() throws Exception {
+		try (var s = Files.list(work)) {
+			assertEquals(List.of(), s.toList(), "temporary folders are removed");
+		}
+	}
+
+	static void assertClose(FloatTensor a, FloatTensor b, double tol) {
+		assertArrayEquals(a.shape(), b.shape());
+		for (int i = 0; i < a.size(); i++) assertEquals(a.data()[i], b.data()[i], tol, "value " + i);
+	}
+
+	@Test
+	void format04ZipLoadsVerifiesAndReproducesItsTest() throws Exception {
+		Path pkg = TestPackages.build(tmp.resolve("ihc04"), TestPackages.Spec.of("0.4.10").zipped(true));
+		byte[] before = Files.readAllBytes(pkg);
+		try (BioImageModel m = BioImageModel.open(pkg, options())) {
+			assertEquals("0.4.10", m.description().formatVersion());
+			assertEquals("IHC stain classifier", m.name());
+			assertTrue(m.weightsVerified());
+			assertTrue(m.testReport().ran() && m.testReport().passed(), m.testReport().message());
+			assertEquals(TestPackages.CLASSES, m.classNames(), "from config.conceptscope.classes");
+			assertEquals(new Normalization.ScaleLinear(new double[] { 1 / 255.0 }, new double[] { 0 }), m.normalization());
+			assertEquals("byxc", m.inputAxes());
+			FloatTensor raw = TestPackages.rawImages(3, 9);
+			FloatTensor x = m.normalize(raw);
+			assertClose(TestPackages.divideBy255(raw), x, 1e-6);
+			assertClose(ihc.logits(x), m.logits(x), 1e-5);
+			FloatTensor w = FloatTensor.oneHot(new int[] { 0, 1, 2 }, 3);
+			assertClose(ihc.inputGradient(x, w), m.inputGradient(x, w), 1e-5);
+			assertClose(ihc.layerGradient(x, "conv2/relu", w), m.layerGradient(x, "conv2/relu", w), 1e-5);
+			FloatTensor a = m.activations(x, "conv2/relu");
+			assertClose(m.logits(x), m.logitsFromLayer("conv2/relu", a), 1e-4);
+			assertTrue(Files.list(work).count() == 1, "the unpacked package lives in one temporary folder while open");
+		}
+		assertArrayEquals(before, Files.readAllBytes(pkg), "the package is never changed");
+		assertWorkEmpty();
+	}
+
+	@Test
+	void format05FolderAndZipReadAxesChannelNamesAndPreprocessing() throws Exception {
+		Path folder = TestPackages.build(tmp.resolve("ihc05"), TestPackages.Spec.of("0.5.3"));
+		try (BioImageModel m = BioImageModel.open(folder, options())) {
+			assertEquals("0.5", m.description().majorMinor());
+			assertTrue(m.testReport().passed(), m.testReport().message());
+			assertEquals(TestPackages.CLASSES, m.classNames(), "from the output's channel_names");
+			assertEquals(List.of("red", "green", "blue"), m.inputChannelNames());
+			assertEquals("percentile(0.0,100.0); clip(0.0,1.0)", m.normalization().describe());
+			assertEquals(Normalization.parse(m.normalization().describe()), m.normalization(), "the description parses back");
+			FloatTensor raw = TestPackages.rawImages(2, 11);
+			assertClose(TestPackages.minMaxPerChannel(raw), m.normalize(raw), 1e-6);
+			assertEquals("logits", m.outputKey());
+			// the declared output: logits with softmax postprocessing = the model's probabilities
+			FloatTensor x = m.normalize(raw);
+			assertClose(ihc.probabilities(x), m.output(x), 1e-5);
+			assertEquals(32, m.heightAxis().size());
+		}
+		Path zip = TestPackages.build(tmp.resolve("ihc05z"), TestPackages.Spec.of("0.5.3").zipped(true));
+		try (Classifier c = Classifiers.open(zip, options())) {
+			assertInstanceOf(BioImageModel.class, c);
+			assertTrue(((BioImageModel) c).testReport().passed());
+		}
+		assertWorkEmpty();
+	}
+
+	@Test
+	void xyOrderedInputsAreTransposedBothWays() throws Exception {
+		Path pkg = TestPackages.build(tmp.resolve("bxyc"), TestPackages.Spec.of("0.4.10").axes("bxyc"));
+		try (BioImageModel m = BioImageModel.open(pkg, options())) {
+			assertEquals("bxyc", m.inputAxes());
+			assertTrue(m.testReport().passed(), m.testReport().message());
+			FloatTensor x = m.normalize(TestPackages.rawImages(2, 3));
+			FloatTensor t = BioImageModel.swapHW(x);
+			assertClose(ihc.logits(t), m.logits(x), 1e-5);
+			FloatTensor w = FloatTensor.oneHot(new int[] { 1, 2 }, 3);
+			assertClose(BioImageModel.swapHW(ihc.inputGradient(t, w)), m.inputGradient(x, w), 1e-5);
+			assertClose(BioImageModel.swapHW(ihc.activations(t, "conv1/relu")), m.activations(x, "conv1/relu"), 1e-5);
+			LayerInfo l = m.layers().stream().filter(i -> i.name().equals("conv1/relu")).findFirst().orElseThrow();
+			assertEquals(4, l.shape().length);
+		}
+		assertWorkEmpty();
+	}
+
+	@Test
+	void wrongSha256IsRefusedAndNothingIsLeft() throws Exception {
+		String wrong = "ab".repeat(32);
+		Path pkg = TestPackages.build(tmp.resolve("badsha"), TestPackages.Spec.of("0.5.3").zipped(true).sha256(wrong));
+		var e = assertThrows(ModelLoadException.class, () -> BioImageModel.open(pkg, options()));
+		assertTrue(e.getMessage().contains("SHA-256 of the weights tf-weights.zip"), e.getMessage());
+		assertTrue(e.getMessage().contains(wrong), e.getMessage());
+		assertWorkEmpty();
+	}
+
+	@Test
+	void swapHWIsItsOwnInverse() {
+		FloatTensor t = TestPackages.rawImages(2, 1).reshape(2, 32, 32, 3);
+		FloatTensor r = new FloatTensor(new long[] { 1, 2, 3, 1 }, new float[] { 1, 2, 3, 4, 5, 6 });
+		assertArrayEquals(new float[] { 1, 4, 2, 5, 3, 6 }, BioImageModel.swapHW(r).data(), 0f);
+		assertArrayEquals(t.data(), BioImageModel.swapHW(BioImageModel.swapHW(t)).data(), 0f);
+		assertFalse(BioImageModel.isPackage(BundledModels.dir("ihc-stain")), "a SavedModel folder is not a package");
+	}
+}

@@ -1,0 +1,58 @@
+package org.conceptscope.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/** The normalisation kinds bioimage.io preprocessing needs: values by hand, and text that parses back. */
+class NormalizationTest {
+
+	@Test
+	void clipScaleLinearAndBinarize() {
+		float[] v = { -2, 0.5f, 3 };
+		new Normalization.Clip(0, 1).apply(v, 1, Double.NaN);
+		assertArrayEquals(new float[] { 0, 0.5f, 1 }, v, 0f);
+		float[] rgb = { 1, 1, 1, 2, 2, 2 };
+		new Normalization.ScaleLinear(new double[] { 1, 2, 3 }, new double[] { 0, 0, -1 }).apply(rgb, 3, Double.NaN);
+		assertArrayEquals(new float[] { 1, 2, 2, 2, 4, 5 }, rgb, 0f);
+		float[] b = { 0.2f, 0.7f };
+		new Normalization.Binarize(0.5).apply(b, 1, Double.NaN);
+		assertArrayEquals(new float[] { 0, 1 }, b, 0f);
+		assertThrows(IllegalArgumentException.class, () -> new Normalization.ScaleLinear(new double[] { 1, 2 }, new double[] { 0 })
+			.apply(new float[3], 3, Double.NaN), "2 gains for 3 channels");
+	}
+
+	@Test
+	void jointUsesStatisticsOverAllChannels() {
+		float[] perChannel = { 0, 10, 1, 20 }, joint = perChannel.clone();
+		new Normalization.Percentile(0, 100).apply(perChannel, 2, Double.NaN);
+		assertArrayEquals(new float[] { 0, 0, 1, 1 }, perChannel, 1e-6f);
+		new Normalization.Joint(new Normalization.Percentile(0, 100)).apply(joint, 2, Double.NaN);
+		assertArrayEquals(new float[] { 0, 0.5f, 0.05f, 1 }, joint, 1e-6f);
+	}
+
+	@Test
+	void stepsRunInOrderAndOnlyTheFirstSeesTheTypeRange() {
+		Normalization n = new Normalization.Steps(List.of(new Normalization.UnitRange(), new Normalization.Affine(0.5, 0.5)));
+		float[] v = { 0, 255 };
+		n.apply(v, 1, 255);
+		assertArrayEquals(new float[] { -1, 1 }, v, 1e-6f);
+	}
+
+	@Test
+	void everyKindParsesBackFromItsDescription() {
+		for (Normalization n : List.of(new Normalization.Clip(0, 1), new Normalization.Binarize(0.25),
+			new Normalization.ScaleLinear(new double[] { 0.5 }, new double[] { -1 }),
+			new Normalization.ScaleLinear(new double[] { 1, 2, 3 }, new double[] { 0.1, 0.2, 0.3 }),
+			new Normalization.Joint(new Normalization.ZeroMeanUnitVariance()),
+			new Normalization.Steps(List.of(new Normalization.Joint(new Normalization.Percentile(1, 99.8)), new Normalization.Clip(0, 1))))) {
+			assertEquals(n, Normalization.parse(n.describe()), n.describe());
+		}
+		assertThrows(IllegalArgumentException.class, () -> Normalization.parse("clip(1)"));
+		assertThrows(IllegalArgumentException.class, () -> Normalization.parse("joint(none; clip(0,1))"));
+	}
+}
