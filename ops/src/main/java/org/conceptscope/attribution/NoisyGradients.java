@@ -2,7 +2,8 @@ package org.conceptscope.attribution;
 
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -55,34 +56,54 @@ public final class NoisyGradients implements AttributionMethod {
 	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
 		int n = (int) images.dim(0), per = images.stride0();
-		long[] shape = images.shape();
-		shape[0] = samples;
+		int batch = Math.max(1, Math.min(samples, classifier.preferredBatchSize()));
 		float[] out = new float[n * per];
+		// Buffers reused for every batch of noisy copies and every image.
+		float[] noisy = new float[batch * per];
+		double[] sum = new double[per], sq = new double[per];
+		float[] x = images.data();
 		for (int i = 0; i < n; i++) {
-			float[] x = Arrays.copyOfRange(images.data(), i * per, (i + 1) * per);
+			int base = i * per;
 			float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
-			for (float v : x) {
-				min = Math.min(min, v);
-				max = Math.max(max, v);
+			for (int p = 0; p < per; p++) {
+				min = Math.min(min, x[base + p]);
+				max = Math.max(max, x[base + p]);
 			}
 			double sigma = sigmaFraction * (max - min);
-			Random rnd = new Random(seed * 1_000_003L + i);
-			float[] noisy = new float[samples * per];
-			for (int s = 0; s < samples; s++) {
-				for (int p = 0; p < per; p++) noisy[s * per + p] = (float) (x[p] + sigma * rnd.nextGaussian());
-			}
-			int[] t = new int[samples];
-			Arrays.fill(t, resolved[i]);
-			float[] g = classifier.inputGradient(new FloatTensor(shape, noisy), FloatTensor.oneHot(t, classifier.numClasses())).data();
-			for (int p = 0; p < per; p++) {
-				double sum = 0, sq = 0;
-				for (int s = 0; s < samples; s++) {
-					double v = g[s * per + p];
-					sum += v;
-					sq += v * v;
+			// One generator per noisy copy, seeded from the seed and the image index, so copies can
+			// be drawn on all cores and the same call still gives the same maps.
+			SplittableRandom seeds = new SplittableRandom(seed * 1_000_003L + i);
+			long[] copySeeds = new long[samples];
+			for (int s = 0; s < samples; s++) copySeeds[s] = seeds.nextLong();
+			Arrays.fill(sum, 0);
+			Arrays.fill(sq, 0);
+			for (int from = 0; from < samples; from += batch) {
+				int to = Math.min(samples, from + batch), f = from;
+				float[] copies = to - from == batch ? noisy : new float[(to - from) * per];
+				IntStream copyIndices = IntStream.range(from, to);
+				if ((long) (to - from) * per >= 1 << 15) copyIndices = copyIndices.parallel();
+				copyIndices.forEach(s -> {
+					SplittableRandom rnd = new SplittableRandom(copySeeds[s]);
+					int o = (s - f) * per;
+					for (int p = 0; p < per; p++) copies[o + p] = (float) (x[base + p] + sigma * rnd.nextGaussian());
+				});
+				long[] shape = images.shape();
+				shape[0] = to - from;
+				int[] t = new int[to - from];
+				Arrays.fill(t, resolved[i]);
+				float[] g = classifier.inputGradient(new FloatTensor(shape, copies), FloatTensor.oneHot(t, classifier.numClasses())).data();
+				for (int s = 0; s < to - from; s++) {
+					int o = s * per;
+					for (int p = 0; p < per; p++) {
+						double v = g[o + p];
+						sum[p] += v;
+						sq[p] += v * v;
+					}
 				}
-				double mean = sum / samples, meanSq = sq / samples;
-				out[i * per + p] = (float) switch (statistic) {
+			}
+			for (int p = 0; p < per; p++) {
+				double mean = sum[p] / samples, meanSq = sq[p] / samples;
+				out[base + p] = (float) switch (statistic) {
 					case SMOOTH_GRAD -> Math.abs(mean);
 					case SQUARE_GRAD -> meanSq;
 					case VAR_GRAD -> Math.max(meanSq - mean * mean, 0);

@@ -55,11 +55,11 @@ public final class Occlusion implements AttributionMethod {
 		for (int i = 0; i < n; i++) {
 			FloatTensor x = images.slice(i);
 			float[] src = x.data();
-			float[] scores = PerturbedScores.of(classifier, score, x, resolved[i], count, (index, out) -> {
-				System.arraycopy(src, 0, out, 0, src.length);
+			float[] scores = PerturbedScores.of(classifier, score, x, resolved[i], count, (index, out, off) -> {
+				System.arraycopy(src, 0, out, off, src.length);
 				int y0 = ys[index / xs.length], x0 = xs[index % xs.length];
 				for (int y = y0; y < Math.min(h, y0 + patch); y++) {
-					Arrays.fill(out, (y * w + x0) * c, (y * w + Math.min(w, x0 + patch)) * c, baseline);
+					Arrays.fill(out, off + (y * w + x0) * c, off + (y * w + Math.min(w, x0 + patch)) * c, baseline);
 				}
 			}, progress, (long) i * count, (long) n * count, name());
 			float clean = PerturbedScores.clean(classifier, score, x, resolved[i]);

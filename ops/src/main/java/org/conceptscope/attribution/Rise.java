@@ -40,27 +40,43 @@ public final class Rise implements AttributionMethod {
 
 	/** Soft mask number {@code index} for an h x w image. */
 	float[] mask(int index, int h, int w) {
+		float[] m = new float[h * w];
+		mask(index, h, w, m, 0);
+		return m;
+	}
+
+	/**
+	 * Writes soft mask {@code index} into {@code out} at {@code offset}: the seeded binary grid
+	 * upsampled bilinearly with its random shift. The interpolation weights of every column are
+	 * computed once per mask, not once per pixel.
+	 */
+	void mask(int index, int h, int w, float[] out, int offset) {
 		Random rnd = new Random(seed * 0x9E3779B97F4A7C15L + index);
-		float[] cells = new float[(grid + 1) * (grid + 1)];
+		int side = grid + 1;
+		float[] cells = new float[side * side];
 		for (int i = 0; i < cells.length; i++) cells[i] = rnd.nextDouble() < keepProbability ? 1f : 0f;
 		double cellH = h / (double) grid, cellW = w / (double) grid;
 		double dy = rnd.nextDouble() * cellH, dx = rnd.nextDouble() * cellW;
-		float[] m = new float[h * w];
+		int[] x0s = new int[w], x1s = new int[w];
+		double[] txs = new double[w];
+		for (int x = 0; x < w; x++) {
+			double gx = (x + dx) / cellW;
+			x0s[x] = (int) gx;
+			txs[x] = gx - x0s[x];
+			x1s[x] = Math.min(x0s[x] + 1, grid);
+		}
 		for (int y = 0; y < h; y++) {
 			double gy = (y + dy) / cellH;
 			int y0 = (int) gy;
 			double ty = gy - y0;
+			int r0 = y0 * side, r1 = Math.min(y0 + 1, grid) * side;
 			for (int x = 0; x < w; x++) {
-				double gx = (x + dx) / cellW;
-				int x0 = (int) gx;
-				double tx = gx - x0;
-				int y1 = Math.min(y0 + 1, grid), x1 = Math.min(x0 + 1, grid);
-				double top = cells[y0 * (grid + 1) + x0] * (1 - tx) + cells[y0 * (grid + 1) + x1] * tx;
-				double bottom = cells[y1 * (grid + 1) + x0] * (1 - tx) + cells[y1 * (grid + 1) + x1] * tx;
-				m[y * w + x] = (float) (top * (1 - ty) + bottom * ty);
+				double tx = txs[x];
+				double top = cells[r0 + x0s[x]] * (1 - tx) + cells[r0 + x1s[x]] * tx;
+				double bottom = cells[r1 + x0s[x]] * (1 - tx) + cells[r1 + x1s[x]] * tx;
+				out[offset + y * w + x] = (float) (top * (1 - ty) + bottom * ty);
 			}
 		}
-		return m;
 	}
 
 	@Override
@@ -68,17 +84,29 @@ public final class Rise implements AttributionMethod {
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
 		float[] maps = new float[n * h * w];
+		int plane = h * w;
+		// The masks of one batch, generated once: used for the masked copies, then, with the
+		// batch's scores, for the weighted sum. Reused for every batch and every image.
+		int batch = PerturbedScores.batchSize(classifier, masks);
+		float[] batchMasks = new float[batch * plane];
 		for (int i = 0; i < n; i++) {
 			float[] src = images.slice(i).data();
-			float[] scores = PerturbedScores.of(classifier, score, images.slice(i), resolved[i], masks, (index, out) -> {
-				float[] m = mask(index, h, w);
-				for (int p = 0; p < h * w; p++) for (int ch = 0; ch < c; ch++) out[p * c + ch] = src[p * c + ch] * m[p];
+			int mapOffset = i * plane;
+			PerturbedScores.of(classifier, score, images.slice(i), resolved[i], masks, (index, out, off) -> {
+				int slot = (index % batch) * plane;
+				mask(index, h, w, batchMasks, slot);
+				for (int p = 0; p < plane; p++) {
+					float mv = batchMasks[slot + p];
+					for (int ch = 0; ch < c; ch++) out[off + p * c + ch] = src[p * c + ch] * mv;
+				}
+			}, (from, to, scores) -> {
+				for (int k = from; k < to; k++) {
+					float s = scores[k];
+					int slot = (k % batch) * plane;
+					for (int p = 0; p < plane; p++) maps[mapOffset + p] += s * batchMasks[slot + p];
+				}
 			}, progress, (long) i * masks, (long) n * masks, name());
-			for (int k = 0; k < masks; k++) {
-				float[] m = mask(k, h, w);
-				for (int p = 0; p < h * w; p++) maps[i * h * w + p] += scores[k] * m[p];
-			}
-			for (int p = 0; p < h * w; p++) maps[i * h * w + p] /= (float) (masks * keepProbability);
+			for (int p = 0; p < plane; p++) maps[mapOffset + p] /= (float) (masks * keepProbability);
 		}
 		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, AttributionMethod.metadata(classifier, name(), resolved, "masks",
 			Integer.toString(masks), "grid", Integer.toString(grid), "keep_probability", Double.toString(keepProbability),

@@ -61,24 +61,25 @@ public final class SobolAttribution implements AttributionMethod {
 		int passes = sobol.evaluations();
 		float[] maps = new float[n * h * w];
 		float[] channelMaps = perChannel ? new float[n * h * w * c] : null;
+		// the mask cell of every value (pixel and channel), computed once
+		int[] cellOf = new int[h * w * c];
+		for (int y = 0; y < h; y++) {
+			int gy = Math.min(grid - 1, y * grid / h);
+			for (int xx = 0; xx < w; xx++) {
+				int gx = Math.min(grid - 1, xx * grid / w);
+				for (int ch = 0; ch < c; ch++) cellOf[(y * w + xx) * c + ch] = ((perChannel ? ch : 0) * grid + gy) * grid + gx;
+			}
+		}
 		for (int i = 0; i < n; i++) {
 			float[] x = images.slice(i).data();
 			float[] repl = perturbation.replacement(x, h, w, c);
 			// design row r: 0..N-1 = A, N..2N-1 = B, then for each cell j, N rows of C_j (A with column j from B)
-			double[] m = new double[d];
-			float[] scores = PerturbedScores.of(classifier, score, images.slice(i), resolved[i], passes, (index, out) -> {
+			float[] scores = PerturbedScores.of(classifier, score, images.slice(i), resolved[i], passes, (index, out, off) -> {
+				double[] m = new double[d];
 				sobol.point(index, m);
-				for (int y = 0; y < h; y++) {
-					int gy = Math.min(grid - 1, y * grid / h);
-					for (int xx = 0; xx < w; xx++) {
-						int gx = Math.min(grid - 1, xx * grid / w);
-						for (int ch = 0; ch < c; ch++) {
-							int cell = ((perChannel ? ch : 0) * grid + gy) * grid + gx;
-							double mv = m[cell];
-							int p = (y * w + xx) * c + ch;
-							out[p] = (float) (mv * x[p] + (1 - mv) * repl[p]);
-						}
-					}
+				for (int p = 0; p < cellOf.length; p++) {
+					double mv = m[cellOf[p]];
+					out[off + p] = (float) (mv * x[p] + (1 - mv) * repl[p]);
 				}
 			}, progress, (long) i * passes, (long) n * passes, name());
 			double[] total = sobol.totalOrder(scores);

@@ -35,6 +35,15 @@ public interface Classifier extends AutoCloseable {
 	/** The model's declared preprocessing: how raw pixels become its input. */
 	Normalization normalization();
 
+	/**
+	 * How many images this classifier handles best per call (larger calls are split inside).
+	 * Methods that generate their inputs (perturbations, noisy copies, path points) generate
+	 * this many at a time, so their memory stays one batch whatever the number of passes.
+	 */
+	default int preferredBatchSize() {
+		return 64;
+	}
+
 	/** Layers between input and logits, in graph order. */
 	List<LayerInfo> layers();
 

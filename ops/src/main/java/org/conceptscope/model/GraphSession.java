@@ -244,6 +244,38 @@ final class GraphSession {
 		}
 	}
 
+	/** Receives a fetched tensor while its native memory is still alive (the buffer is only valid inside the call). */
+	interface Reader {
+		void read(long[] shape, FloatBuffer data);
+	}
+
+	/**
+	 * Runs one batch: feeds rows [from, to) of every value (first axis), copied straight from the
+	 * Java arrays into TensorFlow's input tensors, and hands the single fetched tensor to the
+	 * reader before its native memory is released. No Java array is allocated here: a caller
+	 * that splits a large input into batches reads every result into one output array.
+	 * Callers validate shapes first.
+	 */
+	void runRows(Endpoint[] feeds, FloatTensor[] values, int from, int to, Endpoint fetch, Reader reader) {
+		TF_Tensor[] in = new TF_Tensor[feeds.length];
+		TF_Tensor[] out = null;
+		try {
+			for (int i = 0; i < feeds.length; i++) {
+				in[i] = toNative(values[i], from, to);
+			}
+			out = JavacppUtils.runSession(session, null, in, ops(feeds), indices(feeds), new TF_Operation[] { fetch.op() },
+				new int[] { fetch.index() }, new TF_Operation[0]);
+			TF_Tensor t = out[0];
+			checkFloat(t, fetch.name());
+			long[] shape = shapeOf(t);
+			long size = FloatTensor.sizeOf(shape);
+			reader.read(shape, TF_TensorData(t).capacity(4L * size).asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer());
+		} finally {
+			release(in);
+			release(out);
+		}
+	}
+
 	/** Runs the session: feeds float tensors, fetches float tensors. Callers validate shapes first. */
 	FloatTensor[] run(Endpoint[] feeds, FloatTensor[] values, Endpoint[] fetches) {
 		TF_Tensor[] in = new TF_Tensor[feeds.length];
@@ -281,14 +313,36 @@ final class GraphSession {
 		return native_;
 	}
 
-	private static FloatTensor fromNative(TF_Tensor t, String name) {
+	/** Rows [from, to) of the first axis of a tensor, copied into a new native tensor. */
+	private static TF_Tensor toNative(FloatTensor t, int from, int to) {
+		int stride = t.stride0();
+		long[] shape = t.shape();
+		shape[0] = to - from;
+		long bytes = 4L * (to - from) * stride;
+		TF_Tensor native_ = AbstractTF_Tensor.allocateTensor(TF_FLOAT, shape, bytes);
+		if (native_ == null || native_.isNull()) throw new OutOfMemoryError("TensorFlow could not allocate " + bytes + " bytes.");
+		FloatBuffer buf = TF_TensorData(native_).capacity(bytes).asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
+		buf.put(t.data(), from * stride, (to - from) * stride);
+		return native_;
+	}
+
+	private static void checkFloat(TF_Tensor t, String name) {
 		int type = TF_TensorType(t);
 		if (type != TF_FLOAT) {
 			throw new IllegalStateException("Tensor " + name + " has TensorFlow type " + type + "; ConceptScope reads float32 tensors.");
 		}
+	}
+
+	private static long[] shapeOf(TF_Tensor t) {
 		int rank = TF_NumDims(t);
 		long[] shape = new long[rank];
 		for (int i = 0; i < rank; i++) shape[i] = TF_Dim(t, i);
+		return shape;
+	}
+
+	private static FloatTensor fromNative(TF_Tensor t, String name) {
+		checkFloat(t, name);
+		long[] shape = shapeOf(t);
 		float[] data = new float[Math.toIntExact(FloatTensor.sizeOf(shape))];
 		TF_TensorData(t).capacity(4L * data.length).asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer().get(data);
 		return new FloatTensor(shape, data);

@@ -10,6 +10,7 @@ import ai.djl.tensorflow.engine.TfSymbolBlock;
 import ai.djl.translate.NoopTranslator;
 
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -18,13 +19,13 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import org.conceptscope.model.GraphSession.Endpoint;
@@ -47,8 +48,17 @@ import org.tensorflow.proto.TensorInfo;
  */
 public final class TensorFlowClassifier implements Classifier {
 
-	/** Inputs larger than this run in chunks, bounding native memory per call. */
+	/**
+	 * Batch size for models whose memory per image cannot be estimated (an input of unknown
+	 * height or width); other models get theirs from the memory budget.
+	 */
 	public static final int DEFAULT_MAX_BATCH = 64;
+	/** Default native memory one batch may use: {@value} bytes (256 MiB; on CPUs larger batches of large images run no faster). */
+	public static final long DEFAULT_MEMORY_BUDGET = 256L << 20;
+	/** Largest automatic batch: beyond it TensorFlow runs no faster on CPUs, and the Java-side buffers only grow. */
+	public static final int MAX_AUTOMATIC_BATCH = 256;
+	/** System property overriding the default memory budget, in bytes or with a k, m or g suffix (e.g. "2g"). */
+	public static final String MEMORY_BUDGET_PROPERTY = "conceptscope.batch.memory";
 	private static final String PREFIX = "conceptscope_";
 	private static final AtomicInteger OP_IDS = new AtomicInteger();
 
@@ -74,7 +84,11 @@ public final class TensorFlowClassifier implements Classifier {
 	private final Map<String, Endpoint> variableReads = new ConcurrentHashMap<>();
 	private final ReentrantReadWriteLock lifetime = new ReentrantReadWriteLock();
 	private boolean closed;
-	private int maxBatch = DEFAULT_MAX_BATCH;
+	/** Fixed batch size from {@link #setMaxBatch}; 0 means automatic (from the memory budget). */
+	private volatile int maxBatch;
+	private volatile long memoryBudget = defaultMemoryBudget();
+	/** Automatic batch sizes {forward, gradient}, computed once per budget. */
+	private volatile int[] automaticBatch;
 
 	private TensorFlowClassifier(Path dir, ZooModel<NDList, NDList> model, GraphSession graph, SignatureDef sig,
 		String sigKey, ModelConfig config, LoadOptions options, int inlinedCalls) {
@@ -258,10 +272,116 @@ public final class TensorFlowClassifier implements Classifier {
 		return inlinedCalls;
 	}
 
-	/** Largest batch sent to TensorFlow in one run (default {@value #DEFAULT_MAX_BATCH}). */
+	/**
+	 * Fixes the largest batch sent to TensorFlow in one run, for every call; larger inputs run
+	 * in batches. By default the batch size is automatic ({@link #setMemoryBudget}).
+	 */
 	public void setMaxBatch(int maxBatch) {
 		if (maxBatch < 1) throw new IllegalArgumentException("The batch size must be at least 1.");
 		this.maxBatch = maxBatch;
+	}
+
+	/**
+	 * Chooses batch sizes automatically so that one batch needs about this much native memory
+	 * (see {@link #estimatedBytesPerImage}); undoes {@link #setMaxBatch}. The default is
+	 * {@value #DEFAULT_MEMORY_BUDGET} bytes, or the system property {@value #MEMORY_BUDGET_PROPERTY}.
+	 */
+	public void setMemoryBudget(long bytes) {
+		if (bytes < 1) throw new IllegalArgumentException("The memory budget must be positive, got " + bytes + " bytes.");
+		this.memoryBudget = bytes;
+		this.automaticBatch = null;
+		this.maxBatch = 0;
+	}
+
+	public long memoryBudget() {
+		return memoryBudget;
+	}
+
+	/** Images per TensorFlow run for forward passes (logits, probabilities, activations). */
+	@Override
+	public int preferredBatchSize() {
+		long modelBatch = signature.input().shape()[0];
+		if (modelBatch > 0) return (int) modelBatch; // a model with a fixed batch size runs in batches of exactly that
+		int fixed = maxBatch;
+		return fixed > 0 ? fixed : automaticBatch()[0];
+	}
+
+	/** Images per TensorFlow run for gradients, which keep every activation for the backward pass. */
+	public int gradientBatchSize() {
+		long modelBatch = signature.input().shape()[0];
+		if (modelBatch > 0) return (int) modelBatch;
+		int fixed = maxBatch;
+		return fixed > 0 ? fixed : automaticBatch()[1];
+	}
+
+	/**
+	 * Estimated native memory per image {forward, gradient} in bytes, or null when the input
+	 * size is not fixed. Forward: the input plus twice the largest layer (a layer and the next
+	 * one are alive together). Gradient: input and input gradient, every layer (kept for the
+	 * backward pass) and twice the largest layer (the gradients in flight).
+	 */
+	public long[] estimatedBytesPerImage() {
+		long[] in = signature.input().shape();
+		long input = 1;
+		for (int i = 1; i < in.length; i++) {
+			if (in[i] < 1) return null;
+			input *= in[i];
+		}
+		long largest = 0, sum = 0;
+		for (LayerInfo l : layers()) {
+			long[] s = l.shape();
+			long size = 1;
+			for (int i = 1; i < s.length && size > 0; i++) size = s[i] < 1 ? 0 : size * s[i];
+			largest = Math.max(largest, size);
+			sum += size;
+		}
+		return new long[] { 4 * (input + 2 * largest), 4 * (2 * input + sum + 2 * largest) };
+	}
+
+	/** Batch size for a budget and a per-image estimate: at least 1, at most {@value #MAX_AUTOMATIC_BATCH}. */
+	static int batchFor(long budget, long bytesPerImage) {
+		if (bytesPerImage <= 0) return MAX_AUTOMATIC_BATCH;
+		return (int) Math.max(1, Math.min(MAX_AUTOMATIC_BATCH, budget / bytesPerImage));
+	}
+
+	private int[] automaticBatch() {
+		int[] b = automaticBatch;
+		if (b == null) {
+			long[] bytes = estimatedBytesPerImage();
+			b = bytes == null ? new int[] { DEFAULT_MAX_BATCH, DEFAULT_MAX_BATCH }
+				: new int[] { batchFor(memoryBudget, bytes[0]), batchFor(memoryBudget, bytes[1]) };
+			automaticBatch = b;
+		}
+		return b;
+	}
+
+	/** The system property {@value #MEMORY_BUDGET_PROPERTY} when set and valid, else {@link #DEFAULT_MEMORY_BUDGET}. */
+	static long defaultMemoryBudget() {
+		String v = System.getProperty(MEMORY_BUDGET_PROPERTY);
+		if (v == null || v.isBlank()) return DEFAULT_MEMORY_BUDGET;
+		try {
+			return parseBytes(v);
+		} catch (IllegalArgumentException e) {
+			return DEFAULT_MEMORY_BUDGET;
+		}
+	}
+
+	/** "536870912", "512m", "2g", "900k" to bytes. */
+	static long parseBytes(String text) {
+		String t = text.trim().toLowerCase(Locale.ROOT);
+		long unit = 1;
+		if (t.endsWith("k")) unit = 1L << 10;
+		else if (t.endsWith("m")) unit = 1L << 20;
+		else if (t.endsWith("g")) unit = 1L << 30;
+		if (unit > 1) t = t.substring(0, t.length() - 1).trim();
+		long value;
+		try {
+			value = Long.parseLong(t);
+		} catch (NumberFormatException e) {
+			throw new IllegalArgumentException("Not a memory size: '" + text + "' (examples: 536870912, 512m, 2g).");
+		}
+		if (value < 1) throw new IllegalArgumentException("A memory size must be positive: '" + text + "'.");
+		return Math.multiplyExact(value, unit);
 	}
 
 	@Override
@@ -290,16 +410,14 @@ public final class TensorFlowClassifier implements Classifier {
 	@Override
 	public FloatTensor logits(FloatTensor images) {
 		checkImages(images);
-		return guarded(() -> batched(images, null, x -> graph.run(new Endpoint[] { input }, new FloatTensor[] { x },
-			new Endpoint[] { logits })[0]));
+		return guarded(() -> batched(new Endpoint[] { input }, images, null, logits, preferredBatchSize()));
 	}
 
 	@Override
 	public FloatTensor probabilities(FloatTensor images) {
 		if (probabilities == null) return softmax(logits(images));
 		checkImages(images);
-		return guarded(() -> batched(images, null, x -> graph.run(new Endpoint[] { input }, new FloatTensor[] { x },
-			new Endpoint[] { probabilities })[0]));
+		return guarded(() -> batched(new Endpoint[] { input }, images, null, probabilities, preferredBatchSize()));
 	}
 
 	/**
@@ -315,8 +433,7 @@ public final class TensorFlowClassifier implements Classifier {
 			throw new IllegalArgumentException("The output '" + key + "' is not float32; ConceptScope reads float32 outputs.");
 		}
 		checkImages(images);
-		return guarded(() -> batched(images, null, x -> graph.run(new Endpoint[] { input }, new FloatTensor[] { x },
-			new Endpoint[] { out })[0]));
+		return guarded(() -> batched(new Endpoint[] { input }, images, null, out, preferredBatchSize()));
 	}
 
 	@Override
@@ -325,8 +442,7 @@ public final class TensorFlowClassifier implements Classifier {
 		checkClassWeights(classWeights, images.dim(0));
 		return guarded(() -> {
 			Endpoint grad = gradientOf(input);
-			return batched(images, classWeights, (x, w) -> graph.run(new Endpoint[] { input, classWeights() },
-				new FloatTensor[] { x, w }, new Endpoint[] { grad })[0]);
+			return batched(new Endpoint[] { input, classWeights() }, images, classWeights, grad, gradientBatchSize());
 		});
 	}
 
@@ -335,7 +451,7 @@ public final class TensorFlowClassifier implements Classifier {
 		checkImages(images);
 		return guarded(() -> {
 			Endpoint l = layer(layer);
-			return batched(images, null, x -> graph.run(new Endpoint[] { input }, new FloatTensor[] { x }, new Endpoint[] { l })[0]);
+			return batched(new Endpoint[] { input }, images, null, l, preferredBatchSize());
 		});
 	}
 
@@ -346,8 +462,7 @@ public final class TensorFlowClassifier implements Classifier {
 		return guarded(() -> {
 			Endpoint l = layer(layer);
 			Endpoint grad = gradientOf(l);
-			return batched(images, classWeights, (x, w) -> graph.run(new Endpoint[] { input, classWeights() },
-				new FloatTensor[] { x, w }, new Endpoint[] { grad })[0]);
+			return batched(new Endpoint[] { input, classWeights() }, images, classWeights, grad, gradientBatchSize());
 		});
 	}
 
@@ -356,7 +471,7 @@ public final class TensorFlowClassifier implements Classifier {
 		return guarded(() -> {
 			Endpoint l = layer(layer);
 			checkActivations(layer, activations);
-			return batched(activations, null, a -> graph.run(new Endpoint[] { l }, new FloatTensor[] { a }, new Endpoint[] { logits })[0]);
+			return batched(new Endpoint[] { l }, activations, null, logits, preferredBatchSize());
 		});
 	}
 
@@ -367,8 +482,7 @@ public final class TensorFlowClassifier implements Classifier {
 			checkActivations(layer, activations);
 			checkClassWeights(classWeights, activations.dim(0));
 			Endpoint grad = gradientOf(l);
-			return batched(activations, classWeights, (a, w) -> graph.run(new Endpoint[] { l, classWeights() },
-				new FloatTensor[] { a, w }, new Endpoint[] { grad })[0]);
+			return batched(new Endpoint[] { l, classWeights() }, activations, classWeights, grad, gradientBatchSize());
 		});
 	}
 
@@ -404,7 +518,8 @@ public final class TensorFlowClassifier implements Classifier {
 		for (Map.Entry<String, FloatTensor> e : values.entrySet()) checkVariableValue(e.getKey(), e.getValue());
 		TensorFlowClassifier copy = load(dir, config, options);
 		try {
-			copy.setMaxBatch(maxBatch);
+			if (maxBatch > 0) copy.setMaxBatch(maxBatch);
+			else copy.setMemoryBudget(memoryBudget);
 			copy.assign(values);
 			return copy;
 		} catch (RuntimeException e) {
@@ -433,8 +548,7 @@ public final class TensorFlowClassifier implements Classifier {
 			Endpoint w = upstreamWeights();
 			Endpoint grad = layerGradientOps.computeIfAbsent(from + "->" + to,
 				k -> graph.addGradients(PREFIX + "grad_" + OP_IDS.incrementAndGet(), t, new Endpoint[] { f }, w)[0]);
-			return batched(activations, upstreamWeights, (a, u) -> graph.run(new Endpoint[] { f, w },
-				new FloatTensor[] { a, u }, new Endpoint[] { grad })[0]);
+			return batched(new Endpoint[] { f, w }, activations, upstreamWeights, grad, gradientBatchSize());
 		});
 	}
 
@@ -443,7 +557,7 @@ public final class TensorFlowClassifier implements Classifier {
 		return guarded(() -> {
 			Endpoint f = layer(from), t = layer(to);
 			checkActivations(from, activations);
-			return batched(activations, null, a -> graph.run(new Endpoint[] { f }, new FloatTensor[] { a }, new Endpoint[] { t })[0]);
+			return batched(new Endpoint[] { f }, activations, null, t, preferredBatchSize());
 		});
 	}
 
@@ -716,25 +830,55 @@ public final class TensorFlowClassifier implements Classifier {
 
 	// ---- batching and lifetime ----
 
-	private interface BatchFn {
-		FloatTensor apply(FloatTensor x, FloatTensor w);
-	}
-
-	private FloatTensor batched(FloatTensor x, FloatTensor w, Function<FloatTensor, FloatTensor> fn) {
-		return batched(x, w, (a, b) -> fn.apply(a));
-	}
-
-	private FloatTensor batched(FloatTensor x, FloatTensor w, BatchFn fn) {
+	/**
+	 * Runs x (and w, row for row) through TensorFlow in batches of at most {@code batch} rows,
+	 * reading every batch's result straight into one output array: no per-batch Java copies of
+	 * inputs or outputs.
+	 */
+	private FloatTensor batched(Endpoint[] feeds, FloatTensor x, FloatTensor w, Endpoint fetch, int batch) {
 		int n = (int) x.dim(0);
-		long fixed = signature.input().shape()[0];
-		int chunk = fixed > 0 ? (int) fixed : maxBatch;
-		if (n <= chunk) return fn.apply(x, w);
-		List<FloatTensor> parts = new ArrayList<>();
-		for (int from = 0; from < n; from += chunk) {
-			int to = Math.min(n, from + chunk);
-			parts.add(fn.apply(x.range(from, to), w == null ? null : w.range(from, to)));
+		FloatTensor[] values = w == null ? new FloatTensor[] { x } : new FloatTensor[] { x, w };
+		BatchOutput out = new BatchOutput(n, fetch.name());
+		for (int from = 0; from < n; from += batch) {
+			int to = Math.min(n, from + batch), f = from;
+			graph.runRows(feeds, values, from, to, fetch, (shape, data) -> out.put(f, to, shape, data));
 		}
-		return FloatTensor.concat(parts);
+		return out.tensor();
+	}
+
+	/** The result of a batched run, filled batch by batch. */
+	private static final class BatchOutput {
+		private final int n;
+		private final String name;
+		private long[] shape;
+		private float[] data;
+		private int perRow;
+
+		BatchOutput(int n, String name) {
+			this.n = n;
+			this.name = name;
+		}
+
+		void put(int from, int to, long[] batchShape, FloatBuffer values) {
+			if (batchShape.length == 0 || batchShape[0] != to - from) {
+				throw new IllegalStateException("TensorFlow returned " + name + " with shape " + Arrays.toString(batchShape)
+					+ " for a batch of " + (to - from) + "; ConceptScope expects one row per input.");
+			}
+			if (data == null) {
+				shape = batchShape.clone();
+				shape[0] = n;
+				data = new float[Math.toIntExact(FloatTensor.sizeOf(shape))];
+				perRow = (int) (FloatTensor.sizeOf(batchShape) / (to - from));
+			} else if (!Arrays.equals(Arrays.copyOfRange(batchShape, 1, batchShape.length), Arrays.copyOfRange(shape, 1, shape.length))) {
+				throw new IllegalStateException("TensorFlow returned " + name + " with shape " + Arrays.toString(batchShape)
+					+ " after " + Arrays.toString(shape) + " for earlier rows.");
+			}
+			values.get(data, from * perRow, (to - from) * perRow);
+		}
+
+		FloatTensor tensor() {
+			return new FloatTensor(shape, data);
+		}
 	}
 
 	private <T> T guarded(java.util.function.Supplier<T> call) {

@@ -68,7 +68,7 @@ class TensorFlowClassifierTest {
 			assertArrayEquals(whole.shape(), chunked.shape());
 			for (int i = 0; i < whole.size(); i++) assertEquals(whole.data()[i], chunked.data()[i], 1e-5);
 		} finally {
-			model.setMaxBatch(TensorFlowClassifier.DEFAULT_MAX_BATCH);
+			model.setMemoryBudget(TensorFlowClassifier.DEFAULT_MEMORY_BUDGET);
 		}
 	}
 

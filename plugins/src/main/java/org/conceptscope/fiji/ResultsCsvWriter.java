@@ -19,8 +19,13 @@ public final class ResultsCsvWriter {
 	private ResultsCsvWriter() {}
 
 	public static List<String> header(Explanation e) {
+		return header(e.classNames());
+	}
+
+	/** The columns for a model's classes. */
+	public static List<String> header(List<String> classNames) {
 		List<String> h = new ArrayList<>(List.of("slice", "frame", "label", "predicted"));
-		for (String c : e.classNames()) h.add("p_" + c);
+		for (String c : classNames) h.add("p_" + c);
 		h.addAll(List.of("target", "method", "map_max", "map_mean"));
 		return h;
 	}
@@ -68,7 +73,7 @@ public final class ResultsCsvWriter {
 		return '"' + field.replace("\"", "\"\"") + '"';
 	}
 
-	private static void appendLine(StringBuilder text, List<String> fields) {
+	static void appendLine(StringBuilder text, List<String> fields) {
 		for (int i = 0; i < fields.size(); i++) {
 			if (i > 0) text.append(',');
 			text.append(escape(fields.get(i)));
@@ -76,13 +81,13 @@ public final class ResultsCsvWriter {
 		text.append('\n');
 	}
 
-	private static float max(float[] map) {
+	static float max(float[] map) {
 		float m = Float.NEGATIVE_INFINITY;
 		for (float v : map) m = Math.max(m, v);
 		return m;
 	}
 
-	private static double mean(float[] map) {
+	static double mean(float[] map) {
 		double s = 0;
 		for (float v : map) s += v;
 		return map.length == 0 ? Double.NaN : s / map.length;

@@ -1,0 +1,293 @@
+package org.conceptscope.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.GradCam;
+import org.conceptscope.attribution.GradientTimesInput;
+import org.conceptscope.attribution.HsicAttribution;
+import org.conceptscope.attribution.IntegratedGradients;
+import org.conceptscope.attribution.MaskedImage;
+import org.conceptscope.attribution.NoisyGradients;
+import org.conceptscope.attribution.Occlusion;
+import org.conceptscope.attribution.Rise;
+import org.conceptscope.attribution.Saliency;
+import org.conceptscope.attribution.SobolAttribution;
+import org.conceptscope.bench.CountingClassifier.Call;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.model.TensorFlowEngine;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * The benchmark: every attribution method on the bundled models and on a larger 224x224x3 model,
+ * each timed against its floor (the same forward/backward passes as raw batched runs through the
+ * same classifier, measured in the same run), then a long virtual stack processed headless.
+ * <p>
+ * {@code Bench --config smoke|full --models <test-images/models> --out <folder> [--cache <folder>]
+ * [--no-stack]}. The pom's {@code bench} profile runs it; "smoke" takes seconds and is what the
+ * tests run, "full" is the README's table.
+ */
+public final class Bench {
+
+	/** Ratio of method time to floor time that the project aims to stay under. */
+	public static final double TARGET_RATIO = 1.15;
+
+	/** How much work one run does. */
+	public enum Size {
+		SMOKE(2, 1, 1, 1, new int[] { 50, 400 }), FULL(16, 2, 5, 3, new int[] { 200, 2000 });
+
+		/** Images per bundled model and for the large model, timed repetitions (best of) for each, stack lengths. */
+		public final int images, largeImages, repeats, largeRepeats;
+		final int[] stackLengths;
+
+		Size(int images, int largeImages, int repeats, int largeRepeats, int[] stackLengths) {
+			this.images = images;
+			this.largeImages = largeImages;
+			this.repeats = repeats;
+			this.largeRepeats = largeRepeats;
+			this.stackLengths = stackLengths;
+		}
+
+		public int[] stackLengths() {
+			return stackLengths.clone();
+		}
+	}
+
+	/** One table row; {@code note} is set when the method does not apply to the model. */
+	public record Row(String model, String method, int images, long forwardPasses, long gradientPasses, int calls,
+		double wallMs, double floorMs, String note) {
+
+		public double ratio() {
+			return floorMs > 0 ? wallMs / floorMs : Double.NaN;
+		}
+
+		public boolean measured() {
+			return note == null;
+		}
+	}
+
+	public record Options(Size size, Path models, Path out, Path cache, boolean stack) {}
+
+	private Bench() {}
+
+	public static void main(String[] args) throws IOException {
+		Options o;
+		try {
+			o = parse(args);
+		} catch (IllegalArgumentException e) {
+			System.err.println(e.getMessage());
+			System.err.println("Usage: Bench --config smoke|full --models <test-images/models> --out <folder> [--cache <folder>] [--no-stack]");
+			System.exit(2);
+			return;
+		}
+		try {
+			run(o, System.out);
+		} catch (RuntimeException e) {
+			e.printStackTrace();
+			System.exit(1);
+		}
+		// TensorFlow's native threads must not keep the JVM alive.
+		System.exit(0);
+	}
+
+	static Options parse(String[] args) {
+		Size size = Size.SMOKE;
+		Path models = null, out = null, cache = null;
+		boolean stack = true;
+		for (int i = 0; i < args.length; i++) {
+			String a = args[i];
+			switch (a) {
+				case "--config" -> size = Size.valueOf(value(args, ++i, a).toUpperCase(Locale.ROOT));
+				case "--models" -> models = Path.of(value(args, ++i, a));
+				case "--out" -> out = Path.of(value(args, ++i, a));
+				case "--cache" -> cache = Path.of(value(args, ++i, a));
+				case "--no-stack" -> stack = false;
+				default -> throw new IllegalArgumentException("Unknown argument " + a + ".");
+			}
+		}
+		if (models == null || out == null) throw new IllegalArgumentException("--models and --out are required.");
+		return new Options(size, models, out, cache == null ? out.resolve("models") : cache, stack);
+	}
+
+	private static String value(String[] args, int i, String flag) {
+		if (i >= args.length) throw new IllegalArgumentException(flag + " needs a value.");
+		return args[i];
+	}
+
+	/** Runs everything the options ask for, prints the tables, writes bench-results.md into the output folder. */
+	public static Report run(Options o, PrintStream log) throws IOException {
+		Files.createDirectories(o.out());
+		TensorFlowEngine.start();
+		StringBuilder md = new StringBuilder();
+		String env = environment(o);
+		log.println(env);
+		md.append(env).append('\n');
+		List<Row> rows = attribution(o, log);
+		String table = table(rows);
+		log.println();
+		log.println(table);
+		md.append(table).append('\n');
+		List<StackBench.Result> stack = List.of();
+		if (o.stack()) {
+			Path patches = o.models().resolveSibling("images").resolve("ihc-heldout-patches.tif");
+			stack = StackBench.run(o.models().resolve("ihc-stain"), patches, o.size().stackLengths(), o.out().resolve("stack"), log);
+			String st = StackBench.table(stack);
+			log.println();
+			log.println(st);
+			md.append('\n').append(st).append('\n');
+		}
+		Files.writeString(o.out().resolve("bench-results.md"), md, StandardCharsets.UTF_8);
+		return new Report(rows, stack);
+	}
+
+	public record Report(List<Row> rows, List<StackBench.Result> stack) {}
+
+	static String environment(Options o) {
+		return String.format(Locale.ROOT, "ConceptScope benchmark (%s): %d cores available to the JVM, %s, Java %s, TensorFlow %s, max heap %d MB",
+			o.size().name().toLowerCase(Locale.ROOT), Runtime.getRuntime().availableProcessors(), cpuModel(),
+			System.getProperty("java.version"), TensorFlowEngine.TENSORFLOW_VERSION, Runtime.getRuntime().maxMemory() >> 20);
+	}
+
+	private static String cpuModel() {
+		try {
+			for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+				if (line.startsWith("model name")) return line.substring(line.indexOf(':') + 1).trim();
+			}
+		} catch (IOException | RuntimeException e) {
+			// not Linux, or not readable
+		}
+		return System.getProperty("os.arch");
+	}
+
+	/** Every method on every model: bundled ones first, then the large one. */
+	public static List<Row> attribution(Options o, PrintStream log) throws IOException {
+		List<Row> rows = new ArrayList<>();
+		for (String name : List.of("ihc-stain", "ct-tissue", "known-answer")) {
+			rows.addAll(model(name, o.models().resolve(name), false, o, log));
+		}
+		rows.addAll(model(LargeModel.NAME, LargeModel.ensure(o.cache()), true, o, log));
+		return rows;
+	}
+
+	private static List<Row> model(String name, Path dir, boolean large, Options o, PrintStream log) {
+		List<Row> rows = new ArrayList<>();
+		try (TensorFlowClassifier model = TensorFlowClassifier.load(dir)) {
+			long[] in = model.signature().input().shape();
+			int n = large ? o.size().largeImages : o.size().images;
+			FloatTensor images = randomImages(n, (int) in[1], (int) in[2], (int) in[3], 42);
+			log.printf(Locale.ROOT, "%s: input %dx%dx%d, %d images, batch size %d (forward) / %d (gradient)%n", name, in[1], in[2],
+				in[3], n, model.preferredBatchSize(), model.gradientBatchSize());
+			for (AttributionMethod m : methods(o.size(), (int) in[1], large)) {
+				Row r = measure(name, model, m, images, large ? o.size().largeRepeats : o.size().repeats);
+				log.println("  " + format(r));
+				rows.add(r);
+			}
+		}
+		return rows;
+	}
+
+	/** The methods and their parameters for a model of the given size. */
+	static List<AttributionMethod> methods(Size size, int imageSize, boolean large) {
+		boolean full = size == Size.FULL;
+		int samples = full ? 32 : 4;
+		int patch = Math.max(1, imageSize / (full ? 8 : 4)), stride = Math.max(1, imageSize / (full ? 16 : 4));
+		int riseMasks = full ? (large ? 256 : 1000) : 16;
+		int sobolGrid = full && !large ? 8 : (full ? 4 : 2), sobolDesigns = full ? (large ? 16 : 32) : 4;
+		int hsicGrid = full && !large ? 8 : (full ? 4 : 2), hsicSamples = full ? (large ? 128 : 512) : 8;
+		return List.of(new Saliency(), new GradientTimesInput(), new IntegratedGradients(samples, 0f),
+			new NoisyGradients(NoisyGradients.Statistic.SMOOTH_GRAD, samples, 0.1, 1),
+			new NoisyGradients(NoisyGradients.Statistic.VAR_GRAD, samples, 0.1, 1), new GradCam(null, false),
+			new GradCam(null, true), new Occlusion(patch, stride, 0f), new Rise(riseMasks, full ? 7 : 4, 0.5, 1),
+			new SobolAttribution(sobolGrid, sobolDesigns, MaskedImage.constant(0), false, 1),
+			new HsicAttribution(hsicGrid, hsicSamples, MaskedImage.constant(0), 1));
+	}
+
+	static FloatTensor randomImages(int n, int h, int w, int c, long seed) {
+		Random r = new Random(seed);
+		FloatTensor t = FloatTensor.zeros(n, h, w, c);
+		for (int i = 0; i < t.size(); i++) t.data()[i] = r.nextFloat();
+		return t;
+	}
+
+	/**
+	 * Times a method against its floor. A first run records the calls (and warms up TensorFlow and
+	 * the JIT); then each repetition times the method and the floor back to back, alternating which
+	 * goes first. The best time of each is reported: on a shared machine other processes only ever
+	 * add time, so the minimum is the least disturbed measurement.
+	 */
+	static Row measure(String modelName, TensorFlowClassifier model, AttributionMethod m, FloatTensor images, int repeats) {
+		int n = (int) images.dim(0);
+		int[] targets = new int[n];
+		Arrays.fill(targets, AttributionMethod.PREDICTED);
+		CountingClassifier counting = new CountingClassifier(model);
+		try {
+			m.explain(counting, images, targets, Progress.NONE);
+		} catch (IllegalArgumentException e) {
+			return new Row(modelName, m.name(), n, 0, 0, 0, Double.NaN, Double.NaN, "n/a: " + e.getMessage());
+		}
+		List<Call> calls = counting.calls();
+		long forward = counting.forwardPasses(), gradient = counting.gradientPasses();
+		Floor floor = new Floor(model, calls, images);
+		floor.run();
+		double[] method = new double[repeats], base = new double[repeats];
+		for (int i = 0; i < repeats; i++) {
+			System.gc();
+			if (i % 2 == 0) {
+				method[i] = timeMethod(m, counting, images, targets);
+				base[i] = floor.run() / 1e6;
+			} else {
+				base[i] = floor.run() / 1e6;
+				method[i] = timeMethod(m, counting, images, targets);
+			}
+			if (!counting.calls().equals(calls)) {
+				throw new IllegalStateException(m.name() + " made different calls on a repeated run; the floor would not match.");
+			}
+		}
+		return new Row(modelName, m.name(), n, forward, gradient, calls.size(), min(method), min(base), null);
+	}
+
+	private static double timeMethod(AttributionMethod m, CountingClassifier counting, FloatTensor images, int[] targets) {
+		counting.reset();
+		long t0 = System.nanoTime();
+		m.explain(counting, images, targets, Progress.NONE);
+		return (System.nanoTime() - t0) / 1e6;
+	}
+
+	static double min(double[] v) {
+		return Arrays.stream(v).min().orElse(Double.NaN);
+	}
+
+	static String format(Row r) {
+		if (!r.measured()) return String.format(Locale.ROOT, "%-22s %s", r.method(), r.note());
+		return String.format(Locale.ROOT, "%-22s fwd %7d  grad %6d  calls %5d  %9.1f ms  floor %9.1f ms  ratio %.2f", r.method(),
+			r.forwardPasses(), r.gradientPasses(), r.calls(), r.wallMs(), r.floorMs(), r.ratio());
+	}
+
+	/** The rows as a Markdown table. */
+	public static String table(List<Row> rows) {
+		StringBuilder s = new StringBuilder();
+		s.append("| model | method | images | forward passes | forward+backward passes | runtime calls | wall ms | floor ms | ratio |\n");
+		s.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+		for (Row r : rows) {
+			if (!r.measured()) {
+				s.append(String.format(Locale.ROOT, "| %s | %s | %d | — | — | — | — | — | %s |%n", r.model(), r.method(), r.images(),
+					r.note().length() > 60 ? r.note().substring(0, 60) + "…" : r.note()));
+				continue;
+			}
+			s.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.1f | %.1f | %.2f%s |%n", r.model(), r.method(),
+				r.images(), r.forwardPasses(), r.gradientPasses(), r.calls(), r.wallMs(), r.floorMs(), r.ratio(),
+				r.ratio() > TARGET_RATIO ? " ⚠" : ""));
+		}
+		return s.toString();
+	}
+}

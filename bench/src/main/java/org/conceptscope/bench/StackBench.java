@@ -1,0 +1,133 @@
+package org.conceptscope.bench;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.io.FileSaver;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.Saliency;
+import org.conceptscope.fiji.StackRunner;
+import org.conceptscope.model.TensorFlowClassifier;
+
+/**
+ * The long-stack part of the benchmark: stacks of real IHC patches (the bundled held-out
+ * patches, repeated) written to disk as TIFFs, opened as virtual stacks and explained headless
+ * by {@link StackRunner} with Saliency, batch by batch. Each length runs twice: once timed
+ * (slices/s, and the highest heap use sampled every millisecond, garbage included), once with a
+ * full garbage collection after every batch to measure the live heap, which is what would grow if
+ * anything were kept per slice.
+ */
+public final class StackBench {
+
+	/** Slices per batch: fixed, so that every length runs several batches of the same size. */
+	public static final int BATCH = 64;
+
+	/** One stack length's numbers; memory in KB. */
+	public record Result(int slices, int batches, double seconds, double slicesPerSecond, long liveBeforeKb,
+		long liveGrowthKb, long usedPeakKb, long mapsKb) {}
+
+	private StackBench() {}
+
+	public static List<Result> run(Path modelDir, Path patches, int[] lengths, Path out, PrintStream log) throws IOException {
+		Files.createDirectories(out);
+		List<Result> results = new ArrayList<>();
+		try (TensorFlowClassifier model = TensorFlowClassifier.load(modelDir)) {
+			ImagePlus source = IJ.openImage(patches.toString());
+			if (source == null) throw new IllegalArgumentException("ImageJ could not open " + patches);
+			measure(model, write(source, 20, out), 20, out); // warm-up: classes, gradient ops, JIT
+			for (int length : lengths) {
+				Path stack = write(source, length, out);
+				Result r = measure(model, stack, length, out);
+				log.printf(Locale.ROOT, "stack of %d slices: %.1f slices/s, live heap +%d KB, heap in use at most %d KB%n", length,
+					r.slicesPerSecond(), r.liveGrowthKb(), r.usedPeakKb());
+				results.add(r);
+			}
+		}
+		return results;
+	}
+
+	/** A TIFF of {@code length} 32x32 RGB slices cycling through the patches. */
+	static Path write(ImagePlus patches, int length, Path out) {
+		ImageStack source = patches.getStack(), stack = new ImageStack(patches.getWidth(), patches.getHeight());
+		for (int i = 0; i < length; i++) stack.addSlice("patch " + (i + 1), source.getProcessor(i % source.size() + 1));
+		Path file = out.resolve("stack-" + length + ".tif");
+		if (!new FileSaver(new ImagePlus("stack-" + length, stack)).saveAsTiffStack(file.toString())) {
+			throw new IllegalStateException("Could not write " + file);
+		}
+		return file;
+	}
+
+	static Result measure(TensorFlowClassifier model, Path stack, int length, Path out) throws IOException {
+		MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+		Path csv = out.resolve("stack-" + length + "-saliency.csv"), maps = out.resolve("stack-" + length + "-saliency-maps.tif");
+		AttributionMethod saliency = new Saliency();
+		// timed run, with a sampler of heap in use (garbage included)
+		ImagePlus virtual = StackRunner.openVirtual(stack);
+		liveHeap();
+		AtomicLong usedPeak = new AtomicLong();
+		AtomicBoolean running = new AtomicBoolean(true);
+		Thread sampler = new Thread(() -> {
+			while (running.get()) {
+				usedPeak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+				try {
+					Thread.sleep(1);
+				} catch (InterruptedException e) {
+					return;
+				}
+			}
+		}, "heap sampler");
+		sampler.setDaemon(true);
+		sampler.start();
+		StackRunner.Result timed;
+		try {
+			timed = StackRunner.run(model, virtual, saliency, AttributionMethod.PREDICTED, BATCH, csv, maps, null);
+		} finally {
+			running.set(false);
+		}
+		try {
+			sampler.join();
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+		// memory run: live heap after a full collection at every batch boundary
+		virtual = StackRunner.openVirtual(stack);
+		long before = liveHeap();
+		long[] peak = { before };
+		StackRunner.run(model, virtual, saliency, AttributionMethod.PREDICTED, BATCH, csv, maps, (done, total) -> {
+			peak[0] = Math.max(peak[0], liveHeap());
+			return true;
+		});
+		return new Result(length, timed.batches(), timed.nanos() / 1e9, timed.slicesPerSecond(), before >> 10, (peak[0] - before) >> 10,
+			usedPeak.get() >> 10, Files.size(maps) >> 10);
+	}
+
+	static long liveHeap() {
+		System.gc();
+		System.gc();
+		return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+	}
+
+	public static String table(List<Result> results) {
+		StringBuilder s = new StringBuilder();
+		s.append("| slices | batches of " + BATCH + " | seconds | slices/s | live heap before (KB) | live heap growth, max over batches (KB) | heap in use, max sampled (KB) | maps TIFF (KB) |\n");
+		s.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+		for (Result r : results) {
+			s.append(String.format(Locale.ROOT, "| %d | %d | %.2f | %.0f | %d | %d | %d | %d |%n", r.slices(), r.batches(), r.seconds(),
+				r.slicesPerSecond(), r.liveBeforeKb(), r.liveGrowthKb(), r.usedPeakKb(), r.mapsKb()));
+		}
+		return s.toString();
+	}
+}

@@ -1,0 +1,53 @@
+package org.conceptscope.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.conceptscope.attribution.GradCam;
+import org.conceptscope.attribution.IntegratedGradients;
+import org.conceptscope.attribution.Occlusion;
+import org.conceptscope.bench.CountingClassifier.Call;
+import org.conceptscope.bench.CountingClassifier.Kind;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.Test;
+
+/** The counting decorator records what a method asks of the model; the floor replays exactly that. */
+class FloorTest {
+
+	@Test
+	void floorReplaysExactlyTheRecordedCalls() {
+		try (TensorFlowClassifier model = TensorFlowClassifier.load(BenchSmokeTest.models().resolve("ihc-stain"))) {
+			model.setMaxBatch(5);
+			FloatTensor images = Bench.randomImages(3, 32, 32, 3, 1);
+			for (var method : List.of(new Occlusion(8, 8, 0f), new IntegratedGradients(6, 0f), new GradCam(null, true))) {
+				CountingClassifier counting = new CountingClassifier(model);
+				method.explain(counting, images, new int[] { -1, 0, 2 }, Progress.NONE);
+				List<Call> calls = counting.calls();
+				assertTrue(!calls.isEmpty());
+				CountingClassifier replay = new CountingClassifier(model);
+				Floor floor = new Floor(replay, calls, images);
+				replay.reset();
+				assertTrue(floor.run() > 0);
+				assertEquals(calls, replay.calls(), method.name() + ": same kinds, sizes, layers, order");
+			}
+		}
+	}
+
+	@Test
+	void countsForwardAndGradientPassesByImage() {
+		try (TensorFlowClassifier model = TensorFlowClassifier.load(BenchSmokeTest.models().resolve("ihc-stain"))) {
+			CountingClassifier counting = new CountingClassifier(model);
+			FloatTensor images = Bench.randomImages(4, 32, 32, 3, 2);
+			new IntegratedGradients(5, 0f).explain(counting, images, new int[] { 0, 1, 2, 0 }, Progress.NONE);
+			assertEquals(0, counting.forwardPasses(), "explicit targets: no forward pass to find the prediction");
+			assertEquals(20, counting.gradientPasses(), "5 path points for each of 4 images");
+			assertTrue(counting.calls().stream().allMatch(c -> c.kind() == Kind.INPUT_GRADIENT));
+			counting.reset();
+			assertEquals(List.of(), counting.calls());
+		}
+	}
+}

@@ -1,0 +1,64 @@
+package org.conceptscope.attribution;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Random;
+
+import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Methods generate their inputs a batch at a time, into reused buffers and on several threads;
+ * the maps must not depend on the batch size (uneven last batches included) nor on the run.
+ */
+class BatchIndependenceTest {
+
+	static TensorFlowClassifier ihc;
+
+	@BeforeAll
+	static void load() {
+		ihc = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"));
+	}
+
+	@AfterAll
+	static void close() {
+		ihc.close();
+	}
+
+	@Test
+	void mapsDoNotDependOnTheBatchSize() {
+		Random r = new Random(3);
+		FloatTensor x = FloatTensor.zeros(2, 32, 32, 3);
+		for (int i = 0; i < x.size(); i++) x.data()[i] = r.nextFloat();
+		int[] targets = { 0, 2 };
+		List<AttributionMethod> methods = List.of(new IntegratedGradients(11, 0f),
+			new NoisyGradients(NoisyGradients.Statistic.VAR_GRAD, 11, 0.1, 5), new Occlusion(8, 4, 0f), new Rise(45, 4, 0.5, 2),
+			new SobolAttribution(3, 4, MaskedImage.blur(1), true, 4), new HsicAttribution(4, 30, MaskedImage.constant(0), 6));
+		for (AttributionMethod m : methods) {
+			ihc.setMaxBatch(256);
+			Attribution big = m.explain(ihc, x, targets, Progress.NONE);
+			ihc.setMaxBatch(7);
+			Attribution small = m.explain(ihc, x, targets, Progress.NONE);
+			ihc.setMaxBatch(1);
+			Attribution one = m.explain(ihc, x, targets, Progress.NONE);
+			ihc.setMemoryBudget(TensorFlowClassifier.DEFAULT_MEMORY_BUDGET);
+			assertClose(big.maps(), small.maps(), m.name() + " with batches of 7");
+			assertClose(big.maps(), one.maps(), m.name() + " with batches of 1");
+			if (big.channelMaps() != null) assertClose(big.channelMaps(), small.channelMaps(), m.name() + " channel maps");
+		}
+	}
+
+	private static void assertClose(FloatTensor want, FloatTensor got, String what) {
+		assertArrayEquals(want.shape(), got.shape(), what);
+		float scale = 0;
+		for (float v : want.data()) scale = Math.max(scale, Math.abs(v));
+		for (int i = 0; i < want.size(); i++) assertEquals(want.data()[i], got.data()[i], 1e-4 * Math.max(scale, 1e-6), what + " at " + i);
+	}
+}
