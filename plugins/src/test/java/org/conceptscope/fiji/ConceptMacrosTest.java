@@ -30,9 +30,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * concept_discovery.ijm then concept_localization.ijm (on the bank the first one saved) run end to
- * end through ImageJ 1.x's macro interpreter, headless, in a child JVM ({@link MacroRunner}), on the
- * bundled IHC stack; the tests read back every file they wrote.
+ * concept_discovery.ijm then concept_localization.ijm (on the bank the first one saved), and
+ * evaluate_explanation.ijm, run end to end through ImageJ 1.x's macro interpreter, headless, in one
+ * child JVM ({@link MacroRunner}), on the bundled IHC stack; the tests read back every file they wrote.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConceptMacrosTest {
@@ -57,6 +57,9 @@ class ConceptMacrosTest {
 		Files.writeString(work.resolve("not-a-bank.json"), "{\"format\": \"something else\"}");
 		runs.put("bad bank", new Macro(open + "run('Concept Localization...', 'model=[" + model() + "] concepts=["
 			+ work.resolve("not-a-bank.json") + "] save_dir=[" + work.resolve("bad-bank") + "]');\nprint('still running');\n", ""));
+		runs.put("evaluate", new Macro(macro("evaluate_explanation.ijm"), "image=[" + stack() + "] model=[" + model()
+			+ "] save_dir=[" + work.resolve("evaluation") + "]"));
+		runs.put("bad metric", new Macro(open + "run('Evaluate Explanation...', 'model=[" + model() + "] metric=accuracy');\n", ""));
 		runs.put("no save_dir", new Macro(open + "run('Concept Discovery...', 'model=[" + model() + "] concepts=4');\n", ""));
 		logs = MacroRunner.run(runs, work);
 	}
@@ -197,6 +200,37 @@ class ConceptMacrosTest {
 		assertFalse(Files.exists(work.resolve("bad-bank")));
 		String noSave = logs.get("no save_dir");
 		assertTrue(noSave.contains("Headless, Concept Discovery needs save_dir=[folder]"), noSave);
+	}
+
+	@Test
+	void deletionOfSaliencyGivesOneAucPerSliceAndTheirMean() throws IOException {
+		Path out = work.resolve("evaluation");
+		assertFalse(logs.get("evaluate").contains("Error"), logs.get("evaluate"));
+		String base = "ihc-heldout-patches-saliency-deletion";
+		assertEquals(List.of(base + "-curve.png", base + ".csv"), TestFiles.names(out));
+		List<List<String>> csv = Csv.parse(Files.readString(out.resolve(base + ".csv")));
+		assertEquals(List.of("slice", "frame", "label", "target", "method", "metric", "value"), csv.get(0));
+		assertEquals(1 + 12 + 1, csv.size(), "header, one row per slice, the mean");
+		double sum = 0, min = 1, max = 0;
+		for (int z = 1; z <= 12; z++) {
+			List<String> row = csv.get(z);
+			assertEquals(Integer.toString(z), row.get(0));
+			assertEquals("saliency", row.get(4));
+			double v = Double.parseDouble(row.get(6));
+			assertTrue(v >= 0 && v <= 1, "a deletion AUC of probabilities lies in [0, 1]: " + row);
+			sum += v;
+			min = Math.min(min, v);
+			max = Math.max(max, v);
+		}
+		assertTrue(max > min, "the slices differ: " + min + " .. " + max);
+		List<String> mean = csv.get(13);
+		assertEquals("mean", mean.get(0));
+		assertEquals(sum / 12, Double.parseDouble(mean.get(6)), 1e-5);
+		assertTrue(logs.get("evaluate").contains("ConceptScope saliency deletion: mean "), logs.get("evaluate"));
+		ImagePlus curve = IJ.openImage(out.resolve(base + "-curve.png").toString());
+		assertTrue(curve != null && curve.getWidth() > 100, "the mean curve is a readable PNG");
+		String bad = logs.get("bad metric");
+		assertTrue(bad.contains("Unknown metric 'accuracy': use one of deletion, insertion, mufidelity, sanity."), bad);
 	}
 
 	private String macro(String name) throws IOException {
