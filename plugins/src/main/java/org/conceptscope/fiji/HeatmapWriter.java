@@ -101,7 +101,7 @@ public final class HeatmapWriter {
 		return (title == null || title.isEmpty() ? "image" : title) + "-" + method;
 	}
 
-	private static String originalLabel(ImagePlus imp, BatchIndex batches, int b) {
+	static String originalLabel(ImagePlus imp, BatchIndex batches, int b) {
 		if (imp.getStackSize() == 1) {
 			Object label = imp.getProperty("Label");
 			return label instanceof String s ? s : null;
@@ -110,7 +110,7 @@ public final class HeatmapWriter {
 		return label == null || label.isEmpty() ? null : label;
 	}
 
-	private static LUT imageLut(ImagePlus imp, int channel) {
+	static LUT imageLut(ImagePlus imp, int channel) {
 		if (imp.getBitDepth() == 24) {
 			Color[] rgb = { Color.RED, Color.GREEN, Color.BLUE };
 			return LUT.createLutFromColor(rgb[channel % 3]);
@@ -121,20 +121,20 @@ public final class HeatmapWriter {
 	}
 
 	/** Fire from ImageJ's built-in tables: LutLoader builds it in code, so it works headless. */
-	private static LUT fire() {
+	static LUT fire() {
 		IndexColorModel cm = LutLoader.getLut("fire");
 		if (cm == null) return LUT.createLutFromColor(Color.ORANGE);
 		return new LUT(cm, 0, 255);
 	}
 
-	private static LUT withRange(LUT lut, double min, double max) {
+	static LUT withRange(LUT lut, double min, double max) {
 		LUT copy = (LUT) lut.clone();
 		copy.min = min;
 		copy.max = max;
 		return copy;
 	}
 
-	private static double[] widen(double[] range, float[] values) {
+	static double[] widen(double[] range, float[] values) {
 		double min = range == null ? Double.POSITIVE_INFINITY : range[0];
 		double max = range == null ? Double.NEGATIVE_INFINITY : range[1];
 		for (float v : values) {
@@ -148,7 +148,7 @@ public final class HeatmapWriter {
 	}
 
 	/** Pixel size and units stay; the values are already calibrated, so no density function. */
-	private static Calibration spatialCalibration(ImagePlus imp) {
+	static Calibration spatialCalibration(ImagePlus imp) {
 		Calibration cal = imp.getCalibration().copy();
 		cal.disableDensityCalibration();
 		return cal;

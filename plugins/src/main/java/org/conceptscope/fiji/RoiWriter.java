@@ -79,7 +79,7 @@ public final class RoiWriter {
 		});
 	}
 
-	private static Roi toRoi(ByteProcessor mask) {
+	static Roi toRoi(ByteProcessor mask) {
 		if (count(mask) == 0) return null;
 		mask.setThreshold(255, 255, ImageProcessor.NO_LUT_UPDATE);
 		return new ThresholdToSelection().convert(mask);
@@ -93,7 +93,7 @@ public final class RoiWriter {
 		return name + ".roi";
 	}
 
-	private static double meanInside(float[] map, ByteProcessor mask) {
+	static double meanInside(float[] map, ByteProcessor mask) {
 		byte[] m = (byte[]) mask.getPixels();
 		double sum = 0;
 		int n = 0;
@@ -106,7 +106,7 @@ public final class RoiWriter {
 		return n == 0 ? Double.NaN : sum / n;
 	}
 
-	private static int count(ByteProcessor mask) {
+	static int count(ByteProcessor mask) {
 		byte[] m = (byte[]) mask.getPixels();
 		int n = 0;
 		for (byte v : m) {
@@ -115,7 +115,7 @@ public final class RoiWriter {
 		return n;
 	}
 
-	private static String number(double v) {
+	static String number(double v) {
 		return String.format(Locale.ROOT, "%.6g", v);
 	}
 }

@@ -89,6 +89,43 @@ class HeadlessCommandTest {
 	}
 
 	@Test
+	void conceptDiscoveryRunsHeadlessOnAFolderOfImages(@TempDir Path dir) throws IOException {
+		Path input = Files.createDirectories(dir.resolve("dab"));
+		Files.copy(image("ihc-heldout-patches.tif"), input.resolve("a-stack.tif"));
+		ImagePlus firstFour = new ij.plugin.SubstackMaker().makeSubstack(IJ.openImage(image("ihc-heldout-patches.tif").toString()), "1-4");
+		IJ.saveAsTiff(firstFour, input.resolve("b-four.tif").toString());
+		Files.writeString(input.resolve("notes.txt"), "not an image");
+		Path save = dir.resolve("concepts");
+		runHeadless("Concept Discovery...", "model='" + model("ihc-stain") + "',folder='" + input + "',layer='conv2/relu'"
+			+ ",target='DAB-positive',patch=16,stride=8,concepts=3,designs=8,examples=4,save_dir='" + save + "'");
+		assertEquals(List.of(), errors);
+		assertEquals(List.of("atlas.tif", "concepts.json", "importance.csv", "importance.png"), TestFiles.names(save));
+		org.conceptscope.concepts.ConceptBank bank = org.conceptscope.concepts.ConceptBank.load(save.resolve("concepts.json"));
+		assertEquals(3, bank.size());
+		assertEquals(3, bank.importance.length);
+		assertEquals("DAB-positive", bank.className);
+		// Both files are one batch of 12 + 4 images: example indices run over all of them.
+		for (var ex : bank.examples) for (var e : ex) assertTrue(e.image() >= 0 && e.image() < 16, e.toString());
+		ImagePlus atlas = IJ.openImage(save.resolve("atlas.tif").toString());
+		assertEquals(3 * 4, atlas.getOverlay().size(), "one panel per example");
+		for (int i = 0; i < atlas.getOverlay().size(); i++) {
+			String name = atlas.getOverlay().get(i).getName();
+			var e = bank.examples.get(i / 4).get(i % 4);
+			String file = e.image() < 12 ? "a-stack.tif slice " + (e.image() + 1) : "b-four.tif slice " + (e.image() - 11);
+			assertTrue(name.contains("|" + file + "|"), name + " should come from " + file);
+		}
+		assertEquals(1 + 3, Csv.parse(Files.readString(save.resolve("importance.csv"))).size());
+	}
+
+	@Test
+	void conceptDiscoveryHeadlessWithoutSaveFolderIsRefused(@TempDir Path dir) {
+		runHeadless(org.conceptscope.fiji.commands.ConceptDiscoveryCommand.class.getName(), "model='" + model("ihc-stain")
+			+ "',folder='" + dir + "'");
+		assertEquals(List.of(), TestFiles.names(dir), "nothing written");
+		assertTrue(errors.stream().anyMatch(e -> e.contains("Headless, Concept Discovery needs save_dir=[folder]")), errors.toString());
+	}
+
+	@Test
 	void consoleRunByMenuTitleReportsTheModel() throws IOException {
 		runHeadless("Model Info...", "model='" + model("ihc-stain") + "',save_dir='" + out + "'");
 		assertEquals(List.of(), errors);

@@ -19,6 +19,9 @@ import java.util.regex.Pattern;
 
 import org.conceptscope.fiji.ij1.AttributionOptions;
 import org.conceptscope.fiji.ij1.Attribution_;
+import org.conceptscope.fiji.ij1.Concept_Discovery;
+import org.conceptscope.fiji.ij1.Concept_Localization;
+import org.conceptscope.fiji.ij1.Evaluate_Explanation;
 import org.conceptscope.fiji.ij1.Model_Info;
 import org.junit.jupiter.api.Test;
 import org.scijava.ItemIO;
@@ -44,6 +47,37 @@ class CommandParametersTest {
 	}
 
 	@Test
+	void conceptAndEvaluationParameterNamesAreTheMacroKeys() {
+		List<String> discovery = new java.util.ArrayList<>(inputs(ConceptDiscoveryCommand.class));
+		assertEquals("image", discovery.remove(0));
+		assertEquals(ConceptDiscoverySettings.KEYS, discovery);
+		List<String> localization = new java.util.ArrayList<>(inputs(ConceptLocalizationCommand.class));
+		assertEquals("image", localization.remove(0));
+		assertEquals(ConceptLocalizationSettings.KEYS, localization);
+		List<String> evaluation = new java.util.ArrayList<>(inputs(EvaluateExplanationCommand.class));
+		assertEquals("image", evaluation.remove(0));
+		assertEquals(EvaluationSettings.KEYS, evaluation);
+	}
+
+	@Test
+	void conceptCommandsAndTheirPluginsReadTheSameSettings() {
+		ConceptDiscoverySettings macro = Concept_Discovery.parse("model=[/m] folder=[/f] layer=conv2/relu target=DAB-positive"
+			+ " patch=12 stride=6 concepts=4 seed=7 designs=16 examples=3 save_dir=[/out dir]");
+		assertEquals("model=[/m] folder=[/f] layer=conv2/relu target=DAB-positive patch=12 stride=6 concepts=4 seed=7"
+			+ " designs=16 examples=3 save_dir=[/out dir]", macro.toMacroOptions());
+		assertEquals("model=[/m] layer=[] target=predicted patch=16 stride=8 concepts=6 seed=42 designs=32 examples=6",
+			Concept_Discovery.parse("model=/m").toMacroOptions(), "defaults");
+		assertEquals(new ConceptDiscoveryCommand().settings().toMacroOptions(), new ConceptDiscoverySettings().toMacroOptions(),
+			"the SciJava command's defaults are the plugin's");
+		assertEquals(new ConceptLocalizationCommand().settings().toMacroOptions(), Concept_Localization.parse("").toMacroOptions());
+		assertEquals(new EvaluateExplanationCommand().settings().toMacroOptions(), Evaluate_Explanation.parse("").toMacroOptions());
+		IllegalArgumentException typo = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+			() -> Concept_Localization.parse("model=/m concept=[/c.json]"));
+		assertEquals("Concept Localization... has no option 'concept'; its keys are: model concepts top_fraction output save_dir.",
+			typo.getMessage());
+	}
+
+	@Test
 	void bothEntryPointsHaveTheSameDefaults() {
 		String defaults = new AttributionSettings().toMacroOptions();
 		assertEquals(defaults, new AttributionCommand().settings().toMacroOptions(), "SciJava field initialisers");
@@ -65,7 +99,8 @@ class CommandParametersTest {
 	void everyImageJ1MenuEntryIsTakenOverByASciJavaCommandOfTheSameLabel() throws IOException, ClassNotFoundException {
 		Map<String, String> ij1 = pluginsConfig();
 		Map<String, String> scijava = new LinkedHashMap<>();
-		for (Class<?> c : List.of(AttributionCommand.class, ModelInfoCommand.class)) {
+		for (Class<?> c : List.of(AttributionCommand.class, ModelInfoCommand.class, ConceptDiscoveryCommand.class,
+			ConceptLocalizationCommand.class, EvaluateExplanationCommand.class)) {
 			Plugin p = c.getAnnotation(Plugin.class);
 			assertTrue(p.headless(), c.getSimpleName() + " runs headless");
 			scijava.put(p.menuPath(), c.getName());
@@ -73,6 +108,9 @@ class CommandParametersTest {
 		assertEquals(scijava.keySet(), ij1.keySet(), "same menu paths and labels");
 		assertEquals(Attribution_.class.getName(), ij1.get("Plugins>ConceptScope>" + Attribution_.COMMAND));
 		assertEquals(Model_Info.class.getName(), ij1.get("Plugins>ConceptScope>" + Model_Info.COMMAND));
+		assertEquals(Concept_Discovery.class.getName(), ij1.get("Plugins>ConceptScope>" + Concept_Discovery.COMMAND));
+		assertEquals(Concept_Localization.class.getName(), ij1.get("Plugins>ConceptScope>" + Concept_Localization.COMMAND));
+		assertEquals(Evaluate_Explanation.class.getName(), ij1.get("Plugins>ConceptScope>" + Evaluate_Explanation.COMMAND));
 		for (String plugin : ij1.values()) assertTrue(PlugIn.class.isAssignableFrom(Class.forName(plugin)), plugin);
 	}
 

@@ -1,0 +1,23 @@
+// ConceptScope: Concept Discovery on one stack, as the macro recorder writes it.
+// CRAFT finds 4 concepts of the class DAB-positive at layer conv2/relu of the IHC stain model,
+// from 16 x 16 crops every 8 pixels of every slice, and ranks them by Sobol importance.
+// Results in save_dir: concepts.json (the concept bank, for Concept Localization), atlas.tif
+// (one row per concept, its top example crops), importance.csv and importance.png.
+//
+// Arguments (macro-option style, all optional when run from the editor):
+//   image=[/path/stack.tif] model=[/path/model folder] save_dir=[/path/results]
+// A folder of images of one class works too: run("Concept Discovery...", "model=[...] folder=[...] ...").
+
+args = getArgument();
+image = call("ij.Macro.getValue", args, "image", "");
+model = call("ij.Macro.getValue", args, "model", "");
+saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+if (image == "") image = File.openDialog("Choose a stack of images (e.g. ihc-heldout-patches.tif)");
+if (model == "") model = getDirectory("Choose the model folder (e.g. models/ihc-stain)");
+if (saveDir == "") saveDir = getDirectory("Choose a folder for the concepts");
+
+setBatchMode(true);
+open(image);
+run("Concept Discovery...", "model=[" + model + "] layer=conv2/relu target=DAB-positive patch=16 stride=8 concepts=4 seed=42 designs=32 examples=6 save_dir=[" + saveDir + "]");
+close("*");
+setBatchMode(false);

@@ -1,0 +1,25 @@
+// ConceptScope: Concept Localization of saved concepts on one stack, as the recorder writes it.
+// Uses the concepts.json written by concept_discovery.ijm; for every slice and concept: a map
+// (an extra channel of a new image) and an ROI over the top 10 % of the map.
+// Results in save_dir: <title>-concepts.tif (image channels + one channel per concept, ROIs as
+// overlay), <title>-concepts-RoiSet.zip (ROIs named "concept k|<class>|slice=z") and
+// <title>-concepts-results.csv (per slice: mean and max coefficient of each concept).
+//
+// Arguments (macro-option style, all optional when run from the editor):
+//   image=[/path/stack.tif] model=[/path/model folder] concepts=[/path/concepts.json] save_dir=[/path/results]
+
+args = getArgument();
+image = call("ij.Macro.getValue", args, "image", "");
+model = call("ij.Macro.getValue", args, "model", "");
+concepts = call("ij.Macro.getValue", args, "concepts", "");
+saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+if (image == "") image = File.openDialog("Choose an image or stack");
+if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
+if (concepts == "") concepts = File.openDialog("Choose concepts.json (from Concept Discovery)");
+if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
+
+setBatchMode(true);
+open(image);
+run("Concept Localization...", "model=[" + model + "] concepts=[" + concepts + "] top_fraction=0.1 output=channel save_dir=[" + saveDir + "]");
+close("*");
+setBatchMode(false);

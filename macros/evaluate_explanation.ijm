@@ -1,0 +1,23 @@
+// ConceptScope: Evaluate Explanation on one stack, as the macro recorder writes it.
+// Saliency maps of every slice (for its predicted class) are scored by deletion: pixels are
+// removed in order of decreasing saliency, in 16 steps, and the target probability recorded;
+// a faithful map makes it fall fast (lower area under the curve is better).
+// Results in save_dir: <title>-saliency-deletion.csv (one row per slice and a last row "mean")
+// and <title>-saliency-deletion-curve.png (the mean curve).
+//
+// Arguments (macro-option style, all optional when run from the editor):
+//   image=[/path/stack.tif] model=[/path/model folder] save_dir=[/path/results]
+
+args = getArgument();
+image = call("ij.Macro.getValue", args, "image", "");
+model = call("ij.Macro.getValue", args, "model", "");
+saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+if (image == "") image = File.openDialog("Choose an image or stack");
+if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
+if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
+
+setBatchMode(true);
+open(image);
+run("Evaluate Explanation...", "model=[" + model + "] method=saliency metric=deletion target=predicted steps=16 seed=42 save_dir=[" + saveDir + "]");
+close("*");
+setBatchMode(false);

@@ -1,0 +1,88 @@
+package org.conceptscope.fiji.commands;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The parameters of Concept Discovery, shared by the SciJava command and the ImageJ 1.x plugin.
+ * The key constants are the macro keys and the SciJava parameter names.
+ */
+public final class ConceptDiscoverySettings {
+
+	public static final String MODEL = "model", FOLDER = "folder", LAYER = "layer", TARGET = "target", PATCH = "patch",
+		STRIDE = "stride", CONCEPTS = "concepts", SEED = "seed", DESIGNS = "designs", EXAMPLES = "examples",
+		SAVE_DIR = "save_dir";
+
+	public static final List<String> KEYS = List.of(MODEL, FOLDER, LAYER, TARGET, PATCH, STRIDE, CONCEPTS, SEED, DESIGNS,
+		EXAMPLES, SAVE_DIR);
+
+	public static final String DEFAULT_LAYER = "";
+	public static final String DEFAULT_TARGET = AttributionSettings.PREDICTED;
+	public static final int DEFAULT_PATCH = 16, DEFAULT_STRIDE = 8, DEFAULT_CONCEPTS = 6, DEFAULT_DESIGNS = 32,
+		DEFAULT_EXAMPLES = 6;
+	public static final long DEFAULT_SEED = 42;
+
+	public Path model;
+	/** A folder of images of one class; null: the current image. */
+	public Path folder;
+	public String layer = DEFAULT_LAYER;
+	public String target = DEFAULT_TARGET;
+	public int patch = DEFAULT_PATCH, stride = DEFAULT_STRIDE, concepts = DEFAULT_CONCEPTS, designs = DEFAULT_DESIGNS,
+		examples = DEFAULT_EXAMPLES;
+	public long seed = DEFAULT_SEED;
+	public Path saveDir;
+
+	/** Checks what can be checked without the model; messages name the macro key. */
+	public ConceptDiscoverySettings validate() {
+		if (model == null || model.toString().isBlank()) {
+			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
+		}
+		if (target == null || target.isBlank()) {
+			throw new IllegalArgumentException("No target given: use " + TARGET + "=predicted (the class most slices are"
+				+ " predicted as), a class name or a class index.");
+		}
+		if (patch < 2) throw new IllegalArgumentException(PATCH + " must be at least 2 pixels, got " + patch + ".");
+		if (stride < 1) throw new IllegalArgumentException(STRIDE + " must be at least 1 pixel, got " + stride + ".");
+		if (concepts < 1) throw new IllegalArgumentException(CONCEPTS + " must be at least 1, got " + concepts + ".");
+		if (designs < 2) throw new IllegalArgumentException(DESIGNS + " must be at least 2 (Sobol importance), got " + designs + ".");
+		if (examples < 1) throw new IllegalArgumentException(EXAMPLES + " must be at least 1 (crops per concept in the atlas), got "
+			+ examples + ".");
+		if (folder != null && !java.nio.file.Files.isDirectory(folder)) {
+			throw new IllegalArgumentException("The image folder " + folder + " does not exist: set " + FOLDER
+				+ "=[a folder of images of one class], or leave it empty to use the current image.");
+		}
+		return this;
+	}
+
+	/** The options that replay this run. */
+	public String toMacroOptions() {
+		StringBuilder o = new StringBuilder();
+		path(o, MODEL, model);
+		path(o, FOLDER, folder);
+		option(o, LAYER, layer);
+		option(o, TARGET, target);
+		option(o, PATCH, Integer.toString(patch));
+		option(o, STRIDE, Integer.toString(stride));
+		option(o, CONCEPTS, Integer.toString(concepts));
+		option(o, SEED, Long.toString(seed));
+		option(o, DESIGNS, Integer.toString(designs));
+		option(o, EXAMPLES, Integer.toString(examples));
+		path(o, SAVE_DIR, saveDir);
+		return o.toString().trim();
+	}
+
+	static void path(StringBuilder o, String key, Path p) {
+		if (p != null) o.append(key).append("=[").append(p).append("] ");
+	}
+
+	static void option(StringBuilder o, String key, String value) {
+		String v = value == null ? "" : value;
+		boolean bracket = v.isEmpty() || v.chars().anyMatch(Character::isWhitespace);
+		o.append(key).append('=').append(bracket ? "[" + v + "]" : v).append(' ');
+	}
+
+	static String number(double v) {
+		return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%s", v);
+	}
+}

@@ -1,0 +1,84 @@
+package org.conceptscope.fiji.commands;
+
+import ij.ImagePlus;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.CancellationException;
+
+import org.conceptscope.model.ModelLoadException;
+import org.scijava.ItemIO;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+import org.scijava.ui.DialogPrompt;
+import org.scijava.ui.UIService;
+import org.scijava.widget.FileWidget;
+
+/**
+ * Plugins &gt; ConceptScope &gt; Concept Localization... as a SciJava command: per-slice maps and
+ * ROIs of the concepts of a saved bank. {@link ConceptLocalizationRun} does the work.
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>ConceptScope>Concept Localization...", headless = true,
+	description = "Where each concept of a saved concept bank sits, on every slice of an image")
+public class ConceptLocalizationCommand extends ContextCommand {
+
+	@Parameter(label = "Image", description = "The image or stack (only read).")
+	private ImagePlus image;
+
+	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
+	private File model;
+
+	@Parameter(label = "Concept bank (concepts.json)", persist = false)
+	private String concepts = "";
+
+	@Parameter(label = "Top fraction (ROIs)", persist = false, min = "0", max = "1")
+	private double top_fraction = ConceptLocalizationSettings.DEFAULT_TOP_FRACTION;
+
+	@Parameter(label = "Output", persist = false, choices = { "channel", "image" })
+	private String output = ConceptLocalizationSettings.DEFAULT_OUTPUT;
+
+	@Parameter(label = "Save to folder (empty: do not save)", required = false, persist = false)
+	private String save_dir = "";
+
+	@Parameter(label = "Concept maps", type = ItemIO.OUTPUT)
+	private ImagePlus localization;
+
+	@Parameter
+	private LogService log;
+
+	@Parameter(required = false)
+	private UIService ui;
+
+	@Override
+	public void run() {
+		ImageJProgress progress = new ImageJProgress("Concept Localization");
+		try {
+			ConceptLocalizationRun.Result r = ConceptLocalizationRun.run(image, settings(), progress);
+			localization = r.image();
+			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois());
+			progress.finished(r.rois().size() + " concept ROI(s).");
+		} catch (CancellationException e) {
+			progress.finished("cancelled; nothing was written.");
+			cancel("Concept Localization cancelled; nothing was written.");
+		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
+			progress.finished("failed.");
+			log.error("ConceptScope Concept Localization: " + e.getMessage());
+			if (ui != null && !ui.isHeadless()) ui.showDialog(e.getMessage(), "ConceptScope Concept Localization", DialogPrompt.MessageType.ERROR_MESSAGE);
+			cancel(e.getMessage());
+		}
+	}
+
+	ConceptLocalizationSettings settings() {
+		ConceptLocalizationSettings s = new ConceptLocalizationSettings();
+		s.model = model == null ? null : model.toPath();
+		s.concepts = ConceptDiscoveryCommand.blank(concepts) ? null : Path.of(concepts.trim());
+		s.topFraction = top_fraction;
+		s.output = output;
+		s.saveDir = ConceptDiscoveryCommand.blank(save_dir) ? null : Path.of(save_dir.trim());
+		return s;
+	}
+}

@@ -1,0 +1,96 @@
+package org.conceptscope.fiji.commands;
+
+import ij.ImagePlus;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.CancellationException;
+
+import org.conceptscope.model.ModelLoadException;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+import org.scijava.ui.DialogPrompt;
+import org.scijava.ui.UIService;
+import org.scijava.widget.FileWidget;
+
+/**
+ * Plugins &gt; ConceptScope &gt; Evaluate Explanation... as a SciJava command: how faithful one
+ * attribution method's maps are, per slice, by one metric. {@link EvaluationRun} does the work.
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>ConceptScope>Evaluate Explanation...", headless = true,
+	description = "Deletion, insertion, MuFidelity or a sanity check of an attribution method, per slice")
+public class EvaluateExplanationCommand extends ContextCommand {
+
+	@Parameter(label = "Image", description = "The image or stack (only read).")
+	private ImagePlus image;
+
+	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
+	private File model;
+
+	@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients",
+		"smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic" })
+	private String method = EvaluationSettings.DEFAULT_METHOD;
+
+	@Parameter(label = "Metric", persist = false, choices = { "deletion", "insertion", "mufidelity", "sanity" })
+	private String metric = EvaluationSettings.DEFAULT_METRIC;
+
+	@Parameter(label = "Target class", persist = false)
+	private String target = EvaluationSettings.DEFAULT_TARGET;
+
+	@Parameter(label = "Steps (deletion, insertion)", persist = false, min = "1")
+	private int steps = EvaluationSettings.DEFAULT_STEPS;
+
+	@Parameter(label = "Samples (mufidelity)", persist = false, min = "2")
+	private int samples = EvaluationSettings.DEFAULT_SAMPLES;
+
+	@Parameter(label = "Seed", persist = false)
+	private long seed = EvaluationSettings.DEFAULT_SEED;
+
+	@Parameter(label = "Save to folder (empty: do not save)", required = false, persist = false)
+	private String save_dir = "";
+
+	@Parameter
+	private LogService log;
+
+	@Parameter(required = false)
+	private UIService ui;
+
+	@Override
+	public void run() {
+		ImageJProgress progress = new ImageJProgress("Evaluate Explanation");
+		try {
+			EvaluationRun.Result r = EvaluationRun.run(image, settings(), progress);
+			if (ResultsDisplay.interactive()) {
+				r.table().show(method + " " + metric);
+				if (r.plot() != null) r.plot().show();
+			}
+			log.info("ConceptScope " + method + " " + metric + ": mean " + r.metric().mean());
+			progress.finished(metric + " mean " + r.metric().mean() + ".");
+		} catch (CancellationException e) {
+			progress.finished("cancelled; nothing was written.");
+			cancel("Evaluate Explanation cancelled; nothing was written.");
+		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
+			progress.finished("failed.");
+			log.error("ConceptScope Evaluate Explanation: " + e.getMessage());
+			if (ui != null && !ui.isHeadless()) ui.showDialog(e.getMessage(), "ConceptScope Evaluate Explanation", DialogPrompt.MessageType.ERROR_MESSAGE);
+			cancel(e.getMessage());
+		}
+	}
+
+	EvaluationSettings settings() {
+		EvaluationSettings s = new EvaluationSettings();
+		s.model = model == null ? null : model.toPath();
+		s.method = method;
+		s.metric = metric;
+		s.target = target;
+		s.steps = steps;
+		s.samples = samples;
+		s.seed = seed;
+		s.saveDir = ConceptDiscoveryCommand.blank(save_dir) ? null : Path.of(save_dir.trim());
+		return s;
+	}
+}

@@ -1,0 +1,145 @@
+package org.conceptscope.fiji.commands;
+
+import ij.ImagePlus;
+import ij.gui.Plot;
+import ij.measure.ResultsTable;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.conceptscope.attribution.Attribution;
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.TargetScore;
+import org.conceptscope.fiji.AtomicFiles;
+import org.conceptscope.fiji.BatchIndex;
+import org.conceptscope.fiji.ImagePlusTensors;
+import org.conceptscope.fiji.ResultsCsvWriter;
+import org.conceptscope.fiji.SliceLabels;
+import org.conceptscope.metrics.Deletion;
+import org.conceptscope.metrics.Insertion;
+import org.conceptscope.metrics.MetricResult;
+import org.conceptscope.metrics.MuFidelity;
+import org.conceptscope.metrics.RandomizedWeights;
+import org.conceptscope.metrics.SanityCheck;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * Evaluate Explanation, whichever way it is started: explains every slice with one method and
+ * scores the maps with one metric (deletion, insertion: AUC of the target probability; mufidelity:
+ * correlation with score drops; sanity: rank correlation with the maps of a weight-randomised
+ * copy). A table with one row per slice and a last row "mean"; for deletion and insertion a plot
+ * of the mean curve. With a save folder: {@code <title>-<method>-<metric>.csv} (and
+ * {@code -curve.png}). The image is only read.
+ */
+public final class EvaluationRun {
+
+	public record Result(MetricResult metric, List<String> header, List<List<String>> rows, ImagePlus plot, List<Path> written) {
+
+		public ResultsTable table() {
+			ResultsTable t = new ResultsTable();
+			for (List<String> row : rows) {
+				t.incrementCounter();
+				for (int i = 0; i < header.size(); i++) {
+					String h = header.get(i), v = row.get(i);
+					if (h.equals("value")) t.addValue(h, Double.parseDouble(v));
+					else t.addValue(h, v);
+				}
+			}
+			return t;
+		}
+	}
+
+	private EvaluationRun() {}
+
+	public static Result run(ImagePlus image, EvaluationSettings s, Progress progress) throws IOException {
+		s.validate();
+		AttributionRun.checkImage(image);
+		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(s.model)) {
+			FloatTensor images = ImagePlusTensors.toTensor(image, classifier.normalization()).tensor();
+			int target = TargetClass.parse(s.target, classifier.classNames());
+			int[] predicted = classifier.logits(images).argmaxRows();
+			int[] targets = target == AttributionMethod.PREDICTED ? predicted.clone() : filled(predicted.length, target);
+			AttributionMethod method = AttributionMethods.create(s.attribution());
+			MetricResult m;
+			if (s.metric.equals("sanity")) {
+				try (TensorFlowClassifier random = RandomizedWeights.copy(classifier, classifier.variables(), s.seed)) {
+					m = new SanityCheck(method).evaluate(classifier, random, images, targets, progress);
+				}
+			} else {
+				Attribution a = method.explain(classifier, images, targets, (d, t, msg) -> progress.report(d, 2 * t, msg));
+				Progress second = (d, t, msg) -> progress.report(t + d, 2 * t, msg);
+				m = switch (s.metric) {
+					case "deletion" -> new Deletion(s.steps, 0f).evaluate(classifier, images, a, second);
+					case "insertion" -> new Insertion(s.steps, 0f).evaluate(classifier, images, a, second);
+					default -> new MuFidelity(EvaluationSettings.MUFIDELITY_GRID, EvaluationSettings.MUFIDELITY_FRACTION, s.samples, 0f,
+						s.seed, TargetScore.LOGIT).evaluate(classifier, images, a, second);
+				};
+			}
+			List<String> header = List.of("slice", "frame", "label", "target", "method", "metric", "value");
+			List<List<String>> rows = new ArrayList<>();
+			BatchIndex batches = ImagePlusTensors.batches(image);
+			double[] values = m.values();
+			int[] resolved = m.targets();
+			for (int b = 0; b < batches.size(); b++) {
+				rows.add(List.of(Integer.toString(batches.slice(b)), Integer.toString(batches.frame(b)),
+					SliceLabels.of(image, batches.slice(b), batches.frame(b)), classifier.classNames().get(resolved[b]), s.method, s.metric,
+					ConceptDiscoveryRun.number(values[b])));
+			}
+			rows.add(List.of("mean", "", "", "", s.method, s.metric, ConceptDiscoveryRun.number(m.mean())));
+			ImagePlus plot = curves(m) ? plot(m, s) : null;
+			Result r = new Result(m, header, rows, plot, List.of());
+			return s.saveDir == null ? r : save(r, image, s);
+		}
+	}
+
+	private static boolean curves(MetricResult m) {
+		double[][] c = m.curves();
+		return c.length > 0 && c[0].length > 1;
+	}
+
+	/** The mean curve over the slices against the fraction of pixels removed (or inserted). */
+	static ImagePlus plot(MetricResult m, EvaluationSettings s) {
+		double[][] curves = m.curves();
+		int points = curves[0].length;
+		double[] x = new double[points], y = new double[points];
+		for (int j = 0; j < points; j++) {
+			x[j] = j / (double) (points - 1);
+			for (double[] c : curves) y[j] += c[j] / curves.length;
+		}
+		Plot plot = new Plot(s.method + " " + s.metric, "fraction of pixels " + (s.metric.equals("deletion") ? "removed" : "inserted"),
+			"target probability (mean)");
+		plot.add("line", x, y);
+		plot.setLimits(0, 1, 0, 1);
+		plot.addLabel(0.02, 0.08, "mean AUC " + ConceptDiscoveryRun.number(m.mean()));
+		return plot.getImagePlus();
+	}
+
+	static Result save(Result r, ImagePlus image, EvaluationSettings s) throws IOException {
+		Files.createDirectories(s.saveDir);
+		String title = image.getShortTitle() == null || image.getShortTitle().isBlank() ? "image" : image.getShortTitle();
+		String base = AttributionOutputs.fileName(title + "-" + s.method + "-" + s.metric);
+		Path csv = s.saveDir.resolve(base + ".csv");
+		ResultsCsvWriter.write(r.header(), r.rows(), csv);
+		List<Path> written = new ArrayList<>(List.of(csv));
+		if (r.plot() != null) {
+			Path png = s.saveDir.resolve(base + "-curve.png");
+			AtomicFiles.write(png, out -> {
+				if (!javax.imageio.ImageIO.write(r.plot().getBufferedImage(), "png", out)) throw new IOException("No PNG writer.");
+			});
+			written.add(png);
+		}
+		return new Result(r.metric(), r.header(), r.rows(), r.plot(), written);
+	}
+
+	private static int[] filled(int n, int v) {
+		int[] a = new int[n];
+		Arrays.fill(a, v);
+		return a;
+	}
+}
