@@ -44,7 +44,7 @@ public final class Bench {
 
 	/** How much work one run does. */
 	public enum Size {
-		SMOKE(2, 1, 1, 1, new int[] { 50, 400 }), FULL(16, 2, 5, 3, new int[] { 200, 2000 });
+		SMOKE(2, 1, 1, 1, new int[] { 50, 400 }), FULL(16, 2, 7, 3, new int[] { 200, 2000 });
 
 		/** Images per bundled model and for the large model, timed repetitions (best of) for each, stack lengths. */
 		public final int images, largeImages, repeats, largeRepeats;
@@ -71,10 +71,16 @@ public final class Bench {
 			return floorMs > 0 ? wallMs / floorMs : Double.NaN;
 		}
 
-		/** The same ratio in CPU time of the whole process (all threads): less disturbed by other processes. */
+		/**
+		 * The same ratio in CPU time of the whole process (all threads, TensorFlow's included): less
+		 * disturbed by other processes. The JVM reads it in clock ticks (10 ms on Linux), so it is
+		 * NaN below {@value #MIN_CPU_MS} ms of floor CPU time.
+		 */
 		public double cpuRatio() {
-			return floorCpuMs > 0 ? cpuMs / floorCpuMs : Double.NaN;
+			return floorCpuMs >= MIN_CPU_MS ? cpuMs / floorCpuMs : Double.NaN;
 		}
+
+		static final double MIN_CPU_MS = 200;
 
 		public boolean measured() {
 			return note == null;
@@ -299,9 +305,9 @@ public final class Bench {
 					r.note().length() > 60 ? r.note().substring(0, 60) + "…" : r.note()));
 				continue;
 			}
-			s.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.1f | %.1f | %.2f%s | %.2f |%n", r.model(), r.method(),
+			s.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.1f | %.1f | %.2f%s | %s |%n", r.model(), r.method(),
 				r.images(), r.forwardPasses(), r.gradientPasses(), r.calls(), r.wallMs(), r.floorMs(), r.ratio(),
-				r.ratio() > TARGET_RATIO ? " ⚠" : "", r.cpuRatio()));
+				r.ratio() > TARGET_RATIO ? " ⚠" : "", Double.isNaN(r.cpuRatio()) ? "—" : String.format(Locale.ROOT, "%.2f", r.cpuRatio())));
 		}
 		return s.toString();
 	}

@@ -26,9 +26,10 @@ import org.conceptscope.model.TensorFlowClassifier;
  * The long-stack part of the benchmark: stacks of real IHC patches (the bundled held-out
  * patches, repeated) written to disk as TIFFs, opened as virtual stacks and explained headless
  * by {@link StackRunner} with Saliency, batch by batch. Each length runs twice: once timed
- * (slices/s, and the highest heap use sampled every millisecond, garbage included), once with a
- * full garbage collection after every batch to measure the live heap, which is what would grow if
- * anything were kept per slice.
+ * (slices/s), once with a full garbage collection after every batch, measuring the live heap
+ * after it (what would grow if anything were kept per slice) and sampling the heap in use every
+ * millisecond (the live heap plus at most one batch of garbage: the peak a run needs). The
+ * longest stack then runs again in a separate JVM limited to {@value #SMALL_HEAP}.
  */
 public final class StackBench {
 
@@ -65,7 +66,6 @@ public final class StackBench {
 			if (longest != null) {
 				small[0] = smallHeapRun(modelDir, longest, out.resolve("small-heap"), lengths[lengths.length - 1]);
 				finished[0] = small[0].contains(": finished,");
-				log.println(small[0]);
 			}
 		}
 		return new Report(results, finished[0], small[0]);
@@ -116,9 +116,13 @@ public final class StackBench {
 		MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
 		Path csv = out.resolve("stack-" + length + "-saliency.csv"), maps = out.resolve("stack-" + length + "-saliency-maps.tif");
 		AttributionMethod saliency = new Saliency();
-		// timed run, with a sampler of heap in use (garbage included)
+		// timed run
+		StackRunner.Result timed = StackRunner.run(model, StackRunner.openVirtual(stack), saliency, AttributionMethod.PREDICTED, BATCH, csv,
+			maps, null);
+		// memory run: live heap after a full collection at every batch boundary, heap in use sampled
 		ImagePlus virtual = StackRunner.openVirtual(stack);
-		liveHeap();
+		long before = liveHeap();
+		long[] peak = { before };
 		AtomicLong usedPeak = new AtomicLong();
 		AtomicBoolean running = new AtomicBoolean(true);
 		Thread sampler = new Thread(() -> {
@@ -133,9 +137,11 @@ public final class StackBench {
 		}, "heap sampler");
 		sampler.setDaemon(true);
 		sampler.start();
-		StackRunner.Result timed;
 		try {
-			timed = StackRunner.run(model, virtual, saliency, AttributionMethod.PREDICTED, BATCH, csv, maps, null);
+			StackRunner.run(model, virtual, saliency, AttributionMethod.PREDICTED, BATCH, csv, maps, (done, total) -> {
+				peak[0] = Math.max(peak[0], liveHeap());
+				return true;
+			});
 		} finally {
 			running.set(false);
 		}
@@ -144,14 +150,6 @@ public final class StackBench {
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 		}
-		// memory run: live heap after a full collection at every batch boundary
-		virtual = StackRunner.openVirtual(stack);
-		long before = liveHeap();
-		long[] peak = { before };
-		StackRunner.run(model, virtual, saliency, AttributionMethod.PREDICTED, BATCH, csv, maps, (done, total) -> {
-			peak[0] = Math.max(peak[0], liveHeap());
-			return true;
-		});
 		return new Result(length, timed.batches(), timed.nanos() / 1e9, timed.slicesPerSecond(), before >> 10, (peak[0] - before) >> 10,
 			usedPeak.get() >> 10, Files.size(maps) >> 10);
 	}
@@ -165,7 +163,8 @@ public final class StackBench {
 	public static String table(Report report) {
 		List<Result> results = report.results();
 		StringBuilder s = new StringBuilder();
-		s.append("| slices | batches of " + BATCH + " | seconds | slices/s | live heap before (KB) | live heap growth, max over batches (KB) | heap in use, max sampled (KB) | maps TIFF (KB) |\n");
+		s.append("| slices | batches of " + BATCH + " | seconds | slices/s | live heap before (KB) | live heap growth, max over batches (KB)"
+			+ " | heap in use, max sampled (KB) | maps TIFF (KB) |\n");
 		s.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
 		for (Result r : results) {
 			s.append(String.format(Locale.ROOT, "| %d | %d | %.2f | %.0f | %d | %d | %d | %d |%n", r.slices(), r.batches(), r.seconds(),

@@ -64,7 +64,7 @@ class BenchSmokeTest {
 				assertEquals(per[1] * r.images(), r.gradientPasses(), what + " forward+backward passes");
 				assertTrue(r.calls() >= 1 && r.wallMs() > 0 && r.floorMs() > 0, what);
 				assertTrue(Double.isFinite(r.ratio()) && r.ratio() > 0, what + " ratio " + r.ratio());
-				assertTrue(r.cpuMs() > 0 && r.floorCpuMs() > 0, what + " CPU time");
+				assertTrue(r.cpuMs() >= 0 && r.floorCpuMs() >= 0, what + " CPU time");
 			}
 		}
 		String md = Files.readString(out.resolve("bench-results.md"), StandardCharsets.UTF_8);
