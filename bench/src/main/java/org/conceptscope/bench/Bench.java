@@ -44,7 +44,7 @@ public final class Bench {
 
 	/** How much work one run does. */
 	public enum Size {
-		SMOKE(2, 1, 1, 1, new int[] { 50, 400 }), FULL(16, 2, 5, 3, new int[] { 200, 2000 });
+		SMOKE(2, 1, 1, 1, new int[] { 50, 400 }), FULL(16, 2, 7, 3, new int[] { 200, 2000 });
 
 		/** Images per bundled model and for the large model, timed repetitions (best of) for each, stack lengths. */
 		public final int images, largeImages, repeats, largeRepeats;
@@ -65,11 +65,22 @@ public final class Bench {
 
 	/** One table row; {@code note} is set when the method does not apply to the model. */
 	public record Row(String model, String method, int images, long forwardPasses, long gradientPasses, int calls,
-		double wallMs, double floorMs, String note) {
+		double wallMs, double floorMs, double cpuMs, double floorCpuMs, String note) {
 
 		public double ratio() {
 			return floorMs > 0 ? wallMs / floorMs : Double.NaN;
 		}
+
+		/**
+		 * The same ratio in CPU time of the whole process (all threads, TensorFlow's included): less
+		 * disturbed by other processes. The JVM reads it in clock ticks (10 ms on Linux), so it is
+		 * NaN below {@value #MIN_CPU_MS} ms of floor CPU time.
+		 */
+		public double cpuRatio() {
+			return floorCpuMs >= MIN_CPU_MS ? cpuMs / floorCpuMs : Double.NaN;
+		}
+
+		static final double MIN_CPU_MS = 200;
 
 		public boolean measured() {
 			return note == null;
@@ -137,7 +148,7 @@ public final class Bench {
 		log.println();
 		log.println(table);
 		md.append(table).append('\n');
-		List<StackBench.Result> stack = List.of();
+		StackBench.Report stack = null;
 		if (o.stack()) {
 			Path patches = o.models().resolveSibling("images").resolve("ihc-heldout-patches.tif");
 			stack = StackBench.run(o.models().resolve("ihc-stain"), patches, o.size().stackLengths(), o.out().resolve("stack"), log);
@@ -150,7 +161,8 @@ public final class Bench {
 		return new Report(rows, stack);
 	}
 
-	public record Report(List<Row> rows, List<StackBench.Result> stack) {}
+	/** The attribution rows, and the long-stack report (null with --no-stack). */
+	public record Report(List<Row> rows, StackBench.Report stack) {}
 
 	static String environment(Options o) {
 		return String.format(Locale.ROOT, "ConceptScope benchmark (%s): %d cores available to the JVM, %s, Java %s, TensorFlow %s, max heap %d MB",
@@ -233,27 +245,30 @@ public final class Bench {
 		try {
 			m.explain(counting, images, targets, Progress.NONE);
 		} catch (IllegalArgumentException e) {
-			return new Row(modelName, m.name(), n, 0, 0, 0, Double.NaN, Double.NaN, "n/a: " + e.getMessage());
+			return new Row(modelName, m.name(), n, 0, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, "n/a: " + e.getMessage());
 		}
 		List<Call> calls = counting.calls();
 		long forward = counting.forwardPasses(), gradient = counting.gradientPasses();
 		Floor floor = new Floor(model, calls, images);
 		floor.run();
-		double[] method = new double[repeats], base = new double[repeats];
+		double[] method = new double[repeats], base = new double[repeats], methodCpu = new double[repeats], baseCpu = new double[repeats];
 		for (int i = 0; i < repeats; i++) {
 			System.gc();
-			if (i % 2 == 0) {
-				method[i] = timeMethod(m, counting, images, targets);
-				base[i] = floor.run() / 1e6;
-			} else {
-				base[i] = floor.run() / 1e6;
-				method[i] = timeMethod(m, counting, images, targets);
+			for (int k = 0; k < 2; k++) {
+				long cpu0 = processCpuNanos();
+				if ((i + k) % 2 == 0) {
+					method[i] = timeMethod(m, counting, images, targets);
+					methodCpu[i] = (processCpuNanos() - cpu0) / 1e6;
+				} else {
+					base[i] = floor.run() / 1e6;
+					baseCpu[i] = (processCpuNanos() - cpu0) / 1e6;
+				}
 			}
 			if (!counting.calls().equals(calls)) {
 				throw new IllegalStateException(m.name() + " made different calls on a repeated run; the floor would not match.");
 			}
 		}
-		return new Row(modelName, m.name(), n, forward, gradient, calls.size(), min(method), min(base), null);
+		return new Row(modelName, m.name(), n, forward, gradient, calls.size(), min(method), min(base), min(methodCpu), min(baseCpu), null);
 	}
 
 	private static double timeMethod(AttributionMethod m, CountingClassifier counting, FloatTensor images, int[] targets) {
@@ -263,30 +278,36 @@ public final class Bench {
 		return (System.nanoTime() - t0) / 1e6;
 	}
 
+	/** CPU time of this process, all threads (TensorFlow's included), in nanoseconds; -1 when unknown. */
+	static long processCpuNanos() {
+		java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+		return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
+	}
+
 	static double min(double[] v) {
 		return Arrays.stream(v).min().orElse(Double.NaN);
 	}
 
 	static String format(Row r) {
 		if (!r.measured()) return String.format(Locale.ROOT, "%-22s %s", r.method(), r.note());
-		return String.format(Locale.ROOT, "%-22s fwd %7d  grad %6d  calls %5d  %9.1f ms  floor %9.1f ms  ratio %.2f", r.method(),
-			r.forwardPasses(), r.gradientPasses(), r.calls(), r.wallMs(), r.floorMs(), r.ratio());
+		return String.format(Locale.ROOT, "%-22s fwd %7d  grad %6d  calls %5d  %9.1f ms  floor %9.1f ms  ratio %.2f  (cpu %.2f)",
+			r.method(), r.forwardPasses(), r.gradientPasses(), r.calls(), r.wallMs(), r.floorMs(), r.ratio(), r.cpuRatio());
 	}
 
 	/** The rows as a Markdown table. */
 	public static String table(List<Row> rows) {
 		StringBuilder s = new StringBuilder();
-		s.append("| model | method | images | forward passes | forward+backward passes | runtime calls | wall ms | floor ms | ratio |\n");
-		s.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+		s.append("| model | method | images | forward passes | forward+backward passes | runtime calls | wall ms | floor ms | ratio | CPU-time ratio |\n");
+		s.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
 		for (Row r : rows) {
 			if (!r.measured()) {
-				s.append(String.format(Locale.ROOT, "| %s | %s | %d | — | — | — | — | — | %s |%n", r.model(), r.method(), r.images(),
+				s.append(String.format(Locale.ROOT, "| %s | %s | %d | — | — | — | — | — | %s | — |%n", r.model(), r.method(), r.images(),
 					r.note().length() > 60 ? r.note().substring(0, 60) + "…" : r.note()));
 				continue;
 			}
-			s.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.1f | %.1f | %.2f%s |%n", r.model(), r.method(),
+			s.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.1f | %.1f | %.2f%s | %s |%n", r.model(), r.method(),
 				r.images(), r.forwardPasses(), r.gradientPasses(), r.calls(), r.wallMs(), r.floorMs(), r.ratio(),
-				r.ratio() > TARGET_RATIO ? " ⚠" : ""));
+				r.ratio() > TARGET_RATIO ? " ⚠" : "", Double.isNaN(r.cpuRatio()) ? "—" : String.format(Locale.ROOT, "%.2f", r.cpuRatio())));
 		}
 		return s.toString();
 	}

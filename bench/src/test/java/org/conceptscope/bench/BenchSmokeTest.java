@@ -64,14 +64,15 @@ class BenchSmokeTest {
 				assertEquals(per[1] * r.images(), r.gradientPasses(), what + " forward+backward passes");
 				assertTrue(r.calls() >= 1 && r.wallMs() > 0 && r.floorMs() > 0, what);
 				assertTrue(Double.isFinite(r.ratio()) && r.ratio() > 0, what + " ratio " + r.ratio());
+				assertTrue(r.cpuMs() >= 0 && r.floorCpuMs() >= 0, what + " CPU time");
 			}
 		}
 		String md = Files.readString(out.resolve("bench-results.md"), StandardCharsets.UTF_8);
-		assertTrue(md.contains("| model | method | images | forward passes | forward+backward passes | runtime calls | wall ms | floor ms | ratio |"));
+		assertTrue(md.contains("| model | method | images | forward passes | forward+backward passes | runtime calls | wall ms | floor ms | ratio | CPU-time ratio |"));
 		assertEquals(rows.size(), md.lines().filter(l -> l.startsWith("| ") && METHODS.stream().anyMatch(m -> l.contains("| " + m + " |"))).count());
 		assertTrue(log.toString(StandardCharsets.UTF_8).contains("cores available to the JVM"));
 
-		List<StackBench.Result> stack = report.stack();
+		List<StackBench.Result> stack = report.stack().results();
 		assertEquals(2, stack.size());
 		assertEquals(50, stack.get(0).slices());
 		assertEquals(400, stack.get(1).slices());
@@ -79,5 +80,6 @@ class BenchSmokeTest {
 		// 350 more slices held in memory would be at least 350 x 16 KB (input and map) = 5.6 MB
 		assertTrue(stack.get(1).liveGrowthKb() - stack.get(0).liveGrowthKb() < 1024,
 			"live heap grows with the stack length: " + stack.get(0).liveGrowthKb() + " KB vs " + stack.get(1).liveGrowthKb() + " KB");
+		assertTrue(report.stack().smallHeapFinished(), report.stack().smallHeapSummary());
 	}
 }

@@ -1,6 +1,5 @@
 package org.conceptscope.attribution;
 
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
@@ -67,18 +66,18 @@ public final class HsicAttribution implements AttributionMethod {
 		int cells = grid * grid;
 		boolean[][] on = designs(cells);
 		float[] maps = new float[n * h * w];
-		// the grid cell of every pixel, computed once
-		int[] cellOf = new int[h * w];
-		for (int y = 0; y < h; y++) {
-			for (int xx = 0; xx < w; xx++) cellOf[y * w + xx] = Math.min(grid - 1, y * grid / h) * grid + Math.min(grid - 1, xx * grid / w);
-		}
+		GridCells lattice = new GridCells(h, w, c, grid);
 		for (int i = 0; i < n; i++) {
 			float[] x = images.slice(i).data();
 			float[] repl = perturbation.replacement(x, h, w, c);
 			float[] scores = PerturbedScores.of(classifier, score, images.slice(i), resolved[i], samples, (index, out, off) -> {
+				// the image, then the removed cells replaced run by run
+				System.arraycopy(x, 0, out, off, x.length);
 				boolean[] keep = on[index];
-				for (int px = 0; px < cellOf.length; px++) {
-					System.arraycopy(keep[cellOf[px]] ? x : repl, px * c, out, off + px * c, c);
+				for (int j = 0; j < cells; j++) {
+					if (keep[j]) continue;
+					int[] r = lattice.runs(j);
+					for (int k = 0; k < r.length; k += 2) System.arraycopy(repl, r[k], out, off + r[k], r[k + 1] - r[k]);
 				}
 			}, progress, (long) i * samples, (long) n * samples, name());
 			double[] hsic = hsicPerCell(on, scores, cells);
@@ -101,15 +100,16 @@ public final class HsicAttribution implements AttributionMethod {
 		double[] dists = new double[m * (m - 1) / 2];
 		int q = 0;
 		for (int a = 0; a < m; a++) for (int b = a + 1; b < m; b++) dists[q++] = Math.abs(y[a] - y[b]);
-		double[] sorted = dists.clone();
-		Arrays.sort(sorted);
-		double bandwidth = sorted.length == 0 ? 1 : sorted[sorted.length / 2];
+		double bandwidth = dists.length == 0 ? 1 : select(dists.clone(), dists.length / 2);
 		if (bandwidth <= 1e-12) bandwidth = 1e-12;
-		// centred output Gram matrix HLH, computed once
+		// centred output Gram matrix HLH, computed once (symmetric: each pair once)
 		double[][] l = new double[m][m];
-		for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) {
-			double d = (y[a] - y[b]) / bandwidth;
-			l[a][b] = Math.exp(-0.5 * d * d);
+		for (int a = 0; a < m; a++) {
+			l[a][a] = 1;
+			for (int b = a + 1; b < m; b++) {
+				double d = (y[a] - y[b]) / bandwidth;
+				l[a][b] = l[b][a] = Math.exp(-0.5 * d * d);
+			}
 		}
 		double[] rowMean = new double[m];
 		double all = 0;
@@ -140,5 +140,30 @@ public final class HsicAttribution implements AttributionMethod {
 			result[j] = 2 * (1 - differ) * s / ((double) (m - 1) * (m - 1));
 		});
 		return result;
+	}
+
+	/** The k-th smallest value (0-based) of v, which it reorders: Hoare's selection, O(n) on average. */
+	static double select(double[] v, int k) {
+		int lo = 0, hi = v.length - 1;
+		Random rnd = new Random(v.length);
+		while (lo < hi) {
+			double pivot = v[lo + rnd.nextInt(hi - lo + 1)];
+			int i = lo, j = hi;
+			while (i <= j) {
+				while (v[i] < pivot) i++;
+				while (v[j] > pivot) j--;
+				if (i <= j) {
+					double t = v[i];
+					v[i] = v[j];
+					v[j] = t;
+					i++;
+					j--;
+				}
+			}
+			if (k <= j) hi = j;
+			else if (k >= i) lo = i;
+			else return v[k];
+		}
+		return v[k];
 	}
 }

@@ -1,5 +1,9 @@
 package org.conceptscope.attribution;
 
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Future;
 import java.util.stream.IntStream;
 
 import org.conceptscope.model.Classifier;
@@ -9,9 +13,9 @@ import org.conceptscope.util.Progress;
 /**
  * Scores of one target class on many perturbed copies of one image, streamed in batches: the
  * copies are generated on demand, a batch at a time ({@link Classifier#preferredBatchSize()}),
- * into one buffer reused for every batch, so memory is one batch whatever the number of
- * perturbations. Large batches are generated on all cores. The score is the target's logit or
- * probability ({@link TargetScore}).
+ * into two buffers reused for every batch, so memory is two batches whatever the number of
+ * perturbations. The next batch is generated while the model runs the current one, on all cores
+ * when it is large. The score is the target's logit or probability ({@link TargetScore}).
  */
 final class PerturbedScores {
 
@@ -45,28 +49,70 @@ final class PerturbedScores {
 		return of(classifier, score, image, target, count, perturbation, null, progress, done, total, method);
 	}
 
-	/** As above; {@code after} (may be null) is called after every batch. */
+	/**
+	 * As above; {@code after} (may be null) is called after every batch. Batches are pipelined:
+	 * the copies of batch b+1 are generated (on other threads) while the model runs batch b, and
+	 * {@code after} for batch b runs before the copies of batch b+2 are generated. State kept per
+	 * batch can therefore be double-buffered by {@code (index / batchSize) % 2}.
+	 */
 	static float[] of(Classifier classifier, TargetScore score, FloatTensor image, int target, int count,
 		Perturbation perturbation, BatchScores after, Progress progress, long done, long total, String method) {
 		int per = image.stride0();
 		int batch = batchSize(classifier, count);
 		float[] scores = new float[count];
 		long[] shape = image.shape();
-		float[] buffer = new float[batch * per];
-		for (int from = 0; from < count; from += batch) {
-			int to = Math.min(count, from + batch), f = from;
+		float[][] buffers = { new float[batch * per], count > batch ? new float[batch * per] : null };
+		Future<float[]> next = fillAsync(perturbation, 0, Math.min(count, batch), per, batch, buffers[0]);
+		try {
+			for (int b = 0, from = 0; from < count; b++, from += batch) {
+				int to = Math.min(count, from + batch);
+				float[] data = await(next);
+				int nextFrom = to, nextTo = Math.min(count, nextFrom + batch);
+				next = nextFrom < count ? fillAsync(perturbation, nextFrom, nextTo, per, batch, buffers[(b + 1) % 2]) : null;
+				shape[0] = to - from;
+				FloatTensor probs = score.of(classifier, new FloatTensor(shape, data));
+				int k = (int) probs.dim(1);
+				for (int i = from; i < to; i++) scores[i] = probs.data()[(i - from) * k + target];
+				if (after != null) after.accept(from, to, scores);
+				GradientMaps.step(progress, done + to, total, method);
+			}
+		} finally {
+			if (next != null) {
+				next.cancel(false);
+				try {
+					next.get();
+				} catch (InterruptedException e) {
+					Thread.currentThread().interrupt();
+				} catch (ExecutionException | CancellationException e) {
+					// the batch is not needed any more
+				}
+			}
+		}
+		return scores;
+	}
+
+	/** Generates copies [from, to) into the buffer (or an exact-size array for a short last batch) on the common pool. */
+	private static Future<float[]> fillAsync(Perturbation perturbation, int from, int to, int per, int batch, float[] buffer) {
+		return ForkJoinPool.commonPool().submit(() -> {
 			float[] data = to - from == batch ? buffer : new float[(to - from) * per];
 			IntStream indices = IntStream.range(from, to);
 			if ((long) (to - from) * per >= PARALLEL_VALUES) indices = indices.parallel();
-			indices.forEach(i -> perturbation.fill(i, data, (i - f) * per));
-			shape[0] = to - from;
-			FloatTensor probs = score.of(classifier, new FloatTensor(shape, data));
-			int k = (int) probs.dim(1);
-			for (int i = from; i < to; i++) scores[i] = probs.data()[(i - from) * k + target];
-			if (after != null) after.accept(from, to, scores);
-			GradientMaps.step(progress, done + to, total, method);
+			indices.forEach(i -> perturbation.fill(i, data, (i - from) * per));
+			return data;
+		});
+	}
+
+	private static float[] await(Future<float[]> f) {
+		try {
+			return f.get();
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new CancellationException("Interrupted while generating perturbed copies.");
+		} catch (ExecutionException e) {
+			if (e.getCause() instanceof RuntimeException r) throw r;
+			if (e.getCause() instanceof Error err) throw err;
+			throw new IllegalStateException(e.getCause());
 		}
-		return scores;
 	}
 
 	/** Copies generated per model call: the classifier's preferred batch, no more than needed. */

@@ -1,6 +1,7 @@
 package org.conceptscope.attribution;
 
 import java.util.Random;
+import java.util.stream.IntStream;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -13,6 +14,9 @@ import org.conceptscope.util.Progress;
  * mask index, so they are regenerated instead of stored.
  */
 public final class Rise implements AttributionMethod {
+
+	/** Masks are generated once for all images when they fit in this many bytes (64 MiB; tests lower it). */
+	static long maskCacheBytes = 64L << 20;
 
 	private final int masks, grid;
 	private final double keepProbability;
@@ -47,8 +51,8 @@ public final class Rise implements AttributionMethod {
 
 	/**
 	 * Writes soft mask {@code index} into {@code out} at {@code offset}: the seeded binary grid
-	 * upsampled bilinearly with its random shift. The interpolation weights of every column are
-	 * computed once per mask, not once per pixel.
+	 * upsampled bilinearly with its random shift, separably (rows of cells along x once, then
+	 * between rows), which gives the same values as interpolating each pixel from four cells.
 	 */
 	void mask(int index, int h, int w, float[] out, int offset) {
 		Random rnd = new Random(seed * 0x9E3779B97F4A7C15L + index);
@@ -57,6 +61,7 @@ public final class Rise implements AttributionMethod {
 		for (int i = 0; i < cells.length; i++) cells[i] = rnd.nextDouble() < keepProbability ? 1f : 0f;
 		double cellH = h / (double) grid, cellW = w / (double) grid;
 		double dy = rnd.nextDouble() * cellH, dx = rnd.nextDouble() * cellW;
+		// interpolate the cell rows along x once, then each image row between two of them
 		int[] x0s = new int[w], x1s = new int[w];
 		double[] txs = new double[w];
 		for (int x = 0; x < w; x++) {
@@ -65,18 +70,23 @@ public final class Rise implements AttributionMethod {
 			txs[x] = gx - x0s[x];
 			x1s[x] = Math.min(x0s[x] + 1, grid);
 		}
+		double[] rows = new double[side * w];
+		for (int gy = 0; gy < side; gy++) {
+			int r = gy * side, o = gy * w;
+			for (int x = 0; x < w; x++) rows[o + x] = cells[r + x0s[x]] * (1 - txs[x]) + cells[r + x1s[x]] * txs[x];
+		}
 		for (int y = 0; y < h; y++) {
 			double gy = (y + dy) / cellH;
 			int y0 = (int) gy;
 			double ty = gy - y0;
-			int r0 = y0 * side, r1 = Math.min(y0 + 1, grid) * side;
-			for (int x = 0; x < w; x++) {
-				double tx = txs[x];
-				double top = cells[r0 + x0s[x]] * (1 - tx) + cells[r0 + x1s[x]] * tx;
-				double bottom = cells[r1 + x0s[x]] * (1 - tx) + cells[r1 + x1s[x]] * tx;
-				out[offset + y * w + x] = (float) (top * (1 - ty) + bottom * ty);
-			}
+			int r0 = y0 * w, r1 = Math.min(y0 + 1, grid) * w, o = offset + y * w;
+			for (int x = 0; x < w; x++) out[o + x] = (float) (rows[r0 + x] * (1 - ty) + rows[r1 + x] * ty);
 		}
+	}
+
+	/** Where mask {@code index} is kept: its batch's half of the double buffer, its place in the batch. */
+	private static int slot(int index, int batch, int masks) {
+		return masks <= batch ? index : ((index / batch) % 2) * batch + index % batch;
 	}
 
 	@Override
@@ -85,25 +95,30 @@ public final class Rise implements AttributionMethod {
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
 		float[] maps = new float[n * h * w];
 		int plane = h * w;
-		// The masks of one batch, generated once: used for the masked copies, then, with the
-		// batch's scores, for the weighted sum. Reused for every batch and every image.
+		// Masks depend on the seed and their index only, so when they all fit in maskCacheBytes
+		// they are generated once (on all cores) for every image. Otherwise they are generated per
+		// image, a batch at a time, into two batches' worth of slots (the next batch is generated
+		// while the model runs the current one), reused for every batch and every image; either way
+		// a mask serves both the masked copies and, with the batch's scores, the weighted sum.
 		int batch = PerturbedScores.batchSize(classifier, masks);
-		float[] batchMasks = new float[batch * plane];
+		boolean cached = (long) masks * plane * 4 <= maskCacheBytes;
+		float[] store = new float[(cached ? masks : Math.min(masks, 2 * batch)) * plane];
+		if (cached) IntStream.range(0, masks).parallel().forEach(k -> mask(k, h, w, store, k * plane));
 		for (int i = 0; i < n; i++) {
 			float[] src = images.slice(i).data();
 			int mapOffset = i * plane;
 			PerturbedScores.of(classifier, score, images.slice(i), resolved[i], masks, (index, out, off) -> {
-				int slot = (index % batch) * plane;
-				mask(index, h, w, batchMasks, slot);
+				int slot = (cached ? index : slot(index, batch, masks)) * plane;
+				if (!cached) mask(index, h, w, store, slot);
 				for (int p = 0; p < plane; p++) {
-					float mv = batchMasks[slot + p];
+					float mv = store[slot + p];
 					for (int ch = 0; ch < c; ch++) out[off + p * c + ch] = src[p * c + ch] * mv;
 				}
 			}, (from, to, scores) -> {
 				for (int k = from; k < to; k++) {
 					float s = scores[k];
-					int slot = (k % batch) * plane;
-					for (int p = 0; p < plane; p++) maps[mapOffset + p] += s * batchMasks[slot + p];
+					int slot = (cached ? k : slot(k, batch, masks)) * plane;
+					for (int p = 0; p < plane; p++) maps[mapOffset + p] += s * store[slot + p];
 				}
 			}, progress, (long) i * masks, (long) n * masks, name());
 			for (int p = 0; p < plane; p++) maps[mapOffset + p] /= (float) (masks * keepProbability);

@@ -61,13 +61,15 @@ public final class SobolAttribution implements AttributionMethod {
 		int passes = sobol.evaluations();
 		float[] maps = new float[n * h * w];
 		float[] channelMaps = perChannel ? new float[n * h * w * c] : null;
-		// the mask cell of every value (pixel and channel), computed once
-		int[] cellOf = new int[h * w * c];
-		for (int y = 0; y < h; y++) {
+		// the mask cell of every value (pixel and channel), computed once; runs of one cell for
+		// the common single-lattice case
+		GridCells lattice = perChannel ? null : new GridCells(h, w, c, grid);
+		int[] cellOf = new int[perChannel ? h * w * c : 0];
+		for (int y = 0; perChannel && y < h; y++) {
 			int gy = Math.min(grid - 1, y * grid / h);
 			for (int xx = 0; xx < w; xx++) {
 				int gx = Math.min(grid - 1, xx * grid / w);
-				for (int ch = 0; ch < c; ch++) cellOf[(y * w + xx) * c + ch] = ((perChannel ? ch : 0) * grid + gy) * grid + gx;
+				for (int ch = 0; ch < c; ch++) cellOf[(y * w + xx) * c + ch] = (ch * grid + gy) * grid + gx;
 			}
 		}
 		for (int i = 0; i < n; i++) {
@@ -77,9 +79,19 @@ public final class SobolAttribution implements AttributionMethod {
 			float[] scores = PerturbedScores.of(classifier, score, images.slice(i), resolved[i], passes, (index, out, off) -> {
 				double[] m = new double[d];
 				sobol.point(index, m);
-				for (int p = 0; p < cellOf.length; p++) {
-					double mv = m[cellOf[p]];
-					out[off + p] = (float) (mv * x[p] + (1 - mv) * repl[p]);
+				if (lattice != null) {
+					for (int j = 0; j < d; j++) {
+						double mv = m[j];
+						int[] r = lattice.runs(j);
+						for (int k = 0; k < r.length; k += 2) {
+							for (int p = r[k]; p < r[k + 1]; p++) out[off + p] = (float) (mv * x[p] + (1 - mv) * repl[p]);
+						}
+					}
+				} else {
+					for (int p = 0; p < cellOf.length; p++) {
+						double mv = m[cellOf[p]];
+						out[off + p] = (float) (mv * x[p] + (1 - mv) * repl[p]);
+					}
 				}
 			}, progress, (long) i * passes, (long) n * passes, name());
 			double[] total = sobol.totalOrder(scores);

@@ -55,6 +55,26 @@ class BatchIndependenceTest {
 		}
 	}
 
+	@Test
+	void riseGivesTheSameMapsWithoutTheMaskCache() {
+		Random r = new Random(4);
+		FloatTensor x = FloatTensor.zeros(2, 32, 32, 3);
+		for (int i = 0; i < x.size(); i++) x.data()[i] = r.nextFloat();
+		Rise rise = new Rise(45, 4, 0.5, 2);
+		Attribution cached = rise.explain(ihc, x, new int[] { 1, 2 }, Progress.NONE);
+		long before = Rise.maskCacheBytes;
+		Rise.maskCacheBytes = 0; // every mask generated per image, per batch, double-buffered
+		try {
+			ihc.setMaxBatch(7);
+			assertClose(cached.maps(), rise.explain(ihc, x, new int[] { 1, 2 }, Progress.NONE).maps(), "rise, masks per batch of 7");
+			ihc.setMaxBatch(30);
+			assertClose(cached.maps(), rise.explain(ihc, x, new int[] { 1, 2 }, Progress.NONE).maps(), "rise, masks per batch of 30");
+		} finally {
+			Rise.maskCacheBytes = before;
+			ihc.setMemoryBudget(TensorFlowClassifier.DEFAULT_MEMORY_BUDGET);
+		}
+	}
+
 	private static void assertClose(FloatTensor want, FloatTensor got, String what) {
 		assertArrayEquals(want.shape(), got.shape(), what);
 		float scale = 0;
