@@ -3,18 +3,14 @@ package org.conceptscope.fiji.commands;
 import ij.ImagePlus;
 
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.concurrent.CancellationException;
 
-import org.conceptscope.model.ModelLoadException;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.command.ContextCommand;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
-import org.scijava.ui.DialogPrompt;
 import org.scijava.ui.UIService;
 import org.scijava.widget.FileWidget;
 
@@ -112,19 +108,12 @@ public class AttributionCommand extends ContextCommand {
 
 	@Override
 	public void run() {
-		ImageJProgress progress = new ImageJProgress("Attribution");
-		try {
+		CommandTasks.run("Attribution", log, ui, this::cancel, progress -> {
 			AttributionResult result = AttributionRun.run(image, settings(), progress);
 			explanation = result.image();
 			ResultsDisplay.showTableAndRois(result);
 			progress.finished(result.explanation().size() + " slice(s) explained.");
-		} catch (CancellationException e) {
-			progress.finished("cancelled; nothing was written.");
-			cancel("Attribution cancelled; nothing was written.");
-		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
-			progress.finished("failed.");
-			fail(e.getMessage());
-		}
+		});
 	}
 
 	/** The parameters as settings (package-private so tests can compare them with the macro parser's). */
@@ -149,11 +138,5 @@ public class AttributionCommand extends ContextCommand {
 			.output(output)
 			.topFraction(top_fraction)
 			.saveDir(save_dir == null || save_dir.isBlank() ? null : Path.of(save_dir.trim()));
-	}
-
-	private void fail(String message) {
-		log.error("ConceptScope Attribution: " + message);
-		if (ui != null && !ui.isHeadless()) ui.showDialog(message, "ConceptScope Attribution", DialogPrompt.MessageType.ERROR_MESSAGE);
-		cancel(message);
 	}
 }

@@ -3,18 +3,14 @@ package org.conceptscope.fiji.commands;
 import ij.ImagePlus;
 
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.concurrent.CancellationException;
 
-import org.conceptscope.model.ModelLoadException;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.command.ContextCommand;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
-import org.scijava.ui.DialogPrompt;
 import org.scijava.ui.UIService;
 import org.scijava.widget.FileWidget;
 
@@ -75,8 +71,7 @@ public class ConceptDiscoveryCommand extends ContextCommand {
 
 	@Override
 	public void run() {
-		ImageJProgress progress = new ImageJProgress("Concept Discovery");
-		try {
+		CommandTasks.run("Concept Discovery", log, ui, this::cancel, progress -> {
 			ConceptDiscoveryRun.Result r = ConceptDiscoveryRun.run(image, settings(), progress);
 			atlas = r.atlas();
 			if (ResultsDisplay.interactive()) {
@@ -84,15 +79,7 @@ public class ConceptDiscoveryCommand extends ContextCommand {
 				r.table().show("Concept importance");
 			}
 			progress.finished(r.bank().size() + " concept(s) of " + r.bank().className + ".");
-		} catch (CancellationException e) {
-			progress.finished("cancelled; nothing was written.");
-			cancel("Concept Discovery cancelled; nothing was written.");
-		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
-			progress.finished("failed.");
-			log.error("ConceptScope Concept Discovery: " + e.getMessage());
-			if (ui != null && !ui.isHeadless()) ui.showDialog(e.getMessage(), "ConceptScope Concept Discovery", DialogPrompt.MessageType.ERROR_MESSAGE);
-			cancel(e.getMessage());
-		}
+		});
 	}
 
 	ConceptDiscoverySettings settings() {

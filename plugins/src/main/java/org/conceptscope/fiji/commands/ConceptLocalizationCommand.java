@@ -3,18 +3,14 @@ package org.conceptscope.fiji.commands;
 import ij.ImagePlus;
 
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.concurrent.CancellationException;
 
-import org.conceptscope.model.ModelLoadException;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.command.ContextCommand;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
-import org.scijava.ui.DialogPrompt;
 import org.scijava.ui.UIService;
 import org.scijava.widget.FileWidget;
 
@@ -55,21 +51,12 @@ public class ConceptLocalizationCommand extends ContextCommand {
 
 	@Override
 	public void run() {
-		ImageJProgress progress = new ImageJProgress("Concept Localization");
-		try {
+		CommandTasks.run("Concept Localization", log, ui, this::cancel, progress -> {
 			ConceptLocalizationRun.Result r = ConceptLocalizationRun.run(image, settings(), progress);
 			localization = r.image();
 			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois());
 			progress.finished(r.rois().size() + " concept ROI(s).");
-		} catch (CancellationException e) {
-			progress.finished("cancelled; nothing was written.");
-			cancel("Concept Localization cancelled; nothing was written.");
-		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
-			progress.finished("failed.");
-			log.error("ConceptScope Concept Localization: " + e.getMessage());
-			if (ui != null && !ui.isHeadless()) ui.showDialog(e.getMessage(), "ConceptScope Concept Localization", DialogPrompt.MessageType.ERROR_MESSAGE);
-			cancel(e.getMessage());
-		}
+		});
 	}
 
 	ConceptLocalizationSettings settings() {

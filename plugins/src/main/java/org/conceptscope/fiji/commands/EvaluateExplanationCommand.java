@@ -3,17 +3,13 @@ package org.conceptscope.fiji.commands;
 import ij.ImagePlus;
 
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.concurrent.CancellationException;
 
-import org.conceptscope.model.ModelLoadException;
 import org.scijava.command.Command;
 import org.scijava.command.ContextCommand;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
-import org.scijava.ui.DialogPrompt;
 import org.scijava.ui.UIService;
 import org.scijava.widget.FileWidget;
 
@@ -61,8 +57,7 @@ public class EvaluateExplanationCommand extends ContextCommand {
 
 	@Override
 	public void run() {
-		ImageJProgress progress = new ImageJProgress("Evaluate Explanation");
-		try {
+		CommandTasks.run("Evaluate Explanation", log, ui, this::cancel, progress -> {
 			EvaluationRun.Result r = EvaluationRun.run(image, settings(), progress);
 			if (ResultsDisplay.interactive()) {
 				r.table().show(method + " " + metric);
@@ -70,15 +65,7 @@ public class EvaluateExplanationCommand extends ContextCommand {
 			}
 			log.info("ConceptScope " + method + " " + metric + ": mean " + r.metric().mean());
 			progress.finished(metric + " mean " + r.metric().mean() + ".");
-		} catch (CancellationException e) {
-			progress.finished("cancelled; nothing was written.");
-			cancel("Evaluate Explanation cancelled; nothing was written.");
-		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
-			progress.finished("failed.");
-			log.error("ConceptScope Evaluate Explanation: " + e.getMessage());
-			if (ui != null && !ui.isHeadless()) ui.showDialog(e.getMessage(), "ConceptScope Evaluate Explanation", DialogPrompt.MessageType.ERROR_MESSAGE);
-			cancel(e.getMessage());
-		}
+		});
 	}
 
 	EvaluationSettings settings() {

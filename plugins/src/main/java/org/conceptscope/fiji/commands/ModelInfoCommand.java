@@ -11,7 +11,6 @@ import org.scijava.command.ContextCommand;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
-import org.scijava.ui.DialogPrompt;
 import org.scijava.ui.UIService;
 import org.scijava.widget.FileWidget;
 
@@ -49,11 +48,7 @@ public class ModelInfoCommand extends ContextCommand {
 			if (ResultsDisplay.interactive()) report.layersTable().show(report.name() + " layers");
 			if (save_dir != null && !save_dir.isBlank()) report.save(Path.of(save_dir.trim()));
 		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
-			log.error("ConceptScope Model Info: " + e.getMessage());
-			if (ui != null && !ui.isHeadless()) {
-				ui.showDialog(e.getMessage(), "ConceptScope Model Info", DialogPrompt.MessageType.ERROR_MESSAGE);
-			}
-			cancel(e.getMessage());
+			CommandTasks.fail("Model Info", e.getMessage(), log, ui, this::cancel);
 		}
 	}
 }

@@ -5,15 +5,11 @@ import ij.WindowManager;
 import ij.plugin.PlugIn;
 
 import java.awt.GraphicsEnvironment;
-import java.io.IOException;
-import java.util.concurrent.CancellationException;
 
 import org.conceptscope.fiji.commands.AttributionResult;
 import org.conceptscope.fiji.commands.AttributionRun;
 import org.conceptscope.fiji.commands.AttributionSettings;
-import org.conceptscope.fiji.commands.ImageJProgress;
 import org.conceptscope.fiji.commands.ResultsDisplay;
-import org.conceptscope.model.ModelLoadException;
 
 /**
  * Plugins &gt; ConceptScope &gt; Attribution... for ImageJ 1.x (registered in plugins.config).
@@ -29,8 +25,7 @@ public class Attribution_ implements PlugIn {
 	@Override
 	public void run(String arg) {
 		String options = Macro.getOptions();
-		ImageJProgress progress = new ImageJProgress("Attribution");
-		try {
+		PluginTasks.run(COMMAND, "Attribution", options, progress -> {
 			AttributionSettings settings = options != null ? AttributionOptions.parse(options) : askUser();
 			if (settings == null) return;
 			AttributionResult result = AttributionRun.run(WindowManager.getCurrentImage(), settings, progress);
@@ -38,13 +33,7 @@ public class Attribution_ implements PlugIn {
 			ResultsDisplay.showTableAndRois(result);
 			progress.finished(result.explanation().size() + " slice(s) explained"
 				+ (result.written().isEmpty() ? "." : ", results in " + settings.saveDir() + "."));
-		} catch (CancellationException e) {
-			progress.finished("cancelled; nothing was written.");
-			if (options != null) Macro.abort();
-		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
-			progress.finished("failed.");
-			PluginErrors.report(COMMAND, e.getMessage(), options != null);
-		}
+		});
 	}
 
 	private static AttributionSettings askUser() {

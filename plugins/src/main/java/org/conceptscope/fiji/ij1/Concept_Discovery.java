@@ -8,15 +8,11 @@ import ij.gui.GenericDialog;
 import ij.plugin.PlugIn;
 
 import java.awt.GraphicsEnvironment;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.concurrent.CancellationException;
 
 import org.conceptscope.fiji.commands.ConceptDiscoveryRun;
 import org.conceptscope.fiji.commands.ConceptDiscoverySettings;
-import org.conceptscope.fiji.commands.ImageJProgress;
 import org.conceptscope.fiji.commands.ResultsDisplay;
-import org.conceptscope.model.ModelLoadException;
 
 /**
  * Plugins &gt; ConceptScope &gt; Concept Discovery... for ImageJ 1.x: the same code as
@@ -29,8 +25,7 @@ public class Concept_Discovery implements PlugIn {
 	@Override
 	public void run(String arg) {
 		String options = Macro.getOptions();
-		ImageJProgress progress = new ImageJProgress("Concept Discovery");
-		try {
+		PluginTasks.run(COMMAND, "Concept Discovery", options, progress -> {
 			ConceptDiscoverySettings s = options != null ? parse(options) : ask();
 			if (s == null) return;
 			ConceptDiscoveryRun.Result r = ConceptDiscoveryRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s, progress);
@@ -43,13 +38,7 @@ public class Concept_Discovery implements PlugIn {
 			}
 			progress.finished(r.bank().size() + " concept(s) of " + r.bank().className
 				+ (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
-		} catch (CancellationException e) {
-			progress.finished("cancelled; nothing was written.");
-			if (options != null) Macro.abort();
-		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
-			progress.finished("failed.");
-			PluginErrors.report(COMMAND, e.getMessage(), options != null);
-		}
+		});
 	}
 
 	public static ConceptDiscoverySettings parse(String options) {

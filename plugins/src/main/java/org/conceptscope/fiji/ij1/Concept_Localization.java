@@ -8,15 +8,11 @@ import ij.gui.GenericDialog;
 import ij.plugin.PlugIn;
 
 import java.awt.GraphicsEnvironment;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.concurrent.CancellationException;
 
 import org.conceptscope.fiji.commands.ConceptDisplay;
 import org.conceptscope.fiji.commands.ConceptLocalizationRun;
 import org.conceptscope.fiji.commands.ConceptLocalizationSettings;
-import org.conceptscope.fiji.commands.ImageJProgress;
-import org.conceptscope.model.ModelLoadException;
 
 /**
  * Plugins &gt; ConceptScope &gt; Concept Localization... for ImageJ 1.x: the same code as
@@ -29,21 +25,14 @@ public class Concept_Localization implements PlugIn {
 	@Override
 	public void run(String arg) {
 		String options = Macro.getOptions();
-		ImageJProgress progress = new ImageJProgress("Concept Localization");
-		try {
+		PluginTasks.run(COMMAND, "Concept Localization", options, progress -> {
 			ConceptLocalizationSettings s = options != null ? parse(options) : ask();
 			if (s == null) return;
 			ConceptLocalizationRun.Result r = ConceptLocalizationRun.run(WindowManager.getCurrentImage(), s, progress);
 			r.image().show();
 			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois());
 			progress.finished(r.rois().size() + " concept ROI(s)" + (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
-		} catch (CancellationException e) {
-			progress.finished("cancelled; nothing was written.");
-			if (options != null) Macro.abort();
-		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
-			progress.finished("failed.");
-			PluginErrors.report(COMMAND, e.getMessage(), options != null);
-		}
+		});
 	}
 
 	public static ConceptLocalizationSettings parse(String options) {

@@ -9,16 +9,12 @@ import ij.gui.GenericDialog;
 import ij.plugin.PlugIn;
 
 import java.awt.GraphicsEnvironment;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.concurrent.CancellationException;
 
 import org.conceptscope.fiji.commands.AttributionMethods;
 import org.conceptscope.fiji.commands.EvaluationRun;
 import org.conceptscope.fiji.commands.EvaluationSettings;
-import org.conceptscope.fiji.commands.ImageJProgress;
 import org.conceptscope.fiji.commands.ResultsDisplay;
-import org.conceptscope.model.ModelLoadException;
 
 /**
  * Plugins &gt; ConceptScope &gt; Evaluate Explanation... for ImageJ 1.x: the same code as
@@ -31,8 +27,7 @@ public class Evaluate_Explanation implements PlugIn {
 	@Override
 	public void run(String arg) {
 		String options = Macro.getOptions();
-		ImageJProgress progress = new ImageJProgress("Evaluate Explanation");
-		try {
+		PluginTasks.run(COMMAND, "Evaluate Explanation", options, progress -> {
 			EvaluationSettings s = options != null ? parse(options) : ask();
 			if (s == null) return;
 			EvaluationRun.Result r = EvaluationRun.run(WindowManager.getCurrentImage(), s, progress);
@@ -42,13 +37,7 @@ public class Evaluate_Explanation implements PlugIn {
 			}
 			IJ.log("ConceptScope " + s.method + " " + s.metric + ": mean " + r.metric().mean());
 			progress.finished(s.metric + " mean " + r.metric().mean() + (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
-		} catch (CancellationException e) {
-			progress.finished("cancelled; nothing was written.");
-			if (options != null) Macro.abort();
-		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
-			progress.finished("failed.");
-			PluginErrors.report(COMMAND, e.getMessage(), options != null);
-		}
+		});
 	}
 
 	public static EvaluationSettings parse(String options) {
