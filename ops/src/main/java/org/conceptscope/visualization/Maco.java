@@ -18,8 +18,11 @@ import org.conceptscope.util.Progress;
  */
 public final class Maco {
 
-	/** The visualisation [1, H, W, C], its transparency [1, H, W] in [0, 1], and the target logit per step. */
-	public record Result(FloatTensor image, FloatTensor transparency, double[] scores) {}
+	/**
+	 * The visualisation [1, H, W, C], its transparency [1, H, W] in [0, 1], the target logit of each step's crop, and the
+	 * target logit of the whole image before the first step and after the last.
+	 */
+	public record Result(FloatTensor image, FloatTensor transparency, double[] scores, double startScore, double finalScore) {}
 
 	private final int steps;
 	private final double learningRate, minCrop;
@@ -68,6 +71,8 @@ public final class Maco {
 		double[] transparency = new double[h * w];
 		double[] scores = new double[steps];
 		float[] x = new float[h * w * c];
+		image(dft, magnitude, phase, h, w, c, x, new double[c][], new double[c][]);
+		double startScore = classifier.logits(new FloatTensor(new long[] { 1, h, w, c }, x.clone())).get(0, target);
 		for (int t = 1; t <= steps; t++) {
 			double[][] zr = new double[c][], zi = new double[c][];
 			image(dft, magnitude, phase, h, w, c, x, zr, zi);
@@ -103,7 +108,8 @@ public final class Maco {
 		for (double v : transparency) max = Math.max(max, v);
 		float[] alpha = new float[h * w];
 		for (int p = 0; p < h * w; p++) alpha[p] = (float) (max > 0 ? transparency[p] / max : 0);
-		return new Result(new FloatTensor(new long[] { 1, h, w, c }, x.clone()), new FloatTensor(new long[] { 1, h, w }, alpha), scores);
+		FloatTensor result = new FloatTensor(new long[] { 1, h, w, c }, x.clone());
+		return new Result(result, new FloatTensor(new long[] { 1, h, w }, alpha), scores, startScore, classifier.logits(result).get(0, target));
 	}
 
 	/** x = Re(IDFT(M e^{i phi})) per channel; keeps Z = M e^{i phi} for the gradient. */

@@ -47,6 +47,24 @@ public final class ConceptMapsWriter {
 	}
 
 	private static CompositeImage build(ImagePlus imp, FloatTensor maps, ConceptBank bank, boolean withImage) {
+		int k = (int) maps.dim(3);
+		List<String> labels = new ArrayList<>();
+		for (int q = 0; q < k; q++) labels.add("concept " + (q + 1) + ": " + bank.className);
+		StringBuilder info = new StringBuilder("ConceptScope concept localization\nmodel=").append(bank.model)
+			.append("\nlayer=").append(bank.layer).append("\nclass=").append(bank.className).append('\n');
+		int channels = withImage ? ImagePlusTensors.channels(imp) : 0;
+		if (channels > 0) info.append("channels 1-").append(channels).append("=image values\n");
+		info.append("channels ").append(channels + 1).append('-').append(channels + k).append("=concepts 1-").append(k).append('\n');
+		return build(imp, maps, labels, withImage ? "-concepts" : "-concepts-map", info.toString(), withImage);
+	}
+
+	/**
+	 * A new composite of maps [N, H, W, k] of the image's batch entries: the image's channels (32-bit, when
+	 * {@code withImage}) then one channel per map (Fire LUT), each map slice labelled {@code labels[q]}; title:
+	 * the image's short title plus {@code suffix}; {@code info} becomes the image's Info.
+	 */
+	public static CompositeImage build(ImagePlus imp, FloatTensor maps, List<String> labels, String suffix, String info,
+		boolean withImage) {
 		int w = imp.getWidth(), h = imp.getHeight(), k = (int) maps.dim(3);
 		int channels = withImage ? ImagePlusTensors.channels(imp) : 0;
 		BatchIndex batches = ImagePlusTensors.batches(imp);
@@ -62,11 +80,10 @@ public final class ConceptMapsWriter {
 			for (int q = 0; q < k; q++) {
 				float[] m = map(maps, b, q);
 				ranges[channels + q] = HeatmapWriter.widen(ranges[channels + q], m);
-				stack.addSlice("concept " + (q + 1) + ": " + bank.className, new FloatProcessor(w, h, m));
+				stack.addSlice(labels.get(q), new FloatProcessor(w, h, m));
 			}
 		}
-		String title = (imp.getShortTitle() == null || imp.getShortTitle().isEmpty() ? "image" : imp.getShortTitle())
-			+ (withImage ? "-concepts" : "-concepts-map");
+		String title = (imp.getShortTitle() == null || imp.getShortTitle().isEmpty() ? "image" : imp.getShortTitle()) + suffix;
 		ImagePlus out = new ImagePlus(title, stack);
 		out.setDimensions(channels + k, batches.slices(), batches.frames());
 		out.setOpenAsHyperStack(true);
@@ -80,11 +97,7 @@ public final class ConceptMapsWriter {
 			ci.setChannelLut(HeatmapWriter.withRange(fire, 0, max > 0 ? max : 1), channels + q + 1);
 		}
 		ci.setCalibration(HeatmapWriter.spatialCalibration(imp));
-		StringBuilder info = new StringBuilder("ConceptScope concept localization\nmodel=").append(bank.model)
-			.append("\nlayer=").append(bank.layer).append("\nclass=").append(bank.className).append('\n');
-		if (channels > 0) info.append("channels 1-").append(channels).append("=image values\n");
-		info.append("channels ").append(channels + 1).append('-').append(channels + k).append("=concepts 1-").append(k).append('\n');
-		ci.setProperty("Info", info.toString());
+		ci.setProperty("Info", info);
 		return ci;
 	}
 
