@@ -32,8 +32,8 @@ public final class LabelledFolders {
 			throw new IllegalArgumentException("The folder " + folder + " has " + subs.size() + " class subfolder(s): put the images of each"
 				+ " class in a subfolder named after it (" + String.join(", ", classNames) + "), at least two classes.");
 		}
-		List<ImagePlus> all = new ArrayList<>();
-		List<Integer> labels = new ArrayList<>();
+		// every name is checked before any image is opened: a misnamed folder is reported as such
+		List<Integer> classOfSub = new ArrayList<>();
 		List<String> used = new ArrayList<>();
 		for (Path sub : subs) {
 			String name = sub.getFileName().toString();
@@ -47,9 +47,15 @@ public final class LabelledFolders {
 					+ "': keep one folder per class.");
 			}
 			used.add(classNames.get(k));
-			for (ImagePlus imp : ImageSet.ofFolder(sub).images()) {
+			classOfSub.add(k);
+		}
+		List<ImagePlus> all = new ArrayList<>();
+		List<Integer> labels = new ArrayList<>();
+		for (int i = 0; i < subs.size(); i++) {
+			int k = classOfSub.get(i);
+			for (ImagePlus imp : ImageSet.ofFolder(subs.get(i)).images()) {
 				all.add(imp);
-				for (int i = 0; i < ImagePlusTensors.batches(imp).size(); i++) labels.add(k);
+				for (int b = 0; b < ImagePlusTensors.batches(imp).size(); b++) labels.add(k);
 			}
 		}
 		return new Labelled(new ImageSet(all), labels.stream().mapToInt(Integer::intValue).toArray(), used);
