@@ -30,6 +30,11 @@ public final class PrototypeMontage {
 	private PrototypeMontage() {}
 
 	public static ImagePlus build(List<Row> rows, ImageSet images, String title, String info) {
+		return build(rows, images, title, info, "score", 200);
+	}
+
+	/** As above, the crop's score stored under {@code scoreProperty}, the montage at least {@code minWidth} wide. */
+	public static ImagePlus build(List<Row> rows, ImageSet images, String title, String info, String scoreProperty, int minWidth) {
 		int columns = 1, size = 1;
 		for (Row r : rows) {
 			columns = Math.max(columns, r.crops().size());
@@ -37,7 +42,7 @@ public final class PrototypeMontage {
 		}
 		int scale = Math.max(1, (int) Math.ceil(MIN_PANEL / (double) size));
 		int panel = size * scale;
-		int width = Math.max(columns * (panel + GAP) + GAP, 200);
+		int width = Math.max(columns * (panel + GAP) + GAP, minWidth);
 		int rowHeight = LABEL + panel + GAP;
 		ColorProcessor montage = new ColorProcessor(width, Math.max(1, rows.size()) * rowHeight + GAP);
 		montage.setColor(new Color(32, 32, 32));
@@ -63,7 +68,7 @@ public final class PrototypeMontage {
 				Roi roi = new Roi(x, y, side, side);
 				roi.setName(rows.get(r).name() + "|example " + (j + 1) + "|" + images.describe(e.image()) + "|x=" + e.x() + ",y=" + e.y());
 				roi.setStrokeColor(Color.YELLOW);
-				roi.setProperty("score", String.format(Locale.ROOT, "%.6g", e.score()));
+				roi.setProperty(scoreProperty, String.format(Locale.ROOT, "%.6g", e.score()));
 				overlay.add(roi);
 			}
 		}

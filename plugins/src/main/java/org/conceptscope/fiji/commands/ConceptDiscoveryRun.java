@@ -57,13 +57,7 @@ public final class ConceptDiscoveryRun {
 			throw new IllegalArgumentException("Headless, Concept Discovery needs " + ConceptDiscoverySettings.SAVE_DIR
 				+ "=[folder] for concepts.json, atlas.tif and importance.csv: nothing could be shown.");
 		}
-		ImageSet images;
-		if (s.folder != null) {
-			images = ImageSet.ofFolder(s.folder);
-		} else {
-			AttributionRun.checkImage(image);
-			images = new ImageSet(List.of(image));
-		}
+		ImageSet images = folderOrImage(s.folder, image);
 		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(s.model)) {
 			FloatTensor batch = images.toTensor(classifier.normalization());
 			int target = TargetClass.parse(s.target, classifier.classNames());
@@ -77,6 +71,13 @@ public final class ConceptDiscoveryRun {
 			Result r = new Result(bank, atlas, plot(bank), table(bank), List.of());
 			return s.saveDir == null ? r : save(r, s.saveDir);
 		}
+	}
+
+	/** Every image of the folder when one is given, else the current image (checked). */
+	static ImageSet folderOrImage(Path folder, ImagePlus image) throws IOException {
+		if (folder != null) return ImageSet.ofFolder(folder);
+		AttributionRun.checkImage(image);
+		return new ImageSet(List.of(image));
 	}
 
 	static ResultsTable table(ConceptBank bank) {

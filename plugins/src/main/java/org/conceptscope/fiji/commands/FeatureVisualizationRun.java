@@ -39,13 +39,7 @@ public final class FeatureVisualizationRun {
 
 	public static Result run(ImagePlus image, FeatureVisualizationSettings s, Progress progress) throws IOException {
 		s.validate();
-		ImageSet refs;
-		if (s.folder != null) {
-			refs = ImageSet.ofFolder(s.folder);
-		} else {
-			AttributionRun.checkImage(image);
-			refs = new ImageSet(List.of(image));
-		}
+		ImageSet refs = ConceptDiscoveryRun.folderOrImage(s.folder, image);
 		try (TensorFlowClassifier model = TensorFlowClassifier.load(s.model)) {
 			int target = TargetClass.parse(s.target, model.classNames());
 			long[] in = model.signature().input().shape();

@@ -43,19 +43,7 @@ public final class HeadExplanationRun {
 		List<Path> written) {
 
 		public ResultsTable table() {
-			ResultsTable t = new ResultsTable();
-			for (List<String> row : rows) {
-				t.incrementCounter();
-				for (int i = 0; i < header.size(); i++) {
-					String v = row.get(i);
-					try {
-						t.addValue(header.get(i), Double.parseDouble(v));
-					} catch (NumberFormatException e) {
-						t.addValue(header.get(i), v);
-					}
-				}
-			}
-			return t;
+			return org.conceptscope.fiji.ResultsTables.of(header, rows);
 		}
 	}
 

@@ -156,14 +156,7 @@ public final class HeadTrainingRun {
 				});
 				written.add(png);
 			}
-			ResultsTable table = new ResultsTable();
-			for (List<String> r : accRows) {
-				table.incrementCounter();
-				table.addValue("model", r.get(0));
-				table.addValue("held_out_images", Double.parseDouble(r.get(1)));
-				table.addValue("accuracy", Double.parseDouble(r.get(2)));
-				table.addValue("agreement_with_backbone", Double.parseDouble(r.get(3)));
-			}
+			ResultsTable table = org.conceptscope.fiji.ResultsTables.of(accHeader, accRows);
 			return new Result(head, headAcc, backboneAcc, table, montage, plot, written);
 		}
 	}
