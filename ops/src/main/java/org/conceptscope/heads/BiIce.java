@@ -126,6 +126,11 @@ public final class BiIce implements InterpretableHead {
 	}
 
 	@Override
+	public String unitLayer() {
+		return "biice/activation";
+	}
+
+	@Override
 	public int numClasses() {
 		return classes;
 	}

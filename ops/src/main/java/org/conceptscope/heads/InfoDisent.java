@@ -100,6 +100,11 @@ public final class InfoDisent implements InterpretableHead {
 	}
 
 	@Override
+	public String unitLayer() {
+		return "infodisent/evidence";
+	}
+
+	@Override
 	public int numClasses() {
 		return classes;
 	}

@@ -35,6 +35,9 @@ public interface InterpretableHead {
 
 	int units();
 
+	/** The saved graph's tensor of unit activations [N, units] (what a unit's feature visualisation raises). */
+	String unitLayer();
+
 	int numClasses();
 
 	/** Logits [N][classes] of feature maps [N, h, w, c]. */

@@ -70,6 +70,8 @@ class HeadMacrosTest {
 			runs.put(run, new Macro(macro("feature_visualization.ijm"), "image=[" + stack() + "] model=[" + model()
 				+ "] target=[DAB-positive] save_dir=[" + work.resolve(run) + "]"));
 		}
+		runs.put("maco-part", new Macro(macro("feature_visualization.ijm"), "image=[" + stack() + "] model=[" + model()
+			+ "] head=[" + work.resolve("infodisent").resolve("head") + "] target=[part 1] save_dir=[" + work.resolve("maco-part") + "]"));
 		runs.put("wrong folders", new Macro("run('Train Interpretable Head...', 'model=[" + model() + "] folder=[" + wrong
 			+ "] save_dir=[" + work.resolve("wrong") + "]');\nprint('still running');\n", ""));
 		runs.put("wrong model", new Macro("setBatchMode(true); open('" + TestFiles.testImages().resolve("images/ct-heldout-patches.tif")
@@ -299,6 +301,27 @@ class HeadMacrosTest {
 		}
 		try (TensorFlowClassifier m = TensorFlowClassifier.load(model())) {
 			assertEquals(end, m.logits(x).get(0, 2), 1e-4 * Math.max(1, Math.abs(end)), "the saved image has the reported score");
+		}
+	}
+
+	@Test
+	void macoOfAHeadsPartRaisesThatPartsEvidence() throws Exception {
+		String base = "ihc-stain-infodisent-part-1-maco";
+		assertEquals(List.of(base + "-scores.csv", base + "-scores.png", base + ".tif"), TestFiles.names(work.resolve("maco-part")),
+			logs.get("maco-part"));
+		ImagePlus a = IJ.openImage(work.resolve("maco-part").resolve(base + ".tif").toString());
+		String info = (String) a.getProperty("Info");
+		double start = value(info, "start_score"), end = value(info, "final_score");
+		assertTrue(end > start, "part 1's evidence " + start + " at the start, " + end + " at the end");
+		FloatTensor x = FloatTensor.zeros(1, 32, 32, 3);
+		for (int c = 0; c < 3; c++) {
+			float[] plane = (float[]) a.getStack().getPixels(c + 1);
+			for (int p = 0; p < plane.length; p++) x.data()[p * 3 + c] = plane[p];
+		}
+		InterpretableHead head = InterpretableHead.load(work.resolve("infodisent").resolve("head"));
+		try (TensorFlowClassifier m = TensorFlowClassifier.load(model())) {
+			double evidence = ((org.conceptscope.heads.InfoDisent) head).evidence(m.activations(x, head.layer()))[0][0];
+			assertEquals(end, evidence, 1e-4 * Math.max(1, Math.abs(end)), "the saved image has the reported evidence of part 1");
 		}
 	}
 

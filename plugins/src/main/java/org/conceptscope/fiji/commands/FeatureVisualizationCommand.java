@@ -30,7 +30,11 @@ public class FeatureVisualizationCommand extends ContextCommand {
 	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
 	private File model;
 
-	@Parameter(label = "Target class", persist = false, description = "A class name or index.")
+	@Parameter(label = "Head folder (optional)", required = false, persist = false,
+		description = "A head saved by Train Interpretable Head: visualise one of its parts/concepts or classes.")
+	private String head = "";
+
+	@Parameter(label = "Target", persist = false, description = "A class name or index; with a head also part k or concept k.")
 	private String target = "";
 
 	@Parameter(label = "Folder of spectrum images (empty: the image)", required = false, persist = false)
@@ -73,6 +77,7 @@ public class FeatureVisualizationCommand extends ContextCommand {
 	FeatureVisualizationSettings settings() {
 		FeatureVisualizationSettings s = new FeatureVisualizationSettings();
 		s.model = model == null ? null : model.toPath();
+		s.head = ConceptDiscoveryCommand.blank(head) ? null : Path.of(head.trim());
 		s.target = target;
 		s.folder = ConceptDiscoveryCommand.blank(folder) ? null : Path.of(folder.trim());
 		s.steps = steps;

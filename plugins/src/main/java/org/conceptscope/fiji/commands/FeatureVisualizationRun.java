@@ -19,6 +19,8 @@ import org.conceptscope.fiji.AtomicFiles;
 import org.conceptscope.fiji.HeatmapWriter;
 import org.conceptscope.fiji.ImageSet;
 import org.conceptscope.fiji.ResultsCsvWriter;
+import org.conceptscope.heads.HeadObjective;
+import org.conceptscope.heads.InterpretableHead;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
@@ -40,8 +42,8 @@ public final class FeatureVisualizationRun {
 	public static Result run(ImagePlus image, FeatureVisualizationSettings s, Progress progress) throws IOException {
 		s.validate();
 		ImageSet refs = ConceptDiscoveryRun.folderOrImage(s.folder, image);
-		try (TensorFlowClassifier model = TensorFlowClassifier.load(s.model)) {
-			int target = TargetClass.parse(s.target, model.classNames());
+		try (TensorFlowClassifier model = TensorFlowClassifier.load(s.model);
+			TensorFlowClassifier saved = s.head == null ? null : TensorFlowClassifier.load(headFolder(s.head))) {
 			long[] in = model.signature().input().shape();
 			ImagePlus first = refs.images().get(0);
 			if (in[1] > 0 && in[2] > 0 && (first.getHeight() != in[1] || first.getWidth() != in[2])) {
@@ -50,11 +52,32 @@ public final class FeatureVisualizationRun {
 			}
 			FloatTensor batch = refs.toTensor(model.normalization());
 			double[][] magnitude = Maco.magnitude(batch);
-			Maco.Result r = new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(model, magnitude, target, progress);
-			String className = model.classNames().get(target);
-			String title = AttributionOutputs.fileName(s.model.getFileName() + "-" + className) + "-maco";
+			Maco.Objective objective;
+			String className;
+			if (saved == null) {
+				int target = TargetClass.parse(s.target, model.classNames());
+				objective = Maco.Objective.classLogit(model, target);
+				className = model.classNames().get(target);
+			} else {
+				InterpretableHead head = HeadExplanationRun.load(s.head);
+				HeadExplanationRun.check(head, model, s.head, s.model);
+				int unit = unit(s.target, head);
+				if (unit >= 0) {
+					objective = HeadObjective.unit(model, saved, head, unit);
+					className = head.kind() + " " + head.unitName() + " " + (unit + 1);
+				} else {
+					int target = TargetClass.parse(s.target, model.classNames());
+					objective = HeadObjective.headClass(model, saved, head, target);
+					className = head.kind() + " " + model.classNames().get(target);
+				}
+			}
+			Maco.Result r = new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress);
+			// "infodisent part 1" is a name in tables; files get "infodisent-part-1"
+			String title = AttributionOutputs.fileName(s.model.getFileName() + "-" + (saved == null ? className : className.replace(' ', '-')))
+				+ "-maco";
 			ImagePlus out = image(r, title);
-			out.setProperty("Info", "ConceptScope feature visualization (MACO)\nmodel=" + s.model + "\ntarget=" + className
+			out.setProperty("Info", "ConceptScope feature visualization (MACO)\nmodel=" + s.model + (s.head == null ? "" : "\nhead=" + s.head)
+				+ "\ntarget=" + className
 				+ "\nstart_score=" + ConceptDiscoveryRun.number(r.startScore()) + "\nfinal_score=" + ConceptDiscoveryRun.number(r.finalScore())
 				+ "\nchannels 1-" + (int) r.image().dim(3) + "=visualization (model input units, after normalization)\nchannel "
 				+ ((int) r.image().dim(3) + 1) + "=transparency\noptions=" + s.toMacroOptions() + "\n");
@@ -64,9 +87,24 @@ public final class FeatureVisualizationRun {
 		}
 	}
 
+	/** "part k" / "concept k" (the head's unit name, any case) as a 0-based unit; -1 for anything else (a class). */
+	static int unit(String target, InterpretableHead head) {
+		java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)\\s*(part|concept)\\s+(\\d+)\\s*").matcher(target);
+		if (!m.matches()) return -1;
+		if (!m.group(1).equalsIgnoreCase(head.unitName())) {
+			throw new IllegalArgumentException("This " + head.kind() + " head has " + head.unitName() + "s, not " + m.group(1).toLowerCase()
+				+ "s: set " + FeatureVisualizationSettings.TARGET + "=[" + head.unitName() + " k] with k in 1.." + head.units() + ".");
+		}
+		return Integer.parseInt(m.group(2)) - 1;
+	}
+
+	private static Path headFolder(Path dir) {
+		return Files.isRegularFile(dir.resolve("saved_model.pb")) ? dir : dir.resolve(HeadTrainingRun.HEAD_DIR);
+	}
+
 	/** One line for the status bar and the log. */
 	public static String summary(Result r) {
-		return "MACO " + r.className() + ": target logit " + ConceptDiscoveryRun.number(r.maco().startScore()) + " at the start, "
+		return "MACO " + r.className() + ": target score " + ConceptDiscoveryRun.number(r.maco().startScore()) + " at the start, "
 			+ ConceptDiscoveryRun.number(r.maco().finalScore()) + " after " + r.maco().scores().length + " steps.";
 	}
 

@@ -54,7 +54,7 @@ public final class HeadExplanationRun {
 		AttributionRun.checkImage(image);
 		try (TensorFlowClassifier backbone = TensorFlowClassifier.load(s.model)) {
 			InterpretableHead head = load(s.head);
-			check(head, backbone, s);
+			check(head, backbone, s.head, s.model);
 			FloatTensor batch = ImagePlusTensors.toTensor(image, backbone.normalization()).tensor();
 			FloatTensor features = backbone.activations(batch, head.layer());
 			if (!progress.report(1, 3, "head")) throw new java.util.concurrent.CancellationException("cancelled");
@@ -143,14 +143,14 @@ public final class HeadExplanationRun {
 	}
 
 	/** The head must read a layer of this model with the shape it was trained on, and give its classes. */
-	static void check(InterpretableHead head, TensorFlowClassifier backbone, HeadExplanationSettings s) {
+	static void check(InterpretableHead head, TensorFlowClassifier backbone, Path headDir, Path model) {
 		LayerInfo layer = backbone.layers().stream().filter(l -> l.name().equals(head.layer())).findFirst().orElse(null);
 		int[] f = head.featureShape();
 		long[] shape = layer == null ? null : layer.shape();
 		boolean same = shape != null && shape.length == 4 && shape[1] == f[0] && shape[2] == f[1] && shape[3] == f[2];
 		if (!same || head.numClasses() != backbone.numClasses()) {
-			throw new IllegalArgumentException("The head in " + s.head + " reads layer '" + head.layer() + "' (" + f[0] + " x " + f[1] + " x "
-				+ f[2] + ") and gives " + head.numClasses() + " classes, which model " + s.model + " does not match: use the model"
+			throw new IllegalArgumentException("The head in " + headDir + " reads layer '" + head.layer() + "' (" + f[0] + " x " + f[1] + " x "
+				+ f[2] + ") and gives " + head.numClasses() + " classes, which model " + model + " does not match: use the model"
 				+ " it was trained on.");
 		}
 	}

@@ -45,6 +45,7 @@ public class Feature_Visualization implements PlugIn {
 		MacroOptions o = MacroOptions.parse(options, COMMAND, KEYS);
 		FeatureVisualizationSettings s = new FeatureVisualizationSettings();
 		s.model = o.path(MODEL);
+		s.head = o.path(HEAD);
 		s.target = o.text(TARGET, "");
 		s.folder = o.path(FOLDER);
 		s.steps = o.integer(STEPS, DEFAULT_STEPS);
@@ -63,6 +64,7 @@ public class Feature_Visualization implements PlugIn {
 		FeatureVisualizationSettings d = new FeatureVisualizationSettings();
 		GenericDialog gd = new GenericDialog("ConceptScope Feature Visualization");
 		gd.addDirectoryField(MODEL, "", 40);
+		gd.addDirectoryField(HEAD, "", 40);
 		gd.addStringField(TARGET, d.target, 20);
 		gd.addDirectoryField(FOLDER, "", 40);
 		gd.addNumericField(STEPS, d.steps, 0);
@@ -74,6 +76,8 @@ public class Feature_Visualization implements PlugIn {
 		if (gd.wasCanceled()) return null;
 		String m = gd.getNextString().trim();
 		d.model = m.isEmpty() ? null : Path.of(m);
+		String h = gd.getNextString().trim();
+		d.head = h.isEmpty() ? null : Path.of(h);
 		d.target = gd.getNextString().trim();
 		String f = gd.getNextString().trim();
 		d.folder = f.isEmpty() ? null : Path.of(f);
