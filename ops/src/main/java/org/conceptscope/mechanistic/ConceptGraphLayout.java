@@ -12,15 +12,15 @@ import org.conceptscope.concepts.ConceptBank;
  * Where the concept graph's picture puts things (the drawing itself is the Fiji side's): one
  * column per layer from left (input side) to right, the class as a last column with one node;
  * nodes of a column centred vertically, {@value #ROW} pixels apart; columns {@value #COLUMN}
- * pixels apart, {@value #MARGIN} pixels of margin and a {@value #HEADER}-pixel header for the
- * column titles. An edge's width grows with |relevance| relative to the strongest edge into the
- * same column (relevances into different columns are in different units: a concept's projection
- * coefficient, the class logit), from {@value #MIN_WIDTH} to {@value #MAX_WIDTH} pixels;
- * its sign gives its colour.
+ * pixels apart, {@value #MARGIN} pixels of margin, a {@value #HEADER}-pixel header for the
+ * column titles and a {@value #FOOTER}-pixel footer for the legend. An edge's width grows with
+ * |relevance| relative to the strongest edge into the same column (relevances into different
+ * columns are in different units: a concept's projection coefficient, the class logit), from
+ * {@value #MIN_WIDTH} to {@value #MAX_WIDTH} pixels; its sign gives its colour.
  */
 public final class ConceptGraphLayout {
 
-	public static final int COLUMN = 220, ROW = 64, MARGIN = 60, HEADER = 28, NODE_RADIUS = 14;
+	public static final int COLUMN = 220, ROW = 64, MARGIN = 60, HEADER = 28, FOOTER = 20, NODE_RADIUS = 14;
 	public static final double MIN_WIDTH = 1, MAX_WIDTH = 9;
 
 	/** A node: its layer ("class:<name>" for the class), concept (0-based; -1 for the class), label and centre. */
@@ -58,7 +58,7 @@ public final class ConceptGraphLayout {
 			rows = Math.max(rows, b.size());
 		}
 		columns.add(classNode);
-		int width = 2 * MARGIN + COLUMN * (columns.size() - 1), height = HEADER + 2 * MARGIN + ROW * (rows - 1);
+		int width = 2 * MARGIN + COLUMN * (columns.size() - 1), height = HEADER + 2 * MARGIN + ROW * (rows - 1) + FOOTER;
 		List<Node> nodes = new ArrayList<>();
 		Map<String, Node> byKey = new HashMap<>();
 		for (int c = 0; c < columns.size(); c++) {

@@ -91,7 +91,8 @@ class ConceptGraphBuildTest {
 	void layoutPutsLayersInColumnsAndTheClassLast() {
 		ConceptGraphLayout layout = ConceptGraphLayout.of(graph.banks(), graph.edges());
 		assertEquals(2 * ConceptGraphLayout.MARGIN + 2 * ConceptGraphLayout.COLUMN, layout.width());
-		assertEquals(ConceptGraphLayout.HEADER + 2 * ConceptGraphLayout.MARGIN + 2 * ConceptGraphLayout.ROW, layout.height());
+		assertEquals(ConceptGraphLayout.HEADER + 2 * ConceptGraphLayout.MARGIN + 2 * ConceptGraphLayout.ROW + ConceptGraphLayout.FOOTER,
+			layout.height());
 		assertEquals(List.of("conv2/relu", "conv3/relu", "class:DAB-positive"), layout.columns());
 		assertEquals(3 + 3 + 1, layout.nodes().size());
 		ConceptGraphLayout.Node cls = layout.nodes().get(6);
