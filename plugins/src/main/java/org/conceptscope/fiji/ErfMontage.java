@@ -8,7 +8,6 @@ import ij.process.ColorProcessor;
 import ij.process.ImageProcessor;
 
 import java.awt.Color;
-import java.awt.Font;
 import java.util.List;
 import java.util.Locale;
 
@@ -45,11 +44,7 @@ public final class ErfMontage {
 		int scale = Math.max(1, (int) Math.ceil(ConceptAtlas.MIN_PANEL / (double) Math.max(fw, fh)));
 		int pw = fw * scale, ph = fh * scale, gap = ConceptAtlas.GAP, label = ConceptAtlas.LABEL;
 		int width = Math.max(columns * (pw + gap) + gap, 200), rowHeight = label + ph + gap;
-		ColorProcessor montage = new ColorProcessor(width, k * rowHeight + gap);
-		montage.setColor(new Color(32, 32, 32));
-		montage.fill();
-		montage.setFont(new Font("SansSerif", Font.PLAIN, 11));
-		montage.setAntialiasedText(true);
+		ColorProcessor montage = ConceptAtlas.canvas(width, k * rowHeight + gap);
 		Overlay overlay = new Overlay();
 		for (int c = 0; c < k; c++) {
 			int top = c * rowHeight + gap;

@@ -167,13 +167,14 @@ class HeadlessCommandTest {
 		ImagePlus firstThree = new ij.plugin.SubstackMaker().makeSubstack(IJ.openImage(image("ct-heldout-patches.tif").toString()), "1-3");
 		IJ.saveAsTiff(firstThree, input.resolve("b-three.tif").toString());
 		Path save = dir.resolve("graph");
-		runHeadless("Concept Graph...", "model='" + model("ct-tissue") + "',folder='" + input + "',target='soft tissue',concepts=2"
+		runHeadless("Concept Graph...", "model='" + model("ct-tissue") + "',folder='" + input + "',layers='conv2/relu, conv1/relu'"
+			+ ",target='soft tissue',concepts=2"
 			+ ",samples=200,steps=8,examples=2,output='image',save_dir='" + save + "'");
 		assertEquals(List.of(), errors);
 		assertEquals(List.of("a-stack-concept-graph-RoiSet.zip", "a-stack-concept-graph-map.tif", "b-three-concept-graph-RoiSet.zip",
 			"b-three-concept-graph-map.tif", "concept-graph-nodes.csv", "concept-graph.csv", "concept-graph.png", "conv1_relu-concepts.json",
 			"conv1_relu-erf-montage.tif", "conv2_relu-concepts.json", "conv2_relu-erf-montage.tif"), TestFiles.names(save),
-			"the default layers are the two convolution blocks' outputs; one map image per input image");
+			"the layers, sorted from input to output; one map image per input image");
 		org.conceptscope.concepts.ConceptBank bank = org.conceptscope.concepts.ConceptBank.load(save.resolve("conv2_relu-concepts.json"));
 		assertEquals(2, bank.size());
 		assertEquals(16, bank.channels());

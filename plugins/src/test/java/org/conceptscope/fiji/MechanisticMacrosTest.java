@@ -68,6 +68,8 @@ class MechanisticMacrosTest {
 		runs.put("graph", new Macro(macro("concept_graph.ijm"), "image=[" + stack() + "] model=[" + model("ihc-stain") + "] save_dir=["
 			+ work.resolve("graph") + "]"));
 		String open = "setBatchMode(true); open('" + stack() + "');\n";
+		runs.put("localize a graph bank", new Macro(open + "run('Concept Localization...', 'model=[" + model("ihc-stain") + "] concepts=["
+			+ work.resolve("graph").resolve("conv3_relu-concepts.json") + "] save_dir=[" + work.resolve("graph-localization") + "]');\n", ""));
 		runs.put("bad layer", new Macro(open + "run('Sharing Ratio Decomposition...', 'model=[" + model("ihc-stain")
 			+ "] erf_layer=features save_dir=[" + work.resolve("bad-layer") + "]');\nprint('still running');\n", ""));
 		runs.put("x without layer", new Macro(open + "run('Sharing Ratio Decomposition...', 'model=[" + model("ihc-stain")
@@ -260,6 +262,9 @@ class MechanisticMacrosTest {
 		assertEquals(zero, Double.parseDouble(cls.get(8)), 1e-4 * (1 + Math.abs(zero)));
 		assertEquals(toClass, Double.parseDouble(cls.get(3)), 1e-6 * (1 + Math.abs(toClass)));
 		assertEquals(1 + 6 + 1, nodes.size());
+
+		ImagePlus localized = IJ.openImage(work.resolve("graph-localization").resolve("ihc-heldout-patches-concepts.tif").toString());
+		assertEquals(3 + 3, localized.getNChannels(), "Concept Localization reads a PFV bank: " + logs.get("localize a graph bank"));
 
 		picture(out, edges);
 		montage(out.resolve("conv2_relu-erf-montage.tif"), lower, 8, 6, original);

@@ -13,9 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.concepts.ConceptBank;
-import org.conceptscope.concepts.Craft;
 import org.conceptscope.fiji.AtomicFiles;
 import org.conceptscope.fiji.ConceptGraphPicture;
 import org.conceptscope.fiji.ConceptMapsWriter;
@@ -73,17 +71,10 @@ public final class ConceptGraphRun {
 			throw new IllegalArgumentException("Headless, Concept Graph needs " + ConceptGraphSettings.SAVE_DIR
 				+ "=[folder] for the concept banks, montages, graph and maps: nothing could be shown.");
 		}
-		ImageSet images;
-		if (s.folder != null) {
-			images = ImageSet.ofFolder(s.folder);
-		} else {
-			AttributionRun.checkImage(image);
-			images = new ImageSet(List.of(image));
-		}
+		ImageSet images = ConceptDiscoveryRun.inputs(image, s.folder);
 		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(s.model)) {
 			FloatTensor batch = images.toTensor(classifier.normalization());
-			int target = TargetClass.parse(s.target, classifier.classNames());
-			if (target == AttributionMethod.PREDICTED) target = Craft.majorityClass(classifier, batch);
+			int target = ConceptDiscoveryRun.majorityTarget(s.target, classifier, batch);
 			ConceptGraph.Options options = new ConceptGraph.Options(s.layerList(), s.concepts, s.samples, s.seed, s.steps, s.examples,
 				s.erfMass);
 			ConceptGraph.Result g = ConceptGraph.build(classifier, batch, target, options, progress);
