@@ -7,6 +7,10 @@ import ij.process.ColorProcessor;
 
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.Rectangle;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 
 import org.conceptscope.mechanistic.ConceptGraphLayout;
@@ -16,7 +20,7 @@ import org.conceptscope.mechanistic.ConceptGraphLayout;
  * places it, on white: edges first, weakest under strongest, red for positive and blue for
  * negative relevance, fading towards the background and thinning as they weaken; edges at least
  * half as strong as the strongest into their column carry their value, 30 % of the way from their
- * source; then the nodes (grey discs numbered c1, c2, ...; the class a gold disc with its name
+ * source (strongest first, never over another label); then the nodes (grey discs numbered c1, c2, ...; the class a gold disc with its name
  * under it), the column titles (the layers, then "class") and a legend. The overlay names each node ({@code <layer>|concept k}, {@code class|<name>}).
  */
 public final class ConceptGraphPicture {
@@ -43,15 +47,22 @@ public final class ConceptGraphPicture {
 		}
 		ip.setLineWidth(1);
 		ip.setFont(new Font("SansSerif", Font.PLAIN, 10));
-		for (ConceptGraphLayout.Link l : layout.links()) {
+		// Strongest first; a label that would cover one already drawn is left out (the CSV has every value).
+		List<ConceptGraphLayout.Link> byStrength = new ArrayList<>(layout.links());
+		Collections.reverse(byStrength);
+		List<Rectangle> labels = new ArrayList<>();
+		for (ConceptGraphLayout.Link l : byStrength) {
 			if (l.strength() < LABELLED) continue;
 			String text = String.format(Locale.ROOT, "%.3g", l.edge().relevance());
 			// At 30 % from the source: edges leaving one node have fanned out there, edges into one node not yet met.
 			int x = (int) Math.round(l.from().x() + LABEL_AT * (l.to().x() - l.from().x()));
 			int y = (int) Math.round(l.from().y() + LABEL_AT * (l.to().y() - l.from().y()));
 			int w = ip.getStringWidth(text);
+			Rectangle box = new Rectangle(x - w / 2 - 2, y - 7, w + 4, 13);
+			if (labels.stream().anyMatch(box::intersects)) continue;
+			labels.add(box);
 			ip.setColor(Color.WHITE);
-			ip.setRoi(x - w / 2 - 2, y - 7, w + 4, 13);
+			ip.setRoi(box);
 			ip.fill();
 			ip.resetRoi();
 			ip.setColor(l.positive() ? POSITIVE : NEGATIVE);
