@@ -35,11 +35,7 @@ public final class ConceptAtlas {
 		int panel = size * scale;
 		int width = Math.max(columns * (panel + GAP) + GAP, 160);
 		int rowHeight = LABEL + panel + GAP;
-		ColorProcessor atlas = new ColorProcessor(width, k * rowHeight + GAP);
-		atlas.setColor(new Color(32, 32, 32));
-		atlas.fill();
-		atlas.setFont(new Font("SansSerif", Font.PLAIN, 11));
-		atlas.setAntialiasedText(true);
+		ColorProcessor atlas = canvas(width, k * rowHeight + GAP);
 		Overlay overlay = new Overlay();
 		for (int c = 0; c < k; c++) {
 			int top = c * rowHeight + GAP;
@@ -67,6 +63,16 @@ public final class ConceptAtlas {
 		imp.setOverlay(overlay);
 		imp.setProperty("Info", info(bank));
 		return imp;
+	}
+
+	/** A dark canvas with the labels' font, shared with the ERF montage. */
+	static ColorProcessor canvas(int width, int height) {
+		ColorProcessor ip = new ColorProcessor(width, height);
+		ip.setColor(new Color(32, 32, 32));
+		ip.fill();
+		ip.setFont(new Font("SansSerif", Font.PLAIN, 11));
+		ip.setAntialiasedText(true);
+		return ip;
 	}
 
 	static String label(ConceptBank bank, int c) {

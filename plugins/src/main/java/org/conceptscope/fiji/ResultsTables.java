@@ -29,4 +29,22 @@ public final class ResultsTables {
 		rt.showRowNumbers(false);
 		return rt;
 	}
+
+	/** Any table of text cells: numbers become numeric columns, anything else (labels, class names, blanks) stays text. */
+	public static ResultsTable of(List<String> header, List<List<String>> rows) {
+		ResultsTable rt = new ResultsTable();
+		for (List<String> row : rows) {
+			rt.incrementCounter();
+			for (int i = 0; i < header.size(); i++) {
+				String v = row.get(i);
+				try {
+					rt.addValue(header.get(i), Double.parseDouble(v));
+				} catch (NumberFormatException e) {
+					rt.addValue(header.get(i), v);
+				}
+			}
+		}
+		rt.showRowNumbers(false);
+		return rt;
+	}
 }
