@@ -34,6 +34,19 @@ public final class MechanisticOps implements OpCollection {
 		return PfvConcepts.fit(classifier, images, classIndex, layer, concepts, samples, seed, 8);
 	}
 
+	@OpMethod(names = PREFIX + "receptiveField", type = Functions.Arity4.class,
+		description = "Theoretical receptive field (input pixels, unclipped) of the PFV at a position (y * width + x) of a layer.")
+	public static ReceptiveField.Rect receptiveField(TensorFlowClassifier classifier, FloatTensor image, String layer, Integer position) {
+		return new SharingRatioDecomposition(classifier).receptiveField(image, layer, position);
+	}
+
+	@OpMethod(names = PREFIX + "conceptGraph", type = Functions.Arity4.class,
+		description = "PFV concepts at several layers, GIG edges between consecutive layers and to the class, ERFs of each concept's strongest PFVs.")
+	public static ConceptGraph.Result conceptGraph(TensorFlowClassifier classifier, FloatTensor images, Integer classIndex,
+		ConceptGraph.Options options) {
+		return ConceptGraph.build(classifier, images, classIndex, options, org.conceptscope.util.Progress.NONE);
+	}
+
 	@OpMethod(names = PREFIX + "gig", type = Functions.Arity5.class,
 		description = "Generalized Integrated Gradients concept graph between two concept banks and the class.")
 	public static List<GeneralizedIntegratedGradients.Edge> gig(TensorFlowClassifier classifier, ConceptBank lower, ConceptBank upper,

@@ -90,6 +90,12 @@ public final class SharingRatioDecomposition {
 		return backward(values, layer, r, 1, image);
 	}
 
+	/** The theoretical receptive field (input pixels) of the PFV at {@code position} of a spatial layer, unclipped. */
+	public ReceptiveField.Rect receptiveField(FloatTensor image, String layer, int position) {
+		if (!byName.containsKey(layer)) throw new IllegalArgumentException("Layer '" + layer + "' is not on the path from input to logits.");
+		return ReceptiveField.of(program, IntervalPropagation.propagate(program, Box.point(image.shape(), image.data())), layer, position);
+	}
+
 	private Map<String, Layout> layouts(Map<String, Box> values) {
 		Map<String, Layout> m = new HashMap<>();
 		for (Step s : order) {

@@ -29,6 +29,16 @@ public final class PrototypeMontage {
 
 	private PrototypeMontage() {}
 
+	/** A dark canvas with the labels' font (the concept atlas and the ERF montage use it too). */
+	static ColorProcessor canvas(int width, int height) {
+		ColorProcessor ip = new ColorProcessor(width, height);
+		ip.setColor(new Color(32, 32, 32));
+		ip.fill();
+		ip.setFont(new Font("SansSerif", Font.PLAIN, 11));
+		ip.setAntialiasedText(true);
+		return ip;
+	}
+
 	public static ImagePlus build(List<Row> rows, ImageSet images, String title, String info) {
 		return build(rows, images, title, info, "score", 200);
 	}
@@ -44,11 +54,7 @@ public final class PrototypeMontage {
 		int panel = size * scale;
 		int width = Math.max(columns * (panel + GAP) + GAP, minWidth);
 		int rowHeight = LABEL + panel + GAP;
-		ColorProcessor montage = new ColorProcessor(width, Math.max(1, rows.size()) * rowHeight + GAP);
-		montage.setColor(new Color(32, 32, 32));
-		montage.fill();
-		montage.setFont(new Font("SansSerif", Font.PLAIN, 11));
-		montage.setAntialiasedText(true);
+		ColorProcessor montage = canvas(width, Math.max(1, rows.size()) * rowHeight + GAP);
 		Overlay overlay = new Overlay();
 		for (int r = 0; r < rows.size(); r++) {
 			int top = r * rowHeight + GAP;

@@ -81,6 +81,11 @@ public final class ResultsCsvWriter {
 		text.append('\n');
 	}
 
+	/** A number with 9 significant digits, '.' as decimal point whatever the locale ("NaN" for NaN). */
+	public static String number(double v) {
+		return Double.isNaN(v) ? "NaN" : String.format(java.util.Locale.ROOT, "%.9g", v);
+	}
+
 	static float max(float[] map) {
 		float m = Float.NEGATIVE_INFINITY;
 		for (float v : map) m = Math.max(m, v);

@@ -15,24 +15,6 @@ public final class ResultsTables {
 
 	private ResultsTables() {}
 
-	/** Rows under a header: values that read as numbers become numbers, the others text. */
-	public static ResultsTable of(List<String> header, List<List<String>> rows) {
-		ResultsTable rt = new ResultsTable();
-		for (List<String> row : rows) {
-			rt.incrementCounter();
-			for (int i = 0; i < header.size(); i++) {
-				String value = row.get(i);
-				try {
-					rt.addValue(header.get(i), Double.parseDouble(value));
-				} catch (NumberFormatException e) {
-					rt.addValue(header.get(i), value);
-				}
-			}
-		}
-		rt.showRowNumbers(false);
-		return rt;
-	}
-
 	public static ResultsTable of(Explanation e) {
 		ResultsTable rt = new ResultsTable();
 		List<String> header = ResultsCsvWriter.header(e);
@@ -42,6 +24,24 @@ public final class ResultsTables {
 				String column = header.get(i), value = row.get(i);
 				if (TEXT_COLUMNS.contains(column)) rt.addValue(column, value);
 				else rt.addValue(column, Double.parseDouble(value));
+			}
+		}
+		rt.showRowNumbers(false);
+		return rt;
+	}
+
+	/** Any table of text cells: numbers become numeric columns, anything else (labels, class names, blanks) stays text. */
+	public static ResultsTable of(List<String> header, List<List<String>> rows) {
+		ResultsTable rt = new ResultsTable();
+		for (List<String> row : rows) {
+			rt.incrementCounter();
+			for (int i = 0; i < header.size(); i++) {
+				String v = row.get(i);
+				try {
+					rt.addValue(header.get(i), Double.parseDouble(v));
+				} catch (NumberFormatException e) {
+					rt.addValue(header.get(i), v);
+				}
 			}
 		}
 		rt.showRowNumbers(false);

@@ -151,6 +151,67 @@ class HeadlessCommandTest {
 	}
 
 	@Test
+	void sharingRatioDecompositionRunsHeadlessOnTheCtStack(@TempDir Path dir) throws IOException {
+		runHeadless("Sharing Ratio Decomposition...", "image='" + image("ct-heldout-patches.tif") + "',model='" + model("ct-tissue")
+			+ "',target='bone',erf_layer='conv2/relu',output='image',save_dir='" + dir + "'");
+		assertEquals(List.of(), errors);
+		String base = "ct-heldout-patches-srd";
+		assertEquals(List.of(base + "-RoiSet.zip", base + "-map.tif", base + "-results.csv"), TestFiles.names(dir));
+		ImagePlus maps = IJ.openImage(dir.resolve(base + "-map.tif").toString());
+		assertEquals(2, maps.getNChannels(), "output=image: relevance and ERF alone");
+		assertEquals(12, maps.getNSlices());
+		List<List<String>> csv = Csv.parse(Files.readString(dir.resolve(base + "-results.csv")));
+		assertEquals(1 + 12 + 1, csv.size());
+		List<String> h = csv.get(0);
+		// 16 x 16 image, conv2/relu 8 x 8: the centre pixel (8, 8) is cell (4, 4); conv2 3x3 <- pool 2 <- conv1 3x3: pixels 2q-3 .. 2q+4.
+		for (List<String> row : csv.subList(1, 13)) {
+			assertEquals("bone", row.get(h.indexOf("target")));
+			assertEquals(List.of("4", "4", "5", "5", "8", "8"), List.of(row.get(h.indexOf("erf_cell_x")), row.get(h.indexOf("erf_cell_y")),
+				row.get(h.indexOf("rf_x")), row.get(h.indexOf("rf_y")), row.get(h.indexOf("rf_width")), row.get(h.indexOf("rf_height"))));
+			double score = Double.parseDouble(row.get(h.indexOf("class_score"))), sum = Double.parseDouble(row.get(h.indexOf("relevance_sum")));
+			assertEquals(score, sum + Double.parseDouble(row.get(h.indexOf("bias_relevance"))), 1e-6 * (1 + Math.abs(score)));
+		}
+		assertEquals(3 * 12, RoiZip.read(dir.resolve(base + "-RoiSet.zip")).size(), "srd, erf and rf ROIs on every slice");
+	}
+
+	@Test
+	void anOperationSrdCannotWalkIsNamedToTheUser(@TempDir Path dir) throws IOException {
+		Path model = TanhModel.export(dir.resolve("tanh-model"));
+		Path image = dir.resolve("flat.tif");
+		IJ.saveAsTiff(new ImagePlus("flat", new ij.process.ByteProcessor(8, 8)), image.toString());
+		runHeadless("Sharing Ratio Decomposition...", "image='" + image + "',model='" + model + "',save_dir='" + dir.resolve("out") + "'");
+		assertTrue(errors.stream().anyMatch(e -> e.contains("ConceptScope Sharing Ratio Decomposition: Operation Tanh (node 'act') is not"
+			+ " supported by ConceptScope's graph analysis, which handles [")), errors.toString());
+		assertFalse(Files.exists(dir.resolve("out")), "nothing written");
+	}
+
+	@Test
+	void conceptGraphRunsHeadlessOnAFolderOfImages(@TempDir Path dir) throws IOException {
+		Path input = Files.createDirectories(dir.resolve("ct"));
+		Files.copy(image("ct-heldout-patches.tif"), input.resolve("a-stack.tif"));
+		ImagePlus firstThree = new ij.plugin.SubstackMaker().makeSubstack(IJ.openImage(image("ct-heldout-patches.tif").toString()), "1-3");
+		IJ.saveAsTiff(firstThree, input.resolve("b-three.tif").toString());
+		Path save = dir.resolve("graph");
+		runHeadless("Concept Graph...", "model='" + model("ct-tissue") + "',folder='" + input + "',layers='conv2/relu, conv1/relu'"
+			+ ",target='soft tissue',concepts=2"
+			+ ",samples=200,steps=8,examples=2,output='image',save_dir='" + save + "'");
+		assertEquals(List.of(), errors);
+		assertEquals(List.of("a-stack-concept-graph-RoiSet.zip", "a-stack-concept-graph-map.tif", "b-three-concept-graph-RoiSet.zip",
+			"b-three-concept-graph-map.tif", "concept-graph-nodes.csv", "concept-graph.csv", "concept-graph.png", "conv1_relu-concepts.json",
+			"conv1_relu-erf-montage.tif", "conv2_relu-concepts.json", "conv2_relu-erf-montage.tif"), TestFiles.names(save),
+			"the layers, sorted from input to output; one map image per input image");
+		org.conceptscope.concepts.ConceptBank bank = org.conceptscope.concepts.ConceptBank.load(save.resolve("conv2_relu-concepts.json"));
+		assertEquals(2, bank.size());
+		assertEquals(16, bank.channels());
+		assertEquals("soft tissue", bank.className);
+		for (var ex : bank.examples) for (var e : ex) assertTrue(e.image() >= 0 && e.image() < 15, "12 + 3 images: " + e);
+		assertEquals(1 + 2 * 2 + 2, Csv.parse(Files.readString(save.resolve("concept-graph.csv"))).size());
+		ImagePlus b = IJ.openImage(save.resolve("b-three-concept-graph-map.tif").toString());
+		assertEquals(4, b.getNChannels(), "output=image: 2 + 2 concept maps alone");
+		assertEquals(3, b.getNSlices());
+	}
+
+	@Test
 	void consoleRunByMenuTitleReportsTheModel() throws IOException {
 		runHeadless("Model Info...", "model='" + model("ihc-stain") + "',save_dir='" + out + "'");
 		assertEquals(List.of(), errors);

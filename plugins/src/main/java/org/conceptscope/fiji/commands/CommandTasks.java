@@ -25,7 +25,8 @@ final class CommandTasks {
 		} catch (CancellationException e) {
 			progress.finished("cancelled; nothing was written.");
 			cancel.accept(title + " cancelled; nothing was written.");
-		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
+		} catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException // a graph operation SRD cannot walk: the message names it
+			| ModelLoadException | IOException e) {
 			progress.finished("failed.");
 			fail(title, e.getMessage(), log, ui, cancel);
 		}

@@ -57,11 +57,10 @@ public final class ConceptDiscoveryRun {
 			throw new IllegalArgumentException("Headless, Concept Discovery needs " + ConceptDiscoverySettings.SAVE_DIR
 				+ "=[folder] for concepts.json, atlas.tif and importance.csv: nothing could be shown.");
 		}
-		ImageSet images = folderOrImage(s.folder, image);
+		ImageSet images = inputs(image, s.folder);
 		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(s.model)) {
 			FloatTensor batch = images.toTensor(classifier.normalization());
-			int target = TargetClass.parse(s.target, classifier.classNames());
-			if (target == AttributionMethod.PREDICTED) target = Craft.majorityClass(classifier, batch);
+			int target = majorityTarget(s.target, classifier, batch);
 			String layer = s.layer == null || s.layer.isBlank() ? GradCam.lastSpatialLayer(classifier) : s.layer.trim();
 			CraftOptions options = new CraftOptions(layer, s.patch, s.stride, s.concepts, s.seed, TOLERANCE, MAX_ITERATIONS, s.examples);
 			ConceptBank bank = Craft.fit(classifier, batch, target, options, progress);
@@ -73,11 +72,17 @@ public final class ConceptDiscoveryRun {
 		}
 	}
 
-	/** Every image of the folder when one is given, else the current image (checked). */
-	static ImageSet folderOrImage(Path folder, ImagePlus image) throws IOException {
+	/** Every image of the folder, or the current image (checked) when no folder is set. */
+	static ImageSet inputs(ImagePlus image, Path folder) throws IOException {
 		if (folder != null) return ImageSet.ofFolder(folder);
 		AttributionRun.checkImage(image);
 		return new ImageSet(List.of(image));
+	}
+
+	/** The class a target names; "predicted" is the class most images are predicted as. */
+	static int majorityTarget(String target, TensorFlowClassifier classifier, FloatTensor batch) {
+		int k = TargetClass.parse(target, classifier.classNames());
+		return k == AttributionMethod.PREDICTED ? Craft.majorityClass(classifier, batch) : k;
 	}
 
 	static ResultsTable table(ConceptBank bank) {

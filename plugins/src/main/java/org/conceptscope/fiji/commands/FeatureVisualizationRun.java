@@ -41,7 +41,7 @@ public final class FeatureVisualizationRun {
 
 	public static Result run(ImagePlus image, FeatureVisualizationSettings s, Progress progress) throws IOException {
 		s.validate();
-		ImageSet refs = ConceptDiscoveryRun.folderOrImage(s.folder, image);
+		ImageSet refs = ConceptDiscoveryRun.inputs(image, s.folder);
 		try (TensorFlowClassifier model = TensorFlowClassifier.load(s.model);
 			TensorFlowClassifier saved = s.head == null ? null : TensorFlowClassifier.load(headFolder(s.head))) {
 			long[] in = model.signature().input().shape();

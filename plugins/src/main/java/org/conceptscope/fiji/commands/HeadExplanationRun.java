@@ -19,6 +19,7 @@ import org.conceptscope.fiji.BatchIndex;
 import org.conceptscope.fiji.ConceptMapsWriter;
 import org.conceptscope.fiji.HeatmapWriter;
 import org.conceptscope.fiji.ImagePlusTensors;
+import org.conceptscope.fiji.MapChannels;
 import org.conceptscope.fiji.ResultsCsvWriter;
 import org.conceptscope.fiji.RoiWriter;
 import org.conceptscope.fiji.SliceLabels;
@@ -90,7 +91,9 @@ public final class HeadExplanationRun {
 			int channels = ImagePlusTensors.channels(image);
 			for (int q = 0; q < k; q++) info.append("channel ").append(channels + q + 1).append('=').append(labels.get(q)).append('\n');
 			info.append("options=").append(s.toMacroOptions()).append('\n');
-			ImagePlus out = ConceptMapsWriter.build(image, k == 0 ? FloatTensor.zeros(n, H, W, 0) : maps, labels, "-" + kind, info.toString(), true);
+			ImagePlus out = MapChannels.build(image, k == 0 ? FloatTensor.zeros(n, H, W, 0) : maps, labels, MapChannels.shortTitle(image)
+				+ "-" + kind, true);
+			out.setProperty("Info", info.toString());
 
 			BatchIndex batches = ImagePlusTensors.batches(image);
 			List<Roi> rois = new ArrayList<>();
@@ -107,7 +110,7 @@ public final class HeadExplanationRun {
 					rows.add(List.of(Integer.toString(slice), Integer.toString(frame), label, classes.get(HeadTrainingRun.argmax(logits[i])),
 						classes.get(backbonePred[i]), cls, Integer.toString(r + 1), Integer.toString(u + 1), HeadTrainingRun.number(c),
 						HeadTrainingRun.number(c / positive), HeadTrainingRun.number(logits[i][targets[i]])));
-					float[] m = ConceptMapsWriter.map(maps, i, q);
+					float[] m = MapChannels.map(maps, i, q);
 					Roi roi = RoiWriter.topFraction(m, W, H, s.topFraction);
 					if (roi == null) continue;
 					roi.setName(RoiWriter.name(head.unitName() + " " + (u + 1), cls, slice, batches.frames() > 1 ? frame : 0));

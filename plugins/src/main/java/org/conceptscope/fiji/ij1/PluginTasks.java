@@ -25,7 +25,8 @@ final class PluginTasks {
 		} catch (CancellationException e) {
 			progress.finished("cancelled; nothing was written.");
 			if (options != null) Macro.abort();
-		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
+		} catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException // a graph operation SRD cannot walk: the message names it
+			| ModelLoadException | IOException e) {
 			progress.finished("failed.");
 			PluginErrors.report(command, e.getMessage(), options != null);
 		}

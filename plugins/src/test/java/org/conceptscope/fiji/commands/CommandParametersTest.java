@@ -20,12 +20,14 @@ import java.util.regex.Pattern;
 import org.conceptscope.fiji.ij1.AttributionOptions;
 import org.conceptscope.fiji.ij1.Attribution_;
 import org.conceptscope.fiji.ij1.Concept_Discovery;
+import org.conceptscope.fiji.ij1.Concept_Graph;
 import org.conceptscope.fiji.ij1.Concept_Localization;
 import org.conceptscope.fiji.ij1.Evaluate_Explanation;
 import org.conceptscope.fiji.ij1.Explain_with_Head;
 import org.conceptscope.fiji.ij1.Feature_Visualization;
 import org.conceptscope.fiji.ij1.Train_Interpretable_Head;
 import org.conceptscope.fiji.ij1.Model_Info;
+import org.conceptscope.fiji.ij1.Sharing_Ratio_Decomposition;
 import org.junit.jupiter.api.Test;
 import org.scijava.ItemIO;
 import org.scijava.plugin.Parameter;
@@ -115,6 +117,33 @@ class CommandParametersTest {
 	}
 
 	@Test
+	void mechanisticCommandsAndTheirPluginsShareKeysAndDefaults() {
+		List<String> srd = new ArrayList<>(inputs(SharingRatioDecompositionCommand.class));
+		assertEquals("image", srd.remove(0));
+		assertEquals(SharingRatioSettings.KEYS, srd);
+		List<String> graph = new ArrayList<>(inputs(ConceptGraphCommand.class));
+		assertEquals("image", graph.remove(0));
+		assertEquals(ConceptGraphSettings.KEYS, graph);
+		assertEquals(new SharingRatioDecompositionCommand().settings().toMacroOptions(), Sharing_Ratio_Decomposition.parse("").toMacroOptions());
+		assertEquals(new SharingRatioSettings().toMacroOptions(), Sharing_Ratio_Decomposition.parse("").toMacroOptions());
+		assertEquals("target=predicted erf_layer=[] x=-1 y=-1 erf_mass=0.9 apop_fill=1 output=channel top_fraction=0.1",
+			new SharingRatioSettings().toMacroOptions(), "defaults");
+		String srdOptions = "model=[/m] target=bone erf_layer=conv2/relu x=3 y=4 erf_mass=0.5 apop_fill=0 output=image top_fraction=0.2"
+			+ " save_dir=[/out dir]";
+		assertEquals(srdOptions, Sharing_Ratio_Decomposition.parse(srdOptions).toMacroOptions(), "every key read back");
+		assertEquals(new ConceptGraphCommand().settings().toMacroOptions(), Concept_Graph.parse("").toMacroOptions());
+		assertEquals(new ConceptGraphSettings().toMacroOptions(), Concept_Graph.parse("").toMacroOptions());
+		String graphOptions = "model=[/m] folder=[/f] layers=[conv1/relu, conv2/relu] target=DAB-positive concepts=3 samples=200 seed=7"
+			+ " steps=8 examples=2 erf_mass=0.8 top_fraction=0.2 output=image save_dir=[/out]";
+		ConceptGraphSettings g = Concept_Graph.parse(graphOptions);
+		assertEquals(graphOptions, g.toMacroOptions());
+		assertEquals(List.of("conv1/relu", "conv2/relu"), g.layerList());
+		IllegalArgumentException typo = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+			() -> Concept_Graph.parse("model=/m layer=conv2/relu"));
+		assertTrue(typo.getMessage().startsWith("Concept Graph... has no option 'layer'; its keys are: model folder layers"), typo.getMessage());
+	}
+
+	@Test
 	void bothEntryPointsHaveTheSameDefaults() {
 		String defaults = new AttributionSettings().toMacroOptions();
 		assertEquals(defaults, new AttributionCommand().settings().toMacroOptions(), "SciJava field initialisers");
@@ -137,8 +166,8 @@ class CommandParametersTest {
 		Map<String, String> ij1 = pluginsConfig();
 		Map<String, String> scijava = new LinkedHashMap<>();
 		for (Class<?> c : List.of(AttributionCommand.class, ModelInfoCommand.class, ConceptDiscoveryCommand.class,
-			ConceptLocalizationCommand.class, EvaluateExplanationCommand.class, TrainHeadCommand.class, ExplainWithHeadCommand.class,
-			FeatureVisualizationCommand.class)) {
+			ConceptLocalizationCommand.class, EvaluateExplanationCommand.class, SharingRatioDecompositionCommand.class,
+			ConceptGraphCommand.class, TrainHeadCommand.class, ExplainWithHeadCommand.class, FeatureVisualizationCommand.class)) {
 			Plugin p = c.getAnnotation(Plugin.class);
 			assertTrue(p.headless(), c.getSimpleName() + " runs headless");
 			scijava.put(p.menuPath(), c.getName());
@@ -152,6 +181,8 @@ class CommandParametersTest {
 		assertEquals(Train_Interpretable_Head.class.getName(), ij1.get("Plugins>ConceptScope>" + Train_Interpretable_Head.COMMAND));
 		assertEquals(Explain_with_Head.class.getName(), ij1.get("Plugins>ConceptScope>" + Explain_with_Head.COMMAND));
 		assertEquals(Feature_Visualization.class.getName(), ij1.get("Plugins>ConceptScope>" + Feature_Visualization.COMMAND));
+		assertEquals(Sharing_Ratio_Decomposition.class.getName(), ij1.get("Plugins>ConceptScope>" + Sharing_Ratio_Decomposition.COMMAND));
+		assertEquals(Concept_Graph.class.getName(), ij1.get("Plugins>ConceptScope>" + Concept_Graph.COMMAND));
 		for (String plugin : ij1.values()) assertTrue(PlugIn.class.isAssignableFrom(Class.forName(plugin)), plugin);
 	}
 

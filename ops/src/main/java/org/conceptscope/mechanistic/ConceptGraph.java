@@ -1,0 +1,201 @@
+package org.conceptscope.mechanistic;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+
+import org.conceptscope.concepts.ConceptBank;
+import org.conceptscope.concepts.ConceptLocalization;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.LayerInfo;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * The mechanistic concept graph of one class over a set of images: PFV concept vectors at each
+ * chosen layer ({@link PfvConcepts}), GIG relevance from every concept of a layer to every
+ * concept of the next chosen layer and from the last layer's concepts to the class
+ * ({@link GeneralizedIntegratedGradients}), each concept's GIG relevance for the class (kept as
+ * the bank's importance), and the effective receptive fields of each concept's strongest PFVs
+ * ({@link SharingRatioDecomposition}): what a user looks at to see what a concept responds to.
+ * Relevances are means over the images.
+ */
+public final class ConceptGraph {
+
+	/**
+	 * @param layers spatial layers, any order (sorted from input to output); empty: {@link #defaultLayers}
+	 * @param concepts concept vectors per layer (k-means k)
+	 * @param samples PFVs sampled per layer for k-means
+	 * @param steps GIG midpoint steps
+	 * @param examples strongest PFVs per concept whose ERFs are computed
+	 * @param erfMass fraction of each ERF's absolute relevance its support holds
+	 */
+	public record Options(List<String> layers, int concepts, int samples, long seed, int steps, int examples, double erfMass) {
+
+		public Options {
+			layers = List.copyOf(layers);
+			if (concepts < 1) throw new IllegalArgumentException("concepts must be at least 1, got " + concepts + ".");
+			if (samples < 1) throw new IllegalArgumentException("samples must be at least 1, got " + samples + ".");
+			if (steps < 1) throw new IllegalArgumentException("steps must be at least 1 (GIG), got " + steps + ".");
+			if (examples < 1) throw new IllegalArgumentException("examples must be at least 1, got " + examples + ".");
+			if (!(erfMass > 0 && erfMass <= 1)) throw new IllegalArgumentException("The ERF mass must be in (0, 1], got " + erfMass + ".");
+		}
+	}
+
+	/**
+	 * The ERF of one of a concept's strongest PFVs: the PFV (bank example, image index into the
+	 * batch) and its layer cell, the relevance map [H * W] (relevance 1 at the PFV), the PFV's
+	 * theoretical receptive field (unclipped: crops keep one size) and the ERF's support.
+	 */
+	public record ExampleErf(ConceptBank.Example example, int gridX, int gridY, float[] erf, ReceptiveField.Rect field,
+		boolean[] support) {}
+
+	/**
+	 * Banks from input to output (importance = GIG relevance for the class), the graph's edges,
+	 * ERFs per bank, concept and example, and the class logit on the last layer's rebuilt
+	 * activations (mean over images) and on zero activations: the class edges sum to their
+	 * difference (GIG completeness, up to the midpoint rule).
+	 */
+	public record Result(List<ConceptBank> banks, List<GeneralizedIntegratedGradients.Edge> edges, List<List<List<ExampleErf>>> erfs,
+		double classScore, double zeroScore) {}
+
+	private ConceptGraph() {}
+
+	/**
+	 * The outputs of the last two convolution blocks: the last two spatial layers whose operation
+	 * is Relu; without two of them, the last two spatial layers (one when there is only one).
+	 */
+	public static List<String> defaultLayers(Classifier classifier) {
+		List<LayerInfo> spatial = classifier.layers().stream().filter(LayerInfo::isSpatial).toList();
+		if (spatial.isEmpty()) throw new IllegalArgumentException("The model has no spatial [N, h, w, c] layer for PFV concepts.");
+		List<LayerInfo> relu = spatial.stream().filter(l -> l.opType().equals("Relu")).toList();
+		List<LayerInfo> pick = relu.size() >= 2 ? relu : spatial;
+		return pick.subList(Math.max(0, pick.size() - 2), pick.size()).stream().map(LayerInfo::name).toList();
+	}
+
+	/** The layers checked (known, spatial, distinct) and sorted from input to output; empty gives the default. */
+	public static List<String> resolveLayers(Classifier classifier, List<String> layers) {
+		if (layers.isEmpty()) return defaultLayers(classifier);
+		List<LayerInfo> all = classifier.layers();
+		List<String> spatial = all.stream().filter(LayerInfo::isSpatial).map(LayerInfo::name).toList();
+		Set<String> seen = new HashSet<>();
+		for (String l : layers) {
+			if (!seen.add(l)) throw new IllegalArgumentException("Layer '" + l + "' is given twice; give each layer once.");
+			LayerInfo info = all.stream().filter(x -> x.name().equals(l)).findFirst().orElse(null);
+			if (info == null || !info.isSpatial()) {
+				throw new IllegalArgumentException((info == null ? "Unknown layer '" + l + "'" : "Layer '" + l + "' is "
+					+ Arrays.toString(info.shape()) + ", not spatial") + ": PFV concepts need spatial layers, e.g. " + spatial + ".");
+			}
+		}
+		return spatial.stream().filter(seen::contains).toList();
+	}
+
+	/**
+	 * @param images a normalised batch [N, H, W, C] of images of the class (or any images: relevance is for the class)
+	 * @throws CancellationException when progress asks to stop
+	 */
+	public static Result build(TensorFlowClassifier classifier, FloatTensor images, int classIndex, Options o, Progress progress) {
+		if (classIndex < 0 || classIndex >= classifier.numClasses()) {
+			throw new IllegalArgumentException("Class " + classIndex + " does not exist; the model has classes 0.." + (classifier.numClasses() - 1) + ".");
+		}
+		List<String> layers = resolveLayers(classifier, o.layers());
+		int n = (int) images.dim(0), height = (int) images.dim(1), width = (int) images.dim(2), l = layers.size();
+		long total = 2L * l + (long) (l - 1) * o.concepts() + (long) l * o.concepts() * Math.min(o.examples(), (long) n * height * width);
+		long[] done = { 0 };
+		Runnable step = () -> {
+			if (!progress.report(++done[0], total, "concept graph")) throw new CancellationException("Concept graph cancelled.");
+		};
+		List<ConceptBank> banks = new ArrayList<>();
+		for (String layer : layers) {
+			banks.add(PfvConcepts.fit(classifier, images, classIndex, layer, o.concepts(), o.samples(), o.seed(), o.examples()));
+			step.run();
+		}
+		GeneralizedIntegratedGradients gig = new GeneralizedIntegratedGradients(classifier, o.steps());
+		for (ConceptBank b : banks) {
+			b.importance = gig.toClass(b, images, classIndex);
+			step.run();
+		}
+		List<GeneralizedIntegratedGradients.Edge> edges = new ArrayList<>();
+		for (int i = 0; i + 1 < l; i++) {
+			ConceptBank lower = banks.get(i), upper = banks.get(i + 1);
+			for (int j = 0; j < upper.size(); j++) {
+				double[] r = gig.toConcept(lower, upper, j, images);
+				for (int q = 0; q < r.length; q++) edges.add(new GeneralizedIntegratedGradients.Edge(lower.layer, q, upper.layer, j, r[q]));
+				step.run();
+			}
+		}
+		ConceptBank last = banks.get(l - 1);
+		for (int j = 0; j < last.size(); j++) {
+			edges.add(new GeneralizedIntegratedGradients.Edge(last.layer, j, "class:" + last.className, -1, last.importance[j]));
+		}
+		SharingRatioDecomposition srd = new SharingRatioDecomposition(classifier);
+		List<List<List<ExampleErf>>> erfs = new ArrayList<>();
+		for (ConceptBank b : banks) {
+			long[] shape = classifier.layers().stream().filter(x -> x.name().equals(b.layer)).findFirst().orElseThrow().shape();
+			int gh = (int) shape[1], gw = (int) shape[2];
+			int cellH = Math.max(1, height / gh), cellW = Math.max(1, width / gw);
+			List<List<ExampleErf>> perConcept = new ArrayList<>();
+			for (List<ConceptBank.Example> examples : b.examples) {
+				List<ExampleErf> out = new ArrayList<>();
+				for (ConceptBank.Example e : examples) {
+					int gx = Math.min(gw - 1, e.x() / cellW), gy = Math.min(gh - 1, e.y() / cellH), position = gy * gw + gx;
+					FloatTensor x = images.slice(e.image());
+					float[] map = srd.effectiveReceptiveField(x, b.layer, position).map().data();
+					out.add(new ExampleErf(e, gx, gy, map, srd.receptiveField(x, b.layer, position),
+						ReceptiveField.effectiveSupport(map, o.erfMass())));
+					step.run();
+				}
+				perConcept.add(out);
+			}
+			erfs.add(perConcept);
+		}
+		double[] scores = classScores(classifier, last, images, classIndex);
+		progress.report(total, total, "concept graph");
+		return new Result(banks, edges, erfs, scores[0], scores[1]);
+	}
+
+	/** {mean over images of the class logit on activations rebuilt from concepts, the class logit on zero activations}. */
+	static double[] classScores(TensorFlowClassifier classifier, ConceptBank bank, FloatTensor images, int classIndex) {
+		FloatTensor acts = classifier.activations(images, bank.layer);
+		int n = (int) images.dim(0), c = bank.channels(), per = acts.stride0();
+		float[] rebuilt = new float[acts.size()];
+		for (int i = 0; i < n; i++) {
+			double[][] u = GeneralizedIntegratedGradients.coefficients(bank, acts, i);
+			for (int p = 0; p < u.length; p++) for (int ch = 0; ch < c; ch++) {
+				double v = 0;
+				for (int q = 0; q < bank.size(); q++) v += u[p][q] * bank.concepts[q][ch];
+				rebuilt[i * per + p * c + ch] = (float) v;
+			}
+		}
+		FloatTensor logits = classifier.logitsFromLayer(bank.layer, new FloatTensor(acts.shape(), rebuilt));
+		double mean = 0;
+		for (int i = 0; i < n; i++) mean += logits.get(i, classIndex) / n;
+		long[] one = acts.shape();
+		one[0] = 1;
+		double zero = classifier.logitsFromLayer(bank.layer, FloatTensor.zeros(one)).get(0, classIndex);
+		return new double[] { mean, zero };
+	}
+
+	/**
+	 * Per image, the non-negative coefficients of every bank's concepts (NNLS of each PFV over the
+	 * concept vectors, upsampled to the image), side by side: [N, H, W, sum of the banks' sizes],
+	 * channels in bank order, then concept order.
+	 */
+	public static FloatTensor conceptMaps(Classifier classifier, List<ConceptBank> banks, FloatTensor images) {
+		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), k = 0;
+		for (ConceptBank b : banks) k += b.size();
+		float[] out = new float[n * h * w * k];
+		int offset = 0;
+		for (ConceptBank b : banks) {
+			float[] m = ConceptLocalization.localize(classifier, b, images).maps().data();
+			int kb = b.size();
+			for (int p = 0; p < n * h * w; p++) System.arraycopy(m, p * kb, out, p * k + offset, kb);
+			offset += kb;
+		}
+		return new FloatTensor(new long[] { n, h, w, k }, out);
+	}
+}

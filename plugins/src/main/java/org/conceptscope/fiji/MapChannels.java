@@ -1,0 +1,83 @@
+package org.conceptscope.fiji;
+
+import ij.CompositeImage;
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.process.FloatProcessor;
+import ij.process.LUT;
+
+import java.util.List;
+
+import org.conceptscope.tensor.FloatTensor;
+
+/**
+ * Several maps per slice [N, H, W, k] as a new hyperstack: the image's channels as 32-bit values
+ * (R, G, B for RGB; calibrated where the image is) then one channel per map with the Fire LUT
+ * (from min(0, lowest value) to the highest, so signed maps keep their negative part visible),
+ * or the maps alone. Each map plane is labelled with its name; slices and frames are the
+ * image's. The image is only read.
+ */
+public final class MapChannels {
+
+	private MapChannels() {}
+
+	/** Plane of map q of batch entry b, row by row. */
+	public static float[] map(FloatTensor maps, int b, int q) {
+		int h = (int) maps.dim(1), w = (int) maps.dim(2), k = (int) maps.dim(3);
+		float[] out = new float[h * w];
+		float[] d = maps.data();
+		int base = b * h * w * k;
+		for (int p = 0; p < h * w; p++) out[p] = d[base + p * k + q];
+		return out;
+	}
+
+	/**
+	 * @param names one per map: the label of its planes
+	 * @param withImage true: image channels first; false: the maps alone
+	 */
+	public static CompositeImage build(ImagePlus imp, FloatTensor maps, List<String> names, String title, boolean withImage) {
+		int w = imp.getWidth(), h = imp.getHeight(), k = (int) maps.dim(3);
+		if (names.size() != k) throw new IllegalArgumentException(names.size() + " names for " + k + " maps.");
+		int channels = withImage ? ImagePlusTensors.channels(imp) : 0;
+		BatchIndex batches = ImagePlusTensors.batches(imp);
+		if (maps.dim(0) != batches.size() || maps.dim(1) != h || maps.dim(2) != w) {
+			throw new IllegalArgumentException("Maps " + maps + " do not fit image '" + imp.getTitle() + "'.");
+		}
+		ImageStack stack = new ImageStack(w, h);
+		double[][] ranges = new double[channels + k][];
+		for (int b = 0; b < batches.size(); b++) {
+			String label = HeatmapWriter.originalLabel(imp, batches, b);
+			for (int c = 0; c < channels; c++) {
+				float[] plane = ImagePlusTensors.plane(imp, c, b);
+				ranges[c] = HeatmapWriter.widen(ranges[c], plane);
+				stack.addSlice(label, new FloatProcessor(w, h, plane));
+			}
+			for (int q = 0; q < k; q++) {
+				float[] m = map(maps, b, q);
+				ranges[channels + q] = HeatmapWriter.widen(ranges[channels + q], m);
+				stack.addSlice(names.get(q), new FloatProcessor(w, h, m));
+			}
+		}
+		ImagePlus out = new ImagePlus(title, stack);
+		out.setDimensions(channels + k, batches.slices(), batches.frames());
+		out.setOpenAsHyperStack(true);
+		CompositeImage ci = new CompositeImage(out, k + channels > 1 ? IJ.COMPOSITE : IJ.GRAYSCALE);
+		for (int c = 0; c < channels; c++) {
+			ci.setChannelLut(HeatmapWriter.withRange(HeatmapWriter.imageLut(imp, c), ranges[c][0], ranges[c][1]), c + 1);
+		}
+		LUT fire = HeatmapWriter.fire();
+		for (int q = 0; q < k; q++) {
+			double min = Math.min(0, ranges[channels + q][0]), max = ranges[channels + q][1];
+			ci.setChannelLut(HeatmapWriter.withRange(fire, min, max > min ? max : min + 1), channels + q + 1);
+		}
+		ci.setCalibration(HeatmapWriter.spatialCalibration(imp));
+		return ci;
+	}
+
+	/** "title" of an image for new titles and file names ("image" when it has none). */
+	public static String shortTitle(ImagePlus imp) {
+		String t = imp.getShortTitle();
+		return t == null || t.isBlank() ? "image" : t;
+	}
+}
