@@ -3,12 +3,15 @@ package org.conceptscope.heads;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.LayerInfo;
 import org.conceptscope.model.ModelConfig;
+import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Resampling;
 import org.conceptscope.train.SavedModelExport;
@@ -23,7 +26,11 @@ import org.conceptscope.util.Progress;
  * during training (convergence). The computation is the one of {@link BiIceGraph}, evaluated in
  * Java for explanations.
  */
-public final class BiIce {
+public final class BiIce implements InterpretableHead {
+
+	static final String NAME = "bi_ice";
+	/** Default weight of the L1 penalty on the concepts' channel directions (mean absolute entry). */
+	public static final double DEFAULT_SPARSITY = 0.01;
 
 	private final Map<String, FloatTensor> weights;
 	private final String layer;
@@ -45,27 +52,107 @@ public final class BiIce {
 	/** Trains K concepts of dimension d on the backbone's spatial layer; an epoch is one pass over the images. */
 	public static BiIce train(Classifier backbone, String layer, FloatTensor images, int[] labels, int concepts, int dimension,
 		TrainingOptions opt, Progress progress) {
-		LayerInfo info = backbone.layers().stream().filter(l -> l.name().equals(layer)).findFirst()
-			.orElseThrow(() -> new IllegalArgumentException("Unknown layer '" + layer + "'."));
-		if (!info.isSpatial()) throw new IllegalArgumentException("Bi-ICE needs a spatial [N, h, w, c] layer; '" + layer + "' is not.");
-		if (concepts < 1 || dimension < 1) throw new IllegalArgumentException("Bi-ICE needs at least one concept of dimension >= 1.");
-		FloatTensor f = backbone.activations(images, layer);
-		int h = (int) f.dim(1), w = (int) f.dim(2), c = (int) f.dim(3), n = (int) f.dim(0), classes = backbone.numClasses();
+		return train(spatialActivations(backbone, layer, images, "Bi-ICE"), layer, labels, backbone.numClasses(), concepts, dimension,
+			DEFAULT_SPARSITY, opt, progress);
+	}
+
+	/**
+	 * Trains K concepts of dimension d on feature maps [N, h, w, c] of layer {@code layer}, labels in
+	 * 0..classes-1, with an L1 penalty of weight {@code sparsity} on the concepts' channel directions.
+	 */
+	public static BiIce train(FloatTensor f, String layer, int[] labels, int classes, int concepts, int dimension, double sparsity,
+		TrainingOptions opt, Progress progress) {
+		if (concepts < 2 || dimension < 1) {
+			throw new IllegalArgumentException("Bi-ICE needs at least 2 concepts (patches choose among them) of dimension >= 1.");
+		}
+		if (!(sparsity >= 0)) throw new IllegalArgumentException("The sparsity weight must be 0 or more, got " + sparsity + ".");
+		int h = (int) f.dim(1), w = (int) f.dim(2), c = (int) f.dim(3), n = (int) f.dim(0);
 		Map<String, FloatTensor> init = BiIceGraph.initialWeights(c, dimension, concepts, classes, opt.seed());
 		int epoch = Math.max(1, (n + opt.batchSize() - 1) / opt.batchSize());
-		SupervisedTrainer.Trained t = SupervisedTrainer.train(g -> new BiIceGraph(g, h, w, c, dimension, concepts, classes, init), f, labels,
-			classes, opt, progress, "concepts", epoch);
+		SupervisedTrainer.Trained t = SupervisedTrainer.train(g -> new BiIceGraph(g, h, w, c, dimension, concepts, classes, sparsity, init),
+			f, labels, classes, opt, progress, "concepts", epoch);
 		List<FloatTensor> snaps = t.snapshots();
 		double[] change = new double[Math.max(0, snaps.size() - 1)];
 		for (int i = 1; i < snaps.size(); i++) {
+			double[] a = centred(snaps.get(i).data(), concepts, dimension), b = centred(snaps.get(i - 1).data(), concepts, dimension);
 			double s = 0;
-			for (int j = 0; j < snaps.get(i).size(); j++) {
-				double diff = snaps.get(i).data()[j] - snaps.get(i - 1).data()[j];
-				s += diff * diff;
-			}
+			for (int j = 0; j < a.length; j++) s += (a[j] - b[j]) * (a[j] - b[j]);
 			change[i - 1] = Math.sqrt(s);
 		}
 		return new BiIce(t.weights(), layer, h, w, c, dimension, concepts, classes, change);
+	}
+
+	/** The backbone's feature map at a spatial layer, or a message saying why the layer cannot carry a head. */
+	static FloatTensor spatialActivations(Classifier backbone, String layer, FloatTensor images, String head) {
+		LayerInfo info = backbone.layers().stream().filter(l -> l.name().equals(layer)).findFirst()
+			.orElseThrow(() -> new IllegalArgumentException("Unknown layer '" + layer + "'."));
+		if (!info.isSpatial()) throw new IllegalArgumentException(head + " needs a spatial [N, h, w, c] layer; '" + layer + "' is not.");
+		return backbone.activations(images, layer);
+	}
+
+	/** The head saved in a SavedModel, from its variables (the convergence record comes from the metadata). */
+	static BiIce fromSaved(TensorFlowClassifier saved, String layer, int h, int w, int c) {
+		Map<String, FloatTensor> weights = new LinkedHashMap<>();
+		for (String name : List.of("patch_kernel", "concepts", "classifier", "bias")) weights.put(name, saved.variable("biice/" + name));
+		int d = (int) weights.get("patch_kernel").dim(1), k = (int) weights.get("concepts").dim(0);
+		Object conv = saved.config().metadata.get("convergence");
+		double[] convergence = conv instanceof List<?> l ? l.stream().mapToDouble(v -> ((Number) v).doubleValue()).toArray() : new double[0];
+		return new BiIce(weights, layer, h, w, c, d, k, (int) weights.get("classifier").dim(1), convergence);
+	}
+
+	@Override
+	public String kind() {
+		return NAME;
+	}
+
+	@Override
+	public String unitName() {
+		return "concept";
+	}
+
+	@Override
+	public String layer() {
+		return layer;
+	}
+
+	@Override
+	public int[] featureShape() {
+		return new int[] { h, w, c };
+	}
+
+	@Override
+	public int units() {
+		return k;
+	}
+
+	@Override
+	public String unitLayer() {
+		return "biice/activation";
+	}
+
+	@Override
+	public int numClasses() {
+		return classes;
+	}
+
+	@Override
+	public double[][] classWeights() {
+		float[] wc = weights.get("classifier").data();
+		double[][] out = new double[k][classes];
+		for (int m = 0; m < k; m++) for (int y = 0; y < classes; y++) out[m][y] = wc[m * classes + y] * (double) wc[m * classes + y];
+		return out;
+	}
+
+	@Override
+	public FloatTensor unitMaps(FloatTensor features, int unit) {
+		checkFeatures(features);
+		int n = (int) features.dim(0);
+		float[] map = new float[n * h * w];
+		for (int i = 0; i < n; i++) {
+			double[][][] sab = interaction(features, i);
+			for (int q = 0; q < h * w; q++) map[i * h * w + q] = (float) (sab[2][q][unit] * sab[1][q][unit] * h * w);
+		}
+		return new FloatTensor(new long[] { n, h, w }, map);
 	}
 
 	/** Frobenius norm of the change of the concept embeddings over each training epoch. */
@@ -76,7 +163,8 @@ public final class BiIce {
 	/** Scores S [P][K], attention A (over patches) and assignment B (over concepts) for image i. */
 	private double[][][] interaction(FloatTensor features, int i) {
 		int p = h * w;
-		float[] wp = weights.get("patch_kernel").data(), cs = weights.get("concepts").data();
+		float[] wp = weights.get("patch_kernel").data();
+		double[] cs = centredConcepts();
 		double[][] s = new double[p][k];
 		for (int q = 0; q < p; q++) {
 			double[] e = new double[d];
@@ -107,8 +195,24 @@ public final class BiIce {
 		return new double[][][] { s, a, b };
 	}
 
+	/** Concept embeddings minus their mean [K*d], as the graph uses them. */
+	private double[] centredConcepts() {
+		return centred(weights.get("concepts").data(), k, d);
+	}
+
+	private static double[] centred(float[] raw, int k, int d) {
+		double[] out = new double[k * d];
+		for (int j = 0; j < d; j++) {
+			double mean = 0;
+			for (int m = 0; m < k; m++) mean += raw[m * d + j] / (double) k;
+			for (int m = 0; m < k; m++) out[m * d + j] = raw[m * d + j] - mean;
+		}
+		return out;
+	}
+
 	/** Concept activations [N][K]. */
 	public double[][] activations(FloatTensor features) {
+		checkFeatures(features);
 		int n = (int) features.dim(0);
 		double[][] out = new double[n][k];
 		for (int i = 0; i < n; i++) {
@@ -119,6 +223,7 @@ public final class BiIce {
 	}
 
 	/** Logits [N][classes] from the concepts. */
+	@Override
 	public double[][] logits(FloatTensor features) {
 		double[][] act = activations(features);
 		float[] wc = weights.get("classifier").data(), bc = weights.get("bias").data();
@@ -132,6 +237,7 @@ public final class BiIce {
 	}
 
 	/** Contribution of each concept to class y for image i: activation times its (non-negative) weight. */
+	@Override
 	public double[] contributions(FloatTensor features, int i, int y) {
 		double[] act = activations(features.slice(i))[0];
 		float[] wc = weights.get("classifier").data();
@@ -141,35 +247,38 @@ public final class BiIce {
 	}
 
 	/** The backbone-channel direction concept m responds to: Wp C_m (scores are linear in the features along it). */
+	@Override
 	public double[] featureDirection(int m) {
-		float[] wp = weights.get("patch_kernel").data(), cs = weights.get("concepts").data();
+		float[] wp = weights.get("patch_kernel").data();
+		double[] cs = centredConcepts();
 		double[] u = new double[c];
 		for (int r = 0; r < c; r++) for (int j = 0; j < d; j++) u[r] += wp[r * d + j] * cs[m * d + j];
 		return u;
 	}
 
-	/** Where concept m sits: the patches' assignment to it (B), upsampled to height x width. */
+	/** Where concept m sits: attention times assignment (A B, times the number of patches), upsampled to height x width. */
 	public FloatTensor locationMap(FloatTensor features, int m, int height, int width) {
-		int n = (int) features.dim(0);
-		float[] map = new float[n * h * w];
-		for (int i = 0; i < n; i++) {
-			double[][][] sab = interaction(features, i);
-			for (int q = 0; q < h * w; q++) map[i * h * w + q] = (float) (sab[2][q][m] * sab[1][q][m] * h * w);
-		}
-		return Resampling.bilinear(new FloatTensor(new long[] { n, h, w }, map), height, width);
+		return Resampling.bilinear(unitMaps(features, m), height, width);
 	}
 
 	public void save(Path dir, List<String> classNames, String backbone, double headAccuracy, double backboneAccuracy) throws IOException {
+		save(dir, classNames, backbone, Map.of("head_accuracy", headAccuracy, "backbone_accuracy", backboneAccuracy));
+	}
+
+	@Override
+	public void save(Path dir, List<String> classNames, String backbone, Map<String, Object> metadata) throws IOException {
 		ModelConfig config = new ModelConfig();
 		config.name = "Bi-ICE head on " + backbone;
 		config.description = "Interpretable head: " + k + " concepts interacting with patch embeddings both ways; input: the feature map of"
 			+ " layer '" + layer + "' of " + backbone + ".";
 		config.classes = new ArrayList<>(classNames);
+		config.metadata.put(InterpretableHead.KIND, NAME);
 		config.metadata.put("backbone", backbone);
 		config.metadata.put("backbone_layer", layer);
 		config.metadata.put("concepts", k);
-		config.metadata.put("head_accuracy", headAccuracy);
-		config.metadata.put("backbone_accuracy", backboneAccuracy);
-		SavedModelExport.export(g -> new BiIceGraph(g, h, w, c, d, k, classes, weights), config, dir);
+		config.metadata.put("dimension", d);
+		config.metadata.put("convergence", Arrays.stream(convergence).boxed().toList());
+		config.metadata.putAll(metadata);
+		SavedModelExport.export(g -> new BiIceGraph(g, h, w, c, d, k, classes, 0, weights), config, dir);
 	}
 }

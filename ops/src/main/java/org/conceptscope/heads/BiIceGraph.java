@@ -17,12 +17,12 @@ import org.tensorflow.types.TFloat32;
 /**
  * The Bi-ICE head as a TensorFlow graph on a frozen feature map [N, h, w, c]. Patches are
  * embedded (E = X Wp, d dimensions), K concept embeddings C score every patch
- * (S = E C^T / sqrt(d)), and the interaction runs both ways: concepts gather from patches
+ * (S = E C^T / sqrt(d), C with its mean over concepts removed), and the interaction runs both ways: concepts gather from patches
  * (A = softmax over patches) and patches broadcast to concepts (B = softmax over concepts).
  * Concept k's activation is sum_p A_kp B_pk ReLU(S_pk): a patch counts for a concept when the
  * concept attends to it and it chooses that concept. Logits are a non-negative combination of the
  * (non-negative) activations, so every contribution is present evidence, never evidence by
- * absence. Elementwise
+ * absence. Training adds an L1 penalty on the concepts' directions in channel space (sparsity). Elementwise
  * products stand in for the batched matrix products of the paper (their graph gradients are not
  * available from Java); a single round of interaction.
  * Names: features, biice/assignment (B), logits, probabilities.
@@ -30,7 +30,7 @@ import org.tensorflow.types.TFloat32;
 final class BiIceGraph extends GraphNetwork {
 
 
-	BiIceGraph(Graph g, int h, int w, int c, int d, int k, int classes, Map<String, FloatTensor> init) {
+	BiIceGraph(Graph g, int h, int w, int c, int d, int k, int classes, double sparsity, Map<String, FloatTensor> init) {
 		Ops tf = Ops.create(g);
 		input = tf.withName("features").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, h, w, c)));
 		Ops scope = tf.withSubScope("biice");
@@ -40,7 +40,12 @@ final class BiIceGraph extends GraphNetwork {
 		int p = h * w;
 		Operand<TFloat32> x = tf.reshape(input, tf.constant(new long[] { -1, c }));
 		Operand<TFloat32> e = tf.linalg.matMul(x, wp); // [N*P, d]
-		Operand<TFloat32> scores = tf.math.mul(tf.linalg.matMul(e, concepts, org.tensorflow.op.linalg.MatMul.transposeB(true)),
+		Operand<TFloat32> cRead = tf.identity(concepts);
+		// B (softmax over concepts) ignores a component shared by all concepts; removing the mean fixes that freedom, else a
+		// concept could point mostly at another class's channel and still win only on its own class's patches
+		Operand<TFloat32> centred = scope.withName("centred_concepts").math.sub(cRead,
+			tf.math.mean(cRead, tf.constant(0), org.tensorflow.op.math.Mean.keepDims(true)));
+		Operand<TFloat32> scores = tf.math.mul(tf.linalg.matMul(e, centred, org.tensorflow.op.linalg.MatMul.transposeB(true)),
 			tf.constant((float) (1 / Math.sqrt(d)))); // [N*P, K]
 		Operand<TFloat32> s3 = tf.reshape(scores, tf.constant(new long[] { -1, p, k })); // [N, P, K]
 		Operand<TFloat32> assignment = scope.withName("assignment").nn.softmax(s3); // B: over concepts
@@ -51,6 +56,12 @@ final class BiIceGraph extends GraphNetwork {
 		Operand<TFloat32> wRead = tf.identity(wc); // a value, not the ref: see InfoDisentGraph
 		logits = tf.withName("logits").nn.biasAdd(tf.linalg.matMul(activation, tf.math.mul(wRead, wRead)), bc);
 		probabilities = tf.withName("probabilities").nn.softmax(logits);
+		if (sparsity > 0) {
+			// L1 on each concept's direction in the backbone's channel space (Wp C_k): a concept uses the few channels that carry
+			// it, so leftovers of the start (components that no longer change the decision) decay instead of staying
+			Operand<TFloat32> u = tf.linalg.matMul(tf.identity(wp), centred, org.tensorflow.op.linalg.MatMul.transposeB(true)); // [c, K]
+			penalty = tf.math.mul(tf.constant((float) sparsity), tf.math.mean(tf.math.abs(u), tf.constant(new int[] { 0, 1 })));
+		}
 	}
 
 	private Variable<TFloat32> var(Ops scope, String name, Map<String, FloatTensor> init) {

@@ -4,13 +4,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 
 import org.conceptscope.model.Classifier;
-import org.conceptscope.model.LayerInfo;
 import org.conceptscope.model.ModelConfig;
+import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Resampling;
 import org.conceptscope.train.SavedModelExport;
@@ -26,9 +27,11 @@ import org.conceptscope.util.Progress;
  * evidence into logits, so each class decision is a sum of per-part contributions that can be
  * shown, ranked and localised.
  */
-public final class InfoDisent {
+public final class InfoDisent implements InterpretableHead {
 
-	/** A part's share of a decision, where it responds, and the input pixels of that response. */
+	static final String NAME = "infodisent";
+
+	/** A part (a column of Q) and its contribution to a decision. */
 	public record Part(int channel, double contribution) {}
 
 	private final Map<String, FloatTensor> weights;
@@ -49,15 +52,94 @@ public final class InfoDisent {
 	/** Trains the head on the backbone's spatial layer for labelled, normalised images. */
 	public static InfoDisent train(Classifier backbone, String layer, FloatTensor images, int[] labels, TrainingOptions opt,
 		Progress progress) {
-		LayerInfo info = backbone.layers().stream().filter(l -> l.name().equals(layer)).findFirst()
-			.orElseThrow(() -> new IllegalArgumentException("Unknown layer '" + layer + "'."));
-		if (!info.isSpatial()) throw new IllegalArgumentException("InfoDisent needs a spatial [N, h, w, c] layer; '" + layer + "' is not.");
-		FloatTensor f = backbone.activations(images, layer);
-		int h = (int) f.dim(1), w = (int) f.dim(2), c = (int) f.dim(3), k = backbone.numClasses();
+		return train(BiIce.spatialActivations(backbone, layer, images, "InfoDisent"), layer, labels, backbone.numClasses(), opt,
+			progress);
+	}
+
+	/** Trains the head on feature maps [N, h, w, c] of layer {@code layer}, labels in 0..classes-1. */
+	public static InfoDisent train(FloatTensor f, String layer, int[] labels, int classes, TrainingOptions opt, Progress progress) {
+		int h = (int) f.dim(1), w = (int) f.dim(2), c = (int) f.dim(3), k = classes;
 		Map<String, FloatTensor> init = InfoDisentGraph.initialWeights(c, k, opt.seed());
 		Map<String, FloatTensor> trained = SupervisedTrainer.train(g -> new InfoDisentGraph(g, h, w, c, k, init), f, labels, k, opt,
 			progress, null, 0).weights();
 		return new InfoDisent(trained, layer, h, w, c, k);
+	}
+
+	/** The head saved in a SavedModel, from its variables. */
+	static InfoDisent fromSaved(TensorFlowClassifier saved, String layer, int h, int w, int c) {
+		Map<String, FloatTensor> weights = new LinkedHashMap<>();
+		for (int i = 0; i < InfoDisentGraph.reflections(c); i++) weights.put("householder_" + i, saved.variable("infodisent/householder_" + i));
+		weights.put("classifier", saved.variable("infodisent/classifier"));
+		weights.put("bias", saved.variable("infodisent/bias"));
+		return new InfoDisent(weights, layer, h, w, c, (int) weights.get("classifier").dim(1));
+	}
+
+	@Override
+	public String kind() {
+		return NAME;
+	}
+
+	@Override
+	public String unitName() {
+		return "part";
+	}
+
+	@Override
+	public String layer() {
+		return layer;
+	}
+
+	@Override
+	public int[] featureShape() {
+		return new int[] { h, w, c };
+	}
+
+	@Override
+	public int units() {
+		return c;
+	}
+
+	@Override
+	public String unitLayer() {
+		return "infodisent/evidence";
+	}
+
+	@Override
+	public int numClasses() {
+		return classes;
+	}
+
+	@Override
+	public double[] contributions(FloatTensor features, int image, int target) {
+		double[] out = new double[c];
+		for (Part p : parts(features, image, target)) out[p.channel()] = p.contribution();
+		return out;
+	}
+
+	@Override
+	public FloatTensor unitMaps(FloatTensor features, int unit) {
+		checkFeatures(features);
+		int n = (int) features.dim(0);
+		double[] p = project(features);
+		float[] m = new float[n * h * w];
+		for (int i = 0; i < n * h * w; i++) m[i] = (float) Math.max(0, p[i * c + unit]);
+		return new FloatTensor(new long[] { n, h, w }, m);
+	}
+
+	@Override
+	public double[][] classWeights() {
+		float[] wr = weights.get("classifier").data();
+		double[][] out = new double[c][classes];
+		for (int j = 0; j < c; j++) for (int k = 0; k < classes; k++) out[j][k] = wr[j * classes + k] * (double) wr[j * classes + k];
+		return out;
+	}
+
+	/** Part j's direction in the backbone's channel space: column j of Q. */
+	@Override
+	public double[] featureDirection(int unit) {
+		double[] u = new double[c];
+		for (int r = 0; r < c; r++) u[r] = q[r][unit];
+		return u;
 	}
 
 	/** The orthogonal projection (columns: part directions in the backbone's channel space). */
@@ -78,6 +160,7 @@ public final class InfoDisent {
 
 	/** Projected feature map [N, h*w, c] of the backbone features [N, h, w, c]. */
 	double[] project(FloatTensor features) {
+		checkFeatures(features);
 		int n = (int) features.dim(0);
 		double[] p = new double[n * h * w * c];
 		for (int i = 0; i < n * h * w; i++) for (int j = 0; j < c; j++) {
@@ -106,6 +189,7 @@ public final class InfoDisent {
 	}
 
 	/** Logits [N, K] computed from the head's parts (same formula as the graph). */
+	@Override
 	public double[][] logits(FloatTensor features) {
 		double[][] e = evidence(features);
 		float[] wr = weights.get("classifier").data(), b = weights.get("bias").data();
@@ -128,11 +212,7 @@ public final class InfoDisent {
 
 	/** Where part j responds in each image: ReLU of the projected channel, upsampled to height x width. */
 	public FloatTensor partMap(FloatTensor features, int part, int height, int width) {
-		int n = (int) features.dim(0);
-		double[] p = project(features);
-		float[] m = new float[n * h * w];
-		for (int i = 0; i < n * h * w; i++) m[i] = (float) Math.max(0, p[i * c + part]);
-		return Resampling.bilinear(new FloatTensor(new long[] { n, h, w }, m), height, width);
+		return Resampling.bilinear(unitMaps(features, part), height, width);
 	}
 
 	/** Indices of the training images where part j responds most (its prototypes). */
@@ -142,17 +222,23 @@ public final class InfoDisent {
 			.mapToInt(Integer::intValue).toArray();
 	}
 
-	/** Saves the head as a SavedModel (input: the backbone's feature map) with its metadata. */
+	/** Saves the head as a SavedModel (input: the backbone's feature map) with its accuracies. */
 	public void save(Path dir, List<String> classNames, String backbone, double headAccuracy, double backboneAccuracy) throws IOException {
+		save(dir, classNames, backbone, Map.of("head_accuracy", headAccuracy, "backbone_accuracy", backboneAccuracy));
+	}
+
+	@Override
+	public void save(Path dir, List<String> classNames, String backbone, Map<String, Object> metadata) throws IOException {
 		ModelConfig config = new ModelConfig();
 		config.name = "InfoDisent head on " + backbone;
 		config.description = "Interpretable head: orthogonal projection (Householder), max positive minus max negative evidence per part,"
 			+ " non-negative linear classifier. Input: the feature map of layer '" + layer + "' of " + backbone + ".";
 		config.classes = new java.util.ArrayList<>(classNames);
+		config.metadata.put(InterpretableHead.KIND, NAME);
 		config.metadata.put("backbone", backbone);
 		config.metadata.put("backbone_layer", layer);
-		config.metadata.put("head_accuracy", headAccuracy);
-		config.metadata.put("backbone_accuracy", backboneAccuracy);
+		config.metadata.put("parts", c);
+		config.metadata.putAll(metadata);
 		SavedModelExport.export(g -> new InfoDisentGraph(g, h, w, c, classes, weights), config, dir);
 	}
 }

@@ -537,19 +537,40 @@ public final class TensorFlowClassifier implements Classifier {
 		return guarded(() -> {
 			Endpoint f = layer(from), t = layer(to);
 			checkActivations(from, activations);
-			long[] want = layerInfo(to).shape(), got = upstreamWeights.shape();
-			boolean ok = got.length == want.length && got[0] == activations.dim(0);
-			for (int i = 1; ok && i < want.length; i++) ok = want[i] < 0 || want[i] == got[i];
-			if (!ok) {
-				throw new IllegalArgumentException("Weights for layer '" + to + "' must have its shape " + Arrays.toString(want)
-					+ " with batch " + activations.dim(0) + ", got " + Arrays.toString(got) + ".");
-			}
-			if (upstreamWeights.firstNonFinite() >= 0) throw new IllegalArgumentException("Layer weights contain NaN or infinite values.");
+			checkUpstreamWeights(to, upstreamWeights, activations.dim(0));
 			Endpoint w = upstreamWeights();
 			Endpoint grad = layerGradientOps.computeIfAbsent(from + "->" + to,
 				k -> graph.addGradients(PREFIX + "grad_" + OP_IDS.incrementAndGet(), t, new Endpoint[] { f }, w)[0]);
 			return batched(new Endpoint[] { f, w }, activations, upstreamWeights, grad, gradientBatchSize());
 		});
+	}
+
+	/**
+	 * d(sum upstreamWeights * activations of {@code layer}) / d(images): how the input moves a layer's weighted
+	 * activations (e.g. a unit of a head trained on that layer, for feature visualisation).
+	 */
+	public FloatTensor layerInputGradient(FloatTensor images, String layer, FloatTensor upstreamWeights) {
+		checkImages(images);
+		return guarded(() -> {
+			Endpoint l = layer(layer);
+			checkUpstreamWeights(layer, upstreamWeights, images.dim(0));
+			Endpoint w = upstreamWeights();
+			// the key cannot clash with "from->to": layer names hold no NUL
+			Endpoint grad = layerGradientOps.computeIfAbsent("\0input->" + layer,
+				k -> graph.addGradients(PREFIX + "grad_" + OP_IDS.incrementAndGet(), l, new Endpoint[] { input }, w)[0]);
+			return batched(new Endpoint[] { input, w }, images, upstreamWeights, grad, gradientBatchSize());
+		});
+	}
+
+	private void checkUpstreamWeights(String to, FloatTensor upstreamWeights, long batch) {
+		long[] want = layerInfo(to).shape(), got = upstreamWeights.shape();
+		boolean ok = got.length == want.length && got[0] == batch;
+		for (int i = 1; ok && i < want.length; i++) ok = want[i] < 0 || want[i] == got[i];
+		if (!ok) {
+			throw new IllegalArgumentException("Weights for layer '" + to + "' must have its shape " + Arrays.toString(want)
+				+ " with batch " + batch + ", got " + Arrays.toString(got) + ".");
+		}
+		if (upstreamWeights.firstNonFinite() >= 0) throw new IllegalArgumentException("Layer weights contain NaN or infinite values.");
 	}
 
 	/** Activations of layer {@code to} with layer {@code from} fed: the part of the model between two layers. */

@@ -12,7 +12,7 @@ import org.tensorflow.types.TFloat32;
 public abstract class GraphNetwork implements TrainableGraph {
 
 	protected Placeholder<TFloat32> input;
-	protected Operand<TFloat32> logits, probabilities;
+	protected Operand<TFloat32> logits, probabilities, penalty;
 	protected final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
 
 	@Override
@@ -28,6 +28,11 @@ public abstract class GraphNetwork implements TrainableGraph {
 	@Override
 	public Operand<TFloat32> probabilities() {
 		return probabilities;
+	}
+
+	@Override
+	public Operand<TFloat32> penalty() {
+		return penalty;
 	}
 
 	@Override

@@ -54,8 +54,9 @@ public final class SupervisedTrainer {
 			Ops tf = Ops.create(g);
 			OpNames names = new OpNames(tf);
 			Placeholder<TFloat32> onehot = names.op("train/labels").placeholder(TFloat32.class);
-			Operand<TFloat32> loss = names.op("train/loss").math.mean(
-				tf.nn.softmaxCrossEntropyWithLogits(net.logits(), onehot).loss(), tf.constant(0));
+			Operand<TFloat32> crossEntropy = tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(net.logits(), onehot).loss(), tf.constant(0));
+			Operand<TFloat32> loss = net.penalty() == null ? names.op("train/loss").identity(crossEntropy)
+				: names.op("train/loss").math.add(crossEntropy, net.penalty());
 			List<Variable<TFloat32>> vars = new ArrayList<>(net.variables().values());
 			Gradients grads = tf.gradients(loss, vars);
 			Placeholder<TFloat32> beta1Power = names.op("train/beta1_power").placeholder(TFloat32.class);

@@ -16,6 +16,11 @@ public interface TrainableGraph {
 
 	Map<String, Variable<TFloat32>> variables();
 
+	/** A scalar added to the mean cross-entropy during training (a regulariser), or null for none. */
+	default Operand<TFloat32> penalty() {
+		return null;
+	}
+
 	/** The softmax output if the graph has one; exporters add it otherwise. */
 	default Operand<TFloat32> probabilities() {
 		return null;

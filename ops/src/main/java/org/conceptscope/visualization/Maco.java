@@ -8,7 +8,8 @@ import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 
 /**
- * MACO feature visualisation (Fel et al. 2023): an image that maximises a class logit, found by
+ * MACO feature visualisation (Fel et al. 2023): an image that maximises a class logit (or any
+ * {@link Objective}, e.g. a unit of an interpretable head), found by
  * optimising only the Fourier phase while the magnitude spectrum stays fixed, so the image keeps
  * the spectrum (texture statistics, brightness, contrast) of real images. For microscopy the
  * magnitude is the mean magnitude spectrum of the user's own images, per channel. Each step
@@ -18,8 +19,11 @@ import org.conceptscope.util.Progress;
  */
 public final class Maco {
 
-	/** The visualisation [1, H, W, C], its transparency [1, H, W] in [0, 1], and the target logit per step. */
-	public record Result(FloatTensor image, FloatTensor transparency, double[] scores) {}
+	/**
+	 * The visualisation [1, H, W, C], its transparency [1, H, W] in [0, 1], the target logit of each step's crop, and the
+	 * target logit of the whole image before the first step and after the last.
+	 */
+	public record Result(FloatTensor image, FloatTensor transparency, double[] scores, double startScore, double finalScore) {}
 
 	private final int steps;
 	private final double learningRate, minCrop;
@@ -51,14 +55,51 @@ public final class Maco {
 		return mag;
 	}
 
+	/** What MACO raises: a score of one input [1, H, W, C] of a model with a fixed input size, and its input gradient. */
+	public interface Objective {
+
+		/** The model's input shape [N, H, W, C] (N may be -1). */
+		long[] inputShape();
+
+		double score(FloatTensor image);
+
+		/** d score / d image, shape [1, H, W, C]. */
+		FloatTensor gradient(FloatTensor image);
+
+		/** A class's logit. */
+		static Objective classLogit(Classifier classifier, int target) {
+			if (target < 0 || target >= classifier.numClasses()) throw new IllegalArgumentException("Class " + target + " does not exist.");
+			FloatTensor oneHot = FloatTensor.oneHot(new int[] { target }, classifier.numClasses());
+			return new Objective() {
+				@Override
+				public long[] inputShape() {
+					return classifier.signature().input().shape();
+				}
+
+				@Override
+				public double score(FloatTensor image) {
+					return classifier.logits(image).get(0, target);
+				}
+
+				@Override
+				public FloatTensor gradient(FloatTensor image) {
+					return classifier.inputGradient(image, oneHot);
+				}
+			};
+		}
+	}
+
 	public Result visualize(Classifier classifier, double[][] magnitude, int target, Progress progress) {
-		long[] in = classifier.signature().input().shape();
+		return visualize(Objective.classLogit(classifier, target), magnitude, progress);
+	}
+
+	public Result visualize(Objective objective, double[][] magnitude, Progress progress) {
+		long[] in = objective.inputShape();
 		int h = (int) in[1], w = (int) in[2], c = (int) in[3];
 		if (h < 1 || w < 1 || c < 1) throw new IllegalArgumentException("MACO needs a model with a fixed input size.");
 		if (magnitude.length != c || magnitude[0].length != h * w) {
 			throw new IllegalArgumentException("The magnitude spectrum must be " + c + " x " + (h * w) + " (channels x pixels) for this model.");
 		}
-		if (target < 0 || target >= classifier.numClasses()) throw new IllegalArgumentException("Class " + target + " does not exist.");
 		Random rnd = new Random(seed);
 		Dft2d dft = new Dft2d(h, w);
 		double[][] phase = new double[c][h * w];
@@ -68,6 +109,8 @@ public final class Maco {
 		double[] transparency = new double[h * w];
 		double[] scores = new double[steps];
 		float[] x = new float[h * w * c];
+		image(dft, magnitude, phase, h, w, c, x, new double[c][], new double[c][]);
+		double startScore = objective.score(new FloatTensor(new long[] { 1, h, w, c }, x.clone()));
 		for (int t = 1; t <= steps; t++) {
 			double[][] zr = new double[c][], zi = new double[c][];
 			image(dft, magnitude, phase, h, w, c, x, zr, zi);
@@ -78,8 +121,8 @@ public final class Maco {
 			CropResize crop = new CropResize(h, w, c, oy, ox, ch0, cw0);
 			float[] view = crop.apply(x);
 			FloatTensor batch = new FloatTensor(new long[] { 1, h, w, c }, view);
-			scores[t - 1] = classifier.logits(batch).get(0, target);
-			float[] gv = classifier.inputGradient(batch, FloatTensor.oneHot(new int[] { target }, classifier.numClasses())).data();
+			scores[t - 1] = objective.score(batch);
+			float[] gv = objective.gradient(batch).data();
 			double[] g = crop.adjoint(gv);
 			for (int p = 0; p < h * w; p++) for (int ch = 0; ch < c; ch++) transparency[p] += Math.abs(g[p * c + ch]);
 			for (int ch = 0; ch < c; ch++) {
@@ -103,7 +146,8 @@ public final class Maco {
 		for (double v : transparency) max = Math.max(max, v);
 		float[] alpha = new float[h * w];
 		for (int p = 0; p < h * w; p++) alpha[p] = (float) (max > 0 ? transparency[p] / max : 0);
-		return new Result(new FloatTensor(new long[] { 1, h, w, c }, x.clone()), new FloatTensor(new long[] { 1, h, w }, alpha), scores);
+		FloatTensor result = new FloatTensor(new long[] { 1, h, w, c }, x.clone());
+		return new Result(result, new FloatTensor(new long[] { 1, h, w }, alpha), scores, startScore, objective.score(result));
 	}
 
 	/** x = Re(IDFT(M e^{i phi})) per channel; keeps Z = M e^{i phi} for the gradient. */

@@ -26,7 +26,8 @@ class AttributionOpsTest {
 
 	static final List<Class<?>> COLLECTIONS = List.of(AttributionOps.class, org.conceptscope.concepts.ConceptOps.class,
 		org.conceptscope.metrics.MetricOps.class, org.conceptscope.verify.VerifyOps.class,
-		org.conceptscope.mechanistic.MechanisticOps.class);
+		org.conceptscope.mechanistic.MechanisticOps.class, org.conceptscope.heads.HeadOps.class,
+		org.conceptscope.visualization.VisualizationOps.class);
 
 	static List<Method> opMethods() {
 		return COLLECTIONS.stream().flatMap(c -> Arrays.stream(c.getDeclaredMethods()))
@@ -74,6 +75,9 @@ class AttributionOpsTest {
 				AttributionOps.saliency(model, x, t).maps().data());
 			assertArrayEquals(new SobolAttribution(4, 8, MaskedImage.blur(1.5), false, 3).explain(model, x, t, Progress.NONE).maps().data(),
 				AttributionOps.sobol(model, x, t, 4, 8, 1.5, false, 3L).maps().data());
+			org.conceptscope.visualization.Maco.Result maco = org.conceptscope.visualization.VisualizationOps.maco(model, x, 1, 5, 9L);
+			assertArrayEquals(new org.conceptscope.visualization.Maco(5, 0.05, 0.8, 9).visualize(model,
+				org.conceptscope.visualization.Maco.magnitude(x), 1, Progress.NONE).image().data(), maco.image().data());
 			Attribution occ = AttributionOps.occlusion(model, x, t, 4, 4, 0f);
 			assertEquals("occlusion", occ.metadata().get("method"));
 			assertEquals("Known-answer regions", occ.metadata().get("model"), "the model card's name travels with the map");

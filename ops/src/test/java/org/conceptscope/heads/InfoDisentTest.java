@@ -49,6 +49,21 @@ class InfoDisentTest {
 				for (int i = 0; i < 5; i++) for (int k = 0; k < 3; k++) assertEquals(logits[i][k], fromGraph.get(i, k), 1e-3, "saved head = Java head");
 				assertEquals(accuracy, ((Number) saved.config().metadata.get("head_accuracy")).doubleValue(), 1e-9);
 			}
+			InterpretableHead loaded = InterpretableHead.load(tmp.resolve("head"));
+			assertEquals("infodisent", loaded.kind());
+			assertEquals("conv1/relu", loaded.layer());
+			for (int i = 0; i < 5; i++) {
+				org.junit.jupiter.api.Assertions.assertArrayEquals(logits[i], loaded.logits(features.slice(i))[0], 1e-9, "reloaded = trained");
+				org.junit.jupiter.api.Assertions.assertArrayEquals(head.contributions(features, i, testY[i]),
+					loaded.contributions(features, i, testY[i]), 1e-9);
+			}
+			// the prototypes of the part that carries class k are images of class k
+			for (int k = 0; k < 3; k++) {
+				int top = head.parts(features, k, k).get(0).channel();
+				for (HeadPrototypes.Prototype p : HeadPrototypes.top(head, features, top, 5)) {
+					assertEquals(k, testY[p.image()], "class " + k + " part " + top + " prototype " + p);
+				}
+			}
 		}
 	}
 }

@@ -51,6 +51,8 @@ class MacoTest {
 			Maco.Result a = new Maco(60, 0.1, 0.8, 5).visualize(m, mag, 2, Progress.NONE);
 			double first = mean(a.scores(), 0, 10), last = mean(a.scores(), 50, 60);
 			assertTrue(last > first, "target logit over the first 10 steps " + first + ", last 10 " + last);
+			assertTrue(a.finalScore() > a.startScore(), "whole image: " + a.startScore() + " at the start, " + a.finalScore() + " at the end");
+			assertEquals(a.finalScore(), m.logits(a.image()).get(0, 2), 1e-4, "the final score is the returned image's");
 			Maco.Result b = new Maco(60, 0.1, 0.8, 5).visualize(m, mag, 2, Progress.NONE);
 			assertArrayEquals(a.image().data(), b.image().data(), "same seed, same image");
 			float max = 0;

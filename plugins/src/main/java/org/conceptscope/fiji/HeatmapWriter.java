@@ -127,7 +127,7 @@ public final class HeatmapWriter {
 		return new LUT(cm, 0, 255);
 	}
 
-	static LUT withRange(LUT lut, double min, double max) {
+	public static LUT withRange(LUT lut, double min, double max) {
 		LUT copy = (LUT) lut.clone();
 		copy.min = min;
 		copy.max = max;

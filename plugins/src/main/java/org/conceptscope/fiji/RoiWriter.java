@@ -58,6 +58,20 @@ public final class RoiWriter {
 		return out;
 	}
 
+	/**
+	 * The top fraction of a map [h*w] outlined as an ROI with the properties score (mean map value inside),
+	 * top_fraction and pixels; null when the mask is empty (constant map).
+	 */
+	public static Roi topFraction(float[] map, int w, int h, double topFraction) {
+		ByteProcessor mask = TopFractionMask.of(map, w, h, topFraction);
+		Roi roi = toRoi(mask);
+		if (roi == null) return null;
+		roi.setProperty("score", number(meanInside(map, mask)));
+		roi.setProperty("top_fraction", number(topFraction));
+		roi.setProperty("pixels", Integer.toString(count(mask)));
+		return roi;
+	}
+
 	/** ROI name: method|target|slice=z, with |frame=t when frame > 0. */
 	public static String name(String method, String target, int slice, int frame) {
 		return method + "|" + target + "|slice=" + slice + (frame > 0 ? "|frame=" + frame : "");

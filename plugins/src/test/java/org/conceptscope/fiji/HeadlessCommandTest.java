@@ -126,6 +126,31 @@ class HeadlessCommandTest {
 	}
 
 	@Test
+	void trainInterpretableHeadRunsHeadlessOnClassFoldersOfRealImages(@TempDir Path dir) throws IOException {
+		Path folder = dir.resolve("classes");
+		java.util.Map<Path, Integer> files = IhcClassFolders.write(folder, 10);
+		// a user's own names: case and underscores do not matter, files beside the class folders are skipped
+		Files.move(folder.resolve("DAB-positive"), folder.resolve("dab-POSITIVE"));
+		Files.writeString(folder.resolve("README.txt"), "one folder per class");
+		Path save = dir.resolve("head-run");
+		runHeadless("Train Interpretable Head...", "model='" + model("ihc-stain") + "',folder='" + folder + "',head='bi_ice'"
+			+ ",concepts=3,dimension=8,steps=120,seed=5,held_out=0.3,prototypes=2,save_dir='" + save + "'");
+		assertEquals(List.of(), errors);
+		assertEquals(List.of("accuracy.csv", "convergence.csv", "convergence.png", "head", "heldout.csv", "prototypes.tif", "units.csv"),
+			TestFiles.names(save));
+		assertEquals(1 + 9, Csv.parse(Files.readString(save.resolve("heldout.csv"))).size(), "0.3 of 10 images per class: 3 each");
+		org.conceptscope.heads.InterpretableHead head = org.conceptscope.heads.InterpretableHead.load(save.resolve("head"));
+		assertEquals("bi_ice", head.kind());
+		assertEquals(3, head.units());
+		try (org.conceptscope.model.TensorFlowClassifier saved = org.conceptscope.model.TensorFlowClassifier.load(save.resolve("head"))) {
+			assertEquals(List.of("background", "DAB-positive", "hematoxylin"), saved.config().metadata.get("class_folders"),
+				"the folders were read as the model's classes");
+			assertTrue(((String) saved.config().metadata.get("options")).contains("head=bi_ice"), "the options that replay the run");
+		}
+		assertEquals(30, files.size());
+	}
+
+	@Test
 	void sharingRatioDecompositionRunsHeadlessOnTheCtStack(@TempDir Path dir) throws IOException {
 		runHeadless("Sharing Ratio Decomposition...", "image='" + image("ct-heldout-patches.tif") + "',model='" + model("ct-tissue")
 			+ "',target='bone',erf_layer='conv2/relu',output='image',save_dir='" + dir + "'");

@@ -23,6 +23,9 @@ import org.conceptscope.fiji.ij1.Concept_Discovery;
 import org.conceptscope.fiji.ij1.Concept_Graph;
 import org.conceptscope.fiji.ij1.Concept_Localization;
 import org.conceptscope.fiji.ij1.Evaluate_Explanation;
+import org.conceptscope.fiji.ij1.Explain_with_Head;
+import org.conceptscope.fiji.ij1.Feature_Visualization;
+import org.conceptscope.fiji.ij1.Train_Interpretable_Head;
 import org.conceptscope.fiji.ij1.Model_Info;
 import org.conceptscope.fiji.ij1.Sharing_Ratio_Decomposition;
 import org.junit.jupiter.api.Test;
@@ -80,6 +83,40 @@ class CommandParametersTest {
 	}
 
 	@Test
+	void headAndVisualizationParameterNamesAreTheMacroKeysWithTheSameDefaults() {
+		assertEquals(HeadTrainingSettings.KEYS, inputs(TrainHeadCommand.class));
+		List<String> explain = new ArrayList<>(inputs(ExplainWithHeadCommand.class));
+		assertEquals("image", explain.remove(0));
+		assertEquals(HeadExplanationSettings.KEYS, explain);
+		List<String> maco = new ArrayList<>(inputs(FeatureVisualizationCommand.class));
+		assertEquals("image", maco.remove(0));
+		assertEquals(FeatureVisualizationSettings.KEYS, maco);
+		assertEquals(new TrainHeadCommand().settings().toMacroOptions(), Train_Interpretable_Head.parse("").toMacroOptions());
+		assertEquals(new ExplainWithHeadCommand().settings().toMacroOptions(), Explain_with_Head.parse("").toMacroOptions());
+		assertEquals(new FeatureVisualizationCommand().settings().toMacroOptions(), Feature_Visualization.parse("").toMacroOptions());
+		String train = "model=[/m] folder=[/f] head=bi_ice layer=conv3/pool concepts=4 dimension=8 sparsity=0.02 steps=100"
+			+ " batch_size=16 learning_rate=0.005 seed=7 held_out=0.3 prototypes=4 save_dir=[/out dir]";
+		assertEquals(train, Train_Interpretable_Head.parse(train).toMacroOptions(), "a recorded line replays as itself");
+		String explainLine = "model=[/m] head=[/h] target=DAB-positive top=2 top_fraction=0.2 save_dir=[/o]";
+		assertEquals(explainLine, Explain_with_Head.parse(explainLine).toMacroOptions());
+		String macoLine = "model=[/m] head=[/h] target=[part 3] folder=[/f] steps=50 learning_rate=0.1 crop=0.7 seed=3 save_dir=[/o]";
+		assertEquals(macoLine, Feature_Visualization.parse(macoLine).toMacroOptions());
+		assertEquals(HeadTrainingSettings.HEADS,
+			Arrays.asList(field(TrainHeadCommand.class, "head").getAnnotation(Parameter.class).choices()));
+		IllegalArgumentException typo = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+			() -> Train_Interpretable_Head.parse("model=/m epochs=3"));
+		assertTrue(typo.getMessage().startsWith("Train Interpretable Head... has no option 'epochs'"), typo.getMessage());
+	}
+
+	private static Field field(Class<?> c, String name) {
+		try {
+			return c.getDeclaredField(name);
+		} catch (NoSuchFieldException e) {
+			throw new AssertionError(e);
+		}
+	}
+
+	@Test
 	void mechanisticCommandsAndTheirPluginsShareKeysAndDefaults() {
 		List<String> srd = new ArrayList<>(inputs(SharingRatioDecompositionCommand.class));
 		assertEquals("image", srd.remove(0));
@@ -130,7 +167,7 @@ class CommandParametersTest {
 		Map<String, String> scijava = new LinkedHashMap<>();
 		for (Class<?> c : List.of(AttributionCommand.class, ModelInfoCommand.class, ConceptDiscoveryCommand.class,
 			ConceptLocalizationCommand.class, EvaluateExplanationCommand.class, SharingRatioDecompositionCommand.class,
-			ConceptGraphCommand.class)) {
+			ConceptGraphCommand.class, TrainHeadCommand.class, ExplainWithHeadCommand.class, FeatureVisualizationCommand.class)) {
 			Plugin p = c.getAnnotation(Plugin.class);
 			assertTrue(p.headless(), c.getSimpleName() + " runs headless");
 			scijava.put(p.menuPath(), c.getName());
@@ -141,6 +178,9 @@ class CommandParametersTest {
 		assertEquals(Concept_Discovery.class.getName(), ij1.get("Plugins>ConceptScope>" + Concept_Discovery.COMMAND));
 		assertEquals(Concept_Localization.class.getName(), ij1.get("Plugins>ConceptScope>" + Concept_Localization.COMMAND));
 		assertEquals(Evaluate_Explanation.class.getName(), ij1.get("Plugins>ConceptScope>" + Evaluate_Explanation.COMMAND));
+		assertEquals(Train_Interpretable_Head.class.getName(), ij1.get("Plugins>ConceptScope>" + Train_Interpretable_Head.COMMAND));
+		assertEquals(Explain_with_Head.class.getName(), ij1.get("Plugins>ConceptScope>" + Explain_with_Head.COMMAND));
+		assertEquals(Feature_Visualization.class.getName(), ij1.get("Plugins>ConceptScope>" + Feature_Visualization.COMMAND));
 		assertEquals(Sharing_Ratio_Decomposition.class.getName(), ij1.get("Plugins>ConceptScope>" + Sharing_Ratio_Decomposition.COMMAND));
 		assertEquals(Concept_Graph.class.getName(), ij1.get("Plugins>ConceptScope>" + Concept_Graph.COMMAND));
 		for (String plugin : ij1.values()) assertTrue(PlugIn.class.isAssignableFrom(Class.forName(plugin)), plugin);

@@ -1,0 +1,23 @@
+// ConceptScope: Explain with Head on one stack, as the macro recorder writes it.
+// A head saved by Train Interpretable Head explains every slice: the 3 parts (InfoDisent) or concepts
+// (Bi-ICE) that contribute most to the head's predicted class, each as an extra channel, an ROI
+// (part k|class|slice=z) and a table row. Results in save_dir: <title>-<head>.tif, -RoiSet.zip, -results.csv.
+//
+// Arguments (macro-option style, all optional when run from the editor):
+//   image=[/path/stack.tif] model=[/path/model folder] head=[/path/results/head] save_dir=[/path/results]
+
+args = getArgument();
+image = call("ij.Macro.getValue", args, "image", "");
+model = call("ij.Macro.getValue", args, "model", "");
+head = call("ij.Macro.getValue", args, "head", "");
+saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+if (image == "") image = File.openDialog("Choose a stack of images (e.g. ihc-heldout-patches.tif)");
+if (model == "") model = getDirectory("Choose the model folder the head was trained on");
+if (head == "") head = getDirectory("Choose the head folder (<save_dir>/head of Train Interpretable Head)");
+if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
+
+setBatchMode(true);
+open(image);
+run("Explain with Head...", "model=[" + model + "] head=[" + head + "] target=predicted top=3 top_fraction=0.1 save_dir=[" + saveDir + "]");
+close("*");
+setBatchMode(false);

@@ -1,0 +1,28 @@
+// ConceptScope: Feature Visualization (MACO) of one class, as the macro recorder writes it.
+// The image keeps the mean magnitude spectrum of the open stack (your own images: their texture and
+// contrast) and only its Fourier phase is optimised, on random crops, to raise the class's logit.
+// Results in save_dir: <model>-<class>-maco.tif (visualization channels + transparency channel),
+// -scores.csv (target logit per step) and -scores.png.
+//
+// With head=[<save_dir>/head of Train Interpretable Head], target may also be a part or concept of that
+// head (target=[part 5], target=[concept 2]), visualised through the model and the head.
+//
+// Arguments (macro-option style, all optional when run from the editor):
+//   image=[/path/stack.tif] model=[/path/model folder] target=[class] save_dir=[/path/results], optional head=[...]
+
+args = getArgument();
+image = call("ij.Macro.getValue", args, "image", "");
+model = call("ij.Macro.getValue", args, "model", "");
+target = call("ij.Macro.getValue", args, "target", "DAB-positive");
+saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+head = call("ij.Macro.getValue", args, "head", "");
+if (head != "") head = " head=[" + head + "]";
+if (image == "") image = File.openDialog("Choose images whose spectrum to keep (e.g. ihc-heldout-patches.tif)");
+if (model == "") model = getDirectory("Choose the model folder (e.g. models/ihc-stain)");
+if (saveDir == "") saveDir = getDirectory("Choose a folder for the visualization");
+
+setBatchMode(true);
+open(image);
+run("Feature Visualization...", "model=[" + model + "]" + head + " target=[" + target + "] steps=120 learning_rate=0.05 crop=0.8 seed=42 save_dir=[" + saveDir + "]");
+close("*");
+setBatchMode(false);

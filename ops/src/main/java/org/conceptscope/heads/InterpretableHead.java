@@ -1,0 +1,91 @@
+package org.conceptscope.heads;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.conceptscope.model.LoadOptions;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+
+/**
+ * An interpretable head trained on a frozen backbone's spatial feature map [N, h, w, c]: its
+ * logits are a non-negative combination of a few units (InfoDisent's prototypical parts, Bi-ICE's
+ * concepts), so every decision splits into per-unit contributions, and every unit has a map of
+ * where it responds. Implementations evaluate their graph in Java for explanations; the same
+ * computation is saved as a SavedModel whose input is the feature map.
+ */
+public interface InterpretableHead {
+
+	/** Metadata key naming the head kind in the saved model's conceptscope.json. */
+	String KIND = "head";
+
+	/** {@code infodisent} or {@code bi_ice}. */
+	String kind();
+
+	/** What a unit is called in tables and ROI names: {@code part} or {@code concept}. */
+	String unitName();
+
+	/** The backbone layer whose feature map is the input. */
+	String layer();
+
+	/** Feature map size [h, w, c] the head was trained on. */
+	int[] featureShape();
+
+	int units();
+
+	/** The saved graph's tensor of unit activations [N, units] (what a unit's feature visualisation raises). */
+	String unitLayer();
+
+	int numClasses();
+
+	/** Logits [N][classes] of feature maps [N, h, w, c]. */
+	double[][] logits(FloatTensor features);
+
+	/** Contribution of every unit to class {@code target}'s logit for image {@code image} (they sum to logit minus bias). */
+	double[] contributions(FloatTensor features, int image, int target);
+
+	/** Where each image responds to the unit, at the layer's resolution [N, h, w] (non-negative). */
+	FloatTensor unitMaps(FloatTensor features, int unit);
+
+	/** Non-negative weight from each unit to each class [units][classes]. */
+	double[][] classWeights();
+
+	/** The unit's direction in the backbone's channel space (length c). */
+	double[] featureDirection(int unit);
+
+	/** Saves the head as a SavedModel (input: the feature map) with conceptscope.json holding classes and metadata. */
+	void save(Path dir, List<String> classNames, String backbone, Map<String, Object> metadata) throws IOException;
+
+	/** The class a unit serves most: the largest of its class weights. */
+	default int strongestClass(int unit) {
+		double[] w = classWeights()[unit];
+		int best = 0;
+		for (int y = 1; y < w.length; y++) if (w[y] > w[best]) best = y;
+		return best;
+	}
+
+	/** Checks a feature map against the head's input before any computation. */
+	default void checkFeatures(FloatTensor features) {
+		int[] s = featureShape();
+		if (features.rank() != 4 || features.dim(1) != s[0] || features.dim(2) != s[1] || features.dim(3) != s[2]) {
+			throw new IllegalArgumentException("This head reads layer '" + layer() + "' as " + s[0] + " x " + s[1] + " x " + s[2]
+				+ " feature maps, got " + java.util.Arrays.toString(features.shape()) + ": use the backbone it was trained on.");
+		}
+	}
+
+	/** Loads a head saved by {@link #save}: its kind from the metadata, its weights from the SavedModel's variables. */
+	static InterpretableHead load(Path dir) {
+		try (TensorFlowClassifier saved = TensorFlowClassifier.load(dir, LoadOptions.defaults())) {
+			Object kind = saved.config().metadata.get(KIND);
+			String layer = String.valueOf(saved.config().metadata.get("backbone_layer"));
+			long[] in = saved.signature().input().shape();
+			int h = (int) in[1], w = (int) in[2], c = (int) in[3];
+			if (InfoDisent.NAME.equals(kind)) return InfoDisent.fromSaved(saved, layer, h, w, c);
+			if (BiIce.NAME.equals(kind)) return BiIce.fromSaved(saved, layer, h, w, c);
+			throw new IllegalArgumentException("The model in " + dir + " is not an interpretable head saved by ConceptScope (its"
+				+ " conceptscope.json names no head kind): give a folder written by Train Interpretable Head.");
+		}
+	}
+}

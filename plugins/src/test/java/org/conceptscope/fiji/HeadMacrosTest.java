@@ -1,0 +1,376 @@
+package org.conceptscope.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.gui.Overlay;
+import ij.gui.Roi;
+import ij.process.ImageProcessor;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.conceptscope.fiji.MacroRunner.Macro;
+import org.conceptscope.heads.BiIce;
+import org.conceptscope.heads.InterpretableHead;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * train_interpretable_head.ijm (InfoDisent and Bi-ICE) on a folder of real labelled IHC patches,
+ * explain_with_head.ijm with each saved head on the bundled IHC stack, and feature_visualization.ijm
+ * twice with one seed, run end to end through ImageJ 1.x's macro interpreter, headless, in one child
+ * JVM ({@link MacroRunner}); the tests read back every file and recompute what they can.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HeadMacrosTest {
+
+	/** Held-out accuracy margin: 18 held-out images, so one image is 0.056; two may go either way. */
+	static final double MARGIN = 0.12;
+	static final List<String> CLASSES = List.of("background", "hematoxylin", "DAB-positive");
+
+	@TempDir
+	static Path work;
+
+	private Map<String, String> logs;
+	private Map<Path, Integer> files;
+	private Path folder;
+
+	@BeforeAll
+	void runMacrosInImageJ() throws Exception {
+		folder = work.resolve("ihc-classes");
+		files = IhcClassFolders.write(folder, 30);
+		Path wrong = work.resolve("wrong-classes");
+		Files.createDirectories(wrong.resolve("tumour"));
+		Files.createDirectories(wrong.resolve("background"));
+		Map<String, Macro> runs = new LinkedHashMap<>();
+		for (String head : List.of("infodisent", "bi_ice")) {
+			runs.put("train " + head, new Macro(macro("train_interpretable_head.ijm"), "folder=[" + folder + "] model=[" + model()
+				+ "] save_dir=[" + work.resolve(head) + "] head=" + head));
+			runs.put("explain " + head, new Macro(macro("explain_with_head.ijm"), "image=[" + stack() + "] model=[" + model()
+				+ "] head=[" + work.resolve(head).resolve("head") + "] save_dir=[" + work.resolve("explain-" + head) + "]"));
+		}
+		for (String run : List.of("maco-a", "maco-b")) {
+			runs.put(run, new Macro(macro("feature_visualization.ijm"), "image=[" + stack() + "] model=[" + model()
+				+ "] target=[DAB-positive] save_dir=[" + work.resolve(run) + "]"));
+		}
+		runs.put("maco-part", new Macro(macro("feature_visualization.ijm"), "image=[" + stack() + "] model=[" + model()
+			+ "] head=[" + work.resolve("infodisent").resolve("head") + "] target=[part 1] save_dir=[" + work.resolve("maco-part") + "]"));
+		runs.put("wrong folders", new Macro("run('Train Interpretable Head...', 'model=[" + model() + "] folder=[" + wrong
+			+ "] save_dir=[" + work.resolve("wrong") + "]');\nprint('still running');\n", ""));
+		runs.put("wrong model", new Macro("setBatchMode(true); open('" + TestFiles.testImages().resolve("images/ct-heldout-patches.tif")
+			+ "');\nrun('Explain with Head...', 'model=[" + TestFiles.testImages().resolve("models/ct-tissue") + "] head=["
+			+ work.resolve("infodisent").resolve("head") + "]');\n", ""));
+		logs = MacroRunner.run(runs, work);
+	}
+
+	@Test
+	void bothHeadsAreSavedReloadAndGiveTheLogitsOfTheRun() throws Exception {
+		try (TensorFlowClassifier backbone = TensorFlowClassifier.load(model())) {
+			for (String kind : List.of("infodisent", "bi_ice")) {
+				Path dir = work.resolve(kind);
+				assertFalse(logs.get("train " + kind).contains("Error"), logs.get("train " + kind));
+				List<String> expected = new ArrayList<>(List.of("accuracy.csv", "head", "heldout.csv", "prototypes.tif", "units.csv"));
+				if (kind.equals("bi_ice")) expected.addAll(1, List.of("convergence.csv", "convergence.png"));
+				assertEquals(expected, TestFiles.names(dir));
+				List<List<String>> held = Csv.parse(Files.readString(dir.resolve("heldout.csv")));
+				assertEquals(List.of("index", "image", "class", "backbone_predicted", "head_predicted", "head_logit_background",
+					"head_logit_hematoxylin", "head_logit_DAB-positive"), held.get(0));
+				assertEquals(1 + 3 * 6, held.size(), "held_out=0.2 of 30 images per class: 6 per class");
+				Map<String, Integer> perClass = new HashMap<>();
+				List<FloatTensor> images = new ArrayList<>();
+				int[] labels = new int[held.size() - 1];
+				double[][] logged = new double[labels.length][3];
+				for (int r = 1; r < held.size(); r++) {
+					List<String> row = held.get(r);
+					Path file = file(row.get(1));
+					labels[r - 1] = files.get(file);
+					assertEquals(CLASSES.get(labels[r - 1]), row.get(2), "the class is the image's subfolder");
+					perClass.merge(row.get(2), 1, Integer::sum);
+					images.add(ImagePlusTensors.toTensor(IJ.openImage(file.toString()), backbone.normalization()).tensor());
+					for (int y = 0; y < 3; y++) logged[r - 1][y] = Double.parseDouble(row.get(5 + y));
+				}
+				assertEquals(Map.of("background", 6, "hematoxylin", 6, "DAB-positive", 6), perClass);
+				FloatTensor batch = FloatTensor.concat(images);
+				InterpretableHead head = InterpretableHead.load(dir.resolve("head"));
+				assertEquals(kind, head.kind());
+				FloatTensor features = backbone.activations(batch, head.layer());
+				double[][] again = head.logits(features);
+				try (TensorFlowClassifier graph = TensorFlowClassifier.load(dir.resolve("head"))) {
+					FloatTensor fromGraph = graph.logits(features);
+					for (int i = 0; i < labels.length; i++) for (int y = 0; y < 3; y++) {
+						double tol = 1e-4 * Math.max(1, Math.abs(logged[i][y]));
+						assertEquals(logged[i][y], again[i][y], tol, kind + " reloaded, image " + i + " class " + y);
+						assertEquals(logged[i][y], fromGraph.get(i, y), 1e-3 * Math.max(1, Math.abs(logged[i][y])), kind + " SavedModel graph");
+					}
+				}
+				int[] backbonePred = backbone.logits(batch).argmaxRows();
+				int headOk = 0, backboneOk = 0;
+				for (int i = 0; i < labels.length; i++) {
+					assertEquals(CLASSES.get(backbonePred[i]), held.get(i + 1).get(3));
+					int h = argmax(again[i]);
+					assertEquals(CLASSES.get(h), held.get(i + 1).get(4));
+					if (h == labels[i]) headOk++;
+					if (backbonePred[i] == labels[i]) backboneOk++;
+				}
+				List<List<String>> acc = Csv.parse(Files.readString(dir.resolve("accuracy.csv")));
+				assertEquals(List.of("model", "held_out_images", "accuracy", "agreement_with_backbone"), acc.get(0));
+				double headAcc = Double.parseDouble(acc.get(1).get(2)), backboneAcc = Double.parseDouble(acc.get(2).get(2));
+				assertEquals(headOk / 18.0, headAcc, 1e-5, "the table's head accuracy is the held-out images'");
+				assertEquals(backboneOk / 18.0, backboneAcc, 1e-5, "the table's backbone accuracy is the held-out images'");
+				assertTrue(headAcc >= backboneAcc - MARGIN, kind + " head " + headAcc + " vs backbone " + backboneAcc + " (margin " + MARGIN + ")");
+				try (TensorFlowClassifier graph = TensorFlowClassifier.load(dir.resolve("head"))) {
+					assertEquals(headAcc, ((Number) graph.config().metadata.get("head_accuracy")).doubleValue(), 1e-5, "metadata = table");
+					assertEquals(CLASSES, graph.classNames());
+				}
+			}
+		}
+	}
+
+	@Test
+	void theMontageShowsEachUnitsTopPatchesCutFromTheTrainingImages() throws IOException {
+		for (String kind : List.of("infodisent", "bi_ice")) {
+			Path dir = work.resolve(kind);
+			String unit = kind.equals("bi_ice") ? "concept" : "part";
+			ImagePlus montage = IJ.openImage(dir.resolve("prototypes.tif").toString());
+			Overlay overlay = montage.getOverlay();
+			List<List<String>> units = Csv.parse(Files.readString(dir.resolve("units.csv")));
+			int count = units.size() - 1;
+			assertEquals(kind.equals("bi_ice") ? 6 : 32, count, "concepts=6; InfoDisent: one part per channel of conv3/pool");
+			assertTrue(overlay != null && overlay.size() >= count && overlay.size() <= 6 * count, kind + " panels " + overlay);
+			Pattern name = Pattern.compile(unit + " (\\d+)\\|example (\\d+)\\|(.+\\.tif) slice 1\\|x=(\\d+),y=(\\d+)");
+			Map<Integer, List<String>> shown = new HashMap<>();
+			for (int i = 0; i < overlay.size(); i++) {
+				Roi panel = overlay.get(i);
+				Matcher m = name.matcher(panel.getName());
+				assertTrue(m.matches(), panel.getName());
+				shown.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new ArrayList<>()).add(m.group(3) + " slice 1");
+				ImageProcessor source = IJ.openImage(file(m.group(3) + " slice 1").toString()).getProcessor();
+				// conv3/pool is a 4 x 4 map of the 32 x 32 patches: a cell covers 8 pixels, its patch is twice that, shown 3x
+				assertEquals(48, panel.getBounds().width, panel.getName());
+				int scale = 3;
+				source.setRoi(Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)), 16, 16);
+				ImageProcessor crop = source.crop();
+				crop.setInterpolationMethod(ImageProcessor.NONE);
+				ImageProcessor expected = crop.resize(16 * scale, 16 * scale);
+				ImageProcessor pixels = montage.getProcessor();
+				pixels.setRoi(panel.getBounds());
+				assertArrayEquals((int[]) expected.getPixels(), (int[]) pixels.crop().getPixels(), panel.getName());
+				assertFalse(held(kind).contains(m.group(3)), "prototypes come from the training images, not the held-out ones");
+			}
+			for (int u = 1; u <= count; u++) {
+				List<String> listed = List.of(units.get(u).get(units.get(u).size() - 1).split("; "));
+				assertEquals(listed, shown.getOrDefault(u, List.of("")), kind + " " + unit + " " + u + ": the table lists the montage's patches");
+			}
+		}
+	}
+
+	@Test
+	void biIceRecordsItsConceptsSettlingEpochByEpoch() throws IOException {
+		List<List<String>> csv = Csv.parse(Files.readString(work.resolve("bi_ice").resolve("convergence.csv")));
+		assertEquals(List.of("epoch", "concept_change"), csv.get(0));
+		int epochs = csv.size() - 1;
+		assertEquals(100, epochs, "300 steps of batch 32 over 72 training images: 3 steps an epoch");
+		double[] change = new double[epochs];
+		for (int e = 0; e < epochs; e++) {
+			assertEquals(Integer.toString(e + 1), csv.get(e + 1).get(0));
+			change[e] = Double.parseDouble(csv.get(e + 1).get(1));
+			assertTrue(change[e] >= 0 && Double.isFinite(change[e]));
+		}
+		double first = 0, last = 0;
+		for (int e = 0; e < 25; e++) {
+			first += change[e] / 25;
+			last += change[epochs - 1 - e] / 25;
+		}
+		assertTrue(last < first, "the concepts change less per epoch in the last quarter (" + last + ") than in the first (" + first + ")");
+		BiIce head = (BiIce) InterpretableHead.load(work.resolve("bi_ice").resolve("head"));
+		double[] saved = head.convergence();
+		for (int e = 0; e < epochs; e++) assertEquals(change[e], saved[e], 1e-5 * Math.max(1, change[e]), "the head carries its record");
+		ImagePlus plot = IJ.openImage(work.resolve("bi_ice").resolve("convergence.png").toString());
+		assertTrue(plot != null && plot.getWidth() > 100, "the convergence plot is a readable PNG");
+	}
+
+	@Test
+	void explanationsNameTheTopUnitsOfEachSliceAsChannelsRoisAndRows() throws Exception {
+		ImagePlus stack = IJ.openImage(stack().toString());
+		try (TensorFlowClassifier backbone = TensorFlowClassifier.load(model())) {
+			FloatTensor batch = ImagePlusTensors.toTensor(stack, backbone.normalization()).tensor();
+			for (String kind : List.of("infodisent", "bi_ice")) {
+				assertFalse(logs.get("explain " + kind).contains("Error"), logs.get("explain " + kind));
+				String unit = kind.equals("bi_ice") ? "concept" : "part", base = "ihc-heldout-patches-" + kind;
+				Path dir = work.resolve("explain-" + kind);
+				assertEquals(List.of(base + "-RoiSet.zip", base + "-results.csv", base + ".tif"), TestFiles.names(dir));
+				InterpretableHead head = InterpretableHead.load(work.resolve(kind).resolve("head"));
+				FloatTensor features = backbone.activations(batch, head.layer());
+				double[][] logits = head.logits(features);
+				List<List<String>> csv = Csv.parse(Files.readString(dir.resolve(base + "-results.csv")));
+				assertEquals(List.of("slice", "frame", "label", "head_predicted", "backbone_predicted", "target", "rank", unit,
+					"contribution", "share", "target_logit"), csv.get(0));
+				Map<String, String> contribution = new HashMap<>();
+				java.util.TreeSet<Integer> units = new java.util.TreeSet<>();
+				int[] rowsPerSlice = new int[13];
+				for (List<String> row : csv.subList(1, csv.size())) {
+					int z = Integer.parseInt(row.get(0)), rank = Integer.parseInt(row.get(6)), u = Integer.parseInt(row.get(7));
+					int predicted = argmax(logits[z - 1]);
+					assertEquals(CLASSES.get(predicted), row.get(3), "slice " + z + ": the head's prediction");
+					assertEquals(row.get(3), row.get(5), "target=predicted");
+					double[] c = head.contributions(features, z - 1, predicted);
+					double[] sorted = c.clone();
+					java.util.Arrays.sort(sorted);
+					assertEquals(sorted[sorted.length - rank], c[u - 1], 1e-9, "slice " + z + ": " + unit + " " + u + " is number " + rank);
+					assertEquals(c[u - 1], Double.parseDouble(row.get(8)), 1e-5 * Math.max(1, c[u - 1]));
+					rowsPerSlice[z]++;
+					units.add(u);
+					contribution.put(z + "|" + u, row.get(8));
+				}
+				for (int z = 1; z <= 12; z++) assertTrue(rowsPerSlice[z] >= 1 && rowsPerSlice[z] <= 3, "top=3 rows for slice " + z);
+				ImagePlus maps = IJ.openImage(dir.resolve(base + ".tif").toString());
+				assertEquals(3 + units.size(), maps.getNChannels(), "R, G, B + one channel per " + unit + " shown");
+				assertEquals(12, maps.getNSlices());
+				for (int z = 1; z <= 12; z++) {
+					for (int ch = 0; ch < 3; ch++) {
+						assertArrayEquals(ImagePlusTensors.plane(stack, ch, z - 1), (float[]) maps.getStack().getPixels(maps.getStackIndex(ch + 1, z, 1)));
+					}
+				}
+				List<Roi> rois = RoiZip.read(dir.resolve(base + "-RoiSet.zip"));
+				assertTrue(rois.size() >= 12 && rois.size() == csv.size() - 1, rois.size() + " ROIs for " + (csv.size() - 1) + " rows");
+				Pattern name = Pattern.compile(unit + " (\\d+)\\|(background|hematoxylin|DAB-positive)\\|slice=(\\d+)");
+				for (Roi roi : rois) {
+					Matcher m = name.matcher(roi.getName());
+					assertTrue(m.matches(), roi.getName());
+					int z = Integer.parseInt(m.group(3));
+					assertEquals(z, roi.getZPosition(), roi.getName() + " sits on its slice");
+					assertEquals(CLASSES.get(argmax(logits[z - 1])), m.group(2));
+					assertEquals(contribution.get(z + "|" + m.group(1)), roi.getProperty("contribution"), roi.getName());
+					assertEquals(m.group(1), roi.getProperty(unit));
+				}
+				assertEquals(rois.size(), maps.getOverlay().size(), "the ROIs also travel as the TIFF's overlay");
+			}
+		}
+	}
+
+	@Test
+	void macoIsReproducibleWithItsSeedAndRaisesTheTargetLogit() throws Exception {
+		String base = "ihc-stain-DAB-positive-maco";
+		for (String run : List.of("maco-a", "maco-b")) {
+			assertEquals(List.of(base + "-scores.csv", base + "-scores.png", base + ".tif"), TestFiles.names(work.resolve(run)));
+		}
+		ImagePlus a = IJ.openImage(work.resolve("maco-a").resolve(base + ".tif").toString());
+		ImagePlus b = IJ.openImage(work.resolve("maco-b").resolve(base + ".tif").toString());
+		assertEquals(4, a.getNChannels(), "R, G, B of the visualization + transparency");
+		for (int c = 1; c <= 4; c++) {
+			assertArrayEquals((float[]) a.getStack().getPixels(c), (float[]) b.getStack().getPixels(c), "same seed, same channel " + c);
+		}
+		float max = 0;
+		for (float v : (float[]) a.getStack().getPixels(4)) {
+			assertTrue(v >= 0 && v <= 1, "transparency in [0, 1]");
+			max = Math.max(max, v);
+		}
+		assertEquals(1f, max, 1e-6);
+		String info = (String) a.getProperty("Info");
+		double start = value(info, "start_score"), end = value(info, "final_score");
+		assertTrue(end > start, "target logit " + start + " at the start, " + end + " at the end");
+		List<List<String>> csv = Csv.parse(Files.readString(work.resolve("maco-a").resolve(base + "-scores.csv")));
+		assertEquals(1 + 120, csv.size(), "steps=120");
+		double first = 0, last = 0;
+		for (int t = 0; t < 10; t++) {
+			first += Double.parseDouble(csv.get(1 + t).get(1)) / 10;
+			last += Double.parseDouble(csv.get(csv.size() - 1 - t).get(1)) / 10;
+		}
+		assertTrue(last > first, "crop scores: first 10 steps " + first + ", last 10 " + last);
+		FloatTensor x = FloatTensor.zeros(1, 32, 32, 3);
+		for (int c = 0; c < 3; c++) {
+			float[] plane = (float[]) a.getStack().getPixels(c + 1);
+			for (int p = 0; p < plane.length; p++) x.data()[p * 3 + c] = plane[p];
+		}
+		try (TensorFlowClassifier m = TensorFlowClassifier.load(model())) {
+			assertEquals(end, m.logits(x).get(0, 2), 1e-4 * Math.max(1, Math.abs(end)), "the saved image has the reported score");
+		}
+	}
+
+	@Test
+	void macoOfAHeadsPartRaisesThatPartsEvidence() throws Exception {
+		String base = "ihc-stain-infodisent-part-1-maco";
+		assertEquals(List.of(base + "-scores.csv", base + "-scores.png", base + ".tif"), TestFiles.names(work.resolve("maco-part")),
+			logs.get("maco-part"));
+		ImagePlus a = IJ.openImage(work.resolve("maco-part").resolve(base + ".tif").toString());
+		String info = (String) a.getProperty("Info");
+		double start = value(info, "start_score"), end = value(info, "final_score");
+		assertTrue(end > start, "part 1's evidence " + start + " at the start, " + end + " at the end");
+		FloatTensor x = FloatTensor.zeros(1, 32, 32, 3);
+		for (int c = 0; c < 3; c++) {
+			float[] plane = (float[]) a.getStack().getPixels(c + 1);
+			for (int p = 0; p < plane.length; p++) x.data()[p * 3 + c] = plane[p];
+		}
+		InterpretableHead head = InterpretableHead.load(work.resolve("infodisent").resolve("head"));
+		try (TensorFlowClassifier m = TensorFlowClassifier.load(model())) {
+			double evidence = ((org.conceptscope.heads.InfoDisent) head).evidence(m.activations(x, head.layer()))[0][0];
+			assertEquals(end, evidence, 1e-4 * Math.max(1, Math.abs(end)), "the saved image has the reported evidence of part 1");
+		}
+	}
+
+	@Test
+	void misnamedClassFoldersAndAHeadOfAnotherModelAreReported() {
+		String wrong = logs.get("wrong folders");
+		assertTrue(wrong.contains("The subfolder 'tumour'") && wrong.contains("rename it to one of background, hematoxylin, DAB-positive"),
+			wrong);
+		assertFalse(wrong.contains("still running"), "the macro is aborted");
+		assertFalse(Files.exists(work.resolve("wrong")), "nothing written");
+		String model = logs.get("wrong model");
+		assertTrue(model.contains("reads layer 'conv3/pool'") && model.contains("use the model it was trained on"), model);
+	}
+
+	private Path file(String described) {
+		String name = described.replace(" slice 1", "");
+		return files.keySet().stream().filter(p -> p.getFileName().toString().equals(name)).findFirst().orElseThrow(
+			() -> new AssertionError("no image " + described));
+	}
+
+	private List<String> held(String kind) throws IOException {
+		List<String> out = new ArrayList<>();
+		for (List<String> row : Csv.parse(Files.readString(work.resolve(kind).resolve("heldout.csv"))).subList(1, 19)) {
+			out.add(row.get(1).replace(" slice 1", ""));
+		}
+		return out;
+	}
+
+	private static double value(String info, String key) {
+		Matcher m = Pattern.compile(key + "=(\\S+)").matcher(info);
+		assertTrue(m.find(), key + " in " + info);
+		return Double.parseDouble(m.group(1));
+	}
+
+	static int argmax(double[] v) {
+		int best = 0;
+		for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+		return best;
+	}
+
+	private String macro(String name) throws IOException {
+		return Files.readString(TestFiles.macros().resolve(name));
+	}
+
+	private Path stack() {
+		return TestFiles.testImages().resolve("images").resolve("ihc-heldout-patches.tif");
+	}
+
+	private Path model() {
+		return TestFiles.testImages().resolve("models").resolve("ihc-stain");
+	}
+}
