@@ -1,0 +1,31 @@
+package org.conceptscope.fiji;
+
+import java.util.Arrays;
+
+/**
+ * A batch run in a child JVM, for the tests that stop one: {@code BatchChild <halt after N parts,
+ * 0: never> <Batch arguments...>}. Prints "part-done k" on stdout after part k is committed, so the
+ * test can kill the JVM at a moment it knows; with N > 0 it halts itself right after the N-th part
+ * (Runtime.halt: no shutdown hooks, no finally blocks, like kill -9).
+ */
+public final class BatchChild {
+
+	/** Exit status of a halted run. */
+	static final int HALTED = 99;
+
+	private BatchChild() {}
+
+	public static void main(String[] args) {
+		int haltAfter = Integer.parseInt(args[0]);
+		int[] count = { 0 };
+		int status = Batch.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err, new BatchJob.Events() {
+			@Override
+			public void partDone(int part, int done, int parts) {
+				System.out.println("part-done " + part);
+				System.out.flush();
+				if (++count[0] == haltAfter) Runtime.getRuntime().halt(HALTED);
+			}
+		});
+		System.exit(status);
+	}
+}
