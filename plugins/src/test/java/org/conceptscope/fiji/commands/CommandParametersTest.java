@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 import org.conceptscope.fiji.ij1.AttributionOptions;
 import org.conceptscope.fiji.ij1.Attribution_;
 import org.conceptscope.fiji.ij1.Concept_Discovery;
+import org.conceptscope.fiji.ij1.Concept_Importance;
 import org.conceptscope.fiji.ij1.Concept_Localization;
 import org.conceptscope.fiji.ij1.Evaluate_Explanation;
 import org.conceptscope.fiji.ij1.Model_Info;
@@ -57,6 +58,21 @@ class CommandParametersTest {
 		List<String> evaluation = new java.util.ArrayList<>(inputs(EvaluateExplanationCommand.class));
 		assertEquals("image", evaluation.remove(0));
 		assertEquals(EvaluationSettings.KEYS, evaluation);
+		List<String> importance = new java.util.ArrayList<>(inputs(ConceptImportanceCommand.class));
+		assertEquals("image", importance.remove(0));
+		assertEquals(ConceptImportanceSettings.KEYS, importance);
+	}
+
+	@Test
+	void conceptImportanceCommandAndPluginReadTheSameSettings() throws NoSuchFieldException {
+		assertEquals("model=[/m] concepts=[/c/concepts.json] folder=[/f] estimator=deletion designs=16 seed=7 update_bank save_dir=[/out dir]",
+			Concept_Importance.parse("model=[/m] concepts=[/c/concepts.json] folder=[/f] estimator=deletion designs=16 seed=7"
+				+ " update_bank save_dir=[/out dir]").toMacroOptions());
+		assertEquals("estimator=sobol designs=32 seed=42", Concept_Importance.parse("").toMacroOptions(), "defaults");
+		assertEquals(new ConceptImportanceCommand().settings().toMacroOptions(), Concept_Importance.parse("").toMacroOptions(),
+			"the SciJava command's defaults are the plugin's");
+		assertEquals(ConceptImportanceSettings.ESTIMATORS,
+			Arrays.asList(ConceptImportanceCommand.class.getDeclaredField("estimator").getAnnotation(Parameter.class).choices()));
 	}
 
 	@Test
@@ -100,7 +116,7 @@ class CommandParametersTest {
 		Map<String, String> ij1 = pluginsConfig();
 		Map<String, String> scijava = new LinkedHashMap<>();
 		for (Class<?> c : List.of(AttributionCommand.class, ModelInfoCommand.class, ConceptDiscoveryCommand.class,
-			ConceptLocalizationCommand.class, EvaluateExplanationCommand.class)) {
+			ConceptLocalizationCommand.class, EvaluateExplanationCommand.class, ConceptImportanceCommand.class)) {
 			Plugin p = c.getAnnotation(Plugin.class);
 			assertTrue(p.headless(), c.getSimpleName() + " runs headless");
 			scijava.put(p.menuPath(), c.getName());
@@ -111,6 +127,7 @@ class CommandParametersTest {
 		assertEquals(Concept_Discovery.class.getName(), ij1.get("Plugins>ConceptScope>" + Concept_Discovery.COMMAND));
 		assertEquals(Concept_Localization.class.getName(), ij1.get("Plugins>ConceptScope>" + Concept_Localization.COMMAND));
 		assertEquals(Evaluate_Explanation.class.getName(), ij1.get("Plugins>ConceptScope>" + Evaluate_Explanation.COMMAND));
+		assertEquals(Concept_Importance.class.getName(), ij1.get("Plugins>ConceptScope>" + Concept_Importance.COMMAND));
 		for (String plugin : ij1.values()) assertTrue(PlugIn.class.isAssignableFrom(Class.forName(plugin)), plugin);
 	}
 
