@@ -60,7 +60,9 @@ public final class ConceptBank {
 	public void save(Path file) throws IOException {
 		Path dir = file.toAbsolutePath().getParent();
 		Files.createDirectories(dir);
-		Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".part");
+		// Created by name, not with Files.createTempFile, whose mode 0600 the bank would keep after the move.
+		Path tmp = dir.resolve("." + file.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".part");
+		Files.createFile(tmp);
 		try {
 			try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
 				GSON.toJson(this, w);
