@@ -36,16 +36,7 @@ public final class ConceptLocalizationRun {
 		List<Path> written) {
 
 		public ResultsTable table() {
-			ResultsTable t = new ResultsTable();
-			for (List<String> row : rows) {
-				t.incrementCounter();
-				for (int i = 0; i < header.size(); i++) {
-					String h = header.get(i), v = row.get(i);
-					if (h.equals("label") || h.equals("predicted")) t.addValue(h, v);
-					else t.addValue(h, Double.parseDouble(v));
-				}
-			}
-			return t;
+			return Tables.of(header, rows, h -> h.equals("label") || h.equals("predicted"));
 		}
 	}
 

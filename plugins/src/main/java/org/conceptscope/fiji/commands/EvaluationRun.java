@@ -41,16 +41,7 @@ public final class EvaluationRun {
 	public record Result(MetricResult metric, List<String> header, List<List<String>> rows, ImagePlus plot, List<Path> written) {
 
 		public ResultsTable table() {
-			ResultsTable t = new ResultsTable();
-			for (List<String> row : rows) {
-				t.incrementCounter();
-				for (int i = 0; i < header.size(); i++) {
-					String h = header.get(i), v = row.get(i);
-					if (h.equals("value")) t.addValue(h, Double.parseDouble(v));
-					else t.addValue(h, v);
-				}
-			}
-			return t;
+			return Tables.of(header, rows, h -> !h.equals("value"));
 		}
 	}
 
