@@ -109,8 +109,7 @@ public final class BatchJob {
 				saveDir.resolve(base + "-RoiSet.zip"));
 
 			BatchManifest previous = job.restart() ? null : previous(work);
-			int batch = job.batch() > 0 ? job.batch()
-				: previous != null && !previous.complete ? previous.batch : Math.max(1, classifier.preferredBatchSize());
+			int batch = job.batch() > 0 ? job.batch() : previous != null ? previous.batch : Math.max(1, classifier.preferredBatchSize());
 			BatchManifest now = manifest(s, classifier, inputs, batch, outputs);
 			boolean resume = false;
 			if (previous != null) {
