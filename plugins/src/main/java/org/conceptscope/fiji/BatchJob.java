@@ -10,6 +10,8 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +57,7 @@ public final class BatchJob {
 
 	/** The run's own folder in save_dir; the manifest and journal stay there as the run's record. */
 	public static final String WORK_DIR = ".conceptscope-batch";
-	static final String MANIFEST = "manifest.json", JOURNAL = "journal.txt", PARTS = "parts";
+	static final String MANIFEST = "manifest.json", JOURNAL = "journal.txt", PARTS = "parts", LOCK = "lock";
 
 	/** A batch run: the Attribution settings (save_dir required), the input, entries per part (0: automatic), restart. */
 	public record Job(AttributionSettings attribution, Path input, int batch, boolean restart) {}
@@ -97,9 +99,9 @@ public final class BatchJob {
 		if (job.batch() < 0) throw new IllegalArgumentException("batch must be 0 (automatic) or positive, got " + job.batch() + ".");
 		Progress p = progress == null ? Progress.NONE : progress;
 		Events ev = events == null ? new Events() {} : events;
-		BatchInputs inputs = BatchInputs.scan(job.input());
 		Path saveDir = s.saveDir().toAbsolutePath().normalize();
 		Path work = saveDir.resolve(WORK_DIR);
+		BatchInputs inputs = BatchInputs.scan(job.input());
 		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(s.model())) {
 			int target = TargetClass.parse(s.target(), classifier.classNames());
 			AttributionMethod method = AttributionMethods.create(s);
@@ -108,37 +110,40 @@ public final class BatchJob {
 			List<Path> outputs = List.of(saveDir.resolve(base + "-results.csv"), saveDir.resolve(base + "-map.tif"),
 				saveDir.resolve(base + "-RoiSet.zip"));
 
-			BatchManifest previous = job.restart() ? null : previous(work);
-			int batch = job.batch() > 0 ? job.batch() : previous != null ? previous.batch : Math.max(1, classifier.preferredBatchSize());
-			BatchManifest now = manifest(s, classifier, inputs, batch, outputs);
-			boolean resume = false;
-			if (previous != null) {
-				String diff = previous.difference(now);
-				if (previous.complete) {
-					if (diff == null && outputs.stream().allMatch(Files::isRegularFile)) {
-						ev.message("Already complete: " + saveDir + " holds the results of this run (add restart to compute them again).");
-						return new Result(now.entries, now.parts, batch, 0, now.parts, previous.runs, true, outputs, work);
+			// Everything above only read; from here on the run writes, one run per save_dir at a time.
+			try (RunLock lock = RunLock.take(work)) {
+				BatchManifest previous = job.restart() ? null : previous(work);
+				int batch = job.batch() > 0 ? job.batch() : previous != null ? previous.batch : Math.max(1, classifier.preferredBatchSize());
+				BatchManifest now = manifest(s, classifier, inputs, batch, outputs);
+				boolean resume = false;
+				if (previous != null) {
+					String diff = previous.difference(now);
+					if (previous.complete) {
+						if (diff == null && outputs.stream().allMatch(Files::isRegularFile)) {
+							ev.message("Already complete: " + saveDir + " holds the results of this run (add restart to compute them again).");
+							return new Result(now.entries, now.parts, batch, 0, now.parts, previous.runs, true, outputs, work);
+						}
+					} else if (diff != null) {
+						throw new IllegalArgumentException("save_dir " + saveDir + " holds an unfinished batch run that differs in " + diff
+							+ ": run it again with its settings to finish it, choose another save_dir, or add restart to discard it.");
+					} else {
+						resume = true;
 					}
-				} else if (diff != null) {
-					throw new IllegalArgumentException("save_dir " + saveDir + " holds an unfinished batch run that differs in " + diff
-						+ ": run it again with its settings to finish it, choose another save_dir, or add restart to discard it.");
-				} else {
-					resume = true;
 				}
+				Path partsDir = work.resolve(PARTS);
+				if (resume) {
+					now.started = previous.started;
+					now.runs = previous.runs + 1;
+				} else {
+					clear(work);
+					now.started = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+					now.runs = 1;
+				}
+				Files.createDirectories(partsDir);
+				now.save(work.resolve(MANIFEST));
+				BatchParts.syncFolder(work);
+				return compute(classifier, method, target, s, inputs, now, work, outputs, resume, p, ev);
 			}
-			Path partsDir = work.resolve(PARTS);
-			if (resume) {
-				now.started = previous.started;
-				now.runs = previous.runs + 1;
-			} else {
-				deleteTree(work);
-				now.started = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-				now.runs = 1;
-			}
-			Files.createDirectories(partsDir);
-			now.save(work.resolve(MANIFEST));
-			BatchParts.syncFolder(work);
-			return compute(classifier, method, target, s, inputs, now, work, outputs, resume, p, ev);
 		}
 	}
 
@@ -388,6 +393,51 @@ public final class BatchJob {
 			for (Path p : (Iterable<Path>) s.filter(f -> f.getFileName().toString().endsWith(AtomicFiles.TEMP_SUFFIX))::iterator) {
 				Files.deleteIfExists(p);
 			}
+		}
+	}
+
+	/** The files of an earlier run (not the lock, which this run holds). */
+	private static void clear(Path work) throws IOException {
+		deleteTree(work.resolve(PARTS));
+		Files.deleteIfExists(work.resolve(MANIFEST));
+		Files.deleteIfExists(work.resolve(JOURNAL));
+	}
+
+	/**
+	 * One run per save_dir at a time: a lock on {@code .conceptscope-batch/lock}, released by the
+	 * operating system when the JVM ends however it ends, so a killed run never leaves it taken.
+	 */
+	private static final class RunLock implements AutoCloseable {
+
+		private final FileChannel channel;
+		private final FileLock lock;
+
+		private RunLock(FileChannel channel, FileLock lock) {
+			this.channel = channel;
+			this.lock = lock;
+		}
+
+		static RunLock take(Path work) throws IOException {
+			Files.createDirectories(work);
+			FileChannel ch = FileChannel.open(work.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+			FileLock lock;
+			try {
+				lock = ch.tryLock();
+			} catch (OverlappingFileLockException e) {
+				lock = null;
+			}
+			if (lock == null) {
+				ch.close();
+				throw new IllegalArgumentException("Another batch run is working in " + work.getParent() + ": let it finish (or stop it)"
+					+ " before starting this one, or choose another save_dir.");
+			}
+			return new RunLock(ch, lock);
+		}
+
+		@Override
+		public void close() throws IOException {
+			lock.release();
+			channel.close();
 		}
 	}
 

@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The resumable command-line batch runner: a run halted after two parts (kill -9 style), and a
  * run stopped by SIGTERM then killed by SIGKILL at an arbitrary moment, each resumed; the resumed
  * results equal those of a run that never stopped, no part is computed twice, and runs with other
- * settings are refused. The maps are the Attribution command's for the same settings (SmoothGrad
+ * settings, or while another run works in the same folder, are refused. The maps are the Attribution command's for the same settings (SmoothGrad
  * included, whose noise depends on a slice's index in its image). A folder is one run whose parts
  * span its files.
  */
@@ -76,7 +76,7 @@ class BatchTest {
 	void aRunHaltedAfterTwoPartsResumesWithTheRestAndMatchesAnUninterruptedRun() throws Exception {
 		Path stack = TestFiles.cyclingStack(patches, 18, work.resolve("eighteen.tif"));
 		Path halted = work.resolve("halted"), whole = work.resolve("whole");
-		Process child = start(2, args(stack, halted, "method=smoothgrad", "samples=4", "batch=4"));
+		Process child = start(2, 0, args(stack, halted, "method=smoothgrad", "samples=4", "batch=4"));
 		assertTrue(child.waitFor(2, TimeUnit.MINUTES));
 		assertEquals(BatchChild.HALTED, child.exitValue(), "the child halted itself after its second part");
 		Path parts = halted.resolve(BatchJob.WORK_DIR).resolve(BatchJob.PARTS);
@@ -120,10 +120,17 @@ class BatchTest {
 		String[] sobol = { "method=sobol", "grid=4", "designs=16", "batch=2" };
 		List<String> arguments = args(stack, stopped, sobol);
 
-		// SIGTERM (what Ctrl-C and a cluster's time limit send): the run stops after its current part.
+		// While a run works in save_dir, a second one is refused.
 		Path err1 = work.resolve("run1.txt");
-		Process first = start(0, arguments, err1);
-		awaitParts(first, 2);
+		Process first = start(0, 2, arguments, err1);
+		BufferedReader firstOut = awaitParts(first, 2);
+		assertEquals("paused", firstOut.readLine());
+		IllegalArgumentException busy = assertThrows(IllegalArgumentException.class, () -> BatchJob.run(job(arguments), null, null));
+		assertTrue(busy.getMessage().startsWith("Another batch run is working in " + stopped.toAbsolutePath() + ": let it finish"),
+			busy.getMessage());
+		// SIGTERM (what Ctrl-C and a cluster's time limit send): the run stops after its current part.
+		first.getOutputStream().write('\n');
+		first.getOutputStream().flush();
 		first.destroy();
 		assertTrue(first.waitFor(1, TimeUnit.MINUTES));
 		String log1 = Files.readString(err1);
@@ -150,7 +157,7 @@ class BatchTest {
 		assertEquals(afterFirst, partFiles(parts).size(), "a refused run changes nothing");
 
 		// SIGKILL at an arbitrary moment of the resumed run: no shutdown hook, no finally.
-		Process second = start(0, arguments, work.resolve("run2.txt"));
+		Process second = start(0, 0, arguments, work.resolve("run2.txt"));
 		awaitParts(second, 2);
 		second.destroyForcibly();
 		assertTrue(second.waitFor(1, TimeUnit.MINUTES));
@@ -266,13 +273,13 @@ class BatchTest {
 		return out;
 	}
 
-	private Process start(int haltAfter, List<String> arguments) throws IOException {
-		return start(haltAfter, arguments, work.resolve("child-" + System.nanoTime() + ".txt"));
+	private Process start(int haltAfter, int pauseAfter, List<String> arguments) throws IOException {
+		return start(haltAfter, pauseAfter, arguments, work.resolve("child-" + System.nanoTime() + ".txt"));
 	}
 
 	/** A {@link BatchChild}; its stderr (the progress bar) goes to a file, its stdout is read by {@link #awaitParts}. */
-	private Process start(int haltAfter, List<String> arguments, Path stderr) throws IOException {
-		List<String> childArgs = new ArrayList<>(List.of(Integer.toString(haltAfter)));
+	private Process start(int haltAfter, int pauseAfter, List<String> arguments, Path stderr) throws IOException {
+		List<String> childArgs = new ArrayList<>(List.of(Integer.toString(haltAfter), Integer.toString(pauseAfter)));
 		childArgs.addAll(arguments);
 		ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of("-Xmx1g", "-XX:MaxDirectMemorySize=512m",
 			"-Djava.awt.headless=true"), BatchChild.class, childArgs));
@@ -280,12 +287,13 @@ class BatchTest {
 		return pb.redirectError(stderr.toFile()).start();
 	}
 
-	/** Reads the child's stdout until it has committed {@code count} parts (in this run). */
-	private static void awaitParts(Process p, int count) throws IOException {
+	/** Reads the child's stdout until it has committed {@code count} parts (in this run); the reader, for more. */
+	private static BufferedReader awaitParts(Process p, int count) throws IOException {
 		BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
 		int seen = 0;
 		for (String line; seen < count && (line = lines.readLine()) != null;) if (line.startsWith("part-done ")) seen++;
 		assertEquals(count, seen, "the child ended before committing " + count + " parts");
+		return lines;
 	}
 
 	/** Part indices with a committed file. */
