@@ -28,6 +28,18 @@ public interface AttributionMethod {
 	Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress);
 
 	/**
+	 * The same method, with the images of a batch numbered from {@code first} instead of 0. Only
+	 * methods whose random draws depend on an image's position in the batch (SmoothGrad and its
+	 * variants: one noise stream per image) change; the others return themselves. A stack explained
+	 * in parts (slices 0..7, then 8..15 as images 8.. of the stack) then gets the maps of
+	 * explaining it whole.
+	 */
+	default AttributionMethod numberingImagesFrom(int first) {
+		if (first < 0) throw new IllegalArgumentException("Images are numbered from 0 or more, got " + first + ".");
+		return this;
+	}
+
+	/**
 	 * Metadata every attribution carries: method, model, targets (indices and class names), then
 	 * the method's parameters as key/value pairs. Mutable, in insertion order.
 	 */

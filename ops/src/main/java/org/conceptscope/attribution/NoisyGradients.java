@@ -16,7 +16,8 @@ import org.conceptscope.util.Progress;
  * squared gradient) and VarGrad (variance of the gradient, Adebayo et al. 2018). Like Saliency,
  * the maximum over channels: a signed map would rank by the direction that raises the score,
  * which is not what deleting or masking a pixel does. The seed and the image index fix the
- * noise, so the same call gives the same maps.
+ * noise, so the same call gives the same maps (see {@link #numberingImagesFrom} for parts of a
+ * longer batch).
  */
 public final class NoisyGradients implements AttributionMethod {
 
@@ -35,8 +36,14 @@ public final class NoisyGradients implements AttributionMethod {
 	private final int samples;
 	private final double sigmaFraction;
 	private final long seed;
+	/** Index of the first image of a batch: the noise of image i is drawn from (seed, firstImage + i). */
+	private final int firstImage;
 
 	public NoisyGradients(Statistic statistic, int samples, double sigmaFraction, long seed) {
+		this(statistic, samples, sigmaFraction, seed, 0);
+	}
+
+	private NoisyGradients(Statistic statistic, int samples, double sigmaFraction, long seed, int firstImage) {
 		if (samples < 1) throw new IllegalArgumentException("At least one noisy sample is needed, got " + samples + ".");
 		if (!(sigmaFraction >= 0) || !Double.isFinite(sigmaFraction)) {
 			throw new IllegalArgumentException("The noise level must be a finite fraction >= 0 of the value range.");
@@ -45,11 +52,18 @@ public final class NoisyGradients implements AttributionMethod {
 		this.samples = samples;
 		this.sigmaFraction = sigmaFraction;
 		this.seed = seed;
+		this.firstImage = firstImage;
 	}
 
 	@Override
 	public String name() {
 		return statistic.id;
+	}
+
+	@Override
+	public NoisyGradients numberingImagesFrom(int first) {
+		if (first < 0) throw new IllegalArgumentException("Images are numbered from 0 or more, got " + first + ".");
+		return first == firstImage ? this : new NoisyGradients(statistic, samples, sigmaFraction, seed, first);
 	}
 
 	@Override
@@ -72,7 +86,7 @@ public final class NoisyGradients implements AttributionMethod {
 			double sigma = sigmaFraction * (max - min);
 			// One generator per noisy copy, seeded from the seed and the image index, so copies can
 			// be drawn on all cores and the same call still gives the same maps.
-			SplittableRandom seeds = new SplittableRandom(seed * 1_000_003L + i);
+			SplittableRandom seeds = new SplittableRandom(seed * 1_000_003L + firstImage + i);
 			long[] copySeeds = new long[samples];
 			for (int s = 0; s < samples; s++) copySeeds[s] = seeds.nextLong();
 			Arrays.fill(sum, 0);

@@ -21,7 +21,8 @@ import java.util.List;
  * Format ({@value #FORMAT}): model (folder name), layer, class name and index, crop patch and
  * stride, rank, seed, NMF relative reconstruction error, {@code concepts} (k rows of c
  * non-negative numbers: directions in the layer's channel space), optional {@code importance}
- * (one number per concept) and {@code examples} (per concept, the crops that express it most:
+ * (one number per concept) with the {@code importanceEstimator} that gave it (sobol, gradient or
+ * deletion; absent in older banks: sobol) and {@code examples} (per concept, the crops that express it most:
  * image index, x, y, size, coefficient).
  */
 public final class ConceptBank {
@@ -44,6 +45,8 @@ public final class ConceptBank {
 	public double clippedFraction;
 	public double[][] concepts;
 	public double[] importance;
+	/** How {@link #importance} was estimated: "sobol", "gradient" or "deletion" (see {@link ConceptImportance}). */
+	public String importanceEstimator;
 	public List<List<Example>> examples = new ArrayList<>();
 
 	public int size() {
@@ -57,7 +60,9 @@ public final class ConceptBank {
 	public void save(Path file) throws IOException {
 		Path dir = file.toAbsolutePath().getParent();
 		Files.createDirectories(dir);
-		Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".part");
+		// Created by name, not with Files.createTempFile, whose mode 0600 the bank would keep after the move.
+		Path tmp = dir.resolve("." + file.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".part");
+		Files.createFile(tmp);
 		try {
 			try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
 				GSON.toJson(this, w);

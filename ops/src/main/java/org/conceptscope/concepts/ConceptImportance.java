@@ -61,6 +61,11 @@ public final class ConceptImportance {
 	 * (h(U W) - h(U W without concept k)): the direct check that an important concept matters.
 	 */
 	public static double[] deletion(Classifier classifier, ConceptBank bank, FloatTensor images) {
+		return deletion(classifier, bank, images, Progress.NONE);
+	}
+
+	/** {@link #deletion(Classifier, ConceptBank, FloatTensor)}, reporting after every image; cancellable. */
+	public static double[] deletion(Classifier classifier, ConceptBank bank, FloatTensor images, Progress progress) {
 		ConceptCoefficients cc = ConceptCoefficients.of(classifier, bank, images);
 		int k = bank.size(), n = cc.u().length;
 		int per = (int) FloatTensor.sizeOf(cc.layerShape());
@@ -78,6 +83,7 @@ public final class ConceptImportance {
 			FloatTensor logits = classifier.logitsFromLayer(bank.layer, new FloatTensor(shape, batch));
 			float full = logits.get(k, bank.classIndex);
 			for (int r = 0; r < k; r++) drop[r] += (full - logits.get(r, bank.classIndex)) / n;
+			if (!progress.report(i + 1, n, "concept importance")) throw new CancellationException("Concept importance cancelled.");
 		}
 		return drop;
 	}

@@ -2,6 +2,8 @@ package org.conceptscope.attribution;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Random;
@@ -53,6 +55,24 @@ class BatchIndependenceTest {
 			assertClose(big.maps(), one.maps(), m.name() + " with batches of 1");
 			if (big.channelMaps() != null) assertClose(big.channelMaps(), small.channelMaps(), m.name() + " channel maps");
 		}
+	}
+
+	@Test
+	void aBatchExplainedInPartsGetsTheMapsOfTheWholeBatch() {
+		Random r = new Random(5);
+		FloatTensor x = FloatTensor.zeros(4, 32, 32, 3);
+		for (int i = 0; i < x.size(); i++) x.data()[i] = r.nextFloat();
+		int[] targets = { 0, 1, 2, 1 };
+		NoisyGradients smooth = new NoisyGradients(NoisyGradients.Statistic.SMOOTH_GRAD, 6, 0.2, 9);
+		Attribution whole = smooth.explain(ihc, x, targets, Progress.NONE);
+		Attribution tail = smooth.numberingImagesFrom(2).explain(ihc, x.range(2, 4), new int[] { 2, 1 }, Progress.NONE);
+		assertClose(whole.maps().range(2, 4), tail.maps(), "images 2 and 3 explained on their own, numbered from 2");
+		Attribution unnumbered = smooth.explain(ihc, x.range(2, 4), new int[] { 2, 1 }, Progress.NONE);
+		float diff = 0;
+		for (int i = 0; i < tail.maps().size(); i++) diff = Math.max(diff, Math.abs(tail.maps().data()[i] - unnumbered.maps().data()[i]));
+		assertTrue(diff > 0, "numbered from 0, the same images draw other noise");
+		AttributionMethod saliency = new Saliency();
+		assertSame(saliency, saliency.numberingImagesFrom(7), "a method without random draws is the same method");
 	}
 
 	@Test

@@ -7,6 +7,7 @@ import ij.process.ByteProcessor;
 import ij.process.ImageProcessor;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -40,19 +41,12 @@ public final class RoiWriter {
 		int w = e.image().getWidth(), h = e.image().getHeight();
 		List<Roi> out = new ArrayList<>();
 		for (int b = 0; b < e.size(); b++) {
-			float[] map = e.map(b);
-			ByteProcessor mask = TopFractionMask.of(map, w, h, topFraction);
-			Roi roi = toRoi(mask);
+			String target = e.className(e.target(b));
+			Roi roi = roi(e.map(b), w, h, topFraction, e.method(), target);
 			if (roi == null) continue;
 			int slice = e.batches().slice(b), frame = e.batches().frame(b);
-			String target = e.className(e.target(b));
 			roi.setName(name(e.method(), target, slice, e.batches().frames() > 1 ? frame : 0));
 			roi.setPosition(0, slice, frame);
-			roi.setProperty("score", number(meanInside(map, mask)));
-			roi.setProperty("target", target);
-			roi.setProperty("method", e.method());
-			roi.setProperty("top_fraction", number(topFraction));
-			roi.setProperty("pixels", Integer.toString(count(mask)));
 			out.add(roi);
 		}
 		return out;
@@ -60,7 +54,7 @@ public final class RoiWriter {
 
 	/**
 	 * The top fraction of a map [h*w] outlined as an ROI with the properties score (mean map value inside),
-	 * top_fraction and pixels; null when the mask is empty (constant map).
+	 * top_fraction and pixels, without name or position; null when the mask is empty (constant map).
 	 */
 	public static Roi topFraction(float[] map, int w, int h, double topFraction) {
 		ByteProcessor mask = TopFractionMask.of(map, w, h, topFraction);
@@ -72,6 +66,18 @@ public final class RoiWriter {
 		return roi;
 	}
 
+	/**
+	 * An attribution map's ROI: {@link #topFraction} with the properties target and method too;
+	 * null when the mask is empty (a constant map).
+	 */
+	public static Roi roi(float[] map, int width, int height, double topFraction, String method, String target) {
+		Roi roi = topFraction(map, width, height, topFraction);
+		if (roi == null) return null;
+		roi.setProperty("target", target);
+		roi.setProperty("method", method);
+		return roi;
+	}
+
 	/** ROI name: method|target|slice=z, with |frame=t when frame > 0. */
 	public static String name(String method, String target, int slice, int frame) {
 		return method + "|" + target + "|slice=" + slice + (frame > 0 ? "|frame=" + frame : "");
@@ -80,17 +86,39 @@ public final class RoiWriter {
 	/** Saves ROIs as RoiSet.zip (entry = ROI name + ".roi", as the ROI Manager does), atomically. */
 	public static void save(List<Roi> rois, Path zip) throws IOException {
 		AtomicFiles.write(zip, out -> {
-			ZipOutputStream zos = new ZipOutputStream(out);
-			Set<String> used = new HashSet<>();
-			for (Roi roi : rois) {
-				byte[] bytes = RoiEncoder.saveAsByteArray(roi);
-				if (bytes == null) throw new IOException("ImageJ could not encode ROI '" + roi.getName() + "'.");
-				zos.putNextEntry(new ZipEntry(entryName(roi, used)));
-				zos.write(bytes);
-				zos.closeEntry();
-			}
+			ZipWriter zos = new ZipWriter(out);
+			for (Roi roi : rois) zos.add(roi.getName(), encode(roi));
 			zos.finish();
 		});
+	}
+
+	/** A ROI in ImageJ's .roi format (what a RoiSet.zip entry holds). */
+	public static byte[] encode(Roi roi) throws IOException {
+		byte[] bytes = RoiEncoder.saveAsByteArray(roi);
+		if (bytes == null) throw new IOException("ImageJ could not encode ROI '" + roi.getName() + "'.");
+		return bytes;
+	}
+
+	/** Writes encoded ROIs one at a time into a RoiSet.zip stream, entry names made unique. */
+	public static final class ZipWriter {
+
+		private final ZipOutputStream zip;
+		private final Set<String> used = new HashSet<>();
+
+		public ZipWriter(OutputStream out) {
+			zip = new ZipOutputStream(out);
+		}
+
+		public void add(String name, byte[] encoded) throws IOException {
+			zip.putNextEntry(new ZipEntry(entryName(name, used)));
+			zip.write(encoded);
+			zip.closeEntry();
+		}
+
+		/** Writes the zip's directory; the stream stays open. */
+		public void finish() throws IOException {
+			zip.finish();
+		}
 	}
 
 	static Roi toRoi(ByteProcessor mask) {
@@ -100,8 +128,8 @@ public final class RoiWriter {
 	}
 
 	// '/' and '\' would make folders in the zip; the ROI keeps its full name inside the entry.
-	private static String entryName(Roi roi, Set<String> used) {
-		String base = roi.getName() == null ? "roi" : roi.getName().replace('/', '_').replace('\\', '_');
+	private static String entryName(String roiName, Set<String> used) {
+		String base = roiName == null ? "roi" : roiName.replace('/', '_').replace('\\', '_');
 		String name = base;
 		for (int i = 2; !used.add(name); i++) name = base + "-" + i;
 		return name + ".roi";

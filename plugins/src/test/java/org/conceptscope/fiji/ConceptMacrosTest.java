@@ -53,7 +53,11 @@ class ConceptMacrosTest {
 			+ "] save_dir=[" + discovery + "]"));
 		runs.put("localization", new Macro(macro("concept_localization.ijm"), "image=[" + stack() + "] model=[" + model()
 			+ "] concepts=[" + discovery.resolve("concepts.json") + "] save_dir=[" + localization + "]"));
+		runs.put("importance", new Macro(macro("concept_importance.ijm"), "image=[" + stack() + "] model=[" + model()
+			+ "] concepts=[" + discovery.resolve("concepts.json") + "] save_dir=[" + work.resolve("importance") + "]"));
 		String open = "setBatchMode(true); open('" + stack() + "');\n";
+		runs.put("bad estimator", new Macro(open + "run('Concept Importance...', 'model=[" + model() + "] concepts=["
+			+ discovery.resolve("concepts.json") + "] estimator=shapley save_dir=[" + work.resolve("bad-estimator") + "]');\n", ""));
 		Files.writeString(work.resolve("not-a-bank.json"), "{\"format\": \"something else\"}");
 		runs.put("bad bank", new Macro(open + "run('Concept Localization...', 'model=[" + model() + "] concepts=["
 			+ work.resolve("not-a-bank.json") + "] save_dir=[" + work.resolve("bad-bank") + "]');\nprint('still running');\n", ""));
@@ -190,6 +194,61 @@ class ConceptMacrosTest {
 				assertTrue(mean >= 0 && max >= mean, row.toString());
 			}
 		}
+	}
+
+	@Test
+	void importanceBySobolReproducesDiscoveryAndEachEstimatorRanksTheFourConcepts() throws IOException {
+		Path out = work.resolve("importance");
+		String log = logs.get("importance");
+		assertFalse(log.contains("Error"), log);
+		assertEquals(List.of("concepts-importance-deletion.csv", "concepts-importance-deletion.png", "concepts-importance-gradient.csv",
+			"concepts-importance-gradient.png", "concepts-importance-sobol.csv", "concepts-importance-sobol.png", "concepts.json"),
+			TestFiles.names(out));
+		ConceptBank discovered = ConceptBank.load(discovery.resolve("concepts.json"));
+		Map<String, double[]> byEstimator = new LinkedHashMap<>();
+		for (String estimator : List.of("sobol", "gradient", "deletion")) {
+			List<List<String>> csv = Csv.parse(Files.readString(out.resolve("concepts-importance-" + estimator + ".csv")));
+			assertEquals(List.of("concept", "estimator", "importance", "rank", "bank_importance"), csv.get(0));
+			assertEquals(1 + 4, csv.size(), "one row per concept");
+			double[] v = new double[4];
+			boolean[] ranks = new boolean[5];
+			for (int c = 1; c <= 4; c++) {
+				List<String> row = csv.get(c);
+				assertEquals(Integer.toString(c), row.get(0));
+				assertEquals(estimator, row.get(1));
+				v[c - 1] = Double.parseDouble(row.get(2));
+				assertTrue(Double.isFinite(v[c - 1]), row.toString());
+				ranks[Integer.parseInt(row.get(3))] = true;
+				assertEquals(discovered.importance[c - 1], Double.parseDouble(row.get(4)), 1e-5 * Math.abs(discovered.importance[c - 1]) + 1e-9,
+					"bank_importance is what Concept Discovery stored");
+			}
+			for (int c = 1; c <= 4; c++) {
+				int rank = Integer.parseInt(csv.get(c).get(3));
+				int larger = 0;
+				for (double w : v) if (w > v[c - 1]) larger++;
+				assertEquals(larger + 1, rank, estimator + " rank of concept " + c);
+			}
+			byEstimator.put(estimator, v);
+			ImagePlus plot = IJ.openImage(out.resolve("concepts-importance-" + estimator + ".png").toString());
+			assertTrue(plot != null && plot.getWidth() > 100, "the bar plot is a readable PNG");
+			assertTrue(log.contains("ConceptScope concept importance (" + estimator + "): 1="), log);
+		}
+		// Same images, designs and seed as the discovery: the same Sobol indices.
+		assertArrayEquals(discovered.importance, byEstimator.get("sobol"), 1e-4, "Sobol importance reproduces Concept Discovery's");
+		double maxDrop = Double.NEGATIVE_INFINITY;
+		for (double d : byEstimator.get("deletion")) maxDrop = Math.max(maxDrop, d);
+		assertTrue(maxDrop > 0, "removing the most important concept lowers the class logit: " + maxDrop);
+
+		ConceptBank updated = ConceptBank.load(out.resolve("concepts.json"));
+		assertEquals("sobol", updated.importanceEstimator);
+		assertArrayEquals(byEstimator.get("sobol"), updated.importance, 1e-5, "update_bank stores the new importances");
+		for (int c = 0; c < 4; c++) assertArrayEquals(discovered.concepts[c], updated.concepts[c], "the concepts themselves are unchanged");
+		assertEquals(discovered.examples, updated.examples);
+
+		String bad = logs.get("bad estimator");
+		assertTrue(bad.contains("Unknown estimator 'shapley': use sobol (total-order Sobol indices), gradient (gradient x coefficient,"
+			+ " one pass) or deletion (logit drop when a concept is removed)."), bad);
+		assertFalse(Files.exists(work.resolve("bad-estimator")));
 	}
 
 	@Test

@@ -118,6 +118,42 @@ class HeadlessCommandTest {
 	}
 
 	@Test
+	void consoleRunOfConceptImportanceOnAFolderGivesTheGradientImportancesOfItsImages(@TempDir Path dir) throws IOException {
+		Path input = Files.createDirectories(dir.resolve("dab"));
+		Files.copy(image("ihc-heldout-patches.tif"), input.resolve("a-stack.tif"));
+		ImagePlus stack = IJ.openImage(image("ihc-heldout-patches.tif").toString());
+		org.conceptscope.concepts.ConceptBank bank;
+		double[] expected;
+		try (org.conceptscope.model.TensorFlowClassifier model = org.conceptscope.model.TensorFlowClassifier.load(model("ihc-stain"))) {
+			org.conceptscope.tensor.FloatTensor batch = ImagePlusTensors.toTensor(stack, model.normalization()).tensor();
+			bank = org.conceptscope.concepts.Craft.fit(model, batch, 2, new org.conceptscope.concepts.CraftOptions("conv2/relu", 16, 8,
+				3, 1, 1e-4, 200, 2), org.conceptscope.util.Progress.NONE);
+			expected = org.conceptscope.concepts.ConceptImportance.gradientTimesInput(model, bank, batch, org.conceptscope.util.Progress.NONE);
+		}
+		Path bankFile = dir.resolve("dab-concepts.json"), save = dir.resolve("importance");
+		bank.save(bankFile);
+		runHeadless("Concept Importance...", "model='" + model("ihc-stain") + "',concepts='" + bankFile + "',folder='" + input
+			+ "',estimator='gradient',update_bank=true,save_dir='" + save + "'");
+		assertEquals(List.of(), errors);
+		assertEquals(List.of("dab-concepts-importance-gradient.csv", "dab-concepts-importance-gradient.png", "dab-concepts.json"),
+			TestFiles.names(save));
+		List<List<String>> csv = Csv.parse(Files.readString(save.resolve("dab-concepts-importance-gradient.csv")));
+		assertEquals(1 + 3, csv.size());
+		for (int c = 0; c < 3; c++) {
+			assertEquals(expected[c], Double.parseDouble(csv.get(c + 1).get(2)), 1e-5 * Math.abs(expected[c]) + 1e-9,
+				"the folder's image gives the gradient importance of the stack it holds");
+			assertEquals("NaN", csv.get(c + 1).get(4), "the bank held no importance yet");
+		}
+		assertEquals("gradient", org.conceptscope.concepts.ConceptBank.load(save.resolve("dab-concepts.json")).importanceEstimator);
+
+		runHeadless("Concept Importance...", "model='" + model("ct-tissue") + "',concepts='" + bankFile + "',folder='" + input
+			+ "',save_dir='" + dir.resolve("refused") + "'");
+		assertTrue(errors.stream().anyMatch(e -> e.contains("are of class 'DAB-positive' (index 2), which model " + model("ct-tissue")
+			+ " does not have there: use the model they were discovered with.")), errors.toString());
+		assertFalse(Files.exists(dir.resolve("refused")));
+	}
+
+	@Test
 	void conceptDiscoveryHeadlessWithoutSaveFolderIsRefused(@TempDir Path dir) {
 		runHeadless(org.conceptscope.fiji.commands.ConceptDiscoveryCommand.class.getName(), "model='" + model("ihc-stain")
 			+ "',folder='" + dir + "'");

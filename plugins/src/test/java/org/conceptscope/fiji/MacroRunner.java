@@ -51,14 +51,8 @@ final class MacroRunner {
 	}
 
 	private static List<String> javaCommand(Path jobs, int count) {
-		List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-			"-Xmx2g", "-XX:MaxDirectMemorySize=1g", "-Djava.awt.headless=true", "--add-opens=java.base/java.lang=ALL-UNNAMED"));
-		for (String key : List.of("conceptscope.cache.dir", "TENSORFLOW_LIBRARY_PATH")) {
-			if (System.getProperty(key) != null) cmd.add("-D" + key + "=" + System.getProperty(key));
-		}
-		cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MacroRunner.class.getName(), jobs.toString(),
-			Integer.toString(count)));
-		return cmd;
+		return ChildJvm.command(List.of("-Xmx2g", "-XX:MaxDirectMemorySize=1g", "-Djava.awt.headless=true",
+			"--add-opens=java.base/java.lang=ALL-UNNAMED"), MacroRunner.class, List.of(jobs.toString(), Integer.toString(count)));
 	}
 
 	/**

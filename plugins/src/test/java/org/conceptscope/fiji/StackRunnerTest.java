@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ij.IJ;
 import ij.ImagePlus;
-import ij.ImageStack;
-import ij.io.FileSaver;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -53,16 +51,7 @@ class StackRunnerTest {
 
 	/** A stack of {@code length} RGB slices cycling through the bundled IHC patches, saved as a TIFF. */
 	static Path writeStack(int length) {
-		ImageStack source = patches.getStack(), stack = new ImageStack(patches.getWidth(), patches.getHeight());
-		for (int i = 0; i < length; i++) {
-			int s = i % source.size() + 1;
-			stack.addSlice("patch " + (i + 1), source.getProcessor(s));
-		}
-		Path file = dir.resolve("stack-" + length + ".tif");
-		if (!new FileSaver(new ImagePlus("stack-" + length, stack)).saveAsTiffStack(file.toString())) {
-			throw new IllegalStateException("Could not write " + file);
-		}
-		return file;
+		return TestFiles.cyclingStack(patches, length, dir.resolve("stack-" + length + ".tif"));
 	}
 
 	@Test

@@ -1,5 +1,9 @@
 package org.conceptscope.fiji;
 
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.io.FileSaver;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,6 +30,16 @@ final class TestFiles {
 		Path dir = testImages().resolveSibling("macros");
 		if (!Files.isDirectory(dir)) throw new IllegalStateException("No macros folder at " + dir);
 		return dir;
+	}
+
+	/** A stack of {@code length} slices cycling through the slices of {@code source} (labels "patch i"), saved as a TIFF. */
+	static Path cyclingStack(ImagePlus source, int length, Path file) {
+		ImageStack from = source.getStack(), stack = new ImageStack(source.getWidth(), source.getHeight());
+		for (int i = 0; i < length; i++) stack.addSlice("patch " + (i + 1), from.getProcessor(i % from.size() + 1));
+		if (!new FileSaver(new ImagePlus(file.getFileName().toString(), stack)).saveAsTiffStack(file.toString())) {
+			throw new IllegalStateException("Could not write " + file);
+		}
+		return file;
 	}
 
 	/** File names in a folder, sorted. */

@@ -59,7 +59,7 @@ public final class AttributionOutputs {
 	}
 
 	/** Replaces characters that are not allowed in file names on common systems. */
-	static String fileName(String name) {
+	public static String fileName(String name) {
 		return name.replaceAll("[\\\\/:*?\"<>|\\p{Cntrl}]", "_");
 	}
 }

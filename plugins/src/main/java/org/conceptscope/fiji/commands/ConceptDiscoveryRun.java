@@ -65,6 +65,7 @@ public final class ConceptDiscoveryRun {
 			CraftOptions options = new CraftOptions(layer, s.patch, s.stride, s.concepts, s.seed, TOLERANCE, MAX_ITERATIONS, s.examples);
 			ConceptBank bank = Craft.fit(classifier, batch, target, options, progress);
 			bank.importance = ConceptImportance.sobol(classifier, bank, batch, s.designs, s.seed, progress);
+			bank.importanceEstimator = ConceptImportanceSettings.SOBOL;
 			ImagePlus atlas = ConceptAtlas.build(bank, images, "concept-atlas-" + bank.className);
 			atlas.setProperty("Info", atlas.getProperty("Info") + "options=" + s.toMacroOptions() + "\n");
 			Result r = new Result(bank, atlas, plot(bank), table(bank), List.of());
@@ -114,13 +115,26 @@ public final class ConceptDiscoveryRun {
 
 	/** A bar plot of the importances, rendered (headless-safe: no window). */
 	static ImagePlus plot(ConceptBank bank) {
-		double[] x = new double[bank.size()], y = bank.importance.clone();
+		return plot("Concept importance " + bank.className, "Sobol total index", bank.importance);
+	}
+
+	/** One bar per concept (1..k); the axis includes 0 and every value, negative ones too. */
+	static ImagePlus plot(String title, String yLabel, double[] values) {
+		double[] x = new double[values.length], y = values.clone();
 		for (int c = 0; c < x.length; c++) x[c] = c + 1;
-		Plot plot = new Plot("Concept importance " + bank.className, "concept", "Sobol total index");
+		Plot plot = new Plot(title, "concept", yLabel);
 		plot.setColor(Color.BLUE, new Color(120, 150, 255));
 		plot.add("bar", x, y);
-		plot.setLimits(0.5, x.length + 0.5, 0, Math.max(1e-9, max(y)) * 1.1);
+		double lo = Math.min(0, min(y)), hi = Math.max(1e-9, max(y));
+		plot.setLimits(0.5, x.length + 0.5, lo * 1.1, hi * 1.1);
 		return plot.getImagePlus();
+	}
+
+	/** A rendered plot as a PNG file, written atomically. */
+	static void savePng(ImagePlus plot, Path png) throws IOException {
+		AtomicFiles.write(png, out -> {
+			if (!javax.imageio.ImageIO.write(plot.getBufferedImage(), "png", out)) throw new IOException("No PNG writer.");
+		});
 	}
 
 	static Result save(Result r, Path dir) throws IOException {
@@ -129,9 +143,7 @@ public final class ConceptDiscoveryRun {
 		r.bank().save(bank);
 		saveTiff(r.atlas(), atlas);
 		ResultsCsvWriter.write(header(), rows(r.bank()), csv);
-		AtomicFiles.write(png, out -> {
-			if (!javax.imageio.ImageIO.write(r.plot().getBufferedImage(), "png", out)) throw new IOException("No PNG writer.");
-		});
+		savePng(r.plot(), png);
 		return new Result(r.bank(), r.atlas(), r.plot(), r.table(), List.of(bank, atlas, csv, png));
 	}
 
@@ -144,6 +156,12 @@ public final class ConceptDiscoveryRun {
 	private static double max(double[] v) {
 		double m = 0;
 		for (double d : v) if (Double.isFinite(d)) m = Math.max(m, d);
+		return m;
+	}
+
+	private static double min(double[] v) {
+		double m = 0;
+		for (double d : v) if (Double.isFinite(d)) m = Math.min(m, d);
 		return m;
 	}
 

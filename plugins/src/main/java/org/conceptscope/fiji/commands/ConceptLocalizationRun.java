@@ -45,18 +45,9 @@ public final class ConceptLocalizationRun {
 	public static Result run(ImagePlus image, ConceptLocalizationSettings s, Progress progress) throws IOException {
 		s.validate();
 		AttributionRun.checkImage(image);
-		ConceptBank bank;
-		try {
-			bank = ConceptBank.load(s.concepts);
-		} catch (IOException e) {
-			throw new IllegalArgumentException(e.getMessage() + " Set " + ConceptLocalizationSettings.CONCEPTS
-				+ "=[concepts.json written by Concept Discovery].", e);
-		}
+		ConceptBank bank = ConceptBanks.load(s.concepts);
 		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(s.model)) {
-			if (classifier.layers().stream().noneMatch(l -> l.name().equals(bank.layer))) {
-				throw new IllegalArgumentException("The concepts in " + s.concepts + " were found at layer '" + bank.layer
-					+ "', which model " + s.model + " does not have: use the model they were discovered with.");
-			}
+			ConceptBanks.checkLayer(classifier, bank, s.concepts, s.model);
 			FloatTensor batch = ImagePlusTensors.toTensor(image, classifier.normalization()).tensor();
 			int[] predicted = classifier.logits(batch).argmaxRows();
 			if (!progress.report(1, 2, "concept maps")) throw new java.util.concurrent.CancellationException("cancelled");

@@ -14,7 +14,6 @@ import java.util.List;
 import org.conceptscope.attribution.Attribution;
 import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.attribution.TargetScore;
-import org.conceptscope.fiji.AtomicFiles;
 import org.conceptscope.fiji.BatchIndex;
 import org.conceptscope.fiji.ImagePlusTensors;
 import org.conceptscope.fiji.ResultsCsvWriter;
@@ -42,16 +41,7 @@ public final class EvaluationRun {
 	public record Result(MetricResult metric, List<String> header, List<List<String>> rows, ImagePlus plot, List<Path> written) {
 
 		public ResultsTable table() {
-			ResultsTable t = new ResultsTable();
-			for (List<String> row : rows) {
-				t.incrementCounter();
-				for (int i = 0; i < header.size(); i++) {
-					String h = header.get(i), v = row.get(i);
-					if (h.equals("value")) t.addValue(h, Double.parseDouble(v));
-					else t.addValue(h, v);
-				}
-			}
-			return t;
+			return org.conceptscope.fiji.ResultsTables.of(header, rows);
 		}
 	}
 
@@ -129,9 +119,7 @@ public final class EvaluationRun {
 		List<Path> written = new ArrayList<>(List.of(csv));
 		if (r.plot() != null) {
 			Path png = s.saveDir.resolve(base + "-curve.png");
-			AtomicFiles.write(png, out -> {
-				if (!javax.imageio.ImageIO.write(r.plot().getBufferedImage(), "png", out)) throw new IOException("No PNG writer.");
-			});
+			ConceptDiscoveryRun.savePng(r.plot(), png);
 			written.add(png);
 		}
 		return new Result(r.metric(), r.header(), r.rows(), r.plot(), written);

@@ -10,7 +10,11 @@ public final class AttributionOptions {
 	private AttributionOptions() {}
 
 	public static AttributionSettings parse(String options) {
-		MacroOptions o = MacroOptions.parse(options, Attribution_.COMMAND, KEYS);
+		return parse(MacroOptions.parse(options, Attribution_.COMMAND, KEYS));
+	}
+
+	/** The Attribution keys of options that may hold other keys too (the batch runner's). */
+	public static AttributionSettings parse(MacroOptions o) {
 		return new AttributionSettings()
 			.model(o.path(MODEL))
 			.method(o.text(METHOD, DEFAULT_METHOD))

@@ -60,6 +60,31 @@ public final class MacroOptions {
 		return new MacroOptions(command, values);
 	}
 
+	/**
+	 * Command-line arguments, one {@code key=value} per argument (the shell has already split
+	 * them, so a value may hold spaces, '=' or ']'), or a bare {@code key} for a checkbox that is
+	 * on; the same keys, checks and messages as macro options.
+	 */
+	public static MacroOptions ofArguments(String[] args, String command, List<String> keys) {
+		Map<String, String> values = new LinkedHashMap<>();
+		for (String arg : args) {
+			int eq = arg.indexOf('=');
+			String key = (eq < 0 ? arg : arg.substring(0, eq)).trim().toLowerCase(Locale.ROOT);
+			String value = eq < 0 ? "true" : arg.substring(eq + 1);
+			if (key.isEmpty()) continue;
+			if (!keys.contains(key)) {
+				throw new IllegalArgumentException(command + " has no option '" + key + "'; its keys are: " + String.join(" ", keys) + ".");
+			}
+			if (values.put(key, value) != null) throw new IllegalArgumentException(command + ": '" + key + "' is given twice.");
+		}
+		return new MacroOptions(command, values);
+	}
+
+	/** The keys given, in order, with their text values (a bare key has the value "true"). */
+	public Map<String, String> values() {
+		return java.util.Collections.unmodifiableMap(values);
+	}
+
 	public boolean has(String key) {
 		return values.containsKey(key);
 	}

@@ -21,6 +21,7 @@ import org.conceptscope.fiji.ij1.AttributionOptions;
 import org.conceptscope.fiji.ij1.Attribution_;
 import org.conceptscope.fiji.ij1.Concept_Discovery;
 import org.conceptscope.fiji.ij1.Concept_Graph;
+import org.conceptscope.fiji.ij1.Concept_Importance;
 import org.conceptscope.fiji.ij1.Concept_Localization;
 import org.conceptscope.fiji.ij1.Evaluate_Explanation;
 import org.conceptscope.fiji.ij1.Explain_with_Head;
@@ -62,6 +63,21 @@ class CommandParametersTest {
 		List<String> evaluation = new java.util.ArrayList<>(inputs(EvaluateExplanationCommand.class));
 		assertEquals("image", evaluation.remove(0));
 		assertEquals(EvaluationSettings.KEYS, evaluation);
+		List<String> importance = new java.util.ArrayList<>(inputs(ConceptImportanceCommand.class));
+		assertEquals("image", importance.remove(0));
+		assertEquals(ConceptImportanceSettings.KEYS, importance);
+	}
+
+	@Test
+	void conceptImportanceCommandAndPluginReadTheSameSettings() throws NoSuchFieldException {
+		assertEquals("model=[/m] concepts=[/c/concepts.json] folder=[/f] estimator=deletion designs=16 seed=7 update_bank save_dir=[/out dir]",
+			Concept_Importance.parse("model=[/m] concepts=[/c/concepts.json] folder=[/f] estimator=deletion designs=16 seed=7"
+				+ " update_bank save_dir=[/out dir]").toMacroOptions());
+		assertEquals("estimator=sobol designs=32 seed=42", Concept_Importance.parse("").toMacroOptions(), "defaults");
+		assertEquals(new ConceptImportanceCommand().settings().toMacroOptions(), Concept_Importance.parse("").toMacroOptions(),
+			"the SciJava command's defaults are the plugin's");
+		assertEquals(ConceptImportanceSettings.ESTIMATORS,
+			Arrays.asList(ConceptImportanceCommand.class.getDeclaredField("estimator").getAnnotation(Parameter.class).choices()));
 	}
 
 	@Test
@@ -167,7 +183,8 @@ class CommandParametersTest {
 		Map<String, String> scijava = new LinkedHashMap<>();
 		for (Class<?> c : List.of(AttributionCommand.class, ModelInfoCommand.class, ConceptDiscoveryCommand.class,
 			ConceptLocalizationCommand.class, EvaluateExplanationCommand.class, SharingRatioDecompositionCommand.class,
-			ConceptGraphCommand.class, TrainHeadCommand.class, ExplainWithHeadCommand.class, FeatureVisualizationCommand.class)) {
+			ConceptGraphCommand.class, TrainHeadCommand.class, ExplainWithHeadCommand.class, FeatureVisualizationCommand.class,
+			ConceptImportanceCommand.class)) {
 			Plugin p = c.getAnnotation(Plugin.class);
 			assertTrue(p.headless(), c.getSimpleName() + " runs headless");
 			scijava.put(p.menuPath(), c.getName());
@@ -183,6 +200,7 @@ class CommandParametersTest {
 		assertEquals(Feature_Visualization.class.getName(), ij1.get("Plugins>ConceptScope>" + Feature_Visualization.COMMAND));
 		assertEquals(Sharing_Ratio_Decomposition.class.getName(), ij1.get("Plugins>ConceptScope>" + Sharing_Ratio_Decomposition.COMMAND));
 		assertEquals(Concept_Graph.class.getName(), ij1.get("Plugins>ConceptScope>" + Concept_Graph.COMMAND));
+		assertEquals(Concept_Importance.class.getName(), ij1.get("Plugins>ConceptScope>" + Concept_Importance.COMMAND));
 		for (String plugin : ij1.values()) assertTrue(PlugIn.class.isAssignableFrom(Class.forName(plugin)), plugin);
 	}
 

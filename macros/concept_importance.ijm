@@ -1,0 +1,28 @@
+// ConceptScope: Concept Importance of saved concepts on one stack, as the macro recorder writes it.
+// Uses the concepts.json written by concept_discovery.ijm and ranks its concepts three ways:
+// Sobol total indices (what Concept Discovery uses; the bank is saved again with them), the
+// gradient x coefficient of each concept (one pass) and the logit drop when a concept is removed.
+// Results in save_dir, per estimator: concepts-importance-<estimator>.csv (concept, estimator,
+// importance, rank, bank_importance) and concepts-importance-<estimator>.png (bar plot); and
+// concepts.json (the bank with the Sobol importances).
+//
+// Arguments (macro-option style, all optional when run from the editor):
+//   image=[/path/stack.tif] model=[/path/model folder] concepts=[/path/concepts.json] save_dir=[/path/results]
+
+args = getArgument();
+image = call("ij.Macro.getValue", args, "image", "");
+model = call("ij.Macro.getValue", args, "model", "");
+concepts = call("ij.Macro.getValue", args, "concepts", "");
+saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+if (image == "") image = File.openDialog("Choose a stack of images of the concepts' class");
+if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
+if (concepts == "") concepts = File.openDialog("Choose concepts.json (from Concept Discovery)");
+if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
+
+setBatchMode(true);
+open(image);
+run("Concept Importance...", "model=[" + model + "] concepts=[" + concepts + "] estimator=sobol designs=32 seed=42 update_bank save_dir=[" + saveDir + "]");
+run("Concept Importance...", "model=[" + model + "] concepts=[" + concepts + "] estimator=gradient save_dir=[" + saveDir + "]");
+run("Concept Importance...", "model=[" + model + "] concepts=[" + concepts + "] estimator=deletion save_dir=[" + saveDir + "]");
+close("*");
+setBatchMode(false);

@@ -1,0 +1,455 @@
+package org.conceptscope.fiji;
+
+import ij.ImagePlus;
+import ij.gui.Roi;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.stream.Stream;
+
+import org.conceptscope.attribution.Attribution;
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.fiji.commands.AttributionMethods;
+import org.conceptscope.fiji.commands.AttributionOutputs;
+import org.conceptscope.fiji.commands.AttributionSettings;
+import org.conceptscope.fiji.commands.TargetClass;
+import org.conceptscope.fiji.ij1.MacroOptions;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * A batch run that survives being killed: every slice and frame of a stack, or of every image of
+ * a folder, explained with one attribution method, in parts of {@code batch} entries. Each
+ * finished part is committed to its own file in {@code save_dir/.conceptscope-batch/parts/}
+ * (complete or absent, see {@link BatchParts}) and logged in the journal; the manifest there names
+ * model, settings, batch size and inputs. Run again after a crash, Ctrl-C or a power cut, the
+ * same job computes only the parts that are missing, and refuses to resume when any of those
+ * differ. When every part is there, the results are assembled, each file atomically, with the
+ * names the Attribution command gives them with {@code output=image}: {@code <name>-<method>-results.csv}
+ * (one row per entry; a leading {@code file} column for a folder), {@code <name>-<method>-map.tif}
+ * (32-bit, one plane per entry) and {@code <name>-<method>-RoiSet.zip} (the top fraction of each
+ * map). A part is computed exactly as in an uninterrupted run (the same entries per model call,
+ * and random methods numbering images as in the whole image), so resumed results are those of a
+ * run that never stopped.
+ */
+public final class BatchJob {
+
+	/** The run's own folder in save_dir; the manifest and journal stay there as the run's record. */
+	public static final String WORK_DIR = ".conceptscope-batch";
+	static final String MANIFEST = "manifest.json", JOURNAL = "journal.txt", PARTS = "parts", LOCK = "lock";
+
+	/** A batch run: the Attribution settings (save_dir required), the input, entries per part (0: automatic), restart. */
+	public record Job(AttributionSettings attribution, Path input, int batch, boolean restart) {}
+
+	/** What a run tells its caller besides progress. */
+	public interface Events {
+		/** A line for the user (resuming, a damaged part found, the results written). */
+		default void message(String line) {}
+
+		/** Part {@code part} was committed; {@code done} of {@code parts} parts are now complete. */
+		default void partDone(int part, int done, int parts) {}
+	}
+
+	/**
+	 * What a run did: entries and parts of the whole job, parts computed by this run and parts it
+	 * found already done; {@code alreadyComplete} when an earlier run had finished it all.
+	 */
+	public record Result(int entries, int parts, int batch, int computed, int kept, int run, boolean alreadyComplete,
+		List<Path> outputs, Path workDir) {}
+
+	private BatchJob() {}
+
+	/**
+	 * @param progress reports entries done of all entries; returning false stops the run after the
+	 *        finished parts (a {@link CancellationException}; run again to resume)
+	 * @throws IllegalArgumentException for inputs a user can fix, and for a resume with other settings
+	 */
+	public static Result run(Job job, Progress progress, Events events) throws IOException {
+		AttributionSettings s = job.attribution();
+		s.validate();
+		if (s.saveDir() == null) {
+			throw new IllegalArgumentException("No output folder given: set save_dir=<folder> (created if missing; the run keeps"
+				+ " its finished parts there, so a stopped run can resume).");
+		}
+		if (s.mapAsChannel()) {
+			throw new IllegalArgumentException("The batch runner writes the maps as a stack of their own (output=image); open it"
+				+ " beside your stack in Fiji, or run the Attribution command for output=channel.");
+		}
+		if (job.batch() < 0) throw new IllegalArgumentException("batch must be 0 (automatic) or positive, got " + job.batch() + ".");
+		Progress p = progress == null ? Progress.NONE : progress;
+		Events ev = events == null ? new Events() {} : events;
+		Path saveDir = s.saveDir().toAbsolutePath().normalize();
+		Path work = saveDir.resolve(WORK_DIR);
+		BatchInputs inputs = BatchInputs.scan(job.input());
+		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(s.model())) {
+			int target = TargetClass.parse(s.target(), classifier.classNames());
+			AttributionMethod method = AttributionMethods.create(s);
+			probe(classifier, inputs);
+			String base = AttributionOutputs.fileName(inputs.baseName() + "-" + method.name());
+			List<Path> outputs = List.of(saveDir.resolve(base + "-results.csv"), saveDir.resolve(base + "-map.tif"),
+				saveDir.resolve(base + "-RoiSet.zip"));
+
+			// Everything above only read; from here on the run writes, one run per save_dir at a time.
+			try (RunLock lock = RunLock.take(work)) {
+				BatchManifest previous = job.restart() ? null : previous(work);
+				int batch = job.batch() > 0 ? job.batch() : previous != null ? previous.batch : Math.max(1, classifier.preferredBatchSize());
+				BatchManifest now = manifest(s, classifier, inputs, batch, outputs);
+				boolean resume = false;
+				if (previous != null) {
+					String diff = previous.difference(now);
+					if (previous.complete) {
+						if (diff == null && outputs.stream().allMatch(Files::isRegularFile)) {
+							ev.message("Already complete: " + saveDir + " holds the results of this run (add restart to compute them again).");
+							return new Result(now.entries, now.parts, batch, 0, now.parts, previous.runs, true, outputs, work);
+						}
+					} else if (diff != null) {
+						throw new IllegalArgumentException("save_dir " + saveDir + " holds an unfinished batch run that differs in " + diff
+							+ ": run it again with its settings to finish it, choose another save_dir, or add restart to discard it.");
+					} else {
+						resume = true;
+					}
+				}
+				Path partsDir = work.resolve(PARTS);
+				if (resume) {
+					now.started = previous.started;
+					now.runs = previous.runs + 1;
+				} else {
+					clear(work);
+					now.started = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+					now.runs = 1;
+				}
+				Files.createDirectories(partsDir);
+				now.save(work.resolve(MANIFEST));
+				BatchParts.syncFolder(work);
+				return compute(classifier, method, target, s, inputs, now, work, outputs, resume, p, ev);
+			}
+		}
+	}
+
+	private static Result compute(Classifier classifier, AttributionMethod method, int target, AttributionSettings s,
+		BatchInputs inputs, BatchManifest m, Path work, List<Path> outputs, boolean resume, Progress progress, Events ev)
+		throws IOException {
+		Path partsDir = work.resolve(PARTS), journal = work.resolve(JOURNAL);
+		removeTemporaryFiles(partsDir);
+		int n = m.entries, parts = m.parts, batch = m.batch;
+		boolean[] done = new boolean[parts];
+		int kept = 0;
+		long doneEntries = 0;
+		for (int k = 0; k < parts; k++) {
+			int from = k * batch, to = Math.min(n, from + batch);
+			if (BatchParts.readIfValid(partsDir, k, from, to, inputs.width(), inputs.height()) != null) {
+				done[k] = true;
+				kept++;
+				doneEntries += to - from;
+			} else if (Files.exists(BatchParts.file(partsDir, k))) {
+				ev.message("Part " + k + " (slices " + (from + 1) + "-" + to + ") is damaged; it is computed again.");
+				Files.delete(BatchParts.file(partsDir, k));
+			}
+		}
+		if (resume) {
+			ev.message("Resuming: " + kept + " of " + parts + " parts (" + doneEntries + " of " + n + " slices) are done; computing the other "
+				+ (parts - kept) + ".");
+		}
+		journal(journal, "run " + m.runs + (resume ? " resumed" : " started") + ": " + n + " slices in " + parts + " parts of "
+			+ batch + ", " + kept + " done");
+		String model = modelName(s.model());
+		int computed = 0;
+		try {
+			if (!progress.report(doneEntries, n, "slices")) throw new CancellationException();
+			for (int k = 0; k < parts; k++) {
+				if (done[k]) continue;
+				int from = k * batch, to = Math.min(n, from + batch);
+				long before = doneEntries;
+				Progress within = (d, t, msg) -> progress.report(before + (t > 0 ? d * (to - from) / t : 0), n, "slices");
+				BatchParts.write(partsDir, part(classifier, method, target, s, inputs, model, k, from, to, within));
+				journal(journal, "run " + m.runs + " part " + k + " slices " + (from + 1) + "-" + to + " computed");
+				computed++;
+				kept++;
+				doneEntries += to - from;
+				ev.partDone(k, kept, parts);
+				if (!progress.report(doneEntries, n, "slices") && kept < parts) throw new CancellationException();
+			}
+		} catch (CancellationException e) {
+			throw stopped(journal, m, doneEntries, n);
+		}
+		ev.message("Writing the results...");
+		assemble(classifier, inputs, m, partsDir, outputs);
+		m.complete = true;
+		m.save(work.resolve(MANIFEST));
+		journal(journal, "run " + m.runs + " complete: " + String.join(", ", m.outputs));
+		deleteTree(partsDir);
+		return new Result(n, parts, batch, computed, parts - computed, m.runs, false, outputs, work);
+	}
+
+	private static CancellationException stopped(Path journal, BatchManifest m, long done, int n) throws IOException {
+		journal(journal, "run " + m.runs + " stopped: " + done + " of " + n + " slices done");
+		return new CancellationException(done == 0 ? "Stopped before a part was finished: run the same command again to start."
+			: "Stopped with " + done + " of " + n + " slices done; they are kept: run the same command again to compute the rest.");
+	}
+
+	/** Entries [from, to) of the run, explained; one model call per part as in any run of this job. */
+	private static BatchParts.Part part(Classifier classifier, AttributionMethod method, int target, AttributionSettings s,
+		BatchInputs inputs, String model, int index, int from, int to, Progress progress) throws IOException {
+		List<BatchInputs.Segment> segments = inputs.segments(from, to);
+		List<ImagePlus> images = new ArrayList<>();
+		List<FloatTensor> tensors = new ArrayList<>();
+		for (BatchInputs.Segment seg : segments) {
+			ImagePlus imp = inputs.open(seg.input());
+			ImagePlus part = StackRunner.batchImage(imp, ImagePlusTensors.batches(imp), seg.from(), seg.to());
+			images.add(part);
+			tensors.add(ImagePlusTensors.toTensor(part, classifier.normalization()).tensor());
+		}
+		FloatTensor x = tensors.size() == 1 ? tensors.get(0) : FloatTensor.concat(tensors);
+		FloatTensor probabilities = classifier.probabilities(x);
+		int[] predicted = probabilities.argmaxRows();
+		int[] targets = predicted.clone();
+		if (target != AttributionMethod.PREDICTED) Arrays.fill(targets, target);
+		Attribution a = explain(classifier, method, x, targets, segments, tensors, progress);
+
+		List<BatchParts.Entry> entries = new ArrayList<>();
+		int offset = 0, w = inputs.width(), h = inputs.height();
+		for (int i = 0; i < segments.size(); i++) {
+			BatchInputs.Segment seg = segments.get(i);
+			int len = seg.to() - seg.from();
+			ImagePlus source = inputs.open(seg.input()), part = images.get(i);
+			Explanation e = new Explanation(part, ImagePlusTensors.batches(part), classifier.classNames(),
+				probabilities.range(offset, offset + len), Arrays.copyOfRange(predicted, offset, offset + len),
+				new Attribution(a.maps().range(offset, offset + len), Arrays.copyOfRange(targets, offset, offset + len), a.metadata()),
+				method.name(), model);
+			BatchIndex where = ImagePlusTensors.batches(source);
+			String file = inputs.inputs().get(seg.input()).name();
+			List<List<String>> rows = ResultsCsvWriter.rows(e);
+			for (int b = 0; b < len; b++) {
+				int slice = where.slice(seg.from() + b), frame = where.frame(seg.from() + b), global = seg.globalFrom() + b;
+				List<String> row = rows.get(b);
+				row.set(0, Integer.toString(slice));
+				row.set(1, Integer.toString(frame));
+				row.set(2, SliceLabels.of(source, slice, frame));
+				if (inputs.isFolder()) row.add(0, file);
+				StringBuilder line = new StringBuilder();
+				ResultsCsvWriter.appendLine(line, row);
+				line.setLength(line.length() - 1);
+				float[] map = e.map(b);
+				String targetName = e.className(e.target(b));
+				Roi roi = RoiWriter.roi(map, w, h, s.topFraction(), method.name(), targetName);
+				String roiName = null;
+				byte[] encoded = null;
+				if (roi != null) {
+					int frameInName = where.frames() > 1 ? frame : 0;
+					if (inputs.isFolder()) {
+						// One map stack for the whole folder: the ROI sits on this entry's plane of it.
+						roiName = method.name() + "|" + targetName + "|" + file + "|slice=" + slice + (frameInName > 0 ? "|frame=" + frame : "");
+						roi.setPosition(0, global + 1, 1);
+					} else {
+						roiName = RoiWriter.name(method.name(), targetName, slice, frameInName);
+						roi.setPosition(0, slice, frame);
+					}
+					roi.setName(roiName);
+					encoded = RoiWriter.encode(roi);
+				}
+				entries.add(new BatchParts.Entry(line.toString(), map, roiName, encoded));
+			}
+			offset += len;
+		}
+		return new BatchParts.Part(index, from, to, w, h, entries);
+	}
+
+	/**
+	 * The part's maps. A method whose random draws depend on an image's position in the batch is
+	 * run per file, its images numbered as in that file, so every slice gets the map that
+	 * explaining its whole file would give; the others run once on the whole part.
+	 */
+	private static Attribution explain(Classifier classifier, AttributionMethod method, FloatTensor x, int[] targets,
+		List<BatchInputs.Segment> segments, List<FloatTensor> tensors, Progress progress) {
+		if (method.numberingImagesFrom(1) == method) return method.explain(classifier, x, targets, progress);
+		List<FloatTensor> maps = new ArrayList<>();
+		Map<String, String> metadata = null;
+		int offset = 0, n = targets.length;
+		for (int i = 0; i < segments.size(); i++) {
+			BatchInputs.Segment seg = segments.get(i);
+			int len = seg.to() - seg.from(), start = offset;
+			Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), n, msg);
+			Attribution a = method.numberingImagesFrom(seg.from()).explain(classifier, tensors.get(i),
+				Arrays.copyOfRange(targets, offset, offset + len), within);
+			maps.add(a.maps());
+			if (metadata == null) metadata = a.metadata();
+			offset += len;
+		}
+		return new Attribution(maps.size() == 1 ? maps.get(0) : FloatTensor.concat(maps), targets, metadata);
+	}
+
+	/** Every part, in order, into the three result files; each appears complete or not at all. */
+	private static void assemble(Classifier classifier, BatchInputs inputs, BatchManifest m, Path partsDir, List<Path> outputs)
+		throws IOException {
+		BatchInputs.Input first = inputs.inputs().get(0);
+		int slices = inputs.isFolder() ? m.entries : first.slices(), frames = inputs.isFolder() ? 1 : first.frames();
+		List<String> header = new ArrayList<>(ResultsCsvWriter.header(classifier.classNames()));
+		if (inputs.isFolder()) header.add(0, "file");
+		try (AtomicFiles.Pending csv = AtomicFiles.begin(outputs.get(0));
+			TiffStackWriter tiff = new TiffStackWriter(outputs.get(1), inputs.width(), inputs.height(), slices, frames);
+			AtomicFiles.Pending zip = AtomicFiles.begin(outputs.get(2))) {
+			OutputStream csvStream = new BufferedOutputStream(csv.stream(), 1 << 16);
+			Writer table = new OutputStreamWriter(csvStream, StandardCharsets.UTF_8);
+			StringBuilder line = new StringBuilder();
+			ResultsCsvWriter.appendLine(line, header);
+			table.write(line.toString());
+			OutputStream zipStream = new BufferedOutputStream(zip.stream(), 1 << 16);
+			RoiWriter.ZipWriter rois = new RoiWriter.ZipWriter(zipStream);
+			for (int k = 0; k < m.parts; k++) {
+				int from = k * m.batch, to = Math.min(m.entries, from + m.batch);
+				BatchParts.Part part = BatchParts.read(BatchParts.file(partsDir, k));
+				if (part.from() != from || part.to() != to) throw new IOException("The part " + k + " does not hold slices " + (from + 1) + "-" + to + ".");
+				for (BatchParts.Entry e : part.entries()) {
+					table.write(e.csvLine());
+					table.write('\n');
+					tiff.write(e.map());
+					if (e.roi() != null) rois.add(e.roiName(), e.roi());
+				}
+			}
+			table.flush();
+			rois.finish();
+			zipStream.flush();
+			tiff.commit();
+			csv.commit();
+			zip.commit();
+		}
+		m.outputs = outputs.stream().map(o -> o.getFileName().toString()).toList();
+	}
+
+	/** One entry through the model before anything is written: a model that cannot take these images fails here. */
+	private static void probe(Classifier classifier, BatchInputs inputs) {
+		ImagePlus imp = inputs.open(0);
+		ImagePlus one = StackRunner.batchImage(imp, ImagePlusTensors.batches(imp), 0, 1);
+		classifier.probabilities(ImagePlusTensors.toTensor(one, classifier.normalization()).tensor());
+	}
+
+	private static BatchManifest manifest(AttributionSettings s, Classifier classifier, BatchInputs inputs, int batch, List<Path> outputs)
+		throws IOException {
+		BatchManifest m = new BatchManifest();
+		m.model = s.model().toAbsolutePath().normalize().toString();
+		m.modelSha256 = BatchManifest.hashFolder(s.model());
+		m.classes = List.copyOf(classifier.classNames());
+		Map<String, String> options = new java.util.LinkedHashMap<>(
+			MacroOptions.parse(s.toMacroOptions(), "Batch", AttributionSettings.KEYS).values());
+		options.remove(AttributionSettings.MODEL);
+		options.remove(AttributionSettings.SAVE_DIR);
+		options.remove(AttributionSettings.OUTPUT);
+		if (!options.containsKey(AttributionSettings.PER_CHANNEL)) options.put(AttributionSettings.PER_CHANNEL, "false");
+		m.settings = options;
+		m.batch = batch;
+		m.entries = inputs.size();
+		m.parts = (inputs.size() + batch - 1) / batch;
+		m.input = inputs.source().toString();
+		m.folder = inputs.isFolder();
+		m.inputs = inputs.inputs();
+		m.outputs = outputs.stream().map(o -> o.getFileName().toString()).toList();
+		return m;
+	}
+
+	private static BatchManifest previous(Path work) throws IOException {
+		Path file = work.resolve(MANIFEST);
+		if (!Files.isRegularFile(file)) return null;
+		try {
+			return BatchManifest.load(file);
+		} catch (IOException e) {
+			throw new IllegalArgumentException(e.getMessage() + " Add restart to discard that run and start over.", e);
+		}
+	}
+
+	/** Appends a line and syncs it: the journal says which run computed which part. */
+	static void journal(Path file, String line) throws IOException {
+		byte[] bytes = (Instant.now().truncatedTo(ChronoUnit.SECONDS) + " " + line + "\n").getBytes(StandardCharsets.UTF_8);
+		try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+			ByteBuffer b = ByteBuffer.wrap(bytes);
+			while (b.hasRemaining()) ch.write(b);
+			ch.force(false);
+		}
+	}
+
+	/** Temporary files of parts whose writing a kill interrupted. */
+	private static void removeTemporaryFiles(Path dir) throws IOException {
+		try (Stream<Path> s = Files.list(dir)) {
+			for (Path p : (Iterable<Path>) s.filter(f -> f.getFileName().toString().endsWith(AtomicFiles.TEMP_SUFFIX))::iterator) {
+				Files.deleteIfExists(p);
+			}
+		}
+	}
+
+	/** The files of an earlier run (not the lock, which this run holds). */
+	private static void clear(Path work) throws IOException {
+		deleteTree(work.resolve(PARTS));
+		Files.deleteIfExists(work.resolve(MANIFEST));
+		Files.deleteIfExists(work.resolve(JOURNAL));
+	}
+
+	/**
+	 * One run per save_dir at a time: a lock on {@code .conceptscope-batch/lock}, released by the
+	 * operating system when the JVM ends however it ends, so a killed run never leaves it taken.
+	 */
+	private static final class RunLock implements AutoCloseable {
+
+		private final FileChannel channel;
+		private final FileLock lock;
+
+		private RunLock(FileChannel channel, FileLock lock) {
+			this.channel = channel;
+			this.lock = lock;
+		}
+
+		static RunLock take(Path work) throws IOException {
+			Files.createDirectories(work);
+			FileChannel ch = FileChannel.open(work.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+			FileLock lock;
+			try {
+				lock = ch.tryLock();
+			} catch (OverlappingFileLockException e) {
+				lock = null;
+			}
+			if (lock == null) {
+				ch.close();
+				throw new IllegalArgumentException("Another batch run is working in " + work.getParent() + ": let it finish (or stop it)"
+					+ " before starting this one, or choose another save_dir.");
+			}
+			return new RunLock(ch, lock);
+		}
+
+		@Override
+		public void close() throws IOException {
+			lock.release();
+			channel.close();
+		}
+	}
+
+	private static void deleteTree(Path dir) throws IOException {
+		if (!Files.exists(dir)) return;
+		try (Stream<Path> s = Files.walk(dir)) {
+			for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
+		}
+	}
+
+	private static String modelName(Path model) {
+		Path name = model.toAbsolutePath().normalize().getFileName();
+		return name == null ? model.toString() : name.toString();
+	}
+}

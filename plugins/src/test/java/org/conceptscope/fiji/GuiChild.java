@@ -1,0 +1,381 @@
+package org.conceptscope.fiji;
+
+import ij.CompositeImage;
+import ij.IJ;
+import ij.ImageJ;
+import ij.ImagePlus;
+import ij.Menus;
+import ij.WindowManager;
+import ij.gui.GenericDialog;
+import ij.gui.ImageWindow;
+import ij.measure.ResultsTable;
+import ij.plugin.frame.Recorder;
+import ij.plugin.frame.RoiManager;
+import ij.text.TextWindow;
+
+import java.awt.Button;
+import java.awt.Choice;
+import java.awt.TextField;
+import java.awt.Component;
+import java.awt.Container;
+import java.awt.GraphicsEnvironment;
+import java.awt.Menu;
+import java.awt.MenuBar;
+import java.awt.Rectangle;
+import java.awt.Robot;
+import java.awt.Window;
+import java.awt.event.ActionEvent;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
+
+import javax.imageio.ImageIO;
+import javax.swing.SwingUtilities;
+
+/**
+ * ImageJ 1.x with its windows, in a child JVM that has a display (an Xvfb server started by
+ * {@link GuiTest}): ConceptScope installed from a plugins folder (a jar holding plugins.config, the
+ * classes on the class path), its menu read back, every command's dialog opened from the menu and
+ * captured from the screen, then a macro run with a display (result image, ROI Manager, results
+ * table) and commands run by IJ.run with options; the windows' contents go to report.properties
+ * for the test to check, the screenshots to PNG files.
+ * <p>
+ * {@code GuiChild <model> <stack> <concepts.json> <output folder>}
+ */
+public final class GuiChild {
+
+	/** Menu labels and the titles of their dialogs. */
+	static final Map<String, String> DIALOGS = new LinkedHashMap<>();
+
+	static {
+		DIALOGS.put("Attribution...", "ConceptScope Attribution");
+		DIALOGS.put("Model Info...", "ConceptScope Model Info");
+		DIALOGS.put("Concept Discovery...", "ConceptScope Concept Discovery");
+		DIALOGS.put("Concept Localization...", "ConceptScope Concept Localization");
+		DIALOGS.put("Concept Importance...", "ConceptScope Concept Importance");
+		DIALOGS.put("Evaluate Explanation...", "ConceptScope Evaluate Explanation");
+		DIALOGS.put("Sharing Ratio Decomposition...", "ConceptScope Sharing Ratio Decomposition");
+		DIALOGS.put("Concept Graph...", "ConceptScope Concept Graph");
+		DIALOGS.put("Train Interpretable Head...", "ConceptScope Train Interpretable Head");
+		DIALOGS.put("Explain with Head...", "ConceptScope Explain with Head");
+		DIALOGS.put("Feature Visualization...", "ConceptScope Feature Visualization");
+	}
+
+	private final Properties report = new Properties();
+	private final Path out;
+	private final Robot robot;
+
+	private GuiChild(Path out) throws Exception {
+		this.out = out;
+		this.robot = new Robot();
+	}
+
+	public static void main(String[] args) throws Exception {
+		Path model = Path.of(args[0]), stack = Path.of(args[1]), bank = Path.of(args[2]), out = Path.of(args[3]);
+		GuiChild child = new GuiChild(out);
+		int status = 0;
+		try {
+			child.run(model, stack, bank);
+		} catch (Throwable t) {
+			child.report.setProperty("failure", t.toString());
+			t.printStackTrace();
+			status = 1;
+		} finally {
+			try (OutputStream o = Files.newOutputStream(out.resolve("report.properties"))) {
+				child.report.store(o, "GuiChild");
+			}
+		}
+		// TensorFlow's threads and the AWT event thread must not keep this JVM alive.
+		System.exit(status);
+	}
+
+	private void run(Path model, Path stack, Path bank) throws Exception {
+		report.setProperty("headless", Boolean.toString(GraphicsEnvironment.isHeadless()));
+		ImageJ ij = new ImageJ(ImageJ.STANDALONE);
+		ij.setLocation(0, 0);
+		waitForIdle();
+		readMenu();
+		for (Map.Entry<String, String> d : DIALOGS.entrySet()) captureDialog(d.getKey(), d.getValue());
+
+		recordAndReplay(model, stack);
+
+		// The recorded macro path with a display: no batch mode, so the results go to windows.
+		String macro = "open('" + stack + "');\n"
+			+ "run('Attribution...', 'model=[" + model + "] method=saliency target=predicted top_fraction=0.1');\n";
+		runMacro(macro);
+		waitForIdle();
+		String title = "ihc-heldout-patches-saliency";
+		ImagePlus result = WindowManager.getImage(title);
+		report.setProperty("result.found", Boolean.toString(result != null));
+		if (result != null) {
+			report.setProperty("result.showing", Boolean.toString(result.getWindow() != null && result.getWindow().isShowing()));
+			report.setProperty("result.channels", Integer.toString(result.getNChannels()));
+			report.setProperty("result.slices", Integer.toString(result.getNSlices()));
+			report.setProperty("result.composite", Boolean.toString(result.isComposite()));
+			report.setProperty("result.overlay", Integer.toString(result.getOverlay() == null ? 0 : result.getOverlay().size()));
+			if (result instanceof CompositeImage ci) {
+				report.setProperty("result.mode", Integer.toString(ci.getMode()));
+				report.setProperty("result.lastLut.red.255", Integer.toString(ci.getChannelLut(result.getNChannels()).getRed(255)));
+			}
+		}
+		RoiManager rm = RoiManager.getInstance();
+		report.setProperty("roimanager.count", Integer.toString(rm == null ? 0 : rm.getCount()));
+		report.setProperty("roimanager.showing", Boolean.toString(rm != null && rm.isShowing()));
+		if (rm != null) {
+			List<String> names = new ArrayList<>();
+			for (int i = 0; i < rm.getCount(); i++) names.add(rm.getName(i));
+			report.setProperty("roimanager.names", String.join(";", names));
+		}
+		report(table(title + "-results"), "table");
+
+		// The session as a user sees it: the input stack and the result (zoomed: the slices are 32 x
+		// 32) on a DAB-positive slice with that slice's ROI, the ROI Manager, the results table.
+		ImagePlus input = WindowManager.getImage("ihc-heldout-patches.tif");
+		if (result != null && rm != null && input != null) {
+			ImageWindow w = result.getWindow(), in = input.getWindow();
+			Window tableWindow = WindowManager.getWindow(title + "-results");
+			IJ.run(result, "Set... ", "zoom=800");
+			IJ.run(input, "Set... ", "zoom=800");
+			onEdt(() -> {
+				input.setSlice(10);
+				in.setLocation(0, 125);
+				w.setLocation(in.getWidth() + 10, 125);
+				rm.setBounds(in.getWidth() + w.getWidth() + 20, 125, 330, w.getHeight());
+				rm.select(result, 9);
+				if (tableWindow != null) tableWindow.setBounds(0, 125 + w.getHeight() + 10, in.getWidth() + w.getWidth() + 350, 260);
+				w.toFront();
+			});
+			waitForIdle();
+			Thread.sleep(500);
+			capture(w.getBounds(), "attribution-result.png");
+			Rectangle all = w.getBounds().union(in.getBounds()).union(rm.getBounds()).union(IJ.getInstance().getBounds());
+			if (tableWindow != null) all = all.union(tableWindow.getBounds());
+			capture(all, "attribution-session.png");
+		}
+
+		// Commands run by their menu names with options, as a plugin or script would.
+		ImagePlus image = IJ.openImage(stack.toString());
+		image.show();
+		waitForIdle();
+		IJ.run(image, "Evaluate Explanation...", "model=[" + model + "] method=saliency metric=deletion steps=8");
+		waitForIdle();
+		report(table("saliency deletion"), "evaluation");
+		report.setProperty("evaluation.plot", Boolean.toString(WindowManager.getImage("saliency deletion") != null));
+		IJ.run(image, "Concept Importance...", "model=[" + model + "] concepts=[" + bank + "] estimator=deletion");
+		waitForIdle();
+		report(table("Concept importance (deletion)"), "importance");
+		ImagePlus plot = WindowManager.getImage("Concept importance DAB-positive (deletion)");
+		report.setProperty("importance.plot", Boolean.toString(plot != null && plot.getWindow() != null && plot.getWindow().isShowing()));
+		if (plot != null) capture(plot.getWindow().getBounds(), "concept-importance-plot.png");
+		report.setProperty("done", "true");
+	}
+
+	/** The ConceptScope submenu of Plugins, and the class behind each command. */
+	private void readMenu() {
+		MenuBar bar = Menus.getMenuBar();
+		List<String> items = new ArrayList<>();
+		for (int m = 0; m < bar.getMenuCount(); m++) {
+			Menu menu = bar.getMenu(m);
+			if (!menu.getLabel().equals("Plugins")) continue;
+			for (int i = 0; i < menu.getItemCount(); i++) {
+				if (menu.getItem(i) instanceof Menu sub && sub.getLabel().equals("ConceptScope")) {
+					for (int j = 0; j < sub.getItemCount(); j++) items.add(sub.getItem(j).getLabel());
+				}
+			}
+		}
+		report.setProperty("menu.ConceptScope", String.join(";", items));
+		for (String label : DIALOGS.keySet()) {
+			Object className = Menus.getCommands().get(label);
+			report.setProperty("command." + label, String.valueOf(className));
+		}
+	}
+
+	/** Runs a menu command without options (as a click does), captures its dialog, then cancels it. */
+	private void captureDialog(String label, String title) throws Exception {
+		IJ.doCommand(label);
+		GenericDialog gd = dialog(title);
+		if (gd == null) throw new IllegalStateException("'" + label + "' from the menu opened no dialog '" + title + "' in 60 s.");
+		report.setProperty("dialog." + label, gd.getTitle());
+		GenericDialog dialog = gd;
+		onEdt(() -> dialog.setLocation(20, 120));
+		waitForIdle();
+		Thread.sleep(300);
+		report.setProperty("dialog." + label + ".fields", fieldLabels(dialog));
+		capture(dialog.getBounds(), "dialog-" + label.replace("...", "").replace(' ', '-').toLowerCase(java.util.Locale.ROOT) + ".png");
+		Button cancel = findButton(dialog, "Cancel");
+		onEdt(() -> dialog.actionPerformed(new ActionEvent(cancel, ActionEvent.ACTION_PERFORMED, "Cancel")));
+		for (int i = 0; i < 100 && dialog.isShowing(); i++) Thread.sleep(50);
+		report.setProperty("dialog." + label + ".closed", Boolean.toString(!dialog.isShowing()));
+	}
+
+	/** The dialog's labels (every field's label is its macro key). */
+	private static String fieldLabels(Container c) {
+		List<String> labels = new ArrayList<>();
+		collect(c, labels);
+		return String.join(";", labels);
+	}
+
+	private static void collect(Container c, List<String> labels) {
+		for (Component child : c.getComponents()) {
+			if (child instanceof java.awt.Label l && !l.getText().isBlank()) labels.add(l.getText().trim());
+			if (child instanceof java.awt.Checkbox b) labels.add(b.getLabel().trim());
+			if (child instanceof Container sub) collect(sub, labels);
+		}
+	}
+
+	private static Button findButton(Container c, String label) {
+		Button b = button(c, label);
+		if (b == null) throw new IllegalStateException("No '" + label + "' button in " + c);
+		return b;
+	}
+
+	private static Button button(Container c, String label) {
+		for (Component child : c.getComponents()) {
+			if (child instanceof Button b && label.equals(b.getLabel().trim())) return b;
+			if (child instanceof Container sub) {
+				Button b = button(sub, label);
+				if (b != null) return b;
+			}
+		}
+		return null;
+	}
+
+	private static ResultsTable table(String title) {
+		Window w = WindowManager.getWindow(title);
+		return w instanceof TextWindow t && t.isShowing() ? t.getResultsTable() : null;
+	}
+
+	private void report(ResultsTable t, String key) {
+		report.setProperty(key + ".shown", Boolean.toString(t != null));
+		if (t == null) return;
+		report.setProperty(key + ".rows", Integer.toString(t.size()));
+		report.setProperty(key + ".columns", t.getColumnHeadings().trim().replace('\t', ';'));
+		for (String column : t.getHeadings()) {
+			if (column.equals(" ")) continue;
+			List<String> values = new ArrayList<>();
+			for (int r = 0; r < t.size(); r++) values.add(t.getStringValue(column, r));
+			report.setProperty(key + ".column." + column, String.join(";", values));
+		}
+	}
+
+	/** Runs macro code as ImageJ's interpreter does for a menu macro: on a thread whose name gives it the options. */
+	private static void runMacro(String code) throws InterruptedException {
+		AtomicReference<Throwable> failed = new AtomicReference<>();
+		Thread t = new Thread(() -> {
+			try {
+				IJ.runMacro(code);
+			} catch (Throwable e) {
+				failed.set(e);
+			}
+		}, "Run$_gui-macro");
+		t.start();
+		t.join(120_000);
+		if (failed.get() != null) throw new IllegalStateException("The macro failed", failed.get());
+	}
+
+	/** A part of the screen as the X server shows it. */
+	private void capture(Rectangle r, String name) throws IOException {
+		BufferedImage shot = robot.createScreenCapture(r);
+		ImageIO.write(shot, "png", out.resolve(name).toFile());
+		report.setProperty("screenshot." + name, r.width + "x" + r.height);
+	}
+
+	/**
+	 * The macro recorder on, Attribution run from its menu item through its dialog (model typed in,
+	 * method and top fraction changed, OK clicked); the line the recorder wrote is then replayed as a
+	 * macro, which must give the same maps.
+	 */
+	private void recordAndReplay(Path model, Path stack) throws Exception {
+		ImagePlus image = IJ.openImage(stack.toString());
+		image.show();
+		waitForIdle();
+		Recorder recorder = new Recorder(false);
+		Recorder.record = true;
+		IJ.doCommand("Attribution...");
+		GenericDialog gd = dialog("ConceptScope Attribution");
+		if (gd == null) throw new IllegalStateException("The Attribution dialog did not open in 60 s.");
+		onEdt(() -> {
+			((TextField) gd.getStringFields().get(0)).setText(model.toString());
+			((Choice) gd.getChoices().get(0)).select("occlusion");
+			// Numeric fields in dialog order: steps, baseline, samples, noise, seed, patch, stride, ...
+			((TextField) gd.getNumericFields().get(6)).setText("8");
+			((TextField) gd.getNumericFields().get(11)).setText("0.2");
+			gd.actionPerformed(new ActionEvent(findButton(gd, "OK"), ActionEvent.ACTION_PERFORMED, "OK"));
+		});
+		String title = "ihc-heldout-patches-occlusion";
+		ImagePlus first = null;
+		for (int i = 0; i < 600 && first == null; i++) {
+			first = WindowManager.getImage(title);
+			if (first == null) Thread.sleep(100);
+		}
+		if (first == null) throw new IllegalStateException("The Attribution dialog's run gave no image '" + title + "'.");
+		Thread.sleep(500); // the recorder writes the line when the command returns
+		String line = null;
+		for (String l : recorder.getText().split("\n")) if (l.startsWith("run(\"Attribution...\"")) line = l;
+		Recorder.record = false;
+		report.setProperty("record.line", String.valueOf(line));
+		report.setProperty("record.info", String.valueOf(first.getProperty("Info")));
+		float[] map = mapOf(first, 3);
+		RoiManager rm = RoiManager.getInstance();
+		report.setProperty("record.roimanager.count", Integer.toString(rm == null ? 0 : rm.getCount()));
+		clearResults(title);
+		onEdt(recorder::close);
+		first.changes = false;
+		first.close();
+		if (line == null) return;
+		runMacro(line);
+		waitForIdle();
+		ImagePlus replayed = WindowManager.getImage(title);
+		report.setProperty("record.replayed", Boolean.toString(replayed != null));
+		if (replayed != null) {
+			report.setProperty("record.replayEqual", Boolean.toString(java.util.Arrays.equals(map, mapOf(replayed, 3))));
+			replayed.changes = false;
+			replayed.close();
+		}
+		clearResults(title);
+		image.changes = false;
+		image.close();
+	}
+
+	/** Empties the ROI Manager and closes the results table of a run, so the next run's windows stand alone. */
+	private static void clearResults(String title) throws Exception {
+		onEdt(() -> {
+			RoiManager rm = RoiManager.getInstance();
+			if (rm != null) rm.reset();
+			if (WindowManager.getWindow(title + "-results") instanceof TextWindow t) t.close(false);
+		});
+	}
+
+	/** The heat-map channel (the last) of slice z. */
+	private static float[] mapOf(ImagePlus imp, int z) {
+		return (float[]) imp.getStack().getPixels(imp.getStackIndex(imp.getNChannels(), z, 1));
+	}
+
+	/** The showing GenericDialog of that title, waited for up to 60 s (a loaded machine is slow to open windows). */
+	private static GenericDialog dialog(String title) throws InterruptedException {
+		for (int i = 0; i < 1200; i++) {
+			for (Window w : Window.getWindows()) {
+				if (w instanceof GenericDialog g && g.isShowing() && title.equals(g.getTitle())) return g;
+			}
+			Thread.sleep(50);
+		}
+		return null;
+	}
+
+	private static void onEdt(Runnable r) throws Exception {
+		SwingUtilities.invokeAndWait(r);
+	}
+
+	private void waitForIdle() throws Exception {
+		onEdt(() -> {});
+		robot.waitForIdle();
+	}
+}

@@ -1,0 +1,235 @@
+package org.conceptscope.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.conceptscope.concepts.ConceptBank;
+import org.conceptscope.fiji.commands.AttributionSettings;
+import org.conceptscope.fiji.commands.ConceptDiscoverySettings;
+import org.conceptscope.fiji.commands.ConceptImportanceSettings;
+import org.conceptscope.fiji.commands.ConceptLocalizationSettings;
+import org.conceptscope.fiji.commands.ConceptGraphSettings;
+import org.conceptscope.fiji.commands.EvaluationSettings;
+import org.conceptscope.fiji.commands.FeatureVisualizationSettings;
+import org.conceptscope.fiji.commands.HeadExplanationSettings;
+import org.conceptscope.fiji.commands.HeadTrainingSettings;
+import org.conceptscope.fiji.commands.SharingRatioSettings;
+import org.conceptscope.fiji.ij1.AttributionOptions;
+import org.conceptscope.fiji.ij1.Model_Info;
+import org.conceptscope.concepts.Craft;
+import org.conceptscope.concepts.CraftOptions;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * ConceptScope in ImageJ 1.x with a real display: an Xvfb X server, and a child JVM without
+ * java.awt.headless ({@link GuiChild}) in which ImageJ reads the plugin's menu from a plugins
+ * folder, every command's dialog opens from its menu item (and is captured from the screen), a
+ * command run through its dialog with the macro recorder on records a line that replays to the
+ * same maps, a macro fills the ROI Manager and shows the results table and the heat-map image, and commands
+ * run by IJ.run with options show their tables and plots. The test reads what the windows held.
+ * Skipped, with the reason, where there is no Xvfb or the Java has no X11 library; .ci/run
+ * installs both. {@code -Dconceptscope.screenshots=<folder>} also copies the screenshots there
+ * (that is how docs/ is made).
+ */
+class GuiTest {
+
+	@TempDir
+	Path dir;
+
+	private final Path testImages = TestFiles.testImages();
+
+	@Test
+	void dialogsMenuRoiManagerTablesAndTheHeatMapImageUnderAnXServer() throws Exception {
+		Path xvfb = onPath("Xvfb");
+		assumeTrue(xvfb != null, "No Xvfb on the PATH: install the Debian package xvfb (.ci/run does) to run the GUI test.");
+		Path xawt = Path.of(System.getProperty("java.home"), "lib", "libawt_xawt.so");
+		assumeTrue(Files.exists(xawt), "This Java (" + System.getProperty("java.home") + ") is a headless one without " + xawt.getFileName()
+			+ ": install openjdk-17-jre (.ci/run does) to run the GUI test.");
+
+		Path model = testImages.resolve("models/ihc-stain"), stack = testImages.resolve(Demo.IMAGE);
+		Path bank = dir.resolve("concepts.json");
+		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(model)) {
+			ImagePlus imp = IJ.openImage(stack.toString());
+			ConceptBank b = Craft.fit(classifier, ImagePlusTensors.toTensor(imp, classifier.normalization()).tensor(), 2,
+				new CraftOptions("conv2/relu", 16, 8, 3, 1, 1e-4, 200, 2), Progress.NONE);
+			b.save(bank);
+		}
+		Path ijDir = Files.createDirectories(dir.resolve("imagej").resolve("plugins"));
+		try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(ijDir.resolve("ConceptScope_Plugins.jar")))) {
+			// Only the menu entries: the classes come from the class path, as one class loader must load TensorFlow.
+			jar.putNextEntry(new JarEntry("plugins.config"));
+			try (InputStream in = GuiTest.class.getResourceAsStream("/plugins.config")) {
+				in.transferTo(jar);
+			}
+			jar.closeEntry();
+		}
+		// Kept after the run (screenshots, report, console) for a look when something fails.
+		Path out = Path.of("target", "gui-test").toAbsolutePath();
+		if (Files.isDirectory(out)) for (String name : TestFiles.names(out)) Files.delete(out.resolve(name));
+		Files.createDirectories(out);
+
+		Process server = new ProcessBuilder(xvfb.toString(), "-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp")
+			.redirectError(dir.resolve("xvfb.txt").toFile()).start();
+		try {
+			String display = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+			assertTrue(display != null && display.matches("\\d+"), "Xvfb did not report its display: " + Files.readString(dir.resolve("xvfb.txt")));
+			ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of("-Xmx1g", "-XX:MaxDirectMemorySize=512m",
+				"-Djava.awt.headless=false", "-Dplugins.dir=" + ijDir.getParent()), GuiChild.class,
+				List.of(model.toString(), stack.toString(), bank.toString(), out.toString())));
+			// ImageJ takes a working folder named "plugins" (this module's) for its plugins folder: start elsewhere.
+			pb.directory(ijDir.getParent().toFile());
+			pb.environment().put("DISPLAY", ":" + display);
+			pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "1");
+			Path console = out.resolve("gui-jvm.txt");
+			Process child = pb.redirectErrorStream(true).redirectOutput(console.toFile()).start();
+			if (!child.waitFor(4, TimeUnit.MINUTES)) {
+				child.destroyForcibly();
+				throw new IllegalStateException("The GUI JVM did not finish in 4 minutes:\n" + Files.readString(console));
+			}
+			Properties r = new Properties();
+			try (InputStream in = Files.newInputStream(out.resolve("report.properties"))) {
+				r.load(in);
+			}
+			String log = Files.readString(console);
+			assertEquals(0, child.exitValue(), r.getProperty("failure") + "\n" + log);
+			check(r, log);
+			copyScreenshots(out);
+		} finally {
+			server.destroy();
+			server.waitFor(10, TimeUnit.SECONDS);
+		}
+	}
+
+	private void check(Properties r, String log) {
+		assertEquals("false", r.getProperty("headless"), log);
+		assertEquals("true", r.getProperty("done"), log);
+		assertEquals(String.join(";", menuLabels()), r.getProperty("menu.ConceptScope"), "Plugins > ConceptScope lists the plugins.config entries");
+		assertEquals(new java.util.HashSet<>(menuLabels()), GuiChild.DIALOGS.keySet(), "every menu entry's dialog is opened");
+		assertEquals("org.conceptscope.fiji.ij1.Concept_Importance", r.getProperty("command.Concept Importance..."));
+		for (String label : GuiChild.DIALOGS.keySet()) {
+			assertEquals(GuiChild.DIALOGS.get(label), r.getProperty("dialog." + label), label + " opens its dialog from the menu");
+			assertEquals("true", r.getProperty("dialog." + label + ".closed"), label + " closes on Cancel");
+		}
+		// GenericDialog shows a key's underscores as spaces; the recorder writes the key itself.
+		Map<String, List<String>> keys = Map.ofEntries(Map.entry("Attribution...", AttributionSettings.KEYS),
+			Map.entry("Model Info...", Model_Info.KEYS),
+			Map.entry("Concept Discovery...", ConceptDiscoverySettings.KEYS),
+			Map.entry("Concept Localization...", ConceptLocalizationSettings.KEYS),
+			Map.entry("Concept Importance...", ConceptImportanceSettings.KEYS),
+			Map.entry("Evaluate Explanation...", EvaluationSettings.KEYS),
+			Map.entry("Sharing Ratio Decomposition...", SharingRatioSettings.KEYS),
+			Map.entry("Concept Graph...", ConceptGraphSettings.KEYS),
+			Map.entry("Train Interpretable Head...", HeadTrainingSettings.KEYS),
+			Map.entry("Explain with Head...", HeadExplanationSettings.KEYS),
+			Map.entry("Feature Visualization...", FeatureVisualizationSettings.KEYS));
+		for (String label : GuiChild.DIALOGS.keySet()) {
+			List<String> shown = Arrays.stream(r.getProperty("dialog." + label + ".fields").split(";")).map(l -> l.replace(' ', '_')).toList();
+			for (String key : keys.get(label)) assertTrue(shown.contains(key), label + " dialog has a field for " + key + ": " + shown);
+		}
+
+		// Recorded from the dialog, replayed as a macro.
+		String line = r.getProperty("record.line");
+		Matcher m = Pattern.compile("^run\\(\"Attribution\\.\\.\\.\", \"(.*)\"\\);$").matcher(line);
+		assertTrue(m.matches(), "the recorder wrote the command as a macro line: " + line);
+		AttributionSettings recorded = AttributionOptions.parse(m.group(1));
+		assertEquals(testImages.resolve("models/ihc-stain").toString(), recorded.model().toString());
+		assertEquals("occlusion", recorded.method());
+		assertEquals(8, recorded.stride());
+		assertEquals(0.2, recorded.topFraction());
+		String info = r.getProperty("record.info");
+		String replay = info.substring(info.indexOf("\noptions=") + "\noptions=".length()).split("\n")[0];
+		assertEquals(AttributionOptions.parse(replay).toMacroOptions(), recorded.toMacroOptions(),
+			"the recorded options are the ones the result image keeps for replaying");
+		assertEquals("12", r.getProperty("record.roimanager.count"), "the dialog's run filled the ROI Manager");
+		assertEquals("true", r.getProperty("record.replayed"));
+		assertEquals("true", r.getProperty("record.replayEqual"), "the replayed line gives the same maps");
+
+		assertEquals("true", r.getProperty("result.showing"), "the heat-map image is in a window");
+		assertEquals("4", r.getProperty("result.channels"), "R, G, B + the heat map");
+		assertEquals("12", r.getProperty("result.slices"));
+		assertEquals("true", r.getProperty("result.composite"));
+		assertEquals("12", r.getProperty("result.overlay"), "one ROI per slice in the overlay");
+		assertEquals("255", r.getProperty("result.lastLut.red.255"), "the map channel's LUT (Fire) ends in white");
+
+		assertEquals("true", r.getProperty("roimanager.showing"), "the ROI Manager is open");
+		assertEquals("12", r.getProperty("roimanager.count"), "one ROI per slice in the ROI Manager");
+		String[] names = r.getProperty("roimanager.names").split(";");
+		String[] predicted = r.getProperty("table.column.predicted").split(";");
+		for (int z = 1; z <= 12; z++) assertEquals("saliency|" + predicted[z - 1] + "|slice=" + z, names[z - 1]);
+
+		assertEquals("true", r.getProperty("table.shown"), "the results table window is shown");
+		assertEquals("12", r.getProperty("table.rows"));
+		assertTrue(r.getProperty("table.columns").contains("map_max"), r.getProperty("table.columns"));
+		for (String v : r.getProperty("table.column.map_max").split(";")) assertTrue(Double.parseDouble(v) > 0, "a map is not empty: " + v);
+
+		assertEquals("true", r.getProperty("evaluation.shown"), "IJ.run(\"Evaluate Explanation...\", options) shows its table");
+		assertEquals("13", r.getProperty("evaluation.rows"), "12 slices and the mean");
+		assertEquals("true", r.getProperty("evaluation.plot"), "and the mean deletion curve");
+		assertEquals("true", r.getProperty("importance.shown"), "IJ.run(\"Concept Importance...\", options) shows its table");
+		assertEquals("3", r.getProperty("importance.rows"), "one row per concept of the bank");
+		assertEquals("deletion;deletion;deletion", r.getProperty("importance.column.estimator"));
+		assertEquals("true", r.getProperty("importance.plot"), "and its bar plot");
+		for (String label : GuiChild.DIALOGS.keySet()) {
+			String size = r.getProperty("screenshot.dialog-" + label.replace("...", "").replace(' ', '-').toLowerCase(java.util.Locale.ROOT) + ".png");
+			assertTrue(size != null && !size.startsWith("0x"), label + " dialog captured: " + size);
+		}
+	}
+
+	/** The menu labels of plugins.config, in its order (what ImageJ shows under Plugins > ConceptScope). */
+	private static List<String> menuLabels() {
+		try (InputStream in = GuiTest.class.getResourceAsStream("/plugins.config")) {
+			List<String> labels = new java.util.ArrayList<>();
+			for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+				Matcher m = Pattern.compile("^Plugins>ConceptScope, \"([^\"]+)\",").matcher(line.trim());
+				if (m.find()) labels.add(m.group(1));
+			}
+			return labels;
+		} catch (IOException e) {
+			throw new java.io.UncheckedIOException(e);
+		}
+	}
+
+	/** With -Dconceptscope.screenshots=<folder>, the PNGs are copied there. */
+	private static void copyScreenshots(Path out) throws IOException {
+		String target = System.getProperty("conceptscope.screenshots");
+		if (target == null || target.isBlank()) return;
+		Path dest = Files.createDirectories(Path.of(target));
+		for (String name : TestFiles.names(out)) {
+			if (name.endsWith(".png")) Files.copy(out.resolve(name), dest.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+		}
+	}
+
+	private static Path onPath(String name) {
+		for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+			Path p = Path.of(d, name);
+			if (Files.isExecutable(p)) return p;
+		}
+		return null;
+	}
+}
