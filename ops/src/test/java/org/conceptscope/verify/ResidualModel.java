@@ -40,6 +40,32 @@ final class ResidualModel {
 		return tf.constant(Shape.of(shape), org.tensorflow.ndarray.buffer.DataBuffers.of(v));
 	}
 
+	/** conv, tanh (node "squash": an operation bound propagation does not know), global mean, dense. Input [N, 8, 8, 2]. */
+	static void exportWithTanh(Path dir, long seed) throws IOException {
+		TensorFlowEngine.start();
+		Random r = new Random(seed);
+		try (Graph g = new Graph()) {
+			Ops tf = Ops.create(g);
+			Placeholder<TFloat32> x = tf.withName("input").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 8, 8, 2)));
+			Operand<TFloat32> conv = tf.withName("conv").nn.conv2d(x, constant(tf, new long[] { 3, 3, 2, 4 }, random(r, 72, 0.5)),
+				List.of(1L, 1L, 1L, 1L), "SAME");
+			Operand<TFloat32> squash = tf.withName("squash").math.tanh(conv);
+			Operand<TFloat32> mean = tf.withName("gap").math.mean(squash, tf.constant(new int[] { 1, 2 }));
+			Operand<TFloat32> logits = tf.withName("logits").linalg.matMul(mean, constant(tf, new long[] { 4, 3 }, random(r, 12, 1)));
+			save(dir, g, x, logits, tf.withName("probabilities").nn.softmax(logits));
+		}
+	}
+
+	private static void save(Path dir, Graph g, Placeholder<TFloat32> x, Operand<TFloat32> logits, Operand<TFloat32> probs) {
+		try (Session s = new Session(g)) {
+			Signature sig = Signature.builder().key("serving_default").input("input", x).output("logits", logits)
+				.output("probabilities", probs).build();
+			SavedModelBundle.exporter(dir.toString()).withSession(s).withFunction(SessionFunction.create(sig, s)).export();
+		} catch (IOException e) {
+			throw new java.io.UncheckedIOException(e);
+		}
+	}
+
 	static void export(Path dir, long seed) throws IOException {
 		TensorFlowEngine.start();
 		Random r = new Random(seed);
@@ -66,11 +92,7 @@ final class ResidualModel {
 			Operand<TFloat32> dense = tf.withName("dense").linalg.matMul(mean, constant(tf, new long[] { 4, 3 }, random(r, 12, 1)));
 			Operand<TFloat32> logits = tf.withName("logits").nn.biasAdd(dense, constant(tf, new long[] { 3 }, random(r, 3, 0.1)));
 			Operand<TFloat32> probs = tf.withName("probabilities").nn.softmax(logits);
-			try (Session s = new Session(g)) {
-				Signature sig = Signature.builder().key("serving_default").input("input", x).output("logits", logits)
-					.output("probabilities", probs).build();
-				SavedModelBundle.exporter(dir.toString()).withSession(s).withFunction(SessionFunction.create(sig, s)).export();
-			}
+			save(dir, g, x, logits, probs);
 		}
 	}
 }
