@@ -38,9 +38,10 @@ public final class LinearBounds {
 	private LinearBounds() {}
 
 	/**
-	 * Linear functions ("specs") of one node's output: coefficients a[spec][y][x][channel] over a
+	 * Linear functions ("specs") of one node's output: coefficients a[y][x][channel][spec] over a
 	 * window of rows y0.. and columns x0.. of the node (a vector [1, K] is a 1 x 1 x K map), plus
-	 * a constant per spec. The node's output outside the window has coefficient 0.
+	 * a constant per spec. The node's output outside the window has coefficient 0. Specs are the
+	 * innermost axis, so every operation is a loop of scaled additions over specs.
 	 */
 	static final class Coeffs {
 		final int m, y0, x0, wh, ww, c;
@@ -58,7 +59,7 @@ public final class LinearBounds {
 		}
 
 		int at(int s, int y, int x, int ch) {
-			return ((s * wh + y) * ww + x) * c + ch;
+			return ((y * ww + x) * c + ch) * m + s;
 		}
 
 		/** Sum with another set of the same specs, over the union of both windows. */
@@ -69,9 +70,9 @@ public final class LinearBounds {
 			for (int s = 0; s < m; s++) b[s] = bias[s] + o.bias[s];
 			Coeffs r = new Coeffs(m, ny0, nx0, nh, nw, c, b);
 			for (Coeffs q : List.of(this, o)) {
-				for (int s = 0; s < m; s++) for (int y = 0; y < q.wh; y++) for (int x = 0; x < q.ww; x++) {
-					int from = q.at(s, y, x, 0), to = r.at(s, q.y0 - ny0 + y, q.x0 - nx0 + x, 0);
-					for (int ch = 0; ch < c; ch++) r.a[to + ch] += q.a[from + ch];
+				for (int y = 0; y < q.wh; y++) for (int x = 0; x < q.ww; x++) {
+					int from = q.at(0, y, x, 0), to = r.at(0, q.y0 - ny0 + y, q.x0 - nx0 + x, 0);
+					for (int i = 0; i < c * m; i++) r.a[to + i] += q.a[from + i];
 				}
 			}
 			return r;
@@ -81,9 +82,7 @@ public final class LinearBounds {
 		Coeffs full(int h, int w) {
 			if (y0 == 0 && x0 == 0 && wh == h && ww == w) return this;
 			Coeffs r = new Coeffs(m, 0, 0, h, w, c, bias);
-			for (int s = 0; s < m; s++) for (int y = 0; y < wh; y++) for (int x = 0; x < ww; x++) {
-				System.arraycopy(a, at(s, y, x, 0), r.a, r.at(s, y0 + y, x0 + x, 0), c);
-			}
+			for (int y = 0; y < wh; y++) for (int x = 0; x < ww; x++) System.arraycopy(a, at(0, y, x, 0), r.a, r.at(0, y0 + y, x0 + x, 0), c * m);
 			return r;
 		}
 	}
@@ -291,18 +290,16 @@ public final class LinearBounds {
 	private static double[] concretize(Coeffs a, Box box) {
 		int[] d = dims(box);
 		double[] out = a.bias.clone();
-		for (int s = 0; s < a.m; s++) {
-			double sum = 0;
-			for (int y = 0; y < a.wh; y++) for (int x = 0; x < a.ww; x++) {
-				int g = ((a.y0 + y) * d[1] + a.x0 + x) * d[2], l = a.at(s, y, x, 0);
-				for (int ch = 0; ch < a.c; ch++) {
-					double v = a.a[l + ch];
-					if (v == 0) continue;
-					double lo = box.lo()[g + ch], hi = box.hi()[g + ch];
-					sum += v > 0 ? v * lo : v * hi;
+		for (int y = 0; y < a.wh; y++) for (int x = 0; x < a.ww; x++) {
+			int g = ((a.y0 + y) * d[1] + a.x0 + x) * d[2];
+			for (int ch = 0; ch < a.c; ch++) {
+				double lo = box.lo()[g + ch], hi = box.hi()[g + ch];
+				int l = a.at(0, y, x, ch);
+				for (int s = 0; s < a.m; s++) {
+					double v = a.a[l + s];
+					out[s] += v > 0 ? v * lo : v * hi;
 				}
 			}
-			out[s] += sum;
 		}
 		return out;
 	}
@@ -368,7 +365,7 @@ public final class LinearBounds {
 				int[] d = dims(bounds.get(s.name())), di = dims(bounds.get(in.get(0)));
 				Coeffs f = a.full(d[0], d[1]);
 				Coeffs r = new Coeffs(a.m, 0, 0, di[0], di[1], di[2], a.bias);
-				System.arraycopy(f.a, 0, r.a, 0, r.a.length); // NHWC order is the flat order
+				System.arraycopy(f.a, 0, r.a, 0, r.a.length); // NHWC order is the flat order (specs innermost in both)
 				add(pending, in.get(0), r);
 				return;
 			}
@@ -406,9 +403,13 @@ public final class LinearBounds {
 		checkBroadcast(d, out);
 		int w = dims(out)[1];
 		double[] bias = a.bias.clone();
-		for (int s = 0; s < a.m; s++) for (int y = 0; y < a.wh; y++) for (int x = 0; x < a.ww; x++) {
-			int g = ((a.y0 + y) * w + a.x0 + x) * a.c, l = a.at(s, y, x, 0);
-			for (int ch = 0; ch < a.c; ch++) bias[s] += a.a[l + ch] * sign * d[paramIndex(d, a.c, g + ch, ch)];
+		for (int y = 0; y < a.wh; y++) for (int x = 0; x < a.ww; x++) {
+			int g = ((a.y0 + y) * w + a.x0 + x) * a.c;
+			for (int ch = 0; ch < a.c; ch++) {
+				double v = sign * d[paramIndex(d, a.c, g + ch, ch)];
+				int l = a.at(0, y, x, ch);
+				for (int s = 0; s < a.m; s++) bias[s] += a.a[l + s] * v;
+			}
 		}
 		Coeffs r = new Coeffs(a.m, a.y0, a.x0, a.wh, a.ww, a.c, bias);
 		System.arraycopy(a.a, 0, r.a, 0, a.a.length);
@@ -420,9 +421,13 @@ public final class LinearBounds {
 		checkBroadcast(d, out);
 		int w = dims(out)[1];
 		Coeffs r = new Coeffs(a.m, a.y0, a.x0, a.wh, a.ww, a.c, a.bias);
-		for (int s = 0; s < a.m; s++) for (int y = 0; y < a.wh; y++) for (int x = 0; x < a.ww; x++) {
-			int g = ((a.y0 + y) * w + a.x0 + x) * a.c, l = a.at(s, y, x, 0);
-			for (int ch = 0; ch < a.c; ch++) r.a[l + ch] = a.a[l + ch] * d[paramIndex(d, a.c, g + ch, ch)];
+		for (int y = 0; y < a.wh; y++) for (int x = 0; x < a.ww; x++) {
+			int g = ((a.y0 + y) * w + a.x0 + x) * a.c;
+			for (int ch = 0; ch < a.c; ch++) {
+				double v = d[paramIndex(d, a.c, g + ch, ch)];
+				int l = a.at(0, y, x, ch);
+				for (int s = 0; s < a.m; s++) r.a[l + s] = a.a[l + s] * v;
+			}
 		}
 		return r;
 	}
@@ -430,11 +435,11 @@ public final class LinearBounds {
 	private static Coeffs channelAffine(Coeffs a, double[] scale, double[] shift) {
 		double[] bias = a.bias.clone();
 		Coeffs r = new Coeffs(a.m, a.y0, a.x0, a.wh, a.ww, a.c, bias);
-		for (int s = 0; s < a.m; s++) for (int y = 0; y < a.wh; y++) for (int x = 0; x < a.ww; x++) {
-			int l = a.at(s, y, x, 0);
-			for (int ch = 0; ch < a.c; ch++) {
-				r.bias[s] += a.a[l + ch] * shift[ch];
-				r.a[l + ch] = a.a[l + ch] * scale[ch];
+		for (int y = 0; y < a.wh; y++) for (int x = 0; x < a.ww; x++) for (int ch = 0; ch < a.c; ch++) {
+			int l = a.at(0, y, x, ch);
+			for (int s = 0; s < a.m; s++) {
+				r.bias[s] += a.a[l + s] * shift[ch];
+				r.a[l + s] = a.a[l + s] * scale[ch];
 			}
 		}
 		return r;
@@ -512,11 +517,18 @@ public final class LinearBounds {
 		int[] wy = window(a.y0, a.wh, kh, st[1], py, h), wx = window(a.x0, a.ww, kw, st[2], px, w);
 		Coeffs r = new Coeffs(a.m, wy[0], wx[0], wy[1], wx[1], cin, a.bias);
 		float[] k = kernel.data();
+		int m = a.m;
+		boolean[] nonZero = new boolean[cout];
 		long count = 0;
-		for (int s = 0; s < a.m; s++) for (int y = 0; y < a.wh; y++) for (int x = 0; x < a.ww; x++) {
-			int src = a.at(s, y, x, 0);
+		for (int y = 0; y < a.wh; y++) for (int x = 0; x < a.ww; x++) {
+			int src = a.at(0, y, x, 0);
 			boolean any = false;
-			for (int co = 0; co < cout; co++) any |= a.a[src + co] != 0;
+			for (int co = 0; co < cout; co++) {
+				boolean nz = false;
+				for (int s = 0; s < m && !nz; s++) nz = a.a[src + co * m + s] != 0;
+				nonZero[co] = nz; // inactive ReLUs leave whole channels at zero
+				any |= nz;
+			}
 			if (!any) continue;
 			for (int dy = 0; dy < kh; dy++) {
 				int iy = (a.y0 + y) * st[1] + dy - py;
@@ -524,14 +536,17 @@ public final class LinearBounds {
 				for (int dx = 0; dx < kw; dx++) {
 					int ix = (a.x0 + x) * st[2] + dx - px;
 					if (ix < 0 || ix >= w) continue;
-					int dst = r.at(s, iy - wy[0], ix - wx[0], 0);
+					int dst = r.at(0, iy - wy[0], ix - wx[0], 0), tap = (dy * kw + dx) * cin;
 					for (int ci = 0; ci < cin; ci++) {
-						int kb = ((dy * kw + dx) * cin + ci) * cout;
-						double sum = 0;
-						for (int co = 0; co < cout; co++) sum += a.a[src + co] * k[kb + co];
-						r.a[dst + ci] += sum;
+						int kb = (tap + ci) * cout, to = dst + ci * m;
+						for (int co = 0; co < cout; co++) {
+							if (!nonZero[co]) continue;
+							double kv = k[kb + co];
+							int from = src + co * m;
+							for (int s = 0; s < m; s++) r.a[to + s] += kv * a.a[from + s];
+							count += m;
+						}
 					}
-					count += (long) cin * cout;
 				}
 			}
 		}
@@ -573,13 +588,14 @@ public final class LinearBounds {
 					}
 				}
 				boolean exact = max && in.lo()[global(cells[best], wy[0], wx[0], wx[1], w) * c + ch] >= upperOthers;
+				int from = a.at(0, y, x, ch);
 				for (int s = 0; s < a.m; s++) {
-					double v = a.a[a.at(s, y, x, ch)];
+					double v = a.a[from + s];
 					if (v == 0) continue;
 					if (!max) {
-						for (int j = 0; j < n; j++) r.a[(s * r.wh * r.ww + cells[j]) * c + ch] += v / n;
+						for (int j = 0; j < n; j++) r.a[(cells[j] * c + ch) * a.m + s] += v / n;
 					} else if (exact || v > 0) {
-						r.a[(s * r.wh * r.ww + cells[best]) * c + ch] += v;
+						r.a[(cells[best] * c + ch) * a.m + s] += v;
 					} else {
 						r.bias[s] += v * upper;
 					}
@@ -600,8 +616,8 @@ public final class LinearBounds {
 		int h = d[0], w = d[1], c = d[2];
 		if (a.c != c) throw new UnsupportedOperationException("Mean with " + a.c + " outputs over " + c + " channels.");
 		Coeffs r = new Coeffs(a.m, 0, 0, h, w, c, a.bias);
-		for (int s = 0; s < a.m; s++) for (int pos = 0; pos < h * w; pos++) for (int ch = 0; ch < c; ch++) {
-			r.a[(s * h * w + pos) * c + ch] = a.a[a.at(s, 0, 0, ch)] / (h * w);
+		for (int pos = 0; pos < h * w; pos++) for (int ch = 0; ch < c; ch++) for (int s = 0; s < a.m; s++) {
+			r.a[(pos * c + ch) * a.m + s] = a.a[a.at(s, 0, 0, ch)] / (h * w);
 		}
 		return r;
 	}
@@ -612,10 +628,10 @@ public final class LinearBounds {
 		int in = (int) (tb ? ws[1] : ws[0]), out = (int) (tb ? ws[0] : ws[1]);
 		float[] w = wt.data();
 		Coeffs r = new Coeffs(a.m, 0, 0, 1, 1, in, a.bias);
-		for (int s = 0; s < a.m; s++) for (int j = 0; j < out; j++) {
-			double v = a.a[a.at(s, 0, 0, j)];
-			if (v == 0) continue;
-			for (int i = 0; i < in; i++) r.a[s * in + i] += v * (tb ? w[j * in + i] : w[i * out + j]);
+		int m = a.m;
+		for (int j = 0; j < out; j++) for (int i = 0; i < in; i++) {
+			double wv = tb ? w[j * in + i] : w[i * out + j];
+			for (int s = 0; s < m; s++) r.a[i * m + s] += wv * a.a[j * m + s];
 		}
 		if (macs != null) macs[0] += (long) a.m * in * out;
 		return r;
