@@ -35,11 +35,19 @@ import org.conceptscope.util.Progress;
  * correlation with score drops; sanity: rank correlation with the maps of a weight-randomised
  * copy). A table with one row per slice and a last row "mean"; for deletion and insertion a plot
  * of the mean curve. With a save folder: {@code <title>-<method>-<metric>.csv} (and
- * {@code -curve.png}). The image is only read.
+ * {@code -curve.png}). The image is only read. {@code mege_reco} works on a labelled folder
+ * instead ({@link MegeRecoRun}).
  */
 public final class EvaluationRun {
 
-	public record Result(MetricResult metric, List<String> header, List<List<String>> rows, ImagePlus plot, List<Path> written) {
+	/**
+	 * The table (header and rows, as in the CSV), the per-slice metric (null for mege_reco), the
+	 * mean curve for deletion and insertion, the files written and a one-line summary for the log.
+	 */
+	public record Result(MetricResult metric, List<String> header, List<List<String>> rows, ImagePlus plot, List<Path> written,
+		String summary) {
+
+		private static final java.util.Set<String> TEXT = java.util.Set.of("slice", "frame", "label", "target", "method", "metric");
 
 		public ResultsTable table() {
 			ResultsTable t = new ResultsTable();
@@ -47,8 +55,8 @@ public final class EvaluationRun {
 				t.incrementCounter();
 				for (int i = 0; i < header.size(); i++) {
 					String h = header.get(i), v = row.get(i);
-					if (h.equals("value")) t.addValue(h, Double.parseDouble(v));
-					else t.addValue(h, v);
+					if (TEXT.contains(h)) t.addValue(h, v);
+					else t.addValue(h, Double.parseDouble(v));
 				}
 			}
 			return t;
@@ -59,6 +67,7 @@ public final class EvaluationRun {
 
 	public static Result run(ImagePlus image, EvaluationSettings s, Progress progress) throws IOException {
 		s.validate();
+		if (s.metric.equals(EvaluationSettings.MEGE_RECO)) return MegeRecoRun.run(s, progress);
 		AttributionRun.checkImage(image);
 		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(s.model)) {
 			FloatTensor images = ImagePlusTensors.toTensor(image, classifier.normalization()).tensor();
@@ -93,7 +102,7 @@ public final class EvaluationRun {
 			}
 			rows.add(List.of("mean", "", "", "", s.method, s.metric, ConceptDiscoveryRun.number(m.mean())));
 			ImagePlus plot = curves(m) ? plot(m, s) : null;
-			Result r = new Result(m, header, rows, plot, List.of());
+			Result r = new Result(m, header, rows, plot, List.of(), s.method + " " + s.metric + ": mean " + m.mean());
 			return s.saveDir == null ? r : save(r, image, s);
 		}
 	}
@@ -134,7 +143,7 @@ public final class EvaluationRun {
 			});
 			written.add(png);
 		}
-		return new Result(r.metric(), r.header(), r.rows(), r.plot(), written);
+		return new Result(r.metric(), r.header(), r.rows(), r.plot(), written, r.summary());
 	}
 
 	private static int[] filled(int n, int v) {
