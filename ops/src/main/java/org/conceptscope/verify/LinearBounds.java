@@ -203,7 +203,7 @@ public final class LinearBounds {
 	 * Multiply-adds one call of {@link #intermediate} will take, estimated from one backward pass
 	 * per relaxed node at the centre (the largest receptive field) times its positions.
 	 */
-	static double estimatedCost(GraphProgram p, Map<String, Box> bounds) {
+	public static double estimatedCost(GraphProgram p, Map<String, Box> bounds) {
 		Map<String, Integer> index = index(p);
 		double cost = 0;
 		for (String node : relaxedInputs(p)) {
