@@ -455,33 +455,8 @@ public final class LinearBounds {
 		for (int y = 0; y < a.wh; y++) for (int x = 0; x < a.ww; x++) {
 			int g = ((a.y0 + y) * w + a.x0 + x) * a.c;
 			for (int ch = 0; ch < a.c; ch++) {
-				double l = pre.lo()[g + ch], u = pre.hi()[g + ch];
-				// Lower line y >= lowSlope * x + lowShift, upper line y <= upSlope * x + upShift.
-				double lowSlope, lowShift, upSlope, upShift;
-				if (six && l >= 6) {
-					lowSlope = upSlope = 0;
-					lowShift = upShift = 6;
-				} else if (u <= 0) {
-					lowSlope = upSlope = lowShift = upShift = 0;
-				} else if (l >= 0 && (!six || u <= 6)) {
-					lowSlope = upSlope = 1;
-					lowShift = upShift = 0;
-				} else if (!six || u <= 6) { // l < 0 < u: triangle relaxation
-					upSlope = u / (u - l);
-					upShift = -upSlope * l;
-					lowSlope = u >= -l ? 1 : 0;
-					lowShift = 0;
-				} else if (l >= 0) { // 0 <= l < 6 < u: min(x, 6), concave: chord below
-					lowSlope = (6 - l) / (u - l);
-					lowShift = l - lowSlope * l;
-					boolean identity = u - 6 < 6 - l;
-					upSlope = identity ? 1 : 0;
-					upShift = identity ? 0 : 6;
-				} else { // both kinks inside: constant bounds
-					lowSlope = upSlope = 0;
-					lowShift = 0;
-					upShift = 6;
-				}
+				double[] line = lines(pre.lo()[g + ch], pre.hi()[g + ch], six);
+				double lowSlope = line[0], lowShift = line[1], upSlope = line[2], upShift = line[3];
 				for (int s = 0; s < a.m; s++) {
 					int l0 = a.at(s, y, x, ch);
 					double v = a.a[l0];
@@ -497,6 +472,26 @@ public final class LinearBounds {
 			}
 		}
 		return r;
+	}
+
+	/**
+	 * Lines around ReLU (or ReLU6) on [l, u]: {lowSlope, lowShift, upSlope, upShift} with
+	 * lowSlope x + lowShift <= f(x) <= upSlope x + upShift for every x in [l, u].
+	 */
+	static double[] lines(double l, double u, boolean six) {
+		if (six && l >= 6) return new double[] { 0, 6, 0, 6 };
+		if (u <= 0) return new double[] { 0, 0, 0, 0 };
+		if (l >= 0 && (!six || u <= 6)) return new double[] { 1, 0, 1, 0 };
+		if (!six || u <= 6) { // l < 0 < u: triangle, adaptive lower slope
+			double up = u / (u - l);
+			return new double[] { u >= -l ? 1 : 0, 0, up, -up * l };
+		}
+		if (l >= 0) { // 0 <= l < 6 < u: min(x, 6) is concave, so its chord lies below
+			double low = (6 - l) / (u - l);
+			boolean identity = u - 6 < 6 - l;
+			return new double[] { low, l - low * l, identity ? 1 : 0, identity ? 0 : 6 };
+		}
+		return new double[] { 0, 0, 0, 6 }; // both kinks inside: constant bounds
 	}
 
 	/** The input window a window of outputs reads through a k-wide, s-strided, p-padded operation, clipped to the input. */

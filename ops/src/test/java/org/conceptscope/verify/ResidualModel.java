@@ -56,6 +56,38 @@ final class ResidualModel {
 		}
 	}
 
+	/**
+	 * The remaining supported operations, with pre-activations large enough to cross both kinks of
+	 * ReLU6: conv 3x3 stride 2 VALID, BiasAdd, ReLU6, average pooling 3x3 stride 2 SAME (partial
+	 * windows at the border), Mul by a per-channel constant, Sub of a constant, conv 2x2 SAME, ReLU,
+	 * constant minus tensor, global mean, MatMul with transpose_b. Input [N, 9, 9, 2], 3 classes.
+	 */
+	static void exportOddOps(Path dir, long seed) throws IOException {
+		TensorFlowEngine.start();
+		Random r = new Random(seed);
+		try (Graph g = new Graph()) {
+			Ops tf = Ops.create(g);
+			Placeholder<TFloat32> x = tf.withName("input").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 9, 9, 2)));
+			Operand<TFloat32> conv = tf.withName("conv").nn.conv2d(x, constant(tf, new long[] { 3, 3, 2, 4 }, random(r, 72, 1.5)),
+				List.of(1L, 2L, 2L, 1L), "VALID");
+			Operand<TFloat32> bias = tf.withName("bias").nn.biasAdd(conv, constant(tf, new long[] { 4 }, new float[] { 3, 2, 1, 0 }));
+			Operand<TFloat32> six = tf.withName("relu6").nn.relu6(bias);
+			GraphOperation pool = g.opBuilder("AvgPool", "pool", g.baseScope()).addInput(six.asOutput())
+				.setAttr("ksize", new long[] { 1, 3, 3, 1 }).setAttr("strides", new long[] { 1, 2, 2, 1 }).setAttr("padding", "SAME")
+				.setAttr("T", org.tensorflow.proto.DataType.DT_FLOAT).build();
+			Operand<TFloat32> scaled = tf.withName("scale").math.mul(pool.<TFloat32>output(0), constant(tf, new long[] { 4 }, new float[] { 1.5f, -2, 0.5f, 1 }));
+			Operand<TFloat32> shifted = tf.withName("shift").math.sub(scaled, constant(tf, new long[] { 4 }, new float[] { 1, -1, 0.5f, 2 }));
+			Operand<TFloat32> conv2 = tf.withName("conv2").nn.conv2d(shifted, constant(tf, new long[] { 2, 2, 4, 3 }, random(r, 48, 0.7)),
+				List.of(1L, 1L, 1L, 1L), "SAME");
+			Operand<TFloat32> relu = tf.withName("relu").nn.relu(conv2);
+			Operand<TFloat32> flipped = tf.withName("flip").math.sub(constant(tf, new long[] { 3 }, new float[] { 2, 3, 1 }), relu);
+			Operand<TFloat32> mean = tf.withName("gap").math.mean(flipped, tf.constant(new int[] { 1, 2 }));
+			Operand<TFloat32> logits = tf.withName("logits").linalg.matMul(mean, constant(tf, new long[] { 3, 3 }, random(r, 9, 1)),
+				org.tensorflow.op.linalg.MatMul.transposeB(true));
+			save(dir, g, x, logits, tf.withName("probabilities").nn.softmax(logits));
+		}
+	}
+
 	private static void save(Path dir, Graph g, Placeholder<TFloat32> x, Operand<TFloat32> logits, Operand<TFloat32> probs) {
 		try (Session s = new Session(g)) {
 			Signature sig = Signature.builder().key("serving_default").input("input", x).output("logits", logits)
