@@ -146,6 +146,10 @@ class VerificationMacrosTest {
 			}
 			assertEquals(first.get(1).subList(3, 9), r.subList(3, 9), "the same models and pairs for every method");
 		}
+		double accuracy = 0;
+		for (int f = 5; f < 9; f++) accuracy += Double.parseDouble(first.get(1).get(f)) / 4;
+		// 100 steps on 36 patches: far from the bundled model's 0.9, but above the 1/3 of guessing
+		assertTrue(accuracy > 0.45, "the fold models learned something: mean held-out accuracy " + accuracy);
 		double saliency = Double.parseDouble(first.get(1).get(1)), random = Double.parseDouble(first.get(3).get(1));
 		assertTrue(saliency > random, "MeGe of saliency " + saliency + " above random maps " + random);
 		assertEquals(first, again, "same seed: the same models, maps and table");
