@@ -47,6 +47,49 @@ public final class MegeReco {
 	private final TrainingOptions training;
 	private final int folds;
 
+	/**
+	 * The architecture the k models are trained with, for a model to evaluate explanations of:
+	 * {@code explicit} when given (the short form of {@link CnnArchitecture#parse}), else the
+	 * {@code metadata.architecture} line a ConceptScope-trained model carries in its
+	 * conceptscope.json, checked against the model's own weights. Input size and classes are the
+	 * model's.
+	 *
+	 * @throws IllegalArgumentException when neither is there, or they do not fit the model
+	 */
+	public static CnnArchitecture architectureFor(TensorFlowClassifier model, String explicit) {
+		long[] in = model.signature().input().shape();
+		if (in.length != 4 || in[1] < 1 || in[2] < 1 || in[3] < 1) {
+			throw new IllegalArgumentException("MeGe/ReCo train models of a fixed input size, but this model's input is "
+				+ java.util.Arrays.toString(in) + ".");
+		}
+		int h = (int) in[1], w = (int) in[2], c = (int) in[3], k = model.numClasses();
+		if (explicit != null && !explicit.isBlank()) return CnnArchitecture.parse(explicit, h, w, c, k);
+		Object line = model.config().metadata.get("architecture");
+		if (!(line instanceof String text) || text.isBlank()) {
+			throw new IllegalArgumentException("MeGe/ReCo retrain the model's architecture on folds of your images, but this model's "
+				+ ModelConfig.FILE_NAME + " does not record one (metadata.architecture, written for models ConceptScope trains): give it,"
+				+ " e.g. architecture=[" + CnnArchitecture.EXAMPLE + "].");
+		}
+		CnnArchitecture a;
+		try {
+			a = CnnArchitecture.parse(text, h, w, c, k);
+		} catch (IllegalArgumentException e) {
+			throw new IllegalArgumentException("The model's " + ModelConfig.FILE_NAME + " records an architecture MeGe/ReCo cannot use: "
+				+ e.getMessage() + " Give architecture=[...] instead.", e);
+		}
+		List<String> vars = model.variables();
+		for (CnnArchitecture.Parameter p : a.parameters()) {
+			if (!vars.contains(p.name())) continue;
+			long[] actual = model.variable(p.name()).shape();
+			if (!java.util.Arrays.equals(actual, p.shape())) {
+				throw new IllegalArgumentException("The model's " + ModelConfig.FILE_NAME + " records '" + text + "', but its weight "
+					+ p.name() + " is " + java.util.Arrays.toString(actual) + ", not " + java.util.Arrays.toString(p.shape())
+					+ ": give architecture=[...] for the models MeGe/ReCo should train.");
+			}
+		}
+		return a;
+	}
+
 	public MegeReco(CnnArchitecture architecture, TrainingOptions training, int folds) {
 		if (folds < 2) throw new IllegalArgumentException("MeGe/ReCo need at least 2 folds (default 4).");
 		this.architecture = architecture;
@@ -67,13 +110,17 @@ public final class MegeReco {
 			throw new UncheckedIOException(e);
 		}
 		List<TensorFlowClassifier> models = new ArrayList<>();
+		long total = (long) folds * training.steps() + (long) methods.size() * folds;
 		try {
 			double[] accuracy = new double[folds];
 			for (int f = 0; f < folds; f++) {
 				FloatTensor train = select(images, fold, f, false);
 				int[] trainLabels = selectLabels(labels, fold, f, false);
 				TrainingOptions opt = new TrainingOptions(training.steps(), training.batchSize(), training.learningRate(), training.seed() + f);
-				Map<String, FloatTensor> w = CnnTrainer.train(architecture, train, trainLabels, opt, Progress.NONE);
+				long base = (long) f * training.steps();
+				String what = "training model " + (f + 1) + " of " + folds;
+				Map<String, FloatTensor> w = CnnTrainer.train(architecture, train, trainLabels, opt,
+					(d, t, msg) -> progress.report(base + d, total, what));
 				ModelConfig config = new ModelConfig();
 				config.name = "fold-" + f;
 				Path modelDir = dir.resolve("fold-" + f);
@@ -85,18 +132,13 @@ public final class MegeReco {
 				TensorFlowClassifier m = TensorFlowClassifier.load(modelDir);
 				models.add(m);
 				accuracy[f] = CnnTrainer.accuracy(m.logits(select(images, fold, f, true)), selectLabels(labels, fold, f, true));
-				if (!progress.report(f + 1, folds + methods.size(), "trained model " + (f + 1) + " of " + folds)) {
-					throw new CancellationException("MeGe/ReCo cancelled while training.");
-				}
 			}
 			int[][] predictions = new int[folds][];
 			for (int j = 0; j < folds; j++) predictions[j] = models.get(j).logits(images).argmaxRows();
 			List<Result> results = new ArrayList<>();
 			for (int mi = 0; mi < methods.size(); mi++) {
-				results.add(evaluate(methods.get(mi), images, labels, fold, models, predictions, accuracy));
-				if (!progress.report(folds + mi + 1, folds + methods.size(), "explained with " + methods.get(mi).name())) {
-					throw new CancellationException("MeGe/ReCo cancelled.");
-				}
+				long base = (long) folds * training.steps() + (long) mi * folds;
+				results.add(evaluate(methods.get(mi), images, labels, fold, models, predictions, accuracy, base, total, progress));
 			}
 			return results;
 		} finally {
@@ -106,10 +148,13 @@ public final class MegeReco {
 	}
 
 	private Result evaluate(AttributionMethod method, FloatTensor images, int[] labels, int[] fold, List<TensorFlowClassifier> models,
-		int[][] predictions, double[] accuracy) {
+		int[][] predictions, double[] accuracy, long base, long total, Progress progress) {
 		float[][][] maps = new float[folds][][];
 		for (int j = 0; j < folds; j++) {
-			Attribution a = method.explain(models.get(j), images, predictions[j], Progress.NONE);
+			long done = base + j;
+			String what = "explaining with " + method.name() + ", model " + (j + 1) + " of " + folds;
+			if (!progress.report(done, total, what)) throw new CancellationException("MeGe/ReCo cancelled.");
+			Attribution a = method.explain(models.get(j), images, predictions[j], (d, t, msg) -> progress.report(done, total, what));
 			int per = a.maps().stride0();
 			maps[j] = new float[labels.length][];
 			for (int i = 0; i < labels.length; i++) maps[j][i] = java.util.Arrays.copyOfRange(a.maps().data(), i * per, (i + 1) * per);

@@ -1,7 +1,11 @@
 package org.conceptscope.train;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A small convolutional classifier, enough for test models, k-fold retraining (MeGe) and heads:
@@ -77,6 +81,62 @@ public record CnnArchitecture(int height, int width, int channels, int[] filters
 		ps.add(new Parameter("dense/kernel", new long[] { featureLength(), numClasses }, featureLength()));
 		ps.add(new Parameter("dense/bias", new long[] { numClasses }, 0));
 		return ps;
+	}
+
+	/**
+	 * One line that says what the network is, as model cards and conceptscope.json metadata
+	 * record it: "input 32x32x3; 3 conv block(s) [16, 32, 32] (kernel 3, ReLU, 2x2 average
+	 * pool); global average pooling; dense to 3 logits". {@link #parse} reads it back.
+	 */
+	public String describe() {
+		return String.format(Locale.ROOT, "input %dx%dx%d; %d conv block(s) %s (kernel %d, ReLU%s); %s; dense to %d logits", height,
+			width, channels, filters.length, Arrays.toString(filters), kernel, pool ? ", 2x2 average pool" : "",
+			head == Head.GLOBAL_AVERAGE ? "global average pooling" : "flatten", numClasses);
+	}
+
+	private static final Pattern FILTERS = Pattern.compile("conv(?:\\s+block\\(s\\))?\\s*\\[?\\s*(\\d+(?:\\s*,\\s*\\d+)*)");
+	private static final Pattern KERNEL = Pattern.compile("kernel\\s*(\\d+)");
+	private static final Pattern POOL = Pattern.compile("\\bpool\\b");
+	private static final Pattern INPUT = Pattern.compile("input\\s*(\\d+)\\s*x\\s*(\\d+)\\s*x\\s*(\\d+)");
+	private static final Pattern LOGITS = Pattern.compile("dense to\\s*(\\d+)\\s*logits");
+
+	/** The short form users write: {@value}. */
+	public static final String EXAMPLE = "conv 16,32,32; kernel 3; pool; global average";
+
+	/**
+	 * Reads {@link #describe()}'s line, or the short form {@value #EXAMPLE} (convolution filters
+	 * per block; kernel size, default 3; "pool" for 2x2 average pooling after each block; head
+	 * "global average" or "flatten"), for an input and class count given separately. An input
+	 * size or class count in the text must agree with them.
+	 *
+	 * @throws IllegalArgumentException with what is missing or does not agree
+	 */
+	public static CnnArchitecture parse(String text, int height, int width, int channels, int numClasses) {
+		String t = text == null ? "" : text.toLowerCase(Locale.ROOT).trim();
+		Matcher f = FILTERS.matcher(t);
+		if (!f.find()) {
+			throw new IllegalArgumentException("The architecture '" + text + "' names no convolution filters: write it like '" + EXAMPLE
+				+ "' (or copy the architecture line of a ConceptScope model card).");
+		}
+		int[] filters = Arrays.stream(f.group(1).split(",")).mapToInt(v -> Integer.parseInt(v.trim())).toArray();
+		Matcher k = KERNEL.matcher(t);
+		int kernel = k.find() ? Integer.parseInt(k.group(1)) : 3;
+		boolean pool = POOL.matcher(t).find() && !t.contains("no pool");
+		Head head;
+		if (t.contains("flatten")) head = Head.FLATTEN;
+		else if (t.contains("global average")) head = Head.GLOBAL_AVERAGE;
+		else throw new IllegalArgumentException("The architecture '" + text + "' has no head: end it with 'global average' or 'flatten'.");
+		Matcher in = INPUT.matcher(t);
+		if (in.find() && (Integer.parseInt(in.group(1)) != height || Integer.parseInt(in.group(2)) != width
+			|| Integer.parseInt(in.group(3)) != channels)) {
+			throw new IllegalArgumentException("The architecture '" + text + "' is for " + in.group(1) + "x" + in.group(2) + "x" + in.group(3)
+				+ " inputs, not " + height + "x" + width + "x" + channels + ".");
+		}
+		Matcher out = LOGITS.matcher(t);
+		if (out.find() && Integer.parseInt(out.group(1)) != numClasses) {
+			throw new IllegalArgumentException("The architecture '" + text + "' has " + out.group(1) + " classes, not " + numClasses + ".");
+		}
+		return new CnnArchitecture(height, width, channels, filters, kernel, pool, head, numClasses);
 	}
 
 	/** A trainable tensor; fanIn > 0 means He-initialised weights, 0 means zeros. */

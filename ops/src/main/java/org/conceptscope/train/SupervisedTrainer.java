@@ -64,11 +64,16 @@ public final class SupervisedTrainer {
 			Operand<TFloat32> lr = tf.constant((float) opt.learningRate());
 			Operand<TFloat32> b1 = tf.constant(0.9f), b2 = tf.constant(0.999f), eps = tf.constant(1e-7f);
 			List<Op> updates = new ArrayList<>();
+			// Every update waits for every gradient: variables are read by reference, so an update that ran
+			// while another layer's gradient still read that variable would change the result from run to run.
+			List<org.tensorflow.op.core.Identity<TFloat32>> gradient = new ArrayList<>();
+			for (int i = 0; i < vars.size(); i++) gradient.add(tf.identity(grads.<TFloat32>dy(i)));
+			Ops afterGradients = tf.withControlDependencies(new ArrayList<Op>(gradient));
 			for (int i = 0; i < vars.size(); i++) {
 				Variable<TFloat32> v = vars.get(i);
 				Variable<TFloat32> m = tf.variable(tf.zerosLike(v));
 				Variable<TFloat32> v2 = tf.variable(tf.zerosLike(v));
-				updates.add(tf.train.applyAdam(v, m, v2, beta1Power, beta2Power, lr, b1, b2, eps, grads.<TFloat32>dy(i)));
+				updates.add(afterGradients.train.applyAdam(v, m, v2, beta1Power, beta2Power, lr, b1, b2, eps, gradient.get(i)));
 			}
 			Op step = tf.withControlDependencies(updates).noOp();
 			long[] s = inputs.shape();

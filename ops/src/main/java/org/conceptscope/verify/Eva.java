@@ -2,8 +2,8 @@ package org.conceptscope.verify;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 
 import org.conceptscope.attribution.Attribution;
 import org.conceptscope.attribution.AttributionMethod;
@@ -14,25 +14,45 @@ import org.conceptscope.util.Progress;
 
 /**
  * EVA, explanations by verified perturbation analysis (Fel et al. 2023). The perturbation set is
- * the L-infinity ball of radius epsilon around the image. For it, bound propagation gives a
- * verified lower bound of the class margin; the verified worst-case drop is margin(x) minus that
- * bound. A grid cell is important when taking it out of the perturbation set (its pixels fixed to
- * the image) most reduces the verified worst-case drop: phi(u) = drop(ball) - drop(ball \ u).
- * Costs one bound propagation per cell, no sampling: the map is a guarantee, not an estimate.
+ * the L-infinity ball of radius epsilon around the image (in the model's normalised input units,
+ * not clipped to any value range). For it, bound propagation gives a verified lower bound of the
+ * class margin; the verified worst-case drop is margin(x) minus that bound. A grid cell is
+ * important when taking it out of the perturbation set (its pixels fixed to the image) most
+ * reduces the verified worst-case drop: phi(u) = drop(ball) - drop(ball \ u) = lower(ball \ u) -
+ * lower(ball). Costs one bound computation per cell, no sampling: the map is a guarantee, not an
+ * estimate.
  * <p>
- * Metadata carries the verified margin lower bound over the whole ball per image: when it is
- * positive, no perturbation within epsilon can change the decision.
+ * With {@link BoundMethod#CROWN} the relaxations come from CROWN bounds of the whole ball,
+ * computed once per image; each reduced ball re-tightens them with its own interval bounds and
+ * runs one backward pass of the margin. Every bound used is the tighter of the sound bounds at
+ * hand, and a reduced ball's bound is never below the whole ball's (its inputs are a subset), so
+ * phi >= 0.
+ * <p>
+ * Metadata carries, per image, the margin at the image and the verified margin bounds over the
+ * whole ball ({@link #verifiedMargins}): when the lower bound is positive, no perturbation
+ * within epsilon can change the decision.
  */
 public final class Eva implements AttributionMethod {
 
+	/** Margin at the unperturbed image and verified bounds over the whole ball. */
+	public record VerifiedMargin(double margin, double lower, double upper) {}
+
+	static final String MARGIN = "margin", LOWER = "verified_margin_lower_bound", UPPER = "verified_margin_upper_bound";
+
 	private final double epsilon;
 	private final int grid;
+	private final BoundMethod bounds;
 
 	public Eva(double epsilon, int grid) {
+		this(epsilon, grid, BoundMethod.INTERVAL);
+	}
+
+	public Eva(double epsilon, int grid, BoundMethod bounds) {
 		if (!(epsilon > 0) || !Double.isFinite(epsilon)) throw new IllegalArgumentException("EVA needs a positive finite epsilon.");
 		if (grid < 1) throw new IllegalArgumentException("EVA needs a grid of at least 1 cell.");
 		this.epsilon = epsilon;
 		this.grid = grid;
+		this.bounds = bounds;
 	}
 
 	@Override
@@ -65,29 +85,65 @@ public final class Eva implements AttributionMethod {
 			throw new IllegalArgumentException("EVA reads the model's graph: it needs a TensorFlow SavedModel classifier.");
 		}
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
-		GraphProgram program = GraphProgram.of(tf);
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), cells = grid * grid;
+		if (grid > h || grid > w) {
+			throw new IllegalArgumentException("EVA's grid of " + grid + " cells per side is finer than the " + w + " x " + h
+				+ " image: use grid <= " + Math.min(w, h) + ".");
+		}
+		float[] logits = classifier.logits(images).data();
+		int k = classifier.numClasses();
 		float[] maps = new float[n * h * w];
-		List<String> bounds = new ArrayList<>();
-		for (int i = 0; i < n; i++) {
-			FloatTensor x = images.slice(i);
-			double full = MarginBounds.lower(program, ball(x, -1), resolved[i]);
-			bounds.add(String.format(Locale.ROOT, "%.6g", full));
-			double[] phi = new double[cells];
-			for (int u = 0; u < cells; u++) {
-				phi[u] = MarginBounds.lower(program, ball(x, u), resolved[i]) - full;
-				if (!progress.report((long) i * cells + u + 1, (long) n * cells, name())) {
-					throw new java.util.concurrent.CancellationException("EVA cancelled.");
+		List<String> margins = new ArrayList<>(), lowers = new ArrayList<>(), uppers = new ArrayList<>();
+		try {
+			GraphProgram program = GraphProgram.of(tf);
+			long units = (long) n * (cells + 1);
+			for (int i = 0; i < n; i++) {
+				FloatTensor x = images.slice(i);
+				int t = resolved[i];
+				long base = (long) i * (cells + 1);
+				Progress inner = (d, tot, msg) -> progress.report(base, units, msg);
+				Map<String, Box> whole = Verification.nodeBounds(program, ball(x, -1), bounds, inner);
+				MarginBounds.Bounds full = Verification.margin(program, whole, t, bounds);
+				margins.add(Double.toString(MarginBounds.margin(java.util.Arrays.copyOfRange(logits, i * k, (i + 1) * k), t)));
+				lowers.add(Double.toString(full.lower()));
+				uppers.add(Double.toString(full.upper()));
+				double[] phi = new double[cells];
+				for (int u = 0; u < cells; u++) {
+					Box reduced = ball(x, u);
+					Map<String, Box> v = bounds == BoundMethod.CROWN ? LinearBounds.restrict(program, whole, reduced)
+						: IntervalPropagation.propagate(program, reduced);
+					phi[u] = Math.max(full.lower(), Verification.margin(program, v, t, bounds).lower()) - full.lower();
+					if (!progress.report(base + u + 2, units, name())) throw new CancellationException("EVA cancelled.");
+				}
+				for (int y = 0; y < h; y++) {
+					int gy = Math.min(grid - 1, y * grid / h);
+					for (int xx = 0; xx < w; xx++) maps[(i * h + y) * w + xx] = (float) phi[gy * grid + Math.min(grid - 1, xx * grid / w)];
 				}
 			}
-			for (int y = 0; y < h; y++) {
-				int gy = Math.min(grid - 1, y * grid / h);
-				for (int xx = 0; xx < w; xx++) maps[(i * h + y) * w + xx] = (float) phi[gy * grid + Math.min(grid - 1, xx * grid / w)];
-			}
+		} catch (UnsupportedOperationException e) {
+			throw new IllegalArgumentException("EVA cannot bound this model: " + e.getMessage() + " Use another attribution method"
+				+ " for it.", e);
 		}
 		Map<String, String> meta = AttributionMethod.metadata(classifier, name(), resolved, "epsilon", Double.toString(epsilon),
-			"grid", Integer.toString(grid), "bounds", "interval (IBP), margin refined through the dense layer",
-			"verified_margin_lower_bound", bounds.toString());
+			"grid", Integer.toString(grid), "bounds", bounds.key(), MARGIN, margins.toString(), LOWER, lowers.toString(),
+			UPPER, uppers.toString());
 		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, meta);
+	}
+
+	/** The margins and verified bounds an EVA attribution carries, one per image; empty for other attributions. */
+	public static List<VerifiedMargin> verifiedMargins(Attribution a) {
+		Map<String, String> m = a.metadata();
+		if (!"eva".equals(m.get("method")) || !m.containsKey(LOWER)) return List.of();
+		double[] margin = numbers(m.get(MARGIN)), lo = numbers(m.get(LOWER)), hi = numbers(m.get(UPPER));
+		List<VerifiedMargin> out = new ArrayList<>();
+		for (int i = 0; i < lo.length; i++) out.add(new VerifiedMargin(margin[i], lo[i], hi[i]));
+		return out;
+	}
+
+	private static double[] numbers(String list) {
+		String s = list.trim();
+		s = s.substring(1, s.length() - 1).trim();
+		if (s.isEmpty()) return new double[0];
+		return java.util.Arrays.stream(s.split(",")).mapToDouble(v -> Double.parseDouble(v.trim())).toArray();
 	}
 }

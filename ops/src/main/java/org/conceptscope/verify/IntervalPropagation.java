@@ -83,7 +83,7 @@ public final class IntervalPropagation {
 		}
 	}
 
-	private static FloatTensor param(GraphProgram p, Step s, int i) {
+	static FloatTensor param(GraphProgram p, Step s, int i) {
 		FloatTensor t = p.params.get(s.inputs().get(i));
 		if (t == null) {
 			throw new UnsupportedOperationException("Input " + i + " of node '" + s.name() + "' (" + s.op()
@@ -150,11 +150,11 @@ public final class IntervalPropagation {
 		return new Box(x.shape(), lo, hi);
 	}
 
-	private static int[] ints(AttrValue a) {
+	static int[] ints(AttrValue a) {
 		return a.getList().getIList().stream().mapToInt(Long::intValue).toArray();
 	}
 
-	private static void checkNhwc(Map<String, AttrValue> attrs, String what) {
+	static void checkNhwc(Map<String, AttrValue> attrs, String what) {
 		AttrValue f = attrs.get("data_format");
 		if (f != null && !f.getS().toStringUtf8().equals("NHWC")) {
 			throw new UnsupportedOperationException(what + " with data format " + f.getS().toStringUtf8() + "; only NHWC is supported.");
@@ -162,7 +162,7 @@ public final class IntervalPropagation {
 	}
 
 	/** Output size and leading padding of one spatial axis for SAME/VALID. */
-	private static int[] outAndPad(int size, int k, int stride, String padding) {
+	static int[] outAndPad(int size, int k, int stride, String padding) {
 		if (padding.equals("VALID")) return new int[] { (size - k) / stride + 1, 0 };
 		if (!padding.equals("SAME")) throw new UnsupportedOperationException("Padding " + padding + " is not supported.");
 		int out = (size + stride - 1) / stride;
@@ -254,16 +254,24 @@ public final class IntervalPropagation {
 		return new Box(new long[] { 1, oh, ow, c }, lo, hi);
 	}
 
-	static Box batchNorm(Box x, FloatTensor scale, FloatTensor offset, FloatTensor mean, FloatTensor var, Map<String, AttrValue> attrs) {
+	/** Inference batch norm as y = a[c] x + b[c]: {a, b}. */
+	static double[][] batchNormAffine(FloatTensor scale, FloatTensor offset, FloatTensor mean, FloatTensor var, Map<String, AttrValue> attrs,
+		int c) {
 		AttrValue training = attrs.get("is_training");
 		if (training != null && training.getB()) throw new UnsupportedOperationException("Batch normalisation in training mode is not supported.");
 		double eps = attrs.containsKey("epsilon") ? attrs.get("epsilon").getF() : 1e-3;
-		int c = (int) x.dim(x.rank() - 1);
 		double[] a = new double[c], b = new double[c];
 		for (int ch = 0; ch < c; ch++) {
 			a[ch] = scale.data()[ch] / Math.sqrt(var.data()[ch] + eps);
 			b[ch] = offset.data()[ch] - a[ch] * mean.data()[ch];
 		}
+		return new double[][] { a, b };
+	}
+
+	static Box batchNorm(Box x, FloatTensor scale, FloatTensor offset, FloatTensor mean, FloatTensor var, Map<String, AttrValue> attrs) {
+		int c = (int) x.dim(x.rank() - 1);
+		double[][] ab = batchNormAffine(scale, offset, mean, var, attrs, c);
+		double[] a = ab[0], b = ab[1];
 		double[] lo = new double[x.size()], hi = new double[x.size()];
 		for (int i = 0; i < lo.length; i++) {
 			double p = a[i % c] * x.lo()[i] + b[i % c], q = a[i % c] * x.hi()[i] + b[i % c];

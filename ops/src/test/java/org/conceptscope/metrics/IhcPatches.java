@@ -15,12 +15,12 @@ import org.conceptscope.tensor.FloatTensor;
  * from its right quarter (x >= 384, never seen in training), divided by 255 as the model's
  * unit_range normalisation does for 8-bit images. Test code only (ops/ itself never uses AWT).
  */
-final class IhcPatches {
+public final class IhcPatches {
 
 	private IhcPatches() {}
 
 	/** Patches on a grid: x = 384, 416, 448, 480 and y = 0, 64, ... (rows filled first), n of them. */
-	static FloatTensor load(int n) {
+	public static FloatTensor load(int n) {
 		Path png = BundledModels.dir("ihc-stain").getParent().getParent().resolve("images/ihc.png");
 		BufferedImage img;
 		try {

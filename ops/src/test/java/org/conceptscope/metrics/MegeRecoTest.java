@@ -1,19 +1,27 @@
 package org.conceptscope.metrics;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 
 import org.conceptscope.attribution.GradientTimesInput;
 import org.conceptscope.attribution.RandomBaseline;
 import org.conceptscope.attribution.Saliency;
+import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.ModelConfig;
+import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.train.CnnArchitecture;
 import org.conceptscope.train.TrainingOptions;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * MeGe/ReCo on four models trained by the Java trainer on folds of a spot-detection task:
@@ -61,8 +69,55 @@ class MegeRecoTest {
 		for (double acc : saliency.foldAccuracy()) assertTrue(acc > 0.7, "each fold model learned the task: " + acc);
 		List<MegeReco.Result> again = run(11);
 		for (int i = 0; i < r.size(); i++) {
-			assertEquals(r.get(i).mege(), again.get(i).mege(), 1e-3, "same seeds, same MeGe");
-			assertEquals(r.get(i).reco(), again.get(i).reco(), 0.05, "same seeds, same ReCo");
+			assertEquals(r.get(i).mege(), again.get(i).mege(), 0, "same seeds, same MeGe");
+			assertEquals(r.get(i).reco(), again.get(i).reco(), 0, "same seeds, same ReCo");
+			assertArrayEquals(r.get(i).foldAccuracy(), again.get(i).foldAccuracy(), "same seeds, same models");
+		}
+	}
+
+	/** The architecture comes from the model card line a ConceptScope model records, checked against its weights, or is given. */
+	@Test
+	void architectureIsDerivedFromTheModelOrGivenExplicitly(@TempDir Path tmp) throws Exception {
+		try (TensorFlowClassifier ihc = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"))) {
+			CnnArchitecture a = MegeReco.architectureFor(ihc, "");
+			assertArrayEquals(new int[] { 16, 32, 32 }, a.filters());
+			assertEquals(3, a.kernel());
+			assertTrue(a.pool());
+			assertEquals(CnnArchitecture.Head.GLOBAL_AVERAGE, a.head());
+			assertEquals(ihc.config().metadata.get("architecture"), a.describe(), "describe() and parse() round-trip the card's line");
+			CnnArchitecture small = MegeReco.architectureFor(ihc, "conv 8,8; kernel 5; flatten");
+			assertArrayEquals(new int[] { 8, 8 }, small.filters());
+			assertEquals(5, small.kernel());
+			assertFalse(small.pool());
+			assertEquals(CnnArchitecture.Head.FLATTEN, small.head());
+			assertEquals(3, small.numClasses(), "classes and input come from the model");
+			assertEquals("The architecture 'dense only' names no convolution filters: write it like 'conv 16,32,32; kernel 3; pool;"
+				+ " global average' (or copy the architecture line of a ConceptScope model card).",
+				assertThrows(IllegalArgumentException.class, () -> MegeReco.architectureFor(ihc, "dense only")).getMessage());
+			assertTrue(assertThrows(IllegalArgumentException.class, () -> MegeReco.architectureFor(ihc, "input 16x16x1; conv 8; global average"))
+				.getMessage().contains("is for 16x16x1 inputs, not 32x32x3"));
+		}
+		// A card that does not match the weights, and a model without a card line.
+		Path copy = tmp.resolve("ihc-copy");
+		copyTree(BundledModels.dir("ihc-stain"), copy);
+		ModelConfig c = ModelConfig.read(copy);
+		c.metadata.put("architecture", "input 32x32x3; 3 conv block(s) [8, 32, 32] (kernel 3, ReLU, 2x2 average pool); global average pooling");
+		c.write(copy);
+		c.metadata.remove("architecture");
+		try (TensorFlowClassifier m = TensorFlowClassifier.load(copy)) {
+			String msg = assertThrows(IllegalArgumentException.class, () -> MegeReco.architectureFor(m, null)).getMessage();
+			assertTrue(msg.contains("but its weight conv1/kernel is [3, 3, 3, 16], not [3, 3, 3, 8]"), msg);
+		}
+		c.write(copy);
+		try (TensorFlowClassifier m = TensorFlowClassifier.load(copy)) {
+			String msg = assertThrows(IllegalArgumentException.class, () -> MegeReco.architectureFor(m, " ")).getMessage();
+			assertTrue(msg.contains("does not record one (metadata.architecture") && msg.contains("architecture=[conv 16,32,32;"), msg);
+		}
+	}
+
+	static void copyTree(Path from, Path to) throws java.io.IOException {
+		try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(from)) {
+			for (Path p : (Iterable<Path>) s::iterator) java.nio.file.Files.copy(p, to.resolve(from.relativize(p).toString()));
 		}
 	}
 

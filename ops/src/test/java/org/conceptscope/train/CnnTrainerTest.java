@@ -59,6 +59,21 @@ class CnnTrainerTest {
 		}
 	}
 
+	/**
+	 * Same seed, same weights bit for bit, on a network deep enough that a layer's gradient reads
+	 * the next layer's kernel: updates must not run before every gradient has been computed.
+	 */
+	@Test
+	void trainingIsReproducibleBitForBit() {
+		CnnArchitecture deep = new CnnArchitecture(8, 8, 1, new int[] { 8, 8, 8 }, 3, false, CnnArchitecture.Head.GLOBAL_AVERAGE, 2);
+		int[] labels = new int[64];
+		FloatTensor x = spots(64, labels, 5);
+		TrainingOptions opt = new TrainingOptions(60, 32, 0.01, 9);
+		Map<String, FloatTensor> a = CnnTrainer.train(deep, x, labels, opt, Progress.NONE);
+		Map<String, FloatTensor> b = CnnTrainer.train(deep, x, labels, opt, Progress.NONE);
+		for (String k : a.keySet()) assertArrayEquals(a.get(k).data(), b.get(k).data(), k);
+	}
+
 	@Test
 	void initialWeightsDependOnlyOnTheSeed() {
 		Map<String, FloatTensor> a = CnnTrainer.initialWeights(ARCH, 42), b = CnnTrainer.initialWeights(ARCH, 42),

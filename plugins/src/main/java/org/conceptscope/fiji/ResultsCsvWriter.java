@@ -8,9 +8,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.conceptscope.verify.Eva;
+
 /**
  * Writes one CSV row per explained slice/frame: slice, frame, slice label, predicted class,
- * one probability column per class, target class, method, and the map's maximum and mean.
+ * one probability column per class, target class, method, and the map's maximum and mean; for
+ * EVA also the target's margin at the slice and its verified lower and upper bounds over the
+ * whole epsilon-ball ({@link #EVA_COLUMNS}).
  * Numbers use '.' and Java's shortest exact float text whatever the locale; text is quoted
  * when it needs to be (RFC 4180). The file is written atomically.
  */
@@ -18,8 +22,13 @@ public final class ResultsCsvWriter {
 
 	private ResultsCsvWriter() {}
 
+	/** EVA's extra columns: margin (target logit minus the largest other) at the slice, verified bounds over the ball. */
+	public static final List<String> EVA_COLUMNS = List.of("margin", "margin_lower_bound", "margin_upper_bound");
+
 	public static List<String> header(Explanation e) {
-		return header(e.classNames());
+		List<String> h = header(e.classNames());
+		if (!Eva.verifiedMargins(e.attribution()).isEmpty()) h.addAll(EVA_COLUMNS);
+		return h;
 	}
 
 	/** The columns for a model's classes. */
@@ -32,6 +41,7 @@ public final class ResultsCsvWriter {
 
 	public static List<List<String>> rows(Explanation e) {
 		List<List<String>> rows = new ArrayList<>();
+		List<Eva.VerifiedMargin> verified = Eva.verifiedMargins(e.attribution());
 		for (int b = 0; b < e.size(); b++) {
 			int slice = e.batches().slice(b), frame = e.batches().frame(b);
 			List<String> row = new ArrayList<>();
@@ -45,6 +55,10 @@ public final class ResultsCsvWriter {
 			float[] map = e.map(b);
 			row.add(Float.toString(max(map)));
 			row.add(Float.toString((float) mean(map)));
+			if (!verified.isEmpty()) {
+				Eva.VerifiedMargin v = verified.get(b);
+				row.addAll(List.of(Double.toString(v.margin()), Double.toString(v.lower()), Double.toString(v.upper())));
+			}
 			rows.add(row);
 		}
 		return rows;

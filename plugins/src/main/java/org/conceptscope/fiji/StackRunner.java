@@ -80,13 +80,13 @@ public final class StackRunner {
 			AtomicFiles.Pending table = AtomicFiles.begin(csv)) {
 			Writer out = new BufferedWriter(new OutputStreamWriter(table.stream(), StandardCharsets.UTF_8), 1 << 16);
 			StringBuilder line = new StringBuilder();
-			ResultsCsvWriter.appendLine(line, ResultsCsvWriter.header(classifier.classNames()));
-			out.write(line.toString());
 			for (int from = 0; from < n; from += size) {
 				int to = Math.min(n, from + size);
 				ImagePlus part = batchImage(image, all, from, to);
 				Explanation e = explain(classifier, part, method, target, name(classifier));
 				line.setLength(0);
+				// the header of the first batch: methods may add columns (EVA's verified bounds)
+				if (from == 0) ResultsCsvWriter.appendLine(line, ResultsCsvWriter.header(e));
 				List<List<String>> rows = ResultsCsvWriter.rows(e);
 				for (int b = 0; b < rows.size(); b++) {
 					List<String> row = rows.get(b);

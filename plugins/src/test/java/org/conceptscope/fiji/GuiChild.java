@@ -216,6 +216,26 @@ public final class GuiChild {
 		report.setProperty("dialog." + label + ".closed", Boolean.toString(!dialog.isShowing()));
 	}
 
+	/** The numeric field labelled with a macro key (GenericDialog shows its underscores as spaces). */
+	private static TextField numericField(GenericDialog gd, String key) {
+		TextField f = labelled(gd, key.replace('_', ' '), new String[1], gd.getNumericFields());
+		if (f == null) throw new IllegalStateException("The dialog '" + gd.getTitle() + "' has no numeric field '" + key + "'.");
+		return f;
+	}
+
+	/** Walks the dialog in layout order: a field belongs to the last field label before it. */
+	private static TextField labelled(Container c, String label, String[] last, java.util.List<?> fields) {
+		for (Component child : c.getComponents()) {
+			if (child instanceof java.awt.Label l) last[0] = l.getText().trim();
+			if (child instanceof TextField t && fields.contains(t) && label.equals(last[0])) return t;
+			if (child instanceof Container sub) {
+				TextField t = labelled(sub, label, last, fields);
+				if (t != null) return t;
+			}
+		}
+		return null;
+	}
+
 	/** The dialog's labels (every field's label is its macro key). */
 	private static String fieldLabels(Container c) {
 		List<String> labels = new ArrayList<>();
@@ -305,9 +325,9 @@ public final class GuiChild {
 		onEdt(() -> {
 			((TextField) gd.getStringFields().get(0)).setText(model.toString());
 			((Choice) gd.getChoices().get(0)).select("occlusion");
-			// Numeric fields in dialog order: steps, baseline, samples, noise, seed, patch, stride, ...
-			((TextField) gd.getNumericFields().get(6)).setText("8");
-			((TextField) gd.getNumericFields().get(11)).setText("0.2");
+			// Found by their labels (the macro keys), so a new field in the dialog moves nothing here.
+			numericField(gd, "stride").setText("8");
+			numericField(gd, "top_fraction").setText("0.2");
 			gd.actionPerformed(new ActionEvent(findButton(gd, "OK"), ActionEvent.ACTION_PERFORMED, "OK"));
 		});
 		String title = "ihc-heldout-patches-occlusion";

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ij.IJ;
 import ij.ImagePlus;
 import ij.gui.Roi;
+import ij.plugin.SubstackMaker;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,7 +35,8 @@ import org.scijava.startup.StartupService;
 /**
  * The SciJava commands run headless the way {@code ImageJ --headless --run "<command>" "k='v',..."}
  * runs them (ConsoleService.processArgs, then the queued startup operations), on the bundled CT
- * stack; and through CommandService to see their outputs. Without imagej-legacy, SciJava turns image=path into an ImagePlus by opening
+ * stack, EVA with CROWN bounds on IHC patches and MeGe/ReCo on a folder of labelled real CT
+ * patches without any image; and through CommandService to see their outputs. Without imagej-legacy, SciJava turns image=path into an ImagePlus by opening
  * the file.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -291,6 +293,56 @@ class HeadlessCommandTest {
 			out.resolve("nowhere").toFile()).get();
 		assertTrue(badModel.isCanceled(), "info: " + badModel.getOutput("info") + " errors " + errors);
 		assertTrue(badModel.getCancelReason().contains("does not exist"), "[" + badModel.getCancelReason() + "] " + errors);
+	}
+
+	@Test
+	void evaRunsHeadlessByMenuLabelWithCrownBounds() throws IOException {
+		Path three = out.resolve("ihc-three.tif");
+		IJ.saveAsTiff(new SubstackMaker().makeSubstack(IJ.openImage(testImages.resolve("images/ihc-heldout-patches.tif").toString()), "1-3"),
+			three.toString());
+		Path save = out.resolve("eva");
+		runHeadless("Attribution...", "image='" + three + "',model='" + testImages.resolve("models/ihc-stain")
+			+ "',method='eva',epsilon=0.004,grid=4,bounds='crown',output='image',save_dir='" + save + "'");
+		assertEquals(List.of(), errors);
+		assertEquals(List.of("ihc-three-eva-RoiSet.zip", "ihc-three-eva-map.tif", "ihc-three-eva-results.csv"), TestFiles.names(save));
+		List<List<String>> csv = Csv.parse(Files.readString(save.resolve("ihc-three-eva-results.csv")));
+		List<String> h = csv.get(0);
+		assertEquals(1 + 3, csv.size());
+		for (List<String> row : csv.subList(1, 4)) {
+			double margin = Double.parseDouble(row.get(h.indexOf("margin"))), lower = Double.parseDouble(row.get(h.indexOf("margin_lower_bound"))),
+				upper = Double.parseDouble(row.get(h.indexOf("margin_upper_bound")));
+			assertTrue(lower <= margin && margin <= upper, row.toString());
+			// CROWN verifies these three patches at this radius: no image within 0.004 (about 1 grey level) changes the class
+			assertTrue(lower > 0, "verified robust: " + row);
+		}
+	}
+
+	@Test
+	void megeRecoRunsHeadlessOnALabelledFolderWithoutAnImage(@TempDir Path dir) throws IOException {
+		Path folder = LabelledPatchFolders.ct(dir.resolve("ct labelled"), 20);
+		Path save = dir.resolve("results");
+		runHeadless("Evaluate Explanation...", "model='" + testImages.resolve("models/ct-tissue") + "',metric='mege_reco',folder='" + folder
+			+ "',methods='gradient_x_input, random',folds=3,training_steps=150,seed=7,save_dir='" + save + "'");
+		assertEquals(List.of(), errors);
+		assertEquals(List.of("ct labelled-mege_reco.csv"), TestFiles.names(save));
+		List<List<String>> csv = Csv.parse(Files.readString(save.resolve("ct labelled-mege_reco.csv")));
+		assertEquals(List.of("method", "mege", "reco", "same_pairs", "different_pairs", "fold_1_accuracy", "fold_2_accuracy",
+			"fold_3_accuracy"), csv.get(0));
+		assertEquals("gradient_x_input", csv.get(1).get(0));
+		assertEquals("random", csv.get(2).get(0));
+		for (List<String> row : csv.subList(1, 3)) {
+			for (int c = 1; c <= 2; c++) {
+				double v = Double.parseDouble(row.get(c));
+				assertTrue(v >= 0 && v <= 1, row.toString());
+			}
+			for (int c = 5; c < 8; c++) assertTrue(Double.parseDouble(row.get(c)) > 0.6, "each fold model learned air / soft tissue / bone: " + row);
+		}
+		assertTrue(Double.parseDouble(csv.get(1).get(1)) > Double.parseDouble(csv.get(2).get(1)), "gradient x input above random: " + csv);
+
+		runHeadless("Evaluate Explanation...", "model='" + testImages.resolve("models/ct-tissue") + "',metric='mege_reco',folder='" + folder
+			+ "',methods='saliency, smoothgrad2',save_dir='" + dir.resolve("typo") + "'");
+		assertTrue(errors.stream().anyMatch(e -> e.contains("Unknown method 'smoothgrad2' in methods")), errors.toString());
+		assertFalse(Files.exists(dir.resolve("typo")), "nothing written");
 	}
 
 	/**

@@ -146,10 +146,7 @@ public final class TestModels {
 	}
 
 	static String describe(CnnArchitecture a) {
-		return String.format(Locale.ROOT, "input %dx%dx%d; %d conv block(s) %s (kernel %d, ReLU%s); %s; dense to %d logits",
-			a.height(), a.width(), a.channels(), a.filters().length, Arrays.toString(a.filters()), a.kernel(),
-			a.pool() ? ", 2x2 average pool" : "", a.head() == Head.GLOBAL_AVERAGE ? "global average pooling" : "flatten",
-			a.numClasses());
+		return a.describe();
 	}
 
 	private static Map<String, Integer> counts(int[] labels, List<String> classes) {

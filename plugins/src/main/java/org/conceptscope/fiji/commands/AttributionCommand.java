@@ -37,7 +37,7 @@ public class AttributionCommand extends ContextCommand {
 	private File model;
 
 	@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients",
-		"smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic" })
+		"smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic", "eva" })
 	private String method = AttributionSettings.DEFAULT_METHOD;
 
 	@Parameter(label = "Target class", persist = false, description = "predicted, a class name or a class index.")
@@ -70,7 +70,7 @@ public class AttributionCommand extends ContextCommand {
 	@Parameter(label = "Stride (occlusion)", persist = false, min = "1")
 	private int stride = AttributionSettings.DEFAULT_STRIDE;
 
-	@Parameter(label = "Grid (rise, sobol, hsic)", persist = false, min = "1")
+	@Parameter(label = "Grid (rise, sobol, hsic, eva)", persist = false, min = "1")
 	private int grid = AttributionSettings.DEFAULT_GRID;
 
 	@Parameter(label = "Designs (sobol)", persist = false, min = "2")
@@ -84,6 +84,14 @@ public class AttributionCommand extends ContextCommand {
 
 	@Parameter(label = "Per channel (sobol)", persist = false)
 	private boolean per_channel = AttributionSettings.DEFAULT_PER_CHANNEL;
+
+	@Parameter(label = "Epsilon (eva; normalised input units)", persist = false, min = "0",
+		description = "Radius of the L-infinity ball EVA verifies, in the model's normalised input units.")
+	private double epsilon = AttributionSettings.DEFAULT_EPSILON;
+
+	@Parameter(label = "Bounds (eva)", persist = false, choices = { "interval", "crown" },
+		description = "interval: fast; crown: tighter linear bounds, slower.")
+	private String bounds = AttributionSettings.DEFAULT_BOUNDS;
 
 	@Parameter(label = "Output", persist = false, choices = { "channel", "image" },
 		description = "channel: the map as an extra channel of a new composite image; image: a separate map image.")
@@ -135,6 +143,8 @@ public class AttributionCommand extends ContextCommand {
 			.keepProbability(keep_probability)
 			.blurSigma(blur_sigma)
 			.perChannel(per_channel)
+			.epsilon(epsilon)
+			.bounds(bounds)
 			.output(output)
 			.topFraction(top_fraction)
 			.saveDir(save_dir == null || save_dir.isBlank() ? null : Path.of(save_dir.trim()));

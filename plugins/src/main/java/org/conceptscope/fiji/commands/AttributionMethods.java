@@ -13,13 +13,15 @@ import org.conceptscope.attribution.Occlusion;
 import org.conceptscope.attribution.Rise;
 import org.conceptscope.attribution.Saliency;
 import org.conceptscope.attribution.SobolAttribution;
+import org.conceptscope.verify.BoundMethod;
+import org.conceptscope.verify.Eva;
 
 /** The attribution methods a user can pick by name, built from the command's settings. */
 public final class AttributionMethods {
 
 	/** The {@code method} choices, in menu order; each is the method's own {@code name()}. */
 	public static final List<String> NAMES = List.of("saliency", "gradient_x_input", "integrated_gradients", "smoothgrad",
-		"vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic");
+		"vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic", "eva");
 
 	private AttributionMethods() {}
 
@@ -60,6 +62,7 @@ public final class AttributionMethods {
 			case "rise" -> new Rise(samples, s.grid(), s.keepProbability(), s.seed());
 			case "sobol" -> new SobolAttribution(s.grid(), s.designs(), perturbation(s), s.perChannel(), s.seed());
 			case "hsic" -> new HsicAttribution(s.grid(), samples, perturbation(s), s.seed());
+			case "eva" -> new Eva(s.epsilon(), s.grid(), BoundMethod.parse(s.bounds()));
 			default -> throw new IllegalStateException("No factory for method " + s.method());
 		};
 	}

@@ -16,12 +16,12 @@ public final class AttributionSettings {
 	public static final String MODEL = "model", METHOD = "method", TARGET = "target", STEPS = "steps",
 		BASELINE = "baseline", SAMPLES = "samples", NOISE = "noise", SEED = "seed", LAYER = "layer", PATCH = "patch",
 		STRIDE = "stride", GRID = "grid", DESIGNS = "designs", KEEP_PROBABILITY = "keep_probability",
-		BLUR_SIGMA = "blur_sigma", PER_CHANNEL = "per_channel", OUTPUT = "output", TOP_FRACTION = "top_fraction",
-		SAVE_DIR = "save_dir";
+		BLUR_SIGMA = "blur_sigma", PER_CHANNEL = "per_channel", EPSILON = "epsilon", BOUNDS = "bounds", OUTPUT = "output",
+		TOP_FRACTION = "top_fraction", SAVE_DIR = "save_dir";
 
 	/** Every macro key, in dialog order. */
 	public static final List<String> KEYS = List.of(MODEL, METHOD, TARGET, STEPS, BASELINE, SAMPLES, NOISE, SEED, LAYER,
-		PATCH, STRIDE, GRID, DESIGNS, KEEP_PROBABILITY, BLUR_SIGMA, PER_CHANNEL, OUTPUT, TOP_FRACTION, SAVE_DIR);
+		PATCH, STRIDE, GRID, DESIGNS, KEEP_PROBABILITY, BLUR_SIGMA, PER_CHANNEL, EPSILON, BOUNDS, OUTPUT, TOP_FRACTION, SAVE_DIR);
 
 	/** {@code target} value meaning "each slice's predicted class". */
 	public static final String PREDICTED = "predicted";
@@ -41,6 +41,11 @@ public final class AttributionSettings {
 	public static final int DEFAULT_PATCH = 8, DEFAULT_STRIDE = 4, DEFAULT_GRID = 8, DEFAULT_DESIGNS = 32;
 	public static final double DEFAULT_KEEP_PROBABILITY = 0.5, DEFAULT_BLUR_SIGMA = 0;
 	public static final boolean DEFAULT_PER_CHANNEL = false;
+	/** EVA: radius of the L-infinity ball, in the model's normalised input units (0.01 = 2.55 grey levels of 8-bit unit_range). */
+	public static final double DEFAULT_EPSILON = 0.01;
+	/** EVA: {@code interval} (fast) or {@code crown} (tighter linear bounds, slower). */
+	public static final String DEFAULT_BOUNDS = "interval";
+	public static final List<String> BOUND_CHOICES = List.of("interval", "crown");
 	public static final String DEFAULT_OUTPUT = OUTPUT_CHANNEL;
 	public static final double DEFAULT_TOP_FRACTION = 0.1;
 
@@ -56,6 +61,8 @@ public final class AttributionSettings {
 	private int patch = DEFAULT_PATCH, stride = DEFAULT_STRIDE, grid = DEFAULT_GRID, designs = DEFAULT_DESIGNS;
 	private double keepProbability = DEFAULT_KEEP_PROBABILITY, blurSigma = DEFAULT_BLUR_SIGMA;
 	private boolean perChannel = DEFAULT_PER_CHANNEL;
+	private double epsilon = DEFAULT_EPSILON;
+	private String bounds = DEFAULT_BOUNDS;
 	private String output = DEFAULT_OUTPUT;
 	private double topFraction = DEFAULT_TOP_FRACTION;
 	private Path saveDir;
@@ -96,6 +103,14 @@ public final class AttributionSettings {
 		if (!(blurSigma >= 0) || !Double.isFinite(blurSigma)) {
 			throw new IllegalArgumentException(BLUR_SIGMA + " must be >= 0 (0 replaces masked pixels by 0), got " + blurSigma + ".");
 		}
+		if (!(epsilon > 0) || !Double.isFinite(epsilon)) {
+			throw new IllegalArgumentException(EPSILON + " must be a positive radius in the model's normalised input units (eva;"
+				+ " e.g. 0.01), got " + epsilon + ".");
+		}
+		if (!BOUND_CHOICES.contains(bounds)) {
+			throw new IllegalArgumentException("Unknown " + BOUNDS + " '" + bounds + "': use " + BOUNDS + "=interval (fast) or " + BOUNDS
+				+ "=crown (tighter, slower).");
+		}
 		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
 			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
 		}
@@ -133,6 +148,8 @@ public final class AttributionSettings {
 		option(o, KEEP_PROBABILITY, number(keepProbability));
 		option(o, BLUR_SIGMA, number(blurSigma));
 		if (perChannel) o.append(PER_CHANNEL).append(' ');
+		option(o, EPSILON, number(epsilon));
+		option(o, BOUNDS, bounds);
 		option(o, OUTPUT, output);
 		option(o, TOP_FRACTION, number(topFraction));
 		if (saveDir != null) o.append(SAVE_DIR).append("=[").append(saveDir).append("] ");
@@ -171,6 +188,8 @@ public final class AttributionSettings {
 	public double keepProbability() { return keepProbability; }
 	public double blurSigma() { return blurSigma; }
 	public boolean perChannel() { return perChannel; }
+	public double epsilon() { return epsilon; }
+	public String bounds() { return bounds; }
 	public String output() { return output; }
 	public double topFraction() { return topFraction; }
 	/** Where files go; null: nothing is written. */
@@ -192,6 +211,8 @@ public final class AttributionSettings {
 	public AttributionSettings keepProbability(double v) { keepProbability = v; return this; }
 	public AttributionSettings blurSigma(double v) { blurSigma = v; return this; }
 	public AttributionSettings perChannel(boolean v) { perChannel = v; return this; }
+	public AttributionSettings epsilon(double v) { epsilon = v; return this; }
+	public AttributionSettings bounds(String v) { bounds = v == null ? null : v.trim().toLowerCase(Locale.ROOT); return this; }
 	public AttributionSettings output(String v) { output = v == null ? null : v.trim().toLowerCase(Locale.ROOT); return this; }
 	public AttributionSettings topFraction(double v) { topFraction = v; return this; }
 	/** Null or blank: write nothing. */

@@ -18,20 +18,20 @@ import org.scijava.widget.FileWidget;
  * attribution method's maps are, per slice, by one metric. {@link EvaluationRun} does the work.
  */
 @Plugin(type = Command.class, menuPath = "Plugins>ConceptScope>Evaluate Explanation...", headless = true,
-	description = "Deletion, insertion, MuFidelity or a sanity check of an attribution method, per slice")
+	description = "Deletion, insertion, MuFidelity or a sanity check of an attribution method per slice, or MeGe/ReCo of methods on a labelled folder")
 public class EvaluateExplanationCommand extends ContextCommand {
 
-	@Parameter(label = "Image", description = "The image or stack (only read).")
+	@Parameter(label = "Image (unused by mege_reco)", required = false, description = "The image or stack (only read).")
 	private ImagePlus image;
 
 	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
 	private File model;
 
 	@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients",
-		"smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic" })
+		"smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic", "eva" })
 	private String method = EvaluationSettings.DEFAULT_METHOD;
 
-	@Parameter(label = "Metric", persist = false, choices = { "deletion", "insertion", "mufidelity", "sanity" })
+	@Parameter(label = "Metric", persist = false, choices = { "deletion", "insertion", "mufidelity", "sanity", "mege_reco" })
 	private String metric = EvaluationSettings.DEFAULT_METRIC;
 
 	@Parameter(label = "Target class", persist = false)
@@ -45,6 +45,23 @@ public class EvaluateExplanationCommand extends ContextCommand {
 
 	@Parameter(label = "Seed", persist = false)
 	private long seed = EvaluationSettings.DEFAULT_SEED;
+
+	@Parameter(label = "Folder of class subfolders (mege_reco)", required = false, persist = false,
+		description = "One subfolder of images per class, named after the model's classes.")
+	private String folder = "";
+
+	@Parameter(label = "Methods compared (mege_reco)", persist = false, description = "Attribution methods or random, separated by commas.")
+	private String methods = EvaluationSettings.DEFAULT_METHODS;
+
+	@Parameter(label = "Folds = models trained (mege_reco)", persist = false, min = "2")
+	private int folds = EvaluationSettings.DEFAULT_FOLDS;
+
+	@Parameter(label = "Architecture (mege_reco; empty: from the model card)", required = false, persist = false,
+		description = "e.g. conv 16,32,32; kernel 3; pool; global average")
+	private String architecture = EvaluationSettings.DEFAULT_ARCHITECTURE;
+
+	@Parameter(label = "Training steps per model (mege_reco)", persist = false, min = "1")
+	private int training_steps = EvaluationSettings.DEFAULT_TRAINING_STEPS;
 
 	@Parameter(label = "Save to folder (empty: do not save)", required = false, persist = false)
 	private String save_dir = "";
@@ -60,11 +77,11 @@ public class EvaluateExplanationCommand extends ContextCommand {
 		CommandTasks.run("Evaluate Explanation", log, ui, this::cancel, progress -> {
 			EvaluationRun.Result r = EvaluationRun.run(image, settings(), progress);
 			if (ResultsDisplay.interactive()) {
-				r.table().show(method + " " + metric);
+				r.table().show(r.metric() == null ? metric : method + " " + metric);
 				if (r.plot() != null) r.plot().show();
 			}
-			log.info("ConceptScope " + method + " " + metric + ": mean " + r.metric().mean());
-			progress.finished(metric + " mean " + r.metric().mean() + ".");
+			log.info("ConceptScope " + r.summary());
+			progress.finished(r.summary() + ".");
 		});
 	}
 
@@ -77,6 +94,11 @@ public class EvaluateExplanationCommand extends ContextCommand {
 		s.steps = steps;
 		s.samples = samples;
 		s.seed = seed;
+		s.folder = ConceptDiscoveryCommand.blank(folder) ? null : Path.of(folder.trim());
+		s.methods = methods;
+		s.folds = folds;
+		s.architecture = architecture == null ? "" : architecture.trim();
+		s.trainingSteps = training_steps;
 		s.saveDir = ConceptDiscoveryCommand.blank(save_dir) ? null : Path.of(save_dir.trim());
 		return s;
 	}

@@ -34,11 +34,17 @@ import org.conceptscope.util.Progress;
  * correlation with score drops; sanity: rank correlation with the maps of a weight-randomised
  * copy). A table with one row per slice and a last row "mean"; for deletion and insertion a plot
  * of the mean curve. With a save folder: {@code <title>-<method>-<metric>.csv} (and
- * {@code -curve.png}). The image is only read.
+ * {@code -curve.png}). The image is only read. {@code mege_reco} works on a labelled folder
+ * instead ({@link MegeRecoRun}).
  */
 public final class EvaluationRun {
 
-	public record Result(MetricResult metric, List<String> header, List<List<String>> rows, ImagePlus plot, List<Path> written) {
+	/**
+	 * The table (header and rows, as in the CSV), the per-slice metric (null for mege_reco), the
+	 * mean curve for deletion and insertion, the files written and a one-line summary for the log.
+	 */
+	public record Result(MetricResult metric, List<String> header, List<List<String>> rows, ImagePlus plot, List<Path> written,
+		String summary) {
 
 		public ResultsTable table() {
 			return org.conceptscope.fiji.ResultsTables.of(header, rows);
@@ -49,6 +55,7 @@ public final class EvaluationRun {
 
 	public static Result run(ImagePlus image, EvaluationSettings s, Progress progress) throws IOException {
 		s.validate();
+		if (s.metric.equals(EvaluationSettings.MEGE_RECO)) return MegeRecoRun.run(s, progress);
 		AttributionRun.checkImage(image);
 		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(s.model)) {
 			FloatTensor images = ImagePlusTensors.toTensor(image, classifier.normalization()).tensor();
@@ -83,7 +90,7 @@ public final class EvaluationRun {
 			}
 			rows.add(List.of("mean", "", "", "", s.method, s.metric, ConceptDiscoveryRun.number(m.mean())));
 			ImagePlus plot = curves(m) ? plot(m, s) : null;
-			Result r = new Result(m, header, rows, plot, List.of());
+			Result r = new Result(m, header, rows, plot, List.of(), s.method + " " + s.metric + ": mean " + m.mean());
 			return s.saveDir == null ? r : save(r, image, s);
 		}
 	}
@@ -122,7 +129,7 @@ public final class EvaluationRun {
 			ConceptDiscoveryRun.savePng(r.plot(), png);
 			written.add(png);
 		}
-		return new Result(r.metric(), r.header(), r.rows(), r.plot(), written);
+		return new Result(r.metric(), r.header(), r.rows(), r.plot(), written, r.summary());
 	}
 
 	private static int[] filled(int n, int v) {

@@ -7,9 +7,15 @@ import java.util.List;
 public final class EvaluationSettings {
 
 	public static final String MODEL = "model", METHOD = "method", METRIC = "metric", TARGET = "target", STEPS = "steps",
-		SAMPLES = "samples", SEED = "seed", SAVE_DIR = "save_dir";
-	public static final List<String> KEYS = List.of(MODEL, METHOD, METRIC, TARGET, STEPS, SAMPLES, SEED, SAVE_DIR);
-	public static final List<String> METRICS = List.of("deletion", "insertion", "mufidelity", "sanity");
+		SAMPLES = "samples", SEED = "seed", FOLDER = "folder", METHODS = "methods", FOLDS = "folds", ARCHITECTURE = "architecture",
+		TRAINING_STEPS = "training_steps", SAVE_DIR = "save_dir";
+	public static final List<String> KEYS = List.of(MODEL, METHOD, METRIC, TARGET, STEPS, SAMPLES, SEED, FOLDER, METHODS, FOLDS,
+		ARCHITECTURE, TRAINING_STEPS, SAVE_DIR);
+	/** MeGe and ReCo come from the same k trained models and explanation pairs, so they are one metric. */
+	public static final String MEGE_RECO = "mege_reco";
+	public static final List<String> METRICS = List.of("deletion", "insertion", "mufidelity", "sanity", MEGE_RECO);
+	/** mege_reco also compares maps that ignore the model: what any method should beat. */
+	public static final String RANDOM = "random";
 
 	public static final String DEFAULT_METHOD = AttributionSettings.DEFAULT_METHOD, DEFAULT_METRIC = "deletion",
 		DEFAULT_TARGET = AttributionSettings.PREDICTED;
@@ -18,6 +24,11 @@ public final class EvaluationSettings {
 	/** MuFidelity: random subsets of grid cells. */
 	public static final int DEFAULT_SAMPLES = 128;
 	public static final long DEFAULT_SEED = 42;
+	/** mege_reco: the methods compared, the number of folds (= models trained), training steps per model. */
+	public static final String DEFAULT_METHODS = "saliency,integrated_gradients,random";
+	public static final int DEFAULT_FOLDS = 4, DEFAULT_TRAINING_STEPS = 300;
+	/** Empty: the architecture recorded in the model's conceptscope.json. */
+	public static final String DEFAULT_ARCHITECTURE = "";
 	/** MuFidelity grid and removed fraction (Xplique's defaults at patch scale). */
 	static final int MUFIDELITY_GRID = 8;
 	static final double MUFIDELITY_FRACTION = 0.2;
@@ -28,6 +39,11 @@ public final class EvaluationSettings {
 	public String target = DEFAULT_TARGET;
 	public int steps = DEFAULT_STEPS, samples = DEFAULT_SAMPLES;
 	public long seed = DEFAULT_SEED;
+	/** mege_reco: a folder with one subfolder of images per class. */
+	public Path folder;
+	public String methods = DEFAULT_METHODS;
+	public int folds = DEFAULT_FOLDS, trainingSteps = DEFAULT_TRAINING_STEPS;
+	public String architecture = DEFAULT_ARCHITECTURE;
 	public Path saveDir;
 
 	public EvaluationSettings validate() {
@@ -43,12 +59,47 @@ public final class EvaluationSettings {
 		}
 		if (steps < 1) throw new IllegalArgumentException(STEPS + " must be at least 1 (deletion, insertion), got " + steps + ".");
 		if (samples < 2) throw new IllegalArgumentException(SAMPLES + " must be at least 2 (mufidelity), got " + samples + ".");
+		if (metric.equals(MEGE_RECO)) {
+			if (folder == null) {
+				throw new IllegalArgumentException(MEGE_RECO + " needs labelled images: set " + FOLDER + "=[a folder with one subfolder of"
+					+ " images per class, named after the model's classes].");
+			}
+			if (!java.nio.file.Files.isDirectory(folder)) {
+				throw new IllegalArgumentException("The folder " + folder + " does not exist: set " + FOLDER + "=[a folder with one"
+					+ " subfolder of images per class].");
+			}
+			methodList();
+			if (folds < 2) throw new IllegalArgumentException(FOLDS + " must be at least 2 (each model is trained on all folds but one), got " + folds + ".");
+			if (trainingSteps < 1) throw new IllegalArgumentException(TRAINING_STEPS + " must be at least 1, got " + trainingSteps + ".");
+		}
 		return this;
+	}
+
+	/** The {@code methods} of mege_reco, each an attribution method or {@value #RANDOM}. */
+	public List<String> methodList() {
+		List<String> out = new java.util.ArrayList<>();
+		for (String m : (methods == null ? "" : methods).split("[,\\s]+")) {
+			String name = m.trim().toLowerCase(java.util.Locale.ROOT);
+			if (name.isEmpty()) continue;
+			if (!name.equals(RANDOM) && !AttributionMethods.NAMES.contains(name)) {
+				throw new IllegalArgumentException("Unknown method '" + m.trim() + "' in " + METHODS + ": use attribution methods ("
+					+ String.join(", ", AttributionMethods.NAMES) + ") or " + RANDOM + ", separated by commas.");
+			}
+			if (!out.contains(name)) out.add(name);
+		}
+		if (out.isEmpty()) {
+			throw new IllegalArgumentException("No methods to compare: set " + METHODS + "=[" + DEFAULT_METHODS + "].");
+		}
+		return out;
 	}
 
 	/** The attribution method's settings: its defaults, this seed. */
 	AttributionSettings attribution() {
-		return new AttributionSettings().model(model).method(method).target(target).seed(seed);
+		return attribution(method);
+	}
+
+	AttributionSettings attribution(String name) {
+		return new AttributionSettings().model(model).method(name).target(target).seed(seed);
 	}
 
 	public String toMacroOptions() {
@@ -60,6 +111,11 @@ public final class EvaluationSettings {
 		ConceptDiscoverySettings.option(o, STEPS, Integer.toString(steps));
 		ConceptDiscoverySettings.option(o, SAMPLES, Integer.toString(samples));
 		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
+		ConceptDiscoverySettings.path(o, FOLDER, folder);
+		ConceptDiscoverySettings.option(o, METHODS, methods);
+		ConceptDiscoverySettings.option(o, FOLDS, Integer.toString(folds));
+		ConceptDiscoverySettings.option(o, ARCHITECTURE, architecture);
+		ConceptDiscoverySettings.option(o, TRAINING_STEPS, Integer.toString(trainingSteps));
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}

@@ -37,11 +37,13 @@ final class AttributionDialog {
 		gd.addStringField(LAYER, DEFAULT_LAYER, 20);
 		gd.addNumericField(PATCH, DEFAULT_PATCH, 0, 6, "occlusion");
 		gd.addNumericField(STRIDE, DEFAULT_STRIDE, 0, 6, "occlusion");
-		gd.addNumericField(GRID, DEFAULT_GRID, 0, 6, "rise, sobol, hsic");
+		gd.addNumericField(GRID, DEFAULT_GRID, 0, 6, "rise, sobol, hsic, eva");
 		gd.addNumericField(DESIGNS, DEFAULT_DESIGNS, 0, 6, "sobol");
 		gd.addNumericField(KEEP_PROBABILITY, DEFAULT_KEEP_PROBABILITY, 2, 6, "rise");
 		gd.addNumericField(BLUR_SIGMA, DEFAULT_BLUR_SIGMA, 2, 6, "sobol, hsic");
 		gd.addCheckbox(PER_CHANNEL, DEFAULT_PER_CHANNEL);
+		gd.addNumericField(EPSILON, DEFAULT_EPSILON, 4, 8, "eva, normalised input units");
+		gd.addChoice(BOUNDS, BOUND_CHOICES.toArray(new String[0]), DEFAULT_BOUNDS);
 		gd.addChoice(OUTPUT, OUTPUTS.toArray(new String[0]), DEFAULT_OUTPUT);
 		gd.addNumericField(TOP_FRACTION, DEFAULT_TOP_FRACTION, 2, 6, "of each map outlined as ROI");
 		gd.addDirectoryField(SAVE_DIR, "", 40);
@@ -66,6 +68,8 @@ final class AttributionDialog {
 			.keepProbability(gd.getNextNumber())
 			.blurSigma(gd.getNextNumber());
 		s.perChannel(gd.getNextBoolean());
+		s.epsilon(gd.getNextNumber());
+		s.bounds(gd.getNextChoice());
 		s.output(gd.getNextChoice());
 		s.topFraction(gd.getNextNumber());
 		String saveDir = gd.getNextString().trim();

@@ -32,6 +32,8 @@ public final class AttributionOptions {
 			.keepProbability(o.decimal(KEEP_PROBABILITY, DEFAULT_KEEP_PROBABILITY))
 			.blurSigma(o.decimal(BLUR_SIGMA, DEFAULT_BLUR_SIGMA))
 			.perChannel(o.flag(PER_CHANNEL, DEFAULT_PER_CHANNEL))
+			.epsilon(o.decimal(EPSILON, DEFAULT_EPSILON))
+			.bounds(o.text(BOUNDS, DEFAULT_BOUNDS))
 			.output(o.text(OUTPUT, DEFAULT_OUTPUT))
 			.topFraction(o.decimal(TOP_FRACTION, DEFAULT_TOP_FRACTION))
 			.saveDir(o.path(SAVE_DIR));

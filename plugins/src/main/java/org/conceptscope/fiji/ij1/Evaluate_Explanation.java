@@ -32,11 +32,11 @@ public class Evaluate_Explanation implements PlugIn {
 			if (s == null) return;
 			EvaluationRun.Result r = EvaluationRun.run(WindowManager.getCurrentImage(), s, progress);
 			if (ResultsDisplay.interactive()) {
-				r.table().show(s.method + " " + s.metric);
+				r.table().show(r.metric() == null ? s.metric : s.method + " " + s.metric);
 				if (r.plot() != null) r.plot().show();
 			}
-			IJ.log("ConceptScope " + s.method + " " + s.metric + ": mean " + r.metric().mean());
-			progress.finished(s.metric + " mean " + r.metric().mean() + (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
+			IJ.log("ConceptScope " + r.summary());
+			progress.finished(r.summary() + (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
 		});
 	}
 
@@ -50,6 +50,11 @@ public class Evaluate_Explanation implements PlugIn {
 		s.steps = o.integer(STEPS, DEFAULT_STEPS);
 		s.samples = o.integer(SAMPLES, DEFAULT_SAMPLES);
 		s.seed = o.whole(SEED, DEFAULT_SEED);
+		s.folder = o.path(FOLDER);
+		s.methods = o.text(METHODS, DEFAULT_METHODS);
+		s.folds = o.integer(FOLDS, DEFAULT_FOLDS);
+		s.architecture = o.text(ARCHITECTURE, DEFAULT_ARCHITECTURE).trim();
+		s.trainingSteps = o.integer(TRAINING_STEPS, DEFAULT_TRAINING_STEPS);
 		s.saveDir = o.path(SAVE_DIR);
 		return s;
 	}
@@ -68,6 +73,12 @@ public class Evaluate_Explanation implements PlugIn {
 		gd.addNumericField(STEPS, s.steps, 0);
 		gd.addNumericField(SAMPLES, s.samples, 0);
 		gd.addNumericField(SEED, s.seed, 0);
+		gd.addMessage("mege_reco: labelled images in class subfolders; models of the architecture trained on folds:");
+		gd.addDirectoryField(FOLDER, "", 40);
+		gd.addStringField(METHODS, s.methods, 40);
+		gd.addNumericField(FOLDS, s.folds, 0);
+		gd.addStringField(ARCHITECTURE, s.architecture, 40);
+		gd.addNumericField(TRAINING_STEPS, s.trainingSteps, 0);
 		gd.addDirectoryField(SAVE_DIR, "", 40);
 		gd.showDialog();
 		if (gd.wasCanceled()) return null;
@@ -79,6 +90,12 @@ public class Evaluate_Explanation implements PlugIn {
 		s.steps = (int) gd.getNextNumber();
 		s.samples = (int) gd.getNextNumber();
 		s.seed = (long) gd.getNextNumber();
+		String f = gd.getNextString().trim();
+		s.folder = f.isEmpty() ? null : Path.of(f);
+		s.methods = gd.getNextString().trim();
+		s.folds = (int) gd.getNextNumber();
+		s.architecture = gd.getNextString().trim();
+		s.trainingSteps = (int) gd.getNextNumber();
 		String sd = gd.getNextString().trim();
 		s.saveDir = sd.isEmpty() ? null : Path.of(sd);
 		return s;

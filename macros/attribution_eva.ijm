@@ -1,0 +1,28 @@
+// ConceptScope: EVA (verified perturbation analysis) for every slice of one stack, as the macro
+// recorder writes it. For each slice, bound propagation through the model's graph gives a verified
+// lower bound of the predicted class's margin (its logit minus the largest other logit) over every
+// image within epsilon (L-infinity, in the model's normalised input units) of the slice; a grid
+// cell is important when fixing its pixels raises that guaranteed worst case most. The map is a
+// guarantee, not an estimate: no sampling, no seed.
+// Results in save_dir: <title>-eva.tif (the image + the map as last channel), <title>-eva-RoiSet.zip,
+// <title>-eva-results.csv with, per slice, the margin and its verified lower and upper bounds
+// (a lower bound > 0 means no perturbation within epsilon can change the decision).
+//
+// Arguments (macro-option style, all optional when run from the editor):
+//   image=[/path/stack.tif] model=[/path/model folder] save_dir=[/path/results]
+//   bounds=crown (tighter linear bounds, default) or bounds=interval (faster)
+
+args = getArgument();
+image = call("ij.Macro.getValue", args, "image", "");
+model = call("ij.Macro.getValue", args, "model", "");
+saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+bounds = call("ij.Macro.getValue", args, "bounds", "crown");
+if (image == "") image = File.openDialog("Choose an image or stack");
+if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
+if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
+
+setBatchMode(true);
+open(image);
+run("Attribution...", "model=[" + model + "] method=eva target=predicted epsilon=0.01 grid=8 bounds=" + bounds + " output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
+close("*");
+setBatchMode(false);

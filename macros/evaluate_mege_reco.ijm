@@ -1,0 +1,25 @@
+// ConceptScope: MeGe and ReCo of three attribution methods on a folder of labelled images, as the
+// macro recorder writes it. The folder holds one subfolder of images per class, named after the
+// model's classes. Four models of the model's architecture (read from its conceptscope.json) are
+// trained with ConceptScope's Java trainer, each on three quarters of the images; every image is
+// explained by every model. MeGe (0..1, higher: explanations generalise across models) compares the
+// maps of models that agree and are right; ReCo (0..1, higher: explanation distance tells agreeing
+// from disagreeing models) separates those pairs from pairs that disagree. "random" is the
+// baseline a faithful method should beat.
+// Results in save_dir: <folder name>-mege_reco.csv (method, mege, reco, same_pairs,
+// different_pairs, fold_1_accuracy .. fold_4_accuracy).
+//
+// Arguments (macro-option style, all optional when run from the editor):
+//   folder=[/path/labelled images] model=[/path/model folder] save_dir=[/path/results]
+//   training_steps=300 (Adam steps per model; fewer is faster and noisier)
+
+args = getArgument();
+folder = call("ij.Macro.getValue", args, "folder", "");
+model = call("ij.Macro.getValue", args, "model", "");
+saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+steps = call("ij.Macro.getValue", args, "training_steps", "300");
+if (folder == "") folder = getDirectory("Choose the folder of class subfolders");
+if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
+if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
+
+run("Evaluate Explanation...", "model=[" + model + "] metric=mege_reco folder=[" + folder + "] methods=[saliency,integrated_gradients,random] folds=4 training_steps=" + steps + " seed=42 save_dir=[" + saveDir + "]");
