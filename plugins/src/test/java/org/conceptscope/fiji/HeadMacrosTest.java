@@ -256,6 +256,8 @@ class HeadMacrosTest {
 					assertTrue(m.matches(), roi.getName());
 					int z = Integer.parseInt(m.group(3));
 					assertEquals(z, roi.getZPosition(), roi.getName() + " sits on its slice");
+					// units shown in part order after R, G, B: the ROI sits on its unit's channel
+					assertEquals(3 + 1 + new java.util.ArrayList<>(units).indexOf(Integer.parseInt(m.group(1))), roi.getCPosition(), roi.getName());
 					assertEquals(CLASSES.get(argmax(logits[z - 1])), m.group(2));
 					assertEquals(contribution.get(z + "|" + m.group(1)), roi.getProperty("contribution"), roi.getName());
 					assertEquals(m.group(1), roi.getProperty(unit));

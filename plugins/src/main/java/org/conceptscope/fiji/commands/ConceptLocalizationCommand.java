@@ -54,7 +54,7 @@ public class ConceptLocalizationCommand extends ContextCommand {
 		CommandTasks.run("Concept Localization", log, ui, this::cancel, progress -> {
 			ConceptLocalizationRun.Result r = ConceptLocalizationRun.run(image, settings(), progress);
 			localization = r.image();
-			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois());
+			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois(), r.image());
 			progress.finished(r.rois().size() + " concept ROI(s).");
 		});
 	}

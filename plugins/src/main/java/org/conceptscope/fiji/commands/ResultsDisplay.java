@@ -1,10 +1,15 @@
 package org.conceptscope.fiji.commands;
 
+import ij.ImagePlus;
+import ij.WindowManager;
 import ij.gui.Roi;
 import ij.macro.Interpreter;
 import ij.plugin.frame.RoiManager;
 
 import java.awt.GraphicsEnvironment;
+import java.util.List;
+
+import org.conceptscope.fiji.RoiPositions;
 
 /**
  * Puts results where a Fiji user looks for them: the results table in a window and the ROIs in
@@ -25,7 +30,18 @@ public final class ResultsDisplay {
 	public static void showTableAndRois(AttributionResult result) {
 		if (!interactive()) return;
 		result.table().show(result.image().getTitle() + "-results");
+		addToRoiManager(result.rois(), result.image());
+	}
+
+	/**
+	 * Copies of ROIs positioned for {@code placedOn} go to the ROI Manager, positioned for the image
+	 * that is current now (the ROI Manager shows them on that one): the explained image while a
+	 * SciJava command runs (Fiji shows its output afterwards), the new image once it is shown.
+	 */
+	public static void addToRoiManager(List<Roi> rois, ImagePlus placedOn) {
+		if (rois.isEmpty()) return;
 		RoiManager manager = RoiManager.getRoiManager();
-		for (Roi roi : result.rois()) manager.addRoi((Roi) roi.clone());
+		ImagePlus current = WindowManager.getCurrentImage();
+		for (Roi roi : RoiPositions.copies(rois, placedOn, current == null ? placedOn : current)) manager.addRoi(roi);
 	}
 }

@@ -30,7 +30,7 @@ public class Concept_Localization implements PlugIn {
 			if (s == null) return;
 			ConceptLocalizationRun.Result r = ConceptLocalizationRun.run(WindowManager.getCurrentImage(), s, progress);
 			r.image().show();
-			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois());
+			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois(), r.image());
 			progress.finished(r.rois().size() + " concept ROI(s)" + (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
 		});
 	}

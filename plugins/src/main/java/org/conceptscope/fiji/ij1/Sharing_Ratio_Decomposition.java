@@ -31,7 +31,7 @@ public class Sharing_Ratio_Decomposition implements PlugIn {
 			if (s == null) return;
 			SharingRatioRun.Result r = SharingRatioRun.run(WindowManager.getCurrentImage(), s, progress);
 			r.image().show();
-			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois());
+			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois(), r.image());
 			IJ.log("ConceptScope SRD: APOP agreement " + r.analysis().apopAgreement());
 			progress.finished(r.analysis().slices().size() + " slice(s) decomposed"
 				+ (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
