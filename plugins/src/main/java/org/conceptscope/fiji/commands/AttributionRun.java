@@ -49,6 +49,7 @@ public final class AttributionRun {
 				+ " image=<path of an image file>.");
 		}
 		ImagePlusTensors.check(image);
+		ImagePlusTensors.checkMemory(image, true);
 	}
 
 	private static String modelName(Path model) {

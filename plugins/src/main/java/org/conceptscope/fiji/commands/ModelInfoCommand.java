@@ -1,10 +1,8 @@
 package org.conceptscope.fiji.commands;
 
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Path;
 
-import org.conceptscope.model.ModelLoadException;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.command.ContextCommand;
@@ -42,13 +40,12 @@ public class ModelInfoCommand extends ContextCommand {
 
 	@Override
 	public void run() {
-		try {
+		CommandTasks.run("Model Info", log, ui, this::cancel, progress -> {
 			ModelReport report = ModelReport.load(model == null ? null : model.toPath());
 			info = report.text();
 			if (ResultsDisplay.interactive()) report.layersTable().show(report.name() + " layers");
 			if (save_dir != null && !save_dir.isBlank()) report.save(Path.of(save_dir.trim()));
-		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
-			CommandTasks.fail("Model Info", e.getMessage(), log, ui, this::cancel);
-		}
+			progress.finished("model " + report.name() + " described.");
+		});
 	}
 }

@@ -10,13 +10,11 @@ import ij.gui.GenericDialog;
 import ij.plugin.PlugIn;
 
 import java.awt.GraphicsEnvironment;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
 import org.conceptscope.fiji.commands.ModelReport;
 import org.conceptscope.fiji.commands.ResultsDisplay;
-import org.conceptscope.model.ModelLoadException;
 
 /**
  * Plugins &gt; ConceptScope &gt; Model Info... for ImageJ 1.x: prints the model's signature,
@@ -32,7 +30,7 @@ public class Model_Info implements PlugIn {
 	@Override
 	public void run(String arg) {
 		String options = Macro.getOptions();
-		try {
+		PluginTasks.run(COMMAND, "Model Info", options, progress -> {
 			Path model, saveDir;
 			if (options != null) {
 				MacroOptions o = MacroOptions.parse(options, COMMAND, KEYS);
@@ -57,8 +55,7 @@ public class Model_Info implements PlugIn {
 			IJ.log(report.text());
 			if (ResultsDisplay.interactive()) report.layersTable().show(report.name() + " layers");
 			if (saveDir != null) report.save(saveDir);
-		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
-			PluginErrors.report(COMMAND, e.getMessage(), options != null);
-		}
+			progress.finished("model " + report.name() + " described.");
+		});
 	}
 }
