@@ -21,7 +21,7 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
 open(image);
-run("Concept Importance...", "model=[" + model + "] concepts=[" + concepts + "] estimator=sobol designs=32 seed=42 update_bank save_dir=[" + saveDir + "]");
+run("Concept Importance...", "model=[" + model + "] concepts=[" + concepts + "] estimator=sobol designs=32 seed=42 update_bank=true save_dir=[" + saveDir + "]");
 run("Concept Importance...", "model=[" + model + "] concepts=[" + concepts + "] estimator=gradient save_dir=[" + saveDir + "]");
 run("Concept Importance...", "model=[" + model + "] concepts=[" + concepts + "] estimator=deletion save_dir=[" + saveDir + "]");
 close("*");

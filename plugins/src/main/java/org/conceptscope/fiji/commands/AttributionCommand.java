@@ -29,7 +29,8 @@ import org.scijava.widget.FileWidget;
 	description = "Attribution maps for every slice of an image, with a TensorFlow classifier")
 public class AttributionCommand extends ContextCommand {
 
-	@Parameter(label = "Image", description = "The image or stack to explain (only read).")
+	// Not required: without an image the command says "No image is open: ..." itself, not SciJava's generic message.
+	@Parameter(label = "Image", required = false, description = "The image or stack to explain (only read).")
 	private ImagePlus image;
 
 	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false,

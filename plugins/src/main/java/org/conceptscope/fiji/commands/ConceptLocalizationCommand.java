@@ -22,7 +22,8 @@ import org.scijava.widget.FileWidget;
 	description = "Where each concept of a saved concept bank sits, on every slice of an image")
 public class ConceptLocalizationCommand extends ContextCommand {
 
-	@Parameter(label = "Image", description = "The image or stack (only read).")
+	// Not required: without an image the command says "No image is open: ..." itself, not SciJava's generic message.
+	@Parameter(label = "Image", required = false, description = "The image or stack (only read).")
 	private ImagePlus image;
 
 	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)

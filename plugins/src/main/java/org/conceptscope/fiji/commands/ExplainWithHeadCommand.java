@@ -23,7 +23,8 @@ import org.scijava.widget.FileWidget;
 	description = "Top parts or concepts of a trained interpretable head per slice, as channels, ROIs and a table")
 public class ExplainWithHeadCommand extends ContextCommand {
 
-	@Parameter(label = "Image", description = "The image or stack to explain (only read).")
+	// Not required: without an image the command says "No image is open: ..." itself, not SciJava's generic message.
+	@Parameter(label = "Image", required = false, description = "The image or stack to explain (only read).")
 	private ImagePlus image;
 
 	@Parameter(label = "Model folder (the backbone)", style = FileWidget.DIRECTORY_STYLE, persist = false)

@@ -21,6 +21,9 @@ import org.scijava.widget.FileWidget;
 	description = "Signature, normalisation, classes and layers of a TensorFlow classifier")
 public class ModelInfoCommand extends ContextCommand {
 
+	/** The macro keys (and parameter names). */
+	public static final java.util.List<String> KEYS = java.util.List.of(AttributionSettings.MODEL, AttributionSettings.SAVE_DIR);
+
 	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
 	private File model;
 

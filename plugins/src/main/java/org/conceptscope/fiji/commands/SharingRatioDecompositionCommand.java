@@ -23,7 +23,8 @@ import org.scijava.widget.FileWidget;
 	description = "Sharing Ratio Decomposition: relevance maps, effective receptive fields and APOP, per slice")
 public class SharingRatioDecompositionCommand extends ContextCommand {
 
-	@Parameter(label = "Image", description = "The image or stack to explain (only read).")
+	// Not required: without an image the command says "No image is open: ..." itself, not SciJava's generic message.
+	@Parameter(label = "Image", required = false, description = "The image or stack to explain (only read).")
 	private ImagePlus image;
 
 	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)

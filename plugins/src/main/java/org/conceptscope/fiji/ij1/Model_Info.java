@@ -24,7 +24,7 @@ import org.conceptscope.fiji.commands.ResultsDisplay;
 public class Model_Info implements PlugIn {
 
 	public static final String COMMAND = "Model Info...";
-	public static final List<String> KEYS = List.of(MODEL, SAVE_DIR);
+	public static final List<String> KEYS = org.conceptscope.fiji.commands.ModelInfoCommand.KEYS;
 	private static final String LAST_MODEL = "conceptscope.model";
 
 	@Override

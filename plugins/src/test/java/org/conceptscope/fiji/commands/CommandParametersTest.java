@@ -70,7 +70,7 @@ class CommandParametersTest {
 
 	@Test
 	void conceptImportanceCommandAndPluginReadTheSameSettings() throws NoSuchFieldException {
-		assertEquals("model=[/m] concepts=[/c/concepts.json] folder=[/f] estimator=deletion designs=16 seed=7 update_bank save_dir=[/out dir]",
+		assertEquals("model=[/m] concepts=[/c/concepts.json] folder=[/f] estimator=deletion designs=16 seed=7 update_bank=true save_dir=[/out dir]",
 			Concept_Importance.parse("model=[/m] concepts=[/c/concepts.json] folder=[/f] estimator=deletion designs=16 seed=7"
 				+ " update_bank save_dir=[/out dir]").toMacroOptions());
 		assertEquals("estimator=sobol designs=32 seed=42", Concept_Importance.parse("").toMacroOptions(), "defaults");
@@ -165,6 +165,17 @@ class CommandParametersTest {
 		assertEquals(defaults, new AttributionCommand().settings().toMacroOptions(), "SciJava field initialisers");
 		assertEquals(defaults, AttributionOptions.parse("").toMacroOptions(), "macro keys left out");
 		assertTrue(defaults.contains("method=saliency target=predicted steps=32"), defaults);
+	}
+
+	@Test
+	void checkboxesReplayAsKeyEqualsTrueWhichFijisLegacyLayerReadsToo() {
+		String attribution = new AttributionSettings().perChannel(true).toMacroOptions() + " ";
+		String importance = Concept_Importance.parse("update_bank").toMacroOptions() + " ";
+		// imagej-legacy's MacroPreprocessor reads each input with Macro.getValue(options, key, null): key= only, no bare words
+		assertEquals("true", ij.Macro.getValue(attribution, AttributionSettings.PER_CHANNEL, null), attribution);
+		assertEquals("true", ij.Macro.getValue(importance, ConceptImportanceSettings.UPDATE_BANK, null), importance);
+		assertTrue(AttributionOptions.parse(attribution).perChannel(), "and the plugin's parser reads it back");
+		assertTrue(Concept_Importance.parse(importance).updateBank);
 	}
 
 	@Test
