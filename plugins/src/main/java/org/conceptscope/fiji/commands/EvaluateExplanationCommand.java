@@ -80,7 +80,6 @@ public class EvaluateExplanationCommand extends ContextCommand {
 				r.table().show(r.metric() == null ? metric : method + " " + metric);
 				if (r.plot() != null) r.plot().show();
 			}
-			log.info("ConceptScope " + r.summary());
 			progress.finished(r.summary() + ".");
 		});
 	}

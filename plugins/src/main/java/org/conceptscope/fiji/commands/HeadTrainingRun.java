@@ -159,7 +159,9 @@ public final class HeadTrainingRun {
 				written.add(png);
 			}
 			ResultsTable table = org.conceptscope.fiji.ResultsTables.of(accHeader, accRows);
-			return new Result(head, headAcc, backboneAcc, table, montage, plot, written);
+			Result r = new Result(head, headAcc, backboneAcc, table, montage, plot, written);
+			ij.IJ.log("ConceptScope " + summary(r)); // the Log (stdout headless), from the plugin and the SciJava command alike
+			return r;
 		}
 	}
 

@@ -44,10 +44,10 @@ public class ModelInfoCommand extends ContextCommand {
 	@Override
 	public void run() {
 		CommandTasks.run("Model Info", log, ui, this::cancel, progress -> {
-			ModelReport report = ModelReport.load(model == null ? null : model.toPath());
+			ModelReport report = ModelReport.run(model == null ? null : model.toPath(),
+				save_dir == null || save_dir.isBlank() ? null : Path.of(save_dir.trim()));
 			info = report.text();
 			if (ResultsDisplay.interactive()) report.layersTable().show(report.name() + " layers");
-			if (save_dir != null && !save_dir.isBlank()) report.save(Path.of(save_dir.trim()));
 			progress.finished("model " + report.name() + " described.");
 		});
 	}

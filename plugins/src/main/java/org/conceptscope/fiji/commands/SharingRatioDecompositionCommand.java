@@ -73,7 +73,6 @@ public class SharingRatioDecompositionCommand extends ContextCommand {
 			SharingRatioRun.Result r = SharingRatioRun.run(image, settings(), progress);
 			decomposition = r.image();
 			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois(), r.image());
-			log.info("ConceptScope SRD: APOP agreement " + r.analysis().apopAgreement());
 			progress.finished(r.analysis().slices().size() + " slice(s) decomposed.");
 		});
 	}

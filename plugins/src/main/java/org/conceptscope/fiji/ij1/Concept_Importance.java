@@ -2,7 +2,6 @@ package org.conceptscope.fiji.ij1;
 
 import static org.conceptscope.fiji.commands.ConceptImportanceSettings.*;
 
-import ij.IJ;
 import ij.Macro;
 import ij.WindowManager;
 import ij.gui.GenericDialog;
@@ -34,9 +33,6 @@ public class Concept_Importance implements PlugIn {
 				r.plot().show();
 				r.table().show("Concept importance (" + s.estimator + ")");
 			}
-			StringBuilder line = new StringBuilder("ConceptScope concept importance (" + s.estimator + "):");
-			for (int c = 0; c < r.importance().length; c++) line.append(" ").append(c + 1).append('=').append((float) r.importance()[c]);
-			IJ.log(line.toString());
 			progress.finished(r.importance().length + " concept(s) of " + r.bank().className
 				+ (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
 		});

@@ -2,7 +2,6 @@ package org.conceptscope.fiji.ij1;
 
 import static org.conceptscope.fiji.commands.EvaluationSettings.*;
 
-import ij.IJ;
 import ij.Macro;
 import ij.WindowManager;
 import ij.gui.GenericDialog;
@@ -35,7 +34,6 @@ public class Evaluate_Explanation implements PlugIn {
 				r.table().show(r.metric() == null ? s.metric : s.method + " " + s.metric);
 				if (r.plot() != null) r.plot().show();
 			}
-			IJ.log("ConceptScope " + r.summary());
 			progress.finished(r.summary() + (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
 		});
 	}

@@ -2,7 +2,6 @@ package org.conceptscope.fiji.ij1;
 
 import static org.conceptscope.fiji.commands.FeatureVisualizationSettings.*;
 
-import ij.IJ;
 import ij.Macro;
 import ij.WindowManager;
 import ij.gui.GenericDialog;
@@ -35,9 +34,7 @@ public class Feature_Visualization implements PlugIn {
 				r.image().show();
 				r.plot().show();
 			}
-			String summary = FeatureVisualizationRun.summary(r);
-			IJ.log("ConceptScope " + summary);
-			progress.finished(summary);
+			progress.finished(FeatureVisualizationRun.summary(r));
 		});
 	}
 

@@ -3,7 +3,6 @@ package org.conceptscope.fiji.ij1;
 import static org.conceptscope.fiji.commands.AttributionSettings.MODEL;
 import static org.conceptscope.fiji.commands.AttributionSettings.SAVE_DIR;
 
-import ij.IJ;
 import ij.Macro;
 import ij.Prefs;
 import ij.gui.GenericDialog;
@@ -51,10 +50,8 @@ public class Model_Info implements PlugIn {
 				model = m.isEmpty() ? null : Path.of(m);
 				saveDir = s.isEmpty() ? null : Path.of(s);
 			}
-			ModelReport report = ModelReport.load(model);
-			IJ.log(report.text());
+			ModelReport report = ModelReport.run(model, saveDir);
 			if (ResultsDisplay.interactive()) report.layersTable().show(report.name() + " layers");
-			if (saveDir != null) report.save(saveDir);
 			progress.finished("model " + report.name() + " described.");
 		});
 	}

@@ -2,7 +2,6 @@ package org.conceptscope.fiji.ij1;
 
 import static org.conceptscope.fiji.commands.SharingRatioSettings.*;
 
-import ij.IJ;
 import ij.Macro;
 import ij.WindowManager;
 import ij.gui.GenericDialog;
@@ -32,7 +31,6 @@ public class Sharing_Ratio_Decomposition implements PlugIn {
 			SharingRatioRun.Result r = SharingRatioRun.run(WindowManager.getCurrentImage(), s, progress);
 			r.image().show();
 			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois(), r.image());
-			IJ.log("ConceptScope SRD: APOP agreement " + r.analysis().apopAgreement());
 			progress.finished(r.analysis().slices().size() + " slice(s) decomposed"
 				+ (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
 		});

@@ -2,7 +2,6 @@ package org.conceptscope.fiji.ij1;
 
 import static org.conceptscope.fiji.commands.HeadTrainingSettings.*;
 
-import ij.IJ;
 import ij.Macro;
 import ij.gui.GenericDialog;
 import ij.plugin.PlugIn;
@@ -34,9 +33,7 @@ public class Train_Interpretable_Head implements PlugIn {
 				r.accuracy().show("Head accuracy");
 				if (r.convergence() != null) r.convergence().show();
 			}
-			String summary = HeadTrainingRun.summary(r);
-			IJ.log("ConceptScope " + summary);
-			progress.finished(summary);
+			progress.finished(HeadTrainingRun.summary(r));
 		});
 	}
 
