@@ -350,6 +350,25 @@ class HeadlessCommandTest {
 	}
 
 	@Test
+	void pathInputsLeftOutOrEmptyAreNotSetAndNeedNoFileChooser(@TempDir Path dir) throws Exception {
+		// save_dir is a File input: left out, SciJava's FilePreprocessor would open a chooser (headless: cancel the run)
+		String log = printed(() -> runHeadless("Model Info...", "model='" + model("ct-tissue") + "'"));
+		assertEquals(List.of(), errors);
+		assertTrue(log.contains("Classes (3):"), log);
+		CommandModule m = context.service(CommandService.class).run(ModelInfoCommand.class, true, "model", model("ct-tissue").toFile()).get();
+		assertFalse(m.isCanceled(), String.valueOf(m.getCancelReason()));
+		assertTrue(((String) m.getOutput("info")).contains("Classes (3):"));
+		// an empty value is "not set" too: nothing is written anywhere
+		Path here = Path.of("").toAbsolutePath();
+		List<String> before = TestFiles.names(here);
+		runHeadless("Model Info...", "model='" + model("ct-tissue") + "',save_dir=''");
+		assertEquals(List.of(), errors);
+		assertEquals(before, TestFiles.names(here));
+		runHeadless("Model Info...", "model='" + model("ct-tissue") + "',save_dir='" + dir.resolve("info") + "'");
+		assertEquals(List.of("ct-tissue-info.txt", "ct-tissue-layers.csv"), TestFiles.names(dir.resolve("info")));
+	}
+
+	@Test
 	void evaluationAndFeatureVisualizationWriteTheirLogLinesAsThePluginsDo() {
 		String log = printed(() -> {
 			runHeadless("Evaluate Explanation...", "image='" + image("ct-heldout-patches.tif") + "',model='" + model("ct-tissue")

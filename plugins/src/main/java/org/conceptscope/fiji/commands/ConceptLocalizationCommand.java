@@ -29,17 +29,17 @@ public class ConceptLocalizationCommand extends ContextCommand {
 	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
 	private File model;
 
-	@Parameter(label = "Concept bank (concepts.json)", persist = false)
-	private String concepts = "";
+	@Parameter(required = false, style = FileWidget.OPEN_STYLE, label = "Concept bank (concepts.json)", persist = false)
+	private File concepts;
 
-	@Parameter(label = "Top fraction (ROIs)", persist = false, min = "0", max = "1")
+	@Parameter(label = "Top fraction (ROIs)", persist = false, min = "0.001", max = "1")
 	private double top_fraction = ConceptLocalizationSettings.DEFAULT_TOP_FRACTION;
 
 	@Parameter(label = "Output", persist = false, choices = { "channel", "image" })
 	private String output = ConceptLocalizationSettings.DEFAULT_OUTPUT;
 
-	@Parameter(label = "Save to folder (empty: do not save)", required = false, persist = false)
-	private String save_dir = "";
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (empty: do not save)", required = false, persist = false)
+	private File save_dir;
 
 	@Parameter(label = "Concept maps", type = ItemIO.OUTPUT)
 	private ImagePlus localization;
@@ -62,11 +62,11 @@ public class ConceptLocalizationCommand extends ContextCommand {
 
 	ConceptLocalizationSettings settings() {
 		ConceptLocalizationSettings s = new ConceptLocalizationSettings();
-		s.model = model == null ? null : model.toPath();
-		s.concepts = ConceptDiscoveryCommand.blank(concepts) ? null : Path.of(concepts.trim());
+		s.model = ConceptDiscoveryCommand.path(model);
+		s.concepts = ConceptDiscoveryCommand.path(concepts);
 		s.topFraction = top_fraction;
 		s.output = output;
-		s.saveDir = ConceptDiscoveryCommand.blank(save_dir) ? null : Path.of(save_dir.trim());
+		s.saveDir = ConceptDiscoveryCommand.path(save_dir);
 		return s;
 	}
 }

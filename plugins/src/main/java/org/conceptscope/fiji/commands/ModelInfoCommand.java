@@ -27,10 +27,8 @@ public class ModelInfoCommand extends ContextCommand {
 	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
 	private File model;
 
-	// Text, not File: SciJava's FilePreprocessor opens a file chooser (and cancels headless) whenever a
-	// File is the only input a caller left unset, which would hit every run that saves nothing.
-	@Parameter(label = "Save to folder (empty: do not save)", required = false, persist = false)
-	private String save_dir = "";
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (empty: do not save)", required = false, persist = false)
+	private File save_dir;
 
 	@Parameter(label = "Model info", type = ItemIO.OUTPUT)
 	private String info;
@@ -44,8 +42,8 @@ public class ModelInfoCommand extends ContextCommand {
 	@Override
 	public void run() {
 		CommandTasks.run("Model Info", log, ui, this::cancel, progress -> {
-			ModelReport report = ModelReport.run(model == null ? null : model.toPath(),
-				save_dir == null || save_dir.isBlank() ? null : Path.of(save_dir.trim()));
+			ModelReport report = ModelReport.run(ConceptDiscoveryCommand.path(model),
+				ConceptDiscoveryCommand.path(save_dir));
 			info = report.text();
 			if (ResultsDisplay.interactive()) report.layersTable().show(report.name() + " layers");
 			progress.finished("model " + report.name() + " described.");

@@ -43,7 +43,7 @@ public class SharingRatioDecompositionCommand extends ContextCommand {
 	@Parameter(label = "y (image pixel; -1: centre)", persist = false, min = "-1")
 	private int y = SharingRatioSettings.DEFAULT_Y;
 
-	@Parameter(label = "ERF mass (ROI)", persist = false, min = "0", max = "1")
+	@Parameter(label = "ERF mass (ROI)", persist = false, min = "0.001", max = "1")
 	private double erf_mass = SharingRatioSettings.DEFAULT_ERF_MASS;
 
 	@Parameter(label = "APOP blank value (normalised units)", persist = false)
@@ -52,11 +52,11 @@ public class SharingRatioDecompositionCommand extends ContextCommand {
 	@Parameter(label = "Output", persist = false, choices = { "channel", "image" })
 	private String output = SharingRatioSettings.DEFAULT_OUTPUT;
 
-	@Parameter(label = "Top fraction (ROIs)", persist = false, min = "0", max = "1")
+	@Parameter(label = "Top fraction (ROIs)", persist = false, min = "0.001", max = "1")
 	private double top_fraction = SharingRatioSettings.DEFAULT_TOP_FRACTION;
 
-	@Parameter(label = "Save to folder (empty: do not save)", required = false, persist = false)
-	private String save_dir = "";
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (empty: do not save)", required = false, persist = false)
+	private File save_dir;
 
 	@Parameter(label = "Decomposition", type = ItemIO.OUTPUT)
 	private ImagePlus decomposition;
@@ -79,7 +79,7 @@ public class SharingRatioDecompositionCommand extends ContextCommand {
 
 	SharingRatioSettings settings() {
 		SharingRatioSettings s = new SharingRatioSettings();
-		s.model = model == null ? null : model.toPath();
+		s.model = ConceptDiscoveryCommand.path(model);
 		s.target = target;
 		s.erfLayer = erf_layer == null ? "" : erf_layer.trim();
 		s.x = x;
@@ -88,7 +88,7 @@ public class SharingRatioDecompositionCommand extends ContextCommand {
 		s.apopFill = apop_fill;
 		s.output = output;
 		s.topFraction = top_fraction;
-		s.saveDir = ConceptDiscoveryCommand.blank(save_dir) ? null : Path.of(save_dir.trim());
+		s.saveDir = ConceptDiscoveryCommand.path(save_dir);
 		return s;
 	}
 }

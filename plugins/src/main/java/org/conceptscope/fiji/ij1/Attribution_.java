@@ -41,6 +41,7 @@ public class Attribution_ implements PlugIn {
 			throw new IllegalArgumentException("Headless, " + COMMAND + " needs its options: run(\"" + COMMAND
 				+ "\", \"model=[/path/to/model] method=saliency target=predicted save_dir=[/path/to/results]\").");
 		}
+		Dialogs.checkImageOpen(); // before the dialog: a user should not fill it in to learn there is nothing to explain
 		return AttributionDialog.ask();
 	}
 }

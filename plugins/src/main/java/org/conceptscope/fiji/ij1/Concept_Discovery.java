@@ -91,6 +91,7 @@ public class Concept_Discovery implements PlugIn {
 		d.examples = (int) gd.getNextNumber();
 		String sd = gd.getNextString().trim();
 		d.saveDir = sd.isEmpty() ? null : Path.of(sd);
+		Dialogs.checkNumbers(gd);
 		return d;
 	}
 }

@@ -92,6 +92,7 @@ public class Concept_Graph implements PlugIn {
 		d.output = gd.getNextChoice();
 		String sd = gd.getNextString().trim();
 		d.saveDir = sd.isEmpty() ? null : Path.of(sd);
+		Dialogs.checkNumbers(gd);
 		return d;
 	}
 }

@@ -79,7 +79,7 @@ public class Concept_Importance implements PlugIn {
 		s.updateBank = gd.getNextBoolean();
 		String sd = gd.getNextString().trim();
 		s.saveDir = sd.isEmpty() ? null : Path.of(sd);
-		if (gd.invalidNumber()) throw new IllegalArgumentException("A number field of the dialog holds no number: " + gd.getErrorMessage());
+		Dialogs.checkNumbers(gd);
 		return s;
 	}
 }

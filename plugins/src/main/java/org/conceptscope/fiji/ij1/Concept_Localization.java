@@ -51,6 +51,7 @@ public class Concept_Localization implements PlugIn {
 			throw new IllegalArgumentException("Headless, " + COMMAND + " needs its options: run(\"" + COMMAND
 				+ "\", \"model=[/path/to/model] concepts=[/path/concepts.json] save_dir=[/path/to/results]\").");
 		}
+		Dialogs.checkImageOpen(); // before the dialog: a user should not fill it in to learn there is nothing to explain
 		ConceptLocalizationSettings s = new ConceptLocalizationSettings();
 		GenericDialog gd = new GenericDialog("ConceptScope Concept Localization");
 		gd.addDirectoryField(MODEL, "", 40);
@@ -67,6 +68,7 @@ public class Concept_Localization implements PlugIn {
 		s.output = gd.getNextChoice();
 		String sd = gd.getNextString().trim();
 		s.saveDir = sd.isEmpty() ? null : Path.of(sd);
+		Dialogs.checkNumbers(gd);
 		return s;
 	}
 }

@@ -96,6 +96,7 @@ public class Evaluate_Explanation implements PlugIn {
 		s.trainingSteps = (int) gd.getNextNumber();
 		String sd = gd.getNextString().trim();
 		s.saveDir = sd.isEmpty() ? null : Path.of(sd);
+		Dialogs.checkNumbers(gd);
 		return s;
 	}
 }

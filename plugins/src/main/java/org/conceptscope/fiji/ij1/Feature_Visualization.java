@@ -84,6 +84,7 @@ public class Feature_Visualization implements PlugIn {
 		d.seed = (long) gd.getNextNumber();
 		String sd = gd.getNextString().trim();
 		d.saveDir = sd.isEmpty() ? null : Path.of(sd);
+		Dialogs.checkNumbers(gd);
 		return d;
 	}
 }

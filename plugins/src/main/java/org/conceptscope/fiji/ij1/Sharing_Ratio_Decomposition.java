@@ -57,6 +57,7 @@ public class Sharing_Ratio_Decomposition implements PlugIn {
 			throw new IllegalArgumentException("Headless, " + COMMAND + " needs its options: run(\"" + COMMAND
 				+ "\", \"model=[/path/to/model] target=predicted save_dir=[/path/to/results]\").");
 		}
+		Dialogs.checkImageOpen(); // before the dialog: a user should not fill it in to learn there is nothing to explain
 		SharingRatioSettings s = new SharingRatioSettings();
 		GenericDialog gd = new GenericDialog("ConceptScope Sharing Ratio Decomposition");
 		gd.addDirectoryField(MODEL, "", 40);
@@ -83,6 +84,7 @@ public class Sharing_Ratio_Decomposition implements PlugIn {
 		s.topFraction = gd.getNextNumber();
 		String sd = gd.getNextString().trim();
 		s.saveDir = sd.isEmpty() ? null : Path.of(sd);
+		Dialogs.checkNumbers(gd);
 		return s;
 	}
 }

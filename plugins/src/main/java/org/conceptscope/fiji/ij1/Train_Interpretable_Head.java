@@ -96,6 +96,7 @@ public class Train_Interpretable_Head implements PlugIn {
 		d.prototypes = (int) gd.getNextNumber();
 		String sd = gd.getNextString().trim();
 		d.saveDir = sd.isEmpty() ? null : Path.of(sd);
+		Dialogs.checkNumbers(gd);
 		return d;
 	}
 }
