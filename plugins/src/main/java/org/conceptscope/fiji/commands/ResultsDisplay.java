@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.commands;
 
+import ij.IJ;
 import ij.ImagePlus;
 import ij.WindowManager;
 import ij.gui.Roi;
@@ -20,6 +21,15 @@ import org.conceptscope.fiji.RoiPositions;
 public final class ResultsDisplay {
 
 	private ResultsDisplay() {}
+
+	/**
+	 * Shows a command's result image, in batch mode too: there it opens no window but becomes the
+	 * macro's current image, one it can selectImage() and save, as ImageJ's own commands' results
+	 * do. Headless outside a macro there is nothing to show it on.
+	 */
+	public static void showResult(ImagePlus result) {
+		if (!GraphicsEnvironment.isHeadless() || IJ.isMacro() || Interpreter.isBatchMode()) result.show();
+	}
 
 	/** True when windows can and should be opened. */
 	public static boolean interactive() {

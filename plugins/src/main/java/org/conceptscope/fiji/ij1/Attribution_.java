@@ -29,7 +29,7 @@ public class Attribution_ implements PlugIn {
 			AttributionSettings settings = options != null ? AttributionOptions.parse(options) : askUser();
 			if (settings == null) return;
 			AttributionResult result = AttributionRun.run(WindowManager.getCurrentImage(), settings, progress);
-			result.image().show();
+			ResultsDisplay.showResult(result.image());
 			ResultsDisplay.showTableAndRois(result);
 			progress.finished(result.explanation().size() + " slice(s) explained"
 				+ (result.written().isEmpty() ? "." : ", results in " + settings.saveDir() + "."));

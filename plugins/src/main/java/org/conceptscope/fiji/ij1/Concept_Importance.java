@@ -29,10 +29,8 @@ public class Concept_Importance implements PlugIn {
 			ConceptImportanceSettings s = options != null ? parse(options) : ask();
 			if (s == null) return;
 			ConceptImportanceRun.Result r = ConceptImportanceRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s, progress);
-			if (ResultsDisplay.interactive()) {
-				r.plot().show();
-				r.table().show("Concept importance (" + s.estimator + ")");
-			}
+			ResultsDisplay.showResult(r.plot());
+			if (ResultsDisplay.interactive()) r.table().show("Concept importance (" + s.estimator + ")");
 			progress.finished(r.importance().length + " concept(s) of " + r.bank().className
 				+ (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
 		});

@@ -29,7 +29,7 @@ public class Concept_Localization implements PlugIn {
 			ConceptLocalizationSettings s = options != null ? parse(options) : ask();
 			if (s == null) return;
 			ConceptLocalizationRun.Result r = ConceptLocalizationRun.run(WindowManager.getCurrentImage(), s, progress);
-			r.image().show();
+			org.conceptscope.fiji.commands.ResultsDisplay.showResult(r.image());
 			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois(), r.image());
 			progress.finished(r.rois().size() + " concept ROI(s)" + (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
 		});

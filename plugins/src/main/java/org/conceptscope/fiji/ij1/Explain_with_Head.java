@@ -28,7 +28,7 @@ public class Explain_with_Head implements PlugIn {
 			HeadExplanationSettings s = options != null ? parse(options) : ask();
 			if (s == null) return;
 			HeadExplanationRun.Result r = HeadExplanationRun.run(WindowManager.getCurrentImage(), s, progress);
-			if (!GraphicsEnvironment.isHeadless() && !ij.macro.Interpreter.isBatchMode()) r.image().show();
+			org.conceptscope.fiji.commands.ResultsDisplay.showResult(r.image());
 			HeadExplanationRun.show(r);
 			progress.finished(r.rois().size() + " ROI(s) of " + r.head().kind() + " " + r.head().unitName() + "s"
 				+ (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));

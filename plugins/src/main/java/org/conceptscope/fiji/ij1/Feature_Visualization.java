@@ -30,10 +30,8 @@ public class Feature_Visualization implements PlugIn {
 			if (s == null) return;
 			FeatureVisualizationRun.Result r = FeatureVisualizationRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s,
 				progress);
-			if (ResultsDisplay.interactive()) {
-				r.image().show();
-				r.plot().show();
-			}
+			ResultsDisplay.showResult(r.image());
+			if (ResultsDisplay.interactive()) r.plot().show();
 			progress.finished(FeatureVisualizationRun.summary(r));
 		});
 	}

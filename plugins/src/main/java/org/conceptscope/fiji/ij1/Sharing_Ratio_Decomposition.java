@@ -29,7 +29,7 @@ public class Sharing_Ratio_Decomposition implements PlugIn {
 			SharingRatioSettings s = options != null ? parse(options) : ask();
 			if (s == null) return;
 			SharingRatioRun.Result r = SharingRatioRun.run(WindowManager.getCurrentImage(), s, progress);
-			r.image().show();
+			org.conceptscope.fiji.commands.ResultsDisplay.showResult(r.image());
 			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois(), r.image());
 			progress.finished(r.analysis().slices().size() + " slice(s) decomposed"
 				+ (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));

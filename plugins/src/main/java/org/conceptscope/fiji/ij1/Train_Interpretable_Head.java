@@ -28,8 +28,8 @@ public class Train_Interpretable_Head implements PlugIn {
 			HeadTrainingSettings s = options != null ? parse(options) : ask();
 			if (s == null) return;
 			HeadTrainingRun.Result r = HeadTrainingRun.run(s, progress);
+			ResultsDisplay.showResult(r.prototypes());
 			if (ResultsDisplay.interactive()) {
-				r.prototypes().show();
 				r.accuracy().show("Head accuracy");
 				if (r.convergence() != null) r.convergence().show();
 			}
