@@ -87,12 +87,17 @@ public final class ImagePlusTensors {
 		long values = (long) imp.getWidth() * imp.getHeight() * channels(imp) * batches(imp).size();
 		Storage storage = storage(imp);
 		long perValue = (storage == Storage.UNSIGNED_BYTE ? 1 : storage == Storage.UNSIGNED_SHORT ? 2 : 4) + 4 + (newImage ? 4 : 0);
+		checkMemory("The image '" + imp.getTitle() + "'", values, perValue);
+	}
+
+	/** Refuses {@code values} image values of {@code perValue} bytes each when the heap has not that much left. */
+	public static void checkMemory(String what, long values, long perValue) {
 		long needed = values * perValue;
 		if (needed <= available()) return;
 		System.gc(); // what is left may be garbage; only worth a collection when it decides
 		if (needed <= available()) return;
-		throw new IllegalArgumentException("The image '" + imp.getTitle() + "' (" + values + " values) needs about "
-			+ gigabytes(needed) + " for ConceptScope's copies, more than the " + gigabytes(available()) + " ImageJ has free (of "
+		throw new IllegalArgumentException(what + " (" + values + " values) needs about " + gigabytes(needed)
+			+ " for ConceptScope's copies, more than the " + gigabytes(available()) + " ImageJ has free (of "
 			+ gigabytes(Runtime.getRuntime().maxMemory()) + "): explain it in parts with the batch runner (java -jar"
 			+ " conceptscope-batch.jar input=<stack> ..., a batch of slices at a time), take a substack, or give ImageJ more memory"
 			+ " (Edit > Options > Memory & Threads..., or -Xmx).");

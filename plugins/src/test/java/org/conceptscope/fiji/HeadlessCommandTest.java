@@ -383,17 +383,7 @@ class HeadlessCommandTest {
 
 	/** What the run printed on stdout, where ImageJ's Log goes when headless. */
 	private static String printed(Runnable run) {
-		java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-		java.io.PrintStream stdout = System.out;
-		System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
-		try {
-			run.run();
-		} finally {
-			System.setOut(stdout);
-		}
-		String text = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
-		stdout.print(text);
-		return text;
+		return Printed.during(run);
 	}
 
 	/**

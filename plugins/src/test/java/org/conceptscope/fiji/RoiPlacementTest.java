@@ -11,10 +11,7 @@ import ij.gui.Overlay;
 import ij.gui.Roi;
 
 import java.awt.Color;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -121,22 +118,14 @@ class RoiPlacementTest {
 	@Test
 	void moreChannelsThanImageJOverlaysOpenInColorModeWithALogNote() {
 		ImagePlus rgb = SyntheticExplanations.rgbRamp(W, H, 2).image();
-		ByteArrayOutputStream log = new ByteArrayOutputStream();
-		PrintStream stdout = System.out;
-		System.setOut(new PrintStream(log, true, StandardCharsets.UTF_8)); // headless, IJ.log prints
-		CompositeImage eight, nine;
-		try {
-			eight = MapChannels.build(rgb, squares(5, 2), names(5), "eight", true);
-			assertEquals("", log.toString(StandardCharsets.UTF_8));
-			nine = MapChannels.build(rgb, squares(6, 2), names(6), "nine", true);
-		} finally {
-			System.setOut(stdout);
-		}
+		CompositeImage[] built = new CompositeImage[2];
+		assertEquals("", Printed.during(() -> built[0] = MapChannels.build(rgb, squares(5, 2), names(5), "eight", true)));
+		String note = Printed.during(() -> built[1] = MapChannels.build(rgb, squares(6, 2), names(6), "nine", true)); // headless, IJ.log prints
+		CompositeImage eight = built[0], nine = built[1];
 		assertEquals(8, eight.getNChannels());
 		assertEquals(IJ.COMPOSITE, eight.getMode());
 		assertEquals(9, nine.getNChannels());
 		assertEquals(IJ.COLOR, nine.getMode());
-		String note = log.toString(StandardCharsets.UTF_8);
 		assertTrue(note.contains("ConceptScope: nine has 9 channels, more than the 8 ImageJ overlays as a composite, so it opens in"
 			+ " color mode"), note);
 	}

@@ -14,11 +14,8 @@ import ij.macro.Interpreter;
 import ij.process.FloatProcessor;
 import ij.process.ImageProcessor;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.lang.reflect.Field;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -136,9 +133,7 @@ class FailuresTest {
 	}
 
 	/** Runs on a thread that has macro options, as IJ.run gives a macro's command ("Run$_" threads); returns what it printed. */
-	private static String onMacroThread(String options, Runnable r) throws InterruptedException {
-		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		PrintStream stdout = System.out;
+	private static String onMacroThread(String options, Runnable r) {
 		Thread t = new Thread(() -> {
 			Macro.setOptions(Thread.currentThread(), options);
 			try {
@@ -147,14 +142,14 @@ class FailuresTest {
 				Macro.setOptions(Thread.currentThread(), null);
 			}
 		}, "Run$_macro test");
-		System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-		try {
+		return org.conceptscope.fiji.Printed.during(() -> {
 			t.start();
-			t.join();
-		} finally {
-			System.setOut(stdout);
-		}
-		return out.toString(StandardCharsets.UTF_8);
+			try {
+				t.join();
+			} catch (InterruptedException e) {
+				throw new IllegalStateException(e);
+			}
+		});
 	}
 
 	/** ImageJ's Macro.abort flag, which IJ.run checks when a command returns (package-private in ImageJ). */

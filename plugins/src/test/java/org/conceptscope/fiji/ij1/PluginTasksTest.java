@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ij.Macro;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.lang.reflect.Field;
-import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -45,15 +42,7 @@ class PluginTasksTest {
 	}
 
 	private static String capture(Runnable r) {
-		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		PrintStream stdout = System.out;
-		System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8)); // headless, IJ.log and IJ.error print
-		try {
-			r.run();
-		} finally {
-			System.setOut(stdout);
-		}
-		return out.toString(StandardCharsets.UTF_8);
+		return org.conceptscope.fiji.Printed.during(r); // headless, IJ.log and IJ.error print
 	}
 
 	private static Field abortFlag() throws NoSuchFieldException {
