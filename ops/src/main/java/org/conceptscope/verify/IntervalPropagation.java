@@ -71,7 +71,7 @@ public final class IntervalPropagation {
 				return pool(x, s.attrs(), false);
 			case "FusedBatchNorm":
 			case "FusedBatchNormV3":
-				return batchNorm(x, param(p, s, 1), param(p, s, 2), param(p, s, 3), param(p, s, 4), s.attrs());
+				return batchNorm(x, batchNormAffine(p, s));
 			case "Mean":
 				return mean(x, param(p, s, 1), s.attrs());
 			case "Reshape":
@@ -254,12 +254,28 @@ public final class IntervalPropagation {
 		return new Box(new long[] { 1, oh, ow, c }, lo, hi);
 	}
 
-	/** Inference batch norm as y = a[c] x + b[c]: {a, b}. */
+	/** TensorFlow's FusedBatchNorm attribute defaults: used when a (stripped) graph leaves them out. */
+	static final double DEFAULT_EPSILON = 1e-4;
+
+	/**
+	 * Inference batch norm of step {@code s} (FusedBatchNorm / V3) as y = a[c] x + b[c]: {a, b}.
+	 * A missing {@code is_training} means TensorFlow's default, training mode, which normalises by
+	 * the batch's own statistics and is refused.
+	 */
+	public static double[][] batchNormAffine(GraphProgram p, Step s) {
+		FloatTensor scale = param(p, s, 1);
+		return batchNormAffine(scale, param(p, s, 2), param(p, s, 3), param(p, s, 4), s.attrs(), scale.size(), s.name());
+	}
+
 	static double[][] batchNormAffine(FloatTensor scale, FloatTensor offset, FloatTensor mean, FloatTensor var, Map<String, AttrValue> attrs,
-		int c) {
+		int c, String node) {
 		AttrValue training = attrs.get("is_training");
-		if (training != null && training.getB()) throw new UnsupportedOperationException("Batch normalisation in training mode is not supported.");
-		double eps = attrs.containsKey("epsilon") ? attrs.get("epsilon").getF() : 1e-3;
+		if (training == null || training.getB()) {
+			throw new UnsupportedOperationException("Batch normalisation node '" + node + "' is in training mode (is_training "
+				+ (training == null ? "not set, TensorFlow's default true" : "true") + "): it normalises by each batch's own statistics;"
+				+ " export the model for inference (Keras: training=False) so it uses its moving mean and variance.");
+		}
+		double eps = attrs.containsKey("epsilon") ? attrs.get("epsilon").getF() : DEFAULT_EPSILON;
 		double[] a = new double[c], b = new double[c];
 		for (int ch = 0; ch < c; ch++) {
 			a[ch] = scale.data()[ch] / Math.sqrt(var.data()[ch] + eps);
@@ -268,9 +284,8 @@ public final class IntervalPropagation {
 		return new double[][] { a, b };
 	}
 
-	static Box batchNorm(Box x, FloatTensor scale, FloatTensor offset, FloatTensor mean, FloatTensor var, Map<String, AttrValue> attrs) {
+	static Box batchNorm(Box x, double[][] ab) {
 		int c = (int) x.dim(x.rank() - 1);
-		double[][] ab = batchNormAffine(scale, offset, mean, var, attrs, c);
 		double[] a = ab[0], b = ab[1];
 		double[] lo = new double[x.size()], hi = new double[x.size()];
 		for (int i = 0; i < lo.length; i++) {

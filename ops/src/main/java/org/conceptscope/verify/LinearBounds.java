@@ -352,9 +352,7 @@ public final class LinearBounds {
 				return;
 			case "FusedBatchNorm":
 			case "FusedBatchNormV3": {
-				int c = dims(bounds.get(s.name()))[2];
-				double[][] ab = IntervalPropagation.batchNormAffine(IntervalPropagation.param(p, s, 1), IntervalPropagation.param(p, s, 2),
-					IntervalPropagation.param(p, s, 3), IntervalPropagation.param(p, s, 4), s.attrs(), c);
+				double[][] ab = IntervalPropagation.batchNormAffine(p, s);
 				add(pending, in.get(0), channelAffine(a, ab[0], ab[1]));
 				return;
 			}

@@ -2,6 +2,7 @@ package org.conceptscope.verify;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -12,6 +13,7 @@ import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.Test;
+import org.tensorflow.proto.AttrValue;
 
 class IntervalBoundsTest {
 
@@ -20,6 +22,30 @@ class IntervalBoundsTest {
 		FloatTensor t = FloatTensor.zeros(shape);
 		for (int i = 0; i < t.size(); i++) t.data()[i] = r.nextFloat();
 		return t;
+	}
+
+	/**
+	 * A graph written with default attributes stripped: a missing epsilon is TensorFlow's 1e-4 and
+	 * a missing is_training is TensorFlow's true, refused with a message that says how to fix it.
+	 */
+	@Test
+	void batchNormUsesTensorFlowsDefaultsForMissingAttributes() {
+		FloatTensor gamma = new FloatTensor(new long[] { 2 }, new float[] { 2, 1 }), beta = new FloatTensor(new long[] { 2 }, new float[] { 0.5f, 0 }),
+			mean = new FloatTensor(new long[] { 2 }, new float[] { 1, -1 }), var = new FloatTensor(new long[] { 2 }, new float[] { 0.01f, 4 });
+		AttrValue no = AttrValue.newBuilder().setB(false).build(), yes = AttrValue.newBuilder().setB(true).build();
+		double[][] ab = IntervalPropagation.batchNormAffine(gamma, beta, mean, var, java.util.Map.of("is_training", no), 2, "bn");
+		assertEquals(2 / Math.sqrt(0.01f + 1e-4), ab[0][0], 1e-12, "epsilon 1e-4 when the attribute is missing");
+		assertEquals(0.5 - ab[0][0] * 1, ab[1][0], 1e-12);
+		ab = IntervalPropagation.batchNormAffine(gamma, beta, mean, var, java.util.Map.of("is_training", no, "epsilon",
+			AttrValue.newBuilder().setF(1e-3f).build()), 2, "bn");
+		assertEquals(2 / Math.sqrt((double) 0.01f + (double) 1e-3f), ab[0][0], 1e-12, "a given epsilon is used");
+		String missing = assertThrows(UnsupportedOperationException.class,
+			() -> IntervalPropagation.batchNormAffine(gamma, beta, mean, var, java.util.Map.of(), 2, "block1/bn")).getMessage();
+		assertTrue(missing.contains("'block1/bn' is in training mode (is_training not set, TensorFlow's default true)")
+			&& missing.contains("export the model for inference"), missing);
+		String training = assertThrows(UnsupportedOperationException.class,
+			() -> IntervalPropagation.batchNormAffine(gamma, beta, mean, var, java.util.Map.of("is_training", yes), 2, "bn")).getMessage();
+		assertTrue(training.contains("(is_training true)"), training);
 	}
 
 	/** A point box through the Java program reproduces TensorFlow's logits on every bundled model. */
