@@ -176,6 +176,21 @@ class LinearBoundsTest {
 		}
 	}
 
+	/** Two sound bounds overlap: a rounding-sized miss becomes the midpoint, a real one names the node instead of hiding it. */
+	@Test
+	void intersectingBoundsThatMissEachOtherIsAnError() {
+		Box a = new Box(new long[] { 1, 2 }, new double[] { 0, 1 }, new double[] { 2, 3 });
+		Box b = new Box(new long[] { 1, 2 }, new double[] { 1, 3 + 1e-12 }, new double[] { 4, 5 });
+		Box both = LinearBounds.intersect(a, b, "dense");
+		assertEquals(1, both.lo()[0], 0);
+		assertEquals(2, both.hi()[0], 0);
+		assertEquals(3 + 0.5e-12, both.lo()[1], 1e-15, "a miss of 1e-12 is rounding: the midpoint");
+		assertEquals(both.lo()[1], both.hi()[1], 0);
+		Box apart = new Box(new long[] { 1, 2 }, new double[] { 1, 3.001 }, new double[] { 4, 5 });
+		IllegalStateException e = assertThrows(IllegalStateException.class, () -> LinearBounds.intersect(a, apart, "block2/conv"));
+		assertTrue(e.getMessage().startsWith("Bounds of node 'block2/conv' (element 1) do not overlap: [1.0, 3.0] and [3.001, 5.0]"), e.getMessage());
+	}
+
 	/** A point box: every relaxation is exact, so CROWN gives the margin itself. */
 	@Test
 	void aPointHasTheMarginAsBothBounds() {
