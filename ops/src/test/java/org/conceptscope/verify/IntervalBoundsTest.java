@@ -77,7 +77,9 @@ class IntervalBoundsTest {
 			Box ball = new Eva(eps, 4).ball(x, -1);
 			Box logits = IntervalPropagation.logits(p, ball);
 			int target = m.logits(x).argmaxRows()[0];
-			double margin = MarginBounds.lower(p, ball, target);
+			// TensorFlow's float32 logits stay within the rounding error of the exact ones
+			double[] e = RoundingError.of(p, IntervalPropagation.propagate(p, ball)).get(p.output);
+			double margin = MarginBounds.lower(p, ball, target) - RoundingError.marginSlack(p, IntervalPropagation.propagate(p, ball), target);
 			Random r = new Random(3);
 			int total = 10_000, chunk = 500, per = x.size();
 			for (int from = 0; from < total; from += chunk) {
@@ -86,7 +88,7 @@ class IntervalBoundsTest {
 					boolean corner = (from + i) % 2 == 0;
 					for (int j = 0; j < per; j++) {
 						double d = corner ? (r.nextBoolean() ? eps : -eps) : (2 * r.nextDouble() - 1) * eps;
-						batch[i * per + j] = (float) (x.data()[j] + d);
+						batch[i * per + j] = BallSamples.inside(x.data()[j], d, eps);
 					}
 				}
 				FloatTensor out = m.logits(new FloatTensor(new long[] { chunk, 32, 32, 3 }, batch));
@@ -94,10 +96,10 @@ class IntervalBoundsTest {
 					double best = Double.POSITIVE_INFINITY;
 					for (int k = 0; k < 3; k++) {
 						float v = out.get(i, k);
-						assertTrue(v >= logits.lo()[k] - 1e-4 && v <= logits.hi()[k] + 1e-4, "sample outside the bounds of logit " + k);
+						assertTrue(v >= logits.lo()[k] - e[k] && v <= logits.hi()[k] + e[k], "sample outside the bounds of logit " + k);
 						if (k != target) best = Math.min(best, out.get(i, target) - v);
 					}
-					assertTrue(best >= margin - 1e-4, "sampled margin " + best + " below the verified bound " + margin);
+					assertTrue(best >= margin, "sampled margin " + best + " below the verified float32 bound " + margin);
 				}
 			}
 		}

@@ -110,7 +110,7 @@ class VerificationMacrosTest {
 	private static List<double[]> bounds(Path csv) throws IOException {
 		List<List<String>> rows = Csv.parse(Files.readString(csv));
 		List<String> h = rows.get(0);
-		assertEquals(List.of("margin", "margin_lower_bound", "margin_upper_bound"), h.subList(h.size() - 3, h.size()));
+		assertEquals(List.of("margin", "margin_lower_bound", "margin_upper_bound", "rounding_slack", "verified"), h.subList(h.size() - 5, h.size()));
 		assertEquals(1 + 12, rows.size());
 		List<double[]> out = new ArrayList<>();
 		for (List<String> r : rows.subList(1, rows.size())) {
@@ -118,6 +118,9 @@ class VerificationMacrosTest {
 			assertEquals(r.get(h.indexOf("predicted")), r.get(h.indexOf("target")));
 			double margin = Double.parseDouble(r.get(h.indexOf("margin")));
 			assertTrue(margin >= 0, "the margin of the predicted class is not negative: " + margin);
+			double lower = Double.parseDouble(r.get(h.indexOf("margin_lower_bound"))), slack = Double.parseDouble(r.get(h.indexOf("rounding_slack")));
+			assertTrue(slack > 0 && slack < 1e-2, "float32 rounding slack " + slack);
+			assertEquals(Boolean.toString(lower > 0), r.get(h.indexOf("verified")), "verified exactly when the float32 lower bound is above 0");
 			out.add(new double[] { margin, Double.parseDouble(r.get(h.indexOf("margin_lower_bound"))),
 				Double.parseDouble(r.get(h.indexOf("margin_upper_bound"))) });
 		}
