@@ -48,6 +48,56 @@ class IntervalBoundsTest {
 		assertTrue(training.contains("(is_training true)"), training);
 	}
 
+	/**
+	 * A ball restricted to a region: outside it every channel stays at the image; with an empty
+	 * region every node's bounds are the point evaluation (both methods); growing nested regions
+	 * (a square from the centre) only widen the interval bounds of every node and of the margin.
+	 */
+	@Test
+	void ballRestrictedToARegion() {
+		try (TensorFlowClassifier m = TensorFlowClassifier.load(BundledModels.dir("ct-tissue"))) {
+			FloatTensor x = random(3, 1, 16, 16, 1);
+			for (int i = 0; i < x.size(); i++) x.data()[i] = 2.4f * x.data()[i] - 1f; // -1000 .. 1400 HU
+			GraphProgram p = GraphProgram.of(m);
+			int t = m.logits(x).argmaxRows()[0];
+			java.util.Map<String, Box> point = IntervalPropagation.propagate(p, Box.point(x.shape(), x.data()));
+			for (BoundMethod method : BoundMethod.values()) {
+				java.util.Map<String, Box> none = Verification.nodeBounds(p, Verification.ball(x, 0.05, new boolean[16 * 16]), method, Progress.NONE);
+				for (GraphProgram.Step s : p.steps()) {
+					assertArrayEquals(point.get(s.name()).lo(), none.get(s.name()).lo(), 1e-9, method + " " + s.name());
+					assertArrayEquals(point.get(s.name()).lo(), none.get(s.name()).hi(), 1e-9, method + " " + s.name());
+				}
+			}
+			MarginBounds.Bounds previous = null;
+			java.util.Map<String, Box> before = point;
+			for (int half = 0; half <= 8; half += 2) {
+				boolean[] region = new boolean[16 * 16];
+				for (int y = 8 - half; y < 8 + half; y++) for (int xx = 8 - half; xx < 8 + half; xx++) region[y * 16 + xx] = true;
+				Box ball = Verification.ball(x, 0.02, region);
+				for (int i = 0; i < ball.size(); i++) {
+					boolean in = region[i];
+					assertEquals(in ? x.data()[i] - 0.02 : x.data()[i], ball.lo()[i], 1e-12);
+					assertEquals(in ? x.data()[i] + 0.02 : x.data()[i], ball.hi()[i], 1e-12);
+				}
+				java.util.Map<String, Box> v = Verification.nodeBounds(p, ball, BoundMethod.INTERVAL, Progress.NONE);
+				for (GraphProgram.Step s : p.steps()) {
+					Box a = before.get(s.name()), b = v.get(s.name());
+					for (int i = 0; i < a.size(); i++) {
+						assertTrue(b.lo()[i] <= a.lo()[i] + 1e-12 && b.hi()[i] >= a.hi()[i] - 1e-12, "region of half-side " + half + ", node "
+							+ s.name() + ": bounds shrank");
+					}
+				}
+				MarginBounds.Bounds margin = Verification.float32Margin(p, v, t, BoundMethod.INTERVAL);
+				if (previous != null) {
+					assertTrue(margin.lower() <= previous.lower() && margin.upper() >= previous.upper(), previous + " then " + margin);
+					assertTrue(margin.lower() < previous.lower(), "a larger region strictly widens the margin bounds: " + previous + " then " + margin);
+				}
+				previous = margin;
+				before = v;
+			}
+		}
+	}
+
 	/** A point box through the Java program reproduces TensorFlow's logits on every bundled model. */
 	@Test
 	void programMatchesTensorFlow() {
