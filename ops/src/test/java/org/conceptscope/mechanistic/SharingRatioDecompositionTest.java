@@ -1,5 +1,6 @@
 package org.conceptscope.mechanistic;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -203,6 +204,62 @@ class SharingRatioDecompositionTest {
 			assertEquals(logits[t], d.start(), 1e-12);
 			for (int p = 0; p < 16; p++) assertEquals(rInput[p], d.map().data()[p], 1e-6 * (1 + Math.abs(rInput[p])), "pixel " + p);
 			assertEquals(logits[t] - inputTotal, d.biasRelevance(), 1e-9 * (1 + Math.abs(logits[t])), "bias shares");
+		}
+	}
+
+	/**
+	 * Known answer on the known-answer model (identity convolutions with ReLU, logit k = sum over R_k):
+	 * under an image's ReLU pattern a blank image of value f gives logit k = f * (pixels of R_k that
+	 * are positive in the image). Image 1: R_0 all 0.1, half of R_1 at 1 (class 1; gated 64 f vs 32 f:
+	 * class 0, disagreement); image 2: R_0 all 1, 48 pixels of R_1 at 0.1 (class 0; gated 64 f vs
+	 * 48 f: agreement). Agreement over both: exactly 1/2.
+	 */
+	@Test
+	void activationPatternPredictionKnownAnswer() {
+		try (TensorFlowClassifier m = TensorFlowClassifier.load(BundledModels.dir("known-answer"))) {
+			FloatTensor a = FloatTensor.zeros(1, 32, 32, 1), b = FloatTensor.zeros(1, 32, 32, 1);
+			int n = 0;
+			for (int y = 0; y < 8; y++) for (int x = 0; x < 8; x++) {
+				a.set(0.1f, 0, 4 + y, 4 + x, 0);
+				b.set(1f, 0, 4 + y, 4 + x, 0);
+				if ((y + x) % 2 == 0) a.set(1f, 0, 20 + y, 18 + x, 0);
+				if (n++ < 48) b.set(0.1f, 0, 20 + y, 18 + x, 0);
+			}
+			ActivationPatternPrediction apop = new ActivationPatternPrediction(m);
+			FloatTensor blank = FloatTensor.zeros(1, 32, 32, 1);
+			java.util.Arrays.fill(blank.data(), 0.7f);
+			assertArrayEquals(new double[] { 0.7f * 64, 0.7f * 32 }, apop.gatedLogits(a, blank), 1e-4);
+			assertArrayEquals(new double[] { 0.7f * 64, 0.7f * 48 }, apop.gatedLogits(b, blank), 1e-4);
+			assertEquals(1, m.logits(a).argmaxRows()[0]);
+			assertEquals(0, m.logits(b).argmaxRows()[0]);
+			assertEquals(0.5, apop.agreement(FloatTensor.concat(java.util.List.of(a, b)), 0.7f), 0);
+		}
+	}
+
+	/**
+	 * ReLU6 is gated by its piece too: off (pre <= 0) gives 0, linear gives the replacement's value,
+	 * saturated (pre >= 6) gives 6. A model relu6(x) -> dense, an image with pre-activations -1, 3, 8.
+	 */
+	@Test
+	void activationPatternPredictionGatesReluSix(@TempDir Path tmp) throws Exception {
+		Random r = new Random(2);
+		float[] w = ResidualModel.random(r, 32, 1);
+		ResidualModel.export(tmp.resolve("six"), 0, 4, 1, (tf, g, x, rr) -> {
+			Operand<TFloat32> flat = tf.withName("flat").reshape(tf.withName("six").nn.relu6(x), tf.constant(new long[] { -1, 16 }));
+			return tf.withName("logits").linalg.matMul(flat, ResidualModel.constant(tf, new long[] { 16, 2 }, w));
+		});
+		try (TensorFlowClassifier m = TensorFlowClassifier.load(tmp.resolve("six"))) {
+			float[] pre = new float[16], rep = new float[16];
+			double[] expected = new double[2];
+			for (int p = 0; p < 16; p++) {
+				pre[p] = new float[] { -1, 3, 8 }[p % 3];
+				rep[p] = 0.25f + p * 0.5f; // crosses 6 too: the gate, not ReLU6 of the replacement, decides
+				double gated = pre[p] <= 0 ? 0 : pre[p] >= 6 ? 6 : rep[p];
+				for (int k = 0; k < 2; k++) expected[k] += gated * w[p * 2 + k];
+			}
+			double[] got = new ActivationPatternPrediction(m).gatedLogits(new FloatTensor(new long[] { 1, 4, 4, 1 }, pre),
+				new FloatTensor(new long[] { 1, 4, 4, 1 }, rep));
+			assertArrayEquals(expected, got, 1e-9);
 		}
 	}
 
