@@ -26,7 +26,7 @@ public final class ResultsCsvWriter {
 	/**
 	 * EVA's extra columns: margin (target logit minus the largest other) at the slice, verified
 	 * bounds over the ball (rounded outward by the slack), the float32 rounding slack, and
-	 * verified (true when the lower bound is above 0).
+	 * verified (1 when the lower bound is above 0, else 0).
 	 */
 	public static final List<String> EVA_COLUMNS = List.of("margin", "margin_lower_bound", "margin_upper_bound", "rounding_slack", "verified");
 
@@ -63,7 +63,7 @@ public final class ResultsCsvWriter {
 			if (!verified.isEmpty()) {
 				Eva.VerifiedMargin v = verified.get(b);
 				row.addAll(List.of(Double.toString(v.margin()), Double.toString(v.lower()), Double.toString(v.upper()),
-					Double.toString(v.roundingSlack()), Boolean.toString(v.verified())));
+					Double.toString(v.roundingSlack()), v.verified() ? "1" : "0")); // numeric, as ImageJ tables and macros want
 			}
 			rows.add(row);
 		}

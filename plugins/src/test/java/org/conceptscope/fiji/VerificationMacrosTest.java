@@ -120,7 +120,7 @@ class VerificationMacrosTest {
 			assertTrue(margin >= 0, "the margin of the predicted class is not negative: " + margin);
 			double lower = Double.parseDouble(r.get(h.indexOf("margin_lower_bound"))), slack = Double.parseDouble(r.get(h.indexOf("rounding_slack")));
 			assertTrue(slack > 0 && slack < 1e-2, "float32 rounding slack " + slack);
-			assertEquals(Boolean.toString(lower > 0), r.get(h.indexOf("verified")), "verified exactly when the float32 lower bound is above 0");
+			assertEquals(lower > 0 ? "1" : "0", r.get(h.indexOf("verified")), "verified exactly when the float32 lower bound is above 0");
 			out.add(new double[] { margin, Double.parseDouble(r.get(h.indexOf("margin_lower_bound"))),
 				Double.parseDouble(r.get(h.indexOf("margin_upper_bound"))) });
 		}
