@@ -88,7 +88,7 @@ public final class RoundingError {
 				return out;
 			}
 			case "Conv2D":
-				return conv(x, e, IntervalPropagation.param(p, s, 1), s, v.get(s.name()));
+				return conv(x, e, IntervalPropagation.param(p, s, 1), s);
 			case "MatMul":
 				return matMul(x, e, IntervalPropagation.param(p, s, 1), s);
 			case "BiasAdd":
@@ -101,29 +101,10 @@ public final class RoundingError {
 					for (int i = 0; i < out.length; i++) out[i] = e[i] + ey[i] + gamma(2) * (mx[i] + e[i] + my[i] + ey[i]);
 					return out;
 				}
-				boolean first = v.containsKey(in.get(0));
-				Box data = first ? x : v.get(in.get(1));
-				double[] ed = first ? e : errors.get(in.get(1)), m = magnitude(data), out = new double[ed.length];
-				float[] b = p.params.get(first ? in.get(1) : in.get(0)).data();
-				int c = (int) data.dim(data.rank() - 1);
-				for (int i = 0; i < out.length; i++) {
-					double bi = Math.abs(b[b.length == 1 ? 0 : b.length == c ? i % c : i]);
-					out[i] = ed[i] + gamma(2) * (m[i] + ed[i] + bi);
-				}
-				return out;
+				return withParameter(p, s, v, errors, false);
 			}
-			case "Mul": {
-				boolean first = v.containsKey(in.get(0));
-				Box data = first ? x : v.get(in.get(1));
-				double[] ed = first ? e : errors.get(in.get(1)), m = magnitude(data), out = new double[ed.length];
-				float[] k = p.params.get(first ? in.get(1) : in.get(0)).data();
-				int c = (int) data.dim(data.rank() - 1);
-				for (int i = 0; i < out.length; i++) {
-					double ki = Math.abs(k[k.length == 1 ? 0 : k.length == c ? i % c : i]);
-					out[i] = ki * ed[i] + gamma(2) * ki * (m[i] + ed[i]);
-				}
-				return out;
-			}
+			case "Mul":
+				return withParameter(p, s, v, errors, true);
 			case "FusedBatchNorm":
 			case "FusedBatchNormV3": {
 				double[] a = IntervalPropagation.batchNormAffine(p, s)[0];
@@ -138,7 +119,7 @@ public final class RoundingError {
 			}
 			case "MaxPool":
 			case "AvgPool":
-				return pool(x, e, s, v.get(s.name()), s.op().equals("MaxPool"));
+				return pool(x, e, s, s.op().equals("MaxPool"));
 			case "Mean": {
 				long[] shape = x.shape();
 				int hw = (int) (shape[1] * shape[2]), c = (int) shape[3];
@@ -154,36 +135,41 @@ public final class RoundingError {
 		}
 	}
 
-	private static double[] conv(Box x, double[] e, FloatTensor kernel, Step s, Box out) {
-		int[] strides = IntervalPropagation.ints(s.attrs().get("strides"));
-		String padding = s.attrs().get("padding").getS().toStringUtf8();
-		int h = (int) x.dim(1), w = (int) x.dim(2), cin = (int) x.dim(3);
+	/**
+	 * A tensor plus (or times) a broadcast parameter, in either order: one rounding of the result,
+	 * |k| e + gamma_2 (|k| (m + e) + |b|) with k the factor (1 for a sum) and b the addend (0 for a product).
+	 */
+	private static double[] withParameter(GraphProgram p, Step s, Map<String, Box> v, Map<String, double[]> errors, boolean multiply) {
+		List<String> in = s.inputs();
+		boolean first = v.containsKey(in.get(0));
+		Box data = v.get(in.get(first ? 0 : 1));
+		double[] e = errors.get(in.get(first ? 0 : 1)), m = magnitude(data), out = new double[e.length];
+		float[] q = p.params.get(in.get(first ? 1 : 0)).data();
+		int c = (int) data.dim(data.rank() - 1);
+		for (int i = 0; i < out.length; i++) {
+			double value = Math.abs(q[q.length == 1 ? 0 : q.length == c ? i % c : i]), k = multiply ? value : 1, b = multiply ? 0 : value;
+			out[i] = k * e[i] + gamma(2) * (k * (m[i] + e[i]) + b);
+		}
+		return out;
+	}
+
+	private static double[] conv(Box x, double[] e, FloatTensor kernel, Step s) {
+		int cin = (int) x.dim(3);
 		long[] ks = kernel.shape();
 		int kh = (int) ks[0], kw = (int) ks[1], cout = (int) ks[3];
-		int[] oy = IntervalPropagation.outAndPad(h, kh, strides[1], padding), ox = IntervalPropagation.outAndPad(w, kw, strides[2], padding);
-		int oh = oy[0], ow = ox[0];
+		int[] os = IntervalPropagation.outSize(x, kh, kw, s.attrs());
 		double g = gamma((long) kh * kw * cin + 4);
-		double[] m = magnitude(x), err = new double[oh * ow * cout];
+		double[] m = magnitude(x), err = new double[os[0] * os[1] * cout];
 		float[] k = kernel.data();
-		for (int y = 0; y < oh; y++) for (int xx = 0; xx < ow; xx++) {
-			int o = (y * ow + xx) * cout;
-			for (int dy = 0; dy < kh; dy++) {
-				int sy = y * strides[1] + dy - oy[1];
-				if (sy < 0 || sy >= h) continue;
-				for (int dx = 0; dx < kw; dx++) {
-					int sx = xx * strides[2] + dx - ox[1];
-					if (sx < 0 || sx >= w) continue;
-					for (int ci = 0; ci < cin; ci++) {
-						int src = (sy * w + sx) * cin + ci;
-						int kb = ((dy * kw + dx) * cin + ci) * cout;
-						for (int co = 0; co < cout; co++) {
-							double wv = Math.abs(k[kb + co]);
-							err[o + co] += wv * e[src] + g * wv * (m[src] + e[src]);
-						}
-					}
+		IntervalPropagation.windows(x, kh, kw, s.attrs(), (out, in, offset) -> {
+			for (int ci = 0; ci < cin; ci++) {
+				int src = in * cin + ci, kb = (offset * cin + ci) * cout;
+				for (int co = 0; co < cout; co++) {
+					double wv = Math.abs(k[kb + co]);
+					err[out * cout + co] += wv * e[src] + g * wv * (m[src] + e[src]);
 				}
 			}
-		}
+		});
 		return err;
 	}
 
@@ -202,30 +188,23 @@ public final class RoundingError {
 		return err;
 	}
 
-	private static double[] pool(Box x, double[] e, Step s, Box out, boolean max) {
-		int[] ks = IntervalPropagation.ints(s.attrs().get("ksize")), st = IntervalPropagation.ints(s.attrs().get("strides"));
-		String padding = s.attrs().get("padding").getS().toStringUtf8();
-		int h = (int) x.dim(1), w = (int) x.dim(2), c = (int) x.dim(3);
-		int[] oy = IntervalPropagation.outAndPad(h, ks[1], st[1], padding), ox = IntervalPropagation.outAndPad(w, ks[2], st[2], padding);
-		int oh = oy[0], ow = ox[0];
-		double[] m = magnitude(x), err = new double[oh * ow * c];
-		for (int y = 0; y < oh; y++) for (int xx = 0; xx < ow; xx++) for (int ch = 0; ch < c; ch++) {
-			double acc = 0;
-			int count = 0;
-			for (int dy = 0; dy < ks[1]; dy++) {
-				int sy = y * st[1] + dy - oy[1];
-				if (sy < 0 || sy >= h) continue;
-				for (int dx = 0; dx < ks[2]; dx++) {
-					int sx = xx * st[2] + dx - ox[1];
-					if (sx < 0 || sx >= w) continue;
-					int src = (sy * w + sx) * c + ch;
-					// max pooling picks one float input: off by at most the largest error; averaging sums them and rounds
-					acc = max ? Math.max(acc, e[src]) : acc + e[src] + gamma((long) ks[1] * ks[2] + 2) * (m[src] + e[src]);
-					count++;
-				}
+	private static double[] pool(Box x, double[] e, Step s, boolean max) {
+		int[] ks = IntervalPropagation.ints(s.attrs().get("ksize"));
+		int c = (int) x.dim(3);
+		int[] os = IntervalPropagation.outSize(x, ks[1], ks[2], s.attrs());
+		int n = os[0] * os[1];
+		double g = gamma((long) ks[1] * ks[2] + 2);
+		double[] m = magnitude(x), err = new double[n * c];
+		int[] count = new int[n];
+		IntervalPropagation.windows(x, ks[1], ks[2], s.attrs(), (out, in, offset) -> {
+			count[out]++;
+			for (int ch = 0; ch < c; ch++) {
+				int o = out * c + ch, src = in * c + ch;
+				// max pooling picks one float input: off by at most the largest error; averaging sums them and rounds
+				err[o] = max ? Math.max(err[o], e[src]) : err[o] + e[src] + g * (m[src] + e[src]);
 			}
-			err[(y * ow + xx) * c + ch] = max ? acc : acc / count;
-		}
+		});
+		if (!max) for (int o = 0; o < n * c; o++) err[o] /= count[o / c];
 		return err;
 	}
 }

@@ -25,13 +25,7 @@ class InfoDisentTest {
 			assertTrue(head.orthogonalityError() < 1e-4, "orthogonality error " + head.orthogonalityError());
 			FloatTensor features = backbone.activations(test, "conv1/relu");
 			double[][] logits = head.logits(features);
-			int ok = 0;
-			for (int i = 0; i < testY.length; i++) {
-				int best = 0;
-				for (int k = 1; k < 3; k++) if (logits[i][k] > logits[i][best]) best = k;
-				if (best == testY[i]) ok++;
-			}
-			double accuracy = ok / (double) testY.length;
+			double accuracy = correct(logits, testY) / (double) testY.length;
 			assertTrue(accuracy >= original - 0.05, "head accuracy " + accuracy + " vs backbone " + original + " (margin 0.05)");
 			double[][] q = head.projection();
 			for (int k = 0; k < 3; k++) {
@@ -80,6 +74,17 @@ class InfoDisentTest {
 		return f;
 	}
 
+	/** How many rows of logits have their largest entry at the label. */
+	static int correct(double[][] logits, int[] labels) {
+		int ok = 0;
+		for (int i = 0; i < labels.length; i++) {
+			int best = 0;
+			for (int k = 1; k < logits[i].length; k++) if (logits[i][k] > logits[i][best]) best = k;
+			if (best == labels[i]) ok++;
+		}
+		return ok;
+	}
+
 	static double det3(double[][] q) {
 		return q[0][0] * (q[1][1] * q[2][2] - q[1][2] * q[2][1]) - q[0][1] * (q[1][0] * q[2][2] - q[1][2] * q[2][0])
 			+ q[0][2] * (q[1][0] * q[2][1] - q[1][1] * q[2][0]);
@@ -98,13 +103,7 @@ class InfoDisentTest {
 		InfoDisent head = InfoDisent.train(train, "features", trainY, 3, new TrainingOptions(300, 32, 0.05, 3), Progress.NONE);
 		double[][] q = head.projection();
 		assertEquals(1, det3(q), 1e-4, "det Q");
-		double[][] logits = head.logits(test);
-		int ok = 0;
-		for (int i = 0; i < testY.length; i++) {
-			int best = 0;
-			for (int k = 1; k < 3; k++) if (logits[i][k] > logits[i][best]) best = k;
-			if (best == testY[i]) ok++;
-		}
+		int ok = correct(head.logits(test), testY);
 		assertTrue(ok >= 57, "held-out accuracy " + ok + " / 60");
 		// how: the part along channel 0 keeps its sign and speaks against classes 1 and 2 instead of for class 0
 		int part0 = 0;
