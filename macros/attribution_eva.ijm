@@ -6,7 +6,8 @@
 // guarantee, not an estimate: no sampling, no seed.
 // Results in save_dir: <title>-eva.tif (the image + the map as last channel), <title>-eva-RoiSet.zip,
 // <title>-eva-results.csv with, per slice, the margin and its verified lower and upper bounds
-// (a lower bound > 0 means no perturbation within epsilon can change the decision).
+// for TensorFlow's float32 computation (they include the rounding_slack column), and verified = 1
+// when the lower bound is > 0: no perturbation within epsilon can change the decision.
 //
 // Arguments (macro-option style, all optional when run from the editor):
 //   image=[/path/stack.tif] model=[/path/model folder] save_dir=[/path/results]

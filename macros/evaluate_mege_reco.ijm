@@ -2,12 +2,12 @@
 // macro recorder writes it. The folder holds one subfolder of images per class, named after the
 // model's classes. Four models of the model's architecture (read from its conceptscope.json) are
 // trained with ConceptScope's Java trainer, each on three quarters of the images; every image is
-// explained by every model. MeGe (0..1, higher: explanations generalise across models) compares the
-// maps of models that agree and are right; ReCo (0..1, higher: explanation distance tells agreeing
-// from disagreeing models) separates those pairs from pairs that disagree. "random" is the
-// baseline a faithful method should beat.
+// explained by every model. MeGe (0.5..1, higher: explanations generalise across models) compares
+// the maps of models that are both right; ReCo (0..1, higher: explanation distance tells a right
+// model from a wrong one) separates those pairs from pairs where exactly one model is right.
+// "random" is the baseline a faithful method should beat.
 // Results in save_dir: <folder name>-mege_reco.csv (method, mege, reco, same_pairs,
-// different_pairs, fold_1_accuracy .. fold_4_accuracy).
+// different_pairs, undefined_pairs, fold_1_accuracy .. fold_4_accuracy).
 //
 // Arguments (macro-option style, all optional when run from the editor):
 //   folder=[/path/labelled images] model=[/path/model folder] save_dir=[/path/results]

@@ -24,6 +24,15 @@ import org.tensorflow.types.TFloat32;
  * strongest positive evidence minus the strongest negative evidence
  * (max ReLU(p) - max ReLU(-p) over positions), and a non-negative linear classifier (squared
  * weights). Names: features, infodisent/projected, infodisent/evidence, logits, probabilities.
+ * <p>
+ * An even number of reflections gives det Q = +1 (SO(c)), so flipping the sign of a single part
+ * is not reachable, and no fixed number of reflections could reach both components of O(c) by
+ * gradient steps (one extra reflection would only swap them and lose Q = I as the start). It is
+ * not needed: evidence is odd in p (e(-p) = -e(p)), and under the softmax a non-negative weight
+ * vector w_j. on -e_j gives the same class probabilities as (max w_j. - w_j.) on +e_j plus a shift
+ * common to all classes, so every decision function of O(c) is one of SO(c). What the sign
+ * changes is the reading: a part whose evidence is negative for class k shows up as a part that
+ * speaks against the other classes (InfoDisentTest trains such a target).
  */
 final class InfoDisentGraph extends GraphNetwork {
 

@@ -13,7 +13,8 @@ import org.conceptscope.verify.IntervalPropagation;
 /**
  * APOP, activation-pattern-only prediction (the SRD paper's diagnostic): the network is run on a
  * blank image (every value {@code fill}) but every ReLU keeps the on/off pattern the real image
- * produced. When the blank image still gets the real image's class, the decision is carried by
+ * produced. A ReLU6 keeps its piece: off (0), linear (passes the blank image's value) or
+ * saturated (6), as the real image set it. When the blank image still gets the real image's class, the decision is carried by
  * which neurons fire rather than by how strongly: the reason SRD shares relevance over
  * pre-activations instead of stopping at switched-off neurons.
  */
@@ -32,9 +33,10 @@ public final class ActivationPatternPrediction {
 		for (Step s : program.steps()) {
 			if (s.op().equals("Placeholder")) {
 				v.put(s.name(), Box.point(replacement.shape(), replacement.data()));
-			} else if (s.op().equals("Relu")) {
+			} else if (s.op().equals("Relu") || s.op().equals("Relu6")) {
+				double top = s.op().equals("Relu6") ? 6 : Double.POSITIVE_INFINITY;
 				double[] pre = real.get(s.inputs().get(0)).lo(), x = v.get(s.inputs().get(0)).lo(), out = new double[x.length];
-				for (int i = 0; i < x.length; i++) out[i] = pre[i] > 0 ? x[i] : 0;
+				for (int i = 0; i < x.length; i++) out[i] = pre[i] <= 0 ? 0 : pre[i] >= top ? top : x[i];
 				v.put(s.name(), new Box(v.get(s.inputs().get(0)).shape(), out, out.clone()));
 			} else {
 				v.put(s.name(), IntervalPropagation.apply(program, s, v));

@@ -110,8 +110,11 @@ public final class ConceptGraph {
 			if (!progress.report(++done[0], total, "concept graph")) throw new CancellationException("Concept graph cancelled.");
 		};
 		List<ConceptBank> banks = new ArrayList<>();
+		List<List<int[]>> examplePfvs = new ArrayList<>();
 		for (String layer : layers) {
-			banks.add(PfvConcepts.fit(classifier, images, classIndex, layer, o.concepts(), o.samples(), o.seed(), o.examples()));
+			PfvConcepts.Fit fit = PfvConcepts.fitWithPfvs(classifier, images, classIndex, layer, o.concepts(), o.samples(), o.seed(), o.examples());
+			banks.add(fit.bank());
+			examplePfvs.add(fit.examplePfvs());
 			step.run();
 		}
 		GeneralizedIntegratedGradients gig = new GeneralizedIntegratedGradients(classifier, o.steps());
@@ -134,15 +137,16 @@ public final class ConceptGraph {
 		}
 		SharingRatioDecomposition srd = new SharingRatioDecomposition(classifier);
 		List<List<List<ExampleErf>>> erfs = new ArrayList<>();
-		for (ConceptBank b : banks) {
+		for (int bi = 0; bi < banks.size(); bi++) {
+			ConceptBank b = banks.get(bi);
 			long[] shape = classifier.layers().stream().filter(x -> x.name().equals(b.layer)).findFirst().orElseThrow().shape();
 			int gh = (int) shape[1], gw = (int) shape[2];
-			int cellH = Math.max(1, height / gh), cellW = Math.max(1, width / gw);
 			List<List<ExampleErf>> perConcept = new ArrayList<>();
-			for (List<ConceptBank.Example> examples : b.examples) {
+			for (int k = 0; k < b.examples.size(); k++) {
 				List<ExampleErf> out = new ArrayList<>();
-				for (ConceptBank.Example e : examples) {
-					int gx = Math.min(gw - 1, e.x() / cellW), gy = Math.min(gh - 1, e.y() / cellH), position = gy * gw + gx;
+				for (int j = 0; j < b.examples.get(k).size(); j++) {
+					ConceptBank.Example e = b.examples.get(k).get(j);
+					int position = examplePfvs.get(bi).get(k)[j] % (gh * gw), gx = position % gw, gy = position / gw;
 					FloatTensor x = images.slice(e.image());
 					float[] map = srd.effectiveReceptiveField(x, b.layer, position).map().data();
 					out.add(new ExampleErf(e, gx, gy, map, srd.receptiveField(x, b.layer, position),

@@ -49,8 +49,7 @@ public final class GeneralizedIntegratedGradients {
 	/** Coefficients U [P, k] of one image's activations at the bank's layer. */
 	static double[][] coefficients(ConceptBank bank, FloatTensor acts, int image) {
 		int c = bank.channels(), per = acts.stride0(), pos = per / c;
-		float[] d = Arrays.copyOfRange(acts.data(), image * per, (image + 1) * per);
-		for (int i = 0; i < d.length; i++) d[i] = Math.max(0, d[i]);
+		float[] d = PfvConcepts.nonNegative(Arrays.copyOfRange(acts.data(), image * per, (image + 1) * per));
 		Nnls nnls = new Nnls(bank.concepts);
 		double[][] u = new double[pos][];
 		for (int p = 0; p < pos; p++) u[p] = nnls.solve(d, p * c);

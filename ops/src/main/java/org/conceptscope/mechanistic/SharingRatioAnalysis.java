@@ -24,8 +24,9 @@ public final class SharingRatioAnalysis {
 
 	/**
 	 * An ERF to compute on every image: the PFV of {@code layer} whose cell holds image pixel
-	 * (x, y) (cell = floor(x * w / W), floor(y * h / H) of the layer's h x w grid), outlined by the
-	 * pixels holding {@code mass} of its absolute relevance.
+	 * (x, y) (cells are centred on the PFVs' receptive fields, one layer stride wide: see
+	 * {@link PfvConcepts.Cells}; near the border of a VALID layer, the nearest cell), outlined by
+	 * the pixels holding {@code mass} of its absolute relevance.
 	 */
 	public record ErfRequest(String layer, int x, int y, double mass) {}
 
@@ -103,7 +104,9 @@ public final class SharingRatioAnalysis {
 		}
 		if (!(erf.mass() > 0 && erf.mass() <= 1)) throw new IllegalArgumentException("The ERF mass must be in (0, 1], got " + erf.mass() + ".");
 		int h = (int) info.shape()[1], w = (int) info.shape()[2];
-		return new int[] { (int) ((long) erf.x() * w / width), (int) ((long) erf.y() * h / height), w, h };
+		long[] in = classifier.signature().input().shape();
+		int position = PfvConcepts.Cells.of(classifier, FloatTensor.zeros(1, height, width, in[3]), erf.layer()).nearest(erf.x(), erf.y());
+		return new int[] { position % w, position / w, w, h };
 	}
 
 	static List<String> spatialLayers(TensorFlowClassifier classifier) {

@@ -28,6 +28,13 @@ import org.tensorflow.proto.AttrValue;
  * unit of a dense layer is its own PFV (so each logit is one). Walks the graph ConceptScope reads
  * itself ({@link GraphProgram}): Conv2D (+BiasAdd), ReLU, max/average pooling, batch
  * normalisation, Add (residual), Mean, Reshape and MatMul; any other operation is named.
+ * <p>
+ * A layer is the linear map up to the next non-linearity: a convolution followed by its bias and
+ * an inference-mode batch norm is one affine layer z = a * (W x + b - mean) + beta (a = gamma /
+ * sqrt(var + eps) per channel), so c_pq = a * (W x_p) and z_q is the batch norm's output, and
+ * relevance is shared once, as SRD's ratio for that layer. Sharing against the convolution's own
+ * output and again at the batch norm would differ whenever the channels' scales differ. A batch
+ * norm that does not directly follow a convolution is its own affine layer.
  */
 public final class SharingRatioDecomposition {
 
@@ -48,7 +55,9 @@ public final class SharingRatioDecomposition {
 	private final GraphProgram program;
 	private final List<Step> order;
 	private final Map<String, Step> byName = new HashMap<>();
-	private final Map<String, String> biasOf = new HashMap<>(); // linear step -> BiasAdd consuming it
+	private final Map<String, String> preActivationOf = new HashMap<>(); // linear step -> last step of its affine layer
+	private final Map<String, double[]> foldedScale = new HashMap<>(); // conv step -> per-channel scale of its batch norm
+	private final java.util.Set<String> folded = new java.util.HashSet<>(); // bias and batch-norm steps folded into a layer
 
 	public SharingRatioDecomposition(TensorFlowClassifier classifier) {
 		this(GraphProgram.of(classifier));
@@ -58,12 +67,37 @@ public final class SharingRatioDecomposition {
 		this.program = program;
 		this.order = program.steps();
 		for (Step s : order) byName.put(s.name(), s);
+		Map<String, Integer> consumers = new HashMap<>();
+		for (Step s : order) for (String in : s.inputs()) consumers.merge(in, 1, Integer::sum);
 		for (Step s : order) {
-			if (s.op().equals("BiasAdd") || ((s.op().equals("Add") || s.op().equals("AddV2")) && program.parameter(s.inputs().get(1)) != null)) {
-				Step src = byName.get(s.inputs().get(0));
-				if (src != null && (src.op().equals("Conv2D") || src.op().equals("MatMul"))) biasOf.put(src.name(), s.name());
+			if (!s.op().equals("Conv2D") && !s.op().equals("MatMul")) continue;
+			// fold only a chain that nothing else reads in between: relevance can then arrive only at its end
+			String end = s.name();
+			Step next = soleConsumer(end, consumers);
+			if (next != null && isBias(next)) {
+				folded.add(next.name());
+				end = next.name();
+				next = soleConsumer(end, consumers);
 			}
+			if (next != null && s.op().equals("Conv2D") && (next.op().equals("FusedBatchNorm") || next.op().equals("FusedBatchNormV3"))
+				&& next.inputs().get(0).equals(end)) {
+				foldedScale.put(s.name(), IntervalPropagation.batchNormAffine(program, next)[0]);
+				folded.add(next.name());
+				end = next.name();
+			}
+			preActivationOf.put(s.name(), end);
 		}
+	}
+
+	private boolean isBias(Step s) {
+		return s.op().equals("BiasAdd") || ((s.op().equals("Add") || s.op().equals("AddV2")) && program.parameter(s.inputs().get(1)) != null);
+	}
+
+	/** The one step that reads {@code name}, or null when none or several do. */
+	private Step soleConsumer(String name, Map<String, Integer> consumers) {
+		if (consumers.getOrDefault(name, 0) != 1) return null;
+		for (Step s : order) if (s.inputs().contains(name)) return s;
+		return null;
 	}
 
 	/** Relevance of the target logit, shared down to the pixels of one image [1, H, W, C]. */
@@ -146,14 +180,13 @@ public final class SharingRatioDecomposition {
 			case "BiasAdd":
 			case "Add":
 			case "AddV2":
-				if (biasOf.containsValue(s.name())) { // the linear op below shares against this full pre-activation
+			case "FusedBatchNorm":
+			case "FusedBatchNormV3":
+				if (folded.contains(s.name())) { // part of the affine layer below, which shares against this pre-activation
 					add(rel, in0, r);
 					return 0;
 				}
-				return shareSum(s, v, layouts, rel, r);
-			case "FusedBatchNorm":
-			case "FusedBatchNormV3":
-				return shareBatchNorm(s, v, layouts, rel, r);
+				return s.op().startsWith("FusedBatchNorm") ? shareBatchNorm(s, v, layouts, rel, r) : shareSum(s, v, layouts, rel, r);
 			case "Conv2D":
 				return shareConv(s, v, layouts, rel, r);
 			case "MatMul":
@@ -179,16 +212,16 @@ public final class SharingRatioDecomposition {
 		rel.computeIfAbsent(name, k -> new double[size])[index] += value;
 	}
 
-	/** Pre-activation values of a linear step: its bias consumer's output if any. */
+	/** Pre-activation values of a linear step: the output of the last step of its affine layer (bias, batch norm). */
 	private double[] preActivation(Step s, Map<String, Box> v) {
-		String b = biasOf.get(s.name());
-		return v.get(b != null ? b : s.name()).lo();
+		return v.get(preActivationOf.getOrDefault(s.name(), s.name())).lo();
 	}
 
 	private double shareConv(Step s, Map<String, Box> v, Map<String, Layout> layouts, Map<String, double[]> rel, double[] r) {
 		Box x = v.get(s.inputs().get(0));
 		FloatTensor k = program.parameter(s.inputs().get(1));
 		double[] z = preActivation(s, v);
+		double[] scale = foldedScale.get(s.name()); // batch norm folded into the kernel, or null
 		int h = (int) x.shape()[1], w = (int) x.shape()[2], cin = (int) x.shape()[3];
 		long[] ks = k.shape();
 		int kh = (int) ks[0], kw = (int) ks[1], cout = (int) ks[3];
@@ -222,6 +255,7 @@ public final class SharingRatioDecomposition {
 						int kb = ((dy * kw + dx) * cin + ci) * cout;
 						for (int co = 0; co < cout; co++) c[co] += a * k.data()[kb + co];
 					}
+					if (scale != null) for (int co = 0; co < cout; co++) c[co] *= scale[co];
 					double mu = dot(c, 0, z, q * cout, cout) / zz;
 					addAt(rel, in, h * w, p, mu * r[q]);
 					shared += mu;
@@ -286,11 +320,11 @@ public final class SharingRatioDecomposition {
 		return lost;
 	}
 
+	/** A batch norm on its own (not after a convolution): contribution a * x of its input PFV, the offset keeps the rest. */
 	private double shareBatchNorm(Step s, Map<String, Box> v, Map<String, Layout> layouts, Map<String, double[]> rel, double[] r) {
 		Layout l = layouts.get(s.name());
 		double[] x = v.get(s.inputs().get(0)).lo(), z = v.get(s.name()).lo();
-		FloatTensor scale = program.parameter(s.inputs().get(1)), var = program.parameter(s.inputs().get(4));
-		double eps = s.attrs().containsKey("epsilon") ? s.attrs().get("epsilon").getF() : 1e-3;
+		double[] a = IntervalPropagation.batchNormAffine(program, s)[0];
 		int c = l.channels();
 		double lost = 0;
 		for (int q = 0; q < l.positions(); q++) {
@@ -300,7 +334,7 @@ public final class SharingRatioDecomposition {
 				lost += r[q];
 				continue;
 			}
-			for (int ch = 0; ch < c; ch++) d += scale.data()[ch] / Math.sqrt(var.data()[ch] + eps) * x[q * c + ch] * z[q * c + ch];
+			for (int ch = 0; ch < c; ch++) d += a[ch] * x[q * c + ch] * z[q * c + ch];
 			addAt(rel, s.inputs().get(0), l.positions(), q, d / zz * r[q]);
 			lost += (1 - d / zz) * r[q];
 		}

@@ -24,24 +24,52 @@ import org.conceptscope.train.TrainingOptions;
 import org.conceptscope.util.Progress;
 
 /**
- * MeGe and ReCo (Fel, Vigouroux et al. 2022): how stable explanations are across models trained
- * on overlapping data. The data is split into k folds (seeded); model f is trained with the
- * project's Java trainer on every fold but f. Each image of fold f is explained by model f (which
- * never saw it) and by every other model (which did); each such pair gives a distance
- * d = (1 - Spearman(map_f, map_j)) / 2 in [0, 1].
+ * MeGe and ReCo (Fel, Vigouroux, Cadene, Serre, WACV 2022, "How good is your explanation?
+ * Algorithmic stability measures to assess the quality of explanations for deep neural
+ * networks"): how stable explanations are across models trained on overlapping data. The data
+ * is split into k folds (seeded); model f is trained with the project's Java trainer on every
+ * fold but f. Each image of fold f is explained by model f (which never saw it) and by every
+ * other model (which did): each such pair of maps has the Spearman distance
+ * d = sqrt(1 - |rho|) in [0, 1], rho the rank correlation of the two maps. The pairs fall in two
+ * sets: S= where both models predict the true class, S!= where exactly one does; pairs where
+ * both are wrong are in neither (agreeing or not).
  * <ul>
- * <li>MeGe = 1 / (1 + mean d over pairs where both models predict the true class): 1 when an
- * explanation does not depend on whether the image was in training.</li>
- * <li>ReCo = max over thresholds g of (TPR + TNR - 1), positives being pairs with different
- * predictions (d >= g) and negatives pairs with the same correct prediction (d < g): how well
- * explanation distance tells agreeing models from disagreeing ones, in [0, 1].</li>
+ * <li>MeGe = 1 / (1 + mean d over S=): 1 when an explanation does not depend on whether the
+ * image was in training; 0.5 at worst.</li>
+ * <li>ReCo = max over thresholds g of (TPR + TNR - 1), positives being S!= pairs with d >= g and
+ * negatives S= pairs with d < g: how well explanation distance tells a right model from a wrong
+ * one, in [0, 1] (0 when either set is empty).</li>
  * </ul>
- * Each explanation targets the class the explaining model predicts.
+ * The sets, the distance and the exclusion of undefined pairs follow Xplique's MeGe
+ * (deel-ai/xplique, metrics/representativity.py, by the paper's first author): the paper's S!=
+ * is "one model right, the other wrong", and its distance takes |rho| (a map and its negation
+ * count as the same explanation) under a square root. A constant map has no ranks, so its rank
+ * correlation is undefined: such pairs are left out of both sets and counted
+ * ({@link Result#undefinedPairs}), as Xplique drops their NaN distances, instead of turning MeGe
+ * into NaN or biasing ReCo's rates. Each explanation targets the class the explaining model
+ * predicts.
  */
 public final class MegeReco {
 
-	/** Both measures with the pair counts behind them. */
-	public record Result(String method, double mege, double reco, int samePairs, int differentPairs, double[] foldAccuracy) {}
+	/**
+	 * Both measures with the pair counts behind them: S= and S!= pairs, and pairs that would have
+	 * been in one of them but have no distance because a map is constant. MeGe is NaN when S= is
+	 * empty.
+	 */
+	public record Result(String method, double mege, double reco, int samePairs, int differentPairs, int undefinedPairs,
+		double[] foldAccuracy) {}
+
+	/** Distances of the S= and S!= pairs and the number of pairs left out for a constant map. */
+	record Pairs(List<Double> same, List<Double> different, int undefined) {
+
+		double mege() {
+			return 1 / (1 + same.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN));
+		}
+
+		double reco() {
+			return MegeReco.reco(same, different);
+		}
+	}
 
 	private final CnnArchitecture architecture;
 	private final TrainingOptions training;
@@ -159,19 +187,37 @@ public final class MegeReco {
 			maps[j] = new float[labels.length][];
 			for (int i = 0; i < labels.length; i++) maps[j][i] = java.util.Arrays.copyOfRange(a.maps().data(), i * per, (i + 1) * per);
 		}
+		Pairs p = pairs(maps, predictions, labels, fold);
+		return new Result(method.name(), p.mege(), p.reco(), p.same().size(), p.different().size(), p.undefined(), accuracy.clone());
+	}
+
+	/**
+	 * The pairs of one method's maps: maps[model][image] (flattened), predictions[model][image],
+	 * image i held out by model fold[i]. Each image pairs its held-out model with every other.
+	 */
+	static Pairs pairs(float[][][] maps, int[][] predictions, int[] labels, int[] fold) {
 		List<Double> same = new ArrayList<>(), different = new ArrayList<>();
+		int undefined = 0;
 		for (int i = 0; i < labels.length; i++) {
 			int f = fold[i];
-			for (int j = 0; j < folds; j++) {
+			for (int j = 0; j < maps.length; j++) {
 				if (j == f) continue;
-				double d = (1 - Spearman.correlation(toDouble(maps[f][i]), toDouble(maps[j][i]))) / 2;
 				boolean fCorrect = predictions[f][i] == labels[i], jCorrect = predictions[j][i] == labels[i];
-				if (fCorrect && jCorrect) same.add(d);
-				else if (predictions[f][i] != predictions[j][i]) different.add(d);
+				if (!fCorrect && !jCorrect) continue; // neither set: no right answer to be consistent about
+				double d = distance(maps[f][i], maps[j][i]);
+				if (Double.isNaN(d)) undefined++;
+				else if (fCorrect && jCorrect) same.add(d);
+				else different.add(d);
 			}
 		}
-		double mean = same.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-		return new Result(method.name(), 1 / (1 + mean), reco(same, different), same.size(), different.size(), accuracy.clone());
+		return new Pairs(same, different, undefined);
+	}
+
+	/** sqrt(1 - |Spearman rho|) of two maps; NaN when either is constant (no ranks to correlate). */
+	static double distance(float[] a, float[] b) {
+		double rho = Spearman.correlation(toDouble(a), toDouble(b));
+		// rounding can put |rho| a hair above 1
+		return Double.isNaN(rho) ? Double.NaN : Math.sqrt(Math.max(0, 1 - Math.abs(rho)));
 	}
 
 	/** max over thresholds of TPR + TNR - 1; 0 when one of the groups is empty. */

@@ -28,16 +28,28 @@ import org.conceptscope.util.Progress;
  * hand, and a reduced ball's bound is never below the whole ball's (its inputs are a subset), so
  * phi >= 0.
  * <p>
- * Metadata carries, per image, the margin at the image and the verified margin bounds over the
- * whole ball ({@link #verifiedMargins}): when the lower bound is positive, no perturbation
- * within epsilon can change the decision.
+ * Metadata carries, per image, the margin at the image and the verified bounds of TensorFlow's
+ * float32 margin over the whole ball ({@link #verifiedMargins}): the exact-arithmetic bounds
+ * widened by the float32 rounding slack ({@link RoundingError}), so when the lower bound is
+ * positive no perturbation within epsilon can change the decision. The map itself compares exact
+ * lower bounds.
  */
 public final class Eva implements AttributionMethod {
 
-	/** Margin at the unperturbed image and verified bounds over the whole ball. */
-	public record VerifiedMargin(double margin, double lower, double upper) {}
+	/**
+	 * Margin at the unperturbed image and bounds of the float32 margin over the whole ball, which
+	 * include {@code roundingSlack} on each side (see {@link RoundingError}).
+	 */
+	public record VerifiedMargin(double margin, double lower, double upper, double roundingSlack) {
 
-	static final String MARGIN = "margin", LOWER = "verified_margin_lower_bound", UPPER = "verified_margin_upper_bound";
+		/** No input of the ball changes TensorFlow's prediction (the lower bound includes the rounding slack). */
+		public boolean verified() {
+			return lower > 0;
+		}
+	}
+
+	static final String MARGIN = "margin", LOWER = "verified_margin_lower_bound", UPPER = "verified_margin_upper_bound",
+		SLACK = "rounding_slack";
 
 	private final double epsilon;
 	private final int grid;
@@ -93,7 +105,7 @@ public final class Eva implements AttributionMethod {
 		float[] logits = classifier.logits(images).data();
 		int k = classifier.numClasses();
 		float[] maps = new float[n * h * w];
-		List<String> margins = new ArrayList<>(), lowers = new ArrayList<>(), uppers = new ArrayList<>();
+		List<String> margins = new ArrayList<>(), lowers = new ArrayList<>(), uppers = new ArrayList<>(), slacks = new ArrayList<>();
 		try {
 			GraphProgram program = GraphProgram.of(tf);
 			long units = (long) n * (cells + 1);
@@ -105,8 +117,10 @@ public final class Eva implements AttributionMethod {
 				Map<String, Box> whole = Verification.nodeBounds(program, ball(x, -1), bounds, inner);
 				MarginBounds.Bounds full = Verification.margin(program, whole, t, bounds);
 				margins.add(Double.toString(MarginBounds.margin(java.util.Arrays.copyOfRange(logits, i * k, (i + 1) * k), t)));
-				lowers.add(Double.toString(full.lower()));
-				uppers.add(Double.toString(full.upper()));
+				double slack = RoundingError.marginSlack(program, whole, t);
+				lowers.add(Double.toString(full.lower() - slack));
+				uppers.add(Double.toString(full.upper() + slack));
+				slacks.add(Double.toString(slack));
 				double[] phi = new double[cells];
 				for (int u = 0; u < cells; u++) {
 					Box reduced = ball(x, u);
@@ -126,7 +140,7 @@ public final class Eva implements AttributionMethod {
 		}
 		Map<String, String> meta = AttributionMethod.metadata(classifier, name(), resolved, "epsilon", Double.toString(epsilon),
 			"grid", Integer.toString(grid), "bounds", bounds.key(), MARGIN, margins.toString(), LOWER, lowers.toString(),
-			UPPER, uppers.toString());
+			UPPER, uppers.toString(), SLACK, slacks.toString());
 		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, meta);
 	}
 
@@ -134,9 +148,10 @@ public final class Eva implements AttributionMethod {
 	public static List<VerifiedMargin> verifiedMargins(Attribution a) {
 		Map<String, String> m = a.metadata();
 		if (!"eva".equals(m.get("method")) || !m.containsKey(LOWER)) return List.of();
-		double[] margin = numbers(m.get(MARGIN)), lo = numbers(m.get(LOWER)), hi = numbers(m.get(UPPER));
+		double[] margin = numbers(m.get(MARGIN)), lo = numbers(m.get(LOWER)), hi = numbers(m.get(UPPER)), slack = m.containsKey(SLACK) ? numbers(m.get(SLACK))
+			: new double[lo.length];
 		List<VerifiedMargin> out = new ArrayList<>();
-		for (int i = 0; i < lo.length; i++) out.add(new VerifiedMargin(margin[i], lo[i], hi[i]));
+		for (int i = 0; i < lo.length; i++) out.add(new VerifiedMargin(margin[i], lo[i], hi[i], slack[i]));
 		return out;
 	}
 

@@ -71,7 +71,7 @@ public final class IntervalPropagation {
 				return pool(x, s.attrs(), false);
 			case "FusedBatchNorm":
 			case "FusedBatchNormV3":
-				return batchNorm(x, param(p, s, 1), param(p, s, 2), param(p, s, 3), param(p, s, 4), s.attrs());
+				return batchNorm(x, batchNormAffine(p, s));
 			case "Mean":
 				return mean(x, param(p, s, 1), s.attrs());
 			case "Reshape":
@@ -170,44 +170,70 @@ public final class IntervalPropagation {
 		return new int[] { out, total / 2 };
 	}
 
+	/** One tap of a sliding window: output position (oy * ow + ox), input position (sy * w + sx), offset in the window (dy * kw + dx). */
+	interface Tap {
+		void at(int out, int in, int offset);
+	}
+
+	/**
+	 * Visits every tap of a kh x kw window sliding over an h x w map (TensorFlow's SAME/VALID
+	 * padding; taps in the padding are skipped), output positions in order; returns {oh, ow}.
+	 */
+	static int[] windows(int h, int w, int kh, int kw, int strideY, int strideX, String padding, Tap tap) {
+		int[] oy = outAndPad(h, kh, strideY, padding), ox = outAndPad(w, kw, strideX, padding);
+		int oh = oy[0], ow = ox[0];
+		for (int y = 0; y < oh; y++) for (int xx = 0; xx < ow; xx++) {
+			for (int dy = 0; dy < kh; dy++) {
+				int sy = y * strideY + dy - oy[1];
+				if (sy < 0 || sy >= h) continue;
+				for (int dx = 0; dx < kw; dx++) {
+					int sx = xx * strideX + dx - ox[1];
+					if (sx >= 0 && sx < w) tap.at(y * ow + xx, sy * w + sx, dy * kw + dx);
+				}
+			}
+		}
+		return new int[] { oh, ow };
+	}
+
+	/** The windows of a convolution or pooling step's attributes (strides and ksize/kernel, padding). */
+	static int[] windows(Box x, int kh, int kw, Map<String, AttrValue> attrs, Tap tap) {
+		int[] st = ints(attrs.get("strides"));
+		return windows((int) x.dim(1), (int) x.dim(2), kh, kw, st[1], st[2], attrs.get("padding").getS().toStringUtf8(), tap);
+	}
+
+	/** Output size {oh, ow} of a window op, without visiting. */
+	static int[] outSize(Box x, int kh, int kw, Map<String, AttrValue> attrs) {
+		int[] st = ints(attrs.get("strides"));
+		String padding = attrs.get("padding").getS().toStringUtf8();
+		return new int[] { outAndPad((int) x.dim(1), kh, st[1], padding)[0], outAndPad((int) x.dim(2), kw, st[2], padding)[0] };
+	}
+
 	static Box conv2d(Box x, FloatTensor kernel, Map<String, AttrValue> attrs) {
 		checkNhwc(attrs, "Conv2D");
-		int[] strides = ints(attrs.get("strides"));
 		AttrValue dil = attrs.get("dilations");
 		if (dil != null && java.util.Arrays.stream(ints(dil)).anyMatch(d -> d != 1)) {
 			throw new UnsupportedOperationException("Dilated convolutions are not supported.");
 		}
-		String padding = attrs.get("padding").getS().toStringUtf8();
-		int h = (int) x.dim(1), w = (int) x.dim(2), cin = (int) x.dim(3);
+		int cin = (int) x.dim(3);
 		long[] ks = kernel.shape();
 		int kh = (int) ks[0], kw = (int) ks[1], cout = (int) ks[3];
 		if (ks[2] != cin) throw new UnsupportedOperationException("Conv2D kernel expects " + ks[2] + " input channels, got " + cin + ".");
-		int[] oy = outAndPad(h, kh, strides[1], padding), ox = outAndPad(w, kw, strides[2], padding);
-		int oh = oy[0], ow = ox[0];
+		int[] os = outSize(x, kh, kw, attrs);
 		float[] k = kernel.data();
-		double[] mid = new double[oh * ow * cout], rad = new double[oh * ow * cout];
-		for (int y = 0; y < oh; y++) for (int xx = 0; xx < ow; xx++) {
-			int o = (y * ow + xx) * cout;
-			for (int dy = 0; dy < kh; dy++) {
-				int sy = y * strides[1] + dy - oy[1];
-				if (sy < 0 || sy >= h) continue;
-				for (int dx = 0; dx < kw; dx++) {
-					int sx = xx * strides[2] + dx - ox[1];
-					if (sx < 0 || sx >= w) continue;
-					for (int ci = 0; ci < cin; ci++) {
-						int src = (sy * w + sx) * cin + ci;
-						double m = (x.lo()[src] + x.hi()[src]) / 2, r = (x.hi()[src] - x.lo()[src]) / 2;
-						int kb = ((dy * kw + dx) * cin + ci) * cout;
-						for (int co = 0; co < cout; co++) {
-							double wv = k[kb + co];
-							mid[o + co] += wv * m;
-							rad[o + co] += Math.abs(wv) * r;
-						}
-					}
+		double[] mid = new double[os[0] * os[1] * cout], rad = new double[os[0] * os[1] * cout];
+		windows(x, kh, kw, attrs, (out, in, offset) -> {
+			for (int ci = 0; ci < cin; ci++) {
+				int src = in * cin + ci;
+				double m = (x.lo()[src] + x.hi()[src]) / 2, r = (x.hi()[src] - x.lo()[src]) / 2;
+				int kb = (offset * cin + ci) * cout;
+				for (int co = 0; co < cout; co++) {
+					double wv = k[kb + co];
+					mid[out * cout + co] += wv * m;
+					rad[out * cout + co] += Math.abs(wv) * r;
 				}
 			}
-		}
-		return fromMidRad(new long[] { 1, oh, ow, cout }, mid, rad);
+		});
+		return fromMidRad(new long[] { 1, os[0], os[1], cout }, mid, rad);
 	}
 
 	static Box fromMidRad(long[] shape, double[] mid, double[] rad) {
@@ -221,45 +247,56 @@ public final class IntervalPropagation {
 
 	static Box pool(Box x, Map<String, AttrValue> attrs, boolean max) {
 		checkNhwc(attrs, max ? "MaxPool" : "AvgPool");
-		int[] ks = ints(attrs.get("ksize")), st = ints(attrs.get("strides"));
-		String padding = attrs.get("padding").getS().toStringUtf8();
-		int h = (int) x.dim(1), w = (int) x.dim(2), c = (int) x.dim(3);
-		int[] oy = outAndPad(h, ks[1], st[1], padding), ox = outAndPad(w, ks[2], st[2], padding);
-		int oh = oy[0], ow = ox[0];
-		double[] lo = new double[oh * ow * c], hi = new double[oh * ow * c];
-		for (int y = 0; y < oh; y++) for (int xx = 0; xx < ow; xx++) for (int ch = 0; ch < c; ch++) {
-			double l = max ? Double.NEGATIVE_INFINITY : 0, u = max ? Double.NEGATIVE_INFINITY : 0;
-			int count = 0;
-			for (int dy = 0; dy < ks[1]; dy++) {
-				int sy = y * st[1] + dy - oy[1];
-				if (sy < 0 || sy >= h) continue;
-				for (int dx = 0; dx < ks[2]; dx++) {
-					int sx = xx * st[2] + dx - ox[1];
-					if (sx < 0 || sx >= w) continue;
-					int src = (sy * w + sx) * c + ch;
-					if (max) {
-						l = Math.max(l, x.lo()[src]);
-						u = Math.max(u, x.hi()[src]);
-					} else {
-						l += x.lo()[src];
-						u += x.hi()[src];
-					}
-					count++;
-				}
-			}
-			int o = (y * ow + xx) * c + ch;
-			lo[o] = max ? l : l / count; // SAME average pooling divides by the valid count, as TensorFlow does
-			hi[o] = max ? u : u / count;
+		int[] ks = ints(attrs.get("ksize"));
+		int c = (int) x.dim(3);
+		int[] os = outSize(x, ks[1], ks[2], attrs);
+		int n = os[0] * os[1];
+		double[] lo = new double[n * c], hi = new double[n * c];
+		int[] count = new int[n];
+		if (max) {
+			java.util.Arrays.fill(lo, Double.NEGATIVE_INFINITY);
+			java.util.Arrays.fill(hi, Double.NEGATIVE_INFINITY);
 		}
-		return new Box(new long[] { 1, oh, ow, c }, lo, hi);
+		windows(x, ks[1], ks[2], attrs, (out, in, offset) -> {
+			count[out]++;
+			for (int ch = 0; ch < c; ch++) {
+				int o = out * c + ch, src = in * c + ch;
+				lo[o] = max ? Math.max(lo[o], x.lo()[src]) : lo[o] + x.lo()[src];
+				hi[o] = max ? Math.max(hi[o], x.hi()[src]) : hi[o] + x.hi()[src];
+			}
+		});
+		if (!max) {
+			// SAME average pooling divides by the valid count, as TensorFlow does
+			for (int o = 0; o < n * c; o++) {
+				lo[o] /= count[o / c];
+				hi[o] /= count[o / c];
+			}
+		}
+		return new Box(new long[] { 1, os[0], os[1], c }, lo, hi);
 	}
 
-	/** Inference batch norm as y = a[c] x + b[c]: {a, b}. */
+	/** TensorFlow's FusedBatchNorm attribute defaults: used when a (stripped) graph leaves them out. */
+	static final double DEFAULT_EPSILON = 1e-4;
+
+	/**
+	 * Inference batch norm of step {@code s} (FusedBatchNorm / V3) as y = a[c] x + b[c]: {a, b}.
+	 * A missing {@code is_training} means TensorFlow's default, training mode, which normalises by
+	 * the batch's own statistics and is refused.
+	 */
+	public static double[][] batchNormAffine(GraphProgram p, Step s) {
+		FloatTensor scale = param(p, s, 1);
+		return batchNormAffine(scale, param(p, s, 2), param(p, s, 3), param(p, s, 4), s.attrs(), scale.size(), s.name());
+	}
+
 	static double[][] batchNormAffine(FloatTensor scale, FloatTensor offset, FloatTensor mean, FloatTensor var, Map<String, AttrValue> attrs,
-		int c) {
+		int c, String node) {
 		AttrValue training = attrs.get("is_training");
-		if (training != null && training.getB()) throw new UnsupportedOperationException("Batch normalisation in training mode is not supported.");
-		double eps = attrs.containsKey("epsilon") ? attrs.get("epsilon").getF() : 1e-3;
+		if (training == null || training.getB()) {
+			throw new UnsupportedOperationException("Batch normalisation node '" + node + "' is in training mode (is_training "
+				+ (training == null ? "not set, TensorFlow's default true" : "true") + "): it normalises by each batch's own statistics;"
+				+ " export the model for inference (Keras: training=False) so it uses its moving mean and variance.");
+		}
+		double eps = attrs.containsKey("epsilon") ? attrs.get("epsilon").getF() : DEFAULT_EPSILON;
 		double[] a = new double[c], b = new double[c];
 		for (int ch = 0; ch < c; ch++) {
 			a[ch] = scale.data()[ch] / Math.sqrt(var.data()[ch] + eps);
@@ -268,9 +305,8 @@ public final class IntervalPropagation {
 		return new double[][] { a, b };
 	}
 
-	static Box batchNorm(Box x, FloatTensor scale, FloatTensor offset, FloatTensor mean, FloatTensor var, Map<String, AttrValue> attrs) {
+	static Box batchNorm(Box x, double[][] ab) {
 		int c = (int) x.dim(x.rank() - 1);
-		double[][] ab = batchNormAffine(scale, offset, mean, var, attrs, c);
 		double[] a = ab[0], b = ab[1];
 		double[] lo = new double[x.size()], hi = new double[x.size()];
 		for (int i = 0; i < lo.length; i++) {

@@ -125,7 +125,7 @@ public final class LinearBounds {
 			Box v = s.op().equals("Placeholder") ? input : IntervalPropagation.apply(p, s, refined);
 			if (relaxed.contains(s.name())) {
 				refined.put(s.name(), v);
-				v = intersect(v, neuronBounds(p, refined, s.name(), done, total, progress));
+				v = intersect(v, neuronBounds(p, refined, s.name(), done, total, progress), s.name());
 				done += positions(v);
 			}
 			refined.put(s.name(), v);
@@ -185,12 +185,27 @@ public final class LinearBounds {
 		return s;
 	}
 
-	static Box intersect(Box a, Box b) {
+	/** Largest relative gap between two sound bounds of one value that rounding can explain. */
+	static final double ROUNDING_GAP = 1e-9;
+
+	/**
+	 * The intersection of two sound bounds of node {@code node}. They must overlap: where the lower
+	 * bound of one exceeds the upper bound of the other by no more than double rounding
+	 * ({@link #ROUNDING_GAP} of the magnitude), both become the midpoint.
+	 *
+	 * @throws IllegalStateException when they miss each other by more: one of them is not sound
+	 */
+	static Box intersect(Box a, Box b, String node) {
 		double[] lo = new double[a.size()], hi = new double[a.size()];
 		for (int i = 0; i < lo.length; i++) {
 			lo[i] = Math.max(a.lo()[i], b.lo()[i]);
 			hi[i] = Math.min(a.hi()[i], b.hi()[i]);
-			if (lo[i] > hi[i]) { // both are sound, so they overlap but for rounding
+			if (lo[i] > hi[i]) {
+				double scale = 1 + Math.max(Math.max(Math.abs(a.lo()[i]), Math.abs(a.hi()[i])), Math.max(Math.abs(b.lo()[i]), Math.abs(b.hi()[i])));
+				if (lo[i] - hi[i] > ROUNDING_GAP * scale) {
+					throw new IllegalStateException("Bounds of node '" + node + "' (element " + i + ") do not overlap: [" + a.lo()[i] + ", "
+						+ a.hi()[i] + "] and [" + b.lo()[i] + ", " + b.hi()[i] + "]; one bound computation is unsound.");
+				}
 				double mid = (lo[i] + hi[i]) / 2;
 				lo[i] = mid;
 				hi[i] = mid;
@@ -223,7 +238,7 @@ public final class LinearBounds {
 	public static Map<String, Box> restrict(GraphProgram p, Map<String, Box> outer, Box smaller) {
 		Map<String, Box> out = new HashMap<>();
 		for (Step s : p.steps) {
-			Box v = s.op().equals("Placeholder") ? smaller : intersect(IntervalPropagation.apply(p, s, out), outer.get(s.name()));
+			Box v = s.op().equals("Placeholder") ? smaller : intersect(IntervalPropagation.apply(p, s, out), outer.get(s.name()), s.name());
 			out.put(s.name(), v);
 		}
 		return out;
@@ -352,9 +367,7 @@ public final class LinearBounds {
 				return;
 			case "FusedBatchNorm":
 			case "FusedBatchNormV3": {
-				int c = dims(bounds.get(s.name()))[2];
-				double[][] ab = IntervalPropagation.batchNormAffine(IntervalPropagation.param(p, s, 1), IntervalPropagation.param(p, s, 2),
-					IntervalPropagation.param(p, s, 3), IntervalPropagation.param(p, s, 4), s.attrs(), c);
+				double[][] ab = IntervalPropagation.batchNormAffine(p, s);
 				add(pending, in.get(0), channelAffine(a, ab[0], ab[1]));
 				return;
 			}

@@ -22,6 +22,11 @@ public final class MarginBounds {
 		public Bounds intersect(Bounds o) {
 			return new Bounds(Math.max(lower, o.lower), Math.min(upper, o.upper));
 		}
+
+		/** Rounded outward by {@code slack} on both sides (e.g. {@link RoundingError#marginSlack}). */
+		public Bounds widen(double slack) {
+			return new Bounds(lower - slack, upper + slack);
+		}
 	}
 
 	private MarginBounds() {}

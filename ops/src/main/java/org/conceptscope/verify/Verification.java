@@ -8,7 +8,11 @@ import org.conceptscope.util.Progress;
 
 /**
  * Verified margin bounds over an L-infinity ball, optionally restricted to a region: the entry
- * point for code that wants the guarantee itself rather than an EVA map.
+ * point for code that wants the guarantee itself rather than an EVA map. {@link #margin} bounds
+ * the exact (real-number) function of the float32 weights; {@link #float32Margin} and
+ * {@link #marginBounds} widen that by {@link RoundingError#marginSlack}, so they bound the margin
+ * TensorFlow computes in float32: a lower bound above 0 there proves that no input of the ball
+ * changes TensorFlow's prediction.
  */
 public final class Verification {
 
@@ -34,12 +38,12 @@ public final class Verification {
 		return new Box(image.shape(), lo, hi);
 	}
 
-	/** Margin bounds of a classifier over the whole ball around one image. */
+	/** Bounds of TensorFlow's float32 margin over the whole ball around one image (rounded outward, {@link #float32Margin}). */
 	public static MarginBounds.Bounds marginBounds(TensorFlowClassifier classifier, FloatTensor image, int target, double epsilon,
 		BoundMethod method) {
 		GraphProgram p = GraphProgram.of(classifier);
 		Box ball = ball(image, epsilon, null);
-		return margin(p, nodeBounds(p, ball, method, Progress.NONE), target, method);
+		return float32Margin(p, nodeBounds(p, ball, method, Progress.NONE), target, method);
 	}
 
 	/** Bounds of every node over a box: intervals, or CROWN intersected with intervals. */
@@ -47,7 +51,12 @@ public final class Verification {
 		return method == BoundMethod.CROWN ? LinearBounds.intermediate(p, box, progress) : IntervalPropagation.propagate(p, box);
 	}
 
-	/** The tightest margin bounds from node bounds: interval (dense-refined) and, with CROWN, the linear bound. */
+	/** Bounds of the margin TensorFlow computes in float32: {@link #margin} widened by the rounding error it can make there. */
+	public static MarginBounds.Bounds float32Margin(GraphProgram p, Map<String, Box> v, int target, BoundMethod method) {
+		return margin(p, v, target, method).widen(RoundingError.marginSlack(p, v, target));
+	}
+
+	/** The tightest bounds of the exact margin from node bounds: interval (dense-refined) and, with CROWN, the linear bound. */
 	public static MarginBounds.Bounds margin(GraphProgram p, Map<String, Box> v, int target, BoundMethod method) {
 		MarginBounds.Bounds b = MarginBounds.interval(p, v, target);
 		return method == BoundMethod.CROWN ? b.intersect(LinearBounds.margin(p, v, target)) : b;

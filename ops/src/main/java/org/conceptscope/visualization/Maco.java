@@ -16,6 +16,14 @@ import org.conceptscope.util.Progress;
  * scores a random crop (scale in [minCrop, 1], resized bilinearly back to the input size); the
  * phase follows Adam. The transparency map accumulates the absolute input gradient: where the
  * optimisation kept pushing, i.e. what matters in the visualisation.
+ * <p>
+ * The spectrum is Hermitian by construction ({@link Spectrum}), as for Xplique's irfft2d over the
+ * half spectrum: the phase of frequency -k is minus that of k, and the self-conjugate frequencies
+ * (DC, and the Nyquist row/column of an even size) have phase 0 or pi. So the image is the real
+ * inverse transform of M e^{i phi} and |DFT(image)| = M at every frequency: taking the real part
+ * of a transform with independent phases would instead give M_k |cos((phi_k + phi_-k) / 2)| and
+ * let the optimiser cancel frequencies. The DC term keeps its sign: the image has the references'
+ * mean, negative ones included (CT in HU / 1000, affine offsets).
  */
 public final class Maco {
 
@@ -39,7 +47,10 @@ public final class Maco {
 		this.seed = seed;
 	}
 
-	/** Mean magnitude spectrum [C][H*W] of normalised reference images [N, H, W, C]. */
+	/**
+	 * Mean magnitude spectrum [C][H*W] of normalised reference images [N, H, W, C]. Entry 0 of each
+	 * channel (DC) is signed: the sum of the mean image's values, whose sign the visualisation keeps.
+	 */
 	public static double[][] magnitude(FloatTensor images) {
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
 		Dft2d dft = new Dft2d(h, w);
@@ -49,10 +60,88 @@ public final class Maco {
 				double[] re = new double[h * w], im = new double[h * w];
 				for (int p = 0; p < h * w; p++) re[p] = images.data()[(i * h * w + p) * c + ch];
 				dft.transform(re, im, -1);
-				for (int p = 0; p < h * w; p++) mag[ch][p] += Math.hypot(re[p], im[p]) / n;
+				mag[ch][0] += re[0] / n; // the DC term of a real image is real: its mean keeps the sign
+				for (int p = 1; p < h * w; p++) mag[ch][p] += Math.hypot(re[p], im[p]) / n;
 			}
 		}
 		return mag;
+	}
+
+	/**
+	 * The Hermitian parametrisation of one channel: a magnitude per frequency (symmetrised over
+	 * conjugate pairs; DC signed) and a phase per frequency of which only one per conjugate pair is
+	 * free. Frequencies are row-major indices p = ky * W + kx; the conjugate of (ky, kx) is
+	 * (-ky mod H, -kx mod W).
+	 */
+	static final class Spectrum {
+		final int h, w;
+		private final Dft2d dft;
+		private final double[] mag;
+		private final int[] conj;
+		private final boolean negativeDc;
+
+		/** @param magnitude one channel of {@link Maco#magnitude}: entry 0 (DC) signed */
+		Spectrum(int h, int w, double[] magnitude) {
+			this.h = h;
+			this.w = w;
+			dft = new Dft2d(h, w);
+			conj = new int[h * w];
+			mag = new double[h * w];
+			negativeDc = magnitude[0] < 0;
+			for (int p = 0; p < h * w; p++) conj[p] = ((h - p / w) % h) * w + (w - p % w) % w;
+			// |X(k)| = |X(-k)| for every real image; averaging removes rounding differences only
+			for (int p = 0; p < h * w; p++) mag[p] = (Math.abs(magnitude[p]) + Math.abs(magnitude[conj[p]])) / 2;
+		}
+
+		/** Whether phase p is a free parameter: the first of a conjugate pair (self-conjugate ones are fixed). */
+		boolean isFree(int p) {
+			return p < conj[p];
+		}
+
+		/** Random free phases in (-pi, pi], the conjugates mirrored; DC 0 or pi by the mean's sign, Nyquist ones 0 or pi at random. */
+		double[] initialPhase(java.util.Random rnd) {
+			double[] phase = new double[h * w];
+			for (int p = 0; p < h * w; p++) {
+				if (isFree(p)) phase[p] = (rnd.nextDouble() * 2 - 1) * Math.PI;
+				else if (p == conj[p]) phase[p] = p == 0 ? (negativeDc ? Math.PI : 0) : (rnd.nextBoolean() ? Math.PI : 0);
+			}
+			enforce(phase);
+			return phase;
+		}
+
+		/** Mirrors every free phase onto its conjugate: phi(-k) = -phi(k). */
+		void enforce(double[] phase) {
+			for (int p = 0; p < h * w; p++) if (isFree(p)) phase[conj[p]] = -phase[p];
+		}
+
+		/** The real image (1/(HW)) sum_k M_k e^{i phi_k} e^{2 pi i k.n / N}; its imaginary part is zero up to rounding. */
+		double[] image(double[] phase) {
+			double[] re = new double[h * w], im = new double[h * w];
+			for (int p = 0; p < h * w; p++) {
+				re[p] = mag[p] * Math.cos(phase[p]);
+				im[p] = mag[p] * Math.sin(phase[p]);
+			}
+			dft.transform(re, im, +1);
+			for (int p = 0; p < h * w; p++) re[p] /= h * w;
+			return re;
+		}
+
+		/**
+		 * dL/dphi for the free phases from the image gradient g = dL/dx (0 for tied and fixed phases).
+		 * phi_k moves Z_k and Z_-k = conj(Z_k) together, so the two conjugates' terms add:
+		 * dL/dphi_k = -2 Im(Z_k G_k) / (HW), with G the inverse DFT (without 1/(HW)) of g.
+		 */
+		double[] gradient(double[] phase, double[] g) {
+			double[] gr = g.clone(), gi = new double[h * w];
+			dft.transform(gr, gi, +1);
+			double[] out = new double[h * w];
+			for (int p = 0; p < h * w; p++) {
+				if (!isFree(p)) continue;
+				double zr = mag[p] * Math.cos(phase[p]), zi = mag[p] * Math.sin(phase[p]);
+				out[p] = -2 * (zr * gi[p] + zi * gr[p]) / (h * w);
+			}
+			return out;
+		}
 	}
 
 	/** What MACO raises: a score of one input [1, H, W, C] of a model with a fixed input size, and its input gradient. */
@@ -101,19 +190,20 @@ public final class Maco {
 			throw new IllegalArgumentException("The magnitude spectrum must be " + c + " x " + (h * w) + " (channels x pixels) for this model.");
 		}
 		Random rnd = new Random(seed);
-		Dft2d dft = new Dft2d(h, w);
-		double[][] phase = new double[c][h * w];
-		// the DC phase stays 0: the image keeps the references' mean brightness
-		for (double[] ph : phase) for (int p = 1; p < ph.length; p++) ph[p] = (rnd.nextDouble() * 2 - 1) * Math.PI;
+		Spectrum[] spectra = new Spectrum[c];
+		double[][] phase = new double[c][];
+		for (int ch = 0; ch < c; ch++) {
+			spectra[ch] = new Spectrum(h, w, magnitude[ch]);
+			phase[ch] = spectra[ch].initialPhase(rnd);
+		}
 		double[][] m1 = new double[c][h * w], m2 = new double[c][h * w];
 		double[] transparency = new double[h * w];
 		double[] scores = new double[steps];
 		float[] x = new float[h * w * c];
-		image(dft, magnitude, phase, h, w, c, x, new double[c][], new double[c][]);
+		image(spectra, phase, h, w, c, x);
 		double startScore = objective.score(new FloatTensor(new long[] { 1, h, w, c }, x.clone()));
 		for (int t = 1; t <= steps; t++) {
-			double[][] zr = new double[c][], zi = new double[c][];
-			image(dft, magnitude, phase, h, w, c, x, zr, zi);
+			image(spectra, phase, h, w, c, x);
 			// random crop, resized back to the input size: a linear map, so its adjoint carries the gradient back
 			double scale = minCrop + rnd.nextDouble() * (1 - minCrop);
 			int ch0 = Math.max(1, (int) Math.round(h * scale)), cw0 = Math.max(1, (int) Math.round(w * scale));
@@ -126,22 +216,22 @@ public final class Maco {
 			double[] g = crop.adjoint(gv);
 			for (int p = 0; p < h * w; p++) for (int ch = 0; ch < c; ch++) transparency[p] += Math.abs(g[p * c + ch]);
 			for (int ch = 0; ch < c; ch++) {
-				// dL/dphi(k) = -Im(Z(k) G(k)) with G the inverse DFT (1/(HW) sum) of the image gradient
-				double[] gr = new double[h * w], gi = new double[h * w];
-				for (int p = 0; p < h * w; p++) gr[p] = g[p * c + ch];
-				dft.transform(gr, gi, +1);
-				for (int p = 1; p < h * w; p++) {
-					double grad = -(zr[ch][p] * gi[p] + zi[ch][p] * gr[p]) / (h * w);
-					// gradient ascent with Adam
-					m1[ch][p] = 0.9 * m1[ch][p] + 0.1 * grad;
-					m2[ch][p] = 0.999 * m2[ch][p] + 0.001 * grad * grad;
+				double[] gc = new double[h * w];
+				for (int p = 0; p < h * w; p++) gc[p] = g[p * c + ch];
+				double[] grad = spectra[ch].gradient(phase[ch], gc);
+				for (int p = 0; p < h * w; p++) {
+					if (!spectra[ch].isFree(p)) continue;
+					// gradient ascent with Adam on the free phases only
+					m1[ch][p] = 0.9 * m1[ch][p] + 0.1 * grad[p];
+					m2[ch][p] = 0.999 * m2[ch][p] + 0.001 * grad[p] * grad[p];
 					double mh = m1[ch][p] / (1 - Math.pow(0.9, t)), vh = m2[ch][p] / (1 - Math.pow(0.999, t));
 					phase[ch][p] += learningRate * mh / (Math.sqrt(vh) + 1e-8);
 				}
+				spectra[ch].enforce(phase[ch]);
 			}
 			if (!progress.report(t, steps, "MACO step " + t)) throw new CancellationException("MACO cancelled at step " + t + ".");
 		}
-		image(dft, magnitude, phase, h, w, c, x, new double[c][], new double[c][]);
+		image(spectra, phase, h, w, c, x);
 		double max = 0;
 		for (double v : transparency) max = Math.max(max, v);
 		float[] alpha = new float[h * w];
@@ -150,18 +240,11 @@ public final class Maco {
 		return new Result(result, new FloatTensor(new long[] { 1, h, w }, alpha), scores, startScore, objective.score(result));
 	}
 
-	/** x = Re(IDFT(M e^{i phi})) per channel; keeps Z = M e^{i phi} for the gradient. */
-	private static void image(Dft2d dft, double[][] mag, double[][] phase, int h, int w, int c, float[] x, double[][] zr, double[][] zi) {
+	/** x = the real image of each channel's Hermitian spectrum M e^{i phi}. */
+	private static void image(Spectrum[] spectra, double[][] phase, int h, int w, int c, float[] x) {
 		for (int ch = 0; ch < c; ch++) {
-			double[] re = new double[h * w], im = new double[h * w];
-			for (int p = 0; p < h * w; p++) {
-				re[p] = mag[ch][p] * Math.cos(phase[ch][p]);
-				im[p] = mag[ch][p] * Math.sin(phase[ch][p]);
-			}
-			zr[ch] = re.clone();
-			zi[ch] = im.clone();
-			dft.transform(re, im, +1);
-			for (int p = 0; p < h * w; p++) x[p * c + ch] = (float) (re[p] / (h * w));
+			double[] v = spectra[ch].image(phase[ch]);
+			for (int p = 0; p < h * w; p++) x[p * c + ch] = (float) v[p];
 		}
 	}
 

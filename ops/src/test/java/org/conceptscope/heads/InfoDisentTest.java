@@ -25,13 +25,7 @@ class InfoDisentTest {
 			assertTrue(head.orthogonalityError() < 1e-4, "orthogonality error " + head.orthogonalityError());
 			FloatTensor features = backbone.activations(test, "conv1/relu");
 			double[][] logits = head.logits(features);
-			int ok = 0;
-			for (int i = 0; i < testY.length; i++) {
-				int best = 0;
-				for (int k = 1; k < 3; k++) if (logits[i][k] > logits[i][best]) best = k;
-				if (best == testY[i]) ok++;
-			}
-			double accuracy = ok / (double) testY.length;
+			double accuracy = correct(logits, testY) / (double) testY.length;
 			assertTrue(accuracy >= original - 0.05, "head accuracy " + accuracy + " vs backbone " + original + " (margin 0.05)");
 			double[][] q = head.projection();
 			for (int k = 0; k < 3; k++) {
@@ -65,5 +59,57 @@ class InfoDisentTest {
 				}
 			}
 		}
+	}
+
+	/** Feature maps [n, 4, 4, 3]: class 0 has a strong negative peak in channel 0, classes 1 and 2 a positive one in their channel. */
+	static FloatTensor signedFeatures(int n, int[] labels, long seed) {
+		java.util.Random r = new java.util.Random(seed);
+		FloatTensor f = FloatTensor.zeros(n, 4, 4, 3);
+		for (int i = 0; i < n; i++) {
+			int k = i % 3;
+			labels[i] = k;
+			for (int j = 0; j < 16 * 3; j++) f.data()[i * 48 + j] = (float) (0.05 * r.nextGaussian());
+			f.set(k == 0 ? -1f : 1f, i, r.nextInt(4), r.nextInt(4), k);
+		}
+		return f;
+	}
+
+	/** How many rows of logits have their largest entry at the label. */
+	static int correct(double[][] logits, int[] labels) {
+		int ok = 0;
+		for (int i = 0; i < labels.length; i++) {
+			int best = 0;
+			for (int k = 1; k < logits[i].length; k++) if (logits[i][k] > logits[i][best]) best = k;
+			if (best == labels[i]) ok++;
+		}
+		return ok;
+	}
+
+	static double det3(double[][] q) {
+		return q[0][0] * (q[1][1] * q[2][2] - q[1][2] * q[2][1]) - q[0][1] * (q[1][0] * q[2][2] - q[1][2] * q[2][0])
+			+ q[0][2] * (q[1][0] * q[2][1] - q[1][1] * q[2][0]);
+	}
+
+	/**
+	 * Q is a product of an even number of reflections, so det Q = +1, and a target whose natural
+	 * parts are (-e0, e1, e2) (det -1: one channel's sign flipped) is not reachable as Q. It need not
+	 * be: evidence is odd in p, and under the softmax a non-negative weight vector on -e_j equals
+	 * (max weight - weights) on +e_j, so the head learns such a task with det Q = +1 as well.
+	 */
+	@Test
+	void aSingleFlippedChannelIsLearnedWithoutAReflection() {
+		int[] trainY = new int[150], testY = new int[60];
+		FloatTensor train = signedFeatures(150, trainY, 1), test = signedFeatures(60, testY, 2);
+		InfoDisent head = InfoDisent.train(train, "features", trainY, 3, new TrainingOptions(300, 32, 0.05, 3), Progress.NONE);
+		double[][] q = head.projection();
+		assertEquals(1, det3(q), 1e-4, "det Q");
+		int ok = correct(head.logits(test), testY);
+		assertTrue(ok >= 57, "held-out accuracy " + ok + " / 60");
+		// how: the part along channel 0 keeps its sign and speaks against classes 1 and 2 instead of for class 0
+		int part0 = 0;
+		for (int j = 1; j < 3; j++) if (Math.abs(q[0][j]) > Math.abs(q[0][part0])) part0 = j;
+		assertTrue(q[0][part0] > 0.9, "part " + part0 + " is channel 0 with its sign: " + q[0][part0]);
+		double[] w = head.classWeights()[part0];
+		assertTrue(w[0] < 0.1 * Math.min(w[1], w[2]), "weights of part " + part0 + " for classes 0, 1, 2: " + java.util.Arrays.toString(w));
 	}
 }

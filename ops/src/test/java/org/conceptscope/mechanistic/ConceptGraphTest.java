@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 
@@ -13,7 +14,11 @@ import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.conceptscope.verify.ResidualModel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Operand;
+import org.tensorflow.types.TFloat32;
 
 /** PFV concept vectors, k-means reproducibility, and GIG completeness between layers and to the class. */
 class ConceptGraphTest {
@@ -58,6 +63,104 @@ class ConceptGraphTest {
 		for (int k = 0; k < 4; k++) assertArrayEquals(a.concepts[k], b.concepts[k]);
 		assertEquals(3, a.examples.get(0).size());
 		for (double[] c : a.concepts) for (double v : c) assertTrue(v >= 0, "concepts of ReLU PFVs are non-negative");
+	}
+
+	/**
+	 * Known contributions: on the known-answer model, conv2/relu is the image (identity
+	 * convolutions, non-negative pixels) and logit 1 sums R_1 = [18, 20, 8, 8], so a PFV's
+	 * contribution to class 1 is its pixel inside R_1 and 0 outside. 20,000 draws with a fixed
+	 * seed: none outside R_1, and the counts inside pass a chi-square test against proportions
+	 * x_p / sum x (63 degrees of freedom, 0.999 quantile 103.5); uniform draws would not (checked).
+	 */
+	@Test
+	void pfvsAreSampledInProportionToTheirContribution() {
+		try (TensorFlowClassifier m = TensorFlowClassifier.load(BundledModels.dir("known-answer"))) {
+			Random r = new Random(4);
+			FloatTensor x = FloatTensor.zeros(1, 32, 32, 1);
+			for (int i = 0; i < x.size(); i++) x.data()[i] = 0.1f + 0.9f * r.nextFloat();
+			double[] w = PfvConcepts.contributions(m, x, 1, "conv2/relu");
+			double inside = 0;
+			for (int p = 0; p < 1024; p++) {
+				boolean in = p % 32 >= 18 && p % 32 < 26 && p / 32 >= 20 && p / 32 < 28;
+				assertEquals(in ? x.data()[p] : 0, w[p], 1e-6, "contribution of PFV " + p);
+				if (in) inside += x.data()[p];
+			}
+			int draws = 20_000;
+			int[] counts = new int[1024];
+			for (int i : PfvConcepts.sample(w, draws, new Random(9))) counts[i]++;
+			double chi2 = 0, chi2Uniform = 0;
+			for (int p = 0; p < 1024; p++) {
+				if (w[p] == 0) {
+					assertEquals(0, counts[p], "PFV " + p + " contributes nothing and is never drawn");
+					continue;
+				}
+				double expected = draws * w[p] / inside, uniform = draws / 64.0;
+				chi2 += (counts[p] - expected) * (counts[p] - expected) / expected;
+				chi2Uniform += (counts[p] - uniform) * (counts[p] - uniform) / uniform;
+			}
+			assertTrue(chi2 < 103.5, "chi-square " + chi2 + " against proportional sampling");
+			assertTrue(chi2Uniform > 103.5, "the test can tell: chi-square " + chi2Uniform + " against uniform sampling");
+		}
+	}
+
+	/**
+	 * PFVs are clipped at 0 for NNLS as for GIG: on a pre-activation layer (conv2/bias_add, with
+	 * negative values) every example's coefficient is the one GIG integrates at that PFV.
+	 */
+	@Test
+	void exampleCoefficientsAreGigsCoefficients() {
+		PfvConcepts.Fit fit = PfvConcepts.fitWithPfvs(model, images, 2, "conv2/bias_add", 3, 300, 5, 4);
+		FloatTensor acts = model.activations(images, "conv2/bias_add");
+		boolean negative = false;
+		for (float v : acts.data()) negative |= v < 0;
+		assertTrue(negative, "the layer has negative values");
+		for (int k = 0; k < fit.bank().size(); k++) {
+			for (int j = 0; j < fit.examplePfvs().get(k).length; j++) {
+				int pfv = fit.examplePfvs().get(k)[j], image = pfv / 256, position = pfv % 256;
+				double[][] u = GeneralizedIntegratedGradients.coefficients(fit.bank(), acts, image);
+				ConceptBank.Example e = fit.bank().examples.get(k).get(j);
+				assertEquals(image, e.image());
+				assertEquals(u[position][k], e.coefficient(), 1e-12, "concept " + k + " example " + j);
+			}
+		}
+	}
+
+	/**
+	 * Cells in image pixels from receptive fields: a 5x5 VALID convolution maps 12x12 to 8x8, so
+	 * PFV (gx, gy) sees pixels gx..gx+4 and its one-pixel cell is (gx + 2, gy + 2) (12 / 8 would
+	 * have put it at (gx, gy)); on the IHC model conv2/relu (stride 2, SAME) cell g starts at 2g,
+	 * conv3/relu (stride 4) at 4g: 4 pixels around 4g + 1.5, the centre of pixels 4g - 7 .. 4g + 10.
+	 */
+	@Test
+	void cellsFollowTheReceptiveFields(@TempDir Path tmp) throws Exception {
+		ResidualModel.export(tmp.resolve("valid"), 3, 12, 1, (tf, g, x, r) -> {
+			Operand<TFloat32> relu = tf.withName("valid_relu").nn.relu(ResidualModel.conv(tf, "valid_conv", x, ResidualModel.random(r, 50, 0.3),
+				new long[] { 5, 5, 1, 2 }, 1, "VALID"));
+			Operand<TFloat32> mean = tf.withName("gap").math.mean(relu, tf.constant(new int[] { 1, 2 }));
+			return tf.withName("logits").linalg.matMul(mean, ResidualModel.constant(tf, new long[] { 2, 2 }, ResidualModel.random(r, 4, 1)));
+		});
+		try (TensorFlowClassifier valid = TensorFlowClassifier.load(tmp.resolve("valid"))) {
+			PfvConcepts.Cells cells = PfvConcepts.Cells.of(valid, FloatTensor.zeros(1, 12, 12, 1), "valid_relu");
+			assertEquals(1, cells.size);
+			for (int p = 0; p < 64; p++) {
+				ConceptBank.Example e = cells.example(0, p, 1);
+				assertEquals(p % 8 + 2, e.x(), "position " + p);
+				assertEquals(p / 8 + 2, e.y(), "position " + p);
+			}
+			assertEquals(5 * 8 + 3, cells.nearest(5, 7), "pixel (5, 7) is the cell of PFV (3, 5)");
+			assertEquals(0, cells.nearest(0, 1), "pixels no cell holds (the VALID border) go to the nearest cell");
+			assertEquals(63, cells.nearest(11, 11));
+		}
+		PfvConcepts.Cells conv2 = PfvConcepts.Cells.of(model, images.slice(0), "conv2/relu"), conv3 = PfvConcepts.Cells.of(model, images.slice(0),
+			"conv3/relu");
+		assertEquals(2, conv2.size);
+		assertEquals(4, conv3.size);
+		assertEquals(2 * 5, conv2.example(0, 3 * 16 + 5, 1).x());
+		assertEquals(2 * 3, conv2.example(0, 3 * 16 + 5, 1).y());
+		assertEquals(4 * 6, conv3.example(0, 2 * 8 + 6, 1).x());
+		assertEquals(4 * 2, conv3.example(0, 2 * 8 + 6, 1).y());
+		assertEquals(0, conv3.example(0, 0, 1).x());
+		assertEquals(28, conv3.example(0, 7, 1).x());
 	}
 
 	/** Sum of GIG over concepts = h(U W) - h(0) at the class logit, within 1 % (128 midpoint steps). */

@@ -10,10 +10,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 
+import org.conceptscope.attribution.Attribution;
+import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.attribution.GradientTimesInput;
 import org.conceptscope.attribution.RandomBaseline;
 import org.conceptscope.attribution.Saliency;
 import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.Classifier;
 import org.conceptscope.model.ModelConfig;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -59,7 +62,7 @@ class MegeRecoTest {
 	void faithfulMapsAreMoreStableThanRandomOnesAndResultsAreSeeded() {
 		List<MegeReco.Result> r = run(11);
 		for (MegeReco.Result x : r) {
-			assertTrue(x.mege() >= 0 && x.mege() <= 1, x.toString());
+			assertTrue(x.mege() >= 0.5 && x.mege() <= 1, x.toString()); // d = sqrt(1 - |rho|) is in [0, 1]
 			assertTrue(x.reco() >= 0 && x.reco() <= 1, x.toString());
 			assertTrue(x.samePairs() > 0, "some pairs agree and are correct");
 		}
@@ -119,6 +122,77 @@ class MegeRecoTest {
 		try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(from)) {
 			for (Path p : (Iterable<Path>) s::iterator) java.nio.file.Files.copy(p, to.resolve(from.relativize(p).toString()));
 		}
+	}
+
+	/**
+	 * A map that does not depend on the model: the image itself, except every third image, whose
+	 * map is constant (as Grad-CAM after its ReLU or an EVA cell without effect often are).
+	 */
+	static final class ImageAsMap implements AttributionMethod {
+		@Override
+		public String name() {
+			return "image";
+		}
+
+		@Override
+		public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
+			int n = (int) images.dim(0), hw = (int) (images.dim(1) * images.dim(2));
+			float[] maps = new float[n * hw];
+			for (int i = 0; i < n; i++) for (int p = 0; p < hw; p++) maps[i * hw + p] = i % 3 == 0 ? 0.5f : images.data()[i * hw + p];
+			int[] t = AttributionMethod.resolveTargets(classifier, images, targets);
+			return new Attribution(new FloatTensor(new long[] { n, images.dim(1), images.dim(2) }, maps), t,
+				AttributionMethod.metadata(classifier, name(), t));
+		}
+	}
+
+	/**
+	 * Known answer through the whole pipeline: maps identical for every model give MeGe = 1 (every
+	 * distance 0) and ReCo = 0 (distance cannot tell pairs apart); the constant maps of every third
+	 * image have no rank correlation, so their pairs are left out and counted, not turned into NaN.
+	 */
+	@Test
+	void identicalMapsGiveMegeOneAndConstantMapsAreCountedNotNaN() {
+		// few steps: models that still disagree on some images, so both sets have pairs
+		MegeReco.Result r = new MegeReco(ARCH, new TrainingOptions(25, 32, 0.02, 5), 4)
+			.evaluate(images, labels, List.of(new ImageAsMap()), Progress.NONE).get(0);
+		assertEquals(1.0, r.mege(), 0, r.toString());
+		assertEquals(0.0, r.reco(), 0, r.toString());
+		assertTrue(r.samePairs() > 0 && r.differentPairs() > 0, r.toString());
+		// 160 images, 3 pairs each; those of images 0, 3, 6, ... that would have been in S= or S!= are undefined
+		assertTrue(r.undefinedPairs() > 0 && r.undefinedPairs() <= 3 * 54, r.toString());
+		assertTrue(r.samePairs() + r.differentPairs() + r.undefinedPairs() <= 3 * 160, r.toString());
+	}
+
+	static final float[] A = { 1, 2, 3, 4 }, REVERSED = { 4, 3, 2, 1 }, C = { 1, 2, 4, 3 }, D = { 2, 1, 4, 3 }, CONSTANT = { 5, 5, 5, 5 };
+
+	/**
+	 * Hand-computed: 3 models, 3 images (image f in fold f), 3 classes. Spearman with A: C 0.8, D 0.6,
+	 * the reversed A -1 (|rho| = 1: distance 0), a constant map undefined. Distance sqrt(1 - |rho|).
+	 * Image 0 (label 0; predictions 0, 0, 1): (m0, m1) both right -> S= {sqrt 0.2}; (m0, m2) one right -> S!= {sqrt 0.4}.
+	 * Image 1 (label 1; predictions 0, 1, 0): (m1, m0) one right -> S!= {0}; (m1, m2) one right but a constant map -> undefined.
+	 * Image 2 (label 0; predictions 1, 2, 1): both models wrong in both pairs -> in neither set (also where they disagree).
+	 * MeGe = 1 / (1 + sqrt 0.2); ReCo = 0.5 (threshold sqrt 0.4 keeps S= below and half of S!= at or above).
+	 */
+	@Test
+	void handComputedPairsGiveTheKnownMegeAndReco() {
+		float[][][] maps = {
+			{ A, REVERSED, A }, // model 0 on images 0, 1, 2
+			{ C, A, D }, // model 1
+			{ D, CONSTANT, A } }; // model 2
+		int[][] predictions = { { 0, 0, 1 }, { 0, 1, 2 }, { 1, 0, 1 } };
+		int[] labels = { 0, 1, 0 }, fold = { 0, 1, 2 };
+		MegeReco.Pairs p = MegeReco.pairs(maps, predictions, labels, fold);
+		assertEquals(1, p.same().size());
+		assertEquals(Math.sqrt(0.2), p.same().get(0), 1e-12);
+		assertEquals(2, p.different().size());
+		assertEquals(Math.sqrt(0.4), p.different().get(0), 1e-12);
+		assertEquals(0, p.different().get(1), 1e-12);
+		assertEquals(1, p.undefined());
+		assertEquals(1 / (1 + Math.sqrt(0.2)), p.mege(), 1e-12);
+		assertEquals(0.5, p.reco(), 1e-12);
+		assertEquals(0, MegeReco.distance(A, REVERSED), 1e-12, "anti-correlated maps count as the same explanation, as in Xplique");
+		assertTrue(Double.isNaN(MegeReco.distance(A, CONSTANT)));
+		assertTrue(Double.isNaN(MegeReco.distance(CONSTANT, CONSTANT)), "two constant maps have no ranks to compare either");
 	}
 
 	@Test

@@ -28,7 +28,7 @@ final class BallSamples {
 				boolean corner = i % 2 == 0;
 				for (int j = 0; j < per; j++) {
 					double d = corner ? (r.nextBoolean() ? 1 : -1) : 2 * r.nextDouble() - 1;
-					batch[i * per + j] = (float) (x.data()[j] + d * eps);
+					batch[i * per + j] = inside(x.data()[j], d * eps, eps);
 				}
 			}
 			check.accept(m.logits(tensor(x, n, batch)));
@@ -36,7 +36,7 @@ final class BallSamples {
 		int starts = (total - random) / (2 * steps);
 		for (int direction : new int[] { -1, 1 }) {
 			float[] batch = new float[starts * per];
-			for (int i = 0; i < starts; i++) for (int j = 0; j < per; j++) batch[i * per + j] = (float) (x.data()[j] + (2 * r.nextDouble() - 1) * eps);
+			for (int i = 0; i < starts; i++) for (int j = 0; j < per; j++) batch[i * per + j] = inside(x.data()[j], (2 * r.nextDouble() - 1) * eps, eps);
 			for (int step = 0; step < steps; step++) {
 				FloatTensor points = tensor(x, starts, batch);
 				FloatTensor logits = m.logits(points);
@@ -54,10 +54,22 @@ final class BallSamples {
 				for (int i = 0; i < batch.length; i++) {
 					double moved = batch[i] + direction * size * Math.signum(g[i]);
 					double centre = x.data()[i % per];
-					batch[i] = (float) Math.max(centre - eps, Math.min(centre + eps, moved));
+					batch[i] = inside(centre, moved - centre, eps);
 				}
 			}
 		}
+	}
+
+	/**
+	 * The float nearest centre + offset that lies in [centre - eps, centre + eps] (offset clamped
+	 * to +-eps): rounding to float must not put a sample outside the ball the bounds are for.
+	 */
+	static float inside(double centre, double offset, double eps) {
+		double target = centre + Math.max(-eps, Math.min(eps, offset));
+		float f = (float) target;
+		if (f > centre + eps) f = Math.nextDown(f);
+		if (f < centre - eps) f = Math.nextUp(f);
+		return f;
 	}
 
 	private static FloatTensor tensor(FloatTensor x, int n, float[] data) {

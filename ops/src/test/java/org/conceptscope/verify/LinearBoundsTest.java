@@ -60,8 +60,10 @@ class LinearBoundsTest {
 				FloatTensor x = c.images().slice(0);
 				int target = m.logits(x).argmaxRows()[0];
 				Map<String, Box> bounds = crown(c, p, 0);
-				MarginBounds.Bounds margin = LinearBounds.margin(p, bounds, target);
+				// bounds of TensorFlow's float32 values: the exact ones widened by the rounding error, no other tolerance
+				MarginBounds.Bounds margin = LinearBounds.margin(p, bounds, target).widen(RoundingError.marginSlack(p, bounds, target));
 				Box logits = bounds.get(p.output);
+				double[] e = RoundingError.of(p, bounds).get(p.output);
 				int k = m.numClasses();
 				double[] range = { Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY };
 				BallSamples.logits(m, x, target, c.epsilon(), 10_000, 11, out -> {
@@ -71,15 +73,15 @@ class LinearBoundsTest {
 						range[0] = Math.min(range[0], v);
 						range[1] = Math.max(range[1], v);
 						for (int j = 0; j < k; j++) {
-							assertTrue(row[j] >= logits.lo()[j] - 1e-4 && row[j] <= logits.hi()[j] + 1e-4, c.name() + ": logit " + j
+							assertTrue(row[j] >= logits.lo()[j] - e[j] && row[j] <= logits.hi()[j] + e[j], c.name() + ": logit " + j
 								+ " = " + row[j] + " outside [" + logits.lo()[j] + ", " + logits.hi()[j] + "]");
 						}
 					}
 				});
 				double lowest = range[0], highest = range[1];
 				System.out.printf("%s: sampled margin [%.4f, %.4f], CROWN [%.4f, %.4f]%n", c.name(), lowest, highest, margin.lower(), margin.upper());
-				assertTrue(lowest >= margin.lower() - 1e-4, c.name() + ": sampled margin " + lowest + " below the CROWN bound " + margin.lower());
-				assertTrue(highest <= margin.upper() + 1e-4, c.name() + ": sampled margin " + highest + " above the CROWN bound " + margin.upper());
+				assertTrue(lowest >= margin.lower(), c.name() + ": sampled margin " + lowest + " below the CROWN bound " + margin.lower());
+				assertTrue(highest <= margin.upper(), c.name() + ": sampled margin " + highest + " above the CROWN bound " + margin.upper());
 			}
 		}
 	}
@@ -131,6 +133,7 @@ class LinearBoundsTest {
 			assertTrue(below && above && inside, "ReLU6 inputs straddle 0, straddle 6 and lie between");
 			MarginBounds.Bounds crown = LinearBounds.margin(p, bounds, target);
 			MarginBounds.Bounds interval = MarginBounds.interval(p, ball, target);
+			MarginBounds.Bounds float32 = crown.widen(RoundingError.marginSlack(p, bounds, target));
 			assertTrue(crown.upper() - crown.lower() < interval.upper() - interval.lower(), crown + " vs " + interval);
 			double[] range = { Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY };
 			BallSamples.logits(m, x, target, eps, 10_000, 13, out -> {
@@ -140,8 +143,8 @@ class LinearBoundsTest {
 					range[1] = Math.max(range[1], v);
 				}
 			});
-			assertTrue(range[0] >= crown.lower() - 1e-4 && range[1] <= crown.upper() + 1e-4, "sampled [" + range[0] + ", " + range[1]
-				+ "] outside CROWN " + crown);
+			assertTrue(range[0] >= float32.lower() && range[1] <= float32.upper(), "sampled [" + range[0] + ", " + range[1]
+				+ "] outside CROWN " + float32);
 		}
 	}
 
@@ -174,6 +177,21 @@ class LinearBoundsTest {
 				}
 			}
 		}
+	}
+
+	/** Two sound bounds overlap: a rounding-sized miss becomes the midpoint, a real one names the node instead of hiding it. */
+	@Test
+	void intersectingBoundsThatMissEachOtherIsAnError() {
+		Box a = new Box(new long[] { 1, 2 }, new double[] { 0, 1 }, new double[] { 2, 3 });
+		Box b = new Box(new long[] { 1, 2 }, new double[] { 1, 3 + 1e-12 }, new double[] { 4, 5 });
+		Box both = LinearBounds.intersect(a, b, "dense");
+		assertEquals(1, both.lo()[0], 0);
+		assertEquals(2, both.hi()[0], 0);
+		assertEquals(3 + 0.5e-12, both.lo()[1], 1e-15, "a miss of 1e-12 is rounding: the midpoint");
+		assertEquals(both.lo()[1], both.hi()[1], 0);
+		Box apart = new Box(new long[] { 1, 2 }, new double[] { 1, 3.001 }, new double[] { 4, 5 });
+		IllegalStateException e = assertThrows(IllegalStateException.class, () -> LinearBounds.intersect(a, apart, "block2/conv"));
+		assertTrue(e.getMessage().startsWith("Bounds of node 'block2/conv' (element 1) do not overlap: [1.0, 3.0] and [3.001, 5.0]"), e.getMessage());
 	}
 
 	/** A point box: every relaxation is exact, so CROWN gives the margin itself. */

@@ -25,34 +25,39 @@ import org.tensorflow.types.TFloat32;
  * TensorFlow Java graph API and seeded random constant weights. {@link #export(Path, long)}: conv +
  * bias, fused batch norm (inference), ReLU, max pooling (the v1 op), a residual 1x1-conv branch
  * joined by Add, global mean, dense; input [N, 8, 8, 2], 3 classes. Also one with every other
- * supported operation and one with an operation bound propagation does not support.
+ * supported operation and one with an operation bound propagation does not support. Other tests
+ * build their own small networks with {@link #export(Path, long, int, int, Network)}.
  */
-final class ResidualModel {
+public final class ResidualModel {
 
 	private ResidualModel() {}
 
-	static float[] random(Random r, int n, double scale) {
+	public static float[] random(Random r, int n, double scale) {
 		float[] v = new float[n];
 		for (int i = 0; i < n; i++) v[i] = (float) (r.nextGaussian() * scale);
 		return v;
 	}
 
-	static Operand<TFloat32> constant(Ops tf, long[] shape, float[] v) {
+	public static Operand<TFloat32> constant(Ops tf, long[] shape, float[] v) {
 		return tf.constant(Shape.of(shape), org.tensorflow.ndarray.buffer.DataBuffers.of(v));
 	}
 
-	/** What lies between the input [N, size, size, 2] and the logits. */
-	private interface Network {
+	/** What lies between the input [N, size, size, channels] and the logits. */
+	public interface Network {
 		Operand<TFloat32> logits(Ops tf, Graph g, Placeholder<TFloat32> x, Random r);
 	}
 
-	/** Builds a network with seeded random constant weights and exports it (input "input", outputs logits and probabilities). */
 	private static void export(Path dir, long seed, int size, Network net) {
+		export(dir, seed, size, 2, net);
+	}
+
+	/** Builds a network with seeded random constant weights and exports it (input "input", outputs logits and probabilities). */
+	public static void export(Path dir, long seed, int size, int channels, Network net) {
 		TensorFlowEngine.start();
 		Random r = new Random(seed);
 		try (Graph g = new Graph()) {
 			Ops tf = Ops.create(g);
-			Placeholder<TFloat32> x = tf.withName("input").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, size, size, 2)));
+			Placeholder<TFloat32> x = tf.withName("input").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, size, size, channels)));
 			Operand<TFloat32> logits = net.logits(tf, g, x, r);
 			Operand<TFloat32> probs = tf.withName("probabilities").nn.softmax(logits);
 			try (Session s = new Session(g)) {
@@ -65,11 +70,11 @@ final class ResidualModel {
 		}
 	}
 
-	private static Operand<TFloat32> conv(Ops tf, String name, Operand<TFloat32> in, float[] kernel, long[] shape, long stride, String padding) {
+	public static Operand<TFloat32> conv(Ops tf, String name, Operand<TFloat32> in, float[] kernel, long[] shape, long stride, String padding) {
 		return tf.withName(name).nn.conv2d(in, constant(tf, shape, kernel), List.of(1L, stride, stride, 1L), padding);
 	}
 
-	private static Output<TFloat32> pool(Graph g, String op, Operand<TFloat32> in, long k, long stride, String padding) {
+	public static Output<TFloat32> pool(Graph g, String op, Operand<TFloat32> in, long k, long stride, String padding) {
 		GraphOperation pool = g.opBuilder(op, "pool", g.baseScope()).addInput(in.asOutput()).setAttr("ksize", new long[] { 1, k, k, 1 })
 			.setAttr("strides", new long[] { 1, stride, stride, 1 }).setAttr("padding", padding)
 			.setAttr("T", org.tensorflow.proto.DataType.DT_FLOAT).build();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Random;
 
 import org.conceptscope.mechanistic.SharingRatioDecomposition;
@@ -31,14 +32,16 @@ class ResidualModelTest {
 
 			double eps = 0.05;
 			Box ball = new Eva(eps, 2).ball(x, -1);
-			Box bounds = IntervalPropagation.logits(p, ball);
+			Map<String, Box> nodes = IntervalPropagation.propagate(p, ball);
+			Box bounds = nodes.get(p.output);
+			double[] e = RoundingError.of(p, nodes).get(p.output);
 			int n = 2000;
 			float[] batch = new float[n * x.size()];
-			for (int i = 0; i < n; i++) for (int j = 0; j < x.size(); j++) batch[i * x.size() + j] = (float) (x.data()[j] + (2 * r.nextDouble() - 1) * eps);
+			for (int i = 0; i < n; i++) for (int j = 0; j < x.size(); j++) batch[i * x.size() + j] = BallSamples.inside(x.data()[j], (2 * r.nextDouble() - 1) * eps, eps);
 			FloatTensor out = m.logits(new FloatTensor(new long[] { n, 8, 8, 2 }, batch));
 			for (int i = 0; i < n; i++) for (int k = 0; k < 3; k++) {
 				float v = out.get(i, k);
-				assertTrue(v >= bounds.lo()[k] - 1e-4 && v <= bounds.hi()[k] + 1e-4, "sample " + i + " logit " + k + " outside bounds");
+				assertTrue(v >= bounds.lo()[k] - e[k] && v <= bounds.hi()[k] + e[k], "sample " + i + " logit " + k + " outside bounds");
 			}
 
 			SharingRatioDecomposition.Decomposition d = new SharingRatioDecomposition(m).classRelevance(x, tf.argmaxRows()[0]);

@@ -13,8 +13,9 @@ import org.conceptscope.verify.Eva;
 /**
  * Writes one CSV row per explained slice/frame: slice, frame, slice label, predicted class,
  * one probability column per class, target class, method, and the map's maximum and mean; for
- * EVA also the target's margin at the slice and its verified lower and upper bounds over the
- * whole epsilon-ball ({@link #EVA_COLUMNS}).
+ * EVA also the target's margin at the slice, verified lower and upper bounds of the float32
+ * margin over the whole epsilon-ball, the float32 rounding slack they include, and whether the
+ * slice is verified robust ({@link #EVA_COLUMNS}).
  * Numbers use '.' and Java's shortest exact float text whatever the locale; text is quoted
  * when it needs to be (RFC 4180). The file is written atomically.
  */
@@ -22,8 +23,12 @@ public final class ResultsCsvWriter {
 
 	private ResultsCsvWriter() {}
 
-	/** EVA's extra columns: margin (target logit minus the largest other) at the slice, verified bounds over the ball. */
-	public static final List<String> EVA_COLUMNS = List.of("margin", "margin_lower_bound", "margin_upper_bound");
+	/**
+	 * EVA's extra columns: margin (target logit minus the largest other) at the slice, verified
+	 * bounds over the ball (rounded outward by the slack), the float32 rounding slack, and
+	 * verified (1 when the lower bound is above 0, else 0).
+	 */
+	public static final List<String> EVA_COLUMNS = List.of("margin", "margin_lower_bound", "margin_upper_bound", "rounding_slack", "verified");
 
 	public static List<String> header(Explanation e) {
 		List<String> h = header(e.classNames());
@@ -57,7 +62,8 @@ public final class ResultsCsvWriter {
 			row.add(Float.toString((float) mean(map)));
 			if (!verified.isEmpty()) {
 				Eva.VerifiedMargin v = verified.get(b);
-				row.addAll(List.of(Double.toString(v.margin()), Double.toString(v.lower()), Double.toString(v.upper())));
+				row.addAll(List.of(Double.toString(v.margin()), Double.toString(v.lower()), Double.toString(v.upper()),
+					Double.toString(v.roundingSlack()), v.verified() ? "1" : "0")); // numeric, as ImageJ tables and macros want
 			}
 			rows.add(row);
 		}

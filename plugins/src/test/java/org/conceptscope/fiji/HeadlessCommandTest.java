@@ -318,6 +318,7 @@ class HeadlessCommandTest {
 			assertTrue(lower <= margin && margin <= upper, row.toString());
 			// CROWN verifies these three patches at this radius: no image within 0.004 (about 1 grey level) changes the class
 			assertTrue(lower > 0, "verified robust: " + row);
+			assertEquals("1", row.get(h.indexOf("verified")), row.toString());
 		}
 	}
 
@@ -330,7 +331,7 @@ class HeadlessCommandTest {
 		assertEquals(List.of(), errors);
 		assertEquals(List.of("ct labelled-mege_reco.csv"), TestFiles.names(save));
 		List<List<String>> csv = Csv.parse(Files.readString(save.resolve("ct labelled-mege_reco.csv")));
-		assertEquals(List.of("method", "mege", "reco", "same_pairs", "different_pairs", "fold_1_accuracy", "fold_2_accuracy",
+		assertEquals(List.of("method", "mege", "reco", "same_pairs", "different_pairs", "undefined_pairs", "fold_1_accuracy", "fold_2_accuracy",
 			"fold_3_accuracy"), csv.get(0));
 		assertEquals("gradient_x_input", csv.get(1).get(0));
 		assertEquals("random", csv.get(2).get(0));
@@ -339,7 +340,7 @@ class HeadlessCommandTest {
 				double v = Double.parseDouble(row.get(c));
 				assertTrue(v >= 0 && v <= 1, row.toString());
 			}
-			for (int c = 5; c < 8; c++) assertTrue(Double.parseDouble(row.get(c)) > 0.6, "each fold model learned air / soft tissue / bone: " + row);
+			for (int c = 6; c < 9; c++) assertTrue(Double.parseDouble(row.get(c)) > 0.6, "each fold model learned air / soft tissue / bone: " + row);
 		}
 		assertTrue(Double.parseDouble(csv.get(1).get(1)) > Double.parseDouble(csv.get(2).get(1)), "gradient x input above random: " + csv);
 

@@ -110,7 +110,7 @@ class VerificationMacrosTest {
 	private static List<double[]> bounds(Path csv) throws IOException {
 		List<List<String>> rows = Csv.parse(Files.readString(csv));
 		List<String> h = rows.get(0);
-		assertEquals(List.of("margin", "margin_lower_bound", "margin_upper_bound"), h.subList(h.size() - 3, h.size()));
+		assertEquals(List.of("margin", "margin_lower_bound", "margin_upper_bound", "rounding_slack", "verified"), h.subList(h.size() - 5, h.size()));
 		assertEquals(1 + 12, rows.size());
 		List<double[]> out = new ArrayList<>();
 		for (List<String> r : rows.subList(1, rows.size())) {
@@ -118,6 +118,9 @@ class VerificationMacrosTest {
 			assertEquals(r.get(h.indexOf("predicted")), r.get(h.indexOf("target")));
 			double margin = Double.parseDouble(r.get(h.indexOf("margin")));
 			assertTrue(margin >= 0, "the margin of the predicted class is not negative: " + margin);
+			double lower = Double.parseDouble(r.get(h.indexOf("margin_lower_bound"))), slack = Double.parseDouble(r.get(h.indexOf("rounding_slack")));
+			assertTrue(slack > 0 && slack < 1e-2, "float32 rounding slack " + slack);
+			assertEquals(lower > 0 ? "1" : "0", r.get(h.indexOf("verified")), "verified exactly when the float32 lower bound is above 0");
 			out.add(new double[] { margin, Double.parseDouble(r.get(h.indexOf("margin_lower_bound"))),
 				Double.parseDouble(r.get(h.indexOf("margin_upper_bound"))) });
 		}
@@ -130,24 +133,25 @@ class VerificationMacrosTest {
 		assertEquals(List.of("ihc-labelled-mege_reco.csv"), TestFiles.names(work.resolve("mege-1")));
 		List<List<String>> first = Csv.parse(Files.readString(work.resolve("mege-1/ihc-labelled-mege_reco.csv")));
 		List<List<String>> again = Csv.parse(Files.readString(work.resolve("mege-2/ihc-labelled-mege_reco.csv")));
-		assertEquals(List.of("method", "mege", "reco", "same_pairs", "different_pairs", "fold_1_accuracy", "fold_2_accuracy",
+		assertEquals(List.of("method", "mege", "reco", "same_pairs", "different_pairs", "undefined_pairs", "fold_1_accuracy", "fold_2_accuracy",
 			"fold_3_accuracy", "fold_4_accuracy"), first.get(0));
 		assertEquals(1 + 3, first.size(), "one row per method");
 		assertEquals(List.of("saliency", "integrated_gradients", "random"), first.subList(1, 4).stream().map(r -> r.get(0)).toList());
 		for (List<String> r : first.subList(1, 4)) {
 			double mege = Double.parseDouble(r.get(1)), reco = Double.parseDouble(r.get(2));
-			assertTrue(mege >= 0 && mege <= 1 && reco >= 0 && reco <= 1, r.toString());
-			int same = Integer.parseInt(r.get(3)), different = Integer.parseInt(r.get(4));
-			// 48 images, each compared with the 3 models that trained on it
+			assertTrue(mege >= 0.5 && mege <= 1 && reco >= 0 && reco <= 1, r.toString()); // distance sqrt(1 - |rho|) in [0, 1]
+			int same = Integer.parseInt(r.get(3)), different = Integer.parseInt(r.get(4)), undefined = Integer.parseInt(r.get(5));
+			// 48 images, each compared with the 3 models that trained on it; gradient and random maps are never constant
 			assertTrue(same > 0 && same + different <= 48 * 3, r.toString());
-			for (int f = 5; f < 9; f++) {
+			assertEquals(0, undefined, r.toString());
+			for (int f = 6; f < 10; f++) {
 				double acc = Double.parseDouble(r.get(f));
 				assertTrue(acc >= 0 && acc <= 1, r.toString());
 			}
-			assertEquals(first.get(1).subList(3, 9), r.subList(3, 9), "the same models and pairs for every method");
+			assertEquals(first.get(1).subList(3, 10), r.subList(3, 10), "the same models and pairs for every method");
 		}
 		double accuracy = 0;
-		for (int f = 5; f < 9; f++) accuracy += Double.parseDouble(first.get(1).get(f)) / 4;
+		for (int f = 6; f < 10; f++) accuracy += Double.parseDouble(first.get(1).get(f)) / 4;
 		// 100 steps on 36 patches: far from the bundled model's 0.9, but above the 1/3 of guessing
 		assertTrue(accuracy > 0.45, "the fold models learned something: mean held-out accuracy " + accuracy);
 		double saliency = Double.parseDouble(first.get(1).get(1)), random = Double.parseDouble(first.get(3).get(1));

@@ -44,13 +44,14 @@ final class MegeRecoRun {
 			}
 			List<MegeReco.Result> results = new MegeReco(arch, new TrainingOptions(s.trainingSteps, BATCH, LEARNING_RATE, s.seed), s.folds)
 				.evaluate(data.images(), data.labels(), methods, progress);
-			List<String> header = new ArrayList<>(List.of("method", "mege", "reco", "same_pairs", "different_pairs"));
+			List<String> header = new ArrayList<>(List.of("method", "mege", "reco", "same_pairs", "different_pairs",
+				"undefined_pairs"));
 			for (int f = 1; f <= s.folds; f++) header.add("fold_" + f + "_accuracy");
 			List<List<String>> rows = new ArrayList<>();
 			StringBuilder summary = new StringBuilder(EvaluationSettings.MEGE_RECO + ":");
 			for (MegeReco.Result r : results) {
 				List<String> row = new ArrayList<>(List.of(r.method(), ConceptDiscoveryRun.number(r.mege()), ConceptDiscoveryRun.number(r.reco()),
-					Integer.toString(r.samePairs()), Integer.toString(r.differentPairs())));
+					Integer.toString(r.samePairs()), Integer.toString(r.differentPairs()), Integer.toString(r.undefinedPairs())));
 				for (double a : r.foldAccuracy()) row.add(ConceptDiscoveryRun.number(a));
 				rows.add(row);
 				summary.append(String.format(Locale.ROOT, " %s MeGe %.4f ReCo %.4f;", r.method(), r.mege(), r.reco()));
