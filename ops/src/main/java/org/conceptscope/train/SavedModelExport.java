@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -20,7 +21,10 @@ import org.tensorflow.Signature;
  * Writes a {@link CnnArchitecture} with given weights as a TensorFlow SavedModel: a clean
  * inference graph (no training ops), signature {@code serving_default} with input "input" and
  * outputs "logits" and "probabilities", plus conceptscope.json. The folder appears complete or
- * not at all: it is written beside the target and moved into place.
+ * not at all: it is written into a hidden folder beside the target and swapped into place (an
+ * existing target is moved aside first and deleted once the new one is there). A run killed
+ * between those two moves leaves the old folder beside the target: the next export to the same
+ * folder puts it back before anything else, and removes what a killed run left half-written.
  */
 public final class SavedModelExport {
 
@@ -36,7 +40,9 @@ public final class SavedModelExport {
 		TensorFlowEngine.start();
 		Path parent = dir.toAbsolutePath().getParent();
 		Files.createDirectories(parent);
-		Path tmp = Files.createTempDirectory(parent, dir.getFileName() + ".part");
+		String name = dir.getFileName().toString();
+		recoverLeftovers(parent, name);
+		Path tmp = Files.createTempDirectory(parent, "." + name + PART);
 		try {
 			Files.delete(tmp); // the exporter creates the folder itself
 			try (Graph g = new Graph()) {
@@ -51,10 +57,46 @@ public final class SavedModelExport {
 				}
 			}
 			config.write(tmp);
-			deleteRecursively(dir);
-			Files.move(tmp, dir);
+			swap(tmp, dir);
 		} finally {
 			deleteRecursively(tmp);
+		}
+	}
+
+	/** Hidden siblings of a target folder: a half-written export, and the old folder while it is being replaced. */
+	static final String PART = ".conceptscope-part-", OLD = ".conceptscope-old-";
+
+	/** The old folder moves aside, the new one into place, then the old one goes. */
+	static void swap(Path tmp, Path dir) throws IOException {
+		if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+			Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+			return;
+		}
+		Path old = dir.resolveSibling("." + dir.getFileName() + OLD + Long.toUnsignedString(System.nanoTime(), 36));
+		Files.move(dir, old, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+		try {
+			Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+		} catch (IOException e) {
+			Files.move(old, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+			throw e;
+		}
+		deleteRecursively(old);
+	}
+
+	/** What a killed export left: its half-written folder goes; an old folder moved aside comes back if the target is missing. */
+	static void recoverLeftovers(Path parent, String name) throws IOException {
+		List<Path> leftovers;
+		try (Stream<Path> s = Files.list(parent)) {
+			leftovers = s.filter(p -> p.getFileName().toString().startsWith("." + name + PART)
+				|| p.getFileName().toString().startsWith("." + name + OLD)).sorted().toList();
+		}
+		Path dir = parent.resolve(name);
+		for (Path p : leftovers) {
+			if (p.getFileName().toString().startsWith("." + name + OLD) && !Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+				Files.move(p, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+			} else {
+				deleteRecursively(p);
+			}
 		}
 	}
 

@@ -260,10 +260,10 @@ public final class BatchJob {
 					if (inputs.isFolder()) {
 						// One map stack for the whole folder: the ROI sits on this entry's plane of it.
 						roiName = method.name() + "|" + targetName + "|" + file + "|slice=" + slice + (frameInName > 0 ? "|frame=" + frame : "");
-						roi.setPosition(0, global + 1, 1);
+						roi.setPosition(global + 1); // a plain stack: ImageJ places ROIs by stack index
 					} else {
 						roiName = RoiWriter.name(method.name(), targetName, slice, frameInName);
-						roi.setPosition(0, slice, frame);
+						RoiPositions.place(roi, 1, where.slices(), where.frames(), 0, slice, frame);
 					}
 					roi.setName(roiName);
 					encoded = RoiWriter.encode(roi);

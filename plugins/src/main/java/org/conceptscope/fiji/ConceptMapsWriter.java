@@ -52,18 +52,25 @@ public final class ConceptMapsWriter {
 		return ci;
 	}
 
-	/** One ROI per slice and concept (batch order, then concept), where the mask is not empty. */
-	public static List<Roi> rois(ImagePlus imp, FloatTensor maps, ConceptBank bank, double topFraction) {
+	/**
+	 * One ROI per slice and concept (batch order, then concept), where the mask is not empty,
+	 * positioned for {@code on} (the new image: {@link #withChannels} or {@link #mapsOnly}).
+	 */
+	public static List<Roi> rois(ImagePlus imp, FloatTensor maps, ConceptBank bank, double topFraction, ImagePlus on) {
 		List<String> labels = new ArrayList<>();
 		for (int q = 1; q <= maps.dim(3); q++) labels.add("concept " + q);
-		return rois(imp, maps, labels, bank.className, topFraction);
+		return rois(imp, maps, labels, bank.className, topFraction, on);
 	}
 
 	/**
 	 * One ROI per slice and map, named {@code <label>|<class>|slice=z}; property {@code concept} is
-	 * the label's last word (the concept's number).
+	 * the label's last word (the concept's number). On {@code on}, built by {@link MapChannels#build},
+	 * each ROI sits on its slice and on its map's channel (the image's channels, then map q at
+	 * channel images + q + 1), so each concept's outline shows with its own map.
 	 */
-	public static List<Roi> rois(ImagePlus imp, FloatTensor maps, List<String> labels, String className, double topFraction) {
+	public static List<Roi> rois(ImagePlus imp, FloatTensor maps, List<String> labels, String className, double topFraction,
+		ImagePlus on) {
+		int first = on.getNChannels() - (int) maps.dim(3); // the image's channels come before the maps
 		int w = imp.getWidth(), h = imp.getHeight(), k = (int) maps.dim(3);
 		BatchIndex batches = ImagePlusTensors.batches(imp);
 		List<Roi> out = new ArrayList<>();
@@ -76,7 +83,7 @@ public final class ConceptMapsWriter {
 				int slice = batches.slice(b), frame = batches.frame(b);
 				String label = labels.get(q);
 				roi.setName(label + "|" + className + "|slice=" + slice + (batches.frames() > 1 ? "|frame=" + frame : ""));
-				roi.setPosition(0, slice, frame);
+				RoiPositions.place(roi, on, first + q + 1, slice, frame);
 				roi.setProperty("concept", label.substring(label.lastIndexOf(' ') + 1));
 				roi.setProperty("score", RoiWriter.number(RoiWriter.meanInside(m, mask)));
 				roi.setProperty("class", className);

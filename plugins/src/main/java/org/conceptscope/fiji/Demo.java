@@ -69,8 +69,9 @@ public final class Demo {
 				modelDir.getFileName().toString(), null);
 		}
 		Result result = new Result(e, outputDir.resolve(HEATMAP_FILE), outputDir.resolve(ROIS_FILE), outputDir.resolve(CSV_FILE));
-		HeatmapWriter.save(HeatmapWriter.build(e), result.heatmap());
-		List<Roi> rois = RoiWriter.rois(e, RoiWriter.DEFAULT_TOP_FRACTION);
+		ij.CompositeImage heatmap = HeatmapWriter.build(e);
+		HeatmapWriter.save(heatmap, result.heatmap());
+		List<Roi> rois = RoiWriter.rois(e, RoiWriter.DEFAULT_TOP_FRACTION, heatmap);
 		RoiWriter.save(rois, result.rois());
 		ResultsCsvWriter.write(e, result.csv());
 		printSummary(result, rois.size(), log);

@@ -48,7 +48,7 @@ public final class HeatmapWriter {
 		ImagePlus out = new ImagePlus(titleOf(imp, e.method()), stack);
 		out.setDimensions(channels + 1, batches.slices(), batches.frames());
 		out.setOpenAsHyperStack(true);
-		CompositeImage ci = new CompositeImage(out, IJ.COMPOSITE);
+		CompositeImage ci = MapChannels.composite(out);
 		for (int c = 0; c < channels; c++) {
 			ci.setChannelLut(withRange(imageLut(imp, c), ranges[c][0], ranges[c][1]), c + 1);
 		}
@@ -76,7 +76,8 @@ public final class HeatmapWriter {
 		}
 		ImagePlus out = new ImagePlus(titleOf(imp, e.method()) + "-map", stack);
 		out.setDimensions(1, batches.slices(), batches.frames());
-		// A hyperstack, so ROIs positioned at (0, slice, frame) land on their own plane.
+		// Slices x frames make a hyperstack (ROIs at (0, z, t)); a plain z- or t-stack takes ROIs by stack
+		// index, which RoiPositions gives it.
 		out.setOpenAsHyperStack(true);
 		LUT fire = fire();
 		double min = Math.min(0, range[0]), max = range[1];

@@ -37,6 +37,7 @@ public final class ImagePlusTensors {
 	/** The image as a normalised NHWC batch, plus the batch-to-(slice, frame) map. */
 	public static Converted toTensor(ImagePlus imp, Normalization normalization) {
 		if (normalization == null) throw new IllegalArgumentException("No normalisation given; use Normalization.None for raw values.");
+		checkMemory(imp, false);
 		Img<? extends RealType<?>> img = toImg(imp);
 		return new Converted(tensorOf(img, normalization), batches(imp));
 	}
@@ -72,6 +73,45 @@ public final class ImagePlusTensors {
 				return ArrayImgs.floats(data, w, h, c, n);
 			}
 		}
+	}
+
+	/**
+	 * Refuses an image whose copies would not fit in the heap, before anything is copied (an
+	 * OutOfMemoryError half-way leaves ImageJ itself short of memory): the imglib2 copy and the
+	 * float tensor of {@link #toTensor}, and with {@code newImage} the 32-bit image channels of the
+	 * new image a command builds. Needed bytes are compared with what the heap
+	 * ({@link Runtime#maxMemory()}) has left.
+	 */
+	public static void checkMemory(ImagePlus imp, boolean newImage) {
+		check(imp);
+		long values = (long) imp.getWidth() * imp.getHeight() * channels(imp) * batches(imp).size();
+		Storage storage = storage(imp);
+		long perValue = (storage == Storage.UNSIGNED_BYTE ? 1 : storage == Storage.UNSIGNED_SHORT ? 2 : 4) + 4 + (newImage ? 4 : 0);
+		checkMemory("The image '" + imp.getTitle() + "'", values, perValue);
+	}
+
+	/** Refuses {@code values} image values of {@code perValue} bytes each when the heap has not that much left. */
+	public static void checkMemory(String what, long values, long perValue) {
+		long needed = values * perValue;
+		if (needed <= available()) return;
+		System.gc(); // what is left may be garbage; only worth a collection when it decides
+		if (needed <= available()) return;
+		throw new IllegalArgumentException(what + " (" + values + " values) needs about " + gigabytes(needed)
+			+ " for ConceptScope's copies, more than the " + gigabytes(available()) + " ImageJ has free (of "
+			+ gigabytes(Runtime.getRuntime().maxMemory()) + "): explain it in parts with the batch runner (java -jar"
+			+ " conceptscope-batch.jar input=<stack> ..., a batch of slices at a time), take a substack, or give ImageJ more memory"
+			+ " (Edit > Options > Memory & Threads..., or -Xmx).");
+	}
+
+	/** Heap bytes not in use (live or garbage) that the JVM may still allocate. */
+	static long available() {
+		Runtime r = Runtime.getRuntime();
+		return r.maxMemory() - (r.totalMemory() - r.freeMemory());
+	}
+
+	/** "2.5 GB": sizes in messages. */
+	public static String gigabytes(long bytes) {
+		return String.format(java.util.Locale.ROOT, "%.1f GB", bytes / 1e9);
 	}
 
 	/** Model channels of an image: three per ImageJ channel for RGB, one otherwise. */

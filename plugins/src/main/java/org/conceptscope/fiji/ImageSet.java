@@ -81,6 +81,9 @@ public final class ImageSet {
 	/** All images as one normalised batch [N, H, W, C]; every image must have the same size and channels. */
 	public FloatTensor toTensor(Normalization normalization) {
 		ImagePlus first = images.get(0);
+		long values = 0;
+		for (ImagePlus imp : images) values += (long) imp.getWidth() * imp.getHeight() * ImagePlusTensors.channels(imp) * ImagePlusTensors.batches(imp).size();
+		if (images.size() > 1) ImagePlusTensors.checkMemory("The " + images.size() + " images", values, 8); // the parts and their concatenation
 		List<FloatTensor> parts = new ArrayList<>();
 		for (ImagePlus imp : images) {
 			ImagePlusTensors.check(imp);

@@ -62,7 +62,7 @@ public final class MapChannels {
 		ImagePlus out = new ImagePlus(title, stack);
 		out.setDimensions(channels + k, batches.slices(), batches.frames());
 		out.setOpenAsHyperStack(true);
-		CompositeImage ci = new CompositeImage(out, k + channels > 1 ? IJ.COMPOSITE : IJ.GRAYSCALE);
+		CompositeImage ci = composite(out);
 		for (int c = 0; c < channels; c++) {
 			ci.setChannelLut(HeatmapWriter.withRange(HeatmapWriter.imageLut(imp, c), ranges[c][0], ranges[c][1]), c + 1);
 		}
@@ -73,6 +73,22 @@ public final class MapChannels {
 		}
 		ci.setCalibration(HeatmapWriter.spatialCalibration(imp));
 		return ci;
+	}
+
+	/**
+	 * A new CompositeImage of a hyperstack, in an explicit mode: composite (all channels overlaid)
+	 * up to ImageJ's {@link CompositeImage#MAX_CHANNELS} (8 in 1.54p), color (one channel at a time)
+	 * above, where ImageJ would otherwise switch silently; the Log says so. One channel: grayscale.
+	 */
+	public static CompositeImage composite(ImagePlus hyperstack) {
+		int c = hyperstack.getNChannels();
+		if (c > CompositeImage.MAX_CHANNELS) {
+			IJ.log("ConceptScope: " + hyperstack.getTitle() + " has " + c + " channels, more than the " + CompositeImage.MAX_CHANNELS
+				+ " ImageJ overlays as a composite, so it opens in color mode (one channel at a time: move the c slider, or pick"
+				+ " channels with Image > Color > Channels Tool...).");
+			return new CompositeImage(hyperstack, IJ.COLOR);
+		}
+		return new CompositeImage(hyperstack, c > 1 ? IJ.COMPOSITE : IJ.GRAYSCALE);
 	}
 
 	/** "title" of an image for new titles and file names ("image" when it has none). */

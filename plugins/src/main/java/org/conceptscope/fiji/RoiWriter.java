@@ -21,10 +21,10 @@ import java.util.zip.ZipOutputStream;
  * Turns attribution maps into ImageJ ROIs, one per slice/frame, and saves them as a RoiSet.zip
  * that Fiji's ROI Manager opens. Each ROI outlines the top fraction of its map (see
  * {@link TopFractionMask} for why a rank threshold), is named
- * {@code method|target class|slice=z} (plus {@code |frame=t} for time series), sits at its
- * (slice, frame) with channel 0 (all channels, so it fits both the image and the heat-map
- * hyperstack) and carries properties: score (mean map value inside), target, method,
- * top_fraction, pixels.
+ * {@code method|target class|slice=z} (plus {@code |frame=t} for time series), sits on its
+ * (slice, frame) of the image it is made for ({@link RoiPositions}: all channels of a hyperstack,
+ * its stack index on a plain stack) and carries properties: score (mean map value inside), target,
+ * method, top_fraction, pixels.
  */
 public final class RoiWriter {
 
@@ -36,8 +36,12 @@ public final class RoiWriter {
 
 	private RoiWriter() {}
 
-	/** One ROI per batch entry, in batch order; entries whose mask is empty (constant map) get none. */
-	public static List<Roi> rois(Explanation e, double topFraction) {
+	/**
+	 * One ROI per batch entry, in batch order; entries whose mask is empty (constant map) get none.
+	 *
+	 * @param on the image the ROIs are positioned for (the new image they are the overlay of)
+	 */
+	public static List<Roi> rois(Explanation e, double topFraction, ij.ImagePlus on) {
 		int w = e.image().getWidth(), h = e.image().getHeight();
 		List<Roi> out = new ArrayList<>();
 		for (int b = 0; b < e.size(); b++) {
@@ -46,8 +50,7 @@ public final class RoiWriter {
 			if (roi == null) continue;
 			int slice = e.batches().slice(b), frame = e.batches().frame(b);
 			roi.setName(name(e.method(), target, slice, e.batches().frames() > 1 ? frame : 0));
-			roi.setPosition(0, slice, frame);
-			out.add(roi);
+			out.add(RoiPositions.place(roi, on, 0, slice, frame));
 		}
 		return out;
 	}

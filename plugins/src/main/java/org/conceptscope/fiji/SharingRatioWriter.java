@@ -67,9 +67,15 @@ public final class SharingRatioWriter {
 		return e.layer() + "|cell=" + e.gridX() + "," + e.gridY();
 	}
 
-	/** Per slice: the relevance map's top fraction; with an ERF, its support and the PFV's receptive field. */
-	public static List<Roi> rois(ImagePlus imp, SharingRatioAnalysis.Result r, List<String> classes, double topFraction, double erfMass) {
+	/**
+	 * Per slice: the relevance map's top fraction; with an ERF, its support and the PFV's receptive
+	 * field. Positioned for {@code on} (the {@link #image}): each on its slice, the relevance ROI on
+	 * the relevance channel, the ERF's and the receptive field's on the ERF channel.
+	 */
+	public static List<Roi> rois(ImagePlus imp, SharingRatioAnalysis.Result r, List<String> classes, double topFraction, double erfMass,
+		ImagePlus on) {
 		int w = imp.getWidth(), h = imp.getHeight();
+		int relevance = on.getNChannels() - (r.slices().get(0).erf() == null ? 0 : 1), erfChannel = relevance + 1;
 		BatchIndex batches = ImagePlusTensors.batches(imp);
 		List<Roi> out = new ArrayList<>();
 		for (int b = 0; b < r.slices().size(); b++) {
@@ -87,7 +93,7 @@ public final class SharingRatioWriter {
 				top.setProperty("method", "srd");
 				top.setProperty("top_fraction", RoiWriter.number(topFraction));
 				top.setProperty("pixels", Integer.toString(RoiWriter.count(mask)));
-				out.add(at(top, slice, frame));
+				out.add(RoiPositions.place(top, on, relevance, slice, frame));
 			}
 			SharingRatioAnalysis.Erf e = s.erf();
 			if (e == null) continue;
@@ -108,13 +114,13 @@ public final class SharingRatioWriter {
 				erfRoi.setProperty("erf_mass", RoiWriter.number(erfMass));
 				erfRoi.setProperty("relevance", RoiWriter.number(inside));
 				erfRoi.setProperty("pixels", Integer.toString(RoiWriter.count(erfMask)));
-				out.add(at(erfRoi, slice, frame));
+				out.add(RoiPositions.place(erfRoi, on, erfChannel, slice, frame));
 			}
 			ReceptiveField.Rect f = e.field();
 			Roi rf = new Roi(f.x(), f.y(), f.width(), f.height());
 			rf.setName("rf|" + cell(e) + where);
 			properties(rf, e);
-			out.add(at(rf, slice, frame));
+			out.add(RoiPositions.place(rf, on, erfChannel, slice, frame));
 		}
 		return out;
 	}
@@ -123,11 +129,6 @@ public final class SharingRatioWriter {
 		roi.setProperty("layer", e.layer());
 		roi.setProperty("cell_x", Integer.toString(e.gridX()));
 		roi.setProperty("cell_y", Integer.toString(e.gridY()));
-	}
-
-	private static Roi at(Roi roi, int slice, int frame) {
-		roi.setPosition(0, slice, frame);
-		return roi;
 	}
 
 	public static List<String> header(boolean erf) {

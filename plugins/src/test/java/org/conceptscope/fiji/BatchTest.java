@@ -101,7 +101,7 @@ class BatchTest {
 		assertEquals(18, got.rois().size());
 		for (int z = 1; z <= 18; z++) {
 			assertEquals("smoothgrad|" + got.csv().get(z).get(3) + "|slice=" + z, got.rois().get(z - 1).getName());
-			assertEquals(z, got.rois().get(z - 1).getZPosition());
+			assertEquals(z, got.rois().get(z - 1).getPosition(), "the map TIFF is a plain stack: ImageJ places ROIs by stack index");
 		}
 
 		// The maps the Attribution command gives for the whole stack (noise drawn per slice of the stack).
@@ -213,7 +213,7 @@ class BatchTest {
 			assertMap((inA ? ea : eb).map(z - 1), got.maps(), g + 1, row.get(0) + " slice " + z + " as explaining its own file");
 			Roi roi = got.rois().get(g);
 			assertEquals("smoothgrad|DAB-positive|" + row.get(0) + "|slice=" + z, roi.getName());
-			assertEquals(g + 1, roi.getZPosition(), "the ROI sits on its plane of the folder's map stack");
+			assertEquals(g + 1, roi.getPosition(), "the ROI sits on its plane (stack index) of the folder's map stack");
 			assertEquals("0.200000", roi.getProperty("top_fraction"));
 		}
 

@@ -176,6 +176,7 @@ class ConceptMacrosTest {
 			Matcher m = name.matcher(roi.getName());
 			assertTrue(m.matches(), roi.getName());
 			assertEquals(Integer.parseInt(m.group(2)), roi.getZPosition());
+			assertEquals(3 + Integer.parseInt(m.group(1)), roi.getCPosition(), "R, G, B, then concept k: " + roi.getName());
 			assertEquals(m.group(1), roi.getProperty("concept"));
 			sliceHasRoi[roi.getZPosition()] = true;
 		}

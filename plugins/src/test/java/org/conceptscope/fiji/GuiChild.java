@@ -69,6 +69,10 @@ public final class GuiChild {
 		DIALOGS.put("Feature Visualization...", "ConceptScope Feature Visualization");
 	}
 
+	/** The commands that work on the current image (their dialog needs one). */
+	static final List<String> IMAGE_COMMANDS = List.of("Attribution...", "Concept Localization...", "Sharing Ratio Decomposition...",
+		"Explain with Head...");
+
 	private final Properties report = new Properties();
 	private final Path out;
 	private final Robot robot;
@@ -103,7 +107,17 @@ public final class GuiChild {
 		ij.setLocation(0, 0);
 		waitForIdle();
 		readMenu();
+		// With no image open, the commands that explain the current image say so instead of opening their dialog.
+		for (String label : IMAGE_COMMANDS) noImage(label);
+		ImagePlus open = IJ.openImage(stack.toString());
+		open.show();
+		waitForIdle();
 		for (Map.Entry<String, String> d : DIALOGS.entrySet()) captureDialog(d.getKey(), d.getValue());
+		onEdt(() -> {
+			open.changes = false;
+			open.close();
+		});
+		waitForIdle();
 
 		recordAndReplay(model, stack);
 
@@ -210,10 +224,67 @@ public final class GuiChild {
 		Thread.sleep(300);
 		report.setProperty("dialog." + label + ".fields", fieldLabels(dialog));
 		capture(dialog.getBounds(), "dialog-" + label.replace("...", "").replace(' ', '-').toLowerCase(java.util.Locale.ROOT) + ".png");
-		Button cancel = findButton(dialog, "Cancel");
-		onEdt(() -> dialog.actionPerformed(new ActionEvent(cancel, ActionEvent.ACTION_PERFORMED, "Cancel")));
+		java.util.Vector<?> numbers = dialog.getNumericFields();
+		if (numbers == null || numbers.isEmpty()) {
+			Button cancel = findButton(dialog, "Cancel");
+			onEdt(() -> dialog.actionPerformed(new ActionEvent(cancel, ActionEvent.ACTION_PERFORMED, "Cancel")));
+		} else {
+			// a word typed into a number field, then OK: the dialog's own check, not a silently used NaN
+			TextField first = (TextField) numbers.get(0);
+			Button ok = findButton(dialog, "OK");
+			onEdt(() -> {
+				first.setText("many");
+				dialog.actionPerformed(new ActionEvent(ok, ActionEvent.ACTION_PERFORMED, "OK"));
+			});
+			report.setProperty("number." + label, closeMessage("ConceptScope " + label));
+		}
 		for (int i = 0; i < 100 && dialog.isShowing(); i++) Thread.sleep(50);
 		report.setProperty("dialog." + label + ".closed", Boolean.toString(!dialog.isShowing()));
+	}
+
+	/** A menu click with no image open: ImageJ's error message, and whether the command's dialog opened anyway. */
+	private void noImage(String label) throws Exception {
+		IJ.doCommand(label);
+		report.setProperty("noimage." + label, closeMessage("ConceptScope " + label));
+		report.setProperty("noimage." + label + ".dialog", Boolean.toString(dialogShowing(DIALOGS.get(label))));
+	}
+
+	/** Waits for ImageJ's error message of this title (IJ.error), returns its text and closes it. */
+	private String closeMessage(String title) throws Exception {
+		for (int i = 0; i < 600; i++) {
+			for (Window w : Window.getWindows()) {
+				if (w instanceof ij.gui.MessageDialog md && md.isShowing() && title.equals(md.getTitle())) {
+					String text = messageText(md);
+					Button ok = findButton(md, "OK");
+					onEdt(() -> md.actionPerformed(new ActionEvent(ok, ActionEvent.ACTION_PERFORMED, "OK")));
+					for (int j = 0; j < 100 && md.isShowing(); j++) Thread.sleep(50);
+					return text;
+				}
+			}
+			Thread.sleep(50);
+		}
+		return "(no message '" + title + "' in 30 s)";
+	}
+
+	private static boolean dialogShowing(String title) {
+		for (Window w : Window.getWindows()) if (w instanceof GenericDialog g && g.isShowing() && title.equals(g.getTitle())) return true;
+		return false;
+	}
+
+	/** The lines of a MessageDialog's label (ImageJ keeps them in MultiLineLabel.lines). */
+	private static String messageText(Container c) throws ReflectiveOperationException {
+		for (Component child : c.getComponents()) {
+			if (child instanceof ij.gui.MultiLineLabel label) {
+				java.lang.reflect.Field lines = ij.gui.MultiLineLabel.class.getDeclaredField("lines");
+				lines.setAccessible(true);
+				return String.join(" ", (String[]) lines.get(label));
+			}
+			if (child instanceof Container sub) {
+				String text = messageText(sub);
+				if (text != null) return text;
+			}
+		}
+		return null;
 	}
 
 	/** The numeric field labelled with a macro key (GenericDialog shows its underscores as spaces). */

@@ -134,7 +134,15 @@ class GuiTest {
 		assertEquals("org.conceptscope.fiji.ij1.Concept_Importance", r.getProperty("command.Concept Importance..."));
 		for (String label : GuiChild.DIALOGS.keySet()) {
 			assertEquals(GuiChild.DIALOGS.get(label), r.getProperty("dialog." + label), label + " opens its dialog from the menu");
-			assertEquals("true", r.getProperty("dialog." + label + ".closed"), label + " closes on Cancel");
+			assertEquals("true", r.getProperty("dialog." + label + ".closed"), label + " closes on Cancel or OK");
+			if (label.equals("Model Info...")) continue; // no number field
+			assertTrue(r.getProperty("number." + label).startsWith("A number field of the dialog holds no number ("),
+				label + ": a word in a number field is an error, not NaN: " + r.getProperty("number." + label));
+		}
+		for (String label : GuiChild.IMAGE_COMMANDS) {
+			assertTrue(r.getProperty("noimage." + label).startsWith("No image is open: open an image or stack first"),
+				label + " with no image: " + r.getProperty("noimage." + label));
+			assertEquals("false", r.getProperty("noimage." + label + ".dialog"), label + " says so before its dialog asks for anything");
 		}
 		// GenericDialog shows a key's underscores as spaces; the recorder writes the key itself.
 		Map<String, List<String>> keys = Map.ofEntries(Map.entry("Attribution...", AttributionSettings.KEYS),

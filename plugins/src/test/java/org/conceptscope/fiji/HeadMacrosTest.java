@@ -77,6 +77,13 @@ class HeadMacrosTest {
 		runs.put("wrong model", new Macro("setBatchMode(true); open('" + TestFiles.testImages().resolve("images/ct-heldout-patches.tif")
 			+ "');\nrun('Explain with Head...', 'model=[" + TestFiles.testImages().resolve("models/ct-tissue") + "] head=["
 			+ work.resolve("infodisent").resolve("head") + "]');\n", ""));
+		// in batch mode each result is the macro's current image, as ImageJ's own commands' results are
+		runs.put("results are images", new Macro("setBatchMode(true); open('" + stack() + "'); stack = getTitle();\n"
+			+ "run('Feature Visualization...', 'model=[" + model() + "] target=[DAB-positive] steps=3');\nprint('result: ' + getTitle());\n"
+			+ "selectImage(stack);\nrun('Explain with Head...', 'model=[" + model() + "] head=[" + work.resolve("infodisent").resolve("head")
+			+ "]');\nprint('result: ' + getTitle());\nrun('Train Interpretable Head...', 'model=[" + model() + "] folder=[" + folder
+			+ "] steps=20 prototypes=2 save_dir=[" + work.resolve("batch-train") + "]');\nprint('result: ' + getTitle());\n"
+			+ "print('images: ' + nImages);\nclose('*');\n", ""));
 		logs = MacroRunner.run(runs, work);
 	}
 
@@ -256,6 +263,8 @@ class HeadMacrosTest {
 					assertTrue(m.matches(), roi.getName());
 					int z = Integer.parseInt(m.group(3));
 					assertEquals(z, roi.getZPosition(), roi.getName() + " sits on its slice");
+					// units shown in part order after R, G, B: the ROI sits on its unit's channel
+					assertEquals(3 + 1 + new java.util.ArrayList<>(units).indexOf(Integer.parseInt(m.group(1))), roi.getCPosition(), roi.getName());
 					assertEquals(CLASSES.get(argmax(logits[z - 1])), m.group(2));
 					assertEquals(contribution.get(z + "|" + m.group(1)), roi.getProperty("contribution"), roi.getName());
 					assertEquals(m.group(1), roi.getProperty(unit));
@@ -364,6 +373,15 @@ class HeadMacrosTest {
 
 	private String macro(String name) throws IOException {
 		return Files.readString(TestFiles.macros().resolve(name));
+	}
+
+	@Test
+	void inBatchModeEachResultIsTheMacrosCurrentImage() {
+		String log = logs.get("results are images");
+		int maco = log.indexOf("result: ihc-stain-DAB-positive-maco"), explain = log.indexOf("result: ihc-heldout-patches-infodisent"),
+			prototypes = log.indexOf("result: infodisent-prototypes");
+		assertTrue(maco >= 0 && explain > maco && prototypes > explain, log);
+		assertTrue(log.contains("images: 4"), "the stack and the three results, each selectable: " + log);
 	}
 
 	private Path stack() {

@@ -134,9 +134,10 @@ class HeadlessCommandTest {
 		}
 		Path bankFile = dir.resolve("dab-concepts.json"), save = dir.resolve("importance");
 		bank.save(bankFile);
-		runHeadless("Concept Importance...", "model='" + model("ihc-stain") + "',concepts='" + bankFile + "',folder='" + input
-			+ "',estimator='gradient',update_bank=true,save_dir='" + save + "'");
+		String log = printed(() -> runHeadless("Concept Importance...", "model='" + model("ihc-stain") + "',concepts='" + bankFile
+			+ "',folder='" + input + "',estimator='gradient',update_bank=true,save_dir='" + save + "'"));
 		assertEquals(List.of(), errors);
+		assertTrue(log.matches("(?s).*ConceptScope concept importance \\(gradient\\): 1=\\S+ 2=\\S+ 3=\\S+\n.*"), log);
 		assertEquals(List.of("dab-concepts-importance-gradient.csv", "dab-concepts-importance-gradient.png", "dab-concepts.json"),
 			TestFiles.names(save));
 		List<List<String>> csv = Csv.parse(Files.readString(save.resolve("dab-concepts-importance-gradient.csv")));
@@ -171,9 +172,10 @@ class HeadlessCommandTest {
 		Files.move(folder.resolve("DAB-positive"), folder.resolve("dab-POSITIVE"));
 		Files.writeString(folder.resolve("README.txt"), "one folder per class");
 		Path save = dir.resolve("head-run");
-		runHeadless("Train Interpretable Head...", "model='" + model("ihc-stain") + "',folder='" + folder + "',head='bi_ice'"
-			+ ",concepts=3,dimension=8,steps=120,seed=5,held_out=0.3,prototypes=2,save_dir='" + save + "'");
+		String log = printed(() -> runHeadless("Train Interpretable Head...", "model='" + model("ihc-stain") + "',folder='" + folder
+			+ "',head='bi_ice',concepts=3,dimension=8,steps=120,seed=5,held_out=0.3,prototypes=2,save_dir='" + save + "'"));
 		assertEquals(List.of(), errors);
+		assertTrue(log.contains("ConceptScope bi_ice head: held-out accuracy "), log);
 		assertEquals(List.of("accuracy.csv", "convergence.csv", "convergence.png", "head", "heldout.csv", "prototypes.tif", "units.csv"),
 			TestFiles.names(save));
 		assertEquals(1 + 9, Csv.parse(Files.readString(save.resolve("heldout.csv"))).size(), "0.3 of 10 images per class: 3 each");
@@ -190,9 +192,10 @@ class HeadlessCommandTest {
 
 	@Test
 	void sharingRatioDecompositionRunsHeadlessOnTheCtStack(@TempDir Path dir) throws IOException {
-		runHeadless("Sharing Ratio Decomposition...", "image='" + image("ct-heldout-patches.tif") + "',model='" + model("ct-tissue")
-			+ "',target='bone',erf_layer='conv2/relu',output='image',save_dir='" + dir + "'");
+		String log = printed(() -> runHeadless("Sharing Ratio Decomposition...", "image='" + image("ct-heldout-patches.tif") + "',model='"
+			+ model("ct-tissue") + "',target='bone',erf_layer='conv2/relu',output='image',save_dir='" + dir + "'"));
 		assertEquals(List.of(), errors);
+		assertTrue(log.contains("ConceptScope SRD: APOP agreement "), log);
 		String base = "ct-heldout-patches-srd";
 		assertEquals(List.of(base + "-RoiSet.zip", base + "-map.tif", base + "-results.csv"), TestFiles.names(dir));
 		ImagePlus maps = IJ.openImage(dir.resolve(base + "-map.tif").toString());
@@ -251,9 +254,10 @@ class HeadlessCommandTest {
 
 	@Test
 	void consoleRunByMenuTitleReportsTheModel() throws IOException {
-		runHeadless("Model Info...", "model='" + model("ihc-stain") + "',save_dir='" + out + "'");
+		String log = printed(() -> runHeadless("Model Info...", "model='" + model("ihc-stain") + "',save_dir='" + out + "'"));
 		assertEquals(List.of(), errors);
 		String info = Files.readString(out.resolve("ihc-stain-info.txt"));
+		assertTrue(log.contains(info.strip()), "the report goes to ImageJ's Log (stdout headless), as from the plugin: " + log);
 		assertTrue(info.contains("Classes (3):\n  0  background\n  1  hematoxylin\n  2  DAB-positive\n"), info);
 		assertTrue(info.contains("Normalisation: unit_range"), info);
 	}
@@ -344,6 +348,43 @@ class HeadlessCommandTest {
 			+ "',methods='saliency, smoothgrad2',save_dir='" + dir.resolve("typo") + "'");
 		assertTrue(errors.stream().anyMatch(e -> e.contains("Unknown method 'smoothgrad2' in methods")), errors.toString());
 		assertFalse(Files.exists(dir.resolve("typo")), "nothing written");
+	}
+
+	@Test
+	void pathInputsLeftOutOrEmptyAreNotSetAndNeedNoFileChooser(@TempDir Path dir) throws Exception {
+		// save_dir is a File input: left out, SciJava's FilePreprocessor would open a chooser (headless: cancel the run)
+		String log = printed(() -> runHeadless("Model Info...", "model='" + model("ct-tissue") + "'"));
+		assertEquals(List.of(), errors);
+		assertTrue(log.contains("Classes (3):"), log);
+		CommandModule m = context.service(CommandService.class).run(ModelInfoCommand.class, true, "model", model("ct-tissue").toFile()).get();
+		assertFalse(m.isCanceled(), String.valueOf(m.getCancelReason()));
+		assertTrue(((String) m.getOutput("info")).contains("Classes (3):"));
+		// an empty value is "not set" too: nothing is written anywhere
+		Path here = Path.of("").toAbsolutePath();
+		List<String> before = TestFiles.names(here);
+		runHeadless("Model Info...", "model='" + model("ct-tissue") + "',save_dir=''");
+		assertEquals(List.of(), errors);
+		assertEquals(before, TestFiles.names(here));
+		runHeadless("Model Info...", "model='" + model("ct-tissue") + "',save_dir='" + dir.resolve("info") + "'");
+		assertEquals(List.of("ct-tissue-info.txt", "ct-tissue-layers.csv"), TestFiles.names(dir.resolve("info")));
+	}
+
+	@Test
+	void evaluationAndFeatureVisualizationWriteTheirLogLinesAsThePluginsDo() {
+		String log = printed(() -> {
+			runHeadless("Evaluate Explanation...", "image='" + image("ct-heldout-patches.tif") + "',model='" + model("ct-tissue")
+				+ "',method='saliency',metric='deletion',steps=4");
+			runHeadless("Feature Visualization...", "image='" + image("ct-heldout-patches.tif") + "',model='" + model("ct-tissue")
+				+ "',target='bone',steps=4");
+		});
+		assertEquals(List.of(), errors);
+		assertTrue(log.matches("(?s).*ConceptScope saliency deletion: mean [0-9.]+.*"), log);
+		assertTrue(log.matches("(?s).*ConceptScope MACO bone: target score \\S+ at the start, \\S+ after 4 steps\\..*"), log);
+	}
+
+	/** What the run printed on stdout, where ImageJ's Log goes when headless. */
+	private static String printed(Runnable run) {
+		return Printed.during(run);
 	}
 
 	/**

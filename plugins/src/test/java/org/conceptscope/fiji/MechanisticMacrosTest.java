@@ -158,6 +158,8 @@ class MechanisticMacrosTest {
 			assertTrue(m.matches(), roi.getName());
 			int z = Integer.parseInt(m.group(3));
 			assertEquals(z, roi.getZPosition());
+			// R, G, B, relevance, ERF: each outline sits with its own map
+			assertEquals(m.group(1).equals("srd") ? 4 : 5, roi.getCPosition(), roi.getName());
 			kinds.merge(m.group(1), 1, Integer::sum);
 			if (m.group(1).equals("srd")) {
 				assertEquals(csv.get(z).get(h.indexOf("target")), m.group(2));

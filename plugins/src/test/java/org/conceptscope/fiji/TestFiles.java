@@ -13,12 +13,12 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /** Finds the bundled test images and macros, and lists output folders. */
-final class TestFiles {
+public final class TestFiles {
 
 	private TestFiles() {}
 
 	/** The test-images folder, found by walking up from the working directory. */
-	static Path testImages() {
+	public static Path testImages() {
 		for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
 			if (Files.isDirectory(dir.resolve("test-images/models"))) return dir.resolve("test-images");
 		}

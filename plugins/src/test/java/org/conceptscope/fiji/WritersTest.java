@@ -62,7 +62,7 @@ class WritersTest {
 	@Test
 	void roisOutlineTheTopFractionWithNamesPositionsAndProperties() throws IOException {
 		Explanation e = SyntheticExplanations.rgbRamp(W, H, N);
-		List<Roi> rois = RoiWriter.rois(e, 0.1);
+		List<Roi> rois = RoiWriter.rois(e, 0.1, HeatmapWriter.build(e));
 		Path zip = dir.resolve("RoiSet.zip");
 		RoiWriter.save(rois, zip);
 		List<Roi> read = RoiZip.read(zip);
@@ -160,7 +160,7 @@ class WritersTest {
 		Path zip = Files.createDirectories(dir.resolve("RoiSet.zip"));
 		Path csv = Files.createDirectories(dir.resolve("results.csv"));
 		assertThrows(IOException.class, () -> HeatmapWriter.save(HeatmapWriter.build(e), tif));
-		assertThrows(IOException.class, () -> RoiWriter.save(RoiWriter.rois(e, 0.1), zip));
+		assertThrows(IOException.class, () -> RoiWriter.save(RoiWriter.rois(e, 0.1, HeatmapWriter.build(e)), zip));
 		assertThrows(IOException.class, () -> ResultsCsvWriter.write(e, csv));
 		assertEquals(List.of("RoiSet.zip", "heat.tif", "results.csv"), TestFiles.names(dir));
 		for (Path p : List.of(tif, zip, csv)) assertEquals(List.of(), TestFiles.names(p));

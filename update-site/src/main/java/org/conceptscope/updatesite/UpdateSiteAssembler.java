@@ -28,9 +28,10 @@ import java.util.stream.Stream;
  * checksum ({@link FijiChecksum}), timestamp and size. Upload the folder's content to the site
  * (new stored files only add to what is there; db.xml.gz replaces the old index).
  * <p>
- * What goes in: the runtime jars of the plugin except those every Fiji ships
- * ({@code fiji-provided.txt}), the TensorFlow natives jar under {@code jars/linux64/} (only
- * Linux x86-64 installs download it), and {@code macros/*.ijm}.
+ * What goes in: the plugin jar (the one holding {@code plugins.config}) under {@code plugins/},
+ * because ImageJ 1.x reads menu entries only from jars there; the other runtime jars except
+ * those every Fiji ships ({@code fiji-provided.txt}) under {@code jars/}; the TensorFlow natives
+ * jar under {@code jars/linux64/} (only Linux x86-64 installs download it); {@code macros/*.ijm}.
  * <p>
  * {@code UpdateSiteAssembler --dependencies <mvn dependency:list file> [--macros <folder>]
  * --out <folder> [--timestamp yyyyMMddHHmmss] [--previous <db.xml.gz>]}
@@ -140,10 +141,22 @@ public final class UpdateSiteAssembler {
 			// The classifier goes before the version: the updater recognises "name-1.2.3.jar" as
 			// version 1.2.3 of "name.jar" (and replaces it on update) only when the version ends the name.
 			String name = base + (a.classifier() != null ? "-" + a.classifier() : "") + "-" + a.version() + ".jar";
-			String path = natives ? "jars/" + NATIVE_PLATFORM + "/" + name : "jars/" + name;
+			String path = natives ? "jars/" + NATIVE_PLATFORM + "/" + name : (holdsPluginsConfig(a.file()) ? "plugins/" : "jars/") + name;
 			out.add(new Input(path, a.file(), natives ? NATIVE_PLATFORM : null, description(a)));
 		}
 		return out;
+	}
+
+	/**
+	 * Whether a jar carries ImageJ 1.x menu entries: ImageJ reads {@code plugins.config} only from
+	 * jars in Fiji's {@code plugins/} folder (as MorphoLibJ and TrackMate ship), never from {@code jars/}.
+	 */
+	static boolean holdsPluginsConfig(Path jar) {
+		try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+			return zip.getEntry("plugins.config") != null;
+		} catch (IOException e) {
+			throw new UncheckedIOException("Cannot read the jar " + jar + ": " + e.getMessage(), e);
+		}
 	}
 
 	static String description(Artifact a) {
@@ -204,7 +217,7 @@ public final class UpdateSiteAssembler {
 		List<DbXml.Plugin> plugins = new ArrayList<>();
 		for (Stamped s : stamped) {
 			List<DbXml.Dependency> deps = new ArrayList<>();
-			if (s.input().sitePath().startsWith("jars/conceptscope-plugins")) {
+			if (s.input().sitePath().startsWith("plugins/")) { // the plugin jar needs every library of the site
 				for (Stamped other : stamped) {
 					if (other != s && other.input().sitePath().startsWith("jars/")) deps.add(new DbXml.Dependency(other.input().sitePath(), other.timestamp()));
 				}

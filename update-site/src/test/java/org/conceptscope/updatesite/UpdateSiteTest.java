@@ -69,6 +69,11 @@ class UpdateSiteTest {
 
 	/** A plausible Maven jar: manifest, pom.properties with a date comment, classes, resources. */
 	Path mavenJar(String name, String builtBy, String date, long seed) throws IOException {
+		return mavenJar(name, builtBy, date, seed, Map.of());
+	}
+
+	/** A Maven jar with extra entries (e.g. an ImageJ plugin jar's plugins.config). */
+	Path mavenJar(String name, String builtBy, String date, long seed, Map<String, byte[]> extra) throws IOException {
 		Map<String, byte[]> e = new LinkedHashMap<>();
 		e.put("META-INF/", new byte[0]);
 		e.put("META-INF/MANIFEST.MF", text("Manifest-Version: 1.0\nCreated-By: Maven\nBuilt-By: " + builtBy + "\nBuild-Jdk-Spec: 17\n"
@@ -82,6 +87,7 @@ class UpdateSiteTest {
 		e.put("org/example/Tricky.properties", text("#c1\n#\n#kept because the line before was only '#'\n\n#kept after an empty line\n"
 			+ "k=v # not a comment\r\n##\n#x\nlast=1\n#no newline at the end"));
 		e.put("Upper.txt", text("sorted before lowercase names"));
+		e.putAll(extra);
 		return jar(name + ".jar", e);
 	}
 
@@ -161,7 +167,8 @@ class UpdateSiteTest {
 
 	/** A site from fixture jars standing in for the real ones; ij is in the Fiji-provided list. */
 	List<UpdateSiteAssembler.Input> fixtureInputs(long variant) throws IOException {
-		Path plugins = mavenJar("conceptscope-plugins-0.1.0-SNAPSHOT", "x", "d", 11);
+		Path plugins = mavenJar("conceptscope-plugins-0.1.0-SNAPSHOT", "x", "d", 11,
+			Map.of("plugins.config", text("Plugins>ConceptScope, \"Attribution...\", org.conceptscope.fiji.ij1.Attribution_\n")));
 		Path ops = mavenJar("conceptscope-ops-0.1.0-SNAPSHOT", "x", "d", 12 + variant);
 		Path api = mavenJar("api-0.36.0", "x", "d", 13);
 		Path natives = mavenJar("tensorflow-core-native-1.0.0-rc.1-linux-x86_64", "x", "d", 14);
@@ -188,10 +195,11 @@ class UpdateSiteTest {
 		assertEquals(List.of(), VerifySite.verify(site));
 
 		List<String> names = records.stream().map(DbXml.Plugin::filename).toList();
-		assertEquals(List.of("jars/conceptscope-plugins-0.1.0-SNAPSHOT.jar", "jars/conceptscope-ops-0.1.0-SNAPSHOT.jar",
+		assertEquals(List.of("plugins/conceptscope-plugins-0.1.0-SNAPSHOT.jar", "jars/conceptscope-ops-0.1.0-SNAPSHOT.jar",
 			"jars/ai.djl.api-0.36.0.jar", "jars/linux64/tensorflow-core-native-linux-x86_64-1.0.0-rc.1.jar", "macros/Explain_Stack.ijm"),
-			names, "ij is in Fiji already; 'api' gets its groupId; the natives go to jars/linux64/ with the version last");
-		assertTrue(Files.isRegularFile(site.resolve("jars/conceptscope-plugins-0.1.0-SNAPSHOT.jar-" + TS)));
+			names, "the jar holding plugins.config goes to plugins/ (ImageJ 1.x reads menus only there); ij is in Fiji already;"
+			+ " 'api' gets its groupId; the natives go to jars/linux64/ with the version last");
+		assertTrue(Files.isRegularFile(site.resolve("plugins/conceptscope-plugins-0.1.0-SNAPSHOT.jar-" + TS)));
 		assertTrue(Files.isRegularFile(site.resolve("jars/linux64/tensorflow-core-native-linux-x86_64-1.0.0-rc.1.jar-" + TS)));
 		assertTrue(Files.isRegularFile(site.resolve("macros/Explain_Stack.ijm-" + TS)));
 		assertFalse(Files.exists(site.resolve("jars/ij-1.54p.jar-" + TS)));
@@ -234,7 +242,7 @@ class UpdateSiteTest {
 		Map<String, DbXml.Plugin> byName = second.stream().collect(Collectors.toMap(DbXml.Plugin::filename, p -> p));
 		Map<String, DbXml.Plugin> old = first.stream().collect(Collectors.toMap(DbXml.Plugin::filename, p -> p));
 
-		DbXml.Plugin plugins = byName.get("jars/conceptscope-plugins-0.1.0-SNAPSHOT.jar");
+		DbXml.Plugin plugins = byName.get("plugins/conceptscope-plugins-0.1.0-SNAPSHOT.jar");
 		assertEquals(TS, plugins.current().timestamp(), "an unchanged file keeps its version");
 		assertEquals(List.of(), plugins.previous());
 
@@ -247,6 +255,29 @@ class UpdateSiteTest {
 		DbXml.Plugin api = byName.get("jars/ai.djl.api-0.36.0.jar");
 		assertNull(api.current(), "a file no longer shipped has no current version");
 		assertEquals(old.get("jars/ai.djl.api-0.36.0.jar").current().checksum(), api.previous().get(0).checksum());
+	}
+
+	@Test
+	void thePluginJarInJarsIsCaughtAndAnOldSiteThatShippedItThereMakesItObsolete() throws IOException {
+		List<UpdateSiteAssembler.Input> inputs = fixtureInputs(0);
+		// what the assembler did before: the plugin jar in jars/, where ImageJ 1.x never reads plugins.config
+		List<UpdateSiteAssembler.Input> old = new ArrayList<>();
+		for (UpdateSiteAssembler.Input in : inputs) {
+			old.add(in.sitePath().startsWith("plugins/") ? new UpdateSiteAssembler.Input(in.sitePath().replace("plugins/", "jars/"),
+				in.source(), in.platform(), in.description()) : in);
+		}
+		Path v1 = dir.resolve("old-site"), v2 = dir.resolve("new-site");
+		UpdateSiteAssembler.assemble(old, v1, TS, null);
+		List<String> problems = VerifySite.verify(v1);
+		assertTrue(problems.stream().anyMatch(p -> p.startsWith("jars/conceptscope-plugins-0.1.0-SNAPSHOT.jar holds plugins.config but is"
+			+ " not in plugins/")), problems.toString());
+
+		List<DbXml.Plugin> records = UpdateSiteAssembler.assemble(inputs, v2, "20261201090000", v1.resolve("db.xml.gz"));
+		assertEquals(List.of(), VerifySite.verify(v2));
+		DbXml.Plugin moved = records.stream().filter(r -> r.filename().equals("jars/conceptscope-plugins-0.1.0-SNAPSHOT.jar")).findFirst()
+			.orElseThrow();
+		assertNull(moved.current(), "the jar in jars/ is obsolete: the updater removes it, so Fiji does not load the classes twice");
+		assertEquals(1, moved.previous().size());
 	}
 
 	@Test

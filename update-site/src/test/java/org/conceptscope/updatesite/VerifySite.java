@@ -28,7 +28,9 @@ import org.xml.sax.SAXParseException;
  * Checks an assembled update site on its own terms: db.xml.gz is gzipped XML valid against its
  * DOCTYPE with root pluginRecords; every current version names a stored file
  * {@code <filename>-<timestamp>} whose size and checksum ({@link IndependentChecksum}) match;
- * every stored file belongs to exactly one record; platform-specific jars say so. Run by the
+ * every stored file belongs to exactly one record; platform-specific jars say so; a jar holding
+ * plugins.config (ImageJ 1.x menu entries) is in plugins/, the only folder ImageJ reads them
+ * from; every dependency is a file the site ships. Run by the
  * tests and, in the update-site profile, on the real site ({@code VerifySite <site folder>}).
  */
 public final class VerifySite {
@@ -52,11 +54,13 @@ public final class VerifySite {
 		if (doc == null) return problems;
 		Element root = doc.getDocumentElement();
 		if (!root.getTagName().equals("pluginRecords")) problems.add("root element is " + root.getTagName() + ", not pluginRecords");
-		Set<String> names = new HashSet<>(), stored = new HashSet<>();
+		Set<String> names = new HashSet<>(), stored = new HashSet<>(), current = new HashSet<>();
+		List<String[]> dependencies = new ArrayList<>(); // {file, the file it depends on}
 		for (Element plugin : children(root, "plugin")) {
 			String filename = plugin.getAttribute("filename");
 			if (!names.add(filename)) problems.add(filename + " has two records");
 			List<Element> versions = children(plugin, "version");
+			if (!versions.isEmpty()) current.add(filename);
 			if (versions.size() > 1) problems.add(filename + " has " + versions.size() + " current versions");
 			boolean platformSpecific = filename.startsWith("jars/linux64/");
 			List<String> platforms = children(plugin, "platform").stream().map(e -> e.getTextContent().trim()).toList();
@@ -76,7 +80,16 @@ public final class VerifySite {
 				if (!checksum.equals(v.getAttribute("checksum"))) {
 					problems.add(filename + ": checksum " + v.getAttribute("checksum") + " but recomputed " + checksum);
 				}
+				// ImageJ 1.x reads menu entries (plugins.config) only from jars in Fiji's plugins/ folder
+				if (filename.endsWith(".jar") && hasEntry(file, "plugins.config") != filename.startsWith("plugins/")) {
+					problems.add(filename + (filename.startsWith("plugins/") ? " is in plugins/ but holds no plugins.config"
+						: " holds plugins.config but is not in plugins/: ImageJ 1.x would show none of its menu entries"));
+				}
+				for (Element d : children(v, "dependency")) dependencies.add(new String[] { filename, d.getAttribute("filename") });
 			}
+		}
+		for (String[] d : dependencies) {
+			if (!current.contains(d[1])) problems.add(d[0] + " depends on " + d[1] + ", which the site does not ship");
 		}
 		try (Stream<Path> files = Files.walk(site)) {
 			for (Path f : files.filter(Files::isRegularFile).toList()) {
@@ -85,6 +98,13 @@ public final class VerifySite {
 			}
 		}
 		return problems;
+	}
+
+	private static boolean hasEntry(Path jar, String name) throws IOException {
+		try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(Files.newInputStream(jar))) {
+			for (java.util.zip.ZipEntry e; (e = in.getNextEntry()) != null;) if (e.getName().equals(name)) return true;
+		}
+		return false;
 	}
 
 	private static Document parse(Path db, List<String> problems) throws IOException {

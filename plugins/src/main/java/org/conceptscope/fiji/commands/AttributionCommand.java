@@ -29,7 +29,8 @@ import org.scijava.widget.FileWidget;
 	description = "Attribution maps for every slice of an image, with a TensorFlow classifier")
 public class AttributionCommand extends ContextCommand {
 
-	@Parameter(label = "Image", description = "The image or stack to explain (only read).")
+	// Not required: without an image the command says "No image is open: ..." itself, not SciJava's generic message.
+	@Parameter(label = "Image", required = false, description = "The image or stack to explain (only read).")
 	private ImagePlus image;
 
 	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false,
@@ -97,13 +98,11 @@ public class AttributionCommand extends ContextCommand {
 		description = "channel: the map as an extra channel of a new composite image; image: a separate map image.")
 	private String output = AttributionSettings.DEFAULT_OUTPUT;
 
-	@Parameter(label = "Top fraction (ROIs)", persist = false, min = "0", max = "1")
+	@Parameter(label = "Top fraction (ROIs)", persist = false, min = "0.001", max = "1")
 	private double top_fraction = AttributionSettings.DEFAULT_TOP_FRACTION;
 
-	// Text, not File: SciJava's FilePreprocessor opens a file chooser (and cancels headless) whenever a
-	// File is the only input a caller left unset, which would hit every run that saves nothing.
-	@Parameter(label = "Save to folder (empty: do not save)", required = false, persist = false)
-	private String save_dir = "";
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (empty: do not save)", required = false, persist = false)
+	private File save_dir;
 
 	@Parameter(label = "Explanation", type = ItemIO.OUTPUT)
 	private ImagePlus explanation;
@@ -127,7 +126,7 @@ public class AttributionCommand extends ContextCommand {
 	/** The parameters as settings (package-private so tests can compare them with the macro parser's). */
 	AttributionSettings settings() {
 		return new AttributionSettings()
-			.model(model == null ? null : model.toPath())
+			.model(ConceptDiscoveryCommand.path(model))
 			.method(method)
 			.target(target)
 			.steps(steps)
@@ -147,6 +146,6 @@ public class AttributionCommand extends ContextCommand {
 			.bounds(bounds)
 			.output(output)
 			.topFraction(top_fraction)
-			.saveDir(save_dir == null || save_dir.isBlank() ? null : Path.of(save_dir.trim()));
+			.saveDir(ConceptDiscoveryCommand.path(save_dir));
 	}
 }

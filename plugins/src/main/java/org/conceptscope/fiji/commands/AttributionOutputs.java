@@ -28,7 +28,7 @@ public final class AttributionOutputs {
 
 	public static AttributionResult build(Explanation e, AttributionSettings settings) {
 		ImagePlus image = settings.mapAsChannel() ? HeatmapWriter.build(e) : HeatmapWriter.buildMapImage(e);
-		List<Roi> rois = RoiWriter.rois(e, settings.topFraction());
+		List<Roi> rois = RoiWriter.rois(e, settings.topFraction(), image);
 		Overlay overlay = new Overlay();
 		for (Roi roi : rois) overlay.add((Roi) roi.clone());
 		image.setOverlay(overlay);

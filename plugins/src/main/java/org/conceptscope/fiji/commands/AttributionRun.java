@@ -39,7 +39,7 @@ public final class AttributionRun {
 	}
 
 	/** A missing image gets a message that says how to give one, before the model is loaded. */
-	static void checkImage(ImagePlus image) {
+	public static void checkImage(ImagePlus image) {
 		if (image == null || image.getProcessor() == null) {
 			// Headless SciJava fills a missing ImagePlus input with an empty one: the same case for the user.
 			String title = image == null ? null : image.getTitle();
@@ -49,6 +49,7 @@ public final class AttributionRun {
 				+ " image=<path of an image file>.");
 		}
 		ImagePlusTensors.check(image);
+		ImagePlusTensors.checkMemory(image, true);
 	}
 
 	private static String modelName(Path model) {

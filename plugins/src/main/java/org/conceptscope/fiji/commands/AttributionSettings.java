@@ -147,7 +147,7 @@ public final class AttributionSettings {
 		option(o, DESIGNS, Integer.toString(designs));
 		option(o, KEEP_PROBABILITY, number(keepProbability));
 		option(o, BLUR_SIGMA, number(blurSigma));
-		if (perChannel) o.append(PER_CHANNEL).append(' ');
+		if (perChannel) o.append(PER_CHANNEL).append("=true "); // key=true: Fiji's legacy layer reads only key=value
 		option(o, EPSILON, number(epsilon));
 		option(o, BOUNDS, bounds);
 		option(o, OUTPUT, output);

@@ -30,8 +30,8 @@ public class ConceptDiscoveryCommand extends ContextCommand {
 	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
 	private File model;
 
-	@Parameter(label = "Folder of images (empty: the image)", required = false, persist = false)
-	private String folder = "";
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Folder of images (empty: the image)", required = false, persist = false)
+	private File folder;
 
 	@Parameter(label = "Layer (empty: last spatial layer)", required = false, persist = false)
 	private String layer = ConceptDiscoverySettings.DEFAULT_LAYER;
@@ -57,8 +57,8 @@ public class ConceptDiscoveryCommand extends ContextCommand {
 	@Parameter(label = "Examples per concept (atlas)", persist = false, min = "1")
 	private int examples = ConceptDiscoverySettings.DEFAULT_EXAMPLES;
 
-	@Parameter(label = "Save to folder (required headless)", required = false, persist = false)
-	private String save_dir = "";
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (required headless)", required = false, persist = false)
+	private File save_dir;
 
 	@Parameter(label = "Atlas", type = ItemIO.OUTPUT)
 	private ImagePlus atlas;
@@ -84,8 +84,8 @@ public class ConceptDiscoveryCommand extends ContextCommand {
 
 	ConceptDiscoverySettings settings() {
 		ConceptDiscoverySettings s = new ConceptDiscoverySettings();
-		s.model = model == null ? null : model.toPath();
-		s.folder = blank(folder) ? null : Path.of(folder.trim());
+		s.model = ConceptDiscoveryCommand.path(model);
+		s.folder = path(folder);
 		s.layer = layer == null ? "" : layer;
 		s.target = target;
 		s.patch = patch;
@@ -94,11 +94,15 @@ public class ConceptDiscoveryCommand extends ContextCommand {
 		s.seed = seed;
 		s.designs = designs;
 		s.examples = examples;
-		s.saveDir = blank(save_dir) ? null : Path.of(save_dir.trim());
+		s.saveDir = path(save_dir);
 		return s;
 	}
 
-	static boolean blank(String s) {
-		return s == null || s.isBlank();
+	/**
+	 * A path input: null (left out) or an empty path (an empty field, or key=[] in a macro) is
+	 * "not set", as for the ImageJ 1.x plugins.
+	 */
+	static Path path(java.io.File f) {
+		return f == null || f.getPath().isBlank() ? null : Path.of(f.getPath().trim());
 	}
 }

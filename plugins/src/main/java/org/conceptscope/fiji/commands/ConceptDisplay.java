@@ -1,8 +1,8 @@
 package org.conceptscope.fiji.commands;
 
+import ij.ImagePlus;
 import ij.gui.Roi;
 import ij.measure.ResultsTable;
-import ij.plugin.frame.RoiManager;
 
 import java.util.List;
 
@@ -11,11 +11,10 @@ public final class ConceptDisplay {
 
 	private ConceptDisplay() {}
 
-	public static void showTableAndRois(ResultsTable table, String title, List<Roi> rois) {
+	/** @param placedOn the image the ROIs are positioned for (their new image) */
+	public static void showTableAndRois(ResultsTable table, String title, List<Roi> rois, ImagePlus placedOn) {
 		if (!ResultsDisplay.interactive()) return;
 		table.show(title);
-		if (rois.isEmpty()) return;
-		RoiManager manager = RoiManager.getRoiManager();
-		for (Roi roi : rois) manager.addRoi((Roi) roi.clone());
+		ResultsDisplay.addToRoiManager(rois, placedOn);
 	}
 }

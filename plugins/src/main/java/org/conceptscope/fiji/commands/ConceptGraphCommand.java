@@ -30,8 +30,8 @@ public class ConceptGraphCommand extends ContextCommand {
 	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
 	private File model;
 
-	@Parameter(label = "Folder of images (empty: the image)", required = false, persist = false)
-	private String folder = "";
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Folder of images (empty: the image)", required = false, persist = false)
+	private File folder;
 
 	@Parameter(label = "Layers (comma-separated; empty: last two blocks)", required = false, persist = false)
 	private String layers = ConceptGraphSettings.DEFAULT_LAYERS;
@@ -54,17 +54,17 @@ public class ConceptGraphCommand extends ContextCommand {
 	@Parameter(label = "ERF examples per concept", persist = false, min = "1")
 	private int examples = ConceptGraphSettings.DEFAULT_EXAMPLES;
 
-	@Parameter(label = "ERF mass (outline)", persist = false, min = "0", max = "1")
+	@Parameter(label = "ERF mass (outline)", persist = false, min = "0.001", max = "1")
 	private double erf_mass = ConceptGraphSettings.DEFAULT_ERF_MASS;
 
-	@Parameter(label = "Top fraction (concept ROIs)", persist = false, min = "0", max = "1")
+	@Parameter(label = "Top fraction (concept ROIs)", persist = false, min = "0.001", max = "1")
 	private double top_fraction = ConceptGraphSettings.DEFAULT_TOP_FRACTION;
 
 	@Parameter(label = "Output (concept maps)", persist = false, choices = { "channel", "image" })
 	private String output = ConceptGraphSettings.DEFAULT_OUTPUT;
 
-	@Parameter(label = "Save to folder (required headless)", required = false, persist = false)
-	private String save_dir = "";
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (required headless)", required = false, persist = false)
+	private File save_dir;
 
 	@Parameter(label = "Concept graph", type = ItemIO.OUTPUT)
 	private ImagePlus graph;
@@ -87,8 +87,8 @@ public class ConceptGraphCommand extends ContextCommand {
 
 	ConceptGraphSettings settings() {
 		ConceptGraphSettings s = new ConceptGraphSettings();
-		s.model = model == null ? null : model.toPath();
-		s.folder = ConceptDiscoveryCommand.blank(folder) ? null : Path.of(folder.trim());
+		s.model = ConceptDiscoveryCommand.path(model);
+		s.folder = ConceptDiscoveryCommand.path(folder);
 		s.layers = layers == null ? "" : layers.trim();
 		s.target = target;
 		s.concepts = concepts;
@@ -99,7 +99,7 @@ public class ConceptGraphCommand extends ContextCommand {
 		s.erfMass = erf_mass;
 		s.topFraction = top_fraction;
 		s.output = output;
-		s.saveDir = ConceptDiscoveryCommand.blank(save_dir) ? null : Path.of(save_dir.trim());
+		s.saveDir = ConceptDiscoveryCommand.path(save_dir);
 		return s;
 	}
 }

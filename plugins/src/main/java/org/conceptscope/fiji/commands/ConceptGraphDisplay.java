@@ -16,6 +16,7 @@ public final class ConceptGraphDisplay {
 		if (!ResultsDisplay.interactive()) return;
 		for (ImagePlus m : r.montages()) m.show();
 		for (ConceptGraphRun.Maps m : r.maps()) m.image().show();
-		ConceptDisplay.showTableAndRois(r.table(), "Concept graph edges", r.maps().size() == 1 ? r.maps().get(0).rois() : java.util.List.of());
+		ConceptDisplay.showTableAndRois(r.table(), "Concept graph edges", r.maps().size() == 1 ? r.maps().get(0).rois() : java.util.List.of(),
+			r.maps().isEmpty() ? null : r.maps().get(0).image());
 	}
 }

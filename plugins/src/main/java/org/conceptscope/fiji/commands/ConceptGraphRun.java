@@ -103,7 +103,7 @@ public final class ConceptGraphRun {
 		String title = MapChannels.shortTitle(imp) + (s.mapsAsChannels() ? "-concept-graph" : "-concept-graph-map");
 		ImagePlus out = MapChannels.build(imp, m, names, title, s.mapsAsChannels());
 		String className = banks.get(0).className;
-		List<Roi> rois = ConceptMapsWriter.rois(imp, m, labels, className, s.topFraction);
+		List<Roi> rois = ConceptMapsWriter.rois(imp, m, labels, className, s.topFraction, out);
 		for (Roi roi : rois) roi.setProperty("layer", roi.getName().substring(0, roi.getName().indexOf(" concept ")));
 		out.setOverlay(ConceptMapsWriter.overlay(rois));
 		int channels = s.mapsAsChannels() ? ImagePlusTensors.channels(imp) : 0;

@@ -31,11 +31,11 @@ public class ConceptImportanceCommand extends ContextCommand {
 	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
 	private File model;
 
-	@Parameter(label = "Concept bank (concepts.json)", persist = false)
-	private String concepts = "";
+	@Parameter(required = false, style = FileWidget.OPEN_STYLE, label = "Concept bank (concepts.json)", persist = false)
+	private File concepts;
 
-	@Parameter(label = "Folder of images (empty: the image)", required = false, persist = false)
-	private String folder = "";
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Folder of images (empty: the image)", required = false, persist = false)
+	private File folder;
 
 	@Parameter(label = "Estimator", persist = false, choices = { "sobol", "gradient", "deletion" })
 	private String estimator = ConceptImportanceSettings.DEFAULT_ESTIMATOR;
@@ -49,8 +49,8 @@ public class ConceptImportanceCommand extends ContextCommand {
 	@Parameter(label = "Save the bank with these importances (into save_dir)", persist = false)
 	private boolean update_bank = ConceptImportanceSettings.DEFAULT_UPDATE_BANK;
 
-	@Parameter(label = "Save to folder (required headless)", required = false, persist = false)
-	private String save_dir = "";
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (required headless)", required = false, persist = false)
+	private File save_dir;
 
 	@Parameter(label = "Importance plot", type = ItemIO.OUTPUT)
 	private ImagePlus importance;
@@ -76,14 +76,14 @@ public class ConceptImportanceCommand extends ContextCommand {
 
 	ConceptImportanceSettings settings() {
 		ConceptImportanceSettings s = new ConceptImportanceSettings();
-		s.model = model == null ? null : model.toPath();
-		s.concepts = ConceptDiscoveryCommand.blank(concepts) ? null : Path.of(concepts.trim());
-		s.folder = ConceptDiscoveryCommand.blank(folder) ? null : Path.of(folder.trim());
+		s.model = ConceptDiscoveryCommand.path(model);
+		s.concepts = ConceptDiscoveryCommand.path(concepts);
+		s.folder = ConceptDiscoveryCommand.path(folder);
 		s.estimator = estimator;
 		s.designs = designs;
 		s.seed = seed;
 		s.updateBank = update_bank;
-		s.saveDir = ConceptDiscoveryCommand.blank(save_dir) ? null : Path.of(save_dir.trim());
+		s.saveDir = ConceptDiscoveryCommand.path(save_dir);
 		return s;
 	}
 }

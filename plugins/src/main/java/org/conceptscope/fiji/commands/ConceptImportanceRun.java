@@ -71,6 +71,7 @@ public final class ConceptImportanceRun {
 				yLabel(s.estimator), importance);
 			plot.setProperty("Info", "options=" + s.toMacroOptions() + "\n");
 			Result r = new Result(bank, importance, header, rows, plot, List.of());
+			ij.IJ.log(logLine(s.estimator, importance)); // the Log (stdout headless), from the plugin and the SciJava command alike
 			return s.saveDir == null ? r : save(r, s);
 		}
 	}
@@ -94,6 +95,13 @@ public final class ConceptImportanceRun {
 			case ConceptImportanceSettings.GRADIENT -> "gradient x coefficient (logit)";
 			default -> "logit drop when removed";
 		};
+	}
+
+	/** "ConceptScope concept importance (deletion): 1=0.12 2=..." */
+	static String logLine(String estimator, double[] importance) {
+		StringBuilder line = new StringBuilder("ConceptScope concept importance (" + estimator + "):");
+		for (int c = 0; c < importance.length; c++) line.append(' ').append(c + 1).append('=').append((float) importance[c]);
+		return line.toString();
 	}
 
 	static Result save(Result r, ConceptImportanceSettings s) throws IOException {

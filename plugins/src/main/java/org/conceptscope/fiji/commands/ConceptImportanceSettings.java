@@ -74,7 +74,7 @@ public final class ConceptImportanceSettings {
 		ConceptDiscoverySettings.option(o, ESTIMATOR, estimator);
 		ConceptDiscoverySettings.option(o, DESIGNS, Integer.toString(designs));
 		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
-		if (updateBank) o.append(UPDATE_BANK).append(' ');
+		if (updateBank) o.append(UPDATE_BANK).append("=true "); // key=true: Fiji's legacy layer reads only key=value
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}

@@ -22,23 +22,24 @@ import org.scijava.widget.FileWidget;
 	description = "Where each concept of a saved concept bank sits, on every slice of an image")
 public class ConceptLocalizationCommand extends ContextCommand {
 
-	@Parameter(label = "Image", description = "The image or stack (only read).")
+	// Not required: without an image the command says "No image is open: ..." itself, not SciJava's generic message.
+	@Parameter(label = "Image", required = false, description = "The image or stack (only read).")
 	private ImagePlus image;
 
 	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
 	private File model;
 
-	@Parameter(label = "Concept bank (concepts.json)", persist = false)
-	private String concepts = "";
+	@Parameter(required = false, style = FileWidget.OPEN_STYLE, label = "Concept bank (concepts.json)", persist = false)
+	private File concepts;
 
-	@Parameter(label = "Top fraction (ROIs)", persist = false, min = "0", max = "1")
+	@Parameter(label = "Top fraction (ROIs)", persist = false, min = "0.001", max = "1")
 	private double top_fraction = ConceptLocalizationSettings.DEFAULT_TOP_FRACTION;
 
 	@Parameter(label = "Output", persist = false, choices = { "channel", "image" })
 	private String output = ConceptLocalizationSettings.DEFAULT_OUTPUT;
 
-	@Parameter(label = "Save to folder (empty: do not save)", required = false, persist = false)
-	private String save_dir = "";
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (empty: do not save)", required = false, persist = false)
+	private File save_dir;
 
 	@Parameter(label = "Concept maps", type = ItemIO.OUTPUT)
 	private ImagePlus localization;
@@ -54,18 +55,18 @@ public class ConceptLocalizationCommand extends ContextCommand {
 		CommandTasks.run("Concept Localization", log, ui, this::cancel, progress -> {
 			ConceptLocalizationRun.Result r = ConceptLocalizationRun.run(image, settings(), progress);
 			localization = r.image();
-			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois());
+			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois(), r.image());
 			progress.finished(r.rois().size() + " concept ROI(s).");
 		});
 	}
 
 	ConceptLocalizationSettings settings() {
 		ConceptLocalizationSettings s = new ConceptLocalizationSettings();
-		s.model = model == null ? null : model.toPath();
-		s.concepts = ConceptDiscoveryCommand.blank(concepts) ? null : Path.of(concepts.trim());
+		s.model = ConceptDiscoveryCommand.path(model);
+		s.concepts = ConceptDiscoveryCommand.path(concepts);
 		s.topFraction = top_fraction;
 		s.output = output;
-		s.saveDir = ConceptDiscoveryCommand.blank(save_dir) ? null : Path.of(save_dir.trim());
+		s.saveDir = ConceptDiscoveryCommand.path(save_dir);
 		return s;
 	}
 }

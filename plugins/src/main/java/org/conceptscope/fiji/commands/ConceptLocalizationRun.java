@@ -55,7 +55,7 @@ public final class ConceptLocalizationRun {
 			progress.report(2, 2, "concept maps");
 			ImagePlus out = s.mapsAsChannels() ? ConceptMapsWriter.withChannels(image, maps.maps(), bank)
 				: ConceptMapsWriter.mapsOnly(image, maps.maps(), bank);
-			List<Roi> rois = ConceptMapsWriter.rois(image, maps.maps(), bank, s.topFraction);
+			List<Roi> rois = ConceptMapsWriter.rois(image, maps.maps(), bank, s.topFraction, out);
 			out.setOverlay(ConceptMapsWriter.overlay(rois));
 			out.setProperty("Info", out.getProperty("Info") + "options=" + s.toMacroOptions() + "\n");
 			List<String> header = header(bank);

@@ -46,9 +46,9 @@ public class EvaluateExplanationCommand extends ContextCommand {
 	@Parameter(label = "Seed", persist = false)
 	private long seed = EvaluationSettings.DEFAULT_SEED;
 
-	@Parameter(label = "Folder of class subfolders (mege_reco)", required = false, persist = false,
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Folder of class subfolders (mege_reco)", required = false, persist = false,
 		description = "One subfolder of images per class, named after the model's classes.")
-	private String folder = "";
+	private File folder;
 
 	@Parameter(label = "Methods compared (mege_reco)", persist = false, description = "Attribution methods or random, separated by commas.")
 	private String methods = EvaluationSettings.DEFAULT_METHODS;
@@ -63,8 +63,8 @@ public class EvaluateExplanationCommand extends ContextCommand {
 	@Parameter(label = "Training steps per model (mege_reco)", persist = false, min = "1")
 	private int training_steps = EvaluationSettings.DEFAULT_TRAINING_STEPS;
 
-	@Parameter(label = "Save to folder (empty: do not save)", required = false, persist = false)
-	private String save_dir = "";
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (empty: do not save)", required = false, persist = false)
+	private File save_dir;
 
 	@Parameter
 	private LogService log;
@@ -80,26 +80,25 @@ public class EvaluateExplanationCommand extends ContextCommand {
 				r.table().show(r.metric() == null ? metric : method + " " + metric);
 				if (r.plot() != null) r.plot().show();
 			}
-			log.info("ConceptScope " + r.summary());
 			progress.finished(r.summary() + ".");
 		});
 	}
 
 	EvaluationSettings settings() {
 		EvaluationSettings s = new EvaluationSettings();
-		s.model = model == null ? null : model.toPath();
+		s.model = ConceptDiscoveryCommand.path(model);
 		s.method = method;
 		s.metric = metric;
 		s.target = target;
 		s.steps = steps;
 		s.samples = samples;
 		s.seed = seed;
-		s.folder = ConceptDiscoveryCommand.blank(folder) ? null : Path.of(folder.trim());
+		s.folder = ConceptDiscoveryCommand.path(folder);
 		s.methods = methods;
 		s.folds = folds;
 		s.architecture = architecture == null ? "" : architecture.trim();
 		s.trainingSteps = training_steps;
-		s.saveDir = ConceptDiscoveryCommand.blank(save_dir) ? null : Path.of(save_dir.trim());
+		s.saveDir = ConceptDiscoveryCommand.path(save_dir);
 		return s;
 	}
 }

@@ -54,6 +54,12 @@ public final class EvaluationRun {
 	private EvaluationRun() {}
 
 	public static Result run(ImagePlus image, EvaluationSettings s, Progress progress) throws IOException {
+		Result r = evaluate(image, s, progress);
+		ij.IJ.log("ConceptScope " + r.summary()); // the Log (stdout headless), from the plugin and the SciJava command alike
+		return r;
+	}
+
+	private static Result evaluate(ImagePlus image, EvaluationSettings s, Progress progress) throws IOException {
 		s.validate();
 		if (s.metric.equals(EvaluationSettings.MEGE_RECO)) return MegeRecoRun.run(s, progress);
 		AttributionRun.checkImage(image);

@@ -23,13 +23,14 @@ import org.scijava.widget.FileWidget;
 	description = "Top parts or concepts of a trained interpretable head per slice, as channels, ROIs and a table")
 public class ExplainWithHeadCommand extends ContextCommand {
 
-	@Parameter(label = "Image", description = "The image or stack to explain (only read).")
+	// Not required: without an image the command says "No image is open: ..." itself, not SciJava's generic message.
+	@Parameter(label = "Image", required = false, description = "The image or stack to explain (only read).")
 	private ImagePlus image;
 
 	@Parameter(label = "Model folder (the backbone)", style = FileWidget.DIRECTORY_STYLE, persist = false)
 	private File model;
 
-	@Parameter(label = "Head folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
+	@Parameter(label = "Head folder", style = FileWidget.DIRECTORY_STYLE, required = false, persist = false)
 	private File head;
 
 	@Parameter(label = "Target class", persist = false, description = "predicted (the head's prediction), a class name or index.")
@@ -38,11 +39,11 @@ public class ExplainWithHeadCommand extends ContextCommand {
 	@Parameter(label = "Top parts/concepts per slice", persist = false, min = "1")
 	private int top = HeadExplanationSettings.DEFAULT_TOP;
 
-	@Parameter(label = "Top fraction (ROI)", persist = false)
+	@Parameter(label = "Top fraction (ROI)", persist = false, min = "0.001", max = "1")
 	private double top_fraction = HeadExplanationSettings.DEFAULT_TOP_FRACTION;
 
-	@Parameter(label = "Save to folder (empty: nothing saved)", required = false, persist = false)
-	private String save_dir = "";
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (empty: nothing saved)", required = false, persist = false)
+	private File save_dir;
 
 	@Parameter(label = "Explanation", type = ItemIO.OUTPUT)
 	private ImagePlus explanation;
@@ -65,12 +66,12 @@ public class ExplainWithHeadCommand extends ContextCommand {
 
 	HeadExplanationSettings settings() {
 		HeadExplanationSettings s = new HeadExplanationSettings();
-		s.model = model == null ? null : model.toPath();
-		s.head = head == null ? null : head.toPath();
+		s.model = ConceptDiscoveryCommand.path(model);
+		s.head = ConceptDiscoveryCommand.path(head);
 		s.target = target;
 		s.top = top;
 		s.topFraction = top_fraction;
-		s.saveDir = ConceptDiscoveryCommand.blank(save_dir) ? null : Path.of(save_dir.trim());
+		s.saveDir = ConceptDiscoveryCommand.path(save_dir);
 		return s;
 	}
 }

@@ -30,30 +30,30 @@ public class FeatureVisualizationCommand extends ContextCommand {
 	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
 	private File model;
 
-	@Parameter(label = "Head folder (optional)", required = false, persist = false,
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Head folder (optional)", required = false, persist = false,
 		description = "A head saved by Train Interpretable Head: visualise one of its parts/concepts or classes.")
-	private String head = "";
+	private File head;
 
 	@Parameter(label = "Target", persist = false, description = "A class name or index; with a head also part k or concept k.")
 	private String target = "";
 
-	@Parameter(label = "Folder of spectrum images (empty: the image)", required = false, persist = false)
-	private String folder = "";
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Folder of spectrum images (empty: the image)", required = false, persist = false)
+	private File folder;
 
 	@Parameter(label = "Steps", persist = false, min = "1")
 	private int steps = FeatureVisualizationSettings.DEFAULT_STEPS;
 
-	@Parameter(label = "Learning rate", persist = false)
+	@Parameter(label = "Learning rate (radians per step)", persist = false, min = "0.000001", max = "10")
 	private double learning_rate = FeatureVisualizationSettings.DEFAULT_LEARNING_RATE;
 
-	@Parameter(label = "Smallest crop (fraction of the side)", persist = false)
+	@Parameter(label = "Smallest crop (fraction of the side)", persist = false, min = "0.01", max = "1")
 	private double crop = FeatureVisualizationSettings.DEFAULT_CROP;
 
 	@Parameter(label = "Seed", persist = false)
 	private long seed = FeatureVisualizationSettings.DEFAULT_SEED;
 
-	@Parameter(label = "Save to folder (empty: nothing saved)", required = false, persist = false)
-	private String save_dir = "";
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (empty: nothing saved)", required = false, persist = false)
+	private File save_dir;
 
 	@Parameter(label = "Visualization", type = ItemIO.OUTPUT)
 	private ImagePlus visualization;
@@ -76,15 +76,15 @@ public class FeatureVisualizationCommand extends ContextCommand {
 
 	FeatureVisualizationSettings settings() {
 		FeatureVisualizationSettings s = new FeatureVisualizationSettings();
-		s.model = model == null ? null : model.toPath();
-		s.head = ConceptDiscoveryCommand.blank(head) ? null : Path.of(head.trim());
+		s.model = ConceptDiscoveryCommand.path(model);
+		s.head = ConceptDiscoveryCommand.path(head);
 		s.target = target;
-		s.folder = ConceptDiscoveryCommand.blank(folder) ? null : Path.of(folder.trim());
+		s.folder = ConceptDiscoveryCommand.path(folder);
 		s.steps = steps;
 		s.learningRate = learning_rate;
 		s.crop = crop;
 		s.seed = seed;
-		s.saveDir = ConceptDiscoveryCommand.blank(save_dir) ? null : Path.of(save_dir.trim());
+		s.saveDir = ConceptDiscoveryCommand.path(save_dir);
 		return s;
 	}
 }

@@ -83,6 +83,7 @@ public final class FeatureVisualizationRun {
 				+ ((int) r.image().dim(3) + 1) + "=transparency\noptions=" + s.toMacroOptions() + "\n");
 			ImagePlus plot = plot(r.scores(), className);
 			Result result = new Result(r, className, out, plot, List.of());
+			IJ.log("ConceptScope " + summary(result)); // the Log (stdout headless), from the plugin and the SciJava command alike
 			return s.saveDir == null ? result : save(result, title, s.saveDir);
 		}
 	}

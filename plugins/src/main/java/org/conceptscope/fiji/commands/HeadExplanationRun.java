@@ -21,6 +21,7 @@ import org.conceptscope.fiji.HeatmapWriter;
 import org.conceptscope.fiji.ImagePlusTensors;
 import org.conceptscope.fiji.MapChannels;
 import org.conceptscope.fiji.ResultsCsvWriter;
+import org.conceptscope.fiji.RoiPositions;
 import org.conceptscope.fiji.RoiWriter;
 import org.conceptscope.fiji.SliceLabels;
 import org.conceptscope.heads.InterpretableHead;
@@ -96,6 +97,7 @@ public final class HeadExplanationRun {
 			out.setProperty("Info", info.toString());
 
 			BatchIndex batches = ImagePlusTensors.batches(image);
+			int channelsBefore = out.getNChannels() - k;
 			List<Roi> rois = new ArrayList<>();
 			List<String> header = List.of("slice", "frame", "label", "head_predicted", "backbone_predicted", "target", "rank",
 				head.unitName(), "contribution", "share", "target_logit");
@@ -114,7 +116,7 @@ public final class HeadExplanationRun {
 					Roi roi = RoiWriter.topFraction(m, W, H, s.topFraction);
 					if (roi == null) continue;
 					roi.setName(RoiWriter.name(head.unitName() + " " + (u + 1), cls, slice, batches.frames() > 1 ? frame : 0));
-					roi.setPosition(0, slice, frame);
+					RoiPositions.place(roi, out, channelsBefore + q + 1, slice, frame); // with its part's map
 					roi.setProperty(head.unitName(), Integer.toString(u + 1));
 					roi.setProperty("class", cls);
 					roi.setProperty("rank", Integer.toString(r + 1));
@@ -134,8 +136,7 @@ public final class HeadExplanationRun {
 	public static void show(Result r) {
 		if (!ResultsDisplay.interactive()) return;
 		r.table().show(r.image().getTitle() + "-results");
-		ij.plugin.frame.RoiManager manager = ij.plugin.frame.RoiManager.getRoiManager();
-		for (Roi roi : r.rois()) manager.addRoi((Roi) roi.clone());
+		ResultsDisplay.addToRoiManager(r.rois(), r.image());
 	}
 
 	static InterpretableHead load(Path dir) {

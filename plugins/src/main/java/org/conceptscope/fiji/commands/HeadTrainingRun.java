@@ -52,6 +52,7 @@ public final class HeadTrainingRun {
 
 	public static Result run(HeadTrainingSettings s, Progress progress) throws IOException {
 		s.validate();
+		checkReplaceable(s.saveDir.resolve(HEAD_DIR));
 		try (TensorFlowClassifier backbone = TensorFlowClassifier.load(s.model)) {
 			LabelledFolders.Labelled data = LabelledFolders.read(s.folder, backbone.classNames());
 			String layer = s.layer == null || s.layer.isBlank() ? GradCam.lastSpatialLayer(backbone) : s.layer.trim();
@@ -138,6 +139,7 @@ public final class HeadTrainingRun {
 			Files.createDirectories(s.saveDir);
 			List<Path> written = new ArrayList<>();
 			Path headDir = s.saveDir.resolve(HEAD_DIR);
+			checkReplaceable(headDir); // again: the folder may have appeared while the head trained
 			head.save(headDir, backbone.classNames(), backbone.name(), meta);
 			written.add(headDir);
 			written.add(write(s.saveDir.resolve(ACCURACY), accHeader, accRows));
@@ -157,7 +159,31 @@ public final class HeadTrainingRun {
 				written.add(png);
 			}
 			ResultsTable table = org.conceptscope.fiji.ResultsTables.of(accHeader, accRows);
-			return new Result(head, headAcc, backboneAcc, table, montage, plot, written);
+			Result r = new Result(head, headAcc, backboneAcc, table, montage, plot, written);
+			ij.IJ.log("ConceptScope " + summary(r)); // the Log (stdout headless), from the plugin and the SciJava command alike
+			return r;
+		}
+	}
+
+	/**
+	 * The head is saved as {@code save_dir/head}, replacing what is there: only a head saved by
+	 * ConceptScope (its conceptscope.json names a head kind) may be replaced, never a user's own folder.
+	 */
+	static void checkReplaceable(Path headDir) {
+		if (!Files.exists(headDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+		Object kind = null;
+		if (Files.isDirectory(headDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+			&& Files.isRegularFile(headDir.resolve(org.conceptscope.model.ModelConfig.FILE_NAME))) {
+			try {
+				kind = org.conceptscope.model.ModelConfig.read(headDir).metadata.get(InterpretableHead.KIND);
+			} catch (org.conceptscope.model.ModelLoadException e) {
+				kind = null; // not a config ConceptScope wrote
+			}
+		}
+		if (kind == null || !HeadTrainingSettings.HEADS.contains(kind)) {
+			throw new IllegalArgumentException(headDir + " exists and is not a head saved by ConceptScope (no conceptscope.json naming a"
+				+ " head kind); the trained head is saved as " + HeadTrainingSettings.SAVE_DIR + "/" + HEAD_DIR + ", so choose another "
+				+ HeadTrainingSettings.SAVE_DIR + " or move that folder away: nothing was changed.");
 		}
 	}
 

@@ -1,10 +1,8 @@
 package org.conceptscope.fiji.commands;
 
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Path;
 
-import org.conceptscope.model.ModelLoadException;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.command.ContextCommand;
@@ -23,13 +21,14 @@ import org.scijava.widget.FileWidget;
 	description = "Signature, normalisation, classes and layers of a TensorFlow classifier")
 public class ModelInfoCommand extends ContextCommand {
 
+	/** The macro keys (and parameter names). */
+	public static final java.util.List<String> KEYS = java.util.List.of(AttributionSettings.MODEL, AttributionSettings.SAVE_DIR);
+
 	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
 	private File model;
 
-	// Text, not File: SciJava's FilePreprocessor opens a file chooser (and cancels headless) whenever a
-	// File is the only input a caller left unset, which would hit every run that saves nothing.
-	@Parameter(label = "Save to folder (empty: do not save)", required = false, persist = false)
-	private String save_dir = "";
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (empty: do not save)", required = false, persist = false)
+	private File save_dir;
 
 	@Parameter(label = "Model info", type = ItemIO.OUTPUT)
 	private String info;
@@ -42,13 +41,12 @@ public class ModelInfoCommand extends ContextCommand {
 
 	@Override
 	public void run() {
-		try {
-			ModelReport report = ModelReport.load(model == null ? null : model.toPath());
+		CommandTasks.run("Model Info", log, ui, this::cancel, progress -> {
+			ModelReport report = ModelReport.run(ConceptDiscoveryCommand.path(model),
+				ConceptDiscoveryCommand.path(save_dir));
 			info = report.text();
 			if (ResultsDisplay.interactive()) report.layersTable().show(report.name() + " layers");
-			if (save_dir != null && !save_dir.isBlank()) report.save(Path.of(save_dir.trim()));
-		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
-			CommandTasks.fail("Model Info", e.getMessage(), log, ui, this::cancel);
-		}
+			progress.finished("model " + report.name() + " described.");
+		});
 	}
 }

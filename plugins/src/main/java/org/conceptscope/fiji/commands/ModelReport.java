@@ -30,6 +30,17 @@ public record ModelReport(String name, Path folder, String text, List<String> la
 		layerRows = List.copyOf(layerRows);
 	}
 
+	/**
+	 * Model Info, whichever way it is started: the report of the model, printed to the Log (stdout
+	 * when headless) and, with a folder, written as files.
+	 */
+	public static ModelReport run(Path model, Path saveDir) throws IOException {
+		ModelReport report = load(model);
+		ij.IJ.log(report.text());
+		if (saveDir != null) report.save(saveDir);
+		return report;
+	}
+
 	/** Loads the model folder, reports on it and releases it. */
 	public static ModelReport load(Path model) {
 		if (model == null || model.toString().isBlank()) {

@@ -1,10 +1,16 @@
 package org.conceptscope.fiji.commands;
 
+import ij.IJ;
+import ij.ImagePlus;
+import ij.WindowManager;
 import ij.gui.Roi;
 import ij.macro.Interpreter;
 import ij.plugin.frame.RoiManager;
 
 import java.awt.GraphicsEnvironment;
+import java.util.List;
+
+import org.conceptscope.fiji.RoiPositions;
 
 /**
  * Puts results where a Fiji user looks for them: the results table in a window and the ROIs in
@@ -16,6 +22,15 @@ public final class ResultsDisplay {
 
 	private ResultsDisplay() {}
 
+	/**
+	 * Shows a command's result image, in batch mode too: there it opens no window but becomes the
+	 * macro's current image, one it can selectImage() and save, as ImageJ's own commands' results
+	 * do. Headless outside a macro there is nothing to show it on.
+	 */
+	public static void showResult(ImagePlus result) {
+		if (!GraphicsEnvironment.isHeadless() || IJ.isMacro() || Interpreter.isBatchMode()) result.show();
+	}
+
 	/** True when windows can and should be opened. */
 	public static boolean interactive() {
 		return !GraphicsEnvironment.isHeadless() && !Interpreter.isBatchMode();
@@ -25,7 +40,18 @@ public final class ResultsDisplay {
 	public static void showTableAndRois(AttributionResult result) {
 		if (!interactive()) return;
 		result.table().show(result.image().getTitle() + "-results");
+		addToRoiManager(result.rois(), result.image());
+	}
+
+	/**
+	 * Copies of ROIs positioned for {@code placedOn} go to the ROI Manager, positioned for the image
+	 * that is current now (the ROI Manager shows them on that one): the explained image while a
+	 * SciJava command runs (Fiji shows its output afterwards), the new image once it is shown.
+	 */
+	public static void addToRoiManager(List<Roi> rois, ImagePlus placedOn) {
+		if (rois.isEmpty()) return;
 		RoiManager manager = RoiManager.getRoiManager();
-		for (Roi roi : result.rois()) manager.addRoi((Roi) roi.clone());
+		ImagePlus current = WindowManager.getCurrentImage();
+		for (Roi roi : RoiPositions.copies(rois, placedOn, current == null ? placedOn : current)) manager.addRoi(roi);
 	}
 }

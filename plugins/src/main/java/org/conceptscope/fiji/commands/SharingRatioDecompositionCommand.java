@@ -23,7 +23,8 @@ import org.scijava.widget.FileWidget;
 	description = "Sharing Ratio Decomposition: relevance maps, effective receptive fields and APOP, per slice")
 public class SharingRatioDecompositionCommand extends ContextCommand {
 
-	@Parameter(label = "Image", description = "The image or stack to explain (only read).")
+	// Not required: without an image the command says "No image is open: ..." itself, not SciJava's generic message.
+	@Parameter(label = "Image", required = false, description = "The image or stack to explain (only read).")
 	private ImagePlus image;
 
 	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
@@ -42,7 +43,7 @@ public class SharingRatioDecompositionCommand extends ContextCommand {
 	@Parameter(label = "y (image pixel; -1: centre)", persist = false, min = "-1")
 	private int y = SharingRatioSettings.DEFAULT_Y;
 
-	@Parameter(label = "ERF mass (ROI)", persist = false, min = "0", max = "1")
+	@Parameter(label = "ERF mass (ROI)", persist = false, min = "0.001", max = "1")
 	private double erf_mass = SharingRatioSettings.DEFAULT_ERF_MASS;
 
 	@Parameter(label = "APOP blank value (normalised units)", persist = false)
@@ -51,11 +52,11 @@ public class SharingRatioDecompositionCommand extends ContextCommand {
 	@Parameter(label = "Output", persist = false, choices = { "channel", "image" })
 	private String output = SharingRatioSettings.DEFAULT_OUTPUT;
 
-	@Parameter(label = "Top fraction (ROIs)", persist = false, min = "0", max = "1")
+	@Parameter(label = "Top fraction (ROIs)", persist = false, min = "0.001", max = "1")
 	private double top_fraction = SharingRatioSettings.DEFAULT_TOP_FRACTION;
 
-	@Parameter(label = "Save to folder (empty: do not save)", required = false, persist = false)
-	private String save_dir = "";
+	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (empty: do not save)", required = false, persist = false)
+	private File save_dir;
 
 	@Parameter(label = "Decomposition", type = ItemIO.OUTPUT)
 	private ImagePlus decomposition;
@@ -71,15 +72,14 @@ public class SharingRatioDecompositionCommand extends ContextCommand {
 		CommandTasks.run("Sharing Ratio Decomposition", log, ui, this::cancel, progress -> {
 			SharingRatioRun.Result r = SharingRatioRun.run(image, settings(), progress);
 			decomposition = r.image();
-			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois());
-			log.info("ConceptScope SRD: APOP agreement " + r.analysis().apopAgreement());
+			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois(), r.image());
 			progress.finished(r.analysis().slices().size() + " slice(s) decomposed.");
 		});
 	}
 
 	SharingRatioSettings settings() {
 		SharingRatioSettings s = new SharingRatioSettings();
-		s.model = model == null ? null : model.toPath();
+		s.model = ConceptDiscoveryCommand.path(model);
 		s.target = target;
 		s.erfLayer = erf_layer == null ? "" : erf_layer.trim();
 		s.x = x;
@@ -88,7 +88,7 @@ public class SharingRatioDecompositionCommand extends ContextCommand {
 		s.apopFill = apop_fill;
 		s.output = output;
 		s.topFraction = top_fraction;
-		s.saveDir = ConceptDiscoveryCommand.blank(save_dir) ? null : Path.of(save_dir.trim());
+		s.saveDir = ConceptDiscoveryCommand.path(save_dir);
 		return s;
 	}
 }

@@ -57,10 +57,11 @@ public final class SharingRatioRun {
 			SharingRatioAnalysis.Result a = SharingRatioAnalysis.run(classifier, batch, target, erf, (float) s.apopFill, progress);
 			List<String> classes = classifier.classNames();
 			ImagePlus out = SharingRatioWriter.image(image, a, classes, classifier.name(), s.mapsAsChannels());
-			List<Roi> rois = SharingRatioWriter.rois(image, a, classes, s.topFraction, s.erfMass);
+			List<Roi> rois = SharingRatioWriter.rois(image, a, classes, s.topFraction, s.erfMass, out);
 			out.setOverlay(ConceptMapsWriter.overlay(rois));
 			out.setProperty("Info", out.getProperty("Info") + "options=" + s.toMacroOptions() + "\n");
 			Result r = new Result(a, out, rois, SharingRatioWriter.header(erf != null), SharingRatioWriter.rows(image, a, classes), List.of());
+			ij.IJ.log("ConceptScope SRD: APOP agreement " + a.apopAgreement()); // the Log, from the plugin and the SciJava command alike
 			return s.saveDir == null ? r : save(r, image, s.saveDir);
 		}
 	}

@@ -26,7 +26,7 @@ public class TrainHeadCommand extends ContextCommand {
 	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
 	private File model;
 
-	@Parameter(label = "Folder (one subfolder per class)", style = FileWidget.DIRECTORY_STYLE, persist = false)
+	@Parameter(label = "Folder (one subfolder per class)", style = FileWidget.DIRECTORY_STYLE, required = false, persist = false)
 	private File folder;
 
 	@Parameter(label = "Head", choices = { HeadTrainingSettings.INFODISENT, HeadTrainingSettings.BI_ICE }, persist = false)
@@ -50,20 +50,20 @@ public class TrainHeadCommand extends ContextCommand {
 	@Parameter(label = "Batch size", persist = false, min = "1")
 	private int batch_size = HeadTrainingSettings.DEFAULT_BATCH_SIZE;
 
-	@Parameter(label = "Learning rate", persist = false)
+	@Parameter(label = "Learning rate", persist = false, min = "0.000001", max = "1")
 	private double learning_rate = HeadTrainingSettings.DEFAULT_LEARNING_RATE;
 
 	@Parameter(label = "Seed", persist = false)
 	private long seed = HeadTrainingSettings.DEFAULT_SEED;
 
-	@Parameter(label = "Held-out fraction", persist = false)
+	@Parameter(label = "Held-out fraction", persist = false, min = "0.01", max = "0.99")
 	private double held_out = HeadTrainingSettings.DEFAULT_HELD_OUT;
 
 	@Parameter(label = "Prototypes per unit (montage)", persist = false, min = "1")
 	private int prototypes = HeadTrainingSettings.DEFAULT_PROTOTYPES;
 
-	@Parameter(label = "Save to folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
-	private String save_dir = "";
+	@Parameter(required = false, label = "Save to folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
+	private File save_dir;
 
 	@Parameter(label = "Prototypes", type = ItemIO.OUTPUT)
 	private ImagePlus montage;
@@ -89,8 +89,8 @@ public class TrainHeadCommand extends ContextCommand {
 
 	HeadTrainingSettings settings() {
 		HeadTrainingSettings s = new HeadTrainingSettings();
-		s.model = model == null ? null : model.toPath();
-		s.folder = folder == null ? null : folder.toPath();
+		s.model = ConceptDiscoveryCommand.path(model);
+		s.folder = ConceptDiscoveryCommand.path(folder);
 		s.head = head;
 		s.layer = layer == null ? "" : layer;
 		s.concepts = concepts;
@@ -102,7 +102,7 @@ public class TrainHeadCommand extends ContextCommand {
 		s.seed = seed;
 		s.heldOut = held_out;
 		s.prototypes = prototypes;
-		s.saveDir = ConceptDiscoveryCommand.blank(save_dir) ? null : Path.of(save_dir.trim());
+		s.saveDir = ConceptDiscoveryCommand.path(save_dir);
 		return s;
 	}
 }

@@ -73,7 +73,7 @@ final class AttributionDialog {
 		s.output(gd.getNextChoice());
 		s.topFraction(gd.getNextNumber());
 		String saveDir = gd.getNextString().trim();
-		if (gd.invalidNumber()) throw new IllegalArgumentException("A number field of the dialog holds no number: " + gd.getErrorMessage());
+		Dialogs.checkNumbers(gd);
 		return s.saveDir(saveDir.isEmpty() ? null : Path.of(saveDir));
 	}
 }

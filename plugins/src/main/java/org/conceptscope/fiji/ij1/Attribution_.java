@@ -29,7 +29,7 @@ public class Attribution_ implements PlugIn {
 			AttributionSettings settings = options != null ? AttributionOptions.parse(options) : askUser();
 			if (settings == null) return;
 			AttributionResult result = AttributionRun.run(WindowManager.getCurrentImage(), settings, progress);
-			result.image().show();
+			ResultsDisplay.showResult(result.image());
 			ResultsDisplay.showTableAndRois(result);
 			progress.finished(result.explanation().size() + " slice(s) explained"
 				+ (result.written().isEmpty() ? "." : ", results in " + settings.saveDir() + "."));
@@ -41,6 +41,7 @@ public class Attribution_ implements PlugIn {
 			throw new IllegalArgumentException("Headless, " + COMMAND + " needs its options: run(\"" + COMMAND
 				+ "\", \"model=[/path/to/model] method=saliency target=predicted save_dir=[/path/to/results]\").");
 		}
+		Dialogs.checkImageOpen(); // before the dialog: a user should not fill it in to learn there is nothing to explain
 		return AttributionDialog.ask();
 	}
 }

@@ -29,12 +29,10 @@ public class Concept_Discovery implements PlugIn {
 			ConceptDiscoverySettings s = options != null ? parse(options) : ask();
 			if (s == null) return;
 			ConceptDiscoveryRun.Result r = ConceptDiscoveryRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s, progress);
-			if (!GraphicsEnvironment.isHeadless()) {
-				r.atlas().show();
-				if (ResultsDisplay.interactive()) {
-					r.plot().show();
-					r.table().show("Concept importance");
-				}
+			ResultsDisplay.showResult(r.atlas());
+			if (ResultsDisplay.interactive()) {
+				r.plot().show();
+				r.table().show("Concept importance");
 			}
 			progress.finished(r.bank().size() + " concept(s) of " + r.bank().className
 				+ (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
@@ -91,6 +89,7 @@ public class Concept_Discovery implements PlugIn {
 		d.examples = (int) gd.getNextNumber();
 		String sd = gd.getNextString().trim();
 		d.saveDir = sd.isEmpty() ? null : Path.of(sd);
+		Dialogs.checkNumbers(gd);
 		return d;
 	}
 }

@@ -29,7 +29,7 @@ public class Concept_Graph implements PlugIn {
 			ConceptGraphSettings s = options != null ? parse(options) : ask();
 			if (s == null) return;
 			ConceptGraphRun.Result r = ConceptGraphRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s, progress);
-			if (!GraphicsEnvironment.isHeadless()) r.picture().show(); // in batch mode too: the macro's current image
+			org.conceptscope.fiji.commands.ResultsDisplay.showResult(r.picture());
 			ConceptGraphDisplay.show(r);
 			progress.finished(r.graph().edges().size() + " edge(s) between " + r.graph().banks().size() + " layer(s) and the class"
 				+ (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
@@ -92,6 +92,7 @@ public class Concept_Graph implements PlugIn {
 		d.output = gd.getNextChoice();
 		String sd = gd.getNextString().trim();
 		d.saveDir = sd.isEmpty() ? null : Path.of(sd);
+		Dialogs.checkNumbers(gd);
 		return d;
 	}
 }

@@ -2,7 +2,6 @@ package org.conceptscope.fiji.ij1;
 
 import static org.conceptscope.fiji.commands.ConceptImportanceSettings.*;
 
-import ij.IJ;
 import ij.Macro;
 import ij.WindowManager;
 import ij.gui.GenericDialog;
@@ -30,13 +29,8 @@ public class Concept_Importance implements PlugIn {
 			ConceptImportanceSettings s = options != null ? parse(options) : ask();
 			if (s == null) return;
 			ConceptImportanceRun.Result r = ConceptImportanceRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s, progress);
-			if (ResultsDisplay.interactive()) {
-				r.plot().show();
-				r.table().show("Concept importance (" + s.estimator + ")");
-			}
-			StringBuilder line = new StringBuilder("ConceptScope concept importance (" + s.estimator + "):");
-			for (int c = 0; c < r.importance().length; c++) line.append(" ").append(c + 1).append('=').append((float) r.importance()[c]);
-			IJ.log(line.toString());
+			ResultsDisplay.showResult(r.plot());
+			if (ResultsDisplay.interactive()) r.table().show("Concept importance (" + s.estimator + ")");
 			progress.finished(r.importance().length + " concept(s) of " + r.bank().className
 				+ (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
 		});
@@ -83,7 +77,7 @@ public class Concept_Importance implements PlugIn {
 		s.updateBank = gd.getNextBoolean();
 		String sd = gd.getNextString().trim();
 		s.saveDir = sd.isEmpty() ? null : Path.of(sd);
-		if (gd.invalidNumber()) throw new IllegalArgumentException("A number field of the dialog holds no number: " + gd.getErrorMessage());
+		Dialogs.checkNumbers(gd);
 		return s;
 	}
 }

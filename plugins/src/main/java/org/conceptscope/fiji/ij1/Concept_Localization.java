@@ -29,8 +29,8 @@ public class Concept_Localization implements PlugIn {
 			ConceptLocalizationSettings s = options != null ? parse(options) : ask();
 			if (s == null) return;
 			ConceptLocalizationRun.Result r = ConceptLocalizationRun.run(WindowManager.getCurrentImage(), s, progress);
-			r.image().show();
-			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois());
+			org.conceptscope.fiji.commands.ResultsDisplay.showResult(r.image());
+			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois(), r.image());
 			progress.finished(r.rois().size() + " concept ROI(s)" + (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
 		});
 	}
@@ -51,6 +51,7 @@ public class Concept_Localization implements PlugIn {
 			throw new IllegalArgumentException("Headless, " + COMMAND + " needs its options: run(\"" + COMMAND
 				+ "\", \"model=[/path/to/model] concepts=[/path/concepts.json] save_dir=[/path/to/results]\").");
 		}
+		Dialogs.checkImageOpen(); // before the dialog: a user should not fill it in to learn there is nothing to explain
 		ConceptLocalizationSettings s = new ConceptLocalizationSettings();
 		GenericDialog gd = new GenericDialog("ConceptScope Concept Localization");
 		gd.addDirectoryField(MODEL, "", 40);
@@ -67,6 +68,7 @@ public class Concept_Localization implements PlugIn {
 		s.output = gd.getNextChoice();
 		String sd = gd.getNextString().trim();
 		s.saveDir = sd.isEmpty() ? null : Path.of(sd);
+		Dialogs.checkNumbers(gd);
 		return s;
 	}
 }

@@ -2,7 +2,6 @@ package org.conceptscope.fiji.ij1;
 
 import static org.conceptscope.fiji.commands.EvaluationSettings.*;
 
-import ij.IJ;
 import ij.Macro;
 import ij.WindowManager;
 import ij.gui.GenericDialog;
@@ -35,7 +34,6 @@ public class Evaluate_Explanation implements PlugIn {
 				r.table().show(r.metric() == null ? s.metric : s.method + " " + s.metric);
 				if (r.plot() != null) r.plot().show();
 			}
-			IJ.log("ConceptScope " + r.summary());
 			progress.finished(r.summary() + (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
 		});
 	}
@@ -98,6 +96,7 @@ public class Evaluate_Explanation implements PlugIn {
 		s.trainingSteps = (int) gd.getNextNumber();
 		String sd = gd.getNextString().trim();
 		s.saveDir = sd.isEmpty() ? null : Path.of(sd);
+		Dialogs.checkNumbers(gd);
 		return s;
 	}
 }

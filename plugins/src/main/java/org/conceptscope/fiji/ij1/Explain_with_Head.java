@@ -28,7 +28,7 @@ public class Explain_with_Head implements PlugIn {
 			HeadExplanationSettings s = options != null ? parse(options) : ask();
 			if (s == null) return;
 			HeadExplanationRun.Result r = HeadExplanationRun.run(WindowManager.getCurrentImage(), s, progress);
-			if (!GraphicsEnvironment.isHeadless() && !ij.macro.Interpreter.isBatchMode()) r.image().show();
+			org.conceptscope.fiji.commands.ResultsDisplay.showResult(r.image());
 			HeadExplanationRun.show(r);
 			progress.finished(r.rois().size() + " ROI(s) of " + r.head().kind() + " " + r.head().unitName() + "s"
 				+ (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
@@ -52,6 +52,7 @@ public class Explain_with_Head implements PlugIn {
 			throw new IllegalArgumentException("Headless, " + COMMAND + " needs its options: run(\"" + COMMAND
 				+ "\", \"model=[/path/to/model] head=[/path/to/results/head] save_dir=[/path/to/results]\").");
 		}
+		Dialogs.checkImageOpen(); // before the dialog: a user should not fill it in to learn there is nothing to explain
 		HeadExplanationSettings d = new HeadExplanationSettings();
 		GenericDialog gd = new GenericDialog("ConceptScope Explain with Head");
 		gd.addDirectoryField(MODEL, "", 40);
@@ -70,6 +71,7 @@ public class Explain_with_Head implements PlugIn {
 		d.topFraction = gd.getNextNumber();
 		String sd = gd.getNextString().trim();
 		d.saveDir = sd.isEmpty() ? null : Path.of(sd);
+		Dialogs.checkNumbers(gd);
 		return d;
 	}
 }

@@ -2,7 +2,6 @@ package org.conceptscope.fiji.ij1;
 
 import static org.conceptscope.fiji.commands.FeatureVisualizationSettings.*;
 
-import ij.IJ;
 import ij.Macro;
 import ij.WindowManager;
 import ij.gui.GenericDialog;
@@ -31,13 +30,9 @@ public class Feature_Visualization implements PlugIn {
 			if (s == null) return;
 			FeatureVisualizationRun.Result r = FeatureVisualizationRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s,
 				progress);
-			if (ResultsDisplay.interactive()) {
-				r.image().show();
-				r.plot().show();
-			}
-			String summary = FeatureVisualizationRun.summary(r);
-			IJ.log("ConceptScope " + summary);
-			progress.finished(summary);
+			ResultsDisplay.showResult(r.image());
+			if (ResultsDisplay.interactive()) r.plot().show();
+			progress.finished(FeatureVisualizationRun.summary(r));
 		});
 	}
 
@@ -87,6 +82,7 @@ public class Feature_Visualization implements PlugIn {
 		d.seed = (long) gd.getNextNumber();
 		String sd = gd.getNextString().trim();
 		d.saveDir = sd.isEmpty() ? null : Path.of(sd);
+		Dialogs.checkNumbers(gd);
 		return d;
 	}
 }

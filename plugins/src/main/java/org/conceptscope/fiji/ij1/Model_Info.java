@@ -3,20 +3,17 @@ package org.conceptscope.fiji.ij1;
 import static org.conceptscope.fiji.commands.AttributionSettings.MODEL;
 import static org.conceptscope.fiji.commands.AttributionSettings.SAVE_DIR;
 
-import ij.IJ;
 import ij.Macro;
 import ij.Prefs;
 import ij.gui.GenericDialog;
 import ij.plugin.PlugIn;
 
 import java.awt.GraphicsEnvironment;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
 import org.conceptscope.fiji.commands.ModelReport;
 import org.conceptscope.fiji.commands.ResultsDisplay;
-import org.conceptscope.model.ModelLoadException;
 
 /**
  * Plugins &gt; ConceptScope &gt; Model Info... for ImageJ 1.x: prints the model's signature,
@@ -26,13 +23,13 @@ import org.conceptscope.model.ModelLoadException;
 public class Model_Info implements PlugIn {
 
 	public static final String COMMAND = "Model Info...";
-	public static final List<String> KEYS = List.of(MODEL, SAVE_DIR);
+	public static final List<String> KEYS = org.conceptscope.fiji.commands.ModelInfoCommand.KEYS;
 	private static final String LAST_MODEL = "conceptscope.model";
 
 	@Override
 	public void run(String arg) {
 		String options = Macro.getOptions();
-		try {
+		PluginTasks.run(COMMAND, "Model Info", options, progress -> {
 			Path model, saveDir;
 			if (options != null) {
 				MacroOptions o = MacroOptions.parse(options, COMMAND, KEYS);
@@ -53,12 +50,9 @@ public class Model_Info implements PlugIn {
 				model = m.isEmpty() ? null : Path.of(m);
 				saveDir = s.isEmpty() ? null : Path.of(s);
 			}
-			ModelReport report = ModelReport.load(model);
-			IJ.log(report.text());
+			ModelReport report = ModelReport.run(model, saveDir);
 			if (ResultsDisplay.interactive()) report.layersTable().show(report.name() + " layers");
-			if (saveDir != null) report.save(saveDir);
-		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
-			PluginErrors.report(COMMAND, e.getMessage(), options != null);
-		}
+			progress.finished("model " + report.name() + " described.");
+		});
 	}
 }

@@ -1,20 +1,20 @@
 package org.conceptscope.fiji.ij1;
 
 import ij.IJ;
-import ij.Macro;
+
+import org.conceptscope.fiji.commands.Failures;
 
 /**
  * How the ImageJ 1.x plugins report a failure: ImageJ's error message (a dialog, or a line on
- * the console when headless), then, when a macro called the plugin, the macro is aborted. A
- * batch macro must stop at the first image it could not explain instead of going on with
- * missing results.
+ * the console when headless), and, when a macro called the plugin, the same as the SciJava
+ * commands ({@link Failures#reportToMacro}): no modal dialog in batch mode, the macro aborted.
  */
 final class PluginErrors {
 
 	private PluginErrors() {}
 
 	static void report(String command, String message, boolean calledFromMacro) {
-		IJ.error("ConceptScope " + command, message);
-		if (calledFromMacro) Macro.abort();
+		if (calledFromMacro) Failures.reportToMacro("ConceptScope " + command, message);
+		else IJ.error("ConceptScope " + command, message);
 	}
 }

@@ -1,17 +1,19 @@
 package org.conceptscope.fiji.ij1;
 
+import ij.IJ;
 import ij.Macro;
 
-import java.io.IOException;
 import java.util.concurrent.CancellationException;
 
+import org.conceptscope.fiji.commands.Failures;
 import org.conceptscope.fiji.commands.ImageJProgress;
 import org.conceptscope.fiji.commands.ProgressTask;
-import org.conceptscope.model.ModelLoadException;
 
 /**
  * How the ImageJ 1.x plugins run their work and end: a cancelled run (Esc) says so and aborts a
- * calling macro; a failure is reported by {@link PluginErrors}. One place for every plugin.
+ * calling macro; a failure, expected or not (out of memory, whatever TensorFlow throws), is one
+ * sentence reported by {@link PluginErrors}, an unexpected one with its stack trace in the Log.
+ * One place for every plugin.
  */
 final class PluginTasks {
 
@@ -24,11 +26,11 @@ final class PluginTasks {
 			task.run(progress);
 		} catch (CancellationException e) {
 			progress.finished("cancelled; nothing was written.");
-			if (options != null) Macro.abort();
-		} catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException // a graph operation SRD cannot walk: the message names it
-			| ModelLoadException | IOException e) {
+			if (options != null || IJ.isMacro()) Macro.abort();
+		} catch (Exception | OutOfMemoryError e) { // checked: IOException; unchecked, last: whatever TensorFlow or ImageJ throws
 			progress.finished("failed.");
-			PluginErrors.report(command, e.getMessage(), options != null);
+			if (Failures.worthATrace(e)) IJ.log("ConceptScope " + title + ": " + Failures.trace(e));
+			PluginErrors.report(command, Failures.message(title, e), options != null || IJ.isMacro());
 		}
 	}
 }

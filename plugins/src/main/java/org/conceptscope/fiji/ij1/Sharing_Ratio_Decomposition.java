@@ -2,7 +2,6 @@ package org.conceptscope.fiji.ij1;
 
 import static org.conceptscope.fiji.commands.SharingRatioSettings.*;
 
-import ij.IJ;
 import ij.Macro;
 import ij.WindowManager;
 import ij.gui.GenericDialog;
@@ -30,9 +29,8 @@ public class Sharing_Ratio_Decomposition implements PlugIn {
 			SharingRatioSettings s = options != null ? parse(options) : ask();
 			if (s == null) return;
 			SharingRatioRun.Result r = SharingRatioRun.run(WindowManager.getCurrentImage(), s, progress);
-			r.image().show();
-			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois());
-			IJ.log("ConceptScope SRD: APOP agreement " + r.analysis().apopAgreement());
+			org.conceptscope.fiji.commands.ResultsDisplay.showResult(r.image());
+			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois(), r.image());
 			progress.finished(r.analysis().slices().size() + " slice(s) decomposed"
 				+ (r.written().isEmpty() ? "." : ", results in " + s.saveDir + "."));
 		});
@@ -59,6 +57,7 @@ public class Sharing_Ratio_Decomposition implements PlugIn {
 			throw new IllegalArgumentException("Headless, " + COMMAND + " needs its options: run(\"" + COMMAND
 				+ "\", \"model=[/path/to/model] target=predicted save_dir=[/path/to/results]\").");
 		}
+		Dialogs.checkImageOpen(); // before the dialog: a user should not fill it in to learn there is nothing to explain
 		SharingRatioSettings s = new SharingRatioSettings();
 		GenericDialog gd = new GenericDialog("ConceptScope Sharing Ratio Decomposition");
 		gd.addDirectoryField(MODEL, "", 40);
@@ -85,6 +84,7 @@ public class Sharing_Ratio_Decomposition implements PlugIn {
 		s.topFraction = gd.getNextNumber();
 		String sd = gd.getNextString().trim();
 		s.saveDir = sd.isEmpty() ? null : Path.of(sd);
+		Dialogs.checkNumbers(gd);
 		return s;
 	}
 }

@@ -2,7 +2,6 @@ package org.conceptscope.fiji.ij1;
 
 import static org.conceptscope.fiji.commands.HeadTrainingSettings.*;
 
-import ij.IJ;
 import ij.Macro;
 import ij.gui.GenericDialog;
 import ij.plugin.PlugIn;
@@ -29,14 +28,12 @@ public class Train_Interpretable_Head implements PlugIn {
 			HeadTrainingSettings s = options != null ? parse(options) : ask();
 			if (s == null) return;
 			HeadTrainingRun.Result r = HeadTrainingRun.run(s, progress);
+			ResultsDisplay.showResult(r.prototypes());
 			if (ResultsDisplay.interactive()) {
-				r.prototypes().show();
 				r.accuracy().show("Head accuracy");
 				if (r.convergence() != null) r.convergence().show();
 			}
-			String summary = HeadTrainingRun.summary(r);
-			IJ.log("ConceptScope " + summary);
-			progress.finished(summary);
+			progress.finished(HeadTrainingRun.summary(r));
 		});
 	}
 
@@ -99,6 +96,7 @@ public class Train_Interpretable_Head implements PlugIn {
 		d.prototypes = (int) gd.getNextNumber();
 		String sd = gd.getNextString().trim();
 		d.saveDir = sd.isEmpty() ? null : Path.of(sd);
+		Dialogs.checkNumbers(gd);
 		return d;
 	}
 }

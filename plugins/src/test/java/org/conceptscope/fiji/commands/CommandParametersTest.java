@@ -34,6 +34,7 @@ import org.scijava.ItemIO;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 import org.scijava.service.Service;
+import org.scijava.widget.FileWidget;
 
 /**
  * The two entry points of each command agree: the SciJava parameter names are the ImageJ 1.x
@@ -70,7 +71,7 @@ class CommandParametersTest {
 
 	@Test
 	void conceptImportanceCommandAndPluginReadTheSameSettings() throws NoSuchFieldException {
-		assertEquals("model=[/m] concepts=[/c/concepts.json] folder=[/f] estimator=deletion designs=16 seed=7 update_bank save_dir=[/out dir]",
+		assertEquals("model=[/m] concepts=[/c/concepts.json] folder=[/f] estimator=deletion designs=16 seed=7 update_bank=true save_dir=[/out dir]",
 			Concept_Importance.parse("model=[/m] concepts=[/c/concepts.json] folder=[/f] estimator=deletion designs=16 seed=7"
 				+ " update_bank save_dir=[/out dir]").toMacroOptions());
 		assertEquals("estimator=sobol designs=32 seed=42", Concept_Importance.parse("").toMacroOptions(), "defaults");
@@ -168,6 +169,107 @@ class CommandParametersTest {
 	}
 
 	@Test
+	void pathInputsAreFilesWithABrowseButtonAndImagesAreOptional() {
+		Map<String, String> styles = Map.of("model", FileWidget.DIRECTORY_STYLE, "save_dir", FileWidget.DIRECTORY_STYLE, "folder",
+			FileWidget.DIRECTORY_STYLE, "concepts", FileWidget.OPEN_STYLE);
+		int paths = 0;
+		for (Class<?> c : COMMANDS) {
+			for (Field f : c.getDeclaredFields()) {
+				Parameter p = f.getAnnotation(Parameter.class);
+				if (p == null || p.type() == ItemIO.OUTPUT) continue;
+				String name = f.getName();
+				boolean headFolder = name.equals("head") && c != TrainHeadCommand.class; // Train's head is the kind of head
+				boolean bank = c == ConceptLocalizationCommand.class || c == ConceptImportanceCommand.class; // elsewhere concepts is a count
+				if ((styles.containsKey(name) && (bank || !name.equals("concepts"))) || headFolder) {
+					assertEquals(java.io.File.class, f.getType(), c.getSimpleName() + "." + name);
+					assertEquals(headFolder ? FileWidget.DIRECTORY_STYLE : styles.get(name), p.style(), c.getSimpleName() + "." + name);
+					if (!name.equals("model")) assertTrue(!p.required(), c.getSimpleName() + "." + name + ": empty means not set");
+					paths++;
+				}
+				if (f.getType() == ij.ImagePlus.class) {
+					assertTrue(!p.required(), c.getSimpleName() + ": without an image the command's own sentence, not SciJava's");
+				}
+			}
+		}
+		assertEquals(11 + 11 + 6 + 2 + 2, paths, "model and save_dir of all, folder of 6, concepts of 2, head of 2");
+	}
+
+	@Test
+	void widgetBoundsAreValuesTheSettingsAcceptAndZeroStaysOut(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+		// SciJava's min is inclusive while validate() excludes 0: the widget's lowest value is a small step above it
+		java.nio.file.Path m = dir.resolve("m");
+		bounds(AttributionCommand.class, "top_fraction", v -> new AttributionSettings().model(m).topFraction(v).validate());
+		bounds(ConceptLocalizationCommand.class, "top_fraction", v -> {
+			ConceptLocalizationSettings s = new ConceptLocalizationSettings();
+			s.model = m;
+			s.concepts = m;
+			s.topFraction = v;
+			s.validate();
+		});
+		for (String key : List.of("top_fraction", "erf_mass")) {
+			bounds(SharingRatioDecompositionCommand.class, key, v -> {
+				SharingRatioSettings s = new SharingRatioSettings();
+				s.model = m;
+				if (key.equals("top_fraction")) s.topFraction = v; else s.erfMass = v;
+				s.validate();
+			});
+			bounds(ConceptGraphCommand.class, key, v -> {
+				ConceptGraphSettings s = new ConceptGraphSettings();
+				s.model = m;
+				if (key.equals("top_fraction")) s.topFraction = v; else s.erfMass = v;
+				s.validate();
+			});
+		}
+		bounds(ExplainWithHeadCommand.class, "top_fraction", v -> {
+			HeadExplanationSettings s = new HeadExplanationSettings();
+			s.model = m;
+			s.head = dir;
+			s.topFraction = v;
+			s.validate();
+		});
+		for (String key : List.of("learning_rate", "crop")) {
+			bounds(FeatureVisualizationCommand.class, key, v -> {
+				FeatureVisualizationSettings s = new FeatureVisualizationSettings();
+				s.model = m;
+				s.target = "bone";
+				if (key.equals("crop")) s.crop = v; else s.learningRate = v;
+				s.validate();
+			});
+		}
+		for (String key : List.of("learning_rate", "held_out")) {
+			bounds(TrainHeadCommand.class, key, v -> {
+				HeadTrainingSettings s = new HeadTrainingSettings();
+				s.model = m;
+				s.folder = dir;
+				s.saveDir = dir;
+				if (key.equals("held_out")) s.heldOut = v; else s.learningRate = v;
+				s.validate();
+			});
+		}
+	}
+
+	private static void bounds(Class<?> command, String key, java.util.function.DoubleConsumer validate) {
+		Parameter p = field(command, key).getAnnotation(Parameter.class);
+		double min = Double.parseDouble(p.min()), max = Double.parseDouble(p.max());
+		String where = command.getSimpleName() + "." + key;
+		assertTrue(min > 0 && max > min, where);
+		validate.accept(min);
+		validate.accept(max);
+		org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> validate.accept(0), where + " excludes 0");
+	}
+
+	@Test
+	void checkboxesReplayAsKeyEqualsTrueWhichFijisLegacyLayerReadsToo() {
+		String attribution = new AttributionSettings().perChannel(true).toMacroOptions() + " ";
+		String importance = Concept_Importance.parse("update_bank").toMacroOptions() + " ";
+		// imagej-legacy's MacroPreprocessor reads each input with Macro.getValue(options, key, null): key= only, no bare words
+		assertEquals("true", ij.Macro.getValue(attribution, AttributionSettings.PER_CHANNEL, null), attribution);
+		assertEquals("true", ij.Macro.getValue(importance, ConceptImportanceSettings.UPDATE_BANK, null), importance);
+		assertTrue(AttributionOptions.parse(attribution).perChannel(), "and the plugin's parser reads it back");
+		assertTrue(Concept_Importance.parse(importance).updateBank);
+	}
+
+	@Test
 	void choicesAreTheMethodsAndOutputsThatExist() throws NoSuchFieldException {
 		assertEquals(AttributionMethods.NAMES, choices("method"));
 		assertEquals(AttributionSettings.OUTPUTS, choices("output"));
@@ -177,14 +279,18 @@ class CommandParametersTest {
 		}
 	}
 
+	static final List<Class<?>> COMMANDS = List.of(AttributionCommand.class, ModelInfoCommand.class, ConceptDiscoveryCommand.class,
+		ConceptLocalizationCommand.class, EvaluateExplanationCommand.class, SharingRatioDecompositionCommand.class,
+		ConceptGraphCommand.class, TrainHeadCommand.class, ExplainWithHeadCommand.class, FeatureVisualizationCommand.class,
+		ConceptImportanceCommand.class);
+
 	@Test
 	void everyImageJ1MenuEntryIsTakenOverByASciJavaCommandOfTheSameLabel() throws IOException, ClassNotFoundException {
 		Map<String, String> ij1 = pluginsConfig();
 		Map<String, String> scijava = new LinkedHashMap<>();
-		for (Class<?> c : List.of(AttributionCommand.class, ModelInfoCommand.class, ConceptDiscoveryCommand.class,
-			ConceptLocalizationCommand.class, EvaluateExplanationCommand.class, SharingRatioDecompositionCommand.class,
-			ConceptGraphCommand.class, TrainHeadCommand.class, ExplainWithHeadCommand.class, FeatureVisualizationCommand.class,
-			ConceptImportanceCommand.class)) {
+		assertEquals(MacroOptionsPreprocessor.KEYS.keySet(), COMMANDS.stream().map(Class::getName).collect(java.util.stream.Collectors.toSet()),
+			"the macro preprocessor knows every command");
+		for (Class<?> c : COMMANDS) {
 			Plugin p = c.getAnnotation(Plugin.class);
 			assertTrue(p.headless(), c.getSimpleName() + " runs headless");
 			scijava.put(p.menuPath(), c.getName());
