@@ -1,10 +1,11 @@
 package org.conceptscope.fiji;
 
+import ij.ImagePlus;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -14,20 +15,24 @@ import org.conceptscope.tensor.Normalization;
 
 /**
  * Labelled images the way a Fiji user keeps them: a folder with one subfolder per class, named
- * after the model's classes, holding that class's images (single images or stacks; every slice
- * and frame is one sample). Other files in the top folder are skipped, but an image there is an
- * error (it would have no label). The images are only read.
+ * after one of the model's classes (exactly, or else ignoring case with {@code _} for a space when
+ * only one class matches: {@code soft_tissue} is class "soft tissue"), holding that class's images
+ * ({@link ImageSet#EXTENSIONS}; every slice and frame is one sample). Other files and hidden
+ * folders in the top folder are skipped, but an image there is an error (it would have no label).
+ * Every subfolder name is checked before any image is opened. The images are only read.
  */
 public final class LabelledFolder {
 
-	/** Normalised images [N, H, W, C] in class order, their labels, and the number of images per class. */
-	public record Data(FloatTensor images, int[] labels, int[] counts) {}
+	/**
+	 * The images in subfolder (name) order, as read and as the model's normalised input [N, H, W, C],
+	 * the class of each entry, the number of entries per class and the classes that have a subfolder.
+	 */
+	public record Data(ImageSet images, FloatTensor tensor, int[] labels, int[] counts, List<String> subfolders) {}
 
 	private LabelledFolder() {}
 
 	/**
-	 * @param classes the model's class names; subfolder names must be among them (exactly, or
-	 *        ignoring case when that is unambiguous)
+	 * @param classes the model's class names
 	 * @param input the model's input [N, H, W, C]; every image must have its height, width and channels
 	 */
 	public static Data read(Path folder, List<String> classes, Normalization normalization, long[] input) throws IOException {
@@ -38,9 +43,9 @@ public final class LabelledFolder {
 		try (Stream<Path> s = Files.list(folder)) {
 			entries = s.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
 		}
-		List<FloatTensor> parts = new ArrayList<>();
-		List<Integer> labels = new ArrayList<>();
-		int[] counts = new int[classes.size()];
+		List<Path> subs = new ArrayList<>();
+		List<Integer> classOfSub = new ArrayList<>();
+		List<String> used = new ArrayList<>();
 		for (Path p : entries) {
 			String name = p.getFileName().toString();
 			if (!Files.isDirectory(p)) {
@@ -51,38 +56,52 @@ public final class LabelledFolder {
 				continue;
 			}
 			int k = classOf(name, classes, folder);
-			if (counts[k] > 0) throw new IllegalArgumentException("Two subfolders of " + folder + " name the class '" + classes.get(k) + "'.");
-			FloatTensor t = ImageSet.ofFolder(p).toTensor(normalization);
+			if (used.contains(classes.get(k))) throw new IllegalArgumentException("Two subfolders of " + folder + " name the class '" + classes.get(k) + "'.");
+			used.add(classes.get(k));
+			subs.add(p);
+			classOfSub.add(k);
+		}
+		// an empty subfolder is refused when it is read (ImageSet), so every subfolder counts as a class with images
+		if (subs.size() < 2) {
+			throw new IllegalArgumentException("The folder " + folder + " holds images of " + subs.size() + " class(es); give one subfolder of"
+				+ " images for each of at least 2 classes, named after the model's classes (" + String.join(", ", classes) + ").");
+		}
+		List<ImagePlus> all = new ArrayList<>();
+		List<FloatTensor> parts = new ArrayList<>();
+		List<Integer> labels = new ArrayList<>();
+		int[] counts = new int[classes.size()];
+		for (int i = 0; i < subs.size(); i++) {
+			Path p = subs.get(i);
+			int k = classOfSub.get(i);
+			ImageSet set = ImageSet.ofFolder(p);
+			FloatTensor t = set.toTensor(normalization);
 			long[] s = t.shape();
 			if (s[1] != input[1] || s[2] != input[2] || s[3] != input[3]) {
 				throw new IllegalArgumentException("The images in " + p + " are " + s[2] + " x " + s[1] + " with " + s[3] + " channel(s), but"
 					+ " the model takes " + input[2] + " x " + input[1] + " with " + input[3] + ": give images of the model's input size.");
 			}
+			all.addAll(set.images());
 			parts.add(t);
 			counts[k] = (int) s[0];
-			for (int i = 0; i < s[0]; i++) labels.add(k);
+			for (int j = 0; j < s[0]; j++) labels.add(k);
 		}
-		long present = Arrays.stream(counts).filter(c -> c > 0).count();
-		if (present < 2) {
-			throw new IllegalArgumentException("The folder " + folder + " holds images of " + present + " class(es); give one subfolder of"
-				+ " images for each of at least 2 classes, named after the model's classes (" + String.join(", ", classes) + ").");
-		}
-		return new Data(FloatTensor.concat(parts), labels.stream().mapToInt(Integer::intValue).toArray(), counts);
+		return new Data(new ImageSet(all), FloatTensor.concat(parts), labels.stream().mapToInt(Integer::intValue).toArray(), counts, used);
 	}
 
-	/** The class a subfolder names: exact, or ignoring case when only one class matches. */
+	/** The class a subfolder names: exact, or else ignoring case with '_' for ' ' when only one class matches. */
 	static int classOf(String name, List<String> classes, Path folder) {
 		int exact = classes.indexOf(name);
 		if (exact >= 0) return exact;
 		int found = -1;
 		for (int k = 0; k < classes.size(); k++) {
-			if (classes.get(k).equalsIgnoreCase(name)) {
-				if (found >= 0) found = -2;
-				else if (found == -1) found = k;
-			}
+			if (key(classes.get(k)).equals(key(name))) found = found == -1 ? k : -2;
 		}
 		if (found >= 0) return found;
 		throw new IllegalArgumentException("The subfolder '" + name + "' of " + folder + " is not a class of the model: name each"
-			+ " subfolder after one of its classes (" + String.join(", ", classes) + ").");
+			+ " subfolder after one of its classes (" + String.join(", ", classes) + "). Case does not matter and '_' stands for a space.");
+	}
+
+	private static String key(String s) {
+		return s.trim().replace('_', ' ').replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
 	}
 }

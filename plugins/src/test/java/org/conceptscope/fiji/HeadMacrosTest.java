@@ -55,7 +55,7 @@ class HeadMacrosTest {
 	@BeforeAll
 	void runMacrosInImageJ() throws Exception {
 		folder = work.resolve("ihc-classes");
-		files = IhcClassFolders.write(folder, 30);
+		files = LabelledPatchFolders.ihcFiles(folder, 30);
 		Path wrong = work.resolve("wrong-classes");
 		Files.createDirectories(wrong.resolve("tumour"));
 		Files.createDirectories(wrong.resolve("background"));
@@ -337,7 +337,7 @@ class HeadMacrosTest {
 	@Test
 	void misnamedClassFoldersAndAHeadOfAnotherModelAreReported() {
 		String wrong = logs.get("wrong folders");
-		assertTrue(wrong.contains("The subfolder 'tumour'") && wrong.contains("rename it to one of background, hematoxylin, DAB-positive"),
+		assertTrue(wrong.contains("The subfolder 'tumour'") && wrong.contains("is not a class of the model: name each subfolder after one of its classes (background, hematoxylin, DAB-positive)."),
 			wrong);
 		assertFalse(wrong.contains("still running"), "the macro is aborted");
 		assertFalse(Files.exists(work.resolve("wrong")), "nothing written");

@@ -167,7 +167,7 @@ class HeadlessCommandTest {
 	@Test
 	void trainInterpretableHeadRunsHeadlessOnClassFoldersOfRealImages(@TempDir Path dir) throws IOException {
 		Path folder = dir.resolve("classes");
-		java.util.Map<Path, Integer> files = IhcClassFolders.write(folder, 10);
+		java.util.Map<Path, Integer> files = LabelledPatchFolders.ihcFiles(folder, 10);
 		// a user's own names: case and underscores do not matter, files beside the class folders are skipped
 		Files.move(folder.resolve("DAB-positive"), folder.resolve("dab-POSITIVE"));
 		Files.writeString(folder.resolve("README.txt"), "one folder per class");

@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.testmodels.CtTissuePatches;
@@ -19,7 +21,7 @@ import org.conceptscope.testmodels.PatchDataset;
 
 /**
  * Folders of labelled real patches, one subfolder per class, the way a user hands labelled images
- * to MeGe/ReCo: held-out patches of test-images/images/ihc.png (RGB, labelled by colour
+ * to MeGe/ReCo and Train Interpretable Head: held-out patches of test-images/images/ihc.png (RGB, labelled by colour
  * deconvolution) and CT_small.dcm (Hounsfield units, labelled by the tissue at the centre), cut
  * and labelled by the code that made the bundled models' data sets.
  */
@@ -47,6 +49,27 @@ final class LabelledPatchFolders {
 			save(new ImagePlus(names.get(k), stack), sub.resolve("patches.tif"), false);
 		}
 		return dir;
+	}
+
+	/**
+	 * IHC patches as one RGB TIFF per patch in subfolders named exactly after the model's classes:
+	 * {@code perClass} of each class (every third candidate, spread over the area); returns file -> class.
+	 */
+	static Map<Path, Integer> ihcFiles(Path folder, int perClass) throws IOException {
+		PatchDataset d = IhcStainPatches.load(TestFiles.testImages().resolve("images/ihc.png"));
+		Map<Path, Integer> files = new LinkedHashMap<>();
+		for (int k = 0; k < d.classes().size(); k++) {
+			Path sub = Files.createDirectories(folder.resolve(d.classes().get(k)));
+			int found = 0;
+			for (int i = 0, seen = 0; i < d.testLabels().length && found < perClass; i++) {
+				if (d.testLabels()[i] != k || seen++ % 3 != 0) continue;
+				Path file = sub.resolve(String.format("%s-%03d.tif", d.classes().get(k), i));
+				save(new ImagePlus(file.getFileName().toString(), rgb(d.rawTestPatches(), i)), file, false);
+				files.put(file, k);
+				found++;
+			}
+		}
+		return files;
 	}
 
 	/** CT patches in HU, {@code perClass} of each class (fewer when a class has fewer), one 32-bit stack per class. */

@@ -17,7 +17,7 @@ import java.util.Random;
 import org.conceptscope.attribution.GradCam;
 import org.conceptscope.fiji.AtomicFiles;
 import org.conceptscope.fiji.ImageSet;
-import org.conceptscope.fiji.LabelledFolders;
+import org.conceptscope.fiji.LabelledFolder;
 import org.conceptscope.fiji.PrototypeMontage;
 import org.conceptscope.fiji.ResultsCsvWriter;
 import org.conceptscope.heads.BiIce;
@@ -54,7 +54,8 @@ public final class HeadTrainingRun {
 		s.validate();
 		checkReplaceable(s.saveDir.resolve(HEAD_DIR));
 		try (TensorFlowClassifier backbone = TensorFlowClassifier.load(s.model)) {
-			LabelledFolders.Labelled data = LabelledFolders.read(s.folder, backbone.classNames());
+			LabelledFolder.Data data = LabelledFolder.read(s.folder, backbone.classNames(), backbone.normalization(),
+				backbone.signature().input().shape());
 			String layer = s.layer == null || s.layer.isBlank() ? GradCam.lastSpatialLayer(backbone) : s.layer.trim();
 			LayerInfo info = backbone.layers().stream().filter(l -> l.name().equals(layer)).findFirst()
 				.orElseThrow(() -> new IllegalArgumentException("The model has no layer '" + layer + "': set " + HeadTrainingSettings.LAYER
@@ -63,7 +64,7 @@ public final class HeadTrainingRun {
 				throw new IllegalArgumentException("Layer '" + layer + "' is not a spatial [N, h, w, c] layer: an interpretable head needs"
 					+ " a feature map; leave " + HeadTrainingSettings.LAYER + " empty for the last spatial layer.");
 			}
-			FloatTensor images = data.images().toTensor(backbone.normalization());
+			FloatTensor images = data.tensor();
 			int[][] split = split(data.labels(), s.heldOut, s.seed);
 			int[] train = split[0], held = split[1];
 			FloatTensor features = backbone.activations(images, layer);

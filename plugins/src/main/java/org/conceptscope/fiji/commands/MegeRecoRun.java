@@ -43,7 +43,7 @@ final class MegeRecoRun {
 				methods.add(name.equals(EvaluationSettings.RANDOM) ? new RandomBaseline(s.seed) : AttributionMethods.create(s.attribution(name)));
 			}
 			List<MegeReco.Result> results = new MegeReco(arch, new TrainingOptions(s.trainingSteps, BATCH, LEARNING_RATE, s.seed), s.folds)
-				.evaluate(data.images(), data.labels(), methods, progress);
+				.evaluate(data.tensor(), data.labels(), methods, progress);
 			List<String> header = new ArrayList<>(List.of("method", "mege", "reco", "same_pairs", "different_pairs",
 				"undefined_pairs"));
 			for (int f = 1; f <= s.folds; f++) header.add("fold_" + f + "_accuracy");

@@ -73,7 +73,7 @@ class VerificationSettingsTest {
 		LabelledFolder.Data d = LabelledFolder.read(folder, CT, Normalization.parse("affine(0,1000)"), new long[] { -1, 16, 16, 1 });
 		assertArrayEquals(new int[] { 0, 0, 0, 2, 2 }, d.labels(), "AIR is air (case ignored), bone is bone; subfolders in name order");
 		assertArrayEquals(new int[] { 3, 0, 2 }, d.counts());
-		assertEquals(-1f, d.images().data()[0], 1e-6f, "normalised with the model's normalisation");
+		assertEquals(-1f, d.tensor().data()[0], 1e-6f, "normalised with the model's normalisation");
 
 		write(folder.resolve("Bone"), 1, 16, 900f);
 		assertEquals("Two subfolders of " + folder + " name the class 'bone'.", message(() -> read(folder)));
