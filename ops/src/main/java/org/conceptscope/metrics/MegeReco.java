@@ -245,9 +245,7 @@ public final class MegeReco {
 	}
 
 	private static FloatTensor select(FloatTensor images, int[] fold, int f, boolean in) {
-		List<FloatTensor> parts = new ArrayList<>();
-		for (int i = 0; i < fold.length; i++) if ((fold[i] == f) == in) parts.add(images.slice(i));
-		return FloatTensor.concat(parts);
+		return images.rows(java.util.stream.IntStream.range(0, fold.length).filter(i -> (fold[i] == f) == in).toArray());
 	}
 
 	private static int[] selectLabels(int[] labels, int[] fold, int f, boolean in) {

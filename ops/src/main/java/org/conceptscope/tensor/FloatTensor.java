@@ -79,6 +79,20 @@ public final class FloatTensor {
 		return new FloatTensor(s, Arrays.copyOfRange(data, from * stride, to * stride));
 	}
 
+	/** The entries {@code indices} of the first axis, in that order, as a new tensor. */
+	public FloatTensor rows(int... indices) {
+		int stride = stride0();
+		long[] s = shape.clone();
+		s[0] = indices.length;
+		float[] out = new float[indices.length * stride];
+		for (int j = 0; j < indices.length; j++) {
+			int i = indices[j];
+			if (i < 0 || i >= shape[0]) throw new IndexOutOfBoundsException("Entry " + i + " outside 0.." + shape[0] + ".");
+			System.arraycopy(data, i * stride, out, j * stride, stride);
+		}
+		return new FloatTensor(s, out);
+	}
+
 	/** Concatenates tensors along the first axis; all other dimensions must agree. */
 	public static FloatTensor concat(List<FloatTensor> parts) {
 		if (parts.isEmpty()) throw new IllegalArgumentException("Nothing to concatenate.");

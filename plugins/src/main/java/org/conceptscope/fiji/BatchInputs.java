@@ -11,7 +11,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
@@ -66,7 +65,7 @@ final class BatchInputs {
 		List<Path> files;
 		if (folder) {
 			try (Stream<Path> s = Files.list(input)) {
-				files = s.filter(Files::isRegularFile).filter(BatchInputs::isImageFile).sorted().toList();
+				files = s.filter(Files::isRegularFile).filter(ImageSet::isImageFile).sorted().toList();
 			}
 			if (files.isEmpty()) {
 				throw new IllegalArgumentException("The folder " + input.toAbsolutePath() + " holds no images ("
@@ -85,11 +84,6 @@ final class BatchInputs {
 			inputs.add(in);
 		}
 		return new BatchInputs(input.toAbsolutePath().normalize(), folder, files, List.copyOf(inputs));
-	}
-
-	private static boolean isImageFile(Path p) {
-		String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
-		return ImageSet.EXTENSIONS.stream().anyMatch(name::endsWith);
 	}
 
 	private static void sameShape(Input first, Input other) {

@@ -1,7 +1,6 @@
 package org.conceptscope.fiji;
 
 import ij.ImagePlus;
-import ij.process.ColorProcessor;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +17,6 @@ import org.conceptscope.concepts.ConceptBank;
  */
 public final class ConceptAtlas {
 
-	static final int MIN_PANEL = PrototypeMontage.MIN_PANEL, GAP = PrototypeMontage.GAP, LABEL = PrototypeMontage.LABEL;
-
 	private ConceptAtlas() {}
 
 	public static ImagePlus build(ConceptBank bank, ImageSet images, String title) {
@@ -32,11 +29,6 @@ public final class ConceptAtlas {
 			rows.add(new PrototypeMontage.Row("concept " + (c + 1), label(bank, c), crops));
 		}
 		return PrototypeMontage.build(rows, images, title, info(bank), "coefficient", 160);
-	}
-
-	/** A dark canvas with the labels' font, shared with the ERF montage. */
-	static ColorProcessor canvas(int width, int height) {
-		return PrototypeMontage.canvas(width, height);
 	}
 
 	static String label(ConceptBank bank, int c) {

@@ -41,10 +41,10 @@ public final class ErfMontage {
 				fh = Math.max(fh, e.field().height());
 			}
 		}
-		int scale = Math.max(1, (int) Math.ceil(ConceptAtlas.MIN_PANEL / (double) Math.max(fw, fh)));
-		int pw = fw * scale, ph = fh * scale, gap = ConceptAtlas.GAP, label = ConceptAtlas.LABEL;
+		int scale = Math.max(1, (int) Math.ceil(PrototypeMontage.MIN_PANEL / (double) Math.max(fw, fh)));
+		int pw = fw * scale, ph = fh * scale, gap = PrototypeMontage.GAP, label = PrototypeMontage.LABEL;
 		int width = Math.max(columns * (pw + gap) + gap, 200), rowHeight = label + ph + gap;
-		ColorProcessor montage = ConceptAtlas.canvas(width, k * rowHeight + gap);
+		ColorProcessor montage = PrototypeMontage.canvas(width, k * rowHeight + gap);
 		Overlay overlay = new Overlay();
 		for (int c = 0; c < k; c++) {
 			int top = c * rowHeight + gap;

@@ -34,12 +34,17 @@ public final class ImageSet {
 		for (int i = 0; i < images.size(); i++) offsets[i + 1] = offsets[i] + ImagePlusTensors.batches(images.get(i)).size();
 	}
 
+	/** Whether a file's name ends in one of {@link #EXTENSIONS} (any case). */
+	public static boolean isImageFile(Path file) {
+		String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+		return EXTENSIONS.stream().anyMatch(name::endsWith);
+	}
+
 	/** Every image file of a folder, in name order; other files are skipped. */
 	public static ImageSet ofFolder(Path folder) throws IOException {
 		List<Path> files;
 		try (Stream<Path> s = Files.list(folder)) {
-			files = s.filter(Files::isRegularFile).filter(p -> EXTENSIONS.stream()
-				.anyMatch(e -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(e))).sorted().toList();
+			files = s.filter(Files::isRegularFile).filter(ImageSet::isImageFile).sorted().toList();
 		}
 		List<ImagePlus> images = new ArrayList<>();
 		for (Path f : files) {

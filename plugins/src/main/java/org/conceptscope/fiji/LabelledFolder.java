@@ -49,7 +49,7 @@ public final class LabelledFolder {
 		for (Path p : entries) {
 			String name = p.getFileName().toString();
 			if (!Files.isDirectory(p)) {
-				if (ImageSet.EXTENSIONS.stream().anyMatch(e -> name.toLowerCase(Locale.ROOT).endsWith(e))) {
+				if (ImageSet.isImageFile(p)) {
 					throw new IllegalArgumentException("The image " + p + " lies outside the class subfolders of " + folder
 						+ ", so it has no label: move it into the subfolder of its class (" + String.join(", ", classes) + ").");
 				}

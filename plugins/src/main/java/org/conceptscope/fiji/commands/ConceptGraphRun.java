@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.conceptscope.concepts.ConceptBank;
-import org.conceptscope.fiji.AtomicFiles;
 import org.conceptscope.fiji.ConceptGraphPicture;
 import org.conceptscope.fiji.ConceptMapsWriter;
 import org.conceptscope.fiji.ErfMontage;
@@ -179,9 +178,7 @@ public final class ConceptGraphRun {
 		Path edges = dir.resolve(EDGES), nodes = dir.resolve(NODES), png = dir.resolve(PICTURE);
 		ResultsCsvWriter.write(r.edgeHeader(), r.edgeRows(), edges);
 		ResultsCsvWriter.write(r.nodeHeader(), r.nodeRows(), nodes);
-		AtomicFiles.write(png, out -> {
-			if (!javax.imageio.ImageIO.write(r.picture().getBufferedImage(), "png", out)) throw new IOException("No PNG writer.");
-		});
+		ConceptDiscoveryRun.savePng(r.picture(), png);
 		written.addAll(List.of(edges, nodes, png));
 		for (Maps m : r.maps()) {
 			Path tiff = dir.resolve(AttributionOutputs.fileName(m.image().getTitle()) + ".tif");

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.conceptscope.fiji.AtomicFiles;
 import org.conceptscope.fiji.HeatmapWriter;
 import org.conceptscope.fiji.ImageSet;
 import org.conceptscope.fiji.ResultsCsvWriter;
@@ -156,9 +155,7 @@ public final class FeatureVisualizationRun {
 		double[] scores = r.maco().scores();
 		for (int t = 0; t < scores.length; t++) rows.add(List.of(Integer.toString(t + 1), ConceptDiscoveryRun.number(scores[t])));
 		ResultsCsvWriter.write(List.of("step", "score"), rows, csv);
-		AtomicFiles.write(png, out -> {
-			if (!javax.imageio.ImageIO.write(r.plot().getBufferedImage(), "png", out)) throw new IOException("No PNG writer.");
-		});
+		ConceptDiscoveryRun.savePng(r.plot(), png);
 		return new Result(r.maco(), r.className(), r.image(), r.plot(), List.of(tiff, csv, png));
 	}
 }

@@ -110,8 +110,8 @@ public final class HeadExplanationRun {
 					int u = ranked[i][r], q = units.indexOf(u);
 					double c = contributions[i][u];
 					rows.add(List.of(Integer.toString(slice), Integer.toString(frame), label, classes.get(HeadTrainingRun.argmax(logits[i])),
-						classes.get(backbonePred[i]), cls, Integer.toString(r + 1), Integer.toString(u + 1), HeadTrainingRun.number(c),
-						HeadTrainingRun.number(c / positive), HeadTrainingRun.number(logits[i][targets[i]])));
+						classes.get(backbonePred[i]), cls, Integer.toString(r + 1), Integer.toString(u + 1), ConceptDiscoveryRun.number(c),
+						ConceptDiscoveryRun.number(c / positive), ConceptDiscoveryRun.number(logits[i][targets[i]])));
 					float[] m = MapChannels.map(maps, i, q);
 					Roi roi = RoiWriter.topFraction(m, W, H, s.topFraction);
 					if (roi == null) continue;
@@ -120,8 +120,8 @@ public final class HeadExplanationRun {
 					roi.setProperty(head.unitName(), Integer.toString(u + 1));
 					roi.setProperty("class", cls);
 					roi.setProperty("rank", Integer.toString(r + 1));
-					roi.setProperty("contribution", HeadTrainingRun.number(c));
-					roi.setProperty("share", HeadTrainingRun.number(c / positive));
+					roi.setProperty("contribution", ConceptDiscoveryRun.number(c));
+					roi.setProperty("share", ConceptDiscoveryRun.number(c / positive));
 					rois.add(roi);
 				}
 			}

@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Random;
 
 import org.conceptscope.attribution.GradCam;
-import org.conceptscope.fiji.AtomicFiles;
 import org.conceptscope.fiji.ImageSet;
 import org.conceptscope.fiji.LabelledFolder;
 import org.conceptscope.fiji.PrototypeMontage;
@@ -68,7 +67,7 @@ public final class HeadTrainingRun {
 			int[][] split = split(data.labels(), s.heldOut, s.seed);
 			int[] train = split[0], held = split[1];
 			FloatTensor features = backbone.activations(images, layer);
-			FloatTensor trainFeatures = select(features, train), heldFeatures = select(features, held);
+			FloatTensor trainFeatures = features.rows(train), heldFeatures = features.rows(held);
 			int[] trainLabels = pick(data.labels(), train), heldLabels = pick(data.labels(), held);
 			TrainingOptions opt = new TrainingOptions(s.steps, s.batchSize, s.learningRate, s.seed);
 			int classes = backbone.numClasses();
@@ -76,7 +75,7 @@ public final class HeadTrainingRun {
 				? BiIce.train(trainFeatures, layer, trainLabels, classes, s.concepts, s.dimension, s.sparsity, opt, progress)
 				: InfoDisent.train(trainFeatures, layer, trainLabels, classes, opt, progress);
 			double[][] headLogits = head.logits(heldFeatures);
-			int[] backbonePred = backbone.logits(select(images, held)).argmaxRows();
+			int[] backbonePred = backbone.logits(images.rows(held)).argmaxRows();
 			int[] headPred = new int[held.length];
 			for (int i = 0; i < held.length; i++) headPred[i] = argmax(headLogits[i]);
 			double headAcc = agreement(headPred, heldLabels), backboneAcc = agreement(backbonePred, heldLabels);
@@ -84,8 +83,8 @@ public final class HeadTrainingRun {
 
 			List<String> accHeader = List.of("model", "held_out_images", "accuracy", "agreement_with_backbone");
 			List<List<String>> accRows = List.of(
-				List.of(head.kind() + " head", Integer.toString(held.length), number(headAcc), number(fidelity)),
-				List.of("backbone", Integer.toString(held.length), number(backboneAcc), number(1)));
+				List.of(head.kind() + " head", Integer.toString(held.length), ConceptDiscoveryRun.number(headAcc), ConceptDiscoveryRun.number(fidelity)),
+				List.of("backbone", Integer.toString(held.length), ConceptDiscoveryRun.number(backboneAcc), ConceptDiscoveryRun.number(1)));
 			List<String> heldHeader = new ArrayList<>(List.of("index", "image", "class", "backbone_predicted", "head_predicted"));
 			for (String c : backbone.classNames()) heldHeader.add("head_logit_" + c);
 			List<List<String>> heldRows = new ArrayList<>();
@@ -93,7 +92,7 @@ public final class HeadTrainingRun {
 				List<String> row = new ArrayList<>(List.of(Integer.toString(held[i]), data.images().describe(held[i]),
 					backbone.classNames().get(heldLabels[i]), backbone.classNames().get(backbonePred[i]),
 					backbone.classNames().get(headPred[i])));
-				for (double v : headLogits[i]) row.add(number(v));
+				for (double v : headLogits[i]) row.add(ConceptDiscoveryRun.number(v));
 				heldRows.add(row);
 			}
 			List<PrototypeMontage.Row> rows = new ArrayList<>();
@@ -115,7 +114,7 @@ public final class HeadTrainingRun {
 				String name = head.unitName() + " " + (u + 1);
 				rows.add(new PrototypeMontage.Row(name, name + " -> " + cls, crops));
 				List<String> row = new ArrayList<>(List.of(Integer.toString(u + 1), cls));
-				for (double w : head.classWeights()[u]) row.add(number(w));
+				for (double w : head.classWeights()[u]) row.add(ConceptDiscoveryRun.number(w));
 				row.add(Integer.toString(argmax(head.featureDirection(u)) + 1));
 				row.add(String.join("; ", where));
 				unitRows.add(row);
@@ -151,12 +150,10 @@ public final class HeadTrainingRun {
 			written.add(tif);
 			if (convergence != null) {
 				List<List<String>> conv = new ArrayList<>();
-				for (int e = 0; e < convergence.length; e++) conv.add(List.of(Integer.toString(e + 1), number(convergence[e])));
+				for (int e = 0; e < convergence.length; e++) conv.add(List.of(Integer.toString(e + 1), ConceptDiscoveryRun.number(convergence[e])));
 				written.add(write(s.saveDir.resolve(CONVERGENCE), List.of("epoch", "concept_change"), conv));
 				Path png = s.saveDir.resolve(CONVERGENCE_PLOT);
-				AtomicFiles.write(png, out -> {
-					if (!javax.imageio.ImageIO.write(plot.getBufferedImage(), "png", out)) throw new IOException("No PNG writer.");
-				});
+				ConceptDiscoveryRun.savePng(plot, png);
 				written.add(png);
 			}
 			ResultsTable table = org.conceptscope.fiji.ResultsTables.of(accHeader, accRows);
@@ -190,7 +187,7 @@ public final class HeadTrainingRun {
 
 	/** One line for the status bar and the log. */
 	public static String summary(Result r) {
-		return r.head().kind() + " head: held-out accuracy " + number(r.headAccuracy()) + " (backbone " + number(r.backboneAccuracy())
+		return r.head().kind() + " head: held-out accuracy " + ConceptDiscoveryRun.number(r.headAccuracy()) + " (backbone " + ConceptDiscoveryRun.number(r.backboneAccuracy())
 			+ "), saved in " + r.written().get(0) + ".";
 	}
 
@@ -235,12 +232,6 @@ public final class HeadTrainingRun {
 		return plot.getImagePlus();
 	}
 
-	static FloatTensor select(FloatTensor t, int[] idx) {
-		List<FloatTensor> parts = new ArrayList<>();
-		for (int i : idx) parts.add(t.slice(i));
-		return FloatTensor.concat(parts);
-	}
-
 	private static int[] pick(int[] v, int[] idx) {
 		int[] out = new int[idx.length];
 		for (int i = 0; i < idx.length; i++) out[i] = v[idx[i]];
@@ -262,9 +253,5 @@ public final class HeadTrainingRun {
 	private static Path write(Path csv, List<String> header, List<List<String>> rows) throws IOException {
 		ResultsCsvWriter.write(header, rows, csv);
 		return csv;
-	}
-
-	static String number(double v) {
-		return ConceptDiscoveryRun.number(v);
 	}
 }
