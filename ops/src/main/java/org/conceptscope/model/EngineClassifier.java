@@ -1,0 +1,369 @@
+package org.conceptscope.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Collectors;
+
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.Normalization;
+
+/**
+ * What the classifiers on DJL's PyTorch and ONNX Runtime engines share: every tensor checked in
+ * Java before the runtime sees it, images in ConceptScope's layout [N, H, W, C] turned into the
+ * model's own layout ([N, C, H, W] for channel-first models) and gradients turned back, layers of
+ * rank 4 shown as [N, H, W, C] whatever the model keeps, calls split into batches, and a lock so
+ * that {@link #close()} never frees the model under a running call.
+ * <p>
+ * A subclass runs three functions on tensors in the model's layout: the forward pass, g (input to
+ * a layer) and h (a layer to the logits), and the gradient of {@code sum weights * output} of the
+ * forward pass and of h; the layer gradient is the gradient of h at g(x).
+ */
+public abstract class EngineClassifier implements Classifier {
+
+	/** What a subclass runs: the whole model, or one side of a layer split. */
+	protected enum Part { FORWARD, TO_LAYER, FROM_LAYER }
+
+	/**
+	 * The model's image input.
+	 *
+	 * @param height        rows, -1: any
+	 * @param width         columns, -1: any
+	 * @param channels      channels (must be known)
+	 * @param channelsFirst the model takes [N, C, H, W] (PyTorch's convention), else [N, H, W, C]
+	 */
+	public record Input(long height, long width, long channels, boolean channelsFirst) {
+		public Input {
+			if (channels < 1) throw new IllegalArgumentException("The model's input channel count must be known.");
+		}
+
+		/** [-1, H, W, C] in ConceptScope's layout. */
+		public long[] imageShape() {
+			return new long[] { -1, height, width, channels };
+		}
+	}
+
+	private final String name;
+	private final Input input;
+	private final List<String> classNames;
+	private final Normalization normalization;
+	private final ModelSignature signature;
+	private final ReentrantReadWriteLock lifetime = new ReentrantReadWriteLock();
+	private boolean closed;
+	private volatile long memoryBudget = TensorFlowClassifier.defaultMemoryBudget();
+
+	protected EngineClassifier(String name, String engine, Input input, List<String> classNames, Normalization normalization) {
+		this.name = name;
+		this.input = input;
+		this.classNames = List.copyOf(classNames);
+		this.normalization = normalization;
+		TensorSpec in = new TensorSpec("input", engine + " input", input.imageShape(), "float32");
+		TensorSpec logits = new TensorSpec("logits", engine + " output", new long[] { -1, classNames.size() }, "float32");
+		this.signature = new ModelSignature("forward", in, logits, null, List.of(logits));
+	}
+
+	/** Runs a part of the model on a batch in the model's layout. */
+	protected abstract FloatTensor run(Part part, LayerInfo layer, FloatTensor modelInput);
+
+	/** d(sum weights * part(x)) / dx for FORWARD or FROM_LAYER, x in the model's layout. */
+	protected abstract FloatTensor gradient(Part part, LayerInfo layer, FloatTensor modelInput, FloatTensor weights);
+
+	/** Releases the runtime's model (called once, with no call running). */
+	protected abstract void release();
+
+	/** Whether rank-4 layers are [N, C, H, W] inside the model. */
+	protected boolean layersChannelsFirst() {
+		return input.channelsFirst();
+	}
+
+	public Input input() {
+		return input;
+	}
+
+	@Override
+	public String name() {
+		return name;
+	}
+
+	@Override
+	public ModelSignature signature() {
+		return signature;
+	}
+
+	@Override
+	public List<String> classNames() {
+		return classNames;
+	}
+
+	@Override
+	public Normalization normalization() {
+		return normalization;
+	}
+
+	/** Native memory one batch may use; the default is {@link TensorFlowClassifier#DEFAULT_MEMORY_BUDGET} or its system property. */
+	public void setMemoryBudget(long bytes) {
+		if (bytes < 1) throw new IllegalArgumentException("The memory budget must be positive, got " + bytes + " bytes.");
+		memoryBudget = bytes;
+	}
+
+	@Override
+	public int preferredBatchSize() {
+		return batch(1);
+	}
+
+	/** Images per call for gradients, which keep every activation for the backward pass. */
+	public int gradientBatchSize() {
+		return batch(4);
+	}
+
+	/** From the memory budget: input plus twice the largest layer per image (times a factor for gradients). */
+	private int batch(int factor) {
+		long in = 1;
+		for (long d : input.imageShape()) in *= d < 0 ? 1 : d;
+		if (input.height() < 0 || input.width() < 0) return TensorFlowClassifier.DEFAULT_MAX_BATCH;
+		long largest = 0;
+		for (LayerInfo l : layers()) {
+			long s = 1;
+			for (int i = 1; i < l.shape().length; i++) s *= Math.max(1, l.shape()[i]);
+			largest = Math.max(largest, s);
+		}
+		long perImage = 4L * factor * (2 * in + 2 * largest);
+		return (int) Math.max(1, Math.min(TensorFlowClassifier.MAX_AUTOMATIC_BATCH, memoryBudget / Math.max(1, perImage)));
+	}
+
+	@Override
+	public FloatTensor logits(FloatTensor images) {
+		return guarded(() -> {
+			checkImages(images);
+			return batched(images, null, preferredBatchSize(), (x, w) -> checkedLogits(run(Part.FORWARD, null, toModel(x)), x.dim(0)));
+		});
+	}
+
+	@Override
+	public FloatTensor probabilities(FloatTensor images) {
+		return TensorFlowClassifier.softmax(logits(images));
+	}
+
+	@Override
+	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights) {
+		return guarded(() -> {
+			checkImages(images);
+			checkClassWeights(classWeights, images.dim(0));
+			return batched(images, classWeights, gradientBatchSize(), (x, w) -> toImage(gradient(Part.FORWARD, null, toModel(x), w)));
+		});
+	}
+
+	@Override
+	public FloatTensor activations(FloatTensor images, String layer) {
+		return guarded(() -> {
+			LayerInfo l = layerInfo(layer);
+			checkImages(images);
+			return batched(images, null, preferredBatchSize(), (x, w) -> toImageLayer(run(Part.TO_LAYER, l, toModel(x))));
+		});
+	}
+
+	@Override
+	public FloatTensor layerGradient(FloatTensor images, String layer, FloatTensor classWeights) {
+		return guarded(() -> {
+			LayerInfo l = layerInfo(layer);
+			checkImages(images);
+			checkClassWeights(classWeights, images.dim(0));
+			return batched(images, classWeights, gradientBatchSize(),
+				(x, w) -> toImageLayer(gradient(Part.FROM_LAYER, l, run(Part.TO_LAYER, l, toModel(x)), w)));
+		});
+	}
+
+	@Override
+	public FloatTensor logitsFromLayer(String layer, FloatTensor activations) {
+		return guarded(() -> {
+			LayerInfo l = layerInfo(layer);
+			checkActivations(l, activations);
+			return batched(activations, null, preferredBatchSize(),
+				(a, w) -> checkedLogits(run(Part.FROM_LAYER, l, toModelLayer(a)), a.dim(0)));
+		});
+	}
+
+	@Override
+	public FloatTensor gradientFromLayer(String layer, FloatTensor activations, FloatTensor classWeights) {
+		return guarded(() -> {
+			LayerInfo l = layerInfo(layer);
+			checkActivations(l, activations);
+			checkClassWeights(classWeights, activations.dim(0));
+			return batched(activations, classWeights, gradientBatchSize(),
+				(a, w) -> toImageLayer(gradient(Part.FROM_LAYER, l, toModelLayer(a), w)));
+		});
+	}
+
+	@Override
+	public final void close() {
+		Lock w = lifetime.writeLock();
+		w.lock();
+		try {
+			if (closed) return;
+			closed = true;
+			release();
+		} finally {
+			w.unlock();
+		}
+	}
+
+	/** Runs a call unless the model is closed; {@link #close()} waits for running calls. */
+	protected <T> T guarded(java.util.function.Supplier<T> call) {
+		Lock r = lifetime.readLock();
+		r.lock();
+		try {
+			if (closed) throw new IllegalStateException("The model " + name + " has been closed; load it again.");
+			return call.get();
+		} finally {
+			r.unlock();
+		}
+	}
+
+	// ---- layouts ----
+
+	private FloatTensor toModel(FloatTensor nhwc) {
+		return input.channelsFirst() ? channelsFirst(nhwc) : nhwc;
+	}
+
+	private FloatTensor toImage(FloatTensor modelLayout) {
+		return input.channelsFirst() ? channelsLast(modelLayout) : modelLayout;
+	}
+
+	private FloatTensor toModelLayer(FloatTensor a) {
+		return a.rank() == 4 && layersChannelsFirst() ? channelsFirst(a) : a;
+	}
+
+	private FloatTensor toImageLayer(FloatTensor a) {
+		return a.rank() == 4 && layersChannelsFirst() ? channelsLast(a) : a;
+	}
+
+	/** [N, H, W, C] to [N, C, H, W]. */
+	public static FloatTensor channelsFirst(FloatTensor t) {
+		int n = (int) t.dim(0), h = (int) t.dim(1), w = (int) t.dim(2), c = (int) t.dim(3);
+		float[] in = t.data(), out = new float[in.length];
+		int hw = h * w;
+		for (int i = 0; i < n; i++) {
+			int base = i * hw * c;
+			for (int p = 0; p < hw; p++) {
+				for (int k = 0; k < c; k++) out[base + k * hw + p] = in[base + p * c + k];
+			}
+		}
+		return new FloatTensor(new long[] { n, c, h, w }, out);
+	}
+
+	/** [N, C, H, W] to [N, H, W, C]. */
+	public static FloatTensor channelsLast(FloatTensor t) {
+		int n = (int) t.dim(0), c = (int) t.dim(1), h = (int) t.dim(2), w = (int) t.dim(3);
+		float[] in = t.data(), out = new float[in.length];
+		int hw = h * w;
+		for (int i = 0; i < n; i++) {
+			int base = i * hw * c;
+			for (int k = 0; k < c; k++) {
+				for (int p = 0; p < hw; p++) out[base + p * c + k] = in[base + k * hw + p];
+			}
+		}
+		return new FloatTensor(new long[] { n, h, w, c }, out);
+	}
+
+	/** A layer as a user sees it, from its shape inside the model ([N, C, H, W] shown as [-1, H, W, C]). */
+	protected LayerInfo layerFromModelShape(String layerName, String kind, long[] modelShape) {
+		long[] s = modelShape.clone();
+		s[0] = -1;
+		if (s.length == 4 && layersChannelsFirst()) s = new long[] { -1, modelShape[2], modelShape[3], modelShape[1] };
+		if (s.length == 4) {
+			// spatial sizes follow the input's when the input size is not fixed
+			if (input.height() < 0) s[1] = -1;
+			if (input.width() < 0) s[2] = -1;
+		}
+		return new LayerInfo(layerName, kind, s);
+	}
+
+	// ---- batching ----
+
+	private interface BatchCall {
+		FloatTensor apply(FloatTensor x, FloatTensor w);
+	}
+
+	private static FloatTensor batched(FloatTensor x, FloatTensor w, int batch, BatchCall call) {
+		int n = (int) x.dim(0);
+		if (n <= batch) return call.apply(x, w);
+		List<FloatTensor> parts = new ArrayList<>();
+		for (int from = 0; from < n; from += batch) {
+			int to = Math.min(n, from + batch);
+			parts.add(call.apply(x.range(from, to), w == null ? null : w.range(from, to)));
+		}
+		return FloatTensor.concat(parts);
+	}
+
+	// ---- validation ----
+
+	protected LayerInfo layerInfo(String layer) {
+		if (layer == null || layer.isBlank()) throw new IllegalArgumentException("No layer name given. " + layerHint());
+		for (LayerInfo l : layers()) if (l.name().equals(layer)) return l;
+		throw new IllegalArgumentException("Unknown layer '" + layer + "'. " + layerHint());
+	}
+
+	/** The sentence listing the layers, or saying why there are none. */
+	protected String layerHint() {
+		List<LayerInfo> ls = layers();
+		if (ls.isEmpty()) return noLayersReason();
+		return "Layers of this model: " + ls.stream().map(LayerInfo::name).collect(Collectors.joining(", ")) + ".";
+	}
+
+	/** Why {@link #layers()} is empty, as a sentence naming a method that works without layers. */
+	protected abstract String noLayersReason();
+
+	private FloatTensor checkedLogits(FloatTensor out, long batch) {
+		if (out.rank() != 2 || out.dim(0) != batch || out.dim(1) != classNames.size()) {
+			throw new IllegalStateException("The model " + name + " returned " + Arrays.toString(out.shape()) + " for " + batch
+				+ " images; a classifier returns [N, " + classNames.size() + "] logits.");
+		}
+		return out;
+	}
+
+	protected void checkImages(FloatTensor images) {
+		long[] want = input.imageShape(), got = images.shape();
+		if (got.length != 4) {
+			throw new IllegalArgumentException("The model expects a batch of images [N, H, W, C] = " + Arrays.toString(want)
+				+ " but got a tensor of rank " + got.length + " " + Arrays.toString(got) + ".");
+		}
+		if (got[0] < 1) throw new IllegalArgumentException("The batch is empty: there is no image to classify.");
+		String[] names = { "batch", "height", "width", "channels" };
+		for (int i = 1; i < 4; i++) {
+			if (got[i] < 1) throw new IllegalArgumentException("The image " + names[i] + " is " + got[i] + "; it must be at least 1.");
+			if (want[i] > 0 && got[i] != want[i]) {
+				String hint = i == 3 ? " Check the channel count of the image (RGB images have 3, composites one per channel)."
+					: " Crop or scale the image to " + want[2] + "x" + want[1] + " pixels, or process it in tiles.";
+				throw new IllegalArgumentException("The model expects " + names[i] + " " + want[i] + " but the image has " + got[i]
+					+ " (input " + Arrays.toString(want) + ", image " + Arrays.toString(got) + ")." + hint);
+			}
+		}
+		int bad = images.firstNonFinite();
+		if (bad >= 0) {
+			throw new IllegalArgumentException("Image " + (bad / images.stride0()) + " of the batch contains NaN or infinite values"
+				+ " after normalisation; replace them (e.g. Process > Math > Remove NaNs) before explaining.");
+		}
+	}
+
+	private void checkClassWeights(FloatTensor weights, long batch) {
+		long[] s = weights.shape();
+		if (s.length != 2 || s[0] != batch || s[1] != classNames.size()) {
+			throw new IllegalArgumentException("Class weights must be [" + batch + ", " + classNames.size() + "] (one row per image,"
+				+ " one column per class), got " + Arrays.toString(s) + ".");
+		}
+		if (weights.firstNonFinite() >= 0) throw new IllegalArgumentException("Class weights contain NaN or infinite values.");
+	}
+
+	private void checkActivations(LayerInfo layer, FloatTensor acts) {
+		long[] want = layer.shape(), got = acts.shape();
+		boolean ok = got.length == want.length && got.length > 0 && got[0] >= 1;
+		for (int i = 1; ok && i < want.length; i++) ok = got[i] >= 1 && (want[i] < 0 || want[i] == got[i]);
+		if (!ok) {
+			throw new IllegalArgumentException("Activations fed to layer '" + layer.name() + "' must have shape " + Arrays.toString(want)
+				+ " (-1: any), got " + Arrays.toString(got) + ".");
+		}
+		if (acts.firstNonFinite() >= 0) throw new IllegalArgumentException("Activations for layer '" + layer.name() + "' contain NaN or infinite values.");
+	}
+}

@@ -1,0 +1,296 @@
+package org.conceptscope.model.torch;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.conceptscope.model.EngineClassifier;
+import org.conceptscope.model.EngineEnvironment;
+import org.conceptscope.model.LayerInfo;
+import org.conceptscope.model.LoadOptions;
+import org.conceptscope.model.ModelLoadException;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.Normalization;
+
+/**
+ * A TorchScript model ({@code torch.jit.trace} or {@code torch.jit.script}, saved with
+ * {@code torch.jit.save}) on DJL's PyTorch engine (libtorch 2.7.1, CPU, offline).
+ * <p>
+ * Before libtorch sees the file, {@link TorchScriptSafety} reads its code and pickles and refuses
+ * anything but tensor computation. Every gradient comes from libtorch's autograd: the input (or a
+ * layer's activations) is a leaf that requires a gradient, the module runs with autograd on (in
+ * eval mode: batch norm uses its running statistics, dropout is off), and
+ * {@code sum(weights * output)} is back-propagated. Layers are the outputs of the top-level
+ * module's submodules where the model can be cut there ({@link TorchScriptLayers}); each offered
+ * layer is checked when the model loads: h(g(x)) must give forward(x).
+ */
+public final class TorchScriptClassifier extends EngineClassifier {
+
+	private final Path file;
+	private final ZooModel<NDList, NDList> model;
+	private final PtSymbolBlock block;
+	private final List<LayerInfo> layers;
+	private final Map<String, Integer> layerIndex;
+	private final String noLayers;
+
+	private TorchScriptClassifier(Path file, String name, Input input, List<String> classes, Normalization normalization,
+		ZooModel<NDList, NDList> model, PtSymbolBlock block, List<LayerInfo> layers, Map<String, Integer> layerIndex, String noLayers) {
+		super(name, "TorchScript", input, classes, normalization);
+		this.file = file;
+		this.model = model;
+		this.block = block;
+		this.layers = layers;
+		this.layerIndex = layerIndex;
+		this.noLayers = noLayers;
+	}
+
+	/**
+	 * Loads a TorchScript file.
+	 *
+	 * @param classes class names, one per output; null: "class 0", "class 1", ...
+	 * @throws ModelLoadException naming what is wrong with the file
+	 * @throws org.conceptscope.model.UnsafeModelException when its code does more than tensor computation
+	 */
+	public static TorchScriptClassifier load(Path file, String name, Input input, List<String> classes, Normalization normalization,
+		LoadOptions options) {
+		if (options == null) options = LoadOptions.defaults();
+		TorchScriptArchive archive = TorchScriptArchive.read(file, options.maxUnpackedBytes());
+		if (!options.trustModel()) TorchScriptSafety.check(archive);
+		String root;
+		try {
+			List<String> globals = PickleScan.globals(archive.pickles().get("data.pkl"));
+			root = globals.isEmpty() ? null : globals.get(0);
+		} catch (PickleScan.BadPickle e) {
+			throw new ModelLoadException(file + ": its data.pkl " + e.getMessage() + ".");
+		}
+		if (root == null || !root.startsWith("__torch__.")) {
+			throw new ModelLoadException(file + ": its data.pkl does not hold a TorchScript module (it starts with " + root + ").");
+		}
+		TorchScriptLayers.Result splits = TorchScriptLayers.of(archive, root);
+		PyTorchEngine.start();
+		ZooModel<NDList, NDList> model = null;
+		String noLayers = splits.whyNone();
+		List<TorchScriptLayers.Layer> offered = splits.layers();
+		if (splits.code() != null) {
+			Path tmp = null;
+			try {
+				Files.createDirectories(options.workDirOrDefault());
+				tmp = Files.createTempDirectory(options.workDirOrDefault(), "conceptscope-torchscript-");
+				Path rewritten = tmp.resolve(file.getFileName().toString());
+				archive.writeWith(rewritten, splits.code());
+				if (!options.trustModel()) TorchScriptSafety.check(TorchScriptArchive.read(rewritten, options.maxUnpackedBytes()));
+				model = loadModel(rewritten, file);
+			} catch (IOException e) {
+				throw new ModelLoadException("Cannot write a temporary copy of " + file + " into " + options.workDirOrDefault() + ": " + e.getMessage(), e);
+			} catch (ModelLoadException e) {
+				if (e instanceof org.conceptscope.model.UnsafeModelException) throw e;
+				noLayers = "libtorch did not compile the layer split ConceptScope wrote for it (" + e.getMessage() + ")";
+				offered = List.of();
+			} finally {
+				EngineEnvironment.deleteTree(tmp);
+			}
+		}
+		if (model == null) model = loadModel(file, file);
+		try {
+			PtSymbolBlock block = (PtSymbolBlock) model.getBlock();
+			block.freezeParameters(true);
+			return probe(file, name == null ? stem(file) : name, input, classes, normalization, model, block, offered, noLayers);
+		} catch (RuntimeException e) {
+			model.close();
+			throw e;
+		}
+	}
+
+	private static ZooModel<NDList, NDList> loadModel(Path path, Path original) {
+		return EngineEnvironment.withOwnClassLoader(() -> {
+			try {
+				Criteria<NDList, NDList> criteria = Criteria.builder()
+					.setTypes(NDList.class, NDList.class)
+					.optModelPath(path)
+					.optEngine("PyTorch")
+					.optOption("mapLocation", "true")
+					// parameters loaded outside inference mode, so autograd can differentiate through them (they are frozen below)
+					.optOption("trainParam", "true")
+					.optTranslator(new NoopTranslator())
+					.build();
+				return criteria.loadModel();
+			} catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
+				throw new ModelLoadException("libtorch " + PyTorchEngine.LIBTORCH_VERSION + " could not load the TorchScript file " + original + ": "
+					+ firstLine(e.getMessage()), e);
+			}
+		});
+	}
+
+	/** Runs a one-image probe: the output must be [1, K]; each layer's shape is read and its split checked. */
+	private static TorchScriptClassifier probe(Path file, String name, Input input, List<String> classes, Normalization normalization,
+		ZooModel<NDList, NDList> model, PtSymbolBlock block, List<TorchScriptLayers.Layer> offered, String noLayers) {
+		long h = input.height() > 0 ? input.height() : 64, w = input.width() > 0 ? input.width() : 64, c = input.channels();
+		long[] shape = input.channelsFirst() ? new long[] { 1, c, h, w } : new long[] { 1, h, w, c };
+		float[] values = new float[(int) (c * h * w)];
+		java.util.Random r = new java.util.Random(1);
+		for (int i = 0; i < values.length; i++) values[i] = (float) r.nextGaussian();
+		FloatTensor x = new FloatTensor(shape, values);
+		FloatTensor out;
+		try {
+			out = call(model, block, "forward", x, false, null);
+		} catch (RuntimeException e) {
+			throw new ModelLoadException("The TorchScript model " + file + " fails on an input " + Arrays.toString(shape) + " (declared axes "
+				+ (input.channelsFirst() ? "bcyx" : "byxc") + "): " + firstLine(e.getMessage()) + " Check the input size and axes in its model card or rdf.yaml.", e);
+		}
+		if (out.rank() != 2 || out.dim(0) != 1) {
+			throw new ModelLoadException("The TorchScript model " + file + " returns " + Arrays.toString(out.shape()) + " for one image; ConceptScope"
+				+ " explains classifiers, whose output is [N, classes].");
+		}
+		int k = (int) out.dim(1);
+		List<String> names = classes;
+		if (names == null || names.isEmpty()) {
+			names = new ArrayList<>();
+			for (int i = 0; i < k; i++) names.add("class " + i);
+		} else if (names.size() != k) {
+			throw new ModelLoadException("The model card of " + file + " names " + names.size() + " classes but the model has " + k + " outputs.");
+		}
+		List<LayerInfo> layers = new ArrayList<>();
+		Map<String, Integer> index = new HashMap<>();
+		TorchScriptClassifier tmp = new TorchScriptClassifier(file, name, input, names, normalization, model, block, List.of(), Map.of(), noLayers);
+		List<String> dropped = new ArrayList<>();
+		for (TorchScriptLayers.Layer l : offered) {
+			try {
+				FloatTensor a = call(model, block, TorchScriptLayers.G + l.index(), x, false, null);
+				FloatTensor back = call(model, block, TorchScriptLayers.H + l.index(), a, false, null);
+				if (!close(back, out) || !(a.rank() == 2 || a.rank() == 4)) {
+					dropped.add(l.name());
+					continue;
+				}
+				String kind = l.moduleClass().substring(l.moduleClass().lastIndexOf('.') + 1);
+				layers.add(tmp.layerFromModelShape(l.name(), kind, a.shape()));
+				index.put(l.name(), l.index());
+			} catch (RuntimeException e) {
+				dropped.add(l.name());
+			}
+		}
+		if (layers.isEmpty() && noLayers == null) {
+			noLayers = "its submodule outputs " + dropped + " do not split it into two parts that give its output again";
+		}
+		return new TorchScriptClassifier(file, name, input, names, normalization, model, block, Collections.unmodifiableList(layers),
+			Collections.unmodifiableMap(index), noLayers);
+	}
+
+	private static boolean close(FloatTensor a, FloatTensor b) {
+		if (!Arrays.equals(a.shape(), b.shape())) return false;
+		for (int i = 0; i < a.size(); i++) {
+			if (!(Math.abs(a.data()[i] - b.data()[i]) <= 1e-4 * (1 + Math.abs(b.data()[i])))) return false;
+		}
+		return true;
+	}
+
+	/**
+	 * Runs a method of the module on a float tensor; with weights, returns d(sum weights * output) / d(input)
+	 * by libtorch's autograd instead of the output.
+	 */
+	private static FloatTensor call(ZooModel<NDList, NDList> model, PtSymbolBlock block, String method, FloatTensor x, boolean grad,
+		FloatTensor weights) {
+		boolean gradMode = JniUtils.isGradMode();
+		if (grad) JniUtils.setGradMode(true);
+		try (NDManager m = model.getNDManager().newSubManager()) {
+			NDArray in = m.create(x.data(), new Shape(x.shape()));
+			if (grad) in.setRequiresGradient(true);
+			NDList inputs = new NDList(in);
+			if (!method.equals("forward")) {
+				NDArray select = m.create(0f);
+				select.setName("module_method:" + method);
+				inputs.add(select);
+			}
+			NDList out = IValueUtils.forward(block, inputs, grad);
+			if (out.size() != 1) throw new IllegalStateException("The method " + method + " returned " + out.size() + " tensors instead of one.");
+			NDArray y = out.get(0);
+			if (y.getDataType() != DataType.FLOAT32) y = y.toType(DataType.FLOAT32, false);
+			if (!grad) return new FloatTensor(y.getShape().getShape(), y.toFloatArray());
+			NDArray target = y.mul(m.create(weights.data(), new Shape(weights.shape()))).sum();
+			JniUtils.backward((PtNDArray) target, (PtNDArray) m.ones(target.getShape()), false, false);
+			NDArray g = in.getGradient();
+			return new FloatTensor(g.getShape().getShape(), g.toFloatArray());
+		} finally {
+			if (grad) JniUtils.setGradMode(gradMode);
+		}
+	}
+
+	@Override
+	protected FloatTensor run(Part part, LayerInfo layer, FloatTensor x) {
+		return call(model, block, method(part, layer), x, false, null);
+	}
+
+	@Override
+	protected FloatTensor gradient(Part part, LayerInfo layer, FloatTensor x, FloatTensor weights) {
+		return call(model, block, method(part, layer), x, true, weights);
+	}
+
+	private String method(Part part, LayerInfo layer) {
+		return switch (part) {
+			case FORWARD -> "forward";
+			case TO_LAYER -> TorchScriptLayers.G + layerIndex.get(layer.name());
+			case FROM_LAYER -> TorchScriptLayers.H + layerIndex.get(layer.name());
+		};
+	}
+
+	@Override
+	public List<LayerInfo> layers() {
+		return layers;
+	}
+
+	@Override
+	protected String noLayersReason() {
+		return "The TorchScript model " + name() + " offers no layer because " + noLayers + "; Saliency, Integrated Gradients and the other"
+			+ " input-gradient and perturbation methods work without one.";
+	}
+
+	@Override
+	protected void release() {
+		model.close();
+	}
+
+	/** The file the model was loaded from. */
+	public Path file() {
+		return file;
+	}
+
+	@Override
+	public String toString() {
+		return "TorchScriptClassifier[" + file + ", " + Arrays.toString(input().imageShape()) + " -> " + numClasses() + " classes]";
+	}
+
+	private static String stem(Path file) {
+		String n = file.getFileName().toString();
+		int dot = n.lastIndexOf('.');
+		return dot > 0 ? n.substring(0, dot) : n;
+	}
+
+	/** libtorch's messages hold a TorchScript trace; the error itself follows the last "Error:". */
+	static String firstLine(String s) {
+		if (s == null) return "";
+		int e = Math.max(s.lastIndexOf("Error: "), s.lastIndexOf("error: "));
+		if (e >= 0) s = s.substring(e + 7);
+		int nl = s.indexOf('\n');
+		return (nl < 0 ? s : s.substring(0, nl)).strip();
+	}
+}
