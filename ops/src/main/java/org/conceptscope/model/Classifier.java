@@ -44,6 +44,11 @@ public interface Classifier extends AutoCloseable {
 		return 64;
 	}
 
+	/** The pixel size the model was trained at (from its card or rdf.yaml), or null when it does not say. */
+	default PixelSize pixelSize() {
+		return null;
+	}
+
 	/** Layers between input and logits, in graph order. */
 	List<LayerInfo> layers();
 

@@ -1,11 +1,45 @@
 package org.conceptscope.model;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
 
 import org.conceptscope.model.bioimage.BioImageModel;
+import org.conceptscope.model.onnx.OnnxClassifier;
+import org.conceptscope.model.torch.TorchScriptClassifier;
 
-/** Opens any model ConceptScope reads: a SavedModel folder, or a bioimage.io package (.zip, folder with rdf.yaml, rdf.yaml). */
+/**
+ * Opens any model ConceptScope reads, choosing the engine from what the path holds:
+ * <ul>
+ * <li>a folder with {@code saved_model.pb} (or that file): a TensorFlow SavedModel;</li>
+ * <li>a bioimage.io package (a .zip, a folder with rdf.yaml or bioimageio.yaml, or that file):
+ * its TensorFlow, TorchScript or ONNX weights, in that order of preference;</li>
+ * <li>a TorchScript file ({@code .pt}, {@code .pth}, {@code .torchscript}) or a folder holding
+ * exactly one, with its model card {@value ModelConfig#FILE_NAME} beside it;</li>
+ * <li>an ONNX file ({@code .onnx}) or a folder holding exactly one, with an optional model card.</li>
+ * </ul>
+ */
 public final class Classifiers {
+
+	/** What a model path holds, and so which engine runs it. */
+	public enum Kind {
+		TENSORFLOW("TensorFlow SavedModel"), BIOIMAGE("bioimage.io package"), TORCHSCRIPT("TorchScript model"), ONNX("ONNX model");
+
+		private final String label;
+
+		Kind(String label) {
+			this.label = label;
+		}
+
+		public String label() {
+			return label;
+		}
+	}
+
+	static final List<String> TORCHSCRIPT_EXTENSIONS = List.of(".pt", ".pth", ".torchscript");
 
 	private Classifiers() {}
 
@@ -15,10 +49,71 @@ public final class Classifiers {
 
 	/**
 	 * @throws ModelLoadException naming what is wrong and how to fix it
-	 * @throws UnsafeModelException when the model's graph holds an operation that is not plain computation
+	 * @throws UnsafeModelException when the model holds code that does more than compute
 	 */
 	public static Classifier open(Path path, LoadOptions options) {
-		if (BioImageModel.isPackage(path)) return BioImageModel.open(path, options);
-		return TensorFlowClassifier.load(path, options);
+		Kind kind = kind(path);
+		Path file = modelFile(path, kind);
+		return switch (kind) {
+			case TENSORFLOW -> TensorFlowClassifier.load(file, options);
+			case BIOIMAGE -> BioImageModel.open(path, options);
+			case TORCHSCRIPT -> TorchScriptClassifier.load(file, options);
+			case ONNX -> OnnxClassifier.load(file, options);
+		};
+	}
+
+	/**
+	 * Which engine a model path needs.
+	 *
+	 * @throws ModelLoadException when the path holds no model ConceptScope reads, or several
+	 */
+	public static Kind kind(Path path) {
+		if (path == null) throw new ModelLoadException("No model given. Choose a SavedModel folder, a bioimage.io package, or a .pt or .onnx file.");
+		if (!Files.exists(path)) throw new ModelLoadException("The model " + path + " does not exist.");
+		if (Files.isDirectory(path)) {
+			if (Files.isRegularFile(path.resolve("saved_model.pb"))) return Kind.TENSORFLOW;
+			if (BioImageModel.isPackage(path)) return Kind.BIOIMAGE;
+			List<Path> files = modelFiles(path);
+			if (files.size() == 1) return kindOfFile(files.get(0));
+			if (files.isEmpty()) {
+				throw new ModelLoadException(path + " holds no model: a model folder holds saved_model.pb (TensorFlow), rdf.yaml (bioimage.io),"
+					+ " one .pt file (TorchScript) or one .onnx file, with conceptscope.json beside it.");
+			}
+			throw new ModelLoadException(path + " holds several model files " + files.stream().map(p -> p.getFileName().toString()).toList()
+				+ "; choose one of them.");
+		}
+		Kind k = kindOfFile(path);
+		if (k == null) {
+			throw new ModelLoadException(path + " is not a model ConceptScope reads: choose a SavedModel folder, a bioimage.io package"
+				+ " (.zip or rdf.yaml), a TorchScript file (.pt) or an ONNX file (.onnx).");
+		}
+		return k;
+	}
+
+	private static Kind kindOfFile(Path file) {
+		String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+		if (n.equals("saved_model.pb")) return Kind.TENSORFLOW;
+		if (n.endsWith(".onnx")) return Kind.ONNX;
+		for (String e : TORCHSCRIPT_EXTENSIONS) if (n.endsWith(e)) return Kind.TORCHSCRIPT;
+		if (BioImageModel.isPackage(file)) return Kind.BIOIMAGE;
+		return null;
+	}
+
+	/** The file or folder the engine loads: a SavedModel's folder, the single .pt/.onnx of a folder, else the path. */
+	private static Path modelFile(Path path, Kind kind) {
+		if (kind == Kind.TENSORFLOW) return Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
+		if ((kind == Kind.TORCHSCRIPT || kind == Kind.ONNX) && Files.isDirectory(path)) return modelFiles(path).get(0);
+		return path;
+	}
+
+	private static List<Path> modelFiles(Path dir) {
+		try (Stream<Path> s = Files.list(dir)) {
+			return s.filter(Files::isRegularFile).filter(p -> {
+				Kind k = kindOfFile(p);
+				return k == Kind.TORCHSCRIPT || k == Kind.ONNX;
+			}).sorted().toList();
+		} catch (IOException e) {
+			throw new ModelLoadException("Cannot list " + dir + ": " + e.getMessage(), e);
+		}
 	}
 }

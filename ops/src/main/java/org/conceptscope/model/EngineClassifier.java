@@ -39,9 +39,63 @@ public abstract class EngineClassifier implements Classifier {
 			if (channels < 1) throw new IllegalArgumentException("The model's input channel count must be known.");
 		}
 
+		/**
+		 * The input a model card declares ({@code "input": {"axes": "bcyx", "height": 224, "width": 224, "channels": 3}});
+		 * null card fields fall back to {@code fallback} (null: none).
+		 *
+		 * @throws ModelLoadException naming the card and the key when the input cannot be known
+		 */
+		public static Input fromCard(ModelConfig.InputCard card, Input fallback, String cardFile) {
+			String example = " e.g. \"input\": {\"axes\": \"bcyx\", \"height\": 224, \"width\": 224, \"channels\": 3}";
+			if (card == null && fallback == null) {
+				throw new ModelLoadException(cardFile + " must describe the model's image input," + example + ".");
+			}
+			if (card == null) return fallback;
+			String axes = card.axes == null ? (fallback == null || fallback.channelsFirst() ? "bcyx" : "byxc") : card.axes.strip().toLowerCase(java.util.Locale.ROOT);
+			if (!axes.equals("bcyx") && !axes.equals("byxc")) {
+				throw new ModelLoadException(cardFile + ": \"input\".\"axes\" is '" + card.axes + "'; ConceptScope feeds 2D images as \"bcyx\""
+					+ " (channels first, PyTorch's convention) or \"byxc\".");
+			}
+			Long c = card.channels != null ? card.channels : fallback == null ? null : (Long) fallback.channels();
+			if (c == null || c < 1) throw new ModelLoadException(cardFile + " must give the input's \"channels\" (1 or more)," + example + ".");
+			long h = card.height != null ? card.height : fallback == null ? -1 : fallback.height();
+			long w = card.width != null ? card.width : fallback == null ? -1 : fallback.width();
+			if (h == 0 || w == 0 || h < -1 || w < -1) throw new ModelLoadException(cardFile + ": the input height and width must be positive, or -1 for any.");
+			return new Input(h, w, c, axes.equals("bcyx"));
+		}
+
 		/** [-1, H, W, C] in ConceptScope's layout. */
 		public long[] imageShape() {
 			return new long[] { -1, height, width, channels };
+		}
+	}
+
+	/**
+	 * What a loader knows about a model besides its file.
+	 *
+	 * @param name          for tables and logs; null: the file name
+	 * @param classes       one name per output; null or empty: "class 0", "class 1", ...
+	 * @param normalization how raw pixels become the input
+	 * @param pixelSize     the pixel size the model was trained at, or null
+	 */
+	public record Description(String name, Input input, List<String> classes, Normalization normalization, PixelSize pixelSize) {
+		public Description {
+			classes = classes == null ? List.of() : List.copyOf(classes);
+			normalization = normalization == null ? new Normalization.None() : normalization;
+		}
+
+		/** From a model card (conceptscope.json) beside a TorchScript or ONNX file; {@code fallback} for an input the file itself declares. */
+		public static Description fromCard(ModelConfig card, Input fallback, String cardFile) {
+			try {
+				return new Description(card.name, Input.fromCard(card.input, fallback, cardFile), card.classes, card.parsedNormalization(),
+					card.parsedPixelSize());
+			} catch (IllegalArgumentException e) {
+				throw new ModelLoadException(cardFile + ": " + e.getMessage() + ".", e);
+			}
+		}
+
+		public Description withNames(List<String> classNames) {
+			return new Description(name, input, classNames, normalization, pixelSize);
 		}
 	}
 
@@ -49,16 +103,20 @@ public abstract class EngineClassifier implements Classifier {
 	private final Input input;
 	private final List<String> classNames;
 	private final Normalization normalization;
+	private final PixelSize pixelSize;
 	private final ModelSignature signature;
 	private final ReentrantReadWriteLock lifetime = new ReentrantReadWriteLock();
 	private boolean closed;
 	private volatile long memoryBudget = TensorFlowClassifier.defaultMemoryBudget();
 
-	protected EngineClassifier(String name, String engine, Input input, List<String> classNames, Normalization normalization) {
-		this.name = name;
-		this.input = input;
-		this.classNames = List.copyOf(classNames);
-		this.normalization = normalization;
+	/** @param d with the class names filled in (one per output) */
+	protected EngineClassifier(Description d, String engine) {
+		this.name = d.name();
+		this.input = d.input();
+		this.classNames = d.classes();
+		this.normalization = d.normalization();
+		this.pixelSize = d.pixelSize();
+		Input input = d.input();
 		TensorSpec in = new TensorSpec("input", engine + " input", input.imageShape(), "float32");
 		TensorSpec logits = new TensorSpec("logits", engine + " output", new long[] { -1, classNames.size() }, "float32");
 		this.signature = new ModelSignature("forward", in, logits, null, List.of(logits));
@@ -100,6 +158,11 @@ public abstract class EngineClassifier implements Classifier {
 	@Override
 	public Normalization normalization() {
 		return normalization;
+	}
+
+	@Override
+	public PixelSize pixelSize() {
+		return pixelSize;
 	}
 
 	/** Native memory one batch may use; the default is {@link TensorFlowClassifier#DEFAULT_MEMORY_BUDGET} or its system property. */

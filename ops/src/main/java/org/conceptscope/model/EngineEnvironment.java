@@ -2,7 +2,17 @@ package org.conceptscope.model;
 
 import ai.djl.engine.Engine;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.net.URLConnection;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.function.Supplier;
 
 /**
@@ -49,6 +59,40 @@ public final class EngineEnvironment {
 		String os = System.getProperty("os.name", "").toLowerCase();
 		String arch = System.getProperty("os.arch", "");
 		return os.contains("linux") && (arch.equals("amd64") || arch.equals("x86_64"));
+	}
+
+	/**
+	 * Copies native libraries out of jars on ConceptScope's class path into a cache folder, unless
+	 * a copy of the same size is there; a file lock keeps JVMs started together from colliding,
+	 * and each file appears whole (written aside, then moved).
+	 *
+	 * @param missing the sentence for a library that is not on the class path
+	 */
+	public static void unpack(String resourceDir, String[] names, Path dir, String missing) {
+		ClassLoader loader = EngineEnvironment.class.getClassLoader();
+		try {
+			Files.createDirectories(dir);
+			try (FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+				FileLock ignored = ch.lock()) {
+				for (String name : names) {
+					URL url = loader.getResource(resourceDir + name);
+					if (url == null) throw new IllegalStateException(missing);
+					Path target = dir.resolve(name);
+					URLConnection conn = url.openConnection();
+					long size = conn.getContentLengthLong();
+					if (Files.isRegularFile(target) && size >= 0 && Files.size(target) == size) continue;
+					Path tmp = Files.createTempFile(dir, name, ".part");
+					try (InputStream in = conn.getInputStream()) {
+						Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+						Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+					} finally {
+						Files.deleteIfExists(tmp);
+					}
+				}
+			}
+		} catch (IOException e) {
+			throw new UncheckedIOException("Could not unpack native libraries into " + dir + ": " + e.getMessage(), e);
+		}
 	}
 
 	/** Removes a temporary folder tree without following links; best effort. */

@@ -3,6 +3,7 @@ package org.conceptscope.model;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
+import com.google.gson.annotations.SerializedName;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -37,13 +38,62 @@ public final class ModelConfig {
 	public String normalization = "none";
 	/** Tensor name of the logits when the graph alone does not tell. */
 	public String logits;
+	/**
+	 * Per-channel mean and standard deviation applied after {@link #normalization}: (x - mean) / std,
+	 * e.g. "unit_range" with ImageNet's mean [0.485, 0.456, 0.406] and std [0.229, 0.224, 0.225].
+	 */
+	public double[] mean;
+	public double[] std;
+	/** The image input of a TorchScript or ONNX model (a SavedModel's signature says it itself). */
+	public InputCard input;
+	/** The pixel size the model was trained at, compared with the image's calibration. */
+	@SerializedName("pixel_size")
+	public PixelCard pixelSize;
 	/** Free-form facts (training seed, held-out accuracy, ...). */
 	public Map<String, Object> metadata = new LinkedHashMap<>();
 	/** Where this config came from, for messages (not written): null for conceptscope.json. */
 	public transient String origin;
 
+	/** The input a model card declares: axes "bcyx" (channels first, PyTorch's default) or "byxc", sizes (-1 or absent: any). */
+	public static final class InputCard {
+		public String axes;
+		public Long height;
+		public Long width;
+		public Long channels;
+	}
+
+	/** {"x": 0.5, "y": 0.5, "unit": "micrometer"}. */
+	public static final class PixelCard {
+		public Double x;
+		public Double y;
+		public String unit;
+	}
+
+	/** {@link #normalization}, then (x - mean) / std per channel when the card gives them. */
 	public Normalization parsedNormalization() {
-		return Normalization.parse(normalization);
+		Normalization n = Normalization.parse(normalization);
+		if (mean == null && std == null) return n;
+		if (mean == null || std == null || mean.length == 0 || std.length == 0
+			|| (mean.length != std.length && mean.length != 1 && std.length != 1)) {
+			throw new IllegalArgumentException("\"mean\" and \"std\" must both be given, with one value or one per channel");
+		}
+		int k = Math.max(mean.length, std.length);
+		double[] gain = new double[k], offset = new double[k];
+		for (int i = 0; i < k; i++) {
+			double m = mean[mean.length == 1 ? 0 : i], s = std[std.length == 1 ? 0 : i];
+			if (!(s > 0)) throw new IllegalArgumentException("\"std\" must be positive, got " + s);
+			gain[i] = 1 / s;
+			offset[i] = -m / s;
+		}
+		Normalization meanStd = new Normalization.ScaleLinear(gain, offset);
+		return n instanceof Normalization.None ? meanStd : new Normalization.Steps(java.util.List.of(n, meanStd));
+	}
+
+	/** The pixel size the card declares, or null. */
+	public PixelSize parsedPixelSize() {
+		if (pixelSize == null) return null;
+		if (pixelSize.x == null || pixelSize.unit == null) throw new IllegalArgumentException("\"pixel_size\" needs \"x\" and \"unit\"");
+		return new PixelSize(pixelSize.x, pixelSize.y == null ? pixelSize.x : pixelSize.y, pixelSize.unit);
 	}
 
 	/** Reads the config beside a SavedModel; an absent file gives the defaults. */
@@ -57,6 +107,7 @@ public final class ModelConfig {
 			if (c.metadata == null) c.metadata = new LinkedHashMap<>();
 			if (c.normalization == null) c.normalization = "none";
 			c.parsedNormalization();
+			c.parsedPixelSize();
 			return c;
 		} catch (IOException | JsonParseException | IllegalArgumentException e) {
 			throw new ModelLoadException(file + " is not a valid ConceptScope model config: " + e.getMessage()

@@ -18,35 +18,42 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 import org.conceptscope.model.Classifier;
+import org.conceptscope.model.EngineClassifier;
 import org.conceptscope.model.LayerInfo;
 import org.conceptscope.model.LoadOptions;
 import org.conceptscope.model.ModelConfig;
 import org.conceptscope.model.ModelLoadException;
 import org.conceptscope.model.ModelSignature;
+import org.conceptscope.model.PixelSize;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.model.TensorSpec;
 import org.conceptscope.model.bioimage.ModelDescription.Axis;
 import org.conceptscope.model.bioimage.ModelDescription.FileRef;
 import org.conceptscope.model.bioimage.ModelDescription.TensorDescription;
+import org.conceptscope.model.onnx.OnnxClassifier;
+import org.conceptscope.model.torch.TorchScriptClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Normalization;
 
 /**
  * A bioimage.io model package (rdf.yaml format 0.4 or 0.5, as a .zip or a folder) with
- * TensorFlow SavedModel weights ({@code weights: tensorflow_saved_model_bundle}), as a
+ * TensorFlow SavedModel, TorchScript or ONNX weights ({@code weights: tensorflow_saved_model_bundle},
+ * {@code torchscript}, {@code onnx}; the first of these the package has runs), as a
  * {@link Classifier}.
  * <p>
  * Opening it: the package zip is unpacked safely into a temporary folder (no zip-slip, no
  * links, size limits), rdf.yaml is read with a safe YAML loader, files the rdf names must lie
  * inside the package (no URLs: nothing is downloaded), the SHA-256 of the weights is verified,
- * the weights zip is unpacked, the SavedModel is checked and loaded like any other
+ * a SavedModel's zip is unpacked, checked and loaded like any other
  * ({@link TensorFlowClassifier#load(Path, ModelConfig, LoadOptions)}: op allow-list, function
- * inlining), the rdf is checked against the model's signature, and the package's own test
+ * inlining) and the rdf is checked against its signature; TorchScript and ONNX weights are
+ * checked and loaded by {@link TorchScriptClassifier} and {@link OnnxClassifier} with the input the
+ * rdf declares (channel-first axes "bcyx" as PyTorch exports them, or channel-last); the package's own test
  * tensors are run and compared. Any failure removes every temporary file.
  * <p>
  * The rdf's preprocessing is the model's {@link #normalization()}; the class names are the
  * output's channel names (0.5) or {@code config: conceptscope: classes}. Images go in as
- * [N, height, width, channels]; a model declared with axes "bxyc" gets them transposed on the
+ * [N, height, width, channels]; a model declared with axes "bxyc" (or "bcxy") gets them transposed on the
  * way in, and its gradients and spatial layers transposed back, so every method sees image space.
  * {@link #close()} closes the model and removes the temporary folder.
  */
@@ -58,7 +65,11 @@ public final class BioImageModel implements Classifier {
 	private final Path source;
 	private final Path workDir;
 	private final ModelDescription description;
-	private final TensorFlowClassifier model;
+	private final Classifier model;
+	/** The same model when it runs on TensorFlow (methods that read the graph need it), else null. */
+	private final TensorFlowClassifier tensorFlow;
+	private final String weightsFormat;
+	private final PixelSize pixelSize;
 	private final TensorDescription input;
 	private final TensorDescription output;
 	private final String outputKey;
@@ -71,24 +82,31 @@ public final class BioImageModel implements Classifier {
 	private volatile List<LayerInfo> layers;
 	private TestReport testReport = new TestReport(false, false, Double.NaN, "The test tensors have not been run.");
 
-	private BioImageModel(Path source, Path root, Path workDir, ModelDescription d, TensorFlowClassifier model,
+	private BioImageModel(Path source, Path root, Path workDir, ModelDescription d, Classifier model, String weightsFormat,
 		boolean weightsVerified) {
 		this.source = source;
 		this.root = root;
 		this.workDir = workDir;
 		this.description = d;
 		this.model = model;
+		this.tensorFlow = model instanceof TensorFlowClassifier tf ? tf : null;
+		this.weightsFormat = weightsFormat;
 		this.weightsVerified = weightsVerified;
 		this.input = d.inputs().get(0);
 		String rdf = source.toString();
-		String axes = input.axesString();
-		if (!axes.equals("byxc") && !axes.equals("bxyc")) {
-			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' has axes '" + axes + "'; ConceptScope feeds 2D images"
-				+ " as [batch, y, x, channel] ('byxc', or 'bxyc'). Models with other layouts (channel first, 3D, time) are not supported.");
-		}
-		this.xyOrder = axes.equals("bxyc");
-		if (!input.dataType().equals("float32")) {
-			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' is " + input.dataType() + "; ConceptScope feeds float32.");
+		String axes = checkedAxes(input, rdf, tensorFlow != null);
+		this.xyOrder = axes.equals("bxyc") || axes.equals("bcxy");
+		this.pixelSize = pixelSize(input);
+		if (tensorFlow == null) {
+			TensorDescription out = d.outputs().get(0);
+			checkOutputAxes(out, rdf);
+			this.output = out;
+			this.outputKey = out.id();
+			this.normalization = Processings.preprocessing(input, rdf + ": input '" + input.id() + "'");
+			this.postprocessing = Processings.postprocessing(out, rdf + ": output '" + out.id() + "'");
+			ModelSignature s = model.signature();
+			this.signature = xyOrder ? new ModelSignature(s.key(), swapped(s.input()), s.logits(), s.probabilities(), s.outputs()) : s;
+			return;
 		}
 		long[] sig = model.signature().input().shape();
 		for (int i = 1; i < 4; i++) {
@@ -121,17 +139,42 @@ public final class BioImageModel implements Classifier {
 			throw new ModelLoadException(rdf + ": none of the outputs " + d.outputs().stream().map(TensorDescription::id).toList()
 				+ " is an output of the SavedModel's signature " + sigOutputs + ".");
 		}
-		String oaxes = out.axesString();
-		if (!oaxes.equals("bc") && !oaxes.equals("bi")) {
-			throw new ModelLoadException(rdf + ": the output '" + out.id() + "' has axes '" + oaxes + "'; ConceptScope explains"
-				+ " classifiers, whose output is [batch, class] ('bc'). Image-to-image models (segmentation, denoising) are not supported.");
-		}
+		checkOutputAxes(out, rdf);
 		this.output = out;
 		this.outputKey = key;
 		this.normalization = Processings.preprocessing(input, rdf + ": input '" + input.id() + "'");
 		this.postprocessing = Processings.postprocessing(out, rdf + ": output '" + out.id() + "'");
 		ModelSignature s = model.signature();
 		this.signature = xyOrder ? new ModelSignature(s.key(), swapped(s.input()), s.logits(), s.probabilities(), s.outputs()) : s;
+	}
+
+	/** The input axes, which ConceptScope can feed: [batch, y, x, channel] for TensorFlow, also channel first for the other engines. */
+	private static String checkedAxes(TensorDescription input, String rdf, boolean tensorFlow) {
+		String axes = input.axesString();
+		List<String> ok = tensorFlow ? List.of("byxc", "bxyc") : List.of("byxc", "bxyc", "bcyx", "bcxy");
+		if (!ok.contains(axes)) {
+			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' has axes '" + axes + "'; ConceptScope feeds 2D images"
+				+ " with the axes " + String.join(", ", ok) + (tensorFlow ? " to TensorFlow models" : "") + ". Models with other layouts (3D, time) are not supported.");
+		}
+		if (!input.dataType().equals("float32")) {
+			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' is " + input.dataType() + "; ConceptScope feeds float32.");
+		}
+		return axes;
+	}
+
+	private static void checkOutputAxes(TensorDescription out, String rdf) {
+		String oaxes = out.axesString();
+		if (!oaxes.equals("bc") && !oaxes.equals("bi")) {
+			throw new ModelLoadException(rdf + ": the output '" + out.id() + "' has axes '" + oaxes + "'; ConceptScope explains"
+				+ " classifiers, whose output is [batch, class] ('bc'). Image-to-image models (segmentation, denoising) are not supported.");
+		}
+	}
+
+	/** 0.5 space axes with a unit give the pixel size the model was trained at. */
+	private static PixelSize pixelSize(TensorDescription input) {
+		Axis x = input.axis('x'), y = input.axis('y');
+		if (x == null || y == null || x.unit() == null || y.unit() == null || !x.unit().equals(y.unit())) return null;
+		return new PixelSize(x.scale(), y.scale(), x.unit());
 	}
 
 	// ---- opening ----
@@ -164,7 +207,7 @@ public final class BioImageModel implements Classifier {
 		} catch (IOException e) {
 			throw new ModelLoadException("Cannot create a temporary folder in " + options.workDirOrDefault() + ": " + e.getMessage(), e);
 		}
-		TensorFlowClassifier tf = null;
+		Classifier tf = null;
 		try {
 			Path root, rdf;
 			if (Files.isDirectory(path)) {
@@ -189,32 +232,47 @@ public final class BioImageModel implements Classifier {
 			if (d.inputs().size() != 1) {
 				throw new ModelLoadException(rdf + " describes " + d.inputs().size() + " inputs; ConceptScope explains models with one image input.");
 			}
-			FileRef w = d.weights().get("tensorflow_saved_model_bundle");
-			if (w == null) {
-				throw new ModelLoadException(rdf + " has no TensorFlow SavedModel weights (tensorflow_saved_model_bundle); its weights are "
-					+ String.join(", ", d.weights().keySet()) + ". ConceptScope runs TensorFlow SavedModels only.");
+			String format = null;
+			for (String f : WEIGHT_FORMATS) {
+				if (format == null && d.weights().containsKey(f)) format = f;
 			}
+			if (format == null) {
+				throw new ModelLoadException(rdf + " has no weights ConceptScope runs; its weights are " + String.join(", ", d.weights().keySet())
+					+ ". ConceptScope runs " + String.join(", ", WEIGHT_FORMATS) + ".");
+			}
+			FileRef w = d.weights().get(format);
 			Path weights = resolve(root, w.source(), rdf, "the weights");
 			boolean verified = false;
-			Path savedModel;
-			if (Files.isDirectory(weights)) {
-				if (w.sha256() != null) {
-					throw new ModelLoadException(rdf + " gives a sha256 for the weights folder " + w.source()
-						+ "; a SHA-256 is checked on a weights .zip. Zip the SavedModel folder.");
+			if (format.equals("tensorflow_saved_model_bundle")) {
+				Path savedModel;
+				if (Files.isDirectory(weights)) {
+					if (w.sha256() != null) {
+						throw new ModelLoadException(rdf + " gives a sha256 for the weights folder " + w.source()
+							+ "; a SHA-256 is checked on a weights .zip. Zip the SavedModel folder.");
+					}
+					savedModel = weights;
+				} else {
+					if (w.sha256() != null) {
+						checkSha256(weights, w.sha256(), rdf, "weights");
+						verified = true;
+					}
+					Path unpacked = Files.createDirectory(work.resolve("weights"));
+					SafeZip.extract(weights, unpacked, options.maxUnpackedBytes());
+					savedModel = findSavedModel(unpacked, weights);
 				}
-				savedModel = weights;
+				ModelConfig config = config(d, rdf);
+				tf = TensorFlowClassifier.load(savedModel, config, options);
 			} else {
+				if (!Files.isRegularFile(weights)) throw new ModelLoadException(rdf + " names the " + format + " weights '" + w.source() + "', which is not a file.");
 				if (w.sha256() != null) {
 					checkSha256(weights, w.sha256(), rdf, "weights");
 					verified = true;
 				}
-				Path unpacked = Files.createDirectory(work.resolve("weights"));
-				SafeZip.extract(weights, unpacked, options.maxUnpackedBytes());
-				savedModel = findSavedModel(unpacked, weights);
+				EngineClassifier.Description desc = engineDescription(d, rdf);
+				tf = format.equals("torchscript") ? TorchScriptClassifier.load(weights, desc, options)
+					: OnnxClassifier.load(weights, desc, d.outputs().get(0).id(), options);
 			}
-			ModelConfig config = config(d, rdf);
-			tf = TensorFlowClassifier.load(savedModel, config, options);
-			BioImageModel m = new BioImageModel(rdf, root, work, d, tf, verified);
+			BioImageModel m = new BioImageModel(rdf, root, work, d, tf, format, verified);
 			if (options.runTestTensors()) {
 				TestReport r = m.runTestTensors();
 				if (r.ran() && !r.passed()) throw new ModelLoadException(rdf + ": the package's own test failed: " + r.message());
@@ -229,6 +287,23 @@ public final class BioImageModel implements Classifier {
 			deleteTree(work);
 			throw e;
 		}
+	}
+
+	/** Weight formats ConceptScope runs, in the order it prefers them (TensorFlow models support every method). */
+	public static final List<String> WEIGHT_FORMATS = List.of("tensorflow_saved_model_bundle", "torchscript", "onnx");
+
+	/** What the TorchScript and ONNX engines need from the rdf: input sizes and layout, class names, preprocessing, pixel size. */
+	private static EngineClassifier.Description engineDescription(ModelDescription d, Path rdf) {
+		TensorDescription in = d.inputs().get(0);
+		String axes = checkedAxes(in, rdf.toString(), false);
+		boolean channelsFirst = axes.startsWith("bc");
+		Axis a = in.axes().get(channelsFirst ? 2 : 1), b = in.axes().get(channelsFirst ? 3 : 2), c = in.axis('c');
+		long channels = c.size() > 0 ? c.size() : c.channelNames().size();
+		if (channels < 1) throw new ModelLoadException(rdf + ": the input '" + in.id() + "' does not say how many channels it has.");
+		EngineClassifier.Input input = new EngineClassifier.Input(a.size() > 0 ? a.size() : -1, b.size() > 0 ? b.size() : -1, channels, channelsFirst);
+		ModelConfig c0 = config(d, rdf);
+		return new EngineClassifier.Description(c0.name, input, c0.classes, Processings.preprocessing(in, rdf + ": input '" + in.id() + "'"),
+			pixelSize(in));
 	}
 
 	private static ModelConfig config(ModelDescription d, Path rdf) {
@@ -363,12 +438,27 @@ public final class BioImageModel implements Classifier {
 		return source;
 	}
 
-	/** The TensorFlow model itself, in the package's own tensor layout (see {@link #inputAxes()}). */
-	public TensorFlowClassifier classifier() {
+	/** The model itself, in the package's own order of y and x (see {@link #inputAxes()}). */
+	public Classifier classifier() {
 		return model;
 	}
 
-	/** "byxc", or "bxyc" for models whose input has x before y. */
+	/** The model when it runs on TensorFlow, else null. */
+	public TensorFlowClassifier tensorFlow() {
+		return tensorFlow;
+	}
+
+	/** The weights that run: "tensorflow_saved_model_bundle", "torchscript" or "onnx". */
+	public String weightsFormat() {
+		return weightsFormat;
+	}
+
+	@Override
+	public PixelSize pixelSize() {
+		return pixelSize;
+	}
+
+	/** "byxc", "bxyc", "bcyx" or "bcxy". */
 	public String inputAxes() {
 		return input.axesString();
 	}
@@ -418,6 +508,8 @@ public final class BioImageModel implements Classifier {
 		if (input.testTensor().sha256() != null) checkSha256(inFile, input.testTensor().sha256(), source, "test input");
 		if (output.testTensor().sha256() != null) checkSha256(outFile, output.testTensor().sha256(), source, "test output");
 		FloatTensor x = Npy.read(inFile), expected = Npy.read(outFile);
+		// the test input is in the rdf's axes: channel-first packages hold [N, C, A, B]
+		if (x.rank() == 4 && inputAxes().startsWith("bc")) x = EngineClassifier.channelsLast(x);
 		long[] want = model.signature().input().shape();
 		boolean ok = x.rank() == 4 && x.dim(0) >= 1;
 		for (int i = 1; ok && i < 4; i++) ok = want[i] < 0 || want[i] == x.dim(i);
@@ -426,7 +518,7 @@ public final class BioImageModel implements Classifier {
 				+ " but the model takes " + Arrays.toString(want) + " (axes " + inputAxes() + ").");
 		}
 		FloatTensor normalized = normalize(x);
-		FloatTensor got = Processings.apply(postprocessing, model.output(outputKey, normalized));
+		FloatTensor got = Processings.apply(postprocessing, rawOutput(normalized));
 		if (!Arrays.equals(got.shape(), expected.shape()) && got.size() != expected.size()) {
 			throw new ModelLoadException(rdf + ": the test output " + outFile.getFileName() + " has shape " + Arrays.toString(expected.shape())
 				+ " but the model gives " + Arrays.toString(got.shape()) + ".");
@@ -462,7 +554,12 @@ public final class BioImageModel implements Classifier {
 	/** The declared output (after the declared postprocessing) for normalised images [N, H, W, C]. */
 	public FloatTensor output(FloatTensor images) {
 		checkSize(images);
-		return Processings.apply(postprocessing, model.output(outputKey, toModel(images)));
+		return Processings.apply(postprocessing, rawOutput(toModel(images)));
+	}
+
+	/** The model's output before postprocessing, for images in the package's own order of y and x. */
+	private FloatTensor rawOutput(FloatTensor modelOrder) {
+		return tensorFlow != null ? tensorFlow.output(outputKey, modelOrder) : model.logits(modelOrder);
 	}
 
 	// ---- Classifier, in image space ----

@@ -51,10 +51,17 @@ public record ModelDescription(String formatVersion, String name, String descrip
 	 * @param step            step of a parameterised axis (0: only min)
 	 * @param referenceTensor for sizes given by another tensor's axis, else null
 	 * @param channelNames    names of a channel axis's channels (0.5), else empty
+	 * @param scale           a space axis's physical size of one step (0.5 "scale"), else NaN
+	 * @param unit            the unit of {@code scale} (0.5 "unit", e.g. "micrometer"), else null
 	 */
-	public record Axis(char kind, String id, long size, long min, long step, String referenceTensor, List<String> channelNames) {
+	public record Axis(char kind, String id, long size, long min, long step, String referenceTensor, List<String> channelNames,
+		double scale, String unit) {
 		public Axis {
 			channelNames = channelNames == null ? List.of() : List.copyOf(channelNames);
+		}
+
+		public Axis(char kind, String id, long size, long min, long step, String referenceTensor, List<String> channelNames) {
+			this(kind, id, size, min, step, referenceTensor, channelNames, Double.NaN, null);
 		}
 
 		/** Whether n is a valid size of this axis (references and unknown sizes accept any). */

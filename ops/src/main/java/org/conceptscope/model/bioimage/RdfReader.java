@@ -251,7 +251,17 @@ final class RdfReader {
 				}
 			}
 			if (size == 0 || size < -1) throw fail("field " + aw + ".size must be at least 1");
-			list.add(new Axis(kind, axisId, size, min, step, reference, names));
+			double scale = Double.NaN;
+			String unit = null;
+			if ("xyz".indexOf(kind) >= 0 && a.get("unit") != null) {
+				unit = String.valueOf(a.get("unit"));
+				Object sc = a.get("scale");
+				if (sc != null && !(sc instanceof Number n && n.doubleValue() > 0 && Double.isFinite(n.doubleValue()))) {
+					throw fail("field " + aw + ".scale must be a positive number, found '" + sc + "'");
+				}
+				scale = sc == null ? 1.0 : ((Number) sc).doubleValue();
+			}
+			list.add(new Axis(kind, axisId, size, min, step, reference, names, scale, unit));
 		}
 		String dataType = "float32";
 		Object data = t.get("data");

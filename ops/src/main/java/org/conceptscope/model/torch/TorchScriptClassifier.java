@@ -29,9 +29,9 @@ import org.conceptscope.model.EngineClassifier;
 import org.conceptscope.model.EngineEnvironment;
 import org.conceptscope.model.LayerInfo;
 import org.conceptscope.model.LoadOptions;
+import org.conceptscope.model.ModelConfig;
 import org.conceptscope.model.ModelLoadException;
 import org.conceptscope.tensor.FloatTensor;
-import org.conceptscope.tensor.Normalization;
 
 /**
  * A TorchScript model ({@code torch.jit.trace} or {@code torch.jit.script}, saved with
@@ -54,9 +54,9 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	private final Map<String, Integer> layerIndex;
 	private final String noLayers;
 
-	private TorchScriptClassifier(Path file, String name, Input input, List<String> classes, Normalization normalization,
-		ZooModel<NDList, NDList> model, PtSymbolBlock block, List<LayerInfo> layers, Map<String, Integer> layerIndex, String noLayers) {
-		super(name, "TorchScript", input, classes, normalization);
+	private TorchScriptClassifier(Path file, Description d, ZooModel<NDList, NDList> model, PtSymbolBlock block, List<LayerInfo> layers,
+		Map<String, Integer> layerIndex, String noLayers) {
+		super(d, "TorchScript");
 		this.file = file;
 		this.model = model;
 		this.block = block;
@@ -66,14 +66,26 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	}
 
 	/**
+	 * Loads a TorchScript file with its model card: {@value ModelConfig#FILE_NAME} in the same folder,
+	 * which must say the input (see {@link Input#fromCard}).
+	 */
+	public static TorchScriptClassifier load(Path file, LoadOptions options) {
+		Path dir = file.toAbsolutePath().getParent();
+		ModelConfig card = ModelConfig.read(dir);
+		String where = dir.resolve(ModelConfig.FILE_NAME).toString();
+		if (!java.nio.file.Files.exists(dir.resolve(ModelConfig.FILE_NAME))) {
+			where = "A TorchScript model needs a model card: " + where + ", which";
+		}
+		return load(file, Description.fromCard(card, null, where), options);
+	}
+
+	/**
 	 * Loads a TorchScript file.
 	 *
-	 * @param classes class names, one per output; null: "class 0", "class 1", ...
 	 * @throws ModelLoadException naming what is wrong with the file
 	 * @throws org.conceptscope.model.UnsafeModelException when its code does more than tensor computation
 	 */
-	public static TorchScriptClassifier load(Path file, String name, Input input, List<String> classes, Normalization normalization,
-		LoadOptions options) {
+	public static TorchScriptClassifier load(Path file, Description description, LoadOptions options) {
 		if (options == null) options = LoadOptions.defaults();
 		TorchScriptArchive archive = TorchScriptArchive.read(file, options.maxUnpackedBytes());
 		if (!options.trustModel()) TorchScriptSafety.check(archive);
@@ -115,7 +127,10 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		try {
 			PtSymbolBlock block = (PtSymbolBlock) model.getBlock();
 			block.freezeParameters(true);
-			return probe(file, name == null ? stem(file) : name, input, classes, normalization, model, block, offered, noLayers);
+			Description d = description.name() == null
+				? new Description(stem(file), description.input(), description.classes(), description.normalization(), description.pixelSize())
+				: description;
+			return probe(file, d, model, block, offered, noLayers);
 		} catch (RuntimeException e) {
 			model.close();
 			throw e;
@@ -143,8 +158,10 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	}
 
 	/** Runs a one-image probe: the output must be [1, K]; each layer's shape is read and its split checked. */
-	private static TorchScriptClassifier probe(Path file, String name, Input input, List<String> classes, Normalization normalization,
-		ZooModel<NDList, NDList> model, PtSymbolBlock block, List<TorchScriptLayers.Layer> offered, String noLayers) {
+	private static TorchScriptClassifier probe(Path file, Description d, ZooModel<NDList, NDList> model, PtSymbolBlock block,
+		List<TorchScriptLayers.Layer> offered, String noLayers) {
+		Input input = d.input();
+		List<String> classes = d.classes();
 		long h = input.height() > 0 ? input.height() : 64, w = input.width() > 0 ? input.width() : 64, c = input.channels();
 		long[] shape = input.channelsFirst() ? new long[] { 1, c, h, w } : new long[] { 1, h, w, c };
 		float[] values = new float[(int) (c * h * w)];
@@ -172,7 +189,8 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		}
 		List<LayerInfo> layers = new ArrayList<>();
 		Map<String, Integer> index = new HashMap<>();
-		TorchScriptClassifier tmp = new TorchScriptClassifier(file, name, input, names, normalization, model, block, List.of(), Map.of(), noLayers);
+		d = d.withNames(names);
+		TorchScriptClassifier tmp = new TorchScriptClassifier(file, d, model, block, List.of(), Map.of(), noLayers);
 		List<String> dropped = new ArrayList<>();
 		for (TorchScriptLayers.Layer l : offered) {
 			try {
@@ -192,8 +210,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		if (layers.isEmpty() && noLayers == null) {
 			noLayers = "its submodule outputs " + dropped + " do not split it into two parts that give its output again";
 		}
-		return new TorchScriptClassifier(file, name, input, names, normalization, model, block, Collections.unmodifiableList(layers),
-			Collections.unmodifiableMap(index), noLayers);
+		return new TorchScriptClassifier(file, d, model, block, Collections.unmodifiableList(layers), Collections.unmodifiableMap(index), noLayers);
 	}
 
 	private static boolean close(FloatTensor a, FloatTensor b) {

@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.Random;
 
 import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.EngineClassifier.Description;
 import org.conceptscope.model.EngineClassifier.Input;
 import org.conceptscope.model.LayerInfo;
 import org.conceptscope.model.LoadOptions;
 import org.conceptscope.tensor.FloatTensor;
-import org.conceptscope.tensor.Normalization;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,7 +35,7 @@ class TorchScriptClassifierTest {
 
 	@BeforeAll
 	static void load() {
-		model = TorchScriptClassifier.load(weights(), null, new Input(32, 32, 3, true), CLASSES, new Normalization.None(), LoadOptions.defaults());
+		model = TorchScriptClassifier.load(weights(), new Description(null, new Input(32, 32, 3, true), CLASSES, null, null), LoadOptions.defaults());
 	}
 
 	@AfterAll
@@ -120,8 +120,7 @@ class TorchScriptClassifierTest {
 
 	@Test
 	void aClosedModelSaysSo() {
-		TorchScriptClassifier m = TorchScriptClassifier.load(weights(), null, new Input(32, 32, 3, true), CLASSES, new Normalization.None(),
-			LoadOptions.defaults());
+		TorchScriptClassifier m = TorchScriptClassifier.load(weights(), new Description(null, new Input(32, 32, 3, true), CLASSES, null, null), LoadOptions.defaults());
 		m.close();
 		IllegalStateException e = assertThrows(IllegalStateException.class, () -> m.logits(images(1, 1)));
 		assertTrue(e.getMessage().contains("closed"), e.getMessage());

@@ -10,12 +10,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.EngineClassifier.Description;
 import org.conceptscope.model.EngineClassifier.Input;
 import org.conceptscope.model.LoadOptions;
 import org.conceptscope.model.ModelLoadException;
 import org.conceptscope.model.UnsafeModelException;
 import org.conceptscope.tensor.FloatTensor;
-import org.conceptscope.tensor.Normalization;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -32,10 +32,10 @@ class TorchScriptSafetyTest {
 		return BundledModels.dir("hostile-torchscript").resolve(name);
 	}
 
-	static final Input IN = new Input(8, 8, 3, true);
+	static final Description IN = new Description(null, new Input(8, 8, 3, true), null, null, null);
 
 	static void open(Path file, LoadOptions options) {
-		TorchScriptClassifier.load(file, null, IN, null, new Normalization.None(), options).close();
+		TorchScriptClassifier.load(file, IN, options).close();
 	}
 
 	@ParameterizedTest
@@ -55,8 +55,7 @@ class TorchScriptSafetyTest {
 		UnsafeModelException refused = assertThrows(UnsafeModelException.class, () -> open(hostile("writes-file.pt"), LoadOptions.defaults()));
 		assertTrue(refused.getMessage().contains("torch.save"), refused.getMessage());
 		assertFalse(Files.exists(written));
-		try (TorchScriptClassifier m = TorchScriptClassifier.load(hostile("writes-file.pt"), null, IN, null, new Normalization.None(),
-			LoadOptions.trusted())) {
+		try (TorchScriptClassifier m = TorchScriptClassifier.load(hostile("writes-file.pt"), IN, LoadOptions.trusted())) {
 			Files.deleteIfExists(written); // the load's own probe ran forward once
 			m.logits(FloatTensor.zeros(1, 8, 8, 3));
 			assertTrue(Files.exists(written), "libtorch ran torch.save");
@@ -82,8 +81,7 @@ class TorchScriptSafetyTest {
 
 	@Test
 	void whatTorchJitScriptWritesLoadsAndRuns() {
-		try (TorchScriptClassifier m = TorchScriptClassifier.load(hostile("benign-scripted.pt"), null, IN, null, new Normalization.None(),
-			LoadOptions.defaults())) {
+		try (TorchScriptClassifier m = TorchScriptClassifier.load(hostile("benign-scripted.pt"), IN, LoadOptions.defaults())) {
 			FloatTensor p = m.logits(FloatTensor.zeros(2, 8, 8, 3));
 			assertEquals(2, p.dim(1));
 			assertEquals(1.0, p.data()[0] + p.data()[1], 1e-5); // its forward ends in softmax

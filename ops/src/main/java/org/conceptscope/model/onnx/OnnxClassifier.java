@@ -1,0 +1,335 @@
+package org.conceptscope.model.onnx;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+import org.conceptscope.model.EngineClassifier;
+import org.conceptscope.model.LayerInfo;
+import org.conceptscope.model.LoadOptions;
+import org.conceptscope.model.ModelConfig;
+import org.conceptscope.model.ModelLoadException;
+import org.conceptscope.tensor.FloatTensor;
+
+/**
+ * An ONNX model on ONNX Runtime 1.21.1 (through DJL's ONNX Runtime engine, offline): forward
+ * passes only, since ONNX Runtime has no gradients.
+ * <p>
+ * The forward-only methods work (Occlusion, RISE, Sobol, HSIC, deletion and insertion); every
+ * gradient method is refused with a sentence that names them. Layers (for CRAFT and the other
+ * concept methods, which need g and h but no gradient) are the outputs of the graph's nodes where
+ * the graph can be cut: everything from there to the logits depends on the input only through that
+ * tensor. g runs the graph with the layer as an extra output; h runs a copy of the graph cut at the
+ * layer, which becomes its input, built on first use and checked then (h(g(x)) must give the
+ * model's output). The model is checked by {@link OnnxSafety} before ONNX Runtime reads it.
+ */
+public final class OnnxClassifier extends EngineClassifier {
+
+	/** Largest model file read whole (ONNX protobufs are limited to 2 GB; larger weights sit in external files). */
+	static final long MAX_BYTES = Integer.MAX_VALUE - 8L;
+
+	private final Path file;
+	private final OrtEnvironment env;
+	private final OrtSession session;
+	private final String inputName;
+	private final String outputName;
+	private final OnnxModel graph;
+	private final List<LayerInfo> layers;
+	private final Map<String, String> layerTensor;
+	private final String noLayers;
+	private final Map<String, OrtSession> cuts = new HashMap<>();
+
+	private OnnxClassifier(Path file, Description d, OrtEnvironment env, OrtSession session, String inputName, String outputName,
+		OnnxModel graph, List<LayerInfo> layers, Map<String, String> layerTensor, String noLayers) {
+		super(d, "ONNX");
+		this.file = file;
+		this.env = env;
+		this.session = session;
+		this.inputName = inputName;
+		this.outputName = outputName;
+		this.graph = graph;
+		this.layers = layers;
+		this.layerTensor = layerTensor;
+		this.noLayers = noLayers;
+	}
+
+	/** Loads an ONNX file with its model card ({@value ModelConfig#FILE_NAME} beside it, optional: the graph says its input). */
+	public static OnnxClassifier load(Path file, LoadOptions options) {
+		Path dir = file.toAbsolutePath().getParent();
+		ModelConfig card = ModelConfig.read(dir);
+		return load(file, card, dir.resolve(ModelConfig.FILE_NAME).toString(), null, null, options);
+	}
+
+	/**
+	 * Loads an ONNX file described by a bioimage.io rdf (or a caller).
+	 *
+	 * @param output the graph output holding the logits; null: the only (or first) output
+	 */
+	public static OnnxClassifier load(Path file, Description description, String output, LoadOptions options) {
+		return load(file, null, null, description, output, options);
+	}
+
+	private static OnnxClassifier load(Path file, ModelConfig card, String cardFile, Description description, String output, LoadOptions options) {
+		if (options == null) options = LoadOptions.defaults();
+		byte[] bytes;
+		try {
+			if (!Files.isRegularFile(file)) throw new ModelLoadException(file + " is not a file.");
+			if (Files.size(file) > MAX_BYTES) throw new ModelLoadException(file + " is larger than 2 GB, which no ONNX protobuf can be.");
+			bytes = Files.readAllBytes(file);
+		} catch (IOException e) {
+			throw new ModelLoadException("Cannot read " + file + ": " + e.getMessage(), e);
+		}
+		OnnxModel m = OnnxModel.parse(bytes, file.toString());
+		boolean external = options.trustModel() || OnnxSafety.check(m, file);
+		if (m.inputs.size() != 1) {
+			throw new ModelLoadException("The ONNX model " + file + " has " + m.inputs.size() + " inputs " + m.inputs.stream().map(OnnxModel.Value::name).toList()
+				+ "; ConceptScope explains models with one image input.");
+		}
+		OnnxModel.Value in = m.inputs.get(0);
+		if (in.elemType() != OnnxModel.ELEM_FLOAT || in.dims() == null || in.dims().length != 4) {
+			throw new ModelLoadException("The input '" + in.name() + "' of the ONNX model " + file + " is " + (in.elemType() != OnnxModel.ELEM_FLOAT
+				? "not float32" : "of shape " + Arrays.toString(in.dims())) + "; ConceptScope feeds float32 images [N, C, H, W] or [N, H, W, C].");
+		}
+		OnnxModel.Value out = null;
+		for (OnnxModel.Value v : m.outputs) if (output == null ? out == null : v.name().equals(output)) out = v;
+		if (out == null) {
+			throw new ModelLoadException("The ONNX model " + file + " has no output '" + output + "'; its outputs are "
+				+ m.outputs.stream().map(OnnxModel.Value::name).toList() + ".");
+		}
+		Description d = description != null ? description : Description.fromCard(card, inferred(in.dims()), cardFile);
+		OrtEnvironment env = OnnxEngine.start();
+		Input input = d.input();
+		long[] probeShape = input.channelsFirst()
+			? new long[] { 1, input.channels(), input.height() > 0 ? input.height() : 64, input.width() > 0 ? input.width() : 64 }
+			: new long[] { 1, input.height() > 0 ? input.height() : 64, input.width() > 0 ? input.width() : 64, input.channels() };
+		float[] probe = new float[(int) FloatTensor.sizeOf(probeShape)];
+		Random r = new Random(1);
+		for (int i = 0; i < probe.length; i++) probe[i] = (float) r.nextGaussian();
+		FloatTensor x = new FloatTensor(probeShape, probe);
+		// candidate layers: node outputs that depend on the input and cut the graph in two
+		Set<String> fromInput = m.fromInput();
+		Map<String, OnnxModel.Node> candidates = new LinkedHashMap<>();
+		Set<String> names = new HashSet<>();
+		for (OnnxModel.Node n : m.nodes) {
+			if (n.outputs().isEmpty() || n.outputs().get(0).isEmpty()) continue;
+			String t = n.outputs().get(0);
+			if (t.equals(out.name()) || !fromInput.contains(t) || m.slice(out.name(), t) == null) continue;
+			candidates.put(t, n);
+			if (!n.name().isEmpty()) names.add(n.name());
+		}
+		String noLayers = null;
+		OrtSession session = null;
+		List<LayerInfo> layers = new ArrayList<>();
+		Map<String, String> layerTensor = new LinkedHashMap<>();
+		try {
+			if (external) {
+				noLayers = "it keeps tensors in external files, which ConceptScope does not copy into the graphs it derives";
+			} else if (candidates.isEmpty()) {
+				noLayers = "no inner tensor of its graph cuts it in two";
+			} else {
+				try {
+					session = env.createSession(m.withOutputs(new ArrayList<>(candidates.keySet())), new OrtSession.SessionOptions());
+				} catch (OrtException e) {
+					noLayers = "ONNX Runtime did not accept its inner tensors as outputs (" + e.getMessage() + ")";
+				}
+			}
+			if (session == null) session = external ? env.createSession(file.toString(), new OrtSession.SessionOptions())
+				: env.createSession(bytes, new OrtSession.SessionOptions());
+			FloatTensor logits = run(env, session, in.name(), x, out.name());
+			if (logits.rank() != 2 || logits.dim(0) != 1) {
+				throw new ModelLoadException("The ONNX model " + file + " returns " + Arrays.toString(logits.shape()) + " from '" + out.name()
+					+ "' for one image; ConceptScope explains classifiers, whose output is [N, classes].");
+			}
+			if (noLayers == null) {
+				Map<String, FloatTensor> acts = runAll(env, session, in.name(), x, candidates.keySet());
+				OnnxClassifier shaper = new OnnxClassifier(file, d.withNames(names(d, (int) logits.dim(1), file)), env, session, in.name(), out.name(), m,
+					List.of(), Map.of(), null);
+				for (Map.Entry<String, FloatTensor> e : acts.entrySet()) {
+					FloatTensor a = e.getValue();
+					if (a == null || !(a.rank() == 2 || a.rank() == 4) || a.dim(0) != 1) continue;
+					OnnxModel.Node n = candidates.get(e.getKey());
+					String name = !n.name().isEmpty() && names.contains(n.name()) && countName(m, n.name()) == 1 ? n.name() : e.getKey();
+					layers.add(shaper.layerFromModelShape(name, n.opType(), a.shape()));
+					layerTensor.put(name, e.getKey());
+				}
+				if (layers.isEmpty()) noLayers = "none of its inner tensors that cut it in two is a float tensor of rank 2 or 4";
+			}
+			return new OnnxClassifier(file, d.withNames(names(d, (int) logits.dim(1), file)), env, session, in.name(), out.name(), m,
+				Collections.unmodifiableList(layers), Collections.unmodifiableMap(layerTensor), noLayers);
+		} catch (OrtException | RuntimeException e) {
+			if (session != null) {
+				try {
+					session.close();
+				} catch (OrtException ignored) {
+					// nothing more to release
+				}
+			}
+			if (e instanceof ModelLoadException mle) throw mle;
+			throw new ModelLoadException("ONNX Runtime " + OnnxEngine.ONNXRUNTIME_VERSION + " could not run the ONNX model " + file + " on an input "
+				+ Arrays.toString(probeShape) + ": " + e.getMessage() + " Check the input size and axes in its model card or rdf.yaml.", e);
+		}
+	}
+
+	/** [N, C, H, W] unless the dims say channels come last (a last dim of 1..4 and a second that is not). */
+	private static Input inferred(long[] dims) {
+		boolean firstSmall = dims[1] > 0 && dims[1] <= 4, lastSmall = dims[3] > 0 && dims[3] <= 4;
+		boolean channelsFirst = firstSmall || !lastSmall;
+		long c = channelsFirst ? dims[1] : dims[3];
+		if (c < 1) return null;
+		return channelsFirst ? new Input(dims[2], dims[3], c, true) : new Input(dims[1], dims[2], c, false);
+	}
+
+	private static List<String> names(Description d, int k, Path file) {
+		if (d.classes().isEmpty()) {
+			List<String> n = new ArrayList<>();
+			for (int i = 0; i < k; i++) n.add("class " + i);
+			return n;
+		}
+		if (d.classes().size() != k) {
+			throw new ModelLoadException("The model card of " + file + " names " + d.classes().size() + " classes but the model has " + k + " outputs.");
+		}
+		return d.classes();
+	}
+
+	private static int countName(OnnxModel m, String name) {
+		int c = 0;
+		for (OnnxModel.Node n : m.nodes) if (n.name().equals(name)) c++;
+		return c;
+	}
+
+	private static FloatTensor run(OrtEnvironment env, OrtSession s, String input, FloatTensor x, String output) throws OrtException {
+		return runAll(env, s, input, x, Set.of(output)).get(output);
+	}
+
+	/** Runs a session for the requested outputs; outputs that are not float tensors map to null. */
+	private static Map<String, FloatTensor> runAll(OrtEnvironment env, OrtSession s, String input, FloatTensor x, Set<String> outputs)
+		throws OrtException {
+		Map<String, FloatTensor> out = new LinkedHashMap<>();
+		try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(x.data()), x.shape());
+			OrtSession.Result r = s.run(Map.of(input, t), outputs)) {
+			for (Map.Entry<String, OnnxValue> e : r) {
+				if (!(e.getValue() instanceof OnnxTensor o)) {
+					out.put(e.getKey(), null);
+					continue;
+				}
+				long[] shape = o.getInfo().getShape();
+				OnnxJavaType type = o.getInfo().type;
+				if (type == OnnxJavaType.FLOAT) {
+					FloatBuffer b = o.getFloatBuffer();
+					float[] v = new float[b.remaining()];
+					b.get(v);
+					out.put(e.getKey(), new FloatTensor(shape, v));
+				} else if (type == OnnxJavaType.DOUBLE) {
+					java.nio.DoubleBuffer b = o.getDoubleBuffer();
+					float[] v = new float[b.remaining()];
+					for (int i = 0; i < v.length; i++) v[i] = (float) b.get();
+					out.put(e.getKey(), new FloatTensor(shape, v));
+				} else {
+					out.put(e.getKey(), null);
+				}
+			}
+		}
+		return out;
+	}
+
+	@Override
+	protected FloatTensor run(Part part, LayerInfo layer, FloatTensor x) {
+		try {
+			return switch (part) {
+				case FORWARD -> run(env, session, inputName, x, outputName);
+				case TO_LAYER -> run(env, session, inputName, x, layerTensor.get(layer.name()));
+				case FROM_LAYER -> run(env, cut(layer), layerTensor.get(layer.name()), x, outputName);
+			};
+		} catch (OrtException e) {
+			throw new IllegalStateException("ONNX Runtime failed on the model " + name() + ": " + e.getMessage(), e);
+		}
+	}
+
+	/** The graph cut at a layer, built once and checked: h(g(x)) must give the model's output. */
+	private OrtSession cut(LayerInfo layer) throws OrtException {
+		synchronized (cuts) {
+			OrtSession s = cuts.get(layer.name());
+			if (s != null) return s;
+			String tensor = layerTensor.get(layer.name());
+			long[] probe = modelShapeOf(layer);
+			byte[] bytes = graph.cutAt(tensor, probe, outputName);
+			if (bytes == null) throw new IllegalStateException("The ONNX model " + name() + " cannot be cut at '" + layer.name() + "'.");
+			s = env.createSession(bytes, new OrtSession.SessionOptions());
+			cuts.put(layer.name(), s);
+			return s;
+		}
+	}
+
+	/** The layer's dims inside the model, batch as -1. */
+	private long[] modelShapeOf(LayerInfo layer) {
+		long[] s = layer.shape();
+		if (s.length == 4 && layersChannelsFirst()) return new long[] { -1, s[3], s[1], s[2] };
+		return s;
+	}
+
+	@Override
+	protected FloatTensor gradient(Part part, LayerInfo layer, FloatTensor x, FloatTensor weights) {
+		throw new UnsupportedOperationException(gradientRefusal(name()));
+	}
+
+	/** The sentence for a gradient asked of an ONNX model. */
+	public static String gradientRefusal(String model) {
+		return "The ONNX model " + model + " runs forward passes only (ONNX Runtime computes no gradients), so gradient methods (Saliency,"
+			+ " Gradient x Input, Integrated Gradients, SmoothGrad, Grad-CAM, ...) cannot explain it: use Occlusion, RISE, Sobol or HSIC,"
+			+ " or load its TorchScript export.";
+	}
+
+	@Override
+	public List<LayerInfo> layers() {
+		return layers;
+	}
+
+	@Override
+	protected String noLayersReason() {
+		return "The ONNX model " + name() + " offers no layer because " + noLayers + "; Occlusion, RISE, Sobol and HSIC work without one.";
+	}
+
+	@Override
+	protected void release() {
+		synchronized (cuts) {
+			for (OrtSession s : cuts.values()) close(s);
+			cuts.clear();
+		}
+		close(session);
+	}
+
+	private static void close(OrtSession s) {
+		try {
+			s.close();
+		} catch (OrtException e) {
+			// nothing more can be released
+		}
+	}
+
+	public Path file() {
+		return file;
+	}
+
+	@Override
+	public String toString() {
+		return "OnnxClassifier[" + file + ", " + Arrays.toString(input().imageShape()) + " -> " + numClasses() + " classes]";
+	}
+}

@@ -1,0 +1,89 @@
+package org.conceptscope.model.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.EngineClassifier.Description;
+import org.conceptscope.model.EngineClassifier.Input;
+import org.conceptscope.model.LayerInfo;
+import org.conceptscope.model.LoadOptions;
+import org.conceptscope.model.torch.TorchScriptClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ONNX export of the ResNet-style fixture (test-images/models/ihc-resnet-onnx, exported by
+ * ihc-resnet-torchscript/make_fixtures.py) on ONNX Runtime: the same function as its TorchScript
+ * twin, layer splits through cut graphs, gradients refused.
+ */
+class OnnxClassifierTest {
+
+	static OnnxClassifier onnx;
+	static TorchScriptClassifier torch;
+
+	@BeforeAll
+	static void load() {
+		onnx = OnnxClassifier.load(BundledModels.dir("ihc-resnet-onnx").resolve("weights.onnx"), LoadOptions.defaults());
+		torch = TorchScriptClassifier.load(BundledModels.dir("ihc-resnet-torchscript").resolve("weights.pt"),
+			new Description(null, new Input(32, 32, 3, true), null, null, null), LoadOptions.defaults());
+	}
+
+	@AfterAll
+	static void close() {
+		onnx.close();
+		torch.close();
+	}
+
+	static FloatTensor images(int n, long seed) {
+		Random r = new Random(seed);
+		FloatTensor t = FloatTensor.zeros(n, 32, 32, 3);
+		for (int i = 0; i < t.size(); i++) t.data()[i] = (float) r.nextGaussian();
+		return t;
+	}
+
+	@Test
+	void theInputIsReadFromTheGraph() {
+		assertEquals(new Input(32, 32, 3, true), onnx.input());
+		assertEquals(3, onnx.numClasses());
+	}
+
+	@Test
+	void onnxAndTorchScriptComputeTheSameFunction() {
+		FloatTensor x = images(5, 7);
+		FloatTensor a = onnx.logits(x), b = torch.logits(x);
+		for (int i = 0; i < a.size(); i++) assertEquals(b.data()[i], a.data()[i], 1e-4 * (1 + Math.abs(b.data()[i])));
+	}
+
+	@Test
+	void layersCutTheGraphAndHOfGIsTheModel() {
+		List<String> names = onnx.layers().stream().map(LayerInfo::name).toList();
+		assertTrue(names.contains("/layer3/layer3.0/relu_1/Relu"), names.toString());
+		assertTrue(!names.contains("/layer3/layer3.0/conv2/Conv"), "inside a residual block the graph does not cut: " + names);
+		FloatTensor x = images(3, 8), logits = onnx.logits(x);
+		for (LayerInfo l : onnx.layers()) {
+			FloatTensor again = onnx.logitsFromLayer(l.name(), onnx.activations(x, l.name()));
+			for (int i = 0; i < logits.size(); i++) assertEquals(logits.data()[i], again.data()[i], 1e-4 * (1 + Math.abs(logits.data()[i])), l.name());
+		}
+		LayerInfo l3 = onnx.layers().get(names.indexOf("/layer3/layer3.0/relu_1/Relu"));
+		assertEquals(List.of(-1L, 8L, 8L, 32L), java.util.Arrays.stream(l3.shape()).boxed().toList());
+		// the same activations as the TorchScript twin's layer3 (its layout turned to [N, H, W, C] alike)
+		FloatTensor a = onnx.activations(x, l3.name()), b = torch.activations(x, "layer3");
+		for (int i = 0; i < a.size(); i++) assertEquals(b.data()[i], a.data()[i], 1e-4 * (1 + Math.abs(b.data()[i])));
+	}
+
+	@Test
+	void gradientsAreRefusedNamingMethodsThatWork() {
+		FloatTensor x = images(1, 1);
+		UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+			() -> onnx.inputGradient(x, FloatTensor.oneHot(new int[] { 0 }, 3)));
+		assertTrue(e.getMessage().contains("Occlusion") && e.getMessage().contains("Saliency"), e.getMessage());
+	}
+}
