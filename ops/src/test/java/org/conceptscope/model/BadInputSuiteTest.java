@@ -517,7 +517,9 @@ class BadInputSuiteTest {
 				"inputs[0].axes must be a list"),
 			fails("unknown axis type", mle, open(dir -> pkg(dir, "{type: space, id: y, size: 32}", "{type: depth, id: y, size: 32}")), "axis types are"),
 			fails("size that is not a number", mle, open(dir -> pkg(dir, "{type: space, id: y, size: 32}", "{type: space, id: y, size: big}")), "size must be a number"),
-			fails("no TensorFlow weights (ONNX only)", mle, open(dir -> pkg(dir, "tensorflow_saved_model_bundle:", "onnx:")), "no TensorFlow SavedModel weights", "onnx"),
+			fails("onnx weights that are not ONNX", mle, open(dir -> pkg(dir, "tensorflow_saved_model_bundle:", "onnx:")), "tf-weights.zip is not an ONNX model"),
+			fails("weights in a format no engine runs", mle, open(dir -> pkg(dir, "tensorflow_saved_model_bundle:", "keras_hdf5:")), "no weights ConceptScope runs",
+				"keras_hdf5", "torchscript"),
 			fails("sha256 that is not a hash", mle, open(dir -> {
 				Path p = pkg(dir, null, null);
 				String rdf = Files.readString(p.resolve("rdf.yaml"));
@@ -526,7 +528,7 @@ class BadInputSuiteTest {
 			}), "is not a SHA-256"),
 			fails("input axes 'bcyx' (channel first)", mle, open(dir -> pkg(dir, "      - {type: batch}\n      - {type: space, id: y, size: 32}\n      - {type: space, id: x, size: 32}\n      - {type: channel, channel_names: [red, green, blue]}",
 				"      - {type: batch}\n      - {type: channel, channel_names: [red, green, blue]}\n      - {type: space, id: y, size: 32}\n      - {type: space, id: x, size: 32}")),
-				"axes 'bcyx'", "[batch, y, x, channel]"),
+				"axes 'bcyx'", "byxc, bxyc to TensorFlow models"),
 			fails("segmentation output (byxc)", mle, open(dir -> pkg(dir, "      - {type: channel, channel_names: [background, hematoxylin, DAB-positive]}",
 				"      - {type: space, id: y, size: 32}\n      - {type: space, id: x, size: 32}\n      - {type: channel, channel_names: [background, hematoxylin, DAB-positive]}")),
 				"explains classifiers", "'byxc'"),
