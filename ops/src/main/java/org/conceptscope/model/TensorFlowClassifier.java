@@ -612,54 +612,15 @@ public final class TensorFlowClassifier implements Classifier {
 	// ---- validation: every tensor is checked here, before TensorFlow sees it ----
 
 	private void checkImages(FloatTensor images) {
-		long[] want = signature.input().shape();
-		long[] got = images.shape();
-		if (got.length != 4) {
-			throw new IllegalArgumentException("The model expects a batch of images [N, H, W, C] = " + Arrays.toString(want)
-				+ " but got a tensor of rank " + got.length + " " + Arrays.toString(got) + ".");
-		}
-		if (got[0] < 1) throw new IllegalArgumentException("The batch is empty: there is no image to classify.");
-		if (want[0] > 0 && got[0] % want[0] != 0) {
-			throw new IllegalArgumentException("The model takes batches of exactly " + want[0] + " images; give a multiple of "
-				+ want[0] + " images, got " + got[0] + ".");
-		}
-		String[] names = { "batch", "height", "width", "channels" };
-		for (int i = 1; i < 4; i++) {
-			if (got[i] < 1) throw new IllegalArgumentException("The image " + names[i] + " is " + got[i] + "; it must be at least 1.");
-			if (want[i] > 0 && got[i] != want[i]) {
-				String hint = i == 3 ? " Check the channel count of the image (RGB images have 3, composites one per channel)."
-					: " Crop or scale the image to " + want[2] + "x" + want[1] + " pixels, or process it in tiles.";
-				throw new IllegalArgumentException("The model expects " + names[i] + " " + want[i] + " but the image has "
-					+ got[i] + " (input " + Arrays.toString(want) + ", image " + Arrays.toString(got) + ")." + hint);
-			}
-		}
-		int bad = images.firstNonFinite();
-		if (bad >= 0) {
-			int perImage = images.stride0();
-			throw new IllegalArgumentException("Image " + (bad / perImage) + " of the batch contains NaN or infinite values"
-				+ " after normalisation; replace them (e.g. Process > Math > Remove NaNs) before explaining.");
-		}
+		TensorChecks.images(signature.input().shape(), images);
 	}
 
 	private void checkClassWeights(FloatTensor weights, long batch) {
-		long[] s = weights.shape();
-		if (s.length != 2 || s[0] != batch || s[1] != classNames.size()) {
-			throw new IllegalArgumentException("Class weights must be [" + batch + ", " + classNames.size() + "] (one row per image,"
-				+ " one column per class), got " + Arrays.toString(s) + ".");
-		}
-		if (weights.firstNonFinite() >= 0) throw new IllegalArgumentException("Class weights contain NaN or infinite values.");
+		TensorChecks.classWeights(weights, batch, classNames.size());
 	}
 
 	private void checkActivations(String layer, FloatTensor acts) {
-		long[] want = layerInfo(layer).shape();
-		long[] got = acts.shape();
-		boolean ok = got.length == want.length && got.length > 0 && got[0] >= 1;
-		for (int i = 1; ok && i < want.length; i++) ok = want[i] < 0 || want[i] == got[i];
-		if (!ok) {
-			throw new IllegalArgumentException("Activations fed to layer '" + layer + "' must have shape " + Arrays.toString(want)
-				+ " (-1: any), got " + Arrays.toString(got) + ".");
-		}
-		if (acts.firstNonFinite() >= 0) throw new IllegalArgumentException("Activations for layer '" + layer + "' contain NaN or infinite values.");
+		TensorChecks.activations(layer, layerInfo(layer).shape(), acts);
 	}
 
 	// ---- variables ----

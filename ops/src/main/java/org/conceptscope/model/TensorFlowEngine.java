@@ -2,18 +2,9 @@ package org.conceptscope.model;
 
 import ai.djl.engine.Engine;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.URL;
-import java.net.URLConnection;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Starts DJL's TensorFlow engine fully offline.
@@ -97,33 +88,8 @@ public final class TensorFlowEngine {
 
 	/** Copies the natives out of the jar unless an identical copy is there; safe across JVMs. */
 	private static void unpackNatives(Path dir) {
-		ClassLoader loader = TensorFlowEngine.class.getClassLoader();
-		try {
-			Files.createDirectories(dir);
-			try (FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-				FileLock ignored = ch.lock()) {
-				for (String name : NATIVE_FILES) {
-					URL url = loader.getResource(NATIVE_RESOURCE_DIR + name);
-					if (url == null) {
-						throw new IllegalStateException("TensorFlow native library " + name + " is not on the classpath. "
-							+ "Add org.tensorflow:tensorflow-core-native:1.0.0-rc.1 (classifier linux-x86_64) to the classpath "
-							+ "(Fiji: the ConceptScope update site installs it), or set TENSORFLOW_LIBRARY_PATH.");
-					}
-					Path target = dir.resolve(name);
-					URLConnection conn = url.openConnection();
-					long size = conn.getContentLengthLong();
-					if (Files.isRegularFile(target) && size >= 0 && Files.size(target) == size) continue;
-					Path tmp = Files.createTempFile(dir, name, ".part");
-					try (InputStream in = conn.getInputStream()) {
-						Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-						Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-					} finally {
-						Files.deleteIfExists(tmp);
-					}
-				}
-			}
-		} catch (IOException e) {
-			throw new UncheckedIOException("Could not unpack the TensorFlow natives into " + dir + ": " + e.getMessage(), e);
-		}
+		EngineEnvironment.unpack(NATIVE_RESOURCE_DIR, NATIVE_FILES, dir, "TensorFlow native libraries are not on the classpath. "
+			+ "Add org.tensorflow:tensorflow-core-native:1.0.0-rc.1 (classifier linux-x86_64) to the classpath "
+			+ "(Fiji: the ConceptScope update site installs it), or set TENSORFLOW_LIBRARY_PATH.");
 	}
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 
 import org.conceptscope.model.BundledModels;
 import org.conceptscope.model.EngineClassifier.Description;
@@ -14,6 +13,7 @@ import org.conceptscope.model.EngineClassifier.Input;
 import org.conceptscope.model.LayerInfo;
 import org.conceptscope.model.LoadOptions;
 import org.conceptscope.model.torch.TorchScriptClassifier;
+import org.conceptscope.model.torch.TorchScriptClassifierTest;
 import org.conceptscope.tensor.FloatTensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,13 +42,6 @@ class OnnxClassifierTest {
 		torch.close();
 	}
 
-	static FloatTensor images(int n, long seed) {
-		Random r = new Random(seed);
-		FloatTensor t = FloatTensor.zeros(n, 32, 32, 3);
-		for (int i = 0; i < t.size(); i++) t.data()[i] = (float) r.nextGaussian();
-		return t;
-	}
-
 	@Test
 	void theInputIsReadFromTheGraph() {
 		assertEquals(new Input(32, 32, 3, true), onnx.input());
@@ -57,7 +50,7 @@ class OnnxClassifierTest {
 
 	@Test
 	void onnxAndTorchScriptComputeTheSameFunction() {
-		FloatTensor x = images(5, 7);
+		FloatTensor x = TorchScriptClassifierTest.images(5, 7);
 		FloatTensor a = onnx.logits(x), b = torch.logits(x);
 		for (int i = 0; i < a.size(); i++) assertEquals(b.data()[i], a.data()[i], 1e-4 * (1 + Math.abs(b.data()[i])));
 	}
@@ -67,7 +60,7 @@ class OnnxClassifierTest {
 		List<String> names = onnx.layers().stream().map(LayerInfo::name).toList();
 		assertTrue(names.contains("/layer3/layer3.0/relu_1/Relu"), names.toString());
 		assertTrue(!names.contains("/layer3/layer3.0/conv2/Conv"), "inside a residual block the graph does not cut: " + names);
-		FloatTensor x = images(3, 8), logits = onnx.logits(x);
+		FloatTensor x = TorchScriptClassifierTest.images(3, 8), logits = onnx.logits(x);
 		for (LayerInfo l : onnx.layers()) {
 			FloatTensor again = onnx.logitsFromLayer(l.name(), onnx.activations(x, l.name()));
 			for (int i = 0; i < logits.size(); i++) assertEquals(logits.data()[i], again.data()[i], 1e-4 * (1 + Math.abs(logits.data()[i])), l.name());
@@ -81,7 +74,7 @@ class OnnxClassifierTest {
 
 	@Test
 	void gradientsAreRefusedNamingMethodsThatWork() {
-		FloatTensor x = images(1, 1);
+		FloatTensor x = TorchScriptClassifierTest.images(1, 1);
 		UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
 			() -> onnx.inputGradient(x, FloatTensor.oneHot(new int[] { 0 }, 3)));
 		assertTrue(e.getMessage().contains("Occlusion") && e.getMessage().contains("Saliency"), e.getMessage());

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * make_fixtures.py) through DJL's PyTorch engine: layer splits through its submodules, and
  * gradients checked against finite differences of the model's own forward passes.
  */
-class TorchScriptClassifierTest {
+public class TorchScriptClassifierTest {
 
 	static final List<String> CLASSES = List.of("background", "hematoxylin", "DAB-positive");
 	static TorchScriptClassifier model;
@@ -43,7 +43,8 @@ class TorchScriptClassifierTest {
 		model.close();
 	}
 
-	static FloatTensor images(int n, long seed) {
+	/** Gaussian noise images [n, 32, 32, 3], seeded. */
+	public static FloatTensor images(int n, long seed) {
 		Random r = new Random(seed);
 		FloatTensor t = FloatTensor.zeros(n, 32, 32, 3);
 		for (int i = 0; i < t.size(); i++) t.data()[i] = (float) r.nextGaussian();
