@@ -27,6 +27,19 @@ public interface AttributionMethod {
 	 */
 	Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress);
 
+	/** Whether the method differentiates the model (so models without gradients, ONNX ones, cannot run it). */
+	default boolean needsGradients() {
+		return false;
+	}
+
+	/**
+	 * Refuses, before any work, a method that needs gradients on a classifier that has none, in
+	 * one sentence naming methods that work.
+	 */
+	default void checkRuns(Classifier classifier) {
+		if (needsGradients()) classifier.requireGradients(name());
+	}
+
 	/**
 	 * The same method, with the images of a batch numbered from {@code first} instead of 0. Only
 	 * methods whose random draws depend on an image's position in the batch (SmoothGrad and its

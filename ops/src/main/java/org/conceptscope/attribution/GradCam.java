@@ -27,6 +27,11 @@ public final class GradCam implements AttributionMethod {
 	}
 
 	@Override
+	public boolean needsGradients() {
+		return true;
+	}
+
+	@Override
 	public String name() {
 		return plusPlus ? "gradcam_plus_plus" : "gradcam";
 	}

@@ -9,6 +9,11 @@ import org.conceptscope.util.Progress;
 public final class GradientTimesInput implements AttributionMethod {
 
 	@Override
+	public boolean needsGradients() {
+		return true;
+	}
+
+	@Override
 	public String name() {
 		return "gradient_x_input";
 	}

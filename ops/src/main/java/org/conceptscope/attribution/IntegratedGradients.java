@@ -28,6 +28,11 @@ public final class IntegratedGradients implements AttributionMethod {
 	}
 
 	@Override
+	public boolean needsGradients() {
+		return true;
+	}
+
+	@Override
 	public String name() {
 		return "integrated_gradients";
 	}

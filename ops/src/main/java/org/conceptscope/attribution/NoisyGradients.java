@@ -56,6 +56,11 @@ public final class NoisyGradients implements AttributionMethod {
 	}
 
 	@Override
+	public boolean needsGradients() {
+		return true;
+	}
+
+	@Override
 	public String name() {
 		return statistic.id;
 	}

@@ -12,6 +12,11 @@ import org.conceptscope.util.Progress;
 public final class Saliency implements AttributionMethod {
 
 	@Override
+	public boolean needsGradients() {
+		return true;
+	}
+
+	@Override
 	public String name() {
 		return "saliency";
 	}

@@ -58,6 +58,24 @@ public interface Classifier extends AutoCloseable {
 	/** Class probabilities [N, K]: the model's own softmax output, or softmax of the logits. */
 	FloatTensor probabilities(FloatTensor images);
 
+	/** Whether the gradient methods work (ONNX models run forward passes only). */
+	default boolean supportsGradients() {
+		return true;
+	}
+
+	/**
+	 * Refuses what needs gradients on a model without them, in one sentence naming methods that work.
+	 *
+	 * @param what the method or command, for the sentence
+	 * @throws UnsupportedOperationException when {@link #supportsGradients()} is false
+	 */
+	default void requireGradients(String what) {
+		if (!supportsGradients()) {
+			throw new UnsupportedOperationException(what + " needs gradients, which the model " + name() + " cannot give (it runs forward passes"
+				+ " only): use Occlusion, RISE, Sobol or HSIC, or load a TorchScript or TensorFlow export of the model.");
+		}
+	}
+
 	/** d(sum classWeights * logits) / d(images): same shape as the images. */
 	FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights);
 

@@ -102,9 +102,10 @@ public final class BatchJob {
 		Path saveDir = s.saveDir().toAbsolutePath().normalize();
 		Path work = saveDir.resolve(WORK_DIR);
 		BatchInputs inputs = BatchInputs.scan(job.input());
-		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(s.model())) {
+		try (Classifier classifier = Models.open(s.model())) {
 			int target = TargetClass.parse(s.target(), classifier.classNames());
 			AttributionMethod method = AttributionMethods.create(s);
+			method.checkRuns(classifier);
 			probe(classifier, inputs);
 			String base = AttributionOutputs.fileName(inputs.baseName() + "-" + method.name());
 			List<Path> outputs = List.of(saveDir.resolve(base + "-results.csv"), saveDir.resolve(base + "-map.tif"),
@@ -218,7 +219,7 @@ public final class BatchJob {
 			ImagePlus imp = inputs.open(seg.input());
 			ImagePlus part = StackRunner.batchImage(imp, ImagePlusTensors.batches(imp), seg.from(), seg.to());
 			images.add(part);
-			tensors.add(ImagePlusTensors.toTensor(part, classifier.normalization()).tensor());
+			tensors.add(Models.input(part, classifier).tensor());
 		}
 		FloatTensor x = tensors.size() == 1 ? tensors.get(0) : FloatTensor.concat(tensors);
 		FloatTensor probabilities = classifier.probabilities(x);
@@ -341,7 +342,7 @@ public final class BatchJob {
 	private static void probe(Classifier classifier, BatchInputs inputs) {
 		ImagePlus imp = inputs.open(0);
 		ImagePlus one = StackRunner.batchImage(imp, ImagePlusTensors.batches(imp), 0, 1);
-		classifier.probabilities(ImagePlusTensors.toTensor(one, classifier.normalization()).tensor());
+		classifier.probabilities(Models.input(one, classifier).tensor());
 	}
 
 	private static BatchManifest manifest(AttributionSettings s, Classifier classifier, BatchInputs inputs, int batch, List<Path> outputs)

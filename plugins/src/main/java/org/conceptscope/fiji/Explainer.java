@@ -27,7 +27,8 @@ public final class Explainer {
 			throw new IllegalArgumentException("Target class " + target + " does not exist; the model has classes 0.."
 				+ (classifier.numClasses() - 1) + " " + classifier.classNames() + ".");
 		}
-		ImagePlusTensors.Converted input = ImagePlusTensors.toTensor(image, classifier.normalization());
+		method.checkRuns(classifier);
+		ImagePlusTensors.Converted input = Models.input(image, classifier);
 		FloatTensor images = input.tensor();
 		int[] predicted = classifier.logits(images).argmaxRows();
 		FloatTensor probabilities = classifier.probabilities(images);

@@ -71,6 +71,7 @@ public final class StackRunner {
 			throw new IllegalArgumentException("Target class " + target + " does not exist; the model has classes 0.."
 				+ (classifier.numClasses() - 1) + " " + classifier.classNames() + ".");
 		}
+		method.checkRuns(classifier);
 		ImagePlusTensors.check(image);
 		BatchIndex all = ImagePlusTensors.batches(image);
 		int n = all.size(), size = batch > 0 ? batch : Math.max(1, classifier.preferredBatchSize());
@@ -110,7 +111,7 @@ public final class StackRunner {
 
 	/** One batch: probabilities, predictions, and the method's maps for the predicted (or given) class. */
 	private static Explanation explain(Classifier classifier, ImagePlus part, AttributionMethod method, int target, String model) {
-		ImagePlusTensors.Converted input = ImagePlusTensors.toTensor(part, classifier.normalization());
+		ImagePlusTensors.Converted input = Models.input(part, classifier);
 		FloatTensor images = input.tensor();
 		FloatTensor probabilities = classifier.probabilities(images);
 		int[] predicted = probabilities.argmaxRows();
@@ -186,7 +187,7 @@ public final class StackRunner {
 			ImagePlus imp = openVirtual(stack);
 			String base = imp.getShortTitle() + "-" + method.name();
 			Result r;
-			try (TensorFlowClassifier classifier = TensorFlowClassifier.load(Path.of(args[0]))) {
+			try (Classifier classifier = Models.open(Path.of(args[0]))) {
 				r = run(classifier, imp, method, AttributionMethod.PREDICTED, batch, outDir.resolve(base + ".csv"),
 					outDir.resolve(base + "-maps.tif"), (done, total) -> {
 						System.out.printf(Locale.ROOT, "\r%d / %d slices", done, total);

@@ -458,6 +458,11 @@ public final class BioImageModel implements Classifier {
 		return pixelSize;
 	}
 
+	@Override
+	public boolean supportsGradients() {
+		return model.supportsGradients();
+	}
+
 	/** "byxc", "bxyc", "bcyx" or "bcxy". */
 	public String inputAxes() {
 		return input.axesString();

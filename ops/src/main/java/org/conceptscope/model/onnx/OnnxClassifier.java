@@ -286,6 +286,11 @@ public final class OnnxClassifier extends EngineClassifier {
 	}
 
 	@Override
+	public boolean supportsGradients() {
+		return false;
+	}
+
+	@Override
 	protected FloatTensor gradient(Part part, LayerInfo layer, FloatTensor x, FloatTensor weights) {
 		throw new UnsupportedOperationException(gradientRefusal(name()));
 	}

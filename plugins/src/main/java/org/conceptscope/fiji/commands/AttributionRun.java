@@ -9,7 +9,8 @@ import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.fiji.Explainer;
 import org.conceptscope.fiji.Explanation;
 import org.conceptscope.fiji.ImagePlusTensors;
-import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.fiji.Models;
+import org.conceptscope.model.Classifier;
 import org.conceptscope.util.Progress;
 
 /**
@@ -29,9 +30,10 @@ public final class AttributionRun {
 	public static AttributionResult run(ImagePlus image, AttributionSettings settings, Progress progress) throws IOException {
 		settings.validate();
 		checkImage(image);
-		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(settings.model())) {
+		try (Classifier classifier = Models.open(settings.model())) {
 			int target = TargetClass.parse(settings.target(), classifier.classNames());
 			AttributionMethod method = AttributionMethods.create(settings);
+			method.checkRuns(classifier);
 			Explanation e = Explainer.explain(classifier, image, method, target, modelName(settings.model()), progress);
 			AttributionResult result = AttributionOutputs.build(e, settings);
 			return settings.saveDir() == null ? result : AttributionOutputs.save(result, settings.saveDir());

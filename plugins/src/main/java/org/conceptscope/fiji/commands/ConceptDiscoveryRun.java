@@ -24,7 +24,8 @@ import org.conceptscope.fiji.AtomicFiles;
 import org.conceptscope.fiji.ConceptAtlas;
 import org.conceptscope.fiji.ImageSet;
 import org.conceptscope.fiji.ResultsCsvWriter;
-import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.fiji.Models;
+import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 
@@ -58,8 +59,8 @@ public final class ConceptDiscoveryRun {
 				+ "=[folder] for concepts.json, atlas.tif and importance.csv: nothing could be shown.");
 		}
 		ImageSet images = inputs(image, s.folder);
-		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(s.model)) {
-			FloatTensor batch = images.toTensor(classifier.normalization());
+		try (Classifier classifier = Models.open(s.model)) {
+			FloatTensor batch = Models.input(images, classifier);
 			int target = majorityTarget(s.target, classifier, batch);
 			String layer = s.layer == null || s.layer.isBlank() ? GradCam.lastSpatialLayer(classifier) : s.layer.trim();
 			CraftOptions options = new CraftOptions(layer, s.patch, s.stride, s.concepts, s.seed, TOLERANCE, MAX_ITERATIONS, s.examples);
@@ -81,7 +82,7 @@ public final class ConceptDiscoveryRun {
 	}
 
 	/** The class a target names; "predicted" is the class most images are predicted as. */
-	static int majorityTarget(String target, TensorFlowClassifier classifier, FloatTensor batch) {
+	static int majorityTarget(String target, Classifier classifier, FloatTensor batch) {
 		int k = TargetClass.parse(target, classifier.classNames());
 		return k == AttributionMethod.PREDICTED ? Craft.majorityClass(classifier, batch) : k;
 	}

@@ -27,6 +27,7 @@ import org.conceptscope.fiji.RoiWriter;
 import org.conceptscope.mechanistic.ConceptGraph;
 import org.conceptscope.mechanistic.ConceptGraphLayout;
 import org.conceptscope.mechanistic.GeneralizedIntegratedGradients;
+import org.conceptscope.fiji.Models;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
@@ -71,7 +72,7 @@ public final class ConceptGraphRun {
 				+ "=[folder] for the concept banks, montages, graph and maps: nothing could be shown.");
 		}
 		ImageSet images = ConceptDiscoveryRun.inputs(image, s.folder);
-		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(s.model)) {
+		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "Concept Graph")) {
 			FloatTensor batch = images.toTensor(classifier.normalization());
 			int target = ConceptDiscoveryRun.majorityTarget(s.target, classifier, batch);
 			ConceptGraph.Options options = new ConceptGraph.Options(s.layerList(), s.concepts, s.samples, s.seed, s.steps, s.examples,

@@ -14,7 +14,8 @@ import org.conceptscope.concepts.ConceptBank;
 import org.conceptscope.concepts.ConceptImportance;
 import org.conceptscope.fiji.ImageSet;
 import org.conceptscope.fiji.ResultsCsvWriter;
-import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.fiji.Models;
+import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 
@@ -52,14 +53,15 @@ public final class ConceptImportanceRun {
 		}
 		ConceptBank bank = ConceptBanks.load(s.concepts);
 		ImageSet images = ConceptDiscoveryRun.inputs(image, s.folder);
-		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(s.model)) {
+		try (Classifier classifier = Models.open(s.model)) {
 			ConceptBanks.checkLayer(classifier, bank, s.concepts, s.model);
 			if (bank.classIndex < 0 || bank.classIndex >= classifier.numClasses()
 				|| !classifier.classNames().get(bank.classIndex).equals(bank.className)) {
 				throw new IllegalArgumentException("The concepts in " + s.concepts + " are of class '" + bank.className + "' (index "
 					+ bank.classIndex + "), which model " + s.model + " does not have there: use the model they were discovered with.");
 			}
-			FloatTensor batch = images.toTensor(classifier.normalization());
+			if (s.estimator.equals(ConceptImportanceSettings.GRADIENT)) classifier.requireGradients("Concept importance by gradient");
+			FloatTensor batch = Models.input(images, classifier);
 			double[] importance = switch (s.estimator) {
 				case ConceptImportanceSettings.SOBOL -> ConceptImportance.sobol(classifier, bank, batch, s.designs, s.seed, progress);
 				case ConceptImportanceSettings.GRADIENT -> ConceptImportance.gradientTimesInput(classifier, bank, batch, progress);

@@ -19,7 +19,8 @@ import org.conceptscope.fiji.ImagePlusTensors;
 import org.conceptscope.fiji.ResultsCsvWriter;
 import org.conceptscope.fiji.RoiWriter;
 import org.conceptscope.fiji.SliceLabels;
-import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.fiji.Models;
+import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 
@@ -46,9 +47,9 @@ public final class ConceptLocalizationRun {
 		s.validate();
 		AttributionRun.checkImage(image);
 		ConceptBank bank = ConceptBanks.load(s.concepts);
-		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(s.model)) {
+		try (Classifier classifier = Models.open(s.model)) {
 			ConceptBanks.checkLayer(classifier, bank, s.concepts, s.model);
-			FloatTensor batch = ImagePlusTensors.toTensor(image, classifier.normalization()).tensor();
+			FloatTensor batch = Models.input(image, classifier).tensor();
 			int[] predicted = classifier.logits(batch).argmaxRows();
 			if (!progress.report(1, 2, "concept maps")) throw new java.util.concurrent.CancellationException("cancelled");
 			ConceptLocalization.ConceptMaps maps = ConceptLocalization.localize(classifier, bank, batch);

@@ -24,6 +24,8 @@ import org.conceptscope.metrics.MetricResult;
 import org.conceptscope.metrics.MuFidelity;
 import org.conceptscope.metrics.RandomizedWeights;
 import org.conceptscope.metrics.SanityCheck;
+import org.conceptscope.fiji.Models;
+import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
@@ -63,15 +65,21 @@ public final class EvaluationRun {
 		s.validate();
 		if (s.metric.equals(EvaluationSettings.MEGE_RECO)) return MegeRecoRun.run(s, progress);
 		AttributionRun.checkImage(image);
-		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(s.model)) {
-			FloatTensor images = ImagePlusTensors.toTensor(image, classifier.normalization()).tensor();
+		try (Classifier classifier = Models.open(s.model)) {
+			AttributionMethod method = AttributionMethods.create(s.attribution());
+			method.checkRuns(classifier);
+			if (s.metric.equals("sanity") && !(classifier instanceof TensorFlowClassifier)) {
+				throw new IllegalArgumentException("The sanity check randomises the weights of a TensorFlow SavedModel; " + s.model
+					+ " is a " + org.conceptscope.model.Classifiers.kind(s.model).label() + ": evaluate it with deletion, insertion or mufidelity.");
+			}
+			FloatTensor images = Models.input(image, classifier).tensor();
 			int target = TargetClass.parse(s.target, classifier.classNames());
 			int[] predicted = classifier.logits(images).argmaxRows();
 			int[] targets = target == AttributionMethod.PREDICTED ? predicted.clone() : filled(predicted.length, target);
-			AttributionMethod method = AttributionMethods.create(s.attribution());
 			MetricResult m;
 			if (s.metric.equals("sanity")) {
-				try (TensorFlowClassifier random = RandomizedWeights.copy(classifier, classifier.variables(), s.seed)) {
+				TensorFlowClassifier tf = (TensorFlowClassifier) classifier;
+				try (TensorFlowClassifier random = RandomizedWeights.copy(tf, tf.variables(), s.seed)) {
 					m = new SanityCheck(method).evaluate(classifier, random, images, targets, progress);
 				}
 			} else {

@@ -20,6 +20,8 @@ import org.conceptscope.fiji.ImageSet;
 import org.conceptscope.fiji.ResultsCsvWriter;
 import org.conceptscope.heads.HeadObjective;
 import org.conceptscope.heads.InterpretableHead;
+import org.conceptscope.fiji.Models;
+import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
@@ -41,15 +43,16 @@ public final class FeatureVisualizationRun {
 	public static Result run(ImagePlus image, FeatureVisualizationSettings s, Progress progress) throws IOException {
 		s.validate();
 		ImageSet refs = ConceptDiscoveryRun.inputs(image, s.folder);
-		try (TensorFlowClassifier model = TensorFlowClassifier.load(s.model);
+		try (Classifier model = s.head == null ? Models.open(s.model) : Models.openTensorFlow(s.model, "Feature visualization of a head");
 			TensorFlowClassifier saved = s.head == null ? null : TensorFlowClassifier.load(headFolder(s.head))) {
+			model.requireGradients("MACO feature visualization");
 			long[] in = model.signature().input().shape();
 			ImagePlus first = refs.images().get(0);
 			if (in[1] > 0 && in[2] > 0 && (first.getHeight() != in[1] || first.getWidth() != in[2])) {
 				throw new IllegalArgumentException("The spectrum images are " + first.getWidth() + " x " + first.getHeight() + " but the model"
 					+ " takes " + in[2] + " x " + in[1] + ": give images of the model's input size.");
 			}
-			FloatTensor batch = refs.toTensor(model.normalization());
+			FloatTensor batch = Models.input(refs, model);
 			double[][] magnitude = Maco.magnitude(batch);
 			Maco.Objective objective;
 			String className;
@@ -59,14 +62,15 @@ public final class FeatureVisualizationRun {
 				className = model.classNames().get(target);
 			} else {
 				InterpretableHead head = HeadExplanationRun.load(s.head);
-				HeadExplanationRun.check(head, model, s.head, s.model);
+				TensorFlowClassifier backbone = (TensorFlowClassifier) model;
+				HeadExplanationRun.check(head, backbone, s.head, s.model);
 				int unit = unit(s.target, head);
 				if (unit >= 0) {
-					objective = HeadObjective.unit(model, saved, head, unit);
+					objective = HeadObjective.unit(backbone, saved, head, unit);
 					className = head.kind() + " " + head.unitName() + " " + (unit + 1);
 				} else {
 					int target = TargetClass.parse(s.target, model.classNames());
-					objective = HeadObjective.headClass(model, saved, head, target);
+					objective = HeadObjective.headClass(backbone, saved, head, target);
 					className = head.kind() + " " + model.classNames().get(target);
 				}
 			}

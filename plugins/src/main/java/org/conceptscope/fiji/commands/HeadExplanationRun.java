@@ -26,6 +26,7 @@ import org.conceptscope.fiji.RoiWriter;
 import org.conceptscope.fiji.SliceLabels;
 import org.conceptscope.heads.InterpretableHead;
 import org.conceptscope.model.LayerInfo;
+import org.conceptscope.fiji.Models;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Resampling;
@@ -54,7 +55,7 @@ public final class HeadExplanationRun {
 	public static Result run(ImagePlus image, HeadExplanationSettings s, Progress progress) throws IOException {
 		s.validate();
 		AttributionRun.checkImage(image);
-		try (TensorFlowClassifier backbone = TensorFlowClassifier.load(s.model)) {
+		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Explain with Head")) {
 			InterpretableHead head = load(s.head);
 			check(head, backbone, s.head, s.model);
 			FloatTensor batch = ImagePlusTensors.toTensor(image, backbone.normalization()).tensor();

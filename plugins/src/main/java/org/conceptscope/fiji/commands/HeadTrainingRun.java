@@ -24,6 +24,7 @@ import org.conceptscope.heads.HeadPrototypes;
 import org.conceptscope.heads.InfoDisent;
 import org.conceptscope.heads.InterpretableHead;
 import org.conceptscope.model.LayerInfo;
+import org.conceptscope.fiji.Models;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.train.TrainingOptions;
@@ -52,7 +53,7 @@ public final class HeadTrainingRun {
 	public static Result run(HeadTrainingSettings s, Progress progress) throws IOException {
 		s.validate();
 		checkReplaceable(s.saveDir.resolve(HEAD_DIR));
-		try (TensorFlowClassifier backbone = TensorFlowClassifier.load(s.model)) {
+		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Train Interpretable Head")) {
 			LabelledFolder.Data data = LabelledFolder.read(s.folder, backbone.classNames(), backbone.normalization(),
 				backbone.signature().input().shape());
 			String layer = s.layer == null || s.layer.isBlank() ? GradCam.lastSpatialLayer(backbone) : s.layer.trim();

@@ -12,6 +12,7 @@ import org.conceptscope.attribution.RandomBaseline;
 import org.conceptscope.fiji.LabelledFolder;
 import org.conceptscope.fiji.ResultsCsvWriter;
 import org.conceptscope.metrics.MegeReco;
+import org.conceptscope.fiji.Models;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.train.CnnArchitecture;
 import org.conceptscope.train.TrainingOptions;
@@ -34,7 +35,7 @@ final class MegeRecoRun {
 	private MegeRecoRun() {}
 
 	static EvaluationRun.Result run(EvaluationSettings s, Progress progress) throws IOException {
-		try (TensorFlowClassifier model = TensorFlowClassifier.load(s.model)) {
+		try (TensorFlowClassifier model = Models.openTensorFlow(s.model, "MeGe/ReCo")) {
 			CnnArchitecture arch = MegeReco.architectureFor(model, s.architecture);
 			LabelledFolder.Data data = LabelledFolder.read(s.folder, model.classNames(), model.normalization(),
 				model.signature().input().shape());

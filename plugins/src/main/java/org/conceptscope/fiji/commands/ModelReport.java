@@ -12,7 +12,11 @@ import java.util.List;
 
 import org.conceptscope.fiji.AtomicFiles;
 import org.conceptscope.fiji.ResultsCsvWriter;
+import org.conceptscope.fiji.Models;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.Classifiers;
 import org.conceptscope.model.LayerInfo;
+import org.conceptscope.model.PixelSize;
 import org.conceptscope.model.ModelConfig;
 import org.conceptscope.model.ModelSignature;
 import org.conceptscope.model.TensorFlowClassifier;
@@ -47,19 +51,28 @@ public record ModelReport(String name, Path folder, String text, List<String> la
 			throw new IllegalArgumentException("No model folder given: set " + AttributionSettings.MODEL
 				+ "=[folder holding saved_model.pb].");
 		}
-		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(model)) {
-			return of(classifier);
+		try (Classifier classifier = Models.open(model)) {
+			return of(classifier, model);
 		}
 	}
 
 	public static ModelReport of(TensorFlowClassifier model) {
-		Path folder = model.directory();
+		return of(model, model.directory());
+	}
+
+	/** The report of any model; {@code path} is where it was loaded from. */
+	public static ModelReport of(Classifier model, Path path) {
+		Path folder = path.toAbsolutePath().normalize();
 		String name = folder.getFileName() == null ? folder.toString() : folder.getFileName().toString();
-		ModelConfig config = model.config();
+		ModelConfig config = model instanceof TensorFlowClassifier tf ? tf.config() : new ModelConfig();
+		if (config.name == null && !model.name().equals(name)) config.name = model.name();
 		ModelSignature sig = model.signature();
 		StringBuilder s = new StringBuilder();
 		s.append("Model: ").append(config.name == null ? name : config.name + " (" + name + ")").append('\n');
 		s.append("Folder: ").append(folder).append('\n');
+		s.append("Engine: ").append(Classifiers.kind(folder).label())
+			.append(model instanceof org.conceptscope.model.bioimage.BioImageModel b ? " (" + b.weightsFormat() + " weights)" : "").append(model.supportsGradients() ? "" : " (forward passes only: no gradient methods)")
+			.append('\n');
 		if (config.description != null) s.append("Description: ").append(config.description).append('\n');
 		s.append("Signature: ").append(sig.key()).append('\n');
 		s.append("Input: ").append(spec(sig.input())).append('\n');
@@ -67,6 +80,8 @@ public record ModelReport(String name, Path folder, String text, List<String> la
 		s.append("Probabilities: ").append(sig.probabilities() == null ? "softmax of the logits" : spec(sig.probabilities()))
 			.append('\n');
 		s.append("Normalisation: ").append(model.normalization().describe()).append('\n');
+		PixelSize px = model.pixelSize();
+		if (px != null) s.append("Pixel size: ").append(px.x()).append(" x ").append(px.y()).append(' ').append(px.unit()).append('\n');
 		List<String> classes = model.classNames();
 		s.append("Classes (").append(classes.size()).append("):\n");
 		for (int k = 0; k < classes.size(); k++) s.append("  ").append(k).append("  ").append(classes.get(k)).append('\n');

@@ -18,6 +18,7 @@ import org.conceptscope.fiji.ResultsTables;
 import org.conceptscope.fiji.RoiWriter;
 import org.conceptscope.fiji.SharingRatioWriter;
 import org.conceptscope.mechanistic.SharingRatioAnalysis;
+import org.conceptscope.fiji.Models;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
@@ -49,7 +50,7 @@ public final class SharingRatioRun {
 	public static Result run(ImagePlus image, SharingRatioSettings s, Progress progress) throws IOException {
 		s.validate();
 		AttributionRun.checkImage(image);
-		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(s.model)) {
+		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "Sharing Ratio Decomposition")) {
 			FloatTensor batch = ImagePlusTensors.toTensor(image, classifier.normalization()).tensor();
 			int target = TargetClass.parse(s.target, classifier.classNames());
 			SharingRatioAnalysis.ErfRequest erf = !s.hasErf() ? null : new SharingRatioAnalysis.ErfRequest(s.erfLayer.trim(),

@@ -1,0 +1,144 @@
+package org.conceptscope.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.conceptscope.fiji.MacroRunner.Macro;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TorchScript and ONNX models as users run them: ImageJ 1.x macros in a headless ImageJ with
+ * ConceptScope and its jars on ImageJ's own plugin class loader (where DJL's engine lookup fails
+ * unless ConceptScope hands it its class loader), on the real held-out IHC stack, with the
+ * bioimage.io packages of test-images/models/ihc-resnet-torchscript and ihc-resnet-onnx; and the
+ * batch runner on the same stack, which must give the Attribution command's maps (the model's
+ * declared preprocessing applied alike).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EngineMacrosTest {
+
+	@TempDir
+	static Path work;
+
+	private final Path testImages = TestFiles.testImages(), macros = TestFiles.macros();
+	private Map<String, String> logs;
+
+	@BeforeAll
+	void runMacrosInImageJ() throws Exception {
+		Map<String, Macro> runs = new LinkedHashMap<>();
+		String stack = image("ihc-heldout-patches.tif");
+		runs.put("torchscript sobol", new Macro(Files.readString(macros.resolve("attribution_example.ijm")), "image=[" + stack + "] model=["
+			+ model("ihc-resnet-torchscript") + "] save_dir=[" + work.resolve("ts-sobol") + "]"));
+		String open = "setBatchMode(true); open('" + stack + "');\n";
+		for (String engine : List.of("torchscript", "onnx")) {
+			runs.put(engine + " occlusion", new Macro(open + "run('Attribution...', 'model=[" + model("ihc-resnet-" + engine)
+				+ "] method=occlusion patch=4 stride=4 output=channel save_dir=[" + work.resolve(engine + "-occlusion") + "]');\n", ""));
+		}
+		runs.put("onnx saliency", new Macro(open + "run('Attribution...', 'model=[" + model("ihc-resnet-onnx")
+			+ "] method=saliency save_dir=[" + work.resolve("onnx-saliency") + "]');\n", ""));
+		runs.put("torchscript info", new Macro(Files.readString(macros.resolve("model_info.ijm")), "model=[" + model("ihc-resnet-torchscript")
+			+ "] save_dir=[" + work.resolve("ts-info") + "]"));
+		runs.put("pixel size", new Macro(open + "run('Properties...', 'unit=micron pixel_width=1 pixel_height=1');\n"
+			+ "run('Attribution...', 'model=[" + calibratedPackage() + "] method=occlusion patch=8 stride=8 save_dir=[" + work.resolve("calibrated") + "]');\n", ""));
+		logs = MacroRunner.run(runs, work);
+	}
+
+	/** A copy of the TorchScript package whose rdf says the model was trained on 0.5 µm pixels. */
+	private Path calibratedPackage() throws IOException {
+		Path src = Path.of(model("ihc-resnet-torchscript")), dst = Files.createDirectories(work.resolve("calibrated-package"));
+		try (Stream<Path> s = Files.list(src)) {
+			for (Path p : s.toList()) Files.copy(p, dst.resolve(p.getFileName()));
+		}
+		String rdf = Files.readString(dst.resolve("rdf.yaml"));
+		rdf = rdf.replace("{type: space, id: y, size: 32}", "{type: space, id: y, size: 32, scale: 0.5, unit: micrometer}")
+			.replace("{type: space, id: x, size: 32}", "{type: space, id: x, size: 32, scale: 0.5, unit: micrometer}");
+		Files.writeString(dst.resolve("rdf.yaml"), rdf);
+		return dst;
+	}
+
+	@Test
+	void aTorchScriptPackageExplainsTheStackWithSobol() throws IOException {
+		Path out = work.resolve("ts-sobol");
+		assertFalse(logs.get("torchscript sobol").contains("Error"), logs.get("torchscript sobol"));
+		String base = "ihc-heldout-patches-sobol";
+		assertEquals(List.of(base + "-RoiSet.zip", base + "-results.csv", base + ".tif"), TestFiles.names(out));
+		List<List<String>> csv = Csv.parse(Files.readString(out.resolve(base + "-results.csv")));
+		assertEquals(1 + 12, csv.size());
+		long correct = csv.stream().skip(1).filter(r -> r.get(2).startsWith(r.get(3) + " #")).count();
+		// the package's description reports 0.943 held-out accuracy
+		assertTrue(correct >= 10, correct + " of 12 TorchScript predictions match the patch labels");
+		ImagePlus heat = IJ.openImage(out.resolve(base + ".tif").toString());
+		assertEquals(3 + 1, heat.getNChannels(), "R, G, B + the heat-map channel");
+	}
+
+	@Test
+	void onnxAndTorchScriptGiveTheSameOcclusionMapsAndTheBatchRunnerToo() throws Exception {
+		String base = "ihc-heldout-patches-occlusion";
+		ImagePlus ts = IJ.openImage(work.resolve("torchscript-occlusion").resolve(base + ".tif").toString());
+		ImagePlus onnx = IJ.openImage(work.resolve("onnx-occlusion").resolve(base + ".tif").toString());
+		assertFalse(logs.get("onnx occlusion").contains("Error"), logs.get("onnx occlusion"));
+		BatchJob.Job job = Batch.parse(new String[] { "input=" + image("ihc-heldout-patches.tif"), "model=" + model("ihc-resnet-torchscript"),
+			"save_dir=" + work.resolve("batch-ts"), "method=occlusion", "patch=4", "stride=4" });
+		BatchJob.run(job, Progress.NONE, null);
+		ImagePlus batch = IJ.openImage(work.resolve("batch-ts").resolve(base + "-map.tif").toString());
+		for (int z = 1; z <= 12; z++) {
+			float[] a = map(ts, 4, z), b = map(onnx, 4, z), c = (float[]) batch.getStack().getProcessor(z).convertToFloat().getPixels();
+			for (int i = 0; i < a.length; i++) {
+				assertEquals(a[i], b[i], 1e-4 * (1 + Math.abs(a[i])), "slice " + z + ": ONNX vs TorchScript");
+				assertEquals(a[i], c[i], 1e-5 * (1 + Math.abs(a[i])), "slice " + z + ": batch runner vs Attribution command");
+			}
+		}
+	}
+
+	@Test
+	void onnxRefusesSaliencyInOneSentenceAndWritesNothing() {
+		String log = logs.get("onnx saliency");
+		assertTrue(log.contains("saliency needs gradients") && log.contains("Occlusion, RISE, Sobol or HSIC"), log);
+		assertFalse(Files.exists(work.resolve("onnx-saliency")) && !TestFiles.names(work.resolve("onnx-saliency")).isEmpty(), "nothing written");
+	}
+
+	@Test
+	void modelInfoNamesTheEngineAndTheTorchScriptLayers() throws IOException {
+		String info = Files.readString(work.resolve("ts-info").resolve("ihc-resnet-torchscript-info.txt"));
+		assertTrue(info.contains("Engine: bioimage.io package (torchscript weights)"), info);
+		assertTrue(info.contains("Normalisation: scale_linear(0.00392156862745098,0.0); scale_linear("), info);
+		assertTrue(info.contains("layer3  Sequential  [-1, 8, 8, 32]  spatial"), info);
+	}
+
+	@Test
+	void aModelTrainedOnOtherPixelsIsExplainedWithAWarning() {
+		String log = logs.get("pixel size");
+		assertTrue(log.contains("ConceptScope warning: The model IHC stain ResNet (TorchScript) was trained on pixels of 0.5000 x 0.5000 micrometer"
+			+ " but this image's pixels are 1.000 x 1.000 micron"), log);
+		assertTrue(Files.exists(work.resolve("calibrated").resolve("ihc-heldout-patches-occlusion.tif")), "the run goes on");
+		assertEquals(1, log.split("ConceptScope warning", -1).length - 1, "one warning per model and calibration, not one per slice: " + log);
+	}
+
+	private static float[] map(ImagePlus hyperstack, int channel, int slice) {
+		return (float[]) hyperstack.getStack().getProcessor(hyperstack.getStackIndex(channel, slice, 1)).convertToFloat().getPixels();
+	}
+
+	private String image(String name) {
+		return testImages.resolve("images").resolve(name).toString();
+	}
+
+	private String model(String name) {
+		return testImages.resolve("models").resolve(name).toString();
+	}
+}
