@@ -23,7 +23,13 @@ import org.conceptscope.attribution.Rise;
 import org.conceptscope.attribution.Saliency;
 import org.conceptscope.attribution.SobolAttribution;
 import org.conceptscope.bench.CountingClassifier.Call;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.Classifiers;
+import org.conceptscope.model.EngineClassifier;
 import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.model.bioimage.BioImageModel;
+import org.conceptscope.model.onnx.OnnxEngine;
+import org.conceptscope.model.torch.PyTorchEngine;
 import org.conceptscope.model.TensorFlowEngine;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
@@ -34,7 +40,7 @@ import org.conceptscope.util.Progress;
  * same classifier, measured in the same run), then a long virtual stack processed headless.
  * <p>
  * {@code Bench --config smoke|full --models <test-images/models> --out <folder> [--cache <folder>]
- * [--no-stack]}. The pom's {@code bench} profile runs it; "smoke" takes seconds and is what the
+ * [--no-stack] [--only model,model]}. The pom's {@code bench} profile runs it; "smoke" takes seconds and is what the
  * tests run, "full" is the README's table.
  */
 public final class Bench {
@@ -87,7 +93,16 @@ public final class Bench {
 		}
 	}
 
-	public record Options(Size size, Path models, Path out, Path cache, boolean stack) {}
+	/** @param only the models to time (folder names under models/, or the large model's name); empty: all */
+	public record Options(Size size, Path models, Path out, Path cache, boolean stack, List<String> only) {
+		public Options(Size size, Path models, Path out, Path cache, boolean stack) {
+			this(size, models, out, cache, stack, List.of());
+		}
+
+		boolean times(String model) {
+			return only.isEmpty() || only.contains(model);
+		}
+	}
 
 	private Bench() {}
 
@@ -97,7 +112,8 @@ public final class Bench {
 			o = parse(args);
 		} catch (IllegalArgumentException e) {
 			System.err.println(e.getMessage());
-			System.err.println("Usage: Bench --config smoke|full --models <test-images/models> --out <folder> [--cache <folder>] [--no-stack]");
+			System.err.println("Usage: Bench --config smoke|full --models <test-images/models> --out <folder> [--cache <folder>] [--no-stack]"
+				+ " [--only model,model]");
 			System.exit(2);
 			return;
 		}
@@ -115,6 +131,7 @@ public final class Bench {
 		Size size = Size.SMOKE;
 		Path models = null, out = null, cache = null;
 		boolean stack = true;
+		List<String> only = List.of();
 		for (int i = 0; i < args.length; i++) {
 			String a = args[i];
 			switch (a) {
@@ -123,11 +140,15 @@ public final class Bench {
 				case "--out" -> out = Path.of(value(args, ++i, a));
 				case "--cache" -> cache = Path.of(value(args, ++i, a));
 				case "--no-stack" -> stack = false;
+				case "--only" -> { // Maven passes an empty property as an empty argument, or drops it
+					String v = i + 1 < args.length && !args[i + 1].startsWith("--") ? args[++i] : "";
+					only = v.isBlank() ? List.of() : List.of(v.split(","));
+				}
 				default -> throw new IllegalArgumentException("Unknown argument " + a + ".");
 			}
 		}
 		if (models == null || out == null) throw new IllegalArgumentException("--models and --out are required.");
-		return new Options(size, models, out, cache == null ? out.resolve("models") : cache, stack);
+		return new Options(size, models, out, cache == null ? out.resolve("models") : cache, stack, only);
 	}
 
 	private static String value(String[] args, int i, String flag) {
@@ -165,9 +186,10 @@ public final class Bench {
 	public record Report(List<Row> rows, StackBench.Report stack) {}
 
 	static String environment(Options o) {
-		return String.format(Locale.ROOT, "ConceptScope benchmark (%s): %d cores available to the JVM, %s, Java %s, TensorFlow %s, max heap %d MB",
-			o.size().name().toLowerCase(Locale.ROOT), Runtime.getRuntime().availableProcessors(), cpuModel(),
-			System.getProperty("java.version"), TensorFlowEngine.TENSORFLOW_VERSION, Runtime.getRuntime().maxMemory() >> 20);
+		return String.format(Locale.ROOT, "ConceptScope benchmark (%s): %d cores available to the JVM, %s, Java %s, TensorFlow %s,"
+			+ " libtorch %s, ONNX Runtime %s, max heap %d MB", o.size().name().toLowerCase(Locale.ROOT), Runtime.getRuntime().availableProcessors(),
+			cpuModel(), System.getProperty("java.version"), TensorFlowEngine.TENSORFLOW_VERSION, PyTorchEngine.LIBTORCH_VERSION,
+			OnnxEngine.ONNXRUNTIME_VERSION, Runtime.getRuntime().maxMemory() >> 20);
 	}
 
 	private static String cpuModel() {
@@ -185,20 +207,27 @@ public final class Bench {
 	public static List<Row> attribution(Options o, PrintStream log) throws IOException {
 		List<Row> rows = new ArrayList<>();
 		for (String name : List.of("ihc-stain", "ct-tissue", "known-answer")) {
-			rows.addAll(model(name, o.models().resolve(name), false, o, log));
+			if (o.times(name)) rows.addAll(model(name, o.models().resolve(name), false, o, log));
 		}
-		rows.addAll(model(LargeModel.NAME, LargeModel.ensure(o.cache()), true, o, log));
+		// the same ResNet-style classifier on libtorch (gradients by autograd) and on ONNX Runtime (forward passes only)
+		for (String name : ENGINE_MODELS) if (o.times(name)) rows.addAll(model(name, o.models().resolve(name), false, o, log));
+		if (o.times(LargeModel.NAME)) rows.addAll(model(LargeModel.NAME, LargeModel.ensure(o.cache()), true, o, log));
 		return rows;
 	}
 
+	/** bioimage.io packages on the other engines, timed like the TensorFlow models. */
+	static final List<String> ENGINE_MODELS = List.of("ihc-resnet-torchscript", "ihc-resnet-onnx");
+
 	private static List<Row> model(String name, Path dir, boolean large, Options o, PrintStream log) {
 		List<Row> rows = new ArrayList<>();
-		try (TensorFlowClassifier model = TensorFlowClassifier.load(dir)) {
+		try (Classifier model = Classifiers.open(dir)) {
 			long[] in = model.signature().input().shape();
 			int n = large ? o.size().largeImages : o.size().images;
 			FloatTensor images = randomImages(n, (int) in[1], (int) in[2], (int) in[3], 42);
+			int gradientBatch = model instanceof TensorFlowClassifier tf ? tf.gradientBatchSize()
+				: model instanceof BioImageModel b && b.classifier() instanceof EngineClassifier e ? e.gradientBatchSize() : model.preferredBatchSize();
 			log.printf(Locale.ROOT, "%s: input %dx%dx%d, %d images, batch size %d (forward) / %d (gradient)%n", name, in[1], in[2],
-				in[3], n, model.preferredBatchSize(), model.gradientBatchSize());
+				in[3], n, model.preferredBatchSize(), gradientBatch);
 			for (AttributionMethod m : methods(o.size(), (int) in[1], large)) {
 				Row r = measure(name, model, m, images, large ? o.size().largeRepeats : o.size().repeats);
 				log.println("  " + format(r));
@@ -237,14 +266,14 @@ public final class Bench {
 	 * goes first. The best time of each is reported: on a shared machine other processes only ever
 	 * add time, so the minimum is the least disturbed measurement.
 	 */
-	static Row measure(String modelName, TensorFlowClassifier model, AttributionMethod m, FloatTensor images, int repeats) {
+	static Row measure(String modelName, Classifier model, AttributionMethod m, FloatTensor images, int repeats) {
 		int n = (int) images.dim(0);
 		int[] targets = new int[n];
 		Arrays.fill(targets, AttributionMethod.PREDICTED);
 		CountingClassifier counting = new CountingClassifier(model);
 		try {
 			m.explain(counting, images, targets, Progress.NONE);
-		} catch (IllegalArgumentException e) {
+		} catch (IllegalArgumentException | UnsupportedOperationException e) { // a layer it lacks, or gradients (ONNX)
 			return new Row(modelName, m.name(), n, 0, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, "n/a: " + e.getMessage());
 		}
 		List<Call> calls = counting.calls();

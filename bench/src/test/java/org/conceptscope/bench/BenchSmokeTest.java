@@ -53,11 +53,16 @@ class BenchSmokeTest {
 			new PrintStream(log, true, StandardCharsets.UTF_8));
 		List<Bench.Row> rows = report.rows();
 		Map<String, List<Bench.Row>> byModel = rows.stream().collect(Collectors.groupingBy(Bench.Row::model));
-		assertEquals(List.of("ct-tissue", "ihc-stain", "known-answer", LargeModel.NAME), byModel.keySet().stream().sorted().toList());
+		assertEquals(List.of("ct-tissue", "ihc-resnet-onnx", "ihc-resnet-torchscript", "ihc-stain", "known-answer", LargeModel.NAME),
+			byModel.keySet().stream().sorted().toList());
 		for (Map.Entry<String, List<Bench.Row>> e : byModel.entrySet()) {
 			assertEquals(METHODS, e.getValue().stream().map(Bench.Row::method).toList(), e.getKey());
 			for (Bench.Row r : e.getValue()) {
 				String what = r.model() + " " + r.method();
+				if (r.model().equals("ihc-resnet-onnx") && PASSES_PER_IMAGE.get(r.method())[1] > 0) {
+					assertTrue(!r.measured() && r.note().contains("needs gradients"), what + " is refused on ONNX Runtime: " + r.note());
+					continue;
+				}
 				assertTrue(r.measured(), what + ": " + r.note());
 				long[] per = PASSES_PER_IMAGE.get(r.method());
 				assertEquals(per[0] * r.images(), r.forwardPasses(), what + " forward passes");

@@ -161,9 +161,18 @@ public final class UpdateSiteAssembler {
 
 	static String description(Artifact a) {
 		return switch (a.key()) {
-			case "org.conceptscope:conceptscope-plugins" -> "ConceptScope: explains TensorFlow image classifiers in Fiji: attribution"
-				+ " maps, concepts, faithfulness metrics (heat-map channels, ROIs, results tables).";
-			case "org.conceptscope:conceptscope-ops" -> "ConceptScope core: classifier runtime on DJL TensorFlow, explanation methods and metrics.";
+			case "org.conceptscope:conceptscope-plugins" -> "ConceptScope: explains TensorFlow, TorchScript and ONNX image classifiers in Fiji:"
+				+ " attribution maps, concepts, faithfulness metrics (heat-map channels, ROIs, results tables).";
+			case "org.conceptscope:conceptscope-ops" -> "ConceptScope core: classifier runtime on DJL (TensorFlow, PyTorch, ONNX Runtime),"
+				+ " explanation methods and metrics.";
+			case "ai.djl.pytorch:pytorch-engine" -> "DJL's PyTorch engine: runs TorchScript models for ConceptScope (gradients by autograd).";
+			case "ai.djl.pytorch:pytorch-jni" -> "DJL's bridge to libtorch 2.7.1 (native, per platform inside); ConceptScope unpacks it on first"
+				+ " use into ~/.conceptscope/djl/pytorch/.";
+			case "ai.djl.pytorch:pytorch-native-cpu" -> "libtorch 2.7.1 (CPU) for Linux x86-64, for DJL 0.36: runs TorchScript models;"
+				+ " ConceptScope unpacks it on first use into ~/.conceptscope/djl/pytorch/.";
+			case "ai.djl.onnxruntime:onnxruntime-engine" -> "DJL's ONNX Runtime engine: runs ONNX models for ConceptScope (forward passes).";
+			case "com.microsoft.onnxruntime:onnxruntime" -> "ONNX Runtime 1.21.1 with its natives for every platform; ConceptScope unpacks"
+				+ " the Linux x86-64 ones on first use into ~/.conceptscope/onnxruntime/.";
 			case "org.tensorflow:tensorflow-core-native" -> "TensorFlow 2.16.1 native libraries for Linux x86-64 (for DJL "
 				+ "0.36); ConceptScope unpacks them on first use into ~/.conceptscope/tensorflow/.";
 			default -> "Needed by ConceptScope: " + a.groupId() + ":" + a.artifactId() + ":" + a.version() + ".";

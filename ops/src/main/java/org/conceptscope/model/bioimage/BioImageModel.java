@@ -463,6 +463,11 @@ public final class BioImageModel implements Classifier {
 		return model.supportsGradients();
 	}
 
+	@Override
+	public int preferredBatchSize() {
+		return model.preferredBatchSize();
+	}
+
 	/** "byxc", "bxyc", "bcyx" or "bcxy". */
 	public String inputAxes() {
 		return input.axesString();

@@ -292,14 +292,8 @@ public final class OnnxClassifier extends EngineClassifier {
 
 	@Override
 	protected FloatTensor gradient(Part part, LayerInfo layer, FloatTensor x, FloatTensor weights) {
-		throw new UnsupportedOperationException(gradientRefusal(name()));
-	}
-
-	/** The sentence for a gradient asked of an ONNX model. */
-	public static String gradientRefusal(String model) {
-		return "The ONNX model " + model + " runs forward passes only (ONNX Runtime computes no gradients), so gradient methods (Saliency,"
-			+ " Gradient x Input, Integrated Gradients, SmoothGrad, Grad-CAM, ...) cannot explain it: use Occlusion, RISE, Sobol or HSIC,"
-			+ " or load its TorchScript export.";
+		requireGradients("Every gradient method (Saliency, Gradient x Input, Integrated Gradients, SmoothGrad, Grad-CAM, ...)");
+		throw new IllegalStateException("unreachable: " + name() + " has no gradients");
 	}
 
 	@Override
