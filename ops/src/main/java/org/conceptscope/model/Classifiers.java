@@ -69,15 +69,18 @@ public final class Classifiers {
 	 */
 	public static Kind kind(Path path) {
 		if (path == null) throw new ModelLoadException("No model given. Choose a SavedModel folder, a bioimage.io package, or a .pt or .onnx file.");
-		if (!Files.exists(path)) throw new ModelLoadException("The model " + path + " does not exist.");
+		if (!Files.exists(path)) {
+			throw new ModelLoadException("The model " + (kindOfFile(path) == null ? "folder " : "") + path + " does not exist.");
+		}
 		if (Files.isDirectory(path)) {
 			if (Files.isRegularFile(path.resolve("saved_model.pb"))) return Kind.TENSORFLOW;
 			if (BioImageModel.isPackage(path)) return Kind.BIOIMAGE;
 			List<Path> files = modelFiles(path);
 			if (files.size() == 1) return kindOfFile(files.get(0));
 			if (files.isEmpty()) {
-				throw new ModelLoadException(path + " holds no model: a model folder holds saved_model.pb (TensorFlow), rdf.yaml (bioimage.io),"
-					+ " one .pt file (TorchScript) or one .onnx file, with conceptscope.json beside it.");
+				if (Files.exists(path.resolve("saved_model.pbtxt"))) return Kind.TENSORFLOW; // its loader says what is wrong
+				throw new ModelLoadException(path + " is not a TensorFlow SavedModel: it has no saved_model.pb; nor does it hold a bioimage.io"
+					+ " rdf.yaml, or one TorchScript (.pt) or ONNX (.onnx) file with its conceptscope.json.");
 			}
 			throw new ModelLoadException(path + " holds several model files " + files.stream().map(p -> p.getFileName().toString()).toList()
 				+ "; choose one of them.");
