@@ -16,8 +16,11 @@ No randomness: the models have no trained weights (a 1x1 convolution seeded with
   pickle-stack-global.pt  data.pkl names a class through STACK_GLOBAL (protocol 4), which hides names from a scan
   state-dict.pt      torch.save of a state dict: no code, not TorchScript
   legacy-pickle.pt   torch.save with the pre-1.6 pickle format
-and one file that MUST load, to show the check passes what torch.jit.script really writes:
+and files that MUST load, to show the check passes what torch.jit.script really writes:
   benign-scripted.pt torch.jit.script of a small CNN (batch norm, dropout, residual, a list, an if), weights seeded with 0
+  scripted-layers.pt torch.jit.script of a small residual CNN whose forward is straight-line (its first argument named "net"):
+                     layer splits through its submodules, the residual block cut only at its end
+  scripted-sequential.pt torch.jit.script of an nn.Sequential (submodules named "0", "1", ...), weights seeded with 0
 """
 import io
 import os
@@ -72,6 +75,38 @@ class Benign(torch.nn.Module):
         return torch.softmax(self.head(self.drop(y)), dim=1)
 
 
+class Residual(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(4, 4, 3, padding=1)
+        self.bn = torch.nn.BatchNorm2d(4)
+
+    def forward(self, x):
+        return torch.relu(x + self.bn(self.conv(x)))
+
+
+class Straight(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.stem = torch.nn.Conv2d(3, 4, 3, padding=1)
+        self.block = Residual()
+        self.pool = torch.nn.AdaptiveAvgPool2d(1)
+        self.fc = torch.nn.Linear(4, 2)
+
+    def forward(net, x):
+        y = torch.relu(net.stem(x))
+        y = net.block(y)
+        return net.fc(torch.flatten(net.pool(y), 1))
+
+
+def sequential():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                               torch.nn.Conv2d(4, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1),
+                               torch.nn.Flatten(), torch.nn.Linear(4, 2))
+
+
 def edit_code(source, target, old, new):
     """Copies a TorchScript zip, replacing text in its top-level code record (debug info left out)."""
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as zout:
@@ -104,6 +139,8 @@ def main():
     torch.jit.script(WritesFile()).save(out("writes-file.pt"))
     torch.jit.script(ReadsFile()).save(out("reads-file.pt"))
     torch.jit.script(Benign().eval()).save(out("benign-scripted.pt"))
+    torch.jit.script(Straight().eval()).save(out("scripted-layers.pt"))
+    torch.jit.script(sequential().eval()).save(out("scripted-sequential.pt"))
     plain = out("plain.pt.tmp")
     torch.jit.script(Plain()).save(plain)
     with zipfile.ZipFile(plain) as z:

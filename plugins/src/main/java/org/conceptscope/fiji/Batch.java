@@ -41,7 +41,8 @@ public final class Batch {
 	}
 
 	static final String USAGE = String.join("\n",
-		"Usage: java -jar conceptscope-batch.jar input=<stack file or folder of images> model=<SavedModel folder>",
+		"Usage: java -jar conceptscope-batch.jar input=<stack file or folder of images> model=<SavedModel folder, bioimage.io",
+		"           package, or folder with one .pt or .onnx file and its conceptscope.json>",
 		"           save_dir=<output folder> [method=saliency] [target=predicted] [any other Attribution key]",
 		"           [batch=<slices per part, 0: automatic>] [restart]",
 		"Explains every slice of a stack, or of every image of a folder, and writes <name>-<method>-results.csv,",

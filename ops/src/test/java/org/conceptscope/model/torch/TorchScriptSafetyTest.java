@@ -93,6 +93,26 @@ class TorchScriptSafetyTest {
 	}
 
 	@Test
+	void scriptedStraightLineModelsSplitAtTheirSubmodules() {
+		try (TorchScriptClassifier m = TorchScriptClassifier.load(hostile("scripted-layers.pt"), IN, LoadOptions.defaults());
+			TorchScriptClassifier seq = TorchScriptClassifier.load(hostile("scripted-sequential.pt"), IN, LoadOptions.defaults())) {
+			// the stem's output feeds the residual block twice (conv path and skip): it is still a clean cut, as is the block's end
+			assertEquals(List.of("stem", "block", "pool"), m.layers().stream().map(l -> l.name()).toList());
+			assertEquals(List.of("0", "1", "2", "3", "4", "5", "6"), seq.layers().stream().map(l -> l.name()).toList());
+			FloatTensor x = FloatTensor.zeros(2, 8, 8, 3);
+			for (int i = 0; i < x.size(); i++) x.data()[i] = (float) Math.sin(i);
+			for (TorchScriptClassifier c : List.of(m, seq)) {
+				FloatTensor logits = c.logits(x);
+				for (var l : c.layers()) {
+					FloatTensor again = c.logitsFromLayer(l.name(), c.activations(x, l.name()));
+					for (int i = 0; i < logits.size(); i++) assertEquals(logits.data()[i], again.data()[i], 1e-5, l.name());
+				}
+			}
+			assertEquals(List.of(-1L, 4L, 4L, 4L), java.util.Arrays.stream(seq.layers().get(2).shape()).boxed().toList(), "after max pooling");
+		}
+	}
+
+	@Test
 	void theAllowListHoldsNoFileOrProcessOperator() {
 		for (String op : List.of("from_file", "save", "set_grad_enabled", "manual_seed", "backward", "to_here", "set_")) {
 			assertFalse(TorchScriptSafety.ATEN.contains(op), op);
