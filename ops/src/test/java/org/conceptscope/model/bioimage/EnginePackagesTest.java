@@ -170,6 +170,31 @@ class EnginePackagesTest {
 		}
 	}
 
+	@Test
+	void aZippedFormat04PackageWithTorchScriptWeightsOpensAndPassesItsTest(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+		Path dir = java.nio.file.Files.createDirectories(tmp.resolve("ts04"));
+		for (String f : List.of("weights.pt", "test_input.npy", "test_output.npy")) {
+			java.nio.file.Files.copy(dir("ihc-resnet-torchscript").resolve(f), dir.resolve(f));
+		}
+		// the 0.4 rdf of the ONNX package, pointed at the TorchScript weights
+		String rdf = java.nio.file.Files.readString(dir("ihc-resnet-onnx").resolve("rdf.yaml"));
+		rdf = rdf.substring(0, rdf.indexOf("weights:")) + "weights:\n  torchscript:\n    source: weights.pt\n    sha256: "
+			+ BioImageModel.sha256(dir.resolve("weights.pt")) + "\n" + rdf.substring(rdf.indexOf("config:"));
+		java.nio.file.Files.writeString(dir.resolve("rdf.yaml"), rdf);
+		Path zip = tmp.resolve("ts04.zip");
+		TestPackages.zipFolder(dir, zip, "", null);
+		try (BioImageModel m = BioImageModel.open(zip, LoadOptions.defaults().withWorkDir(tmp.resolve("work")))) {
+			assertEquals("0.4.10", m.description().formatVersion());
+			assertEquals("torchscript", m.weightsFormat());
+			assertTrue(m.weightsVerified() && m.testReport().passed(), m.testReport().message());
+			FloatTensor a = m.logits(m.normalize(raw)), b = torch.logits(normalized);
+			for (int i = 0; i < a.size(); i++) assertEquals(b.data()[i], a.data()[i], 1e-5);
+		}
+		try (java.util.stream.Stream<Path> left = java.nio.file.Files.list(tmp.resolve("work"))) {
+			assertEquals(List.of(), left.toList(), "closing removes the unpacked package");
+		}
+	}
+
 	static double pearson(float[] a, float[] b, int from, int to) {
 		double ma = 0, mb = 0;
 		int n = to - from;
