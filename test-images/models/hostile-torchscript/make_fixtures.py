@@ -14,6 +14,7 @@ No randomness: the models have no trained weights (a 1x1 convolution seeded with
   pickle-reduce.pt   data.pkl calls posix.system through REDUCE (the classic pickle attack)
   pickle-custom-class.pt  data.pkl builds __torch__.torch.classes.c10d.FileStore
   pickle-stack-global.pt  data.pkl names a class through STACK_GLOBAL (protocol 4), which hides names from a scan
+  duplicate-record.pt a second code/__torch__.py record after the first (a zip reader may run either one)
   state-dict.pt      torch.save of a state dict: no code, not TorchScript
   legacy-pickle.pt   torch.save with the pre-1.6 pickle format
 and files that MUST load, to show the check passes what torch.jit.script really writes:
@@ -26,6 +27,7 @@ import io
 import os
 import pickle
 import sys
+import warnings
 import zipfile
 from typing import List
 
@@ -158,6 +160,14 @@ def main():
     stack = (b"\x80\x04\x8c" + bytes([len(module)]) + module + b"\x8c" + bytes([len(name)]) + name + b"\x93)\x81.")
     replace_record(plain, out("pickle-custom-class.pt"), "data.pkl", glob)
     replace_record(plain, out("pickle-stack-global.pt"), "data.pkl", stack)
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(out("duplicate-record.pt"), "w", zipfile.ZIP_STORED) as zout:
+        top = zin.namelist()[0].split("/")[0]
+        for name in zin.namelist():
+            zout.writestr(name, zin.read(name))
+        hidden = zin.read(f"{top}/code/__torch__.py").decode().replace("return _0", "_1 = torch.from_file(\"/etc/hostname\", False, 1)\n    return _0")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns about the duplicate name: that is the point
+            zout.writestr(f"{top}/code/__torch__.py", hidden)
     os.remove(plain)
     torch.save(Plain().state_dict(), out("state-dict.pt"))
     torch.save(Plain().state_dict(), out("legacy-pickle.pt"), _use_new_zipfile_serialization=False)

@@ -69,11 +69,16 @@ final class TorchScriptArchive {
 			Map<String, String> code = new LinkedHashMap<>();
 			Map<String, byte[]> pickles = new LinkedHashMap<>();
 			boolean hasCode = false, hasData = false;
+			java.util.Set<String> names = new java.util.HashSet<>();
 			for (Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements();) {
 				ZipEntry e = en.nextElement();
 				String name = e.getName();
 				if (name.startsWith("/") || name.contains("\\") || name.contains("..") || name.indexOf(':') >= 0) {
 					throw new ModelLoadException(file + " holds the record '" + name + "', whose name is not a plain relative path: not a file torch.jit.save writes.");
+				}
+				if (!names.add(name)) {
+					throw new ModelLoadException(file + " holds the record '" + name + "' twice; zip readers differ in which one they use, so the file"
+						+ " is refused (torch.jit.save never writes a record twice).");
 				}
 				int slash = name.indexOf('/');
 				if (slash <= 0) throw new ModelLoadException(file + " holds the record '" + name + "' outside a top folder: not a file torch.jit.save writes.");

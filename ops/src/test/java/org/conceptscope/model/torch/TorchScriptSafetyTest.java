@@ -64,6 +64,12 @@ class TorchScriptSafetyTest {
 		}
 	}
 
+	@Test
+	void aRecordWrittenTwiceIsRefused() {
+		ModelLoadException e = assertThrows(ModelLoadException.class, () -> open(hostile("duplicate-record.pt"), LoadOptions.defaults()));
+		assertTrue(e.getMessage().contains("code/__torch__.py' twice"), e.getMessage());
+	}
+
 	@ParameterizedTest
 	@CsvSource({ "state-dict.pt, torch.save file", "legacy-pickle.pt, legacy torch.save pickle" })
 	void picklesThatAreNotTorchScriptAreRefusedWithASentence(String file, String says) {
