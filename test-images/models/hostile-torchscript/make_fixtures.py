@@ -22,6 +22,8 @@ and files that MUST load, to show the check passes what torch.jit.script really 
   scripted-layers.pt torch.jit.script of a small residual CNN whose forward is straight-line (its first argument named "net"):
                      layer splits through its submodules, the residual block cut only at its end
   scripted-sequential.pt torch.jit.script of an nn.Sequential (submodules named "0", "1", ...), weights seeded with 0
+  traced-softmax.pt  torch.jit.trace of the straight-line CNN with a final softmax, with PyTorch's own output and
+                     pre-softmax logits for a seeded input (traced-softmax-{input,logits,probabilities}.npy, input [N, C, H, W])
 """
 import io
 import os
@@ -31,6 +33,7 @@ import warnings
 import zipfile
 from typing import List
 
+import numpy
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -109,6 +112,15 @@ def sequential():
                                torch.nn.Flatten(), torch.nn.Linear(4, 2))
 
 
+class WithSoftmax(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = Straight()
+
+    def forward(self, x):
+        return torch.softmax(self.net(x), dim=1)
+
+
 def edit_code(source, target, old, new):
     """Copies a TorchScript zip, replacing text in its top-level code record (debug info left out)."""
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as zout:
@@ -143,6 +155,13 @@ def main():
     torch.jit.script(Benign().eval()).save(out("benign-scripted.pt"))
     torch.jit.script(Straight().eval()).save(out("scripted-layers.pt"))
     torch.jit.script(sequential().eval()).save(out("scripted-sequential.pt"))
+    softmax = WithSoftmax().eval()
+    x = torch.randn(2, 3, 8, 8, generator=torch.Generator().manual_seed(0))
+    traced = torch.jit.trace(softmax, x)
+    traced.save(out("traced-softmax.pt"))
+    with torch.no_grad():
+        for name, value in (("input", x), ("logits", softmax.net(x)), ("probabilities", traced(x))):
+            numpy.save(out("traced-softmax-" + name + ".npy"), value.numpy().astype("<f4"))
     plain = out("plain.pt.tmp")
     torch.jit.script(Plain()).save(plain)
     with zipfile.ZipFile(plain) as z:

@@ -53,10 +53,13 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	private final List<LayerInfo> layers;
 	private final Map<String, Integer> layerIndex;
 	private final String noLayers;
+	/** The method that gives the logits: forward, or the part of forward before its final softmax. */
+	private final String logitsMethod;
 
 	private TorchScriptClassifier(Path file, Description d, ZooModel<NDList, NDList> model, PtSymbolBlock block, List<LayerInfo> layers,
-		Map<String, Integer> layerIndex, String noLayers) {
+		Map<String, Integer> layerIndex, String noLayers, String logitsMethod) {
 		super(d, "TorchScript");
+		this.logitsMethod = logitsMethod;
 		this.file = file;
 		this.model = model;
 		this.block = block;
@@ -104,6 +107,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		ZooModel<NDList, NDList> model = null;
 		String noLayers = splits.whyNone();
 		List<TorchScriptLayers.Layer> offered = splits.layers();
+		boolean logits = splits.logits();
 		if (splits.code() != null) {
 			Path tmp = null;
 			try {
@@ -119,6 +123,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 				if (e instanceof org.conceptscope.model.UnsafeModelException) throw e;
 				noLayers = "libtorch did not compile the layer split ConceptScope wrote for it (" + e.getMessage() + ")";
 				offered = List.of();
+				logits = false;
 			} finally {
 				EngineEnvironment.deleteTree(tmp);
 			}
@@ -130,7 +135,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 			Description d = description.name() == null
 				? new Description(stem(file), description.input(), description.classes(), description.normalization(), description.pixelSize())
 				: description;
-			return probe(file, d, model, block, offered, noLayers);
+			return probe(file, d, model, block, offered, noLayers, logits ? TorchScriptLayers.LOGITS : "forward");
 		} catch (RuntimeException e) {
 			model.close();
 			throw e;
@@ -159,7 +164,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 
 	/** Runs a one-image probe: the output must be [1, K]; each layer's shape is read and its split checked. */
 	private static TorchScriptClassifier probe(Path file, Description d, ZooModel<NDList, NDList> model, PtSymbolBlock block,
-		List<TorchScriptLayers.Layer> offered, String noLayers) {
+		List<TorchScriptLayers.Layer> offered, String noLayers, String logitsMethod) {
 		Input input = d.input();
 		List<String> classes = d.classes();
 		long h = input.height() > 0 ? input.height() : 64, w = input.width() > 0 ? input.width() : 64, c = input.channels();
@@ -170,7 +175,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		FloatTensor x = new FloatTensor(shape, values);
 		FloatTensor out;
 		try {
-			out = call(model, block, "forward", x, false, null);
+			out = call(model, block, logitsMethod, x, false, null);
 		} catch (RuntimeException e) {
 			throw new ModelLoadException("The TorchScript model " + file + " fails on an input " + Arrays.toString(shape) + " (declared axes "
 				+ (input.channelsFirst() ? "bcyx" : "byxc") + "): " + firstLine(e.getMessage()) + " Check the input size and axes in its model card or rdf.yaml.", e);
@@ -190,7 +195,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		List<LayerInfo> layers = new ArrayList<>();
 		Map<String, Integer> index = new HashMap<>();
 		d = d.withNames(names);
-		TorchScriptClassifier tmp = new TorchScriptClassifier(file, d, model, block, List.of(), Map.of(), noLayers);
+		TorchScriptClassifier tmp = new TorchScriptClassifier(file, d, model, block, List.of(), Map.of(), noLayers, logitsMethod);
 		List<String> dropped = new ArrayList<>();
 		for (TorchScriptLayers.Layer l : offered) {
 			try {
@@ -210,7 +215,8 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		if (layers.isEmpty() && noLayers == null) {
 			noLayers = "its submodule outputs " + dropped + " do not split it into two parts that give its output again";
 		}
-		return new TorchScriptClassifier(file, d, model, block, Collections.unmodifiableList(layers), Collections.unmodifiableMap(index), noLayers);
+		return new TorchScriptClassifier(file, d, model, block, Collections.unmodifiableList(layers), Collections.unmodifiableMap(index), noLayers,
+			logitsMethod);
 	}
 
 	private static boolean close(FloatTensor a, FloatTensor b) {
@@ -264,7 +270,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 
 	private String method(Part part, LayerInfo layer) {
 		return switch (part) {
-			case FORWARD -> "forward";
+			case FORWARD -> logitsMethod;
 			case TO_LAYER -> TorchScriptLayers.G + layerIndex.get(layer.name());
 			case FROM_LAYER -> TorchScriptLayers.H + layerIndex.get(layer.name());
 		};
@@ -284,6 +290,11 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	@Override
 	protected void release() {
 		model.close();
+	}
+
+	/** Whether the model's forward ends in a softmax, left out of {@link #logits} (and put back by {@link #probabilities}). */
+	public boolean outputsProbabilities() {
+		return !logitsMethod.equals("forward");
 	}
 
 	/** The file the model was loaded from. */

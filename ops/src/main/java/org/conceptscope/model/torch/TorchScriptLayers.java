@@ -33,13 +33,16 @@ import org.conceptscope.model.torch.TorchCode.Token;
  */
 final class TorchScriptLayers {
 
-	static final String G = "conceptscope_g_", H = "conceptscope_h_";
+	static final String G = "conceptscope_g_", H = "conceptscope_h_", LOGITS = "conceptscope_logits";
 
 	/** One layer: its name, the submodule's class, and the index of its methods. */
 	record Layer(String name, String moduleClass, int index) {}
 
-	/** The rewritten code (null when no layer can be offered) and why not, for messages. */
-	record Result(List<Layer> layers, Map<String, String> code, String whyNone) {}
+	/**
+	 * The rewritten code (null when nothing is rewritten), why no layer is offered (null when some
+	 * are), and whether forward ends in a softmax that {@value #LOGITS} leaves out.
+	 */
+	record Result(List<Layer> layers, Map<String, String> code, String whyNone, boolean logits) {}
 
 	private record Stmt(String target, List<Token> expr, String layer, String moduleAttr) {}
 
@@ -199,6 +202,17 @@ final class TorchScriptLayers {
 			rest.addAll(retExpr.subList(call[1] + 1, retExpr.size()));
 			retExpr = rest;
 		}
+		// forward ending in softmax(z, 1): z are the logits, which gradient methods differentiate (as for TensorFlow models)
+		List<Token> inner = softmaxArgument(retExpr);
+		if (inner == null && retExpr.size() == 1) {
+			for (int k = stmts.size() - 1; k >= 0 && inner == null; k--) {
+				if (!stmts.get(k).target().equals(retExpr.get(0).text())) continue;
+				inner = softmaxArgument(stmts.get(k).expr()); // z is defined before the softmax, so returning it at the end is the same
+				break;
+			}
+		}
+		boolean logits = inner != null;
+		if (logits) retExpr = inner;
 		Set<String> defined = new HashSet<>();
 		defined.add(input);
 		List<Set<String>> uses = new ArrayList<>();
@@ -247,7 +261,18 @@ final class TorchScriptLayers {
 			}
 			methods.append(bodyPad).append("return ").append(join(retExpr)).append('\n');
 		}
-		if (layers.isEmpty()) return none("no submodule output of its forward splits the model in two");
+		String whyNone = layers.isEmpty() ? "no submodule output of its forward splits the model in two" : null;
+		if (logits) {
+			if (definedMethods.contains(LOGITS)) return none("it already defines a method named " + LOGITS);
+			BitSet all = slice(stmts, uses, retUses, null, input);
+			methods.append(defPad).append("def ").append(LOGITS).append("(").append(self).append(": ").append(selfType)
+				.append(",\n").append(bodyPad).append(input).append(": Tensor) -> Tensor:\n");
+			for (int j = all.nextSetBit(0); j >= 0; j = all.nextSetBit(j + 1)) {
+				methods.append(bodyPad).append(stmts.get(j).target()).append(" = ").append(join(stmts.get(j).expr())).append('\n');
+			}
+			methods.append(bodyPad).append("return ").append(join(retExpr)).append('\n');
+		}
+		if (layers.isEmpty() && !logits) return none(whyNone);
 		String[] srcLines = src.split("\n", -1);
 		StringBuilder out = new StringBuilder();
 		for (int k = 0; k < srcLines.length; k++) {
@@ -257,11 +282,35 @@ final class TorchScriptLayers {
 		}
 		Map<String, String> code = new LinkedHashMap<>();
 		code.put(record, out.toString());
-		return new Result(List.copyOf(layers), code, null);
+		return new Result(List.copyOf(layers), code, whyNone, logits);
 	}
 
 	private static Result none(String why) {
-		return new Result(List.of(), null, why);
+		return new Result(List.of(), null, why, false);
+	}
+
+	/** z for an expression torch.softmax(z, 1) or torch.softmax(z, -1) (with an optional None dtype); else null. */
+	static List<Token> softmaxArgument(List<Token> e) {
+		if (e.size() < 7 || !e.get(0).is("torch") || !e.get(1).is(".") || !e.get(2).is("softmax") || !e.get(3).is("(")
+			|| !e.get(e.size() - 1).is(")")) {
+			return null;
+		}
+		int depth = 0, comma = -1;
+		for (int k = 3; k < e.size(); k++) {
+			Token t = e.get(k);
+			if (t.is("(") || t.is("[") || t.is("{")) depth++;
+			else if (t.is(")") || t.is("]") || t.is("}")) {
+				if (--depth == 0 && k != e.size() - 1) return null; // softmax(...) is only part of the expression
+			} else if (depth == 1 && t.is(",") && comma < 0) comma = k;
+		}
+		if (comma < 5) return null;
+		List<String> rest = new ArrayList<>();
+		for (Token t : e.subList(comma + 1, e.size() - 1)) rest.add(t.text());
+		String args = String.join("", rest);
+		if (!(args.equals("1") || args.equals("-1") || args.equals("1,None") || args.equals("-1,None") || args.equals("1,") || args.equals("-1,"))) {
+			return null;
+		}
+		return new ArrayList<>(e.subList(4, comma));
 	}
 
 	/**

@@ -8,6 +8,10 @@ public final class EnginePackagesTestAccess {
 
 	private EnginePackagesTestAccess() {}
 
+	public static FloatTensor npy(java.nio.file.Path file) {
+		return Npy.read(file);
+	}
+
 	public static FloatTensor raw() {
 		return Npy.read(BundledModels.dir("ihc-resnet-torchscript").resolve("saliency_raw.npy"));
 	}

@@ -119,6 +119,24 @@ class TorchScriptSafetyTest {
 	}
 
 	@Test
+	void aFinalSoftmaxIsLeftOutOfTheLogitsAndPutBackInTheProbabilities() {
+		Path dir = BundledModels.dir("hostile-torchscript");
+		FloatTensor x = org.conceptscope.model.EngineClassifier.channelsLast(org.conceptscope.model.bioimage.EnginePackagesTestAccess.npy(
+			dir.resolve("traced-softmax-input.npy")));
+		FloatTensor logits = org.conceptscope.model.bioimage.EnginePackagesTestAccess.npy(dir.resolve("traced-softmax-logits.npy"));
+		FloatTensor probabilities = org.conceptscope.model.bioimage.EnginePackagesTestAccess.npy(dir.resolve("traced-softmax-probabilities.npy"));
+		try (TorchScriptClassifier m = TorchScriptClassifier.load(hostile("traced-softmax.pt"), IN, LoadOptions.defaults())) {
+			assertTrue(m.outputsProbabilities());
+			FloatTensor l = m.logits(x), p = m.probabilities(x);
+			for (int i = 0; i < l.size(); i++) {
+				assertEquals(logits.data()[i], l.data()[i], 1e-5, "the logits PyTorch computed before its softmax");
+				assertEquals(probabilities.data()[i], p.data()[i], 1e-6, "the model's own output");
+			}
+			assertTrue(m.layers().isEmpty(), "the submodule giving the logits is not a layer: " + m.layers());
+		}
+	}
+
+	@Test
 	void theAllowListHoldsNoFileOrProcessOperator() {
 		for (String op : List.of("from_file", "save", "set_grad_enabled", "manual_seed", "backward", "to_here", "set_")) {
 			assertFalse(TorchScriptSafety.ATEN.contains(op), op);
