@@ -155,7 +155,7 @@ final class TorchScriptSafety {
 			}
 			if (next != null && (next.is("=") || next.is(":") || next.is(",") && inDefHeader(ts, i)) && !afterDot) {
 				locals.add(t.text());
-				if (next.is("=") && isModuleValue(ts, i + 2, self)) modules.add(t.text());
+				if (next.is("=") && isModuleValue(ts, i + 2, modules)) modules.add(t.text());
 			}
 			if (t.is("class") && next != null && next.kind() == Kind.NAME) {
 				i++; // class X(Base): X is defined here, not called
@@ -212,12 +212,13 @@ final class TorchScriptSafety {
 		}
 	}
 
-	/** Whether the tokens from i on start a module value: self, self.attr..., getattr(self, "...") . */
-	private static boolean isModuleValue(List<Token> ts, int i, String self) {
-		if (self == null || i >= ts.size()) return false;
+	/** Whether the tokens from i on start a module value: a module (self first), its attribute m.attr..., getattr(m, "..."). */
+	private static boolean isModuleValue(List<Token> ts, int i, Set<String> modules) {
+		if (i >= ts.size()) return false;
 		Token a = ts.get(i);
-		if (a.is(self)) return true;
-		return a.is("getattr") && i + 2 < ts.size() && ts.get(i + 1).is("(") && ts.get(i + 2).is(self);
+		if (a.kind() == Kind.NAME && modules.contains(a.text())) return true;
+		return a.is("getattr") && i + 2 < ts.size() && ts.get(i + 1).is("(") && ts.get(i + 2).kind() == Kind.NAME
+			&& modules.contains(ts.get(i + 2).text());
 	}
 
 	private static boolean inDefHeader(List<Token> ts, int i) {

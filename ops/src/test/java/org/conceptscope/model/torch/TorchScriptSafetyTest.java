@@ -132,7 +132,12 @@ class TorchScriptSafetyTest {
 				assertEquals(logits.data()[i], l.data()[i], 1e-5, "the logits PyTorch computed before its softmax");
 				assertEquals(probabilities.data()[i], p.data()[i], 1e-6, "the model's own output");
 			}
-			assertTrue(m.layers().isEmpty(), "the submodule giving the logits is not a layer: " + m.layers());
+			// the wrapped network's submodules are layers; the wrapped network itself gives the logits and is not one
+			assertEquals(List.of("net.stem", "net.block", "net.pool"), m.layers().stream().map(l2 -> l2.name()).toList());
+			for (var layer : m.layers()) {
+				FloatTensor again = m.logitsFromLayer(layer.name(), m.activations(x, layer.name()));
+				for (int i = 0; i < l.size(); i++) assertEquals(l.data()[i], again.data()[i], 1e-5, layer.name());
+			}
 		}
 	}
 
