@@ -1,6 +1,7 @@
 package org.conceptscope.model;
 
 import ai.djl.engine.Engine;
+import ai.djl.engine.EngineProvider;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ServiceLoader;
 import java.util.function.Supplier;
 
 /**
@@ -40,7 +42,7 @@ public final class EngineEnvironment {
 	public static <T> T withOwnClassLoader(Supplier<T> call) {
 		Thread t = Thread.currentThread();
 		ClassLoader before = t.getContextClassLoader();
-		t.setContextClassLoader(EngineEnvironment.class.getClassLoader());
+		t.setContextClassLoader(engineLoader());
 		try {
 			return call.get();
 		} finally {
@@ -48,10 +50,70 @@ public final class EngineEnvironment {
 		}
 	}
 
-	/** Starts a DJL engine by name, offline, with ConceptScope's class loader. */
+	/**
+	 * Starts a DJL engine by name, offline, with ConceptScope's class loader. DJL lists its engines
+	 * once per JVM, with whatever context class loader the first caller had: when that list lacks
+	 * the engine (in plain ImageJ the plugin jars are invisible to it), the engine's provider is
+	 * looked up with ConceptScope's own loader and registered, so a later call still succeeds.
+	 */
 	public static Engine start(String name) {
 		offline();
-		return withOwnClassLoader(() -> Engine.getEngine(name));
+		return withOwnClassLoader(() -> {
+			if (!Engine.hasEngine(name)) {
+				for (EngineProvider p : ServiceLoader.load(EngineProvider.class, engineLoader())) {
+					if (name.equals(p.getEngineName())) Engine.registerEngine(p);
+				}
+			}
+			if (!Engine.hasEngine(name)) {
+				throw new IllegalStateException("DJL's " + name + " engine is not among ConceptScope's jars (" + ownJarFolder()
+					+ "): install ConceptScope again from its update site, or copy the engine's jars beside conceptscope-ops.");
+			}
+			return Engine.getEngine(name);
+		});
+	}
+
+	/** The folder of the jar (or classes folder) ConceptScope's core was loaded from; null when unknown. */
+	static Path ownJarFolder() {
+		try {
+			java.security.CodeSource src = EngineEnvironment.class.getProtectionDomain().getCodeSource();
+			if (src == null || src.getLocation() == null) return null;
+			Path p = Path.of(src.getLocation().toURI());
+			return Files.isDirectory(p) ? p : p.getParent();
+		} catch (java.net.URISyntaxException | RuntimeException e) {
+			return null;
+		}
+	}
+
+	private static ClassLoader engineLoader;
+
+	/**
+	 * ConceptScope's class loader, widened by the jars of the {@code linux64/} folder beside
+	 * ConceptScope's jar when that folder exists. Fiji's launcher puts {@code jars/linux64/} on the
+	 * class path; plain ImageJ started on a Fiji folder ({@code java -jar ij.jar}) adds only
+	 * {@code jars/} itself, so the natives jars the update site installs there (TensorFlow,
+	 * libtorch) are reached this way. DJL's engines read their natives through this loader.
+	 */
+	public static synchronized ClassLoader engineLoader() {
+		if (engineLoader != null) return engineLoader;
+		ClassLoader own = EngineEnvironment.class.getClassLoader();
+		engineLoader = own;
+		Path folder = ownJarFolder();
+		Path natives = folder == null ? null : folder.resolve("linux64");
+		if (natives != null && Files.isDirectory(natives)) {
+			try (java.util.stream.Stream<Path> files = Files.list(natives)) {
+				java.util.List<URL> jars = new java.util.ArrayList<>();
+				for (Path jar : files.filter(j -> j.getFileName().toString().endsWith(".jar")).sorted().toList()) jars.add(jar.toUri().toURL());
+				if (!jars.isEmpty()) engineLoader = new java.net.URLClassLoader(jars.toArray(new URL[0]), own);
+			} catch (IOException e) {
+				// an unreadable folder: natives are then looked for on the class path only, and their absence is reported there
+			}
+		}
+		return engineLoader;
+	}
+
+	/** Where a native library resource is, as {@link #engineLoader()} sees it; null when absent. */
+	static URL nativeResource(String resource) {
+		return engineLoader().getResource(resource);
 	}
 
 	/** Whether the platform is the one ConceptScope ships natives for. */
@@ -69,13 +131,12 @@ public final class EngineEnvironment {
 	 * @param missing the sentence for a library that is not on the class path
 	 */
 	public static void unpack(String resourceDir, String[] names, Path dir, String missing) {
-		ClassLoader loader = EngineEnvironment.class.getClassLoader();
 		try {
 			Files.createDirectories(dir);
 			try (FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
 				FileLock ignored = ch.lock()) {
 				for (String name : names) {
-					URL url = loader.getResource(resourceDir + name);
+					URL url = nativeResource(resourceDir + name);
 					if (url == null) throw new IllegalStateException(missing);
 					Path target = dir.resolve(name);
 					URLConnection conn = url.openConnection();

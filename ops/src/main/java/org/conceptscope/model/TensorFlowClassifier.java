@@ -225,8 +225,16 @@ public final class TensorFlowClassifier implements Classifier {
 				.optOption("SignatureDefKey", files.signatureKey())
 				.optTranslator(new NoopTranslator())
 				.build();
-			model = criteria.loadModel();
-		} catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
+			model = EngineEnvironment.withOwnClassLoader(() -> {
+				try {
+					return criteria.loadModel();
+				} catch (ModelNotFoundException | MalformedModelException | IOException e) {
+					throw new java.io.UncheckedIOException(new IOException(e.getMessage(), e));
+				}
+			});
+		} catch (java.io.UncheckedIOException e) {
+			throw new ModelLoadException("TensorFlow could not load the SavedModel in " + files.dir() + ": " + e.getCause().getMessage(), e);
+		} catch (RuntimeException e) {
 			throw new ModelLoadException("TensorFlow could not load the SavedModel in " + files.dir() + ": " + e.getMessage(), e);
 		} finally {
 			// variables and assets are read during loading: the staged copy is not needed afterwards

@@ -63,7 +63,7 @@ public final class TensorFlowEngine {
 				+ " but that folder holds no libjnitensorflow.so. Unset it to use the bundled natives.");
 		}
 		try {
-			Engine e = Engine.getEngine("TensorFlow");
+			Engine e = EngineEnvironment.start("TensorFlow");
 			if (!TENSORFLOW_VERSION.equals(e.getVersion())) {
 				throw new IllegalStateException("DJL started TensorFlow " + e.getVersion() + " but ConceptScope needs "
 					+ TENSORFLOW_VERSION + ".");

@@ -55,7 +55,7 @@ class HeadMacrosTest {
 	@BeforeAll
 	void runMacrosInImageJ() throws Exception {
 		folder = work.resolve("ihc-classes");
-		files = LabelledPatchFolders.ihcFiles(folder, 30);
+		files = org.conceptscope.testmodels.LabelledPatchFolders.ihcFiles(folder, 30);
 		Path wrong = work.resolve("wrong-classes");
 		Files.createDirectories(wrong.resolve("tumour"));
 		Files.createDirectories(wrong.resolve("background"));

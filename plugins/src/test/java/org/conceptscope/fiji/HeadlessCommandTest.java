@@ -167,7 +167,7 @@ class HeadlessCommandTest {
 	@Test
 	void trainInterpretableHeadRunsHeadlessOnClassFoldersOfRealImages(@TempDir Path dir) throws IOException {
 		Path folder = dir.resolve("classes");
-		java.util.Map<Path, Integer> files = LabelledPatchFolders.ihcFiles(folder, 10);
+		java.util.Map<Path, Integer> files = org.conceptscope.testmodels.LabelledPatchFolders.ihcFiles(folder, 10);
 		// a user's own names: case and underscores do not matter, files beside the class folders are skipped
 		Files.move(folder.resolve("DAB-positive"), folder.resolve("dab-POSITIVE"));
 		Files.writeString(folder.resolve("README.txt"), "one folder per class");
@@ -324,7 +324,7 @@ class HeadlessCommandTest {
 
 	@Test
 	void megeRecoRunsHeadlessOnALabelledFolderWithoutAnImage(@TempDir Path dir) throws IOException {
-		Path folder = LabelledPatchFolders.ct(dir.resolve("ct labelled"), 20);
+		Path folder = org.conceptscope.testmodels.LabelledPatchFolders.ct(dir.resolve("ct labelled"), 20);
 		Path save = dir.resolve("results");
 		runHeadless("Evaluate Explanation...", "model='" + testImages.resolve("models/ct-tissue") + "',metric='mege_reco',folder='" + folder
 			+ "',methods='gradient_x_input, random',folds=3,training_steps=150,seed=7,save_dir='" + save + "'");

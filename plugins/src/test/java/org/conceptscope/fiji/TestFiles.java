@@ -19,10 +19,7 @@ public final class TestFiles {
 
 	/** The test-images folder, found by walking up from the working directory. */
 	public static Path testImages() {
-		for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-			if (Files.isDirectory(dir.resolve("test-images/models"))) return dir.resolve("test-images");
-		}
-		throw new IllegalStateException("No folder containing test-images/models above " + Path.of("").toAbsolutePath());
+		return org.conceptscope.testmodels.LabelledPatchFolders.testImages();
 	}
 
 	/** The project's macros/ folder, found beside test-images. */

@@ -41,9 +41,9 @@ class VerificationMacrosTest {
 
 	@BeforeAll
 	void runMacrosInImageJ() throws Exception {
-		labelled = LabelledPatchFolders.ihc(work.resolve("ihc-labelled"), 16);
+		labelled = org.conceptscope.testmodels.LabelledPatchFolders.ihc(work.resolve("ihc-labelled"), 16);
 		Path wrong = Files.createDirectories(work.resolve("wrong-labels"));
-		LabelledPatchFolders.ihc(wrong, 4);
+		org.conceptscope.testmodels.LabelledPatchFolders.ihc(wrong, 4);
 		Files.move(wrong.resolve("hematoxylin"), wrong.resolve("mitochondria"));
 
 		Map<String, Macro> runs = new LinkedHashMap<>();

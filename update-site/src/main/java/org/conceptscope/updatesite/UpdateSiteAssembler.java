@@ -161,7 +161,7 @@ public final class UpdateSiteAssembler {
 
 	static String description(Artifact a) {
 		return switch (a.key()) {
-			case "org.conceptscope:conceptscope-plugins" -> "ConceptScope: explains TensorFlow, TorchScript and ONNX image classifiers in Fiji:"
+			case "org.conceptscope:ConceptScope_" -> "ConceptScope: explains TensorFlow, TorchScript and ONNX image classifiers in Fiji:"
 				+ " attribution maps, concepts, faithfulness metrics (heat-map channels, ROIs, results tables).";
 			case "org.conceptscope:conceptscope-ops" -> "ConceptScope core: classifier runtime on DJL (TensorFlow, PyTorch, ONNX Runtime),"
 				+ " explanation methods and metrics.";

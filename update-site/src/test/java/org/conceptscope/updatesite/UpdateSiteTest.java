@@ -167,14 +167,14 @@ class UpdateSiteTest {
 
 	/** A site from fixture jars standing in for the real ones; ij is in the Fiji-provided list. */
 	List<UpdateSiteAssembler.Input> fixtureInputs(long variant) throws IOException {
-		Path plugins = mavenJar("conceptscope-plugins-0.1.0-SNAPSHOT", "x", "d", 11,
+		Path plugins = mavenJar("ConceptScope_-0.1.0-SNAPSHOT", "x", "d", 11,
 			Map.of("plugins.config", text("Plugins>ConceptScope, \"Attribution...\", org.conceptscope.fiji.ij1.Attribution_\n")));
 		Path ops = mavenJar("conceptscope-ops-0.1.0-SNAPSHOT", "x", "d", 12 + variant);
 		Path api = mavenJar("api-0.36.0", "x", "d", 13);
 		Path natives = mavenJar("tensorflow-core-native-1.0.0-rc.1-linux-x86_64", "x", "d", 14);
 		Path ij = mavenJar("ij-1.54p", "x", "d", 15);
 		List<UpdateSiteAssembler.Artifact> artifacts = List.of(
-			new UpdateSiteAssembler.Artifact("org.conceptscope", "conceptscope-plugins", null, "0.1.0-SNAPSHOT", plugins),
+			new UpdateSiteAssembler.Artifact("org.conceptscope", "ConceptScope_", null, "0.1.0-SNAPSHOT", plugins),
 			new UpdateSiteAssembler.Artifact("org.conceptscope", "conceptscope-ops", null, "0.1.0-SNAPSHOT", ops),
 			new UpdateSiteAssembler.Artifact("ai.djl", "api", null, "0.36.0", api),
 			new UpdateSiteAssembler.Artifact("org.tensorflow", "tensorflow-core-native", "linux-x86_64", "1.0.0-rc.1", natives),
@@ -195,11 +195,11 @@ class UpdateSiteTest {
 		assertEquals(List.of(), VerifySite.verify(site));
 
 		List<String> names = records.stream().map(DbXml.Plugin::filename).toList();
-		assertEquals(List.of("plugins/conceptscope-plugins-0.1.0-SNAPSHOT.jar", "jars/conceptscope-ops-0.1.0-SNAPSHOT.jar",
+		assertEquals(List.of("plugins/ConceptScope_-0.1.0-SNAPSHOT.jar", "jars/conceptscope-ops-0.1.0-SNAPSHOT.jar",
 			"jars/ai.djl.api-0.36.0.jar", "jars/linux64/tensorflow-core-native-linux-x86_64-1.0.0-rc.1.jar", "macros/Explain_Stack.ijm"),
 			names, "the jar holding plugins.config goes to plugins/ (ImageJ 1.x reads menus only there); ij is in Fiji already;"
 			+ " 'api' gets its groupId; the natives go to jars/linux64/ with the version last");
-		assertTrue(Files.isRegularFile(site.resolve("plugins/conceptscope-plugins-0.1.0-SNAPSHOT.jar-" + TS)));
+		assertTrue(Files.isRegularFile(site.resolve("plugins/ConceptScope_-0.1.0-SNAPSHOT.jar-" + TS)));
 		assertTrue(Files.isRegularFile(site.resolve("jars/linux64/tensorflow-core-native-linux-x86_64-1.0.0-rc.1.jar-" + TS)));
 		assertTrue(Files.isRegularFile(site.resolve("macros/Explain_Stack.ijm-" + TS)));
 		assertFalse(Files.exists(site.resolve("jars/ij-1.54p.jar-" + TS)));
@@ -242,7 +242,7 @@ class UpdateSiteTest {
 		Map<String, DbXml.Plugin> byName = second.stream().collect(Collectors.toMap(DbXml.Plugin::filename, p -> p));
 		Map<String, DbXml.Plugin> old = first.stream().collect(Collectors.toMap(DbXml.Plugin::filename, p -> p));
 
-		DbXml.Plugin plugins = byName.get("plugins/conceptscope-plugins-0.1.0-SNAPSHOT.jar");
+		DbXml.Plugin plugins = byName.get("plugins/ConceptScope_-0.1.0-SNAPSHOT.jar");
 		assertEquals(TS, plugins.current().timestamp(), "an unchanged file keeps its version");
 		assertEquals(List.of(), plugins.previous());
 
@@ -269,15 +269,29 @@ class UpdateSiteTest {
 		Path v1 = dir.resolve("old-site"), v2 = dir.resolve("new-site");
 		UpdateSiteAssembler.assemble(old, v1, TS, null);
 		List<String> problems = VerifySite.verify(v1);
-		assertTrue(problems.stream().anyMatch(p -> p.startsWith("jars/conceptscope-plugins-0.1.0-SNAPSHOT.jar holds plugins.config but is"
+		assertTrue(problems.stream().anyMatch(p -> p.startsWith("jars/ConceptScope_-0.1.0-SNAPSHOT.jar holds plugins.config but is"
 			+ " not in plugins/")), problems.toString());
 
 		List<DbXml.Plugin> records = UpdateSiteAssembler.assemble(inputs, v2, "20261201090000", v1.resolve("db.xml.gz"));
 		assertEquals(List.of(), VerifySite.verify(v2));
-		DbXml.Plugin moved = records.stream().filter(r -> r.filename().equals("jars/conceptscope-plugins-0.1.0-SNAPSHOT.jar")).findFirst()
+		DbXml.Plugin moved = records.stream().filter(r -> r.filename().equals("jars/ConceptScope_-0.1.0-SNAPSHOT.jar")).findFirst()
 			.orElseThrow();
 		assertNull(moved.current(), "the jar in jars/ is obsolete: the updater removes it, so Fiji does not load the classes twice");
 		assertEquals(1, moved.previous().size());
+	}
+
+	@Test
+	void aPluginJarWithoutAnUnderscoreIsCaught() throws IOException {
+		// ImageJ 1.x reads plugins.config only from jars whose name holds '_': the old name got no menu
+		List<UpdateSiteAssembler.Input> renamed = new ArrayList<>();
+		for (UpdateSiteAssembler.Input in : fixtureInputs(0)) {
+			renamed.add(in.sitePath().startsWith("plugins/") ? new UpdateSiteAssembler.Input("plugins/conceptscope-plugins-0.1.0-SNAPSHOT.jar",
+				in.source(), in.platform(), in.description()) : in);
+		}
+		Path site = dir.resolve("no-underscore");
+		UpdateSiteAssembler.assemble(renamed, site, TS, null);
+		List<String> problems = VerifySite.verify(site);
+		assertTrue(problems.stream().anyMatch(p -> p.startsWith("plugins/conceptscope-plugins-0.1.0-SNAPSHOT.jar has no '_'")), problems.toString());
 	}
 
 	@Test

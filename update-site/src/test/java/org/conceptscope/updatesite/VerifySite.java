@@ -30,7 +30,7 @@ import org.xml.sax.SAXParseException;
  * {@code <filename>-<timestamp>} whose size and checksum ({@link IndependentChecksum}) match;
  * every stored file belongs to exactly one record; platform-specific jars say so; a jar holding
  * plugins.config (ImageJ 1.x menu entries) is in plugins/, the only folder ImageJ reads them
- * from; every dependency is a file the site ships. Run by the
+ * from, under a name with an underscore (ImageJ skips the others); every dependency is a file the site ships. Run by the
  * tests and, in the update-site profile, on the real site ({@code VerifySite <site folder>}).
  */
 public final class VerifySite {
@@ -84,6 +84,11 @@ public final class VerifySite {
 				if (filename.endsWith(".jar") && hasEntry(file, "plugins.config") != filename.startsWith("plugins/")) {
 					problems.add(filename + (filename.startsWith("plugins/") ? " is in plugins/ but holds no plugins.config"
 						: " holds plugins.config but is not in plugins/: ImageJ 1.x would show none of its menu entries"));
+				}
+				// ...and only from jars whose file name holds an underscore (ImageJ 1.x Menus)
+				String jarName = filename.substring(filename.lastIndexOf('/') + 1);
+				if (filename.startsWith("plugins/") && jarName.endsWith(".jar") && !jarName.contains("_")) {
+					problems.add(filename + " has no '_' in its name: ImageJ 1.x ignores the plugins.config of such a jar");
 				}
 				for (Element d : children(v, "dependency")) dependencies.add(new String[] { filename, d.getAttribute("filename") });
 			}

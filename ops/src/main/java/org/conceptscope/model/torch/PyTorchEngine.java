@@ -34,7 +34,7 @@ public final class PyTorchEngine {
 					+ System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ". Set PYTORCH_LIBRARY_PATH to a folder holding libtorch "
 					+ LIBTORCH_VERSION + " for this platform to run TorchScript models.");
 			}
-			ClassLoader own = PyTorchEngine.class.getClassLoader();
+			ClassLoader own = EngineEnvironment.engineLoader();
 			if (own.getResource(NATIVES) == null || own.getResource(JNI) == null) {
 				throw new IllegalStateException("TorchScript models need libtorch " + LIBTORCH_VERSION + ", which is not installed: add the jars "
 					+ "ai.djl.pytorch:pytorch-native-cpu:" + LIBTORCH_VERSION + ":linux-x86_64 and ai.djl.pytorch:pytorch-jni to the class path"

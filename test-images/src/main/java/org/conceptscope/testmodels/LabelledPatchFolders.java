@@ -1,4 +1,4 @@
-package org.conceptscope.fiji;
+package org.conceptscope.testmodels;
 
 import ij.ImagePlus;
 import ij.ImageStack;
@@ -15,9 +15,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.conceptscope.tensor.FloatTensor;
-import org.conceptscope.testmodels.CtTissuePatches;
-import org.conceptscope.testmodels.IhcStainPatches;
-import org.conceptscope.testmodels.PatchDataset;
 
 /**
  * Folders of labelled real patches, one subfolder per class, the way a user hands labelled images
@@ -25,7 +22,7 @@ import org.conceptscope.testmodels.PatchDataset;
  * deconvolution) and CT_small.dcm (Hounsfield units, labelled by the tissue at the centre), cut
  * and labelled by the code that made the bundled models' data sets.
  */
-final class LabelledPatchFolders {
+public final class LabelledPatchFolders {
 
 	private LabelledPatchFolders() {}
 
@@ -34,8 +31,8 @@ final class LabelledPatchFolders {
 	 * stack per class; the DAB subfolder is written "dab-positive" (case differs from the model's
 	 * class) and its last patch is a separate PNG, as real folders mix files.
 	 */
-	static Path ihc(Path dir, int perClass) throws IOException {
-		PatchDataset d = IhcStainPatches.load(TestFiles.testImages().resolve("images/ihc.png"));
+	public static Path ihc(Path dir, int perClass) throws IOException {
+		PatchDataset d = IhcStainPatches.load(testImages().resolve("images/ihc.png"));
 		List<String> names = List.of("background", "hematoxylin", "dab-positive");
 		for (int k = 0; k < 3; k++) {
 			int[] picks = spread(d.testLabels(), k, perClass);
@@ -55,8 +52,8 @@ final class LabelledPatchFolders {
 	 * IHC patches as one RGB TIFF per patch in subfolders named exactly after the model's classes:
 	 * {@code perClass} of each class (every third candidate, spread over the area); returns file -> class.
 	 */
-	static Map<Path, Integer> ihcFiles(Path folder, int perClass) throws IOException {
-		PatchDataset d = IhcStainPatches.load(TestFiles.testImages().resolve("images/ihc.png"));
+	public static Map<Path, Integer> ihcFiles(Path folder, int perClass) throws IOException {
+		PatchDataset d = IhcStainPatches.load(testImages().resolve("images/ihc.png"));
 		Map<Path, Integer> files = new LinkedHashMap<>();
 		for (int k = 0; k < d.classes().size(); k++) {
 			Path sub = Files.createDirectories(folder.resolve(d.classes().get(k)));
@@ -73,8 +70,8 @@ final class LabelledPatchFolders {
 	}
 
 	/** CT patches in HU, {@code perClass} of each class (fewer when a class has fewer), one 32-bit stack per class. */
-	static Path ct(Path dir, int perClass) throws IOException {
-		PatchDataset d = CtTissuePatches.load(TestFiles.testImages().resolve("images/CT_small.dcm"));
+	public static Path ct(Path dir, int perClass) throws IOException {
+		PatchDataset d = CtTissuePatches.load(testImages().resolve("images/CT_small.dcm"));
 		for (int k = 0; k < 3; k++) {
 			int[] picks = spread(d.testLabels(), k, perClass);
 			Path sub = Files.createDirectories(dir.resolve(d.classes().get(k)));
@@ -111,5 +108,13 @@ final class LabelledPatchFolders {
 		boolean ok = png ? saver.saveAsPng(file.toString()) : imp.getStackSize() > 1 ? saver.saveAsTiffStack(file.toString())
 			: saver.saveAsTiff(file.toString());
 		if (!ok) throw new IOException("Could not write " + file);
+	}
+
+	/** The repository's test-images folder, found by walking up from the working directory. */
+	public static Path testImages() {
+		for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+			if (Files.isDirectory(dir.resolve("test-images/models"))) return dir.resolve("test-images");
+		}
+		throw new IllegalStateException("No folder containing test-images/models above " + Path.of("").toAbsolutePath());
 	}
 }

@@ -1,0 +1,272 @@
+package org.conceptscope.updatesite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.gui.Roi;
+import ij.io.RoiDecoder;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
+import org.conceptscope.testmodels.LabelledPatchFolders;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * ConceptScope installed and run as a user does: the update site this build assembles (the
+ * real jars, as shipped) is unpacked into a fresh ImageJ 1.x folder with ij.jar from Maven
+ * Central, once in plain ImageJ's layout ({@code plugins/}, {@code plugins/jars/}) and once in
+ * Fiji's ({@code plugins/}, {@code jars/}, {@code jars/linux64/}); ImageJ is started by its own
+ * launcher ({@code java -jar ij.jar -batch macro.ijm}, no class path added) under an Xvfb X
+ * server and runs the shipped example macros of every menu command on the bundled images and
+ * model; the files they write are read back. A watchdog fails the run, with a screenshot, when
+ * a window blocks it. This is the only test that sees a plugin jar ImageJ ignores (no '_' in its
+ * name) or DJL engines that the plugin class loader hides from DJL.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RealImageJTest {
+
+	/** Longest a launch may take before the watchdog calls it blocked. */
+	private static final long MINUTES = 8;
+
+	@TempDir
+	Path work;
+
+	private Path site, xvfb, testImages, inputs;
+	private List<UpdateSiteAssembler.Artifact> artifacts;
+
+	@BeforeAll
+	void assembleTheSite() throws IOException {
+		xvfb = onPath("Xvfb");
+		assumeTrue(xvfb != null, "No Xvfb on the PATH: install the Debian package xvfb (.ci/run does) to run the real-ImageJ test.");
+		assumeTrue(Files.exists(Path.of(System.getProperty("java.home"), "lib", "libawt_xawt.so")),
+			"This Java has no AWT X11 library: install openjdk-17-jre (.ci/run does) to run the real-ImageJ test.");
+		Path list = Path.of("target", "runtime-dependencies.txt");
+		assumeTrue(Files.isRegularFile(list), "No " + list + ": run the build through 'package' (mvn verify).");
+		artifacts = UpdateSiteAssembler.parseDependencyList(Files.readAllLines(list));
+		UpdateSiteAssembler.Artifact plugin = artifacts.stream().filter(a -> a.artifactId().equals("ConceptScope_")).findFirst().orElseThrow();
+		assumeTrue(plugin.file().toString().endsWith(".jar"), "The plugin module is not packaged (" + plugin.file() + "): run mvn verify.");
+
+		testImages = LabelledPatchFolders.testImages();
+		List<UpdateSiteAssembler.Input> files = new ArrayList<>(UpdateSiteAssembler.jars(artifacts, UpdateSiteAssembler.fijiProvided()));
+		files.addAll(UpdateSiteAssembler.macros(testImages.resolveSibling("macros")));
+		site = work.resolve("site");
+		UpdateSiteAssembler.assemble(files, site, "20261204000000", null);
+		assertEquals(List.of(), VerifySite.verify(site), "the site as shipped verifies");
+
+		inputs = Files.createDirectories(work.resolve("inputs"));
+		LabelledPatchFolders.ihcFiles(inputs.resolve("ihc-classes"), 12);
+	}
+
+	@Test
+	void fijiLayout() throws Exception {
+		Path ij = install(work.resolve("Fiji.app"), true);
+		assertTrue(Files.isRegularFile(ij.resolve("jars/linux64/tensorflow-core-native-linux-x86_64-1.0.0-rc.1.jar")));
+		runEveryCommand(ij);
+	}
+
+	@Test
+	void plainImageJLayout() throws Exception {
+		Path ij = install(work.resolve("ImageJ"), false);
+		assertTrue(Files.isRegularFile(ij.resolve("plugins/jars/tensorflow-core-native-linux-x86_64-1.0.0-rc.1.jar")));
+		runEveryCommand(ij);
+	}
+
+	@Test
+	void aFailureInBatchModeGoesToTheLogAndExitsNonZero() throws Exception {
+		Path ij = install(work.resolve("ImageJ-failing"), false);
+		Path macro = ij.resolve("fail.ijm");
+		Path out = Files.createDirectories(work.resolve("failing-out"));
+		// A folder that is no model: the command must say so on the console, abort, and exit non-zero without a dialog.
+		Files.writeString(macro, "open(\"" + testImages.resolve("images/ihc-heldout-patches.tif") + "\");\n"
+			+ "run(\"Attribution...\", \"model=[" + out + "] method=saliency save_dir=[" + out + "]\");\n"
+			+ "print(\"NOT REACHED\");\n");
+		Launch run = launch(ij, macro, "", work.resolve("failing.png"));
+		assertTrue(run.exit != 0, "-batch exits non-zero after a failure:\n" + run.console);
+		assertTrue(run.console.contains("saved_model.pb"), "the sentence names what is missing:\n" + run.console);
+		assertTrue(!run.console.contains("NOT REACHED"), "the macro is aborted:\n" + run.console);
+		try (Stream<Path> s = Files.list(out)) {
+			assertEquals(0, s.count(), "nothing is written");
+		}
+	}
+
+	/**
+	 * Unpacks the site as Fiji's updater does (each record's current file, stored as
+	 * {@code <path>-<timestamp>}, copied to {@code <path>}), adds what a Fiji has already (the
+	 * Fiji-provided jars) and ij.jar. Plain ImageJ reads only {@code plugins/} and its direct
+	 * subfolders, so there every jar of the site goes to {@code plugins/jars/}, as the README says.
+	 */
+	private Path install(Path root, boolean fiji) throws IOException {
+		Files.createDirectories(root.resolve("plugins"));
+		for (DbXml.Plugin p : DbXml.read(site.resolve("db.xml.gz"))) {
+			if (p.current() == null) continue;
+			String path = p.filename();
+			if (!fiji && path.startsWith("jars/")) path = "plugins/jars/" + path.substring(path.lastIndexOf('/') + 1);
+			copy(site.resolve(p.filename() + "-" + p.current().timestamp()), root.resolve(path));
+		}
+		for (UpdateSiteAssembler.Artifact a : artifacts) {
+			if (!UpdateSiteAssembler.fijiProvided().contains(a.key())) continue;
+			if (a.key().equals("net.imagej:ij")) copy(a.file(), root.resolve("ij.jar"));
+			else copy(a.file(), root.resolve((fiji ? "jars/" : "plugins/jars/") + a.file().getFileName()));
+		}
+		return root;
+	}
+
+	private static void copy(Path from, Path to) throws IOException {
+		Files.createDirectories(to.getParent());
+		Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+	}
+
+	/** The shipped macro of every menu command, run in order by one driver macro in one ImageJ. */
+	private void runEveryCommand(Path ij) throws Exception {
+		Path model = testImages.resolve("models/ihc-stain"), stack = testImages.resolve("images/ihc-heldout-patches.tif");
+		Path out = Files.createDirectories(ij.resolve("results"));
+		Map<String, String> runs = new LinkedHashMap<>();
+		String m = "model=[" + model + "] ", img = "image=[" + stack + "] ";
+		runs.put("model_info", m + "save_dir=[" + out.resolve("model_info") + "]");
+		runs.put("attribution_example", img + m + "save_dir=[" + out.resolve("attribution_example") + "]");
+		runs.put("attribution_eva", img + m + "bounds=interval save_dir=[" + out.resolve("attribution_eva") + "]");
+		runs.put("batch_folder", "input=[" + testImages.resolve("images") + "] " + m + "method=saliency save_dir=[" + out.resolve("batch_folder") + "]");
+		runs.put("concept_discovery", img + m + "save_dir=[" + out.resolve("concept_discovery") + "]");
+		String bank = "concepts=[" + out.resolve("concept_discovery/concepts.json") + "] ";
+		runs.put("concept_localization", img + m + bank + "save_dir=[" + out.resolve("concept_localization") + "]");
+		runs.put("concept_importance", img + m + bank + "save_dir=[" + out.resolve("concept_importance") + "]");
+		runs.put("evaluate_explanation", img + m + "save_dir=[" + out.resolve("evaluate_explanation") + "]");
+		runs.put("sharing_ratio_decomposition", img + m + "save_dir=[" + out.resolve("sharing_ratio_decomposition") + "]");
+		runs.put("concept_graph", img + m + "save_dir=[" + out.resolve("concept_graph") + "]");
+		runs.put("train_interpretable_head", "folder=[" + inputs.resolve("ihc-classes") + "] " + m + "save_dir=[" + out.resolve("train_interpretable_head") + "]");
+		runs.put("explain_with_head", img + m + "head=[" + out.resolve("train_interpretable_head/head") + "] save_dir=["
+			+ out.resolve("explain_with_head") + "]");
+		runs.put("feature_visualization", img + m + "save_dir=[" + out.resolve("feature_visualization") + "]");
+		runs.put("evaluate_mege_reco", "folder=[" + inputs.resolve("ihc-classes") + "] " + m + "training_steps=60 save_dir=["
+			+ out.resolve("evaluate_mege_reco") + "]");
+
+		StringBuilder driver = new StringBuilder("// runs the installed example macros one after the other\n");
+		for (Map.Entry<String, String> r : runs.entrySet()) {
+			Path installed = ij.resolve("macros").resolve(r.getKey() + ".ijm");
+			assertTrue(Files.isRegularFile(installed), "the site installs macros/" + r.getKey() + ".ijm");
+			driver.append("print(\"RUN ").append(r.getKey()).append("\");\n");
+			driver.append("runMacro(\"").append(installed).append("\", \"").append(r.getValue().replace("\"", "\\\"")).append("\");\n");
+			driver.append("close(\"*\");\n");
+		}
+		driver.append("print(\"ALL DONE\");\n");
+		Path macro = ij.resolve("all-commands.ijm");
+		Files.writeString(macro, driver);
+
+		Launch run = launch(ij, macro, "", work.resolve(ij.getFileName() + "-blocked.png"));
+		assertEquals(0, run.exit, "ImageJ ran every command:\n" + run.console);
+		assertTrue(run.console.contains("ALL DONE"), run.console);
+
+		for (String name : runs.keySet()) {
+			Path dir = out.resolve(name);
+			assertTrue(Files.isDirectory(dir) && !names(dir).isEmpty(), name + " wrote its files:\n" + run.console);
+			for (String f : names(dir)) checkFile(dir.resolve(f));
+		}
+		assertTrue(names(out.resolve("attribution_example")).stream().anyMatch(n -> n.endsWith("-RoiSet.zip")));
+		assertTrue(Files.isRegularFile(out.resolve("concept_discovery/concepts.json")));
+		assertTrue(Files.isRegularFile(out.resolve("train_interpretable_head/head/saved_model.pb")));
+	}
+
+	/** Every TIFF opens, every RoiSet.zip holds ROIs that decode, every CSV has a header and a row. */
+	private static void checkFile(Path f) throws IOException {
+		String n = f.getFileName().toString().toLowerCase();
+		if (n.endsWith(".tif")) {
+			ImagePlus imp = IJ.openImage(f.toString());
+			assertNotNull(imp, "opens: " + f);
+			assertTrue(imp.getWidth() > 0 && imp.getStackSize() > 0, f.toString());
+		} else if (n.endsWith(".zip")) {
+			int rois = 0;
+			try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(f))) {
+				for (ZipEntry e; (e = zip.getNextEntry()) != null; rois++) {
+					Roi roi = RoiDecoder.openFromByteArray(zip.readAllBytes());
+					assertNotNull(roi, e.getName() + " in " + f);
+					assertTrue(e.getName().matches("[A-Za-z0-9._ ()=+,-]+\\.roi"), "a ROI name valid as a file name everywhere: " + e.getName());
+				}
+			}
+			assertTrue(rois > 0, "ROIs in " + f);
+		} else if (n.endsWith(".csv")) {
+			List<String> lines = Files.readAllLines(f);
+			assertTrue(lines.size() >= 2, "a header and a row in " + f);
+		}
+	}
+
+	private static List<String> names(Path dir) throws IOException {
+		try (Stream<Path> s = Files.list(dir)) {
+			return s.map(p -> p.getFileName().toString()).sorted().toList();
+		}
+	}
+
+	private record Launch(int exit, String console) {}
+
+	/**
+	 * {@code java -jar ij.jar -batch macro arg} in the ImageJ folder under a fresh Xvfb display;
+	 * the watchdog saves a screenshot and fails when it does not end in time (a modal dialog).
+	 */
+	private Launch launch(Path ij, Path macro, String arg, Path screenshot) throws Exception {
+		Path log = work.resolve(ij.getFileName() + "-xvfb.txt");
+		Process server = new ProcessBuilder(xvfb.toString(), "-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp")
+			.redirectError(log.toFile()).start();
+		try {
+			String display = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+			assertTrue(display != null && display.matches("\\d+"), "Xvfb did not report its display: " + Files.readString(log));
+			List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx2g", "-XX:MaxDirectMemorySize=1g", "-jar", "ij.jar", "-batch",
+				macro.toString()));
+			if (!arg.isEmpty()) cmd.add(arg);
+			ProcessBuilder pb = new ProcessBuilder(cmd).directory(ij.toFile()).redirectErrorStream(true);
+			pb.environment().put("DISPLAY", ":" + display);
+			Path console = work.resolve(ij.getFileName() + "-console.txt");
+			Process child = pb.redirectOutput(console.toFile()).start();
+			if (!child.waitFor(MINUTES, TimeUnit.MINUTES)) {
+				screenshot(display, screenshot);
+				child.destroyForcibly();
+				throw new AssertionError("ImageJ did not finish in " + MINUTES + " minutes (a window blocks it?); screenshot "
+					+ screenshot + ":\n" + Files.readString(console));
+			}
+			return new Launch(child.exitValue(), Files.readString(console));
+		} finally {
+			server.destroy();
+			server.waitFor(10, TimeUnit.SECONDS);
+		}
+	}
+
+	/** A PNG of the whole X display, taken by a child JVM (this one is headless). */
+	private static void screenshot(String display, Path png) throws Exception {
+		ProcessBuilder pb = new ProcessBuilder(java(), "-Djava.awt.headless=false", "-cp", System.getProperty("java.class.path"),
+			Screenshot.class.getName(), png.toString());
+		pb.environment().put("DISPLAY", ":" + display);
+		Process p = pb.inheritIO().start();
+		p.waitFor(60, TimeUnit.SECONDS);
+	}
+
+	private static String java() {
+		return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+	}
+
+	private static Path onPath(String program) {
+		for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+			Path p = Path.of(dir, program);
+			if (Files.isExecutable(p)) return p;
+		}
+		return null;
+	}
+}
