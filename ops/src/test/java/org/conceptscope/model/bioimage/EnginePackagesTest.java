@@ -23,6 +23,8 @@ import org.conceptscope.attribution.Saliency;
 import org.conceptscope.attribution.SobolAttribution;
 import org.conceptscope.concepts.ConceptBank;
 import org.conceptscope.concepts.Craft;
+import org.conceptscope.concepts.ConceptImportance;
+import org.conceptscope.concepts.ConceptLocalization;
 import org.conceptscope.concepts.CraftOptions;
 import org.conceptscope.metrics.Deletion;
 import org.conceptscope.metrics.Insertion;
@@ -34,6 +36,7 @@ import org.conceptscope.model.onnx.OnnxClassifier;
 import org.conceptscope.model.torch.TorchScriptClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
+import org.conceptscope.visualization.Maco;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -161,13 +164,28 @@ class EnginePackagesTest {
 	}
 
 	@Test
-	void craftFindsConceptsOnBothEngines() {
+	void conceptsAreFoundLocalizedAndRankedOnBothEngines() {
 		FloatTensor x = normalized;
 		for (Classifier c : List.<Classifier>of(torch, onnx)) {
 			String layer = c == torch ? "layer2" : "/layer2/layer2.0/relu_1/Relu";
 			ConceptBank bank = Craft.fit(c, x, 1, new CraftOptions(layer, 16, 8, 3, 1, 1e-4, 100, 2), Progress.NONE);
 			assertEquals(3, bank.size(), c.toString());
+			assertEquals(3, ConceptImportance.sobol(c, bank, x, 8, 1, Progress.NONE).length);
+			assertEquals(3, ConceptImportance.deletion(c, bank, x).length);
+			assertEquals(x.dim(0), ConceptLocalization.localize(c, bank, x).maps().dim(0));
+			if (c == torch) {
+				assertEquals(3, ConceptImportance.gradientTimesInput(c, bank, x, Progress.NONE).length);
+			} else {
+				Exception e = assertThrows(UnsupportedOperationException.class, () -> ConceptImportance.gradientTimesInput(c, bank, x, Progress.NONE));
+				assertTrue(e.getMessage().contains("Occlusion, RISE, Sobol or HSIC"), e.getMessage());
+			}
 		}
+	}
+
+	@Test
+	void macoRaisesTheClassScoreThroughAutograd() {
+		Maco.Result r = new Maco(24, 0.5, 0.5, 1).visualize(torch, Maco.magnitude(normalized), 2, Progress.NONE);
+		assertTrue(r.finalScore() > r.startScore(), "MACO's ascent on the DAB-positive logit: " + r.startScore() + " -> " + r.finalScore());
 	}
 
 	@Test
