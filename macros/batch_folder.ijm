@@ -1,7 +1,9 @@
 // ConceptScope: Attribution for every image of a folder, every slice of each stack.
 // Headless-friendly (batch mode, no dialogs when arguments are given). Each image's results
 // go into save_dir, named after the image: <title>-<method>.tif, <title>-<method>-RoiSet.zip,
-// <title>-<method>-results.csv. Files that are not images (by extension) are skipped.
+// <title>-<method>-results.csv. Files that are not images (by extension) are passed over; an image
+// that cannot be opened or explained is skipped with its reason (the run goes on), and
+// batch-summary.csv in save_dir lists every image as explained or skipped, with why.
 //
 // Arguments (macro-option style, all optional when run from the editor):
 //   input=[/path/images] model=[/path/model folder] save_dir=[/path/results]
@@ -21,16 +23,30 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 setBatchMode(true);
 files = getFileList(input);
 done = 0;
+skipped = 0;
+// One row per file: explained, or skipped with the reason (a folder run goes on past a bad image).
+rows = "file,status,reason\n";
 for (i = 0; i < files.length; i++) {
 	name = files[i];
 	lower = toLowerCase(name);
 	if (!(endsWith(lower, ".tif") || endsWith(lower, ".tiff") || endsWith(lower, ".png") || endsWith(lower, ".dcm")))
 		continue;
-	open(input + File.separator + name);
 	showProgress(i, files.length);
-	run("Attribution...", "model=[" + model + "] method=" + method + " target=[" + target + "] steps=32 output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
+	why = "";
+	call("ij.IJ.redirectErrorMessages"); // a file ImageJ cannot open is logged, not a dialog
+	open(input + File.separator + name);
+	if (nImages == 0) why = "ImageJ could not open it";
+	else why = call("org.conceptscope.fiji.ij1.MacroCalls.tryRun", "Attribution...", "model=[" + model + "] method=" + method + " target=[" + target + "] steps=32 output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
 	close("*");
-	done++;
+	if (why == "") {
+		done++;
+		rows = rows + "\"" + name + "\",explained,\n";
+	} else {
+		skipped++;
+		rows = rows + "\"" + name + "\",skipped,\"" + replace(why, "\"", "'") + "\"\n";
+		print("ConceptScope batch: skipped " + name + ": " + why);
+	}
 }
+File.saveString(rows, saveDir + File.separator + "batch-summary.csv");
 setBatchMode(false);
-print("ConceptScope batch: " + done + " image(s) explained, results in " + saveDir);
+print("ConceptScope batch: " + done + " image(s) explained, " + skipped + " skipped (see batch-summary.csv), results in " + saveDir);

@@ -6,7 +6,7 @@
 // theoretical receptive field. APOP (the class a blank image gets under each slice's ReLU pattern)
 // says how much the decision rests on which neurons fire.
 // Results in save_dir: <title>-srd.tif (image channels + relevance map + ERF, ROIs as overlay),
-// <title>-srd-RoiSet.zip (srd|<class>|slice=z, erf|<layer>|cell=gx,gy|slice=z, rf|...) and
+// <title>-srd-RoiSet.zip (srd; <class>; slice=z, erf; <layer>; cell=gx,gy; slice=z, rf; ...; a layer conv2/relu is named conv2-relu) and
 // <title>-srd-results.csv (per slice: class score, relevance sum, bias share, conservation error,
 // APOP; a last row "all" with the APOP agreement of the stack).
 //

@@ -260,7 +260,8 @@ public final class BatchJob {
 					int frameInName = where.frames() > 1 ? frame : 0;
 					if (inputs.isFolder()) {
 						// One map stack for the whole folder: the ROI sits on this entry's plane of it.
-						roiName = method.name() + "|" + targetName + "|" + file + "|slice=" + slice + (frameInName > 0 ? "|frame=" + frame : "");
+						roiName = frameInName > 0 ? RoiWriter.join(method.name(), targetName, file, "slice=" + slice, "frame=" + frame)
+							: RoiWriter.join(method.name(), targetName, file, "slice=" + slice);
 						roi.setPosition(global + 1); // a plain stack: ImageJ places ROIs by stack index
 					} else {
 						roiName = RoiWriter.name(method.name(), targetName, slice, frameInName);

@@ -82,7 +82,7 @@ public final class ConceptGraphPicture {
 			if (cls) ip.drawString(n.label(), cx - ip.getStringWidth(n.label()) / 2, cy + r + 15); // under the disc
 			else ip.drawString(n.label(), cx - ip.getStringWidth(n.label()) / 2, cy + 5);
 			Roi roi = new ij.gui.OvalRoi(cx - r, cy - r, 2 * r + 1, 2 * r + 1);
-			roi.setName(cls ? "class|" + n.label() : n.layer() + "|concept " + (n.concept() + 1));
+			roi.setName(cls ? RoiWriter.join("class", n.label()) : RoiWriter.join(n.layer(), "concept " + (n.concept() + 1)));
 			overlay.add(roi);
 		}
 		for (int c = 0; c < layout.columns().size(); c++) {

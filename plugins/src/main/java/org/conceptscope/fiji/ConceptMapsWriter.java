@@ -82,7 +82,8 @@ public final class ConceptMapsWriter {
 				if (roi == null) continue;
 				int slice = batches.slice(b), frame = batches.frame(b);
 				String label = labels.get(q);
-				roi.setName(label + "|" + className + "|slice=" + slice + (batches.frames() > 1 ? "|frame=" + frame : ""));
+				roi.setName(batches.frames() > 1 ? RoiWriter.join(label, className, "slice=" + slice, "frame=" + frame)
+					: RoiWriter.join(label, className, "slice=" + slice));
 				RoiPositions.place(roi, on, first + q + 1, slice, frame);
 				roi.setProperty("concept", label.substring(label.lastIndexOf(' ') + 1));
 				roi.setProperty("score", RoiWriter.number(RoiWriter.meanInside(m, mask)));
@@ -96,7 +97,7 @@ public final class ConceptMapsWriter {
 	}
 
 	public static String name(int concept, String className, int slice, int frame) {
-		return "concept " + concept + "|" + className + "|slice=" + slice + (frame > 0 ? "|frame=" + frame : "");
+		return RoiWriter.name("concept " + concept, className, slice, frame);
 	}
 
 	/** The ROIs as a new overlay (clones). */

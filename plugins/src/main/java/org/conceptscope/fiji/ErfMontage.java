@@ -59,8 +59,8 @@ public final class ErfMontage {
 				ImageProcessor panel = weightedCrop(images.plane(e.example().image()), e, iw);
 				panel.setInterpolationMethod(ImageProcessor.NONE);
 				montage.insert(panel.resize(f.width() * scale, f.height() * scale), x, y);
-				String name = "concept " + (c + 1) + "|example " + (j + 1) + "|" + images.describe(e.example().image()) + "|cell="
-					+ e.gridX() + "," + e.gridY();
+				String name = RoiWriter.join("concept " + (c + 1), "example " + (j + 1), images.describe(e.example().image()), "cell="
+					+ e.gridX() + "," + e.gridY());
 				Roi frame = new Roi(x, y, f.width() * scale, f.height() * scale);
 				frame.setName(name);
 				frame.setStrokeColor(Color.YELLOW);
@@ -68,13 +68,13 @@ public final class ErfMontage {
 				overlay.add(frame);
 				Roi support = supportRoi(e, iw, scale, x, y);
 				if (support != null) {
-					support.setName(name + "|erf");
+					support.setName(name + RoiWriter.SEPARATOR + "erf");
 					support.setStrokeColor(Color.CYAN);
 					overlay.add(support);
 				}
 				ConceptBank.Example ex = e.example();
 				Roi cell = new Roi(x + (ex.x() - f.x()) * scale, y + (ex.y() - f.y()) * scale, ex.size() * scale, ex.size() * scale);
-				cell.setName(name + "|cell");
+				cell.setName(name + RoiWriter.SEPARATOR + "cell");
 				cell.setStrokeColor(Color.MAGENTA);
 				overlay.add(cell);
 			}

@@ -72,7 +72,7 @@ public final class PrototypeMontage {
 				int x = GAP + j * (panel + GAP), y = top + LABEL;
 				montage.insert(rgb.resize(side, side), x, y);
 				Roi roi = new Roi(x, y, side, side);
-				roi.setName(rows.get(r).name() + "|example " + (j + 1) + "|" + images.describe(e.image()) + "|x=" + e.x() + ",y=" + e.y());
+				roi.setName(RoiWriter.join(rows.get(r).name(), "example " + (j + 1), images.describe(e.image()), "x=" + e.x() + ",y=" + e.y()));
 				roi.setStrokeColor(Color.YELLOW);
 				roi.setProperty(scoreProperty, String.format(Locale.ROOT, "%.6g", e.score()));
 				overlay.add(roi);

@@ -81,9 +81,33 @@ public final class RoiWriter {
 		return roi;
 	}
 
-	/** ROI name: method|target|slice=z, with |frame=t when frame > 0. */
+	/** ROI name: {@code method; target; slice=z}, with {@code ; frame=t} when frame > 0. */
 	public static String name(String method, String target, int slice, int frame) {
-		return method + "|" + target + "|slice=" + slice + (frame > 0 ? "|frame=" + frame : "");
+		return frame > 0 ? join(method, target, "slice=" + slice, "frame=" + frame) : join(method, target, "slice=" + slice);
+	}
+
+	/** Between the parts of a ROI name. */
+	public static final String SEPARATOR = "; ";
+
+	/**
+	 * A ROI name from its parts. A RoiSet.zip holds one file per ROI named after it, and users
+	 * unpack them: every part keeps only characters allowed in file names on Windows, macOS and
+	 * Linux ({@code <>:"/\|?*} and control characters become '-'; a layer conv2/relu reads conv2-relu).
+	 */
+	public static String join(String... parts) {
+		StringBuilder b = new StringBuilder();
+		for (String p : parts) {
+			if (b.length() > 0) b.append(SEPARATOR);
+			b.append(part(p));
+		}
+		return b.toString();
+	}
+
+	/** One part of a ROI name, as {@link #join} writes it. */
+	public static String part(String p) {
+		StringBuilder b = new StringBuilder(p.length());
+		for (char c : p.toCharArray()) b.append(c < 0x20 || "<>:\"/\\|?*".indexOf(c) >= 0 ? '-' : c);
+		return b.toString();
 	}
 
 	/** Saves ROIs as RoiSet.zip (entry = ROI name + ".roi", as the ROI Manager does), atomically. */
@@ -130,9 +154,9 @@ public final class RoiWriter {
 		return new ThresholdToSelection().convert(mask);
 	}
 
-	// '/' and '\' would make folders in the zip; the ROI keeps its full name inside the entry.
+	// A guard for names made elsewhere (e.g. a user's ROI): the entry is a file name once unpacked.
 	private static String entryName(String roiName, Set<String> used) {
-		String base = roiName == null ? "roi" : roiName.replace('/', '_').replace('\\', '_');
+		String base = roiName == null ? "roi" : part(roiName);
 		String name = base;
 		for (int i = 2; !used.add(name); i++) name = base + "-" + i;
 		return name + ".roi";

@@ -64,7 +64,7 @@ public final class SharingRatioWriter {
 
 	/** "conv2/relu|cell=4,7": the PFV's layer and its cell in that layer's grid. */
 	static String cell(SharingRatioAnalysis.Erf e) {
-		return e.layer() + "|cell=" + e.gridX() + "," + e.gridY();
+		return RoiWriter.join(e.layer(), "cell=" + e.gridX() + "," + e.gridY());
 	}
 
 	/**
@@ -81,13 +81,13 @@ public final class SharingRatioWriter {
 		for (int b = 0; b < r.slices().size(); b++) {
 			SharingRatioAnalysis.Slice s = r.slices().get(b);
 			int slice = batches.slice(b), frame = batches.frame(b);
-			String where = "|slice=" + slice + (batches.frames() > 1 ? "|frame=" + frame : "");
+			String where = RoiWriter.SEPARATOR + "slice=" + slice + (batches.frames() > 1 ? RoiWriter.SEPARATOR + "frame=" + frame : "");
 			float[] map = s.relevance().map().data();
 			ByteProcessor mask = TopFractionMask.of(map, w, h, topFraction);
 			Roi top = RoiWriter.toRoi(mask);
 			String target = classes.get(s.target());
 			if (top != null) {
-				top.setName("srd|" + target + where);
+				top.setName(RoiWriter.join("srd", target) + where);
 				top.setProperty("score", RoiWriter.number(RoiWriter.meanInside(map, mask)));
 				top.setProperty("target", target);
 				top.setProperty("method", "srd");
@@ -109,7 +109,7 @@ public final class SharingRatioWriter {
 			ByteProcessor erfMask = new ByteProcessor(w, h, support);
 			Roi erfRoi = RoiWriter.toRoi(erfMask);
 			if (erfRoi != null) {
-				erfRoi.setName("erf|" + cell(e) + where);
+				erfRoi.setName(RoiWriter.join("erf") + RoiWriter.SEPARATOR + cell(e) + where);
 				properties(erfRoi, e);
 				erfRoi.setProperty("erf_mass", RoiWriter.number(erfMass));
 				erfRoi.setProperty("relevance", RoiWriter.number(inside));
@@ -118,7 +118,7 @@ public final class SharingRatioWriter {
 			}
 			ReceptiveField.Rect f = e.field();
 			Roi rf = new Roi(f.x(), f.y(), f.width(), f.height());
-			rf.setName("rf|" + cell(e) + where);
+			rf.setName(RoiWriter.join("rf") + RoiWriter.SEPARATOR + cell(e) + where);
 			properties(rf, e);
 			out.add(RoiPositions.place(rf, on, erfChannel, slice, frame));
 		}

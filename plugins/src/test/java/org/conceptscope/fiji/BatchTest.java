@@ -100,7 +100,7 @@ class BatchTest {
 		assertEquals(18, got.maps().getStackSize());
 		assertEquals(18, got.rois().size());
 		for (int z = 1; z <= 18; z++) {
-			assertEquals("smoothgrad|" + got.csv().get(z).get(3) + "|slice=" + z, got.rois().get(z - 1).getName());
+			assertEquals("smoothgrad; " + got.csv().get(z).get(3) + "; slice=" + z, got.rois().get(z - 1).getName());
 			assertEquals(z, got.rois().get(z - 1).getPosition(), "the map TIFF is a plain stack: ImageJ places ROIs by stack index");
 		}
 
@@ -212,7 +212,7 @@ class BatchTest {
 			assertEquals("DAB-positive", row.get(got.csv().get(0).indexOf("target")));
 			assertMap((inA ? ea : eb).map(z - 1), got.maps(), g + 1, row.get(0) + " slice " + z + " as explaining its own file");
 			Roi roi = got.rois().get(g);
-			assertEquals("smoothgrad|DAB-positive|" + row.get(0) + "|slice=" + z, roi.getName());
+			assertEquals("smoothgrad; DAB-positive; " + row.get(0) + "; slice=" + z, roi.getName());
 			assertEquals(g + 1, roi.getPosition(), "the ROI sits on its plane (stack index) of the folder's map stack");
 			assertEquals("0.200000", roi.getProperty("top_fraction"));
 		}

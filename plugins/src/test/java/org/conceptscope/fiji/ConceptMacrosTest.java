@@ -120,7 +120,7 @@ class ConceptMacrosTest {
 		assertTrue(overlay != null, "panels are outlined in the overlay");
 		assertEquals(4 * 6, overlay.size(), "one panel per example");
 		ImagePlus stack = IJ.openImage(stack().toString());
-		Pattern name = Pattern.compile("concept (\\d)\\|example (\\d)\\|ihc-heldout-patches\\.tif slice (\\d+)\\|x=(\\d+),y=(\\d+)");
+		Pattern name = Pattern.compile("concept (\\d); example (\\d); ihc-heldout-patches\\.tif slice (\\d+); x=(\\d+),y=(\\d+)");
 		for (int i = 0; i < overlay.size(); i++) {
 			Roi panel = overlay.get(i);
 			Matcher m = name.matcher(panel.getName());
@@ -171,7 +171,7 @@ class ConceptMacrosTest {
 		List<Roi> rois = RoiZip.read(localization.resolve(base + "-RoiSet.zip"));
 		assertTrue(rois.size() >= 12 && rois.size() <= 48, rois.size() + " ROIs");
 		boolean[] sliceHasRoi = new boolean[13];
-		Pattern name = Pattern.compile("concept ([1-4])\\|DAB-positive\\|slice=(\\d+)");
+		Pattern name = Pattern.compile("concept ([1-4]); DAB-positive; slice=(\\d+)");
 		for (Roi roi : rois) {
 			Matcher m = name.matcher(roi.getName());
 			assertTrue(m.matches(), roi.getName());

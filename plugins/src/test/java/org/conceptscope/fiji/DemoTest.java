@@ -117,7 +117,7 @@ class DemoTest {
 		for (int b = 0; b < n; b++) {
 			Roi roi = rois.get(b);
 			String target = classes.get(argmax[b]);
-			assertEquals("saliency|" + target + "|slice=" + (b + 1), roi.getName());
+			assertEquals("saliency; " + target + "; slice=" + (b + 1), roi.getName());
 			assertEquals(b + 1, roi.getZPosition());
 			assertEquals(1, roi.getTPosition());
 			assertEquals(target, roi.getProperty("target"));

@@ -146,7 +146,7 @@ public final class GuiChild {
 		if (rm != null) {
 			List<String> names = new ArrayList<>();
 			for (int i = 0; i < rm.getCount(); i++) names.add(rm.getName(i));
-			report.setProperty("roimanager.names", String.join(";", names));
+			report.setProperty("roimanager.names", String.join("\n", names));
 		}
 		report(table(title + "-results"), "table");
 

@@ -187,9 +187,9 @@ class GuiTest {
 
 		assertEquals("true", r.getProperty("roimanager.showing"), "the ROI Manager is open");
 		assertEquals("12", r.getProperty("roimanager.count"), "one ROI per slice in the ROI Manager");
-		String[] names = r.getProperty("roimanager.names").split(";");
+		String[] names = r.getProperty("roimanager.names").split("\n");
 		String[] predicted = r.getProperty("table.column.predicted").split(";");
-		for (int z = 1; z <= 12; z++) assertEquals("saliency|" + predicted[z - 1] + "|slice=" + z, names[z - 1]);
+		for (int z = 1; z <= 12; z++) assertEquals("saliency; " + predicted[z - 1] + "; slice=" + z, names[z - 1]);
 
 		assertEquals("true", r.getProperty("table.shown"), "the results table window is shown");
 		assertEquals("12", r.getProperty("table.rows"));

@@ -161,7 +161,7 @@ class HeadMacrosTest {
 			int count = units.size() - 1;
 			assertEquals(kind.equals("bi_ice") ? 6 : 32, count, "concepts=6; InfoDisent: one part per channel of conv3/pool");
 			assertTrue(overlay != null && overlay.size() >= count && overlay.size() <= 6 * count, kind + " panels " + overlay);
-			Pattern name = Pattern.compile(unit + " (\\d+)\\|example (\\d+)\\|(.+\\.tif) slice 1\\|x=(\\d+),y=(\\d+)");
+			Pattern name = Pattern.compile(unit + " (\\d+); example (\\d+); (.+\\.tif) slice 1; x=(\\d+),y=(\\d+)");
 			Map<Integer, List<String>> shown = new HashMap<>();
 			for (int i = 0; i < overlay.size(); i++) {
 				Roi panel = overlay.get(i);
@@ -257,7 +257,7 @@ class HeadMacrosTest {
 				}
 				List<Roi> rois = RoiZip.read(dir.resolve(base + "-RoiSet.zip"));
 				assertTrue(rois.size() >= 12 && rois.size() == csv.size() - 1, rois.size() + " ROIs for " + (csv.size() - 1) + " rows");
-				Pattern name = Pattern.compile(unit + " (\\d+)\\|(background|hematoxylin|DAB-positive)\\|slice=(\\d+)");
+				Pattern name = Pattern.compile(unit + " (\\d+); (background|hematoxylin|DAB-positive); slice=(\\d+)");
 				for (Roi roi : rois) {
 					Matcher m = name.matcher(roi.getName());
 					assertTrue(m.matches(), roi.getName());

@@ -81,7 +81,7 @@ class HeadlessCommandTest {
 		List<Roi> rois = RoiZip.read(out.resolve(base + "-RoiSet.zip"));
 		assertEquals(12, rois.size());
 		for (int z = 1; z <= 12; z++) {
-			assertEquals("integrated_gradients|soft tissue|slice=" + z, rois.get(z - 1).getName());
+			assertEquals("integrated_gradients; soft tissue; slice=" + z, rois.get(z - 1).getName());
 			assertEquals("0.200000", rois.get(z - 1).getProperty("top_fraction"));
 		}
 		List<List<String>> csv = Csv.parse(Files.readString(out.resolve(base + "-results.csv")));
@@ -114,7 +114,7 @@ class HeadlessCommandTest {
 			String name = atlas.getOverlay().get(i).getName();
 			var e = bank.examples.get(i / 4).get(i % 4);
 			String file = e.image() < 12 ? "a-stack.tif slice " + (e.image() + 1) : "b-four.tif slice " + (e.image() - 11);
-			assertTrue(name.contains("|" + file + "|"), name + " should come from " + file);
+			assertTrue(name.contains("; " + file + "; "), name + " should come from " + file);
 		}
 		assertEquals(1 + 3, Csv.parse(Files.readString(save.resolve("importance.csv"))).size());
 	}

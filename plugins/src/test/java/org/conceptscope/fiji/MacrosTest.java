@@ -70,6 +70,9 @@ class MacrosTest {
 		ImagePlus firstFive = new SubstackMaker().makeSubstack(IJ.openImage(image("ihc-heldout-patches.tif").toString()), "1-5");
 		IJ.saveAsTiff(firstFive, input.resolve("first-five.tif").toString());
 		Files.writeString(input.resolve("notes.txt"), "not an image");
+		// two bad images the run must go past: a grayscale CT slice (the IHC model takes RGB) and an empty TIFF
+		Files.copy(image("CT_small.dcm"), input.resolve("b-ct.dcm"));
+		Files.write(input.resolve("c-empty.tif"), new byte[0]);
 		return input;
 	}
 
@@ -101,7 +104,7 @@ class MacrosTest {
 			assertEquals("sobol", row.get(csv.get(0).indexOf("method")));
 			String predicted = row.get(3), label = row.get(2);
 			assertEquals(predicted, row.get(csv.get(0).indexOf("target")), "target=predicted");
-			assertEquals("sobol|" + predicted + "|slice=" + z, rois.get(z - 1).getName());
+			assertEquals("sobol; " + predicted + "; slice=" + z, rois.get(z - 1).getName());
 			assertEquals(z, rois.get(z - 1).getZPosition());
 			if (label.startsWith(predicted + " #")) correct++;
 		}
@@ -150,8 +153,17 @@ class MacrosTest {
 	@Test
 	void batchMacroExplainsEveryImageOfAFolderAndSkipsOtherFiles() throws IOException {
 		Path out = work.resolve("batch-out");
-		assertTrue(logs.get("batch").contains("ConceptScope batch: 2 image(s) explained"), logs.get("batch"));
-		assertEquals(List.of("first-five-integrated_gradients-RoiSet.zip", "first-five-integrated_gradients-results.csv",
+		assertTrue(logs.get("batch").contains("ConceptScope batch: 2 image(s) explained, 2 skipped"), logs.get("batch"));
+		List<List<String>> summary = csv(out.resolve("batch-summary.csv"));
+		assertEquals(List.of("file", "status", "reason"), summary.get(0));
+		assertEquals(List.of("b-ct.dcm", "c-empty.tif", "first-five.tif", "ihc-heldout-patches.tif"),
+			summary.subList(1, summary.size()).stream().map(r -> r.get(0)).toList(), "one row per image, in folder order");
+		assertEquals("skipped", summary.get(1).get(1));
+		assertTrue(summary.get(1).get(2).startsWith("The model expects"), "the model refuses the CT slice in a sentence: " + summary.get(1));
+		assertEquals("skipped", summary.get(2).get(1));
+		assertEquals("ImageJ could not open it", summary.get(2).get(2));
+		assertEquals(List.of("explained", ""), summary.get(3).subList(1, 3));
+		assertEquals(List.of("batch-summary.csv", "first-five-integrated_gradients-RoiSet.zip", "first-five-integrated_gradients-results.csv",
 			"first-five-integrated_gradients.tif", "ihc-heldout-patches-integrated_gradients-RoiSet.zip",
 			"ihc-heldout-patches-integrated_gradients-results.csv", "ihc-heldout-patches-integrated_gradients.tif"),
 			TestFiles.names(out));

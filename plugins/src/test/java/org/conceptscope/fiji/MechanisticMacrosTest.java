@@ -152,7 +152,7 @@ class MechanisticMacrosTest {
 		List<Roi> rois = RoiZip.read(out.resolve(base + "-RoiSet.zip"));
 		assertEquals(rois.size(), maps.getOverlay().size(), "the ROIs also travel as the TIFF's overlay");
 		Map<String, Integer> kinds = new HashMap<>();
-		Pattern name = Pattern.compile("(srd|erf|rf)\\|(.+)\\|slice=(\\d+)");
+		Pattern name = Pattern.compile("(srd|erf|rf); (.+); slice=(\\d+)");
 		for (Roi roi : rois) {
 			Matcher m = name.matcher(roi.getName());
 			assertTrue(m.matches(), roi.getName());
@@ -164,7 +164,7 @@ class MechanisticMacrosTest {
 			if (m.group(1).equals("srd")) {
 				assertEquals(csv.get(z).get(h.indexOf("target")), m.group(2));
 			} else {
-				assertEquals("conv2/relu|cell=5,7", m.group(2));
+				assertEquals("conv2-relu; cell=5,7", m.group(2));
 				if (m.group(1).equals("rf")) assertEquals(field, roi.getBounds(), "the theoretical field, drawn");
 				for (Point p : roi.getContainedPoints()) assertTrue(field.contains(p), roi.getName() + " outside the field at " + p);
 			}
@@ -197,9 +197,9 @@ class MechanisticMacrosTest {
 		}
 		for (Roi roi : RoiZip.read(out.resolve("known-answer-srd-RoiSet.zip"))) {
 			int k = KNOWN_CLASS[roi.getZPosition() - 1];
-			if (roi.getName().startsWith("srd|")) {
+			if (roi.getName().startsWith("srd; ")) {
 				for (Point p : roi.getContainedPoints()) assertTrue(inRegion(k, p.x, p.y), roi.getName() + " outside the evidence at " + p);
-			} else if (roi.getName().startsWith("erf|")) {
+			} else if (roi.getName().startsWith("erf; ")) {
 				assertEquals(new Rectangle(21, 23, 1, 1), roi.getBounds());
 			} else {
 				assertEquals(new Rectangle(19, 21, 5, 5), roi.getBounds(), "two 3 x 3 convolutions see 5 x 5 pixels");
@@ -307,7 +307,7 @@ class MechanisticMacrosTest {
 		List<Roi> frames = new ArrayList<>();
 		Map<String, Roi> byName = new HashMap<>();
 		for (Roi r : montage.getOverlay().toArray()) byName.put(r.getName(), r);
-		Pattern name = Pattern.compile("concept (\\d)\\|example (\\d)\\|ihc-heldout-patches\\.tif slice (\\d+)\\|cell=(\\d+),(\\d+)");
+		Pattern name = Pattern.compile("concept (\\d); example (\\d); ihc-heldout-patches\\.tif slice (\\d+); cell=(\\d+),(\\d+)");
 		int[] pixels = (int[]) montage.getProcessor().getPixels();
 		int width = montage.getWidth(), checked = 0;
 		try (TensorFlowClassifier model = TensorFlowClassifier.load(model("ihc-stain"))) {
@@ -320,7 +320,7 @@ class MechanisticMacrosTest {
 				assertEquals(new Rectangle(r.getBounds().x, r.getBounds().y, fieldSize * scale, fieldSize * scale), r.getBounds());
 				ConceptBank.Example e = bank.examples.get(Integer.parseInt(m.group(1)) - 1).get(Integer.parseInt(m.group(2)) - 1);
 				assertEquals(e.image() + 1, Integer.parseInt(m.group(3)));
-				Roi support = byName.get(r.getName() + "|erf");
+				Roi support = byName.get(r.getName() + "; erf");
 				assertTrue(support != null, "the ERF is outlined: " + r.getName());
 				assertTrue(r.getBounds().contains(support.getBounds()), "the ERF outline lies inside the field's panel");
 				int gx = Integer.parseInt(m.group(4)), gy = Integer.parseInt(m.group(5));
@@ -357,12 +357,12 @@ class MechanisticMacrosTest {
 		assertTrue(total > 0);
 		List<Roi> rois = RoiZip.read(out.resolve("ihc-heldout-patches-concept-graph-RoiSet.zip"));
 		assertTrue(rois.size() >= 12 && rois.size() <= 72, rois.size() + " ROIs");
-		Pattern name = Pattern.compile("(conv2/relu|conv3/relu) concept ([1-3])\\|DAB-positive\\|slice=(\\d+)");
+		Pattern name = Pattern.compile("(conv2-relu|conv3-relu) concept ([1-3]); DAB-positive; slice=(\\d+)");
 		for (Roi roi : rois) {
 			Matcher m = name.matcher(roi.getName());
 			assertTrue(m.matches(), roi.getName());
 			assertEquals(Integer.parseInt(m.group(3)), roi.getZPosition());
-			assertEquals(m.group(1), roi.getProperty("layer"));
+			assertEquals(m.group(1).replace('-', '/'), roi.getProperty("layer"), "the property keeps the layer's real name");
 			assertEquals(m.group(2), roi.getProperty("concept"));
 		}
 		assertEquals(rois.size(), maps.getOverlay().size());

@@ -78,7 +78,7 @@ class RoiPlacementTest {
 		for (int i = 0; i < read.size(); i++) {
 			int z = i / k + 1, q = i % k;
 			Roi roi = read.get(i), shown = back.getOverlay().get(i);
-			assertEquals("concept " + (q + 1) + "|DAB-positive|slice=" + z, roi.getName());
+			assertEquals("concept " + (q + 1) + "; DAB-positive; slice=" + z, roi.getName());
 			for (Roi r : List.of(roi, shown)) {
 				assertTrue(r.hasHyperStackPosition());
 				assertEquals(List.of(3 + q + 1, z, 1), List.of(r.getCPosition(), r.getZPosition(), r.getTPosition()),

@@ -87,7 +87,7 @@ class VerificationMacrosTest {
 				.contains("bounds=" + run.substring(4)), "the replay line names the bounds");
 			List<Roi> rois = RoiZip.read(out.resolve(base + "-RoiSet.zip"));
 			assertEquals(12, rois.size());
-			for (int z = 1; z <= 12; z++) assertTrue(rois.get(z - 1).getName().startsWith("eva|"), rois.get(z - 1).getName());
+			for (int z = 1; z <= 12; z++) assertTrue(rois.get(z - 1).getName().startsWith("eva; "), rois.get(z - 1).getName());
 		}
 		List<double[]> crown = bounds(work.resolve("eva-crown").resolve(base + "-results.csv"));
 		List<double[]> interval = bounds(work.resolve("eva-interval").resolve(base + "-results.csv"));

@@ -70,7 +70,7 @@ class WritersTest {
 		for (int b = 0; b < N; b++) {
 			Roi roi = read.get(b);
 			String target = SyntheticExplanations.CLASSES.get(b % 3);
-			assertEquals("ramp|" + target + "|slice=" + (b + 1), roi.getName());
+			assertEquals("ramp; " + target + "; slice=" + (b + 1), roi.getName());
 			assertEquals(b + 1, roi.getZPosition());
 			assertEquals(1, roi.getTPosition());
 			assertEquals(0, roi.getCPosition(), "all channels");

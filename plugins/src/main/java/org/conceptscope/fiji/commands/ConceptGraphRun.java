@@ -104,7 +104,11 @@ public final class ConceptGraphRun {
 		ImagePlus out = MapChannels.build(imp, m, names, title, s.mapsAsChannels());
 		String className = banks.get(0).className;
 		List<Roi> rois = ConceptMapsWriter.rois(imp, m, labels, className, s.topFraction, out);
-		for (Roi roi : rois) roi.setProperty("layer", roi.getName().substring(0, roi.getName().indexOf(" concept ")));
+		for (Roi roi : rois) {
+			for (ConceptBank b : banks) { // the name holds the layer as a file-name-safe part; the property keeps its real name
+				if (roi.getName().startsWith(RoiWriter.part(b.layer) + " concept ")) roi.setProperty("layer", b.layer);
+			}
+		}
 		out.setOverlay(ConceptMapsWriter.overlay(rois));
 		int channels = s.mapsAsChannels() ? ImagePlusTensors.channels(imp) : 0;
 		StringBuilder info = new StringBuilder("ConceptScope concept graph maps\nmodel=").append(classifier.name()).append("\nclass=")

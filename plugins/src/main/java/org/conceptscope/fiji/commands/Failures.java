@@ -67,9 +67,54 @@ public final class Failures {
 	 * is aborted.
 	 */
 	public static void reportToMacro(String title, String message) {
+		String[] caught = CAUGHT.get();
+		if (caught != null) { // MacroCalls.tryRun: the macro gets the sentence and goes on
+			caught[0] = message;
+			IJ.log(title + ": " + message);
+			return;
+		}
+		if (commandLineBatch()) {
+			// java -jar ij.jar -batch: ImageJ would show its modal Macro Error dialog (a display is
+			// needed for -batch) and wait for ever; say it on the console and end with a failure status.
+			System.err.println(title + ": " + message);
+			System.err.flush();
+			System.out.flush();
+			System.exit(1); // -batch ends the JVM when the macro returns anyway; this ends it with a failure status
+		}
 		if (Interpreter.isBatchMode()) IJ.redirectErrorMessages();
 		IJ.error(title, message);
 		Macro.abort();
+	}
+
+	/**
+	 * Whether ImageJ 1.x runs a macro from the command line ({@code -batch}): no ImageJ window,
+	 * and ImageJ ends the JVM when the macro returns.
+	 */
+	public static boolean commandLineBatch() {
+		if (IJ.getInstance() != null) return false;
+		String[] args = ij.ImageJ.getArgs();
+		if (args == null) return false;
+		for (String a : args) if (a != null && a.startsWith("-batch")) return true;
+		return false;
+	}
+
+	/** Set while {@code MacroCalls.tryRun} runs a command: a failure is handed back, not raised. */
+	private static final InheritableThreadLocal<String[]> CAUGHT = new InheritableThreadLocal<>();
+
+	/**
+	 * Runs a command whose failure the calling macro handles itself: returns the failure's
+	 * sentence, or the empty string when it ran (a folder run goes on past a bad image).
+	 */
+	public static String catching(Runnable command) {
+		String[] caught = { "" };
+		String[] before = CAUGHT.get();
+		CAUGHT.set(caught);
+		try {
+			command.run();
+		} finally {
+			CAUGHT.set(before);
+		}
+		return caught[0];
 	}
 
 }
