@@ -30,7 +30,6 @@ import org.conceptscope.testmodels.LabelledPatchFolders;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * ConceptScope installed and run as a user does: the update site this build assembles (the
@@ -49,14 +48,17 @@ class RealImageJTest {
 	/** Longest a launch may take before the watchdog calls it blocked. */
 	private static final long MINUTES = 8;
 
-	@TempDir
-	static Path work;
+	/** Kept after the run (ImageJ folders, consoles, screenshots) for a look when something fails. */
+	private static Path work;
 
 	private Path site, xvfb, testImages, inputs;
 	private List<UpdateSiteAssembler.Artifact> artifacts;
 
 	@BeforeAll
 	void assembleTheSite() throws IOException {
+		work = Path.of("target", "real-imagej").toAbsolutePath();
+		deleteTree(work);
+		Files.createDirectories(work);
 		xvfb = onPath("Xvfb");
 		assumeTrue(xvfb != null, "No Xvfb on the PATH: install the Debian package xvfb (.ci/run does) to run the real-ImageJ test.");
 		assumeTrue(Files.exists(Path.of(System.getProperty("java.home"), "lib", "libawt_xawt.so")),
@@ -208,6 +210,13 @@ class RealImageJTest {
 		} else if (n.endsWith(".csv")) {
 			List<String> lines = Files.readAllLines(f);
 			assertTrue(lines.size() >= 2, "a header and a row in " + f);
+		}
+	}
+
+	private static void deleteTree(Path dir) throws IOException {
+		if (!Files.exists(dir)) return;
+		try (Stream<Path> s = Files.walk(dir)) {
+			for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
 		}
 	}
 
