@@ -79,6 +79,27 @@ public interface Classifier extends AutoCloseable {
 	/** d(sum classWeights * logits) / d(images): same shape as the images. */
 	FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights);
 
+	/**
+	 * Whether {@link #inputGradient(FloatTensor, FloatTensor, ReluBackward)} can change what ReLUs
+	 * pass back (Guided Backpropagation, DeconvNet): TensorFlow models, whose backward pass
+	 * ConceptScope builds itself.
+	 */
+	default boolean supportsReluBackward() {
+		return false;
+	}
+
+	/**
+	 * d(sum classWeights * logits) / d(images) with every ReLU passing back what {@code rule} says;
+	 * {@link ReluBackward#ORDINARY} is {@link #inputGradient(FloatTensor, FloatTensor)}.
+	 *
+	 * @throws UnsupportedOperationException for other rules when {@link #supportsReluBackward()} is false
+	 */
+	default FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights, ReluBackward rule) {
+		if (rule == ReluBackward.ORDINARY) return inputGradient(images, classWeights);
+		throw new UnsupportedOperationException(rule.label() + " needs the model's ReLUs to pass back other values than gradients, which ConceptScope"
+			+ " does for TensorFlow models only; " + name() + " is not one. Use Saliency or Integrated Gradients, or a TensorFlow export of the model.");
+	}
+
 	/** g: activations of a layer for an input batch. */
 	FloatTensor activations(FloatTensor images, String layer);
 

@@ -185,6 +185,46 @@ final class GraphSession {
 		}
 	}
 
+	/**
+	 * Adds an operation: each input is an {@link Endpoint} or an {@code Endpoint[]} (a list input,
+	 * e.g. of AddN), attributes are given as protos (type attributes that follow from the inputs
+	 * are inferred). Returns every output of the new operation.
+	 */
+	Endpoint[] addOperation(String type, String name, Object[] inputs, java.util.Map<String, org.tensorflow.proto.AttrValue> attrs) {
+		synchronized (graphLock) {
+			try (TF_Status status = TF_Status.newStatus()) {
+				TF_OperationDescription d = TF_NewOperation(graph, type, name);
+				for (Object in : inputs) {
+					if (in instanceof Endpoint e) {
+						try (TF_Output o = output(e)) {
+							TF_AddInput(d, o);
+						}
+					} else if (in instanceof Endpoint[] list) {
+						try (TF_Output o = new TF_Output(list.length)) {
+							for (int i = 0; i < list.length; i++) o.position(i).oper(list[i].op()).index(list[i].index());
+							o.position(0);
+							TF_AddInputList(d, o, list.length);
+						}
+					} else {
+						throw new IllegalArgumentException("An operation input is an Endpoint or an Endpoint[], got " + in + ".");
+					}
+				}
+				for (java.util.Map.Entry<String, org.tensorflow.proto.AttrValue> a : attrs.entrySet()) {
+					byte[] bytes = a.getValue().toByteArray();
+					try (org.bytedeco.javacpp.BytePointer p = new org.bytedeco.javacpp.BytePointer(bytes)) {
+						TF_SetAttrValueProto(d, a.getKey(), p, bytes.length, status);
+						status.throwExceptionIfNotOK();
+					}
+				}
+				TF_Operation op = TF_FinishOperation(d, status);
+				status.throwExceptionIfNotOK();
+				Endpoint[] out = new Endpoint[TF_OperationNumOutputs(op)];
+				for (int i = 0; i < out.length; i++) out[i] = new Endpoint(op, i, name + ":" + i);
+				return out;
+			}
+		}
+	}
+
 	/** The "dtype" attribute of an operation (variables and placeholders carry one). */
 	static int dtypeAttr(TF_Operation op) {
 		try (TF_Status status = TF_Status.newStatus()) {

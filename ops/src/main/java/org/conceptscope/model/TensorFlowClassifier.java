@@ -77,6 +77,7 @@ public final class TensorFlowClassifier implements Classifier {
 	private final Map<String, Endpoint> outputEndpoints = new java.util.LinkedHashMap<>();
 	private final Map<String, Endpoint> gradientOps = new ConcurrentHashMap<>();
 	private final Map<String, Endpoint> layerGradientOps = new ConcurrentHashMap<>();
+	private final Map<ReluBackward, Endpoint> reluBackwardOps = new ConcurrentHashMap<>();
 	private volatile Endpoint upstreamWeights;
 	private volatile Endpoint classWeights;
 	private volatile List<LayerInfo> layers;
@@ -444,6 +445,41 @@ public final class TensorFlowClassifier implements Classifier {
 			Endpoint grad = gradientOf(input);
 			return batched(new Endpoint[] { input, classWeights() }, images, classWeights, grad, gradientBatchSize());
 		});
+	}
+
+	@Override
+	public boolean supportsReluBackward() {
+		return true;
+	}
+
+	/**
+	 * The gradient with ReLUs passing back what {@code rule} says, through a backward pass built
+	 * once per rule from the graph's operations ({@link BackwardGraph}); an operation it has no rule
+	 * for is named in the exception, before anything runs.
+	 */
+	@Override
+	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights, ReluBackward rule) {
+		if (rule == ReluBackward.ORDINARY) return inputGradient(images, classWeights);
+		checkImages(images);
+		checkClassWeights(classWeights, images.dim(0));
+		return guarded(() -> {
+			Endpoint grad = reluBackward(rule);
+			return batched(new Endpoint[] { input, classWeights() }, images, classWeights, grad, gradientBatchSize());
+		});
+	}
+
+	/** The backward pass for a rule, built on first use (ORDINARY too: tests compare it with TensorFlow's gradient). */
+	Endpoint reluBackward(ReluBackward rule) {
+		Endpoint w = classWeights();
+		return reluBackwardOps.computeIfAbsent(rule,
+			r -> BackwardGraph.build(graph, input, logits, w, r, PREFIX + "backward_" + OP_IDS.incrementAndGet(), r.label()));
+	}
+
+	/** {@link #inputGradient(FloatTensor, FloatTensor, ReluBackward)} through ConceptScope's own backward pass even for ORDINARY. */
+	FloatTensor builtInputGradient(FloatTensor images, FloatTensor classWeights, ReluBackward rule) {
+		checkImages(images);
+		checkClassWeights(classWeights, images.dim(0));
+		return guarded(() -> batched(new Endpoint[] { input, classWeights() }, images, classWeights, reluBackward(rule), gradientBatchSize()));
 	}
 
 	@Override

@@ -3,14 +3,14 @@ package org.conceptscope.visualization;
 /**
  * Two-dimensional discrete Fourier transforms of small images by separable direct sums
  * (O(H W (H + W)), fine at model-input sizes; no size restriction). Arrays hold real and
- * imaginary parts row-major.
+ * imaginary parts row-major. Public for ForGrad's low-pass filter of attribution maps.
  */
-final class Dft2d {
+public final class Dft2d {
 
 	private final int h, w;
 	private final double[] cosH, sinH, cosW, sinW;
 
-	Dft2d(int h, int w) {
+	public Dft2d(int h, int w) {
 		this.h = h;
 		this.w = w;
 		cosH = new double[h];
@@ -28,7 +28,7 @@ final class Dft2d {
 	}
 
 	/** sign -1: forward transform; sign +1: inverse without the 1/(HW) factor. In place. */
-	void transform(double[] re, double[] im, int sign) {
+	public void transform(double[] re, double[] im, int sign) {
 		double[] tr = new double[Math.max(h, w)], ti = new double[Math.max(h, w)];
 		for (int y = 0; y < h; y++) {
 			for (int k = 0; k < w; k++) {

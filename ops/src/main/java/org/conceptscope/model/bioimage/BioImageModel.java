@@ -622,6 +622,17 @@ public final class BioImageModel implements Classifier {
 	}
 
 	@Override
+	public boolean supportsReluBackward() {
+		return model.supportsReluBackward();
+	}
+
+	@Override
+	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights, org.conceptscope.model.ReluBackward rule) {
+		checkSize(images);
+		return toImage(model.inputGradient(toModel(images), classWeights, rule));
+	}
+
+	@Override
 	public FloatTensor activations(FloatTensor images, String layer) {
 		checkSize(images);
 		return toImage(model.activations(toModel(images), layer));

@@ -1,0 +1,80 @@
+package org.conceptscope.attribution;
+
+import java.util.SplittableRandom;
+
+/**
+ * Kernel SHAP (Lundberg and Lee 2017): Shapley values of the segments from a weighted linear
+ * regression. The Shapley kernel weight (M-1) / (C(M,k) k (M-k)) of a sample with k of M segments
+ * kept is realised by sampling, as Captum and Xplique do: k is drawn with probability
+ * proportional to (M-1) / (k (M-k)), then k segments uniformly, and every such sample gets weight
+ * 1. As in Captum (and the paper's infinite weights), the two samples with all and with no
+ * segments kept come first with a weight of 10^6, so the intercept is the score of the fully
+ * replaced image and the coefficients add up to the score drop between the image and it
+ * (efficiency). Xplique leaves these two samples out, and its values then need not add up.
+ * Ordinary least squares with an intercept.
+ */
+public final class KernelShap extends LinearSurrogate {
+
+	/** Default number of samples (Xplique's). */
+	public static final int DEFAULT_SAMPLES = 800;
+	/** Weight of the all-kept and all-replaced samples (Captum's stand-in for an infinite weight). */
+	static final double ENDPOINT_WEIGHT = 1e6;
+
+	public KernelShap(int samples, Segmentation segmentation, MaskedImage perturbation, long seed) {
+		this(samples, segmentation, perturbation, seed, TargetScore.LOGIT);
+	}
+
+	public KernelShap(int samples, Segmentation segmentation, MaskedImage perturbation, long seed, TargetScore score) {
+		super("Kernel SHAP", samples, 3, segmentation, perturbation, seed, score);
+	}
+
+	@Override
+	public String name() {
+		return "kernel_shap";
+	}
+
+	@Override
+	void draw(int index, SplittableRandom random, boolean[] z) {
+		int m = z.length;
+		if (index == 0 || m < 2) {
+			java.util.Arrays.fill(z, index != 1);
+			return;
+		}
+		if (index == 1) return; // all replaced
+		// k in 1..m-1 with p(k) proportional to 1 / (k (m - k)) (the constant m - 1 cancels)
+		double total = 0;
+		for (int k = 1; k < m; k++) total += 1.0 / ((double) k * (m - k));
+		double u = random.nextDouble() * total;
+		int k = 1;
+		for (double acc = 1.0 / (m - 1); acc < u && k < m - 1; acc += 1.0 / ((double) k * (m - k))) k++;
+		// k distinct segments: a partial Fisher-Yates shuffle
+		int[] order = new int[m];
+		for (int j = 0; j < m; j++) order[j] = j;
+		for (int j = 0; j < k; j++) {
+			int pick = j + random.nextInt(m - j);
+			int t = order[j];
+			order[j] = order[pick];
+			order[pick] = t;
+			z[order[j]] = true;
+		}
+	}
+
+	@Override
+	double[] weights(boolean[][] z, SegmentDistances distances) {
+		double[] w = new double[z.length];
+		java.util.Arrays.fill(w, 1);
+		w[0] = ENDPOINT_WEIGHT;
+		w[1] = ENDPOINT_WEIGHT;
+		return w;
+	}
+
+	@Override
+	double ridge() {
+		return 0;
+	}
+
+	@Override
+	String[] parameters() {
+		return new String[0];
+	}
+}

@@ -1,0 +1,128 @@
+package org.conceptscope.attribution;
+
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+
+import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * What LIME and Kernel SHAP share: the image is cut into segments (the interpretable features),
+ * binary vectors z say which segments are kept (the others show the replacement), the model
+ * scores each perturbed copy, and a weighted linear model fitted from z to the scores gives one
+ * coefficient per segment, painted onto its pixels. Subclasses choose how z is drawn, how each
+ * sample is weighted and the ridge penalty. Sample j is drawn from a generator seeded by the
+ * seed and j only, so the samples can be drawn in parallel and the same seed gives the same map.
+ */
+abstract sealed class LinearSurrogate implements AttributionMethod permits Lime, KernelShap {
+
+	final int samples;
+	final Segmentation segmentation;
+	final MaskedImage perturbation;
+	final long seed;
+	final TargetScore score;
+
+	LinearSurrogate(String method, int samples, int minSamples, Segmentation segmentation, MaskedImage perturbation, long seed, TargetScore score) {
+		if (samples < minSamples) throw new IllegalArgumentException(method + " needs at least " + minSamples + " samples, got " + samples + ".");
+		if (segmentation == null) throw new IllegalArgumentException("No segmentation given: Segmentation.grid(n) or Segmentation.slic(n, compactness).");
+		if (perturbation == null) throw new IllegalArgumentException("No replacement given: MaskedImage.constant(value) or MaskedImage.blur(sigma).");
+		if (score == null) throw new IllegalArgumentException("No score given: TargetScore.LOGIT or TargetScore.PROBABILITY.");
+		this.samples = samples;
+		this.segmentation = segmentation;
+		this.perturbation = perturbation;
+		this.seed = seed;
+		this.score = score;
+	}
+
+	/** Draws sample {@code index} into z (true: segment kept). Called in parallel; z arrives all false. */
+	abstract void draw(int index, SplittableRandom random, boolean[] z);
+
+	/** The fitting weight of every sample, given the image's per-segment distances. */
+	abstract double[] weights(boolean[][] z, SegmentDistances distances);
+
+	/** Ridge penalty on the coefficients (0: ordinary least squares). */
+	abstract double ridge();
+
+	/** The method's own parameters for the metadata, as key/value pairs. */
+	abstract String[] parameters();
+
+	/** Per segment: squared distance and products between the image x and its replacement r, for input-space kernels. */
+	record SegmentDistances(double[] squaredDifference, double[] xx, double[] xr, double[] rr) {
+
+		static SegmentDistances of(Segments segments, float[] x, float[] r) {
+			int m = segments.count();
+			double[] d = new double[m], xx = new double[m], xr = new double[m], rr = new double[m];
+			for (int s = 0; s < m; s++) {
+				int[] runs = segments.runs(s);
+				for (int k = 0; k < runs.length; k += 2) {
+					for (int p = runs[k]; p < runs[k + 1]; p++) {
+						double a = x[p], b = r[p];
+						d[s] += (a - b) * (a - b);
+						xx[s] += a * a;
+						xr[s] += a * b;
+						rr[s] += b * b;
+					}
+				}
+			}
+			return new SegmentDistances(d, xx, xr, rr);
+		}
+
+		/** Euclidean distance between x and the copy keeping the segments z. */
+		double euclidean(boolean[] z) {
+			double s = 0;
+			for (int j = 0; j < z.length; j++) if (!z[j]) s += squaredDifference[j];
+			return Math.sqrt(s);
+		}
+
+		/** Cosine distance 1 - cos(x, copy) between x and the copy keeping the segments z (1 when either is zero). */
+		double cosine(boolean[] z) {
+			double dot = 0, nx = 0, nc = 0;
+			for (int j = 0; j < z.length; j++) {
+				nx += xx[j];
+				dot += z[j] ? xx[j] : xr[j];
+				nc += z[j] ? xx[j] : rr[j];
+			}
+			return nx > 0 && nc > 0 ? 1 - dot / Math.sqrt(nx * nc) : 1;
+		}
+	}
+
+	@Override
+	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
+		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
+		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
+		float[] maps = new float[n * h * w];
+		int[] segmentCounts = new int[n];
+		for (int i = 0; i < n; i++) {
+			FloatTensor image = images.slice(i);
+			float[] x = image.data();
+			float[] repl = perturbation.replacement(x, h, w, c);
+			Segments segments = segmentation.of(x, h, w, c);
+			int m = segments.count();
+			segmentCounts[i] = m;
+			boolean[][] z = new boolean[samples][m];
+			IntStream.range(0, samples).parallel().forEach(j -> draw(j, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + j), z[j]));
+			float[] scores = PerturbedScores.of(classifier, score, image, resolved[i], samples, (index, out, off) -> {
+				System.arraycopy(x, 0, out, off, x.length);
+				boolean[] keep = z[index];
+				for (int s = 0; s < m; s++) {
+					if (keep[s]) continue;
+					int[] r = segments.runs(s);
+					for (int k = 0; k < r.length; k += 2) System.arraycopy(repl, r[k], out, off + r[k], r[k + 1] - r[k]);
+				}
+			}, progress, (long) i * samples, (long) n * samples, name());
+			double[] weights = weights(z, SegmentDistances.of(segments, x, repl));
+			WeightedLinearFit.Result fit = WeightedLinearFit.fit(z, scores, weights, ridge());
+			System.arraycopy(segments.paint(fit.coefficients()), 0, maps, i * h * w, h * w);
+		}
+		Map<String, String> meta = AttributionMethod.metadata(classifier, name(), resolved, parameters());
+		meta.put("samples", Integer.toString(samples));
+		meta.put("segmentation", segmentation.describe());
+		meta.put("segments", java.util.Arrays.toString(segmentCounts));
+		meta.put("perturbation", perturbation.describe());
+		meta.put("seed", Long.toString(seed));
+		meta.put("score", score.name());
+		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, meta);
+	}
+}

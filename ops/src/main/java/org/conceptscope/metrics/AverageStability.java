@@ -1,0 +1,101 @@
+package org.conceptscope.metrics;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import org.conceptscope.attribution.Attribution;
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * Average stability (Bhatt et al. 2020, def. 2 "average sensitivity"), as Xplique computes it:
+ * {@code samples} noise images, each value uniform in [0, radius) (normalised input units), drawn
+ * once from the seed and added to every image; each noisy neighbour is explained for the same
+ * target, and the value of an image is the mean distance (L2 or L1 over the map's pixels) between
+ * its map and its neighbours' maps. Lower is better: nearby inputs get nearby explanations. The
+ * neighbours of one image are explained in one call of the method (batched like any stack).
+ */
+public final class AverageStability {
+
+	/** Distance between two maps. */
+	public enum Distance {
+		L1, L2
+	}
+
+	/** Xplique's defaults: radius 0.1, 20 neighbours, L2. */
+	public static final double DEFAULT_RADIUS = 0.1;
+	public static final int DEFAULT_SAMPLES = 20;
+
+	private final double radius;
+	private final int samples;
+	private final Distance distance;
+	private final long seed;
+
+	public AverageStability(double radius, int samples, Distance distance, long seed) {
+		if (!(radius > 0) || !Double.isFinite(radius)) throw new IllegalArgumentException("The noise radius must be a positive number, got " + radius + ".");
+		if (samples < 1) throw new IllegalArgumentException("Average stability needs at least 1 neighbour per image, got " + samples + ".");
+		if (distance == null) throw new IllegalArgumentException("No distance given: L1 or L2.");
+		this.radius = radius;
+		this.samples = samples;
+		this.distance = distance;
+		this.seed = seed;
+	}
+
+	/** Noise image s (uniform in [0, radius) per value), the same for every image. */
+	float[] noise(int s, int per) {
+		SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + s);
+		float[] v = new float[per];
+		for (int p = 0; p < per; p++) v[p] = (float) (r.nextDouble() * radius);
+		return v;
+	}
+
+	/**
+	 * @param attribution the maps of these images by {@code method} (their targets are kept)
+	 * @throws java.util.concurrent.CancellationException when progress asks to stop
+	 */
+	public MetricResult evaluate(Classifier classifier, FloatTensor images, Attribution attribution, AttributionMethod method, Progress progress) {
+		MetricInputs.check(images, attribution);
+		method.checkRuns(classifier);
+		int n = (int) images.dim(0), per = images.stride0(), plane = attribution.maps().stride0();
+		int[] targets = attribution.targets();
+		float[][] noise = new float[samples][];
+		for (int s = 0; s < samples; s++) noise[s] = noise(s, per);
+		float[] x = images.data(), maps = attribution.maps().data();
+		double[] values = new double[n];
+		long[] shape = images.shape();
+		shape[0] = samples;
+		for (int i = 0; i < n; i++) {
+			float[] neighbours = new float[samples * per];
+			for (int s = 0; s < samples; s++) {
+				for (int p = 0; p < per; p++) neighbours[s * per + p] = x[i * per + p] + noise[s][p];
+			}
+			int[] t = new int[samples];
+			java.util.Arrays.fill(t, targets[i]);
+			float[] nm = method.explain(classifier, new FloatTensor(shape, neighbours), t, Progress.NONE).maps().data();
+			double sum = 0;
+			for (int s = 0; s < samples; s++) {
+				double d = 0;
+				for (int p = 0; p < plane; p++) {
+					double diff = nm[s * plane + p] - maps[i * plane + p];
+					d += distance == Distance.L2 ? diff * diff : Math.abs(diff);
+				}
+				sum += distance == Distance.L2 ? Math.sqrt(d) : d;
+			}
+			values[i] = sum / samples;
+			MetricSteps.report(progress, (long) (i + 1) * samples, (long) n * samples, "average_stability");
+		}
+		Map<String, String> meta = new HashMap<>();
+		meta.put("metric", "average_stability");
+		meta.put("method", attribution.metadata().getOrDefault("method", method.name()));
+		meta.put("radius", String.format(Locale.ROOT, "%s", radius));
+		meta.put("samples", Integer.toString(samples));
+		meta.put("distance", distance.name().toLowerCase(Locale.ROOT));
+		meta.put("seed", Long.toString(seed));
+		meta.put("better", "lower");
+		return new MetricResult("average_stability", targets, values, FiniteMean.of(values), new double[n][0], meta);
+	}
+}
