@@ -1,0 +1,50 @@
+package org.conceptscope.examples;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.conceptscope.tensor.FloatTensor;
+
+/**
+ * Similar examples (Xplique's SimilarExamples with its KNN search): for each case, the {@code k}
+ * training examples nearest to it in a {@link LatentSpace}, by Euclidean distance, nearest first
+ * (ties in training order).
+ */
+public final class NearestExamples {
+
+	/** The neighbours of one case: training indices and their distances, nearest first. */
+	public record Neighbours(int[] indices, double[] distances) {}
+
+	private final int k;
+
+	public NearestExamples(int k) {
+		if (k < 1) throw new IllegalArgumentException("Show at least 1 nearest example, got " + k + ".");
+		this.k = k;
+	}
+
+	/**
+	 * @param cases [n, d] projected cases
+	 * @param training [m, d] projected training examples
+	 */
+	public List<Neighbours> find(FloatTensor cases, FloatTensor training) {
+		int m = (int) training.dim(0);
+		if (m < 1) throw new IllegalArgumentException("No training examples to search; give a folder with at least one image.");
+		double[][] d2 = LatentSpace.squaredDistances(cases, training);
+		int kk = Math.min(k, m);
+		List<Neighbours> out = new ArrayList<>();
+		for (double[] row : d2) {
+			Integer[] order = new Integer[m];
+			for (int j = 0; j < m; j++) order[j] = j;
+			Arrays.sort(order, (a, b) -> Double.compare(row[a], row[b]));
+			int[] idx = new int[kk];
+			double[] dist = new double[kk];
+			for (int j = 0; j < kk; j++) {
+				idx[j] = order[j];
+				dist[j] = Math.sqrt(row[order[j]]);
+			}
+			out.add(new Neighbours(idx, dist));
+		}
+		return out;
+	}
+}

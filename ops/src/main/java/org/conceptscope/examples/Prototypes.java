@@ -1,0 +1,113 @@
+package org.conceptscope.examples;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.conceptscope.tensor.FloatTensor;
+
+/**
+ * Prototypes by MMD-critic (Kim, Khanna and Koyejo 2016, "Examples are not Enough, Learn to
+ * Criticize!"), Xplique's MMDCritic: greedily, the examples S whose kernel mean embedding is
+ * closest to the data's, maximising F(S) = 2/(n|S|) sum_i sum_{j in S} k(x_i, x_j) - 1/|S|^2
+ * sum_{j,l in S} k(x_j, x_l) with the RBF kernel k(x, y) = exp(-gamma |x - y|^2). Per class, the
+ * prototypes of that class's examples. gamma defaults to 1 / the median squared distance between
+ * examples (the median heuristic); Xplique's default, 1 / the number of features, assumes features
+ * of unit scale, which layer activations are not.
+ */
+public final class Prototypes {
+
+	/** Selected examples (indices into the examples given, in selection order) and F after each selection. */
+	public record Selection(int[] indices, double[] objective, double gamma) {}
+
+	private final int count;
+	private final double gamma;
+
+	/** @param gamma the RBF kernel's gamma, or 0 for the median heuristic */
+	public Prototypes(int count, double gamma) {
+		if (count < 1) throw new IllegalArgumentException("Ask for at least 1 prototype, got " + count + ".");
+		if (!(gamma >= 0) || !Double.isFinite(gamma)) throw new IllegalArgumentException("The kernel's gamma must be a number >= 0 (0: median heuristic).");
+		this.count = count;
+		this.gamma = gamma;
+	}
+
+	/** Prototypes of all the examples [n, d] together. */
+	public Selection select(FloatTensor examples) {
+		int n = (int) examples.dim(0);
+		if (n < 1) throw new IllegalArgumentException("No examples to choose prototypes from.");
+		double[][] d2 = LatentSpace.squaredDistances(examples, examples);
+		double g = gamma > 0 ? gamma : medianHeuristic(d2);
+		double[][] k = new double[n][n];
+		double[] colMean = new double[n];
+		for (int i = 0; i < n; i++) {
+			for (int j = 0; j < n; j++) {
+				k[i][j] = Math.exp(-g * d2[i][j]);
+				colMean[j] += k[i][j] / n;
+			}
+		}
+		int m = Math.min(count, n);
+		int[] chosen = new int[m];
+		double[] objective = new double[m];
+		boolean[] taken = new boolean[n];
+		double[] cross = new double[n]; // sum over S of k(c, j)
+		double selMean = 0, selSum = 0;
+		for (int s = 0; s < m; s++) {
+			int size = s + 1, best = -1;
+			double bestF = Double.NEGATIVE_INFINITY;
+			for (int c = 0; c < n; c++) {
+				if (taken[c]) continue;
+				double f = 2.0 / size * (selMean + colMean[c]) - (selSum + 2 * cross[c] + k[c][c]) / ((double) size * size);
+				if (f > bestF) {
+					bestF = f;
+					best = c;
+				}
+			}
+			taken[best] = true;
+			chosen[s] = best;
+			objective[s] = bestF;
+			selMean += colMean[best];
+			selSum += 2 * cross[best] + k[best][best];
+			for (int c = 0; c < n; c++) cross[c] += k[c][best];
+		}
+		return new Selection(chosen, objective, g);
+	}
+
+	/** Prototypes of each class's examples; indices refer to the examples given. */
+	public List<Selection> perClass(FloatTensor examples, int[] labels, int classes) {
+		if (labels.length != examples.dim(0)) throw new IllegalArgumentException(labels.length + " labels for " + examples.dim(0) + " examples.");
+		List<Selection> out = new ArrayList<>();
+		for (int c = 0; c < classes; c++) {
+			int cls = c;
+			int[] members = java.util.stream.IntStream.range(0, labels.length).filter(i -> labels[i] == cls).toArray();
+			if (members.length == 0) {
+				out.add(new Selection(new int[0], new double[0], Double.NaN));
+				continue;
+			}
+			Selection s = select(examples.rows(members));
+			int[] global = Arrays.stream(s.indices()).map(i -> members[i]).toArray();
+			out.add(new Selection(global, s.objective(), s.gamma()));
+		}
+		return out;
+	}
+
+	/** 1 / the median of the squared distances between distinct examples (1 when they are all equal). */
+	static double medianHeuristic(double[][] d2) {
+		int n = d2.length;
+		double[] v = new double[n * (n - 1) / 2];
+		int q = 0;
+		for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) v[q++] = d2[i][j];
+		if (v.length == 0) return 1;
+		Arrays.sort(v);
+		double median = v[v.length / 2];
+		return median > 0 ? 1 / median : 1;
+	}
+
+	/** F(S) computed from its definition (for tests of the greedy bookkeeping). */
+	static double objective(double[][] k, int[] s) {
+		int n = k.length;
+		double a = 0, b = 0;
+		for (int i = 0; i < n; i++) for (int j : s) a += k[i][j];
+		for (int j : s) for (int l : s) b += k[j][l];
+		return 2 * a / ((double) n * s.length) - b / ((double) s.length * s.length);
+	}
+}

@@ -1,0 +1,311 @@
+package org.conceptscope.tcav;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
+
+import org.apache.commons.math3.stat.inference.TTest;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.LayerInfo;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * Testing with Concept Activation Vectors (Kim et al. 2018, "Interpretability Beyond Feature
+ * Attribution: Quantitative Testing with Concept Activation Vectors").
+ * <p>
+ * For a layer l, a concept C (example images) and a random set N of counterexamples, a linear
+ * SVM separates their activations ({@link LinearSvm}, trained on two thirds, accuracy on the rest,
+ * stratified, as the TCAV code splits); its unit normal towards C is the CAV v. The conceptual
+ * sensitivity of an input x for class k is S(x) = grad h_k(f_l(x)) . v, and the TCAV score is the
+ * fraction of the inputs with S > 0 (Captum's magnitude score sum max(S,0) / sum |S| is given
+ * too). Significance, as the paper and its code do it: the test is repeated with {@code runs}
+ * random sets N_i drawn from a pool of counterexamples; the null distribution is the score of CAVs
+ * that separate another random set P_i from N_i (random against random); a two-sided Student
+ * t-test (equal variances, scipy's ttest_ind) compares the concept's scores with the null scores,
+ * and the concept is significant when p < alpha / m, Bonferroni-corrected for the m concept-layer
+ * pairs tested together (the paper corrects for its m hypotheses). Random sets are as large as the
+ * concept's example set, or half the pool when the pool is smaller than twice that; N_i and P_i do
+ * not overlap. Everything random comes from the seed; the runs are trained on all cores.
+ */
+public final class Tcav {
+
+	/** A concept: its name and example images [n, H, W, C] (normalised like the model's input). */
+	public record Concept(String name, FloatTensor examples) {
+
+		public Concept {
+			if (name == null || name.isBlank()) throw new IllegalArgumentException("A concept needs a name.");
+			if (examples == null || examples.rank() != 4 || examples.dim(0) < 2) {
+				throw new IllegalArgumentException("The concept '" + name + "' needs at least 2 example images.");
+			}
+		}
+	}
+
+	/** One concept at one layer. */
+	public record Row(String concept, String layer, double[] scores, double[] magnitudes, double[] nullScores, double[] accuracies,
+		double meanScore, double stdScore, double meanNull, double stdNull, double meanMagnitude, double meanAccuracy, double pValue,
+		boolean significant, ConceptActivationVector cav) {}
+
+	/** Everything one test gives: rows per concept and layer, and what they were tested with. */
+	public record Result(int target, String targetName, int inputs, int runs, int randomSetSize, double alpha, int hypotheses, long seed,
+		List<Row> rows) {
+
+		/** The CAVs of all rows, for a {@link CavBank}. */
+		public List<ConceptActivationVector> cavs() {
+			return rows.stream().map(Row::cav).toList();
+		}
+	}
+
+	/** Scores of one saved CAV on new inputs. */
+	public record Scores(ConceptActivationVector cav, double[] sensitivities, double score, double magnitude) {}
+
+	public static final int DEFAULT_RUNS = 20;
+	public static final double DEFAULT_ALPHA = 0.05;
+	/** Held-out share of each CAV's training set (the TCAV code's). */
+	static final double TEST_FRACTION = 0.33;
+
+	private final int runs;
+	private final double alpha;
+	private final long seed;
+
+	public Tcav(int runs, double alpha, long seed) {
+		if (runs < 2) throw new IllegalArgumentException("TCAV's t-test needs at least 2 runs with random sets, got " + runs + ".");
+		if (!(alpha > 0 && alpha < 1)) throw new IllegalArgumentException("The significance level must lie strictly between 0 and 1, got " + alpha + ".");
+		this.runs = runs;
+		this.alpha = alpha;
+		this.seed = seed;
+	}
+
+	/**
+	 * @param inputs images of the class to test, [N, H, W, C]
+	 * @param randomPool counterexamples the random sets are drawn from
+	 * @throws CancellationException when progress asks to stop
+	 */
+	public Result test(Classifier classifier, List<String> layers, List<Concept> concepts, FloatTensor randomPool, FloatTensor inputs, int target,
+		Progress progress) {
+		if (layers.isEmpty()) throw new IllegalArgumentException("No layer given; TCAV needs at least one layer to find CAVs in.");
+		if (concepts.isEmpty()) throw new IllegalArgumentException("No concept given; TCAV needs at least one folder of concept examples.");
+		if (target < 0 || target >= classifier.numClasses()) {
+			throw new IllegalArgumentException("Class " + target + " does not exist; the model has classes 0.." + (classifier.numClasses() - 1) + ".");
+		}
+		if (inputs.rank() != 4 || inputs.dim(0) < 1) throw new IllegalArgumentException("TCAV needs at least one image of the class to test.");
+		classifier.requireGradients("TCAV");
+		for (String l : layers) layer(classifier, l);
+		int pool = (int) randomPool.dim(0);
+		int largest = concepts.stream().mapToInt(c -> (int) c.examples().dim(0)).max().orElse(2);
+		int setSize = Math.min(largest, pool / 2);
+		if (setSize < 2) {
+			throw new IllegalArgumentException("The random counterexamples hold " + pool + " images; TCAV draws two disjoint random sets per run,"
+				+ " so give at least 4 (better: twice as many as the concept examples).");
+		}
+		int hypotheses = layers.size() * concepts.size();
+		// per run: N_i and P_i, disjoint, from the seed
+		int[][] negatives = new int[runs][], nullPositives = new int[runs][];
+		SplittableRandom rnd = new SplittableRandom(seed);
+		for (int r = 0; r < runs; r++) {
+			int[] perm = permutation(pool, rnd);
+			negatives[r] = Arrays.copyOfRange(perm, 0, setSize);
+			nullPositives[r] = Arrays.copyOfRange(perm, setSize, 2 * setSize);
+		}
+		long total = (long) layers.size() * runs * (concepts.size() + 1);
+		AtomicLong done = new AtomicLong();
+		List<Row> rows = new ArrayList<>();
+		int n = (int) inputs.dim(0);
+		FloatTensor weights = FloatTensor.oneHot(filled(n, target), classifier.numClasses());
+		for (String layer : layers) {
+			long[] shape = layer(classifier, layer).shape();
+			float[] randomActs = classifier.activations(randomPool, layer).data();
+			int d = randomActs.length / pool;
+			float[] grads = classifier.layerGradient(inputs, layer, weights).data();
+			double[] nullScores = new double[runs];
+			IntStream.range(0, runs).parallel().forEach(r -> {
+				checkCancel(progress, done, total);
+				LinearSvm.Model m = train(randomActs, nullPositives[r], randomActs, negatives[r], d, seed + 7919L * r + 1).model();
+				nullScores[r] = sensitivityScore(sensitivities(m.weights(), grads, n, d));
+				report(progress, done.incrementAndGet(), total);
+			});
+			for (Concept c : concepts) {
+				float[] conceptActs = classifier.activations(c.examples(), layer).data();
+				int[] all = IntStream.range(0, (int) c.examples().dim(0)).toArray();
+				double[] scores = new double[runs], magnitudes = new double[runs], accuracies = new double[runs];
+				double[][] directions = new double[runs][];
+				IntStream.range(0, runs).parallel().forEach(r -> {
+					checkCancel(progress, done, total);
+					Trained t = train(conceptActs, all, randomActs, negatives[r], d, seed + 7919L * r + 2);
+					double[] s = sensitivities(t.model().weights(), grads, n, d);
+					scores[r] = sensitivityScore(s);
+					magnitudes[r] = magnitude(s);
+					accuracies[r] = t.accuracy();
+					directions[r] = unit(t.model().weights());
+					report(progress, done.incrementAndGet(), total);
+				});
+				double[] mean = new double[d];
+				for (double[] dir : directions) for (int j = 0; j < d; j++) mean[j] += dir[j] / runs;
+				double[] u = unit(mean);
+				float[] cav = new float[d];
+				for (int j = 0; j < d; j++) cav[j] = (float) u[j];
+				double p = pValue(scores, nullScores);
+				rows.add(new Row(c.name(), layer, scores, magnitudes, nullScores, accuracies, mean(scores), std(scores), mean(nullScores), std(nullScores),
+					mean(magnitudes), mean(accuracies), p, p < alpha / hypotheses, new ConceptActivationVector(c.name(), layer, shape, cav, mean(accuracies))));
+			}
+		}
+		return new Result(target, classifier.classNames().get(target), n, runs, setSize, alpha, hypotheses, seed, rows);
+	}
+
+	/**
+	 * Scores saved CAVs on new images of a class: per image the directional derivative of the class
+	 * logit along each CAV, and the TCAV and magnitude scores.
+	 */
+	public static List<Scores> score(Classifier classifier, List<ConceptActivationVector> cavs, FloatTensor inputs, int target) {
+		if (target < 0 || target >= classifier.numClasses()) {
+			throw new IllegalArgumentException("Class " + target + " does not exist; the model has classes 0.." + (classifier.numClasses() - 1) + ".");
+		}
+		classifier.requireGradients("TCAV");
+		int n = (int) inputs.dim(0);
+		FloatTensor weights = FloatTensor.oneHot(filled(n, target), classifier.numClasses());
+		List<Scores> out = new ArrayList<>();
+		java.util.Map<String, float[]> grads = new java.util.HashMap<>();
+		for (ConceptActivationVector v : cavs) {
+			LayerInfo info = layer(classifier, v.layer());
+			long[] want = v.layerShape(), have = info.shape();
+			boolean same = want.length == have.length;
+			for (int i = 1; same && i < want.length; i++) same = want[i] == have[i] || have[i] < 0;
+			if (!same) {
+				throw new IllegalArgumentException("The CAV of '" + v.concept() + "' was found in layer '" + v.layer() + "' of shape " + Arrays.toString(want)
+					+ ", but this model's layer is " + Arrays.toString(have) + "; use the model the CAVs were made with.");
+			}
+			float[] g = grads.computeIfAbsent(v.layer(), l -> classifier.layerGradient(inputs, l, weights).data());
+			double[] s = v.sensitivities(g, n);
+			out.add(new Scores(v, s, sensitivityScore(s), magnitude(s)));
+		}
+		return out;
+	}
+
+	// ---- pieces ----
+
+	private static LayerInfo layer(Classifier classifier, String name) {
+		return classifier.layers().stream().filter(l -> l.name().equals(name)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+			"Unknown layer '" + name + "'. Layers of this model: " + classifier.layers().stream().map(LayerInfo::name).toList() + "."));
+	}
+
+	/** A model trained on positives (label +1) and negatives (-1), stratified 2/3 for training, with its held-out accuracy. */
+	private record Trained(LinearSvm.Model model, double accuracy) {}
+
+	private static Trained train(float[] posActs, int[] pos, float[] negActs, int[] neg, int d, long seed) {
+		// one matrix: positives first
+		float[] x = new float[(pos.length + neg.length) * d];
+		for (int i = 0; i < pos.length; i++) System.arraycopy(posActs, pos[i] * d, x, i * d, d);
+		for (int i = 0; i < neg.length; i++) System.arraycopy(negActs, neg[i] * d, x, (pos.length + i) * d, d);
+		SplittableRandom rnd = new SplittableRandom(seed);
+		int[] posRows = shuffled(IntStream.range(0, pos.length).toArray(), rnd);
+		int[] negRows = shuffled(IntStream.range(pos.length, pos.length + neg.length).toArray(), rnd);
+		int posTest = Math.max(1, (int) Math.round(TEST_FRACTION * pos.length)), negTest = Math.max(1, (int) Math.round(TEST_FRACTION * neg.length));
+		int[] trainRows = concat(Arrays.copyOfRange(posRows, posTest, posRows.length), Arrays.copyOfRange(negRows, negTest, negRows.length));
+		int[] labels = new int[trainRows.length];
+		for (int i = 0; i < trainRows.length; i++) labels[i] = trainRows[i] < pos.length ? 1 : -1;
+		LinearSvm.Model m = LinearSvm.fit(x, d, trainRows, labels, rnd.nextLong());
+		int correct = 0, tested = 0;
+		for (int[] rows : new int[][] { Arrays.copyOfRange(posRows, 0, posTest), Arrays.copyOfRange(negRows, 0, negTest) }) {
+			for (int r : rows) {
+				boolean concept = m.decision(x, r * d) > 0;
+				if (concept == (r < pos.length)) correct++;
+				tested++;
+			}
+		}
+		return new Trained(m, correct / (double) tested);
+	}
+
+	static double[] sensitivities(double[] w, float[] grads, int n, int d) {
+		double[] s = new double[n];
+		for (int i = 0; i < n; i++) {
+			double v = 0;
+			for (int j = 0; j < d; j++) v += grads[i * d + j] * w[j];
+			s[i] = v;
+		}
+		return s;
+	}
+
+	/** Fraction of inputs with a positive directional derivative (the TCAV score). */
+	static double sensitivityScore(double[] s) {
+		int positive = 0;
+		for (double v : s) if (v > 0) positive++;
+		return positive / (double) s.length;
+	}
+
+	/** Captum's magnitude score: sum of the positive derivatives over the sum of their absolute values (NaN when all are 0). */
+	static double magnitude(double[] s) {
+		double pos = 0, abs = 0;
+		for (double v : s) {
+			pos += Math.max(v, 0);
+			abs += Math.abs(v);
+		}
+		return abs > 0 ? pos / abs : Double.NaN;
+	}
+
+	/** Two-sided Student t-test with equal variances; 1 (nothing to reject) when it is undefined (both samples constant and equal). */
+	static double pValue(double[] a, double[] b) {
+		double p;
+		if (std(a) == 0 && std(b) == 0) p = mean(a) == mean(b) ? 1 : 0;
+		else p = new TTest().homoscedasticTTest(a, b);
+		return Double.isNaN(p) ? 1 : p;
+	}
+
+	static double mean(double[] v) {
+		double s = 0;
+		for (double x : v) s += x;
+		return s / v.length;
+	}
+
+	/** Population standard deviation (numpy's default, what the TCAV code prints). */
+	static double std(double[] v) {
+		double m = mean(v), s = 0;
+		for (double x : v) s += (x - m) * (x - m);
+		return Math.sqrt(s / v.length);
+	}
+
+	private static double[] unit(double[] v) {
+		double norm = 0;
+		for (double x : v) norm += x * x;
+		norm = Math.sqrt(norm);
+		double[] u = new double[v.length];
+		for (int i = 0; i < v.length; i++) u[i] = norm > 0 ? v[i] / norm : 0;
+		return u;
+	}
+
+	private static int[] permutation(int n, SplittableRandom rnd) {
+		return shuffled(IntStream.range(0, n).toArray(), rnd);
+	}
+
+	private static int[] shuffled(int[] a, SplittableRandom rnd) {
+		for (int i = a.length - 1; i > 0; i--) {
+			int k = rnd.nextInt(i + 1), t = a[i];
+			a[i] = a[k];
+			a[k] = t;
+		}
+		return a;
+	}
+
+	private static int[] concat(int[] a, int[] b) {
+		int[] c = Arrays.copyOf(a, a.length + b.length);
+		System.arraycopy(b, 0, c, a.length, b.length);
+		return c;
+	}
+
+	private static int[] filled(int n, int v) {
+		int[] a = new int[n];
+		Arrays.fill(a, v);
+		return a;
+	}
+
+	private static void checkCancel(Progress progress, AtomicLong done, long total) {
+		if (!progress.report(done.get(), total, "tcav")) throw new CancellationException("TCAV cancelled after " + done.get() + " of " + total + " CAVs.");
+	}
+
+	private static void report(Progress progress, long done, long total) {
+		progress.report(done, total, "tcav");
+	}
+}

@@ -1,0 +1,149 @@
+package org.conceptscope.tcav;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TCAV on the known-answer model, whose class-1 logit is the sum of square R_1: the planted
+ * concept "R_1 is bright" is what the class responds to, so its CAV points along R_1, every
+ * class-1 image has a positive directional derivative (score 1 in every run) and the t-test against
+ * random-versus-random CAVs rejects; a concept made of the same noise as the counterexamples has a
+ * CAV as random as the null's and is not significant.
+ */
+class TcavTest {
+
+	static TensorFlowClassifier model;
+	static final List<String> LAYERS = List.of("conv1/relu", "conv2/relu");
+	@TempDir
+	static Path tmp;
+
+	@BeforeAll
+	static void load() {
+		model = TensorFlowClassifier.load(BundledModels.dir("known-answer"));
+	}
+
+	@AfterAll
+	static void close() {
+		model.close();
+	}
+
+	static boolean inR1(int x, int y) {
+		return x >= 18 && x < 26 && y >= 20 && y < 28;
+	}
+
+	/** n images of noise in [0, noise), plus {@code square} inside R_1. */
+	static FloatTensor images(int n, float noise, float square, long seed) {
+		Random r = new Random(seed);
+		FloatTensor t = FloatTensor.zeros(n, 32, 32, 1);
+		for (int i = 0; i < n; i++) {
+			for (int y = 0; y < 32; y++) for (int x = 0; x < 32; x++) t.set(noise * r.nextFloat() + (inR1(x, y) ? square : 0), i, y, x, 0);
+		}
+		return t;
+	}
+
+	static Tcav.Result run() {
+		Tcav.Concept planted = new Tcav.Concept("bright R_1", images(20, 0.3f, 0.7f, 1));
+		Tcav.Concept noise = new Tcav.Concept("noise", images(20, 1, 0, 2));
+		return new Tcav(20, 0.05, 3).test(model, LAYERS, List.of(planted, noise), images(60, 1, 0, 4), images(16, 1, 0.5f, 5), 1, Progress.NONE);
+	}
+
+	@Test
+	void findsThePlantedConceptAndNotTheRandomOne() {
+		Tcav.Result r = run();
+		assertEquals(4, r.hypotheses());
+		assertEquals(20, r.randomSetSize());
+		for (Tcav.Row row : r.rows()) {
+			if (row.concept().equals("bright R_1")) {
+				assertEquals(1.0, row.meanScore(), 0, row.layer());
+				assertTrue(row.significant() && row.pValue() < 0.05 / 4, row.layer() + " p " + row.pValue());
+				assertTrue(row.meanAccuracy() > 0.95, row.layer() + " CAV accuracy " + row.meanAccuracy());
+				// the CAV points along R_1: most of its (positive) mass lies there
+				float[] v = row.cav().direction();
+				double inside = 0, all = 0;
+				for (int p = 0; p < 1024; p++) {
+					all += v[p] * v[p];
+					if (inR1(p % 32, p / 32)) inside += v[p] * v[p];
+				}
+				assertTrue(inside / all > 0.5, "share of the CAV's energy on R_1: " + inside / all);
+			} else {
+				assertFalse(row.significant(), row.layer() + ": the noise concept came out significant, p " + row.pValue());
+				assertTrue(row.meanAccuracy() < 0.8, row.layer() + ": noise is told from noise with accuracy " + row.meanAccuracy());
+			}
+			// the null distribution is random against random: neither all 0 nor all 1
+			assertTrue(row.meanNull() > 0.1 && row.meanNull() < 0.9, row.layer() + " null mean " + row.meanNull());
+		}
+	}
+
+	@Test
+	void sameSeedSameResult() {
+		Tcav.Result a = run(), b = run();
+		for (int i = 0; i < a.rows().size(); i++) {
+			assertArrayEquals(a.rows().get(i).scores(), b.rows().get(i).scores());
+			assertArrayEquals(a.rows().get(i).cav().direction(), b.rows().get(i).cav().direction());
+		}
+	}
+
+	/** CAVs saved as a bank and loaded again score a new stack like the test did. */
+	@Test
+	void savedCavsScoreNewStacks() throws Exception {
+		Tcav.Result r = run();
+		Path file = tmp.resolve("bank").resolve("cavs.json");
+		new CavBank(model.name(), r.cavs()).save(file);
+		CavBank loaded = CavBank.load(file);
+		assertEquals(model.name(), loaded.model());
+		assertEquals(r.cavs().size(), loaded.vectors().size());
+		for (int i = 0; i < r.cavs().size(); i++) assertArrayEquals(r.cavs().get(i).direction(), loaded.vectors().get(i).direction());
+		List<Tcav.Scores> scores = Tcav.score(model, loaded.vectors(), images(12, 1, 0.5f, 9), 1);
+		for (Tcav.Scores s : scores) {
+			if (s.cav().concept().equals("bright R_1")) {
+				assertEquals(1.0, s.score(), 0);
+				assertEquals(1.0, s.magnitude(), 1e-9);
+				for (double v : s.sensitivities()) assertTrue(v > 0);
+			}
+		}
+		try (var files = Files.list(file.getParent())) {
+			assertEquals(1, files.count(), "no temporary files beside the bank");
+		}
+	}
+
+	@Test
+	void badInputsAreOneSentence() throws Exception {
+		Tcav t = new Tcav(3, 0.05, 1);
+		Tcav.Concept c = new Tcav.Concept("c", images(4, 1, 0, 1));
+		IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
+			() -> t.test(model, LAYERS, List.of(c), images(3, 1, 0, 2), images(2, 1, 0, 3), 1, Progress.NONE));
+		assertTrue(small.getMessage().contains("at least 4"), small.getMessage());
+		IllegalArgumentException layer = assertThrows(IllegalArgumentException.class,
+			() -> t.test(model, List.of("nope"), List.of(c), images(8, 1, 0, 2), images(2, 1, 0, 3), 1, Progress.NONE));
+		assertTrue(layer.getMessage().startsWith("Unknown layer 'nope'"), layer.getMessage());
+		Path bad = tmp.resolve("bad.json");
+		Files.writeString(bad, "{\"format\": \"something else\"}");
+		IllegalArgumentException notABank = assertThrows(IllegalArgumentException.class, () -> CavBank.load(bad));
+		assertTrue(notABank.getMessage().contains("is not a CAV bank"), notABank.getMessage());
+	}
+
+	/** The t-test is scipy.stats.ttest_ind's (Student, equal variances, two-sided): its p for these samples is 0.09434977284243762. */
+	@Test
+	void theTTestIsStudentsWithEqualVariances() {
+		assertEquals(0.09434977284243762, Tcav.pValue(new double[] { 1, 2, 3, 4, 5 }, new double[] { 2, 4, 6, 8, 10 }), 1e-12);
+		assertEquals(1, Tcav.pValue(new double[] { 1, 1 }, new double[] { 1, 1 }));
+		assertEquals(0, Tcav.pValue(new double[] { 1, 1 }, new double[] { 0, 0 }));
+	}
+}
