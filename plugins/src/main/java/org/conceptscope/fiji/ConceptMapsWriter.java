@@ -16,7 +16,7 @@ import org.conceptscope.tensor.FloatTensor;
  * Concept maps [N, H, W, k] of one image, as ImageJ outputs: a new composite with the image's
  * channels plus one channel per concept ({@link #withChannels}) or the maps alone
  * ({@link #mapsOnly}), and ROIs outlining the top fraction of every concept's map on every slice,
- * named {@code concept k|<class>|slice=z}. The image is only read.
+ * named {@code concept k; <class>; slice=z}. The image is only read.
  */
 public final class ConceptMapsWriter {
 
@@ -63,7 +63,7 @@ public final class ConceptMapsWriter {
 	}
 
 	/**
-	 * One ROI per slice and map, named {@code <label>|<class>|slice=z}; property {@code concept} is
+	 * One ROI per slice and map, named {@code <label>; <class>; slice=z}; property {@code concept} is
 	 * the label's last word (the concept's number). On {@code on}, built by {@link MapChannels#build},
 	 * each ROI sits on its slice and on its map's channel (the image's channels, then map q at
 	 * channel images + q + 1), so each concept's outline shows with its own map.

@@ -21,7 +21,7 @@ import java.util.zip.ZipOutputStream;
  * Turns attribution maps into ImageJ ROIs, one per slice/frame, and saves them as a RoiSet.zip
  * that Fiji's ROI Manager opens. Each ROI outlines the top fraction of its map (see
  * {@link TopFractionMask} for why a rank threshold), is named
- * {@code method|target class|slice=z} (plus {@code |frame=t} for time series), sits on its
+ * {@code method; target class; slice=z} (plus {@code ; frame=t} for time series), sits on its
  * (slice, frame) of the image it is made for ({@link RoiPositions}: all channels of a hyperstack,
  * its stack index on a plain stack) and carries properties: score (mean map value inside), target,
  * method, top_fraction, pixels.

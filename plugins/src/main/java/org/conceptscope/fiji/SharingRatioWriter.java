@@ -15,9 +15,9 @@ import org.conceptscope.tensor.FloatTensor;
 
 /**
  * SRD results of one image as ImageJ outputs: a new image with the relevance map (and the ERF)
- * as channels, ROIs per slice (the map's top fraction {@code srd|<target>|slice=z}; with an ERF,
- * its support {@code erf|<layer>|cell=gx,gy|slice=z} and the PFV's theoretical receptive field
- * {@code rf|<layer>|cell=gx,gy|slice=z}), and the per-slice table. The image is only read.
+ * as channels, ROIs per slice (the map's top fraction {@code srd; <target>; slice=z}; with an ERF,
+ * its support {@code erf; <layer>; cell=gx,gy; slice=z} and the PFV's theoretical receptive field
+ * {@code rf; <layer>; cell=gx,gy; slice=z}), and the per-slice table. The image is only read.
  */
 public final class SharingRatioWriter {
 
