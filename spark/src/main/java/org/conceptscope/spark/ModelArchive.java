@@ -16,7 +16,35 @@ import java.util.zip.ZipOutputStream;
  */
 final class ModelArchive {
 
+	private static final java.util.Map<Path, Path> ZIPPED = new java.util.concurrent.ConcurrentHashMap<>();
+
 	private ModelArchive() {}
+
+	/**
+	 * Sends the model to every executor once; the path an executor finds it at, relative to
+	 * {@link org.apache.spark.SparkFiles#getRootDirectory()} (see {@link #local}). A folder travels
+	 * as an archive that Spark unpacks there, since Spark ships only files to a cluster.
+	 */
+	static String ship(org.apache.spark.SparkContext sc, Path model) throws IOException {
+		Path m = model.toAbsolutePath().normalize();
+		String name = m.getFileName().toString();
+		if (!Files.isDirectory(m)) {
+			sc.addFile(m.toString());
+			return name;
+		}
+		Path zip = ZIPPED.get(m);
+		if (zip == null) {
+			zip = zip(m);
+			ZIPPED.put(m, zip);
+		}
+		sc.addArchive(zip.toString());
+		return zip.getFileName() + "/" + name;
+	}
+
+	/** On an executor: where the shipped model is. */
+	static Path local(String shipped) {
+		return Path.of(org.apache.spark.SparkFiles.getRootDirectory(), shipped);
+	}
 
 	/** A new temporary zip of {@code folder}, removed when the JVM exits. */
 	static Path zip(Path folder) throws IOException {

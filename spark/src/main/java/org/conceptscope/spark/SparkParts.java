@@ -52,7 +52,6 @@ final class SparkParts implements BatchJob.PartComputer {
 	private final String[] args;
 	private final Path model;
 	private final TaskHook hook;
-	private Path archive;
 
 	/**
 	 * @param context gives the Spark context, started only when there is work
@@ -71,7 +70,7 @@ final class SparkParts implements BatchJob.PartComputer {
 		if (missing.isEmpty()) return;
 		JavaSparkContext jsc = context.get();
 		SparkContext sc = jsc.sc();
-		String shipped = ship(sc);
+		String shipped = ModelArchive.ship(sc, model);
 		Broadcast<String> manifest = jsc.broadcast(manifestJson);
 		RDD<Integer> parts = jsc.parallelize(missing, missing.size()).rdd();
 		BlockingQueue<Object> arrived = new LinkedBlockingQueue<>();
@@ -116,33 +115,30 @@ final class SparkParts implements BatchJob.PartComputer {
 		}
 	}
 
-	/**
-	 * Sends the model to every executor once; the path an executor finds it at, relative to
-	 * {@link SparkFiles#getRootDirectory()}. A folder travels as an archive (Spark unpacks it
-	 * there), since Spark ships only files to a cluster.
-	 */
-	private String ship(SparkContext sc) throws IOException {
-		String name = model.getFileName().toString();
-		if (!Files.isDirectory(model)) {
-			sc.addFile(model.toString());
-			return name;
-		}
-		if (archive == null) archive = ModelArchive.zip(model);
-		sc.addArchive(archive.toString());
-		return archive.getFileName() + "/" + name;
-	}
-
 	/** The job's failure as the batch runner's own exception: its sentence, not Spark's stage report. */
 	private static void rethrow(SimpleFutureAction<BoxedUnit> job) throws IOException {
 		scala.Option<scala.util.Try<BoxedUnit>> value = job.value();
 		if (value.isEmpty() || value.get().isSuccess()) return;
 		Throwable failure = value.get().failed().get();
+		Throwable own = own(failure);
+		if (own instanceof RuntimeException r) throw r;
+		if (own instanceof IOException io) throw io;
+		throw new IOException(sentence(failure), failure);
+	}
+
+	/** The batch runner's own exception inside a Spark failure (a task's), or null. */
+	private static Throwable own(Throwable failure) {
 		for (Throwable t = failure; t != null; t = t.getCause()) {
-			if (t instanceof IllegalArgumentException || t instanceof IllegalStateException) throw (RuntimeException) t;
-			if (t instanceof IOException io) throw io;
-			if (t instanceof UncheckedIOException u) throw u.getCause();
+			if (t instanceof IllegalArgumentException || t instanceof IllegalStateException || t instanceof IOException) return t;
+			if (t instanceof UncheckedIOException u) return u.getCause();
 		}
-		throw new IOException("The Spark job failed: " + failure.getMessage(), failure);
+		return null;
+	}
+
+	/** What to tell the user of a failure: the task's own sentence where there is one, else Spark's. */
+	static String sentence(Throwable failure) {
+		Throwable own = own(failure);
+		return own != null ? own.getMessage() : "The Spark job failed: " + failure.getMessage();
 	}
 
 	private static List<Object> range(int n) {
@@ -173,7 +169,7 @@ final class SparkParts implements BatchJob.PartComputer {
 			int part = parts.next();
 			String[] local = args.clone();
 			for (int i = 0; i < local.length; i++) {
-				if (local[i].startsWith(SparkBatch.MODEL + "=")) local[i] = SparkBatch.MODEL + "=" + Path.of(SparkFiles.getRootDirectory(), model);
+				if (local[i].startsWith(SparkBatch.MODEL + "=")) local[i] = SparkBatch.MODEL + "=" + ModelArchive.local(model);
 			}
 			try {
 				byte[] bytes = BatchJob.computePart(Batch.parse(local), manifest.value(), part);
