@@ -122,7 +122,7 @@ public final class SparkBatch {
 		}
 	}
 
-	private static void deleteTree(Path dir) throws IOException {
+	static void deleteTree(Path dir) throws IOException {
 		if (!Files.exists(dir)) return;
 		try (Stream<Path> s = Files.walk(dir)) {
 			for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);

@@ -11,10 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 import org.conceptscope.fiji.Batch;
 
@@ -64,7 +62,7 @@ public final class SparkBench {
 				double seconds = (System.nanoTime() - t0) / 1e9;
 				if (status != 0) throw new IllegalStateException(labels[which] + " failed: " + err.toString(StandardCharsets.UTF_8));
 				if (r > 0) best[which] = Math.min(best[which], seconds);
-				deleteTree(out);
+				SparkBatch.deleteTree(out);
 			}
 		}
 		StringBuilder table = new StringBuilder();
@@ -83,7 +81,7 @@ public final class SparkBench {
 	static Path cohort(Path stack, Path folder, int n) throws IOException {
 		ImagePlus patches = IJ.openImage(stack.toString());
 		if (patches == null) throw new IOException(stack + " cannot be opened.");
-		deleteTree(folder);
+		SparkBatch.deleteTree(folder);
 		Files.createDirectories(folder);
 		for (int i = 0; i < n; i++) {
 			ImageStack one = new ImageStack(patches.getWidth(), patches.getHeight());
@@ -92,12 +90,5 @@ public final class SparkBench {
 			if (!IJ.saveAsTiff(new ImagePlus(file.getFileName().toString(), one), file.toString())) throw new IOException("Cannot write " + file);
 		}
 		return folder;
-	}
-
-	private static void deleteTree(Path dir) throws IOException {
-		if (!Files.exists(dir)) return;
-		try (Stream<Path> s = Files.walk(dir)) {
-			for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
-		}
 	}
 }
