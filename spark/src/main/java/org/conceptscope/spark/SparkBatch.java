@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -41,12 +42,17 @@ public final class SparkBatch {
 		"   or: spark-submit --class " + SparkBatch.class.getName() + " --master <url> conceptscope-spark.jar input=... model=... save_dir=...",
 		"Computes the batch runner's parts on Apache Spark, one task per part, and writes the batch runner's files",
 		"(<name>-<method>-results.csv, -map.tif, -RoiSet.zip) plus <name>-<method>-results.parquet. input and save_dir",
-		"must be paths every executor sees; the model is shipped to the executors. A stopped run resumes.");
+		"must be paths every executor sees; the model is shipped to the executors. A stopped run resumes.",
+		"CRAFT concepts over a cohort: java -jar conceptscope-spark.jar " + SparkConcepts.COMMAND + " (no keys: its usage).");
 
 	private SparkBatch() {}
 
+	/** The launcher's entry: the batch job, or with {@code concepts} first, the cohort concept job ({@link SparkConcepts}). */
 	public static void main(String[] args) {
 		if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
+		if (args.length > 0 && args[0].equals(SparkConcepts.COMMAND)) {
+			System.exit(SparkConcepts.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+		}
 		System.exit(run(args, System.out, System.err, SparkParts.TaskHook.NONE));
 	}
 

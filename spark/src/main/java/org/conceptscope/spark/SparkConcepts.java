@@ -51,6 +51,8 @@ import org.conceptscope.util.Progress;
  */
 public final class SparkConcepts {
 
+	/** The launcher's first argument that starts this job. */
+	public static final String COMMAND = "concepts";
 	public static final String INPUT = "input", SAMPLES = "samples", BATCH = "batch", SELECT = "select";
 	static final String SELECT_PREDICTED = "predicted", SELECT_ALL = "all";
 	public static final String BANK = "concepts.json", IMPORTANCE = "importance.csv", PER_IMAGE = "concepts-per-image.csv";
@@ -75,7 +77,7 @@ public final class SparkConcepts {
 	}
 
 	static final String USAGE = String.join("\n",
-		"Usage: java -cp conceptscope-spark.jar " + SparkConcepts.class.getName() + " input=<folder of images> model=<model folder>",
+		"Usage: java -jar conceptscope-spark.jar " + COMMAND + " input=<folder of images> model=<model folder>",
 		"           target=<class name or index> save_dir=<folder> [layer= patch=16 stride=8 concepts=6 seed=42 designs=32",
 		"           examples=6] [samples=" + DEFAULT_SAMPLES + " crops for NMF] [select=predicted|all] [batch=" + DEFAULT_BATCH
 			+ " images per task] [master=local[*]]",
@@ -89,6 +91,10 @@ public final class SparkConcepts {
 	}
 
 	static int run(String[] args, PrintStream out, PrintStream err) {
+		if (args.length == 0) {
+			err.println(USAGE);
+			return 2;
+		}
 		Settings s;
 		try {
 			s = parse(args);

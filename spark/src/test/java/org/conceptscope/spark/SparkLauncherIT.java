@@ -42,6 +42,21 @@ class SparkLauncherIT {
 		assertEquals(0, p.exitValue(), log);
 		SparkBatchTest.assertSameResults(single, spark, "cohort-gradient_x_input");
 		assertTrue(Files.isDirectory(spark.resolve("cohort-gradient_x_input-results.parquet")), log);
+
+		// The cohort concept job through the same launcher: its first argument names it.
+		Path concepts = work.resolve("concepts");
+		ProcessBuilder craft = new ProcessBuilder(java.toString(), "-jar", launcher.toString(), SparkConcepts.COMMAND, "input=" + cohort,
+			"model=" + SparkBatchTest.MODEL, "target=hematoxylin", "select=all", "concepts=2", "designs=4", "save_dir=" + concepts,
+			"master=local[2]");
+		craft.redirectErrorStream(true).redirectOutput(work.resolve("concepts.log").toFile());
+		Process c = craft.start();
+		assertTrue(c.waitFor(5, TimeUnit.MINUTES), "the concept job finished");
+		String clog = Files.readString(work.resolve("concepts.log"), StandardCharsets.UTF_8);
+		assertEquals(0, c.exitValue(), clog);
+		org.conceptscope.concepts.ConceptBank bank = org.conceptscope.concepts.ConceptBank.load(concepts.resolve(SparkConcepts.BANK));
+		assertEquals(2, bank.size(), clog);
+		assertEquals("hematoxylin", bank.className);
+		assertEquals(13, Files.readAllLines(concepts.resolve(SparkConcepts.PER_IMAGE)).size(), "a header and a row per slice");
 	}
 
 	private static String[] with(List<String> keys, String... more) {
