@@ -93,6 +93,17 @@ public final class TiledExplainer {
 	 */
 	public static Result explain(Classifier classifier, TileSource source, AttributionMethod method, int target, double overlap,
 		Progress progress) {
+		return explain(classifier, source, method, target, overlap, 0, progress);
+	}
+
+	/**
+	 * As {@link #explain(Classifier, TileSource, AttributionMethod, int, double, Progress)}, for images
+	 * that are entries {@code firstImage..} of a longer run (a stack explained in parts): random methods
+	 * number the tiles as in the whole run, so the maps are those of explaining it whole.
+	 */
+	public static Result explain(Classifier classifier, TileSource source, AttributionMethod method, int target, double overlap,
+		int firstImage, Progress progress) {
+		if (firstImage < 0) throw new IllegalArgumentException("Images are numbered from 0 or more, got " + firstImage + ".");
 		if (classifier == null) throw new IllegalArgumentException("No model given: load a classifier first.");
 		if (method == null) throw new IllegalArgumentException("No attribution method given.");
 		int k = classifier.numClasses();
@@ -104,6 +115,12 @@ public final class TiledExplainer {
 		Progress p = progress == null ? Progress.NONE : progress;
 		TileGrid grid = grid(classifier, source.height(), source.width(), overlap);
 		int n = source.images(), perImage = grid.count(), th = grid.tileHeight(), tw = grid.tileWidth(), c = source.channels();
+		long modelChannels = classifier.signature().channels();
+		if (modelChannels > 0 && modelChannels != c) {
+			throw new IllegalArgumentException("The model expects channels " + modelChannels + " but the image has " + c + " (input "
+				+ Arrays.toString(classifier.signature().input().shape()) + ", image " + source.width() + "x" + source.height() + "x" + c
+				+ "). Check the channel count of the image (RGB images have 3, composites one per channel).");
+		}
 		long total = (long) n * perImage;
 		if (total > Integer.MAX_VALUE) throw new IllegalArgumentException("The image needs " + total + " tiles, too many; use a larger overlap step.");
 		long mapValues = (long) n * source.height() * source.width();
@@ -112,6 +129,8 @@ public final class TiledExplainer {
 				+ " hold more values than one array; explain fewer slices at a time.");
 		}
 		int batch = batchSize(classifier);
+		long firstTile = (long) firstImage * perImage;
+		if (firstTile + total > Integer.MAX_VALUE) throw new IllegalArgumentException("Too many tiles to number: explain fewer slices at a time.");
 		Tiles tiles = new Tiles(source, classifier.normalization(), grid);
 
 		// Pass 1: every tile's class probabilities.
@@ -144,7 +163,7 @@ public final class TiledExplainer {
 			for (int i = 0; i < tileTargets.length; i++) tileTargets[i] = targets[(g + Math.min(i, count - 1)) / perImage];
 			long before = total + g;
 			Progress within = (d, t, msg) -> p.report(before + (t > 0 ? d * count / t : 0), 2 * total, "tiles explained");
-			Attribution a = method.numberingImagesFrom(g).explain(classifier, x, tileTargets, within);
+			Attribution a = method.numberingImagesFrom((int) firstTile + g).explain(classifier, x, tileTargets, within);
 			if (metadata == null) metadata = a.metadata();
 			float[] m = a.maps().data();
 			if (a.maps().dim(1) != th || a.maps().dim(2) != tw) {
