@@ -54,7 +54,7 @@ class OpsIndexTest {
 				OpIndex.Param q = op.params().get(i);
 				assertTrue(p[i].isNamePresent(), "compiled with -parameters");
 				assertEquals(p[i].getName(), q.name(), op.name() + " input " + i);
-				assertEquals(p[i].getParameterizedType().getTypeName(), q.type(), op.name() + " input " + q.name());
+				assertEquals(p[i].getParameterizedType().getTypeName().replace('$', '.'), q.type(), op.name() + " input " + q.name());
 				assertEquals("INPUT", q.ioType(), op.name() + " input " + q.name());
 				assertFalse(p[i].getType().isPrimitive(), op.name() + " " + q.name() + ": boxed types, so that null means the default");
 				assertTrue(q.description().length() > 10, op.name() + " " + q.name() + " is described");
@@ -63,7 +63,21 @@ class OpsIndexTest {
 				nullableSeen |= q.nullable();
 			}
 			assertNotNull(op.output(), op.name() + " has an output");
-			assertEquals(m.getGenericReturnType().getTypeName(), op.output().type(), op.name() + " output");
+			assertEquals(m.getGenericReturnType().getTypeName().replace('$', '.'), op.output().type(), op.name() + " output");
+		}
+	}
+
+	/** Every method family is there (the attribution methods are checked against the command in plugins). */
+	@Test
+	void everyFamilyHasItsOps() {
+		Set<String> names = new HashSet<>();
+		ops.forEach(o -> names.addAll(o.names()));
+		for (String n : List.of("explain.model.open", "explain.attribution.eva", "explain.concepts.craft", "explain.concepts.importance",
+			"explain.concepts.localize", "explain.metrics.deletion", "explain.metrics.insertion", "explain.metrics.mufidelity",
+			"explain.mechanistic.srd", "explain.mechanistic.pfv_concepts", "explain.mechanistic.gig", "explain.mechanistic.concept_graph",
+			"explain.heads.infodisent", "explain.heads.bi_ice", "explain.heads.contributions", "explain.heads.unit_maps",
+			"explain.visualization.maco", "explain.verify.margin_bounds")) {
+			assertTrue(names.contains(n), n + " missing from " + names);
 		}
 	}
 
