@@ -14,6 +14,7 @@ import org.conceptscope.metrics.Insertion;
 import org.conceptscope.metrics.MetricResult;
 import org.conceptscope.metrics.MuFidelity;
 import org.conceptscope.model.Classifier;
+import org.conceptscope.registry.Registry;
 import org.conceptscope.util.Progress;
 
 /**
@@ -21,10 +22,6 @@ import org.conceptscope.util.Progress;
  * Javadoc like {@link AttributionOps}; defaults are those of the Evaluate Explanation command.
  */
 public final class MetricOps {
-
-	/** MuFidelity grid and subset fraction, as the Evaluate Explanation command uses them. */
-	static final int MUFIDELITY_GRID = 8;
-	static final double MUFIDELITY_FRACTION = 0.2;
 
 	private MetricOps() {}
 
@@ -86,7 +83,7 @@ public final class MetricOps {
 	public static <T extends RealType<T>, M extends RealType<M>> MetricResult muFidelity(Classifier model, RandomAccessibleInterval<T> image,
 		RandomAccessibleInterval<M> map, Integer target, Integer samples, Long seed) {
 		OpImages.Batch batch = OpImages.read(model, image);
-		return new MuFidelity(MUFIDELITY_GRID, MUFIDELITY_FRACTION, orDefault(samples, 128), 0f, orDefault(seed, 42L), TargetScore.LOGIT)
+		return new MuFidelity(Registry.MUFIDELITY_GRID, Registry.MUFIDELITY_FRACTION, orDefault(samples, 128), 0f, orDefault(seed, 42L), TargetScore.LOGIT)
 			.evaluate(model, batch.tensor(), attribution(model, batch, map, target), Progress.NONE);
 	}
 

@@ -14,6 +14,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import org.conceptscope.registry.Family;
+import org.conceptscope.registry.Registry;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -79,6 +81,32 @@ class OpsIndexTest {
 			"explain.visualization.maco", "explain.verify.margin_bounds")) {
 			assertTrue(names.contains(n), n + " missing from " + names);
 		}
+	}
+
+	/**
+	 * Op names come from the method registry: every registered attribution method is an op named
+	 * after its key (and FORGrad, a filter of the registry, is one more); every registered head is an
+	 * op; every metric that scores a given map is an op; the concept importance op takes the
+	 * registered estimators.
+	 */
+	@Test
+	void everyRegistryMethodHasItsOp() {
+		Set<String> names = new HashSet<>();
+		ops.forEach(o -> names.addAll(o.names()));
+		Set<String> attributionOps = new HashSet<>();
+		for (String n : names) if (n.startsWith("explain.attribution.")) attributionOps.add(n.substring("explain.attribution.".length()));
+		Set<String> expected = new HashSet<>(Registry.keys(Family.ATTRIBUTION));
+		expected.add("forgrad");
+		assertEquals(expected, attributionOps, "attribution ops = registry keys + forgrad");
+		for (String head : Registry.keys(Family.HEAD)) assertTrue(names.contains("explain.heads." + head), head);
+		for (String metric : Registry.keys(Family.METRIC)) {
+			// sanity, stability and MeGe/ReCo explain with a method themselves (randomised or retrained models, noisy copies)
+			if (List.of("sanity", "stability", "mege_reco").contains(metric)) continue;
+			assertTrue(names.contains("explain.metrics." + metric), metric);
+		}
+		OpIndex.Op importance = ops.stream().filter(o -> o.name().equals("explain.concepts.importance")).findFirst().orElseThrow();
+		String described = importance.params().stream().filter(p -> p.name().equals("estimator")).findFirst().orElseThrow().description();
+		for (String e : Registry.keys(Family.CONCEPT_ESTIMATOR)) assertTrue(described.contains(e), "estimator " + e + " in " + described);
 	}
 
 	@Test
