@@ -1,0 +1,34 @@
+package org.conceptscope.tensor;
+
+/**
+ * How a grid method (Sobol, HSIC, EVA) turns its one value per cell into a map of the image's
+ * size. {@link #BICUBIC} is the default and what Xplique does; {@link #NEAREST} paints each cell
+ * as a constant block (cell (gy, gx) holds the pixels with min(grid-1, y*grid/h) = gy and
+ * min(grid-1, x*grid/w) = gx), which shows the per-cell estimates exactly.
+ */
+public enum GridUpsampling {
+	BICUBIC, NEAREST;
+
+	/** The gh x gw grid (row-major) as a height x width map (row-major). */
+	public float[] apply(double[] grid, int gh, int gw, int height, int width) {
+		if (this == BICUBIC) return Bicubic.resize(grid, gh, gw, height, width);
+		if (grid.length != gh * gw) throw new IllegalArgumentException("A " + gh + " x " + gw + " grid needs " + gh * gw + " values, not " + grid.length + ".");
+		float[] out = new float[height * width];
+		for (int y = 0; y < height; y++) {
+			int gy = Math.min(gh - 1, (int) ((long) y * gh / height));
+			for (int x = 0; x < width; x++) out[y * width + x] = (float) grid[gy * gw + Math.min(gw - 1, (int) ((long) x * gw / width))];
+		}
+		return out;
+	}
+
+	/** The lower-case key used in metadata and parameters. */
+	public String key() {
+		return name().toLowerCase(java.util.Locale.ROOT);
+	}
+
+	/** The value for a key ("bicubic" or "nearest"); a clear message otherwise. */
+	public static GridUpsampling parse(String key) {
+		for (GridUpsampling u : values()) if (u.key().equalsIgnoreCase(key == null ? "" : key.trim())) return u;
+		throw new IllegalArgumentException("Unknown grid upsampling '" + key + "': use bicubic or nearest.");
+	}
+}
