@@ -20,10 +20,10 @@ import org.conceptscope.util.Progress;
  * important when taking it out of the perturbation set (its pixels fixed to the image) most
  * reduces the verified worst-case drop: phi(u) = drop(ball) - drop(ball \ u) = lower(ball \ u) -
  * lower(ball). Costs one bound computation per cell, no sampling: the map is a guarantee, not an
- * estimate. The grid of phi values is upsampled to the image bicubically
- * ({@link org.conceptscope.tensor.GridUpsampling#BICUBIC}, the default; NEAREST paints cells), as Xplique does for its grid methods; the verified
- * quantities are the per-cell values, the pixels in between are interpolated (and may dip
- * slightly below 0 next to a large cell).
+ * estimate. By default each cell's phi is painted as a block ({@link
+ * org.conceptscope.tensor.GridUpsampling#NEAREST}): the cell values are the verified quantities, and
+ * an interpolated pixel (bicubic, as Xplique draws its grid methods, is the other option) would show
+ * values no bound certifies, below 0 next to a large cell.
  * <p>
  * With {@link BoundMethod#CROWN} the relaxations come from CROWN bounds of the whole ball,
  * computed once per image; each reduced ball re-tightens them with its own interval bounds and
@@ -64,7 +64,7 @@ public final class Eva implements AttributionMethod {
 	}
 
 	public Eva(double epsilon, int grid, BoundMethod bounds) {
-		this(epsilon, grid, bounds, org.conceptscope.tensor.GridUpsampling.BICUBIC);
+		this(epsilon, grid, bounds, org.conceptscope.tensor.GridUpsampling.NEAREST);
 	}
 
 	public Eva(double epsilon, int grid, BoundMethod bounds, org.conceptscope.tensor.GridUpsampling upsampling) {

@@ -80,11 +80,11 @@ class GridMethodsFidelityTest {
 	}
 
 	@Test
-	void evaMapsAreUpsampledToo() {
+	void evaMapsCanBeUpsampledAndDefaultToVerifiedCells() {
 		FloatTensor x = evidenceImage();
-		Attribution eva = new org.conceptscope.verify.Eva(0.05, 8).explain(model, x, new int[] { 1 }, Progress.NONE);
-		Attribution cells = new org.conceptscope.verify.Eva(0.05, 8, org.conceptscope.verify.BoundMethod.INTERVAL, GridUpsampling.NEAREST)
+		Attribution eva = new org.conceptscope.verify.Eva(0.05, 8, org.conceptscope.verify.BoundMethod.INTERVAL, GridUpsampling.BICUBIC)
 			.explain(model, x, new int[] { 1 }, Progress.NONE);
+		Attribution cells = new org.conceptscope.verify.Eva(0.05, 8).explain(model, x, new int[] { 1 }, Progress.NONE);
 		assertTrue(distinct(eva.maps()) > 64, "EVA map values: " + distinct(eva.maps()));
 		assertTrue(distinct(cells.maps()) <= 64);
 		// the strongest pixel lies in the strongest cell's block or next to it (one cell of interpolation)

@@ -11,7 +11,6 @@ import org.conceptscope.attribution.Attribution;
 import org.conceptscope.model.BundledModels;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
-import org.conceptscope.tensor.GridUpsampling;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.AttrValue;
@@ -193,7 +192,7 @@ class IntervalBoundsTest {
 	void evaTargetsTheEvidenceRegions() {
 		try (TensorFlowClassifier m = TensorFlowClassifier.load(BundledModels.dir("known-answer"))) {
 			FloatTensor x = random(5, 1, 32, 32, 1);
-			Attribution a = new Eva(0.05, 8, BoundMethod.INTERVAL, GridUpsampling.NEAREST).explain(m, x, new int[] { 1 }, Progress.NONE);
+			Attribution a = new Eva(0.05, 8).explain(m, x, new int[] { 1 }, Progress.NONE);
 			assertArrayEquals(new long[] { 1, 32, 32 }, a.maps().shape());
 			double share = shareOnEvidenceCells(a);
 			assertTrue(share >= 0.99, "share of EVA's map on the evidence cells: " + share);

@@ -13,7 +13,6 @@ import org.conceptscope.metrics.IhcPatches;
 import org.conceptscope.model.BundledModels;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
-import org.conceptscope.tensor.GridUpsampling;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -215,13 +214,13 @@ class LinearBoundsTest {
 	void evaWithCrownTargetsTheEvidenceRegions() {
 		try (TensorFlowClassifier m = TensorFlowClassifier.load(BundledModels.dir("known-answer"))) {
 			FloatTensor x = IntervalBoundsTest.random(5, 1, 32, 32, 1);
-			Attribution a = new Eva(0.05, 8, BoundMethod.CROWN, GridUpsampling.NEAREST).explain(m, x, new int[] { 1 }, Progress.NONE);
+			Attribution a = new Eva(0.05, 8, BoundMethod.CROWN).explain(m, x, new int[] { 1 }, Progress.NONE);
 			assertEquals(IntervalBoundsTest.shareOnEvidenceCells(a), 1.0, 0.01, "share of EVA's map on the evidence cells");
 			List<Eva.VerifiedMargin> v = Eva.verifiedMargins(a);
 			assertEquals(1, v.size());
 			assertEquals("crown", a.metadata().get("bounds"));
 			assertTrue(v.get(0).lower() <= v.get(0).margin() && v.get(0).margin() <= v.get(0).upper(), v.toString());
-			Attribution interval = new Eva(0.05, 8, BoundMethod.INTERVAL, GridUpsampling.NEAREST).explain(m, x, new int[] { 1 }, Progress.NONE);
+			Attribution interval = new Eva(0.05, 8).explain(m, x, new int[] { 1 }, Progress.NONE);
 			Eva.VerifiedMargin iv = Eva.verifiedMargins(interval).get(0);
 			assertTrue(v.get(0).lower() >= iv.lower() && v.get(0).upper() <= iv.upper(), "CROWN never reports looser bounds: " + v + " " + iv);
 		}
