@@ -20,7 +20,8 @@ import org.conceptscope.util.Progress;
  * themselves (linear interpolation between order statistics, Xplique's rule; when that median is 0
  * the kernel would be undefined, and the median pairwise distance |y - y'| is used instead);
  * estimator HSIC = sum(HKH o HLH) / n with H the centring matrix. The grid of HSIC values is
- * upsampled to the image bicubically ({@link Bicubic}), as Xplique does.
+ * upsampled to the image by interpolation, as Xplique does: bilinearly by default (no overshoot),
+ * or bicubically as Xplique ({@link GridUpsampling#BICUBIC}, {@link Bicubic}).
  */
 public final class HsicAttribution implements AttributionMethod {
 
@@ -35,7 +36,7 @@ public final class HsicAttribution implements AttributionMethod {
 	}
 
 	public HsicAttribution(int grid, int samples, MaskedImage perturbation, long seed, TargetScore score) {
-		this(grid, samples, perturbation, seed, score, GridUpsampling.BICUBIC);
+		this(grid, samples, perturbation, seed, score, GridUpsampling.BILINEAR);
 	}
 
 	public HsicAttribution(int grid, int samples, MaskedImage perturbation, long seed, TargetScore score, GridUpsampling upsampling) {

@@ -2,16 +2,25 @@ package org.conceptscope.tensor;
 
 /**
  * How a grid method (Sobol, HSIC, EVA) turns its one value per cell into a map of the image's
- * size. {@link #BICUBIC} is the default and what Xplique does; {@link #NEAREST} paints each cell
- * as a constant block (cell (gy, gx) holds the pixels with min(grid-1, y*grid/h) = gy and
- * min(grid-1, x*grid/w) = gx), which shows the per-cell estimates exactly.
+ * size. {@link #BILINEAR} (pixel centres aligned, clamped at the borders) interpolates between
+ * cell centres and keeps every pixel between its neighbouring cells' values, so non-negative
+ * indices stay non-negative; {@link #BICUBIC} is what Xplique does (TensorFlow's bicubic resize,
+ * which overshoots slightly next to a large cell); {@link #NEAREST} paints each cell as a constant
+ * block (cell (gy, gx) holds the pixels with min(grid-1, y*grid/h) = gy and min(grid-1, x*grid/w)
+ * = gx), which shows the per-cell estimates exactly.
  */
 public enum GridUpsampling {
-	BICUBIC, NEAREST;
+	BILINEAR, BICUBIC, NEAREST;
 
 	/** The gh x gw grid (row-major) as a height x width map (row-major). */
 	public float[] apply(double[] grid, int gh, int gw, int height, int width) {
 		if (this == BICUBIC) return Bicubic.resize(grid, gh, gw, height, width);
+		if (this == BILINEAR) {
+			if (grid.length != gh * gw) throw new IllegalArgumentException("A " + gh + " x " + gw + " grid needs " + gh * gw + " values, not " + grid.length + ".");
+			float[] g = new float[grid.length];
+			for (int i = 0; i < g.length; i++) g[i] = (float) grid[i];
+			return Resampling.bilinear(new FloatTensor(new long[] { 1, gh, gw }, g), height, width).data();
+		}
 		if (grid.length != gh * gw) throw new IllegalArgumentException("A " + gh + " x " + gw + " grid needs " + gh * gw + " values, not " + grid.length + ".");
 		float[] out = new float[height * width];
 		for (int y = 0; y < height; y++) {
@@ -29,6 +38,6 @@ public enum GridUpsampling {
 	/** The value for a key ("bicubic" or "nearest"); a clear message otherwise. */
 	public static GridUpsampling parse(String key) {
 		for (GridUpsampling u : values()) if (u.key().equalsIgnoreCase(key == null ? "" : key.trim())) return u;
-		throw new IllegalArgumentException("Unknown grid upsampling '" + key + "': use bicubic or nearest.");
+		throw new IllegalArgumentException("Unknown grid upsampling '" + key + "': use bilinear, bicubic or nearest.");
 	}
 }

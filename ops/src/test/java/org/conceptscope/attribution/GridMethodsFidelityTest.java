@@ -56,10 +56,14 @@ class GridMethodsFidelityTest {
 	void sobolAndHsicMapsAtGrid8On32PixelsHoldMoreThan256Values() {
 		FloatTensor x = evidenceImage();
 		Attribution sobol = new SobolAttribution(8, 32, MaskedImage.constant(0), false, 1).explain(model, x, new int[] { 1 }, Progress.NONE);
-		Attribution hsic = new HsicAttribution(8, 128, MaskedImage.constant(0), 1).explain(model, x, new int[] { 1 }, Progress.NONE);
+		Attribution hsic = new HsicAttribution(8, 64, MaskedImage.constant(0), 1).explain(model, x, new int[] { 1 }, Progress.NONE);
 		assertTrue(distinct(sobol.maps()) > 256, "Sobol map values: " + distinct(sobol.maps()));
 		assertTrue(distinct(hsic.maps()) > 256, "HSIC map values: " + distinct(hsic.maps()));
-		assertEquals("bicubic", sobol.metadata().get("upsampling"));
+		assertEquals("bilinear", sobol.metadata().get("upsampling"));
+		for (float v : sobol.maps().data()) assertTrue(v >= 0, "bilinear keeps total indices non-negative: " + v);
+		Attribution xplique = new SobolAttribution(8, 32, MaskedImage.constant(0), false, 1, TargetScore.LOGIT, GridUpsampling.BICUBIC)
+			.explain(model, x, new int[] { 1 }, Progress.NONE);
+		assertTrue(distinct(xplique.maps()) > 256, "Sobol map values, bicubic: " + distinct(xplique.maps()));
 		// the nearest option paints cells: at most 64 values
 		Attribution blocks = new SobolAttribution(8, 32, MaskedImage.constant(0), false, 1, TargetScore.LOGIT, GridUpsampling.NEAREST)
 			.explain(model, x, new int[] { 1 }, Progress.NONE);
@@ -82,14 +86,14 @@ class GridMethodsFidelityTest {
 	@Test
 	void evaMapsCanBeUpsampledAndDefaultToVerifiedCells() {
 		FloatTensor x = evidenceImage();
-		Attribution eva = new org.conceptscope.verify.Eva(0.05, 8, org.conceptscope.verify.BoundMethod.INTERVAL, GridUpsampling.BICUBIC)
+		Attribution eva = new org.conceptscope.verify.Eva(0.05, 4, org.conceptscope.verify.BoundMethod.INTERVAL, GridUpsampling.BICUBIC)
 			.explain(model, x, new int[] { 1 }, Progress.NONE);
-		Attribution cells = new org.conceptscope.verify.Eva(0.05, 8).explain(model, x, new int[] { 1 }, Progress.NONE);
-		assertTrue(distinct(eva.maps()) > 64, "EVA map values: " + distinct(eva.maps()));
-		assertTrue(distinct(cells.maps()) <= 64);
+		Attribution cells = new org.conceptscope.verify.Eva(0.05, 4).explain(model, x, new int[] { 1 }, Progress.NONE);
+		assertTrue(distinct(eva.maps()) > 16, "EVA map values: " + distinct(eva.maps()));
+		assertTrue(distinct(cells.maps()) <= 16);
 		// the strongest pixel lies in the strongest cell's block or next to it (one cell of interpolation)
 		int best = argmax(eva.maps()), bestCell = argmax(cells.maps());
-		assertTrue(Math.abs(best / 32 / 4 - bestCell / 32 / 4) <= 1 && Math.abs(best % 32 / 4 - bestCell % 32 / 4) <= 1,
+		assertTrue(Math.abs(best / 32 / 8 - bestCell / 32 / 8) <= 1 && Math.abs(best % 32 / 8 - bestCell % 32 / 8) <= 1,
 			"bicubic maximum at pixel " + best + ", cell maximum at pixel " + bestCell);
 	}
 

@@ -3,6 +3,7 @@ package org.conceptscope.tensor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -52,12 +53,29 @@ class GridUpsamplingTest {
 		}
 	}
 
+	/** Bilinear keeps every pixel between the values of the cells around it: non-negative grids stay non-negative. */
+	@Test
+	void bilinearStaysBetweenNeighbouringCells() {
+		double[] g = { 0, 0, 0, 0, 5, 0, 0, 0, 0 };
+		float[] up = GridUpsampling.BILINEAR.apply(g, 3, 3, 12, 12);
+		float[] cubic = GridUpsampling.BICUBIC.apply(g, 3, 3, 12, 12);
+		float min = Float.MAX_VALUE, cubicMin = Float.MAX_VALUE;
+		for (int i = 0; i < up.length; i++) {
+			min = Math.min(min, up[i]);
+			cubicMin = Math.min(cubicMin, cubic[i]);
+		}
+		assertEquals(0f, min, 0f, "no undershoot");
+		assertTrue(cubicMin < 0, "bicubic does undershoot next to a peak: " + cubicMin);
+		// pixel (5, 5) samples grid position (5.5 * 3 / 12 - 0.5) = 0.875 on both axes: 5 * 0.875^2
+		assertEquals(5 * 0.875 * 0.875, up[5 * 12 + 5], 1e-5);
+	}
+
 	@Test
 	void nearestPaintsBlocksAndKeysParse() {
 		float[] up = GridUpsampling.NEAREST.apply(new double[] { 1, 2, 3, 4 }, 2, 2, 4, 4);
 		assertArrayEquals(new float[] { 1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4 }, up);
 		assertEquals(GridUpsampling.BICUBIC, GridUpsampling.parse("Bicubic"));
-		assertEquals("Unknown grid upsampling 'cubic': use bicubic or nearest.",
+		assertEquals("Unknown grid upsampling 'cubic': use bilinear, bicubic or nearest.",
 			assertThrows(IllegalArgumentException.class, () -> GridUpsampling.parse("cubic")).getMessage());
 	}
 }
