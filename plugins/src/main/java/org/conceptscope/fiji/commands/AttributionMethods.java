@@ -13,6 +13,7 @@ import org.conceptscope.attribution.Occlusion;
 import org.conceptscope.attribution.Rise;
 import org.conceptscope.attribution.Saliency;
 import org.conceptscope.attribution.SobolAttribution;
+import org.conceptscope.mechanistic.SrdAttribution;
 import org.conceptscope.verify.BoundMethod;
 import org.conceptscope.verify.Eva;
 
@@ -21,7 +22,7 @@ public final class AttributionMethods {
 
 	/** The {@code method} choices, in menu order; each is the method's own {@code name()}. */
 	public static final List<String> NAMES = List.of("saliency", "gradient_x_input", "integrated_gradients", "smoothgrad",
-		"vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic", "eva");
+		"vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic", "eva", "srd");
 
 	private AttributionMethods() {}
 
@@ -63,6 +64,7 @@ public final class AttributionMethods {
 			case "sobol" -> new SobolAttribution(s.grid(), s.designs(), perturbation(s), s.perChannel(), s.seed());
 			case "hsic" -> new HsicAttribution(s.grid(), samples, perturbation(s), s.seed());
 			case "eva" -> new Eva(s.epsilon(), s.grid(), BoundMethod.parse(s.bounds()));
+			case "srd" -> new SrdAttribution(s.layer());
 			default -> throw new IllegalStateException("No factory for method " + s.method());
 		};
 	}
