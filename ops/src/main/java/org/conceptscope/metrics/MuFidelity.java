@@ -22,7 +22,12 @@ import org.conceptscope.util.Progress;
  * Xplique that image scores 0 and stays in the mean (a constant map shows nothing about the
  * model), and the metadata counts such images ({@code undefined}).
  */
-public final class MuFidelity {
+public final class MuFidelity implements Metric.OfMaps {
+
+	@Override
+	public String name() {
+		return "mufidelity";
+	}
 
 	private final int gridSize;
 	private final double subsetFraction;
@@ -52,6 +57,7 @@ public final class MuFidelity {
 	 *
 	 * @throws java.util.concurrent.CancellationException when progress asks to stop
 	 */
+	@Override
 	public MetricResult evaluate(Classifier classifier, FloatTensor images, Attribution attribution, Progress progress) {
 		MetricInputs.check(images, attribution);
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);

@@ -408,7 +408,7 @@ public final class GuiChild {
 			if (first == null) Thread.sleep(100);
 		}
 		if (first == null) throw new IllegalStateException("The Attribution dialog's run gave no image '" + title + "'.");
-		// the recorder writes the line when the command returns: wait for it (up to 60 s on a loaded machine)
+		// the recorder writes the line when the command returns (after its table and ROIs): wait for it, up to 60 s on a loaded machine
 		String line = null;
 		for (int i = 0; i < 600 && line == null; i++) {
 			for (String l : recorder.getText().split("\n")) if (l.startsWith("run(\"Attribution...\"")) line = l;

@@ -38,7 +38,7 @@ public class AttributionCommand extends ContextCommand {
 	private File model;
 
 	@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients",
-		"smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic", "eva", "srd" })
+		"smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic", "eva" })
 	private String method = AttributionSettings.DEFAULT_METHOD;
 
 	@Parameter(label = "Target class", persist = false, description = "predicted, a class name or a class index.")
