@@ -162,6 +162,7 @@ class BadInputSuiteTest {
 		all.addAll(zipCases());
 		all.addAll(packageCases());
 		all.addAll(boundCases());
+		all.addAll(kerasConstantsCases());
 		return all.stream();
 	}
 
@@ -647,6 +648,26 @@ class BadInputSuiteTest {
 				new org.conceptscope.attribution.SobolAttribution(22, org.conceptscope.util.Limits.MAX_PASSES, zero, false, 1);
 				org.conceptscope.attribution.Segmentation.grid(org.conceptscope.util.Limits.MAX_GRID);
 			}));
+	}
+
+	// ---- a Keras-style model whose init op sets its variables from constants (no variables/) ----
+
+	static List<Case> kerasConstantsCases() {
+		return List.of(
+			works("Keras-style function-call model without variables/ loads and explains like its plain twin", dir -> {
+				Path keras = BundledModels.dir("ihc-keras-constants");
+				assertFalse(Files.exists(keras.resolve("variables")), "the fixture has no variables/ folder");
+				FloatTensor x = uniform(4, 32, 32, 3, 11), w = FloatTensor.oneHot(new int[] { 0, 1, 2, 1 }, 3);
+				try (TensorFlowClassifier k = TensorFlowClassifier.load(keras, opts(dir));
+					TensorFlowClassifier plain = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"), opts(dir))) {
+					assertClose(plain.logits(x), k.logits(x), 1e-5);
+					assertClose(plain.inputGradient(x, w), k.inputGradient(x, w), 1e-5);
+					assertEquals(plain.classNames(), k.classNames());
+				}
+			}),
+			fails("the same model without its init op", ModelLoadException.class, load(dir -> TestGraphs.editedCopy(
+				BundledModels.dir("ihc-keras-constants"), dir.resolve("m"), meta -> meta.removeSignatureDef(SavedModelFiles.INIT_SIGNATURE))),
+				"has variables but variables/variables.index", "Copy the whole SavedModel folder"));
 	}
 
 	// ---- files the rdf names ----
