@@ -51,8 +51,11 @@ public final class AttributionSettings {
 	public static final double DEFAULT_TOP_FRACTION = 0.1;
 	/** Images of another size than the model's input: fraction of a tile shared with its neighbours (docs/whole-images.md). */
 	public static final double DEFAULT_OVERLAP = org.conceptscope.tensor.TileGrid.DEFAULT_OVERLAP;
-	/** output=channel: opacity of the heat map drawn over the image (0: the map channel is shown as a channel instead). */
-	public static final double DEFAULT_OPACITY = 0.5;
+	/**
+	 * output=channel: opacity of the heat map drawn over the image as a translucent overlay (e.g. 0.5);
+	 * 0 (default): no overlay, the map channel is shown in the composite as before.
+	 */
+	public static final double DEFAULT_OPACITY = 0;
 
 	private Path model;
 	private String method = DEFAULT_METHOD;
