@@ -21,7 +21,7 @@ import org.tensorflow.proto.AttrValue;
 final class KerasIntervals {
 
 	/** The operation types handled here (beyond {@link IntervalPropagation}'s). */
-	static final Set<String> OPS = Set.of("StopGradient", "Pad", "PadV2", "ConcatV2", "DepthwiseConv2dNative", "Sigmoid", "Erf", "Tanh",
+	static final Set<String> OPS = Set.of("StopGradient", "Pad", "PadV2", "ConcatV2", "DepthwiseConv2dNative", "Sigmoid", "Erf",
 		"Rsqrt", "Softmax", "SquaredDifference", "RealDiv", "Transpose", "BatchMatMulV2", "BatchMatMul", "BatchMatMulV3", "Neg", "Square",
 		"ExpandDims", "Squeeze");
 
@@ -43,8 +43,6 @@ final class KerasIntervals {
 				return depthwise(v.get(in.get(0)), IntervalPropagation.param(p, s, 1), s.attrs());
 			case "Sigmoid":
 				return monotone(v.get(in.get(0)), x -> 1 / (1 + Math.exp(-x)));
-			case "Tanh":
-				return monotone(v.get(in.get(0)), Math::tanh);
 			case "Erf":
 				return monotone(v.get(in.get(0)), KerasIntervals::erf);
 			case "Neg":
