@@ -20,6 +20,39 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.conceptscope.attribution.Attribution;
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.GradCam;
+import org.conceptscope.attribution.GradientTimesInput;
+import org.conceptscope.attribution.GuidedGradient;
+import org.conceptscope.attribution.HsicAttribution;
+import org.conceptscope.attribution.IntegratedGradients;
+import org.conceptscope.attribution.KernelShap;
+import org.conceptscope.attribution.Lime;
+import org.conceptscope.attribution.MaskedImage;
+import org.conceptscope.attribution.NoisyGradients;
+import org.conceptscope.attribution.Occlusion;
+import org.conceptscope.attribution.Rise;
+import org.conceptscope.attribution.Saliency;
+import org.conceptscope.attribution.Segmentation;
+import org.conceptscope.attribution.SobolAttribution;
+import org.conceptscope.concepts.Craft;
+import org.conceptscope.concepts.CraftOptions;
+import org.conceptscope.heads.HeadOps;
+import org.conceptscope.mechanistic.ConceptGraph;
+import org.conceptscope.mechanistic.SharingRatioAnalysis;
+import org.conceptscope.metrics.Deletion;
+import org.conceptscope.metrics.MetricResult;
+import org.conceptscope.model.LayerInfo;
+import org.conceptscope.util.Progress;
+import org.conceptscope.verify.BoundMethod;
+import org.conceptscope.verify.Eva;
+import org.conceptscope.visualization.Maco;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -123,5 +156,115 @@ class KerasApplicationsTest {
 				+ bounds.lo()[k] + ", " + bounds.hi()[k] + "]");
 		}
 		assertTrue(bounds.maxWidth() > 0, "a box gives bounds of some width");
+	}
+
+	// ------------------------------------------------------------------ every method on every fixture
+
+	/** One menu method run on a model with small settings; returns what it produced (for a finiteness check). */
+	record Method(String key, String label, Function<TensorFlowClassifier, float[]> run) {
+		@Override
+		public String toString() {
+			return key;
+		}
+	}
+
+	static float[] maps(AttributionMethod a, TensorFlowClassifier m) {
+		Attribution r = a.explain(m, images(1, 5), new int[] { 0 }, Progress.NONE);
+		assertEquals(3, r.maps().rank());
+		assertEquals(KerasApplications.SIZE, r.maps().dim(1));
+		return r.maps().data();
+	}
+
+	/** The methods of the menus (Attribution, Concept Discovery, SRD, Concept Graph, heads, Feature Visualization, Evaluate). */
+	static final List<Method> METHODS = List.of(
+		new Method("saliency", "Saliency", m -> maps(new Saliency(), m)),
+		new Method("gradient_x_input", "Gradient x Input", m -> maps(new GradientTimesInput(), m)),
+		new Method("integrated_gradients", "Integrated Gradients", m -> maps(new IntegratedGradients(8, 0f), m)),
+		new Method("smoothgrad", "SmoothGrad", m -> maps(new NoisyGradients(NoisyGradients.Statistic.SMOOTH_GRAD, 4, 0.1, 1), m)),
+		new Method("gradcam", "Grad-CAM", m -> maps(new GradCam(null, false), m)),
+		new Method("gradcam_plus_plus", "Grad-CAM++", m -> maps(new GradCam(null, true), m)),
+		new Method("guided_backprop", "Guided Backpropagation", m -> maps(GuidedGradient.guidedBackprop(), m)),
+		new Method("deconvnet", "DeconvNet", m -> maps(GuidedGradient.deconvNet(), m)),
+		new Method("occlusion", "Occlusion", m -> maps(new Occlusion(8, 8, 0f), m)),
+		new Method("rise", "RISE", m -> maps(new Rise(32, 4, 0.5, 1), m)),
+		new Method("sobol", "Sobol", m -> maps(new SobolAttribution(4, 8, MaskedImage.constant(0), false, 1), m)),
+		new Method("hsic", "HSIC", m -> maps(new HsicAttribution(4, 32, MaskedImage.constant(0), 1), m)),
+		new Method("lime", "LIME", m -> maps(new Lime(32, Segmentation.grid(4), MaskedImage.constant(0), 1), m)),
+		new Method("kernel_shap", "Kernel SHAP", m -> maps(new KernelShap(32, Segmentation.grid(4), MaskedImage.constant(0), 1), m)),
+		new Method("eva", "bounds=interval", m -> maps(new Eva(0.001, 4, BoundMethod.INTERVAL), m)),
+		new Method("eva_crown", "bounds=crown", m -> maps(new Eva(0.001, 4, BoundMethod.CROWN), m)),
+		new Method("craft", "CRAFT", m -> {
+			var bank = Craft.fit(m, images(2, 6), 0, new CraftOptions(GradCam.lastSpatialLayer(m), 16, 16, 2, 1, 1e-4, 50, 2), Progress.NONE);
+			return new float[] { (float) bank.rank };
+		}),
+		new Method("srd", "SRD", m -> {
+			var r = SharingRatioAnalysis.run(m, images(1, 7), 0, null, 0f, Progress.NONE);
+			return r.slices().get(0).relevance().map().data();
+		}),
+		new Method("concept_graph", "Concept Graph", m -> {
+			var r = ConceptGraph.build(m, images(4, 8), 0, new ConceptGraph.Options(List.of(), 2, 8, 1, 4, 1, 0.9), Progress.NONE);
+			return new float[] { (float) r.classScore(), (float) r.edges().size() };
+		}),
+		new Method("infodisent", "InfoDisent", m -> {
+			var h = HeadOps.infoDisent(m, images(6, 9), new int[] { 0, 1, 2, 0, 1, 2 }, GradCam.lastSpatialLayer(m), 5, 1L);
+			return new float[] { h.units() };
+		}),
+		new Method("bi_ice", "Bi-ICE", m -> {
+			var h = HeadOps.biIce(m, images(6, 9), new int[] { 0, 1, 2, 0, 1, 2 }, GradCam.lastSpatialLayer(m), 2, 5, 1L);
+			return new float[] { h.units() };
+		}),
+		new Method("maco", "MACO", m -> {
+			var r = new Maco(3, 1.0, 0.5, 1).visualize(m, Maco.magnitude(images(2, 10)), 0, Progress.NONE);
+			return r.image().data();
+		}),
+		new Method("deletion", "Deletion", m -> {
+			FloatTensor x = images(1, 11);
+			MetricResult r = new Deletion(4, 0f).evaluate(m, x, new Saliency().explain(m, x, new int[] { 0 }, Progress.NONE), Progress.NONE);
+			return new float[] { (float) r.toString().length() };
+		}));
+
+	static java.util.stream.Stream<Arguments> fixturesTimesMethods() {
+		List<Arguments> all = new ArrayList<>();
+		for (Architecture a : Architecture.values()) for (Method m : METHODS) all.add(Arguments.of(a, m));
+		return all.stream();
+	}
+
+	/**
+	 * Each method either runs on the fixture (finite results) or refuses with a message that names
+	 * an operation of the fixture's graph and a method that does run on it (checked by running it).
+	 */
+	@ParameterizedTest(name = "{0} {1}")
+	@MethodSource("fixturesTimesMethods")
+	void everyMethodWorksOrRefusesNamingTheOpAndAnAlternative(Architecture a, Method method) {
+		TensorFlowClassifier m = models.get(a);
+		try {
+			float[] out = method.run().apply(m);
+			for (float v : out) assertTrue(Float.isFinite(v), method + " on " + a + " gives a finite result");
+			System.out.println("MATRIX " + a + " " + method + " works");
+		} catch (RuntimeException e) {
+			String msg = String.valueOf(e.getMessage());
+			System.out.println("MATRIX " + a + " " + method + " refuses: " + msg);
+			Set<String> ops = graphOps(m);
+			assertTrue(ops.stream().anyMatch(op -> msg.matches("(?s).*\\b" + op + "\\b.*")), a + " " + method + ": the refusal names no operation"
+				+ " of the graph: " + msg);
+			List<Method> named = METHODS.stream().filter(x -> x != method && msg.contains(x.label())).toList();
+			assertTrue(!named.isEmpty(), a + " " + method + ": the refusal names no other method: " + msg);
+			String failures = "";
+			for (Method alternative : named) {
+				try {
+					float[] out = alternative.run().apply(m);
+					for (float v : out) assertTrue(Float.isFinite(v), alternative + ", named by " + method + "'s refusal, runs on " + a);
+					return;
+				} catch (RuntimeException again) {
+					failures += " " + alternative + ": " + again.getMessage();
+				}
+			}
+			throw new AssertionError(a + " " + method + ": no method its refusal names runs:" + failures);
+		}
+	}
+
+	static Set<String> graphOps(TensorFlowClassifier m) {
+		return m.graphDef().getNodeList().stream().map(n -> n.getOp()).filter(op -> !op.equals("Const") && !op.equals("Identity"))
+			.collect(Collectors.toSet());
 	}
 }
