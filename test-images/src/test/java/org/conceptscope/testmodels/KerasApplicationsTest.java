@@ -158,6 +158,110 @@ class KerasApplicationsTest {
 		assertTrue(bounds.maxWidth() > 0, "a box gives bounds of some width");
 	}
 
+	/** The convolutional fixtures: every operation on their path has a CROWN and an SRD rule. */
+	static Architecture[] convolutional() {
+		return new Architecture[] { Architecture.RESNET50, Architecture.DENSENET121, Architecture.MOBILENETV2 };
+	}
+
+	/**
+	 * CROWN's rules for zero padding, concatenation and depthwise convolution are exact (no
+	 * relaxation): its margin bounds contain TensorFlow's margins at sampled images of the box,
+	 * and its logit bounds lie inside the interval bounds.
+	 */
+	@ParameterizedTest
+	@MethodSource("convolutional")
+	void crownBoundsContainSampledMarginsThroughTheNewOps(Architecture a) {
+		TensorFlowClassifier m = models.get(a);
+		GraphProgram p = GraphProgram.of(m);
+		FloatTensor centre = images(1, 20 + a.ordinal());
+		double eps = 0.01;
+		double[] lo = new double[centre.size()], hi = new double[centre.size()];
+		for (int i = 0; i < lo.length; i++) {
+			lo[i] = centre.data()[i] - eps;
+			hi[i] = centre.data()[i] + eps;
+		}
+		Box box = new Box(centre.shape(), lo, hi);
+		Map<String, Box> crown = org.conceptscope.verify.LinearBounds.intermediate(p, box, Progress.NONE);
+		int target = m.logits(centre).argmaxRows()[0];
+		var margin = org.conceptscope.verify.LinearBounds.margin(p, crown, target);
+		Box interval = IntervalPropagation.logits(p, box);
+		double intervalLower = Double.POSITIVE_INFINITY;
+		for (int j = 0; j < 3; j++) if (j != target) intervalLower = Math.min(intervalLower, interval.lo()[target] - interval.hi()[j]);
+		assertTrue(margin.lower() >= intervalLower - 1e-9, a + ": CROWN " + margin + " is not looser than intervals " + intervalLower);
+		Random r = new Random(a.ordinal());
+		FloatTensor samples = FloatTensor.zeros(24, 32, 32, 3);
+		for (int n = 0; n < 24; n++) for (int i = 0; i < lo.length; i++) {
+			double u = n < 8 ? (r.nextBoolean() ? 0 : 1) : r.nextDouble();
+			samples.data()[n * lo.length + i] = (float) (lo[i] + u * (hi[i] - lo[i]));
+		}
+		FloatTensor logits = m.logits(samples);
+		for (int n = 0; n < 24; n++) {
+			double best = Double.NEGATIVE_INFINITY;
+			for (int j = 0; j < 3; j++) if (j != target) best = Math.max(best, logits.data()[n * 3 + j]);
+			double v = logits.data()[n * 3 + target] - best, tol = 1e-4 * (1 + Math.abs(v));
+			assertTrue(v >= margin.lower() - tol && v <= margin.upper() + tol, a + " sample " + n + ": margin " + v + " outside " + margin);
+		}
+	}
+
+	/**
+	 * SRD through zero padding, concatenation, depthwise convolution and EfficientNet's gates
+	 * (swish and squeeze-and-excitation pass relevance to the gated features) conserves relevance: the
+	 * input relevance plus the bias share is the target logit (SRD's completeness, Han et al. 2024),
+	 * and the relevance map is not empty.
+	 */
+	static Architecture[] withSrdRules() {
+		return new Architecture[] { Architecture.RESNET50, Architecture.DENSENET121, Architecture.MOBILENETV2, Architecture.EFFICIENTNETB0 };
+	}
+
+	@ParameterizedTest
+	@MethodSource("withSrdRules")
+	void sharingRatioDecompositionConservesRelevanceThroughTheNewOps(Architecture a) {
+		TensorFlowClassifier m = models.get(a);
+		var srd = new org.conceptscope.mechanistic.SharingRatioDecomposition(m);
+		FloatTensor x = images(1, 30 + a.ordinal());
+		for (int target = 0; target < 3; target++) {
+			var d = srd.classRelevance(x, target);
+			double total = 0;
+			for (float v : d.map().data()) total += Math.abs(v);
+			assertEquals(m.logits(x).data()[target], d.start(), 1e-4 * (1 + Math.abs(d.start())), "SRD starts from the logit");
+			assertEquals(0, d.conservationError(), 1e-6 * (1 + total + Math.abs(d.biasRelevance())), a + " class " + target);
+			assertTrue(total > 0, a + ": relevance reaches the pixels");
+		}
+	}
+
+	/**
+	 * Grad-CAM on a ViT's token layer: token k is the cell (k / 4, k % 4) of the 4 x 4 patch grid;
+	 * the map is the ReLU of the token activations weighted by the mean token gradient, computed
+	 * here by hand from the layer's activations and gradients, upsampled like any Grad-CAM map.
+	 */
+	@org.junit.jupiter.api.Test
+	void gradCamOnVitTokensFollowsThePatchGrid() {
+		TensorFlowClassifier m = models.get(Architecture.VIT);
+		String layer = GradCam.defaultLayer(m);
+		LayerInfo info = m.layers().stream().filter(l -> l.name().equals(layer)).findFirst().orElseThrow();
+		assertTrue(info.isTokens(), "the default Grad-CAM layer of a ViT is a token layer: " + info);
+		assertEquals(4, info.tokenGrid()[0]);
+		FloatTensor x = images(2, 40);
+		Attribution r = new GradCam(layer, false).explain(m, x, new int[] { 0, 1 }, Progress.NONE);
+		FloatTensor act = m.activations(x, layer), grad = m.layerGradient(x, layer, FloatTensor.oneHot(new int[] { 0, 1 }, 3));
+		int t = 16, c = (int) act.dim(2);
+		float[] cam = new float[2 * t];
+		for (int i = 0; i < 2; i++) {
+			double[] w = new double[c];
+			for (int k = 0; k < t; k++) for (int ch = 0; ch < c; ch++) w[ch] += grad.data()[(i * t + k) * c + ch] / t;
+			for (int k = 0; k < t; k++) {
+				double v = 0;
+				for (int ch = 0; ch < c; ch++) v += w[ch] * act.data()[(i * t + k) * c + ch];
+				cam[i * t + k] = (float) Math.max(0, v);
+			}
+		}
+		FloatTensor want = org.conceptscope.tensor.Resampling.bilinear(new FloatTensor(new long[] { 2, 4, 4 }, cam), 32, 32);
+		double max = 0;
+		for (float v : want.data()) max = Math.max(max, v);
+		assertTrue(max > 0, "some token supports the class");
+		for (int i = 0; i < want.size(); i++) assertEquals(want.data()[i], r.maps().data()[i], 1e-5 * (1 + max), "pixel " + i);
+	}
+
 	// ------------------------------------------------------------------ every method on every fixture
 
 	/** One menu method run on a model with small settings; returns what it produced (for a finiteness check). */
