@@ -30,8 +30,8 @@ public final class EvaluationSettings {
 	/** Empty: the architecture recorded in the model's conceptscope.json. */
 	public static final String DEFAULT_ARCHITECTURE = "";
 	/** MuFidelity grid and removed fraction (Xplique's defaults at patch scale). */
-	static final int MUFIDELITY_GRID = 8;
-	static final double MUFIDELITY_FRACTION = 0.2;
+	static final int MUFIDELITY_GRID = org.conceptscope.registry.Registry.MUFIDELITY_GRID;
+	static final double MUFIDELITY_FRACTION = org.conceptscope.registry.Registry.MUFIDELITY_FRACTION;
 
 	public Path model;
 	public String method = DEFAULT_METHOD;
@@ -91,6 +91,20 @@ public final class EvaluationSettings {
 			throw new IllegalArgumentException("No methods to compare: set " + METHODS + "=[" + DEFAULT_METHODS + "].");
 		}
 		return out;
+	}
+
+	/** The values of the metric's registry parameters ({@link org.conceptscope.registry.Registry#METRIC_PARAMETERS}). */
+	java.util.Map<String, Object> metricValues() {
+		java.util.Map<String, Object> v = new java.util.HashMap<>();
+		v.put(STEPS, steps);
+		v.put(SAMPLES, samples);
+		v.put(SEED, seed);
+		v.put(FOLDER, folder);
+		v.put(METHODS, methods);
+		v.put(FOLDS, folds);
+		v.put(ARCHITECTURE, architecture);
+		v.put(TRAINING_STEPS, trainingSteps);
+		return v;
 	}
 
 	/** The attribution method's settings: its defaults, this seed. */
