@@ -279,23 +279,27 @@ class KerasApplicationsTest {
 		return r.maps().data();
 	}
 
-	/** The methods of the menus (Attribution, Concept Discovery, SRD, Concept Graph, heads, Feature Visualization, Evaluate). */
-	static final List<Method> METHODS = List.of(
-		new Method("saliency", "Saliency", m -> maps(new Saliency(), m)),
-		new Method("gradient_x_input", "Gradient x Input", m -> maps(new GradientTimesInput(), m)),
-		new Method("integrated_gradients", "Integrated Gradients", m -> maps(new IntegratedGradients(8, 0f), m)),
-		new Method("smoothgrad", "SmoothGrad", m -> maps(new NoisyGradients(NoisyGradients.Statistic.SMOOTH_GRAD, 4, 0.1, 1), m)),
-		new Method("gradcam", "Grad-CAM", m -> maps(new GradCam(null, false), m)),
-		new Method("gradcam_plus_plus", "Grad-CAM++", m -> maps(new GradCam(null, true), m)),
-		new Method("guided_backprop", "Guided Backpropagation", m -> maps(GuidedGradient.guidedBackprop(), m)),
-		new Method("deconvnet", "DeconvNet", m -> maps(GuidedGradient.deconvNet(), m)),
-		new Method("occlusion", "Occlusion", m -> maps(new Occlusion(8, 8, 0f), m)),
-		new Method("rise", "RISE", m -> maps(new Rise(32, 4, 0.5, 1), m)),
-		new Method("sobol", "Sobol", m -> maps(new SobolAttribution(4, 8, MaskedImage.constant(0), false, 1), m)),
-		new Method("hsic", "HSIC", m -> maps(new HsicAttribution(4, 32, MaskedImage.constant(0), 1), m)),
-		new Method("lime", "LIME", m -> maps(new Lime(32, Segmentation.grid(4), MaskedImage.constant(0), 1), m)),
-		new Method("kernel_shap", "Kernel SHAP", m -> maps(new KernelShap(32, Segmentation.grid(4), MaskedImage.constant(0), 1), m)),
-		new Method("eva", "bounds=interval", m -> maps(new Eva(0.001, 4, BoundMethod.INTERVAL), m)),
+	/** Small settings for the registry's attribution methods (the menus' defaults, scaled to a 32 x 32 fixture). */
+	static final Map<String, Object> SMALL = Map.of("samples", 32, "steps", 8, "designs", 8, "grid", 4, "epsilon", 0.001, "patch", 8,
+		"stride", 8);
+
+	/**
+	 * The methods of the menus: every attribution method of the registry (Attribution menu), EVA
+	 * with CROWN bounds, and the concept, mechanistic, head, feature-visualisation and evaluation
+	 * commands' methods.
+	 */
+
+	static List<Method> methods() {
+		List<Method> all = new ArrayList<>();
+		for (org.conceptscope.registry.MethodEntry e : org.conceptscope.registry.Registry.of(org.conceptscope.registry.Family.ATTRIBUTION)) {
+			String label = e.key().equals("eva") ? "bounds=interval" : e.label();
+			all.add(new Method(e.key(), label, m -> maps(org.conceptscope.registry.Registry.attribution(e.key(), SMALL), m)));
+		}
+		all.addAll(OTHERS);
+		return List.copyOf(all);
+	}
+
+	static final List<Method> OTHERS = List.of(
 		new Method("eva_crown", "bounds=crown", m -> maps(new Eva(0.001, 4, BoundMethod.CROWN), m)),
 		new Method("craft", "CRAFT", m -> {
 			var bank = Craft.fit(m, images(2, 6), 0, new CraftOptions(GradCam.lastSpatialLayer(m), 16, 16, 2, 1, 1e-4, 50, 2), Progress.NONE);
@@ -326,6 +330,8 @@ class KerasApplicationsTest {
 			MetricResult r = new Deletion(4, 0f).evaluate(m, x, new Saliency().explain(m, x, new int[] { 0 }, Progress.NONE), Progress.NONE);
 			return new float[] { (float) r.toString().length() };
 		}));
+
+	static final List<Method> METHODS = methods();
 
 	static java.util.stream.Stream<Arguments> fixturesTimesMethods() {
 		List<Arguments> all = new ArrayList<>();
