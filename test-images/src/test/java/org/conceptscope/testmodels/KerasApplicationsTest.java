@@ -40,7 +40,9 @@ import org.conceptscope.attribution.Segmentation;
 import org.conceptscope.attribution.SobolAttribution;
 import org.conceptscope.concepts.Craft;
 import org.conceptscope.concepts.CraftOptions;
-import org.conceptscope.heads.HeadOps;
+import org.conceptscope.heads.BiIce;
+import org.conceptscope.heads.InfoDisent;
+import org.conceptscope.train.TrainingOptions;
 import org.conceptscope.mechanistic.ConceptGraph;
 import org.conceptscope.mechanistic.SharingRatioAnalysis;
 import org.conceptscope.metrics.Deletion;
@@ -314,11 +316,13 @@ class KerasApplicationsTest {
 			return new float[] { (float) r.classScore(), (float) r.edges().size() };
 		}),
 		new Method("infodisent", "InfoDisent", m -> {
-			var h = HeadOps.infoDisent(m, images(6, 9), new int[] { 0, 1, 2, 0, 1, 2 }, GradCam.lastSpatialLayer(m), 5, 1L);
+			var h = InfoDisent.train(m, GradCam.lastSpatialLayer(m), images(6, 9), new int[] { 0, 1, 2, 0, 1, 2 },
+				new TrainingOptions(5, 32, 0.01, 1L), Progress.NONE);
 			return new float[] { h.units() };
 		}),
 		new Method("bi_ice", "Bi-ICE", m -> {
-			var h = HeadOps.biIce(m, images(6, 9), new int[] { 0, 1, 2, 0, 1, 2 }, GradCam.lastSpatialLayer(m), 2, 5, 1L);
+			var h = BiIce.train(m, GradCam.lastSpatialLayer(m), images(6, 9), new int[] { 0, 1, 2, 0, 1, 2 }, 2, 16,
+				new TrainingOptions(5, 32, 0.01, 1L), Progress.NONE);
 			return new float[] { h.units() };
 		}),
 		new Method("maco", "MACO", m -> {
