@@ -2,7 +2,6 @@ package org.conceptscope.attribution;
 
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.IntStream;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -100,45 +99,52 @@ public final class HsicAttribution implements AttributionMethod {
 		double[] dists = new double[m * (m - 1) / 2];
 		int q = 0;
 		for (int a = 0; a < m; a++) for (int b = a + 1; b < m; b++) dists[q++] = Math.abs(y[a] - y[b]);
-		double bandwidth = dists.length == 0 ? 1 : select(dists.clone(), dists.length / 2);
+		double bandwidth = dists.length == 0 ? 1 : select(dists, dists.length / 2);
 		if (bandwidth <= 1e-12) bandwidth = 1e-12;
-		// centred output Gram matrix HLH, computed once (symmetric: each pair once)
-		double[][] l = new double[m][m];
+		// centred output Gram matrix HLH, row-major, computed once (symmetric: each pair once)
+		double[] l = new double[m * m];
+		double scale = -0.5 / (bandwidth * bandwidth);
 		for (int a = 0; a < m; a++) {
-			l[a][a] = 1;
+			l[a * m + a] = 1;
 			for (int b = a + 1; b < m; b++) {
-				double d = (y[a] - y[b]) / bandwidth;
-				l[a][b] = l[b][a] = Math.exp(-0.5 * d * d);
+				double d = y[a] - y[b];
+				l[a * m + b] = l[b * m + a] = Math.exp(scale * d * d);
 			}
 		}
 		double[] rowMean = new double[m];
 		double all = 0;
 		for (int a = 0; a < m; a++) {
-			for (int b = 0; b < m; b++) rowMean[a] += l[a][b];
-			all += rowMean[a];
-			rowMean[a] /= m;
+			double r = 0;
+			for (int b = 0; b < m; b++) r += l[a * m + b];
+			all += r;
+			rowMean[a] = r / m;
 		}
 		all /= (double) m * m;
-		for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) l[a][b] += all - rowMean[a] - rowMean[b];
+		for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) l[a * m + b] += all - rowMean[a] - rowMean[b];
 		// Input kernel on {0,1}: 1 when equal, d = exp(-1/2) otherwise (Gaussian, unit bandwidth).
 		// With u the cell's on/off vector, sum_ab k(a,b) L~(a,b) = d 1'L~1 + (1-d)(u'L~u + (1-u)'L~(1-u)),
-		// and the centred L~ has zero row sums, so this is 2 (1-d) u'L~u: a sum over on-on pairs
-		// only, a quarter of the pairs, and cells are independent (run on all cores).
+		// and the centred L~ has zero row sums, so this is 2 (1-d) u'L~u. All cells at once: u_j'L~u_j
+		// is the diagonal of U'L~U (U: samples x cells, 0/1), from the upper triangle of L~ (symmetric):
+		// sum_a u_j(a) (L~(a,a) + 2 sum_{b>a} L~(a,b) u_j(b)). The inner loop runs over the cells of
+		// one sample, contiguous, which the JIT vectorises.
+		double[] u = new double[m * cells];
+		for (int a = 0; a < m; a++) for (int j = 0; j < cells; j++) u[a * cells + j] = on[a][j] ? 1 : 0;
+		double[] sum = new double[cells], acc = new double[cells];
+		for (int a = 0; a < m; a++) {
+			java.util.Arrays.fill(acc, 0);
+			int row = a * m;
+			for (int b = a + 1; b < m; b++) {
+				double v = l[row + b];
+				int ub = b * cells;
+				for (int j = 0; j < cells; j++) acc[j] += v * u[ub + j];
+			}
+			double diag = l[row + a];
+			int ua = a * cells;
+			for (int j = 0; j < cells; j++) sum[j] += u[ua + j] * (diag + 2 * acc[j]);
+		}
 		double differ = Math.exp(-0.5);
 		double[] result = new double[cells];
-		IntStream cellIndices = IntStream.range(0, cells);
-		if ((long) cells * m * m >= 1 << 16) cellIndices = cellIndices.parallel();
-		cellIndices.forEach(j -> {
-			int[] onIdx = new int[m];
-			int count = 0;
-			for (int a = 0; a < m; a++) if (on[a][j]) onIdx[count++] = a;
-			double s = 0;
-			for (int ia = 0; ia < count; ia++) {
-				double[] row = l[onIdx[ia]];
-				for (int ib = 0; ib < count; ib++) s += row[onIdx[ib]];
-			}
-			result[j] = 2 * (1 - differ) * s / ((double) (m - 1) * (m - 1));
-		});
+		for (int j = 0; j < cells; j++) result[j] = 2 * (1 - differ) * sum[j] / ((double) (m - 1) * (m - 1));
 		return result;
 	}
 
