@@ -66,24 +66,31 @@ public final class HsicAttribution implements AttributionMethod {
 		boolean[][] on = designs(cells);
 		float[] maps = new float[n * h * w];
 		GridCells lattice = new GridCells(h, w, c, grid);
-		for (int i = 0; i < n; i++) {
-			float[] x = images.slice(i).data();
-			float[] repl = perturbation.replacement(x, h, w, c);
-			float[] scores = PerturbedScores.of(classifier, score, images.slice(i), resolved[i], samples, (index, out, off) -> {
-				// the image, then the removed cells replaced run by run
-				System.arraycopy(x, 0, out, off, x.length);
-				boolean[] keep = on[index];
-				for (int j = 0; j < cells; j++) {
-					if (keep[j]) continue;
-					int[] r = lattice.runs(j);
-					for (int k = 0; k < r.length; k += 2) System.arraycopy(repl, r[k], out, off + r[k], r[k + 1] - r[k]);
-				}
-			}, progress, (long) i * samples, (long) n * samples, name());
-			double[] hsic = hsicPerCell(on, scores, cells);
-			for (int y = 0; y < h; y++) {
-				int gy = Math.min(grid - 1, y * grid / h);
-				for (int xx = 0; xx < w; xx++) maps[(i * h + y) * w + xx] = (float) hsic[gy * grid + Math.min(grid - 1, xx * grid / w)];
+		// The estimator of image i runs on its own thread while the model scores image i + 1's copies.
+		try (Estimators estimator = new Estimators()) {
+			for (int i = 0; i < n; i++) {
+				float[] x = images.slice(i).data();
+				float[] repl = perturbation.replacement(x, h, w, c);
+				float[] scores = PerturbedScores.of(classifier, score, images.slice(i), resolved[i], samples, (index, out, off) -> {
+					// the image, then the removed cells replaced run by run
+					System.arraycopy(x, 0, out, off, x.length);
+					boolean[] keep = on[index];
+					for (int j = 0; j < cells; j++) {
+						if (keep[j]) continue;
+						int[] r = lattice.runs(j);
+						for (int k = 0; k < r.length; k += 2) System.arraycopy(repl, r[k], out, off + r[k], r[k + 1] - r[k]);
+					}
+				}, progress, (long) i * samples, (long) n * samples, name());
+				int image = i;
+				estimator.submit(() -> {
+					double[] hsic = hsicPerCell(on, scores, cells);
+					for (int y = 0; y < h; y++) {
+						int gy = Math.min(grid - 1, y * grid / h);
+						for (int xx = 0; xx < w; xx++) maps[(image * h + y) * w + xx] = (float) hsic[gy * grid + Math.min(grid - 1, xx * grid / w)];
+					}
+				});
 			}
+			estimator.finish();
 		}
 		Map<String, String> meta = AttributionMethod.metadata(classifier, name(), resolved);
 		meta.put("grid", Integer.toString(grid));
@@ -96,10 +103,7 @@ public final class HsicAttribution implements AttributionMethod {
 
 	static double[] hsicPerCell(boolean[][] on, float[] y, int cells) {
 		int m = y.length;
-		double[] dists = new double[m * (m - 1) / 2];
-		int q = 0;
-		for (int a = 0; a < m; a++) for (int b = a + 1; b < m; b++) dists[q++] = Math.abs(y[a] - y[b]);
-		double bandwidth = dists.length == 0 ? 1 : select(dists, dists.length / 2);
+		double bandwidth = m < 2 ? 1 : medianDistance(y);
 		if (bandwidth <= 1e-12) bandwidth = 1e-12;
 		// centred output Gram matrix HLH, row-major, computed once (symmetric: each pair once)
 		double[] l = new double[m * m];
@@ -129,18 +133,34 @@ public final class HsicAttribution implements AttributionMethod {
 		// one sample, contiguous, which the JIT vectorises.
 		double[] u = new double[m * cells];
 		for (int a = 0; a < m; a++) for (int j = 0; j < cells; j++) u[a * cells + j] = on[a][j] ? 1 : 0;
-		double[] sum = new double[cells], acc = new double[cells];
-		for (int a = 0; a < m; a++) {
-			java.util.Arrays.fill(acc, 0);
-			int row = a * m;
-			for (int b = a + 1; b < m; b++) {
-				double v = l[row + b];
+		// Four rows of L~ at a time, so each sample's row of U is read once per four rows (the
+		// product is bound by reading U otherwise); entries on or below the diagonal count as 0.
+		double[] sum = new double[cells];
+		double[][] acc = new double[4][cells];
+		for (int a0 = 0; a0 < m; a0 += 4) {
+			int rows = Math.min(4, m - a0);
+			for (double[] r : acc) java.util.Arrays.fill(r, 0);
+			double[] acc0 = acc[0], acc1 = acc[1], acc2 = acc[2], acc3 = acc[3];
+			for (int b = a0 + 1; b < m; b++) {
+				double v0 = l[a0 * m + b];
+				double v1 = rows > 1 && b > a0 + 1 ? l[(a0 + 1) * m + b] : 0;
+				double v2 = rows > 2 && b > a0 + 2 ? l[(a0 + 2) * m + b] : 0;
+				double v3 = rows > 3 && b > a0 + 3 ? l[(a0 + 3) * m + b] : 0;
 				int ub = b * cells;
-				for (int j = 0; j < cells; j++) acc[j] += v * u[ub + j];
+				for (int j = 0; j < cells; j++) {
+					double x = u[ub + j];
+					acc0[j] += v0 * x;
+					acc1[j] += v1 * x;
+					acc2[j] += v2 * x;
+					acc3[j] += v3 * x;
+				}
 			}
-			double diag = l[row + a];
-			int ua = a * cells;
-			for (int j = 0; j < cells; j++) sum[j] += u[ua + j] * (diag + 2 * acc[j]);
+			for (int k = 0; k < rows; k++) {
+				int a = a0 + k, ua = a * cells;
+				double diag = l[a * m + a];
+				double[] r = acc[k];
+				for (int j = 0; j < cells; j++) sum[j] += u[ua + j] * (diag + 2 * r[j]);
+			}
 		}
 		double differ = Math.exp(-0.5);
 		double[] result = new double[cells];
@@ -148,28 +168,36 @@ public final class HsicAttribution implements AttributionMethod {
 		return result;
 	}
 
-	/** The k-th smallest value (0-based) of v, which it reorders: Hoare's selection, O(n) on average. */
-	static double select(double[] v, int k) {
-		int lo = 0, hi = v.length - 1;
-		Random rnd = new Random(v.length);
+	/**
+	 * The median pairwise distance |y_a - y_b| (a < b, the differences taken in float), as the
+	 * element at index pairs / 2 of the sorted distances: from the sorted scores, by bisection on
+	 * the distance's float bits with a two-pointer count of the pairs within each candidate
+	 * (O(m log m) rather than sorting or selecting among all m (m - 1) / 2 distances).
+	 */
+	static double medianDistance(float[] y) {
+		float[] v = y.clone();
+		java.util.Arrays.sort(v);
+		int m = v.length;
+		long k = (long) m * (m - 1) / 2 / 2; // index of the wanted distance among the sorted ones
+		// smallest non-negative float t with count(d <= t) > k; float bits of non-negative values are ordered
+		int lo = 0, hi = Float.floatToIntBits(Math.abs(v[m - 1] - v[0]));
 		while (lo < hi) {
-			double pivot = v[lo + rnd.nextInt(hi - lo + 1)];
-			int i = lo, j = hi;
-			while (i <= j) {
-				while (v[i] < pivot) i++;
-				while (v[j] > pivot) j--;
-				if (i <= j) {
-					double t = v[i];
-					v[i] = v[j];
-					v[j] = t;
-					i++;
-					j--;
-				}
-			}
-			if (k <= j) hi = j;
-			else if (k >= i) lo = i;
-			else return v[k];
+			int mid = lo + (hi - lo) / 2;
+			if (pairsWithin(v, Float.intBitsToFloat(mid)) > k) hi = mid;
+			else lo = mid + 1;
 		}
-		return v[k];
+		return Float.intBitsToFloat(lo);
+	}
+
+	/** Pairs a < b of sorted values with v[b] - v[a] <= t (float subtraction, monotone in a and b). */
+	private static long pairsWithin(float[] v, float t) {
+		long count = 0;
+		int b = 0;
+		for (int a = 0; a < v.length; a++) {
+			if (b < a) b = a;
+			while (b + 1 < v.length && v[b + 1] - v[a] <= t) b++;
+			count += b - a;
+		}
+		return count;
 	}
 }
