@@ -28,10 +28,12 @@ public class EvaluateExplanationCommand extends ContextCommand {
 	private File model;
 
 	@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients",
-		"smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic", "eva" })
+		"smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol",
+		"hsic", "lime", "kernel_shap", "eva" })
 	private String method = EvaluationSettings.DEFAULT_METHOD;
 
-	@Parameter(label = "Metric", persist = false, choices = { "deletion", "insertion", "mufidelity", "sanity", "mege_reco" })
+	@Parameter(label = "Metric", persist = false, choices = { "deletion", "insertion", "mufidelity", "average_drop",
+		"increase_in_confidence", "average_stability", "random_logit", "complexity", "sparseness", "sanity", "mege_reco" })
 	private String metric = EvaluationSettings.DEFAULT_METRIC;
 
 	@Parameter(label = "Target class", persist = false)

@@ -18,10 +18,14 @@ import org.conceptscope.fiji.BatchIndex;
 import org.conceptscope.fiji.ImagePlusTensors;
 import org.conceptscope.fiji.ResultsCsvWriter;
 import org.conceptscope.fiji.SliceLabels;
+import org.conceptscope.metrics.AverageStability;
 import org.conceptscope.metrics.Deletion;
 import org.conceptscope.metrics.Insertion;
+import org.conceptscope.metrics.MapStatistics;
+import org.conceptscope.metrics.MaskedConfidence;
 import org.conceptscope.metrics.MetricResult;
 import org.conceptscope.metrics.MuFidelity;
+import org.conceptscope.metrics.RandomLogit;
 import org.conceptscope.metrics.RandomizedWeights;
 import org.conceptscope.metrics.SanityCheck;
 import org.conceptscope.fiji.Models;
@@ -88,6 +92,14 @@ public final class EvaluationRun {
 				m = switch (s.metric) {
 					case "deletion" -> new Deletion(s.steps, 0f).evaluate(classifier, images, a, second);
 					case "insertion" -> new Insertion(s.steps, 0f).evaluate(classifier, images, a, second);
+					case "average_drop" -> new MaskedConfidence(MaskedConfidence.Kind.AVERAGE_DROP).evaluate(classifier, images, a, second);
+					case "increase_in_confidence" -> new MaskedConfidence(MaskedConfidence.Kind.INCREASE_IN_CONFIDENCE).evaluate(classifier, images, a,
+						second);
+					case "average_stability" -> new AverageStability(AverageStability.DEFAULT_RADIUS, AverageStability.DEFAULT_SAMPLES,
+						AverageStability.Distance.L2, s.seed).evaluate(classifier, images, a, method, second);
+					case "random_logit" -> new RandomLogit(s.seed).evaluate(classifier, images, a, method, second);
+					case "complexity" -> new MapStatistics(MapStatistics.Kind.COMPLEXITY).evaluate(a);
+					case "sparseness" -> new MapStatistics(MapStatistics.Kind.SPARSENESS).evaluate(a);
 					default -> new MuFidelity(EvaluationSettings.MUFIDELITY_GRID, EvaluationSettings.MUFIDELITY_FRACTION, s.samples, 0f,
 						s.seed, TargetScore.LOGIT).evaluate(classifier, images, a, second);
 				};
