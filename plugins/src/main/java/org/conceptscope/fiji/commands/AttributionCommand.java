@@ -54,7 +54,7 @@ public class AttributionCommand extends ContextCommand {
 
 	@Parameter(label = "Samples (0: method default)", persist = false, min = "0",
 		description = "Noisy copies (smoothgrad, vargrad, squaregrad: 50), masks (rise: 1000), designs (hsic: 1000),"
-			+ " perturbed copies (lime, kernel_shap: 500).")
+			+ " perturbed copies (lime: 150, kernel_shap: 800).")
 	private int samples = AttributionSettings.DEFAULT_SAMPLES;
 
 	@Parameter(label = "Noise (smoothgrad, vargrad, squaregrad)", persist = false, min = "0",

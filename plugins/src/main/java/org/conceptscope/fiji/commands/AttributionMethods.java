@@ -49,13 +49,15 @@ public final class AttributionMethods {
 	/**
 	 * What {@code samples=0} means per method: noisy copies for SmoothGrad and its variants
 	 * (50, as in the SmoothGrad paper), random masks for RISE and designs for HSIC (1000: the
-	 * maps of small patches stop changing well before that). 0 for methods without samples.
+	 * maps of small patches stop changing well before that), perturbed copies for LIME (150) and
+	 * Kernel SHAP (800), Xplique's defaults. 0 for methods without samples.
 	 */
 	public static int defaultSamples(String name) {
 		return switch (name) {
 			case "smoothgrad", "vargrad", "squaregrad" -> 50;
 			case "rise", "hsic" -> 1000;
-			case "lime", "kernel_shap" -> 500;
+			case "lime" -> Lime.DEFAULT_SAMPLES;
+			case "kernel_shap" -> KernelShap.DEFAULT_SAMPLES;
 			default -> 0;
 		};
 	}
