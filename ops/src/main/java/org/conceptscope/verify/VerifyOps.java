@@ -1,7 +1,5 @@
 package org.conceptscope.verify;
 
-import org.conceptscope.attribution.Attribution;
-import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Functions;
@@ -11,13 +9,6 @@ import org.scijava.ops.spi.OpMethod;
 
 /** Verified perturbation analysis and verified margin bounds as named SciJava Ops. */
 public final class VerifyOps implements OpCollection {
-
-	@OpMethod(names = "explain.attribution.eva", type = Functions.Arity6.class,
-		description = "EVA: grid cells ranked by how much fixing them reduces the verified worst-case margin drop in an"
-			+ " L-infinity ball of radius epsilon; bounds \"interval\" or \"crown\".")
-	public static Attribution eva(Classifier classifier, FloatTensor images, int[] targets, Double epsilon, Integer grid, String bounds) {
-		return new Eva(epsilon, grid, BoundMethod.parse(bounds)).explain(classifier, images, targets, Progress.NONE);
-	}
 
 	@OpMethod(names = "explain.verify.marginBounds", type = Functions.Arity5.class,
 		description = "Verified lower and upper bounds of the class margin (target logit minus the largest other logit) over the"

@@ -21,10 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.scijava.ops.spi.OpCollection;
 import org.scijava.ops.spi.OpMethod;
 
-/** The SciJava Op declarations (attribution, concepts, metrics) are consistent, discoverable, and run the same code as the classes. */
+/** The SciJava Op declarations (concepts, metrics, heads, MACO) are consistent, discoverable, and run the same code as the classes. */
 class AttributionOpsTest {
 
-	static final List<Class<?>> COLLECTIONS = List.of(AttributionOps.class, org.conceptscope.concepts.ConceptOps.class,
+	static final List<Class<?>> COLLECTIONS = List.of(org.conceptscope.concepts.ConceptOps.class,
 		org.conceptscope.metrics.MetricOps.class, org.conceptscope.verify.VerifyOps.class,
 		org.conceptscope.mechanistic.MechanisticOps.class, org.conceptscope.heads.HeadOps.class,
 		org.conceptscope.visualization.VisualizationOps.class);
@@ -44,14 +44,8 @@ class AttributionOpsTest {
 			assertTrue(Modifier.isStatic(m.getModifiers()) && Modifier.isPublic(m.getModifiers()), m.getName());
 			Method sam = Arrays.stream(op.type().getMethods()).filter(x -> Modifier.isAbstract(x.getModifiers())).findFirst().orElseThrow();
 			assertEquals(sam.getParameterCount(), m.getParameterCount(), op.names() + " arity vs " + op.type().getSimpleName());
-			if (m.getDeclaringClass() == AttributionOps.class) assertEquals(Attribution.class, m.getReturnType());
 			assertTrue(!op.description().isBlank(), op.names());
 		}
-		assertTrue(names.containsAll(List.of("explain.attribution.saliency", "explain.attribution.integratedGradients",
-			"explain.attribution.smoothGrad", "explain.attribution.varGrad", "explain.attribution.squareGrad",
-			"explain.attribution.gradCam", "explain.attribution.gradCamPlusPlus", "explain.attribution.occlusion",
-			"explain.attribution.rise", "explain.attribution.sobol", "explain.attribution.hsic",
-			"explain.attribution.gradientXInput")), names.toString());
 	}
 
 	@Test
@@ -71,19 +65,9 @@ class AttributionOpsTest {
 			FloatTensor x = FloatTensor.zeros(1, 32, 32, 1);
 			for (int y = 20; y < 28; y++) for (int xx = 18; xx < 26; xx++) x.set(1f, 0, y, xx, 0);
 			int[] t = { 1 };
-			assertArrayEquals(new Saliency().explain(model, x, t, Progress.NONE).maps().data(),
-				AttributionOps.saliency(model, x, t).maps().data());
-			assertArrayEquals(new SobolAttribution(4, 8, MaskedImage.blur(1.5), false, 3).explain(model, x, t, Progress.NONE).maps().data(),
-				AttributionOps.sobol(model, x, t, 4, 8, 1.5, false, 3L).maps().data());
 			org.conceptscope.visualization.Maco.Result maco = org.conceptscope.visualization.VisualizationOps.maco(model, x, 1, 5, 9L);
 			assertArrayEquals(new org.conceptscope.visualization.Maco(5, 0.05, 0.8, 9).visualize(model,
 				org.conceptscope.visualization.Maco.magnitude(x), 1, Progress.NONE).image().data(), maco.image().data());
-			Attribution occ = AttributionOps.occlusion(model, x, t, 4, 4, 0f);
-			assertEquals("occlusion", occ.metadata().get("method"));
-			assertEquals("Known-answer regions", occ.metadata().get("model"), "the model card's name travels with the map");
-			assertEquals("[region B]", occ.metadata().get("target_classes"));
-			assertEquals("4", occ.metadata().get("patch"));
-			assertArrayEquals(new long[] { 1, 32, 32 }, occ.maps().shape());
 		}
 	}
 }
