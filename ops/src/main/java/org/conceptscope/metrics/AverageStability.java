@@ -19,7 +19,19 @@ import org.conceptscope.util.Progress;
  * its map and its neighbours' maps. Lower is better: nearby inputs get nearby explanations. The
  * neighbours of one image are explained in one call of the method (batched like any stack).
  */
-public final class AverageStability {
+public final class AverageStability implements Metric {
+
+	@Override
+	public String name() {
+		return "stability";
+	}
+
+	/** Explains the images with the method (first half of the work), then their neighbours. */
+	@Override
+	public MetricResult evaluate(Classifier classifier, FloatTensor images, int[] targets, AttributionMethod method, Progress progress) {
+		Attribution a = Metric.explainFirstHalf(method, classifier, images, targets, progress);
+		return evaluate(classifier, images, a, method, Metric.secondHalf(progress));
+	}
 
 	/** Distance between two maps. */
 	public enum Distance {

@@ -16,7 +16,12 @@ import org.conceptscope.util.Progress;
  * recorded after each step. A faithful map makes it fall fast: lower area under the curve
  * (trapezoid over the removed fraction 0..1) is better.
  */
-public final class Deletion {
+public final class Deletion implements Metric.OfMaps {
+
+	@Override
+	public String name() {
+		return "deletion";
+	}
 
 	public static final int DEFAULT_BATCH = 32;
 
@@ -42,6 +47,7 @@ public final class Deletion {
 	 *
 	 * @throws java.util.concurrent.CancellationException when progress asks to stop
 	 */
+	@Override
 	public MetricResult evaluate(Classifier classifier, FloatTensor images, Attribution attribution, Progress progress) {
 		MetricInputs.check(images, attribution);
 		int[] targets = attribution.targets();

@@ -16,7 +16,12 @@ import org.conceptscope.util.Progress;
  * {@code steps} equal steps, recording the target class probability. A faithful map makes it
  * rise fast: higher area under the curve (trapezoid over the inserted fraction 0..1) is better.
  */
-public final class Insertion {
+public final class Insertion implements Metric.OfMaps {
+
+	@Override
+	public String name() {
+		return "insertion";
+	}
 
 	private final int steps;
 	private final Reference reference;
@@ -40,6 +45,7 @@ public final class Insertion {
 	 *
 	 * @throws java.util.concurrent.CancellationException when progress asks to stop
 	 */
+	@Override
 	public MetricResult evaluate(Classifier classifier, FloatTensor images, Attribution attribution, Progress progress) {
 		MetricInputs.check(images, attribution);
 		int[] targets = attribution.targets();

@@ -18,7 +18,12 @@ import org.conceptscope.util.Progress;
  * Pearson correlation between the attribution summed over the removed pixels and the drop of the
  * target score. Higher is better; NaN when the map or the score does not vary over the subsets.
  */
-public final class MuFidelity {
+public final class MuFidelity implements Metric.OfMaps {
+
+	@Override
+	public String name() {
+		return "mufidelity";
+	}
 
 	private final int gridSize;
 	private final double subsetFraction;
@@ -48,6 +53,7 @@ public final class MuFidelity {
 	 *
 	 * @throws java.util.concurrent.CancellationException when progress asks to stop
 	 */
+	@Override
 	public MetricResult evaluate(Classifier classifier, FloatTensor images, Attribution attribution, Progress progress) {
 		MetricInputs.check(images, attribution);
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);

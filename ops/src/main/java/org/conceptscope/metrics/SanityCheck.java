@@ -7,6 +7,7 @@ import java.util.Objects;
 import org.conceptscope.attribution.Attribution;
 import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.model.Classifier;
+import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 
@@ -16,12 +17,47 @@ import org.conceptscope.util.Progress;
  * weights ({@link RandomizedWeights}). A method that explains the model gives low values; values
  * near 1 mean the map shows the image (edges, intensity), not what the model learned.
  */
-public final class SanityCheck {
+public final class SanityCheck implements Metric {
 
 	private final AttributionMethod method;
+	private final long seed;
 
+	/** Checks this method against a randomised model given to {@link #evaluate(Classifier, Classifier, FloatTensor, int[], Progress)}. */
 	public SanityCheck(AttributionMethod method) {
 		this.method = Objects.requireNonNull(method, "No attribution method given to check.");
+		this.seed = 0;
+	}
+
+	private SanityCheck(long seed) {
+		this.method = null;
+		this.seed = seed;
+	}
+
+	/** The check as a {@link Metric}: the randomised copy of a TensorFlow model is made from this seed at each evaluation. */
+	public static SanityCheck randomizing(long seed) {
+		return new SanityCheck(seed);
+	}
+
+	@Override
+	public String name() {
+		return "sanity";
+	}
+
+	/**
+	 * Randomises a copy of the model's weights from the seed ({@link RandomizedWeights}) and
+	 * compares the method's maps on both.
+	 *
+	 * @throws IllegalArgumentException when the classifier is not a TensorFlow SavedModel (only those have weights to randomise here)
+	 */
+	@Override
+	public MetricResult evaluate(Classifier classifier, FloatTensor images, int[] targets, AttributionMethod method, Progress progress) {
+		if (!(classifier instanceof TensorFlowClassifier tf)) {
+			throw new IllegalArgumentException("The sanity check randomises the weights of a TensorFlow SavedModel; " + classifier.name()
+				+ " is not one: evaluate it with deletion, insertion or mufidelity.");
+		}
+		try (TensorFlowClassifier random = RandomizedWeights.copy(tf, tf.variables(), seed)) {
+			return new SanityCheck(method).evaluate(classifier, random, images, targets, progress);
+		}
 	}
 
 	/**
@@ -31,6 +67,7 @@ public final class SanityCheck {
 	 * @throws java.util.concurrent.CancellationException when progress asks to stop
 	 */
 	public MetricResult evaluate(Classifier original, Classifier randomized, FloatTensor images, int[] targets, Progress progress) {
+		Objects.requireNonNull(method, "No attribution method given to check.");
 		if (original.numClasses() != randomized.numClasses()) {
 			throw new IllegalArgumentException("The randomised model has " + randomized.numClasses() + " classes and the original "
 				+ original.numClasses() + "; compare a model with a randomised copy of itself.");

@@ -116,7 +116,7 @@ class KnownAnswerBatchTest {
 	 */
 	@TestFactory
 	Stream<DynamicTest> evaluateExplanationScoresTheNewMetrics() {
-		return Stream.of("complexity", "sparseness", "average_drop", "increase_in_confidence", "random_logit", "average_stability")
+		return Stream.of("complexity", "sparseness", "average_drop", "increase_in_confidence", "random_logit")
 			.map(metric -> DynamicTest.dynamicTest(metric, () -> {
 				ImagePlus image = IJ.openImage(stack.toString());
 				var s = org.conceptscope.fiji.ij1.Evaluate_Explanation.parse("model=[" + model + "] method=guided_backprop metric=" + metric);

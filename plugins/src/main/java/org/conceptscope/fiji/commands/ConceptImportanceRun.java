@@ -11,7 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.conceptscope.concepts.ConceptBank;
-import org.conceptscope.concepts.ConceptImportance;
+import org.conceptscope.concepts.ConceptEstimator;
+import org.conceptscope.registry.Registry;
 import org.conceptscope.fiji.ImageSet;
 import org.conceptscope.fiji.ResultsCsvWriter;
 import org.conceptscope.fiji.Models;
@@ -60,13 +61,11 @@ public final class ConceptImportanceRun {
 				throw new IllegalArgumentException("The concepts in " + s.concepts + " are of class '" + bank.className + "' (index "
 					+ bank.classIndex + "), which model " + s.model + " does not have there: use the model they were discovered with.");
 			}
-			if (s.estimator.equals(ConceptImportanceSettings.GRADIENT)) classifier.requireGradients("Concept importance by gradient");
+			ConceptEstimator estimator = Registry.conceptEstimator(s.estimator,
+				java.util.Map.of(ConceptImportanceSettings.DESIGNS, s.designs, ConceptImportanceSettings.SEED, s.seed));
+			if (estimator.needsGradients()) classifier.requireGradients("Concept importance by gradient");
 			FloatTensor batch = Models.input(images, classifier);
-			double[] importance = switch (s.estimator) {
-				case ConceptImportanceSettings.SOBOL -> ConceptImportance.sobol(classifier, bank, batch, s.designs, s.seed, progress);
-				case ConceptImportanceSettings.GRADIENT -> ConceptImportance.gradientTimesInput(classifier, bank, batch, progress);
-				default -> ConceptImportance.deletion(classifier, bank, batch, progress);
-			};
+			double[] importance = estimator.importance(classifier, bank, batch, progress);
 			List<String> header = List.of("concept", "estimator", "importance", "rank", "bank_importance");
 			List<List<String>> rows = rows(bank, s.estimator, importance);
 			ImagePlus plot = ConceptDiscoveryRun.plot("Concept importance " + bank.className + " (" + s.estimator + ")",

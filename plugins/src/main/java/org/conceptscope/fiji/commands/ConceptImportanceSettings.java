@@ -18,7 +18,7 @@ public final class ConceptImportanceSettings {
 
 	/** {@code estimator} values, in menu order: Sobol total indices, gradient x coefficient, concept deletion. */
 	public static final String SOBOL = "sobol", GRADIENT = "gradient", DELETION = "deletion";
-	public static final List<String> ESTIMATORS = List.of(SOBOL, GRADIENT, DELETION);
+	public static final List<String> ESTIMATORS = org.conceptscope.registry.Registry.keys(org.conceptscope.registry.Family.CONCEPT_ESTIMATOR);
 
 	public static final String DEFAULT_ESTIMATOR = SOBOL;
 	public static final int DEFAULT_DESIGNS = ConceptDiscoverySettings.DEFAULT_DESIGNS;

@@ -33,7 +33,7 @@ public class EvaluateExplanationCommand extends ContextCommand {
 	private String method = EvaluationSettings.DEFAULT_METHOD;
 
 	@Parameter(label = "Metric", persist = false, choices = { "deletion", "insertion", "mufidelity", "average_drop",
-		"increase_in_confidence", "average_stability", "random_logit", "complexity", "sparseness", "sanity", "mege_reco" })
+		"increase_in_confidence", "random_logit", "complexity", "sparseness", "sanity", "mege_reco" })
 	private String metric = EvaluationSettings.DEFAULT_METRIC;
 
 	@Parameter(label = "Target class", persist = false)

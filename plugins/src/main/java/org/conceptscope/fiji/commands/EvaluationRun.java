@@ -11,26 +11,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import org.conceptscope.attribution.Attribution;
 import org.conceptscope.attribution.AttributionMethod;
-import org.conceptscope.attribution.TargetScore;
 import org.conceptscope.fiji.BatchIndex;
 import org.conceptscope.fiji.ImagePlusTensors;
 import org.conceptscope.fiji.ResultsCsvWriter;
 import org.conceptscope.fiji.SliceLabels;
-import org.conceptscope.metrics.AverageStability;
-import org.conceptscope.metrics.Deletion;
-import org.conceptscope.metrics.Insertion;
-import org.conceptscope.metrics.MapStatistics;
-import org.conceptscope.metrics.MaskedConfidence;
+import org.conceptscope.metrics.Metric;
 import org.conceptscope.metrics.MetricResult;
-import org.conceptscope.metrics.MuFidelity;
-import org.conceptscope.metrics.RandomLogit;
-import org.conceptscope.metrics.RandomizedWeights;
-import org.conceptscope.metrics.SanityCheck;
 import org.conceptscope.fiji.Models;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.registry.Registry;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 
@@ -80,30 +71,8 @@ public final class EvaluationRun {
 			int target = TargetClass.parse(s.target, classifier.classNames());
 			int[] predicted = classifier.logits(images).argmaxRows();
 			int[] targets = target == AttributionMethod.PREDICTED ? predicted.clone() : filled(predicted.length, target);
-			MetricResult m;
-			if (s.metric.equals("sanity")) {
-				TensorFlowClassifier tf = (TensorFlowClassifier) classifier;
-				try (TensorFlowClassifier random = RandomizedWeights.copy(tf, tf.variables(), s.seed)) {
-					m = new SanityCheck(method).evaluate(classifier, random, images, targets, progress);
-				}
-			} else {
-				Attribution a = method.explain(classifier, images, targets, (d, t, msg) -> progress.report(d, 2 * t, msg));
-				Progress second = (d, t, msg) -> progress.report(t + d, 2 * t, msg);
-				m = switch (s.metric) {
-					case "deletion" -> new Deletion(s.steps, 0f).evaluate(classifier, images, a, second);
-					case "insertion" -> new Insertion(s.steps, 0f).evaluate(classifier, images, a, second);
-					case "average_drop" -> new MaskedConfidence(MaskedConfidence.Kind.AVERAGE_DROP).evaluate(classifier, images, a, second);
-					case "increase_in_confidence" -> new MaskedConfidence(MaskedConfidence.Kind.INCREASE_IN_CONFIDENCE).evaluate(classifier, images, a,
-						second);
-					case "average_stability" -> new AverageStability(AverageStability.DEFAULT_RADIUS, AverageStability.DEFAULT_SAMPLES,
-						AverageStability.Distance.L2, s.seed).evaluate(classifier, images, a, method, second);
-					case "random_logit" -> new RandomLogit(s.seed).evaluate(classifier, images, a, method, second);
-					case "complexity" -> new MapStatistics(MapStatistics.Kind.COMPLEXITY).evaluate(a);
-					case "sparseness" -> new MapStatistics(MapStatistics.Kind.SPARSENESS).evaluate(a);
-					default -> new MuFidelity(EvaluationSettings.MUFIDELITY_GRID, EvaluationSettings.MUFIDELITY_FRACTION, s.samples, 0f,
-						s.seed, TargetScore.LOGIT).evaluate(classifier, images, a, second);
-				};
-			}
+			Metric metric = Registry.metric(s.metric, s.metricValues());
+			MetricResult m = metric.evaluate(classifier, images, targets, method, progress);
 			List<String> header = List.of("slice", "frame", "label", "target", "method", "metric", "value");
 			List<List<String>> rows = new ArrayList<>();
 			BatchIndex batches = ImagePlusTensors.batches(image);

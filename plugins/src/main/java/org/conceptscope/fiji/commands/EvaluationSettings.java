@@ -14,7 +14,7 @@ public final class EvaluationSettings {
 	/** MeGe and ReCo come from the same k trained models and explanation pairs, so they are one metric. */
 	public static final String MEGE_RECO = "mege_reco";
 	public static final List<String> METRICS = List.of("deletion", "insertion", "mufidelity", "average_drop", "increase_in_confidence",
-		"average_stability", "random_logit", "complexity", "sparseness", "sanity", MEGE_RECO);
+		"random_logit", "complexity", "sparseness", "sanity", MEGE_RECO);
 	/** mege_reco also compares maps that ignore the model: what any method should beat. */
 	public static final String RANDOM = "random";
 
@@ -31,8 +31,8 @@ public final class EvaluationSettings {
 	/** Empty: the architecture recorded in the model's conceptscope.json. */
 	public static final String DEFAULT_ARCHITECTURE = "";
 	/** MuFidelity grid and removed fraction (Xplique's defaults at patch scale). */
-	static final int MUFIDELITY_GRID = 8;
-	static final double MUFIDELITY_FRACTION = 0.2;
+	static final int MUFIDELITY_GRID = org.conceptscope.registry.Registry.MUFIDELITY_GRID;
+	static final double MUFIDELITY_FRACTION = org.conceptscope.registry.Registry.MUFIDELITY_FRACTION;
 
 	public Path model;
 	public String method = DEFAULT_METHOD;
@@ -92,6 +92,20 @@ public final class EvaluationSettings {
 			throw new IllegalArgumentException("No methods to compare: set " + METHODS + "=[" + DEFAULT_METHODS + "].");
 		}
 		return out;
+	}
+
+	/** The values of the metric's registry parameters ({@link org.conceptscope.registry.Registry#METRIC_PARAMETERS}). */
+	java.util.Map<String, Object> metricValues() {
+		java.util.Map<String, Object> v = new java.util.HashMap<>();
+		v.put(STEPS, steps);
+		v.put(SAMPLES, samples);
+		v.put(SEED, seed);
+		v.put(FOLDER, folder);
+		v.put(METHODS, methods);
+		v.put(FOLDS, folds);
+		v.put(ARCHITECTURE, architecture);
+		v.put(TRAINING_STEPS, trainingSteps);
+		return v;
 	}
 
 	/** The attribution method's settings: its defaults, this seed. */

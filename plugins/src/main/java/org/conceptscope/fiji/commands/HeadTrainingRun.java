@@ -21,7 +21,8 @@ import org.conceptscope.fiji.PrototypeMontage;
 import org.conceptscope.fiji.ResultsCsvWriter;
 import org.conceptscope.heads.BiIce;
 import org.conceptscope.heads.HeadPrototypes;
-import org.conceptscope.heads.InfoDisent;
+import org.conceptscope.heads.HeadTrainer;
+import org.conceptscope.registry.Registry;
 import org.conceptscope.heads.InterpretableHead;
 import org.conceptscope.model.LayerInfo;
 import org.conceptscope.fiji.Models;
@@ -72,9 +73,9 @@ public final class HeadTrainingRun {
 			int[] trainLabels = pick(data.labels(), train), heldLabels = pick(data.labels(), held);
 			TrainingOptions opt = new TrainingOptions(s.steps, s.batchSize, s.learningRate, s.seed);
 			int classes = backbone.numClasses();
-			InterpretableHead head = s.biIce()
-				? BiIce.train(trainFeatures, layer, trainLabels, classes, s.concepts, s.dimension, s.sparsity, opt, progress)
-				: InfoDisent.train(trainFeatures, layer, trainLabels, classes, opt, progress);
+			HeadTrainer trainer = Registry.head(s.head, java.util.Map.of(HeadTrainingSettings.CONCEPTS, s.concepts,
+				HeadTrainingSettings.DIMENSION, s.dimension, HeadTrainingSettings.SPARSITY, s.sparsity));
+			InterpretableHead head = trainer.train(trainFeatures, layer, trainLabels, classes, opt, progress);
 			double[][] headLogits = head.logits(heldFeatures);
 			int[] backbonePred = backbone.logits(images.rows(held)).argmaxRows();
 			int[] headPred = new int[held.length];

@@ -18,7 +18,7 @@ public final class HeadTrainingSettings {
 		LEARNING_RATE, SEED, HELD_OUT, PROTOTYPES, SAVE_DIR);
 
 	public static final String INFODISENT = "infodisent", BI_ICE = "bi_ice";
-	public static final List<String> HEADS = List.of(INFODISENT, BI_ICE);
+	public static final List<String> HEADS = org.conceptscope.registry.Registry.keys(org.conceptscope.registry.Family.HEAD);
 
 	public static final String DEFAULT_HEAD = INFODISENT, DEFAULT_LAYER = "";
 	public static final int DEFAULT_CONCEPTS = 6, DEFAULT_DIMENSION = 16, DEFAULT_STEPS = 400, DEFAULT_BATCH_SIZE = 32,

@@ -1,0 +1,342 @@
+package org.conceptscope.registry;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.ForGrad;
+import org.conceptscope.attribution.GradCam;
+import org.conceptscope.attribution.GradientTimesInput;
+import org.conceptscope.attribution.GuidedGradient;
+import org.conceptscope.attribution.HsicAttribution;
+import org.conceptscope.attribution.IntegratedGradients;
+import org.conceptscope.attribution.KernelShap;
+import org.conceptscope.attribution.Lime;
+import org.conceptscope.attribution.MaskedImage;
+import org.conceptscope.attribution.NoisyGradients;
+import org.conceptscope.attribution.Occlusion;
+import org.conceptscope.attribution.Rise;
+import org.conceptscope.attribution.Saliency;
+import org.conceptscope.attribution.Segmentation;
+import org.conceptscope.attribution.SobolAttribution;
+import org.conceptscope.attribution.TargetScore;
+import org.conceptscope.concepts.ConceptEstimator;
+import org.conceptscope.heads.BiIce;
+import org.conceptscope.heads.HeadTrainer;
+import org.conceptscope.heads.InfoDisent;
+import org.conceptscope.metrics.AverageStability;
+import org.conceptscope.metrics.Deletion;
+import org.conceptscope.metrics.Insertion;
+import org.conceptscope.metrics.MapMetrics;
+import org.conceptscope.metrics.MapStatistics;
+import org.conceptscope.metrics.MaskedConfidence;
+import org.conceptscope.metrics.MegeReco;
+import org.conceptscope.metrics.Metric;
+import org.conceptscope.metrics.MuFidelity;
+import org.conceptscope.metrics.RandomLogit;
+import org.conceptscope.metrics.SanityCheck;
+import org.conceptscope.verify.BoundMethod;
+import org.conceptscope.verify.Eva;
+
+/**
+ * Every method a user can pick by key, by family: attribution methods, metrics, concept
+ * estimators, interpretable heads. Each family declares its parameters once
+ * ({@link #parameters(Family)}); an entry lists the keys declared for it and builds the method from
+ * {@link Values}. Adding a method means one class, one entry here and its test.
+ */
+public final class Registry {
+
+	private static final String GRADIENTS = "Gradients", PERTURBATION = "Perturbation", VERIFICATION = "Verification",
+		SURROGATE = "Surrogate", FILTER = "Filter";
+
+	/** Attribution methods that are gradients of the input (FORGrad filters their maps). */
+	public static final List<String> GRADIENT_METHODS = List.of("saliency", "gradient_x_input", "integrated_gradients", "smoothgrad",
+		"vargrad", "squaregrad", "guided_backprop", "deconvnet");
+
+	/** MuFidelity's grid and removed fraction (Xplique's defaults at patch scale). */
+	public static final int MUFIDELITY_GRID = 8;
+	public static final double MUFIDELITY_FRACTION = 0.2;
+
+	private static final String[] NOISY = { "smoothgrad", "vargrad", "squaregrad" };
+
+	/** The attribution methods' parameters, in dialog order. */
+	public static final Parameters ATTRIBUTION_PARAMETERS = Parameters.of(
+		Parameter.integer("steps", "Steps (Integrated Gradients)", 32).range(Range.atLeast(1)).section(GRADIENTS)
+			.help("Points on the straight path from the baseline to the image (midpoint rule).").methods("integrated_gradients"),
+		Parameter.number("baseline", "Baseline value", 0).section(GRADIENTS)
+			.help("Value of the reference image (Integrated Gradients) and of occluded patches (Occlusion), in the model's normalised units.")
+			.methods("integrated_gradients", "occlusion"),
+		Parameter.integer("samples", "Samples (0 = method default)", 0).range(Range.atLeast(0)).section(GRADIENTS)
+			.help("Noisy copies (SmoothGrad family, default 50), random masks (RISE, default 1000), designs (HSIC, default 1000), perturbed"
+				+ " samples (LIME 150, Kernel SHAP 800); 0 takes the method's default.")
+			.methods("smoothgrad", "vargrad", "squaregrad", "rise", "hsic", "lime", "kernel_shap"),
+		Parameter.number("noise", "Noise (fraction of range)", 0.15).range(Range.atLeast(0)).section(GRADIENTS)
+			.help("Standard deviation of the Gaussian noise as a fraction of the image's value range.").methods(NOISY),
+		Parameter.longInteger("seed", "Random seed", 42).section(GRADIENTS)
+			.help("Seed of every random choice; the same seed gives the same map.")
+			.methods("smoothgrad", "vargrad", "squaregrad", "rise", "sobol", "hsic", "lime", "kernel_shap"),
+		Parameter.text("layer", "Layer (empty = last spatial)", "").section(GRADIENTS)
+			.help("Spatial layer whose activations Grad-CAM weighs; empty: the last spatial layer (Model Info lists them).")
+			.methods("gradcam", "gradcam_plus_plus"),
+		Parameter.integer("patch", "Patch size (pixels)", 8).range(Range.atLeast(1)).section(PERTURBATION)
+			.help("Side of the square patch Occlusion slides over the image.").methods("occlusion"),
+		Parameter.integer("stride", "Stride (pixels)", 4).range(Range.atLeast(1)).section(PERTURBATION)
+			.help("Step between occluding patches.").methods("occlusion"),
+		Parameter.integer("grid", "Grid (cells per side)", 8).range(Range.atLeast(1)).section(PERTURBATION)
+			.help("Cells per side of the coarse masks (RISE, Sobol, HSIC), of the verified regions (EVA) and of the segments (LIME, Kernel SHAP).")
+			.methods("rise", "sobol", "hsic", "eva", "lime", "kernel_shap"),
+		Parameter.integer("designs", "Sobol designs", 32).range(Range.atLeast(2)).section(PERTURBATION)
+			.help("Quasi-Monte Carlo designs of the Sobol estimator (forward passes grow with designs x (cells + 2)).").methods("sobol"),
+		Parameter.number("keep_probability", "Keep probability", 0.5).range(Range.aboveUpTo(0, 1)).section(PERTURBATION)
+			.help("Probability that a mask cell (RISE) or a segment (LIME, strictly below 1) is kept.").methods("rise", "lime"),
+		Parameter.number("blur_sigma", "Blur sigma (0 = zeros)", 0).range(Range.atLeast(0)).section(PERTURBATION)
+			.help("Masked pixels become the image blurred with this Gaussian sigma (pixels); 0 replaces them by 0.")
+			.methods("sobol", "hsic", "lime", "kernel_shap"),
+		Parameter.flag("per_channel", "Per channel", false).section(PERTURBATION)
+			.help("Sobol: one mask per channel, the map the sum over channels.").methods("sobol"),
+		Parameter.number("epsilon", "Epsilon (normalised units)", 0.01).range(Range.above(0)).section(VERIFICATION)
+			.help("EVA: radius of the L-infinity ball, in the model's normalised input units (0.01 = 2.55 grey levels of 8-bit unit_range).")
+			.methods("eva"),
+		Parameter.choice("bounds", "Bounds", "interval", List.of("interval", "crown")).section(VERIFICATION)
+			.help("EVA: interval bounds (fast) or CROWN linear bounds (tighter, slower).").methods("eva"),
+		Parameter.choice("segments", "Segments", "grid", List.of("grid", "slic")).section(SURROGATE)
+			.help("LIME, Kernel SHAP: grid x grid cells, or SLIC superpixels that follow the image's edges.").methods("lime", "kernel_shap"),
+		Parameter.integer("superpixels", "Superpixels", 64).range(Range.atLeast(1)).section(SURROGATE)
+			.help("LIME, Kernel SHAP with segments=slic: about this many SLIC superpixels.").methods("lime", "kernel_shap"),
+		Parameter.flag("forgrad", "FORGrad filter", false).section(FILTER)
+			.help("Low-pass filter the map in Fourier space (FORGrad, Muzellec et al. 2023), gradient methods only.")
+			.methods(GRADIENT_METHODS.toArray(String[]::new)),
+		Parameter.integer("forgrad_bandwidth", "FORGrad bandwidth (0 = scaled)", 0).range(Range.atLeast(0)).section(FILTER)
+			.help("Frequencies kept by FORGrad; 0 scales Xplique's 15 at 224 pixels to the image.")
+			.methods(GRADIENT_METHODS.toArray(String[]::new)));
+
+	/** The metrics' parameters. */
+	public static final Parameters METRIC_PARAMETERS = Parameters.of(
+		Parameter.integer("steps", "Steps", 16).range(Range.atLeast(1))
+			.help("Deletion and insertion: pixels removed or added in this many equal steps.").methods("deletion", "insertion"),
+		Parameter.integer("samples", "Samples", 128).range(Range.atLeast(2))
+			.help("MuFidelity: random subsets of grid cells removed.").methods("mufidelity"),
+		Parameter.number("radius", "Noise radius", AverageStability.DEFAULT_RADIUS).range(Range.above(0))
+			.help("Stability: noise uniform in [0, radius) in normalised units.").methods("stability"),
+		Parameter.integer("neighbours", "Neighbours", AverageStability.DEFAULT_SAMPLES).range(Range.atLeast(1))
+			.help("Stability: noisy neighbours per image.").methods("stability"),
+		Parameter.choice("distance", "Distance", "l2", List.of("l2", "l1"))
+			.help("Stability: distance between two maps.").methods("stability"),
+		Parameter.longInteger("seed", "Random seed", 42)
+			.help("Seed of the random subsets, weights, noise, folds or other classes.").methods("mufidelity", "sanity", "stability", "mege_reco",
+				"random_logit"),
+		Parameter.folder("folder", "Labelled images")
+			.help("mege_reco: a folder with one subfolder of images per class, named after the model's classes.").methods("mege_reco"),
+		Parameter.text("methods", "Methods compared", "saliency,integrated_gradients,random")
+			.help("mege_reco: attribution methods (and random) compared, separated by commas.").methods("mege_reco"),
+		Parameter.integer("folds", "Folds", 4).range(Range.atLeast(2))
+			.help("mege_reco: folds, one model trained on all but each.").methods("mege_reco"),
+		Parameter.text("architecture", "Architecture (empty = recorded)", "")
+			.help("mege_reco: the architecture of the models trained; empty: the one in the model's conceptscope.json.").methods("mege_reco"),
+		Parameter.integer("training_steps", "Training steps", 300).range(Range.atLeast(1))
+			.help("mege_reco: training steps per fold model.").methods("mege_reco"));
+
+	/** The concept importance estimators' parameters. */
+	public static final Parameters CONCEPT_ESTIMATOR_PARAMETERS = Parameters.of(
+		Parameter.integer("designs", "Sobol designs", 32).range(Range.atLeast(2))
+			.help("Quasi-Monte Carlo designs of the Sobol estimator.").methods("sobol"),
+		Parameter.longInteger("seed", "Random seed", 42).help("Seed of the Sobol designs.").methods("sobol"));
+
+	/** The interpretable heads' parameters. */
+	public static final Parameters HEAD_PARAMETERS = Parameters.of(
+		Parameter.integer("concepts", "Concepts", 6).range(Range.atLeast(2))
+			.help("Bi-ICE: concept vectors the patches choose among.").methods("bi_ice"),
+		Parameter.integer("dimension", "Concept dimension", 16).range(Range.atLeast(1))
+			.help("Bi-ICE: size of the shared concept/patch embedding.").methods("bi_ice"),
+		Parameter.number("sparsity", "Sparsity", BiIce.DEFAULT_SPARSITY).range(Range.atLeast(0))
+			.help("Bi-ICE: weight of the L1 penalty on the concept presences.").methods("bi_ice"));
+
+	private static final Map<Family, Parameters> PARAMETERS = new EnumMap<>(Map.of(Family.ATTRIBUTION, ATTRIBUTION_PARAMETERS,
+		Family.METRIC, METRIC_PARAMETERS, Family.CONCEPT_ESTIMATOR, CONCEPT_ESTIMATOR_PARAMETERS, Family.HEAD, HEAD_PARAMETERS));
+
+	private static final Map<Family, Map<String, MethodEntry>> ENTRIES = new EnumMap<>(Family.class);
+
+	static {
+		for (Family f : Family.values()) ENTRIES.put(f, new LinkedHashMap<>());
+		attribution("saliency", "Saliency", Saliency.class, "Simonyan et al. 2014", Map.of(), v -> new Saliency());
+		attribution("gradient_x_input", "Gradient \u00d7 Input", GradientTimesInput.class, "Shrikumar et al. 2016", Map.of(),
+			v -> new GradientTimesInput());
+		attribution("integrated_gradients", "Integrated Gradients", IntegratedGradients.class, "Sundararajan et al. 2017", Map.of(),
+			v -> new IntegratedGradients(v.integer("steps"), (float) v.number("baseline")));
+		for (NoisyGradients.Statistic st : NoisyGradients.Statistic.values()) {
+			String key = switch (st) {
+				case SMOOTH_GRAD -> "smoothgrad";
+				case VAR_GRAD -> "vargrad";
+				case SQUARE_GRAD -> "squaregrad";
+			};
+			String label = switch (st) {
+				case SMOOTH_GRAD -> "SmoothGrad";
+				case VAR_GRAD -> "VarGrad";
+				case SQUARE_GRAD -> "SquareGrad";
+			};
+			attribution(key, label, NoisyGradients.class, st == NoisyGradients.Statistic.SMOOTH_GRAD ? "Smilkov et al. 2017"
+				: "Adebayo et al. 2018; Hooker et al. 2019", Map.of("samples", 50),
+				v -> new NoisyGradients(st, v.positiveOr("samples", 50), v.number("noise"), v.longValue("seed")));
+		}
+		attribution("gradcam", "Grad-CAM", GradCam.class, "Selvaraju et al. 2017", Map.of(), v -> new GradCam(v.text("layer"), false));
+		attribution("gradcam_plus_plus", "Grad-CAM++", GradCam.class, "Chattopadhay et al. 2018", Map.of(),
+			v -> new GradCam(v.text("layer"), true));
+		attribution("occlusion", "Occlusion", Occlusion.class, "Zeiler and Fergus 2014", Map.of(),
+			v -> new Occlusion(v.integer("patch"), v.integer("stride"), (float) v.number("baseline")));
+		attribution("rise", "RISE", Rise.class, "Petsiuk et al. 2018", Map.of("samples", 1000),
+			v -> new Rise(v.positiveOr("samples", 1000), v.integer("grid"), v.number("keep_probability"), v.longValue("seed")));
+		attribution("sobol", "Sobol attribution", SobolAttribution.class, "Fel et al. 2021", Map.of(),
+			v -> new SobolAttribution(v.integer("grid"), v.integer("designs"), perturbation(v), v.flag("per_channel"), v.longValue("seed")));
+		attribution("hsic", "HSIC attribution", HsicAttribution.class, "Novello et al. 2022", Map.of("samples", 1000),
+			v -> new HsicAttribution(v.integer("grid"), v.positiveOr("samples", 1000), perturbation(v), v.longValue("seed")));
+		attribution("eva", "EVA (verified perturbation analysis)", Eva.class, "Fel et al. 2023", Map.of(),
+			v -> new Eva(v.number("epsilon"), v.integer("grid"), BoundMethod.parse(v.text("bounds"))));
+		attribution("lime", "LIME", Lime.class, "Ribeiro et al. 2016", Map.of("samples", Lime.DEFAULT_SAMPLES),
+			v -> new Lime(v.positiveOr("samples", Lime.DEFAULT_SAMPLES), segments(v), perturbation(v),
+				v.number("keep_probability"), Lime.Distance.INTERPRETABLE, Lime.DEFAULT_WIDTH, Lime.DEFAULT_RIDGE, v.longValue("seed"),
+				TargetScore.LOGIT));
+		attribution("kernel_shap", "Kernel SHAP", KernelShap.class, "Lundberg and Lee 2017", Map.of("samples", KernelShap.DEFAULT_SAMPLES),
+			v -> new KernelShap(v.positiveOr("samples", KernelShap.DEFAULT_SAMPLES), segments(v), perturbation(v),
+				v.longValue("seed")));
+		attribution("guided_backprop", "Guided Backpropagation", GuidedGradient.class, "Springenberg et al. 2015", Map.of(),
+			v -> GuidedGradient.guidedBackprop());
+		attribution("deconvnet", "DeconvNet", GuidedGradient.class, "Zeiler and Fergus 2014", Map.of(), v -> GuidedGradient.deconvNet());
+
+		metric("deletion", "Deletion", Deletion.class, "Petsiuk et al. 2018", v -> new Deletion(v.integer("steps"), 0f));
+		metric("insertion", "Insertion", Insertion.class, "Petsiuk et al. 2018", v -> new Insertion(v.integer("steps"), 0f));
+		metric("mufidelity", "MuFidelity", MuFidelity.class, "Bhatt et al. 2020",
+			v -> new MuFidelity(MUFIDELITY_GRID, MUFIDELITY_FRACTION, v.integer("samples"), 0f, v.longValue("seed"), TargetScore.LOGIT));
+		metric("sanity", "Sanity check (weight randomisation)", SanityCheck.class, "Adebayo et al. 2018",
+			v -> SanityCheck.randomizing(v.longValue("seed")));
+		metric("stability", "Average stability", AverageStability.class, "Bhatt et al. 2020",
+			v -> new AverageStability(v.number("radius"), v.integer("neighbours"),
+				AverageStability.Distance.valueOf(v.text("distance").toUpperCase(java.util.Locale.ROOT)), v.longValue("seed")));
+		metric("mege_reco", "MeGe and ReCo", MegeReco.class, "Fel et al. 2022", null);
+		metric("average_drop", "Average Drop", MaskedConfidence.class, "Chattopadhay et al. 2018",
+			v -> MapMetrics.masked(MaskedConfidence.Kind.AVERAGE_DROP));
+		metric("increase_in_confidence", "Increase in Confidence", MaskedConfidence.class, "Chattopadhay et al. 2018",
+			v -> MapMetrics.masked(MaskedConfidence.Kind.INCREASE_IN_CONFIDENCE));
+		metric("random_logit", "Random logit", RandomLogit.class, "Adebayo et al. 2018; Sixt et al. 2020", v -> MapMetrics.randomLogit(v.longValue("seed")));
+		metric("complexity", "Complexity", MapStatistics.class, "Bhatt et al. 2020", v -> MapMetrics.statistic(MapStatistics.Kind.COMPLEXITY));
+		metric("sparseness", "Sparseness", MapStatistics.class, "Chalasani et al. 2020", v -> MapMetrics.statistic(MapStatistics.Kind.SPARSENESS));
+
+		estimator("sobol", "Sobol total indices", "Fel et al. 2023 (CRAFT)", v -> ConceptEstimator.sobol(v.integer("designs"), v.longValue("seed")));
+		estimator("gradient", "Gradient \u00d7 coefficient", "Fel et al. 2023 (CRAFT)", v -> ConceptEstimator.gradient());
+		estimator("deletion", "Concept deletion", "Fel et al. 2023 (CRAFT)", v -> ConceptEstimator.deletion());
+
+		head("infodisent", "InfoDisent", InfoDisent.class, "Struski et al. 2024",
+			v -> (HeadTrainer) (f, layer, labels, classes, opt, p) -> InfoDisent.train(f, layer, labels, classes, opt, p));
+		head("bi_ice", "Bi-ICE", BiIce.class, "Ebadi et al. 2025", v -> (HeadTrainer) (f, layer, labels, classes, opt, p) -> BiIce.train(f, layer,
+			labels, classes, v.integer("concepts"), v.integer("dimension"), v.number("sparsity"), opt, p));
+	}
+
+	private Registry() {}
+
+	private static void attribution(String key, String label, Class<?> type, String reference, Map<String, Object> defaults,
+		Function<Values, AttributionMethod> factory) {
+		Function<Values, AttributionMethod> wrapped = GRADIENT_METHODS.contains(key) ? v -> forgrad(factory.apply(v), v) : factory;
+		add(Family.ATTRIBUTION, key, label, type, reference, defaults, wrapped);
+	}
+
+	private static AttributionMethod forgrad(AttributionMethod m, Values v) {
+		return v.flag("forgrad") ? new ForGrad(m, v.integer("forgrad_bandwidth")) : m;
+	}
+
+	private static void metric(String key, String label, Class<?> type, String reference, Function<Values, Metric> factory) {
+		add(Family.METRIC, key, label, type, reference, Map.of(), factory);
+	}
+
+	private static void estimator(String key, String label, String reference, Function<Values, ConceptEstimator> factory) {
+		add(Family.CONCEPT_ESTIMATOR, key, label, ConceptEstimator.class, reference, Map.of(), factory);
+	}
+
+	private static void head(String key, String label, Class<?> type, String reference, Function<Values, HeadTrainer> factory) {
+		add(Family.HEAD, key, label, type, reference, Map.of(), factory);
+	}
+
+	private static void add(Family family, String key, String label, Class<?> type, String reference, Map<String, Object> defaults,
+		Function<Values, ?> factory) {
+		List<String> keys = PARAMETERS.get(family).declaredFor(key);
+		if (ENTRIES.get(family).put(key, new MethodEntry(key, label, family, type, keys, defaults, reference, factory)) != null) {
+			throw new IllegalStateException(family.label() + " registered twice: " + key);
+		}
+	}
+
+	/** SLIC compactness on the jointly [0, 1]-scaled image: skimage's default of 10 on CIELAB's 0..100. */
+	static final double SLIC_COMPACTNESS = 0.1;
+
+	/** LIME's and Kernel SHAP's segments: grid x grid cells, or SLIC superpixels. */
+	private static Segmentation segments(Values v) {
+		return "slic".equals(v.text("segments")) ? Segmentation.slic(v.integer("superpixels"), SLIC_COMPACTNESS) : Segmentation.grid(v.integer("grid"));
+	}
+
+	/** What masked pixels become: 0, or the blurred image when blur_sigma > 0. */
+	private static MaskedImage perturbation(Values v) {
+		double sigma = v.number("blur_sigma");
+		return sigma > 0 ? MaskedImage.blur(sigma) : MaskedImage.constant(0);
+	}
+
+	/** Every entry, family by family, in menu order. */
+	public static List<MethodEntry> all() {
+		List<MethodEntry> out = new ArrayList<>();
+		for (Family f : Family.values()) out.addAll(ENTRIES.get(f).values());
+		return out;
+	}
+
+	/** The entries of one family, in menu order. */
+	public static List<MethodEntry> of(Family family) {
+		return List.copyOf(ENTRIES.get(family).values());
+	}
+
+	/** The keys of one family, in menu order. */
+	public static List<String> keys(Family family) {
+		return List.copyOf(ENTRIES.get(family).keySet());
+	}
+
+	public static boolean has(Family family, String key) {
+		return ENTRIES.get(family).containsKey(key);
+	}
+
+	/** @throws IllegalArgumentException naming the choices when the key is not registered in the family */
+	public static MethodEntry get(Family family, String key) {
+		MethodEntry e = ENTRIES.get(family).get(key);
+		if (e == null) {
+			throw new IllegalArgumentException("Unknown " + family.label() + " '" + key + "': use one of " + String.join(", ", keys(family)) + ".");
+		}
+		return e;
+	}
+
+	/** The parameters of a family's methods, each declared once. */
+	public static Parameters parameters(Family family) {
+		return PARAMETERS.get(family);
+	}
+
+	/** The attribution method with these parameter values (missing keys: defaults). */
+	public static AttributionMethod attribution(String key, Values values) {
+		return get(Family.ATTRIBUTION, key).create(values, AttributionMethod.class);
+	}
+
+	public static AttributionMethod attribution(String key, Map<String, ?> values) {
+		return attribution(key, ATTRIBUTION_PARAMETERS.values(values));
+	}
+
+	public static Metric metric(String key, Values values) {
+		return get(Family.METRIC, key).create(values, Metric.class);
+	}
+
+	public static Metric metric(String key, Map<String, ?> values) {
+		return metric(key, METRIC_PARAMETERS.values(values));
+	}
+
+	public static ConceptEstimator conceptEstimator(String key, Map<String, ?> values) {
+		return get(Family.CONCEPT_ESTIMATOR, key).create(CONCEPT_ESTIMATOR_PARAMETERS.values(values), ConceptEstimator.class);
+	}
+
+	public static HeadTrainer head(String key, Map<String, ?> values) {
+		return get(Family.HEAD, key).create(HEAD_PARAMETERS.values(values), HeadTrainer.class);
+	}
+}

@@ -1,0 +1,158 @@
+package org.conceptscope.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.ForGrad;
+import org.conceptscope.concepts.ConceptEstimator;
+import org.conceptscope.heads.HeadTrainer;
+import org.conceptscope.metrics.Metric;
+import org.junit.jupiter.api.Test;
+
+class RegistryTest {
+
+	@Test
+	void keysAreUniqueWithinEachFamilyAndSnakeCase() {
+		for (Family f : Family.values()) {
+			List<String> keys = new ArrayList<>();
+			for (MethodEntry e : Registry.all()) if (e.family() == f) keys.add(e.key());
+			assertEquals(keys.size(), new HashSet<>(keys).size(), f + " keys " + keys);
+			assertEquals(keys, Registry.keys(f));
+			assertFalse(keys.isEmpty(), f.toString());
+			for (String k : keys) assertTrue(k.matches("[a-z][a-z0-9_]*"), k);
+		}
+	}
+
+	@Test
+	void everyFamilyOffersTheMethodsOfTheDesign() {
+		assertTrue(Registry.keys(Family.ATTRIBUTION).containsAll(List.of("saliency", "gradient_x_input", "integrated_gradients",
+			"smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic", "eva", "lime",
+			"kernel_shap", "guided_backprop", "deconvnet")));
+		assertEquals(List.of("deletion", "insertion", "mufidelity", "sanity", "stability", "mege_reco"), Registry.keys(Family.METRIC));
+		assertEquals(List.of("sobol", "gradient", "deletion"), Registry.keys(Family.CONCEPT_ESTIMATOR));
+		assertEquals(List.of("infodisent", "bi_ice"), Registry.keys(Family.HEAD));
+	}
+
+	/** Each parameter names only registered methods, and each entry's keys are exactly those declared for it. */
+	@Test
+	void parametersAreDeclaredOnceAndNameRegisteredMethods() {
+		for (Family f : Family.values()) {
+			Parameters ps = Registry.parameters(f);
+			assertEquals(ps.keys().size(), new HashSet<>(ps.keys()).size());
+			for (Parameter p : ps.list()) {
+				assertFalse(p.methods().isEmpty(), p.key() + " names no method");
+				for (String m : p.methods()) assertTrue(Registry.has(f, m), p.key() + " names unknown " + f.label() + " " + m);
+				assertFalse(p.help().isBlank(), p.key() + " has no help");
+				assertTrue(p.problem(p.defaultValue()).isEmpty(), p.key() + " default refused: " + p.problem(p.defaultValue()));
+			}
+			for (MethodEntry e : Registry.of(f)) {
+				for (String k : e.parameters()) assertTrue(ps.get(k).methods().contains(e.key()), e.key() + " " + k);
+				for (String k : e.defaults().keySet()) assertTrue(e.parameters().contains(k), e.key() + " default for undeclared " + k);
+			}
+		}
+		assertThrows(IllegalArgumentException.class, () -> Parameters.of(Parameter.integer("a", "A", 1), Parameter.flag("a", "A", true)));
+	}
+
+	@Test
+	void everyAttributionMethodIsBuiltFromDefaultsAndCarriesItsKey() {
+		for (MethodEntry e : Registry.of(Family.ATTRIBUTION)) {
+			AttributionMethod m = Registry.attribution(e.key(), Map.of());
+			assertEquals(e.key(), m.name());
+			assertInstanceOf(e.type(), m);
+		}
+		AttributionMethod filtered = Registry.attribution("saliency", Map.of("forgrad", true, "forgrad_bandwidth", 3));
+		assertInstanceOf(ForGrad.class, filtered);
+		assertEquals("saliency_forgrad", filtered.name());
+		// the flag is not a parameter of perturbation methods, so it leaves them alone
+		assertFalse(Registry.get(Family.ATTRIBUTION, "rise").parameters().contains("forgrad"));
+		assertEquals("rise", Registry.attribution("rise", Map.of("forgrad", true)).name());
+	}
+
+	@Test
+	void methodParametersAreTheOnesTheMethodReads() {
+		assertEquals(List.of("steps", "baseline", "forgrad", "forgrad_bandwidth"), Registry.get(Family.ATTRIBUTION, "integrated_gradients").parameters());
+		assertEquals(List.of("grid", "designs", "seed", "blur_sigma", "per_channel").stream().sorted().toList(),
+			Registry.get(Family.ATTRIBUTION, "sobol").parameters().stream().sorted().toList());
+		assertEquals(Set.of("grid", "epsilon", "bounds"), Set.copyOf(Registry.get(Family.ATTRIBUTION, "eva").parameters()));
+		assertEquals(List.of("forgrad", "forgrad_bandwidth"), Registry.get(Family.ATTRIBUTION, "deconvnet").parameters());
+		assertEquals(List.of(), Registry.get(Family.ATTRIBUTION, "occlusion").parameters().stream().filter(k -> k.startsWith("forgrad")).toList());
+		assertEquals(50, Registry.get(Family.ATTRIBUTION, "smoothgrad").defaults().get("samples"));
+	}
+
+	@Test
+	void metricsEstimatorsAndHeadsAreBuiltWithTheirKeys() {
+		for (MethodEntry e : Registry.of(Family.METRIC)) {
+			if (!e.creatable()) {
+				assertEquals("mege_reco", e.key());
+				assertThrows(IllegalArgumentException.class, () -> Registry.metric(e.key(), Map.of()));
+				continue;
+			}
+			Metric m = Registry.metric(e.key(), Map.of());
+			assertEquals(e.key(), m.name());
+			assertInstanceOf(e.type(), m);
+		}
+		for (String k : Registry.keys(Family.CONCEPT_ESTIMATOR)) {
+			ConceptEstimator c = Registry.conceptEstimator(k, Map.of());
+			assertEquals(k, c.name());
+			assertEquals(k.equals("gradient"), c.needsGradients());
+		}
+		for (String k : Registry.keys(Family.HEAD)) assertInstanceOf(HeadTrainer.class, Registry.head(k, Map.of()));
+	}
+
+	@Test
+	void unknownKeysNameTheChoices() {
+		IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> Registry.get(Family.METRIC, "auc"));
+		assertTrue(x.getMessage().contains("deletion, insertion"), x.getMessage());
+		assertTrue(x.getMessage().startsWith("Unknown metric 'auc'"), x.getMessage());
+	}
+
+	@Test
+	void validationListsEveryProblemAtOnce() {
+		Parameters ps = Registry.ATTRIBUTION_PARAMETERS;
+		List<String> problems = new ArrayList<>();
+		Values v = ps.parse(Map.of("keep_probability", "0", "designs", "1", "per_channel", "maybe", "steps", "2.5", "colour", "red"), problems);
+		assertEquals(3, problems.size(), problems.toString()); // per_channel, steps: not parsed; colour: unknown
+		assertTrue(problems.stream().anyMatch(p -> p.startsWith("Unknown key 'colour'")), problems.toString());
+		problems.addAll(ps.problems(v, null));
+		assertTrue(problems.contains("keep_probability must be a number in (0, 1], got 0."), problems.toString());
+		assertTrue(problems.contains("designs must be a whole number at least 2, got 1."), problems.toString());
+		assertEquals(5, problems.size(), problems.toString());
+		// only the chosen method's parameters are checked
+		assertEquals(List.of(), ps.problems(v, "saliency"));
+		IllegalArgumentException all = assertThrows(IllegalArgumentException.class, () -> Parameters.fail(ps.problems(v, null)));
+		assertTrue(all.getMessage().startsWith("2 problems:"), all.getMessage());
+	}
+
+	@Test
+	void textIsParsedByType() {
+		Parameters ps = Registry.ATTRIBUTION_PARAMETERS;
+		assertEquals(32, ps.get("steps").parse("32.0"));
+		assertEquals(42L, ps.get("seed").parse(" 42 "));
+		assertEquals(0.5, ps.get("keep_probability").parse("0.5"));
+		assertEquals(Boolean.TRUE, ps.get("per_channel").parse(""));
+		assertEquals("crown", ps.get("bounds").parse("CROWN"));
+		assertEquals(java.nio.file.Path.of("/a]b/c d"), Parameter.folder("save_dir", "Save").parse("/a]b/c d"));
+		assertEquals(null, Parameter.folder("save_dir", "Save").parse(" "));
+		assertThrows(IllegalArgumentException.class, () -> ps.get("steps").parse("99999999999"));
+	}
+
+	@Test
+	void rangesSayWhatTheyHold() {
+		assertTrue(Range.aboveUpTo(0, 1).contains(1));
+		assertFalse(Range.aboveUpTo(0, 1).contains(0));
+		assertFalse(Range.atLeast(0).contains(Double.NaN));
+		assertEquals("in (0, 1]", Range.aboveUpTo(0, 1).describe());
+		assertEquals("at least 2", Range.atLeast(2).describe());
+		assertEquals("above 0", Range.above(0).describe());
+	}
+}
