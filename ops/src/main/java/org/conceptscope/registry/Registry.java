@@ -37,7 +37,6 @@ import org.conceptscope.metrics.MaskedConfidence;
 import org.conceptscope.metrics.MegeReco;
 import org.conceptscope.metrics.Metric;
 import org.conceptscope.metrics.MuFidelity;
-import org.conceptscope.metrics.RandomLogit;
 import org.conceptscope.metrics.SanityCheck;
 import org.conceptscope.verify.BoundMethod;
 import org.conceptscope.verify.Eva;
@@ -216,13 +215,13 @@ public final class Registry {
 			v -> new AverageStability(v.number("radius"), v.integer("neighbours"),
 				AverageStability.Distance.valueOf(v.text("distance").toUpperCase(java.util.Locale.ROOT)), v.longValue("seed")));
 		metric("mege_reco", "MeGe and ReCo", MegeReco.class, "Fel et al. 2022", null);
-		metric("average_drop", "Average Drop", MaskedConfidence.class, "Chattopadhay et al. 2018",
+		metric("average_drop", "Average Drop", Metric.class, "Chattopadhay et al. 2018",
 			v -> MapMetrics.masked(MaskedConfidence.Kind.AVERAGE_DROP));
-		metric("increase_in_confidence", "Increase in Confidence", MaskedConfidence.class, "Chattopadhay et al. 2018",
+		metric("increase_in_confidence", "Increase in Confidence", Metric.class, "Chattopadhay et al. 2018",
 			v -> MapMetrics.masked(MaskedConfidence.Kind.INCREASE_IN_CONFIDENCE));
-		metric("random_logit", "Random logit", RandomLogit.class, "Adebayo et al. 2018; Sixt et al. 2020", v -> MapMetrics.randomLogit(v.longValue("seed")));
-		metric("complexity", "Complexity", MapStatistics.class, "Bhatt et al. 2020", v -> MapMetrics.statistic(MapStatistics.Kind.COMPLEXITY));
-		metric("sparseness", "Sparseness", MapStatistics.class, "Chalasani et al. 2020", v -> MapMetrics.statistic(MapStatistics.Kind.SPARSENESS));
+		metric("random_logit", "Random logit", Metric.class, "Adebayo et al. 2018; Sixt et al. 2020", v -> MapMetrics.randomLogit(v.longValue("seed")));
+		metric("complexity", "Complexity", Metric.class, "Bhatt et al. 2020", v -> MapMetrics.statistic(MapStatistics.Kind.COMPLEXITY));
+		metric("sparseness", "Sparseness", Metric.class, "Chalasani et al. 2020", v -> MapMetrics.statistic(MapStatistics.Kind.SPARSENESS));
 
 		estimator("sobol", "Sobol total indices", "Fel et al. 2023 (CRAFT)", v -> ConceptEstimator.sobol(v.integer("designs"), v.longValue("seed")));
 		estimator("gradient", "Gradient \u00d7 coefficient", "Fel et al. 2023 (CRAFT)", v -> ConceptEstimator.gradient());
