@@ -29,6 +29,8 @@ public class Attribution_ implements PlugIn {
 			AttributionSettings settings = options != null ? AttributionOptions.parse(options) : askUser();
 			if (settings == null) return;
 			AttributionResult result = AttributionRun.run(WindowManager.getCurrentImage(), settings, progress);
+			// The class map first: the explanation stays the macro's current image.
+			if (result.classMap() != null) ResultsDisplay.showResult(result.classMap());
 			ResultsDisplay.showResult(result.image());
 			ResultsDisplay.showTableAndRois(result);
 			progress.finished(result.explanation().size() + " slice(s) explained"
