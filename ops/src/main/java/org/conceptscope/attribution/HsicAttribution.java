@@ -5,6 +5,7 @@ import java.util.Random;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 
 /**
@@ -28,6 +29,8 @@ public final class HsicAttribution implements AttributionMethod {
 
 	public HsicAttribution(int grid, int samples, MaskedImage perturbation, long seed, TargetScore score) {
 		if (grid < 1 || samples < 4) throw new IllegalArgumentException("HSIC attribution needs grid >= 1 and at least 4 samples.");
+		Limits.grid("HSIC attribution", "grid", grid);
+		Limits.passes("HSIC attribution", "samples", samples);
 		this.grid = grid;
 		this.samples = samples;
 		this.perturbation = perturbation;

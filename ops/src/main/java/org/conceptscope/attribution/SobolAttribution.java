@@ -4,6 +4,7 @@ import java.util.Map;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 import org.conceptscope.util.SobolDesigns;
 
@@ -35,6 +36,13 @@ public final class SobolAttribution implements AttributionMethod {
 
 	public SobolAttribution(int grid, int designs, MaskedImage perturbation, boolean perChannel, long seed, TargetScore score) {
 		if (grid < 1 || designs < 2) throw new IllegalArgumentException("Sobol attribution needs grid >= 1 and at least 2 designs.");
+		Limits.grid("Sobol attribution", "grid", grid);
+		Limits.passes("Sobol attribution", "designs", designs);
+		if ((long) grid * grid > SobolDesigns.MAX_DIMENSIONS) {
+			throw new IllegalArgumentException("Sobol attribution: grid=" + grid + " makes " + (long) grid * grid + " cells, more than the "
+				+ SobolDesigns.MAX_DIMENSIONS + " the Sobol sequence supports; use grid=" + (int) Math.sqrt(SobolDesigns.MAX_DIMENSIONS)
+				+ " or less.");
+		}
 		this.grid = grid;
 		this.designs = designs;
 		this.perturbation = perturbation;
@@ -52,11 +60,13 @@ public final class SobolAttribution implements AttributionMethod {
 	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
-		int layers = perChannel ? c : 1, d = grid * grid * layers;
-		if (d > SobolDesigns.MAX_DIMENSIONS) {
-			throw new IllegalArgumentException("Sobol attribution with " + d + " cells is more than the " + SobolDesigns.MAX_DIMENSIONS
+		int layers = perChannel ? c : 1;
+		long cells = (long) grid * grid * layers;
+		if (cells > SobolDesigns.MAX_DIMENSIONS) {
+			throw new IllegalArgumentException("Sobol attribution with " + cells + " cells is more than the " + SobolDesigns.MAX_DIMENSIONS
 				+ " the Sobol sequence supports. Use a smaller grid or turn off per-channel masks.");
 		}
+		int d = (int) cells;
 		SobolDesigns sobol = new SobolDesigns(d, designs, seed);
 		int passes = sobol.evaluations();
 		float[] maps = new float[n * h * w];
