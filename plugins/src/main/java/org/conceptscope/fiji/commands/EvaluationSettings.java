@@ -13,8 +13,7 @@ public final class EvaluationSettings {
 		ARCHITECTURE, TRAINING_STEPS, SAVE_DIR);
 	/** MeGe and ReCo come from the same k trained models and explanation pairs, so they are one metric. */
 	public static final String MEGE_RECO = "mege_reco";
-	public static final List<String> METRICS = List.of("deletion", "insertion", "mufidelity", "average_drop", "increase_in_confidence",
-		"random_logit", "complexity", "sparseness", "sanity", MEGE_RECO);
+	public static final List<String> METRICS = List.of("deletion", "insertion", "mufidelity", "sanity", MEGE_RECO);
 	/** mege_reco also compares maps that ignore the model: what any method should beat. */
 	public static final String RANDOM = "random";
 
