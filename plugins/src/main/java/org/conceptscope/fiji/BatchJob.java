@@ -268,7 +268,7 @@ public final class BatchJob {
 			if (tiled) {
 				int start = seg.globalFrom() - from, len = seg.to() - seg.from();
 				Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), to - from, msg);
-				tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, TileGrid.DEFAULT_OVERLAP, seg.from(), within));
+				tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, s.overlap(), seg.from(), within));
 			} else {
 				try {
 					tensors.add(Models.input(part, classifier).tensor());

@@ -116,6 +116,14 @@ public class AttributionCommand extends ContextCommand {
 	@Parameter(label = "Top fraction (ROIs)", persist = false, min = "0.001", max = "1")
 	private double top_fraction = AttributionSettings.DEFAULT_TOP_FRACTION;
 
+	@Parameter(label = "Overlap (tiles, images larger than the model input)", persist = false, min = "0", max = "0.95",
+		description = "Fraction of a model-size tile shared with its neighbours; the tile maps are blended with a smooth window.")
+	private double overlap = AttributionSettings.DEFAULT_OVERLAP;
+
+	@Parameter(label = "Opacity (heat map over the image)", persist = false, min = "0", max = "1",
+		description = "output=channel: the heat map drawn over the image with this opacity; 0: shown as a channel instead.")
+	private double opacity = AttributionSettings.DEFAULT_OPACITY;
+
 	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (empty: do not save)", required = false, persist = false)
 	private File save_dir;
 
@@ -166,6 +174,8 @@ public class AttributionCommand extends ContextCommand {
 			.bounds(bounds)
 			.output(output)
 			.topFraction(top_fraction)
+			.overlap(overlap)
+			.opacity(opacity)
 			.saveDir(ConceptDiscoveryCommand.path(save_dir));
 	}
 }

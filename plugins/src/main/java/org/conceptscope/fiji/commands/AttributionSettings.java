@@ -18,11 +18,12 @@ public final class AttributionSettings {
 		STRIDE = "stride", GRID = "grid", DESIGNS = "designs", KEEP_PROBABILITY = "keep_probability",
 		BLUR_SIGMA = "blur_sigma", PER_CHANNEL = "per_channel", SEGMENTS = "segments", SUPERPIXELS = "superpixels",
 		FORGRAD = "forgrad", FORGRAD_BANDWIDTH = "forgrad_bandwidth", EPSILON = "epsilon", BOUNDS = "bounds", OUTPUT = "output",
-		TOP_FRACTION = "top_fraction", SAVE_DIR = "save_dir";
+		TOP_FRACTION = "top_fraction", OVERLAP = "overlap", OPACITY = "opacity", SAVE_DIR = "save_dir";
 
 	/** Every macro key, in dialog order. */
 	public static final List<String> KEYS = List.of(MODEL, METHOD, TARGET, STEPS, BASELINE, SAMPLES, NOISE, SEED, LAYER,
-		PATCH, STRIDE, GRID, DESIGNS, KEEP_PROBABILITY, BLUR_SIGMA, PER_CHANNEL, SEGMENTS, SUPERPIXELS, FORGRAD, FORGRAD_BANDWIDTH, EPSILON, BOUNDS, OUTPUT, TOP_FRACTION, SAVE_DIR);
+		PATCH, STRIDE, GRID, DESIGNS, KEEP_PROBABILITY, BLUR_SIGMA, PER_CHANNEL, SEGMENTS, SUPERPIXELS, FORGRAD, FORGRAD_BANDWIDTH, EPSILON,
+		BOUNDS, OUTPUT, TOP_FRACTION, OVERLAP, OPACITY, SAVE_DIR);
 
 	/** {@code target} value meaning "each slice's predicted class". */
 	public static final String PREDICTED = "predicted";
@@ -56,6 +57,13 @@ public final class AttributionSettings {
 	public static final List<String> BOUND_CHOICES = List.of("interval", "crown");
 	public static final String DEFAULT_OUTPUT = OUTPUT_CHANNEL;
 	public static final double DEFAULT_TOP_FRACTION = 0.1;
+	/** Images of another size than the model's input: fraction of a tile shared with its neighbours (docs/whole-images.md). */
+	public static final double DEFAULT_OVERLAP = org.conceptscope.tensor.TileGrid.DEFAULT_OVERLAP;
+	/**
+	 * output=channel: opacity of the heat map drawn over the image as a translucent overlay (e.g. 0.5);
+	 * 0 (default): no overlay, the map channel is shown in the composite as before.
+	 */
+	public static final double DEFAULT_OPACITY = 0;
 
 	private Path model;
 	private String method = DEFAULT_METHOD;
@@ -77,6 +85,7 @@ public final class AttributionSettings {
 	private String bounds = DEFAULT_BOUNDS;
 	private String output = DEFAULT_OUTPUT;
 	private double topFraction = DEFAULT_TOP_FRACTION;
+	private double overlap = DEFAULT_OVERLAP, opacity = DEFAULT_OPACITY;
 	private Path saveDir;
 
 	/**
@@ -98,6 +107,14 @@ public final class AttributionSettings {
 		if (!(topFraction > 0 && topFraction <= 1)) {
 			throw new IllegalArgumentException(TOP_FRACTION + " must be in (0, 1] (0.1 outlines the top 10 % of each map), got "
 				+ topFraction + ".");
+		}
+		if (!(overlap >= 0 && overlap < 1)) {
+			throw new IllegalArgumentException(OVERLAP + " must be at least 0 and below 1 (a fraction of the tile; 0.5 = half a tile), got "
+				+ overlap + ".");
+		}
+		if (!(opacity >= 0 && opacity <= 1)) {
+			throw new IllegalArgumentException(OPACITY + " must be in [0, 1] (0.5: the heat map half transparent over the image; 0: no"
+				+ " overlay), got " + opacity + ".");
 		}
 		atLeast(STEPS, steps, 1);
 		atLeast(SAMPLES, samples, 0);
@@ -178,6 +195,8 @@ public final class AttributionSettings {
 		option(o, BOUNDS, bounds);
 		option(o, OUTPUT, output);
 		option(o, TOP_FRACTION, number(topFraction));
+		option(o, OVERLAP, number(overlap));
+		option(o, OPACITY, number(opacity));
 		if (saveDir != null) o.append(SAVE_DIR).append("=[").append(saveDir).append("] ");
 		return o.toString().trim();
 	}
@@ -222,6 +241,8 @@ public final class AttributionSettings {
 	public String bounds() { return bounds; }
 	public String output() { return output; }
 	public double topFraction() { return topFraction; }
+	public double overlap() { return overlap; }
+	public double opacity() { return opacity; }
 	/** Where files go; null: nothing is written. */
 	public Path saveDir() { return saveDir; }
 
@@ -249,6 +270,8 @@ public final class AttributionSettings {
 	public AttributionSettings bounds(String v) { bounds = v == null ? null : v.trim().toLowerCase(Locale.ROOT); return this; }
 	public AttributionSettings output(String v) { output = v == null ? null : v.trim().toLowerCase(Locale.ROOT); return this; }
 	public AttributionSettings topFraction(double v) { topFraction = v; return this; }
+	public AttributionSettings overlap(double v) { overlap = v; return this; }
+	public AttributionSettings opacity(double v) { opacity = v; return this; }
 	/** Null or blank: write nothing. */
 	public AttributionSettings saveDir(Path v) { saveDir = v == null || v.toString().isBlank() ? null : v; return this; }
 }

@@ -50,6 +50,8 @@ final class AttributionDialog {
 		gd.addChoice(BOUNDS, BOUND_CHOICES.toArray(new String[0]), DEFAULT_BOUNDS);
 		gd.addChoice(OUTPUT, OUTPUTS.toArray(new String[0]), DEFAULT_OUTPUT);
 		gd.addNumericField(TOP_FRACTION, DEFAULT_TOP_FRACTION, 2, 6, "of each map outlined as ROI");
+		gd.addNumericField(OVERLAP, DEFAULT_OVERLAP, 2, 6, "of a tile, images larger than the model input");
+		gd.addNumericField(OPACITY, DEFAULT_OPACITY, 2, 6, "of the heat map over the image (output=channel)");
 		gd.addDirectoryField(SAVE_DIR, "", 40);
 		gd.showDialog();
 		if (gd.wasCanceled()) return null;
@@ -80,6 +82,8 @@ final class AttributionDialog {
 		s.bounds(gd.getNextChoice());
 		s.output(gd.getNextChoice());
 		s.topFraction(gd.getNextNumber());
+		s.overlap(gd.getNextNumber());
+		s.opacity(gd.getNextNumber());
 		String saveDir = gd.getNextString().trim();
 		Dialogs.checkNumbers(gd);
 		return s.saveDir(saveDir.isEmpty() ? null : Path.of(saveDir));

@@ -40,6 +40,8 @@ public final class AttributionOptions {
 			.bounds(o.text(BOUNDS, DEFAULT_BOUNDS))
 			.output(o.text(OUTPUT, DEFAULT_OUTPUT))
 			.topFraction(o.decimal(TOP_FRACTION, DEFAULT_TOP_FRACTION))
+			.overlap(o.decimal(OVERLAP, DEFAULT_OVERLAP))
+			.opacity(o.decimal(OPACITY, DEFAULT_OPACITY))
 			.saveDir(o.path(SAVE_DIR));
 	}
 }
