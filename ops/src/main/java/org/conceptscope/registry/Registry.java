@@ -31,6 +31,9 @@ import org.conceptscope.heads.InfoDisent;
 import org.conceptscope.metrics.AverageStability;
 import org.conceptscope.metrics.Deletion;
 import org.conceptscope.metrics.Insertion;
+import org.conceptscope.metrics.MapMetrics;
+import org.conceptscope.metrics.MapStatistics;
+import org.conceptscope.metrics.MaskedConfidence;
 import org.conceptscope.metrics.MegeReco;
 import org.conceptscope.metrics.Metric;
 import org.conceptscope.metrics.MuFidelity;
@@ -99,6 +102,10 @@ public final class Registry {
 			.methods("eva"),
 		Parameter.choice("bounds", "Bounds", "interval", List.of("interval", "crown")).section(VERIFICATION)
 			.help("EVA: interval bounds (fast) or CROWN linear bounds (tighter, slower).").methods("eva"),
+		Parameter.choice("segments", "Segments", "grid", List.of("grid", "slic")).section(SURROGATE)
+			.help("LIME, Kernel SHAP: grid x grid cells, or SLIC superpixels that follow the image's edges.").methods("lime", "kernel_shap"),
+		Parameter.integer("superpixels", "Superpixels", 64).range(Range.atLeast(1)).section(SURROGATE)
+			.help("LIME, Kernel SHAP with segments=slic: about this many SLIC superpixels.").methods("lime", "kernel_shap"),
 		Parameter.flag("forgrad", "FORGrad filter", false).section(FILTER)
 			.help("Low-pass filter the map in Fourier space (FORGrad, Muzellec et al. 2023), gradient methods only.")
 			.methods(GRADIENT_METHODS.toArray(String[]::new)),
@@ -119,7 +126,8 @@ public final class Registry {
 		Parameter.choice("distance", "Distance", "l2", List.of("l2", "l1"))
 			.help("Stability: distance between two maps.").methods("stability"),
 		Parameter.longInteger("seed", "Random seed", 42)
-			.help("Seed of the random subsets, weights, noise or folds.").methods("mufidelity", "sanity", "stability", "mege_reco"),
+			.help("Seed of the random subsets, weights, noise, folds or other classes.").methods("mufidelity", "sanity", "stability", "mege_reco",
+				"random_logit"),
 		Parameter.folder("folder", "Labelled images")
 			.help("mege_reco: a folder with one subfolder of images per class, named after the model's classes.").methods("mege_reco"),
 		Parameter.text("methods", "Methods compared", "saliency,integrated_gradients,random")
@@ -187,11 +195,11 @@ public final class Registry {
 		attribution("eva", "EVA (verified perturbation analysis)", Eva.class, "Fel et al. 2023", Map.of(),
 			v -> new Eva(v.number("epsilon"), v.integer("grid"), BoundMethod.parse(v.text("bounds"))));
 		attribution("lime", "LIME", Lime.class, "Ribeiro et al. 2016", Map.of("samples", Lime.DEFAULT_SAMPLES),
-			v -> new Lime(v.positiveOr("samples", Lime.DEFAULT_SAMPLES), Segmentation.grid(v.integer("grid")), perturbation(v),
+			v -> new Lime(v.positiveOr("samples", Lime.DEFAULT_SAMPLES), segments(v), perturbation(v),
 				v.number("keep_probability"), Lime.Distance.INTERPRETABLE, Lime.DEFAULT_WIDTH, Lime.DEFAULT_RIDGE, v.longValue("seed"),
 				TargetScore.LOGIT));
 		attribution("kernel_shap", "Kernel SHAP", KernelShap.class, "Lundberg and Lee 2017", Map.of("samples", KernelShap.DEFAULT_SAMPLES),
-			v -> new KernelShap(v.positiveOr("samples", KernelShap.DEFAULT_SAMPLES), Segmentation.grid(v.integer("grid")), perturbation(v),
+			v -> new KernelShap(v.positiveOr("samples", KernelShap.DEFAULT_SAMPLES), segments(v), perturbation(v),
 				v.longValue("seed")));
 		attribution("guided_backprop", "Guided Backpropagation", GuidedGradient.class, "Springenberg et al. 2015", Map.of(),
 			v -> GuidedGradient.guidedBackprop());
@@ -207,6 +215,13 @@ public final class Registry {
 			v -> new AverageStability(v.number("radius"), v.integer("neighbours"),
 				AverageStability.Distance.valueOf(v.text("distance").toUpperCase(java.util.Locale.ROOT)), v.longValue("seed")));
 		metric("mege_reco", "MeGe and ReCo", MegeReco.class, "Fel et al. 2022", null);
+		metric("average_drop", "Average Drop", Metric.class, "Chattopadhay et al. 2018",
+			v -> MapMetrics.masked(MaskedConfidence.Kind.AVERAGE_DROP));
+		metric("increase_in_confidence", "Increase in Confidence", Metric.class, "Chattopadhay et al. 2018",
+			v -> MapMetrics.masked(MaskedConfidence.Kind.INCREASE_IN_CONFIDENCE));
+		metric("random_logit", "Random logit", Metric.class, "Adebayo et al. 2018; Sixt et al. 2020", v -> MapMetrics.randomLogit(v.longValue("seed")));
+		metric("complexity", "Complexity", Metric.class, "Bhatt et al. 2020", v -> MapMetrics.statistic(MapStatistics.Kind.COMPLEXITY));
+		metric("sparseness", "Sparseness", Metric.class, "Chalasani et al. 2020", v -> MapMetrics.statistic(MapStatistics.Kind.SPARSENESS));
 
 		estimator("sobol", "Sobol total indices", "Fel et al. 2023 (CRAFT)", v -> ConceptEstimator.sobol(v.integer("designs"), v.longValue("seed")));
 		estimator("gradient", "Gradient \u00d7 coefficient", "Fel et al. 2023 (CRAFT)", v -> ConceptEstimator.gradient());
@@ -248,6 +263,14 @@ public final class Registry {
 		if (ENTRIES.get(family).put(key, new MethodEntry(key, label, family, type, keys, defaults, reference, factory)) != null) {
 			throw new IllegalStateException(family.label() + " registered twice: " + key);
 		}
+	}
+
+	/** SLIC compactness on the jointly [0, 1]-scaled image: skimage's default of 10 on CIELAB's 0..100. */
+	static final double SLIC_COMPACTNESS = 0.1;
+
+	/** LIME's and Kernel SHAP's segments: grid x grid cells, or SLIC superpixels. */
+	private static Segmentation segments(Values v) {
+		return "slic".equals(v.text("segments")) ? Segmentation.slic(v.integer("superpixels"), SLIC_COMPACTNESS) : Segmentation.grid(v.integer("grid"));
 	}
 
 	/** What masked pixels become: 0, or the blurred image when blur_sigma > 0. */

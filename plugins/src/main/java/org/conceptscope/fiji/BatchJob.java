@@ -585,6 +585,7 @@ public final class BatchJob {
 		options.remove(AttributionSettings.SAVE_DIR);
 		options.remove(AttributionSettings.OUTPUT);
 		if (!options.containsKey(AttributionSettings.PER_CHANNEL)) options.put(AttributionSettings.PER_CHANNEL, "false");
+		if (!options.containsKey(AttributionSettings.FORGRAD)) options.put(AttributionSettings.FORGRAD, "false");
 		m.settings = options;
 		m.batch = batch;
 		m.entries = inputs.size();

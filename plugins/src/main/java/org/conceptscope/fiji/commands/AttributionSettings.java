@@ -16,13 +16,14 @@ public final class AttributionSettings {
 	public static final String MODEL = "model", METHOD = "method", TARGET = "target", STEPS = "steps",
 		BASELINE = "baseline", SAMPLES = "samples", NOISE = "noise", SEED = "seed", LAYER = "layer", PATCH = "patch",
 		STRIDE = "stride", GRID = "grid", DESIGNS = "designs", KEEP_PROBABILITY = "keep_probability",
-		BLUR_SIGMA = "blur_sigma", PER_CHANNEL = "per_channel", EPSILON = "epsilon", BOUNDS = "bounds", OUTPUT = "output",
+		BLUR_SIGMA = "blur_sigma", PER_CHANNEL = "per_channel", SEGMENTS = "segments", SUPERPIXELS = "superpixels",
+		FORGRAD = "forgrad", FORGRAD_BANDWIDTH = "forgrad_bandwidth", EPSILON = "epsilon", BOUNDS = "bounds", OUTPUT = "output",
 		TOP_FRACTION = "top_fraction", OVERLAP = "overlap", OPACITY = "opacity", SAVE_DIR = "save_dir";
 
 	/** Every macro key, in dialog order. */
 	public static final List<String> KEYS = List.of(MODEL, METHOD, TARGET, STEPS, BASELINE, SAMPLES, NOISE, SEED, LAYER,
-		PATCH, STRIDE, GRID, DESIGNS, KEEP_PROBABILITY, BLUR_SIGMA, PER_CHANNEL, EPSILON, BOUNDS, OUTPUT, TOP_FRACTION, OVERLAP, OPACITY,
-		SAVE_DIR);
+		PATCH, STRIDE, GRID, DESIGNS, KEEP_PROBABILITY, BLUR_SIGMA, PER_CHANNEL, SEGMENTS, SUPERPIXELS, FORGRAD, FORGRAD_BANDWIDTH, EPSILON,
+		BOUNDS, OUTPUT, TOP_FRACTION, OVERLAP, OPACITY, SAVE_DIR);
 
 	/** {@code target} value meaning "each slice's predicted class". */
 	public static final String PREDICTED = "predicted";
@@ -42,6 +43,13 @@ public final class AttributionSettings {
 	public static final int DEFAULT_PATCH = 8, DEFAULT_STRIDE = 4, DEFAULT_GRID = 8, DEFAULT_DESIGNS = 32;
 	public static final double DEFAULT_KEEP_PROBABILITY = 0.5, DEFAULT_BLUR_SIGMA = 0;
 	public static final boolean DEFAULT_PER_CHANNEL = false;
+	/** LIME and Kernel SHAP: the segments are {@code grid} x {@code grid} cells, or about {@code superpixels} SLIC superpixels. */
+	public static final String DEFAULT_SEGMENTS = "grid";
+	public static final List<String> SEGMENT_CHOICES = List.of("grid", "slic");
+	public static final int DEFAULT_SUPERPIXELS = 64;
+	/** FORGrad low-pass filtering of a gradient method's map; bandwidth 0: Xplique's 15 at 224 pixels, scaled to the image. */
+	public static final boolean DEFAULT_FORGRAD = false;
+	public static final int DEFAULT_FORGRAD_BANDWIDTH = 0;
 	/** EVA: radius of the L-infinity ball, in the model's normalised input units (0.01 = 2.55 grey levels of 8-bit unit_range). */
 	public static final double DEFAULT_EPSILON = 0.01;
 	/** EVA: {@code interval} (fast) or {@code crown} (tighter linear bounds, slower). */
@@ -69,6 +77,10 @@ public final class AttributionSettings {
 	private int patch = DEFAULT_PATCH, stride = DEFAULT_STRIDE, grid = DEFAULT_GRID, designs = DEFAULT_DESIGNS;
 	private double keepProbability = DEFAULT_KEEP_PROBABILITY, blurSigma = DEFAULT_BLUR_SIGMA;
 	private boolean perChannel = DEFAULT_PER_CHANNEL;
+	private String segments = DEFAULT_SEGMENTS;
+	private int superpixels = DEFAULT_SUPERPIXELS;
+	private boolean forgrad = DEFAULT_FORGRAD;
+	private int forgradBandwidth = DEFAULT_FORGRAD_BANDWIDTH;
 	private double epsilon = DEFAULT_EPSILON;
 	private String bounds = DEFAULT_BOUNDS;
 	private String output = DEFAULT_OUTPUT;
@@ -120,6 +132,16 @@ public final class AttributionSettings {
 		if (!(blurSigma >= 0) || !Double.isFinite(blurSigma)) {
 			throw new IllegalArgumentException(BLUR_SIGMA + " must be >= 0 (0 replaces masked pixels by 0), got " + blurSigma + ".");
 		}
+		if (!SEGMENT_CHOICES.contains(segments)) {
+			throw new IllegalArgumentException("Unknown " + SEGMENTS + " '" + segments + "': use " + SEGMENTS + "=grid (" + GRID + " x " + GRID
+				+ " cells) or " + SEGMENTS + "=slic (about " + SUPERPIXELS + " SLIC superpixels).");
+		}
+		atLeast(SUPERPIXELS, superpixels, 1);
+		atLeast(FORGRAD_BANDWIDTH, forgradBandwidth, 0);
+		if (forgrad && !AttributionMethods.FORGRAD_METHODS.contains(method)) {
+			throw new IllegalArgumentException(FORGRAD + " filters the maps of gradient methods (" + String.join(", ", AttributionMethods.FORGRAD_METHODS)
+				+ "); " + method + " is not one: drop " + FORGRAD + " or pick one of those.");
+		}
 		if (!(epsilon > 0) || !Double.isFinite(epsilon)) {
 			throw new IllegalArgumentException(EPSILON + " must be a positive radius in the model's normalised input units (eva;"
 				+ " e.g. 0.01), got " + epsilon + ".");
@@ -165,6 +187,10 @@ public final class AttributionSettings {
 		option(o, KEEP_PROBABILITY, number(keepProbability));
 		option(o, BLUR_SIGMA, number(blurSigma));
 		if (perChannel) o.append(PER_CHANNEL).append("=true "); // key=true: Fiji's legacy layer reads only key=value
+		option(o, SEGMENTS, segments);
+		option(o, SUPERPIXELS, Integer.toString(superpixels));
+		if (forgrad) o.append(FORGRAD).append("=true ");
+		option(o, FORGRAD_BANDWIDTH, Integer.toString(forgradBandwidth));
 		option(o, EPSILON, number(epsilon));
 		option(o, BOUNDS, bounds);
 		option(o, OUTPUT, output);
@@ -207,6 +233,10 @@ public final class AttributionSettings {
 	public double keepProbability() { return keepProbability; }
 	public double blurSigma() { return blurSigma; }
 	public boolean perChannel() { return perChannel; }
+	public String segments() { return segments; }
+	public int superpixels() { return superpixels; }
+	public boolean forgrad() { return forgrad; }
+	public int forgradBandwidth() { return forgradBandwidth; }
 	public double epsilon() { return epsilon; }
 	public String bounds() { return bounds; }
 	public String output() { return output; }
@@ -232,6 +262,10 @@ public final class AttributionSettings {
 	public AttributionSettings keepProbability(double v) { keepProbability = v; return this; }
 	public AttributionSettings blurSigma(double v) { blurSigma = v; return this; }
 	public AttributionSettings perChannel(boolean v) { perChannel = v; return this; }
+	public AttributionSettings segments(String v) { segments = v == null ? null : v.trim().toLowerCase(Locale.ROOT); return this; }
+	public AttributionSettings superpixels(int v) { superpixels = v; return this; }
+	public AttributionSettings forgrad(boolean v) { forgrad = v; return this; }
+	public AttributionSettings forgradBandwidth(int v) { forgradBandwidth = v; return this; }
 	public AttributionSettings epsilon(double v) { epsilon = v; return this; }
 	public AttributionSettings bounds(String v) { bounds = v == null ? null : v.trim().toLowerCase(Locale.ROOT); return this; }
 	public AttributionSettings output(String v) { output = v == null ? null : v.trim().toLowerCase(Locale.ROOT); return this; }

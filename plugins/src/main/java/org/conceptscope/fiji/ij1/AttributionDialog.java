@@ -31,17 +31,21 @@ final class AttributionDialog {
 		gd.addMessage("Method parameters (each method uses its own; samples 0 = the method's default):");
 		gd.addNumericField(STEPS, DEFAULT_STEPS, 0, 6, "integrated_gradients");
 		gd.addNumericField(BASELINE, DEFAULT_BASELINE, 2, 6, "integrated_gradients, occlusion");
-		gd.addNumericField(SAMPLES, DEFAULT_SAMPLES, 0, 6, "smoothgrad, vargrad, squaregrad, rise, hsic");
+		gd.addNumericField(SAMPLES, DEFAULT_SAMPLES, 0, 6, "smoothgrad, vargrad, squaregrad, rise, hsic, lime, kernel_shap");
 		gd.addNumericField(NOISE, DEFAULT_NOISE, 2, 6, "smoothgrad, vargrad, squaregrad");
 		gd.addNumericField(SEED, DEFAULT_SEED, 0, 10, "random methods");
 		gd.addStringField(LAYER, DEFAULT_LAYER, 20);
 		gd.addNumericField(PATCH, DEFAULT_PATCH, 0, 6, "occlusion");
 		gd.addNumericField(STRIDE, DEFAULT_STRIDE, 0, 6, "occlusion");
-		gd.addNumericField(GRID, DEFAULT_GRID, 0, 6, "rise, sobol, hsic, eva");
+		gd.addNumericField(GRID, DEFAULT_GRID, 0, 6, "rise, sobol, hsic, eva, lime, kernel_shap");
 		gd.addNumericField(DESIGNS, DEFAULT_DESIGNS, 0, 6, "sobol");
-		gd.addNumericField(KEEP_PROBABILITY, DEFAULT_KEEP_PROBABILITY, 2, 6, "rise");
-		gd.addNumericField(BLUR_SIGMA, DEFAULT_BLUR_SIGMA, 2, 6, "sobol, hsic");
+		gd.addNumericField(KEEP_PROBABILITY, DEFAULT_KEEP_PROBABILITY, 2, 6, "rise, lime");
+		gd.addNumericField(BLUR_SIGMA, DEFAULT_BLUR_SIGMA, 2, 6, "sobol, hsic, lime, kernel_shap");
 		gd.addCheckbox(PER_CHANNEL, DEFAULT_PER_CHANNEL);
+		gd.addChoice(SEGMENTS, SEGMENT_CHOICES.toArray(new String[0]), DEFAULT_SEGMENTS);
+		gd.addNumericField(SUPERPIXELS, DEFAULT_SUPERPIXELS, 0, 6, "lime, kernel_shap with segments=slic");
+		gd.addCheckbox(FORGRAD, DEFAULT_FORGRAD);
+		gd.addNumericField(FORGRAD_BANDWIDTH, DEFAULT_FORGRAD_BANDWIDTH, 0, 6, "0: 15 at 224 pixels, scaled");
 		gd.addNumericField(EPSILON, DEFAULT_EPSILON, 4, 8, "eva, normalised input units");
 		gd.addChoice(BOUNDS, BOUND_CHOICES.toArray(new String[0]), DEFAULT_BOUNDS);
 		gd.addChoice(OUTPUT, OUTPUTS.toArray(new String[0]), DEFAULT_OUTPUT);
@@ -70,6 +74,10 @@ final class AttributionDialog {
 			.keepProbability(gd.getNextNumber())
 			.blurSigma(gd.getNextNumber());
 		s.perChannel(gd.getNextBoolean());
+		s.segments(gd.getNextChoice());
+		s.superpixels((int) gd.getNextNumber());
+		s.forgrad(gd.getNextBoolean());
+		s.forgradBandwidth((int) gd.getNextNumber());
 		s.epsilon(gd.getNextNumber());
 		s.bounds(gd.getNextChoice());
 		s.output(gd.getNextChoice());
