@@ -181,7 +181,8 @@ public final class TensorFlowClassifier implements Classifier, DenseModel {
 		} else if (config.classes.size() != k) {
 			String origin = config.origin != null ? config.origin : ModelConfig.FILE_NAME + " of " + dir;
 			throw new ModelLoadException(origin + " names " + config.classes.size() + " classes but the model has " + k
-				+ (dense ? " output channels" : " logits") + ". Fix the list of class names.");
+				+ (dense ? " output channels (its output " + Arrays.toString(ls) + " is a map, not logits [N, classes]; a segmentation model names"
+					+ " one class per channel)" : " logits") + ". Fix the list of class names.");
 		} else {
 			this.classNames = List.copyOf(config.classes);
 		}
