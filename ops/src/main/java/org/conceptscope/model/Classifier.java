@@ -49,6 +49,14 @@ public interface Classifier extends AutoCloseable {
 		return null;
 	}
 
+	/**
+	 * What the model's inputs looked like in training, per channel after its normalisation (its card's
+	 * {@code input_statistics}), or null when it does not say: images far from it get a warning.
+	 */
+	default org.conceptscope.tensor.InputDomain inputDomain() {
+		return null;
+	}
+
 	/** Layers between input and logits, in graph order. */
 	List<LayerInfo> layers();
 

@@ -44,6 +44,11 @@ public interface DenseModel extends AutoCloseable {
 
 	List<LayerInfo> layers();
 
+	/** The card's input statistics, or null ({@link Classifier#inputDomain()}). */
+	default org.conceptscope.tensor.InputDomain inputDomain() {
+		return null;
+	}
+
 	/** The explained output of an input batch [N, H, W, C]. */
 	FloatTensor outputs(FloatTensor images);
 

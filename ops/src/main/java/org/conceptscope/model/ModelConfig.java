@@ -28,7 +28,8 @@ import org.conceptscope.tensor.Normalization;
 public final class ModelConfig {
 
 	public static final String FILE_NAME = "conceptscope.json";
-	private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+	private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping()
+		.setObjectToNumberStrategy(com.google.gson.ToNumberPolicy.LONG_OR_DOUBLE).create(); // metadata counts stay integers when a card is rewritten
 
 	/** A short human name. */
 	public String name;
@@ -49,6 +50,12 @@ public final class ModelConfig {
 	/** The pixel size the model was trained at, compared with the image's calibration. */
 	@SerializedName("pixel_size")
 	public PixelCard pixelSize;
+	/**
+	 * Per-channel mean and standard deviation of the pixels the model was trained on, after its
+	 * normalisation: images far from them get a Log line ({@link org.conceptscope.tensor.InputDomain}).
+	 */
+	@SerializedName("input_statistics")
+	public InputStatistics inputStatistics;
 	/** Free-form facts (training seed, held-out accuracy, ...). */
 	public Map<String, Object> metadata = new LinkedHashMap<>();
 	/** Where this config came from, for messages (not written): null for conceptscope.json. */
@@ -60,6 +67,27 @@ public final class ModelConfig {
 		public Long height;
 		public Long width;
 		public Long channels;
+	}
+
+	/** {"mean": [0.61, 0.52, 0.60], "std": [0.12, 0.14, 0.10], "source": "2684 training patches"}. */
+	public static final class InputStatistics {
+		public double[] mean;
+		public double[] std;
+		public String source;
+	}
+
+	/** The card's input statistics, or null. */
+	public org.conceptscope.tensor.InputDomain parsedInputDomain() {
+		if (inputStatistics == null) return null;
+		return new org.conceptscope.tensor.InputDomain(inputStatistics.mean, inputStatistics.std);
+	}
+
+	/** Records a domain as this card's input statistics. */
+	public void inputStatistics(org.conceptscope.tensor.InputDomain domain, String source) {
+		inputStatistics = new InputStatistics();
+		inputStatistics.mean = domain.mean();
+		inputStatistics.std = domain.std();
+		inputStatistics.source = source;
 	}
 
 	/** {"x": 0.5, "y": 0.5, "unit": "micrometer"}. */
@@ -108,6 +136,7 @@ public final class ModelConfig {
 			if (c.normalization == null) c.normalization = "none";
 			c.parsedNormalization();
 			c.parsedPixelSize();
+			c.parsedInputDomain();
 			return c;
 		} catch (IOException | JsonParseException | IllegalArgumentException e) {
 			throw new ModelLoadException(file + " is not a valid ConceptScope model config: " + e.getMessage()

@@ -94,6 +94,11 @@ public final class OperatorClassifier implements Classifier {
 	}
 
 	@Override
+	public org.conceptscope.tensor.InputDomain inputDomain() {
+		return model.inputDomain();
+	}
+
+	@Override
 	public List<LayerInfo> layers() {
 		return model.layers();
 	}

@@ -502,6 +502,12 @@ public final class TensorFlowClassifier implements Classifier, DenseModel {
 		return Classifier.super.pixelSize();
 	}
 
+	/** The input statistics of {@code conceptscope.json}, or null. */
+	@Override
+	public org.conceptscope.tensor.InputDomain inputDomain() {
+		return config.parsedInputDomain();
+	}
+
 	@Override
 	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights) {
 		checkImages(images);

@@ -66,6 +66,7 @@ public final class Explainer {
 	public static Explanation explainTiled(Classifier classifier, ImagePlus image, AttributionMethod method, int target, String model,
 		double overlap, int firstEntry, Progress progress) {
 		Models.warnPixelSize(image, classifier);
+		if (firstEntry == 0) Models.warnDomain(image, classifier);
 		ImagePlusTiles source = new ImagePlusTiles(image);
 		String note = TiledExplainer.paddingNote(TiledExplainer.grid(classifier, source.height(), source.width(), overlap));
 		if (note != null) IJ.log("ConceptScope: " + note);

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.Set;
 
 import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.InputDomain;
 import org.conceptscope.model.Classifiers;
 import org.conceptscope.model.ModelLoadException;
 import org.conceptscope.model.PixelSize;
@@ -59,7 +60,44 @@ public final class Models {
 	 */
 	public static ImagePlusTensors.Converted input(ImagePlus image, Classifier classifier) {
 		warnPixelSize(image, classifier);
-		return ImagePlusTensors.toTensor(paletteAsRgb(image, classifier), classifier.normalization());
+		ImagePlus rgb = paletteAsRgb(image, classifier);
+		warnDomain(rgb, classifier);
+		return ImagePlusTensors.toTensor(rgb, classifier.normalization());
+	}
+
+	/** Slices checked at most per image by {@link #warnDomain} (evenly spread over a longer stack). */
+	static final int DOMAIN_SLICES = 16;
+
+	/**
+	 * Logs, once per model and image, when the image's pixels after the model's normalisation are far
+	 * from those the model was trained on (its card's input statistics: {@link InputDomain}); returns
+	 * the sentence or null. Slices are read a band of rows at a time, at most {@value #DOMAIN_SLICES}.
+	 */
+	public static String warnDomain(ImagePlus image, Classifier classifier) {
+		InputDomain card = classifier == null ? null : classifier.inputDomain();
+		if (card == null || image == null || image.getProcessor() == null) return null;
+		if (classifier.signature() != null && classifier.signature().channels() > 0
+			&& classifier.signature().channels() != ImagePlusTensors.channels(image)) {
+			return null; // the channel refusal comes with the run
+		}
+		ImagePlusTiles source = new ImagePlusTiles(image);
+		BatchIndex batches = ImagePlusTensors.batches(image);
+		int n = source.images(), step = Math.max(1, (n + DOMAIN_SLICES - 1) / DOMAIN_SLICES), far = 0, checked = 0;
+		String first = null;
+		for (int b = 0; b < n; b += step) {
+			checked++;
+			String what = "The image '" + image.getTitle() + "'" + (n > 1 ? " (slice " + batches.slice(b) + (batches.frames() > 1
+				? ", frame " + batches.frame(b) : "") + ")" : "");
+			String w = card.warning(InputDomain.of(source, b, classifier.normalization()), what);
+			if (w != null) {
+				far++;
+				if (first == null) first = w;
+			}
+		}
+		if (first == null) return null;
+		String line = first + (checked > 1 ? " (" + far + " of the " + checked + " slices checked are far.)" : "");
+		if (WARNED.add("domain|" + classifier.name() + "|" + image.getTitle() + "|" + image.getID())) IJ.log("ConceptScope warning: " + line);
+		return line;
 	}
 
 	/**

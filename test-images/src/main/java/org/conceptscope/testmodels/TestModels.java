@@ -21,6 +21,7 @@ import java.util.Map;
 import org.conceptscope.model.ModelConfig;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.InputDomain;
 import org.conceptscope.tensor.Normalization;
 import org.conceptscope.train.CnnArchitecture;
 import org.conceptscope.train.CnnArchitecture.Head;
@@ -73,6 +74,7 @@ public final class TestModels {
 		config.metadata.put("train_patches", data.trainLabels().length);
 		config.metadata.put("heldout_patches", data.testLabels().length);
 		config.metadata.put("heldout_class_counts", counts(data.testLabels(), data.classes()));
+		config.inputStatistics(InputDomain.of(data.trainImages()), data.trainLabels().length + " training patches");
 		SavedModelExport.export(arch, weights, config, dir);
 		double acc;
 		try (TensorFlowClassifier model = TensorFlowClassifier.load(dir)) {
@@ -82,6 +84,24 @@ public final class TestModels {
 		config.write(dir);
 		writeCard(dir, config);
 		return acc;
+	}
+
+	/**
+	 * Writes the training patches' input statistics into the cards of the committed models (the
+	 * values {@link #trainAndExport} records), without retraining.
+	 */
+	public static void recordInputStatistics(Path root) throws IOException {
+		Path images = root.resolve("images"), models = root.resolve("models");
+		Map<String, FloatTensor> train = Map.of(IHC, IhcStainPatches.load(images.resolve("ihc.png")).trainImages(), CT,
+			CtTissuePatches.load(images.resolve("CT_small.dcm")).trainImages(), IhcSegmentationModel.NAME,
+			IhcSegmentationModel.load(images.resolve("ihc.png")).trainImages());
+		for (Map.Entry<String, FloatTensor> e : train.entrySet()) {
+			Path dir = models.resolve(e.getKey());
+			ModelConfig c = ModelConfig.read(dir);
+			c.inputStatistics(InputDomain.of(e.getValue()), e.getValue().dim(0) + (e.getKey().equals(IhcSegmentationModel.NAME) ? " training crops"
+				: " training patches"));
+			c.write(dir);
+		}
 	}
 
 	public static ModelConfig ihcConfig() {

@@ -61,6 +61,30 @@ class TestModelsTest {
 	}
 
 	@Test
+	void cardsRecordTheTrainingPatchesInputStatistics() throws Exception {
+		if (Boolean.getBoolean("conceptscope.regenerate.statistics")) TestModels.recordInputStatistics(root);
+		java.util.Map<String, org.conceptscope.tensor.FloatTensor> train = java.util.Map.of(TestModels.IHC, ihc.trainImages(), TestModels.CT,
+			ct.trainImages(), IhcSegmentationModel.NAME, IhcSegmentationModel.load(root.resolve("images/ihc.png")).trainImages());
+		for (var e : train.entrySet()) {
+			org.conceptscope.tensor.InputDomain card = ModelConfig.read(root.resolve("models").resolve(e.getKey())).parsedInputDomain();
+			org.junit.jupiter.api.Assertions.assertNotNull(card, e.getKey());
+			int c = (int) e.getValue().dim(3);
+			for (int k = 0; k < c; k++) {
+				double sum = 0, sq = 0;
+				long n = e.getValue().size() / c;
+				for (long p = 0; p < n; p++) {
+					double v = e.getValue().data()[(int) (p * c + k)];
+					sum += v;
+					sq += v * v;
+				}
+				double mean = sum / n;
+				assertEquals(mean, card.mean()[k], 1e-6, e.getKey() + " channel " + k);
+				assertEquals(Math.sqrt(sq / n - mean * mean), card.std()[k], 1e-6, e.getKey() + " channel " + k);
+			}
+		}
+	}
+
+	@Test
 	void retrainingReproducesTheIhcModel(@TempDir Path tmp) throws Exception {
 		double acc = TestModels.trainAndExport(TestModels.IHC_ARCHITECTURE, TestModels.IHC_TRAINING, ihc, TestModels.ihcConfig(),
 			tmp.resolve(TestModels.IHC));
