@@ -408,9 +408,12 @@ public final class GuiChild {
 			if (first == null) Thread.sleep(100);
 		}
 		if (first == null) throw new IllegalStateException("The Attribution dialog's run gave no image '" + title + "'.");
-		Thread.sleep(500); // the recorder writes the line when the command returns
+		// the recorder writes the line when the command returns (after its table and ROIs): wait for it, up to 60 s on a loaded machine
 		String line = null;
-		for (String l : recorder.getText().split("\n")) if (l.startsWith("run(\"Attribution...\"")) line = l;
+		for (int i = 0; i < 600 && line == null; i++) {
+			for (String l : recorder.getText().split("\n")) if (l.startsWith("run(\"Attribution...\"")) line = l;
+			if (line == null) Thread.sleep(100);
+		}
 		Recorder.record = false;
 		report.setProperty("record.line", String.valueOf(line));
 		report.setProperty("record.info", String.valueOf(first.getProperty("Info")));
