@@ -28,6 +28,7 @@ import java.util.stream.Stream;
 
 import org.conceptscope.attribution.Attribution;
 import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.fiji.commands.AttributionMethods;
 import org.conceptscope.fiji.commands.AttributionOutputs;
 import org.conceptscope.fiji.commands.AttributionSettings;
@@ -35,6 +36,7 @@ import org.conceptscope.fiji.commands.TargetClass;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.TileGrid;
 import org.conceptscope.util.Progress;
 
 /**
@@ -214,18 +216,32 @@ public final class BatchJob {
 		List<BatchInputs.Segment> segments = inputs.segments(from, to);
 		List<ImagePlus> images = new ArrayList<>();
 		List<FloatTensor> tensors = new ArrayList<>();
+		// Images of another size than the model's input are explained tile by tile, one file's entries at a time.
+		boolean tiled = TiledExplainer.needsTiles(classifier, inputs.height(), inputs.width());
+		List<Explanation> tiledExplanations = new ArrayList<>();
 		for (BatchInputs.Segment seg : segments) {
 			ImagePlus imp = inputs.open(seg.input());
 			ImagePlus part = StackRunner.batchImage(imp, ImagePlusTensors.batches(imp), seg.from(), seg.to());
 			images.add(part);
-			tensors.add(Models.input(part, classifier).tensor());
+			if (tiled) {
+				int start = seg.globalFrom() - from, len = seg.to() - seg.from();
+				Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), to - from, msg);
+				tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, TileGrid.DEFAULT_OVERLAP, seg.from(), within));
+			} else {
+				tensors.add(Models.input(part, classifier).tensor());
+			}
 		}
-		FloatTensor x = tensors.size() == 1 ? tensors.get(0) : FloatTensor.concat(tensors);
-		FloatTensor probabilities = classifier.probabilities(x);
-		int[] predicted = probabilities.argmaxRows();
-		int[] targets = predicted.clone();
-		if (target != AttributionMethod.PREDICTED) Arrays.fill(targets, target);
-		Attribution a = explain(classifier, method, x, targets, segments, tensors, progress);
+		FloatTensor probabilities = null;
+		int[] predicted = null, targets = null;
+		Attribution a = null;
+		if (!tiled) {
+			FloatTensor x = tensors.size() == 1 ? tensors.get(0) : FloatTensor.concat(tensors);
+			probabilities = classifier.probabilities(x);
+			predicted = probabilities.argmaxRows();
+			targets = predicted.clone();
+			if (target != AttributionMethod.PREDICTED) Arrays.fill(targets, target);
+			a = explain(classifier, method, x, targets, segments, tensors, progress);
+		}
 
 		List<BatchParts.Entry> entries = new ArrayList<>();
 		int offset = 0, w = inputs.width(), h = inputs.height();
@@ -233,7 +249,7 @@ public final class BatchJob {
 			BatchInputs.Segment seg = segments.get(i);
 			int len = seg.to() - seg.from();
 			ImagePlus source = inputs.open(seg.input()), part = images.get(i);
-			Explanation e = new Explanation(part, ImagePlusTensors.batches(part), classifier.classNames(),
+			Explanation e = tiled ? tiledExplanations.get(i) : new Explanation(part, ImagePlusTensors.batches(part), classifier.classNames(),
 				probabilities.range(offset, offset + len), Arrays.copyOfRange(predicted, offset, offset + len),
 				new Attribution(a.maps().range(offset, offset + len), Arrays.copyOfRange(targets, offset, offset + len), a.metadata()),
 				method.name(), model);
@@ -342,6 +358,16 @@ public final class BatchJob {
 	private static void probe(Classifier classifier, BatchInputs inputs) {
 		ImagePlus imp = inputs.open(0);
 		ImagePlus one = StackRunner.batchImage(imp, ImagePlusTensors.batches(imp), 0, 1);
+		if (TiledExplainer.needsTiles(classifier, one.getHeight(), one.getWidth())) {
+			// One tile of the model's size, read as the tiler reads it.
+			ImagePlusTiles tiles = new ImagePlusTiles(one);
+			TileGrid grid = TiledExplainer.grid(classifier, one.getHeight(), one.getWidth(), TileGrid.DEFAULT_OVERLAP);
+			float[] tile = new float[grid.tileHeight() * grid.tileWidth() * tiles.channels()];
+			tiles.read(0, 0, 0, grid.tileHeight(), grid.tileWidth(), tile);
+			classifier.normalization().apply(tile, tiles.channels(), tiles.typeMax());
+			classifier.probabilities(new FloatTensor(new long[] { 1, grid.tileHeight(), grid.tileWidth(), tiles.channels() }, tile));
+			return;
+		}
 		classifier.probabilities(Models.input(one, classifier).tensor());
 	}
 

@@ -1,16 +1,23 @@
 package org.conceptscope.fiji;
 
+import ij.IJ;
 import ij.ImagePlus;
 
 import java.util.Arrays;
 
 import org.conceptscope.attribution.Attribution;
 import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.TileGrid;
 import org.conceptscope.util.Progress;
 
-/** Classifies every slice/frame of an ImageJ image and explains it with one attribution method. */
+/**
+ * Classifies every slice/frame of an ImageJ image and explains it with one attribution method. An
+ * image whose size differs from the model's fixed input is explained tile by tile
+ * ({@link TiledExplainer}): the map has the image's size either way.
+ */
 public final class Explainer {
 
 	private Explainer() {}
@@ -28,6 +35,9 @@ public final class Explainer {
 				+ (classifier.numClasses() - 1) + " " + classifier.classNames() + ".");
 		}
 		method.checkRuns(classifier);
+		if (TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) {
+			return explainTiled(classifier, image, method, target, model, TileGrid.DEFAULT_OVERLAP, 0, progress);
+		}
 		ImagePlusTensors.Converted input = Models.input(image, classifier);
 		FloatTensor images = input.tensor();
 		int[] predicted = classifier.logits(images).argmaxRows();
@@ -39,5 +49,23 @@ public final class Explainer {
 		Attribution attribution = method.explain(classifier, images, targets, progress == null ? Progress.NONE : progress);
 		return new Explanation(image, input.batches(), classifier.classNames(), probabilities, predicted, attribution,
 			method.name(), model == null ? "" : model);
+	}
+
+	/**
+	 * Explains the image tile by tile, whatever its size; logs a line when it is smaller than the
+	 * model's input (padded).
+	 *
+	 * @param firstEntry number of the image's first entry in a longer run (random methods number tiles from it)
+	 */
+	public static Explanation explainTiled(Classifier classifier, ImagePlus image, AttributionMethod method, int target, String model,
+		double overlap, int firstEntry, Progress progress) {
+		Models.warnPixelSize(image, classifier);
+		ImagePlusTiles source = new ImagePlusTiles(image);
+		String note = TiledExplainer.paddingNote(TiledExplainer.grid(classifier, source.height(), source.width(), overlap));
+		if (note != null) IJ.log("ConceptScope: " + note);
+		TiledExplainer.Result r = TiledExplainer.explain(classifier, source, method, target, overlap, firstEntry,
+			progress == null ? Progress.NONE : progress);
+		return new Explanation(image, ImagePlusTensors.batches(image), classifier.classNames(), r.probabilities(), r.predicted(),
+			r.attribution(), method.name(), model == null ? "" : model, new Explanation.Tiles(r.grid(), r.tileProbabilities()));
 	}
 }

@@ -7,6 +7,7 @@ import java.util.List;
 
 import org.conceptscope.attribution.Attribution;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.TileGrid;
 
 /**
  * Everything the writers need about one explained ImageJ image: the image itself (only read),
@@ -24,9 +25,22 @@ public final class Explanation {
 	private final int[] targets;
 	private final String method;
 	private final String model;
+	private final Tiles tiles;
+
+	/**
+	 * How an image larger (or smaller) than the model's input was explained: the tile grid and
+	 * every tile's class probabilities [N, tiles, K] (the entry's probabilities are their mean).
+	 */
+	public record Tiles(TileGrid grid, FloatTensor probabilities) {}
 
 	public Explanation(ImagePlus image, BatchIndex batches, List<String> classNames, FloatTensor probabilities,
 		int[] predicted, Attribution attribution, String method, String model) {
+		this(image, batches, classNames, probabilities, predicted, attribution, method, model, null);
+	}
+
+	/** @param tiles how the image was tiled, or null when it had the model's input size */
+	public Explanation(ImagePlus image, BatchIndex batches, List<String> classNames, FloatTensor probabilities,
+		int[] predicted, Attribution attribution, String method, String model, Tiles tiles) {
 		int n = batches.size();
 		long[] maps = attribution.maps().shape();
 		if (maps[0] != n || maps[1] != image.getHeight() || maps[2] != image.getWidth()) {
@@ -47,6 +61,12 @@ public final class Explanation {
 		this.targets = attribution.targets();
 		this.method = method;
 		this.model = model;
+		this.tiles = tiles;
+	}
+
+	/** The tiles the image was explained in, or null when the image had the model's input size. */
+	public Tiles tiles() {
+		return tiles;
 	}
 
 	/** The explained image; never modified. */

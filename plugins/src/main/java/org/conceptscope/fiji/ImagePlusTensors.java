@@ -126,6 +126,18 @@ public final class ImagePlusTensors {
 		return new BatchIndex(imp.getNSlices(), imp.getNFrames());
 	}
 
+	/**
+	 * The pixel range the model's normalisation divides by, as {@link #toTensor} uses it: 255 for
+	 * uncalibrated 8-bit and RGB, 65535 for uncalibrated 16-bit, NaN for calibrated and 32-bit values.
+	 */
+	public static double typeMax(ImagePlus imp) {
+		return switch (storage(imp)) {
+			case UNSIGNED_BYTE -> 255;
+			case UNSIGNED_SHORT -> 65535;
+			default -> Double.NaN;
+		};
+	}
+
 	/** Whether values are calibrated ones (see {@link #plane}). */
 	public static boolean usesCalibration(ImagePlus imp) {
 		int bits = imp.getBitDepth();

@@ -23,10 +23,12 @@ import org.conceptscope.attribution.GradientTimesInput;
 import org.conceptscope.attribution.IntegratedGradients;
 import org.conceptscope.attribution.NoisyGradients;
 import org.conceptscope.attribution.Saliency;
+import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.ModelLoadException;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.TileGrid;
 import org.conceptscope.util.Progress;
 
 /**
@@ -84,7 +86,7 @@ public final class StackRunner {
 			for (int from = 0; from < n; from += size) {
 				int to = Math.min(n, from + size);
 				ImagePlus part = batchImage(image, all, from, to);
-				Explanation e = explain(classifier, part, method, target, name(classifier));
+				Explanation e = explain(classifier, part, method, target, name(classifier), from);
 				line.setLength(0);
 				// the header of the first batch: methods may add columns (EVA's verified bounds)
 				if (from == 0) ResultsCsvWriter.appendLine(line, ResultsCsvWriter.header(e));
@@ -110,7 +112,10 @@ public final class StackRunner {
 	}
 
 	/** One batch: probabilities, predictions, and the method's maps for the predicted (or given) class. */
-	private static Explanation explain(Classifier classifier, ImagePlus part, AttributionMethod method, int target, String model) {
+	private static Explanation explain(Classifier classifier, ImagePlus part, AttributionMethod method, int target, String model, int first) {
+		if (TiledExplainer.needsTiles(classifier, part.getHeight(), part.getWidth())) {
+			return Explainer.explainTiled(classifier, part, method, target, model, TileGrid.DEFAULT_OVERLAP, first, Progress.NONE);
+		}
 		ImagePlusTensors.Converted input = Models.input(part, classifier);
 		FloatTensor images = input.tensor();
 		FloatTensor probabilities = classifier.probabilities(images);

@@ -115,7 +115,8 @@ class AttributionRunTest {
 		ImagePlus ihc = ihc();
 		String size = assertThrows(IllegalArgumentException.class,
 			() -> AttributionRun.run(ihc, settings("ct-tissue"), Progress.NONE)).getMessage();
-		assertTrue(size.contains("The model expects height 16 but the image has 32"), size);
+		// A 32x32 image is tiled for the 16x16 CT model (no size refusal), and its three channels are refused before any tile runs.
+		assertTrue(size.contains("The model expects channels 1 but the image has 3 (input [-1, 16, 16, 1], image 32x32x3)"), size);
 		String layer = assertThrows(IllegalArgumentException.class,
 			() -> AttributionRun.run(ihc, settings("ihc-stain").method("gradcam").layer("conv9"), Progress.NONE)).getMessage();
 		assertTrue(layer.startsWith("Unknown layer 'conv9' for Grad-CAM. Spatial layers: [conv1/conv2d, "), layer);

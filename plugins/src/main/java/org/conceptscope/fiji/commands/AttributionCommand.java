@@ -118,6 +118,7 @@ public class AttributionCommand extends ContextCommand {
 		CommandTasks.run("Attribution", log, ui, this::cancel, progress -> {
 			AttributionResult result = AttributionRun.run(image, settings(), progress);
 			explanation = result.image();
+			if (result.classMap() != null) ResultsDisplay.showResult(result.classMap());
 			ResultsDisplay.showTableAndRois(result);
 			progress.finished(result.explanation().size() + " slice(s) explained.");
 		});

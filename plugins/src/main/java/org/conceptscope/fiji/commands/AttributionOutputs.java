@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.conceptscope.fiji.ClassMapWriter;
 import org.conceptscope.fiji.Explanation;
 import org.conceptscope.fiji.HeatmapWriter;
 import org.conceptscope.fiji.ResultsCsvWriter;
@@ -35,7 +36,7 @@ public final class AttributionOutputs {
 		// The options that replay this run, kept with the image (they survive save and reopen).
 		image.setProperty("Info", image.getProperty("Info") + "options=" + settings.toMacroOptions() + "\n");
 		ResultsTable table = ResultsTables.of(e);
-		return new AttributionResult(e, image, rois, table, List.of());
+		return new AttributionResult(e, image, rois, table, List.of(), ClassMapWriter.build(e));
 	}
 
 	/** Writes the image as TIFF, the ROIs as RoiSet.zip and the table as CSV; creates the folder. */
@@ -49,7 +50,12 @@ public final class AttributionOutputs {
 		RoiWriter.save(r.rois(), rois);
 		ResultsCsvWriter.write(r.explanation(), csv);
 		List<Path> written = new ArrayList<>(List.of(tiff, rois, csv));
-		return new AttributionResult(r.explanation(), r.image(), r.rois(), r.table(), written);
+		if (r.classMap() != null) {
+			Path classes = dir.resolve(fileName(r.classMap().getTitle()) + ".tif");
+			HeatmapWriter.save(r.classMap(), classes);
+			written.add(classes);
+		}
+		return new AttributionResult(r.explanation(), r.image(), r.rois(), r.table(), written, r.classMap());
 	}
 
 	/** "title-method" of the explained image, safe as a file name. */

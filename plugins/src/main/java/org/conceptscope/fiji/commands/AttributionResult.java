@@ -11,14 +11,19 @@ import org.conceptscope.fiji.Explanation;
 
 /**
  * What one Attribution run produced: the explanation, the new image (heat-map composite or map
- * image, with the ROIs as its overlay), the ROIs, the results table and the files written
- * (empty when no save_dir was given).
+ * image, with the ROIs as its overlay), the ROIs, the results table, the files written (empty
+ * when no save_dir was given), and for an image explained tile by tile its class map
+ * ({@link org.conceptscope.fiji.ClassMapWriter}; null otherwise).
  */
 public record AttributionResult(Explanation explanation, ImagePlus image, List<Roi> rois, ResultsTable table,
-	List<Path> written) {
+	List<Path> written, ImagePlus classMap) {
 
 	public AttributionResult {
 		rois = List.copyOf(rois);
 		written = List.copyOf(written);
+	}
+
+	public AttributionResult(Explanation explanation, ImagePlus image, List<Roi> rois, ResultsTable table, List<Path> written) {
+		this(explanation, image, rois, table, written, null);
 	}
 }

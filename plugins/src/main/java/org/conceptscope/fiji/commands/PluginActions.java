@@ -73,6 +73,8 @@ public final class PluginActions {
 
 	private static void attribution(AttributionSettings s, ImageJProgress progress) throws IOException {
 		AttributionResult result = AttributionRun.run(WindowManager.getCurrentImage(), s, progress);
+		// The class map first: the explanation stays the macro's current image.
+		if (result.classMap() != null) ResultsDisplay.showResult(result.classMap());
 		ResultsDisplay.showResult(result.image());
 		ResultsDisplay.showTableAndRois(result);
 		progress.finished(result.explanation().size() + " slice(s) explained" + savedIn(result.written(), s.saveDir()));

@@ -1,0 +1,144 @@
+package org.conceptscope.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.Saliency;
+import org.conceptscope.fiji.MacroRunner.Macro;
+import org.conceptscope.fiji.commands.AttributionMethods;
+import org.conceptscope.fiji.commands.AttributionResult;
+import org.conceptscope.fiji.commands.AttributionRun;
+import org.conceptscope.fiji.commands.AttributionSettings;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.TileGrid;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A whole 512x512 image (scikit-image's ihc.png) explained with the 32x32 IHC stain model, tile by
+ * tile, as users run it: the Attribution command from a macro in ImageJ 1.x, and the batch runner.
+ * Both give one 512x512 map, the same one; it has no seams (steps across tile borders are no larger
+ * than elsewhere, while the same tiles cut without overlap do step there); the class map's
+ * probabilities sum to one at every pixel and its label channel is their arg-max.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class WholeImageTest {
+
+	@TempDir
+	static Path work;
+
+	private final Path ihc = TestFiles.testImages().resolve("images/ihc.png");
+	private final Path model = TestFiles.testImages().resolve("models/ihc-stain");
+	private Map<String, String> logs;
+
+	@BeforeAll
+	void runTheMacro() throws Exception {
+		Map<String, Macro> runs = new LinkedHashMap<>();
+		runs.put("whole", new Macro("setBatchMode(true);\nopen('" + ihc + "');\nrun('Attribution...', 'model=[" + model
+			+ "] method=saliency output=image save_dir=[" + work.resolve("macro") + "]');\nprint('result ' + getTitle() + ' ' + getWidth() + 'x'"
+			+ " + getHeight() + 'x' + nSlices);\n", ""));
+		logs = MacroRunner.run(runs, work);
+	}
+
+	@Test
+	void theAttributionCommandExplainsTheWholeImageFromAMacro() throws Exception {
+		assertTrue(logs.get("whole").contains("result ihc-saliency-map 512x512x1"), logs.get("whole"));
+		ImagePlus map = IJ.openImage(work.resolve("macro/ihc-saliency-map.tif").toString());
+		assertNotNull(map);
+		assertEquals(512, map.getWidth());
+		assertEquals(512, map.getHeight());
+		ImagePlus classes = IJ.openImage(work.resolve("macro/ihc-classes.tif").toString());
+		assertNotNull(classes, "the class map is saved beside the map");
+		assertEquals(4, classes.getNChannels(), "three class probabilities and the label channel");
+		float[][] p = new float[4][];
+		for (int c = 0; c < 4; c++) p[c] = (float[]) classes.getStack().getProcessor(c + 1).getPixels();
+		for (int i = 0; i < 512 * 512; i++) {
+			assertEquals(1f, p[0][i] + p[1][i] + p[2][i], 1e-4f, "probabilities sum to one at pixel " + i);
+			int best = p[1][i] > p[0][i] ? (p[2][i] > p[1][i] ? 2 : 1) : (p[2][i] > p[0][i] ? 2 : 0);
+			assertEquals(best, p[3][i], "label = arg-max at pixel " + i);
+		}
+
+		// The batch runner explains the same whole image and writes the same map.
+		BatchJob.Result r = BatchJob.run(Batch.parse(new String[] { "input=" + ihc, "model=" + model, "save_dir=" + work.resolve("batch"),
+			"method=saliency" }), Progress.NONE, null);
+		assertEquals(1, r.entries());
+		ImagePlus batchMap = IJ.openImage(work.resolve("batch/ihc-saliency-map.tif").toString());
+		assertEquals(512, batchMap.getWidth());
+		assertEquals(512, batchMap.getHeight());
+		float[] a = (float[]) map.getProcessor().getPixels(), b = (float[]) batchMap.getProcessor().getPixels();
+		for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-6f * Math.max(1, Math.abs(a[i])), "pixel " + i);
+		List<String> csv = Files.readAllLines(work.resolve("batch/ihc-saliency-results.csv"), StandardCharsets.UTF_8);
+		assertEquals(2, csv.size(), "one row for the one image: " + csv);
+	}
+
+	@Test
+	void noSeamAtTileBorders() {
+		ImagePlus image = IJ.openImage(ihc.toString());
+		try (Classifier classifier = Models.open(model)) {
+			Explanation blended = Explainer.explain(classifier, image, new Saliency(), 2, "ihc-stain", null);
+			assertEquals(TileGrid.of(512, 512, 32, 32, 0.5), blended.tiles().grid());
+			// Tile borders of the half-overlap grid: every 16 pixels; the ratio of mean steps there to elsewhere.
+			double ratio = borderRatio(blended.map(0), 16);
+			assertTrue(ratio < 1.05, "Saliency: steps at tile borders are " + ratio + " times those elsewhere");
+			// Grad-CAM's coarse maps differ most from tile to tile: blended, no seam; cut edge to edge
+			// (the same tiles without overlap), the borders show, so the measure can fail.
+			AttributionMethod gradcam = AttributionMethods.create(new AttributionSettings().model(model).method("gradcam"));
+			double gradcamRatio = borderRatio(Explainer.explain(classifier, image, gradcam, 2, "ihc-stain", null).map(0), 16);
+			assertTrue(gradcamRatio < 1.05, "Grad-CAM: steps at tile borders are " + gradcamRatio + " times those elsewhere");
+			double cutRatio = borderRatio(Explainer.explainTiled(classifier, image, gradcam, 2, "ihc-stain", 0, 0, null).map(0), 32);
+			assertTrue(cutRatio > 3, "Grad-CAM tiles cut without blending step by " + cutRatio + " at their borders");
+		}
+	}
+
+	/** Mean |step| between neighbours across lines x = k * period (and y), divided by the mean elsewhere. */
+	private static double borderRatio(float[] m, int period) {
+		double border = 0, other = 0;
+		long nb = 0, no = 0;
+		for (int y = 0; y < 512; y++) {
+			for (int x = 1; x < 512; x++) {
+				double sx = Math.abs(m[y * 512 + x] - m[y * 512 + x - 1]);
+				double sy = Math.abs(m[x * 512 + y] - m[(x - 1) * 512 + y]); // the transposed step: across rows
+				if (x % period == 0) {
+					border += sx + sy;
+					nb += 2;
+				} else {
+					other += sx + sy;
+					no += 2;
+				}
+			}
+		}
+		return (border / nb) / (other / no);
+	}
+
+	@Test
+	void anImageSmallerThanTheModelInputIsPadded() throws Exception {
+		ImagePlus full = IJ.openImage(ihc.toString());
+		full.setRoi(100, 100, 20, 24);
+		ImagePlus small = full.crop();
+		small.setTitle("small");
+		AttributionResult r = AttributionRun.run(small, new AttributionSettings().model(model).method("saliency").output("image"),
+			Progress.NONE);
+		assertEquals(20, r.image().getWidth());
+		assertEquals(24, r.image().getHeight());
+		assertTrue(r.explanation().tiles().grid().padded());
+		ImageStack s = small.getStack();
+		assertFalse(s.getProcessor(1).getPixels() == null);
+	}
+}
