@@ -1,31 +1,15 @@
 package org.conceptscope.ops;
 
-import static org.conceptscope.ops.OpImages.orDefault;
+import java.util.HashMap;
+import java.util.Map;
 
 import net.imglib2.RandomAccessibleInterval;
 import net.imglib2.type.numeric.RealType;
 import net.imglib2.type.numeric.real.FloatType;
 
-import org.conceptscope.attribution.AttributionMethod;
-import org.conceptscope.attribution.ForGrad;
-import org.conceptscope.attribution.GradCam;
-import org.conceptscope.attribution.GradientTimesInput;
-import org.conceptscope.attribution.GuidedGradient;
-import org.conceptscope.attribution.HsicAttribution;
-import org.conceptscope.attribution.IntegratedGradients;
-import org.conceptscope.attribution.KernelShap;
-import org.conceptscope.attribution.Lime;
-import org.conceptscope.attribution.MaskedImage;
-import org.conceptscope.attribution.NoisyGradients;
-import org.conceptscope.attribution.Occlusion;
-import org.conceptscope.attribution.Rise;
-import org.conceptscope.attribution.Saliency;
-import org.conceptscope.attribution.Segmentation;
-import org.conceptscope.attribution.SobolAttribution;
 import org.conceptscope.model.Classifier;
+import org.conceptscope.registry.Registry;
 import org.conceptscope.util.Progress;
-import org.conceptscope.verify.BoundMethod;
-import org.conceptscope.verify.Eva;
 
 /**
  * Every attribution method as a SciJava Op named {@code explain.attribution.<method key>}.
@@ -34,7 +18,8 @@ import org.conceptscope.verify.Eva;
  * indexer writes them into {@code ops.yaml} in the jar at compile time. All take the opened model,
  * an ImgLib2 image (see {@link OpImages} for its axes) and a target class, then the parameters of
  * the method; nullable parameters may be left out (from the end) or passed as null, and then take
- * the defaults of the Attribution command. Each returns one float map per image.
+ * the defaults of the method registry, as the Attribution command does. Each builds its method from
+ * {@link Registry} by the key its op name ends with, and returns one float map per image.
  * <p>
  * Op Javadoc holds no quote characters besides those around the op name: the indexer splits tags
  * on spaces outside quotes, and an apostrophe would swallow a parameter.
@@ -54,7 +39,7 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.saliency'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> saliency(Classifier model, RandomAccessibleInterval<T> image, Integer target) {
-		return explain(new Saliency(), model, image, target);
+		return explain(model, image, target, "saliency");
 	}
 
 	/**
@@ -68,7 +53,7 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.gradient_x_input'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> gradientXInput(Classifier model, RandomAccessibleInterval<T> image, Integer target) {
-		return explain(new GradientTimesInput(), model, image, target);
+		return explain(model, image, target, "gradient_x_input");
 	}
 
 	/**
@@ -84,7 +69,7 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.integrated_gradients'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> integratedGradients(Classifier model, RandomAccessibleInterval<T> image, Integer target, Integer steps, Double baseline) {
-		return explain(new IntegratedGradients(orDefault(steps, 32), (float) orDefault(baseline, 0.0)), model, image, target);
+		return explain(model, image, target, "integrated_gradients", "steps", steps, "baseline", baseline);
 	}
 
 	/**
@@ -101,7 +86,7 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.smoothgrad'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> smoothGrad(Classifier model, RandomAccessibleInterval<T> image, Integer target, Integer samples, Double noise, Long seed) {
-		return explain(new NoisyGradients(NoisyGradients.Statistic.SMOOTH_GRAD, orDefault(samples, 50), orDefault(noise, 0.15), orDefault(seed, 42L)), model, image, target);
+		return explain(model, image, target, "smoothgrad", "samples", samples, "noise", noise, "seed", seed);
 	}
 
 	/**
@@ -118,7 +103,7 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.vargrad'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> varGrad(Classifier model, RandomAccessibleInterval<T> image, Integer target, Integer samples, Double noise, Long seed) {
-		return explain(new NoisyGradients(NoisyGradients.Statistic.VAR_GRAD, orDefault(samples, 50), orDefault(noise, 0.15), orDefault(seed, 42L)), model, image, target);
+		return explain(model, image, target, "vargrad", "samples", samples, "noise", noise, "seed", seed);
 	}
 
 	/**
@@ -135,7 +120,7 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.squaregrad'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> squareGrad(Classifier model, RandomAccessibleInterval<T> image, Integer target, Integer samples, Double noise, Long seed) {
-		return explain(new NoisyGradients(NoisyGradients.Statistic.SQUARE_GRAD, orDefault(samples, 50), orDefault(noise, 0.15), orDefault(seed, 42L)), model, image, target);
+		return explain(model, image, target, "squaregrad", "samples", samples, "noise", noise, "seed", seed);
 	}
 
 	/**
@@ -150,7 +135,7 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.gradcam'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> gradCam(Classifier model, RandomAccessibleInterval<T> image, Integer target, String layer) {
-		return explain(new GradCam(orDefault(layer, null), false), model, image, target);
+		return explain(model, image, target, "gradcam", "layer", layer);
 	}
 
 	/**
@@ -165,7 +150,7 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.gradcam_plus_plus'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> gradCamPlusPlus(Classifier model, RandomAccessibleInterval<T> image, Integer target, String layer) {
-		return explain(new GradCam(orDefault(layer, null), true), model, image, target);
+		return explain(model, image, target, "gradcam_plus_plus", "layer", layer);
 	}
 
 	/**
@@ -179,7 +164,7 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.guided_backprop'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> guidedBackprop(Classifier model, RandomAccessibleInterval<T> image, Integer target) {
-		return explain(GuidedGradient.guidedBackprop(), model, image, target);
+		return explain(model, image, target, "guided_backprop");
 	}
 
 	/**
@@ -193,7 +178,7 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.deconvnet'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> deconvNet(Classifier model, RandomAccessibleInterval<T> image, Integer target) {
-		return explain(GuidedGradient.deconvNet(), model, image, target);
+		return explain(model, image, target, "deconvnet");
 	}
 
 	/**
@@ -208,7 +193,7 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.forgrad'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> forGrad(Classifier model, RandomAccessibleInterval<T> image, Integer target, Integer bandwidth) {
-		return explain(new ForGrad(new Saliency(), orDefault(bandwidth, 0)), model, image, target);
+		return explain(model, image, target, "saliency", "forgrad", true, "forgrad_bandwidth", bandwidth);
 	}
 
 	/**
@@ -225,7 +210,7 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.occlusion'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> occlusion(Classifier model, RandomAccessibleInterval<T> image, Integer target, Integer patch, Integer stride, Double baseline) {
-		return explain(new Occlusion(orDefault(patch, 8), orDefault(stride, 4), (float) orDefault(baseline, 0.0)), model, image, target);
+		return explain(model, image, target, "occlusion", "patch", patch, "stride", stride, "baseline", baseline);
 	}
 
 	/**
@@ -243,7 +228,7 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.rise'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> rise(Classifier model, RandomAccessibleInterval<T> image, Integer target, Integer samples, Integer grid, Double keep_probability, Long seed) {
-		return explain(new Rise(orDefault(samples, 1000), orDefault(grid, 8), orDefault(keep_probability, 0.5), orDefault(seed, 42L)), model, image, target);
+		return explain(model, image, target, "rise", "samples", samples, "grid", grid, "keep_probability", keep_probability, "seed", seed);
 	}
 
 	/**
@@ -261,7 +246,7 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.sobol'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> sobol(Classifier model, RandomAccessibleInterval<T> image, Integer target, Integer grid, Integer designs, Double blur_sigma, Long seed) {
-		return explain(new SobolAttribution(orDefault(grid, 8), orDefault(designs, 32), masked(blur_sigma), false, orDefault(seed, 42L)), model, image, target);
+		return explain(model, image, target, "sobol", "grid", grid, "designs", designs, "blur_sigma", blur_sigma, "seed", seed);
 	}
 
 	/**
@@ -279,7 +264,7 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.hsic'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> hsic(Classifier model, RandomAccessibleInterval<T> image, Integer target, Integer samples, Integer grid, Double blur_sigma, Long seed) {
-		return explain(new HsicAttribution(orDefault(grid, 8), orDefault(samples, 1000), masked(blur_sigma), orDefault(seed, 42L)), model, image, target);
+		return explain(model, image, target, "hsic", "samples", samples, "grid", grid, "blur_sigma", blur_sigma, "seed", seed);
 	}
 
 	/**
@@ -296,7 +281,7 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.lime'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> lime(Classifier model, RandomAccessibleInterval<T> image, Integer target, Integer samples, Integer grid, Long seed) {
-		return explain(new Lime(orDefault(samples, Lime.DEFAULT_SAMPLES), Segmentation.grid(orDefault(grid, 8)), MaskedImage.constant(0), orDefault(seed, 42L)), model, image, target);
+		return explain(model, image, target, "lime", "samples", samples, "grid", grid, "seed", seed);
 	}
 
 	/**
@@ -313,7 +298,7 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.kernel_shap'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> kernelShap(Classifier model, RandomAccessibleInterval<T> image, Integer target, Integer samples, Integer grid, Long seed) {
-		return explain(new KernelShap(orDefault(samples, KernelShap.DEFAULT_SAMPLES), Segmentation.grid(orDefault(grid, 8)), MaskedImage.constant(0), orDefault(seed, 42L)), model, image, target);
+		return explain(model, image, target, "kernel_shap", "samples", samples, "grid", grid, "seed", seed);
 	}
 
 	/**
@@ -330,16 +315,19 @@ public final class AttributionOps {
 	 * @implNote op names='explain.attribution.eva'
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> eva(Classifier model, RandomAccessibleInterval<T> image, Integer target, Double epsilon, Integer grid, String bounds) {
-		return explain(new Eva(orDefault(epsilon, 0.01), orDefault(grid, 8), BoundMethod.parse(orDefault(bounds, "interval"))), model, image, target);
+		return explain(model, image, target, "eva", "epsilon", epsilon, "grid", grid, "bounds", bounds);
 	}
 
-	private static MaskedImage masked(Double blurSigma) {
-		return blurSigma != null && blurSigma > 0 ? MaskedImage.blur(blurSigma) : MaskedImage.constant(0);
-	}
-
-	private static <T extends RealType<T>> RandomAccessibleInterval<FloatType> explain(AttributionMethod method, Classifier model,
-		RandomAccessibleInterval<T> image, Integer target) {
+	/**
+	 * The registered method {@code key} with the values given (key, value pairs; null values take
+	 * the registry defaults, which the commands use too), run on the image.
+	 */
+	private static <T extends RealType<T>> RandomAccessibleInterval<FloatType> explain(Classifier model, RandomAccessibleInterval<T> image,
+		Integer target, String key, Object... keyValues) {
+		Map<String, Object> given = new HashMap<>();
+		for (int i = 0; i < keyValues.length; i += 2) if (keyValues[i + 1] != null) given.put((String) keyValues[i], keyValues[i + 1]);
 		OpImages.Batch batch = OpImages.read(model, image);
-		return OpImages.maps(method.explain(model, batch.tensor(), OpImages.targets(model, batch, target), Progress.NONE), batch.stack());
+		return OpImages.maps(Registry.attribution(key, given).explain(model, batch.tensor(), OpImages.targets(model, batch, target), Progress.NONE),
+			batch.stack());
 	}
 }

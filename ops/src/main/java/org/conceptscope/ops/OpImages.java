@@ -14,6 +14,7 @@ import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.ImageAxes;
 import org.conceptscope.tensor.ImageTensors;
+import org.conceptscope.tensor.Normalization;
 
 /**
  * How the ops read images and return maps, the same for every op.
@@ -86,6 +87,58 @@ public final class OpImages {
 	/** The attribution's maps as an image (see {@link #maps(FloatTensor, boolean)}). */
 	public static RandomAccessibleInterval<FloatType> maps(Attribution attribution, boolean stack) {
 		return maps(attribution.maps(), stack);
+	}
+
+	/**
+	 * Maps given as an image (X, Y for one image; X, Y, slice for a stack, as the attribution ops
+	 * return them) as a [N, H, W] tensor matching a batch.
+	 */
+	public static <M extends RealType<M>> FloatTensor readMaps(RandomAccessibleInterval<M> maps, Batch batch) {
+		if (maps == null) throw new IllegalArgumentException("No map given: pass the output of an explain.attribution op.");
+		long[] s = batch.tensor().shape();
+		long[] expected = batch.stack() ? new long[] { s[2], s[1], s[0] } : new long[] { s[2], s[1] };
+		if (!Arrays.equals(maps.dimensionsAsLongArray(), expected)) {
+			throw new IllegalArgumentException("The map is " + Arrays.toString(maps.dimensionsAsLongArray()) + " but the image needs "
+				+ Arrays.toString(expected) + " (X, Y" + (batch.stack() ? ", slice" : "") + "): pass the map computed for this image.");
+		}
+		return ImageTensors.toTensor(maps, batch.stack() ? ImageAxes.XYB : ImageAxes.XY, new Normalization.None()).reshape(s[0], s[1], s[2]);
+	}
+
+	/** Maps [N, H, W, k] as an image X, Y, k for one image, X, Y, k, image for a stack. */
+	public static RandomAccessibleInterval<FloatType> channelMaps(FloatTensor maps, boolean stack) {
+		long[] s = maps.shape();
+		int n = (int) s[0], h = (int) s[1], w = (int) s[2], k = (int) s[3];
+		if (!stack && n != 1) throw new IllegalStateException("One image gave " + n + " sets of maps.");
+		float[] src = maps.data(), dst = new float[src.length];
+		for (int i = 0; i < n; i++) for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) for (int q = 0; q < k; q++) {
+			dst[x + w * (y + h * (q + k * i))] = src[((i * h + y) * w + x) * k + q];
+		}
+		return stack ? ArrayImgs.floats(dst, w, h, k, n) : ArrayImgs.floats(dst, w, h, k);
+	}
+
+	/** The predicted class of each image, or the given class for all (checked). */
+	public static int[] resolvedTargets(Classifier model, Batch batch, Integer target) {
+		int[] t = targets(model, batch, target);
+		if (t.length > 0 && t[0] == AttributionMethod.PREDICTED) return model.logits(batch.tensor()).argmaxRows();
+		return t;
+	}
+
+	/** The class most images are predicted as when no class is given. */
+	static int majorityTarget(Classifier model, Batch batch, Integer target) {
+		int[] t = targets(model, batch, target);
+		return t[0] == AttributionMethod.PREDICTED ? org.conceptscope.concepts.Craft.majorityClass(model, batch.tensor()) : t[0];
+	}
+
+	/** The layer asked for, or the last spatial layer when none is given. */
+	static String layerOrLast(Classifier model, String layer) {
+		return layer == null || layer.isBlank() ? org.conceptscope.attribution.GradCam.lastSpatialLayer(model) : layer.trim();
+	}
+
+	/** The model as a TensorFlow SavedModel, which graph-reading methods need. */
+	static org.conceptscope.model.TensorFlowClassifier tensorFlow(Classifier model, String what) {
+		if (model instanceof org.conceptscope.model.TensorFlowClassifier tf) return tf;
+		throw new IllegalArgumentException(what + " reads the graph of a TensorFlow SavedModel; " + model.name()
+			+ " is not one: open a SavedModel folder.");
 	}
 
 	static int orDefault(Integer v, int d) {

@@ -14,6 +14,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import org.conceptscope.registry.Family;
+import org.conceptscope.registry.Registry;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -54,7 +56,7 @@ class OpsIndexTest {
 				OpIndex.Param q = op.params().get(i);
 				assertTrue(p[i].isNamePresent(), "compiled with -parameters");
 				assertEquals(p[i].getName(), q.name(), op.name() + " input " + i);
-				assertEquals(p[i].getParameterizedType().getTypeName(), q.type(), op.name() + " input " + q.name());
+				assertEquals(p[i].getParameterizedType().getTypeName().replace('$', '.'), q.type(), op.name() + " input " + q.name());
 				assertEquals("INPUT", q.ioType(), op.name() + " input " + q.name());
 				assertFalse(p[i].getType().isPrimitive(), op.name() + " " + q.name() + ": boxed types, so that null means the default");
 				assertTrue(q.description().length() > 10, op.name() + " " + q.name() + " is described");
@@ -63,8 +65,48 @@ class OpsIndexTest {
 				nullableSeen |= q.nullable();
 			}
 			assertNotNull(op.output(), op.name() + " has an output");
-			assertEquals(m.getGenericReturnType().getTypeName(), op.output().type(), op.name() + " output");
+			assertEquals(m.getGenericReturnType().getTypeName().replace('$', '.'), op.output().type(), op.name() + " output");
 		}
+	}
+
+	/** Every method family is there (the attribution methods are checked against the command in plugins). */
+	@Test
+	void everyFamilyHasItsOps() {
+		Set<String> names = new HashSet<>();
+		ops.forEach(o -> names.addAll(o.names()));
+		for (String n : List.of("explain.model.open", "explain.attribution.eva", "explain.concepts.craft", "explain.concepts.importance",
+			"explain.concepts.localize", "explain.metrics.deletion", "explain.metrics.insertion", "explain.metrics.mufidelity",
+			"explain.mechanistic.srd", "explain.mechanistic.pfv_concepts", "explain.mechanistic.gig", "explain.mechanistic.concept_graph",
+			"explain.heads.infodisent", "explain.heads.bi_ice", "explain.heads.contributions", "explain.heads.unit_maps",
+			"explain.visualization.maco", "explain.verify.margin_bounds")) {
+			assertTrue(names.contains(n), n + " missing from " + names);
+		}
+	}
+
+	/**
+	 * Op names come from the method registry: every registered attribution method is an op named
+	 * after its key (and FORGrad, a filter of the registry, is one more); every registered head is an
+	 * op; every metric that scores a given map is an op; the concept importance op takes the
+	 * registered estimators.
+	 */
+	@Test
+	void everyRegistryMethodHasItsOp() {
+		Set<String> names = new HashSet<>();
+		ops.forEach(o -> names.addAll(o.names()));
+		Set<String> attributionOps = new HashSet<>();
+		for (String n : names) if (n.startsWith("explain.attribution.")) attributionOps.add(n.substring("explain.attribution.".length()));
+		Set<String> expected = new HashSet<>(Registry.keys(Family.ATTRIBUTION));
+		expected.add("forgrad");
+		assertEquals(expected, attributionOps, "attribution ops = registry keys + forgrad");
+		for (String head : Registry.keys(Family.HEAD)) assertTrue(names.contains("explain.heads." + head), head);
+		for (String metric : Registry.keys(Family.METRIC)) {
+			// sanity, stability and MeGe/ReCo explain with a method themselves (randomised or retrained models, noisy copies)
+			if (List.of("sanity", "stability", "mege_reco").contains(metric)) continue;
+			assertTrue(names.contains("explain.metrics." + metric), metric);
+		}
+		OpIndex.Op importance = ops.stream().filter(o -> o.name().equals("explain.concepts.importance")).findFirst().orElseThrow();
+		String described = importance.params().stream().filter(p -> p.name().equals("estimator")).findFirst().orElseThrow().description();
+		for (String e : Registry.keys(Family.CONCEPT_ESTIMATOR)) assertTrue(described.contains(e), "estimator " + e + " in " + described);
 	}
 
 	@Test

@@ -58,6 +58,20 @@ class AttributionOpsMatchCommandTest {
 		}
 	}
 
+	/**
+	 * Every metric of Evaluate Explanation that scores a map is an op {@code explain.metrics.<metric>};
+	 * the sanity check and MeGe/ReCo, which retrain or randomise a model, are not ops yet.
+	 */
+	@Test
+	void everyMapMetricIsAnOp() throws Exception {
+		java.util.Set<String> names = new java.util.HashSet<>();
+		OpIndex.read(getClass().getClassLoader().getResource(OpIndex.RESOURCE)).forEach(o -> names.addAll(o.names()));
+		for (String metric : EvaluationSettings.METRICS) {
+			if (metric.equals("sanity") || metric.equals(EvaluationSettings.MEGE_RECO)) continue;
+			assertTrue(names.contains("explain.metrics." + metric), "no op explain.metrics." + metric);
+		}
+	}
+
 	private static float[] data(Object map) {
 		@SuppressWarnings("unchecked")
 		RandomAccessibleInterval<FloatType> m = (RandomAccessibleInterval<FloatType>) map;

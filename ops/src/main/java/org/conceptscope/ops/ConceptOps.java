@@ -1,0 +1,103 @@
+package org.conceptscope.ops;
+
+import static org.conceptscope.ops.OpImages.orDefault;
+
+import net.imglib2.RandomAccessibleInterval;
+import net.imglib2.type.numeric.RealType;
+import net.imglib2.type.numeric.real.FloatType;
+
+import org.conceptscope.concepts.ConceptBank;
+import org.conceptscope.concepts.ConceptImportance;
+import org.conceptscope.concepts.ConceptLocalization;
+import org.conceptscope.concepts.Craft;
+import org.conceptscope.concepts.CraftOptions;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.util.Progress;
+
+/**
+ * Concept discovery, importance and localization (CRAFT) as SciJava Ops {@code explain.concepts.*},
+ * declared in Javadoc like {@link AttributionOps}; defaults are those of the Concept Discovery and
+ * Concept Importance commands.
+ */
+public final class ConceptOps {
+
+	/** NMF tolerance, iteration cap and example crops per concept, as the Concept Discovery command uses them. */
+	static final double TOLERANCE = 1e-4;
+	static final int MAX_ITERATIONS = 500, EXAMPLES = 6;
+
+	private ConceptOps() {}
+
+	/**
+	 * CRAFT concept discovery (Fel et al. 2023): square crops of the images, resized to the model input, are passed up to a
+	 * layer; a non-negative factorisation of their activations gives the concepts, and Sobol indices over the concepts give
+	 * their importance for the class, as the Concept Discovery command does.
+	 *
+	 * @param <T> the pixel type
+	 * @param model the classifier, as opened by explain.model.open
+	 * @param images images of the class: X, Y[, channel][, slice] (channels when the model takes several); only read
+	 * @param target the class whose concepts are extracted (index from 0); null or negative: the class predicted for most images (nullable)
+	 * @param layer the layer that splits the model; null or empty: the last spatial layer (nullable)
+	 * @param patch crop side in pixels; default 16 (nullable)
+	 * @param stride step between crops in pixels; default 8 (nullable)
+	 * @param concepts number of concepts; default 6 (nullable)
+	 * @param designs Sobol designs for the importance; default 32 (nullable)
+	 * @param seed seed of the factorisation and of the Sobol designs; default 42 (nullable)
+	 * @return the concept bank: concept directions, importance, example crops (save it with its save method)
+	 * @implNote op names='explain.concepts.craft'
+	 */
+	public static <T extends RealType<T>> ConceptBank craft(Classifier model, RandomAccessibleInterval<T> images, Integer target, String layer,
+		Integer patch, Integer stride, Integer concepts, Integer designs, Long seed) {
+		OpImages.Batch batch = OpImages.read(model, images);
+		long s = orDefault(seed, 42L);
+		CraftOptions options = new CraftOptions(OpImages.layerOrLast(model, layer), orDefault(patch, 16), orDefault(stride, 8),
+			orDefault(concepts, 6), s, TOLERANCE, MAX_ITERATIONS, EXAMPLES);
+		ConceptBank bank = Craft.fit(model, batch.tensor(), OpImages.majorityTarget(model, batch, target), options, Progress.NONE);
+		bank.importance = ConceptImportance.sobol(model, bank, batch.tensor(), orDefault(designs, 32), s, Progress.NONE);
+		bank.importanceEstimator = "sobol";
+		return bank;
+	}
+
+	/**
+	 * Importance of each concept of a bank for its class on the images: total-order Sobol indices of random concept masks
+	 * (sobol), gradient times coefficient in concept space (gradient), or the score drop when a concept is removed (deletion).
+	 *
+	 * @param <T> the pixel type
+	 * @param model the classifier the bank was extracted from
+	 * @param bank the concept bank, from explain.concepts.craft or loaded from concepts.json
+	 * @param images the images: X, Y[, channel][, slice] (channels when the model takes several); only read
+	 * @param estimator sobol, gradient or deletion; default sobol (nullable)
+	 * @param designs Sobol designs (sobol only); default 32 (nullable)
+	 * @param seed seed of the Sobol designs (sobol only); default 42 (nullable)
+	 * @return one importance value per concept, in the order of the bank
+	 * @implNote op names='explain.concepts.importance'
+	 */
+	public static <T extends RealType<T>> double[] importance(Classifier model, ConceptBank bank, RandomAccessibleInterval<T> images,
+		String estimator, Integer designs, Long seed) {
+		if (bank == null) throw new IllegalArgumentException("No concept bank given: run explain.concepts.craft or load concepts.json.");
+		OpImages.Batch batch = OpImages.read(model, images);
+		return switch (orDefault(estimator, "sobol")) {
+			case "sobol" -> ConceptImportance.sobol(model, bank, batch.tensor(), orDefault(designs, 32), orDefault(seed, 42L), Progress.NONE);
+			case "gradient" -> ConceptImportance.gradientTimesInput(model, bank, batch.tensor(), Progress.NONE);
+			case "deletion" -> ConceptImportance.deletion(model, bank, batch.tensor(), Progress.NONE);
+			default -> throw new IllegalArgumentException("Unknown estimator " + estimator + ": use sobol, gradient or deletion.");
+		};
+	}
+
+	/**
+	 * Where each concept sits: the non-negative coefficient of each concept at every position of the layer of the bank,
+	 * upsampled to the image.
+	 *
+	 * @param <T> the pixel type
+	 * @param model the classifier the bank was extracted from
+	 * @param bank the concept bank, from explain.concepts.craft or loaded from concepts.json
+	 * @param image the image: X, Y[, channel][, slice] (channels when the model takes several); only read
+	 * @return one map per concept and image, the size of the image in X and Y: X, Y, concept for one image; X, Y, concept, slice for a stack
+	 * @implNote op names='explain.concepts.localize'
+	 */
+	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> localize(Classifier model, ConceptBank bank,
+		RandomAccessibleInterval<T> image) {
+		if (bank == null) throw new IllegalArgumentException("No concept bank given: run explain.concepts.craft or load concepts.json.");
+		OpImages.Batch batch = OpImages.read(model, image);
+		return OpImages.channelMaps(ConceptLocalization.localize(model, bank, batch.tensor()).maps(), batch.stack());
+	}
+}
