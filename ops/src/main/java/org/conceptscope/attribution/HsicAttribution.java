@@ -5,16 +5,24 @@ import java.util.Random;
 import java.util.stream.IntStream;
 
 import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.Bicubic;
+import org.conceptscope.tensor.GridUpsampling;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 
 /**
  * HSIC attribution (Novello et al. 2022): random binary masks on a grid x grid lattice (each
  * cell kept with probability 1/2, balanced per cell by Latin-hypercube-style stratification),
  * and for each cell the Hilbert-Schmidt independence criterion between the cell's on/off state
- * and the target score. Kernels: for the binary cell state, equal or not (a Gaussian kernel
- * on {0, 1}); for the output, a Gaussian kernel whose bandwidth is the median pairwise distance.
- * Biased estimator HSIC = tr(K H L H) / (n - 1)^2.
+ * and the target score, as Xplique's {@code HsicAttributionMethod} with its default binary
+ * estimator computes it: input kernel k(u, u') = 1 + (1/2 - (u - u')^2) on the cell's on/off
+ * state; output kernel exp(-(y - y')^2 / (2 w^2)) whose width w is the median of the scores
+ * themselves (linear interpolation between order statistics, Xplique's rule; when that median is 0
+ * the kernel would be undefined, and the median pairwise distance |y - y'| is used instead);
+ * estimator HSIC = sum(HKH o HLH) / n with H the centring matrix. The grid of HSIC values is
+ * upsampled to the image by interpolation, as Xplique does: bilinearly by default (no overshoot),
+ * or bicubically as Xplique ({@link GridUpsampling#BICUBIC}, {@link Bicubic}).
  */
 public final class HsicAttribution implements AttributionMethod {
 
@@ -22,18 +30,26 @@ public final class HsicAttribution implements AttributionMethod {
 	private final MaskedImage perturbation;
 	private final long seed;
 	private final TargetScore score;
+	private final GridUpsampling upsampling;
 
 	public HsicAttribution(int grid, int samples, MaskedImage perturbation, long seed) {
 		this(grid, samples, perturbation, seed, TargetScore.LOGIT);
 	}
 
 	public HsicAttribution(int grid, int samples, MaskedImage perturbation, long seed, TargetScore score) {
+		this(grid, samples, perturbation, seed, score, GridUpsampling.BILINEAR);
+	}
+
+	public HsicAttribution(int grid, int samples, MaskedImage perturbation, long seed, TargetScore score, GridUpsampling upsampling) {
 		if (grid < 1 || samples < 4) throw new IllegalArgumentException("HSIC attribution needs grid >= 1 and at least 4 samples.");
+		Limits.grid("HSIC attribution", "grid", grid);
+		Limits.passes("HSIC attribution", "samples", samples);
 		this.grid = grid;
 		this.samples = samples;
 		this.perturbation = perturbation;
 		this.seed = seed;
 		this.score = score;
+		this.upsampling = upsampling;
 	}
 
 	@Override
@@ -81,10 +97,7 @@ public final class HsicAttribution implements AttributionMethod {
 				}
 			}, progress, (long) i * samples, (long) n * samples, name());
 			double[] hsic = hsicPerCell(on, scores, cells);
-			for (int y = 0; y < h; y++) {
-				int gy = Math.min(grid - 1, y * grid / h);
-				for (int xx = 0; xx < w; xx++) maps[(i * h + y) * w + xx] = (float) hsic[gy * grid + Math.min(grid - 1, xx * grid / w)];
-			}
+			System.arraycopy(upsampling.apply(hsic, grid, grid, h, w), 0, maps, i * h * w, h * w);
 		}
 		Map<String, String> meta = AttributionMethod.metadata(classifier, name(), resolved);
 		meta.put("grid", Integer.toString(grid));
@@ -92,16 +105,30 @@ public final class HsicAttribution implements AttributionMethod {
 		meta.put("perturbation", perturbation.describe());
 		meta.put("seed", Long.toString(seed));
 		meta.put("score", score.name());
+		meta.put("upsampling", upsampling.key());
 		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, meta);
+	}
+
+	/** The output kernel's width: the median of the scores (Xplique's rule), or when it is 0 the median pairwise distance. */
+	static double bandwidth(float[] y) {
+		int m = y.length;
+		double[] sorted = new double[m];
+		for (int a = 0; a < m; a++) sorted[a] = y[a];
+		java.util.Arrays.sort(sorted);
+		double pos = 0.5 * (m - 1);
+		int lo = (int) Math.floor(pos);
+		double median = lo + 1 < m ? sorted[lo] + (pos - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
+		if (Math.abs(median) > 1e-12) return Math.abs(median);
+		double[] dists = new double[m * (m - 1) / 2];
+		int q = 0;
+		for (int a = 0; a < m; a++) for (int b = a + 1; b < m; b++) dists[q++] = Math.abs(y[a] - y[b]);
+		double pairwise = dists.length == 0 ? 1 : select(dists, dists.length / 2);
+		return Math.max(pairwise, 1e-12);
 	}
 
 	static double[] hsicPerCell(boolean[][] on, float[] y, int cells) {
 		int m = y.length;
-		double[] dists = new double[m * (m - 1) / 2];
-		int q = 0;
-		for (int a = 0; a < m; a++) for (int b = a + 1; b < m; b++) dists[q++] = Math.abs(y[a] - y[b]);
-		double bandwidth = dists.length == 0 ? 1 : select(dists.clone(), dists.length / 2);
-		if (bandwidth <= 1e-12) bandwidth = 1e-12;
+		double bandwidth = bandwidth(y);
 		// centred output Gram matrix HLH, computed once (symmetric: each pair once)
 		double[][] l = new double[m][m];
 		for (int a = 0; a < m; a++) {
@@ -120,11 +147,10 @@ public final class HsicAttribution implements AttributionMethod {
 		}
 		all /= (double) m * m;
 		for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) l[a][b] += all - rowMean[a] - rowMean[b];
-		// Input kernel on {0,1}: 1 when equal, d = exp(-1/2) otherwise (Gaussian, unit bandwidth).
-		// With u the cell's on/off vector, sum_ab k(a,b) L~(a,b) = d 1'L~1 + (1-d)(u'L~u + (1-u)'L~(1-u)),
-		// and the centred L~ has zero row sums, so this is 2 (1-d) u'L~u: a sum over on-on pairs
+		// Input kernel on {0,1}: 1 + 1/2 - (u - u')^2, that is 3/2 when equal and 1/2 otherwise.
+		// With u the cell's on/off vector, sum_ab k(a,b) L~(a,b) = 1/2 1'L~1 + u'L~u + (1-u)'L~(1-u),
+		// and the centred L~ has zero row sums, so this is 2 u'L~u: a sum over on-on pairs
 		// only, a quarter of the pairs, and cells are independent (run on all cores).
-		double differ = Math.exp(-0.5);
 		double[] result = new double[cells];
 		IntStream cellIndices = IntStream.range(0, cells);
 		if ((long) cells * m * m >= 1 << 16) cellIndices = cellIndices.parallel();
@@ -137,7 +163,7 @@ public final class HsicAttribution implements AttributionMethod {
 				double[] row = l[onIdx[ia]];
 				for (int ib = 0; ib < count; ib++) s += row[onIdx[ib]];
 			}
-			result[j] = 2 * (1 - differ) * s / ((double) (m - 1) * (m - 1));
+			result[j] = 2 * s / m;
 		});
 		return result;
 	}

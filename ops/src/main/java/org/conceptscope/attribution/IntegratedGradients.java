@@ -5,6 +5,7 @@ import java.util.Locale;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 
 /**
@@ -22,6 +23,7 @@ public final class IntegratedGradients implements AttributionMethod {
 	/** @param baseline constant baseline value in normalised input units (0: black after unit_range) */
 	public IntegratedGradients(int steps, float baseline) {
 		if (steps < 1) throw new IllegalArgumentException("Integrated Gradients needs at least 1 step, got " + steps + ".");
+		Limits.passes("Integrated Gradients", "steps", steps);
 		if (!Float.isFinite(baseline)) throw new IllegalArgumentException("The baseline must be a finite number.");
 		this.steps = steps;
 		this.baseline = baseline;

@@ -6,6 +6,7 @@ import java.util.stream.IntStream;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 
 /**
@@ -26,6 +27,7 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 
 	LinearSurrogate(String method, int samples, int minSamples, Segmentation segmentation, MaskedImage perturbation, long seed, TargetScore score) {
 		if (samples < minSamples) throw new IllegalArgumentException(method + " needs at least " + minSamples + " samples, got " + samples + ".");
+		Limits.passes(method, "samples", samples);
 		if (segmentation == null) throw new IllegalArgumentException("No segmentation given: Segmentation.grid(n) or Segmentation.slic(n, compactness).");
 		if (perturbation == null) throw new IllegalArgumentException("No replacement given: MaskedImage.constant(value) or MaskedImage.blur(sigma).");
 		if (score == null) throw new IllegalArgumentException("No score given: TargetScore.LOGIT or TargetScore.PROBABILITY.");

@@ -7,6 +7,7 @@ import java.util.stream.IntStream;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 
 /**
@@ -45,6 +46,7 @@ public final class NoisyGradients implements AttributionMethod {
 
 	private NoisyGradients(Statistic statistic, int samples, double sigmaFraction, long seed, int firstImage) {
 		if (samples < 1) throw new IllegalArgumentException("At least one noisy sample is needed, got " + samples + ".");
+		Limits.passes(statistic == null ? "smoothgrad" : statistic.id, "samples", samples);
 		if (!(sigmaFraction >= 0) || !Double.isFinite(sigmaFraction)) {
 			throw new IllegalArgumentException("The noise level must be a finite fraction >= 0 of the value range.");
 		}

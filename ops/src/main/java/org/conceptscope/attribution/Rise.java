@@ -5,6 +5,7 @@ import java.util.stream.IntStream;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 
 /**
@@ -29,6 +30,8 @@ public final class Rise implements AttributionMethod {
 
 	public Rise(int masks, int grid, double keepProbability, long seed, TargetScore score) {
 		if (masks < 1 || grid < 1) throw new IllegalArgumentException("RISE needs at least one mask and a grid of at least 1 cell.");
+		Limits.passes("RISE", "samples", masks);
+		Limits.grid("RISE", "grid", grid);
 		if (!(keepProbability > 0 && keepProbability <= 1)) throw new IllegalArgumentException("The keep probability must be in (0, 1].");
 		this.masks = masks;
 		this.grid = grid;

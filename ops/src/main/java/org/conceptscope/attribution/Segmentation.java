@@ -2,6 +2,8 @@ package org.conceptscope.attribution;
 
 import java.util.Locale;
 
+import org.conceptscope.util.Limits;
+
 /**
  * How an image is cut into the interpretable features of LIME and Kernel SHAP: a regular grid of
  * cells, or SLIC superpixels that follow the image's edges.
@@ -19,6 +21,8 @@ public record Segmentation(Kind kind, int size, double compactness) {
 		if (kind == null) throw new IllegalArgumentException("No segmentation kind given: GRID or SLIC.");
 		if (size < 1) throw new IllegalArgumentException("A segmentation needs at least 1 " + (kind == Kind.GRID ? "cell per side" : "superpixel") + ", got " + size + ".");
 		if (!(compactness >= 0) || !Double.isFinite(compactness)) throw new IllegalArgumentException("The SLIC compactness must be a finite number >= 0.");
+		if (kind == Kind.GRID) Limits.grid("The segmentation", "cells per side", size);
+		else Limits.passes("The SLIC segmentation", "superpixels", size);
 	}
 
 	public static Segmentation grid(int cellsPerSide) {

@@ -3,7 +3,10 @@ package org.conceptscope.attribution;
 import java.util.Map;
 
 import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.Bicubic;
+import org.conceptscope.tensor.GridUpsampling;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 import org.conceptscope.util.SobolDesigns;
 
@@ -11,7 +14,11 @@ import org.conceptscope.util.SobolDesigns;
  * Sobol attribution (Fel et al. 2021): real-valued masks on a grid x grid lattice (optionally one
  * lattice per channel, for multi-channel microscopy), drawn from a quasi-Monte Carlo Sobol
  * sequence, perturb the image; each cell's total-order Sobol index (Jansen estimator) says how
- * much of the target score's variance it explains, alone or with others.
+ * much of the target score's variance it explains, alone or with others. The grid of indices is
+ * upsampled to the image by interpolation, as Xplique does, so the map is smooth rather than one
+ * constant block per cell (the perturbations themselves keep one value per cell): bilinearly by
+ * default, which keeps the non-negative indices non-negative; {@link GridUpsampling#BICUBIC} is
+ * Xplique's own choice ({@link Bicubic}).
  * <p>
  * N designs cost N x (d + 2) forward passes for d cells. The sequence gets a seeded random shift
  * modulo 1 (Cranley-Patterson rotation), so different seeds give independent estimates.
@@ -23,6 +30,7 @@ public final class SobolAttribution implements AttributionMethod {
 	private final boolean perChannel;
 	private final long seed;
 	private final TargetScore score;
+	private final GridUpsampling upsampling;
 
 	/** Defaults of the paper: grid 8, 32 designs, inpainting with 0. */
 	public SobolAttribution(long seed) {
@@ -34,13 +42,26 @@ public final class SobolAttribution implements AttributionMethod {
 	}
 
 	public SobolAttribution(int grid, int designs, MaskedImage perturbation, boolean perChannel, long seed, TargetScore score) {
+		this(grid, designs, perturbation, perChannel, seed, score, GridUpsampling.BILINEAR);
+	}
+
+	public SobolAttribution(int grid, int designs, MaskedImage perturbation, boolean perChannel, long seed, TargetScore score,
+		GridUpsampling upsampling) {
 		if (grid < 1 || designs < 2) throw new IllegalArgumentException("Sobol attribution needs grid >= 1 and at least 2 designs.");
+		Limits.grid("Sobol attribution", "grid", grid);
+		Limits.passes("Sobol attribution", "designs", designs);
+		if ((long) grid * grid > SobolDesigns.MAX_DIMENSIONS) {
+			throw new IllegalArgumentException("Sobol attribution: grid=" + grid + " makes " + (long) grid * grid + " cells, more than the "
+				+ SobolDesigns.MAX_DIMENSIONS + " the Sobol sequence supports; use grid=" + (int) Math.sqrt(SobolDesigns.MAX_DIMENSIONS)
+				+ " or less.");
+		}
 		this.grid = grid;
 		this.designs = designs;
 		this.perturbation = perturbation;
 		this.perChannel = perChannel;
 		this.seed = seed;
 		this.score = score;
+		this.upsampling = upsampling;
 	}
 
 	@Override
@@ -52,11 +73,13 @@ public final class SobolAttribution implements AttributionMethod {
 	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
-		int layers = perChannel ? c : 1, d = grid * grid * layers;
-		if (d > SobolDesigns.MAX_DIMENSIONS) {
-			throw new IllegalArgumentException("Sobol attribution with " + d + " cells is more than the " + SobolDesigns.MAX_DIMENSIONS
+		int layers = perChannel ? c : 1;
+		long cells = (long) grid * grid * layers;
+		if (cells > SobolDesigns.MAX_DIMENSIONS) {
+			throw new IllegalArgumentException("Sobol attribution with " + cells + " cells is more than the " + SobolDesigns.MAX_DIMENSIONS
 				+ " the Sobol sequence supports. Use a smaller grid or turn off per-channel masks.");
 		}
+		int d = (int) cells;
 		SobolDesigns sobol = new SobolDesigns(d, designs, seed);
 		int passes = sobol.evaluations();
 		float[] maps = new float[n * h * w];
@@ -95,17 +118,12 @@ public final class SobolAttribution implements AttributionMethod {
 				}
 			}, progress, (long) i * passes, (long) n * passes, name());
 			double[] total = sobol.totalOrder(scores);
-			for (int y = 0; y < h; y++) {
-				int gy = Math.min(grid - 1, y * grid / h);
-				for (int xx = 0; xx < w; xx++) {
-					int gx = Math.min(grid - 1, xx * grid / w);
-					float s = 0;
-					for (int ch = 0; ch < layers; ch++) {
-						float v = (float) total[(ch * grid + gy) * grid + gx];
-						s += v;
-						if (perChannel) channelMaps[((i * h + y) * w + xx) * c + ch] = v;
-					}
-					maps[(i * h + y) * w + xx] = s;
+			// one index per cell (and channel lattice), upsampled bicubically to the image as Xplique does
+			for (int ch = 0; ch < layers; ch++) {
+				float[] up = upsampling.apply(java.util.Arrays.copyOfRange(total, ch * grid * grid, (ch + 1) * grid * grid), grid, grid, h, w);
+				for (int p = 0; p < h * w; p++) {
+					maps[i * h * w + p] += up[p];
+					if (perChannel) channelMaps[(i * h * w + p) * c + ch] = up[p];
 				}
 			}
 		}
@@ -117,6 +135,7 @@ public final class SobolAttribution implements AttributionMethod {
 		meta.put("seed", Long.toString(seed));
 		meta.put("score", score.name());
 		meta.put("estimator", "Jansen total order");
+		meta.put("upsampling", upsampling.key());
 		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, meta,
 			perChannel ? new FloatTensor(new long[] { n, h, w, c }, channelMaps) : null);
 	}

@@ -34,10 +34,12 @@ public final class BiIce implements InterpretableHead {
 
 	private final Map<String, FloatTensor> weights;
 	private final String layer;
-	private final int h, w, c, d, k, classes;
+	private final int h, w, c, d, k, classes, iterations;
 	private final double[] convergence;
 
-	private BiIce(Map<String, FloatTensor> weights, String layer, int h, int w, int c, int d, int k, int classes, double[] convergence) {
+	private BiIce(Map<String, FloatTensor> weights, String layer, int h, int w, int c, int d, int k, int classes, double[] convergence,
+		int iterations) {
+		this.iterations = iterations;
 		this.weights = weights;
 		this.layer = layer;
 		this.h = h;
@@ -62,6 +64,13 @@ public final class BiIce implements InterpretableHead {
 	 */
 	public static BiIce train(FloatTensor f, String layer, int[] labels, int classes, int concepts, int dimension, double sparsity,
 		TrainingOptions opt, Progress progress) {
+		return train(f, layer, labels, classes, concepts, dimension, sparsity, 1, opt, progress);
+	}
+
+	/** The same with {@code iterations} rounds of bidirectional binding (1: the static interaction). */
+	public static BiIce train(FloatTensor f, String layer, int[] labels, int classes, int concepts, int dimension, double sparsity,
+		int iterations, TrainingOptions opt, Progress progress) {
+		if (iterations < 1) throw new IllegalArgumentException("Bi-ICE needs at least 1 round of binding, got " + iterations + ".");
 		if (concepts < 2 || dimension < 1) {
 			throw new IllegalArgumentException("Bi-ICE needs at least 2 concepts (patches choose among them) of dimension >= 1.");
 		}
@@ -69,7 +78,8 @@ public final class BiIce implements InterpretableHead {
 		int h = (int) f.dim(1), w = (int) f.dim(2), c = (int) f.dim(3), n = (int) f.dim(0);
 		Map<String, FloatTensor> init = BiIceGraph.initialWeights(c, dimension, concepts, classes, opt.seed());
 		int epoch = Math.max(1, (n + opt.batchSize() - 1) / opt.batchSize());
-		SupervisedTrainer.Trained t = SupervisedTrainer.train(g -> new BiIceGraph(g, h, w, c, dimension, concepts, classes, sparsity, init),
+		SupervisedTrainer.Trained t = SupervisedTrainer.train(g -> new BiIceGraph(g, h, w, c, dimension, concepts, classes, sparsity, iterations,
+			init),
 			f, labels, classes, opt, progress, "concepts", epoch);
 		List<FloatTensor> snaps = t.snapshots();
 		double[] change = new double[Math.max(0, snaps.size() - 1)];
@@ -79,7 +89,7 @@ public final class BiIce implements InterpretableHead {
 			for (int j = 0; j < a.length; j++) s += (a[j] - b[j]) * (a[j] - b[j]);
 			change[i - 1] = Math.sqrt(s);
 		}
-		return new BiIce(t.weights(), layer, h, w, c, dimension, concepts, classes, change);
+		return new BiIce(t.weights(), layer, h, w, c, dimension, concepts, classes, change, iterations);
 	}
 
 	/** The backbone's feature map at a spatial layer, or a message saying why the layer cannot carry a head. */
@@ -97,7 +107,9 @@ public final class BiIce implements InterpretableHead {
 		int d = (int) weights.get("patch_kernel").dim(1), k = (int) weights.get("concepts").dim(0);
 		Object conv = saved.config().metadata.get("convergence");
 		double[] convergence = conv instanceof List<?> l ? l.stream().mapToDouble(v -> ((Number) v).doubleValue()).toArray() : new double[0];
-		return new BiIce(weights, layer, h, w, c, d, k, (int) weights.get("classifier").dim(1), convergence);
+		Object rounds = saved.config().metadata.get("iterations");
+		return new BiIce(weights, layer, h, w, c, d, k, (int) weights.get("classifier").dim(1), convergence,
+			rounds instanceof Number r ? r.intValue() : 1);
 	}
 
 	@Override
@@ -160,39 +172,86 @@ public final class BiIce implements InterpretableHead {
 		return convergence.clone();
 	}
 
-	/** Scores S [P][K], attention A (over patches) and assignment B (over concepts) for image i. */
+	/** Scores S [P][K], attention A (over patches) and assignment B (over concepts) for image i, after the last round. */
 	private double[][][] interaction(FloatTensor features, int i) {
+		return rounds(features, i)[iterations - 1];
+	}
+
+	/** Per round r: S, A, B (each [P][K]) and the concepts [K][d] the round scored with. */
+	private double[][][][] rounds(FloatTensor features, int i) {
 		int p = h * w;
 		float[] wp = weights.get("patch_kernel").data();
-		double[] cs = centredConcepts();
-		double[][] s = new double[p][k];
+		double[] cs0 = centredConcepts();
+		double[][] e = new double[p][d], cs = new double[k][d];
 		for (int q = 0; q < p; q++) {
-			double[] e = new double[d];
 			for (int j = 0; j < d; j++) {
 				double v = 0;
 				for (int r = 0; r < c; r++) v += features.data()[(i * p + q) * c + r] * wp[r * d + j];
-				e[j] = v;
+				e[q][j] = v;
 			}
+		}
+		for (int m = 0; m < k; m++) for (int j = 0; j < d; j++) cs[m][j] = cs0[m * d + j];
+		double[][][][] out = new double[iterations][][][];
+		for (int round = 0; round < iterations; round++) {
+			double[][] s = new double[p][k];
+			for (int q = 0; q < p; q++) {
+				for (int m = 0; m < k; m++) {
+					double v = 0;
+					for (int j = 0; j < d; j++) v += e[q][j] * cs[m][j];
+					s[q][m] = v / Math.sqrt(d);
+				}
+			}
+			double[][] a = new double[p][k], b = new double[p][k];
 			for (int m = 0; m < k; m++) {
+				double max = Double.NEGATIVE_INFINITY, sum = 0;
+				for (int q = 0; q < p; q++) max = Math.max(max, s[q][m]);
+				for (int q = 0; q < p; q++) sum += a[q][m] = Math.exp(s[q][m] - max);
+				for (int q = 0; q < p; q++) a[q][m] /= sum;
+			}
+			for (int q = 0; q < p; q++) {
+				double max = Double.NEGATIVE_INFINITY, sum = 0;
+				for (int m = 0; m < k; m++) max = Math.max(max, s[q][m]);
+				for (int m = 0; m < k; m++) sum += b[q][m] = Math.exp(s[q][m] - max);
+				for (int m = 0; m < k; m++) b[q][m] /= sum;
+			}
+			double[][] used = new double[k][];
+			for (int m = 0; m < k; m++) used[m] = cs[m].clone();
+			out[round] = new double[][][] { s, a, b, used };
+			if (round == iterations - 1) break;
+			// concepts take in the patches they attend to, centred again; patches receive the concepts they choose
+			double[][] next = new double[k][d];
+			for (int m = 0; m < k; m++) for (int j = 0; j < d; j++) {
+				double v = cs[m][j];
+				for (int q = 0; q < p; q++) v += a[q][m] * e[q][j];
+				next[m][j] = v;
+			}
+			for (int j = 0; j < d; j++) {
+				double mean = 0;
+				for (int m = 0; m < k; m++) mean += next[m][j] / k;
+				for (int m = 0; m < k; m++) next[m][j] -= mean;
+			}
+			cs = next;
+			for (int q = 0; q < p; q++) for (int j = 0; j < d; j++) {
 				double v = 0;
-				for (int j = 0; j < d; j++) v += e[j] * cs[m * d + j];
-				s[q][m] = v / Math.sqrt(d);
+				for (int m = 0; m < k; m++) v += b[q][m] * cs[m][j];
+				e[q][j] += v;
 			}
 		}
-		double[][] a = new double[p][k], b = new double[p][k];
-		for (int m = 0; m < k; m++) {
-			double max = Double.NEGATIVE_INFINITY, sum = 0;
-			for (int q = 0; q < p; q++) max = Math.max(max, s[q][m]);
-			for (int q = 0; q < p; q++) sum += a[q][m] = Math.exp(s[q][m] - max);
-			for (int q = 0; q < p; q++) a[q][m] /= sum;
-		}
-		for (int q = 0; q < p; q++) {
-			double max = Double.NEGATIVE_INFINITY, sum = 0;
-			for (int m = 0; m < k; m++) max = Math.max(max, s[q][m]);
-			for (int m = 0; m < k; m++) sum += b[q][m] = Math.exp(s[q][m] - max);
-			for (int m = 0; m < k; m++) b[q][m] /= sum;
-		}
-		return new double[][][] { s, a, b };
+		return out;
+	}
+
+	/** The rounds of binding: 1 is the static interaction. */
+	public int iterations() {
+		return iterations;
+	}
+
+	/** Image i's concept embeddings [K][d] at each round of binding: they change as concepts take in the patches they attend to. */
+	public double[][][] conceptsPerRound(FloatTensor features, int i) {
+		checkFeatures(features);
+		double[][][][] r = rounds(features, i);
+		double[][][] out = new double[iterations][][];
+		for (int t = 0; t < iterations; t++) out[t] = r[t][3];
+		return out;
 	}
 
 	/** Concept embeddings minus their mean [K*d], as the graph uses them. */
@@ -277,8 +336,9 @@ public final class BiIce implements InterpretableHead {
 		config.metadata.put("backbone_layer", layer);
 		config.metadata.put("concepts", k);
 		config.metadata.put("dimension", d);
+		config.metadata.put("iterations", iterations);
 		config.metadata.put("convergence", Arrays.stream(convergence).boxed().toList());
 		config.metadata.putAll(metadata);
-		SavedModelExport.export(g -> new BiIceGraph(g, h, w, c, d, k, classes, 0, weights), config, dir);
+		SavedModelExport.export(g -> new BiIceGraph(g, h, w, c, d, k, classes, 0, iterations, weights), config, dir);
 	}
 }

@@ -24,13 +24,25 @@ import org.tensorflow.types.TFloat32;
  * (non-negative) activations, so every contribution is present evidence, never evidence by
  * absence. Training adds an L1 penalty on the concepts' directions in channel space (sparsity). Elementwise
  * products stand in for the batched matrix products of the paper (their graph gradients are not
- * available from Java); a single round of interaction.
+ * available from Java). The interaction runs {@code iterations} rounds (see the constructor).
  * Names: features, biice/assignment (B), logits, probabilities.
  */
 final class BiIceGraph extends GraphNetwork {
 
 
 	BiIceGraph(Graph g, int h, int w, int c, int d, int k, int classes, double sparsity, Map<String, FloatTensor> init) {
+		this(g, h, w, c, d, k, classes, sparsity, 1, init);
+	}
+
+	/**
+	 * With {@code iterations} rounds of bidirectional binding: in each round concepts attend to the
+	 * patches (A, softmax over patches) and take in the patches they attend to (C_k += sum_p A_pk
+	 * E_p, then centred again), and patches receive the updated concepts they choose (E_p += sum_k
+	 * B_pk C_k);
+	 * scores, attention and assignment of the last round give the activations. One round is the
+	 * static interaction.
+	 */
+	BiIceGraph(Graph g, int h, int w, int c, int d, int k, int classes, double sparsity, int iterations, Map<String, FloatTensor> init) {
 		Ops tf = Ops.create(g);
 		input = tf.withName("features").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, h, w, c)));
 		Ops scope = tf.withSubScope("biice");
@@ -45,12 +57,27 @@ final class BiIceGraph extends GraphNetwork {
 		// concept could point mostly at another class's channel and still win only on its own class's patches
 		Operand<TFloat32> centred = scope.withName("centred_concepts").math.sub(cRead,
 			tf.math.mean(cRead, tf.constant(0), org.tensorflow.op.math.Mean.keepDims(true)));
-		Operand<TFloat32> scores = tf.math.mul(tf.linalg.matMul(e, centred, org.tensorflow.op.linalg.MatMul.transposeB(true)),
-			tf.constant((float) (1 / Math.sqrt(d)))); // [N*P, K]
-		Operand<TFloat32> s3 = tf.reshape(scores, tf.constant(new long[] { -1, p, k })); // [N, P, K]
-		Operand<TFloat32> assignment = scope.withName("assignment").nn.softmax(s3); // B: over concepts
-		Operand<TFloat32> sT = tf.linalg.transpose(s3, tf.constant(new int[] { 0, 2, 1 })); // [N, K, P]
-		Operand<TFloat32> attention = tf.linalg.transpose(scope.withName("attention").nn.softmax(sT), tf.constant(new int[] { 0, 2, 1 }));
+		// per image: patches [N, P, 1, d] and concepts [N or 1, 1, K, d]; products and sums stand in for batched matrix products
+		Operand<TFloat32> patches = tf.reshape(e, tf.constant(new long[] { -1, p, 1, d }));
+		Operand<TFloat32> cs = tf.reshape(centred, tf.constant(new long[] { 1, 1, k, d }));
+		Operand<TFloat32> s3 = null, assignment = null, attention = null;
+		for (int round = 0; round < iterations; round++) {
+			s3 = tf.math.mul(tf.sum(tf.math.mul(patches, cs), tf.constant(3)), tf.constant((float) (1 / Math.sqrt(d)))); // [N, P, K]
+			boolean last = round == iterations - 1;
+			assignment = (last ? scope.withName("assignment") : tf).nn.softmax(s3); // B: over concepts
+			Operand<TFloat32> sT = tf.linalg.transpose(s3, tf.constant(new int[] { 0, 2, 1 })); // [N, K, P]
+			attention = tf.linalg.transpose((last ? scope.withName("attention") : tf).nn.softmax(sT), tf.constant(new int[] { 0, 2, 1 }));
+			if (last) break;
+			// concepts take in what they attend to: [N, P, K, 1] * [N, P, 1, d] summed over patches -> [N, 1, K, d]
+			Operand<TFloat32> gathered = tf.sum(tf.math.mul(tf.expandDims(attention, tf.constant(3)), patches), tf.constant(1),
+				org.tensorflow.op.core.Sum.keepDims(true));
+			Operand<TFloat32> updated = tf.math.add(cs, gathered);
+			cs = tf.math.sub(updated, tf.math.mean(updated, tf.constant(2), org.tensorflow.op.math.Mean.keepDims(true)));
+			// patches receive the concepts they choose: [N, P, K, 1] * [N, 1, K, d] summed over concepts -> [N, P, 1, d]
+			Operand<TFloat32> received = tf.sum(tf.math.mul(tf.expandDims(assignment, tf.constant(3)), cs), tf.constant(2),
+				org.tensorflow.op.core.Sum.keepDims(true));
+			patches = tf.math.add(patches, received);
+		}
 		Operand<TFloat32> activation = scope.withName("activation").sum(tf.math.mul(tf.math.mul(attention, assignment), tf.nn.relu(s3)),
 			tf.constant(1)); // [N, K]
 		Operand<TFloat32> wRead = tf.identity(wc); // a value, not the ref: see InfoDisentGraph

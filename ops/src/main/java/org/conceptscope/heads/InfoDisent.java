@@ -24,8 +24,9 @@ import org.conceptscope.util.Progress;
  * feature map. Every feature vector is rotated by an orthogonal Q (disentangling the channels
  * into prototypical parts without losing information), each channel's evidence is its strongest
  * positive response minus its strongest negative one, and a non-negative linear layer turns
- * evidence into logits, so each class decision is a sum of per-part contributions that can be
- * shown, ranked and localised.
+ * evidence into logits, so each class decision is a sum of per-part contributions plus the
+ * class bias that can be shown, ranked and localised. Negative evidence is kept: a part's map
+ * ({@link #unitMaps}) is signed, and a part with negative evidence has a negative contribution.
  */
 public final class InfoDisent implements InterpretableHead {
 
@@ -122,8 +123,18 @@ public final class InfoDisent implements InterpretableHead {
 		int n = (int) features.dim(0);
 		double[] p = project(features);
 		float[] m = new float[n * h * w];
-		for (int i = 0; i < n * h * w; i++) m[i] = (float) Math.max(0, p[i * c + unit]);
+		for (int i = 0; i < n * h * w; i++) m[i] = (float) p[i * c + unit];
 		return new FloatTensor(new long[] { n, h, w }, m);
+	}
+
+	/** The class bias b_k: the part of every logit of class k that no part explains. */
+	public double bias(int k) {
+		return weights.get("bias").data()[k];
+	}
+
+	@Override
+	public double bias(FloatTensor features, int image, int target) {
+		return bias(target);
 	}
 
 	@Override
@@ -202,7 +213,11 @@ public final class InfoDisent implements InterpretableHead {
 		return out;
 	}
 
-	/** The parts of image i's decision for class k, largest contribution first. */
+	/**
+	 * The parts of image i's decision for class k, largest contribution first. Contributions are
+	 * signed: a part whose evidence is negative (its strongest negative response beats its strongest
+	 * positive one) speaks against the class; with {@link #bias(int)} they sum to the logit.
+	 */
 	public List<Part> parts(FloatTensor features, int i, int k) {
 		double[] e = evidence(features.slice(i))[0];
 		float[] wr = weights.get("classifier").data();
@@ -210,7 +225,11 @@ public final class InfoDisent implements InterpretableHead {
 			.sorted(Comparator.comparingDouble(p -> -p.contribution())).toList();
 	}
 
-	/** Where part j responds in each image: ReLU of the projected channel, upsampled to height x width. */
+	/**
+	 * Where part j responds in each image: the projected channel with its sign (positive evidence
+	 * above 0, negative evidence below), upsampled to height x width. Its maximum minus the
+	 * maximum of its negative is the part's evidence.
+	 */
 	public FloatTensor partMap(FloatTensor features, int part, int height, int width) {
 		return Resampling.bilinear(unitMaps(features, part), height, width);
 	}

@@ -43,10 +43,26 @@ public interface InterpretableHead {
 	/** Logits [N][classes] of feature maps [N, h, w, c]. */
 	double[][] logits(FloatTensor features);
 
-	/** Contribution of every unit to class {@code target}'s logit for image {@code image} (they sum to logit minus bias). */
+	/**
+	 * Contribution of every unit to class {@code target}'s logit for image {@code image}, with its
+	 * sign (a unit can speak against the class); they sum to the logit minus {@link #bias}.
+	 */
 	double[] contributions(FloatTensor features, int image, int target);
 
-	/** Where each image responds to the unit, at the layer's resolution [N, h, w] (non-negative). */
+	/**
+	 * The part of class {@code target}'s logit for image {@code image} that no unit explains (the
+	 * class bias of a linear head): the logit minus the sum of the contributions.
+	 */
+	default double bias(FloatTensor features, int image, int target) {
+		double s = logits(features.slice(image))[0][target];
+		for (double c : contributions(features, image, target)) s -= c;
+		return s;
+	}
+
+	/**
+	 * Where each image responds to the unit, at the layer's resolution [N, h, w]: non-negative for
+	 * Bi-ICE; signed for InfoDisent, whose evidence counts responses of both signs.
+	 */
 	FloatTensor unitMaps(FloatTensor features, int unit);
 
 	/** Non-negative weight from each unit to each class [units][classes]. */

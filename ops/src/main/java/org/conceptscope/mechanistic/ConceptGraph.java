@@ -56,9 +56,9 @@ public final class ConceptGraph {
 
 	/**
 	 * Banks from input to output (importance = GIG relevance for the class), the graph's edges,
-	 * ERFs per bank, concept and example, and the class logit on the last layer's rebuilt
-	 * activations (mean over images) and on zero activations: the class edges sum to their
-	 * difference (GIG completeness, up to the midpoint rule).
+	 * ERFs per bank, concept and example, and the class logit of the real model (mean over images)
+	 * and on zero activations of the last layer: the last bank's importances sum to their
+	 * difference (GIG completeness on the model's own activations, up to the midpoint rule).
 	 */
 	public record Result(List<ConceptBank> banks, List<GeneralizedIntegratedGradients.Edge> edges, List<List<List<ExampleErf>>> erfs,
 		double classScore, double zeroScore) {}
@@ -102,6 +102,28 @@ public final class ConceptGraph {
 		if (classIndex < 0 || classIndex >= classifier.numClasses()) {
 			throw new IllegalArgumentException("Class " + classIndex + " does not exist; the model has classes 0.." + (classifier.numClasses() - 1) + ".");
 		}
+		int[] targets = new int[(int) images.dim(0)];
+		Arrays.fill(targets, classIndex);
+		return build(classifier, images, targets, classIndex, o, progress);
+	}
+
+	/**
+	 * The graph of a whole data set, as the GIG paper builds it: one bank of concepts per layer,
+	 * fitted over all the images (each PFV sampled by its contribution to its own image's predicted
+	 * class), edges from layer to layer over all the images, and edges from the last layer's
+	 * concepts to every class that some image is predicted as (GIG over those images). A bank's
+	 * importance is each concept's relevance for each image's predicted class, averaged; banks are
+	 * named {@link PfvConcepts#ALL_CLASSES} with class index -1. {@code classScore} and
+	 * {@code zeroScore} are the means over the images of their predicted class's logit on the real
+	 * model and on zero activations of the last layer.
+	 *
+	 * @throws CancellationException when progress asks to stop
+	 */
+	public static Result buildDataset(TensorFlowClassifier classifier, FloatTensor images, Options o, Progress progress) {
+		return build(classifier, images, classifier.logits(images).argmaxRows(), -1, o, progress);
+	}
+
+	private static Result build(TensorFlowClassifier classifier, FloatTensor images, int[] targets, int classIndex, Options o, Progress progress) {
 		List<String> layers = resolveLayers(classifier, o.layers());
 		int n = (int) images.dim(0), height = (int) images.dim(1), width = (int) images.dim(2), l = layers.size();
 		long total = 2L * l + (long) (l - 1) * o.concepts() + (long) l * o.concepts() * Math.min(o.examples(), (long) n * height * width);
@@ -112,14 +134,15 @@ public final class ConceptGraph {
 		List<ConceptBank> banks = new ArrayList<>();
 		List<List<int[]>> examplePfvs = new ArrayList<>();
 		for (String layer : layers) {
-			PfvConcepts.Fit fit = PfvConcepts.fitWithPfvs(classifier, images, classIndex, layer, o.concepts(), o.samples(), o.seed(), o.examples());
+			PfvConcepts.Fit fit = PfvConcepts.fitWithPfvs(classifier, images, targets, classIndex, layer, o.concepts(), o.samples(), o.seed(),
+				o.examples());
 			banks.add(fit.bank());
 			examplePfvs.add(fit.examplePfvs());
 			step.run();
 		}
 		GeneralizedIntegratedGradients gig = new GeneralizedIntegratedGradients(classifier, o.steps());
 		for (ConceptBank b : banks) {
-			b.importance = gig.toClass(b, images, classIndex);
+			b.importance = gig.toClasses(b, images, targets);
 			step.run();
 		}
 		List<GeneralizedIntegratedGradients.Edge> edges = new ArrayList<>();
@@ -132,8 +155,20 @@ public final class ConceptGraph {
 			}
 		}
 		ConceptBank last = banks.get(l - 1);
-		for (int j = 0; j < last.size(); j++) {
-			edges.add(new GeneralizedIntegratedGradients.Edge(last.layer, j, "class:" + last.className, -1, last.importance[j]));
+		if (classIndex >= 0) {
+			for (int j = 0; j < last.size(); j++) {
+				edges.add(new GeneralizedIntegratedGradients.Edge(last.layer, j, "class:" + last.className, -1, last.importance[j]));
+			}
+		} else {
+			for (int c = 0; c < classifier.numClasses(); c++) {
+				final int cc = c;
+				int[] rows = java.util.stream.IntStream.range(0, n).filter(i -> targets[i] == cc).toArray();
+				if (rows.length == 0) continue;
+				double[] r = gig.toClass(last, images.rows(rows), c);
+				for (int j = 0; j < last.size(); j++) {
+					edges.add(new GeneralizedIntegratedGradients.Edge(last.layer, j, "class:" + classifier.classNames().get(c), -1, r[j]));
+				}
+			}
 		}
 		SharingRatioDecomposition srd = new SharingRatioDecomposition(classifier);
 		List<List<List<ExampleErf>>> erfs = new ArrayList<>();
@@ -157,31 +192,29 @@ public final class ConceptGraph {
 			}
 			erfs.add(perConcept);
 		}
-		double[] scores = classScores(classifier, last, images, classIndex);
+		double[] scores = classScores(classifier, last, images, targets);
 		progress.report(total, total, "concept graph");
 		return new Result(banks, edges, erfs, scores[0], scores[1]);
 	}
 
-	/** {mean over images of the class logit on activations rebuilt from concepts, the class logit on zero activations}. */
-	static double[] classScores(TensorFlowClassifier classifier, ConceptBank bank, FloatTensor images, int classIndex) {
+	/**
+	 * {mean over images of the model's logit of each image's target class, the same mean on zero
+	 * activations of the bank's layer}: GIG runs on the real activations, so the relevances for the
+	 * targets sum to their difference.
+	 */
+	static double[] classScores(TensorFlowClassifier classifier, ConceptBank bank, FloatTensor images, int[] targets) {
 		FloatTensor acts = classifier.activations(images, bank.layer);
-		int n = (int) images.dim(0), c = bank.channels(), per = acts.stride0();
-		float[] rebuilt = new float[acts.size()];
-		for (int i = 0; i < n; i++) {
-			double[][] u = GeneralizedIntegratedGradients.coefficients(bank, acts, i);
-			for (int p = 0; p < u.length; p++) for (int ch = 0; ch < c; ch++) {
-				double v = 0;
-				for (int q = 0; q < bank.size(); q++) v += u[p][q] * bank.concepts[q][ch];
-				rebuilt[i * per + p * c + ch] = (float) v;
-			}
-		}
-		FloatTensor logits = classifier.logitsFromLayer(bank.layer, new FloatTensor(acts.shape(), rebuilt));
-		double mean = 0;
-		for (int i = 0; i < n; i++) mean += logits.get(i, classIndex) / n;
+		int n = (int) images.dim(0);
+		FloatTensor logits = classifier.logits(images);
 		long[] one = acts.shape();
 		one[0] = 1;
-		double zero = classifier.logitsFromLayer(bank.layer, FloatTensor.zeros(one)).get(0, classIndex);
-		return new double[] { mean, zero };
+		FloatTensor zero = classifier.logitsFromLayer(bank.layer, FloatTensor.zeros(one));
+		double mean = 0, atZero = 0;
+		for (int i = 0; i < n; i++) {
+			mean += logits.get(i, targets[i]) / n;
+			atZero += zero.get(0, targets[i]) / n;
+		}
+		return new double[] { mean, atZero };
 	}
 
 	/**

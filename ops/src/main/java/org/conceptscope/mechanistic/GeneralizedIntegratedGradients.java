@@ -10,11 +10,17 @@ import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 
 /**
- * Generalized Integrated Gradients (GIG): how much each concept of a layer drives a target further
- * up, integrated along the straight path in concept-coefficient space from 0 to the image's
- * coefficients (activations rebuilt as alpha * U W, midpoint rule). Targets: the class logit, or a
- * concept of a later layer, measured by its projection coefficient mean_p &lt;a_p, w_j&gt; / |w_j|^2
- * (linear in that layer's activations). Completeness: the relevances sum to T(U W) - T(0).
+ * Generalized Integrated Gradients (GIG; Kim, Han, Han, Kwak 2024, "Decompose the model:
+ * mechanistic interpretability in image models with Generalized Integrated Gradients"): how much
+ * each concept of a layer drives a target further up. Integrated gradients run on the model's own
+ * activations A of the layer, along the straight path alpha * A from 0 (midpoint rule), so every
+ * PFV p gets r_p = integral of &lt;dT/da_p, a_p&gt;, and the r_p sum to T(A) - T(0) on the real
+ * model. Each PFV's r_p is shared among the concepts by the sharing ratios of its concept
+ * decomposition: with NNLS coefficients u_pq and rebuilt PFV a^_p = sum_q u_pq w_q, concept q takes
+ * u_pq &lt;w_q, a^_p&gt; / |a^_p|^2 (ratios that sum to 1); a PFV the concepts do not rebuild at
+ * all goes to its most similar concept (cosine). Targets: the class logit, or a concept of a later
+ * layer, measured by its projection coefficient mean_p &lt;a_p, w_j&gt; / |w_j|^2 (linear in that
+ * layer's activations). Completeness: the relevances sum to T(A) - T(0).
  * {@link #graph} links two concept banks and the class into a table of edges.
  */
 public final class GeneralizedIntegratedGradients {
@@ -56,11 +62,46 @@ public final class GeneralizedIntegratedGradients {
 		return u;
 	}
 
+	/**
+	 * Per position, the share of each concept in the PFV: u_pq &lt;w_q, a^_p&gt; / |a^_p|^2 with
+	 * a^_p = sum_q u_pq w_q (the sharing ratio of the PFV's concept decomposition, summing to 1);
+	 * where the concepts rebuild nothing, 1 for the concept most similar (cosine) to the PFV.
+	 */
+	static double[][] shares(ConceptBank bank, FloatTensor acts, int image) {
+		int c = bank.channels(), k = bank.size(), per = acts.stride0(), pos = per / c;
+		double[][] u = coefficients(bank, acts, image);
+		double[][] share = new double[pos][k];
+		for (int p = 0; p < pos; p++) {
+			double[] rebuilt = new double[c];
+			for (int q = 0; q < k; q++) for (int ch = 0; ch < c; ch++) rebuilt[ch] += u[p][q] * bank.concepts[q][ch];
+			double n2 = 0;
+			for (double v : rebuilt) n2 += v * v;
+			if (n2 > 0) {
+				for (int q = 0; q < k; q++) {
+					double dot = 0;
+					for (int ch = 0; ch < c; ch++) dot += bank.concepts[q][ch] * rebuilt[ch];
+					share[p][q] = u[p][q] * dot / n2;
+				}
+			} else {
+				share[p][PfvConcepts.mostSimilar(bank.concepts, acts.data(), image * per + p * c)] = 1;
+			}
+		}
+		return share;
+	}
+
 	/** Relevance of each concept of {@code bank} for the class logit, per image averaged. */
 	public double[] toClass(ConceptBank bank, FloatTensor images, int classIndex) {
-		return integrate(bank, images, (a, n) -> {
+		int[] t = new int[(int) images.dim(0)];
+		Arrays.fill(t, classIndex);
+		return toClasses(bank, images, t);
+	}
+
+	/** Relevance of each concept for each image's own class {@code targets[i]}, averaged over the images. */
+	public double[] toClasses(ConceptBank bank, FloatTensor images, int[] targets) {
+		if (targets.length != images.dim(0)) throw new IllegalArgumentException(targets.length + " targets for " + images.dim(0) + " images.");
+		return integrate(bank, images, (a, n, image) -> {
 			int[] t = new int[n];
-			Arrays.fill(t, classIndex);
+			Arrays.fill(t, targets[image]);
 			return classifier.gradientFromLayer(bank.layer, a, FloatTensor.oneHot(t, classifier.numClasses()));
 		});
 	}
@@ -87,7 +128,7 @@ public final class GeneralizedIntegratedGradients {
 		double norm = 0;
 		for (double v : upper.concepts[j]) norm += v * v;
 		final double n2 = norm;
-		return integrate(lower, images, (a, n) -> {
+		return integrate(lower, images, (a, n, image) -> {
 			long[] s = us.clone();
 			s[0] = n;
 			FloatTensor w = FloatTensor.zeros(s);
@@ -98,7 +139,7 @@ public final class GeneralizedIntegratedGradients {
 
 	@FunctionalInterface
 	interface Gradient {
-		FloatTensor at(FloatTensor activations, int n);
+		FloatTensor at(FloatTensor activations, int n, int image);
 	}
 
 	private double[] integrate(ConceptBank bank, FloatTensor images, Gradient gradient) {
@@ -108,25 +149,19 @@ public final class GeneralizedIntegratedGradients {
 		long[] shape = acts.shape();
 		shape[0] = steps;
 		for (int i = 0; i < n; i++) {
-			double[][] u = coefficients(bank, acts, i);
+			float[] a = Arrays.copyOfRange(acts.data(), i * per, (i + 1) * per);
+			double[][] share = shares(bank, acts, i);
 			float[] path = new float[steps * per];
 			for (int s = 0; s < steps; s++) {
 				double alpha = (s + 0.5) / steps;
-				for (int p = 0; p < pos; p++) for (int ch = 0; ch < c; ch++) {
-					double v = 0;
-					for (int q = 0; q < k; q++) v += u[p][q] * bank.concepts[q][ch];
-					path[s * per + p * c + ch] = (float) (alpha * v);
-				}
+				for (int j = 0; j < per; j++) path[s * per + j] = (float) (alpha * a[j]);
 			}
-			float[] g = gradient.at(new FloatTensor(shape, path), steps).data();
-			for (int q = 0; q < k; q++) {
+			float[] g = gradient.at(new FloatTensor(shape, path), steps, i).data();
+			for (int p = 0; p < pos; p++) {
 				double r = 0;
-				for (int s = 0; s < steps; s++) for (int p = 0; p < pos; p++) {
-					double dot = 0;
-					for (int ch = 0; ch < c; ch++) dot += g[s * per + p * c + ch] * bank.concepts[q][ch];
-					r += u[p][q] * dot;
-				}
-				relevance[q] += r / steps / n;
+				for (int s = 0; s < steps; s++) for (int ch = 0; ch < c; ch++) r += g[s * per + p * c + ch] * (double) a[p * c + ch];
+				r /= steps;
+				for (int q = 0; q < k; q++) relevance[q] += share[p][q] * r / n;
 			}
 		}
 		return relevance;

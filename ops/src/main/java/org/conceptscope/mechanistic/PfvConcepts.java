@@ -18,10 +18,14 @@ import org.conceptscope.verify.GraphProgram;
 import org.conceptscope.verify.IntervalPropagation;
 
 /**
- * Concept vectors from pointwise feature vectors (the SRD paper's concept analysis). Over a set
- * of images of one class, PFVs of a spatial layer are sampled with probability proportional to
- * their positive contribution to the class logit (activation times gradient, summed over
- * channels), clustered by k-means (seeded), and the centroids are the concepts. Every PFV then
+ * Concept vectors from pointwise feature vectors (PFVs), as in the GIG paper (Kim, Han, Han, Kwak
+ * 2024, "Decompose the model: mechanistic interpretability in image models with Generalized
+ * Integrated Gradients"), which builds on the PFVs of SRD (Han, Kim, Kwak 2024). Over a set of
+ * images, PFVs of a spatial layer are sampled with probability proportional to their positive
+ * contribution to the class logit (activation times gradient, summed over channels) and clustered
+ * by direction (spherical k-means: k-means on the PFVs scaled to unit length, seeded), so concepts
+ * differ in which channels fire rather than in how strongly; each concept is its cluster's mean
+ * direction scaled to its members' mean length. Every PFV then
  * decomposes into a sparse non-negative combination of concepts (NNLS). PFVs enter k-means and
  * NNLS with negative values clipped to 0, as in {@link GeneralizedIntegratedGradients}, so that the
  * examples' coefficients are those GIG integrates. The result is a {@link ConceptBank}, so
@@ -30,6 +34,9 @@ import org.conceptscope.verify.IntervalPropagation;
  * fields show what the concept responds to.
  */
 public final class PfvConcepts {
+
+	/** The class name of a bank fitted over all classes (data-set-wide concepts). */
+	public static final String ALL_CLASSES = "all classes";
 
 	private PfvConcepts() {}
 
@@ -43,7 +50,19 @@ public final class PfvConcepts {
 
 	static Fit fitWithPfvs(TensorFlowClassifier classifier, FloatTensor images, int classIndex, String layer, int concepts, int samples,
 		long seed, int examplesPerConcept) {
-		double[] weight = contributions(classifier, images, classIndex, layer);
+		int[] targets = new int[(int) images.dim(0)];
+		Arrays.fill(targets, classIndex);
+		return fitWithPfvs(classifier, images, targets, classIndex, layer, concepts, samples, seed, examplesPerConcept);
+	}
+
+	/**
+	 * Concepts over images whose PFVs are sampled by their contribution to each image's own target
+	 * class ({@code targets[i]}); {@code classIndex} -1 marks a bank of all classes (the data-set-wide
+	 * graph).
+	 */
+	static Fit fitWithPfvs(TensorFlowClassifier classifier, FloatTensor images, int[] targets, int classIndex, String layer, int concepts,
+		int samples, long seed, int examplesPerConcept) {
+		double[] weight = contributions(classifier, images, targets, layer);
 		FloatTensor a = classifier.activations(images, layer);
 		int n = (int) images.dim(0), h = (int) a.dim(1), w = (int) a.dim(2), c = (int) a.dim(3), pos = h * w, total = n * pos;
 		float[] pfv = nonNegative(a.data());
@@ -56,11 +75,11 @@ public final class PfvConcepts {
 			for (int ch = 0; ch < c; ch++) v[ch] = pfv[idx[s] * c + ch];
 			picked[s] = v;
 		}
-		KMeans.Result km = KMeans.fit(picked, Math.min(concepts, m), rnd.nextLong(), 300);
+		Spherical km = Spherical.fit(picked, Math.min(concepts, m), rnd.nextLong());
 		ConceptBank bank = new ConceptBank();
 		bank.model = classifier.name();
 		bank.layer = layer;
-		bank.className = classifier.classNames().get(classIndex);
+		bank.className = classIndex < 0 ? ALL_CLASSES : classifier.classNames().get(classIndex);
 		bank.classIndex = classIndex;
 		bank.rank = km.centroids().length;
 		bank.seed = seed;
@@ -83,15 +102,97 @@ public final class PfvConcepts {
 		return new Fit(bank, pfvs);
 	}
 
+	/**
+	 * Spherical k-means: k-means (k-means++ seeding) on the unit-length PFVs, so the distance is
+	 * 2 - 2 cos; each centroid is then its members' mean direction (unit) times their mean length.
+	 * Zero PFVs (no positive value) join the cluster of the first concept and carry no direction.
+	 * {@code inertia}: the sum over PFVs of 1 - cos to their concept.
+	 */
+	record Spherical(double[][] centroids, int[] assignment, double inertia) {
+
+		static Spherical fit(double[][] x, int k, long seed) {
+			int n = x.length, d = x[0].length;
+			double[][] unit = new double[n][];
+			double[] norm = new double[n];
+			for (int i = 0; i < n; i++) {
+				double s = 0;
+				for (double v : x[i]) s += v * v;
+				norm[i] = Math.sqrt(s);
+				unit[i] = new double[d];
+				if (norm[i] > 0) for (int j = 0; j < d; j++) unit[i][j] = x[i][j] / norm[i];
+			}
+			KMeans.Result km = KMeans.fit(unit, k, seed, 300);
+			double[][] c = new double[k][];
+			double inertia = 0;
+			for (int q = 0; q < k; q++) {
+				double[] dir = new double[d];
+				double length = 0;
+				int count = 0;
+				for (int i = 0; i < n; i++) {
+					if (km.assignment()[i] != q || norm[i] == 0) continue;
+					for (int j = 0; j < d; j++) dir[j] += unit[i][j];
+					length += norm[i];
+					count++;
+				}
+				double dn = 0;
+				for (double v : dir) dn += v * v;
+				dn = Math.sqrt(dn);
+				if (count == 0 || dn == 0) {
+					c[q] = km.centroids()[q].clone(); // an empty cluster keeps its seed direction
+					continue;
+				}
+				c[q] = new double[d];
+				for (int j = 0; j < d; j++) c[q][j] = dir[j] / dn * length / count;
+			}
+			for (int i = 0; i < n; i++) {
+				if (norm[i] == 0) continue;
+				inertia += 1 - cosine(x[i], c[km.assignment()[i]]);
+			}
+			return new Spherical(c, km.assignment(), inertia);
+		}
+	}
+
+	/** Cosine similarity; 0 when either vector is 0. */
+	static double cosine(double[] a, double[] b) {
+		double ab = 0, aa = 0, bb = 0;
+		for (int i = 0; i < a.length; i++) {
+			ab += a[i] * b[i];
+			aa += a[i] * a[i];
+			bb += b[i] * b[i];
+		}
+		return aa == 0 || bb == 0 ? 0 : ab / Math.sqrt(aa * bb);
+	}
+
+	/** The concept whose vector is most similar (cosine) to the PFV at data[offset..offset + c). */
+	static int mostSimilar(double[][] concepts, float[] data, int offset) {
+		int best = 0;
+		double bestCos = Double.NEGATIVE_INFINITY;
+		for (int q = 0; q < concepts.length; q++) {
+			double[] v = new double[concepts[q].length];
+			for (int ch = 0; ch < v.length; ch++) v[ch] = data[offset + ch];
+			double cos = cosine(v, concepts[q]);
+			if (cos > bestCos) {
+				bestCos = cos;
+				best = q;
+			}
+		}
+		return best;
+	}
+
 	/** Each PFV's positive contribution to the class logit, max(0, sum_c a * d logit / d a), index image * positions + position. */
 	static double[] contributions(Classifier classifier, FloatTensor images, int classIndex, String layer) {
+		int[] targets = new int[(int) images.dim(0)];
+		Arrays.fill(targets, classIndex);
+		return contributions(classifier, images, targets, layer);
+	}
+
+	/** Each PFV's positive contribution to its image's target class. */
+	static double[] contributions(Classifier classifier, FloatTensor images, int[] targets, String layer) {
 		LayerInfo info = classifier.layers().stream().filter(l -> l.name().equals(layer)).findFirst()
 			.orElseThrow(() -> new IllegalArgumentException("Unknown layer '" + layer + "'."));
 		if (!info.isSpatial()) throw new IllegalArgumentException("PFV concepts need a spatial [N, h, w, c] layer; '" + layer + "' is not.");
 		int n = (int) images.dim(0);
 		FloatTensor a = classifier.activations(images, layer);
-		int[] targets = new int[n];
-		Arrays.fill(targets, classIndex);
 		FloatTensor g = classifier.layerGradient(images, layer, FloatTensor.oneHot(targets, classifier.numClasses()));
 		int c = (int) a.dim(3), total = (int) (n * a.dim(1) * a.dim(2));
 		double[] weight = new double[total];
@@ -102,7 +203,10 @@ public final class PfvConcepts {
 			weight[i] = Math.max(0, s);
 			sum += weight[i];
 		}
-		if (sum <= 0) throw new IllegalArgumentException("No PFV of layer '" + layer + "' contributes positively to class " + classIndex + ".");
+		if (sum <= 0) {
+			throw new IllegalArgumentException("No PFV of layer '" + layer + "' contributes positively to class " + (Arrays.stream(targets).distinct().count() == 1
+				? Integer.toString(targets[0]) : "of its image") + ": pick another layer or other images.");
+		}
 		return weight;
 	}
 

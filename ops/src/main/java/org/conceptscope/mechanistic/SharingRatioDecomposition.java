@@ -24,8 +24,10 @@ import org.tensorflow.proto.AttrValue;
  * &lt;b, z_q&gt; / |z_q|^2, reported as {@code biasRelevance}: the input relevance plus the bias
  * share equals the starting relevance.
  * <p>
- * PFVs: every position of a [1, h, w, c] tensor; a global pooling output is one PFV; each output
- * unit of a dense layer is its own PFV (so each logit is one). Walks the graph ConceptScope reads
+ * PFVs: every position of a [1, h, w, c] tensor; a global pooling output is one PFV; a hidden
+ * dense layer's output is one PFV (the vector of its units, shared with the same ratio as a
+ * convolution's); only the output layer splits into one PFV per unit, so relevance starts from
+ * one logit. Walks the graph ConceptScope reads
  * itself ({@link GraphProgram}): Conv2D (+BiasAdd), ReLU, max/average pooling, batch
  * normalisation, Add (residual), Mean, Reshape and MatMul; any other operation is named.
  * <p>
@@ -89,6 +91,15 @@ public final class SharingRatioDecomposition {
 		}
 	}
 
+	/**
+	 * A dense layer whose affine output is the network's output: each of its units (each logit) is
+	 * its own PFV, so relevance starts from one class. A hidden dense layer's output is one PFV,
+	 * the vector of all its units, as SRD treats every layer.
+	 */
+	private boolean isOutputLayer(Step s) {
+		return preActivationOf.getOrDefault(s.name(), s.name()).equals(order.get(order.size() - 1).name());
+	}
+
 	private boolean isBias(Step s) {
 		return s.op().equals("BiasAdd") || ((s.op().equals("Add") || s.op().equals("AddV2")) && program.parameter(s.inputs().get(1)) != null);
 	}
@@ -137,7 +148,7 @@ public final class SharingRatioDecomposition {
 			Layout in = s.inputs().isEmpty() ? null : m.get(s.inputs().get(0));
 			Layout l;
 			if (shape.length == 4) l = new Layout((int) (shape[1] * shape[2]), (int) shape[3]);
-			else if (s.op().equals("MatMul")) l = new Layout((int) shape[shape.length - 1], 1);
+			else if (s.op().equals("MatMul")) l = isOutputLayer(s) ? new Layout((int) shape[shape.length - 1], 1) : new Layout(1, (int) shape[shape.length - 1]);
 			else if (s.op().equals("Mean")) l = new Layout(1, (int) shape[shape.length - 1]);
 			else if (in != null && in.positions() * in.channels() == values.get(s.name()).size()) l = in;
 			else l = new Layout(1, values.get(s.name()).size());
@@ -147,8 +158,18 @@ public final class SharingRatioDecomposition {
 	}
 
 	private Decomposition backward(Map<String, Box> values, String from, double[] start, double startTotal, FloatTensor image) {
-		Map<String, Layout> layouts = layouts(values);
 		Map<String, double[]> rel = new HashMap<>();
+		double bias = backward(values, from, start, rel);
+		double[] pix = rel.getOrDefault(order.get(0).name(), new double[0]);
+		int h = (int) image.dim(1), w = (int) image.dim(2);
+		float[] map = new float[h * w];
+		for (int p = 0; p < Math.min(pix.length, map.length); p++) map[p] = (float) pix[p];
+		return new Decomposition(new FloatTensor(new long[] { 1, h, w }, map), startTotal, bias);
+	}
+
+	/** Shares relevance from step {@code from} down to the input, filling {@code rel} per step; returns the bias share. */
+	private double backward(Map<String, Box> values, String from, double[] start, Map<String, double[]> rel) {
+		Map<String, Layout> layouts = layouts(values);
 		rel.put(from, start);
 		double bias = 0;
 		boolean active = false;
@@ -159,11 +180,33 @@ public final class SharingRatioDecomposition {
 			if (!active || r == null || s.op().equals("Placeholder")) continue;
 			bias += share(s, values, layouts, rel, r);
 		}
-		double[] pix = rel.getOrDefault(order.get(0).name(), new double[0]);
-		int h = (int) image.dim(1), w = (int) image.dim(2);
-		float[] map = new float[h * w];
-		for (int p = 0; p < Math.min(pix.length, map.length); p++) map[p] = (float) pix[p];
-		return new Decomposition(new FloatTensor(new long[] { 1, h, w }, map), startTotal, bias);
+		return bias;
+	}
+
+	/**
+	 * The relevance of the target logit at the PFVs of a spatial layer [1, h, w]: the decomposition
+	 * read at that layer instead of at the pixels (each PFV's share of the logit).
+	 */
+	public FloatTensor classRelevanceAt(FloatTensor image, int target, String layer) {
+		if (!byName.containsKey(layer)) throw new IllegalArgumentException("Layer '" + layer + "' is not on the path from input to logits.");
+		Map<String, Box> values = IntervalPropagation.propagate(program, Box.point(image.shape(), image.data()));
+		long[] shape = values.get(layer).shape();
+		if (shape.length != 4) {
+			throw new IllegalArgumentException("Layer '" + layer + "' has shape " + java.util.Arrays.toString(shape)
+				+ ": SRD maps are read at a spatial layer [1, h, w, c]; pick a convolution, ReLU or pooling layer.");
+		}
+		Step out = order.get(order.size() - 1);
+		Box logits = values.get(out.name());
+		if (target < 0 || target >= logits.size()) throw new IllegalArgumentException("Class " + target + " does not exist.");
+		double[] r = new double[logits.size()];
+		r[target] = logits.lo()[target];
+		Map<String, double[]> rel = new HashMap<>();
+		backward(values, out.name(), r, rel);
+		int lh = (int) shape[1], lw = (int) shape[2];
+		double[] at = rel.getOrDefault(layer, new double[lh * lw]);
+		float[] map = new float[lh * lw];
+		for (int p = 0; p < map.length; p++) map[p] = (float) at[p];
+		return new FloatTensor(new long[] { 1, lh, lw }, map);
 	}
 
 	/** Shares the relevance of step s's PFVs with its input PFVs; returns the relevance kept by biases. */
@@ -266,33 +309,46 @@ public final class SharingRatioDecomposition {
 		return lost;
 	}
 
+	/**
+	 * A dense layer: the contribution of input PFV p to output PFV q is c_pq[k] = sum over p's
+	 * channels of x * W for the units k of q. The output layer has one unit per PFV (the ratio is
+	 * then the contribution to that logit over the logit); a hidden dense layer is one PFV of all
+	 * its units, and its ratio is the projection &lt;c_p, z&gt; / |z|^2 on its pre-activation vector.
+	 */
 	private double shareMatMul(Step s, Map<String, Box> v, Map<String, Layout> layouts, Map<String, double[]> rel, double[] r) {
 		String in = s.inputs().get(0);
 		Box x = v.get(in);
-		Layout li = layouts.get(in);
+		Layout li = layouts.get(in), lo = layouts.get(s.name());
 		FloatTensor wt = program.parameter(s.inputs().get(1));
 		boolean tb = s.attrs().containsKey("transpose_b") && s.attrs().get("transpose_b").getB();
-		int n = x.size(), out = r.length;
+		int n = x.size(), units = lo.positions() * lo.channels(), co = lo.channels();
 		double[] z = preActivation(s, v);
 		double lost = 0;
-		for (int j = 0; j < out; j++) {
-			if (r[j] == 0) continue;
-			if (z[j] == 0) {
-				lost += r[j];
+		double[] c = new double[co];
+		for (int q = 0; q < lo.positions(); q++) {
+			if (r[q] == 0) continue;
+			double zz = norm2(z, q * co, co);
+			if (zz == 0) {
+				lost += r[q];
 				continue;
 			}
 			double shared = 0;
 			for (int p = 0; p < li.positions(); p++) {
-				double c = 0;
+				java.util.Arrays.fill(c, 0);
 				for (int ch = 0; ch < li.channels(); ch++) {
 					int i = p * li.channels() + ch;
-					c += x.lo()[i] * (tb ? wt.data()[j * n + i] : wt.data()[i * out + j]);
+					double xi = x.lo()[i];
+					if (xi == 0) continue;
+					for (int k = 0; k < co; k++) {
+						int j = q * co + k;
+						c[k] += xi * (tb ? wt.data()[j * n + i] : wt.data()[i * units + j]);
+					}
 				}
-				double mu = c / z[j];
-				addAt(rel, in, li.positions(), p, mu * r[j]);
+				double mu = dot(c, 0, z, q * co, co) / zz;
+				addAt(rel, in, li.positions(), p, mu * r[q]);
 				shared += mu;
 			}
-			lost += (1 - shared) * r[j];
+			lost += (1 - shared) * r[q];
 		}
 		return lost;
 	}

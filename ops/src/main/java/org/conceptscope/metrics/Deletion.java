@@ -28,13 +28,20 @@ public final class Deletion implements Metric.OfMaps {
 	private final int steps;
 	private final Reference reference;
 	private final int batchSize;
+	private final long tieSeed;
 
 	public Deletion(int steps, Reference reference, int batchSize) {
+		this(steps, reference, batchSize, 0);
+	}
+
+	/** Pixels of equal attribution are taken in a random order drawn from {@code tieSeed} (see the ranking's note). */
+	public Deletion(int steps, Reference reference, int batchSize, long tieSeed) {
 		if (steps < 1) throw new IllegalArgumentException("Deletion needs at least 1 step, got " + steps + ".");
 		if (batchSize < 1) throw new IllegalArgumentException("The batch size must be at least 1, got " + batchSize + ".");
 		this.steps = steps;
 		this.reference = Objects.requireNonNull(reference, "No reference given: use Reference.constant(value) or Reference.blurred(sigma).");
 		this.batchSize = batchSize;
+		this.tieSeed = tieSeed;
 	}
 
 	/** Removed pixels become {@code baseline} (normalised units), {@value #DEFAULT_BATCH} images per model call. */
@@ -52,13 +59,14 @@ public final class Deletion implements Metric.OfMaps {
 		MetricInputs.check(images, attribution);
 		int[] targets = attribution.targets();
 		double[][] curves = PerturbationCurves.probabilities(classifier, images, reference.of(images), attribution.maps(), targets,
-			steps, batchSize, progress, "deletion");
+			steps, batchSize, tieSeed, progress, "deletion");
 		double[] auc = Arrays.stream(curves).mapToDouble(Trapezoid::area).toArray();
 		Map<String, String> meta = new HashMap<>();
 		meta.put("metric", "deletion");
 		meta.put("method", attribution.metadata().getOrDefault("method", "unknown"));
 		meta.put("steps", Integer.toString(steps));
 		meta.put("reference", reference.describe());
+		meta.put("ties", "random, seed " + tieSeed);
 		meta.put("score", "probability");
 		meta.put("better", "lower");
 		return new MetricResult("deletion_auc", targets, auc, FiniteMean.of(auc), curves, meta);

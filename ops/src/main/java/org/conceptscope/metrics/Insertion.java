@@ -26,13 +26,20 @@ public final class Insertion implements Metric.OfMaps {
 	private final int steps;
 	private final Reference reference;
 	private final int batchSize;
+	private final long tieSeed;
 
 	public Insertion(int steps, Reference reference, int batchSize) {
+		this(steps, reference, batchSize, 0);
+	}
+
+	/** Pixels of equal attribution are taken in a random order drawn from {@code tieSeed} (see the ranking's note). */
+	public Insertion(int steps, Reference reference, int batchSize, long tieSeed) {
 		if (steps < 1) throw new IllegalArgumentException("Insertion needs at least 1 step, got " + steps + ".");
 		if (batchSize < 1) throw new IllegalArgumentException("The batch size must be at least 1, got " + batchSize + ".");
 		this.steps = steps;
 		this.reference = Objects.requireNonNull(reference, "No reference given: use Reference.constant(value) or Reference.blurred(sigma).");
 		this.batchSize = batchSize;
+		this.tieSeed = tieSeed;
 	}
 
 	/** Starts from a constant {@code baseline} (normalised units), {@value Deletion#DEFAULT_BATCH} images per model call. */
@@ -50,13 +57,14 @@ public final class Insertion implements Metric.OfMaps {
 		MetricInputs.check(images, attribution);
 		int[] targets = attribution.targets();
 		double[][] curves = PerturbationCurves.probabilities(classifier, reference.of(images), images, attribution.maps(), targets,
-			steps, batchSize, progress, "insertion");
+			steps, batchSize, tieSeed, progress, "insertion");
 		double[] auc = Arrays.stream(curves).mapToDouble(Trapezoid::area).toArray();
 		Map<String, String> meta = new HashMap<>();
 		meta.put("metric", "insertion");
 		meta.put("method", attribution.metadata().getOrDefault("method", "unknown"));
 		meta.put("steps", Integer.toString(steps));
 		meta.put("reference", reference.describe());
+		meta.put("ties", "random, seed " + tieSeed);
 		meta.put("score", "probability");
 		meta.put("better", "higher");
 		return new MetricResult("insertion_auc", targets, auc, FiniteMean.of(auc), curves, meta);

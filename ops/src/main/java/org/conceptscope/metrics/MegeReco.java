@@ -46,8 +46,8 @@ import org.conceptscope.util.Progress;
  * count as the same explanation) under a square root. A constant map has no ranks, so its rank
  * correlation is undefined: such pairs are left out of both sets and counted
  * ({@link Result#undefinedPairs}), as Xplique drops their NaN distances, instead of turning MeGe
- * into NaN or biasing ReCo's rates. Each explanation targets the class the explaining model
- * predicts.
+ * into NaN or biasing ReCo's rates. Each explanation targets the image's true label, as in the
+ * paper and in Xplique (a model that is wrong is still asked why it should say the label).
  */
 public final class MegeReco {
 
@@ -182,7 +182,8 @@ public final class MegeReco {
 			long done = base + j;
 			String what = "explaining with " + method.name() + ", model " + (j + 1) + " of " + folds;
 			if (!progress.report(done, total, what)) throw new CancellationException("MeGe/ReCo cancelled.");
-			Attribution a = method.explain(models.get(j), images, predictions[j], (d, t, msg) -> progress.report(done, total, what));
+			// the paper (and Xplique) explain the true label, whatever the model predicts
+			Attribution a = method.explain(models.get(j), images, labels, (d, t, msg) -> progress.report(done, total, what));
 			int per = a.maps().stride0();
 			maps[j] = new float[labels.length][];
 			for (int i = 0; i < labels.length; i++) maps[j][i] = java.util.Arrays.copyOfRange(a.maps().data(), i * per, (i + 1) * per);

@@ -12,11 +12,15 @@ import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 
 /**
- * MuFidelity (Bhatt et al. 2020, as in Xplique): the image is cut into a grid; for each of
+ * MuFidelity (Bhatt, Weller, Moura 2020): the image is cut into a grid; for each of
  * {@code samples} random subsets of cells (a fixed fraction of them, the same subsets for every
  * image, from the seed) the subset's pixels are set to the baseline. Per image, the value is the
- * Pearson correlation between the attribution summed over the removed pixels and the drop of the
- * target score. Higher is better; NaN when the map or the score does not vary over the subsets.
+ * Spearman rank correlation between the attribution summed over the removed pixels and the drop
+ * of the target score, as Xplique's {@code MuFidelity} computes it (the paper writes the
+ * correlation generically; Xplique, the reference this project follows, ranks). Higher is better.
+ * When the map or the score does not vary over the subsets the correlation is undefined; as in
+ * Xplique that image scores 0 and stays in the mean (a constant map shows nothing about the
+ * model), and the metadata counts such images ({@code undefined}).
  */
 public final class MuFidelity implements Metric.OfMaps {
 
@@ -70,6 +74,7 @@ public final class MuFidelity implements Metric.OfMaps {
 		int per = images.stride0();
 		long[] shape = images.shape();
 		double[] values = new double[n];
+		int undefined = 0;
 		long total = (long) n * samples;
 		for (int i = 0; i < n; i++) {
 			double[] attributed = new double[samples], drop = new double[samples];
@@ -92,7 +97,9 @@ public final class MuFidelity implements Metric.OfMaps {
 				for (int b = 0; b < size; b++) drop[from + b] = original.get(i, targets[i]) - scores.get(b, targets[i]);
 				MetricSteps.report(progress, (long) i * samples + from + size, total, "mufidelity");
 			}
-			values[i] = Pearson.correlation(attributed, drop);
+			double rho = Spearman.correlation(attributed, drop);
+			if (Double.isNaN(rho)) undefined++;
+			values[i] = Double.isNaN(rho) ? 0 : rho;
 		}
 		Map<String, String> meta = new HashMap<>();
 		meta.put("metric", "mufidelity");
@@ -104,6 +111,9 @@ public final class MuFidelity implements Metric.OfMaps {
 		meta.put("seed", Long.toString(seed));
 		meta.put("score", score.name().toLowerCase(Locale.ROOT));
 		meta.put("better", "higher");
+		meta.put("correlation", "spearman");
+		meta.put("undefined", Integer.toString(undefined));
 		return new MetricResult("mufidelity", targets, values, FiniteMean.of(values), new double[n][0], meta);
 	}
+
 }

@@ -6,7 +6,8 @@ import org.conceptscope.util.Progress;
 
 /**
  * The loop shared by deletion and insertion: image i at step s shows the top
- * round(s / steps * pixels) pixels of its ranking from {@code revealed} and all others from
+ * round(s / steps * pixels) pixels of its ranking (equal values in a random order drawn from
+ * {@code tieSeed}) from {@code revealed} and all others from
  * {@code initial} (every channel of a pixel together); the curve is the target class
  * probability at steps 0..steps. Perturbed images are built and classified {@code batchSize} at a
  * time, so memory does not grow with steps or with the number of images.
@@ -16,7 +17,7 @@ final class PerturbationCurves {
 	private PerturbationCurves() {}
 
 	static double[][] probabilities(Classifier classifier, FloatTensor initial, FloatTensor revealed, FloatTensor maps,
-		int[] targets, int steps, int batchSize, Progress progress, String metric) {
+		int[] targets, int steps, int batchSize, long tieSeed, Progress progress, String metric) {
 		int n = (int) initial.dim(0), c = (int) initial.dim(3), per = initial.stride0(), pixels = per / c;
 		int points = steps + 1;
 		long total = (long) n * points;
@@ -28,7 +29,7 @@ final class PerturbationCurves {
 			float[] batch = new float[size * per];
 			for (int b = 0; b < size; b++) {
 				int i = (int) ((from + b) / points), s = (int) ((from + b) % points);
-				if (orders[i] == null) orders[i] = PixelRanking.descending(maps, i);
+				if (orders[i] == null) orders[i] = PixelRanking.descending(maps, i, tieSeed);
 				System.arraycopy(init, i * per, batch, b * per, per);
 				int count = (int) Math.round((double) s * pixels / steps);
 				for (int k = 0; k < count; k++) {

@@ -1,6 +1,7 @@
 package org.conceptscope.metrics;
 
 import java.util.Arrays;
+import java.util.Random;
 
 import org.conceptscope.tensor.FloatTensor;
 
@@ -12,11 +13,35 @@ final class PixelRanking {
 	/** Pixel indices (y * W + x) of map i of [N, H, W] maps, by descending value; ties keep pixel order. */
 	static int[] descending(FloatTensor maps, int i) {
 		int per = maps.stride0();
-		float[] d = maps.data();
 		Integer[] order = new Integer[per];
 		for (int p = 0; p < per; p++) order[p] = p;
-		int base = i * per;
-		// a stable sort: equal values (flat maps, zeros) are removed in reading order, reproducibly
+		return sorted(maps, i, order);
+	}
+
+	/**
+	 * Pixel indices of map i by descending value, equal values in a random order drawn from
+	 * {@code seed} and i. Xplique sorts with numpy's argsort, which leaves the order of ties
+	 * unspecified; a seeded shuffle keeps that order free of any spatial bias (reading order
+	 * would delete flat regions top row first) and reproducible.
+	 */
+	static int[] descending(FloatTensor maps, int i, long seed) {
+		int per = maps.stride0();
+		Integer[] order = new Integer[per];
+		for (int p = 0; p < per; p++) order[p] = p;
+		Random rnd = new Random(seed * 0x9E3779B97F4A7C15L + i);
+		for (int p = per - 1; p > 0; p--) {
+			int k = rnd.nextInt(p + 1);
+			Integer t = order[p];
+			order[p] = order[k];
+			order[k] = t;
+		}
+		return sorted(maps, i, order);
+	}
+
+	/** A stable sort of the given order by descending value. */
+	private static int[] sorted(FloatTensor maps, int i, Integer[] order) {
+		int per = maps.stride0(), base = i * per;
+		float[] d = maps.data();
 		Arrays.sort(order, (a, b) -> Float.compare(d[base + b], d[base + a]));
 		return Arrays.stream(order).mapToInt(Integer::intValue).toArray();
 	}

@@ -34,11 +34,13 @@ record SavedModelFiles(Path dir, long schemaVersion, MetaGraphDef metaGraph, Str
 		if (!Files.isRegularFile(pb)) {
 			String hint = Files.exists(dir.resolve("saved_model.pbtxt")) ? " Text SavedModels (saved_model.pbtxt) are not supported; export a binary one."
 				: Files.exists(dir.resolve("rdf.yaml")) || Files.exists(dir.resolve("bioimageio.yaml"))
-					? " This looks like a bioimage.io package: open it with BioImageModel.open (or Classifiers.open)." : "";
+					? " It is a bioimage.io package (it has rdf.yaml): choose it as the model in the Attribution or Concept commands, which read"
+						+ " packages, or choose the TensorFlow weights folder the package holds." : "";
 			throw new ModelLoadException(dir + " is not a TensorFlow SavedModel: it has no saved_model.pb." + hint);
 		}
 		SavedModel saved;
 		try {
+			checkSize(pb, Files.size(pb));
 			saved = SavedModel.parseFrom(Files.readAllBytes(pb));
 		} catch (InvalidProtocolBufferException e) {
 			throw new ModelLoadException(pb + " is corrupt or truncated (not a SavedModel protocol buffer): " + e.getMessage(), e);
@@ -78,12 +80,38 @@ record SavedModelFiles(Path dir, long schemaVersion, MetaGraphDef metaGraph, Str
 			} catch (IOException e) {
 				data = false;
 			}
-			if (!Files.isRegularFile(index) || !data) {
+			boolean noCheckpoint = !Files.isRegularFile(index) && !data;
+			if (noCheckpoint && InitOpVariables.unassigned(meta).isEmpty()) {
+				// TensorFlow restores nothing (there is no checkpoint) and the init op sets every
+				// variable, e.g. from constants: such a model runs without variables/.
+			} else if (!Files.isRegularFile(index) || !data) {
 				throw new ModelLoadException("The model in " + dir + " has variables but variables/variables.index or its "
 					+ "variables.data-* files are missing. Copy the whole SavedModel folder, including variables/.");
 			}
 		}
 		return new SavedModelFiles(dir, saved.getSavedModelSchemaVersion(), meta, key, meta.getSignatureDefMap().get(key));
+	}
+
+	/** A graph over protobuf's 2 GB limit cannot be parsed, and reading it whole could exhaust the heap: refused before reading. */
+	static void checkSize(Path pb, long bytes) {
+		long heap = Runtime.getRuntime().maxMemory();
+		if (bytes > MAX_GRAPH_BYTES) {
+			throw new ModelLoadException(pb + " is " + gigabytes(bytes) + ", more than the 2 GB a TensorFlow graph can be, so it is not a"
+				+ " SavedModel graph: choose the folder of the exported model (its saved_model.pb is usually a few MB, the weights are in"
+				+ " variables/).");
+		}
+		if (bytes > heap / 3) {
+			throw new ModelLoadException(pb + " is " + gigabytes(bytes) + "; reading and checking it needs about three times that, more"
+				+ " than the " + gigabytes(heap) + " Java may use: give Java more memory (Edit > Options > Memory & Threads..., or -Xmx),"
+				+ " or export the model with its weights in variables/ rather than as constants in the graph.");
+		}
+	}
+
+	/** The largest saved_model.pb read: protobuf's limit for one message. */
+	static final long MAX_GRAPH_BYTES = Integer.MAX_VALUE;
+
+	private static String gigabytes(long bytes) {
+		return String.format(java.util.Locale.ROOT, "%.1f GB", bytes / 1e9);
 	}
 
 	private static java.util.List<org.tensorflow.proto.TensorInfo> concat(java.util.Collection<org.tensorflow.proto.TensorInfo> a,

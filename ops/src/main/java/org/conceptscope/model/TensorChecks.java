@@ -40,7 +40,8 @@ final class TensorChecks {
 		int bad = images.firstNonFinite();
 		if (bad >= 0) {
 			int perImage = images.stride0();
-			throw new IllegalArgumentException("Image " + (bad / perImage) + " of the batch contains NaN or infinite values"
+			throw new IllegalArgumentException("Image " + (bad / perImage + 1) + " of the " + got[0] + " in the batch (counting from 1)"
+				+ " contains NaN or infinite values"
 				+ " after normalisation; replace them (e.g. Process > Math > Remove NaNs) before explaining.");
 		}
 	}

@@ -62,6 +62,7 @@ public final class TensorFlowEngine {
 			throw new IllegalStateException(LIBRARY_PATH_KEY + " is " + libraryPath
 				+ " but that folder holds no libjnitensorflow.so. Unset it to use the bundled natives.");
 		}
+		NativeLog.quietTensorFlow(); // before the natives load: TensorFlow reads its log level once
 		try {
 			Engine e = EngineEnvironment.start("TensorFlow");
 			if (!TENSORFLOW_VERSION.equals(e.getVersion())) {

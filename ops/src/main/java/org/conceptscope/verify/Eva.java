@@ -20,7 +20,10 @@ import org.conceptscope.util.Progress;
  * important when taking it out of the perturbation set (its pixels fixed to the image) most
  * reduces the verified worst-case drop: phi(u) = drop(ball) - drop(ball \ u) = lower(ball \ u) -
  * lower(ball). Costs one bound computation per cell, no sampling: the map is a guarantee, not an
- * estimate.
+ * estimate. By default each cell's phi is painted as a block ({@link
+ * org.conceptscope.tensor.GridUpsampling#NEAREST}): the cell values are the verified quantities, and
+ * an interpolated pixel (bicubic, as Xplique draws its grid methods, is the other option) would show
+ * values no bound certifies, below 0 next to a large cell.
  * <p>
  * With {@link BoundMethod#CROWN} the relaxations come from CROWN bounds of the whole ball,
  * computed once per image; each reduced ball re-tightens them with its own interval bounds and
@@ -54,17 +57,23 @@ public final class Eva implements AttributionMethod {
 	private final double epsilon;
 	private final int grid;
 	private final BoundMethod bounds;
+	private final org.conceptscope.tensor.GridUpsampling upsampling;
 
 	public Eva(double epsilon, int grid) {
 		this(epsilon, grid, BoundMethod.INTERVAL);
 	}
 
 	public Eva(double epsilon, int grid, BoundMethod bounds) {
+		this(epsilon, grid, bounds, org.conceptscope.tensor.GridUpsampling.NEAREST);
+	}
+
+	public Eva(double epsilon, int grid, BoundMethod bounds, org.conceptscope.tensor.GridUpsampling upsampling) {
 		if (!(epsilon > 0) || !Double.isFinite(epsilon)) throw new IllegalArgumentException("EVA needs a positive finite epsilon.");
 		if (grid < 1) throw new IllegalArgumentException("EVA needs a grid of at least 1 cell.");
 		this.epsilon = epsilon;
 		this.grid = grid;
 		this.bounds = bounds;
+		this.upsampling = upsampling;
 	}
 
 	@Override
@@ -129,17 +138,14 @@ public final class Eva implements AttributionMethod {
 					phi[u] = Math.max(full.lower(), Verification.margin(program, v, t, bounds).lower()) - full.lower();
 					if (!progress.report(base + u + 2, units, name())) throw new CancellationException("EVA cancelled.");
 				}
-				for (int y = 0; y < h; y++) {
-					int gy = Math.min(grid - 1, y * grid / h);
-					for (int xx = 0; xx < w; xx++) maps[(i * h + y) * w + xx] = (float) phi[gy * grid + Math.min(grid - 1, xx * grid / w)];
-				}
+				System.arraycopy(upsampling.apply(phi, grid, grid, h, w), 0, maps, i * h * w, h * w);
 			}
 		} catch (UnsupportedOperationException e) {
 			throw new IllegalArgumentException("EVA cannot bound this model: " + e.getMessage() + " Use another attribution method"
 				+ " for it.", e);
 		}
 		Map<String, String> meta = AttributionMethod.metadata(classifier, name(), resolved, "epsilon", Double.toString(epsilon),
-			"grid", Integer.toString(grid), "bounds", bounds.key(), MARGIN, margins.toString(), LOWER, lowers.toString(),
+			"grid", Integer.toString(grid), "bounds", bounds.key(), "upsampling", upsampling.key(), MARGIN, margins.toString(), LOWER, lowers.toString(),
 			UPPER, uppers.toString(), SLACK, slacks.toString());
 		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, meta);
 	}

@@ -155,6 +155,21 @@ public final class Maco {
 		/** d score / d image, shape [1, H, W, C]. */
 		FloatTensor gradient(FloatTensor image);
 
+		/** The score of every image of a batch [N, H, W, C] (one at a time unless overridden). */
+		default double[] scores(FloatTensor batch) {
+			double[] s = new double[(int) batch.dim(0)];
+			for (int i = 0; i < s.length; i++) s[i] = score(batch.slice(i));
+			return s;
+		}
+
+		/** d score / d image for every image of a batch, shape [N, H, W, C]. */
+		default FloatTensor gradients(FloatTensor batch) {
+			int n = (int) batch.dim(0), per = batch.stride0();
+			float[] out = new float[n * per];
+			for (int i = 0; i < n; i++) System.arraycopy(gradient(batch.slice(i)).data(), 0, out, i * per, per);
+			return new FloatTensor(batch.shape(), out);
+		}
+
 		/** A class's logit. */
 		static Objective classLogit(Classifier classifier, int target) {
 			if (target < 0 || target >= classifier.numClasses()) throw new IllegalArgumentException("Class " + target + " does not exist.");
@@ -173,6 +188,21 @@ public final class Maco {
 				@Override
 				public FloatTensor gradient(FloatTensor image) {
 					return classifier.inputGradient(image, oneHot);
+				}
+
+				@Override
+				public double[] scores(FloatTensor batch) {
+					FloatTensor l = classifier.logits(batch);
+					double[] s = new double[(int) batch.dim(0)];
+					for (int i = 0; i < s.length; i++) s[i] = l.get(i, target);
+					return s;
+				}
+
+				@Override
+				public FloatTensor gradients(FloatTensor batch) {
+					int[] t = new int[(int) batch.dim(0)];
+					java.util.Arrays.fill(t, target);
+					return classifier.inputGradient(batch, FloatTensor.oneHot(t, classifier.numClasses()));
 				}
 			};
 		}

@@ -161,6 +161,8 @@ class BadInputSuiteTest {
 		all.addAll(rdfCases());
 		all.addAll(zipCases());
 		all.addAll(packageCases());
+		all.addAll(boundCases());
+		all.addAll(kerasConstantsCases());
 		return all.stream();
 	}
 
@@ -207,7 +209,7 @@ class BadInputSuiteTest {
 			fails("huge image for a fixed-size model", iae, onIhc(FloatTensor.zeros(1, 2000, 2000, 3), TensorFlowClassifier::logits), "height 32", "has 2000", "tiles"),
 			fails("empty batch", iae, onIhc(FloatTensor.zeros(0, 32, 32, 3), TensorFlowClassifier::logits), "empty"),
 			fails("image of height 0", iae, onIhc(FloatTensor.zeros(1, 0, 32, 3), TensorFlowClassifier::logits), "height is 0"),
-			fails("NaN pixel", iae, onIhc(withValue(uniform(2, 32, 32, 3, 3), 3072 + 7, Float.NaN), TensorFlowClassifier::logits), "Image 1", "NaN"),
+			fails("NaN pixel", iae, onIhc(withValue(uniform(2, 32, 32, 3, 3), 3072 + 7, Float.NaN), TensorFlowClassifier::logits), "Image 2 of the 2", "NaN"),
 			fails("+Inf pixel", iae, onIhc(withValue(uniform(1, 32, 32, 3, 3), 5, Float.POSITIVE_INFINITY), (m, x) -> m.inputGradient(x, FloatTensor.oneHot(new int[] { 1 }, 3))), "infinite"),
 			fails("-Inf pixel in an activation call", iae, onIhc(withValue(uniform(1, 32, 32, 3, 3), 9, Float.NEGATIVE_INFINITY), (m, x) -> m.activations(x, "conv1/relu")), "infinite"),
 			fails("class weights of the wrong shape", iae, onIhc(ok, (m, x) -> m.inputGradient(x, FloatTensor.zeros(2, 4))), "[2, 3]"),
@@ -394,6 +396,17 @@ class BadInputSuiteTest {
 				Files.writeString(m.resolve(ModelConfig.FILE_NAME), "{\"normalization\": \"sqrt\"}");
 				return m;
 			}), "Unknown normalisation 'sqrt'"),
+			fails("3 GB saved_model.pb (refused from its size, never read)", mle, load(dir -> {
+				Path m = copyIhc(dir);
+				try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(m.resolve("saved_model.pb").toFile(), "rw")) {
+					f.setLength(3_000_000_000L); // sparse: no disk space used
+				}
+				return m;
+			}), "saved_model.pb is 3.0 GB", "more than the 2 GB", "choose the folder of the exported model"),
+			fails("bioimage.io package folder given where a SavedModel is needed", mle, dir -> {
+				Path p = pkg(dir, null, null);
+				TensorFlowClassifier.load(p, opts(dir)).close();
+			}, "is a bioimage.io package (it has rdf.yaml)", "choose it as the model"),
 			fails("config that is not JSON", mle, load(dir -> {
 				Path m = copyIhc(dir);
 				Files.writeString(m.resolve(ModelConfig.FILE_NAME), "{not json");
@@ -584,6 +597,10 @@ class BadInputSuiteTest {
 				assertTrue(Files.size(zip) < 10_000, "a small zip that unpacks to a megabyte");
 				BioImageModel.open(zip, opts(dir).withMaxUnpackedBytes(100_000)).close();
 			}, "zip bomb"),
+			fails("zip bomb refused from its directory before anything is unpacked", mle, dir -> {
+				Path zip = TestPackages.rawZip(dir.resolve("pkg.zip"), entries("rdf.yaml", "a: 1", "zeros.bin", new byte[1 << 20]));
+				BioImageModel.open(zip, opts(dir).withMaxUnpackedBytes(100_000)).close();
+			}, "pkg.zip", "declare more than 100000 bytes", "nothing was unpacked"),
 			fails("package zip that is not a zip", mle, dir -> BioImageModel.open(Files.writeString(dir.resolve("pkg.zip"), "just text"), opts(dir)).close(),
 				"not a valid zip file"),
 			fails("truncated package zip", mle, dir -> {
@@ -594,6 +611,63 @@ class BadInputSuiteTest {
 			}, "not a valid zip file"),
 			fails("package zip without rdf.yaml", mle, dir -> BioImageModel.open(TestPackages.rawZip(dir.resolve("pkg.zip"), entries("README.md", "hi")),
 				opts(dir)).close(), "holds no rdf.yaml"));
+	}
+
+	// ---- counts far beyond any explanation, refused when the method is made (before any work) ----
+
+	static Run make(java.util.function.Supplier<Object> method) {
+		return dir -> method.get();
+	}
+
+	static List<Case> boundCases() {
+		Class<IllegalArgumentException> iae = IllegalArgumentException.class;
+		var zero = org.conceptscope.attribution.MaskedImage.constant(0);
+		var grid4 = org.conceptscope.attribution.Segmentation.grid(4);
+		return List.of(
+			fails("smoothgrad samples=2147483647", iae, make(() -> new org.conceptscope.attribution.NoisyGradients(
+				org.conceptscope.attribution.NoisyGradients.Statistic.SMOOTH_GRAD, Integer.MAX_VALUE, 0.1, 1)),
+				"smoothgrad: samples=2147483647 is more than 100000", "use a value of at most 100000"),
+			fails("integrated gradients steps=1e9", iae, make(() -> new org.conceptscope.attribution.IntegratedGradients(1_000_000_000, 0)),
+				"Integrated Gradients: steps=1000000000"),
+			fails("sobol grid=65536 (grid*grid overflows an int)", iae, make(() -> new org.conceptscope.attribution.SobolAttribution(
+				65536, 32, zero, false, 1)), "Sobol attribution: grid=65536 is more than 1024"),
+			fails("sobol grid=40 (1600 cells, more than the Sobol sequence has)", iae, make(() -> new org.conceptscope.attribution.SobolAttribution(
+				40, 32, zero, false, 1)), "grid=40 makes 1600 cells", "use grid=22 or less"),
+			fails("rise samples=2147483647", iae, make(() -> new org.conceptscope.attribution.Rise(Integer.MAX_VALUE, 8, 0.5, 1)),
+				"RISE: samples=2147483647"),
+			fails("hsic grid=100000", iae, make(() -> new org.conceptscope.attribution.HsicAttribution(100_000, 64, zero, 1)),
+				"HSIC attribution: grid=100000"),
+			fails("lime samples=2147483647", iae, make(() -> new org.conceptscope.attribution.Lime(Integer.MAX_VALUE, grid4, zero, 1)),
+				"LIME: samples=2147483647"),
+			fails("kernel shap samples=2147483647", iae, make(() -> new org.conceptscope.attribution.KernelShap(Integer.MAX_VALUE, grid4, zero, 1)),
+				"Kernel SHAP: samples=2147483647"),
+			fails("lime grid of 100000 cells per side", iae, make(() -> org.conceptscope.attribution.Segmentation.grid(100_000)),
+				"cells per side=100000"),
+			works("the largest counts allowed are accepted", dir -> {
+				new org.conceptscope.attribution.IntegratedGradients(org.conceptscope.util.Limits.MAX_PASSES, 0);
+				new org.conceptscope.attribution.SobolAttribution(22, org.conceptscope.util.Limits.MAX_PASSES, zero, false, 1);
+				org.conceptscope.attribution.Segmentation.grid(org.conceptscope.util.Limits.MAX_GRID);
+			}));
+	}
+
+	// ---- a Keras-style model whose init op sets its variables from constants (no variables/) ----
+
+	static List<Case> kerasConstantsCases() {
+		return List.of(
+			works("Keras-style function-call model without variables/ loads and explains like its plain twin", dir -> {
+				Path keras = BundledModels.dir("ihc-keras-constants");
+				assertFalse(Files.exists(keras.resolve("variables")), "the fixture has no variables/ folder");
+				FloatTensor x = uniform(4, 32, 32, 3, 11), w = FloatTensor.oneHot(new int[] { 0, 1, 2, 1 }, 3);
+				try (TensorFlowClassifier k = TensorFlowClassifier.load(keras, opts(dir));
+					TensorFlowClassifier plain = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"), opts(dir))) {
+					assertClose(plain.logits(x), k.logits(x), 1e-5);
+					assertClose(plain.inputGradient(x, w), k.inputGradient(x, w), 1e-5);
+					assertEquals(plain.classNames(), k.classNames());
+				}
+			}),
+			fails("the same model without its init op", ModelLoadException.class, load(dir -> TestGraphs.editedCopy(
+				BundledModels.dir("ihc-keras-constants"), dir.resolve("m"), meta -> meta.removeSignatureDef(SavedModelFiles.INIT_SIGNATURE))),
+				"has variables but variables/variables.index", "Copy the whole SavedModel folder"));
 	}
 
 	// ---- files the rdf names ----

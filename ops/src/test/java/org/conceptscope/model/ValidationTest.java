@@ -57,7 +57,7 @@ class ValidationTest {
 	void nonFinitePixelsAreRefused() {
 		FloatTensor x = FloatTensor.zeros(2, 32, 32, 3);
 		x.set(Float.NaN, 1, 3, 4, 0);
-		assertMessage(assertThrows(IllegalArgumentException.class, () -> model.logits(x)), "Image 1", "NaN");
+		assertMessage(assertThrows(IllegalArgumentException.class, () -> model.logits(x)), "Image 2 of the 2", "NaN");
 	}
 
 	@Test

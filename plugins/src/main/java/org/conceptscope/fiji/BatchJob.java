@@ -102,10 +102,16 @@ public final class BatchJob {
 		Events ev = events == null ? new Events() {} : events;
 		Path saveDir = s.saveDir().toAbsolutePath().normalize();
 		Path work = saveDir.resolve(WORK_DIR);
+		// Settings first (counts and grids are bounded when the method is made), then the inputs, then the model.
+		AttributionMethod method = AttributionMethods.create(s);
+		if (job.input() != null && Files.isDirectory(job.input()) && Files.exists(saveDir)
+			&& Files.isSameFile(job.input().toAbsolutePath().normalize(), saveDir)) {
+			throw new IllegalArgumentException("save_dir " + saveDir + " is the input folder: the results written there (a map TIFF)"
+				+ " would be read as an input by the next run; choose another save_dir, e.g. " + saveDir.resolve("conceptscope") + ".");
+		}
 		BatchInputs inputs = BatchInputs.scan(job.input());
 		try (Classifier classifier = Models.open(s.model())) {
 			int target = TargetClass.parse(s.target(), classifier.classNames());
-			AttributionMethod method = AttributionMethods.create(s);
 			method.checkRuns(classifier);
 			probe(classifier, inputs);
 			String base = AttributionOutputs.fileName(inputs.baseName() + "-" + method.name());
@@ -114,39 +120,65 @@ public final class BatchJob {
 
 			// Everything above only read; from here on the run writes, one run per save_dir at a time.
 			try (RunLock lock = RunLock.take(work)) {
-				BatchManifest previous = job.restart() ? null : previous(work);
-				int batch = job.batch() > 0 ? job.batch() : previous != null ? previous.batch : Math.max(1, classifier.preferredBatchSize());
-				BatchManifest now = manifest(s, classifier, inputs, batch, outputs);
-				boolean resume = false;
-				if (previous != null) {
-					String diff = previous.difference(now);
-					if (previous.complete) {
-						if (diff == null && outputs.stream().allMatch(Files::isRegularFile)) {
-							ev.message("Already complete: " + saveDir + " holds the results of this run (add restart to compute them again).");
-							return new Result(now.entries, now.parts, batch, 0, now.parts, previous.runs, true, outputs, work);
-						}
-					} else if (diff != null) {
-						throw new IllegalArgumentException("save_dir " + saveDir + " holds an unfinished batch run that differs in " + diff
-							+ ": run it again with its settings to finish it, choose another save_dir, or add restart to discard it.");
-					} else {
-						resume = true;
-					}
-				}
-				Path partsDir = work.resolve(PARTS);
-				if (resume) {
-					now.started = previous.started;
-					now.runs = previous.runs + 1;
-				} else {
-					clear(work);
-					now.started = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-					now.runs = 1;
-				}
-				Files.createDirectories(partsDir);
-				now.save(work.resolve(MANIFEST));
-				BatchParts.syncFolder(work);
-				return compute(classifier, method, target, s, inputs, now, work, outputs, resume, p, ev);
+				return write(job, s, classifier, method, target, inputs, saveDir, work, outputs, p, ev);
+			} catch (IOException e) {
+				throw new IOException(writeFailure(saveDir, e), e);
 			}
 		}
+	}
+
+	/** An I/O failure while writing, as one sentence with the folder (a read-only folder, a full disk). */
+	static String writeFailure(Path saveDir, IOException e) {
+		String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+			: e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+			: e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+		String file = e instanceof java.nio.file.FileSystemException f && f.getFile() != null ? " (" + f.getFile() + ")" : "";
+		return "Cannot write the results in save_dir " + saveDir + file + ": " + why + ". Check that the folder is writable and the disk"
+			+ " has space, or choose another save_dir; finished parts are kept, so the same command resumes.";
+	}
+
+	private static Result write(Job job, AttributionSettings s, Classifier classifier, AttributionMethod method, int target,
+		BatchInputs inputs, Path saveDir, Path work, List<Path> outputs, Progress p, Events ev) throws IOException {
+		BatchManifest previous = job.restart() ? null : previous(work);
+		int batch = job.batch() > 0 ? job.batch() : previous != null ? previous.batch : Math.max(1, classifier.preferredBatchSize());
+		BatchManifest now = manifest(s, classifier, inputs, batch, outputs);
+		boolean resume = false;
+		if (previous != null) {
+			String diff = previous.difference(now);
+			if (previous.complete) {
+				if (diff == null && outputs.stream().allMatch(Files::isRegularFile)) {
+					ev.message("Already complete: " + saveDir + " holds the results of this run (add restart to compute them again).");
+					return new Result(now.entries, now.parts, batch, 0, now.parts, previous.runs, true, outputs, work);
+				}
+				List<String> replaced = outputs.stream().filter(Files::exists).map(o -> o.getFileName().toString()).toList();
+				if (diff != null && !replaced.isEmpty()) {
+					throw new IllegalArgumentException("save_dir " + saveDir + " holds the finished results of a run that differs in " + diff
+						+ " (" + String.join(", ", replaced) + "), which this run would replace: choose another save_dir, or add restart"
+						+ " to replace them.");
+				}
+			} else if (diff != null && committedParts(work.resolve(PARTS)) == 0) {
+				// An earlier run that stopped before finishing a part (refused, or stopped at once) holds nothing worth keeping.
+				ev.message("Discarding an unfinished run in " + saveDir + " that had no finished part (it differed in " + diff + ").");
+			} else if (diff != null) {
+				throw new IllegalArgumentException("save_dir " + saveDir + " holds an unfinished batch run that differs in " + diff
+					+ ": run it again with its settings to finish it, choose another save_dir, or add restart to discard it.");
+			} else {
+				resume = true;
+			}
+		}
+		Path partsDir = work.resolve(PARTS);
+		if (resume) {
+			now.started = previous.started;
+			now.runs = previous.runs + 1;
+		} else {
+			clear(work);
+			now.started = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+			now.runs = 1;
+		}
+		Files.createDirectories(partsDir);
+		now.save(work.resolve(MANIFEST));
+		BatchParts.syncFolder(work);
+		return compute(classifier, method, target, s, inputs, now, work, outputs, resume, p, ev);
 	}
 
 	private static Result compute(Classifier classifier, AttributionMethod method, int target, AttributionSettings s,
@@ -210,6 +242,15 @@ public final class BatchJob {
 			: "Stopped with " + done + " of " + n + " slices done; they are kept: run the same command again to compute the rest.");
 	}
 
+	/** Part files committed in a run's parts folder (none when it does not exist). */
+	private static long committedParts(Path partsDir) throws IOException {
+		if (!Files.isDirectory(partsDir)) return 0;
+		try (Stream<Path> s = Files.list(partsDir)) {
+			return s.filter(f -> f.getFileName().toString().startsWith("part-") && !f.getFileName().toString().endsWith(AtomicFiles.TEMP_SUFFIX))
+				.count();
+		}
+	}
+
 	/** Entries [from, to) of the run, explained; one model call per part as in any run of this job. */
 	private static BatchParts.Part part(Classifier classifier, AttributionMethod method, int target, AttributionSettings s,
 		BatchInputs inputs, String model, int index, int from, int to, Progress progress) throws IOException {
@@ -228,7 +269,13 @@ public final class BatchJob {
 				Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), to - from, msg);
 				tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, TileGrid.DEFAULT_OVERLAP, seg.from(), within));
 			} else {
-				tensors.add(Models.input(part, classifier).tensor());
+				try {
+					tensors.add(Models.input(part, classifier).tensor());
+				} catch (ImagePlusTensors.NonFiniteValues e) {
+					// named by the slice of the input file, not by the place in this part
+					throw new IllegalArgumentException(ImagePlusTensors.NonFiniteValues.sentence(
+						"'" + inputs.inputs().get(seg.input()).name() + "'", ImagePlusTensors.batches(imp), seg.from() + e.entry), e);
+				}
 			}
 		}
 		FloatTensor probabilities = null;

@@ -39,7 +39,31 @@ public final class ImagePlusTensors {
 		if (normalization == null) throw new IllegalArgumentException("No normalisation given; use Normalization.None for raw values.");
 		checkMemory(imp, false);
 		Img<? extends RealType<?>> img = toImg(imp);
-		return new Converted(tensorOf(img, normalization), batches(imp));
+		FloatTensor t = tensorOf(img, normalization);
+		int bad = t.firstNonFinite();
+		if (bad >= 0) throw new NonFiniteValues(imp.getTitle(), batches(imp), bad / t.stride0());
+		return new Converted(t, batches(imp));
+	}
+
+	/** NaN or infinite values in one batch entry of an image, named by its slice (and frame) counted from 1. */
+	public static final class NonFiniteValues extends IllegalArgumentException {
+
+		private static final long serialVersionUID = 1L;
+
+		/** The batch entry (from 0) of the image that holds them. */
+		public final int entry;
+
+		NonFiniteValues(String title, BatchIndex where, int entry) {
+			super(sentence("'" + title + "'", where, entry));
+			this.entry = entry;
+		}
+
+		/** The sentence for entry {@code entry} of an image described as {@code what}. */
+		public static String sentence(String what, BatchIndex where, int entry) {
+			return "Slice " + where.slice(entry) + (where.frames() > 1 ? ", frame " + where.frame(entry) : "") + " of " + what
+				+ " contains NaN or infinite values (after the model's normalisation): replace them (Process > Math > Remove NaNs...)"
+				+ " or take a substack without that slice.";
+		}
 	}
 
 	/** The image as a 4D imglib2 image X, Y, channel, batch (size-1 axes kept). */
@@ -87,6 +111,17 @@ public final class ImagePlusTensors {
 		long values = (long) imp.getWidth() * imp.getHeight() * channels(imp) * batches(imp).size();
 		Storage storage = storage(imp);
 		long perValue = (storage == Storage.UNSIGNED_BYTE ? 1 : storage == Storage.UNSIGNED_SHORT ? 2 : 4) + 4 + (newImage ? 4 : 0);
+		long perEntry = (long) imp.getWidth() * imp.getHeight() * channels(imp);
+		if (perEntry * perValue > available()) {
+			System.gc();
+			if (perEntry * perValue > available()) {
+				// Explaining fewer slices at a time cannot help: one slice alone is too large.
+				throw new IllegalArgumentException("The image '" + imp.getTitle() + "' is " + imp.getWidth() + " x " + imp.getHeight()
+					+ " pixels; one slice of it alone needs about " + gigabytes(perEntry * perValue) + " for ConceptScope's copies, more"
+					+ " than the " + gigabytes(available()) + " Java has free: crop it to the region to explain (Image > Crop), scale it"
+					+ " down (Image > Scale...), or give Java more memory (Edit > Options > Memory & Threads..., or -Xmx).");
+			}
+		}
 		checkMemory("The image '" + imp.getTitle() + "'", values, perValue);
 	}
 

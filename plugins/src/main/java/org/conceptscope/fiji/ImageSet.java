@@ -1,6 +1,5 @@
 package org.conceptscope.fiji;
 
-import ij.IJ;
 import ij.ImagePlus;
 import ij.process.ImageProcessor;
 
@@ -48,9 +47,7 @@ public final class ImageSet {
 		}
 		List<ImagePlus> images = new ArrayList<>();
 		for (Path f : files) {
-			ImagePlus imp = IJ.openImage(f.toString());
-			if (imp == null) throw new IllegalArgumentException("ImageJ could not open " + f + ": remove it from the folder or convert it.");
-			images.add(imp);
+			images.add(ImageFiles.open(f, false));
 		}
 		if (images.isEmpty()) {
 			throw new IllegalArgumentException("The folder " + folder + " holds no images (" + String.join(", ", EXTENSIONS) + ").");

@@ -52,10 +52,52 @@ public final class Models {
 		return (TensorFlowClassifier) Classifiers.open(model);
 	}
 
-	/** The image as the model's input: the model's declared preprocessing, and the pixel-size check. */
+	/**
+	 * The image as the model's input: the model's declared preprocessing, and the pixel-size check.
+	 * An indexed-colour (palette) image given to a model of three channels is read as the RGB
+	 * colours its palette shows ({@link #paletteAsRgb}); the image itself is not changed.
+	 */
 	public static ImagePlusTensors.Converted input(ImagePlus image, Classifier classifier) {
 		warnPixelSize(image, classifier);
-		return ImagePlusTensors.toTensor(image, classifier.normalization());
+		return ImagePlusTensors.toTensor(paletteAsRgb(image, classifier), classifier.normalization());
+	}
+
+	/**
+	 * For a model that takes three channels, an 8-bit single-channel image with a colour palette
+	 * (e.g. an indexed-colour PNG or GIF) as a new RGB image of the colours the palette gives each
+	 * pixel; any other image as it is. ImageJ cannot tell a palette from a display LUT (its own
+	 * pseudo-colour test calls small palettes smooth ramps), so the Log says what was done.
+	 */
+	public static ImagePlus paletteAsRgb(ImagePlus imp, Classifier classifier) {
+		if (imp == null || classifier == null || classifier.signature() == null || classifier.signature().channels() != 3) return imp;
+		if (imp.getBitDepth() != 8 || imp.getNChannels() != 1 || imp.getProcessor() == null) return imp;
+		if (!imp.getProcessor().isColorLut()) return imp;
+		if (!(imp.getProcessor().getColorModel() instanceof java.awt.image.IndexColorModel cm)) return imp;
+		int size = cm.getMapSize();
+		byte[] r = new byte[size], g = new byte[size], b = new byte[size];
+		cm.getReds(r);
+		cm.getGreens(g);
+		cm.getBlues(b);
+		int w = imp.getWidth(), h = imp.getHeight();
+		ij.ImageStack source = imp.getStack(), rgb = new ij.ImageStack(w, h);
+		for (int i = 1; i <= source.getSize(); i++) {
+			byte[] px = (byte[]) (source.getSize() == 1 ? imp.getProcessor() : source.getProcessor(i)).getPixels();
+			int[] out = new int[w * h];
+			for (int j = 0; j < out.length; j++) {
+				int v = Math.min(px[j] & 0xff, size - 1);
+				out[j] = 0xff000000 | (r[v] & 0xff) << 16 | (g[v] & 0xff) << 8 | b[v] & 0xff;
+			}
+			rgb.addSlice(source.getSliceLabel(i), new ij.process.ColorProcessor(w, h, out));
+		}
+		ImagePlus copy = new ImagePlus(imp.getTitle(), rgb);
+		copy.setDimensions(1, imp.getNSlices(), imp.getNFrames());
+		copy.setCalibration(imp.getCalibration());
+		if (WARNED.add("palette|" + imp.getTitle())) {
+			IJ.log("ConceptScope: '" + imp.getTitle() + "' is an 8-bit image with a colour palette (LUT), e.g. an indexed-colour PNG; the"
+				+ " RGB model is given the colours of its palette (the image is unchanged). If the LUT only colours the display, convert"
+				+ " the image to RGB the way the model expects instead.");
+		}
+		return copy;
 	}
 
 	/** The images of a set as the model's input, checked against the pixel size with the first image. */

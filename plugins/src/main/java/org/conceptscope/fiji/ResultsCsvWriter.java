@@ -39,7 +39,13 @@ public final class ResultsCsvWriter {
 	/** The columns for a model's classes. */
 	public static List<String> header(List<String> classNames) {
 		List<String> h = new ArrayList<>(List.of("slice", "frame", "label", "predicted"));
-		for (String c : classNames) h.add("p_" + c);
+		// Two classes of one name (a model's config may say so) still get a column each: p_x, p_x#2, ...
+		java.util.Set<String> used = new java.util.HashSet<>();
+		for (String c : classNames) {
+			String column = "p_" + c;
+			for (int k = 2; !used.add(column); k++) column = "p_" + c + "#" + k;
+			h.add(column);
+		}
 		h.addAll(List.of("target", "method", "map_max", "map_mean"));
 		return h;
 	}

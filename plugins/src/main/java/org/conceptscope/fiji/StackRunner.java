@@ -1,9 +1,7 @@
 package org.conceptscope.fiji;
 
-import ij.IJ;
 import ij.ImagePlus;
 import ij.ImageStack;
-import ij.plugin.FileInfoVirtualStack;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -167,11 +165,7 @@ public final class StackRunner {
 
 	/** Opens a TIFF as a virtual stack (planes read on demand), anything else as ImageJ opens it. */
 	public static ImagePlus openVirtual(Path file) {
-		String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-		ImagePlus imp = name.endsWith(".tif") || name.endsWith(".tiff") ? FileInfoVirtualStack.openVirtual(file.toString())
-			: IJ.openImage(file.toString());
-		if (imp == null) throw new IllegalArgumentException("ImageJ could not open " + file.toAbsolutePath() + ".");
-		return imp;
+		return ImageFiles.open(file, true);
 	}
 
 	public static void main(String[] args) {

@@ -124,7 +124,7 @@ class GuiTest {
 		}
 	}
 
-	private void check(Properties r, String log) {
+	private void check(Properties r, String log) throws IOException {
 		assertEquals("false", r.getProperty("headless"), log);
 		assertEquals("true", r.getProperty("done"), log);
 		assertEquals(String.join(";", menuLabels()), r.getProperty("menu.ConceptScope"), "Plugins > ConceptScope lists the plugins.config entries");
@@ -201,9 +201,18 @@ class GuiTest {
 		assertEquals("3", r.getProperty("importance.rows"), "one row per concept of the bank");
 		assertEquals("deletion;deletion;deletion", r.getProperty("importance.column.estimator"));
 		assertEquals("true", r.getProperty("importance.plot"), "and its bar plot");
+		Path docs = TestFiles.testImages().resolveSibling("docs");
 		for (String label : GuiChild.DIALOGS.keySet()) {
-			String size = r.getProperty("screenshot.dialog-" + label.replace("...", "").replace(' ', '-').toLowerCase(java.util.Locale.ROOT) + ".png");
+			String name = "dialog-" + label.replace("...", "").replace(' ', '-').toLowerCase(java.util.Locale.ROOT) + ".png";
+			String size = r.getProperty("screenshot." + name);
 			assertTrue(size != null && !size.startsWith("0x"), label + " dialog captured: " + size);
+			// The docs' picture of this dialog is this test's capture: a dialog that gained or lost a field
+			// no longer has the picture's size, and the docs are made again from this run.
+			java.awt.image.BufferedImage pictured = javax.imageio.ImageIO.read(docs.resolve(name).toFile());
+			assertTrue(pictured != null, "docs/" + name + " shows the " + label + " dialog");
+			assertEquals(size, pictured.getWidth() + "x" + pictured.getHeight(), "docs/" + name + " is stale: the " + label
+				+ " dialog is now " + size + "; make the pictures again: mvn -B verify -pl plugins -am -Dtest=GuiTest"
+				+ " -Dsurefire.failIfNoSpecifiedTests=false -Dconceptscope.screenshots=$PWD/docs");
 		}
 	}
 

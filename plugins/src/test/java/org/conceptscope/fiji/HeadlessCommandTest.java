@@ -285,6 +285,13 @@ class HeadlessCommandTest {
 		assertTrue(errors.stream().anyMatch(e -> e.contains("No image is open: open an image or stack first")), errors.toString());
 		assertFalse(Files.exists(save));
 
+		// image=<a file ImageJ cannot read>: the sentence says the file given could not be read, not only that no image is open
+		Path empty = Files.createFile(out.resolve("empty.tif"));
+		errors.clear();
+		runHeadless(AttributionCommand.class.getName(), "image='" + empty + "',model='" + model("ihc-stain") + "',save_dir='" + save + "'");
+		assertTrue(errors.stream().anyMatch(e -> e.contains("if you did, ImageJ could not read that file")), errors.toString());
+		assertFalse(Files.exists(save));
+
 		ImagePlus imp = IJ.openImage(image("ihc-heldout-patches.tif").toString());
 		CommandModule badTarget = context.service(CommandService.class).run(AttributionCommand.class, true, "image", imp,
 			"model", model("ihc-stain").toFile(), "target", "mitochondria").get();

@@ -25,7 +25,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.conceptscope.concepts.ConceptBank;
-import org.conceptscope.concepts.ConceptLocalization;
 import org.conceptscope.fiji.MacroRunner.Macro;
 import org.conceptscope.mechanistic.SharingRatioDecomposition;
 import org.conceptscope.model.TensorFlowClassifier;
@@ -238,22 +237,17 @@ class MechanisticMacrosTest {
 				assertEquals(List.of("conv2/relu", "conv3/relu"), List.of(e.get(0), e.get(2)));
 			}
 		}
-		// Completeness, recomputed here from the reloaded bank: mean h(U W) - h(0) at conv3/relu.
+		// Completeness, recomputed here: GIG integrates the model's own activations A (issue 19), so the class edges sum to
+		// mean h(A) - h(0) at conv3/relu, h(A) the model's class logit.
 		ImagePlus original = IJ.openImage(stack().toString());
 		double score = 0, zero;
 		try (TensorFlowClassifier model = TensorFlowClassifier.load(model("ihc-stain"))) {
 			FloatTensor batch = ImagePlusTensors.toTensor(original, model.normalization()).tensor();
-			FloatTensor u = ConceptLocalization.localize(model, upper, batch).coarse();
-			int n = (int) u.dim(0), positions = (int) (u.dim(1) * u.dim(2));
-			float[] rebuilt = new float[n * positions * 32];
-			for (int p = 0; p < n * positions; p++) for (int ch = 0; ch < 32; ch++) {
-				double v = 0;
-				for (int q = 0; q < 3; q++) v += u.data()[p * 3 + q] * upper.concepts[q][ch];
-				rebuilt[p * 32 + ch] = (float) v;
-			}
-			FloatTensor logits = model.logitsFromLayer("conv3/relu", new FloatTensor(new long[] { n, u.dim(1), u.dim(2), 32 }, rebuilt));
+			FloatTensor acts = model.activations(batch, "conv3/relu");
+			int n = (int) acts.dim(0);
+			FloatTensor logits = model.logits(batch);
 			for (int i = 0; i < n; i++) score += logits.get(i, 2) / n;
-			zero = model.logitsFromLayer("conv3/relu", FloatTensor.zeros(1, u.dim(1), u.dim(2), 32)).get(0, 2);
+			zero = model.logitsFromLayer("conv3/relu", FloatTensor.zeros(1, acts.dim(1), acts.dim(2), 32)).get(0, 2);
 		}
 		assertTrue(Math.abs(score - zero) > 1e-2, "the concepts move the class score");
 		assertEquals(score - zero, toClass, 0.03 * Math.abs(score - zero) + 1e-3, "GIG completeness, 32 midpoint steps");

@@ -53,6 +53,8 @@ public final class TestModels {
 		System.out.println(IHC + ": held-out accuracy " + trainAndExport(IHC_ARCHITECTURE, IHC_TRAINING, ihc, ihcConfig(), models.resolve(IHC)));
 		PatchDataset ct = CtTissuePatches.load(images.resolve("CT_small.dcm"));
 		System.out.println(CT + ": held-out accuracy " + trainAndExport(CT_ARCHITECTURE, CT_TRAINING, ct, ctConfig(), models.resolve(CT)));
+		KerasConstantsModel.build(models.resolve(IHC), models.resolve(KerasConstantsModel.NAME));
+		System.out.println(KerasConstantsModel.NAME + ": " + IHC + " as a Keras-style model whose init op sets the weights");
 		buildKnownAnswer(models.resolve(KNOWN));
 		System.out.println(KNOWN + ": built by construction");
 		writeDemoStack(ihc, 4, images.resolve("ihc-heldout-patches.tif"), true);

@@ -40,6 +40,7 @@ final class SafeZip {
 		int entries = 0;
 		Set<String> seen = new HashSet<>();
 		try (ZipFile z = new ZipFile(zip.toFile())) {
+			checkDirectory(zip, z, maxBytes);
 			Enumeration<? extends ZipEntry> all = z.entries();
 			while (all.hasMoreElements()) {
 				ZipEntry e = all.nextElement();
@@ -71,6 +72,25 @@ final class SafeZip {
 			throw new ModelLoadException(zip + " is not a valid zip file (corrupt or truncated): " + e.getMessage(), e);
 		} catch (IOException e) {
 			throw new ModelLoadException("Cannot unpack " + zip + ": " + e.getMessage(), e);
+		}
+	}
+
+	/**
+	 * Refuses a zip from its central directory alone, before anything is unpacked, when it has too
+	 * many entries or the sizes it declares add up to more than {@code maxBytes}. The sizes are
+	 * claims: the bytes actually written are still counted while unpacking.
+	 */
+	static void checkDirectory(Path zip, ZipFile z, long maxBytes) {
+		if (z.size() > MAX_ENTRIES) throw refuse(zip, "it has " + z.size() + " entries, more than " + MAX_ENTRIES);
+		long declared = 0;
+		Enumeration<? extends ZipEntry> all = z.entries();
+		while (all.hasMoreElements()) {
+			long size = all.nextElement().getSize();
+			if (size > 0) declared += size;
+			if (declared > maxBytes) {
+				throw refuse(zip, "its entries declare more than " + maxBytes + " bytes unpacked (a zip bomb, or a package larger than"
+					+ " LoadOptions.maxUnpackedBytes allows); nothing was unpacked");
+			}
 		}
 	}
 

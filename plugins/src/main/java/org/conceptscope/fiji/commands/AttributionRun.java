@@ -48,7 +48,8 @@ public final class AttributionRun {
 			String what = title == null || title.isBlank() ? "No image is open"
 				: "The image '" + title + "' has no pixels (could ImageJ open it?)";
 			throw new IllegalArgumentException(what + ": open an image or stack first (File > Open); headless, pass"
-				+ " image=<path of an image file>.");
+				+ " image=<path of an image file> (if you did, ImageJ could not read that file: check that it opens in ImageJ, or convert"
+				+ " it to TIFF).");
 		}
 		ImagePlusTensors.check(image);
 		ImagePlusTensors.checkMemory(image, true);

@@ -36,6 +36,13 @@ public final class Failures {
 				+ " in parts with the batch runner (java -jar conceptscope-batch.jar), take a substack, or give ImageJ more memory"
 				+ " (Edit > Options > Memory & Threads..., or -Xmx).";
 		}
+		if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+			// its message is the bare path: say what happened to it and what to do
+			String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+				: e instanceof java.nio.file.NoSuchFileException ? "no such file or folder" : f.getReason() != null ? f.getReason() : "failed";
+			return title + " could not use " + f.getFile() + (f.getOtherFile() != null ? " (" + f.getOtherFile() + ")" : "") + ": " + why
+				+ ". Check that the folder exists and is writable and that the disk has space, or choose another save_dir.";
+		}
 		String text = e.getMessage() == null ? "" : e.getMessage().strip().replaceAll("\\s*\\R\\s*", " ");
 		if (expected(e) && !text.isEmpty()) return text;
 		return title + " stopped on an unexpected " + e.getClass().getSimpleName() + (text.isEmpty() ? "" : " (" + text + ")")

@@ -1,6 +1,5 @@
 package org.conceptscope.fiji.commands;
 
-import ij.IJ;
 import ij.ImagePlus;
 import ij.Macro;
 import ij.WindowManager;
@@ -132,10 +131,7 @@ public class MacroOptionsPreprocessor extends AbstractPreprocessorPlugin {
 		ImagePlus open = WindowManager.getImage(v);
 		if (open == null && v.matches("-?\\d+")) open = WindowManager.getImage(Integer.parseInt(v));
 		if (open != null) return open;
-		if (!v.isEmpty() && Files.isRegularFile(Path.of(v))) {
-			ImagePlus read = IJ.openImage(v);
-			if (read != null) return read;
-		}
+		if (!v.isEmpty() && Files.exists(Path.of(v))) return org.conceptscope.fiji.ImageFiles.open(Path.of(v), false); // or its sentence
 		throw new IllegalArgumentException("image=[" + v + "] is neither the title or ID of an open image nor an image file: give the"
 			+ " title of an open image, or leave image out for the current one.");
 	}

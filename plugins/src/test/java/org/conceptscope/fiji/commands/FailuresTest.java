@@ -90,6 +90,15 @@ class FailuresTest {
 	}
 
 	@Test
+	void aFolderThatCannotBeWrittenIsNamedWithWhatToDo() {
+		String m = Failures.message("Attribution", new java.nio.file.AccessDeniedException("/data/results/a-map.tif"));
+		assertTrue(m.startsWith("Attribution could not use /data/results/a-map.tif: permission denied."), m);
+		assertTrue(m.contains("choose another save_dir"), m);
+		m = Failures.message("Attribution", new java.nio.file.FileSystemException("/full/x.tif", null, "No space left on device"));
+		assertTrue(m.contains("/full/x.tif: No space left on device"), m);
+	}
+
+	@Test
 	void aStackTooLargeForTheHeapIsRefusedBeforeAnythingIsCopied() {
 		// 500 slices of 2048 x 2048 32-bit pixels: 2.1 billion values, far more than this JVM's heap
 		VirtualStack huge = new VirtualStack(2048, 2048, null, null) {

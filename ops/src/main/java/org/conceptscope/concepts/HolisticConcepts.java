@@ -1,0 +1,88 @@
+package org.conceptscope.concepts;
+
+import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.FloatTensor;
+
+/**
+ * Parts of Fel et al.'s holistic view of concepts (2023, "A holistic approach to unifying automatic
+ * concept extraction and concept importance estimation"), as Xplique's HolisticCraft reduces them:
+ * per-position concept importance, concept prevalence and concept reliability.
+ * <ul>
+ * <li>Per-position importance (gradient x input on the concept coefficients): at position p of
+ * the bank's layer, concept k scores u_pk &lt;d logit / d a_p, w_k&gt;, with u the NNLS coefficients
+ * (a_p ~ sum_k u_pk w_k) and the gradient taken at the activations rebuilt from the concepts; it
+ * says where in the image each concept drives the class.</li>
+ * <li>Prevalence: the fraction of images whose dominant concept (largest mean importance over
+ * positions) is k; prevalences sum to 1.</li>
+ * <li>Reliability: the mean correctness of the images whose dominant concept is k (0 when no image
+ * has it as dominant).</li>
+ * </ul>
+ */
+public final class HolisticConcepts {
+
+	private HolisticConcepts() {}
+
+	/** Per-position importance [N, h, w, K] of the bank's concepts for class {@code target}, at the bank's layer's resolution. */
+	public static FloatTensor importanceMaps(Classifier classifier, ConceptBank bank, FloatTensor images, int target) {
+		if (target < 0 || target >= classifier.numClasses()) {
+			throw new IllegalArgumentException("Class " + target + " does not exist; the model has classes 0.." + (classifier.numClasses() - 1) + ".");
+		}
+		ConceptCoefficients cc = ConceptCoefficients.of(classifier, bank, images);
+		int n = cc.u().length, pos = cc.u()[0].length, k = bank.size(), c = bank.channels();
+		long[] shape = cc.layerShape().clone();
+		shape[0] = n;
+		float[] rebuilt = new float[n * pos * c];
+		double[] ones = new double[k];
+		java.util.Arrays.fill(ones, 1);
+		for (int i = 0; i < n; i++) ConceptCoefficients.rebuild(cc.u()[i], ones, bank.concepts, rebuilt, i * pos * c);
+		int[] t = new int[n];
+		java.util.Arrays.fill(t, target);
+		float[] g = classifier.gradientFromLayer(bank.layer, new FloatTensor(shape, rebuilt), FloatTensor.oneHot(t, classifier.numClasses())).data();
+		float[] out = new float[n * pos * k];
+		for (int i = 0; i < n; i++) for (int p = 0; p < pos; p++) for (int q = 0; q < k; q++) {
+			double dot = 0;
+			for (int ch = 0; ch < c; ch++) dot += g[(i * pos + p) * c + ch] * bank.concepts[q][ch];
+			out[(i * pos + p) * k + q] = (float) (cc.u()[i][p][q] * dot);
+		}
+		int h = shape.length == 4 ? (int) shape[1] : 1, w = shape.length == 4 ? (int) shape[2] : 1;
+		return new FloatTensor(new long[] { n, h, w, k }, out);
+	}
+
+	/** Mean importance over positions per image and concept [N][K] of maps [N, h, w, K]. */
+	public static double[][] perImage(FloatTensor maps) {
+		int n = (int) maps.dim(0), k = (int) maps.dim(maps.shape().length - 1), pos = maps.stride0() / k;
+		double[][] out = new double[n][k];
+		for (int i = 0; i < n; i++) for (int p = 0; p < pos; p++) for (int q = 0; q < k; q++) out[i][q] += maps.data()[(i * pos + p) * k + q] / (double) pos;
+		return out;
+	}
+
+	/** Fraction of images whose dominant concept (argmax of their importance, first on ties) is each concept. */
+	public static double[] prevalence(double[][] perImage) {
+		int k = perImage[0].length;
+		double[] out = new double[k];
+		for (double[] row : perImage) out[argmax(row)] += 1.0 / perImage.length;
+		return out;
+	}
+
+	/** Mean of {@code correct} (1 right, 0 wrong, or any score) over the images each concept dominates; 0 where it dominates none. */
+	public static double[] reliability(double[][] perImage, double[] correct) {
+		if (correct.length != perImage.length) throw new IllegalArgumentException(correct.length + " scores for " + perImage.length + " images.");
+		int k = perImage[0].length;
+		double[] sum = new double[k];
+		int[] count = new int[k];
+		for (int i = 0; i < perImage.length; i++) {
+			int d = argmax(perImage[i]);
+			sum[d] += correct[i];
+			count[d]++;
+		}
+		double[] out = new double[k];
+		for (int q = 0; q < k; q++) out[q] = count[q] == 0 ? 0 : sum[q] / count[q];
+		return out;
+	}
+
+	private static int argmax(double[] v) {
+		int best = 0;
+		for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+		return best;
+	}
+}

@@ -1,0 +1,41 @@
+package org.conceptscope.util;
+
+/**
+ * Upper bounds on the counts a method is given (samples, steps, masks, designs, grid cells), checked
+ * when the method is made, before any work: a count far beyond what any explanation needs (a typo,
+ * an overflowed number) would otherwise run for days at 0 % or fail half-way out of memory.
+ */
+public final class Limits {
+
+	/** Model passes per image a count may ask for (samples, steps, masks, designs). */
+	public static final int MAX_PASSES = 100_000;
+
+	/** Cells per side of a mask grid ({@code grid * grid} cells). */
+	public static final int MAX_GRID = 1024;
+
+	private Limits() {}
+
+	/**
+	 * Refuses {@code value} above {@code max} with one sentence naming the method and key.
+	 *
+	 * @param method the method's name for the sentence, e.g. "SmoothGrad"
+	 * @param key the parameter's key, e.g. "samples"
+	 */
+	public static int atMost(String method, String key, int value, int max) {
+		if (value > max) {
+			throw new IllegalArgumentException(method + ": " + key + "=" + value + " is more than " + max + ", the most ConceptScope"
+				+ " allows (each one costs model passes or memory for every image); use a value of at most " + max + ".");
+		}
+		return value;
+	}
+
+	/** {@link #atMost} with {@link #MAX_PASSES}. */
+	public static int passes(String method, String key, int value) {
+		return atMost(method, key, value, MAX_PASSES);
+	}
+
+	/** {@link #atMost} with {@link #MAX_GRID}. */
+	public static int grid(String method, String key, int value) {
+		return atMost(method, key, value, MAX_GRID);
+	}
+}

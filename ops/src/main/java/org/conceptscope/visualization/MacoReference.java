@@ -1,0 +1,309 @@
+package org.conceptscope.visualization;
+
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.Resampling;
+import org.conceptscope.util.Progress;
+
+/**
+ * MACO as its paper and Xplique's {@code maco} run it (Fel et al. 2023, "Unlocking feature
+ * visualization for deeper networks with magnitude constrained optimization"): the phase of a
+ * canvas larger than the model's input is optimised while its magnitude spectrum stays that of
+ * real images. Per step:
+ * <ol>
+ * <li>the phase is standardised (mean 0, standard deviation 1 over all free phases);</li>
+ * <li>the canvas is the real inverse transform of M e^{i phase} per channel, standardised (mean 0,
+ * standard deviation 1 over all pixels and channels) and put through a sigmoid into the value
+ * range of the reference images: x = lo + (hi - lo) sigmoid(z);</li>
+ * <li>{@code crops} square crops (32) are cut from it: centres normal around the canvas centre
+ * (standard deviation 0.15 of its side), sides normal around the step's box size (standard
+ * deviation 0.05, clipped to [0.05, 1]), the box size falling linearly from 0.5 to 0.05 over the
+ * steps; each crop is resized bilinearly to the model's input (outside the canvas: 0, as
+ * TensorFlow's crop_and_resize);</li>
+ * <li>noise is added to every crop value: Gaussian with standard deviation {@code noise} (0.08)
+ * plus uniform in [-noise/2, noise/2];</li>
+ * <li>the objective's mean over the crops is raised by Nadam (Dozat's form) on the phase;</li>
+ * <li>the transparency accumulates |d objective / d canvas|.</li>
+ * </ol>
+ * The magnitude is the mean magnitude spectrum of the user's reference images resized to the
+ * canvas ({@link #reference}), or, without references, the 1/f spectrum of natural images
+ * ({@link #naturalSpectrum}). Xplique also multiplies RGB canvases by ImageNet's colour
+ * correlation matrix; that matrix belongs to its decorrelated ImageNet spectrum, so here a
+ * spectrum measured on the user's images (already correlated) is used as it is.
+ */
+public final class MacoReference {
+
+	/** The magnitude spectrum [C][H*W] of the canvas and the value range [lo, hi] of the images. */
+	public record Reference(int height, int width, double[][] magnitude, double lo, double hi) {}
+
+	/** The canvas [1, H', W', C], its transparency [1, H', W'] in [0, 1] and the mean objective over each step's crops. */
+	public record Result(FloatTensor image, FloatTensor transparency, double[] scores) {}
+
+	private final int steps, crops;
+	private final double learningRate, noise;
+	private final long seed;
+
+	/** The reference's settings: 32 crops, noise 0.08; Xplique's Nadam learning rate is 1.0 and it runs 256 steps. */
+	public MacoReference(int steps, double learningRate, long seed) {
+		this(steps, learningRate, 32, 0.08, seed);
+	}
+
+	public MacoReference(int steps, double learningRate, int crops, double noise, long seed) {
+		if (steps < 1 || !(learningRate > 0) || crops < 1 || !(noise >= 0)) {
+			throw new IllegalArgumentException("MACO needs steps >= 1, a positive learning rate, at least one crop and noise >= 0.");
+		}
+		this.steps = steps;
+		this.learningRate = learningRate;
+		this.crops = crops;
+		this.noise = noise;
+		this.seed = seed;
+	}
+
+	/** The box size (fraction of the canvas side) at step t of n: 0.5 at the first step, 0.05 at the last. */
+	public static double boxSize(int t, int n) {
+		return n == 1 ? 0.5 : 0.5 + (0.05 - 0.5) * t / (n - 1);
+	}
+
+	/**
+	 * The canvas of {@code height} x {@code width} with the mean magnitude spectrum of the
+	 * reference images [N, H, W, C] (each resized bilinearly to the canvas) and their value range.
+	 */
+	public static Reference reference(FloatTensor images, int height, int width) {
+		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
+		float[] resized = new float[n * height * width * c];
+		double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+		for (float v : images.data()) {
+			lo = Math.min(lo, v);
+			hi = Math.max(hi, v);
+		}
+		for (int i = 0; i < n; i++) {
+			float[] one = java.util.Arrays.copyOfRange(images.data(), i * h * w * c, (i + 1) * h * w * c);
+			System.arraycopy(Resampling.resizeImage(one, h, w, c, height, width), 0, resized, i * height * width * c, height * width * c);
+		}
+		double[][] mag = Maco.magnitude(new FloatTensor(new long[] { n, height, width, c }, resized));
+		for (double[] m : mag) m[0] = Math.abs(m[0]);
+		if (!(hi > lo)) throw new IllegalArgumentException("The reference images are constant: MACO needs images whose values vary.");
+		return new Reference(height, width, mag, lo, hi);
+	}
+
+	/** Without reference images: the 1/f magnitude spectrum of natural images (DC 0), for C channels, values in [lo, hi]. */
+	public static Reference naturalSpectrum(int height, int width, int channels, double lo, double hi) {
+		double[][] mag = new double[channels][height * width];
+		for (int ch = 0; ch < channels; ch++) {
+			for (int ky = 0; ky < height; ky++) {
+				for (int kx = 0; kx < width; kx++) {
+					double fy = Math.min(ky, height - ky) / (double) height, fx = Math.min(kx, width - kx) / (double) width;
+					double f = Math.hypot(fy, fx);
+					mag[ch][ky * width + kx] = f == 0 ? 0 : 1 / f;
+				}
+			}
+		}
+		return new Reference(height, width, mag, lo, hi);
+	}
+
+	/** The canvas of given phases: standardised phase, inverse transform, standardisation, sigmoid into [lo, hi]. */
+	static final class Canvas {
+		final int h, w, c;
+		final Maco.Spectrum[] spectra;
+		final double lo, hi;
+		// forward state kept for the backward pass
+		double[][] standardPhase;
+		double phaseMean, phaseStd, imageMean, imageStd;
+		double[] z, x;
+
+		Canvas(Reference ref) {
+			h = ref.height();
+			w = ref.width();
+			c = ref.magnitude().length;
+			lo = ref.lo();
+			hi = ref.hi();
+			spectra = new Maco.Spectrum[c];
+			for (int ch = 0; ch < c; ch++) spectra[ch] = new Maco.Spectrum(h, w, ref.magnitude()[ch]);
+		}
+
+		/** x [H*W*C] (interleaved) of the free phases phase[ch][p] (others ignored). */
+		double[] forward(double[][] phase) {
+			double sum = 0, sq = 0;
+			int count = 0;
+			for (int ch = 0; ch < c; ch++) for (int p = 0; p < h * w; p++) if (spectra[ch].isFree(p)) {
+				sum += phase[ch][p];
+				count++;
+			}
+			phaseMean = count == 0 ? 0 : sum / count;
+			for (int ch = 0; ch < c; ch++) for (int p = 0; p < h * w; p++) if (spectra[ch].isFree(p)) sq += Math.pow(phase[ch][p] - phaseMean, 2);
+			phaseStd = count == 0 ? 0 : Math.sqrt(sq / count);
+			standardPhase = new double[c][h * w];
+			double[] y = new double[h * w * c];
+			for (int ch = 0; ch < c; ch++) {
+				for (int p = 0; p < h * w; p++) if (spectra[ch].isFree(p)) standardPhase[ch][p] = (phase[ch][p] - phaseMean) / (phaseStd + 1e-5);
+				spectra[ch].enforce(standardPhase[ch]);
+				double[] v = spectra[ch].image(standardPhase[ch]);
+				for (int p = 0; p < h * w; p++) y[p * c + ch] = v[p];
+			}
+			double m = 0;
+			for (double v : y) m += v / y.length;
+			double s = 0;
+			for (double v : y) s += (v - m) * (v - m) / y.length;
+			imageMean = m;
+			imageStd = Math.sqrt(s);
+			z = new double[y.length];
+			x = new double[y.length];
+			for (int i = 0; i < y.length; i++) {
+				z[i] = (y[i] - m) / (imageStd + 1e-5);
+				x[i] = lo + (hi - lo) / (1 + Math.exp(-z[i]));
+			}
+			return x;
+		}
+
+		/** d L / d free phase from d L / d x (after {@link #forward} of the same phases). */
+		double[][] backward(double[] gx) {
+			int n = gx.length;
+			double[] gz = new double[n];
+			for (int i = 0; i < n; i++) {
+				double sg = 1 / (1 + Math.exp(-z[i]));
+				gz[i] = gx[i] * (hi - lo) * sg * (1 - sg);
+			}
+			// z = (y - mean) / (std + eps): dy = (gz - mean(gz) - z' mean(gz z')) / (std + eps), z' = (y - mean) / std
+			double mg = 0, mgz = 0, denom = imageStd + 1e-5;
+			for (int i = 0; i < n; i++) {
+				double zs = imageStd > 0 ? z[i] * denom / imageStd : 0;
+				mg += gz[i] / n;
+				mgz += gz[i] * zs / n;
+			}
+			double[][] gPhase = new double[c][];
+			for (int ch = 0; ch < c; ch++) {
+				double[] gy = new double[h * w];
+				for (int p = 0; p < h * w; p++) {
+					int i = p * c + ch;
+					double zs = imageStd > 0 ? z[i] * denom / imageStd : 0;
+					gy[p] = (gz[i] - mg - zs * mgz * (imageStd / denom)) / denom;
+				}
+				gPhase[ch] = spectra[ch].gradient(standardPhase[ch], gy);
+			}
+			// standardised phase: the same rule over the free phases
+			int count = 0;
+			double m = 0, mz = 0, d = phaseStd + 1e-5;
+			for (int ch = 0; ch < c; ch++) for (int p = 0; p < h * w; p++) if (spectra[ch].isFree(p)) count++;
+			for (int ch = 0; ch < c; ch++) for (int p = 0; p < h * w; p++) if (spectra[ch].isFree(p)) {
+				double ps = phaseStd > 0 ? (standardPhase[ch][p]) * d / phaseStd : 0;
+				m += gPhase[ch][p] / count;
+				mz += gPhase[ch][p] * ps / count;
+			}
+			double[][] out = new double[c][h * w];
+			for (int ch = 0; ch < c; ch++) for (int p = 0; p < h * w; p++) if (spectra[ch].isFree(p)) {
+				double ps = phaseStd > 0 ? standardPhase[ch][p] * d / phaseStd : 0;
+				out[ch][p] = (gPhase[ch][p] - m - ps * mz * (phaseStd / d)) / d;
+			}
+			return out;
+		}
+	}
+
+	/** A square box of the canvas in relative coordinates (y1, x1, y2, x2), resized bilinearly to the model input as crop_and_resize does. */
+	record Box(double y1, double x1, double y2, double x2) {
+
+		interface Visitor {
+			void visit(int out, int src, double weight);
+		}
+
+		/** Output pixel (oy, ox) of an oh x ow crop samples canvas position y1 (H - 1) + oy (y2 - y1) (H - 1) / (oh - 1); outside: 0. */
+		void each(int ch, int cw, int oh, int ow, Visitor v) {
+			for (int oy = 0; oy < oh; oy++) {
+				double fy = oh > 1 ? y1 * (ch - 1) + oy * (y2 - y1) * (ch - 1) / (oh - 1) : 0.5 * (y1 + y2) * (ch - 1);
+				if (fy < 0 || fy > ch - 1) continue;
+				int y0 = (int) Math.floor(fy), yb = Math.min(y0 + 1, ch - 1);
+				double ty = fy - y0;
+				for (int ox = 0; ox < ow; ox++) {
+					double fx = ow > 1 ? x1 * (cw - 1) + ox * (x2 - x1) * (cw - 1) / (ow - 1) : 0.5 * (x1 + x2) * (cw - 1);
+					if (fx < 0 || fx > cw - 1) continue;
+					int x0 = (int) Math.floor(fx), xb = Math.min(x0 + 1, cw - 1);
+					double tx = fx - x0;
+					int o = oy * ow + ox;
+					v.visit(o, y0 * cw + x0, (1 - ty) * (1 - tx));
+					v.visit(o, y0 * cw + xb, (1 - ty) * tx);
+					v.visit(o, yb * cw + x0, ty * (1 - tx));
+					v.visit(o, yb * cw + xb, ty * tx);
+				}
+			}
+		}
+	}
+
+	/** The crops of one step: centres N(0.5, 0.15), sides N(box, 0.05) clipped to [0.05, 1], square. */
+	Box[] boxes(Random rnd, double box) {
+		Box[] b = new Box[crops];
+		for (int k = 0; k < crops; k++) {
+			double cx = 0.5 + 0.15 * rnd.nextGaussian(), cy = 0.5 + 0.15 * rnd.nextGaussian();
+			double d = Math.max(0.05, Math.min(1, box + 0.05 * rnd.nextGaussian()));
+			b[k] = new Box(cy - d / 2, cx - d / 2, cy + d / 2, cx + d / 2);
+		}
+		return b;
+	}
+
+	public Result visualize(Maco.Objective objective, Reference ref, Progress progress) {
+		long[] in = objective.inputShape();
+		int h = (int) in[1], w = (int) in[2], c = (int) in[3];
+		if (h < 1 || w < 1 || c < 1) throw new IllegalArgumentException("MACO needs a model with a fixed input size.");
+		if (ref.magnitude().length != c) {
+			throw new IllegalArgumentException("The magnitude spectrum has " + ref.magnitude().length + " channels; the model takes " + c + ".");
+		}
+		Canvas canvas = new Canvas(ref);
+		int ch = ref.height(), cw = ref.width(), plane = h * w * c;
+		Random rnd = new Random(seed);
+		double[][] phase = new double[c][ch * cw];
+		for (int k = 0; k < c; k++) for (int p = 0; p < ch * cw; p++) if (canvas.spectra[k].isFree(p)) phase[k][p] = rnd.nextGaussian();
+		double[][] m1 = new double[c][ch * cw], m2 = new double[c][ch * cw];
+		double[] transparency = new double[ch * cw];
+		double[] scores = new double[steps];
+		for (int t = 0; t < steps; t++) {
+			double[] x = canvas.forward(phase);
+			Box[] boxes = boxes(rnd, boxSize(t, steps));
+			float[] batch = new float[crops * plane];
+			for (int k = 0; k < crops; k++) {
+				int off = k * plane;
+				boxes[k].each(ch, cw, h, w, (o, s, wt) -> {
+					for (int q = 0; q < c; q++) batch[off + o * c + q] += (float) (wt * x[s * c + q]);
+				});
+				for (int i = 0; i < plane; i++) batch[off + i] += (float) (noise * rnd.nextGaussian() + noise * (rnd.nextDouble() - 0.5));
+			}
+			FloatTensor crop = new FloatTensor(new long[] { crops, h, w, c }, batch);
+			double[] s = objective.scores(crop);
+			double mean = 0;
+			for (double v : s) mean += v / crops;
+			scores[t] = mean;
+			float[] g = objective.gradients(crop).data();
+			double[] gx = new double[ch * cw * c];
+			for (int k = 0; k < crops; k++) {
+				int off = k * plane;
+				boxes[k].each(ch, cw, h, w, (o, src, wt) -> {
+					for (int q = 0; q < c; q++) gx[src * c + q] += wt * g[off + o * c + q] / crops;
+				});
+			}
+			for (int p = 0; p < ch * cw; p++) for (int q = 0; q < c; q++) transparency[p] += Math.abs(gx[p * c + q]);
+			double[][] gp = canvas.backward(gx);
+			// Nadam ascent (Dozat): m and v as Adam, the step uses the look-ahead momentum
+			double b1 = 0.9, b2 = 0.999;
+			int step = t + 1;
+			for (int k = 0; k < c; k++) {
+				for (int p = 0; p < ch * cw; p++) {
+					if (!canvas.spectra[k].isFree(p)) continue;
+					double gr = gp[k][p];
+					m1[k][p] = b1 * m1[k][p] + (1 - b1) * gr;
+					m2[k][p] = b2 * m2[k][p] + (1 - b2) * gr * gr;
+					double mh = b1 * m1[k][p] / (1 - Math.pow(b1, step + 1)) + (1 - b1) * gr / (1 - Math.pow(b1, step));
+					double vh = m2[k][p] / (1 - Math.pow(b2, step));
+					phase[k][p] += learningRate * mh / (Math.sqrt(vh) + 1e-7);
+				}
+			}
+			if (!progress.report(t + 1, steps, "MACO step " + (t + 1))) throw new CancellationException("MACO cancelled at step " + (t + 1) + ".");
+		}
+		double[] x = canvas.forward(phase);
+		float[] image = new float[x.length];
+		for (int i = 0; i < x.length; i++) image[i] = (float) x[i];
+		double max = 0;
+		for (double v : transparency) max = Math.max(max, v);
+		float[] alpha = new float[ch * cw];
+		for (int p = 0; p < ch * cw; p++) alpha[p] = (float) (max > 0 ? transparency[p] / max : 0);
+		return new Result(new FloatTensor(new long[] { 1, ch, cw, c }, image), new FloatTensor(new long[] { 1, ch, cw }, alpha), scores);
+	}
+}

@@ -1,0 +1,171 @@
+package org.conceptscope.attribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.Random;
+import java.util.Set;
+
+import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.GridUpsampling;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Grid methods as Xplique computes them (issue 19): the per-cell indices are upsampled
+ * bicubically, so a map holds far more distinct values than cells; HSIC uses Xplique's binary
+ * estimator and its output-kernel width (the median of the scores), checked against the
+ * estimator written out with full matrices.
+ */
+class GridMethodsFidelityTest {
+
+	static TensorFlowClassifier model;
+
+	@BeforeAll
+	static void load() {
+		model = TensorFlowClassifier.load(BundledModels.dir("known-answer"));
+	}
+
+	@AfterAll
+	static void close() {
+		model.close();
+	}
+
+	/** The known-answer model's image with bright evidence in R_1 (as in KnownAnswerMethodsTest). */
+	static FloatTensor evidenceImage() {
+		Random r = new Random(3);
+		FloatTensor image = FloatTensor.zeros(1, 32, 32, 1);
+		for (int y = 0; y < 32; y++) {
+			for (int x = 0; x < 32; x++) image.set(0.05f * r.nextFloat() + (KnownAnswerSaliencyTest.inside(1, x, y) ? 0.9f : 0f), 0, y, x, 0);
+		}
+		return image;
+	}
+
+	static int distinct(FloatTensor maps) {
+		Set<Float> values = new HashSet<>();
+		for (float v : maps.data()) values.add(v);
+		return values.size();
+	}
+
+	/** On a real IHC patch with the IHC model (every cell matters a little), as the issue's done-criterion states it. */
+	@Test
+	void sobolAndHsicMapsAtGrid8On32PixelsHoldMoreThan256Values() {
+		try (TensorFlowClassifier ihc = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"))) {
+			FloatTensor patch = org.conceptscope.metrics.IhcPatches.load(1);
+			int[] t = { AttributionMethod.PREDICTED };
+			Attribution sobol = new SobolAttribution(8, 32, MaskedImage.constant(0), false, 1).explain(ihc, patch, t, Progress.NONE);
+			Attribution hsic = new HsicAttribution(8, 64, MaskedImage.constant(0), 1).explain(ihc, patch, t, Progress.NONE);
+			assertTrue(distinct(sobol.maps()) > 256, "Sobol map values: " + distinct(sobol.maps()));
+			assertTrue(distinct(hsic.maps()) > 256, "HSIC map values: " + distinct(hsic.maps()));
+			assertEquals("bilinear", sobol.metadata().get("upsampling"));
+			for (float v : sobol.maps().data()) assertTrue(v >= 0, "bilinear keeps total indices non-negative: " + v);
+			Attribution xplique = new SobolAttribution(8, 32, MaskedImage.constant(0), false, 1, TargetScore.LOGIT, GridUpsampling.BICUBIC)
+				.explain(ihc, patch, t, Progress.NONE);
+			assertTrue(distinct(xplique.maps()) > 256, "Sobol map values, bicubic: " + distinct(xplique.maps()));
+		}
+	}
+
+	/** The interpolated map follows the per-cell indices: each cell's block mean stays near its index (known-answer model). */
+	@Test
+	void interpolatedMapsFollowTheCellIndices() {
+		FloatTensor x = evidenceImage();
+		Attribution sobol = new SobolAttribution(8, 32, MaskedImage.constant(0), false, 1).explain(model, x, new int[] { 1 }, Progress.NONE);
+		// the nearest option paints cells: at most 64 values
+		Attribution blocks = new SobolAttribution(8, 32, MaskedImage.constant(0), false, 1, TargetScore.LOGIT, GridUpsampling.NEAREST)
+			.explain(model, x, new int[] { 1 }, Progress.NONE);
+		assertTrue(distinct(blocks.maps()) <= 64, "nearest: " + distinct(blocks.maps()));
+		// the interpolated map: each cell's 4 x 4 block stays
+		// close to the cell's own index on average (the block mean is within the neighbours' pull)
+		double maxIndex = 0;
+		for (float v : blocks.maps().data()) maxIndex = Math.max(maxIndex, v);
+		double err = 0;
+		for (int gy = 0; gy < 8; gy++) {
+			for (int gx = 0; gx < 8; gx++) {
+				double mean = 0;
+				for (int y = 4 * gy; y < 4 * gy + 4; y++) for (int xx = 4 * gx; xx < 4 * gx + 4; xx++) mean += sobol.maps().get(0, y, xx) / 16;
+				err = Math.max(err, Math.abs(mean - blocks.maps().get(0, 4 * gy, 4 * gx)));
+			}
+		}
+		assertTrue(err < 0.5 * maxIndex, "block means follow the cell indices: " + err + " vs max " + maxIndex);
+	}
+
+	@Test
+	void evaMapsCanBeUpsampledAndDefaultToVerifiedCells() {
+		FloatTensor x = evidenceImage();
+		Attribution eva = new org.conceptscope.verify.Eva(0.05, 4, org.conceptscope.verify.BoundMethod.INTERVAL, GridUpsampling.BICUBIC)
+			.explain(model, x, new int[] { 1 }, Progress.NONE);
+		Attribution cells = new org.conceptscope.verify.Eva(0.05, 4).explain(model, x, new int[] { 1 }, Progress.NONE);
+		assertTrue(distinct(eva.maps()) > 16, "EVA map values: " + distinct(eva.maps()));
+		assertTrue(distinct(cells.maps()) <= 16);
+		// the strongest pixel lies in the strongest cell's block or next to it (one cell of interpolation)
+		int best = argmax(eva.maps()), bestCell = argmax(cells.maps());
+		assertTrue(Math.abs(best / 32 / 8 - bestCell / 32 / 8) <= 1 && Math.abs(best % 32 / 8 - bestCell % 32 / 8) <= 1,
+			"bicubic maximum at pixel " + best + ", cell maximum at pixel " + bestCell);
+	}
+
+	static int argmax(FloatTensor maps) {
+		int best = 0;
+		for (int p = 1; p < maps.size(); p++) if (maps.data()[p] > maps.data()[best]) best = p;
+		return best;
+	}
+
+	@Test
+	void hsicOutputWidthIsTheMedianOfTheScores() {
+		// the median of the scores (2.0) differs from the median pairwise distance (|dy| median 1.0)
+		float[] y = { 1, 2, 3, 10, 1.5f };
+		assertEquals(2.0, HsicAttribution.bandwidth(y), 1e-12);
+		float[] even = { 4, 1, 3, 2 };
+		assertEquals(2.5, HsicAttribution.bandwidth(even), 1e-12, "linear interpolation between the middle scores");
+		float[] zeroMedian = { -1, 0, 1 };
+		assertEquals(1.0, HsicAttribution.bandwidth(zeroMedian), 1e-12, "a zero median falls back to the median pairwise distance");
+	}
+
+	@Test
+	void hsicMatchesXpliquesEstimatorWrittenOutWithMatrices() {
+		Random r = new Random(4);
+		int m = 24, cells = 5;
+		boolean[][] on = new boolean[m][cells];
+		float[] y = new float[m];
+		for (int a = 0; a < m; a++) {
+			for (int j = 0; j < cells; j++) on[a][j] = r.nextBoolean();
+			y[a] = (float) (2 + (on[a][0] ? 3 : 0) + (on[a][1] ? 1 : 0) + 0.3 * r.nextGaussian());
+		}
+		double[] fast = HsicAttribution.hsicPerCell(on, y, cells);
+		// width: the median of y (linear interpolation), output kernel exp(-(y - y')^2 / (2 w^2))
+		float[] sorted = y.clone();
+		java.util.Arrays.sort(sorted);
+		double width = ((double) sorted[m / 2 - 1] + sorted[m / 2]) / 2.0;
+		double[][] hh = new double[m][m];
+		for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) hh[a][b] = (a == b ? 1 : 0) - 1.0 / m;
+		double[][] l = new double[m][m];
+		for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) l[a][b] = Math.exp(-Math.pow(y[a] - y[b], 2) / (2 * width * width));
+		double[][] lc = mul(mul(hh, l), hh);
+		for (int j = 0; j < cells; j++) {
+			// input kernel 1 + (1/2 - (u - u')^2)
+			double[][] k = new double[m][m];
+			for (int a = 0; a < m; a++) {
+				for (int b = 0; b < m; b++) {
+					double d = (on[a][j] ? 1 : 0) - (on[b][j] ? 1 : 0);
+					k[a][b] = 1 + 0.5 - d * d;
+				}
+			}
+			double[][] kc = mul(mul(hh, k), hh);
+			double s = 0;
+			for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) s += kc[a][b] * lc[b][a];
+			assertEquals(s / m, fast[j], 1e-9 * Math.max(1, Math.abs(s / m)), "cell " + j);
+		}
+		for (int j = 1; j < cells; j++) assertTrue(fast[0] > fast[j], "the cell that drives y most comes first: " + java.util.Arrays.toString(fast));
+	}
+
+	static double[][] mul(double[][] a, double[][] b) {
+		int n = a.length;
+		double[][] c = new double[n][n];
+		for (int i = 0; i < n; i++) for (int k = 0; k < n; k++) for (int j = 0; j < n; j++) c[i][j] += a[i][k] * b[k][j];
+		return c;
+	}
+}

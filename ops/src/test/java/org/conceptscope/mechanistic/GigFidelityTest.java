@@ -1,0 +1,129 @@
+package org.conceptscope.mechanistic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.conceptscope.concepts.ConceptBank;
+import org.conceptscope.metrics.IhcPatches;
+import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * GIG as in its paper (issue 19): it integrates the model's own activations, so a layer's concept
+ * relevances sum to the real model's change of the target (within 1 %), and PFV concepts are
+ * clustered by direction, so they are distinct. Real IHC patches and the bundled IHC model.
+ */
+class GigFidelityTest {
+
+	static TensorFlowClassifier model;
+	static FloatTensor images;
+
+	@BeforeAll
+	static void load() {
+		model = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"));
+		images = IhcPatches.load(8);
+	}
+
+	@AfterAll
+	static void close() {
+		model.close();
+	}
+
+	static double logitAtZero(String layer, int k) {
+		long[] shape = model.activations(images.slice(0), layer).shape();
+		return model.logitsFromLayer(layer, FloatTensor.zeros(shape)).get(0, k);
+	}
+
+	@Test
+	void classRelevancesSumToTheRealModelsLogitChange() {
+		int k = 2;
+		for (String layer : new String[] { "conv2/relu", "conv3/relu" }) {
+			ConceptBank bank = PfvConcepts.fit(model, images, k, layer, 4, 300, 3, 1);
+			double[] r = new GeneralizedIntegratedGradients(model, 64).toClass(bank, images, k);
+			double sum = 0;
+			for (double v : r) sum += v;
+			double real = 0;
+			FloatTensor logits = model.logits(images);
+			for (int i = 0; i < 8; i++) real += logits.get(i, k) / 8;
+			double change = real - logitAtZero(layer, k);
+			assertTrue(Math.abs(change) > 0.1, "the layer carries the decision: " + change);
+			assertEquals(change, sum, 0.01 * Math.abs(change), layer + ": concept relevances vs the real logit change");
+		}
+	}
+
+	@Test
+	void conceptToConceptRelevancesSumToTheUpperConceptsChange() {
+		int k = 2;
+		ConceptBank lower = PfvConcepts.fit(model, images, k, "conv2/relu", 3, 300, 3, 1);
+		ConceptBank upper = PfvConcepts.fit(model, images, k, "conv3/relu", 3, 300, 4, 1);
+		GeneralizedIntegratedGradients gig = new GeneralizedIntegratedGradients(model, 64);
+		FloatTensor acts = model.activations(images, "conv2/relu");
+		FloatTensor upperReal = model.layerFromLayer("conv2/relu", acts, "conv3/relu");
+		FloatTensor upperZero = model.layerFromLayer("conv2/relu", FloatTensor.zeros(acts.shape()), "conv3/relu");
+		for (int j = 0; j < 3; j++) {
+			double[] r = gig.toConcept(lower, upper, j, images);
+			double sum = 0;
+			for (double v : r) sum += v;
+			double[] real = GeneralizedIntegratedGradients.projection(upper, j, upperReal);
+			double[] zero = GeneralizedIntegratedGradients.projection(upper, j, upperZero);
+			double change = 0;
+			for (int i = 0; i < 8; i++) change += (real[i] - zero[i]) / 8;
+			assertEquals(change, sum, 0.01 * Math.abs(change) + 1e-6, "upper concept " + j);
+		}
+	}
+
+	/** Concepts clustered by direction differ in direction: no two concepts with cosine above 0.9. */
+	@Test
+	void conceptsAreDistinctDirections() {
+		ConceptBank bank = PfvConcepts.fit(model, images, 2, "conv3/relu", 4, 400, 5, 1);
+		double worst = 0;
+		for (int a = 0; a < bank.size(); a++) {
+			for (int b = a + 1; b < bank.size(); b++) worst = Math.max(worst, PfvConcepts.cosine(bank.concepts[a], bank.concepts[b]));
+		}
+		assertTrue(worst < 0.9, "largest cosine between two concepts: " + worst);
+	}
+
+	/**
+	 * The data-set-wide graph: one bank per layer over all images, edges to every predicted class,
+	 * and per class the edges sum to that class's real logit change over its images.
+	 */
+	@Test
+	void datasetGraphHasEdgesToEveryPredictedClass() {
+		ConceptGraph.Result g = ConceptGraph.buildDataset(model, images,
+			new ConceptGraph.Options(java.util.List.of("conv2/relu", "conv3/relu"), 3, 300, 5, 64, 1, 0.9), org.conceptscope.util.Progress.NONE);
+		int[] predicted = model.logits(images).argmaxRows();
+		java.util.Set<Integer> classes = new java.util.TreeSet<>();
+		for (int p : predicted) classes.add(p);
+		for (ConceptBank b : g.banks()) {
+			assertEquals(PfvConcepts.ALL_CLASSES, b.className);
+			assertEquals(-1, b.classIndex);
+		}
+		double importance = 0;
+		for (double v : g.banks().get(1).importance) importance += v;
+		assertEquals(g.classScore() - g.zeroScore(), importance, 0.01 * Math.abs(g.classScore() - g.zeroScore()),
+			"relevance for each image's own class sums to the mean change of that logit");
+		long zeroLogitShape = 0;
+		for (int c : classes) {
+			String to = "class:" + model.classNames().get(c);
+			double sum = g.edges().stream().filter(e -> e.toLayer().equals(to)).mapToDouble(GeneralizedIntegratedGradients.Edge::relevance).sum();
+			assertEquals(3, g.edges().stream().filter(e -> e.toLayer().equals(to)).count(), to);
+			double change = 0;
+			int count = 0;
+			FloatTensor logits = model.logits(images);
+			for (int i = 0; i < 8; i++) {
+				if (predicted[i] != c) continue;
+				change += logits.get(i, c) - logitAtZero("conv3/relu", c);
+				count++;
+			}
+			change /= count;
+			assertEquals(change, sum, 0.01 * Math.abs(change) + 1e-4, to);
+			zeroLogitShape++;
+		}
+		assertEquals(classes.size() * 3 + 3 * 3, g.edges().size(), "layer to layer, and every predicted class");
+		assertTrue(zeroLogitShape >= 1);
+	}
+}

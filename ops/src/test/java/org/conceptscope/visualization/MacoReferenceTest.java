@@ -1,0 +1,166 @@
+package org.conceptscope.visualization;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import org.conceptscope.metrics.IhcPatches;
+import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.Test;
+
+/** MACO with the reference's recipe (issue 19): crops, box schedule, noise, standardisation, sigmoid, magnitude. */
+class MacoReferenceTest {
+
+	@Test
+	void boxSizeFallsLinearlyFromHalfToFivePercent() {
+		assertEquals(0.5, MacoReference.boxSize(0, 256), 1e-12);
+		assertEquals(0.05, MacoReference.boxSize(255, 256), 1e-12);
+		assertEquals(0.5 - 0.45 * 100 / 255.0, MacoReference.boxSize(100, 256), 1e-12);
+	}
+
+	static MacoReference.Reference smallReference(int h, int w, int c, long seed) {
+		Random r = new Random(seed);
+		FloatTensor refs = FloatTensor.zeros(3, h, w, c);
+		for (int i = 0; i < refs.size(); i++) refs.data()[i] = (float) (0.2 + r.nextDouble());
+		return MacoReference.reference(refs, h, w);
+	}
+
+	/** The canvas is sigmoid(standardised image) in the references' range, with the references' spectrum shape. */
+	@Test
+	void canvasIsAStandardisedSigmoidImageWithTheGivenSpectrum() {
+		MacoReference.Reference ref = smallReference(6, 8, 2, 1);
+		MacoReference.Canvas canvas = new MacoReference.Canvas(ref);
+		Random r = new Random(2);
+		double[][] phase = new double[2][48];
+		for (double[] p : phase) for (int i = 0; i < 48; i++) p[i] = 3 * r.nextGaussian();
+		double[] x = canvas.forward(phase);
+		double mean = 0, sq = 0;
+		double[] z = new double[x.length];
+		for (int i = 0; i < x.length; i++) {
+			assertTrue(x[i] > ref.lo() && x[i] < ref.hi(), "inside the references' range");
+			double s = (x[i] - ref.lo()) / (ref.hi() - ref.lo());
+			z[i] = Math.log(s / (1 - s));
+			mean += z[i] / x.length;
+		}
+		for (double v : z) sq += (v - mean) * (v - mean) / x.length;
+		assertEquals(0, mean, 1e-6, "standardised: mean 0");
+		assertEquals(1, Math.sqrt(sq), 1e-3, "standardised: standard deviation 1");
+		// |DFT(z)| is the magnitude over the image's standard deviation: one ratio for every frequency
+		for (int ch = 0; ch < 2; ch++) {
+			double[] re = new double[48], im = new double[48];
+			for (int p = 0; p < 48; p++) re[p] = z[p * 2 + ch];
+			new Dft2d(6, 8).transform(re, im, -1);
+			double ratio = Double.NaN;
+			for (int p = 1; p < 48; p++) {
+				double m = ref.magnitude()[ch][p];
+				if (m < 1e-9) continue;
+				double got = Math.hypot(re[p], im[p]) / m;
+				if (Double.isNaN(ratio)) ratio = got;
+				assertEquals(ratio, got, 1e-6 * ratio, "channel " + ch + " frequency " + p);
+			}
+		}
+	}
+
+	/** The backward pass through sigmoid, both standardisations and the inverse transform against finite differences. */
+	@Test
+	void canvasGradientMatchesFiniteDifferences() {
+		MacoReference.Reference ref = smallReference(5, 6, 2, 3);
+		MacoReference.Canvas canvas = new MacoReference.Canvas(ref);
+		Random r = new Random(4);
+		double[][] phase = new double[2][30];
+		for (double[] p : phase) for (int i = 0; i < 30; i++) p[i] = r.nextGaussian();
+		double[] g = new double[60];
+		for (int i = 0; i < 60; i++) g[i] = r.nextGaussian();
+		canvas.forward(phase);
+		double[][] grad = canvas.backward(g);
+		int checked = 0;
+		for (int ch = 0; ch < 2; ch++) {
+			for (int p = 0; p < 30; p++) {
+				if (!canvas.spectra[ch].isFree(p)) {
+					assertEquals(0, grad[ch][p], 0);
+					continue;
+				}
+				double e = 1e-6, up, down;
+				phase[ch][p] += e;
+				up = dot(g, canvas.forward(phase));
+				phase[ch][p] -= 2 * e;
+				down = dot(g, canvas.forward(phase));
+				phase[ch][p] += e;
+				assertEquals((up - down) / (2 * e), grad[ch][p], 1e-5 * (1 + Math.abs(grad[ch][p])), "phase " + ch + "/" + p);
+				checked++;
+			}
+		}
+		assertTrue(checked > 20);
+	}
+
+	static double dot(double[] a, double[] b) {
+		double s = 0;
+		for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+		return s;
+	}
+
+	/** Every step scores 32 crops of the model's size, with noise of standard deviation 0.08 (+ uniform of width 0.08). */
+	@Test
+	void everyStepScoresThirtyTwoNoisyCrops() {
+		List<Integer> batches = new ArrayList<>();
+		List<Float> inside = new ArrayList<>();
+		Maco.Objective recording = new Maco.Objective() {
+			@Override
+			public long[] inputShape() {
+				return new long[] { -1, 8, 8, 1 };
+			}
+
+			@Override
+			public double score(FloatTensor image) {
+				return 0;
+			}
+
+			@Override
+			public FloatTensor gradient(FloatTensor image) {
+				return FloatTensor.zeros(image.shape());
+			}
+
+			@Override
+			public double[] scores(FloatTensor batch) {
+				batches.add((int) batch.dim(0));
+				for (float v : batch.data()) if (v > 0.5f) inside.add(v);
+				return new double[(int) batch.dim(0)];
+			}
+		};
+		// a flat canvas: zero magnitude, range [0, 2], so every pixel inside the canvas is 1 before the noise
+		MacoReference.Reference flat = new MacoReference.Reference(16, 16, new double[1][256], 0, 2);
+		new MacoReference(5, 1.0, 7).visualize(recording, flat, Progress.NONE);
+		assertEquals(List.of(32, 32, 32, 32, 32), batches);
+		double s = 0;
+		for (float v : inside) s += (v - 1) * (v - 1);
+		double std = Math.sqrt(s / inside.size());
+		assertEquals(Math.sqrt(0.08 * 0.08 + 0.08 * 0.08 / 12), std, 0.004, "noise over " + inside.size() + " values");
+	}
+
+	/** On the IHC model and real patches, the reference recipe raises the class logit over the steps and is seeded. */
+	@Test
+	void raisesTheClassLogitOnRealPatches() {
+		try (TensorFlowClassifier m = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"))) {
+			FloatTensor refs = IhcPatches.load(8);
+			MacoReference.Reference ref = MacoReference.reference(refs, 64, 64);
+			Maco.Objective o = Maco.Objective.classLogit(m, 2);
+			MacoReference.Result a = new MacoReference(48, 0.2, 5).visualize(o, ref, Progress.NONE);
+			double first = 0, last = 0;
+			for (int t = 0; t < 8; t++) {
+				first += a.scores()[t] / 8;
+				last += a.scores()[40 + t] / 8;
+			}
+			assertTrue(last > first, "mean crop logit over the first 8 steps " + first + ", the last 8 " + last);
+			assertArrayEquals(new long[] { 1, 64, 64, 3 }, a.image().shape(), "the canvas is twice the model's input");
+			MacoReference.Result b = new MacoReference(48, 0.2, 5).visualize(o, ref, Progress.NONE);
+			assertArrayEquals(a.image().data(), b.image().data(), "same seed, same image");
+		}
+	}
+}

@@ -1,0 +1,94 @@
+package org.conceptscope.updatesite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.conceptscope.testmodels.LabelledPatchFolders;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's "By hand" steps for Fiji, run as written (bash) on a build folder laid out as the
+ * README's Maven command leaves it (the plugin jar with its -sources and -tests jars, every runtime
+ * jar in {@code plugins/target/dependency/}), install exactly the jars the update site installs
+ * ({@link RealImageJTest} proves the site in a real ImageJ), in the same folders: no -sources or
+ * -tests jar, none that Fiji ships already, none missing (snakeyaml included).
+ */
+class ReadmeInstallTest {
+
+	@TempDir
+	Path dir;
+
+	@Test
+	void byHandStepsCopyWhatTheUpdateSiteInstalls() throws Exception {
+		Path list = Path.of("target", "runtime-dependencies.txt");
+		assumeTrue(Files.isRegularFile(list), "No " + list + ": run the build through 'package' (mvn verify).");
+		List<UpdateSiteAssembler.Artifact> artifacts = UpdateSiteAssembler.parseDependencyList(Files.readAllLines(list));
+		assumeTrue(artifacts.stream().anyMatch(a -> a.artifactId().equals("ConceptScope_") && a.file().toString().endsWith(".jar")),
+			"The plugin module is not packaged: run mvn verify.");
+		Path readme = LabelledPatchFolders.testImages().resolveSibling("README.md");
+
+		// the build folder as "mvn package dependency:copy-dependencies -DexcludeArtifactIds=ij" leaves it (empty stand-ins)
+		Path build = Files.createDirectories(dir.resolve("build"));
+		Path target = Files.createDirectories(build.resolve("plugins/target")), deps = Files.createDirectories(target.resolve("dependency"));
+		Map<Path, String> copiedName = artifacts.stream().collect(Collectors.toMap(UpdateSiteAssembler.Artifact::file, ReadmeInstallTest::copyName,
+			(a, b) -> a));
+		for (UpdateSiteAssembler.Artifact a : artifacts) {
+			if (a.artifactId().equals("ConceptScope_")) {
+				Files.createFile(target.resolve(copyName(a)));
+				Files.createFile(target.resolve(a.artifactId() + "-" + a.version() + "-sources.jar"));
+				Files.createFile(target.resolve(a.artifactId() + "-" + a.version() + "-tests.jar"));
+			} else if (!a.artifactId().equals("ij")) {
+				Files.createFile(deps.resolve(copyName(a)));
+			}
+		}
+		Path fiji = Files.createDirectories(dir.resolve("Fiji.app"));
+		Files.createDirectories(fiji.resolve("plugins"));
+		Files.createDirectories(fiji.resolve("jars"));
+
+		String script = fijiSteps(Files.readString(readme, StandardCharsets.UTF_8)).replace("FIJI=/path/to/Fiji.app", "FIJI='" + fiji + "'");
+		Process p = new ProcessBuilder("bash", "-euc", script).directory(build.toFile()).redirectErrorStream(true).start();
+		assertTrue(p.waitFor(1, TimeUnit.MINUTES));
+		String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertEquals(0, p.exitValue(), "the README's steps run as written:\n" + script + "\n" + out);
+
+		TreeSet<String> want = new TreeSet<>();
+		for (UpdateSiteAssembler.Input in : UpdateSiteAssembler.jars(artifacts, UpdateSiteAssembler.fijiProvided())) {
+			String folder = in.sitePath().substring(0, in.sitePath().lastIndexOf('/') + 1);
+			want.add(folder + copiedName.get(in.source()));
+		}
+		TreeSet<String> got;
+		try (Stream<Path> s = Files.walk(fiji)) {
+			got = s.filter(Files::isRegularFile).map(f -> fiji.relativize(f).toString().replace('\\', '/')).collect(Collectors.toCollection(TreeSet::new));
+		}
+		assertEquals(want, got, "the README installs the update site's jars, no more, no fewer");
+		assertTrue(got.stream().anyMatch(f -> f.startsWith("jars/snakeyaml-")), "snakeyaml (bioimage.io rdf.yaml) is installed");
+	}
+
+	/** The name maven-dependency-plugin's copy-dependencies gives an artifact's jar. */
+	private static String copyName(UpdateSiteAssembler.Artifact a) {
+		return a.artifactId() + "-" + a.version() + (a.classifier() != null ? "-" + a.classifier() : "") + ".jar";
+	}
+
+	/** The shell block of the README's "By hand" Fiji item. */
+	static String fijiSteps(String readme) {
+		int item = readme.indexOf("- **Fiji**");
+		assertTrue(item >= 0, "the README has a By hand Fiji item");
+		int open = readme.indexOf("```", item), close = readme.indexOf("```", open + 3);
+		List<String> lines = new ArrayList<>();
+		for (String line : readme.substring(readme.indexOf('\n', open) + 1, close).split("\n")) lines.add(line.strip());
+		return lines.stream().filter(l -> !l.isEmpty()).collect(Collectors.joining("\n"));
+	}
+}
