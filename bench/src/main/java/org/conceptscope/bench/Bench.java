@@ -12,15 +12,20 @@ import java.util.Locale;
 import java.util.Random;
 
 import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.ForGrad;
 import org.conceptscope.attribution.GradCam;
 import org.conceptscope.attribution.GradientTimesInput;
+import org.conceptscope.attribution.GuidedGradient;
 import org.conceptscope.attribution.HsicAttribution;
 import org.conceptscope.attribution.IntegratedGradients;
+import org.conceptscope.attribution.KernelShap;
+import org.conceptscope.attribution.Lime;
 import org.conceptscope.attribution.MaskedImage;
 import org.conceptscope.attribution.NoisyGradients;
 import org.conceptscope.attribution.Occlusion;
 import org.conceptscope.attribution.Rise;
 import org.conceptscope.attribution.Saliency;
+import org.conceptscope.attribution.Segmentation;
 import org.conceptscope.attribution.SobolAttribution;
 import org.conceptscope.bench.CountingClassifier.Call;
 import org.conceptscope.model.Classifier;
@@ -40,7 +45,7 @@ import org.conceptscope.util.Progress;
  * same classifier, measured in the same run), then a long virtual stack processed headless.
  * <p>
  * {@code Bench --config smoke|full --models <test-images/models> --out <folder> [--cache <folder>]
- * [--no-stack] [--only model,model]}. The pom's {@code bench} profile runs it; "smoke" takes seconds and is what the
+ * [--no-stack] [--only model,model] [--methods method,method]}. The pom's {@code bench} profile runs it; "smoke" takes seconds and is what the
  * tests run, "full" is the README's table.
  */
 public final class Bench {
@@ -94,9 +99,17 @@ public final class Bench {
 	}
 
 	/** @param only the models to time (folder names under models/, or the large model's name); empty: all */
-	public record Options(Size size, Path models, Path out, Path cache, boolean stack, List<String> only) {
+	public record Options(Size size, Path models, Path out, Path cache, boolean stack, List<String> only, List<String> methods) {
 		public Options(Size size, Path models, Path out, Path cache, boolean stack) {
-			this(size, models, out, cache, stack, List.of());
+			this(size, models, out, cache, stack, List.of(), List.of());
+		}
+
+		public Options(Size size, Path models, Path out, Path cache, boolean stack, List<String> only) {
+			this(size, models, out, cache, stack, only, List.of());
+		}
+
+		boolean timesMethod(String method) {
+			return methods.isEmpty() || methods.contains(method);
 		}
 
 		boolean times(String model) {
@@ -113,7 +126,7 @@ public final class Bench {
 		} catch (IllegalArgumentException e) {
 			System.err.println(e.getMessage());
 			System.err.println("Usage: Bench --config smoke|full --models <test-images/models> --out <folder> [--cache <folder>] [--no-stack]"
-				+ " [--only model,model]");
+				+ " [--only model,model] [--methods method,method]");
 			System.exit(2);
 			return;
 		}
@@ -131,7 +144,7 @@ public final class Bench {
 		Size size = Size.SMOKE;
 		Path models = null, out = null, cache = null;
 		boolean stack = true;
-		List<String> only = List.of();
+		List<String> only = List.of(), methods = List.of();
 		for (int i = 0; i < args.length; i++) {
 			String a = args[i];
 			switch (a) {
@@ -144,11 +157,15 @@ public final class Bench {
 					String v = i + 1 < args.length && !args[i + 1].startsWith("--") ? args[++i] : "";
 					only = v.isBlank() ? List.of() : List.of(v.split(","));
 				}
+				case "--methods" -> {
+					String v = i + 1 < args.length && !args[i + 1].startsWith("--") ? args[++i] : "";
+					methods = v.isBlank() ? List.of() : List.of(v.split(","));
+				}
 				default -> throw new IllegalArgumentException("Unknown argument " + a + ".");
 			}
 		}
 		if (models == null || out == null) throw new IllegalArgumentException("--models and --out are required.");
-		return new Options(size, models, out, cache == null ? out.resolve("models") : cache, stack, only);
+		return new Options(size, models, out, cache == null ? out.resolve("models") : cache, stack, only, methods);
 	}
 
 	private static String value(String[] args, int i, String flag) {
@@ -229,6 +246,7 @@ public final class Bench {
 			log.printf(Locale.ROOT, "%s: input %dx%dx%d, %d images, batch size %d (forward) / %d (gradient)%n", name, in[1], in[2],
 				in[3], n, model.preferredBatchSize(), gradientBatch);
 			for (AttributionMethod m : methods(o.size(), (int) in[1], large)) {
+				if (!o.timesMethod(m.name())) continue;
 				Row r = measure(name, model, m, images, large ? o.size().largeRepeats : o.size().repeats);
 				log.println("  " + format(r));
 				rows.add(r);
@@ -245,12 +263,17 @@ public final class Bench {
 		int riseMasks = full ? (large ? 256 : 1000) : 16;
 		int sobolGrid = full && !large ? 8 : (full ? 4 : 2), sobolDesigns = full ? (large ? 16 : 32) : 4;
 		int hsicGrid = full && !large ? 8 : (full ? 4 : 2), hsicSamples = full ? (large ? 128 : 512) : 8;
+		int surrogateGrid = full && !large ? 8 : (full ? 4 : 2), surrogateSamples = full ? (large ? 64 : 256) : 8;
 		return List.of(new Saliency(), new GradientTimesInput(), new IntegratedGradients(samples, 0f),
 			new NoisyGradients(NoisyGradients.Statistic.SMOOTH_GRAD, samples, 0.1, 1),
 			new NoisyGradients(NoisyGradients.Statistic.VAR_GRAD, samples, 0.1, 1), new GradCam(null, false),
 			new GradCam(null, true), new Occlusion(patch, stride, 0f), new Rise(riseMasks, full ? 7 : 4, 0.5, 1),
 			new SobolAttribution(sobolGrid, sobolDesigns, MaskedImage.constant(0), false, 1),
-			new HsicAttribution(hsicGrid, hsicSamples, MaskedImage.constant(0), 1));
+			new HsicAttribution(hsicGrid, hsicSamples, MaskedImage.constant(0), 1),
+			new Lime(surrogateSamples, Segmentation.grid(surrogateGrid), MaskedImage.constant(0), 1),
+			new KernelShap(surrogateSamples, Segmentation.grid(surrogateGrid), MaskedImage.constant(0), 1),
+			GuidedGradient.guidedBackprop(), GuidedGradient.deconvNet(),
+			new ForGrad(new Saliency(), ForGrad.defaultBandwidth(imageSize, imageSize)));
 	}
 
 	static FloatTensor randomImages(int n, int h, int w, int c, long seed) {

@@ -7,6 +7,7 @@ import java.util.List;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.LayerInfo;
 import org.conceptscope.model.ModelSignature;
+import org.conceptscope.model.ReluBackward;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Normalization;
 
@@ -21,7 +22,9 @@ public final class CountingClassifier implements Classifier {
 	/** The runtime calls of {@link Classifier}; gradient calls run a forward and a backward pass. */
 	public enum Kind {
 		LOGITS(false), PROBABILITIES(false), INPUT_GRADIENT(true), ACTIVATIONS(false), LAYER_GRADIENT(true),
-		LOGITS_FROM_LAYER(false), GRADIENT_FROM_LAYER(true);
+		LOGITS_FROM_LAYER(false), GRADIENT_FROM_LAYER(true),
+		/** Input gradient with the ReLUs' backward rule overridden (Guided Backpropagation, DeconvNet); the rule is the call's layer. */
+		RELU_RULE_GRADIENT(true);
 
 		public final boolean backward;
 
@@ -115,6 +118,22 @@ public final class CountingClassifier implements Classifier {
 	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights) {
 		record(Kind.INPUT_GRADIENT, images, null);
 		return delegate.inputGradient(images, classWeights);
+	}
+
+	@Override
+	public boolean supportsGradients() {
+		return delegate.supportsGradients();
+	}
+
+	@Override
+	public boolean supportsReluBackward() {
+		return delegate.supportsReluBackward();
+	}
+
+	@Override
+	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights, ReluBackward rule) {
+		record(rule == ReluBackward.ORDINARY ? Kind.INPUT_GRADIENT : Kind.RELU_RULE_GRADIENT, images, rule == ReluBackward.ORDINARY ? null : rule.name());
+		return delegate.inputGradient(images, classWeights, rule);
 	}
 
 	@Override

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import org.conceptscope.bench.CountingClassifier.Call;
 import org.conceptscope.model.Classifier;
+import org.conceptscope.model.ReluBackward;
 import org.conceptscope.tensor.FloatTensor;
 
 /**
@@ -74,6 +75,7 @@ final class Floor {
 				case LAYER_GRADIENT -> raw.layerGradient(x, c.layer(), w);
 				case LOGITS_FROM_LAYER -> raw.logitsFromLayer(c.layer(), x);
 				case GRADIENT_FROM_LAYER -> raw.gradientFromLayer(c.layer(), x, w);
+				case RELU_RULE_GRADIENT -> raw.inputGradient(x, w, ReluBackward.valueOf(c.layer()));
 			}
 		}
 		return System.nanoTime() - t0;

@@ -6,7 +6,6 @@ import java.util.Map;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
-import org.conceptscope.visualization.Dft2d;
 
 /**
  * FORGrad (Muzellec et al. 2023, "Gradient strikes back: how filtering out high frequencies
@@ -75,28 +74,95 @@ public final class ForGrad implements AttributionMethod {
 		return new Attribution(new FloatTensor(a.maps().shape(), out), a.targets(), meta, null);
 	}
 
-	/** |IDFT(mask * DFT(|map|))| for each of n maps of h x w. */
+	/**
+	 * |IDFT(mask * DFT(|map|))| for each of n maps of h x w. The mask keeps a few low frequencies,
+	 * so only the kept rows and columns of the spectrum are computed (separable direct sums over the
+	 * frequencies that can pass): the same values as the full transforms, whose other terms are
+	 * zero, at a fraction of the work.
+	 */
 	static float[] filter(float[] maps, int n, int h, int w, int sigma) {
 		boolean[] keep = lowPass(h, w, sigma);
-		Dft2d dft = new Dft2d(h, w);
+		int[] kx = keptIndices(keep, h, w, true), ky = keptIndices(keep, h, w, false);
+		int nx = kx.length, ny = ky.length;
+		// e^{-2 pi i k t / size} for the kept frequencies k and every position t
+		double[][] cx = new double[nx][w], sx = new double[nx][w], cy = new double[ny][h], sy = new double[ny][h];
+		for (int a = 0; a < nx; a++) for (int t = 0; t < w; t++) {
+			double phi = 2 * Math.PI * ((long) kx[a] * t % w) / w;
+			cx[a][t] = Math.cos(phi);
+			sx[a][t] = Math.sin(phi);
+		}
+		for (int b = 0; b < ny; b++) for (int t = 0; t < h; t++) {
+			double phi = 2 * Math.PI * ((long) ky[b] * t % h) / h;
+			cy[b][t] = Math.cos(phi);
+			sy[b][t] = Math.sin(phi);
+		}
 		float[] out = new float[maps.length];
-		double[] re = new double[h * w], im = new double[h * w];
+		double[] rowRe = new double[h * nx], rowIm = new double[h * nx]; // rows transformed at the kept kx
+		double[] fRe = new double[ny * nx], fIm = new double[ny * nx]; // the kept spectrum
+		double[] bRe = new double[h * nx], bIm = new double[h * nx]; // columns transformed back
 		for (int i = 0; i < n; i++) {
-			for (int p = 0; p < h * w; p++) {
-				re[p] = Math.abs(maps[i * h * w + p]);
-				im[p] = 0;
-			}
-			dft.transform(re, im, -1);
-			for (int p = 0; p < h * w; p++) {
-				if (!keep[p]) {
-					re[p] = 0;
-					im[p] = 0;
+			int off = i * h * w;
+			for (int y = 0; y < h; y++) {
+				for (int a = 0; a < nx; a++) {
+					double re = 0, im = 0;
+					double[] c = cx[a], s = sx[a];
+					for (int t = 0; t < w; t++) {
+						double v = Math.abs(maps[off + y * w + t]);
+						re += v * c[t];
+						im -= v * s[t];
+					}
+					rowRe[y * nx + a] = re;
+					rowIm[y * nx + a] = im;
 				}
 			}
-			dft.transform(re, im, +1);
-			for (int p = 0; p < h * w; p++) out[i * h * w + p] = (float) (Math.hypot(re[p], im[p]) / (h * w));
+			for (int b = 0; b < ny; b++) {
+				double[] c = cy[b], s = sy[b];
+				for (int a = 0; a < nx; a++) {
+					double re = 0, im = 0;
+					if (keep[ky[b] * w + kx[a]]) {
+						for (int y = 0; y < h; y++) {
+							double ar = rowRe[y * nx + a], ai = rowIm[y * nx + a];
+							re += ar * c[y] + ai * s[y];
+							im += ai * c[y] - ar * s[y];
+						}
+					}
+					fRe[b * nx + a] = re;
+					fIm[b * nx + a] = im;
+				}
+			}
+			for (int y = 0; y < h; y++) {
+				for (int a = 0; a < nx; a++) {
+					double re = 0, im = 0;
+					for (int b = 0; b < ny; b++) {
+						double c = cy[b][y], s = sy[b][y], fr = fRe[b * nx + a], fi = fIm[b * nx + a];
+						re += fr * c - fi * s;
+						im += fi * c + fr * s;
+					}
+					bRe[y * nx + a] = re;
+					bIm[y * nx + a] = im;
+				}
+			}
+			for (int y = 0; y < h; y++) {
+				for (int t = 0; t < w; t++) {
+					double re = 0, im = 0;
+					for (int a = 0; a < nx; a++) {
+						double c = cx[a][t], s = sx[a][t], br = bRe[y * nx + a], bi = bIm[y * nx + a];
+						re += br * c - bi * s;
+						im += bi * c + br * s;
+					}
+					out[off + y * w + t] = (float) (Math.hypot(re, im) / (h * w));
+				}
+			}
 		}
 		return out;
+	}
+
+	/** The column (x) or row (y) frequency indices that some kept coefficient uses, ascending. */
+	private static int[] keptIndices(boolean[] keep, int h, int w, boolean columns) {
+		int size = columns ? w : h;
+		boolean[] used = new boolean[size];
+		for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) if (keep[y * w + x]) used[columns ? x : y] = true;
+		return java.util.stream.IntStream.range(0, size).filter(k -> used[k]).toArray();
 	}
 
 	/**

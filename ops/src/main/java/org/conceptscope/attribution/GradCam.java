@@ -43,18 +43,31 @@ public final class GradCam implements AttributionMethod {
 		return spatial.get(spatial.size() - 1).name();
 	}
 
+	/**
+	 * Grad-CAM's default layer: the last layer that lies on the image's grid, a feature map or,
+	 * in a Vision Transformer, the patch tokens of the last block (Chefer et al. 2021 and the
+	 * pytorch-grad-cam ViT recipe take Grad-CAM on the last block's tokens reshaped to the patch grid).
+	 */
+	public static String defaultLayer(Classifier classifier) {
+		List<LayerInfo> grid = classifier.layers().stream().filter(LayerInfo::isGrid).toList();
+		if (grid.isEmpty()) throw new IllegalArgumentException("The model has no spatial [N, h, w, c] layer for Grad-CAM.");
+		return grid.get(grid.size() - 1).name();
+	}
+
 	@Override
 	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
-		String l = layer == null || layer.isBlank() ? lastSpatialLayer(classifier) : layer;
+		String l = layer == null || layer.isBlank() ? defaultLayer(classifier) : layer;
 		LayerInfo info = classifier.layers().stream().filter(x -> x.name().equals(l)).findFirst()
 			.orElseThrow(() -> new IllegalArgumentException("Unknown layer '" + l + "' for Grad-CAM. Spatial layers: "
-				+ classifier.layers().stream().filter(LayerInfo::isSpatial).map(LayerInfo::name).toList() + "."));
-		if (!info.isSpatial()) {
-			throw new IllegalArgumentException("Grad-CAM needs a spatial [N, h, w, c] layer; '" + l + "' is " + Arrays.toString(info.shape()) + ".");
+				+ classifier.layers().stream().filter(LayerInfo::isGrid).map(LayerInfo::name).toList() + "."));
+		if (!info.isGrid()) {
+			throw new IllegalArgumentException("Grad-CAM needs a spatial [N, h, w, c] layer (or tokens [N, t, c] on a square patch grid); '" + l
+				+ "' is " + Arrays.toString(info.shape()) + ".");
 		}
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
-		FloatTensor a = classifier.activations(images, l);
-		FloatTensor g = classifier.layerGradient(images, l, FloatTensor.oneHot(resolved, classifier.numClasses()));
+		// tokens of a Vision Transformer: each patch token is the feature vector of its grid cell
+		FloatTensor a = info.asGrid(classifier.activations(images, l));
+		FloatTensor g = info.asGrid(classifier.layerGradient(images, l, FloatTensor.oneHot(resolved, classifier.numClasses())));
 		int n = (int) a.dim(0), h = (int) a.dim(1), w = (int) a.dim(2), c = (int) a.dim(3);
 		float[] act = a.data(), grad = g.data(), cam = new float[n * h * w];
 		for (int i = 0; i < n; i++) {

@@ -12,8 +12,9 @@ import org.conceptscope.util.Progress;
  * Integrated Gradients (Sundararajan et al. 2017): (x - x0) times the mean gradient along the
  * straight path from a constant baseline x0 to x, by the midpoint rule with {@code steps} points,
  * summed over channels. Completeness: the map sums to f(x) - f(x0) as steps grow.
- * One image at a time, path points in batches of the classifier's preferred size, so memory
- * stays one batch of points whatever the number of steps or the stack length.
+ * The path points of all images are sent in batches of the classifier's preferred size (across
+ * images: a model with a large batch gets full batches even with few steps), so memory stays one
+ * batch of points whatever the number of steps or the stack length.
  */
 public final class IntegratedGradients implements AttributionMethod {
 
@@ -43,35 +44,42 @@ public final class IntegratedGradients implements AttributionMethod {
 	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
 		int n = (int) images.dim(0), per = images.stride0();
-		int batch = Math.max(1, Math.min(steps, classifier.preferredBatchSize()));
+		long total = (long) n * steps;
+		// Path points of all images in one sequence (image by image, step by step), sent in batches
+		// of the classifier's preferred size: a batch may hold the last points of one image and the
+		// first of the next, so small models get full batches however few steps an image has.
+		int batch = (int) Math.max(1, Math.min(total, classifier.preferredBatchSize()));
 		float[] out = new float[n * per];
-		// Buffers reused for every batch of path points and every image.
+		float[] x = images.data();
+		// Buffers reused for every batch; the sum is the current image's (points arrive in image order).
 		float[] path = new float[batch * per];
+		int[] t = new int[batch];
 		double[] sum = new double[per];
-		for (int i = 0; i < n; i++) {
-			int base = i * per;
-			float[] x = images.data();
-			Arrays.fill(sum, 0);
-			for (int from = 0; from < steps; from += batch) {
-				int to = Math.min(steps, from + batch);
-				float[] points = to - from == batch ? path : new float[(to - from) * per];
-				for (int s = from; s < to; s++) {
-					float alpha = (s + 0.5f) / steps;
-					int o = (s - from) * per;
-					for (int p = 0; p < per; p++) points[o + p] = baseline + alpha * (x[base + p] - baseline);
-				}
-				long[] shape = images.shape();
-				shape[0] = to - from;
-				int[] t = new int[to - from];
-				Arrays.fill(t, resolved[i]);
-				float[] g = classifier.inputGradient(new FloatTensor(shape, points), FloatTensor.oneHot(t, classifier.numClasses())).data();
-				for (int s = 0; s < to - from; s++) {
-					int o = s * per;
-					for (int p = 0; p < per; p++) sum[p] += g[o + p];
+		long[] shape = images.shape();
+		for (long from = 0; from < total; from += batch) {
+			int count = (int) Math.min(batch, total - from);
+			float[] points = count == batch ? path : new float[count * per];
+			for (int k = 0; k < count; k++) {
+				int i = (int) ((from + k) / steps), s = (int) ((from + k) % steps);
+				float alpha = (s + 0.5f) / steps;
+				int o = k * per, base = i * per;
+				for (int p = 0; p < per; p++) points[o + p] = baseline + alpha * (x[base + p] - baseline);
+				t[k] = resolved[i];
+			}
+			shape[0] = count;
+			float[] g = classifier.inputGradient(new FloatTensor(shape, points),
+				FloatTensor.oneHot(count == batch ? t : Arrays.copyOf(t, count), classifier.numClasses())).data();
+			for (int k = 0; k < count; k++) {
+				int o = k * per;
+				for (int p = 0; p < per; p++) sum[p] += g[o + p];
+				long index = from + k;
+				if (index % steps == steps - 1) { // the image's last point: its map is complete
+					int i = (int) (index / steps), base = i * per;
+					for (int p = 0; p < per; p++) out[base + p] = (float) ((x[base + p] - baseline) * sum[p] / steps);
+					Arrays.fill(sum, 0);
+					GradientMaps.step(progress, i + 1, n, name());
 				}
 			}
-			for (int p = 0; p < per; p++) out[base + p] = (float) ((x[base + p] - baseline) * sum[p] / steps);
-			GradientMaps.step(progress, i + 1, n, name());
 		}
 		return new Attribution(GradientMaps.sumChannels(new FloatTensor(images.shape(), out)), resolved,
 			AttributionMethod.metadata(classifier, name(), resolved, "steps", Integer.toString(steps), "baseline", String.format(Locale.ROOT, "%s", baseline)));

@@ -77,60 +77,72 @@ public final class NoisyGradients implements AttributionMethod {
 	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
 		int n = (int) images.dim(0), per = images.stride0();
-		int batch = Math.max(1, Math.min(samples, classifier.preferredBatchSize()));
+		long total = (long) n * samples;
+		// Noisy copies of all images in one sequence (image by image), sent in batches of the
+		// classifier's preferred size: a batch may end one image and start the next.
+		int batch = (int) Math.max(1, Math.min(total, classifier.preferredBatchSize()));
 		float[] out = new float[n * per];
-		// Buffers reused for every batch of noisy copies and every image.
-		float[] noisy = new float[batch * per];
-		double[] sum = new double[per], sq = new double[per];
 		float[] x = images.data();
+		double[] sigma = new double[n];
 		for (int i = 0; i < n; i++) {
-			int base = i * per;
 			float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
-			for (int p = 0; p < per; p++) {
-				min = Math.min(min, x[base + p]);
-				max = Math.max(max, x[base + p]);
+			for (int p = i * per; p < (i + 1) * per; p++) {
+				min = Math.min(min, x[p]);
+				max = Math.max(max, x[p]);
 			}
-			double sigma = sigmaFraction * (max - min);
-			// One generator per noisy copy, seeded from the seed and the image index, so copies can
-			// be drawn on all cores and the same call still gives the same maps.
+			sigma[i] = sigmaFraction * (max - min);
+		}
+		// One generator per noisy copy, seeded from the seed and the image index, so copies can
+		// be drawn on all cores and the same call still gives the same maps.
+		long[] copySeeds = new long[Math.toIntExact(total)];
+		for (int i = 0; i < n; i++) {
 			SplittableRandom seeds = new SplittableRandom(seed * 1_000_003L + firstImage + i);
-			long[] copySeeds = new long[samples];
-			for (int s = 0; s < samples; s++) copySeeds[s] = seeds.nextLong();
-			Arrays.fill(sum, 0);
-			Arrays.fill(sq, 0);
-			for (int from = 0; from < samples; from += batch) {
-				int to = Math.min(samples, from + batch), f = from;
-				float[] copies = to - from == batch ? noisy : new float[(to - from) * per];
-				IntStream copyIndices = IntStream.range(from, to);
-				if ((long) (to - from) * per >= 1 << 15) copyIndices = copyIndices.parallel();
-				copyIndices.forEach(s -> {
-					SplittableRandom rnd = new SplittableRandom(copySeeds[s]);
-					int o = (s - f) * per;
-					for (int p = 0; p < per; p++) copies[o + p] = (float) (x[base + p] + sigma * rnd.nextGaussian());
-				});
-				long[] shape = images.shape();
-				shape[0] = to - from;
-				int[] t = new int[to - from];
-				Arrays.fill(t, resolved[i]);
-				float[] g = classifier.inputGradient(new FloatTensor(shape, copies), FloatTensor.oneHot(t, classifier.numClasses())).data();
-				for (int s = 0; s < to - from; s++) {
-					int o = s * per;
+			for (int s = 0; s < samples; s++) copySeeds[i * samples + s] = seeds.nextLong();
+		}
+		// Buffers reused for every batch; the sums are the current image's (copies arrive in image order).
+		float[] noisy = new float[batch * per];
+		int[] t = new int[batch];
+		double[] sum = new double[per], sq = new double[per];
+		long[] shape = images.shape();
+		for (long start = 0; start < total; start += batch) {
+			int count = (int) Math.min(batch, total - start);
+			long from = start;
+			float[] copies = count == batch ? noisy : new float[count * per];
+			IntStream copyIndices = IntStream.range(0, count);
+			if ((long) count * per >= 1 << 15) copyIndices = copyIndices.parallel();
+			copyIndices.forEach(k -> {
+				int i = (int) ((from + k) / samples), base = i * per, o = k * per;
+				SplittableRandom rnd = new SplittableRandom(copySeeds[(int) (from + k)]);
+				double sd = sigma[i];
+				for (int p = 0; p < per; p++) copies[o + p] = (float) (x[base + p] + sd * rnd.nextGaussian());
+			});
+			for (int k = 0; k < count; k++) t[k] = resolved[(int) ((from + k) / samples)];
+			shape[0] = count;
+			float[] g = classifier.inputGradient(new FloatTensor(shape, copies),
+				FloatTensor.oneHot(count == batch ? t : Arrays.copyOf(t, count), classifier.numClasses())).data();
+			for (int k = 0; k < count; k++) {
+				int o = k * per;
+				for (int p = 0; p < per; p++) {
+					double v = g[o + p];
+					sum[p] += v;
+					sq[p] += v * v;
+				}
+				long index = from + k;
+				if (index % samples == samples - 1) { // the image's last copy: its map is complete
+					int i = (int) (index / samples), base = i * per;
 					for (int p = 0; p < per; p++) {
-						double v = g[o + p];
-						sum[p] += v;
-						sq[p] += v * v;
+						double mean = sum[p] / samples, meanSq = sq[p] / samples;
+						out[base + p] = (float) switch (statistic) {
+							case SMOOTH_GRAD -> Math.abs(mean);
+							case SQUARE_GRAD -> meanSq;
+							case VAR_GRAD -> Math.max(meanSq - mean * mean, 0);
+						};
 					}
+					Arrays.fill(sum, 0);
+					Arrays.fill(sq, 0);
+					GradientMaps.step(progress, i + 1, n, name());
 				}
 			}
-			for (int p = 0; p < per; p++) {
-				double mean = sum[p] / samples, meanSq = sq[p] / samples;
-				out[base + p] = (float) switch (statistic) {
-					case SMOOTH_GRAD -> Math.abs(mean);
-					case SQUARE_GRAD -> meanSq;
-					case VAR_GRAD -> Math.max(meanSq - mean * mean, 0);
-				};
-			}
-			GradientMaps.step(progress, i + 1, n, name());
 		}
 		return new Attribution(GradientMaps.maxChannels(new FloatTensor(images.shape(), out)), resolved,
 			AttributionMethod.metadata(classifier, name(), resolved, "samples", Integer.toString(samples), "sigma_fraction",

@@ -43,27 +43,60 @@ public final class Craft {
 	 * @throws java.util.concurrent.CancellationException when progress asks to stop
 	 */
 	public static ConceptBank fit(Classifier classifier, FloatTensor images, int classIndex, CraftOptions options, Progress progress) {
-		LayerInfo layer = LayerActivations.spatialOrVector(classifier, options.layer());
+		checkClass(classifier, classIndex);
+		Crops crops = crops(classifier, images, options, i -> true, progress);
+		Nmf.Result nmf = Nmf.factorise(crops.rows(), options.rank(), options.seed(), options.tolerance(), options.maxIterations(), progress);
+		return bank(classifier, crops.layer(), classIndex, options, nmf, crops.clippedFraction(), crops.origins());
+	}
+
+	static void checkClass(Classifier classifier, int classIndex) {
 		if (classIndex < 0 || classIndex >= classifier.numClasses()) {
 			throw new IllegalArgumentException("Class " + classIndex + " does not exist; classes: " + classifier.classNames() + ".");
 		}
+	}
+
+	/** Where a crop comes from: image (index in its batch), top-left corner, side. */
+	public record CropOrigin(int image, int x, int y, int size) {}
+
+	/**
+	 * The rows of A for the crops kept: each crop's activations averaged over positions; the
+	 * negative values clipped (counted in {@code clipped} of {@code values}).
+	 */
+	public record Crops(String layer, double[][] rows, List<CropOrigin> origins, long clipped, long values) {
+
+		public double clippedFraction() {
+			return values == 0 ? 0 : clipped / (double) values;
+		}
+	}
+
+	/**
+	 * The crops of every image of a normalised batch [N, H, W, C] that {@code keep} accepts (by crop
+	 * number: image after image, crops in reading order), through g. Workers on a cohort each run
+	 * this on their images and pool the rows for one NMF ({@link #bank}).
+	 */
+	public static Crops crops(Classifier classifier, FloatTensor images, CraftOptions options, java.util.function.IntPredicate keep,
+		Progress progress) {
+		LayerInfo layer = LayerActivations.spatialOrVector(classifier, options.layer());
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
 		int patch = Math.min(options.patch(), Math.min(h, w));
 		int[] ys = starts(h, patch, options.stride()), xs = starts(w, patch, options.stride());
 		int perImage = ys.length * xs.length, total = n * perImage;
+		int[] kept = java.util.stream.IntStream.range(0, total).filter(keep).toArray();
 		long[] inShape = { 0, h, w, c };
-		double[][] a = new double[total][];
+		double[][] a = new double[kept.length][];
+		List<CropOrigin> origins = new ArrayList<>(kept.length);
+		for (int i : kept) origins.add(new CropOrigin(i / perImage, xs[i % xs.length], ys[(i % perImage) / xs.length], patch));
 		long negative = 0, values = 0;
-		for (int from = 0; from < total; from += CHUNK) {
-			int to = Math.min(total, from + CHUNK);
+		for (int from = 0; from < kept.length; from += CHUNK) {
+			int to = Math.min(kept.length, from + CHUNK);
 			float[] batch = new float[(to - from) * h * w * c];
-			for (int i = from; i < to; i++) {
-				int img = i / perImage, y0 = ys[(i % perImage) / xs.length], x0 = xs[i % xs.length];
+			for (int r = from; r < to; r++) {
+				CropOrigin o = origins.get(r);
 				float[] crop = new float[patch * patch * c];
 				for (int y = 0; y < patch; y++) {
-					System.arraycopy(images.data(), ((img * h + y0 + y) * w + x0) * c, crop, y * patch * c, patch * c);
+					System.arraycopy(images.data(), ((o.image() * h + o.y() + y) * w + o.x()) * c, crop, y * patch * c, patch * c);
 				}
-				System.arraycopy(Resampling.resizeImage(crop, patch, patch, c, h, w), 0, batch, (i - from) * h * w * c, h * w * c);
+				System.arraycopy(Resampling.resizeImage(crop, patch, patch, c, h, w), 0, batch, (r - from) * h * w * c, h * w * c);
 			}
 			inShape[0] = to - from;
 			FloatTensor act = classifier.activations(new FloatTensor(inShape, batch), layer.name());
@@ -71,37 +104,48 @@ public final class Craft {
 			negative += LayerActivations.clip(d);
 			values += d.length;
 			int ch = LayerActivations.channels(act), pos = LayerActivations.positions(act);
-			for (int i = from; i < to; i++) {
+			for (int r = from; r < to; r++) {
 				double[] row = new double[ch];
-				for (int p = 0; p < pos; p++) for (int j = 0; j < ch; j++) row[j] += d[((i - from) * pos + p) * ch + j];
+				for (int p = 0; p < pos; p++) for (int j = 0; j < ch; j++) row[j] += d[((r - from) * pos + p) * ch + j];
 				for (int j = 0; j < ch; j++) row[j] /= pos;
-				a[i] = row;
+				a[r] = row;
 			}
-			if (!progress.report(to, total, "CRAFT activations")) {
+			if (!progress.report(to, kept.length, "CRAFT activations")) {
 				throw new java.util.concurrent.CancellationException("CRAFT cancelled while computing activations.");
 			}
 		}
-		Nmf.Result nmf = Nmf.factorise(a, options.rank(), options.seed(), options.tolerance(), options.maxIterations(), progress);
+		return new Crops(layer.name(), a, List.copyOf(origins), negative, values);
+	}
+
+	/**
+	 * The concept bank of a factorisation of the crops' rows: W's rows are the concepts, the crops
+	 * with the largest coefficients their examples ({@code origins}, one per row, name them).
+	 */
+	public static ConceptBank bank(Classifier classifier, String layer, int classIndex, CraftOptions options, Nmf.Result nmf,
+		double clippedFraction, List<CropOrigin> origins) {
+		checkClass(classifier, classIndex);
 		ConceptBank bank = new ConceptBank();
 		bank.model = classifier instanceof TensorFlowClassifier t ? folderName(t.directory()) : classifier.toString();
-		bank.layer = layer.name();
+		bank.layer = layer;
 		bank.className = classifier.classNames().get(classIndex);
 		bank.classIndex = classIndex;
-		bank.patch = patch;
+		bank.patch = origins.isEmpty() ? options.patch() : origins.get(0).size();
 		bank.stride = options.stride();
 		bank.rank = options.rank();
 		bank.seed = options.seed();
 		bank.reconstructionError = nmf.relativeError();
-		bank.clippedFraction = values == 0 ? 0 : negative / (double) values;
+		bank.clippedFraction = clippedFraction;
 		bank.concepts = nmf.w();
 		for (int k = 0; k < options.rank(); k++) {
 			final int kk = k;
 			List<ConceptBank.Example> ex = new ArrayList<>();
-			java.util.stream.IntStream.range(0, total).boxed()
+			java.util.stream.IntStream.range(0, origins.size()).boxed()
 				.sorted(Comparator.comparingDouble((Integer i) -> -nmf.u()[i][kk]))
 				.limit(options.examplesPerConcept())
-				.forEach(i -> ex.add(new ConceptBank.Example(i / perImage, xs[i % xs.length], ys[(i % perImage) / xs.length], patch,
-					nmf.u()[i][kk])));
+				.forEach(i -> {
+					CropOrigin o = origins.get(i);
+					ex.add(new ConceptBank.Example(o.image(), o.x(), o.y(), o.size(), nmf.u()[i][kk]));
+				});
 			bank.examples.add(ex);
 		}
 		return bank;

@@ -70,7 +70,9 @@ public final class ConceptGraph {
 	 * is Relu; without two of them, the last two spatial layers (one when there is only one).
 	 */
 	public static List<String> defaultLayers(Classifier classifier) {
-		List<LayerInfo> spatial = classifier.layers().stream().filter(LayerInfo::isSpatial).toList();
+		// layers inside a residual or dense block cannot be fed (the skip connection reaches around them)
+		List<LayerInfo> spatial = classifier.layers().stream().filter(LayerInfo::isSpatial)
+			.filter(l -> !(classifier instanceof org.conceptscope.model.TensorFlowClassifier tf) || tf.splits(l.name(), null)).toList();
 		if (spatial.isEmpty()) throw new IllegalArgumentException("The model has no spatial [N, h, w, c] layer for PFV concepts.");
 		List<LayerInfo> relu = spatial.stream().filter(l -> l.opType().equals("Relu")).toList();
 		List<LayerInfo> pick = relu.size() >= 2 ? relu : spatial;

@@ -72,7 +72,7 @@ public final class SharingRatioDecomposition {
 		Map<String, Integer> consumers = new HashMap<>();
 		for (Step s : order) for (String in : s.inputs()) consumers.merge(in, 1, Integer::sum);
 		for (Step s : order) {
-			if (!s.op().equals("Conv2D") && !s.op().equals("MatMul")) continue;
+			if (!s.op().equals("Conv2D") && !s.op().equals("MatMul") && !s.op().equals("DepthwiseConv2dNative")) continue;
 			// fold only a chain that nothing else reads in between: relevance can then arrive only at its end
 			String end = s.name();
 			Step next = soleConsumer(end, consumers);
@@ -81,7 +81,7 @@ public final class SharingRatioDecomposition {
 				end = next.name();
 				next = soleConsumer(end, consumers);
 			}
-			if (next != null && s.op().equals("Conv2D") && (next.op().equals("FusedBatchNorm") || next.op().equals("FusedBatchNormV3"))
+			if (next != null && !s.op().equals("MatMul") && (next.op().equals("FusedBatchNorm") || next.op().equals("FusedBatchNormV3"))
 				&& next.inputs().get(0).equals(end)) {
 				foldedScale.put(s.name(), IntervalPropagation.batchNormAffine(program, next)[0]);
 				folded.add(next.name());
@@ -147,6 +147,11 @@ public final class SharingRatioDecomposition {
 			long[] shape = values.get(s.name()).shape();
 			Layout in = s.inputs().isEmpty() ? null : m.get(s.inputs().get(0));
 			Layout l;
+			if (shape.length == 3) {
+				throw new UnsupportedOperationException("SRD shares relevance between the feature vectors of feature maps; " + s.op() + " (node '"
+					+ s.name() + "') gives tokens " + java.util.Arrays.toString(shape) + ". Grad-CAM (on tokens) and Integrated Gradients"
+					+ " explain this model.");
+			}
 			if (shape.length == 4) l = new Layout((int) (shape[1] * shape[2]), (int) shape[3]);
 			else if (s.op().equals("MatMul")) l = isOutputLayer(s) ? new Layout((int) shape[shape.length - 1], 1) : new Layout(1, (int) shape[shape.length - 1]);
 			else if (s.op().equals("Mean")) l = new Layout(1, (int) shape[shape.length - 1]);
@@ -231,7 +236,15 @@ public final class SharingRatioDecomposition {
 				}
 				return s.op().startsWith("FusedBatchNorm") ? shareBatchNorm(s, v, layouts, rel, r) : shareSum(s, v, layouts, rel, r);
 			case "Conv2D":
+			case "DepthwiseConv2dNative":
 				return shareConv(s, v, layouts, rel, r);
+			case "StopGradient":
+				add(rel, in0, r);
+				return 0;
+			case "Pad":
+				return KerasSharing.pad(s, v, rel, r, program);
+			case "ConcatV2":
+				return KerasSharing.concat(s, v, rel, r);
 			case "MatMul":
 				return shareMatMul(s, v, layouts, rel, r);
 			case "Mean":
@@ -241,7 +254,8 @@ public final class SharingRatioDecomposition {
 			case "MaxPool":
 				return shareWindows(s, v, layouts, rel, r, true, false);
 			default:
-				throw new UnsupportedOperationException("SRD does not support " + s.op() + " (node '" + s.name() + "').");
+				throw new UnsupportedOperationException("SRD does not support " + s.op() + " (node '" + s.name() + "'); Grad-CAM and"
+					+ " Integrated Gradients explain this model.");
 		}
 	}
 
@@ -267,7 +281,8 @@ public final class SharingRatioDecomposition {
 		double[] scale = foldedScale.get(s.name()); // batch norm folded into the kernel, or null
 		int h = (int) x.shape()[1], w = (int) x.shape()[2], cin = (int) x.shape()[3];
 		long[] ks = k.shape();
-		int kh = (int) ks[0], kw = (int) ks[1], cout = (int) ks[3];
+		boolean depthwise = s.op().equals("DepthwiseConv2dNative");
+		int kh = (int) ks[0], kw = (int) ks[1], mult = (int) ks[3], cout = depthwise ? cin * mult : (int) ks[3];
 		long[] os = v.get(s.name()).shape();
 		int oh = (int) os[1], ow = (int) os[2];
 		int[] st = ints(s.attrs().get("strides"));
@@ -295,6 +310,11 @@ public final class SharingRatioDecomposition {
 					for (int ci = 0; ci < cin; ci++) {
 						double a = x.lo()[p * cin + ci];
 						if (a == 0) continue;
+						if (depthwise) { // output channel ci * mult + q reads input channel ci only
+							int kb = ((dy * kw + dx) * cin + ci) * mult;
+							for (int j = 0; j < mult; j++) c[ci * mult + j] += a * k.data()[kb + j];
+							continue;
+						}
 						int kb = ((dy * kw + dx) * cin + ci) * cout;
 						for (int co = 0; co < cout; co++) c[co] += a * k.data()[kb + co];
 					}

@@ -510,8 +510,49 @@ public final class TensorFlowClassifier implements Classifier {
 		});
 	}
 
+	/**
+	 * Whether feeding layer {@code from} cuts the model before layer {@code to} (null: the logits):
+	 * whether {@code to} depends on the input only through {@code from}. Inside a residual block,
+	 * or in a DenseNet block whose input is concatenated again later, it does not: the skip
+	 * connection reaches around it.
+	 */
+	public boolean splits(String from, String to) {
+		return guarded(() -> {
+			Endpoint f = layer(from);
+			TF_Operation target = to == null ? logits.op() : layer(to).op();
+			return splitCache.computeIfAbsent(from + "\0" + (to == null ? "" : to), k -> !reachesInputAround(target, GraphSession.opName(f.op())));
+		});
+	}
+
+	private final Map<String, Boolean> splitCache = new ConcurrentHashMap<>();
+
+	private boolean reachesInputAround(TF_Operation target, String cut) {
+		String in = GraphSession.opName(input.op());
+		Set<String> seen = new HashSet<>();
+		Deque<TF_Operation> todo = new ArrayDeque<>();
+		todo.add(target);
+		while (!todo.isEmpty()) {
+			TF_Operation op = todo.poll();
+			String name = GraphSession.opName(op);
+			if (name.equals(cut) || !seen.add(name)) continue;
+			if (name.equals(in)) return true;
+			for (int i = 0; i < graph.numInputs(op); i++) todo.add(graph.input(op, i).op());
+		}
+		return false;
+	}
+
+	/** Refuses to feed a layer that does not cut the model before {@code to} (null: the logits), with the layers that do. */
+	private void checkSplits(String from, String to) {
+		if (splits(from, to)) return;
+		List<String> cuts = layers().stream().filter(l -> l.isSpatial() && splits(l.name(), null)).map(LayerInfo::name).toList();
+		throw new IllegalArgumentException("Layer '" + from + "' does not split the model: " + (to == null ? "the logits depend" : "layer '" + to
+			+ "' depends") + " on the input also through a path around it (a skip connection or a concatenation). Layers between blocks"
+			+ " split it: " + cuts.subList(Math.max(0, cuts.size() - 6), cuts.size()) + ".");
+	}
+
 	@Override
 	public FloatTensor logitsFromLayer(String layer, FloatTensor activations) {
+		checkSplits(layer, null);
 		return guarded(() -> {
 			Endpoint l = layer(layer);
 			checkActivations(layer, activations);
@@ -521,6 +562,7 @@ public final class TensorFlowClassifier implements Classifier {
 
 	@Override
 	public FloatTensor gradientFromLayer(String layer, FloatTensor activations, FloatTensor classWeights) {
+		checkSplits(layer, null);
 		return guarded(() -> {
 			Endpoint l = layer(layer);
 			checkActivations(layer, activations);
@@ -578,6 +620,7 @@ public final class TensorFlowClassifier implements Classifier {
 	 * one. Used to relate concepts of two layers (Generalized Integrated Gradients).
 	 */
 	public FloatTensor layerToLayerGradient(String from, FloatTensor activations, String to, FloatTensor upstreamWeights) {
+		checkSplits(from, to);
 		return guarded(() -> {
 			Endpoint f = layer(from), t = layer(to);
 			checkActivations(from, activations);
@@ -619,6 +662,7 @@ public final class TensorFlowClassifier implements Classifier {
 
 	/** Activations of layer {@code to} with layer {@code from} fed: the part of the model between two layers. */
 	public FloatTensor layerFromLayer(String from, FloatTensor activations, String to) {
+		checkSplits(from, to);
 		return guarded(() -> {
 			Endpoint f = layer(from), t = layer(to);
 			checkActivations(from, activations);
@@ -835,7 +879,8 @@ public final class TensorFlowClassifier implements Classifier {
 			Endpoint e = new Endpoint(op, 0, name + ":0");
 			if (graph.dataType(e) != DataType.DT_FLOAT_VALUE) continue;
 			long[] shape = graph.staticShape(e);
-			if (shape == null || !(shape.length == 2 || shape.length == 4) || shape[0] != -1) continue;
+			// [N, k] vectors, [N, t, c] tokens, [N, h, w, c] feature maps
+			if (shape == null || shape.length < 2 || shape.length > 4 || shape[0] != -1) continue;
 			if (!dependsOnInput(op, fedByInput)) continue;
 			result.add(new LayerInfo(name, type, shape));
 		}

@@ -31,6 +31,9 @@ import org.conceptscope.heads.InfoDisent;
 import org.conceptscope.metrics.AverageStability;
 import org.conceptscope.metrics.Deletion;
 import org.conceptscope.metrics.Insertion;
+import org.conceptscope.metrics.MapMetrics;
+import org.conceptscope.metrics.MapStatistics;
+import org.conceptscope.metrics.MaskedConfidence;
 import org.conceptscope.metrics.MegeReco;
 import org.conceptscope.metrics.Metric;
 import org.conceptscope.metrics.MuFidelity;
@@ -47,7 +50,7 @@ import org.conceptscope.verify.Eva;
 public final class Registry {
 
 	private static final String GRADIENTS = "Gradients", PERTURBATION = "Perturbation", VERIFICATION = "Verification",
-		FILTER = "Filter";
+		SURROGATE = "Surrogate", FILTER = "Filter";
 
 	/** Attribution methods that are gradients of the input (FORGrad filters their maps). */
 	public static final List<String> GRADIENT_METHODS = List.of("saliency", "gradient_x_input", "integrated_gradients", "smoothgrad",
@@ -101,6 +104,19 @@ public final class Registry {
 		Parameter.flag("per_channel", "Per channel", false).section(PERTURBATION)
 			.help("one mask per channel (`per_channel=true`, as recorded; a bare word turns it on too)")
 			.methods("sobol"),
+		Parameter.choice("segments", "Segments", "grid", List.of("grid", "slic")).section(SURROGATE)
+			.help("`grid` (`grid` \u00d7 `grid` cells) or `slic` (SLIC superpixels that follow the image's edges, compactness 0.1 on the [0, 1]-scaled"
+				+ " image)")
+			.methods("lime", "kernel_shap"),
+		Parameter.integer("superpixels", "Superpixels", 64).range(Range.atLeast(1)).section(SURROGATE)
+			.help("with `segments=slic`: about this many superpixels")
+			.methods("lime", "kernel_shap"),
+		Parameter.flag("forgrad", "FORGrad filter", false).section(FILTER)
+			.help("FORGrad (Muzellec et al. 2023): low-pass filter the map in Fourier space (`forgrad=true`)")
+			.methods(GRADIENT_METHODS.toArray(String[]::new)),
+		Parameter.integer("forgrad_bandwidth", "FORGrad bandwidth (0 = scaled)", 0).range(Range.atLeast(0)).section(FILTER)
+			.help("with `forgrad`: frequencies kept within this radius; 0 = Xplique's 15 at 224 pixels, scaled to the image (2 at 32)")
+			.methods(GRADIENT_METHODS.toArray(String[]::new)),
 		Parameter.number("epsilon", "Epsilon (normalised units)", 0.01).range(Range.above(0)).section(VERIFICATION)
 			.help("radius of the L-infinity ball around each slice, in the model's normalised input units (0.01 = 2.55 grey levels of"
 				+ " an 8-bit image under `unit_range`; 10 HU for the CT model)")
@@ -108,13 +124,7 @@ public final class Registry {
 		Parameter.choice("bounds", "Bounds", "interval", List.of("interval", "crown")).section(VERIFICATION)
 			.help("`interval` (interval bound propagation: fast, loose) or `crown` (CROWN linear bounds: 3.5\u201313\u00d7 tighter margin bounds"
 				+ " on the bundled CNNs, about 1.2 s more per 32\u00d732\u00d73 slice at grid 8; see [Verified bounds and EVA](../methods/eva.md))")
-			.methods("eva"),
-		Parameter.flag("forgrad", "FORGrad filter", false).section(FILTER)
-			.help("Low-pass filter the map in Fourier space (FORGrad, Muzellec et al. 2023), gradient methods only.")
-			.methods(GRADIENT_METHODS.toArray(String[]::new)),
-		Parameter.integer("forgrad_bandwidth", "FORGrad bandwidth (0 = scaled)", 0).range(Range.atLeast(0)).section(FILTER)
-			.help("Frequencies kept by FORGrad; 0 scales Xplique's 15 at 224 pixels to the image.")
-			.methods(GRADIENT_METHODS.toArray(String[]::new)));
+			.methods("eva"));
 
 	/** The metrics' parameters. */
 	public static final Parameters METRIC_PARAMETERS = Parameters.of(
@@ -129,7 +139,8 @@ public final class Registry {
 		Parameter.choice("distance", "Distance", "l2", List.of("l2", "l1"))
 			.help("Stability: distance between two maps.").methods("stability"),
 		Parameter.longInteger("seed", "Random seed", 42)
-			.help("Seed of the random subsets, weights, noise or folds.").methods("mufidelity", "sanity", "stability", "mege_reco"),
+			.help("Seed of the random subsets, weights, noise, folds or other classes.").methods("mufidelity", "sanity", "stability", "mege_reco",
+				"random_logit"),
 		Parameter.folder("folder", "Labelled images")
 			.help("mege_reco: a folder with one subfolder of images per class, named after the model's classes.").methods("mege_reco"),
 		Parameter.text("methods", "Methods compared", "saliency,integrated_gradients,random")
@@ -197,11 +208,11 @@ public final class Registry {
 		attribution("eva", "EVA (verified perturbation analysis)", Eva.class, "Fel et al. 2023", Map.of(),
 			v -> new Eva(v.number("epsilon"), v.integer("grid"), BoundMethod.parse(v.text("bounds"))));
 		attribution("lime", "LIME", Lime.class, "Ribeiro et al. 2016", Map.of("samples", Lime.DEFAULT_SAMPLES),
-			v -> new Lime(v.positiveOr("samples", Lime.DEFAULT_SAMPLES), Segmentation.grid(v.integer("grid")), perturbation(v),
+			v -> new Lime(v.positiveOr("samples", Lime.DEFAULT_SAMPLES), segments(v), perturbation(v),
 				v.number("keep_probability"), Lime.Distance.INTERPRETABLE, Lime.DEFAULT_WIDTH, Lime.DEFAULT_RIDGE, v.longValue("seed"),
 				TargetScore.LOGIT));
 		attribution("kernel_shap", "Kernel SHAP", KernelShap.class, "Lundberg and Lee 2017", Map.of("samples", KernelShap.DEFAULT_SAMPLES),
-			v -> new KernelShap(v.positiveOr("samples", KernelShap.DEFAULT_SAMPLES), Segmentation.grid(v.integer("grid")), perturbation(v),
+			v -> new KernelShap(v.positiveOr("samples", KernelShap.DEFAULT_SAMPLES), segments(v), perturbation(v),
 				v.longValue("seed")));
 		attribution("guided_backprop", "Guided Backpropagation", GuidedGradient.class, "Springenberg et al. 2015", Map.of(),
 			v -> GuidedGradient.guidedBackprop());
@@ -217,6 +228,13 @@ public final class Registry {
 			v -> new AverageStability(v.number("radius"), v.integer("neighbours"),
 				AverageStability.Distance.valueOf(v.text("distance").toUpperCase(java.util.Locale.ROOT)), v.longValue("seed")));
 		metric("mege_reco", "MeGe and ReCo", MegeReco.class, "Fel et al. 2022", null);
+		metric("average_drop", "Average Drop", Metric.class, "Chattopadhay et al. 2018",
+			v -> MapMetrics.masked(MaskedConfidence.Kind.AVERAGE_DROP));
+		metric("increase_in_confidence", "Increase in Confidence", Metric.class, "Chattopadhay et al. 2018",
+			v -> MapMetrics.masked(MaskedConfidence.Kind.INCREASE_IN_CONFIDENCE));
+		metric("random_logit", "Random logit", Metric.class, "Adebayo et al. 2018; Sixt et al. 2020", v -> MapMetrics.randomLogit(v.longValue("seed")));
+		metric("complexity", "Complexity", Metric.class, "Bhatt et al. 2020", v -> MapMetrics.statistic(MapStatistics.Kind.COMPLEXITY));
+		metric("sparseness", "Sparseness", Metric.class, "Chalasani et al. 2020", v -> MapMetrics.statistic(MapStatistics.Kind.SPARSENESS));
 
 		estimator("sobol", "Sobol total indices", "Fel et al. 2023 (CRAFT)", v -> ConceptEstimator.sobol(v.integer("designs"), v.longValue("seed")));
 		estimator("gradient", "Gradient \u00d7 coefficient", "Fel et al. 2023 (CRAFT)", v -> ConceptEstimator.gradient());
@@ -258,6 +276,14 @@ public final class Registry {
 		if (ENTRIES.get(family).put(key, new MethodEntry(key, label, family, type, keys, defaults, reference, factory)) != null) {
 			throw new IllegalStateException(family.label() + " registered twice: " + key);
 		}
+	}
+
+	/** SLIC compactness on the jointly [0, 1]-scaled image: skimage's default of 10 on CIELAB's 0..100. */
+	static final double SLIC_COMPACTNESS = 0.1;
+
+	/** LIME's and Kernel SHAP's segments: grid x grid cells, or SLIC superpixels. */
+	private static Segmentation segments(Values v) {
+		return "slic".equals(v.text("segments")) ? Segmentation.slic(v.integer("superpixels"), SLIC_COMPACTNESS) : Segmentation.grid(v.integer("grid"));
 	}
 
 	/** What masked pixels become: 0, or the blurred image when blur_sigma > 0. */

@@ -26,8 +26,14 @@ import org.tensorflow.proto.TensorProto;
 public final class GraphProgram {
 
 	/** Operation types this program evaluates. */
-	public static final Set<String> SUPPORTED = Set.of("Placeholder", "Identity", "Conv2D", "BiasAdd", "Add", "AddV2", "Sub", "Mul",
-		"Relu", "Relu6", "MaxPool", "AvgPool", "FusedBatchNorm", "FusedBatchNormV3", "Mean", "Reshape", "MatMul");
+	public static final Set<String> SUPPORTED = union(Set.of("Placeholder", "Identity", "Conv2D", "BiasAdd", "Add", "AddV2", "Sub", "Mul",
+		"Relu", "Relu6", "MaxPool", "AvgPool", "FusedBatchNorm", "FusedBatchNormV3", "Mean", "Reshape", "MatMul"), KerasIntervals.OPS);
+
+	private static Set<String> union(Set<String> a, Set<String> b) {
+		Set<String> u = new HashSet<>(a);
+		u.addAll(b);
+		return Set.copyOf(u);
+	}
 
 	/** One operation: its type, the node names of its data inputs, attributes. */
 	public record Step(String name, String op, List<String> inputs, Map<String, AttrValue> attrs) {}

@@ -36,6 +36,7 @@ public final class IntervalPropagation {
 	/** Bounds of one step's output from the bounds of its inputs (already in {@code v}). */
 	public static Box apply(GraphProgram p, Step s, Map<String, Box> v) {
 		List<String> in = s.inputs();
+		if (KerasIntervals.OPS.contains(s.op()) || !simpleShapes(p, s, v)) return KerasIntervals.apply(p, s, v);
 		Box x = v.get(in.get(0));
 		switch (s.op()) {
 			case "Identity":
@@ -80,6 +81,39 @@ public final class IntervalPropagation {
 				return matMul(x, param(p, s, 1), s.attrs());
 			default:
 				throw new UnsupportedOperationException("Operation " + s.op() + " (node '" + s.name() + "') is not supported.");
+		}
+	}
+
+	/**
+	 * Whether an Add/Sub/Mul/Mean step has the shapes the rules below assume: a weight that is a
+	 * scalar, one value per channel (last axis) or the whole shape; two data inputs of one shape
+	 * (not multiplied); a spatial mean of a feature map. Other cases (any broadcast, products of
+	 * two data tensors, means over other axes) go to {@link KerasIntervals}.
+	 */
+	static boolean simpleShapes(GraphProgram p, Step s, Map<String, Box> v) {
+		List<String> in = s.inputs();
+		switch (s.op()) {
+			case "Add", "AddV2", "Sub", "Mul" -> {
+				Box a = v.get(in.get(0)), b = v.get(in.get(1));
+				if (a != null && b != null) return !s.op().equals("Mul") && java.util.Arrays.equals(a.shape(), b.shape());
+				Box x = a != null ? a : b;
+				FloatTensor w = p.params.get(a != null ? in.get(1) : in.get(0));
+				if (w == null) return true;
+				long[] ws = w.shape(), xs = x.shape();
+				if (w.size() == 1 && ws.length <= xs.length) return true;
+				if (ws.length == 1 && ws[0] == xs[xs.length - 1]) return true;
+				return java.util.Arrays.equals(ws, xs);
+			}
+			case "Mean" -> {
+				Box x = v.get(in.get(0));
+				FloatTensor axes = p.params.get(in.get(1));
+				if (x == null || axes == null || x.rank() != 4 || axes.size() != 2) return false;
+				int a0 = Math.floorMod((int) axes.data()[0], 4), a1 = Math.floorMod((int) axes.data()[1], 4);
+				return Math.min(a0, a1) == 1 && Math.max(a0, a1) == 2;
+			}
+			default -> {
+				return true;
+			}
 		}
 	}
 

@@ -92,7 +92,8 @@ public final class LinearBounds {
 		long[] s = b.shape();
 		if (s.length == 4) return new int[] { (int) s[1], (int) s[2], (int) s[3] };
 		if (s.length == 2) return new int[] { 1, 1, (int) s[1] };
-		throw new UnsupportedOperationException("Linear bounds handle tensors of rank 2 or 4, not " + java.util.Arrays.toString(s) + ".");
+		throw new UnsupportedOperationException("Linear bounds handle tensors of rank 2 or 4, not " + java.util.Arrays.toString(s)
+			+ " (token layers); use bounds=interval, or Occlusion, RISE or Integrated Gradients.");
 	}
 
 	// ---------------------------------------------------------------- intermediate bounds
@@ -110,6 +111,13 @@ public final class LinearBounds {
 		List<Step> crown = new ArrayList<>();
 		for (Step s : p.steps) {
 			bounds.put(s.name(), s.op().equals("Placeholder") ? input : IntervalPropagation.apply(p, s, bounds));
+		}
+		for (Step s : p.steps) {
+			int rank = bounds.get(s.name()).shape().length;
+			if (rank != 2 && rank != 4) {
+				throw new UnsupportedOperationException("Operation " + s.op() + " (node '" + s.name() + "') gives a tensor of rank " + rank
+					+ " (tokens): linear bounds handle rank 2 and 4; use bounds=interval, or Occlusion, RISE or Integrated Gradients.");
+			}
 		}
 		for (Step s : p.steps) if (relaxed.contains(s.name())) crown.add(s);
 		double cost = estimatedCost(p, bounds);
@@ -319,7 +327,7 @@ public final class LinearBounds {
 		return out;
 	}
 
-	private static void add(Map<String, Coeffs> pending, String node, Coeffs a) {
+	static void add(Map<String, Coeffs> pending, String node, Coeffs a) {
 		pending.merge(node, a, Coeffs::plus);
 	}
 
@@ -356,7 +364,24 @@ public final class LinearBounds {
 				}
 				return;
 			}
+			case "StopGradient":
+				add(pending, in.get(0), a);
+				return;
+			case "Pad":
+				add(pending, in.get(0), KerasLinear.pad(a, bounds.get(in.get(0)), IntervalPropagation.param(p, s, 1), s));
+				return;
+			case "ConcatV2":
+				KerasLinear.concat(p, s, a, bounds, pending);
+				return;
+			case "DepthwiseConv2dNative":
+				add(pending, in.get(0), KerasLinear.depthwise(a, bounds.get(in.get(0)), IntervalPropagation.param(p, s, 1), s.attrs(), macs));
+				return;
 			case "Mul": {
+				if (bounds.containsKey(in.get(0)) && bounds.containsKey(in.get(1))) {
+					throw new UnsupportedOperationException("Operation Mul (node '" + s.name() + "') multiplies two tensors that depend on the"
+						+ " image (swish, squeeze-and-excitation): it has no linear relaxation in ConceptScope; use Occlusion, RISE or"
+						+ " Integrated Gradients.");
+				}
 				boolean first = bounds.containsKey(in.get(0));
 				add(pending, first ? in.get(0) : in.get(1), mulParam(a, p.params.get(first ? in.get(1) : in.get(0)), bounds.get(s.name())));
 				return;
@@ -387,7 +412,7 @@ public final class LinearBounds {
 				return;
 			default:
 				throw new UnsupportedOperationException("Operation " + s.op() + " (node '" + s.name() + "') has no linear relaxation in"
-					+ " ConceptScope; use bounds=interval.");
+					+ " ConceptScope; use bounds=interval, or Occlusion, RISE or Integrated Gradients.");
 		}
 	}
 
@@ -508,7 +533,7 @@ public final class LinearBounds {
 	}
 
 	/** The input window a window of outputs reads through a k-wide, s-strided, p-padded operation, clipped to the input. */
-	private static int[] window(int o0, int on, int k, int stride, int pad, int size) {
+	static int[] window(int o0, int on, int k, int stride, int pad, int size) {
 		int from = Math.max(0, o0 * stride - pad), to = Math.min(size, (o0 + on - 1) * stride - pad + k);
 		return new int[] { from, Math.max(0, to - from) };
 	}

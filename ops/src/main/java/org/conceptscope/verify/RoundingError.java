@@ -97,6 +97,10 @@ public final class RoundingError {
 			case "Sub": {
 				if (v.containsKey(in.get(0)) && in.size() > 1 && v.containsKey(in.get(1))) {
 					Box y = v.get(in.get(1));
+					if (!java.util.Arrays.equals(x.shape(), y.shape())) {
+						throw new UnsupportedOperationException("Operation " + s.op() + " (node '" + s.name() + "') broadcasts: its float32"
+							+ " rounding is not bounded here (Occlusion, RISE and Integrated Gradients explain this model).");
+					}
 					double[] ey = errors.get(in.get(1)), mx = magnitude(x), my = magnitude(y), out = new double[e.length];
 					for (int i = 0; i < out.length; i++) out[i] = e[i] + ey[i] + gamma(2) * (mx[i] + e[i] + my[i] + ey[i]);
 					return out;
@@ -104,6 +108,10 @@ public final class RoundingError {
 				return withParameter(p, s, v, errors, false);
 			}
 			case "Mul":
+				if (v.containsKey(in.get(0)) && v.containsKey(in.get(1))) {
+					throw new UnsupportedOperationException("Operation Mul (node '" + s.name() + "') multiplies two tensors that depend on the"
+						+ " image: its float32 rounding is not bounded here (Occlusion, RISE and Integrated Gradients explain this model).");
+				}
 				return withParameter(p, s, v, errors, true);
 			case "FusedBatchNorm":
 			case "FusedBatchNormV3": {
@@ -121,6 +129,10 @@ public final class RoundingError {
 			case "AvgPool":
 				return pool(x, e, s, s.op().equals("MaxPool"));
 			case "Mean": {
+				if (!IntervalPropagation.simpleShapes(p, s, v)) {
+					throw new UnsupportedOperationException("Operation Mean (node '" + s.name() + "') is not a spatial mean: its float32"
+						+ " rounding is not bounded here (Occlusion, RISE and Integrated Gradients explain this model).");
+				}
 				long[] shape = x.shape();
 				int hw = (int) (shape[1] * shape[2]), c = (int) shape[3];
 				double[] m = magnitude(x), out = new double[c];
@@ -130,8 +142,54 @@ public final class RoundingError {
 				}
 				return out;
 			}
-			default:
-				throw new UnsupportedOperationException("Operation " + s.op() + " (node '" + s.name() + "') is not supported.");
+			default: {
+				double[] moved = movedErrors(p, s, v, errors);
+				if (moved != null) return moved;
+				throw new UnsupportedOperationException("Operation " + s.op() + " (node '" + s.name() + "') is not supported"
+					+ (KerasIntervals.OPS.contains(s.op()) || s.op().equals("Mul") ? ": its float32 rounding is not bounded here"
+						+ " (Occlusion, RISE and Integrated Gradients explain this model)." : "."));
+			}
+		}
+	}
+
+	/**
+	 * Errors through operations that only move values (StopGradient, Pad, ConcatV2): the same
+	 * movement of the error tensors (padding is exact: zero error). A depthwise convolution is a
+	 * dot product of kh kw terms per output, charged like a convolution. Null for other operations.
+	 */
+	private static double[] movedErrors(GraphProgram p, Step s, Map<String, Box> v, Map<String, double[]> errors) {
+		Map<String, Box> errs = new HashMap<>();
+		for (String in : s.inputs()) {
+			double[] e = errors.get(in);
+			if (e != null) errs.put(in, new Box(v.get(in).shape(), e, e));
+		}
+		switch (s.op()) {
+			case "StopGradient", "Pad", "ConcatV2" -> {
+				if (s.op().equals("ConcatV2")) {
+					for (String in : s.inputs().subList(0, s.inputs().size() - 1)) {
+						if (!errs.containsKey(in)) errs.put(in, Box.point(p.params.get(in).shape(), new float[p.params.get(in).size()]));
+					}
+				}
+				return KerasIntervals.apply(p, s, errs).lo();
+			}
+			case "DepthwiseConv2dNative" -> {
+				Box x = v.get(s.inputs().get(0));
+				FloatTensor k = IntervalPropagation.param(p, s, 1);
+				float[] abs = new float[k.size()];
+				for (int i = 0; i < abs.length; i++) abs[i] = Math.abs(k.data()[i]);
+				FloatTensor absK = new FloatTensor(k.shape(), abs);
+				double[] e = errors.get(s.inputs().get(0)), m = magnitude(x), me = new double[e.length];
+				for (int i = 0; i < e.length; i++) me[i] = m[i] + e[i];
+				double[] through = KerasIntervals.depthwise(new Box(x.shape(), e, e), absK, s.attrs()).lo();
+				double[] rounding = KerasIntervals.depthwise(new Box(x.shape(), me, me), absK, s.attrs()).lo();
+				double g = gamma(k.dim(0) * k.dim(1) + 4);
+				double[] out = new double[through.length];
+				for (int i = 0; i < out.length; i++) out[i] = through[i] + g * rounding[i];
+				return out;
+			}
+			default -> {
+				return null;
+			}
 		}
 	}
 

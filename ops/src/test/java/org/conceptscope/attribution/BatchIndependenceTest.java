@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
 import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
@@ -54,6 +58,37 @@ class BatchIndependenceTest {
 			assertClose(big.maps(), small.maps(), m.name() + " with batches of 7");
 			assertClose(big.maps(), one.maps(), m.name() + " with batches of 1");
 			if (big.channelMaps() != null) assertClose(big.channelMaps(), small.channelMaps(), m.name() + " channel maps");
+		}
+	}
+
+	/**
+	 * Integrated Gradients and SmoothGrad fill each model call with path points or noisy copies of
+	 * several images (up to the model's batch size): the maps equal those of each image explained
+	 * alone, and three images of 11 points each take one call instead of three.
+	 */
+	@Test
+	void pathPointsAndNoisyCopiesAreBatchedAcrossImages() {
+		Random r = new Random(8);
+		FloatTensor x = FloatTensor.zeros(3, 32, 32, 3);
+		for (int i = 0; i < x.size(); i++) x.data()[i] = r.nextFloat();
+		int[] targets = { 2, 0, 1 };
+		for (AttributionMethod m : List.of(new IntegratedGradients(11, 0.2f), new NoisyGradients(NoisyGradients.Statistic.SMOOTH_GRAD, 11, 0.1, 5))) {
+			List<Integer> sizes = new ArrayList<>();
+			Classifier counting = (Classifier) Proxy.newProxyInstance(Classifier.class.getClassLoader(), new Class<?>[] { Classifier.class },
+				(proxy, method, args) -> {
+					if (method.getName().equals("inputGradient")) sizes.add((int) ((FloatTensor) args[0]).dim(0));
+					try {
+						return method.invoke(ihc, args);
+					} catch (InvocationTargetException e) {
+						throw e.getCause();
+					}
+				});
+			Attribution together = m.explain(counting, x, targets, Progress.NONE);
+			assertEquals(List.of(33), sizes, m.name() + ": the 33 points of three images in one call");
+			for (int i = 0; i < 3; i++) {
+				Attribution alone = m.numberingImagesFrom(i).explain(ihc, x.range(i, i + 1), new int[] { targets[i] }, Progress.NONE);
+				assertClose(alone.maps(), together.maps().range(i, i + 1), m.name() + ", image " + i + " alone");
+			}
 		}
 	}
 

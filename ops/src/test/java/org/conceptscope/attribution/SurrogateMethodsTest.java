@@ -244,6 +244,37 @@ class SurrogateMethodsTest {
 	}
 
 	/**
+	 * The filter computes only the spectrum's kept rows and columns; on random maps of odd,
+	 * even and rectangular sizes, from one kept frequency to all of them, it equals the full
+	 * transform, mask and inverse transform.
+	 */
+	@Test
+	void forGradsPrunedTransformEqualsTheFullOne() {
+		java.util.Random r = new java.util.Random(17);
+		int[][] sizes = { { 16, 16 }, { 17, 23 }, { 32, 12 }, { 9, 9 } };
+		for (int[] size : sizes) {
+			int h = size[0], w = size[1];
+			for (int sigma : new int[] { 1, 2, 5, Math.min(h, w) }) {
+				float[] maps = new float[2 * h * w];
+				for (int i = 0; i < maps.length; i++) maps[i] = (float) r.nextGaussian();
+				float[] got = ForGrad.filter(maps, 2, h, w, sigma);
+				boolean[] keep = ForGrad.lowPass(h, w, sigma);
+				org.conceptscope.visualization.Dft2d dft = new org.conceptscope.visualization.Dft2d(h, w);
+				for (int i = 0; i < 2; i++) {
+					double[] re = new double[h * w], im = new double[h * w];
+					for (int p = 0; p < h * w; p++) re[p] = Math.abs(maps[i * h * w + p]);
+					dft.transform(re, im, -1);
+					for (int p = 0; p < h * w; p++) if (!keep[p]) re[p] = im[p] = 0;
+					dft.transform(re, im, +1);
+					for (int p = 0; p < h * w; p++) {
+						assertEquals(Math.hypot(re[p], im[p]) / (h * w), got[i * h * w + p], 1e-5, h + "x" + w + ", sigma " + sigma + " at " + p);
+					}
+				}
+			}
+		}
+	}
+
+	/**
 	 * On the known-answer model a low-pass filtered Saliency map still peaks on the evidence: its
 	 * largest value lies in R_1 and most of its mass near it.
 	 */

@@ -38,7 +38,8 @@ class RegistryTest {
 		assertTrue(Registry.keys(Family.ATTRIBUTION).containsAll(List.of("saliency", "gradient_x_input", "integrated_gradients",
 			"smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic", "eva", "lime",
 			"kernel_shap", "guided_backprop", "deconvnet")));
-		assertEquals(List.of("deletion", "insertion", "mufidelity", "sanity", "stability", "mege_reco"), Registry.keys(Family.METRIC));
+		assertEquals(List.of("deletion", "insertion", "mufidelity", "sanity", "stability", "mege_reco", "average_drop",
+			"increase_in_confidence", "random_logit", "complexity", "sparseness"), Registry.keys(Family.METRIC));
 		assertEquals(List.of("sobol", "gradient", "deletion"), Registry.keys(Family.CONCEPT_ESTIMATOR));
 		assertEquals(List.of("infodisent", "bi_ice"), Registry.keys(Family.HEAD));
 	}

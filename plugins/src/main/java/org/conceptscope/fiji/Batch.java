@@ -45,7 +45,7 @@ public final class Batch {
 	private Batch() {}
 
 	/** The job the arguments describe (the batch runner writes maps as their own stack: output=image). */
-	static BatchJob.Job parse(String[] args) {
+	public static BatchJob.Job parse(String[] args) {
 		Values v = CommandSpecs.BATCH.parseArguments(args);
 		Path input = v.path(INPUT);
 		if (input == null) throw new IllegalArgumentException("No input given: set input=<a stack file or a folder of images>.");
@@ -65,6 +65,15 @@ public final class Batch {
 	 * @return the exit status
 	 */
 	static int run(String[] args, PrintStream out, PrintStream err, BatchJob.Events events) {
+		return run(args, out, err, events, null);
+	}
+
+	/**
+	 * As {@link #run(String[], PrintStream, PrintStream, BatchJob.Events)}, the parts computed by
+	 * {@code computer} (null: in this thread): how other runners (a cluster's) reuse this one's
+	 * keys, checks, resume and outputs.
+	 */
+	public static int run(String[] args, PrintStream out, PrintStream err, BatchJob.Events events, BatchJob.PartComputer computer) {
 		if (args.length == 0 || args.length == 1 && (args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h"))) {
 			err.println(USAGE);
 			return args.length == 0 ? 2 : 0;
@@ -101,9 +110,14 @@ public final class Batch {
 			public void partDone(int part, int done, int parts) {
 				if (events != null) events.partDone(part, done, parts);
 			}
+
+			@Override
+			public void results(List<Path> outputs) {
+				if (events != null) events.results(outputs);
+			}
 		};
 		try {
-			BatchJob.Result r = BatchJob.run(job, progress, both);
+			BatchJob.Result r = BatchJob.run(job, progress, both, computer);
 			progress.finish();
 			if (!r.alreadyComplete()) {
 				out.println("ConceptScope batch: " + r.entries() + " slices in " + r.parts() + (r.parts() == 1 ? " part" : " parts") + " of "

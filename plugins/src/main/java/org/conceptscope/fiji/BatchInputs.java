@@ -86,6 +86,16 @@ final class BatchInputs {
 		return new BatchInputs(input.toAbsolutePath().normalize(), folder, files, List.copyOf(inputs));
 	}
 
+	/**
+	 * The inputs a manifest describes, as scanned by the run that wrote it (nothing is read now):
+	 * a worker elsewhere computes parts of that run without scanning the whole input again.
+	 */
+	static BatchInputs of(BatchManifest m) {
+		Path source = Path.of(m.input);
+		List<Path> files = m.folder ? m.inputs.stream().map(in -> source.resolve(in.name())).toList() : List.of(source);
+		return new BatchInputs(source, m.folder, files, List.copyOf(m.inputs));
+	}
+
 	private static void sameShape(Input first, Input other) {
 		if (first.width() != other.width() || first.height() != other.height() || first.channels() != other.channels()) {
 			throw new IllegalArgumentException("'" + other.name() + "' is " + other.width() + " x " + other.height() + " x "

@@ -70,6 +70,30 @@ public final class BatchJob {
 
 		/** Part {@code part} was committed; {@code done} of {@code parts} parts are now complete. */
 		default void partDone(int part, int done, int parts) {}
+
+		/** The run's result files, complete (also when an earlier run had written them). */
+		default void results(List<Path> outputs) {}
+	}
+
+	/**
+	 * Computes the parts a run still needs somewhere else (other threads, other machines): each
+	 * part's bytes come from {@link #computePart} and go to the sink, in any order. The run keeps
+	 * the manifest, the journal, the part files and the assembly; a part handed over twice (a
+	 * retried or speculative task) is written once.
+	 */
+	public interface PartComputer {
+		/**
+		 * @param manifestJson the run's manifest, to pass to {@link #computePart} with each index
+		 * @param missing the parts to compute
+		 * @param sink takes each computed part; when it returns false the run is to stop (return early)
+		 */
+		void compute(String manifestJson, List<Integer> missing, PartSink sink) throws IOException;
+	}
+
+	/** Where computed parts go. */
+	public interface PartSink {
+		/** Commits part {@code index}; false when the run is to stop. */
+		boolean accept(int index, byte[] part) throws IOException;
 	}
 
 	/**
@@ -87,6 +111,15 @@ public final class BatchJob {
 	 * @throws IllegalArgumentException for inputs a user can fix, and for a resume with other settings
 	 */
 	public static Result run(Job job, Progress progress, Events events) throws IOException {
+		return run(job, progress, events, null);
+	}
+
+	/**
+	 * As {@link #run(Job, Progress, Events)}, the missing parts computed by {@code computer}
+	 * (null: one after another in this thread). Everything a user can get wrong is checked here
+	 * before the computer is asked for anything.
+	 */
+	public static Result run(Job job, Progress progress, Events events, PartComputer computer) throws IOException {
 		AttributionSettings s = job.attribution();
 		s.validate();
 		if (s.saveDir() == null) {
@@ -120,7 +153,7 @@ public final class BatchJob {
 
 			// Everything above only read; from here on the run writes, one run per save_dir at a time.
 			try (RunLock lock = RunLock.take(work)) {
-				return write(job, s, classifier, method, target, inputs, saveDir, work, outputs, p, ev);
+				return write(job, s, classifier, method, target, inputs, saveDir, work, outputs, p, ev, computer);
 			} catch (IOException e) {
 				throw new IOException(writeFailure(saveDir, e), e);
 			}
@@ -138,7 +171,7 @@ public final class BatchJob {
 	}
 
 	private static Result write(Job job, AttributionSettings s, Classifier classifier, AttributionMethod method, int target,
-		BatchInputs inputs, Path saveDir, Path work, List<Path> outputs, Progress p, Events ev) throws IOException {
+		BatchInputs inputs, Path saveDir, Path work, List<Path> outputs, Progress p, Events ev, PartComputer computer) throws IOException {
 		BatchManifest previous = job.restart() ? null : previous(work);
 		int batch = job.batch() > 0 ? job.batch() : previous != null ? previous.batch : Math.max(1, classifier.preferredBatchSize());
 		BatchManifest now = manifest(s, classifier, inputs, batch, outputs);
@@ -148,6 +181,7 @@ public final class BatchJob {
 			if (previous.complete) {
 				if (diff == null && outputs.stream().allMatch(Files::isRegularFile)) {
 					ev.message("Already complete: " + saveDir + " holds the results of this run (add restart to compute them again).");
+					ev.results(outputs);
 					return new Result(now.entries, now.parts, batch, 0, now.parts, previous.runs, true, outputs, work);
 				}
 				List<String> replaced = outputs.stream().filter(Files::exists).map(o -> o.getFileName().toString()).toList();
@@ -178,12 +212,12 @@ public final class BatchJob {
 		Files.createDirectories(partsDir);
 		now.save(work.resolve(MANIFEST));
 		BatchParts.syncFolder(work);
-		return compute(classifier, method, target, s, inputs, now, work, outputs, resume, p, ev);
+		return compute(classifier, method, target, s, inputs, now, work, outputs, resume, p, ev, computer);
 	}
 
 	private static Result compute(Classifier classifier, AttributionMethod method, int target, AttributionSettings s,
-		BatchInputs inputs, BatchManifest m, Path work, List<Path> outputs, boolean resume, Progress progress, Events ev)
-		throws IOException {
+		BatchInputs inputs, BatchManifest m, Path work, List<Path> outputs, boolean resume, Progress progress, Events ev,
+		PartComputer computer) throws IOException {
 		Path partsDir = work.resolve(PARTS), journal = work.resolve(JOURNAL);
 		removeTemporaryFiles(partsDir);
 		int n = m.entries, parts = m.parts, batch = m.batch;
@@ -208,32 +242,152 @@ public final class BatchJob {
 		journal(journal, "run " + m.runs + (resume ? " resumed" : " started") + ": " + n + " slices in " + parts + " parts of "
 			+ batch + ", " + kept + " done");
 		String model = modelName(s.model());
-		int computed = 0;
+		Committer committer = new Committer(m, work, done, kept, doneEntries, progress, ev);
 		try {
 			if (!progress.report(doneEntries, n, "slices")) throw new CancellationException();
-			for (int k = 0; k < parts; k++) {
-				if (done[k]) continue;
-				int from = k * batch, to = Math.min(n, from + batch);
-				long before = doneEntries;
-				Progress within = (d, t, msg) -> progress.report(before + (t > 0 ? d * (to - from) / t : 0), n, "slices");
-				BatchParts.write(partsDir, part(classifier, method, target, s, inputs, model, k, from, to, within));
-				journal(journal, "run " + m.runs + " part " + k + " slices " + (from + 1) + "-" + to + " computed");
-				computed++;
-				kept++;
-				doneEntries += to - from;
-				ev.partDone(k, kept, parts);
-				if (!progress.report(doneEntries, n, "slices") && kept < parts) throw new CancellationException();
+			List<Integer> missing = new ArrayList<>();
+			for (int k = 0; k < parts; k++) if (!done[k]) missing.add(k);
+			if (computer == null) {
+				for (int k : missing) {
+					int from = k * batch, to = Math.min(n, from + batch);
+					long before = committer.doneEntries;
+					Progress within = (d, t, msg) -> progress.report(before + (t > 0 ? d * (to - from) / t : 0), n, "slices");
+					byte[] bytes = BatchParts.bytes(part(classifier, method, target, s, inputs, model, k, from, to, within));
+					if (!committer.commit(k, bytes)) break;
+				}
+			} else {
+				computer.compute(m.toJson(), List.copyOf(missing), committer::accept);
 			}
+			if (committer.kept < parts) throw new CancellationException();
 		} catch (CancellationException e) {
-			throw stopped(journal, m, doneEntries, n);
+			throw stopped(journal, m, committer.doneEntries, n);
 		}
+		int computed = committer.computed;
 		ev.message("Writing the results...");
 		assemble(classifier, inputs, m, partsDir, outputs);
 		m.complete = true;
 		m.save(work.resolve(MANIFEST));
 		journal(journal, "run " + m.runs + " complete: " + String.join(", ", m.outputs));
 		deleteTree(partsDir);
+		ev.results(outputs);
 		return new Result(n, parts, batch, computed, parts - computed, m.runs, false, outputs, work);
+	}
+
+	/** Writes each finished part once, journals it and reports progress. */
+	private static final class Committer {
+
+		private final BatchManifest m;
+		private final Path partsDir, journal;
+		private final boolean[] done;
+		private final Progress progress;
+		private final Events ev;
+		int kept, computed;
+		long doneEntries;
+
+		Committer(BatchManifest m, Path work, boolean[] done, int kept, long doneEntries, Progress progress, Events ev) {
+			this.m = m;
+			this.partsDir = work.resolve(PARTS);
+			this.journal = work.resolve(JOURNAL);
+			this.done = done;
+			this.kept = kept;
+			this.doneEntries = doneEntries;
+			this.progress = progress;
+			this.ev = ev;
+		}
+
+		/** A part from elsewhere: checked to be the part asked for before it is kept. */
+		synchronized boolean accept(int k, byte[] bytes) throws IOException {
+			if (k < 0 || k >= m.parts) throw new IOException("A worker returned part " + k + ", but the run has parts 0-" + (m.parts - 1) + ".");
+			int from = k * m.batch, to = Math.min(m.entries, from + m.batch);
+			BatchInputs.Input first = m.inputs.get(0);
+			BatchParts.Part p = BatchParts.parse(bytes, BatchParts.file(partsDir, k));
+			if (p.index() != k || p.from() != from || p.to() != to || p.width() != first.width() || p.height() != first.height()) {
+				throw new IOException("A worker returned part " + p.index() + " (slices " + (p.from() + 1) + "-" + p.to()
+					+ ") for part " + k + " (slices " + (from + 1) + "-" + to + "): the workers run another version of ConceptScope.");
+			}
+			return commit(k, bytes);
+		}
+
+		/** Keeps part k unless it is already kept (a retried task's second copy); false when the run is to stop. */
+		synchronized boolean commit(int k, byte[] bytes) throws IOException {
+			int from = k * m.batch, to = Math.min(m.entries, from + m.batch);
+			if (!done[k]) {
+				BatchParts.write(partsDir, k, bytes);
+				done[k] = true;
+				journal(journal, "run " + m.runs + " part " + k + " slices " + (from + 1) + "-" + to + " computed");
+				computed++;
+				kept++;
+				doneEntries += to - from;
+				ev.partDone(k, kept, m.parts);
+			}
+			return progress.report(doneEntries, m.entries, "slices") || kept == m.parts;
+		}
+	}
+
+	/**
+	 * Part {@code index} of the run that {@code manifestJson} describes, as the bytes of its part
+	 * file: what a worker on another thread or machine runs for a {@link PartComputer}. The job
+	 * must be the run's own (its model path may point to a copy of the model). Each thread keeps
+	 * its model open for the next part of the same run.
+	 */
+	public static byte[] computePart(Job job, String manifestJson, int index) throws IOException {
+		Worker w = Worker.forThread(job, manifestJson);
+		BatchManifest m = w.manifest;
+		if (index < 0 || index >= m.parts) throw new IllegalArgumentException("The run has parts 0-" + (m.parts - 1) + ", not " + index + ".");
+		int from = index * m.batch, to = Math.min(m.entries, from + m.batch);
+		return BatchParts.bytes(part(w.classifier, w.method, w.target, job.attribution(), w.inputs, w.model, index, from, to, Progress.NONE));
+	}
+
+	/** One thread's open model and inputs for the parts of one run. */
+	private static final class Worker {
+
+		private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
+
+		final String key;
+		final BatchManifest manifest;
+		final Classifier classifier;
+		final AttributionMethod method;
+		final int target;
+		final BatchInputs inputs;
+		final String model;
+
+		private Worker(String key, BatchManifest manifest, Classifier classifier, AttributionMethod method, int target, BatchInputs inputs,
+			String model) {
+			this.key = key;
+			this.manifest = manifest;
+			this.classifier = classifier;
+			this.method = method;
+			this.target = target;
+			this.inputs = inputs;
+			this.model = model;
+		}
+
+		static Worker forThread(Job job, String manifestJson) throws IOException {
+			AttributionSettings s = job.attribution();
+			String key = s.toMacroOptions() + "\n" + manifestJson;
+			Worker w = CURRENT.get();
+			if (w != null && w.key.equals(key)) return w;
+			if (w != null) {
+				CURRENT.remove();
+				w.classifier.close();
+			}
+			BatchManifest m = BatchManifest.fromJson(manifestJson, "The batch run's manifest");
+			Classifier classifier = Models.open(s.model());
+			try {
+				if (!classifier.classNames().equals(m.classes)) {
+					throw new IllegalArgumentException("The model " + s.model() + " has the classes " + classifier.classNames() + " but the run was"
+						+ " started with " + m.classes + ": give every worker the run's model.");
+				}
+				AttributionMethod method = AttributionMethods.create(s);
+				w = new Worker(key, m, classifier, method, TargetClass.parse(s.target(), classifier.classNames()), BatchInputs.of(m),
+					modelName(s.model()));
+			} catch (RuntimeException e) {
+				classifier.close();
+				throw e;
+			}
+			CURRENT.set(w);
+			return w;
+		}
 	}
 
 	private static CancellationException stopped(Path journal, BatchManifest m, long done, int n) throws IOException {
@@ -267,7 +421,7 @@ public final class BatchJob {
 			if (tiled) {
 				int start = seg.globalFrom() - from, len = seg.to() - seg.from();
 				Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), to - from, msg);
-				tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, TileGrid.DEFAULT_OVERLAP, seg.from(), within));
+				tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, s.overlap(), seg.from(), within));
 			} else {
 				try {
 					tensors.add(Models.input(part, classifier).tensor());

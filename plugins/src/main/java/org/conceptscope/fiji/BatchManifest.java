@@ -92,18 +92,27 @@ final class BatchManifest {
 	}
 
 	void save(Path file) throws IOException {
-		AtomicFiles.write(file, GSON.toJson(this).getBytes(StandardCharsets.UTF_8));
+		AtomicFiles.write(file, toJson().getBytes(StandardCharsets.UTF_8));
+	}
+
+	String toJson() {
+		return GSON.toJson(this);
 	}
 
 	static BatchManifest load(Path file) throws IOException {
+		return fromJson(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+	}
+
+	/** The manifest in {@code json}, which came from {@code where} (named in the messages). */
+	static BatchManifest fromJson(String json, String where) throws IOException {
 		BatchManifest m;
 		try {
-			m = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), BatchManifest.class);
+			m = GSON.fromJson(json, BatchManifest.class);
 		} catch (JsonParseException e) {
-			throw new IOException(file + " cannot be read (" + e.getMessage() + ").", e);
+			throw new IOException(where + " cannot be read (" + e.getMessage() + ").", e);
 		}
 		if (m == null || !FORMAT.equals(m.format)) {
-			throw new IOException(file + " is not a ConceptScope batch manifest (format " + (m == null ? "none" : m.format) + ").");
+			throw new IOException(where + " is not a ConceptScope batch manifest (format " + (m == null ? "none" : m.format) + ").");
 		}
 		if (m.settings == null) m.settings = new LinkedHashMap<>();
 		if (m.inputs == null) m.inputs = new ArrayList<>();

@@ -40,6 +40,17 @@ final class BatchParts {
 	}
 
 	static void write(Path dir, Part p) throws IOException {
+		write(dir, p.index(), bytes(p));
+	}
+
+	/** The part's file, written atomically (complete or absent after a crash). */
+	static void write(Path dir, int index, byte[] part) throws IOException {
+		AtomicFiles.write(file(dir, index), part);
+		syncFolder(dir);
+	}
+
+	/** The part as its file holds it, checksum included. */
+	static byte[] bytes(Part p) throws IOException {
 		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 		DataOutputStream out = new DataOutputStream(bytes);
 		out.write(MAGIC);
@@ -67,8 +78,7 @@ final class BatchParts {
 		crc.update(bytes.toByteArray());
 		out.writeLong(crc.getValue());
 		out.flush();
-		AtomicFiles.write(file(dir, p.index()), bytes.toByteArray());
-		syncFolder(dir);
+		return bytes.toByteArray();
 	}
 
 	/**
@@ -94,6 +104,11 @@ final class BatchParts {
 		} catch (NoSuchFileException e) {
 			throw new IOException("The part " + f + " is missing: run again to compute it.", e);
 		}
+		return parse(all, f);
+	}
+
+	/** The part in {@code all}, the bytes of {@code f} (named when they are damaged). */
+	static Part parse(byte[] all, Path f) throws IOException {
 		if (all.length < MAGIC.length + 6 * 4 + 8) throw new DamagedPart(f);
 		CRC32 crc = new CRC32();
 		crc.update(all, 0, all.length - 8);

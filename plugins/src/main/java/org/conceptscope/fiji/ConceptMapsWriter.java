@@ -27,7 +27,7 @@ public final class ConceptMapsWriter {
 		return MapChannels.map(maps, b, q);
 	}
 
-	/** A new composite: image channels (32-bit) then concepts 1..k (Fire LUT each). */
+	/** A new composite: image channels (32-bit) then concepts 1..k (a colour each, {@link MapLuts#concept}). */
 	public static CompositeImage withChannels(ImagePlus imp, FloatTensor maps, ConceptBank bank) {
 		return build(imp, maps, bank, true);
 	}
@@ -44,6 +44,11 @@ public final class ConceptMapsWriter {
 		for (int q = 0; q < k; q++) names.add("concept " + (q + 1) + ": " + bank.className);
 		CompositeImage ci = MapChannels.build(imp, maps, names, MapChannels.shortTitle(imp) + (withImage ? "-concepts" : "-concepts-map"),
 			withImage);
+		// Each concept its own colour (black to the colour), over its own display range: overlaid, they stay apart.
+		for (int q = 0; q < k; q++) {
+			ij.process.LUT range = ci.getChannelLut(channels + q + 1);
+			ci.setChannelLut(HeatmapWriter.withRange(MapLuts.concept(q), Math.max(0, range.min), range.max), channels + q + 1);
+		}
 		StringBuilder info = new StringBuilder("ConceptScope concept localization\nmodel=").append(bank.model)
 			.append("\nlayer=").append(bank.layer).append("\nclass=").append(bank.className).append('\n');
 		if (channels > 0) info.append("channels 1-").append(channels).append("=image values\n");

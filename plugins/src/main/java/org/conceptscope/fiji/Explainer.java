@@ -28,6 +28,12 @@ public final class Explainer {
 	 */
 	public static Explanation explain(Classifier classifier, ImagePlus image, AttributionMethod method, int target,
 		String model, Progress progress) {
+		return explain(classifier, image, method, target, model, TileGrid.DEFAULT_OVERLAP, progress);
+	}
+
+	/** @param overlap for an image tiled because its size differs from the model's input: the tiles' overlap, in [0, 1) */
+	public static Explanation explain(Classifier classifier, ImagePlus image, AttributionMethod method, int target,
+		String model, double overlap, Progress progress) {
 		if (classifier == null) throw new IllegalArgumentException("No model given: load a classifier first.");
 		if (method == null) throw new IllegalArgumentException("No attribution method given.");
 		if (target != AttributionMethod.PREDICTED && (target < 0 || target >= classifier.numClasses())) {
@@ -36,7 +42,7 @@ public final class Explainer {
 		}
 		method.checkRuns(classifier);
 		if (TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) {
-			return explainTiled(classifier, image, method, target, model, TileGrid.DEFAULT_OVERLAP, 0, progress);
+			return explainTiled(classifier, image, method, target, model, overlap, 0, progress);
 		}
 		ImagePlusTensors.Converted input = Models.input(image, classifier);
 		FloatTensor images = input.tensor();

@@ -18,7 +18,7 @@ import java.nio.file.Path;
 /**
  * Builds a new hyperstack that shows an explanation next to the image: the image's channels as
  * 32-bit values (calibrated where the image is; R, G, B for RGB) plus one last channel holding
- * the attribution map with the Fire LUT. Slices and frames are those of the image, so batch
+ * the attribution map with the Fire LUT (signed maps: a diverging LUT centred on zero, see {@link MapLuts}). Slices and frames are those of the image, so batch
  * entry b sits at its own (slice, frame). {@link #buildMapImage} gives the maps alone, for users
  * who want them as a separate image. The input ImagePlus is only read.
  */
@@ -52,9 +52,8 @@ public final class HeatmapWriter {
 		for (int c = 0; c < channels; c++) {
 			ci.setChannelLut(withRange(imageLut(imp, c), ranges[c][0], ranges[c][1]), c + 1);
 		}
-		// Maps start at 0 (saliency is non-negative); signed maps keep their negative part visible.
-		double mapMin = Math.min(0, ranges[channels][0]), mapMax = ranges[channels][1];
-		ci.setChannelLut(withRange(fire(), mapMin, mapMax > mapMin ? mapMax : mapMin + 1), channels + 1);
+		// Unsigned maps: Fire from 0; signed ones: diverging, white at 0, symmetric range (MapLuts).
+		ci.setChannelLut(MapLuts.forMap(e.method(), ranges[channels][0], ranges[channels][1]), channels + 1);
 		ci.setCalibration(spatialCalibration(imp));
 		ci.setProperty("Info", info(e, channels));
 		return ci;
@@ -79,10 +78,9 @@ public final class HeatmapWriter {
 		// Slices x frames make a hyperstack (ROIs at (0, z, t)); a plain z- or t-stack takes ROIs by stack
 		// index, which RoiPositions gives it.
 		out.setOpenAsHyperStack(true);
-		LUT fire = fire();
-		double min = Math.min(0, range[0]), max = range[1];
-		out.getProcessor().setLut(withRange(fire, min, max > min ? max : min + 1));
-		out.setDisplayRange(min, max > min ? max : min + 1);
+		LUT lut = MapLuts.forMap(e.method(), range[0], range[1]);
+		out.getProcessor().setLut(lut);
+		out.setDisplayRange(lut.min, lut.max);
 		out.setCalibration(spatialCalibration(imp));
 		out.setProperty("Info", info(e, 0));
 		return out;

@@ -13,8 +13,9 @@ import org.conceptscope.tensor.FloatTensor;
 
 /**
  * Several maps per slice [N, H, W, k] as a new hyperstack: the image's channels as 32-bit values
- * (R, G, B for RGB; calibrated where the image is) then one channel per map with the Fire LUT
- * (from min(0, lowest value) to the highest, so signed maps keep their negative part visible),
+ * (R, G, B for RGB; calibrated where the image is) then one channel per map with its own display
+ * range: the Fire LUT from 0 to its highest value, or for a map with negative values a diverging LUT
+ * white at 0 over a symmetric range ({@link MapLuts}),
  * or the maps alone. Each map plane is labelled with its name; slices and frames are the
  * image's. The image is only read.
  */
@@ -66,10 +67,10 @@ public final class MapChannels {
 		for (int c = 0; c < channels; c++) {
 			ci.setChannelLut(HeatmapWriter.withRange(HeatmapWriter.imageLut(imp, c), ranges[c][0], ranges[c][1]), c + 1);
 		}
-		LUT fire = HeatmapWriter.fire();
 		for (int q = 0; q < k; q++) {
-			double min = Math.min(0, ranges[channels + q][0]), max = ranges[channels + q][1];
-			ci.setChannelLut(HeatmapWriter.withRange(fire, min, max > min ? max : min + 1), channels + q + 1);
+			double min = ranges[channels + q][0], max = ranges[channels + q][1];
+			// Per-channel display ranges; a channel with negative values is signed (diverging LUT, white at 0).
+			ci.setChannelLut(MapLuts.forMap(null, min, max), channels + q + 1);
 		}
 		ci.setCalibration(HeatmapWriter.spatialCalibration(imp));
 		return ci;

@@ -48,7 +48,9 @@ class AttributionRunTest {
 		assertEquals(1, map.getNChannels());
 		assertEquals(12, map.getNSlices());
 		assertEquals(32, map.getBitDepth());
-		WritersTest.assertFireLut(map.getProcessor().getLut());
+		// Gradient x Input is signed: a diverging LUT (MapLuts) over a range symmetric about zero, not Fire.
+		assertEquals(MapLuts.diverging().getRGB(0), map.getProcessor().getLut().getRGB(0));
+		assertEquals(-map.getDisplayRangeMax(), map.getDisplayRangeMin(), 1e-12);
 		for (int b = 0; b < 12; b++) assertArrayEquals(r.explanation().map(b), (float[]) map.getStack().getPixels(b + 1));
 		assertEquals(12, map.getOverlay().size());
 		assertEquals(12, r.rois().size());

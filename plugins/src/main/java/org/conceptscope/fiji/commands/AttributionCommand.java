@@ -38,7 +38,8 @@ public class AttributionCommand extends ContextCommand {
 	private File model;
 
 	@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients",
-		"smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic", "eva" })
+		"smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol",
+		"hsic", "lime", "kernel_shap", "eva" })
 	private String method = AttributionSettings.DEFAULT_METHOD;
 
 	@Parameter(label = "Target class", persist = false, description = "predicted, a class name or a class index.")
@@ -52,7 +53,8 @@ public class AttributionCommand extends ContextCommand {
 	private double baseline = AttributionSettings.DEFAULT_BASELINE;
 
 	@Parameter(label = "Samples (0: method default)", persist = false, min = "0",
-		description = "Noisy copies (smoothgrad, vargrad, squaregrad: 50), masks (rise: 1000), designs (hsic: 1000).")
+		description = "Noisy copies (smoothgrad, vargrad, squaregrad: 50), masks (rise: 1000), designs (hsic: 1000),"
+			+ " perturbed copies (lime: 150, kernel_shap: 800).")
 	private int samples = AttributionSettings.DEFAULT_SAMPLES;
 
 	@Parameter(label = "Noise (smoothgrad, vargrad, squaregrad)", persist = false, min = "0",
@@ -71,20 +73,33 @@ public class AttributionCommand extends ContextCommand {
 	@Parameter(label = "Stride (occlusion)", persist = false, min = "1")
 	private int stride = AttributionSettings.DEFAULT_STRIDE;
 
-	@Parameter(label = "Grid (rise, sobol, hsic, eva)", persist = false, min = "1")
+	@Parameter(label = "Grid (rise, sobol, hsic, eva, lime, kernel_shap)", persist = false, min = "1")
 	private int grid = AttributionSettings.DEFAULT_GRID;
 
 	@Parameter(label = "Designs (sobol)", persist = false, min = "2")
 	private int designs = AttributionSettings.DEFAULT_DESIGNS;
 
-	@Parameter(label = "Keep probability (rise)", persist = false, min = "0", max = "1")
+	@Parameter(label = "Keep probability (rise, lime)", persist = false, min = "0", max = "1")
 	private double keep_probability = AttributionSettings.DEFAULT_KEEP_PROBABILITY;
 
-	@Parameter(label = "Blur sigma (sobol, hsic; 0: masked pixels become 0)", persist = false, min = "0")
+	@Parameter(label = "Blur sigma (sobol, hsic, lime, kernel_shap; 0: masked pixels become 0)", persist = false, min = "0")
 	private double blur_sigma = AttributionSettings.DEFAULT_BLUR_SIGMA;
 
 	@Parameter(label = "Per channel (sobol)", persist = false)
 	private boolean per_channel = AttributionSettings.DEFAULT_PER_CHANNEL;
+
+	@Parameter(label = "Segments (lime, kernel_shap)", persist = false, choices = { "grid", "slic" },
+		description = "grid: grid x grid cells; slic: about 'superpixels' SLIC superpixels.")
+	private String segments = AttributionSettings.DEFAULT_SEGMENTS;
+
+	@Parameter(label = "Superpixels (segments=slic)", persist = false, min = "1")
+	private int superpixels = AttributionSettings.DEFAULT_SUPERPIXELS;
+
+	@Parameter(label = "FORGrad low-pass filter (gradient methods)", persist = false)
+	private boolean forgrad = AttributionSettings.DEFAULT_FORGRAD;
+
+	@Parameter(label = "FORGrad bandwidth (0: 15 at 224 pixels, scaled)", persist = false, min = "0")
+	private int forgrad_bandwidth = AttributionSettings.DEFAULT_FORGRAD_BANDWIDTH;
 
 	@Parameter(label = "Epsilon (eva; normalised input units)", persist = false, min = "0",
 		description = "Radius of the L-infinity ball EVA verifies, in the model's normalised input units.")
@@ -100,6 +115,14 @@ public class AttributionCommand extends ContextCommand {
 
 	@Parameter(label = "Top fraction (ROIs)", persist = false, min = "0.001", max = "1")
 	private double top_fraction = AttributionSettings.DEFAULT_TOP_FRACTION;
+
+	@Parameter(label = "Overlap (tiles, images larger than the model input)", persist = false, min = "0", max = "0.95",
+		description = "Fraction of a model-size tile shared with its neighbours; the tile maps are blended with a smooth window.")
+	private double overlap = AttributionSettings.DEFAULT_OVERLAP;
+
+	@Parameter(label = "Opacity (heat map over the image)", persist = false, min = "0", max = "1",
+		description = "output=channel: the heat map drawn over the image with this opacity; 0: shown as a channel instead.")
+	private double opacity = AttributionSettings.DEFAULT_OPACITY;
 
 	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (empty: do not save)", required = false, persist = false)
 	private File save_dir;
@@ -143,10 +166,16 @@ public class AttributionCommand extends ContextCommand {
 			.keepProbability(keep_probability)
 			.blurSigma(blur_sigma)
 			.perChannel(per_channel)
+			.segments(segments)
+			.superpixels(superpixels)
+			.forgrad(forgrad)
+			.forgradBandwidth(forgrad_bandwidth)
 			.epsilon(epsilon)
 			.bounds(bounds)
 			.output(output)
 			.topFraction(top_fraction)
+			.overlap(overlap)
+			.opacity(opacity)
 			.saveDir(ConceptDiscoveryCommand.path(save_dir));
 	}
 }

@@ -15,8 +15,10 @@ import org.conceptscope.registry.Registry;
 public final class AttributionMethods {
 
 	/** The {@code method} choices, in menu order; each is a registry key and the method's own {@code name()}. */
-	public static final List<String> NAMES = List.of("saliency", "gradient_x_input", "integrated_gradients", "smoothgrad",
-		"vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic", "eva");
+	public static final List<String> NAMES = org.conceptscope.fiji.param.CommandSpecs.ATTRIBUTION_METHODS;
+
+	/** The methods whose maps {@code forgrad} can filter: those computed from gradients. */
+	public static final List<String> FORGRAD_METHODS = Registry.GRADIENT_METHODS;
 
 	private AttributionMethods() {}
 
@@ -54,6 +56,10 @@ public final class AttributionMethods {
 		v.put(AttributionSettings.KEEP_PROBABILITY, s.keepProbability());
 		v.put(AttributionSettings.BLUR_SIGMA, s.blurSigma());
 		v.put(AttributionSettings.PER_CHANNEL, s.perChannel());
+		v.put(AttributionSettings.SEGMENTS, s.segments());
+		v.put(AttributionSettings.SUPERPIXELS, s.superpixels());
+		v.put(AttributionSettings.FORGRAD, s.forgrad());
+		v.put(AttributionSettings.FORGRAD_BANDWIDTH, s.forgradBandwidth());
 		v.put(AttributionSettings.EPSILON, s.epsilon());
 		v.put(AttributionSettings.BOUNDS, s.bounds());
 		return Registry.attribution(s.method(), v);

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.commands;
 
+import ij.CompositeImage;
 import ij.ImagePlus;
 import ij.gui.Overlay;
 import ij.gui.Roi;
@@ -13,6 +14,7 @@ import java.util.List;
 
 import org.conceptscope.fiji.ClassMapWriter;
 import org.conceptscope.fiji.Explanation;
+import org.conceptscope.fiji.HeatOverlay;
 import org.conceptscope.fiji.HeatmapWriter;
 import org.conceptscope.fiji.ResultsCsvWriter;
 import org.conceptscope.fiji.ResultsTables;
@@ -33,6 +35,10 @@ public final class AttributionOutputs {
 		Overlay overlay = new Overlay();
 		for (Roi roi : rois) overlay.add((Roi) roi.clone());
 		image.setOverlay(overlay);
+		if (settings.mapAsChannel() && settings.opacity() > 0 && image instanceof CompositeImage ci) {
+			// The map over the image, translucent; its channel stays for measurement (the last one).
+			HeatOverlay.apply(ci, e, ci.getNChannels(), settings.opacity());
+		}
 		// The options that replay this run, kept with the image (they survive save and reopen).
 		image.setProperty("Info", image.getProperty("Info") + "options=" + settings.toMacroOptions() + "\n");
 		ResultsTable table = ResultsTables.of(e);

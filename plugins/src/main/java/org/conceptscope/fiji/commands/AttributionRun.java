@@ -34,7 +34,7 @@ public final class AttributionRun {
 			int target = TargetClass.parse(settings.target(), classifier.classNames());
 			AttributionMethod method = AttributionMethods.create(settings);
 			method.checkRuns(classifier);
-			Explanation e = Explainer.explain(classifier, image, method, target, modelName(settings.model()), progress);
+			Explanation e = Explainer.explain(classifier, image, method, target, modelName(settings.model()), settings.overlap(), progress);
 			AttributionResult result = AttributionOutputs.build(e, settings);
 			return settings.saveDir() == null ? result : AttributionOutputs.save(result, settings.saveDir());
 		}

@@ -16,12 +16,14 @@ public final class AttributionSettings {
 	public static final String MODEL = "model", METHOD = "method", TARGET = "target", STEPS = "steps",
 		BASELINE = "baseline", SAMPLES = "samples", NOISE = "noise", SEED = "seed", LAYER = "layer", PATCH = "patch",
 		STRIDE = "stride", GRID = "grid", DESIGNS = "designs", KEEP_PROBABILITY = "keep_probability",
-		BLUR_SIGMA = "blur_sigma", PER_CHANNEL = "per_channel", EPSILON = "epsilon", BOUNDS = "bounds", OUTPUT = "output",
-		TOP_FRACTION = "top_fraction", SAVE_DIR = "save_dir";
+		BLUR_SIGMA = "blur_sigma", PER_CHANNEL = "per_channel", SEGMENTS = "segments", SUPERPIXELS = "superpixels",
+		FORGRAD = "forgrad", FORGRAD_BANDWIDTH = "forgrad_bandwidth", EPSILON = "epsilon", BOUNDS = "bounds", OUTPUT = "output",
+		TOP_FRACTION = "top_fraction", OVERLAP = "overlap", OPACITY = "opacity", SAVE_DIR = "save_dir";
 
 	/** Every macro key, in dialog order. */
 	public static final List<String> KEYS = List.of(MODEL, METHOD, TARGET, STEPS, BASELINE, SAMPLES, NOISE, SEED, LAYER,
-		PATCH, STRIDE, GRID, DESIGNS, KEEP_PROBABILITY, BLUR_SIGMA, PER_CHANNEL, EPSILON, BOUNDS, OUTPUT, TOP_FRACTION, SAVE_DIR);
+		PATCH, STRIDE, GRID, DESIGNS, KEEP_PROBABILITY, BLUR_SIGMA, PER_CHANNEL, SEGMENTS, SUPERPIXELS, FORGRAD, FORGRAD_BANDWIDTH, EPSILON,
+		BOUNDS, OUTPUT, TOP_FRACTION, OVERLAP, OPACITY, SAVE_DIR);
 
 	/** {@code target} value meaning "each slice's predicted class". */
 	public static final String PREDICTED = "predicted";
@@ -41,6 +43,13 @@ public final class AttributionSettings {
 	public static final int DEFAULT_PATCH = 8, DEFAULT_STRIDE = 4, DEFAULT_GRID = 8, DEFAULT_DESIGNS = 32;
 	public static final double DEFAULT_KEEP_PROBABILITY = 0.5, DEFAULT_BLUR_SIGMA = 0;
 	public static final boolean DEFAULT_PER_CHANNEL = false;
+	/** LIME and Kernel SHAP: the segments are {@code grid} x {@code grid} cells, or about {@code superpixels} SLIC superpixels. */
+	public static final String DEFAULT_SEGMENTS = "grid";
+	public static final List<String> SEGMENT_CHOICES = List.of("grid", "slic");
+	public static final int DEFAULT_SUPERPIXELS = 64;
+	/** FORGrad low-pass filtering of a gradient method's map; bandwidth 0: Xplique's 15 at 224 pixels, scaled to the image. */
+	public static final boolean DEFAULT_FORGRAD = false;
+	public static final int DEFAULT_FORGRAD_BANDWIDTH = 0;
 	/** EVA: radius of the L-infinity ball, in the model's normalised input units (0.01 = 2.55 grey levels of 8-bit unit_range). */
 	public static final double DEFAULT_EPSILON = 0.01;
 	/** EVA: {@code interval} (fast) or {@code crown} (tighter linear bounds, slower). */
@@ -48,6 +57,13 @@ public final class AttributionSettings {
 	public static final List<String> BOUND_CHOICES = List.of("interval", "crown");
 	public static final String DEFAULT_OUTPUT = OUTPUT_CHANNEL;
 	public static final double DEFAULT_TOP_FRACTION = 0.1;
+	/** Images of another size than the model's input: fraction of a tile shared with its neighbours (docs/whole-images.md). */
+	public static final double DEFAULT_OVERLAP = org.conceptscope.tensor.TileGrid.DEFAULT_OVERLAP;
+	/**
+	 * output=channel: opacity of the heat map drawn over the image as a translucent overlay (e.g. 0.5);
+	 * 0 (default): no overlay, the map channel is shown in the composite as before.
+	 */
+	public static final double DEFAULT_OPACITY = 0;
 
 	private Path model;
 	private String method = DEFAULT_METHOD;
@@ -61,10 +77,15 @@ public final class AttributionSettings {
 	private int patch = DEFAULT_PATCH, stride = DEFAULT_STRIDE, grid = DEFAULT_GRID, designs = DEFAULT_DESIGNS;
 	private double keepProbability = DEFAULT_KEEP_PROBABILITY, blurSigma = DEFAULT_BLUR_SIGMA;
 	private boolean perChannel = DEFAULT_PER_CHANNEL;
+	private String segments = DEFAULT_SEGMENTS;
+	private int superpixels = DEFAULT_SUPERPIXELS;
+	private boolean forgrad = DEFAULT_FORGRAD;
+	private int forgradBandwidth = DEFAULT_FORGRAD_BANDWIDTH;
 	private double epsilon = DEFAULT_EPSILON;
 	private String bounds = DEFAULT_BOUNDS;
 	private String output = DEFAULT_OUTPUT;
 	private double topFraction = DEFAULT_TOP_FRACTION;
+	private double overlap = DEFAULT_OVERLAP, opacity = DEFAULT_OPACITY;
 	private Path saveDir;
 
 	/**
@@ -87,6 +108,14 @@ public final class AttributionSettings {
 			throw new IllegalArgumentException(TOP_FRACTION + " must be in (0, 1] (0.1 outlines the top 10 % of each map), got "
 				+ topFraction + ".");
 		}
+		if (!(overlap >= 0 && overlap < 1)) {
+			throw new IllegalArgumentException(OVERLAP + " must be at least 0 and below 1 (a fraction of the tile; 0.5 = half a tile), got "
+				+ overlap + ".");
+		}
+		if (!(opacity >= 0 && opacity <= 1)) {
+			throw new IllegalArgumentException(OPACITY + " must be in [0, 1] (0.5: the heat map half transparent over the image; 0: no"
+				+ " overlay), got " + opacity + ".");
+		}
 		atLeast(STEPS, steps, 1);
 		atLeast(SAMPLES, samples, 0);
 		atLeast(PATCH, patch, 1);
@@ -102,6 +131,16 @@ public final class AttributionSettings {
 		}
 		if (!(blurSigma >= 0) || !Double.isFinite(blurSigma)) {
 			throw new IllegalArgumentException(BLUR_SIGMA + " must be >= 0 (0 replaces masked pixels by 0), got " + blurSigma + ".");
+		}
+		if (!SEGMENT_CHOICES.contains(segments)) {
+			throw new IllegalArgumentException("Unknown " + SEGMENTS + " '" + segments + "': use " + SEGMENTS + "=grid (" + GRID + " x " + GRID
+				+ " cells) or " + SEGMENTS + "=slic (about " + SUPERPIXELS + " SLIC superpixels).");
+		}
+		atLeast(SUPERPIXELS, superpixels, 1);
+		atLeast(FORGRAD_BANDWIDTH, forgradBandwidth, 0);
+		if (forgrad && !AttributionMethods.FORGRAD_METHODS.contains(method)) {
+			throw new IllegalArgumentException(FORGRAD + " filters the maps of gradient methods (" + String.join(", ", AttributionMethods.FORGRAD_METHODS)
+				+ "); " + method + " is not one: drop " + FORGRAD + " or pick one of those.");
 		}
 		if (!(epsilon > 0) || !Double.isFinite(epsilon)) {
 			throw new IllegalArgumentException(EPSILON + " must be a positive radius in the model's normalised input units (eva;"
@@ -148,10 +187,16 @@ public final class AttributionSettings {
 		o.put(KEEP_PROBABILITY, number(keepProbability));
 		o.put(BLUR_SIGMA, number(blurSigma));
 		o.put(PER_CHANNEL, Boolean.toString(perChannel));
+		o.put(SEGMENTS, segments);
+		o.put(SUPERPIXELS, Integer.toString(superpixels));
+		o.put(FORGRAD, Boolean.toString(forgrad));
+		o.put(FORGRAD_BANDWIDTH, Integer.toString(forgradBandwidth));
 		o.put(EPSILON, number(epsilon));
 		o.put(BOUNDS, bounds);
 		o.put(OUTPUT, output);
 		o.put(TOP_FRACTION, number(topFraction));
+		o.put(OVERLAP, number(overlap));
+		o.put(OPACITY, number(opacity));
 		o.put(SAVE_DIR, saveDir == null ? "" : saveDir.toString());
 		return o;
 	}
@@ -166,8 +211,8 @@ public final class AttributionSettings {
 		for (java.util.Map.Entry<String, String> e : options().entrySet()) {
 			String k = e.getKey(), v = e.getValue();
 			if (k.equals(MODEL)) o.append(k).append("=[").append(v).append("] ");
-			else if (k.equals(PER_CHANNEL)) {
-				if (perChannel) o.append(k).append("=true "); // key=true: Fiji's legacy layer reads only key=value
+			else if (k.equals(PER_CHANNEL) || k.equals(FORGRAD)) {
+				if (Boolean.parseBoolean(v)) o.append(k).append("=true "); // key=true: Fiji's legacy layer reads only key=value
 			} else if (k.equals(SAVE_DIR)) {
 				if (saveDir != null) o.append(k).append("=[").append(v).append("] ");
 			} else option(o, k, v);
@@ -207,10 +252,16 @@ public final class AttributionSettings {
 	public double keepProbability() { return keepProbability; }
 	public double blurSigma() { return blurSigma; }
 	public boolean perChannel() { return perChannel; }
+	public String segments() { return segments; }
+	public int superpixels() { return superpixels; }
+	public boolean forgrad() { return forgrad; }
+	public int forgradBandwidth() { return forgradBandwidth; }
 	public double epsilon() { return epsilon; }
 	public String bounds() { return bounds; }
 	public String output() { return output; }
 	public double topFraction() { return topFraction; }
+	public double overlap() { return overlap; }
+	public double opacity() { return opacity; }
 	/** Where files go; null: nothing is written. */
 	public Path saveDir() { return saveDir; }
 
@@ -230,10 +281,16 @@ public final class AttributionSettings {
 	public AttributionSettings keepProbability(double v) { keepProbability = v; return this; }
 	public AttributionSettings blurSigma(double v) { blurSigma = v; return this; }
 	public AttributionSettings perChannel(boolean v) { perChannel = v; return this; }
+	public AttributionSettings segments(String v) { segments = v == null ? null : v.trim().toLowerCase(Locale.ROOT); return this; }
+	public AttributionSettings superpixels(int v) { superpixels = v; return this; }
+	public AttributionSettings forgrad(boolean v) { forgrad = v; return this; }
+	public AttributionSettings forgradBandwidth(int v) { forgradBandwidth = v; return this; }
 	public AttributionSettings epsilon(double v) { epsilon = v; return this; }
 	public AttributionSettings bounds(String v) { bounds = v == null ? null : v.trim().toLowerCase(Locale.ROOT); return this; }
 	public AttributionSettings output(String v) { output = v == null ? null : v.trim().toLowerCase(Locale.ROOT); return this; }
 	public AttributionSettings topFraction(double v) { topFraction = v; return this; }
+	public AttributionSettings overlap(double v) { overlap = v; return this; }
+	public AttributionSettings opacity(double v) { opacity = v; return this; }
 	/** Null or blank: write nothing. */
 	public AttributionSettings saveDir(Path v) { saveDir = v == null || v.toString().isBlank() ? null : v; return this; }
 
@@ -256,10 +313,16 @@ public final class AttributionSettings {
 			.keepProbability(v.number(KEEP_PROBABILITY))
 			.blurSigma(v.number(BLUR_SIGMA))
 			.perChannel(v.flag(PER_CHANNEL))
+			.segments(v.text(SEGMENTS))
+			.superpixels(v.integer(SUPERPIXELS))
+			.forgrad(v.flag(FORGRAD))
+			.forgradBandwidth(v.integer(FORGRAD_BANDWIDTH))
 			.epsilon(v.number(EPSILON))
 			.bounds(v.text(BOUNDS))
 			.output(v.text(OUTPUT))
 			.topFraction(v.number(TOP_FRACTION))
+			.overlap(v.number(OVERLAP))
+			.opacity(v.number(OPACITY))
 			.saveDir(v.path(SAVE_DIR));
 	}
 

@@ -38,9 +38,9 @@ import org.conceptscope.util.Progress;
 public final class ConceptDiscoveryRun {
 
 	public static final String BANK = "concepts.json", ATLAS = "atlas.tif", CSV = "importance.csv", PLOT = "importance.png";
-	/** NMF tolerance and iteration cap (CraftOptions' defaults). */
-	static final double TOLERANCE = 1e-4;
-	static final int MAX_ITERATIONS = 500;
+	/** NMF tolerance and iteration cap (CraftOptions' defaults); the Spark cohort job uses them too. */
+	public static final double TOLERANCE = 1e-4;
+	public static final int MAX_ITERATIONS = 500;
 
 	/** What the command gives back; {@code written} is empty when nothing was saved. */
 	public record Result(ConceptBank bank, ImagePlus atlas, ImagePlus plot, ResultsTable table, List<Path> written) {}

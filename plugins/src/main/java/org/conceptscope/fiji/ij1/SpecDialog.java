@@ -35,13 +35,18 @@ final class SpecDialog {
 		GenericDialog gd = new GenericDialog("ConceptScope " + spec.title());
 		Map<Parameter, Component> fields = new LinkedHashMap<>();
 		String section = "";
-		for (Parameter p : spec.parameters().list()) {
+		java.util.List<Parameter> list = spec.parameters().list();
+		for (int i = 0; i < list.size(); i++) {
+			Parameter p = list.get(i);
 			if (!p.section().isEmpty() && !p.section().equals(section)) {
 				gd.addMessage(p.section() + ":");
 				section = p.section();
 			}
+			boolean joins = sharesRow(list, i), joined = i + 1 < list.size() && sharesRow(list, i + 1);
+			if (joins) gd.addToSameRow();
 			String last = Prefs.get(prefKey(spec, p), p.defaultText());
-			String units = p.methods().isEmpty() ? "" : String.join(", ", p.methods());
+			boolean nextIsNumber = joined && isNumber(list.get(i + 1));
+			String units = p.methods().isEmpty() || nextIsNumber ? "" : methods(p);
 			switch (p.type()) {
 				case FOLDER -> {
 					gd.addDirectoryField(p.key(), last, 40);
@@ -99,6 +104,26 @@ final class SpecDialog {
 		Values values = spec.values(text);
 		for (Map.Entry<String, String> e : text.entrySet()) Prefs.set(prefKey(spec, spec.get(e.getKey())), e.getValue());
 		return values;
+	}
+
+	/**
+	 * A field shares the row of the one before when both belong to the same methods (patch and
+	 * stride, epsilon and bounds, ...), pairs only: the dialog stays shorter than a screen.
+	 */
+	private static boolean sharesRow(java.util.List<Parameter> list, int i) {
+		if (i == 0 || sharesRow(list, i - 1)) return false;
+		Parameter a = list.get(i - 1), b = list.get(i);
+		return !b.methods().isEmpty() && a.methods().equals(b.methods()) && a.section().equals(b.section());
+	}
+
+	private static boolean isNumber(Parameter p) {
+		return p.type() == Parameter.Type.INTEGER || p.type() == Parameter.Type.LONG || p.type() == Parameter.Type.NUMBER;
+	}
+
+	/** The methods a field belongs to, as shown next to it ("gradient methods" for all of them). */
+	private static String methods(Parameter p) {
+		if (p.methods().equals(org.conceptscope.registry.Registry.GRADIENT_METHODS)) return "gradient methods";
+		return String.join(", ", p.methods());
 	}
 
 	private static Component last(Vector<?> v) {

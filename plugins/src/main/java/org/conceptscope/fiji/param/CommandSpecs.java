@@ -9,6 +9,7 @@ import org.conceptscope.registry.Parameter;
 import org.conceptscope.registry.Parameters;
 import org.conceptscope.registry.Range;
 import org.conceptscope.registry.Registry;
+import org.conceptscope.tensor.TileGrid;
 
 /**
  * Every command's parameters, each declared here once (the attribution methods' and metrics'
@@ -18,6 +19,9 @@ import org.conceptscope.registry.Registry;
 public final class CommandSpecs {
 
 	private CommandSpecs() {}
+
+	/** The Attribution dialog's last section: what is shown and saved. */
+	private static final String DISPLAY = "Output";
 
 	/** The keys shared by several commands: declared once here, each command giving its own help where it means more. */
 	public static final Parameter MODEL = Parameter.folder("model", "Model folder").help("folder holding `saved_model.pb`"),
@@ -32,14 +36,27 @@ public final class CommandSpecs {
 
 	/** The Attribution command's method choices: a part of the registry's attribution methods, in menu order. */
 	public static final List<String> ATTRIBUTION_METHODS = List.of("saliency", "gradient_x_input", "integrated_gradients", "smoothgrad",
-		"vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic", "eva");
+		"vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol", "hsic",
+		"lime", "kernel_shap", "eva");
 
 	static final Parameter METHOD = Parameter.choice("method", "Method", "saliency", ATTRIBUTION_METHODS)
-		.help(String.join(", ", ATTRIBUTION_METHODS.stream().map(m -> "`" + m + "`").toList()));
+		.help(String.join(", ", ATTRIBUTION_METHODS.stream().map(m -> "`" + m + "`").toList())
+			+ " ([LIME](../methods/lime.md), Kernel SHAP, Guided Backpropagation and DeconvNet: TensorFlow models)");
 
 	public static final CommandSpec ATTRIBUTION = new CommandSpec("Attribution...", "Attribution", "attribution.md",
 		parameters(List.of(MODEL.help("folder holding `saved_model.pb` (and `conceptscope.json`)"), METHOD, TARGET), attributionParameters(),
-			List.of(OUTPUT, TOP_FRACTION, SAVE_DIR)),
+			List.of(OUTPUT.section(DISPLAY).help("`channel`: a new composite image = the image's channels (32-bit, calibrated values, R/G/B for"
+					+ " RGB) + the map as last channel (Fire from 0 for unsigned maps; for signed maps, Integrated Gradients and Gradient\u00d7Input"
+					+ " or any map with negative values, a diverging blue-white-red LUT, white at 0, over a symmetric range); `image`: the maps"
+					+ " alone as a separate 32-bit image"), TOP_FRACTION.section(DISPLAY),
+				Parameter.number("overlap", "Overlap of tiles", TileGrid.DEFAULT_OVERLAP).range(new Range(0, true, 1, false)).section(DISPLAY)
+					.help("an image of another size than the model's input is explained [tile by tile](../whole-images.md): the fraction of a"
+						+ " tile shared with its neighbours, in [0, 1)"),
+				Parameter.number("opacity", "Heat map opacity (0: none)", 0).range(Range.between(0, 1)).section(DISPLAY)
+					.help("`output=channel`: above 0 (e.g. 0.5), the heat map is drawn over the image as a translucent overlay with this"
+						+ " opacity, and the map channel, kept in the image for measurement, is hidden in the composite; 0: no overlay, the map"
+						+ " channel shown in the composite"),
+				SAVE_DIR.section(DISPLAY))),
 		Set.of("model"), "method", Family.ATTRIBUTION);
 
 	public static final CommandSpec MODEL_INFO = new CommandSpec("Model Info...", "Model Info", "model-info.md",
@@ -192,7 +209,7 @@ public final class CommandSpecs {
 		List<Parameter> out = new ArrayList<>();
 		for (Parameter p : Registry.ATTRIBUTION_PARAMETERS.list()) {
 			List<String> offered = p.methods().stream().filter(ATTRIBUTION_METHODS::contains).toList();
-			if (offered.isEmpty() || p.key().startsWith("forgrad")) continue;
+			if (offered.isEmpty()) continue;
 			out.add(p.methods(offered.toArray(String[]::new)));
 		}
 		return out;

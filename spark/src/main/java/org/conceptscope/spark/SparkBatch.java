@@ -1,0 +1,173 @@
+package org.conceptscope.spark;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.conceptscope.fiji.Batch;
+import org.conceptscope.fiji.BatchJob;
+
+/**
+ * The batch runner on Apache Spark: {@code java -jar conceptscope-spark.jar input=... model=...
+ * save_dir=... [method=... and every other batch-runner key] [master=local[*]]}, or the same
+ * arguments after {@code spark-submit --class org.conceptscope.spark.SparkBatch}. The keys, the
+ * checks and their sentences, the resume after a stop and the result files are the batch
+ * runner's ({@link Batch}); Spark computes the parts, one task per part ({@link SparkParts}). It
+ * also writes the results table as Parquet, {@code <name>-<method>-results.parquet}.
+ * <p>
+ * Spark starts only when parts are left to compute: a bad key is reported before, and a finished
+ * run is not started again. Exit status as the batch runner's.
+ */
+public final class SparkBatch {
+
+	/** The Spark master; default the one spark-submit gives, else every core of this machine. */
+	public static final String MASTER = "master";
+	static final String MODEL = "model", DEFAULT_MASTER = "local[*]";
+
+	static final String USAGE = String.join("\n",
+		"Usage: java -jar conceptscope-spark.jar input=<stack, or folder of images> model=<model folder> save_dir=<folder>",
+		"           [method=saliency and any other key of the batch runner] [master=" + DEFAULT_MASTER + "]",
+		"   or: spark-submit --class " + SparkBatch.class.getName() + " --master <url> conceptscope-spark.jar input=... model=... save_dir=...",
+		"Computes the batch runner's parts on Apache Spark, one task per part, and writes the batch runner's files",
+		"(<name>-<method>-results.csv, -map.tif, -RoiSet.zip) plus <name>-<method>-results.parquet. input and save_dir",
+		"must be paths every executor sees; the model is shipped to the executors. A stopped run resumes.",
+		"CRAFT concepts over a cohort: java -jar conceptscope-spark.jar " + SparkConcepts.COMMAND + " (no keys: its usage).");
+
+	private SparkBatch() {}
+
+	/** The launcher's entry: the batch job, or with {@code concepts} first, the cohort concept job ({@link SparkConcepts}). */
+	public static void main(String[] args) {
+		if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
+		if (args.length > 0 && args[0].equals(SparkConcepts.COMMAND)) {
+			System.exit(SparkConcepts.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+		}
+		System.exit(run(args, System.out, System.err, SparkParts.TaskHook.NONE));
+	}
+
+	/** Runs the job; the Spark context lives for this call only. */
+	static int run(String[] args, PrintStream out, PrintStream err, SparkParts.TaskHook hook) {
+		if (args.length == 0 || args.length == 1 && List.of("help", "--help", "-h").contains(args[0])) {
+			err.println(USAGE);
+			return args.length == 0 ? 2 : 0;
+		}
+		String master = System.getProperty("spark.master", DEFAULT_MASTER);
+		List<String> batchArgs = new ArrayList<>();
+		Path model = null;
+		for (String a : args) {
+			if (a.startsWith(MASTER + "=")) {
+				master = a.substring(MASTER.length() + 1);
+			} else {
+				batchArgs.add(a);
+				if (a.startsWith(MODEL + "=")) model = Path.of(a.substring(MODEL.length() + 1));
+			}
+		}
+		if (master.isBlank()) {
+			err.println("ConceptScope Spark: master= is empty: give a Spark master URL (local[*], spark://host:7077, yarn, k8s://...) or leave the key out.");
+			return 2;
+		}
+		String[] forBatch = batchArgs.toArray(String[]::new);
+		try (LazyContext spark = new LazyContext(master)) {
+			List<Path> results = new ArrayList<>();
+			BatchJob.Events events = new BatchJob.Events() {
+				@Override
+				public void results(List<Path> outputs) {
+					results.addAll(outputs);
+				}
+			};
+			// Without a model= the batch runner says what is missing before anything is asked of Spark.
+			SparkParts parts = model == null ? null : new SparkParts(spark::get, forBatch, model, hook);
+			int status = Batch.run(forBatch, out, err, events, parts);
+			if (status != 0 || results.isEmpty()) return status;
+			try {
+				Path parquet = parquet(results.get(0));
+				if (!Files.isDirectory(parquet)) {
+					writeParquet(spark.session(), results.get(0), parquet);
+					out.println(parquet);
+				}
+				return 0;
+			} catch (IOException | RuntimeException e) {
+				err.println("ConceptScope Spark: the results are written, but not their Parquet table: " + e.getMessage());
+				return 1;
+			}
+		}
+	}
+
+	/** {@code x-results.csv} → {@code x-results.parquet}. */
+	static Path parquet(Path csv) {
+		String name = csv.getFileName().toString();
+		return csv.resolveSibling(name.substring(0, name.length() - ".csv".length()) + ".parquet");
+	}
+
+	/**
+	 * The results CSV as a Parquet table (one file), written beside it in a temporary folder and
+	 * renamed: the table is complete or absent. Column names lose the characters Parquet refuses.
+	 */
+	static void writeParquet(SparkSession session, Path csv, Path parquet) throws IOException {
+		Dataset<Row> table = session.read().option("header", "true").option("inferSchema", "true").csv(csv.toString());
+		String[] names = table.columns();
+		for (int i = 0; i < names.length; i++) names[i] = names[i].replaceAll("[ ,;{}()\\n\\t=]", "_");
+		Path temporary = parquet.resolveSibling("." + parquet.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+		deleteTree(temporary);
+		try {
+			table.toDF(names).coalesce(1).write().parquet(temporary.toString());
+			Files.move(temporary, parquet, StandardCopyOption.ATOMIC_MOVE);
+		} finally {
+			deleteTree(temporary);
+		}
+	}
+
+	static void deleteTree(Path dir) throws IOException {
+		if (!Files.exists(dir)) return;
+		try (Stream<Path> s = Files.walk(dir)) {
+			for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
+		}
+	}
+
+	/** A Spark context started at first use and stopped at the end of the run. */
+	static final class LazyContext implements AutoCloseable {
+
+		/** Spark sessions this JVM has started for runs. */
+		static final java.util.concurrent.atomic.AtomicInteger STARTED = new java.util.concurrent.atomic.AtomicInteger();
+
+		private final String master;
+		private SparkSession session;
+
+		LazyContext(String master) {
+			this.master = master;
+		}
+
+		synchronized SparkSession session() {
+			if (session == null) {
+				SparkConf conf = new SparkConf().setAppName("ConceptScope").setMaster(master);
+				if (master.startsWith("local")) conf.setIfMissing("spark.ui.enabled", "false");
+				// Parts stream through the driver to save_dir, one at a time; their total may exceed the default cap.
+				conf.setIfMissing("spark.driver.maxResultSize", "0");
+				session = SparkSession.builder().config(conf).getOrCreate();
+				STARTED.incrementAndGet();
+			}
+			return session;
+		}
+
+		JavaSparkContext get() {
+			return JavaSparkContext.fromSparkContext(session().sparkContext());
+		}
+
+		@Override
+		public synchronized void close() {
+			if (session != null) session.stop();
+			session = null;
+		}
+	}
+}

@@ -1,0 +1,459 @@
+package org.conceptscope.spark;
+
+import ij.IJ;
+import ij.ImagePlus;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.conceptscope.attribution.GradCam;
+import org.conceptscope.concepts.ConceptBank;
+import org.conceptscope.concepts.ConceptImportance;
+import org.conceptscope.concepts.ConceptLocalization;
+import org.conceptscope.concepts.Craft;
+import org.conceptscope.concepts.CraftOptions;
+import org.conceptscope.concepts.Nmf;
+import org.conceptscope.fiji.ImageSet;
+import org.conceptscope.fiji.Models;
+import org.conceptscope.fiji.ResultsCsvWriter;
+import org.conceptscope.fiji.commands.ConceptDiscoveryRun;
+import org.conceptscope.fiji.commands.ConceptDiscoverySettings;
+import org.conceptscope.fiji.commands.ConceptImportanceSettings;
+import org.conceptscope.fiji.commands.TargetClass;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * CRAFT concept discovery over a cohort, on Spark: {@code input=<folder> model=... target=<class>
+ * save_dir=...} and Concept Discovery's keys. Three parallel passes over the images, in tasks of
+ * {@code batch} files: (1) every image's prediction, and the random keys of its crops; (2) the
+ * activations of a uniform sample of {@code samples} crops across the cohort (the crops with the
+ * smallest keys, whatever the partitioning); then NMF on the driver gives the concept bank; (3)
+ * each image's Sobol concept importance (averaged over the cohort as CRAFT averages over images)
+ * and where each concept sits (its mean coefficient, the dominant concept). With every crop
+ * sampled, the bank and importance are those of Concept Discovery on the same images.
+ * <p>
+ * Writes {@code concepts.json} (the bank, importance filled, reusable by the concept commands),
+ * {@code importance.csv}, and {@code concepts-per-image.csv} with its Parquet twin.
+ */
+public final class SparkConcepts {
+
+	/** The launcher's first argument that starts this job. */
+	public static final String COMMAND = "concepts";
+	public static final String INPUT = "input", SAMPLES = "samples", BATCH = "batch", SELECT = "select";
+	static final String SELECT_PREDICTED = "predicted", SELECT_ALL = "all";
+	public static final String BANK = "concepts.json", IMPORTANCE = "importance.csv", PER_IMAGE = "concepts-per-image.csv";
+	static final int DEFAULT_SAMPLES = 20000, DEFAULT_BATCH = 16;
+
+	/** The job's settings, as parsed from {@code key=value} arguments. */
+	record Settings(String inputFolder, String modelFolder, String saveFolder, String target, String layer, int patch, int stride,
+		int concepts, long seed, int designs, int examples, int samples, int batch, boolean selectPredicted, String master)
+		implements Serializable {
+
+		Path input() {
+			return Path.of(inputFolder);
+		}
+
+		Path model() {
+			return Path.of(modelFolder);
+		}
+
+		Path saveDir() {
+			return Path.of(saveFolder);
+		}
+	}
+
+	static final String USAGE = String.join("\n",
+		"Usage: java -jar conceptscope-spark.jar " + COMMAND + " input=<folder of images> model=<model folder>",
+		"           target=<class name or index> save_dir=<folder> [layer= patch=16 stride=8 concepts=6 seed=42 designs=32",
+		"           examples=6] [samples=" + DEFAULT_SAMPLES + " crops for NMF] [select=predicted|all] [batch=" + DEFAULT_BATCH
+			+ " images per task] [master=local[*]]",
+		"CRAFT concepts of one class over a cohort: select=predicted uses the images the model predicts as the target",
+		"class, select=all every image. Writes concepts.json, importance.csv and concepts-per-image.csv (+ .parquet).");
+
+	private SparkConcepts() {}
+
+	public static void main(String[] args) {
+		System.exit(run(args, System.out, System.err));
+	}
+
+	static int run(String[] args, PrintStream out, PrintStream err) {
+		if (args.length == 0) {
+			err.println(USAGE);
+			return 2;
+		}
+		Settings s;
+		try {
+			s = parse(args);
+		} catch (IllegalArgumentException e) {
+			err.println("ConceptScope Spark concepts: " + e.getMessage());
+			err.println(USAGE);
+			return 2;
+		}
+		try (SparkBatch.LazyContext spark = new SparkBatch.LazyContext(s.master())) {
+			List<Path> written = discover(s, spark, err);
+			written.forEach(out::println);
+			return 0;
+		} catch (Exception e) {
+			// Spark reports a task's failure inside its own exception: the user gets the task's sentence.
+			err.println("ConceptScope Spark concepts: " + SparkParts.sentence(e));
+			return 1;
+		}
+	}
+
+	static Settings parse(String[] args) {
+		Map<String, String> v = new LinkedHashMap<>();
+		List<String> known = new ArrayList<>(List.of(INPUT, SAMPLES, BATCH, SELECT, SparkBatch.MASTER));
+		known.addAll(ConceptDiscoverySettings.KEYS);
+		known.remove(ConceptDiscoverySettings.FOLDER);
+		for (String a : args) {
+			int eq = a.indexOf('=');
+			String key = eq < 0 ? a : a.substring(0, eq);
+			if (!known.contains(key)) {
+				throw new IllegalArgumentException("Unknown key '" + key + "': the keys are " + String.join(", ", known) + ".");
+			}
+			v.put(key, eq < 0 ? "" : a.substring(eq + 1));
+		}
+		Path input = path(v, INPUT), model = path(v, ConceptDiscoverySettings.MODEL), saveDir = path(v, ConceptDiscoverySettings.SAVE_DIR);
+		if (input == null || !Files.isDirectory(input)) {
+			throw new IllegalArgumentException("input=" + (input == null ? "" : input) + " is not a folder: give the folder of the cohort's images.");
+		}
+		if (model == null) throw new IllegalArgumentException("No model given: set model=<model folder>.");
+		if (saveDir == null) throw new IllegalArgumentException("No output folder given: set save_dir=<folder> (created if missing).");
+		String target = v.get(ConceptDiscoverySettings.TARGET);
+		if (target == null || target.isBlank() || target.equals(ConceptDiscoverySettings.DEFAULT_TARGET)) {
+			throw new IllegalArgumentException("A cohort mixes classes: set target=<class name or index> for the class whose concepts"
+				+ " you want.");
+		}
+		String select = v.getOrDefault(SELECT, SELECT_PREDICTED);
+		if (!select.equals(SELECT_PREDICTED) && !select.equals(SELECT_ALL)) {
+			throw new IllegalArgumentException("select=" + select + " is not known: use select=predicted (the images predicted as the"
+				+ " target) or select=all.");
+		}
+		Settings s = new Settings(input.toString(), model.toString(), saveDir.toString(), target.trim(), v.getOrDefault(ConceptDiscoverySettings.LAYER, "").trim(),
+			integer(v, ConceptDiscoverySettings.PATCH, ConceptDiscoverySettings.DEFAULT_PATCH, 2),
+			integer(v, ConceptDiscoverySettings.STRIDE, ConceptDiscoverySettings.DEFAULT_STRIDE, 1),
+			integer(v, ConceptDiscoverySettings.CONCEPTS, ConceptDiscoverySettings.DEFAULT_CONCEPTS, 1),
+			v.containsKey(ConceptDiscoverySettings.SEED) ? number(v, ConceptDiscoverySettings.SEED) : ConceptDiscoverySettings.DEFAULT_SEED,
+			integer(v, ConceptDiscoverySettings.DESIGNS, ConceptDiscoverySettings.DEFAULT_DESIGNS, 2),
+			integer(v, ConceptDiscoverySettings.EXAMPLES, ConceptDiscoverySettings.DEFAULT_EXAMPLES, 1),
+			integer(v, SAMPLES, DEFAULT_SAMPLES, 1), integer(v, BATCH, DEFAULT_BATCH, 1), select.equals(SELECT_PREDICTED),
+			v.getOrDefault(SparkBatch.MASTER, System.getProperty("spark.master", SparkBatch.DEFAULT_MASTER)));
+		if (s.concepts() > s.samples()) {
+			throw new IllegalArgumentException("samples=" + s.samples() + " crops cannot give concepts=" + s.concepts() + " concepts: raise samples.");
+		}
+		return s;
+	}
+
+	private static Path path(Map<String, String> v, String key) {
+		String p = v.get(key);
+		return p == null || p.isBlank() ? null : Path.of(p);
+	}
+
+	private static long number(Map<String, String> v, String key) {
+		try {
+			return Long.parseLong(v.get(key).trim());
+		} catch (NumberFormatException e) {
+			throw new IllegalArgumentException(key + "=" + v.get(key) + " is not a whole number.");
+		}
+	}
+
+	private static int integer(Map<String, String> v, String key, int otherwise, int least) {
+		if (!v.containsKey(key)) return otherwise;
+		long n = number(v, key);
+		if (n < least || n > Integer.MAX_VALUE) throw new IllegalArgumentException(key + " must be at least " + least + ", got " + v.get(key) + ".");
+		return (int) n;
+	}
+
+	/** One image (a slice of a file) of the cohort, and what the model predicts for it. */
+	record Entry(int file, int slice, int predicted, float targetProbability) implements Serializable {}
+
+	/** A pass-1 task's report: its entries, and the smallest keys of the crops of its selected ones. */
+	record Scanned(List<Entry> entries, double[] keys) implements Serializable {}
+
+	/** One sampled crop's row of A, and where it comes from. */
+	record Row(int file, int slice, int crop, int x, int y, int size, double[] values) implements Serializable {}
+
+	/** A pass-2 task's report: its sampled rows, and how many activations were clipped to 0 of how many. */
+	record Sampled(List<Row> rows, long clipped, long values) implements Serializable {}
+
+	/** A pass-3 task's report: Sobol importance summed over its images, and each image's concept presence. */
+	record Located(double[] importanceSum, int images, Map<List<Integer>, double[]> presence) implements Serializable {}
+
+	static List<Path> discover(Settings s, SparkBatch.LazyContext spark, PrintStream log) throws IOException {
+		List<String> files;
+		try (Stream<Path> list = Files.list(s.input())) {
+			files = list.filter(Files::isRegularFile).filter(ImageSet::isImageFile).map(p -> p.getFileName().toString()).sorted().toList();
+		}
+		if (files.isEmpty()) {
+			throw new IllegalArgumentException("The folder " + s.input() + " holds no images (" + String.join(", ", ImageSet.EXTENSIONS) + ").");
+		}
+		int target;
+		String layer;
+		CraftOptions options;
+		try (Classifier classifier = Models.open(s.model())) {
+			target = TargetClass.parse(s.target(), classifier.classNames());
+			layer = s.layer().isEmpty() ? GradCam.lastSpatialLayer(classifier) : s.layer();
+			options = options(s, layer);
+			// The first image through the model and the layer before any task: a wrong layer or image fails here.
+			Craft.crops(classifier, Chunk.load(classifier, s.input(), files, 0, 1).x(), options, i -> false, Progress.NONE);
+		}
+		Files.createDirectories(s.saveDir());
+		JavaSparkContext jsc = spark.get();
+		String model = ModelArchive.ship(jsc.sc(), s.model());
+		List<int[]> chunks = new ArrayList<>();
+		for (int from = 0; from < files.size(); from += s.batch()) chunks.add(new int[] { from, Math.min(files.size(), from + s.batch()) });
+		Broadcast<List<String>> names = jsc.broadcast(files);
+		final int t = target;
+		final String splitAt = layer;
+
+		// Pass 1: predictions, and each task's smallest crop keys among its selected images.
+		List<Scanned> scanned = jsc.parallelize(chunks, chunks.size()).map(c -> scan(s, model, t, options(s, splitAt), names.value(), c)).collect();
+		List<Entry> entries = scanned.stream().flatMap(r -> r.entries().stream()).toList();
+		double[] keys = scanned.stream().flatMapToDouble(r -> Arrays.stream(r.keys())).sorted().toArray();
+		if (keys.length == 0) {
+			throw new IllegalArgumentException("No image of " + s.input() + " is predicted as " + s.target() + ": choose another target,"
+				+ " or select=all to use every image.");
+		}
+		double threshold = keys[Math.min(keys.length, s.samples()) - 1];
+		log.println("ConceptScope Spark concepts: " + entries.size() + " images, " + Math.min(keys.length, s.samples()) + " crops sampled.");
+
+		// Pass 2: the sampled crops' activations, in cohort order; NMF on the driver.
+		List<Sampled> sampled = jsc.parallelize(chunks, chunks.size()).map(c -> sample(s, model, t, options(s, splitAt), names.value(), c, threshold)).collect();
+		List<Row> rows = new ArrayList<>(sampled.stream().flatMap(x -> x.rows().stream()).toList());
+		long clipped = sampled.stream().mapToLong(Sampled::clipped).sum(), values = sampled.stream().mapToLong(Sampled::values).sum();
+		rows.sort(Comparator.comparingInt(Row::file).thenComparingInt(Row::slice).thenComparingInt(Row::crop));
+		Map<List<Integer>, Integer> index = new LinkedHashMap<>();
+		for (Entry e : entries) index.put(List.of(e.file(), e.slice()), index.size());
+		double[][] a = rows.stream().map(Row::values).toArray(double[][]::new);
+		Nmf.Result nmf = Nmf.factorise(a, s.concepts(), s.seed(), options.tolerance(), options.maxIterations(), Progress.NONE);
+		ConceptBank bank;
+		try (Classifier classifier = Models.open(s.model())) {
+			bank = Craft.bank(classifier, layer, target, options, nmf, new Craft.Crops(layer, a, List.of(), clipped, values).clippedFraction(),
+				rows.stream().map(r -> new Craft.CropOrigin(index.get(List.of(r.file(), r.slice())), r.x(), r.y(), r.size())).toList());
+		}
+
+		// Pass 3: importance and presence per image.
+		Broadcast<String> bankJson = jsc.broadcast(toJson(bank, s.saveDir()));
+		List<Located> located = jsc.parallelize(chunks, chunks.size()).map(c -> locate(s, model, t, names.value(), c, bankJson.value())).collect();
+		double[] importance = new double[bank.size()];
+		int images = 0;
+		Map<List<Integer>, double[]> presence = new LinkedHashMap<>();
+		for (Located l : located) {
+			for (int k = 0; k < importance.length; k++) importance[k] += l.importanceSum()[k];
+			images += l.images();
+			presence.putAll(l.presence());
+		}
+		for (int k = 0; k < importance.length; k++) importance[k] /= images;
+		bank.importance = importance;
+		bank.importanceEstimator = ConceptImportanceSettings.SOBOL;
+		names.destroy();
+		bankJson.destroy();
+		return write(s, bank, files, entries, presence, spark);
+	}
+
+	/** CRAFT's options for the job (Concept Discovery's NMF tolerance and iteration cap). */
+	static CraftOptions options(Settings s, String layer) {
+		return new CraftOptions(layer, s.patch(), s.stride(), s.concepts(), s.seed(), ConceptDiscoveryRun.TOLERANCE,
+			ConceptDiscoveryRun.MAX_ITERATIONS, s.examples());
+	}
+
+	/** The bank's JSON, as {@link ConceptBank#save} writes it (through a scratch file in save_dir). */
+	private static String toJson(ConceptBank bank, Path dir) throws IOException {
+		Path scratch = Files.createTempFile(dir, ".bank-", ".json");
+		try {
+			bank.save(scratch);
+			return Files.readString(scratch);
+		} finally {
+			Files.deleteIfExists(scratch);
+		}
+	}
+
+	private static ConceptBank fromJson(String json) throws IOException {
+		Path scratch = Files.createTempFile("conceptscope-bank-", ".json");
+		try {
+			Files.writeString(scratch, json);
+			return ConceptBank.load(scratch);
+		} finally {
+			Files.deleteIfExists(scratch);
+		}
+	}
+
+	// --- on the executors ---
+
+	/** Files [from, to) as one normalised batch, and which file and slice each entry is. */
+	record Chunk(FloatTensor x, List<int[]> where) {
+
+		static Chunk load(Classifier classifier, Path folder, List<String> files, int from, int to) {
+			List<ImagePlus> images = new ArrayList<>();
+			List<int[]> where = new ArrayList<>();
+			for (int f = from; f < to; f++) {
+				ImagePlus imp = IJ.openImage(folder.resolve(files.get(f)).toString());
+				if (imp == null) throw new IllegalArgumentException(folder.resolve(files.get(f)) + " cannot be opened as an image: remove it from the folder.");
+				images.add(imp);
+				for (int z = 1; z <= imp.getStackSize(); z++) where.add(new int[] { f, z });
+			}
+			return new Chunk(Models.input(new ImageSet(images), classifier), where);
+		}
+
+		/** Each entry's prediction. */
+		List<Entry> entries(Classifier classifier, int target) {
+			FloatTensor p = classifier.probabilities(x);
+			int[] predicted = p.argmaxRows();
+			List<Entry> out = new ArrayList<>();
+			for (int i = 0; i < where.size(); i++) out.add(new Entry(where.get(i)[0], where.get(i)[1], predicted[i], p.get(i, target)));
+			return out;
+		}
+	}
+
+	private static Classifier model(String shipped) {
+		return PerThread.classifier(ModelArchive.local(shipped));
+	}
+
+	private static Scanned scan(Settings s, String shipped, int target, CraftOptions o, List<String> files, int[] c) {
+		Classifier classifier = model(shipped);
+		Chunk chunk = Chunk.load(classifier, s.input(), files, c[0], c[1]);
+		List<Entry> entries = chunk.entries(classifier, target);
+		int perImage = cropsPerImage(chunk.x(), o);
+		double[] keys = entries.stream().filter(e -> selected(s, e, target))
+			.flatMapToDouble(e -> java.util.stream.IntStream.range(0, perImage).mapToDouble(k -> key(s.seed(), e, k)))
+			.sorted().limit(s.samples()).toArray();
+		return new Scanned(entries, keys);
+	}
+
+	private static Sampled sample(Settings s, String shipped, int target, CraftOptions o, List<String> files, int[] c, double threshold) {
+		Classifier classifier = model(shipped);
+		Chunk chunk = Chunk.load(classifier, s.input(), files, c[0], c[1]);
+		List<Entry> entries = chunk.entries(classifier, target);
+		int perImage = cropsPerImage(chunk.x(), o);
+		java.util.function.IntPredicate kept = i -> selected(s, entries.get(i / perImage), target)
+			&& key(s.seed(), entries.get(i / perImage), i % perImage) <= threshold;
+		Craft.Crops crops = Craft.crops(classifier, chunk.x(), o, kept, Progress.NONE);
+		int[] cropOf = java.util.stream.IntStream.range(0, entries.size() * perImage).filter(kept).toArray();
+		List<Row> rows = new ArrayList<>();
+		for (int r = 0; r < crops.rows().length; r++) {
+			Craft.CropOrigin origin = crops.origins().get(r);
+			Entry e = entries.get(origin.image());
+			rows.add(new Row(e.file(), e.slice(), cropOf[r] % perImage, origin.x(), origin.y(), origin.size(), crops.rows()[r]));
+		}
+		return new Sampled(rows, crops.clipped(), crops.values());
+	}
+
+	private static Located locate(Settings s, String shipped, int target, List<String> files, int[] c, String bankJson) throws IOException {
+		Classifier classifier = model(shipped);
+		ConceptBank bank = fromJson(bankJson);
+		Chunk chunk = Chunk.load(classifier, s.input(), files, c[0], c[1]);
+		List<Entry> entries = chunk.entries(classifier, target);
+		List<Integer> chosen = new ArrayList<>();
+		for (int i = 0; i < entries.size(); i++) if (selected(s, entries.get(i), target)) chosen.add(i);
+		double[] sum = new double[bank.size()];
+		Map<List<Integer>, double[]> presence = new LinkedHashMap<>();
+		if (chosen.isEmpty()) return new Located(sum, 0, presence);
+		FloatTensor picked = rowsOf(chunk.x(), chosen);
+		double[] mean = ConceptImportance.sobol(classifier, bank, picked, s.designs(), s.seed(), Progress.NONE);
+		for (int k = 0; k < sum.length; k++) sum[k] = mean[k] * chosen.size();
+		FloatTensor coarse = ConceptLocalization.localize(classifier, bank, picked).coarse();
+		int positions = (int) (coarse.dim(1) * coarse.dim(2)), k = bank.size();
+		for (int j = 0; j < chosen.size(); j++) {
+			double[] p = new double[k];
+			for (int q = 0; q < positions; q++) for (int m = 0; m < k; m++) p[m] += coarse.data()[(j * positions + q) * k + m] / positions;
+			Entry e = entries.get(chosen.get(j));
+			presence.put(List.of(e.file(), e.slice()), p);
+		}
+		return new Located(sum, chosen.size(), presence);
+	}
+
+	private static boolean selected(Settings s, Entry e, int target) {
+		return !s.selectPredicted() || e.predicted() == target;
+	}
+
+	private static int cropsPerImage(FloatTensor x, CraftOptions o) {
+		int h = (int) x.dim(1), w = (int) x.dim(2), patch = Math.min(o.patch(), Math.min(h, w));
+		return starts(h, patch, o.stride()) * starts(w, patch, o.stride());
+	}
+
+	/** Crop origins along one axis (as CRAFT cuts them): every stride, the last flush with the border. */
+	private static int starts(int size, int patch, int stride) {
+		if (patch >= size) return 1;
+		int n = (size - patch) / stride + 1;
+		return (n - 1) * stride + patch < size ? n + 1 : n;
+	}
+
+	/** A uniform key in [0, 1) for crop k of an image, the same whatever task sees it (SplitMix64 of seed, file, slice, crop). */
+	static double key(long seed, Entry e, int crop) {
+		long z = seed * 0x9E3779B97F4A7C15L + (((long) e.file() << 20) + e.slice()) * 0xD1B54A32D192ED03L + crop;
+		z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+		z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+		z = z ^ (z >>> 31);
+		return (z >>> 11) * 0x1.0p-53;
+	}
+
+	private static FloatTensor rowsOf(FloatTensor x, List<Integer> rows) {
+		long[] shape = x.shape().clone();
+		int per = (int) (FloatTensor.sizeOf(shape) / shape[0]);
+		shape[0] = rows.size();
+		float[] out = new float[rows.size() * per];
+		for (int j = 0; j < rows.size(); j++) System.arraycopy(x.data(), rows.get(j) * per, out, j * per, per);
+		return new FloatTensor(shape, out);
+	}
+
+	// --- on the driver: the files ---
+
+	private static List<Path> write(Settings s, ConceptBank bank, List<String> files, List<Entry> entries,
+		Map<List<Integer>, double[]> presence, SparkBatch.LazyContext spark) throws IOException {
+		Path dir = s.saveDir();
+		Path bankFile = dir.resolve(BANK), importance = dir.resolve(IMPORTANCE), perImage = dir.resolve(PER_IMAGE);
+		bank.save(bankFile);
+		List<List<String>> rows = new ArrayList<>();
+		for (int k = 0; k < bank.size(); k++) rows.add(List.of(Integer.toString(k + 1), ResultsCsvWriter.number(bank.importance[k])));
+		ResultsCsvWriter.write(List.of("concept", "importance"), rows, importance);
+		List<String> header = new ArrayList<>(List.of("file", "slice", "predicted", "p_" + bank.className, "selected"));
+		for (int k = 1; k <= bank.size(); k++) header.add("concept_" + k);
+		header.add("dominant_concept");
+		rows = new ArrayList<>();
+		for (Entry e : entries) {
+			double[] p = presence.get(List.of(e.file(), e.slice()));
+			List<String> row = new ArrayList<>(List.of(files.get(e.file()), Integer.toString(e.slice()), Integer.toString(e.predicted()),
+				ResultsCsvWriter.number(e.targetProbability()), Boolean.toString(p != null)));
+			int dominant = 0;
+			for (int k = 0; k < bank.size(); k++) {
+				row.add(p == null ? "" : ResultsCsvWriter.number(p[k]));
+				if (p != null && p[k] > p[dominant]) dominant = k;
+			}
+			row.add(p == null ? "" : Integer.toString(dominant + 1));
+			rows.add(row);
+		}
+		ResultsCsvWriter.write(header, rows, perImage);
+		Path parquet = SparkBatch.parquet(perImage);
+		SparkBatch.writeParquet(spark.session(), perImage, parquet);
+		return List.of(bankFile, importance, perImage, parquet);
+	}
+
+	/** Each task thread's open model. */
+	private static final class PerThread {
+
+		private static final ThreadLocal<Map.Entry<Path, Classifier>> MODEL = new ThreadLocal<>();
+
+		static Classifier classifier(Path model) {
+			Map.Entry<Path, Classifier> open = MODEL.get();
+			if (open != null && open.getKey().equals(model)) return open.getValue();
+			if (open != null) open.getValue().close();
+			Classifier c = Models.open(model);
+			MODEL.set(Map.entry(model, c));
+			return c;
+		}
+	}
+}

@@ -1,0 +1,211 @@
+package org.conceptscope.spark;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import org.apache.spark.SparkContext;
+import org.apache.spark.SparkFiles;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.SimpleFutureAction;
+import org.conceptscope.fiji.Batch;
+import org.conceptscope.fiji.BatchJob;
+
+import scala.Tuple2;
+import scala.collection.Iterator;
+import scala.collection.JavaConverters;
+import scala.runtime.AbstractFunction0;
+import scala.runtime.AbstractFunction1;
+import scala.runtime.AbstractFunction2;
+import scala.runtime.BoxedUnit;
+
+/**
+ * The batch runner's missing parts computed on Spark: one task per part. The model folder is
+ * shipped to the executors as files ({@code addFile}), each executor JVM opens it once per task
+ * thread ({@link BatchJob#computePart}); the run's manifest goes out once per executor as a
+ * broadcast. Tasks return their part's bytes; the driver hands each to the batch runner, which
+ * checks and writes it atomically, and writes a part once even when a retried or speculative task
+ * delivers it twice. Inputs and save_dir must be paths every executor sees (one machine, or a
+ * shared file system on a cluster).
+ */
+final class SparkParts implements BatchJob.PartComputer {
+
+	/** Runs in each task once its part is computed, before the part is returned (tests kill tasks here). */
+	interface TaskHook extends Serializable {
+		TaskHook NONE = (part, attempt) -> {};
+
+		void partComputed(int part, int attempt);
+	}
+
+	private final Supplier<JavaSparkContext> context;
+	private final String[] args;
+	private final Path model;
+	private final TaskHook hook;
+
+	/**
+	 * @param context gives the Spark context, started only when there is work
+	 * @param args the batch runner's arguments (model= among them)
+	 * @param model the model folder or file they name
+	 */
+	SparkParts(Supplier<JavaSparkContext> context, String[] args, Path model, TaskHook hook) {
+		this.context = context;
+		this.args = args.clone();
+		this.model = model.toAbsolutePath().normalize();
+		this.hook = hook;
+	}
+
+	@Override
+	public void compute(String manifestJson, List<Integer> missing, BatchJob.PartSink sink) throws IOException {
+		if (missing.isEmpty()) return;
+		JavaSparkContext jsc = context.get();
+		SparkContext sc = jsc.sc();
+		String shipped = ModelArchive.ship(sc, model);
+		Broadcast<String> manifest = jsc.broadcast(manifestJson);
+		RDD<Integer> parts = jsc.parallelize(missing, missing.size()).rdd();
+		BlockingQueue<Object> arrived = new LinkedBlockingQueue<>();
+		String group = "conceptscope-" + System.nanoTime();
+		sc.setJobGroup(group, "ConceptScope: " + missing.size() + " parts", true);
+		SimpleFutureAction<BoxedUnit> job;
+		try {
+			job = sc.submitJob(parts, new ComputePart(args, shipped, manifest, hook), JavaConverters.asScalaBuffer(range(missing.size())).toSeq(),
+				new Arrived(arrived), new Done());
+		} finally {
+			sc.clearJobGroup();
+		}
+		int received = 0;
+		try {
+			while (received < missing.size()) {
+				Object next = arrived.poll(200, TimeUnit.MILLISECONDS);
+				if (next == null) {
+					if (job.isCompleted()) {
+						next = arrived.poll();
+						if (next == null) {
+							rethrow(job);
+							break;
+						}
+					} else {
+						continue;
+					}
+				}
+				@SuppressWarnings("unchecked")
+				Tuple2<Integer, byte[]> part = (Tuple2<Integer, byte[]>) next;
+				received++;
+				if (!sink.accept(part._1(), part._2())) {
+					sc.cancelJobGroup(group);
+					return;
+				}
+			}
+		} catch (InterruptedException e) {
+			sc.cancelJobGroup(group);
+			Thread.currentThread().interrupt();
+			throw new IOException("Interrupted while the parts were computed; the finished parts are kept.", e);
+		} finally {
+			manifest.destroy();
+		}
+	}
+
+	/** The job's failure as the batch runner's own exception: its sentence, not Spark's stage report. */
+	private static void rethrow(SimpleFutureAction<BoxedUnit> job) throws IOException {
+		scala.Option<scala.util.Try<BoxedUnit>> value = job.value();
+		if (value.isEmpty() || value.get().isSuccess()) return;
+		Throwable failure = value.get().failed().get();
+		Throwable own = own(failure);
+		if (own instanceof RuntimeException r) throw r;
+		if (own instanceof IOException io) throw io;
+		throw new IOException(sentence(failure), failure);
+	}
+
+	/** The batch runner's own exception inside a Spark failure (a task's), or null. */
+	private static Throwable own(Throwable failure) {
+		for (Throwable t = failure; t != null; t = t.getCause()) {
+			if (t instanceof IllegalArgumentException || t instanceof IllegalStateException || t instanceof IOException) return t;
+			if (t instanceof UncheckedIOException u) return u.getCause();
+		}
+		return null;
+	}
+
+	/** What to tell the user of a failure: the task's own sentence where there is one, else Spark's. */
+	static String sentence(Throwable failure) {
+		Throwable own = own(failure);
+		return own != null ? own.getMessage() : "The Spark job failed: " + failure.getMessage();
+	}
+
+	private static List<Object> range(int n) {
+		List<Object> out = new ArrayList<>(n);
+		for (int i = 0; i < n; i++) out.add(i);
+		return out;
+	}
+
+	/** On an executor: the task's one part, computed with the executor's copy of the model. */
+	private static final class ComputePart extends AbstractFunction1<Iterator<Integer>, Tuple2<Integer, byte[]>>
+		implements Serializable {
+
+		private static final long serialVersionUID = 1L;
+		private final String[] args;
+		private final String model;
+		private final Broadcast<String> manifest;
+		private final TaskHook hook;
+
+		ComputePart(String[] args, String model, Broadcast<String> manifest, TaskHook hook) {
+			this.args = args;
+			this.model = model;
+			this.manifest = manifest;
+			this.hook = hook;
+		}
+
+		@Override
+		public Tuple2<Integer, byte[]> apply(Iterator<Integer> parts) {
+			int part = parts.next();
+			String[] local = args.clone();
+			for (int i = 0; i < local.length; i++) {
+				if (local[i].startsWith(SparkBatch.MODEL + "=")) local[i] = SparkBatch.MODEL + "=" + ModelArchive.local(model);
+			}
+			try {
+				byte[] bytes = BatchJob.computePart(Batch.parse(local), manifest.value(), part);
+				TaskContext task = TaskContext.get();
+				hook.partComputed(part, task == null ? 0 : task.attemptNumber());
+				return new Tuple2<>(part, bytes);
+			} catch (IOException e) {
+				throw new UncheckedIOException(e);
+			}
+		}
+	}
+
+	/** On the driver, as each task's result arrives (once per part, whatever the retries). */
+	private static final class Arrived extends AbstractFunction2<Object, Tuple2<Integer, byte[]>, BoxedUnit> implements Serializable {
+
+		private static final long serialVersionUID = 1L;
+		private final transient BlockingQueue<Object> queue;
+
+		Arrived(BlockingQueue<Object> queue) {
+			this.queue = queue;
+		}
+
+		@Override
+		public BoxedUnit apply(Object partition, Tuple2<Integer, byte[]> part) {
+			queue.add(part);
+			return BoxedUnit.UNIT;
+		}
+	}
+
+	private static final class Done extends AbstractFunction0<BoxedUnit> implements Serializable {
+
+		private static final long serialVersionUID = 1L;
+
+		@Override
+		public BoxedUnit apply() {
+			return BoxedUnit.UNIT;
+		}
+	}
+}

@@ -1,0 +1,247 @@
+package org.conceptscope.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.conceptscope.fiji.Batch;
+import org.conceptscope.fiji.BatchJob;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Spark job against the single-JVM batch runner on one folder: the same CSV, maps and ROIs
+ * (byte for byte), also when tasks die after computing their part and are retried, and when the
+ * job fails and is run again (the finished parts kept, none computed twice). Bad keys get the
+ * batch runner's sentences before Spark starts.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SparkBatchTest {
+
+	static final Path TEST_IMAGES = Path.of("..", "test-images").toAbsolutePath().normalize();
+	static final Path MODEL = TEST_IMAGES.resolve("models/ihc-stain");
+
+	@TempDir
+	Path work;
+
+	private Path folder;
+
+	/** A folder of the held-out IHC patches: single patches and one three-slice stack, so parts span files. */
+	@BeforeAll
+	void folder(@TempDir Path images) {
+		folder = cohort(images.resolve("cohort"));
+	}
+
+	/** 12 slices in 10 files: nine patches and a stack of three. */
+	static Path cohort(Path folder) {
+		ImagePlus patches = IJ.openImage(TEST_IMAGES.resolve("images/ihc-heldout-patches.tif").toString());
+		assertTrue(patches.getStackSize() >= 12, "the held-out stack has enough patches");
+		folder.toFile().mkdirs();
+		for (int i = 1; i <= 9; i++) save(patches, i, i, folder.resolve(String.format("patch-%02d.tif", i)));
+		save(patches, 10, 12, folder.resolve("patch-10-stack.tif"));
+		return folder;
+	}
+
+	private static void save(ImagePlus source, int from, int to, Path file) {
+		ImageStack stack = new ImageStack(source.getWidth(), source.getHeight());
+		for (int z = from; z <= to; z++) stack.addSlice(source.getStack().getProcessor(z).duplicate());
+		ImagePlus imp = new ImagePlus(file.getFileName().toString(), stack);
+		assertTrue(IJ.saveAsTiff(imp, file.toString()));
+	}
+
+	private String[] args(Path saveDir, String... more) {
+		List<String> a = new ArrayList<>(List.of("input=" + folder, "model=" + MODEL, "save_dir=" + saveDir, "batch=4"));
+		a.addAll(List.of(more));
+		return a.toArray(String[]::new);
+	}
+
+	private static String[] with(String[] args, String... more) {
+		String[] out = Arrays.copyOf(args, args.length + more.length);
+		System.arraycopy(more, 0, out, args.length, more.length);
+		return out;
+	}
+
+	@Test
+	void theJobWritesWhatTheBatchRunnerWritesAndAParquetTable() throws Exception {
+		Path single = work.resolve("single"), spark = work.resolve("spark");
+		String[] method = { "method=smoothgrad", "samples=4", "seed=7" };
+		assertEquals(0, Batch.run(args(single, method), quiet(), quiet(), null, null), "the single-JVM batch runner");
+		Run run = spark(with(args(spark, method), "master=local[2]"), SparkParts.TaskHook.NONE);
+		assertEquals(0, run.status(), run.err());
+
+		String base = "cohort-smoothgrad";
+		assertSameResults(single, spark, base);
+		Map<Integer, Integer> computed = partsComputedByRun(spark, 1);
+		assertEquals(Map.of(0, 1, 1, 1, 2, 1), computed, "12 slices in 3 parts of 4, each computed once");
+
+		Path parquet = spark.resolve(base + "-results.parquet");
+		assertTrue(run.out().contains(parquet.toString()), run.out());
+		List<String> csv = Files.readAllLines(spark.resolve(base + "-results.csv"));
+		SparkSession reader = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+		try {
+			List<Row> rows = reader.read().parquet(parquet.toString()).collectAsList();
+			assertEquals(csv.size() - 1, rows.size(), "one row per slice");
+			List<String> header = List.of(csv.get(0).split(","));
+			int file = header.indexOf("file");
+			for (int i = 0; i < rows.size(); i++) {
+				assertEquals(csv.get(i + 1).split(",")[file], rows.get(i).getString(rows.get(i).fieldIndex("file")), "row " + i);
+			}
+		} finally {
+			reader.stop();
+		}
+		try (Stream<Path> s = Files.list(spark)) {
+			assertTrue(s.noneMatch(p -> p.getFileName().toString().contains(".tmp")), "no temporary file left");
+		}
+	}
+
+	@Test
+	void tasksKilledAfterComputingTheirPartAreRetriedAndNothingIsWrittenTwice() throws Exception {
+		Path single = work.resolve("single-retry"), spark = work.resolve("spark-retry");
+		assertEquals(0, Batch.run(args(single, "method=saliency"), quiet(), quiet(), null, null));
+		// local[2,3]: two threads, each task tried up to three times. Parts 0 and 2 die on their first try.
+		SparkParts.TaskHook killFirstTry = (part, attempt) -> {
+			if (attempt == 0 && part % 2 == 0) throw new IllegalStateException("killed part " + part + " on its first try");
+		};
+		Run run = spark(with(args(spark, "method=saliency"), "master=local[2,3]"), killFirstTry);
+		assertEquals(0, run.status(), run.err());
+		assertSameResults(single, spark, "cohort-saliency");
+		assertEquals(Map.of(0, 1, 1, 1, 2, 1), partsComputedByRun(spark, 1), "each part written once despite the retries");
+	}
+
+	@Test
+	void aFailedJobKeepsItsFinishedPartsAndTheNextRunComputesOnlyTheRest() throws Exception {
+		Path single = work.resolve("single-resume"), spark = work.resolve("spark-resume");
+		String[] method = { "method=occlusion", "patch=8", "stride=8" };
+		assertEquals(0, Batch.run(args(single, method), quiet(), quiet(), null, null));
+		// local[1]: one task at a time, no retry; part 1 fails whenever it is tried.
+		SparkParts.TaskHook partOneFails = (part, attempt) -> {
+			if (part == 1) throw new IllegalArgumentException("Part 1 cannot be computed on this executor.");
+		};
+		Run failed = spark(with(args(spark, method), "master=local[1]"), partOneFails);
+		assertEquals(1, failed.status());
+		assertTrue(failed.err().contains("Part 1 cannot be computed on this executor."), "the task's own sentence: " + failed.err());
+		assertFalse(Files.exists(spark.resolve("cohort-occlusion-results.csv")), "no result before every part is done");
+		Map<Integer, Integer> first = partsComputedByRun(spark, 1);
+		assertTrue(first.containsKey(0) && !first.containsKey(1), "part 0 finished before part 1 failed: " + first);
+
+		Run resumed = spark(with(args(spark, method), "master=local[2]"), SparkParts.TaskHook.NONE);
+		assertEquals(0, resumed.status(), resumed.err());
+		assertSameResults(single, spark, "cohort-occlusion");
+		Map<Integer, Integer> all = new LinkedHashMap<>(first);
+		partsComputedByRun(spark, 2).forEach((part, n) -> all.merge(part, n, Integer::sum));
+		assertEquals(Map.of(0, 1, 1, 1, 2, 1), all, "over both runs, each part computed once");
+		assertFalse(partsComputedByRun(spark, 2).containsKey(0), "the second run kept part 0");
+	}
+
+	@Test
+	void badKeysGetTheBatchRunnersSentencesBeforeSparkStarts() throws Exception {
+		String[][] cases = {
+			args(work.resolve("bad-method"), "method=no_such_method"),
+			{ "input=" + folder, "model=" + MODEL },
+			{ "input=" + work.resolve("missing-folder"), "model=" + MODEL, "save_dir=" + work.resolve("bad-input") },
+			args(work.resolve("bad-batch"), "batch=-2"),
+		};
+		for (String[] bad : cases) {
+			ByteArrayOutputStream batchErr = new ByteArrayOutputStream();
+			int batchStatus = Batch.run(bad, quiet(), new PrintStream(batchErr, true, StandardCharsets.UTF_8), null, null);
+			int started = SparkBatch.LazyContext.STARTED.get();
+			Run run = spark(with(bad, "master=local[2]"), SparkParts.TaskHook.NONE);
+			assertNotEquals(0, batchStatus, String.join(" ", bad));
+			assertEquals(batchStatus, run.status(), String.join(" ", bad));
+			assertEquals(batchErr.toString(StandardCharsets.UTF_8), run.err(), "the batch runner's sentence, word for word");
+			assertEquals(started, SparkBatch.LazyContext.STARTED.get(), "Spark was not started for " + String.join(" ", bad));
+		}
+		Run emptyMaster = spark(args(work.resolve("bad-master"), "master="), SparkParts.TaskHook.NONE);
+		assertEquals(2, emptyMaster.status());
+		assertTrue(emptyMaster.err().startsWith("ConceptScope Spark: master= is empty"), emptyMaster.err());
+	}
+
+	@Test
+	void aPartHandedOverTwiceIsWrittenOnce() throws Exception {
+		Path single = work.resolve("single-twice"), twice = work.resolve("twice");
+		assertEquals(0, Batch.run(args(single, "method=saliency"), quiet(), quiet(), null, null));
+		String[] a = args(twice, "method=saliency");
+		// A computer that delivers every part twice, as a speculative copy of a task would.
+		BatchJob.PartComputer doubled = (manifest, missing, sink) -> {
+			for (int part : missing) {
+				byte[] bytes = BatchJob.computePart(Batch.parse(a), manifest, part);
+				assertTrue(sink.accept(part, bytes));
+				assertTrue(sink.accept(part, bytes.clone()));
+			}
+		};
+		assertEquals(0, Batch.run(a, quiet(), quiet(), null, doubled));
+		assertSameResults(single, twice, "cohort-saliency");
+		assertEquals(Map.of(0, 1, 1, 1, 2, 1), partsComputedByRun(twice, 1));
+	}
+
+	record Run(int status, String out, String err) {}
+
+	static Run spark(String[] args, SparkParts.TaskHook hook) {
+		ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+		int status = SparkBatch.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), hook);
+		return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+	}
+
+	static PrintStream quiet() {
+		return new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+	}
+
+	/** The CSV text, every map plane's floats and every ROI's name and bytes are equal. */
+	static void assertSameResults(Path expected, Path actual, String base) throws IOException {
+		assertEquals(Files.readString(expected.resolve(base + "-results.csv")), Files.readString(actual.resolve(base + "-results.csv")));
+		ImagePlus want = IJ.openImage(expected.resolve(base + "-map.tif").toString()), got = IJ.openImage(actual.resolve(base + "-map.tif").toString());
+		assertEquals(want.getStackSize(), got.getStackSize());
+		for (int z = 1; z <= want.getStackSize(); z++) {
+			assertArrayEquals((float[]) want.getStack().getPixels(z), (float[]) got.getStack().getPixels(z), "map plane " + z);
+		}
+		assertEquals(zipEntries(expected.resolve(base + "-RoiSet.zip")), zipEntries(actual.resolve(base + "-RoiSet.zip")));
+	}
+
+	private static Map<String, String> zipEntries(Path zip) throws IOException {
+		Map<String, String> entries = new LinkedHashMap<>();
+		try (InputStream in = Files.newInputStream(zip); ZipInputStream z = new ZipInputStream(in)) {
+			for (ZipEntry e; (e = z.getNextEntry()) != null;) entries.put(e.getName(), Arrays.toString(z.readAllBytes()));
+		}
+		assertFalse(entries.isEmpty(), zip + " holds ROIs");
+		return entries;
+	}
+
+	/** How often each part was computed by run {@code run}, from the journal. */
+	static Map<Integer, Integer> partsComputedByRun(Path saveDir, int run) throws IOException {
+		Pattern line = Pattern.compile(" run " + run + " part (\\d+) slices .* computed$");
+		Map<Integer, Integer> counts = new LinkedHashMap<>();
+		for (String l : Files.readAllLines(saveDir.resolve(BatchJob.WORK_DIR).resolve("journal.txt"))) {
+			Matcher m = line.matcher(l);
+			if (m.find()) counts.merge(Integer.parseInt(m.group(1)), 1, Integer::sum);
+		}
+		return counts;
+	}
+}

@@ -1,0 +1,147 @@
+package org.conceptscope.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.conceptscope.concepts.ConceptBank;
+import org.conceptscope.concepts.ConceptLocalization;
+import org.conceptscope.fiji.ImageSet;
+import org.conceptscope.fiji.Models;
+import org.conceptscope.fiji.commands.ConceptDiscoveryRun;
+import org.conceptscope.fiji.commands.ConceptDiscoverySettings;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * CRAFT over a cohort on Spark: with every crop sampled, the concept bank (concepts, examples)
+ * and its Sobol importance are Concept Discovery's on the same folder; a sample of crops is the
+ * same whatever the tasks; each image's concept presence is its concept map's mean; a cohort job
+ * without a target class is refused before Spark starts.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SparkConceptsTest {
+
+	@TempDir
+	Path work;
+
+	private Path folder;
+
+	@BeforeAll
+	void cohort(@TempDir Path images) {
+		ImagePlus patches = IJ.openImage(SparkBatchTest.TEST_IMAGES.resolve("images/ihc-heldout-patches.tif").toString());
+		folder = images.resolve("cohort");
+		folder.toFile().mkdirs();
+		for (int i = 1; i <= 12; i++) {
+			ImagePlus one = new ImagePlus("p" + i, patches.getStack().getProcessor(i).duplicate());
+			assertTrue(IJ.saveAsTiff(one, folder.resolve(String.format("patch-%02d.tif", i)).toString()));
+		}
+	}
+
+	private String[] args(Path saveDir, String... more) {
+		List<String> a = new ArrayList<>(List.of("input=" + folder, "model=" + SparkBatchTest.MODEL, "save_dir=" + saveDir,
+			"target=DAB-positive", "patch=16", "stride=8", "concepts=3", "seed=5", "designs=8", "examples=4", "master=local[2]"));
+		a.addAll(List.of(more));
+		return a.toArray(String[]::new);
+	}
+
+	@Test
+	void everyCropSampledGivesConceptDiscoverysBankAndImportance() throws Exception {
+		ConceptDiscoverySettings s = new ConceptDiscoverySettings();
+		s.model = SparkBatchTest.MODEL;
+		s.folder = folder;
+		s.target = "DAB-positive";
+		s.patch = 16;
+		s.stride = 8;
+		s.concepts = 3;
+		s.seed = 5;
+		s.designs = 8;
+		s.examples = 4;
+		s.saveDir = work.resolve("discovery");
+		ConceptDiscoveryRun.run(null, s, Progress.NONE);
+		ConceptBank want = ConceptBank.load(s.saveDir.resolve(ConceptDiscoveryRun.BANK));
+
+		Path out = work.resolve("cohort-all");
+		Run run = run(args(out, "select=all", "batch=5", "samples=1000000"));
+		assertEquals(0, run.status(), run.err());
+		ConceptBank got = ConceptBank.load(out.resolve(SparkConcepts.BANK));
+		assertEquals(want.layer, got.layer);
+		assertEquals(want.classIndex, got.classIndex);
+		assertTrue(run.err().contains("12 images, " + 12 * 9 + " crops sampled"), "9 crops of 16 px every 8 px on 32 x 32: " + run.err());
+		for (int k = 0; k < 3; k++) {
+			assertArrayEquals(want.concepts[k], got.concepts[k], 1e-9, "concept " + (k + 1));
+			assertEquals(want.importance[k], got.importance[k], 1e-9, "importance of concept " + (k + 1));
+			assertEquals(want.examples.get(k), got.examples.get(k), "examples of concept " + (k + 1));
+		}
+
+		// Each image's presence is the mean of its coarse concept map.
+		List<String> lines = Files.readAllLines(out.resolve(SparkConcepts.PER_IMAGE));
+		assertEquals(13, lines.size(), "a header and a row per image");
+		List<String> header = List.of(lines.get(0).split(","));
+		String[] third = lines.get(3).split(",");
+		assertEquals("patch-03.tif", third[header.indexOf("file")]);
+		try (Classifier classifier = Models.open(SparkBatchTest.MODEL)) {
+			FloatTensor x = Models.input(new ImageSet(List.of(IJ.openImage(folder.resolve("patch-03.tif").toString()))), classifier);
+			FloatTensor coarse = ConceptLocalization.localize(classifier, got, x).coarse();
+			int positions = (int) (coarse.dim(1) * coarse.dim(2));
+			int dominant = 0;
+			double[] mean = new double[3];
+			for (int k = 0; k < 3; k++) {
+				for (int p = 0; p < positions; p++) mean[k] += coarse.data()[p * 3 + k] / positions;
+				assertEquals(mean[k], Double.parseDouble(third[header.indexOf("concept_" + (k + 1))]), 1e-6 * (1 + Math.abs(mean[k])));
+				if (mean[k] > mean[dominant]) dominant = k;
+			}
+			assertEquals(Integer.toString(dominant + 1), third[header.indexOf("dominant_concept")]);
+		}
+		assertTrue(Files.isDirectory(out.resolve("concepts-per-image.parquet")));
+	}
+
+	@Test
+	void aSampleOfCropsIsTheSameWhateverTheTasks() throws Exception {
+		Path four = work.resolve("sample-batch4"), seven = work.resolve("sample-batch7");
+		Run a = run(args(four, "select=all", "batch=4", "samples=20")), b = run(args(seven, "select=all", "batch=7", "samples=20"));
+		assertEquals(0, a.status(), a.err());
+		assertEquals(0, b.status(), b.err());
+		assertTrue(a.err().contains("12 images, 20 crops sampled"), a.err());
+		ConceptBank x = ConceptBank.load(four.resolve(SparkConcepts.BANK)), y = ConceptBank.load(seven.resolve(SparkConcepts.BANK));
+		for (int k = 0; k < 3; k++) assertArrayEquals(x.concepts[k], y.concepts[k], 1e-12, "concept " + (k + 1));
+		assertEquals(x.examples, y.examples);
+	}
+
+	@Test
+	void aCohortWithoutATargetClassIsRefusedBeforeSparkStarts() {
+		int started = SparkBatch.LazyContext.STARTED.get();
+		Run run = run(new String[] { "input=" + folder, "model=" + SparkBatchTest.MODEL, "save_dir=" + work.resolve("none") });
+		assertEquals(2, run.status());
+		assertTrue(run.err().startsWith("ConceptScope Spark concepts: A cohort mixes classes: set target="), run.err());
+		Run unknown = run(args(work.resolve("bad"), "colour=red"));
+		assertEquals(2, unknown.status());
+		assertTrue(unknown.err().startsWith("ConceptScope Spark concepts: Unknown key 'colour'"), unknown.err());
+		assertEquals(started, SparkBatch.LazyContext.STARTED.get(), "Spark was not started");
+		assertTrue(!Files.exists(work.resolve("none")), "nothing written");
+	}
+
+	record Run(int status, String out, String err) {}
+
+	static Run run(String[] args) {
+		ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+		int status = SparkConcepts.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+		return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+	}
+}
