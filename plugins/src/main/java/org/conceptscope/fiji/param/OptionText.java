@@ -35,7 +35,9 @@ public final class OptionText {
 			if (i < n && s.charAt(i) == '=') {
 				i++;
 				if (i < n && s.charAt(i) == '[') {
+					// the ']' that ends the value is followed by a space or the end: a path may hold ']' itself
 					int close = s.indexOf(']', i + 1);
+					while (close >= 0 && close + 1 < n && !Character.isWhitespace(s.charAt(close + 1))) close = s.indexOf(']', close + 1);
 					if (close < 0) throw new IllegalArgumentException(spec.command() + ": the value of '" + key + "' opens '[' but never closes it.");
 					value = s.substring(i + 1, close);
 					i = close + 1;
