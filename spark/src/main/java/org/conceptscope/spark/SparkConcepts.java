@@ -265,7 +265,10 @@ public final class SparkConcepts {
 
 	// --- on the executors ---
 
-	/** Files [from, to) as one normalised batch, and which file and slice each entry is. */
+	/**
+	 * Files [from, to) as one normalised batch, and which file and slice each entry is. Each pass
+	 * reads its files again: holding a cohort in memory between passes is what the passes avoid.
+	 */
 	record Chunk(FloatTensor x, List<int[]> where) {
 
 		static Chunk load(Classifier classifier, Path folder, List<String> files, int from, int to) {
@@ -310,10 +313,10 @@ public final class SparkConcepts {
 		Chunk chunk = Chunk.load(classifier, s.input(), files, c[0], c[1]);
 		List<Entry> entries = chunk.entries(classifier, target);
 		int perImage = cropsPerImage(chunk.x(), o);
-		java.util.function.IntPredicate kept = i -> selected(s, entries.get(i / perImage), target)
-			&& key(s.seed(), entries.get(i / perImage), i % perImage) <= threshold;
-		Craft.Crops crops = Craft.crops(classifier, chunk.x(), o, kept, Progress.NONE);
-		int[] cropOf = java.util.stream.IntStream.range(0, entries.size() * perImage).filter(kept).toArray();
+		// the crops sampled, by number (image after image), each key drawn once
+		int[] cropOf = java.util.stream.IntStream.range(0, entries.size() * perImage).filter(i -> selected(s, entries.get(i / perImage), target)
+			&& key(s.seed(), entries.get(i / perImage), i % perImage) <= threshold).toArray();
+		Craft.Crops crops = Craft.crops(classifier, chunk.x(), o, i -> Arrays.binarySearch(cropOf, i) >= 0, Progress.NONE);
 		List<Row> rows = new ArrayList<>();
 		for (int r = 0; r < crops.rows().length; r++) {
 			Craft.CropOrigin origin = crops.origins().get(r);
@@ -352,15 +355,7 @@ public final class SparkConcepts {
 	}
 
 	private static int cropsPerImage(FloatTensor x, CraftOptions o) {
-		int h = (int) x.dim(1), w = (int) x.dim(2), patch = Math.min(o.patch(), Math.min(h, w));
-		return starts(h, patch, o.stride()) * starts(w, patch, o.stride());
-	}
-
-	/** Crop origins along one axis (as CRAFT cuts them): every stride, the last flush with the border. */
-	private static int starts(int size, int patch, int stride) {
-		if (patch >= size) return 1;
-		int n = (size - patch) / stride + 1;
-		return (n - 1) * stride + patch < size ? n + 1 : n;
+		return Craft.cropsPerImage(x.dim(1), x.dim(2), o);
 	}
 
 	/** A uniform key in [0, 1) for crop k of an image, the same whatever task sees it (SplitMix64 of seed, file, slice, crop). */
