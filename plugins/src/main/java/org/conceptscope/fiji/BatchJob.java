@@ -131,6 +131,10 @@ public final class BatchJob {
 				+ " beside your stack in Fiji, or run the Attribution command for output=channel.");
 		}
 		if (job.batch() < 0) throw new IllegalArgumentException("batch must be 0 (automatic) or positive, got " + job.batch() + ".");
+		if (RegionTargets.any(s.rois())) {
+			throw new IllegalArgumentException("The batch runner explains whole images; ROIs (rois=" + s.rois() + ") are explained by the"
+				+ " Attribution command (a macro over the folder), so leave rois=none here.");
+		}
 		Progress p = progress == null ? Progress.NONE : progress;
 		Events ev = events == null ? new Events() {} : events;
 		Path saveDir = s.saveDir().toAbsolutePath().normalize();
@@ -143,7 +147,8 @@ public final class BatchJob {
 				+ " would be read as an input by the next run; choose another save_dir, e.g. " + saveDir.resolve("conceptscope") + ".");
 		}
 		BatchInputs inputs = BatchInputs.scan(job.input());
-		try (Classifier classifier = Models.open(s.model())) {
+		try (Classifier opened = Models.open(s.model())) {
+			Classifier classifier = OutputOperators.choose(opened, s.operator());
 			int target = TargetClass.parse(s.target(), classifier.classNames());
 			method.checkRuns(classifier);
 			probe(classifier, inputs);
@@ -372,7 +377,7 @@ public final class BatchJob {
 				w.classifier.close();
 			}
 			BatchManifest m = BatchManifest.fromJson(manifestJson, "The batch run's manifest");
-			Classifier classifier = Models.open(s.model());
+			Classifier classifier = OutputOperators.choose(Models.open(s.model()), s.operator(), true);
 			try {
 				if (!classifier.classNames().equals(m.classes)) {
 					throw new IllegalArgumentException("The model " + s.model() + " has the classes " + classifier.classNames() + " but the run was"

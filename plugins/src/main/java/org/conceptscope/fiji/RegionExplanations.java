@@ -131,11 +131,13 @@ public final class RegionExplanations {
 		return roi;
 	}
 
-	/** Writes {@code <map title>.tif} and {@code <map title>.csv} into a folder (created if missing), each atomically. */
-	public static void save(Result r, Path dir) throws IOException {
+	/** Writes {@code <map title>.tif} and {@code <map title>.csv} into a folder (created if missing), each atomically; returns them. */
+	public static List<Path> save(Result r, Path dir) throws IOException {
 		Files.createDirectories(dir);
 		String base = r.maps().getTitle().replaceAll("[\\\\/:*?\"<>|\\p{Cntrl}]", "_");
-		HeatmapWriter.save(r.maps(), dir.resolve(base + ".tif"));
-		ResultsCsvWriter.write(HEADER, r.rows(), dir.resolve(base + ".csv"));
+		Path tiff = dir.resolve(base + ".tif"), csv = dir.resolve(base + ".csv");
+		HeatmapWriter.save(r.maps(), tiff);
+		ResultsCsvWriter.write(HEADER, r.rows(), csv);
+		return List.of(tiff, csv);
 	}
 }

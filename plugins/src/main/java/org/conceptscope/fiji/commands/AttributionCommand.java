@@ -109,6 +109,18 @@ public class AttributionCommand extends ContextCommand {
 		description = "interval: fast; crown: tighter linear bounds, slower.")
 	private String bounds = AttributionSettings.DEFAULT_BOUNDS;
 
+	@Parameter(label = "Explained output", persist = false, choices = { "auto", "class", "segmentation", "regression" },
+		description = "auto: class logits for classifiers, each channel over the image or ROI for map outputs (segmentation).")
+	private String operator = AttributionSettings.DEFAULT_OPERATOR;
+
+	@Parameter(label = "ROIs (none, selection, manager or a RoiSet.zip)", persist = false,
+		description = "none: the whole image; otherwise each ROI is explained alone, one table row per ROI.")
+	private String rois = AttributionSettings.DEFAULT_ROIS;
+
+	@Parameter(label = "Explain each ROI with", persist = false, choices = { "tiles", "window" },
+		description = "tiles: the tiles that hold the ROI; window: one model-size window centred on it.")
+	private String region = AttributionSettings.DEFAULT_REGION;
+
 	@Parameter(label = "Output", persist = false, choices = { "channel", "image" },
 		description = "channel: the map as an extra channel of a new composite image; image: a separate map image.")
 	private String output = AttributionSettings.DEFAULT_OUTPUT;
@@ -143,7 +155,7 @@ public class AttributionCommand extends ContextCommand {
 			explanation = result.image();
 			if (result.classMap() != null) ResultsDisplay.showResult(result.classMap());
 			ResultsDisplay.showTableAndRois(result);
-			progress.finished(result.explanation().size() + " slice(s) explained.");
+			progress.finished(result.summary() + ".");
 		});
 	}
 
@@ -172,6 +184,9 @@ public class AttributionCommand extends ContextCommand {
 			.forgradBandwidth(forgrad_bandwidth)
 			.epsilon(epsilon)
 			.bounds(bounds)
+			.operator(operator)
+			.rois(rois)
+			.region(region)
 			.output(output)
 			.topFraction(top_fraction)
 			.overlap(overlap)

@@ -13,7 +13,9 @@ import org.conceptscope.fiji.Explanation;
  * What one Attribution run produced: the explanation, the new image (heat-map composite or map
  * image, with the ROIs as its overlay), the ROIs, the results table, the files written (empty
  * when no save_dir was given), and for an image explained tile by tile its class map
- * ({@link org.conceptscope.fiji.ClassMapWriter}; null otherwise).
+ * ({@link org.conceptscope.fiji.ClassMapWriter}; null otherwise). A run with {@code rois} has no
+ * explanation of the whole image: its image is the regions' maps, its ROIs their outlines and its
+ * table one row per ROI ({@link org.conceptscope.fiji.RegionExplanations}).
  */
 public record AttributionResult(Explanation explanation, ImagePlus image, List<Roi> rois, ResultsTable table,
 	List<Path> written, ImagePlus classMap) {
@@ -25,5 +27,10 @@ public record AttributionResult(Explanation explanation, ImagePlus image, List<R
 
 	public AttributionResult(Explanation explanation, ImagePlus image, List<Roi> rois, ResultsTable table, List<Path> written) {
 		this(explanation, image, rois, table, written, null);
+	}
+
+	/** What was explained, for the status line: slices of the image, or ROIs (explanation null: a run with {@code rois}). */
+	public String summary() {
+		return explanation != null ? explanation.size() + " slice(s) explained" : table.size() + " ROI(s) explained";
 	}
 }

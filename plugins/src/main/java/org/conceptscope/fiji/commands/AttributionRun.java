@@ -5,7 +5,17 @@ import ij.ImagePlus;
 import java.io.IOException;
 import java.nio.file.Path;
 
+import ij.gui.Roi;
+
+import java.util.ArrayList;
+import java.util.List;
+
 import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.RegionExplainer;
+import org.conceptscope.fiji.OutputOperators;
+import org.conceptscope.fiji.RegionExplanations;
+import org.conceptscope.fiji.RegionTargets;
+import org.conceptscope.fiji.ResultsTables;
 import org.conceptscope.fiji.Explainer;
 import org.conceptscope.fiji.Explanation;
 import org.conceptscope.fiji.ImagePlusTensors;
@@ -30,14 +40,29 @@ public final class AttributionRun {
 	public static AttributionResult run(ImagePlus image, AttributionSettings settings, Progress progress) throws IOException {
 		settings.validate();
 		checkImage(image);
-		try (Classifier classifier = Models.open(settings.model())) {
+		try (Classifier opened = Models.open(settings.model())) {
+			Classifier classifier = OutputOperators.choose(opened, settings.operator());
 			int target = TargetClass.parse(settings.target(), classifier.classNames());
 			AttributionMethod method = AttributionMethods.create(settings);
 			method.checkRuns(classifier);
+			if (RegionTargets.any(settings.rois())) return regions(classifier, image, method, target, settings, progress);
 			Explanation e = Explainer.explain(classifier, image, method, target, modelName(settings.model()), settings.overlap(), progress);
 			AttributionResult result = AttributionOutputs.build(e, settings);
 			return settings.saveDir() == null ? result : AttributionOutputs.save(result, settings.saveDir());
 		}
+	}
+
+	/** Each ROI of {@code rois} explained alone: the regions' maps (outlined), one table row per ROI. */
+	private static AttributionResult regions(Classifier classifier, ImagePlus image, AttributionMethod method, int target,
+		AttributionSettings settings, Progress progress) throws IOException {
+		List<RegionExplainer.Region> regions = RegionTargets.of(settings.rois(), image);
+		RegionExplanations.Result r = RegionExplanations.explain(classifier, image, regions, RegionExplainer.Mode.parse(settings.region()),
+			method, target, settings.overlap(), progress);
+		List<Path> written = new ArrayList<>();
+		if (settings.saveDir() != null) written.addAll(RegionExplanations.save(r, settings.saveDir()));
+		List<Roi> outlines = new ArrayList<>();
+		for (Roi roi : r.maps().getOverlay().toArray()) outlines.add(roi);
+		return new AttributionResult(null, r.maps(), outlines, ResultsTables.of(RegionExplanations.HEADER, r.rows()), written, null);
 	}
 
 	/** A missing image gets a message that says how to give one, before the model is loaded. */

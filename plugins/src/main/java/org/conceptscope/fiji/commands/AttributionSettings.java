@@ -18,12 +18,20 @@ public final class AttributionSettings {
 		STRIDE = "stride", GRID = "grid", DESIGNS = "designs", KEEP_PROBABILITY = "keep_probability",
 		BLUR_SIGMA = "blur_sigma", PER_CHANNEL = "per_channel", SEGMENTS = "segments", SUPERPIXELS = "superpixels",
 		FORGRAD = "forgrad", FORGRAD_BANDWIDTH = "forgrad_bandwidth", EPSILON = "epsilon", BOUNDS = "bounds", OUTPUT = "output",
-		TOP_FRACTION = "top_fraction", OVERLAP = "overlap", OPACITY = "opacity", SAVE_DIR = "save_dir";
+		TOP_FRACTION = "top_fraction", OVERLAP = "overlap", OPACITY = "opacity", SAVE_DIR = "save_dir", OPERATOR = "operator", ROIS = "rois",
+		REGION = "region";
 
 	/** Every macro key, in dialog order. */
 	public static final List<String> KEYS = List.of(MODEL, METHOD, TARGET, STEPS, BASELINE, SAMPLES, NOISE, SEED, LAYER,
 		PATCH, STRIDE, GRID, DESIGNS, KEEP_PROBABILITY, BLUR_SIGMA, PER_CHANNEL, SEGMENTS, SUPERPIXELS, FORGRAD, FORGRAD_BANDWIDTH, EPSILON,
-		BOUNDS, OUTPUT, TOP_FRACTION, OVERLAP, OPACITY, SAVE_DIR);
+		BOUNDS, OPERATOR, ROIS, REGION, OUTPUT, TOP_FRACTION, OVERLAP, OPACITY, SAVE_DIR);
+
+	/** {@code operator}: the model's own kind (class logits, or a segmentation over the image or ROI), or one of TargetOperator.KEYS. */
+	public static final String DEFAULT_OPERATOR = "auto";
+	/** {@code rois}: the whole image ({@link org.conceptscope.fiji.RegionTargets}). */
+	public static final String DEFAULT_ROIS = "none";
+	/** {@code region}: a ROI is explained with the tiles that hold it, or one window centred on it. */
+	public static final String DEFAULT_REGION = "tiles";
 
 	/** {@code target} value meaning "each slice's predicted class". */
 	public static final String PREDICTED = "predicted";
@@ -86,6 +94,7 @@ public final class AttributionSettings {
 	private String output = DEFAULT_OUTPUT;
 	private double topFraction = DEFAULT_TOP_FRACTION;
 	private double overlap = DEFAULT_OVERLAP, opacity = DEFAULT_OPACITY;
+	private String operator = DEFAULT_OPERATOR, rois = DEFAULT_ROIS, region = DEFAULT_REGION;
 	private Path saveDir;
 
 	/**
@@ -112,6 +121,10 @@ public final class AttributionSettings {
 			throw new IllegalArgumentException(OVERLAP + " must be at least 0 and below 1 (a fraction of the tile; 0.5 = half a tile), got "
 				+ overlap + ".");
 		}
+		if (!operator.equals(DEFAULT_OPERATOR)) org.conceptscope.model.TargetOperator.parse(operator);
+		org.conceptscope.attribution.RegionExplainer.Mode.parse(region);
+		if (rois == null || rois.isBlank()) throw new IllegalArgumentException("No " + ROIS + " given: use " + ROIS + "=none (the whole image),"
+			+ " selection, manager or the path of a RoiSet.zip.");
 		if (!(opacity >= 0 && opacity <= 1)) {
 			throw new IllegalArgumentException(OPACITY + " must be in [0, 1] (0.5: the heat map half transparent over the image; 0: no"
 				+ " overlay), got " + opacity + ".");
@@ -193,6 +206,9 @@ public final class AttributionSettings {
 		o.put(FORGRAD_BANDWIDTH, Integer.toString(forgradBandwidth));
 		o.put(EPSILON, number(epsilon));
 		o.put(BOUNDS, bounds);
+		o.put(OPERATOR, operator);
+		o.put(ROIS, rois);
+		o.put(REGION, region);
 		o.put(OUTPUT, output);
 		o.put(TOP_FRACTION, number(topFraction));
 		o.put(OVERLAP, number(overlap));
@@ -262,6 +278,9 @@ public final class AttributionSettings {
 	public double topFraction() { return topFraction; }
 	public double overlap() { return overlap; }
 	public double opacity() { return opacity; }
+	public String operator() { return operator; }
+	public String rois() { return rois; }
+	public String region() { return region; }
 	/** Where files go; null: nothing is written. */
 	public Path saveDir() { return saveDir; }
 
@@ -291,6 +310,9 @@ public final class AttributionSettings {
 	public AttributionSettings topFraction(double v) { topFraction = v; return this; }
 	public AttributionSettings overlap(double v) { overlap = v; return this; }
 	public AttributionSettings opacity(double v) { opacity = v; return this; }
+	public AttributionSettings operator(String v) { operator = v == null || v.isBlank() ? DEFAULT_OPERATOR : v.trim().toLowerCase(Locale.ROOT); return this; }
+	public AttributionSettings rois(String v) { rois = v == null || v.isBlank() ? DEFAULT_ROIS : v.trim(); return this; }
+	public AttributionSettings region(String v) { region = v == null || v.isBlank() ? DEFAULT_REGION : v.trim().toLowerCase(Locale.ROOT); return this; }
 	/** Null or blank: write nothing. */
 	public AttributionSettings saveDir(Path v) { saveDir = v == null || v.toString().isBlank() ? null : v; return this; }
 
@@ -323,6 +345,9 @@ public final class AttributionSettings {
 			.topFraction(v.number(TOP_FRACTION))
 			.overlap(v.number(OVERLAP))
 			.opacity(v.number(OPACITY))
+			.operator(v.text(OPERATOR))
+			.rois(v.text(ROIS))
+			.region(v.text(REGION))
 			.saveDir(v.path(SAVE_DIR));
 	}
 

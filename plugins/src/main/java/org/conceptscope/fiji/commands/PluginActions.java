@@ -77,7 +77,7 @@ public final class PluginActions {
 		if (result.classMap() != null) ResultsDisplay.showResult(result.classMap());
 		ResultsDisplay.showResult(result.image());
 		ResultsDisplay.showTableAndRois(result);
-		progress.finished(result.explanation().size() + " slice(s) explained" + savedIn(result.written(), s.saveDir()));
+		progress.finished(result.summary() + savedIn(result.written(), s.saveDir()));
 	}
 
 	private static void modelInfo(Values v, ImageJProgress progress) throws IOException {

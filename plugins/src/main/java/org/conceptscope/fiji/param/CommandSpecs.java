@@ -20,6 +20,9 @@ public final class CommandSpecs {
 
 	private CommandSpecs() {}
 
+	/** The Attribution dialog's section for what is explained: the output operator and the ROIs. */
+	private static final String REGIONS = "Explained output and ROIs";
+
 	/** The Attribution dialog's last section: what is shown and saved. */
 	private static final String DISPLAY = "Output";
 
@@ -45,7 +48,17 @@ public final class CommandSpecs {
 
 	public static final CommandSpec ATTRIBUTION = new CommandSpec("Attribution...", "Attribution", "attribution.md",
 		parameters(List.of(MODEL.help("folder holding `saved_model.pb` (and `conceptscope.json`)"), METHOD, TARGET), attributionParameters(),
-			List.of(OUTPUT.section(DISPLAY).help("`channel`: a new composite image = the image's channels (32-bit, calibrated values, R/G/B for"
+			List.of(Parameter.choice("operator", "Explained output", "auto", List.of("auto", "class", "segmentation", "regression")).section(REGIONS)
+					.help("what a model's output is explained for ([operators](../whole-images.md#models-with-dense-outputs-segmentation-regression)):"
+						+ " `class` (a classifier's logit), `segmentation` (each output channel of a map [N, H, W, C] averaged over the image, or over"
+						+ " each ROI of `rois`), `regression` (one output value); `auto`: `class` for classifiers, `segmentation` for map outputs"),
+				Parameter.text("rois", "ROIs (none, selection, manager or a RoiSet.zip)", "none").section(REGIONS)
+					.help("`none`: the whole image; `selection` (the image's area selection), `manager` (every ROI of the ROI Manager) or the"
+						+ " path of a RoiSet.zip: each ROI explained alone (`region`), one table row per ROI, the maps in `<title>-<method>-regions`"),
+				Parameter.choice("region", "Explain each ROI with", "tiles", List.of("tiles", "window")).section(REGIONS)
+					.help("`tiles`: only the model-size tiles of the whole-image grid that hold a pixel of the ROI (the whole-image map there);"
+						+ " `window`: one model-size window centred on the ROI"),
+				OUTPUT.section(DISPLAY).help("`channel`: a new composite image = the image's channels (32-bit, calibrated values, R/G/B for"
 					+ " RGB) + the map as last channel (Fire from 0 for unsigned maps; for signed maps, Integrated Gradients and Gradient\u00d7Input"
 					+ " or any map with negative values, a diverging blue-white-red LUT, white at 0, over a symmetric range); `image`: the maps"
 					+ " alone as a separate 32-bit image"), TOP_FRACTION.section(DISPLAY),
