@@ -183,19 +183,18 @@ public final class AttributionOps {
 
 	/**
 	 * Sharing Ratio Decomposition (Han et al. 2024): the target logit shared down the layers among pointwise feature vectors
-	 * in proportion to their contributions, to the pixels or read at a layer; the map plus the share kept by biases is the logit.
+	 * in proportion to their contributions, to the pixels; the map plus the share kept by biases is the logit.
 	 * TensorFlow SavedModels only (the graph is read).
 	 *
 	 * @param <T> the pixel type
 	 * @param model the classifier, as opened by explain.model.open
 	 * @param image the image to explain: X, Y[, channel][, slice] (channels when the model takes several); only read
 	 * @param target the class to explain (index from 0); null or negative: the class predicted for each image (nullable)
-	 * @param layer the layer whose pointwise feature vectors give the map, upsampled; null or empty: the input pixels (nullable)
 	 * @return one map per image, the size of the image in X and Y (X, Y for one image; X, Y, slice for a stack)
 	 * @implNote op names='explain.attribution.srd'
 	 */
-	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> srd(Classifier model, RandomAccessibleInterval<T> image, Integer target, String layer) {
-		return explain(model, image, target, "srd", "layer", layer);
+	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> srd(Classifier model, RandomAccessibleInterval<T> image, Integer target) {
+		return explain(model, image, target, "srd");
 	}
 
 	/**

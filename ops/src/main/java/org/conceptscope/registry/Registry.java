@@ -80,9 +80,8 @@ public final class Registry {
 			.help("Seed of every random choice; the same seed gives the same map.")
 			.methods("smoothgrad", "vargrad", "squaregrad", "rise", "sobol", "hsic", "lime", "kernel_shap"),
 		Parameter.text("layer", "Layer (empty = last spatial)", "").section(GRADIENTS)
-			.help("Spatial layer whose activations Grad-CAM weighs; empty: the last spatial layer (Model Info lists them). SRD: the layer"
-				+ " whose PFVs give the map (upsampled); empty: the input pixels.")
-			.methods("gradcam", "gradcam_plus_plus", "srd"),
+			.help("Spatial layer whose activations Grad-CAM weighs; empty: the last spatial layer (Model Info lists them).")
+			.methods("gradcam", "gradcam_plus_plus"),
 		Parameter.integer("patch", "Patch size (pixels)", 8).range(Range.atLeast(1)).section(PERTURBATION)
 			.help("Side of the square patch Occlusion slides over the image.").methods("occlusion"),
 		Parameter.integer("stride", "Stride (pixels)", 4).range(Range.atLeast(1)).section(PERTURBATION)
@@ -206,7 +205,7 @@ public final class Registry {
 		attribution("guided_backprop", "Guided Backpropagation", GuidedGradient.class, "Springenberg et al. 2015", Map.of(),
 			v -> GuidedGradient.guidedBackprop());
 		attribution("deconvnet", "DeconvNet", GuidedGradient.class, "Zeiler and Fergus 2014", Map.of(), v -> GuidedGradient.deconvNet());
-		attribution("srd", "Sharing Ratio Decomposition", SrdAttribution.class, "Han et al. 2024", Map.of(), v -> new SrdAttribution(v.text("layer")));
+		attribution("srd", "Sharing Ratio Decomposition", SrdAttribution.class, "Han et al. 2024", Map.of(), v -> new SrdAttribution());
 
 		metric("deletion", "Deletion", Deletion.class, "Petsiuk et al. 2018", v -> new Deletion(v.integer("steps"), 0f));
 		metric("insertion", "Insertion", Insertion.class, "Petsiuk et al. 2018", v -> new Insertion(v.integer("steps"), 0f));
