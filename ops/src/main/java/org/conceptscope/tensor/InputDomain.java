@@ -97,14 +97,15 @@ public record InputDomain(double[] mean, double[] std) {
 			+ ". Explanations of inputs unlike the training data may mislead: check the model's normalisation, pixel size and staining.";
 	}
 
-	/** Running per-channel sums (doubles: millions of pixels). */
+	/** Running per-channel sums (doubles: millions of pixels); NaN and infinite values are left out (other checks name them). */
 	private static final class Moments {
 		final double[] sum, sq;
-		long n;
+		final long[] n;
 
 		Moments(int c) {
 			sum = new double[c];
 			sq = new double[c];
+			n = new long[c];
 		}
 
 		void add(float[] hwc, long pixels) {
@@ -112,19 +113,20 @@ public record InputDomain(double[] mean, double[] std) {
 			for (long p = 0; p < pixels; p++) {
 				for (int k = 0; k < c; k++) {
 					double v = hwc[(int) (p * c + k)];
+					if (!Double.isFinite(v)) continue;
 					sum[k] += v;
 					sq[k] += v * v;
+					n[k]++;
 				}
 			}
-			n += pixels;
 		}
 
 		InputDomain domain() {
 			int c = sum.length;
 			double[] mean = new double[c], std = new double[c];
 			for (int k = 0; k < c; k++) {
-				mean[k] = n == 0 ? 0 : sum[k] / n;
-				std[k] = n == 0 ? 0 : Math.sqrt(Math.max(0, sq[k] / n - mean[k] * mean[k]));
+				mean[k] = n[k] == 0 ? 0 : sum[k] / n[k];
+				std[k] = n[k] == 0 ? 0 : Math.sqrt(Math.max(0, sq[k] / n[k] - mean[k] * mean[k]));
 			}
 			return new InputDomain(mean, std);
 		}

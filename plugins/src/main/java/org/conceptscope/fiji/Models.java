@@ -80,6 +80,14 @@ public final class Models {
 			&& classifier.signature().channels() != ImagePlusTensors.channels(image)) {
 			return null; // the channel refusal comes with the run
 		}
+		try {
+			return domainWarning(image, classifier, card);
+		} catch (RuntimeException e) {
+			return null; // a warning never stops a run; the run itself names what is wrong with the image
+		}
+	}
+
+	private static String domainWarning(ImagePlus image, Classifier classifier, InputDomain card) {
 		ImagePlusTiles source = new ImagePlusTiles(image);
 		BatchIndex batches = ImagePlusTensors.batches(image);
 		int n = source.images(), step = Math.max(1, (n + DOMAIN_SLICES - 1) / DOMAIN_SLICES), far = 0, checked = 0;
