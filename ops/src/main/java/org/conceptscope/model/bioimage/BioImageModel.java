@@ -80,8 +80,6 @@ public final class BioImageModel implements Classifier {
 	private final Path root;
 	private final ModelSignature signature;
 	private volatile List<LayerInfo> layers;
-	/** The package's test input after preprocessing, as an input domain (set when the test tensors run). */
-	private volatile org.conceptscope.tensor.InputDomain testDomain;
 	private TestReport testReport = new TestReport(false, false, Double.NaN, "The test tensors have not been run.");
 
 	private BioImageModel(Path source, Path root, Path workDir, ModelDescription d, Classifier model, String weightsFormat,
@@ -460,11 +458,13 @@ public final class BioImageModel implements Classifier {
 		return pixelSize;
 	}
 
-	/** The weights' card statistics, else those of the package's test input (after preprocessing), once the test tensors ran. */
+	/**
+	 * The weights' card statistics, or null. (A package's single test input is no measure of the training data: packages
+	 * often hold a synthetic one.)
+	 */
 	@Override
 	public org.conceptscope.tensor.InputDomain inputDomain() {
-		org.conceptscope.tensor.InputDomain d = model.inputDomain();
-		return d != null ? d : testDomain;
+		return model.inputDomain();
 	}
 
 	@Override
@@ -537,7 +537,6 @@ public final class BioImageModel implements Classifier {
 				+ " but the model takes " + Arrays.toString(want) + " (axes " + inputAxes() + ").");
 		}
 		FloatTensor normalized = normalize(x);
-		testDomain = org.conceptscope.tensor.InputDomain.of(normalized);
 		FloatTensor got = Processings.apply(postprocessing, rawOutput(normalized));
 		if (!Arrays.equals(got.shape(), expected.shape()) && got.size() != expected.size()) {
 			throw new ModelLoadException(rdf + ": the test output " + outFile.getFileName() + " has shape " + Arrays.toString(expected.shape())
