@@ -67,6 +67,7 @@ public final class GuiChild {
 		DIALOGS.put("Train Interpretable Head...", "ConceptScope Train Interpretable Head");
 		DIALOGS.put("Explain with Head...", "ConceptScope Explain with Head");
 		DIALOGS.put("Feature Visualization...", "ConceptScope Feature Visualization");
+		DIALOGS.put("TCAV...", "ConceptScope TCAV");
 	}
 
 	/** The commands that work on the current image (their dialog needs one). */
