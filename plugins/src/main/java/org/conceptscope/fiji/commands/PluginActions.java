@@ -33,7 +33,8 @@ public final class PluginActions {
 		Map.entry(CommandSpecs.CONCEPT_IMPORTANCE,
 			"model=[/path/to/model] concepts=[/path/concepts.json] estimator=sobol save_dir=[/path/to/results]"),
 		Map.entry(CommandSpecs.TCAV,
-			"model=[/path/to/model] folder=[/path/class images] concepts=[/path/concepts] random=[/path/random images] save_dir=[/path/to/results]"));
+			"model=[/path/to/model] folder=[/path/class images] concepts=[/path/concepts] random=[/path/random images] save_dir=[/path/to/results]"),
+		Map.entry(CommandSpecs.NEAREST_EXAMPLES, "model=[/path/to/model] folder=[/path/training images] neighbours=5 save_dir=[/path/to/results]"));
 
 	private PluginActions() {}
 
@@ -67,6 +68,7 @@ public final class PluginActions {
 		else if (spec == CommandSpecs.FEATURE_VISUALIZATION) featureVisualization(FeatureVisualizationSettings.of(v), progress);
 		else if (spec == CommandSpecs.CONCEPT_IMPORTANCE) conceptImportance(ConceptImportanceSettings.of(v), progress);
 		else if (spec == CommandSpecs.TCAV) tcav(TcavSettings.of(v), progress);
+		else if (spec == CommandSpecs.NEAREST_EXAMPLES) examples(ExamplesSettings.of(v), progress);
 		else throw new IllegalStateException("No run for " + spec.command());
 	}
 
@@ -167,6 +169,17 @@ public final class PluginActions {
 		TcavRun.Result r = TcavRun.run(usesImage ? WindowManager.getCurrentImage() : null, s, progress);
 		ResultsDisplay.showResult(r.plot());
 		if (ResultsDisplay.interactive()) r.table().show("TCAV");
+		progress.finished(r.summary() + savedIn(r.written(), s.saveDir));
+	}
+
+	private static void examples(ExamplesSettings s, ImageJProgress progress) throws IOException {
+		ExamplesRun.Result r = ExamplesRun.run(s.neighbours > 0 ? WindowManager.getCurrentImage() : null, s, progress);
+		if (r.prototypes() != null) ResultsDisplay.showResult(r.prototypes());
+		if (r.nearest() != null) ResultsDisplay.showResult(r.nearest());
+		if (ResultsDisplay.interactive()) {
+			if (r.nearest() != null) r.nearestTable().show("Nearest examples");
+			if (r.prototypes() != null) r.prototypeTable().show("Prototypes");
+		}
 		progress.finished(r.summary() + savedIn(r.written(), s.saveDir));
 	}
 }

@@ -185,6 +185,14 @@ public final class CommandSpecs {
 			SAVE_DIR.help("folder for `tcav.csv` (one row per concept and layer), `tcav.png` (scores against random CAVs) and `cavs.json` (the CAVs); scoring a bank: `tcav-scores.csv` and `tcav-scores.png`; **required headless**")),
 		Set.of("model"), null, null);
 
+	public static final CommandSpec NEAREST_EXAMPLES = new CommandSpec("Nearest Examples...", "Nearest Examples", "nearest-examples.md",
+		Parameters.of(MODEL, Parameter.folder("folder", "Training examples folder").help("the training examples: images (name order, other files skipped, all of the model's input size), or one subfolder of images per class, named after the model's classes (then prototypes are per class)"),
+			LAYER.help("the layer whose activations are compared (Model Info lists them); empty = the last spatial layer"),
+			Parameter.integer("neighbours", "Nearest examples per slice", org.conceptscope.ops.ExampleOps.DEFAULT_NEIGHBOURS).range(Range.atLeast(0)).help("for each slice of the current image, its training examples nearest by Euclidean distance between activations, nearest first; 0 = none (no image needed)"),
+			Parameter.integer("prototypes", "Prototypes (per class)", org.conceptscope.ops.ExampleOps.DEFAULT_PROTOTYPES).range(Range.atLeast(0)).help("MMD-critic prototypes of the examples (per class with class subfolders; RBF kernel, gamma 1 / the median squared distance); 0 = none"),
+			SAVE_DIR.help("folder for `<title>-nearest.tif` (montage: each slice, then its nearest examples; distances in the row label and as each panel's `distance` property), `<title>-nearest.csv` (`slice, rank, example, distance`), `prototypes.tif` and `prototypes.csv` (`class, rank, example, objective`); **required headless**")),
+		Set.of("model", "folder"), null, null);
+
 	/**
 	 * The batch runner's arguments: input, every Attribution key (output defaults to image: the maps
 	 * go to a stack of their own), batch and restart. Not a menu command.
@@ -201,7 +209,7 @@ public final class CommandSpecs {
 	/** Every command, in plugins.config order. */
 	public static final List<CommandSpec> ALL = List.of(ATTRIBUTION, MODEL_INFO, CONCEPT_DISCOVERY, CONCEPT_LOCALIZATION,
 		EVALUATE_EXPLANATION, SHARING_RATIO_DECOMPOSITION, CONCEPT_GRAPH, TRAIN_INTERPRETABLE_HEAD, EXPLAIN_WITH_HEAD,
-		FEATURE_VISUALIZATION, CONCEPT_IMPORTANCE, TCAV);
+		FEATURE_VISUALIZATION, CONCEPT_IMPORTANCE, TCAV, NEAREST_EXAMPLES);
 
 	/** The command with this menu label ("Attribution...") or title. */
 	public static CommandSpec of(String command) {

@@ -72,6 +72,8 @@ class CommandSpecsTest {
 		check(CommandSpecs.EXPLAIN_WITH_HEAD, ExplainWithHeadCommand.class, HeadExplanationSettings.KEYS);
 		check(CommandSpecs.FEATURE_VISUALIZATION, FeatureVisualizationCommand.class, FeatureVisualizationSettings.KEYS);
 		check(CommandSpecs.TCAV, TcavCommand.class, TcavSettings.KEYS);
+		check(CommandSpecs.NEAREST_EXAMPLES, org.conceptscope.fiji.commands.ExamplesCommand.class,
+			org.conceptscope.fiji.commands.ExamplesSettings.KEYS);
 		assertEquals(CommandSpecs.ALL.size(), CommandSpecs.ALL.stream().map(CommandSpec::command).distinct().count());
 	}
 
@@ -94,6 +96,7 @@ class CommandSpecsTest {
 		defaults(CommandSpecs.EXPLAIN_WITH_HEAD, ExplainWithHeadCommand.class);
 		defaults(CommandSpecs.FEATURE_VISUALIZATION, FeatureVisualizationCommand.class);
 		defaults(CommandSpecs.TCAV, TcavCommand.class);
+		defaults(CommandSpecs.NEAREST_EXAMPLES, org.conceptscope.fiji.commands.ExamplesCommand.class);
 	}
 
 	private static void defaults(CommandSpec spec, Class<?> command) throws Exception {
