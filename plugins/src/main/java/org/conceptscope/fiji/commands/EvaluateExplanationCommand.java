@@ -32,7 +32,8 @@ public class EvaluateExplanationCommand extends ContextCommand {
 		"hsic", "lime", "kernel_shap", "eva" })
 	private String method = EvaluationSettings.DEFAULT_METHOD;
 
-	@Parameter(label = "Metric", persist = false, choices = { "deletion", "insertion", "mufidelity", "sanity", "mege_reco" })
+	@Parameter(label = "Metric", persist = false, choices = { "deletion", "insertion", "mufidelity", "average_drop", "increase_in_confidence", "complexity",
+		"sparseness", "random_logit", "sanity", "mege_reco" })
 	private String metric = EvaluationSettings.DEFAULT_METRIC;
 
 	@Parameter(label = "Target class", persist = false)
