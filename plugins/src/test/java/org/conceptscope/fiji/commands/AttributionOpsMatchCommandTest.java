@@ -67,8 +67,7 @@ class AttributionOpsMatchCommandTest {
 		java.util.Set<String> names = new java.util.HashSet<>();
 		OpIndex.read(getClass().getClassLoader().getResource(OpIndex.RESOURCE)).forEach(o -> names.addAll(o.names()));
 		for (String metric : EvaluationSettings.METRICS) {
-			// these explain with a method themselves (a randomised model, retrained models, another class): no map op, as in OpsIndexTest
-			if (metric.equals("sanity") || metric.equals("random_logit") || metric.equals(EvaluationSettings.MEGE_RECO)) continue;
+			if (metric.equals("sanity") || metric.equals(EvaluationSettings.MEGE_RECO)) continue;
 			assertTrue(names.contains("explain.metrics." + metric), "no op explain.metrics." + metric);
 		}
 	}
