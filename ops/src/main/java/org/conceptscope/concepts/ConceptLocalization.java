@@ -26,13 +26,20 @@ public final class ConceptLocalization {
 		for (int i = 0; i < n; i++) for (int p = 0; p < h * w; p++) for (int q = 0; q < k; q++) {
 			coarse[(i * h * w + p) * k + q] = (float) cc.u()[i][p][q];
 		}
+		FloatTensor small = new FloatTensor(new long[] { n, h, w, k }, coarse);
+		return new ConceptMaps(upsample(small, height, width), small);
+	}
+
+	/** Per-channel maps [N, h, w, K] bilinearly upsampled to [N, height, width, K]. */
+	public static FloatTensor upsample(FloatTensor coarse, int height, int width) {
+		int n = (int) coarse.dim(0), h = (int) coarse.dim(1), w = (int) coarse.dim(2), k = (int) coarse.dim(3);
 		float[] maps = new float[n * height * width * k];
 		for (int q = 0; q < k; q++) {
 			float[] one = new float[n * h * w];
-			for (int i = 0; i < n * h * w; i++) one[i] = coarse[i * k + q];
+			for (int i = 0; i < n * h * w; i++) one[i] = coarse.data()[i * k + q];
 			float[] up = Resampling.bilinear(new FloatTensor(new long[] { n, h, w }, one), height, width).data();
 			for (int i = 0; i < up.length; i++) maps[i * k + q] = up[i];
 		}
-		return new ConceptMaps(new FloatTensor(new long[] { n, height, width, k }, maps), new FloatTensor(new long[] { n, h, w, k }, coarse));
+		return new FloatTensor(new long[] { n, height, width, k }, maps);
 	}
 }

@@ -22,6 +22,33 @@ public final class HolisticConcepts {
 
 	private HolisticConcepts() {}
 
+	/**
+	 * The holistic numbers of a bank on a set of images: per-position importance maps [N, h, w, K] at
+	 * the layer, their mean per image [N][K], each concept's prevalence and, when the correctness of
+	 * each image is known, its reliability (null otherwise).
+	 */
+	public record Summary(FloatTensor maps, double[][] perImage, double[] prevalence, double[] reliability) {}
+
+	/**
+	 * {@link #importanceMaps}, {@link #perImage}, {@link #prevalence} and {@link #reliability} in one
+	 * call, for the bank's class.
+	 *
+	 * @param correct per image 1 when the model is right on it, 0 when wrong; null: reliability unknown
+	 */
+	public static Summary summarize(Classifier classifier, ConceptBank bank, FloatTensor images, double[] correct) {
+		FloatTensor maps = importanceMaps(classifier, bank, images, bank.classIndex);
+		double[][] per = perImage(maps);
+		return new Summary(maps, per, prevalence(per), correct == null ? null : reliability(per, correct));
+	}
+
+	/** 1 where the model predicts {@code classIndex} for the image, 0 elsewhere: correctness on images known to be of that class. */
+	public static double[] predictedAs(Classifier classifier, FloatTensor images, int classIndex) {
+		int[] predicted = classifier.logits(images).argmaxRows();
+		double[] out = new double[predicted.length];
+		for (int i = 0; i < out.length; i++) out[i] = predicted[i] == classIndex ? 1 : 0;
+		return out;
+	}
+
 	/** Per-position importance [N, h, w, K] of the bank's concepts for class {@code target}, at the bank's layer's resolution. */
 	public static FloatTensor importanceMaps(Classifier classifier, ConceptBank bank, FloatTensor images, int target) {
 		if (target < 0 || target >= classifier.numClasses()) {

@@ -182,6 +182,22 @@ public final class AttributionOps {
 	}
 
 	/**
+	 * Sharing Ratio Decomposition (Han et al. 2024): the target logit shared down the layers among pointwise feature vectors
+	 * in proportion to their contributions, to the pixels; the map plus the share kept by biases is the logit.
+	 * TensorFlow SavedModels only (the graph is read).
+	 *
+	 * @param <T> the pixel type
+	 * @param model the classifier, as opened by explain.model.open
+	 * @param image the image to explain: X, Y[, channel][, slice] (channels when the model takes several); only read
+	 * @param target the class to explain (index from 0); null or negative: the class predicted for each image (nullable)
+	 * @return one map per image, the size of the image in X and Y (X, Y for one image; X, Y, slice for a stack)
+	 * @implNote op names='explain.attribution.srd'
+	 */
+	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> srd(Classifier model, RandomAccessibleInterval<T> image, Integer target) {
+		return explain(model, image, target, "srd");
+	}
+
+	/**
 	 * FORGrad (Muzellec et al. 2023) on Saliency: the Saliency map low-pass filtered in Fourier space.
 	 *
 	 * @param <T> the pixel type

@@ -38,6 +38,7 @@ import org.conceptscope.metrics.MegeReco;
 import org.conceptscope.metrics.Metric;
 import org.conceptscope.metrics.MuFidelity;
 import org.conceptscope.metrics.SanityCheck;
+import org.conceptscope.mechanistic.SrdAttribution;
 import org.conceptscope.verify.BoundMethod;
 import org.conceptscope.verify.Eva;
 
@@ -217,6 +218,7 @@ public final class Registry {
 		attribution("guided_backprop", "Guided Backpropagation", GuidedGradient.class, "Springenberg et al. 2015", Map.of(),
 			v -> GuidedGradient.guidedBackprop());
 		attribution("deconvnet", "DeconvNet", GuidedGradient.class, "Zeiler and Fergus 2014", Map.of(), v -> GuidedGradient.deconvNet());
+		attribution("srd", "Sharing Ratio Decomposition", SrdAttribution.class, "Han et al. 2024", Map.of(), v -> new SrdAttribution());
 
 		metric("deletion", "Deletion", Deletion.class, "Petsiuk et al. 2018", v -> new Deletion(v.integer("steps"), 0f));
 		metric("insertion", "Insertion", Insertion.class, "Petsiuk et al. 2018", v -> new Insertion(v.integer("steps"), 0f));
