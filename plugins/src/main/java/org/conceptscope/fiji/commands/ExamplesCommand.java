@@ -2,8 +2,8 @@ package org.conceptscope.fiji.commands;
 
 import ij.ImagePlus;
 
-import java.io.File;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.command.ContextCommand;
@@ -25,23 +25,43 @@ public class ExamplesCommand extends ContextCommand {
 	@Parameter(label = "Image (the cases)", required = false, description = "The slices whose nearest examples are shown (only read).")
 	private ImagePlus image;
 
-	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
-	private File model;
+	// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
+	@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "folder holding `saved_model.pb`")
+	private java.io.File model;
 
-	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Training examples folder", required = false, persist = false)
-	private File folder;
+	@Parameter(label = "Training examples folder", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "the training examples: images (name order, other files skipped, all of the model's input size), or one subfolder of images per class, named after the model's classes (then prototypes are per class)")
+	private java.io.File folder;
 
-	@Parameter(label = "Layer (empty: the last spatial layer)", required = false, persist = false)
+	@Parameter(label = "Layer (empty: the last spatial layer)", persist = false, required = false,
+		description = "the layer whose activations are compared (Model Info lists them); empty = the last spatial layer")
 	private String layer = "";
 
-	@Parameter(label = "Nearest examples per slice", persist = false, min = "0")
-	private int neighbours = ExamplesSettings.DEFAULT_NEIGHBOURS;
+	@Parameter(label = "Nearest examples per slice", persist = false, min = "0",
+		description = "for each slice of the current image, its training examples nearest by Euclidean distance between activations, nearest first; 0 = none (no image needed)")
+	private int neighbours = 5;
 
-	@Parameter(label = "Prototypes (per class)", persist = false, min = "0")
-	private int prototypes = ExamplesSettings.DEFAULT_PROTOTYPES;
+	@Parameter(label = "Prototypes (per class)", persist = false, min = "0",
+		description = "MMD-critic prototypes of the examples (per class with class subfolders; RBF kernel, gamma 1 / the median squared distance); 0 = none")
+	private int prototypes = 3;
 
-	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (required headless)", required = false, persist = false)
-	private File save_dir;
+	@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "folder for `<title>-nearest.tif` (montage: each slice, then its nearest examples; distances in the row label and as each panel's `distance` property), `<title>-nearest.csv` (`slice, rank, example, distance`), `prototypes.tif` and `prototypes.csv` (`class, rank, example, objective`); **required headless**")
+	private java.io.File save_dir;
+
+	/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
+	private java.util.Map<String, Object> inputs() {
+		java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
+		in.put("model", model);
+		in.put("folder", folder);
+		in.put("layer", layer);
+		in.put("neighbours", neighbours);
+		in.put("prototypes", prototypes);
+		in.put("save_dir", save_dir);
+		return in;
+	}
+	// </inputs>
 
 	@Parameter(label = "Nearest examples", type = ItemIO.OUTPUT)
 	private ImagePlus nearest;
@@ -72,13 +92,6 @@ public class ExamplesCommand extends ContextCommand {
 	}
 
 	ExamplesSettings settings() {
-		ExamplesSettings s = new ExamplesSettings();
-		s.model = ConceptDiscoveryCommand.path(model);
-		s.folder = ConceptDiscoveryCommand.path(folder);
-		s.layer = layer == null ? "" : layer;
-		s.neighbours = neighbours;
-		s.prototypes = prototypes;
-		s.saveDir = ConceptDiscoveryCommand.path(save_dir);
-		return s;
+		return ExamplesSettings.of(CommandSpecs.NEAREST_EXAMPLES.inputs(inputs()));
 	}
 }
