@@ -122,6 +122,18 @@ public class AttributionCommand extends ContextCommand {
 		description = "`interval` (interval bound propagation: fast, loose) or `crown` (CROWN linear bounds: 3.5\u201313\u00d7 tighter margin bounds on the bundled CNNs, about 1.2 s more per 32\u00d732\u00d73 slice at grid 8; see [Verified bounds and EVA](../methods/eva.md))")
 	private String bounds = "interval";
 
+	@Parameter(label = "Explained output", persist = false, choices = { "auto", "class", "segmentation", "regression" },
+		description = "what a model's output is explained for ([operators](../whole-images.md#models-with-dense-outputs-segmentation-regression)): `class` (a classifier's logit), `segmentation` (each output channel of a map [N, H, W, C] averaged over the image, or over each ROI of `rois`), `regression` (one output value); `auto`: `class` for classifiers, `segmentation` for map outputs")
+	private String operator = "auto";
+
+	@Parameter(label = "ROIs (none, selection, manager or a RoiSet.zip)", persist = false, required = false,
+		description = "`none`: the whole image; `selection` (the image's area selection), `manager` (every ROI of the ROI Manager) or the path of a RoiSet.zip: each ROI explained alone (`region`), one table row per ROI, the maps in `<title>-<method>-regions`")
+	private String rois = "none";
+
+	@Parameter(label = "Explain each ROI with", persist = false, choices = { "tiles", "window" },
+		description = "`tiles`: only the model-size tiles of the whole-image grid that hold a pixel of the ROI (the whole-image map there); `window`: one model-size window centred on the ROI")
+	private String region = "tiles";
+
 	@Parameter(label = "Output", persist = false, choices = { "channel", "image" },
 		description = "`channel`: a new composite image = the image's channels (32-bit, calibrated values, R/G/B for RGB) + the map as last channel (Fire from 0 for unsigned maps; for signed maps, Integrated Gradients and Gradient\u00d7Input or any map with negative values, a diverging blue-white-red LUT, white at 0, over a symmetric range); `image`: the maps alone as a separate 32-bit image")
 	private String output = "channel";
@@ -167,6 +179,9 @@ public class AttributionCommand extends ContextCommand {
 		in.put("forgrad_bandwidth", forgrad_bandwidth);
 		in.put("epsilon", epsilon);
 		in.put("bounds", bounds);
+		in.put("operator", operator);
+		in.put("rois", rois);
+		in.put("region", region);
 		in.put("output", output);
 		in.put("top_fraction", top_fraction);
 		in.put("overlap", overlap);
@@ -192,7 +207,7 @@ public class AttributionCommand extends ContextCommand {
 			explanation = result.image();
 			if (result.classMap() != null) ResultsDisplay.showResult(result.classMap());
 			ResultsDisplay.showTableAndRois(result);
-			progress.finished(result.explanation().size() + " slice(s) explained.");
+			progress.finished(result.summary() + ".");
 		});
 	}
 
