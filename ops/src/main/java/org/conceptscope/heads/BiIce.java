@@ -31,6 +31,8 @@ public final class BiIce implements InterpretableHead {
 	static final String NAME = "bi_ice";
 	/** Default weight of the L1 penalty on the concepts' channel directions (mean absolute entry). */
 	public static final double DEFAULT_SPARSITY = 0.01;
+	/** Rounds of bidirectional binding the commands train with: the published model binds iteratively (1 is the static interaction). */
+	public static final int DEFAULT_ITERATIONS = 3;
 
 	private final Map<String, FloatTensor> weights;
 	private final String layer;
@@ -56,6 +58,13 @@ public final class BiIce implements InterpretableHead {
 		TrainingOptions opt, Progress progress) {
 		return train(spatialActivations(backbone, layer, images, "Bi-ICE"), layer, labels, backbone.numClasses(), concepts, dimension,
 			DEFAULT_SPARSITY, opt, progress);
+	}
+
+	/** The same with {@code iterations} rounds of bidirectional binding. */
+	public static BiIce train(Classifier backbone, String layer, FloatTensor images, int[] labels, int concepts, int dimension, int iterations,
+		TrainingOptions opt, Progress progress) {
+		return train(spatialActivations(backbone, layer, images, "Bi-ICE"), layer, labels, backbone.numClasses(), concepts, dimension,
+			DEFAULT_SPARSITY, iterations, opt, progress);
 	}
 
 	/**
