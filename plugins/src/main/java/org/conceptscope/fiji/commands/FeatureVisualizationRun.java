@@ -26,6 +26,7 @@ import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 import org.conceptscope.visualization.Maco;
+import org.conceptscope.visualization.MacoReference;
 
 /**
  * Feature Visualization, whichever way it is started: MACO optimises the Fourier phase of an image
@@ -89,6 +90,36 @@ public final class FeatureVisualizationRun {
 			IJ.log("ConceptScope " + summary(result)); // the Log (stdout headless), from the plugin and the SciJava command alike
 			return s.saveDir == null ? result : save(result, title, s.saveDir);
 		}
+	}
+
+	/** The recipes: MACO as its paper and Xplique run it (default), or the project's lighter first version. */
+	static final String REFERENCE = "reference", SIMPLE = "simple";
+	static final List<String> RECIPES = List.of(REFERENCE, SIMPLE);
+	/** Xplique's canvas for a 224-pixel model is 512 pixels: the reference canvas is the input scaled by this ratio. */
+	static final double CANVAS_RATIO = 512.0 / 224.0;
+	/** Xplique's Nadam learning rate, what learning_rate=0 means for the reference recipe. */
+	static final double REFERENCE_LEARNING_RATE = 1.0, SIMPLE_LEARNING_RATE = 0.05;
+
+	/**
+	 * The reference recipe ({@link MacoReference}): a canvas of {@code canvas} pixels a side (0: the
+	 * input side times 512/224, Xplique's canvas for 224-pixel models) under the mean magnitude
+	 * spectrum of the images, {@code crops} crops per step with falling box sizes, {@code noise}, Nadam.
+	 * As a {@link Maco.Result}: the canvas, its transparency, the mean crop score per step, and as start
+	 * and final score the first and last step's mean crop score.
+	 */
+	static Maco.Result reference(Maco.Objective objective, FloatTensor images, int steps, double learningRate, int crops, double noise,
+		int canvas, long seed, Progress progress) {
+		long[] in = objective.inputShape();
+		int ch = canvas > 0 ? canvas : (int) Math.round(in[1] * CANVAS_RATIO), cw = canvas > 0 ? canvas : (int) Math.round(in[2] * CANVAS_RATIO);
+		if (ch < in[1] || cw < in[2]) {
+			throw new IllegalArgumentException("canvas must be 0 (automatic) or at least the model input (" + in[2] + " x " + in[1] + "), got "
+				+ canvas + ".");
+		}
+		MacoReference.Reference ref = MacoReference.reference(images, ch, cw);
+		double lr = learningRate > 0 ? learningRate : REFERENCE_LEARNING_RATE;
+		MacoReference.Result r = new MacoReference(steps, lr, crops, noise, seed).visualize(objective, ref, progress);
+		double[] scores = r.scores();
+		return new Maco.Result(r.image(), r.transparency(), scores, scores[0], scores[scores.length - 1]);
 	}
 
 	/** "part k" / "concept k" (the head's unit name, any case) as a 0-based unit; -1 for anything else (a class). */
