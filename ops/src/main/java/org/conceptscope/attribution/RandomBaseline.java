@@ -8,8 +8,9 @@ import org.conceptscope.util.Progress;
 
 /**
  * Uniform random maps: the baseline any explanation must beat in a metric. The noise comes from
- * the seed, the model's name and the image index, so two models get independent maps (as an
- * evidence-blind explainer would) and the same call gives the same maps.
+ * the seed, the model's name and the image's values, so two models get independent maps (as an
+ * evidence-blind explainer would), and an image gets the same map in any batch: a data set split
+ * into parts (a cluster's tasks) gives the maps of the whole.
  */
 public final class RandomBaseline implements AttributionMethod {
 
@@ -27,10 +28,11 @@ public final class RandomBaseline implements AttributionMethod {
 	@Override
 	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
-		int n = (int) images.dim(0), hw = (int) (images.dim(1) * images.dim(2));
+		int n = (int) images.dim(0), hw = (int) (images.dim(1) * images.dim(2)), per = images.stride0();
 		float[] maps = new float[n * hw];
 		for (int i = 0; i < n; i++) {
-			Random r = new Random(seed * 31 + classifier.name().hashCode() * 1_000_003L + i);
+			int content = java.util.Arrays.hashCode(java.util.Arrays.copyOfRange(images.data(), i * per, (i + 1) * per));
+			Random r = new Random(seed * 31 + classifier.name().hashCode() * 1_000_003L + content * 0x9E3779B97F4A7C15L);
 			for (int p = 0; p < hw; p++) maps[i * hw + p] = r.nextFloat();
 		}
 		GradientMaps.step(progress, n, n, name());

@@ -37,6 +37,12 @@ public final class Craft {
 		return s.stream().mapToInt(Integer::intValue).toArray();
 	}
 
+	/** How many crops {@link #crops} cuts from an image of this height and width. */
+	public static int cropsPerImage(long height, long width, CraftOptions options) {
+		int h = (int) height, w = (int) width, patch = Math.min(options.patch(), Math.min(h, w));
+		return starts(h, patch, options.stride()).length * starts(w, patch, options.stride()).length;
+	}
+
 	/**
 	 * Extracts concepts for {@code classIndex} from a normalised batch [N, H, W, C] of that class's images.
 	 *

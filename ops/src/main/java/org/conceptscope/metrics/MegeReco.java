@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 
 import org.conceptscope.attribution.Attribution;
 import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.model.Classifier;
 import org.conceptscope.model.ModelConfig;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -125,12 +126,15 @@ public final class MegeReco {
 		this.folds = folds;
 	}
 
-	/** Trains the k models once and evaluates every method on them. */
+	/**
+	 * Trains the k models once and evaluates every method on them: {@link #folds}, {@link #trainFold}
+	 * for each fold, then {@link #part} over all images. A cluster runs the same three steps, the
+	 * folds and the parts of the images as parallel tasks, and merges the parts.
+	 */
 	public List<Result> evaluate(FloatTensor images, int[] labels, List<AttributionMethod> methods, Progress progress) {
 		int n = (int) images.dim(0);
-		if (labels.length != n) throw new IllegalArgumentException(labels.length + " labels for " + n + " images.");
-		if (n < 2 * folds) throw new IllegalArgumentException("MeGe/ReCo need at least " + 2 * folds + " images for " + folds + " folds.");
-		int[] fold = assignFolds(n);
+		checkLabels(labels, n);
+		int[] fold = folds(n);
 		Path dir;
 		try {
 			dir = Files.createTempDirectory("conceptscope-mege");
@@ -140,56 +144,153 @@ public final class MegeReco {
 		List<TensorFlowClassifier> models = new ArrayList<>();
 		long total = (long) folds * training.steps() + (long) methods.size() * folds;
 		try {
-			double[] accuracy = new double[folds];
 			for (int f = 0; f < folds; f++) {
-				FloatTensor train = select(images, fold, f, false);
-				int[] trainLabels = selectLabels(labels, fold, f, false);
-				TrainingOptions opt = new TrainingOptions(training.steps(), training.batchSize(), training.learningRate(), training.seed() + f);
 				long base = (long) f * training.steps();
-				String what = "training model " + (f + 1) + " of " + folds;
-				Map<String, FloatTensor> w = CnnTrainer.train(architecture, train, trainLabels, opt,
-					(d, t, msg) -> progress.report(base + d, total, what));
-				ModelConfig config = new ModelConfig();
-				config.name = "fold-" + f;
 				Path modelDir = dir.resolve("fold-" + f);
-				try {
-					SavedModelExport.export(architecture, w, config, modelDir);
-				} catch (IOException e) {
-					throw new UncheckedIOException("Could not write fold model " + f + " to " + modelDir + ": " + e.getMessage(), e);
-				}
-				TensorFlowClassifier m = TensorFlowClassifier.load(modelDir);
-				models.add(m);
-				accuracy[f] = CnnTrainer.accuracy(m.logits(select(images, fold, f, true)), selectLabels(labels, fold, f, true));
+				trainFold(images, labels, fold, f, modelDir, (d, t, what) -> progress.report(base + d, total, what));
+				models.add(TensorFlowClassifier.load(modelDir));
 			}
-			int[][] predictions = new int[folds][];
-			for (int j = 0; j < folds; j++) predictions[j] = models.get(j).logits(images).argmaxRows();
-			List<Result> results = new ArrayList<>();
-			for (int mi = 0; mi < methods.size(); mi++) {
-				long base = (long) folds * training.steps() + (long) mi * folds;
-				results.add(evaluate(methods.get(mi), images, labels, fold, models, predictions, accuracy, base, total, progress));
-			}
-			return results;
+			long base = (long) folds * training.steps();
+			return part(models, images, labels, fold, methods, (d, t, what) -> progress.report(base + d, total, what)).results();
 		} finally {
 			models.forEach(TensorFlowClassifier::close);
 			deleteQuietly(dir);
 		}
 	}
 
-	private Result evaluate(AttributionMethod method, FloatTensor images, int[] labels, int[] fold, List<TensorFlowClassifier> models,
-		int[][] predictions, double[] accuracy, long base, long total, Progress progress) {
-		float[][][] maps = new float[folds][][];
-		for (int j = 0; j < folds; j++) {
-			long done = base + j;
-			String what = "explaining with " + method.name() + ", model " + (j + 1) + " of " + folds;
-			if (!progress.report(done, total, what)) throw new CancellationException("MeGe/ReCo cancelled.");
-			// the paper (and Xplique) explain the true label, whatever the model predicts
-			Attribution a = method.explain(models.get(j), images, labels, (d, t, msg) -> progress.report(done, total, what));
-			int per = a.maps().stride0();
-			maps[j] = new float[labels.length][];
-			for (int i = 0; i < labels.length; i++) maps[j][i] = java.util.Arrays.copyOfRange(a.maps().data(), i * per, (i + 1) * per);
+	/**
+	 * The fold of each of {@code n} images, seeded by the training seed: fold f's model never sees
+	 * its images. The same for every caller, so tasks that each see some images agree on it.
+	 */
+	public int[] folds(int n) {
+		if (n < 2 * folds) throw new IllegalArgumentException("MeGe/ReCo need at least " + 2 * folds + " images for " + folds + " folds.");
+		Integer[] order = new Integer[n];
+		for (int i = 0; i < n; i++) order[i] = i;
+		java.util.Collections.shuffle(java.util.Arrays.asList(order), new Random(training.seed()));
+		int[] fold = new int[n];
+		for (int r = 0; r < n; r++) fold[order[r]] = r % folds;
+		return fold;
+	}
+
+	/**
+	 * Trains model f on the images of every other fold (seed: the training seed + f) and writes it
+	 * to {@code modelDir} as a SavedModel. Progress counts the training steps.
+	 */
+	public void trainFold(FloatTensor images, int[] labels, int[] fold, int f, Path modelDir, Progress progress) {
+		checkLabels(labels, (int) images.dim(0));
+		if (fold.length != labels.length || f < 0 || f >= folds) throw new IllegalArgumentException("Fold " + f + " of " + folds + ".");
+		TrainingOptions opt = new TrainingOptions(training.steps(), training.batchSize(), training.learningRate(), training.seed() + f);
+		String what = "training model " + (f + 1) + " of " + folds;
+		Map<String, FloatTensor> w = CnnTrainer.train(architecture, select(images, fold, f, false), selectLabels(labels, fold, f, false), opt,
+			(d, t, msg) -> progress.report(d, training.steps(), what));
+		ModelConfig config = new ModelConfig();
+		config.name = "fold-" + f;
+		try {
+			SavedModelExport.export(architecture, w, config, modelDir);
+		} catch (IOException e) {
+			throw new UncheckedIOException("Could not write fold model " + f + " to " + modelDir + ": " + e.getMessage(), e);
 		}
-		Pairs p = pairs(maps, predictions, labels, fold);
-		return new Result(method.name(), p.mege(), p.reco(), p.same().size(), p.different().size(), p.undefined(), accuracy.clone());
+	}
+
+	/**
+	 * What some images contribute: each image is explained (for its true label) by every fold
+	 * model, and its held-out model's map is paired with each other model's. Parts of one data set,
+	 * computed anywhere, {@link Part#merge merge} into the whole's.
+	 *
+	 * @param models the fold models, model f trained without fold f
+	 * @param fold the fold of each of these images
+	 */
+	public static Part part(List<? extends Classifier> models, FloatTensor images, int[] labels, int[] fold, List<AttributionMethod> methods,
+		Progress progress) {
+		int n = (int) images.dim(0), k = models.size();
+		checkLabels(labels, n);
+		if (fold.length != n) throw new IllegalArgumentException(fold.length + " folds for " + n + " images.");
+		int[][] predictions = new int[k][];
+		for (int j = 0; j < k; j++) predictions[j] = models.get(j).logits(images).argmaxRows();
+		int[] correct = new int[k], heldOut = new int[k];
+		for (int i = 0; i < n; i++) {
+			heldOut[fold[i]]++;
+			if (predictions[fold[i]][i] == labels[i]) correct[fold[i]]++;
+		}
+		List<String> names = new ArrayList<>();
+		double[][] same = new double[methods.size()][], different = new double[methods.size()][];
+		int[] undefined = new int[methods.size()];
+		long total = (long) methods.size() * k;
+		for (int mi = 0; mi < methods.size(); mi++) {
+			AttributionMethod method = methods.get(mi);
+			float[][][] maps = new float[k][][];
+			for (int j = 0; j < k; j++) {
+				long done = (long) mi * k + j;
+				String what = "explaining with " + method.name() + ", model " + (j + 1) + " of " + k;
+				if (!progress.report(done, total, what)) throw new CancellationException("MeGe/ReCo cancelled.");
+				// the paper (and Xplique) explain the true label, whatever the model predicts
+				Attribution a = method.explain(models.get(j), images, labels, (d, t, msg) -> progress.report(done, total, what));
+				int per = a.maps().stride0();
+				maps[j] = new float[n][];
+				for (int i = 0; i < n; i++) maps[j][i] = java.util.Arrays.copyOfRange(a.maps().data(), i * per, (i + 1) * per);
+			}
+			Pairs p = pairs(maps, predictions, labels, fold);
+			names.add(method.name());
+			same[mi] = p.same().stream().mapToDouble(Double::doubleValue).toArray();
+			different[mi] = p.different().stream().mapToDouble(Double::doubleValue).toArray();
+			undefined[mi] = p.undefined();
+		}
+		return new Part(names, same, different, undefined, correct, heldOut);
+	}
+
+	/**
+	 * Some images' share of the evaluation, per method: the distances of their S= and S!= pairs,
+	 * their pairs without a distance; per fold model: how many of their held-out images it
+	 * classifies right, of how many.
+	 */
+	public record Part(List<String> methods, double[][] same, double[][] different, int[] undefined, int[] correct, int[] heldOut)
+		implements java.io.Serializable {
+
+		/** The pairs of both parts' images (disjoint parts of one data set, same methods and models). */
+		public Part merge(Part other) {
+			if (!methods.equals(other.methods) || correct.length != other.correct.length) {
+				throw new IllegalArgumentException("Parts of different evaluations: " + methods + " vs " + other.methods + ".");
+			}
+			double[][] s = new double[same.length][], d = new double[same.length][];
+			int[] u = new int[same.length];
+			for (int m = 0; m < same.length; m++) {
+				s[m] = concat(same[m], other.same[m]);
+				d[m] = concat(different[m], other.different[m]);
+				u[m] = undefined[m] + other.undefined[m];
+			}
+			int[] c = correct.clone(), h = heldOut.clone();
+			for (int f = 0; f < c.length; f++) {
+				c[f] += other.correct[f];
+				h[f] += other.heldOut[f];
+			}
+			return new Part(methods, s, d, u, c, h);
+		}
+
+		/** MeGe and ReCo of each method over the part's pairs, with each fold model's held-out accuracy. */
+		public List<Result> results() {
+			double[] accuracy = new double[correct.length];
+			for (int f = 0; f < accuracy.length; f++) accuracy[f] = heldOut[f] == 0 ? Double.NaN : correct[f] / (double) heldOut[f];
+			List<Result> out = new ArrayList<>();
+			for (int m = 0; m < methods.size(); m++) {
+				Pairs p = new Pairs(boxed(same[m]), boxed(different[m]), undefined[m]);
+				out.add(new Result(methods.get(m), p.mege(), p.reco(), p.same().size(), p.different().size(), p.undefined(), accuracy.clone()));
+			}
+			return out;
+		}
+
+		private static double[] concat(double[] a, double[] b) {
+			double[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+			System.arraycopy(b, 0, c, a.length, b.length);
+			return c;
+		}
+
+		private static List<Double> boxed(double[] v) {
+			return java.util.Arrays.stream(v).boxed().toList();
+		}
+	}
+
+	private static void checkLabels(int[] labels, int n) {
+		if (labels.length != n) throw new IllegalArgumentException(labels.length + " labels for " + n + " images.");
 	}
 
 	/**
@@ -234,15 +335,6 @@ public final class MegeReco {
 			best = Math.max(best, tpr + tnr - 1);
 		}
 		return best;
-	}
-
-	private int[] assignFolds(int n) {
-		Integer[] order = new Integer[n];
-		for (int i = 0; i < n; i++) order[i] = i;
-		java.util.Collections.shuffle(java.util.Arrays.asList(order), new Random(training.seed()));
-		int[] fold = new int[n];
-		for (int r = 0; r < n; r++) fold[order[r]] = r % folds;
-		return fold;
 	}
 
 	private static FloatTensor select(FloatTensor images, int[] fold, int f, boolean in) {

@@ -128,6 +128,11 @@ public record Parameter(String key, String label, Type type, Object defaultValue
 		return new Parameter(key, label, type, defaultValue, range, choices, help, section, List.of(m));
 	}
 
+	/** A copy that does not depend on the method (a command that always uses it). */
+	public Parameter anyMethod() {
+		return new Parameter(key, label, type, defaultValue, range, choices, help, section, List.of());
+	}
+
 	public Parameter withDefault(Object d) {
 		return new Parameter(key, label, type, d, range, choices, help, section, methods);
 	}

@@ -66,53 +66,66 @@ public final class Registry {
 	/** The attribution methods' parameters, in dialog order. */
 	public static final Parameters ATTRIBUTION_PARAMETERS = Parameters.of(
 		Parameter.integer("steps", "Steps (Integrated Gradients)", 32).range(Range.atLeast(1)).section(GRADIENTS)
-			.help("Points on the straight path from the baseline to the image (midpoint rule).").methods("integrated_gradients"),
+			.help("steps along the path from the baseline to the image (midpoint rule)")
+			.methods("integrated_gradients"),
 		Parameter.number("baseline", "Baseline value", 0).section(GRADIENTS)
-			.help("Value of the reference image (Integrated Gradients) and of occluded patches (Occlusion), in the model's normalised units.")
+			.help("the baseline (integrated_gradients) and the occluding patch value (occlusion), in the model's normalised input units")
 			.methods("integrated_gradients", "occlusion"),
 		Parameter.integer("samples", "Samples (0 = method default)", 0).range(Range.atLeast(0)).section(GRADIENTS)
-			.help("Noisy copies (SmoothGrad family, default 50), random masks (RISE, default 1000), designs (HSIC, default 1000), perturbed"
-				+ " samples (LIME 150, Kernel SHAP 800); 0 takes the method's default.")
+			.help("0 = the method's default: noisy copies for smoothgrad, vargrad, squaregrad (50); masks for rise (1000); designs for hsic"
+				+ " (1000); perturbed samples for lime (150) and kernel_shap (800)")
 			.methods("smoothgrad", "vargrad", "squaregrad", "rise", "hsic", "lime", "kernel_shap"),
 		Parameter.number("noise", "Noise (fraction of range)", 0.15).range(Range.atLeast(0)).section(GRADIENTS)
-			.help("Standard deviation of the Gaussian noise as a fraction of the image's value range.").methods(NOISY),
+			.help("noise sigma as a fraction of the value range")
+			.methods(NOISY),
 		Parameter.longInteger("seed", "Random seed", 42).section(GRADIENTS)
-			.help("Seed of every random choice; the same seed gives the same map.")
+			.help("every random choice: same seed, same map")
 			.methods("smoothgrad", "vargrad", "squaregrad", "rise", "sobol", "hsic", "lime", "kernel_shap"),
 		Parameter.text("layer", "Layer (empty = last spatial)", "").section(GRADIENTS)
-			.help("Spatial layer whose activations Grad-CAM weighs; empty: the last spatial layer (Model Info lists them).")
+			.help("a spatial layer listed by Model Info; empty = the last spatial layer")
 			.methods("gradcam", "gradcam_plus_plus"),
 		Parameter.integer("patch", "Patch size (pixels)", 8).range(Range.atLeast(1)).section(PERTURBATION)
-			.help("Side of the square patch Occlusion slides over the image.").methods("occlusion"),
+			.help("size of the occluding square patch, in pixels")
+			.methods("occlusion"),
 		Parameter.integer("stride", "Stride (pixels)", 4).range(Range.atLeast(1)).section(PERTURBATION)
-			.help("Step between occluding patches.").methods("occlusion"),
+			.help("step between occluding patches, in pixels")
+			.methods("occlusion"),
 		Parameter.integer("grid", "Grid (cells per side)", 8).range(Range.atLeast(1)).section(PERTURBATION)
-			.help("Cells per side of the coarse masks (RISE, Sobol, HSIC), of the verified regions (EVA) and of the segments (LIME, Kernel SHAP).")
+			.help("cells per side (of the masks; of the verified regions for eva; of the segments for lime and kernel_shap)")
 			.methods("rise", "sobol", "hsic", "eva", "lime", "kernel_shap"),
 		Parameter.integer("designs", "Sobol designs", 32).range(Range.atLeast(2)).section(PERTURBATION)
-			.help("Quasi-Monte Carlo designs of the Sobol estimator (forward passes grow with designs x (cells + 2)).").methods("sobol"),
+			.help("quasi-Monte Carlo designs (the model runs designs \u00d7 (grid\u00b2 + 2) times per slice)")
+			.methods("sobol"),
 		Parameter.number("keep_probability", "Keep probability", 0.5).range(Range.aboveUpTo(0, 1)).section(PERTURBATION)
-			.help("Probability that a mask cell (RISE) or a segment (LIME, strictly below 1) is kept.").methods("rise", "lime"),
+			.help("probability that a mask cell (rise) or a segment (lime, strictly below 1) is kept")
+			.methods("rise", "lime"),
 		Parameter.number("blur_sigma", "Blur sigma (0 = zeros)", 0).range(Range.atLeast(0)).section(PERTURBATION)
-			.help("Masked pixels become the image blurred with this Gaussian sigma (pixels); 0 replaces them by 0.")
+			.help("0 replaces masked cells by 0, > 0 by the image blurred with this sigma (pixels)")
 			.methods("sobol", "hsic", "lime", "kernel_shap"),
 		Parameter.flag("per_channel", "Per channel", false).section(PERTURBATION)
-			.help("Sobol: one mask per channel, the map the sum over channels.").methods("sobol"),
-		Parameter.number("epsilon", "Epsilon (normalised units)", 0.01).range(Range.above(0)).section(VERIFICATION)
-			.help("EVA: radius of the L-infinity ball, in the model's normalised input units (0.01 = 2.55 grey levels of 8-bit unit_range).")
-			.methods("eva"),
-		Parameter.choice("bounds", "Bounds", "interval", List.of("interval", "crown")).section(VERIFICATION)
-			.help("EVA: interval bounds (fast) or CROWN linear bounds (tighter, slower).").methods("eva"),
+			.help("one mask per channel (`per_channel=true`, as recorded; a bare word turns it on too)")
+			.methods("sobol"),
 		Parameter.choice("segments", "Segments", "grid", List.of("grid", "slic")).section(SURROGATE)
-			.help("LIME, Kernel SHAP: grid x grid cells, or SLIC superpixels that follow the image's edges.").methods("lime", "kernel_shap"),
+			.help("`grid` (`grid` \u00d7 `grid` cells) or `slic` (SLIC superpixels that follow the image's edges, compactness 0.1 on the [0, 1]-scaled"
+				+ " image)")
+			.methods("lime", "kernel_shap"),
 		Parameter.integer("superpixels", "Superpixels", 64).range(Range.atLeast(1)).section(SURROGATE)
-			.help("LIME, Kernel SHAP with segments=slic: about this many SLIC superpixels.").methods("lime", "kernel_shap"),
+			.help("with `segments=slic`: about this many superpixels")
+			.methods("lime", "kernel_shap"),
 		Parameter.flag("forgrad", "FORGrad filter", false).section(FILTER)
-			.help("Low-pass filter the map in Fourier space (FORGrad, Muzellec et al. 2023), gradient methods only.")
+			.help("FORGrad (Muzellec et al. 2023): low-pass filter the map in Fourier space (`forgrad=true`)")
 			.methods(GRADIENT_METHODS.toArray(String[]::new)),
 		Parameter.integer("forgrad_bandwidth", "FORGrad bandwidth (0 = scaled)", 0).range(Range.atLeast(0)).section(FILTER)
-			.help("Frequencies kept by FORGrad; 0 scales Xplique's 15 at 224 pixels to the image.")
-			.methods(GRADIENT_METHODS.toArray(String[]::new)));
+			.help("with `forgrad`: frequencies kept within this radius; 0 = Xplique's 15 at 224 pixels, scaled to the image (2 at 32)")
+			.methods(GRADIENT_METHODS.toArray(String[]::new)),
+		Parameter.number("epsilon", "Epsilon (normalised units)", 0.01).range(Range.above(0)).section(VERIFICATION)
+			.help("radius of the L-infinity ball around each slice, in the model's normalised input units (0.01 = 2.55 grey levels of"
+				+ " an 8-bit image under `unit_range`; 10 HU for the CT model)")
+			.methods("eva"),
+		Parameter.choice("bounds", "Bounds", "interval", List.of("interval", "crown")).section(VERIFICATION)
+			.help("`interval` (interval bound propagation: fast, loose) or `crown` (CROWN linear bounds: 3.5\u201313\u00d7 tighter margin bounds"
+				+ " on the bundled CNNs, about 1.2 s more per 32\u00d732\u00d73 slice at grid 8; see [Verified bounds and EVA](../methods/eva.md))")
+			.methods("eva"));
 
 	/** The metrics' parameters. */
 	public static final Parameters METRIC_PARAMETERS = Parameters.of(

@@ -58,6 +58,11 @@ public final class Tcav {
 		public List<ConceptActivationVector> cavs() {
 			return rows.stream().map(Row::cav).toList();
 		}
+
+		/** The CAVs of all rows as a bank of the named model, to save and score new stacks with. */
+		public CavBank bank(String model) {
+			return new CavBank(model, cavs());
+		}
 	}
 
 	/** Scores of one saved CAV on new inputs. */

@@ -202,4 +202,47 @@ class MegeRecoTest {
 		assertEquals(0.5, MegeReco.reco(List.of(0.1, 0.6), List.of(0.5, 0.7)), 1e-12);
 		assertEquals(0.0, MegeReco.reco(List.of(), List.of(0.5)), 0);
 	}
+
+	/**
+	 * The evaluation split the way a cluster splits it: the fold models trained one by one, the
+	 * images in three uneven parts explained separately, the parts merged. Same pairs, same
+	 * accuracies, same MeGe and ReCo as the evaluation in one piece.
+	 */
+	@Test
+	void partsOfTheImagesMergeIntoTheWholeEvaluation(@TempDir Path tmp) {
+		MegeReco mege = new MegeReco(ARCH, new TrainingOptions(60, 32, 0.02, 9), 3);
+		List<AttributionMethod> methods = List.of(new Saliency(), new GradientTimesInput());
+		List<MegeReco.Result> whole = mege.evaluate(images, labels, methods, Progress.NONE);
+		int[] fold = mege.folds(160);
+		assertArrayEquals(fold, mege.folds(160), "the folds depend only on the seed and the number of images");
+		List<TensorFlowClassifier> models = new java.util.ArrayList<>();
+		try {
+			for (int f = 0; f < 3; f++) {
+				mege.trainFold(images, labels, fold, f, tmp.resolve("fold-" + f), Progress.NONE);
+				models.add(TensorFlowClassifier.load(tmp.resolve("fold-" + f)));
+			}
+			int[][] ranges = { { 0, 7 }, { 7, 100 }, { 100, 160 } };
+			MegeReco.Part merged = null;
+			for (int[] r : ranges) {
+				int[] rows = java.util.stream.IntStream.range(r[0], r[1]).toArray();
+				MegeReco.Part p = MegeReco.part(models, images.rows(rows), java.util.Arrays.copyOfRange(labels, r[0], r[1]),
+					java.util.Arrays.copyOfRange(fold, r[0], r[1]), methods, Progress.NONE);
+				merged = merged == null ? p : merged.merge(p);
+			}
+			List<MegeReco.Result> split = merged.results();
+			for (int m = 0; m < whole.size(); m++) {
+				MegeReco.Result w = whole.get(m), s = split.get(m);
+				assertEquals(w.method(), s.method());
+				assertEquals(w.samePairs(), s.samePairs(), w + " vs " + s);
+				assertEquals(w.differentPairs(), s.differentPairs(), w + " vs " + s);
+				assertEquals(w.undefinedPairs(), s.undefinedPairs(), w + " vs " + s);
+				assertArrayEquals(w.foldAccuracy(), s.foldAccuracy(), 1e-12);
+				assertEquals(w.mege(), s.mege(), 1e-6, w + " vs " + s);
+				assertEquals(w.reco(), s.reco(), 1e-6, w + " vs " + s);
+				assertTrue(w.samePairs() + w.differentPairs() > 0, w.toString());
+			}
+		} finally {
+			models.forEach(TensorFlowClassifier::close);
+		}
+	}
 }

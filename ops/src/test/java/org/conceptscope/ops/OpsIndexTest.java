@@ -56,7 +56,8 @@ class OpsIndexTest {
 				OpIndex.Param q = op.params().get(i);
 				assertTrue(p[i].isNamePresent(), "compiled with -parameters");
 				assertEquals(p[i].getName(), q.name(), op.name() + " input " + i);
-				assertEquals(p[i].getParameterizedType().getTypeName().replace('$', '.'), q.type(), op.name() + " input " + q.name());
+				// the index writes type arguments without the space after the comma that reflection puts
+				assertEquals(p[i].getParameterizedType().getTypeName().replace('$', '.').replace(", ", ","), q.type(), op.name() + " input " + q.name());
 				assertEquals("INPUT", q.ioType(), op.name() + " input " + q.name());
 				assertFalse(p[i].getType().isPrimitive(), op.name() + " " + q.name() + ": boxed types, so that null means the default");
 				assertTrue(q.description().length() > 10, op.name() + " " + q.name() + " is described");
@@ -78,7 +79,8 @@ class OpsIndexTest {
 			"explain.concepts.localize", "explain.metrics.deletion", "explain.metrics.insertion", "explain.metrics.mufidelity",
 			"explain.mechanistic.srd", "explain.mechanistic.pfv_concepts", "explain.mechanistic.gig", "explain.mechanistic.concept_graph",
 			"explain.heads.infodisent", "explain.heads.bi_ice", "explain.heads.contributions", "explain.heads.unit_maps",
-			"explain.visualization.maco", "explain.verify.margin_bounds")) {
+			"explain.visualization.maco", "explain.verify.margin_bounds", "explain.tcav.test", "explain.tcav.score", "explain.examples.nearest",
+			"explain.examples.prototypes")) {
 			assertTrue(names.contains(n), n + " missing from " + names);
 		}
 	}

@@ -3,7 +3,6 @@ package org.conceptscope.fiji;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
@@ -11,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.conceptscope.fiji.commands.AttributionSettings;
-import org.conceptscope.fiji.ij1.AttributionOptions;
-import org.conceptscope.fiji.ij1.MacroOptions;
+import org.conceptscope.fiji.param.CommandSpecs;
+import org.conceptscope.registry.Values;
 import org.conceptscope.model.ModelLoadException;
 
 /**
@@ -31,14 +30,7 @@ public final class Batch {
 	public static final String INPUT = "input", BATCH = "batch", RESTART = "restart";
 
 	/** input, every Attribution key, batch and restart. */
-	public static final List<String> KEYS;
-
-	static {
-		List<String> keys = new ArrayList<>(List.of(INPUT));
-		keys.addAll(AttributionSettings.KEYS);
-		keys.addAll(List.of(BATCH, RESTART));
-		KEYS = List.copyOf(keys);
-	}
+	public static final List<String> KEYS = CommandSpecs.BATCH.keys();
 
 	static final String USAGE = String.join("\n",
 		"Usage: java -jar conceptscope-batch.jar input=<stack file or folder of images> model=<SavedModel folder, bioimage.io",
@@ -54,11 +46,10 @@ public final class Batch {
 
 	/** The job the arguments describe (the batch runner writes maps as their own stack: output=image). */
 	public static BatchJob.Job parse(String[] args) {
-		MacroOptions o = MacroOptions.ofArguments(args, COMMAND, KEYS);
-		AttributionSettings s = AttributionOptions.parse(o).output(o.text(AttributionSettings.OUTPUT, AttributionSettings.OUTPUT_IMAGE));
-		Path input = o.path(INPUT);
+		Values v = CommandSpecs.BATCH.parseArguments(args);
+		Path input = v.path(INPUT);
 		if (input == null) throw new IllegalArgumentException("No input given: set input=<a stack file or a folder of images>.");
-		return new BatchJob.Job(s, input, o.integer(BATCH, 0), o.flag(RESTART, false));
+		return new BatchJob.Job(AttributionSettings.of(v), input, v.integer(BATCH), v.flag(RESTART));
 	}
 
 	public static void main(String[] args) {

@@ -33,7 +33,6 @@ import org.conceptscope.fiji.commands.AttributionMethods;
 import org.conceptscope.fiji.commands.AttributionOutputs;
 import org.conceptscope.fiji.commands.AttributionSettings;
 import org.conceptscope.fiji.commands.TargetClass;
-import org.conceptscope.fiji.ij1.MacroOptions;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -573,20 +572,22 @@ public final class BatchJob {
 		classifier.probabilities(Models.input(one, classifier).tensor());
 	}
 
+	/** What the manifest records of the settings (and a resumed run must match): every key but model, save_dir and output. */
+	static Map<String, String> settings(AttributionSettings s) {
+		Map<String, String> options = new java.util.LinkedHashMap<>(s.options());
+		options.remove(AttributionSettings.MODEL);
+		options.remove(AttributionSettings.SAVE_DIR);
+		options.remove(AttributionSettings.OUTPUT);
+		return options;
+	}
+
 	private static BatchManifest manifest(AttributionSettings s, Classifier classifier, BatchInputs inputs, int batch, List<Path> outputs)
 		throws IOException {
 		BatchManifest m = new BatchManifest();
 		m.model = s.model().toAbsolutePath().normalize().toString();
 		m.modelSha256 = BatchManifest.hashFolder(s.model());
 		m.classes = List.copyOf(classifier.classNames());
-		Map<String, String> options = new java.util.LinkedHashMap<>(
-			MacroOptions.parse(s.toMacroOptions(), "Batch", AttributionSettings.KEYS).values());
-		options.remove(AttributionSettings.MODEL);
-		options.remove(AttributionSettings.SAVE_DIR);
-		options.remove(AttributionSettings.OUTPUT);
-		if (!options.containsKey(AttributionSettings.PER_CHANNEL)) options.put(AttributionSettings.PER_CHANNEL, "false");
-		if (!options.containsKey(AttributionSettings.FORGRAD)) options.put(AttributionSettings.FORGRAD, "false");
-		m.settings = options;
+		m.settings = settings(s);
 		m.batch = batch;
 		m.entries = inputs.size();
 		m.parts = (inputs.size() + batch - 1) / batch;

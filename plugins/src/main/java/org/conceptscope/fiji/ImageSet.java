@@ -41,18 +41,25 @@ public final class ImageSet {
 
 	/** Every image file of a folder, in name order; other files are skipped. */
 	public static ImageSet ofFolder(Path folder) throws IOException {
-		List<Path> files;
-		try (Stream<Path> s = Files.list(folder)) {
-			files = s.filter(Files::isRegularFile).filter(ImageSet::isImageFile).sorted().toList();
-		}
+		List<Path> files = files(folder);
+		if (files.isEmpty()) throw noImages(folder);
 		List<ImagePlus> images = new ArrayList<>();
 		for (Path f : files) {
 			images.add(ImageFiles.open(f, false));
 		}
-		if (images.isEmpty()) {
-			throw new IllegalArgumentException("The folder " + folder + " holds no images (" + String.join(", ", EXTENSIONS) + ").");
-		}
 		return new ImageSet(images);
+	}
+
+	/** The image files of a folder, in the order {@link #ofFolder} reads them. */
+	public static List<Path> files(Path folder) throws IOException {
+		try (Stream<Path> s = Files.list(folder)) {
+			return s.filter(Files::isRegularFile).filter(ImageSet::isImageFile).sorted().toList();
+		}
+	}
+
+	/** The sentence for a folder without images. */
+	static IllegalArgumentException noImages(Path folder) {
+		return new IllegalArgumentException("The folder " + folder + " holds no images (" + String.join(", ", EXTENSIONS) + ").");
 	}
 
 	public int size() {

@@ -36,43 +36,16 @@ public final class LabelledFolder {
 	 * @param input the model's input [N, H, W, C]; every image must have its height, width and channels
 	 */
 	public static Data read(Path folder, List<String> classes, Normalization normalization, long[] input) throws IOException {
-		if (!Files.isDirectory(folder)) {
-			throw new IllegalArgumentException("The folder " + folder + " does not exist: give a folder with one subfolder of images per class.");
-		}
-		List<Path> entries;
-		try (Stream<Path> s = Files.list(folder)) {
-			entries = s.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
-		}
-		List<Path> subs = new ArrayList<>();
-		List<Integer> classOfSub = new ArrayList<>();
-		List<String> used = new ArrayList<>();
-		for (Path p : entries) {
-			String name = p.getFileName().toString();
-			if (!Files.isDirectory(p)) {
-				if (ImageSet.isImageFile(p)) {
-					throw new IllegalArgumentException("The image " + p + " lies outside the class subfolders of " + folder
-						+ ", so it has no label: move it into the subfolder of its class (" + String.join(", ", classes) + ").");
-				}
-				continue;
-			}
-			int k = classOf(name, classes, folder);
-			if (used.contains(classes.get(k))) throw new IllegalArgumentException("Two subfolders of " + folder + " name the class '" + classes.get(k) + "'.");
-			used.add(classes.get(k));
-			subs.add(p);
-			classOfSub.add(k);
-		}
-		// an empty subfolder is refused when it is read (ImageSet), so every subfolder counts as a class with images
-		if (subs.size() < 2) {
-			throw new IllegalArgumentException("The folder " + folder + " holds images of " + subs.size() + " class(es); give one subfolder of"
-				+ " images for each of at least 2 classes, named after the model's classes (" + String.join(", ", classes) + ").");
-		}
+		List<Subfolder> subs = subfolders(folder, classes);
 		List<ImagePlus> all = new ArrayList<>();
 		List<FloatTensor> parts = new ArrayList<>();
 		List<Integer> labels = new ArrayList<>();
 		int[] counts = new int[classes.size()];
-		for (int i = 0; i < subs.size(); i++) {
-			Path p = subs.get(i);
-			int k = classOfSub.get(i);
+		List<String> used = new ArrayList<>();
+		for (Subfolder sub : subs) {
+			Path p = sub.path();
+			int k = sub.label();
+			used.add(classes.get(k));
 			ImageSet set = ImageSet.ofFolder(p);
 			FloatTensor t = set.toTensor(normalization);
 			long[] s = t.shape();
@@ -86,6 +59,58 @@ public final class LabelledFolder {
 			for (int j = 0; j < s[0]; j++) labels.add(k);
 		}
 		return new Data(new ImageSet(all), FloatTensor.concat(parts), labels.stream().mapToInt(Integer::intValue).toArray(), counts, used);
+	}
+
+	/**
+	 * Every image file of the class subfolders, in the order {@link #read} reads them, with its
+	 * class; nothing is opened. Checks the folder as {@link #read} does.
+	 */
+	public static List<LabelledFile> files(Path folder, List<String> classes) throws IOException {
+		List<LabelledFile> out = new ArrayList<>();
+		for (Subfolder sub : subfolders(folder, classes)) {
+			List<Path> files = ImageSet.files(sub.path());
+			if (files.isEmpty()) throw ImageSet.noImages(sub.path());
+			for (Path f : files) out.add(new LabelledFile(f, sub.label()));
+		}
+		return out;
+	}
+
+	/** An image file and the index of its class. */
+	public record LabelledFile(Path file, int label) {}
+
+	private record Subfolder(Path path, int label) {}
+
+	/** The class subfolders in name order, each checked against the classes before any image is opened. */
+	private static List<Subfolder> subfolders(Path folder, List<String> classes) throws IOException {
+		if (!Files.isDirectory(folder)) {
+			throw new IllegalArgumentException("The folder " + folder + " does not exist: give a folder with one subfolder of images per class.");
+		}
+		List<Path> entries;
+		try (Stream<Path> s = Files.list(folder)) {
+			entries = s.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+		}
+		List<Subfolder> subs = new ArrayList<>();
+		List<String> used = new ArrayList<>();
+		for (Path p : entries) {
+			String name = p.getFileName().toString();
+			if (!Files.isDirectory(p)) {
+				if (ImageSet.isImageFile(p)) {
+					throw new IllegalArgumentException("The image " + p + " lies outside the class subfolders of " + folder
+						+ ", so it has no label: move it into the subfolder of its class (" + String.join(", ", classes) + ").");
+				}
+				continue;
+			}
+			int k = classOf(name, classes, folder);
+			if (used.contains(classes.get(k))) throw new IllegalArgumentException("Two subfolders of " + folder + " name the class '" + classes.get(k) + "'.");
+			used.add(classes.get(k));
+			subs.add(new Subfolder(p, k));
+		}
+		// an empty subfolder is refused when it is read (ImageSet), so every subfolder counts as a class with images
+		if (subs.size() < 2) {
+			throw new IllegalArgumentException("The folder " + folder + " holds images of " + subs.size() + " class(es); give one subfolder of"
+				+ " images for each of at least 2 classes, named after the model's classes (" + String.join(", ", classes) + ").");
+		}
+		return subs;
 	}
 
 	/** The class a subfolder names: exact, or else ignoring case with '_' for ' ' when only one class matches. */

@@ -22,7 +22,6 @@ import org.conceptscope.fiji.commands.AttributionResult;
 import org.conceptscope.fiji.commands.AttributionRun;
 import org.conceptscope.fiji.commands.AttributionSettings;
 import org.conceptscope.fiji.commands.ImageJProgress;
-import org.conceptscope.fiji.ij1.AttributionOptions;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -135,7 +134,7 @@ class AttributionRunTest {
 	void theRecordedOptionsReplayToTheSameSettings() {
 		AttributionSettings s = settings("ihc-stain").method("sobol").target("soft tissue").seed(7).grid(5).designs(12)
 			.blurSigma(1.5).perChannel(true).output("image").topFraction(0.25).saveDir(dir.resolve("with space"));
-		AttributionSettings replayed = AttributionOptions.parse(s.toMacroOptions());
+		AttributionSettings replayed = AttributionSettings.parse(s.toMacroOptions());
 		assertEquals(s.toMacroOptions(), replayed.toMacroOptions());
 		assertEquals(dir.resolve("with space"), replayed.saveDir());
 		assertEquals("soft tissue", replayed.target());

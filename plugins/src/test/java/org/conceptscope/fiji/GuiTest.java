@@ -37,8 +37,6 @@ import org.conceptscope.fiji.commands.FeatureVisualizationSettings;
 import org.conceptscope.fiji.commands.HeadExplanationSettings;
 import org.conceptscope.fiji.commands.HeadTrainingSettings;
 import org.conceptscope.fiji.commands.SharingRatioSettings;
-import org.conceptscope.fiji.ij1.AttributionOptions;
-import org.conceptscope.fiji.ij1.Model_Info;
 import org.conceptscope.concepts.Craft;
 import org.conceptscope.concepts.CraftOptions;
 import org.conceptscope.model.TensorFlowClassifier;
@@ -131,7 +129,7 @@ class GuiTest {
 		assertEquals("true", r.getProperty("done"), log);
 		assertEquals(String.join(";", menuLabels()), r.getProperty("menu.ConceptScope"), "Plugins > ConceptScope lists the plugins.config entries");
 		assertEquals(new java.util.HashSet<>(menuLabels()), GuiChild.DIALOGS.keySet(), "every menu entry's dialog is opened");
-		assertEquals("org.conceptscope.fiji.ij1.Concept_Importance", r.getProperty("command.Concept Importance..."));
+		assertEquals("org.conceptscope.fiji.ij1.ConceptScope_(\"concept-importance\")", r.getProperty("command.Concept Importance..."));
 		for (String label : GuiChild.DIALOGS.keySet()) {
 			assertEquals(GuiChild.DIALOGS.get(label), r.getProperty("dialog." + label), label + " opens its dialog from the menu");
 			assertEquals("true", r.getProperty("dialog." + label + ".closed"), label + " closes on Cancel or OK");
@@ -146,7 +144,7 @@ class GuiTest {
 		}
 		// GenericDialog shows a key's underscores as spaces; the recorder writes the key itself.
 		Map<String, List<String>> keys = Map.ofEntries(Map.entry("Attribution...", AttributionSettings.KEYS),
-			Map.entry("Model Info...", Model_Info.KEYS),
+			Map.entry("Model Info...", org.conceptscope.fiji.param.CommandSpecs.MODEL_INFO.keys()),
 			Map.entry("Concept Discovery...", ConceptDiscoverySettings.KEYS),
 			Map.entry("Concept Localization...", ConceptLocalizationSettings.KEYS),
 			Map.entry("Concept Importance...", ConceptImportanceSettings.KEYS),
@@ -165,14 +163,14 @@ class GuiTest {
 		String line = r.getProperty("record.line");
 		Matcher m = Pattern.compile("^run\\(\"Attribution\\.\\.\\.\", \"(.*)\"\\);$").matcher(line);
 		assertTrue(m.matches(), "the recorder wrote the command as a macro line: " + line);
-		AttributionSettings recorded = AttributionOptions.parse(m.group(1));
+		AttributionSettings recorded = AttributionSettings.parse(m.group(1));
 		assertEquals(testImages.resolve("models/ihc-stain").toString(), recorded.model().toString());
 		assertEquals("occlusion", recorded.method());
 		assertEquals(8, recorded.stride());
 		assertEquals(0.2, recorded.topFraction());
 		String info = r.getProperty("record.info");
 		String replay = info.substring(info.indexOf("\noptions=") + "\noptions=".length()).split("\n")[0];
-		assertEquals(AttributionOptions.parse(replay).toMacroOptions(), recorded.toMacroOptions(),
+		assertEquals(AttributionSettings.parse(replay).toMacroOptions(), recorded.toMacroOptions(),
 			"the recorded options are the ones the result image keeps for replaying");
 		assertEquals("12", r.getProperty("record.roimanager.count"), "the dialog's run filled the ROI Manager");
 		assertEquals("true", r.getProperty("record.replayed"));

@@ -41,6 +41,15 @@ final class ModelArchive {
 		return zip.getFileName() + "/" + name;
 	}
 
+	/**
+	 * Sends a model already zipped as {@link #zip} writes it (its folder {@code folder} the zip's
+	 * top entry) to every executor; the path as {@link #ship} gives it.
+	 */
+	static String shipZip(org.apache.spark.SparkContext sc, Path zip, String folder) {
+		sc.addArchive(zip.toAbsolutePath().toString());
+		return zip.getFileName() + "/" + folder;
+	}
+
 	/** On an executor: where the shipped model is. */
 	static Path local(String shipped) {
 		return Path.of(org.apache.spark.SparkFiles.getRootDirectory(), shipped);

@@ -43,15 +43,23 @@ public final class SparkBatch {
 		"Computes the batch runner's parts on Apache Spark, one task per part, and writes the batch runner's files",
 		"(<name>-<method>-results.csv, -map.tif, -RoiSet.zip) plus <name>-<method>-results.parquet. input and save_dir",
 		"must be paths every executor sees; the model is shipped to the executors. A stopped run resumes.",
-		"CRAFT concepts over a cohort: java -jar conceptscope-spark.jar " + SparkConcepts.COMMAND + " (no keys: its usage).");
+		"CRAFT concepts over a cohort: java -jar conceptscope-spark.jar " + SparkConcepts.COMMAND + " (no keys: its usage).",
+		"MeGe/ReCo with the fold models trained in parallel: java -jar conceptscope-spark.jar " + SparkMegeReco.COMMAND
+			+ " (no keys: its usage).");
 
 	private SparkBatch() {}
 
-	/** The launcher's entry: the batch job, or with {@code concepts} first, the cohort concept job ({@link SparkConcepts}). */
+	/**
+	 * The launcher's entry: the batch job, or with {@code concepts} first the cohort concept job
+	 * ({@link SparkConcepts}), with {@code mege_reco} first MeGe/ReCo ({@link SparkMegeReco}).
+	 */
 	public static void main(String[] args) {
 		if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
 		if (args.length > 0 && args[0].equals(SparkConcepts.COMMAND)) {
 			System.exit(SparkConcepts.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+		}
+		if (args.length > 0 && args[0].equals(SparkMegeReco.COMMAND)) {
+			System.exit(SparkMegeReco.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err, SparkParts.TaskHook.NONE));
 		}
 		System.exit(run(args, System.out, System.err, SparkParts.TaskHook.NONE));
 	}

@@ -115,67 +115,38 @@ public final class SparkConcepts {
 	}
 
 	static Settings parse(String[] args) {
-		Map<String, String> v = new LinkedHashMap<>();
 		List<String> known = new ArrayList<>(List.of(INPUT, SAMPLES, BATCH, SELECT, SparkBatch.MASTER));
 		known.addAll(ConceptDiscoverySettings.KEYS);
 		known.remove(ConceptDiscoverySettings.FOLDER);
-		for (String a : args) {
-			int eq = a.indexOf('=');
-			String key = eq < 0 ? a : a.substring(0, eq);
-			if (!known.contains(key)) {
-				throw new IllegalArgumentException("Unknown key '" + key + "': the keys are " + String.join(", ", known) + ".");
-			}
-			v.put(key, eq < 0 ? "" : a.substring(eq + 1));
-		}
-		Path input = path(v, INPUT), model = path(v, ConceptDiscoverySettings.MODEL), saveDir = path(v, ConceptDiscoverySettings.SAVE_DIR);
+		Keys v = Keys.parse(args, known);
+		Path input = v.path(INPUT), model = v.path(ConceptDiscoverySettings.MODEL), saveDir = v.path(ConceptDiscoverySettings.SAVE_DIR);
 		if (input == null || !Files.isDirectory(input)) {
 			throw new IllegalArgumentException("input=" + (input == null ? "" : input) + " is not a folder: give the folder of the cohort's images.");
 		}
 		if (model == null) throw new IllegalArgumentException("No model given: set model=<model folder>.");
 		if (saveDir == null) throw new IllegalArgumentException("No output folder given: set save_dir=<folder> (created if missing).");
-		String target = v.get(ConceptDiscoverySettings.TARGET);
+		String target = v.get(ConceptDiscoverySettings.TARGET, null);
 		if (target == null || target.isBlank() || target.equals(ConceptDiscoverySettings.DEFAULT_TARGET)) {
 			throw new IllegalArgumentException("A cohort mixes classes: set target=<class name or index> for the class whose concepts"
 				+ " you want.");
 		}
-		String select = v.getOrDefault(SELECT, SELECT_PREDICTED);
+		String select = v.get(SELECT, SELECT_PREDICTED);
 		if (!select.equals(SELECT_PREDICTED) && !select.equals(SELECT_ALL)) {
 			throw new IllegalArgumentException("select=" + select + " is not known: use select=predicted (the images predicted as the"
 				+ " target) or select=all.");
 		}
-		Settings s = new Settings(input.toString(), model.toString(), saveDir.toString(), target.trim(), v.getOrDefault(ConceptDiscoverySettings.LAYER, "").trim(),
-			integer(v, ConceptDiscoverySettings.PATCH, ConceptDiscoverySettings.DEFAULT_PATCH, 2),
-			integer(v, ConceptDiscoverySettings.STRIDE, ConceptDiscoverySettings.DEFAULT_STRIDE, 1),
-			integer(v, ConceptDiscoverySettings.CONCEPTS, ConceptDiscoverySettings.DEFAULT_CONCEPTS, 1),
-			v.containsKey(ConceptDiscoverySettings.SEED) ? number(v, ConceptDiscoverySettings.SEED) : ConceptDiscoverySettings.DEFAULT_SEED,
-			integer(v, ConceptDiscoverySettings.DESIGNS, ConceptDiscoverySettings.DEFAULT_DESIGNS, 2),
-			integer(v, ConceptDiscoverySettings.EXAMPLES, ConceptDiscoverySettings.DEFAULT_EXAMPLES, 1),
-			integer(v, SAMPLES, DEFAULT_SAMPLES, 1), integer(v, BATCH, DEFAULT_BATCH, 1), select.equals(SELECT_PREDICTED),
-			v.getOrDefault(SparkBatch.MASTER, System.getProperty("spark.master", SparkBatch.DEFAULT_MASTER)));
+		Settings s = new Settings(input.toString(), model.toString(), saveDir.toString(), target.trim(), v.get(ConceptDiscoverySettings.LAYER, "").trim(),
+			v.integer(ConceptDiscoverySettings.PATCH, ConceptDiscoverySettings.DEFAULT_PATCH, 2),
+			v.integer(ConceptDiscoverySettings.STRIDE, ConceptDiscoverySettings.DEFAULT_STRIDE, 1),
+			v.integer(ConceptDiscoverySettings.CONCEPTS, ConceptDiscoverySettings.DEFAULT_CONCEPTS, 1),
+			v.has(ConceptDiscoverySettings.SEED) ? v.number(ConceptDiscoverySettings.SEED) : ConceptDiscoverySettings.DEFAULT_SEED,
+			v.integer(ConceptDiscoverySettings.DESIGNS, ConceptDiscoverySettings.DEFAULT_DESIGNS, 2),
+			v.integer(ConceptDiscoverySettings.EXAMPLES, ConceptDiscoverySettings.DEFAULT_EXAMPLES, 1),
+			v.integer(SAMPLES, DEFAULT_SAMPLES, 1), v.integer(BATCH, DEFAULT_BATCH, 1), select.equals(SELECT_PREDICTED), v.master());
 		if (s.concepts() > s.samples()) {
 			throw new IllegalArgumentException("samples=" + s.samples() + " crops cannot give concepts=" + s.concepts() + " concepts: raise samples.");
 		}
 		return s;
-	}
-
-	private static Path path(Map<String, String> v, String key) {
-		String p = v.get(key);
-		return p == null || p.isBlank() ? null : Path.of(p);
-	}
-
-	private static long number(Map<String, String> v, String key) {
-		try {
-			return Long.parseLong(v.get(key).trim());
-		} catch (NumberFormatException e) {
-			throw new IllegalArgumentException(key + "=" + v.get(key) + " is not a whole number.");
-		}
-	}
-
-	private static int integer(Map<String, String> v, String key, int otherwise, int least) {
-		if (!v.containsKey(key)) return otherwise;
-		long n = number(v, key);
-		if (n < least || n > Integer.MAX_VALUE) throw new IllegalArgumentException(key + " must be at least " + least + ", got " + v.get(key) + ".");
-		return (int) n;
 	}
 
 	/** One image (a slice of a file) of the cohort, and what the model predicts for it. */
@@ -294,7 +265,10 @@ public final class SparkConcepts {
 
 	// --- on the executors ---
 
-	/** Files [from, to) as one normalised batch, and which file and slice each entry is. */
+	/**
+	 * Files [from, to) as one normalised batch, and which file and slice each entry is. Each pass
+	 * reads its files again: holding a cohort in memory between passes is what the passes avoid.
+	 */
 	record Chunk(FloatTensor x, List<int[]> where) {
 
 		static Chunk load(Classifier classifier, Path folder, List<String> files, int from, int to) {
@@ -320,7 +294,7 @@ public final class SparkConcepts {
 	}
 
 	private static Classifier model(String shipped) {
-		return PerThread.classifier(ModelArchive.local(shipped));
+		return TaskModels.open(ModelArchive.local(shipped));
 	}
 
 	private static Scanned scan(Settings s, String shipped, int target, CraftOptions o, List<String> files, int[] c) {
@@ -339,10 +313,10 @@ public final class SparkConcepts {
 		Chunk chunk = Chunk.load(classifier, s.input(), files, c[0], c[1]);
 		List<Entry> entries = chunk.entries(classifier, target);
 		int perImage = cropsPerImage(chunk.x(), o);
-		java.util.function.IntPredicate kept = i -> selected(s, entries.get(i / perImage), target)
-			&& key(s.seed(), entries.get(i / perImage), i % perImage) <= threshold;
-		Craft.Crops crops = Craft.crops(classifier, chunk.x(), o, kept, Progress.NONE);
-		int[] cropOf = java.util.stream.IntStream.range(0, entries.size() * perImage).filter(kept).toArray();
+		// the crops sampled, by number (image after image), each key drawn once
+		int[] cropOf = java.util.stream.IntStream.range(0, entries.size() * perImage).filter(i -> selected(s, entries.get(i / perImage), target)
+			&& key(s.seed(), entries.get(i / perImage), i % perImage) <= threshold).toArray();
+		Craft.Crops crops = Craft.crops(classifier, chunk.x(), o, i -> Arrays.binarySearch(cropOf, i) >= 0, Progress.NONE);
 		List<Row> rows = new ArrayList<>();
 		for (int r = 0; r < crops.rows().length; r++) {
 			Craft.CropOrigin origin = crops.origins().get(r);
@@ -381,15 +355,7 @@ public final class SparkConcepts {
 	}
 
 	private static int cropsPerImage(FloatTensor x, CraftOptions o) {
-		int h = (int) x.dim(1), w = (int) x.dim(2), patch = Math.min(o.patch(), Math.min(h, w));
-		return starts(h, patch, o.stride()) * starts(w, patch, o.stride());
-	}
-
-	/** Crop origins along one axis (as CRAFT cuts them): every stride, the last flush with the border. */
-	private static int starts(int size, int patch, int stride) {
-		if (patch >= size) return 1;
-		int n = (size - patch) / stride + 1;
-		return (n - 1) * stride + patch < size ? n + 1 : n;
+		return Craft.cropsPerImage(x.dim(1), x.dim(2), o);
 	}
 
 	/** A uniform key in [0, 1) for crop k of an image, the same whatever task sees it (SplitMix64 of seed, file, slice, crop). */
@@ -440,20 +406,5 @@ public final class SparkConcepts {
 		Path parquet = SparkBatch.parquet(perImage);
 		SparkBatch.writeParquet(spark.session(), perImage, parquet);
 		return List.of(bankFile, importance, perImage, parquet);
-	}
-
-	/** Each task thread's open model. */
-	private static final class PerThread {
-
-		private static final ThreadLocal<Map.Entry<Path, Classifier>> MODEL = new ThreadLocal<>();
-
-		static Classifier classifier(Path model) {
-			Map.Entry<Path, Classifier> open = MODEL.get();
-			if (open != null && open.getKey().equals(model)) return open.getValue();
-			if (open != null) open.getValue().close();
-			Classifier c = Models.open(model);
-			MODEL.set(Map.entry(model, c));
-			return c;
-		}
 	}
 }

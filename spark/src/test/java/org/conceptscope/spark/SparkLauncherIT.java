@@ -57,6 +57,20 @@ class SparkLauncherIT {
 		assertEquals(2, bank.size(), clog);
 		assertEquals("hematoxylin", bank.className);
 		assertEquals(13, Files.readAllLines(concepts.resolve(SparkConcepts.PER_IMAGE)).size(), "a header and a row per slice");
+
+		// MeGe/ReCo through the same launcher: the fold models are shipped between the JVM's executor threads as a cluster ships them.
+		Path labelled = org.conceptscope.testmodels.LabelledPatchFolders.ct(work.resolve("ct"), 8), mege = work.resolve("mege");
+		ProcessBuilder folds = new ProcessBuilder(java.toString(), "-jar", launcher.toString(), SparkMegeReco.COMMAND, "folder=" + labelled,
+			"model=" + SparkBatchTest.TEST_IMAGES.resolve("models/ct-tissue"), "methods=saliency,random", "folds=2", "training_steps=40",
+			"save_dir=" + mege, "master=local[2]");
+		folds.redirectErrorStream(true).redirectOutput(work.resolve("mege.log").toFile());
+		Process m = folds.start();
+		assertTrue(m.waitFor(5, TimeUnit.MINUTES), "the MeGe/ReCo job finished");
+		String mlog = Files.readString(work.resolve("mege.log"), StandardCharsets.UTF_8);
+		assertEquals(0, m.exitValue(), mlog);
+		List<String> table = Files.readAllLines(mege.resolve("ct-mege_reco.csv"));
+		assertEquals(3, table.size(), "a header and a row per method: " + table);
+		assertTrue(table.get(1).startsWith("saliency,") && table.get(2).startsWith("random,"), table.toString());
 	}
 
 	private static String[] with(List<String> keys, String... more) {

@@ -15,9 +15,7 @@ import org.conceptscope.registry.Registry;
 public final class AttributionMethods {
 
 	/** The {@code method} choices, in menu order; each is a registry key and the method's own {@code name()}. */
-	public static final List<String> NAMES = List.of("saliency", "gradient_x_input", "integrated_gradients", "smoothgrad",
-		"vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol", "hsic",
-		"lime", "kernel_shap", "eva");
+	public static final List<String> NAMES = org.conceptscope.fiji.param.CommandSpecs.ATTRIBUTION_METHODS;
 
 	/** The methods whose maps {@code forgrad} can filter: those computed from gradients. */
 	public static final List<String> FORGRAD_METHODS = Registry.GRADIENT_METHODS;

@@ -165,39 +165,58 @@ public final class AttributionSettings {
 	}
 
 	/**
+	 * Every key with its value as text, in key order (an unset model or save_dir empty,
+	 * per_channel true or false): what a run records and compares, without a detour through a
+	 * macro string (whose brackets a path holding ']' would break).
+	 */
+	public java.util.Map<String, String> options() {
+		java.util.Map<String, String> o = new java.util.LinkedHashMap<>();
+		o.put(MODEL, model == null ? "" : model.toString());
+		o.put(METHOD, method);
+		o.put(TARGET, target);
+		o.put(STEPS, Integer.toString(steps));
+		o.put(BASELINE, number(baseline));
+		o.put(SAMPLES, Integer.toString(samples));
+		o.put(NOISE, number(noise));
+		o.put(SEED, Long.toString(seed));
+		o.put(LAYER, layer);
+		o.put(PATCH, Integer.toString(patch));
+		o.put(STRIDE, Integer.toString(stride));
+		o.put(GRID, Integer.toString(grid));
+		o.put(DESIGNS, Integer.toString(designs));
+		o.put(KEEP_PROBABILITY, number(keepProbability));
+		o.put(BLUR_SIGMA, number(blurSigma));
+		o.put(PER_CHANNEL, Boolean.toString(perChannel));
+		o.put(SEGMENTS, segments);
+		o.put(SUPERPIXELS, Integer.toString(superpixels));
+		o.put(FORGRAD, Boolean.toString(forgrad));
+		o.put(FORGRAD_BANDWIDTH, Integer.toString(forgradBandwidth));
+		o.put(EPSILON, number(epsilon));
+		o.put(BOUNDS, bounds);
+		o.put(OUTPUT, output);
+		o.put(TOP_FRACTION, number(topFraction));
+		o.put(OVERLAP, number(overlap));
+		o.put(OPACITY, number(opacity));
+		o.put(SAVE_DIR, saveDir == null ? "" : saveDir.toString());
+		return o;
+	}
+
+	/**
 	 * The settings as the macro line's options ({@code model=[...] method=... ...}), every key
-	 * stated (folders always in brackets): what the recorder would write, and what replays this
-	 * run exactly.
+	 * stated (folders always in brackets, per_channel only when on, save_dir only when set): what
+	 * the recorder would write, and what replays this run exactly.
 	 */
 	public String toMacroOptions() {
 		StringBuilder o = new StringBuilder();
-		o.append(MODEL).append("=[").append(model == null ? "" : model).append("] ");
-		option(o, METHOD, method);
-		option(o, TARGET, target);
-		option(o, STEPS, Integer.toString(steps));
-		option(o, BASELINE, number(baseline));
-		option(o, SAMPLES, Integer.toString(samples));
-		option(o, NOISE, number(noise));
-		option(o, SEED, Long.toString(seed));
-		option(o, LAYER, layer);
-		option(o, PATCH, Integer.toString(patch));
-		option(o, STRIDE, Integer.toString(stride));
-		option(o, GRID, Integer.toString(grid));
-		option(o, DESIGNS, Integer.toString(designs));
-		option(o, KEEP_PROBABILITY, number(keepProbability));
-		option(o, BLUR_SIGMA, number(blurSigma));
-		if (perChannel) o.append(PER_CHANNEL).append("=true "); // key=true: Fiji's legacy layer reads only key=value
-		option(o, SEGMENTS, segments);
-		option(o, SUPERPIXELS, Integer.toString(superpixels));
-		if (forgrad) o.append(FORGRAD).append("=true ");
-		option(o, FORGRAD_BANDWIDTH, Integer.toString(forgradBandwidth));
-		option(o, EPSILON, number(epsilon));
-		option(o, BOUNDS, bounds);
-		option(o, OUTPUT, output);
-		option(o, TOP_FRACTION, number(topFraction));
-		option(o, OVERLAP, number(overlap));
-		option(o, OPACITY, number(opacity));
-		if (saveDir != null) o.append(SAVE_DIR).append("=[").append(saveDir).append("] ");
+		for (java.util.Map.Entry<String, String> e : options().entrySet()) {
+			String k = e.getKey(), v = e.getValue();
+			if (k.equals(MODEL)) o.append(k).append("=[").append(v).append("] ");
+			else if (k.equals(PER_CHANNEL) || k.equals(FORGRAD)) {
+				if (Boolean.parseBoolean(v)) o.append(k).append("=true "); // key=true: Fiji's legacy layer reads only key=value
+			} else if (k.equals(SAVE_DIR)) {
+				if (saveDir != null) o.append(k).append("=[").append(v).append("] ");
+			} else option(o, k, v);
+		}
 		return o.toString().trim();
 	}
 
@@ -274,4 +293,41 @@ public final class AttributionSettings {
 	public AttributionSettings opacity(double v) { opacity = v; return this; }
 	/** Null or blank: write nothing. */
 	public AttributionSettings saveDir(Path v) { saveDir = v == null || v.toString().isBlank() ? null : v; return this; }
+
+	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs#ATTRIBUTION}). */
+	public static AttributionSettings of(org.conceptscope.registry.Values v) {
+		return new AttributionSettings()
+			.model(v.path(MODEL))
+			.method(v.text(METHOD))
+			.target(v.text(TARGET))
+			.steps(v.integer(STEPS))
+			.baseline(v.number(BASELINE))
+			.samples(v.integer(SAMPLES))
+			.noise(v.number(NOISE))
+			.seed(v.longValue(SEED))
+			.layer(v.text(LAYER))
+			.patch(v.integer(PATCH))
+			.stride(v.integer(STRIDE))
+			.grid(v.integer(GRID))
+			.designs(v.integer(DESIGNS))
+			.keepProbability(v.number(KEEP_PROBABILITY))
+			.blurSigma(v.number(BLUR_SIGMA))
+			.perChannel(v.flag(PER_CHANNEL))
+			.segments(v.text(SEGMENTS))
+			.superpixels(v.integer(SUPERPIXELS))
+			.forgrad(v.flag(FORGRAD))
+			.forgradBandwidth(v.integer(FORGRAD_BANDWIDTH))
+			.epsilon(v.number(EPSILON))
+			.bounds(v.text(BOUNDS))
+			.output(v.text(OUTPUT))
+			.topFraction(v.number(TOP_FRACTION))
+			.overlap(v.number(OVERLAP))
+			.opacity(v.number(OPACITY))
+			.saveDir(v.path(SAVE_DIR));
+	}
+
+	/** The settings of a macro line's options (every problem of the line in one message). */
+	public static AttributionSettings parse(String options) {
+		return of(org.conceptscope.fiji.param.CommandSpecs.ATTRIBUTION.parse(options));
+	}
 }

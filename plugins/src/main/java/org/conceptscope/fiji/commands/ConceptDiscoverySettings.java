@@ -85,4 +85,26 @@ public final class ConceptDiscoverySettings {
 	static String number(double v) {
 		return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%s", v);
 	}
+
+	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs}). */
+	public static ConceptDiscoverySettings of(org.conceptscope.registry.Values v) {
+		ConceptDiscoverySettings s = new ConceptDiscoverySettings();
+		s.model = v.path(MODEL);
+		s.folder = v.path(FOLDER);
+		s.layer = v.text(LAYER);
+		s.target = v.text(TARGET);
+		s.patch = v.integer(PATCH);
+		s.stride = v.integer(STRIDE);
+		s.concepts = v.integer(CONCEPTS);
+		s.seed = v.longValue(SEED);
+		s.designs = v.integer(DESIGNS);
+		s.examples = v.integer(EXAMPLES);
+		s.saveDir = v.path(SAVE_DIR);
+		return s;
+	}
+
+	/** The settings of a macro line's options (every problem of the line in one message). */
+	public static ConceptDiscoverySettings parse(String options) {
+		return of(org.conceptscope.fiji.param.CommandSpecs.CONCEPT_DISCOVERY.parse(options));
+	}
 }

@@ -99,4 +99,28 @@ public final class ConceptGraphSettings {
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}
+
+	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs}). */
+	public static ConceptGraphSettings of(org.conceptscope.registry.Values v) {
+		ConceptGraphSettings s = new ConceptGraphSettings();
+		s.model = v.path(MODEL);
+		s.folder = v.path(FOLDER);
+		s.layers = v.text(LAYERS).trim();
+		s.target = v.text(TARGET);
+		s.concepts = v.integer(CONCEPTS);
+		s.samples = v.integer(SAMPLES);
+		s.seed = v.longValue(SEED);
+		s.steps = v.integer(STEPS);
+		s.examples = v.integer(EXAMPLES);
+		s.erfMass = v.number(ERF_MASS);
+		s.topFraction = v.number(TOP_FRACTION);
+		s.output = v.text(OUTPUT);
+		s.saveDir = v.path(SAVE_DIR);
+		return s;
+	}
+
+	/** The settings of a macro line's options (every problem of the line in one message). */
+	public static ConceptGraphSettings parse(String options) {
+		return of(org.conceptscope.fiji.param.CommandSpecs.CONCEPT_GRAPH.parse(options));
+	}
 }

@@ -78,4 +78,23 @@ public final class ConceptImportanceSettings {
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}
+
+	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs}). */
+	public static ConceptImportanceSettings of(org.conceptscope.registry.Values v) {
+		ConceptImportanceSettings s = new ConceptImportanceSettings();
+		s.model = v.path(MODEL);
+		s.concepts = v.path(CONCEPTS);
+		s.folder = v.path(FOLDER);
+		s.estimator = v.text(ESTIMATOR);
+		s.designs = v.integer(DESIGNS);
+		s.seed = v.longValue(SEED);
+		s.updateBank = v.flag(UPDATE_BANK);
+		s.saveDir = v.path(SAVE_DIR);
+		return s;
+	}
+
+	/** The settings of a macro line's options (every problem of the line in one message). */
+	public static ConceptImportanceSettings parse(String options) {
+		return of(org.conceptscope.fiji.param.CommandSpecs.CONCEPT_IMPORTANCE.parse(options));
+	}
 }

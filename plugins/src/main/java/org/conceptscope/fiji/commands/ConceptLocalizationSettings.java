@@ -51,4 +51,20 @@ public final class ConceptLocalizationSettings {
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}
+
+	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs}). */
+	public static ConceptLocalizationSettings of(org.conceptscope.registry.Values v) {
+		ConceptLocalizationSettings s = new ConceptLocalizationSettings();
+		s.model = v.path(MODEL);
+		s.concepts = v.path(CONCEPTS);
+		s.topFraction = v.number(TOP_FRACTION);
+		s.output = v.text(OUTPUT);
+		s.saveDir = v.path(SAVE_DIR);
+		return s;
+	}
+
+	/** The settings of a macro line's options (every problem of the line in one message). */
+	public static ConceptLocalizationSettings parse(String options) {
+		return of(org.conceptscope.fiji.param.CommandSpecs.CONCEPT_LOCALIZATION.parse(options));
+	}
 }

@@ -133,4 +133,28 @@ public final class EvaluationSettings {
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}
+
+	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs}). */
+	public static EvaluationSettings of(org.conceptscope.registry.Values v) {
+		EvaluationSettings s = new EvaluationSettings();
+		s.model = v.path(MODEL);
+		s.method = v.text(METHOD);
+		s.metric = v.text(METRIC);
+		s.target = v.text(TARGET);
+		s.steps = v.integer(STEPS);
+		s.samples = v.integer(SAMPLES);
+		s.seed = v.longValue(SEED);
+		s.folder = v.path(FOLDER);
+		s.methods = v.text(METHODS);
+		s.folds = v.integer(FOLDS);
+		s.architecture = v.text(ARCHITECTURE).trim();
+		s.trainingSteps = v.integer(TRAINING_STEPS);
+		s.saveDir = v.path(SAVE_DIR);
+		return s;
+	}
+
+	/** The settings of a macro line's options (every problem of the line in one message). */
+	public static EvaluationSettings parse(String options) {
+		return of(org.conceptscope.fiji.param.CommandSpecs.EVALUATE_EXPLANATION.parse(options));
+	}
 }

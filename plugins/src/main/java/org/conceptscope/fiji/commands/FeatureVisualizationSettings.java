@@ -64,4 +64,24 @@ public final class FeatureVisualizationSettings {
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}
+
+	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs}). */
+	public static FeatureVisualizationSettings of(org.conceptscope.registry.Values v) {
+		FeatureVisualizationSettings s = new FeatureVisualizationSettings();
+		s.model = v.path(MODEL);
+		s.head = v.path(HEAD);
+		s.target = v.text(TARGET);
+		s.folder = v.path(FOLDER);
+		s.steps = v.integer(STEPS);
+		s.learningRate = v.number(LEARNING_RATE);
+		s.crop = v.number(CROP);
+		s.seed = v.longValue(SEED);
+		s.saveDir = v.path(SAVE_DIR);
+		return s;
+	}
+
+	/** The settings of a macro line's options (every problem of the line in one message). */
+	public static FeatureVisualizationSettings parse(String options) {
+		return of(org.conceptscope.fiji.param.CommandSpecs.FEATURE_VISUALIZATION.parse(options));
+	}
 }

@@ -50,4 +50,21 @@ public final class HeadExplanationSettings {
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}
+
+	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs}). */
+	public static HeadExplanationSettings of(org.conceptscope.registry.Values v) {
+		HeadExplanationSettings s = new HeadExplanationSettings();
+		s.model = v.path(MODEL);
+		s.head = v.path(HEAD);
+		s.target = v.text(TARGET);
+		s.top = v.integer(TOP);
+		s.topFraction = v.number(TOP_FRACTION);
+		s.saveDir = v.path(SAVE_DIR);
+		return s;
+	}
+
+	/** The settings of a macro line's options (every problem of the line in one message). */
+	public static HeadExplanationSettings parse(String options) {
+		return of(org.conceptscope.fiji.param.CommandSpecs.EXPLAIN_WITH_HEAD.parse(options));
+	}
 }

@@ -93,4 +93,29 @@ public final class HeadTrainingSettings {
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}
+
+	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs}). */
+	public static HeadTrainingSettings of(org.conceptscope.registry.Values v) {
+		HeadTrainingSettings s = new HeadTrainingSettings();
+		s.model = v.path(MODEL);
+		s.folder = v.path(FOLDER);
+		s.head = v.text(HEAD);
+		s.layer = v.text(LAYER);
+		s.concepts = v.integer(CONCEPTS);
+		s.dimension = v.integer(DIMENSION);
+		s.sparsity = v.number(SPARSITY);
+		s.steps = v.integer(STEPS);
+		s.batchSize = v.integer(BATCH_SIZE);
+		s.learningRate = v.number(LEARNING_RATE);
+		s.seed = v.longValue(SEED);
+		s.heldOut = v.number(HELD_OUT);
+		s.prototypes = v.integer(PROTOTYPES);
+		s.saveDir = v.path(SAVE_DIR);
+		return s;
+	}
+
+	/** The settings of a macro line's options (every problem of the line in one message). */
+	public static HeadTrainingSettings parse(String options) {
+		return of(org.conceptscope.fiji.param.CommandSpecs.TRAIN_INTERPRETABLE_HEAD.parse(options));
+	}
 }

@@ -88,4 +88,25 @@ public final class SharingRatioSettings {
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}
+
+	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs}). */
+	public static SharingRatioSettings of(org.conceptscope.registry.Values v) {
+		SharingRatioSettings s = new SharingRatioSettings();
+		s.model = v.path(MODEL);
+		s.target = v.text(TARGET);
+		s.erfLayer = v.text(ERF_LAYER).trim();
+		s.x = v.integer(X);
+		s.y = v.integer(Y);
+		s.erfMass = v.number(ERF_MASS);
+		s.apopFill = v.number(APOP_FILL);
+		s.output = v.text(OUTPUT);
+		s.topFraction = v.number(TOP_FRACTION);
+		s.saveDir = v.path(SAVE_DIR);
+		return s;
+	}
+
+	/** The settings of a macro line's options (every problem of the line in one message). */
+	public static SharingRatioSettings parse(String options) {
+		return of(org.conceptscope.fiji.param.CommandSpecs.SHARING_RATIO_DECOMPOSITION.parse(options));
+	}
 }

@@ -1,9 +1,7 @@
 package org.conceptscope.fiji.ij1;
 
-import ij.WindowManager;
 import ij.gui.GenericDialog;
 
-import org.conceptscope.fiji.commands.AttributionRun;
 
 /** What every ImageJ 1.x dialog of ConceptScope checks. */
 final class Dialogs {
@@ -19,10 +17,5 @@ final class Dialogs {
 			throw new IllegalArgumentException("A number field of the dialog holds no number (" + gd.getErrorMessage()
 				+ "): type a number there.");
 		}
-	}
-
-	/** Commands that work on the current image say so before their dialog asks for anything. */
-	static void checkImageOpen() {
-		AttributionRun.checkImage(WindowManager.getCurrentImage());
 	}
 }

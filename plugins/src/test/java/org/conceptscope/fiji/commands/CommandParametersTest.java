@@ -17,18 +17,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.conceptscope.fiji.ij1.AttributionOptions;
-import org.conceptscope.fiji.ij1.Attribution_;
-import org.conceptscope.fiji.ij1.Concept_Discovery;
-import org.conceptscope.fiji.ij1.Concept_Graph;
-import org.conceptscope.fiji.ij1.Concept_Importance;
-import org.conceptscope.fiji.ij1.Concept_Localization;
-import org.conceptscope.fiji.ij1.Evaluate_Explanation;
-import org.conceptscope.fiji.ij1.Explain_with_Head;
-import org.conceptscope.fiji.ij1.Feature_Visualization;
-import org.conceptscope.fiji.ij1.Train_Interpretable_Head;
-import org.conceptscope.fiji.ij1.Model_Info;
-import org.conceptscope.fiji.ij1.Sharing_Ratio_Decomposition;
 import org.junit.jupiter.api.Test;
 import org.scijava.ItemIO;
 import org.scijava.plugin.Parameter;
@@ -50,7 +38,7 @@ class CommandParametersTest {
 		assertEquals("image", inputs.get(0), "the image comes first; it is the current image, not a macro key");
 		assertEquals(AttributionSettings.KEYS, inputs.subList(1, inputs.size()));
 		assertEquals(List.of(AttributionSettings.MODEL, AttributionSettings.SAVE_DIR), inputs(ModelInfoCommand.class));
-		assertEquals(Model_Info.KEYS, inputs(ModelInfoCommand.class));
+		assertEquals(org.conceptscope.fiji.param.CommandSpecs.MODEL_INFO.keys(), inputs(ModelInfoCommand.class));
 	}
 
 	@Test
@@ -72,10 +60,10 @@ class CommandParametersTest {
 	@Test
 	void conceptImportanceCommandAndPluginReadTheSameSettings() throws NoSuchFieldException {
 		assertEquals("model=[/m] concepts=[/c/concepts.json] folder=[/f] estimator=deletion designs=16 seed=7 update_bank=true save_dir=[/out dir]",
-			Concept_Importance.parse("model=[/m] concepts=[/c/concepts.json] folder=[/f] estimator=deletion designs=16 seed=7"
+			ConceptImportanceSettings.parse("model=[/m] concepts=[/c/concepts.json] folder=[/f] estimator=deletion designs=16 seed=7"
 				+ " update_bank save_dir=[/out dir]").toMacroOptions());
-		assertEquals("estimator=sobol designs=32 seed=42", Concept_Importance.parse("").toMacroOptions(), "defaults");
-		assertEquals(new ConceptImportanceCommand().settings().toMacroOptions(), Concept_Importance.parse("").toMacroOptions(),
+		assertEquals("estimator=sobol designs=32 seed=42", ConceptImportanceSettings.parse("").toMacroOptions(), "defaults");
+		assertEquals(new ConceptImportanceCommand().settings().toMacroOptions(), ConceptImportanceSettings.parse("").toMacroOptions(),
 			"the SciJava command's defaults are the plugin's");
 		assertEquals(ConceptImportanceSettings.ESTIMATORS,
 			Arrays.asList(ConceptImportanceCommand.class.getDeclaredField("estimator").getAnnotation(Parameter.class).choices()));
@@ -83,18 +71,18 @@ class CommandParametersTest {
 
 	@Test
 	void conceptCommandsAndTheirPluginsReadTheSameSettings() {
-		ConceptDiscoverySettings macro = Concept_Discovery.parse("model=[/m] folder=[/f] layer=conv2/relu target=DAB-positive"
+		ConceptDiscoverySettings macro = ConceptDiscoverySettings.parse("model=[/m] folder=[/f] layer=conv2/relu target=DAB-positive"
 			+ " patch=12 stride=6 concepts=4 seed=7 designs=16 examples=3 save_dir=[/out dir]");
 		assertEquals("model=[/m] folder=[/f] layer=conv2/relu target=DAB-positive patch=12 stride=6 concepts=4 seed=7"
 			+ " designs=16 examples=3 save_dir=[/out dir]", macro.toMacroOptions());
 		assertEquals("model=[/m] layer=[] target=predicted patch=16 stride=8 concepts=6 seed=42 designs=32 examples=6",
-			Concept_Discovery.parse("model=/m").toMacroOptions(), "defaults");
+			ConceptDiscoverySettings.parse("model=/m").toMacroOptions(), "defaults");
 		assertEquals(new ConceptDiscoveryCommand().settings().toMacroOptions(), new ConceptDiscoverySettings().toMacroOptions(),
 			"the SciJava command's defaults are the plugin's");
-		assertEquals(new ConceptLocalizationCommand().settings().toMacroOptions(), Concept_Localization.parse("").toMacroOptions());
-		assertEquals(new EvaluateExplanationCommand().settings().toMacroOptions(), Evaluate_Explanation.parse("").toMacroOptions());
+		assertEquals(new ConceptLocalizationCommand().settings().toMacroOptions(), ConceptLocalizationSettings.parse("").toMacroOptions());
+		assertEquals(new EvaluateExplanationCommand().settings().toMacroOptions(), EvaluationSettings.parse("").toMacroOptions());
 		IllegalArgumentException typo = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-			() -> Concept_Localization.parse("model=/m concept=[/c.json]"));
+			() -> ConceptLocalizationSettings.parse("model=/m concept=[/c.json]"));
 		assertEquals("Concept Localization... has no option 'concept'; its keys are: model concepts top_fraction output save_dir.",
 			typo.getMessage());
 	}
@@ -108,20 +96,20 @@ class CommandParametersTest {
 		List<String> maco = new ArrayList<>(inputs(FeatureVisualizationCommand.class));
 		assertEquals("image", maco.remove(0));
 		assertEquals(FeatureVisualizationSettings.KEYS, maco);
-		assertEquals(new TrainHeadCommand().settings().toMacroOptions(), Train_Interpretable_Head.parse("").toMacroOptions());
-		assertEquals(new ExplainWithHeadCommand().settings().toMacroOptions(), Explain_with_Head.parse("").toMacroOptions());
-		assertEquals(new FeatureVisualizationCommand().settings().toMacroOptions(), Feature_Visualization.parse("").toMacroOptions());
+		assertEquals(new TrainHeadCommand().settings().toMacroOptions(), HeadTrainingSettings.parse("").toMacroOptions());
+		assertEquals(new ExplainWithHeadCommand().settings().toMacroOptions(), HeadExplanationSettings.parse("").toMacroOptions());
+		assertEquals(new FeatureVisualizationCommand().settings().toMacroOptions(), FeatureVisualizationSettings.parse("").toMacroOptions());
 		String train = "model=[/m] folder=[/f] head=bi_ice layer=conv3/pool concepts=4 dimension=8 sparsity=0.02 steps=100"
 			+ " batch_size=16 learning_rate=0.005 seed=7 held_out=0.3 prototypes=4 save_dir=[/out dir]";
-		assertEquals(train, Train_Interpretable_Head.parse(train).toMacroOptions(), "a recorded line replays as itself");
+		assertEquals(train, HeadTrainingSettings.parse(train).toMacroOptions(), "a recorded line replays as itself");
 		String explainLine = "model=[/m] head=[/h] target=DAB-positive top=2 top_fraction=0.2 save_dir=[/o]";
-		assertEquals(explainLine, Explain_with_Head.parse(explainLine).toMacroOptions());
+		assertEquals(explainLine, HeadExplanationSettings.parse(explainLine).toMacroOptions());
 		String macoLine = "model=[/m] head=[/h] target=[part 3] folder=[/f] steps=50 learning_rate=0.1 crop=0.7 seed=3 save_dir=[/o]";
-		assertEquals(macoLine, Feature_Visualization.parse(macoLine).toMacroOptions());
+		assertEquals(macoLine, FeatureVisualizationSettings.parse(macoLine).toMacroOptions());
 		assertEquals(HeadTrainingSettings.HEADS,
 			Arrays.asList(field(TrainHeadCommand.class, "head").getAnnotation(Parameter.class).choices()));
 		IllegalArgumentException typo = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-			() -> Train_Interpretable_Head.parse("model=/m epochs=3"));
+			() -> HeadTrainingSettings.parse("model=/m epochs=3"));
 		assertTrue(typo.getMessage().startsWith("Train Interpretable Head... has no option 'epochs'"), typo.getMessage());
 	}
 
@@ -141,22 +129,22 @@ class CommandParametersTest {
 		List<String> graph = new ArrayList<>(inputs(ConceptGraphCommand.class));
 		assertEquals("image", graph.remove(0));
 		assertEquals(ConceptGraphSettings.KEYS, graph);
-		assertEquals(new SharingRatioDecompositionCommand().settings().toMacroOptions(), Sharing_Ratio_Decomposition.parse("").toMacroOptions());
-		assertEquals(new SharingRatioSettings().toMacroOptions(), Sharing_Ratio_Decomposition.parse("").toMacroOptions());
+		assertEquals(new SharingRatioDecompositionCommand().settings().toMacroOptions(), SharingRatioSettings.parse("").toMacroOptions());
+		assertEquals(new SharingRatioSettings().toMacroOptions(), SharingRatioSettings.parse("").toMacroOptions());
 		assertEquals("target=predicted erf_layer=[] x=-1 y=-1 erf_mass=0.9 apop_fill=1 output=channel top_fraction=0.1",
 			new SharingRatioSettings().toMacroOptions(), "defaults");
 		String srdOptions = "model=[/m] target=bone erf_layer=conv2/relu x=3 y=4 erf_mass=0.5 apop_fill=0 output=image top_fraction=0.2"
 			+ " save_dir=[/out dir]";
-		assertEquals(srdOptions, Sharing_Ratio_Decomposition.parse(srdOptions).toMacroOptions(), "every key read back");
-		assertEquals(new ConceptGraphCommand().settings().toMacroOptions(), Concept_Graph.parse("").toMacroOptions());
-		assertEquals(new ConceptGraphSettings().toMacroOptions(), Concept_Graph.parse("").toMacroOptions());
+		assertEquals(srdOptions, SharingRatioSettings.parse(srdOptions).toMacroOptions(), "every key read back");
+		assertEquals(new ConceptGraphCommand().settings().toMacroOptions(), ConceptGraphSettings.parse("").toMacroOptions());
+		assertEquals(new ConceptGraphSettings().toMacroOptions(), ConceptGraphSettings.parse("").toMacroOptions());
 		String graphOptions = "model=[/m] folder=[/f] layers=[conv1/relu, conv2/relu] target=DAB-positive concepts=3 samples=200 seed=7"
 			+ " steps=8 examples=2 erf_mass=0.8 top_fraction=0.2 output=image save_dir=[/out]";
-		ConceptGraphSettings g = Concept_Graph.parse(graphOptions);
+		ConceptGraphSettings g = ConceptGraphSettings.parse(graphOptions);
 		assertEquals(graphOptions, g.toMacroOptions());
 		assertEquals(List.of("conv1/relu", "conv2/relu"), g.layerList());
 		IllegalArgumentException typo = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-			() -> Concept_Graph.parse("model=/m layer=conv2/relu"));
+			() -> ConceptGraphSettings.parse("model=/m layer=conv2/relu"));
 		assertTrue(typo.getMessage().startsWith("Concept Graph... has no option 'layer'; its keys are: model folder layers"), typo.getMessage());
 	}
 
@@ -164,7 +152,7 @@ class CommandParametersTest {
 	void bothEntryPointsHaveTheSameDefaults() {
 		String defaults = new AttributionSettings().toMacroOptions();
 		assertEquals(defaults, new AttributionCommand().settings().toMacroOptions(), "SciJava field initialisers");
-		assertEquals(defaults, AttributionOptions.parse("").toMacroOptions(), "macro keys left out");
+		assertEquals(defaults, AttributionSettings.parse("").toMacroOptions(), "macro keys left out");
 		assertTrue(defaults.contains("method=saliency target=predicted steps=32"), defaults);
 	}
 
@@ -261,12 +249,12 @@ class CommandParametersTest {
 	@Test
 	void checkboxesReplayAsKeyEqualsTrueWhichFijisLegacyLayerReadsToo() {
 		String attribution = new AttributionSettings().perChannel(true).toMacroOptions() + " ";
-		String importance = Concept_Importance.parse("update_bank").toMacroOptions() + " ";
+		String importance = ConceptImportanceSettings.parse("update_bank").toMacroOptions() + " ";
 		// imagej-legacy's MacroPreprocessor reads each input with Macro.getValue(options, key, null): key= only, no bare words
 		assertEquals("true", ij.Macro.getValue(attribution, AttributionSettings.PER_CHANNEL, null), attribution);
 		assertEquals("true", ij.Macro.getValue(importance, ConceptImportanceSettings.UPDATE_BANK, null), importance);
-		assertTrue(AttributionOptions.parse(attribution).perChannel(), "and the plugin's parser reads it back");
-		assertTrue(Concept_Importance.parse(importance).updateBank);
+		assertTrue(AttributionSettings.parse(attribution).perChannel(), "and the plugin's parser reads it back");
+		assertTrue(ConceptImportanceSettings.parse(importance).updateBank);
 	}
 
 	@Test
@@ -296,18 +284,13 @@ class CommandParametersTest {
 			scijava.put(p.menuPath(), c.getName());
 		}
 		assertEquals(scijava.keySet(), ij1.keySet(), "same menu paths and labels");
-		assertEquals(Attribution_.class.getName(), ij1.get("Plugins>ConceptScope>" + Attribution_.COMMAND));
-		assertEquals(Model_Info.class.getName(), ij1.get("Plugins>ConceptScope>" + Model_Info.COMMAND));
-		assertEquals(Concept_Discovery.class.getName(), ij1.get("Plugins>ConceptScope>" + Concept_Discovery.COMMAND));
-		assertEquals(Concept_Localization.class.getName(), ij1.get("Plugins>ConceptScope>" + Concept_Localization.COMMAND));
-		assertEquals(Evaluate_Explanation.class.getName(), ij1.get("Plugins>ConceptScope>" + Evaluate_Explanation.COMMAND));
-		assertEquals(Train_Interpretable_Head.class.getName(), ij1.get("Plugins>ConceptScope>" + Train_Interpretable_Head.COMMAND));
-		assertEquals(Explain_with_Head.class.getName(), ij1.get("Plugins>ConceptScope>" + Explain_with_Head.COMMAND));
-		assertEquals(Feature_Visualization.class.getName(), ij1.get("Plugins>ConceptScope>" + Feature_Visualization.COMMAND));
-		assertEquals(Sharing_Ratio_Decomposition.class.getName(), ij1.get("Plugins>ConceptScope>" + Sharing_Ratio_Decomposition.COMMAND));
-		assertEquals(Concept_Graph.class.getName(), ij1.get("Plugins>ConceptScope>" + Concept_Graph.COMMAND));
-		assertEquals(Concept_Importance.class.getName(), ij1.get("Plugins>ConceptScope>" + Concept_Importance.COMMAND));
-		for (String plugin : ij1.values()) assertTrue(PlugIn.class.isAssignableFrom(Class.forName(plugin)), plugin);
+		// one ImageJ 1.x plugin class, told the command by its argument: the command's declarations
+		for (org.conceptscope.fiji.param.CommandSpec spec : org.conceptscope.fiji.param.CommandSpecs.ALL) {
+			assertEquals(org.conceptscope.fiji.ij1.ConceptScope_.class.getName() + "(\"" + spec.page().replace(".md", "") + "\")",
+				ij1.get("Plugins>ConceptScope>" + spec.command()), spec.command());
+			assertEquals(spec, org.conceptscope.fiji.param.CommandSpecs.byArgument(spec.page().replace(".md", "")));
+		}
+		for (String plugin : ij1.values()) assertTrue(PlugIn.class.isAssignableFrom(Class.forName(plugin.replaceAll("\\(.*", ""))), plugin);
 	}
 
 	/** Input parameter names in declaration order, without services and outputs. */

@@ -18,8 +18,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.conceptscope.fiji.ij1.AttributionOptions;
-import org.conceptscope.fiji.ij1.Evaluate_Explanation;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -93,7 +91,7 @@ class MacroOptionsPreprocessorTest {
 		Prepared p = prepare(AttributionCommand.class, options, m -> m.setInput("steps", 150)); // as legacy's Macro.getValue might have
 		assertNull(p.canceler(), "not cancelled");
 		AttributionSettings s = ((AttributionCommand) p.module().getDelegateObject()).settings();
-		assertEquals(AttributionOptions.parse(options).toMacroOptions(), s.toMacroOptions(), "the ImageJ 1.x plugin's parsing");
+		assertEquals(AttributionSettings.parse(options).toMacroOptions(), s.toMacroOptions(), "the ImageJ 1.x plugin's parsing");
 		assertTrue(s.perChannel(), "a bare checkbox word is on");
 		assertEquals(4, s.grid());
 		assertEquals(AttributionSettings.DEFAULT_STEPS, s.steps(), "a left-out key takes its default, whatever set it before");
@@ -106,7 +104,7 @@ class MacroOptionsPreprocessorTest {
 		EvaluationSettings es = ((EvaluateExplanationCommand) e.module().getDelegateObject()).settings();
 		assertEquals(150, es.trainingSteps);
 		assertEquals(EvaluationSettings.DEFAULT_STEPS, es.steps, "steps= is not found inside training_steps=");
-		assertEquals(Evaluate_Explanation.parse(mege).toMacroOptions(), es.toMacroOptions());
+		assertEquals(EvaluationSettings.parse(mege).toMacroOptions(), es.toMacroOptions());
 	}
 
 	@Test

@@ -14,8 +14,6 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.conceptscope.fiji.LabelledFolder;
-import org.conceptscope.fiji.ij1.AttributionOptions;
-import org.conceptscope.fiji.ij1.Evaluate_Explanation;
 import org.conceptscope.tensor.Normalization;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,38 +28,38 @@ class VerificationSettingsTest {
 
 	@Test
 	void evaKeysParseAndReplay() {
-		AttributionSettings s = AttributionOptions.parse("model=[/m] method=eva epsilon=0.02 grid=4 bounds=CROWN");
+		AttributionSettings s = AttributionSettings.parse("model=[/m] method=eva epsilon=0.02 grid=4 bounds=CROWN");
 		assertEquals(0.02, s.epsilon());
 		assertEquals("crown", s.bounds());
 		assertEquals("eva", AttributionMethods.create(s.validate()).name());
 		String replay = s.toMacroOptions();
-		assertEquals(replay, AttributionOptions.parse(replay).toMacroOptions(), "the replay line reads back the same");
+		assertEquals(replay, AttributionSettings.parse(replay).toMacroOptions(), "the replay line reads back the same");
 		assertEquals("epsilon must be a positive radius in the model's normalised input units (eva; e.g. 0.01), got 0.0.",
-			message(() -> AttributionOptions.parse("model=[/m] method=eva epsilon=0").validate()));
+			message(() -> AttributionSettings.parse("model=[/m] method=eva epsilon=0").validate()));
 		assertEquals("Unknown bounds 'box': use bounds=interval (fast) or bounds=crown (tighter, slower).",
-			message(() -> AttributionOptions.parse("model=[/m] method=eva bounds=box").validate()));
+			message(() -> AttributionSettings.parse("model=[/m] method=eva bounds=box").validate()));
 	}
 
 	@Test
 	void megeRecoKeysParseReplayAndAreChecked() throws Exception {
 		Path folder = Files.createDirectories(dir.resolve("labelled"));
-		EvaluationSettings s = Evaluate_Explanation.parse("model=[/m] metric=mege_reco folder=[" + folder + "] methods=[saliency, RANDOM]"
+		EvaluationSettings s = EvaluationSettings.parse("model=[/m] metric=mege_reco folder=[" + folder + "] methods=[saliency, RANDOM]"
 			+ " folds=3 architecture=[conv 8,16; pool; global average] training_steps=50 seed=3");
 		assertEquals(List.of("saliency", "random"), s.validate().methodList());
 		assertEquals("conv 8,16; pool; global average", s.architecture);
 		assertEquals(3, s.folds);
 		assertEquals(50, s.trainingSteps);
-		assertEquals(s.toMacroOptions(), Evaluate_Explanation.parse(s.toMacroOptions()).toMacroOptions());
+		assertEquals(s.toMacroOptions(), EvaluationSettings.parse(s.toMacroOptions()).toMacroOptions());
 		assertEquals("mege_reco needs labelled images: set folder=[a folder with one subfolder of images per class, named after the"
-			+ " model's classes].", message(() -> Evaluate_Explanation.parse("model=[/m] metric=mege_reco").validate()));
+			+ " model's classes].", message(() -> EvaluationSettings.parse("model=[/m] metric=mege_reco").validate()));
 		assertEquals("Unknown method 'saliencey' in methods: use attribution methods (saliency, gradient_x_input, integrated_gradients,"
 			+ " smoothgrad, vargrad, squaregrad, gradcam, gradcam_plus_plus, guided_backprop, deconvnet, occlusion, rise, sobol, hsic, lime, kernel_shap, eva) or random, separated by"
-			+ " commas.", message(() -> Evaluate_Explanation.parse("model=[/m] metric=mege_reco folder=[" + folder
+			+ " commas.", message(() -> EvaluationSettings.parse("model=[/m] metric=mege_reco folder=[" + folder
 				+ "] methods=saliencey").validate()));
 		assertEquals("folds must be at least 2 (each model is trained on all folds but one), got 1.",
-			message(() -> Evaluate_Explanation.parse("model=[/m] metric=mege_reco folder=[" + folder + "] folds=1").validate()));
+			message(() -> EvaluationSettings.parse("model=[/m] metric=mege_reco folder=[" + folder + "] folds=1").validate()));
 		// The per-slice metrics do not look at the mege_reco keys.
-		Evaluate_Explanation.parse("model=[/m] metric=deletion folds=1").validate();
+		EvaluationSettings.parse("model=[/m] metric=deletion folds=1").validate();
 	}
 
 	@Test

@@ -44,7 +44,7 @@ class MacroOptionsTest {
 
 	@Test
 	void aRecordedAttributionLineBecomesSettings() {
-		AttributionSettings s = AttributionOptions.parse("model=[/models/ihc stain] method=sobol target=[soft tissue] grid=6"
+		AttributionSettings s = AttributionSettings.parse("model=[/models/ihc stain] method=sobol target=[soft tissue] grid=6"
 			+ " designs=16 seed=3 blur_sigma=2 per_channel output=image top_fraction=0.05 save_dir=[/out dir]");
 		assertEquals(Path.of("/models/ihc stain"), s.model());
 		assertEquals("sobol", s.method());

@@ -1,0 +1,160 @@
+package org.conceptscope.fiji.commands;
+
+import ij.WindowManager;
+
+import java.io.IOException;
+import java.util.Map;
+
+import org.conceptscope.fiji.param.CommandSpec;
+import org.conceptscope.fiji.param.CommandSpecs;
+import org.conceptscope.registry.Values;
+
+/**
+ * What each menu command does once its values are known, as the ImageJ 1.x plugin runs it: the
+ * settings from the values, the command's run on the current image (or the folder it names), and
+ * its results shown where there is a display. The same runs the SciJava commands call.
+ */
+public final class PluginActions {
+
+	/** Per command: a macro line's options that run it, for the message a headless run without options gets. */
+	private static final Map<CommandSpec, String> EXAMPLES = Map.ofEntries(
+		Map.entry(CommandSpecs.ATTRIBUTION, "model=[/path/to/model] method=saliency target=predicted save_dir=[/path/to/results]"),
+		Map.entry(CommandSpecs.MODEL_INFO, "model=[/path/to/model]"),
+		Map.entry(CommandSpecs.CONCEPT_DISCOVERY, "model=[/path/to/model] concepts=6 save_dir=[/path/to/results]"),
+		Map.entry(CommandSpecs.CONCEPT_LOCALIZATION, "model=[/path/to/model] concepts=[/path/concepts.json] save_dir=[/path/to/results]"),
+		Map.entry(CommandSpecs.EVALUATE_EXPLANATION, "model=[/path/to/model] method=saliency metric=deletion save_dir=[/path/to/results]"),
+		Map.entry(CommandSpecs.SHARING_RATIO_DECOMPOSITION, "model=[/path/to/model] target=predicted save_dir=[/path/to/results]"),
+		Map.entry(CommandSpecs.CONCEPT_GRAPH,
+			"model=[/path/to/model] layers=[conv1/relu,conv2/relu] concepts=4 save_dir=[/path/to/results]"),
+		Map.entry(CommandSpecs.TRAIN_INTERPRETABLE_HEAD,
+			"model=[/path/to/model] folder=[/path/to/class folders] head=infodisent save_dir=[/path/to/results]"),
+		Map.entry(CommandSpecs.EXPLAIN_WITH_HEAD, "model=[/path/to/model] head=[/path/to/results/head] save_dir=[/path/to/results]"),
+		Map.entry(CommandSpecs.FEATURE_VISUALIZATION, "model=[/path/to/model] target=[class] save_dir=[/path/to/results]"),
+		Map.entry(CommandSpecs.CONCEPT_IMPORTANCE,
+			"model=[/path/to/model] concepts=[/path/concepts.json] estimator=sobol save_dir=[/path/to/results]"));
+
+	private PluginActions() {}
+
+	/** The message of a headless run without options: what a macro line for this command looks like. */
+	public static String headlessMessage(CommandSpec spec) {
+		return "Headless, " + spec.command() + " needs its options: run(\"" + spec.command() + "\", \"" + EXAMPLES.get(spec) + "\").";
+	}
+
+	/** Whether the command always explains the current image (it then says so before its dialog when none is open). */
+	public static boolean explainsCurrentImage(CommandSpec spec) {
+		return spec == CommandSpecs.ATTRIBUTION || spec == CommandSpecs.CONCEPT_LOCALIZATION || spec == CommandSpecs.SHARING_RATIO_DECOMPOSITION
+			|| spec == CommandSpecs.EXPLAIN_WITH_HEAD;
+	}
+
+	/** Fails with the "no image is open" sentence when there is no current image. */
+	public static void checkImageOpen() {
+		AttributionRun.checkImage(WindowManager.getCurrentImage());
+	}
+
+	/** Runs the command with these values and shows its results. */
+	public static void run(CommandSpec spec, Values v, ImageJProgress progress) throws IOException {
+		if (spec == CommandSpecs.ATTRIBUTION) attribution(AttributionSettings.of(v), progress);
+		else if (spec == CommandSpecs.MODEL_INFO) modelInfo(v, progress);
+		else if (spec == CommandSpecs.CONCEPT_DISCOVERY) conceptDiscovery(ConceptDiscoverySettings.of(v), progress);
+		else if (spec == CommandSpecs.CONCEPT_LOCALIZATION) conceptLocalization(ConceptLocalizationSettings.of(v), progress);
+		else if (spec == CommandSpecs.EVALUATE_EXPLANATION) evaluation(EvaluationSettings.of(v), progress);
+		else if (spec == CommandSpecs.SHARING_RATIO_DECOMPOSITION) sharingRatio(SharingRatioSettings.of(v), progress);
+		else if (spec == CommandSpecs.CONCEPT_GRAPH) conceptGraph(ConceptGraphSettings.of(v), progress);
+		else if (spec == CommandSpecs.TRAIN_INTERPRETABLE_HEAD) headTraining(HeadTrainingSettings.of(v), progress);
+		else if (spec == CommandSpecs.EXPLAIN_WITH_HEAD) headExplanation(HeadExplanationSettings.of(v), progress);
+		else if (spec == CommandSpecs.FEATURE_VISUALIZATION) featureVisualization(FeatureVisualizationSettings.of(v), progress);
+		else if (spec == CommandSpecs.CONCEPT_IMPORTANCE) conceptImportance(ConceptImportanceSettings.of(v), progress);
+		else throw new IllegalStateException("No run for " + spec.command());
+	}
+
+	private static String savedIn(java.util.List<?> written, Object saveDir) {
+		return written.isEmpty() ? "." : ", results in " + saveDir + ".";
+	}
+
+	private static void attribution(AttributionSettings s, ImageJProgress progress) throws IOException {
+		AttributionResult result = AttributionRun.run(WindowManager.getCurrentImage(), s, progress);
+		// The class map first: the explanation stays the macro's current image.
+		if (result.classMap() != null) ResultsDisplay.showResult(result.classMap());
+		ResultsDisplay.showResult(result.image());
+		ResultsDisplay.showTableAndRois(result);
+		progress.finished(result.explanation().size() + " slice(s) explained" + savedIn(result.written(), s.saveDir()));
+	}
+
+	private static void modelInfo(Values v, ImageJProgress progress) throws IOException {
+		ModelReport report = ModelReport.run(v.path(CommandSpecs.MODEL.key()), v.path(CommandSpecs.SAVE_DIR.key()));
+		if (ResultsDisplay.interactive()) report.layersTable().show(report.name() + " layers");
+		progress.finished("model " + report.name() + " described.");
+	}
+
+	private static void conceptDiscovery(ConceptDiscoverySettings s, ImageJProgress progress) throws IOException {
+		ConceptDiscoveryRun.Result r = ConceptDiscoveryRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s, progress);
+		ResultsDisplay.showResult(r.atlas());
+		if (ResultsDisplay.interactive()) {
+			r.plot().show();
+			r.table().show("Concept importance");
+		}
+		progress.finished(r.bank().size() + " concept(s) of " + r.bank().className + savedIn(r.written(), s.saveDir));
+	}
+
+	private static void conceptLocalization(ConceptLocalizationSettings s, ImageJProgress progress) throws IOException {
+		ConceptLocalizationRun.Result r = ConceptLocalizationRun.run(WindowManager.getCurrentImage(), s, progress);
+		ResultsDisplay.showResult(r.image());
+		ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois(), r.image());
+		progress.finished(r.rois().size() + " concept ROI(s)" + savedIn(r.written(), s.saveDir));
+	}
+
+	private static void evaluation(EvaluationSettings s, ImageJProgress progress) throws IOException {
+		EvaluationRun.Result r = EvaluationRun.run(WindowManager.getCurrentImage(), s, progress);
+		if (ResultsDisplay.interactive()) {
+			r.table().show(r.metric() == null ? s.metric : s.method + " " + s.metric);
+			if (r.plot() != null) r.plot().show();
+		}
+		progress.finished(r.summary() + savedIn(r.written(), s.saveDir));
+	}
+
+	private static void sharingRatio(SharingRatioSettings s, ImageJProgress progress) throws IOException {
+		SharingRatioRun.Result r = SharingRatioRun.run(WindowManager.getCurrentImage(), s, progress);
+		ResultsDisplay.showResult(r.image());
+		ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois(), r.image());
+		progress.finished(r.analysis().slices().size() + " slice(s) decomposed" + savedIn(r.written(), s.saveDir));
+	}
+
+	private static void conceptGraph(ConceptGraphSettings s, ImageJProgress progress) throws IOException {
+		ConceptGraphRun.Result r = ConceptGraphRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s, progress);
+		ResultsDisplay.showResult(r.picture());
+		ConceptGraphDisplay.show(r);
+		progress.finished(r.graph().edges().size() + " edge(s) between " + r.graph().banks().size() + " layer(s) and the class"
+			+ savedIn(r.written(), s.saveDir));
+	}
+
+	private static void headTraining(HeadTrainingSettings s, ImageJProgress progress) throws IOException {
+		HeadTrainingRun.Result r = HeadTrainingRun.run(s, progress);
+		ResultsDisplay.showResult(r.prototypes());
+		if (ResultsDisplay.interactive()) {
+			r.accuracy().show("Head accuracy");
+			if (r.convergence() != null) r.convergence().show();
+		}
+		progress.finished(HeadTrainingRun.summary(r));
+	}
+
+	private static void headExplanation(HeadExplanationSettings s, ImageJProgress progress) throws IOException {
+		HeadExplanationRun.Result r = HeadExplanationRun.run(WindowManager.getCurrentImage(), s, progress);
+		ResultsDisplay.showResult(r.image());
+		HeadExplanationRun.show(r);
+		progress.finished(r.rois().size() + " ROI(s) of " + r.head().kind() + " " + r.head().unitName() + "s" + savedIn(r.written(), s.saveDir));
+	}
+
+	private static void featureVisualization(FeatureVisualizationSettings s, ImageJProgress progress) throws IOException {
+		FeatureVisualizationRun.Result r = FeatureVisualizationRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s, progress);
+		ResultsDisplay.showResult(r.image());
+		if (ResultsDisplay.interactive()) r.plot().show();
+		progress.finished(FeatureVisualizationRun.summary(r));
+	}
+
+	private static void conceptImportance(ConceptImportanceSettings s, ImageJProgress progress) throws IOException {
+		ConceptImportanceRun.Result r = ConceptImportanceRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s, progress);
+		ResultsDisplay.showResult(r.plot());
+		if (ResultsDisplay.interactive()) r.table().show("Concept importance (" + s.estimator + ")");
+		progress.finished(r.importance().length + " concept(s) of " + r.bank().className + savedIn(r.written(), s.saveDir));
+	}
+}

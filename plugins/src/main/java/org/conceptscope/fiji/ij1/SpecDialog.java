@@ -1,0 +1,147 @@
+package org.conceptscope.fiji.ij1;
+
+import ij.Prefs;
+import ij.gui.GenericDialog;
+
+import java.awt.Choice;
+import java.awt.Component;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Vector;
+
+import org.conceptscope.fiji.param.CommandSpec;
+import org.conceptscope.registry.Parameter;
+import org.conceptscope.registry.Values;
+
+/**
+ * The ImageJ 1.x dialog of a command, built from its declarations: one field per key, labelled
+ * with the key (so ImageJ's recorder writes the macro keys), grouped by section, the fields of
+ * methods other than the chosen one greyed out, a Help button to the command's page, and the last
+ * values used remembered. The values are checked together: every problem in one message.
+ */
+final class SpecDialog {
+
+	/** Where the Help button leads: the command's page of the documentation. */
+	static final String DOCS = "https://github.com/conceptscope/conceptscope/blob/main/";
+
+	private SpecDialog() {}
+
+	static String prefKey(CommandSpec spec, Parameter p) {
+		return "conceptscope." + spec.page().replace(".md", "") + "." + p.key();
+	}
+
+	/** The values the user chose, or null when the dialog was cancelled. */
+	static Values ask(CommandSpec spec) {
+		GenericDialog gd = new GenericDialog("ConceptScope " + spec.title());
+		Map<Parameter, Component> fields = new LinkedHashMap<>();
+		String section = "";
+		java.util.List<Parameter> list = spec.parameters().list();
+		for (int i = 0; i < list.size(); i++) {
+			Parameter p = list.get(i);
+			if (!p.section().isEmpty() && !p.section().equals(section)) {
+				gd.addMessage(p.section() + ":");
+				section = p.section();
+			}
+			boolean joins = sharesRow(list, i), joined = i + 1 < list.size() && sharesRow(list, i + 1);
+			if (joins) gd.addToSameRow();
+			String last = Prefs.get(prefKey(spec, p), p.defaultText());
+			boolean nextIsNumber = joined && isNumber(list.get(i + 1));
+			String units = p.methods().isEmpty() || nextIsNumber ? "" : methods(p);
+			switch (p.type()) {
+				case FOLDER -> {
+					gd.addDirectoryField(p.key(), last, 40);
+					fields.put(p, last(gd.getStringFields()));
+				}
+				case FILE -> {
+					gd.addFileField(p.key(), last, 40);
+					fields.put(p, last(gd.getStringFields()));
+				}
+				case TEXT -> {
+					gd.addStringField(p.key(), last, 20);
+					fields.put(p, last(gd.getStringFields()));
+				}
+				case CHOICE -> {
+					gd.addChoice(p.key(), p.choices().toArray(new String[0]), p.choices().contains(last) ? last : p.defaultText());
+					fields.put(p, last(gd.getChoices()));
+				}
+				case FLAG -> {
+					gd.addCheckbox(p.key(), Boolean.parseBoolean(last));
+					fields.put(p, last(gd.getCheckboxes()));
+				}
+				case INTEGER, LONG, NUMBER -> {
+					double v = number(last, p);
+					gd.addNumericField(p.key(), v, p.type() == Parameter.Type.NUMBER ? digits(v) : 0, p.type() == Parameter.Type.LONG ? 10 : 6, units);
+					fields.put(p, last(gd.getNumericFields()));
+				}
+			}
+		}
+		gd.addHelp(DOCS + spec.docsPath());
+		if (spec.methodKey() != null) {
+			Choice method = (Choice) fields.get(spec.get(spec.methodKey()));
+			Runnable grey = () -> {
+				for (Map.Entry<Parameter, Component> f : fields.entrySet()) {
+					if (f.getValue() != null && !f.getKey().methods().isEmpty()) f.getValue().setEnabled(f.getKey().usedBy(method.getSelectedItem()));
+				}
+			};
+			method.addItemListener(e -> grey.run());
+			grey.run();
+		}
+		gd.showDialog();
+		if (gd.wasCanceled()) return null;
+		Map<String, String> text = new LinkedHashMap<>();
+		for (Parameter p : spec.parameters().list()) {
+			switch (p.type()) {
+				case FOLDER, FILE, TEXT -> text.put(p.key(), gd.getNextString().trim());
+				case CHOICE -> text.put(p.key(), gd.getNextChoice());
+				case FLAG -> text.put(p.key(), Boolean.toString(gd.getNextBoolean()));
+				case INTEGER, LONG, NUMBER -> {
+					double v = gd.getNextNumber();
+					text.put(p.key(), v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v));
+				}
+			}
+		}
+		Dialogs.checkNumbers(gd);
+		Values values = spec.values(text);
+		for (Map.Entry<String, String> e : text.entrySet()) Prefs.set(prefKey(spec, spec.get(e.getKey())), e.getValue());
+		return values;
+	}
+
+	/**
+	 * A field shares the row of the one before when both belong to the same methods (patch and
+	 * stride, epsilon and bounds, ...), pairs only: the dialog stays shorter than a screen.
+	 */
+	private static boolean sharesRow(java.util.List<Parameter> list, int i) {
+		if (i == 0 || sharesRow(list, i - 1)) return false;
+		Parameter a = list.get(i - 1), b = list.get(i);
+		return !b.methods().isEmpty() && a.methods().equals(b.methods()) && a.section().equals(b.section());
+	}
+
+	private static boolean isNumber(Parameter p) {
+		return p.type() == Parameter.Type.INTEGER || p.type() == Parameter.Type.LONG || p.type() == Parameter.Type.NUMBER;
+	}
+
+	/** The methods a field belongs to, as shown next to it ("gradient methods" for all of them). */
+	private static String methods(Parameter p) {
+		if (p.methods().equals(org.conceptscope.registry.Registry.GRADIENT_METHODS)) return "gradient methods";
+		return String.join(", ", p.methods());
+	}
+
+	private static Component last(Vector<?> v) {
+		return v == null || v.isEmpty() ? null : (Component) v.get(v.size() - 1);
+	}
+
+	private static double number(String text, Parameter p) {
+		try {
+			return Double.parseDouble(text);
+		} catch (NumberFormatException e) {
+			return ((Number) p.defaultValue()).doubleValue();
+		}
+	}
+
+	/** Decimals that show the value (at least 2). */
+	private static int digits(double v) {
+		int d = 2;
+		while (d < 6 && Math.abs(v * Math.pow(10, d) - Math.rint(v * Math.pow(10, d))) > 1e-9) d++;
+		return d;
+	}
+}

@@ -1,0 +1,232 @@
+package org.conceptscope.fiji.param;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import org.conceptscope.registry.Family;
+import org.conceptscope.registry.Parameter;
+import org.conceptscope.registry.Parameters;
+import org.conceptscope.registry.Range;
+import org.conceptscope.registry.Registry;
+import org.conceptscope.tensor.TileGrid;
+
+/**
+ * Every command's parameters, each declared here once (the attribution methods' and metrics'
+ * parameters in {@link Registry}). The key is the macro key, the SciJava input name, the batch
+ * runner's key and the row of the command's docs table; the help is that row's meaning.
+ */
+public final class CommandSpecs {
+
+	private CommandSpecs() {}
+
+	/** The Attribution dialog's last section: what is shown and saved. */
+	private static final String DISPLAY = "Output";
+
+	/** The keys shared by several commands: declared once here, each command giving its own help where it means more. */
+	public static final Parameter MODEL = Parameter.folder("model", "Model folder").help("folder holding `saved_model.pb`"),
+		TARGET = Parameter.text("target", "Target class", "predicted").help("`predicted` (each slice's own predicted class), a class name (`target=[soft tissue]`, case-insensitive when unambiguous) or a class index"),
+		SAVE_DIR = Parameter.folder("save_dir", "Save to folder (empty: do not save)").help("folder for the files below (created if missing); empty = write nothing"),
+		TOP_FRACTION = Parameter.number("top_fraction", "Top fraction outlined as ROI", 0.1).range(Range.aboveUpTo(0, 1))
+			.help("the top fraction of each map outlined as that slice's ROI"),
+		OUTPUT = Parameter.choice("output", "Output", "channel", List.of("channel", "image")).help("`channel`: a new composite image = the image's channels (32-bit, calibrated values, R/G/B for RGB) + the map as last channel (Fire LUT); `image`: the maps alone as a separate 32-bit image"),
+		FOLDER = Parameter.folder("folder", "Image folder (empty: the current image)"),
+		SEED = Parameter.longInteger("seed", "Random seed", 42),
+		LAYER = Parameter.text("layer", "Layer (empty: the last spatial layer)", "");
+
+	/** The Attribution command's method choices: a part of the registry's attribution methods, in menu order. */
+	public static final List<String> ATTRIBUTION_METHODS = List.of("saliency", "gradient_x_input", "integrated_gradients", "smoothgrad",
+		"vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol", "hsic",
+		"lime", "kernel_shap", "eva");
+
+	static final Parameter METHOD = Parameter.choice("method", "Method", "saliency", ATTRIBUTION_METHODS)
+		.help(String.join(", ", ATTRIBUTION_METHODS.stream().map(m -> "`" + m + "`").toList())
+			+ " ([LIME](../methods/lime.md), Kernel SHAP, Guided Backpropagation and DeconvNet: TensorFlow models)");
+
+	public static final CommandSpec ATTRIBUTION = new CommandSpec("Attribution...", "Attribution", "attribution.md",
+		parameters(List.of(MODEL.help("folder holding `saved_model.pb` (and `conceptscope.json`)"), METHOD, TARGET), attributionParameters(),
+			List.of(OUTPUT.section(DISPLAY).help("`channel`: a new composite image = the image's channels (32-bit, calibrated values, R/G/B for"
+					+ " RGB) + the map as last channel (Fire from 0 for unsigned maps; for signed maps, Integrated Gradients and Gradient\u00d7Input"
+					+ " or any map with negative values, a diverging blue-white-red LUT, white at 0, over a symmetric range); `image`: the maps"
+					+ " alone as a separate 32-bit image"), TOP_FRACTION.section(DISPLAY),
+				Parameter.number("overlap", "Overlap of tiles", TileGrid.DEFAULT_OVERLAP).range(new Range(0, true, 1, false)).section(DISPLAY)
+					.help("an image of another size than the model's input is explained [tile by tile](../whole-images.md): the fraction of a"
+						+ " tile shared with its neighbours, in [0, 1)"),
+				Parameter.number("opacity", "Heat map opacity (0: none)", 0).range(Range.between(0, 1)).section(DISPLAY)
+					.help("`output=channel`: above 0 (e.g. 0.5), the heat map is drawn over the image as a translucent overlay with this"
+						+ " opacity, and the map channel, kept in the image for measurement, is hidden in the composite; 0: no overlay, the map"
+						+ " channel shown in the composite"),
+				SAVE_DIR.section(DISPLAY))),
+		Set.of("model"), "method", Family.ATTRIBUTION);
+
+	public static final CommandSpec MODEL_INFO = new CommandSpec("Model Info...", "Model Info", "model-info.md",
+		Parameters.of(MODEL, SAVE_DIR.help("writes `<model>-info.txt` and `<model>-layers.csv` there")), Set.of("model"), null, null);
+
+	public static final CommandSpec CONCEPT_DISCOVERY = new CommandSpec("Concept Discovery...", "Concept Discovery", "concept-discovery.md",
+		Parameters.of(MODEL, FOLDER.help("a folder of images of one class (`.tif`, `.tiff`, `.png`, `.jpg`, `.jpeg`, `.dcm`, name order, other files skipped; all of one size); empty = the current image or stack"), LAYER.help("the layer that splits the model (Model Info lists them); empty = the last spatial layer"),
+			TARGET.help("the class whose concepts are sought: `predicted` (the class most slices are predicted as), a class name or index"),
+			Parameter.integer("patch", "Crop size (pixels)", 16).range(Range.atLeast(2)).help("square crops of `patch` pixels every `stride` pixels, each resized to the model input"),
+			Parameter.integer("stride", "Crop stride (pixels)", 8).range(Range.atLeast(1)).help("the step between crops, in pixels"),
+			Parameter.integer("concepts", "Concepts", 6).range(Range.atLeast(1)).help("number of concepts (NMF rank)"),
+			SEED.help("NMF start and Sobol designs"),
+			Parameter.integer("designs", "Sobol designs", 32).range(Range.atLeast(2)).help("Sobol designs for the concepts' importance"),
+			Parameter.integer("examples", "Examples per concept", 6).range(Range.atLeast(1)).help("example crops per concept kept in the bank and shown in the atlas"),
+			SAVE_DIR.help("folder for the files below; **required headless** (a run that can neither show nor save is refused)")),
+		Set.of("model"), null, null);
+
+	public static final CommandSpec CONCEPT_LOCALIZATION = new CommandSpec("Concept Localization...", "Concept Localization",
+		"concept-localization.md",
+		Parameters.of(MODEL.help("the model the concepts were discovered with (its layer must exist)"),
+			Parameter.file("concepts", "Concepts file (concepts.json)").help("a `concepts.json` written by Concept Discovery"),
+			TOP_FRACTION.help("the top fraction of each concept map outlined as that slice's ROI for that concept"), OUTPUT.help("`channel`: a new composite = the image's channels (32-bit) + one channel per concept (Fire); `image`: the concept maps alone"),
+			SAVE_DIR.help("folder for `<title>-concepts.tif` (or `-concepts-map.tif`, with the ROIs as overlay), `<title>-concepts-RoiSet.zip`, `<title>-concepts-results.csv`")),
+		Set.of("model", "concepts"), null, null);
+
+	public static final CommandSpec CONCEPT_IMPORTANCE = new CommandSpec("Concept Importance...", "Concept Importance",
+		"concept-importance.md",
+		Parameters.of(MODEL.help("the model the concepts were discovered with (its layer and the bank's class must exist)"),
+			Parameter.file("concepts", "Concepts file (concepts.json)").help("a `concepts.json` written by Concept Discovery"),
+			FOLDER.help("a folder of images of the bank's class (as for Concept Discovery); empty = the current image or stack"),
+			Parameter.choice("estimator", "Estimator", "sobol", Registry.keys(Family.CONCEPT_ESTIMATOR)).help("`sobol` (total-order Sobol indices of concept masks through h, CRAFT's estimator: what Concept Discovery stores), `gradient` (gradient × coefficient: the first-order change of the class logit when a concept is removed, one pass), `deletion` (the mean drop of the class logit when a concept is removed from the rebuilt activations)"),
+			Registry.CONCEPT_ESTIMATOR_PARAMETERS.get("designs").help("sobol: quasi-Monte Carlo designs (h runs designs × (concepts + 2) times per image)"),
+			Registry.CONCEPT_ESTIMATOR_PARAMETERS.get("seed").help("sobol: the designs' random shift; with Concept Discovery's images, designs and seed the importances are Discovery's own"),
+			Parameter.flag("update_bank", "Update the bank", false).help("also write the bank with these importances (and `importanceEstimator`) into `save_dir` under its own file name; `save_dir` = the bank's folder replaces it (atomically)"),
+			SAVE_DIR.help("folder for `<bank>-importance-<estimator>.csv` (`concept, estimator, importance, rank, bank_importance`: rank 1 = most important; `bank_importance` = what the bank held, NaN if nothing) and `<bank>-importance-<estimator>.png` (bar plot); **required headless**")),
+		Set.of("model", "concepts"), null, null);
+
+	public static final CommandSpec EVALUATE_EXPLANATION = new CommandSpec("Evaluate Explanation...", "Evaluate Explanation",
+		"evaluate-explanation.md",
+		Parameters.of(MODEL, METHOD.help("any Attribution method (with its defaults and this `seed`)"),
+			Parameter.choice("metric", "Metric", "deletion", List.of("deletion", "insertion", "mufidelity", "sanity", "mege_reco"))
+				.help("`deletion`, `insertion` (AUC of the target probability as pixels are removed / inserted by decreasing attribution, baseline 0; lower / higher is better), `mufidelity` (correlation of map sums with logit drops over random 20 % subsets of an 8 × 8 grid; higher is better), `sanity` (Spearman correlation with the maps of a copy whose weights are all randomised; low is good), `mege_reco` (stability of explanations across retrained models, below; uses `folder` and `methods`, not the image or `method`)"),
+			TARGET.help("as for Attribution"),
+			metric("steps").help("deletion, insertion: steps of the curve").anyMethod(),
+			metric("samples").help("mufidelity: random subsets").anyMethod(),
+			SEED.help("the method's and the metric's random choices; for mege_reco also the folds, each model's initial weights and batches (model f uses seed + f)"),
+			metric("folder").help("mege_reco: a folder with one subfolder of images per class, each named after a class of the model (exactly, or ignoring case with `_` for a space when unambiguous); images or stacks (`.tif`, `.tiff`, `.png`, `.jpg`, `.jpeg`, `.dcm`), every slice one sample, all of the model's input size; other files are skipped, an image outside the subfolders is an error; at least 2 classes and 2 × `folds` images").anyMethod(),
+			metric("methods").help("mege_reco: the methods compared, separated by commas: any Attribution method (with its defaults and this `seed`) or `random` (uniform random maps, the baseline a faithful method should beat)").anyMethod(),
+			metric("folds").help("mege_reco: number of folds = models trained, each on all folds but one").anyMethod(),
+			metric("architecture").help("mege_reco: the CNN the models are trained as; empty = the `metadata.architecture` line of the model's `conceptscope.json` (models trained by ConceptScope have it; it is checked against the model's weights), else e.g. `architecture=[conv 16,32,32; kernel 3; pool; global average]` (filters per 3×3 conv + ReLU block, `kernel k`, `pool` for 2×2 average pooling after each block, head `global average` or `flatten`); input size and classes are always the model's").anyMethod(),
+			metric("training_steps").help("mege_reco: Adam steps per model (batch 32, learning rate 0.003, as the bundled models)").anyMethod(),
+			SAVE_DIR.help("folder for `<title>-<method>-<metric>.csv` (`slice, frame, label, target, method, metric, value`, one row per slice, then a row `mean`) and, for deletion and insertion, `<title>-<method>-<metric>-curve.png` (mean curve); for mege_reco `<folder name>-mege_reco.csv`")),
+		Set.of("model"), null, null);
+
+	public static final CommandSpec SHARING_RATIO_DECOMPOSITION = new CommandSpec("Sharing Ratio Decomposition...",
+		"Sharing Ratio Decomposition", "sharing-ratio-decomposition.md",
+		Parameters.of(MODEL, TARGET.help("`predicted` (each slice's own predicted class), a class name or index"),
+			Parameter.text("erf_layer", "ERF layer (empty: no ERF)", "").help("a spatial layer (Model Info lists them): also compute the effective receptive field (ERF) of one of its PFVs on every slice; empty = no ERF"),
+			Parameter.integer("x", "x (pixel of the PFV; -1: centre)", -1).range(Range.atLeast(-1)).help("the PFV, chosen by an **image pixel**: the layer cell holding pixel (x, y): cells are one layer stride wide, centred on each PFV's theoretical receptive field (so also right for VALID and strided layers; near the border of a VALID layer, the nearest cell); -1 = the image's centre column / row. Only with `erf_layer`"),
+			Parameter.integer("y", "y (pixel of the PFV; -1: centre)", -1).range(Range.atLeast(-1)).help("as `x`, for the row"),
+			Parameter.number("erf_mass", "ERF mass", 0.9).range(Range.aboveUpTo(0, 1)).help("the ERF's ROI holds the pixels that carry this fraction of its absolute relevance (the smallest such set; pixels without relevance never)"),
+			Parameter.number("apop_fill", "APOP fill value", 1).help("APOP: the value of every pixel of the blank image, in the model's normalised input units (1 = white for `unit_range` models)"),
+			OUTPUT.help("`channel`: a new composite = the image's channels (32-bit) + the relevance map + the ERF (Fire); `image`: the maps alone"), TOP_FRACTION.help("the top fraction of each relevance map outlined as that slice's ROI"),
+			SAVE_DIR.help("folder for `<title>-srd.tif` (or `-srd-map.tif`, with the ROIs as overlay), `<title>-srd-RoiSet.zip`, `<title>-srd-results.csv`")),
+		Set.of("model"), null, null);
+
+	public static final CommandSpec CONCEPT_GRAPH = new CommandSpec("Concept Graph...", "Concept Graph", "concept-graph.md",
+		Parameters.of(MODEL, FOLDER.help("a folder of images (as for Concept Discovery: name order, other files skipped, all of one size); empty = the current image or stack"),
+			Parameter.text("layers", "Layers (empty: the last two)", "").help("spatial layers, comma-separated (`layers=[conv2/relu,conv3/relu]`), any order (sorted from input to output); empty = the last two spatial layers computed by a `Relu` (the outputs of the last two convolution blocks; a pooling or bias layer next to them would give a near-copy), or the last two spatial layers when there are fewer"),
+			TARGET.help("the class: `predicted` (the class most images are predicted as), a class name or index"),
+			Parameter.integer("concepts", "Concepts per layer", 4).range(Range.atLeast(1)).help("concept vectors per layer (k-means k)"),
+			Parameter.integer("samples", "PFV samples per layer", 1000).range(Range.atLeast(1)).help("PFVs sampled per layer for k-means"),
+			SEED.help("sampling and k-means"),
+			Parameter.integer("steps", "GIG steps", 32).range(Range.atLeast(1)).help("GIG midpoint steps along the path"),
+			Parameter.integer("examples", "ERFs per concept", 6).range(Range.atLeast(1)).help("strongest PFVs (largest coefficient) per concept shown by their ERFs"),
+			Parameter.number("erf_mass", "ERF mass", 0.9).range(Range.aboveUpTo(0, 1)).help("each ERF's outline holds this fraction of its absolute relevance"),
+			TOP_FRACTION.help("the top fraction of each concept map outlined as that slice's ROI"), OUTPUT.help("concept maps: `channel` (image channels + one channel per concept of every layer) or `image` (the maps alone)"),
+			SAVE_DIR.help("folder for the files below; **required headless**")),
+		Set.of("model"), null, null);
+
+	public static final CommandSpec TRAIN_INTERPRETABLE_HEAD = new CommandSpec("Train Interpretable Head...", "Train Interpretable Head",
+		"train-interpretable-head.md",
+		Parameters.of(MODEL.help("the backbone: folder holding `saved_model.pb`; it stays frozen"), FOLDER.help("one subfolder of images per class (above)"),
+			Parameter.choice("head", "Head", "infodisent", Registry.keys(Family.HEAD)).help("`infodisent`: one prototypical part per channel of the layer (an orthogonal rotation of the channels, max positive minus max negative evidence, non-negative classifier); `bi_ice`: `concepts` concept embeddings interacting with the patch embeddings both ways"),
+			LAYER.help("the spatial layer the head reads (Model Info lists them); empty = the last spatial layer"),
+			head("concepts").help("bi_ice: number of concepts (at least 2)").anyMethod(),
+			head("dimension").help("bi_ice: dimension of the concept and patch embeddings").anyMethod(),
+			head("sparsity").help("bi_ice: weight of the L1 penalty on each concept's direction in the layer's channels (mean absolute entry)").anyMethod(),
+			Parameter.integer("steps", "Training steps", 400).range(Range.atLeast(1)).help("Adam steps on cross-entropy"),
+			Parameter.integer("batch_size", "Batch size", 32).range(Range.atLeast(1)).help("images per Adam step (an epoch is one pass over the training images)"),
+			Parameter.number("learning_rate", "Learning rate", 0.01).range(Range.above(0)).help("Adam step size"),
+			SEED.help("initial weights, batch order and the held-out split"),
+			Parameter.number("held_out", "Held-out share", 0.2).range(Range.strictlyBetween(0, 1)).help("share of each class's images held out (seeded; at least one per class with two images or more) for the accuracy table; the head trains on the rest"),
+			Parameter.integer("prototypes", "Prototypes per unit", 6).range(Range.atLeast(1)).help("top-activating training patches per part/concept in the montage"),
+			SAVE_DIR.help("folder for the files below")),
+		Set.of("model", "folder", "save_dir"), null, null);
+
+	public static final CommandSpec EXPLAIN_WITH_HEAD = new CommandSpec("Explain with Head...", "Explain with Head", "explain-with-head.md",
+		Parameters.of(MODEL.help("the backbone the head was trained on (its layer and shape are checked)"),
+			Parameter.folder("head", "Head folder").help("the head folder (`<save_dir>/head`; the `save_dir` of the training run works too)"), TARGET.help("`predicted` (the head's own prediction per slice), a class name or index"),
+			Parameter.integer("top", "Parts per slice", 3).range(Range.atLeast(1)).help("parts/concepts per slice: those with the largest positive contributions to the target logit"),
+			TOP_FRACTION.help("the top fraction of each part's map outlined as its ROI"), SAVE_DIR.help("folder for `<title>-<head>.tif`, `<title>-<head>-RoiSet.zip`, `<title>-<head>-results.csv`")),
+		Set.of("model", "head"), null, null);
+
+	public static final CommandSpec FEATURE_VISUALIZATION = new CommandSpec("Feature Visualization...", "Feature Visualization",
+		"feature-visualization.md",
+		Parameters.of(MODEL, Parameter.folder("head", "Head folder (optional)").help("optional: a head saved by Train Interpretable Head (`<save_dir>/head`) for the same model; then `target` may be one of its parts or concepts, and a class means the head's logit, both computed through the model and the head"),
+			Parameter.text("target", "Target class", "").help("the class to visualise: a name or an index; with a `head` also `part k` (InfoDisent: that part's evidence) or `concept k` (Bi-ICE: that concept's activation)"),
+			FOLDER.help("images whose mean magnitude spectrum (per channel, after the model's normalisation; the spectrum is kept exactly, conjugate frequencies tied so the image is real, and the mean keeps its sign) the visualisation keeps; empty = the current image or stack. For grayscale or microscopy models this keeps the texture and contrast of your own images. Images must have the model's input size"),
+			Parameter.integer("steps", "Steps", 200).range(Range.atLeast(1)).help("Adam steps on the Fourier phase"),
+			Parameter.number("learning_rate", "Learning rate", 0.05).range(Range.above(0)).help("Adam step size (radians)"),
+			Parameter.number("crop", "Crop (smallest side)", 0.8).range(Range.aboveUpTo(0, 1)).help("each step scores a random crop whose side is between `crop` and 1 of the image, resized back"),
+			SEED.help("start phase and crops: the same seed gives the same image"), SAVE_DIR.help("folder for `<model>-<class>-maco.tif` (with a head `<model>-<head>-part-k-maco.tif`), `-maco-scores.csv` (`step, score`: the target score of each step's crop) and `-maco-scores.png`")),
+		Set.of("model", "target"), null, null);
+
+	/**
+	 * The batch runner's arguments: input, every Attribution key (output defaults to image: the maps
+	 * go to a stack of their own), batch and restart. Not a menu command.
+	 */
+	public static final CommandSpec BATCH = new CommandSpec("Batch", "Batch", "batch.md",
+		parameters(List.of(Parameter.file("input", "Stack file or image folder")
+			.help("a stack or image file, or a folder of images")),
+			ATTRIBUTION.parameters().list().stream().map(p -> p.key().equals("output") ? p.withDefault("image") : p).toList(),
+			List.of(Parameter.integer("batch", "Slices per part (0: automatic)", 0).range(Range.atLeast(0))
+				.help("slices per part and per model call; 0 = the model's batch size from its memory budget"),
+				Parameter.flag("restart", "Restart", false).help("discard an unfinished (or finished) run in `save_dir` and start again"))),
+		Set.of("input", "model", "save_dir"), "method", Family.ATTRIBUTION);
+
+	/** Every command, in plugins.config order. */
+	public static final List<CommandSpec> ALL = List.of(ATTRIBUTION, MODEL_INFO, CONCEPT_DISCOVERY, CONCEPT_LOCALIZATION,
+		EVALUATE_EXPLANATION, SHARING_RATIO_DECOMPOSITION, CONCEPT_GRAPH, TRAIN_INTERPRETABLE_HEAD, EXPLAIN_WITH_HEAD,
+		FEATURE_VISUALIZATION, CONCEPT_IMPORTANCE);
+
+	/** The command with this menu label ("Attribution...") or title. */
+	public static CommandSpec of(String command) {
+		for (CommandSpec s : ALL) if (s.command().equals(command) || s.title().equals(command)) return s;
+		throw new IllegalArgumentException("No ConceptScope command '" + command + "'.");
+	}
+
+	/** The command that plugins.config names by this argument: its page's name ("attribution", "model-info"). */
+	public static CommandSpec byArgument(String arg) {
+		String a = arg == null ? "" : arg.trim();
+		for (CommandSpec s : ALL) if (s.page().equals(a + ".md")) return s;
+		throw new IllegalArgumentException("No ConceptScope command '" + a + "': plugins.config names one of "
+			+ String.join(", ", ALL.stream().map(s -> s.page().replace(".md", "")).toList()) + ".");
+	}
+
+	/** The registry's attribution parameters the Attribution command offers (those of its menu's methods). */
+	private static List<Parameter> attributionParameters() {
+		List<Parameter> out = new ArrayList<>();
+		for (Parameter p : Registry.ATTRIBUTION_PARAMETERS.list()) {
+			List<String> offered = p.methods().stream().filter(ATTRIBUTION_METHODS::contains).toList();
+			if (offered.isEmpty()) continue;
+			out.add(p.methods(offered.toArray(String[]::new)));
+		}
+		return out;
+	}
+
+	private static Parameter metric(String key) {
+		return Registry.METRIC_PARAMETERS.get(key);
+	}
+
+	private static Parameter head(String key) {
+		return Registry.HEAD_PARAMETERS.get(key);
+	}
+
+	@SafeVarargs
+	private static Parameters parameters(List<Parameter>... parts) {
+		List<Parameter> all = new ArrayList<>();
+		for (List<Parameter> p : parts) all.addAll(p);
+		return new Parameters(all);
+	}
+}

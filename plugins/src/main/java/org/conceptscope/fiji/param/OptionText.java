@@ -1,0 +1,95 @@
+package org.conceptscope.fiji.param;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The text of options, split into keys and values, not yet typed: ImageJ 1.x macro options
+ * ({@code key=value key=[value with spaces] flag}) and command-line arguments (one
+ * {@code key=value} per argument). Keys are read exactly: {@link ij.Macro#getValue} would find
+ * "fraction=" inside "top_fraction=". A bare word is a checkbox that is on ("true"), as ImageJ
+ * records it.
+ */
+public final class OptionText {
+
+	private OptionText() {}
+
+	/**
+	 * @throws IllegalArgumentException for an unclosed bracket or a key given twice (unknown keys are
+	 *         left to {@link CommandSpec#values}, which reports them with every other problem)
+	 */
+	public static Map<String, String> macro(String options, CommandSpec spec) {
+		Map<String, String> values = new LinkedHashMap<>();
+		String s = options == null ? "" : options;
+		int i = 0, n = s.length();
+		while (i < n) {
+			if (Character.isWhitespace(s.charAt(i))) {
+				i++;
+				continue;
+			}
+			int start = i;
+			while (i < n && s.charAt(i) != '=' && !Character.isWhitespace(s.charAt(i))) i++;
+			String key = s.substring(start, i).toLowerCase(Locale.ROOT);
+			String value = "true";
+			if (i < n && s.charAt(i) == '=') {
+				i++;
+				if (i < n && s.charAt(i) == '[') {
+					// the ']' that ends the value is followed by a space or the end: a path may hold ']' itself
+					int close = s.indexOf(']', i + 1);
+					while (close >= 0 && close + 1 < n && !Character.isWhitespace(s.charAt(close + 1))) close = s.indexOf(']', close + 1);
+					if (close < 0) throw new IllegalArgumentException(spec.command() + ": the value of '" + key + "' opens '[' but never closes it.");
+					value = s.substring(i + 1, close);
+					i = close + 1;
+				} else {
+					int from = i;
+					while (i < n && !Character.isWhitespace(s.charAt(i))) i++;
+					value = s.substring(from, i);
+				}
+			}
+			put(values, key, value, spec);
+		}
+		return values;
+	}
+
+	/** Command-line arguments: the shell has split them, so a value may hold spaces, '=' or ']'. */
+	public static Map<String, String> arguments(String[] args, CommandSpec spec) {
+		Map<String, String> values = new LinkedHashMap<>();
+		for (String arg : args) {
+			int eq = arg.indexOf('=');
+			String key = (eq < 0 ? arg : arg.substring(0, eq)).trim().toLowerCase(Locale.ROOT);
+			if (key.isEmpty()) continue;
+			put(values, key, eq < 0 ? "true" : arg.substring(eq + 1), spec);
+		}
+		return values;
+	}
+
+	/** Unknown keys are kept: {@link CommandSpec#values} reports them together with every other problem. */
+	private static void put(Map<String, String> values, String key, String value, CommandSpec spec) {
+		if (values.put(key, value) != null) throw new IllegalArgumentException(spec.command() + ": '" + key + "' is given twice.");
+	}
+
+	/**
+	 * Values as a macro writes them: {@code key=value}, bracketed when empty or holding spaces; a
+	 * path always bracketed; an unset path left out; flags as {@code key=true} when on, left out
+	 * when off (Fiji's legacy layer reads only key=value).
+	 */
+	public static String write(CommandSpec spec, org.conceptscope.registry.Values values) {
+		StringBuilder o = new StringBuilder();
+		for (org.conceptscope.registry.Parameter p : spec.parameters().list()) {
+			Object v = values.get(p.key());
+			if (p.type().path()) {
+				if (v != null) o.append(p.key()).append("=[").append(v).append("] ");
+				continue;
+			}
+			if (p.type() == org.conceptscope.registry.Parameter.Type.FLAG) {
+				if (Boolean.TRUE.equals(v)) o.append(p.key()).append("=true ");
+				continue;
+			}
+			String t = v instanceof Double d ? (d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString(d.longValue()) : Double.toString(d)) : v == null ? "" : v.toString();
+			boolean bracket = t.isEmpty() || t.chars().anyMatch(Character::isWhitespace);
+			o.append(p.key()).append('=').append(bracket ? "[" + t + "]" : t).append(' ');
+		}
+		return o.toString().trim();
+	}
+}

@@ -1,0 +1,138 @@
+package org.conceptscope.fiji.param;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.conceptscope.fiji.commands.AttributionCommand;
+import org.conceptscope.fiji.commands.AttributionMethods;
+import org.conceptscope.fiji.commands.AttributionSettings;
+import org.conceptscope.fiji.commands.ConceptDiscoveryCommand;
+import org.conceptscope.fiji.commands.ConceptDiscoverySettings;
+import org.conceptscope.fiji.commands.ConceptGraphCommand;
+import org.conceptscope.fiji.commands.ConceptGraphSettings;
+import org.conceptscope.fiji.commands.ConceptImportanceCommand;
+import org.conceptscope.fiji.commands.ConceptImportanceSettings;
+import org.conceptscope.fiji.commands.ConceptLocalizationCommand;
+import org.conceptscope.fiji.commands.ConceptLocalizationSettings;
+import org.conceptscope.fiji.commands.EvaluateExplanationCommand;
+import org.conceptscope.fiji.commands.EvaluationSettings;
+import org.conceptscope.fiji.commands.ExplainWithHeadCommand;
+import org.conceptscope.fiji.commands.FeatureVisualizationCommand;
+import org.conceptscope.fiji.commands.FeatureVisualizationSettings;
+import org.conceptscope.fiji.commands.HeadExplanationSettings;
+import org.conceptscope.fiji.commands.HeadTrainingSettings;
+import org.conceptscope.fiji.commands.ModelInfoCommand;
+import org.conceptscope.fiji.commands.SharingRatioDecompositionCommand;
+import org.conceptscope.fiji.commands.SharingRatioSettings;
+import org.conceptscope.fiji.commands.TrainHeadCommand;
+import org.conceptscope.registry.Values;
+import org.junit.jupiter.api.Test;
+import org.scijava.ItemIO;
+import org.scijava.plugin.Parameter;
+import org.scijava.service.Service;
+
+/**
+ * The declarations are the commands' parameters: same keys in the same order as each SciJava
+ * command's inputs and each settings class's keys, and defaults that write the same macro
+ * options as the SciJava command's defaults.
+ */
+class CommandSpecsTest {
+
+	/** The SciJava inputs that are macro keys (not services, outputs or the current image). */
+	static List<String> inputs(Class<?> command) {
+		List<String> out = new ArrayList<>();
+		for (Field f : command.getDeclaredFields()) {
+			Parameter p = f.getAnnotation(Parameter.class);
+			if (p == null || p.type() == ItemIO.OUTPUT || Service.class.isAssignableFrom(f.getType())
+				|| org.scijava.Context.class.isAssignableFrom(f.getType()) || f.getName().equals("image")) continue;
+			out.add(f.getName());
+		}
+		return out;
+	}
+
+	@Test
+	void theDeclaredKeysAreTheCommandsInputsAndSettingsKeys() {
+		check(CommandSpecs.ATTRIBUTION, AttributionCommand.class, AttributionSettings.KEYS);
+		check(CommandSpecs.MODEL_INFO, ModelInfoCommand.class, ModelInfoCommand.KEYS);
+		check(CommandSpecs.CONCEPT_DISCOVERY, ConceptDiscoveryCommand.class, ConceptDiscoverySettings.KEYS);
+		check(CommandSpecs.CONCEPT_LOCALIZATION, ConceptLocalizationCommand.class, ConceptLocalizationSettings.KEYS);
+		check(CommandSpecs.CONCEPT_IMPORTANCE, ConceptImportanceCommand.class, ConceptImportanceSettings.KEYS);
+		check(CommandSpecs.EVALUATE_EXPLANATION, EvaluateExplanationCommand.class, EvaluationSettings.KEYS);
+		check(CommandSpecs.SHARING_RATIO_DECOMPOSITION, SharingRatioDecompositionCommand.class, SharingRatioSettings.KEYS);
+		check(CommandSpecs.CONCEPT_GRAPH, ConceptGraphCommand.class, ConceptGraphSettings.KEYS);
+		check(CommandSpecs.TRAIN_INTERPRETABLE_HEAD, TrainHeadCommand.class, HeadTrainingSettings.KEYS);
+		check(CommandSpecs.EXPLAIN_WITH_HEAD, ExplainWithHeadCommand.class, HeadExplanationSettings.KEYS);
+		check(CommandSpecs.FEATURE_VISUALIZATION, FeatureVisualizationCommand.class, FeatureVisualizationSettings.KEYS);
+		assertEquals(CommandSpecs.ALL.size(), CommandSpecs.ALL.stream().map(CommandSpec::command).distinct().count());
+	}
+
+	private static void check(CommandSpec spec, Class<?> command, List<String> settingsKeys) {
+		assertEquals(settingsKeys, spec.keys(), spec.title());
+		assertEquals(spec.keys(), inputs(command), spec.title() + ": the SciJava inputs are the declared keys, in order");
+	}
+
+	/** Written as macro options, the declared defaults are the SciJava command's defaults. */
+	@Test
+	void theDeclaredDefaultsAreTheCommandsDefaults() throws Exception {
+		defaults(CommandSpecs.ATTRIBUTION, AttributionCommand.class);
+		defaults(CommandSpecs.CONCEPT_DISCOVERY, ConceptDiscoveryCommand.class);
+		defaults(CommandSpecs.CONCEPT_LOCALIZATION, ConceptLocalizationCommand.class);
+		defaults(CommandSpecs.CONCEPT_IMPORTANCE, ConceptImportanceCommand.class);
+		defaults(CommandSpecs.EVALUATE_EXPLANATION, EvaluateExplanationCommand.class);
+		defaults(CommandSpecs.SHARING_RATIO_DECOMPOSITION, SharingRatioDecompositionCommand.class);
+		defaults(CommandSpecs.CONCEPT_GRAPH, ConceptGraphCommand.class);
+		defaults(CommandSpecs.TRAIN_INTERPRETABLE_HEAD, TrainHeadCommand.class);
+		defaults(CommandSpecs.EXPLAIN_WITH_HEAD, ExplainWithHeadCommand.class);
+		defaults(CommandSpecs.FEATURE_VISUALIZATION, FeatureVisualizationCommand.class);
+	}
+
+	private static void defaults(CommandSpec spec, Class<?> command) throws Exception {
+		Method settings = command.getDeclaredMethod("settings");
+		settings.setAccessible(true);
+		Object s = settings.invoke(command.getDeclaredConstructor().newInstance());
+		String expected = (String) s.getClass().getMethod("toMacroOptions").invoke(s);
+		// the settings always write the model (empty here); the declarations leave an unset folder out
+		assertEquals(expected.replace("model=[] ", ""), OptionText.write(spec, spec.parameters().defaults()), spec.title());
+	}
+
+	@Test
+	void aRecordedLineReadsBackAsItself() {
+		String line = "model=[/m] method=sobol target=[soft tissue] steps=32 baseline=0 samples=0 noise=0.15 seed=7 layer=[] patch=8"
+			+ " stride=4 grid=6 designs=16 keep_probability=0.5 blur_sigma=1.5 per_channel=true segments=slic superpixels=40 forgrad=true"
+			+ " forgrad_bandwidth=3 epsilon=0.01 bounds=interval output=image top_fraction=0.2 overlap=0.25 opacity=0.5 save_dir=[/out]b/c d]";
+		// in macro options the ']' that closes a bracket is followed by a space or the end, so a path may hold ']';
+		// in command-line arguments a value holds anything
+		Values v = CommandSpecs.ATTRIBUTION.parseArguments(new String[] { "model=/m", "method=sobol", "save_dir=/out]b/c d", "per_channel" });
+		assertEquals(java.nio.file.Path.of("/out]b/c d"), v.path("save_dir"));
+		assertEquals(true, v.flag("per_channel"));
+		Values m = CommandSpecs.ATTRIBUTION.parse(line);
+		assertEquals(java.nio.file.Path.of("/out]b/c d"), m.path("save_dir"));
+		assertEquals(0.25, m.number("overlap"));
+		assertEquals(line, OptionText.write(CommandSpecs.ATTRIBUTION, m));
+		assertEquals(AttributionMethods.NAMES, CommandSpecs.ATTRIBUTION_METHODS);
+	}
+
+	@Test
+	void everyProblemIsListedAtOnce() {
+		IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> CommandSpecs.ATTRIBUTION
+			.parse("model=[/m] method=sobol designs=1 keep_probability=2 top_fraction=0 colour=red steps=many"));
+		String m = x.getMessage();
+		assertTrue(m.startsWith("Attribution...: 4 problems:"), m);
+		assertTrue(m.contains("\n- Attribution... has no option 'colour'; its keys are: model method target"), m);
+		assertTrue(m.contains("\n- steps must be a whole number at least 1, got 'many'."), m);
+		assertTrue(m.contains("\n- designs must be a whole number at least 2, got 1."), m);
+		assertTrue(m.contains("\n- top_fraction must be a number in (0, 1], got 0."), m);
+		// keep_probability is rise's, not sobol's: not checked for sobol
+		assertTrue(!m.contains("\n- keep_probability"), m);
+		IllegalArgumentException one = assertThrows(IllegalArgumentException.class,
+			() -> CommandSpecs.CONCEPT_LOCALIZATION.parse("model=/m concept=[/c.json]"));
+		assertEquals("Concept Localization... has no option 'concept'; its keys are: model concepts top_fraction output save_dir.",
+			one.getMessage());
+	}
+}

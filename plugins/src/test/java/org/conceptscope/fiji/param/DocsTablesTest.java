@@ -1,0 +1,49 @@
+package org.conceptscope.fiji.param;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each command's docs page holds the parameter table its declarations give. Stale after a
+ * declaration changed: run this test with -Dconceptscope.docs.write=true (or
+ * CONCEPTSCOPE_WRITE_DOCS=1) to rewrite the tables, then review the diff.
+ */
+class DocsTablesTest {
+
+	static Path repository() {
+		Path here = Path.of("").toAbsolutePath();
+		return Files.isDirectory(here.resolve("docs/commands")) ? here : here.getParent();
+	}
+
+	@Test
+	void everyCommandPageHoldsItsGeneratedTable() throws IOException {
+		boolean write = Boolean.getBoolean("conceptscope.docs.write") || "1".equals(System.getenv("CONCEPTSCOPE_WRITE_DOCS"));
+		for (CommandSpec spec : CommandSpecs.ALL) {
+			Path page = repository().resolve(spec.docsPath());
+			String now = Files.readString(page, StandardCharsets.UTF_8);
+			String generated = ParameterTable.update(now, spec);
+			if (write && !generated.equals(now)) Files.writeString(page, generated, StandardCharsets.UTF_8);
+			else assertEquals(generated, now, spec.docsPath() + " is stale: its parameter table is not what " + spec.title()
+				+ "'s declarations give; rerun DocsTablesTest with -Dconceptscope.docs.write=true and commit the page.");
+		}
+	}
+
+	@Test
+	void theTableHasARowPerKeyInOrderWithItsDefault() {
+		String t = ParameterTable.markdown(CommandSpecs.CONCEPT_LOCALIZATION);
+		String[] lines = t.split("\n");
+		assertEquals(2 + CommandSpecs.CONCEPT_LOCALIZATION.keys().size(), lines.length);
+		assertEquals(true, lines[2].startsWith("| `model` | (required) | "), lines[2]);
+		assertEquals(true, lines[4].startsWith("| `top_fraction` | 0.1 | "), lines[4]);
+		assertEquals(true, lines[5].startsWith("| `output` | `channel` | "), lines[5]);
+		assertEquals(true, lines[6].startsWith("| `save_dir` | empty | "), lines[6]);
+		// a method's parameter names the methods that use it
+		assertEquals(true, ParameterTable.markdown(CommandSpecs.ATTRIBUTION).contains("| `designs` | 32 | sobol: "));
+	}
+}

@@ -1,0 +1,225 @@
+package org.conceptscope.spark;
+
+import ij.ImagePlus;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.conceptscope.fiji.ImageFiles;
+import org.conceptscope.fiji.ImageSet;
+import org.conceptscope.fiji.LabelledFolder;
+import org.conceptscope.fiji.Models;
+import org.conceptscope.fiji.commands.EvaluationSettings;
+import org.conceptscope.fiji.commands.MegeRecoRun;
+import org.conceptscope.metrics.MegeReco;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * Evaluate Explanation's MeGe/ReCo on Spark: {@code mege_reco folder=<labelled folder> model=...
+ * [methods= folds= training_steps= seed= architecture=] save_dir=...}. The k fold models are
+ * trained as k parallel tasks (each reads the labelled folder, as the trainer needs its fold's
+ * images in one place); they are shipped to the executors like the model; then the images are
+ * explained by every fold model in parallel tasks of {@code batch} files, each task reducing its
+ * maps to the distances of its pairs ({@link MegeReco#part}), which the driver merges. Folds,
+ * models and pairs are those of Evaluate Explanation on the same folder, so are the results and
+ * the CSV ({@code <folder name>-mege_reco.csv}).
+ */
+final class SparkMegeReco {
+
+	/** The launcher's first argument that starts this job. */
+	static final String COMMAND = EvaluationSettings.MEGE_RECO;
+	static final String BATCH = "batch";
+	static final int DEFAULT_BATCH = 16;
+	static final List<String> KEYS = List.of(EvaluationSettings.MODEL, EvaluationSettings.FOLDER, EvaluationSettings.METHODS,
+		EvaluationSettings.FOLDS, EvaluationSettings.TRAINING_STEPS, EvaluationSettings.SEED, EvaluationSettings.ARCHITECTURE,
+		EvaluationSettings.SAVE_DIR, BATCH, SparkBatch.MASTER);
+
+	static final String USAGE = String.join("\n",
+		"Usage: java -jar conceptscope-spark.jar " + COMMAND + " folder=<one subfolder of images per class> model=<model folder>",
+		"           save_dir=<folder> [methods=" + EvaluationSettings.DEFAULT_METHODS + " folds=" + EvaluationSettings.DEFAULT_FOLDS
+			+ " training_steps=" + EvaluationSettings.DEFAULT_TRAINING_STEPS + " seed=" + EvaluationSettings.DEFAULT_SEED
+			+ " architecture=]",
+		"           [batch=" + DEFAULT_BATCH + " files per task] [master=local[*]]",
+		"MeGe and ReCo (Evaluate Explanation's mege_reco): the fold models trained in parallel, the images explained in parallel.",
+		"Writes <folder name>-mege_reco.csv.");
+
+	/** The job's keys, as given: executors rebuild the settings from them. */
+	record Job(Map<String, String> keys, int batch, String master) implements Serializable {
+
+		EvaluationSettings settings() {
+			EvaluationSettings s = new EvaluationSettings();
+			s.metric = EvaluationSettings.MEGE_RECO;
+			s.model = Path.of(keys.get(EvaluationSettings.MODEL));
+			s.folder = Path.of(keys.get(EvaluationSettings.FOLDER));
+			s.methods = keys.getOrDefault(EvaluationSettings.METHODS, EvaluationSettings.DEFAULT_METHODS);
+			s.architecture = keys.getOrDefault(EvaluationSettings.ARCHITECTURE, EvaluationSettings.DEFAULT_ARCHITECTURE);
+			s.folds = Integer.parseInt(keys.getOrDefault(EvaluationSettings.FOLDS, Integer.toString(EvaluationSettings.DEFAULT_FOLDS)));
+			s.trainingSteps = Integer.parseInt(keys.getOrDefault(EvaluationSettings.TRAINING_STEPS,
+				Integer.toString(EvaluationSettings.DEFAULT_TRAINING_STEPS)));
+			s.seed = Long.parseLong(keys.getOrDefault(EvaluationSettings.SEED, Long.toString(EvaluationSettings.DEFAULT_SEED)));
+			String save = keys.get(EvaluationSettings.SAVE_DIR);
+			s.saveDir = save == null ? null : Path.of(save);
+			return s;
+		}
+	}
+
+	/** A trained fold model as a zip of its folder, and how many images each labelled file holds. */
+	record FoldModel(int fold, byte[] zip, int[] imagesPerFile) implements Serializable {}
+
+	/** A stage-2 task's files: [from, to) of the labelled folder's files, and the index of their first image. */
+	record Chunk(int from, int to, int firstImage) implements Serializable {}
+
+	private SparkMegeReco() {}
+
+	static int run(String[] args, PrintStream out, PrintStream err, SparkParts.TaskHook hook) {
+		if (args.length == 0) {
+			err.println(USAGE);
+			return 2;
+		}
+		Job job;
+		try {
+			job = parse(args);
+		} catch (IllegalArgumentException e) {
+			err.println("ConceptScope Spark mege_reco: " + e.getMessage());
+			err.println(USAGE);
+			return 2;
+		}
+		try (SparkBatch.LazyContext spark = new SparkBatch.LazyContext(job.master())) {
+			evaluate(job, spark, err, hook).forEach(out::println);
+			return 0;
+		} catch (Exception e) {
+			err.println("ConceptScope Spark mege_reco: " + SparkParts.sentence(e));
+			return 1;
+		}
+	}
+
+	static Job parse(String[] args) {
+		Keys v = Keys.parse(args, KEYS);
+		Map<String, String> keys = new java.util.LinkedHashMap<>();
+		for (String k : KEYS) if (v.has(k) && !k.equals(BATCH) && !k.equals(SparkBatch.MASTER)) keys.put(k, v.get(k, ""));
+		if (v.path(EvaluationSettings.MODEL) == null) throw new IllegalArgumentException("No model given: set model=<model folder>.");
+		if (v.path(EvaluationSettings.FOLDER) == null) {
+			throw new IllegalArgumentException("No labelled images given: set folder=<a folder with one subfolder of images per class>.");
+		}
+		if (v.path(EvaluationSettings.SAVE_DIR) == null) {
+			throw new IllegalArgumentException("No output folder given: set save_dir=<folder> (created if missing).");
+		}
+		// whole numbers checked with the key's name before the settings read them
+		v.integer(EvaluationSettings.FOLDS, EvaluationSettings.DEFAULT_FOLDS, 2);
+		v.integer(EvaluationSettings.TRAINING_STEPS, EvaluationSettings.DEFAULT_TRAINING_STEPS, 1);
+		if (v.has(EvaluationSettings.SEED)) v.number(EvaluationSettings.SEED);
+		Job job = new Job(keys, v.integer(BATCH, DEFAULT_BATCH, 1), v.master());
+		job.settings().validate();
+		return job;
+	}
+
+	static List<Path> evaluate(Job job, SparkBatch.LazyContext spark, PrintStream log, SparkParts.TaskHook hook) throws IOException {
+		EvaluationSettings s = job.settings();
+		List<LabelledFolder.LabelledFile> files;
+		MegeReco mege;
+		try (TensorFlowClassifier model = Models.openTensorFlow(s.model, "MeGe/ReCo")) {
+			// the architecture, the folder's classes and the methods are checked before Spark starts
+			mege = MegeRecoRun.evaluation(MegeReco.architectureFor(model, s.architecture), s);
+			files = LabelledFolder.files(s.folder, model.classNames());
+			MegeRecoRun.methods(s);
+		}
+		JavaSparkContext jsc = spark.get();
+		String model = ModelArchive.ship(jsc.sc(), s.model);
+		Path scratch = Files.createTempDirectory("conceptscope-mege-");
+		try {
+			// Stage 1: the k fold models, one task each.
+			List<Integer> folds = new ArrayList<>();
+			for (int f = 0; f < s.folds; f++) folds.add(f);
+			List<FoldModel> trained = new ArrayList<>(jsc.parallelize(folds, folds.size()).map(f -> train(job, model, f, hook)).collect());
+			trained.sort(java.util.Comparator.comparingInt(FoldModel::fold));
+			int[] perFile = trained.get(0).imagesPerFile();
+			if (perFile.length != files.size()) {
+				throw new IllegalStateException("The folder " + s.folder + " changed while the fold models were trained: run again.");
+			}
+			List<String> shipped = new ArrayList<>();
+			for (FoldModel m : trained) {
+				String name = "mege-fold-" + m.fold();
+				Path zip = scratch.resolve(name + ".zip");
+				Files.write(zip, m.zip());
+				shipped.add(ModelArchive.shipZip(jsc.sc(), zip, name));
+			}
+			log.println("ConceptScope Spark mege_reco: " + s.folds + " fold models trained on " + Arrays.stream(perFile).sum() + " images.");
+
+			// Stage 2: every image explained by every fold model, in tasks of `batch` files; each task returns its pairs.
+			List<Chunk> chunks = new ArrayList<>();
+			int first = 0;
+			for (int from = 0; from < files.size(); from += job.batch()) {
+				int to = Math.min(files.size(), from + job.batch());
+				chunks.add(new Chunk(from, to, first));
+				for (int i = from; i < to; i++) first += perFile[i];
+			}
+			List<String[]> paths = files.stream().map(f -> new String[] { f.file().toString(), Integer.toString(f.label()) }).toList();
+			Broadcast<List<String[]>> listing = jsc.broadcast(new ArrayList<>(paths));
+			Broadcast<int[]> foldOf = jsc.broadcast(mege.folds(first));
+			MegeReco.Part all = jsc.parallelize(chunks, chunks.size()).map(c -> explain(job, model, shipped, listing.value(), foldOf.value(), c))
+				.reduce(MegeReco.Part::merge);
+			listing.destroy();
+			foldOf.destroy();
+			return MegeRecoRun.report(s, all.results()).written();
+		} finally {
+			SparkBatch.deleteTree(scratch);
+		}
+	}
+
+	// --- on the executors ---
+
+	/** Trains fold f's model from the labelled folder, as Evaluate Explanation does, and returns its folder zipped. */
+	private static FoldModel train(Job job, String shipped, int f, SparkParts.TaskHook hook) throws IOException {
+		EvaluationSettings s = job.settings();
+		Path dir = Files.createTempDirectory("conceptscope-fold-");
+		try {
+			LabelledFolder.Data data;
+			MegeReco mege;
+			try (TensorFlowClassifier model = TensorFlowClassifier.load(ModelArchive.local(shipped))) {
+				data = LabelledFolder.read(s.folder, model.classNames(), model.normalization(), model.signature().input().shape());
+				mege = MegeRecoRun.evaluation(MegeReco.architectureFor(model, s.architecture), s);
+			}
+			Path folder = dir.resolve("mege-fold-" + f);
+			mege.trainFold(data.tensor(), data.labels(), mege.folds(data.labels().length), f, folder, Progress.NONE);
+			Path zip = ModelArchive.zip(folder);
+			byte[] bytes = Files.readAllBytes(zip);
+			Files.deleteIfExists(zip);
+			TaskContext task = TaskContext.get();
+			hook.partComputed(f, task == null ? 0 : task.attemptNumber());
+			return new FoldModel(f, bytes, data.images().images().stream().mapToInt(ImagePlus::getStackSize).toArray());
+		} finally {
+			SparkBatch.deleteTree(dir);
+		}
+	}
+
+	/** The pairs of one task's files: each image explained by the k fold models. */
+	private static MegeReco.Part explain(Job job, String shipped, List<String> folds, List<String[]> listing, int[] foldOf, Chunk c) {
+		EvaluationSettings s = job.settings();
+		Classifier model = TaskModels.open(ModelArchive.local(shipped));
+		List<Classifier> models = folds.stream().map(f -> TaskModels.open(ModelArchive.local(f))).toList();
+		List<ImagePlus> images = new ArrayList<>();
+		List<Integer> labels = new ArrayList<>();
+		for (int i = c.from(); i < c.to(); i++) {
+			ImagePlus imp = ImageFiles.open(Path.of(listing.get(i)[0]), false);
+			images.add(imp);
+			for (int z = 0; z < imp.getStackSize(); z++) labels.add(Integer.parseInt(listing.get(i)[1]));
+		}
+		FloatTensor x = new ImageSet(images).toTensor(model.normalization());
+		int[] fold = Arrays.copyOfRange(foldOf, c.firstImage(), c.firstImage() + labels.size());
+		return MegeReco.part(models, x, labels.stream().mapToInt(Integer::intValue).toArray(), fold, MegeRecoRun.methods(s), Progress.NONE);
+	}
+}

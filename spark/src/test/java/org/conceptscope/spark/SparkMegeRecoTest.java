@@ -1,0 +1,176 @@
+package org.conceptscope.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.conceptscope.fiji.commands.EvaluationRun;
+import org.conceptscope.fiji.commands.EvaluationSettings;
+import org.conceptscope.testmodels.LabelledPatchFolders;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * MeGe/ReCo on Spark against Evaluate Explanation on the same labelled folder of CT patches (one
+ * class as a stack, the others as single-image files, so tasks get unequal files): the same fold
+ * models, pairs, accuracies, MeGe and ReCo, whatever the tasks; a fold training killed on its
+ * first try is retried and counted once; bad keys and folders get their sentence before Spark
+ * starts.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SparkMegeRecoTest {
+
+	static final Path MODEL = SparkBatchTest.TEST_IMAGES.resolve("models/ct-tissue");
+
+	@TempDir
+	Path work;
+
+	private Path folder;
+	private List<List<String>> reference;
+
+	@BeforeAll
+	void folderAndReference(@TempDir Path images) throws IOException {
+		folder = LabelledPatchFolders.ct(images.resolve("ct labelled"), 12);
+		// two classes' stacks become single-image files, named in slice order
+		try (var subs = Files.list(folder)) {
+			for (Path sub : subs.sorted().skip(1).toList()) {
+				Path stack = sub.resolve("patches.tif");
+				ImagePlus imp = IJ.openImage(stack.toString());
+				for (int z = 1; z <= imp.getStackSize(); z++) {
+					assertTrue(IJ.saveAsTiff(new ImagePlus("p" + z, imp.getStack().getProcessor(z).duplicate()),
+						sub.resolve(String.format("patch-%02d.tif", z)).toString()));
+				}
+				Files.delete(stack);
+			}
+		}
+		EvaluationSettings s = new EvaluationSettings();
+		s.model = MODEL;
+		s.metric = EvaluationSettings.MEGE_RECO;
+		s.folder = folder;
+		s.methods = "gradient_x_input,saliency,random";
+		s.folds = 3;
+		s.trainingSteps = 120;
+		s.seed = 7;
+		s.saveDir = images.resolve("single-jvm");
+		EvaluationRun.run(null, s, Progress.NONE);
+		reference = csv(s.saveDir.resolve("ct labelled-mege_reco.csv"));
+	}
+
+	private String[] args(Path saveDir, String... more) {
+		List<String> a = new ArrayList<>(List.of("folder=" + folder, "model=" + MODEL, "save_dir=" + saveDir,
+			"methods=gradient_x_input,saliency,random", "folds=3", "training_steps=120", "seed=7"));
+		a.addAll(List.of(more));
+		return a.toArray(String[]::new);
+	}
+
+	@Test
+	void sparkGivesEvaluateExplanationsResultsWhateverTheTasks() throws IOException {
+		for (String batch : List.of("batch=5", "batch=1")) {
+			Path out = work.resolve("spark-" + batch);
+			Run run = run(args(out, batch, "master=local[2]"), SparkParts.TaskHook.NONE);
+			assertEquals(0, run.status(), run.err());
+			assertTrue(run.err().contains("3 fold models trained on 36 images"), run.err());
+			assertEquals(out.resolve("ct labelled-mege_reco.csv").toString(), run.out().trim());
+			assertSameTable(reference, csv(out.resolve("ct labelled-mege_reco.csv")));
+		}
+		// the table says something: the explanations of models that never saw an image agree more than random maps
+		List<String> header = reference.get(0);
+		double gxi = Double.parseDouble(reference.get(1).get(header.indexOf("mege"))),
+			random = Double.parseDouble(reference.get(3).get(header.indexOf("mege")));
+		assertTrue(gxi > random, "gradient x input " + gxi + " vs random " + random);
+	}
+
+	@Test
+	void aFoldTrainingKilledOnItsFirstTryIsRetriedAndCountedOnce() throws IOException {
+		Map<Integer, Integer> tries = new ConcurrentHashMap<>();
+		// local[2,3]: each task tried up to three times; fold 1's training dies on its first try
+		SparkParts.TaskHook killFirstTry = (fold, attempt) -> {
+			Hooks.TRIES.merge(fold, 1, Integer::sum);
+			if (fold == 1 && attempt == 0) throw new IllegalStateException("killed");
+		};
+		Hooks.TRIES.clear();
+		Path out = work.resolve("retried");
+		Run run = run(args(out, "master=local[2,3]"), killFirstTry);
+		assertEquals(0, run.status(), run.err());
+		tries.putAll(Hooks.TRIES);
+		assertEquals(Map.of(0, 1, 1, 2, 2, 1), tries, "fold 1 trained twice, its result used once");
+		assertSameTable(reference, csv(out.resolve("ct labelled-mege_reco.csv")));
+	}
+
+	@Test
+	void badKeysAndFoldersAreRefusedBeforeSparkStarts() throws IOException {
+		int started = SparkBatch.LazyContext.STARTED.get();
+		Run unknown = run(args(work.resolve("bad"), "colour=red"), SparkParts.TaskHook.NONE);
+		assertEquals(2, unknown.status());
+		assertTrue(unknown.err().startsWith("ConceptScope Spark mege_reco: Unknown key 'colour'"), unknown.err());
+		Run folds = run(args(work.resolve("bad"), "folds=1"), SparkParts.TaskHook.NONE);
+		assertEquals(2, folds.status());
+		assertTrue(folds.err().startsWith("ConceptScope Spark mege_reco: folds must be at least 2, got 1."), folds.err());
+		Run method = run(args(work.resolve("bad"), "methods=saliency,smoothgrad2"), SparkParts.TaskHook.NONE);
+		assertEquals(2, method.status());
+		assertTrue(method.err().contains("Unknown method 'smoothgrad2' in methods"), method.err());
+		Path wrong = work.resolve("wrong classes");
+		Files.createDirectories(wrong.resolve("cats"));
+		Files.createDirectories(wrong.resolve("dogs"));
+		Run classes = run(new String[] { "folder=" + wrong, "model=" + MODEL, "save_dir=" + work.resolve("bad") }, SparkParts.TaskHook.NONE);
+		assertEquals(1, classes.status());
+		assertTrue(classes.err().startsWith("ConceptScope Spark mege_reco: The subfolder 'cats' of " + wrong + " is not a class of the model"),
+			classes.err());
+		assertEquals(started, SparkBatch.LazyContext.STARTED.get(), "Spark was not started");
+		assertFalse(Files.exists(work.resolve("bad")), "nothing written");
+	}
+
+	/** Same methods, pair counts and fold accuracies; MeGe and ReCo equal to the CSV's precision. */
+	static void assertSameTable(List<List<String>> want, List<List<String>> got) {
+		assertEquals(want.get(0), got.get(0));
+		assertEquals(want.size(), got.size());
+		List<String> h = want.get(0);
+		for (int r = 1; r < want.size(); r++) {
+			for (int c = 0; c < h.size(); c++) {
+				String column = h.get(c), w = want.get(r).get(c), g = got.get(r).get(c);
+				if (column.equals("mege") || column.equals("reco")) {
+					assertEquals(Double.parseDouble(w), Double.parseDouble(g), 1e-5, column + " of " + want.get(r).get(0));
+				} else {
+					assertEquals(w, g, column + " of " + want.get(r).get(0));
+				}
+			}
+		}
+	}
+
+	static List<List<String>> csv(Path file) throws IOException {
+		List<List<String>> rows = new ArrayList<>();
+		for (String line : Files.readAllLines(file)) rows.add(Arrays.asList(line.split(",", -1)));
+		return rows;
+	}
+
+	/** Task attempts seen by the hook: local[...] runs the tasks in this JVM. */
+	static final class Hooks {
+		static final Map<Integer, Integer> TRIES = new ConcurrentHashMap<>();
+	}
+
+	record Run(int status, String out, String err) {}
+
+	static Run run(String[] args, SparkParts.TaskHook hook) {
+		ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+		int status = SparkMegeReco.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), hook);
+		return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+	}
+}
