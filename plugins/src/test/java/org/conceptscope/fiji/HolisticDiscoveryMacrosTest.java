@@ -55,7 +55,7 @@ class HolisticDiscoveryMacrosTest {
 		String open = "setBatchMode(true); open('" + stack() + "');\n";
 		Map<String, Macro> runs = new LinkedHashMap<>();
 		runs.put("holistic", new Macro(open + "run('Concept Discovery...', 'model=[" + model() + "] layer=conv2/relu target=DAB-positive"
-			+ " concepts=3 designs=8 holistic=true concept_maps=gradient_x_input save_dir=[" + holistic + "]');\n", ""));
+			+ " concepts=3 designs=8 holistic save_dir=[" + holistic + "]');\n", ""));
 		runs.put("per class", new Macro("setBatchMode(true);\nrun('Concept Discovery...', 'model=[" + model() + "] folder=[" + data
 			+ "] layer=conv2/relu concepts=3 designs=8 per_class=true save_dir=[" + perClass + "]');\n", ""));
 		runs.put("per class without folder", new Macro(open + "run('Concept Discovery...', 'model=[" + model()

@@ -39,7 +39,7 @@ public class AttributionCommand extends ContextCommand {
 
 	@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients",
 		"smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol",
-		"hsic", "lime", "kernel_shap", "eva" })
+		"hsic", "lime", "kernel_shap", "eva", "srd" })
 	private String method = AttributionSettings.DEFAULT_METHOD;
 
 	@Parameter(label = "Target class", persist = false, description = "predicted, a class name or a class index.")

@@ -57,6 +57,12 @@ public class ConceptDiscoveryCommand extends ContextCommand {
 	@Parameter(label = "Examples per concept (atlas)", persist = false, min = "1")
 	private int examples = ConceptDiscoverySettings.DEFAULT_EXAMPLES;
 
+	@Parameter(label = "Holistic outputs", persist = false)
+	private boolean holistic;
+
+	@Parameter(label = "One CRAFT per class (data set)", persist = false)
+	private boolean per_class;
+
 	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (required headless)", required = false, persist = false)
 	private File save_dir;
 
@@ -72,11 +78,22 @@ public class ConceptDiscoveryCommand extends ContextCommand {
 	@Override
 	public void run() {
 		CommandTasks.run("Concept Discovery", log, ui, this::cancel, progress -> {
-			ConceptDiscoveryRun.Result r = ConceptDiscoveryRun.run(image, settings(), progress);
+			ConceptDiscoverySettings s = settings();
+			if (s.perClass) {
+				ConceptDiscoveryRun.PerClass r = ConceptDiscoveryRun.perClass(s, progress);
+				progress.finished(ConceptDiscoveryRun.summary(r) + " Results in " + s.saveDir + ".");
+				return;
+			}
+			ConceptDiscoveryRun.Result r = ConceptDiscoveryRun.run(image, s, progress);
 			atlas = r.atlas();
 			if (ResultsDisplay.interactive()) {
 				r.plot().show();
 				r.table().show("Concept importance");
+				if (r.holistic() != null) {
+					if (r.holistic().maps() != null) r.holistic().maps().show();
+					r.holistic().importanceMaps().show();
+					r.holisticTable().show("Holistic concepts");
+				}
 			}
 			progress.finished(r.bank().size() + " concept(s) of " + r.bank().className + ".");
 		});
@@ -94,6 +111,8 @@ public class ConceptDiscoveryCommand extends ContextCommand {
 		s.seed = seed;
 		s.designs = designs;
 		s.examples = examples;
+		s.holistic = holistic;
+		s.perClass = per_class;
 		s.saveDir = path(save_dir);
 		return s;
 	}

@@ -74,11 +74,6 @@ public final class ConceptDiscoveryRun {
 	 * @throws java.util.concurrent.CancellationException when progress asks to stop (nothing is written)
 	 */
 	public static Result run(ImagePlus image, ConceptDiscoverySettings s, Progress progress) throws IOException {
-		return run(image, s, HolisticOutputs.RULES.get(0), progress);
-	}
-
-	/** @param conceptMaps gradient_x_input, saliency or none: the rule of the concept attribution maps */
-	static Result run(ImagePlus image, ConceptDiscoverySettings s, String conceptMaps, Progress progress) throws IOException {
 		s.validate();
 		if (s.saveDir == null && GraphicsEnvironment.isHeadless()) {
 			throw new IllegalArgumentException("Headless, Concept Discovery needs " + ConceptDiscoverySettings.SAVE_DIR
@@ -96,8 +91,9 @@ public final class ConceptDiscoveryRun {
 			ImagePlus atlas = ConceptAtlas.build(bank, images, "concept-atlas-" + bank.className);
 			atlas.setProperty("Info", atlas.getProperty("Info") + "options=" + s.toMacroOptions() + "\n");
 			// the images are of the target class, so the model is right where it predicts it
-			HolisticOutputs.Result holistic = HolisticOutputs.run(classifier, bank, HolisticOutputs.stackOf(images, null, "concept-discovery"),
-				batch, conceptMaps, HolisticConcepts.predictedAs(classifier, batch, target), RoiWriter.DEFAULT_TOP_FRACTION, progress);
+			HolisticOutputs.Result holistic = !s.holistic ? null : HolisticOutputs.run(classifier, bank, HolisticOutputs.stackOf(images, null,
+				"concept-discovery"), batch, s.conceptMaps, HolisticConcepts.predictedAs(classifier, batch, target), RoiWriter.DEFAULT_TOP_FRACTION,
+				progress);
 			Result r = new Result(bank, atlas, plot(bank), table(bank), holistic, List.of());
 			return s.saveDir == null ? r : save(r, s.saveDir);
 		}
@@ -114,7 +110,7 @@ public final class ConceptDiscoveryRun {
 	 * atlas and holistic outputs, written to {@code save_dir/<class>/}, with {@value #CLASSES} in
 	 * {@code save_dir}.
 	 */
-	static PerClass perClass(ConceptDiscoverySettings s, String conceptMaps, int classImages, Progress progress) throws IOException {
+	public static PerClass perClass(ConceptDiscoverySettings s, Progress progress) throws IOException {
 		s.validate();
 		if (s.folder == null) {
 			throw new IllegalArgumentException("per_class=true explains a data set: set " + ConceptDiscoverySettings.FOLDER
@@ -123,7 +119,6 @@ public final class ConceptDiscoveryRun {
 		if (s.saveDir == null) {
 			throw new IllegalArgumentException("per_class=true writes one folder per class: set " + ConceptDiscoverySettings.SAVE_DIR + "=[folder].");
 		}
-		if (classImages < 0) throw new IllegalArgumentException("class_images must be 0 (all) or more, got " + classImages + ".");
 		try (Classifier classifier = Models.open(s.model)) {
 			ImageSet images;
 			FloatTensor batch;
@@ -142,7 +137,7 @@ public final class ConceptDiscoveryRun {
 			int[] classes = k == AttributionMethod.PREDICTED ? null : new int[] { k };
 			String layer = s.layer == null || s.layer.isBlank() ? GradCam.lastSpatialLayer(classifier) : s.layer.trim();
 			CraftOptions options = new CraftOptions(layer, s.patch, s.stride, s.concepts, s.seed, TOLERANCE, MAX_ITERATIONS, s.examples);
-			List<CraftPerClass.ClassConcepts> all = CraftPerClass.fit(classifier, batch, labels, classes, classImages, options, s.designs, progress);
+			List<CraftPerClass.ClassConcepts> all = CraftPerClass.fit(classifier, batch, labels, classes, s.classImages, options, s.designs, progress);
 			List<Result> results = new ArrayList<>();
 			List<Path> written = new ArrayList<>();
 			List<List<String>> rows = new ArrayList<>();
@@ -158,7 +153,7 @@ public final class ConceptDiscoveryRun {
 				FloatTensor classBatch = batch.rows(c.images());
 				double[] correct = c.holistic().reliability() == null ? null : correctness(labels, c.images(), c.classIndex());
 				HolisticOutputs.Result holistic = HolisticOutputs.run(classifier, bank, HolisticOutputs.stackOf(images, c.images(),
-					"concept-discovery-" + bank.className), classBatch, conceptMaps, correct, RoiWriter.DEFAULT_TOP_FRACTION, progress);
+					"concept-discovery-" + bank.className), classBatch, s.conceptMaps, correct, RoiWriter.DEFAULT_TOP_FRACTION, progress);
 				Result r = save(new Result(bank, atlas, plot(bank), table(bank), holistic, List.of()),
 					s.saveDir.resolve(AttributionOutputs.fileName(bank.className)));
 				results.add(r);
@@ -173,6 +168,13 @@ public final class ConceptDiscoveryRun {
 			written.add(csv);
 			return new PerClass(all, results, List.copyOf(written));
 		}
+	}
+
+	/** One sentence: the classes explained and their image counts. */
+	public static String summary(PerClass r) {
+		StringBuilder b = new StringBuilder("CRAFT per class:");
+		for (CraftPerClass.ClassConcepts c : r.classes()) b.append(' ').append(c.className()).append(" (").append(c.images().length).append(" image(s))");
+		return b.append('.').toString();
 	}
 
 	private static double[] correctness(int[] labels, int[] images, int classIndex) {

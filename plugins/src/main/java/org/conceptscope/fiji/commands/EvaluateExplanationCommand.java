@@ -29,7 +29,7 @@ public class EvaluateExplanationCommand extends ContextCommand {
 
 	@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients",
 		"smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol",
-		"hsic", "lime", "kernel_shap", "eva" })
+		"hsic", "lime", "kernel_shap", "eva", "srd" })
 	private String method = EvaluationSettings.DEFAULT_METHOD;
 
 	@Parameter(label = "Metric", persist = false, choices = { "deletion", "insertion", "mufidelity", "sanity", "mege_reco" })

@@ -40,14 +40,26 @@ public class FeatureVisualizationCommand extends ContextCommand {
 	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Folder of spectrum images (empty: the image)", required = false, persist = false)
 	private File folder;
 
+	@Parameter(label = "Recipe", persist = false, choices = { "reference", "simple" })
+	private String recipe = FeatureVisualizationSettings.DEFAULT_RECIPE;
+
 	@Parameter(label = "Steps", persist = false, min = "1")
 	private int steps = FeatureVisualizationSettings.DEFAULT_STEPS;
 
-	@Parameter(label = "Learning rate (radians per step)", persist = false, min = "0.000001", max = "10")
+	@Parameter(label = "Learning rate (radians per step, simple)", persist = false, min = "0.000001", max = "10")
 	private double learning_rate = FeatureVisualizationSettings.DEFAULT_LEARNING_RATE;
 
-	@Parameter(label = "Smallest crop (fraction of the side)", persist = false, min = "0.01", max = "1")
+	@Parameter(label = "Smallest crop (fraction of the side, simple)", persist = false, min = "0.01", max = "1")
 	private double crop = FeatureVisualizationSettings.DEFAULT_CROP;
+
+	@Parameter(label = "Crops per step (reference)", persist = false, min = "1")
+	private int crops = FeatureVisualizationSettings.DEFAULT_CROPS;
+
+	@Parameter(label = "Noise (reference)", persist = false, min = "0")
+	private double noise = FeatureVisualizationSettings.DEFAULT_NOISE;
+
+	@Parameter(label = "Canvas side (0: automatic, reference)", persist = false, min = "0")
+	private int canvas = FeatureVisualizationSettings.DEFAULT_CANVAS;
 
 	@Parameter(label = "Seed", persist = false)
 	private long seed = FeatureVisualizationSettings.DEFAULT_SEED;
@@ -80,9 +92,13 @@ public class FeatureVisualizationCommand extends ContextCommand {
 		s.head = ConceptDiscoveryCommand.path(head);
 		s.target = target;
 		s.folder = ConceptDiscoveryCommand.path(folder);
+		s.recipe = recipe;
 		s.steps = steps;
 		s.learningRate = learning_rate;
 		s.crop = crop;
+		s.crops = crops;
+		s.noise = noise;
+		s.canvas = canvas;
 		s.seed = seed;
 		s.saveDir = ConceptDiscoveryCommand.path(save_dir);
 		return s;

@@ -31,7 +31,8 @@ import org.conceptscope.visualization.MacoReference;
 /**
  * Feature Visualization, whichever way it is started: MACO optimises the Fourier phase of an image
  * under the mean magnitude spectrum of the user's images (current image/stack or a folder) to raise
- * one class's logit. Gives a new 32-bit image with the visualisation's channels (model input units)
+ * one class's logit, by its reference recipe ({@link MacoReference}: the paper's and Xplique's;
+ * default) or the first, simpler variant ({@link Maco}). Gives a new 32-bit image with the visualisation's channels (model input units)
  * and its transparency as the last channel; with a save folder {@code <model>-<class>-maco.tif},
  * {@code -scores.csv} (target logit per step) and {@code -scores.png}.
  */
@@ -54,7 +55,7 @@ public final class FeatureVisualizationRun {
 					+ " takes " + in[2] + " x " + in[1] + ": give images of the model's input size.");
 			}
 			FloatTensor batch = Models.input(refs, model);
-			double[][] magnitude = Maco.magnitude(batch);
+			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch) : null;
 			Maco.Objective objective;
 			String className;
 			if (saved == null) {
@@ -75,13 +76,15 @@ public final class FeatureVisualizationRun {
 					className = head.kind() + " " + model.classNames().get(target);
 				}
 			}
-			Maco.Result r = new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress);
+			Maco.Result r = SIMPLE.equals(s.recipe)
+				? new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress)
+				: reference(objective, batch, s.steps, REFERENCE_LEARNING_RATE, s.crops, s.noise, s.canvas, s.seed, progress);
 			// "infodisent part 1" is a name in tables; files get "infodisent-part-1"
 			String title = AttributionOutputs.fileName(s.model.getFileName() + "-" + (saved == null ? className : className.replace(' ', '-')))
 				+ "-maco";
 			ImagePlus out = image(r, title);
 			out.setProperty("Info", "ConceptScope feature visualization (MACO)\nmodel=" + s.model + (s.head == null ? "" : "\nhead=" + s.head)
-				+ "\ntarget=" + className
+				+ "\ntarget=" + className + "\nrecipe=" + s.recipe
 				+ "\nstart_score=" + ConceptDiscoveryRun.number(r.startScore()) + "\nfinal_score=" + ConceptDiscoveryRun.number(r.finalScore())
 				+ "\nchannels 1-" + (int) r.image().dim(3) + "=visualization (model input units, after normalization)\nchannel "
 				+ ((int) r.image().dim(3) + 1) + "=transparency\noptions=" + s.toMacroOptions() + "\n");
@@ -97,8 +100,8 @@ public final class FeatureVisualizationRun {
 	static final List<String> RECIPES = List.of(REFERENCE, SIMPLE);
 	/** Xplique's canvas for a 224-pixel model is 512 pixels: the reference canvas is the input scaled by this ratio. */
 	static final double CANVAS_RATIO = 512.0 / 224.0;
-	/** Xplique's Nadam learning rate, what learning_rate=0 means for the reference recipe. */
-	static final double REFERENCE_LEARNING_RATE = 1.0, SIMPLE_LEARNING_RATE = 0.05;
+	/** Xplique's Nadam learning rate, the reference recipe's. */
+	static final double REFERENCE_LEARNING_RATE = 1.0;
 
 	/**
 	 * The reference recipe ({@link MacoReference}): a canvas of {@code canvas} pixels a side (0: the
@@ -116,8 +119,7 @@ public final class FeatureVisualizationRun {
 				+ canvas + ".");
 		}
 		MacoReference.Reference ref = MacoReference.reference(images, ch, cw);
-		double lr = learningRate > 0 ? learningRate : REFERENCE_LEARNING_RATE;
-		MacoReference.Result r = new MacoReference(steps, lr, crops, noise, seed).visualize(objective, ref, progress);
+		MacoReference.Result r = new MacoReference(steps, learningRate, crops, noise, seed).visualize(objective, ref, progress);
 		double[] scores = r.scores();
 		return new Maco.Result(r.image(), r.transparency(), scores, scores[0], scores[scores.length - 1]);
 	}
