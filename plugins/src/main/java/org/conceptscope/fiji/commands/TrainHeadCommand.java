@@ -44,6 +44,9 @@ public class TrainHeadCommand extends ContextCommand {
 	@Parameter(label = "Sparsity (bi_ice)", persist = false, min = "0")
 	private double sparsity = HeadTrainingSettings.DEFAULT_SPARSITY;
 
+	@Parameter(label = "Binding iterations (bi_ice)", persist = false, min = "1")
+	private int iterations = HeadTrainingSettings.DEFAULT_ITERATIONS;
+
 	@Parameter(label = "Training steps", persist = false, min = "1")
 	private int steps = HeadTrainingSettings.DEFAULT_STEPS;
 
@@ -96,6 +99,7 @@ public class TrainHeadCommand extends ContextCommand {
 		s.concepts = concepts;
 		s.dimension = dimension;
 		s.sparsity = sparsity;
+		s.iterations = iterations;
 		s.steps = steps;
 		s.batchSize = batch_size;
 		s.learningRate = learning_rate;

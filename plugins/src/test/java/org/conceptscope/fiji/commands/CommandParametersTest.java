@@ -99,7 +99,7 @@ class CommandParametersTest {
 		assertEquals(new TrainHeadCommand().settings().toMacroOptions(), HeadTrainingSettings.parse("").toMacroOptions());
 		assertEquals(new ExplainWithHeadCommand().settings().toMacroOptions(), HeadExplanationSettings.parse("").toMacroOptions());
 		assertEquals(new FeatureVisualizationCommand().settings().toMacroOptions(), FeatureVisualizationSettings.parse("").toMacroOptions());
-		String train = "model=[/m] folder=[/f] head=bi_ice layer=conv3/pool concepts=4 dimension=8 sparsity=0.02 steps=100"
+		String train = "model=[/m] folder=[/f] head=bi_ice layer=conv3/pool concepts=4 dimension=8 sparsity=0.02 iterations=2 steps=100"
 			+ " batch_size=16 learning_rate=0.005 seed=7 held_out=0.3 prototypes=4 save_dir=[/out dir]";
 		assertEquals(train, HeadTrainingSettings.parse(train).toMacroOptions(), "a recorded line replays as itself");
 		String explainLine = "model=[/m] head=[/h] target=DAB-positive top=2 top_fraction=0.2 save_dir=[/o]";
