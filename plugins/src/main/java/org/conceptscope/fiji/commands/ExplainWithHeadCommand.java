@@ -42,6 +42,9 @@ public class ExplainWithHeadCommand extends ContextCommand {
 	@Parameter(label = "Top fraction (ROI)", persist = false, min = "0.001", max = "1")
 	private double top_fraction = HeadExplanationSettings.DEFAULT_TOP_FRACTION;
 
+	@Parameter(label = "Bias row", persist = false)
+	private boolean bias;
+
 	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (empty: nothing saved)", required = false, persist = false)
 	private File save_dir;
 
@@ -71,6 +74,7 @@ public class ExplainWithHeadCommand extends ContextCommand {
 		s.target = target;
 		s.top = top;
 		s.topFraction = top_fraction;
+		s.bias = bias;
 		s.saveDir = ConceptDiscoveryCommand.path(save_dir);
 		return s;
 	}
