@@ -169,7 +169,7 @@ public final class Registry {
 			.help("Bi-ICE: weight of the L1 penalty on the concept presences.").methods("bi_ice"),
 		Parameter.integer("iterations", "Binding iterations", BiIce.DEFAULT_ITERATIONS).range(Range.atLeast(1))
 			.help("Bi-ICE: rounds of bidirectional binding (concepts attend to the patches, patches receive the concepts back,"
-				+ " concepts updated); 1: one static round.").methods("bi_ice"));
+				+ " concepts updated); 1: one static round; the published model iterates (e.g. 3).").methods("bi_ice"));
 
 	private static final Map<Family, Parameters> PARAMETERS = new EnumMap<>(Map.of(Family.ATTRIBUTION, ATTRIBUTION_PARAMETERS,
 		Family.METRIC, METRIC_PARAMETERS, Family.CONCEPT_ESTIMATOR, CONCEPT_ESTIMATOR_PARAMETERS, Family.HEAD, HEAD_PARAMETERS));
