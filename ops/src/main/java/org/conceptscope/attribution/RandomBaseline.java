@@ -14,6 +14,9 @@ import org.conceptscope.util.Progress;
  */
 public final class RandomBaseline implements AttributionMethod {
 
+	/** The name of this baseline where methods are listed by key (MeGe/ReCo's methods). */
+	public static final String NAME = "random";
+
 	private final long seed;
 
 	public RandomBaseline(long seed) {
@@ -22,7 +25,7 @@ public final class RandomBaseline implements AttributionMethod {
 
 	@Override
 	public String name() {
-		return "random";
+		return NAME;
 	}
 
 	@Override

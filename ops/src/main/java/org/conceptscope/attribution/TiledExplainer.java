@@ -242,13 +242,13 @@ public final class TiledExplainer {
 	}
 
 	/** Tiles a batch at a time: the classifier's preferred batch size, rounded to a fixed batch size of the model. */
-	private static int batchSize(Classifier classifier) {
+	static int batchSize(Classifier classifier) {
 		int fixed = fixedBatch(classifier);
 		int preferred = Math.max(1, classifier.preferredBatchSize());
 		return Math.max(fixed, preferred / fixed * fixed);
 	}
 
-	private static int fixedBatch(Classifier classifier) {
+	static int fixedBatch(Classifier classifier) {
 		long[] s = classifier.signature().input().shape();
 		return s != null && s.length > 0 && s[0] > 0 ? (int) s[0] : 1;
 	}
@@ -260,7 +260,7 @@ public final class TiledExplainer {
 	}
 
 	/** Reads and normalises tiles by global index (image * tiles per image + tile). */
-	private static final class Tiles {
+	static final class Tiles {
 		private final TileSource source;
 		private final Normalization normalization;
 		private final TileGrid grid;
@@ -289,7 +289,7 @@ public final class TiledExplainer {
 			return new FloatTensor(new long[] { padded, th, tw, c }, data);
 		}
 
-		private void read(int b, int y, int x, float[] one) {
+		void read(int b, int y, int x, float[] one) {
 			int th = grid.tileHeight(), tw = grid.tileWidth(), c = source.channels();
 			if (pointwise) {
 				source.read(b, y, x, th, tw, one);

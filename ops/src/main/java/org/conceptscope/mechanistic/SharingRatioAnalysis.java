@@ -89,8 +89,12 @@ public final class SharingRatioAnalysis {
 		return new Result(slices, n == 0 ? Double.NaN : agree / (double) n);
 	}
 
-	/** {gx, gy, w, h}: the layer cell holding the requested pixel, and the layer's grid size. */
-	static int[] grid(TensorFlowClassifier classifier, ErfRequest erf, int width, int height) {
+	/**
+	 * {gx, gy, w, h}: the layer cell holding the requested pixel, and the layer's grid size.
+	 *
+	 * @throws IllegalArgumentException naming the spatial layers when the layer is not one, or when the pixel is outside the image
+	 */
+	public static int[] grid(TensorFlowClassifier classifier, ErfRequest erf, int width, int height) {
 		LayerInfo info = classifier.layers().stream().filter(l -> l.name().equals(erf.layer())).findFirst()
 			.orElseThrow(() -> new IllegalArgumentException("Unknown layer '" + erf.layer() + "' for the ERF; spatial layers: "
 				+ spatialLayers(classifier) + "."));

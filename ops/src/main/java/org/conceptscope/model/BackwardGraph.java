@@ -32,7 +32,7 @@ import org.tensorflow.proto.TensorShapeProto;
 final class BackwardGraph {
 
 	/** Operation types the backward pass goes through. */
-	static final Set<String> SUPPORTED = Set.of("Identity", "IdentityN", "Snapshot", "Relu", "Relu6", "LeakyRelu", "Elu", "Selu", "Sigmoid",
+	static final Set<String> SUPPORTED = Set.of("Identity", "IdentityN", "Snapshot", "Relu", "Relu6", "LeakyRelu", "Elu", "Selu", "Sigmoid", "Softmax",
 		"Tanh", "Softplus", "BiasAdd", "Add", "AddV2", "Sub", "Mul", "RealDiv", "Neg", "MatMul", "Conv2D", "DepthwiseConv2dNative", "MaxPool",
 		"AvgPool", "FusedBatchNorm", "FusedBatchNormV3", "Mean", "Sum", "Reshape", "Squeeze", "ExpandDims", "Pad", "PadV2", "ConcatV2");
 
@@ -152,6 +152,12 @@ final class BackwardGraph {
 			case "Selu" -> add(grads, in.get(0), op("SeluGrad", g, forward(n.getName())));
 			case "Sigmoid" -> add(grads, in.get(0), op("SigmoidGrad", forward(n.getName()), g));
 			case "Tanh" -> add(grads, in.get(0), op("TanhGrad", forward(n.getName()), g));
+			case "Softmax" -> {
+				// y = softmax(x) over the last axis (a dense model's per-pixel output): dx = y (g - sum(g y, last axis))
+				Endpoint y = forward(n.getName());
+				Endpoint dot = op("Sum", Map.of("keep_dims", bool(true)), op("Mul", g, y), intVector(new int[] { -1 }));
+				add(grads, in.get(0), op("Mul", y, op("Sub", g, dot)));
+			}
 			case "Neg" -> add(grads, in.get(0), op("Neg", g));
 			case "Add", "AddV2", "Sub", "Mul", "RealDiv" -> binary(n, in, g, grads);
 			case "MatMul" -> matMul(n, in, g, grads);

@@ -14,7 +14,8 @@ import org.conceptscope.model.torch.TorchScriptClassifier;
 /**
  * Opens any model ConceptScope reads, choosing the engine from what the path holds:
  * <ul>
- * <li>a folder with {@code saved_model.pb} (or that file): a TensorFlow SavedModel;</li>
+ * <li>a folder with {@code saved_model.pb} (or that file): a TensorFlow SavedModel (one with a dense
+ * output, a segmentation network, comes through {@link #explained});</li>
  * <li>a bioimage.io package (a .zip, a folder with rdf.yaml or bioimageio.yaml, or that file):
  * its TensorFlow, TorchScript or ONNX weights, in that order of preference;</li>
  * <li>a TorchScript file ({@code .pt}, {@code .pth}, {@code .torchscript}) or a folder holding
@@ -55,11 +56,36 @@ public final class Classifiers {
 		Kind kind = kind(path);
 		Path file = modelFile(path, kind);
 		return switch (kind) {
-			case TENSORFLOW -> TensorFlowClassifier.load(file, options);
+			case TENSORFLOW -> explained(TensorFlowClassifier.load(file, options));
 			case BIOIMAGE -> BioImageModel.open(path, options);
 			case TORCHSCRIPT -> TorchScriptClassifier.load(file, options);
 			case ONNX -> OnnxClassifier.load(file, options);
 		};
+	}
+
+	/**
+	 * A TensorFlow model as explanation methods question it: a classifier as it is, a dense model
+	 * (segmentation, regression) through its natural {@link TargetOperator} ({@link TargetOperator#forOutput}:
+	 * each channel averaged over the whole map for [N, H, W, C]); the view owns the model.
+	 */
+	public static Classifier explained(TensorFlowClassifier model) {
+		if (!model.isDense()) return model;
+		try {
+			return OperatorClassifier.owning(model, TargetOperator.forOutput(model.outputShape()));
+		} catch (RuntimeException e) {
+			model.close();
+			throw e;
+		}
+	}
+
+	/**
+	 * The model behind a classifier as a {@link DenseModel} (its raw output), to explain it through
+	 * another {@link TargetOperator}; null when the engine does not offer it.
+	 */
+	public static DenseModel dense(Classifier classifier) {
+		if (classifier instanceof OperatorClassifier o) return o.model();
+		if (classifier instanceof DenseModel d) return d;
+		return null;
 	}
 
 	/**

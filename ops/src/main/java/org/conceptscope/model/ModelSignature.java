@@ -26,7 +26,9 @@ public record ModelSignature(String key, TensorSpec input, TensorSpec logits, Te
 		return input.shape()[3];
 	}
 
+	/** Length of the output's last axis: classes of logits [N, K], channels of a dense output. */
 	public int numClasses() {
-		return (int) logits.shape()[1];
+		long[] s = logits.shape();
+		return (int) s[s.length - 1];
 	}
 }

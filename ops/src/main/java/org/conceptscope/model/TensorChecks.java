@@ -56,6 +56,18 @@ final class TensorChecks {
 		if (weights.firstNonFinite() >= 0) throw new IllegalArgumentException("Class weights contain NaN or infinite values.");
 	}
 
+	/** Weights on a dense output of static shape {@code output} (-1: any), one row per image, finite. */
+	static void outputWeights(FloatTensor weights, long batch, long[] output) {
+		long[] s = weights.shape();
+		boolean ok = s.length == output.length && s[0] == batch;
+		for (int i = 1; ok && i < s.length; i++) ok = output[i] < 0 ? s[i] >= 1 : s[i] == output[i];
+		if (!ok) {
+			throw new IllegalArgumentException("Output weights must have the output's shape " + Arrays.toString(output) + " with batch " + batch
+				+ ", got " + Arrays.toString(s) + ".");
+		}
+		if (weights.firstNonFinite() >= 0) throw new IllegalArgumentException("Output weights contain NaN or infinite values.");
+	}
+
 	/** Activations fed to a layer of the given shape (-1: any), finite. */
 	static void activations(String layer, long[] want, FloatTensor acts) {
 		long[] got = acts.shape();

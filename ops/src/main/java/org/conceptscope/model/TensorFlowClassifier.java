@@ -45,8 +45,15 @@ import org.tensorflow.proto.TensorInfo;
  * thread-safe for runs, so there is no per-thread predictor to manage. Every tensor is checked
  * in Java before TensorFlow sees it (a wrong rank aborts the JVM inside TensorFlow), and a
  * read/write lock keeps {@link #close()} from freeing the session under a running call.
+ * <p>
+ * A model whose output is not [N, classes] (a segmentation map [N, H, W, C], any output of rank 3
+ * or more) loads as a <em>dense</em> model ({@link #isDense()}): its {@link DenseModel} side is the
+ * output (the model's softmax output when it has one, as Xplique advises for segmentation, else its
+ * single output), {@link #classNames()} name the output's channels, and "logits" and "class weights"
+ * of the {@link Classifier} methods have the output's shape. Explain it through a
+ * {@link TargetOperator} ({@link OperatorClassifier}); {@link Classifiers#open} does so.
  */
-public final class TensorFlowClassifier implements Classifier {
+public final class TensorFlowClassifier implements Classifier, DenseModel {
 
 	/**
 	 * Batch size for models whose memory per image cannot be estimated (an input of unknown
@@ -74,6 +81,10 @@ public final class TensorFlowClassifier implements Classifier {
 	private final Endpoint input;
 	private final Endpoint logits;
 	private final Endpoint probabilities;
+	/** Whether the explained output is a map (rank 3 or more) rather than logits [N, K]. */
+	private final boolean dense;
+	/** Whether the explained output of a dense model is its softmax output. */
+	private final boolean denseProbabilities;
 	private final Map<String, Endpoint> outputEndpoints = new java.util.LinkedHashMap<>();
 	private final Map<String, Endpoint> gradientOps = new ConcurrentHashMap<>();
 	private final Map<String, Endpoint> layerGradientOps = new ConcurrentHashMap<>();
@@ -141,13 +152,20 @@ public final class TensorFlowClassifier implements Classifier {
 				+ "). Name it in " + ModelConfig.FILE_NAME + " as \"logits\": \"tensor name\".");
 		}
 		// an inlined multi-output call leaves an IdentityN, which has no gradient: take the tensor it copies
-		this.logits = throughIdentities(foundLogits);
-		this.probabilities = foundProbs;
-		TensorSpec logitSpec = spec("logits", logits, DataType.forNumber(graph.dataType(logits)));
+		long[] found = graph.staticShape(throughIdentities(foundLogits));
+		this.dense = found != null && found.length >= 3;
+		// a dense model is explained on its softmax output when it has one (Xplique's segmentation operator expects outputs in [0, 1])
+		boolean useProbs = dense && foundProbs != null && (config.logits == null || config.logits.isBlank())
+			&& Arrays.equals(graph.staticShape(foundProbs), found);
+		this.denseProbabilities = useProbs;
+		this.logits = throughIdentities(useProbs ? foundProbs : foundLogits);
+		this.probabilities = dense ? null : foundProbs;
+		TensorSpec logitSpec = spec(dense ? "output" : "logits", logits, DataType.forNumber(graph.dataType(logits)));
 		long[] ls = logitSpec.shape();
-		if (ls == null || ls.length != 2 || ls[1] < 1) {
+		if (ls == null || ls.length < 2 || ls[ls.length - 1] < 1 || (!dense && ls.length != 2)) {
 			throw new ModelLoadException("The logits " + logits.name() + " of " + dir + " have shape "
-				+ (ls == null ? "of unknown rank" : Arrays.toString(ls)) + "; a classifier's logits are [N, classes].");
+				+ (ls == null ? "of unknown rank" : Arrays.toString(ls)) + "; a classifier's logits are [N, classes] and a dense output"
+				+ " [N, ..., channels] needs a known channel count.");
 		}
 		if (graph.dataType(logits) != DataType.DT_FLOAT_VALUE) {
 			throw new ModelLoadException("The logits " + logits.name() + " of " + dir + " are not float32.");
@@ -155,15 +173,16 @@ public final class TensorFlowClassifier implements Classifier {
 		TensorSpec probSpec = probabilities == null ? null
 			: spec("probabilities", probabilities, DataType.forNumber(graph.dataType(probabilities)));
 		this.signature = new ModelSignature(sigKey, inputSpec, logitSpec, probSpec, outputs);
-		int k = (int) ls[1];
+		int k = (int) ls[ls.length - 1];
 		if (config.classes.isEmpty()) {
 			List<String> names = new ArrayList<>();
-			for (int i = 0; i < k; i++) names.add("class " + i);
+			for (int i = 0; i < k; i++) names.add((dense ? "channel " : "class ") + i);
 			this.classNames = Collections.unmodifiableList(names);
 		} else if (config.classes.size() != k) {
 			String origin = config.origin != null ? config.origin : ModelConfig.FILE_NAME + " of " + dir;
 			throw new ModelLoadException(origin + " names " + config.classes.size() + " classes but the model has " + k
-				+ " logits. Fix the list of class names.");
+				+ (dense ? " output channels (its output " + Arrays.toString(ls) + " is a map, not logits [N, classes]; a segmentation model names"
+					+ " one class per channel)" : " logits") + ". Fix the list of class names.");
 		} else {
 			this.classNames = List.copyOf(config.classes);
 		}
@@ -445,6 +464,44 @@ public final class TensorFlowClassifier implements Classifier {
 		return guarded(() -> batched(new Endpoint[] { input }, images, null, out, preferredBatchSize()));
 	}
 
+	/**
+	 * Whether the model's output is a map (rank 3 or more, e.g. a segmentation [N, H, W, C]) rather
+	 * than logits [N, classes]; explain such a model through an {@link OperatorClassifier}.
+	 */
+	public boolean isDense() {
+		return dense;
+	}
+
+	@Override
+	public FloatTensor outputs(FloatTensor images) {
+		return logits(images);
+	}
+
+	@Override
+	public FloatTensor outputsFromLayer(String layer, FloatTensor activations) {
+		return logitsFromLayer(layer, activations);
+	}
+
+	@Override
+	public List<String> channelNames() {
+		return classNames;
+	}
+
+	@Override
+	public boolean outputsAreProbabilities() {
+		return denseProbabilities;
+	}
+
+	@Override
+	public boolean supportsGradients() {
+		return true;
+	}
+
+	@Override
+	public PixelSize pixelSize() {
+		return Classifier.super.pixelSize();
+	}
+
 	@Override
 	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights) {
 		checkImages(images);
@@ -694,6 +751,7 @@ public final class TensorFlowClassifier implements Classifier {
 
 	@Override
 	public String toString() {
+		if (dense) return "TensorFlowClassifier[" + dir + ", " + signature.input() + " -> dense output " + signature.logits() + "]";
 		return "TensorFlowClassifier[" + dir + ", " + signature.input() + " -> " + classNames.size() + " classes]";
 	}
 
@@ -704,7 +762,8 @@ public final class TensorFlowClassifier implements Classifier {
 	}
 
 	private void checkClassWeights(FloatTensor weights, long batch) {
-		TensorChecks.classWeights(weights, batch, classNames.size());
+		if (dense) TensorChecks.outputWeights(weights, batch, signature.logits().shape());
+		else TensorChecks.classWeights(weights, batch, classNames.size());
 	}
 
 	private void checkActivations(String layer, FloatTensor acts) {

@@ -46,7 +46,7 @@ public final class HeadOps {
 	public static <T extends RealType<T>> InfoDisent infoDisent(Classifier model, RandomAccessibleInterval<T> images, List<Integer> labels,
 		String layer, Integer steps, Long seed) {
 		OpImages.Batch batch = OpImages.read(model, images);
-		return InfoDisent.train(model, OpImages.layerOrLast(model, layer), batch.tensor(), labels(labels, batch),
+		return InfoDisent.train(model, OpImages.layerOrLast(model, layer), batch.tensor(), OpImages.labels(labels, batch, model),
 			new TrainingOptions(orDefault(steps, 400), BATCH, LEARNING_RATE, orDefault(seed, 42L)), Progress.NONE);
 	}
 
@@ -69,7 +69,7 @@ public final class HeadOps {
 	public static <T extends RealType<T>> BiIce biIce(Classifier model, RandomAccessibleInterval<T> images, List<Integer> labels, String layer,
 		Integer concepts, Integer steps, Long seed, Integer iterations) {
 		OpImages.Batch batch = OpImages.read(model, images);
-		return BiIce.train(model, OpImages.layerOrLast(model, layer), batch.tensor(), labels(labels, batch), orDefault(concepts, 6),
+		return BiIce.train(model, OpImages.layerOrLast(model, layer), batch.tensor(), OpImages.labels(labels, batch, model), orDefault(concepts, 6),
 			BI_ICE_DIMENSION, orDefault(iterations, BiIce.DEFAULT_ITERATIONS),
 			new TrainingOptions(orDefault(steps, 400), BATCH, LEARNING_RATE, orDefault(seed, 42L)), Progress.NONE);
 	}
@@ -126,19 +126,6 @@ public final class HeadOps {
 		FloatTensor f = model.activations(batch.tensor(), head.layer());
 		head.checkFeatures(f);
 		return f;
-	}
-
-	private static int[] labels(List<Integer> labels, OpImages.Batch batch) {
-		int n = (int) batch.tensor().dim(0);
-		if (labels == null || labels.size() != n) {
-			throw new IllegalArgumentException("Give one label per image: " + n + " images, " + (labels == null ? 0 : labels.size()) + " labels.");
-		}
-		int[] out = new int[n];
-		for (int i = 0; i < n; i++) {
-			if (labels.get(i) == null) throw new IllegalArgumentException("Label " + i + " is missing.");
-			out[i] = labels.get(i);
-		}
-		return out;
 	}
 
 	private static int argmax(double[] v) {

@@ -13,6 +13,7 @@ import org.conceptscope.concepts.ConceptBank;
 import org.conceptscope.mechanistic.ConceptGraph;
 import org.conceptscope.mechanistic.GeneralizedIntegratedGradients;
 import org.conceptscope.mechanistic.PfvConcepts;
+import org.conceptscope.mechanistic.SharingRatioAnalysis;
 import org.conceptscope.mechanistic.SharingRatioDecomposition;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
@@ -124,5 +125,80 @@ public final class MechanisticOps {
 		ConceptGraph.Options options = new ConceptGraph.Options(list, orDefault(concepts, 4), orDefault(samples, 1000), orDefault(seed, 42L),
 			orDefault(steps, 32), EXAMPLES, ERF_MASS);
 		return ConceptGraph.build(tf, batch.tensor(), OpImages.majorityTarget(model, batch, target), options, Progress.NONE);
+	}
+
+	/**
+	 * Effective receptive field (Han et al. 2024, SRD): relevance 1 put on the pixel feature vector of a layer at the layer cell
+	 * holding an image pixel, shared down to the pixels by Sharing Ratio Decomposition; it shows which pixels that feature vector
+	 * responds to in each image.
+	 *
+	 * @param <T> the pixel type
+	 * @param model a TensorFlow SavedModel classifier, as opened by explain.model.open
+	 * @param image the images: X, Y[, channel][, slice] (channels when the model takes several); only read
+	 * @param layer the spatial layer; null or empty: the last spatial layer (nullable)
+	 * @param x column of the image pixel whose layer cell is explained; default the centre column (nullable)
+	 * @param y row of that pixel; default the centre row (nullable)
+	 * @return one relevance map per image, the size of the image in X and Y (X, Y for one image; X, Y, slice for a stack)
+	 * @implNote op names='explain.mechanistic.erf'
+	 */
+	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> erf(Classifier model, RandomAccessibleInterval<T> image,
+		String layer, Integer x, Integer y) {
+		TensorFlowClassifier tf = OpImages.tensorFlow(model, "The effective receptive field");
+		OpImages.Batch batch = OpImages.read(model, image);
+		FloatTensor t = batch.tensor();
+		int n = (int) t.dim(0), height = (int) t.dim(1), width = (int) t.dim(2);
+		String l = OpImages.layerOrLast(model, layer);
+		int[] g = SharingRatioAnalysis.grid(tf, new SharingRatioAnalysis.ErfRequest(l, orDefault(x, width / 2), orDefault(y, height / 2), 1),
+			width, height);
+		SharingRatioDecomposition srd = new SharingRatioDecomposition(tf);
+		List<FloatTensor> maps = new ArrayList<>();
+		for (int i = 0; i < n; i++) maps.add(srd.effectiveReceptiveField(t.slice(i), l, g[1] * g[2] + g[0]).map());
+		return OpImages.maps(FloatTensor.concat(maps), batch.stack());
+	}
+
+	/**
+	 * Effective receptive fields of concept vectors (Han et al. 2024; Kim et al. 2024): for each concept of a bank from
+	 * explain.mechanistic.pfv_concepts, the ERF of each of its example pixel feature vectors (the one whose layer cell holds the
+	 * centre of the example crop) on the image the example comes from; these show what the concept responds to.
+	 *
+	 * @param <T> the pixel type
+	 * @param model a TensorFlow SavedModel classifier, as opened by explain.model.open
+	 * @param bank a concept bank of a spatial layer of this model, from explain.mechanistic.pfv_concepts
+	 * @param images the images the bank was fitted on, in the same order: X, Y[, channel][, slice]; only read
+	 * @return the ERFs as X, Y, example, concept (relevance 1 at each example; all 0 where a concept has fewer examples)
+	 * @implNote op names='explain.mechanistic.concept_erfs'
+	 */
+	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> conceptErfs(Classifier model, ConceptBank bank,
+		RandomAccessibleInterval<T> images) {
+		TensorFlowClassifier tf = OpImages.tensorFlow(model, "Concept ERFs");
+		if (bank == null) throw new IllegalArgumentException("No concept bank given: fit one with explain.mechanistic.pfv_concepts.");
+		OpImages.Batch batch = OpImages.read(model, images);
+		FloatTensor t = batch.tensor();
+		int n = (int) t.dim(0), height = (int) t.dim(1), width = (int) t.dim(2), plane = height * width;
+		int concepts = bank.examples.size(), examples = 0;
+		for (List<ConceptBank.Example> row : bank.examples) {
+			examples = Math.max(examples, row.size());
+			for (ConceptBank.Example e : row) {
+				if (e.image() < 0 || e.image() >= n) {
+					throw new IllegalArgumentException("The bank has an example from image " + (e.image() + 1) + " but " + n
+						+ " images were given: give the images the bank was fitted on, in the same order.");
+				}
+			}
+		}
+		if (concepts == 0 || examples == 0) throw new IllegalArgumentException("The concept bank has no examples: fit it with explain.mechanistic.pfv_concepts.");
+		SharingRatioDecomposition srd = new SharingRatioDecomposition(tf);
+		float[] out = new float[examples * concepts * plane];
+		for (int k = 0; k < concepts; k++) {
+			List<ConceptBank.Example> row = bank.examples.get(k);
+			for (int j = 0; j < row.size(); j++) {
+				ConceptBank.Example e = row.get(j);
+				int half = (e.size() - 1) / 2;
+				int[] g = SharingRatioAnalysis.grid(tf, new SharingRatioAnalysis.ErfRequest(bank.layer, Math.min(width - 1, e.x() + half),
+					Math.min(height - 1, e.y() + half), 1), width, height);
+				float[] m = srd.effectiveReceptiveField(t.slice(e.image()), bank.layer, g[1] * g[2] + g[0]).map().data();
+				System.arraycopy(m, 0, out, (k * examples + j) * plane, plane);
+			}
+		}
+		return net.imglib2.img.array.ArrayImgs.floats(out, width, height, examples, concepts);
 	}
 }

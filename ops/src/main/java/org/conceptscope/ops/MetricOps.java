@@ -2,23 +2,35 @@ package org.conceptscope.ops;
 
 import static org.conceptscope.ops.OpImages.orDefault;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import net.imglib2.RandomAccessibleInterval;
 import net.imglib2.type.numeric.RealType;
 
 import org.conceptscope.attribution.Attribution;
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.RandomBaseline;
 import org.conceptscope.attribution.TargetScore;
 import org.conceptscope.metrics.Deletion;
 import org.conceptscope.metrics.Insertion;
 import org.conceptscope.metrics.MapMetrics;
 import org.conceptscope.metrics.MapStatistics;
 import org.conceptscope.metrics.MaskedConfidence;
+import org.conceptscope.metrics.MegeReco;
 import org.conceptscope.metrics.Metric;
 import org.conceptscope.metrics.MetricResult;
 import org.conceptscope.metrics.MuFidelity;
 import org.conceptscope.model.Classifier;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.registry.Family;
+import org.conceptscope.registry.Parameters;
 import org.conceptscope.registry.Registry;
+import org.conceptscope.registry.Values;
+import org.conceptscope.train.CnnArchitecture;
+import org.conceptscope.train.TrainingOptions;
 import org.conceptscope.util.Progress;
 
 /**
@@ -157,6 +169,134 @@ public final class MetricOps {
 	public static <T extends RealType<T>, M extends RealType<M>> MetricResult sparseness(Classifier model, RandomAccessibleInterval<T> image,
 		RandomAccessibleInterval<M> map, Integer target) {
 		return mapMetric(MapMetrics.statistic(MapStatistics.Kind.SPARSENESS), model, image, map, target);
+	}
+
+	/**
+	 * Sanity check by weight randomisation (Adebayo et al. 2018): per image, the Spearman rank correlation between the absolute
+	 * maps of a method on the model and on a copy of the model whose weights are drawn at random from the seed (each variable at
+	 * the scale of its trained values); both explain the class the model predicts or the target. Lower is better: a map that
+	 * survives random weights shows the image, not what the model learned.
+	 *
+	 * @param <T> the pixel type
+	 * @param model a TensorFlow SavedModel classifier, as opened by explain.model.open
+	 * @param image the images to explain: X, Y[, channel][, slice] (channels when the model takes several); only read
+	 * @param method the attribution method checked, by the name its explain.attribution op ends with (saliency, integrated_gradients and so on), with the defaults of that op
+	 * @param target the class to explain (index from 0); null or negative: the class the model predicts for each image (nullable)
+	 * @param seed seed of the random weights; default 42 (nullable)
+	 * @return the correlation per image and their mean
+	 * @implNote op names='explain.metrics.sanity'
+	 */
+	public static <T extends RealType<T>> MetricResult sanity(Classifier model, RandomAccessibleInterval<T> image, String method, Integer target,
+		Long seed) {
+		OpImages.tensorFlow(model, "The sanity check");
+		return methodMetric("sanity", model, image, method, target, "seed", seed);
+	}
+
+	/**
+	 * Average stability (Bhatt et al. 2020, average sensitivity, as Xplique computes it): each image is explained again with noise
+	 * uniform in [0, radius) added, for the same class, and the value is the mean distance between its map and the maps of these
+	 * neighbours. Lower is better: nearby inputs get nearby explanations.
+	 *
+	 * @param <T> the pixel type
+	 * @param model the classifier, as opened by explain.model.open
+	 * @param image the images to explain: X, Y[, channel][, slice] (channels when the model takes several); only read
+	 * @param method the attribution method, by the name its explain.attribution op ends with (saliency, integrated_gradients and so on), with the defaults of that op
+	 * @param target the class to explain (index from 0); null or negative: the class the model predicts for each image (nullable)
+	 * @param radius noise radius in normalised input units; default 0.1 (nullable)
+	 * @param neighbours noisy neighbours per image; default 20 (nullable)
+	 * @param distance l2 or l1 distance between two maps; default l2 (nullable)
+	 * @param seed seed of the noise; default 42 (nullable)
+	 * @return the mean distance per image and their mean
+	 * @implNote op names='explain.metrics.stability'
+	 */
+	public static <T extends RealType<T>> MetricResult stability(Classifier model, RandomAccessibleInterval<T> image, String method,
+		Integer target, Double radius, Integer neighbours, String distance, Long seed) {
+		return methodMetric("stability", model, image, method, target, "radius", radius, "neighbours", neighbours, "distance", distance,
+			"seed", seed);
+	}
+
+	/**
+	 * Random logit (Adebayo et al. 2018; Sixt et al. 2020, as Xplique computes it): each image is explained again for a class
+	 * drawn at random among the other classes, and the value is the structural similarity (SSIM) of the two maps. Lower is better:
+	 * a map that does not change with the class explains no class.
+	 *
+	 * @param <T> the pixel type
+	 * @param model the classifier (at least two classes), as opened by explain.model.open
+	 * @param image the images to explain: X, Y[, channel][, slice] (channels when the model takes several); only read
+	 * @param method the attribution method, by the name its explain.attribution op ends with (saliency, integrated_gradients and so on), with the defaults of that op
+	 * @param target the class to explain (index from 0); null or negative: the class the model predicts for each image (nullable)
+	 * @param seed seed of the other classes; default 42 (nullable)
+	 * @return the similarity per image and their mean
+	 * @implNote op names='explain.metrics.random_logit'
+	 */
+	public static <T extends RealType<T>> MetricResult randomLogit(Classifier model, RandomAccessibleInterval<T> image, String method,
+		Integer target, Long seed) {
+		return methodMetric("random_logit", model, image, method, target, "seed", seed);
+	}
+
+	/** Adam batch size and learning rate of the models MeGe/ReCo train: those the bundled models were trained with. */
+	public static final int MEGE_BATCH = 32;
+	public static final double MEGE_LEARNING_RATE = 0.003;
+
+	/**
+	 * MeGe and ReCo (Fel et al. 2022): k models of the architecture of the model are trained, each on all folds of the labelled
+	 * images but one; each image is explained (for its label) by the model that never saw it and by the others. MeGe, in 0.5 to 1,
+	 * is high when the maps of models that are right agree; ReCo, in 0 to 1, is how well the distance between two maps tells a
+	 * right model from a wrong one.
+	 *
+	 * @param <T> the pixel type
+	 * @param model a TensorFlow SavedModel classifier, as opened by explain.model.open; it gives the architecture, input, normalisation and classes, not its weights
+	 * @param images the labelled images: X, Y[, channel], slice (channels when the model takes several); only read
+	 * @param labels the class index of each image, in slice order
+	 * @param methods attribution methods compared, by the names their explain.attribution ops end with, separated by commas, random for random maps; default saliency,integrated_gradients,random (nullable)
+	 * @param folds number of folds, one model trained on all but each; default 4 (nullable)
+	 * @param architecture the architecture of the models trained; null or empty: the one the model records (nullable)
+	 * @param trainingSteps training steps per fold model; default 300 (nullable)
+	 * @param seed seed of the folds, the initial weights and random maps; default 42 (nullable)
+	 * @return per method MeGe, ReCo, the numbers of pairs behind them and the accuracy of each fold model on its held-out images
+	 * @implNote op names='explain.metrics.mege_reco'
+	 */
+	public static <T extends RealType<T>> List<MegeReco.Result> megeReco(Classifier model, RandomAccessibleInterval<T> images,
+		List<Integer> labels, String methods, Integer folds, String architecture, Integer trainingSteps, Long seed) {
+		TensorFlowClassifier tf = OpImages.tensorFlow(model, "MeGe/ReCo");
+		Map<String, Object> given = new HashMap<>();
+		put(given, "methods", methods, "folds", folds, "architecture", architecture, "training_steps", trainingSteps, "seed", seed);
+		Values v = Registry.METRIC_PARAMETERS.values(given);
+		Parameters.fail(Registry.METRIC_PARAMETERS.problems(v, "mege_reco"));
+		CnnArchitecture arch = MegeReco.architectureFor(tf, v.text("architecture"));
+		OpImages.Batch batch = OpImages.read(model, images);
+		int[] y = OpImages.labels(labels, batch, model);
+		List<AttributionMethod> list = new ArrayList<>();
+		for (String name : v.text("methods").split(",")) {
+			String key = name.trim();
+			if (key.isEmpty()) continue;
+			list.add(key.equals(RandomBaseline.NAME) ? new RandomBaseline(v.longValue("seed")) : Registry.attribution(key, Map.of()));
+		}
+		if (list.isEmpty()) throw new IllegalArgumentException("No attribution method given to MeGe/ReCo: e.g. saliency,integrated_gradients,random.");
+		long s = v.longValue("seed");
+		return new MegeReco(arch, new TrainingOptions(v.integer("training_steps"), MEGE_BATCH, MEGE_LEARNING_RATE, s), v.integer("folds"))
+			.evaluate(batch.tensor(), y, list, Progress.NONE);
+	}
+
+	/** A registry metric that explains with a method itself; left-out settings take the registry defaults. */
+	private static <T extends RealType<T>> MetricResult methodMetric(String key, Classifier model, RandomAccessibleInterval<T> image,
+		String method, Integer target, Object... keyValues) {
+		if (method == null || method.isBlank()) {
+			throw new IllegalArgumentException("Give the attribution method " + key + " evaluates, e.g. saliency; methods: "
+				+ String.join(", ", Registry.keys(Family.ATTRIBUTION)) + ".");
+		}
+		AttributionMethod m = Registry.attribution(method.trim(), Map.of());
+		Map<String, Object> given = new HashMap<>();
+		put(given, keyValues);
+		Values v = Registry.METRIC_PARAMETERS.values(given);
+		Parameters.fail(Registry.METRIC_PARAMETERS.problems(v, key));
+		Metric metric = Registry.metric(key, v);
+		OpImages.Batch batch = OpImages.read(model, image);
+		return metric.evaluate(model, batch.tensor(), OpImages.targets(model, batch, target), m, Progress.NONE);
+	}
+
+	private static void put(Map<String, Object> given, Object... keyValues) {
+		for (int i = 0; i < keyValues.length; i += 2) if (keyValues[i + 1] != null) given.put((String) keyValues[i], keyValues[i + 1]);
 	}
 
 	private static <T extends RealType<T>, M extends RealType<M>> MetricResult mapMetric(Metric metric, Classifier model,

@@ -1,6 +1,7 @@
 package org.conceptscope.ops;
 
 import java.util.Arrays;
+import java.util.List;
 
 import net.imglib2.RandomAccessibleInterval;
 import net.imglib2.img.Img;
@@ -121,6 +122,25 @@ public final class OpImages {
 		int[] t = targets(model, batch, target);
 		if (t.length > 0 && t[0] == AttributionMethod.PREDICTED) return model.logits(batch.tensor()).argmaxRows();
 		return t;
+	}
+
+	/** One class index per image of the batch, each a class of the model. */
+	static int[] labels(List<Integer> labels, Batch batch, Classifier model) {
+		int n = (int) batch.tensor().dim(0);
+		if (labels == null || labels.size() != n) {
+			throw new IllegalArgumentException("Give one label per image: " + n + " images, " + (labels == null ? 0 : labels.size()) + " labels.");
+		}
+		int[] out = new int[n];
+		for (int i = 0; i < n; i++) {
+			Integer l = labels.get(i);
+			if (l == null) throw new IllegalArgumentException("Label " + i + " is missing.");
+			if (l < 0 || l >= model.numClasses()) {
+				throw new IllegalArgumentException("Label " + i + " is " + l + ", not a class of the model: give 0.." + (model.numClasses() - 1) + " "
+					+ model.classNames() + ".");
+			}
+			out[i] = l;
+		}
+		return out;
 	}
 
 	/** The class most images are predicted as when no class is given. */

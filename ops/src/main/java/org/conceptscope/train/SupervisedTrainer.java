@@ -44,6 +44,25 @@ public final class SupervisedTrainer {
 	public static Trained train(Function<Graph, TrainableGraph> build, FloatTensor inputs, int[] labels, int numClasses,
 		TrainingOptions opt, Progress progress, String tracked, int trackEvery, Random batchOrder) {
 		if (labels.length != inputs.dim(0)) throw new IllegalArgumentException(labels.length + " labels for " + inputs.dim(0) + " inputs.");
+		return fit(build, inputs, labels, 1, numClasses, opt, progress, tracked, trackEvery, batchOrder);
+	}
+
+	/**
+	 * Fits a graph whose logits are maps [N, H, W, K] (a segmentation network) to one label per
+	 * output position: {@code labels} holds N x H x W labels, image by image, row by row; the loss
+	 * is the softmax cross-entropy averaged over every position.
+	 */
+	public static Trained trainDense(Function<Graph, TrainableGraph> build, FloatTensor inputs, int[] labels, int numClasses,
+		TrainingOptions opt, Progress progress, Random batchOrder) {
+		long n = inputs.dim(0);
+		if (n < 1 || labels.length % n != 0) {
+			throw new IllegalArgumentException(labels.length + " labels for " + n + " inputs; give one label per output position of each input.");
+		}
+		return fit(build, inputs, labels, (int) (labels.length / n), numClasses, opt, progress, null, 0, batchOrder);
+	}
+
+	private static Trained fit(Function<Graph, TrainableGraph> build, FloatTensor inputs, int[] labels, int perInput, int numClasses,
+		TrainingOptions opt, Progress progress, String tracked, int trackEvery, Random batchOrder) {
 		for (int l : labels) {
 			if (l < 0 || l >= numClasses) throw new IllegalArgumentException("Label " + l + " outside 0.." + (numClasses - 1) + ".");
 		}
@@ -54,7 +73,9 @@ public final class SupervisedTrainer {
 			Ops tf = Ops.create(g);
 			OpNames names = new OpNames(tf);
 			Placeholder<TFloat32> onehot = names.op("train/labels").placeholder(TFloat32.class);
-			Operand<TFloat32> crossEntropy = tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(net.logits(), onehot).loss(), tf.constant(0));
+			// maps [N, H, W, K] are scored position by position: [N * H * W, K] rows (a no-op for [N, K] logits)
+			Operand<TFloat32> rows = perInput == 1 ? net.logits() : tf.reshape(net.logits(), tf.constant(new long[] { -1, numClasses }));
+			Operand<TFloat32> crossEntropy = tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(rows, onehot).loss(), tf.constant(0));
 			Operand<TFloat32> loss = net.penalty() == null ? names.op("train/loss").identity(crossEntropy)
 				: names.op("train/loss").math.add(crossEntropy, net.penalty());
 			List<Variable<TFloat32>> vars = new ArrayList<>(net.variables().values());
@@ -84,16 +105,16 @@ public final class SupervisedTrainer {
 				session.initialize();
 				if (tracked != null) snapshots.add(read(session, net.variables().get(tracked)));
 				for (int t = 1; t <= opt.steps(); t++) {
-					float[] x = new float[b * per], y = new float[b * k];
+					float[] x = new float[b * per], y = new float[b * perInput * k];
 					for (int j = 0; j < b; j++) {
 						int idx = rnd.nextInt(n);
 						System.arraycopy(inputs.data(), idx * per, x, j * per, per);
-						y[j * k + labels[idx]] = 1f;
+						for (int q = 0; q < perInput; q++) y[(j * perInput + q) * k + labels[idx * perInput + q]] = 1f;
 					}
 					long[] bs = s.clone();
 					bs[0] = b;
 					try (TFloat32 xt = CnnGraph.tensor(new FloatTensor(bs, x));
-						TFloat32 yt = CnnGraph.tensor(new FloatTensor(new long[] { b, k }, y));
+						TFloat32 yt = CnnGraph.tensor(new FloatTensor(new long[] { (long) b * perInput, k }, y));
 						TFloat32 p1 = TFloat32.scalarOf((float) Math.pow(0.9, t));
 						TFloat32 p2 = TFloat32.scalarOf((float) Math.pow(0.999, t))) {
 						session.runner().feed(net.input(), xt).feed(onehot, yt).feed(beta1Power, p1).feed(beta2Power, p2)

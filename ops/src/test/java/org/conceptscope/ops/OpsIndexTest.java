@@ -77,7 +77,8 @@ class OpsIndexTest {
 		ops.forEach(o -> names.addAll(o.names()));
 		for (String n : List.of("explain.model.open", "explain.attribution.eva", "explain.concepts.craft", "explain.concepts.importance",
 			"explain.concepts.localize", "explain.metrics.deletion", "explain.metrics.insertion", "explain.metrics.mufidelity",
-			"explain.mechanistic.srd", "explain.mechanistic.pfv_concepts", "explain.mechanistic.gig", "explain.mechanistic.concept_graph",
+			"explain.metrics.sanity", "explain.metrics.stability", "explain.metrics.random_logit", "explain.metrics.mege_reco",
+			"explain.mechanistic.srd", "explain.mechanistic.erf", "explain.mechanistic.concept_erfs", "explain.mechanistic.pfv_concepts", "explain.mechanistic.gig", "explain.mechanistic.concept_graph",
 			"explain.heads.infodisent", "explain.heads.bi_ice", "explain.heads.contributions", "explain.heads.unit_maps",
 			"explain.visualization.maco", "explain.verify.margin_bounds", "explain.tcav.test", "explain.tcav.score", "explain.examples.nearest",
 			"explain.examples.prototypes")) {
@@ -88,7 +89,7 @@ class OpsIndexTest {
 	/**
 	 * Op names come from the method registry: every registered attribution method is an op named
 	 * after its key (and FORGrad, a filter of the registry, is one more); every registered head is an
-	 * op; every metric that scores a given map is an op; the concept importance op takes the
+	 * op; every registered metric is an op (those that explain with a method themselves take its key); the concept importance op takes the
 	 * registered estimators.
 	 */
 	@Test
@@ -101,12 +102,7 @@ class OpsIndexTest {
 		expected.add("forgrad");
 		assertEquals(expected, attributionOps, "attribution ops = registry keys + forgrad");
 		for (String head : Registry.keys(Family.HEAD)) assertTrue(names.contains("explain.heads." + head), head);
-		for (String metric : Registry.keys(Family.METRIC)) {
-			// sanity, stability, random logit and MeGe/ReCo explain with a method themselves (randomised or retrained models,
-			// noisy copies, another class), so they take a method, not a map
-			if (List.of("sanity", "stability", "random_logit", "mege_reco").contains(metric)) continue;
-			assertTrue(names.contains("explain.metrics." + metric), metric);
-		}
+		for (String metric : Registry.keys(Family.METRIC)) assertTrue(names.contains("explain.metrics." + metric), metric);
 		OpIndex.Op importance = ops.stream().filter(o -> o.name().equals("explain.concepts.importance")).findFirst().orElseThrow();
 		String described = importance.params().stream().filter(p -> p.name().equals("estimator")).findFirst().orElseThrow().description();
 		for (String e : Registry.keys(Family.CONCEPT_ESTIMATOR)) assertTrue(described.contains(e), "estimator " + e + " in " + described);

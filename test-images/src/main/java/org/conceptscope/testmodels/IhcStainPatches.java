@@ -36,23 +36,8 @@ public final class IhcStainPatches {
 		BufferedImage img = ImageIO.read(png.toFile());
 		if (img == null) throw new IOException("Cannot read " + png + " as an image.");
 		int w = img.getWidth(), h = img.getHeight();
-		float[][] rgb = new float[3][w * h];
-		double[][] conc = new double[3][w * h];
-		double[][] unmix = invert(normalised(STAINS));
-		for (int y = 0; y < h; y++) {
-			for (int x = 0; x < w; x++) {
-				int p = img.getRGB(x, y);
-				double[] od = new double[3];
-				for (int c = 0; c < 3; c++) {
-					int v = (p >> (16 - 8 * c)) & 0xff;
-					rgb[c][y * w + x] = v;
-					od[c] = -Math.log10((v + 1) / 256.0);
-				}
-				for (int s = 0; s < 3; s++) {
-					conc[s][y * w + x] = od[0] * unmix[0][s] + od[1] * unmix[1][s] + od[2] * unmix[2][s];
-				}
-			}
-		}
+		float[][] rgb = rgb(img);
+		double[][] conc = concentrations(rgb);
 		List<float[]> trainX = new ArrayList<>(), testX = new ArrayList<>(), rawTest = new ArrayList<>();
 		List<Integer> trainY = new ArrayList<>(), testY = new ArrayList<>();
 		for (int y = 0; y + PATCH <= h; y += STEP) {
@@ -74,6 +59,32 @@ public final class IhcStainPatches {
 		}
 		return new PatchDataset(CLASSES, PatchDataset.stack(trainX, PATCH, 3), PatchDataset.ints(trainY), PatchDataset.stack(testX, PATCH, 3), PatchDataset.ints(testY),
 			PatchDataset.stack(rawTest, PATCH, 3));
+	}
+
+	/** The image's red, green and blue planes (0..255), row by row. */
+	static float[][] rgb(BufferedImage img) {
+		int w = img.getWidth(), h = img.getHeight();
+		float[][] rgb = new float[3][w * h];
+		for (int y = 0; y < h; y++) {
+			for (int x = 0; x < w; x++) {
+				int p = img.getRGB(x, y);
+				for (int c = 0; c < 3; c++) rgb[c][y * w + x] = (p >> (16 - 8 * c)) & 0xff;
+			}
+		}
+		return rgb;
+	}
+
+	/** Hematoxylin, eosin and DAB concentrations per pixel (colour deconvolution of optical densities). */
+	static double[][] concentrations(float[][] rgb) {
+		int n = rgb[0].length;
+		double[][] conc = new double[3][n];
+		double[][] unmix = invert(normalised(STAINS));
+		for (int i = 0; i < n; i++) {
+			double[] od = new double[3];
+			for (int c = 0; c < 3; c++) od[c] = -Math.log10((rgb[c][i] + 1) / 256.0);
+			for (int s = 0; s < 3; s++) conc[s][i] = od[0] * unmix[0][s] + od[1] * unmix[1][s] + od[2] * unmix[2][s];
+		}
+		return conc;
 	}
 
 	private static int label(double[][] conc, int w, int x, int y) {

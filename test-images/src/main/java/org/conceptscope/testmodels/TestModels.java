@@ -55,6 +55,8 @@ public final class TestModels {
 		System.out.println(CT + ": held-out accuracy " + trainAndExport(CT_ARCHITECTURE, CT_TRAINING, ct, ctConfig(), models.resolve(CT)));
 		KerasConstantsModel.build(models.resolve(IHC), models.resolve(KerasConstantsModel.NAME));
 		System.out.println(KerasConstantsModel.NAME + ": " + IHC + " as a Keras-style model whose init op sets the weights");
+		System.out.println(IhcSegmentationModel.NAME + ": held-out pixel accuracy "
+			+ IhcSegmentationModel.trainAndExport(images.resolve("ihc.png"), models.resolve(IhcSegmentationModel.NAME)));
 		buildKnownAnswer(models.resolve(KNOWN));
 		System.out.println(KNOWN + ": built by construction");
 		writeDemoStack(ihc, 4, images.resolve("ihc-heldout-patches.tif"), true);
@@ -158,7 +160,7 @@ public final class TestModels {
 		return m;
 	}
 
-	private static void writeCard(Path dir, ModelConfig c) {
+	static void writeCard(Path dir, ModelConfig c) {
 		StringBuilder b = new StringBuilder();
 		b.append("# ").append(c.name).append("\n\n").append(c.description).append("\n\n");
 		b.append("- Classes: ").append(String.join(", ", c.classes)).append('\n');

@@ -29,8 +29,8 @@ import org.conceptscope.util.Progress;
 public final class MegeRecoRun {
 
 	/** Adam's settings for the fold models: those the bundled models were trained with. */
-	static final int BATCH = 32;
-	static final double LEARNING_RATE = 0.003;
+	static final int BATCH = org.conceptscope.ops.MetricOps.MEGE_BATCH;
+	static final double LEARNING_RATE = org.conceptscope.ops.MetricOps.MEGE_LEARNING_RATE;
 
 	private MegeRecoRun() {}
 

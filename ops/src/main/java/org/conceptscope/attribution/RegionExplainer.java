@@ -1,0 +1,284 @@
+package org.conceptscope.attribution;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.OperatorClassifier;
+import org.conceptscope.model.TargetOperator;
+import org.conceptscope.tensor.BlendWindow;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.TileGrid;
+import org.conceptscope.tensor.TileSource;
+import org.conceptscope.util.Progress;
+
+/**
+ * Explains regions of an image (ROIs) instead of the whole image, one result per region:
+ * <ul>
+ * <li>{@link Mode#TILES}: only the tiles of the whole-image grid ({@link TiledExplainer#grid}) that
+ * hold a pixel of the region, blended as in a whole-image run; tile t of image b is numbered as
+ * there, so on the region's pixels the map is the whole-image map, at the cost of those tiles only;</li>
+ * <li>{@link Mode#WINDOW}: one model-size window centred on the region's bounding box (moved inside
+ * the image; an image smaller than the model is padded by repeating its edges).</li>
+ * </ul>
+ * The target is the given class, or the class of largest mean probability over the region's tiles.
+ * A classifier explains its class; a dense model seen through a segmentation operator over the whole
+ * map ({@link OperatorClassifier} with {@link TargetOperator#segmentation()}) explains its output
+ * over the region: each tile's zone is the part of the region inside it (tiles without any are skipped).
+ */
+public final class RegionExplainer {
+
+	/** How a region is explained; {@link #key()} is what users write. */
+	public enum Mode {
+		TILES("tiles"), WINDOW("window");
+
+		private final String key;
+
+		Mode(String key) {
+			this.key = key;
+		}
+
+		public String key() {
+			return key;
+		}
+
+		/** @throws IllegalArgumentException naming the choices */
+		public static Mode parse(String key) {
+			for (Mode m : values()) if (m.key.equals(key == null ? "" : key.trim().toLowerCase(Locale.ROOT))) return m;
+			throw new IllegalArgumentException("Unknown region mode '" + key + "'; use tiles or window.");
+		}
+	}
+
+	/**
+	 * A region of image {@code image} (0-based) of a source: its bounding box and a mask of the box's
+	 * size, row by row (null: the whole box).
+	 */
+	public record Region(String name, int image, int x, int y, int width, int height, boolean[] mask) {
+
+		public Region {
+			if (width < 1 || height < 1) throw new IllegalArgumentException("The region '" + name + "' is empty; draw an area selection.");
+			if (mask != null) {
+				if (mask.length != width * height) {
+					throw new IllegalArgumentException("The mask of region '" + name + "' has " + mask.length + " values for a " + width + "x" + height + " box.");
+				}
+				mask = mask.clone();
+				boolean any = false;
+				for (boolean m : mask) any |= m;
+				if (!any) throw new IllegalArgumentException("The region '" + name + "' covers no pixel; draw an area selection.");
+			}
+		}
+
+		/** A rectangle. */
+		public static Region rectangle(String name, int image, int x, int y, int width, int height) {
+			return new Region(name, image, x, y, width, height, null);
+		}
+
+		@Override
+		public boolean[] mask() {
+			return mask == null ? null : mask.clone();
+		}
+
+		/** Whether image pixel (px, py) is in the region. */
+		public boolean contains(int px, int py) {
+			if (px < x || py < y || px >= x + width || py >= y + height) return false;
+			return mask == null || mask[(py - y) * width + (px - x)];
+		}
+
+		/** Whether the rectangle [x0, x0+w) x [y0, y0+h) holds a pixel of the region. */
+		boolean meets(int x0, int y0, int w, int h) {
+			int ax = Math.max(x, x0), ay = Math.max(y, y0), bx = Math.min(x + width, x0 + w), by = Math.min(y + height, y0 + h);
+			if (ax >= bx || ay >= by) return false;
+			if (mask == null) return true;
+			for (int py = ay; py < by; py++) for (int px = ax; px < bx; px++) if (mask[(py - y) * width + (px - x)]) return true;
+			return false;
+		}
+
+		@Override
+		public boolean equals(Object o) {
+			return o instanceof Region r && r.name.equals(name) && r.image == image && r.x == x && r.y == y && r.width == width
+				&& r.height == height && Arrays.equals(r.mask, mask);
+		}
+
+		@Override
+		public int hashCode() {
+			return name.hashCode() * 31 + Arrays.hashCode(new int[] { image, x, y, width, height }) + Arrays.hashCode(mask);
+		}
+	}
+
+	/**
+	 * One region's explanation: a map of the explained area [h, w] whose corner is image pixel
+	 * (x, y) (NaN where no explained tile reaches), the region's class probabilities (mean over its
+	 * tiles), predicted and explained class, and how many tiles were explained.
+	 */
+	public record Result(Region region, int x, int y, FloatTensor map, float[] probabilities, int predicted, int target, int tiles,
+		Map<String, String> metadata) {
+
+		public Result {
+			probabilities = probabilities.clone();
+			metadata = Map.copyOf(metadata);
+		}
+
+		@Override
+		public float[] probabilities() {
+			return probabilities.clone();
+		}
+
+		/** Mean of the map over the region's pixels that the explained area holds. */
+		public double meanInside() {
+			int h = (int) map.dim(0), w = (int) map.dim(1);
+			double sum = 0;
+			int n = 0;
+			for (int yy = 0; yy < h; yy++) {
+				for (int xx = 0; xx < w; xx++) {
+					float v = map.data()[yy * w + xx];
+					if (region.contains(x + xx, y + yy) && !Float.isNaN(v)) {
+						sum += v;
+						n++;
+					}
+				}
+			}
+			return n == 0 ? Double.NaN : sum / n;
+		}
+	}
+
+	private RegionExplainer() {}
+
+	/**
+	 * @param target a class index, or {@link AttributionMethod#PREDICTED}
+	 * @param overlap the whole-image grid's overlap (TILES mode)
+	 * @param progress tiles done of the region's tiles; false cancels
+	 * @throws IllegalArgumentException in one sentence for a region outside the image or a bad target
+	 * @throws CancellationException when progress asks to stop
+	 */
+	public static Result explain(Classifier classifier, TileSource source, Region region, Mode mode, AttributionMethod method, int target,
+		double overlap, Progress progress) {
+		if (classifier == null) throw new IllegalArgumentException("No model given: load a classifier first.");
+		if (method == null) throw new IllegalArgumentException("No attribution method given.");
+		int k = classifier.numClasses();
+		if (target != AttributionMethod.PREDICTED && (target < 0 || target >= k)) {
+			throw new IllegalArgumentException("Target class " + target + " does not exist; the model has classes 0.." + (k - 1) + " "
+				+ classifier.classNames() + ".");
+		}
+		int height = source.height(), width = source.width();
+		if (region.image() < 0 || region.image() >= source.images()) {
+			throw new IllegalArgumentException("The region '" + region.name() + "' is on image " + (region.image() + 1) + " but there are "
+				+ source.images() + ".");
+		}
+		if (!region.meets(0, 0, width, height)) {
+			throw new IllegalArgumentException("The region '" + region.name() + "' (" + region.x() + ", " + region.y() + ", " + region.width()
+				+ "x" + region.height() + ") lies outside the " + width + "x" + height + " image.");
+		}
+		method.checkRuns(classifier);
+		Progress p = progress == null ? Progress.NONE : progress;
+		TileGrid grid = TiledExplainer.grid(classifier, height, width, overlap);
+		int th = grid.tileHeight(), tw = grid.tileWidth();
+		// the tiles to explain, as global tile numbers (image * tiles per image + tile) and corners
+		List<int[]> tiles = new ArrayList<>();
+		if (mode == Mode.TILES) {
+			for (int t = 0; t < grid.count(); t++) {
+				if (region.meets(grid.x(t), grid.y(t), tw, th)) tiles.add(new int[] { region.image() * grid.count() + t, grid.x(t), grid.y(t) });
+			}
+		} else {
+			int cx = region.x() + region.width() / 2, cy = region.y() + region.height() / 2;
+			int x0 = clamp(cx - tw / 2, width - tw), y0 = clamp(cy - th / 2, height - th);
+			tiles.add(new int[] { region.image(), x0, y0 });
+		}
+		boolean zones = classifier instanceof OperatorClassifier o && o.operator() instanceof TargetOperator.Zone z && z.mask() == null;
+		if (zones) tiles.removeIf(t -> !region.meets(t[1], t[2], tw, th));
+		TiledExplainer.Tiles reader = new TiledExplainer.Tiles(source, classifier.normalization(), grid);
+		int fixed = TiledExplainer.fixedBatch(classifier), c = source.channels();
+		int n = tiles.size();
+		FloatTensor[] inputs = new FloatTensor[n];
+		Classifier[] views = new Classifier[n];
+		float[] probabilities = new float[k];
+		for (int i = 0; i < n; i++) {
+			int[] t = tiles.get(i);
+			float[] one = new float[th * tw * c];
+			reader.read(region.image(), t[2], t[1], one);
+			inputs[i] = batchOf(one, th, tw, c, fixed);
+			views[i] = zones ? zoneView((OperatorClassifier) classifier, region, t[1], t[2], tw, th) : classifier;
+			float[] pr = views[i].probabilities(inputs[i]).data();
+			for (int j = 0; j < k; j++) probabilities[j] += pr[j] / n;
+			if (!p.report(i + 1, 2L * n, "region tiles classified")) throw new CancellationException("Stopped while classifying tiles.");
+		}
+		int predicted = argmax(probabilities);
+		int explained = target == AttributionMethod.PREDICTED ? predicted : target;
+		int minX = Integer.MAX_VALUE, minY = Integer.MAX_VALUE, maxX = 0, maxY = 0;
+		for (int[] t : tiles) {
+			minX = Math.min(minX, t[1]);
+			minY = Math.min(minY, t[2]);
+			maxX = Math.max(maxX, Math.min(width, t[1] + tw));
+			maxY = Math.max(maxY, Math.min(height, t[2] + th));
+		}
+		int mw = maxX - minX, mh = maxY - minY;
+		float[] sum = new float[mw * mh], weight = new float[mw * mh];
+		float[] wy = mode == Mode.TILES ? BlendWindow.weights(th) : ones(th), wx = mode == Mode.TILES ? BlendWindow.weights(tw) : ones(tw);
+		Map<String, String> metadata = null;
+		for (int i = 0; i < n; i++) {
+			int[] t = tiles.get(i);
+			int[] targets = new int[(int) inputs[i].dim(0)];
+			Arrays.fill(targets, explained);
+			long done = n + i;
+			Progress within = (d, all, msg) -> p.report(done, 2L * n, "region tiles explained");
+			Attribution a = method.numberingImagesFrom(mode == Mode.TILES ? t[0] : 0).explain(views[i], inputs[i], targets, within);
+			if (metadata == null) metadata = a.metadata();
+			float[] m = a.maps().data();
+			for (int yy = 0; yy < th && t[2] + yy < height; yy++) {
+				for (int xx = 0; xx < tw && t[1] + xx < width; xx++) {
+					int at = (t[2] + yy - minY) * mw + t[1] + xx - minX;
+					float wt = wy[yy] * wx[xx];
+					sum[at] += wt * m[yy * tw + xx];
+					weight[at] += wt;
+				}
+			}
+			if (!p.report(n + i + 1, 2L * n, "region tiles explained")) throw new CancellationException("Stopped while explaining tiles.");
+		}
+		for (int i = 0; i < sum.length; i++) sum[i] = weight[i] > 0 ? sum[i] / weight[i] : Float.NaN;
+		Map<String, String> meta = new LinkedHashMap<>(metadata == null ? Map.of() : metadata);
+		meta.put("region", region.name());
+		meta.put("region_mode", mode.key());
+		meta.put("targets", "[" + explained + "]");
+		meta.put("target_classes", "[" + classifier.classNames().get(explained) + "]");
+		meta.put("tiles", n + " of " + grid.describe());
+		return new Result(region, minX, minY, new FloatTensor(new long[] { mh, mw }, sum), probabilities, predicted, explained, n, meta);
+	}
+
+	/** The dense model's output over the part of the region inside a tile (output and tile of one size). */
+	private static Classifier zoneView(OperatorClassifier whole, Region region, int x0, int y0, int tw, int th) {
+		long[] out = whole.model().outputShape();
+		if (out[1] > 0 && out[2] > 0 && (out[1] != th || out[2] != tw)) {
+			throw new IllegalArgumentException("The model's output map is " + out[2] + "x" + out[1] + " for inputs of " + tw + "x" + th
+				+ "; regions are explained on models whose output map has the input's size.");
+		}
+		float[] zone = new float[th * tw];
+		for (int yy = 0; yy < th; yy++) for (int xx = 0; xx < tw; xx++) if (region.contains(x0 + xx, y0 + yy)) zone[yy * tw + xx] = 1;
+		return whole.withOperator(TargetOperator.segmentation(zone, tw, th));
+	}
+
+	private static FloatTensor batchOf(float[] one, int th, int tw, int c, int fixed) {
+		float[] data = new float[fixed * one.length];
+		for (int i = 0; i < fixed; i++) System.arraycopy(one, 0, data, i * one.length, one.length);
+		return new FloatTensor(new long[] { fixed, th, tw, c }, data);
+	}
+
+	private static int clamp(int v, int max) {
+		return Math.max(0, Math.min(v, Math.max(0, max)));
+	}
+
+	private static float[] ones(int n) {
+		float[] a = new float[n];
+		Arrays.fill(a, 1f);
+		return a;
+	}
+
+	private static int argmax(float[] v) {
+		int best = 0;
+		for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+		return best;
+	}
+}

@@ -1,0 +1,71 @@
+package org.conceptscope.model;
+
+import java.util.List;
+
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.Normalization;
+
+/**
+ * A model seen through its raw output, whatever its shape: [N, K] logits of a classifier, [N, M]
+ * values of a regression, [N, H, W, C] maps of a segmentation network (a U-Net). Explanation
+ * methods question a {@link Classifier}; a {@link TargetOperator} turns a dense model into one
+ * ({@link OperatorClassifier}): it says which scalar of the output is explained (a class logit, an
+ * output channel over a zone, an output value).
+ * <p>
+ * Output weights have the output's shape: the gradient methods differentiate
+ * {@code sum(outputWeights * outputs)}. Implementations validate every tensor before their runtime
+ * sees it and are safe to call from several threads.
+ */
+public interface DenseModel extends AutoCloseable {
+
+	String name();
+
+	/** The input, and as {@link ModelSignature#logits()} the output this view explains (static shape, -1 where unknown). */
+	ModelSignature signature();
+
+	/** The explained output's static shape, batch first (-1 where unknown). */
+	default long[] outputShape() {
+		return signature().logits().shape();
+	}
+
+	/** Names of the output's last axis: classes of a classifier or of a segmentation's channels, values of a regression. */
+	List<String> channelNames();
+
+	/** Whether the explained output is a softmax over its last axis (its entries then are probabilities that sum to 1). */
+	boolean outputsAreProbabilities();
+
+	Normalization normalization();
+
+	int preferredBatchSize();
+
+	PixelSize pixelSize();
+
+	boolean supportsGradients();
+
+	List<LayerInfo> layers();
+
+	/** The explained output of an input batch [N, H, W, C]. */
+	FloatTensor outputs(FloatTensor images);
+
+	/** d(sum outputWeights * outputs) / d(images). */
+	FloatTensor inputGradient(FloatTensor images, FloatTensor outputWeights);
+
+	boolean supportsReluBackward();
+
+	/** {@link #inputGradient(FloatTensor, FloatTensor)} with the ReLUs passing back what {@code rule} says. */
+	FloatTensor inputGradient(FloatTensor images, FloatTensor outputWeights, ReluBackward rule);
+
+	FloatTensor activations(FloatTensor images, String layer);
+
+	/** d(sum outputWeights * outputs) / d(layer activations). */
+	FloatTensor layerGradient(FloatTensor images, String layer, FloatTensor outputWeights);
+
+	/** The output from given activations of a layer (the layer is fed). */
+	FloatTensor outputsFromLayer(String layer, FloatTensor activations);
+
+	/** d(sum outputWeights * outputs(a)) / da at given activations a of a layer. */
+	FloatTensor gradientFromLayer(String layer, FloatTensor activations, FloatTensor outputWeights);
+
+	@Override
+	void close();
+}
