@@ -2,9 +2,9 @@ package org.conceptscope.fiji.commands;
 
 import ij.ImagePlus;
 
-import java.io.File;
 import java.nio.file.Path;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.command.ContextCommand;
@@ -19,10 +19,10 @@ import org.scijava.widget.FileWidget;
  * every slice and frame of an image. Thin by design: the parameters become
  * {@link AttributionSettings}, {@link AttributionRun} does the work, the new image is the output.
  * <p>
- * Field names are snake_case because Fiji records a SciJava input under its lowercased field
- * name; they equal the ImageJ 1.x plugin's macro keys (a test checks names and defaults). Values
- * are not persisted ({@code persist = false}): a headless run or a macro must not depend on what
- * a dialog was last set to. In Fiji this command takes over the menu item that plugins.config
+ * Its inputs are generated from {@link org.conceptscope.fiji.param.CommandSpecs#ATTRIBUTION}
+ * ({@link org.conceptscope.fiji.param.SciJavaInputs}): named by the macro keys, because Fiji records
+ * a SciJava input under its field name, and not persisted ({@code persist = false}): a headless
+ * run or a macro must not depend on what a dialog was last set to. In Fiji this command takes over the menu item that plugins.config
  * gives the ImageJ 1.x plugin (same path and label), so the menu shows it once.
  */
 @Plugin(type = Command.class, menuPath = "Plugins>ConceptScope>Attribution...", headless = true,
@@ -33,99 +33,148 @@ public class AttributionCommand extends ContextCommand {
 	@Parameter(label = "Image", required = false, description = "The image or stack to explain (only read).")
 	private ImagePlus image;
 
-	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false,
-		description = "Folder holding saved_model.pb (and conceptscope.json).")
-	private File model;
+	// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
+	@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "folder holding `saved_model.pb` (and `conceptscope.json`)")
+	private java.io.File model;
 
-	@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients",
-		"smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol",
-		"hsic", "lime", "kernel_shap", "eva", "srd" })
-	private String method = AttributionSettings.DEFAULT_METHOD;
+	@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients", "smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol", "hsic", "lime", "kernel_shap", "eva", "srd" },
+		description = "`saliency`, `gradient_x_input`, `integrated_gradients`, `smoothgrad`, `vargrad`, `squaregrad`, `gradcam`, `gradcam_plus_plus`, `guided_backprop`, `deconvnet`, `occlusion`, `rise`, `sobol`, `hsic`, `lime`, `kernel_shap`, `eva`, `srd` ([LIME](../methods/lime.md), Kernel SHAP, Guided Backpropagation, DeconvNet and [SRD](../methods/srd.md): TensorFlow models)")
+	private String method = "saliency";
 
-	@Parameter(label = "Target class", persist = false, description = "predicted, a class name or a class index.")
-	private String target = AttributionSettings.PREDICTED;
+	@Parameter(label = "Target class", persist = false, required = false,
+		description = "`predicted` (each slice's own predicted class), a class name (`target=[soft tissue]`, case-insensitive when unambiguous) or a class index")
+	private String target = "predicted";
 
-	@Parameter(label = "Steps (integrated_gradients)", persist = false, min = "1")
-	private int steps = AttributionSettings.DEFAULT_STEPS;
+	@Parameter(label = "Steps (Integrated Gradients) (integrated_gradients)", persist = false, min = "1",
+		description = "steps along the path from the baseline to the image (midpoint rule)")
+	private int steps = 32;
 
-	@Parameter(label = "Baseline (integrated_gradients, occlusion)", persist = false,
-		description = "Constant in the model's normalised input units.")
-	private double baseline = AttributionSettings.DEFAULT_BASELINE;
+	@Parameter(label = "Baseline value (integrated_gradients, occlusion)", persist = false,
+		description = "the baseline (integrated_gradients) and the occluding patch value (occlusion), in the model's normalised input units")
+	private double baseline = 0.0;
 
-	@Parameter(label = "Samples (0: method default)", persist = false, min = "0",
-		description = "Noisy copies (smoothgrad, vargrad, squaregrad: 50), masks (rise: 1000), designs (hsic: 1000),"
-			+ " perturbed copies (lime: 150, kernel_shap: 800).")
-	private int samples = AttributionSettings.DEFAULT_SAMPLES;
+	@Parameter(label = "Samples (0 = method default) (smoothgrad, vargrad, squaregrad, rise, hsic, lime, kernel_shap)", persist = false, min = "0",
+		description = "0 = the method's default: noisy copies for smoothgrad, vargrad, squaregrad (50); masks for rise (1000); designs for hsic (1000); perturbed samples for lime (150) and kernel_shap (800)")
+	private int samples = 0;
 
-	@Parameter(label = "Noise (smoothgrad, vargrad, squaregrad)", persist = false, min = "0",
-		description = "Noise sigma as a fraction of the value range.")
-	private double noise = AttributionSettings.DEFAULT_NOISE;
+	@Parameter(label = "Noise (fraction of range) (smoothgrad, vargrad, squaregrad)", persist = false, min = "0",
+		description = "noise sigma as a fraction of the value range")
+	private double noise = 0.15;
 
-	@Parameter(label = "Seed (random methods)", persist = false)
-	private long seed = AttributionSettings.DEFAULT_SEED;
+	@Parameter(label = "Random seed (smoothgrad, vargrad, squaregrad, rise, sobol, hsic, lime, kernel_shap)", persist = false,
+		description = "every random choice: same seed, same map")
+	private long seed = 42L;
 
-	@Parameter(label = "Layer (gradcam; empty: last spatial layer)", required = false, persist = false)
-	private String layer = AttributionSettings.DEFAULT_LAYER;
+	@Parameter(label = "Layer (empty = last spatial) (gradcam, gradcam_plus_plus)", persist = false, required = false,
+		description = "a spatial layer listed by Model Info; empty = the last spatial layer")
+	private String layer = "";
 
-	@Parameter(label = "Patch (occlusion)", persist = false, min = "1")
-	private int patch = AttributionSettings.DEFAULT_PATCH;
+	@Parameter(label = "Patch size (pixels) (occlusion)", persist = false, min = "1",
+		description = "size of the occluding square patch, in pixels")
+	private int patch = 8;
 
-	@Parameter(label = "Stride (occlusion)", persist = false, min = "1")
-	private int stride = AttributionSettings.DEFAULT_STRIDE;
+	@Parameter(label = "Stride (pixels) (occlusion)", persist = false, min = "1",
+		description = "step between occluding patches, in pixels")
+	private int stride = 4;
 
-	@Parameter(label = "Grid (rise, sobol, hsic, eva, lime, kernel_shap)", persist = false, min = "1")
-	private int grid = AttributionSettings.DEFAULT_GRID;
+	@Parameter(label = "Grid (cells per side) (rise, sobol, hsic, eva, lime, kernel_shap)", persist = false, min = "1",
+		description = "cells per side (of the masks; of the verified regions for eva; of the segments for lime and kernel_shap)")
+	private int grid = 8;
 
-	@Parameter(label = "Designs (sobol)", persist = false, min = "2")
-	private int designs = AttributionSettings.DEFAULT_DESIGNS;
+	@Parameter(label = "Sobol designs (sobol)", persist = false, min = "2",
+		description = "quasi-Monte Carlo designs (the model runs designs \u00d7 (grid\u00b2 + 2) times per slice)")
+	private int designs = 32;
 
-	@Parameter(label = "Keep probability (rise, lime)", persist = false, min = "0", max = "1")
-	private double keep_probability = AttributionSettings.DEFAULT_KEEP_PROBABILITY;
+	@Parameter(label = "Keep probability (rise, lime)", persist = false, min = "0.001", max = "1",
+		description = "probability that a mask cell (rise) or a segment (lime, strictly below 1) is kept")
+	private double keep_probability = 0.5;
 
-	@Parameter(label = "Blur sigma (sobol, hsic, lime, kernel_shap; 0: masked pixels become 0)", persist = false, min = "0")
-	private double blur_sigma = AttributionSettings.DEFAULT_BLUR_SIGMA;
+	@Parameter(label = "Blur sigma (0 = zeros) (sobol, hsic, lime, kernel_shap)", persist = false, min = "0",
+		description = "0 replaces masked cells by 0, > 0 by the image blurred with this sigma (pixels)")
+	private double blur_sigma = 0.0;
 
-	@Parameter(label = "Per channel (sobol)", persist = false)
-	private boolean per_channel = AttributionSettings.DEFAULT_PER_CHANNEL;
+	@Parameter(label = "Per channel (sobol)", persist = false,
+		description = "one mask per channel (`per_channel=true`, as recorded; a bare word turns it on too)")
+	private boolean per_channel = false;
 
 	@Parameter(label = "Segments (lime, kernel_shap)", persist = false, choices = { "grid", "slic" },
-		description = "grid: grid x grid cells; slic: about 'superpixels' SLIC superpixels.")
-	private String segments = AttributionSettings.DEFAULT_SEGMENTS;
+		description = "`grid` (`grid` \u00d7 `grid` cells) or `slic` (SLIC superpixels that follow the image's edges, compactness 0.1 on the [0, 1]-scaled image)")
+	private String segments = "grid";
 
-	@Parameter(label = "Superpixels (segments=slic)", persist = false, min = "1")
-	private int superpixels = AttributionSettings.DEFAULT_SUPERPIXELS;
+	@Parameter(label = "Superpixels (lime, kernel_shap)", persist = false, min = "1",
+		description = "with `segments=slic`: about this many superpixels")
+	private int superpixels = 64;
 
-	@Parameter(label = "FORGrad low-pass filter (gradient methods)", persist = false)
-	private boolean forgrad = AttributionSettings.DEFAULT_FORGRAD;
+	@Parameter(label = "FORGrad filter (gradient methods)", persist = false,
+		description = "FORGrad (Muzellec et al. 2023): low-pass filter the map in Fourier space (`forgrad=true`)")
+	private boolean forgrad = false;
 
-	@Parameter(label = "FORGrad bandwidth (0: 15 at 224 pixels, scaled)", persist = false, min = "0")
-	private int forgrad_bandwidth = AttributionSettings.DEFAULT_FORGRAD_BANDWIDTH;
+	@Parameter(label = "FORGrad bandwidth (0 = scaled) (gradient methods)", persist = false, min = "0",
+		description = "with `forgrad`: frequencies kept within this radius; 0 = Xplique's 15 at 224 pixels, scaled to the image (2 at 32)")
+	private int forgrad_bandwidth = 0;
 
-	@Parameter(label = "Epsilon (eva; normalised input units)", persist = false, min = "0",
-		description = "Radius of the L-infinity ball EVA verifies, in the model's normalised input units.")
-	private double epsilon = AttributionSettings.DEFAULT_EPSILON;
+	@Parameter(label = "Epsilon (normalised units) (eva)", persist = false, min = "0.000001",
+		description = "radius of the L-infinity ball around each slice, in the model's normalised input units (0.01 = 2.55 grey levels of an 8-bit image under `unit_range`; 10 HU for the CT model)")
+	private double epsilon = 0.01;
 
 	@Parameter(label = "Bounds (eva)", persist = false, choices = { "interval", "crown" },
-		description = "interval: fast; crown: tighter linear bounds, slower.")
-	private String bounds = AttributionSettings.DEFAULT_BOUNDS;
+		description = "`interval` (interval bound propagation: fast, loose) or `crown` (CROWN linear bounds: 3.5\u201313\u00d7 tighter margin bounds on the bundled CNNs, about 1.2 s more per 32\u00d732\u00d73 slice at grid 8; see [Verified bounds and EVA](../methods/eva.md))")
+	private String bounds = "interval";
 
 	@Parameter(label = "Output", persist = false, choices = { "channel", "image" },
-		description = "channel: the map as an extra channel of a new composite image; image: a separate map image.")
-	private String output = AttributionSettings.DEFAULT_OUTPUT;
+		description = "`channel`: a new composite image = the image's channels (32-bit, calibrated values, R/G/B for RGB) + the map as last channel (Fire from 0 for unsigned maps; for signed maps, Integrated Gradients and Gradient\u00d7Input or any map with negative values, a diverging blue-white-red LUT, white at 0, over a symmetric range); `image`: the maps alone as a separate 32-bit image")
+	private String output = "channel";
 
-	@Parameter(label = "Top fraction (ROIs)", persist = false, min = "0.001", max = "1")
-	private double top_fraction = AttributionSettings.DEFAULT_TOP_FRACTION;
+	@Parameter(label = "Top fraction outlined as ROI", persist = false, min = "0.001", max = "1",
+		description = "the top fraction of each map outlined as that slice's ROI")
+	private double top_fraction = 0.1;
 
-	@Parameter(label = "Overlap (tiles, images larger than the model input)", persist = false, min = "0", max = "0.95",
-		description = "Fraction of a model-size tile shared with its neighbours; the tile maps are blended with a smooth window.")
-	private double overlap = AttributionSettings.DEFAULT_OVERLAP;
+	@Parameter(label = "Overlap of tiles", persist = false, min = "0", max = "0.999",
+		description = "an image of another size than the model's input is explained [tile by tile](../whole-images.md): the fraction of a tile shared with its neighbours, in [0, 1)")
+	private double overlap = 0.5;
 
-	@Parameter(label = "Opacity (heat map over the image)", persist = false, min = "0", max = "1",
-		description = "output=channel: the heat map drawn over the image with this opacity; 0: shown as a channel instead.")
-	private double opacity = AttributionSettings.DEFAULT_OPACITY;
+	@Parameter(label = "Heat map opacity (0: none)", persist = false, min = "0", max = "1",
+		description = "`output=channel`: above 0 (e.g. 0.5), the heat map is drawn over the image as a translucent overlay with this opacity, and the map channel, kept in the image for measurement, is hidden in the composite; 0: no overlay, the map channel shown in the composite")
+	private double opacity = 0.0;
 
-	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (empty: do not save)", required = false, persist = false)
-	private File save_dir;
+	@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "folder for the files below (created if missing); empty = write nothing")
+	private java.io.File save_dir;
+
+	/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
+	private java.util.Map<String, Object> inputs() {
+		java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
+		in.put("model", model);
+		in.put("method", method);
+		in.put("target", target);
+		in.put("steps", steps);
+		in.put("baseline", baseline);
+		in.put("samples", samples);
+		in.put("noise", noise);
+		in.put("seed", seed);
+		in.put("layer", layer);
+		in.put("patch", patch);
+		in.put("stride", stride);
+		in.put("grid", grid);
+		in.put("designs", designs);
+		in.put("keep_probability", keep_probability);
+		in.put("blur_sigma", blur_sigma);
+		in.put("per_channel", per_channel);
+		in.put("segments", segments);
+		in.put("superpixels", superpixels);
+		in.put("forgrad", forgrad);
+		in.put("forgrad_bandwidth", forgrad_bandwidth);
+		in.put("epsilon", epsilon);
+		in.put("bounds", bounds);
+		in.put("output", output);
+		in.put("top_fraction", top_fraction);
+		in.put("overlap", overlap);
+		in.put("opacity", opacity);
+		in.put("save_dir", save_dir);
+		return in;
+	}
+	// </inputs>
 
 	@Parameter(label = "Explanation", type = ItemIO.OUTPUT)
 	private ImagePlus explanation;
@@ -147,35 +196,7 @@ public class AttributionCommand extends ContextCommand {
 		});
 	}
 
-	/** The parameters as settings (package-private so tests can compare them with the macro parser's). */
 	AttributionSettings settings() {
-		return new AttributionSettings()
-			.model(ConceptDiscoveryCommand.path(model))
-			.method(method)
-			.target(target)
-			.steps(steps)
-			.baseline(baseline)
-			.samples(samples)
-			.noise(noise)
-			.seed(seed)
-			.layer(layer)
-			.patch(patch)
-			.stride(stride)
-			.grid(grid)
-			.designs(designs)
-			.keepProbability(keep_probability)
-			.blurSigma(blur_sigma)
-			.perChannel(per_channel)
-			.segments(segments)
-			.superpixels(superpixels)
-			.forgrad(forgrad)
-			.forgradBandwidth(forgrad_bandwidth)
-			.epsilon(epsilon)
-			.bounds(bounds)
-			.output(output)
-			.topFraction(top_fraction)
-			.overlap(overlap)
-			.opacity(opacity)
-			.saveDir(ConceptDiscoveryCommand.path(save_dir));
+		return AttributionSettings.of(CommandSpecs.ATTRIBUTION.inputs(inputs()));
 	}
 }

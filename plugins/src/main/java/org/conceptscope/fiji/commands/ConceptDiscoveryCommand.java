@@ -2,9 +2,8 @@ package org.conceptscope.fiji.commands;
 
 import ij.ImagePlus;
 
-import java.io.File;
-import java.nio.file.Path;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.command.ContextCommand;
@@ -27,44 +26,78 @@ public class ConceptDiscoveryCommand extends ContextCommand {
 		description = "A stack of images of one class (only read).")
 	private ImagePlus image;
 
-	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
-	private File model;
+	// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
+	@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "folder holding `saved_model.pb`")
+	private java.io.File model;
 
-	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Folder of images (empty: the image)", required = false, persist = false)
-	private File folder;
+	@Parameter(label = "Image folder (empty: the current image)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "a folder of images of one class (`.tif`, `.tiff`, `.png`, `.jpg`, `.jpeg`, `.dcm`, name order, other files skipped; all of one size); empty = the current image or stack")
+	private java.io.File folder;
 
-	@Parameter(label = "Layer (empty: last spatial layer)", required = false, persist = false)
-	private String layer = ConceptDiscoverySettings.DEFAULT_LAYER;
+	@Parameter(label = "Layer (empty: the last spatial layer)", persist = false, required = false,
+		description = "the layer that splits the model (Model Info lists them); empty = the last spatial layer")
+	private String layer = "";
 
-	@Parameter(label = "Target class", persist = false, description = "predicted (the majority prediction), a class name or index.")
-	private String target = ConceptDiscoverySettings.DEFAULT_TARGET;
+	@Parameter(label = "Target class", persist = false, required = false,
+		description = "the class whose concepts are sought: `predicted` (the class most slices are predicted as), a class name or index")
+	private String target = "predicted";
 
-	@Parameter(label = "Patch (pixels)", persist = false, min = "2")
-	private int patch = ConceptDiscoverySettings.DEFAULT_PATCH;
+	@Parameter(label = "Crop size (pixels)", persist = false, min = "2",
+		description = "square crops of `patch` pixels every `stride` pixels, each resized to the model input")
+	private int patch = 16;
 
-	@Parameter(label = "Stride (pixels)", persist = false, min = "1")
-	private int stride = ConceptDiscoverySettings.DEFAULT_STRIDE;
+	@Parameter(label = "Crop stride (pixels)", persist = false, min = "1",
+		description = "the step between crops, in pixels")
+	private int stride = 8;
 
-	@Parameter(label = "Concepts", persist = false, min = "1")
-	private int concepts = ConceptDiscoverySettings.DEFAULT_CONCEPTS;
+	@Parameter(label = "Concepts", persist = false, min = "1",
+		description = "number of concepts (NMF rank)")
+	private int concepts = 6;
 
-	@Parameter(label = "Seed", persist = false)
-	private long seed = ConceptDiscoverySettings.DEFAULT_SEED;
+	@Parameter(label = "Random seed", persist = false,
+		description = "NMF start and Sobol designs")
+	private long seed = 42L;
 
-	@Parameter(label = "Designs (Sobol importance)", persist = false, min = "2")
-	private int designs = ConceptDiscoverySettings.DEFAULT_DESIGNS;
+	@Parameter(label = "Sobol designs", persist = false, min = "2",
+		description = "Sobol designs for the concepts' importance")
+	private int designs = 32;
 
-	@Parameter(label = "Examples per concept (atlas)", persist = false, min = "1")
-	private int examples = ConceptDiscoverySettings.DEFAULT_EXAMPLES;
+	@Parameter(label = "Examples per concept", persist = false, min = "1",
+		description = "example crops per concept kept in the bank and shown in the atlas")
+	private int examples = 6;
 
-	@Parameter(label = "Holistic outputs", persist = false)
-	private boolean holistic;
+	@Parameter(label = "Holistic outputs", persist = false,
+		description = "also the [holistic view](../methods/craft.md) (Fel et al. 2023): concept attribution maps (where each concept lies: the gradient of each concept's score, by implicit differentiation through the NMF, times the input; TensorFlow models, others get none with a Log line), per-position concept importance maps, and each concept's prevalence and reliability (files below)")
+	private boolean holistic = false;
 
-	@Parameter(label = "One CRAFT per class (data set)", persist = false)
-	private boolean per_class;
+	@Parameter(label = "One CRAFT per class (data set)", persist = false,
+		description = "CRAFT per class over a data set, as Xplique's CraftManager: `folder` holds one subfolder of images per class (named after the model's classes: true labels, so reliability) or the images themselves; the images predicted as each class (every class, or only `target` when it names one) give that class's concepts and holistic outputs in `save_dir/<class>/`, with `classes.csv`; needs `folder` and `save_dir`")
+	private boolean per_class = false;
 
-	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (required headless)", required = false, persist = false)
-	private File save_dir;
+	@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "folder for the files below; **required headless** (a run that can neither show nor save is refused)")
+	private java.io.File save_dir;
+
+	/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
+	private java.util.Map<String, Object> inputs() {
+		java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
+		in.put("model", model);
+		in.put("folder", folder);
+		in.put("layer", layer);
+		in.put("target", target);
+		in.put("patch", patch);
+		in.put("stride", stride);
+		in.put("concepts", concepts);
+		in.put("seed", seed);
+		in.put("designs", designs);
+		in.put("examples", examples);
+		in.put("holistic", holistic);
+		in.put("per_class", per_class);
+		in.put("save_dir", save_dir);
+		return in;
+	}
+	// </inputs>
 
 	@Parameter(label = "Atlas", type = ItemIO.OUTPUT)
 	private ImagePlus atlas;
@@ -100,28 +133,6 @@ public class ConceptDiscoveryCommand extends ContextCommand {
 	}
 
 	ConceptDiscoverySettings settings() {
-		ConceptDiscoverySettings s = new ConceptDiscoverySettings();
-		s.model = ConceptDiscoveryCommand.path(model);
-		s.folder = path(folder);
-		s.layer = layer == null ? "" : layer;
-		s.target = target;
-		s.patch = patch;
-		s.stride = stride;
-		s.concepts = concepts;
-		s.seed = seed;
-		s.designs = designs;
-		s.examples = examples;
-		s.holistic = holistic;
-		s.perClass = per_class;
-		s.saveDir = path(save_dir);
-		return s;
-	}
-
-	/**
-	 * A path input: null (left out) or an empty path (an empty field, or key=[] in a macro) is
-	 * "not set", as for the ImageJ 1.x plugins.
-	 */
-	static Path path(java.io.File f) {
-		return f == null || f.getPath().isBlank() ? null : Path.of(f.getPath().trim());
+		return ConceptDiscoverySettings.of(CommandSpecs.CONCEPT_DISCOVERY.inputs(inputs()));
 	}
 }

@@ -2,9 +2,9 @@ package org.conceptscope.fiji.commands;
 
 import ij.ImagePlus;
 
-import java.io.File;
 import java.nio.file.Path;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.command.ContextCommand;
@@ -28,29 +28,53 @@ public class ConceptImportanceCommand extends ContextCommand {
 		description = "A stack of images of the bank's class (only read).")
 	private ImagePlus image;
 
-	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
-	private File model;
+	// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
+	@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "the model the concepts were discovered with (its layer and the bank's class must exist)")
+	private java.io.File model;
 
-	@Parameter(required = false, style = FileWidget.OPEN_STYLE, label = "Concept bank (concepts.json)", persist = false)
-	private File concepts;
+	@Parameter(label = "Concepts file (concepts.json)", persist = false, required = false, style = FileWidget.OPEN_STYLE,
+		description = "a `concepts.json` written by Concept Discovery")
+	private java.io.File concepts;
 
-	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Folder of images (empty: the image)", required = false, persist = false)
-	private File folder;
+	@Parameter(label = "Image folder (empty: the current image)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "a folder of images of the bank's class (as for Concept Discovery); empty = the current image or stack")
+	private java.io.File folder;
 
-	@Parameter(label = "Estimator", persist = false, choices = { "sobol", "gradient", "deletion" })
-	private String estimator = ConceptImportanceSettings.DEFAULT_ESTIMATOR;
+	@Parameter(label = "Estimator", persist = false, choices = { "sobol", "gradient", "deletion" },
+		description = "`sobol` (total-order Sobol indices of concept masks through h, CRAFT's estimator: what Concept Discovery stores), `gradient` (gradient \u00d7 coefficient: the first-order change of the class logit when a concept is removed, one pass), `deletion` (the mean drop of the class logit when a concept is removed from the rebuilt activations)")
+	private String estimator = "sobol";
 
-	@Parameter(label = "Designs (sobol)", persist = false, min = "2")
-	private int designs = ConceptImportanceSettings.DEFAULT_DESIGNS;
+	@Parameter(label = "Sobol designs (sobol)", persist = false, min = "2",
+		description = "sobol: quasi-Monte Carlo designs (h runs designs \u00d7 (concepts + 2) times per image)")
+	private int designs = 32;
 
-	@Parameter(label = "Seed (sobol)", persist = false)
-	private long seed = ConceptImportanceSettings.DEFAULT_SEED;
+	@Parameter(label = "Random seed (sobol)", persist = false,
+		description = "sobol: the designs' random shift; with Concept Discovery's images, designs and seed the importances are Discovery's own")
+	private long seed = 42L;
 
-	@Parameter(label = "Save the bank with these importances (into save_dir)", persist = false)
-	private boolean update_bank = ConceptImportanceSettings.DEFAULT_UPDATE_BANK;
+	@Parameter(label = "Update the bank", persist = false,
+		description = "also write the bank with these importances (and `importanceEstimator`) into `save_dir` under its own file name; `save_dir` = the bank's folder replaces it (atomically)")
+	private boolean update_bank = false;
 
-	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (required headless)", required = false, persist = false)
-	private File save_dir;
+	@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "folder for `<bank>-importance-<estimator>.csv` (`concept, estimator, importance, rank, bank_importance`: rank 1 = most important; `bank_importance` = what the bank held, NaN if nothing) and `<bank>-importance-<estimator>.png` (bar plot); **required headless**")
+	private java.io.File save_dir;
+
+	/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
+	private java.util.Map<String, Object> inputs() {
+		java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
+		in.put("model", model);
+		in.put("concepts", concepts);
+		in.put("folder", folder);
+		in.put("estimator", estimator);
+		in.put("designs", designs);
+		in.put("seed", seed);
+		in.put("update_bank", update_bank);
+		in.put("save_dir", save_dir);
+		return in;
+	}
+	// </inputs>
 
 	@Parameter(label = "Importance plot", type = ItemIO.OUTPUT)
 	private ImagePlus importance;
@@ -75,15 +99,6 @@ public class ConceptImportanceCommand extends ContextCommand {
 	}
 
 	ConceptImportanceSettings settings() {
-		ConceptImportanceSettings s = new ConceptImportanceSettings();
-		s.model = ConceptDiscoveryCommand.path(model);
-		s.concepts = ConceptDiscoveryCommand.path(concepts);
-		s.folder = ConceptDiscoveryCommand.path(folder);
-		s.estimator = estimator;
-		s.designs = designs;
-		s.seed = seed;
-		s.updateBank = update_bank;
-		s.saveDir = ConceptDiscoveryCommand.path(save_dir);
-		return s;
+		return ConceptImportanceSettings.of(CommandSpecs.CONCEPT_IMPORTANCE.inputs(inputs()));
 	}
 }

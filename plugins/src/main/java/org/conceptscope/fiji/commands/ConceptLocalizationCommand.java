@@ -2,9 +2,9 @@ package org.conceptscope.fiji.commands;
 
 import ij.ImagePlus;
 
-import java.io.File;
 import java.nio.file.Path;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.command.ContextCommand;
@@ -26,20 +26,38 @@ public class ConceptLocalizationCommand extends ContextCommand {
 	@Parameter(label = "Image", required = false, description = "The image or stack (only read).")
 	private ImagePlus image;
 
-	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
-	private File model;
+	// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
+	@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "the model the concepts were discovered with (its layer must exist)")
+	private java.io.File model;
 
-	@Parameter(required = false, style = FileWidget.OPEN_STYLE, label = "Concept bank (concepts.json)", persist = false)
-	private File concepts;
+	@Parameter(label = "Concepts file (concepts.json)", persist = false, required = false, style = FileWidget.OPEN_STYLE,
+		description = "a `concepts.json` written by Concept Discovery")
+	private java.io.File concepts;
 
-	@Parameter(label = "Top fraction (ROIs)", persist = false, min = "0.001", max = "1")
-	private double top_fraction = ConceptLocalizationSettings.DEFAULT_TOP_FRACTION;
+	@Parameter(label = "Top fraction outlined as ROI", persist = false, min = "0.001", max = "1",
+		description = "the top fraction of each concept map outlined as that slice's ROI for that concept")
+	private double top_fraction = 0.1;
 
-	@Parameter(label = "Output", persist = false, choices = { "channel", "image" })
-	private String output = ConceptLocalizationSettings.DEFAULT_OUTPUT;
+	@Parameter(label = "Output", persist = false, choices = { "channel", "image" },
+		description = "`channel`: a new composite = the image's channels (32-bit) + one channel per concept (Fire); `image`: the concept maps alone")
+	private String output = "channel";
 
-	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (empty: do not save)", required = false, persist = false)
-	private File save_dir;
+	@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "folder for `<title>-concepts.tif` (or `-concepts-map.tif`, with the ROIs as overlay), `<title>-concepts-RoiSet.zip`, `<title>-concepts-results.csv`")
+	private java.io.File save_dir;
+
+	/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
+	private java.util.Map<String, Object> inputs() {
+		java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
+		in.put("model", model);
+		in.put("concepts", concepts);
+		in.put("top_fraction", top_fraction);
+		in.put("output", output);
+		in.put("save_dir", save_dir);
+		return in;
+	}
+	// </inputs>
 
 	@Parameter(label = "Concept maps", type = ItemIO.OUTPUT)
 	private ImagePlus localization;
@@ -61,12 +79,6 @@ public class ConceptLocalizationCommand extends ContextCommand {
 	}
 
 	ConceptLocalizationSettings settings() {
-		ConceptLocalizationSettings s = new ConceptLocalizationSettings();
-		s.model = ConceptDiscoveryCommand.path(model);
-		s.concepts = ConceptDiscoveryCommand.path(concepts);
-		s.topFraction = top_fraction;
-		s.output = output;
-		s.saveDir = ConceptDiscoveryCommand.path(save_dir);
-		return s;
+		return ConceptLocalizationSettings.of(CommandSpecs.CONCEPT_LOCALIZATION.inputs(inputs()));
 	}
 }

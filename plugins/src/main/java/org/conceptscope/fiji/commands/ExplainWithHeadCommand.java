@@ -2,9 +2,9 @@ package org.conceptscope.fiji.commands;
 
 import ij.ImagePlus;
 
-import java.io.File;
 import java.nio.file.Path;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.command.ContextCommand;
@@ -27,26 +27,48 @@ public class ExplainWithHeadCommand extends ContextCommand {
 	@Parameter(label = "Image", required = false, description = "The image or stack to explain (only read).")
 	private ImagePlus image;
 
-	@Parameter(label = "Model folder (the backbone)", style = FileWidget.DIRECTORY_STYLE, persist = false)
-	private File model;
+	// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
+	@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "the backbone the head was trained on (its layer and shape are checked)")
+	private java.io.File model;
 
-	@Parameter(label = "Head folder", style = FileWidget.DIRECTORY_STYLE, required = false, persist = false)
-	private File head;
+	@Parameter(label = "Head folder", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "the head folder (`<save_dir>/head`; the `save_dir` of the training run works too)")
+	private java.io.File head;
 
-	@Parameter(label = "Target class", persist = false, description = "predicted (the head's prediction), a class name or index.")
-	private String target = HeadExplanationSettings.DEFAULT_TARGET;
+	@Parameter(label = "Target class", persist = false, required = false,
+		description = "`predicted` (the head's own prediction per slice), a class name or index")
+	private String target = "predicted";
 
-	@Parameter(label = "Top parts/concepts per slice", persist = false, min = "1")
-	private int top = HeadExplanationSettings.DEFAULT_TOP;
+	@Parameter(label = "Parts per slice", persist = false, min = "1",
+		description = "parts/concepts per slice: those with the largest positive contributions to the target logit")
+	private int top = 3;
 
-	@Parameter(label = "Top fraction (ROI)", persist = false, min = "0.001", max = "1")
-	private double top_fraction = HeadExplanationSettings.DEFAULT_TOP_FRACTION;
+	@Parameter(label = "Top fraction outlined as ROI", persist = false, min = "0.001", max = "1",
+		description = "the top fraction of each part's map outlined as its ROI")
+	private double top_fraction = 0.1;
 
-	@Parameter(label = "Bias row", persist = false)
-	private boolean bias;
+	@Parameter(label = "Bias row", persist = false,
+		description = "one more row per slice (rank and unit `bias`, no ROI) for the class bias: the part of the target logit no part or concept explains (InfoDisent: its class bias b_k; Bi-ICE: the logit minus the contributions), so every contribution plus the bias is the target logit")
+	private boolean bias = false;
 
-	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (empty: nothing saved)", required = false, persist = false)
-	private File save_dir;
+	@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "folder for `<title>-<head>.tif`, `<title>-<head>-RoiSet.zip`, `<title>-<head>-results.csv`")
+	private java.io.File save_dir;
+
+	/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
+	private java.util.Map<String, Object> inputs() {
+		java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
+		in.put("model", model);
+		in.put("head", head);
+		in.put("target", target);
+		in.put("top", top);
+		in.put("top_fraction", top_fraction);
+		in.put("bias", bias);
+		in.put("save_dir", save_dir);
+		return in;
+	}
+	// </inputs>
 
 	@Parameter(label = "Explanation", type = ItemIO.OUTPUT)
 	private ImagePlus explanation;
@@ -68,14 +90,6 @@ public class ExplainWithHeadCommand extends ContextCommand {
 	}
 
 	HeadExplanationSettings settings() {
-		HeadExplanationSettings s = new HeadExplanationSettings();
-		s.model = ConceptDiscoveryCommand.path(model);
-		s.head = ConceptDiscoveryCommand.path(head);
-		s.target = target;
-		s.top = top;
-		s.topFraction = top_fraction;
-		s.bias = bias;
-		s.saveDir = ConceptDiscoveryCommand.path(save_dir);
-		return s;
+		return HeadExplanationSettings.of(CommandSpecs.EXPLAIN_WITH_HEAD.inputs(inputs()));
 	}
 }

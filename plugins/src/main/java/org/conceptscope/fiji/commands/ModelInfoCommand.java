@@ -1,8 +1,9 @@
 package org.conceptscope.fiji.commands;
 
-import java.io.File;
 import java.nio.file.Path;
 
+import org.conceptscope.registry.Values;
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.command.ContextCommand;
@@ -22,13 +23,25 @@ import org.scijava.widget.FileWidget;
 public class ModelInfoCommand extends ContextCommand {
 
 	/** The macro keys (and parameter names). */
-	public static final java.util.List<String> KEYS = java.util.List.of(AttributionSettings.MODEL, AttributionSettings.SAVE_DIR);
+	public static final java.util.List<String> KEYS = CommandSpecs.MODEL_INFO.keys();
 
-	@Parameter(label = "Model folder", style = FileWidget.DIRECTORY_STYLE, persist = false)
-	private File model;
+	// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
+	@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "folder holding `saved_model.pb`")
+	private java.io.File model;
 
-	@Parameter(style = FileWidget.DIRECTORY_STYLE, label = "Save to folder (empty: do not save)", required = false, persist = false)
-	private File save_dir;
+	@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
+		description = "writes `<model>-info.txt` and `<model>-layers.csv` there")
+	private java.io.File save_dir;
+
+	/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
+	private java.util.Map<String, Object> inputs() {
+		java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
+		in.put("model", model);
+		in.put("save_dir", save_dir);
+		return in;
+	}
+	// </inputs>
 
 	@Parameter(label = "Model info", type = ItemIO.OUTPUT)
 	private String info;
@@ -42,8 +55,8 @@ public class ModelInfoCommand extends ContextCommand {
 	@Override
 	public void run() {
 		CommandTasks.run("Model Info", log, ui, this::cancel, progress -> {
-			ModelReport report = ModelReport.run(ConceptDiscoveryCommand.path(model),
-				ConceptDiscoveryCommand.path(save_dir));
+			Values v = CommandSpecs.MODEL_INFO.inputs(inputs());
+			ModelReport report = ModelReport.run(v.path(CommandSpecs.MODEL.key()), v.path(CommandSpecs.SAVE_DIR.key()));
 			info = report.text();
 			if (ResultsDisplay.interactive()) report.layersTable().show(report.name() + " layers");
 			progress.finished("model " + report.name() + " described.");

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Vector;
 
 import org.conceptscope.fiji.param.CommandSpec;
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.registry.Parameter;
 import org.conceptscope.registry.Values;
 
@@ -46,7 +47,7 @@ final class SpecDialog {
 			if (joins) gd.addToSameRow();
 			String last = Prefs.get(prefKey(spec, p), p.defaultText());
 			boolean nextIsNumber = joined && isNumber(list.get(i + 1));
-			String units = p.methods().isEmpty() || nextIsNumber ? "" : methods(p);
+			String units = p.methods().isEmpty() || nextIsNumber ? "" : CommandSpecs.usedBy(p);
 			switch (p.type()) {
 				case FOLDER -> {
 					gd.addDirectoryField(p.key(), last, 40);
@@ -118,12 +119,6 @@ final class SpecDialog {
 
 	private static boolean isNumber(Parameter p) {
 		return p.type() == Parameter.Type.INTEGER || p.type() == Parameter.Type.LONG || p.type() == Parameter.Type.NUMBER;
-	}
-
-	/** The methods a field belongs to, as shown next to it ("gradient methods" for all of them). */
-	private static String methods(Parameter p) {
-		if (p.methods().equals(org.conceptscope.registry.Registry.GRADIENT_METHODS)) return "gradient methods";
-		return String.join(", ", p.methods());
 	}
 
 	private static Component last(Vector<?> v) {

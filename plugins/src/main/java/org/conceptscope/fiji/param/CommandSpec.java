@@ -81,6 +81,20 @@ public record CommandSpec(String command, String title, String page, Parameters 
 	}
 
 	/**
+	 * Values from a SciJava command's inputs by key (generated from these declarations: a File
+	 * left out, empty or blank is unset), checked as a macro line's are.
+	 */
+	public Values inputs(Map<String, Object> inputs) {
+		Map<String, String> text = new LinkedHashMap<>();
+		for (Map.Entry<String, Object> e : inputs.entrySet()) {
+			Object v = e.getValue();
+			if (v instanceof java.io.File f) text.put(e.getKey(), f.getPath());
+			else if (v != null) text.put(e.getKey(), v.toString());
+		}
+		return values(text);
+	}
+
+	/**
 	 * Typed values from key=value text. Every problem (unknown keys, text that is no value, values
 	 * out of range or choices) is listed in one message; when the only problem is a value out of
 	 * range or choices, the command's own check reports it (its sentence says more), so these

@@ -213,6 +213,12 @@ public final class CommandSpecs {
 			+ String.join(", ", ALL.stream().map(s -> s.page().replace(".md", "")).toList()) + ".");
 	}
 
+	/** The methods that use a parameter, as a dialog shows them next to it ("gradient methods" for all of those). */
+	public static String usedBy(Parameter p) {
+		if (p.methods().equals(Registry.GRADIENT_METHODS)) return "gradient methods";
+		return String.join(", ", p.methods());
+	}
+
 	/** The registry's attribution parameters the Attribution command offers (those of its menu's methods). */
 	private static List<Parameter> attributionParameters() {
 		List<Parameter> out = new ArrayList<>();

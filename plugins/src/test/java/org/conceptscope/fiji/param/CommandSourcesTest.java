@@ -1,0 +1,71 @@
+package org.conceptscope.fiji.param;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.conceptscope.fiji.commands.AttributionCommand;
+import org.conceptscope.fiji.commands.ConceptDiscoveryCommand;
+import org.conceptscope.fiji.commands.ConceptGraphCommand;
+import org.conceptscope.fiji.commands.ConceptImportanceCommand;
+import org.conceptscope.fiji.commands.ConceptLocalizationCommand;
+import org.conceptscope.fiji.commands.EvaluateExplanationCommand;
+import org.conceptscope.fiji.commands.ExplainWithHeadCommand;
+import org.conceptscope.fiji.commands.FeatureVisualizationCommand;
+import org.conceptscope.fiji.commands.ModelInfoCommand;
+import org.conceptscope.fiji.commands.SharingRatioDecompositionCommand;
+import org.conceptscope.fiji.commands.TrainHeadCommand;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each SciJava command's inputs are the ones its declarations generate ({@link SciJavaInputs}).
+ * Stale after a declaration changed: run this test with CONCEPTSCOPE_WRITE_DOCS=1 (or
+ * -Dconceptscope.docs.write=true) to rewrite the blocks, then review the diff.
+ */
+class CommandSourcesTest {
+
+	static final Map<CommandSpec, Class<?>> COMMANDS = Map.ofEntries(Map.entry(CommandSpecs.ATTRIBUTION, AttributionCommand.class),
+		Map.entry(CommandSpecs.MODEL_INFO, ModelInfoCommand.class), Map.entry(CommandSpecs.CONCEPT_DISCOVERY, ConceptDiscoveryCommand.class),
+		Map.entry(CommandSpecs.CONCEPT_LOCALIZATION, ConceptLocalizationCommand.class),
+		Map.entry(CommandSpecs.CONCEPT_IMPORTANCE, ConceptImportanceCommand.class),
+		Map.entry(CommandSpecs.EVALUATE_EXPLANATION, EvaluateExplanationCommand.class),
+		Map.entry(CommandSpecs.SHARING_RATIO_DECOMPOSITION, SharingRatioDecompositionCommand.class),
+		Map.entry(CommandSpecs.CONCEPT_GRAPH, ConceptGraphCommand.class), Map.entry(CommandSpecs.TRAIN_INTERPRETABLE_HEAD, TrainHeadCommand.class),
+		Map.entry(CommandSpecs.EXPLAIN_WITH_HEAD, ExplainWithHeadCommand.class),
+		Map.entry(CommandSpecs.FEATURE_VISUALIZATION, FeatureVisualizationCommand.class));
+
+	@Test
+	void everyCommandHoldsTheInputsItsDeclarationsGenerate() throws IOException {
+		assertEquals(CommandSpecs.ALL.size(), COMMANDS.size(), "every command has its SciJava command");
+		boolean write = Boolean.getBoolean("conceptscope.docs.write") || "1".equals(System.getenv("CONCEPTSCOPE_WRITE_DOCS"));
+		Path sources = DocsTablesTest.repository().resolve("plugins/src/main/java");
+		for (Map.Entry<CommandSpec, Class<?>> e : COMMANDS.entrySet()) {
+			Path file = sources.resolve(e.getValue().getName().replace('.', '/') + ".java");
+			String now = Files.readString(file, StandardCharsets.UTF_8);
+			String generated = SciJavaInputs.update(now, e.getKey(), file.getFileName().toString());
+			if (write && !generated.equals(now)) Files.writeString(file, generated, StandardCharsets.UTF_8);
+			else assertEquals(generated, now, file.getFileName() + " is stale: its inputs are not what " + e.getKey().title()
+				+ "'s declarations give; rerun CommandSourcesTest with CONCEPTSCOPE_WRITE_DOCS=1 and commit the file.");
+		}
+	}
+
+	@Test
+	void theBlockDeclaresEachKeyWithItsTypeDefaultAndBounds() {
+		String b = SciJavaInputs.block(CommandSpecs.CONCEPT_LOCALIZATION);
+		assertTrue(b.contains("\tprivate double top_fraction = 0.1;\n"), b);
+		// (0, 1]: a widget's bounds are inclusive, so the open end is a step inside it
+		assertTrue(b.contains("min = \"0.001\", max = \"1\""), b);
+		assertTrue(b.contains("style = FileWidget.OPEN_STYLE"), b);
+		assertTrue(b.contains("choices = { \"channel\", \"image\" }"), b);
+		assertTrue(b.contains("\t\tin.put(\"save_dir\", save_dir);\n"), b);
+		String a = SciJavaInputs.block(CommandSpecs.ATTRIBUTION);
+		assertTrue(a.contains("\tprivate long seed = 42L;\n"), a);
+		assertTrue(a.contains("label = \"Patch size (pixels) (occlusion)\""), a);
+		assertTrue(a.contains("\\u00d7"), "non-ASCII help as unicode escapes");
+	}
+}
