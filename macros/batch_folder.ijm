@@ -32,12 +32,15 @@ for (i = 0; i < files.length; i++) {
 	if (!(endsWith(lower, ".tif") || endsWith(lower, ".tiff") || endsWith(lower, ".png") || endsWith(lower, ".dcm")))
 		continue;
 	showProgress(i, files.length);
-	why = "";
-	call("ij.IJ.redirectErrorMessages"); // a file ImageJ cannot open is logged, not a dialog
-	open(input + File.separator + name);
-	if (nImages == 0) why = "ImageJ could not open it";
-	else why = call("org.conceptscope.fiji.ij1.MacroCalls.tryRun", "Attribution...", "model=[" + model + "] method=" + method + " target=[" + target + "] steps=32 output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
-	close("*");
+	// a pipe (ImageJ would wait on it for ever), an empty, truncated or unreadable file: skipped with a sentence
+	why = call("org.conceptscope.fiji.ImageFiles.check", input + File.separator + name);
+	if (why == "") {
+		call("ij.IJ.redirectErrorMessages"); // a file ImageJ cannot open is logged, not a dialog
+		open(input + File.separator + name);
+		if (nImages == 0) why = "ImageJ could not open it";
+		else why = call("org.conceptscope.fiji.ij1.MacroCalls.tryRun", "Attribution...", "model=[" + model + "] method=" + method + " target=[" + target + "] steps=32 output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
+		close("*");
+	}
 	if (why == "") {
 		done++;
 		rows = rows + "\"" + name + "\",explained,\n";

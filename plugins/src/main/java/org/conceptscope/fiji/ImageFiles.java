@@ -44,6 +44,27 @@ public final class ImageFiles {
 	}
 
 	/**
+	 * For macros ({@code call("org.conceptscope.fiji.ImageFiles.check", path)}): the sentence saying
+	 * why the file cannot be opened as an image (a pipe, which would block ImageJ's opener for ever,
+	 * a folder, an empty, unreadable, truncated or oversized file), or "" when ImageJ may open it.
+	 */
+	public static String check(String path) {
+		if (path == null || path.isBlank()) return "No image file given: give the path of an image file.";
+		Path file = Path.of(path);
+		String why = problem(file);
+		if (why != null) return why;
+		String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+		if (name.endsWith(".tif") || name.endsWith(".tiff")) {
+			try {
+				checkTiff(file.toAbsolutePath());
+			} catch (IllegalArgumentException e) {
+				return e.getMessage();
+			}
+		}
+		return "";
+	}
+
+	/**
 	 * The image of a file: TIFFs as virtual stacks when {@code virtualTiff} (only their headers are
 	 * read now), anything else as ImageJ opens it. Never opens a dialog: ImageJ's readers are called
 	 * directly.

@@ -67,6 +67,8 @@ public final class GuiChild {
 		DIALOGS.put("Train Interpretable Head...", "ConceptScope Train Interpretable Head");
 		DIALOGS.put("Explain with Head...", "ConceptScope Explain with Head");
 		DIALOGS.put("Feature Visualization...", "ConceptScope Feature Visualization");
+		DIALOGS.put("TCAV...", "ConceptScope TCAV");
+		DIALOGS.put("Nearest Examples...", "ConceptScope Nearest Examples");
 	}
 
 	/** The commands that work on the current image (their dialog needs one). */

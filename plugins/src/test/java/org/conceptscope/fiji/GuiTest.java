@@ -153,7 +153,9 @@ class GuiTest {
 			Map.entry("Concept Graph...", ConceptGraphSettings.KEYS),
 			Map.entry("Train Interpretable Head...", HeadTrainingSettings.KEYS),
 			Map.entry("Explain with Head...", HeadExplanationSettings.KEYS),
-			Map.entry("Feature Visualization...", FeatureVisualizationSettings.KEYS));
+			Map.entry("Feature Visualization...", FeatureVisualizationSettings.KEYS),
+			Map.entry("TCAV...", org.conceptscope.fiji.commands.TcavSettings.KEYS),
+			Map.entry("Nearest Examples...", org.conceptscope.fiji.commands.ExamplesSettings.KEYS));
 		for (String label : GuiChild.DIALOGS.keySet()) {
 			List<String> shown = Arrays.stream(r.getProperty("dialog." + label + ".fields").split(";")).map(l -> l.replace(' ', '_')).toList();
 			for (String key : keys.get(label)) assertTrue(shown.contains(key), label + " dialog has a field for " + key + ": " + shown);

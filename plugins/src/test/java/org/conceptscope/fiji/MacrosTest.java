@@ -63,7 +63,7 @@ class MacrosTest {
 		logs = MacroRunner.run(runs, work);
 	}
 
-	/** A folder with the IHC stack, a 5-slice substack of it and a file that is not an image. */
+	/** A folder with the IHC stack, a 5-slice substack of it, a file that is not an image and three bad images. */
 	private Path batchInput() throws IOException {
 		Path input = Files.createDirectories(work.resolve("batch-in"));
 		Files.copy(image("ihc-heldout-patches.tif"), input.resolve("ihc-heldout-patches.tif"));
@@ -73,6 +73,13 @@ class MacrosTest {
 		// two bad images the run must go past: a grayscale CT slice (the IHC model takes RGB) and an empty TIFF
 		Files.copy(image("CT_small.dcm"), input.resolve("b-ct.dcm"));
 		Files.write(input.resolve("c-empty.tif"), new byte[0]);
+		// and a named pipe with an image's name: opening it would wait for a writer for ever
+		Process fifo = new ProcessBuilder("mkfifo", input.resolve("d-pipe.tif").toString()).inheritIO().start();
+		try {
+			assertEquals(0, fifo.waitFor(), "mkfifo");
+		} catch (InterruptedException e) {
+			throw new IOException(e);
+		}
 		return input;
 	}
 
@@ -153,16 +160,18 @@ class MacrosTest {
 	@Test
 	void batchMacroExplainsEveryImageOfAFolderAndSkipsOtherFiles() throws IOException {
 		Path out = work.resolve("batch-out");
-		assertTrue(logs.get("batch").contains("ConceptScope batch: 2 image(s) explained, 2 skipped"), logs.get("batch"));
+		assertTrue(logs.get("batch").contains("ConceptScope batch: 2 image(s) explained, 3 skipped"), logs.get("batch"));
 		List<List<String>> summary = csv(out.resolve("batch-summary.csv"));
 		assertEquals(List.of("file", "status", "reason"), summary.get(0));
-		assertEquals(List.of("b-ct.dcm", "c-empty.tif", "first-five.tif", "ihc-heldout-patches.tif"),
+		assertEquals(List.of("b-ct.dcm", "c-empty.tif", "d-pipe.tif", "first-five.tif", "ihc-heldout-patches.tif"),
 			summary.subList(1, summary.size()).stream().map(r -> r.get(0)).toList(), "one row per image, in folder order");
 		assertEquals("skipped", summary.get(1).get(1));
 		assertTrue(summary.get(1).get(2).startsWith("The model expects"), "the model refuses the CT slice in a sentence: " + summary.get(1));
 		assertEquals("skipped", summary.get(2).get(1));
-		assertEquals("ImageJ could not open it", summary.get(2).get(2));
-		assertEquals(List.of("explained", ""), summary.get(3).subList(1, 3));
+		assertTrue(summary.get(2).get(2).contains("c-empty.tif is empty (0 bytes), so it holds no image"), "named, with what to do: " + summary.get(2));
+		assertEquals("skipped", summary.get(3).get(1));
+		assertTrue(summary.get(3).get(2).contains("d-pipe.tif is not a regular file (a pipe"), "the pipe is skipped, not waited on: " + summary.get(3));
+		assertEquals(List.of("explained", ""), summary.get(4).subList(1, 3));
 		assertEquals(List.of("batch-summary.csv", "first-five-integrated_gradients-RoiSet.zip", "first-five-integrated_gradients-results.csv",
 			"first-five-integrated_gradients.tif", "ihc-heldout-patches-integrated_gradients-RoiSet.zip",
 			"ihc-heldout-patches-integrated_gradients-results.csv", "ihc-heldout-patches-integrated_gradients.tif"),

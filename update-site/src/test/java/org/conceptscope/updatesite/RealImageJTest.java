@@ -160,6 +160,20 @@ class RealImageJTest {
 		runs.put("explain_with_head", img + m + "head=[" + out.resolve("train_interpretable_head/head") + "] save_dir=["
 			+ out.resolve("explain_with_head") + "]");
 		runs.put("feature_visualization", img + m + "save_dir=[" + out.resolve("feature_visualization") + "]");
+		// TCAV: two class subfolders as concepts, the third as counterexamples, tested on the first class
+		List<Path> classes;
+		try (Stream<Path> l = Files.list(inputs.resolve("ihc-classes"))) {
+			classes = l.filter(Files::isDirectory).sorted().toList();
+		}
+		Path concepts = inputs.resolve("tcav-concepts");
+		for (Path c : classes.subList(0, 2)) {
+			Path to = Files.createDirectories(concepts.resolve(c.getFileName().toString()));
+			try (Stream<Path> l = Files.list(c)) {
+				for (Path f : l.toList()) Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+			}
+		}
+		runs.put("tcav", "folder=[" + classes.get(0) + "] concepts=[" + concepts + "] random=[" + classes.get(2) + "] " + m + "runs=4 save_dir=["
+			+ out.resolve("tcav") + "]");
 		runs.put("evaluate_mege_reco", "folder=[" + inputs.resolve("ihc-classes") + "] " + m + "training_steps=60 save_dir=["
 			+ out.resolve("evaluate_mege_reco") + "]");
 

@@ -13,7 +13,9 @@ public final class EvaluationSettings {
 		ARCHITECTURE, TRAINING_STEPS, SAVE_DIR);
 	/** MeGe and ReCo come from the same k trained models and explanation pairs, so they are one metric. */
 	public static final String MEGE_RECO = "mege_reco";
-	public static final List<String> METRICS = List.of("deletion", "insertion", "mufidelity", "sanity", MEGE_RECO);
+	/** The menu's metrics, in menu order: keys of the registry's metrics. */
+	public static final List<String> METRICS = List.of("deletion", "insertion", "mufidelity", "average_drop", "increase_in_confidence",
+		"complexity", "sparseness", "random_logit", "sanity", MEGE_RECO);
 	/** mege_reco also compares maps that ignore the model: what any method should beat. */
 	public static final String RANDOM = "random";
 

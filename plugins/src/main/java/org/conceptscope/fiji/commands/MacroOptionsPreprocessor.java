@@ -68,7 +68,8 @@ public class MacroOptionsPreprocessor extends AbstractPreprocessorPlugin {
 		Map.entry(ConceptGraphCommand.class.getName(), ConceptGraphSettings.KEYS),
 		Map.entry(TrainHeadCommand.class.getName(), HeadTrainingSettings.KEYS),
 		Map.entry(ExplainWithHeadCommand.class.getName(), HeadExplanationSettings.KEYS),
-		Map.entry(FeatureVisualizationCommand.class.getName(), FeatureVisualizationSettings.KEYS));
+		Map.entry(FeatureVisualizationCommand.class.getName(), FeatureVisualizationSettings.KEYS),
+		Map.entry(TcavCommand.class.getName(), TcavSettings.KEYS), Map.entry(ExamplesCommand.class.getName(), ExamplesSettings.KEYS));
 
 	@Parameter
 	private LogService log;

@@ -31,7 +31,10 @@ public final class PluginActions {
 		Map.entry(CommandSpecs.EXPLAIN_WITH_HEAD, "model=[/path/to/model] head=[/path/to/results/head] save_dir=[/path/to/results]"),
 		Map.entry(CommandSpecs.FEATURE_VISUALIZATION, "model=[/path/to/model] target=[class] save_dir=[/path/to/results]"),
 		Map.entry(CommandSpecs.CONCEPT_IMPORTANCE,
-			"model=[/path/to/model] concepts=[/path/concepts.json] estimator=sobol save_dir=[/path/to/results]"));
+			"model=[/path/to/model] concepts=[/path/concepts.json] estimator=sobol save_dir=[/path/to/results]"),
+		Map.entry(CommandSpecs.TCAV,
+			"model=[/path/to/model] folder=[/path/class images] concepts=[/path/concepts] random=[/path/random images] save_dir=[/path/to/results]"),
+		Map.entry(CommandSpecs.NEAREST_EXAMPLES, "model=[/path/to/model] folder=[/path/training images] neighbours=5 save_dir=[/path/to/results]"));
 
 	private PluginActions() {}
 
@@ -64,6 +67,8 @@ public final class PluginActions {
 		else if (spec == CommandSpecs.EXPLAIN_WITH_HEAD) headExplanation(HeadExplanationSettings.of(v), progress);
 		else if (spec == CommandSpecs.FEATURE_VISUALIZATION) featureVisualization(FeatureVisualizationSettings.of(v), progress);
 		else if (spec == CommandSpecs.CONCEPT_IMPORTANCE) conceptImportance(ConceptImportanceSettings.of(v), progress);
+		else if (spec == CommandSpecs.TCAV) tcav(TcavSettings.of(v), progress);
+		else if (spec == CommandSpecs.NEAREST_EXAMPLES) examples(ExamplesSettings.of(v), progress);
 		else throw new IllegalStateException("No run for " + spec.command());
 	}
 
@@ -166,5 +171,25 @@ public final class PluginActions {
 		ResultsDisplay.showResult(r.plot());
 		if (ResultsDisplay.interactive()) r.table().show("Concept importance (" + s.estimator + ")");
 		progress.finished(r.importance().length + " concept(s) of " + r.bank().className + savedIn(r.written(), s.saveDir));
+	}
+
+	private static void tcav(TcavSettings s, ImageJProgress progress) throws IOException {
+		// the current image: the class images without a folder, the ROIs without a concept folder
+		boolean usesImage = s.folder == null || (s.cavs == null && s.concepts == null);
+		TcavRun.Result r = TcavRun.run(usesImage ? WindowManager.getCurrentImage() : null, s, progress);
+		ResultsDisplay.showResult(r.plot());
+		if (ResultsDisplay.interactive()) r.table().show("TCAV");
+		progress.finished(r.summary() + savedIn(r.written(), s.saveDir));
+	}
+
+	private static void examples(ExamplesSettings s, ImageJProgress progress) throws IOException {
+		ExamplesRun.Result r = ExamplesRun.run(s.neighbours > 0 ? WindowManager.getCurrentImage() : null, s, progress);
+		if (r.prototypes() != null) ResultsDisplay.showResult(r.prototypes());
+		if (r.nearest() != null) ResultsDisplay.showResult(r.nearest());
+		if (ResultsDisplay.interactive()) {
+			if (r.nearest() != null) r.nearestTable().show("Nearest examples");
+			if (r.prototypes() != null) r.prototypeTable().show("Prototypes");
+		}
+		progress.finished(r.summary() + savedIn(r.written(), s.saveDir));
 	}
 }

@@ -99,8 +99,8 @@ public final class CommandSpecs {
 	public static final CommandSpec EVALUATE_EXPLANATION = new CommandSpec("Evaluate Explanation...", "Evaluate Explanation",
 		"evaluate-explanation.md",
 		Parameters.of(MODEL, METHOD.help("any Attribution method (with its defaults and this `seed`)"),
-			Parameter.choice("metric", "Metric", "deletion", List.of("deletion", "insertion", "mufidelity", "sanity", "mege_reco"))
-				.help("`deletion`, `insertion` (AUC of the target probability as pixels are removed / inserted by decreasing attribution, baseline 0; lower / higher is better), `mufidelity` (correlation of map sums with logit drops over random 20 % subsets of an 8 × 8 grid; higher is better), `sanity` (Spearman correlation with the maps of a copy whose weights are all randomised; low is good), `mege_reco` (stability of explanations across retrained models, below; uses `folder` and `methods`, not the image or `method`)"),
+			Parameter.choice("metric", "Metric", "deletion", org.conceptscope.fiji.commands.EvaluationSettings.METRICS)
+				.help("`deletion`, `insertion` (AUC of the target probability as pixels are removed / inserted by decreasing attribution, baseline 0; lower / higher is better), `mufidelity` (correlation of map sums with logit drops over random 20 % subsets of an 8 × 8 grid; higher is better), `average_drop` (mean relative drop of the target probability when the image is multiplied by its map scaled to [0, 1]; lower is better; [page](../metrics/average_drop.md)), `increase_in_confidence` (fraction of slices whose target probability rises on that masked image; higher is better), `complexity` (entropy of the normalised absolute map; lower = more concentrated; [page](../metrics/complexity.md)), `sparseness` (Gini index of the absolute map; higher = more concentrated; [page](../metrics/sparseness.md)), `random_logit` (SSIM between the map of the target and the map of a random other class, drawn from `seed`; lower is better: a map that does not change with the class explains no class; [page](../metrics/random_logit.md)), `sanity` (Spearman correlation with the maps of a copy whose weights are all randomised; low is good), `mege_reco` (stability of explanations across retrained models, below; uses `folder` and `methods`, not the image or `method`)"),
 			TARGET.help("as for Attribution"),
 			metric("steps").help("deletion, insertion: steps of the curve").anyMethod(),
 			metric("samples").help("mufidelity: random subsets").anyMethod(),
@@ -181,6 +181,27 @@ public final class CommandSpecs {
 			SEED.help("start phase and crops: the same seed gives the same image"), SAVE_DIR.help("folder for `<model>-<class>-maco.tif` (with a head `<model>-<head>-part-k-maco.tif`), `-maco-scores.csv` (`step, score`: the target score of each step's crop, the mean over its crops for `reference`) and `-maco-scores.png`")),
 		Set.of("model", "target"), null, null);
 
+	public static final CommandSpec TCAV = new CommandSpec("TCAV...", "TCAV", "tcav.md",
+		Parameters.of(MODEL, FOLDER.help("images of the class tested (as for Concept Discovery: name order, other files skipped, all of one size); empty = the current image or stack"),
+			Parameter.folder("concepts", "Concept folder (empty: named ROIs)").help("a folder with one subfolder of example images per concept, the subfolder's name the concept's (at least 2 images each); empty = the ROIs of the current image (its overlay, else the ROI Manager), each named after its concept: the bounding box of each ROI on its slice, resized to the model's input, is one example"),
+			Parameter.folder("random", "Random counterexamples folder").help("images without the concepts; each run draws two disjoint random sets from them, as large as a concept's examples (at most half of them): give at least 4, better twice as many as the examples of a concept. Not needed with `cavs`"),
+			TARGET.help("the class tested: `predicted` (the class most images are predicted as), a class name or index"),
+			Parameter.text("layers", "Layers (empty: the last spatial layer)", "").help("layers to find CAVs in, comma-separated (`layers=[conv1/relu,conv2/relu]`; Model Info lists them); empty = the last spatial layer"),
+			Parameter.integer("runs", "Runs (random sets)", org.conceptscope.tcav.Tcav.DEFAULT_RUNS).range(Range.atLeast(2)).help("random counterexample sets, so CAVs per concept and layer; the t-test compares the concept's scores over the runs with random-against-random CAVs' scores"),
+			Parameter.number("alpha", "Significance level", org.conceptscope.tcav.Tcav.DEFAULT_ALPHA).range(new Range(0, false, 1, false)).help("a concept is significant when the t-test's p < `alpha` / (concepts x layers) (Bonferroni)"),
+			SEED.help("random sets, training splits and SVM training: the same seed gives the same table"),
+			Parameter.file("cavs", "CAV bank to score (empty: test concepts)").help("a `cavs.json` written by TCAV: score its CAVs on the images instead of testing concepts (`concepts`, `random`, `layers`, `runs`, `alpha` are then not used)"),
+			SAVE_DIR.help("folder for `tcav.csv` (one row per concept and layer), `tcav.png` (scores against random CAVs) and `cavs.json` (the CAVs); scoring a bank: `tcav-scores.csv` and `tcav-scores.png`; **required headless**")),
+		Set.of("model"), null, null);
+
+	public static final CommandSpec NEAREST_EXAMPLES = new CommandSpec("Nearest Examples...", "Nearest Examples", "nearest-examples.md",
+		Parameters.of(MODEL, Parameter.folder("folder", "Training examples folder").help("the training examples: images (name order, other files skipped, all of the model's input size), or one subfolder of images per class, named after the model's classes (then prototypes are per class)"),
+			LAYER.help("the layer whose activations are compared (Model Info lists them); empty = the last spatial layer"),
+			Parameter.integer("neighbours", "Nearest examples per slice", org.conceptscope.ops.ExampleOps.DEFAULT_NEIGHBOURS).range(Range.atLeast(0)).help("for each slice of the current image, its training examples nearest by Euclidean distance between activations, nearest first; 0 = none (no image needed)"),
+			Parameter.integer("prototypes", "Prototypes (per class)", org.conceptscope.ops.ExampleOps.DEFAULT_PROTOTYPES).range(Range.atLeast(0)).help("MMD-critic prototypes of the examples (per class with class subfolders; RBF kernel, gamma 1 / the median squared distance); 0 = none"),
+			SAVE_DIR.help("folder for `<title>-nearest.tif` (montage: each slice, then its nearest examples; distances in the row label and as each panel's `distance` property), `<title>-nearest.csv` (`slice, rank, example, distance`), `prototypes.tif` and `prototypes.csv` (`class, rank, example, objective`); **required headless**")),
+		Set.of("model", "folder"), null, null);
+
 	/**
 	 * The batch runner's arguments: input, every Attribution key (output defaults to image: the maps
 	 * go to a stack of their own), batch and restart. Not a menu command.
@@ -197,7 +218,7 @@ public final class CommandSpecs {
 	/** Every command, in plugins.config order. */
 	public static final List<CommandSpec> ALL = List.of(ATTRIBUTION, MODEL_INFO, CONCEPT_DISCOVERY, CONCEPT_LOCALIZATION,
 		EVALUATE_EXPLANATION, SHARING_RATIO_DECOMPOSITION, CONCEPT_GRAPH, TRAIN_INTERPRETABLE_HEAD, EXPLAIN_WITH_HEAD,
-		FEATURE_VISUALIZATION, CONCEPT_IMPORTANCE);
+		FEATURE_VISUALIZATION, CONCEPT_IMPORTANCE, TCAV, NEAREST_EXAMPLES);
 
 	/** The command with this menu label ("Attribution...") or title. */
 	public static CommandSpec of(String command) {

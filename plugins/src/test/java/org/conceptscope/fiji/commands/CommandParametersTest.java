@@ -180,7 +180,7 @@ class CommandParametersTest {
 				}
 			}
 		}
-		assertEquals(11 + 11 + 6 + 2 + 2, paths, "model and save_dir of all, folder of 6, concepts of 2, head of 2");
+		assertEquals(13 + 13 + 8 + 2 + 2, paths, "model and save_dir of all, folder of 8, concepts (a bank file) of 2, head of 2");
 	}
 
 	@Test
@@ -272,7 +272,7 @@ class CommandParametersTest {
 	static final List<Class<?>> COMMANDS = List.of(AttributionCommand.class, ModelInfoCommand.class, ConceptDiscoveryCommand.class,
 		ConceptLocalizationCommand.class, EvaluateExplanationCommand.class, SharingRatioDecompositionCommand.class,
 		ConceptGraphCommand.class, TrainHeadCommand.class, ExplainWithHeadCommand.class, FeatureVisualizationCommand.class,
-		ConceptImportanceCommand.class);
+		ConceptImportanceCommand.class, TcavCommand.class, ExamplesCommand.class);
 
 	@Test
 	void everyImageJ1MenuEntryIsTakenOverByASciJavaCommandOfTheSameLabel() throws IOException, ClassNotFoundException {

@@ -37,7 +37,9 @@ class CommandSourcesTest {
 		Map.entry(CommandSpecs.SHARING_RATIO_DECOMPOSITION, SharingRatioDecompositionCommand.class),
 		Map.entry(CommandSpecs.CONCEPT_GRAPH, ConceptGraphCommand.class), Map.entry(CommandSpecs.TRAIN_INTERPRETABLE_HEAD, TrainHeadCommand.class),
 		Map.entry(CommandSpecs.EXPLAIN_WITH_HEAD, ExplainWithHeadCommand.class),
-		Map.entry(CommandSpecs.FEATURE_VISUALIZATION, FeatureVisualizationCommand.class));
+		Map.entry(CommandSpecs.FEATURE_VISUALIZATION, FeatureVisualizationCommand.class),
+		Map.entry(CommandSpecs.TCAV, org.conceptscope.fiji.commands.TcavCommand.class),
+		Map.entry(CommandSpecs.NEAREST_EXAMPLES, org.conceptscope.fiji.commands.ExamplesCommand.class));
 
 	@Test
 	void everyCommandHoldsTheInputsItsDeclarationsGenerate() throws IOException {

@@ -30,6 +30,8 @@ import org.conceptscope.fiji.commands.HeadTrainingSettings;
 import org.conceptscope.fiji.commands.ModelInfoCommand;
 import org.conceptscope.fiji.commands.SharingRatioDecompositionCommand;
 import org.conceptscope.fiji.commands.SharingRatioSettings;
+import org.conceptscope.fiji.commands.TcavCommand;
+import org.conceptscope.fiji.commands.TcavSettings;
 import org.conceptscope.fiji.commands.TrainHeadCommand;
 import org.conceptscope.registry.Values;
 import org.junit.jupiter.api.Test;
@@ -69,6 +71,9 @@ class CommandSpecsTest {
 		check(CommandSpecs.TRAIN_INTERPRETABLE_HEAD, TrainHeadCommand.class, HeadTrainingSettings.KEYS);
 		check(CommandSpecs.EXPLAIN_WITH_HEAD, ExplainWithHeadCommand.class, HeadExplanationSettings.KEYS);
 		check(CommandSpecs.FEATURE_VISUALIZATION, FeatureVisualizationCommand.class, FeatureVisualizationSettings.KEYS);
+		check(CommandSpecs.TCAV, TcavCommand.class, TcavSettings.KEYS);
+		check(CommandSpecs.NEAREST_EXAMPLES, org.conceptscope.fiji.commands.ExamplesCommand.class,
+			org.conceptscope.fiji.commands.ExamplesSettings.KEYS);
 		assertEquals(CommandSpecs.ALL.size(), CommandSpecs.ALL.stream().map(CommandSpec::command).distinct().count());
 	}
 
@@ -90,6 +95,8 @@ class CommandSpecsTest {
 		defaults(CommandSpecs.TRAIN_INTERPRETABLE_HEAD, TrainHeadCommand.class);
 		defaults(CommandSpecs.EXPLAIN_WITH_HEAD, ExplainWithHeadCommand.class);
 		defaults(CommandSpecs.FEATURE_VISUALIZATION, FeatureVisualizationCommand.class);
+		defaults(CommandSpecs.TCAV, TcavCommand.class);
+		defaults(CommandSpecs.NEAREST_EXAMPLES, org.conceptscope.fiji.commands.ExamplesCommand.class);
 	}
 
 	private static void defaults(CommandSpec spec, Class<?> command) throws Exception {
