@@ -7,8 +7,13 @@
 // With head=[<save_dir>/head of Train Interpretable Head], target may also be a part or concept of that
 // head (target=[part 5], target=[concept 2]), visualised through the model and the head.
 //
+// recipe=reference (default) runs MACO as its paper and Xplique do: a canvas larger than the model input,
+// 32 random crops per step, noise, Nadam; recipe=simple runs the first, lighter variant (an input-sized image,
+// one crop per step, Adam at learning rate 0.05).
+//
 // Arguments (macro-option style, all optional when run from the editor):
 //   image=[/path/stack.tif] model=[/path/model folder] target=[class] save_dir=[/path/results], optional head=[...]
+//   and recipe=[reference or simple]
 
 args = getArgument();
 image = call("ij.Macro.getValue", args, "image", "");
@@ -16,6 +21,9 @@ model = call("ij.Macro.getValue", args, "model", "");
 target = call("ij.Macro.getValue", args, "target", "DAB-positive");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 head = call("ij.Macro.getValue", args, "head", "");
+recipe = call("ij.Macro.getValue", args, "recipe", "reference");
+settings = " recipe=" + recipe + " steps=120 seed=42";
+if (recipe == "simple") settings = settings + " learning_rate=0.05 crop=0.8";
 if (head != "") head = " head=[" + head + "]";
 if (image == "") image = File.openDialog("Choose images whose spectrum to keep (e.g. ihc-heldout-patches.tif)");
 if (model == "") model = getDirectory("Choose the model folder (e.g. models/ihc-stain)");
@@ -23,6 +31,6 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the visualization
 
 setBatchMode(true);
 open(image);
-run("Feature Visualization...", "model=[" + model + "]" + head + " target=[" + target + "] steps=120 learning_rate=0.05 crop=0.8 seed=42 save_dir=[" + saveDir + "]");
+run("Feature Visualization...", "model=[" + model + "]" + head + " target=[" + target + "]" + settings + " save_dir=[" + saveDir + "]");
 close("*");
 setBatchMode(false);

@@ -62,15 +62,16 @@ public final class HeadOps {
 	 * @param concepts number of concepts; default 6 (nullable)
 	 * @param steps training steps; default 400 (nullable)
 	 * @param seed seed of the initialisation and of the batches; default 42 (nullable)
+	 * @param iterations rounds of bidirectional binding; default 1, the static interaction (nullable)
 	 * @return the trained head (save it with its save method)
 	 * @implNote op names='explain.heads.bi_ice'
 	 */
 	public static <T extends RealType<T>> BiIce biIce(Classifier model, RandomAccessibleInterval<T> images, List<Integer> labels, String layer,
-		Integer concepts, Integer steps, Long seed) {
+		Integer concepts, Integer steps, Long seed, Integer iterations) {
 		OpImages.Batch batch = OpImages.read(model, images);
 		return BiIce.train(model, OpImages.layerOrLast(model, layer), batch.tensor(), OpImages.labels(labels, batch, model), orDefault(concepts, 6),
-			BI_ICE_DIMENSION, new TrainingOptions(orDefault(steps, 400), BATCH, LEARNING_RATE, orDefault(seed, 42L)),
-			Progress.NONE);
+			BI_ICE_DIMENSION, orDefault(iterations, BiIce.DEFAULT_ITERATIONS),
+			new TrainingOptions(orDefault(steps, 400), BATCH, LEARNING_RATE, orDefault(seed, 42L)), Progress.NONE);
 	}
 
 	/**

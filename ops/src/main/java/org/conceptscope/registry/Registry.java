@@ -166,7 +166,10 @@ public final class Registry {
 		Parameter.integer("dimension", "Concept dimension", 16).range(Range.atLeast(1))
 			.help("Bi-ICE: size of the shared concept/patch embedding.").methods("bi_ice"),
 		Parameter.number("sparsity", "Sparsity", BiIce.DEFAULT_SPARSITY).range(Range.atLeast(0))
-			.help("Bi-ICE: weight of the L1 penalty on the concept presences.").methods("bi_ice"));
+			.help("Bi-ICE: weight of the L1 penalty on the concept presences.").methods("bi_ice"),
+		Parameter.integer("iterations", "Binding iterations", BiIce.DEFAULT_ITERATIONS).range(Range.atLeast(1))
+			.help("Bi-ICE: rounds of bidirectional binding (concepts attend to the patches, patches receive the concepts back,"
+				+ " concepts updated); 1: one static round; the published model iterates (e.g. 3).").methods("bi_ice"));
 
 	private static final Map<Family, Parameters> PARAMETERS = new EnumMap<>(Map.of(Family.ATTRIBUTION, ATTRIBUTION_PARAMETERS,
 		Family.METRIC, METRIC_PARAMETERS, Family.CONCEPT_ESTIMATOR, CONCEPT_ESTIMATOR_PARAMETERS, Family.HEAD, HEAD_PARAMETERS));
@@ -245,7 +248,7 @@ public final class Registry {
 		head("infodisent", "InfoDisent", InfoDisent.class, "Struski et al. 2024",
 			v -> (HeadTrainer) (f, layer, labels, classes, opt, p) -> InfoDisent.train(f, layer, labels, classes, opt, p));
 		head("bi_ice", "Bi-ICE", BiIce.class, "Ebadi et al. 2025", v -> (HeadTrainer) (f, layer, labels, classes, opt, p) -> BiIce.train(f, layer,
-			labels, classes, v.integer("concepts"), v.integer("dimension"), v.number("sparsity"), opt, p));
+			labels, classes, v.integer("concepts"), v.integer("dimension"), v.number("sparsity"), v.integer("iterations"), opt, p));
 	}
 
 	private Registry() {}

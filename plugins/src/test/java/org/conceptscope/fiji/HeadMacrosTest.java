@@ -68,10 +68,11 @@ class HeadMacrosTest {
 		}
 		for (String run : List.of("maco-a", "maco-b")) {
 			runs.put(run, new Macro(macro("feature_visualization.ijm"), "image=[" + stack() + "] model=[" + model()
-				+ "] target=[DAB-positive] save_dir=[" + work.resolve(run) + "]"));
+				+ "] target=[DAB-positive] recipe=simple save_dir=[" + work.resolve(run) + "]"));
 		}
 		runs.put("maco-part", new Macro(macro("feature_visualization.ijm"), "image=[" + stack() + "] model=[" + model()
-			+ "] head=[" + work.resolve("infodisent").resolve("head") + "] target=[part 1] save_dir=[" + work.resolve("maco-part") + "]"));
+			+ "] head=[" + work.resolve("infodisent").resolve("head") + "] target=[part 1] recipe=simple save_dir=[" + work.resolve("maco-part")
+			+ "]"));
 		runs.put("wrong folders", new Macro("run('Train Interpretable Head...', 'model=[" + model() + "] folder=[" + wrong
 			+ "] save_dir=[" + work.resolve("wrong") + "]');\nprint('still running');\n", ""));
 		runs.put("wrong model", new Macro("setBatchMode(true); open('" + TestFiles.testImages().resolve("images/ct-heldout-patches.tif")

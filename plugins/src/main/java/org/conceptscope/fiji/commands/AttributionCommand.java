@@ -38,8 +38,8 @@ public class AttributionCommand extends ContextCommand {
 		description = "folder holding `saved_model.pb` (and `conceptscope.json`)")
 	private java.io.File model;
 
-	@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients", "smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol", "hsic", "lime", "kernel_shap", "eva" },
-		description = "`saliency`, `gradient_x_input`, `integrated_gradients`, `smoothgrad`, `vargrad`, `squaregrad`, `gradcam`, `gradcam_plus_plus`, `guided_backprop`, `deconvnet`, `occlusion`, `rise`, `sobol`, `hsic`, `lime`, `kernel_shap`, `eva` ([LIME](../methods/lime.md), Kernel SHAP, Guided Backpropagation and DeconvNet: TensorFlow models)")
+	@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients", "smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol", "hsic", "lime", "kernel_shap", "eva", "srd" },
+		description = "`saliency`, `gradient_x_input`, `integrated_gradients`, `smoothgrad`, `vargrad`, `squaregrad`, `gradcam`, `gradcam_plus_plus`, `guided_backprop`, `deconvnet`, `occlusion`, `rise`, `sobol`, `hsic`, `lime`, `kernel_shap`, `eva`, `srd` ([LIME](../methods/lime.md), Kernel SHAP, Guided Backpropagation, DeconvNet and [SRD](../methods/srd.md): TensorFlow models)")
 	private String method = "saliency";
 
 	@Parameter(label = "Target class", persist = false, required = false,

@@ -67,6 +67,14 @@ public class ConceptDiscoveryCommand extends ContextCommand {
 		description = "example crops per concept kept in the bank and shown in the atlas")
 	private int examples = 6;
 
+	@Parameter(label = "Holistic outputs", persist = false,
+		description = "also the [holistic view](../methods/craft.md) (Fel et al. 2023): concept attribution maps (where each concept lies: the gradient of each concept's score, by implicit differentiation through the NMF, times the input; TensorFlow models, others get none with a Log line), per-position concept importance maps, and each concept's prevalence and reliability (files below)")
+	private boolean holistic = false;
+
+	@Parameter(label = "One CRAFT per class (data set)", persist = false,
+		description = "CRAFT per class over a data set, as Xplique's CraftManager: `folder` holds one subfolder of images per class (named after the model's classes: true labels, so reliability) or the images themselves; the images predicted as each class (every class, or only `target` when it names one) give that class's concepts and holistic outputs in `save_dir/<class>/`, with `classes.csv`; needs `folder` and `save_dir`")
+	private boolean per_class = false;
+
 	@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
 		description = "folder for the files below; **required headless** (a run that can neither show nor save is refused)")
 	private java.io.File save_dir;
@@ -84,6 +92,8 @@ public class ConceptDiscoveryCommand extends ContextCommand {
 		in.put("seed", seed);
 		in.put("designs", designs);
 		in.put("examples", examples);
+		in.put("holistic", holistic);
+		in.put("per_class", per_class);
 		in.put("save_dir", save_dir);
 		return in;
 	}
@@ -101,11 +111,22 @@ public class ConceptDiscoveryCommand extends ContextCommand {
 	@Override
 	public void run() {
 		CommandTasks.run("Concept Discovery", log, ui, this::cancel, progress -> {
-			ConceptDiscoveryRun.Result r = ConceptDiscoveryRun.run(image, settings(), progress);
+			ConceptDiscoverySettings s = settings();
+			if (s.perClass) {
+				ConceptDiscoveryRun.PerClass r = ConceptDiscoveryRun.perClass(s, progress);
+				progress.finished(ConceptDiscoveryRun.summary(r) + " Results in " + s.saveDir + ".");
+				return;
+			}
+			ConceptDiscoveryRun.Result r = ConceptDiscoveryRun.run(image, s, progress);
 			atlas = r.atlas();
 			if (ResultsDisplay.interactive()) {
 				r.plot().show();
 				r.table().show("Concept importance");
+				if (r.holistic() != null) {
+					if (r.holistic().maps() != null) r.holistic().maps().show();
+					r.holistic().importanceMaps().show();
+					r.holisticTable().show("Holistic concepts");
+				}
 			}
 			progress.finished(r.bank().size() + " concept(s) of " + r.bank().className + ".");
 		});

@@ -20,9 +20,13 @@ import org.conceptscope.concepts.ConceptBank;
 import org.conceptscope.concepts.ConceptImportance;
 import org.conceptscope.concepts.Craft;
 import org.conceptscope.concepts.CraftOptions;
+import org.conceptscope.concepts.CraftPerClass;
+import org.conceptscope.concepts.HolisticConcepts;
 import org.conceptscope.fiji.AtomicFiles;
 import org.conceptscope.fiji.ConceptAtlas;
 import org.conceptscope.fiji.ImageSet;
+import org.conceptscope.fiji.LabelledFolder;
+import org.conceptscope.fiji.RoiWriter;
 import org.conceptscope.fiji.ResultsCsvWriter;
 import org.conceptscope.fiji.Models;
 import org.conceptscope.model.Classifier;
@@ -42,8 +46,25 @@ public final class ConceptDiscoveryRun {
 	public static final double TOLERANCE = 1e-4;
 	public static final int MAX_ITERATIONS = 500;
 
-	/** What the command gives back; {@code written} is empty when nothing was saved. */
-	public record Result(ConceptBank bank, ImagePlus atlas, ImagePlus plot, ResultsTable table, List<Path> written) {}
+	/**
+	 * What the command gives back; {@code written} is empty when nothing was saved. {@code holistic}:
+	 * concept attribution maps, per-position importance maps, prevalence and reliability.
+	 */
+	public record Result(ConceptBank bank, ImagePlus atlas, ImagePlus plot, ResultsTable table, HolisticOutputs.Result holistic,
+		List<Path> written) {
+
+		public Result(ConceptBank bank, ImagePlus atlas, ImagePlus plot, ResultsTable table, List<Path> written) {
+			this(bank, atlas, plot, table, null, written);
+		}
+
+		/** The holistic numbers as a table: concept, importance, prevalence, reliability, local importance. */
+		public ResultsTable holisticTable() {
+			return holistic == null ? null : org.conceptscope.fiji.ResultsTables.of(HolisticOutputs.header(), holistic.rows());
+		}
+	}
+
+	/** The summary of a per-class run: one row per class of interest. */
+	public static final String CLASSES = "classes.csv";
 
 	private ConceptDiscoveryRun() {}
 
@@ -69,8 +90,103 @@ public final class ConceptDiscoveryRun {
 			bank.importanceEstimator = ConceptImportanceSettings.SOBOL;
 			ImagePlus atlas = ConceptAtlas.build(bank, images, "concept-atlas-" + bank.className);
 			atlas.setProperty("Info", atlas.getProperty("Info") + "options=" + s.toMacroOptions() + "\n");
-			Result r = new Result(bank, atlas, plot(bank), table(bank), List.of());
+			// the images are of the target class, so the model is right where it predicts it
+			HolisticOutputs.Result holistic = !s.holistic ? null : HolisticOutputs.run(classifier, bank, HolisticOutputs.stackOf(images, null,
+				"concept-discovery"), batch, s.conceptMaps, HolisticConcepts.predictedAs(classifier, batch, target), RoiWriter.DEFAULT_TOP_FRACTION,
+				progress);
+			Result r = new Result(bank, atlas, plot(bank), table(bank), holistic, List.of());
 			return s.saveDir == null ? r : save(r, s.saveDir);
+		}
+	}
+
+	/** What a per-class run gives back: one result per class that has images, and the files written. */
+	public record PerClass(List<CraftPerClass.ClassConcepts> classes, List<Result> results, List<Path> written) {}
+
+	/**
+	 * CRAFT per class over a data set (Xplique's CraftManager): {@code folder} holds one subfolder of
+	 * images per class (labels known: reliability) or the images themselves (labels unknown); the
+	 * images the model predicts as each class (every class, or only {@code target} when it names one;
+	 * the first {@code classImages} per class when above 0) give that class's concepts, importance,
+	 * atlas and holistic outputs, written to {@code save_dir/<class>/}, with {@value #CLASSES} in
+	 * {@code save_dir}.
+	 */
+	public static PerClass perClass(ConceptDiscoverySettings s, Progress progress) throws IOException {
+		s.validate();
+		if (s.folder == null) {
+			throw new IllegalArgumentException("per_class=true explains a data set: set " + ConceptDiscoverySettings.FOLDER
+				+ "=[a folder with one subfolder of images per class, or the images themselves].");
+		}
+		if (s.saveDir == null) {
+			throw new IllegalArgumentException("per_class=true writes one folder per class: set " + ConceptDiscoverySettings.SAVE_DIR + "=[folder].");
+		}
+		try (Classifier classifier = Models.open(s.model)) {
+			ImageSet images;
+			FloatTensor batch;
+			int[] labels = null;
+			if (hasSubfolders(s.folder)) {
+				LabelledFolder.Data d = LabelledFolder.read(s.folder, classifier.classNames(), classifier.normalization(),
+					classifier.signature().input().shape());
+				images = d.images();
+				batch = d.tensor();
+				labels = d.labels();
+			} else {
+				images = ImageSet.ofFolder(s.folder);
+				batch = Models.input(images, classifier);
+			}
+			int k = TargetClass.parse(s.target, classifier.classNames());
+			int[] classes = k == AttributionMethod.PREDICTED ? null : new int[] { k };
+			String layer = s.layer == null || s.layer.isBlank() ? GradCam.lastSpatialLayer(classifier) : s.layer.trim();
+			CraftOptions options = new CraftOptions(layer, s.patch, s.stride, s.concepts, s.seed, TOLERANCE, MAX_ITERATIONS, s.examples);
+			List<CraftPerClass.ClassConcepts> all = CraftPerClass.fit(classifier, batch, labels, classes, s.classImages, options, s.designs, progress);
+			List<Result> results = new ArrayList<>();
+			List<Path> written = new ArrayList<>();
+			List<List<String>> rows = new ArrayList<>();
+			for (CraftPerClass.ClassConcepts c : all) {
+				if (!c.found()) {
+					rows.add(List.of(c.className(), "0", "", "", ""));
+					continue;
+				}
+				ConceptBank bank = c.bank();
+				ImageSet sub = HolisticOutputs.subset(images, c.images());
+				ImagePlus atlas = ConceptAtlas.build(bank, sub, "concept-atlas-" + bank.className);
+				atlas.setProperty("Info", atlas.getProperty("Info") + "options=" + s.toMacroOptions() + "\n");
+				FloatTensor classBatch = batch.rows(c.images());
+				double[] correct = c.holistic().reliability() == null ? null : correctness(labels, c.images(), c.classIndex());
+				HolisticOutputs.Result holistic = HolisticOutputs.run(classifier, bank, HolisticOutputs.stackOf(images, c.images(),
+					"concept-discovery-" + bank.className), classBatch, s.conceptMaps, correct, RoiWriter.DEFAULT_TOP_FRACTION, progress);
+				Result r = save(new Result(bank, atlas, plot(bank), table(bank), holistic, List.of()),
+					s.saveDir.resolve(AttributionOutputs.fileName(bank.className)));
+				results.add(r);
+				written.addAll(r.written());
+				int top = 0;
+				for (int q = 1; q < bank.size(); q++) if (bank.importance[q] > bank.importance[top]) top = q;
+				rows.add(List.of(c.className(), Integer.toString(c.images().length), Integer.toString(bank.size()), Integer.toString(top + 1),
+					number(bank.reconstructionError)));
+			}
+			Path csv = s.saveDir.resolve(CLASSES);
+			ResultsCsvWriter.write(List.of("class", "images", "concepts", "most_important_concept", "reconstruction_error"), rows, csv);
+			written.add(csv);
+			return new PerClass(all, results, List.copyOf(written));
+		}
+	}
+
+	/** One sentence: the classes explained and their image counts. */
+	public static String summary(PerClass r) {
+		StringBuilder b = new StringBuilder("CRAFT per class:");
+		for (CraftPerClass.ClassConcepts c : r.classes()) b.append(' ').append(c.className()).append(" (").append(c.images().length).append(" image(s))");
+		return b.append('.').toString();
+	}
+
+	private static double[] correctness(int[] labels, int[] images, int classIndex) {
+		double[] out = new double[images.length];
+		for (int i = 0; i < images.length; i++) out[i] = labels[images[i]] == classIndex ? 1 : 0;
+		return out;
+	}
+
+	/** Whether a folder holds a (non-hidden) subfolder: a labelled data set. */
+	static boolean hasSubfolders(Path folder) throws IOException {
+		try (java.util.stream.Stream<Path> s = Files.list(folder)) {
+			return s.anyMatch(p -> Files.isDirectory(p) && !p.getFileName().toString().startsWith("."));
 		}
 	}
 
@@ -145,7 +261,9 @@ public final class ConceptDiscoveryRun {
 		saveTiff(r.atlas(), atlas);
 		ResultsCsvWriter.write(header(), rows(r.bank()), csv);
 		savePng(r.plot(), png);
-		return new Result(r.bank(), r.atlas(), r.plot(), r.table(), List.of(bank, atlas, csv, png));
+		List<Path> written = new ArrayList<>(List.of(bank, atlas, csv, png));
+		if (r.holistic() != null) written.addAll(HolisticOutputs.save(r.holistic(), dir));
+		return new Result(r.bank(), r.atlas(), r.plot(), r.table(), r.holistic(), List.copyOf(written));
 	}
 
 	static void saveTiff(ImagePlus imp, Path tiff) throws IOException {

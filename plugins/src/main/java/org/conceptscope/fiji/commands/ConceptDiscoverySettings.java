@@ -12,16 +12,17 @@ public final class ConceptDiscoverySettings {
 
 	public static final String MODEL = "model", FOLDER = "folder", LAYER = "layer", TARGET = "target", PATCH = "patch",
 		STRIDE = "stride", CONCEPTS = "concepts", SEED = "seed", DESIGNS = "designs", EXAMPLES = "examples",
-		SAVE_DIR = "save_dir";
+		HOLISTIC = "holistic", PER_CLASS = "per_class", SAVE_DIR = "save_dir";
 
 	public static final List<String> KEYS = List.of(MODEL, FOLDER, LAYER, TARGET, PATCH, STRIDE, CONCEPTS, SEED, DESIGNS,
-		EXAMPLES, SAVE_DIR);
+		EXAMPLES, HOLISTIC, PER_CLASS, SAVE_DIR);
 
 	public static final String DEFAULT_LAYER = "";
 	public static final String DEFAULT_TARGET = AttributionSettings.PREDICTED;
 	public static final int DEFAULT_PATCH = 16, DEFAULT_STRIDE = 8, DEFAULT_CONCEPTS = 6, DEFAULT_DESIGNS = 32,
 		DEFAULT_EXAMPLES = 6;
 	public static final long DEFAULT_SEED = 42;
+	public static final String DEFAULT_CONCEPT_MAPS = "gradient_x_input";
 
 	public Path model;
 	/** A folder of images of one class; null: the current image. */
@@ -31,6 +32,14 @@ public final class ConceptDiscoverySettings {
 	public int patch = DEFAULT_PATCH, stride = DEFAULT_STRIDE, concepts = DEFAULT_CONCEPTS, designs = DEFAULT_DESIGNS,
 		examples = DEFAULT_EXAMPLES;
 	public long seed = DEFAULT_SEED;
+	/** Holistic outputs (concept attribution maps, per-position importance, prevalence, reliability). */
+	public boolean holistic;
+	/** gradient_x_input, saliency or none: the rule of the concept attribution maps (Java only; the commands use the default). */
+	public String conceptMaps = DEFAULT_CONCEPT_MAPS;
+	/** CRAFT per class over the data set in {@link #folder}. */
+	public boolean perClass;
+	/** With {@link #perClass}: at most this many images per class; 0: all (Java only; the commands use all). */
+	public int classImages;
 	public Path saveDir;
 
 	/** Checks what can be checked without the model; messages name the macro key. */
@@ -45,6 +54,11 @@ public final class ConceptDiscoverySettings {
 		if (patch < 2) throw new IllegalArgumentException(PATCH + " must be at least 2 pixels, got " + patch + ".");
 		if (stride < 1) throw new IllegalArgumentException(STRIDE + " must be at least 1 pixel, got " + stride + ".");
 		if (concepts < 1) throw new IllegalArgumentException(CONCEPTS + " must be at least 1, got " + concepts + ".");
+		if (!HolisticOutputs.RULES.contains(conceptMaps)) {
+			throw new IllegalArgumentException("The concept map rule must be one of " + String.join(", ", HolisticOutputs.RULES) + ", got '"
+				+ conceptMaps + "'.");
+		}
+		if (classImages < 0) throw new IllegalArgumentException("The images per class must be 0 (all) or more, got " + classImages + ".");
 		if (designs < 2) throw new IllegalArgumentException(DESIGNS + " must be at least 2 (Sobol importance), got " + designs + ".");
 		if (examples < 1) throw new IllegalArgumentException(EXAMPLES + " must be at least 1 (crops per concept in the atlas), got "
 			+ examples + ".");
@@ -68,6 +82,8 @@ public final class ConceptDiscoverySettings {
 		option(o, SEED, Long.toString(seed));
 		option(o, DESIGNS, Integer.toString(designs));
 		option(o, EXAMPLES, Integer.toString(examples));
+		if (holistic) o.append(HOLISTIC).append("=true "); // key=true: Fiji's legacy layer reads only key=value
+		if (perClass) o.append(PER_CLASS).append("=true ");
 		path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}
@@ -99,6 +115,8 @@ public final class ConceptDiscoverySettings {
 		s.seed = v.longValue(SEED);
 		s.designs = v.integer(DESIGNS);
 		s.examples = v.integer(EXAMPLES);
+		s.holistic = v.flag(HOLISTIC);
+		s.perClass = v.flag(PER_CLASS);
 		s.saveDir = v.path(SAVE_DIR);
 		return s;
 	}

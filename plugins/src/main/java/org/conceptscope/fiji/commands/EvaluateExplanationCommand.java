@@ -29,7 +29,7 @@ public class EvaluateExplanationCommand extends ContextCommand {
 		description = "folder holding `saved_model.pb`")
 	private java.io.File model;
 
-	@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients", "smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol", "hsic", "lime", "kernel_shap", "eva" },
+	@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients", "smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol", "hsic", "lime", "kernel_shap", "eva", "srd" },
 		description = "any Attribution method (with its defaults and this `seed`)")
 	private String method = "saliency";
 

@@ -48,6 +48,10 @@ public class ExplainWithHeadCommand extends ContextCommand {
 		description = "the top fraction of each part's map outlined as its ROI")
 	private double top_fraction = 0.1;
 
+	@Parameter(label = "Bias row", persist = false,
+		description = "one more row per slice (rank and unit `bias`, no ROI) for the class bias: the part of the target logit no part or concept explains (InfoDisent: its class bias b_k; Bi-ICE: the logit minus the contributions), so every contribution plus the bias is the target logit")
+	private boolean bias = false;
+
 	@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
 		description = "folder for `<title>-<head>.tif`, `<title>-<head>-RoiSet.zip`, `<title>-<head>-results.csv`")
 	private java.io.File save_dir;
@@ -60,6 +64,7 @@ public class ExplainWithHeadCommand extends ContextCommand {
 		in.put("target", target);
 		in.put("top", top);
 		in.put("top_fraction", top_fraction);
+		in.put("bias", bias);
 		in.put("save_dir", save_dir);
 		return in;
 	}

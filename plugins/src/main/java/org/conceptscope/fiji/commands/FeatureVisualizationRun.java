@@ -26,11 +26,13 @@ import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 import org.conceptscope.visualization.Maco;
+import org.conceptscope.visualization.MacoReference;
 
 /**
  * Feature Visualization, whichever way it is started: MACO optimises the Fourier phase of an image
  * under the mean magnitude spectrum of the user's images (current image/stack or a folder) to raise
- * one class's logit. Gives a new 32-bit image with the visualisation's channels (model input units)
+ * one class's logit, by its reference recipe ({@link MacoReference}: the paper's and Xplique's;
+ * default) or the first, simpler variant ({@link Maco}). Gives a new 32-bit image with the visualisation's channels (model input units)
  * and its transparency as the last channel; with a save folder {@code <model>-<class>-maco.tif},
  * {@code -scores.csv} (target logit per step) and {@code -scores.png}.
  */
@@ -53,7 +55,7 @@ public final class FeatureVisualizationRun {
 					+ " takes " + in[2] + " x " + in[1] + ": give images of the model's input size.");
 			}
 			FloatTensor batch = Models.input(refs, model);
-			double[][] magnitude = Maco.magnitude(batch);
+			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch) : null;
 			Maco.Objective objective;
 			String className;
 			if (saved == null) {
@@ -74,13 +76,15 @@ public final class FeatureVisualizationRun {
 					className = head.kind() + " " + model.classNames().get(target);
 				}
 			}
-			Maco.Result r = new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress);
+			Maco.Result r = SIMPLE.equals(s.recipe)
+				? new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress)
+				: reference(objective, batch, s.steps, REFERENCE_LEARNING_RATE, s.crops, s.noise, s.canvas, s.seed, progress);
 			// "infodisent part 1" is a name in tables; files get "infodisent-part-1"
 			String title = AttributionOutputs.fileName(s.model.getFileName() + "-" + (saved == null ? className : className.replace(' ', '-')))
 				+ "-maco";
 			ImagePlus out = image(r, title);
 			out.setProperty("Info", "ConceptScope feature visualization (MACO)\nmodel=" + s.model + (s.head == null ? "" : "\nhead=" + s.head)
-				+ "\ntarget=" + className
+				+ "\ntarget=" + className + "\nrecipe=" + s.recipe
 				+ "\nstart_score=" + ConceptDiscoveryRun.number(r.startScore()) + "\nfinal_score=" + ConceptDiscoveryRun.number(r.finalScore())
 				+ "\nchannels 1-" + (int) r.image().dim(3) + "=visualization (model input units, after normalization)\nchannel "
 				+ ((int) r.image().dim(3) + 1) + "=transparency\noptions=" + s.toMacroOptions() + "\n");
@@ -89,6 +93,35 @@ public final class FeatureVisualizationRun {
 			IJ.log("ConceptScope " + summary(result)); // the Log (stdout headless), from the plugin and the SciJava command alike
 			return s.saveDir == null ? result : save(result, title, s.saveDir);
 		}
+	}
+
+	/** The recipes: MACO as its paper and Xplique run it (default), or the project's lighter first version. */
+	static final String REFERENCE = "reference", SIMPLE = "simple";
+	static final List<String> RECIPES = List.of(REFERENCE, SIMPLE);
+	/** Xplique's canvas for a 224-pixel model is 512 pixels: the reference canvas is the input scaled by this ratio. */
+	static final double CANVAS_RATIO = 512.0 / 224.0;
+	/** Xplique's Nadam learning rate, the reference recipe's. */
+	static final double REFERENCE_LEARNING_RATE = 1.0;
+
+	/**
+	 * The reference recipe ({@link MacoReference}): a canvas of {@code canvas} pixels a side (0: the
+	 * input side times 512/224, Xplique's canvas for 224-pixel models) under the mean magnitude
+	 * spectrum of the images, {@code crops} crops per step with falling box sizes, {@code noise}, Nadam.
+	 * As a {@link Maco.Result}: the canvas, its transparency, the mean crop score per step, and as start
+	 * and final score the first and last step's mean crop score.
+	 */
+	static Maco.Result reference(Maco.Objective objective, FloatTensor images, int steps, double learningRate, int crops, double noise,
+		int canvas, long seed, Progress progress) {
+		long[] in = objective.inputShape();
+		int ch = canvas > 0 ? canvas : (int) Math.round(in[1] * CANVAS_RATIO), cw = canvas > 0 ? canvas : (int) Math.round(in[2] * CANVAS_RATIO);
+		if (ch < in[1] || cw < in[2]) {
+			throw new IllegalArgumentException("canvas must be 0 (automatic) or at least the model input (" + in[2] + " x " + in[1] + "), got "
+				+ canvas + ".");
+		}
+		MacoReference.Reference ref = MacoReference.reference(images, ch, cw);
+		MacoReference.Result r = new MacoReference(steps, learningRate, crops, noise, seed).visualize(objective, ref, progress);
+		double[] scores = r.scores();
+		return new Maco.Result(r.image(), r.transparency(), scores, scores[0], scores[scores.length - 1]);
 	}
 
 	/** "part k" / "concept k" (the head's unit name, any case) as a 0-based unit; -1 for anything else (a class). */

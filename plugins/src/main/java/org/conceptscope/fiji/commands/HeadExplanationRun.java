@@ -50,6 +50,9 @@ public final class HeadExplanationRun {
 		}
 	}
 
+	/** The rank and unit of the bias row. */
+	static final String BIAS = "bias";
+
 	private HeadExplanationRun() {}
 
 	public static Result run(ImagePlus image, HeadExplanationSettings s, Progress progress) throws IOException {
@@ -124,6 +127,11 @@ public final class HeadExplanationRun {
 					roi.setProperty("contribution", ConceptDiscoveryRun.number(c));
 					roi.setProperty("share", ConceptDiscoveryRun.number(c / positive));
 					rois.add(roi);
+				}
+				if (s.bias) {
+					rows.add(List.of(Integer.toString(slice), Integer.toString(frame), label, classes.get(HeadTrainingRun.argmax(logits[i])),
+						classes.get(backbonePred[i]), cls, BIAS, BIAS, ConceptDiscoveryRun.number(head.bias(features, i, targets[i])),
+						ConceptDiscoveryRun.number(Double.NaN), ConceptDiscoveryRun.number(logits[i][targets[i]])));
 				}
 			}
 			out.setOverlay(ConceptMapsWriter.overlay(rois));

@@ -7,8 +7,8 @@ import java.util.List;
 public final class HeadExplanationSettings {
 
 	public static final String MODEL = "model", HEAD = "head", TARGET = "target", TOP = "top", TOP_FRACTION = "top_fraction",
-		SAVE_DIR = "save_dir";
-	public static final List<String> KEYS = List.of(MODEL, HEAD, TARGET, TOP, TOP_FRACTION, SAVE_DIR);
+		BIAS = "bias", SAVE_DIR = "save_dir";
+	public static final List<String> KEYS = List.of(MODEL, HEAD, TARGET, TOP, TOP_FRACTION, BIAS, SAVE_DIR);
 	public static final String DEFAULT_TARGET = AttributionSettings.PREDICTED;
 	public static final int DEFAULT_TOP = 3;
 	public static final double DEFAULT_TOP_FRACTION = 0.1;
@@ -19,6 +19,8 @@ public final class HeadExplanationSettings {
 	public String target = DEFAULT_TARGET;
 	public int top = DEFAULT_TOP;
 	public double topFraction = DEFAULT_TOP_FRACTION;
+	/** One more row per slice for the class bias (the part of the target logit no part or concept explains). */
+	public boolean bias;
 	public Path saveDir;
 
 	public HeadExplanationSettings validate() {
@@ -47,6 +49,7 @@ public final class HeadExplanationSettings {
 		ConceptDiscoverySettings.option(o, TARGET, target);
 		ConceptDiscoverySettings.option(o, TOP, Integer.toString(top));
 		ConceptDiscoverySettings.option(o, TOP_FRACTION, Double.toString(topFraction));
+		if (bias) o.append(BIAS).append("=true "); // key=true: Fiji's legacy layer reads only key=value
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}
@@ -59,6 +62,7 @@ public final class HeadExplanationSettings {
 		s.target = v.text(TARGET);
 		s.top = v.integer(TOP);
 		s.topFraction = v.number(TOP_FRACTION);
+		s.bias = v.flag(BIAS);
 		s.saveDir = v.path(SAVE_DIR);
 		return s;
 	}

@@ -74,7 +74,8 @@ public final class HeadTrainingRun {
 			TrainingOptions opt = new TrainingOptions(s.steps, s.batchSize, s.learningRate, s.seed);
 			int classes = backbone.numClasses();
 			HeadTrainer trainer = Registry.head(s.head, java.util.Map.of(HeadTrainingSettings.CONCEPTS, s.concepts,
-				HeadTrainingSettings.DIMENSION, s.dimension, HeadTrainingSettings.SPARSITY, s.sparsity));
+				HeadTrainingSettings.DIMENSION, s.dimension, HeadTrainingSettings.SPARSITY, s.sparsity, HeadTrainingSettings.ITERATIONS,
+				s.iterations));
 			InterpretableHead head = trainer.train(trainFeatures, layer, trainLabels, classes, opt, progress);
 			double[][] headLogits = head.logits(heldFeatures);
 			int[] backbonePred = backbone.logits(images.rows(held)).argmaxRows();

@@ -11,10 +11,10 @@ import java.util.List;
 public final class HeadTrainingSettings {
 
 	public static final String MODEL = "model", FOLDER = "folder", HEAD = "head", LAYER = "layer", CONCEPTS = "concepts",
-		DIMENSION = "dimension", SPARSITY = "sparsity", STEPS = "steps", BATCH_SIZE = "batch_size", LEARNING_RATE = "learning_rate",
+		DIMENSION = "dimension", SPARSITY = "sparsity", ITERATIONS = "iterations", STEPS = "steps", BATCH_SIZE = "batch_size", LEARNING_RATE = "learning_rate",
 		SEED = "seed", HELD_OUT = "held_out", PROTOTYPES = "prototypes", SAVE_DIR = "save_dir";
 
-	public static final List<String> KEYS = List.of(MODEL, FOLDER, HEAD, LAYER, CONCEPTS, DIMENSION, SPARSITY, STEPS, BATCH_SIZE,
+	public static final List<String> KEYS = List.of(MODEL, FOLDER, HEAD, LAYER, CONCEPTS, DIMENSION, SPARSITY, ITERATIONS, STEPS, BATCH_SIZE,
 		LEARNING_RATE, SEED, HELD_OUT, PROTOTYPES, SAVE_DIR);
 
 	public static final String INFODISENT = "infodisent", BI_ICE = "bi_ice";
@@ -22,7 +22,7 @@ public final class HeadTrainingSettings {
 
 	public static final String DEFAULT_HEAD = INFODISENT, DEFAULT_LAYER = "";
 	public static final int DEFAULT_CONCEPTS = 6, DEFAULT_DIMENSION = 16, DEFAULT_STEPS = 400, DEFAULT_BATCH_SIZE = 32,
-		DEFAULT_PROTOTYPES = 6;
+		DEFAULT_PROTOTYPES = 6, DEFAULT_ITERATIONS = org.conceptscope.heads.BiIce.DEFAULT_ITERATIONS;
 	public static final double DEFAULT_SPARSITY = org.conceptscope.heads.BiIce.DEFAULT_SPARSITY, DEFAULT_LEARNING_RATE = 0.01,
 		DEFAULT_HELD_OUT = 0.2;
 	public static final long DEFAULT_SEED = 42;
@@ -33,7 +33,7 @@ public final class HeadTrainingSettings {
 	public String head = DEFAULT_HEAD;
 	public String layer = DEFAULT_LAYER;
 	public int concepts = DEFAULT_CONCEPTS, dimension = DEFAULT_DIMENSION, steps = DEFAULT_STEPS, batchSize = DEFAULT_BATCH_SIZE,
-		prototypes = DEFAULT_PROTOTYPES;
+		prototypes = DEFAULT_PROTOTYPES, iterations = DEFAULT_ITERATIONS;
 	public double sparsity = DEFAULT_SPARSITY, learningRate = DEFAULT_LEARNING_RATE, heldOut = DEFAULT_HELD_OUT;
 	public long seed = DEFAULT_SEED;
 	public Path saveDir;
@@ -54,6 +54,7 @@ public final class HeadTrainingSettings {
 		if (concepts < 2) throw new IllegalArgumentException(CONCEPTS + " must be at least 2 (patches choose among them), got " + concepts + ".");
 		if (dimension < 1) throw new IllegalArgumentException(DIMENSION + " must be at least 1, got " + dimension + ".");
 		if (!(sparsity >= 0)) throw new IllegalArgumentException(SPARSITY + " must be 0 or more, got " + sparsity + ".");
+		if (iterations < 1) throw new IllegalArgumentException(ITERATIONS + " must be at least 1 (one round of binding), got " + iterations + ".");
 		if (steps < 1) throw new IllegalArgumentException(STEPS + " must be at least 1, got " + steps + ".");
 		if (batchSize < 1) throw new IllegalArgumentException(BATCH_SIZE + " must be at least 1, got " + batchSize + ".");
 		if (!(learningRate > 0)) throw new IllegalArgumentException(LEARNING_RATE + " must be positive, got " + learningRate + ".");
@@ -84,6 +85,7 @@ public final class HeadTrainingSettings {
 		ConceptDiscoverySettings.option(o, CONCEPTS, Integer.toString(concepts));
 		ConceptDiscoverySettings.option(o, DIMENSION, Integer.toString(dimension));
 		ConceptDiscoverySettings.option(o, SPARSITY, ConceptDiscoverySettings.number(sparsity));
+		ConceptDiscoverySettings.option(o, ITERATIONS, Integer.toString(iterations));
 		ConceptDiscoverySettings.option(o, STEPS, Integer.toString(steps));
 		ConceptDiscoverySettings.option(o, BATCH_SIZE, Integer.toString(batchSize));
 		ConceptDiscoverySettings.option(o, LEARNING_RATE, ConceptDiscoverySettings.number(learningRate));
@@ -104,6 +106,7 @@ public final class HeadTrainingSettings {
 		s.concepts = v.integer(CONCEPTS);
 		s.dimension = v.integer(DIMENSION);
 		s.sparsity = v.number(SPARSITY);
+		s.iterations = v.integer(ITERATIONS);
 		s.steps = v.integer(STEPS);
 		s.batchSize = v.integer(BATCH_SIZE);
 		s.learningRate = v.number(LEARNING_RATE);

@@ -92,11 +92,21 @@ public final class PluginActions {
 	}
 
 	private static void conceptDiscovery(ConceptDiscoverySettings s, ImageJProgress progress) throws IOException {
+		if (s.perClass) {
+			ConceptDiscoveryRun.PerClass r = ConceptDiscoveryRun.perClass(s, progress);
+			progress.finished(ConceptDiscoveryRun.summary(r) + " Results in " + s.saveDir + ".");
+			return;
+		}
 		ConceptDiscoveryRun.Result r = ConceptDiscoveryRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s, progress);
 		ResultsDisplay.showResult(r.atlas());
 		if (ResultsDisplay.interactive()) {
 			r.plot().show();
 			r.table().show("Concept importance");
+			if (r.holistic() != null) {
+				if (r.holistic().maps() != null) r.holistic().maps().show();
+				r.holistic().importanceMaps().show();
+				r.holisticTable().show("Holistic concepts");
+			}
 		}
 		progress.finished(r.bank().size() + " concept(s) of " + r.bank().className + savedIn(r.written(), s.saveDir));
 	}

@@ -52,6 +52,10 @@ public class TrainHeadCommand extends ContextCommand {
 		description = "bi_ice: weight of the L1 penalty on each concept's direction in the layer's channels (mean absolute entry)")
 	private double sparsity = 0.01;
 
+	@Parameter(label = "Binding iterations", persist = false, min = "1",
+		description = "bi_ice: rounds of bidirectional binding (concepts attend to the patches and take them in, patches receive the concepts they choose); 1 = one static round; the published model iterates (e.g. 3: it keeps the backbone's accuracy, though some concept maps may come out flat)")
+	private int iterations = 1;
+
 	@Parameter(label = "Training steps", persist = false, min = "1",
 		description = "Adam steps on cross-entropy")
 	private int steps = 400;
@@ -90,6 +94,7 @@ public class TrainHeadCommand extends ContextCommand {
 		in.put("concepts", concepts);
 		in.put("dimension", dimension);
 		in.put("sparsity", sparsity);
+		in.put("iterations", iterations);
 		in.put("steps", steps);
 		in.put("batch_size", batch_size);
 		in.put("learning_rate", learning_rate);

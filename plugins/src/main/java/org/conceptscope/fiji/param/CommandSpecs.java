@@ -40,11 +40,11 @@ public final class CommandSpecs {
 	/** The Attribution command's method choices: a part of the registry's attribution methods, in menu order. */
 	public static final List<String> ATTRIBUTION_METHODS = List.of("saliency", "gradient_x_input", "integrated_gradients", "smoothgrad",
 		"vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol", "hsic",
-		"lime", "kernel_shap", "eva");
+		"lime", "kernel_shap", "eva", "srd");
 
 	static final Parameter METHOD = Parameter.choice("method", "Method", "saliency", ATTRIBUTION_METHODS)
 		.help(String.join(", ", ATTRIBUTION_METHODS.stream().map(m -> "`" + m + "`").toList())
-			+ " ([LIME](../methods/lime.md), Kernel SHAP, Guided Backpropagation and DeconvNet: TensorFlow models)");
+			+ " ([LIME](../methods/lime.md), Kernel SHAP, Guided Backpropagation, DeconvNet and [SRD](../methods/srd.md): TensorFlow models)");
 
 	public static final CommandSpec ATTRIBUTION = new CommandSpec("Attribution...", "Attribution", "attribution.md",
 		parameters(List.of(MODEL.help("folder holding `saved_model.pb` (and `conceptscope.json`)"), METHOD, TARGET), attributionParameters(),
@@ -84,6 +84,8 @@ public final class CommandSpecs {
 			SEED.help("NMF start and Sobol designs"),
 			Parameter.integer("designs", "Sobol designs", 32).range(Range.atLeast(2)).help("Sobol designs for the concepts' importance"),
 			Parameter.integer("examples", "Examples per concept", 6).range(Range.atLeast(1)).help("example crops per concept kept in the bank and shown in the atlas"),
+			Parameter.flag("holistic", "Holistic outputs", false).help("also the [holistic view](../methods/craft.md) (Fel et al. 2023): concept attribution maps (where each concept lies: the gradient of each concept's score, by implicit differentiation through the NMF, times the input; TensorFlow models, others get none with a Log line), per-position concept importance maps, and each concept's prevalence and reliability (files below)"),
+			Parameter.flag("per_class", "One CRAFT per class (data set)", false).help("CRAFT per class over a data set, as Xplique's CraftManager: `folder` holds one subfolder of images per class (named after the model's classes: true labels, so reliability) or the images themselves; the images predicted as each class (every class, or only `target` when it names one) give that class's concepts and holistic outputs in `save_dir/<class>/`, with `classes.csv`; needs `folder` and `save_dir`"),
 			SAVE_DIR.help("folder for the files below; **required headless** (a run that can neither show nor save is refused)")),
 		Set.of("model"), null, null);
 
@@ -158,6 +160,7 @@ public final class CommandSpecs {
 			head("concepts").help("bi_ice: number of concepts (at least 2)").anyMethod(),
 			head("dimension").help("bi_ice: dimension of the concept and patch embeddings").anyMethod(),
 			head("sparsity").help("bi_ice: weight of the L1 penalty on each concept's direction in the layer's channels (mean absolute entry)").anyMethod(),
+			head("iterations").help("bi_ice: rounds of bidirectional binding (concepts attend to the patches and take them in, patches receive the concepts they choose); 1 = one static round; the published model iterates (e.g. 3: it keeps the backbone's accuracy, though some concept maps may come out flat)").anyMethod(),
 			Parameter.integer("steps", "Training steps", 400).range(Range.atLeast(1)).help("Adam steps on cross-entropy"),
 			Parameter.integer("batch_size", "Batch size", 32).range(Range.atLeast(1)).help("images per Adam step (an epoch is one pass over the training images)"),
 			Parameter.number("learning_rate", "Learning rate", 0.01).range(Range.above(0)).help("Adam step size"),
@@ -171,7 +174,9 @@ public final class CommandSpecs {
 		Parameters.of(MODEL.help("the backbone the head was trained on (its layer and shape are checked)"),
 			Parameter.folder("head", "Head folder").help("the head folder (`<save_dir>/head`; the `save_dir` of the training run works too)"), TARGET.help("`predicted` (the head's own prediction per slice), a class name or index"),
 			Parameter.integer("top", "Parts per slice", 3).range(Range.atLeast(1)).help("parts/concepts per slice: those with the largest positive contributions to the target logit"),
-			TOP_FRACTION.help("the top fraction of each part's map outlined as its ROI"), SAVE_DIR.help("folder for `<title>-<head>.tif`, `<title>-<head>-RoiSet.zip`, `<title>-<head>-results.csv`")),
+			TOP_FRACTION.help("the top fraction of each part's map outlined as its ROI"),
+			Parameter.flag("bias", "Bias row", false).help("one more row per slice (rank and unit `bias`, no ROI) for the class bias: the part of the target logit no part or concept explains (InfoDisent: its class bias b_k; Bi-ICE: the logit minus the contributions), so every contribution plus the bias is the target logit"),
+			SAVE_DIR.help("folder for `<title>-<head>.tif`, `<title>-<head>-RoiSet.zip`, `<title>-<head>-results.csv`")),
 		Set.of("model", "head"), null, null);
 
 	public static final CommandSpec FEATURE_VISUALIZATION = new CommandSpec("Feature Visualization...", "Feature Visualization",
@@ -179,10 +184,14 @@ public final class CommandSpecs {
 		Parameters.of(MODEL, Parameter.folder("head", "Head folder (optional)").help("optional: a head saved by Train Interpretable Head (`<save_dir>/head`) for the same model; then `target` may be one of its parts or concepts, and a class means the head's logit, both computed through the model and the head"),
 			Parameter.text("target", "Target class", "").help("the class to visualise: a name or an index; with a `head` also `part k` (InfoDisent: that part's evidence) or `concept k` (Bi-ICE: that concept's activation)"),
 			FOLDER.help("images whose mean magnitude spectrum (per channel, after the model's normalisation; the spectrum is kept exactly, conjugate frequencies tied so the image is real, and the mean keeps its sign) the visualisation keeps; empty = the current image or stack. For grayscale or microscopy models this keeps the texture and contrast of your own images. Images must have the model's input size"),
-			Parameter.integer("steps", "Steps", 200).range(Range.atLeast(1)).help("Adam steps on the Fourier phase"),
-			Parameter.number("learning_rate", "Learning rate", 0.05).range(Range.above(0)).help("Adam step size (radians)"),
-			Parameter.number("crop", "Crop (smallest side)", 0.8).range(Range.aboveUpTo(0, 1)).help("each step scores a random crop whose side is between `crop` and 1 of the image, resized back"),
-			SEED.help("start phase and crops: the same seed gives the same image"), SAVE_DIR.help("folder for `<model>-<class>-maco.tif` (with a head `<model>-<head>-part-k-maco.tif`), `-maco-scores.csv` (`step, score`: the target score of each step's crop) and `-maco-scores.png`")),
+			Parameter.choice("recipe", "Recipe", "reference", List.of("reference", "simple")).help("`reference`: [MACO](../methods/maco.md) as its paper and Xplique run it (a canvas of the input side × 512/224, `crops` random crops per step with box sizes falling from 0.5 to 0.05, noise, values through a sigmoid into the images' range, Nadam); `simple`: ConceptScope's first variant (an input-sized image, one crop per step of side in [`crop`, 1], Adam, the magnitude kept exactly)"),
+			Parameter.integer("steps", "Steps", 200).range(Range.atLeast(1)).help("optimisation steps on the Fourier phase"),
+			Parameter.number("learning_rate", "Learning rate (simple)", 0.05).range(Range.above(0)).help("`simple`: Adam step size (radians); `reference` uses Xplique's Nadam at 1.0 on the standardised phase"),
+			Parameter.number("crop", "Crop (smallest side, simple)", 0.8).range(Range.aboveUpTo(0, 1)).help("`simple`: each step scores a random crop whose side is between `crop` and 1 of the image, resized back"),
+			Parameter.integer("crops", "Crops per step (reference)", 32).range(Range.atLeast(1)).help("`reference`: random crops scored per step (the objective is their mean)"),
+			Parameter.number("noise", "Noise (reference)", 0.08).range(Range.atLeast(0)).help("`reference`: noise added to every crop value: Gaussian of this standard deviation plus uniform in ±noise/2"),
+			Parameter.integer("canvas", "Canvas side (0: automatic)", 0).range(Range.atLeast(0)).help("`reference`: side of the optimised canvas in pixels (at least the model input); 0 = the input side × 512/224, Xplique's canvas for 224-pixel models"),
+			SEED.help("start phase and crops: the same seed gives the same image"), SAVE_DIR.help("folder for `<model>-<class>-maco.tif` (with a head `<model>-<head>-part-k-maco.tif`), `-maco-scores.csv` (`step, score`: the target score of each step's crop, the mean over its crops for `reference`) and `-maco-scores.png`")),
 		Set.of("model", "target"), null, null);
 
 	public static final CommandSpec TCAV = new CommandSpec("TCAV...", "TCAV", "tcav.md",

@@ -99,12 +99,13 @@ class CommandParametersTest {
 		assertEquals(new TrainHeadCommand().settings().toMacroOptions(), HeadTrainingSettings.parse("").toMacroOptions());
 		assertEquals(new ExplainWithHeadCommand().settings().toMacroOptions(), HeadExplanationSettings.parse("").toMacroOptions());
 		assertEquals(new FeatureVisualizationCommand().settings().toMacroOptions(), FeatureVisualizationSettings.parse("").toMacroOptions());
-		String train = "model=[/m] folder=[/f] head=bi_ice layer=conv3/pool concepts=4 dimension=8 sparsity=0.02 steps=100"
+		String train = "model=[/m] folder=[/f] head=bi_ice layer=conv3/pool concepts=4 dimension=8 sparsity=0.02 iterations=2 steps=100"
 			+ " batch_size=16 learning_rate=0.005 seed=7 held_out=0.3 prototypes=4 save_dir=[/out dir]";
 		assertEquals(train, HeadTrainingSettings.parse(train).toMacroOptions(), "a recorded line replays as itself");
 		String explainLine = "model=[/m] head=[/h] target=DAB-positive top=2 top_fraction=0.2 save_dir=[/o]";
 		assertEquals(explainLine, HeadExplanationSettings.parse(explainLine).toMacroOptions());
-		String macoLine = "model=[/m] head=[/h] target=[part 3] folder=[/f] steps=50 learning_rate=0.1 crop=0.7 seed=3 save_dir=[/o]";
+		String macoLine = "model=[/m] head=[/h] target=[part 3] folder=[/f] recipe=simple steps=50 learning_rate=0.1 crop=0.7 crops=16 noise=0.1"
+			+ " canvas=48 seed=3 save_dir=[/o]";
 		assertEquals(macoLine, FeatureVisualizationSettings.parse(macoLine).toMacroOptions());
 		assertEquals(HeadTrainingSettings.HEADS,
 			Arrays.asList(field(TrainHeadCommand.class, "head").getAnnotation(Parameter.class).choices()));

@@ -37,7 +37,7 @@ class SettingsTest {
 	void eachBadValueIsNamedByItsMacroKey() throws Exception {
 		assertEquals("No model folder given: set model=[folder holding saved_model.pb].", message(new AttributionSettings()));
 		assertEquals("Unknown method 'gradcam++': use one of saliency, gradient_x_input, integrated_gradients, smoothgrad,"
-			+ " vargrad, squaregrad, gradcam, gradcam_plus_plus, guided_backprop, deconvnet, occlusion, rise, sobol, hsic, lime, kernel_shap, eva.", message(valid().method("gradcam++")));
+			+ " vargrad, squaregrad, gradcam, gradcam_plus_plus, guided_backprop, deconvnet, occlusion, rise, sobol, hsic, lime, kernel_shap, eva, srd.", message(valid().method("gradcam++")));
 		assertEquals("Unknown output 'overlay': use output=channel (heat map as an extra channel of a new image) or"
 			+ " output=image (a separate map image).", message(valid().output("overlay")));
 		assertEquals("top_fraction must be in (0, 1] (0.1 outlines the top 10 % of each map), got 0.0.",

@@ -53,7 +53,7 @@ class VerificationSettingsTest {
 		assertEquals("mege_reco needs labelled images: set folder=[a folder with one subfolder of images per class, named after the"
 			+ " model's classes].", message(() -> EvaluationSettings.parse("model=[/m] metric=mege_reco").validate()));
 		assertEquals("Unknown method 'saliencey' in methods: use attribution methods (saliency, gradient_x_input, integrated_gradients,"
-			+ " smoothgrad, vargrad, squaregrad, gradcam, gradcam_plus_plus, guided_backprop, deconvnet, occlusion, rise, sobol, hsic, lime, kernel_shap, eva) or random, separated by"
+			+ " smoothgrad, vargrad, squaregrad, gradcam, gradcam_plus_plus, guided_backprop, deconvnet, occlusion, rise, sobol, hsic, lime, kernel_shap, eva, srd) or random, separated by"
 			+ " commas.", message(() -> EvaluationSettings.parse("model=[/m] metric=mege_reco folder=[" + folder
 				+ "] methods=saliencey").validate()));
 		assertEquals("folds must be at least 2 (each model is trained on all folds but one), got 1.",

@@ -1,0 +1,96 @@
+package org.conceptscope.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.conceptscope.fiji.MacroRunner.Macro;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+import org.conceptscope.visualization.Maco;
+import org.conceptscope.visualization.MacoReference;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Feature Visualization runs MACO's reference recipe by default (Fel et al. 2023, as Xplique's maco):
+ * run from a macro on the bundled IHC stack, its canvas is the model input scaled by 512/224, and the
+ * saved visualisation, transparency and per-step scores are those of {@link MacoReference} run here
+ * with the same spectrum, steps, crops, noise and seed; the scores rise.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FeatureVisualizationRecipeTest {
+
+	@TempDir
+	static Path work;
+
+	private final Path testImages = TestFiles.testImages();
+	private Map<String, String> logs;
+
+	@BeforeAll
+	void runMacros() throws Exception {
+		String open = "setBatchMode(true); open('" + stack() + "');\n";
+		Map<String, Macro> runs = new LinkedHashMap<>();
+		runs.put("reference", new Macro(open + "run('Feature Visualization...', 'model=[" + model() + "] target=[DAB-positive] steps=40"
+			+ " seed=7 save_dir=[" + work.resolve("reference") + "]');\n", ""));
+		runs.put("bad canvas", new Macro(open + "run('Feature Visualization...', 'model=[" + model() + "] target=[DAB-positive] steps=2"
+			+ " canvas=16 save_dir=[" + work.resolve("bad") + "]');\nprint('still running');\n", ""));
+		logs = MacroRunner.run(runs, work);
+	}
+
+	@Test
+	void theCommandRunsTheReferenceRecipe() throws Exception {
+		assertFalse(logs.get("reference").contains("Error"), logs.get("reference"));
+		Path dir = work.resolve("reference");
+		String base = "ihc-stain-DAB-positive-maco";
+		assertEquals(List.of(base + "-scores.csv", base + "-scores.png", base + ".tif"), TestFiles.names(dir));
+		ImagePlus saved = IJ.openImage(dir.resolve(base + ".tif").toString());
+		int side = (int) Math.round(32 * 512.0 / 224.0);
+		assertEquals(side, saved.getWidth(), "the canvas: the input scaled by Xplique's 512/224");
+		assertEquals(4, saved.getNChannels(), "R, G, B + transparency");
+		try (TensorFlowClassifier model = TensorFlowClassifier.load(model())) {
+			FloatTensor refs = Models.input(IJ.openImage(stack().toString()), model).tensor();
+			MacoReference.Result want = new MacoReference(40, 1.0, 32, 0.08, 7).visualize(Maco.Objective.classLogit(model, 2),
+				MacoReference.reference(refs, side, side), Progress.NONE);
+			for (int c = 0; c < 3; c++) {
+				float[] plane = (float[]) saved.getStack().getPixels(c + 1);
+				for (int p = 0; p < plane.length; p++) assertEquals(want.image().data()[p * 3 + c], plane[p], 1e-6f, "channel " + (c + 1));
+			}
+			assertArrayEquals(want.transparency().data(), (float[]) saved.getStack().getPixels(4), 1e-6f);
+			List<List<String>> csv = Csv.parse(Files.readString(dir.resolve(base + "-scores.csv")));
+			assertEquals(1 + 40, csv.size());
+			for (int t = 0; t < 40; t++) assertEquals(want.scores()[t], Double.parseDouble(csv.get(t + 1).get(1)), 1e-5 * Math.max(1, Math.abs(want.scores()[t])));
+			double first = 0, last = 0;
+			for (int t = 0; t < 5; t++) {
+				first += want.scores()[t] / 5;
+				last += want.scores()[39 - t] / 5;
+			}
+			assertTrue(last > first, "the mean crop score rises: " + first + " -> " + last);
+		}
+		assertTrue(String.valueOf(saved.getProperty("Info")).contains("recipe=reference"), String.valueOf(saved.getProperty("Info")));
+		String bad = logs.get("bad canvas");
+		assertTrue(bad.contains("canvas must be 0 (automatic) or at least the model input"), bad);
+		assertFalse(Files.exists(work.resolve("bad")));
+	}
+
+	private Path stack() {
+		return testImages.resolve("images").resolve("ihc-heldout-patches.tif");
+	}
+
+	private Path model() {
+		return testImages.resolve("models").resolve("ihc-stain");
+	}
+}
