@@ -17,7 +17,7 @@ public final class EvaluationSettings {
 	public static final List<String> METRICS = List.of("deletion", "insertion", "mufidelity", "average_drop", "increase_in_confidence",
 		"complexity", "sparseness", "random_logit", "sanity", MEGE_RECO);
 	/** mege_reco also compares maps that ignore the model: what any method should beat. */
-	public static final String RANDOM = "random";
+	public static final String RANDOM = org.conceptscope.attribution.RandomBaseline.NAME;
 
 	public static final String DEFAULT_METHOD = AttributionSettings.DEFAULT_METHOD, DEFAULT_METRIC = "deletion",
 		DEFAULT_TARGET = AttributionSettings.PREDICTED;
