@@ -61,6 +61,11 @@ final class ModelArchive {
 		Path zip = dir.resolve(folder.getFileName() + ".zip");
 		dir.toFile().deleteOnExit();
 		zip.toFile().deleteOnExit();
+		return zip(folder, zip);
+	}
+
+	/** Writes {@code folder} as the zip file {@code zip} and returns it. */
+	static Path zip(Path folder, Path zip) throws IOException {
 		List<Path> files;
 		try (Stream<Path> s = Files.walk(folder)) {
 			files = s.filter(Files::isRegularFile).sorted().toList();

@@ -195,9 +195,8 @@ final class SparkMegeReco {
 			}
 			Path folder = dir.resolve("mege-fold-" + f);
 			mege.trainFold(data.tensor(), data.labels(), mege.folds(data.labels().length), f, folder, Progress.NONE);
-			Path zip = ModelArchive.zip(folder);
-			byte[] bytes = Files.readAllBytes(zip);
-			Files.deleteIfExists(zip);
+			// zipped inside the task's folder, which goes with it
+			byte[] bytes = Files.readAllBytes(ModelArchive.zip(folder, dir.resolve(folder.getFileName() + ".zip")));
 			TaskContext task = TaskContext.get();
 			hook.partComputed(f, task == null ? 0 : task.attemptNumber());
 			return new FoldModel(f, bytes, data.images().images().stream().mapToInt(ImagePlus::getStackSize).toArray());
