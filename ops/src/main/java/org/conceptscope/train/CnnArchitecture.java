@@ -2,10 +2,15 @@ package org.conceptscope.train;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import org.conceptscope.tensor.FloatTensor;
 
 /**
  * A small convolutional classifier, enough for test models, k-fold retraining (MeGe) and heads:
@@ -70,14 +75,7 @@ public record CnnArchitecture(int height, int width, int channels, int[] filters
 
 	/** Parameter names and shapes, in creation order. */
 	public List<Parameter> parameters() {
-		List<Parameter> ps = new ArrayList<>();
-		int in = channels;
-		for (int i = 0; i < filters.length; i++) {
-			String block = "conv" + (i + 1);
-			ps.add(new Parameter(block + "/kernel", new long[] { kernel, kernel, in, filters[i] }, kernel * kernel * in));
-			ps.add(new Parameter(block + "/bias", new long[] { filters[i] }, 0));
-			in = filters[i];
-		}
+		List<Parameter> ps = Parameter.convBlocks(channels, kernel, filters);
 		ps.add(new Parameter("dense/kernel", new long[] { featureLength(), numClasses }, featureLength()));
 		ps.add(new Parameter("dense/bias", new long[] { numClasses }, 0));
 		return ps;
@@ -140,5 +138,35 @@ public record CnnArchitecture(int height, int width, int channels, int[] filters
 	}
 
 	/** A trainable tensor; fanIn > 0 means He-initialised weights, 0 means zeros. */
-	public record Parameter(String name, long[] shape, int fanIn) {}
+	public record Parameter(String name, long[] shape, int fanIn) {
+
+		/** The kernels and biases of blocks "conv1", "conv2", ... of square convolutions, in creation order. */
+		static List<Parameter> convBlocks(int channels, int kernel, int[] filters) {
+			List<Parameter> ps = new ArrayList<>();
+			int in = channels;
+			for (int i = 0; i < filters.length; i++) {
+				String block = "conv" + (i + 1);
+				ps.add(new Parameter(block + "/kernel", new long[] { kernel, kernel, in, filters[i] }, kernel * kernel * in));
+				ps.add(new Parameter(block + "/bias", new long[] { filters[i] }, 0));
+				in = filters[i];
+			}
+			return ps;
+		}
+
+		/** He-normal initial weights from a seed (biases zero), in the parameters' order. */
+		static Map<String, FloatTensor> heNormal(List<Parameter> parameters, long seed) {
+			Random rnd = new Random(seed);
+			Map<String, FloatTensor> w = new LinkedHashMap<>();
+			for (Parameter p : parameters) {
+				FloatTensor t = FloatTensor.zeros(p.shape());
+				if (p.fanIn() > 0) {
+					double std = Math.sqrt(2.0 / p.fanIn());
+					float[] d = t.data();
+					for (int i = 0; i < d.length; i++) d[i] = (float) (rnd.nextGaussian() * std);
+				}
+				w.put(p.name(), t);
+			}
+			return w;
+		}
+	}
 }

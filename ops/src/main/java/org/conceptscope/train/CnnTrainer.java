@@ -1,7 +1,6 @@
 package org.conceptscope.train;
 
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
@@ -19,18 +18,7 @@ public final class CnnTrainer {
 
 	/** He-normal initial weights from a seed. */
 	public static Map<String, FloatTensor> initialWeights(CnnArchitecture arch, long seed) {
-		Random rnd = new Random(seed);
-		Map<String, FloatTensor> w = new LinkedHashMap<>();
-		for (CnnArchitecture.Parameter p : arch.parameters()) {
-			FloatTensor t = FloatTensor.zeros(p.shape());
-			if (p.fanIn() > 0) {
-				double std = Math.sqrt(2.0 / p.fanIn());
-				float[] d = t.data();
-				for (int i = 0; i < d.length; i++) d[i] = (float) (rnd.nextGaussian() * std);
-			}
-			w.put(p.name(), t);
-		}
-		return w;
+		return CnnArchitecture.Parameter.heNormal(arch.parameters(), seed);
 	}
 
 	/**
@@ -40,15 +28,8 @@ public final class CnnTrainer {
 	 */
 	public static Map<String, FloatTensor> train(CnnArchitecture arch, FloatTensor images, int[] labels, TrainingOptions opt,
 		Progress progress) {
-		long[] s = images.shape();
-		if (s.length != 4 || s[1] != arch.height() || s[2] != arch.width() || s[3] != arch.channels()) {
-			throw new IllegalArgumentException("Training images " + images + " do not fit the architecture input "
-				+ arch.height() + "x" + arch.width() + "x" + arch.channels() + ".");
-		}
-		if (labels.length != s[0]) throw new IllegalArgumentException(labels.length + " labels for " + s[0] + " images.");
-		for (int l : labels) {
-			if (l < 0 || l >= arch.numClasses()) throw new IllegalArgumentException("Label " + l + " outside 0.." + (arch.numClasses() - 1) + ".");
-		}
+		SupervisedTrainer.checkImages(images, arch.height(), arch.width(), arch.channels());
+		if (labels.length != images.dim(0)) throw new IllegalArgumentException(labels.length + " labels for " + images.dim(0) + " images.");
 		Random rnd = new Random(opt.seed());
 		Map<String, FloatTensor> init = initialWeights(arch, rnd.nextLong());
 		return SupervisedTrainer.train(g -> new CnnGraph(g, arch, init), images, labels, arch.numClasses(), opt, progress, null, 0, rnd)
@@ -57,10 +38,7 @@ public final class CnnTrainer {
 
 	/** Fraction of images whose arg-max logit equals the label, from a [N, K] logits tensor. */
 	public static double accuracy(FloatTensor logits, int[] labels) {
-		int[] pred = logits.argmaxRows();
-		int ok = 0;
-		for (int i = 0; i < labels.length; i++) if (pred[i] == labels[i]) ok++;
-		return labels.length == 0 ? Double.NaN : ok / (double) labels.length;
+		return SupervisedTrainer.agreement(logits.argmaxRows(), labels);
 	}
 
 	/** Class counts, for model cards. */

@@ -1,6 +1,5 @@
 package org.conceptscope.train;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -35,14 +34,8 @@ public record FcnArchitecture(int height, int width, int channels, int[] filters
 
 	/** Parameter names and shapes, in creation order. */
 	public List<CnnArchitecture.Parameter> parameters() {
-		List<CnnArchitecture.Parameter> ps = new ArrayList<>();
-		int in = channels;
-		for (int i = 0; i < filters.length; i++) {
-			String block = "conv" + (i + 1);
-			ps.add(new CnnArchitecture.Parameter(block + "/kernel", new long[] { kernel, kernel, in, filters[i] }, kernel * kernel * in));
-			ps.add(new CnnArchitecture.Parameter(block + "/bias", new long[] { filters[i] }, 0));
-			in = filters[i];
-		}
+		List<CnnArchitecture.Parameter> ps = CnnArchitecture.Parameter.convBlocks(channels, kernel, filters);
+		int in = filters[filters.length - 1];
 		ps.add(new CnnArchitecture.Parameter("classifier/kernel", new long[] { 1, 1, in, numClasses }, in));
 		ps.add(new CnnArchitecture.Parameter("classifier/bias", new long[] { numClasses }, 0));
 		return ps;

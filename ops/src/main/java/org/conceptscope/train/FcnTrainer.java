@@ -2,7 +2,6 @@ package org.conceptscope.train;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
@@ -21,18 +20,7 @@ public final class FcnTrainer {
 
 	/** He-normal initial weights from a seed. */
 	public static Map<String, FloatTensor> initialWeights(FcnArchitecture arch, long seed) {
-		Random rnd = new Random(seed);
-		Map<String, FloatTensor> w = new LinkedHashMap<>();
-		for (CnnArchitecture.Parameter p : arch.parameters()) {
-			FloatTensor t = FloatTensor.zeros(p.shape());
-			if (p.fanIn() > 0) {
-				double std = Math.sqrt(2.0 / p.fanIn());
-				float[] d = t.data();
-				for (int i = 0; i < d.length; i++) d[i] = (float) (rnd.nextGaussian() * std);
-			}
-			w.put(p.name(), t);
-		}
-		return w;
+		return CnnArchitecture.Parameter.heNormal(arch.parameters(), seed);
 	}
 
 	/**
@@ -42,11 +30,8 @@ public final class FcnTrainer {
 	 * @throws java.util.concurrent.CancellationException when progress asks to stop
 	 */
 	public static Map<String, FloatTensor> train(FcnArchitecture arch, FloatTensor images, int[] labels, TrainingOptions opt, Progress progress) {
+		SupervisedTrainer.checkImages(images, arch.height(), arch.width(), arch.channels());
 		long[] s = images.shape();
-		if (s.length != 4 || s[1] != arch.height() || s[2] != arch.width() || s[3] != arch.channels()) {
-			throw new IllegalArgumentException("Training images " + images + " do not fit the architecture input " + arch.height() + "x"
-				+ arch.width() + "x" + arch.channels() + ".");
-		}
 		if (labels.length != s[0] * s[1] * s[2]) {
 			throw new IllegalArgumentException(labels.length + " labels for " + s[0] + " images of " + s[2] + "x" + s[1] + " pixels; give one per pixel.");
 		}
@@ -65,8 +50,6 @@ public final class FcnTrainer {
 		int k = (int) maps.dim(maps.rank() - 1);
 		int[] pred = maps.reshape(maps.size() / k, k).argmaxRows();
 		if (pred.length != labels.length) throw new IllegalArgumentException(pred.length + " positions for " + labels.length + " labels.");
-		int ok = 0;
-		for (int i = 0; i < labels.length; i++) if (pred[i] == labels[i]) ok++;
-		return labels.length == 0 ? Double.NaN : ok / (double) labels.length;
+		return SupervisedTrainer.agreement(pred, labels);
 	}
 }

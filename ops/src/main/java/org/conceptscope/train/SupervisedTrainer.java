@@ -35,6 +35,22 @@ public final class SupervisedTrainer {
 
 	private SupervisedTrainer() {}
 
+	/** Refuses training images that are not [N, height, width, channels]. */
+	static void checkImages(FloatTensor images, int height, int width, int channels) {
+		long[] s = images.shape();
+		if (s.length != 4 || s[1] != height || s[2] != width || s[3] != channels) {
+			throw new IllegalArgumentException("Training images " + images + " do not fit the architecture input " + height + "x" + width
+				+ "x" + channels + ".");
+		}
+	}
+
+	/** Fraction of predictions equal to their label (NaN for none). */
+	static double agreement(int[] predicted, int[] labels) {
+		int ok = 0;
+		for (int i = 0; i < labels.length; i++) if (predicted[i] == labels[i]) ok++;
+		return labels.length == 0 ? Double.NaN : ok / (double) labels.length;
+	}
+
 	public static Trained train(Function<Graph, TrainableGraph> build, FloatTensor inputs, int[] labels, int numClasses,
 		TrainingOptions opt, Progress progress, String tracked, int trackEvery) {
 		return train(build, inputs, labels, numClasses, opt, progress, tracked, trackEvery, new Random(opt.seed()));
