@@ -9,6 +9,7 @@ import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.BlendWindow;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Normalization;
+import org.conceptscope.tensor.TileBlender;
 import org.conceptscope.tensor.TileGrid;
 import org.conceptscope.tensor.TileSource;
 import org.conceptscope.util.Progress;
@@ -114,15 +115,9 @@ public final class TiledExplainer {
 		method.checkRuns(classifier);
 		Progress p = progress == null ? Progress.NONE : progress;
 		TileGrid grid = grid(classifier, source.height(), source.width(), overlap);
-		int n = source.images(), perImage = grid.count(), th = grid.tileHeight(), tw = grid.tileWidth(), c = source.channels();
-		long modelChannels = classifier.signature().channels();
-		if (modelChannels > 0 && modelChannels != c) {
-			throw new IllegalArgumentException("The model expects channels " + modelChannels + " but the image has " + c + " (input "
-				+ Arrays.toString(classifier.signature().input().shape()) + ", image " + source.width() + "x" + source.height() + "x" + c
-				+ "). Check the channel count of the image (RGB images have 3, composites one per channel).");
-		}
+		checkSource(classifier, source, grid);
+		int n = source.images(), perImage = grid.count(), th = grid.tileHeight(), tw = grid.tileWidth();
 		long total = (long) n * perImage;
-		if (total > Integer.MAX_VALUE) throw new IllegalArgumentException("The image needs " + total + " tiles, too many; use a larger overlap step.");
 		long mapValues = (long) n * source.height() * source.width();
 		if (mapValues > Integer.MAX_VALUE - 8) {
 			throw new IllegalArgumentException("The maps of " + n + " images of " + source.width() + "x" + source.height()
@@ -152,8 +147,7 @@ public final class TiledExplainer {
 		int[] targets = target == AttributionMethod.PREDICTED ? predicted.clone() : filled(n, target);
 
 		// Pass 2: every tile explained for its image's target, blended into the maps.
-		float[] maps = new float[(int) mapValues];
-		float[] wy = BlendWindow.weights(th), wx = BlendWindow.weights(tw);
+		TileBlender blender = new TileBlender(grid, n, 1);
 		Map<String, String> metadata = null;
 		int height = source.height(), width = source.width();
 		for (int g = 0; g < total; g += batch) {
@@ -165,34 +159,104 @@ public final class TiledExplainer {
 			Progress within = (d, t, msg) -> p.report(before + (t > 0 ? d * count / t : 0), 2 * total, "tiles explained");
 			Attribution a = method.numberingImagesFrom((int) firstTile + g).explain(classifier, x, tileTargets, within);
 			if (metadata == null) metadata = a.metadata();
-			float[] m = a.maps().data();
 			if (a.maps().dim(1) != th || a.maps().dim(2) != tw) {
 				throw new IllegalStateException(method.name() + " gave maps " + a.maps() + " for tiles of " + tw + "x" + th + ".");
 			}
-			for (int i = 0; i < count; i++) {
-				int gi = g + i, b = gi / perImage, t = gi % perImage, y0 = grid.y(t), x0 = grid.x(t);
-				int base = b * height * width, off = i * th * tw;
-				for (int yy = 0; yy < th && y0 + yy < height; yy++) {
-					int row = base + (y0 + yy) * width + x0, trow = off + yy * tw;
-					float wrow = wy[yy];
-					for (int xx = 0; xx < tw && x0 + xx < width; xx++) maps[row + xx] += wrow * wx[xx] * m[trow + xx];
-				}
-			}
+			float[] m = a.maps().data();
+			for (int i = 0; i < count; i++) blender.add((g + i) / perImage, (g + i) % perImage, m, i * th * tw);
 			if (!p.report(total + g + count, 2 * total, "tiles explained")) throw new CancellationException("Stopped while explaining tiles.");
 		}
-		double[] cy = BlendWindow.coverage(height, th, grid.ys()), cx = BlendWindow.coverage(width, tw, grid.xs());
-		for (int b = 0; b < n; b++) {
-			for (int y = 0; y < height; y++) {
-				int row = (b * height + y) * width;
-				for (int x = 0; x < width; x++) maps[row + x] = (float) (maps[row + x] / (cy[y] * cx[x]));
-			}
-		}
+		float[] maps = blender.blended();
 		Map<String, String> meta = new LinkedHashMap<>(metadata == null ? Map.of() : metadata);
 		meta.put("targets", Arrays.toString(targets));
 		meta.put("target_classes", Arrays.stream(targets).mapToObj(j -> classifier.classNames().get(j)).toList().toString());
 		meta.put("tiles", grid.describe());
 		return new Result(new FloatTensor(new long[] { n, height, width }, maps), grid,
 			new FloatTensor(new long[] { n, perImage, k }, tileProbs), imageProbs, predicted, targets, meta);
+	}
+
+	/** What {@link #mapTiles} computes on each batch of tiles. */
+	@FunctionalInterface
+	public interface TileMaps {
+
+		/**
+		 * @param tiles normalised tiles [B, tileHeight, tileWidth, c]; B may exceed {@code count} (padded to the model's fixed batch)
+		 * @param firstTile the first tile's number in the run (image * tiles per image + tile)
+		 * @param count the batch's real tiles
+		 * @return maps [B or count, tileHeight, tileWidth, channels] of the real tiles first
+		 */
+		FloatTensor apply(FloatTensor tiles, int firstTile, int count);
+	}
+
+	/** Maps [N, H, W, K] blended from the tiles, the grid, per-tile probabilities [N, tiles, classes], image-level results. */
+	public record MapsResult(FloatTensor maps, TileGrid grid, FloatTensor tileProbabilities, FloatTensor probabilities, int[] predicted) {
+
+		public MapsResult {
+			predicted = predicted.clone();
+		}
+
+		@Override
+		public int[] predicted() {
+			return predicted.clone();
+		}
+	}
+
+	/**
+	 * Maps of {@code channels} values per pixel computed by {@code perTiles} on every tile of every
+	 * image (tiles of the model's size, read and normalised as {@link #explain} does), blended into
+	 * maps of the image's size with the same window ({@link TileBlender}), in one pass: each batch is
+	 * also classified (per-tile probabilities; the image's probabilities are their mean, its predicted
+	 * class their arg-max). Concept maps over a whole image are made this way.
+	 *
+	 * @param progress reports tiles done; false cancels
+	 * @throws CancellationException when progress asks to stop
+	 */
+	public static MapsResult mapTiles(Classifier classifier, TileSource source, double overlap, int channels, TileMaps perTiles,
+		Progress progress) {
+		if (classifier == null) throw new IllegalArgumentException("No model given: load a classifier first.");
+		Progress p = progress == null ? Progress.NONE : progress;
+		TileGrid grid = grid(classifier, source.height(), source.width(), overlap);
+		checkSource(classifier, source, grid);
+		int n = source.images(), perImage = grid.count(), th = grid.tileHeight(), tw = grid.tileWidth(), k = classifier.numClasses();
+		int total = n * perImage, batch = batchSize(classifier);
+		TileBlender blender = new TileBlender(grid, n, channels);
+		Tiles tiles = new Tiles(source, classifier.normalization(), grid);
+		float[] tileProbs = new float[total * k];
+		for (int g = 0; g < total; g += batch) {
+			int count = Math.min(batch, total - g);
+			FloatTensor x = tiles.batch(g, count, fixedBatch(classifier));
+			FloatTensor probs = classifier.probabilities(x);
+			System.arraycopy(probs.data(), 0, tileProbs, g * k, count * k);
+			FloatTensor m = perTiles.apply(x, g, count);
+			if (m.rank() != 4 || m.dim(0) < count || m.dim(1) != th || m.dim(2) != tw || m.dim(3) != channels) {
+				throw new IllegalStateException("Tile maps " + m + " do not fit " + count + " tiles of " + tw + "x" + th + " with " + channels
+					+ " channels.");
+			}
+			for (int i = 0; i < count; i++) blender.add((g + i) / perImage, (g + i) % perImage, m.data(), i * th * tw * channels);
+			if (!p.report(g + count, total, "tiles mapped")) throw new CancellationException("Stopped while mapping tiles.");
+		}
+		float[] probabilities = new float[n * k];
+		for (int b = 0; b < n; b++) {
+			for (int t = 0; t < perImage; t++) {
+				for (int j = 0; j < k; j++) probabilities[b * k + j] += tileProbs[(b * perImage + t) * k + j] / perImage;
+			}
+		}
+		FloatTensor imageProbs = new FloatTensor(new long[] { n, k }, probabilities);
+		return new MapsResult(new FloatTensor(new long[] { n, source.height(), source.width(), channels }, blender.blended()), grid,
+			new FloatTensor(new long[] { n, perImage, k }, tileProbs), imageProbs, imageProbs.argmaxRows());
+	}
+
+	/** Refuses, in one sentence, an image whose channels the model does not take, or one of too many tiles. */
+	static void checkSource(Classifier classifier, TileSource source, TileGrid grid) {
+		int c = source.channels();
+		long modelChannels = classifier.signature().channels();
+		if (modelChannels > 0 && modelChannels != c) {
+			throw new IllegalArgumentException("The model expects channels " + modelChannels + " but the image has " + c + " (input "
+				+ Arrays.toString(classifier.signature().input().shape()) + ", image " + source.width() + "x" + source.height() + "x" + c
+				+ "). Check the channel count of the image (RGB images have 3, composites one per channel).");
+		}
+		long total = (long) source.images() * grid.count();
+		if (total > Integer.MAX_VALUE) throw new IllegalArgumentException("The image needs " + total + " tiles, too many; use a larger overlap step.");
 	}
 
 	/**

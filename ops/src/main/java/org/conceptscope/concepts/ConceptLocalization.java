@@ -1,18 +1,38 @@
 package org.conceptscope.concepts;
 
+import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Resampling;
+import org.conceptscope.tensor.TileSource;
+import org.conceptscope.util.Progress;
 
 /**
  * Where each concept sits: per image and concept, the NNLS coefficient at every position of the
  * bank's layer, bilinearly upsampled to the image. Maps are [N, H, W, k] (one channel per concept,
  * the layout of per-channel attribution maps), coarse maps [N, h, w, k].
+ * <p>
+ * An image of another size than the model's input is localised tile by tile
+ * ({@link #localizeTiled}): each model-size tile gets its concept maps as above, and the tiles' maps
+ * are blended with the window attribution maps are blended with ({@link TiledExplainer#mapTiles}),
+ * into one map per concept of the image's size.
  */
 public final class ConceptLocalization {
 
 	/** Upsampled and layer-resolution concept maps. */
 	public record ConceptMaps(FloatTensor maps, FloatTensor coarse) {}
+
+	/**
+	 * Concept maps of whole images [N, H, W, k], blended from tiles, with the tiles' grid and classes,
+	 * and per image and concept the mean and the largest coefficient over every layer position of
+	 * every tile [N, k].
+	 */
+	public record TiledConceptMaps(TiledExplainer.MapsResult tiles, FloatTensor mean, FloatTensor max) {
+
+		public FloatTensor maps() {
+			return tiles.maps();
+		}
+	}
 
 	private ConceptLocalization() {}
 
@@ -28,6 +48,43 @@ public final class ConceptLocalization {
 		}
 		FloatTensor small = new FloatTensor(new long[] { n, h, w, k }, coarse);
 		return new ConceptMaps(upsample(small, height, width), small);
+	}
+
+	/**
+	 * Concept maps of images of any size: tiles of the model's input size overlapping by
+	 * {@code overlap}, each localised as {@link #localize} does, blended into maps of the image's size.
+	 *
+	 * @param progress reports tiles done; false cancels
+	 */
+	public static TiledConceptMaps localizeTiled(Classifier classifier, ConceptBank bank, TileSource source, double overlap,
+		Progress progress) {
+		int k = bank.size(), n = source.images();
+		double[] sum = new double[n * k];
+		float[] max = new float[n * k];
+		long[] positions = new long[n];
+		java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
+		int[] perImage = new int[1];
+		TiledExplainer.MapsResult r = TiledExplainer.mapTiles(classifier, source, overlap, k, (tiles, first, count) -> {
+			ConceptMaps m = localize(classifier, bank, tiles);
+			if (perImage[0] == 0) perImage[0] = TiledExplainer.grid(classifier, source.height(), source.width(), overlap).count();
+			float[] c = m.coarse().data();
+			int pos = (int) (m.coarse().dim(1) * m.coarse().dim(2));
+			for (int i = 0; i < count; i++) {
+				int b = (first + i) / perImage[0];
+				positions[b] += pos;
+				for (int p = 0; p < pos; p++) {
+					for (int q = 0; q < k; q++) {
+						float v = c[(i * pos + p) * k + q];
+						sum[b * k + q] += v;
+						max[b * k + q] = Math.max(max[b * k + q], v);
+					}
+				}
+			}
+			return m.maps();
+		}, progress);
+		float[] mean = new float[n * k];
+		for (int b = 0; b < n; b++) for (int q = 0; q < k; q++) mean[b * k + q] = (float) (sum[b * k + q] / positions[b]);
+		return new TiledConceptMaps(r, new FloatTensor(new long[] { n, k }, mean), new FloatTensor(new long[] { n, k }, max));
 	}
 
 	/** Per-channel maps [N, h, w, K] bilinearly upsampled to [N, height, width, K]. */

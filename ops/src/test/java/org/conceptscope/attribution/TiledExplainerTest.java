@@ -239,4 +239,43 @@ class TiledExplainerTest {
 			() -> TiledExplainer.explain(model, TileSource.of(twoImagesWithSquares(new int[][] { { 0, 0, 1, 1 }, { 0, 0, 1, 1 } }), 255),
 				new Saliency(), 0, 0.5, stop));
 	}
+
+	@Test
+	void mapTilesBlendsManyChannelsAsAttributionIsBlended() {
+		FloatTensor raw = twoImagesWithSquares(new int[][] { { 201, 133, 24, 19 }, { 7, 3, 40, 30 } });
+		// Tile maps that all tiles agree on (each tile's own normalised pixels, and twice them) come back as the image.
+		TiledExplainer.MapsResult same = TiledExplainer.mapTiles(model, TileSource.of(raw, 255), 0.3, 2, (tiles, first, count) -> {
+			float[] t = tiles.data(), out = new float[t.length * 2];
+			for (int i = 0; i < t.length; i++) {
+				out[2 * i] = t[i];
+				out[2 * i + 1] = 2 * t[i];
+			}
+			return new FloatTensor(new long[] { tiles.dim(0), TILE, TILE, 2 }, out);
+		}, Progress.NONE);
+		assertArrayEquals(new long[] { 2, 200, 300, 2 }, same.maps().shape());
+		for (int b = 0; b < 2; b++) {
+			for (int y = 0; y < 200; y += 7) {
+				for (int x = 0; x < 300; x += 5) {
+					float v = raw.get(b, y, x, 0) / 255f;
+					assertEquals(v, same.maps().get(b, y, x, 0), 1e-6f);
+					assertEquals(2 * v, same.maps().get(b, y, x, 1), 2e-6f);
+				}
+			}
+		}
+		// Channel 0 = Saliency's own tile maps: the same map as the attribution run (one blending for both).
+		Saliency saliency = new Saliency();
+		TiledExplainer.MapsResult viaTiles = TiledExplainer.mapTiles(model, TileSource.of(raw, 255), 0.5, 1, (tiles, first, count) -> {
+			int[] targets = new int[(int) tiles.dim(0)];
+			FloatTensor m = saliency.explain(model, tiles, targets, Progress.NONE).maps();
+			return m.reshape(new long[] { m.dim(0), TILE, TILE, 1 });
+		}, Progress.NONE);
+		TiledExplainer.Result explained = TiledExplainer.explain(model, TileSource.of(raw, 255), saliency, 0, 0.5, Progress.NONE);
+		assertArrayEquals(explained.maps().data(), viaTiles.maps().data(), 0f);
+		assertArrayEquals(explained.predicted(), viaTiles.predicted());
+		assertArrayEquals(explained.tileProbabilities().data(), viaTiles.tileProbabilities().data(), 0f);
+		Progress stop = (done, total, msg) -> done < total / 3;
+		assertThrows(CancellationException.class, () -> TiledExplainer.mapTiles(model, TileSource.of(raw, 255), 0.5, 1,
+			(tiles, first, count) -> new FloatTensor(new long[] { tiles.dim(0), TILE, TILE, 1 }, new float[(int) tiles.dim(0) * TILE * TILE]),
+			stop));
+	}
 }
