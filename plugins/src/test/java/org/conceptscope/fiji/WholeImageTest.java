@@ -108,7 +108,7 @@ class WholeImageTest {
 	}
 
 	/** Mean |step| between neighbours across lines x = k * period (and y), divided by the mean elsewhere. */
-	private static double borderRatio(float[] m, int period) {
+	static double borderRatio(float[] m, int period) {
 		double border = 0, other = 0;
 		long nb = 0, no = 0;
 		for (int y = 0; y < 512; y++) {

@@ -43,6 +43,10 @@ public class ConceptLocalizationCommand extends ContextCommand {
 		description = "`channel`: a new composite = the image's channels (32-bit) + one channel per concept (Fire); `image`: the concept maps alone")
 	private String output = "channel";
 
+	@Parameter(label = "Overlap of tiles", persist = false, min = "0", max = "0.999",
+		description = "an image of another size than the model's input is localised [tile by tile](../whole-images.md#concept-maps): the fraction of a tile shared with its neighbours, in [0, 1)")
+	private double overlap = 0.5;
+
 	@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
 		description = "folder for `<title>-concepts.tif` (or `-concepts-map.tif`, with the ROIs as overlay), `<title>-concepts-RoiSet.zip`, `<title>-concepts-results.csv`")
 	private java.io.File save_dir;
@@ -54,6 +58,7 @@ public class ConceptLocalizationCommand extends ContextCommand {
 		in.put("concepts", concepts);
 		in.put("top_fraction", top_fraction);
 		in.put("output", output);
+		in.put("overlap", overlap);
 		in.put("save_dir", save_dir);
 		return in;
 	}

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.commands;
 
+import ij.IJ;
 import ij.ImagePlus;
 import ij.gui.Roi;
 import ij.measure.ResultsTable;
@@ -10,12 +11,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.concepts.ConceptBank;
 import org.conceptscope.concepts.ConceptLocalization;
 import org.conceptscope.fiji.BatchIndex;
 import org.conceptscope.fiji.ConceptMapsWriter;
 import org.conceptscope.fiji.HeatmapWriter;
 import org.conceptscope.fiji.ImagePlusTensors;
+import org.conceptscope.fiji.ImagePlusTiles;
 import org.conceptscope.fiji.ResultsCsvWriter;
 import org.conceptscope.fiji.RoiWriter;
 import org.conceptscope.fiji.SliceLabels;
@@ -29,7 +32,9 @@ import org.conceptscope.util.Progress;
  * every slice of an image. Gives a new image (the image's channels plus one channel per concept,
  * or the maps alone), ROIs per slice and concept, and a table of per-slice concept coefficients;
  * with a save folder, {@code <title>-concepts.tif}, {@code <title>-concepts-RoiSet.zip} and
- * {@code <title>-concepts-results.csv}. The image is only read.
+ * {@code <title>-concepts-results.csv}. An image of another size than the model's input is
+ * localised tile by tile ({@link ConceptLocalization#localizeTiled}): one map per concept of the
+ * image's size. The image is only read.
  */
 public final class ConceptLocalizationRun {
 
@@ -49,21 +54,65 @@ public final class ConceptLocalizationRun {
 		ConceptBank bank = ConceptBanks.load(s.concepts);
 		try (Classifier classifier = Models.open(s.model)) {
 			ConceptBanks.checkLayer(classifier, bank, s.concepts, s.model);
-			FloatTensor batch = Models.input(image, classifier).tensor();
-			int[] predicted = classifier.logits(batch).argmaxRows();
-			if (!progress.report(1, 2, "concept maps")) throw new java.util.concurrent.CancellationException("cancelled");
-			ConceptLocalization.ConceptMaps maps = ConceptLocalization.localize(classifier, bank, batch);
-			progress.report(2, 2, "concept maps");
-			ImagePlus out = s.mapsAsChannels() ? ConceptMapsWriter.withChannels(image, maps.maps(), bank)
-				: ConceptMapsWriter.mapsOnly(image, maps.maps(), bank);
-			List<Roi> rois = ConceptMapsWriter.rois(image, maps.maps(), bank, s.topFraction, out);
+			FloatTensor maps, mean, max;
+			int[] predicted;
+			String tiles = null;
+			if (TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) {
+				// An image of another size than the model's input: concept maps tile by tile, blended as attribution maps are.
+				Models.warnPixelSize(image, classifier);
+				ImagePlus rgb = Models.paletteAsRgb(image, classifier);
+				Models.warnDomain(rgb, classifier);
+				ImagePlusTiles source = new ImagePlusTiles(rgb);
+				String note = TiledExplainer.paddingNote(TiledExplainer.grid(classifier, source.height(), source.width(), s.overlap));
+				if (note != null) IJ.log("ConceptScope: " + note);
+				ConceptLocalization.TiledConceptMaps t = ConceptLocalization.localizeTiled(classifier, bank, source, s.overlap, progress);
+				maps = t.maps();
+				mean = t.mean();
+				max = t.max();
+				predicted = t.tiles().predicted();
+				tiles = t.tiles().grid().describe();
+			} else {
+				FloatTensor batch = Models.input(image, classifier).tensor();
+				predicted = classifier.logits(batch).argmaxRows();
+				if (!progress.report(1, 2, "concept maps")) throw new java.util.concurrent.CancellationException("cancelled");
+				ConceptLocalization.ConceptMaps m = ConceptLocalization.localize(classifier, bank, batch);
+				progress.report(2, 2, "concept maps");
+				maps = m.maps();
+				FloatTensor[] stats = meanAndMax(m.coarse());
+				mean = stats[0];
+				max = stats[1];
+			}
+			ImagePlus out = s.mapsAsChannels() ? ConceptMapsWriter.withChannels(image, maps, bank)
+				: ConceptMapsWriter.mapsOnly(image, maps, bank);
+			List<Roi> rois = ConceptMapsWriter.rois(image, maps, bank, s.topFraction, out);
 			out.setOverlay(ConceptMapsWriter.overlay(rois));
-			out.setProperty("Info", out.getProperty("Info") + "options=" + s.toMacroOptions() + "\n");
+			out.setProperty("Info", out.getProperty("Info") + (tiles == null ? "" : "tiles=" + tiles + "\n") + "options="
+				+ s.toMacroOptions() + "\n");
 			List<String> header = header(bank);
-			List<List<String>> rows = rows(image, maps.coarse(), predicted, classifier.classNames());
+			List<List<String>> rows = rows(image, mean, max, predicted, classifier.classNames());
 			Result r = new Result(bank, out, rois, header, rows, List.of());
 			return s.saveDir == null ? r : save(r, image, s.saveDir);
 		}
+	}
+
+	/** Per image and concept [N, k]: the mean and the largest coefficient over the layer's positions of coarse maps [N, h, w, k]. */
+	static FloatTensor[] meanAndMax(FloatTensor coarse) {
+		int n = (int) coarse.dim(0), positions = (int) (coarse.dim(1) * coarse.dim(2)), k = (int) coarse.dim(3);
+		float[] d = coarse.data(), mean = new float[n * k], max = new float[n * k];
+		for (int b = 0; b < n; b++) {
+			for (int q = 0; q < k; q++) {
+				double sum = 0;
+				float m = Float.NEGATIVE_INFINITY;
+				for (int p = 0; p < positions; p++) {
+					float v = d[(b * positions + p) * k + q];
+					sum += v;
+					m = Math.max(m, v);
+				}
+				mean[b * k + q] = (float) (sum / positions);
+				max[b * k + q] = m;
+			}
+		}
+		return new FloatTensor[] { new FloatTensor(new long[] { n, k }, mean), new FloatTensor(new long[] { n, k }, max) };
 	}
 
 	static List<String> header(ConceptBank bank) {
@@ -75,24 +124,20 @@ public final class ConceptLocalizationRun {
 		return h;
 	}
 
-	/** Per slice: the mean and max of each concept's coefficients over the layer's positions. */
-	static List<List<String>> rows(ImagePlus image, FloatTensor coarse, int[] predicted, List<String> classes) {
+	/**
+	 * Per slice: the mean and max of each concept's coefficients over the layer's positions (of every
+	 * tile, for an image localised tile by tile), from [N, k] tensors.
+	 */
+	static List<List<String>> rows(ImagePlus image, FloatTensor mean, FloatTensor max, int[] predicted, List<String> classes) {
 		BatchIndex batches = ImagePlusTensors.batches(image);
-		int positions = (int) (coarse.dim(1) * coarse.dim(2)), k = (int) coarse.dim(3);
-		float[] d = coarse.data();
+		int k = (int) mean.dim(1);
 		List<List<String>> rows = new ArrayList<>();
 		for (int b = 0; b < batches.size(); b++) {
 			List<String> row = new ArrayList<>(List.of(Integer.toString(batches.slice(b)), Integer.toString(batches.frame(b)),
 				SliceLabels.of(image, batches.slice(b), batches.frame(b)), classes.get(predicted[b])));
 			for (int q = 0; q < k; q++) {
-				double sum = 0, max = Double.NEGATIVE_INFINITY;
-				for (int p = 0; p < positions; p++) {
-					float v = d[(b * positions + p) * k + q];
-					sum += v;
-					max = Math.max(max, v);
-				}
-				row.add(ConceptDiscoveryRun.number(sum / positions));
-				row.add(ConceptDiscoveryRun.number(max));
+				row.add(ConceptDiscoveryRun.number(mean.data()[b * k + q]));
+				row.add(ConceptDiscoveryRun.number(max.data()[b * k + q]));
 			}
 			rows.add(row);
 		}

@@ -7,8 +7,8 @@ import java.util.List;
 public final class ConceptLocalizationSettings {
 
 	public static final String MODEL = "model", CONCEPTS = "concepts", TOP_FRACTION = "top_fraction", OUTPUT = "output",
-		SAVE_DIR = "save_dir";
-	public static final List<String> KEYS = List.of(MODEL, CONCEPTS, TOP_FRACTION, OUTPUT, SAVE_DIR);
+		OVERLAP = "overlap", SAVE_DIR = "save_dir";
+	public static final List<String> KEYS = List.of(MODEL, CONCEPTS, TOP_FRACTION, OUTPUT, OVERLAP, SAVE_DIR);
 	public static final double DEFAULT_TOP_FRACTION = 0.1;
 	public static final String DEFAULT_OUTPUT = AttributionSettings.OUTPUT_CHANNEL;
 
@@ -17,6 +17,8 @@ public final class ConceptLocalizationSettings {
 	public Path concepts;
 	public double topFraction = DEFAULT_TOP_FRACTION;
 	public String output = DEFAULT_OUTPUT;
+	/** For an image of another size than the model's input: the tiles' overlap, in [0, 1). */
+	public double overlap = AttributionSettings.DEFAULT_OVERLAP;
 	public Path saveDir;
 
 	public ConceptLocalizationSettings validate() {
@@ -35,6 +37,7 @@ public final class ConceptLocalizationSettings {
 			throw new IllegalArgumentException(TOP_FRACTION + " must be in (0, 1] (0.1 outlines the top 10 % of each map), got "
 				+ topFraction + ".");
 		}
+		org.conceptscope.tensor.TileGrid.checkOverlap(overlap);
 		return this;
 	}
 
@@ -48,6 +51,7 @@ public final class ConceptLocalizationSettings {
 		ConceptDiscoverySettings.path(o, CONCEPTS, concepts);
 		ConceptDiscoverySettings.option(o, TOP_FRACTION, Double.toString(topFraction));
 		ConceptDiscoverySettings.option(o, OUTPUT, output);
+		ConceptDiscoverySettings.option(o, OVERLAP, Double.toString(overlap));
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}
@@ -59,6 +63,7 @@ public final class ConceptLocalizationSettings {
 		s.concepts = v.path(CONCEPTS);
 		s.topFraction = v.number(TOP_FRACTION);
 		s.output = v.text(OUTPUT);
+		s.overlap = v.number(OVERLAP);
 		s.saveDir = v.path(SAVE_DIR);
 		return s;
 	}

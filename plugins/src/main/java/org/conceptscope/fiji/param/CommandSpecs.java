@@ -35,7 +35,10 @@ public final class CommandSpecs {
 		OUTPUT = Parameter.choice("output", "Output", "channel", List.of("channel", "image")).help("`channel`: a new composite image = the image's channels (32-bit, calibrated values, R/G/B for RGB) + the map as last channel (Fire LUT); `image`: the maps alone as a separate 32-bit image"),
 		FOLDER = Parameter.folder("folder", "Image folder (empty: the current image)"),
 		SEED = Parameter.longInteger("seed", "Random seed", 42),
-		LAYER = Parameter.text("layer", "Layer (empty: the last spatial layer)", "");
+		LAYER = Parameter.text("layer", "Layer (empty: the last spatial layer)", ""),
+		OVERLAP = Parameter.number("overlap", "Overlap of tiles", TileGrid.DEFAULT_OVERLAP).range(new Range(0, true, 1, false))
+			.help("an image of another size than the model's input is explained [tile by tile](../whole-images.md): the fraction of a"
+				+ " tile shared with its neighbours, in [0, 1)");
 
 	/** The Attribution command's method choices: a part of the registry's attribution methods, in menu order. */
 	public static final List<String> ATTRIBUTION_METHODS = List.of("saliency", "gradient_x_input", "integrated_gradients", "smoothgrad",
@@ -62,9 +65,7 @@ public final class CommandSpecs {
 					+ " RGB) + the map as last channel (Fire from 0 for unsigned maps; for signed maps, Integrated Gradients and Gradient\u00d7Input"
 					+ " or any map with negative values, a diverging blue-white-red LUT, white at 0, over a symmetric range); `image`: the maps"
 					+ " alone as a separate 32-bit image"), TOP_FRACTION.section(DISPLAY),
-				Parameter.number("overlap", "Overlap of tiles", TileGrid.DEFAULT_OVERLAP).range(new Range(0, true, 1, false)).section(DISPLAY)
-					.help("an image of another size than the model's input is explained [tile by tile](../whole-images.md): the fraction of a"
-						+ " tile shared with its neighbours, in [0, 1)"),
+				OVERLAP.section(DISPLAY),
 				Parameter.number("opacity", "Heat map opacity (0: none)", 0).range(Range.between(0, 1)).section(DISPLAY)
 					.help("`output=channel`: above 0 (e.g. 0.5), the heat map is drawn over the image as a translucent overlay with this"
 						+ " opacity, and the map channel, kept in the image for measurement, is hidden in the composite; 0: no overlay, the map"
@@ -94,6 +95,8 @@ public final class CommandSpecs {
 		Parameters.of(MODEL.help("the model the concepts were discovered with (its layer must exist)"),
 			Parameter.file("concepts", "Concepts file (concepts.json)").help("a `concepts.json` written by Concept Discovery"),
 			TOP_FRACTION.help("the top fraction of each concept map outlined as that slice's ROI for that concept"), OUTPUT.help("`channel`: a new composite = the image's channels (32-bit) + one channel per concept (Fire); `image`: the concept maps alone"),
+			OVERLAP.help("an image of another size than the model's input is localised [tile by tile](../whole-images.md#concept-maps): the"
+				+ " fraction of a tile shared with its neighbours, in [0, 1)"),
 			SAVE_DIR.help("folder for `<title>-concepts.tif` (or `-concepts-map.tif`, with the ROIs as overlay), `<title>-concepts-RoiSet.zip`, `<title>-concepts-results.csv`")),
 		Set.of("model", "concepts"), null, null);
 
