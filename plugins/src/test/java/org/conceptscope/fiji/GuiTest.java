@@ -116,8 +116,8 @@ class GuiTest {
 			}
 			String log = Files.readString(console);
 			assertEquals(0, child.exitValue(), r.getProperty("failure") + "\n" + log);
+			copyScreenshots(out); // before the checks: a stale picture is made again by the run that finds it
 			check(r, log);
-			copyScreenshots(out);
 		} finally {
 			server.destroy();
 			server.waitFor(10, TimeUnit.SECONDS);
