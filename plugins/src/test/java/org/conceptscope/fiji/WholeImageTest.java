@@ -54,6 +54,11 @@ class WholeImageTest {
 		runs.put("whole", new Macro("setBatchMode(true);\nopen('" + ihc + "');\nrun('Attribution...', 'model=[" + model
 			+ "] method=saliency output=image save_dir=[" + work.resolve("macro") + "]');\nprint('result ' + getTitle() + ' ' + getWidth() + 'x'"
 			+ " + getHeight() + 'x' + nSlices);\n", ""));
+		// Methods that read one model-size input and cannot be blended from tiles say so in one sentence, and what to do.
+		runs.put("srd", new Macro("setBatchMode(true);\nopen('" + ihc + "');\nrun('Sharing Ratio Decomposition...', 'model=[" + model
+			+ "]');\nprint('still running');\n", ""));
+		runs.put("head", new Macro("setBatchMode(true);\nopen('" + ihc + "');\nrun('Explain with Head...', 'model=[" + model + "] head=["
+			+ work + "]');\nprint('still running');\n", ""));
 		logs = MacroRunner.run(runs, work);
 	}
 
@@ -86,6 +91,19 @@ class WholeImageTest {
 		for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-6f * Math.max(1, Math.abs(a[i])), "pixel " + i);
 		List<String> csv = Files.readAllLines(work.resolve("batch/ihc-saliency-results.csv"), StandardCharsets.UTF_8);
 		assertEquals(2, csv.size(), "one row for the one image: " + csv);
+	}
+
+	@Test
+	void srdAndHeadsRefuseAWholeImageInOneSentenceThatSaysWhatToDo() {
+		String srd = logs.get("srd");
+		assertTrue(srd.contains("Sharing Ratio Decomposition... reads one input of the model's size (32x32) at a time (its conservation"
+			+ " numbers, ERF and APOP belong to that input), and the image 'ihc.png' is 512x512: explain it whole with Attribution..."
+			+ " method=srd"), srd);
+		assertFalse(srd.contains("still running"), "the macro is aborted, as for any refused input");
+		String head = logs.get("head");
+		assertTrue(head.contains("Explain with Head... reads one input of the model's size (32x32) at a time") && head.contains(
+			"map the whole image with Concept Localization... or Attribution..., which work tile by tile, or crop a 32x32 region"), head);
+		assertFalse(srd.contains("Exception") || head.contains("Exception"), srd + head);
 	}
 
 	@Test

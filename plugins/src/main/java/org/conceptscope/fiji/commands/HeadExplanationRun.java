@@ -59,6 +59,9 @@ public final class HeadExplanationRun {
 		s.validate();
 		AttributionRun.checkImage(image);
 		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Explain with Head")) {
+			org.conceptscope.fiji.ModelSizeInputs.require(image, backbone, "Explain with Head...",
+				"the head pools its evidence over that input's positions, so the parts of a tile are not those of the whole image",
+				"map the whole image with Concept Localization... or Attribution..., which work tile by tile");
 			InterpretableHead head = load(s.head);
 			check(head, backbone, s.head, s.model);
 			FloatTensor batch = ImagePlusTensors.toTensor(image, backbone.normalization()).tensor();

@@ -51,6 +51,9 @@ public final class SharingRatioRun {
 		s.validate();
 		AttributionRun.checkImage(image);
 		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "Sharing Ratio Decomposition")) {
+			org.conceptscope.fiji.ModelSizeInputs.require(image, classifier, "Sharing Ratio Decomposition...",
+				"its conservation numbers, ERF and APOP belong to that input", "explain it whole with Attribution... method=srd, which runs SRD"
+					+ " tile by tile and blends the maps");
 			FloatTensor batch = ImagePlusTensors.toTensor(image, classifier.normalization()).tensor();
 			int target = TargetClass.parse(s.target, classifier.classNames());
 			SharingRatioAnalysis.ErfRequest erf = !s.hasErf() ? null : new SharingRatioAnalysis.ErfRequest(s.erfLayer.trim(),
