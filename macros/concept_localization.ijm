@@ -2,7 +2,8 @@
 // Uses the concepts.json written by concept_discovery.ijm; for every slice and concept: a map
 // (an extra channel of a new image) and an ROI over the top 10 % of the map.
 // Results in save_dir: <title>-concepts.tif (image channels + one channel per concept, ROIs as
-// overlay), <title>-concepts-RoiSet.zip (ROIs named "concept k; <class>; slice=z") and
+// overlay), <title>-concept-labels.tif (the dominant concept at each pixel, 0 where none),
+// <title>-concepts-RoiSet.zip (ROIs named "concept k; <class>; slice=z") and
 // <title>-concepts-results.csv (per slice: mean and max coefficient of each concept).
 //
 // Arguments (macro-option style, all optional when run from the editor):

@@ -87,6 +87,32 @@ public final class ConceptLocalization {
 		return new TiledConceptMaps(r, new FloatTensor(new long[] { n, k }, mean), new FloatTensor(new long[] { n, k }, max));
 	}
 
+	/**
+	 * The dominant concept at every pixel of concept maps [N, H, W, k]: 1 + the index of the largest
+	 * map (the first on ties), or 0 where no map exceeds {@code threshold} (nor any map is a number).
+	 * Labels are [N, H, W], row by row.
+	 */
+	public static int[] dominant(FloatTensor maps, double threshold) {
+		if (maps.rank() != 4) throw new IllegalArgumentException("Concept maps are [N, H, W, k], got " + maps + ".");
+		if (Double.isNaN(threshold)) throw new IllegalArgumentException("The label threshold is not a number.");
+		int pixels = (int) (maps.dim(0) * maps.dim(1) * maps.dim(2)), k = (int) maps.dim(3);
+		float[] d = maps.data();
+		int[] labels = new int[pixels];
+		for (int p = 0; p < pixels; p++) {
+			int best = -1;
+			float max = Float.NEGATIVE_INFINITY;
+			for (int q = 0; q < k; q++) {
+				float v = d[p * k + q];
+				if (v > max) {
+					max = v;
+					best = q;
+				}
+			}
+			labels[p] = best >= 0 && max > threshold ? best + 1 : 0;
+		}
+		return labels;
+	}
+
 	/** Per-channel maps [N, h, w, K] bilinearly upsampled to [N, height, width, K]. */
 	public static FloatTensor upsample(FloatTensor coarse, int height, int width) {
 		int n = (int) coarse.dim(0), h = (int) coarse.dim(1), w = (int) coarse.dim(2), k = (int) coarse.dim(3);

@@ -4,12 +4,17 @@ import ij.CompositeImage;
 import ij.ImagePlus;
 import ij.gui.Overlay;
 import ij.gui.Roi;
+import ij.ImageStack;
 import ij.process.ByteProcessor;
+import ij.process.ImageProcessor;
+import ij.process.LUT;
+import ij.process.ShortProcessor;
 
 import java.util.ArrayList;
 import java.util.List;
 
 import org.conceptscope.concepts.ConceptBank;
+import org.conceptscope.concepts.ConceptLocalization;
 import org.conceptscope.tensor.FloatTensor;
 
 /**
@@ -55,6 +60,49 @@ public final class ConceptMapsWriter {
 		info.append("channels ").append(channels + 1).append('-').append(channels + k).append("=concepts 1-").append(k).append('\n');
 		ci.setProperty("Info", info.toString());
 		return ci;
+	}
+
+	/**
+	 * The label image of the dominant concept: at every pixel of every slice, q where concept q's map
+	 * is the largest ({@link ConceptLocalization#dominant}), 0 where no map exceeds {@code threshold}.
+	 * 8-bit with the concepts' colours as its LUT (label q in concept q's colour, 0 black), 16-bit
+	 * beyond 255 concepts; slices and frames are the image's, titled {@code <title>-concept-labels}.
+	 */
+	public static ImagePlus labels(ImagePlus imp, FloatTensor maps, ConceptBank bank, double threshold) {
+		int w = imp.getWidth(), h = imp.getHeight(), k = (int) maps.dim(3);
+		BatchIndex batches = ImagePlusTensors.batches(imp);
+		if (maps.dim(0) != batches.size() || maps.dim(1) != h || maps.dim(2) != w) {
+			throw new IllegalArgumentException("Maps " + maps + " do not fit image '" + imp.getTitle() + "'.");
+		}
+		int[] labels = ConceptLocalization.dominant(maps, threshold);
+		ImageStack stack = new ImageStack(w, h);
+		for (int b = 0; b < batches.size(); b++) {
+			ImageProcessor ip = k <= 255 ? new ByteProcessor(w, h) : new ShortProcessor(w, h);
+			for (int p = 0; p < w * h; p++) ip.set(p, labels[b * w * h + p]);
+			stack.addSlice(HeatmapWriter.originalLabel(imp, batches, b), ip);
+		}
+		ImagePlus out = new ImagePlus(MapChannels.shortTitle(imp) + "-concept-labels", stack);
+		out.setDimensions(1, batches.slices(), batches.frames());
+		if (batches.size() > 1) out.setOpenAsHyperStack(true);
+		if (k <= 255) {
+			byte[] r = new byte[256], g = new byte[256], bl = new byte[256];
+			for (int q = 0; q < k; q++) {
+				java.awt.Color c = MapLuts.conceptColor(q);
+				r[q + 1] = (byte) c.getRed();
+				g[q + 1] = (byte) c.getGreen();
+				bl[q + 1] = (byte) c.getBlue();
+			}
+			LUT lut = new LUT(r, g, bl);
+			out.getProcessor().setColorModel(lut);
+			out.getStack().setColorModel(lut);
+			out.setDisplayRange(0, 255);
+		} else {
+			out.setDisplayRange(0, k);
+		}
+		out.setCalibration(HeatmapWriter.spatialCalibration(imp));
+		out.setProperty("Info", "ConceptScope dominant concept\nmodel=" + bank.model + "\nlayer=" + bank.layer + "\nclass="
+			+ bank.className + "\nlabel q=concept q (its map the largest), 0=no concept map above " + threshold + "\n");
+		return out;
 	}
 
 	/**

@@ -148,7 +148,8 @@ class ConceptMacrosTest {
 	void localizationAddsOneChannelPerConceptAndNamedRois() throws IOException {
 		assertFalse(logs.get("localization").contains("Error"), logs.get("localization"));
 		String base = "ihc-heldout-patches-concepts";
-		assertEquals(List.of(base + "-RoiSet.zip", base + "-results.csv", base + ".tif"), TestFiles.names(localization));
+		assertEquals(List.of("ihc-heldout-patches-concept-labels.tif", base + "-RoiSet.zip", base + "-results.csv", base + ".tif"),
+			TestFiles.names(localization));
 		ImagePlus original = IJ.openImage(stack().toString());
 		ImagePlus maps = IJ.openImage(localization.resolve(base + ".tif").toString());
 		assertEquals(3 + 4, maps.getNChannels(), "R, G, B + one channel per concept");

@@ -5,11 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ij.CompositeImage;
 import ij.IJ;
 import ij.ImagePlus;
 import ij.ImageStack;
 import ij.io.FileSaver;
 import ij.process.ImageProcessor;
+import ij.process.LUT;
+
+import java.awt.Color;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * 32x32 windows cut from it (the untiled maps). Known answers: where one tile alone covers the image
  * (its corners) the whole-image map is that window's own map; inside, every pixel is the mean of the
  * covering windows' maps weighted by the sin² window, computed here from the window runs; every
- * slice of a stack gets its own slice's maps; no step at tile borders larger than elsewhere, while
+ * slice of a stack gets its own slice's maps; each concept channel keeps its name, colour and own
+ * display range, and the label image read back is the dominant concept; no step at tile borders larger than elsewhere, while
  * the same tiles cut edge to edge (overlap 0) step there.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -46,8 +51,11 @@ class WholeImageConceptsTest {
 	private final Path model = TestFiles.testImages().resolve("models/ihc-stain");
 	/** Windows cut from ihc.png and localised alone: the two corners and the four tiles covering [32, 48)². */
 	private static final int[][] WINDOWS = { { 0, 0 }, { 480, 480 }, { 16, 16 }, { 32, 16 }, { 16, 32 }, { 32, 32 } };
+	/** The stack's label image is 0 where no concept map exceeds this. */
+	private static final double THRESHOLD = 1.0;
 	private Map<String, String> logs;
 	private int k;
+	private String className;
 
 	@BeforeAll
 	void runTheMacros() throws Exception {
@@ -76,11 +84,13 @@ class WholeImageConceptsTest {
 			m.append(localize).append(" save_dir=[").append(work.resolve("windows")).append("]');\n");
 		}
 		runs.put("whole", new Macro(m.toString(), ""));
-		runs.put("stack", new Macro("setBatchMode(true);\nopen('" + work.resolve("ihc-two.tif") + "');\n" + localize + " save_dir=["
+		runs.put("stack", new Macro("setBatchMode(true);\nopen('" + work.resolve("ihc-two.tif") + "');\n" + localize
+			+ " label_threshold=" + THRESHOLD + " save_dir=["
 			+ work.resolve("stack") + "]');\nopen('" + work.resolve("ihc-mirror.tif") + "');\n" + localize + " save_dir=["
 			+ work.resolve("mirror") + "]');\n", ""));
 		logs = MacroRunner.run(runs, work);
 		k = ConceptBank.load(bank).size();
+		className = ConceptBank.load(bank).className;
 	}
 
 	@Test
@@ -171,6 +181,56 @@ class WholeImageConceptsTest {
 			double cutRatio = WholeImageTest.borderRatio(plane(cut, q, 1), TILE);
 			assertTrue(cutRatio > 3, "concept " + q + ": tiles cut without overlap step by " + cutRatio + " at their borders");
 		}
+	}
+
+	@Test
+	void eachConceptHasItsNameColourAndRangeAndTheLabelImageIsTheDominantConcept() throws Exception {
+		ImagePlus maps = open("whole/ihc-concepts-map.tif");
+		assertTrue(maps instanceof CompositeImage, "a composite of the concept channels");
+		CompositeImage ci = (CompositeImage) maps;
+		ImagePlus labels = open("whole/ihc-concept-labels.tif");
+		assertEquals(8, labels.getBitDepth());
+		assertEquals(SIZE, labels.getWidth());
+		for (int q = 1; q <= k; q++) {
+			assertEquals("concept " + q + ": " + className, maps.getStack().getSliceLabel(maps.getStackIndex(q, 1, 1)));
+			LUT lut = ci.getChannelLut(q);
+			Color colour = MapLuts.conceptColor(q - 1);
+			assertEquals(colour.getRGB(), lut.getRGB(255), "concept " + q + " is drawn black to its own colour");
+			assertEquals(colour.getRGB(), labels.getProcessor().getColorModel().getRGB(q), "label " + q + " has concept " + q + "'s colour");
+			float max = 0;
+			for (float v : plane(maps, q, 1)) max = Math.max(max, v);
+			assertEquals(0, lut.min, 1e-9, "concept " + q + "'s range starts at 0");
+			assertEquals(max, lut.max, 1e-6 * max, "concept " + q + "'s range ends at its own largest value: nothing saturates");
+		}
+		assertEquals(0xff000000, labels.getProcessor().getColorModel().getRGB(0), "no concept: black");
+		checkLabels(maps, labels, 1, 0);
+
+		ImagePlus stack = open("stack/ihc-two-concepts-map.tif"), stackLabels = open("stack/ihc-two-concept-labels.tif");
+		assertEquals(2, stackLabels.getNSlices());
+		int zeros = 0;
+		for (int z = 1; z <= 2; z++) zeros += checkLabels(stack, stackLabels, z, THRESHOLD);
+		assertTrue(zeros > 0 && zeros < 2 * SIZE * SIZE, "label_threshold=" + THRESHOLD + " leaves some pixels without a concept: " + zeros);
+	}
+
+	/** The labels read back are the arg-max + 1 of the maps read back, 0 where none exceeds the threshold; returns the zeros. */
+	private int checkLabels(ImagePlus maps, ImagePlus labels, int slice, double threshold) {
+		float[][] m = new float[k][];
+		for (int q = 0; q < k; q++) m[q] = plane(maps, q + 1, slice);
+		ImageProcessor l = labels.getStack().getProcessor(slice);
+		int zeros = 0;
+		int[] counts = new int[k + 1];
+		for (int p = 0; p < SIZE * SIZE; p++) {
+			int best = 0;
+			for (int q = 1; q < k; q++) if (m[q][p] > m[best][p]) best = q;
+			int expected = m[best][p] > threshold ? best + 1 : 0;
+			assertEquals(expected, l.get(p), "slice " + slice + " pixel " + p);
+			counts[expected]++;
+			if (expected == 0) zeros++;
+		}
+		int present = 0;
+		for (int q = 1; q <= k; q++) if (counts[q] > 0) present++;
+		assertTrue(present >= 2, "more than one concept dominates somewhere: " + java.util.Arrays.toString(counts));
+		return zeros;
 	}
 
 	private static double sin2(int i) {

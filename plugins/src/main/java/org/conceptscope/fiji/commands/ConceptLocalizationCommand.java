@@ -40,15 +40,19 @@ public class ConceptLocalizationCommand extends ContextCommand {
 	private double top_fraction = 0.1;
 
 	@Parameter(label = "Output", persist = false, choices = { "channel", "image" },
-		description = "`channel`: a new composite = the image's channels (32-bit) + one channel per concept (Fire); `image`: the concept maps alone")
+		description = "`channel`: a new composite = the image's channels (32-bit) + one channel per concept; `image`: the concept maps alone. Each concept channel is named `concept k: <class>` and drawn in a colour of its own (black to the colour) over its own display range, 0 to its largest value on any slice")
 	private String output = "channel";
 
 	@Parameter(label = "Overlap of tiles", persist = false, min = "0", max = "0.999",
 		description = "an image of another size than the model's input is localised [tile by tile](../whole-images.md#concept-maps): the fraction of a tile shared with its neighbours, in [0, 1)")
 	private double overlap = 0.5;
 
+	@Parameter(label = "Label threshold (dominant concept)", persist = false,
+		description = "the label image `<title>-concept-labels` holds at every pixel the number of the concept whose map is largest there, in that concept's colour, and 0 where no concept map exceeds this value (0: where no concept is present)")
+	private double label_threshold = 0.0;
+
 	@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-		description = "folder for `<title>-concepts.tif` (or `-concepts-map.tif`, with the ROIs as overlay), `<title>-concepts-RoiSet.zip`, `<title>-concepts-results.csv`")
+		description = "folder for `<title>-concepts.tif` (or `-concepts-map.tif`, with the ROIs as overlay), `<title>-concept-labels.tif`, `<title>-concepts-RoiSet.zip`, `<title>-concepts-results.csv`")
 	private java.io.File save_dir;
 
 	/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
@@ -59,6 +63,7 @@ public class ConceptLocalizationCommand extends ContextCommand {
 		in.put("top_fraction", top_fraction);
 		in.put("output", output);
 		in.put("overlap", overlap);
+		in.put("label_threshold", label_threshold);
 		in.put("save_dir", save_dir);
 		return in;
 	}
@@ -66,6 +71,9 @@ public class ConceptLocalizationCommand extends ContextCommand {
 
 	@Parameter(label = "Concept maps", type = ItemIO.OUTPUT)
 	private ImagePlus localization;
+
+	@Parameter(label = "Dominant concept", type = ItemIO.OUTPUT)
+	private ImagePlus labels;
 
 	@Parameter
 	private LogService log;
@@ -78,6 +86,7 @@ public class ConceptLocalizationCommand extends ContextCommand {
 		CommandTasks.run("Concept Localization", log, ui, this::cancel, progress -> {
 			ConceptLocalizationRun.Result r = ConceptLocalizationRun.run(image, settings(), progress);
 			localization = r.image();
+			labels = r.labels();
 			ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois(), r.image());
 			progress.finished(r.rois().size() + " concept ROI(s).");
 		});

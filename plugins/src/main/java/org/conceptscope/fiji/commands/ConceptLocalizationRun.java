@@ -30,15 +30,17 @@ import org.conceptscope.util.Progress;
 /**
  * Concept Localization, whichever way it is started: where each concept of a saved bank sits on
  * every slice of an image. Gives a new image (the image's channels plus one channel per concept,
- * or the maps alone), ROIs per slice and concept, and a table of per-slice concept coefficients;
- * with a save folder, {@code <title>-concepts.tif}, {@code <title>-concepts-RoiSet.zip} and
+ * or the maps alone), the label image of the dominant concept, ROIs per slice and concept, and a
+ * table of per-slice concept coefficients; with a save folder, {@code <title>-concepts.tif},
+ * {@code <title>-concept-labels.tif}, {@code <title>-concepts-RoiSet.zip} and
  * {@code <title>-concepts-results.csv}. An image of another size than the model's input is
  * localised tile by tile ({@link ConceptLocalization#localizeTiled}): one map per concept of the
  * image's size. The image is only read.
  */
 public final class ConceptLocalizationRun {
 
-	public record Result(ConceptBank bank, ImagePlus image, List<Roi> rois, List<String> header, List<List<String>> rows,
+	/** @param labels the label image of the dominant concept ({@link ConceptMapsWriter#labels}) */
+	public record Result(ConceptBank bank, ImagePlus image, ImagePlus labels, List<Roi> rois, List<String> header, List<List<String>> rows,
 		List<Path> written) {
 
 		public ResultsTable table() {
@@ -90,7 +92,8 @@ public final class ConceptLocalizationRun {
 				+ s.toMacroOptions() + "\n");
 			List<String> header = header(bank);
 			List<List<String>> rows = rows(image, mean, max, predicted, classifier.classNames());
-			Result r = new Result(bank, out, rois, header, rows, List.of());
+			ImagePlus labels = ConceptMapsWriter.labels(image, maps, bank, s.labelThreshold);
+			Result r = new Result(bank, out, labels, rois, header, rows, List.of());
 			return s.saveDir == null ? r : save(r, image, s.saveDir);
 		}
 	}
@@ -150,9 +153,11 @@ public final class ConceptLocalizationRun {
 			: image.getShortTitle()) + "-concepts";
 		Path tiff = dir.resolve(AttributionOutputs.fileName(r.image().getTitle()) + ".tif");
 		Path zip = dir.resolve(base + "-RoiSet.zip"), csv = dir.resolve(base + "-results.csv");
+		Path labels = dir.resolve(AttributionOutputs.fileName(r.labels().getTitle()) + ".tif");
 		HeatmapWriter.save(r.image(), tiff);
+		HeatmapWriter.save(r.labels(), labels);
 		RoiWriter.save(r.rois(), zip);
 		ResultsCsvWriter.write(r.header(), r.rows(), csv);
-		return new Result(r.bank(), r.image(), r.rois(), r.header(), r.rows(), List.of(tiff, zip, csv));
+		return new Result(r.bank(), r.image(), r.labels(), r.rois(), r.header(), r.rows(), List.of(tiff, labels, zip, csv));
 	}
 }

@@ -7,8 +7,8 @@ import java.util.List;
 public final class ConceptLocalizationSettings {
 
 	public static final String MODEL = "model", CONCEPTS = "concepts", TOP_FRACTION = "top_fraction", OUTPUT = "output",
-		OVERLAP = "overlap", SAVE_DIR = "save_dir";
-	public static final List<String> KEYS = List.of(MODEL, CONCEPTS, TOP_FRACTION, OUTPUT, OVERLAP, SAVE_DIR);
+		OVERLAP = "overlap", LABEL_THRESHOLD = "label_threshold", SAVE_DIR = "save_dir";
+	public static final List<String> KEYS = List.of(MODEL, CONCEPTS, TOP_FRACTION, OUTPUT, OVERLAP, LABEL_THRESHOLD, SAVE_DIR);
 	public static final double DEFAULT_TOP_FRACTION = 0.1;
 	public static final String DEFAULT_OUTPUT = AttributionSettings.OUTPUT_CHANNEL;
 
@@ -19,6 +19,8 @@ public final class ConceptLocalizationSettings {
 	public String output = DEFAULT_OUTPUT;
 	/** For an image of another size than the model's input: the tiles' overlap, in [0, 1). */
 	public double overlap = AttributionSettings.DEFAULT_OVERLAP;
+	/** The label image is 0 where no concept map exceeds this value. */
+	public double labelThreshold;
 	public Path saveDir;
 
 	public ConceptLocalizationSettings validate() {
@@ -38,6 +40,10 @@ public final class ConceptLocalizationSettings {
 				+ topFraction + ".");
 		}
 		org.conceptscope.tensor.TileGrid.checkOverlap(overlap);
+		if (!Double.isFinite(labelThreshold)) {
+			throw new IllegalArgumentException(LABEL_THRESHOLD + " must be a number (the label image is 0 where no concept map exceeds it;"
+				+ " 0 = where no concept is present), got " + labelThreshold + ".");
+		}
 		return this;
 	}
 
@@ -51,7 +57,8 @@ public final class ConceptLocalizationSettings {
 		ConceptDiscoverySettings.path(o, CONCEPTS, concepts);
 		ConceptDiscoverySettings.option(o, TOP_FRACTION, Double.toString(topFraction));
 		ConceptDiscoverySettings.option(o, OUTPUT, output);
-		ConceptDiscoverySettings.option(o, OVERLAP, Double.toString(overlap));
+		ConceptDiscoverySettings.option(o, OVERLAP, ConceptDiscoverySettings.number(overlap));
+		ConceptDiscoverySettings.option(o, LABEL_THRESHOLD, ConceptDiscoverySettings.number(labelThreshold));
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}
@@ -64,6 +71,7 @@ public final class ConceptLocalizationSettings {
 		s.topFraction = v.number(TOP_FRACTION);
 		s.output = v.text(OUTPUT);
 		s.overlap = v.number(OVERLAP);
+		s.labelThreshold = v.number(LABEL_THRESHOLD);
 		s.saveDir = v.path(SAVE_DIR);
 		return s;
 	}

@@ -113,6 +113,7 @@ public final class PluginActions {
 
 	private static void conceptLocalization(ConceptLocalizationSettings s, ImageJProgress progress) throws IOException {
 		ConceptLocalizationRun.Result r = ConceptLocalizationRun.run(WindowManager.getCurrentImage(), s, progress);
+		ResultsDisplay.showResult(r.labels()); // first: the concept maps stay the current image
 		ResultsDisplay.showResult(r.image());
 		ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois(), r.image());
 		progress.finished(r.rois().size() + " concept ROI(s)" + savedIn(r.written(), s.saveDir));

@@ -94,10 +94,13 @@ public final class CommandSpecs {
 		"concept-localization.md",
 		Parameters.of(MODEL.help("the model the concepts were discovered with (its layer must exist)"),
 			Parameter.file("concepts", "Concepts file (concepts.json)").help("a `concepts.json` written by Concept Discovery"),
-			TOP_FRACTION.help("the top fraction of each concept map outlined as that slice's ROI for that concept"), OUTPUT.help("`channel`: a new composite = the image's channels (32-bit) + one channel per concept (Fire); `image`: the concept maps alone"),
+			TOP_FRACTION.help("the top fraction of each concept map outlined as that slice's ROI for that concept"), OUTPUT.help("`channel`: a new composite = the image's channels (32-bit) + one channel per concept; `image`: the concept maps alone. Each concept channel is named `concept k: <class>` and drawn in a colour of its own (black to the colour) over its own display range, 0 to its largest value on any slice"),
 			OVERLAP.help("an image of another size than the model's input is localised [tile by tile](../whole-images.md#concept-maps): the"
 				+ " fraction of a tile shared with its neighbours, in [0, 1)"),
-			SAVE_DIR.help("folder for `<title>-concepts.tif` (or `-concepts-map.tif`, with the ROIs as overlay), `<title>-concepts-RoiSet.zip`, `<title>-concepts-results.csv`")),
+			Parameter.number("label_threshold", "Label threshold (dominant concept)", 0).help("the label image `<title>-concept-labels` holds at"
+				+ " every pixel the number of the concept whose map is largest there, in that concept's colour, and 0 where no concept map exceeds"
+				+ " this value (0: where no concept is present)"),
+			SAVE_DIR.help("folder for `<title>-concepts.tif` (or `-concepts-map.tif`, with the ROIs as overlay), `<title>-concept-labels.tif`, `<title>-concepts-RoiSet.zip`, `<title>-concepts-results.csv`")),
 		Set.of("model", "concepts"), null, null);
 
 	public static final CommandSpec CONCEPT_IMPORTANCE = new CommandSpec("Concept Importance...", "Concept Importance",

@@ -43,7 +43,8 @@ class DocsTablesTest {
 		assertEquals(true, lines[4].startsWith("| `top_fraction` | 0.1 | "), lines[4]);
 		assertEquals(true, lines[5].startsWith("| `output` | `channel` | "), lines[5]);
 		assertEquals(true, lines[6].startsWith("| `overlap` | 0.5 | "), lines[6]);
-		assertEquals(true, lines[7].startsWith("| `save_dir` | empty | "), lines[7]);
+		assertEquals(true, lines[7].startsWith("| `label_threshold` | 0 | "), lines[7]);
+		assertEquals(true, lines[8].startsWith("| `save_dir` | empty | "), lines[8]);
 		// a method's parameter names the methods that use it
 		assertEquals(true, ParameterTable.markdown(CommandSpecs.ATTRIBUTION).contains("| `designs` | 32 | sobol: "));
 	}
