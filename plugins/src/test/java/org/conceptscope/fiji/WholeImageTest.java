@@ -5,9 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ij.CompositeImage;
 import ij.IJ;
 import ij.ImagePlus;
 import ij.ImageStack;
+import ij.gui.ImageRoi;
+import ij.gui.Roi;
+import ij.gui.TextRoi;
+import ij.process.ImageProcessor;
+import ij.process.LUT;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,6 +60,8 @@ class WholeImageTest {
 		runs.put("whole", new Macro("setBatchMode(true);\nopen('" + ihc + "');\nrun('Attribution...', 'model=[" + model
 			+ "] method=saliency output=image save_dir=[" + work.resolve("macro") + "]');\nprint('result ' + getTitle() + ' ' + getWidth() + 'x'"
 			+ " + getHeight() + 'x' + nSlices);\n", ""));
+		runs.put("bar", new Macro("setBatchMode(true);\nopen('" + ihc + "');\nrun('Attribution...', 'model=[" + model
+			+ "] method=gradient_x_input target=2 output=channel opacity=0.5 calibration_bar=true save_dir=[" + work.resolve("bar") + "]');\n", ""));
 		// Methods that read one model-size input and cannot be blended from tiles say so in one sentence, and what to do.
 		runs.put("srd", new Macro("setBatchMode(true);\nopen('" + ihc + "');\nrun('Sharing Ratio Decomposition...', 'model=[" + model
 			+ "]');\nprint('still running');\n", ""));
@@ -104,6 +112,32 @@ class WholeImageTest {
 		assertTrue(head.contains("Explain with Head... reads one input of the model's size (32x32) at a time") && head.contains(
 			"map the whole image with Concept Localization... or Attribution..., which work tile by tile, or crop a 32x32 region"), head);
 		assertFalse(srd.contains("Exception") || head.contains("Exception"), srd + head);
+	}
+
+	@Test
+	void theCalibrationBarShowsTheMapsLutAndRangeOnlyWhenAsked() {
+		assertFalse(logs.get("bar").contains("Error"), logs.get("bar"));
+		CompositeImage image = (CompositeImage) IJ.openImage(work.resolve("bar/ihc-gradient_x_input.tif").toString());
+		LUT lut = image.getChannelLut(image.getNChannels());
+		assertTrue(lut.min < 0 && lut.max > 0 && Math.abs(lut.min + lut.max) < 1e-6 * lut.max, "a signed map, symmetric range: " + lut.min
+			+ " .. " + lut.max);
+		List<String> texts = new java.util.ArrayList<>();
+		ImageRoi bar = null;
+		for (Roi roi : image.getOverlay().toArray()) {
+			if (roi instanceof TextRoi t) texts.add(t.getText().trim());
+			else if (roi instanceof ImageRoi r && r.getBounds().width < 100) bar = r;
+		}
+		assertEquals(List.of(HeatOverlay.number(lut.max), "0", HeatOverlay.number(lut.min)), texts, "the range's ends and 0, top to bottom");
+		assertNotNull(bar, "the bar is in the overlay beside the heat map");
+		ImageProcessor px = bar.getProcessor();
+		assertEquals(lut.getRGB(255) & 0xffffff, px.get(0, 0) & 0xffffff, "top: the LUT's highest colour");
+		assertEquals(lut.getRGB(0) & 0xffffff, px.get(0, px.getHeight() - 1) & 0xffffff, "bottom: its lowest");
+		int middle = px.get(0, px.getHeight() / 2);
+		for (int shift : new int[] { 16, 8, 0 }) assertTrue(((middle >> shift) & 0xff) >= 250, "middle: white, 0 of the diverging LUT");
+		ImagePlus plain = IJ.openImage(work.resolve("macro/ihc-saliency-map.tif").toString());
+		if (plain.getOverlay() != null) {
+			for (Roi roi : plain.getOverlay().toArray()) assertFalse(roi instanceof TextRoi, "no bar unless calibration_bar=true");
+		}
 	}
 
 	@Test

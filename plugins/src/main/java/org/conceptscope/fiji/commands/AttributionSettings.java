@@ -18,13 +18,13 @@ public final class AttributionSettings {
 		STRIDE = "stride", GRID = "grid", DESIGNS = "designs", KEEP_PROBABILITY = "keep_probability",
 		BLUR_SIGMA = "blur_sigma", PER_CHANNEL = "per_channel", SEGMENTS = "segments", SUPERPIXELS = "superpixels",
 		FORGRAD = "forgrad", FORGRAD_BANDWIDTH = "forgrad_bandwidth", EPSILON = "epsilon", BOUNDS = "bounds", OUTPUT = "output",
-		TOP_FRACTION = "top_fraction", OVERLAP = "overlap", OPACITY = "opacity", SAVE_DIR = "save_dir", OPERATOR = "operator", ROIS = "rois",
+		TOP_FRACTION = "top_fraction", OVERLAP = "overlap", OPACITY = "opacity", CALIBRATION_BAR = "calibration_bar", SAVE_DIR = "save_dir", OPERATOR = "operator", ROIS = "rois",
 		REGION = "region";
 
 	/** Every macro key, in dialog order. */
 	public static final List<String> KEYS = List.of(MODEL, METHOD, TARGET, STEPS, BASELINE, SAMPLES, NOISE, SEED, LAYER,
 		PATCH, STRIDE, GRID, DESIGNS, KEEP_PROBABILITY, BLUR_SIGMA, PER_CHANNEL, SEGMENTS, SUPERPIXELS, FORGRAD, FORGRAD_BANDWIDTH, EPSILON,
-		BOUNDS, OPERATOR, ROIS, REGION, OUTPUT, TOP_FRACTION, OVERLAP, OPACITY, SAVE_DIR);
+		BOUNDS, OPERATOR, ROIS, REGION, OUTPUT, TOP_FRACTION, OVERLAP, OPACITY, CALIBRATION_BAR, SAVE_DIR);
 
 	/** {@code operator}: the model's own kind (class logits, or a segmentation over the image or ROI), or one of TargetOperator.KEYS. */
 	public static final String DEFAULT_OPERATOR = "auto";
@@ -72,6 +72,8 @@ public final class AttributionSettings {
 	 * 0 (default): no overlay, the map channel is shown in the composite as before.
 	 */
 	public static final double DEFAULT_OPACITY = 0;
+	/** With the heat-map overlay: a calibration bar (the LUT with its range's numbers) drawn over the image too; off by default. */
+	public static final boolean DEFAULT_CALIBRATION_BAR = false;
 
 	private Path model;
 	private String method = DEFAULT_METHOD;
@@ -94,6 +96,7 @@ public final class AttributionSettings {
 	private String output = DEFAULT_OUTPUT;
 	private double topFraction = DEFAULT_TOP_FRACTION;
 	private double overlap = DEFAULT_OVERLAP, opacity = DEFAULT_OPACITY;
+	private boolean calibrationBar = DEFAULT_CALIBRATION_BAR;
 	private String operator = DEFAULT_OPERATOR, rois = DEFAULT_ROIS, region = DEFAULT_REGION;
 	private Path saveDir;
 
@@ -213,6 +216,7 @@ public final class AttributionSettings {
 		o.put(TOP_FRACTION, number(topFraction));
 		o.put(OVERLAP, number(overlap));
 		o.put(OPACITY, number(opacity));
+		o.put(CALIBRATION_BAR, Boolean.toString(calibrationBar));
 		o.put(SAVE_DIR, saveDir == null ? "" : saveDir.toString());
 		return o;
 	}
@@ -227,7 +231,7 @@ public final class AttributionSettings {
 		for (java.util.Map.Entry<String, String> e : options().entrySet()) {
 			String k = e.getKey(), v = e.getValue();
 			if (k.equals(MODEL)) o.append(k).append("=[").append(v).append("] ");
-			else if (k.equals(PER_CHANNEL) || k.equals(FORGRAD)) {
+			else if (k.equals(PER_CHANNEL) || k.equals(FORGRAD) || k.equals(CALIBRATION_BAR)) {
 				if (Boolean.parseBoolean(v)) o.append(k).append("=true "); // key=true: Fiji's legacy layer reads only key=value
 			} else if (k.equals(SAVE_DIR)) {
 				if (saveDir != null) o.append(k).append("=[").append(v).append("] ");
@@ -278,6 +282,7 @@ public final class AttributionSettings {
 	public double topFraction() { return topFraction; }
 	public double overlap() { return overlap; }
 	public double opacity() { return opacity; }
+	public boolean calibrationBar() { return calibrationBar; }
 	public String operator() { return operator; }
 	public String rois() { return rois; }
 	public String region() { return region; }
@@ -310,6 +315,7 @@ public final class AttributionSettings {
 	public AttributionSettings topFraction(double v) { topFraction = v; return this; }
 	public AttributionSettings overlap(double v) { overlap = v; return this; }
 	public AttributionSettings opacity(double v) { opacity = v; return this; }
+	public AttributionSettings calibrationBar(boolean v) { calibrationBar = v; return this; }
 	public AttributionSettings operator(String v) { operator = v == null || v.isBlank() ? DEFAULT_OPERATOR : v.trim().toLowerCase(Locale.ROOT); return this; }
 	public AttributionSettings rois(String v) { rois = v == null || v.isBlank() ? DEFAULT_ROIS : v.trim(); return this; }
 	public AttributionSettings region(String v) { region = v == null || v.isBlank() ? DEFAULT_REGION : v.trim().toLowerCase(Locale.ROOT); return this; }
@@ -345,6 +351,7 @@ public final class AttributionSettings {
 			.topFraction(v.number(TOP_FRACTION))
 			.overlap(v.number(OVERLAP))
 			.opacity(v.number(OPACITY))
+			.calibrationBar(v.flag(CALIBRATION_BAR))
 			.operator(v.text(OPERATOR))
 			.rois(v.text(ROIS))
 			.region(v.text(REGION))

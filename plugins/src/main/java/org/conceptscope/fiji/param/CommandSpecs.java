@@ -70,6 +70,10 @@ public final class CommandSpecs {
 					.help("`output=channel`: above 0 (e.g. 0.5), the heat map is drawn over the image as a translucent overlay with this"
 						+ " opacity, and the map channel, kept in the image for measurement, is hidden in the composite; 0: no overlay, the map"
 						+ " channel shown in the composite"),
+				Parameter.flag("calibration_bar", "Calibration bar on the overlay", false).section(DISPLAY)
+					.help("a calibration bar in the top left corner of the result image (over the heat-map overlay with `opacity`): the map's"
+						+ " LUT from the lowest value of its display range (bottom) to the highest (top), with both numbers, and 0 in the middle for"
+						+ " signed maps; part of the overlay (Image > Overlay > Hide Overlay hides it), never of the pixels"),
 				SAVE_DIR.section(DISPLAY))),
 		Set.of("model"), "method", Family.ATTRIBUTION);
 
