@@ -84,27 +84,33 @@ public final class HsicAttribution implements AttributionMethod {
 		boolean[][] on = designs(cells);
 		float[] maps = new float[n * h * w];
 		GridCells lattice = new GridCells(h, w, c, grid);
-		// The estimate of image i runs on its own thread while the model scores image i + 1's copies.
+		// Image i's estimate runs on its own thread while the model scores image i + 1's copies.
 		try (Estimators estimator = new Estimators()) {
-			for (int i = 0; i < n; i++) {
+			PerturbedScores.stream(classifier, score, images, resolved, samples, i -> {
 				float[] x = images.slice(i).data();
 				float[] repl = perturbation.replacement(x, h, w, c);
-				float[] scores = PerturbedScores.of(classifier, score, images.slice(i), resolved[i], samples, (index, out, off) -> {
-					// the image, then the removed cells replaced run by run
-					System.arraycopy(x, 0, out, off, x.length);
-					boolean[] keep = on[index];
-					for (int j = 0; j < cells; j++) {
-						if (keep[j]) continue;
-						int[] r = lattice.runs(j);
-						for (int k = 0; k < r.length; k += 2) System.arraycopy(repl, r[k], out, off + r[k], r[k + 1] - r[k]);
+				return new PerturbedScores.ImageJob() {
+					@Override
+					public void fill(int index, float[] out, int off) {
+						// the image, then the removed cells replaced run by run
+						System.arraycopy(x, 0, out, off, x.length);
+						boolean[] keep = on[index];
+						for (int j = 0; j < cells; j++) {
+							if (keep[j]) continue;
+							int[] r = lattice.runs(j);
+							for (int k = 0; k < r.length; k += 2) System.arraycopy(repl, r[k], out, off + r[k], r[k + 1] - r[k]);
+						}
 					}
-				}, progress, (long) i * samples, (long) n * samples, name());
-				int at = i * h * w;
-				estimator.submit(() -> {
-					double[] hsic = hsicPerCell(on, scores, cells);
-					System.arraycopy(upsampling.apply(hsic, grid, grid, h, w), 0, maps, at, h * w);
-				});
-			}
+
+					@Override
+					public void done(float[] scores) {
+						estimator.submit(() -> {
+							double[] hsic = hsicPerCell(on, scores, cells);
+							System.arraycopy(upsampling.apply(hsic, grid, grid, h, w), 0, maps, i * h * w, h * w);
+						});
+					}
+				};
+			}, progress, name());
 			estimator.finish();
 		}
 		Map<String, String> meta = AttributionMethod.metadata(classifier, name(), resolved);
