@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.command;
 
+import org.conceptscope.fiji.display.ResultsDisplay;
 import org.conceptscope.fiji.run.HeadExplanationRun;
 import org.conceptscope.fiji.run.HeadExplanationSettings;
 import ij.ImagePlus;
@@ -86,7 +87,7 @@ public class ExplainWithHeadCommand extends ContextCommand {
 		CommandTasks.run("Explain with Head", log, ui, this::cancel, progress -> {
 			HeadExplanationRun.Result r = HeadExplanationRun.run(image, settings(), progress);
 			explanation = r.image();
-			HeadExplanationRun.show(r);
+			ResultsDisplay.showTableAndRois(r);
 			progress.finished(r.rois().size() + " ROI(s) of " + r.head().kind() + " " + r.head().unitName() + "s.");
 		});
 	}

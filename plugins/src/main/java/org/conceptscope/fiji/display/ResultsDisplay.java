@@ -1,6 +1,7 @@
 package org.conceptscope.fiji.display;
 
 import org.conceptscope.fiji.run.AttributionResult;
+import org.conceptscope.fiji.run.HeadExplanationRun;
 import ij.IJ;
 import ij.ImagePlus;
 import ij.WindowManager;
@@ -39,6 +40,13 @@ public final class ResultsDisplay {
 
 	/** Shows the table and fills the ROI Manager, when {@link #interactive()}. */
 	public static void showTableAndRois(AttributionResult result) {
+		if (!interactive()) return;
+		result.table().show(result.image().getTitle() + "-results");
+		addToRoiManager(result.rois(), result.image());
+	}
+
+	/** Shows an Explain with Head run's table and fills the ROI Manager, when {@link #interactive()}. */
+	public static void showTableAndRois(HeadExplanationRun.Result result) {
 		if (!interactive()) return;
 		result.table().show(result.image().getTitle() + "-results");
 		addToRoiManager(result.rois(), result.image());

@@ -185,7 +185,7 @@ public final class PluginActions {
 	private static void headExplanation(HeadExplanationSettings s, ImageJProgress progress) throws IOException {
 		HeadExplanationRun.Result r = HeadExplanationRun.run(WindowManager.getCurrentImage(), s, progress);
 		ResultsDisplay.showResult(r.image());
-		HeadExplanationRun.show(r);
+		ResultsDisplay.showTableAndRois(r);
 		progress.finished(r.rois().size() + " ROI(s) of " + r.head().kind() + " " + r.head().unitName() + "s" + savedIn(r.written(), s.saveDir));
 	}
 

@@ -3,6 +3,8 @@ package org.conceptscope.fiji.run;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.conceptscope.fiji.param.CommandSpecs;
+
 /** The parameters of Evaluate Explanation, shared by the SciJava command and the ImageJ 1.x plugin. */
 public final class EvaluationSettings {
 
@@ -12,10 +14,9 @@ public final class EvaluationSettings {
 	public static final List<String> KEYS = List.of(MODEL, METHOD, METRIC, TARGET, STEPS, SAMPLES, SEED, FOLDER, METHODS, FOLDS,
 		ARCHITECTURE, TRAINING_STEPS, SAVE_DIR);
 	/** MeGe and ReCo come from the same k trained models and explanation pairs, so they are one metric. */
-	public static final String MEGE_RECO = "mege_reco";
+	public static final String MEGE_RECO = CommandSpecs.MEGE_RECO;
 	/** The menu's metrics, in menu order: keys of the registry's metrics. */
-	public static final List<String> METRICS = List.of("deletion", "insertion", "mufidelity", "average_drop", "increase_in_confidence",
-		"complexity", "sparseness", "random_logit", "sanity", MEGE_RECO);
+	public static final List<String> METRICS = CommandSpecs.EVALUATION_METRICS;
 	/** mege_reco also compares maps that ignore the model: what any method should beat. */
 	public static final String RANDOM = org.conceptscope.attribution.RandomBaseline.NAME;
 

@@ -1,6 +1,5 @@
 package org.conceptscope.fiji.run;
 
-import org.conceptscope.fiji.display.ResultsDisplay;
 import ij.ImagePlus;
 import ij.gui.Roi;
 import ij.measure.ResultsTable;
@@ -139,13 +138,6 @@ public final class HeadExplanationRun {
 			Result r = new Result(head, out, rois, header, rows, List.of());
 			return s.saveDir == null ? r : save(r, image, s.saveDir);
 		}
-	}
-
-	/** The table in a window and the ROIs in the ROI Manager, when {@link ResultsDisplay#interactive()}. */
-	public static void show(Result r) {
-		if (!ResultsDisplay.interactive()) return;
-		r.table().show(r.image().getTitle() + "-results");
-		ResultsDisplay.addToRoiManager(r.rois(), r.image());
 	}
 
 	static InterpretableHead load(Path dir) {
