@@ -23,6 +23,7 @@ import java.util.Map;
 
 import org.conceptscope.concepts.ConceptBank;
 import org.conceptscope.fiji.MacroRunner.Macro;
+import org.conceptscope.fiji.write.MapLuts;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;

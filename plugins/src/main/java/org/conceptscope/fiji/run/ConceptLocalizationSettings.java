@@ -1,0 +1,83 @@
+package org.conceptscope.fiji.run;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** The parameters of Concept Localization, shared by the SciJava command and the ImageJ 1.x plugin. */
+public final class ConceptLocalizationSettings {
+
+	public static final String MODEL = "model", CONCEPTS = "concepts", TOP_FRACTION = "top_fraction", OUTPUT = "output",
+		OVERLAP = "overlap", LABEL_THRESHOLD = "label_threshold", SAVE_DIR = "save_dir";
+	public static final List<String> KEYS = List.of(MODEL, CONCEPTS, TOP_FRACTION, OUTPUT, OVERLAP, LABEL_THRESHOLD, SAVE_DIR);
+	public static final double DEFAULT_TOP_FRACTION = 0.1;
+	public static final String DEFAULT_OUTPUT = AttributionSettings.OUTPUT_CHANNEL;
+
+	public Path model;
+	/** A concepts.json written by Concept Discovery. */
+	public Path concepts;
+	public double topFraction = DEFAULT_TOP_FRACTION;
+	public String output = DEFAULT_OUTPUT;
+	/** For an image of another size than the model's input: the tiles' overlap, in [0, 1). */
+	public double overlap = AttributionSettings.DEFAULT_OVERLAP;
+	/** The label image is 0 where no concept map exceeds this value. */
+	public double labelThreshold;
+	public Path saveDir;
+
+	public ConceptLocalizationSettings validate() {
+		if (model == null || model.toString().isBlank()) {
+			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
+		}
+		if (concepts == null || concepts.toString().isBlank()) {
+			throw new IllegalArgumentException("No concept bank given: set " + CONCEPTS
+				+ "=[concepts.json written by Concept Discovery].");
+		}
+		if (!AttributionSettings.OUTPUTS.contains(output)) {
+			throw new IllegalArgumentException("Unknown " + OUTPUT + " '" + output + "': use " + OUTPUT
+				+ "=channel (concept maps as extra channels of a new image) or " + OUTPUT + "=image (the maps alone).");
+		}
+		if (!(topFraction > 0 && topFraction <= 1)) {
+			throw new IllegalArgumentException(TOP_FRACTION + " must be in (0, 1] (0.1 outlines the top 10 % of each map), got "
+				+ topFraction + ".");
+		}
+		org.conceptscope.tensor.TileGrid.checkOverlap(overlap);
+		if (!Double.isFinite(labelThreshold)) {
+			throw new IllegalArgumentException(LABEL_THRESHOLD + " must be a number (the label image is 0 where no concept map exceeds it;"
+				+ " 0 = where no concept is present), got " + labelThreshold + ".");
+		}
+		return this;
+	}
+
+	public boolean mapsAsChannels() {
+		return AttributionSettings.OUTPUT_CHANNEL.equals(output);
+	}
+
+	public String toMacroOptions() {
+		StringBuilder o = new StringBuilder();
+		ConceptDiscoverySettings.path(o, MODEL, model);
+		ConceptDiscoverySettings.path(o, CONCEPTS, concepts);
+		ConceptDiscoverySettings.option(o, TOP_FRACTION, Double.toString(topFraction));
+		ConceptDiscoverySettings.option(o, OUTPUT, output);
+		ConceptDiscoverySettings.option(o, OVERLAP, ConceptDiscoverySettings.number(overlap));
+		ConceptDiscoverySettings.option(o, LABEL_THRESHOLD, ConceptDiscoverySettings.number(labelThreshold));
+		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
+		return o.toString().trim();
+	}
+
+	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs}). */
+	public static ConceptLocalizationSettings of(org.conceptscope.registry.Values v) {
+		ConceptLocalizationSettings s = new ConceptLocalizationSettings();
+		s.model = v.path(MODEL);
+		s.concepts = v.path(CONCEPTS);
+		s.topFraction = v.number(TOP_FRACTION);
+		s.output = v.text(OUTPUT);
+		s.overlap = v.number(OVERLAP);
+		s.labelThreshold = v.number(LABEL_THRESHOLD);
+		s.saveDir = v.path(SAVE_DIR);
+		return s;
+	}
+
+	/** The settings of a macro line's options (every problem of the line in one message). */
+	public static ConceptLocalizationSettings parse(String options) {
+		return of(org.conceptscope.fiji.param.CommandSpecs.CONCEPT_LOCALIZATION.parse(options));
+	}
+}
