@@ -154,6 +154,10 @@ public class AttributionCommand extends ContextCommand {
 		description = "`output=channel`: above 0 (e.g. 0.5), the heat map is drawn over the image as a translucent overlay with this opacity, and the map channel, kept in the image for measurement, is hidden in the composite; 0: no overlay, the map channel shown in the composite")
 	private double opacity = 0.0;
 
+	@Parameter(label = "Calibration bar on the overlay", persist = false,
+		description = "a calibration bar in the top left corner of the result image (over the heat-map overlay with `opacity`): the map's LUT from the lowest value of its display range (bottom) to the highest (top), with both numbers, and 0 in the middle for signed maps; part of the overlay (Image > Overlay > Hide Overlay hides it), never of the pixels")
+	private boolean calibration_bar = false;
+
 	@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
 		description = "folder for the files below (created if missing); empty = write nothing")
 	private java.io.File save_dir;
@@ -190,6 +194,7 @@ public class AttributionCommand extends ContextCommand {
 		in.put("top_fraction", top_fraction);
 		in.put("overlap", overlap);
 		in.put("opacity", opacity);
+		in.put("calibration_bar", calibration_bar);
 		in.put("save_dir", save_dir);
 		return in;
 	}
