@@ -29,6 +29,7 @@ import java.util.stream.Stream;
 import org.conceptscope.attribution.Attribution;
 import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.attribution.RegionExplainer;
+import org.conceptscope.attribution.TileCheckpoint;
 import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.fiji.commands.AttributionMethods;
 import org.conceptscope.fiji.commands.AttributionOutputs;
@@ -59,7 +60,7 @@ public final class BatchJob {
 
 	/** The run's own folder in save_dir; the manifest and journal stay there as the run's record. */
 	public static final String WORK_DIR = ".conceptscope-batch";
-	static final String MANIFEST = "manifest.json", JOURNAL = "journal.txt", PARTS = "parts", LOCK = "lock";
+	static final String MANIFEST = "manifest.json", JOURNAL = "journal.txt", PARTS = "parts", LOCK = "lock", TILES = "tiles";
 
 	/** A batch run: the Attribution settings (save_dir required), the input, entries per part (0: automatic), restart. */
 	public record Job(AttributionSettings attribution, Path input, int batch, boolean restart) {}
@@ -229,8 +230,9 @@ public final class BatchJob {
 	private static Result compute(Classifier classifier, AttributionMethod method, int target, AttributionSettings s,
 		BatchInputs inputs, BatchRois rois, BatchManifest m, Path work, List<Path> outputs, boolean resume, Progress progress, Events ev,
 		PartComputer computer) throws IOException {
-		Path partsDir = work.resolve(PARTS), journal = work.resolve(JOURNAL);
+		Path partsDir = work.resolve(PARTS), journal = work.resolve(JOURNAL), tilesDir = work.resolve(TILES);
 		removeTemporaryFiles(partsDir);
+		removeTemporaryTiles(tilesDir);
 		int n = m.entries, parts = m.parts, batch = m.batch;
 		boolean[] done = new boolean[parts];
 		int kept = 0;
@@ -238,6 +240,7 @@ public final class BatchJob {
 		for (int k = 0; k < parts; k++) {
 			int from = k * batch, to = Math.min(n, from + batch);
 			if (BatchParts.readIfValid(partsDir, k, from, to, inputs.width(), inputs.height()) != null) {
+				deleteTree(BatchTiles.partDir(tilesDir, k)); // a kill between the part's commit and this cleaning
 				done[k] = true;
 				kept++;
 				doneEntries += to - from;
@@ -263,8 +266,19 @@ public final class BatchJob {
 					int from = k * batch, to = Math.min(n, from + batch);
 					long before = committer.doneEntries;
 					Progress within = (d, t, msg) -> progress.report(before + (t > 0 ? d * (to - from) / t : 0), n, "slices");
-					byte[] bytes = BatchParts.bytes(part(classifier, method, target, s, inputs, rois, model, k, from, to, within));
-					if (!committer.commit(k, bytes)) break;
+					BatchTiles tiles = new BatchTiles(BatchTiles.partDir(tilesDir, k));
+					byte[] bytes;
+					try {
+						bytes = BatchParts.bytes(part(classifier, method, target, s, inputs, rois, model, k, from, to, within, tiles));
+					} catch (java.io.UncheckedIOException e) {
+						throw e.getCause(); // a tile batch could not be kept (a full disk): said as any write failure
+					}
+					if (tiles.kept() > 0) {
+						ev.message("Part " + k + ": " + tiles.kept() + " batches of tiles kept from an earlier run, " + tiles.computed() + " computed.");
+					}
+					boolean go = committer.commit(k, bytes);
+					deleteTree(BatchTiles.partDir(tilesDir, k));
+					if (!go) break;
 				}
 			} else {
 				computer.compute(m.toJson(), List.copyOf(missing), committer::accept);
@@ -280,6 +294,7 @@ public final class BatchJob {
 		m.save(work.resolve(MANIFEST));
 		journal(journal, "run " + m.runs + " complete: " + String.join(", ", m.outputs));
 		deleteTree(partsDir);
+		deleteTree(tilesDir);
 		ev.results(outputs);
 		return new Result(n, parts, batch, computed, parts - computed, m.runs, false, outputs, work);
 	}
@@ -347,7 +362,7 @@ public final class BatchJob {
 		if (index < 0 || index >= m.parts) throw new IllegalArgumentException("The run has parts 0-" + (m.parts - 1) + ", not " + index + ".");
 		int from = index * m.batch, to = Math.min(m.entries, from + m.batch);
 		return BatchParts.bytes(part(w.classifier, w.method, w.target, job.attribution(), w.inputs, w.rois, w.model, index, from, to,
-			Progress.NONE));
+			Progress.NONE, null));
 	}
 
 	/** One thread's open model and inputs for the parts of one run. */
@@ -427,7 +442,8 @@ public final class BatchJob {
 
 	/** Entries [from, to) of the run, explained; one model call per part as in any run of this job. */
 	private static BatchParts.Part part(Classifier classifier, AttributionMethod method, int target, AttributionSettings s,
-		BatchInputs inputs, BatchRois rois, String model, int index, int from, int to, Progress progress) throws IOException {
+		BatchInputs inputs, BatchRois rois, String model, int index, int from, int to, Progress progress, BatchTiles kept)
+		throws IOException {
 		if (rois != null) return regionPart(classifier, method, target, s, inputs, rois, index, from, to, progress);
 		List<BatchInputs.Segment> segments = inputs.segments(from, to);
 		List<ImagePlus> images = new ArrayList<>();
@@ -435,14 +451,17 @@ public final class BatchJob {
 		// Images of another size than the model's input are explained tile by tile, one file's entries at a time.
 		boolean tiled = TiledExplainer.needsTiles(classifier, inputs.height(), inputs.width());
 		List<Explanation> tiledExplanations = new ArrayList<>();
+		int segment = 0;
 		for (BatchInputs.Segment seg : segments) {
+			TileCheckpoint checkpoint = kept == null ? TileCheckpoint.NONE : kept.segment(segment++);
 			ImagePlus imp = inputs.open(seg.input());
 			ImagePlus part = StackRunner.batchImage(imp, ImagePlusTensors.batches(imp), seg.from(), seg.to());
 			images.add(part);
 			if (tiled) {
 				int start = seg.globalFrom() - from, len = seg.to() - seg.from();
 				Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), to - from, msg);
-				tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, s.overlap(), seg.from(), within));
+				tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, s.overlap(), seg.from(), within,
+					checkpoint));
 			} else {
 				try {
 					tensors.add(Models.input(part, classifier).tensor());
@@ -703,9 +722,20 @@ public final class BatchJob {
 		}
 	}
 
+	/** Temporary files of tile batches whose writing a kill interrupted. */
+	private static void removeTemporaryTiles(Path tilesDir) throws IOException {
+		if (!Files.isDirectory(tilesDir)) return;
+		try (Stream<Path> s = Files.walk(tilesDir)) {
+			for (Path p : (Iterable<Path>) s.filter(f -> f.getFileName().toString().endsWith(AtomicFiles.TEMP_SUFFIX))::iterator) {
+				Files.deleteIfExists(p);
+			}
+		}
+	}
+
 	/** The files of an earlier run (not the lock, which this run holds). */
 	private static void clear(Path work) throws IOException {
 		deleteTree(work.resolve(PARTS));
+		deleteTree(work.resolve(TILES));
 		Files.deleteIfExists(work.resolve(MANIFEST));
 		Files.deleteIfExists(work.resolve(JOURNAL));
 	}
