@@ -185,7 +185,8 @@ public final class BatchJob {
 	private static Result write(Job job, AttributionSettings s, Classifier classifier, AttributionMethod method, int target,
 		BatchInputs inputs, BatchRois rois, Path saveDir, Path work, List<Path> outputs, Progress p, Events ev, PartComputer computer) throws IOException {
 		BatchManifest previous = job.restart() ? null : previous(work);
-		int batch = job.batch() > 0 ? job.batch() : previous != null ? previous.batch : Math.max(1, classifier.preferredBatchSize());
+		int batch = job.batch() > 0 ? job.batch() : previous != null ? previous.batch
+			: StackRunner.automaticBatch(classifier, inputs.height(), inputs.width(), s.overlap());
 		BatchManifest now = manifest(s, classifier, inputs, rois, batch, outputs);
 		boolean resume = false;
 		if (previous != null) {

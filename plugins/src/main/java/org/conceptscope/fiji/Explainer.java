@@ -72,8 +72,16 @@ public final class Explainer {
 	/** As {@link #explainTiled(Classifier, ImagePlus, AttributionMethod, int, String, double, int, Progress)}, finished tile batches kept in {@code checkpoint}. */
 	public static Explanation explainTiled(Classifier classifier, ImagePlus image, AttributionMethod method, int target, String model,
 		double overlap, int firstEntry, Progress progress, TileCheckpoint checkpoint) {
-		Models.warnPixelSize(image, classifier);
-		if (firstEntry == 0) Models.warnDomain(image, classifier);
+		return explainTiled(classifier, image, method, target, model, overlap, firstEntry, progress, checkpoint, firstEntry == 0);
+	}
+
+	/** @param warn whether to check the image's pixel size and domain here (a runner that checked its whole stack says no) */
+	static Explanation explainTiled(Classifier classifier, ImagePlus image, AttributionMethod method, int target, String model,
+		double overlap, int firstEntry, Progress progress, TileCheckpoint checkpoint, boolean warn) {
+		if (warn) {
+			Models.warnPixelSize(image, classifier);
+			Models.warnDomain(image, classifier);
+		}
 		ImagePlusTiles source = new ImagePlusTiles(image);
 		String note = TiledExplainer.paddingNote(TiledExplainer.grid(classifier, source.height(), source.width(), overlap));
 		if (note != null) IJ.log("ConceptScope: " + note);
