@@ -29,6 +29,11 @@ import java.util.zip.ZipOutputStream;
 
 import org.conceptscope.attribution.Saliency;
 import org.conceptscope.model.Classifier;
+import org.conceptscope.fiji.batch.Batch;
+import org.conceptscope.fiji.batch.BatchJob;
+import org.conceptscope.fiji.run.Explainer;
+import org.conceptscope.fiji.run.Models;
+import org.conceptscope.fiji.run.RegionExplanations;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;

@@ -20,6 +20,10 @@ import java.util.List;
 import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.attribution.Saliency;
 import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.fiji.batch.StackRunner;
+import org.conceptscope.fiji.image.Explanation;
+import org.conceptscope.fiji.run.Demo;
+import org.conceptscope.fiji.run.Explainer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -106,11 +110,11 @@ class StackRunnerTilesTest {
 	private static long growth(int length) throws IOException {
 		Path file = stack(length, false);
 		ImagePlus virtual = StackRunner.openVirtual(file);
-		long before = StackRunnerTest.liveHeap();
+		long before = liveHeap();
 		long[] peak = { before };
 		StackRunner.run(model, virtual, new Saliency(), AttributionMethod.PREDICTED, 1, dir.resolve("g-" + length + ".csv"),
 			dir.resolve("g-" + length + ".tif"), (done, total) -> {
-				peak[0] = Math.max(peak[0], StackRunnerTest.liveHeap());
+				peak[0] = Math.max(peak[0], liveHeap());
 				return true;
 			});
 		return peak[0] - before;
@@ -144,5 +148,12 @@ class StackRunnerTilesTest {
 		}
 		String log = captured.toString(StandardCharsets.UTF_8);
 		return log.split("ConceptScope warning: The image", -1).length - 1;
+	}
+
+	/** Live heap (after a full collection) in bytes. */
+	static long liveHeap() {
+		System.gc();
+		System.gc();
+		return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
 	}
 }
