@@ -131,8 +131,8 @@ public final class HeadExplanationRun {
 				}
 				if (s.bias) {
 					rows.add(List.of(Integer.toString(slice), Integer.toString(frame), label, classes.get(HeadTrainingRun.argmax(logits[i])),
-						classes.get(backbonePred[i]), cls, BIAS, BIAS, ConceptDiscoveryRun.number(head.bias(features, i, targets[i])),
-						ConceptDiscoveryRun.number(Double.NaN), ConceptDiscoveryRun.number(logits[i][targets[i]])));
+						classes.get(backbonePred[i]), cls, BIAS, BIAS, Numbers.number(head.bias(features, i, targets[i])),
+						Numbers.number(Double.NaN), Numbers.number(logits[i][targets[i]])));
 				}
 			}
 			out.setOverlay(ConceptMapsWriter.overlay(rois));
