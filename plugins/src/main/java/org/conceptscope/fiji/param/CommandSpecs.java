@@ -160,7 +160,7 @@ public final class CommandSpecs {
 			head("concepts").help("bi_ice: number of concepts (at least 2)").anyMethod(),
 			head("dimension").help("bi_ice: dimension of the concept and patch embeddings").anyMethod(),
 			head("sparsity").help("bi_ice: weight of the L1 penalty on each concept's direction in the layer's channels (mean absolute entry)").anyMethod(),
-			head("iterations").help("bi_ice: rounds of bidirectional binding (concepts attend to the patches and take them in, patches receive the concepts they choose); 1 = one static round; the published model iterates (e.g. 3: it keeps the backbone's accuracy, though some concept maps may come out flat)").anyMethod(),
+			head("iterations").help("bi_ice: rounds of bidirectional binding (concepts compete for the patches and take in those they win, patches receive the concepts they choose); the published model iterates; 1 = one static round").anyMethod(),
 			Parameter.integer("steps", "Training steps", 400).range(Range.atLeast(1)).help("Adam steps on cross-entropy"),
 			Parameter.integer("batch_size", "Batch size", 32).range(Range.atLeast(1)).help("images per Adam step (an epoch is one pass over the training images)"),
 			Parameter.number("learning_rate", "Learning rate", 0.01).range(Range.above(0)).help("Adam step size"),
