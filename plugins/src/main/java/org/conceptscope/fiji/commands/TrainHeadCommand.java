@@ -54,7 +54,7 @@ public class TrainHeadCommand extends ContextCommand {
 
 	@Parameter(label = "Binding iterations", persist = false, min = "1",
 		description = "bi_ice: rounds of bidirectional binding (concepts compete for the patches and take in those they win, patches receive the concepts they choose); the published model iterates; 1 = one static round")
-	private int iterations = 1;
+	private int iterations = 3;
 
 	@Parameter(label = "Training steps", persist = false, min = "1",
 		description = "Adam steps on cross-entropy")
