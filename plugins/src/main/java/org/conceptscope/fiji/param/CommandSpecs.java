@@ -175,7 +175,7 @@ public final class CommandSpecs {
 			Parameter.folder("head", "Head folder").help("the head folder (`<save_dir>/head`; the `save_dir` of the training run works too)"), TARGET.help("`predicted` (the head's own prediction per slice), a class name or index"),
 			Parameter.integer("top", "Parts per slice", 3).range(Range.atLeast(1)).help("parts/concepts per slice: those with the largest positive contributions to the target logit"),
 			TOP_FRACTION.help("the top fraction of each part's map outlined as its ROI"),
-			Parameter.flag("bias", "Bias row", false).help("one more row per slice (rank and unit `bias`, no ROI) for the class bias: the part of the target logit no part or concept explains (InfoDisent: its class bias b_k; Bi-ICE: the logit minus the contributions), so every contribution plus the bias is the target logit"),
+			Parameter.flag("bias", "Bias row", true).help("one more row per slice (rank and unit `bias`, no ROI) for the class bias: the part of the target logit no part or concept explains (InfoDisent: its class bias b_k; Bi-ICE: the logit minus the contributions), so every contribution plus the bias is the target logit, as the InfoDisent paper reads a decision; `bias=false` leaves it out (only the parts or concepts, e.g. for a table of evidence alone)"),
 			SAVE_DIR.help("folder for `<title>-<head>.tif`, `<title>-<head>-RoiSet.zip`, `<title>-<head>-results.csv`")),
 		Set.of("model", "head"), null, null);
 

@@ -104,6 +104,9 @@ class CommandParametersTest {
 		assertEquals(train, HeadTrainingSettings.parse(train).toMacroOptions(), "a recorded line replays as itself");
 		String explainLine = "model=[/m] head=[/h] target=DAB-positive top=2 top_fraction=0.2 save_dir=[/o]";
 		assertEquals(explainLine, HeadExplanationSettings.parse(explainLine).toMacroOptions());
+		String noBias = "model=[/m] head=[/h] target=DAB-positive top=2 top_fraction=0.2 bias=false save_dir=[/o]";
+		assertEquals(noBias, HeadExplanationSettings.parse(noBias).toMacroOptions(), "bias is on by default: off is written out");
+		assertTrue(HeadExplanationSettings.parse(explainLine).bias, "left out, the bias row is on");
 		String macoLine = "model=[/m] head=[/h] target=[part 3] folder=[/f] recipe=simple steps=50 learning_rate=0.1 crop=0.7 crops=16 noise=0.1"
 			+ " canvas=48 seed=3 save_dir=[/o]";
 		assertEquals(macoLine, FeatureVisualizationSettings.parse(macoLine).toMacroOptions());
