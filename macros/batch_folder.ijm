@@ -33,7 +33,7 @@ for (i = 0; i < files.length; i++) {
 		continue;
 	showProgress(i, files.length);
 	// a pipe (ImageJ would wait on it for ever), an empty, truncated or unreadable file: skipped with a sentence
-	why = call("org.conceptscope.fiji.ImageFiles.check", input + File.separator + name);
+	why = call("org.conceptscope.fiji.image.ImageFiles.check", input + File.separator + name);
 	if (why == "") {
 		call("ij.IJ.redirectErrorMessages"); // a file ImageJ cannot open is logged, not a dialog
 		open(input + File.separator + name);

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.attribution.Saliency;
-import org.conceptscope.fiji.StackRunner;
+import org.conceptscope.fiji.batch.StackRunner;
 import org.conceptscope.model.TensorFlowClassifier;
 
 /**

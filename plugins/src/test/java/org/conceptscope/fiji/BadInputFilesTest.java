@@ -1,5 +1,11 @@
 package org.conceptscope.fiji;
 
+import org.conceptscope.fiji.batch.Batch;
+import org.conceptscope.fiji.batch.BatchJob;
+import org.conceptscope.fiji.run.Demo;
+import org.conceptscope.fiji.run.Explainer;
+import org.conceptscope.fiji.image.Explanation;
+import org.conceptscope.fiji.image.ImageFiles;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

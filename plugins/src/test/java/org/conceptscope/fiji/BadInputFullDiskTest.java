@@ -1,5 +1,8 @@
 package org.conceptscope.fiji;
 
+import org.conceptscope.fiji.write.AtomicFiles;
+import org.conceptscope.fiji.batch.Batch;
+import org.conceptscope.fiji.run.Demo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,5 +1,7 @@
 package org.conceptscope.fiji;
 
+import org.conceptscope.fiji.batch.Batch;
+import org.conceptscope.fiji.batch.BatchJob;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

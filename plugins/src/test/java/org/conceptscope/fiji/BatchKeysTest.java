@@ -1,12 +1,14 @@
 package org.conceptscope.fiji;
 
+import org.conceptscope.fiji.batch.Batch;
+import org.conceptscope.fiji.batch.BatchJob;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Path;
 import java.util.Map;
 
-import org.conceptscope.fiji.commands.AttributionSettings;
+import org.conceptscope.fiji.run.AttributionSettings;
 import org.junit.jupiter.api.Test;
 
 /** The batch runner reads its arguments as keys and values, never through a macro string: ']' in a path is just a character. */

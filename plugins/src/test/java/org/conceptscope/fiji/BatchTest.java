@@ -1,5 +1,12 @@
 package org.conceptscope.fiji;
 
+import org.conceptscope.fiji.write.AtomicFiles;
+import org.conceptscope.fiji.batch.Batch;
+import org.conceptscope.fiji.batch.BatchJob;
+import org.conceptscope.fiji.run.Demo;
+import org.conceptscope.fiji.run.Explainer;
+import org.conceptscope.fiji.image.Explanation;
+import org.conceptscope.fiji.write.ResultsCsvWriter;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,7 +37,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.conceptscope.attribution.AttributionMethod;
-import org.conceptscope.fiji.commands.AttributionMethods;
+import org.conceptscope.fiji.run.AttributionMethods;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.AfterAll;

@@ -1,5 +1,7 @@
 package org.conceptscope.fiji;
 
+import org.conceptscope.fiji.run.Demo;
+import org.conceptscope.fiji.image.ImagePlusTensors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -27,16 +29,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.conceptscope.concepts.ConceptBank;
-import org.conceptscope.fiji.commands.AttributionSettings;
-import org.conceptscope.fiji.commands.ConceptDiscoverySettings;
-import org.conceptscope.fiji.commands.ConceptImportanceSettings;
-import org.conceptscope.fiji.commands.ConceptLocalizationSettings;
-import org.conceptscope.fiji.commands.ConceptGraphSettings;
-import org.conceptscope.fiji.commands.EvaluationSettings;
-import org.conceptscope.fiji.commands.FeatureVisualizationSettings;
-import org.conceptscope.fiji.commands.HeadExplanationSettings;
-import org.conceptscope.fiji.commands.HeadTrainingSettings;
-import org.conceptscope.fiji.commands.SharingRatioSettings;
+import org.conceptscope.fiji.run.AttributionSettings;
+import org.conceptscope.fiji.run.ConceptDiscoverySettings;
+import org.conceptscope.fiji.run.ConceptImportanceSettings;
+import org.conceptscope.fiji.run.ConceptLocalizationSettings;
+import org.conceptscope.fiji.run.ConceptGraphSettings;
+import org.conceptscope.fiji.run.EvaluationSettings;
+import org.conceptscope.fiji.run.FeatureVisualizationSettings;
+import org.conceptscope.fiji.run.HeadExplanationSettings;
+import org.conceptscope.fiji.run.HeadTrainingSettings;
+import org.conceptscope.fiji.run.SharingRatioSettings;
 import org.conceptscope.concepts.Craft;
 import org.conceptscope.concepts.CraftOptions;
 import org.conceptscope.model.TensorFlowClassifier;
@@ -154,8 +156,8 @@ class GuiTest {
 			Map.entry("Train Interpretable Head...", HeadTrainingSettings.KEYS),
 			Map.entry("Explain with Head...", HeadExplanationSettings.KEYS),
 			Map.entry("Feature Visualization...", FeatureVisualizationSettings.KEYS),
-			Map.entry("TCAV...", org.conceptscope.fiji.commands.TcavSettings.KEYS),
-			Map.entry("Nearest Examples...", org.conceptscope.fiji.commands.ExamplesSettings.KEYS));
+			Map.entry("TCAV...", org.conceptscope.fiji.run.TcavSettings.KEYS),
+			Map.entry("Nearest Examples...", org.conceptscope.fiji.run.ExamplesSettings.KEYS));
 		for (String label : GuiChild.DIALOGS.keySet()) {
 			List<String> shown = Arrays.stream(r.getProperty("dialog." + label + ".fields").split(";")).map(l -> l.replace(' ', '_')).toList();
 			for (String key : keys.get(label)) assertTrue(shown.contains(key), label + " dialog has a field for " + key + ": " + shown);

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji;
 
+import org.conceptscope.fiji.image.ImagePlusTensors;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

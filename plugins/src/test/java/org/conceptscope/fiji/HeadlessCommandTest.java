@@ -1,5 +1,6 @@
 package org.conceptscope.fiji;
 
+import org.conceptscope.fiji.image.ImagePlusTensors;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,8 +17,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.conceptscope.fiji.commands.AttributionCommand;
-import org.conceptscope.fiji.commands.ModelInfoCommand;
+import org.conceptscope.fiji.command.AttributionCommand;
+import org.conceptscope.fiji.command.ModelInfoCommand;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -158,7 +159,7 @@ class HeadlessCommandTest {
 
 	@Test
 	void conceptDiscoveryHeadlessWithoutSaveFolderIsRefused(@TempDir Path dir) {
-		runHeadless(org.conceptscope.fiji.commands.ConceptDiscoveryCommand.class.getName(), "model='" + model("ihc-stain")
+		runHeadless(org.conceptscope.fiji.command.ConceptDiscoveryCommand.class.getName(), "model='" + model("ihc-stain")
 			+ "',folder='" + dir + "'");
 		assertEquals(List.of(), TestFiles.names(dir), "nothing written");
 		assertTrue(errors.stream().anyMatch(e -> e.contains("Headless, Concept Discovery needs save_dir=[folder]")), errors.toString());

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji;
 
+import org.conceptscope.fiji.write.HeatOverlay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,9 +13,9 @@ import ij.process.LUT;
 
 import java.nio.file.Path;
 
-import org.conceptscope.fiji.commands.AttributionResult;
-import org.conceptscope.fiji.commands.AttributionRun;
-import org.conceptscope.fiji.commands.AttributionSettings;
+import org.conceptscope.fiji.run.AttributionResult;
+import org.conceptscope.fiji.run.AttributionRun;
+import org.conceptscope.fiji.run.AttributionSettings;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,8 @@
 package org.conceptscope.fiji;
 
+import org.conceptscope.fiji.run.Explainer;
+import org.conceptscope.fiji.run.Models;
+import org.conceptscope.fiji.run.RegionExplanations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

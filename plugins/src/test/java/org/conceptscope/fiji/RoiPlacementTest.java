@@ -1,5 +1,11 @@
 package org.conceptscope.fiji;
 
+import org.conceptscope.fiji.write.ConceptMapsWriter;
+import org.conceptscope.fiji.image.Explanation;
+import org.conceptscope.fiji.write.HeatmapWriter;
+import org.conceptscope.fiji.write.MapChannels;
+import org.conceptscope.fiji.image.RoiPositions;
+import org.conceptscope.fiji.write.RoiWriter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,9 +23,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import org.conceptscope.fiji.commands.AttributionOutputs;
-import org.conceptscope.fiji.commands.AttributionResult;
-import org.conceptscope.fiji.commands.AttributionSettings;
+import org.conceptscope.fiji.run.AttributionOutputs;
+import org.conceptscope.fiji.run.AttributionResult;
+import org.conceptscope.fiji.run.AttributionSettings;
 import org.conceptscope.tensor.FloatTensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -13,11 +13,11 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
 /** Reads a RoiSet.zip the way the ROI Manager does: every .roi entry through RoiDecoder. */
-final class RoiZip {
+public final class RoiZip {
 
 	private RoiZip() {}
 
-	static List<Roi> read(Path zip) throws IOException {
+	public static List<Roi> read(Path zip) throws IOException {
 		List<Roi> rois = new ArrayList<>();
 		try (InputStream in = Files.newInputStream(zip); ZipInputStream zis = new ZipInputStream(in)) {
 			for (ZipEntry entry; (entry = zis.getNextEntry()) != null;) {

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji;
 
+import org.conceptscope.fiji.run.Models;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package org.conceptscope.fiji;
 
+import org.conceptscope.fiji.image.BatchIndex;
+import org.conceptscope.fiji.image.Explanation;
 import ij.ImagePlus;
 import ij.ImageStack;
 import ij.process.ColorProcessor;
@@ -11,14 +13,14 @@ import org.conceptscope.attribution.Attribution;
 import org.conceptscope.tensor.FloatTensor;
 
 /** Explanations with known maps, for testing the writers without a model. */
-final class SyntheticExplanations {
+public final class SyntheticExplanations {
 
-	static final List<String> CLASSES = List.of("background", "hematoxylin", "DAB-positive");
+	public static final List<String> CLASSES = List.of("background", "hematoxylin", "DAB-positive");
 
 	private SyntheticExplanations() {}
 
 	/** An RGB stack of n slices (w x h) with map value (y * w + x) + 1000 * b, target b % 3. */
-	static Explanation rgbRamp(int w, int h, int n) {
+	public static Explanation rgbRamp(int w, int h, int n) {
 		ImageStack stack = new ImageStack(w, h);
 		for (int b = 0; b < n; b++) {
 			ColorProcessor cp = new ColorProcessor(w, h);

@@ -30,7 +30,7 @@ public final class TestFiles {
 	}
 
 	/** A stack of {@code length} slices cycling through the slices of {@code source} (labels "patch i"), saved as a TIFF. */
-	static Path cyclingStack(ImagePlus source, int length, Path file) {
+	public static Path cyclingStack(ImagePlus source, int length, Path file) {
 		ImageStack from = source.getStack(), stack = new ImageStack(source.getWidth(), source.getHeight());
 		for (int i = 0; i < length; i++) stack.addSlice("patch " + (i + 1), from.getProcessor(i % from.size() + 1));
 		if (!new FileSaver(new ImagePlus(file.getFileName().toString(), stack)).saveAsTiffStack(file.toString())) {
@@ -40,7 +40,7 @@ public final class TestFiles {
 	}
 
 	/** File names in a folder, sorted. */
-	static List<String> names(Path dir) {
+	public static List<String> names(Path dir) {
 		try (Stream<Path> s = Files.list(dir)) {
 			return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
 		} catch (IOException e) {

@@ -13,9 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-import org.conceptscope.fiji.commands.AttributionResult;
-import org.conceptscope.fiji.commands.AttributionRun;
-import org.conceptscope.fiji.commands.AttributionSettings;
+import org.conceptscope.fiji.run.AttributionResult;
+import org.conceptscope.fiji.run.AttributionRun;
+import org.conceptscope.fiji.run.AttributionSettings;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,10 @@
 package org.conceptscope.fiji;
 
+import org.conceptscope.fiji.batch.Batch;
+import org.conceptscope.fiji.batch.BatchJob;
+import org.conceptscope.fiji.run.Explainer;
+import org.conceptscope.fiji.image.Explanation;
+import org.conceptscope.fiji.run.Models;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -19,10 +24,10 @@ import java.util.Map;
 import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.attribution.Saliency;
 import org.conceptscope.fiji.MacroRunner.Macro;
-import org.conceptscope.fiji.commands.AttributionMethods;
-import org.conceptscope.fiji.commands.AttributionResult;
-import org.conceptscope.fiji.commands.AttributionRun;
-import org.conceptscope.fiji.commands.AttributionSettings;
+import org.conceptscope.fiji.run.AttributionMethods;
+import org.conceptscope.fiji.run.AttributionResult;
+import org.conceptscope.fiji.run.AttributionRun;
+import org.conceptscope.fiji.run.AttributionSettings;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.TileGrid;
 import org.conceptscope.util.Progress;

@@ -16,8 +16,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.conceptscope.fiji.Batch;
-import org.conceptscope.fiji.BatchJob;
+import org.conceptscope.fiji.batch.Batch;
+import org.conceptscope.fiji.batch.BatchJob;
 
 /**
  * The batch runner on Apache Spark: {@code java -jar conceptscope-spark.jar input=... model=...

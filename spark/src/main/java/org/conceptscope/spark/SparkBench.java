@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import org.conceptscope.fiji.Batch;
+import org.conceptscope.fiji.batch.Batch;
 
 /**
  * The Spark job against the single-JVM batch runner, measured in one run on one machine: a cohort

@@ -19,8 +19,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.SimpleFutureAction;
-import org.conceptscope.fiji.Batch;
-import org.conceptscope.fiji.BatchJob;
+import org.conceptscope.fiji.batch.Batch;
+import org.conceptscope.fiji.batch.BatchJob;
 
 import scala.Tuple2;
 import scala.collection.Iterator;

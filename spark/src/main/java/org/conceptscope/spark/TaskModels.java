@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.conceptscope.fiji.Models;
+import org.conceptscope.fiji.run.Models;
 import org.conceptscope.model.Classifier;
 
 /**

@@ -30,8 +30,8 @@ import java.util.zip.ZipInputStream;
 
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.conceptscope.fiji.Batch;
-import org.conceptscope.fiji.BatchJob;
+import org.conceptscope.fiji.batch.Batch;
+import org.conceptscope.fiji.batch.BatchJob;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;

@@ -17,10 +17,10 @@ import java.util.List;
 
 import org.conceptscope.concepts.ConceptBank;
 import org.conceptscope.concepts.ConceptLocalization;
-import org.conceptscope.fiji.ImageSet;
-import org.conceptscope.fiji.Models;
-import org.conceptscope.fiji.commands.ConceptDiscoveryRun;
-import org.conceptscope.fiji.commands.ConceptDiscoverySettings;
+import org.conceptscope.fiji.image.ImageSet;
+import org.conceptscope.fiji.run.Models;
+import org.conceptscope.fiji.run.ConceptDiscoveryRun;
+import org.conceptscope.fiji.run.ConceptDiscoverySettings;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;

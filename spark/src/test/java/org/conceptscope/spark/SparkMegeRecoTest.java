@@ -19,8 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import org.conceptscope.fiji.commands.EvaluationRun;
-import org.conceptscope.fiji.commands.EvaluationSettings;
+import org.conceptscope.fiji.run.EvaluationRun;
+import org.conceptscope.fiji.run.EvaluationSettings;
 import org.conceptscope.testmodels.LabelledPatchFolders;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.BeforeAll;

@@ -5,7 +5,6 @@ import ij.plugin.PlugIn;
 
 import java.awt.GraphicsEnvironment;
 
-import org.conceptscope.fiji.commands.PluginActions;
 import org.conceptscope.fiji.param.CommandSpec;
 import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.registry.Values;

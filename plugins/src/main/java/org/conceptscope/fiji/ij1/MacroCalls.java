@@ -2,7 +2,7 @@ package org.conceptscope.fiji.ij1;
 
 import ij.IJ;
 
-import org.conceptscope.fiji.commands.Failures;
+import org.conceptscope.fiji.run.Failures;
 
 /**
  * What a macro can {@code call()} beside {@code run()}. ImageJ's macro language has no

@@ -2,7 +2,7 @@ package org.conceptscope.fiji.ij1;
 
 import ij.IJ;
 
-import org.conceptscope.fiji.commands.Failures;
+import org.conceptscope.fiji.run.Failures;
 
 /**
  * How the ImageJ 1.x plugins report a failure: ImageJ's error message (a dialog, or a line on

@@ -5,9 +5,9 @@ import ij.Macro;
 
 import java.util.concurrent.CancellationException;
 
-import org.conceptscope.fiji.commands.Failures;
-import org.conceptscope.fiji.commands.ImageJProgress;
-import org.conceptscope.fiji.commands.ProgressTask;
+import org.conceptscope.fiji.run.Failures;
+import org.conceptscope.fiji.display.ImageJProgress;
+import org.conceptscope.fiji.display.ProgressTask;
 
 /**
  * How the ImageJ 1.x plugins run their work and end: a cancelled run (Esc) says so and aborts a

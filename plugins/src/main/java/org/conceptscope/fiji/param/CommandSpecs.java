@@ -38,6 +38,12 @@ public final class CommandSpecs {
 		LAYER = Parameter.text("layer", "Layer (empty: the last spatial layer)", "");
 
 	/** The Attribution command's method choices: a part of the registry's attribution methods, in menu order. */
+	/** Evaluate Explanation's metric that compares maps across retrained models (uses folder and methods). */
+	public static final String MEGE_RECO = "mege_reco";
+	/** Evaluate Explanation's metrics, in menu order: keys of the registry's metrics. */
+	public static final List<String> EVALUATION_METRICS = List.of("deletion", "insertion", "mufidelity", "average_drop",
+		"increase_in_confidence", "complexity", "sparseness", "random_logit", "sanity", MEGE_RECO);
+
 	public static final List<String> ATTRIBUTION_METHODS = List.of("saliency", "gradient_x_input", "integrated_gradients", "smoothgrad",
 		"vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol", "hsic",
 		"lime", "kernel_shap", "eva", "srd");
@@ -112,7 +118,7 @@ public final class CommandSpecs {
 	public static final CommandSpec EVALUATE_EXPLANATION = new CommandSpec("Evaluate Explanation...", "Evaluate Explanation",
 		"evaluate-explanation.md",
 		Parameters.of(MODEL, METHOD.help("any Attribution method (with its defaults and this `seed`)"),
-			Parameter.choice("metric", "Metric", "deletion", org.conceptscope.fiji.commands.EvaluationSettings.METRICS)
+			Parameter.choice("metric", "Metric", "deletion", EVALUATION_METRICS)
 				.help("`deletion`, `insertion` (AUC of the target probability as pixels are removed / inserted by decreasing attribution, baseline 0; lower / higher is better), `mufidelity` (correlation of map sums with logit drops over random 20 % subsets of an 8 × 8 grid; higher is better), `average_drop` (mean relative drop of the target probability when the image is multiplied by its map scaled to [0, 1]; lower is better; [page](../metrics/average_drop.md)), `increase_in_confidence` (fraction of slices whose target probability rises on that masked image; higher is better), `complexity` (entropy of the normalised absolute map; lower = more concentrated; [page](../metrics/complexity.md)), `sparseness` (Gini index of the absolute map; higher = more concentrated; [page](../metrics/sparseness.md)), `random_logit` (SSIM between the map of the target and the map of a random other class, drawn from `seed`; lower is better: a map that does not change with the class explains no class; [page](../metrics/random_logit.md)), `sanity` (Spearman correlation with the maps of a copy whose weights are all randomised; low is good), `mege_reco` (stability of explanations across retrained models, below; uses `folder` and `methods`, not the image or `method`)"),
 			TARGET.help("as for Attribution"),
 			metric("steps").help("deletion, insertion: steps of the curve").anyMethod(),

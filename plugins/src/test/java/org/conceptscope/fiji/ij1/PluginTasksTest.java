@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.ij1;
 
+import org.conceptscope.fiji.Printed;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.param;
 
+import org.conceptscope.fiji.command.ExamplesCommand;
+import org.conceptscope.fiji.command.TcavCommand;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,17 +11,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-import org.conceptscope.fiji.commands.AttributionCommand;
-import org.conceptscope.fiji.commands.ConceptDiscoveryCommand;
-import org.conceptscope.fiji.commands.ConceptGraphCommand;
-import org.conceptscope.fiji.commands.ConceptImportanceCommand;
-import org.conceptscope.fiji.commands.ConceptLocalizationCommand;
-import org.conceptscope.fiji.commands.EvaluateExplanationCommand;
-import org.conceptscope.fiji.commands.ExplainWithHeadCommand;
-import org.conceptscope.fiji.commands.FeatureVisualizationCommand;
-import org.conceptscope.fiji.commands.ModelInfoCommand;
-import org.conceptscope.fiji.commands.SharingRatioDecompositionCommand;
-import org.conceptscope.fiji.commands.TrainHeadCommand;
+import org.conceptscope.fiji.command.AttributionCommand;
+import org.conceptscope.fiji.command.ConceptDiscoveryCommand;
+import org.conceptscope.fiji.command.ConceptGraphCommand;
+import org.conceptscope.fiji.command.ConceptImportanceCommand;
+import org.conceptscope.fiji.command.ConceptLocalizationCommand;
+import org.conceptscope.fiji.command.EvaluateExplanationCommand;
+import org.conceptscope.fiji.command.ExplainWithHeadCommand;
+import org.conceptscope.fiji.command.FeatureVisualizationCommand;
+import org.conceptscope.fiji.command.ModelInfoCommand;
+import org.conceptscope.fiji.command.SharingRatioDecompositionCommand;
+import org.conceptscope.fiji.command.TrainHeadCommand;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,8 +40,8 @@ class CommandSourcesTest {
 		Map.entry(CommandSpecs.CONCEPT_GRAPH, ConceptGraphCommand.class), Map.entry(CommandSpecs.TRAIN_INTERPRETABLE_HEAD, TrainHeadCommand.class),
 		Map.entry(CommandSpecs.EXPLAIN_WITH_HEAD, ExplainWithHeadCommand.class),
 		Map.entry(CommandSpecs.FEATURE_VISUALIZATION, FeatureVisualizationCommand.class),
-		Map.entry(CommandSpecs.TCAV, org.conceptscope.fiji.commands.TcavCommand.class),
-		Map.entry(CommandSpecs.NEAREST_EXAMPLES, org.conceptscope.fiji.commands.ExamplesCommand.class));
+		Map.entry(CommandSpecs.TCAV, org.conceptscope.fiji.command.TcavCommand.class),
+		Map.entry(CommandSpecs.NEAREST_EXAMPLES, org.conceptscope.fiji.command.ExamplesCommand.class));
 
 	@Test
 	void everyCommandHoldsTheInputsItsDeclarationsGenerate() throws IOException {

@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.param;
 
+import org.conceptscope.fiji.command.ExamplesCommand;
+import org.conceptscope.fiji.run.ExamplesSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,30 +11,30 @@ import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.conceptscope.fiji.commands.AttributionCommand;
-import org.conceptscope.fiji.commands.AttributionMethods;
-import org.conceptscope.fiji.commands.AttributionSettings;
-import org.conceptscope.fiji.commands.ConceptDiscoveryCommand;
-import org.conceptscope.fiji.commands.ConceptDiscoverySettings;
-import org.conceptscope.fiji.commands.ConceptGraphCommand;
-import org.conceptscope.fiji.commands.ConceptGraphSettings;
-import org.conceptscope.fiji.commands.ConceptImportanceCommand;
-import org.conceptscope.fiji.commands.ConceptImportanceSettings;
-import org.conceptscope.fiji.commands.ConceptLocalizationCommand;
-import org.conceptscope.fiji.commands.ConceptLocalizationSettings;
-import org.conceptscope.fiji.commands.EvaluateExplanationCommand;
-import org.conceptscope.fiji.commands.EvaluationSettings;
-import org.conceptscope.fiji.commands.ExplainWithHeadCommand;
-import org.conceptscope.fiji.commands.FeatureVisualizationCommand;
-import org.conceptscope.fiji.commands.FeatureVisualizationSettings;
-import org.conceptscope.fiji.commands.HeadExplanationSettings;
-import org.conceptscope.fiji.commands.HeadTrainingSettings;
-import org.conceptscope.fiji.commands.ModelInfoCommand;
-import org.conceptscope.fiji.commands.SharingRatioDecompositionCommand;
-import org.conceptscope.fiji.commands.SharingRatioSettings;
-import org.conceptscope.fiji.commands.TcavCommand;
-import org.conceptscope.fiji.commands.TcavSettings;
-import org.conceptscope.fiji.commands.TrainHeadCommand;
+import org.conceptscope.fiji.command.AttributionCommand;
+import org.conceptscope.fiji.run.AttributionMethods;
+import org.conceptscope.fiji.run.AttributionSettings;
+import org.conceptscope.fiji.command.ConceptDiscoveryCommand;
+import org.conceptscope.fiji.run.ConceptDiscoverySettings;
+import org.conceptscope.fiji.command.ConceptGraphCommand;
+import org.conceptscope.fiji.run.ConceptGraphSettings;
+import org.conceptscope.fiji.command.ConceptImportanceCommand;
+import org.conceptscope.fiji.run.ConceptImportanceSettings;
+import org.conceptscope.fiji.command.ConceptLocalizationCommand;
+import org.conceptscope.fiji.run.ConceptLocalizationSettings;
+import org.conceptscope.fiji.command.EvaluateExplanationCommand;
+import org.conceptscope.fiji.run.EvaluationSettings;
+import org.conceptscope.fiji.command.ExplainWithHeadCommand;
+import org.conceptscope.fiji.command.FeatureVisualizationCommand;
+import org.conceptscope.fiji.run.FeatureVisualizationSettings;
+import org.conceptscope.fiji.run.HeadExplanationSettings;
+import org.conceptscope.fiji.run.HeadTrainingSettings;
+import org.conceptscope.fiji.command.ModelInfoCommand;
+import org.conceptscope.fiji.command.SharingRatioDecompositionCommand;
+import org.conceptscope.fiji.run.SharingRatioSettings;
+import org.conceptscope.fiji.command.TcavCommand;
+import org.conceptscope.fiji.run.TcavSettings;
+import org.conceptscope.fiji.command.TrainHeadCommand;
 import org.conceptscope.registry.Values;
 import org.junit.jupiter.api.Test;
 import org.scijava.ItemIO;
@@ -72,8 +74,8 @@ class CommandSpecsTest {
 		check(CommandSpecs.EXPLAIN_WITH_HEAD, ExplainWithHeadCommand.class, HeadExplanationSettings.KEYS);
 		check(CommandSpecs.FEATURE_VISUALIZATION, FeatureVisualizationCommand.class, FeatureVisualizationSettings.KEYS);
 		check(CommandSpecs.TCAV, TcavCommand.class, TcavSettings.KEYS);
-		check(CommandSpecs.NEAREST_EXAMPLES, org.conceptscope.fiji.commands.ExamplesCommand.class,
-			org.conceptscope.fiji.commands.ExamplesSettings.KEYS);
+		check(CommandSpecs.NEAREST_EXAMPLES, org.conceptscope.fiji.command.ExamplesCommand.class,
+			org.conceptscope.fiji.run.ExamplesSettings.KEYS);
 		assertEquals(CommandSpecs.ALL.size(), CommandSpecs.ALL.stream().map(CommandSpec::command).distinct().count());
 	}
 
@@ -96,7 +98,7 @@ class CommandSpecsTest {
 		defaults(CommandSpecs.EXPLAIN_WITH_HEAD, ExplainWithHeadCommand.class);
 		defaults(CommandSpecs.FEATURE_VISUALIZATION, FeatureVisualizationCommand.class);
 		defaults(CommandSpecs.TCAV, TcavCommand.class);
-		defaults(CommandSpecs.NEAREST_EXAMPLES, org.conceptscope.fiji.commands.ExamplesCommand.class);
+		defaults(CommandSpecs.NEAREST_EXAMPLES, org.conceptscope.fiji.command.ExamplesCommand.class);
 	}
 
 	private static void defaults(CommandSpec spec, Class<?> command) throws Exception {

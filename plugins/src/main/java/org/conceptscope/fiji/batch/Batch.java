@@ -1,0 +1,146 @@
+package org.conceptscope.fiji.batch;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.conceptscope.fiji.run.AttributionSettings;
+import org.conceptscope.fiji.param.CommandSpecs;
+import org.conceptscope.registry.Values;
+import org.conceptscope.model.ModelLoadException;
+
+/**
+ * The command-line batch runner, without Fiji: {@code java -jar conceptscope-batch.jar input=...
+ * model=... save_dir=... [method=... target=... any Attribution key] [batch=N] [restart]}. It runs a
+ * {@link BatchJob}: a stack or a folder of images, explained part by part, each finished part kept,
+ * so a killed run (Ctrl-C, a cluster's time limit, a crash) resumes where it stopped when started
+ * again with the same arguments. Progress goes to stderr, the summary to stdout.
+ * <p>
+ * Exit status: 0 done (or already done), 1 a problem (the message says what to fix), 2 a usage
+ * error, 3 stopped (Ctrl-C: the JVM then reports 130).
+ */
+public final class Batch {
+
+	public static final String COMMAND = "Batch";
+	public static final String INPUT = "input", BATCH = "batch", RESTART = "restart";
+
+	/** input, every Attribution key, batch and restart. */
+	public static final List<String> KEYS = CommandSpecs.BATCH.keys();
+
+	static final String USAGE = String.join("\n",
+		"Usage: java -jar conceptscope-batch.jar input=<stack file or folder of images> model=<SavedModel folder, bioimage.io",
+		"           package, or folder with one .pt or .onnx file and its conceptscope.json>",
+		"           save_dir=<output folder> [method=saliency] [target=predicted] [any other Attribution key]",
+		"           [batch=<slices per part, 0: automatic>] [restart]",
+		"Explains every slice of a stack, or of every image of a folder, and writes <name>-<method>-results.csv,",
+		"<name>-<method>-map.tif and <name>-<method>-RoiSet.zip into save_dir. Finished parts are kept in",
+		"save_dir/" + BatchJob.WORK_DIR + ": run the same command again after a stop to compute only the rest;",
+		"restart discards them. Keys: " + String.join(" ", KEYS) + ".");
+
+	private Batch() {}
+
+	/** The job the arguments describe (the batch runner writes maps as their own stack: output=image). */
+	public static BatchJob.Job parse(String[] args) {
+		Values v = CommandSpecs.BATCH.parseArguments(args);
+		Path input = v.path(INPUT);
+		if (input == null) throw new IllegalArgumentException("No input given: set input=<a stack file or a folder of images>.");
+		return new BatchJob.Job(AttributionSettings.of(v), input, v.integer(BATCH), v.flag(RESTART));
+	}
+
+	public static void main(String[] args) {
+		// DJL's logging API finds no logger here and would say so on every start.
+		if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
+		System.exit(run(args, System.out, System.err, null));
+	}
+
+	/**
+	 * Runs the job of the arguments; Ctrl-C (SIGINT) or SIGTERM stops it after the finished parts.
+	 *
+	 * @param events also told of every part (may be null)
+	 * @return the exit status
+	 */
+	public static int run(String[] args, PrintStream out, PrintStream err, BatchJob.Events events) {
+		return run(args, out, err, events, null);
+	}
+
+	/**
+	 * As {@link #run(String[], PrintStream, PrintStream, BatchJob.Events)}, the parts computed by
+	 * {@code computer} (null: in this thread): how other runners (a cluster's) reuse this one's
+	 * keys, checks, resume and outputs.
+	 */
+	public static int run(String[] args, PrintStream out, PrintStream err, BatchJob.Events events, BatchJob.PartComputer computer) {
+		if (args.length == 0 || args.length == 1 && (args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h"))) {
+			err.println(USAGE);
+			return args.length == 0 ? 2 : 0;
+		}
+		BatchJob.Job job;
+		try {
+			job = parse(args);
+		} catch (IllegalArgumentException e) {
+			err.println("ConceptScope batch: " + e.getMessage());
+			err.println(USAGE);
+			return 2;
+		}
+		AtomicBoolean stop = new AtomicBoolean();
+		CountDownLatch finished = new CountDownLatch(1);
+		Thread hook = new Thread(() -> {
+			stop.set(true);
+			try {
+				// Long enough for the current model call to end in most runs; the parts done are safe anyway.
+				finished.await(20, TimeUnit.SECONDS);
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+			}
+		}, "conceptscope-batch-stop");
+		Runtime.getRuntime().addShutdownHook(hook);
+		ConsoleProgress progress = new ConsoleProgress(err, System.console() != null, stop::get);
+		BatchJob.Events both = new BatchJob.Events() {
+			@Override
+			public void message(String line) {
+				progress.message(line);
+				if (events != null) events.message(line);
+			}
+
+			@Override
+			public void partDone(int part, int done, int parts) {
+				if (events != null) events.partDone(part, done, parts);
+			}
+
+			@Override
+			public void results(List<Path> outputs) {
+				if (events != null) events.results(outputs);
+			}
+		};
+		try {
+			BatchJob.Result r = BatchJob.run(job, progress, both, computer);
+			progress.finish();
+			if (!r.alreadyComplete()) {
+				out.println("ConceptScope batch: " + r.entries() + " slices in " + r.parts() + (r.parts() == 1 ? " part" : " parts") + " of "
+					+ r.batch() + "; "
+					+ r.computed() + " computed by this run" + (r.kept() > 0 ? ", " + r.kept() + " by earlier runs" : "") + ".");
+			}
+			for (Path p : r.outputs()) out.println(p);
+			return 0;
+		} catch (CancellationException e) {
+			progress.finish();
+			err.println("ConceptScope batch: " + e.getMessage());
+			return 3;
+		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
+			progress.finish();
+			err.println("ConceptScope batch: " + e.getMessage());
+			return 1;
+		} finally {
+			finished.countDown();
+			try {
+				Runtime.getRuntime().removeShutdownHook(hook);
+			} catch (IllegalStateException e) {
+				// The JVM is shutting down (Ctrl-C): the hook is running and lets it exit now.
+			}
+		}
+	}
+}

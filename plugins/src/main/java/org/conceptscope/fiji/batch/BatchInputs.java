@@ -1,0 +1,196 @@
+package org.conceptscope.fiji.batch;
+
+import org.conceptscope.fiji.image.ImagePlusTensors;
+import org.conceptscope.fiji.image.ImageSet;
+import ij.ImagePlus;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * What a batch run reads: one image or stack file, or every image file of a folder (name order,
+ * {@link ImageSet#EXTENSIONS}), seen as one sequence of batch entries (every slice and frame of
+ * every file, file by file). All files must have one size and channel count: the run writes one
+ * map stack. Each file is described by its size and a fingerprint of its content, so a resumed
+ * run can tell that its inputs are still the same files.
+ */
+final class BatchInputs {
+
+	/** One input file: name, length, fingerprint, and its image's dimensions. */
+	record Input(String name, long bytes, String fingerprint, int width, int height, int channels, int slices, int frames) {
+
+		int entries() {
+			return slices * frames;
+		}
+	}
+
+	/** Entries [from, to) of input {@code input}, which are entries [globalFrom, ...) of the run. */
+	record Segment(int input, int from, int to, int globalFrom) {}
+
+	/** Bytes read from each end of a file for its fingerprint. */
+	private static final int FINGERPRINT_BYTES = 1 << 20;
+
+	private final Path source;
+	private final boolean folder;
+	private final List<Path> files;
+	private final List<Input> inputs;
+	private final int[] offsets;
+	private int openIndex = -1;
+	private ImagePlus openImage;
+
+	private BatchInputs(Path source, boolean folder, List<Path> files, List<Input> inputs) {
+		this.source = source;
+		this.folder = folder;
+		this.files = files;
+		this.inputs = inputs;
+		offsets = new int[inputs.size() + 1];
+		for (int i = 0; i < inputs.size(); i++) offsets[i + 1] = Math.addExact(offsets[i], inputs.get(i).entries());
+	}
+
+	/** Opens every input once to read its dimensions (TIFFs as virtual stacks: only their headers are read). */
+	static BatchInputs scan(Path input) throws IOException {
+		if (input == null || input.toString().isBlank()) {
+			throw new IllegalArgumentException("No input given: set input=<a stack file or a folder of images>.");
+		}
+		if (!Files.exists(input)) {
+			throw new IllegalArgumentException("The input " + input.toAbsolutePath() + " does not exist: give a stack file or a folder of images.");
+		}
+		boolean folder = Files.isDirectory(input);
+		List<Path> files;
+		if (folder) {
+			try (Stream<Path> s = Files.list(input)) {
+				files = s.filter(Files::isRegularFile).filter(ImageSet::isImageFile).sorted().toList();
+			}
+			if (files.isEmpty()) {
+				throw new IllegalArgumentException("The folder " + input.toAbsolutePath() + " holds no images ("
+					+ String.join(", ", ImageSet.EXTENSIONS) + ").");
+			}
+		} else {
+			files = List.of(input);
+		}
+		List<Input> inputs = new ArrayList<>();
+		for (Path f : files) {
+			ImagePlus imp = StackRunner.openVirtual(f);
+			ImagePlusTensors.check(imp);
+			Input in = new Input(f.getFileName().toString(), Files.size(f), fingerprint(f), imp.getWidth(), imp.getHeight(),
+				ImagePlusTensors.channels(imp), imp.getNSlices(), imp.getNFrames());
+			if (!inputs.isEmpty()) sameShape(inputs.get(0), in);
+			inputs.add(in);
+		}
+		return new BatchInputs(input.toAbsolutePath().normalize(), folder, files, List.copyOf(inputs));
+	}
+
+	/**
+	 * The inputs a manifest describes, as scanned by the run that wrote it (nothing is read now):
+	 * a worker elsewhere computes parts of that run without scanning the whole input again.
+	 */
+	static BatchInputs of(BatchManifest m) {
+		Path source = Path.of(m.input);
+		List<Path> files = m.folder ? m.inputs.stream().map(in -> source.resolve(in.name())).toList() : List.of(source);
+		return new BatchInputs(source, m.folder, files, List.copyOf(m.inputs));
+	}
+
+	private static void sameShape(Input first, Input other) {
+		if (first.width() != other.width() || first.height() != other.height() || first.channels() != other.channels()) {
+			throw new IllegalArgumentException("'" + other.name() + "' is " + other.width() + " x " + other.height() + " x "
+				+ other.channels() + " but '" + first.name() + "' is " + first.width() + " x " + first.height() + " x "
+				+ first.channels() + ": a batch run writes one map stack, so give a folder of images of one size and channel"
+				+ " count (macros/batch_folder.ijm handles mixed sizes, one image at a time).");
+		}
+	}
+
+	/** SHA-256 of the length and of the first and last MiB: cheap for huge stacks, and it changes when the pixels do. */
+	static String fingerprint(Path file) throws IOException {
+		try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+			MessageDigest sha = MessageDigest.getInstance("SHA-256");
+			long length = f.length();
+			sha.update(Long.toString(length).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+			byte[] buffer = new byte[(int) Math.min(FINGERPRINT_BYTES, length)];
+			f.readFully(buffer);
+			sha.update(buffer);
+			if (length > FINGERPRINT_BYTES) {
+				buffer = new byte[(int) Math.min(FINGERPRINT_BYTES, length - FINGERPRINT_BYTES)];
+				f.seek(length - buffer.length);
+				f.readFully(buffer);
+				sha.update(buffer);
+			}
+			return HexFormat.of().formatHex(sha.digest());
+		} catch (NoSuchAlgorithmException e) {
+			throw new IllegalStateException("This Java has no SHA-256.", e);
+		}
+	}
+
+	Path source() {
+		return source;
+	}
+
+	boolean isFolder() {
+		return folder;
+	}
+
+	List<Input> inputs() {
+		return inputs;
+	}
+
+	/** Batch entries of all inputs together. */
+	int size() {
+		return offsets[offsets.length - 1];
+	}
+
+	int width() {
+		return inputs.get(0).width();
+	}
+
+	int height() {
+		return inputs.get(0).height();
+	}
+
+	/** The outputs' base name: the stack's title without extension, or the folder's name. */
+	String baseName() {
+		String name = source.getFileName() == null ? "images" : source.getFileName().toString();
+		if (!folder) {
+			int dot = name.lastIndexOf('.');
+			if (dot > 0) name = name.substring(0, dot);
+		}
+		return name;
+	}
+
+	/** Entries [from, to) of the run, cut at file boundaries. */
+	List<Segment> segments(int from, int to) {
+		List<Segment> out = new ArrayList<>();
+		for (int i = 0; i < inputs.size() && from < to; i++) {
+			if (offsets[i + 1] <= from) continue;
+			int end = Math.min(to, offsets[i + 1]);
+			out.add(new Segment(i, from - offsets[i], end - offsets[i], from));
+			from = end;
+		}
+		return out;
+	}
+
+	/**
+	 * Input i as an image (TIFFs as virtual stacks); the last one opened is kept for the next
+	 * call. Fails when the file no longer has the dimensions it was scanned with.
+	 */
+	ImagePlus open(int i) {
+		if (i == openIndex) return openImage;
+		ImagePlus imp = StackRunner.openVirtual(files.get(i));
+		Input in = inputs.get(i);
+		if (imp.getWidth() != in.width() || imp.getHeight() != in.height() || imp.getNSlices() != in.slices()
+			|| imp.getNFrames() != in.frames() || ImagePlusTensors.channels(imp) != in.channels()) {
+			throw new IllegalArgumentException(files.get(i) + " changed since the batch run started (it is no longer "
+				+ in.width() + " x " + in.height() + " x " + in.channels() + " with " + in.slices() + " slices, " + in.frames()
+				+ " frames): restore it, or run again with restart to start over.");
+		}
+		openIndex = i;
+		openImage = imp;
+		return imp;
+	}
+}

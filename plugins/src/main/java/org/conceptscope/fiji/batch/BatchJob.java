@@ -1,0 +1,705 @@
+package org.conceptscope.fiji.batch;
+
+import org.conceptscope.fiji.write.AtomicFiles;
+import org.conceptscope.fiji.image.BatchIndex;
+import org.conceptscope.fiji.run.Explainer;
+import org.conceptscope.fiji.image.Explanation;
+import org.conceptscope.fiji.image.ImagePlusTensors;
+import org.conceptscope.fiji.image.ImagePlusTiles;
+import org.conceptscope.fiji.run.Models;
+import org.conceptscope.fiji.run.OutputOperators;
+import org.conceptscope.fiji.image.RegionTargets;
+import org.conceptscope.fiji.write.ResultsCsvWriter;
+import org.conceptscope.fiji.image.RoiPositions;
+import org.conceptscope.fiji.write.RoiWriter;
+import org.conceptscope.fiji.image.SliceLabels;
+import org.conceptscope.fiji.write.TiffStackWriter;
+import ij.ImagePlus;
+import ij.gui.Roi;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.stream.Stream;
+
+import org.conceptscope.attribution.Attribution;
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.TiledExplainer;
+import org.conceptscope.fiji.run.AttributionMethods;
+import org.conceptscope.fiji.run.AttributionOutputs;
+import org.conceptscope.fiji.run.AttributionSettings;
+import org.conceptscope.fiji.run.TargetClass;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.TileGrid;
+import org.conceptscope.util.Progress;
+
+/**
+ * A batch run that survives being killed: every slice and frame of a stack, or of every image of
+ * a folder, explained with one attribution method, in parts of {@code batch} entries. Each
+ * finished part is committed to its own file in {@code save_dir/.conceptscope-batch/parts/}
+ * (complete or absent, see {@link BatchParts}) and logged in the journal; the manifest there names
+ * model, settings, batch size and inputs. Run again after a crash, Ctrl-C or a power cut, the
+ * same job computes only the parts that are missing, and refuses to resume when any of those
+ * differ. When every part is there, the results are assembled, each file atomically, with the
+ * names the Attribution command gives them with {@code output=image}: {@code <name>-<method>-results.csv}
+ * (one row per entry; a leading {@code file} column for a folder), {@code <name>-<method>-map.tif}
+ * (32-bit, one plane per entry) and {@code <name>-<method>-RoiSet.zip} (the top fraction of each
+ * map). A part is computed exactly as in an uninterrupted run (the same entries per model call,
+ * and random methods numbering images as in the whole image), so resumed results are those of a
+ * run that never stopped.
+ */
+public final class BatchJob {
+
+	/** The run's own folder in save_dir; the manifest and journal stay there as the run's record. */
+	public static final String WORK_DIR = ".conceptscope-batch";
+	public static final String MANIFEST = "manifest.json", JOURNAL = "journal.txt", PARTS = "parts", LOCK = "lock";
+
+	/** A batch run: the Attribution settings (save_dir required), the input, entries per part (0: automatic), restart. */
+	public record Job(AttributionSettings attribution, Path input, int batch, boolean restart) {}
+
+	/** What a run tells its caller besides progress. */
+	public interface Events {
+		/** A line for the user (resuming, a damaged part found, the results written). */
+		default void message(String line) {}
+
+		/** Part {@code part} was committed; {@code done} of {@code parts} parts are now complete. */
+		default void partDone(int part, int done, int parts) {}
+
+		/** The run's result files, complete (also when an earlier run had written them). */
+		default void results(List<Path> outputs) {}
+	}
+
+	/**
+	 * Computes the parts a run still needs somewhere else (other threads, other machines): each
+	 * part's bytes come from {@link #computePart} and go to the sink, in any order. The run keeps
+	 * the manifest, the journal, the part files and the assembly; a part handed over twice (a
+	 * retried or speculative task) is written once.
+	 */
+	public interface PartComputer {
+		/**
+		 * @param manifestJson the run's manifest, to pass to {@link #computePart} with each index
+		 * @param missing the parts to compute
+		 * @param sink takes each computed part; when it returns false the run is to stop (return early)
+		 */
+		void compute(String manifestJson, List<Integer> missing, PartSink sink) throws IOException;
+	}
+
+	/** Where computed parts go. */
+	public interface PartSink {
+		/** Commits part {@code index}; false when the run is to stop. */
+		boolean accept(int index, byte[] part) throws IOException;
+	}
+
+	/**
+	 * What a run did: entries and parts of the whole job, parts computed by this run and parts it
+	 * found already done; {@code alreadyComplete} when an earlier run had finished it all.
+	 */
+	public record Result(int entries, int parts, int batch, int computed, int kept, int run, boolean alreadyComplete,
+		List<Path> outputs, Path workDir) {}
+
+	private BatchJob() {}
+
+	/**
+	 * @param progress reports entries done of all entries; returning false stops the run after the
+	 *        finished parts (a {@link CancellationException}; run again to resume)
+	 * @throws IllegalArgumentException for inputs a user can fix, and for a resume with other settings
+	 */
+	public static Result run(Job job, Progress progress, Events events) throws IOException {
+		return run(job, progress, events, null);
+	}
+
+	/**
+	 * As {@link #run(Job, Progress, Events)}, the missing parts computed by {@code computer}
+	 * (null: one after another in this thread). Everything a user can get wrong is checked here
+	 * before the computer is asked for anything.
+	 */
+	public static Result run(Job job, Progress progress, Events events, PartComputer computer) throws IOException {
+		AttributionSettings s = job.attribution();
+		s.validate();
+		if (s.saveDir() == null) {
+			throw new IllegalArgumentException("No output folder given: set save_dir=<folder> (created if missing; the run keeps"
+				+ " its finished parts there, so a stopped run can resume).");
+		}
+		if (s.mapAsChannel()) {
+			throw new IllegalArgumentException("The batch runner writes the maps as a stack of their own (output=image); open it"
+				+ " beside your stack in Fiji, or run the Attribution command for output=channel.");
+		}
+		if (job.batch() < 0) throw new IllegalArgumentException("batch must be 0 (automatic) or positive, got " + job.batch() + ".");
+		if (RegionTargets.any(s.rois())) {
+			throw new IllegalArgumentException("The batch runner explains whole images; ROIs (rois=" + s.rois() + ") are explained by the"
+				+ " Attribution command (a macro over the folder), so leave rois=none here.");
+		}
+		Progress p = progress == null ? Progress.NONE : progress;
+		Events ev = events == null ? new Events() {} : events;
+		Path saveDir = s.saveDir().toAbsolutePath().normalize();
+		Path work = saveDir.resolve(WORK_DIR);
+		// Settings first (counts and grids are bounded when the method is made), then the inputs, then the model.
+		AttributionMethod method = AttributionMethods.create(s);
+		if (job.input() != null && Files.isDirectory(job.input()) && Files.exists(saveDir)
+			&& Files.isSameFile(job.input().toAbsolutePath().normalize(), saveDir)) {
+			throw new IllegalArgumentException("save_dir " + saveDir + " is the input folder: the results written there (a map TIFF)"
+				+ " would be read as an input by the next run; choose another save_dir, e.g. " + saveDir.resolve("conceptscope") + ".");
+		}
+		BatchInputs inputs = BatchInputs.scan(job.input());
+		try (Classifier opened = Models.open(s.model())) {
+			Classifier classifier = OutputOperators.choose(opened, s.operator());
+			int target = TargetClass.parse(s.target(), classifier.classNames());
+			method.checkRuns(classifier);
+			probe(classifier, inputs);
+			String base = AttributionOutputs.fileName(inputs.baseName() + "-" + method.name());
+			List<Path> outputs = List.of(saveDir.resolve(base + "-results.csv"), saveDir.resolve(base + "-map.tif"),
+				saveDir.resolve(base + "-RoiSet.zip"));
+
+			// Everything above only read; from here on the run writes, one run per save_dir at a time.
+			try (RunLock lock = RunLock.take(work)) {
+				return write(job, s, classifier, method, target, inputs, saveDir, work, outputs, p, ev, computer);
+			} catch (IOException e) {
+				throw new IOException(writeFailure(saveDir, e), e);
+			}
+		}
+	}
+
+	/** An I/O failure while writing, as one sentence with the folder (a read-only folder, a full disk). */
+	static String writeFailure(Path saveDir, IOException e) {
+		String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+			: e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+			: e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+		String file = e instanceof java.nio.file.FileSystemException f && f.getFile() != null ? " (" + f.getFile() + ")" : "";
+		return "Cannot write the results in save_dir " + saveDir + file + ": " + why + ". Check that the folder is writable and the disk"
+			+ " has space, or choose another save_dir; finished parts are kept, so the same command resumes.";
+	}
+
+	private static Result write(Job job, AttributionSettings s, Classifier classifier, AttributionMethod method, int target,
+		BatchInputs inputs, Path saveDir, Path work, List<Path> outputs, Progress p, Events ev, PartComputer computer) throws IOException {
+		BatchManifest previous = job.restart() ? null : previous(work);
+		int batch = job.batch() > 0 ? job.batch() : previous != null ? previous.batch : Math.max(1, classifier.preferredBatchSize());
+		BatchManifest now = manifest(s, classifier, inputs, batch, outputs);
+		boolean resume = false;
+		if (previous != null) {
+			String diff = previous.difference(now);
+			if (previous.complete) {
+				if (diff == null && outputs.stream().allMatch(Files::isRegularFile)) {
+					ev.message("Already complete: " + saveDir + " holds the results of this run (add restart to compute them again).");
+					ev.results(outputs);
+					return new Result(now.entries, now.parts, batch, 0, now.parts, previous.runs, true, outputs, work);
+				}
+				List<String> replaced = outputs.stream().filter(Files::exists).map(o -> o.getFileName().toString()).toList();
+				if (diff != null && !replaced.isEmpty()) {
+					throw new IllegalArgumentException("save_dir " + saveDir + " holds the finished results of a run that differs in " + diff
+						+ " (" + String.join(", ", replaced) + "), which this run would replace: choose another save_dir, or add restart"
+						+ " to replace them.");
+				}
+			} else if (diff != null && committedParts(work.resolve(PARTS)) == 0) {
+				// An earlier run that stopped before finishing a part (refused, or stopped at once) holds nothing worth keeping.
+				ev.message("Discarding an unfinished run in " + saveDir + " that had no finished part (it differed in " + diff + ").");
+			} else if (diff != null) {
+				throw new IllegalArgumentException("save_dir " + saveDir + " holds an unfinished batch run that differs in " + diff
+					+ ": run it again with its settings to finish it, choose another save_dir, or add restart to discard it.");
+			} else {
+				resume = true;
+			}
+		}
+		Path partsDir = work.resolve(PARTS);
+		if (resume) {
+			now.started = previous.started;
+			now.runs = previous.runs + 1;
+		} else {
+			clear(work);
+			now.started = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+			now.runs = 1;
+		}
+		Files.createDirectories(partsDir);
+		now.save(work.resolve(MANIFEST));
+		BatchParts.syncFolder(work);
+		return compute(classifier, method, target, s, inputs, now, work, outputs, resume, p, ev, computer);
+	}
+
+	private static Result compute(Classifier classifier, AttributionMethod method, int target, AttributionSettings s,
+		BatchInputs inputs, BatchManifest m, Path work, List<Path> outputs, boolean resume, Progress progress, Events ev,
+		PartComputer computer) throws IOException {
+		Path partsDir = work.resolve(PARTS), journal = work.resolve(JOURNAL);
+		removeTemporaryFiles(partsDir);
+		int n = m.entries, parts = m.parts, batch = m.batch;
+		boolean[] done = new boolean[parts];
+		int kept = 0;
+		long doneEntries = 0;
+		for (int k = 0; k < parts; k++) {
+			int from = k * batch, to = Math.min(n, from + batch);
+			if (BatchParts.readIfValid(partsDir, k, from, to, inputs.width(), inputs.height()) != null) {
+				done[k] = true;
+				kept++;
+				doneEntries += to - from;
+			} else if (Files.exists(BatchParts.file(partsDir, k))) {
+				ev.message("Part " + k + " (slices " + (from + 1) + "-" + to + ") is damaged; it is computed again.");
+				Files.delete(BatchParts.file(partsDir, k));
+			}
+		}
+		if (resume) {
+			ev.message("Resuming: " + kept + " of " + parts + " parts (" + doneEntries + " of " + n + " slices) are done; computing the other "
+				+ (parts - kept) + ".");
+		}
+		journal(journal, "run " + m.runs + (resume ? " resumed" : " started") + ": " + n + " slices in " + parts + " parts of "
+			+ batch + ", " + kept + " done");
+		String model = modelName(s.model());
+		Committer committer = new Committer(m, work, done, kept, doneEntries, progress, ev);
+		try {
+			if (!progress.report(doneEntries, n, "slices")) throw new CancellationException();
+			List<Integer> missing = new ArrayList<>();
+			for (int k = 0; k < parts; k++) if (!done[k]) missing.add(k);
+			if (computer == null) {
+				for (int k : missing) {
+					int from = k * batch, to = Math.min(n, from + batch);
+					long before = committer.doneEntries;
+					Progress within = (d, t, msg) -> progress.report(before + (t > 0 ? d * (to - from) / t : 0), n, "slices");
+					byte[] bytes = BatchParts.bytes(part(classifier, method, target, s, inputs, model, k, from, to, within));
+					if (!committer.commit(k, bytes)) break;
+				}
+			} else {
+				computer.compute(m.toJson(), List.copyOf(missing), committer::accept);
+			}
+			if (committer.kept < parts) throw new CancellationException();
+		} catch (CancellationException e) {
+			throw stopped(journal, m, committer.doneEntries, n);
+		}
+		int computed = committer.computed;
+		ev.message("Writing the results...");
+		assemble(classifier, inputs, m, partsDir, outputs);
+		m.complete = true;
+		m.save(work.resolve(MANIFEST));
+		journal(journal, "run " + m.runs + " complete: " + String.join(", ", m.outputs));
+		deleteTree(partsDir);
+		ev.results(outputs);
+		return new Result(n, parts, batch, computed, parts - computed, m.runs, false, outputs, work);
+	}
+
+	/** Writes each finished part once, journals it and reports progress. */
+	private static final class Committer {
+
+		private final BatchManifest m;
+		private final Path partsDir, journal;
+		private final boolean[] done;
+		private final Progress progress;
+		private final Events ev;
+		int kept, computed;
+		long doneEntries;
+
+		Committer(BatchManifest m, Path work, boolean[] done, int kept, long doneEntries, Progress progress, Events ev) {
+			this.m = m;
+			this.partsDir = work.resolve(PARTS);
+			this.journal = work.resolve(JOURNAL);
+			this.done = done;
+			this.kept = kept;
+			this.doneEntries = doneEntries;
+			this.progress = progress;
+			this.ev = ev;
+		}
+
+		/** A part from elsewhere: checked to be the part asked for before it is kept. */
+		synchronized boolean accept(int k, byte[] bytes) throws IOException {
+			if (k < 0 || k >= m.parts) throw new IOException("A worker returned part " + k + ", but the run has parts 0-" + (m.parts - 1) + ".");
+			int from = k * m.batch, to = Math.min(m.entries, from + m.batch);
+			BatchInputs.Input first = m.inputs.get(0);
+			BatchParts.Part p = BatchParts.parse(bytes, BatchParts.file(partsDir, k));
+			if (p.index() != k || p.from() != from || p.to() != to || p.width() != first.width() || p.height() != first.height()) {
+				throw new IOException("A worker returned part " + p.index() + " (slices " + (p.from() + 1) + "-" + p.to()
+					+ ") for part " + k + " (slices " + (from + 1) + "-" + to + "): the workers run another version of ConceptScope.");
+			}
+			return commit(k, bytes);
+		}
+
+		/** Keeps part k unless it is already kept (a retried task's second copy); false when the run is to stop. */
+		synchronized boolean commit(int k, byte[] bytes) throws IOException {
+			int from = k * m.batch, to = Math.min(m.entries, from + m.batch);
+			if (!done[k]) {
+				BatchParts.write(partsDir, k, bytes);
+				done[k] = true;
+				journal(journal, "run " + m.runs + " part " + k + " slices " + (from + 1) + "-" + to + " computed");
+				computed++;
+				kept++;
+				doneEntries += to - from;
+				ev.partDone(k, kept, m.parts);
+			}
+			return progress.report(doneEntries, m.entries, "slices") || kept == m.parts;
+		}
+	}
+
+	/**
+	 * Part {@code index} of the run that {@code manifestJson} describes, as the bytes of its part
+	 * file: what a worker on another thread or machine runs for a {@link PartComputer}. The job
+	 * must be the run's own (its model path may point to a copy of the model). Each thread keeps
+	 * its model open for the next part of the same run.
+	 */
+	public static byte[] computePart(Job job, String manifestJson, int index) throws IOException {
+		Worker w = Worker.forThread(job, manifestJson);
+		BatchManifest m = w.manifest;
+		if (index < 0 || index >= m.parts) throw new IllegalArgumentException("The run has parts 0-" + (m.parts - 1) + ", not " + index + ".");
+		int from = index * m.batch, to = Math.min(m.entries, from + m.batch);
+		return BatchParts.bytes(part(w.classifier, w.method, w.target, job.attribution(), w.inputs, w.model, index, from, to, Progress.NONE));
+	}
+
+	/** One thread's open model and inputs for the parts of one run. */
+	private static final class Worker {
+
+		private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
+
+		final String key;
+		final BatchManifest manifest;
+		final Classifier classifier;
+		final AttributionMethod method;
+		final int target;
+		final BatchInputs inputs;
+		final String model;
+
+		private Worker(String key, BatchManifest manifest, Classifier classifier, AttributionMethod method, int target, BatchInputs inputs,
+			String model) {
+			this.key = key;
+			this.manifest = manifest;
+			this.classifier = classifier;
+			this.method = method;
+			this.target = target;
+			this.inputs = inputs;
+			this.model = model;
+		}
+
+		static Worker forThread(Job job, String manifestJson) throws IOException {
+			AttributionSettings s = job.attribution();
+			String key = s.toMacroOptions() + "\n" + manifestJson;
+			Worker w = CURRENT.get();
+			if (w != null && w.key.equals(key)) return w;
+			if (w != null) {
+				CURRENT.remove();
+				w.classifier.close();
+			}
+			BatchManifest m = BatchManifest.fromJson(manifestJson, "The batch run's manifest");
+			Classifier classifier = OutputOperators.choose(Models.open(s.model()), s.operator(), true);
+			try {
+				if (!classifier.classNames().equals(m.classes)) {
+					throw new IllegalArgumentException("The model " + s.model() + " has the classes " + classifier.classNames() + " but the run was"
+						+ " started with " + m.classes + ": give every worker the run's model.");
+				}
+				AttributionMethod method = AttributionMethods.create(s);
+				w = new Worker(key, m, classifier, method, TargetClass.parse(s.target(), classifier.classNames()), BatchInputs.of(m),
+					modelName(s.model()));
+			} catch (RuntimeException e) {
+				classifier.close();
+				throw e;
+			}
+			CURRENT.set(w);
+			return w;
+		}
+	}
+
+	private static CancellationException stopped(Path journal, BatchManifest m, long done, int n) throws IOException {
+		journal(journal, "run " + m.runs + " stopped: " + done + " of " + n + " slices done");
+		return new CancellationException(done == 0 ? "Stopped before a part was finished: run the same command again to start."
+			: "Stopped with " + done + " of " + n + " slices done; they are kept: run the same command again to compute the rest.");
+	}
+
+	/** Part files committed in a run's parts folder (none when it does not exist). */
+	private static long committedParts(Path partsDir) throws IOException {
+		if (!Files.isDirectory(partsDir)) return 0;
+		try (Stream<Path> s = Files.list(partsDir)) {
+			return s.filter(f -> f.getFileName().toString().startsWith("part-") && !f.getFileName().toString().endsWith(AtomicFiles.TEMP_SUFFIX))
+				.count();
+		}
+	}
+
+	/** Entries [from, to) of the run, explained; one model call per part as in any run of this job. */
+	private static BatchParts.Part part(Classifier classifier, AttributionMethod method, int target, AttributionSettings s,
+		BatchInputs inputs, String model, int index, int from, int to, Progress progress) throws IOException {
+		List<BatchInputs.Segment> segments = inputs.segments(from, to);
+		List<ImagePlus> images = new ArrayList<>();
+		List<FloatTensor> tensors = new ArrayList<>();
+		// Images of another size than the model's input are explained tile by tile, one file's entries at a time.
+		boolean tiled = TiledExplainer.needsTiles(classifier, inputs.height(), inputs.width());
+		List<Explanation> tiledExplanations = new ArrayList<>();
+		for (BatchInputs.Segment seg : segments) {
+			ImagePlus imp = inputs.open(seg.input());
+			ImagePlus part = StackRunner.batchImage(imp, ImagePlusTensors.batches(imp), seg.from(), seg.to());
+			images.add(part);
+			if (tiled) {
+				int start = seg.globalFrom() - from, len = seg.to() - seg.from();
+				Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), to - from, msg);
+				tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, s.overlap(), seg.from(), within));
+			} else {
+				try {
+					tensors.add(Models.input(part, classifier).tensor());
+				} catch (ImagePlusTensors.NonFiniteValues e) {
+					// named by the slice of the input file, not by the place in this part
+					throw new IllegalArgumentException(ImagePlusTensors.NonFiniteValues.sentence(
+						"'" + inputs.inputs().get(seg.input()).name() + "'", ImagePlusTensors.batches(imp), seg.from() + e.entry), e);
+				}
+			}
+		}
+		FloatTensor probabilities = null;
+		int[] predicted = null, targets = null;
+		Attribution a = null;
+		if (!tiled) {
+			FloatTensor x = tensors.size() == 1 ? tensors.get(0) : FloatTensor.concat(tensors);
+			probabilities = classifier.probabilities(x);
+			predicted = probabilities.argmaxRows();
+			targets = predicted.clone();
+			if (target != AttributionMethod.PREDICTED) Arrays.fill(targets, target);
+			a = explain(classifier, method, x, targets, segments, tensors, progress);
+		}
+
+		List<BatchParts.Entry> entries = new ArrayList<>();
+		int offset = 0, w = inputs.width(), h = inputs.height();
+		for (int i = 0; i < segments.size(); i++) {
+			BatchInputs.Segment seg = segments.get(i);
+			int len = seg.to() - seg.from();
+			ImagePlus source = inputs.open(seg.input()), part = images.get(i);
+			Explanation e = tiled ? tiledExplanations.get(i) : new Explanation(part, ImagePlusTensors.batches(part), classifier.classNames(),
+				probabilities.range(offset, offset + len), Arrays.copyOfRange(predicted, offset, offset + len),
+				new Attribution(a.maps().range(offset, offset + len), Arrays.copyOfRange(targets, offset, offset + len), a.metadata()),
+				method.name(), model);
+			BatchIndex where = ImagePlusTensors.batches(source);
+			String file = inputs.inputs().get(seg.input()).name();
+			List<List<String>> rows = ResultsCsvWriter.rows(e);
+			for (int b = 0; b < len; b++) {
+				int slice = where.slice(seg.from() + b), frame = where.frame(seg.from() + b), global = seg.globalFrom() + b;
+				List<String> row = rows.get(b);
+				row.set(0, Integer.toString(slice));
+				row.set(1, Integer.toString(frame));
+				row.set(2, SliceLabels.of(source, slice, frame));
+				if (inputs.isFolder()) row.add(0, file);
+				StringBuilder line = new StringBuilder();
+				ResultsCsvWriter.appendLine(line, row);
+				line.setLength(line.length() - 1);
+				float[] map = e.map(b);
+				String targetName = e.className(e.target(b));
+				Roi roi = RoiWriter.roi(map, w, h, s.topFraction(), method.name(), targetName);
+				String roiName = null;
+				byte[] encoded = null;
+				if (roi != null) {
+					int frameInName = where.frames() > 1 ? frame : 0;
+					if (inputs.isFolder()) {
+						// One map stack for the whole folder: the ROI sits on this entry's plane of it.
+						roiName = frameInName > 0 ? RoiWriter.join(method.name(), targetName, file, "slice=" + slice, "frame=" + frame)
+							: RoiWriter.join(method.name(), targetName, file, "slice=" + slice);
+						roi.setPosition(global + 1); // a plain stack: ImageJ places ROIs by stack index
+					} else {
+						roiName = RoiWriter.name(method.name(), targetName, slice, frameInName);
+						RoiPositions.place(roi, 1, where.slices(), where.frames(), 0, slice, frame);
+					}
+					roi.setName(roiName);
+					encoded = RoiWriter.encode(roi);
+				}
+				entries.add(new BatchParts.Entry(line.toString(), map, roiName, encoded));
+			}
+			offset += len;
+		}
+		return new BatchParts.Part(index, from, to, w, h, entries);
+	}
+
+	/**
+	 * The part's maps. A method whose random draws depend on an image's position in the batch is
+	 * run per file, its images numbered as in that file, so every slice gets the map that
+	 * explaining its whole file would give; the others run once on the whole part.
+	 */
+	private static Attribution explain(Classifier classifier, AttributionMethod method, FloatTensor x, int[] targets,
+		List<BatchInputs.Segment> segments, List<FloatTensor> tensors, Progress progress) {
+		if (method.numberingImagesFrom(1) == method) return method.explain(classifier, x, targets, progress);
+		List<FloatTensor> maps = new ArrayList<>();
+		Map<String, String> metadata = null;
+		int offset = 0, n = targets.length;
+		for (int i = 0; i < segments.size(); i++) {
+			BatchInputs.Segment seg = segments.get(i);
+			int len = seg.to() - seg.from(), start = offset;
+			Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), n, msg);
+			Attribution a = method.numberingImagesFrom(seg.from()).explain(classifier, tensors.get(i),
+				Arrays.copyOfRange(targets, offset, offset + len), within);
+			maps.add(a.maps());
+			if (metadata == null) metadata = a.metadata();
+			offset += len;
+		}
+		return new Attribution(maps.size() == 1 ? maps.get(0) : FloatTensor.concat(maps), targets, metadata);
+	}
+
+	/** Every part, in order, into the three result files; each appears complete or not at all. */
+	private static void assemble(Classifier classifier, BatchInputs inputs, BatchManifest m, Path partsDir, List<Path> outputs)
+		throws IOException {
+		BatchInputs.Input first = inputs.inputs().get(0);
+		int slices = inputs.isFolder() ? m.entries : first.slices(), frames = inputs.isFolder() ? 1 : first.frames();
+		List<String> header = new ArrayList<>(ResultsCsvWriter.header(classifier.classNames()));
+		if (inputs.isFolder()) header.add(0, "file");
+		try (AtomicFiles.Pending csv = AtomicFiles.begin(outputs.get(0));
+			TiffStackWriter tiff = new TiffStackWriter(outputs.get(1), inputs.width(), inputs.height(), slices, frames);
+			AtomicFiles.Pending zip = AtomicFiles.begin(outputs.get(2))) {
+			OutputStream csvStream = new BufferedOutputStream(csv.stream(), 1 << 16);
+			Writer table = new OutputStreamWriter(csvStream, StandardCharsets.UTF_8);
+			StringBuilder line = new StringBuilder();
+			ResultsCsvWriter.appendLine(line, header);
+			table.write(line.toString());
+			OutputStream zipStream = new BufferedOutputStream(zip.stream(), 1 << 16);
+			RoiWriter.ZipWriter rois = new RoiWriter.ZipWriter(zipStream);
+			for (int k = 0; k < m.parts; k++) {
+				int from = k * m.batch, to = Math.min(m.entries, from + m.batch);
+				BatchParts.Part part = BatchParts.read(BatchParts.file(partsDir, k));
+				if (part.from() != from || part.to() != to) throw new IOException("The part " + k + " does not hold slices " + (from + 1) + "-" + to + ".");
+				for (BatchParts.Entry e : part.entries()) {
+					table.write(e.csvLine());
+					table.write('\n');
+					tiff.write(e.map());
+					if (e.roi() != null) rois.add(e.roiName(), e.roi());
+				}
+			}
+			table.flush();
+			rois.finish();
+			zipStream.flush();
+			tiff.commit();
+			csv.commit();
+			zip.commit();
+		}
+		m.outputs = outputs.stream().map(o -> o.getFileName().toString()).toList();
+	}
+
+	/** One entry through the model before anything is written: a model that cannot take these images fails here. */
+	private static void probe(Classifier classifier, BatchInputs inputs) {
+		ImagePlus imp = inputs.open(0);
+		ImagePlus one = StackRunner.batchImage(imp, ImagePlusTensors.batches(imp), 0, 1);
+		if (TiledExplainer.needsTiles(classifier, one.getHeight(), one.getWidth())) {
+			// One tile of the model's size, read as the tiler reads it.
+			ImagePlusTiles tiles = new ImagePlusTiles(one);
+			TileGrid grid = TiledExplainer.grid(classifier, one.getHeight(), one.getWidth(), TileGrid.DEFAULT_OVERLAP);
+			float[] tile = new float[grid.tileHeight() * grid.tileWidth() * tiles.channels()];
+			tiles.read(0, 0, 0, grid.tileHeight(), grid.tileWidth(), tile);
+			classifier.normalization().apply(tile, tiles.channels(), tiles.typeMax());
+			classifier.probabilities(new FloatTensor(new long[] { 1, grid.tileHeight(), grid.tileWidth(), tiles.channels() }, tile));
+			return;
+		}
+		classifier.probabilities(Models.input(one, classifier).tensor());
+	}
+
+	/** What the manifest records of the settings (and a resumed run must match): every key but model, save_dir and output. */
+	public static Map<String, String> settings(AttributionSettings s) {
+		Map<String, String> options = new java.util.LinkedHashMap<>(s.options());
+		options.remove(AttributionSettings.MODEL);
+		options.remove(AttributionSettings.SAVE_DIR);
+		options.remove(AttributionSettings.OUTPUT);
+		return options;
+	}
+
+	private static BatchManifest manifest(AttributionSettings s, Classifier classifier, BatchInputs inputs, int batch, List<Path> outputs)
+		throws IOException {
+		BatchManifest m = new BatchManifest();
+		m.model = s.model().toAbsolutePath().normalize().toString();
+		m.modelSha256 = BatchManifest.hashFolder(s.model());
+		m.classes = List.copyOf(classifier.classNames());
+		m.settings = settings(s);
+		m.batch = batch;
+		m.entries = inputs.size();
+		m.parts = (inputs.size() + batch - 1) / batch;
+		m.input = inputs.source().toString();
+		m.folder = inputs.isFolder();
+		m.inputs = inputs.inputs();
+		m.outputs = outputs.stream().map(o -> o.getFileName().toString()).toList();
+		return m;
+	}
+
+	private static BatchManifest previous(Path work) throws IOException {
+		Path file = work.resolve(MANIFEST);
+		if (!Files.isRegularFile(file)) return null;
+		try {
+			return BatchManifest.load(file);
+		} catch (IOException e) {
+			throw new IllegalArgumentException(e.getMessage() + " Add restart to discard that run and start over.", e);
+		}
+	}
+
+	/** Appends a line and syncs it: the journal says which run computed which part. */
+	static void journal(Path file, String line) throws IOException {
+		byte[] bytes = (Instant.now().truncatedTo(ChronoUnit.SECONDS) + " " + line + "\n").getBytes(StandardCharsets.UTF_8);
+		try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+			ByteBuffer b = ByteBuffer.wrap(bytes);
+			while (b.hasRemaining()) ch.write(b);
+			ch.force(false);
+		}
+	}
+
+	/** Temporary files of parts whose writing a kill interrupted. */
+	private static void removeTemporaryFiles(Path dir) throws IOException {
+		try (Stream<Path> s = Files.list(dir)) {
+			for (Path p : (Iterable<Path>) s.filter(f -> f.getFileName().toString().endsWith(AtomicFiles.TEMP_SUFFIX))::iterator) {
+				Files.deleteIfExists(p);
+			}
+		}
+	}
+
+	/** The files of an earlier run (not the lock, which this run holds). */
+	private static void clear(Path work) throws IOException {
+		deleteTree(work.resolve(PARTS));
+		Files.deleteIfExists(work.resolve(MANIFEST));
+		Files.deleteIfExists(work.resolve(JOURNAL));
+	}
+
+	/**
+	 * One run per save_dir at a time: a lock on {@code .conceptscope-batch/lock}, released by the
+	 * operating system when the JVM ends however it ends, so a killed run never leaves it taken.
+	 */
+	private static final class RunLock implements AutoCloseable {
+
+		private final FileChannel channel;
+		private final FileLock lock;
+
+		private RunLock(FileChannel channel, FileLock lock) {
+			this.channel = channel;
+			this.lock = lock;
+		}
+
+		static RunLock take(Path work) throws IOException {
+			Files.createDirectories(work);
+			FileChannel ch = FileChannel.open(work.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+			FileLock lock;
+			try {
+				lock = ch.tryLock();
+			} catch (OverlappingFileLockException e) {
+				lock = null;
+			}
+			if (lock == null) {
+				ch.close();
+				throw new IllegalArgumentException("Another batch run is working in " + work.getParent() + ": let it finish (or stop it)"
+					+ " before starting this one, or choose another save_dir.");
+			}
+			return new RunLock(ch, lock);
+		}
+
+		@Override
+		public void close() throws IOException {
+			lock.release();
+			channel.close();
+		}
+	}
+
+	private static void deleteTree(Path dir) throws IOException {
+		if (!Files.exists(dir)) return;
+		try (Stream<Path> s = Files.walk(dir)) {
+			for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
+		}
+	}
+
+	private static String modelName(Path model) {
+		Path name = model.toAbsolutePath().normalize().getFileName();
+		return name == null ? model.toString() : name.toString();
+	}
+}

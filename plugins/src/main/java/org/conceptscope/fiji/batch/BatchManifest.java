@@ -1,0 +1,147 @@
+package org.conceptscope.fiji.batch;
+
+import org.conceptscope.fiji.write.AtomicFiles;
+import com.google.gson.FieldNamingPolicy;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+/**
+ * What a batch run computes, saved beside its parts: the model (its folder and a SHA-256 of
+ * every file in it), the classes, the method's settings, the batch size (which cuts the run into
+ * parts), and every input file (name, length, fingerprint, dimensions). A run that finds a
+ * manifest of an unfinished run resumes it only when all of this is the same; otherwise
+ * {@link #difference} names what changed.
+ */
+final class BatchManifest {
+
+	static final String FORMAT = "conceptscope-batch/1";
+	private static final Gson GSON = new GsonBuilder().setPrettyPrinting()
+		.setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create();
+
+	String format = FORMAT;
+	String model;
+	String modelSha256;
+	List<String> classes;
+	/** The Attribution keys that shape the results (model and save_dir left out), in key order. */
+	Map<String, String> settings = new LinkedHashMap<>();
+	int batch;
+	int entries;
+	int parts;
+	String input;
+	boolean folder;
+	List<BatchInputs.Input> inputs = new ArrayList<>();
+	/** File names of the outputs, in save_dir. */
+	List<String> outputs = new ArrayList<>();
+	String started;
+	/** How many runs have worked on this job (1: the first). */
+	int runs;
+	boolean complete;
+
+	/**
+	 * Null when {@code now} computes the same as this manifest, else what differs, e.g. "seed
+	 * (42 then, 7 now)". Paths may differ (a moved folder is the same run); contents may not.
+	 */
+	String difference(BatchManifest now) {
+		if (!Objects.equals(modelSha256, now.modelSha256)) {
+			return "the model (" + model + ", SHA-256 " + shortHash(modelSha256) + " then; " + now.model + ", SHA-256 "
+				+ shortHash(now.modelSha256) + " now)";
+		}
+		if (!Objects.equals(classes, now.classes)) return "the model's classes (" + classes + " then, " + now.classes + " now)";
+		for (String key : union(settings.keySet(), now.settings.keySet())) {
+			String then = settings.get(key), later = now.settings.get(key);
+			if (!Objects.equals(then, later)) return key + " (" + then + " then, " + later + " now)";
+		}
+		if (batch != now.batch) return "batch (" + batch + " then, " + now.batch + " now)";
+		if (folder != now.folder) return "the input (" + (folder ? "a folder" : "a file") + " then, " + (now.folder ? "a folder" : "a file") + " now)";
+		if (inputs.size() != now.inputs.size()) {
+			return "the input files (" + inputs.size() + " then, " + now.inputs.size() + " now in " + now.input + ")";
+		}
+		for (int i = 0; i < inputs.size(); i++) {
+			BatchInputs.Input a = inputs.get(i), b = now.inputs.get(i);
+			if (!a.equals(b)) {
+				return "the input file " + b.name() + (a.name().equals(b.name()) ? " (its content changed)" : " (" + a.name() + " then)");
+			}
+		}
+		return null;
+	}
+
+	private static List<String> union(java.util.Set<String> a, java.util.Set<String> b) {
+		List<String> keys = new ArrayList<>(a);
+		for (String k : b) if (!keys.contains(k)) keys.add(k);
+		return keys;
+	}
+
+	private static String shortHash(String h) {
+		return h == null ? "none" : h.substring(0, Math.min(12, h.length()));
+	}
+
+	void save(Path file) throws IOException {
+		AtomicFiles.write(file, toJson().getBytes(StandardCharsets.UTF_8));
+	}
+
+	String toJson() {
+		return GSON.toJson(this);
+	}
+
+	static BatchManifest load(Path file) throws IOException {
+		return fromJson(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+	}
+
+	/** The manifest in {@code json}, which came from {@code where} (named in the messages). */
+	static BatchManifest fromJson(String json, String where) throws IOException {
+		BatchManifest m;
+		try {
+			m = GSON.fromJson(json, BatchManifest.class);
+		} catch (JsonParseException e) {
+			throw new IOException(where + " cannot be read (" + e.getMessage() + ").", e);
+		}
+		if (m == null || !FORMAT.equals(m.format)) {
+			throw new IOException(where + " is not a ConceptScope batch manifest (format " + (m == null ? "none" : m.format) + ").");
+		}
+		if (m.settings == null) m.settings = new LinkedHashMap<>();
+		if (m.inputs == null) m.inputs = new ArrayList<>();
+		if (m.outputs == null) m.outputs = new ArrayList<>();
+		return m;
+	}
+
+	/** SHA-256 over every file of a model folder, in path order: each relative path, then its bytes. */
+	static String hashFolder(Path dir) throws IOException {
+		try {
+			MessageDigest sha = MessageDigest.getInstance("SHA-256");
+			List<Path> files;
+			try (Stream<Path> s = Files.walk(dir)) {
+				files = s.filter(Files::isRegularFile).sorted().toList();
+			}
+			byte[] buffer = new byte[1 << 16];
+			for (Path f : files) {
+				sha.update(dir.relativize(f).toString().replace('\\', '/').getBytes(StandardCharsets.UTF_8));
+				sha.update((byte) 0);
+				try (InputStream in = new DigestInputStream(Files.newInputStream(f), sha)) {
+					while (in.read(buffer) >= 0) {
+						// the digest reads along
+					}
+				}
+			}
+			return HexFormat.of().formatHex(sha.digest());
+		} catch (NoSuchAlgorithmException e) {
+			throw new IllegalStateException("This Java has no SHA-256.", e);
+		}
+	}
+}

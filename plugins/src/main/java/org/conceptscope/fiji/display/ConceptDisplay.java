@@ -1,0 +1,20 @@
+package org.conceptscope.fiji.display;
+
+import ij.ImagePlus;
+import ij.gui.Roi;
+import ij.measure.ResultsTable;
+
+import java.util.List;
+
+/** Shows a table and fills the ROI Manager, only when {@link ResultsDisplay#interactive()}. */
+public final class ConceptDisplay {
+
+	private ConceptDisplay() {}
+
+	/** @param placedOn the image the ROIs are positioned for (their new image) */
+	public static void showTableAndRois(ResultsTable table, String title, List<Roi> rois, ImagePlus placedOn) {
+		if (!ResultsDisplay.interactive()) return;
+		table.show(title);
+		ResultsDisplay.addToRoiManager(rois, placedOn);
+	}
+}

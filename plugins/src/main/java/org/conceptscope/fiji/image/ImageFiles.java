@@ -1,0 +1,144 @@
+package org.conceptscope.fiji.image;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.io.FileInfo;
+import ij.io.TiffDecoder;
+import ij.plugin.FileInfoVirtualStack;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Opens the image files ConceptScope reads itself (the batch runner's inputs, folders of images,
+ * {@code image=<path>}), checked first so that a bad file gets one sentence naming it, what is wrong
+ * and what to do, instead of a hang, a stack trace or a dialog: a missing path, a folder, a pipe or
+ * device (reading one would block for ever), an unreadable or empty file, a file ImageJ cannot read
+ * or that fails inside ImageJ's reader (e.g. a damaged DICOM header), and a TIFF whose planes lie
+ * beyond the end of the file (truncated by a copy or a full disk).
+ */
+public final class ImageFiles {
+
+	private ImageFiles() {}
+
+	/** Why {@code file} cannot be an image, or null when it is a readable, non-empty regular file. */
+	static String problem(Path file) {
+		Path abs = file.toAbsolutePath();
+		if (!Files.exists(abs)) return abs + " does not exist: check the path.";
+		if (Files.isDirectory(abs)) return abs + " is a folder, not an image file: give an image file.";
+		if (!Files.isRegularFile(abs)) {
+			return abs + " is not a regular file (a pipe, device or socket), which ConceptScope does not read: save the image to a file and give"
+				+ " that file.";
+		}
+		if (!Files.isReadable(abs)) return abs + " cannot be read (permission denied): make it readable, or copy it somewhere you can read.";
+		try {
+			if (Files.size(abs) == 0) {
+				return abs + " is empty (0 bytes), so it holds no image: copy the image again, or remove the file from the folder.";
+			}
+		} catch (IOException e) {
+			return abs + " cannot be read (" + e.getMessage() + "): check the disk and the path.";
+		}
+		return null;
+	}
+
+	/**
+	 * For macros ({@code call("org.conceptscope.fiji.image.ImageFiles.check", path)}): the sentence saying
+	 * why the file cannot be opened as an image (a pipe, which would block ImageJ's opener for ever,
+	 * a folder, an empty, unreadable, truncated or oversized file), or "" when ImageJ may open it.
+	 */
+	public static String check(String path) {
+		if (path == null || path.isBlank()) return "No image file given: give the path of an image file.";
+		Path file = Path.of(path);
+		String why = problem(file);
+		if (why != null) return why;
+		String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+		if (name.endsWith(".tif") || name.endsWith(".tiff")) {
+			try {
+				checkTiff(file.toAbsolutePath());
+			} catch (IllegalArgumentException e) {
+				return e.getMessage();
+			}
+		}
+		return "";
+	}
+
+	/**
+	 * The image of a file: TIFFs as virtual stacks when {@code virtualTiff} (only their headers are
+	 * read now), anything else as ImageJ opens it. Never opens a dialog: ImageJ's readers are called
+	 * directly.
+	 *
+	 * @throws IllegalArgumentException with one sentence naming the file when it cannot be an image
+	 */
+	public static ImagePlus open(Path file, boolean virtualTiff) {
+		if (file == null) throw new IllegalArgumentException("No image file given: give the path of an image file.");
+		String why = problem(file);
+		if (why != null) throw new IllegalArgumentException(why);
+		Path abs = file.toAbsolutePath();
+		String name = abs.getFileName().toString().toLowerCase(Locale.ROOT);
+		boolean tiff = name.endsWith(".tif") || name.endsWith(".tiff");
+		if (tiff) checkTiff(abs);
+		ImagePlus imp;
+		try {
+			imp = tiff && virtualTiff ? FileInfoVirtualStack.openVirtual(abs.toString()) : IJ.openImage(abs.toString());
+		} catch (OutOfMemoryError e) {
+			throw new IllegalArgumentException(abs + " is too large to open in the " + ImagePlusTensors.gigabytes(Runtime.getRuntime().maxMemory())
+				+ " Java may use: save it as an uncompressed TIFF (read plane by plane), crop it, or give Java more memory (-Xmx).");
+		} catch (RuntimeException e) {
+			// e.g. java.awt.HeadlessException (ImageJ's fallback opener needs a display),
+			// NegativeArraySizeException from a DICOM header with impossible lengths
+			throw new IllegalArgumentException(unreadable(abs, " (ImageJ's reader failed with " + e.getClass().getSimpleName() + ")"));
+		}
+		if (imp == null || imp.getWidth() < 1 || imp.getHeight() < 1 || imp.getStackSize() < 1) {
+			throw new IllegalArgumentException(unreadable(abs, ""));
+		}
+		return imp;
+	}
+
+	private static String unreadable(Path file, String detail) {
+		return "ImageJ could not read " + file + detail + ": it is damaged or not an image format ImageJ reads (TIFF, PNG, JPEG,"
+			+ " DICOM...); open it in ImageJ to check, convert it to TIFF, or remove it from the folder.";
+	}
+
+	/**
+	 * A TIFF whose uncompressed planes end beyond the file is truncated (ImageJ's virtual stack then
+	 * quietly shows only the complete planes): refused, saying how many planes are there.
+	 */
+	private static void checkTiff(Path file) {
+		FileInfo[] info;
+		long length;
+		try {
+			info = new TiffDecoder(file.getParent().toString() + java.io.File.separator, file.getFileName().toString()).getTiffInfo();
+			length = Files.size(file);
+		} catch (IOException | RuntimeException e) {
+			return; // ImageJ's own reader has already judged the header
+		}
+		if (info == null || info.length == 0) return;
+		FileInfo first = info[0];
+		long plane = (long) first.width * first.height, heap = Runtime.getRuntime().maxMemory();
+		if (plane > Integer.MAX_VALUE - 8 || plane * Math.max(1, first.getBytesPerPixel()) > heap / 2) {
+			throw new IllegalArgumentException(file + " is " + first.width + " x " + first.height + " pixels: one plane alone needs about "
+				+ ImagePlusTensors.gigabytes(plane * Math.max(1, first.getBytesPerPixel())) + (plane > Integer.MAX_VALUE - 8
+					? ", and ImageJ holds at most 2^31 pixels per plane" : ", more than half the " + ImagePlusTensors.gigabytes(heap)
+						+ " Java may use")
+				+ ": export the region to explain as a smaller TIFF (crop or scale it down in a viewer that reads large images in"
+				+ " tiles, e.g. Bio-Formats or QuPath).");
+		}
+		long planes = 0, complete = 0;
+		for (FileInfo fi : info) {
+			if (fi.compression > FileInfo.COMPRESSION_NONE) return; // compressed planes: sizes unknown here
+			int n = Math.max(1, fi.nImages);
+			long bytes = (long) fi.width * fi.height * fi.getBytesPerPixel();
+			if (bytes <= 0) return;
+			for (int i = 0; i < n; i++) {
+				planes++;
+				if (fi.getOffset() + i * (bytes + fi.gapBetweenImages) + bytes <= length) complete++;
+			}
+		}
+		if (complete < planes) {
+			throw new IllegalArgumentException(file + " is truncated: its header declares " + planes + " planes but the file ("
+				+ length + " bytes) holds only " + complete + " complete: copy or save it again.");
+		}
+	}
+}

@@ -1,0 +1,127 @@
+package org.conceptscope.fiji.image;
+
+import ij.ImagePlus;
+import ij.process.ImageProcessor;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.Normalization;
+
+/**
+ * Several ImageJ images (a stack, or every image of a folder) seen as one batch: batch entry i is
+ * slice/frame {@link #batchOf} of image {@link #imageOf}. The images are only read.
+ */
+public final class ImageSet {
+
+	/** File endings read from a folder, as the batch macro does. */
+	public static final List<String> EXTENSIONS = List.of(".tif", ".tiff", ".png", ".jpg", ".jpeg", ".dcm");
+
+	private final List<ImagePlus> images;
+	private final int[] offsets;
+
+	public ImageSet(List<ImagePlus> images) {
+		if (images.isEmpty()) throw new IllegalArgumentException("No images given.");
+		this.images = List.copyOf(images);
+		offsets = new int[images.size() + 1];
+		for (int i = 0; i < images.size(); i++) offsets[i + 1] = offsets[i] + ImagePlusTensors.batches(images.get(i)).size();
+	}
+
+	/** Whether a file's name ends in one of {@link #EXTENSIONS} (any case). */
+	public static boolean isImageFile(Path file) {
+		String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+		return EXTENSIONS.stream().anyMatch(name::endsWith);
+	}
+
+	/** Every image file of a folder, in name order; other files are skipped. */
+	public static ImageSet ofFolder(Path folder) throws IOException {
+		List<Path> files = files(folder);
+		if (files.isEmpty()) throw noImages(folder);
+		List<ImagePlus> images = new ArrayList<>();
+		for (Path f : files) {
+			images.add(ImageFiles.open(f, false));
+		}
+		return new ImageSet(images);
+	}
+
+	/** The image files of a folder, in the order {@link #ofFolder} reads them. */
+	public static List<Path> files(Path folder) throws IOException {
+		try (Stream<Path> s = Files.list(folder)) {
+			return s.filter(Files::isRegularFile).filter(ImageSet::isImageFile).sorted().toList();
+		}
+	}
+
+	/** The sentence for a folder without images. */
+	static IllegalArgumentException noImages(Path folder) {
+		return new IllegalArgumentException("The folder " + folder + " holds no images (" + String.join(", ", EXTENSIONS) + ").");
+	}
+
+	public int size() {
+		return offsets[offsets.length - 1];
+	}
+
+	public List<ImagePlus> images() {
+		return images;
+	}
+
+	/** The image that batch entry i comes from. */
+	public ImagePlus imageOf(int i) {
+		return images.get(source(i));
+	}
+
+	/** Batch entry i's index within its own image. */
+	public int batchOf(int i) {
+		return i - offsets[source(i)];
+	}
+
+	private int source(int i) {
+		if (i < 0 || i >= size()) throw new IndexOutOfBoundsException("Batch entry " + i + " of " + size());
+		int s = 0;
+		while (offsets[s + 1] <= i) s++;
+		return s;
+	}
+
+	/** All images as one normalised batch [N, H, W, C]; every image must have the same size and channels. */
+	public FloatTensor toTensor(Normalization normalization) {
+		ImagePlus first = images.get(0);
+		long values = 0;
+		for (ImagePlus imp : images) values += (long) imp.getWidth() * imp.getHeight() * ImagePlusTensors.channels(imp) * ImagePlusTensors.batches(imp).size();
+		if (images.size() > 1) ImagePlusTensors.checkMemory("The " + images.size() + " images", values, 8); // the parts and their concatenation
+		List<FloatTensor> parts = new ArrayList<>();
+		for (ImagePlus imp : images) {
+			ImagePlusTensors.check(imp);
+			if (imp.getWidth() != first.getWidth() || imp.getHeight() != first.getHeight()
+				|| ImagePlusTensors.channels(imp) != ImagePlusTensors.channels(first)) {
+				throw new IllegalArgumentException("'" + imp.getTitle() + "' is " + imp.getWidth() + " x " + imp.getHeight() + " x "
+					+ ImagePlusTensors.channels(imp) + " but '" + first.getTitle() + "' is " + first.getWidth() + " x "
+					+ first.getHeight() + " x " + ImagePlusTensors.channels(first) + ": give images of one size and channel count.");
+			}
+			parts.add(ImagePlusTensors.toTensor(imp, normalization).tensor());
+		}
+		return parts.size() == 1 ? parts.get(0) : FloatTensor.concat(parts);
+	}
+
+	/** A copy of the displayable first-channel plane (RGB stays RGB) of batch entry i. */
+	public ImageProcessor plane(int i) {
+		ImagePlus imp = imageOf(i);
+		BatchIndex b = ImagePlusTensors.batches(imp);
+		int k = batchOf(i);
+		ImageProcessor ip = imp.getStack().getProcessor(ImagePlusTensors.stackIndex(imp, 1, b.slice(k), b.frame(k))).duplicate();
+		if (imp.getBitDepth() != 24) ip.setMinAndMax(imp.getDisplayRangeMin(), imp.getDisplayRangeMax());
+		return ip;
+	}
+
+	/** "title slice z" of batch entry i, for labels. */
+	public String describe(int i) {
+		ImagePlus imp = imageOf(i);
+		BatchIndex b = ImagePlusTensors.batches(imp);
+		int k = batchOf(i);
+		return imp.getTitle() + " slice " + b.slice(k) + (b.frames() > 1 ? " frame " + b.frame(k) : "");
+	}
+}

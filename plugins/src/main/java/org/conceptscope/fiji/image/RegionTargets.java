@@ -1,0 +1,150 @@
+package org.conceptscope.fiji.image;
+
+import ij.ImagePlus;
+import ij.gui.Roi;
+import ij.io.RoiDecoder;
+import ij.plugin.frame.RoiManager;
+import ij.process.ImageProcessor;
+
+import java.awt.Rectangle;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipInputStream;
+
+import org.conceptscope.attribution.RegionExplainer.Region;
+
+/**
+ * The regions a user names with the {@code rois} key, as ops regions: {@code none} (explain the whole
+ * image), {@code selection} (the image's area selection), {@code manager} (every ROI of the ROI
+ * Manager), or the path of a RoiSet.zip (or one .roi file), read as the ROI Manager reads it. A ROI
+ * placed on a slice or frame is explained there; a ROI without a position on every slice and frame.
+ */
+public final class RegionTargets {
+
+	public static final String NONE = "none", SELECTION = "selection", MANAGER = "manager";
+	/** Largest RoiSet.zip entry read (a .roi of a large polygon is a few hundred KB). */
+	static final long MAX_ENTRY_BYTES = 64L << 20;
+
+	private RegionTargets() {}
+
+	/** Whether {@code rois} asks for regions at all. */
+	public static boolean any(String rois) {
+		return rois != null && !rois.isBlank() && !rois.trim().equalsIgnoreCase(NONE);
+	}
+
+	/**
+	 * @throws IllegalArgumentException in one sentence: no selection, an empty ROI Manager, a missing or unreadable file, a
+	 *         ROI that is not an area
+	 */
+	public static List<Region> of(String rois, ImagePlus image) {
+		if (!any(rois)) return List.of();
+		String key = rois.trim();
+		List<Roi> found;
+		String origin;
+		if (key.equalsIgnoreCase(SELECTION)) {
+			Roi roi = image.getRoi();
+			if (roi == null) {
+				throw new IllegalArgumentException("rois=selection but the image '" + image.getTitle() + "' has no selection: draw an area"
+					+ " selection (rectangle, oval, polygon, freehand) first, or use rois=manager or rois=[path of a RoiSet.zip].");
+			}
+			found = List.of(roi);
+			origin = "the selection";
+		} else if (key.equalsIgnoreCase(MANAGER)) {
+			RoiManager rm = RoiManager.getInstance();
+			Roi[] all = rm == null ? new Roi[0] : rm.getRoisAsArray();
+			if (all.length == 0) {
+				throw new IllegalArgumentException("rois=manager but the ROI Manager is empty: add ROIs to it (Analyze > Tools > ROI Manager,"
+					+ " key t), or use rois=[path of a RoiSet.zip].");
+			}
+			found = List.of(all);
+			origin = "the ROI Manager";
+		} else {
+			Path file = Paths.get(key);
+			found = read(file);
+			origin = file.toString();
+		}
+		return regions(found, image, origin);
+	}
+
+	/** The ROIs of a RoiSet.zip (every .roi entry, in order) or of one .roi file. */
+	public static List<Roi> read(Path file) {
+		if (!Files.isRegularFile(file)) {
+			throw new IllegalArgumentException("The ROI file " + file + " does not exist (rois= takes none, selection, manager or the path of a"
+				+ " RoiSet.zip saved by the ROI Manager).");
+		}
+		String name = file.getFileName().toString();
+		try {
+			if (name.toLowerCase(Locale.ROOT).endsWith(".roi")) {
+				Roi roi = new RoiDecoder(Files.readAllBytes(file), name).getRoi();
+				if (roi == null) throw new IllegalArgumentException(file + " is not an ImageJ .roi file; save ROIs from the ROI Manager (More > Save).");
+				return List.of(roi);
+			}
+			List<Roi> rois = new ArrayList<>();
+			try (InputStream in = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(in)) {
+				for (ZipEntry e; (e = zip.getNextEntry()) != null;) {
+					if (e.isDirectory() || !e.getName().toLowerCase(Locale.ROOT).endsWith(".roi")) continue;
+					byte[] bytes = zip.readNBytes((int) MAX_ENTRY_BYTES + 1);
+					if (bytes.length > MAX_ENTRY_BYTES) throw new IllegalArgumentException("The entry " + e.getName() + " of " + file + " is too large for a ROI.");
+					Roi roi = new RoiDecoder(bytes, e.getName()).getRoi();
+					if (roi == null) throw new IllegalArgumentException("The entry " + e.getName() + " of " + file + " is not an ImageJ ROI.");
+					if (roi.getName() == null) roi.setName(e.getName().substring(0, e.getName().length() - 4));
+					rois.add(roi);
+				}
+			}
+			if (rois.isEmpty()) {
+				throw new IllegalArgumentException(file + " holds no ROI (.roi entries); save ROIs from the ROI Manager (More > Save) as a RoiSet.zip.");
+			}
+			return rois;
+		} catch (ZipException e) {
+			throw new IllegalArgumentException(file + " is not a RoiSet.zip (" + e.getMessage() + "); save ROIs from the ROI Manager (More > Save).");
+		} catch (IOException e) {
+			throw new IllegalArgumentException("Cannot read the ROI file " + file + ": " + e.getMessage() + ".");
+		}
+	}
+
+	/** ROIs as regions of the image's batch entries (slices x frames). */
+	static List<Region> regions(List<Roi> rois, ImagePlus image, String origin) {
+		BatchIndex batches = ImagePlusTensors.batches(image);
+		List<Region> out = new ArrayList<>();
+		int k = 0;
+		for (Roi roi : rois) {
+			k++;
+			String name = roi.getName() == null || roi.getName().isBlank() ? "ROI " + k : roi.getName();
+			if (!roi.isArea()) {
+				throw new IllegalArgumentException("The ROI '" + name + "' of " + origin + " is a " + roi.getTypeAsString().toLowerCase(Locale.ROOT)
+					+ ", not an area; explain area ROIs (rectangle, oval, polygon, freehand).");
+			}
+			Rectangle b = roi.getBounds();
+			boolean[] mask = null;
+			ImageProcessor m = roi.getMask();
+			if (m != null) {
+				mask = new boolean[b.width * b.height];
+				for (int y = 0; y < b.height; y++) for (int x = 0; x < b.width; x++) mask[y * b.width + x] = m.get(x, y) != 0;
+			}
+			int z = 0, t = 0;
+			if (roi.hasHyperStackPosition()) {
+				z = roi.getZPosition();
+				t = roi.getTPosition();
+			} else if (roi.getPosition() > 0 && image.getStackSize() > 1) {
+				int[] czt = image.convertIndexToPosition(Math.min(roi.getPosition(), image.getStackSize()));
+				z = batches.slices() > 1 ? czt[1] : 0;
+				t = batches.frames() > 1 ? czt[2] : 0;
+			}
+			for (int entry = 0; entry < batches.size(); entry++) {
+				if ((z > 0 && batches.slice(entry) != z) || (t > 0 && batches.frame(entry) != t)) continue;
+				String label = batches.size() == 1 || (z > 0 && t > 0) || (z > 0 && batches.frames() == 1) || (t > 0 && batches.slices() == 1)
+					? name : name + " @ slice " + batches.slice(entry) + (batches.frames() > 1 ? ", frame " + batches.frame(entry) : "");
+				out.add(new Region(label, entry, b.x, b.y, b.width, b.height, mask));
+			}
+		}
+		return out;
+	}
+}

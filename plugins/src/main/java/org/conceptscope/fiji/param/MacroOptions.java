@@ -1,0 +1,154 @@
+package org.conceptscope.fiji.param;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * ImageJ 1.x macro options ({@code key=value key=[value with spaces] flag}) read with exact
+ * keys. {@link ij.Macro#getValue} finds "fraction=" inside "top_fraction=" and ignores typos;
+ * here every key must be one the command knows, so a misspelt key fails instead of silently
+ * falling back to a default. A bare word is a checkbox that is on, as ImageJ records it.
+ */
+public final class MacroOptions {
+
+	private final String command;
+	private final Map<String, String> values;
+
+	private MacroOptions(String command, Map<String, String> values) {
+		this.command = command;
+		this.values = values;
+	}
+
+	/**
+	 * @param command the command's name, for messages
+	 * @param keys every key the command accepts
+	 */
+	public static MacroOptions parse(String options, String command, List<String> keys) {
+		Map<String, String> values = new LinkedHashMap<>();
+		String s = options == null ? "" : options;
+		int i = 0, n = s.length();
+		while (i < n) {
+			if (Character.isWhitespace(s.charAt(i))) {
+				i++;
+				continue;
+			}
+			int start = i;
+			while (i < n && s.charAt(i) != '=' && !Character.isWhitespace(s.charAt(i))) i++;
+			String key = s.substring(start, i).toLowerCase(Locale.ROOT);
+			String value = "true";
+			if (i < n && s.charAt(i) == '=') {
+				i++;
+				if (i < n && s.charAt(i) == '[') {
+					// the ']' that ends the value is followed by a space or the end: a path may hold ']' itself
+					int close = s.indexOf(']', i + 1);
+					while (close >= 0 && close + 1 < n && !Character.isWhitespace(s.charAt(close + 1))) close = s.indexOf(']', close + 1);
+					if (close < 0) throw new IllegalArgumentException(command + ": the value of '" + key + "' opens '[' but never closes it.");
+					value = s.substring(i + 1, close);
+					i = close + 1;
+				} else {
+					int from = i;
+					while (i < n && !Character.isWhitespace(s.charAt(i))) i++;
+					value = s.substring(from, i);
+				}
+			}
+			if (!keys.contains(key)) {
+				throw new IllegalArgumentException(command + " has no option '" + key + "'; its keys are: " + String.join(" ", keys) + ".");
+			}
+			if (values.put(key, value) != null) throw new IllegalArgumentException(command + ": '" + key + "' is given twice.");
+		}
+		return new MacroOptions(command, values);
+	}
+
+	/**
+	 * Command-line arguments, one {@code key=value} per argument (the shell has already split
+	 * them, so a value may hold spaces, '=' or ']'), or a bare {@code key} for a checkbox that is
+	 * on; the same keys, checks and messages as macro options.
+	 */
+	public static MacroOptions ofArguments(String[] args, String command, List<String> keys) {
+		Map<String, String> values = new LinkedHashMap<>();
+		for (String arg : args) {
+			int eq = arg.indexOf('=');
+			String key = (eq < 0 ? arg : arg.substring(0, eq)).trim().toLowerCase(Locale.ROOT);
+			String value = eq < 0 ? "true" : arg.substring(eq + 1);
+			if (key.isEmpty()) continue;
+			if (!keys.contains(key)) {
+				throw new IllegalArgumentException(command + " has no option '" + key + "'; its keys are: " + String.join(" ", keys) + ".");
+			}
+			if (values.put(key, value) != null) throw new IllegalArgumentException(command + ": '" + key + "' is given twice.");
+		}
+		return new MacroOptions(command, values);
+	}
+
+	/** The keys given, in order, with their text values (a bare key has the value "true"). */
+	public Map<String, String> values() {
+		return java.util.Collections.unmodifiableMap(values);
+	}
+
+	public boolean has(String key) {
+		return values.containsKey(key);
+	}
+
+	public String text(String key, String fallback) {
+		return values.getOrDefault(key, fallback);
+	}
+
+	/** A path, or null when the key is absent or empty. */
+	public Path path(String key) {
+		String v = values.get(key);
+		return v == null || v.isBlank() ? null : Path.of(v.trim());
+	}
+
+	public int integer(String key, int fallback) {
+		String v = values.get(key);
+		if (v == null) return fallback;
+		try {
+			return Integer.parseInt(v.trim());
+		} catch (NumberFormatException e) {
+			// Recorded numeric fields may carry a decimal point ("8.0"): accept whole numbers written so.
+			double d = number(key, v);
+			if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) throw notA("whole number", key, v);
+			return (int) d;
+		}
+	}
+
+	public long whole(String key, long fallback) {
+		String v = values.get(key);
+		if (v == null) return fallback;
+		try {
+			return Long.parseLong(v.trim());
+		} catch (NumberFormatException e) {
+			double d = number(key, v);
+			if (d != Math.rint(d) || Math.abs(d) > 9.007199254740992E15) throw notA("whole number", key, v);
+			return (long) d;
+		}
+	}
+
+	public double decimal(String key, double fallback) {
+		String v = values.get(key);
+		return v == null ? fallback : number(key, v);
+	}
+
+	/** A bare key or key=true is on, key=false is off; an absent key gives the fallback. */
+	public boolean flag(String key, boolean fallback) {
+		String v = values.get(key);
+		if (v == null) return fallback;
+		if (v.equalsIgnoreCase("true")) return true;
+		if (v.equalsIgnoreCase("false")) return false;
+		throw notA("true or false", key, v);
+	}
+
+	private double number(String key, String v) {
+		try {
+			return Double.parseDouble(v.trim());
+		} catch (NumberFormatException e) {
+			throw notA("number", key, v);
+		}
+	}
+
+	private IllegalArgumentException notA(String what, String key, String v) {
+		return new IllegalArgumentException(command + ": " + key + " must be a " + what + ", got '" + v + "'.");
+	}
+}

@@ -1,0 +1,77 @@
+package org.conceptscope.fiji.run;
+
+import ij.CompositeImage;
+import ij.ImagePlus;
+import ij.gui.Overlay;
+import ij.gui.Roi;
+import ij.measure.ResultsTable;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.conceptscope.fiji.write.ClassMapWriter;
+import org.conceptscope.fiji.image.Explanation;
+import org.conceptscope.fiji.write.HeatOverlay;
+import org.conceptscope.fiji.write.HeatmapWriter;
+import org.conceptscope.fiji.write.ResultsCsvWriter;
+import org.conceptscope.fiji.write.ResultsTables;
+import org.conceptscope.fiji.write.RoiWriter;
+
+/**
+ * Turns an explanation into what the Attribution command gives back (a new image with the ROIs
+ * as overlay, the ROIs, a results table) and writes them to a folder. File names start with the
+ * image's title and the method, so one folder can collect the results of many images.
+ */
+public final class AttributionOutputs {
+
+	private AttributionOutputs() {}
+
+	public static AttributionResult build(Explanation e, AttributionSettings settings) {
+		ImagePlus image = settings.mapAsChannel() ? HeatmapWriter.build(e) : HeatmapWriter.buildMapImage(e);
+		List<Roi> rois = RoiWriter.rois(e, settings.topFraction(), image);
+		Overlay overlay = new Overlay();
+		for (Roi roi : rois) overlay.add((Roi) roi.clone());
+		image.setOverlay(overlay);
+		if (settings.mapAsChannel() && settings.opacity() > 0 && image instanceof CompositeImage ci) {
+			// The map over the image, translucent; its channel stays for measurement (the last one).
+			HeatOverlay.apply(ci, e, ci.getNChannels(), settings.opacity());
+		}
+		// The options that replay this run, kept with the image (they survive save and reopen).
+		image.setProperty("Info", image.getProperty("Info") + "options=" + settings.toMacroOptions() + "\n");
+		ResultsTable table = ResultsTables.of(e);
+		return new AttributionResult(e, image, rois, table, List.of(), ClassMapWriter.build(e));
+	}
+
+	/** Writes the image as TIFF, the ROIs as RoiSet.zip and the table as CSV; creates the folder. */
+	public static AttributionResult save(AttributionResult r, Path dir) throws IOException {
+		Files.createDirectories(dir);
+		String base = baseName(r.explanation());
+		Path tiff = dir.resolve(fileName(r.image().getTitle()) + ".tif");
+		Path rois = dir.resolve(base + "-RoiSet.zip");
+		Path csv = dir.resolve(base + "-results.csv");
+		HeatmapWriter.save(r.image(), tiff);
+		RoiWriter.save(r.rois(), rois);
+		ResultsCsvWriter.write(r.explanation(), csv);
+		List<Path> written = new ArrayList<>(List.of(tiff, rois, csv));
+		if (r.classMap() != null) {
+			Path classes = dir.resolve(fileName(r.classMap().getTitle()) + ".tif");
+			HeatmapWriter.save(r.classMap(), classes);
+			written.add(classes);
+		}
+		return new AttributionResult(r.explanation(), r.image(), r.rois(), r.table(), written, r.classMap());
+	}
+
+	/** "title-method" of the explained image, safe as a file name. */
+	public static String baseName(Explanation e) {
+		String title = e.image().getShortTitle();
+		return fileName((title == null || title.isBlank() ? "image" : title) + "-" + e.method());
+	}
+
+	/** Replaces characters that are not allowed in file names on common systems. */
+	public static String fileName(String name) {
+		return name.replaceAll("[\\\\/:*?\"<>|\\p{Cntrl}]", "_");
+	}
+}

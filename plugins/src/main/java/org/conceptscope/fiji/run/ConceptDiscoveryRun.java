@@ -1,0 +1,289 @@
+package org.conceptscope.fiji.run;
+
+import ij.ImagePlus;
+import ij.gui.Plot;
+import ij.io.FileSaver;
+import ij.measure.ResultsTable;
+
+import java.awt.Color;
+import java.awt.GraphicsEnvironment;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.GradCam;
+import org.conceptscope.concepts.ConceptBank;
+import org.conceptscope.concepts.ConceptImportance;
+import org.conceptscope.concepts.Craft;
+import org.conceptscope.concepts.CraftOptions;
+import org.conceptscope.concepts.CraftPerClass;
+import org.conceptscope.concepts.HolisticConcepts;
+import org.conceptscope.fiji.write.AtomicFiles;
+import org.conceptscope.fiji.write.ConceptAtlas;
+import org.conceptscope.fiji.image.ImageSet;
+import org.conceptscope.fiji.image.LabelledFolder;
+import org.conceptscope.fiji.write.RoiWriter;
+import org.conceptscope.fiji.write.ResultsCsvWriter;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * Concept Discovery, whichever way it is started: CRAFT concepts of one class from a stack or a
+ * folder of images of that class, their Sobol importance, and an atlas of example crops. With a
+ * save folder it writes concepts.json (the bank, importance filled), atlas.tif, importance.csv and
+ * importance.png. The images are only read.
+ */
+public final class ConceptDiscoveryRun {
+
+	public static final String BANK = "concepts.json", ATLAS = "atlas.tif", CSV = "importance.csv", PLOT = "importance.png";
+	/** NMF tolerance and iteration cap (CraftOptions' defaults); the Spark cohort job uses them too. */
+	public static final double TOLERANCE = 1e-4;
+	public static final int MAX_ITERATIONS = 500;
+
+	/**
+	 * What the command gives back; {@code written} is empty when nothing was saved. {@code holistic}:
+	 * concept attribution maps, per-position importance maps, prevalence and reliability.
+	 */
+	public record Result(ConceptBank bank, ImagePlus atlas, ImagePlus plot, ResultsTable table, HolisticOutputs.Result holistic,
+		List<Path> written) {
+
+		public Result(ConceptBank bank, ImagePlus atlas, ImagePlus plot, ResultsTable table, List<Path> written) {
+			this(bank, atlas, plot, table, null, written);
+		}
+
+		/** The holistic numbers as a table: concept, importance, prevalence, reliability, local importance. */
+		public ResultsTable holisticTable() {
+			return holistic == null ? null : org.conceptscope.fiji.write.ResultsTables.of(HolisticOutputs.header(), holistic.rows());
+		}
+	}
+
+	/** The summary of a per-class run: one row per class of interest. */
+	public static final String CLASSES = "classes.csv";
+
+	private ConceptDiscoveryRun() {}
+
+	/**
+	 * @param image the current image, used when no folder is set
+	 * @throws IllegalArgumentException for inputs a user can fix (the message says how)
+	 * @throws java.util.concurrent.CancellationException when progress asks to stop (nothing is written)
+	 */
+	public static Result run(ImagePlus image, ConceptDiscoverySettings s, Progress progress) throws IOException {
+		s.validate();
+		if (s.saveDir == null && GraphicsEnvironment.isHeadless()) {
+			throw new IllegalArgumentException("Headless, Concept Discovery needs " + ConceptDiscoverySettings.SAVE_DIR
+				+ "=[folder] for concepts.json, atlas.tif and importance.csv: nothing could be shown.");
+		}
+		ImageSet images = inputs(image, s.folder);
+		try (Classifier classifier = Models.open(s.model)) {
+			FloatTensor batch = Models.input(images, classifier);
+			int target = majorityTarget(s.target, classifier, batch);
+			String layer = s.layer == null || s.layer.isBlank() ? GradCam.lastSpatialLayer(classifier) : s.layer.trim();
+			CraftOptions options = new CraftOptions(layer, s.patch, s.stride, s.concepts, s.seed, TOLERANCE, MAX_ITERATIONS, s.examples);
+			ConceptBank bank = Craft.fit(classifier, batch, target, options, progress);
+			bank.importance = ConceptImportance.sobol(classifier, bank, batch, s.designs, s.seed, progress);
+			bank.importanceEstimator = ConceptImportanceSettings.SOBOL;
+			ImagePlus atlas = ConceptAtlas.build(bank, images, "concept-atlas-" + bank.className);
+			atlas.setProperty("Info", atlas.getProperty("Info") + "options=" + s.toMacroOptions() + "\n");
+			// the images are of the target class, so the model is right where it predicts it
+			HolisticOutputs.Result holistic = !s.holistic ? null : HolisticOutputs.run(classifier, bank, HolisticOutputs.stackOf(images, null,
+				"concept-discovery"), batch, s.conceptMaps, HolisticConcepts.predictedAs(classifier, batch, target), RoiWriter.DEFAULT_TOP_FRACTION,
+				progress);
+			Result r = new Result(bank, atlas, plot(bank), table(bank), holistic, List.of());
+			return s.saveDir == null ? r : save(r, s.saveDir);
+		}
+	}
+
+	/** What a per-class run gives back: one result per class that has images, and the files written. */
+	public record PerClass(List<CraftPerClass.ClassConcepts> classes, List<Result> results, List<Path> written) {}
+
+	/**
+	 * CRAFT per class over a data set (Xplique's CraftManager): {@code folder} holds one subfolder of
+	 * images per class (labels known: reliability) or the images themselves (labels unknown); the
+	 * images the model predicts as each class (every class, or only {@code target} when it names one;
+	 * the first {@code classImages} per class when above 0) give that class's concepts, importance,
+	 * atlas and holistic outputs, written to {@code save_dir/<class>/}, with {@value #CLASSES} in
+	 * {@code save_dir}.
+	 */
+	public static PerClass perClass(ConceptDiscoverySettings s, Progress progress) throws IOException {
+		s.validate();
+		if (s.folder == null) {
+			throw new IllegalArgumentException("per_class=true explains a data set: set " + ConceptDiscoverySettings.FOLDER
+				+ "=[a folder with one subfolder of images per class, or the images themselves].");
+		}
+		if (s.saveDir == null) {
+			throw new IllegalArgumentException("per_class=true writes one folder per class: set " + ConceptDiscoverySettings.SAVE_DIR + "=[folder].");
+		}
+		try (Classifier classifier = Models.open(s.model)) {
+			ImageSet images;
+			FloatTensor batch;
+			int[] labels = null;
+			if (hasSubfolders(s.folder)) {
+				LabelledFolder.Data d = LabelledFolder.read(s.folder, classifier.classNames(), classifier.normalization(),
+					classifier.signature().input().shape());
+				images = d.images();
+				batch = d.tensor();
+				labels = d.labels();
+			} else {
+				images = ImageSet.ofFolder(s.folder);
+				batch = Models.input(images, classifier);
+			}
+			int k = TargetClass.parse(s.target, classifier.classNames());
+			int[] classes = k == AttributionMethod.PREDICTED ? null : new int[] { k };
+			String layer = s.layer == null || s.layer.isBlank() ? GradCam.lastSpatialLayer(classifier) : s.layer.trim();
+			CraftOptions options = new CraftOptions(layer, s.patch, s.stride, s.concepts, s.seed, TOLERANCE, MAX_ITERATIONS, s.examples);
+			List<CraftPerClass.ClassConcepts> all = CraftPerClass.fit(classifier, batch, labels, classes, s.classImages, options, s.designs, progress);
+			List<Result> results = new ArrayList<>();
+			List<Path> written = new ArrayList<>();
+			List<List<String>> rows = new ArrayList<>();
+			for (CraftPerClass.ClassConcepts c : all) {
+				if (!c.found()) {
+					rows.add(List.of(c.className(), "0", "", "", ""));
+					continue;
+				}
+				ConceptBank bank = c.bank();
+				ImageSet sub = HolisticOutputs.subset(images, c.images());
+				ImagePlus atlas = ConceptAtlas.build(bank, sub, "concept-atlas-" + bank.className);
+				atlas.setProperty("Info", atlas.getProperty("Info") + "options=" + s.toMacroOptions() + "\n");
+				FloatTensor classBatch = batch.rows(c.images());
+				double[] correct = c.holistic().reliability() == null ? null : correctness(labels, c.images(), c.classIndex());
+				HolisticOutputs.Result holistic = HolisticOutputs.run(classifier, bank, HolisticOutputs.stackOf(images, c.images(),
+					"concept-discovery-" + bank.className), classBatch, s.conceptMaps, correct, RoiWriter.DEFAULT_TOP_FRACTION, progress);
+				Result r = save(new Result(bank, atlas, plot(bank), table(bank), holistic, List.of()),
+					s.saveDir.resolve(AttributionOutputs.fileName(bank.className)));
+				results.add(r);
+				written.addAll(r.written());
+				int top = 0;
+				for (int q = 1; q < bank.size(); q++) if (bank.importance[q] > bank.importance[top]) top = q;
+				rows.add(List.of(c.className(), Integer.toString(c.images().length), Integer.toString(bank.size()), Integer.toString(top + 1),
+					number(bank.reconstructionError)));
+			}
+			Path csv = s.saveDir.resolve(CLASSES);
+			ResultsCsvWriter.write(List.of("class", "images", "concepts", "most_important_concept", "reconstruction_error"), rows, csv);
+			written.add(csv);
+			return new PerClass(all, results, List.copyOf(written));
+		}
+	}
+
+	/** One sentence: the classes explained and their image counts. */
+	public static String summary(PerClass r) {
+		StringBuilder b = new StringBuilder("CRAFT per class:");
+		for (CraftPerClass.ClassConcepts c : r.classes()) b.append(' ').append(c.className()).append(" (").append(c.images().length).append(" image(s))");
+		return b.append('.').toString();
+	}
+
+	private static double[] correctness(int[] labels, int[] images, int classIndex) {
+		double[] out = new double[images.length];
+		for (int i = 0; i < images.length; i++) out[i] = labels[images[i]] == classIndex ? 1 : 0;
+		return out;
+	}
+
+	/** Whether a folder holds a (non-hidden) subfolder: a labelled data set. */
+	static boolean hasSubfolders(Path folder) throws IOException {
+		try (java.util.stream.Stream<Path> s = Files.list(folder)) {
+			return s.anyMatch(p -> Files.isDirectory(p) && !p.getFileName().toString().startsWith("."));
+		}
+	}
+
+	/** Every image of the folder, or the current image (checked) when no folder is set. */
+	static ImageSet inputs(ImagePlus image, Path folder) throws IOException {
+		if (folder != null) return ImageSet.ofFolder(folder);
+		AttributionRun.checkImage(image);
+		return new ImageSet(List.of(image));
+	}
+
+	/** The class a target names; "predicted" is the class most images are predicted as. */
+	static int majorityTarget(String target, Classifier classifier, FloatTensor batch) {
+		int k = TargetClass.parse(target, classifier.classNames());
+		return k == AttributionMethod.PREDICTED ? Craft.majorityClass(classifier, batch) : k;
+	}
+
+	static ResultsTable table(ConceptBank bank) {
+		ResultsTable t = new ResultsTable();
+		List<List<String>> rows = rows(bank);
+		for (List<String> row : rows) {
+			t.incrementCounter();
+			t.addValue("concept", Integer.parseInt(row.get(0)));
+			t.addValue("importance", Double.parseDouble(row.get(1)));
+			t.addValue("examples", Integer.parseInt(row.get(2)));
+			t.addValue("top_coefficient", Double.parseDouble(row.get(3)));
+		}
+		return t;
+	}
+
+	static List<String> header() {
+		return List.of("concept", "importance", "examples", "top_coefficient");
+	}
+
+	static List<List<String>> rows(ConceptBank bank) {
+		List<List<String>> rows = new ArrayList<>();
+		for (int c = 0; c < bank.size(); c++) {
+			List<ConceptBank.Example> ex = c < bank.examples.size() ? bank.examples.get(c) : List.of();
+			rows.add(List.of(Integer.toString(c + 1), number(bank.importance[c]), Integer.toString(ex.size()),
+				number(ex.isEmpty() ? Double.NaN : ex.get(0).coefficient())));
+		}
+		return rows;
+	}
+
+	/** A bar plot of the importances, rendered (headless-safe: no window). */
+	static ImagePlus plot(ConceptBank bank) {
+		return plot("Concept importance " + bank.className, "Sobol total index", bank.importance);
+	}
+
+	/** One bar per concept (1..k); the axis includes 0 and every value, negative ones too. */
+	static ImagePlus plot(String title, String yLabel, double[] values) {
+		double[] x = new double[values.length], y = values.clone();
+		for (int c = 0; c < x.length; c++) x[c] = c + 1;
+		Plot plot = new Plot(title, "concept", yLabel);
+		plot.setColor(Color.BLUE, new Color(120, 150, 255));
+		plot.add("bar", x, y);
+		double lo = Math.min(0, min(y)), hi = Math.max(1e-9, max(y));
+		plot.setLimits(0.5, x.length + 0.5, lo * 1.1, hi * 1.1);
+		return plot.getImagePlus();
+	}
+
+	/** A rendered plot as a PNG file, written atomically. */
+	static void savePng(ImagePlus plot, Path png) throws IOException {
+		AtomicFiles.write(png, out -> {
+			if (!javax.imageio.ImageIO.write(plot.getBufferedImage(), "png", out)) throw new IOException("No PNG writer.");
+		});
+	}
+
+	static Result save(Result r, Path dir) throws IOException {
+		Files.createDirectories(dir);
+		Path bank = dir.resolve(BANK), atlas = dir.resolve(ATLAS), csv = dir.resolve(CSV), png = dir.resolve(PLOT);
+		r.bank().save(bank);
+		saveTiff(r.atlas(), atlas);
+		ResultsCsvWriter.write(header(), rows(r.bank()), csv);
+		savePng(r.plot(), png);
+		List<Path> written = new ArrayList<>(List.of(bank, atlas, csv, png));
+		if (r.holistic() != null) written.addAll(HolisticOutputs.save(r.holistic(), dir));
+		return new Result(r.bank(), r.atlas(), r.plot(), r.table(), r.holistic(), List.copyOf(written));
+	}
+
+	static void saveTiff(ImagePlus imp, Path tiff) throws IOException {
+		byte[] bytes = new FileSaver(imp).serialize();
+		if (bytes == null) throw new IOException("ImageJ could not encode '" + imp.getTitle() + "' as TIFF.");
+		AtomicFiles.write(tiff, bytes);
+	}
+
+	private static double max(double[] v) {
+		double m = 0;
+		for (double d : v) if (Double.isFinite(d)) m = Math.max(m, d);
+		return m;
+	}
+
+	private static double min(double[] v) {
+		double m = 0;
+		for (double d : v) if (Double.isFinite(d)) m = Math.min(m, d);
+		return m;
+	}
+
+	static String number(double v) {
+		return String.format(Locale.ROOT, "%.6g", v);
+	}
+}

@@ -1,0 +1,202 @@
+package org.conceptscope.fiji.run;
+
+import static org.conceptscope.fiji.write.ResultsCsvWriter.number;
+
+import ij.ImagePlus;
+import ij.gui.Roi;
+import ij.measure.ResultsTable;
+
+import java.awt.GraphicsEnvironment;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.conceptscope.concepts.ConceptBank;
+import org.conceptscope.fiji.write.ConceptGraphPicture;
+import org.conceptscope.fiji.write.ConceptMapsWriter;
+import org.conceptscope.fiji.write.ErfMontage;
+import org.conceptscope.fiji.write.HeatmapWriter;
+import org.conceptscope.fiji.image.ImagePlusTensors;
+import org.conceptscope.fiji.image.ImageSet;
+import org.conceptscope.fiji.write.MapChannels;
+import org.conceptscope.fiji.write.ResultsCsvWriter;
+import org.conceptscope.fiji.write.ResultsTables;
+import org.conceptscope.fiji.write.RoiWriter;
+import org.conceptscope.mechanistic.ConceptGraph;
+import org.conceptscope.mechanistic.ConceptGraphLayout;
+import org.conceptscope.mechanistic.GeneralizedIntegratedGradients;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * Concept Graph, whichever way it is started: PFV concept vectors of one class at several layers
+ * over a stack or a folder of images, GIG relevance between the layers' concepts and to the class,
+ * each concept shown by the ERFs of its strongest PFVs, and every image's concept maps. With a
+ * save folder: {@code <layer>-concepts.json} per layer (concept banks, loadable by Concept
+ * Localization), {@code <layer>-erf-montage.tif}, {@code concept-graph.csv} (edges),
+ * {@code concept-graph-nodes.csv}, {@code concept-graph.png}, and per image
+ * {@code <title>-concept-graph.tif} and {@code <title>-concept-graph-RoiSet.zip}. The images are
+ * only read.
+ */
+public final class ConceptGraphRun {
+
+	public static final String EDGES = "concept-graph.csv", NODES = "concept-graph-nodes.csv", PICTURE = "concept-graph.png";
+
+	/** One input image's concept maps (a new image with the ROIs as overlay) and its ROIs. */
+	public record Maps(ImagePlus source, ImagePlus image, List<Roi> rois) {}
+
+	public record Result(ConceptGraph.Result graph, ImagePlus picture, List<ImagePlus> montages, List<Maps> maps, List<String> edgeHeader,
+		List<List<String>> edgeRows, List<String> nodeHeader, List<List<String>> nodeRows, List<Path> written) {
+
+		public ResultsTable table() {
+			return ResultsTables.of(edgeHeader, edgeRows);
+		}
+	}
+
+	private ConceptGraphRun() {}
+
+	/**
+	 * @param image the current image, used when no folder is set
+	 * @throws IllegalArgumentException for inputs a user can fix (the message says how)
+	 * @throws UnsupportedOperationException when SRD cannot walk an operation of the model (the message names it)
+	 * @throws java.util.concurrent.CancellationException when progress asks to stop (nothing is written)
+	 */
+	public static Result run(ImagePlus image, ConceptGraphSettings s, Progress progress) throws IOException {
+		s.validate();
+		if (s.saveDir == null && GraphicsEnvironment.isHeadless()) {
+			throw new IllegalArgumentException("Headless, Concept Graph needs " + ConceptGraphSettings.SAVE_DIR
+				+ "=[folder] for the concept banks, montages, graph and maps: nothing could be shown.");
+		}
+		ImageSet images = ConceptDiscoveryRun.inputs(image, s.folder);
+		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "Concept Graph")) {
+			FloatTensor batch = images.toTensor(classifier.normalization());
+			int target = ConceptDiscoveryRun.majorityTarget(s.target, classifier, batch);
+			ConceptGraph.Options options = new ConceptGraph.Options(s.layerList(), s.concepts, s.samples, s.seed, s.steps, s.examples,
+				s.erfMass);
+			ConceptGraph.Result g = ConceptGraph.build(classifier, batch, target, options, progress);
+			ImagePlus picture = ConceptGraphPicture.draw(ConceptGraphLayout.of(g.banks(), g.edges()), "concept-graph-" + g.banks().get(0).className);
+			picture.setProperty("Info", "ConceptScope concept graph\nmodel=" + classifier.name() + "\noptions=" + s.toMacroOptions() + "\n");
+			List<ImagePlus> montages = new ArrayList<>();
+			for (int b = 0; b < g.banks().size(); b++) {
+				ConceptBank bank = g.banks().get(b);
+				montages.add(ErfMontage.build(bank, g.erfs().get(b), images, layerFile(bank.layer) + "-erf-montage"));
+			}
+			List<Maps> maps = new ArrayList<>();
+			for (ImagePlus imp : images.images()) maps.add(maps(classifier, g.banks(), imp, s));
+			Result r = new Result(g, picture, montages, maps, edgeHeader(), edgeRows(g), nodeHeader(), nodeRows(g), List.of());
+			return s.saveDir == null ? r : save(r, s.saveDir);
+		}
+	}
+
+	/** One image's maps: its channels plus one channel per concept of every layer, ROIs named {@code <layer> concept k|<class>|slice=z}. */
+	static Maps maps(TensorFlowClassifier classifier, List<ConceptBank> banks, ImagePlus imp, ConceptGraphSettings s) {
+		FloatTensor m = ConceptGraph.conceptMaps(classifier, banks, ImagePlusTensors.toTensor(imp, classifier.normalization()).tensor());
+		List<String> labels = new ArrayList<>(), names = new ArrayList<>();
+		for (ConceptBank b : banks) for (int q = 1; q <= b.size(); q++) {
+			labels.add(b.layer + " concept " + q);
+			names.add(b.layer + " concept " + q + ": " + b.className);
+		}
+		String title = MapChannels.shortTitle(imp) + (s.mapsAsChannels() ? "-concept-graph" : "-concept-graph-map");
+		ImagePlus out = MapChannels.build(imp, m, names, title, s.mapsAsChannels());
+		String className = banks.get(0).className;
+		List<Roi> rois = ConceptMapsWriter.rois(imp, m, labels, className, s.topFraction, out);
+		for (Roi roi : rois) {
+			for (ConceptBank b : banks) { // the name holds the layer as a file-name-safe part; the property keeps its real name
+				if (roi.getName().startsWith(RoiWriter.part(b.layer) + " concept ")) roi.setProperty("layer", b.layer);
+			}
+		}
+		out.setOverlay(ConceptMapsWriter.overlay(rois));
+		int channels = s.mapsAsChannels() ? ImagePlusTensors.channels(imp) : 0;
+		StringBuilder info = new StringBuilder("ConceptScope concept graph maps\nmodel=").append(classifier.name()).append("\nclass=")
+			.append(className).append('\n');
+		if (channels > 0) info.append("channels 1-").append(channels).append("=image values\n");
+		int c = channels;
+		for (ConceptBank b : banks) {
+			info.append("channels ").append(c + 1).append('-').append(c + b.size()).append('=').append(b.layer).append(" concepts 1-")
+				.append(b.size()).append('\n');
+			c += b.size();
+		}
+		out.setProperty("Info", info.append("options=").append(s.toMacroOptions()).append('\n').toString());
+		return new Maps(imp, out, rois);
+	}
+
+	static List<String> edgeHeader() {
+		return List.of("from_layer", "from_concept", "to_layer", "to_concept", "relevance");
+	}
+
+	/** Concepts numbered from 1; an edge into the class has to_layer "class" and the class name as to_concept. */
+	static List<List<String>> edgeRows(ConceptGraph.Result g) {
+		List<List<String>> rows = new ArrayList<>();
+		for (GeneralizedIntegratedGradients.Edge e : g.edges()) {
+			boolean cls = e.toConcept() < 0;
+			rows.add(List.of(e.fromLayer(), Integer.toString(e.fromConcept() + 1), cls ? "class" : e.toLayer(),
+				cls ? e.toLayer().substring("class:".length()) : Integer.toString(e.toConcept() + 1), number(e.relevance())));
+		}
+		return rows;
+	}
+
+	static List<String> nodeHeader() {
+		return List.of("layer", "concept", "relevance_to_class", "relevance_in", "relevance_out", "examples", "top_coefficient", "score",
+			"zero_score");
+	}
+
+	/**
+	 * Per concept: its GIG relevance for the class (straight from its layer), the sums of the edges
+	 * into and out of it, its ERF examples and strongest coefficient; then the class: the sum of the
+	 * edges into it, and the class logit on the last layer's rebuilt activations (score, mean over
+	 * the images) and on zero activations (zero_score), whose difference that sum approximates.
+	 */
+	static List<List<String>> nodeRows(ConceptGraph.Result g) {
+		List<List<String>> rows = new ArrayList<>();
+		for (ConceptBank b : g.banks()) {
+			for (int q = 0; q < b.size(); q++) {
+				double in = 0, out = 0;
+				for (GeneralizedIntegratedGradients.Edge e : g.edges()) {
+					if (e.toLayer().equals(b.layer) && e.toConcept() == q) in += e.relevance();
+					if (e.fromLayer().equals(b.layer) && e.fromConcept() == q) out += e.relevance();
+				}
+				List<ConceptBank.Example> ex = q < b.examples.size() ? b.examples.get(q) : List.of();
+				rows.add(List.of(b.layer, Integer.toString(q + 1), number(b.importance[q]), b == g.banks().get(0) ? "" : number(in),
+					number(out), Integer.toString(ex.size()), number(ex.isEmpty() ? Double.NaN : ex.get(0).coefficient()), "", ""));
+			}
+		}
+		double toClass = 0;
+		for (GeneralizedIntegratedGradients.Edge e : g.edges()) if (e.toConcept() < 0) toClass += e.relevance();
+		rows.add(List.of("class", g.banks().get(0).className, "", number(toClass), "", "", "", number(g.classScore()), number(g.zeroScore())));
+		return rows;
+	}
+
+	static Result save(Result r, Path dir) throws IOException {
+		Files.createDirectories(dir);
+		List<Path> written = new ArrayList<>();
+		for (int b = 0; b < r.graph().banks().size(); b++) {
+			ConceptBank bank = r.graph().banks().get(b);
+			Path json = dir.resolve(layerFile(bank.layer) + "-concepts.json"), tif = dir.resolve(layerFile(bank.layer) + "-erf-montage.tif");
+			bank.save(json);
+			ConceptDiscoveryRun.saveTiff(r.montages().get(b), tif);
+			written.addAll(List.of(json, tif));
+		}
+		Path edges = dir.resolve(EDGES), nodes = dir.resolve(NODES), png = dir.resolve(PICTURE);
+		ResultsCsvWriter.write(r.edgeHeader(), r.edgeRows(), edges);
+		ResultsCsvWriter.write(r.nodeHeader(), r.nodeRows(), nodes);
+		ConceptDiscoveryRun.savePng(r.picture(), png);
+		written.addAll(List.of(edges, nodes, png));
+		for (Maps m : r.maps()) {
+			Path tiff = dir.resolve(AttributionOutputs.fileName(m.image().getTitle()) + ".tif");
+			Path zip = dir.resolve(AttributionOutputs.fileName(MapChannels.shortTitle(m.source())) + "-concept-graph-RoiSet.zip");
+			HeatmapWriter.save(m.image(), tiff);
+			RoiWriter.save(m.rois(), zip);
+			written.addAll(List.of(tiff, zip));
+		}
+		return new Result(r.graph(), r.picture(), r.montages(), r.maps(), r.edgeHeader(), r.edgeRows(), r.nodeHeader(), r.nodeRows(), written);
+	}
+
+	/** A layer name as part of a file name: conv2/relu gives conv2_relu. */
+	public static String layerFile(String layer) {
+		return AttributionOutputs.fileName(layer).replace(' ', '_');
+	}
+
+}

@@ -1,0 +1,126 @@
+package org.conceptscope.fiji.run;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The parameters of Concept Graph, shared by the SciJava command and the ImageJ 1.x plugin; the
+ * key constants are the macro keys and the SciJava parameter names.
+ */
+public final class ConceptGraphSettings {
+
+	public static final String MODEL = "model", FOLDER = "folder", LAYERS = "layers", TARGET = "target", CONCEPTS = "concepts",
+		SAMPLES = "samples", SEED = "seed", STEPS = "steps", EXAMPLES = "examples", ERF_MASS = "erf_mass", TOP_FRACTION = "top_fraction",
+		OUTPUT = "output", SAVE_DIR = "save_dir";
+	public static final List<String> KEYS = List.of(MODEL, FOLDER, LAYERS, TARGET, CONCEPTS, SAMPLES, SEED, STEPS, EXAMPLES, ERF_MASS,
+		TOP_FRACTION, OUTPUT, SAVE_DIR);
+
+	/** Empty: the last two convolution blocks' outputs (see ConceptGraph.defaultLayers). */
+	public static final String DEFAULT_LAYERS = "", DEFAULT_TARGET = AttributionSettings.PREDICTED,
+		DEFAULT_OUTPUT = AttributionSettings.OUTPUT_CHANNEL;
+	public static final int DEFAULT_CONCEPTS = 4, DEFAULT_SAMPLES = 1000, DEFAULT_STEPS = 32, DEFAULT_EXAMPLES = 6;
+	public static final long DEFAULT_SEED = 42;
+	public static final double DEFAULT_ERF_MASS = SharingRatioSettings.DEFAULT_ERF_MASS, DEFAULT_TOP_FRACTION = 0.1;
+
+	public Path model;
+	/** A folder of images; null: the current image. */
+	public Path folder;
+	/** Comma-separated layer names; empty: the default. */
+	public String layers = DEFAULT_LAYERS;
+	public String target = DEFAULT_TARGET;
+	public int concepts = DEFAULT_CONCEPTS, samples = DEFAULT_SAMPLES, steps = DEFAULT_STEPS, examples = DEFAULT_EXAMPLES;
+	public long seed = DEFAULT_SEED;
+	public double erfMass = DEFAULT_ERF_MASS, topFraction = DEFAULT_TOP_FRACTION;
+	public String output = DEFAULT_OUTPUT;
+	public Path saveDir;
+
+	public ConceptGraphSettings validate() {
+		if (model == null || model.toString().isBlank()) {
+			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
+		}
+		if (target == null || target.isBlank()) {
+			throw new IllegalArgumentException("No target given: use " + TARGET + "=predicted (the class most images are predicted as),"
+				+ " a class name or a class index.");
+		}
+		if (concepts < 1) throw new IllegalArgumentException(CONCEPTS + " must be at least 1 (concepts per layer), got " + concepts + ".");
+		if (samples < 1) throw new IllegalArgumentException(SAMPLES + " must be at least 1 (PFVs sampled per layer), got " + samples + ".");
+		if (steps < 1) throw new IllegalArgumentException(STEPS + " must be at least 1 (GIG path steps), got " + steps + ".");
+		if (examples < 1) throw new IllegalArgumentException(EXAMPLES + " must be at least 1 (ERFs per concept), got " + examples + ".");
+		if (!(erfMass > 0 && erfMass <= 1)) throw new IllegalArgumentException(ERF_MASS + " must be in (0, 1], got " + erfMass + ".");
+		if (!(topFraction > 0 && topFraction <= 1)) {
+			throw new IllegalArgumentException(TOP_FRACTION + " must be in (0, 1] (0.1 outlines the top 10 % of each map), got "
+				+ topFraction + ".");
+		}
+		if (!AttributionSettings.OUTPUTS.contains(output)) {
+			throw new IllegalArgumentException("Unknown " + OUTPUT + " '" + output + "': use " + OUTPUT
+				+ "=channel (concept maps as extra channels of a new image) or " + OUTPUT + "=image (the maps alone).");
+		}
+		for (String l : layerList()) {
+			if (l.isEmpty()) throw new IllegalArgumentException(LAYERS + " '" + layers + "' has an empty name: give layers=[conv1/relu,conv2/relu].");
+		}
+		if (folder != null && !Files.isDirectory(folder)) {
+			throw new IllegalArgumentException("The image folder " + folder + " does not exist: set " + FOLDER
+				+ "=[a folder of images], or leave it empty to use the current image.");
+		}
+		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
+			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
+		}
+		return this;
+	}
+
+	/** The layers as given, in the given order; empty for the default. */
+	public List<String> layerList() {
+		List<String> out = new ArrayList<>();
+		if (layers == null || layers.isBlank()) return out;
+		for (String l : layers.split(",", -1)) out.add(l.trim());
+		return out;
+	}
+
+	public boolean mapsAsChannels() {
+		return AttributionSettings.OUTPUT_CHANNEL.equals(output);
+	}
+
+	public String toMacroOptions() {
+		StringBuilder o = new StringBuilder();
+		ConceptDiscoverySettings.path(o, MODEL, model);
+		ConceptDiscoverySettings.path(o, FOLDER, folder);
+		ConceptDiscoverySettings.option(o, LAYERS, layers);
+		ConceptDiscoverySettings.option(o, TARGET, target);
+		ConceptDiscoverySettings.option(o, CONCEPTS, Integer.toString(concepts));
+		ConceptDiscoverySettings.option(o, SAMPLES, Integer.toString(samples));
+		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
+		ConceptDiscoverySettings.option(o, STEPS, Integer.toString(steps));
+		ConceptDiscoverySettings.option(o, EXAMPLES, Integer.toString(examples));
+		ConceptDiscoverySettings.option(o, ERF_MASS, ConceptDiscoverySettings.number(erfMass));
+		ConceptDiscoverySettings.option(o, TOP_FRACTION, ConceptDiscoverySettings.number(topFraction));
+		ConceptDiscoverySettings.option(o, OUTPUT, output);
+		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
+		return o.toString().trim();
+	}
+
+	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs}). */
+	public static ConceptGraphSettings of(org.conceptscope.registry.Values v) {
+		ConceptGraphSettings s = new ConceptGraphSettings();
+		s.model = v.path(MODEL);
+		s.folder = v.path(FOLDER);
+		s.layers = v.text(LAYERS).trim();
+		s.target = v.text(TARGET);
+		s.concepts = v.integer(CONCEPTS);
+		s.samples = v.integer(SAMPLES);
+		s.seed = v.longValue(SEED);
+		s.steps = v.integer(STEPS);
+		s.examples = v.integer(EXAMPLES);
+		s.erfMass = v.number(ERF_MASS);
+		s.topFraction = v.number(TOP_FRACTION);
+		s.output = v.text(OUTPUT);
+		s.saveDir = v.path(SAVE_DIR);
+		return s;
+	}
+
+	/** The settings of a macro line's options (every problem of the line in one message). */
+	public static ConceptGraphSettings parse(String options) {
+		return of(org.conceptscope.fiji.param.CommandSpecs.CONCEPT_GRAPH.parse(options));
+	}
+}

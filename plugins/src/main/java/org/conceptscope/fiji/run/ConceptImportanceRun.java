@@ -1,0 +1,125 @@
+package org.conceptscope.fiji.run;
+
+import ij.ImagePlus;
+import ij.measure.ResultsTable;
+
+import java.awt.GraphicsEnvironment;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.conceptscope.concepts.ConceptBank;
+import org.conceptscope.concepts.ConceptEstimator;
+import org.conceptscope.registry.Registry;
+import org.conceptscope.fiji.image.ImageSet;
+import org.conceptscope.fiji.write.ResultsCsvWriter;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * Concept Importance, whichever way it is started: how much each concept of a saved bank drives
+ * the bank's class on a stack or a folder of images, by one estimator (Sobol total indices,
+ * gradient x coefficient, or the logit drop when a concept is deleted). A table (one row per
+ * concept, with its rank and the importance stored in the bank), a bar plot, and with a save
+ * folder {@code <bank>-importance-<estimator>.csv} and {@code .png}; with {@code update_bank} also
+ * the bank with these importances under its own file name. The images are only read.
+ */
+public final class ConceptImportanceRun {
+
+	/** What the command gives back; {@code written} is empty when nothing was saved. */
+	public record Result(ConceptBank bank, double[] importance, List<String> header, List<List<String>> rows, ImagePlus plot,
+		List<Path> written) {
+
+		public ResultsTable table() {
+			return org.conceptscope.fiji.write.ResultsTables.of(header, rows);
+		}
+	}
+
+	private ConceptImportanceRun() {}
+
+	/**
+	 * @param image the current image, used when no folder is set
+	 * @throws IllegalArgumentException for inputs a user can fix (the message says how)
+	 * @throws java.util.concurrent.CancellationException when progress asks to stop (nothing is written)
+	 */
+	public static Result run(ImagePlus image, ConceptImportanceSettings s, Progress progress) throws IOException {
+		s.validate();
+		if (s.saveDir == null && GraphicsEnvironment.isHeadless()) {
+			throw new IllegalArgumentException("Headless, Concept Importance needs " + ConceptImportanceSettings.SAVE_DIR
+				+ "=[folder] for the importance table and plot: nothing could be shown.");
+		}
+		ConceptBank bank = ConceptBanks.load(s.concepts);
+		ImageSet images = ConceptDiscoveryRun.inputs(image, s.folder);
+		try (Classifier classifier = Models.open(s.model)) {
+			ConceptBanks.checkLayer(classifier, bank, s.concepts, s.model);
+			if (bank.classIndex < 0 || bank.classIndex >= classifier.numClasses()
+				|| !classifier.classNames().get(bank.classIndex).equals(bank.className)) {
+				throw new IllegalArgumentException("The concepts in " + s.concepts + " are of class '" + bank.className + "' (index "
+					+ bank.classIndex + "), which model " + s.model + " does not have there: use the model they were discovered with.");
+			}
+			ConceptEstimator estimator = Registry.conceptEstimator(s.estimator,
+				java.util.Map.of(ConceptImportanceSettings.DESIGNS, s.designs, ConceptImportanceSettings.SEED, s.seed));
+			if (estimator.needsGradients()) classifier.requireGradients("Concept importance by gradient");
+			FloatTensor batch = Models.input(images, classifier);
+			double[] importance = estimator.importance(classifier, bank, batch, progress);
+			List<String> header = List.of("concept", "estimator", "importance", "rank", "bank_importance");
+			List<List<String>> rows = rows(bank, s.estimator, importance);
+			ImagePlus plot = ConceptDiscoveryRun.plot("Concept importance " + bank.className + " (" + s.estimator + ")",
+				yLabel(s.estimator), importance);
+			plot.setProperty("Info", "options=" + s.toMacroOptions() + "\n");
+			Result r = new Result(bank, importance, header, rows, plot, List.of());
+			ij.IJ.log(logLine(s.estimator, importance)); // the Log (stdout headless), from the plugin and the SciJava command alike
+			return s.saveDir == null ? r : save(r, s);
+		}
+	}
+
+	/** Per concept: the new importance, its rank (1 = largest) and what the bank held (NaN: nothing). */
+	static List<List<String>> rows(ConceptBank bank, String estimator, double[] importance) {
+		List<List<String>> rows = new ArrayList<>();
+		for (int c = 0; c < importance.length; c++) {
+			int rank = 1;
+			for (double v : importance) if (v > importance[c]) rank++;
+			double stored = bank.importance != null && c < bank.importance.length ? bank.importance[c] : Double.NaN;
+			rows.add(List.of(Integer.toString(c + 1), estimator, ConceptDiscoveryRun.number(importance[c]), Integer.toString(rank),
+				ConceptDiscoveryRun.number(stored)));
+		}
+		return rows;
+	}
+
+	static String yLabel(String estimator) {
+		return switch (estimator) {
+			case ConceptImportanceSettings.SOBOL -> "Sobol total index";
+			case ConceptImportanceSettings.GRADIENT -> "gradient x coefficient (logit)";
+			default -> "logit drop when removed";
+		};
+	}
+
+	/** "ConceptScope concept importance (deletion): 1=0.12 2=..." */
+	static String logLine(String estimator, double[] importance) {
+		StringBuilder line = new StringBuilder("ConceptScope concept importance (" + estimator + "):");
+		for (int c = 0; c < importance.length; c++) line.append(' ').append(c + 1).append('=').append((float) importance[c]);
+		return line.toString();
+	}
+
+	static Result save(Result r, ConceptImportanceSettings s) throws IOException {
+		Files.createDirectories(s.saveDir);
+		String bankName = s.concepts.getFileName().toString();
+		String base = AttributionOutputs.fileName((bankName.endsWith(".json") ? bankName.substring(0, bankName.length() - 5) : bankName)
+			+ "-importance-" + s.estimator);
+		Path csv = s.saveDir.resolve(base + ".csv"), png = s.saveDir.resolve(base + ".png");
+		ResultsCsvWriter.write(r.header(), r.rows(), csv);
+		ConceptDiscoveryRun.savePng(r.plot(), png);
+		List<Path> written = new ArrayList<>(List.of(csv, png));
+		if (s.updateBank) {
+			r.bank().importance = r.importance().clone();
+			r.bank().importanceEstimator = s.estimator;
+			Path bank = s.saveDir.resolve(bankName);
+			r.bank().save(bank);
+			written.add(bank);
+		}
+		return new Result(r.bank(), r.importance(), r.header(), r.rows(), r.plot(), written);
+	}
+}

@@ -1,0 +1,70 @@
+package org.conceptscope.fiji.run;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** The parameters of Concept Localization, shared by the SciJava command and the ImageJ 1.x plugin. */
+public final class ConceptLocalizationSettings {
+
+	public static final String MODEL = "model", CONCEPTS = "concepts", TOP_FRACTION = "top_fraction", OUTPUT = "output",
+		SAVE_DIR = "save_dir";
+	public static final List<String> KEYS = List.of(MODEL, CONCEPTS, TOP_FRACTION, OUTPUT, SAVE_DIR);
+	public static final double DEFAULT_TOP_FRACTION = 0.1;
+	public static final String DEFAULT_OUTPUT = AttributionSettings.OUTPUT_CHANNEL;
+
+	public Path model;
+	/** A concepts.json written by Concept Discovery. */
+	public Path concepts;
+	public double topFraction = DEFAULT_TOP_FRACTION;
+	public String output = DEFAULT_OUTPUT;
+	public Path saveDir;
+
+	public ConceptLocalizationSettings validate() {
+		if (model == null || model.toString().isBlank()) {
+			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
+		}
+		if (concepts == null || concepts.toString().isBlank()) {
+			throw new IllegalArgumentException("No concept bank given: set " + CONCEPTS
+				+ "=[concepts.json written by Concept Discovery].");
+		}
+		if (!AttributionSettings.OUTPUTS.contains(output)) {
+			throw new IllegalArgumentException("Unknown " + OUTPUT + " '" + output + "': use " + OUTPUT
+				+ "=channel (concept maps as extra channels of a new image) or " + OUTPUT + "=image (the maps alone).");
+		}
+		if (!(topFraction > 0 && topFraction <= 1)) {
+			throw new IllegalArgumentException(TOP_FRACTION + " must be in (0, 1] (0.1 outlines the top 10 % of each map), got "
+				+ topFraction + ".");
+		}
+		return this;
+	}
+
+	public boolean mapsAsChannels() {
+		return AttributionSettings.OUTPUT_CHANNEL.equals(output);
+	}
+
+	public String toMacroOptions() {
+		StringBuilder o = new StringBuilder();
+		ConceptDiscoverySettings.path(o, MODEL, model);
+		ConceptDiscoverySettings.path(o, CONCEPTS, concepts);
+		ConceptDiscoverySettings.option(o, TOP_FRACTION, Double.toString(topFraction));
+		ConceptDiscoverySettings.option(o, OUTPUT, output);
+		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
+		return o.toString().trim();
+	}
+
+	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs}). */
+	public static ConceptLocalizationSettings of(org.conceptscope.registry.Values v) {
+		ConceptLocalizationSettings s = new ConceptLocalizationSettings();
+		s.model = v.path(MODEL);
+		s.concepts = v.path(CONCEPTS);
+		s.topFraction = v.number(TOP_FRACTION);
+		s.output = v.text(OUTPUT);
+		s.saveDir = v.path(SAVE_DIR);
+		return s;
+	}
+
+	/** The settings of a macro line's options (every problem of the line in one message). */
+	public static ConceptLocalizationSettings parse(String options) {
+		return of(org.conceptscope.fiji.param.CommandSpecs.CONCEPT_LOCALIZATION.parse(options));
+	}
+}

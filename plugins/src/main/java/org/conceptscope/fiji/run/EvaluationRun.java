@@ -1,0 +1,134 @@
+package org.conceptscope.fiji.run;
+
+import ij.ImagePlus;
+import ij.gui.Plot;
+import ij.measure.ResultsTable;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.fiji.image.BatchIndex;
+import org.conceptscope.fiji.image.ImagePlusTensors;
+import org.conceptscope.fiji.write.ResultsCsvWriter;
+import org.conceptscope.fiji.image.SliceLabels;
+import org.conceptscope.metrics.Metric;
+import org.conceptscope.metrics.MetricResult;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.registry.Registry;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * Evaluate Explanation, whichever way it is started: explains every slice with one method and
+ * scores the maps with one metric (deletion, insertion: AUC of the target probability; mufidelity:
+ * correlation with score drops; sanity: rank correlation with the maps of a weight-randomised
+ * copy). A table with one row per slice and a last row "mean"; for deletion and insertion a plot
+ * of the mean curve. With a save folder: {@code <title>-<method>-<metric>.csv} (and
+ * {@code -curve.png}). The image is only read. {@code mege_reco} works on a labelled folder
+ * instead ({@link MegeRecoRun}).
+ */
+public final class EvaluationRun {
+
+	/**
+	 * The table (header and rows, as in the CSV), the per-slice metric (null for mege_reco), the
+	 * mean curve for deletion and insertion, the files written and a one-line summary for the log.
+	 */
+	public record Result(MetricResult metric, List<String> header, List<List<String>> rows, ImagePlus plot, List<Path> written,
+		String summary) {
+
+		public ResultsTable table() {
+			return org.conceptscope.fiji.write.ResultsTables.of(header, rows);
+		}
+	}
+
+	private EvaluationRun() {}
+
+	public static Result run(ImagePlus image, EvaluationSettings s, Progress progress) throws IOException {
+		Result r = evaluate(image, s, progress);
+		ij.IJ.log("ConceptScope " + r.summary()); // the Log (stdout headless), from the plugin and the SciJava command alike
+		return r;
+	}
+
+	private static Result evaluate(ImagePlus image, EvaluationSettings s, Progress progress) throws IOException {
+		s.validate();
+		if (s.metric.equals(EvaluationSettings.MEGE_RECO)) return MegeRecoRun.run(s, progress);
+		AttributionRun.checkImage(image);
+		try (Classifier classifier = Models.open(s.model)) {
+			AttributionMethod method = AttributionMethods.create(s.attribution());
+			method.checkRuns(classifier);
+			if (s.metric.equals("sanity") && !(classifier instanceof TensorFlowClassifier)) {
+				throw new IllegalArgumentException("The sanity check randomises the weights of a TensorFlow SavedModel; " + s.model
+					+ " is a " + org.conceptscope.model.Classifiers.kind(s.model).label() + ": evaluate it with deletion, insertion or mufidelity.");
+			}
+			FloatTensor images = Models.input(image, classifier).tensor();
+			int target = TargetClass.parse(s.target, classifier.classNames());
+			int[] predicted = classifier.logits(images).argmaxRows();
+			int[] targets = target == AttributionMethod.PREDICTED ? predicted.clone() : filled(predicted.length, target);
+			Metric metric = Registry.metric(s.metric, s.metricValues());
+			MetricResult m = metric.evaluate(classifier, images, targets, method, progress);
+			List<String> header = List.of("slice", "frame", "label", "target", "method", "metric", "value");
+			List<List<String>> rows = new ArrayList<>();
+			BatchIndex batches = ImagePlusTensors.batches(image);
+			double[] values = m.values();
+			int[] resolved = m.targets();
+			for (int b = 0; b < batches.size(); b++) {
+				rows.add(List.of(Integer.toString(batches.slice(b)), Integer.toString(batches.frame(b)),
+					SliceLabels.of(image, batches.slice(b), batches.frame(b)), classifier.classNames().get(resolved[b]), s.method, s.metric,
+					ConceptDiscoveryRun.number(values[b])));
+			}
+			rows.add(List.of("mean", "", "", "", s.method, s.metric, ConceptDiscoveryRun.number(m.mean())));
+			ImagePlus plot = curves(m) ? plot(m, s) : null;
+			Result r = new Result(m, header, rows, plot, List.of(), s.method + " " + s.metric + ": mean " + m.mean());
+			return s.saveDir == null ? r : save(r, image, s);
+		}
+	}
+
+	private static boolean curves(MetricResult m) {
+		double[][] c = m.curves();
+		return c.length > 0 && c[0].length > 1;
+	}
+
+	/** The mean curve over the slices against the fraction of pixels removed (or inserted). */
+	static ImagePlus plot(MetricResult m, EvaluationSettings s) {
+		double[][] curves = m.curves();
+		int points = curves[0].length;
+		double[] x = new double[points], y = new double[points];
+		for (int j = 0; j < points; j++) {
+			x[j] = j / (double) (points - 1);
+			for (double[] c : curves) y[j] += c[j] / curves.length;
+		}
+		Plot plot = new Plot(s.method + " " + s.metric, "fraction of pixels " + (s.metric.equals("deletion") ? "removed" : "inserted"),
+			"target probability (mean)");
+		plot.add("line", x, y);
+		plot.setLimits(0, 1, 0, 1);
+		plot.addLabel(0.02, 0.08, "mean AUC " + ConceptDiscoveryRun.number(m.mean()));
+		return plot.getImagePlus();
+	}
+
+	static Result save(Result r, ImagePlus image, EvaluationSettings s) throws IOException {
+		Files.createDirectories(s.saveDir);
+		String title = image.getShortTitle() == null || image.getShortTitle().isBlank() ? "image" : image.getShortTitle();
+		String base = AttributionOutputs.fileName(title + "-" + s.method + "-" + s.metric);
+		Path csv = s.saveDir.resolve(base + ".csv");
+		ResultsCsvWriter.write(r.header(), r.rows(), csv);
+		List<Path> written = new ArrayList<>(List.of(csv));
+		if (r.plot() != null) {
+			Path png = s.saveDir.resolve(base + "-curve.png");
+			ConceptDiscoveryRun.savePng(r.plot(), png);
+			written.add(png);
+		}
+		return new Result(r.metric(), r.header(), r.rows(), r.plot(), written, r.summary());
+	}
+
+	private static int[] filled(int n, int v) {
+		int[] a = new int[n];
+		Arrays.fill(a, v);
+		return a;
+	}
+}

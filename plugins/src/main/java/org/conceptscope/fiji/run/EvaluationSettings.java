@@ -1,0 +1,163 @@
+package org.conceptscope.fiji.run;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.conceptscope.fiji.param.CommandSpecs;
+
+/** The parameters of Evaluate Explanation, shared by the SciJava command and the ImageJ 1.x plugin. */
+public final class EvaluationSettings {
+
+	public static final String MODEL = "model", METHOD = "method", METRIC = "metric", TARGET = "target", STEPS = "steps",
+		SAMPLES = "samples", SEED = "seed", FOLDER = "folder", METHODS = "methods", FOLDS = "folds", ARCHITECTURE = "architecture",
+		TRAINING_STEPS = "training_steps", SAVE_DIR = "save_dir";
+	public static final List<String> KEYS = List.of(MODEL, METHOD, METRIC, TARGET, STEPS, SAMPLES, SEED, FOLDER, METHODS, FOLDS,
+		ARCHITECTURE, TRAINING_STEPS, SAVE_DIR);
+	/** MeGe and ReCo come from the same k trained models and explanation pairs, so they are one metric. */
+	public static final String MEGE_RECO = CommandSpecs.MEGE_RECO;
+	/** The menu's metrics, in menu order: keys of the registry's metrics. */
+	public static final List<String> METRICS = CommandSpecs.EVALUATION_METRICS;
+	/** mege_reco also compares maps that ignore the model: what any method should beat. */
+	public static final String RANDOM = org.conceptscope.attribution.RandomBaseline.NAME;
+
+	public static final String DEFAULT_METHOD = AttributionSettings.DEFAULT_METHOD, DEFAULT_METRIC = "deletion",
+		DEFAULT_TARGET = AttributionSettings.PREDICTED;
+	/** Deletion and insertion: pixels removed or added in this many equal steps. */
+	public static final int DEFAULT_STEPS = 16;
+	/** MuFidelity: random subsets of grid cells. */
+	public static final int DEFAULT_SAMPLES = 128;
+	public static final long DEFAULT_SEED = 42;
+	/** mege_reco: the methods compared, the number of folds (= models trained), training steps per model. */
+	public static final String DEFAULT_METHODS = "saliency,integrated_gradients,random";
+	public static final int DEFAULT_FOLDS = 4, DEFAULT_TRAINING_STEPS = 300;
+	/** Empty: the architecture recorded in the model's conceptscope.json. */
+	public static final String DEFAULT_ARCHITECTURE = "";
+	/** MuFidelity grid and removed fraction (Xplique's defaults at patch scale). */
+	static final int MUFIDELITY_GRID = org.conceptscope.registry.Registry.MUFIDELITY_GRID;
+	static final double MUFIDELITY_FRACTION = org.conceptscope.registry.Registry.MUFIDELITY_FRACTION;
+
+	public Path model;
+	public String method = DEFAULT_METHOD;
+	public String metric = DEFAULT_METRIC;
+	public String target = DEFAULT_TARGET;
+	public int steps = DEFAULT_STEPS, samples = DEFAULT_SAMPLES;
+	public long seed = DEFAULT_SEED;
+	/** mege_reco: a folder with one subfolder of images per class. */
+	public Path folder;
+	public String methods = DEFAULT_METHODS;
+	public int folds = DEFAULT_FOLDS, trainingSteps = DEFAULT_TRAINING_STEPS;
+	public String architecture = DEFAULT_ARCHITECTURE;
+	public Path saveDir;
+
+	public EvaluationSettings validate() {
+		if (model == null || model.toString().isBlank()) {
+			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
+		}
+		AttributionMethods.check(method);
+		if (!METRICS.contains(metric)) {
+			throw new IllegalArgumentException("Unknown " + METRIC + " '" + metric + "': use one of " + String.join(", ", METRICS) + ".");
+		}
+		if (target == null || target.isBlank()) {
+			throw new IllegalArgumentException("No target given: use " + TARGET + "=predicted, a class name or a class index.");
+		}
+		if (steps < 1) throw new IllegalArgumentException(STEPS + " must be at least 1 (deletion, insertion), got " + steps + ".");
+		if (samples < 2) throw new IllegalArgumentException(SAMPLES + " must be at least 2 (mufidelity), got " + samples + ".");
+		if (metric.equals(MEGE_RECO)) {
+			if (folder == null) {
+				throw new IllegalArgumentException(MEGE_RECO + " needs labelled images: set " + FOLDER + "=[a folder with one subfolder of"
+					+ " images per class, named after the model's classes].");
+			}
+			if (!java.nio.file.Files.isDirectory(folder)) {
+				throw new IllegalArgumentException("The folder " + folder + " does not exist: set " + FOLDER + "=[a folder with one"
+					+ " subfolder of images per class].");
+			}
+			methodList();
+			if (folds < 2) throw new IllegalArgumentException(FOLDS + " must be at least 2 (each model is trained on all folds but one), got " + folds + ".");
+			if (trainingSteps < 1) throw new IllegalArgumentException(TRAINING_STEPS + " must be at least 1, got " + trainingSteps + ".");
+		}
+		return this;
+	}
+
+	/** The {@code methods} of mege_reco, each an attribution method or {@value #RANDOM}. */
+	public List<String> methodList() {
+		List<String> out = new java.util.ArrayList<>();
+		for (String m : (methods == null ? "" : methods).split("[,\\s]+")) {
+			String name = m.trim().toLowerCase(java.util.Locale.ROOT);
+			if (name.isEmpty()) continue;
+			if (!name.equals(RANDOM) && !AttributionMethods.NAMES.contains(name)) {
+				throw new IllegalArgumentException("Unknown method '" + m.trim() + "' in " + METHODS + ": use attribution methods ("
+					+ String.join(", ", AttributionMethods.NAMES) + ") or " + RANDOM + ", separated by commas.");
+			}
+			if (!out.contains(name)) out.add(name);
+		}
+		if (out.isEmpty()) {
+			throw new IllegalArgumentException("No methods to compare: set " + METHODS + "=[" + DEFAULT_METHODS + "].");
+		}
+		return out;
+	}
+
+	/** The values of the metric's registry parameters ({@link org.conceptscope.registry.Registry#METRIC_PARAMETERS}). */
+	java.util.Map<String, Object> metricValues() {
+		java.util.Map<String, Object> v = new java.util.HashMap<>();
+		v.put(STEPS, steps);
+		v.put(SAMPLES, samples);
+		v.put(SEED, seed);
+		v.put(FOLDER, folder);
+		v.put(METHODS, methods);
+		v.put(FOLDS, folds);
+		v.put(ARCHITECTURE, architecture);
+		v.put(TRAINING_STEPS, trainingSteps);
+		return v;
+	}
+
+	/** The attribution method's settings: its defaults, this seed. */
+	AttributionSettings attribution() {
+		return attribution(method);
+	}
+
+	AttributionSettings attribution(String name) {
+		return new AttributionSettings().model(model).method(name).target(target).seed(seed);
+	}
+
+	public String toMacroOptions() {
+		StringBuilder o = new StringBuilder();
+		ConceptDiscoverySettings.path(o, MODEL, model);
+		ConceptDiscoverySettings.option(o, METHOD, method);
+		ConceptDiscoverySettings.option(o, METRIC, metric);
+		ConceptDiscoverySettings.option(o, TARGET, target);
+		ConceptDiscoverySettings.option(o, STEPS, Integer.toString(steps));
+		ConceptDiscoverySettings.option(o, SAMPLES, Integer.toString(samples));
+		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
+		ConceptDiscoverySettings.path(o, FOLDER, folder);
+		ConceptDiscoverySettings.option(o, METHODS, methods);
+		ConceptDiscoverySettings.option(o, FOLDS, Integer.toString(folds));
+		ConceptDiscoverySettings.option(o, ARCHITECTURE, architecture);
+		ConceptDiscoverySettings.option(o, TRAINING_STEPS, Integer.toString(trainingSteps));
+		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
+		return o.toString().trim();
+	}
+
+	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs}). */
+	public static EvaluationSettings of(org.conceptscope.registry.Values v) {
+		EvaluationSettings s = new EvaluationSettings();
+		s.model = v.path(MODEL);
+		s.method = v.text(METHOD);
+		s.metric = v.text(METRIC);
+		s.target = v.text(TARGET);
+		s.steps = v.integer(STEPS);
+		s.samples = v.integer(SAMPLES);
+		s.seed = v.longValue(SEED);
+		s.folder = v.path(FOLDER);
+		s.methods = v.text(METHODS);
+		s.folds = v.integer(FOLDS);
+		s.architecture = v.text(ARCHITECTURE).trim();
+		s.trainingSteps = v.integer(TRAINING_STEPS);
+		s.saveDir = v.path(SAVE_DIR);
+		return s;
+	}
+
+	/** The settings of a macro line's options (every problem of the line in one message). */
+	public static EvaluationSettings parse(String options) {
+		return of(org.conceptscope.fiji.param.CommandSpecs.EVALUATE_EXPLANATION.parse(options));
+	}
+}

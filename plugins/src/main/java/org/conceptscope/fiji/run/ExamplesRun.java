@@ -1,0 +1,167 @@
+package org.conceptscope.fiji.run;
+
+import ij.ImagePlus;
+import ij.measure.ResultsTable;
+
+import java.awt.GraphicsEnvironment;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+import org.conceptscope.examples.LatentSpace;
+import org.conceptscope.examples.NearestExamples;
+import org.conceptscope.examples.Prototypes;
+import org.conceptscope.fiji.image.ImageSet;
+import org.conceptscope.fiji.image.LabelledFolder;
+import org.conceptscope.fiji.write.PrototypeMontage;
+import org.conceptscope.fiji.write.ResultsCsvWriter;
+import org.conceptscope.fiji.write.ResultsTables;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * Nearest Examples, whichever way it is started: images compared through one layer of the model
+ * ({@link LatentSpace}). For each slice of the current image, its nearest training examples with
+ * their distances ({@link NearestExamples}); for the training examples, prototypes by MMD-critic
+ * ({@link Prototypes}), per class when the folder has one subfolder per class. Montages (one row
+ * per slice, one per class) and tables; with a save folder {@code <title>-nearest.tif/.csv} and
+ * {@code prototypes.tif/.csv}. The images are only read.
+ */
+public final class ExamplesRun {
+
+	public static final List<String> NEAREST_HEADER = List.of("slice", "rank", "example", "distance");
+	public static final List<String> PROTOTYPE_HEADER = List.of("class", "rank", "example", "objective");
+
+	/** Montage and table (header, rows) of each part; null when that part was not asked for. */
+	public record Result(ImagePlus nearest, List<List<String>> nearestRows, ImagePlus prototypes, List<List<String>> prototypeRows,
+		List<Path> written) {
+
+		public ResultsTable nearestTable() {
+			return ResultsTables.of(NEAREST_HEADER, nearestRows);
+		}
+
+		public ResultsTable prototypeTable() {
+			return ResultsTables.of(PROTOTYPE_HEADER, prototypeRows);
+		}
+
+		public String summary() {
+			return (nearest == null ? "" : nearestRows.size() + " nearest example(s)") + (nearest != null && prototypes != null ? ", " : "")
+				+ (prototypes == null ? "" : prototypeRows.size() + " prototype(s)");
+		}
+	}
+
+	private ExamplesRun() {}
+
+	/** @param image the cases (each slice), needed when neighbours is above 0 */
+	public static Result run(ImagePlus image, ExamplesSettings s, Progress progress) throws IOException {
+		s.validate();
+		if (s.saveDir == null && GraphicsEnvironment.isHeadless()) {
+			throw new IllegalArgumentException("Headless, Nearest Examples needs " + ExamplesSettings.SAVE_DIR + "=[folder] for its montages"
+				+ " and tables: nothing could be shown.");
+		}
+		if (s.neighbours > 0) AttributionRun.checkImage(image);
+		try (Classifier classifier = Models.open(s.model)) {
+			LatentSpace space = new LatentSpace(classifier, s.layer.isBlank() ? org.conceptscope.attribution.GradCam.lastSpatialLayer(classifier)
+				: s.layer.trim());
+			boolean labelled;
+			try (Stream<Path> l = Files.list(s.folder)) {
+				labelled = l.anyMatch(p -> Files.isDirectory(p) && !p.getFileName().toString().startsWith("."));
+			}
+			ImageSet training;
+			FloatTensor trainingTensor;
+			int[] labels = null;
+			if (labelled) {
+				LabelledFolder.Data d = LabelledFolder.read(s.folder, classifier.classNames(), classifier.normalization(),
+					classifier.signature().input().shape());
+				training = d.images();
+				trainingTensor = d.tensor();
+				labels = d.labels();
+			} else {
+				training = ImageSet.ofFolder(s.folder);
+				trainingTensor = Models.input(training, classifier);
+			}
+			progress.report(0, 2, "examples");
+			FloatTensor trainingLatent = space.project(trainingTensor);
+			ImagePlus nearestMontage = null, prototypeMontage = null;
+			List<List<String>> nearestRows = new ArrayList<>(), prototypeRows = new ArrayList<>();
+			String info = "options=" + s.toMacroOptions() + "\n";
+			if (s.neighbours > 0) {
+				FloatTensor cases = Models.input(image, classifier).tensor();
+				List<NearestExamples.Neighbours> found = new NearestExamples(s.neighbours).find(space.project(cases), trainingLatent);
+				// one set for the montage: the cases first, then the training examples
+				List<ImagePlus> all = new ArrayList<>();
+				all.add(image);
+				all.addAll(training.images());
+				ImageSet both = new ImageSet(all);
+				int offset = (int) cases.dim(0);
+				int side = (int) Math.min(image.getWidth(), image.getHeight());
+				List<PrototypeMontage.Row> rows = new ArrayList<>();
+				for (int c = 0; c < found.size(); c++) {
+					NearestExamples.Neighbours nb = found.get(c);
+					List<PrototypeMontage.Crop> crops = new ArrayList<>();
+					crops.add(new PrototypeMontage.Crop(c, 0, 0, side, 0));
+					StringBuilder label = new StringBuilder("slice " + (c + 1) + " | distances:");
+					for (int q = 0; q < nb.indices().length; q++) {
+						int j = nb.indices()[q];
+						crops.add(new PrototypeMontage.Crop(offset + j, 0, 0, side, nb.distances()[q]));
+						label.append(' ').append(String.format(Locale.ROOT, "%.3g", nb.distances()[q]));
+						nearestRows.add(List.of(Integer.toString(c + 1), Integer.toString(q + 1), training.describe(j), ConceptDiscoveryRun.number(nb.distances()[q])));
+					}
+					rows.add(new PrototypeMontage.Row("slice " + (c + 1), label.toString(), crops));
+				}
+				nearestMontage = PrototypeMontage.build(rows, both, image.getShortTitle() + "-nearest", info, "distance", 200);
+			}
+			progress.report(1, 2, "examples");
+			if (s.prototypes > 0) {
+				Prototypes p = new Prototypes(s.prototypes, 0);
+				List<Prototypes.Selection> selections = labels == null ? List.of(p.select(trainingLatent))
+					: p.perClass(trainingLatent, labels, classifier.numClasses());
+				List<PrototypeMontage.Row> rows = new ArrayList<>();
+				int side = training.images().stream().mapToInt(i -> Math.min(i.getWidth(), i.getHeight())).min().orElse(1);
+				for (int k = 0; k < selections.size(); k++) {
+					Prototypes.Selection sel = selections.get(k);
+					if (sel.indices().length == 0) continue;
+					String name = labels == null ? "all" : classifier.classNames().get(k);
+					List<PrototypeMontage.Crop> crops = new ArrayList<>();
+					for (int q = 0; q < sel.indices().length; q++) {
+						crops.add(new PrototypeMontage.Crop(sel.indices()[q], 0, 0, side, sel.objective()[q]));
+						prototypeRows.add(List.of(name, Integer.toString(q + 1), training.describe(sel.indices()[q]), ConceptDiscoveryRun.number(sel.objective()[q])));
+					}
+					rows.add(new PrototypeMontage.Row(name, name, crops));
+				}
+				prototypeMontage = PrototypeMontage.build(rows, training, "prototypes", info, "objective", 200);
+			}
+			progress.report(2, 2, "examples");
+			Result r = new Result(nearestMontage, nearestRows, prototypeMontage, prototypeRows, List.of());
+			ij.IJ.log("ConceptScope nearest examples: " + r.summary() + ".");
+			return s.saveDir == null ? r : save(r, image, s);
+		}
+	}
+
+	static Result save(Result r, ImagePlus image, ExamplesSettings s) throws IOException {
+		Files.createDirectories(s.saveDir);
+		List<Path> written = new ArrayList<>();
+		if (r.nearest() != null) {
+			String base = AttributionOutputs.fileName((image.getShortTitle() == null || image.getShortTitle().isBlank() ? "image" : image.getShortTitle())
+				+ "-nearest");
+			Path tif = s.saveDir.resolve(base + ".tif"), csv = s.saveDir.resolve(base + ".csv");
+			ConceptDiscoveryRun.saveTiff(r.nearest(), tif);
+			ResultsCsvWriter.write(NEAREST_HEADER, r.nearestRows(), csv);
+			written.add(tif);
+			written.add(csv);
+		}
+		if (r.prototypes() != null) {
+			Path tif = s.saveDir.resolve("prototypes.tif"), csv = s.saveDir.resolve("prototypes.csv");
+			ConceptDiscoveryRun.saveTiff(r.prototypes(), tif);
+			ResultsCsvWriter.write(PROTOTYPE_HEADER, r.prototypeRows(), csv);
+			written.add(tif);
+			written.add(csv);
+		}
+		return new Result(r.nearest(), r.nearestRows(), r.prototypes(), r.prototypeRows(), written);
+	}
+}

@@ -1,0 +1,70 @@
+package org.conceptscope.fiji.run;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.conceptscope.ops.ExampleOps;
+
+/**
+ * The parameters of Nearest Examples, shared by the SciJava command and the ImageJ 1.x plugin
+ * (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs#NEAREST_EXAMPLES}).
+ */
+public final class ExamplesSettings {
+
+	public static final String MODEL = "model", FOLDER = "folder", LAYER = "layer", NEIGHBOURS = "neighbours", PROTOTYPES = "prototypes",
+		SAVE_DIR = "save_dir";
+	public static final List<String> KEYS = List.of(MODEL, FOLDER, LAYER, NEIGHBOURS, PROTOTYPES, SAVE_DIR);
+	public static final int DEFAULT_NEIGHBOURS = ExampleOps.DEFAULT_NEIGHBOURS, DEFAULT_PROTOTYPES = ExampleOps.DEFAULT_PROTOTYPES;
+
+	public Path model;
+	/** The training examples: images, or one subfolder of images per class. */
+	public Path folder;
+	/** Empty: the last spatial layer. */
+	public String layer = "";
+	public int neighbours = DEFAULT_NEIGHBOURS, prototypes = DEFAULT_PROTOTYPES;
+	public Path saveDir;
+
+	public ExamplesSettings validate() {
+		if (model == null || model.toString().isBlank()) {
+			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
+		}
+		if (folder == null || !Files.isDirectory(folder)) {
+			throw new IllegalArgumentException((folder == null ? "No training examples given" : "The folder " + folder + " does not exist")
+				+ ": set " + FOLDER + "=[a folder of training images, or one subfolder of images per class].");
+		}
+		if (neighbours < 0) throw new IllegalArgumentException(NEIGHBOURS + " must be 0 or more, got " + neighbours + ".");
+		if (prototypes < 0) throw new IllegalArgumentException(PROTOTYPES + " must be 0 or more, got " + prototypes + ".");
+		if (neighbours == 0 && prototypes == 0) {
+			throw new IllegalArgumentException("Nothing to do: set " + NEIGHBOURS + " (nearest examples of each slice of the image) or "
+				+ PROTOTYPES + " (prototypes of the examples) above 0.");
+		}
+		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
+			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
+		}
+		return this;
+	}
+
+	/** The options that replay this run. */
+	public String toMacroOptions() {
+		StringBuilder o = new StringBuilder();
+		ConceptDiscoverySettings.path(o, MODEL, model);
+		ConceptDiscoverySettings.path(o, FOLDER, folder);
+		ConceptDiscoverySettings.option(o, LAYER, layer);
+		ConceptDiscoverySettings.option(o, NEIGHBOURS, Integer.toString(neighbours));
+		ConceptDiscoverySettings.option(o, PROTOTYPES, Integer.toString(prototypes));
+		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
+		return o.toString().trim();
+	}
+
+	public static ExamplesSettings of(org.conceptscope.registry.Values v) {
+		ExamplesSettings s = new ExamplesSettings();
+		s.model = v.path(MODEL);
+		s.folder = v.path(FOLDER);
+		s.layer = v.text(LAYER) == null ? "" : v.text(LAYER);
+		s.neighbours = v.integer(NEIGHBOURS);
+		s.prototypes = v.integer(PROTOTYPES);
+		s.saveDir = v.path(SAVE_DIR);
+		return s;
+	}
+}

@@ -1,0 +1,197 @@
+package org.conceptscope.fiji.run;
+
+import ij.CompositeImage;
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.gui.Plot;
+import ij.process.FloatProcessor;
+import ij.process.LUT;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.conceptscope.fiji.write.HeatmapWriter;
+import org.conceptscope.fiji.image.ImageSet;
+import org.conceptscope.fiji.write.ResultsCsvWriter;
+import org.conceptscope.heads.HeadObjective;
+import org.conceptscope.heads.InterpretableHead;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+import org.conceptscope.visualization.Maco;
+import org.conceptscope.visualization.MacoReference;
+
+/**
+ * Feature Visualization, whichever way it is started: MACO optimises the Fourier phase of an image
+ * under the mean magnitude spectrum of the user's images (current image/stack or a folder) to raise
+ * one class's logit, by its reference recipe ({@link MacoReference}: the paper's and Xplique's;
+ * default) or the first, simpler variant ({@link Maco}). Gives a new 32-bit image with the visualisation's channels (model input units)
+ * and its transparency as the last channel; with a save folder {@code <model>-<class>-maco.tif},
+ * {@code -scores.csv} (target logit per step) and {@code -scores.png}.
+ */
+public final class FeatureVisualizationRun {
+
+	public record Result(Maco.Result maco, String className, ImagePlus image, ImagePlus plot, List<Path> written) {}
+
+	private FeatureVisualizationRun() {}
+
+	public static Result run(ImagePlus image, FeatureVisualizationSettings s, Progress progress) throws IOException {
+		s.validate();
+		ImageSet refs = ConceptDiscoveryRun.inputs(image, s.folder);
+		try (Classifier model = s.head == null ? Models.open(s.model) : Models.openTensorFlow(s.model, "Feature visualization of a head");
+			TensorFlowClassifier saved = s.head == null ? null : TensorFlowClassifier.load(headFolder(s.head))) {
+			model.requireGradients("MACO feature visualization");
+			long[] in = model.signature().input().shape();
+			ImagePlus first = refs.images().get(0);
+			if (in[1] > 0 && in[2] > 0 && (first.getHeight() != in[1] || first.getWidth() != in[2])) {
+				throw new IllegalArgumentException("The spectrum images are " + first.getWidth() + " x " + first.getHeight() + " but the model"
+					+ " takes " + in[2] + " x " + in[1] + ": give images of the model's input size.");
+			}
+			FloatTensor batch = Models.input(refs, model);
+			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch) : null;
+			Maco.Objective objective;
+			String className;
+			if (saved == null) {
+				int target = TargetClass.parse(s.target, model.classNames());
+				objective = Maco.Objective.classLogit(model, target);
+				className = model.classNames().get(target);
+			} else {
+				InterpretableHead head = HeadExplanationRun.load(s.head);
+				TensorFlowClassifier backbone = (TensorFlowClassifier) model;
+				HeadExplanationRun.check(head, backbone, s.head, s.model);
+				int unit = unit(s.target, head);
+				if (unit >= 0) {
+					objective = HeadObjective.unit(backbone, saved, head, unit);
+					className = head.kind() + " " + head.unitName() + " " + (unit + 1);
+				} else {
+					int target = TargetClass.parse(s.target, model.classNames());
+					objective = HeadObjective.headClass(backbone, saved, head, target);
+					className = head.kind() + " " + model.classNames().get(target);
+				}
+			}
+			Maco.Result r = SIMPLE.equals(s.recipe)
+				? new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress)
+				: reference(objective, batch, s.steps, REFERENCE_LEARNING_RATE, s.crops, s.noise, s.canvas, s.seed, progress);
+			// "infodisent part 1" is a name in tables; files get "infodisent-part-1"
+			String title = AttributionOutputs.fileName(s.model.getFileName() + "-" + (saved == null ? className : className.replace(' ', '-')))
+				+ "-maco";
+			ImagePlus out = image(r, title);
+			out.setProperty("Info", "ConceptScope feature visualization (MACO)\nmodel=" + s.model + (s.head == null ? "" : "\nhead=" + s.head)
+				+ "\ntarget=" + className + "\nrecipe=" + s.recipe
+				+ "\nstart_score=" + ConceptDiscoveryRun.number(r.startScore()) + "\nfinal_score=" + ConceptDiscoveryRun.number(r.finalScore())
+				+ "\nchannels 1-" + (int) r.image().dim(3) + "=visualization (model input units, after normalization)\nchannel "
+				+ ((int) r.image().dim(3) + 1) + "=transparency\noptions=" + s.toMacroOptions() + "\n");
+			ImagePlus plot = plot(r.scores(), className);
+			Result result = new Result(r, className, out, plot, List.of());
+			IJ.log("ConceptScope " + summary(result)); // the Log (stdout headless), from the plugin and the SciJava command alike
+			return s.saveDir == null ? result : save(result, title, s.saveDir);
+		}
+	}
+
+	/** The recipes: MACO as its paper and Xplique run it (default), or the project's lighter first version. */
+	static final String REFERENCE = "reference", SIMPLE = "simple";
+	static final List<String> RECIPES = List.of(REFERENCE, SIMPLE);
+	/** Xplique's canvas for a 224-pixel model is 512 pixels: the reference canvas is the input scaled by this ratio. */
+	static final double CANVAS_RATIO = 512.0 / 224.0;
+	/** Xplique's Nadam learning rate, the reference recipe's. */
+	static final double REFERENCE_LEARNING_RATE = 1.0;
+
+	/**
+	 * The reference recipe ({@link MacoReference}): a canvas of {@code canvas} pixels a side (0: the
+	 * input side times 512/224, Xplique's canvas for 224-pixel models) under the mean magnitude
+	 * spectrum of the images, {@code crops} crops per step with falling box sizes, {@code noise}, Nadam.
+	 * As a {@link Maco.Result}: the canvas, its transparency, the mean crop score per step, and as start
+	 * and final score the first and last step's mean crop score.
+	 */
+	static Maco.Result reference(Maco.Objective objective, FloatTensor images, int steps, double learningRate, int crops, double noise,
+		int canvas, long seed, Progress progress) {
+		long[] in = objective.inputShape();
+		int ch = canvas > 0 ? canvas : (int) Math.round(in[1] * CANVAS_RATIO), cw = canvas > 0 ? canvas : (int) Math.round(in[2] * CANVAS_RATIO);
+		if (ch < in[1] || cw < in[2]) {
+			throw new IllegalArgumentException("canvas must be 0 (automatic) or at least the model input (" + in[2] + " x " + in[1] + "), got "
+				+ canvas + ".");
+		}
+		MacoReference.Reference ref = MacoReference.reference(images, ch, cw);
+		MacoReference.Result r = new MacoReference(steps, learningRate, crops, noise, seed).visualize(objective, ref, progress);
+		double[] scores = r.scores();
+		return new Maco.Result(r.image(), r.transparency(), scores, scores[0], scores[scores.length - 1]);
+	}
+
+	/** "part k" / "concept k" (the head's unit name, any case) as a 0-based unit; -1 for anything else (a class). */
+	static int unit(String target, InterpretableHead head) {
+		java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)\\s*(part|concept)\\s+(\\d+)\\s*").matcher(target);
+		if (!m.matches()) return -1;
+		if (!m.group(1).equalsIgnoreCase(head.unitName())) {
+			throw new IllegalArgumentException("This " + head.kind() + " head has " + head.unitName() + "s, not " + m.group(1).toLowerCase()
+				+ "s: set " + FeatureVisualizationSettings.TARGET + "=[" + head.unitName() + " k] with k in 1.." + head.units() + ".");
+		}
+		return Integer.parseInt(m.group(2)) - 1;
+	}
+
+	private static Path headFolder(Path dir) {
+		return Files.isRegularFile(dir.resolve("saved_model.pb")) ? dir : dir.resolve(HeadTrainingRun.HEAD_DIR);
+	}
+
+	/** One line for the status bar and the log. */
+	public static String summary(Result r) {
+		return "MACO " + r.className() + ": target score " + ConceptDiscoveryRun.number(r.maco().startScore()) + " at the start, "
+			+ ConceptDiscoveryRun.number(r.maco().finalScore()) + " after " + r.maco().scores().length + " steps.";
+	}
+
+	/** Channels of the visualisation then the transparency, one 32-bit plane each; R, G, B LUTs for three channels. */
+	static ImagePlus image(Maco.Result r, String title) {
+		int h = (int) r.image().dim(1), w = (int) r.image().dim(2), c = (int) r.image().dim(3);
+		ImageStack stack = new ImageStack(w, h);
+		float[] x = r.image().data();
+		for (int ch = 0; ch < c; ch++) {
+			float[] plane = new float[h * w];
+			for (int p = 0; p < h * w; p++) plane[p] = x[p * c + ch];
+			stack.addSlice("visualization channel " + (ch + 1), new FloatProcessor(w, h, plane));
+		}
+		stack.addSlice("transparency", new FloatProcessor(w, h, r.transparency().data().clone()));
+		ImagePlus imp = new ImagePlus(title, stack);
+		imp.setDimensions(c + 1, 1, 1);
+		imp.setOpenAsHyperStack(true);
+		CompositeImage ci = new CompositeImage(imp, IJ.COMPOSITE);
+		Color[] rgb = { Color.RED, Color.GREEN, Color.BLUE };
+		for (int ch = 0; ch < c; ch++) {
+			LUT lut = c == 3 ? LUT.createLutFromColor(rgb[ch]) : LUT.createLutFromColor(Color.WHITE);
+			float[] plane = (float[]) stack.getPixels(ch + 1);
+			double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+			for (float v : plane) {
+				lo = Math.min(lo, v);
+				hi = Math.max(hi, v);
+			}
+			ci.setChannelLut(HeatmapWriter.withRange(lut, lo, hi > lo ? hi : lo + 1), ch + 1);
+		}
+		ci.setChannelLut(HeatmapWriter.withRange(LUT.createLutFromColor(Color.WHITE), 0, 1), c + 1);
+		return ci;
+	}
+
+	static ImagePlus plot(double[] scores, String className) {
+		double[] x = new double[scores.length];
+		for (int t = 0; t < x.length; t++) x[t] = t + 1;
+		Plot plot = new Plot("MACO " + className, "step", "target logit (random crop)");
+		plot.setColor(Color.BLUE);
+		plot.add("line", x, scores);
+		return plot.getImagePlus();
+	}
+
+	static Result save(Result r, String title, Path dir) throws IOException {
+		Files.createDirectories(dir);
+		Path tiff = dir.resolve(title + ".tif"), csv = dir.resolve(title + "-scores.csv"), png = dir.resolve(title + "-scores.png");
+		ConceptDiscoveryRun.saveTiff(r.image(), tiff);
+		List<List<String>> rows = new ArrayList<>();
+		double[] scores = r.maco().scores();
+		for (int t = 0; t < scores.length; t++) rows.add(List.of(Integer.toString(t + 1), ConceptDiscoveryRun.number(scores[t])));
+		ResultsCsvWriter.write(List.of("step", "score"), rows, csv);
+		ConceptDiscoveryRun.savePng(r.plot(), png);
+		return new Result(r.maco(), r.className(), r.image(), r.plot(), List.of(tiff, csv, png));
+	}
+}

@@ -1,0 +1,106 @@
+package org.conceptscope.fiji.run;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The parameters of Feature Visualization (MACO), shared by the SciJava command and the ImageJ 1.x plugin. */
+public final class FeatureVisualizationSettings {
+
+	public static final String MODEL = "model", HEAD = "head", TARGET = "target", FOLDER = "folder", RECIPE = "recipe", STEPS = "steps",
+		LEARNING_RATE = "learning_rate", CROP = "crop", CROPS = "crops", NOISE = "noise", CANVAS = "canvas", SEED = "seed", SAVE_DIR = "save_dir";
+	public static final List<String> KEYS = List.of(MODEL, HEAD, TARGET, FOLDER, RECIPE, STEPS, LEARNING_RATE, CROP, CROPS, NOISE, CANVAS, SEED,
+		SAVE_DIR);
+	public static final int DEFAULT_STEPS = 200, DEFAULT_CROPS = 32, DEFAULT_CANVAS = 0;
+	/** The simple recipe's Adam step; the reference recipe runs Xplique's Nadam at 1.0. */
+	public static final double DEFAULT_LEARNING_RATE = 0.05, DEFAULT_CROP = 0.8, DEFAULT_NOISE = 0.08;
+	public static final String DEFAULT_RECIPE = "reference";
+	public static final long DEFAULT_SEED = 42;
+
+	public Path model;
+	/** Optional: a head saved by Train Interpretable Head, whose part/concept or class is visualised through the model. */
+	public Path head;
+	/** A class name or index, or with a head {@code part k} / {@code concept k} (no "predicted": there is no input to predict). */
+	public String target = "";
+	/** Images whose mean magnitude spectrum the visualisation keeps; null: the current image or stack. */
+	public Path folder;
+	/** reference (MACO as its paper and Xplique) or simple (the first variant). */
+	public String recipe = DEFAULT_RECIPE;
+	public int steps = DEFAULT_STEPS, crops = DEFAULT_CROPS, canvas = DEFAULT_CANVAS;
+	public double learningRate = DEFAULT_LEARNING_RATE, crop = DEFAULT_CROP, noise = DEFAULT_NOISE;
+	public long seed = DEFAULT_SEED;
+	public Path saveDir;
+
+	public FeatureVisualizationSettings validate() {
+		if (model == null || model.toString().isBlank()) {
+			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
+		}
+		if (target == null || target.isBlank() || target.trim().equalsIgnoreCase(AttributionSettings.PREDICTED)) {
+			throw new IllegalArgumentException("Feature Visualization needs a class: set " + TARGET + "=<class name or index>, or with a"
+				+ " head part k / concept k (there is no input image whose prediction could be used).");
+		}
+		if (head != null && !Files.isDirectory(head)) {
+			throw new IllegalArgumentException("The head folder " + head + " does not exist: set " + HEAD + "=[<save_dir>/head of Train"
+				+ " Interpretable Head], or leave it empty to visualise a class of the model.");
+		}
+		if (steps < 1) throw new IllegalArgumentException(STEPS + " must be at least 1, got " + steps + ".");
+		if (!FeatureVisualizationRun.RECIPES.contains(recipe)) {
+			throw new IllegalArgumentException(RECIPE + " must be reference or simple, got '" + recipe + "'.");
+		}
+		if (!(learningRate > 0)) throw new IllegalArgumentException(LEARNING_RATE + " must be positive, got " + learningRate + ".");
+		if (crops < 1) throw new IllegalArgumentException(CROPS + " must be at least 1, got " + crops + ".");
+		if (!(noise >= 0)) throw new IllegalArgumentException(NOISE + " must be 0 or more, got " + noise + ".");
+		if (canvas < 0) throw new IllegalArgumentException(CANVAS + " must be 0 (automatic) or a side in pixels, got " + canvas + ".");
+		if (!(crop > 0 && crop <= 1)) {
+			throw new IllegalArgumentException(CROP + " must be in (0, 1] (the smallest random crop as a fraction of the image side),"
+				+ " got " + crop + ".");
+		}
+		if (folder != null && !Files.isDirectory(folder)) {
+			throw new IllegalArgumentException("The folder " + folder + " does not exist: set " + FOLDER + "=[a folder of images whose"
+				+ " spectrum to keep], or leave it empty to use the current image.");
+		}
+		return this;
+	}
+
+	public String toMacroOptions() {
+		StringBuilder o = new StringBuilder();
+		ConceptDiscoverySettings.path(o, MODEL, model);
+		ConceptDiscoverySettings.path(o, HEAD, head);
+		ConceptDiscoverySettings.option(o, TARGET, target);
+		ConceptDiscoverySettings.path(o, FOLDER, folder);
+		ConceptDiscoverySettings.option(o, RECIPE, recipe);
+		ConceptDiscoverySettings.option(o, STEPS, Integer.toString(steps));
+		ConceptDiscoverySettings.option(o, LEARNING_RATE, ConceptDiscoverySettings.number(learningRate));
+		ConceptDiscoverySettings.option(o, CROP, ConceptDiscoverySettings.number(crop));
+		ConceptDiscoverySettings.option(o, CROPS, Integer.toString(crops));
+		ConceptDiscoverySettings.option(o, NOISE, ConceptDiscoverySettings.number(noise));
+		ConceptDiscoverySettings.option(o, CANVAS, Integer.toString(canvas));
+		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
+		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
+		return o.toString().trim();
+	}
+
+	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs}). */
+	public static FeatureVisualizationSettings of(org.conceptscope.registry.Values v) {
+		FeatureVisualizationSettings s = new FeatureVisualizationSettings();
+		s.model = v.path(MODEL);
+		s.head = v.path(HEAD);
+		s.target = v.text(TARGET);
+		s.folder = v.path(FOLDER);
+		s.recipe = v.text(RECIPE);
+		s.steps = v.integer(STEPS);
+		s.learningRate = v.number(LEARNING_RATE);
+		s.crop = v.number(CROP);
+		s.crops = v.integer(CROPS);
+		s.noise = v.number(NOISE);
+		s.canvas = v.integer(CANVAS);
+		s.seed = v.longValue(SEED);
+		s.saveDir = v.path(SAVE_DIR);
+		return s;
+	}
+
+	/** The settings of a macro line's options (every problem of the line in one message). */
+	public static FeatureVisualizationSettings parse(String options) {
+		return of(org.conceptscope.fiji.param.CommandSpecs.FEATURE_VISUALIZATION.parse(options));
+	}
+}

@@ -1,0 +1,173 @@
+package org.conceptscope.fiji.run;
+
+import ij.ImagePlus;
+import ij.gui.Roi;
+import ij.measure.ResultsTable;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.stream.IntStream;
+
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.fiji.image.BatchIndex;
+import org.conceptscope.fiji.write.ConceptMapsWriter;
+import org.conceptscope.fiji.write.HeatmapWriter;
+import org.conceptscope.fiji.image.ImagePlusTensors;
+import org.conceptscope.fiji.write.MapChannels;
+import org.conceptscope.fiji.write.ResultsCsvWriter;
+import org.conceptscope.fiji.image.RoiPositions;
+import org.conceptscope.fiji.write.RoiWriter;
+import org.conceptscope.fiji.image.SliceLabels;
+import org.conceptscope.heads.InterpretableHead;
+import org.conceptscope.model.LayerInfo;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.Resampling;
+import org.conceptscope.util.Progress;
+
+/**
+ * Explain with Head, whichever way it is started: a saved interpretable head reads the backbone's
+ * feature map of every slice; per slice, the parts (InfoDisent) or concepts (Bi-ICE) with the
+ * largest contributions to the target class, each with its map as an extra channel of a new image
+ * and its top fraction as an ROI named {@code part 7|<class>|slice=z}. With a save folder:
+ * {@code <title>-<head>.tif}, {@code <title>-<head>-RoiSet.zip}, {@code <title>-<head>-results.csv}.
+ * The image is only read.
+ */
+public final class HeadExplanationRun {
+
+	public record Result(InterpretableHead head, ImagePlus image, List<Roi> rois, List<String> header, List<List<String>> rows,
+		List<Path> written) {
+
+		public ResultsTable table() {
+			return org.conceptscope.fiji.write.ResultsTables.of(header, rows);
+		}
+	}
+
+	/** The rank and unit of the bias row. */
+	static final String BIAS = "bias";
+
+	private HeadExplanationRun() {}
+
+	public static Result run(ImagePlus image, HeadExplanationSettings s, Progress progress) throws IOException {
+		s.validate();
+		AttributionRun.checkImage(image);
+		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Explain with Head")) {
+			InterpretableHead head = load(s.head);
+			check(head, backbone, s.head, s.model);
+			FloatTensor batch = ImagePlusTensors.toTensor(image, backbone.normalization()).tensor();
+			FloatTensor features = backbone.activations(batch, head.layer());
+			if (!progress.report(1, 3, "head")) throw new java.util.concurrent.CancellationException("cancelled");
+			double[][] logits = head.logits(features);
+			int[] backbonePred = backbone.logits(batch).argmaxRows();
+			int n = logits.length, target = TargetClass.parse(s.target, backbone.classNames());
+			List<String> classes = backbone.classNames();
+			int[] targets = new int[n];
+			int[][] ranked = new int[n][];
+			double[][] contributions = new double[n][];
+			TreeSet<Integer> shown = new TreeSet<>();
+			for (int i = 0; i < n; i++) {
+				targets[i] = target == AttributionMethod.PREDICTED ? HeadTrainingRun.argmax(logits[i]) : target;
+				double[] c = head.contributions(features, i, targets[i]);
+				contributions[i] = c;
+				ranked[i] = IntStream.range(0, c.length).boxed().filter(u -> c[u] > 0).sorted(Comparator.comparingDouble(u -> -c[u]))
+					.limit(s.top).mapToInt(Integer::intValue).toArray();
+				for (int u : ranked[i]) shown.add(u);
+			}
+			progress.report(2, 3, "maps");
+			List<Integer> units = new ArrayList<>(shown);
+			int H = image.getHeight(), W = image.getWidth(), k = units.size();
+			FloatTensor maps = FloatTensor.zeros(n, H, W, Math.max(1, k));
+			for (int q = 0; q < k; q++) {
+				float[] up = Resampling.bilinear(head.unitMaps(features, units.get(q)), H, W).data();
+				for (int i = 0; i < n * H * W; i++) maps.data()[i * k + q] = up[i];
+			}
+			List<String> labels = new ArrayList<>();
+			for (int u : units) labels.add(head.unitName() + " " + (u + 1) + ": " + classes.get(head.strongestClass(u)));
+			String kind = head.kind();
+			StringBuilder info = new StringBuilder("ConceptScope explanation by an interpretable head\nhead=").append(kind)
+				.append("\nmodel=").append(s.model).append("\nhead folder=").append(s.head).append("\nlayer=").append(head.layer()).append('\n');
+			int channels = ImagePlusTensors.channels(image);
+			for (int q = 0; q < k; q++) info.append("channel ").append(channels + q + 1).append('=').append(labels.get(q)).append('\n');
+			info.append("options=").append(s.toMacroOptions()).append('\n');
+			ImagePlus out = MapChannels.build(image, k == 0 ? FloatTensor.zeros(n, H, W, 0) : maps, labels, MapChannels.shortTitle(image)
+				+ "-" + kind, true);
+			out.setProperty("Info", info.toString());
+
+			BatchIndex batches = ImagePlusTensors.batches(image);
+			int channelsBefore = out.getNChannels() - k;
+			List<Roi> rois = new ArrayList<>();
+			List<String> header = List.of("slice", "frame", "label", "head_predicted", "backbone_predicted", "target", "rank",
+				head.unitName(), "contribution", "share", "target_logit");
+			List<List<String>> rows = new ArrayList<>();
+			for (int i = 0; i < n; i++) {
+				int slice = batches.slice(i), frame = batches.frame(i);
+				double positive = Arrays.stream(contributions[i]).filter(v -> v > 0).sum();
+				String cls = classes.get(targets[i]), label = SliceLabels.of(image, slice, frame);
+				for (int r = 0; r < ranked[i].length; r++) {
+					int u = ranked[i][r], q = units.indexOf(u);
+					double c = contributions[i][u];
+					rows.add(List.of(Integer.toString(slice), Integer.toString(frame), label, classes.get(HeadTrainingRun.argmax(logits[i])),
+						classes.get(backbonePred[i]), cls, Integer.toString(r + 1), Integer.toString(u + 1), ConceptDiscoveryRun.number(c),
+						ConceptDiscoveryRun.number(c / positive), ConceptDiscoveryRun.number(logits[i][targets[i]])));
+					float[] m = MapChannels.map(maps, i, q);
+					Roi roi = RoiWriter.topFraction(m, W, H, s.topFraction);
+					if (roi == null) continue;
+					roi.setName(RoiWriter.name(head.unitName() + " " + (u + 1), cls, slice, batches.frames() > 1 ? frame : 0));
+					RoiPositions.place(roi, out, channelsBefore + q + 1, slice, frame); // with its part's map
+					roi.setProperty(head.unitName(), Integer.toString(u + 1));
+					roi.setProperty("class", cls);
+					roi.setProperty("rank", Integer.toString(r + 1));
+					roi.setProperty("contribution", ConceptDiscoveryRun.number(c));
+					roi.setProperty("share", ConceptDiscoveryRun.number(c / positive));
+					rois.add(roi);
+				}
+				if (s.bias) {
+					rows.add(List.of(Integer.toString(slice), Integer.toString(frame), label, classes.get(HeadTrainingRun.argmax(logits[i])),
+						classes.get(backbonePred[i]), cls, BIAS, BIAS, ConceptDiscoveryRun.number(head.bias(features, i, targets[i])),
+						ConceptDiscoveryRun.number(Double.NaN), ConceptDiscoveryRun.number(logits[i][targets[i]])));
+				}
+			}
+			out.setOverlay(ConceptMapsWriter.overlay(rois));
+			progress.report(3, 3, "done");
+			Result r = new Result(head, out, rois, header, rows, List.of());
+			return s.saveDir == null ? r : save(r, image, s.saveDir);
+		}
+	}
+
+	static InterpretableHead load(Path dir) {
+		if (!Files.isRegularFile(dir.resolve("saved_model.pb")) && Files.isDirectory(dir.resolve(HeadTrainingRun.HEAD_DIR))) {
+			dir = dir.resolve(HeadTrainingRun.HEAD_DIR); // the save folder of the training run works too
+		}
+		return InterpretableHead.load(dir);
+	}
+
+	/** The head must read a layer of this model with the shape it was trained on, and give its classes. */
+	static void check(InterpretableHead head, TensorFlowClassifier backbone, Path headDir, Path model) {
+		LayerInfo layer = backbone.layers().stream().filter(l -> l.name().equals(head.layer())).findFirst().orElse(null);
+		int[] f = head.featureShape();
+		long[] shape = layer == null ? null : layer.shape();
+		boolean same = shape != null && shape.length == 4 && shape[1] == f[0] && shape[2] == f[1] && shape[3] == f[2];
+		if (!same || head.numClasses() != backbone.numClasses()) {
+			throw new IllegalArgumentException("The head in " + headDir + " reads layer '" + head.layer() + "' (" + f[0] + " x " + f[1] + " x "
+				+ f[2] + ") and gives " + head.numClasses() + " classes, which model " + model + " does not match: use the model"
+				+ " it was trained on.");
+		}
+	}
+
+	static Result save(Result r, ImagePlus image, Path dir) throws IOException {
+		Files.createDirectories(dir);
+		String base = org.conceptscope.fiji.run.AttributionOutputs.fileName(image.getShortTitle() == null
+			|| image.getShortTitle().isBlank() ? "image" : image.getShortTitle()) + "-" + r.head().kind();
+		Path tiff = dir.resolve(base + ".tif"), zip = dir.resolve(base + "-RoiSet.zip"), csv = dir.resolve(base + "-results.csv");
+		HeatmapWriter.save(r.image(), tiff);
+		RoiWriter.save(r.rois(), zip);
+		ResultsCsvWriter.write(r.header(), r.rows(), csv);
+		return new Result(r.head(), r.image(), r.rois(), r.header(), r.rows(), List.of(tiff, zip, csv));
+	}
+}

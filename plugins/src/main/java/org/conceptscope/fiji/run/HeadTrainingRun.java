@@ -1,0 +1,259 @@
+package org.conceptscope.fiji.run;
+
+import ij.ImagePlus;
+import ij.gui.Plot;
+import ij.measure.ResultsTable;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.conceptscope.attribution.GradCam;
+import org.conceptscope.fiji.image.ImageSet;
+import org.conceptscope.fiji.image.LabelledFolder;
+import org.conceptscope.fiji.write.PrototypeMontage;
+import org.conceptscope.fiji.write.ResultsCsvWriter;
+import org.conceptscope.heads.BiIce;
+import org.conceptscope.heads.HeadPrototypes;
+import org.conceptscope.heads.HeadTrainer;
+import org.conceptscope.registry.Registry;
+import org.conceptscope.heads.InterpretableHead;
+import org.conceptscope.model.LayerInfo;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.train.TrainingOptions;
+import org.conceptscope.util.Progress;
+
+/**
+ * Train Interpretable Head, whichever way it is started: an InfoDisent or Bi-ICE head on the
+ * frozen backbone's feature map, trained on a folder with one subfolder of images per class,
+ * evaluated on a seeded, per-class held-out share of them against the backbone. Writes to the save
+ * folder: {@code head/} (the SavedModel with conceptscope.json), {@code accuracy.csv},
+ * {@code heldout.csv} (per held-out image: label, both predictions, the head's logits),
+ * {@code units.csv}, {@code prototypes.tif} (per unit its top-activating training patches) and, for
+ * Bi-ICE, {@code convergence.csv} and {@code convergence.png}. Nothing is written when cancelled.
+ */
+public final class HeadTrainingRun {
+
+	public static final String HEAD_DIR = "head", ACCURACY = "accuracy.csv", HELDOUT = "heldout.csv", UNITS = "units.csv",
+		PROTOTYPES = "prototypes.tif", CONVERGENCE = "convergence.csv", CONVERGENCE_PLOT = "convergence.png";
+
+	/** What the command gives back. */
+	public record Result(InterpretableHead head, double headAccuracy, double backboneAccuracy, ResultsTable accuracy,
+		ImagePlus prototypes, ImagePlus convergence, List<Path> written) {}
+
+	private HeadTrainingRun() {}
+
+	public static Result run(HeadTrainingSettings s, Progress progress) throws IOException {
+		s.validate();
+		checkReplaceable(s.saveDir.resolve(HEAD_DIR));
+		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Train Interpretable Head")) {
+			LabelledFolder.Data data = LabelledFolder.read(s.folder, backbone.classNames(), backbone.normalization(),
+				backbone.signature().input().shape());
+			String layer = s.layer == null || s.layer.isBlank() ? GradCam.lastSpatialLayer(backbone) : s.layer.trim();
+			LayerInfo info = backbone.layers().stream().filter(l -> l.name().equals(layer)).findFirst()
+				.orElseThrow(() -> new IllegalArgumentException("The model has no layer '" + layer + "': set " + HeadTrainingSettings.LAYER
+					+ "= one of the spatial layers Model Info lists, or leave it empty for the last one."));
+			if (!info.isSpatial()) {
+				throw new IllegalArgumentException("Layer '" + layer + "' is not a spatial [N, h, w, c] layer: an interpretable head needs"
+					+ " a feature map; leave " + HeadTrainingSettings.LAYER + " empty for the last spatial layer.");
+			}
+			FloatTensor images = data.tensor();
+			int[][] split = split(data.labels(), s.heldOut, s.seed);
+			int[] train = split[0], held = split[1];
+			FloatTensor features = backbone.activations(images, layer);
+			FloatTensor trainFeatures = features.rows(train), heldFeatures = features.rows(held);
+			int[] trainLabels = pick(data.labels(), train), heldLabels = pick(data.labels(), held);
+			TrainingOptions opt = new TrainingOptions(s.steps, s.batchSize, s.learningRate, s.seed);
+			int classes = backbone.numClasses();
+			HeadTrainer trainer = Registry.head(s.head, java.util.Map.of(HeadTrainingSettings.CONCEPTS, s.concepts,
+				HeadTrainingSettings.DIMENSION, s.dimension, HeadTrainingSettings.SPARSITY, s.sparsity, HeadTrainingSettings.ITERATIONS,
+				s.iterations));
+			InterpretableHead head = trainer.train(trainFeatures, layer, trainLabels, classes, opt, progress);
+			double[][] headLogits = head.logits(heldFeatures);
+			int[] backbonePred = backbone.logits(images.rows(held)).argmaxRows();
+			int[] headPred = new int[held.length];
+			for (int i = 0; i < held.length; i++) headPred[i] = argmax(headLogits[i]);
+			double headAcc = agreement(headPred, heldLabels), backboneAcc = agreement(backbonePred, heldLabels);
+			double fidelity = agreement(headPred, backbonePred);
+
+			List<String> accHeader = List.of("model", "held_out_images", "accuracy", "agreement_with_backbone");
+			List<List<String>> accRows = List.of(
+				List.of(head.kind() + " head", Integer.toString(held.length), ConceptDiscoveryRun.number(headAcc), ConceptDiscoveryRun.number(fidelity)),
+				List.of("backbone", Integer.toString(held.length), ConceptDiscoveryRun.number(backboneAcc), ConceptDiscoveryRun.number(1)));
+			List<String> heldHeader = new ArrayList<>(List.of("index", "image", "class", "backbone_predicted", "head_predicted"));
+			for (String c : backbone.classNames()) heldHeader.add("head_logit_" + c);
+			List<List<String>> heldRows = new ArrayList<>();
+			for (int i = 0; i < held.length; i++) {
+				List<String> row = new ArrayList<>(List.of(Integer.toString(held[i]), data.images().describe(held[i]),
+					backbone.classNames().get(heldLabels[i]), backbone.classNames().get(backbonePred[i]),
+					backbone.classNames().get(headPred[i])));
+				for (double v : headLogits[i]) row.add(ConceptDiscoveryRun.number(v));
+				heldRows.add(row);
+			}
+			List<PrototypeMontage.Row> rows = new ArrayList<>();
+			List<String> unitHeader = new ArrayList<>(List.of(head.unitName(), "strongest_class"));
+			for (String c : backbone.classNames()) unitHeader.add("weight_" + c);
+			unitHeader.addAll(List.of("top_channel", "prototype_images"));
+			List<List<String>> unitRows = new ArrayList<>();
+			int[] hw = { (int) features.dim(1), (int) features.dim(2) };
+			for (int u = 0; u < head.units(); u++) {
+				List<HeadPrototypes.Prototype> protos = HeadPrototypes.top(head, trainFeatures, u, s.prototypes);
+				List<PrototypeMontage.Crop> crops = new ArrayList<>();
+				List<String> where = new ArrayList<>();
+				for (HeadPrototypes.Prototype p : protos) {
+					int entry = train[p.image()];
+					crops.add(crop(data.images(), entry, p, hw));
+					where.add(data.images().describe(entry));
+				}
+				String cls = backbone.classNames().get(head.strongestClass(u));
+				String name = head.unitName() + " " + (u + 1);
+				rows.add(new PrototypeMontage.Row(name, name + " -> " + cls, crops));
+				List<String> row = new ArrayList<>(List.of(Integer.toString(u + 1), cls));
+				for (double w : head.classWeights()[u]) row.add(ConceptDiscoveryRun.number(w));
+				row.add(Integer.toString(argmax(head.featureDirection(u)) + 1));
+				row.add(String.join("; ", where));
+				unitRows.add(row);
+			}
+			String options = s.toMacroOptions();
+			ImagePlus montage = PrototypeMontage.build(rows, data.images(), head.kind() + "-prototypes",
+				"ConceptScope " + head.kind() + " prototypes\nmodel=" + s.model + "\nlayer=" + layer + "\noptions=" + options + "\n");
+			double[] convergence = head instanceof BiIce b ? b.convergence() : null;
+			ImagePlus plot = convergence == null ? null : convergencePlot(convergence);
+
+			Map<String, Object> meta = new LinkedHashMap<>();
+			meta.put("backbone_path", s.model.toAbsolutePath().toString());
+			meta.put("backbone_classes", backbone.classNames());
+			meta.put("head_accuracy", headAcc);
+			meta.put("backbone_accuracy", backboneAcc);
+			meta.put("agreement_with_backbone", fidelity);
+			meta.put("held_out_images", held.length);
+			meta.put("training_images", train.length);
+			meta.put("class_folders", data.subfolders());
+			meta.put("options", options);
+			// everything is computed: from here on only files are written, each complete or absent
+			Files.createDirectories(s.saveDir);
+			List<Path> written = new ArrayList<>();
+			Path headDir = s.saveDir.resolve(HEAD_DIR);
+			checkReplaceable(headDir); // again: the folder may have appeared while the head trained
+			head.save(headDir, backbone.classNames(), backbone.name(), meta);
+			written.add(headDir);
+			written.add(write(s.saveDir.resolve(ACCURACY), accHeader, accRows));
+			written.add(write(s.saveDir.resolve(HELDOUT), heldHeader, heldRows));
+			written.add(write(s.saveDir.resolve(UNITS), unitHeader, unitRows));
+			Path tif = s.saveDir.resolve(PROTOTYPES);
+			ConceptDiscoveryRun.saveTiff(montage, tif);
+			written.add(tif);
+			if (convergence != null) {
+				List<List<String>> conv = new ArrayList<>();
+				for (int e = 0; e < convergence.length; e++) conv.add(List.of(Integer.toString(e + 1), ConceptDiscoveryRun.number(convergence[e])));
+				written.add(write(s.saveDir.resolve(CONVERGENCE), List.of("epoch", "concept_change"), conv));
+				Path png = s.saveDir.resolve(CONVERGENCE_PLOT);
+				ConceptDiscoveryRun.savePng(plot, png);
+				written.add(png);
+			}
+			ResultsTable table = org.conceptscope.fiji.write.ResultsTables.of(accHeader, accRows);
+			Result r = new Result(head, headAcc, backboneAcc, table, montage, plot, written);
+			ij.IJ.log("ConceptScope " + summary(r)); // the Log (stdout headless), from the plugin and the SciJava command alike
+			return r;
+		}
+	}
+
+	/**
+	 * The head is saved as {@code save_dir/head}, replacing what is there: only a head saved by
+	 * ConceptScope (its conceptscope.json names a head kind) may be replaced, never a user's own folder.
+	 */
+	static void checkReplaceable(Path headDir) {
+		if (!Files.exists(headDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+		Object kind = null;
+		if (Files.isDirectory(headDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+			&& Files.isRegularFile(headDir.resolve(org.conceptscope.model.ModelConfig.FILE_NAME))) {
+			try {
+				kind = org.conceptscope.model.ModelConfig.read(headDir).metadata.get(InterpretableHead.KIND);
+			} catch (org.conceptscope.model.ModelLoadException e) {
+				kind = null; // not a config ConceptScope wrote
+			}
+		}
+		if (kind == null || !HeadTrainingSettings.HEADS.contains(kind)) {
+			throw new IllegalArgumentException(headDir + " exists and is not a head saved by ConceptScope (no conceptscope.json naming a"
+				+ " head kind); the trained head is saved as " + HeadTrainingSettings.SAVE_DIR + "/" + HEAD_DIR + ", so choose another "
+				+ HeadTrainingSettings.SAVE_DIR + " or move that folder away: nothing was changed.");
+		}
+	}
+
+	/** One line for the status bar and the log. */
+	public static String summary(Result r) {
+		return r.head().kind() + " head: held-out accuracy " + ConceptDiscoveryRun.number(r.headAccuracy()) + " (backbone " + ConceptDiscoveryRun.number(r.backboneAccuracy())
+			+ "), saved in " + r.written().get(0) + ".";
+	}
+
+	/** Per class, a seeded shuffle; round(fraction * n) held out, at least one when the class has two images or more. */
+	static int[][] split(int[] labels, double fraction, long seed) {
+		Random r = new Random(seed);
+		List<Integer> train = new ArrayList<>(), held = new ArrayList<>();
+		int classes = 0;
+		for (int l : labels) classes = Math.max(classes, l + 1);
+		for (int k = 0; k < classes; k++) {
+			List<Integer> idx = new ArrayList<>();
+			for (int i = 0; i < labels.length; i++) if (labels[i] == k) idx.add(i);
+			java.util.Collections.shuffle(idx, r);
+			int n = idx.size(), h = n < 2 ? 0 : Math.max(1, Math.min(n - 1, (int) Math.round(fraction * n)));
+			held.addAll(idx.subList(0, h));
+			train.addAll(idx.subList(h, n));
+		}
+		java.util.Collections.sort(train);
+		java.util.Collections.sort(held);
+		if (held.isEmpty()) {
+			throw new IllegalArgumentException("No image could be held out for the accuracy table: give at least two images per class.");
+		}
+		return new int[][] { train.stream().mapToInt(Integer::intValue).toArray(), held.stream().mapToInt(Integer::intValue).toArray() };
+	}
+
+	/** The square patch around a feature-map cell: the cell's footprint in the image, doubled (at least 8 pixels). */
+	static PrototypeMontage.Crop crop(ImageSet images, int entry, HeadPrototypes.Prototype p, int[] hw) {
+		ImagePlus imp = images.imageOf(entry);
+		int width = imp.getWidth(), height = imp.getHeight();
+		int side = Math.min(Math.min(width, height), Math.max(8, 2 * (int) Math.ceil(Math.max(width / (double) hw[1], height / (double) hw[0]))));
+		int cx = (int) Math.round((p.x() + 0.5) * width / hw[1]), cy = (int) Math.round((p.y() + 0.5) * height / hw[0]);
+		int x = Math.max(0, Math.min(width - side, cx - side / 2)), y = Math.max(0, Math.min(height - side, cy - side / 2));
+		return new PrototypeMontage.Crop(entry, x, y, side, p.response());
+	}
+
+	static ImagePlus convergencePlot(double[] change) {
+		double[] x = new double[change.length];
+		for (int e = 0; e < x.length; e++) x[e] = e + 1;
+		Plot plot = new Plot("Concept convergence", "epoch", "change of the concept embeddings (Frobenius)");
+		plot.setColor(Color.BLUE);
+		plot.add("line", x, change);
+		return plot.getImagePlus();
+	}
+
+	private static int[] pick(int[] v, int[] idx) {
+		int[] out = new int[idx.length];
+		for (int i = 0; i < idx.length; i++) out[i] = v[idx[i]];
+		return out;
+	}
+
+	static int argmax(double[] v) {
+		int best = 0;
+		for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+		return best;
+	}
+
+	private static double agreement(int[] a, int[] b) {
+		int same = 0;
+		for (int i = 0; i < a.length; i++) if (a[i] == b[i]) same++;
+		return a.length == 0 ? Double.NaN : same / (double) a.length;
+	}
+
+	private static Path write(Path csv, List<String> header, List<List<String>> rows) throws IOException {
+		ResultsCsvWriter.write(header, rows, csv);
+		return csv;
+	}
+}

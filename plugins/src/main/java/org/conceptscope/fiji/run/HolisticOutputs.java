@@ -1,0 +1,142 @@
+package org.conceptscope.fiji.run;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.gui.Roi;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.conceptscope.concepts.ConceptAttributionMaps;
+import org.conceptscope.concepts.ConceptBank;
+import org.conceptscope.concepts.ConceptLocalization;
+import org.conceptscope.concepts.HolisticConcepts;
+import org.conceptscope.fiji.write.ConceptMapsWriter;
+import org.conceptscope.fiji.write.HeatmapWriter;
+import org.conceptscope.fiji.image.ImageSet;
+import org.conceptscope.fiji.write.ResultsCsvWriter;
+import org.conceptscope.fiji.write.RoiWriter;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+
+/**
+ * The holistic view of a bank on the images it was discovered on (Fel et al. 2023): concept
+ * attribution maps (where each concept lies, by implicit differentiation through the NNLS solve),
+ * per-position concept importance maps, and each concept's prevalence and reliability. Gives two
+ * composites (the images' channels plus one channel per concept, ROIs of each map's top fraction in
+ * the overlay) and a table; saved as {@value #MAPS}, {@value #ROIS}, {@value #IMPORTANCE_MAPS} and
+ * {@value #CSV}. The images are only read.
+ */
+public final class HolisticOutputs {
+
+	static final String CSV = "holistic.csv", MAPS = "concept-maps.tif", ROIS = "concept-maps-RoiSet.zip",
+		IMPORTANCE_MAPS = "concept-importance-maps.tif";
+	/** Values of the {@code concept_maps} key: no maps, or the attribution rule read from the score gradient. */
+	static final String NONE = "none";
+	static final List<String> RULES = List.of(ConceptAttributionMaps.Rule.GRADIENT_X_INPUT.key(), ConceptAttributionMaps.Rule.SALIENCY.key(), NONE);
+
+	/** What was computed; {@code maps} and {@code rois} are null/empty when no attribution maps were made. */
+	public record Result(HolisticConcepts.Summary summary, ImagePlus maps, List<Roi> rois, ImagePlus importanceMaps, List<List<String>> rows) {}
+
+	private HolisticOutputs() {}
+
+	/**
+	 * @param images the images, as one stack of their planes ({@link #stackOf}) matching {@code batch}
+	 * @param rule gradient_x_input, saliency or none; a model that is not a TensorFlow SavedModel gets no attribution maps (logged)
+	 * @param correct per image 1 when the model is right, 0 when wrong; null: reliability unknown
+	 */
+	static Result run(Classifier classifier, ConceptBank bank, ImagePlus images, FloatTensor batch, String rule, double[] correct,
+		double topFraction, Progress progress) {
+		HolisticConcepts.Summary summary = HolisticConcepts.summarize(classifier, bank, batch, correct);
+		int h = (int) batch.dim(1), w = (int) batch.dim(2);
+		FloatTensor localImportance = ConceptLocalization.upsample(summary.maps(), h, w);
+		ImagePlus importance = ConceptMapsWriter.withChannels(images, localImportance, bank);
+		importance.setTitle(base(images) + "-concept-importance");
+		List<Roi> rois = List.of();
+		ImagePlus maps = null;
+		if (!NONE.equals(rule)) {
+			if (classifier instanceof TensorFlowClassifier) {
+				FloatTensor m = ConceptAttributionMaps.maps(classifier, bank, batch, ConceptAttributionMaps.Rule.of(rule), progress);
+				maps = ConceptMapsWriter.withChannels(images, m, bank);
+				maps.setTitle(base(images) + "-concept-maps");
+				rois = ConceptMapsWriter.rois(images, m, bank, topFraction, maps);
+				maps.setOverlay(ConceptMapsWriter.overlay(rois));
+			} else {
+				IJ.log("ConceptScope: no concept attribution maps for " + classifier.name() + ": they need gradients from a layer to the"
+					+ " input, which ConceptScope computes for TensorFlow SavedModels only (concept_maps=none silences this).");
+			}
+		}
+		return new Result(summary, maps, rois, importance, rows(bank, summary));
+	}
+
+	static List<String> header() {
+		return List.of("concept", "importance", "prevalence", "reliability", "local_importance");
+	}
+
+	/** Per concept: the bank's importance, prevalence, reliability (NaN when unknown) and the mean per-position importance. */
+	static List<List<String>> rows(ConceptBank bank, HolisticConcepts.Summary s) {
+		List<List<String>> rows = new ArrayList<>();
+		int n = s.perImage().length;
+		for (int q = 0; q < bank.size(); q++) {
+			double local = 0;
+			for (double[] row : s.perImage()) local += row[q] / n;
+			rows.add(List.of(Integer.toString(q + 1), ConceptDiscoveryRun.number(bank.importance == null ? Double.NaN : bank.importance[q]),
+				ConceptDiscoveryRun.number(s.prevalence()[q]), ConceptDiscoveryRun.number(s.reliability() == null ? Double.NaN : s.reliability()[q]),
+				ConceptDiscoveryRun.number(local)));
+		}
+		return rows;
+	}
+
+	static List<Path> save(Result r, Path dir) throws IOException {
+		Files.createDirectories(dir);
+		List<Path> written = new ArrayList<>();
+		Path csv = dir.resolve(CSV), importance = dir.resolve(IMPORTANCE_MAPS);
+		ResultsCsvWriter.write(header(), r.rows(), csv);
+		HeatmapWriter.save(r.importanceMaps(), importance);
+		written.add(csv);
+		written.add(importance);
+		if (r.maps() != null) {
+			Path maps = dir.resolve(MAPS), rois = dir.resolve(ROIS);
+			HeatmapWriter.save(r.maps(), maps);
+			RoiWriter.save(r.rois(), rois);
+			written.add(maps);
+			written.add(rois);
+		}
+		return written;
+	}
+
+	/**
+	 * The images of a set, entries {@code which} (null: all), as one stack of their displayable planes
+	 * (RGB stays RGB; other multi-channel images give their first channel, as in the atlas), so one
+	 * composite holds every image's maps. A single image of the set is returned as it is when it is
+	 * the whole set.
+	 */
+	static ImagePlus stackOf(ImageSet images, int[] which, String title) {
+		if (which == null && images.images().size() == 1) return images.images().get(0);
+		int[] idx = which != null ? which : java.util.stream.IntStream.range(0, images.size()).toArray();
+		ImagePlus first = images.imageOf(idx[0]);
+		ImageStack stack = new ImageStack(first.getWidth(), first.getHeight());
+		for (int i : idx) stack.addSlice(images.describe(i), images.plane(i));
+		ImagePlus out = new ImagePlus(title, stack);
+		out.setCalibration(first.getCalibration().copy());
+		return out;
+	}
+
+	/** A set of the entries {@code which} of another, one single-plane image each (atlas crops are indexed in this order). */
+	static ImageSet subset(ImageSet images, int[] which) {
+		List<ImagePlus> list = new ArrayList<>();
+		for (int i : which) list.add(new ImagePlus(images.describe(i), images.plane(i)));
+		return new ImageSet(list);
+	}
+
+	private static String base(ImagePlus imp) {
+		String t = imp.getShortTitle();
+		return t == null || t.isBlank() ? "images" : t;
+	}
+}

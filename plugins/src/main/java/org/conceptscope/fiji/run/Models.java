@@ -1,0 +1,173 @@
+package org.conceptscope.fiji.run;
+
+import org.conceptscope.fiji.image.BatchIndex;
+import org.conceptscope.fiji.image.ImagePlusTensors;
+import org.conceptscope.fiji.image.ImagePlusTiles;
+import org.conceptscope.fiji.image.ImageSet;
+import ij.IJ;
+import ij.ImagePlus;
+import ij.measure.Calibration;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Set;
+
+import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.InputDomain;
+import org.conceptscope.model.Classifiers;
+import org.conceptscope.model.ModelLoadException;
+import org.conceptscope.model.PixelSize;
+import org.conceptscope.model.TensorFlowClassifier;
+
+/**
+ * How every command and the batch runner open a model and turn an image into its input, so that
+ * all of them read the same models the same way: the engine chosen from the model path
+ * ({@link Classifiers#open}: SavedModel, bioimage.io package, TorchScript or ONNX), the
+ * preprocessing the model declares, and one warning in the Log when the image's calibration
+ * differs from the pixel size the model was trained at.
+ */
+public final class Models {
+
+	private static final Set<String> WARNED = Collections.synchronizedSet(new HashSet<>());
+
+	private Models() {}
+
+	/** Any model ConceptScope reads. */
+	public static Classifier open(Path model) {
+		if (model == null || model.toString().isBlank()) {
+			throw new IllegalArgumentException("No model given: choose a SavedModel folder, a bioimage.io package, or a folder with a .pt or .onnx"
+				+ " file and its conceptscope.json.");
+		}
+		return Classifiers.open(model);
+	}
+
+	/**
+	 * A TensorFlow SavedModel, for commands that read its graph or its variables; any other model is
+	 * refused in one sentence naming commands that work with it.
+	 *
+	 * @param command what needs TensorFlow, for the sentence (e.g. "Sharing Ratio Decomposition")
+	 */
+	public static TensorFlowClassifier openTensorFlow(Path model, String command) {
+		Classifiers.Kind kind = Classifiers.kind(model);
+		if (kind != Classifiers.Kind.TENSORFLOW) {
+			throw new ModelLoadException(command + " reads the model's TensorFlow graph, so it runs on TensorFlow SavedModels only; " + model
+				+ " is a " + kind.label() + ": explain it with Attribution or Concept Discovery instead.");
+		}
+		return (TensorFlowClassifier) Classifiers.open(model);
+	}
+
+	/**
+	 * The image as the model's input: the model's declared preprocessing, and the pixel-size check.
+	 * An indexed-colour (palette) image given to a model of three channels is read as the RGB
+	 * colours its palette shows ({@link #paletteAsRgb}); the image itself is not changed.
+	 */
+	public static ImagePlusTensors.Converted input(ImagePlus image, Classifier classifier) {
+		warnPixelSize(image, classifier);
+		ImagePlus rgb = paletteAsRgb(image, classifier);
+		warnDomain(rgb, classifier);
+		return ImagePlusTensors.toTensor(rgb, classifier.normalization());
+	}
+
+	/** Slices checked at most per image by {@link #warnDomain} (evenly spread over a longer stack). */
+	static final int DOMAIN_SLICES = 16;
+
+	/**
+	 * Logs, once per model and image, when the image's pixels after the model's normalisation are far
+	 * from those the model was trained on (its card's input statistics: {@link InputDomain}); returns
+	 * the sentence or null. Slices are read a band of rows at a time, at most {@value #DOMAIN_SLICES}.
+	 */
+	public static String warnDomain(ImagePlus image, Classifier classifier) {
+		InputDomain card = classifier == null ? null : classifier.inputDomain();
+		if (card == null || image == null || image.getProcessor() == null) return null;
+		if (classifier.signature() != null && classifier.signature().channels() > 0
+			&& classifier.signature().channels() != ImagePlusTensors.channels(image)) {
+			return null; // the channel refusal comes with the run
+		}
+		try {
+			return domainWarning(image, classifier, card);
+		} catch (RuntimeException e) {
+			return null; // a warning never stops a run; the run itself names what is wrong with the image
+		}
+	}
+
+	private static String domainWarning(ImagePlus image, Classifier classifier, InputDomain card) {
+		ImagePlusTiles source = new ImagePlusTiles(image);
+		BatchIndex batches = ImagePlusTensors.batches(image);
+		int n = source.images(), step = Math.max(1, (n + DOMAIN_SLICES - 1) / DOMAIN_SLICES), far = 0, checked = 0;
+		String first = null;
+		for (int b = 0; b < n; b += step) {
+			checked++;
+			String what = "The image '" + image.getTitle() + "'" + (n > 1 ? " (slice " + batches.slice(b) + (batches.frames() > 1
+				? ", frame " + batches.frame(b) : "") + ")" : "");
+			String w = card.warning(InputDomain.of(source, b, classifier.normalization()), what);
+			if (w != null) {
+				far++;
+				if (first == null) first = w;
+			}
+		}
+		if (first == null) return null;
+		String line = first + (checked > 1 ? " (" + far + " of the " + checked + " slices checked are far.)" : "");
+		if (WARNED.add("domain|" + classifier.name() + "|" + image.getTitle() + "|" + image.getID())) IJ.log("ConceptScope warning: " + line);
+		return line;
+	}
+
+	/**
+	 * For a model that takes three channels, an 8-bit single-channel image with a colour palette
+	 * (e.g. an indexed-colour PNG or GIF) as a new RGB image of the colours the palette gives each
+	 * pixel; any other image as it is. ImageJ cannot tell a palette from a display LUT (its own
+	 * pseudo-colour test calls small palettes smooth ramps), so the Log says what was done.
+	 */
+	public static ImagePlus paletteAsRgb(ImagePlus imp, Classifier classifier) {
+		if (imp == null || classifier == null || classifier.signature() == null || classifier.signature().channels() != 3) return imp;
+		if (imp.getBitDepth() != 8 || imp.getNChannels() != 1 || imp.getProcessor() == null) return imp;
+		if (!imp.getProcessor().isColorLut()) return imp;
+		if (!(imp.getProcessor().getColorModel() instanceof java.awt.image.IndexColorModel cm)) return imp;
+		int size = cm.getMapSize();
+		byte[] r = new byte[size], g = new byte[size], b = new byte[size];
+		cm.getReds(r);
+		cm.getGreens(g);
+		cm.getBlues(b);
+		int w = imp.getWidth(), h = imp.getHeight();
+		ij.ImageStack source = imp.getStack(), rgb = new ij.ImageStack(w, h);
+		for (int i = 1; i <= source.getSize(); i++) {
+			byte[] px = (byte[]) (source.getSize() == 1 ? imp.getProcessor() : source.getProcessor(i)).getPixels();
+			int[] out = new int[w * h];
+			for (int j = 0; j < out.length; j++) {
+				int v = Math.min(px[j] & 0xff, size - 1);
+				out[j] = 0xff000000 | (r[v] & 0xff) << 16 | (g[v] & 0xff) << 8 | b[v] & 0xff;
+			}
+			rgb.addSlice(source.getSliceLabel(i), new ij.process.ColorProcessor(w, h, out));
+		}
+		ImagePlus copy = new ImagePlus(imp.getTitle(), rgb);
+		copy.setDimensions(1, imp.getNSlices(), imp.getNFrames());
+		copy.setCalibration(imp.getCalibration());
+		if (WARNED.add("palette|" + imp.getTitle())) {
+			IJ.log("ConceptScope: '" + imp.getTitle() + "' is an 8-bit image with a colour palette (LUT), e.g. an indexed-colour PNG; the"
+				+ " RGB model is given the colours of its palette (the image is unchanged). If the LUT only colours the display, convert"
+				+ " the image to RGB the way the model expects instead.");
+		}
+		return copy;
+	}
+
+	/** The images of a set as the model's input, checked against the pixel size with the first image. */
+	public static org.conceptscope.tensor.FloatTensor input(ImageSet images, Classifier classifier) {
+		if (!images.images().isEmpty()) warnPixelSize(images.images().get(0), classifier);
+		return images.toTensor(classifier.normalization());
+	}
+
+	/**
+	 * Logs, once per model and calibration, when the image's pixels differ from the size the model
+	 * was trained at by more than {@link PixelSize#TOLERANCE}; returns the sentence or null.
+	 */
+	public static String warnPixelSize(ImagePlus image, Classifier classifier) {
+		PixelSize p = classifier.pixelSize();
+		if (p == null || image == null) return null;
+		Calibration c = image.getCalibration();
+		String w = p.compare(c.pixelWidth, c.pixelHeight, c.getUnit(), classifier.name());
+		if (w != null && WARNED.add(classifier.name() + "|" + c.pixelWidth + "|" + c.pixelHeight + "|" + c.getUnit())) {
+			IJ.log("ConceptScope warning: " + w); // the Log (stdout headless); the run goes on
+		}
+		return w;
+	}
+}

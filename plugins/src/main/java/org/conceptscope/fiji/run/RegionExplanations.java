@@ -1,0 +1,149 @@
+package org.conceptscope.fiji.run;
+
+import org.conceptscope.fiji.image.BatchIndex;
+import org.conceptscope.fiji.write.HeatmapWriter;
+import org.conceptscope.fiji.image.ImagePlusTensors;
+import org.conceptscope.fiji.image.ImagePlusTiles;
+import org.conceptscope.fiji.write.MapLuts;
+import org.conceptscope.fiji.write.ResultsCsvWriter;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.gui.Overlay;
+import ij.gui.Roi;
+import ij.process.FloatProcessor;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+
+import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.RegionExplainer;
+import org.conceptscope.attribution.RegionExplainer.Mode;
+import org.conceptscope.attribution.RegionExplainer.Region;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.util.Progress;
+
+/**
+ * Explains regions (ROIs) of an ImageJ image one by one ({@link RegionExplainer}): one table row per
+ * region, and one map image of the image's size (slices and frames as the image) holding each
+ * region's map where it was explained (NaN elsewhere; where regions' areas overlap, their mean),
+ * with the regions outlined as an overlay. The user's image is only read.
+ */
+public final class RegionExplanations {
+
+	/** The table's columns. */
+	public static final List<String> HEADER = List.of("roi", "slice", "frame", "x", "y", "width", "height", "mode", "tiles", "predicted",
+		"p_predicted", "target", "p_target", "map_mean_in_roi");
+
+	/** The map image, the table, and each region's own result. */
+	public record Result(ImagePlus maps, List<List<String>> rows, List<RegionExplainer.Result> regions) {}
+
+	private RegionExplanations() {}
+
+	/**
+	 * @param target a class index or {@link AttributionMethod#PREDICTED} (each region's own predicted class)
+	 * @throws CancellationException when progress asks to stop
+	 */
+	public static Result explain(Classifier classifier, ImagePlus image, List<Region> regions, Mode mode, AttributionMethod method,
+		int target, double overlap, Progress progress) {
+		if (regions.isEmpty()) throw new IllegalArgumentException("No region to explain.");
+		Progress p = progress == null ? Progress.NONE : progress;
+		Models.warnPixelSize(image, classifier);
+		Models.warnDomain(image, classifier);
+		ImagePlusTiles source = new ImagePlusTiles(image);
+		BatchIndex batches = ImagePlusTensors.batches(image);
+		int w = image.getWidth(), h = image.getHeight();
+		float[][] sum = new float[batches.size()][], count = new float[batches.size()][];
+		List<List<String>> rows = new ArrayList<>();
+		List<RegionExplainer.Result> results = new ArrayList<>();
+		List<String> names = classifier.classNames();
+		for (int i = 0; i < regions.size(); i++) {
+			Region region = regions.get(i);
+			int done = i, all = regions.size();
+			Progress within = (d, t, msg) -> p.report(done * 1000L + (t > 0 ? d * 1000 / t : 0), all * 1000L, "region " + (done + 1) + " of " + all);
+			RegionExplainer.Result r = RegionExplainer.explain(classifier, source, region, mode, method, target, overlap, within);
+			results.add(r);
+			int b = region.image();
+			if (sum[b] == null) {
+				sum[b] = new float[w * h];
+				count[b] = new float[w * h];
+			}
+			int mh = (int) r.map().dim(0), mw = (int) r.map().dim(1);
+			for (int yy = 0; yy < mh; yy++) {
+				for (int xx = 0; xx < mw; xx++) {
+					float v = r.map().data()[yy * mw + xx];
+					int x = r.x() + xx, y = r.y() + yy;
+					if (Float.isNaN(v) || x >= w || y >= h) continue;
+					sum[b][y * w + x] += v;
+					count[b][y * w + x]++;
+				}
+			}
+			float[] pr = r.probabilities();
+			rows.add(List.of(region.name(), Integer.toString(batches.slice(b)), Integer.toString(batches.frame(b)), Integer.toString(region.x()),
+				Integer.toString(region.y()), Integer.toString(region.width()), Integer.toString(region.height()), mode.key(),
+				Integer.toString(r.tiles()), names.get(r.predicted()), ResultsCsvWriter.number(pr[r.predicted()]), names.get(r.target()),
+				ResultsCsvWriter.number(pr[r.target()]), ResultsCsvWriter.number(r.meanInside())));
+			if (!p.report((i + 1) * 1000L, all * 1000L, "regions explained")) throw new CancellationException("Stopped after " + (i + 1) + " regions.");
+		}
+		ImageStack stack = new ImageStack(w, h);
+		double[] range = null;
+		for (int b = 0; b < batches.size(); b++) {
+			float[] plane = new float[w * h];
+			Arrays.fill(plane, Float.NaN);
+			if (sum[b] != null) for (int j = 0; j < plane.length; j++) if (count[b][j] > 0) plane[j] = sum[b][j] / count[b][j];
+			range = HeatmapWriter.widen(range, plane);
+			stack.addSlice(method.name() + " of regions", new FloatProcessor(w, h, plane));
+		}
+		String title = (image.getShortTitle() == null || image.getShortTitle().isEmpty() ? "image" : image.getShortTitle()) + "-" + method.name()
+			+ "-regions";
+		ImagePlus maps = new ImagePlus(title, stack);
+		maps.setDimensions(1, batches.slices(), batches.frames());
+		maps.setOpenAsHyperStack(batches.size() > 1);
+		if (range != null && range[0] <= range[1]) {
+			maps.getProcessor().setLut(MapLuts.forMap(method.name(), range[0], range[1]));
+			double[] shown = MapLuts.range(range[0], range[1], MapLuts.signed(method.name(), range[0]));
+			maps.setDisplayRange(shown[0], shown[1]);
+		}
+		maps.setCalibration(HeatmapWriter.spatialCalibration(image));
+		Overlay outlines = new Overlay();
+		for (Region region : regions) {
+			Roi roi = outline(region);
+			if (batches.size() > 1) roi.setPosition(0, batches.slice(region.image()), batches.frame(region.image()));
+			outlines.add(roi);
+		}
+		maps.setOverlay(outlines);
+		return new Result(maps, rows, results);
+	}
+
+	/** A region's outline as a ROI (its mask traced, or its box). */
+	static Roi outline(Region region) {
+		Roi roi;
+		boolean[] mask = region.mask();
+		if (mask == null) {
+			roi = new Roi(region.x(), region.y(), region.width(), region.height());
+		} else {
+			ij.process.ByteProcessor bp = new ij.process.ByteProcessor(region.width(), region.height());
+			for (int i = 0; i < mask.length; i++) if (mask[i]) bp.set(i % region.width(), i / region.width(), 255);
+			bp.setThreshold(255, 255, ij.process.ImageProcessor.NO_LUT_UPDATE);
+			roi = new ij.plugin.filter.ThresholdToSelection().convert(bp);
+			if (roi == null) roi = new Roi(0, 0, region.width(), region.height());
+			roi.setLocation(region.x() + roi.getBounds().x, region.y() + roi.getBounds().y);
+		}
+		roi.setName(region.name());
+		return roi;
+	}
+
+	/** Writes {@code <map title>.tif} and {@code <map title>.csv} into a folder (created if missing), each atomically; returns them. */
+	public static List<Path> save(Result r, Path dir) throws IOException {
+		Files.createDirectories(dir);
+		String base = r.maps().getTitle().replaceAll("[\\\\/:*?\"<>|\\p{Cntrl}]", "_");
+		Path tiff = dir.resolve(base + ".tif"), csv = dir.resolve(base + ".csv");
+		HeatmapWriter.save(r.maps(), tiff);
+		ResultsCsvWriter.write(HEADER, r.rows(), csv);
+		return List.of(tiff, csv);
+	}
+}

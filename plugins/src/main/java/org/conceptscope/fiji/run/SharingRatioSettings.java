@@ -1,0 +1,112 @@
+package org.conceptscope.fiji.run;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The parameters of Sharing Ratio Decomposition, shared by the SciJava command and the ImageJ 1.x
+ * plugin; the key constants are the macro keys and the SciJava parameter names.
+ */
+public final class SharingRatioSettings {
+
+	public static final String MODEL = "model", TARGET = "target", ERF_LAYER = "erf_layer", X = "x", Y = "y", ERF_MASS = "erf_mass",
+		APOP_FILL = "apop_fill", OUTPUT = "output", TOP_FRACTION = "top_fraction", SAVE_DIR = "save_dir";
+	public static final List<String> KEYS = List.of(MODEL, TARGET, ERF_LAYER, X, Y, ERF_MASS, APOP_FILL, OUTPUT, TOP_FRACTION, SAVE_DIR);
+
+	public static final String DEFAULT_TARGET = AttributionSettings.PREDICTED, DEFAULT_ERF_LAYER = "",
+		DEFAULT_OUTPUT = AttributionSettings.OUTPUT_CHANNEL;
+	/** -1: the image's centre column / row. */
+	public static final int DEFAULT_X = -1, DEFAULT_Y = -1;
+	/** The ERF ROI holds the pixels that carry this fraction of the ERF's absolute relevance. */
+	public static final double DEFAULT_ERF_MASS = 0.9;
+	/** APOP's blank image, in the model's normalised input units (1: white for unit_range models). */
+	public static final double DEFAULT_APOP_FILL = 1;
+	public static final double DEFAULT_TOP_FRACTION = 0.1;
+
+	public Path model;
+	public String target = DEFAULT_TARGET;
+	/** Empty: no ERF. */
+	public String erfLayer = DEFAULT_ERF_LAYER;
+	public int x = DEFAULT_X, y = DEFAULT_Y;
+	public double erfMass = DEFAULT_ERF_MASS, apopFill = DEFAULT_APOP_FILL, topFraction = DEFAULT_TOP_FRACTION;
+	public String output = DEFAULT_OUTPUT;
+	public Path saveDir;
+
+	public SharingRatioSettings validate() {
+		if (model == null || model.toString().isBlank()) {
+			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
+		}
+		if (target == null || target.isBlank()) {
+			throw new IllegalArgumentException("No target given: use " + TARGET + "=predicted, a class name or a class index.");
+		}
+		if (!AttributionSettings.OUTPUTS.contains(output)) {
+			throw new IllegalArgumentException("Unknown " + OUTPUT + " '" + output + "': use " + OUTPUT
+				+ "=channel (maps as extra channels of a new image) or " + OUTPUT + "=image (the maps alone).");
+		}
+		if (!(topFraction > 0 && topFraction <= 1)) {
+			throw new IllegalArgumentException(TOP_FRACTION + " must be in (0, 1] (0.1 outlines the top 10 % of each map), got "
+				+ topFraction + ".");
+		}
+		if (x < -1 || y < -1) {
+			throw new IllegalArgumentException(X + " and " + Y + " are image pixels (or -1 for the centre), got " + x + ", " + y + ".");
+		}
+		if (!hasErf() && (x != DEFAULT_X || y != DEFAULT_Y)) {
+			throw new IllegalArgumentException(X + " and " + Y + " choose the PFV of an ERF: also set " + ERF_LAYER
+				+ "=[a spatial layer] (Model Info lists them).");
+		}
+		if (!(erfMass > 0 && erfMass <= 1)) {
+			throw new IllegalArgumentException(ERF_MASS + " must be in (0, 1] (0.9: the ERF ROI holds 90 % of its relevance), got "
+				+ erfMass + ".");
+		}
+		if (!Double.isFinite(apopFill)) throw new IllegalArgumentException(APOP_FILL + " must be a finite number, got " + apopFill + ".");
+		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
+			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
+		}
+		return this;
+	}
+
+	public boolean hasErf() {
+		return erfLayer != null && !erfLayer.isBlank();
+	}
+
+	public boolean mapsAsChannels() {
+		return AttributionSettings.OUTPUT_CHANNEL.equals(output);
+	}
+
+	public String toMacroOptions() {
+		StringBuilder o = new StringBuilder();
+		ConceptDiscoverySettings.path(o, MODEL, model);
+		ConceptDiscoverySettings.option(o, TARGET, target);
+		ConceptDiscoverySettings.option(o, ERF_LAYER, erfLayer);
+		ConceptDiscoverySettings.option(o, X, Integer.toString(x));
+		ConceptDiscoverySettings.option(o, Y, Integer.toString(y));
+		ConceptDiscoverySettings.option(o, ERF_MASS, ConceptDiscoverySettings.number(erfMass));
+		ConceptDiscoverySettings.option(o, APOP_FILL, ConceptDiscoverySettings.number(apopFill));
+		ConceptDiscoverySettings.option(o, OUTPUT, output);
+		ConceptDiscoverySettings.option(o, TOP_FRACTION, ConceptDiscoverySettings.number(topFraction));
+		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
+		return o.toString().trim();
+	}
+
+	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs}). */
+	public static SharingRatioSettings of(org.conceptscope.registry.Values v) {
+		SharingRatioSettings s = new SharingRatioSettings();
+		s.model = v.path(MODEL);
+		s.target = v.text(TARGET);
+		s.erfLayer = v.text(ERF_LAYER).trim();
+		s.x = v.integer(X);
+		s.y = v.integer(Y);
+		s.erfMass = v.number(ERF_MASS);
+		s.apopFill = v.number(APOP_FILL);
+		s.output = v.text(OUTPUT);
+		s.topFraction = v.number(TOP_FRACTION);
+		s.saveDir = v.path(SAVE_DIR);
+		return s;
+	}
+
+	/** The settings of a macro line's options (every problem of the line in one message). */
+	public static SharingRatioSettings parse(String options) {
+		return of(org.conceptscope.fiji.param.CommandSpecs.SHARING_RATIO_DECOMPOSITION.parse(options));
+	}
+}

@@ -1,0 +1,66 @@
+package org.conceptscope.fiji.write;
+
+import org.conceptscope.fiji.image.BatchIndex;
+import org.conceptscope.fiji.image.Explanation;
+import ij.CompositeImage;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.plugin.LutLoader;
+import ij.process.FloatProcessor;
+import ij.process.LUT;
+
+import java.awt.Color;
+import java.awt.image.IndexColorModel;
+
+import org.conceptscope.attribution.TiledExplainer;
+import org.conceptscope.tensor.FloatTensor;
+
+/**
+ * The class map of an image explained tile by tile: one channel per class holding the model's
+ * probability for that class, each tile's probabilities blended with the tiles' smooth window
+ * (so the map has the image's size and no seams), and a last channel, the label image, holding
+ * the index of the most probable class at each pixel. Slices and frames are those of the image;
+ * channels are named by their slice labels ("p(DAB-positive)", "class").
+ */
+public final class ClassMapWriter {
+
+	private ClassMapWriter() {}
+
+	/** The class map, or null when the explanation was not tiled. */
+	public static ImagePlus build(Explanation e) {
+		Explanation.Tiles tiles = e.tiles();
+		if (tiles == null) return null;
+		ImagePlus imp = e.image();
+		int w = imp.getWidth(), h = imp.getHeight(), k = e.classNames().size(), perImage = tiles.grid().count();
+		BatchIndex batches = e.batches();
+		ImageStack stack = new ImageStack(w, h);
+		for (int b = 0; b < batches.size(); b++) {
+			FloatTensor probs = tiles.probabilities().range(b, b + 1).reshape(perImage, k);
+			float[][] planes = TiledExplainer.blendTileValues(tiles.grid(), probs);
+			float[] label = new float[w * h];
+			for (int i = 0; i < label.length; i++) {
+				int best = 0;
+				for (int j = 1; j < k; j++) if (planes[j][i] > planes[best][i]) best = j;
+				label[i] = best;
+			}
+			for (int j = 0; j < k; j++) stack.addSlice("p(" + e.className(j) + ")", new FloatProcessor(w, h, planes[j]));
+			stack.addSlice("class", new FloatProcessor(w, h, label));
+		}
+		String title = imp.getShortTitle();
+		ImagePlus out = new ImagePlus((title == null || title.isEmpty() ? "image" : title) + "-classes", stack);
+		out.setDimensions(k + 1, batches.slices(), batches.frames());
+		out.setOpenAsHyperStack(true);
+		CompositeImage ci = new CompositeImage(out, ij.IJ.COLOR); // one channel at a time: probabilities of different classes do not mix
+		for (int j = 0; j < k; j++) ci.setChannelLut(HeatmapWriter.withRange(LUT.createLutFromColor(Color.WHITE), 0, 1), j + 1);
+		IndexColorModel spectrum = LutLoader.getLut("spectrum");
+		LUT labels = spectrum == null ? LUT.createLutFromColor(Color.WHITE) : new LUT(spectrum, 0, 255);
+		ci.setChannelLut(HeatmapWriter.withRange(labels, 0, Math.max(1, k - 1)), k + 1);
+		ci.setCalibration(HeatmapWriter.spatialCalibration(imp));
+		StringBuilder info = new StringBuilder("ConceptScope class map\nmodel=").append(e.model()).append('\n');
+		info.append("tiles=").append(tiles.grid().describe()).append('\n');
+		for (int j = 0; j < k; j++) info.append("channel ").append(j + 1).append("=probability of ").append(e.className(j)).append('\n');
+		info.append("channel ").append(k + 1).append("=most probable class (0=").append(e.className(0)).append(", ...)\n");
+		ci.setProperty("Info", info.toString());
+		return ci;
+	}
+}

@@ -1,0 +1,118 @@
+package org.conceptscope.fiji.write;
+
+import org.conceptscope.fiji.image.BatchIndex;
+import org.conceptscope.fiji.image.ImagePlusTensors;
+import org.conceptscope.fiji.image.RoiPositions;
+import org.conceptscope.fiji.image.TopFractionMask;
+import ij.CompositeImage;
+import ij.ImagePlus;
+import ij.gui.Overlay;
+import ij.gui.Roi;
+import ij.process.ByteProcessor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.conceptscope.concepts.ConceptBank;
+import org.conceptscope.tensor.FloatTensor;
+
+/**
+ * Concept maps [N, H, W, k] of one image, as ImageJ outputs: a new composite with the image's
+ * channels plus one channel per concept ({@link #withChannels}) or the maps alone
+ * ({@link #mapsOnly}), and ROIs outlining the top fraction of every concept's map on every slice,
+ * named {@code concept k; <class>; slice=z}. The image is only read.
+ */
+public final class ConceptMapsWriter {
+
+	private ConceptMapsWriter() {}
+
+	/** Plane of concept q of batch entry b, row by row. */
+	public static float[] map(FloatTensor maps, int b, int q) {
+		return MapChannels.map(maps, b, q);
+	}
+
+	/** A new composite: image channels (32-bit) then concepts 1..k (a colour each, {@link MapLuts#concept}). */
+	public static CompositeImage withChannels(ImagePlus imp, FloatTensor maps, ConceptBank bank) {
+		return build(imp, maps, bank, true);
+	}
+
+	/** A new image of the concept maps alone, one channel per concept. */
+	public static CompositeImage mapsOnly(ImagePlus imp, FloatTensor maps, ConceptBank bank) {
+		return build(imp, maps, bank, false);
+	}
+
+	private static CompositeImage build(ImagePlus imp, FloatTensor maps, ConceptBank bank, boolean withImage) {
+		int k = (int) maps.dim(3);
+		int channels = withImage ? ImagePlusTensors.channels(imp) : 0;
+		List<String> names = new ArrayList<>();
+		for (int q = 0; q < k; q++) names.add("concept " + (q + 1) + ": " + bank.className);
+		CompositeImage ci = MapChannels.build(imp, maps, names, MapChannels.shortTitle(imp) + (withImage ? "-concepts" : "-concepts-map"),
+			withImage);
+		// Each concept its own colour (black to the colour), over its own display range: overlaid, they stay apart.
+		for (int q = 0; q < k; q++) {
+			ij.process.LUT range = ci.getChannelLut(channels + q + 1);
+			ci.setChannelLut(HeatmapWriter.withRange(MapLuts.concept(q), Math.max(0, range.min), range.max), channels + q + 1);
+		}
+		StringBuilder info = new StringBuilder("ConceptScope concept localization\nmodel=").append(bank.model)
+			.append("\nlayer=").append(bank.layer).append("\nclass=").append(bank.className).append('\n');
+		if (channels > 0) info.append("channels 1-").append(channels).append("=image values\n");
+		info.append("channels ").append(channels + 1).append('-').append(channels + k).append("=concepts 1-").append(k).append('\n');
+		ci.setProperty("Info", info.toString());
+		return ci;
+	}
+
+	/**
+	 * One ROI per slice and concept (batch order, then concept), where the mask is not empty,
+	 * positioned for {@code on} (the new image: {@link #withChannels} or {@link #mapsOnly}).
+	 */
+	public static List<Roi> rois(ImagePlus imp, FloatTensor maps, ConceptBank bank, double topFraction, ImagePlus on) {
+		List<String> labels = new ArrayList<>();
+		for (int q = 1; q <= maps.dim(3); q++) labels.add("concept " + q);
+		return rois(imp, maps, labels, bank.className, topFraction, on);
+	}
+
+	/**
+	 * One ROI per slice and map, named {@code <label>; <class>; slice=z}; property {@code concept} is
+	 * the label's last word (the concept's number). On {@code on}, built by {@link MapChannels#build},
+	 * each ROI sits on its slice and on its map's channel (the image's channels, then map q at
+	 * channel images + q + 1), so each concept's outline shows with its own map.
+	 */
+	public static List<Roi> rois(ImagePlus imp, FloatTensor maps, List<String> labels, String className, double topFraction,
+		ImagePlus on) {
+		int first = on.getNChannels() - (int) maps.dim(3); // the image's channels come before the maps
+		int w = imp.getWidth(), h = imp.getHeight(), k = (int) maps.dim(3);
+		BatchIndex batches = ImagePlusTensors.batches(imp);
+		List<Roi> out = new ArrayList<>();
+		for (int b = 0; b < batches.size(); b++) {
+			for (int q = 0; q < k; q++) {
+				float[] m = map(maps, b, q);
+				ByteProcessor mask = TopFractionMask.of(m, w, h, topFraction);
+				Roi roi = RoiWriter.toRoi(mask);
+				if (roi == null) continue;
+				int slice = batches.slice(b), frame = batches.frame(b);
+				String label = labels.get(q);
+				roi.setName(batches.frames() > 1 ? RoiWriter.join(label, className, "slice=" + slice, "frame=" + frame)
+					: RoiWriter.join(label, className, "slice=" + slice));
+				RoiPositions.place(roi, on, first + q + 1, slice, frame);
+				roi.setProperty("concept", label.substring(label.lastIndexOf(' ') + 1));
+				roi.setProperty("score", RoiWriter.number(RoiWriter.meanInside(m, mask)));
+				roi.setProperty("class", className);
+				roi.setProperty("top_fraction", RoiWriter.number(topFraction));
+				roi.setProperty("pixels", Integer.toString(RoiWriter.count(mask)));
+				out.add(roi);
+			}
+		}
+		return out;
+	}
+
+	public static String name(int concept, String className, int slice, int frame) {
+		return RoiWriter.name("concept " + concept, className, slice, frame);
+	}
+
+	/** The ROIs as a new overlay (clones). */
+	public static Overlay overlay(List<Roi> rois) {
+		Overlay o = new Overlay();
+		for (Roi r : rois) o.add((Roi) r.clone());
+		return o;
+	}
+}

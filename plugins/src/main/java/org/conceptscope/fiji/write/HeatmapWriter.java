@@ -1,0 +1,177 @@
+package org.conceptscope.fiji.write;
+
+import org.conceptscope.fiji.image.BatchIndex;
+import org.conceptscope.fiji.image.Explanation;
+import org.conceptscope.fiji.image.ImagePlusTensors;
+import ij.CompositeImage;
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.io.FileSaver;
+import ij.measure.Calibration;
+import ij.plugin.LutLoader;
+import ij.process.FloatProcessor;
+import ij.process.LUT;
+
+import java.awt.Color;
+import java.awt.image.IndexColorModel;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Builds a new hyperstack that shows an explanation next to the image: the image's channels as
+ * 32-bit values (calibrated where the image is; R, G, B for RGB) plus one last channel holding
+ * the attribution map with the Fire LUT (signed maps: a diverging LUT centred on zero, see {@link MapLuts}). Slices and frames are those of the image, so batch
+ * entry b sits at its own (slice, frame). {@link #buildMapImage} gives the maps alone, for users
+ * who want them as a separate image. The input ImagePlus is only read.
+ */
+public final class HeatmapWriter {
+
+	private HeatmapWriter() {}
+
+	/** A new CompositeImage with channels = image channels + 1 (the map, last). */
+	public static CompositeImage build(Explanation e) {
+		ImagePlus imp = e.image();
+		int w = imp.getWidth(), h = imp.getHeight();
+		int channels = ImagePlusTensors.channels(imp);
+		BatchIndex batches = e.batches();
+		ImageStack stack = new ImageStack(w, h);
+		double[][] ranges = new double[channels + 1][];
+		for (int b = 0; b < batches.size(); b++) {
+			String label = originalLabel(imp, batches, b);
+			for (int c = 0; c < channels; c++) {
+				float[] plane = ImagePlusTensors.plane(imp, c, b);
+				ranges[c] = widen(ranges[c], plane);
+				stack.addSlice(label, new FloatProcessor(w, h, plane));
+			}
+			float[] map = e.map(b);
+			ranges[channels] = widen(ranges[channels], map);
+			stack.addSlice(e.method() + ": " + e.className(e.target(b)), new FloatProcessor(w, h, map));
+		}
+		ImagePlus out = new ImagePlus(titleOf(imp, e.method()), stack);
+		out.setDimensions(channels + 1, batches.slices(), batches.frames());
+		out.setOpenAsHyperStack(true);
+		CompositeImage ci = MapChannels.composite(out);
+		for (int c = 0; c < channels; c++) {
+			ci.setChannelLut(withRange(imageLut(imp, c), ranges[c][0], ranges[c][1]), c + 1);
+		}
+		// Unsigned maps: Fire from 0; signed ones: diverging, white at 0, symmetric range (MapLuts).
+		ci.setChannelLut(MapLuts.forMap(e.method(), ranges[channels][0], ranges[channels][1]), channels + 1);
+		ci.setCalibration(spatialCalibration(imp));
+		ci.setProperty("Info", info(e, channels));
+		return ci;
+	}
+
+	/**
+	 * A new 32-bit image holding only the maps (Fire LUT), one plane per slice/frame of the image,
+	 * with the image's pixel size, titled "title-method-map".
+	 */
+	public static ImagePlus buildMapImage(Explanation e) {
+		ImagePlus imp = e.image();
+		BatchIndex batches = e.batches();
+		ImageStack stack = new ImageStack(imp.getWidth(), imp.getHeight());
+		double[] range = null;
+		for (int b = 0; b < batches.size(); b++) {
+			float[] map = e.map(b);
+			range = widen(range, map);
+			stack.addSlice(e.method() + ": " + e.className(e.target(b)), new FloatProcessor(imp.getWidth(), imp.getHeight(), map));
+		}
+		ImagePlus out = new ImagePlus(titleOf(imp, e.method()) + "-map", stack);
+		out.setDimensions(1, batches.slices(), batches.frames());
+		// Slices x frames make a hyperstack (ROIs at (0, z, t)); a plain z- or t-stack takes ROIs by stack
+		// index, which RoiPositions gives it.
+		out.setOpenAsHyperStack(true);
+		LUT lut = MapLuts.forMap(e.method(), range[0], range[1]);
+		out.getProcessor().setLut(lut);
+		out.setDisplayRange(lut.min, lut.max);
+		out.setCalibration(spatialCalibration(imp));
+		out.setProperty("Info", info(e, 0));
+		return out;
+	}
+
+	/** Saves the hyperstack as TIFF, atomically (temp file in the same folder, then rename). */
+	public static void save(ImagePlus heatmap, Path tiff) throws IOException {
+		// serialize() encodes the full ImageJ TIFF (LUTs, ranges, labels, info) without touching the
+		// file system or the image's title, so the bytes can go through AtomicFiles.
+		byte[] bytes = new FileSaver(heatmap).serialize();
+		if (bytes == null) throw new IOException("ImageJ could not encode '" + heatmap.getTitle() + "' as TIFF.");
+		AtomicFiles.write(tiff, bytes);
+	}
+
+	private static String titleOf(ImagePlus imp, String method) {
+		String title = imp.getShortTitle();
+		return (title == null || title.isEmpty() ? "image" : title) + "-" + method;
+	}
+
+	static String originalLabel(ImagePlus imp, BatchIndex batches, int b) {
+		if (imp.getStackSize() == 1) {
+			Object label = imp.getProperty("Label");
+			return label instanceof String s ? s : null;
+		}
+		String label = imp.getStack().getSliceLabel(ImagePlusTensors.stackIndex(imp, 1, batches.slice(b), batches.frame(b)));
+		return label == null || label.isEmpty() ? null : label;
+	}
+
+	static LUT imageLut(ImagePlus imp, int channel) {
+		if (imp.getBitDepth() == 24) {
+			Color[] rgb = { Color.RED, Color.GREEN, Color.BLUE };
+			return LUT.createLutFromColor(rgb[channel % 3]);
+		}
+		if (imp.isComposite()) return ((CompositeImage) imp).getChannelLut(channel + 1);
+		if (imp.getNChannels() == 1) return imp.getProcessor().getLut();
+		return LUT.createLutFromColor(Color.WHITE);
+	}
+
+	/** Fire from ImageJ's built-in tables: LutLoader builds it in code, so it works headless. */
+	static LUT fire() {
+		IndexColorModel cm = LutLoader.getLut("fire");
+		if (cm == null) return LUT.createLutFromColor(Color.ORANGE);
+		return new LUT(cm, 0, 255);
+	}
+
+	public static LUT withRange(LUT lut, double min, double max) {
+		LUT copy = (LUT) lut.clone();
+		copy.min = min;
+		copy.max = max;
+		return copy;
+	}
+
+	public static double[] widen(double[] range, float[] values) {
+		double min = range == null ? Double.POSITIVE_INFINITY : range[0];
+		double max = range == null ? Double.NEGATIVE_INFINITY : range[1];
+		for (float v : values) {
+			if (Float.isFinite(v)) {
+				min = Math.min(min, v);
+				max = Math.max(max, v);
+			}
+		}
+		if (min > max) return new double[] { 0, 1 };
+		return new double[] { min, max > min ? max : min + 1 };
+	}
+
+	/** Pixel size and units stay; the values are already calibrated, so no density function. */
+	public static Calibration spatialCalibration(ImagePlus imp) {
+		Calibration cal = imp.getCalibration().copy();
+		cal.disableDensityCalibration();
+		return cal;
+	}
+
+	private static String info(Explanation e, int channels) {
+		StringBuilder s = new StringBuilder("ConceptScope explanation\n");
+		s.append("method=").append(e.method()).append('\n');
+		s.append("model=").append(e.model()).append('\n');
+		s.append("classes=").append(String.join(",", e.classNames())).append('\n');
+		if (channels > 0) {
+			s.append("channels 1-").append(channels).append("=image values");
+			if (ImagePlusTensors.usesCalibration(e.image())) s.append(" (calibrated)");
+			s.append('\n');
+		}
+		s.append("channel ").append(channels + 1).append('=').append(e.method()).append(" map\n");
+		for (int b = 0; b < e.size(); b++) {
+			s.append("slice=").append(e.batches().slice(b)).append(" frame=").append(e.batches().frame(b))
+				.append(" target=").append(e.className(e.target(b)))
+				.append(" predicted=").append(e.className(e.predicted(b))).append('\n');
+		}
+		return s.toString();
+	}
+}

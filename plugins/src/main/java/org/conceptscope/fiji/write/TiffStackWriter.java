@@ -1,0 +1,165 @@
+package org.conceptscope.fiji.write;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Writes a 32-bit float TIFF stack plane by plane, for stacks too long to hold: only one plane
+ * is in memory at a time. The layout is ImageJ's own (big-endian, every IFD first, then the
+ * planes back to back, an "ImageJ=" description with images/slices/frames), so ImageJ and Fiji
+ * open it as a stack, including as a virtual stack. The display range (min/max of every value
+ * written) is filled into the description at the end. The file appears complete on
+ * {@link #commit()} or not at all ({@link AtomicFiles#begin}).
+ */
+public final class TiffStackWriter implements Closeable {
+
+	/** The description is reserved at this size and patched with min/max on commit. */
+	private static final int DESCRIPTION_BYTES = 512;
+	private static final int TAGS_FIRST = 12, TAGS_OTHER = 11;
+	/** Classic TIFF offsets are 32-bit: beyond 4 GB only the first IFD is written, as ImageJ does. */
+	private static final long MAX_CLASSIC = 0xFFFF_FFFFL;
+
+	private final AtomicFiles.Pending file;
+	private final int width, height, planes, slices, frames;
+	private final long dataStart, planeBytes;
+	private final long descriptionOffset;
+	private final ByteBuffer plane;
+	private int written;
+	private double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+
+	/** A stack of {@code slices x frames} planes of width x height (slices fastest). */
+	public TiffStackWriter(Path target, int width, int height, int slices, int frames) throws IOException {
+		if (width < 1 || height < 1 || slices < 1 || frames < 1) {
+			throw new IllegalArgumentException("A TIFF stack needs positive sizes, got " + width + "x" + height + ", " + slices
+				+ " slices, " + frames + " frames.");
+		}
+		this.width = width;
+		this.height = height;
+		this.slices = slices;
+		this.frames = frames;
+		this.planes = Math.multiplyExact(slices, frames);
+		this.planeBytes = 4L * width * height;
+		long firstIfd = 8, firstIfdSize = 2 + 12L * TAGS_FIRST + 4;
+		this.descriptionOffset = firstIfd + firstIfdSize;
+		long otherIfdSize = 2 + 12L * TAGS_OTHER + 4;
+		long otherIfds = descriptionOffset + DESCRIPTION_BYTES;
+		long allIfds = otherIfds + otherIfdSize * (planes - 1);
+		boolean everyIfd = allIfds + planeBytes * planes <= MAX_CLASSIC;
+		this.dataStart = everyIfd ? allIfds : otherIfds;
+		this.plane = ByteBuffer.allocate(Math.toIntExact(planeBytes)).order(ByteOrder.BIG_ENDIAN);
+		this.file = AtomicFiles.begin(target);
+		try {
+			writeHeader(everyIfd, otherIfds, otherIfdSize);
+			file.channel().position(dataStart);
+		} catch (IOException | RuntimeException e) {
+			file.close();
+			throw e;
+		}
+	}
+
+	public int planes() {
+		return planes;
+	}
+
+	public int written() {
+		return written;
+	}
+
+	/** Appends the next plane (row by row, width x height values). */
+	public void write(float[] values) throws IOException {
+		if (values.length != width * height) {
+			throw new IllegalArgumentException("A plane has " + width * height + " values, got " + values.length + ".");
+		}
+		if (written >= planes) throw new IllegalStateException("All " + planes + " planes are already written.");
+		plane.clear();
+		plane.asFloatBuffer().put(values);
+		for (float v : values) {
+			if (Float.isFinite(v)) {
+				if (v < min) min = v;
+				if (v > max) max = v;
+			}
+		}
+		plane.limit(plane.capacity());
+		while (plane.hasRemaining()) file.channel().write(plane);
+		written++;
+	}
+
+	/** Fills the display range into the description and moves the file into place; every plane must be written. */
+	public void commit() throws IOException {
+		if (written != planes) throw new IllegalStateException("Only " + written + " of " + planes + " planes were written.");
+		ByteBuffer d = description(min <= max ? min : 0, min <= max ? max : 1);
+		file.channel().write(d, descriptionOffset);
+		file.commit();
+	}
+
+	/** Discards the file unless committed. */
+	@Override
+	public void close() {
+		file.close();
+	}
+
+	private void writeHeader(boolean everyIfd, long otherIfds, long otherIfdSize) throws IOException {
+		ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(everyIfd ? dataStart : otherIfds)).order(ByteOrder.BIG_ENDIAN);
+		b.put((byte) 'M').put((byte) 'M').putShort((short) 42).putInt(8);
+		// IFD 0, with the description
+		b.putShort((short) TAGS_FIRST);
+		tags(b, 0, true);
+		b.putInt(everyIfd && planes > 1 ? (int) otherIfds : 0);
+		b.put(description(0, 1));
+		if (everyIfd) {
+			for (int i = 1; i < planes; i++) {
+				b.putShort((short) TAGS_OTHER);
+				tags(b, i, false);
+				b.putInt(i + 1 < planes ? (int) (otherIfds + otherIfdSize * i) : 0);
+			}
+		}
+		b.flip();
+		while (b.hasRemaining()) file.channel().write(b);
+	}
+
+	/** The entries of IFD i, in ascending tag order as TIFF requires. */
+	private void tags(ByteBuffer b, int i, boolean first) {
+		entry(b, 254, 4, 0); // NewSubfileType
+		entry(b, 256, 4, width); // ImageWidth
+		entry(b, 257, 4, height); // ImageLength
+		entry(b, 258, 3, 32); // BitsPerSample
+		entry(b, 259, 3, 1); // Compression: none
+		entry(b, 262, 3, 1); // PhotometricInterpretation: black is zero
+		if (first) {
+			b.putShort((short) 270).putShort((short) 2).putInt(DESCRIPTION_BYTES).putInt((int) descriptionOffset); // ImageDescription
+		}
+		entry(b, 273, 4, dataStart + planeBytes * i); // StripOffsets
+		entry(b, 277, 3, 1); // SamplesPerPixel
+		entry(b, 278, 4, height); // RowsPerStrip
+		entry(b, 279, 4, planeBytes); // StripByteCounts
+		entry(b, 339, 3, 3); // SampleFormat: IEEE float
+	}
+
+	/** One IFD entry with a single SHORT (3) or LONG (4) value, left-justified in the value field. */
+	private static void entry(ByteBuffer b, int tag, int type, long value) {
+		b.putShort((short) tag).putShort((short) type).putInt(1);
+		if (type == 3) b.putShort((short) value).putShort((short) 0);
+		else b.putInt((int) value);
+	}
+
+	/** The ImageJ description padded with blank lines to its reserved size, NUL-terminated. */
+	private ByteBuffer description(double lo, double hi) {
+		StringBuilder s = new StringBuilder("ImageJ=1.54p\n");
+		s.append("images=").append(planes).append('\n');
+		s.append("slices=").append(slices).append('\n');
+		if (frames > 1) s.append("frames=").append(frames).append('\n').append("hyperstack=true\n");
+		s.append(String.format(Locale.ROOT, "min=%s%nmax=%s%n", lo, hi).replace("\r", ""));
+		byte[] text = s.toString().getBytes(StandardCharsets.US_ASCII);
+		if (text.length > DESCRIPTION_BYTES - 1) throw new IllegalStateException("TIFF description too long.");
+		byte[] all = new byte[DESCRIPTION_BYTES];
+		System.arraycopy(text, 0, all, 0, text.length);
+		for (int i = text.length; i < DESCRIPTION_BYTES - 1; i++) all[i] = '\n';
+		all[DESCRIPTION_BYTES - 1] = 0;
+		return ByteBuffer.wrap(all);
+	}
+}

@@ -1,0 +1,65 @@
+package org.conceptscope.fiji.param;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.conceptscope.fiji.run.AttributionSettings;
+import org.junit.jupiter.api.Test;
+
+/** Macro options as ImageJ writes them, read with exact keys. */
+class MacroOptionsTest {
+
+	private static final List<String> KEYS = List.of("model", "fraction", "top_fraction", "steps", "per_channel", "seed");
+
+	@Test
+	void bracketsFlagsAndExactKeys() {
+		MacroOptions o = MacroOptions.parse("model=[/data/my models/ihc] top_fraction=0.2 per_channel steps=8.0 ", "Test", KEYS);
+		assertEquals(Path.of("/data/my models/ihc"), o.path("model"));
+		assertEquals(0.2, o.decimal("top_fraction", 0), 0);
+		assertFalse(o.has("fraction"), "'fraction=' inside 'top_fraction=' is not the key 'fraction'");
+		assertEquals(0.5, o.decimal("fraction", 0.5), 0);
+		assertTrue(o.flag("per_channel", false), "a bare word is a checked box");
+		assertEquals(8, o.integer("steps", 1), "recorded numbers may carry a decimal point");
+		assertEquals(7, o.whole("seed", 7), "absent keys give the default");
+	}
+
+	@Test
+	void mistakesAreNamed() {
+		assertEquals("Test has no option 'stepz'; its keys are: model fraction top_fraction steps per_channel seed.",
+			message("model=[x] stepz=3"));
+		assertEquals("Test: 'steps' is given twice.", message("steps=3 steps=4"));
+		assertEquals("Test: the value of 'model' opens '[' but never closes it.", message("model=[/a b"));
+		assertEquals("Test: steps must be a whole number, got '2.5'.",
+			assertThrows(IllegalArgumentException.class, () -> MacroOptions.parse("steps=2.5", "Test", KEYS).integer("steps", 1))
+				.getMessage());
+		assertEquals("Test: per_channel must be a true or false, got 'yes'.",
+			assertThrows(IllegalArgumentException.class, () -> MacroOptions.parse("per_channel=yes", "Test", KEYS)
+				.flag("per_channel", false)).getMessage());
+	}
+
+	@Test
+	void aRecordedAttributionLineBecomesSettings() {
+		AttributionSettings s = AttributionSettings.parse("model=[/models/ihc stain] method=sobol target=[soft tissue] grid=6"
+			+ " designs=16 seed=3 blur_sigma=2 per_channel output=image top_fraction=0.05 save_dir=[/out dir]");
+		assertEquals(Path.of("/models/ihc stain"), s.model());
+		assertEquals("sobol", s.method());
+		assertEquals("soft tissue", s.target());
+		assertEquals(6, s.grid());
+		assertEquals(16, s.designs());
+		assertEquals(3, s.seed());
+		assertEquals(2.0, s.blurSigma(), 0);
+		assertTrue(s.perChannel());
+		assertEquals("image", s.output());
+		assertEquals(0.05, s.topFraction(), 0);
+		assertEquals(Path.of("/out dir"), s.saveDir());
+	}
+
+	private static String message(String options) {
+		return assertThrows(IllegalArgumentException.class, () -> MacroOptions.parse(options, "Test", KEYS)).getMessage();
+	}
+}

@@ -1,0 +1,156 @@
+package org.conceptscope.fiji.run;
+
+import org.conceptscope.fiji.TestFiles;
+import org.conceptscope.fiji.write.MapLuts;
+import org.conceptscope.fiji.write.ResultsCsvWriter;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.plugin.SubstackMaker;
+
+import java.awt.event.KeyEvent;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.conceptscope.fiji.display.ImageJProgress;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shared code behind both Attribution entry points, on the bundled model and stacks. */
+class AttributionRunTest {
+
+	@TempDir
+	Path dir;
+
+	private final Path testImages = TestFiles.testImages();
+
+	@Test
+	void separateMapImageWithOverlayAndTableWhileTheInputStaysUntouched() throws IOException {
+		ImagePlus imp = ihc();
+		Object[] before = pixels(imp);
+		AttributionSettings s = settings("ihc-stain").method("gradient_x_input").output("image").topFraction(0.2);
+		AttributionResult r = AttributionRun.run(imp, s, Progress.NONE);
+
+		for (int i = 0; i < before.length; i++) assertArrayEquals((int[]) before[i], (int[]) imp.getStack().getPixels(i + 1));
+		assertFalse(imp.changes, "the user's image is not marked as changed");
+		ImagePlus map = r.image();
+		assertEquals("ihc-heldout-patches-gradient_x_input-map", map.getTitle());
+		assertEquals(1, map.getNChannels());
+		assertEquals(12, map.getNSlices());
+		assertEquals(32, map.getBitDepth());
+		// Gradient x Input is signed: a diverging LUT (MapLuts) over a range symmetric about zero, not Fire.
+		assertEquals(MapLuts.diverging().getRGB(0), map.getProcessor().getLut().getRGB(0));
+		assertEquals(-map.getDisplayRangeMax(), map.getDisplayRangeMin(), 1e-12);
+		for (int b = 0; b < 12; b++) assertArrayEquals(r.explanation().map(b), (float[]) map.getStack().getPixels(b + 1));
+		assertEquals(12, map.getOverlay().size());
+		assertEquals(12, r.rois().size());
+		assertEquals("0.200000", r.rois().get(0).getProperty("top_fraction"));
+		assertEquals(12, r.table().size());
+		assertEquals(ResultsCsvWriter.header(r.explanation()), java.util.List.of(r.table().getHeadings()));
+		assertEquals(r.explanation().className(r.explanation().predicted(0)), r.table().getStringValue("predicted", 0));
+		assertTrue(r.written().isEmpty(), "no save_dir, no files");
+		assertTrue(((String) map.getProperty("Info")).contains("options=" + s.toMacroOptions() + "\n"));
+	}
+
+	@Test
+	void everyMethodNameRunsThroughTheSettings() throws IOException {
+		ImagePlus two = new SubstackMaker().makeSubstack(ihc(), "1-2");
+		for (String method : AttributionMethods.NAMES) {
+			AttributionSettings s = settings("ihc-stain").method(method).samples(8).steps(4).designs(4).grid(4).patch(8).stride(8);
+			AttributionResult r = AttributionRun.run(two, s, Progress.NONE);
+			assertEquals(method, r.explanation().method());
+			assertEquals(method, r.table().getStringValue("method", 1));
+			for (float v : r.explanation().attribution().maps().data()) assertTrue(Float.isFinite(v), method + " gives finite maps");
+		}
+	}
+
+	@Test
+	void aNamedTargetClassIsExplainedOnEverySlice() throws IOException {
+		AttributionResult r = AttributionRun.run(ihc(), settings("ihc-stain").target("dab-positive"), Progress.NONE);
+		for (int b = 0; b < 12; b++) assertEquals("DAB-positive", r.explanation().className(r.explanation().target(b)));
+	}
+
+	@Test
+	void savesTheImageRoisAndTableNamedAfterTheImageAndMethod() throws IOException {
+		AttributionResult r = AttributionRun.run(ihc(), settings("ihc-stain").saveDir(dir.resolve("new/sub")), Progress.NONE);
+		Path out = dir.resolve("new/sub");
+		assertEquals(java.util.List.of(out.resolve("ihc-heldout-patches-saliency.tif"),
+			out.resolve("ihc-heldout-patches-saliency-RoiSet.zip"), out.resolve("ihc-heldout-patches-saliency-results.csv")),
+			r.written());
+		ImagePlus reopened = IJ.openImage(r.written().get(0).toString());
+		assertTrue(((String) reopened.getProperty("Info")).contains("options=model=["), "the replay line survives the TIFF: " + reopened.getProperty("Info"));
+		assertEquals(12, reopened.getOverlay().size(), "the overlay survives the TIFF");
+	}
+
+	@Test
+	void cancellingStopsTheRunAndWritesNothing() {
+		AtomicInteger calls = new AtomicInteger();
+		Progress cancelAtOnce = (done, total, message) -> calls.incrementAndGet() < 0;
+		Path out = dir.resolve("cancelled");
+		assertThrows(CancellationException.class,
+			() -> AttributionRun.run(ihc(), settings("ihc-stain").method("smoothgrad").saveDir(out), cancelAtOnce));
+		assertEquals(1, calls.get(), "stopped at the first progress report");
+		assertFalse(Files.exists(out));
+	}
+
+	@Test
+	void escapeCancelsTheImageJProgressAndANewRunStartsClean() {
+		ImageJProgress progress = new ImageJProgress("test");
+		assertTrue(progress.report(1, 10, "saliency"));
+		IJ.setKeyDown(KeyEvent.VK_ESCAPE);
+		assertFalse(progress.report(2, 10, "saliency"), "Esc cancels");
+		assertTrue(new ImageJProgress("next").report(1, 10, "saliency"), "a new run clears the earlier Esc");
+	}
+
+	@Test
+	void inputsAUserCanFixAreReportedWithWhatToDo() {
+		ImagePlus ihc = ihc();
+		String size = assertThrows(IllegalArgumentException.class,
+			() -> AttributionRun.run(ihc, settings("ct-tissue"), Progress.NONE)).getMessage();
+		// A 32x32 image is tiled for the 16x16 CT model (no size refusal), and its three channels are refused before any tile runs.
+		assertTrue(size.contains("The model expects channels 1 but the image has 3 (input [-1, 16, 16, 1], image 32x32x3)"), size);
+		String layer = assertThrows(IllegalArgumentException.class,
+			() -> AttributionRun.run(ihc, settings("ihc-stain").method("gradcam").layer("conv9"), Progress.NONE)).getMessage();
+		assertTrue(layer.startsWith("Unknown layer 'conv9' for Grad-CAM. Spatial layers: [conv1/conv2d, "), layer);
+		String noImage = assertThrows(IllegalArgumentException.class,
+			() -> AttributionRun.run(null, settings("ihc-stain"), Progress.NONE)).getMessage();
+		assertTrue(noImage.startsWith("No image is open: open an image or stack first (File > Open)"), noImage);
+		String model = assertThrows(RuntimeException.class,
+			() -> AttributionRun.run(ihc, settings("ihc-stain").model(dir), Progress.NONE)).getMessage();
+		assertTrue(model.contains("is not a TensorFlow SavedModel: it has no saved_model.pb"), model);
+	}
+
+	@Test
+	void theRecordedOptionsReplayToTheSameSettings() {
+		AttributionSettings s = settings("ihc-stain").method("sobol").target("soft tissue").seed(7).grid(5).designs(12)
+			.blurSigma(1.5).perChannel(true).output("image").topFraction(0.25).saveDir(dir.resolve("with space"));
+		AttributionSettings replayed = AttributionSettings.parse(s.toMacroOptions());
+		assertEquals(s.toMacroOptions(), replayed.toMacroOptions());
+		assertEquals(dir.resolve("with space"), replayed.saveDir());
+		assertEquals("soft tissue", replayed.target());
+		assertTrue(replayed.perChannel());
+	}
+
+	private ImagePlus ihc() {
+		return IJ.openImage(testImages.resolve("images/ihc-heldout-patches.tif").toString());
+	}
+
+	private AttributionSettings settings(String model) {
+		return new AttributionSettings().model(testImages.resolve("models").resolve(model));
+	}
+
+	private static Object[] pixels(ImagePlus imp) {
+		Object[] out = new Object[imp.getStackSize()];
+		for (int i = 0; i < out.length; i++) out[i] = ((int[]) imp.getStack().getPixels(i + 1)).clone();
+		return out;
+	}
+}
