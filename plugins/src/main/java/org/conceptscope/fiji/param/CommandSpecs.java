@@ -135,6 +135,7 @@ public final class CommandSpecs {
 	public static final CommandSpec SHARING_RATIO_DECOMPOSITION = new CommandSpec("Sharing Ratio Decomposition...",
 		"Sharing Ratio Decomposition", "sharing-ratio-decomposition.md",
 		Parameters.of(MODEL, TARGET.help("`predicted` (each slice's own predicted class), a class name or index"),
+			Registry.ATTRIBUTION_PARAMETERS.get(org.conceptscope.mechanistic.SrdAttribution.START_LAYER).help("a spatial layer (Model Info lists them): the decomposition of the logit starts at its PFVs instead of the pixels; each PFV's relevance is spread evenly over its cell of the image (the sum kept), and `bias_relevance` is what the biases above the layer keep; empty = the input pixels, as the paper's maps").anyMethod(),
 			Parameter.text("erf_layer", "ERF layer (empty: no ERF)", "").help("a spatial layer (Model Info lists them): also compute the effective receptive field (ERF) of one of its PFVs on every slice; empty = no ERF"),
 			Parameter.integer("x", "x (pixel of the PFV; -1: centre)", -1).range(Range.atLeast(-1)).help("the PFV, chosen by an **image pixel**: the layer cell holding pixel (x, y): cells are one layer stride wide, centred on each PFV's theoretical receptive field (so also right for VALID and strided layers; near the border of a VALID layer, the nearest cell); -1 = the image's centre column / row. Only with `erf_layer`"),
 			Parameter.integer("y", "y (pixel of the PFV; -1: centre)", -1).range(Range.atLeast(-1)).help("as `x`, for the row"),

@@ -149,9 +149,9 @@ class CommandParametersTest {
 		assertEquals(ConceptGraphSettings.KEYS, graph);
 		assertEquals(new SharingRatioDecompositionCommand().settings().toMacroOptions(), SharingRatioSettings.parse("").toMacroOptions());
 		assertEquals(new SharingRatioSettings().toMacroOptions(), SharingRatioSettings.parse("").toMacroOptions());
-		assertEquals("target=predicted erf_layer=[] x=-1 y=-1 erf_mass=0.9 apop_fill=1 output=channel top_fraction=0.1",
+		assertEquals("target=predicted start_layer=[] erf_layer=[] x=-1 y=-1 erf_mass=0.9 apop_fill=1 output=channel top_fraction=0.1",
 			new SharingRatioSettings().toMacroOptions(), "defaults");
-		String srdOptions = "model=[/m] target=bone erf_layer=conv2/relu x=3 y=4 erf_mass=0.5 apop_fill=0 output=image top_fraction=0.2"
+		String srdOptions = "model=[/m] target=bone start_layer=conv1/relu erf_layer=conv2/relu x=3 y=4 erf_mass=0.5 apop_fill=0 output=image top_fraction=0.2"
 			+ " save_dir=[/out dir]";
 		assertEquals(srdOptions, SharingRatioSettings.parse(srdOptions).toMacroOptions(), "every key read back");
 		assertEquals(new ConceptGraphCommand().settings().toMacroOptions(), ConceptGraphSettings.parse("").toMacroOptions());
