@@ -8,8 +8,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
 
 import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.attribution.ForGrad;
@@ -28,6 +31,9 @@ import org.conceptscope.attribution.Saliency;
 import org.conceptscope.attribution.Segmentation;
 import org.conceptscope.attribution.SobolAttribution;
 import org.conceptscope.bench.CountingClassifier.Call;
+import org.conceptscope.examples.LatentSpace;
+import org.conceptscope.examples.NearestExamples;
+import org.conceptscope.examples.Prototypes;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.Classifiers;
 import org.conceptscope.model.EngineClassifier;
@@ -36,6 +42,7 @@ import org.conceptscope.model.bioimage.BioImageModel;
 import org.conceptscope.model.onnx.OnnxEngine;
 import org.conceptscope.model.torch.PyTorchEngine;
 import org.conceptscope.model.TensorFlowEngine;
+import org.conceptscope.tcav.Tcav;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 
@@ -251,6 +258,12 @@ public final class Bench {
 				log.println("  " + format(r));
 				rows.add(r);
 			}
+			for (Map.Entry<String, Consumer<Classifier>> e : conceptWork(o.size(), images).entrySet()) {
+				if (!o.timesMethod(e.getKey())) continue;
+				Row r = measure(name, model, e.getKey(), n, images, e.getValue(), large ? o.size().largeRepeats : o.size().repeats);
+				log.println("  " + format(r));
+				rows.add(r);
+			}
 		}
 		return rows;
 	}
@@ -276,6 +289,31 @@ public final class Bench {
 			new ForGrad(new Saliency(), ForGrad.defaultBandwidth(imageSize, imageSize)));
 	}
 
+	/**
+	 * Concept and example methods on n images, timed like the attribution methods (their floor is
+	 * the passes they need): {@code tcav}, one concept of max(2, n) examples against random sets drawn
+	 * from twice as many counterexamples in the last spatial layer ({@value Tcav#DEFAULT_RUNS} runs, 2 in the smoke
+	 * configuration), the n images as the class inputs; {@code nearest_examples}, the 5 nearest of 4n
+	 * training examples for each image in the last spatial layer, and 3 MMD-critic prototypes of them.
+	 */
+	static Map<String, Consumer<Classifier>> conceptWork(Size size, FloatTensor images) {
+		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
+		int examples = Math.max(2, n); // TCAV's random sets need at least 2 images each
+		FloatTensor concept = randomImages(examples, h, w, c, 43), pool = randomImages(2 * examples, h, w, c, 44);
+		FloatTensor training = randomImages(4 * n, h, w, c, 45);
+		int runs = size == Size.FULL ? Tcav.DEFAULT_RUNS : 2;
+		Map<String, Consumer<Classifier>> work = new LinkedHashMap<>();
+		work.put("tcav", model -> new Tcav(runs, Tcav.DEFAULT_ALPHA, 1).test(model, List.of(GradCam.lastSpatialLayer(model)),
+			List.of(new Tcav.Concept("concept", concept)), pool, images, 0, Progress.NONE));
+		work.put("nearest_examples", model -> {
+			LatentSpace space = new LatentSpace(model, GradCam.lastSpatialLayer(model));
+			FloatTensor latent = space.project(training);
+			new NearestExamples(5).find(space.project(images), latent);
+			new Prototypes(3, 0).select(latent);
+		});
+		return work;
+	}
+
 	static FloatTensor randomImages(int n, int h, int w, int c, long seed) {
 		Random r = new Random(seed);
 		FloatTensor t = FloatTensor.zeros(n, h, w, c);
@@ -293,40 +331,48 @@ public final class Bench {
 		int n = (int) images.dim(0);
 		int[] targets = new int[n];
 		Arrays.fill(targets, AttributionMethod.PREDICTED);
+		return measure(modelName, model, m.name(), n, images, c -> m.explain(c, images, targets, Progress.NONE), repeats);
+	}
+
+	/**
+	 * As above for any work on the model (TCAV, nearest examples): its calls are counted on a first
+	 * run and replayed as its floor ({@code images} supply the floor's inputs, tiled to each call's size).
+	 */
+	static Row measure(String modelName, Classifier model, String method, int n, FloatTensor images, Consumer<Classifier> work, int repeats) {
 		CountingClassifier counting = new CountingClassifier(model);
 		try {
-			m.explain(counting, images, targets, Progress.NONE);
+			work.accept(counting);
 		} catch (IllegalArgumentException | UnsupportedOperationException e) { // a layer it lacks, or gradients (ONNX)
-			return new Row(modelName, m.name(), n, 0, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, "n/a: " + e.getMessage());
+			return new Row(modelName, method, n, 0, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, "n/a: " + e.getMessage());
 		}
 		List<Call> calls = counting.calls();
 		long forward = counting.forwardPasses(), gradient = counting.gradientPasses();
 		Floor floor = new Floor(model, calls, images);
 		floor.run();
-		double[] method = new double[repeats], base = new double[repeats], methodCpu = new double[repeats], baseCpu = new double[repeats];
+		double[] time = new double[repeats], base = new double[repeats], timeCpu = new double[repeats], baseCpu = new double[repeats];
 		for (int i = 0; i < repeats; i++) {
 			System.gc();
 			for (int k = 0; k < 2; k++) {
 				long cpu0 = processCpuNanos();
 				if ((i + k) % 2 == 0) {
-					method[i] = timeMethod(m, counting, images, targets);
-					methodCpu[i] = (processCpuNanos() - cpu0) / 1e6;
+					time[i] = timeWork(work, counting);
+					timeCpu[i] = (processCpuNanos() - cpu0) / 1e6;
 				} else {
 					base[i] = floor.run() / 1e6;
 					baseCpu[i] = (processCpuNanos() - cpu0) / 1e6;
 				}
 			}
 			if (!counting.calls().equals(calls)) {
-				throw new IllegalStateException(m.name() + " made different calls on a repeated run; the floor would not match.");
+				throw new IllegalStateException(method + " made different calls on a repeated run; the floor would not match.");
 			}
 		}
-		return new Row(modelName, m.name(), n, forward, gradient, calls.size(), min(method), min(base), min(methodCpu), min(baseCpu), null);
+		return new Row(modelName, method, n, forward, gradient, calls.size(), min(time), min(base), min(timeCpu), min(baseCpu), null);
 	}
 
-	private static double timeMethod(AttributionMethod m, CountingClassifier counting, FloatTensor images, int[] targets) {
+	private static double timeWork(Consumer<Classifier> work, CountingClassifier counting) {
 		counting.reset();
 		long t0 = System.nanoTime();
-		m.explain(counting, images, targets, Progress.NONE);
+		work.accept(counting);
 		return (System.nanoTime() - t0) / 1e6;
 	}
 

@@ -24,7 +24,7 @@ class BenchSmokeTest {
 
 	static final List<String> METHODS = List.of("saliency", "gradient_x_input", "integrated_gradients", "smoothgrad", "vargrad",
 		"gradcam", "gradcam_plus_plus", "occlusion", "rise", "sobol", "hsic", "lime", "kernel_shap", "guided_backprop", "deconvnet",
-		"saliency_forgrad");
+		"saliency_forgrad", "tcav", "nearest_examples");
 
 	/**
 	 * Passes per image in the smoke configuration (forward only, forward+backward), including the
@@ -41,6 +41,28 @@ class BenchSmokeTest {
 
 	@TempDir
 	Path out;
+
+	/**
+	 * TCAV: activations of the concept's examples (as many as the images, at least 2) and of twice as many random
+	 * counterexamples, and the layer gradient of the images; nearest examples: activations of the
+	 * images and of four times as many training examples. TCAV needs gradients (not on ONNX Runtime).
+	 */
+	static void assertConceptRow(Bench.Row r) {
+		String what = r.model() + " " + r.method();
+		if (r.method().equals("tcav") && r.model().equals("ihc-resnet-onnx")) {
+			assertTrue(!r.measured() && r.note().contains("needs gradients"), what + " is refused on ONNX Runtime: " + r.note());
+			return;
+		}
+		if (!r.measured()) {
+			// a model whose runtime gives no layer activations says so in one sentence
+			assertTrue(r.model().startsWith("ihc-resnet-") && r.note().contains("layer"), what + ": " + r.note());
+			return;
+		}
+		boolean tcav = r.method().equals("tcav");
+		assertEquals(tcav ? 3L * Math.max(2, r.images()) : 5L * r.images(), r.forwardPasses(), what + " forward passes");
+		assertEquals(tcav ? r.images() : 0, r.gradientPasses(), what + " forward+backward passes");
+		assertTrue(r.wallMs() > 0 && r.floorMs() > 0 && Double.isFinite(r.ratio()), what);
+	}
 
 	static Path models() {
 		for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
@@ -62,6 +84,10 @@ class BenchSmokeTest {
 			assertEquals(METHODS, e.getValue().stream().map(Bench.Row::method).toList(), e.getKey());
 			for (Bench.Row r : e.getValue()) {
 				String what = r.model() + " " + r.method();
+				if (r.method().equals("tcav") || r.method().equals("nearest_examples")) {
+					assertConceptRow(r);
+					continue;
+				}
 				if (r.model().equals("ihc-resnet-onnx") && PASSES_PER_IMAGE.get(r.method())[1] > 0) {
 					assertTrue(!r.measured() && r.note().contains("needs gradients"), what + " is refused on ONNX Runtime: " + r.note());
 					continue;

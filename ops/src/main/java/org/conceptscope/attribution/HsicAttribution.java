@@ -2,6 +2,7 @@ package org.conceptscope.attribution;
 
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 
 import org.conceptscope.model.Classifier;
@@ -83,21 +84,34 @@ public final class HsicAttribution implements AttributionMethod {
 		boolean[][] on = designs(cells);
 		float[] maps = new float[n * h * w];
 		GridCells lattice = new GridCells(h, w, c, grid);
-		for (int i = 0; i < n; i++) {
-			float[] x = images.slice(i).data();
-			float[] repl = perturbation.replacement(x, h, w, c);
-			float[] scores = PerturbedScores.of(classifier, score, images.slice(i), resolved[i], samples, (index, out, off) -> {
-				// the image, then the removed cells replaced run by run
-				System.arraycopy(x, 0, out, off, x.length);
-				boolean[] keep = on[index];
-				for (int j = 0; j < cells; j++) {
-					if (keep[j]) continue;
-					int[] r = lattice.runs(j);
-					for (int k = 0; k < r.length; k += 2) System.arraycopy(repl, r[k], out, off + r[k], r[k + 1] - r[k]);
-				}
-			}, progress, (long) i * samples, (long) n * samples, name());
-			double[] hsic = hsicPerCell(on, scores, cells);
-			System.arraycopy(upsampling.apply(hsic, grid, grid, h, w), 0, maps, i * h * w, h * w);
+		// Image i's estimate runs on its own thread while the model scores image i + 1's copies.
+		try (Estimators estimator = new Estimators()) {
+			PerturbedScores.stream(classifier, score, images, resolved, samples, i -> {
+				float[] x = images.slice(i).data();
+				float[] repl = perturbation.replacement(x, h, w, c);
+				return new PerturbedScores.ImageJob() {
+					@Override
+					public void fill(int index, float[] out, int off) {
+						// the image, then the removed cells replaced run by run
+						System.arraycopy(x, 0, out, off, x.length);
+						boolean[] keep = on[index];
+						for (int j = 0; j < cells; j++) {
+							if (keep[j]) continue;
+							int[] r = lattice.runs(j);
+							for (int k = 0; k < r.length; k += 2) System.arraycopy(repl, r[k], out, off + r[k], r[k + 1] - r[k]);
+						}
+					}
+
+					@Override
+					public void done(float[] scores) {
+						estimator.submit(() -> {
+							double[] hsic = hsicPerCell(on, scores, cells);
+							System.arraycopy(upsampling.apply(hsic, grid, grid, h, w), 0, maps, i * h * w, h * w);
+						});
+					}
+				};
+			}, progress, name());
+			estimator.finish();
 		}
 		Map<String, String> meta = AttributionMethod.metadata(classifier, name(), resolved);
 		meta.put("grid", Integer.toString(grid));
@@ -126,45 +140,78 @@ public final class HsicAttribution implements AttributionMethod {
 		return Math.max(pairwise, 1e-12);
 	}
 
+	/**
+	 * HSIC per cell. Xplique's estimator is sum(H K H o H L H) / m with L the output Gram matrix,
+	 * K(a,b) = 1 + 1/2 - (u_a - u_b)^2 the input kernel on the cell's on/off vector u, H the centring
+	 * matrix. Since H L H has zero row sums, sum(K o HLH) = 2 u'HLHu, and with Hu = u - p1 (p = on / m),
+	 * u'HLHu = S - 2p R + p^2 T: S the sum of L over on-on pairs, R the sum of L's row sums r over on
+	 * rows, T the sum of L. L is never stored: each row's upper part is computed into a buffer and
+	 * summed at once over every cell where that row is on (gathering only its on columns after the
+	 * row), so S = on count (L's diagonal is 1) + twice those upper sums: a quarter of the pairs,
+	 * read from a row that stays in the cache. Rows are dealt to all cores in turn.
+	 */
 	static double[] hsicPerCell(boolean[][] on, float[] y, int cells) {
 		int m = y.length;
-		double bandwidth = bandwidth(y);
-		// centred output Gram matrix HLH, computed once (symmetric: each pair once)
-		double[][] l = new double[m][m];
+		double inverse = 1 / bandwidth(y);
+		// per cell its on samples in order, and per (sample, cell) the sample's position in that list
+		int[][] onList = new int[cells][m];
+		int[] count = new int[cells];
+		int[] position = new int[m * cells];
 		for (int a = 0; a < m; a++) {
-			l[a][a] = 1;
-			for (int b = a + 1; b < m; b++) {
-				double d = (y[a] - y[b]) / bandwidth;
-				l[a][b] = l[b][a] = Math.exp(-0.5 * d * d);
+			for (int j = 0; j < cells; j++) {
+				if (!on[a][j]) continue;
+				position[a * cells + j] = count[j];
+				onList[j][count[j]++] = a;
 			}
 		}
-		double[] rowMean = new double[m];
-		double all = 0;
-		for (int a = 0; a < m; a++) {
-			for (int b = 0; b < m; b++) rowMean[a] += l[a][b];
-			all += rowMean[a];
-			rowMean[a] /= m;
-		}
-		all /= (double) m * m;
-		for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) l[a][b] += all - rowMean[a] - rowMean[b];
-		// Input kernel on {0,1}: 1 + 1/2 - (u - u')^2, that is 3/2 when equal and 1/2 otherwise.
-		// With u the cell's on/off vector, sum_ab k(a,b) L~(a,b) = 1/2 1'L~1 + u'L~u + (1-u)'L~(1-u),
-		// and the centred L~ has zero row sums, so this is 2 u'L~u: a sum over on-on pairs
-		// only, a quarter of the pairs, and cells are independent (run on all cores).
-		double[] result = new double[cells];
-		IntStream cellIndices = IntStream.range(0, cells);
-		if ((long) cells * m * m >= 1 << 16) cellIndices = cellIndices.parallel();
-		cellIndices.forEach(j -> {
-			int[] onIdx = new int[m];
-			int count = 0;
-			for (int a = 0; a < m; a++) if (on[a][j]) onIdx[count++] = a;
-			double s = 0;
-			for (int ia = 0; ia < count; ia++) {
-				double[] row = l[onIdx[ia]];
-				for (int ib = 0; ib < count; ib++) s += row[onIdx[ib]];
+		int tasks = (long) cells * m * m >= 1 << 18 ? Math.min(8, ForkJoinPool.getCommonPoolParallelism() + 1) : 1;
+		double[][] pairSums = new double[tasks][cells], rowSums = new double[tasks][m];
+		IntStream slices = IntStream.range(0, tasks);
+		if (tasks > 1) slices = slices.parallel();
+		slices.forEach(task -> {
+			double[] pairs = pairSums[task], r = rowSums[task], row = new double[m];
+			for (int a = task; a < m; a += tasks) {
+				float ya = y[a];
+				double upper = 0;
+				for (int b = a + 1; b < m; b++) {
+					double d = (ya - y[b]) * inverse;
+					double e = Math.exp(-0.5 * d * d);
+					row[b] = e;
+					upper += e;
+					r[b] += e;
+				}
+				r[a] += 1 + upper;
+				boolean[] onA = on[a];
+				for (int j = 0; j < cells; j++) {
+					if (!onA[j]) continue;
+					int[] list = onList[j];
+					int end = count[j], ib = position[a * cells + j] + 1;
+					double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+					for (; ib + 3 < end; ib += 4) {
+						s0 += row[list[ib]];
+						s1 += row[list[ib + 1]];
+						s2 += row[list[ib + 2]];
+						s3 += row[list[ib + 3]];
+					}
+					for (; ib < end; ib++) s0 += row[list[ib]];
+					pairs[j] += (s0 + s1) + (s2 + s3);
+				}
 			}
-			result[j] = 2 * s / m;
 		});
+		double[] rowSum = new double[m];
+		double total = 0;
+		for (int a = 0; a < m; a++) {
+			for (int task = 0; task < tasks; task++) rowSum[a] += rowSums[task][a];
+			total += rowSum[a];
+		}
+		double[] result = new double[cells];
+		for (int j = 0; j < cells; j++) {
+			double pairs = 0, onRows = 0;
+			for (int task = 0; task < tasks; task++) pairs += pairSums[task][j];
+			for (int k = 0; k < count[j]; k++) onRows += rowSum[onList[j][k]];
+			double p = count[j] / (double) m;
+			result[j] = 2 * (count[j] + 2 * pairs - 2 * p * onRows + p * p * total) / m;
+		}
 		return result;
 	}
 

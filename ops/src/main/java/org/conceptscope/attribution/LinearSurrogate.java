@@ -96,38 +96,46 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
 		float[] maps = new float[n * h * w];
 		int[] segmentCounts = new int[n];
-		// The fit of image i runs on its own thread while the model scores image i + 1's copies.
+		// The fit of image i runs on its own thread while the model scores image i + 1's copies; image
+		// i + 1's segments and first copies are made while the model scores image i's last batch.
 		try (Estimators estimator = new Estimators()) {
-			boolean[][] drawn = null; // the samples depend only on the seed and the segment count: reused while it stays the same
-			for (int i = 0; i < n; i++) {
-				FloatTensor image = images.slice(i);
-				float[] x = image.data();
+			// the samples depend only on the seed and the segment count: reused while it stays the same
+			// (jobs are made one after the other, each after the previous one)
+			boolean[][][] drawn = new boolean[1][][];
+			PerturbedScores.stream(classifier, score, images, resolved, samples, i -> {
+				float[] x = images.slice(i).data();
 				float[] repl = perturbation.replacement(x, h, w, c);
 				Segments segments = segmentation.of(x, h, w, c);
 				int m = segments.count();
 				segmentCounts[i] = m;
-				if (drawn == null || drawn[0].length != m) {
+				if (drawn[0] == null || drawn[0][0].length != m) {
 					boolean[][] fresh = new boolean[samples][m];
 					IntStream.range(0, samples).parallel().forEach(j -> draw(j, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + j), fresh[j]));
-					drawn = fresh;
+					drawn[0] = fresh;
 				}
-				boolean[][] z = drawn;
-				float[] scores = PerturbedScores.of(classifier, score, image, resolved[i], samples, (index, out, off) -> {
-					System.arraycopy(x, 0, out, off, x.length);
-					boolean[] keep = z[index];
-					for (int s = 0; s < m; s++) {
-						if (keep[s]) continue;
-						int[] r = segments.runs(s);
-						for (int k = 0; k < r.length; k += 2) System.arraycopy(repl, r[k], out, off + r[k], r[k + 1] - r[k]);
+				boolean[][] z = drawn[0];
+				return new PerturbedScores.ImageJob() {
+					@Override
+					public void fill(int index, float[] out, int off) {
+						System.arraycopy(x, 0, out, off, x.length);
+						boolean[] keep = z[index];
+						for (int s = 0; s < m; s++) {
+							if (keep[s]) continue;
+							int[] r = segments.runs(s);
+							for (int k = 0; k < r.length; k += 2) System.arraycopy(repl, r[k], out, off + r[k], r[k + 1] - r[k]);
+						}
 					}
-				}, progress, (long) i * samples, (long) n * samples, name());
-				int at = i * h * w;
-				estimator.submit(() -> {
-					double[] weights = weights(z, SegmentDistances.of(segments, x, repl));
-					WeightedLinearFit.Result fit = WeightedLinearFit.fit(z, scores, weights, ridge());
-					System.arraycopy(segments.paint(fit.coefficients()), 0, maps, at, h * w);
-				});
-			}
+
+					@Override
+					public void done(float[] scores) {
+						estimator.submit(() -> {
+							double[] weights = weights(z, SegmentDistances.of(segments, x, repl));
+							WeightedLinearFit.Result fit = WeightedLinearFit.fit(z, scores, weights, ridge());
+							System.arraycopy(segments.paint(fit.coefficients()), 0, maps, i * h * w, h * w);
+						});
+					}
+				};
+			}, progress, name());
 			estimator.finish();
 		}
 		Map<String, String> meta = AttributionMethod.metadata(classifier, name(), resolved, parameters());

@@ -52,29 +52,36 @@ public final class Occlusion implements AttributionMethod {
 		int[] ys = starts(h, patch, stride), xs = starts(w, patch, stride);
 		int count = ys.length * xs.length;
 		float[] maps = new float[n * h * w];
-		for (int i = 0; i < n; i++) {
+		PerturbedScores.stream(classifier, score, images, resolved, count, i -> {
 			FloatTensor x = images.slice(i);
 			float[] src = x.data();
-			float[] scores = PerturbedScores.of(classifier, score, x, resolved[i], count, (index, out, off) -> {
-				System.arraycopy(src, 0, out, off, src.length);
-				int y0 = ys[index / xs.length], x0 = xs[index % xs.length];
-				for (int y = y0; y < Math.min(h, y0 + patch); y++) {
-					Arrays.fill(out, off + (y * w + x0) * c, off + (y * w + Math.min(w, x0 + patch)) * c, baseline);
-				}
-			}, progress, (long) i * count, (long) n * count, name());
-			float clean = PerturbedScores.clean(classifier, score, x, resolved[i]);
-			float[] sum = new float[h * w], cover = new float[h * w];
-			for (int p = 0; p < count; p++) {
-				int y0 = ys[p / xs.length], x0 = xs[p % xs.length];
-				for (int y = y0; y < Math.min(h, y0 + patch); y++) {
-					for (int xx = x0; xx < Math.min(w, x0 + patch); xx++) {
-						sum[y * w + xx] += clean - scores[p];
-						cover[y * w + xx]++;
+			return new PerturbedScores.ImageJob() {
+				@Override
+				public void fill(int index, float[] out, int off) {
+					System.arraycopy(src, 0, out, off, src.length);
+					int y0 = ys[index / xs.length], x0 = xs[index % xs.length];
+					for (int y = y0; y < Math.min(h, y0 + patch); y++) {
+						Arrays.fill(out, off + (y * w + x0) * c, off + (y * w + Math.min(w, x0 + patch)) * c, baseline);
 					}
 				}
-			}
-			for (int p = 0; p < h * w; p++) maps[i * h * w + p] = cover[p] > 0 ? sum[p] / cover[p] : 0;
-		}
+
+				@Override
+				public void done(float[] scores) {
+					float clean = PerturbedScores.clean(classifier, score, x, resolved[i]);
+					float[] sum = new float[h * w], cover = new float[h * w];
+					for (int p = 0; p < count; p++) {
+						int y0 = ys[p / xs.length], x0 = xs[p % xs.length];
+						for (int y = y0; y < Math.min(h, y0 + patch); y++) {
+							for (int xx = x0; xx < Math.min(w, x0 + patch); xx++) {
+								sum[y * w + xx] += clean - scores[p];
+								cover[y * w + xx]++;
+							}
+						}
+					}
+					for (int p = 0; p < h * w; p++) maps[i * h * w + p] = cover[p] > 0 ? sum[p] / cover[p] : 0;
+				}
+			};
+		}, progress, name());
 		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, AttributionMethod.metadata(classifier, name(), resolved, "patch",
 			Integer.toString(patch), "stride", Integer.toString(stride), "baseline", Float.toString(baseline), "score", score.name()));
 	}

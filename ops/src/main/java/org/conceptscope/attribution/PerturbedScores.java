@@ -4,6 +4,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 
 import org.conceptscope.model.Classifier;
@@ -57,24 +58,91 @@ final class PerturbedScores {
 	 */
 	static float[] of(Classifier classifier, TargetScore score, FloatTensor image, int target, int count,
 		Perturbation perturbation, BatchScores after, Progress progress, long done, long total, String method) {
-		int per = image.stride0();
-		int batch = batchSize(classifier, count);
-		float[] scores = new float[count];
-		long[] shape = image.shape();
-		float[][] buffers = { new float[batch * per], count > batch ? new float[batch * per] : null };
-		Future<float[]> next = fillAsync(perturbation, 0, Math.min(count, batch), per, batch, buffers[0]);
-		try {
-			for (int b = 0, from = 0; from < count; b++, from += batch) {
-				int to = Math.min(count, from + batch);
-				float[] data = await(next);
-				int nextFrom = to, nextTo = Math.min(count, nextFrom + batch);
-				next = nextFrom < count ? fillAsync(perturbation, nextFrom, nextTo, per, batch, buffers[(b + 1) % 2]) : null;
-				shape[0] = to - from;
-				FloatTensor probs = score.of(classifier, new FloatTensor(shape, data));
-				int k = (int) probs.dim(1);
-				for (int i = from; i < to; i++) scores[i] = probs.data()[(i - from) * k + target];
+		float[][] result = new float[1][];
+		run(classifier, score, image, new int[] { target }, count, i -> new ImageJob() {
+			@Override
+			public void fill(int index, float[] out, int offset) {
+				perturbation.fill(index, out, offset);
+			}
+
+			@Override
+			public void scored(int from, int to, float[] scores) {
 				if (after != null) after.accept(from, to, scores);
-				GradientMaps.step(progress, done + to, total, method);
+			}
+
+			@Override
+			public void done(float[] scores) {
+				result[0] = scores;
+			}
+		}, progress, done, total, method);
+		return result[0];
+	}
+
+	/** One image's perturbed copies in a {@link #stream} over several images. */
+	interface ImageJob {
+		/** Writes copy {@code index} of this image (see {@link Perturbation#fill}); called from several threads at once. */
+		void fill(int index, float[] out, int offset);
+
+		/** The scores of this image's copies [from, to) are known (called on the caller's thread after each batch). */
+		default void scored(int from, int to, float[] scores) {}
+
+		/** All of this image's scores are known (called on the caller's thread after its last batch); the array is the image's own. */
+		void done(float[] scores);
+	}
+
+	/**
+	 * Scores of {@code count} perturbed copies of every image of {@code images} [N, H, W, C] for its
+	 * target, in batches that never mix images (the same model calls as one {@link #of} per image),
+	 * pipelined across images: image i + 1's job ({@code jobs.apply(i + 1)}, made on another thread)
+	 * and its first batch of copies are generated while the model runs image i's last batch, so the
+	 * model does not wait at every image. Global batch q's copies are generated while the model runs
+	 * batch q - 1, and {@link ImageJob#scored} for batch q runs before batch q + 2's copies are
+	 * generated: state kept per batch can be double-buffered by global batch parity.
+	 */
+	static void stream(Classifier classifier, TargetScore score, FloatTensor images, int[] targets, int count,
+		IntFunction<ImageJob> jobs, Progress progress, String method) {
+		int n = (int) images.dim(0);
+		run(classifier, score, images, targets, count, jobs, progress, 0, (long) n * count, method);
+	}
+
+	/** Batches of one image's copies: {@code ceil(count / batchSize)}. */
+	static int batchesPerImage(Classifier classifier, int count) {
+		int batch = batchSize(classifier, count);
+		return (count + batch - 1) / batch;
+	}
+
+	private record Filled(ImageJob job, float[] data) {}
+
+	private static void run(Classifier classifier, TargetScore score, FloatTensor images, int[] targets, int count,
+		IntFunction<ImageJob> jobs, Progress progress, long done, long total, String method) {
+		int n = (int) images.dim(0), per = images.stride0();
+		int batch = batchSize(classifier, count), perImage = (count + batch - 1) / batch, batches = n * perImage;
+		long[] shape = images.shape();
+		float[][] buffers = { new float[batch * per], batches > 1 ? new float[batch * per] : null };
+		Future<Filled> next = fillAsync(jobs, null, 0, 0, Math.min(count, batch), per, batch, buffers[0]);
+		float[] scores = new float[count];
+		try {
+			for (int q = 0; q < batches; q++) {
+				int i = q / perImage, from = (q % perImage) * batch, to = Math.min(count, from + batch);
+				Filled filled = await(next);
+				ImageJob job = filled.job();
+				int nq = q + 1;
+				if (nq < batches) {
+					int ni = nq / perImage, nFrom = (nq % perImage) * batch, nTo = Math.min(count, nFrom + batch);
+					next = fillAsync(jobs, ni == i ? job : null, ni, nFrom, nTo, per, batch, buffers[nq % 2]);
+				} else {
+					next = null;
+				}
+				shape[0] = to - from;
+				FloatTensor probs = score.of(classifier, new FloatTensor(shape, filled.data()));
+				int k = (int) probs.dim(1), target = targets[i];
+				for (int c = from; c < to; c++) scores[c] = probs.data()[(c - from) * k + target];
+				job.scored(from, to, scores);
+				if (to == count) {
+					job.done(scores);
+					if (i + 1 < n) scores = new float[count];
+				}
+				GradientMaps.step(progress, done + (long) i * count + to, total, method);
 			}
 		} finally {
 			if (next != null) {
@@ -88,21 +156,25 @@ final class PerturbedScores {
 				}
 			}
 		}
-		return scores;
 	}
 
-	/** Generates copies [from, to) into the buffer (or an exact-size array for a short last batch) on the common pool. */
-	private static Future<float[]> fillAsync(Perturbation perturbation, int from, int to, int per, int batch, float[] buffer) {
+	/**
+	 * Generates image {@code image}'s copies [from, to) into the buffer (or an exact-size array for a
+	 * short batch) on the common pool, making the image's job first when {@code job} is null.
+	 */
+	private static Future<Filled> fillAsync(IntFunction<ImageJob> jobs, ImageJob job, int image, int from, int to, int per, int batch,
+		float[] buffer) {
 		return ForkJoinPool.commonPool().submit(() -> {
+			ImageJob j = job != null ? job : jobs.apply(image);
 			float[] data = to - from == batch ? buffer : new float[(to - from) * per];
 			IntStream indices = IntStream.range(from, to);
 			if ((long) (to - from) * per >= PARALLEL_VALUES) indices = indices.parallel();
-			indices.forEach(i -> perturbation.fill(i, data, (i - from) * per));
-			return data;
+			indices.forEach(c -> j.fill(c, data, (c - from) * per));
+			return new Filled(j, data);
 		});
 	}
 
-	private static float[] await(Future<float[]> f) {
+	private static <T> T await(Future<T> f) {
 		try {
 			return f.get();
 		} catch (InterruptedException e) {

@@ -87,11 +87,6 @@ public final class Rise implements AttributionMethod {
 		}
 	}
 
-	/** Where mask {@code index} is kept: its batch's half of the double buffer, its place in the batch. */
-	private static int slot(int index, int batch, int masks) {
-		return masks <= batch ? index : ((index / batch) % 2) * batch + index % batch;
-	}
-
 	@Override
 	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
@@ -100,32 +95,47 @@ public final class Rise implements AttributionMethod {
 		int plane = h * w;
 		// Masks depend on the seed and their index only, so when they all fit in maskCacheBytes
 		// they are generated once (on all cores) for every image. Otherwise they are generated per
-		// image, a batch at a time, into two batches' worth of slots (the next batch is generated
-		// while the model runs the current one), reused for every batch and every image; either way
+		// image, a batch at a time, into two batches' worth of slots (the next batch, of this image or
+		// the next, is generated while the model runs the current one), reused for every batch; either way
 		// a mask serves both the masked copies and, with the batch's scores, the weighted sum.
-		int batch = PerturbedScores.batchSize(classifier, masks);
+		int batch = PerturbedScores.batchSize(classifier, masks), perImage = PerturbedScores.batchesPerImage(classifier, masks);
 		boolean cached = (long) masks * plane * 4 <= maskCacheBytes;
-		float[] store = new float[(cached ? masks : Math.min(masks, 2 * batch)) * plane];
+		float[] store = new float[(cached ? masks : 2 * batch) * plane];
 		if (cached) IntStream.range(0, masks).parallel().forEach(k -> mask(k, h, w, store, k * plane));
-		for (int i = 0; i < n; i++) {
+		PerturbedScores.stream(classifier, score, images, resolved, masks, i -> {
 			float[] src = images.slice(i).data();
 			int mapOffset = i * plane;
-			PerturbedScores.of(classifier, score, images.slice(i), resolved[i], masks, (index, out, off) -> {
-				int slot = (cached ? index : slot(index, batch, masks)) * plane;
-				if (!cached) mask(index, h, w, store, slot);
-				for (int p = 0; p < plane; p++) {
-					float mv = store[slot + p];
-					for (int ch = 0; ch < c; ch++) out[off + p * c + ch] = src[p * c + ch] * mv;
+			return new PerturbedScores.ImageJob() {
+				@Override
+				public void fill(int index, float[] out, int off) {
+					int slot = slot(index) * plane;
+					if (!cached) mask(index, h, w, store, slot);
+					for (int p = 0; p < plane; p++) {
+						float mv = store[slot + p];
+						for (int ch = 0; ch < c; ch++) out[off + p * c + ch] = src[p * c + ch] * mv;
+					}
 				}
-			}, (from, to, scores) -> {
-				for (int k = from; k < to; k++) {
-					float s = scores[k];
-					int slot = (cached ? k : slot(k, batch, masks)) * plane;
-					for (int p = 0; p < plane; p++) maps[mapOffset + p] += s * store[slot + p];
+
+				@Override
+				public void scored(int from, int to, float[] scores) {
+					for (int k = from; k < to; k++) {
+						float s = scores[k];
+						int slot = slot(k) * plane;
+						for (int p = 0; p < plane; p++) maps[mapOffset + p] += s * store[slot + p];
+					}
 				}
-			}, progress, (long) i * masks, (long) n * masks, name());
-			for (int p = 0; p < plane; p++) maps[mapOffset + p] /= (float) (masks * keepProbability);
-		}
+
+				@Override
+				public void done(float[] scores) {
+					for (int p = 0; p < plane; p++) maps[mapOffset + p] /= (float) (masks * keepProbability);
+				}
+
+				/** Where this image's mask {@code index} is kept: all masks cached, or its global batch's half of the double buffer. */
+				private int slot(int index) {
+					return cached ? index : (int) (((long) i * perImage + index / batch) % 2) * batch + index % batch;
+				}
+			};
+		}, progress, name());
 		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, AttributionMethod.metadata(classifier, name(), resolved, "masks",
 			Integer.toString(masks), "grid", Integer.toString(grid), "keep_probability", Double.toString(keepProbability),
 			"seed", Long.toString(seed), "score", score.name()));

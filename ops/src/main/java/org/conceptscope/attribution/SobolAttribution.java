@@ -95,38 +95,45 @@ public final class SobolAttribution implements AttributionMethod {
 				for (int ch = 0; ch < c; ch++) cellOf[(y * w + xx) * c + ch] = (ch * grid + gy) * grid + gx;
 			}
 		}
-		for (int i = 0; i < n; i++) {
+		PerturbedScores.stream(classifier, score, images, resolved, passes, i -> {
 			float[] x = images.slice(i).data();
 			float[] repl = perturbation.replacement(x, h, w, c);
-			// design row r: 0..N-1 = A, N..2N-1 = B, then for each cell j, N rows of C_j (A with column j from B)
-			float[] scores = PerturbedScores.of(classifier, score, images.slice(i), resolved[i], passes, (index, out, off) -> {
-				double[] m = new double[d];
-				sobol.point(index, m);
-				if (lattice != null) {
-					for (int j = 0; j < d; j++) {
-						double mv = m[j];
-						int[] r = lattice.runs(j);
-						for (int k = 0; k < r.length; k += 2) {
-							for (int p = r[k]; p < r[k + 1]; p++) out[off + p] = (float) (mv * x[p] + (1 - mv) * repl[p]);
+			return new PerturbedScores.ImageJob() {
+				// design row r: 0..N-1 = A, N..2N-1 = B, then for each cell j, N rows of C_j (A with column j from B)
+				@Override
+				public void fill(int index, float[] out, int off) {
+					double[] m = new double[d];
+					sobol.point(index, m);
+					if (lattice != null) {
+						for (int j = 0; j < d; j++) {
+							double mv = m[j];
+							int[] r = lattice.runs(j);
+							for (int k = 0; k < r.length; k += 2) {
+								for (int p = r[k]; p < r[k + 1]; p++) out[off + p] = (float) (mv * x[p] + (1 - mv) * repl[p]);
+							}
+						}
+					} else {
+						for (int p = 0; p < cellOf.length; p++) {
+							double mv = m[cellOf[p]];
+							out[off + p] = (float) (mv * x[p] + (1 - mv) * repl[p]);
 						}
 					}
-				} else {
-					for (int p = 0; p < cellOf.length; p++) {
-						double mv = m[cellOf[p]];
-						out[off + p] = (float) (mv * x[p] + (1 - mv) * repl[p]);
+				}
+
+				@Override
+				public void done(float[] scores) {
+					double[] total = sobol.totalOrder(scores);
+					// one index per cell (and channel lattice), upsampled bicubically to the image as Xplique does
+					for (int ch = 0; ch < layers; ch++) {
+						float[] up = upsampling.apply(java.util.Arrays.copyOfRange(total, ch * grid * grid, (ch + 1) * grid * grid), grid, grid, h, w);
+						for (int p = 0; p < h * w; p++) {
+							maps[i * h * w + p] += up[p];
+							if (perChannel) channelMaps[(i * h * w + p) * c + ch] = up[p];
+						}
 					}
 				}
-			}, progress, (long) i * passes, (long) n * passes, name());
-			double[] total = sobol.totalOrder(scores);
-			// one index per cell (and channel lattice), upsampled bicubically to the image as Xplique does
-			for (int ch = 0; ch < layers; ch++) {
-				float[] up = upsampling.apply(java.util.Arrays.copyOfRange(total, ch * grid * grid, (ch + 1) * grid * grid), grid, grid, h, w);
-				for (int p = 0; p < h * w; p++) {
-					maps[i * h * w + p] += up[p];
-					if (perChannel) channelMaps[(i * h * w + p) * c + ch] = up[p];
-				}
-			}
-		}
+			};
+		}, progress, name());
 		Map<String, String> meta = AttributionMethod.metadata(classifier, name(), resolved);
 		meta.put("grid", Integer.toString(grid));
 		meta.put("designs", Integer.toString(designs));

@@ -110,6 +110,36 @@ class BatchIndependenceTest {
 		assertSame(saliency, saliency.numberingImagesFrom(7), "a method without random draws is the same method");
 	}
 
+	/**
+	 * Perturbation methods stream the copies of several images through the model (image i + 1's
+	 * first batch is generated while image i's last one is scored): each image's map equals the map
+	 * of that image explained alone, with batches that hold whole images, part of one, or one copy.
+	 */
+	@Test
+	void perturbedCopiesStreamedAcrossImagesGiveEachImagesOwnMap() {
+		Random r = new Random(12);
+		FloatTensor x = FloatTensor.zeros(3, 32, 32, 3);
+		for (int i = 0; i < x.size(); i++) x.data()[i] = r.nextFloat();
+		int[] targets = { 2, 0, 1 };
+		List<AttributionMethod> methods = List.of(new Occlusion(8, 4, 0f), new Rise(45, 4, 0.5, 2),
+			new SobolAttribution(3, 4, MaskedImage.blur(1), true, 4), new HsicAttribution(4, 30, MaskedImage.constant(0), 6),
+			new Lime(40, Segmentation.grid(4), MaskedImage.constant(0), 3), new KernelShap(40, Segmentation.grid(4), MaskedImage.constant(0), 3));
+		try {
+			for (int batch : new int[] { 256, 13, 1 }) {
+				ihc.setMaxBatch(batch);
+				for (AttributionMethod m : methods) {
+					Attribution together = m.explain(ihc, x, targets, Progress.NONE);
+					for (int i = 0; i < 3; i++) {
+						Attribution alone = m.explain(ihc, x.range(i, i + 1), new int[] { targets[i] }, Progress.NONE);
+						assertClose(alone.maps(), together.maps().range(i, i + 1), m.name() + ", image " + i + " alone, batches of " + batch);
+					}
+				}
+			}
+		} finally {
+			ihc.setMemoryBudget(TensorFlowClassifier.DEFAULT_MEMORY_BUDGET);
+		}
+	}
+
 	@Test
 	void riseGivesTheSameMapsWithoutTheMaskCache() {
 		Random r = new Random(4);
@@ -124,6 +154,9 @@ class BatchIndependenceTest {
 			assertClose(cached.maps(), rise.explain(ihc, x, new int[] { 1, 2 }, Progress.NONE).maps(), "rise, masks per batch of 7");
 			ihc.setMaxBatch(30);
 			assertClose(cached.maps(), rise.explain(ihc, x, new int[] { 1, 2 }, Progress.NONE).maps(), "rise, masks per batch of 30");
+			// one batch per image: image 2's masks go to the other half while image 1's batch is scored
+			ihc.setMaxBatch(64);
+			assertClose(cached.maps(), rise.explain(ihc, x, new int[] { 1, 2 }, Progress.NONE).maps(), "rise, all masks in one batch per image");
 		} finally {
 			Rise.maskCacheBytes = before;
 			ihc.setMemoryBudget(TensorFlowClassifier.DEFAULT_MEMORY_BUDGET);

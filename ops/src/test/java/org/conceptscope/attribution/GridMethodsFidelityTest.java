@@ -162,6 +162,43 @@ class GridMethodsFidelityTest {
 		for (int j = 1; j < cells; j++) assertTrue(fast[0] > fast[j], "the cell that drives y most comes first: " + java.util.Arrays.toString(fast));
 	}
 
+	@Test
+	void hsicSplitAcrossCoresEqualsTheMatrixFormulaWithTiedScores() {
+		// large enough for the rows to be dealt to several threads; scores with many ties and cells on
+		// in unequal numbers of samples (the estimator must not assume balanced designs)
+		Random r = new Random(11);
+		int m = 160, cells = 12;
+		boolean[][] on = new boolean[m][cells];
+		float[] y = new float[m];
+		for (int a = 0; a < m; a++) {
+			for (int j = 0; j < cells; j++) on[a][j] = r.nextDouble() < 0.2 + 0.05 * j;
+			y[a] = Math.round(2 * (1 + (on[a][3] ? 2 : 0) + r.nextGaussian())) / 2f;
+		}
+		double[] fast = HsicAttribution.hsicPerCell(on, y, cells);
+		double width = HsicAttribution.bandwidth(y);
+		double[][] hh = new double[m][m];
+		for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) hh[a][b] = (a == b ? 1 : 0) - 1.0 / m;
+		double[][] l = new double[m][m];
+		for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) l[a][b] = Math.exp(-Math.pow(y[a] - y[b], 2) / (2 * width * width));
+		double[][] lc = mul(mul(hh, l), hh);
+		for (int j = 0; j < cells; j++) {
+			double[][] k = new double[m][m];
+			for (int a = 0; a < m; a++) {
+				for (int b = 0; b < m; b++) {
+					double d = (on[a][j] ? 1 : 0) - (on[b][j] ? 1 : 0);
+					k[a][b] = 1 + 0.5 - d * d;
+				}
+			}
+			double[][] kc = mul(mul(hh, k), hh);
+			double s = 0;
+			for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) s += kc[a][b] * lc[b][a];
+			assertEquals(s / m, fast[j], 1e-9 * Math.max(1, Math.abs(s / m)), "cell " + j);
+		}
+		int best = 0;
+		for (int j = 1; j < cells; j++) if (fast[j] > fast[best]) best = j;
+		assertEquals(3, best, "the cell that drives the scores: " + java.util.Arrays.toString(fast));
+	}
+
 	static double[][] mul(double[][] a, double[][] b) {
 		int n = a.length;
 		double[][] c = new double[n][n];

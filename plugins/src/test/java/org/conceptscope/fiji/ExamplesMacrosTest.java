@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the known-answer model, whose layer conv2/relu is the image itself (identity convolutions, ReLU
  * of non-negative pixels): distances there are pixel distances, computed here without the model.
  * The cases are copies of two training images, so each one's nearest example is its source at
- * distance 0; per-class prototypes come from their own class subfolder.
+ * distance 0; per-class prototypes come from their own class subfolder. macros/nearest_examples.ijm
+ * run with an argument writes the same tables.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ExamplesMacrosTest {
@@ -69,7 +70,20 @@ class ExamplesMacrosTest {
 			+ training + "] layer=conv2/relu neighbours=4 prototypes=2 save_dir=[" + out + "]');\n", ""));
 		runs.put("nothing", new Macro("setBatchMode(true);\nrun('Nearest Examples...', 'model=[" + model + "] folder=[" + training
 			+ "] neighbours=0 prototypes=0 save_dir=[" + work.resolve("bad") + "]');\nprint('still running');\n", ""));
+		runs.put("macro", new Macro(Files.readString(TestFiles.macros().resolve("nearest_examples.ijm")), "image=[" + stack + "] model=[" + model
+			+ "] folder=[" + training + "] layer=conv2/relu neighbours=4 prototypes=2 save_dir=[" + work.resolve("macro") + "]"));
 		logs = MacroRunner.run(runs, work);
+	}
+
+	/** macros/nearest_examples.ijm, as a user runs it with an argument, writes what the recorded command writes. */
+	@Test
+	void theMacroFileWritesTheSameTables() throws IOException {
+		assertFalse(logs.get("macro").contains("Error"), logs.get("macro"));
+		Path macro = work.resolve("macro");
+		assertEquals(List.of("cases-nearest.csv", "cases-nearest.tif", "prototypes.csv", "prototypes.tif"), TestFiles.names(macro));
+		for (String table : List.of("cases-nearest.csv", "prototypes.csv")) {
+			assertEquals(Files.readString(out.resolve(table)), Files.readString(macro.resolve(table)), table);
+		}
 	}
 
 	static double distance(ByteProcessor a, ByteProcessor b) {

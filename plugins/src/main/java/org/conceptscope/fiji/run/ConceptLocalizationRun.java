@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.write.Numbers;
+
 import ij.ImagePlus;
 import ij.gui.Roi;
 import ij.measure.ResultsTable;
@@ -90,8 +92,8 @@ public final class ConceptLocalizationRun {
 					sum += v;
 					max = Math.max(max, v);
 				}
-				row.add(ConceptDiscoveryRun.number(sum / positions));
-				row.add(ConceptDiscoveryRun.number(max));
+				row.add(Numbers.number(sum / positions));
+				row.add(Numbers.number(max));
 			}
 			rows.add(row);
 		}

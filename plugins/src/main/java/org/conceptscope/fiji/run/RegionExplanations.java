@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.write.Numbers;
 import org.conceptscope.fiji.image.BatchIndex;
 import org.conceptscope.fiji.write.HeatmapWriter;
 import org.conceptscope.fiji.image.ImagePlusTensors;
@@ -85,8 +86,8 @@ public final class RegionExplanations {
 			float[] pr = r.probabilities();
 			rows.add(List.of(region.name(), Integer.toString(batches.slice(b)), Integer.toString(batches.frame(b)), Integer.toString(region.x()),
 				Integer.toString(region.y()), Integer.toString(region.width()), Integer.toString(region.height()), mode.key(),
-				Integer.toString(r.tiles()), names.get(r.predicted()), ResultsCsvWriter.number(pr[r.predicted()]), names.get(r.target()),
-				ResultsCsvWriter.number(pr[r.target()]), ResultsCsvWriter.number(r.meanInside())));
+				Integer.toString(r.tiles()), names.get(r.predicted()), Numbers.number(pr[r.predicted()]), names.get(r.target()),
+				Numbers.number(pr[r.target()]), Numbers.number(r.meanInside())));
 			if (!p.report((i + 1) * 1000L, all * 1000L, "regions explained")) throw new CancellationException("Stopped after " + (i + 1) + " regions.");
 		}
 		ImageStack stack = new ImageStack(w, h);

@@ -1,0 +1,30 @@
+// ConceptScope: Nearest Examples, as the macro recorder writes it: for every slice of a stack, the
+// training examples nearest to it in a layer of the model (the model's own distances), and the
+// prototypes of the training examples (MMD-critic), per class when the folder has one subfolder
+// per class.
+// Results in save_dir: <title>-nearest.tif (montage: each slice, then its nearest examples with their
+// distances), <title>-nearest.csv (slice, rank, example, distance), prototypes.tif and
+// prototypes.csv (class, rank, example, objective).
+//
+// Arguments (macro-option style, all optional when run from the editor):
+//   image=[/path/stack.tif] model=[/path/model folder] folder=[/path/training images]
+//   layer=[name] neighbours=5 prototypes=3 save_dir=[/path/results]
+
+args = getArgument();
+image = call("ij.Macro.getValue", args, "image", "");
+model = call("ij.Macro.getValue", args, "model", "");
+folder = call("ij.Macro.getValue", args, "folder", "");
+layer = call("ij.Macro.getValue", args, "layer", "");
+neighbours = call("ij.Macro.getValue", args, "neighbours", "5");
+prototypes = call("ij.Macro.getValue", args, "prototypes", "3");
+saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+if (image == "") image = File.openDialog("Choose the images to find examples for");
+if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
+if (folder == "") folder = getDirectory("Choose the training examples (images, or one subfolder per class)");
+if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
+
+setBatchMode(true);
+open(image);
+run("Nearest Examples...", "model=[" + model + "] folder=[" + folder + "] layer=[" + layer + "] neighbours=" + neighbours + " prototypes=" + prototypes + " save_dir=[" + saveDir + "]");
+close("*");
+setBatchMode(false);
