@@ -74,6 +74,10 @@ public class AttributionCommand extends ContextCommand {
 		description = "a spatial layer listed by Model Info; empty = the last spatial layer")
 	private String layer = "";
 
+	@Parameter(label = "SRD start layer (empty = input pixels) (srd)", persist = false, required = false,
+		description = "srd: the spatial layer whose PFVs the decomposition of the logit stops at (each PFV's share, upsampled bilinearly to the image: a coarser map); empty = the input pixels, as the paper's maps")
+	private String start_layer = "";
+
 	@Parameter(label = "Patch size (pixels) (occlusion)", persist = false, min = "1",
 		description = "size of the occluding square patch, in pixels")
 	private int patch = 8;
@@ -170,6 +174,7 @@ public class AttributionCommand extends ContextCommand {
 		in.put("noise", noise);
 		in.put("seed", seed);
 		in.put("layer", layer);
+		in.put("start_layer", start_layer);
 		in.put("patch", patch);
 		in.put("stride", stride);
 		in.put("grid", grid);
