@@ -1,7 +1,8 @@
 // ConceptScope: Explain with Head on one stack, as the macro recorder writes it.
 // A head saved by Train Interpretable Head explains every slice: the 3 parts (InfoDisent) or concepts
 // (Bi-ICE) that contribute most to the head's predicted class, each as an extra channel, an ROI
-// (part k; class; slice=z) and a table row. Results in save_dir: <title>-<head>.tif, -RoiSet.zip, -results.csv.
+// (part k; class; slice=z) and a table row, plus a row for the class bias (contributions plus bias make the
+// head's logit; bias=false leaves it out). Results in save_dir: <title>-<head>.tif, -RoiSet.zip, -results.csv.
 //
 // Arguments (macro-option style, all optional when run from the editor):
 //   image=[/path/stack.tif] model=[/path/model folder] head=[/path/results/head] save_dir=[/path/results]

@@ -90,7 +90,7 @@ public final class RegionExplainer {
 		}
 
 		/** Whether the rectangle [x0, x0+w) x [y0, y0+h) holds a pixel of the region. */
-		boolean meets(int x0, int y0, int w, int h) {
+		public boolean meets(int x0, int y0, int w, int h) {
 			int ax = Math.max(x, x0), ay = Math.max(y, y0), bx = Math.min(x + width, x0 + w), by = Math.min(y + height, y0 + h);
 			if (ax >= bx || ay >= by) return false;
 			if (mask == null) return true;

@@ -104,6 +104,17 @@ public final class TiledExplainer {
 	 */
 	public static Result explain(Classifier classifier, TileSource source, AttributionMethod method, int target, double overlap,
 		int firstImage, Progress progress) {
+		return explain(classifier, source, method, target, overlap, firstImage, progress, TileCheckpoint.NONE);
+	}
+
+	/**
+	 * As {@link #explain(Classifier, TileSource, AttributionMethod, int, double, int, Progress)}, each
+	 * finished batch of tiles kept in {@code checkpoint} and the batches it already holds not computed
+	 * again (a resumed run over a large image).
+	 */
+	public static Result explain(Classifier classifier, TileSource source, AttributionMethod method, int target, double overlap,
+		int firstImage, Progress progress, TileCheckpoint checkpoint) {
+		TileCheckpoint store = checkpoint == null ? TileCheckpoint.NONE : checkpoint;
 		if (firstImage < 0) throw new IllegalArgumentException("Images are numbered from 0 or more, got " + firstImage + ".");
 		if (classifier == null) throw new IllegalArgumentException("No model given: load a classifier first.");
 		if (method == null) throw new IllegalArgumentException("No attribution method given.");
@@ -132,8 +143,14 @@ public final class TiledExplainer {
 		float[] tileProbs = new float[(int) total * k];
 		for (int g = 0; g < total; g += batch) {
 			int count = (int) Math.min(batch, total - g);
-			FloatTensor probs = classifier.probabilities(tiles.batch(g, count, fixedBatch(classifier)));
-			System.arraycopy(probs.data(), 0, tileProbs, g * k, count * k);
+			TileCheckpoint.Stored kept = store.load(1, g, count);
+			if (kept != null && kept.values().length == count * k) {
+				System.arraycopy(kept.values(), 0, tileProbs, g * k, count * k);
+			} else {
+				FloatTensor probs = classifier.probabilities(tiles.batch(g, count, fixedBatch(classifier)));
+				System.arraycopy(probs.data(), 0, tileProbs, g * k, count * k);
+				store.save(1, g, count, Arrays.copyOfRange(tileProbs, g * k, (g + count) * k), Map.of());
+			}
 			if (!p.report(g + count, 2 * total, "tiles classified")) throw new CancellationException("Stopped while classifying tiles.");
 		}
 		float[] probabilities = new float[n * k];
@@ -152,17 +169,25 @@ public final class TiledExplainer {
 		int height = source.height(), width = source.width();
 		for (int g = 0; g < total; g += batch) {
 			int count = (int) Math.min(batch, total - g);
-			FloatTensor x = tiles.batch(g, count, fixedBatch(classifier));
-			int[] tileTargets = new int[(int) x.dim(0)];
-			for (int i = 0; i < tileTargets.length; i++) tileTargets[i] = targets[(g + Math.min(i, count - 1)) / perImage];
-			long before = total + g;
-			Progress within = (d, t, msg) -> p.report(before + (t > 0 ? d * count / t : 0), 2 * total, "tiles explained");
-			Attribution a = method.numberingImagesFrom((int) firstTile + g).explain(classifier, x, tileTargets, within);
-			if (metadata == null) metadata = a.metadata();
-			if (a.maps().dim(1) != th || a.maps().dim(2) != tw) {
-				throw new IllegalStateException(method.name() + " gave maps " + a.maps() + " for tiles of " + tw + "x" + th + ".");
+			TileCheckpoint.Stored kept = store.load(2, g, count);
+			float[] m;
+			if (kept != null && kept.values().length == count * th * tw) {
+				m = kept.values();
+				if (metadata == null) metadata = kept.metadata();
+			} else {
+				FloatTensor x = tiles.batch(g, count, fixedBatch(classifier));
+				int[] tileTargets = new int[(int) x.dim(0)];
+				for (int i = 0; i < tileTargets.length; i++) tileTargets[i] = targets[(g + Math.min(i, count - 1)) / perImage];
+				long before = total + g;
+				Progress within = (d, t, msg) -> p.report(before + (t > 0 ? d * count / t : 0), 2 * total, "tiles explained");
+				Attribution a = method.numberingImagesFrom((int) firstTile + g).explain(classifier, x, tileTargets, within);
+				if (metadata == null) metadata = a.metadata();
+				m = a.maps().data();
+				if (a.maps().dim(1) != th || a.maps().dim(2) != tw) {
+					throw new IllegalStateException(method.name() + " gave maps " + a.maps() + " for tiles of " + tw + "x" + th + ".");
+				}
+				store.save(2, g, count, Arrays.copyOf(m, count * th * tw), a.metadata());
 			}
-			float[] m = a.maps().data();
 			for (int i = 0; i < count; i++) blender.add((g + i) / perImage, (g + i) % perImage, m, i * th * tw);
 			if (!p.report(total + g + count, 2 * total, "tiles explained")) throw new CancellationException("Stopped while explaining tiles.");
 		}

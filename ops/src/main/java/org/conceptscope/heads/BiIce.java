@@ -32,12 +32,15 @@ public final class BiIce implements InterpretableHead {
 	/** Default weight of the L1 penalty on the concepts' channel directions (mean absolute entry). */
 	public static final double DEFAULT_SPARSITY = 0.01;
 	/**
-	 * Rounds of bidirectional binding the registry, the op and the commands default to: 1, the static
-	 * interaction, which keeps every concept's map informative on the bundled models; the published model
-	 * binds iteratively (iterations=3 keeps the backbone's accuracy, BiIceBindingTest), but with three rounds
-	 * some concepts' maps on the IHC model come out flat (no region to outline).
+	 * Rounds of bidirectional binding the registry, the op and the commands default to: 3, the iterative
+	 * binding of the published model (3 is also slot attention's count, which the authors' concept binding
+	 * follows). Both sides are layer-normalised before each round, so the maps stay informative
+	 * (BiIceOnIhcTest); 1 is the static interaction.
 	 */
-	public static final int DEFAULT_ITERATIONS = 1;
+	public static final int DEFAULT_ITERATIONS = 3;
+
+	/** Metadata value of the binding with layer norms (heads saved before it are refused on loading). */
+	static final String BINDING = "layer-normalised";
 
 	private final Map<String, FloatTensor> weights;
 	private final String layer;
@@ -78,7 +81,7 @@ public final class BiIce implements InterpretableHead {
 	 */
 	public static BiIce train(FloatTensor f, String layer, int[] labels, int classes, int concepts, int dimension, double sparsity,
 		TrainingOptions opt, Progress progress) {
-		return train(f, layer, labels, classes, concepts, dimension, sparsity, 1, opt, progress);
+		return train(f, layer, labels, classes, concepts, dimension, sparsity, DEFAULT_ITERATIONS, opt, progress);
 	}
 
 	/** The same with {@code iterations} rounds of bidirectional binding (1: the static interaction). */
@@ -121,6 +124,10 @@ public final class BiIce implements InterpretableHead {
 		int d = (int) weights.get("patch_kernel").dim(1), k = (int) weights.get("concepts").dim(0);
 		Object conv = saved.config().metadata.get("convergence");
 		double[] convergence = conv instanceof List<?> l ? l.stream().mapToDouble(v -> ((Number) v).doubleValue()).toArray() : new double[0];
+		if (!BINDING.equals(saved.config().metadata.get("binding"))) {
+			throw new IllegalArgumentException("This Bi-ICE head was saved by an older ConceptScope whose binding had no layer norms;"
+				+ " train it again with Train Interpretable Head (its logits would differ from the saved ones).");
+		}
 		Object rounds = saved.config().metadata.get("iterations");
 		return new BiIce(weights, layer, h, w, c, d, k, (int) weights.get("classifier").dim(1), convergence,
 			rounds instanceof Number r ? r.intValue() : 1);
@@ -207,11 +214,14 @@ public final class BiIce implements InterpretableHead {
 		for (int m = 0; m < k; m++) for (int j = 0; j < d; j++) cs[m][j] = cs0[m * d + j];
 		double[][][][] out = new double[iterations][][][];
 		for (int round = 0; round < iterations; round++) {
+			double[][] pn = new double[p][], cn = new double[k][];
+			for (int q = 0; q < p; q++) pn[q] = layerNorm(e[q]);
+			for (int m = 0; m < k; m++) cn[m] = layerNorm(cs[m]);
 			double[][] s = new double[p][k];
 			for (int q = 0; q < p; q++) {
 				for (int m = 0; m < k; m++) {
 					double v = 0;
-					for (int j = 0; j < d; j++) v += e[q][j] * cs[m][j];
+					for (int j = 0; j < d; j++) v += pn[q][j] * cn[m][j];
 					s[q][m] = v / Math.sqrt(d);
 				}
 			}
@@ -232,12 +242,16 @@ public final class BiIce implements InterpretableHead {
 			for (int m = 0; m < k; m++) used[m] = cs[m].clone();
 			out[round] = new double[][][] { s, a, b, used };
 			if (round == iterations - 1) break;
-			// concepts take in the patches they attend to, centred again; patches receive the concepts they choose
+			// binding: concepts compete for the patches (B over concepts) and take in the weighted mean of those they win
 			double[][] next = new double[k][d];
-			for (int m = 0; m < k; m++) for (int j = 0; j < d; j++) {
-				double v = cs[m][j];
-				for (int q = 0; q < p; q++) v += a[q][m] * e[q][j];
-				next[m][j] = v;
+			for (int m = 0; m < k; m++) {
+				double won = BiIceGraph.EPSILON;
+				for (int q = 0; q < p; q++) won += b[q][m];
+				for (int j = 0; j < d; j++) {
+					double v = cn[m][j];
+					for (int q = 0; q < p; q++) v += b[q][m] / won * pn[q][j];
+					next[m][j] = v;
+				}
 			}
 			for (int j = 0; j < d; j++) {
 				double mean = 0;
@@ -245,12 +259,26 @@ public final class BiIce implements InterpretableHead {
 				for (int m = 0; m < k; m++) next[m][j] -= mean;
 			}
 			cs = next;
+			// broadcast: patches receive the normalised updated concepts they choose
+			double[][] cnNext = new double[k][];
+			for (int m = 0; m < k; m++) cnNext[m] = layerNorm(cs[m]);
 			for (int q = 0; q < p; q++) for (int j = 0; j < d; j++) {
-				double v = 0;
-				for (int m = 0; m < k; m++) v += b[q][m] * cs[m][j];
-				e[q][j] += v;
+				double v = pn[q][j];
+				for (int m = 0; m < k; m++) v += b[q][m] * cnNext[m][j];
+				e[q][j] = v;
 			}
 		}
+		return out;
+	}
+
+	/** x minus its mean, divided by its standard deviation plus epsilon under the root, as the graph's layer norm. */
+	static double[] layerNorm(double[] x) {
+		double mean = 0, var = 0;
+		for (double v : x) mean += v / x.length;
+		for (double v : x) var += (v - mean) * (v - mean) / x.length;
+		double sd = Math.sqrt(var + BiIceGraph.EPSILON);
+		double[] out = new double[x.length];
+		for (int j = 0; j < x.length; j++) out[j] = (x[j] - mean) / sd;
 		return out;
 	}
 
@@ -319,13 +347,16 @@ public final class BiIce implements InterpretableHead {
 		return out;
 	}
 
-	/** The backbone-channel direction concept m responds to: Wp C_m (scores are linear in the features along it). */
+	/**
+	 * The backbone-channel direction concept m responds to: Wp LN(C_m) (a patch's score is its features along it, divided by
+	 * the spread of its embedding).
+	 */
 	@Override
 	public double[] featureDirection(int m) {
 		float[] wp = weights.get("patch_kernel").data();
-		double[] cs = centredConcepts();
+		double[] cs = layerNorm(Arrays.copyOfRange(centredConcepts(), m * d, (m + 1) * d));
 		double[] u = new double[c];
-		for (int r = 0; r < c; r++) for (int j = 0; j < d; j++) u[r] += wp[r * d + j] * cs[m * d + j];
+		for (int r = 0; r < c; r++) for (int j = 0; j < d; j++) u[r] += wp[r * d + j] * cs[j];
 		return u;
 	}
 
@@ -351,6 +382,7 @@ public final class BiIce implements InterpretableHead {
 		config.metadata.put("concepts", k);
 		config.metadata.put("dimension", d);
 		config.metadata.put("iterations", iterations);
+		config.metadata.put("binding", BINDING);
 		config.metadata.put("convergence", Arrays.stream(convergence).boxed().toList());
 		config.metadata.putAll(metadata);
 		SavedModelExport.export(g -> new BiIceGraph(g, h, w, c, d, k, classes, 0, iterations, weights), config, dir);

@@ -62,21 +62,27 @@ final class BiIceGraph extends GraphNetwork {
 		Operand<TFloat32> cs = tf.reshape(centred, tf.constant(new long[] { 1, 1, k, d }));
 		Operand<TFloat32> s3 = null, assignment = null, attention = null;
 		for (int round = 0; round < iterations; round++) {
-			s3 = tf.math.mul(tf.sum(tf.math.mul(patches, cs), tf.constant(3)), tf.constant((float) (1 / Math.sqrt(d)))); // [N, P, K]
+			// both sides layer-normalised before they meet (as the authors' concept binding does): scores stay within
+			// +-sqrt(d) whatever the rounds add, so no softmax saturates to exact zeros
+			Operand<TFloat32> pn = layerNorm(tf, patches, 3), cn = layerNorm(tf, cs, 3);
+			s3 = tf.math.mul(tf.sum(tf.math.mul(pn, cn), tf.constant(3)), tf.constant((float) (1 / Math.sqrt(d)))); // [N, P, K]
 			boolean last = round == iterations - 1;
 			assignment = (last ? scope.withName("assignment") : tf).nn.softmax(s3); // B: over concepts
 			Operand<TFloat32> sT = tf.linalg.transpose(s3, tf.constant(new int[] { 0, 2, 1 })); // [N, K, P]
 			attention = tf.linalg.transpose((last ? scope.withName("attention") : tf).nn.softmax(sT), tf.constant(new int[] { 0, 2, 1 }));
 			if (last) break;
-			// concepts take in what they attend to: [N, P, K, 1] * [N, P, 1, d] summed over patches -> [N, 1, K, d]
-			Operand<TFloat32> gathered = tf.sum(tf.math.mul(tf.expandDims(attention, tf.constant(3)), patches), tf.constant(1),
-				org.tensorflow.op.core.Sum.keepDims(true));
-			Operand<TFloat32> updated = tf.math.add(cs, gathered);
+			// binding: concepts compete for the patches (B, normalised over concepts) and take in the weighted mean of the
+			// patches they win (weights B renormalised over patches), then centred again
+			Operand<TFloat32> won = tf.math.div(assignment, tf.math.add(tf.sum(assignment, tf.constant(1),
+				org.tensorflow.op.core.Sum.keepDims(true)), tf.constant(EPSILON))); // [N, P, K]
+			Operand<TFloat32> gathered = tf.sum(tf.math.mul(tf.expandDims(won, tf.constant(3)), pn), tf.constant(1),
+				org.tensorflow.op.core.Sum.keepDims(true)); // [N, 1, K, d]
+			Operand<TFloat32> updated = tf.math.add(cn, gathered);
 			cs = tf.math.sub(updated, tf.math.mean(updated, tf.constant(2), org.tensorflow.op.math.Mean.keepDims(true)));
-			// patches receive the concepts they choose: [N, P, K, 1] * [N, 1, K, d] summed over concepts -> [N, P, 1, d]
-			Operand<TFloat32> received = tf.sum(tf.math.mul(tf.expandDims(assignment, tf.constant(3)), cs), tf.constant(2),
-				org.tensorflow.op.core.Sum.keepDims(true));
-			patches = tf.math.add(patches, received);
+			// broadcast: patches receive the (normalised) updated concepts they choose
+			Operand<TFloat32> received = tf.sum(tf.math.mul(tf.expandDims(assignment, tf.constant(3)), layerNorm(tf, cs, 3)), tf.constant(2),
+				org.tensorflow.op.core.Sum.keepDims(true)); // [N, P, 1, d]
+			patches = tf.math.add(pn, received);
 		}
 		Operand<TFloat32> activation = scope.withName("activation").sum(tf.math.mul(tf.math.mul(attention, assignment), tf.nn.relu(s3)),
 			tf.constant(1)); // [N, K]
@@ -84,11 +90,21 @@ final class BiIceGraph extends GraphNetwork {
 		logits = tf.withName("logits").nn.biasAdd(tf.linalg.matMul(activation, tf.math.mul(wRead, wRead)), bc);
 		probabilities = tf.withName("probabilities").nn.softmax(logits);
 		if (sparsity > 0) {
-			// L1 on each concept's direction in the backbone's channel space (Wp C_k): a concept uses the few channels that carry
+			// L1 on each concept's direction in the backbone's channel space (Wp LN(C_k): scores are linear in a patch's features along it): a concept uses the few channels that carry
 			// it, so leftovers of the start (components that no longer change the decision) decay instead of staying
-			Operand<TFloat32> u = tf.linalg.matMul(tf.identity(wp), centred, org.tensorflow.op.linalg.MatMul.transposeB(true)); // [c, K]
+			Operand<TFloat32> u = tf.linalg.matMul(tf.identity(wp), layerNorm(tf, centred, 1), org.tensorflow.op.linalg.MatMul.transposeB(true)); // [c, K]
 			penalty = tf.math.mul(tf.constant((float) sparsity), tf.math.mean(tf.math.abs(u), tf.constant(new int[] { 0, 1 })));
 		}
+	}
+
+	/** Small constant of the layer norms and the weighted mean (the Java head uses the same). */
+	static final float EPSILON = 1e-5f;
+
+	/** x minus its mean over the last axis, divided by its standard deviation (plus EPSILON): a layer norm without gain or bias. */
+	private static Operand<TFloat32> layerNorm(Ops tf, Operand<TFloat32> x, int axis) {
+		Operand<TFloat32> xc = tf.math.sub(x, tf.math.mean(x, tf.constant(axis), org.tensorflow.op.math.Mean.keepDims(true)));
+		Operand<TFloat32> var = tf.math.mean(tf.math.mul(xc, xc), tf.constant(axis), org.tensorflow.op.math.Mean.keepDims(true));
+		return tf.math.div(xc, tf.math.sqrt(tf.math.add(var, tf.constant(EPSILON))));
 	}
 
 	private Variable<TFloat32> var(Ops scope, String name, Map<String, FloatTensor> init) {

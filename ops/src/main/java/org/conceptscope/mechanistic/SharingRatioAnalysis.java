@@ -56,6 +56,16 @@ public final class SharingRatioAnalysis {
 	 */
 	public static Result run(TensorFlowClassifier classifier, FloatTensor images, int target, ErfRequest erf, float apopFill,
 		Progress progress) {
+		return run(classifier, images, target, null, erf, apopFill, progress);
+	}
+
+	/**
+	 * The same with the decomposition started at {@code startLayer}'s PFVs (null or blank: the input pixels, as the paper's
+	 * maps): each slice's map is the layer's relevance spread evenly over each cell's pixels (its sum kept), and its bias
+	 * share is the one kept above the layer.
+	 */
+	public static Result run(TensorFlowClassifier classifier, FloatTensor images, int target, String startLayer, ErfRequest erf,
+		float apopFill, Progress progress) {
 		if (target != PREDICTED && (target < 0 || target >= classifier.numClasses())) {
 			throw new IllegalArgumentException("Class " + target + " does not exist; the model has classes 0.." + (classifier.numClasses() - 1) + ".");
 		}
@@ -71,7 +81,11 @@ public final class SharingRatioAnalysis {
 			if (!progress.report(i, n, "SRD")) throw new CancellationException("SRD cancelled after " + i + " of " + n + " images.");
 			FloatTensor x = images.slice(i);
 			int t = target == PREDICTED ? predicted[i] : target;
-			SharingRatioDecomposition.Decomposition relevance = srd.classRelevance(x, t);
+			SharingRatioDecomposition.Decomposition relevance = srd.classRelevance(x, t, startLayer);
+			if (relevance.map().dim(1) != height || relevance.map().dim(2) != width) {
+				relevance = new SharingRatioDecomposition.Decomposition(SharingRatioDecomposition.spread(relevance.map(), height, width),
+					relevance.start(), relevance.biasRelevance());
+			}
 			Erf e = null;
 			if (erf != null) {
 				int position = grid[1] * grid[2] + grid[0];

@@ -174,11 +174,20 @@ public final class SharingRatioDecomposition {
 
 	/** Shares relevance from step {@code from} down to the input, filling {@code rel} per step; returns the bias share. */
 	private double backward(Map<String, Box> values, String from, double[] start, Map<String, double[]> rel) {
+		return backward(values, from, start, rel, null);
+	}
+
+	/**
+	 * The same, stopping at step {@code stop} (null: the input): the steps from {@code stop} down keep the relevance they
+	 * received and share nothing, so the bias share returned is the one kept above {@code stop}.
+	 */
+	private double backward(Map<String, Box> values, String from, double[] start, Map<String, double[]> rel, String stop) {
 		Map<String, Layout> layouts = layouts(values);
 		rel.put(from, start);
 		double bias = 0;
 		boolean active = false;
-		for (int i = order.size() - 1; i >= 0; i--) {
+		int last = stop == null ? -1 : order.indexOf(byName.get(stop));
+		for (int i = order.size() - 1; i > last; i--) {
 			Step s = order.get(i);
 			if (s.name().equals(from)) active = true;
 			double[] r = rel.get(s.name());
@@ -193,6 +202,16 @@ public final class SharingRatioDecomposition {
 	 * read at that layer instead of at the pixels (each PFV's share of the logit).
 	 */
 	public FloatTensor classRelevanceAt(FloatTensor image, int target, String layer) {
+		return classRelevance(image, target, layer).map();
+	}
+
+	/**
+	 * The decomposition of the target logit started at the PFVs of a spatial layer instead of the pixels (null or blank:
+	 * {@link #classRelevance(FloatTensor, int)}): the map [1, h, w] is each PFV's share of the logit, and the bias share is
+	 * the one kept by the biases above the layer, so map sum plus bias share is the logit on a network without skips around it.
+	 */
+	public Decomposition classRelevance(FloatTensor image, int target, String layer) {
+		if (layer == null || layer.isBlank()) return classRelevance(image, target);
 		if (!byName.containsKey(layer)) throw new IllegalArgumentException("Layer '" + layer + "' is not on the path from input to logits.");
 		Map<String, Box> values = IntervalPropagation.propagate(program, Box.point(image.shape(), image.data()));
 		long[] shape = values.get(layer).shape();
@@ -206,12 +225,28 @@ public final class SharingRatioDecomposition {
 		double[] r = new double[logits.size()];
 		r[target] = logits.lo()[target];
 		Map<String, double[]> rel = new HashMap<>();
-		backward(values, out.name(), r, rel);
+		double bias = backward(values, out.name(), r, rel, layer);
 		int lh = (int) shape[1], lw = (int) shape[2];
 		double[] at = rel.getOrDefault(layer, new double[lh * lw]);
 		float[] map = new float[lh * lw];
 		for (int p = 0; p < map.length; p++) map[p] = (float) at[p];
-		return new FloatTensor(new long[] { 1, lh, lw }, map);
+		return new Decomposition(new FloatTensor(new long[] { 1, lh, lw }, map), r[target], bias);
+	}
+
+	/**
+	 * A layer's map [1, h, w] spread over an image of height x width: each pixel gets its cell's relevance divided by the
+	 * cell's pixel count (cells split the image evenly), so the sum is kept (a decomposition, not a smoothed picture).
+	 */
+	public static FloatTensor spread(FloatTensor layerMap, int height, int width) {
+		int lh = (int) layerMap.dim(1), lw = (int) layerMap.dim(2);
+		int[] count = new int[lh * lw];
+		for (int y = 0; y < height; y++) for (int x = 0; x < width; x++) count[(int) ((long) y * lh / height) * lw + (int) ((long) x * lw / width)]++;
+		float[] out = new float[height * width];
+		for (int y = 0; y < height; y++) for (int x = 0; x < width; x++) {
+			int cell = (int) ((long) y * lh / height) * lw + (int) ((long) x * lw / width);
+			out[y * width + x] = layerMap.data()[cell] / count[cell];
+		}
+		return new FloatTensor(new long[] { 1, height, width }, out);
 	}
 
 	/** Shares the relevance of step s's PFVs with its input PFVs; returns the relevance kept by biases. */

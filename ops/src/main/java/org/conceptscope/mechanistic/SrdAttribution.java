@@ -19,6 +19,9 @@ import org.conceptscope.util.Progress;
  */
 public final class SrdAttribution implements AttributionMethod {
 
+	/** Key of the layer the decomposition stops at (registry, commands, op). */
+	public static final String START_LAYER = "start_layer";
+
 	private final String layer;
 
 	/** Maps at the input pixels. */

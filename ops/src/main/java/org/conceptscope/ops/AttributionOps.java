@@ -8,6 +8,7 @@ import net.imglib2.type.numeric.RealType;
 import net.imglib2.type.numeric.real.FloatType;
 
 import org.conceptscope.model.Classifier;
+import org.conceptscope.mechanistic.SrdAttribution;
 import org.conceptscope.registry.Registry;
 import org.conceptscope.util.Progress;
 
@@ -190,11 +191,13 @@ public final class AttributionOps {
 	 * @param model the classifier, as opened by explain.model.open
 	 * @param image the image to explain: X, Y[, channel][, slice] (channels when the model takes several); only read
 	 * @param target the class to explain (index from 0); null or negative: the class predicted for each image (nullable)
+	 * @param startLayer the spatial layer whose PFVs the decomposition stops at (shares upsampled to the image); null or empty: the input pixels, as the maps of the paper (nullable)
 	 * @return one map per image, the size of the image in X and Y (X, Y for one image; X, Y, slice for a stack)
 	 * @implNote op names='explain.attribution.srd'
 	 */
-	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> srd(Classifier model, RandomAccessibleInterval<T> image, Integer target) {
-		return explain(model, image, target, "srd");
+	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> srd(Classifier model, RandomAccessibleInterval<T> image, Integer target,
+		String startLayer) {
+		return explain(model, image, target, "srd", SrdAttribution.START_LAYER, startLayer);
 	}
 
 	/**

@@ -62,7 +62,7 @@ public final class HeadOps {
 	 * @param concepts number of concepts; default 6 (nullable)
 	 * @param steps training steps; default 400 (nullable)
 	 * @param seed seed of the initialisation and of the batches; default 42 (nullable)
-	 * @param iterations rounds of bidirectional binding; default 1, the static interaction (nullable)
+	 * @param iterations rounds of bidirectional binding; default 3, the published iterative binding (1: the static interaction) (nullable)
 	 * @return the trained head (save it with its save method)
 	 * @implNote op names='explain.heads.bi_ice'
 	 */

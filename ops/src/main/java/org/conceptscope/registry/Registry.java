@@ -84,6 +84,10 @@ public final class Registry {
 		Parameter.text("layer", "Layer (empty = last spatial)", "").section(GRADIENTS)
 			.help("a spatial layer listed by Model Info; empty = the last spatial layer")
 			.methods("gradcam", "gradcam_plus_plus"),
+		Parameter.text(SrdAttribution.START_LAYER, "SRD start layer (empty = input pixels)", "").section(GRADIENTS)
+			.help("srd: the spatial layer whose PFVs the decomposition of the logit stops at (each PFV's share, upsampled bilinearly to"
+				+ " the image: a coarser map); empty = the input pixels, as the paper's maps")
+			.methods("srd"),
 		Parameter.integer("patch", "Patch size (pixels)", 8).range(Range.atLeast(1)).section(PERTURBATION)
 			.help("size of the occluding square patch, in pixels")
 			.methods("occlusion"),
@@ -221,7 +225,7 @@ public final class Registry {
 		attribution("guided_backprop", "Guided Backpropagation", GuidedGradient.class, "Springenberg et al. 2015", Map.of(),
 			v -> GuidedGradient.guidedBackprop());
 		attribution("deconvnet", "DeconvNet", GuidedGradient.class, "Zeiler and Fergus 2014", Map.of(), v -> GuidedGradient.deconvNet());
-		attribution("srd", "Sharing Ratio Decomposition", SrdAttribution.class, "Han et al. 2024", Map.of(), v -> new SrdAttribution());
+		attribution("srd", "Sharing Ratio Decomposition", SrdAttribution.class, "Han et al. 2024", Map.of(), v -> new SrdAttribution(v.text(SrdAttribution.START_LAYER)));
 
 		metric("deletion", "Deletion", Deletion.class, "Petsiuk et al. 2018", v -> new Deletion(v.integer("steps"), 0f));
 		metric("insertion", "Insertion", Insertion.class, "Petsiuk et al. 2018", v -> new Insertion(v.integer("steps"), 0f));

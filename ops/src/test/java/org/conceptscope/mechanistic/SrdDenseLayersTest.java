@@ -96,6 +96,32 @@ class SrdDenseLayersTest {
 				SharingRatioDecomposition.Decomposition d = srd.classRelevance(image, t);
 				for (int p = 0; p < 16; p++) assertEquals(pix[p], d.map().data()[p], 1e-4 * (1 + Math.abs(pix[p])), "class " + t + " pixel " + p);
 				assertEquals(0, d.conservationError(), 1e-6 * (1 + Math.abs(logit)));
+				// started at the conv layer's PFVs ("relu"): the map is rConv, and the biases above it (fc1, fc2) keep the rest
+				SharingRatioDecomposition.Decomposition atRelu = srd.classRelevance(image, t, "relu");
+				assertEquals(4, atRelu.map().dim(1));
+				double explained = 0;
+				for (int p = 0; p < 16; p++) {
+					assertEquals(rConv[p], atRelu.map().data()[p], 1e-4 * (1 + Math.abs(rConv[p])), "class " + t + ", relu PFV " + p);
+					explained += rConv[p];
+				}
+				assertEquals(logit, atRelu.start(), 1e-4 * (1 + Math.abs(logit)));
+				assertEquals(logit - explained, atRelu.biasRelevance(), 1e-4 * (1 + Math.abs(logit)), "the bias share above the layer");
+				assertEquals(0, atRelu.conservationError(), 1e-4 * (1 + Math.abs(logit)));
+				// the same through the registry key and the op (the layer is the image's size here: no resampling)
+				FloatTensor viaKey = org.conceptscope.registry.Registry.attribution("srd", java.util.Map.of(SrdAttribution.START_LAYER, "relu"))
+					.explain(m, image, new int[] { t }, org.conceptscope.util.Progress.NONE).maps();
+				for (int p = 0; p < 16; p++) assertEquals(rConv[p], viaKey.data()[p], 1e-4 * (1 + Math.abs(rConv[p])), "start_layer=relu, PFV " + p);
+				net.imglib2.RandomAccessibleInterval<net.imglib2.type.numeric.real.FloatType> op = org.conceptscope.ops.AttributionOps.srd(m,
+					net.imglib2.img.array.ArrayImgs.floats(xf, 4, 4), t, "relu");
+				net.imglib2.RandomAccess<net.imglib2.type.numeric.real.FloatType> ra = op.randomAccess();
+				for (int p = 0; p < 16; p++) {
+					ra.setPosition(new long[] { p % 4, p / 4 });
+					assertEquals(rConv[p], ra.get().get(), 1e-4 * (1 + Math.abs(rConv[p])), "op explain.attribution.srd with startLayer, PFV " + p);
+				}
+				// the SRD command's analysis: the same decomposition, spread over the image (here one pixel per cell)
+				SharingRatioAnalysis.Slice slice = SharingRatioAnalysis.run(m, image, t, "relu", null, 1f, org.conceptscope.util.Progress.NONE)
+					.slices().get(0);
+				for (int p = 0; p < 16; p++) assertEquals(rConv[p], slice.relevance().map().data()[p], 1e-4 * (1 + Math.abs(rConv[p])));
 			}
 		}
 	}

@@ -55,6 +55,10 @@ class HeadKeysMacrosTest {
 			+ " steps=40 save_dir=[" + work.resolve("infodisent") + "]');\n", ""));
 		runs.put("explain", new Macro("setBatchMode(true); open('" + stack + "');\nrun('Explain with Head...', 'model=[" + model + "] head=["
 			+ work.resolve("infodisent").resolve("head") + "] top=2 bias save_dir=[" + work.resolve("explain") + "]');\n", ""));
+		runs.put("default-bias", new Macro("setBatchMode(true); open('" + stack + "');\nrun('Explain with Head...', 'model=[" + model + "] head=["
+			+ work.resolve("infodisent").resolve("head") + "] top=2 save_dir=[" + work.resolve("default-bias") + "]');\n", ""));
+		runs.put("no-bias", new Macro("setBatchMode(true); open('" + stack + "');\nrun('Explain with Head...', 'model=[" + model + "] head=["
+			+ work.resolve("infodisent").resolve("head") + "] top=2 bias=false save_dir=[" + work.resolve("no-bias") + "]');\n", ""));
 		runs.put("zero", new Macro("run('Train Interpretable Head...', 'model=[" + model + "] folder=[" + folder + "] head=bi_ice"
 			+ " iterations=0 save_dir=[" + work.resolve("zero") + "]');\n", ""));
 		logs = MacroRunner.run(runs, work);
@@ -95,6 +99,21 @@ class HeadKeysMacrosTest {
 			}
 			assertEquals(12, biasRows, "one bias row per slice");
 		}
+	}
+
+	@Test
+	void theBiasRowIsOnByDefaultAndBiasFalseLeavesItOut() throws Exception {
+		String name = "ihc-heldout-patches-infodisent-results.csv";
+		assertFalse(logs.get("default-bias").contains("Error"), logs.get("default-bias"));
+		assertFalse(logs.get("no-bias").contains("Error"), logs.get("no-bias"));
+		List<List<String>> asked = Csv.parse(Files.readString(work.resolve("explain").resolve(name)));
+		List<List<String>> byDefault = Csv.parse(Files.readString(work.resolve("default-bias").resolve(name)));
+		List<List<String>> without = Csv.parse(Files.readString(work.resolve("no-bias").resolve(name)));
+		assertEquals(asked, byDefault, "left out, bias is on: the same table as with bias");
+		List<List<String>> expected = new java.util.ArrayList<>();
+		for (List<String> row : asked) if (!row.get(6).equals("bias")) expected.add(row);
+		assertEquals(asked.size() - 12, expected.size());
+		assertEquals(expected, without, "bias=false: the same rows without the 12 bias rows");
 	}
 
 	static int classIndex(String name) {

@@ -234,9 +234,20 @@ class HeadMacrosTest {
 				Map<String, String> contribution = new HashMap<>();
 				java.util.TreeSet<Integer> units = new java.util.TreeSet<>();
 				int[] rowsPerSlice = new int[13];
+				int[] biasRows = new int[13];
 				for (List<String> row : csv.subList(1, csv.size())) {
-					int z = Integer.parseInt(row.get(0)), rank = Integer.parseInt(row.get(6)), u = Integer.parseInt(row.get(7));
-					int predicted = argmax(logits[z - 1]);
+					int z = Integer.parseInt(row.get(0)), predicted = argmax(logits[z - 1]);
+					if (row.get(6).equals("bias")) {
+						// on by default (the InfoDisent paper's reading of a decision): the target logit minus every unit's contribution
+						assertEquals("bias", row.get(7));
+						double explained = 0;
+						for (double v : head.contributions(features, z - 1, predicted)) explained += v;
+						double bias = logits[z - 1][predicted] - explained;
+						assertEquals(bias, Double.parseDouble(row.get(8)), 1e-4 * Math.max(1, Math.abs(bias)), "slice " + z + ": the bias row");
+						biasRows[z]++;
+						continue;
+					}
+					int rank = Integer.parseInt(row.get(6)), u = Integer.parseInt(row.get(7));
 					assertEquals(CLASSES.get(predicted), row.get(3), "slice " + z + ": the head's prediction");
 					assertEquals(row.get(3), row.get(5), "target=predicted");
 					double[] c = head.contributions(features, z - 1, predicted);
@@ -249,6 +260,7 @@ class HeadMacrosTest {
 					contribution.put(z + "|" + u, row.get(8));
 				}
 				for (int z = 1; z <= 12; z++) assertTrue(rowsPerSlice[z] >= 1 && rowsPerSlice[z] <= 3, "top=3 rows for slice " + z);
+				for (int z = 1; z <= 12; z++) assertEquals(1, biasRows[z], "one bias row for slice " + z);
 				ImagePlus maps = IJ.openImage(dir.resolve(base + ".tif").toString());
 				assertEquals(3 + units.size(), maps.getNChannels(), "R, G, B + one channel per " + unit + " shown");
 				assertEquals(12, maps.getNSlices());
@@ -258,7 +270,8 @@ class HeadMacrosTest {
 					}
 				}
 				List<Roi> rois = RoiZip.read(dir.resolve(base + "-RoiSet.zip"));
-				assertTrue(rois.size() >= 12 && rois.size() == csv.size() - 1, rois.size() + " ROIs for " + (csv.size() - 1) + " rows");
+				assertTrue(rois.size() >= 12 && rois.size() == csv.size() - 1 - 12, rois.size() + " ROIs for " + (csv.size() - 1 - 12)
+					+ " part or concept rows (the bias rows have none)");
 				Pattern name = Pattern.compile(unit + " (\\d+); (background|hematoxylin|DAB-positive); slice=(\\d+)");
 				for (Roi roi : rois) {
 					Matcher m = name.matcher(roi.getName());

@@ -65,6 +65,8 @@ class MechanisticMacrosTest {
 			+ "] save_dir=[" + work.resolve("srd-ihc") + "]"));
 		runs.put("srd known", new Macro(macro("sharing_ratio_decomposition.ijm"), "image=[" + known + "] model=["
 			+ model("known-answer") + "] save_dir=[" + work.resolve("srd-known") + "] erf_layer=conv2/relu x=21 y=23"));
+		runs.put("srd known at a layer", new Macro("setBatchMode(true); open('" + known + "');\nrun('Sharing Ratio Decomposition...', 'model=["
+			+ model("known-answer") + "] start_layer=conv2/relu output=image save_dir=[" + work.resolve("srd-known-layer") + "]');\n", ""));
 		runs.put("graph", new Macro(macro("concept_graph.ijm"), "image=[" + stack() + "] model=[" + model("ihc-stain") + "] save_dir=["
 			+ work.resolve("graph") + "]"));
 		String open = "setBatchMode(true); open('" + stack() + "');\n";
@@ -173,6 +175,33 @@ class MechanisticMacrosTest {
 			}
 		}
 		assertEquals(Map.of("srd", 12, "erf", 12, "rf", 12), kinds);
+	}
+
+	/**
+	 * Started at conv2/relu (start_layer): the known-answer model's convolutions are identities, so each PFV of conv2/relu
+	 * carries its own pixel's value inside the evidence region and nothing elsewhere, and no bias takes a share.
+	 */
+	@Test
+	void srdStartedAtALayerGivesThatLayersKnownDecomposition() throws IOException {
+		Path out = work.resolve("srd-known-layer");
+		assertFalse(logs.get("srd known at a layer").contains("Error"), logs.get("srd known at a layer"));
+		ImagePlus original = IJ.openImage(work.resolve("known-answer.tif").toString());
+		ImagePlus maps = IJ.openImage(out.resolve("known-answer-srd-map.tif").toString());
+		assertTrue(((String) maps.getProperty("Info")).contains("start_layer=conv2/relu"), "the run records its start layer");
+		List<List<String>> csv = Csv.parse(Files.readString(out.resolve("known-answer-srd-results.csv")));
+		List<String> h = csv.get(0);
+		for (int z = 1; z <= 3; z++) {
+			int k = KNOWN_CLASS[z - 1];
+			float[] x = pixels(original, 1, z), srd = pixels(maps, 1, z);
+			double sum = 0;
+			for (int p = 0; p < x.length; p++) {
+				int px = p % 32, py = p / 32;
+				assertEquals(inRegion(k, px, py) ? x[p] / 255f : 0f, srd[p], 1e-5, "slice " + z + ": conv2/relu PFV (" + px + ", " + py + ")");
+				sum += srd[p];
+			}
+			assertEquals(0, value(csv.get(z), h, "bias_relevance"), 1e-9);
+			assertEquals(value(csv.get(z), h, "class_score"), sum, 1e-3 * (1 + Math.abs(sum)), "the layer's relevance is the logit");
+		}
 	}
 
 	@Test

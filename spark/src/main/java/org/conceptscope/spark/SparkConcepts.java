@@ -32,6 +32,7 @@ import org.conceptscope.fiji.run.ConceptDiscoveryRun;
 import org.conceptscope.fiji.run.ConceptDiscoverySettings;
 import org.conceptscope.fiji.run.ConceptImportanceSettings;
 import org.conceptscope.fiji.run.TargetClass;
+import org.conceptscope.fiji.write.Numbers;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
@@ -384,7 +385,7 @@ public final class SparkConcepts {
 		Path bankFile = dir.resolve(BANK), importance = dir.resolve(IMPORTANCE), perImage = dir.resolve(PER_IMAGE);
 		bank.save(bankFile);
 		List<List<String>> rows = new ArrayList<>();
-		for (int k = 0; k < bank.size(); k++) rows.add(List.of(Integer.toString(k + 1), ResultsCsvWriter.number(bank.importance[k])));
+		for (int k = 0; k < bank.size(); k++) rows.add(List.of(Integer.toString(k + 1), Numbers.number(bank.importance[k])));
 		ResultsCsvWriter.write(List.of("concept", "importance"), rows, importance);
 		List<String> header = new ArrayList<>(List.of("file", "slice", "predicted", "p_" + bank.className, "selected"));
 		for (int k = 1; k <= bank.size(); k++) header.add("concept_" + k);
@@ -393,10 +394,10 @@ public final class SparkConcepts {
 		for (Entry e : entries) {
 			double[] p = presence.get(List.of(e.file(), e.slice()));
 			List<String> row = new ArrayList<>(List.of(files.get(e.file()), Integer.toString(e.slice()), Integer.toString(e.predicted()),
-				ResultsCsvWriter.number(e.targetProbability()), Boolean.toString(p != null)));
+				Numbers.number(e.targetProbability()), Boolean.toString(p != null)));
 			int dominant = 0;
 			for (int k = 0; k < bank.size(); k++) {
-				row.add(p == null ? "" : ResultsCsvWriter.number(p[k]));
+				row.add(p == null ? "" : Numbers.number(p[k]));
 				if (p != null && p[k] > p[dominant]) dominant = k;
 			}
 			row.add(p == null ? "" : Integer.toString(dominant + 1));

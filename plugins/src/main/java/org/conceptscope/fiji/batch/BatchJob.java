@@ -42,10 +42,14 @@ import java.util.stream.Stream;
 
 import org.conceptscope.attribution.Attribution;
 import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.RegionExplainer;
+import org.conceptscope.attribution.TileCheckpoint;
 import org.conceptscope.attribution.TiledExplainer;
+import org.conceptscope.fiji.image.RegionTargets;
 import org.conceptscope.fiji.run.AttributionMethods;
 import org.conceptscope.fiji.run.AttributionOutputs;
 import org.conceptscope.fiji.run.AttributionSettings;
+import org.conceptscope.fiji.run.RegionExplanations;
 import org.conceptscope.fiji.run.TargetClass;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
@@ -72,7 +76,7 @@ public final class BatchJob {
 
 	/** The run's own folder in save_dir; the manifest and journal stay there as the run's record. */
 	public static final String WORK_DIR = ".conceptscope-batch";
-	public static final String MANIFEST = "manifest.json", JOURNAL = "journal.txt", PARTS = "parts", LOCK = "lock";
+	public static final String MANIFEST = "manifest.json", JOURNAL = "journal.txt", PARTS = "parts", LOCK = "lock", TILES = "tiles";
 
 	/** A batch run: the Attribution settings (save_dir required), the input, entries per part (0: automatic), restart. */
 	public record Job(AttributionSettings attribution, Path input, int batch, boolean restart) {}
@@ -145,10 +149,6 @@ public final class BatchJob {
 				+ " beside your stack in Fiji, or run the Attribution command for output=channel.");
 		}
 		if (job.batch() < 0) throw new IllegalArgumentException("batch must be 0 (automatic) or positive, got " + job.batch() + ".");
-		if (RegionTargets.any(s.rois())) {
-			throw new IllegalArgumentException("The batch runner explains whole images; ROIs (rois=" + s.rois() + ") are explained by the"
-				+ " Attribution command (a macro over the folder), so leave rois=none here.");
-		}
 		Progress p = progress == null ? Progress.NONE : progress;
 		Events ev = events == null ? new Events() {} : events;
 		Path saveDir = s.saveDir().toAbsolutePath().normalize();
@@ -161,18 +161,27 @@ public final class BatchJob {
 				+ " would be read as an input by the next run; choose another save_dir, e.g. " + saveDir.resolve("conceptscope") + ".");
 		}
 		BatchInputs inputs = BatchInputs.scan(job.input());
+		// Every ROI file is read and checked before the model is loaded.
+		BatchRois rois = BatchRois.of(s.rois(), inputs);
+		if (rois != null && !rois.without(inputs).isEmpty()) {
+			List<String> without = rois.without(inputs);
+			ev.message("No ROI file for " + without.size() + " of " + inputs.inputs().size() + " images (" + String.join(", ", without.subList(0,
+				Math.min(5, without.size()))) + (without.size() > 5 ? ", ..." : "") + "): they get no row.");
+		}
 		try (Classifier opened = Models.open(s.model())) {
 			Classifier classifier = OutputOperators.choose(opened, s.operator());
 			int target = TargetClass.parse(s.target(), classifier.classNames());
 			method.checkRuns(classifier);
 			probe(classifier, inputs);
 			String base = AttributionOutputs.fileName(inputs.baseName() + "-" + method.name());
-			List<Path> outputs = List.of(saveDir.resolve(base + "-results.csv"), saveDir.resolve(base + "-map.tif"),
-				saveDir.resolve(base + "-RoiSet.zip"));
+			List<Path> outputs = rois == null
+				? List.of(saveDir.resolve(base + "-results.csv"), saveDir.resolve(base + "-map.tif"), saveDir.resolve(base + "-RoiSet.zip"))
+				: List.of(saveDir.resolve(base + "-regions.csv"), saveDir.resolve(base + "-regions.tif"),
+					saveDir.resolve(base + "-regions-RoiSet.zip"));
 
 			// Everything above only read; from here on the run writes, one run per save_dir at a time.
 			try (RunLock lock = RunLock.take(work)) {
-				return write(job, s, classifier, method, target, inputs, saveDir, work, outputs, p, ev, computer);
+				return write(job, s, classifier, method, target, inputs, rois, saveDir, work, outputs, p, ev, computer);
 			} catch (IOException e) {
 				throw new IOException(writeFailure(saveDir, e), e);
 			}
@@ -190,10 +199,11 @@ public final class BatchJob {
 	}
 
 	private static Result write(Job job, AttributionSettings s, Classifier classifier, AttributionMethod method, int target,
-		BatchInputs inputs, Path saveDir, Path work, List<Path> outputs, Progress p, Events ev, PartComputer computer) throws IOException {
+		BatchInputs inputs, BatchRois rois, Path saveDir, Path work, List<Path> outputs, Progress p, Events ev, PartComputer computer) throws IOException {
 		BatchManifest previous = job.restart() ? null : previous(work);
-		int batch = job.batch() > 0 ? job.batch() : previous != null ? previous.batch : Math.max(1, classifier.preferredBatchSize());
-		BatchManifest now = manifest(s, classifier, inputs, batch, outputs);
+		int batch = job.batch() > 0 ? job.batch() : previous != null ? previous.batch
+			: StackRunner.automaticBatch(classifier, inputs.height(), inputs.width(), s.overlap());
+		BatchManifest now = manifest(s, classifier, inputs, rois, batch, outputs);
 		boolean resume = false;
 		if (previous != null) {
 			String diff = previous.difference(now);
@@ -231,14 +241,15 @@ public final class BatchJob {
 		Files.createDirectories(partsDir);
 		now.save(work.resolve(MANIFEST));
 		BatchParts.syncFolder(work);
-		return compute(classifier, method, target, s, inputs, now, work, outputs, resume, p, ev, computer);
+		return compute(classifier, method, target, s, inputs, rois, now, work, outputs, resume, p, ev, computer);
 	}
 
 	private static Result compute(Classifier classifier, AttributionMethod method, int target, AttributionSettings s,
-		BatchInputs inputs, BatchManifest m, Path work, List<Path> outputs, boolean resume, Progress progress, Events ev,
+		BatchInputs inputs, BatchRois rois, BatchManifest m, Path work, List<Path> outputs, boolean resume, Progress progress, Events ev,
 		PartComputer computer) throws IOException {
-		Path partsDir = work.resolve(PARTS), journal = work.resolve(JOURNAL);
+		Path partsDir = work.resolve(PARTS), journal = work.resolve(JOURNAL), tilesDir = work.resolve(TILES);
 		removeTemporaryFiles(partsDir);
+		removeTemporaryTiles(tilesDir);
 		int n = m.entries, parts = m.parts, batch = m.batch;
 		boolean[] done = new boolean[parts];
 		int kept = 0;
@@ -246,6 +257,7 @@ public final class BatchJob {
 		for (int k = 0; k < parts; k++) {
 			int from = k * batch, to = Math.min(n, from + batch);
 			if (BatchParts.readIfValid(partsDir, k, from, to, inputs.width(), inputs.height()) != null) {
+				deleteTree(BatchTiles.partDir(tilesDir, k)); // a kill between the part's commit and this cleaning
 				done[k] = true;
 				kept++;
 				doneEntries += to - from;
@@ -271,8 +283,19 @@ public final class BatchJob {
 					int from = k * batch, to = Math.min(n, from + batch);
 					long before = committer.doneEntries;
 					Progress within = (d, t, msg) -> progress.report(before + (t > 0 ? d * (to - from) / t : 0), n, "slices");
-					byte[] bytes = BatchParts.bytes(part(classifier, method, target, s, inputs, model, k, from, to, within));
-					if (!committer.commit(k, bytes)) break;
+					BatchTiles tiles = new BatchTiles(BatchTiles.partDir(tilesDir, k));
+					byte[] bytes;
+					try {
+						bytes = BatchParts.bytes(part(classifier, method, target, s, inputs, rois, model, k, from, to, within, tiles));
+					} catch (java.io.UncheckedIOException e) {
+						throw e.getCause(); // a tile batch could not be kept (a full disk): said as any write failure
+					}
+					if (tiles.kept() > 0) {
+						ev.message("Part " + k + ": " + tiles.kept() + " batches of tiles kept from an earlier run, " + tiles.computed() + " computed.");
+					}
+					boolean go = committer.commit(k, bytes);
+					deleteTree(BatchTiles.partDir(tilesDir, k));
+					if (!go) break;
 				}
 			} else {
 				computer.compute(m.toJson(), List.copyOf(missing), committer::accept);
@@ -283,11 +306,12 @@ public final class BatchJob {
 		}
 		int computed = committer.computed;
 		ev.message("Writing the results...");
-		assemble(classifier, inputs, m, partsDir, outputs);
+		assemble(classifier, inputs, rois != null, m, partsDir, outputs);
 		m.complete = true;
 		m.save(work.resolve(MANIFEST));
 		journal(journal, "run " + m.runs + " complete: " + String.join(", ", m.outputs));
 		deleteTree(partsDir);
+		deleteTree(tilesDir);
 		ev.results(outputs);
 		return new Result(n, parts, batch, computed, parts - computed, m.runs, false, outputs, work);
 	}
@@ -354,7 +378,8 @@ public final class BatchJob {
 		BatchManifest m = w.manifest;
 		if (index < 0 || index >= m.parts) throw new IllegalArgumentException("The run has parts 0-" + (m.parts - 1) + ", not " + index + ".");
 		int from = index * m.batch, to = Math.min(m.entries, from + m.batch);
-		return BatchParts.bytes(part(w.classifier, w.method, w.target, job.attribution(), w.inputs, w.model, index, from, to, Progress.NONE));
+		return BatchParts.bytes(part(w.classifier, w.method, w.target, job.attribution(), w.inputs, w.rois, w.model, index, from, to,
+			Progress.NONE, null));
 	}
 
 	/** One thread's open model and inputs for the parts of one run. */
@@ -368,16 +393,18 @@ public final class BatchJob {
 		final AttributionMethod method;
 		final int target;
 		final BatchInputs inputs;
+		final BatchRois rois;
 		final String model;
 
 		private Worker(String key, BatchManifest manifest, Classifier classifier, AttributionMethod method, int target, BatchInputs inputs,
-			String model) {
+			BatchRois rois, String model) {
 			this.key = key;
 			this.manifest = manifest;
 			this.classifier = classifier;
 			this.method = method;
 			this.target = target;
 			this.inputs = inputs;
+			this.rois = rois;
 			this.model = model;
 		}
 
@@ -398,7 +425,13 @@ public final class BatchJob {
 						+ " started with " + m.classes + ": give every worker the run's model.");
 				}
 				AttributionMethod method = AttributionMethods.create(s);
-				w = new Worker(key, m, classifier, method, TargetClass.parse(s.target(), classifier.classNames()), BatchInputs.of(m),
+				BatchInputs inputs = BatchInputs.of(m);
+				BatchRois rois = BatchRois.of(s.rois(), inputs);
+				if (rois != null && !rois.sha256().equals(m.roisSha256)) {
+					throw new IllegalArgumentException("The ROI files " + s.rois() + " differ from those the run was started with: give every"
+						+ " worker the run's ROI files.");
+				}
+				w = new Worker(key, m, classifier, method, TargetClass.parse(s.target(), classifier.classNames()), inputs, rois,
 					modelName(s.model()));
 			} catch (RuntimeException e) {
 				classifier.close();
@@ -426,21 +459,26 @@ public final class BatchJob {
 
 	/** Entries [from, to) of the run, explained; one model call per part as in any run of this job. */
 	private static BatchParts.Part part(Classifier classifier, AttributionMethod method, int target, AttributionSettings s,
-		BatchInputs inputs, String model, int index, int from, int to, Progress progress) throws IOException {
+		BatchInputs inputs, BatchRois rois, String model, int index, int from, int to, Progress progress, BatchTiles kept)
+		throws IOException {
+		if (rois != null) return regionPart(classifier, method, target, s, inputs, rois, index, from, to, progress);
 		List<BatchInputs.Segment> segments = inputs.segments(from, to);
 		List<ImagePlus> images = new ArrayList<>();
 		List<FloatTensor> tensors = new ArrayList<>();
 		// Images of another size than the model's input are explained tile by tile, one file's entries at a time.
 		boolean tiled = TiledExplainer.needsTiles(classifier, inputs.height(), inputs.width());
 		List<Explanation> tiledExplanations = new ArrayList<>();
+		int segment = 0;
 		for (BatchInputs.Segment seg : segments) {
+			TileCheckpoint checkpoint = kept == null ? TileCheckpoint.NONE : kept.segment(segment++);
 			ImagePlus imp = inputs.open(seg.input());
 			ImagePlus part = StackRunner.batchImage(imp, ImagePlusTensors.batches(imp), seg.from(), seg.to());
 			images.add(part);
 			if (tiled) {
 				int start = seg.globalFrom() - from, len = seg.to() - seg.from();
 				Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), to - from, msg);
-				tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, s.overlap(), seg.from(), within));
+				tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, s.overlap(), seg.from(), within,
+					checkpoint));
 			} else {
 				try {
 					tensors.add(Models.input(part, classifier).tensor());
@@ -513,6 +551,58 @@ public final class BatchJob {
 	}
 
 	/**
+	 * Entries [from, to) of a run with ROIs: each ROI on these entries explained alone with the
+	 * tiles of its own file (as the Attribution command explains it on that file), one CSV line per
+	 * ROI, the entry's map NaN outside the explained areas, the ROIs' outlines.
+	 */
+	private static BatchParts.Part regionPart(Classifier classifier, AttributionMethod method, int target, AttributionSettings s,
+		BatchInputs inputs, BatchRois rois, int index, int from, int to, Progress progress) throws IOException {
+		RegionExplainer.Mode mode = RegionExplainer.Mode.parse(s.region());
+		List<BatchParts.Entry> entries = new ArrayList<>();
+		int w = inputs.width(), h = inputs.height();
+		for (BatchInputs.Segment seg : inputs.segments(from, to)) {
+			ImagePlus source = inputs.open(seg.input());
+			String file = inputs.inputs().get(seg.input()).name();
+			List<RegionExplainer.Region> regions = new ArrayList<>();
+			if (!rois.rois(seg.input()).isEmpty()) {
+				for (RegionExplainer.Region r : RegionTargets.regions(rois.rois(seg.input()), source, rois.file(seg.input()).toString())) {
+					if (r.image() >= seg.from() && r.image() < seg.to()) regions.add(r);
+				}
+			}
+			int start = seg.globalFrom() - from, len = seg.to() - seg.from();
+			Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), to - from, msg);
+			RegionExplanations.Explained e = regions.isEmpty() ? new RegionExplanations.Explained(List.of(), List.of())
+				: RegionExplanations.explainEach(classifier, source, regions, mode, method, target, s.overlap(), within);
+			BatchIndex where = ImagePlusTensors.batches(source);
+			for (int b = seg.from(); b < seg.to(); b++) {
+				StringBuilder lines = new StringBuilder();
+				List<String> names = new ArrayList<>();
+				List<byte[]> outlines = new ArrayList<>();
+				int global = seg.globalFrom() + b - seg.from();
+				for (int i = 0; i < regions.size(); i++) {
+					RegionExplainer.Region region = regions.get(i);
+					if (region.image() != b) continue;
+					List<String> row = new ArrayList<>(e.rows().get(i));
+					if (inputs.isFolder()) row.add(0, file);
+					ResultsCsvWriter.appendLine(lines, row);
+					Roi roi = RegionExplanations.outline(region);
+					if (inputs.isFolder()) {
+						roi.setName(RoiWriter.join(file, region.name()));
+						roi.setPosition(global + 1); // one plain map stack for the folder: ImageJ places ROIs by stack index
+					} else {
+						RoiPositions.place(roi, 1, where.slices(), where.frames(), 0, where.slice(b), where.frame(b));
+					}
+					names.add(roi.getName());
+					outlines.add(RoiWriter.encode(roi));
+				}
+				if (lines.length() > 0) lines.setLength(lines.length() - 1);
+				entries.add(new BatchParts.Entry(lines.toString(), RegionExplanations.plane(e.results(), b, w, h), names, outlines));
+			}
+		}
+		return new BatchParts.Part(index, from, to, w, h, entries);
+	}
+
+	/**
 	 * The part's maps. A method whose random draws depend on an image's position in the batch is
 	 * run per file, its images numbered as in that file, so every slice gets the map that
 	 * explaining its whole file would give; the others run once on the whole part.
@@ -537,11 +627,11 @@ public final class BatchJob {
 	}
 
 	/** Every part, in order, into the three result files; each appears complete or not at all. */
-	private static void assemble(Classifier classifier, BatchInputs inputs, BatchManifest m, Path partsDir, List<Path> outputs)
-		throws IOException {
+	private static void assemble(Classifier classifier, BatchInputs inputs, boolean regions, BatchManifest m, Path partsDir,
+		List<Path> outputs) throws IOException {
 		BatchInputs.Input first = inputs.inputs().get(0);
 		int slices = inputs.isFolder() ? m.entries : first.slices(), frames = inputs.isFolder() ? 1 : first.frames();
-		List<String> header = new ArrayList<>(ResultsCsvWriter.header(classifier.classNames()));
+		List<String> header = new ArrayList<>(regions ? RegionExplanations.HEADER : ResultsCsvWriter.header(classifier.classNames()));
 		if (inputs.isFolder()) header.add(0, "file");
 		try (AtomicFiles.Pending csv = AtomicFiles.begin(outputs.get(0));
 			TiffStackWriter tiff = new TiffStackWriter(outputs.get(1), inputs.width(), inputs.height(), slices, frames);
@@ -558,10 +648,12 @@ public final class BatchJob {
 				BatchParts.Part part = BatchParts.read(BatchParts.file(partsDir, k));
 				if (part.from() != from || part.to() != to) throw new IOException("The part " + k + " does not hold slices " + (from + 1) + "-" + to + ".");
 				for (BatchParts.Entry e : part.entries()) {
-					table.write(e.csvLine());
-					table.write('\n');
+					if (!e.csvLine().isEmpty()) {
+						table.write(e.csvLine());
+						table.write('\n');
+					}
 					tiff.write(e.map());
-					if (e.roi() != null) rois.add(e.roiName(), e.roi());
+					for (int r = 0; r < e.rois().size(); r++) rois.add(e.roiNames().get(r), e.rois().get(r));
 				}
 			}
 			table.flush();
@@ -600,9 +692,10 @@ public final class BatchJob {
 		return options;
 	}
 
-	private static BatchManifest manifest(AttributionSettings s, Classifier classifier, BatchInputs inputs, int batch, List<Path> outputs)
-		throws IOException {
+	private static BatchManifest manifest(AttributionSettings s, Classifier classifier, BatchInputs inputs, BatchRois rois, int batch,
+		List<Path> outputs) throws IOException {
 		BatchManifest m = new BatchManifest();
+		m.roisSha256 = rois == null ? null : rois.sha256();
 		m.model = s.model().toAbsolutePath().normalize().toString();
 		m.modelSha256 = BatchManifest.hashFolder(s.model());
 		m.classes = List.copyOf(classifier.classNames());
@@ -646,9 +739,20 @@ public final class BatchJob {
 		}
 	}
 
+	/** Temporary files of tile batches whose writing a kill interrupted. */
+	private static void removeTemporaryTiles(Path tilesDir) throws IOException {
+		if (!Files.isDirectory(tilesDir)) return;
+		try (Stream<Path> s = Files.walk(tilesDir)) {
+			for (Path p : (Iterable<Path>) s.filter(f -> f.getFileName().toString().endsWith(AtomicFiles.TEMP_SUFFIX))::iterator) {
+				Files.deleteIfExists(p);
+			}
+		}
+	}
+
 	/** The files of an earlier run (not the lock, which this run holds). */
 	private static void clear(Path work) throws IOException {
 		deleteTree(work.resolve(PARTS));
+		deleteTree(work.resolve(TILES));
 		Files.deleteIfExists(work.resolve(MANIFEST));
 		Files.deleteIfExists(work.resolve(JOURNAL));
 	}

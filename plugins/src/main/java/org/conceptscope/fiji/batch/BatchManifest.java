@@ -38,6 +38,8 @@ final class BatchManifest {
 	String format = FORMAT;
 	String model;
 	String modelSha256;
+	/** SHA-256 of the run's ROI files ({@link BatchRois}); null: whole images. */
+	String roisSha256;
 	List<String> classes;
 	/** The Attribution keys that shape the results (model and save_dir left out), in key order. */
 	Map<String, String> settings = new LinkedHashMap<>();
@@ -62,6 +64,10 @@ final class BatchManifest {
 		if (!Objects.equals(modelSha256, now.modelSha256)) {
 			return "the model (" + model + ", SHA-256 " + shortHash(modelSha256) + " then; " + now.model + ", SHA-256 "
 				+ shortHash(now.modelSha256) + " now)";
+		}
+		if (!Objects.equals(roisSha256, now.roisSha256)) {
+			return "the ROI files (" + (roisSha256 == null ? "none" : "SHA-256 " + shortHash(roisSha256)) + " then; "
+				+ (now.roisSha256 == null ? "none" : "SHA-256 " + shortHash(now.roisSha256)) + " now)";
 		}
 		if (!Objects.equals(classes, now.classes)) return "the model's classes (" + classes + " then, " + now.classes + " now)";
 		for (String key : union(settings.keySet(), now.settings.keySet())) {

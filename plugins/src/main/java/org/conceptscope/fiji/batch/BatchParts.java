@@ -26,10 +26,25 @@ import java.util.zip.CRC32;
  */
 final class BatchParts {
 
-	private static final byte[] MAGIC = "CSBATCH1".getBytes(StandardCharsets.US_ASCII);
+	private static final byte[] MAGIC = "CSBATCH2".getBytes(StandardCharsets.US_ASCII);
 
-	/** One batch entry: its CSV line (without line end), map (row by row), and ROI (null: none). */
-	record Entry(String csvLine, float[] map, String roiName, byte[] roi) {}
+	/**
+	 * One batch entry: its CSV lines (without the last line end; empty: no row), map (row by row),
+	 * and ROIs (names and ImageJ .roi bytes; none, one per whole-image entry, or one per region).
+	 */
+	record Entry(String csvLine, float[] map, List<String> roiNames, List<byte[]> rois) {
+
+		Entry {
+			if (roiNames.size() != rois.size()) throw new IllegalArgumentException(roiNames.size() + " ROI names for " + rois.size() + " ROIs");
+			roiNames = List.copyOf(roiNames);
+			rois = List.copyOf(rois);
+		}
+
+		/** An entry with one ROI (null: none). */
+		Entry(String csvLine, float[] map, String roiName, byte[] roi) {
+			this(csvLine, map, roi == null ? List.of() : List.of(roiName), roi == null ? List.of() : List.of(roi));
+		}
+	}
 
 	/** Part {@code index}: entries [from, to) of the run, maps of width x height. */
 	record Part(int index, int from, int to, int width, int height, List<Entry> entries) {}
@@ -67,11 +82,11 @@ final class BatchParts {
 			plane.clear();
 			plane.asFloatBuffer().put(e.map());
 			out.write(plane.array());
-			out.writeBoolean(e.roi() != null);
-			if (e.roi() != null) {
-				text(out, e.roiName());
-				out.writeInt(e.roi().length);
-				out.write(e.roi());
+			out.writeInt(e.rois().size());
+			for (int r = 0; r < e.rois().size(); r++) {
+				text(out, e.roiNames().get(r));
+				out.writeInt(e.rois().get(r).length);
+				out.write(e.rois().get(r));
 			}
 		}
 		out.flush();
@@ -128,14 +143,17 @@ final class BatchParts {
 			in.readFully(plane);
 			float[] map = new float[width * height];
 			ByteBuffer.wrap(plane).asFloatBuffer().get(map);
-			String roiName = null;
-			byte[] roi = null;
-			if (in.readBoolean()) {
-				roiName = text(in);
-				roi = new byte[in.readInt()];
+			int count = in.readInt();
+			if (count < 0) throw new DamagedPart(f);
+			List<String> names = new ArrayList<>();
+			List<byte[]> rois = new ArrayList<>();
+			for (int r = 0; r < count; r++) {
+				names.add(text(in));
+				byte[] roi = new byte[in.readInt()];
 				in.readFully(roi);
+				rois.add(roi);
 			}
-			entries.add(new Entry(line, map, roiName, roi));
+			entries.add(new Entry(line, map, names, rois));
 		}
 		return new Part(index, from, to, width, height, entries);
 	}

@@ -30,6 +30,7 @@ import org.conceptscope.attribution.GradientTimesInput;
 import org.conceptscope.attribution.IntegratedGradients;
 import org.conceptscope.attribution.NoisyGradients;
 import org.conceptscope.attribution.Saliency;
+import org.conceptscope.attribution.TileCheckpoint;
 import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.ModelLoadException;
@@ -83,7 +84,10 @@ public final class StackRunner {
 		method.checkRuns(classifier);
 		ImagePlusTensors.check(image);
 		BatchIndex all = ImagePlusTensors.batches(image);
-		int n = all.size(), size = batch > 0 ? batch : Math.max(1, classifier.preferredBatchSize());
+		int n = all.size(), size = batch > 0 ? batch : automaticBatch(classifier, image.getHeight(), image.getWidth(), TileGrid.DEFAULT_OVERLAP);
+		// The whole stack is checked once (up to 16 slices spread over it), not each batch again.
+		Models.warnPixelSize(image, classifier);
+		Models.warnDomain(image, classifier);
 		long t0 = System.nanoTime();
 		int batches = 0;
 		try (TiffStackWriter tiff = new TiffStackWriter(maps, image.getWidth(), image.getHeight(), all.slices(), all.frames());
@@ -121,9 +125,10 @@ public final class StackRunner {
 	/** One batch: probabilities, predictions, and the method's maps for the predicted (or given) class. */
 	private static Explanation explain(Classifier classifier, ImagePlus part, AttributionMethod method, int target, String model, int first) {
 		if (TiledExplainer.needsTiles(classifier, part.getHeight(), part.getWidth())) {
-			return Explainer.explainTiled(classifier, part, method, target, model, TileGrid.DEFAULT_OVERLAP, first, Progress.NONE);
+			return Explainer.explainTiled(classifier, part, method, target, model, TileGrid.DEFAULT_OVERLAP, first, Progress.NONE,
+				TileCheckpoint.NONE, false);
 		}
-		ImagePlusTensors.Converted input = Models.input(part, classifier);
+		ImagePlusTensors.Converted input = ImagePlusTensors.toTensor(Models.paletteAsRgb(part, classifier), classifier.normalization());
 		FloatTensor images = input.tensor();
 		FloatTensor probabilities = classifier.probabilities(images);
 		int[] predicted = probabilities.argmaxRows();
@@ -132,6 +137,18 @@ public final class StackRunner {
 		Attribution attribution = method.explain(classifier, images, targets, Progress.NONE);
 		return new Explanation(part, input.batches(), classifier.classNames(), probabilities, predicted, attribution, method.name(),
 			model);
+	}
+
+	/**
+	 * Slices per batch when none is given: the model's batch size; for slices explained tile by tile,
+	 * as many slices as hold about that many tiles (at least one), so that a batch holds one model
+	 * batch of tiles and those slices' maps, however large the slices.
+	 */
+	public static int automaticBatch(Classifier classifier, int height, int width, double overlap) {
+		int preferred = Math.max(1, classifier.preferredBatchSize());
+		if (!TiledExplainer.needsTiles(classifier, height, width)) return preferred;
+		int tiles = TiledExplainer.grid(classifier, height, width, overlap).count();
+		return Math.max(1, preferred / Math.max(1, tiles));
 	}
 
 	/**

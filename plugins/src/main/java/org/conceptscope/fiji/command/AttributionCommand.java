@@ -74,6 +74,10 @@ public class AttributionCommand extends ContextCommand {
 		description = "a spatial layer listed by Model Info; empty = the last spatial layer")
 	private String layer = "";
 
+	@Parameter(label = "SRD start layer (empty = input pixels) (srd)", persist = false, required = false,
+		description = "srd: the spatial layer whose PFVs the decomposition of the logit stops at (each PFV's share, upsampled bilinearly to the image: a coarser map); empty = the input pixels, as the paper's maps")
+	private String start_layer = "";
+
 	@Parameter(label = "Patch size (pixels) (occlusion)", persist = false, min = "1",
 		description = "size of the occluding square patch, in pixels")
 	private int patch = 8;
@@ -131,7 +135,7 @@ public class AttributionCommand extends ContextCommand {
 	private String operator = "auto";
 
 	@Parameter(label = "ROIs (none, selection, manager or a RoiSet.zip)", persist = false, required = false,
-		description = "`none`: the whole image; `selection` (the image's area selection), `manager` (every ROI of the ROI Manager) or the path of a RoiSet.zip: each ROI explained alone (`region`), one table row per ROI, the maps in `<title>-<method>-regions`")
+		description = "`none`: the whole image; `selection` (the image's area selection), `manager` (every ROI of the ROI Manager), the path of a RoiSet.zip, or a folder of ROI files named after the images (`<name>.zip` for `<name>.tif`; the batch runner's way to give each image its ROIs): each ROI explained alone (`region`), one table row per ROI, the maps in `<title>-<method>-regions`")
 	private String rois = "none";
 
 	@Parameter(label = "Explain each ROI with", persist = false, choices = { "tiles", "window" },
@@ -174,6 +178,7 @@ public class AttributionCommand extends ContextCommand {
 		in.put("noise", noise);
 		in.put("seed", seed);
 		in.put("layer", layer);
+		in.put("start_layer", start_layer);
 		in.put("patch", patch);
 		in.put("stride", stride);
 		in.put("grid", grid);

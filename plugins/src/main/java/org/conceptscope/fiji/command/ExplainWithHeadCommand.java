@@ -52,8 +52,8 @@ public class ExplainWithHeadCommand extends ContextCommand {
 	private double top_fraction = 0.1;
 
 	@Parameter(label = "Bias row", persist = false,
-		description = "one more row per slice (rank and unit `bias`, no ROI) for the class bias: the part of the target logit no part or concept explains (InfoDisent: its class bias b_k; Bi-ICE: the logit minus the contributions), so every contribution plus the bias is the target logit")
-	private boolean bias = false;
+		description = "one more row per slice (rank and unit `bias`, no ROI) for the class bias: the part of the target logit no part or concept explains (InfoDisent: its class bias b_k; Bi-ICE: the logit minus the contributions), so every contribution plus the bias is the target logit, as the InfoDisent paper reads a decision; `bias=false` leaves it out (only the parts or concepts, e.g. for a table of evidence alone)")
+	private boolean bias = true;
 
 	@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
 		description = "folder for `<title>-<head>.tif`, `<title>-<head>-RoiSet.zip`, `<title>-<head>-results.csv`")

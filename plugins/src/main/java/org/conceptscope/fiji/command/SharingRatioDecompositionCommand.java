@@ -39,6 +39,10 @@ public class SharingRatioDecompositionCommand extends ContextCommand {
 		description = "`predicted` (each slice's own predicted class), a class name or index")
 	private String target = "predicted";
 
+	@Parameter(label = "SRD start layer (empty = input pixels)", persist = false, required = false,
+		description = "a spatial layer (Model Info lists them): the decomposition of the logit starts at its PFVs instead of the pixels; each PFV's relevance is spread evenly over its cell of the image (the sum kept), and `bias_relevance` is what the biases above the layer keep; empty = the input pixels, as the paper's maps")
+	private String start_layer = "";
+
 	@Parameter(label = "ERF layer (empty: no ERF)", persist = false, required = false,
 		description = "a spatial layer (Model Info lists them): also compute the effective receptive field (ERF) of one of its PFVs on every slice; empty = no ERF")
 	private String erf_layer = "";
@@ -76,6 +80,7 @@ public class SharingRatioDecompositionCommand extends ContextCommand {
 		java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
 		in.put("model", model);
 		in.put("target", target);
+		in.put("start_layer", start_layer);
 		in.put("erf_layer", erf_layer);
 		in.put("x", x);
 		in.put("y", y);

@@ -56,8 +56,8 @@ public class TrainHeadCommand extends ContextCommand {
 	private double sparsity = 0.01;
 
 	@Parameter(label = "Binding iterations", persist = false, min = "1",
-		description = "bi_ice: rounds of bidirectional binding (concepts attend to the patches and take them in, patches receive the concepts they choose); 1 = one static round; the published model iterates (e.g. 3: it keeps the backbone's accuracy, though some concept maps may come out flat)")
-	private int iterations = 1;
+		description = "bi_ice: rounds of bidirectional binding (concepts compete for the patches and take in those they win, patches receive the concepts they choose); the published model iterates; 1 = one static round")
+	private int iterations = 3;
 
 	@Parameter(label = "Training steps", persist = false, min = "1",
 		description = "Adam steps on cross-entropy")

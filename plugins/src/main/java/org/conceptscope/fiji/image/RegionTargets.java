@@ -68,17 +68,87 @@ public final class RegionTargets {
 			origin = "the ROI Manager";
 		} else {
 			Path file = Paths.get(key);
+			if (Files.isDirectory(file)) {
+				Path own = fileFor(file, image.getTitle());
+				if (own == null) {
+					throw new IllegalArgumentException("The ROI folder " + file + " holds no ROI file for the image '" + image.getTitle() + "' ("
+						+ String.join(", ", candidates(image.getTitle())) + "); save its ROIs there from the ROI Manager (More > Save).");
+				}
+				file = own;
+			}
 			found = read(file);
 			origin = file.toString();
 		}
 		return regions(found, image, origin);
 	}
 
+	/**
+	 * The names a ROI file of the image {@code imageName} may have in a ROI folder, in the order they
+	 * are looked for: {@code <name>.zip}, {@code <name>.roi}, {@code <name>_RoiSet.zip},
+	 * {@code <name>-RoiSet.zip}, {@code RoiSet_<name>.zip}, where name is the image's file name
+	 * without its extension.
+	 */
+	public static List<String> candidates(String imageName) {
+		String base = imageName;
+		int dot = base.lastIndexOf('.');
+		if (dot > 0) base = base.substring(0, dot);
+		return List.of(base + ".zip", base + ".roi", base + "_RoiSet.zip", base + "-RoiSet.zip", "RoiSet_" + base + ".zip");
+	}
+
+	/**
+	 * The ROI file of image {@code imageName} in folder {@code dir} (null: none).
+	 *
+	 * @throws IllegalArgumentException when two of the {@link #candidates} exist (which one is meant?)
+	 */
+	public static Path fileFor(Path dir, String imageName) {
+		List<Path> found = new ArrayList<>();
+		for (String c : candidates(imageName)) if (Files.isRegularFile(dir.resolve(c))) found.add(dir.resolve(c));
+		if (found.size() > 1) {
+			throw new IllegalArgumentException("The ROI folder " + dir + " holds two ROI files for '" + imageName + "' ("
+				+ found.get(0).getFileName() + " and " + found.get(1).getFileName() + "): keep one of them.");
+		}
+		return found.isEmpty() ? null : found.get(0);
+	}
+
+	/**
+	 * Checks, before any work, that every ROI is an area and holds a pixel of a width x height image.
+	 *
+	 * @throws IllegalArgumentException in one sentence naming the ROI and its file
+	 */
+	public static void check(List<Roi> rois, int width, int height, String origin) {
+		int k = 0;
+		for (Roi roi : rois) {
+			k++;
+			String name = roi.getName() == null || roi.getName().isBlank() ? "ROI " + k : roi.getName();
+			if (!roi.isArea()) {
+				throw new IllegalArgumentException("The ROI '" + name + "' of " + origin + " is a " + roi.getTypeAsString().toLowerCase(Locale.ROOT)
+					+ ", not an area; explain area ROIs (rectangle, oval, polygon, freehand).");
+			}
+			Region r = region(roi, name, 0);
+			if (!r.meets(0, 0, width, height)) {
+				throw new IllegalArgumentException("The ROI '" + name + "' of " + origin + " (" + r.x() + ", " + r.y() + ", " + r.width() + "x"
+					+ r.height() + ") lies outside the " + width + "x" + height + " images; check that the ROI file belongs to these images.");
+			}
+		}
+	}
+
+	/** A ROI's box and mask as a region of batch entry {@code entry}. */
+	private static Region region(Roi roi, String name, int entry) {
+		Rectangle b = roi.getBounds();
+		boolean[] mask = null;
+		ImageProcessor m = roi.getMask();
+		if (m != null) {
+			mask = new boolean[b.width * b.height];
+			for (int y = 0; y < b.height; y++) for (int x = 0; x < b.width; x++) mask[y * b.width + x] = m.get(x, y) != 0;
+		}
+		return new Region(name, entry, b.x, b.y, b.width, b.height, mask);
+	}
+
 	/** The ROIs of a RoiSet.zip (every .roi entry, in order) or of one .roi file. */
 	public static List<Roi> read(Path file) {
 		if (!Files.isRegularFile(file)) {
-			throw new IllegalArgumentException("The ROI file " + file + " does not exist (rois= takes none, selection, manager or the path of a"
-				+ " RoiSet.zip saved by the ROI Manager).");
+			throw new IllegalArgumentException("The ROI file " + file + " does not exist (rois= takes none, selection, manager, the path of a"
+				+ " RoiSet.zip saved by the ROI Manager, or a folder of them named after the images).");
 		}
 		String name = file.getFileName().toString();
 		try {
@@ -111,7 +181,7 @@ public final class RegionTargets {
 	}
 
 	/** ROIs as regions of the image's batch entries (slices x frames). */
-	static List<Region> regions(List<Roi> rois, ImagePlus image, String origin) {
+	public static List<Region> regions(List<Roi> rois, ImagePlus image, String origin) {
 		BatchIndex batches = ImagePlusTensors.batches(image);
 		List<Region> out = new ArrayList<>();
 		int k = 0;
@@ -122,13 +192,7 @@ public final class RegionTargets {
 				throw new IllegalArgumentException("The ROI '" + name + "' of " + origin + " is a " + roi.getTypeAsString().toLowerCase(Locale.ROOT)
 					+ ", not an area; explain area ROIs (rectangle, oval, polygon, freehand).");
 			}
-			Rectangle b = roi.getBounds();
-			boolean[] mask = null;
-			ImageProcessor m = roi.getMask();
-			if (m != null) {
-				mask = new boolean[b.width * b.height];
-				for (int y = 0; y < b.height; y++) for (int x = 0; x < b.width; x++) mask[y * b.width + x] = m.get(x, y) != 0;
-			}
+			Region shape = region(roi, name, 0);
 			int z = 0, t = 0;
 			if (roi.hasHyperStackPosition()) {
 				z = roi.getZPosition();
@@ -142,7 +206,7 @@ public final class RegionTargets {
 				if ((z > 0 && batches.slice(entry) != z) || (t > 0 && batches.frame(entry) != t)) continue;
 				String label = batches.size() == 1 || (z > 0 && t > 0) || (z > 0 && batches.frames() == 1) || (t > 0 && batches.slices() == 1)
 					? name : name + " @ slice " + batches.slice(entry) + (batches.frames() > 1 ? ", frame " + batches.frame(entry) : "");
-				out.add(new Region(label, entry, b.x, b.y, b.width, b.height, mask));
+				out.add(new Region(label, entry, shape.x(), shape.y(), shape.width(), shape.height(), shape.mask()));
 			}
 		}
 		return out;

@@ -62,8 +62,10 @@ public final class CommandSpecs {
 						+ " `class` (a classifier's logit), `segmentation` (each output channel of a map [N, H, W, C] averaged over the image, or over"
 						+ " each ROI of `rois`), `regression` (one output value); `auto`: `class` for classifiers, `segmentation` for map outputs"),
 				Parameter.text("rois", "ROIs (none, selection, manager or a RoiSet.zip)", "none").section(REGIONS)
-					.help("`none`: the whole image; `selection` (the image's area selection), `manager` (every ROI of the ROI Manager) or the"
-						+ " path of a RoiSet.zip: each ROI explained alone (`region`), one table row per ROI, the maps in `<title>-<method>-regions`"),
+					.help("`none`: the whole image; `selection` (the image's area selection), `manager` (every ROI of the ROI Manager), the"
+						+ " path of a RoiSet.zip, or a folder of ROI files named after the images (`<name>.zip` for `<name>.tif`; the batch runner's"
+						+ " way to give each image its ROIs): each ROI explained alone (`region`), one table row per ROI, the maps in"
+						+ " `<title>-<method>-regions`"),
 				Parameter.choice("region", "Explain each ROI with", "tiles", List.of("tiles", "window")).section(REGIONS)
 					.help("`tiles`: only the model-size tiles of the whole-image grid that hold a pixel of the ROI (the whole-image map there);"
 						+ " `window`: one model-size window centred on the ROI"),
@@ -145,6 +147,7 @@ public final class CommandSpecs {
 	public static final CommandSpec SHARING_RATIO_DECOMPOSITION = new CommandSpec("Sharing Ratio Decomposition...",
 		"Sharing Ratio Decomposition", "sharing-ratio-decomposition.md",
 		Parameters.of(MODEL, TARGET.help("`predicted` (each slice's own predicted class), a class name or index"),
+			Registry.ATTRIBUTION_PARAMETERS.get(org.conceptscope.mechanistic.SrdAttribution.START_LAYER).section("").help("a spatial layer (Model Info lists them): the decomposition of the logit starts at its PFVs instead of the pixels; each PFV's relevance is spread evenly over its cell of the image (the sum kept), and `bias_relevance` is what the biases above the layer keep; empty = the input pixels, as the paper's maps").anyMethod(),
 			Parameter.text("erf_layer", "ERF layer (empty: no ERF)", "").help("a spatial layer (Model Info lists them): also compute the effective receptive field (ERF) of one of its PFVs on every slice; empty = no ERF"),
 			Parameter.integer("x", "x (pixel of the PFV; -1: centre)", -1).range(Range.atLeast(-1)).help("the PFV, chosen by an **image pixel**: the layer cell holding pixel (x, y): cells are one layer stride wide, centred on each PFV's theoretical receptive field (so also right for VALID and strided layers; near the border of a VALID layer, the nearest cell); -1 = the image's centre column / row. Only with `erf_layer`"),
 			Parameter.integer("y", "y (pixel of the PFV; -1: centre)", -1).range(Range.atLeast(-1)).help("as `x`, for the row"),
@@ -176,7 +179,7 @@ public final class CommandSpecs {
 			head("concepts").help("bi_ice: number of concepts (at least 2)").anyMethod(),
 			head("dimension").help("bi_ice: dimension of the concept and patch embeddings").anyMethod(),
 			head("sparsity").help("bi_ice: weight of the L1 penalty on each concept's direction in the layer's channels (mean absolute entry)").anyMethod(),
-			head("iterations").help("bi_ice: rounds of bidirectional binding (concepts attend to the patches and take them in, patches receive the concepts they choose); 1 = one static round; the published model iterates (e.g. 3: it keeps the backbone's accuracy, though some concept maps may come out flat)").anyMethod(),
+			head("iterations").help("bi_ice: rounds of bidirectional binding (concepts compete for the patches and take in those they win, patches receive the concepts they choose); the published model iterates; 1 = one static round").anyMethod(),
 			Parameter.integer("steps", "Training steps", 400).range(Range.atLeast(1)).help("Adam steps on cross-entropy"),
 			Parameter.integer("batch_size", "Batch size", 32).range(Range.atLeast(1)).help("images per Adam step (an epoch is one pass over the training images)"),
 			Parameter.number("learning_rate", "Learning rate", 0.01).range(Range.above(0)).help("Adam step size"),
@@ -191,7 +194,7 @@ public final class CommandSpecs {
 			Parameter.folder("head", "Head folder").help("the head folder (`<save_dir>/head`; the `save_dir` of the training run works too)"), TARGET.help("`predicted` (the head's own prediction per slice), a class name or index"),
 			Parameter.integer("top", "Parts per slice", 3).range(Range.atLeast(1)).help("parts/concepts per slice: those with the largest positive contributions to the target logit"),
 			TOP_FRACTION.help("the top fraction of each part's map outlined as its ROI"),
-			Parameter.flag("bias", "Bias row", false).help("one more row per slice (rank and unit `bias`, no ROI) for the class bias: the part of the target logit no part or concept explains (InfoDisent: its class bias b_k; Bi-ICE: the logit minus the contributions), so every contribution plus the bias is the target logit"),
+			Parameter.flag("bias", "Bias row", true).help("one more row per slice (rank and unit `bias`, no ROI) for the class bias: the part of the target logit no part or concept explains (InfoDisent: its class bias b_k; Bi-ICE: the logit minus the contributions), so every contribution plus the bias is the target logit, as the InfoDisent paper reads a decision; `bias=false` leaves it out (only the parts or concepts, e.g. for a table of evidence alone)"),
 			SAVE_DIR.help("folder for `<title>-<head>.tif`, `<title>-<head>-RoiSet.zip`, `<title>-<head>-results.csv`")),
 		Set.of("model", "head"), null, null);
 

@@ -71,8 +71,8 @@ public final class OptionText {
 
 	/**
 	 * Values as a macro writes them: {@code key=value}, bracketed when empty or holding spaces; a
-	 * path always bracketed; an unset path left out; flags as {@code key=true} when on, left out
-	 * when off (Fiji's legacy layer reads only key=value).
+	 * path always bracketed; an unset path left out; flags as {@code key=true} or {@code key=false} when not
+	 * at their default, left out at it (Fiji's legacy layer reads only key=value).
 	 */
 	public static String write(CommandSpec spec, org.conceptscope.registry.Values values) {
 		StringBuilder o = new StringBuilder();
@@ -83,7 +83,8 @@ public final class OptionText {
 				continue;
 			}
 			if (p.type() == org.conceptscope.registry.Parameter.Type.FLAG) {
-				if (Boolean.TRUE.equals(v)) o.append(p.key()).append("=true ");
+				boolean on = Boolean.TRUE.equals(v);
+				if (on != Boolean.TRUE.equals(p.defaultValue())) o.append(p.key()).append('=').append(on).append(' ');
 				continue;
 			}
 			String t = v instanceof Double d ? (d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString(d.longValue()) : Double.toString(d)) : v == null ? "" : v.toString();

@@ -49,6 +49,7 @@ public final class AttributionMethods {
 		v.put(AttributionSettings.NOISE, s.noise());
 		v.put(AttributionSettings.SEED, s.seed());
 		v.put(AttributionSettings.LAYER, s.layer());
+		v.put(AttributionSettings.START_LAYER, s.startLayer());
 		v.put(AttributionSettings.PATCH, s.patch());
 		v.put(AttributionSettings.STRIDE, s.stride());
 		v.put(AttributionSettings.GRID, s.grid());

@@ -14,7 +14,8 @@ import java.util.Locale;
 public final class AttributionSettings {
 
 	public static final String MODEL = "model", METHOD = "method", TARGET = "target", STEPS = "steps",
-		BASELINE = "baseline", SAMPLES = "samples", NOISE = "noise", SEED = "seed", LAYER = "layer", PATCH = "patch",
+		BASELINE = "baseline", SAMPLES = "samples", NOISE = "noise", SEED = "seed", LAYER = "layer",
+		START_LAYER = org.conceptscope.mechanistic.SrdAttribution.START_LAYER, PATCH = "patch",
 		STRIDE = "stride", GRID = "grid", DESIGNS = "designs", KEEP_PROBABILITY = "keep_probability",
 		BLUR_SIGMA = "blur_sigma", PER_CHANNEL = "per_channel", SEGMENTS = "segments", SUPERPIXELS = "superpixels",
 		FORGRAD = "forgrad", FORGRAD_BANDWIDTH = "forgrad_bandwidth", EPSILON = "epsilon", BOUNDS = "bounds", OUTPUT = "output",
@@ -22,7 +23,7 @@ public final class AttributionSettings {
 		REGION = "region";
 
 	/** Every macro key, in dialog order. */
-	public static final List<String> KEYS = List.of(MODEL, METHOD, TARGET, STEPS, BASELINE, SAMPLES, NOISE, SEED, LAYER,
+	public static final List<String> KEYS = List.of(MODEL, METHOD, TARGET, STEPS, BASELINE, SAMPLES, NOISE, SEED, LAYER, START_LAYER,
 		PATCH, STRIDE, GRID, DESIGNS, KEEP_PROBABILITY, BLUR_SIGMA, PER_CHANNEL, SEGMENTS, SUPERPIXELS, FORGRAD, FORGRAD_BANDWIDTH, EPSILON,
 		BOUNDS, OPERATOR, ROIS, REGION, OUTPUT, TOP_FRACTION, OVERLAP, OPACITY, CALIBRATION_BAR, SAVE_DIR);
 
@@ -84,6 +85,8 @@ public final class AttributionSettings {
 	private double noise = DEFAULT_NOISE;
 	private long seed = DEFAULT_SEED;
 	private String layer = DEFAULT_LAYER;
+	/** Empty: SRD decomposes down to the input pixels. */
+	private String startLayer = "";
 	private int patch = DEFAULT_PATCH, stride = DEFAULT_STRIDE, grid = DEFAULT_GRID, designs = DEFAULT_DESIGNS;
 	private double keepProbability = DEFAULT_KEEP_PROBABILITY, blurSigma = DEFAULT_BLUR_SIGMA;
 	private boolean perChannel = DEFAULT_PER_CHANNEL;
@@ -196,6 +199,7 @@ public final class AttributionSettings {
 		o.put(NOISE, number(noise));
 		o.put(SEED, Long.toString(seed));
 		o.put(LAYER, layer);
+		o.put(START_LAYER, startLayer);
 		o.put(PATCH, Integer.toString(patch));
 		o.put(STRIDE, Integer.toString(stride));
 		o.put(GRID, Integer.toString(grid));
@@ -265,6 +269,7 @@ public final class AttributionSettings {
 	public double noise() { return noise; }
 	public long seed() { return seed; }
 	public String layer() { return layer; }
+	public String startLayer() { return startLayer; }
 	public int patch() { return patch; }
 	public int stride() { return stride; }
 	public int grid() { return grid; }
@@ -298,6 +303,7 @@ public final class AttributionSettings {
 	public AttributionSettings noise(double v) { noise = v; return this; }
 	public AttributionSettings seed(long v) { seed = v; return this; }
 	public AttributionSettings layer(String v) { layer = v == null ? "" : v.trim(); return this; }
+	public AttributionSettings startLayer(String v) { startLayer = v == null ? "" : v.trim(); return this; }
 	public AttributionSettings patch(int v) { patch = v; return this; }
 	public AttributionSettings stride(int v) { stride = v; return this; }
 	public AttributionSettings grid(int v) { grid = v; return this; }
@@ -334,6 +340,7 @@ public final class AttributionSettings {
 			.noise(v.number(NOISE))
 			.seed(v.longValue(SEED))
 			.layer(v.text(LAYER))
+			.startLayer(v.text(START_LAYER))
 			.patch(v.integer(PATCH))
 			.stride(v.integer(STRIDE))
 			.grid(v.integer(GRID))

@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.run;
 
+import static org.conceptscope.fiji.write.Numbers.number;
+
 import ij.ImagePlus;
 import ij.gui.Plot;
 import ij.io.FileSaver;
@@ -12,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.attribution.GradCam;
@@ -283,7 +284,4 @@ public final class ConceptDiscoveryRun {
 		return m;
 	}
 
-	static String number(double v) {
-		return String.format(Locale.ROOT, "%.6g", v);
-	}
 }

@@ -1,6 +1,6 @@
 package org.conceptscope.fiji.run;
 
-import static org.conceptscope.fiji.write.ResultsCsvWriter.number;
+import static org.conceptscope.fiji.write.Numbers.number;
 
 import ij.ImagePlus;
 import ij.gui.Roi;

@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.write.Numbers;
+
 import ij.ImagePlus;
 import ij.measure.ResultsTable;
 
@@ -83,8 +85,8 @@ public final class ConceptImportanceRun {
 			int rank = 1;
 			for (double v : importance) if (v > importance[c]) rank++;
 			double stored = bank.importance != null && c < bank.importance.length ? bank.importance[c] : Double.NaN;
-			rows.add(List.of(Integer.toString(c + 1), estimator, ConceptDiscoveryRun.number(importance[c]), Integer.toString(rank),
-				ConceptDiscoveryRun.number(stored)));
+			rows.add(List.of(Integer.toString(c + 1), estimator, Numbers.number(importance[c]), Integer.toString(rank),
+				Numbers.number(stored)));
 		}
 		return rows;
 	}

@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.write.Numbers;
+
 import ij.IJ;
 import ij.ImagePlus;
 import ij.gui.Roi;
@@ -138,8 +140,8 @@ public final class ConceptLocalizationRun {
 			List<String> row = new ArrayList<>(List.of(Integer.toString(batches.slice(b)), Integer.toString(batches.frame(b)),
 				SliceLabels.of(image, batches.slice(b), batches.frame(b)), classes.get(predicted[b])));
 			for (int q = 0; q < k; q++) {
-				row.add(ConceptDiscoveryRun.number(mean.data()[b * k + q]));
-				row.add(ConceptDiscoveryRun.number(max.data()[b * k + q]));
+				row.add(Numbers.number(mean.data()[b * k + q]));
+				row.add(Numbers.number(max.data()[b * k + q]));
 			}
 			rows.add(row);
 		}

@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.write.Numbers;
+
 import ij.ImagePlus;
 import ij.gui.Plot;
 import ij.measure.ResultsTable;
@@ -80,9 +82,9 @@ public final class EvaluationRun {
 			for (int b = 0; b < batches.size(); b++) {
 				rows.add(List.of(Integer.toString(batches.slice(b)), Integer.toString(batches.frame(b)),
 					SliceLabels.of(image, batches.slice(b), batches.frame(b)), classifier.classNames().get(resolved[b]), s.method, s.metric,
-					ConceptDiscoveryRun.number(values[b])));
+					Numbers.number(values[b])));
 			}
-			rows.add(List.of("mean", "", "", "", s.method, s.metric, ConceptDiscoveryRun.number(m.mean())));
+			rows.add(List.of("mean", "", "", "", s.method, s.metric, Numbers.number(m.mean())));
 			ImagePlus plot = curves(m) ? plot(m, s) : null;
 			Result r = new Result(m, header, rows, plot, List.of(), s.method + " " + s.metric + ": mean " + m.mean());
 			return s.saveDir == null ? r : save(r, image, s);
@@ -107,7 +109,7 @@ public final class EvaluationRun {
 			"target probability (mean)");
 		plot.add("line", x, y);
 		plot.setLimits(0, 1, 0, 1);
-		plot.addLabel(0.02, 0.08, "mean AUC " + ConceptDiscoveryRun.number(m.mean()));
+		plot.addLabel(0.02, 0.08, "mean AUC " + Numbers.number(m.mean()));
 		return plot.getImagePlus();
 	}
 

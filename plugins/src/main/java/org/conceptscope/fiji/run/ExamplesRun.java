@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.write.Numbers;
 import ij.ImagePlus;
 import ij.measure.ResultsTable;
 
@@ -110,7 +111,7 @@ public final class ExamplesRun {
 						int j = nb.indices()[q];
 						crops.add(new PrototypeMontage.Crop(offset + j, 0, 0, side, nb.distances()[q]));
 						label.append(' ').append(String.format(Locale.ROOT, "%.3g", nb.distances()[q]));
-						nearestRows.add(List.of(Integer.toString(c + 1), Integer.toString(q + 1), training.describe(j), ConceptDiscoveryRun.number(nb.distances()[q])));
+						nearestRows.add(List.of(Integer.toString(c + 1), Integer.toString(q + 1), training.describe(j), Numbers.number(nb.distances()[q])));
 					}
 					rows.add(new PrototypeMontage.Row("slice " + (c + 1), label.toString(), crops));
 				}
@@ -130,7 +131,7 @@ public final class ExamplesRun {
 					List<PrototypeMontage.Crop> crops = new ArrayList<>();
 					for (int q = 0; q < sel.indices().length; q++) {
 						crops.add(new PrototypeMontage.Crop(sel.indices()[q], 0, 0, side, sel.objective()[q]));
-						prototypeRows.add(List.of(name, Integer.toString(q + 1), training.describe(sel.indices()[q]), ConceptDiscoveryRun.number(sel.objective()[q])));
+						prototypeRows.add(List.of(name, Integer.toString(q + 1), training.describe(sel.indices()[q]), Numbers.number(sel.objective()[q])));
 					}
 					rows.add(new PrototypeMontage.Row(name, name, crops));
 				}

@@ -10,6 +10,7 @@ import java.util.Arrays;
 
 import org.conceptscope.attribution.Attribution;
 import org.conceptscope.attribution.AttributionMethod;
+import org.conceptscope.attribution.TileCheckpoint;
 import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -68,13 +69,27 @@ public final class Explainer {
 	 */
 	public static Explanation explainTiled(Classifier classifier, ImagePlus image, AttributionMethod method, int target, String model,
 		double overlap, int firstEntry, Progress progress) {
-		Models.warnPixelSize(image, classifier);
-		if (firstEntry == 0) Models.warnDomain(image, classifier);
+		return explainTiled(classifier, image, method, target, model, overlap, firstEntry, progress, TileCheckpoint.NONE);
+	}
+
+	/** As {@link #explainTiled(Classifier, ImagePlus, AttributionMethod, int, String, double, int, Progress)}, finished tile batches kept in {@code checkpoint}. */
+	public static Explanation explainTiled(Classifier classifier, ImagePlus image, AttributionMethod method, int target, String model,
+		double overlap, int firstEntry, Progress progress, TileCheckpoint checkpoint) {
+		return explainTiled(classifier, image, method, target, model, overlap, firstEntry, progress, checkpoint, firstEntry == 0);
+	}
+
+	/** @param warn whether to check the image's pixel size and domain here (a runner that checked its whole stack says no) */
+	public static Explanation explainTiled(Classifier classifier, ImagePlus image, AttributionMethod method, int target, String model,
+		double overlap, int firstEntry, Progress progress, TileCheckpoint checkpoint, boolean warn) {
+		if (warn) {
+			Models.warnPixelSize(image, classifier);
+			Models.warnDomain(image, classifier);
+		}
 		ImagePlusTiles source = new ImagePlusTiles(image);
 		String note = TiledExplainer.paddingNote(TiledExplainer.grid(classifier, source.height(), source.width(), overlap));
 		if (note != null) IJ.log("ConceptScope: " + note);
 		TiledExplainer.Result r = TiledExplainer.explain(classifier, source, method, target, overlap, firstEntry,
-			progress == null ? Progress.NONE : progress);
+			progress == null ? Progress.NONE : progress, checkpoint);
 		return new Explanation(image, ImagePlusTensors.batches(image), classifier.classNames(), r.probabilities(), r.predicted(),
 			r.attribution(), method.name(), model == null ? "" : model, new Explanation.Tiles(r.grid(), r.tileProbabilities()));
 	}

@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.write.Numbers;
+
 import ij.CompositeImage;
 import ij.IJ;
 import ij.ImagePlus;
@@ -84,7 +86,7 @@ public final class FeatureVisualizationRun {
 			ImagePlus out = image(r, title);
 			out.setProperty("Info", "ConceptScope feature visualization (MACO)\nmodel=" + s.model + (s.head == null ? "" : "\nhead=" + s.head)
 				+ "\ntarget=" + className + "\nrecipe=" + s.recipe
-				+ "\nstart_score=" + ConceptDiscoveryRun.number(r.startScore()) + "\nfinal_score=" + ConceptDiscoveryRun.number(r.finalScore())
+				+ "\nstart_score=" + Numbers.property(r.startScore()) + "\nfinal_score=" + Numbers.property(r.finalScore())
 				+ "\nchannels 1-" + (int) r.image().dim(3) + "=visualization (model input units, after normalization)\nchannel "
 				+ ((int) r.image().dim(3) + 1) + "=transparency\noptions=" + s.toMacroOptions() + "\n");
 			ImagePlus plot = plot(r.scores(), className);
@@ -140,8 +142,8 @@ public final class FeatureVisualizationRun {
 
 	/** One line for the status bar and the log. */
 	public static String summary(Result r) {
-		return "MACO " + r.className() + ": target score " + ConceptDiscoveryRun.number(r.maco().startScore()) + " at the start, "
-			+ ConceptDiscoveryRun.number(r.maco().finalScore()) + " after " + r.maco().scores().length + " steps.";
+		return "MACO " + r.className() + ": target score " + Numbers.property(r.maco().startScore()) + " at the start, "
+			+ Numbers.property(r.maco().finalScore()) + " after " + r.maco().scores().length + " steps.";
 	}
 
 	/** Channels of the visualisation then the transparency, one 32-bit plane each; R, G, B LUTs for three channels. */
@@ -189,7 +191,7 @@ public final class FeatureVisualizationRun {
 		ConceptDiscoveryRun.saveTiff(r.image(), tiff);
 		List<List<String>> rows = new ArrayList<>();
 		double[] scores = r.maco().scores();
-		for (int t = 0; t < scores.length; t++) rows.add(List.of(Integer.toString(t + 1), ConceptDiscoveryRun.number(scores[t])));
+		for (int t = 0; t < scores.length; t++) rows.add(List.of(Integer.toString(t + 1), Numbers.number(scores[t])));
 		ResultsCsvWriter.write(List.of("step", "score"), rows, csv);
 		ConceptDiscoveryRun.savePng(r.plot(), png);
 		return new Result(r.maco(), r.className(), r.image(), r.plot(), List.of(tiff, csv, png));

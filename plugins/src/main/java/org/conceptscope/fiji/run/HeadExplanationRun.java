@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.write.Numbers;
+
 import ij.ImagePlus;
 import ij.gui.Roi;
 import ij.measure.ResultsTable;
@@ -116,8 +118,8 @@ public final class HeadExplanationRun {
 					int u = ranked[i][r], q = units.indexOf(u);
 					double c = contributions[i][u];
 					rows.add(List.of(Integer.toString(slice), Integer.toString(frame), label, classes.get(HeadTrainingRun.argmax(logits[i])),
-						classes.get(backbonePred[i]), cls, Integer.toString(r + 1), Integer.toString(u + 1), ConceptDiscoveryRun.number(c),
-						ConceptDiscoveryRun.number(c / positive), ConceptDiscoveryRun.number(logits[i][targets[i]])));
+						classes.get(backbonePred[i]), cls, Integer.toString(r + 1), Integer.toString(u + 1), Numbers.number(c),
+						Numbers.number(c / positive), Numbers.number(logits[i][targets[i]])));
 					float[] m = MapChannels.map(maps, i, q);
 					Roi roi = RoiWriter.topFraction(m, W, H, s.topFraction);
 					if (roi == null) continue;
@@ -126,14 +128,14 @@ public final class HeadExplanationRun {
 					roi.setProperty(head.unitName(), Integer.toString(u + 1));
 					roi.setProperty("class", cls);
 					roi.setProperty("rank", Integer.toString(r + 1));
-					roi.setProperty("contribution", ConceptDiscoveryRun.number(c));
-					roi.setProperty("share", ConceptDiscoveryRun.number(c / positive));
+					roi.setProperty("contribution", Numbers.number(c)); // as its row of the CSV
+					roi.setProperty("share", Numbers.number(c / positive));
 					rois.add(roi);
 				}
 				if (s.bias) {
 					rows.add(List.of(Integer.toString(slice), Integer.toString(frame), label, classes.get(HeadTrainingRun.argmax(logits[i])),
-						classes.get(backbonePred[i]), cls, BIAS, BIAS, ConceptDiscoveryRun.number(head.bias(features, i, targets[i])),
-						ConceptDiscoveryRun.number(Double.NaN), ConceptDiscoveryRun.number(logits[i][targets[i]])));
+						classes.get(backbonePred[i]), cls, BIAS, BIAS, Numbers.number(head.bias(features, i, targets[i])),
+						Numbers.number(Double.NaN), Numbers.number(logits[i][targets[i]])));
 				}
 			}
 			out.setOverlay(ConceptMapsWriter.overlay(rois));

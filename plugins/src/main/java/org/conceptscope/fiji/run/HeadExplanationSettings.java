@@ -12,6 +12,8 @@ public final class HeadExplanationSettings {
 	public static final String DEFAULT_TARGET = AttributionSettings.PREDICTED;
 	public static final int DEFAULT_TOP = 3;
 	public static final double DEFAULT_TOP_FRACTION = 0.1;
+	/** The class bias row is on by default: contributions plus bias make the logit, as InfoDisent reads a decision. */
+	public static final boolean DEFAULT_BIAS = true;
 
 	public Path model;
 	/** The head folder written by Train Interpretable Head (its {@code head/} subfolder). */
@@ -20,7 +22,7 @@ public final class HeadExplanationSettings {
 	public int top = DEFAULT_TOP;
 	public double topFraction = DEFAULT_TOP_FRACTION;
 	/** One more row per slice for the class bias (the part of the target logit no part or concept explains). */
-	public boolean bias;
+	public boolean bias = DEFAULT_BIAS;
 	public Path saveDir;
 
 	public HeadExplanationSettings validate() {
@@ -49,7 +51,7 @@ public final class HeadExplanationSettings {
 		ConceptDiscoverySettings.option(o, TARGET, target);
 		ConceptDiscoverySettings.option(o, TOP, Integer.toString(top));
 		ConceptDiscoverySettings.option(o, TOP_FRACTION, Double.toString(topFraction));
-		if (bias) o.append(BIAS).append("=true "); // key=true: Fiji's legacy layer reads only key=value
+		if (bias != DEFAULT_BIAS) o.append(BIAS).append('=').append(bias).append(' '); // key=value: Fiji's legacy layer reads only key=value
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}

@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.write.Numbers;
+
 import ij.ImagePlus;
 import ij.gui.Plot;
 import ij.measure.ResultsTable;
@@ -85,8 +87,8 @@ public final class HeadTrainingRun {
 
 			List<String> accHeader = List.of("model", "held_out_images", "accuracy", "agreement_with_backbone");
 			List<List<String>> accRows = List.of(
-				List.of(head.kind() + " head", Integer.toString(held.length), ConceptDiscoveryRun.number(headAcc), ConceptDiscoveryRun.number(fidelity)),
-				List.of("backbone", Integer.toString(held.length), ConceptDiscoveryRun.number(backboneAcc), ConceptDiscoveryRun.number(1)));
+				List.of(head.kind() + " head", Integer.toString(held.length), Numbers.number(headAcc), Numbers.number(fidelity)),
+				List.of("backbone", Integer.toString(held.length), Numbers.number(backboneAcc), Numbers.number(1)));
 			List<String> heldHeader = new ArrayList<>(List.of("index", "image", "class", "backbone_predicted", "head_predicted"));
 			for (String c : backbone.classNames()) heldHeader.add("head_logit_" + c);
 			List<List<String>> heldRows = new ArrayList<>();
@@ -94,7 +96,7 @@ public final class HeadTrainingRun {
 				List<String> row = new ArrayList<>(List.of(Integer.toString(held[i]), data.images().describe(held[i]),
 					backbone.classNames().get(heldLabels[i]), backbone.classNames().get(backbonePred[i]),
 					backbone.classNames().get(headPred[i])));
-				for (double v : headLogits[i]) row.add(ConceptDiscoveryRun.number(v));
+				for (double v : headLogits[i]) row.add(Numbers.number(v));
 				heldRows.add(row);
 			}
 			List<PrototypeMontage.Row> rows = new ArrayList<>();
@@ -116,7 +118,7 @@ public final class HeadTrainingRun {
 				String name = head.unitName() + " " + (u + 1);
 				rows.add(new PrototypeMontage.Row(name, name + " -> " + cls, crops));
 				List<String> row = new ArrayList<>(List.of(Integer.toString(u + 1), cls));
-				for (double w : head.classWeights()[u]) row.add(ConceptDiscoveryRun.number(w));
+				for (double w : head.classWeights()[u]) row.add(Numbers.number(w));
 				row.add(Integer.toString(argmax(head.featureDirection(u)) + 1));
 				row.add(String.join("; ", where));
 				unitRows.add(row);
@@ -152,7 +154,7 @@ public final class HeadTrainingRun {
 			written.add(tif);
 			if (convergence != null) {
 				List<List<String>> conv = new ArrayList<>();
-				for (int e = 0; e < convergence.length; e++) conv.add(List.of(Integer.toString(e + 1), ConceptDiscoveryRun.number(convergence[e])));
+				for (int e = 0; e < convergence.length; e++) conv.add(List.of(Integer.toString(e + 1), Numbers.number(convergence[e])));
 				written.add(write(s.saveDir.resolve(CONVERGENCE), List.of("epoch", "concept_change"), conv));
 				Path png = s.saveDir.resolve(CONVERGENCE_PLOT);
 				ConceptDiscoveryRun.savePng(plot, png);
@@ -189,7 +191,7 @@ public final class HeadTrainingRun {
 
 	/** One line for the status bar and the log. */
 	public static String summary(Result r) {
-		return r.head().kind() + " head: held-out accuracy " + ConceptDiscoveryRun.number(r.headAccuracy()) + " (backbone " + ConceptDiscoveryRun.number(r.backboneAccuracy())
+		return r.head().kind() + " head: held-out accuracy " + Numbers.number(r.headAccuracy()) + " (backbone " + Numbers.number(r.backboneAccuracy())
 			+ "), saved in " + r.written().get(0) + ".";
 	}
 

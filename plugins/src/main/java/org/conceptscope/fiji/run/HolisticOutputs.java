@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.write.Numbers;
 import ij.IJ;
 import ij.ImagePlus;
 import ij.ImageStack;
@@ -86,9 +87,9 @@ public final class HolisticOutputs {
 		for (int q = 0; q < bank.size(); q++) {
 			double local = 0;
 			for (double[] row : s.perImage()) local += row[q] / n;
-			rows.add(List.of(Integer.toString(q + 1), ConceptDiscoveryRun.number(bank.importance == null ? Double.NaN : bank.importance[q]),
-				ConceptDiscoveryRun.number(s.prevalence()[q]), ConceptDiscoveryRun.number(s.reliability() == null ? Double.NaN : s.reliability()[q]),
-				ConceptDiscoveryRun.number(local)));
+			rows.add(List.of(Integer.toString(q + 1), Numbers.number(bank.importance == null ? Double.NaN : bank.importance[q]),
+				Numbers.number(s.prevalence()[q]), Numbers.number(s.reliability() == null ? Double.NaN : s.reliability()[q]),
+				Numbers.number(local)));
 		}
 		return rows;
 	}

@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.write.Numbers;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,9 +66,9 @@ public final class MegeRecoRun {
 		List<List<String>> rows = new ArrayList<>();
 		StringBuilder summary = new StringBuilder(EvaluationSettings.MEGE_RECO + ":");
 		for (MegeReco.Result r : results) {
-			List<String> row = new ArrayList<>(List.of(r.method(), ConceptDiscoveryRun.number(r.mege()), ConceptDiscoveryRun.number(r.reco()),
+			List<String> row = new ArrayList<>(List.of(r.method(), Numbers.number(r.mege()), Numbers.number(r.reco()),
 				Integer.toString(r.samePairs()), Integer.toString(r.differentPairs()), Integer.toString(r.undefinedPairs())));
-			for (double a : r.foldAccuracy()) row.add(ConceptDiscoveryRun.number(a));
+			for (double a : r.foldAccuracy()) row.add(Numbers.number(a));
 			rows.add(row);
 			summary.append(String.format(Locale.ROOT, " %s MeGe %.4f ReCo %.4f;", r.method(), r.mege(), r.reco()));
 		}

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.write.Numbers;
 import org.conceptscope.fiji.image.BatchIndex;
 import org.conceptscope.fiji.write.HeatmapWriter;
 import org.conceptscope.fiji.image.ImagePlusTensors;
@@ -50,51 +51,14 @@ public final class RegionExplanations {
 	 */
 	public static Result explain(Classifier classifier, ImagePlus image, List<Region> regions, Mode mode, AttributionMethod method,
 		int target, double overlap, Progress progress) {
-		if (regions.isEmpty()) throw new IllegalArgumentException("No region to explain.");
-		Progress p = progress == null ? Progress.NONE : progress;
-		Models.warnPixelSize(image, classifier);
-		Models.warnDomain(image, classifier);
-		ImagePlusTiles source = new ImagePlusTiles(image);
+		Explained e = explainEach(classifier, image, regions, mode, method, target, overlap, progress);
 		BatchIndex batches = ImagePlusTensors.batches(image);
 		int w = image.getWidth(), h = image.getHeight();
-		float[][] sum = new float[batches.size()][], count = new float[batches.size()][];
-		List<List<String>> rows = new ArrayList<>();
-		List<RegionExplainer.Result> results = new ArrayList<>();
-		List<String> names = classifier.classNames();
-		for (int i = 0; i < regions.size(); i++) {
-			Region region = regions.get(i);
-			int done = i, all = regions.size();
-			Progress within = (d, t, msg) -> p.report(done * 1000L + (t > 0 ? d * 1000 / t : 0), all * 1000L, "region " + (done + 1) + " of " + all);
-			RegionExplainer.Result r = RegionExplainer.explain(classifier, source, region, mode, method, target, overlap, within);
-			results.add(r);
-			int b = region.image();
-			if (sum[b] == null) {
-				sum[b] = new float[w * h];
-				count[b] = new float[w * h];
-			}
-			int mh = (int) r.map().dim(0), mw = (int) r.map().dim(1);
-			for (int yy = 0; yy < mh; yy++) {
-				for (int xx = 0; xx < mw; xx++) {
-					float v = r.map().data()[yy * mw + xx];
-					int x = r.x() + xx, y = r.y() + yy;
-					if (Float.isNaN(v) || x >= w || y >= h) continue;
-					sum[b][y * w + x] += v;
-					count[b][y * w + x]++;
-				}
-			}
-			float[] pr = r.probabilities();
-			rows.add(List.of(region.name(), Integer.toString(batches.slice(b)), Integer.toString(batches.frame(b)), Integer.toString(region.x()),
-				Integer.toString(region.y()), Integer.toString(region.width()), Integer.toString(region.height()), mode.key(),
-				Integer.toString(r.tiles()), names.get(r.predicted()), ResultsCsvWriter.number(pr[r.predicted()]), names.get(r.target()),
-				ResultsCsvWriter.number(pr[r.target()]), ResultsCsvWriter.number(r.meanInside())));
-			if (!p.report((i + 1) * 1000L, all * 1000L, "regions explained")) throw new CancellationException("Stopped after " + (i + 1) + " regions.");
-		}
+		List<RegionExplainer.Result> results = e.results();
 		ImageStack stack = new ImageStack(w, h);
 		double[] range = null;
 		for (int b = 0; b < batches.size(); b++) {
-			float[] plane = new float[w * h];
-			Arrays.fill(plane, Float.NaN);
-			if (sum[b] != null) for (int j = 0; j < plane.length; j++) if (count[b][j] > 0) plane[j] = sum[b][j] / count[b][j];
+			float[] plane = plane(results, b, w, h);
 			range = HeatmapWriter.widen(range, plane);
 			stack.addSlice(method.name() + " of regions", new FloatProcessor(w, h, plane));
 		}
@@ -116,11 +80,75 @@ public final class RegionExplanations {
 			outlines.add(roi);
 		}
 		maps.setOverlay(outlines);
-		return new Result(maps, rows, results);
+		return new Result(maps, e.rows(), results);
+	}
+
+	/** Each region's explanation and table row, in the order of the regions. */
+	public record Explained(List<List<String>> rows, List<RegionExplainer.Result> results) {}
+
+	/**
+	 * Each region explained alone, with the tiles of {@code image} (its batch entries numbered as in
+	 * the whole image, so a random method draws what a run on the whole image draws): the table rows
+	 * (slice and frame of {@code image}) and the results; no map image is made.
+	 *
+	 * @throws CancellationException when progress asks to stop
+	 */
+	public static Explained explainEach(Classifier classifier, ImagePlus image, List<Region> regions, Mode mode, AttributionMethod method,
+		int target, double overlap, Progress progress) {
+		if (regions.isEmpty()) throw new IllegalArgumentException("No region to explain.");
+		Progress p = progress == null ? Progress.NONE : progress;
+		Models.warnPixelSize(image, classifier);
+		Models.warnDomain(image, classifier);
+		ImagePlusTiles source = new ImagePlusTiles(image);
+		BatchIndex batches = ImagePlusTensors.batches(image);
+		List<List<String>> rows = new ArrayList<>();
+		List<RegionExplainer.Result> results = new ArrayList<>();
+		List<String> names = classifier.classNames();
+		for (int i = 0; i < regions.size(); i++) {
+			Region region = regions.get(i);
+			int done = i, all = regions.size();
+			Progress within = (d, t, msg) -> p.report(done * 1000L + (t > 0 ? d * 1000 / t : 0), all * 1000L, "region " + (done + 1) + " of " + all);
+			RegionExplainer.Result r = RegionExplainer.explain(classifier, source, region, mode, method, target, overlap, within);
+			results.add(r);
+			int b = region.image();
+			float[] pr = r.probabilities();
+			rows.add(List.of(region.name(), Integer.toString(batches.slice(b)), Integer.toString(batches.frame(b)), Integer.toString(region.x()),
+				Integer.toString(region.y()), Integer.toString(region.width()), Integer.toString(region.height()), mode.key(),
+				Integer.toString(r.tiles()), names.get(r.predicted()), Numbers.number(pr[r.predicted()]), names.get(r.target()),
+				Numbers.number(pr[r.target()]), Numbers.number(r.meanInside())));
+			if (!p.report((i + 1) * 1000L, all * 1000L, "regions explained")) throw new CancellationException("Stopped after " + (i + 1) + " regions.");
+		}
+		return new Explained(rows, results);
+	}
+
+	/**
+	 * The map plane of batch entry {@code entry} (width x height, row by row): each region's map on
+	 * that entry where it was explained, their mean where regions overlap, NaN elsewhere.
+	 */
+	public static float[] plane(List<RegionExplainer.Result> results, int entry, int w, int h) {
+		float[] sum = new float[w * h], count = new float[w * h];
+		for (RegionExplainer.Result r : results) {
+			if (r.region().image() != entry) continue;
+			int mh = (int) r.map().dim(0), mw = (int) r.map().dim(1);
+			float[] data = r.map().data();
+			for (int yy = 0; yy < mh; yy++) {
+				for (int xx = 0; xx < mw; xx++) {
+					float v = data[yy * mw + xx];
+					int x = r.x() + xx, y = r.y() + yy;
+					if (Float.isNaN(v) || x < 0 || y < 0 || x >= w || y >= h) continue;
+					sum[y * w + x] += v;
+					count[y * w + x]++;
+				}
+			}
+		}
+		float[] plane = new float[w * h];
+		Arrays.fill(plane, Float.NaN);
+		for (int j = 0; j < plane.length; j++) if (count[j] > 0) plane[j] = sum[j] / count[j];
+		return plane;
 	}
 
 	/** A region's outline as a ROI (its mask traced, or its box). */
-	static Roi outline(Region region) {
+	public static Roi outline(Region region) {
 		Roi roi;
 		boolean[] mask = region.mask();
 		if (mask == null) {

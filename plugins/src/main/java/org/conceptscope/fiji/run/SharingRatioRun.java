@@ -57,7 +57,8 @@ public final class SharingRatioRun {
 			int target = TargetClass.parse(s.target, classifier.classNames());
 			SharingRatioAnalysis.ErfRequest erf = !s.hasErf() ? null : new SharingRatioAnalysis.ErfRequest(s.erfLayer.trim(),
 				s.x < 0 ? image.getWidth() / 2 : s.x, s.y < 0 ? image.getHeight() / 2 : s.y, s.erfMass);
-			SharingRatioAnalysis.Result a = SharingRatioAnalysis.run(classifier, batch, target, erf, (float) s.apopFill, progress);
+			SharingRatioAnalysis.Result a = SharingRatioAnalysis.run(classifier, batch, target, s.startLayer, erf, (float) s.apopFill,
+				progress);
 			List<String> classes = classifier.classNames();
 			ImagePlus out = SharingRatioWriter.image(image, a, classes, classifier.name(), s.mapsAsChannels());
 			List<Roi> rois = SharingRatioWriter.rois(image, a, classes, s.topFraction, s.erfMass, out);

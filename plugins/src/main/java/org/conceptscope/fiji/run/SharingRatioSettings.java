@@ -10,9 +10,10 @@ import java.util.List;
  */
 public final class SharingRatioSettings {
 
-	public static final String MODEL = "model", TARGET = "target", ERF_LAYER = "erf_layer", X = "x", Y = "y", ERF_MASS = "erf_mass",
+	public static final String MODEL = "model", TARGET = "target", START_LAYER = org.conceptscope.mechanistic.SrdAttribution.START_LAYER,
+		ERF_LAYER = "erf_layer", X = "x", Y = "y", ERF_MASS = "erf_mass",
 		APOP_FILL = "apop_fill", OUTPUT = "output", TOP_FRACTION = "top_fraction", SAVE_DIR = "save_dir";
-	public static final List<String> KEYS = List.of(MODEL, TARGET, ERF_LAYER, X, Y, ERF_MASS, APOP_FILL, OUTPUT, TOP_FRACTION, SAVE_DIR);
+	public static final List<String> KEYS = List.of(MODEL, TARGET, START_LAYER, ERF_LAYER, X, Y, ERF_MASS, APOP_FILL, OUTPUT, TOP_FRACTION, SAVE_DIR);
 
 	public static final String DEFAULT_TARGET = AttributionSettings.PREDICTED, DEFAULT_ERF_LAYER = "",
 		DEFAULT_OUTPUT = AttributionSettings.OUTPUT_CHANNEL;
@@ -26,6 +27,8 @@ public final class SharingRatioSettings {
 
 	public Path model;
 	public String target = DEFAULT_TARGET;
+	/** The layer whose PFVs the decomposition starts at; empty: the input pixels (the paper's maps). */
+	public String startLayer = "";
 	/** Empty: no ERF. */
 	public String erfLayer = DEFAULT_ERF_LAYER;
 	public int x = DEFAULT_X, y = DEFAULT_Y;
@@ -78,6 +81,7 @@ public final class SharingRatioSettings {
 		StringBuilder o = new StringBuilder();
 		ConceptDiscoverySettings.path(o, MODEL, model);
 		ConceptDiscoverySettings.option(o, TARGET, target);
+		ConceptDiscoverySettings.option(o, START_LAYER, startLayer);
 		ConceptDiscoverySettings.option(o, ERF_LAYER, erfLayer);
 		ConceptDiscoverySettings.option(o, X, Integer.toString(x));
 		ConceptDiscoverySettings.option(o, Y, Integer.toString(y));
@@ -94,6 +98,7 @@ public final class SharingRatioSettings {
 		SharingRatioSettings s = new SharingRatioSettings();
 		s.model = v.path(MODEL);
 		s.target = v.text(TARGET);
+		s.startLayer = v.text(START_LAYER).trim();
 		s.erfLayer = v.text(ERF_LAYER).trim();
 		s.x = v.integer(X);
 		s.y = v.integer(Y);

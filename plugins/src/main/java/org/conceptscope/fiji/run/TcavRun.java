@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.write.Numbers;
 import ij.ImagePlus;
 import ij.ImageStack;
 import ij.gui.Overlay;
@@ -231,6 +232,6 @@ public final class TcavRun {
 	}
 
 	static String number(double v) {
-		return ConceptDiscoveryRun.number(v);
+		return Numbers.number(v);
 	}
 }

@@ -143,9 +143,9 @@ public final class ConceptMapsWriter {
 					: RoiWriter.join(label, className, "slice=" + slice));
 				RoiPositions.place(roi, on, first + q + 1, slice, frame);
 				roi.setProperty("concept", label.substring(label.lastIndexOf(' ') + 1));
-				roi.setProperty("score", RoiWriter.number(RoiWriter.meanInside(m, mask)));
+				roi.setProperty("score", Numbers.property(RoiWriter.meanInside(m, mask)));
 				roi.setProperty("class", className);
-				roi.setProperty("top_fraction", RoiWriter.number(topFraction));
+				roi.setProperty("top_fraction", Numbers.property(topFraction));
 				roi.setProperty("pixels", Integer.toString(RoiWriter.count(mask)));
 				out.add(roi);
 			}

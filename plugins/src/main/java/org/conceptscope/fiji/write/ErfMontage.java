@@ -65,7 +65,7 @@ public final class ErfMontage {
 				Roi frame = new Roi(x, y, f.width() * scale, f.height() * scale);
 				frame.setName(name);
 				frame.setStrokeColor(Color.YELLOW);
-				frame.setProperty("coefficient", String.format(Locale.ROOT, "%.6g", e.example().coefficient()));
+				frame.setProperty("coefficient", Numbers.property(e.example().coefficient()));
 				overlay.add(frame);
 				Roi support = supportRoi(e, iw, scale, x, y);
 				if (support != null) {

@@ -10,7 +10,6 @@ import ij.process.ImageProcessor;
 import java.awt.Color;
 import java.awt.Font;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * A montage of example crops: one labelled row per unit (a concept, a prototypical part), its
@@ -75,7 +74,7 @@ public final class PrototypeMontage {
 				Roi roi = new Roi(x, y, side, side);
 				roi.setName(RoiWriter.join(rows.get(r).name(), "example " + (j + 1), images.describe(e.image()), "x=" + e.x() + ",y=" + e.y()));
 				roi.setStrokeColor(Color.YELLOW);
-				roi.setProperty(scoreProperty, String.format(Locale.ROOT, "%.6g", e.score()));
+				roi.setProperty(scoreProperty, Numbers.property(e.score()));
 				overlay.add(roi);
 			}
 		}

@@ -2,6 +2,9 @@ package org.conceptscope.fiji.write;
 
 import org.conceptscope.fiji.image.Explanation;
 import org.conceptscope.fiji.image.SliceLabels;
+
+import static org.conceptscope.fiji.write.Numbers.number;
+
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
@@ -62,16 +65,16 @@ public final class ResultsCsvWriter {
 			row.add(Integer.toString(frame));
 			row.add(SliceLabels.of(e.image(), slice, frame));
 			row.add(e.className(e.predicted(b)));
-			for (int k = 0; k < e.classNames().size(); k++) row.add(Float.toString(e.probability(b, k)));
+			for (int k = 0; k < e.classNames().size(); k++) row.add(number(e.probability(b, k)));
 			row.add(e.className(e.target(b)));
 			row.add(e.method());
 			float[] map = e.map(b);
-			row.add(Float.toString(max(map)));
-			row.add(Float.toString((float) mean(map)));
+			row.add(number(max(map)));
+			row.add(number((float) mean(map)));
 			if (!verified.isEmpty()) {
 				Eva.VerifiedMargin v = verified.get(b);
-				row.addAll(List.of(Double.toString(v.margin()), Double.toString(v.lower()), Double.toString(v.upper()),
-					Double.toString(v.roundingSlack()), v.verified() ? "1" : "0")); // numeric, as ImageJ tables and macros want
+				row.addAll(List.of(number(v.margin()), number(v.lower()), number(v.upper()),
+					number(v.roundingSlack()), v.verified() ? "1" : "0")); // numeric, as ImageJ tables and macros want
 			}
 			rows.add(row);
 		}
@@ -109,10 +112,6 @@ public final class ResultsCsvWriter {
 		text.append('\n');
 	}
 
-	/** A number with 9 significant digits, '.' as decimal point whatever the locale ("NaN" for NaN). */
-	public static String number(double v) {
-		return Double.isNaN(v) ? "NaN" : String.format(java.util.Locale.ROOT, "%.9g", v);
-	}
 
 	static float max(float[] map) {
 		float m = Float.NEGATIVE_INFINITY;

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -66,8 +65,8 @@ public final class RoiWriter {
 		ByteProcessor mask = TopFractionMask.of(map, w, h, topFraction);
 		Roi roi = toRoi(mask);
 		if (roi == null) return null;
-		roi.setProperty("score", number(meanInside(map, mask)));
-		roi.setProperty("top_fraction", number(topFraction));
+		roi.setProperty("score", Numbers.property(meanInside(map, mask)));
+		roi.setProperty("top_fraction", Numbers.property(topFraction));
 		roi.setProperty("pixels", Integer.toString(count(mask)));
 		return roi;
 	}
@@ -187,7 +186,4 @@ public final class RoiWriter {
 		return n;
 	}
 
-	static String number(double v) {
-		return String.format(Locale.ROOT, "%.6g", v);
-	}
 }

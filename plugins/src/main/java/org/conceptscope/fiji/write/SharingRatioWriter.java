@@ -5,7 +5,7 @@ import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.image.RoiPositions;
 import org.conceptscope.fiji.image.SliceLabels;
 import org.conceptscope.fiji.image.TopFractionMask;
-import static org.conceptscope.fiji.write.ResultsCsvWriter.number;
+import static org.conceptscope.fiji.write.Numbers.number;
 
 import ij.ImagePlus;
 import ij.gui.Roi;
@@ -56,7 +56,7 @@ public final class SharingRatioWriter {
 		if (channels > 0) info.append("channels 1-").append(channels).append("=image values\n");
 		info.append("channel ").append(channels + 1).append("=srd relevance of the target class\n");
 		if (first != null) info.append("channel ").append(channels + 2).append("=erf of the PFV ").append(cell(first)).append('\n');
-		info.append("apop_agreement=").append(RoiWriter.number(r.apopAgreement())).append('\n');
+		info.append("apop_agreement=").append(Numbers.property(r.apopAgreement())).append('\n');
 		BatchIndex batches = ImagePlusTensors.batches(imp);
 		for (int b = 0; b < r.slices().size(); b++) {
 			SharingRatioAnalysis.Slice s = r.slices().get(b);
@@ -93,10 +93,10 @@ public final class SharingRatioWriter {
 			String target = classes.get(s.target());
 			if (top != null) {
 				top.setName(RoiWriter.join("srd", target) + where);
-				top.setProperty("score", RoiWriter.number(RoiWriter.meanInside(map, mask)));
+				top.setProperty("score", Numbers.property(RoiWriter.meanInside(map, mask)));
 				top.setProperty("target", target);
 				top.setProperty("method", "srd");
-				top.setProperty("top_fraction", RoiWriter.number(topFraction));
+				top.setProperty("top_fraction", Numbers.property(topFraction));
 				top.setProperty("pixels", Integer.toString(RoiWriter.count(mask)));
 				out.add(RoiPositions.place(top, on, relevance, slice, frame));
 			}
@@ -116,8 +116,8 @@ public final class SharingRatioWriter {
 			if (erfRoi != null) {
 				erfRoi.setName(RoiWriter.join("erf") + RoiWriter.SEPARATOR + cell(e) + where);
 				properties(erfRoi, e);
-				erfRoi.setProperty("erf_mass", RoiWriter.number(erfMass));
-				erfRoi.setProperty("relevance", RoiWriter.number(inside));
+				erfRoi.setProperty("erf_mass", Numbers.property(erfMass));
+				erfRoi.setProperty("relevance", Numbers.property(inside));
 				erfRoi.setProperty("pixels", Integer.toString(RoiWriter.count(erfMask)));
 				out.add(RoiPositions.place(erfRoi, on, erfChannel, slice, frame));
 			}

@@ -118,6 +118,9 @@ class CommandParametersTest {
 		assertEquals(train, HeadTrainingSettings.parse(train).toMacroOptions(), "a recorded line replays as itself");
 		String explainLine = "model=[/m] head=[/h] target=DAB-positive top=2 top_fraction=0.2 save_dir=[/o]";
 		assertEquals(explainLine, HeadExplanationSettings.parse(explainLine).toMacroOptions());
+		String noBias = "model=[/m] head=[/h] target=DAB-positive top=2 top_fraction=0.2 bias=false save_dir=[/o]";
+		assertEquals(noBias, HeadExplanationSettings.parse(noBias).toMacroOptions(), "bias is on by default: off is written out");
+		assertTrue(HeadExplanationSettings.parse(explainLine).bias, "left out, the bias row is on");
 		String macoLine = "model=[/m] head=[/h] target=[part 3] folder=[/f] recipe=simple steps=50 learning_rate=0.1 crop=0.7 crops=16 noise=0.1"
 			+ " canvas=48 seed=3 save_dir=[/o]";
 		assertEquals(macoLine, FeatureVisualizationSettings.parse(macoLine).toMacroOptions());
@@ -146,9 +149,9 @@ class CommandParametersTest {
 		assertEquals(ConceptGraphSettings.KEYS, graph);
 		assertEquals(new SharingRatioDecompositionCommand().settings().toMacroOptions(), SharingRatioSettings.parse("").toMacroOptions());
 		assertEquals(new SharingRatioSettings().toMacroOptions(), SharingRatioSettings.parse("").toMacroOptions());
-		assertEquals("target=predicted erf_layer=[] x=-1 y=-1 erf_mass=0.9 apop_fill=1 output=channel top_fraction=0.1",
+		assertEquals("target=predicted start_layer=[] erf_layer=[] x=-1 y=-1 erf_mass=0.9 apop_fill=1 output=channel top_fraction=0.1",
 			new SharingRatioSettings().toMacroOptions(), "defaults");
-		String srdOptions = "model=[/m] target=bone erf_layer=conv2/relu x=3 y=4 erf_mass=0.5 apop_fill=0 output=image top_fraction=0.2"
+		String srdOptions = "model=[/m] target=bone start_layer=conv1/relu erf_layer=conv2/relu x=3 y=4 erf_mass=0.5 apop_fill=0 output=image top_fraction=0.2"
 			+ " save_dir=[/out dir]";
 		assertEquals(srdOptions, SharingRatioSettings.parse(srdOptions).toMacroOptions(), "every key read back");
 		assertEquals(new ConceptGraphCommand().settings().toMacroOptions(), ConceptGraphSettings.parse("").toMacroOptions());

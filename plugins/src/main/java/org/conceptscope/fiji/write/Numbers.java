@@ -1,0 +1,26 @@
+package org.conceptscope.fiji.write;
+
+/**
+ * The number formats of everything ConceptScope writes, in one place: {@link #number} for every
+ * table and CSV (full precision), {@link #property} for the labels of ROIs and images and for
+ * messages (6 significant digits, as ImageJ shows them). '.' is the decimal point whatever the locale.
+ */
+public final class Numbers {
+
+	private Numbers() {}
+
+	/**
+	 * The shortest text that reads back to the same value: a value a float holds exactly as a float
+	 * ({@code 0.1} for 0.1f), otherwise as a double; no digit lost, no float noise added; NaN as {@code NaN}.
+	 */
+	public static String number(double v) {
+		if (Double.isNaN(v)) return "NaN";
+		float f = (float) v;
+		return f == v ? Float.toString(f) : Double.toString(v);
+	}
+
+	/** 6 significant digits ({@code 0.200000}): ROI and image properties, messages. */
+	public static String property(double v) {
+		return Double.isNaN(v) ? "NaN" : String.format(java.util.Locale.ROOT, "%.6g", v);
+	}
+}
