@@ -140,25 +140,8 @@ class GridMethodsFidelityTest {
 		float[] sorted = y.clone();
 		java.util.Arrays.sort(sorted);
 		double width = ((double) sorted[m / 2 - 1] + sorted[m / 2]) / 2.0;
-		double[][] hh = new double[m][m];
-		for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) hh[a][b] = (a == b ? 1 : 0) - 1.0 / m;
-		double[][] l = new double[m][m];
-		for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) l[a][b] = Math.exp(-Math.pow(y[a] - y[b], 2) / (2 * width * width));
-		double[][] lc = mul(mul(hh, l), hh);
-		for (int j = 0; j < cells; j++) {
-			// input kernel 1 + (1/2 - (u - u')^2)
-			double[][] k = new double[m][m];
-			for (int a = 0; a < m; a++) {
-				for (int b = 0; b < m; b++) {
-					double d = (on[a][j] ? 1 : 0) - (on[b][j] ? 1 : 0);
-					k[a][b] = 1 + 0.5 - d * d;
-				}
-			}
-			double[][] kc = mul(mul(hh, k), hh);
-			double s = 0;
-			for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) s += kc[a][b] * lc[b][a];
-			assertEquals(s / m, fast[j], 1e-9 * Math.max(1, Math.abs(s / m)), "cell " + j);
-		}
+		double[] reference = hsicByMatrices(on, y, cells, width);
+		for (int j = 0; j < cells; j++) assertEquals(reference[j], fast[j], 1e-9 * Math.max(1, Math.abs(reference[j])), "cell " + j);
 		for (int j = 1; j < cells; j++) assertTrue(fast[0] > fast[j], "the cell that drives y most comes first: " + java.util.Arrays.toString(fast));
 	}
 
@@ -176,11 +159,32 @@ class GridMethodsFidelityTest {
 		}
 		double[] fast = HsicAttribution.hsicPerCell(on, y, cells);
 		double width = HsicAttribution.bandwidth(y);
+		double[] reference = hsicByMatrices(on, y, cells, width);
+		for (int j = 0; j < cells; j++) assertEquals(reference[j], fast[j], 1e-9 * Math.max(1, Math.abs(reference[j])), "cell " + j);
+		int best = 0;
+		for (int j = 1; j < cells; j++) if (fast[j] > fast[best]) best = j;
+		assertEquals(3, best, "the cell that drives the scores: " + java.util.Arrays.toString(fast));
+	}
+
+	static double[][] mul(double[][] a, double[][] b) {
+		int n = a.length;
+		double[][] c = new double[n][n];
+		for (int i = 0; i < n; i++) for (int k = 0; k < n; k++) for (int j = 0; j < n; j++) c[i][j] += a[i][k] * b[k][j];
+		return c;
+	}
+
+	/**
+	 * Xplique's HSIC estimator by its definition, with full matrices: trace(H K H H L H) / m per cell, K the
+	 * input kernel 1 + (1/2 - (u - u')^2) on the cell's on/off vector, L the output RBF kernel of this width.
+	 */
+	private static double[] hsicByMatrices(boolean[][] on, float[] y, int cells, double width) {
+		int m = y.length;
 		double[][] hh = new double[m][m];
 		for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) hh[a][b] = (a == b ? 1 : 0) - 1.0 / m;
 		double[][] l = new double[m][m];
 		for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) l[a][b] = Math.exp(-Math.pow(y[a] - y[b], 2) / (2 * width * width));
 		double[][] lc = mul(mul(hh, l), hh);
+		double[] result = new double[cells];
 		for (int j = 0; j < cells; j++) {
 			double[][] k = new double[m][m];
 			for (int a = 0; a < m; a++) {
@@ -192,17 +196,8 @@ class GridMethodsFidelityTest {
 			double[][] kc = mul(mul(hh, k), hh);
 			double s = 0;
 			for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) s += kc[a][b] * lc[b][a];
-			assertEquals(s / m, fast[j], 1e-9 * Math.max(1, Math.abs(s / m)), "cell " + j);
+			result[j] = s / m;
 		}
-		int best = 0;
-		for (int j = 1; j < cells; j++) if (fast[j] > fast[best]) best = j;
-		assertEquals(3, best, "the cell that drives the scores: " + java.util.Arrays.toString(fast));
-	}
-
-	static double[][] mul(double[][] a, double[][] b) {
-		int n = a.length;
-		double[][] c = new double[n][n];
-		for (int i = 0; i < n; i++) for (int k = 0; k < n; k++) for (int j = 0; j < n; j++) c[i][j] += a[i][k] * b[k][j];
-		return c;
+		return result;
 	}
 }
