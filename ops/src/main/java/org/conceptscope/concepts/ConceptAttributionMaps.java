@@ -3,9 +3,11 @@ package org.conceptscope.concepts;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
 
+import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.TileSource;
 import org.conceptscope.util.Progress;
 
 /**
@@ -108,6 +110,26 @@ public final class ConceptAttributionMaps {
 			}
 		}
 		return new FloatTensor(new long[] { n, h, w, k }, out);
+	}
+
+	/**
+	 * Concept attribution maps of images of any size [N, H, W, K]: tiles of the model's input size
+	 * overlapping by {@code overlap}, each explained as {@link #maps} does, blended into maps of the
+	 * image's size with the window attribution maps are blended with ({@link TiledExplainer#mapTiles}).
+	 *
+	 * @param progress reports tiles done; false cancels
+	 * @throws CancellationException when progress asks to stop
+	 */
+	public static TiledExplainer.MapsResult mapsTiled(Classifier classifier, ConceptBank bank, TileSource source, double overlap, Rule rule,
+		Progress progress) {
+		requireLayerToInput(classifier);
+		return TiledExplainer.mapTiles(classifier, source, overlap, bank.size(), (tiles, first, count) -> maps(classifier, bank, tiles, rule,
+			Progress.NONE), progress);
+	}
+
+	/** Refuses, in one sentence, a model whose layer-to-input gradients ConceptScope cannot compute (before any work). */
+	public static void checkModel(Classifier classifier) {
+		requireLayerToInput(classifier);
 	}
 
 	static TensorFlowClassifier requireLayerToInput(Classifier classifier) {

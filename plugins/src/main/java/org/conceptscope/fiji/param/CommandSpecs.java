@@ -102,6 +102,13 @@ public final class CommandSpecs {
 			SAVE_DIR.help("folder for the files below; **required headless** (a run that can neither show nor save is refused)")),
 		Set.of("model"), null, null);
 
+	/**
+	 * Concept Localization's {@code concept_maps}: CRAFT's coefficient maps (first, the default), or concept attribution maps
+	 * read by each {@link org.conceptscope.concepts.ConceptAttributionMaps.Rule}.
+	 */
+	public static final List<String> CONCEPT_MAP_KINDS = List.of("coefficients",
+		org.conceptscope.concepts.ConceptAttributionMaps.Rule.GRADIENT_X_INPUT.key(), org.conceptscope.concepts.ConceptAttributionMaps.Rule.SALIENCY.key());
+
 	public static final CommandSpec CONCEPT_LOCALIZATION = new CommandSpec("Concept Localization...", "Concept Localization",
 		"concept-localization.md",
 		Parameters.of(MODEL.help("the model the concepts were discovered with (its layer must exist)"),
@@ -112,6 +119,11 @@ public final class CommandSpecs {
 			Parameter.number("label_threshold", "Label threshold (dominant concept)", 0).help("the label image `<title>-concept-labels` holds at"
 				+ " every pixel the number of the concept whose map is largest there, in that concept's colour, and 0 where no concept map exceeds"
 				+ " this value (0: where no concept is present)"),
+			Parameter.choice("concept_maps", "Concept maps", CONCEPT_MAP_KINDS.get(0), CONCEPT_MAP_KINDS)
+				.help("`coefficients`: each concept's non-negative coefficient at every position of the layer, upsampled (CRAFT); `gradient_x_input` or"
+					+ " `saliency`: [concept attribution maps](../methods/holistic.md) (Fel et al. 2023) of this image: the gradient of each concept's"
+					+ " score with respect to the pixels, by implicit differentiation through the NMF, times the input (signed) or its largest absolute"
+					+ " value over channels; TensorFlow models"),
 			SAVE_DIR.help("folder for `<title>-concepts.tif` (or `-concepts-map.tif`, with the ROIs as overlay), `<title>-concept-labels.tif`, `<title>-concepts-RoiSet.zip`, `<title>-concepts-results.csv`")),
 		Set.of("model", "concepts"), null, null);
 

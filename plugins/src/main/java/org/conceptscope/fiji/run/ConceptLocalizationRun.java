@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.conceptscope.attribution.TiledExplainer;
+import org.conceptscope.concepts.ConceptAttributionMaps;
 import org.conceptscope.concepts.ConceptBank;
 import org.conceptscope.concepts.ConceptLocalization;
 import org.conceptscope.fiji.image.BatchIndex;
@@ -34,7 +35,9 @@ import org.conceptscope.util.Progress;
  * or the maps alone), the label image of the dominant concept, ROIs per slice and concept, and a
  * table of per-slice concept coefficients; with a save folder, {@code <title>-concepts.tif},
  * {@code <title>-concept-labels.tif}, {@code <title>-concepts-RoiSet.zip} and
- * {@code <title>-concepts-results.csv}. An image of another size than the model's input is
+ * {@code <title>-concepts-results.csv}. With {@code concept_maps=gradient_x_input} or {@code saliency}
+ * the maps are concept attribution maps ({@link ConceptAttributionMaps}, Fel et al. 2023) instead of
+ * the coefficient maps; the table keeps the coefficients. An image of another size than the model's input is
  * localised tile by tile ({@link ConceptLocalization#localizeTiled}): one map per concept of the
  * image's size. The image is only read.
  */
@@ -57,6 +60,8 @@ public final class ConceptLocalizationRun {
 		ConceptBank bank = ConceptBanks.load(s.concepts);
 		try (Classifier classifier = Models.open(s.model)) {
 			ConceptBanks.checkLayer(classifier, bank, s.concepts, s.model);
+			ConceptAttributionMaps.Rule rule = s.attributionRule();
+			if (rule != null) ConceptAttributionMaps.checkModel(classifier);
 			FloatTensor maps, mean, max;
 			int[] predicted;
 			String tiles = null;
@@ -69,7 +74,7 @@ public final class ConceptLocalizationRun {
 				String note = TiledExplainer.paddingNote(TiledExplainer.grid(classifier, source.height(), source.width(), s.overlap));
 				if (note != null) IJ.log("ConceptScope: " + note);
 				ConceptLocalization.TiledConceptMaps t = ConceptLocalization.localizeTiled(classifier, bank, source, s.overlap, progress);
-				maps = t.maps();
+				maps = rule == null ? t.maps() : ConceptAttributionMaps.mapsTiled(classifier, bank, source, s.overlap, rule, progress).maps();
 				mean = t.mean();
 				max = t.max();
 				predicted = t.tiles().predicted();
@@ -80,7 +85,7 @@ public final class ConceptLocalizationRun {
 				if (!progress.report(1, 2, "concept maps")) throw new java.util.concurrent.CancellationException("cancelled");
 				ConceptLocalization.ConceptMaps m = ConceptLocalization.localize(classifier, bank, batch);
 				progress.report(2, 2, "concept maps");
-				maps = m.maps();
+				maps = rule == null ? m.maps() : ConceptAttributionMaps.maps(classifier, bank, batch, rule, progress);
 				FloatTensor[] stats = meanAndMax(m.coarse());
 				mean = stats[0];
 				max = stats[1];

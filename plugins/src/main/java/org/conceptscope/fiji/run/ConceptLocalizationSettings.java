@@ -3,12 +3,16 @@ package org.conceptscope.fiji.run;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.conceptscope.concepts.ConceptAttributionMaps;
+
 /** The parameters of Concept Localization, shared by the SciJava command and the ImageJ 1.x plugin. */
 public final class ConceptLocalizationSettings {
 
 	public static final String MODEL = "model", CONCEPTS = "concepts", TOP_FRACTION = "top_fraction", OUTPUT = "output",
-		OVERLAP = "overlap", LABEL_THRESHOLD = "label_threshold", SAVE_DIR = "save_dir";
-	public static final List<String> KEYS = List.of(MODEL, CONCEPTS, TOP_FRACTION, OUTPUT, OVERLAP, LABEL_THRESHOLD, SAVE_DIR);
+		OVERLAP = "overlap", LABEL_THRESHOLD = "label_threshold", CONCEPT_MAPS = "concept_maps", SAVE_DIR = "save_dir";
+	public static final List<String> KEYS = List.of(MODEL, CONCEPTS, TOP_FRACTION, OUTPUT, OVERLAP, LABEL_THRESHOLD, CONCEPT_MAPS, SAVE_DIR);
+	/** The {@code concept_maps} value of CRAFT's coefficient maps; the others name a {@link ConceptAttributionMaps.Rule}. */
+	public static final String COEFFICIENTS = org.conceptscope.fiji.param.CommandSpecs.CONCEPT_MAP_KINDS.get(0);
 	public static final double DEFAULT_TOP_FRACTION = 0.1;
 	public static final String DEFAULT_OUTPUT = AttributionSettings.OUTPUT_CHANNEL;
 
@@ -21,6 +25,8 @@ public final class ConceptLocalizationSettings {
 	public double overlap = AttributionSettings.DEFAULT_OVERLAP;
 	/** The label image is 0 where no concept map exceeds this value. */
 	public double labelThreshold;
+	/** {@link #COEFFICIENTS} (CRAFT's NNLS coefficient maps) or a concept attribution rule (Fel et al. 2023). */
+	public String conceptMaps = COEFFICIENTS;
 	public Path saveDir;
 
 	public ConceptLocalizationSettings validate() {
@@ -44,7 +50,17 @@ public final class ConceptLocalizationSettings {
 			throw new IllegalArgumentException(LABEL_THRESHOLD + " must be a number (the label image is 0 where no concept map exceeds it;"
 				+ " 0 = where no concept is present), got " + labelThreshold + ".");
 		}
+		if (!org.conceptscope.fiji.param.CommandSpecs.CONCEPT_MAP_KINDS.contains(conceptMaps)) {
+			throw new IllegalArgumentException("Unknown " + CONCEPT_MAPS + " '" + conceptMaps + "': use " + CONCEPT_MAPS + "=" + COEFFICIENTS
+				+ " (where each concept's coefficients are), " + CONCEPT_MAPS + "=gradient_x_input or " + CONCEPT_MAPS
+				+ "=saliency (concept attribution maps).");
+		}
 		return this;
+	}
+
+	/** The concept attribution rule, or null for the coefficient maps. */
+	public ConceptAttributionMaps.Rule attributionRule() {
+		return COEFFICIENTS.equals(conceptMaps) ? null : ConceptAttributionMaps.Rule.of(conceptMaps);
 	}
 
 	public boolean mapsAsChannels() {
@@ -59,6 +75,7 @@ public final class ConceptLocalizationSettings {
 		ConceptDiscoverySettings.option(o, OUTPUT, output);
 		ConceptDiscoverySettings.option(o, OVERLAP, ConceptDiscoverySettings.number(overlap));
 		ConceptDiscoverySettings.option(o, LABEL_THRESHOLD, ConceptDiscoverySettings.number(labelThreshold));
+		ConceptDiscoverySettings.option(o, CONCEPT_MAPS, conceptMaps);
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}
@@ -72,6 +89,7 @@ public final class ConceptLocalizationSettings {
 		s.output = v.text(OUTPUT);
 		s.overlap = v.number(OVERLAP);
 		s.labelThreshold = v.number(LABEL_THRESHOLD);
+		s.conceptMaps = v.text(CONCEPT_MAPS);
 		s.saveDir = v.path(SAVE_DIR);
 		return s;
 	}

@@ -97,7 +97,7 @@ class CommandParametersTest {
 		assertEquals(new EvaluateExplanationCommand().settings().toMacroOptions(), EvaluationSettings.parse("").toMacroOptions());
 		IllegalArgumentException typo = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
 			() -> ConceptLocalizationSettings.parse("model=/m concept=[/c.json]"));
-		assertEquals("Concept Localization... has no option 'concept'; its keys are: model concepts top_fraction output overlap label_threshold save_dir.",
+		assertEquals("Concept Localization... has no option 'concept'; its keys are: model concepts top_fraction output overlap label_threshold concept_maps save_dir.",
 			typo.getMessage());
 	}
 

@@ -44,7 +44,8 @@ class DocsTablesTest {
 		assertEquals(true, lines[5].startsWith("| `output` | `channel` | "), lines[5]);
 		assertEquals(true, lines[6].startsWith("| `overlap` | 0.5 | "), lines[6]);
 		assertEquals(true, lines[7].startsWith("| `label_threshold` | 0 | "), lines[7]);
-		assertEquals(true, lines[8].startsWith("| `save_dir` | empty | "), lines[8]);
+		assertEquals(true, lines[8].startsWith("| `concept_maps` | `coefficients` | "), lines[8]);
+		assertEquals(true, lines[9].startsWith("| `save_dir` | empty | "), lines[9]);
 		// a method's parameter names the methods that use it
 		assertEquals(true, ParameterTable.markdown(CommandSpecs.ATTRIBUTION).contains("| `designs` | 32 | sobol: "));
 	}
