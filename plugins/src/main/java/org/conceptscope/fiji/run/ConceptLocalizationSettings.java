@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -8,11 +9,11 @@ import org.conceptscope.concepts.ConceptAttributionMaps;
 /** The parameters of Concept Localization, shared by the SciJava command and the ImageJ 1.x plugin. */
 public final class ConceptLocalizationSettings {
 
-	public static final String MODEL = "model", CONCEPTS = "concepts", TOP_FRACTION = "top_fraction", OUTPUT = "output",
-		OVERLAP = "overlap", LABEL_THRESHOLD = "label_threshold", CONCEPT_MAPS = "concept_maps", SAVE_DIR = "save_dir";
+	public static final String MODEL = "model", CONCEPTS = "concepts", TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(), OUTPUT = "output",
+		OVERLAP = "overlap", LABEL_THRESHOLD = "label_threshold", CONCEPT_MAPS = "concept_maps", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
 	public static final List<String> KEYS = List.of(MODEL, CONCEPTS, TOP_FRACTION, OUTPUT, OVERLAP, LABEL_THRESHOLD, CONCEPT_MAPS, SAVE_DIR);
 	/** The {@code concept_maps} value of CRAFT's coefficient maps; the others name a {@link ConceptAttributionMaps.Rule}. */
-	public static final String COEFFICIENTS = org.conceptscope.fiji.param.CommandSpecs.CONCEPT_MAP_KINDS.get(0);
+	public static final String COEFFICIENTS = CommandSpecs.CONCEPT_MAP_KINDS.get(0);
 	public static final double DEFAULT_TOP_FRACTION = 0.1;
 	public static final String DEFAULT_OUTPUT = AttributionSettings.OUTPUT_CHANNEL;
 
@@ -50,7 +51,7 @@ public final class ConceptLocalizationSettings {
 			throw new IllegalArgumentException(LABEL_THRESHOLD + " must be a number (the label image is 0 where no concept map exceeds it;"
 				+ " 0 = where no concept is present), got " + labelThreshold + ".");
 		}
-		if (!org.conceptscope.fiji.param.CommandSpecs.CONCEPT_MAP_KINDS.contains(conceptMaps)) {
+		if (!CommandSpecs.CONCEPT_MAP_KINDS.contains(conceptMaps)) {
 			throw new IllegalArgumentException("Unknown " + CONCEPT_MAPS + " '" + conceptMaps + "': use " + CONCEPT_MAPS + "=" + COEFFICIENTS
 				+ " (where each concept's coefficients are), " + CONCEPT_MAPS + "=gradient_x_input or " + CONCEPT_MAPS
 				+ "=saliency (concept attribution maps).");
