@@ -322,6 +322,10 @@ final class CommandInputs {
 			description = "the label image `<title>-concept-labels` holds at every pixel the number of the concept whose map is largest there, in that concept's colour, and 0 where no concept map exceeds this value (0: where no concept is present)")
 		private double label_threshold = 0.0;
 
+		@Parameter(label = "Concept maps", persist = false, choices = { "coefficients", "gradient_x_input", "saliency" },
+			description = "`coefficients`: each concept's non-negative coefficient at every position of the layer, upsampled (CRAFT); `gradient_x_input` or `saliency`: [concept attribution maps](../methods/holistic.md) (Fel et al. 2023) of this image: the gradient of each concept's score with respect to the pixels, by implicit differentiation through the NMF, times the input (signed) or its largest absolute value over channels; TensorFlow models")
+		private String concept_maps = "coefficients";
+
 		@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
 			description = "folder for `<title>-concepts.tif` (or `-concepts-map.tif`, with the ROIs as overlay), `<title>-concept-labels.tif`, `<title>-concepts-RoiSet.zip`, `<title>-concepts-results.csv`")
 		private java.io.File save_dir;
@@ -335,6 +339,7 @@ final class CommandInputs {
 			in.put("output", output);
 			in.put("overlap", overlap);
 			in.put("label_threshold", label_threshold);
+			in.put("concept_maps", concept_maps);
 			in.put("save_dir", save_dir);
 			return in;
 		}
