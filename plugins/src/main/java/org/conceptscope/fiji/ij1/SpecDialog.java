@@ -109,7 +109,7 @@ final class SpecDialog {
 
 	/**
 	 * A field shares the row of the one before when both belong to the same methods (patch and
-	 * stride, epsilon and bounds, ...), pairs only: the dialog stays shorter than a screen.
+	 * stride, ...), pairs only: the dialog stays shorter than a screen.
 	 */
 	private static boolean sharesRow(java.util.List<Parameter> list, int i) {
 		if (i == 0 || sharesRow(list, i - 1)) return false;

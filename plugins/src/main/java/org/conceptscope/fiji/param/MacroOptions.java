@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * ImageJ 1.x macro options ({@code key=value key=[value with spaces] flag}) read with exact
- * keys. {@link ij.Macro#getValue} finds "fraction=" inside "top_fraction=" and ignores typos;
+ * keys. {@link ij.Macro#getValue} finds "steps=" inside "training_steps=" and ignores typos;
  * here every key must be one the command knows, so a misspelt key fails instead of silently
  * falling back to a default. A bare word is a checkbox that is on, as ImageJ records it.
  */

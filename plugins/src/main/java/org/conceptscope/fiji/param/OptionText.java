@@ -8,7 +8,7 @@ import java.util.Map;
  * The text of options, split into keys and values, not yet typed: ImageJ 1.x macro options
  * ({@code key=value key=[value with spaces] flag}) and command-line arguments (one
  * {@code key=value} per argument). Keys are read exactly: {@link ij.Macro#getValue} would find
- * "fraction=" inside "top_fraction=". A bare word is a checkbox that is on ("true"), as ImageJ
+ * "steps=" inside "training_steps=". A bare word is a checkbox that is on ("true"), as ImageJ
  * records it.
  */
 public final class OptionText {

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,8 +13,8 @@ import java.util.List;
 public final class ConceptGraphSettings {
 
 	public static final String MODEL = "model", FOLDER = "folder", LAYERS = "layers", TARGET = "target", CONCEPTS = "concepts",
-		SAMPLES = "samples", SEED = "seed", STEPS = "steps", EXAMPLES = "examples", ERF_MASS = "erf_mass", TOP_FRACTION = "top_fraction",
-		OUTPUT = "output", SAVE_DIR = "save_dir";
+		SAMPLES = "samples", SEED = "seed", STEPS = "steps", EXAMPLES = "examples", ERF_MASS = "erf_mass", TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(),
+		OUTPUT = "output", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
 	public static final List<String> KEYS = List.of(MODEL, FOLDER, LAYERS, TARGET, CONCEPTS, SAMPLES, SEED, STEPS, EXAMPLES, ERF_MASS,
 		TOP_FRACTION, OUTPUT, SAVE_DIR);
 

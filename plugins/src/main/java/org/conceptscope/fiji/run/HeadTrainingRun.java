@@ -168,7 +168,7 @@ public final class HeadTrainingRun {
 	}
 
 	/**
-	 * The head is saved as {@code save_dir/head}, replacing what is there: only a head saved by
+	 * The head is saved as {@code head} in the save folder, replacing what is there: only a head saved by
 	 * ConceptScope (its conceptscope.json names a head kind) may be replaced, never a user's own folder.
 	 */
 	static void checkReplaceable(Path headDir) {

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,7 +13,7 @@ public final class HeadTrainingSettings {
 
 	public static final String MODEL = "model", FOLDER = "folder", HEAD = "head", LAYER = "layer", CONCEPTS = "concepts",
 		DIMENSION = "dimension", SPARSITY = "sparsity", ITERATIONS = "iterations", STEPS = "steps", BATCH_SIZE = "batch_size", LEARNING_RATE = "learning_rate",
-		SEED = "seed", HELD_OUT = "held_out", PROTOTYPES = "prototypes", SAVE_DIR = "save_dir";
+		SEED = "seed", HELD_OUT = "held_out", PROTOTYPES = "prototypes", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
 
 	public static final List<String> KEYS = List.of(MODEL, FOLDER, HEAD, LAYER, CONCEPTS, DIMENSION, SPARSITY, ITERATIONS, STEPS, BATCH_SIZE,
 		LEARNING_RATE, SEED, HELD_OUT, PROTOTYPES, SAVE_DIR);

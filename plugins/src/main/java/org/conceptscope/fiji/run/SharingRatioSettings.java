@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,7 +13,7 @@ public final class SharingRatioSettings {
 
 	public static final String MODEL = "model", TARGET = "target", START_LAYER = org.conceptscope.mechanistic.SrdAttribution.START_LAYER,
 		ERF_LAYER = "erf_layer", X = "x", Y = "y", ERF_MASS = "erf_mass",
-		APOP_FILL = "apop_fill", OUTPUT = "output", TOP_FRACTION = "top_fraction", SAVE_DIR = "save_dir";
+		APOP_FILL = "apop_fill", OUTPUT = "output", TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(), SAVE_DIR = CommandSpecs.SAVE_DIR.key();
 	public static final List<String> KEYS = List.of(MODEL, TARGET, START_LAYER, ERF_LAYER, X, Y, ERF_MASS, APOP_FILL, OUTPUT, TOP_FRACTION, SAVE_DIR);
 
 	public static final String DEFAULT_TARGET = AttributionSettings.PREDICTED, DEFAULT_ERF_LAYER = "",
