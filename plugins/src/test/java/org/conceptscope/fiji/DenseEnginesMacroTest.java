@@ -6,12 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ij.IJ;
 import ij.ImagePlus;
+import ij.gui.ImageRoi;
+import ij.gui.Roi;
+import ij.gui.TextRoi;
+import ij.process.LUT;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.conceptscope.fiji.MacroRunner.Macro;
+import org.conceptscope.fiji.write.HeatOverlay;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -42,7 +47,7 @@ class DenseEnginesMacroTest {
 		String open = "setBatchMode(true);\nopen('" + ihc + "');\nmakeRectangle(" + RX + ", " + RY + ", " + RW + ", " + RH + ");\n";
 		Map<String, Macro> runs = new LinkedHashMap<>();
 		runs.put("torchscript", new Macro(open + "run('Attribution...', 'model=[" + torch + "] method=saliency target=red operator=segmentation"
-			+ " rois=selection region=window save_dir=[" + work.resolve("torchscript") + "]');\n", ""));
+			+ " rois=selection region=window calibration_bar=true save_dir=[" + work.resolve("torchscript") + "]');\n", ""));
 		runs.put("onnx occlusion", new Macro(open + "run('Attribution...', 'model=[" + onnx + "] method=occlusion target=red operator=segmentation"
 			+ " rois=selection region=window save_dir=[" + work.resolve("onnx") + "]');\n", ""));
 		runs.put("onnx saliency", new Macro(open + "run('Attribution...', 'model=[" + onnx + "] method=saliency target=red operator=segmentation"
@@ -98,5 +103,25 @@ class DenseEnginesMacroTest {
 		assertTrue(inside > 0, "occluding the selection lowers its red mean");
 		String log = logs.get("onnx saliency");
 		assertTrue(log.contains("needs gradients, which the model box segmentation cannot give (it runs forward passes only)"), log);
+	}
+
+	@Test
+	void theRegionsImageCarriesTheCalibrationBarOfItsLutAndRange() {
+		ImagePlus maps = IJ.openImage(work.resolve("torchscript/ihc-saliency-regions.tif").toString());
+		LUT lut = maps.getProcessor().getLut();
+		double min = maps.getDisplayRangeMin(), max = maps.getDisplayRangeMax();
+		java.util.List<String> texts = new java.util.ArrayList<>();
+		ImageRoi bar = null;
+		int outlines = 0;
+		for (Roi roi : maps.getOverlay().toArray()) {
+			if (roi instanceof TextRoi t) texts.add(t.getText().trim());
+			else if (roi instanceof ImageRoi r) bar = r;
+			else outlines++;
+		}
+		assertEquals(1, outlines, "the selection outlined");
+		assertEquals(java.util.List.of(HeatOverlay.number(max), HeatOverlay.number(min)), texts, "the range's ends, top to bottom (an unsigned map)");
+		assertTrue(bar != null, "the bar is in the overlay");
+		assertEquals(lut.getRGB(255) & 0xffffff, bar.getProcessor().get(0, 0) & 0xffffff, "top: the LUT's highest colour");
+		assertEquals(lut.getRGB(0) & 0xffffff, bar.getProcessor().get(0, bar.getProcessor().getHeight() - 1) & 0xffffff, "bottom: its lowest");
 	}
 }

@@ -57,6 +57,12 @@ import org.conceptscope.tensor.Normalization;
  * [N, height, width, channels]; a model declared with axes "bxyc" (or "bcxy") gets them transposed on the
  * way in, and its gradients and spatial layers transposed back, so every method sees image space.
  * {@link #close()} closes the model and removes the temporary folder.
+ * <p>
+ * An output with the input's own axes (a segmentation network's map) makes the package a dense model
+ * ({@link #isDense()}): its {@link DenseModel} side is the weights' raw output in image space, and
+ * {@link org.conceptscope.model.Classifiers#explained} (the one place that decides how a raw output
+ * becomes the explained scores, for every engine) puts a target operator in front of it. This class
+ * only checks that the rdf's output and the weights' agree.
  */
 public final class BioImageModel implements Classifier, DenseModel {
 

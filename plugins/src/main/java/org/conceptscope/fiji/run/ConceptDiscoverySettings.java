@@ -99,9 +99,6 @@ public final class ConceptDiscoverySettings {
 		o.append(key).append('=').append(bracket ? "[" + v + "]" : v).append(' ');
 	}
 
-	static String number(double v) {
-		return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%s", v);
-	}
 
 	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs}). */
 	public static ConceptDiscoverySettings of(org.conceptscope.registry.Values v) {

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.OptionText;
 import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,8 +95,8 @@ public final class ConceptGraphSettings {
 		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
 		ConceptDiscoverySettings.option(o, STEPS, Integer.toString(steps));
 		ConceptDiscoverySettings.option(o, EXAMPLES, Integer.toString(examples));
-		ConceptDiscoverySettings.option(o, ERF_MASS, ConceptDiscoverySettings.number(erfMass));
-		ConceptDiscoverySettings.option(o, TOP_FRACTION, ConceptDiscoverySettings.number(topFraction));
+		ConceptDiscoverySettings.option(o, ERF_MASS, OptionText.number(erfMass));
+		ConceptDiscoverySettings.option(o, TOP_FRACTION, OptionText.number(topFraction));
 		ConceptDiscoverySettings.option(o, OUTPUT, output);
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();

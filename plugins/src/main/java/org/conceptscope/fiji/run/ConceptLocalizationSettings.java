@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.OptionText;
 import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Path;
 import java.util.List;
@@ -74,8 +75,8 @@ public final class ConceptLocalizationSettings {
 		ConceptDiscoverySettings.path(o, CONCEPTS, concepts);
 		ConceptDiscoverySettings.option(o, TOP_FRACTION, Double.toString(topFraction));
 		ConceptDiscoverySettings.option(o, OUTPUT, output);
-		ConceptDiscoverySettings.option(o, OVERLAP, ConceptDiscoverySettings.number(overlap));
-		ConceptDiscoverySettings.option(o, LABEL_THRESHOLD, ConceptDiscoverySettings.number(labelThreshold));
+		ConceptDiscoverySettings.option(o, OVERLAP, OptionText.number(overlap));
+		ConceptDiscoverySettings.option(o, LABEL_THRESHOLD, OptionText.number(labelThreshold));
 		ConceptDiscoverySettings.option(o, CONCEPT_MAPS, conceptMaps);
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();

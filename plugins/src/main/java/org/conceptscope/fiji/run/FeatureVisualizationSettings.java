@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.OptionText;
 import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,10 +72,10 @@ public final class FeatureVisualizationSettings {
 		ConceptDiscoverySettings.path(o, FOLDER, folder);
 		ConceptDiscoverySettings.option(o, RECIPE, recipe);
 		ConceptDiscoverySettings.option(o, STEPS, Integer.toString(steps));
-		ConceptDiscoverySettings.option(o, LEARNING_RATE, ConceptDiscoverySettings.number(learningRate));
-		ConceptDiscoverySettings.option(o, CROP, ConceptDiscoverySettings.number(crop));
+		ConceptDiscoverySettings.option(o, LEARNING_RATE, OptionText.number(learningRate));
+		ConceptDiscoverySettings.option(o, CROP, OptionText.number(crop));
 		ConceptDiscoverySettings.option(o, CROPS, Integer.toString(crops));
-		ConceptDiscoverySettings.option(o, NOISE, ConceptDiscoverySettings.number(noise));
+		ConceptDiscoverySettings.option(o, NOISE, OptionText.number(noise));
 		ConceptDiscoverySettings.option(o, CANVAS, Integer.toString(canvas));
 		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);

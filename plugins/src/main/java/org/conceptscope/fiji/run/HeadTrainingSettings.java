@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.OptionText;
 import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,13 +86,13 @@ public final class HeadTrainingSettings {
 		ConceptDiscoverySettings.option(o, LAYER, layer);
 		ConceptDiscoverySettings.option(o, CONCEPTS, Integer.toString(concepts));
 		ConceptDiscoverySettings.option(o, DIMENSION, Integer.toString(dimension));
-		ConceptDiscoverySettings.option(o, SPARSITY, ConceptDiscoverySettings.number(sparsity));
+		ConceptDiscoverySettings.option(o, SPARSITY, OptionText.number(sparsity));
 		ConceptDiscoverySettings.option(o, ITERATIONS, Integer.toString(iterations));
 		ConceptDiscoverySettings.option(o, STEPS, Integer.toString(steps));
 		ConceptDiscoverySettings.option(o, BATCH_SIZE, Integer.toString(batchSize));
-		ConceptDiscoverySettings.option(o, LEARNING_RATE, ConceptDiscoverySettings.number(learningRate));
+		ConceptDiscoverySettings.option(o, LEARNING_RATE, OptionText.number(learningRate));
 		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
-		ConceptDiscoverySettings.option(o, HELD_OUT, ConceptDiscoverySettings.number(heldOut));
+		ConceptDiscoverySettings.option(o, HELD_OUT, OptionText.number(heldOut));
 		ConceptDiscoverySettings.option(o, PROTOTYPES, Integer.toString(prototypes));
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.OptionText;
 import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,10 +87,10 @@ public final class SharingRatioSettings {
 		ConceptDiscoverySettings.option(o, ERF_LAYER, erfLayer);
 		ConceptDiscoverySettings.option(o, X, Integer.toString(x));
 		ConceptDiscoverySettings.option(o, Y, Integer.toString(y));
-		ConceptDiscoverySettings.option(o, ERF_MASS, ConceptDiscoverySettings.number(erfMass));
-		ConceptDiscoverySettings.option(o, APOP_FILL, ConceptDiscoverySettings.number(apopFill));
+		ConceptDiscoverySettings.option(o, ERF_MASS, OptionText.number(erfMass));
+		ConceptDiscoverySettings.option(o, APOP_FILL, OptionText.number(apopFill));
 		ConceptDiscoverySettings.option(o, OUTPUT, output);
-		ConceptDiscoverySettings.option(o, TOP_FRACTION, ConceptDiscoverySettings.number(topFraction));
+		ConceptDiscoverySettings.option(o, TOP_FRACTION, OptionText.number(topFraction));
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}

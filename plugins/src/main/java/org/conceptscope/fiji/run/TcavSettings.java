@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.OptionText;
 import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +80,7 @@ public final class TcavSettings {
 		ConceptDiscoverySettings.option(o, TARGET, target);
 		ConceptDiscoverySettings.option(o, LAYERS, layers);
 		ConceptDiscoverySettings.option(o, RUNS, Integer.toString(runs));
-		ConceptDiscoverySettings.option(o, ALPHA, ConceptDiscoverySettings.number(alpha));
+		ConceptDiscoverySettings.option(o, ALPHA, OptionText.number(alpha));
 		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
 		ConceptDiscoverySettings.path(o, CAVS, cavs);
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
