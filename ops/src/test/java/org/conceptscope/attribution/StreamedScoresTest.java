@@ -145,7 +145,8 @@ class StreamedScoresTest {
 		}
 		long before = Rise.maskCacheBytes;
 		try {
-			for (long cache : new long[] { before, 0 }) { // masks generated once, or per batch into two halves
+			// masks generated once (by the first image's batches, then kept for the later calls), or per batch into two halves
+			for (long cache : new long[] { before, 0 }) {
 				Rise.maskCacheBytes = cache;
 				for (int batch : new int[] { 256, 37, 10, 1 }) {
 					LinearModel model = new LinearModel(size * size * c, 3, batch, 5);
@@ -156,6 +157,21 @@ class StreamedScoresTest {
 		} finally {
 			Rise.maskCacheBytes = before;
 		}
+	}
+
+	/** The masks a RISE instance keeps from one call serve the next call on images of that size only. */
+	@Test
+	void riseKeepsItsMasksPerImageSize() {
+		Rise kept = new Rise(29, 3, 0.5, 4);
+		int[] targets = { 2, 1 };
+		LinearModel big = new LinearModel(20 * 20, 3, 8, 6), small = new LinearModel(12 * 12, 3, 8, 6);
+		FloatTensor x20 = images(2, 20, 1, 7), x12 = images(2, 12, 1, 8);
+		float[] first = kept.explain(big, x20, targets, Progress.NONE).maps().data();
+		float[] other = kept.explain(small, x12, targets, Progress.NONE).maps().data();
+		float[] again = kept.explain(big, x20, targets, Progress.NONE).maps().data();
+		assertArrayEquals(new Rise(29, 3, 0.5, 4).explain(small, x12, targets, Progress.NONE).maps().data(), other, "12x12 after 20x20");
+		assertArrayEquals(first, again, "20x20 again, with the masks kept");
+		assertArrayEquals(first, kept.explain(big, x20, targets, Progress.NONE).maps().data(), "20x20 a third time");
 	}
 
 	@Test
