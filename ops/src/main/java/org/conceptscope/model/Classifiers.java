@@ -14,14 +14,14 @@ import org.conceptscope.model.torch.TorchScriptClassifier;
 /**
  * Opens any model ConceptScope reads, choosing the engine from what the path holds:
  * <ul>
- * <li>a folder with {@code saved_model.pb} (or that file): a TensorFlow SavedModel (one with a dense
- * output, a segmentation network, comes through {@link #explained});</li>
+ * <li>a folder with {@code saved_model.pb} (or that file): a TensorFlow SavedModel;</li>
  * <li>a bioimage.io package (a .zip, a folder with rdf.yaml or bioimageio.yaml, or that file):
  * its TensorFlow, TorchScript or ONNX weights, in that order of preference;</li>
  * <li>a TorchScript file ({@code .pt}, {@code .pth}, {@code .torchscript}) or a folder holding
  * exactly one, with its model card {@value ModelConfig#FILE_NAME} beside it;</li>
  * <li>an ONNX file ({@code .onnx}) or a folder holding exactly one, with an optional model card.</li>
  * </ul>
+ * A model of any engine whose output is a map (a segmentation network) comes through {@link #explained}.
  */
 public final class Classifiers {
 
@@ -57,21 +57,22 @@ public final class Classifiers {
 		Path file = modelFile(path, kind);
 		return switch (kind) {
 			case TENSORFLOW -> explained(TensorFlowClassifier.load(file, options));
-			case BIOIMAGE -> BioImageModel.open(path, options);
-			case TORCHSCRIPT -> TorchScriptClassifier.load(file, options);
-			case ONNX -> OnnxClassifier.load(file, options);
+			case BIOIMAGE -> explained(BioImageModel.open(path, options));
+			case TORCHSCRIPT -> explained(TorchScriptClassifier.load(file, options));
+			case ONNX -> explained(OnnxClassifier.load(file, options));
 		};
 	}
 
 	/**
-	 * A TensorFlow model as explanation methods question it: a classifier as it is, a dense model
-	 * (segmentation, regression) through its natural {@link TargetOperator} ({@link TargetOperator#forOutput}:
-	 * each channel averaged over the whole map for [N, H, W, C]); the view owns the model.
+	 * A model of any engine as explanation methods question it, the one place that decides how a raw
+	 * output becomes the explained scores: a classifier as it is, a dense model (a map output: segmentation)
+	 * through its natural {@link TargetOperator} ({@link TargetOperator#forOutput}: each channel averaged
+	 * over the whole map for [N, H, W, C]); the view owns the model.
 	 */
-	public static Classifier explained(TensorFlowClassifier model) {
-		if (!model.isDense()) return model;
+	public static Classifier explained(Classifier model) {
+		if (!(model instanceof DenseModel d) || !d.isDense()) return model;
 		try {
-			return OperatorClassifier.owning(model, TargetOperator.forOutput(model.outputShape()));
+			return OperatorClassifier.owning(d, TargetOperator.forOutput(d.outputShape()));
 		} catch (RuntimeException e) {
 			model.close();
 			throw e;

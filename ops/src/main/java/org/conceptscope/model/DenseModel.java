@@ -28,6 +28,11 @@ public interface DenseModel extends AutoCloseable {
 		return signature().logits().shape();
 	}
 
+	/** Whether the output is a map (rank 3 or more, e.g. a segmentation [N, H, W, C]) rather than values [N, K]. */
+	default boolean isDense() {
+		return outputShape().length >= 3;
+	}
+
 	/** Names of the output's last axis: classes of a classifier or of a segmentation's channels, values of a regression. */
 	List<String> channelNames();
 

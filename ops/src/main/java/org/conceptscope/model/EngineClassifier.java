@@ -21,7 +21,7 @@ import org.conceptscope.tensor.Normalization;
  * a layer) and h (a layer to the logits), and the gradient of {@code sum weights * output} of the
  * forward pass and of h; the layer gradient is the gradient of h at g(x).
  */
-public abstract class EngineClassifier implements Classifier {
+public abstract class EngineClassifier implements Classifier, DenseModel {
 
 	/** What a subclass runs: the whole model, or one side of a layer split. */
 	protected enum Part { FORWARD, TO_LAYER, FROM_LAYER }
@@ -105,12 +105,23 @@ public abstract class EngineClassifier implements Classifier {
 	private final Normalization normalization;
 	private final PixelSize pixelSize;
 	private final ModelSignature signature;
+	/** The output's shape in ConceptScope's layout, batch -1 ([-1, K] for a classifier). */
+	private final long[] outputShape;
+	private final boolean dense;
 	private final ReentrantReadWriteLock lifetime = new ReentrantReadWriteLock();
 	private boolean closed;
 	private volatile long memoryBudget = TensorFlowClassifier.defaultMemoryBudget();
 
-	/** @param d with the class names filled in (one per output) */
+	/** A classifier: @param d with the class names filled in (one per output) */
 	protected EngineClassifier(Description d, String engine) {
+		this(d, engine, null);
+	}
+
+	/**
+	 * @param d           with the class names filled in (one per output channel)
+	 * @param modelOutput the output's shape as the model gives it for one image (batch first), or null for [N, classes]
+	 */
+	protected EngineClassifier(Description d, String engine, long[] modelOutput) {
 		this.name = d.name();
 		this.input = d.input();
 		this.classNames = d.classes();
@@ -118,8 +129,31 @@ public abstract class EngineClassifier implements Classifier {
 		this.pixelSize = d.pixelSize();
 		Input input = d.input();
 		TensorSpec in = new TensorSpec("input", engine + " input", input.imageShape(), "float32");
-		TensorSpec logits = new TensorSpec("logits", engine + " output", new long[] { -1, classNames.size() }, "float32");
+		this.outputShape = modelOutput == null ? new long[] { -1, classNames.size() } : imageOutputShape(modelOutput, input);
+		this.dense = outputShape.length >= 3;
+		TensorSpec logits = new TensorSpec(dense ? "output" : "logits", engine + " output", outputShape, "float32");
 		this.signature = new ModelSignature("forward", in, logits, null, List.of(logits));
+	}
+
+	/**
+	 * A model's output shape (one image, the model's layout) in ConceptScope's layout with batch -1:
+	 * a rank-4 output of a channel-first model is [N, C, H, W] and shown as [N, H, W, C]; its spatial
+	 * sizes are -1 when the input's are not fixed.
+	 */
+	static long[] imageOutputShape(long[] modelOutput, Input input) {
+		long[] s = modelOutput.clone();
+		if (s.length == 4 && input.channelsFirst()) s = new long[] { s[0], s[2], s[3], s[1] };
+		s[0] = -1;
+		if (s.length == 4) {
+			if (input.height() < 0) s[1] = -1;
+			if (input.width() < 0) s[2] = -1;
+		}
+		return s;
+	}
+
+	/** The number of output channels of a model's output for one image (its last axis, or axis 1 of a channel-first map). */
+	protected static int outputChannels(long[] modelOutput, Input input) {
+		return (int) (modelOutput.length == 4 && input.channelsFirst() ? modelOutput[1] : modelOutput[modelOutput.length - 1]);
 	}
 
 	/** Runs a part of the model on a batch in the model's layout. */
@@ -200,13 +234,69 @@ public abstract class EngineClassifier implements Classifier {
 	public FloatTensor logits(FloatTensor images) {
 		return guarded(() -> {
 			checkImages(images);
-			return batched(images, null, preferredBatchSize(), (x, w) -> checkedLogits(run(Part.FORWARD, null, toModel(x)), x.dim(0)));
+			return batched(images, null, preferredBatchSize(), (x, w) -> checkedLogits(toImageOutput(run(Part.FORWARD, null, toModel(x))), x.dim(0)));
 		});
 	}
 
+	/** The softmax of the logits over the last axis (of each pixel of a dense output). */
 	@Override
 	public FloatTensor probabilities(FloatTensor images) {
 		return TensorFlowClassifier.softmax(logits(images));
+	}
+
+	// ---- DenseModel: the raw output ----
+
+	/** Whether the output is a map (rank 3 or more) rather than logits [N, classes]. */
+	@Override
+	public boolean isDense() {
+		return dense;
+	}
+
+	@Override
+	public long[] outputShape() {
+		return outputShape.clone();
+	}
+
+	@Override
+	public FloatTensor outputs(FloatTensor images) {
+		return logits(images);
+	}
+
+	@Override
+	public FloatTensor outputsFromLayer(String layer, FloatTensor activations) {
+		return logitsFromLayer(layer, activations);
+	}
+
+	@Override
+	public List<String> channelNames() {
+		return classNames;
+	}
+
+	/** The output as the model gives it: logits (a final softmax is the model's business; subclasses say otherwise). */
+	@Override
+	public boolean outputsAreProbabilities() {
+		return false;
+	}
+
+	@Override
+	public boolean supportsGradients() {
+		return true;
+	}
+
+	@Override
+	public boolean supportsReluBackward() {
+		return false;
+	}
+
+	@Override
+	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights, ReluBackward rule) {
+		return Classifier.super.inputGradient(images, classWeights, rule);
+	}
+
+	/** The card's input statistics; the engines read none (null). */
+	@Override
+	public org.conceptscope.tensor.InputDomain inputDomain() {
+		return null;
 	}
 
 	@Override
@@ -214,7 +304,7 @@ public abstract class EngineClassifier implements Classifier {
 		return guarded(() -> {
 			checkImages(images);
 			checkClassWeights(classWeights, images.dim(0));
-			return batched(images, classWeights, gradientBatchSize(), (x, w) -> toImage(gradient(Part.FORWARD, null, toModel(x), w)));
+			return batched(images, classWeights, gradientBatchSize(), (x, w) -> toImage(gradient(Part.FORWARD, null, toModel(x), toModelOutput(w))));
 		});
 	}
 
@@ -234,7 +324,7 @@ public abstract class EngineClassifier implements Classifier {
 			checkImages(images);
 			checkClassWeights(classWeights, images.dim(0));
 			return batched(images, classWeights, gradientBatchSize(),
-				(x, w) -> toImageLayer(gradient(Part.FROM_LAYER, l, run(Part.TO_LAYER, l, toModel(x)), w)));
+				(x, w) -> toImageLayer(gradient(Part.FROM_LAYER, l, run(Part.TO_LAYER, l, toModel(x)), toModelOutput(w))));
 		});
 	}
 
@@ -244,7 +334,7 @@ public abstract class EngineClassifier implements Classifier {
 			LayerInfo l = layerInfo(layer);
 			checkActivations(l, activations);
 			return batched(activations, null, preferredBatchSize(),
-				(a, w) -> checkedLogits(run(Part.FROM_LAYER, l, toModelLayer(a)), a.dim(0)));
+				(a, w) -> checkedLogits(toImageOutput(run(Part.FROM_LAYER, l, toModelLayer(a))), a.dim(0)));
 		});
 	}
 
@@ -255,7 +345,7 @@ public abstract class EngineClassifier implements Classifier {
 			checkActivations(l, activations);
 			checkClassWeights(classWeights, activations.dim(0));
 			return batched(activations, classWeights, gradientBatchSize(),
-				(a, w) -> toImageLayer(gradient(Part.FROM_LAYER, l, toModelLayer(a), w)));
+				(a, w) -> toImageLayer(gradient(Part.FROM_LAYER, l, toModelLayer(a), toModelOutput(w))));
 		});
 	}
 
@@ -292,6 +382,16 @@ public abstract class EngineClassifier implements Classifier {
 
 	private FloatTensor toImage(FloatTensor modelLayout) {
 		return input.channelsFirst() ? channelsLast(modelLayout) : modelLayout;
+	}
+
+	/** A rank-4 output of a channel-first model ([N, C, H, W]) to [N, H, W, C]. */
+	private FloatTensor toImageOutput(FloatTensor out) {
+		return dense && out.rank() == 4 && input.channelsFirst() ? channelsLast(out) : out;
+	}
+
+	/** Output weights [N, H, W, C] to the model's output layout. */
+	private FloatTensor toModelOutput(FloatTensor w) {
+		return dense && w.rank() == 4 && input.channelsFirst() ? channelsFirst(w) : w;
 	}
 
 	private FloatTensor toModelLayer(FloatTensor a) {
@@ -379,6 +479,15 @@ public abstract class EngineClassifier implements Classifier {
 	protected abstract String noLayersReason();
 
 	private FloatTensor checkedLogits(FloatTensor out, long batch) {
+		if (dense) {
+			boolean ok = out.rank() == outputShape.length && out.dim(0) == batch;
+			for (int i = 1; ok && i < outputShape.length; i++) ok = outputShape[i] < 0 || out.dim(i) == outputShape[i];
+			if (!ok) {
+				throw new IllegalStateException("The model " + name + " returned " + Arrays.toString(out.shape()) + " for " + batch
+					+ " images; its output was " + Arrays.toString(outputShape) + " when it loaded.");
+			}
+			return out;
+		}
 		if (out.rank() != 2 || out.dim(0) != batch || out.dim(1) != classNames.size()) {
 			throw new IllegalStateException("The model " + name + " returned " + Arrays.toString(out.shape()) + " for " + batch
 				+ " images; a classifier returns [N, " + classNames.size() + "] logits.");
@@ -391,7 +500,8 @@ public abstract class EngineClassifier implements Classifier {
 	}
 
 	private void checkClassWeights(FloatTensor weights, long batch) {
-		TensorChecks.classWeights(weights, batch, classNames.size());
+		if (dense) TensorChecks.outputWeights(weights, batch, outputShape);
+		else TensorChecks.classWeights(weights, batch, classNames.size());
 	}
 
 	private void checkActivations(LayerInfo layer, FloatTensor acts) {

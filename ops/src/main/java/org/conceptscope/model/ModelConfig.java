@@ -69,17 +69,25 @@ public final class ModelConfig {
 		public Long channels;
 	}
 
-	/** {"mean": [0.61, 0.52, 0.60], "std": [0.12, 0.14, 0.10], "source": "2684 training patches"}. */
+	/**
+	 * {"mean": [0.61, 0.52, 0.60], "std": [0.12, 0.14, 0.10], "image_std_low": [...], "image_std_high": [...],
+	 * "source": "2684 training patches"}; the per-input spread range is optional ({@link org.conceptscope.tensor.InputDomain}).
+	 */
 	public static final class InputStatistics {
 		public double[] mean;
 		public double[] std;
+		@SerializedName("image_std_low")
+		public double[] imageStdLow;
+		@SerializedName("image_std_high")
+		public double[] imageStdHigh;
 		public String source;
 	}
 
 	/** The card's input statistics, or null. */
 	public org.conceptscope.tensor.InputDomain parsedInputDomain() {
 		if (inputStatistics == null) return null;
-		return new org.conceptscope.tensor.InputDomain(inputStatistics.mean, inputStatistics.std);
+		return new org.conceptscope.tensor.InputDomain(inputStatistics.mean, inputStatistics.std, inputStatistics.imageStdLow,
+			inputStatistics.imageStdHigh);
 	}
 
 	/** Records a domain as this card's input statistics. */
@@ -87,6 +95,8 @@ public final class ModelConfig {
 		inputStatistics = new InputStatistics();
 		inputStatistics.mean = domain.mean();
 		inputStatistics.std = domain.std();
+		inputStatistics.imageStdLow = domain.imageStdLow();
+		inputStatistics.imageStdHigh = domain.imageStdHigh();
 		inputStatistics.source = source;
 	}
 

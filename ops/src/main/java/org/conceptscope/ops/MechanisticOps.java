@@ -128,6 +128,34 @@ public final class MechanisticOps {
 	}
 
 	/**
+	 * The concept graph of a whole data set, as the GIG paper builds it (Kim, Han, Han, Kwak 2024): one bank of concepts per
+	 * layer fitted over all the images (each pixel feature vector sampled by its contribution to its own image's predicted
+	 * class), Generalized Integrated Gradients edges between consecutive layers over all the images, and edges from the last
+	 * layer's concepts to every predicted class, each over the images predicted as that class.
+	 *
+	 * @param <T> the pixel type
+	 * @param model a TensorFlow SavedModel classifier, as opened by explain.model.open
+	 * @param images the data set: X, Y[, channel][, slice] (channels when the model takes several); only read
+	 * @param layers comma-separated layers, lowest first; null or empty: the last two convolution blocks (nullable)
+	 * @param concepts concepts per layer; default 4 (nullable)
+	 * @param samples sampled pixel feature vectors per layer; default 1000 (nullable)
+	 * @param steps GIG integration steps; default 32 (nullable)
+	 * @param seed seed of the sampling and of k-means; default 42 (nullable)
+	 * @return the banks per layer (class "all classes"), the edges and the receptive fields
+	 * @implNote op names='explain.mechanistic.concept_graph_dataset'
+	 */
+	public static <T extends RealType<T>> ConceptGraph.Result conceptGraphDataset(Classifier model, RandomAccessibleInterval<T> images,
+		String layers, Integer concepts, Integer samples, Integer steps, Long seed) {
+		TensorFlowClassifier tf = OpImages.tensorFlow(model, "The concept graph");
+		OpImages.Batch batch = OpImages.read(model, images);
+		List<String> list = new ArrayList<>();
+		if (layers != null) for (String l : layers.split(",")) if (!l.isBlank()) list.add(l.trim());
+		ConceptGraph.Options options = new ConceptGraph.Options(list, orDefault(concepts, 4), orDefault(samples, 1000), orDefault(seed, 42L),
+			orDefault(steps, 32), EXAMPLES, ERF_MASS);
+		return ConceptGraph.buildDataset(tf, batch.tensor(), options, Progress.NONE);
+	}
+
+	/**
 	 * Effective receptive field (Han et al. 2024, SRD): relevance 1 put on the pixel feature vector of a layer at the layer cell
 	 * holding an image pixel, shared down to the pixels by Sharing Ratio Decomposition; it shows which pixels that feature vector
 	 * responds to in each image.

@@ -9,6 +9,7 @@ import net.imglib2.type.numeric.real.FloatType;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.util.Progress;
 import org.conceptscope.visualization.Maco;
+import org.conceptscope.visualization.MacoReference;
 
 /**
  * Feature visualisation as the SciJava Op {@code explain.visualization.maco}, declared in Javadoc
@@ -19,8 +20,9 @@ public final class VisualizationOps {
 	private VisualizationOps() {}
 
 	/**
-	 * MACO (Fel et al. 2023): an image that maximises a class logit, optimised in Fourier space with its phase free and its
-	 * magnitude fixed to the mean magnitude spectrum of reference images, over random crops.
+	 * MACO (Fel et al. 2023), ConceptScope's first variant (the command's `recipe=simple`; the paper's recipe is
+	 * explain.visualization.maco_reference): an image that maximises a class logit, optimised in Fourier space with its phase
+	 * free and its magnitude fixed exactly to the mean magnitude spectrum of reference images, over one random crop per step.
 	 *
 	 * @param <T> the pixel type
 	 * @param model the classifier, as opened by explain.model.open
@@ -41,6 +43,38 @@ public final class VisualizationOps {
 		}
 		Maco.Result r = new Maco(orDefault(steps, 200), orDefault(learning_rate, 0.05), orDefault(crop, 0.8), orDefault(seed, 42L))
 			.visualize(model, Maco.magnitude(batch.tensor()), target, Progress.NONE);
+		return OpImages.channelMaps(r.image(), false);
+	}
+
+	/**
+	 * MACO as its paper and Xplique run it (Fel et al. 2023; the Feature Visualization command's default `recipe=reference`):
+	 * the phase of a canvas larger than the model input is optimised under the mean magnitude spectrum of the reference images,
+	 * the canvas standardised, recoloured (RGB: the references' colour correlation) and put through a sigmoid into their range;
+	 * each step scores {@code crops} noisy crops whose box size falls from 0.5 to 0.05, with Nadam.
+	 *
+	 * @param <T> the pixel type
+	 * @param model the classifier, as opened by explain.model.open
+	 * @param references images whose magnitude spectrum and colours the visualisation keeps: X, Y[, channel][, slice]; only read
+	 * @param target the class to visualise (index from 0)
+	 * @param steps optimisation steps; default 200 (nullable)
+	 * @param crops crops scored per step; default 32 (nullable)
+	 * @param noise noise on every crop value (Gaussian of this standard deviation plus uniform in +-noise/2); default 0.08 (nullable)
+	 * @param canvas side of the canvas in pixels, at least the model input; 0 or null: the input side times 512/224 (nullable)
+	 * @param seed seed of the initial phase, the crops and the noise; default 42 (nullable)
+	 * @return the canvas in normalised input units: X, Y, channel
+	 * @implNote op names='explain.visualization.maco_reference'
+	 */
+	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> macoReference(Classifier model,
+		RandomAccessibleInterval<T> references, Integer target, Integer steps, Integer crops, Double noise, Integer canvas, Long seed) {
+		OpImages.Batch batch = OpImages.read(model, references);
+		if (target == null || target < 0 || target >= model.numClasses()) {
+			throw new IllegalArgumentException("MACO needs a class to visualise: 0.." + (model.numClasses() - 1) + " " + model.classNames() + ".");
+		}
+		Maco.Objective objective = Maco.Objective.classLogit(model, target);
+		int[] side = MacoReference.canvas(objective.inputShape(), orDefault(canvas, 0));
+		MacoReference.Reference ref = MacoReference.reference(batch.tensor(), side[0], side[1]);
+		MacoReference.Result r = new MacoReference(orDefault(steps, 200), MacoReference.LEARNING_RATE, orDefault(crops, 32), orDefault(noise, 0.08),
+			orDefault(seed, 42L)).visualize(objective, ref, Progress.NONE);
 		return OpImages.channelMaps(r.image(), false);
 	}
 }

@@ -3,6 +3,8 @@ package org.conceptscope.visualization;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
 
+import org.apache.commons.math3.linear.EigenDecomposition;
+import org.apache.commons.math3.linear.MatrixUtils;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Resampling;
 import org.conceptscope.util.Progress;
@@ -29,14 +31,90 @@ import org.conceptscope.util.Progress;
  * </ol>
  * The magnitude is the mean magnitude spectrum of the user's reference images resized to the
  * canvas ({@link #reference}), or, without references, the 1/f spectrum of natural images
- * ({@link #naturalSpectrum}). Xplique also multiplies RGB canvases by ImageNet's colour
- * correlation matrix; that matrix belongs to its decorrelated ImageNet spectrum, so here a
- * spectrum measured on the user's images (already correlated) is used as it is.
+ * ({@link #naturalSpectrum}). An RGB canvas is recoloured between the standardisation and the
+ * sigmoid, as Xplique does: each pixel's channel vector z becomes z M. The phases of the channels
+ * are independent, so without M the channels of the canvas are uncorrelated, unlike real images.
+ * Without references M is Xplique's ImageNet matrix ({@link #IMAGENET_COLOURS}); with references it
+ * is measured on them ({@link #colourMatrix}): the square root U sqrt(S) of their channel
+ * covariance U S U^T, scaled so its longest column has length 1 (the rule that gives the ImageNet
+ * matrix), so the canvas's channels correlate as the user's images do. {@link Reference#withColours}
+ * changes or removes it.
  */
 public final class MacoReference {
 
-	/** The magnitude spectrum [C][H*W] of the canvas and the value range [lo, hi] of the images. */
-	public record Reference(int height, int width, double[][] magnitude, double lo, double hi) {}
+	/**
+	 * The magnitude spectrum [C][H*W] of the canvas, the value range [lo, hi] of the images and the
+	 * colour matrix M [C][C] applied to every standardised pixel (row vector z M), or null for none.
+	 */
+	public record Reference(int height, int width, double[][] magnitude, double lo, double hi, double[][] colours) {
+
+		public Reference {
+			int c = magnitude.length;
+			if (colours != null && (colours.length != c || java.util.Arrays.stream(colours).anyMatch(r -> r.length != c))) {
+				throw new IllegalArgumentException("The colour matrix must be " + c + " x " + c + ", one row and one column per channel.");
+			}
+		}
+
+		/** No recolouring. */
+		public Reference(int height, int width, double[][] magnitude, double lo, double hi) {
+			this(height, width, magnitude, lo, hi, null);
+		}
+
+		/** The same canvas with another colour matrix (null: none). */
+		public Reference withColours(double[][] m) {
+			return new Reference(height, width, magnitude, lo, hi, m);
+		}
+	}
+
+	/**
+	 * The square root of ImageNet's RGB colour covariance as Lucid publishes it (U sqrt(S), two
+	 * decimals), from which {@link #IMAGENET_COLOURS} follows.
+	 */
+	static final double[][] IMAGENET_SVD_SQRT = { { 0.26, 0.09, 0.02 }, { 0.27, 0.00, -0.05 }, { 0.27, -0.09, 0.03 } };
+
+	/** Xplique's ImageNet colour matrix: {@link #IMAGENET_SVD_SQRT} scaled to a longest column of 1, transposed. */
+	public static final double[][] IMAGENET_COLOURS = normalisedTranspose(IMAGENET_SVD_SQRT);
+
+	/** Q^T with Q's columns divided by the length of Q's longest column. */
+	static double[][] normalisedTranspose(double[][] q) {
+		int c = q.length;
+		double longest = 0;
+		for (int j = 0; j < c; j++) {
+			double n = 0;
+			for (int i = 0; i < c; i++) n += q[i][j] * q[i][j];
+			longest = Math.max(longest, Math.sqrt(n));
+		}
+		double[][] m = new double[c][c];
+		for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) m[j][i] = longest > 0 ? q[i][j] / longest : 0;
+		return m;
+	}
+
+	/**
+	 * The colour matrix of images [N, H, W, C]: with their channel covariance U S U^T over every
+	 * pixel, M = (U sqrt(S))^T scaled to a longest row of 1, so z M of uncorrelated standardised z
+	 * has the images' channel covariance up to one factor.
+	 */
+	public static double[][] colourMatrix(FloatTensor images) {
+		int c = (int) images.dim(3);
+		float[] d = images.data();
+		int n = d.length / c;
+		double[] mean = new double[c];
+		for (int i = 0; i < d.length; i++) mean[i % c] += d[i];
+		for (int k = 0; k < c; k++) mean[k] /= n;
+		double[][] cov = new double[c][c];
+		for (int p = 0; p < n; p++) {
+			int o = p * c;
+			for (int a = 0; a < c; a++) for (int b = a; b < c; b++) cov[a][b] += (d[o + a] - mean[a]) * (d[o + b] - mean[b]);
+		}
+		for (int a = 0; a < c; a++) for (int b = a; b < c; b++) cov[b][a] = cov[a][b] /= n;
+		EigenDecomposition e = new EigenDecomposition(MatrixUtils.createRealMatrix(cov));
+		double[][] q = new double[c][c];
+		for (int j = 0; j < c; j++) {
+			double s = Math.sqrt(Math.max(0, e.getRealEigenvalue(j)));
+			for (int i = 0; i < c; i++) q[i][j] = e.getV().getEntry(i, j) * s;
+		}
+		return normalisedTranspose(q);
+	}
 
 	/** The canvas [1, H', W', C], its transparency [1, H', W'] in [0, 1] and the mean objective over each step's crops. */
 	public record Result(FloatTensor image, FloatTensor transparency, double[] scores) {}
@@ -59,6 +137,27 @@ public final class MacoReference {
 		this.crops = crops;
 		this.noise = noise;
 		this.seed = seed;
+	}
+
+	/** Xplique's canvas for a 224-pixel model is 512 pixels: the automatic canvas is the model input scaled by this ratio. */
+	public static final double CANVAS_RATIO = 512.0 / 224.0;
+	/** Xplique's Nadam learning rate. */
+	public static final double LEARNING_RATE = 1.0;
+
+	/**
+	 * The canvas [height, width] for a model input [N, H, W, C]: {@code canvas} pixels a side, or
+	 * with 0 the input's sides times {@link #CANVAS_RATIO}.
+	 *
+	 * @throws IllegalArgumentException when the canvas is smaller than the model input
+	 */
+	public static int[] canvas(long[] inputShape, int canvas) {
+		int ch = canvas > 0 ? canvas : (int) Math.round(inputShape[1] * CANVAS_RATIO);
+		int cw = canvas > 0 ? canvas : (int) Math.round(inputShape[2] * CANVAS_RATIO);
+		if (ch < inputShape[1] || cw < inputShape[2]) {
+			throw new IllegalArgumentException("canvas must be 0 (automatic) or at least the model input (" + inputShape[2] + " x " + inputShape[1]
+				+ "), got " + canvas + ".");
+		}
+		return new int[] { ch, cw };
 	}
 
 	/** The box size (fraction of the canvas side) at step t of n: 0.5 at the first step, 0.05 at the last. */
@@ -85,10 +184,13 @@ public final class MacoReference {
 		double[][] mag = Maco.magnitude(new FloatTensor(new long[] { n, height, width, c }, resized));
 		for (double[] m : mag) m[0] = Math.abs(m[0]);
 		if (!(hi > lo)) throw new IllegalArgumentException("The reference images are constant: MACO needs images whose values vary.");
-		return new Reference(height, width, mag, lo, hi);
+		return new Reference(height, width, mag, lo, hi, c == 3 ? colourMatrix(images) : null);
 	}
 
-	/** Without reference images: the 1/f magnitude spectrum of natural images (DC 0), for C channels, values in [lo, hi]. */
+	/**
+	 * Without reference images: the 1/f magnitude spectrum of natural images (DC 0), for C channels,
+	 * values in [lo, hi]; three channels are recoloured with {@link #IMAGENET_COLOURS}.
+	 */
 	public static Reference naturalSpectrum(int height, int width, int channels, double lo, double hi) {
 		double[][] mag = new double[channels][height * width];
 		for (int ch = 0; ch < channels; ch++) {
@@ -100,7 +202,7 @@ public final class MacoReference {
 				}
 			}
 		}
-		return new Reference(height, width, mag, lo, hi);
+		return new Reference(height, width, mag, lo, hi, channels == 3 ? IMAGENET_COLOURS : null);
 	}
 
 	/** The canvas of given phases: standardised phase, inverse transform, standardisation, sigmoid into [lo, hi]. */
@@ -108,10 +210,11 @@ public final class MacoReference {
 		final int h, w, c;
 		final Maco.Spectrum[] spectra;
 		final double lo, hi;
+		final double[][] colours;
 		// forward state kept for the backward pass
 		double[][] standardPhase;
 		double phaseMean, phaseStd, imageMean, imageStd;
-		double[] z, x;
+		double[] z, zc, x;
 
 		Canvas(Reference ref) {
 			h = ref.height();
@@ -119,6 +222,7 @@ public final class MacoReference {
 			c = ref.magnitude().length;
 			lo = ref.lo();
 			hi = ref.hi();
+			colours = ref.colours();
 			spectra = new Maco.Spectrum[c];
 			for (int ch = 0; ch < c; ch++) spectra[ch] = new Maco.Spectrum(h, w, ref.magnitude()[ch]);
 		}
@@ -150,11 +254,23 @@ public final class MacoReference {
 			imageStd = Math.sqrt(s);
 			z = new double[y.length];
 			x = new double[y.length];
-			for (int i = 0; i < y.length; i++) {
-				z[i] = (y[i] - m) / (imageStd + 1e-5);
-				x[i] = lo + (hi - lo) / (1 + Math.exp(-z[i]));
-			}
+			for (int i = 0; i < y.length; i++) z[i] = (y[i] - m) / (imageStd + 1e-5);
+			zc = colours == null ? z : recolour(z, false);
+			for (int i = 0; i < y.length; i++) x[i] = lo + (hi - lo) / (1 + Math.exp(-zc[i]));
 			return x;
+		}
+
+		/** Each pixel's channel vector v times M (v M), or times M^T. */
+		double[] recolour(double[] v, boolean transposed) {
+			double[] out = new double[v.length];
+			for (int p = 0; p < v.length; p += c) {
+				for (int j = 0; j < c; j++) {
+					double sum = 0;
+					for (int i = 0; i < c; i++) sum += v[p + i] * (transposed ? colours[j][i] : colours[i][j]);
+					out[p + j] = sum;
+				}
+			}
+			return out;
 		}
 
 		/** d L / d free phase from d L / d x (after {@link #forward} of the same phases). */
@@ -162,9 +278,10 @@ public final class MacoReference {
 			int n = gx.length;
 			double[] gz = new double[n];
 			for (int i = 0; i < n; i++) {
-				double sg = 1 / (1 + Math.exp(-z[i]));
+				double sg = 1 / (1 + Math.exp(-zc[i]));
 				gz[i] = gx[i] * (hi - lo) * sg * (1 - sg);
 			}
+			if (colours != null) gz = recolour(gz, true);
 			// z = (y - mean) / (std + eps): dy = (gz - mean(gz) - z' mean(gz z')) / (std + eps), z' = (y - mean) / std
 			double mg = 0, mgz = 0, denom = imageStd + 1e-5;
 			for (int i = 0; i < n; i++) {

@@ -88,6 +88,25 @@ class GigFidelityTest {
 	}
 
 	/**
+	 * Distinct concepts give edges of more than one pattern: the layer-to-layer edge matrix (lower
+	 * concepts x upper concepts) is not close to rank 1 (its second singular value is more than 5 %
+	 * of its first; 14 % on these patches); near-duplicate concepts made every upper concept draw on
+	 * the lower ones in the same proportions.
+	 */
+	@Test
+	void layerToLayerEdgesAreNotRankOne() {
+		int k = 2;
+		ConceptBank lower = PfvConcepts.fit(model, images, k, "conv2/relu", 3, 300, 3, 1);
+		ConceptBank upper = PfvConcepts.fit(model, images, k, "conv3/relu", 3, 300, 4, 1);
+		GeneralizedIntegratedGradients gig = new GeneralizedIntegratedGradients(model, 32);
+		double[][] r = new double[3][];
+		for (int j = 0; j < 3; j++) r[j] = gig.toConcept(lower, upper, j, images);
+		double[] sv = new org.apache.commons.math3.linear.SingularValueDecomposition(
+			org.apache.commons.math3.linear.MatrixUtils.createRealMatrix(r)).getSingularValues();
+		assertTrue(sv[1] > 0.05 * sv[0], "singular values of the edge matrix " + java.util.Arrays.toString(sv));
+	}
+
+	/**
 	 * The data-set-wide graph: one bank per layer over all images, edges to every predicted class,
 	 * and per class the edges sum to that class's real logit change over its images.
 	 */

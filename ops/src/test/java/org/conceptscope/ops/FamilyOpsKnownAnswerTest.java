@@ -160,6 +160,42 @@ class FamilyOpsKnownAnswerTest {
 		assertFalse(g.edges().isEmpty());
 	}
 
+	/**
+	 * The data-set concept graph op is ConceptGraph.buildDataset with the op's defaults: the same banks and edges, banks of
+	 * all classes, and per predicted class the edges sum to that class's mean logit change over its images.
+	 */
+	@Test
+	void datasetConceptGraphOpIsTheDatasetGraph() {
+		Img<UnsignedByteType> stack = AttributionOpsKnownAnswerTest.evidenceImage(32, 32, 3, 4);
+		ConceptGraph.Result g = (ConceptGraph.Result) op("explain.mechanistic.concept_graph_dataset").call(model, stack, "conv1/relu,conv2/relu",
+			2, 200, 8, 1L);
+		org.conceptscope.model.TensorFlowClassifier tf = (org.conceptscope.model.TensorFlowClassifier) model;
+		FloatTensor x = OpImages.read(model, stack).tensor();
+		ConceptGraph.Result want = ConceptGraph.buildDataset(tf, x, new ConceptGraph.Options(List.of("conv1/relu", "conv2/relu"), 2, 200, 1L, 8,
+			MechanisticOps.EXAMPLES, MechanisticOps.ERF_MASS), Progress.NONE);
+		assertEquals(want.edges(), g.edges());
+		for (ConceptBank b : g.banks()) assertEquals(org.conceptscope.mechanistic.PfvConcepts.ALL_CLASSES, b.className);
+		assertTrue(g.edges().stream().anyMatch(e -> e.toLayer().startsWith("class:")), "edges into the classes");
+	}
+
+	/**
+	 * MACO's reference op is MacoReference with the Feature Visualization command's defaults: the canvas of the input side
+	 * times 512/224 (73 for the 32-pixel model), 32 crops, noise 0.08, Nadam at 1.0.
+	 */
+	@Test
+	void macoReferenceOpIsTheReferenceRecipe() {
+		RandomAccessibleInterval<FloatType> vis = map(op("explain.visualization.maco_reference").call(model, image, 1, 3, null, null, null, 9L));
+		assertArrayEquals(new long[] { 73, 73, 1 }, vis.dimensionsAsLongArray(), "X, Y, channel of the canvas");
+		FloatTensor x = OpImages.read(model, image).tensor();
+		float[] expected = new org.conceptscope.visualization.MacoReference(3, 1.0, 32, 0.08, 9)
+			.visualize(Maco.Objective.classLogit(model, 1), org.conceptscope.visualization.MacoReference.reference(x, 73, 73), Progress.NONE)
+			.image().data();
+		RandomAccess<FloatType> ra = vis.randomAccess();
+		for (int y = 0; y < 73; y++) for (int xx = 0; xx < 73; xx++) {
+			assertEquals(expected[y * 73 + xx], ra.setPositionAndGet(xx, y, 0).get(), 0f, "pixel " + xx + "," + y);
+		}
+	}
+
 	/** Verified bounds enclose the true margin; a wider ball gives bounds at least as wide. */
 	@Test
 	void marginBoundsEncloseTheMargin() {

@@ -78,9 +78,9 @@ class OpsIndexTest {
 		for (String n : List.of("explain.model.open", "explain.attribution.eva", "explain.concepts.craft", "explain.concepts.importance",
 			"explain.concepts.localize", "explain.metrics.deletion", "explain.metrics.insertion", "explain.metrics.mufidelity",
 			"explain.metrics.sanity", "explain.metrics.stability", "explain.metrics.random_logit", "explain.metrics.mege_reco",
-			"explain.mechanistic.srd", "explain.mechanistic.erf", "explain.mechanistic.concept_erfs", "explain.mechanistic.pfv_concepts", "explain.mechanistic.gig", "explain.mechanistic.concept_graph",
+			"explain.mechanistic.srd", "explain.mechanistic.erf", "explain.mechanistic.concept_erfs", "explain.mechanistic.pfv_concepts", "explain.mechanistic.gig", "explain.mechanistic.concept_graph", "explain.mechanistic.concept_graph_dataset",
 			"explain.heads.infodisent", "explain.heads.bi_ice", "explain.heads.contributions", "explain.heads.unit_maps",
-			"explain.visualization.maco", "explain.verify.margin_bounds", "explain.tcav.test", "explain.tcav.score", "explain.examples.nearest",
+			"explain.visualization.maco", "explain.visualization.maco_reference", "explain.verify.margin_bounds", "explain.tcav.test", "explain.tcav.score", "explain.examples.nearest",
 			"explain.examples.prototypes")) {
 			assertTrue(names.contains(n), n + " missing from " + names);
 		}

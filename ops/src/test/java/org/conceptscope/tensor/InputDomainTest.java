@@ -85,4 +85,45 @@ class InputDomainTest {
 		assertNotNull(train.warning(new InputDomain(new double[] { 0.5 }, new double[] { 0.01 }), "x"), "a flat image: spread 10 times smaller");
 		assertThrows(IllegalArgumentException.class, () -> new InputDomain(new double[] { 0 }, new double[] { -1 }));
 	}
+
+	/**
+	 * Training inputs of two kinds, flat (std 0.02) and textured (std 0.3): their pooled spread is large, so a flat
+	 * input would be 4 times below it although half the training inputs look like it; the per-input range knows better.
+	 */
+	@Test
+	void aFlatInputLikeManyTrainingInputsIsInTheDomainWhenTheCardKeepsThePerInputRange() {
+		int n = 40, side = 8;
+		FloatTensor train = FloatTensor.zeros(n, side, side, 1);
+		java.util.Random r = new java.util.Random(7);
+		double[] own = new double[n];
+		for (int i = 0; i < n; i++) {
+			double spread = i % 2 == 0 ? 0.02 : 0.3;
+			double sum = 0, sq = 0;
+			for (int p = 0; p < side * side; p++) {
+				float v = (float) (0.5 + spread * (p % 2 == 0 ? 1 : -1) * (0.5 + r.nextDouble()));
+				train.data()[i * side * side + p] = v;
+				sum += v;
+				sq += (double) v * v;
+			}
+			double m = sum / (side * side);
+			own[i] = Math.sqrt(sq / (side * side) - m * m);
+		}
+		InputDomain card = InputDomain.ofTraining(train);
+		// nearest rank, computed here: the 1st percentile of 40 values is the smallest, the 99th the largest
+		java.util.Arrays.sort(own);
+		assertEquals(own[0], card.imageStdLow()[0], 1e-6);
+		assertEquals(own[n - 1], card.imageStdHigh()[0], 1e-6);
+		assertEquals(InputDomain.of(train).std()[0], card.std()[0], 1e-9);
+		InputDomain flat = new InputDomain(new double[] { 0.5 }, new double[] { 0.02 });
+		InputDomain pooledOnly = new InputDomain(card.mean(), card.std());
+		assertNotNull(pooledOnly.warning(flat, "x"), "pooled spread " + card.std()[0] + ": 0.02 is more than 4 times below it");
+		assertNull(card.warning(flat, "x"), "a flat input like half the training inputs");
+		String w = card.warning(new InputDomain(new double[] { 0.5 }, new double[] { 0.001 }), "The image 'b'");
+		assertNotNull(w, "flatter than any training input by more than 2 times");
+		assertTrue(w.contains("one training input's std"), w);
+		assertNotNull(card.warning(new InputDomain(new double[] { 0.5 }, new double[] { 1.5 }), "x"), "twice the largest training spread and more");
+		assertThrows(IllegalArgumentException.class, () -> new InputDomain(new double[] { 0 }, new double[] { 1 }, new double[] { 0.5 }, null));
+		assertThrows(IllegalArgumentException.class, () -> new InputDomain(new double[] { 0 }, new double[] { 1 }, new double[] { 0.5 },
+			new double[] { 0.1 }));
+	}
 }

@@ -100,6 +100,100 @@ class MacoReferenceTest {
 		assertTrue(checked > 20);
 	}
 
+	/** Xplique's ImageNet colour matrix follows from Lucid's square root of ImageNet's colour covariance. */
+	@Test
+	void imageNetColoursAreXpliquesMatrix() {
+		double[][] xplique = { { 0.56282854, 0.58447580, 0.58447580 }, { 0.19482528, 0.00000000, -0.19482528 },
+			{ 0.04329450, -0.10823626, 0.06494176 } };
+		for (int i = 0; i < 3; i++) assertArrayEquals(xplique[i], MacoReference.IMAGENET_COLOURS[i], 1e-7, "row " + i);
+		assertArrayEquals(MacoReference.IMAGENET_COLOURS[0], MacoReference.naturalSpectrum(8, 8, 3, 0, 1).colours()[0], 0,
+			"the natural spectrum of an RGB canvas comes with ImageNet's colours");
+		assertEquals(null, MacoReference.naturalSpectrum(8, 8, 1, 0, 1).colours(), "one channel: nothing to recolour");
+	}
+
+	/**
+	 * With reference images, M is measured on them: M^T M is their channel covariance up to one
+	 * factor (so uncorrelated standardised channels times M correlate as the images do), computed
+	 * here directly from the real IHC patches' pixels.
+	 */
+	@Test
+	void measuredColoursCarryTheImagesChannelCovariance() {
+		FloatTensor refs = IhcPatches.load(8);
+		double[][] m = MacoReference.reference(refs, 16, 16).colours();
+		double[] mean = new double[3];
+		float[] d = refs.data();
+		int n = d.length / 3;
+		for (int i = 0; i < d.length; i++) mean[i % 3] += d[i] / (double) n;
+		double[][] cov = new double[3][3];
+		for (int p = 0; p < n; p++) for (int a = 0; a < 3; a++) for (int b = 0; b < 3; b++) {
+			cov[a][b] += (d[p * 3 + a] - mean[a]) * (d[p * 3 + b] - mean[b]) / n;
+		}
+		double[][] mtm = new double[3][3];
+		for (int a = 0; a < 3; a++) for (int b = 0; b < 3; b++) for (int k = 0; k < 3; k++) mtm[a][b] += m[k][a] * m[k][b];
+		double factor = mtm[0][0] / cov[0][0];
+		for (int a = 0; a < 3; a++) for (int b = 0; b < 3; b++) {
+			assertEquals(factor * cov[a][b], mtm[a][b], 1e-6 * factor * cov[0][0], "M^T M vs the covariance at " + a + "," + b);
+		}
+		double longest = 0;
+		for (double[] row : m) longest = Math.max(longest, Math.sqrt(row[0] * row[0] + row[1] * row[1] + row[2] * row[2]));
+		assertEquals(1, longest, 1e-9, "scaled as ImageNet's matrix: longest row 1");
+		assertTrue(Math.abs(cov[0][1]) / Math.sqrt(cov[0][0] * cov[1][1]) > 0.3, "IHC stains correlate across RGB: the check has something to see");
+	}
+
+	/** The recoloured canvas is sigmoid(z M) with z the canvas of the same phases without colours. */
+	@Test
+	void rgbCanvasIsRecolouredBetweenStandardisationAndSigmoid() {
+		MacoReference.Reference ref = smallReference(6, 8, 3, 5);
+		assertTrue(ref.colours() != null, "three channels are recoloured by default");
+		Random r = new Random(6);
+		double[][] phase = new double[3][48];
+		for (double[] p : phase) for (int i = 0; i < 48; i++) p[i] = r.nextGaussian();
+		double[] plain = new MacoReference.Canvas(ref.withColours(null)).forward(phase);
+		double[] coloured = new MacoReference.Canvas(ref).forward(phase);
+		double[][] m = ref.colours();
+		for (int p = 0; p < 48; p++) {
+			for (int j = 0; j < 3; j++) {
+				double want = 0;
+				for (int i = 0; i < 3; i++) want += logit(plain[p * 3 + i], ref) * m[i][j];
+				assertEquals(want, logit(coloured[p * 3 + j], ref), 1e-6, "pixel " + p + " channel " + j);
+			}
+		}
+	}
+
+	static double logit(double x, MacoReference.Reference ref) {
+		double s = (x - ref.lo()) / (ref.hi() - ref.lo());
+		return Math.log(s / (1 - s));
+	}
+
+	/** The backward pass through the colour matrix too, against finite differences. */
+	@Test
+	void recolouredCanvasGradientMatchesFiniteDifferences() {
+		MacoReference.Reference ref = smallReference(5, 6, 3, 7);
+		MacoReference.Canvas canvas = new MacoReference.Canvas(ref);
+		Random r = new Random(8);
+		double[][] phase = new double[3][30];
+		for (double[] p : phase) for (int i = 0; i < 30; i++) p[i] = r.nextGaussian();
+		double[] g = new double[90];
+		for (int i = 0; i < 90; i++) g[i] = r.nextGaussian();
+		canvas.forward(phase);
+		double[][] grad = canvas.backward(g);
+		int checked = 0;
+		for (int ch = 0; ch < 3; ch++) {
+			for (int p = 0; p < 30; p++) {
+				if (!canvas.spectra[ch].isFree(p)) continue;
+				double e = 1e-6;
+				phase[ch][p] += e;
+				double up = dot(g, canvas.forward(phase));
+				phase[ch][p] -= 2 * e;
+				double down = dot(g, canvas.forward(phase));
+				phase[ch][p] += e;
+				assertEquals((up - down) / (2 * e), grad[ch][p], 1e-5 * (1 + Math.abs(grad[ch][p])), "phase " + ch + "/" + p);
+				checked++;
+			}
+		}
+		assertTrue(checked > 30);
+	}
+
 	static double dot(double[] a, double[] b) {
 		double s = 0;
 		for (int i = 0; i < a.length; i++) s += a[i] * b[i];

@@ -224,8 +224,29 @@ public final class GuiChild {
 		onEdt(() -> dialog.setLocation(20, 120));
 		waitForIdle();
 		Thread.sleep(300);
-		report.setProperty("dialog." + label + ".fields", fieldLabels(dialog));
+		java.util.Set<String> shown = new java.util.LinkedHashSet<>(List.of(fieldLabels(dialog).split(";")));
 		capture(dialog.getBounds(), "dialog-" + label.replace("...", "").replace(' ', '-').toLowerCase(java.util.Locale.ROOT) + ".png");
+		// each method's fields in turn, as a user picks it: the dialog at its largest, and every field it shows for some method
+		int width = dialog.getWidth(), height = dialog.getHeight();
+		String tallest = "";
+		org.conceptscope.fiji.param.CommandSpec spec = org.conceptscope.fiji.param.CommandSpecs.of(label);
+		if (spec.methodKey() != null) {
+			Choice method = choiceField(dialog, spec.methodKey());
+			String initial = method.getSelectedItem();
+			for (int i = 0; i < method.getItemCount(); i++) {
+				String item = method.getItem(i);
+				choose(method, item);
+				waitForIdle();
+				shown.addAll(List.of(fieldLabels(dialog).split(";")));
+				width = Math.max(width, dialog.getWidth());
+				if (dialog.getHeight() > height) tallest = spec.methodKey() + "=" + item;
+				height = Math.max(height, dialog.getHeight());
+			}
+			choose(method, initial);
+			waitForIdle();
+		}
+		report.setProperty("dialog." + label + ".fields", String.join(";", shown));
+		report.setProperty("dialog." + label + ".largest", width + "x" + height + (tallest.isEmpty() ? "" : " (" + tallest + ")"));
 		java.util.Vector<?> numbers = dialog.getNumericFields();
 		if (numbers == null || numbers.isEmpty()) {
 			Button cancel = findButton(dialog, "Cancel");
@@ -309,7 +330,36 @@ public final class GuiChild {
 		return null;
 	}
 
-	/** The dialog's labels (every field's label is its macro key). */
+	/** The choice labelled with a macro key. */
+	private static Choice choiceField(Container c, String key) {
+		Choice found = labelledChoice(c, key.replace('_', ' '), new String[1]);
+		if (found == null) throw new IllegalStateException("The dialog has no choice '" + key + "'.");
+		return found;
+	}
+
+	private static Choice labelledChoice(Container c, String label, String[] last) {
+		for (Component child : c.getComponents()) {
+			if (child instanceof java.awt.Label l) last[0] = l.getText().trim();
+			if (child instanceof Choice ch && label.equals(last[0])) return ch;
+			if (child instanceof Container sub) {
+				Choice ch = labelledChoice(sub, label, last);
+				if (ch != null) return ch;
+			}
+		}
+		return null;
+	}
+
+	/** Picks an item of a choice as a click does: selected, then its listeners told. */
+	private static void choose(Choice choice, String item) throws Exception {
+		onEdt(() -> {
+			choice.select(item);
+			java.awt.event.ItemEvent e = new java.awt.event.ItemEvent(choice, java.awt.event.ItemEvent.ITEM_STATE_CHANGED, item,
+				java.awt.event.ItemEvent.SELECTED);
+			for (java.awt.event.ItemListener l : choice.getItemListeners()) l.itemStateChanged(e);
+		});
+	}
+
+	/** The labels the dialog shows (every field's label is its macro key); hidden fields left out. */
 	private static String fieldLabels(Container c) {
 		List<String> labels = new ArrayList<>();
 		collect(c, labels);
@@ -318,6 +368,7 @@ public final class GuiChild {
 
 	private static void collect(Container c, List<String> labels) {
 		for (Component child : c.getComponents()) {
+			if (!child.isVisible()) continue;
 			if (child instanceof java.awt.Label l && !l.getText().isBlank()) labels.add(l.getText().trim());
 			if (child instanceof java.awt.Checkbox b) labels.add(b.getLabel().trim());
 			if (child instanceof Container sub) collect(sub, labels);
@@ -395,9 +446,9 @@ public final class GuiChild {
 		IJ.doCommand("Attribution...");
 		GenericDialog gd = dialog("ConceptScope Attribution");
 		if (gd == null) throw new IllegalStateException("The Attribution dialog did not open in 60 s.");
+		choose(choiceField(gd, "method"), "occlusion"); // as a click does: occlusion's fields shown
 		onEdt(() -> {
 			((TextField) gd.getStringFields().get(0)).setText(model.toString());
-			((Choice) gd.getChoices().get(0)).select("occlusion");
 			// Found by their labels (the macro keys), so a new field in the dialog moves nothing here.
 			numericField(gd, "stride").setText("8");
 			numericField(gd, "top_fraction").setText("0.2");

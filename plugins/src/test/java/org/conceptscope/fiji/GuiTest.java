@@ -163,6 +163,15 @@ class GuiTest {
 			for (String key : keys.get(label)) assertTrue(shown.contains(key), label + " dialog has a field for " + key + ": " + shown);
 		}
 
+		// Every dialog, with any method chosen, fits a 1280x800 screen.
+		for (String label : GuiChild.DIALOGS.keySet()) {
+			String largest = r.getProperty("dialog." + label + ".largest");
+			Matcher size = Pattern.compile("^(\\d+)x(\\d+)").matcher(String.valueOf(largest));
+			assertTrue(size.find(), label + " dialog measured: " + largest);
+			assertTrue(Integer.parseInt(size.group(1)) <= 1280 && Integer.parseInt(size.group(2)) <= 800,
+				label + " dialog is " + largest + " at its largest: it must fit a 1280x800 screen");
+		}
+
 		// Recorded from the dialog, replayed as a macro.
 		String line = r.getProperty("record.line");
 		Matcher m = Pattern.compile("^run\\(\"Attribution\\.\\.\\.\", \"(.*)\"\\);$").matcher(line);

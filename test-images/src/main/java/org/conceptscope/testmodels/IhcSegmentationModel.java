@@ -99,7 +99,7 @@ public final class IhcSegmentationModel {
 			TRAINING.steps(), TRAINING.batchSize(), TRAINING.learningRate(), TRAINING.seed()));
 		c.metadata.put("train_crops", d.trainImages().dim(0));
 		c.metadata.put("heldout_crops", d.testImages().dim(0));
-		c.inputStatistics(org.conceptscope.tensor.InputDomain.of(d.trainImages()), d.trainImages().dim(0) + " training crops");
+		c.inputStatistics(org.conceptscope.tensor.InputDomain.ofTraining(d.trainImages()), d.trainImages().dim(0) + " training crops");
 		FcnTrainer.export(ARCHITECTURE, weights, c, dir);
 		double acc;
 		try (TensorFlowClassifier m = TensorFlowClassifier.load(dir)) {

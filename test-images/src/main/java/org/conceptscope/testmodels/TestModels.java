@@ -74,7 +74,7 @@ public final class TestModels {
 		config.metadata.put("train_patches", data.trainLabels().length);
 		config.metadata.put("heldout_patches", data.testLabels().length);
 		config.metadata.put("heldout_class_counts", counts(data.testLabels(), data.classes()));
-		config.inputStatistics(InputDomain.of(data.trainImages()), data.trainLabels().length + " training patches");
+		config.inputStatistics(InputDomain.ofTraining(data.trainImages()), data.trainLabels().length + " training patches");
 		SavedModelExport.export(arch, weights, config, dir);
 		double acc;
 		try (TensorFlowClassifier model = TensorFlowClassifier.load(dir)) {
@@ -98,7 +98,7 @@ public final class TestModels {
 		for (Map.Entry<String, FloatTensor> e : train.entrySet()) {
 			Path dir = models.resolve(e.getKey());
 			ModelConfig c = ModelConfig.read(dir);
-			c.inputStatistics(InputDomain.of(e.getValue()), e.getValue().dim(0) + (e.getKey().equals(IhcSegmentationModel.NAME) ? " training crops"
+			c.inputStatistics(InputDomain.ofTraining(e.getValue()), e.getValue().dim(0) + (e.getKey().equals(IhcSegmentationModel.NAME) ? " training crops"
 				: " training patches"));
 			c.write(dir);
 		}

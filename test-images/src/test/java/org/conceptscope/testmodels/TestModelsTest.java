@@ -80,6 +80,22 @@ class TestModelsTest {
 				double mean = sum / n;
 				assertEquals(mean, card.mean()[k], 1e-6, e.getKey() + " channel " + k);
 				assertEquals(Math.sqrt(sq / n - mean * mean), card.std()[k], 1e-6, e.getKey() + " channel " + k);
+				// each training input's own std; the card keeps their 1st and 99th percentiles (nearest rank)
+				int images = (int) e.getValue().dim(0), per = (int) (n / images);
+				double[] own = new double[images];
+				for (int i = 0; i < images; i++) {
+					double s1 = 0, s2 = 0;
+					for (int p = 0; p < per; p++) {
+						double v = e.getValue().data()[(i * per + p) * c + k];
+						s1 += v;
+						s2 += v * v;
+					}
+					own[i] = Math.sqrt(Math.max(0, s2 / per - (s1 / per) * (s1 / per)));
+				}
+				java.util.Arrays.sort(own);
+				org.junit.jupiter.api.Assertions.assertNotNull(card.imageStdLow(), e.getKey() + ": the per-input spread range");
+				assertEquals(own[(int) Math.ceil(0.01 * images) - 1], card.imageStdLow()[k], 1e-6, e.getKey() + " channel " + k);
+				assertEquals(own[(int) Math.ceil(0.99 * images) - 1], card.imageStdHigh()[k], 1e-6, e.getKey() + " channel " + k);
 			}
 		}
 	}

@@ -18,6 +18,7 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 import org.conceptscope.model.Classifier;
+import org.conceptscope.model.DenseModel;
 import org.conceptscope.model.EngineClassifier;
 import org.conceptscope.model.LayerInfo;
 import org.conceptscope.model.LoadOptions;
@@ -56,8 +57,14 @@ import org.conceptscope.tensor.Normalization;
  * [N, height, width, channels]; a model declared with axes "bxyc" (or "bcxy") gets them transposed on the
  * way in, and its gradients and spatial layers transposed back, so every method sees image space.
  * {@link #close()} closes the model and removes the temporary folder.
+ * <p>
+ * An output with the input's own axes (a segmentation network's map) makes the package a dense model
+ * ({@link #isDense()}): its {@link DenseModel} side is the weights' raw output in image space, and
+ * {@link org.conceptscope.model.Classifiers#explained} (the one place that decides how a raw output
+ * becomes the explained scores, for every engine) puts a target operator in front of it. This class
+ * only checks that the rdf's output and the weights' agree.
  */
-public final class BioImageModel implements Classifier {
+public final class BioImageModel implements Classifier, DenseModel {
 
 	/** Result of running the package's own test tensors. */
 	public record TestReport(boolean ran, boolean passed, double maxAbsoluteDifference, String message) {}
@@ -99,13 +106,14 @@ public final class BioImageModel implements Classifier {
 		this.pixelSize = pixelSize(input);
 		if (tensorFlow == null) {
 			TensorDescription out = d.outputs().get(0);
-			checkOutputAxes(out, rdf);
+			checkOutputAxes(out, input, rdf);
+			checkOutputRank(out, model, rdf);
 			this.output = out;
 			this.outputKey = out.id();
 			this.normalization = Processings.preprocessing(input, rdf + ": input '" + input.id() + "'");
 			this.postprocessing = Processings.postprocessing(out, rdf + ": output '" + out.id() + "'");
 			ModelSignature s = model.signature();
-			this.signature = xyOrder ? new ModelSignature(s.key(), swapped(s.input()), s.logits(), s.probabilities(), s.outputs()) : s;
+			this.signature = xyOrder ? new ModelSignature(s.key(), swapped(s.input()), swapped(s.logits()), s.probabilities(), s.outputs()) : s;
 			return;
 		}
 		long[] sig = model.signature().input().shape();
@@ -139,13 +147,14 @@ public final class BioImageModel implements Classifier {
 			throw new ModelLoadException(rdf + ": none of the outputs " + d.outputs().stream().map(TensorDescription::id).toList()
 				+ " is an output of the SavedModel's signature " + sigOutputs + ".");
 		}
-		checkOutputAxes(out, rdf);
+		checkOutputAxes(out, input, rdf);
+		checkOutputRank(out, model, rdf);
 		this.output = out;
 		this.outputKey = key;
 		this.normalization = Processings.preprocessing(input, rdf + ": input '" + input.id() + "'");
 		this.postprocessing = Processings.postprocessing(out, rdf + ": output '" + out.id() + "'");
 		ModelSignature s = model.signature();
-		this.signature = xyOrder ? new ModelSignature(s.key(), swapped(s.input()), s.logits(), s.probabilities(), s.outputs()) : s;
+		this.signature = xyOrder ? new ModelSignature(s.key(), swapped(s.input()), swapped(s.logits()), s.probabilities(), s.outputs()) : s;
 	}
 
 	/** The input axes, which ConceptScope can feed: [batch, y, x, channel] for TensorFlow, also channel first for the other engines. */
@@ -162,11 +171,23 @@ public final class BioImageModel implements Classifier {
 		return axes;
 	}
 
-	private static void checkOutputAxes(TensorDescription out, String rdf) {
+	/** A classifier's output [batch, class], or a map with the input's own axes (a segmentation network's output). */
+	private static void checkOutputAxes(TensorDescription out, TensorDescription input, String rdf) {
 		String oaxes = out.axesString();
-		if (!oaxes.equals("bc") && !oaxes.equals("bi")) {
+		if (!oaxes.equals("bc") && !oaxes.equals("bi") && !oaxes.equals(input.axesString())) {
 			throw new ModelLoadException(rdf + ": the output '" + out.id() + "' has axes '" + oaxes + "'; ConceptScope explains"
-				+ " classifiers, whose output is [batch, class] ('bc'). Image-to-image models (segmentation, denoising) are not supported.");
+				+ " classifiers, whose output is [batch, class] ('bc'), and maps with the input's axes ('" + input.axesString() + "',"
+				+ " a segmentation network's output). Other outputs (3D, time, other layouts) are not supported.");
+		}
+	}
+
+	/** The rdf's output and the weights' agree: both [batch, class], or both maps. */
+	private static void checkOutputRank(TensorDescription out, Classifier model, String rdf) {
+		boolean map = out.axes().size() > 2, dense = model instanceof DenseModel d && d.isDense();
+		if (map != dense) {
+			throw new ModelLoadException(rdf + ": the output '" + out.id() + "' has axes '" + out.axesString() + "' but the weights give "
+				+ java.util.Arrays.toString(model.signature().logits().shape()) + "; ConceptScope explains classifiers by their [batch, class] output"
+				+ " and segmentation networks by their map: the package is inconsistent.");
 		}
 	}
 
@@ -315,7 +336,7 @@ public final class BioImageModel implements Classifier {
 		c.normalization = Processings.preprocessing(in, rdf + ": input '" + in.id() + "'").describe();
 		for (TensorDescription o : d.outputs()) {
 			Axis ch = o.axis('c');
-			if (ch != null && !ch.channelNames().isEmpty() && o.axes().size() == 2) {
+			if (ch != null && !ch.channelNames().isEmpty() && (o.axes().size() == 2 || o.axesString().equals(in.axesString()))) {
 				c.classes = new ArrayList<>(ch.channelNames());
 				break;
 			}
@@ -538,6 +559,8 @@ public final class BioImageModel implements Classifier {
 		}
 		FloatTensor normalized = normalize(x);
 		FloatTensor got = Processings.apply(postprocessing, rawOutput(normalized));
+		// a map output comes as [N, H, W, C]; the test output is in the rdf's axes
+		if (got.rank() == 4 && output.axesString().startsWith("bc")) got = EngineClassifier.channelsFirst(got);
 		if (!Arrays.equals(got.shape(), expected.shape()) && got.size() != expected.size()) {
 			throw new ModelLoadException(rdf + ": the test output " + outFile.getFileName() + " has shape " + Arrays.toString(expected.shape())
 				+ " but the model gives " + Arrays.toString(got.shape()) + ".");
@@ -612,22 +635,55 @@ public final class BioImageModel implements Classifier {
 		return layers;
 	}
 
+	/** The model's output: logits [N, K], or a map in image space (y before x) for a dense model. */
 	@Override
 	public FloatTensor logits(FloatTensor images) {
 		checkSize(images);
-		return model.logits(toModel(images));
+		return toImage(model.logits(toModel(images)));
 	}
 
 	@Override
 	public FloatTensor probabilities(FloatTensor images) {
 		checkSize(images);
-		return model.probabilities(toModel(images));
+		return toImage(model.probabilities(toModel(images)));
 	}
 
 	@Override
 	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights) {
 		checkSize(images);
-		return toImage(model.inputGradient(toModel(images), classWeights));
+		return toImage(model.inputGradient(toModel(images), toModel(classWeights)));
+	}
+
+	// ---- DenseModel: the raw output, which Classifiers.explained turns into scores ----
+
+	@Override
+	public boolean isDense() {
+		return model instanceof DenseModel d && d.isDense();
+	}
+
+	@Override
+	public long[] outputShape() {
+		return signature.logits().shape().clone();
+	}
+
+	@Override
+	public List<String> channelNames() {
+		return classNames();
+	}
+
+	@Override
+	public boolean outputsAreProbabilities() {
+		return model instanceof DenseModel d && d.outputsAreProbabilities();
+	}
+
+	@Override
+	public FloatTensor outputs(FloatTensor images) {
+		return logits(images);
+	}
+
+	@Override
+	public FloatTensor outputsFromLayer(String layer, FloatTensor activations) {
+		return logitsFromLayer(layer, activations);
 	}
 
 	@Override
@@ -638,7 +694,7 @@ public final class BioImageModel implements Classifier {
 	@Override
 	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights, org.conceptscope.model.ReluBackward rule) {
 		checkSize(images);
-		return toImage(model.inputGradient(toModel(images), classWeights, rule));
+		return toImage(model.inputGradient(toModel(images), toModel(classWeights), rule));
 	}
 
 	@Override
@@ -650,17 +706,17 @@ public final class BioImageModel implements Classifier {
 	@Override
 	public FloatTensor layerGradient(FloatTensor images, String layer, FloatTensor classWeights) {
 		checkSize(images);
-		return toImage(model.layerGradient(toModel(images), layer, classWeights));
+		return toImage(model.layerGradient(toModel(images), layer, toModel(classWeights)));
 	}
 
 	@Override
 	public FloatTensor logitsFromLayer(String layer, FloatTensor activations) {
-		return model.logitsFromLayer(layer, toModel(activations));
+		return toImage(model.logitsFromLayer(layer, toModel(activations)));
 	}
 
 	@Override
 	public FloatTensor gradientFromLayer(String layer, FloatTensor activations, FloatTensor classWeights) {
-		return toImage(model.gradientFromLayer(layer, toModel(activations), classWeights));
+		return toImage(model.gradientFromLayer(layer, toModel(activations), toModel(classWeights)));
 	}
 
 	/** Closes the model and removes the temporary folder (unpacked package and weights). */

@@ -58,8 +58,8 @@ public final class OnnxClassifier extends EngineClassifier {
 	private final Map<String, OrtSession> cuts = new HashMap<>();
 
 	private OnnxClassifier(Path file, Description d, OrtEnvironment env, OrtSession session, String inputName, String outputName,
-		OnnxModel graph, List<LayerInfo> layers, Map<String, String> layerTensor, String noLayers) {
-		super(d, "ONNX");
+		OnnxModel graph, List<LayerInfo> layers, Map<String, String> layerTensor, String noLayers, long[] denseOutput) {
+		super(d, "ONNX", denseOutput);
 		this.file = file;
 		this.env = env;
 		this.session = session;
@@ -154,14 +154,17 @@ public final class OnnxClassifier extends EngineClassifier {
 			if (session == null) session = external ? env.createSession(file.toString(), new OrtSession.SessionOptions())
 				: env.createSession(bytes, new OrtSession.SessionOptions());
 			FloatTensor logits = run(env, session, in.name(), x, out.name());
-			if (logits.rank() != 2 || logits.dim(0) != 1) {
+			if (logits.rank() < 2 || logits.dim(0) != 1 || logits.dim(logits.rank() - 1) < 1) {
 				throw new ModelLoadException("The ONNX model " + file + " returns " + Arrays.toString(logits.shape()) + " from '" + out.name()
-					+ "' for one image; ConceptScope explains classifiers, whose output is [N, classes].");
+					+ "' for one image; ConceptScope explains classifiers, whose output is [N, classes], and dense models, whose output is a map"
+					+ " such as [N, C, H, W].");
 			}
+			long[] denseOutput = logits.rank() >= 3 ? logits.shape() : null;
+			int k = denseOutput == null ? (int) logits.dim(1) : outputChannels(denseOutput, input);
 			if (noLayers == null) {
 				Map<String, FloatTensor> acts = runAll(env, session, in.name(), x, candidates.keySet());
-				OnnxClassifier shaper = new OnnxClassifier(file, d.withNames(names(d, (int) logits.dim(1), file)), env, session, in.name(), out.name(), m,
-					List.of(), Map.of(), null);
+				OnnxClassifier shaper = new OnnxClassifier(file, d.withNames(names(d, k, file)), env, session, in.name(), out.name(), m,
+					List.of(), Map.of(), null, denseOutput);
 				for (Map.Entry<String, FloatTensor> e : acts.entrySet()) {
 					FloatTensor a = e.getValue();
 					if (a == null || !(a.rank() == 2 || a.rank() == 4) || a.dim(0) != 1) continue;
@@ -172,8 +175,8 @@ public final class OnnxClassifier extends EngineClassifier {
 				}
 				if (layers.isEmpty()) noLayers = "none of its inner tensors that cut it in two is a float tensor of rank 2 or 4";
 			}
-			return new OnnxClassifier(file, d.withNames(names(d, (int) logits.dim(1), file)), env, session, in.name(), out.name(), m,
-				Collections.unmodifiableList(layers), Collections.unmodifiableMap(layerTensor), noLayers);
+			return new OnnxClassifier(file, d.withNames(names(d, k, file)), env, session, in.name(), out.name(), m,
+				Collections.unmodifiableList(layers), Collections.unmodifiableMap(layerTensor), noLayers, denseOutput);
 		} catch (OrtException | RuntimeException e) {
 			if (session != null) {
 				try {
@@ -329,6 +332,7 @@ public final class OnnxClassifier extends EngineClassifier {
 
 	@Override
 	public String toString() {
-		return "OnnxClassifier[" + file + ", " + Arrays.toString(input().imageShape()) + " -> " + numClasses() + " classes]";
+		return "OnnxClassifier[" + file + ", " + Arrays.toString(input().imageShape()) + " -> "
+			+ (isDense() ? "dense output " + Arrays.toString(outputShape()) : numClasses() + " classes") + "]";
 	}
 }

@@ -57,8 +57,8 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	private final String logitsMethod;
 
 	private TorchScriptClassifier(Path file, Description d, ZooModel<NDList, NDList> model, PtSymbolBlock block, List<LayerInfo> layers,
-		Map<String, Integer> layerIndex, String noLayers, String logitsMethod) {
-		super(d, "TorchScript");
+		Map<String, Integer> layerIndex, String noLayers, String logitsMethod, long[] denseOutput) {
+		super(d, "TorchScript", denseOutput);
 		this.logitsMethod = logitsMethod;
 		this.file = file;
 		this.model = model;
@@ -180,22 +180,31 @@ public final class TorchScriptClassifier extends EngineClassifier {
 			throw new ModelLoadException("The TorchScript model " + file + " fails on an input " + Arrays.toString(shape) + " (declared axes "
 				+ (input.channelsFirst() ? "bcyx" : "byxc") + "): " + firstLine(e.getMessage()) + " Check the input size and axes in its model card or rdf.yaml.", e);
 		}
-		if (out.rank() != 2 || out.dim(0) != 1) {
-			throw new ModelLoadException("The TorchScript model " + file + " returns " + Arrays.toString(out.shape()) + " for one image; ConceptScope"
-				+ " explains classifiers, whose output is [N, classes].");
+		if (out.rank() != 2 && !logitsMethod.equals("forward")) {
+			// a dense output (a segmentation map) is explained as the model gives it, its softmax included
+			logitsMethod = "forward";
+			offered = List.of();
+			noLayers = "its output is a map and ConceptScope splits TorchScript models before a final softmax only";
+			out = call(model, block, logitsMethod, x, false, null);
 		}
-		int k = (int) out.dim(1);
+		if (out.rank() < 2 || out.dim(0) != 1 || out.dim(out.rank() - 1) < 1) {
+			throw new ModelLoadException("The TorchScript model " + file + " returns " + Arrays.toString(out.shape()) + " for one image; ConceptScope"
+				+ " explains classifiers, whose output is [N, classes], and dense models, whose output is a map such as [N, C, H, W].");
+		}
+		long[] denseOutput = out.rank() >= 3 ? out.shape() : null;
+		int k = denseOutput == null ? (int) out.dim(1) : outputChannels(denseOutput, input);
 		List<String> names = classes;
 		if (names == null || names.isEmpty()) {
 			names = new ArrayList<>();
 			for (int i = 0; i < k; i++) names.add("class " + i);
 		} else if (names.size() != k) {
-			throw new ModelLoadException("The model card of " + file + " names " + names.size() + " classes but the model has " + k + " outputs.");
+			throw new ModelLoadException("The model card of " + file + " names " + names.size() + " classes but the model has " + k
+				+ (denseOutput == null ? " outputs." : " output channels (its output " + Arrays.toString(denseOutput) + " is a map; name one class per channel)."));
 		}
 		List<LayerInfo> layers = new ArrayList<>();
 		Map<String, Integer> index = new HashMap<>();
 		d = d.withNames(names);
-		TorchScriptClassifier tmp = new TorchScriptClassifier(file, d, model, block, List.of(), Map.of(), noLayers, logitsMethod);
+		TorchScriptClassifier tmp = new TorchScriptClassifier(file, d, model, block, List.of(), Map.of(), noLayers, logitsMethod, denseOutput);
 		List<String> dropped = new ArrayList<>();
 		for (TorchScriptLayers.Layer l : offered) {
 			try {
@@ -216,7 +225,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 			noLayers = "its submodule outputs " + dropped + " do not split it into two parts that give its output again";
 		}
 		return new TorchScriptClassifier(file, d, model, block, Collections.unmodifiableList(layers), Collections.unmodifiableMap(index), noLayers,
-			logitsMethod);
+			logitsMethod, denseOutput);
 	}
 
 	private static boolean close(FloatTensor a, FloatTensor b) {
@@ -304,7 +313,8 @@ public final class TorchScriptClassifier extends EngineClassifier {
 
 	@Override
 	public String toString() {
-		return "TorchScriptClassifier[" + file + ", " + Arrays.toString(input().imageShape()) + " -> " + numClasses() + " classes]";
+		return "TorchScriptClassifier[" + file + ", " + Arrays.toString(input().imageShape()) + " -> "
+			+ (isDense() ? "dense output " + Arrays.toString(outputShape()) : numClasses() + " classes") + "]";
 	}
 
 	private static String stem(Path file) {

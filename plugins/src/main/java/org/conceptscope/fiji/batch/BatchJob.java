@@ -472,16 +472,21 @@ public final class BatchJob {
 		for (BatchInputs.Segment seg : segments) {
 			TileCheckpoint checkpoint = kept == null ? TileCheckpoint.NONE : kept.segment(segment++);
 			ImagePlus imp = inputs.open(seg.input());
+			if (seg.from() == 0) {
+				// once per input file (its whole stack), with its first part: not again for its other parts
+				Models.warnPixelSize(imp, classifier);
+				Models.warnDomain(Models.paletteAsRgb(imp, classifier), classifier);
+			}
 			ImagePlus part = StackRunner.batchImage(imp, ImagePlusTensors.batches(imp), seg.from(), seg.to());
 			images.add(part);
 			if (tiled) {
 				int start = seg.globalFrom() - from, len = seg.to() - seg.from();
 				Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), to - from, msg);
 				tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, s.overlap(), seg.from(), within,
-					checkpoint));
+					checkpoint, false));
 			} else {
 				try {
-					tensors.add(Models.input(part, classifier).tensor());
+					tensors.add(Models.checkedInput(part, classifier).tensor());
 				} catch (ImagePlusTensors.NonFiniteValues e) {
 					// named by the slice of the input file, not by the place in this part
 					throw new IllegalArgumentException(ImagePlusTensors.NonFiniteValues.sentence(
@@ -680,7 +685,8 @@ public final class BatchJob {
 			classifier.probabilities(new FloatTensor(new long[] { 1, grid.tileHeight(), grid.tileWidth(), tiles.channels() }, tile));
 			return;
 		}
-		classifier.probabilities(Models.input(one, classifier).tensor());
+		// the probe only checks that the model runs: the warnings come once per input with its first part
+		classifier.probabilities(Models.checkedInput(one, classifier).tensor());
 	}
 
 	/** What the manifest records of the settings (and a resumed run must match): every key but model, save_dir and output. */

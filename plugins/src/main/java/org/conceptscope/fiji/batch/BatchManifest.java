@@ -41,7 +41,7 @@ final class BatchManifest {
 	/** SHA-256 of the run's ROI files ({@link BatchRois}); null: whole images. */
 	String roisSha256;
 	List<String> classes;
-	/** The Attribution keys that shape the results (model and save_dir left out), in key order. */
+	/** The Attribution keys that shape the results (model and the save folder left out), in key order. */
 	Map<String, String> settings = new LinkedHashMap<>();
 	int batch;
 	int entries;
@@ -49,7 +49,7 @@ final class BatchManifest {
 	String input;
 	boolean folder;
 	List<BatchInputs.Input> inputs = new ArrayList<>();
-	/** File names of the outputs, in save_dir. */
+	/** File names of the outputs, in the save folder. */
 	List<String> outputs = new ArrayList<>();
 	String started;
 	/** How many runs have worked on this job (1: the first). */

@@ -43,7 +43,7 @@ import org.scijava.ui.UIService;
  * Fills a ConceptScope command's inputs from the ImageJ 1.x macro that runs it, the way the ImageJ
  * 1.x plugin reads them. In Fiji a macro's {@code run("Attribution...", "...")} runs the SciJava
  * command, and imagej-legacy's MacroPreprocessor fills only inputs whose {@code key=} it finds
- * ({@code Macro.getValue}): a bare checkbox word ({@code per_channel}) never matches, a misspelt
+ * ({@code Macro.getValue}): a bare checkbox word ({@code forgrad}) never matches, a misspelt
  * key is ignored, {@code steps=} matches inside {@code training_steps=}, and every input it did
  * not fill is left for the input harvester, which opens a dialog in the middle of a macro.
  * <p>

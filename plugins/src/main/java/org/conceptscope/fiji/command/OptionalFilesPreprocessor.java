@@ -14,7 +14,7 @@ import org.scijava.widget.InputHarvester;
 /**
  * Keeps an optional path input that a caller left unset unset. SciJava's FilePreprocessor opens a
  * file chooser (headless: cancels the command) whenever the only unresolved input is a File, which
- * would hit every ConceptScope run that names all it needs but no {@code save_dir} (e.g.
+ * would hit every ConceptScope run that names all it needs but no save folder ({@link org.conceptscope.fiji.param.CommandSpecs#SAVE_DIR}) (e.g.
  * {@code --run "Model Info..." "model='/models/m'"}). For ConceptScope commands, when every input
  * still unresolved is an optional File, they are resolved as they are (null: not set). With other
  * inputs unresolved nothing changes: the input harvester's dialog asks for all of them, the path

@@ -46,25 +46,28 @@ import org.conceptscope.registry.Values;
  */
 public final class PluginActions {
 
+	/** The end of the examples below: where to save. */
+	private static final String SAVE = " " + CommandSpecs.SAVE_DIR.key() + "=[/path/to/results]";
+
 	/** Per command: a macro line's options that run it, for the message a headless run without options gets. */
 	private static final Map<CommandSpec, String> EXAMPLES = Map.ofEntries(
-		Map.entry(CommandSpecs.ATTRIBUTION, "model=[/path/to/model] method=saliency target=predicted save_dir=[/path/to/results]"),
+		Map.entry(CommandSpecs.ATTRIBUTION, "model=[/path/to/model] method=saliency target=predicted" + SAVE),
 		Map.entry(CommandSpecs.MODEL_INFO, "model=[/path/to/model]"),
-		Map.entry(CommandSpecs.CONCEPT_DISCOVERY, "model=[/path/to/model] concepts=6 save_dir=[/path/to/results]"),
-		Map.entry(CommandSpecs.CONCEPT_LOCALIZATION, "model=[/path/to/model] concepts=[/path/concepts.json] save_dir=[/path/to/results]"),
-		Map.entry(CommandSpecs.EVALUATE_EXPLANATION, "model=[/path/to/model] method=saliency metric=deletion save_dir=[/path/to/results]"),
-		Map.entry(CommandSpecs.SHARING_RATIO_DECOMPOSITION, "model=[/path/to/model] target=predicted save_dir=[/path/to/results]"),
+		Map.entry(CommandSpecs.CONCEPT_DISCOVERY, "model=[/path/to/model] concepts=6" + SAVE),
+		Map.entry(CommandSpecs.CONCEPT_LOCALIZATION, "model=[/path/to/model] concepts=[/path/concepts.json]" + SAVE),
+		Map.entry(CommandSpecs.EVALUATE_EXPLANATION, "model=[/path/to/model] method=saliency metric=deletion" + SAVE),
+		Map.entry(CommandSpecs.SHARING_RATIO_DECOMPOSITION, "model=[/path/to/model] target=predicted" + SAVE),
 		Map.entry(CommandSpecs.CONCEPT_GRAPH,
-			"model=[/path/to/model] layers=[conv1/relu,conv2/relu] concepts=4 save_dir=[/path/to/results]"),
+			"model=[/path/to/model] layers=[conv1/relu,conv2/relu] concepts=4" + SAVE),
 		Map.entry(CommandSpecs.TRAIN_INTERPRETABLE_HEAD,
-			"model=[/path/to/model] folder=[/path/to/class folders] head=infodisent save_dir=[/path/to/results]"),
-		Map.entry(CommandSpecs.EXPLAIN_WITH_HEAD, "model=[/path/to/model] head=[/path/to/results/head] save_dir=[/path/to/results]"),
-		Map.entry(CommandSpecs.FEATURE_VISUALIZATION, "model=[/path/to/model] target=[class] save_dir=[/path/to/results]"),
+			"model=[/path/to/model] folder=[/path/to/class folders] head=infodisent" + SAVE),
+		Map.entry(CommandSpecs.EXPLAIN_WITH_HEAD, "model=[/path/to/model] head=[/path/to/results/head]" + SAVE),
+		Map.entry(CommandSpecs.FEATURE_VISUALIZATION, "model=[/path/to/model] target=[class]" + SAVE),
 		Map.entry(CommandSpecs.CONCEPT_IMPORTANCE,
-			"model=[/path/to/model] concepts=[/path/concepts.json] estimator=sobol save_dir=[/path/to/results]"),
+			"model=[/path/to/model] concepts=[/path/concepts.json] estimator=sobol" + SAVE),
 		Map.entry(CommandSpecs.TCAV,
-			"model=[/path/to/model] folder=[/path/class images] concepts=[/path/concepts] random=[/path/random images] save_dir=[/path/to/results]"),
-		Map.entry(CommandSpecs.NEAREST_EXAMPLES, "model=[/path/to/model] folder=[/path/training images] neighbours=5 save_dir=[/path/to/results]"));
+			"model=[/path/to/model] folder=[/path/class images] concepts=[/path/concepts] random=[/path/random images]" + SAVE),
+		Map.entry(CommandSpecs.NEAREST_EXAMPLES, "model=[/path/to/model] folder=[/path/training images] neighbours=5" + SAVE));
 
 	private PluginActions() {}
 

@@ -16,9 +16,11 @@ import org.conceptscope.registry.Values;
 
 /**
  * The ImageJ 1.x dialog of a command, built from its declarations: one field per key, labelled
- * with the key (so ImageJ's recorder writes the macro keys), grouped by section, the fields of
- * methods other than the chosen one greyed out, a Help button to the command's page, and the last
- * values used remembered. The values are checked together: every problem in one message.
+ * with the key (so ImageJ's recorder writes the macro keys), grouped by section, only the chosen
+ * method's fields shown (the others, and a section left empty, are hidden and the dialog shrinks to
+ * what is left; every field is still read, so a recorded line holds every key as before), a Help
+ * button to the command's page, and the last values used remembered. The values are checked
+ * together: every problem in one message.
  */
 final class SpecDialog {
 
@@ -35,14 +37,20 @@ final class SpecDialog {
 	static Values ask(CommandSpec spec) {
 		GenericDialog gd = new GenericDialog("ConceptScope " + spec.title());
 		Map<Parameter, Component> fields = new LinkedHashMap<>();
+		// what each field and each section heading put into the dialog (labels, fields, units), to hide them
+		Map<Parameter, java.util.List<Component>> parts = new LinkedHashMap<>();
+		Map<String, java.util.List<Component>> headings = new LinkedHashMap<>();
 		String section = "";
 		java.util.List<Parameter> list = spec.parameters().list();
 		for (int i = 0; i < list.size(); i++) {
 			Parameter p = list.get(i);
 			if (!p.section().isEmpty() && !p.section().equals(section)) {
+				int before = gd.getComponentCount();
 				gd.addMessage(p.section() + ":");
+				headings.put(p.section(), added(gd, before));
 				section = p.section();
 			}
+			int before = gd.getComponentCount();
 			boolean joins = sharesRow(list, i), joined = i + 1 < list.size() && sharesRow(list, i + 1);
 			if (joins) gd.addToSameRow();
 			String last = Prefs.get(prefKey(spec, p), p.defaultText());
@@ -75,17 +83,26 @@ final class SpecDialog {
 					fields.put(p, last(gd.getNumericFields()));
 				}
 			}
+			parts.put(p, added(gd, before));
 		}
 		gd.addHelp(DOCS + spec.docsPath());
 		if (spec.methodKey() != null) {
 			Choice method = (Choice) fields.get(spec.get(spec.methodKey()));
-			Runnable grey = () -> {
-				for (Map.Entry<Parameter, Component> f : fields.entrySet()) {
-					if (f.getValue() != null && !f.getKey().methods().isEmpty()) f.getValue().setEnabled(f.getKey().usedBy(method.getSelectedItem()));
+			Runnable show = () -> {
+				String chosen = method.getSelectedItem();
+				java.util.Set<String> filled = new java.util.HashSet<>();
+				for (Map.Entry<Parameter, java.util.List<Component>> f : parts.entrySet()) {
+					boolean shown = f.getKey().methods().isEmpty() || f.getKey().usedBy(chosen);
+					for (Component c : f.getValue()) c.setVisible(shown);
+					if (shown) filled.add(f.getKey().section());
 				}
+				for (Map.Entry<String, java.util.List<Component>> h : headings.entrySet()) {
+					for (Component c : h.getValue()) c.setVisible(filled.contains(h.getKey()));
+				}
+				if (gd.isShowing()) gd.pack();
 			};
-			method.addItemListener(e -> grey.run());
-			grey.run();
+			method.addItemListener(e -> show.run());
+			show.run();
 		}
 		gd.showDialog();
 		if (gd.wasCanceled()) return null;
@@ -97,7 +114,7 @@ final class SpecDialog {
 				case FLAG -> text.put(p.key(), Boolean.toString(gd.getNextBoolean()));
 				case INTEGER, LONG, NUMBER -> {
 					double v = gd.getNextNumber();
-					text.put(p.key(), v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v));
+					text.put(p.key(), org.conceptscope.fiji.param.OptionText.number(v));
 				}
 			}
 		}
@@ -109,7 +126,7 @@ final class SpecDialog {
 
 	/**
 	 * A field shares the row of the one before when both belong to the same methods (patch and
-	 * stride, epsilon and bounds, ...), pairs only: the dialog stays shorter than a screen.
+	 * stride, ...), pairs only: the dialog stays shorter than a screen.
 	 */
 	private static boolean sharesRow(java.util.List<Parameter> list, int i) {
 		if (i == 0 || sharesRow(list, i - 1)) return false;
@@ -119,6 +136,13 @@ final class SpecDialog {
 
 	private static boolean isNumber(Parameter p) {
 		return p.type() == Parameter.Type.INTEGER || p.type() == Parameter.Type.LONG || p.type() == Parameter.Type.NUMBER;
+	}
+
+	/** The components the dialog gained since it held {@code before}. */
+	private static java.util.List<Component> added(GenericDialog gd, int before) {
+		java.util.List<Component> out = new java.util.ArrayList<>();
+		for (int i = before; i < gd.getComponentCount(); i++) out.add(gd.getComponent(i));
+		return out;
 	}
 
 	private static Component last(Vector<?> v) {

@@ -247,6 +247,29 @@ public final class CommandSpecs {
 				Parameter.flag("restart", "Restart", false).help("discard an unfinished (or finished) run in `save_dir` and start again"))),
 		Set.of("input", "model", "save_dir"), "method", Family.ATTRIBUTION);
 
+	/** A command's current-image input: SciJava's {@code image}, first in its dialog, never required (without an image the command says "No image is open: ..." itself, not SciJava's generic message). */
+	public record ImageInput(String label, String help) {}
+
+	private static final java.util.Map<String, ImageInput> IMAGE_INPUTS = java.util.Map.ofEntries(
+		java.util.Map.entry("Attribution...", new ImageInput("Image", "The image or stack to explain (only read).")),
+		java.util.Map.entry("Concept Discovery...", new ImageInput("Image (unused when a folder is set)", "A stack of images of one class (only read).")),
+		java.util.Map.entry("Concept Localization...", new ImageInput("Image", "The image or stack (only read).")),
+		java.util.Map.entry("Evaluate Explanation...", new ImageInput("Image (unused by mege_reco)", "The image or stack (only read).")),
+		java.util.Map.entry("Sharing Ratio Decomposition...", new ImageInput("Image", "The image or stack to explain (only read).")),
+		java.util.Map.entry("Concept Graph...", new ImageInput("Image (unused when a folder is set)", "A stack of images (only read).")),
+		java.util.Map.entry("Explain with Head...", new ImageInput("Image", "The image or stack to explain (only read).")),
+		java.util.Map.entry("Feature Visualization...", new ImageInput("Image (spectrum; unused when a folder is set)",
+			"Images whose magnitude spectrum the visualization keeps (only read).")),
+		java.util.Map.entry("Concept Importance...", new ImageInput("Image (unused when a folder is set)", "A stack of images of the bank's class (only read).")),
+		java.util.Map.entry("TCAV...", new ImageInput("Image (class images and ROIs; unused when folders are set)",
+			"A stack of images of the class tested, or with ROIs named after concepts (only read).")),
+		java.util.Map.entry("Nearest Examples...", new ImageInput("Image (the cases)", "The slices whose nearest examples are shown (only read).")));
+
+	/** The command's current-image input, or null for a command that reads no open image. */
+	public static ImageInput imageInput(CommandSpec spec) {
+		return IMAGE_INPUTS.get(spec.command());
+	}
+
 	/** Every command, in plugins.config order. */
 	public static final List<CommandSpec> ALL = List.of(ATTRIBUTION, MODEL_INFO, CONCEPT_DISCOVERY, CONCEPT_LOCALIZATION,
 		EVALUATE_EXPLANATION, SHARING_RATIO_DECOMPOSITION, CONCEPT_GRAPH, TRAIN_INTERPRETABLE_HEAD, EXPLAIN_WITH_HEAD,

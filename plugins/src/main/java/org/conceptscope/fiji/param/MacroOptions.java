@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * ImageJ 1.x macro options ({@code key=value key=[value with spaces] flag}) read with exact
- * keys. {@link ij.Macro#getValue} finds "fraction=" inside "top_fraction=" and ignores typos;
+ * keys. {@link ij.Macro#getValue} finds "steps=" inside "training_steps=" and ignores typos;
  * here every key must be one the command knows, so a misspelt key fails instead of silently
  * falling back to a default. A bare word is a checkbox that is on, as ImageJ records it.
  */
@@ -28,37 +28,7 @@ public final class MacroOptions {
 	 */
 	public static MacroOptions parse(String options, String command, List<String> keys) {
 		Map<String, String> values = new LinkedHashMap<>();
-		String s = options == null ? "" : options;
-		int i = 0, n = s.length();
-		while (i < n) {
-			if (Character.isWhitespace(s.charAt(i))) {
-				i++;
-				continue;
-			}
-			int start = i;
-			while (i < n && s.charAt(i) != '=' && !Character.isWhitespace(s.charAt(i))) i++;
-			String key = s.substring(start, i).toLowerCase(Locale.ROOT);
-			String value = "true";
-			if (i < n && s.charAt(i) == '=') {
-				i++;
-				if (i < n && s.charAt(i) == '[') {
-					// the ']' that ends the value is followed by a space or the end: a path may hold ']' itself
-					int close = s.indexOf(']', i + 1);
-					while (close >= 0 && close + 1 < n && !Character.isWhitespace(s.charAt(close + 1))) close = s.indexOf(']', close + 1);
-					if (close < 0) throw new IllegalArgumentException(command + ": the value of '" + key + "' opens '[' but never closes it.");
-					value = s.substring(i + 1, close);
-					i = close + 1;
-				} else {
-					int from = i;
-					while (i < n && !Character.isWhitespace(s.charAt(i))) i++;
-					value = s.substring(from, i);
-				}
-			}
-			if (!keys.contains(key)) {
-				throw new IllegalArgumentException(command + " has no option '" + key + "'; its keys are: " + String.join(" ", keys) + ".");
-			}
-			if (values.put(key, value) != null) throw new IllegalArgumentException(command + ": '" + key + "' is given twice.");
-		}
+		OptionText.scan(options, command, (key, value) -> put(values, key, value, command, keys));
 		return new MacroOptions(command, values);
 	}
 
@@ -69,17 +39,15 @@ public final class MacroOptions {
 	 */
 	public static MacroOptions ofArguments(String[] args, String command, List<String> keys) {
 		Map<String, String> values = new LinkedHashMap<>();
-		for (String arg : args) {
-			int eq = arg.indexOf('=');
-			String key = (eq < 0 ? arg : arg.substring(0, eq)).trim().toLowerCase(Locale.ROOT);
-			String value = eq < 0 ? "true" : arg.substring(eq + 1);
-			if (key.isEmpty()) continue;
-			if (!keys.contains(key)) {
-				throw new IllegalArgumentException(command + " has no option '" + key + "'; its keys are: " + String.join(" ", keys) + ".");
-			}
-			if (values.put(key, value) != null) throw new IllegalArgumentException(command + ": '" + key + "' is given twice.");
-		}
+		OptionText.scan(args, (key, value) -> put(values, key, value, command, keys));
 		return new MacroOptions(command, values);
+	}
+
+	private static void put(Map<String, String> values, String key, String value, String command, List<String> keys) {
+		if (!keys.contains(key)) {
+			throw new IllegalArgumentException(command + " has no option '" + key + "'; its keys are: " + String.join(" ", keys) + ".");
+		}
+		if (values.put(key, value) != null) throw new IllegalArgumentException(command + ": '" + key + "' is given twice.");
 	}
 
 	/** The keys given, in order, with their text values (a bare key has the value "true"). */

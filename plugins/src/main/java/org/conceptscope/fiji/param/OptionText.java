@@ -8,7 +8,7 @@ import java.util.Map;
  * The text of options, split into keys and values, not yet typed: ImageJ 1.x macro options
  * ({@code key=value key=[value with spaces] flag}) and command-line arguments (one
  * {@code key=value} per argument). Keys are read exactly: {@link ij.Macro#getValue} would find
- * "fraction=" inside "top_fraction=". A bare word is a checkbox that is on ("true"), as ImageJ
+ * "steps=" inside "training_steps=". A bare word is a checkbox that is on ("true"), as ImageJ
  * records it.
  */
 public final class OptionText {
@@ -21,6 +21,19 @@ public final class OptionText {
 	 */
 	public static Map<String, String> macro(String options, CommandSpec spec) {
 		Map<String, String> values = new LinkedHashMap<>();
+		scan(options, spec.command(), (key, value) -> put(values, key, value, spec));
+		return values;
+	}
+
+	/**
+	 * The one reader of macro option text: each {@code key=value}, {@code key=[value with spaces]}
+	 * or bare {@code key} (value "true") in order, keys in lower case. The ']' that ends a bracketed
+	 * value is the first one followed by a space or the end, so a path may hold ']' itself.
+	 *
+	 * @param command the command's name, for the message
+	 * @throws IllegalArgumentException for a '[' never closed
+	 */
+	public static void scan(String options, String command, java.util.function.BiConsumer<String, String> each) {
 		String s = options == null ? "" : options;
 		int i = 0, n = s.length();
 		while (i < n) {
@@ -35,10 +48,9 @@ public final class OptionText {
 			if (i < n && s.charAt(i) == '=') {
 				i++;
 				if (i < n && s.charAt(i) == '[') {
-					// the ']' that ends the value is followed by a space or the end: a path may hold ']' itself
 					int close = s.indexOf(']', i + 1);
 					while (close >= 0 && close + 1 < n && !Character.isWhitespace(s.charAt(close + 1))) close = s.indexOf(']', close + 1);
-					if (close < 0) throw new IllegalArgumentException(spec.command() + ": the value of '" + key + "' opens '[' but never closes it.");
+					if (close < 0) throw new IllegalArgumentException(command + ": the value of '" + key + "' opens '[' but never closes it.");
 					value = s.substring(i + 1, close);
 					i = close + 1;
 				} else {
@@ -47,20 +59,32 @@ public final class OptionText {
 					value = s.substring(from, i);
 				}
 			}
-			put(values, key, value, spec);
+			each.accept(key, value);
 		}
-		return values;
+	}
+
+	/**
+	 * The one reader of command-line arguments (the shell has split them, so a value may hold
+	 * spaces, '=' or ']'): each {@code key=value}, or a bare {@code key} (value "true"), keys in
+	 * lower case; empty keys skipped.
+	 */
+	public static void scan(String[] args, java.util.function.BiConsumer<String, String> each) {
+		for (String arg : args) {
+			int eq = arg.indexOf('=');
+			String key = (eq < 0 ? arg : arg.substring(0, eq)).trim().toLowerCase(Locale.ROOT);
+			if (!key.isEmpty()) each.accept(key, eq < 0 ? "true" : arg.substring(eq + 1));
+		}
+	}
+
+	/** A number as macro options write it: a whole number without decimals ({@code 16}), any other as Java reads it back ({@code 0.1}). */
+	public static String number(double v) {
+		return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
 	}
 
 	/** Command-line arguments: the shell has split them, so a value may hold spaces, '=' or ']'. */
 	public static Map<String, String> arguments(String[] args, CommandSpec spec) {
 		Map<String, String> values = new LinkedHashMap<>();
-		for (String arg : args) {
-			int eq = arg.indexOf('=');
-			String key = (eq < 0 ? arg : arg.substring(0, eq)).trim().toLowerCase(Locale.ROOT);
-			if (key.isEmpty()) continue;
-			put(values, key, eq < 0 ? "true" : arg.substring(eq + 1), spec);
-		}
+		scan(args, (key, value) -> put(values, key, value, spec));
 		return values;
 	}
 
@@ -87,7 +111,7 @@ public final class OptionText {
 				if (on != Boolean.TRUE.equals(p.defaultValue())) o.append(p.key()).append('=').append(on).append(' ');
 				continue;
 			}
-			String t = v instanceof Double d ? (d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString(d.longValue()) : Double.toString(d)) : v == null ? "" : v.toString();
+			String t = v instanceof Double d ? number(d) : v == null ? "" : v.toString();
 			boolean bracket = t.isEmpty() || t.chars().anyMatch(Character::isWhitespace);
 			o.append(p.key()).append('=').append(bracket ? "[" + t + "]" : t).append(' ');
 		}

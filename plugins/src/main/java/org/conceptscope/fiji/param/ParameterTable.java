@@ -33,7 +33,7 @@ public final class ParameterTable {
 		if (d == null || d.toString().isEmpty()) return "empty";
 		if (d instanceof Boolean b) return b ? "on" : "off";
 		if (d instanceof String s) return "`" + s + "`";
-		if (d instanceof Double v) return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString(v.longValue()) : String.format(Locale.ROOT, "%s", v);
+		if (d instanceof Double v) return OptionText.number(v);
 		return d.toString();
 	}
 

@@ -28,16 +28,47 @@ public final class SciJavaInputs {
 	/** The block, markers included. */
 	public static String block(CommandSpec spec) {
 		StringBuilder b = new StringBuilder(BEGIN).append('\n');
+		CommandSpecs.ImageInput image = CommandSpecs.imageInput(spec);
+		if (image != null) {
+			b.append("\t@Parameter(label = ").append(quote(image.label())).append(", required = false, description = ")
+				.append(quote(image.help())).append(")\n\tij.ImagePlus image;\n\n");
+		}
 		for (Parameter p : spec.parameters().list()) {
 			b.append('\t').append(annotation(spec, p)).append('\n');
 			b.append("\tprivate ").append(javaType(p)).append(' ').append(p.key()).append(initialiser(p)).append(";\n\n");
 		}
 		b.append("\t/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */\n");
-		b.append("\tprivate java.util.Map<String, Object> inputs() {\n");
+		b.append("\tfinal java.util.Map<String, Object> inputs() {\n");
 		b.append("\t\tjava.util.Map<String, Object> in = new java.util.LinkedHashMap<>();\n");
 		for (Parameter p : spec.parameters().list()) b.append("\t\tin.put(\"").append(p.key()).append("\", ").append(p.key()).append(");\n");
 		b.append("\t\treturn in;\n\t}\n");
 		return b.append(END).toString();
+	}
+
+	/** The package and simple name of the generated file holding every command's inputs. */
+	public static final String PACKAGE = "org.conceptscope.fiji.command", FILE = "CommandInputs";
+
+	/**
+	 * The one generated source of every command's SciJava inputs: per command an abstract
+	 * {@code ContextCommand} named {@code names.get(spec)} holding {@link #block}, which the command
+	 * extends (SciJava finds {@code @Parameter} fields of superclasses, before the command's own: so the
+	 * current image, when the command reads one, is generated here too, to stay the dialog's first input).
+	 */
+	public static String file(List<CommandSpec> specs, java.util.Map<CommandSpec, String> names) {
+		StringBuilder f = new StringBuilder("package ").append(PACKAGE).append(";\n\n");
+		f.append("import org.scijava.command.ContextCommand;\nimport org.scijava.plugin.Parameter;\nimport org.scijava.widget.FileWidget;\n\n");
+		f.append("/**\n * Every command's SciJava inputs (Fiji menus, {@code --run}, recording), generated from\n");
+		f.append(" * {@link org.conceptscope.fiji.param.CommandSpecs} by {@link org.conceptscope.fiji.param.SciJavaInputs}: one field per key,\n");
+		f.append(" * named by the key (Fiji records an input under its field name). Do not edit: CommandSourcesTest\n");
+		f.append(" * fails when this file is stale and rewrites it with CONCEPTSCOPE_WRITE_DOCS=1.\n */\n");
+		f.append("final class ").append(FILE).append(" {\n\n\tprivate ").append(FILE).append("() {}\n");
+		for (CommandSpec spec : specs) {
+			f.append("\n\t/** The inputs of {@code ").append(spec.title()).append("}. */\n");
+			f.append("\tabstract static class ").append(names.get(spec)).append(" extends ContextCommand {\n\n");
+			for (String line : block(spec).split("\n", -1)) f.append(line.isEmpty() ? "" : "\t" + line).append('\n');
+			f.append("\t}\n");
+		}
+		return f.append("}\n").toString();
 	}
 
 	/** The source with its block replaced by the generated one. */

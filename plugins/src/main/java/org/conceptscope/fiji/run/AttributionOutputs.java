@@ -39,18 +39,21 @@ public final class AttributionOutputs {
 			// The map over the image, translucent; its channel stays for measurement (the last one).
 			HeatOverlay.apply(ci, e, ci.getNChannels(), settings.opacity());
 		}
-		if (settings.calibrationBar()) {
-			// The key of the map's colours: the map channel's LUT (the last channel), or the map image's.
-			ij.process.LUT lut = image instanceof CompositeImage ci ? ci.getChannelLut(ci.getNChannels()) : image.getProcessor().getLut();
-			if (!(image instanceof CompositeImage)) {
-				lut = HeatmapWriter.withRange(lut, image.getDisplayRangeMin(), image.getDisplayRangeMax());
-			}
-			HeatOverlay.addCalibrationBar(image, lut);
-		}
+		if (settings.calibrationBar()) addCalibrationBar(image);
 		// The options that replay this run, kept with the image (they survive save and reopen).
 		image.setProperty("Info", image.getProperty("Info") + "options=" + settings.toMacroOptions() + "\n");
 		ResultsTable table = ResultsTables.of(e);
 		return new AttributionResult(e, image, rois, table, List.of(), ClassMapWriter.build(e));
+	}
+
+	/**
+	 * Adds the key of the map's colours to the image's overlay: the map channel's LUT (the last channel)
+	 * of a composite, else the map image's LUT over its display range (a whole-image map, the regions' maps).
+	 */
+	public static void addCalibrationBar(ImagePlus image) {
+		ij.process.LUT lut = image instanceof CompositeImage ci ? ci.getChannelLut(ci.getNChannels()) : image.getProcessor().getLut();
+		if (!(image instanceof CompositeImage)) lut = HeatmapWriter.withRange(lut, image.getDisplayRangeMin(), image.getDisplayRangeMax());
+		HeatOverlay.addCalibrationBar(image, lut);
 	}
 
 	/** Writes the image as TIFF, the ROIs as RoiSet.zip and the table as CSV; creates the folder. */

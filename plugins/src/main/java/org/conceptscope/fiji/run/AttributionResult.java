@@ -12,7 +12,7 @@ import org.conceptscope.fiji.image.Explanation;
 /**
  * What one Attribution run produced: the explanation, the new image (heat-map composite or map
  * image, with the ROIs as its overlay), the ROIs, the results table, the files written (empty
- * when no save_dir was given), and for an image explained tile by tile its class map
+ * when no save folder was given), and for an image explained tile by tile its class map
  * ({@link org.conceptscope.fiji.write.ClassMapWriter}; null otherwise). A run with {@code rois} has no
  * explanation of the whole image: its image is the regions' maps, its ROIs their outlines and its
  * table one row per ROI ({@link org.conceptscope.fiji.run.RegionExplanations}).

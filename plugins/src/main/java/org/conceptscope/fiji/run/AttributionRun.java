@@ -54,10 +54,11 @@ public final class AttributionRun {
 		List<RegionExplainer.Region> regions = RegionTargets.of(settings.rois(), image);
 		RegionExplanations.Result r = RegionExplanations.explain(classifier, image, regions, RegionExplainer.Mode.parse(settings.region()),
 			method, target, settings.overlap(), progress);
-		List<Path> written = new ArrayList<>();
-		if (settings.saveDir() != null) written.addAll(RegionExplanations.save(r, settings.saveDir()));
 		List<Roi> outlines = new ArrayList<>();
 		for (Roi roi : r.maps().getOverlay().toArray()) outlines.add(roi);
+		if (settings.calibrationBar()) AttributionOutputs.addCalibrationBar(r.maps());
+		List<Path> written = new ArrayList<>();
+		if (settings.saveDir() != null) written.addAll(RegionExplanations.save(r, settings.saveDir()));
 		return new AttributionResult(null, r.maps(), outlines, ResultsTables.of(RegionExplanations.HEADER, r.rows()), written, null);
 	}
 

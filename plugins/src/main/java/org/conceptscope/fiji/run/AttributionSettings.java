@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.OptionText;
+import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,7 +21,7 @@ public final class AttributionSettings {
 		STRIDE = "stride", GRID = "grid", DESIGNS = "designs", KEEP_PROBABILITY = "keep_probability",
 		BLUR_SIGMA = "blur_sigma", PER_CHANNEL = "per_channel", SEGMENTS = "segments", SUPERPIXELS = "superpixels",
 		FORGRAD = "forgrad", FORGRAD_BANDWIDTH = "forgrad_bandwidth", EPSILON = "epsilon", BOUNDS = "bounds", OUTPUT = "output",
-		TOP_FRACTION = "top_fraction", OVERLAP = "overlap", OPACITY = "opacity", CALIBRATION_BAR = "calibration_bar", SAVE_DIR = "save_dir", OPERATOR = "operator", ROIS = "rois",
+		TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(), OVERLAP = "overlap", OPACITY = "opacity", CALIBRATION_BAR = "calibration_bar", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OPERATOR = "operator", ROIS = "rois",
 		REGION = "region";
 
 	/** Every macro key, in dialog order. */
@@ -194,9 +196,9 @@ public final class AttributionSettings {
 		o.put(METHOD, method);
 		o.put(TARGET, target);
 		o.put(STEPS, Integer.toString(steps));
-		o.put(BASELINE, number(baseline));
+		o.put(BASELINE, OptionText.number(baseline));
 		o.put(SAMPLES, Integer.toString(samples));
-		o.put(NOISE, number(noise));
+		o.put(NOISE, OptionText.number(noise));
 		o.put(SEED, Long.toString(seed));
 		o.put(LAYER, layer);
 		o.put(START_LAYER, startLayer);
@@ -204,22 +206,22 @@ public final class AttributionSettings {
 		o.put(STRIDE, Integer.toString(stride));
 		o.put(GRID, Integer.toString(grid));
 		o.put(DESIGNS, Integer.toString(designs));
-		o.put(KEEP_PROBABILITY, number(keepProbability));
-		o.put(BLUR_SIGMA, number(blurSigma));
+		o.put(KEEP_PROBABILITY, OptionText.number(keepProbability));
+		o.put(BLUR_SIGMA, OptionText.number(blurSigma));
 		o.put(PER_CHANNEL, Boolean.toString(perChannel));
 		o.put(SEGMENTS, segments);
 		o.put(SUPERPIXELS, Integer.toString(superpixels));
 		o.put(FORGRAD, Boolean.toString(forgrad));
 		o.put(FORGRAD_BANDWIDTH, Integer.toString(forgradBandwidth));
-		o.put(EPSILON, number(epsilon));
+		o.put(EPSILON, OptionText.number(epsilon));
 		o.put(BOUNDS, bounds);
 		o.put(OPERATOR, operator);
 		o.put(ROIS, rois);
 		o.put(REGION, region);
 		o.put(OUTPUT, output);
-		o.put(TOP_FRACTION, number(topFraction));
-		o.put(OVERLAP, number(overlap));
-		o.put(OPACITY, number(opacity));
+		o.put(TOP_FRACTION, OptionText.number(topFraction));
+		o.put(OVERLAP, OptionText.number(overlap));
+		o.put(OPACITY, OptionText.number(opacity));
 		o.put(CALIBRATION_BAR, Boolean.toString(calibrationBar));
 		o.put(SAVE_DIR, saveDir == null ? "" : saveDir.toString());
 		return o;
@@ -249,10 +251,6 @@ public final class AttributionSettings {
 		String v = value == null ? "" : value;
 		boolean bracket = v.isEmpty() || v.chars().anyMatch(Character::isWhitespace);
 		o.append(key).append('=').append(bracket ? "[" + v + "]" : v).append(' ');
-	}
-
-	private static String number(double v) {
-		return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
 	}
 
 	/** Whether the heat map goes into an extra channel (true) or a separate image. */

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -12,7 +13,7 @@ public final class ConceptDiscoverySettings {
 
 	public static final String MODEL = "model", FOLDER = "folder", LAYER = "layer", TARGET = "target", PATCH = "patch",
 		STRIDE = "stride", CONCEPTS = "concepts", SEED = "seed", DESIGNS = "designs", EXAMPLES = "examples",
-		HOLISTIC = "holistic", PER_CLASS = "per_class", SAVE_DIR = "save_dir";
+		HOLISTIC = "holistic", PER_CLASS = "per_class", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
 
 	public static final List<String> KEYS = List.of(MODEL, FOLDER, LAYER, TARGET, PATCH, STRIDE, CONCEPTS, SEED, DESIGNS,
 		EXAMPLES, HOLISTIC, PER_CLASS, SAVE_DIR);
@@ -98,9 +99,6 @@ public final class ConceptDiscoverySettings {
 		o.append(key).append('=').append(bracket ? "[" + v + "]" : v).append(' ');
 	}
 
-	static String number(double v) {
-		return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%s", v);
-	}
 
 	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs}). */
 	public static ConceptDiscoverySettings of(org.conceptscope.registry.Values v) {

@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.OptionText;
+import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,8 +14,8 @@ import java.util.List;
 public final class ConceptGraphSettings {
 
 	public static final String MODEL = "model", FOLDER = "folder", LAYERS = "layers", TARGET = "target", CONCEPTS = "concepts",
-		SAMPLES = "samples", SEED = "seed", STEPS = "steps", EXAMPLES = "examples", ERF_MASS = "erf_mass", TOP_FRACTION = "top_fraction",
-		OUTPUT = "output", SAVE_DIR = "save_dir";
+		SAMPLES = "samples", SEED = "seed", STEPS = "steps", EXAMPLES = "examples", ERF_MASS = "erf_mass", TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(),
+		OUTPUT = "output", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
 	public static final List<String> KEYS = List.of(MODEL, FOLDER, LAYERS, TARGET, CONCEPTS, SAMPLES, SEED, STEPS, EXAMPLES, ERF_MASS,
 		TOP_FRACTION, OUTPUT, SAVE_DIR);
 
@@ -93,8 +95,8 @@ public final class ConceptGraphSettings {
 		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
 		ConceptDiscoverySettings.option(o, STEPS, Integer.toString(steps));
 		ConceptDiscoverySettings.option(o, EXAMPLES, Integer.toString(examples));
-		ConceptDiscoverySettings.option(o, ERF_MASS, ConceptDiscoverySettings.number(erfMass));
-		ConceptDiscoverySettings.option(o, TOP_FRACTION, ConceptDiscoverySettings.number(topFraction));
+		ConceptDiscoverySettings.option(o, ERF_MASS, OptionText.number(erfMass));
+		ConceptDiscoverySettings.option(o, TOP_FRACTION, OptionText.number(topFraction));
 		ConceptDiscoverySettings.option(o, OUTPUT, output);
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();

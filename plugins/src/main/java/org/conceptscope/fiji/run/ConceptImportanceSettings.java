@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.Locale;
 public final class ConceptImportanceSettings {
 
 	public static final String MODEL = "model", CONCEPTS = "concepts", FOLDER = "folder", ESTIMATOR = "estimator",
-		DESIGNS = "designs", SEED = "seed", UPDATE_BANK = "update_bank", SAVE_DIR = "save_dir";
+		DESIGNS = "designs", SEED = "seed", UPDATE_BANK = "update_bank", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
 
 	public static final List<String> KEYS = List.of(MODEL, CONCEPTS, FOLDER, ESTIMATOR, DESIGNS, SEED, UPDATE_BANK, SAVE_DIR);
 

@@ -1,13 +1,15 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.OptionText;
+import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Path;
 import java.util.List;
 
 /** The parameters of Concept Localization, shared by the SciJava command and the ImageJ 1.x plugin. */
 public final class ConceptLocalizationSettings {
 
-	public static final String MODEL = "model", CONCEPTS = "concepts", TOP_FRACTION = "top_fraction", OUTPUT = "output",
-		OVERLAP = "overlap", LABEL_THRESHOLD = "label_threshold", SAVE_DIR = "save_dir";
+	public static final String MODEL = "model", CONCEPTS = "concepts", TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(), OUTPUT = "output",
+		OVERLAP = "overlap", LABEL_THRESHOLD = "label_threshold", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
 	public static final List<String> KEYS = List.of(MODEL, CONCEPTS, TOP_FRACTION, OUTPUT, OVERLAP, LABEL_THRESHOLD, SAVE_DIR);
 	public static final double DEFAULT_TOP_FRACTION = 0.1;
 	public static final String DEFAULT_OUTPUT = AttributionSettings.OUTPUT_CHANNEL;
@@ -57,8 +59,8 @@ public final class ConceptLocalizationSettings {
 		ConceptDiscoverySettings.path(o, CONCEPTS, concepts);
 		ConceptDiscoverySettings.option(o, TOP_FRACTION, Double.toString(topFraction));
 		ConceptDiscoverySettings.option(o, OUTPUT, output);
-		ConceptDiscoverySettings.option(o, OVERLAP, ConceptDiscoverySettings.number(overlap));
-		ConceptDiscoverySettings.option(o, LABEL_THRESHOLD, ConceptDiscoverySettings.number(labelThreshold));
+		ConceptDiscoverySettings.option(o, OVERLAP, OptionText.number(overlap));
+		ConceptDiscoverySettings.option(o, LABEL_THRESHOLD, OptionText.number(labelThreshold));
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}

@@ -10,7 +10,7 @@ public final class EvaluationSettings {
 
 	public static final String MODEL = "model", METHOD = "method", METRIC = "metric", TARGET = "target", STEPS = "steps",
 		SAMPLES = "samples", SEED = "seed", FOLDER = "folder", METHODS = "methods", FOLDS = "folds", ARCHITECTURE = "architecture",
-		TRAINING_STEPS = "training_steps", SAVE_DIR = "save_dir";
+		TRAINING_STEPS = "training_steps", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
 	public static final List<String> KEYS = List.of(MODEL, METHOD, METRIC, TARGET, STEPS, SAMPLES, SEED, FOLDER, METHODS, FOLDS,
 		ARCHITECTURE, TRAINING_STEPS, SAVE_DIR);
 	/** MeGe and ReCo come from the same k trained models and explanation pairs, so they are one metric. */

@@ -110,7 +110,7 @@ public final class ExamplesRun {
 					for (int q = 0; q < nb.indices().length; q++) {
 						int j = nb.indices()[q];
 						crops.add(new PrototypeMontage.Crop(offset + j, 0, 0, side, nb.distances()[q]));
-						label.append(' ').append(String.format(Locale.ROOT, "%.3g", nb.distances()[q]));
+						label.append(' ').append(org.conceptscope.fiji.write.Numbers.label(nb.distances()[q]));
 						nearestRows.add(List.of(Integer.toString(c + 1), Integer.toString(q + 1), training.describe(j), Numbers.number(nb.distances()[q])));
 					}
 					rows.add(new PrototypeMontage.Row("slice " + (c + 1), label.toString(), crops));

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,7 +14,7 @@ import org.conceptscope.ops.ExampleOps;
 public final class ExamplesSettings {
 
 	public static final String MODEL = "model", FOLDER = "folder", LAYER = "layer", NEIGHBOURS = "neighbours", PROTOTYPES = "prototypes",
-		SAVE_DIR = "save_dir";
+		SAVE_DIR = CommandSpecs.SAVE_DIR.key();
 	public static final List<String> KEYS = List.of(MODEL, FOLDER, LAYER, NEIGHBOURS, PROTOTYPES, SAVE_DIR);
 	public static final int DEFAULT_NEIGHBOURS = ExampleOps.DEFAULT_NEIGHBOURS, DEFAULT_PROTOTYPES = ExampleOps.DEFAULT_PROTOTYPES;
 

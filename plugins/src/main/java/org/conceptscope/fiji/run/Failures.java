@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import ij.IJ;
 import ij.Macro;
 import ij.macro.Interpreter;
@@ -41,7 +42,7 @@ public final class Failures {
 			String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
 				: e instanceof java.nio.file.NoSuchFileException ? "no such file or folder" : f.getReason() != null ? f.getReason() : "failed";
 			return title + " could not use " + f.getFile() + (f.getOtherFile() != null ? " (" + f.getOtherFile() + ")" : "") + ": " + why
-				+ ". Check that the folder exists and is writable and that the disk has space, or choose another save_dir.";
+				+ ". Check that the folder exists and is writable and that the disk has space, or choose another " + CommandSpecs.SAVE_DIR.key() + ".";
 		}
 		String text = e.getMessage() == null ? "" : e.getMessage().strip().replaceAll("\\s*\\R\\s*", " ");
 		if (expected(e) && !text.isEmpty()) return text;

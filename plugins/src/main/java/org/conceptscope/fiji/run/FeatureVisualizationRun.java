@@ -99,10 +99,8 @@ public final class FeatureVisualizationRun {
 	/** The recipes: MACO as its paper and Xplique run it (default), or the project's lighter first version. */
 	static final String REFERENCE = "reference", SIMPLE = "simple";
 	static final List<String> RECIPES = List.of(REFERENCE, SIMPLE);
-	/** Xplique's canvas for a 224-pixel model is 512 pixels: the reference canvas is the input scaled by this ratio. */
-	static final double CANVAS_RATIO = 512.0 / 224.0;
 	/** Xplique's Nadam learning rate, the reference recipe's. */
-	static final double REFERENCE_LEARNING_RATE = 1.0;
+	static final double REFERENCE_LEARNING_RATE = MacoReference.LEARNING_RATE;
 
 	/**
 	 * The reference recipe ({@link MacoReference}): a canvas of {@code canvas} pixels a side (0: the
@@ -113,13 +111,8 @@ public final class FeatureVisualizationRun {
 	 */
 	static Maco.Result reference(Maco.Objective objective, FloatTensor images, int steps, double learningRate, int crops, double noise,
 		int canvas, long seed, Progress progress) {
-		long[] in = objective.inputShape();
-		int ch = canvas > 0 ? canvas : (int) Math.round(in[1] * CANVAS_RATIO), cw = canvas > 0 ? canvas : (int) Math.round(in[2] * CANVAS_RATIO);
-		if (ch < in[1] || cw < in[2]) {
-			throw new IllegalArgumentException("canvas must be 0 (automatic) or at least the model input (" + in[2] + " x " + in[1] + "), got "
-				+ canvas + ".");
-		}
-		MacoReference.Reference ref = MacoReference.reference(images, ch, cw);
+		int[] side = MacoReference.canvas(objective.inputShape(), canvas);
+		MacoReference.Reference ref = MacoReference.reference(images, side[0], side[1]);
 		MacoReference.Result r = new MacoReference(steps, learningRate, crops, noise, seed).visualize(objective, ref, progress);
 		double[] scores = r.scores();
 		return new Maco.Result(r.image(), r.transparency(), scores, scores[0], scores[scores.length - 1]);

@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.OptionText;
+import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -8,7 +10,7 @@ import java.util.List;
 public final class FeatureVisualizationSettings {
 
 	public static final String MODEL = "model", HEAD = "head", TARGET = "target", FOLDER = "folder", RECIPE = "recipe", STEPS = "steps",
-		LEARNING_RATE = "learning_rate", CROP = "crop", CROPS = "crops", NOISE = "noise", CANVAS = "canvas", SEED = "seed", SAVE_DIR = "save_dir";
+		LEARNING_RATE = "learning_rate", CROP = "crop", CROPS = "crops", NOISE = "noise", CANVAS = "canvas", SEED = "seed", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
 	public static final List<String> KEYS = List.of(MODEL, HEAD, TARGET, FOLDER, RECIPE, STEPS, LEARNING_RATE, CROP, CROPS, NOISE, CANVAS, SEED,
 		SAVE_DIR);
 	public static final int DEFAULT_STEPS = 200, DEFAULT_CROPS = 32, DEFAULT_CANVAS = 0;
@@ -40,7 +42,7 @@ public final class FeatureVisualizationSettings {
 				+ " head part k / concept k (there is no input image whose prediction could be used).");
 		}
 		if (head != null && !Files.isDirectory(head)) {
-			throw new IllegalArgumentException("The head folder " + head + " does not exist: set " + HEAD + "=[<save_dir>/head of Train"
+			throw new IllegalArgumentException("The head folder " + head + " does not exist: set " + HEAD + "=[<" + SAVE_DIR + ">/head of Train"
 				+ " Interpretable Head], or leave it empty to visualise a class of the model.");
 		}
 		if (steps < 1) throw new IllegalArgumentException(STEPS + " must be at least 1, got " + steps + ".");
@@ -70,10 +72,10 @@ public final class FeatureVisualizationSettings {
 		ConceptDiscoverySettings.path(o, FOLDER, folder);
 		ConceptDiscoverySettings.option(o, RECIPE, recipe);
 		ConceptDiscoverySettings.option(o, STEPS, Integer.toString(steps));
-		ConceptDiscoverySettings.option(o, LEARNING_RATE, ConceptDiscoverySettings.number(learningRate));
-		ConceptDiscoverySettings.option(o, CROP, ConceptDiscoverySettings.number(crop));
+		ConceptDiscoverySettings.option(o, LEARNING_RATE, OptionText.number(learningRate));
+		ConceptDiscoverySettings.option(o, CROP, OptionText.number(crop));
 		ConceptDiscoverySettings.option(o, CROPS, Integer.toString(crops));
-		ConceptDiscoverySettings.option(o, NOISE, ConceptDiscoverySettings.number(noise));
+		ConceptDiscoverySettings.option(o, NOISE, OptionText.number(noise));
 		ConceptDiscoverySettings.option(o, CANVAS, Integer.toString(canvas));
 		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);

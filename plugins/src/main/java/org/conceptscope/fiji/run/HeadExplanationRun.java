@@ -77,7 +77,7 @@ public final class HeadExplanationRun {
 			double[][] contributions = new double[n][];
 			TreeSet<Integer> shown = new TreeSet<>();
 			for (int i = 0; i < n; i++) {
-				targets[i] = target == AttributionMethod.PREDICTED ? HeadTrainingRun.argmax(logits[i]) : target;
+				targets[i] = target == AttributionMethod.PREDICTED ? org.conceptscope.heads.HeadTraining.argmax(logits[i]) : target;
 				double[] c = head.contributions(features, i, targets[i]);
 				contributions[i] = c;
 				ranked[i] = IntStream.range(0, c.length).boxed().filter(u -> c[u] > 0).sorted(Comparator.comparingDouble(u -> -c[u]))
@@ -117,7 +117,7 @@ public final class HeadExplanationRun {
 				for (int r = 0; r < ranked[i].length; r++) {
 					int u = ranked[i][r], q = units.indexOf(u);
 					double c = contributions[i][u];
-					rows.add(List.of(Integer.toString(slice), Integer.toString(frame), label, classes.get(HeadTrainingRun.argmax(logits[i])),
+					rows.add(List.of(Integer.toString(slice), Integer.toString(frame), label, classes.get(org.conceptscope.heads.HeadTraining.argmax(logits[i])),
 						classes.get(backbonePred[i]), cls, Integer.toString(r + 1), Integer.toString(u + 1), Numbers.number(c),
 						Numbers.number(c / positive), Numbers.number(logits[i][targets[i]])));
 					float[] m = MapChannels.map(maps, i, q);
@@ -133,7 +133,7 @@ public final class HeadExplanationRun {
 					rois.add(roi);
 				}
 				if (s.bias) {
-					rows.add(List.of(Integer.toString(slice), Integer.toString(frame), label, classes.get(HeadTrainingRun.argmax(logits[i])),
+					rows.add(List.of(Integer.toString(slice), Integer.toString(frame), label, classes.get(org.conceptscope.heads.HeadTraining.argmax(logits[i])),
 						classes.get(backbonePred[i]), cls, BIAS, BIAS, Numbers.number(head.bias(features, i, targets[i])),
 						Numbers.number(Double.NaN), Numbers.number(logits[i][targets[i]])));
 				}

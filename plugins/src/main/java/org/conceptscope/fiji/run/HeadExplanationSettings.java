@@ -1,13 +1,14 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Path;
 import java.util.List;
 
 /** The parameters of Explain with Head, shared by the SciJava command and the ImageJ 1.x plugin. */
 public final class HeadExplanationSettings {
 
-	public static final String MODEL = "model", HEAD = "head", TARGET = "target", TOP = "top", TOP_FRACTION = "top_fraction",
-		BIAS = "bias", SAVE_DIR = "save_dir";
+	public static final String MODEL = "model", HEAD = "head", TARGET = "target", TOP = "top", TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(),
+		BIAS = "bias", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
 	public static final List<String> KEYS = List.of(MODEL, HEAD, TARGET, TOP, TOP_FRACTION, BIAS, SAVE_DIR);
 	public static final String DEFAULT_TARGET = AttributionSettings.PREDICTED;
 	public static final int DEFAULT_TOP = 3;
@@ -31,7 +32,7 @@ public final class HeadExplanationSettings {
 		}
 		if (head == null || !java.nio.file.Files.isDirectory(head)) {
 			throw new IllegalArgumentException((head == null ? "No head given" : "The head folder " + head + " does not exist") + ": set "
-				+ HEAD + "=[the head folder written by Train Interpretable Head, <save_dir>/head].");
+				+ HEAD + "=[the head folder written by Train Interpretable Head, <" + SAVE_DIR + ">/head].");
 		}
 		if (target == null || target.isBlank()) {
 			throw new IllegalArgumentException("No target given: use " + TARGET + "=predicted (the head's prediction), a class name or index.");

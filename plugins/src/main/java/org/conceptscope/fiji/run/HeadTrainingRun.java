@@ -14,19 +14,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
-import org.conceptscope.attribution.GradCam;
 import org.conceptscope.fiji.image.ImageSet;
 import org.conceptscope.fiji.image.LabelledFolder;
 import org.conceptscope.fiji.write.PrototypeMontage;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.heads.BiIce;
 import org.conceptscope.heads.HeadPrototypes;
+import org.conceptscope.heads.HeadTraining;
 import org.conceptscope.heads.HeadTrainer;
 import org.conceptscope.registry.Registry;
 import org.conceptscope.heads.InterpretableHead;
-import org.conceptscope.model.LayerInfo;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.train.TrainingOptions;
@@ -58,32 +56,16 @@ public final class HeadTrainingRun {
 		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Train Interpretable Head")) {
 			LabelledFolder.Data data = LabelledFolder.read(s.folder, backbone.classNames(), backbone.normalization(),
 				backbone.signature().input().shape());
-			String layer = s.layer == null || s.layer.isBlank() ? GradCam.lastSpatialLayer(backbone) : s.layer.trim();
-			LayerInfo info = backbone.layers().stream().filter(l -> l.name().equals(layer)).findFirst()
-				.orElseThrow(() -> new IllegalArgumentException("The model has no layer '" + layer + "': set " + HeadTrainingSettings.LAYER
-					+ "= one of the spatial layers Model Info lists, or leave it empty for the last one."));
-			if (!info.isSpatial()) {
-				throw new IllegalArgumentException("Layer '" + layer + "' is not a spatial [N, h, w, c] layer: an interpretable head needs"
-					+ " a feature map; leave " + HeadTrainingSettings.LAYER + " empty for the last spatial layer.");
-			}
+			String layer = HeadTraining.layer(backbone, s.layer, HeadTrainingSettings.LAYER);
 			FloatTensor images = data.tensor();
-			int[][] split = split(data.labels(), s.heldOut, s.seed);
-			int[] train = split[0], held = split[1];
-			FloatTensor features = backbone.activations(images, layer);
-			FloatTensor trainFeatures = features.rows(train), heldFeatures = features.rows(held);
-			int[] trainLabels = pick(data.labels(), train), heldLabels = pick(data.labels(), held);
-			TrainingOptions opt = new TrainingOptions(s.steps, s.batchSize, s.learningRate, s.seed);
-			int classes = backbone.numClasses();
 			HeadTrainer trainer = Registry.head(s.head, java.util.Map.of(HeadTrainingSettings.CONCEPTS, s.concepts,
 				HeadTrainingSettings.DIMENSION, s.dimension, HeadTrainingSettings.SPARSITY, s.sparsity, HeadTrainingSettings.ITERATIONS,
 				s.iterations));
-			InterpretableHead head = trainer.train(trainFeatures, layer, trainLabels, classes, opt, progress);
-			double[][] headLogits = head.logits(heldFeatures);
-			int[] backbonePred = backbone.logits(images.rows(held)).argmaxRows();
-			int[] headPred = new int[held.length];
-			for (int i = 0; i < held.length; i++) headPred[i] = argmax(headLogits[i]);
-			double headAcc = agreement(headPred, heldLabels), backboneAcc = agreement(backbonePred, heldLabels);
-			double fidelity = agreement(headPred, backbonePred);
+			HeadTraining.Outcome o = HeadTraining.train(backbone, images, data.labels(), layer, trainer,
+				new TrainingOptions(s.steps, s.batchSize, s.learningRate, s.seed), s.heldOut, s.seed, s.prototypes, progress);
+			InterpretableHead head = o.head();
+			int[] train = o.train(), held = o.held();
+			double headAcc = o.headAccuracy(), backboneAcc = o.backboneAccuracy(), fidelity = o.agreement();
 
 			List<String> accHeader = List.of("model", "held_out_images", "accuracy", "agreement_with_backbone");
 			List<List<String>> accRows = List.of(
@@ -94,9 +76,9 @@ public final class HeadTrainingRun {
 			List<List<String>> heldRows = new ArrayList<>();
 			for (int i = 0; i < held.length; i++) {
 				List<String> row = new ArrayList<>(List.of(Integer.toString(held[i]), data.images().describe(held[i]),
-					backbone.classNames().get(heldLabels[i]), backbone.classNames().get(backbonePred[i]),
-					backbone.classNames().get(headPred[i])));
-				for (double v : headLogits[i]) row.add(Numbers.number(v));
+					backbone.classNames().get(o.heldLabels()[i]), backbone.classNames().get(o.backbonePredicted()[i]),
+					backbone.classNames().get(o.headPredicted()[i])));
+				for (double v : o.headLogits()[i]) row.add(Numbers.number(v));
 				heldRows.add(row);
 			}
 			List<PrototypeMontage.Row> rows = new ArrayList<>();
@@ -104,9 +86,9 @@ public final class HeadTrainingRun {
 			for (String c : backbone.classNames()) unitHeader.add("weight_" + c);
 			unitHeader.addAll(List.of("top_channel", "prototype_images"));
 			List<List<String>> unitRows = new ArrayList<>();
-			int[] hw = { (int) features.dim(1), (int) features.dim(2) };
+			int[] hw = { o.featureHeight(), o.featureWidth() };
 			for (int u = 0; u < head.units(); u++) {
-				List<HeadPrototypes.Prototype> protos = HeadPrototypes.top(head, trainFeatures, u, s.prototypes);
+				List<HeadPrototypes.Prototype> protos = o.prototypes().get(u);
 				List<PrototypeMontage.Crop> crops = new ArrayList<>();
 				List<String> where = new ArrayList<>();
 				for (HeadPrototypes.Prototype p : protos) {
@@ -119,7 +101,7 @@ public final class HeadTrainingRun {
 				rows.add(new PrototypeMontage.Row(name, name + " -> " + cls, crops));
 				List<String> row = new ArrayList<>(List.of(Integer.toString(u + 1), cls));
 				for (double w : head.classWeights()[u]) row.add(Numbers.number(w));
-				row.add(Integer.toString(argmax(head.featureDirection(u)) + 1));
+				row.add(Integer.toString(HeadTraining.argmax(head.featureDirection(u)) + 1));
 				row.add(String.join("; ", where));
 				unitRows.add(row);
 			}
@@ -168,7 +150,7 @@ public final class HeadTrainingRun {
 	}
 
 	/**
-	 * The head is saved as {@code save_dir/head}, replacing what is there: only a head saved by
+	 * The head is saved as {@code head} in the save folder, replacing what is there: only a head saved by
 	 * ConceptScope (its conceptscope.json names a head kind) may be replaced, never a user's own folder.
 	 */
 	static void checkReplaceable(Path headDir) {
@@ -195,28 +177,6 @@ public final class HeadTrainingRun {
 			+ "), saved in " + r.written().get(0) + ".";
 	}
 
-	/** Per class, a seeded shuffle; round(fraction * n) held out, at least one when the class has two images or more. */
-	static int[][] split(int[] labels, double fraction, long seed) {
-		Random r = new Random(seed);
-		List<Integer> train = new ArrayList<>(), held = new ArrayList<>();
-		int classes = 0;
-		for (int l : labels) classes = Math.max(classes, l + 1);
-		for (int k = 0; k < classes; k++) {
-			List<Integer> idx = new ArrayList<>();
-			for (int i = 0; i < labels.length; i++) if (labels[i] == k) idx.add(i);
-			java.util.Collections.shuffle(idx, r);
-			int n = idx.size(), h = n < 2 ? 0 : Math.max(1, Math.min(n - 1, (int) Math.round(fraction * n)));
-			held.addAll(idx.subList(0, h));
-			train.addAll(idx.subList(h, n));
-		}
-		java.util.Collections.sort(train);
-		java.util.Collections.sort(held);
-		if (held.isEmpty()) {
-			throw new IllegalArgumentException("No image could be held out for the accuracy table: give at least two images per class.");
-		}
-		return new int[][] { train.stream().mapToInt(Integer::intValue).toArray(), held.stream().mapToInt(Integer::intValue).toArray() };
-	}
-
 	/** The square patch around a feature-map cell: the cell's footprint in the image, doubled (at least 8 pixels). */
 	static PrototypeMontage.Crop crop(ImageSet images, int entry, HeadPrototypes.Prototype p, int[] hw) {
 		ImagePlus imp = images.imageOf(entry);
@@ -234,24 +194,6 @@ public final class HeadTrainingRun {
 		plot.setColor(Color.BLUE);
 		plot.add("line", x, change);
 		return plot.getImagePlus();
-	}
-
-	private static int[] pick(int[] v, int[] idx) {
-		int[] out = new int[idx.length];
-		for (int i = 0; i < idx.length; i++) out[i] = v[idx[i]];
-		return out;
-	}
-
-	static int argmax(double[] v) {
-		int best = 0;
-		for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-		return best;
-	}
-
-	private static double agreement(int[] a, int[] b) {
-		int same = 0;
-		for (int i = 0; i < a.length; i++) if (a[i] == b[i]) same++;
-		return a.length == 0 ? Double.NaN : same / (double) a.length;
 	}
 
 	private static Path write(Path csv, List<String> header, List<List<String>> rows) throws IOException {

@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.OptionText;
+import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,7 +14,7 @@ public final class HeadTrainingSettings {
 
 	public static final String MODEL = "model", FOLDER = "folder", HEAD = "head", LAYER = "layer", CONCEPTS = "concepts",
 		DIMENSION = "dimension", SPARSITY = "sparsity", ITERATIONS = "iterations", STEPS = "steps", BATCH_SIZE = "batch_size", LEARNING_RATE = "learning_rate",
-		SEED = "seed", HELD_OUT = "held_out", PROTOTYPES = "prototypes", SAVE_DIR = "save_dir";
+		SEED = "seed", HELD_OUT = "held_out", PROTOTYPES = "prototypes", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
 
 	public static final List<String> KEYS = List.of(MODEL, FOLDER, HEAD, LAYER, CONCEPTS, DIMENSION, SPARSITY, ITERATIONS, STEPS, BATCH_SIZE,
 		LEARNING_RATE, SEED, HELD_OUT, PROTOTYPES, SAVE_DIR);
@@ -84,13 +86,13 @@ public final class HeadTrainingSettings {
 		ConceptDiscoverySettings.option(o, LAYER, layer);
 		ConceptDiscoverySettings.option(o, CONCEPTS, Integer.toString(concepts));
 		ConceptDiscoverySettings.option(o, DIMENSION, Integer.toString(dimension));
-		ConceptDiscoverySettings.option(o, SPARSITY, ConceptDiscoverySettings.number(sparsity));
+		ConceptDiscoverySettings.option(o, SPARSITY, OptionText.number(sparsity));
 		ConceptDiscoverySettings.option(o, ITERATIONS, Integer.toString(iterations));
 		ConceptDiscoverySettings.option(o, STEPS, Integer.toString(steps));
 		ConceptDiscoverySettings.option(o, BATCH_SIZE, Integer.toString(batchSize));
-		ConceptDiscoverySettings.option(o, LEARNING_RATE, ConceptDiscoverySettings.number(learningRate));
+		ConceptDiscoverySettings.option(o, LEARNING_RATE, OptionText.number(learningRate));
 		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
-		ConceptDiscoverySettings.option(o, HELD_OUT, ConceptDiscoverySettings.number(heldOut));
+		ConceptDiscoverySettings.option(o, HELD_OUT, OptionText.number(heldOut));
 		ConceptDiscoverySettings.option(o, PROTOTYPES, Integer.toString(prototypes));
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();

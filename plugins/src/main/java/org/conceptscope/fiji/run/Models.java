@@ -69,6 +69,14 @@ public final class Models {
 		return ImagePlusTensors.toTensor(rgb, classifier.normalization());
 	}
 
+	/**
+	 * {@link #input} without the pixel-size and domain checks, for a caller that checked the whole
+	 * image or stack once already (one warning per image, however many parts it is run in).
+	 */
+	public static ImagePlusTensors.Converted checkedInput(ImagePlus image, Classifier classifier) {
+		return ImagePlusTensors.toTensor(paletteAsRgb(image, classifier), classifier.normalization());
+	}
+
 	/** Slices checked at most per image by {@link #warnDomain} (evenly spread over a longer stack). */
 	static final int DOMAIN_SLICES = 16;
 

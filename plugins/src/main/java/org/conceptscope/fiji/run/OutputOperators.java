@@ -30,8 +30,8 @@ public final class OutputOperators {
 		DenseModel dense = Classifiers.dense(opened);
 		if (dense == null) {
 			if (op instanceof TargetOperator.ClassLogit) return opened;
-			throw new IllegalArgumentException("operator=" + key.trim() + " needs a model whose raw output ConceptScope reads (a TensorFlow"
-				+ " SavedModel); " + opened.name() + " gives class scores only: use operator=auto or operator=class.");
+			throw new IllegalArgumentException("operator=" + key.trim() + " needs a model whose raw output ConceptScope reads (a TensorFlow,"
+				+ " TorchScript or ONNX model, or a bioimage.io package); " + opened.name() + " gives class scores only: use operator=auto or operator=class.");
 		}
 		if (op instanceof TargetOperator.ClassLogit && !(opened instanceof OperatorClassifier)) return opened;
 		return owning ? OperatorClassifier.owning(dense, op) : OperatorClassifier.of(dense, op);

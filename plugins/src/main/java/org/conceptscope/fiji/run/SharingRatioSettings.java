@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.OptionText;
+import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,7 +14,7 @@ public final class SharingRatioSettings {
 
 	public static final String MODEL = "model", TARGET = "target", START_LAYER = org.conceptscope.mechanistic.SrdAttribution.START_LAYER,
 		ERF_LAYER = "erf_layer", X = "x", Y = "y", ERF_MASS = "erf_mass",
-		APOP_FILL = "apop_fill", OUTPUT = "output", TOP_FRACTION = "top_fraction", SAVE_DIR = "save_dir";
+		APOP_FILL = "apop_fill", OUTPUT = "output", TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(), SAVE_DIR = CommandSpecs.SAVE_DIR.key();
 	public static final List<String> KEYS = List.of(MODEL, TARGET, START_LAYER, ERF_LAYER, X, Y, ERF_MASS, APOP_FILL, OUTPUT, TOP_FRACTION, SAVE_DIR);
 
 	public static final String DEFAULT_TARGET = AttributionSettings.PREDICTED, DEFAULT_ERF_LAYER = "",
@@ -85,10 +87,10 @@ public final class SharingRatioSettings {
 		ConceptDiscoverySettings.option(o, ERF_LAYER, erfLayer);
 		ConceptDiscoverySettings.option(o, X, Integer.toString(x));
 		ConceptDiscoverySettings.option(o, Y, Integer.toString(y));
-		ConceptDiscoverySettings.option(o, ERF_MASS, ConceptDiscoverySettings.number(erfMass));
-		ConceptDiscoverySettings.option(o, APOP_FILL, ConceptDiscoverySettings.number(apopFill));
+		ConceptDiscoverySettings.option(o, ERF_MASS, OptionText.number(erfMass));
+		ConceptDiscoverySettings.option(o, APOP_FILL, OptionText.number(apopFill));
 		ConceptDiscoverySettings.option(o, OUTPUT, output);
-		ConceptDiscoverySettings.option(o, TOP_FRACTION, ConceptDiscoverySettings.number(topFraction));
+		ConceptDiscoverySettings.option(o, TOP_FRACTION, OptionText.number(topFraction));
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
 	}

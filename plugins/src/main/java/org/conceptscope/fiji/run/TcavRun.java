@@ -86,7 +86,7 @@ public final class TcavRun {
 				List<Tcav.Scores> scores = Tcav.score(classifier, bank.vectors(), batch, target);
 				List<List<String>> rows = new ArrayList<>();
 				for (Tcav.Scores sc : scores) {
-					rows.add(List.of(sc.cav().concept(), sc.cav().layer(), className, number(sc.score()), number(sc.magnitude()),
+					rows.add(List.of(sc.cav().concept(), sc.cav().layer(), className, Numbers.number(sc.score()), Numbers.number(sc.magnitude()),
 						Integer.toString(sc.sensitivities().length)));
 				}
 				ImagePlus plot = plot("TCAV scores " + className, scores.stream().map(sc -> sc.cav().concept() + " @ " + sc.cav().layer()).toList(),
@@ -102,8 +102,8 @@ public final class TcavRun {
 				for (Tcav.Concept c : concepts) examples.put(c.name(), (int) c.examples().dim(0));
 				List<List<String>> rows = new ArrayList<>();
 				for (Tcav.Row row : test.rows()) {
-					rows.add(List.of(row.concept(), row.layer(), className, number(row.meanScore()), number(row.stdScore()), number(row.meanNull()),
-						number(row.stdNull()), number(row.meanMagnitude()), number(row.meanAccuracy()), number(row.pValue()),
+					rows.add(List.of(row.concept(), row.layer(), className, Numbers.number(row.meanScore()), Numbers.number(row.stdScore()), Numbers.number(row.meanNull()),
+						Numbers.number(row.stdNull()), Numbers.number(row.meanMagnitude()), Numbers.number(row.meanAccuracy()), Numbers.number(row.pValue()),
 						Boolean.toString(row.significant()), Integer.toString(test.runs()), Integer.toString(examples.get(row.concept()))));
 				}
 				List<String> labels = test.rows().stream().map(row -> row.concept() + " @ " + row.layer() + (row.significant() ? " *" : "")).toList();
@@ -229,9 +229,5 @@ public final class TcavRun {
 			written.add(bank);
 		}
 		return new Result(r.test(), r.scores(), r.header(), r.rows(), r.plot(), written);
-	}
-
-	static String number(double v) {
-		return Numbers.number(v);
 	}
 }

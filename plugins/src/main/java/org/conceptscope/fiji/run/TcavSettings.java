@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.OptionText;
+import org.conceptscope.fiji.param.CommandSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -12,7 +14,7 @@ import org.conceptscope.tcav.Tcav;
 public final class TcavSettings {
 
 	public static final String MODEL = "model", FOLDER = "folder", CONCEPTS = "concepts", RANDOM = "random", TARGET = "target",
-		LAYERS = "layers", RUNS = "runs", ALPHA = "alpha", SEED = "seed", CAVS = "cavs", SAVE_DIR = "save_dir";
+		LAYERS = "layers", RUNS = "runs", ALPHA = "alpha", SEED = "seed", CAVS = "cavs", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
 
 	public static final java.util.List<String> KEYS = java.util.List.of(MODEL, FOLDER, CONCEPTS, RANDOM, TARGET, LAYERS, RUNS, ALPHA, SEED,
 		CAVS, SAVE_DIR);
@@ -78,7 +80,7 @@ public final class TcavSettings {
 		ConceptDiscoverySettings.option(o, TARGET, target);
 		ConceptDiscoverySettings.option(o, LAYERS, layers);
 		ConceptDiscoverySettings.option(o, RUNS, Integer.toString(runs));
-		ConceptDiscoverySettings.option(o, ALPHA, ConceptDiscoverySettings.number(alpha));
+		ConceptDiscoverySettings.option(o, ALPHA, OptionText.number(alpha));
 		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
 		ConceptDiscoverySettings.path(o, CAVS, cavs);
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);

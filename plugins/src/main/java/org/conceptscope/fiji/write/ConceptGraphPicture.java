@@ -53,7 +53,7 @@ public final class ConceptGraphPicture {
 		List<Rectangle> labels = new ArrayList<>();
 		for (ConceptGraphLayout.Link l : byStrength) {
 			if (l.strength() < LABELLED) continue;
-			String text = String.format(Locale.ROOT, "%.3g", l.edge().relevance());
+			String text = Numbers.label(l.edge().relevance());
 			// At 30 % from the source: edges leaving one node have fanned out there, edges into one node not yet met.
 			int x = (int) Math.round(l.from().x() + LABEL_AT * (l.to().x() - l.from().x()));
 			int y = (int) Math.round(l.from().y() + LABEL_AT * (l.to().y() - l.from().y()));

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.write;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.image.BatchIndex;
 import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.image.RoiPositions;
@@ -145,7 +146,7 @@ public final class ConceptMapsWriter {
 				roi.setProperty("concept", label.substring(label.lastIndexOf(' ') + 1));
 				roi.setProperty("score", Numbers.property(RoiWriter.meanInside(m, mask)));
 				roi.setProperty("class", className);
-				roi.setProperty("top_fraction", Numbers.property(topFraction));
+				roi.setProperty(CommandSpecs.TOP_FRACTION.key(), Numbers.property(topFraction));
 				roi.setProperty("pixels", Integer.toString(RoiWriter.count(mask)));
 				out.add(roi);
 			}

@@ -111,9 +111,9 @@ public final class HeatOverlay {
 		return out;
 	}
 
-	/** A range end as the bar shows it: three significant digits. */
+	/** A range end as the bar shows it. */
 	public static String number(double v) {
-		return v == 0 ? "0" : String.format(java.util.Locale.ROOT, "%.3g", v);
+		return Numbers.label(v);
 	}
 
 	private static TextRoi label(String text, int x, int y, int font) {

@@ -3,7 +3,9 @@ package org.conceptscope.fiji.write;
 /**
  * The number formats of everything ConceptScope writes, in one place: {@link #number} for every
  * table and CSV (full precision), {@link #property} for the labels of ROIs and images and for
- * messages (6 significant digits, as ImageJ shows them). '.' is the decimal point whatever the locale.
+ * messages (6 significant digits, as ImageJ shows them), {@link #label} for numbers drawn on pictures;
+ * macro options write numbers with {@link org.conceptscope.fiji.param.OptionText#number}. '.' is the
+ * decimal point whatever the locale.
  */
 public final class Numbers {
 
@@ -17,6 +19,11 @@ public final class Numbers {
 		if (Double.isNaN(v)) return "NaN";
 		float f = (float) v;
 		return f == v ? Float.toString(f) : Double.toString(v);
+	}
+
+	/** 3 significant digits, 0 as {@code 0}: numbers drawn on pictures (the calibration bar's range, graph edges, distances). */
+	public static String label(double v) {
+		return v == 0 ? "0" : String.format(java.util.Locale.ROOT, "%.3g", v);
 	}
 
 	/** 6 significant digits ({@code 0.200000}): ROI and image properties, messages. */

@@ -19,7 +19,7 @@ import org.conceptscope.verify.Eva;
  * Writes one CSV row per explained slice/frame: slice, frame, slice label, predicted class,
  * one probability column per class, target class, method, and the map's maximum and mean; for
  * EVA also the target's margin at the slice, verified lower and upper bounds of the float32
- * margin over the whole epsilon-ball, the float32 rounding slack they include, and whether the
+ * margin over the whole ball of inputs EVA verifies, the float32 rounding slack they include, and whether the
  * slice is verified robust ({@link #EVA_COLUMNS}).
  * Numbers use '.' and Java's shortest exact float text whatever the locale; text is quoted
  * when it needs to be (RFC 4180). The file is written atomically.

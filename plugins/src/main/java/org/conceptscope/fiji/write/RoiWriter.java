@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.write;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.image.Explanation;
 import org.conceptscope.fiji.image.RoiPositions;
 import org.conceptscope.fiji.image.TopFractionMask;
@@ -26,7 +27,7 @@ import java.util.zip.ZipOutputStream;
  * {@code method; target class; slice=z} (plus {@code ; frame=t} for time series), sits on its
  * (slice, frame) of the image it is made for ({@link RoiPositions}: all channels of a hyperstack,
  * its stack index on a plain stack) and carries properties: score (mean map value inside), target,
- * method, top_fraction, pixels.
+ * method, the top fraction, pixels.
  */
 public final class RoiWriter {
 
@@ -59,14 +60,14 @@ public final class RoiWriter {
 
 	/**
 	 * The top fraction of a map [h*w] outlined as an ROI with the properties score (mean map value inside),
-	 * top_fraction and pixels, without name or position; null when the mask is empty (constant map).
+	 * the top fraction and pixels, without name or position; null when the mask is empty (constant map).
 	 */
 	public static Roi topFraction(float[] map, int w, int h, double topFraction) {
 		ByteProcessor mask = TopFractionMask.of(map, w, h, topFraction);
 		Roi roi = toRoi(mask);
 		if (roi == null) return null;
 		roi.setProperty("score", Numbers.property(meanInside(map, mask)));
-		roi.setProperty("top_fraction", Numbers.property(topFraction));
+		roi.setProperty(CommandSpecs.TOP_FRACTION.key(), Numbers.property(topFraction));
 		roi.setProperty("pixels", Integer.toString(count(mask)));
 		return roi;
 	}

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.write;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.image.BatchIndex;
 import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.image.RoiPositions;
@@ -96,7 +97,7 @@ public final class SharingRatioWriter {
 				top.setProperty("score", Numbers.property(RoiWriter.meanInside(map, mask)));
 				top.setProperty("target", target);
 				top.setProperty("method", "srd");
-				top.setProperty("top_fraction", Numbers.property(topFraction));
+				top.setProperty(CommandSpecs.TOP_FRACTION.key(), Numbers.property(topFraction));
 				top.setProperty("pixels", Integer.toString(RoiWriter.count(mask)));
 				out.add(RoiPositions.place(top, on, relevance, slice, frame));
 			}

@@ -80,7 +80,7 @@ class CommandParametersTest {
 		assertEquals(new ConceptImportanceCommand().settings().toMacroOptions(), ConceptImportanceSettings.parse("").toMacroOptions(),
 			"the SciJava command's defaults are the plugin's");
 		assertEquals(ConceptImportanceSettings.ESTIMATORS,
-			Arrays.asList(ConceptImportanceCommand.class.getDeclaredField("estimator").getAnnotation(Parameter.class).choices()));
+			Arrays.asList(org.conceptscope.fiji.param.CommandFields.field(ConceptImportanceCommand.class, "estimator").getAnnotation(Parameter.class).choices()));
 	}
 
 	@Test
@@ -133,7 +133,7 @@ class CommandParametersTest {
 
 	private static Field field(Class<?> c, String name) {
 		try {
-			return c.getDeclaredField(name);
+			return org.conceptscope.fiji.param.CommandFields.field(c, name);
 		} catch (NoSuchFieldException e) {
 			throw new AssertionError(e);
 		}
@@ -180,7 +180,7 @@ class CommandParametersTest {
 			FileWidget.DIRECTORY_STYLE, "concepts", FileWidget.OPEN_STYLE);
 		int paths = 0;
 		for (Class<?> c : COMMANDS) {
-			for (Field f : c.getDeclaredFields()) {
+			for (Field f : org.conceptscope.fiji.param.CommandFields.fields(c)) {
 				Parameter p = f.getAnnotation(Parameter.class);
 				if (p == null || p.type() == ItemIO.OUTPUT) continue;
 				String name = f.getName();
@@ -312,10 +312,10 @@ class CommandParametersTest {
 		for (String plugin : ij1.values()) assertTrue(PlugIn.class.isAssignableFrom(Class.forName(plugin.replaceAll("\\(.*", ""))), plugin);
 	}
 
-	/** Input parameter names in declaration order, without services and outputs. */
+	/** Input parameter names in SciJava's order (the generated inputs first), without services and outputs. */
 	private static List<String> inputs(Class<?> command) {
 		List<String> names = new ArrayList<>();
-		for (Field f : command.getDeclaredFields()) {
+		for (Field f : org.conceptscope.fiji.param.CommandFields.fields(command)) {
 			Parameter p = f.getAnnotation(Parameter.class);
 			if (p == null || p.type() == ItemIO.OUTPUT || Service.class.isAssignableFrom(f.getType())) continue;
 			names.add(f.getName());
@@ -324,7 +324,7 @@ class CommandParametersTest {
 	}
 
 	private static List<String> choices(String field) throws NoSuchFieldException {
-		return Arrays.asList(AttributionCommand.class.getDeclaredField(field).getAnnotation(Parameter.class).choices());
+		return Arrays.asList(org.conceptscope.fiji.param.CommandFields.field(AttributionCommand.class, field).getAnnotation(Parameter.class).choices());
 	}
 
 	/** "menu>label" to class, from the plugins.config the jar ships. */

@@ -51,7 +51,7 @@ class CommandSpecsTest {
 	/** The SciJava inputs that are macro keys (not services, outputs or the current image). */
 	static List<String> inputs(Class<?> command) {
 		List<String> out = new ArrayList<>();
-		for (Field f : command.getDeclaredFields()) {
+		for (Field f : CommandFields.fields(command)) {
 			Parameter p = f.getAnnotation(Parameter.class);
 			if (p == null || p.type() == ItemIO.OUTPUT || Service.class.isAssignableFrom(f.getType())
 				|| org.scijava.Context.class.isAssignableFrom(f.getType()) || f.getName().equals("image")) continue;

@@ -28,6 +28,28 @@ class MacroOptionsTest {
 		assertEquals(7, o.whole("seed", 7), "absent keys give the default");
 	}
 
+	/** One scanner reads macro option text for both readers: the strict one here and the declarations' ({@link OptionText#macro}). */
+	@Test
+	void pathsWithBracketsAndSpacesReadTheSameByBothReaders() {
+		String text = "model=[/data/run [2]/my models] save_dir=[/out]dir/a b] top_fraction=0.2 per_channel steps=[8]";
+		java.util.Map<String, String> scanned = new java.util.LinkedHashMap<>();
+		OptionText.scan(text, "Test", scanned::put);
+		assertEquals(java.util.Map.of("model", "/data/run [2]/my models", "save_dir", "/out]dir/a b", "top_fraction", "0.2",
+			"per_channel", "true", "steps", "8"), scanned, "a ']' inside a value ends it only before a space or the end");
+		assertEquals(List.of("model", "save_dir", "top_fraction", "per_channel", "steps"), List.copyOf(scanned.keySet()), "in order");
+		MacroOptions strict = MacroOptions.parse(text, "Test", List.of("model", "save_dir", "top_fraction", "per_channel", "steps"));
+		assertEquals(scanned, strict.values());
+		assertEquals(Path.of("/out]dir/a b"), strict.path("save_dir"));
+		AttributionSettings s = AttributionSettings.parse("model=[/data/run [2]/my models] method=sobol save_dir=[/out]dir/a b]");
+		assertEquals(Path.of("/data/run [2]/my models"), s.model());
+		assertEquals(s.toMacroOptions(), AttributionSettings.parse(s.toMacroOptions()).toMacroOptions(), "written and read back");
+		java.util.Map<String, String> args = new java.util.LinkedHashMap<>();
+		OptionText.scan(new String[] { "model=/data/run [2]/a=b", "per_channel", " " }, args::put);
+		assertEquals(java.util.Map.of("model", "/data/run [2]/a=b", "per_channel", "true"), args, "arguments: split by the shell already");
+		assertEquals("Test: the value of 'model' opens '[' but never closes it.",
+			assertThrows(IllegalArgumentException.class, () -> OptionText.scan("model=[/a]b", "Test", (k, v) -> {})).getMessage());
+	}
+
 	@Test
 	void mistakesAreNamed() {
 		assertEquals("Test has no option 'stepz'; its keys are: model fraction top_fraction steps per_channel seed.",

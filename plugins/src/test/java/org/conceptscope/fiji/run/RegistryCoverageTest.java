@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class RegistryCoverageTest {
 
 	private static List<String> choices(Class<?> command, String field) throws Exception {
-		Field f = command.getDeclaredField(field);
+		Field f = org.conceptscope.fiji.param.CommandFields.field(command, field);
 		return List.of(f.getAnnotation(org.scijava.plugin.Parameter.class).choices());
 	}
 

@@ -1,0 +1,124 @@
+package org.conceptscope.heads;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+import org.conceptscope.attribution.GradCam;
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.LayerInfo;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.train.TrainingOptions;
+import org.conceptscope.util.Progress;
+
+/**
+ * An interpretable head trained on a frozen classifier's feature map and judged on held-out
+ * images: a seeded per-class split, the head trained on the rest, the held-out images' head logits
+ * and both models' predictions, the accuracies and the agreement with the backbone, and per unit
+ * its top-activating training positions. What Train Interpretable Head computes; it writes and
+ * shows the outcome.
+ */
+public final class HeadTraining {
+
+	private HeadTraining() {}
+
+	/** One trained head and how it does on the images held out. */
+	public record Outcome(InterpretableHead head, String layer, int[] train, int[] held, int[] heldLabels, double[][] headLogits,
+		int[] headPredicted, int[] backbonePredicted, double headAccuracy, double backboneAccuracy, double agreement,
+		List<List<HeadPrototypes.Prototype>> prototypes, int featureHeight, int featureWidth) {}
+
+	/**
+	 * The layer a head is trained on: the one named, or the last spatial layer when empty.
+	 *
+	 * @param key the option that names the layer, for the message
+	 * @throws IllegalArgumentException for a layer the model lacks or one without a spatial [N, h, w, c] output
+	 */
+	public static String layer(Classifier backbone, String layer, String key) {
+		String name = layer == null || layer.isBlank() ? GradCam.lastSpatialLayer(backbone) : layer.trim();
+		LayerInfo info = backbone.layers().stream().filter(l -> l.name().equals(name)).findFirst()
+			.orElseThrow(() -> new IllegalArgumentException("The model has no layer '" + name + "': set " + key
+				+ "= one of the spatial layers Model Info lists, or leave it empty for the last one."));
+		if (!info.isSpatial()) {
+			throw new IllegalArgumentException("Layer '" + name + "' is not a spatial [N, h, w, c] layer: an interpretable head needs"
+				+ " a feature map; leave " + key + " empty for the last spatial layer.");
+		}
+		return name;
+	}
+
+	/**
+	 * Trains the head on the images not held out and judges it on those held out.
+	 *
+	 * @param images the labelled images [N, H, W, C], normalised as the backbone wants
+	 * @param labels each image's class index
+	 * @param heldOut the share of each class held out ({@link #split})
+	 * @param seed the split's seed (the trainer's is in {@code options})
+	 * @param prototypes per unit, how many top-activating training positions to keep
+	 */
+	public static Outcome train(Classifier backbone, FloatTensor images, int[] labels, String layer, HeadTrainer trainer,
+		TrainingOptions options, double heldOut, long seed, int prototypes, Progress progress) {
+		int[][] split = split(labels, heldOut, seed);
+		int[] train = split[0], held = split[1];
+		FloatTensor features = backbone.activations(images, layer);
+		FloatTensor trainFeatures = features.rows(train), heldFeatures = features.rows(held);
+		int[] trainLabels = pick(labels, train), heldLabels = pick(labels, held);
+		InterpretableHead head = trainer.train(trainFeatures, layer, trainLabels, backbone.numClasses(), options, progress);
+		double[][] headLogits = head.logits(heldFeatures);
+		int[] backbonePredicted = backbone.logits(images.rows(held)).argmaxRows();
+		int[] headPredicted = new int[held.length];
+		for (int i = 0; i < held.length; i++) headPredicted[i] = argmax(headLogits[i]);
+		List<List<HeadPrototypes.Prototype>> tops = new ArrayList<>();
+		for (int u = 0; u < head.units(); u++) tops.add(HeadPrototypes.top(head, trainFeatures, u, prototypes));
+		return new Outcome(head, layer, train, held, heldLabels, headLogits, headPredicted, backbonePredicted,
+			agreement(headPredicted, heldLabels), agreement(backbonePredicted, heldLabels), agreement(headPredicted, backbonePredicted),
+			tops, (int) features.dim(1), (int) features.dim(2));
+	}
+
+	/**
+	 * The images held out, per class: a seeded shuffle, round(fraction * n) held out, at least one
+	 * when the class has two images or more and never all of them.
+	 *
+	 * @return {train indices, held-out indices}, each ascending
+	 * @throws IllegalArgumentException when no image can be held out (no class with two images)
+	 */
+	public static int[][] split(int[] labels, double fraction, long seed) {
+		Random r = new Random(seed);
+		List<Integer> train = new ArrayList<>(), held = new ArrayList<>();
+		int classes = 0;
+		for (int l : labels) classes = Math.max(classes, l + 1);
+		for (int k = 0; k < classes; k++) {
+			List<Integer> idx = new ArrayList<>();
+			for (int i = 0; i < labels.length; i++) if (labels[i] == k) idx.add(i);
+			Collections.shuffle(idx, r);
+			int n = idx.size(), h = n < 2 ? 0 : Math.max(1, Math.min(n - 1, (int) Math.round(fraction * n)));
+			held.addAll(idx.subList(0, h));
+			train.addAll(idx.subList(h, n));
+		}
+		Collections.sort(train);
+		Collections.sort(held);
+		if (held.isEmpty()) {
+			throw new IllegalArgumentException("No image could be held out for the accuracy table: give at least two images per class.");
+		}
+		return new int[][] { train.stream().mapToInt(Integer::intValue).toArray(), held.stream().mapToInt(Integer::intValue).toArray() };
+	}
+
+	/** The index of the largest value (the first of equal ones). */
+	public static int argmax(double[] v) {
+		int best = 0;
+		for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+		return best;
+	}
+
+	/** The share of positions where both agree; NaN for none. */
+	static double agreement(int[] a, int[] b) {
+		int same = 0;
+		for (int i = 0; i < a.length; i++) if (a[i] == b[i]) same++;
+		return a.length == 0 ? Double.NaN : same / (double) a.length;
+	}
+
+	private static int[] pick(int[] v, int[] idx) {
+		int[] out = new int[idx.length];
+		for (int i = 0; i < idx.length; i++) out[i] = v[idx[i]];
+		return out;
+	}
+}

@@ -1,0 +1,94 @@
+package org.conceptscope.heads;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.registry.Registry;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.train.TrainingOptions;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Train Interpretable Head's computation: the held-out split, the head trained on the rest, and the accuracies it reports. */
+class HeadTrainingTest {
+
+	@Test
+	void theSplitHoldsOutARoundedShareOfEachClassSeeded() {
+		int[] labels = { 0, 1, 0, 0, 1, 0, 2, 0, 1, 1, 1 }; // class 0: 5 images, class 1: 5, class 2: 1
+		int[][] s = HeadTraining.split(labels, 0.5, 7);
+		int[] held = s[1];
+		// round(0.5 * 5) = 3 of classes 0 and 1 (never all of them), none of the single image of class 2
+		assertEquals(3, IntStream.of(held).filter(i -> labels[i] == 0).count());
+		assertEquals(3, IntStream.of(held).filter(i -> labels[i] == 1).count());
+		assertEquals(0, IntStream.of(held).filter(i -> labels[i] == 2).count());
+		int[] all = IntStream.concat(IntStream.of(s[0]), IntStream.of(held)).sorted().toArray();
+		assertArrayEquals(IntStream.range(0, labels.length).toArray(), all, "train and held out: every image once");
+		assertTrue(Arrays.equals(s[0], IntStream.of(s[0]).sorted().toArray()) && Arrays.equals(held, IntStream.of(held).sorted().toArray()));
+		assertArrayEquals(held, HeadTraining.split(labels, 0.5, 7)[1], "the same seed, the same split");
+		// a small share still holds one image out of a class of two or more, and at most n - 1
+		assertEquals(2, HeadTraining.split(labels, 0.01, 7)[1].length);
+		assertEquals(8, HeadTraining.split(labels, 0.99, 7)[1].length);
+		IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> HeadTraining.split(new int[] { 0, 1, 2 }, 0.5, 1));
+		assertEquals("No image could be held out for the accuracy table: give at least two images per class.", none.getMessage());
+	}
+
+	@Test
+	void theReportedAccuraciesAreThoseOfTheHeldOutPredictions(@TempDir Path tmp) throws Exception {
+		try (TensorFlowClassifier backbone = KnownBackbone.build(tmp.resolve("backbone"))) {
+			int[] labels = new int[60];
+			FloatTensor images = KnownBackbone.images(60, labels, 5);
+			HeadTrainer trainer = Registry.head("infodisent", Map.of());
+			String layer = HeadTraining.layer(backbone, "", "layer");
+			assertEquals("conv1/relu", layer, "empty: the last spatial layer");
+			HeadTraining.Outcome o = HeadTraining.train(backbone, images, labels, layer, trainer, new TrainingOptions(400, 32, 0.05, 3),
+				0.25, 11, 4, Progress.NONE);
+			assertArrayEquals(HeadTraining.split(labels, 0.25, 11)[1], o.held(), "held out as split() says");
+			assertEquals(15, o.held().length, "a quarter of each class of 20");
+			// recomputed here, independently: the backbone's own predictions and the head's on the held-out images
+			int[] backbonePred = backbone.logits(images.rows(o.held())).argmaxRows();
+			double[][] logits = o.head().logits(backbone.activations(images, layer).rows(o.held()));
+			int headRight = 0, backboneRight = 0, agree = 0;
+			for (int i = 0; i < o.held().length; i++) {
+				int truth = labels[o.held()[i]], head = HeadTraining.argmax(logits[i]);
+				assertEquals(truth, o.heldLabels()[i]);
+				assertEquals(head, o.headPredicted()[i]);
+				assertArrayEquals(logits[i], o.headLogits()[i], 1e-9);
+				if (head == truth) headRight++;
+				if (backbonePred[i] == truth) backboneRight++;
+				if (head == backbonePred[i]) agree++;
+			}
+			assertEquals(headRight / 15.0, o.headAccuracy(), 1e-12);
+			assertEquals(backboneRight / 15.0, o.backboneAccuracy(), 1e-12);
+			assertEquals(agree / 15.0, o.agreement(), 1e-12);
+			assertEquals(1.0, o.backboneAccuracy(), "the known backbone reads the blob's channel: always right");
+			assertTrue(o.headAccuracy() >= 0.8, "the head learns the same channels: " + o.headAccuracy());
+			assertEquals(KnownBackbone.SIZE, o.featureHeight());
+			assertEquals(o.head().units(), o.prototypes().size());
+			for (var units : o.prototypes()) {
+				assertEquals(4, units.size());
+				for (HeadPrototypes.Prototype p : units) assertTrue(p.image() >= 0 && p.image() < o.train().length, "a training image: " + p);
+			}
+		}
+	}
+
+	@Test
+	void aLayerThatIsMissingOrNotAFeatureMapIsOneSentence(@TempDir Path tmp) throws Exception {
+		try (TensorFlowClassifier backbone = KnownBackbone.build(tmp.resolve("backbone"))) {
+			IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> HeadTraining.layer(backbone, "conv9", "layer"));
+			assertEquals("The model has no layer 'conv9': set layer= one of the spatial layers Model Info lists, or leave it empty for the last one.",
+				missing.getMessage());
+			String flat = backbone.layers().stream().filter(l -> !l.isSpatial()).findFirst().orElseThrow().name();
+			IllegalArgumentException notSpatial = assertThrows(IllegalArgumentException.class, () -> HeadTraining.layer(backbone, flat, "layer"));
+			assertTrue(notSpatial.getMessage().startsWith("Layer '" + flat + "' is not a spatial [N, h, w, c] layer"), notSpatial.getMessage());
+		}
+	}
+}
