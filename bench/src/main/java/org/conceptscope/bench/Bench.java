@@ -62,17 +62,20 @@ public final class Bench {
 
 	/** How much work one run does. */
 	public enum Size {
-		SMOKE(2, 1, 1, 1, new int[] { 50, 400 }), FULL(16, 2, 7, 3, new int[] { 200, 2000 });
+		SMOKE(2, 1, 1, 1, 0, new int[] { 50, 400 }), FULL(16, 2, 7, 3, 1000, new int[] { 200, 2000 });
 
 		/** Images per bundled model and for the large model, timed repetitions (best of) for each, stack lengths. */
 		public final int images, largeImages, repeats, largeRepeats;
+		/** Milliseconds each method and its floor keep running untimed before the timed repetitions ({@link Bench#measure}). */
+		public final int warmupMs;
 		final int[] stackLengths;
 
-		Size(int images, int largeImages, int repeats, int largeRepeats, int[] stackLengths) {
+		Size(int images, int largeImages, int repeats, int largeRepeats, int warmupMs, int[] stackLengths) {
 			this.images = images;
 			this.largeImages = largeImages;
 			this.repeats = repeats;
 			this.largeRepeats = largeRepeats;
+			this.warmupMs = warmupMs;
 			this.stackLengths = stackLengths;
 		}
 
@@ -254,13 +257,14 @@ public final class Bench {
 				in[3], n, model.preferredBatchSize(), gradientBatch);
 			for (AttributionMethod m : methods(o.size(), (int) in[1], large)) {
 				if (!o.timesMethod(m.name())) continue;
-				Row r = measure(name, model, m, images, large ? o.size().largeRepeats : o.size().repeats);
+				Row r = measure(name, model, m, images, large ? o.size().largeRepeats : o.size().repeats, o.size().warmupMs);
 				log.println("  " + format(r));
 				rows.add(r);
 			}
 			for (Map.Entry<String, Consumer<Classifier>> e : conceptWork(o.size(), images).entrySet()) {
 				if (!o.timesMethod(e.getKey())) continue;
-				Row r = measure(name, model, e.getKey(), n, images, e.getValue(), large ? o.size().largeRepeats : o.size().repeats);
+				Row r = measure(name, model, e.getKey(), n, images, e.getValue(), large ? o.size().largeRepeats : o.size().repeats,
+					o.size().warmupMs);
 				log.println("  " + format(r));
 				rows.add(r);
 			}
@@ -322,23 +326,27 @@ public final class Bench {
 	}
 
 	/**
-	 * Times a method against its floor. A first run records the calls (and warms up TensorFlow and
-	 * the JIT); then each repetition times the method and the floor back to back, alternating which
+	 * Times a method against its floor. A first run records the calls (and builds TensorFlow's
+	 * gradient ops); then the method and its floor run in turn, untimed, for {@code warmupMs} (the
+	 * JIT compiles Java code only after thousands of calls or loop turns: a method that takes 2 ms
+	 * runs interpreted through its first repetitions, which measured the interpreter, not the
+	 * method); then each repetition times the method and the floor back to back, alternating which
 	 * goes first. The best time of each is reported: on a shared machine other processes only ever
 	 * add time, so the minimum is the least disturbed measurement.
 	 */
-	static Row measure(String modelName, Classifier model, AttributionMethod m, FloatTensor images, int repeats) {
+	static Row measure(String modelName, Classifier model, AttributionMethod m, FloatTensor images, int repeats, int warmupMs) {
 		int n = (int) images.dim(0);
 		int[] targets = new int[n];
 		Arrays.fill(targets, AttributionMethod.PREDICTED);
-		return measure(modelName, model, m.name(), n, images, c -> m.explain(c, images, targets, Progress.NONE), repeats);
+		return measure(modelName, model, m.name(), n, images, c -> m.explain(c, images, targets, Progress.NONE), repeats, warmupMs);
 	}
 
 	/**
 	 * As above for any work on the model (TCAV, nearest examples): its calls are counted on a first
 	 * run and replayed as its floor ({@code images} supply the floor's inputs, tiled to each call's size).
 	 */
-	static Row measure(String modelName, Classifier model, String method, int n, FloatTensor images, Consumer<Classifier> work, int repeats) {
+	static Row measure(String modelName, Classifier model, String method, int n, FloatTensor images, Consumer<Classifier> work, int repeats,
+		int warmupMs) {
 		CountingClassifier counting = new CountingClassifier(model);
 		try {
 			work.accept(counting);
@@ -349,6 +357,10 @@ public final class Bench {
 		long forward = counting.forwardPasses(), gradient = counting.gradientPasses();
 		Floor floor = new Floor(model, calls, images);
 		floor.run();
+		for (long end = System.nanoTime() + warmupMs * 1_000_000L; System.nanoTime() < end;) {
+			timeWork(work, counting);
+			floor.run();
+		}
 		double[] time = new double[repeats], base = new double[repeats], timeCpu = new double[repeats], baseCpu = new double[repeats];
 		for (int i = 0; i < repeats; i++) {
 			System.gc();

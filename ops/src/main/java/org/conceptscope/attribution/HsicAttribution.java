@@ -104,8 +104,11 @@ public final class HsicAttribution implements AttributionMethod {
 
 					@Override
 					public void done(float[] scores) {
+						// while later images are scored, the estimate keeps to its own thread (on the shared
+						// pool it would hold up the generation of their copies); the last one uses every core
+						boolean last = i == n - 1;
 						estimator.submit(() -> {
-							double[] hsic = hsicPerCell(on, scores, cells);
+							double[] hsic = hsicPerCell(on, scores, cells, last);
 							System.arraycopy(upsampling.apply(hsic, grid, grid, h, w), 0, maps, i * h * w, h * w);
 						});
 					}
@@ -151,6 +154,14 @@ public final class HsicAttribution implements AttributionMethod {
 	 * read from a row that stays in the cache. Rows are dealt to all cores in turn.
 	 */
 	static double[] hsicPerCell(boolean[][] on, float[] y, int cells) {
+		return hsicPerCell(on, y, cells, true);
+	}
+
+	/**
+	 * As above; {@code parallel} false computes the same row slices one after the other on the
+	 * calling thread: the same sums in the same order, so the same bits.
+	 */
+	static double[] hsicPerCell(boolean[][] on, float[] y, int cells, boolean parallel) {
 		int m = y.length;
 		double inverse = 1 / bandwidth(y);
 		// per cell its on samples in order, and per (sample, cell) the sample's position in that list
@@ -167,7 +178,7 @@ public final class HsicAttribution implements AttributionMethod {
 		int tasks = (long) cells * m * m >= 1 << 18 ? Math.min(8, ForkJoinPool.getCommonPoolParallelism() + 1) : 1;
 		double[][] pairSums = new double[tasks][cells], rowSums = new double[tasks][m];
 		IntStream slices = IntStream.range(0, tasks);
-		if (tasks > 1) slices = slices.parallel();
+		if (tasks > 1 && parallel) slices = slices.parallel();
 		slices.forEach(task -> {
 			double[] pairs = pairSums[task], r = rowSums[task], row = new double[m];
 			for (int a = task; a < m; a += tasks) {

@@ -66,6 +66,11 @@ public final class Occlusion implements AttributionMethod {
 				}
 
 				@Override
+				public boolean doneCallsModel() {
+					return true;
+				}
+
+				@Override
 				public void done(float[] scores) {
 					float clean = PerturbedScores.clean(classifier, score, x, resolved[i]);
 					float[] sum = new float[h * w], cover = new float[h * w];

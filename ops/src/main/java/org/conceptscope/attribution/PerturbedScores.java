@@ -1,6 +1,7 @@
 package org.conceptscope.attribution;
 
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
@@ -33,7 +34,7 @@ final class PerturbedScores {
 		void fill(int index, float[] out, int offset);
 	}
 
-	/** Sees the scores of copies [from, to) right after they are computed, while the batch's state is current. */
+	/** Sees the scores of copies [from, to) after they are computed, while the batch's state is current (in batch order, on a worker thread). */
 	@FunctionalInterface
 	interface BatchScores {
 		void accept(int from, int to, float[] scores);
@@ -52,9 +53,9 @@ final class PerturbedScores {
 
 	/**
 	 * As above; {@code after} (may be null) is called after every batch. Batches are pipelined:
-	 * the copies of batch b+1 are generated (on other threads) while the model runs batch b, and
-	 * {@code after} for batch b runs before the copies of batch b+2 are generated. State kept per
-	 * batch can therefore be double-buffered by {@code (index / batchSize) % 2}.
+	 * the copies of batch b+1 are generated and {@code after} for batch b-1 runs (on a worker thread)
+	 * while the model runs batch b, and {@code after} for batch b runs before the copies of batch b+2
+	 * are generated. State kept per batch can therefore be double-buffered by {@code (index / batchSize) % 2}.
 	 */
 	static float[] of(Classifier classifier, TargetScore score, FloatTensor image, int target, int count,
 		Perturbation perturbation, BatchScores after, Progress progress, long done, long total, String method) {
@@ -83,21 +84,35 @@ final class PerturbedScores {
 		/** Writes copy {@code index} of this image (see {@link Perturbation#fill}); called from several threads at once. */
 		void fill(int index, float[] out, int offset);
 
-		/** The scores of this image's copies [from, to) are known (called on the caller's thread after each batch). */
+		/**
+		 * The scores of this image's copies [from, to) are known. Called in batch order, one call at a
+		 * time, on a worker thread (or on the caller's while it waits for that thread) while the model scores
+		 * the next batch, so it must not call the model.
+		 */
 		default void scored(int from, int to, float[] scores) {}
 
-		/** All of this image's scores are known (called on the caller's thread after its last batch); the array is the image's own. */
+		/**
+		 * All of this image's scores are known (called after its last {@link #scored}); the array is the
+		 * image's own. Runs on a worker thread, in image order, while the model scores the next image,
+		 * unless {@link #doneCallsModel()}: then on the caller's thread.
+		 */
 		void done(float[] scores);
+
+		/** Whether {@link #done} calls the model (which only the caller's thread may do). */
+		default boolean doneCallsModel() {
+			return false;
+		}
 	}
 
 	/**
 	 * Scores of {@code count} perturbed copies of every image of {@code images} [N, H, W, C] for its
 	 * target, in batches that never mix images (the same model calls as one {@link #of} per image),
-	 * pipelined across images: image i + 1's job ({@code jobs.apply(i + 1)}, made on another thread)
-	 * and its first batch of copies are generated while the model runs image i's last batch, so the
-	 * model does not wait at every image. Global batch q's copies are generated while the model runs
-	 * batch q - 1, and {@link ImageJob#scored} for batch q runs before batch q + 2's copies are
-	 * generated: state kept per batch can be double-buffered by global batch parity.
+	 * pipelined: while the model runs global batch q, a worker thread generates batch q + 1's copies
+	 * (making image i + 1's job, {@code jobs.apply(i + 1)}, first when batch q + 1 starts it) after it
+	 * has handed batch q - 1's scores to {@link ImageJob#scored} (and {@link ImageJob#done} when that
+	 * batch ended an image). So {@code scored} for batch q always runs before batch q + 2's copies are
+	 * generated: state kept per batch can be double-buffered by global batch parity. The scores and
+	 * the order of the {@code scored} and {@code done} calls are those of a plain loop over batches.
 	 */
 	static void stream(Classifier classifier, TargetScore score, FloatTensor images, int[] targets, int count,
 		IntFunction<ImageJob> jobs, Progress progress, String method) {
@@ -119,8 +134,11 @@ final class PerturbedScores {
 		int batch = batchSize(classifier, count), perImage = (count + batch - 1) / batch, batches = n * perImage;
 		long[] shape = images.shape();
 		float[][] buffers = { new float[batch * per], batches > 1 ? new float[batch * per] : null };
-		Future<Filled> next = fillAsync(jobs, null, 0, 0, Math.min(count, batch), per, batch, buffers[0]);
+		// batch q - 1's scored (and done) calls, made by the task that then generates batch q + 1's copies
+		Runnable pending = null;
+		Future<Filled> next = fillAsync(jobs, null, 0, 0, Math.min(count, batch), per, batch, buffers[0], null);
 		float[] scores = new float[count];
+		boolean failed = true;
 		try {
 			for (int q = 0; q < batches; q++) {
 				int i = q / perImage, from = (q % perImage) * batch, to = Math.min(count, from + batch);
@@ -128,33 +146,66 @@ final class PerturbedScores {
 				ImageJob job = filled.job();
 				int nq = q + 1;
 				if (nq < batches) {
+					// batch q + 1 reuses batch q - 1's buffer and slots: generated after batch q - 1's scores are handed over
 					int ni = nq / perImage, nFrom = (nq % perImage) * batch, nTo = Math.min(count, nFrom + batch);
-					next = fillAsync(jobs, ni == i ? job : null, ni, nFrom, nTo, per, batch, buffers[nq % 2]);
+					next = fillAsync(jobs, ni == i ? job : null, ni, nFrom, nTo, per, batch, buffers[nq % 2], pending);
 				} else {
-					next = null;
+					next = pending == null ? null : handAsync(pending);
 				}
+				pending = null;
 				shape[0] = to - from;
 				FloatTensor probs = score.of(classifier, new FloatTensor(shape, filled.data()));
 				int k = (int) probs.dim(1), target = targets[i];
 				for (int c = from; c < to; c++) scores[c] = probs.data()[(c - from) * k + target];
-				job.scored(from, to, scores);
-				if (to == count) {
-					job.done(scores);
-					if (i + 1 < n) scores = new float[count];
+				float[] imageScores = scores;
+				boolean last = to == count;
+				Runnable hand = () -> {
+					job.scored(from, to, imageScores);
+					if (last) job.done(imageScores);
+				};
+				if (last && job.doneCallsModel()) {
+					// on this thread, after batch q - 1's calls (made by the task generating batch q + 1)
+					if (next != null) {
+						Future<Filled> generated = next;
+						Filled ready = await(generated);
+						next = CompletableFuture.completedFuture(ready);
+					}
+					hand.run();
+				} else {
+					pending = hand;
 				}
+				if (last && i + 1 < n) scores = new float[count];
 				GradientMaps.step(progress, done + (long) i * count + to, total, method);
 			}
+			if (next != null) await(next);
+			if (pending != null) pending.run();
+			next = null;
+			failed = false;
 		} finally {
-			if (next != null) {
+			if (failed && next != null) {
 				next.cancel(false);
-				try {
-					next.get();
-				} catch (InterruptedException e) {
-					Thread.currentThread().interrupt();
-				} catch (ExecutionException | CancellationException e) {
-					// the batch is not needed any more
-				}
+				quietly(next);
 			}
+		}
+	}
+
+	/** Batch scores handed over on the common pool (the last batch's predecessor, with no copies left to generate). */
+	private static Future<Filled> handAsync(Runnable hand) {
+		return ForkJoinPool.commonPool().submit(() -> {
+			hand.run();
+			return (Filled) null;
+		});
+	}
+
+	/** Waits for a task that is no longer needed, ignoring how it ended. */
+	private static void quietly(Future<?> f) {
+		if (f == null) return;
+		try {
+			f.get();
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		} catch (ExecutionException | CancellationException e) {
+			// not needed any more
 		}
 	}
 
@@ -163,8 +214,9 @@ final class PerturbedScores {
 	 * short batch) on the common pool, making the image's job first when {@code job} is null.
 	 */
 	private static Future<Filled> fillAsync(IntFunction<ImageJob> jobs, ImageJob job, int image, int from, int to, int per, int batch,
-		float[] buffer) {
+		float[] buffer, Runnable before) {
 		return ForkJoinPool.commonPool().submit(() -> {
+			if (before != null) before.run();
 			ImageJob j = job != null ? job : jobs.apply(image);
 			float[] data = to - from == batch ? buffer : new float[(to - from) * per];
 			IntStream indices = IntStream.range(from, to);
@@ -181,9 +233,10 @@ final class PerturbedScores {
 			Thread.currentThread().interrupt();
 			throw new CancellationException("Interrupted while generating perturbed copies.");
 		} catch (ExecutionException e) {
-			if (e.getCause() instanceof RuntimeException r) throw r;
-			if (e.getCause() instanceof Error err) throw err;
-			throw new IllegalStateException(e.getCause());
+			Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : e.getCause();
+			if (cause instanceof RuntimeException r) throw r;
+			if (cause instanceof Error err) throw err;
+			throw new IllegalStateException(cause);
 		}
 	}
 

@@ -1,7 +1,7 @@
 package org.conceptscope.attribution;
 
+import java.lang.ref.SoftReference;
 import java.util.Random;
-import java.util.stream.IntStream;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -23,6 +23,15 @@ public final class Rise implements AttributionMethod {
 	private final double keepProbability;
 	private final long seed;
 	private final TargetScore score;
+	/**
+	 * The masks of the last call that generated them all, for its image size: a later call on images of
+	 * that size (the next batch of a folder, a stack's next slices) reuses them instead of generating
+	 * them again. Published only once complete and never written after; softly held, so memory
+	 * pressure drops them.
+	 */
+	private volatile SoftReference<Masks> kept;
+
+	private record Masks(int height, int width, float[] values) {}
 
 	public Rise(int masks, int grid, double keepProbability, long seed) {
 		this(masks, grid, keepProbability, seed, TargetScore.LOGIT);
@@ -94,14 +103,17 @@ public final class Rise implements AttributionMethod {
 		float[] maps = new float[n * h * w];
 		int plane = h * w;
 		// Masks depend on the seed and their index only, so when they all fit in maskCacheBytes
-		// they are generated once (on all cores) for every image. Otherwise they are generated per
+		// they are generated once for every image (and kept for the next call on this image size):
+		// by the first image's batches, each while the model runs the batch before. Otherwise they are generated per
 		// image, a batch at a time, into two batches' worth of slots (the next batch, of this image or
 		// the next, is generated while the model runs the current one), reused for every batch; either way
 		// a mask serves both the masked copies and, with the batch's scores, the weighted sum.
 		int batch = PerturbedScores.batchSize(classifier, masks), perImage = PerturbedScores.batchesPerImage(classifier, masks);
 		boolean cached = (long) masks * plane * 4 <= maskCacheBytes;
-		float[] store = new float[(cached ? masks : 2 * batch) * plane];
-		if (cached) IntStream.range(0, masks).parallel().forEach(k -> mask(k, h, w, store, k * plane));
+		SoftReference<Masks> ref = kept;
+		Masks previous = cached && ref != null ? ref.get() : null;
+		boolean reuse = previous != null && previous.height() == h && previous.width() == w;
+		float[] store = reuse ? previous.values() : new float[(cached ? masks : 2 * batch) * plane];
 		PerturbedScores.stream(classifier, score, images, resolved, masks, i -> {
 			float[] src = images.slice(i).data();
 			int mapOffset = i * plane;
@@ -109,7 +121,8 @@ public final class Rise implements AttributionMethod {
 				@Override
 				public void fill(int index, float[] out, int off) {
 					int slot = slot(index) * plane;
-					if (!cached) mask(index, h, w, store, slot);
+					// the first image's batches generate the masks every later image reads (its batches come after)
+					if (!cached || (i == 0 && !reuse)) mask(index, h, w, store, slot);
 					for (int p = 0; p < plane; p++) {
 						float mv = store[slot + p];
 						for (int ch = 0; ch < c; ch++) out[off + p * c + ch] = src[p * c + ch] * mv;
@@ -136,6 +149,7 @@ public final class Rise implements AttributionMethod {
 				}
 			};
 		}, progress, name());
+		if (cached && !reuse && n > 0) kept = new SoftReference<>(new Masks(h, w, store));
 		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, AttributionMethod.metadata(classifier, name(), resolved, "masks",
 			Integer.toString(masks), "grid", Integer.toString(grid), "keep_probability", Double.toString(keepProbability),
 			"seed", Long.toString(seed), "score", score.name()));
