@@ -77,25 +77,32 @@ public abstract class EngineClassifier implements Classifier, DenseModel {
 	 * @param classes       one name per output; null or empty: "class 0", "class 1", ...
 	 * @param normalization how raw pixels become the input
 	 * @param pixelSize     the pixel size the model was trained at, or null
+	 * @param inputDomain   the card's input statistics (out-of-domain warning), or null
 	 */
-	public record Description(String name, Input input, List<String> classes, Normalization normalization, PixelSize pixelSize) {
+	public record Description(String name, Input input, List<String> classes, Normalization normalization, PixelSize pixelSize,
+		org.conceptscope.tensor.InputDomain inputDomain) {
 		public Description {
 			classes = classes == null ? List.of() : List.copyOf(classes);
 			normalization = normalization == null ? new Normalization.None() : normalization;
+		}
+
+		/** Without input statistics: nothing to warn against. */
+		public Description(String name, Input input, List<String> classes, Normalization normalization, PixelSize pixelSize) {
+			this(name, input, classes, normalization, pixelSize, null);
 		}
 
 		/** From a model card (conceptscope.json) beside a TorchScript or ONNX file; {@code fallback} for an input the file itself declares. */
 		public static Description fromCard(ModelConfig card, Input fallback, String cardFile) {
 			try {
 				return new Description(card.name, Input.fromCard(card.input, fallback, cardFile), card.classes, card.parsedNormalization(),
-					card.parsedPixelSize());
+					card.parsedPixelSize(), card.parsedInputDomain());
 			} catch (IllegalArgumentException e) {
 				throw new ModelLoadException(cardFile + ": " + e.getMessage() + ".", e);
 			}
 		}
 
 		public Description withNames(List<String> classNames) {
-			return new Description(name, input, classNames, normalization, pixelSize);
+			return new Description(name, input, classNames, normalization, pixelSize, inputDomain);
 		}
 	}
 
@@ -104,6 +111,7 @@ public abstract class EngineClassifier implements Classifier, DenseModel {
 	private final List<String> classNames;
 	private final Normalization normalization;
 	private final PixelSize pixelSize;
+	private final org.conceptscope.tensor.InputDomain inputDomain;
 	private final ModelSignature signature;
 	/** The output's shape in ConceptScope's layout, batch -1 ([-1, K] for a classifier). */
 	private final long[] outputShape;
@@ -127,6 +135,7 @@ public abstract class EngineClassifier implements Classifier, DenseModel {
 		this.classNames = d.classes();
 		this.normalization = d.normalization();
 		this.pixelSize = d.pixelSize();
+		this.inputDomain = d.inputDomain();
 		Input input = d.input();
 		TensorSpec in = new TensorSpec("input", engine + " input", input.imageShape(), "float32");
 		this.outputShape = modelOutput == null ? new long[] { -1, classNames.size() } : imageOutputShape(modelOutput, input);
@@ -293,10 +302,10 @@ public abstract class EngineClassifier implements Classifier, DenseModel {
 		return Classifier.super.inputGradient(images, classWeights, rule);
 	}
 
-	/** The card's input statistics; the engines read none (null). */
+	/** The card's input statistics (conceptscope.json's {@code input_statistics}), or null. */
 	@Override
 	public org.conceptscope.tensor.InputDomain inputDomain() {
-		return null;
+		return inputDomain;
 	}
 
 	@Override

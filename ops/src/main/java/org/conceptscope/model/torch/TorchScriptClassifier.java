@@ -133,7 +133,8 @@ public final class TorchScriptClassifier extends EngineClassifier {
 			PtSymbolBlock block = (PtSymbolBlock) model.getBlock();
 			block.freezeParameters(true);
 			Description d = description.name() == null
-				? new Description(stem(file), description.input(), description.classes(), description.normalization(), description.pixelSize())
+				? new Description(stem(file), description.input(), description.classes(), description.normalization(), description.pixelSize(),
+					description.inputDomain())
 				: description;
 			return probe(file, d, model, block, offered, noLayers, logits ? TorchScriptLayers.LOGITS : "forward");
 		} catch (RuntimeException e) {
