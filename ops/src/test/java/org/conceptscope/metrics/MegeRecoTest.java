@@ -102,7 +102,7 @@ class MegeRecoTest {
 		}
 		// A card that does not match the weights, and a model without a card line.
 		Path copy = tmp.resolve("ihc-copy");
-		copyTree(BundledModels.dir("ihc-stain"), copy);
+		BundledModels.copyTree(BundledModels.dir("ihc-stain"), copy);
 		ModelConfig c = ModelConfig.read(copy);
 		c.metadata.put("architecture", "input 32x32x3; 3 conv block(s) [8, 32, 32] (kernel 3, ReLU, 2x2 average pool); global average pooling");
 		c.write(copy);
@@ -115,12 +115,6 @@ class MegeRecoTest {
 		try (TensorFlowClassifier m = TensorFlowClassifier.load(copy)) {
 			String msg = assertThrows(IllegalArgumentException.class, () -> MegeReco.architectureFor(m, " ")).getMessage();
 			assertTrue(msg.contains("does not record one (metadata.architecture") && msg.contains("architecture=[conv 16,32,32;"), msg);
-		}
-	}
-
-	static void copyTree(Path from, Path to) throws java.io.IOException {
-		try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(from)) {
-			for (Path p : (Iterable<Path>) s::iterator) java.nio.file.Files.copy(p, to.resolve(from.relativize(p).toString()));
 		}
 	}
 

@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
 import org.conceptscope.tensor.InputDomain;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,10 +28,8 @@ class EngineCardDomainTest {
 
 	/** A copy of the box-segmentation export with the given statistics written into its card (the bundled card is left as it is). */
 	Path copyWithStatistics(String engine, boolean statistics) throws IOException {
-		Path source = DenseEnginesTest.dir(engine), copy = Files.createDirectories(work.resolve(engine + statistics));
-		try (Stream<Path> files = Files.list(source)) {
-			for (Path f : (Iterable<Path>) files::iterator) Files.copy(f, copy.resolve(f.getFileName()));
-		}
+		Path copy = work.resolve(engine + statistics);
+		BundledModels.copyTree(DenseEnginesTest.dir(engine), copy);
 		if (statistics) {
 			ModelConfig card = ModelConfig.read(copy);
 			card.inputStatistics(new InputDomain(MEAN, STD, LOW, HIGH), "written by EngineCardDomainTest");
