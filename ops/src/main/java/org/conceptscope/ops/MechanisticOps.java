@@ -120,10 +120,7 @@ public final class MechanisticOps {
 		String layers, Integer concepts, Integer samples, Integer steps, Long seed) {
 		TensorFlowClassifier tf = OpImages.tensorFlow(model, "The concept graph");
 		OpImages.Batch batch = OpImages.read(model, images);
-		List<String> list = new ArrayList<>();
-		if (layers != null) for (String l : layers.split(",")) if (!l.isBlank()) list.add(l.trim());
-		ConceptGraph.Options options = new ConceptGraph.Options(list, orDefault(concepts, 4), orDefault(samples, 1000), orDefault(seed, 42L),
-			orDefault(steps, 32), EXAMPLES, ERF_MASS);
+		ConceptGraph.Options options = graphOptions(layers, concepts, samples, steps, seed);
 		return ConceptGraph.build(tf, batch.tensor(), OpImages.majorityTarget(model, batch, target), options, Progress.NONE);
 	}
 
@@ -148,11 +145,16 @@ public final class MechanisticOps {
 		String layers, Integer concepts, Integer samples, Integer steps, Long seed) {
 		TensorFlowClassifier tf = OpImages.tensorFlow(model, "The concept graph");
 		OpImages.Batch batch = OpImages.read(model, images);
+		ConceptGraph.Options options = graphOptions(layers, concepts, samples, steps, seed);
+		return ConceptGraph.buildDataset(tf, batch.tensor(), options, Progress.NONE);
+	}
+
+	/** The two concept-graph ops' options: comma-separated layers (lowest first) and their defaults. */
+	private static ConceptGraph.Options graphOptions(String layers, Integer concepts, Integer samples, Integer steps, Long seed) {
 		List<String> list = new ArrayList<>();
 		if (layers != null) for (String l : layers.split(",")) if (!l.isBlank()) list.add(l.trim());
-		ConceptGraph.Options options = new ConceptGraph.Options(list, orDefault(concepts, 4), orDefault(samples, 1000), orDefault(seed, 42L),
+		return new ConceptGraph.Options(list, orDefault(concepts, 4), orDefault(samples, 1000), orDefault(seed, 42L),
 			orDefault(steps, 32), EXAMPLES, ERF_MASS);
-		return ConceptGraph.buildDataset(tf, batch.tensor(), options, Progress.NONE);
 	}
 
 	/**
