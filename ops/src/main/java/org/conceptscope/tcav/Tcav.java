@@ -125,37 +125,44 @@ public final class Tcav {
 			long[] shape = layer(classifier, layer).shape();
 			float[] randomActs = classifier.activations(randomPool, layer).data();
 			int d = randomActs.length / pool;
-			float[] grads = classifier.layerGradient(inputs, layer, weights).data();
-			double[] nullScores = new double[runs];
-			IntStream.range(0, runs).parallel().forEach(r -> {
-				checkCancel(progress, done, total);
-				LinearSvm.Model m = train(randomActs, nullPositives[r], randomActs, negatives[r], d, seed + 7919L * r + 1).model();
-				nullScores[r] = sensitivityScore(sensitivities(m.weights(), grads, n, d));
-				report(progress, done.incrementAndGet(), total);
-			});
-			for (Concept c : concepts) {
-				float[] conceptActs = classifier.activations(c.examples(), layer).data();
-				int[] all = IntStream.range(0, (int) c.examples().dim(0)).toArray();
-				double[] scores = new double[runs], magnitudes = new double[runs], accuracies = new double[runs];
-				double[][] directions = new double[runs][];
-				IntStream.range(0, runs).parallel().forEach(r -> {
-					checkCancel(progress, done, total);
-					Trained t = train(conceptActs, all, randomActs, negatives[r], d, seed + 7919L * r + 2);
-					double[] s = sensitivities(t.model().weights(), grads, n, d);
-					scores[r] = sensitivityScore(s);
-					magnitudes[r] = magnitude(s);
-					accuracies[r] = t.accuracy();
-					directions[r] = unit(t.model().weights());
-					report(progress, done.incrementAndGet(), total);
-				});
-				double[] mean = new double[d];
-				for (double[] dir : directions) for (int j = 0; j < d; j++) mean[j] += dir[j] / runs;
-				double[] u = unit(mean);
-				float[] cav = new float[d];
-				for (int j = 0; j < d; j++) cav[j] = (float) u[j];
-				double p = pValue(scores, nullScores);
-				rows.add(new Row(c.name(), layer, scores, magnitudes, nullScores, accuracies, mean(scores), std(scores), mean(nullScores), std(nullScores),
-					mean(magnitudes), mean(accuracies), p, p < alpha / hypotheses, new ConceptActivationVector(c.name(), layer, shape, cav, mean(accuracies))));
+			// The fits need only activations: each set of runs is trained in the background while the
+			// model computes the next call's activations or gradients (same calls, same order, same bits).
+			List<Fits> fits = new ArrayList<>();
+			try {
+				fits.add(Fits.start(runs, r -> train(randomActs, nullPositives[r], randomActs, negatives[r], d, seed + 7919L * r + 1), progress, done, total));
+				float[] grads = classifier.layerGradient(inputs, layer, weights).data();
+				for (Concept c : concepts) {
+					float[] conceptActs = classifier.activations(c.examples(), layer).data();
+					int[] all = IntStream.range(0, (int) c.examples().dim(0)).toArray();
+					fits.add(Fits.start(runs, r -> train(conceptActs, all, randomActs, negatives[r], d, seed + 7919L * r + 2), progress, done, total));
+				}
+				double[] nullScores = new double[runs];
+				Trained[] nulls = fits.get(0).joinFits();
+				for (int r = 0; r < runs; r++) nullScores[r] = sensitivityScore(sensitivities(nulls[r].model().weights(), grads, n, d));
+				for (int ci = 0; ci < concepts.size(); ci++) {
+					Concept c = concepts.get(ci);
+					Trained[] trained = fits.get(ci + 1).joinFits();
+					double[] scores = new double[runs], magnitudes = new double[runs], accuracies = new double[runs];
+					double[][] directions = new double[runs][];
+					for (int r = 0; r < runs; r++) {
+						Trained t = trained[r];
+						double[] s = sensitivities(t.model().weights(), grads, n, d);
+						scores[r] = sensitivityScore(s);
+						magnitudes[r] = magnitude(s);
+						accuracies[r] = t.accuracy();
+						directions[r] = unit(t.model().weights());
+					}
+					double[] mean = new double[d];
+					for (double[] dir : directions) for (int j = 0; j < d; j++) mean[j] += dir[j] / runs;
+					double[] u = unit(mean);
+					float[] cav = new float[d];
+					for (int j = 0; j < d; j++) cav[j] = (float) u[j];
+					double p = pValue(scores, nullScores);
+					rows.add(new Row(c.name(), layer, scores, magnitudes, nullScores, accuracies, mean(scores), std(scores), mean(nullScores), std(nullScores),
+						mean(magnitudes), mean(accuracies), p, p < alpha / hypotheses, new ConceptActivationVector(c.name(), layer, shape, cav, mean(accuracies))));
+				}
+			} finally {
+				for (Fits f : fits) f.cancel(false);
 			}
 		}
 		return new Result(target, classifier.classNames().get(target), n, runs, setSize, alpha, hypotheses, seed, rows);
@@ -188,6 +195,53 @@ public final class Tcav {
 			out.add(new Scores(v, s, sensitivityScore(s), magnitude(s)));
 		}
 		return out;
+	}
+
+	/**
+	 * One set of runs' SVM fits, trained on the common pool in the background (run r's fit on all
+	 * cores, as before); {@link #join()} waits for them and rethrows the first failure as it was thrown.
+	 */
+	private static final class Fits extends java.util.concurrent.RecursiveAction {
+
+		private final Trained[] out;
+		private final java.util.function.IntFunction<Trained> fit;
+		private final Progress progress;
+		private final AtomicLong done;
+		private final long total;
+		private volatile RuntimeException failure;
+
+		private Fits(int runs, java.util.function.IntFunction<Trained> fit, Progress progress, AtomicLong done, long total) {
+			this.out = new Trained[runs];
+			this.fit = fit;
+			this.progress = progress;
+			this.done = done;
+			this.total = total;
+		}
+
+		static Fits start(int runs, java.util.function.IntFunction<Trained> fit, Progress progress, AtomicLong done, long total) {
+			Fits f = new Fits(runs, fit, progress, done, total);
+			java.util.concurrent.ForkJoinPool.commonPool().execute(f);
+			return f;
+		}
+
+		@Override
+		protected void compute() {
+			try {
+				IntStream.range(0, out.length).parallel().forEach(r -> {
+					checkCancel(progress, done, total);
+					out[r] = fit.apply(r);
+					report(progress, done.incrementAndGet(), total);
+				});
+			} catch (RuntimeException e) {
+				failure = e;
+			}
+		}
+
+		Trained[] joinFits() {
+			quietlyJoin();
+			if (failure != null) throw failure;
+			return out;
+		}
 	}
 
 	// ---- pieces ----

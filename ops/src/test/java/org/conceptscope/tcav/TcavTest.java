@@ -100,6 +100,30 @@ class TcavTest {
 		}
 	}
 
+	/**
+	 * The fits of the null runs and of each concept are trained in the background while the model
+	 * computes the next activations: a concept tested alone, in one layer, gets exactly the runs it
+	 * gets among others; and a cancel during the background fits stops the test with its sentence.
+	 */
+	@Test
+	void eachConceptsRunsAreTheSameAloneOrAmongOthersAndCancelStopsThem() {
+		Tcav.Result together = run();
+		Tcav.Concept noise = new Tcav.Concept("noise", images(20, 1, 0, 2));
+		Tcav.Result alone = new Tcav(20, 0.05, 3).test(model, List.of("conv2/relu"), List.of(noise), images(60, 1, 0, 4), images(16, 1, 0.5f, 5), 1,
+			Progress.NONE);
+		Tcav.Row a = alone.rows().get(0);
+		Tcav.Row t = together.rows().stream().filter(r -> r.concept().equals("noise") && r.layer().equals("conv2/relu")).findFirst().orElseThrow();
+		assertArrayEquals(t.scores(), a.scores());
+		assertArrayEquals(t.nullScores(), a.nullScores());
+		assertArrayEquals(t.accuracies(), a.accuracies());
+		assertArrayEquals(t.magnitudes(), a.magnitudes());
+		assertArrayEquals(t.cav().direction(), a.cav().direction());
+		Progress stopAfterFive = (done, total, message) -> done < 5;
+		java.util.concurrent.CancellationException e = assertThrows(java.util.concurrent.CancellationException.class,
+			() -> new Tcav(20, 0.05, 3).test(model, LAYERS, List.of(noise), images(60, 1, 0, 4), images(16, 1, 0.5f, 5), 1, stopAfterFive));
+		assertTrue(e.getMessage().contains("TCAV cancelled after"), e.getMessage());
+	}
+
 	/** CAVs saved as a bank and loaded again score a new stack like the test did. */
 	@Test
 	void savedCavsScoreNewStacks() throws Exception {
