@@ -78,7 +78,8 @@ public final class ForGrad implements AttributionMethod {
 	 * |IDFT(mask * DFT(|map|))| for each of n maps of h x w. The mask keeps a few low frequencies,
 	 * so only the kept rows and columns of the spectrum are computed (separable direct sums over the
 	 * frequencies that can pass): the same values as the full transforms, whose other terms are
-	 * zero, at a fraction of the work.
+	 * zero, at a fraction of the work. A row of the (real) map has a conjugate-symmetric transform,
+	 * so only the non-negative kept column frequencies are summed.
 	 */
 	static float[] filter(float[] maps, int n, int h, int w, int sigma) {
 		boolean[] keep = lowPass(h, w, sigma);
@@ -100,16 +101,25 @@ public final class ForGrad implements AttributionMethod {
 		double[] rowRe = new double[h * nx], rowIm = new double[h * nx]; // rows transformed at the kept kx
 		double[] fRe = new double[ny * nx], fIm = new double[ny * nx]; // the kept spectrum
 		double[] bRe = new double[h * nx], bIm = new double[h * nx]; // columns transformed back
+		double[] row = new double[w];
+		// the kept column frequencies are symmetric (k kept iff -k is): the index of -kx[a]
+		int[] mirror = new int[nx];
+		for (int a = 0; a < nx; a++) mirror[a] = java.util.Arrays.binarySearch(kx, (w - kx[a]) % w);
 		for (int i = 0; i < n; i++) {
 			int off = i * h * w;
 			for (int y = 0; y < h; y++) {
+				for (int t = 0; t < w; t++) row[t] = Math.abs(maps[off + y * w + t]);
 				for (int a = 0; a < nx; a++) {
+					if (mirror[a] >= 0 && mirror[a] < a) { // a real row's transform at -k is the conjugate of that at k
+						rowRe[y * nx + a] = rowRe[y * nx + mirror[a]];
+						rowIm[y * nx + a] = -rowIm[y * nx + mirror[a]];
+						continue;
+					}
 					double re = 0, im = 0;
 					double[] c = cx[a], s = sx[a];
 					for (int t = 0; t < w; t++) {
-						double v = Math.abs(maps[off + y * w + t]);
-						re += v * c[t];
-						im -= v * s[t];
+						re += row[t] * c[t];
+						im -= row[t] * s[t];
 					}
 					rowRe[y * nx + a] = re;
 					rowIm[y * nx + a] = im;
@@ -150,7 +160,7 @@ public final class ForGrad implements AttributionMethod {
 						re += br * c - bi * s;
 						im += bi * c + br * s;
 					}
-					out[off + y * w + t] = (float) (Math.hypot(re, im) / (h * w));
+					out[off + y * w + t] = (float) (Math.sqrt(re * re + im * im) / (h * w)); // |z| (Math.hypot is ~20x slower)
 				}
 			}
 		}
