@@ -38,6 +38,10 @@ public final class CountingClassifier implements Classifier {
 
 	private final Classifier delegate;
 	private final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
+	/** Outputs of the recorded run by call index, and whether calls now answer from them instead of the model. */
+	private final java.util.Map<Integer, FloatTensor> outputs = new java.util.concurrent.ConcurrentHashMap<>();
+	private volatile boolean keepOutputs, replaying;
+	private List<Call> recorded = List.of();
 
 	public CountingClassifier(Classifier delegate) {
 		this.delegate = delegate;
@@ -58,6 +62,38 @@ public final class CountingClassifier implements Classifier {
 		calls.clear();
 	}
 
+	/**
+	 * Runs {@code work} once through the model, keeping every call's output; afterwards {@link
+	 * #replaying(boolean) replaying(true)} makes the same calls answer with copies of those outputs
+	 * at once, without the model, so that what is left of a method's time is its own work.
+	 */
+	public void recordOutputs(Runnable work) {
+		reset();
+		outputs.clear();
+		keepOutputs = true;
+		try {
+			work.run();
+		} finally {
+			keepOutputs = false;
+		}
+		recorded = calls();
+	}
+
+	/** Whether calls answer from the recorded outputs (see {@link #recordOutputs}). */
+	public void replaying(boolean on) {
+		if (on && recorded.isEmpty()) throw new IllegalStateException("Nothing recorded to replay.");
+		replaying = on;
+	}
+
+	/** The i-th call's recorded output, checked against what was recorded; a copy, as a model call gives a new tensor. */
+	private FloatTensor replayed(int i) {
+		Call now = calls.get(i);
+		if (i >= recorded.size() || !recorded.get(i).equals(now)) {
+			throw new IllegalStateException("Call " + i + " (" + now + ") differs from the recorded run's; its output cannot be replayed.");
+		}
+		return outputs.get(i).copy();
+	}
+
 	/** Images (or activation rows) that went through a forward pass only. */
 	public long forwardPasses() {
 		return calls().stream().filter(c -> !c.kind().backward).mapToLong(Call::size).sum();
@@ -68,8 +104,19 @@ public final class CountingClassifier implements Classifier {
 		return calls().stream().filter(c -> c.kind().backward).mapToLong(Call::size).sum();
 	}
 
-	private void record(Kind kind, FloatTensor batch, String layer) {
-		calls.add(new Call(kind, (int) batch.dim(0), layer));
+	private int record(Kind kind, FloatTensor batch, String layer) {
+		synchronized (calls) {
+			calls.add(new Call(kind, (int) batch.dim(0), layer));
+			return calls.size() - 1;
+		}
+	}
+
+	/** The delegate's answer to call i, kept when recording; or the recorded answer when replaying. */
+	private FloatTensor answer(int i, java.util.function.Supplier<FloatTensor> call) {
+		if (replaying) return replayed(i);
+		FloatTensor out = call.get();
+		if (keepOutputs) outputs.put(i, out.copy());
+		return out;
 	}
 
 	@Override
@@ -104,20 +151,17 @@ public final class CountingClassifier implements Classifier {
 
 	@Override
 	public FloatTensor logits(FloatTensor images) {
-		record(Kind.LOGITS, images, null);
-		return delegate.logits(images);
+		return answer(record(Kind.LOGITS, images, null), () -> delegate.logits(images));
 	}
 
 	@Override
 	public FloatTensor probabilities(FloatTensor images) {
-		record(Kind.PROBABILITIES, images, null);
-		return delegate.probabilities(images);
+		return answer(record(Kind.PROBABILITIES, images, null), () -> delegate.probabilities(images));
 	}
 
 	@Override
 	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights) {
-		record(Kind.INPUT_GRADIENT, images, null);
-		return delegate.inputGradient(images, classWeights);
+		return answer(record(Kind.INPUT_GRADIENT, images, null), () -> delegate.inputGradient(images, classWeights));
 	}
 
 	@Override
@@ -132,32 +176,27 @@ public final class CountingClassifier implements Classifier {
 
 	@Override
 	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights, ReluBackward rule) {
-		record(rule == ReluBackward.ORDINARY ? Kind.INPUT_GRADIENT : Kind.RELU_RULE_GRADIENT, images, rule == ReluBackward.ORDINARY ? null : rule.name());
-		return delegate.inputGradient(images, classWeights, rule);
+		return answer(record(rule == ReluBackward.ORDINARY ? Kind.INPUT_GRADIENT : Kind.RELU_RULE_GRADIENT, images, rule == ReluBackward.ORDINARY ? null : rule.name()), () -> delegate.inputGradient(images, classWeights, rule));
 	}
 
 	@Override
 	public FloatTensor activations(FloatTensor images, String layer) {
-		record(Kind.ACTIVATIONS, images, layer);
-		return delegate.activations(images, layer);
+		return answer(record(Kind.ACTIVATIONS, images, layer), () -> delegate.activations(images, layer));
 	}
 
 	@Override
 	public FloatTensor layerGradient(FloatTensor images, String layer, FloatTensor classWeights) {
-		record(Kind.LAYER_GRADIENT, images, layer);
-		return delegate.layerGradient(images, layer, classWeights);
+		return answer(record(Kind.LAYER_GRADIENT, images, layer), () -> delegate.layerGradient(images, layer, classWeights));
 	}
 
 	@Override
 	public FloatTensor logitsFromLayer(String layer, FloatTensor activations) {
-		record(Kind.LOGITS_FROM_LAYER, activations, layer);
-		return delegate.logitsFromLayer(layer, activations);
+		return answer(record(Kind.LOGITS_FROM_LAYER, activations, layer), () -> delegate.logitsFromLayer(layer, activations));
 	}
 
 	@Override
 	public FloatTensor gradientFromLayer(String layer, FloatTensor activations, FloatTensor classWeights) {
-		record(Kind.GRADIENT_FROM_LAYER, activations, layer);
-		return delegate.gradientFromLayer(layer, activations, classWeights);
+		return answer(record(Kind.GRADIENT_FROM_LAYER, activations, layer), () -> delegate.gradientFromLayer(layer, activations, classWeights));
 	}
 
 	/** Does not close the delegate: the benchmark owns it. */

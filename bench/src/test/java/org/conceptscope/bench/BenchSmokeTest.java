@@ -62,6 +62,7 @@ class BenchSmokeTest {
 		assertEquals(tcav ? 3L * Math.max(2, r.images()) : 5L * r.images(), r.forwardPasses(), what + " forward passes");
 		assertEquals(tcav ? r.images() : 0, r.gradientPasses(), what + " forward+backward passes");
 		assertTrue(r.wallMs() > 0 && r.floorMs() > 0 && Double.isFinite(r.ratio()), what);
+		assertTrue(r.ownMs() >= 0 && Double.isFinite(r.ownRatio()), what + ": its own work is timed on a replay of its calls, " + r.ownMs());
 	}
 
 	static Path models() {
@@ -103,6 +104,7 @@ class BenchSmokeTest {
 				assertTrue(r.calls() >= 1 && r.wallMs() > 0 && r.floorMs() > 0, what);
 				assertTrue(Double.isFinite(r.ratio()) && r.ratio() > 0, what + " ratio " + r.ratio());
 				assertTrue(r.cpuMs() >= 0 && r.floorCpuMs() >= 0, what + " CPU time");
+				assertTrue(r.ownMs() >= 0 && Double.isFinite(r.ownRatio()), what + ": its own work is timed on a replay of its calls, " + r.ownMs());
 			}
 		}
 		String md = Files.readString(out.resolve("bench-results.md"), StandardCharsets.UTF_8);

@@ -1,6 +1,8 @@
 package org.conceptscope.bench;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -48,6 +50,35 @@ class FloorTest {
 			assertTrue(counting.calls().stream().allMatch(c -> c.kind() == Kind.INPUT_GRADIENT));
 			counting.reset();
 			assertEquals(List.of(), counting.calls());
+		}
+	}
+
+	/**
+	 * The method's own work is timed on a replay: the same calls answered from the recorded run's
+	 * outputs. The replay gives the method exactly what the model gave (same maps), makes the same
+	 * calls, and refuses a call the recorded run did not make.
+	 */
+	@Test
+	void replayAnswersTheRecordedCallsWithTheModelsOutputs() {
+		try (TensorFlowClassifier model = TensorFlowClassifier.load(BenchSmokeTest.models().resolve("ihc-stain"))) {
+			model.setMaxBatch(5);
+			FloatTensor images = Bench.randomImages(3, 32, 32, 3, 3);
+			int[] targets = { -1, 0, 2 };
+			for (var method : List.of(new Occlusion(8, 8, 0f), new IntegratedGradients(6, 0f), new GradCam(null, true))) {
+				CountingClassifier counting = new CountingClassifier(model);
+				float[][] maps = new float[1][];
+				counting.recordOutputs(() -> maps[0] = method.explain(counting, images, targets, Progress.NONE).maps().data());
+				List<Call> calls = counting.calls();
+				counting.reset();
+				counting.replaying(true);
+				float[] replayed = method.explain(counting, images, targets, Progress.NONE).maps().data();
+				assertArrayEquals(maps[0], replayed, method.name() + ": the replay answers as the model did");
+				assertEquals(calls, counting.calls(), method.name());
+				counting.reset();
+				IllegalStateException e = assertThrows(IllegalStateException.class, () -> counting.logits(Bench.randomImages(7, 32, 32, 3, 4)));
+				assertTrue(e.getMessage().contains("differs from the recorded run's"), e.getMessage());
+				counting.replaying(false);
+			}
 		}
 	}
 }
