@@ -105,6 +105,18 @@ public final class ForGrad implements AttributionMethod {
 		// the kept column frequencies are symmetric (k kept iff -k is): the index of -kx[a]
 		int[] mirror = new int[nx];
 		for (int a = 0; a < nx; a++) mirror[a] = java.util.Arrays.binarySearch(kx, (w - kx[a]) % w);
+		// one of each pair {k, -k} (k itself when it is its own mirror: 0, or w/2), with its waves by position
+		int[] half = java.util.stream.IntStream.range(0, nx).filter(a -> mirror[a] >= a || mirror[a] < 0).toArray();
+		for (int a : half) {
+			if (mirror[a] < 0) throw new IllegalStateException("The low-pass mask is not symmetric.");
+		}
+		double[] cxT = new double[w * half.length], sxT = new double[w * half.length], hRe = new double[half.length], hIm = new double[half.length];
+		for (int t = 0; t < w; t++) {
+			for (int q = 0; q < half.length; q++) {
+				cxT[t * half.length + q] = cx[half[q]][t];
+				sxT[t * half.length + q] = sx[half[q]][t];
+			}
+		}
 		for (int i = 0; i < n; i++) {
 			int off = i * h * w;
 			for (int y = 0; y < h; y++) {
@@ -152,15 +164,20 @@ public final class ForGrad implements AttributionMethod {
 					bIm[y * nx + a] = im;
 				}
 			}
+			// The filtered spectrum is conjugate-symmetric (real map, symmetric mask), so the result is
+			// real: the terms at k and -k add up to twice the real part of one of them, and |z| = |Re z|.
 			for (int y = 0; y < h; y++) {
+				for (int q = 0; q < half.length; q++) {
+					int a = half[q];
+					double twice = mirror[a] == a ? 1 : 2;
+					hRe[q] = twice * bRe[y * nx + a];
+					hIm[q] = twice * bIm[y * nx + a];
+				}
 				for (int t = 0; t < w; t++) {
-					double re = 0, im = 0;
-					for (int a = 0; a < nx; a++) {
-						double c = cx[a][t], s = sx[a][t], br = bRe[y * nx + a], bi = bIm[y * nx + a];
-						re += br * c - bi * s;
-						im += bi * c + br * s;
-					}
-					out[off + y * w + t] = (float) (Math.sqrt(re * re + im * im) / (h * w)); // |z| (Math.hypot is ~20x slower)
+					double re = 0;
+					int base = t * half.length;
+					for (int q = 0; q < half.length; q++) re += hRe[q] * cxT[base + q] - hIm[q] * sxT[base + q];
+					out[off + y * w + t] = (float) (Math.abs(re) / (h * w));
 				}
 			}
 		}

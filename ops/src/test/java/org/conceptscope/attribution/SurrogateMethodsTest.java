@@ -244,17 +244,18 @@ class SurrogateMethodsTest {
 	}
 
 	/**
-	 * The filter computes only the spectrum's kept rows and columns; on random maps of odd,
-	 * even and rectangular sizes, from one kept frequency to all of them, it equals the full
-	 * transform, mask and inverse transform.
+	 * The filter computes only the spectrum's kept rows and columns, and uses that a real map's
+	 * spectrum is conjugate-symmetric; on random maps of odd, even and rectangular sizes, from one
+	 * kept frequency to all of them, and at 224 pixels with the default bandwidth, it equals the
+	 * full transform, mask and inverse transform.
 	 */
 	@Test
 	void forGradsPrunedTransformEqualsTheFullOne() {
 		java.util.Random r = new java.util.Random(17);
-		int[][] sizes = { { 16, 16 }, { 17, 23 }, { 32, 12 }, { 9, 9 } };
+		int[][] sizes = { { 16, 16 }, { 17, 23 }, { 32, 12 }, { 9, 9 }, { 224, 224 } };
 		for (int[] size : sizes) {
 			int h = size[0], w = size[1];
-			for (int sigma : new int[] { 1, 2, 5, Math.min(h, w) }) {
+			for (int sigma : h == 224 ? new int[] { ForGrad.defaultBandwidth(h, w) } : new int[] { 1, 2, 5, Math.min(h, w) }) {
 				float[] maps = new float[2 * h * w];
 				for (int i = 0; i < maps.length; i++) maps[i] = (float) r.nextGaussian();
 				float[] got = ForGrad.filter(maps, 2, h, w, sigma);
