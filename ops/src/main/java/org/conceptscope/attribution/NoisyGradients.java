@@ -99,27 +99,32 @@ public final class NoisyGradients implements AttributionMethod {
 			SplittableRandom seeds = new SplittableRandom(seed * 1_000_003L + firstImage + i);
 			for (int s = 0; s < samples; s++) copySeeds[i * samples + s] = seeds.nextLong();
 		}
-		// Buffers reused for every batch; the sums are the current image's (copies arrive in image order).
-		float[] noisy = new float[batch * per];
+		// Two buffers in turn: batch q + 1's copies are drawn (on the common pool) while the model
+		// computes batch q's gradients; the sums are the current image's (copies arrive in image order).
+		float[][] buffers = { new float[batch * per], total > batch ? new float[batch * per] : null };
 		int[] t = new int[batch];
 		double[] sum = new double[per], sq = new double[per];
 		long[] shape = images.shape();
-		for (long start = 0; start < total; start += batch) {
+		java.util.concurrent.ForkJoinTask<float[]> next = drawTask(0, batch, total, per, samples, x, sigma, copySeeds, buffers[0]);
+		next.invoke();
+		for (long start = 0, q = 0; start < total; start += batch, q++) {
 			int count = (int) Math.min(batch, total - start);
 			long from = start;
-			float[] copies = count == batch ? noisy : new float[count * per];
-			IntStream copyIndices = IntStream.range(0, count);
-			if ((long) count * per >= 1 << 15) copyIndices = copyIndices.parallel();
-			copyIndices.forEach(k -> {
-				int i = (int) ((from + k) / samples), base = i * per, o = k * per;
-				SplittableRandom rnd = new SplittableRandom(copySeeds[(int) (from + k)]);
-				double sd = sigma[i];
-				for (int p = 0; p < per; p++) copies[o + p] = (float) (x[base + p] + sd * rnd.nextGaussian());
-			});
+			float[] copies = next.join();
+			if (start + batch < total) {
+				next = drawTask(start + batch, batch, total, per, samples, x, sigma, copySeeds, buffers[(int) ((q + 1) % 2)]);
+				next.fork();
+			}
 			for (int k = 0; k < count; k++) t[k] = resolved[(int) ((from + k) / samples)];
 			shape[0] = count;
-			float[] g = classifier.inputGradient(new FloatTensor(shape, copies),
-				FloatTensor.oneHot(count == batch ? t : Arrays.copyOf(t, count), classifier.numClasses())).data();
+			float[] g;
+			try {
+				g = classifier.inputGradient(new FloatTensor(shape, copies),
+					FloatTensor.oneHot(count == batch ? t : Arrays.copyOf(t, count), classifier.numClasses())).data();
+			} catch (RuntimeException e) {
+				next.cancel(false);
+				throw e;
+			}
 			for (int k = 0; k < count; k++) {
 				int o = k * per;
 				for (int p = 0; p < per; p++) {
@@ -147,5 +152,27 @@ public final class NoisyGradients implements AttributionMethod {
 		return new Attribution(GradientMaps.maxChannels(new FloatTensor(images.shape(), out)), resolved,
 			AttributionMethod.metadata(classifier, name(), resolved, "samples", Integer.toString(samples), "sigma_fraction",
 				String.format(Locale.ROOT, "%s", sigmaFraction), "seed", Long.toString(seed)));
+	}
+
+	/**
+	 * The noisy copies from index {@code from} on (at most {@code batch}, fewer at the end) into
+	 * {@code buffer} (a fresh array for a short last batch); copy k of image i is x_i plus Gaussian
+	 * noise from its own generator, so the copies do not depend on where or when they are drawn.
+	 */
+	private static java.util.concurrent.ForkJoinTask<float[]> drawTask(long from, int batch, long total, int per, int samples, float[] x,
+		double[] sigma, long[] copySeeds, float[] buffer) {
+		return java.util.concurrent.ForkJoinTask.adapt(() -> {
+			int count = (int) Math.min(batch, total - from);
+			float[] copies = count == batch ? buffer : new float[count * per];
+			IntStream copyIndices = IntStream.range(0, count);
+			if ((long) count * per >= 1 << 15) copyIndices = copyIndices.parallel();
+			copyIndices.forEach(k -> {
+				int i = (int) ((from + k) / samples), base = i * per, o = k * per;
+				SplittableRandom rnd = new SplittableRandom(copySeeds[(int) (from + k)]);
+				double sd = sigma[i];
+				for (int p = 0; p < per; p++) copies[o + p] = (float) (x[base + p] + sd * rnd.nextGaussian());
+			});
+			return copies;
+		});
 	}
 }

@@ -1,0 +1,99 @@
+package org.conceptscope.attribution;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SmoothGrad and VarGrad draw batch q + 1's noisy copies while the model computes batch q's
+ * gradients: the maps are still their plain definition, copy by copy, to the bit, whatever the
+ * batch size, and the model sees each copy once.
+ */
+class NoisyGradientsStreamTest {
+
+	/** Gradient of copy x for class k: (k + 1) x^2 per value, so each map depends on every noisy copy. */
+	static final class SquareModel extends StreamedScoresTest.LinearModel {
+		final List<float[]> seen = new ArrayList<>();
+
+		SquareModel(int values, int batch) {
+			super(values, 3, batch, 1);
+		}
+
+		@Override
+		public synchronized FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights) {
+			calls.add((int) images.dim(0));
+			int n = (int) images.dim(0), per = images.stride0(), k = (int) classWeights.dim(1);
+			float[] g = new float[n * per];
+			for (int i = 0; i < n; i++) {
+				int cls = 0;
+				for (int c = 0; c < k; c++) if (classWeights.data()[i * k + c] > 0) cls = c;
+				for (int p = 0; p < per; p++) {
+					float v = images.data()[i * per + p];
+					g[i * per + p] = (cls + 1) * v * v;
+				}
+				seen.add(java.util.Arrays.copyOfRange(images.data(), i * per, (i + 1) * per));
+			}
+			return new FloatTensor(images.shape(), g);
+		}
+	}
+
+	/** The definition: per image, its copies x + sigma N(0, 1) from the copy's own generator, gradients summed in order. */
+	static float[] plain(NoisyGradients.Statistic statistic, FloatTensor x, int[] targets, int samples, double fraction, long seed) {
+		int n = (int) x.dim(0), h = (int) x.dim(1), w = (int) x.dim(2), c = (int) x.dim(3), per = h * w * c;
+		float[] out = new float[n * h * w];
+		for (int i = 0; i < n; i++) {
+			float[] xi = x.slice(i).data();
+			float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
+			for (float v : xi) {
+				min = Math.min(min, v);
+				max = Math.max(max, v);
+			}
+			double sd = fraction * (max - min);
+			SplittableRandom seeds = new SplittableRandom(seed * 1_000_003L + i);
+			double[] sum = new double[per], sq = new double[per];
+			for (int s = 0; s < samples; s++) {
+				SplittableRandom rnd = new SplittableRandom(seeds.nextLong());
+				for (int p = 0; p < per; p++) {
+					float copy = (float) (xi[p] + sd * rnd.nextGaussian());
+					double g = (targets[i] + 1) * copy * copy;
+					sum[p] += g;
+					sq[p] += g * g;
+				}
+			}
+			for (int p = 0; p < h * w; p++) {
+				float best = Float.NEGATIVE_INFINITY;
+				for (int ch = 0; ch < c; ch++) {
+					int q = p * c + ch;
+					double mean = sum[q] / samples, meanSq = sq[q] / samples;
+					float v = (float) (statistic == NoisyGradients.Statistic.VAR_GRAD ? Math.max(meanSq - mean * mean, 0) : Math.abs(mean));
+					best = Math.max(best, v);
+				}
+				out[i * h * w + p] = best;
+			}
+		}
+		return out;
+	}
+
+	@Test
+	void noisyGradientMapsAreTheirPlainDefinitionWhateverTheBatch() {
+		int n = 3, size = 12, c = 2, samples = 10;
+		FloatTensor x = StreamedScoresTest.images(n, size, c, 6);
+		int[] targets = { 2, 0, 1 };
+		for (NoisyGradients.Statistic st : List.of(NoisyGradients.Statistic.SMOOTH_GRAD, NoisyGradients.Statistic.VAR_GRAD)) {
+			float[] want = plain(st, x, targets, samples, 0.2, 9);
+			for (int batch : new int[] { 1, 4, 7, 30, 256 }) {
+				SquareModel model = new SquareModel(size * size * c, batch);
+				float[] got = new NoisyGradients(st, samples, 0.2, 9).explain(model, x, targets, Progress.NONE).maps().data();
+				assertArrayEquals(want, got, st + ", batches of " + batch);
+				assertEquals(n * samples, model.seen.size(), "every copy once");
+			}
+		}
+	}
+}
