@@ -2,7 +2,6 @@ package org.conceptscope.fiji.run;
 
 import org.conceptscope.fiji.param.OptionText;
 import org.conceptscope.fiji.param.CommandSpecs;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -171,9 +170,7 @@ public final class AttributionSettings {
 			throw new IllegalArgumentException("Unknown " + BOUNDS + " '" + bounds + "': use " + BOUNDS + "=interval (fast) or " + BOUNDS
 				+ "=crown (tighter, slower).");
 		}
-		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
-			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
-		}
+		ConceptDiscoverySettings.checkSaveDir(saveDir);
 		return this;
 	}
 

@@ -1,6 +1,7 @@
 package org.conceptscope.fiji.run;
 
 import org.conceptscope.fiji.param.CommandSpecs;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -87,6 +88,13 @@ public final class ConceptDiscoverySettings {
 		if (perClass) o.append(PER_CLASS).append("=true ");
 		path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
+	}
+
+	/** Refuses, before any work, a save_dir that is an existing file, in one sentence. */
+	static void checkSaveDir(Path saveDir) {
+		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
+			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
+		}
 	}
 
 	static void path(StringBuilder o, String key, Path p) {

@@ -66,9 +66,7 @@ public final class ConceptGraphSettings {
 			throw new IllegalArgumentException("The image folder " + folder + " does not exist: set " + FOLDER
 				+ "=[a folder of images], or leave it empty to use the current image.");
 		}
-		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
-			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
-		}
+		ConceptDiscoverySettings.checkSaveDir(saveDir);
 		return this;
 	}
 

@@ -60,9 +60,7 @@ public final class ConceptImportanceSettings {
 			throw new IllegalArgumentException(UPDATE_BANK + " writes the bank with the new importances into save_dir: set "
 				+ SAVE_DIR + "=[folder] (the bank's own folder replaces it).");
 		}
-		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
-			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
-		}
+		ConceptDiscoverySettings.checkSaveDir(saveDir);
 		return this;
 	}
 

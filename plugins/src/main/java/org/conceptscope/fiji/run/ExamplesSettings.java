@@ -40,9 +40,7 @@ public final class ExamplesSettings {
 			throw new IllegalArgumentException("Nothing to do: set " + NEIGHBOURS + " (nearest examples of each slice of the image) or "
 				+ PROTOTYPES + " (prototypes of the examples) above 0.");
 		}
-		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
-			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
-		}
+		ConceptDiscoverySettings.checkSaveDir(saveDir);
 		return this;
 	}
 

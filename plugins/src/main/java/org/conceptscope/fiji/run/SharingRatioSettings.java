@@ -2,7 +2,6 @@ package org.conceptscope.fiji.run;
 
 import org.conceptscope.fiji.param.OptionText;
 import org.conceptscope.fiji.param.CommandSpecs;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -65,9 +64,7 @@ public final class SharingRatioSettings {
 				+ erfMass + ".");
 		}
 		if (!Double.isFinite(apopFill)) throw new IllegalArgumentException(APOP_FILL + " must be a finite number, got " + apopFill + ".");
-		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
-			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
-		}
+		ConceptDiscoverySettings.checkSaveDir(saveDir);
 		return this;
 	}
 

@@ -64,9 +64,7 @@ public final class TcavSettings {
 		if (target == null || target.isBlank()) {
 			throw new IllegalArgumentException("No target given: use " + TARGET + "=predicted, a class name or a class index.");
 		}
-		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
-			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
-		}
+		ConceptDiscoverySettings.checkSaveDir(saveDir);
 		return this;
 	}
 
