@@ -109,9 +109,7 @@ public final class AttributionSettings {
 	 * the macro key and what to give instead.
 	 */
 	public AttributionSettings validate() {
-		if (model == null || model.toString().isBlank()) {
-			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
-		}
+		SettingsChecks.model(model);
 		AttributionMethods.check(method);
 		if (target == null || target.isBlank()) {
 			throw new IllegalArgumentException("No target given: use " + TARGET + "=" + PREDICTED + ", a class name or a class index.");
@@ -170,7 +168,7 @@ public final class AttributionSettings {
 			throw new IllegalArgumentException("Unknown " + BOUNDS + " '" + bounds + "': use " + BOUNDS + "=interval (fast) or " + BOUNDS
 				+ "=crown (tighter, slower).");
 		}
-		ConceptDiscoverySettings.checkSaveDir(saveDir);
+		SettingsChecks.saveDir(saveDir);
 		return this;
 	}
 

@@ -46,9 +46,7 @@ public final class ConceptDiscoverySettings {
 
 	/** Checks what can be checked without the model; messages name the macro key. */
 	public ConceptDiscoverySettings validate() {
-		if (model == null || model.toString().isBlank()) {
-			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
-		}
+		SettingsChecks.model(model);
 		if (target == null || target.isBlank()) {
 			throw new IllegalArgumentException("No target given: use " + TARGET + "=predicted (the class most slices are"
 				+ " predicted as), a class name or a class index.");
@@ -88,13 +86,6 @@ public final class ConceptDiscoverySettings {
 		if (perClass) o.append(PER_CLASS).append("=true ");
 		path(o, SAVE_DIR, saveDir);
 		return o.toString().trim();
-	}
-
-	/** Refuses, before any work, a save_dir that is an existing file, in one sentence. */
-	static void checkSaveDir(Path saveDir) {
-		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
-			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
-		}
 	}
 
 	static void path(StringBuilder o, String key, Path p) {

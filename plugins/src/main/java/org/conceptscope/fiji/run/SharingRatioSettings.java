@@ -38,9 +38,7 @@ public final class SharingRatioSettings {
 	public Path saveDir;
 
 	public SharingRatioSettings validate() {
-		if (model == null || model.toString().isBlank()) {
-			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
-		}
+		SettingsChecks.model(model);
 		if (target == null || target.isBlank()) {
 			throw new IllegalArgumentException("No target given: use " + TARGET + "=predicted, a class name or a class index.");
 		}
@@ -64,7 +62,7 @@ public final class SharingRatioSettings {
 				+ erfMass + ".");
 		}
 		if (!Double.isFinite(apopFill)) throw new IllegalArgumentException(APOP_FILL + " must be a finite number, got " + apopFill + ".");
-		ConceptDiscoverySettings.checkSaveDir(saveDir);
+		SettingsChecks.saveDir(saveDir);
 		return this;
 	}
 

@@ -15,13 +15,34 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every command that writes into save_dir refuses, from its macro options and before any work, a
- * save_dir that is a file, with the same sentence; a folder not yet made is accepted.
+ * Checks the commands' settings share ({@link SettingsChecks}), asked through each command's macro
+ * options: no model folder, and a save_dir that is a file, get the same sentence in every command,
+ * before any work; a save_dir not yet made is accepted.
  */
-class SaveDirRefusalTest {
+class SettingsChecksTest {
 
 	@TempDir
 	Path dir;
+
+	@Test
+	void noModelGetsOneSentenceInEveryCommandThatLoadsOne() {
+		List<Runnable> commands = List.of(() -> AttributionSettings.of(CommandSpecs.ATTRIBUTION.parse("")).validate(),
+			() -> ConceptDiscoverySettings.of(CommandSpecs.CONCEPT_DISCOVERY.parse("")).validate(),
+			() -> ConceptGraphSettings.of(CommandSpecs.CONCEPT_GRAPH.parse("")).validate(),
+			() -> ConceptImportanceSettings.of(CommandSpecs.CONCEPT_IMPORTANCE.parse("")).validate(),
+			() -> ConceptLocalizationSettings.of(CommandSpecs.CONCEPT_LOCALIZATION.parse("")).validate(),
+			() -> EvaluationSettings.of(CommandSpecs.EVALUATE_EXPLANATION.parse("")).validate(),
+			() -> ExamplesSettings.of(CommandSpecs.NEAREST_EXAMPLES.parse("")).validate(),
+			() -> FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse("")).validate(),
+			() -> SharingRatioSettings.of(CommandSpecs.SHARING_RATIO_DECOMPOSITION.parse("")).validate(),
+			() -> TcavSettings.of(CommandSpecs.TCAV.parse("")).validate(),
+			() -> HeadTrainingSettings.of(CommandSpecs.TRAIN_INTERPRETABLE_HEAD.parse("")).validate());
+		for (int i = 0; i < commands.size(); i++) {
+			Runnable c = commands.get(i);
+			assertEquals("No model folder given: set model=[folder holding saved_model.pb].",
+				assertThrows(IllegalArgumentException.class, c::run).getMessage(), "command " + i);
+		}
+	}
 
 	@Test
 	void aFileAsSaveDirGetsOneSentenceInEveryCommand() throws Exception {
