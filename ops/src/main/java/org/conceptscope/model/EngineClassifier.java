@@ -21,7 +21,7 @@ import org.conceptscope.tensor.Normalization;
  * a layer) and h (a layer to the logits), and the gradient of {@code sum weights * output} of the
  * forward pass and of h; the layer gradient is the gradient of h at g(x).
  */
-public abstract class EngineClassifier implements Classifier, DenseModel {
+public abstract class EngineClassifier implements RawOutputClassifier {
 
 	/** What a subclass runs: the whole model, or one side of a layer split. */
 	protected enum Part { FORWARD, TO_LAYER, FROM_LAYER }
@@ -266,40 +266,10 @@ public abstract class EngineClassifier implements Classifier, DenseModel {
 		return outputShape.clone();
 	}
 
-	@Override
-	public FloatTensor outputs(FloatTensor images) {
-		return logits(images);
-	}
-
-	@Override
-	public FloatTensor outputsFromLayer(String layer, FloatTensor activations) {
-		return logitsFromLayer(layer, activations);
-	}
-
-	@Override
-	public List<String> channelNames() {
-		return classNames;
-	}
-
 	/** The output as the model gives it: logits (a final softmax is the model's business; subclasses say otherwise). */
 	@Override
 	public boolean outputsAreProbabilities() {
 		return false;
-	}
-
-	@Override
-	public boolean supportsGradients() {
-		return true;
-	}
-
-	@Override
-	public boolean supportsReluBackward() {
-		return false;
-	}
-
-	@Override
-	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights, ReluBackward rule) {
-		return Classifier.super.inputGradient(images, classWeights, rule);
 	}
 
 	/** The card's input statistics (conceptscope.json's {@code input_statistics}), or null. */

@@ -53,7 +53,7 @@ import org.tensorflow.proto.TensorInfo;
  * of the {@link Classifier} methods have the output's shape. Explain it through a
  * {@link TargetOperator} ({@link OperatorClassifier}); {@link Classifiers#open} does so.
  */
-public final class TensorFlowClassifier implements Classifier, DenseModel {
+public final class TensorFlowClassifier implements RawOutputClassifier {
 
 	/**
 	 * Batch size for models whose memory per image cannot be estimated (an input of unknown
@@ -468,38 +468,14 @@ public final class TensorFlowClassifier implements Classifier, DenseModel {
 	 * Whether the model's output is a map (rank 3 or more, e.g. a segmentation [N, H, W, C]) rather
 	 * than logits [N, classes]; explain such a model through an {@link OperatorClassifier}.
 	 */
+	@Override
 	public boolean isDense() {
 		return dense;
 	}
 
 	@Override
-	public FloatTensor outputs(FloatTensor images) {
-		return logits(images);
-	}
-
-	@Override
-	public FloatTensor outputsFromLayer(String layer, FloatTensor activations) {
-		return logitsFromLayer(layer, activations);
-	}
-
-	@Override
-	public List<String> channelNames() {
-		return classNames;
-	}
-
-	@Override
 	public boolean outputsAreProbabilities() {
 		return denseProbabilities;
-	}
-
-	@Override
-	public boolean supportsGradients() {
-		return true;
-	}
-
-	@Override
-	public PixelSize pixelSize() {
-		return Classifier.super.pixelSize();
 	}
 
 	/** The input statistics of {@code conceptscope.json}, or null. */

@@ -26,6 +26,7 @@ import org.conceptscope.model.ModelConfig;
 import org.conceptscope.model.ModelLoadException;
 import org.conceptscope.model.ModelSignature;
 import org.conceptscope.model.PixelSize;
+import org.conceptscope.model.RawOutputClassifier;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.model.TensorSpec;
 import org.conceptscope.model.bioimage.ModelDescription.Axis;
@@ -64,7 +65,7 @@ import org.conceptscope.tensor.Normalization;
  * becomes the explained scores, for every engine) puts a target operator in front of it. This class
  * only checks that the rdf's output and the weights' agree.
  */
-public final class BioImageModel implements Classifier, DenseModel {
+public final class BioImageModel implements RawOutputClassifier {
 
 	/** Result of running the package's own test tensors. */
 	public record TestReport(boolean ran, boolean passed, double maxAbsoluteDifference, String message) {}
@@ -667,23 +668,8 @@ public final class BioImageModel implements Classifier, DenseModel {
 	}
 
 	@Override
-	public List<String> channelNames() {
-		return classNames();
-	}
-
-	@Override
 	public boolean outputsAreProbabilities() {
 		return model instanceof DenseModel d && d.outputsAreProbabilities();
-	}
-
-	@Override
-	public FloatTensor outputs(FloatTensor images) {
-		return logits(images);
-	}
-
-	@Override
-	public FloatTensor outputsFromLayer(String layer, FloatTensor activations) {
-		return logitsFromLayer(layer, activations);
 	}
 
 	@Override
