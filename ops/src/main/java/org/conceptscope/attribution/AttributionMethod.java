@@ -67,6 +67,24 @@ public interface AttributionMethod {
 		return m;
 	}
 
+	/**
+	 * Refuses, before any work, a missing model or method, or a target that is not {@link #PREDICTED} nor
+	 * a class of the model, each in one sentence.
+	 */
+	static void checkRequest(Classifier classifier, AttributionMethod method, int target) {
+		if (classifier == null) throw new IllegalArgumentException("No model given: load a classifier first.");
+		if (method == null) throw new IllegalArgumentException("No attribution method given.");
+		checkTarget(classifier, target);
+	}
+
+	/** Refuses a target that is not {@link #PREDICTED} nor a class of the model, in one sentence naming the classes. */
+	static void checkTarget(Classifier classifier, int target) {
+		if (target != PREDICTED && (target < 0 || target >= classifier.numClasses())) {
+			throw new IllegalArgumentException("Target class " + target + " does not exist; the model has classes 0.."
+				+ (classifier.numClasses() - 1) + " " + classifier.classNames() + ".");
+		}
+	}
+
 	/** Replaces {@link #PREDICTED} entries by the model's arg-max class, checking the others. */
 	static int[] resolveTargets(Classifier classifier, FloatTensor images, int[] targets) {
 		if (targets.length != images.dim(0)) {
@@ -78,9 +96,8 @@ public interface AttributionMethod {
 			if (out[i] == PREDICTED) {
 				if (predicted == null) predicted = classifier.logits(images).argmaxRows();
 				out[i] = predicted[i];
-			} else if (out[i] < 0 || out[i] >= classifier.numClasses()) {
-				throw new IllegalArgumentException("Target class " + out[i] + " does not exist; the model has classes 0.."
-					+ (classifier.numClasses() - 1) + " " + classifier.classNames() + ".");
+			} else {
+				checkTarget(classifier, out[i]);
 			}
 		}
 		return out;

@@ -157,13 +157,8 @@ public final class RegionExplainer {
 	 */
 	public static Result explain(Classifier classifier, TileSource source, Region region, Mode mode, AttributionMethod method, int target,
 		double overlap, Progress progress) {
-		if (classifier == null) throw new IllegalArgumentException("No model given: load a classifier first.");
-		if (method == null) throw new IllegalArgumentException("No attribution method given.");
+		AttributionMethod.checkRequest(classifier, method, target);
 		int k = classifier.numClasses();
-		if (target != AttributionMethod.PREDICTED && (target < 0 || target >= k)) {
-			throw new IllegalArgumentException("Target class " + target + " does not exist; the model has classes 0.." + (k - 1) + " "
-				+ classifier.classNames() + ".");
-		}
 		int height = source.height(), width = source.width();
 		if (region.image() < 0 || region.image() >= source.images()) {
 			throw new IllegalArgumentException("The region '" + region.name() + "' is on image " + (region.image() + 1) + " but there are "

@@ -116,13 +116,8 @@ public final class TiledExplainer {
 		int firstImage, Progress progress, TileCheckpoint checkpoint) {
 		TileCheckpoint store = checkpoint == null ? TileCheckpoint.NONE : checkpoint;
 		if (firstImage < 0) throw new IllegalArgumentException("Images are numbered from 0 or more, got " + firstImage + ".");
-		if (classifier == null) throw new IllegalArgumentException("No model given: load a classifier first.");
-		if (method == null) throw new IllegalArgumentException("No attribution method given.");
+		AttributionMethod.checkRequest(classifier, method, target);
 		int k = classifier.numClasses();
-		if (target != AttributionMethod.PREDICTED && (target < 0 || target >= k)) {
-			throw new IllegalArgumentException("Target class " + target + " does not exist; the model has classes 0.." + (k - 1) + " "
-				+ classifier.classNames() + ".");
-		}
 		method.checkRuns(classifier);
 		Progress p = progress == null ? Progress.NONE : progress;
 		TileGrid grid = grid(classifier, source.height(), source.width(), overlap);

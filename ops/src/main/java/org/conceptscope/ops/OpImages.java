@@ -68,10 +68,7 @@ public final class OpImages {
 	public static int[] targets(Classifier model, Batch batch, Integer target) {
 		int[] t = new int[(int) batch.tensor().dim(0)];
 		int value = target == null || target < 0 ? AttributionMethod.PREDICTED : target;
-		if (value >= model.numClasses()) {
-			throw new IllegalArgumentException("Target class " + value + " does not exist; the model has classes 0.." + (model.numClasses() - 1)
-				+ " " + model.classNames() + ".");
-		}
+		AttributionMethod.checkTarget(model, value);
 		Arrays.fill(t, value);
 		return t;
 	}

@@ -1,5 +1,6 @@
 package org.conceptscope.train;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -10,11 +11,11 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
 /** Builds the graph of a {@link CnnArchitecture} with the TensorFlow Java graph API. */
 final class CnnGraph extends GraphNetwork {
-
 
 	/** Variables start from the given values (trained weights, or an initialisation). */
 	CnnGraph(Graph g, CnnArchitecture arch, Map<String, FloatTensor> initial) {
@@ -22,24 +23,11 @@ final class CnnGraph extends GraphNetwork {
 		OpNames names = new OpNames(tf);
 		input = names.op("input").placeholder(TFloat32.class,
 			Placeholder.shape(Shape.of(-1, arch.height(), arch.width(), arch.channels())));
-		for (CnnArchitecture.Parameter p : arch.parameters()) {
-			FloatTensor value = initial.get(p.name());
-			if (value == null) throw new IllegalArgumentException("No value for parameter " + p.name() + ".");
-			if (!java.util.Arrays.equals(value.shape(), p.shape())) {
-				throw new IllegalArgumentException("Parameter " + p.name() + " has shape " + java.util.Arrays.toString(value.shape())
-					+ ", expected " + java.util.Arrays.toString(p.shape()) + ".");
-			}
-			Operand<TFloat32> init = names.op(p.name() + "_initial_value")
-				.constantOf(TFloat32.tensorOf(Shape.of(p.shape()), DataBuffers.of(value.data(), true, false)));
-			variables.put(p.name(), names.op(p.name()).variable(init));
-		}
+		addVariables(names, arch.parameters(), initial, variables);
 		Operand<TFloat32> x = input;
-		List<Long> ones = List.of(1L, 1L, 1L, 1L);
 		for (int i = 1; i <= arch.filters().length; i++) {
 			String block = "conv" + i;
-			x = names.op(block + "/conv2d").nn.conv2d(x, variables.get(block + "/kernel"), ones, "SAME");
-			x = names.op(block + "/bias_add").nn.biasAdd(x, variables.get(block + "/bias"));
-			x = names.op(block + "/relu").nn.relu(x);
+			x = convBlock(names, block, x, variables);
 			if (arch.pool()) {
 				x = names.op(block + "/pool").nn.avgPool(x, List.of(1L, 2L, 2L, 1L), List.of(1L, 2L, 2L, 1L), "VALID");
 			}
@@ -52,9 +40,33 @@ final class CnnGraph extends GraphNetwork {
 		probabilities = names.op("probabilities").nn.softmax(logits);
 	}
 
+	/**
+	 * One variable per parameter, named by it, starting from its value in {@code initial} (an op
+	 * {@code <name>_initial_value} holds it), put in {@code into} in the parameters' order.
+	 *
+	 * @throws IllegalArgumentException when a value is missing or has another shape
+	 */
+	static void addVariables(OpNames names, List<CnnArchitecture.Parameter> parameters, Map<String, FloatTensor> initial,
+		Map<String, Variable<TFloat32>> into) {
+		for (CnnArchitecture.Parameter p : parameters) {
+			FloatTensor value = initial.get(p.name());
+			if (value == null) throw new IllegalArgumentException("No value for parameter " + p.name() + ".");
+			if (!Arrays.equals(value.shape(), p.shape())) {
+				throw new IllegalArgumentException("Parameter " + p.name() + " has shape " + Arrays.toString(value.shape()) + ", expected "
+					+ Arrays.toString(p.shape()) + ".");
+			}
+			Operand<TFloat32> init = names.op(p.name() + "_initial_value")
+				.constantOf(TFloat32.tensorOf(Shape.of(p.shape()), DataBuffers.of(value.data(), true, false)));
+			into.put(p.name(), names.op(p.name()).variable(init));
+		}
+	}
 
-
-
+	/** A convolution block {@code block}: {@code <block>/conv2d} (stride 1, SAME) with {@code <block>/kernel}, bias add, ReLU. */
+	static Operand<TFloat32> convBlock(OpNames names, String block, Operand<TFloat32> x, Map<String, Variable<TFloat32>> variables) {
+		x = names.op(block + "/conv2d").nn.conv2d(x, variables.get(block + "/kernel"), List.of(1L, 1L, 1L, 1L), "SAME");
+		x = names.op(block + "/bias_add").nn.biasAdd(x, variables.get(block + "/bias"));
+		return names.op(block + "/relu").nn.relu(x);
+	}
 
 	static FloatTensor read(TFloat32 t) {
 		long[] shape = t.shape().asArray();

@@ -118,18 +118,26 @@ public final class RegionTargets {
 	public static void check(List<Roi> rois, int width, int height, String origin) {
 		int k = 0;
 		for (Roi roi : rois) {
-			k++;
-			String name = roi.getName() == null || roi.getName().isBlank() ? "ROI " + k : roi.getName();
-			if (!roi.isArea()) {
-				throw new IllegalArgumentException("The ROI '" + name + "' of " + origin + " is a " + roi.getTypeAsString().toLowerCase(Locale.ROOT)
-					+ ", not an area; explain area ROIs (rectangle, oval, polygon, freehand).");
-			}
-			Region r = region(roi, name, 0);
+			Region r = area(roi, ++k, origin);
 			if (!r.meets(0, 0, width, height)) {
-				throw new IllegalArgumentException("The ROI '" + name + "' of " + origin + " (" + r.x() + ", " + r.y() + ", " + r.width() + "x"
+				throw new IllegalArgumentException("The ROI '" + r.name() + "' of " + origin + " (" + r.x() + ", " + r.y() + ", " + r.width() + "x"
 					+ r.height() + ") lies outside the " + width + "x" + height + " images; check that the ROI file belongs to these images.");
 			}
 		}
+	}
+
+	/**
+	 * The {@code k}-th ROI (from 1) as a region of batch entry 0, named by its name or else "ROI k".
+	 *
+	 * @throws IllegalArgumentException in one sentence when it is not an area
+	 */
+	private static Region area(Roi roi, int k, String origin) {
+		String name = roi.getName() == null || roi.getName().isBlank() ? "ROI " + k : roi.getName();
+		if (!roi.isArea()) {
+			throw new IllegalArgumentException("The ROI '" + name + "' of " + origin + " is a " + roi.getTypeAsString().toLowerCase(Locale.ROOT)
+				+ ", not an area; explain area ROIs (rectangle, oval, polygon, freehand).");
+		}
+		return region(roi, name, 0);
 	}
 
 	/** A ROI's box and mask as a region of batch entry {@code entry}. */
@@ -186,13 +194,8 @@ public final class RegionTargets {
 		List<Region> out = new ArrayList<>();
 		int k = 0;
 		for (Roi roi : rois) {
-			k++;
-			String name = roi.getName() == null || roi.getName().isBlank() ? "ROI " + k : roi.getName();
-			if (!roi.isArea()) {
-				throw new IllegalArgumentException("The ROI '" + name + "' of " + origin + " is a " + roi.getTypeAsString().toLowerCase(Locale.ROOT)
-					+ ", not an area; explain area ROIs (rectangle, oval, polygon, freehand).");
-			}
-			Region shape = region(roi, name, 0);
+			Region shape = area(roi, ++k, origin);
+			String name = shape.name();
 			int z = 0, t = 0;
 			if (roi.hasHyperStackPosition()) {
 				z = roi.getZPosition();

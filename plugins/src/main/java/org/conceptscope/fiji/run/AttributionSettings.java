@@ -2,7 +2,6 @@ package org.conceptscope.fiji.run;
 
 import org.conceptscope.fiji.param.OptionText;
 import org.conceptscope.fiji.param.CommandSpecs;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -113,9 +112,7 @@ public final class AttributionSettings {
 	 * the macro key and what to give instead.
 	 */
 	public AttributionSettings validate() {
-		if (model == null || model.toString().isBlank()) {
-			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
-		}
+		SettingsChecks.model(model);
 		AttributionMethods.check(method);
 		if (target == null || target.isBlank()) {
 			throw new IllegalArgumentException("No target given: use " + TARGET + "=" + PREDICTED + ", a class name or a class index.");
@@ -175,9 +172,7 @@ public final class AttributionSettings {
 			throw new IllegalArgumentException("Unknown " + BOUNDS + " '" + bounds + "': use " + BOUNDS + "=interval (fast) or " + BOUNDS
 				+ "=crown (tighter, slower).");
 		}
-		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
-			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
-		}
+		SettingsChecks.saveDir(saveDir);
 		return this;
 	}
 

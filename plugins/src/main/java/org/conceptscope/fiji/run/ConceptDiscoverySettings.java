@@ -1,6 +1,7 @@
 package org.conceptscope.fiji.run;
 
 import org.conceptscope.fiji.param.CommandSpecs;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -45,9 +46,7 @@ public final class ConceptDiscoverySettings {
 
 	/** Checks what can be checked without the model; messages name the macro key. */
 	public ConceptDiscoverySettings validate() {
-		if (model == null || model.toString().isBlank()) {
-			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
-		}
+		SettingsChecks.model(model);
 		if (target == null || target.isBlank()) {
 			throw new IllegalArgumentException("No target given: use " + TARGET + "=predicted (the class most slices are"
 				+ " predicted as), a class name or a class index.");

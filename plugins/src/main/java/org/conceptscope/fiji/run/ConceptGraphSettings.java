@@ -47,9 +47,7 @@ public final class ConceptGraphSettings {
 	public Path saveDir;
 
 	public ConceptGraphSettings validate() {
-		if (model == null || model.toString().isBlank()) {
-			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
-		}
+		SettingsChecks.model(model);
 		if (target == null || target.isBlank()) {
 			throw new IllegalArgumentException("No target given: use " + TARGET + "=predicted (the class most images are predicted as),"
 				+ " a class name or a class index.");
@@ -83,9 +81,7 @@ public final class ConceptGraphSettings {
 			throw new IllegalArgumentException("The image folder " + folder + " does not exist: set " + FOLDER
 				+ "=[a folder of images], or leave it empty to use the current image.");
 		}
-		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
-			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
-		}
+		SettingsChecks.saveDir(saveDir);
 		return this;
 	}
 

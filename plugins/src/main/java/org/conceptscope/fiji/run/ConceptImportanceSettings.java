@@ -40,9 +40,7 @@ public final class ConceptImportanceSettings {
 
 	/** Checks what can be checked without the model; messages name the macro key. */
 	public ConceptImportanceSettings validate() {
-		if (model == null || model.toString().isBlank()) {
-			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
-		}
+		SettingsChecks.model(model);
 		if (concepts == null || concepts.toString().isBlank()) {
 			throw new IllegalArgumentException("No concept bank given: set " + CONCEPTS + "=[concepts.json written by Concept Discovery].");
 		}
@@ -60,9 +58,7 @@ public final class ConceptImportanceSettings {
 			throw new IllegalArgumentException(UPDATE_BANK + " writes the bank with the new importances into save_dir: set "
 				+ SAVE_DIR + "=[folder] (the bank's own folder replaces it).");
 		}
-		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
-			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
-		}
+		SettingsChecks.saveDir(saveDir);
 		return this;
 	}
 

@@ -32,9 +32,7 @@ public final class ConceptLocalizationSettings {
 	public Path saveDir;
 
 	public ConceptLocalizationSettings validate() {
-		if (model == null || model.toString().isBlank()) {
-			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
-		}
+		SettingsChecks.model(model);
 		if (concepts == null || concepts.toString().isBlank()) {
 			throw new IllegalArgumentException("No concept bank given: set " + CONCEPTS
 				+ "=[concepts.json written by Concept Discovery].");

@@ -50,9 +50,7 @@ public final class EvaluationSettings {
 	public Path saveDir;
 
 	public EvaluationSettings validate() {
-		if (model == null || model.toString().isBlank()) {
-			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
-		}
+		SettingsChecks.model(model);
 		AttributionMethods.check(method);
 		if (!METRICS.contains(metric)) {
 			throw new IllegalArgumentException("Unknown " + METRIC + " '" + metric + "': use one of " + String.join(", ", METRICS) + ".");

@@ -27,9 +27,7 @@ public final class ExamplesSettings {
 	public Path saveDir;
 
 	public ExamplesSettings validate() {
-		if (model == null || model.toString().isBlank()) {
-			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
-		}
+		SettingsChecks.model(model);
 		if (folder == null || !Files.isDirectory(folder)) {
 			throw new IllegalArgumentException((folder == null ? "No training examples given" : "The folder " + folder + " does not exist")
 				+ ": set " + FOLDER + "=[a folder of training images, or one subfolder of images per class].");
@@ -40,9 +38,7 @@ public final class ExamplesSettings {
 			throw new IllegalArgumentException("Nothing to do: set " + NEIGHBOURS + " (nearest examples of each slice of the image) or "
 				+ PROTOTYPES + " (prototypes of the examples) above 0.");
 		}
-		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
-			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
-		}
+		SettingsChecks.saveDir(saveDir);
 		return this;
 	}
 

@@ -38,12 +38,7 @@ public final class Explainer {
 	/** @param overlap for an image tiled because its size differs from the model's input: the tiles' overlap, in [0, 1) */
 	public static Explanation explain(Classifier classifier, ImagePlus image, AttributionMethod method, int target,
 		String model, double overlap, Progress progress) {
-		if (classifier == null) throw new IllegalArgumentException("No model given: load a classifier first.");
-		if (method == null) throw new IllegalArgumentException("No attribution method given.");
-		if (target != AttributionMethod.PREDICTED && (target < 0 || target >= classifier.numClasses())) {
-			throw new IllegalArgumentException("Target class " + target + " does not exist; the model has classes 0.."
-				+ (classifier.numClasses() - 1) + " " + classifier.classNames() + ".");
-		}
+		AttributionMethod.checkRequest(classifier, method, target);
 		method.checkRuns(classifier);
 		if (TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) {
 			return explainTiled(classifier, image, method, target, model, overlap, 0, progress);

@@ -34,9 +34,7 @@ public final class FeatureVisualizationSettings {
 	public Path saveDir;
 
 	public FeatureVisualizationSettings validate() {
-		if (model == null || model.toString().isBlank()) {
-			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
-		}
+		SettingsChecks.model(model);
 		if (target == null || target.isBlank() || target.trim().equalsIgnoreCase(AttributionSettings.PREDICTED)) {
 			throw new IllegalArgumentException("Feature Visualization needs a class: set " + TARGET + "=<class name or index>, or with a"
 				+ " head part k / concept k (there is no input image whose prediction could be used).");

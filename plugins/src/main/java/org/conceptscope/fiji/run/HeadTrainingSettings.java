@@ -42,9 +42,7 @@ public final class HeadTrainingSettings {
 
 	/** Checks what can be checked without the model; messages name the macro key. */
 	public HeadTrainingSettings validate() {
-		if (model == null || model.toString().isBlank()) {
-			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
-		}
+		SettingsChecks.model(model);
 		if (folder == null || !Files.isDirectory(folder)) {
 			throw new IllegalArgumentException((folder == null ? "No image folder given" : "The folder " + folder + " does not exist")
 				+ ": set " + FOLDER + "=[a folder with one subfolder of images per class, named after the model's classes].");

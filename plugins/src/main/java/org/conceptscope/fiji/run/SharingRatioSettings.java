@@ -2,7 +2,6 @@ package org.conceptscope.fiji.run;
 
 import org.conceptscope.fiji.param.OptionText;
 import org.conceptscope.fiji.param.CommandSpecs;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -39,9 +38,7 @@ public final class SharingRatioSettings {
 	public Path saveDir;
 
 	public SharingRatioSettings validate() {
-		if (model == null || model.toString().isBlank()) {
-			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
-		}
+		SettingsChecks.model(model);
 		if (target == null || target.isBlank()) {
 			throw new IllegalArgumentException("No target given: use " + TARGET + "=predicted, a class name or a class index.");
 		}
@@ -65,9 +62,7 @@ public final class SharingRatioSettings {
 				+ erfMass + ".");
 		}
 		if (!Double.isFinite(apopFill)) throw new IllegalArgumentException(APOP_FILL + " must be a finite number, got " + apopFill + ".");
-		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
-			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
-		}
+		SettingsChecks.saveDir(saveDir);
 		return this;
 	}
 

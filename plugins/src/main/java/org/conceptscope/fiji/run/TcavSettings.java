@@ -42,9 +42,7 @@ public final class TcavSettings {
 
 	/** Checks what can be checked without the model; messages name the macro key. */
 	public TcavSettings validate() {
-		if (model == null || model.toString().isBlank()) {
-			throw new IllegalArgumentException("No model folder given: set " + MODEL + "=[folder holding saved_model.pb].");
-		}
+		SettingsChecks.model(model);
 		if (folder != null && !Files.isDirectory(folder)) {
 			throw new IllegalArgumentException("The image folder " + folder + " does not exist: set " + FOLDER
 				+ "=[a folder of images of the class tested], or leave it empty to use the current image.");
@@ -64,9 +62,7 @@ public final class TcavSettings {
 		if (target == null || target.isBlank()) {
 			throw new IllegalArgumentException("No target given: use " + TARGET + "=predicted, a class name or a class index.");
 		}
-		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
-			throw new IllegalArgumentException(SAVE_DIR + " " + saveDir + " is a file; give a folder (it is created if missing).");
-		}
+		SettingsChecks.saveDir(saveDir);
 		return this;
 	}
 

@@ -1,0 +1,78 @@
+package org.conceptscope.fiji.image;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.gui.Line;
+import ij.gui.OvalRoi;
+import ij.gui.Roi;
+import ij.process.ByteProcessor;
+
+import java.util.List;
+
+import org.conceptscope.attribution.RegionExplainer.Region;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The batch runner's check (before any work) and the regions of an image name the same ROIs the same
+ * way and refuse a ROI that is not an area with the same sentence.
+ */
+class RegionTargetsTest {
+
+	private static final int W = 40, H = 30;
+
+	private static ImagePlus stack(int slices) {
+		ImageStack s = new ImageStack(W, H);
+		for (int i = 0; i < slices; i++) s.addSlice(new ByteProcessor(W, H));
+		return new ImagePlus("cells.tif", s);
+	}
+
+	@Test
+	void unnamedRoisAreNamedByTheirPlaceAndKeepTheirBoxAndMask() {
+		Roi named = new Roi(2, 3, 5, 4), unnamed = new OvalRoi(10, 8, 6, 6);
+		named.setName("nucleus");
+		List<Roi> rois = List.of(named, unnamed);
+		RegionTargets.check(rois, W, H, "RoiSet.zip");
+		List<Region> r = RegionTargets.regions(rois, stack(1), "RoiSet.zip");
+		assertEquals(List.of("nucleus", "ROI 2"), r.stream().map(Region::name).toList());
+		assertEquals(List.of(2, 3, 5, 4), List.of(r.get(0).x(), r.get(0).y(), r.get(0).width(), r.get(0).height()));
+		assertEquals(List.of(10, 8, 6, 6), List.of(r.get(1).x(), r.get(1).y(), r.get(1).width(), r.get(1).height()));
+		// the oval's mask: its corners are out, its centre is in
+		boolean[] m = r.get(1).mask();
+		assertEquals(36, m.length);
+		assertArrayEquals(new boolean[] { false, true }, new boolean[] { m[0], m[3 * 6 + 3] });
+	}
+
+	@Test
+	void bothStepsRefuseALineWithTheSameSentence() {
+		Roi area = new Roi(2, 3, 5, 4);
+		Line line = new Line(1, 1, 20, 15);
+		List<Roi> rois = List.of(area, line);
+		String want = "The ROI 'ROI 2' of RoiSet.zip is a straight line, not an area; explain area ROIs (rectangle, oval, polygon, freehand).";
+		IllegalArgumentException checked = assertThrows(IllegalArgumentException.class, () -> RegionTargets.check(rois, W, H, "RoiSet.zip"));
+		assertEquals(want, checked.getMessage());
+		IllegalArgumentException regions = assertThrows(IllegalArgumentException.class, () -> RegionTargets.regions(rois, stack(2), "RoiSet.zip"));
+		assertEquals(want, regions.getMessage());
+	}
+
+	@Test
+	void aRoiOutsideTheImagesIsRefusedBeforeWork() {
+		Roi far = new Roi(W + 5, 2, 4, 4);
+		far.setName("far");
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RegionTargets.check(List.of(far), W, H, "a.zip"));
+		assertEquals("The ROI 'far' of a.zip (45, 2, 4x4) lies outside the 40x30 images; check that the ROI file belongs to these images.",
+			e.getMessage());
+	}
+
+	@Test
+	void aRoiWithoutPositionIsExplainedOnEverySlice() {
+		Roi roi = new Roi(2, 3, 5, 4);
+		roi.setName("cell");
+		List<Region> r = RegionTargets.regions(List.of(roi), stack(3), "the selection");
+		assertEquals(List.of("cell @ slice 1", "cell @ slice 2", "cell @ slice 3"), r.stream().map(Region::name).toList());
+		assertEquals(List.of(0, 1, 2), r.stream().map(Region::image).toList());
+	}
+}
