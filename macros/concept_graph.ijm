@@ -1,6 +1,8 @@
 // ConceptScope: Concept Graph on one stack, as the macro recorder writes it.
-// PFV concept vectors of the class DAB-positive at two layers of the IHC stain model (3 concepts
-// per layer: k-means of 500 pointwise feature vectors sampled by their contribution to the class),
+// The graph of one class (scope=class; without it the graph covers the whole data set, every
+// predicted class, as the GIG paper builds it): PFV concept vectors of the class DAB-positive at
+// two layers of the IHC stain model (3 concepts per layer: k-means of 500 pointwise feature
+// vectors sampled by their contribution to the class),
 // Generalized Integrated Gradients from every conv2/relu concept to every conv3/relu concept and
 // from every conv3/relu concept to the class (32 path steps), each concept shown by the effective
 // receptive fields of its 4 strongest PFVs, and every slice's concept maps.
@@ -24,6 +26,6 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the concept graph
 
 setBatchMode(true);
 open(image);
-run("Concept Graph...", "model=[" + model + "] layers=[conv2/relu,conv3/relu] target=DAB-positive concepts=3 samples=500 seed=42 steps=32 examples=4 erf_mass=0.9 top_fraction=0.1 output=channel save_dir=[" + saveDir + "]");
+run("Concept Graph...", "model=[" + model + "] layers=[conv2/relu,conv3/relu] scope=class target=DAB-positive concepts=3 samples=500 seed=42 steps=32 examples=4 erf_mass=0.9 top_fraction=0.1 output=channel save_dir=[" + saveDir + "]");
 close("*");
 setBatchMode(false);

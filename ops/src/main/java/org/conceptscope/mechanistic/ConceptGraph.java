@@ -159,7 +159,7 @@ public final class ConceptGraph {
 		ConceptBank last = banks.get(l - 1);
 		if (classIndex >= 0) {
 			for (int j = 0; j < last.size(); j++) {
-				edges.add(new GeneralizedIntegratedGradients.Edge(last.layer, j, "class:" + last.className, -1, last.importance[j]));
+				edges.add(GeneralizedIntegratedGradients.Edge.toClass(last.layer, j, last.className, last.importance[j]));
 			}
 		} else {
 			for (int c = 0; c < classifier.numClasses(); c++) {
@@ -168,7 +168,7 @@ public final class ConceptGraph {
 				if (rows.length == 0) continue;
 				double[] r = gig.toClass(last, images.rows(rows), c);
 				for (int j = 0; j < last.size(); j++) {
-					edges.add(new GeneralizedIntegratedGradients.Edge(last.layer, j, "class:" + classifier.classNames().get(c), -1, r[j]));
+					edges.add(GeneralizedIntegratedGradients.Edge.toClass(last.layer, j, classifier.classNames().get(c), r[j]));
 				}
 			}
 		}

@@ -10,18 +10,21 @@ import org.conceptscope.concepts.ConceptBank;
 
 /**
  * Where the concept graph's picture puts things (the drawing itself is the Fiji side's): one
- * column per layer from left (input side) to right, the class as a last column with one node;
+ * column per layer from left (input side) to right, the classes as a last column: one node for
+ * the graph of one class, one per class the edges reach for the data-set-wide graph;
  * nodes of a column centred vertically, {@value #ROW} pixels apart; columns {@value #COLUMN}
  * pixels apart, {@value #MARGIN} pixels of margin, a {@value #HEADER}-pixel header for the
  * column titles and a {@value #FOOTER}-pixel footer for the legend. An edge's width grows with
  * |relevance| relative to the strongest edge into the same column (relevances into different
- * columns are in different units: a concept's projection coefficient, the class logit), from
+ * columns are in different units: a concept's projection coefficient, a class logit), from
  * {@value #MIN_WIDTH} to {@value #MAX_WIDTH} pixels; its sign gives its colour.
  */
 public final class ConceptGraphLayout {
 
 	public static final int COLUMN = 220, ROW = 64, MARGIN = 60, HEADER = 28, FOOTER = 20, NODE_RADIUS = 14;
 	public static final double MIN_WIDTH = 1, MAX_WIDTH = 9;
+	/** The title of the class column of a data-set-wide graph (one class: its node's toLayer, "class:&lt;name&gt;"). */
+	public static final String CLASSES = "classes";
 
 	/** A node: its layer ("class:<name>" for the class), concept (0-based; -1 for the class), label and centre. */
 	public record Node(String layer, int concept, String label, int column, double x, double y) {}
@@ -47,40 +50,49 @@ public final class ConceptGraphLayout {
 		this.height = height;
 	}
 
-	/** The layout of a graph over these banks (input to output) and the class of the last bank. */
+	/**
+	 * The layout of a graph over these banks (input to output) and its classes: those the edges
+	 * into a class reach (toConcept -1, toLayer "class:&lt;name&gt;"), in the edges' order; with
+	 * none, the class of the last bank.
+	 */
 	public static ConceptGraphLayout of(List<ConceptBank> banks, List<GeneralizedIntegratedGradients.Edge> edges) {
 		if (banks.isEmpty()) throw new IllegalArgumentException("A concept graph needs at least one concept bank.");
-		String classNode = "class:" + banks.get(banks.size() - 1).className;
+		List<String> classNodes = new ArrayList<>();
+		for (GeneralizedIntegratedGradients.Edge e : edges) if (e.toConcept() < 0 && !classNodes.contains(e.toLayer())) classNodes.add(e.toLayer());
+		if (classNodes.isEmpty()) classNodes.add(GeneralizedIntegratedGradients.Edge.CLASS + banks.get(banks.size() - 1).className);
 		List<String> columns = new ArrayList<>();
-		int rows = 1;
+		int rows = classNodes.size();
 		for (ConceptBank b : banks) {
 			columns.add(b.layer);
 			rows = Math.max(rows, b.size());
 		}
-		columns.add(classNode);
+		columns.add(classNodes.size() == 1 ? classNodes.get(0) : CLASSES);
 		int width = 2 * MARGIN + COLUMN * (columns.size() - 1), height = HEADER + 2 * MARGIN + ROW * (rows - 1) + FOOTER;
 		List<Node> nodes = new ArrayList<>();
 		Map<String, Node> byKey = new HashMap<>();
 		for (int c = 0; c < columns.size(); c++) {
-			int count = c < banks.size() ? banks.get(c).size() : 1;
+			boolean cls = c == banks.size();
+			int count = cls ? classNodes.size() : banks.get(c).size();
 			double top = HEADER + MARGIN + ROW * (rows - count) / 2.0;
 			for (int r = 0; r < count; r++) {
-				boolean cls = c == banks.size();
-				Node node = new Node(columns.get(c), cls ? -1 : r, cls ? banks.get(banks.size() - 1).className : "c" + (r + 1), c,
-					MARGIN + COLUMN * c, top + ROW * r);
+				Node node = new Node(cls ? classNodes.get(r) : columns.get(c), cls ? -1 : r, cls ? classNodes.get(r).substring(GeneralizedIntegratedGradients.Edge.CLASS.length())
+					: "c" + (r + 1), c, MARGIN + COLUMN * c, top + ROW * r);
 				nodes.add(node);
 				byKey.put(key(node.layer(), node.concept()), node);
 			}
 		}
-		Map<String, Double> strongest = new HashMap<>();
-		for (GeneralizedIntegratedGradients.Edge e : edges) strongest.merge(e.toLayer(), Math.abs(e.relevance()), Math::max);
 		List<Link> links = new ArrayList<>();
+		double[] strongest = new double[columns.size()];
+		for (GeneralizedIntegratedGradients.Edge e : edges) {
+			Node to = byKey.get(key(e.toLayer(), e.toConcept()));
+			if (to != null) strongest[to.column()] = Math.max(strongest[to.column()], Math.abs(e.relevance()));
+		}
 		for (GeneralizedIntegratedGradients.Edge e : edges) {
 			Node from = byKey.get(key(e.fromLayer(), e.fromConcept())), to = byKey.get(key(e.toLayer(), e.toConcept()));
 			if (from == null || to == null) {
 				throw new IllegalArgumentException("Edge " + e + " joins nodes that are not in the graph's banks.");
 			}
-			double max = strongest.get(e.toLayer()), s = max > 0 ? Math.abs(e.relevance()) / max : 0;
+			double max = strongest[to.column()], s = max > 0 ? Math.abs(e.relevance()) / max : 0;
 			links.add(new Link(e, from, to, MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * s, s));
 		}
 		links.sort(Comparator.comparingDouble(Link::strength)); // weakest first: drawn under the strong ones
@@ -91,7 +103,7 @@ public final class ConceptGraphLayout {
 		return layer + "#" + concept;
 	}
 
-	/** Column titles: the layers, then "class:<name>". */
+	/** Column titles: the layers, then "class:&lt;name&gt;" (one class) or "classes". */
 	public List<String> columns() {
 		return columns;
 	}

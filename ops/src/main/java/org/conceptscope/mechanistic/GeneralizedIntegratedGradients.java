@@ -25,8 +25,25 @@ import org.conceptscope.tensor.FloatTensor;
  */
 public final class GeneralizedIntegratedGradients {
 
-	/** One edge of the concept graph. */
-	public record Edge(String fromLayer, int fromConcept, String toLayer, int toConcept, double relevance) {}
+	/**
+	 * One edge of the concept graph. An edge into a class has toConcept -1 and toLayer
+	 * {@link #CLASS} + the class name.
+	 */
+	public record Edge(String fromLayer, int fromConcept, String toLayer, int toConcept, double relevance) {
+
+		/** The prefix of an edge's toLayer when it leads into a class. */
+		public static final String CLASS = "class:";
+
+		/** An edge from concept {@code concept} of {@code layer} into the class named {@code className}. */
+		public static Edge toClass(String layer, int concept, String className, double relevance) {
+			return new Edge(layer, concept, CLASS + className, -1, relevance);
+		}
+
+		/** The class this edge leads into; null for an edge into a concept. */
+		public String className() {
+			return toConcept < 0 && toLayer.startsWith(CLASS) ? toLayer.substring(CLASS.length()) : null;
+		}
+	}
 
 	private final TensorFlowClassifier classifier;
 	private final int steps;
@@ -48,7 +65,7 @@ public final class GeneralizedIntegratedGradients {
 			for (int i = 0; i < r.length; i++) edges.add(new Edge(lower.layer, i, upper.layer, j, r[i]));
 		}
 		double[] top = toClass(upper, images, upper.classIndex);
-		for (int j = 0; j < top.length; j++) edges.add(new Edge(upper.layer, j, "class:" + upper.className, -1, top[j]));
+		for (int j = 0; j < top.length; j++) edges.add(Edge.toClass(upper.layer, j, upper.className, top[j]));
 		return edges;
 	}
 

@@ -176,7 +176,7 @@ public final class Registry {
 		Parameter.integer("dimension", "Concept dimension", 16).range(Range.atLeast(1))
 			.help("Bi-ICE: size of the shared concept/patch embedding.").methods("bi_ice"),
 		Parameter.number("sparsity", "Sparsity", BiIce.DEFAULT_SPARSITY).range(Range.atLeast(0))
-			.help("Bi-ICE: weight of the L1 penalty on the concept presences.").methods("bi_ice"),
+			.help("Bi-ICE: weight of the L1 penalty on the concepts' directions in the layer's channels.").methods("bi_ice"),
 		Parameter.integer("iterations", "Binding iterations", BiIce.DEFAULT_ITERATIONS).range(Range.atLeast(1))
 			.help("Bi-ICE: rounds of bidirectional binding (concepts attend to the patches, patches receive the concepts back,"
 				+ " concepts updated); 1: one static round; the published model iterates (e.g. 3).").methods("bi_ice"));

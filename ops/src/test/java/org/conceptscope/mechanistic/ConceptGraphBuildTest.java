@@ -107,4 +107,31 @@ class ConceptGraphBuildTest {
 		assertEquals(ConceptGraphLayout.MAX_WIDTH, maxPerColumn[1], 1e-9);
 		assertEquals(ConceptGraphLayout.MAX_WIDTH, maxPerColumn[2], 1e-9);
 	}
+
+	/**
+	 * A data-set-wide graph reaches several classes: the last column holds one node per class its edges reach (in their
+	 * order), titled "classes", each class edge ends at its own class's node, and widths are relative to the strongest
+	 * edge into the whole class column.
+	 */
+	@Test
+	void layoutOfADatasetGraphHasOneNodePerClassReached() {
+		java.util.List<GeneralizedIntegratedGradients.Edge> edges = new java.util.ArrayList<>();
+		for (GeneralizedIntegratedGradients.Edge e : graph.edges()) if (e.className() == null) edges.add(e);
+		for (int j = 0; j < 3; j++) {
+			edges.add(GeneralizedIntegratedGradients.Edge.toClass("conv3/relu", j, "hematoxylin", 0.5 * (j + 1)));
+			edges.add(GeneralizedIntegratedGradients.Edge.toClass("conv3/relu", j, "background", -2.0 + j));
+		}
+		ConceptGraphLayout layout = ConceptGraphLayout.of(graph.banks(), edges);
+		assertEquals(List.of("conv2/relu", "conv3/relu", ConceptGraphLayout.CLASSES), layout.columns());
+		assertEquals(3 + 3 + 2, layout.nodes().size());
+		assertEquals(List.of("hematoxylin", "background"), layout.nodes().subList(6, 8).stream().map(ConceptGraphLayout.Node::label).toList());
+		for (ConceptGraphLayout.Link l : layout.links()) {
+			if (l.edge().className() == null) continue;
+			assertEquals(l.edge().className(), l.to().label(), "an edge ends at its own class");
+			assertEquals(2, l.to().column());
+			assertEquals(Math.abs(l.edge().relevance()) / 2.0, l.strength(), 1e-12, "relative to the strongest class edge, |-2|");
+		}
+		assertEquals("hematoxylin", GeneralizedIntegratedGradients.Edge.toClass("x", 0, "hematoxylin", 1).className());
+		assertEquals(null, new GeneralizedIntegratedGradients.Edge("a", 0, "b", 1, 1).className());
+	}
 }

@@ -235,7 +235,7 @@ class HeadlessCommandTest {
 		IJ.saveAsTiff(firstThree, input.resolve("b-three.tif").toString());
 		Path save = dir.resolve("graph");
 		runHeadless("Concept Graph...", "model='" + model("ct-tissue") + "',folder='" + input + "',layers='conv2/relu, conv1/relu'"
-			+ ",target='soft tissue',concepts=2"
+			+ ",scope='class',target='soft tissue',concepts=2"
 			+ ",samples=200,steps=8,examples=2,output='image',save_dir='" + save + "'");
 		assertEquals(List.of(), errors);
 		assertEquals(List.of("a-stack-concept-graph-RoiSet.zip", "a-stack-concept-graph-map.tif", "b-three-concept-graph-RoiSet.zip",

@@ -520,8 +520,12 @@ final class CommandInputs {
 			description = "spatial layers, comma-separated (`layers=[conv2/relu,conv3/relu]`), any order (sorted from input to output); empty = the last two spatial layers computed by a `Relu` (the outputs of the last two convolution blocks; a pooling or bias layer next to them would give a near-copy), or the last two spatial layers when there are fewer")
 		private String layers = "";
 
+		@Parameter(label = "Graph over", persist = false, choices = { "dataset", "class" },
+			description = "`dataset`: the graph of the whole data set, as the GIG paper builds it (one bank of concepts per layer from every image, each pixel feature vector sampled by its contribution to its own image's predicted class; edges to every predicted class, each over the images predicted as it); `class`: the graph of one class, `target` (concepts from that class's contributions: what drives this class)")
+		private String scope = "dataset";
+
 		@Parameter(label = "Target class", persist = false, required = false,
-			description = "the class: `predicted` (the class most images are predicted as), a class name or index")
+			description = "with `scope=class`: the class, `predicted` (the class most images are predicted as), a class name or index; `scope=dataset` takes no other value")
 		private String target = "predicted";
 
 		@Parameter(label = "Concepts per layer", persist = false, min = "1",
@@ -566,6 +570,7 @@ final class CommandInputs {
 			in.put("model", model);
 			in.put("folder", folder);
 			in.put("layers", layers);
+			in.put("scope", scope);
 			in.put("target", target);
 			in.put("concepts", concepts);
 			in.put("samples", samples);

@@ -169,10 +169,14 @@ public final class CommandSpecs {
 			SAVE_DIR.help("folder for `<title>-srd.tif` (or `-srd-map.tif`, with the ROIs as overlay), `<title>-srd-RoiSet.zip`, `<title>-srd-results.csv`")),
 		Set.of("model"), null, null);
 
+	/** Concept Graph's {@code scope}: the data-set-wide graph (the GIG paper's, the default) or the graph of one class. */
+	public static final List<String> CONCEPT_GRAPH_SCOPES = List.of("dataset", "class");
+
 	public static final CommandSpec CONCEPT_GRAPH = new CommandSpec("Concept Graph...", "Concept Graph", "concept-graph.md",
 		Parameters.of(MODEL, FOLDER.help("a folder of images (as for Concept Discovery: name order, other files skipped, all of one size); empty = the current image or stack"),
 			Parameter.text("layers", "Layers (empty: the last two)", "").help("spatial layers, comma-separated (`layers=[conv2/relu,conv3/relu]`), any order (sorted from input to output); empty = the last two spatial layers computed by a `Relu` (the outputs of the last two convolution blocks; a pooling or bias layer next to them would give a near-copy), or the last two spatial layers when there are fewer"),
-			TARGET.help("the class: `predicted` (the class most images are predicted as), a class name or index"),
+			Parameter.choice("scope", "Graph over", CONCEPT_GRAPH_SCOPES.get(0), CONCEPT_GRAPH_SCOPES).help("`dataset`: the graph of the whole data set, as the GIG paper builds it (one bank of concepts per layer from every image, each pixel feature vector sampled by its contribution to its own image's predicted class; edges to every predicted class, each over the images predicted as it); `class`: the graph of one class, `target` (concepts from that class's contributions: what drives this class)"),
+			TARGET.help("with `scope=class`: the class, `predicted` (the class most images are predicted as), a class name or index; `scope=dataset` takes no other value"),
 			Parameter.integer("concepts", "Concepts per layer", 4).range(Range.atLeast(1)).help("concept vectors per layer (k-means k)"),
 			Parameter.integer("samples", "PFV samples per layer", 1000).range(Range.atLeast(1)).help("PFVs sampled per layer for k-means"),
 			SEED.help("sampling and k-means"),

@@ -32,8 +32,9 @@ import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 
 /**
- * Concept Graph, whichever way it is started: PFV concept vectors of one class at several layers
- * over a stack or a folder of images, GIG relevance between the layers' concepts and to the class,
+ * Concept Graph, whichever way it is started: PFV concept vectors at several layers over a stack or
+ * a folder of images, over the whole data set (scope=dataset, the GIG paper's graph: edges to every
+ * predicted class) or for one class (scope=class), GIG relevance between the layers' concepts and to the classes,
  * each concept shown by the ERFs of its strongest PFVs, and every image's concept maps. With a
  * save folder: {@code <layer>-concepts.json} per layer (concept banks, loadable by Concept
  * Localization), {@code <layer>-erf-montage.tif}, {@code concept-graph.csv} (edges),
@@ -73,10 +74,10 @@ public final class ConceptGraphRun {
 		ImageSet images = ConceptDiscoveryRun.inputs(image, s.folder);
 		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "Concept Graph")) {
 			FloatTensor batch = images.toTensor(classifier.normalization());
-			int target = ConceptDiscoveryRun.majorityTarget(s.target, classifier, batch);
 			ConceptGraph.Options options = new ConceptGraph.Options(s.layerList(), s.concepts, s.samples, s.seed, s.steps, s.examples,
 				s.erfMass);
-			ConceptGraph.Result g = ConceptGraph.build(classifier, batch, target, options, progress);
+			ConceptGraph.Result g = s.datasetWide() ? ConceptGraph.buildDataset(classifier, batch, options, progress)
+				: ConceptGraph.build(classifier, batch, ConceptDiscoveryRun.majorityTarget(s.target, classifier, batch), options, progress);
 			ImagePlus picture = ConceptGraphPicture.draw(ConceptGraphLayout.of(g.banks(), g.edges()), "concept-graph-" + g.banks().get(0).className);
 			picture.setProperty("Info", "ConceptScope concept graph\nmodel=" + classifier.name() + "\noptions=" + s.toMacroOptions() + "\n");
 			List<ImagePlus> montages = new ArrayList<>();
@@ -133,7 +134,7 @@ public final class ConceptGraphRun {
 		for (GeneralizedIntegratedGradients.Edge e : g.edges()) {
 			boolean cls = e.toConcept() < 0;
 			rows.add(List.of(e.fromLayer(), Integer.toString(e.fromConcept() + 1), cls ? "class" : e.toLayer(),
-				cls ? e.toLayer().substring("class:".length()) : Integer.toString(e.toConcept() + 1), number(e.relevance())));
+				cls ? e.className() : Integer.toString(e.toConcept() + 1), number(e.relevance())));
 		}
 		return rows;
 	}
@@ -144,10 +145,14 @@ public final class ConceptGraphRun {
 	}
 
 	/**
-	 * Per concept: its GIG relevance for the class (straight from its layer), the sums of the edges
-	 * into and out of it, its ERF examples and strongest coefficient; then the class: the sum of the
-	 * edges into it, and the class logit on the last layer's rebuilt activations (score, mean over
-	 * the images) and on zero activations (zero_score), whose difference that sum approximates.
+	 * Per concept: its GIG relevance for the class (straight from its layer; over the data set: for
+	 * each image's own predicted class), the sums of the edges into and out of it, its ERF examples
+	 * and strongest coefficient. Over the data set, then one row per class the edges reach: the sum of
+	 * the edges into it (that class's mean logit change over the images predicted as it). Last, the
+	 * graph's class ("all classes" over the data set): the sum of the last layer's relevances, and the
+	 * class logit on the model's real activations of that layer (score, mean over the images; each
+	 * image's own predicted class over the data set) and on zero activations (zero_score), whose
+	 * difference that sum approximates.
 	 */
 	static List<List<String>> nodeRows(ConceptGraph.Result g) {
 		List<List<String>> rows = new ArrayList<>();
@@ -163,9 +168,17 @@ public final class ConceptGraphRun {
 					number(out), Integer.toString(ex.size()), number(ex.isEmpty() ? Double.NaN : ex.get(0).coefficient()), "", ""));
 			}
 		}
+		String graphClass = g.banks().get(0).className;
+		java.util.Map<String, Double> intoClass = new java.util.LinkedHashMap<>();
+		for (GeneralizedIntegratedGradients.Edge e : g.edges()) if (e.className() != null) intoClass.merge(e.className(), e.relevance(), Double::sum);
+		if (!intoClass.keySet().equals(java.util.Set.of(graphClass))) {
+			for (java.util.Map.Entry<String, Double> c : intoClass.entrySet()) {
+				rows.add(List.of("class", c.getKey(), "", number(c.getValue()), "", "", "", "", ""));
+			}
+		}
 		double toClass = 0;
-		for (GeneralizedIntegratedGradients.Edge e : g.edges()) if (e.toConcept() < 0) toClass += e.relevance();
-		rows.add(List.of("class", g.banks().get(0).className, "", number(toClass), "", "", "", number(g.classScore()), number(g.zeroScore())));
+		for (double v : g.banks().get(g.banks().size() - 1).importance) toClass += v;
+		rows.add(List.of("class", graphClass, "", number(toClass), "", "", "", number(g.classScore()), number(g.zeroScore())));
 		return rows;
 	}
 

@@ -13,12 +13,19 @@ import java.util.List;
  */
 public final class ConceptGraphSettings {
 
-	public static final String MODEL = "model", FOLDER = "folder", LAYERS = "layers", TARGET = "target", CONCEPTS = "concepts",
+	public static final String MODEL = "model", FOLDER = "folder", LAYERS = "layers", SCOPE = "scope", TARGET = "target", CONCEPTS = "concepts",
 		SAMPLES = "samples", SEED = "seed", STEPS = "steps", EXAMPLES = "examples", ERF_MASS = "erf_mass", TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(),
 		OUTPUT = "output", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
-	public static final List<String> KEYS = List.of(MODEL, FOLDER, LAYERS, TARGET, CONCEPTS, SAMPLES, SEED, STEPS, EXAMPLES, ERF_MASS,
+	public static final List<String> KEYS = List.of(MODEL, FOLDER, LAYERS, SCOPE, TARGET, CONCEPTS, SAMPLES, SEED, STEPS, EXAMPLES, ERF_MASS,
 		TOP_FRACTION, OUTPUT, SAVE_DIR);
 
+	/**
+	 * {@code scope}: the graph over the whole data set, as the GIG paper builds it (concepts from every image's own
+	 * predicted class, edges to every predicted class), or the graph of one class ({@code target}).
+	 */
+	public static final List<String> SCOPES = CommandSpecs.CONCEPT_GRAPH_SCOPES;
+	public static final String SCOPE_DATASET = SCOPES.get(0), SCOPE_CLASS = SCOPES.get(1);
+	public static final String DEFAULT_SCOPE = SCOPE_DATASET;
 	/** Empty: the last two convolution blocks' outputs (see ConceptGraph.defaultLayers). */
 	public static final String DEFAULT_LAYERS = "", DEFAULT_TARGET = AttributionSettings.PREDICTED,
 		DEFAULT_OUTPUT = AttributionSettings.OUTPUT_CHANNEL;
@@ -31,6 +38,7 @@ public final class ConceptGraphSettings {
 	public Path folder;
 	/** Comma-separated layer names; empty: the default. */
 	public String layers = DEFAULT_LAYERS;
+	public String scope = DEFAULT_SCOPE;
 	public String target = DEFAULT_TARGET;
 	public int concepts = DEFAULT_CONCEPTS, samples = DEFAULT_SAMPLES, steps = DEFAULT_STEPS, examples = DEFAULT_EXAMPLES;
 	public long seed = DEFAULT_SEED;
@@ -43,6 +51,15 @@ public final class ConceptGraphSettings {
 		if (target == null || target.isBlank()) {
 			throw new IllegalArgumentException("No target given: use " + TARGET + "=predicted (the class most images are predicted as),"
 				+ " a class name or a class index.");
+		}
+		if (!SCOPES.contains(scope)) {
+			throw new IllegalArgumentException("Unknown " + SCOPE + " '" + scope + "': use " + SCOPE + "=" + SCOPE_DATASET
+				+ " (the graph over every predicted class, as the GIG paper) or " + SCOPE + "=" + SCOPE_CLASS + " (the graph of one class).");
+		}
+		if (datasetWide() && !target.trim().equalsIgnoreCase(DEFAULT_TARGET)) {
+			throw new IllegalArgumentException(TARGET + "=" + target.trim() + " picks one class, but " + SCOPE + "=" + SCOPE_DATASET
+				+ " builds the graph over every predicted class: add " + SCOPE + "=" + SCOPE_CLASS + " for the graph of that class, or leave "
+				+ TARGET + " out.");
 		}
 		if (concepts < 1) throw new IllegalArgumentException(CONCEPTS + " must be at least 1 (concepts per layer), got " + concepts + ".");
 		if (samples < 1) throw new IllegalArgumentException(SAMPLES + " must be at least 1 (PFVs sampled per layer), got " + samples + ".");
@@ -76,6 +93,11 @@ public final class ConceptGraphSettings {
 		return out;
 	}
 
+	/** Whether the graph is built over the whole data set (every predicted class) rather than for one class. */
+	public boolean datasetWide() {
+		return SCOPE_DATASET.equals(scope);
+	}
+
 	public boolean mapsAsChannels() {
 		return AttributionSettings.OUTPUT_CHANNEL.equals(output);
 	}
@@ -85,6 +107,7 @@ public final class ConceptGraphSettings {
 		ConceptDiscoverySettings.path(o, MODEL, model);
 		ConceptDiscoverySettings.path(o, FOLDER, folder);
 		ConceptDiscoverySettings.option(o, LAYERS, layers);
+		ConceptDiscoverySettings.option(o, SCOPE, scope);
 		ConceptDiscoverySettings.option(o, TARGET, target);
 		ConceptDiscoverySettings.option(o, CONCEPTS, Integer.toString(concepts));
 		ConceptDiscoverySettings.option(o, SAMPLES, Integer.toString(samples));
@@ -104,6 +127,7 @@ public final class ConceptGraphSettings {
 		s.model = v.path(MODEL);
 		s.folder = v.path(FOLDER);
 		s.layers = v.text(LAYERS).trim();
+		s.scope = v.text(SCOPE).trim().toLowerCase(java.util.Locale.ROOT);
 		s.target = v.text(TARGET);
 		s.concepts = v.integer(CONCEPTS);
 		s.samples = v.integer(SAMPLES);

@@ -21,7 +21,7 @@ import org.conceptscope.mechanistic.ConceptGraphLayout;
  * negative relevance, fading towards the background and thinning as they weaken; edges at least
  * half as strong as the strongest into their column carry their value, 30 % of the way from their
  * source (strongest first, never over another label); then the nodes (grey discs numbered c1, c2, ...; the class a gold disc with its name
- * under it), the column titles (the layers, then "class") and a legend. The overlay names each node ({@code <layer>|concept k}, {@code class|<name>}).
+ * under it), the column titles (the layers, then "class", or "classes" for a data-set-wide graph) and a legend. The overlay names each node ({@code <layer>|concept k}, {@code class|<name>}).
  */
 public final class ConceptGraphPicture {
 
@@ -86,7 +86,8 @@ public final class ConceptGraphPicture {
 			overlay.add(roi);
 		}
 		for (int c = 0; c < layout.columns().size(); c++) {
-			String t = c == layout.columns().size() - 1 ? "class" : layout.columns().get(c);
+			String t = c < layout.columns().size() - 1 ? layout.columns().get(c)
+				: layout.columns().get(c).equals(ConceptGraphLayout.CLASSES) ? ConceptGraphLayout.CLASSES : "class";
 			ip.setColor(Color.BLACK);
 			ip.drawString(t, ConceptGraphLayout.columnX(c) - ip.getStringWidth(t) / 2, ConceptGraphLayout.HEADER - 6);
 		}

@@ -156,7 +156,7 @@ class CommandParametersTest {
 		assertEquals(srdOptions, SharingRatioSettings.parse(srdOptions).toMacroOptions(), "every key read back");
 		assertEquals(new ConceptGraphCommand().settings().toMacroOptions(), ConceptGraphSettings.parse("").toMacroOptions());
 		assertEquals(new ConceptGraphSettings().toMacroOptions(), ConceptGraphSettings.parse("").toMacroOptions());
-		String graphOptions = "model=[/m] folder=[/f] layers=[conv1/relu, conv2/relu] target=DAB-positive concepts=3 samples=200 seed=7"
+		String graphOptions = "model=[/m] folder=[/f] layers=[conv1/relu, conv2/relu] scope=class target=DAB-positive concepts=3 samples=200 seed=7"
 			+ " steps=8 examples=2 erf_mass=0.8 top_fraction=0.2 output=image save_dir=[/out]";
 		ConceptGraphSettings g = ConceptGraphSettings.parse(graphOptions);
 		assertEquals(graphOptions, g.toMacroOptions());

@@ -1,0 +1,175 @@
+package org.conceptscope.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.gui.Roi;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.conceptscope.concepts.ConceptBank;
+import org.conceptscope.fiji.MacroRunner.Macro;
+import org.conceptscope.fiji.image.ImagePlusTensors;
+import org.conceptscope.mechanistic.ConceptGraph;
+import org.conceptscope.mechanistic.GeneralizedIntegratedGradients;
+import org.conceptscope.mechanistic.PfvConcepts;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Concept Graph's {@code scope} as users run it: macros on the bundled IHC model and its 12 held-out
+ * patches. With no key the command builds the GIG paper's data-set-wide graph (Kim et al. 2024):
+ * banks of "all classes", an edge from every last-layer concept to every predicted class. Checked
+ * here against the ops' data-set graph (ConceptGraph.buildDataset, the body of
+ * explain.mechanistic.concept_graph_dataset) on the command's own tensor, and against the model
+ * itself: per predicted class c, the edges into c sum to the mean over the images predicted as c of
+ * logit_c(real activations) - logit_c(zero activations) at the last layer (GIG completeness). The
+ * graph of one class ({@code scope=class}) is a different graph; a class target with the data-set
+ * scope is refused in one sentence.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ConceptGraphScopeMacroTest {
+
+	@TempDir
+	static Path work;
+
+	static final String LAYERS = "conv2/relu,conv3/relu";
+	static final int CONCEPTS = 3, SAMPLES = 300, STEPS = 16, EXAMPLES = 2;
+	static final long SEED = 7;
+	private final Path stack = TestFiles.testImages().resolve("images/ihc-heldout-patches.tif");
+	private final Path model = TestFiles.testImages().resolve("models/ihc-stain");
+	private Map<String, String> logs;
+
+	private String graph(String keys, String dir) {
+		return "setBatchMode(true);\nopen('" + stack + "');\nrun('Concept Graph...', 'model=[" + model + "] layers=[" + LAYERS + "] concepts="
+			+ CONCEPTS + " samples=" + SAMPLES + " steps=" + STEPS + " examples=" + EXAMPLES + " seed=" + SEED + keys + " save_dir=["
+			+ work.resolve(dir) + "]');\n";
+	}
+
+	@BeforeAll
+	void runTheMacros() throws Exception {
+		Map<String, Macro> runs = new LinkedHashMap<>();
+		runs.put("dataset", new Macro(graph("", "dataset"), ""));
+		runs.put("class", new Macro(graph(" scope=class target=predicted", "class"), ""));
+		runs.put("class target without scope", new Macro(graph(" target=DAB-positive", "refused"), ""));
+		logs = MacroRunner.run(runs, work);
+	}
+
+	private static List<List<String>> csv(Path file) throws IOException {
+		return Csv.parse(Files.readString(file));
+	}
+
+	@Test
+	void noKeyBuildsTheDataSetGraphOfTheOpsWithEdgesToEveryPredictedClass() throws IOException {
+		assertFalse(logs.get("dataset").contains("Error"), logs.get("dataset"));
+		Path out = work.resolve("dataset");
+		ConceptBank lower = ConceptBank.load(out.resolve("conv2_relu-concepts.json")), upper = ConceptBank.load(out.resolve("conv3_relu-concepts.json"));
+		for (ConceptBank b : List.of(lower, upper)) assertEquals(PfvConcepts.ALL_CLASSES, b.className);
+		List<List<String>> edges = csv(out.resolve("concept-graph.csv"));
+
+		ImagePlus original = IJ.openImage(stack.toString());
+		ConceptGraph.Result want;
+		Map<String, Double> change = new TreeMap<>();
+		try (TensorFlowClassifier tf = TensorFlowClassifier.load(model)) {
+			FloatTensor x = ImagePlusTensors.toTensor(original, tf.normalization()).tensor();
+			want = ConceptGraph.buildDataset(tf, x, new ConceptGraph.Options(List.of("conv2/relu", "conv3/relu"), CONCEPTS, SAMPLES, SEED, STEPS,
+				EXAMPLES, 0.9), Progress.NONE);
+			FloatTensor logits = tf.logits(x), acts = tf.activations(x, "conv3/relu");
+			FloatTensor zero = tf.logitsFromLayer("conv3/relu", FloatTensor.zeros(1, acts.dim(1), acts.dim(2), acts.dim(3)));
+			int[] predicted = logits.argmaxRows();
+			Map<String, Integer> count = new TreeMap<>();
+			for (int i = 0; i < predicted.length; i++) {
+				String name = tf.classNames().get(predicted[i]);
+				change.merge(name, (double) logits.get(i, predicted[i]) - zero.get(0, predicted[i]), Double::sum);
+				count.merge(name, 1, Integer::sum);
+			}
+			for (String c : count.keySet()) change.put(c, change.get(c) / count.get(c));
+		}
+		assertTrue(change.size() >= 2, "the 12 patches are predicted as several classes: " + change);
+
+		// the command's table is the ops' data-set graph, edge by edge
+		assertEquals(want.edges().size() + 1, edges.size());
+		for (int k = 0; k < want.edges().size(); k++) {
+			GeneralizedIntegratedGradients.Edge e = want.edges().get(k);
+			List<String> row = edges.get(k + 1);
+			boolean cls = e.className() != null;
+			assertEquals(List.of(e.fromLayer(), Integer.toString(e.fromConcept() + 1), cls ? "class" : e.toLayer(),
+				cls ? e.className() : Integer.toString(e.toConcept() + 1)), row.subList(0, 4));
+			assertEquals(e.relevance(), Double.parseDouble(row.get(4)), 1e-4 * (1 + Math.abs(e.relevance())), "edge " + row);
+		}
+
+		// per predicted class, its edges sum to its mean logit change over its images (completeness, recomputed here)
+		Map<String, Double> into = new TreeMap<>();
+		Map<String, Integer> edgesInto = new TreeMap<>();
+		for (List<String> row : edges.subList(1, edges.size())) {
+			if (!row.get(2).equals("class")) continue;
+			assertEquals("conv3/relu", row.get(0));
+			into.merge(row.get(3), Double.parseDouble(row.get(4)), Double::sum);
+			edgesInto.merge(row.get(3), 1, Integer::sum);
+		}
+		assertEquals(change.keySet(), into.keySet(), "an edge into every predicted class, and only those");
+		for (String c : change.keySet()) {
+			assertEquals(CONCEPTS, edgesInto.get(c), c);
+			assertEquals(change.get(c), into.get(c), 0.03 * Math.abs(change.get(c)) + 1e-3, "GIG completeness for " + c);
+		}
+
+		// nodes: one row per class reached, then the graph's own class row
+		List<List<String>> nodes = csv(out.resolve("concept-graph-nodes.csv"));
+		assertEquals(1 + 2 * CONCEPTS + change.size() + 1, nodes.size());
+		for (List<String> row : nodes.subList(1 + 2 * CONCEPTS, nodes.size() - 1)) {
+			assertEquals("class", row.get(0));
+			assertEquals(into.get(row.get(1)), Double.parseDouble(row.get(3)), 1e-6 * (1 + Math.abs(into.get(row.get(1)))));
+		}
+		List<String> all = nodes.get(nodes.size() - 1);
+		assertEquals(List.of("class", PfvConcepts.ALL_CLASSES), all.subList(0, 2));
+		double score = Double.parseDouble(all.get(7)), zeroScore = Double.parseDouble(all.get(8));
+		assertEquals(score - zeroScore, Double.parseDouble(all.get(3)), 0.03 * Math.abs(score - zeroScore) + 1e-3,
+			"each image's own class: relevances sum to the mean logit change");
+
+		// the concept maps carry the replay line with the scope, and every slice its ROIs
+		ImagePlus maps = IJ.openImage(out.resolve("ihc-heldout-patches-concept-graph.tif").toString());
+		assertTrue(((String) maps.getProperty("Info")).contains(" scope=dataset "), (String) maps.getProperty("Info"));
+		List<String> classNames = new ArrayList<>();
+		for (Roi r : maps.getOverlay().toArray()) if (!classNames.contains(r.getName().split("; ")[1])) classNames.add(r.getName().split("; ")[1]);
+		assertEquals(List.of(PfvConcepts.ALL_CLASSES), classNames, "ROIs named <layer> concept k; all classes; slice=z");
+	}
+
+	@Test
+	void theGraphOfOneClassIsAnotherGraphAndAClassTargetNeedsTheClassScope() throws IOException {
+		assertFalse(logs.get("class").contains("Error"), logs.get("class"));
+		List<List<String>> perClass = csv(work.resolve("class").resolve("concept-graph.csv"));
+		List<List<String>> dataset = csv(work.resolve("dataset").resolve("concept-graph.csv"));
+		long classes = perClass.stream().skip(1).filter(r -> r.get(2).equals("class")).map(r -> r.get(3)).distinct().count();
+		assertEquals(1, classes, "one class");
+		assertTrue(dataset.size() > perClass.size(), "the data-set graph has edges into more classes");
+		ConceptBank one = ConceptBank.load(work.resolve("class").resolve("conv3_relu-concepts.json"));
+		ConceptBank all = ConceptBank.load(work.resolve("dataset").resolve("conv3_relu-concepts.json"));
+		assertNotEquals(PfvConcepts.ALL_CLASSES, one.className);
+		boolean differ = false;
+		for (int q = 0; q < CONCEPTS; q++) for (int c = 0; c < one.channels(); c++) differ |= Math.abs(one.concepts[q][c] - all.concepts[q][c]) > 1e-6;
+		assertTrue(differ, "concepts from one class's contributions are not those of the data set");
+		ImagePlus maps = IJ.openImage(work.resolve("class").resolve("ihc-heldout-patches-concept-graph.tif").toString());
+		assertTrue(((String) maps.getProperty("Info")).contains(" scope=class "), "the replay line records the scope");
+
+		String log = logs.get("class target without scope");
+		assertTrue(log.contains("target=DAB-positive picks one class, but scope=dataset builds the graph over every predicted class: add"
+			+ " scope=class for the graph of that class, or leave target out."), log);
+		assertFalse(Files.exists(work.resolve("refused")) && !TestFiles.names(work.resolve("refused")).isEmpty(), "nothing written");
+	}
+}
