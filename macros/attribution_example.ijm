@@ -7,18 +7,21 @@
 //
 // Arguments (macro-option style, all optional when run from the editor):
 //   image=[/path/stack.tif] model=[/path/model folder] save_dir=[/path/results]
+//   upsampling=bicubic|bilinear|nearest (how the grid of indices becomes a map; bicubic as
+//   Xplique, bilinear keeps the map non-negative, nearest shows one block per cell)
 // e.g. ImageJ --headless -batch attribution_example.ijm "image=[...] model=[...] save_dir=[...]"
 
 args = getArgument();
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+upsampling = call("ij.Macro.getValue", args, "upsampling", "bicubic");
 if (image == "") image = File.openDialog("Choose an image or stack");
 if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
 open(image);
-run("Attribution...", "model=[" + model + "] method=sobol target=predicted grid=8 designs=32 seed=42 output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
+run("Attribution...", "model=[" + model + "] method=sobol target=predicted grid=8 designs=32 seed=42 upsampling=" + upsampling + " output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
 close("*");
 setBatchMode(false);

@@ -22,8 +22,9 @@ import org.conceptscope.util.Progress;
  * themselves (linear interpolation between order statistics, Xplique's rule; when that median is 0
  * the kernel would be undefined, and the median pairwise distance |y - y'| is used instead);
  * estimator HSIC = sum(HKH o HLH) / n with H the centring matrix. The grid of HSIC values is
- * upsampled to the image by interpolation, as Xplique does: bilinearly by default (no overshoot),
- * or bicubically as Xplique ({@link GridUpsampling#BICUBIC}, {@link Bicubic}).
+ * upsampled to the image by interpolation: bicubically by default, as Xplique
+ * ({@link GridUpsampling#SENSITIVITY_DEFAULT}, {@link Bicubic}); {@link GridUpsampling#BILINEAR}
+ * (no overshoot) and {@link GridUpsampling#NEAREST} (one block per cell) on request.
  */
 public final class HsicAttribution implements AttributionMethod {
 
@@ -38,7 +39,7 @@ public final class HsicAttribution implements AttributionMethod {
 	}
 
 	public HsicAttribution(int grid, int samples, MaskedImage perturbation, long seed, TargetScore score) {
-		this(grid, samples, perturbation, seed, score, GridUpsampling.BILINEAR);
+		this(grid, samples, perturbation, seed, score, GridUpsampling.SENSITIVITY_DEFAULT);
 	}
 
 	public HsicAttribution(int grid, int samples, MaskedImage perturbation, long seed, TargetScore score, GridUpsampling upsampling) {

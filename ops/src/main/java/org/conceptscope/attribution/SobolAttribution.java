@@ -16,9 +16,10 @@ import org.conceptscope.util.SobolDesigns;
  * sequence, perturb the image; each cell's total-order Sobol index (Jansen estimator) says how
  * much of the target score's variance it explains, alone or with others. The grid of indices is
  * upsampled to the image by interpolation, as Xplique does, so the map is smooth rather than one
- * constant block per cell (the perturbations themselves keep one value per cell): bilinearly by
- * default, which keeps the non-negative indices non-negative; {@link GridUpsampling#BICUBIC} is
- * Xplique's own choice ({@link Bicubic}).
+ * constant block per cell (the perturbations themselves keep one value per cell): bicubically by
+ * default, as Xplique ({@link GridUpsampling#SENSITIVITY_DEFAULT}, {@link Bicubic}; it can dip
+ * slightly below 0 next to a large index); {@link GridUpsampling#BILINEAR} keeps the non-negative
+ * indices non-negative, {@link GridUpsampling#NEAREST} shows the per-cell estimates as blocks.
  * <p>
  * N designs cost N x (d + 2) forward passes for d cells. The sequence gets a seeded random shift
  * modulo 1 (Cranley-Patterson rotation), so different seeds give independent estimates.
@@ -42,7 +43,7 @@ public final class SobolAttribution implements AttributionMethod {
 	}
 
 	public SobolAttribution(int grid, int designs, MaskedImage perturbation, boolean perChannel, long seed, TargetScore score) {
-		this(grid, designs, perturbation, perChannel, seed, score, GridUpsampling.BILINEAR);
+		this(grid, designs, perturbation, perChannel, seed, score, GridUpsampling.SENSITIVITY_DEFAULT);
 	}
 
 	public SobolAttribution(int grid, int designs, MaskedImage perturbation, boolean perChannel, long seed, TargetScore score,

@@ -39,6 +39,7 @@ import org.conceptscope.metrics.Metric;
 import org.conceptscope.metrics.MuFidelity;
 import org.conceptscope.metrics.SanityCheck;
 import org.conceptscope.mechanistic.SrdAttribution;
+import org.conceptscope.tensor.GridUpsampling;
 import org.conceptscope.verify.BoundMethod;
 import org.conceptscope.verify.Eva;
 
@@ -109,6 +110,11 @@ public final class Registry {
 		Parameter.flag("per_channel", "Per channel", false).section(PERTURBATION)
 			.help("one mask per channel (`per_channel=true`, as recorded; a bare word turns it on too)")
 			.methods("sobol"),
+		Parameter.choice("upsampling", "Upsampling", GridUpsampling.SENSITIVITY_DEFAULT.key(), GridUpsampling.keys()).section(PERTURBATION)
+			.help("how the per-cell indices become a map of the image's size: `bicubic` (Xplique's choice; may dip slightly below 0 next to"
+				+ " a large cell), `bilinear` (never outside the cells' range, so non-negative indices give a non-negative map) or `nearest`"
+				+ " (one constant block per cell: the estimates as computed)")
+			.methods("sobol", "hsic"),
 		Parameter.choice("segments", "Segments", "grid", List.of("grid", "slic")).section(SURROGATE)
 			.help("`grid` (`grid` \u00d7 `grid` cells) or `slic` (SLIC superpixels that follow the image's edges, compactness 0.1 on the [0, 1]-scaled"
 				+ " image)")
@@ -210,9 +216,11 @@ public final class Registry {
 		attribution("rise", "RISE", Rise.class, "Petsiuk et al. 2018", Map.of("samples", 1000),
 			v -> new Rise(v.positiveOr("samples", 1000), v.integer("grid"), v.number("keep_probability"), v.longValue("seed")));
 		attribution("sobol", "Sobol attribution", SobolAttribution.class, "Fel et al. 2021", Map.of(),
-			v -> new SobolAttribution(v.integer("grid"), v.integer("designs"), perturbation(v), v.flag("per_channel"), v.longValue("seed")));
+			v -> new SobolAttribution(v.integer("grid"), v.integer("designs"), perturbation(v), v.flag("per_channel"), v.longValue("seed"),
+				TargetScore.LOGIT, GridUpsampling.parse(v.text("upsampling"))));
 		attribution("hsic", "HSIC attribution", HsicAttribution.class, "Novello et al. 2022", Map.of("samples", 1000),
-			v -> new HsicAttribution(v.integer("grid"), v.positiveOr("samples", 1000), perturbation(v), v.longValue("seed")));
+			v -> new HsicAttribution(v.integer("grid"), v.positiveOr("samples", 1000), perturbation(v), v.longValue("seed"), TargetScore.LOGIT,
+				GridUpsampling.parse(v.text("upsampling"))));
 		attribution("eva", "EVA (verified perturbation analysis)", Eva.class, "Fel et al. 2023", Map.of(),
 			v -> new Eva(v.number("epsilon"), v.integer("grid"), BoundMethod.parse(v.text("bounds"))));
 		attribution("lime", "LIME", Lime.class, "Ribeiro et al. 2016", Map.of("samples", Lime.DEFAULT_SAMPLES),

@@ -12,6 +12,13 @@ package org.conceptscope.tensor;
 public enum GridUpsampling {
 	BILINEAR, BICUBIC, NEAREST;
 
+	/**
+	 * The default of the global sensitivity analysis methods (Sobol, HSIC): bicubic, what Xplique's
+	 * GSA base explainer applies to the indices of both (tf.image.resize, method BICUBIC). Bicubic
+	 * can overshoot below 0 next to a large cell; ask for {@link #BILINEAR} for non-negative maps.
+	 */
+	public static final GridUpsampling SENSITIVITY_DEFAULT = BICUBIC;
+
 	/** The gh x gw grid (row-major) as a height x width map (row-major). */
 	public float[] apply(double[] grid, int gh, int gw, int height, int width) {
 		if (this == BICUBIC) return Bicubic.resize(grid, gh, gw, height, width);
@@ -35,7 +42,12 @@ public enum GridUpsampling {
 		return name().toLowerCase(java.util.Locale.ROOT);
 	}
 
-	/** The value for a key ("bicubic" or "nearest"); a clear message otherwise. */
+	/** Every key, in declaration order (the choices of the {@code upsampling} parameter). */
+	public static java.util.List<String> keys() {
+		return java.util.Arrays.stream(values()).map(GridUpsampling::key).toList();
+	}
+
+	/** The value for a key ("bilinear", "bicubic" or "nearest"); a clear message otherwise. */
 	public static GridUpsampling parse(String key) {
 		for (GridUpsampling u : values()) if (u.key().equalsIgnoreCase(key == null ? "" : key.trim())) return u;
 		throw new IllegalArgumentException("Unknown grid upsampling '" + key + "': use bilinear, bicubic or nearest.");

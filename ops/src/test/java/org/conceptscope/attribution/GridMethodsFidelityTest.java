@@ -62,18 +62,20 @@ class GridMethodsFidelityTest {
 			Attribution hsic = new HsicAttribution(8, 64, MaskedImage.constant(0), 1).explain(ihc, patch, t, Progress.NONE);
 			assertTrue(distinct(sobol.maps()) > 256, "Sobol map values: " + distinct(sobol.maps()));
 			assertTrue(distinct(hsic.maps()) > 256, "HSIC map values: " + distinct(hsic.maps()));
-			assertEquals("bilinear", sobol.metadata().get("upsampling"));
-			assertEquals("bilinear", hsic.metadata().get("upsampling"));
-			for (float v : sobol.maps().data()) assertTrue(v >= 0, "bilinear keeps total indices non-negative: " + v);
-			Attribution xplique = new SobolAttribution(8, 32, MaskedImage.constant(0), false, 1, TargetScore.LOGIT, GridUpsampling.BICUBIC)
+			// the default is Xplique's: bicubic for both methods (GSA base explainer: tf.image.resize, method BICUBIC)
+			assertEquals("bicubic", sobol.metadata().get("upsampling"));
+			assertEquals("bicubic", hsic.metadata().get("upsampling"));
+			Attribution bilinear = new SobolAttribution(8, 32, MaskedImage.constant(0), false, 1, TargetScore.LOGIT, GridUpsampling.BILINEAR)
 				.explain(ihc, patch, t, Progress.NONE);
-			assertTrue(distinct(xplique.maps()) > 256, "Sobol map values, bicubic: " + distinct(xplique.maps()));
+			assertEquals("bilinear", bilinear.metadata().get("upsampling"));
+			for (float v : bilinear.maps().data()) assertTrue(v >= 0, "bilinear keeps total indices non-negative: " + v);
+			assertTrue(distinct(bilinear.maps()) > 256, "Sobol map values, bilinear: " + distinct(bilinear.maps()));
 		}
 	}
 
 	/**
 	 * Sobol and HSIC maps are their per-cell estimates (read from the NEAREST option's blocks, same seed) resized to
-	 * the image: by default bilinearly (pixel centres aligned), with BICUBIC exactly as TensorFlow's bicubic resize,
+	 * the image: BILINEAR with pixel centres aligned, BICUBIC (the default) exactly as TensorFlow's bicubic resize,
 	 * which is what Xplique returns. One value per cell (the maps before issue 19) fails both.
 	 */
 	@Test

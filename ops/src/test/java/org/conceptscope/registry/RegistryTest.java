@@ -82,7 +82,7 @@ class RegistryTest {
 	@Test
 	void methodParametersAreTheOnesTheMethodReads() {
 		assertEquals(List.of("steps", "baseline", "forgrad", "forgrad_bandwidth"), Registry.get(Family.ATTRIBUTION, "integrated_gradients").parameters());
-		assertEquals(List.of("grid", "designs", "seed", "blur_sigma", "per_channel").stream().sorted().toList(),
+		assertEquals(List.of("grid", "designs", "seed", "blur_sigma", "per_channel", "upsampling").stream().sorted().toList(),
 			Registry.get(Family.ATTRIBUTION, "sobol").parameters().stream().sorted().toList());
 		assertEquals(Set.of("grid", "epsilon", "bounds"), Set.copyOf(Registry.get(Family.ATTRIBUTION, "eva").parameters()));
 		assertEquals(List.of("forgrad", "forgrad_bandwidth"), Registry.get(Family.ATTRIBUTION, "deconvnet").parameters());

@@ -89,6 +89,10 @@ final class CommandInputs {
 			description = "one mask per channel (`per_channel=true`, as recorded; a bare word turns it on too)")
 		private boolean per_channel = false;
 
+		@Parameter(label = "Upsampling (sobol, hsic)", persist = false, choices = { "bilinear", "bicubic", "nearest" },
+			description = "how the per-cell indices become a map of the image's size: `bicubic` (Xplique's choice; may dip slightly below 0 next to a large cell), `bilinear` (never outside the cells' range, so non-negative indices give a non-negative map) or `nearest` (one constant block per cell: the estimates as computed)")
+		private String upsampling = "bicubic";
+
 		@Parameter(label = "Segments (lime, kernel_shap)", persist = false, choices = { "grid", "slic" },
 			description = "`grid` (`grid` \u00d7 `grid` cells) or `slic` (SLIC superpixels that follow the image's edges, compactness 0.1 on the [0, 1]-scaled image)")
 		private String segments = "grid";
@@ -169,6 +173,7 @@ final class CommandInputs {
 			in.put("keep_probability", keep_probability);
 			in.put("blur_sigma", blur_sigma);
 			in.put("per_channel", per_channel);
+			in.put("upsampling", upsampling);
 			in.put("segments", segments);
 			in.put("superpixels", superpixels);
 			in.put("forgrad", forgrad);

@@ -57,6 +57,7 @@ public final class AttributionMethods {
 		v.put(AttributionSettings.KEEP_PROBABILITY, s.keepProbability());
 		v.put(AttributionSettings.BLUR_SIGMA, s.blurSigma());
 		v.put(AttributionSettings.PER_CHANNEL, s.perChannel());
+		v.put(AttributionSettings.UPSAMPLING, s.upsampling());
 		v.put(AttributionSettings.SEGMENTS, s.segments());
 		v.put(AttributionSettings.SUPERPIXELS, s.superpixels());
 		v.put(AttributionSettings.FORGRAD, s.forgrad());

@@ -18,14 +18,14 @@ public final class AttributionSettings {
 		BASELINE = "baseline", SAMPLES = "samples", NOISE = "noise", SEED = "seed", LAYER = "layer",
 		START_LAYER = org.conceptscope.mechanistic.SrdAttribution.START_LAYER, PATCH = "patch",
 		STRIDE = "stride", GRID = "grid", DESIGNS = "designs", KEEP_PROBABILITY = "keep_probability",
-		BLUR_SIGMA = "blur_sigma", PER_CHANNEL = "per_channel", SEGMENTS = "segments", SUPERPIXELS = "superpixels",
+		BLUR_SIGMA = "blur_sigma", PER_CHANNEL = "per_channel", UPSAMPLING = "upsampling", SEGMENTS = "segments", SUPERPIXELS = "superpixels",
 		FORGRAD = "forgrad", FORGRAD_BANDWIDTH = "forgrad_bandwidth", EPSILON = "epsilon", BOUNDS = "bounds", OUTPUT = "output",
 		TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(), OVERLAP = "overlap", OPACITY = "opacity", CALIBRATION_BAR = "calibration_bar", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OPERATOR = "operator", ROIS = "rois",
 		REGION = "region";
 
 	/** Every macro key, in dialog order. */
 	public static final List<String> KEYS = List.of(MODEL, METHOD, TARGET, STEPS, BASELINE, SAMPLES, NOISE, SEED, LAYER, START_LAYER,
-		PATCH, STRIDE, GRID, DESIGNS, KEEP_PROBABILITY, BLUR_SIGMA, PER_CHANNEL, SEGMENTS, SUPERPIXELS, FORGRAD, FORGRAD_BANDWIDTH, EPSILON,
+		PATCH, STRIDE, GRID, DESIGNS, KEEP_PROBABILITY, BLUR_SIGMA, PER_CHANNEL, UPSAMPLING, SEGMENTS, SUPERPIXELS, FORGRAD, FORGRAD_BANDWIDTH, EPSILON,
 		BOUNDS, OPERATOR, ROIS, REGION, OUTPUT, TOP_FRACTION, OVERLAP, OPACITY, CALIBRATION_BAR, SAVE_DIR);
 
 	/** {@code operator}: the model's own kind (class logits, or a segmentation over the image or ROI), or one of TargetOperator.KEYS. */
@@ -53,6 +53,8 @@ public final class AttributionSettings {
 	public static final int DEFAULT_PATCH = 8, DEFAULT_STRIDE = 4, DEFAULT_GRID = 8, DEFAULT_DESIGNS = 32;
 	public static final double DEFAULT_KEEP_PROBABILITY = 0.5, DEFAULT_BLUR_SIGMA = 0;
 	public static final boolean DEFAULT_PER_CHANNEL = false;
+	/** Sobol and HSIC: how the per-cell indices become a map; bicubic as Xplique (GridUpsampling says why). */
+	public static final String DEFAULT_UPSAMPLING = org.conceptscope.tensor.GridUpsampling.SENSITIVITY_DEFAULT.key();
 	/** LIME and Kernel SHAP: the segments are {@code grid} x {@code grid} cells, or about {@code superpixels} SLIC superpixels. */
 	public static final String DEFAULT_SEGMENTS = "grid";
 	public static final List<String> SEGMENT_CHOICES = List.of("grid", "slic");
@@ -91,6 +93,7 @@ public final class AttributionSettings {
 	private int patch = DEFAULT_PATCH, stride = DEFAULT_STRIDE, grid = DEFAULT_GRID, designs = DEFAULT_DESIGNS;
 	private double keepProbability = DEFAULT_KEEP_PROBABILITY, blurSigma = DEFAULT_BLUR_SIGMA;
 	private boolean perChannel = DEFAULT_PER_CHANNEL;
+	private String upsampling = DEFAULT_UPSAMPLING;
 	private String segments = DEFAULT_SEGMENTS;
 	private int superpixels = DEFAULT_SUPERPIXELS;
 	private boolean forgrad = DEFAULT_FORGRAD;
@@ -150,6 +153,7 @@ public final class AttributionSettings {
 		if (!(blurSigma >= 0) || !Double.isFinite(blurSigma)) {
 			throw new IllegalArgumentException(BLUR_SIGMA + " must be >= 0 (0 replaces masked pixels by 0), got " + blurSigma + ".");
 		}
+		org.conceptscope.tensor.GridUpsampling.parse(upsampling);
 		if (!SEGMENT_CHOICES.contains(segments)) {
 			throw new IllegalArgumentException("Unknown " + SEGMENTS + " '" + segments + "': use " + SEGMENTS + "=grid (" + GRID + " x " + GRID
 				+ " cells) or " + SEGMENTS + "=slic (about " + SUPERPIXELS + " SLIC superpixels).");
@@ -204,6 +208,7 @@ public final class AttributionSettings {
 		o.put(KEEP_PROBABILITY, OptionText.number(keepProbability));
 		o.put(BLUR_SIGMA, OptionText.number(blurSigma));
 		o.put(PER_CHANNEL, Boolean.toString(perChannel));
+		o.put(UPSAMPLING, upsampling);
 		o.put(SEGMENTS, segments);
 		o.put(SUPERPIXELS, Integer.toString(superpixels));
 		o.put(FORGRAD, Boolean.toString(forgrad));
@@ -270,6 +275,7 @@ public final class AttributionSettings {
 	public double keepProbability() { return keepProbability; }
 	public double blurSigma() { return blurSigma; }
 	public boolean perChannel() { return perChannel; }
+	public String upsampling() { return upsampling; }
 	public String segments() { return segments; }
 	public int superpixels() { return superpixels; }
 	public boolean forgrad() { return forgrad; }
@@ -304,6 +310,7 @@ public final class AttributionSettings {
 	public AttributionSettings keepProbability(double v) { keepProbability = v; return this; }
 	public AttributionSettings blurSigma(double v) { blurSigma = v; return this; }
 	public AttributionSettings perChannel(boolean v) { perChannel = v; return this; }
+	public AttributionSettings upsampling(String v) { upsampling = v == null || v.isBlank() ? DEFAULT_UPSAMPLING : v.trim().toLowerCase(Locale.ROOT); return this; }
 	public AttributionSettings segments(String v) { segments = v == null ? null : v.trim().toLowerCase(Locale.ROOT); return this; }
 	public AttributionSettings superpixels(int v) { superpixels = v; return this; }
 	public AttributionSettings forgrad(boolean v) { forgrad = v; return this; }
@@ -341,6 +348,7 @@ public final class AttributionSettings {
 			.keepProbability(v.number(KEEP_PROBABILITY))
 			.blurSigma(v.number(BLUR_SIGMA))
 			.perChannel(v.flag(PER_CHANNEL))
+			.upsampling(v.text(UPSAMPLING))
 			.segments(v.text(SEGMENTS))
 			.superpixels(v.integer(SUPERPIXELS))
 			.forgrad(v.flag(FORGRAD))
