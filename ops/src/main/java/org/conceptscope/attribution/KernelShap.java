@@ -69,6 +69,11 @@ public final class KernelShap extends LinearSurrogate {
 	}
 
 	@Override
+	boolean weightsDependOnImage() {
+		return false;
+	}
+
+	@Override
 	double ridge() {
 		return 0;
 	}

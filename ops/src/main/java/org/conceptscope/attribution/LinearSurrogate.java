@@ -41,8 +41,16 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 	/** Draws sample {@code index} into z (true: segment kept). Called in parallel; z arrives all false. */
 	abstract void draw(int index, SplittableRandom random, boolean[] z);
 
-	/** The fitting weight of every sample, given the image's per-segment distances. */
+	/** The fitting weight of every sample, given the image's per-segment distances (null when {@link #weightsDependOnImage()} is false). */
 	abstract double[] weights(boolean[][] z, SegmentDistances distances);
+
+	/**
+	 * Whether {@link #weights} depend on the image (LIME's distance kernel does; Kernel SHAP's do
+	 * not, and then the image-independent part of the fit is prepared once per set of samples).
+	 */
+	boolean weightsDependOnImage() {
+		return true;
+	}
 
 	/** Ridge penalty on the coefficients (0: ordinary least squares). */
 	abstract double ridge();
@@ -102,6 +110,9 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 			// the samples depend only on the seed and the segment count: reused while it stays the same
 			// (jobs are made one after the other, each after the previous one)
 			boolean[][][] drawn = new boolean[1][][];
+			// with image-independent weights: the samples the fit was last prepared for, and that fit
+			// (read and written on the estimator thread only)
+			Object[] shared = new Object[2];
 			PerturbedScores.stream(classifier, score, images, resolved, samples, i -> {
 				float[] x = images.slice(i).data();
 				float[] repl = perturbation.replacement(x, h, w, c);
@@ -129,8 +140,17 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 					@Override
 					public void done(float[] scores) {
 						estimator.submit(() -> {
-							double[] weights = weights(z, SegmentDistances.of(segments, x, repl));
-							WeightedLinearFit.Result fit = WeightedLinearFit.fit(z, scores, weights, ridge());
+							WeightedLinearFit.Prepared prepared;
+							if (weightsDependOnImage()) {
+								prepared = WeightedLinearFit.prepare(z, weights(z, SegmentDistances.of(segments, x, repl)), ridge());
+							} else if (shared[0] == z) {
+								prepared = (WeightedLinearFit.Prepared) shared[1];
+							} else {
+								prepared = WeightedLinearFit.prepare(z, weights(z, null), ridge());
+								shared[0] = z;
+								shared[1] = prepared;
+							}
+							WeightedLinearFit.Result fit = prepared.solve(scores);
 							System.arraycopy(segments.paint(fit.coefficients()), 0, maps, i * h * w, h * w);
 						});
 					}

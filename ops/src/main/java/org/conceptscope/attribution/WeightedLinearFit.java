@@ -16,30 +16,40 @@ final class WeightedLinearFit {
 	private WeightedLinearFit() {}
 
 	static Result fit(boolean[][] z, float[] y, double[] weights, double alpha) {
+		return prepare(z, weights, alpha).solve(y);
+	}
+
+	/**
+	 * The part of the fit that does not depend on the targets: the weighted means of the features,
+	 * the centred normal matrix and its Cholesky factor. Kernel SHAP's weights do not depend on the
+	 * image, so one prepared fit serves every image drawn with the same samples; {@link #solve} then
+	 * costs one pass over the kept features instead of the normal matrix's sum over their pairs.
+	 * {@code prepare(z, w, a).solve(y)} performs exactly the operations of the one-step fit, in the
+	 * same order, so it gives the same bits.
+	 */
+	static Prepared prepare(boolean[][] z, double[] weights, double alpha) {
 		int n = z.length, m = n == 0 ? 0 : z[0].length;
-		if (y.length != n || weights.length != n) throw new IllegalArgumentException(n + " samples, " + y.length + " targets, " + weights.length + " weights.");
-		double sw = 0, my = 0;
+		if (weights.length != n) throw new IllegalArgumentException(n + " samples, " + weights.length + " weights.");
+		double sw = 0;
 		double[] mz = new double[m];
 		for (int i = 0; i < n; i++) {
 			double wi = weights[i];
 			sw += wi;
-			my += wi * y[i];
 			for (int j = 0; j < m; j++) if (z[i][j]) mz[j] += wi;
 		}
 		if (!(sw > 0)) throw new IllegalArgumentException("The sample weights sum to " + sw + "; at least one sample needs a positive weight.");
-		my /= sw;
 		for (int j = 0; j < m; j++) mz[j] /= sw;
-		// A = sum w z z' - sw mz mz' (+ alpha I), b = sum w z (y - my) - 0: only the kept features of each sample are visited
+		// A = sum w z z' - sw mz mz' (+ alpha I): only the kept features of each sample are visited
 		double[][] a = new double[m][m];
-		double[] b = new double[m];
+		int[][] kept = new int[n][];
 		int[] on = new int[m];
 		for (int i = 0; i < n; i++) {
-			double wi = weights[i], r = wi * (y[i] - my);
+			double wi = weights[i];
 			int k = 0;
 			for (int j = 0; j < m; j++) if (z[i][j]) on[k++] = j;
+			kept[i] = java.util.Arrays.copyOf(on, k);
 			for (int p = 0; p < k; p++) {
 				double[] row = a[on[p]];
-				b[on[p]] += r;
 				for (int q = 0; q < k; q++) row[on[q]] += wi;
 			}
 		}
@@ -51,20 +61,53 @@ final class WeightedLinearFit {
 		}
 		double jitter = 0, scale = Math.max(trace / Math.max(1, m), 1e-300);
 		for (int attempt = 0; attempt < 40; attempt++) {
-			double[] beta = solveCholesky(a, b, jitter);
-			if (beta != null) {
-				double intercept = my;
-				for (int j = 0; j < m; j++) intercept -= beta[j] * mz[j];
-				return new Result(beta, intercept);
-			}
+			double[][] l = cholesky(a, jitter);
+			if (l != null) return new Prepared(weights.clone(), kept, sw, mz, l);
 			jitter = jitter == 0 ? 1e-12 * scale : jitter * 10;
 		}
 		throw new IllegalStateException("The linear surrogate could not be fitted: its normal equations stay singular.");
 	}
 
-	/** Solves (A + jitter I) x = b, or null when that matrix is not positive definite. */
-	private static double[] solveCholesky(double[][] a, double[] b, double jitter) {
-		int m = b.length;
+	/** A fit waiting for its targets: see {@link WeightedLinearFit#prepare}. Immutable; solve may be called from any thread. */
+	static final class Prepared {
+
+		private final double[] weights;
+		private final int[][] kept;
+		private final double sw;
+		private final double[] mz;
+		private final double[][] l;
+
+		private Prepared(double[] weights, int[][] kept, double sw, double[] mz, double[][] l) {
+			this.weights = weights;
+			this.kept = kept;
+			this.sw = sw;
+			this.mz = mz;
+			this.l = l;
+		}
+
+		/** The fit to the targets y (one per sample). */
+		Result solve(float[] y) {
+			int n = kept.length, m = mz.length;
+			if (y.length != n) throw new IllegalArgumentException(n + " samples, " + y.length + " targets.");
+			double my = 0;
+			for (int i = 0; i < n; i++) my += weights[i] * y[i];
+			my /= sw;
+			// b = sum w z (y - my)
+			double[] b = new double[m];
+			for (int i = 0; i < n; i++) {
+				double r = weights[i] * (y[i] - my);
+				for (int j : kept[i]) b[j] += r;
+			}
+			double[] beta = substitute(l, b);
+			double intercept = my;
+			for (int j = 0; j < m; j++) intercept -= beta[j] * mz[j];
+			return new Result(beta, intercept);
+		}
+	}
+
+	/** The lower Cholesky factor of A + jitter I, or null when that matrix is not positive definite. */
+	private static double[][] cholesky(double[][] a, double jitter) {
+		int m = a.length;
 		double[][] l = new double[m][m];
 		for (int i = 0; i < m; i++) {
 			for (int j = 0; j <= i; j++) {
@@ -78,6 +121,12 @@ final class WeightedLinearFit {
 				}
 			}
 		}
+		return l;
+	}
+
+	/** Solves L L' x = b by forward and back substitution. */
+	private static double[] substitute(double[][] l, double[] b) {
+		int m = b.length;
 		double[] x = new double[m];
 		for (int i = 0; i < m; i++) {
 			double s = b[i];

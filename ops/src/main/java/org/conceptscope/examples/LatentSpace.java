@@ -33,6 +33,32 @@ public final class LatentSpace {
 		return a.reshape(n, n == 0 ? 0 : a.size() / n);
 	}
 
+	/**
+	 * Squared Euclidean distances between the rows of a [n, d]: [n][n], each pair computed once and
+	 * mirrored ((x - y)^2 and (y - x)^2 are the same number), so it equals
+	 * {@code squaredDistances(a, a)} to the bit at half the cost.
+	 */
+	static double[][] squaredDistances(FloatTensor a) {
+		int n = (int) a.dim(0), d = (int) a.dim(1);
+		float[] x = a.data();
+		double[][] out = new double[n][n];
+		// row i computes j >= i; pairs are spread evenly by taking rows from both ends
+		java.util.stream.IntStream.range(0, (n + 1) / 2).parallel().forEach(h -> {
+			for (int i : h == n - 1 - h ? new int[] { h } : new int[] { h, n - 1 - h }) {
+				for (int j = i; j < n; j++) {
+					double s = 0;
+					for (int k = 0; k < d; k++) {
+						double diff = x[i * d + k] - x[j * d + k];
+						s += diff * diff;
+					}
+					out[i][j] = s;
+					out[j][i] = s;
+				}
+			}
+		});
+		return out;
+	}
+
 	/** Squared Euclidean distances between the rows of a [n, d] and b [m, d]: [n][m]. */
 	static double[][] squaredDistances(FloatTensor a, FloatTensor b) {
 		int n = (int) a.dim(0), m = (int) b.dim(0), d = (int) a.dim(1);

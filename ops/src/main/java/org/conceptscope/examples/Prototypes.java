@@ -35,7 +35,7 @@ public final class Prototypes {
 	public Selection select(FloatTensor examples) {
 		int n = (int) examples.dim(0);
 		if (n < 1) throw new IllegalArgumentException("No examples to choose prototypes from.");
-		double[][] d2 = LatentSpace.squaredDistances(examples, examples);
+		double[][] d2 = LatentSpace.squaredDistances(examples);
 		double g = gamma > 0 ? gamma : medianHeuristic(d2);
 		double[][] k = new double[n][n];
 		double[] colMean = new double[n];

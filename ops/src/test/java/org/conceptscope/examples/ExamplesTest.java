@@ -132,4 +132,15 @@ class ExamplesTest {
 		assertThrows(IllegalArgumentException.class, () -> new NearestExamples(0));
 		assertArrayEquals(new int[] { 0 }, new NearestExamples(3).find(FloatTensor.zeros(1, 2), FloatTensor.zeros(1, 2)).get(0).indices());
 	}
+
+	@Test
+	void pairwiseDistancesComputedOnceAndMirroredAreTheFullMatrixToTheBit() {
+		Random r = new Random(12);
+		for (int n : new int[] { 1, 2, 7, 64 }) {
+			FloatTensor x = FloatTensor.zeros(n, 37);
+			for (int i = 0; i < x.size(); i++) x.data()[i] = (float) (r.nextGaussian() * 5);
+			double[][] want = LatentSpace.squaredDistances(x, x), got = LatentSpace.squaredDistances(x);
+			for (int i = 0; i < n; i++) assertArrayEquals(want[i], got[i], 0.0, n + " points, row " + i);
+		}
+	}
 }
