@@ -1,11 +1,10 @@
 package org.conceptscope.attribution;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.TileGrid;
 import org.conceptscope.util.Progress;
 
 /**
@@ -38,11 +37,7 @@ public final class Occlusion implements AttributionMethod {
 	}
 
 	static int[] starts(int size, int patch, int stride) {
-		if (patch >= size) return new int[] { 0 };
-		List<Integer> s = new ArrayList<>();
-		for (int p = 0; p + patch <= size; p += stride) s.add(p);
-		if (s.get(s.size() - 1) + patch < size) s.add(size - patch);
-		return s.stream().mapToInt(Integer::intValue).toArray();
+		return TileGrid.strided(size, patch, stride);
 	}
 
 	@Override

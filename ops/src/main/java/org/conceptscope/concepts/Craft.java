@@ -10,6 +10,7 @@ import org.conceptscope.model.LayerInfo;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Resampling;
+import org.conceptscope.tensor.TileGrid;
 import org.conceptscope.util.Progress;
 
 /**
@@ -28,19 +29,10 @@ public final class Craft {
 
 	private Craft() {}
 
-	/** Crop origins along one axis: every stride, the last flush with the border. */
-	static int[] starts(int size, int patch, int stride) {
-		if (patch >= size) return new int[] { 0 };
-		List<Integer> s = new ArrayList<>();
-		for (int p = 0; p + patch <= size; p += stride) s.add(p);
-		if (s.get(s.size() - 1) + patch < size) s.add(size - patch);
-		return s.stream().mapToInt(Integer::intValue).toArray();
-	}
-
 	/** How many crops {@link #crops} cuts from an image of this height and width. */
 	public static int cropsPerImage(long height, long width, CraftOptions options) {
 		int h = (int) height, w = (int) width, patch = Math.min(options.patch(), Math.min(h, w));
-		return starts(h, patch, options.stride()).length * starts(w, patch, options.stride()).length;
+		return TileGrid.strided(h, patch, options.stride()).length * TileGrid.strided(w, patch, options.stride()).length;
 	}
 
 	/**
@@ -85,7 +77,7 @@ public final class Craft {
 		LayerInfo layer = LayerActivations.spatialOrVector(classifier, options.layer());
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
 		int patch = Math.min(options.patch(), Math.min(h, w));
-		int[] ys = starts(h, patch, options.stride()), xs = starts(w, patch, options.stride());
+		int[] ys = TileGrid.strided(h, patch, options.stride()), xs = TileGrid.strided(w, patch, options.stride());
 		int perImage = ys.length * xs.length, total = n * perImage;
 		int[] kept = java.util.stream.IntStream.range(0, total).filter(keep).toArray();
 		long[] inShape = { 0, h, w, c };

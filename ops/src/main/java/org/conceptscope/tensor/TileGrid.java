@@ -1,6 +1,8 @@
 package org.conceptscope.tensor;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -42,6 +44,19 @@ public record TileGrid(int height, int width, int tileHeight, int tileWidth, dou
 			throw new IllegalArgumentException("overlap must be at least 0 and below 1 (a fraction of the tile; 0.5 = half a tile), got "
 				+ overlap + ".");
 		}
+	}
+
+	/**
+	 * Start positions of windows of {@code patch} pixels along an axis of {@code size} pixels, every
+	 * {@code stride} pixels from 0, the last flush with the border ({0} when the window covers the
+	 * axis): Occlusion's patches and CRAFT's crops.
+	 */
+	public static int[] strided(int size, int patch, int stride) {
+		if (patch >= size) return new int[] { 0 };
+		List<Integer> s = new ArrayList<>();
+		for (int p = 0; p + patch <= size; p += stride) s.add(p);
+		if (s.get(s.size() - 1) + patch < size) s.add(size - patch);
+		return s.stream().mapToInt(Integer::intValue).toArray();
 	}
 
 	/**

@@ -7,15 +7,10 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -129,25 +124,12 @@ final class BatchManifest {
 
 	/** SHA-256 over every file of a model folder, in path order: each relative path, then its bytes. */
 	static String hashFolder(Path dir) throws IOException {
-		try {
-			MessageDigest sha = MessageDigest.getInstance("SHA-256");
-			List<Path> files;
-			try (Stream<Path> s = Files.walk(dir)) {
-				files = s.filter(Files::isRegularFile).sorted().toList();
-			}
-			byte[] buffer = new byte[1 << 16];
-			for (Path f : files) {
-				sha.update(dir.relativize(f).toString().replace('\\', '/').getBytes(StandardCharsets.UTF_8));
-				sha.update((byte) 0);
-				try (InputStream in = new DigestInputStream(Files.newInputStream(f), sha)) {
-					while (in.read(buffer) >= 0) {
-						// the digest reads along
-					}
-				}
-			}
-			return HexFormat.of().formatHex(sha.digest());
-		} catch (NoSuchAlgorithmException e) {
-			throw new IllegalStateException("This Java has no SHA-256.", e);
+		Sha256 sha = new Sha256();
+		List<Path> files;
+		try (Stream<Path> s = Files.walk(dir)) {
+			files = s.filter(Files::isRegularFile).sorted().toList();
 		}
+		for (Path f : files) sha.addFile(dir.relativize(f).toString().replace('\\', '/'), f);
+		return sha.hex();
 	}
 }

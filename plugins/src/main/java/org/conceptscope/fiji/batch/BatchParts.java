@@ -1,7 +1,6 @@
 package org.conceptscope.fiji.batch;
 
 import org.conceptscope.fiji.write.AtomicFiles;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -16,7 +15,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.zip.CRC32;
 
 /**
  * The finished parts of a batch run, one file per part: every entry's CSV line, map and ROI
@@ -89,12 +87,7 @@ final class BatchParts {
 				out.write(e.rois().get(r));
 			}
 		}
-		out.flush();
-		CRC32 crc = new CRC32();
-		crc.update(bytes.toByteArray());
-		out.writeLong(crc.getValue());
-		out.flush();
-		return bytes.toByteArray();
+		return Checksummed.sealed(bytes, out);
 	}
 
 	/**
@@ -126,13 +119,8 @@ final class BatchParts {
 	/** The part in {@code all}, the bytes of {@code f} (named when they are damaged). */
 	static Part parse(byte[] all, Path f) throws IOException {
 		if (all.length < MAGIC.length + 6 * 4 + 8) throw new DamagedPart(f);
-		CRC32 crc = new CRC32();
-		crc.update(all, 0, all.length - 8);
-		if (crc.getValue() != ByteBuffer.wrap(all, all.length - 8, 8).getLong()) throw new DamagedPart(f);
-		DataInputStream in = new DataInputStream(new ByteArrayInputStream(all, 0, all.length - 8));
-		byte[] magic = new byte[MAGIC.length];
-		in.readFully(magic);
-		if (!java.util.Arrays.equals(magic, MAGIC)) throw new DamagedPart(f);
+		DataInputStream in = Checksummed.body(all, MAGIC);
+		if (in == null) throw new DamagedPart(f);
 		int index = in.readInt(), from = in.readInt(), to = in.readInt(), width = in.readInt(), height = in.readInt();
 		int n = in.readInt();
 		if (n != to - from || width < 1 || height < 1) throw new DamagedPart(f);

@@ -5,16 +5,10 @@ import ij.gui.Roi;
 import org.conceptscope.fiji.image.RegionTargets;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -105,24 +99,12 @@ final class BatchRois {
 
 	private static String hash(List<Path> files) {
 		try {
-			MessageDigest sha = MessageDigest.getInstance("SHA-256");
-			byte[] buffer = new byte[1 << 16];
+			Sha256 sha = new Sha256();
 			for (Path f : files) {
-				if (f == null) {
-					sha.update((byte) 1);
-					continue;
-				}
-				sha.update(f.getFileName().toString().getBytes(StandardCharsets.UTF_8));
-				sha.update((byte) 0);
-				try (InputStream in = new DigestInputStream(Files.newInputStream(f), sha)) {
-					while (in.read(buffer) >= 0) {
-						// the digest reads along
-					}
-				}
+				if (f == null) sha.add((byte) 1);
+				else sha.addFile(f.getFileName().toString(), f);
 			}
-			return HexFormat.of().formatHex(sha.digest());
-		} catch (NoSuchAlgorithmException e) {
-			throw new IllegalStateException("This Java has no SHA-256.", e);
+			return sha.hex();
 		} catch (IOException e) {
 			throw new IllegalArgumentException("Cannot read the ROI files: " + e.getMessage() + ".", e);
 		}

@@ -1,6 +1,5 @@
 package org.conceptscope.fiji.batch;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -12,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.zip.CRC32;
 
 import org.conceptscope.attribution.TileCheckpoint;
 import org.conceptscope.fiji.write.AtomicFiles;
@@ -97,12 +95,7 @@ final class BatchTiles {
 			out.writeInt(v.length);
 			out.write(v);
 		}
-		out.flush();
-		CRC32 crc = new CRC32();
-		crc.update(bytes.toByteArray());
-		out.writeLong(crc.getValue());
-		out.flush();
-		return bytes.toByteArray();
+		return Checksummed.sealed(bytes, out);
 	}
 
 	/** The batch in {@code f}, or null when it is missing, damaged, or not the batch asked for. */
@@ -111,13 +104,8 @@ final class BatchTiles {
 		try {
 			byte[] all = Files.readAllBytes(f);
 			if (all.length < MAGIC.length + 4 * 4 + 4 + 8) return null;
-			CRC32 crc = new CRC32();
-			crc.update(all, 0, all.length - 8);
-			if (crc.getValue() != ByteBuffer.wrap(all, all.length - 8, 8).getLong()) return null;
-			DataInputStream in = new DataInputStream(new ByteArrayInputStream(all, 0, all.length - 8));
-			byte[] magic = new byte[MAGIC.length];
-			in.readFully(magic);
-			if (!java.util.Arrays.equals(magic, MAGIC) || in.readInt() != pass || in.readInt() != first || in.readInt() != count) return null;
+			DataInputStream in = Checksummed.body(all, MAGIC);
+			if (in == null || in.readInt() != pass || in.readInt() != first || in.readInt() != count) return null;
 			int n = in.readInt();
 			if (n < 0 || 4L * n > all.length) return null;
 			byte[] raw = new byte[4 * n];
