@@ -11,7 +11,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import org.conceptscope.concepts.ConceptBank;
 import org.conceptscope.fiji.write.ConceptGraphPicture;
@@ -169,10 +172,10 @@ public final class ConceptGraphRun {
 			}
 		}
 		String graphClass = g.banks().get(0).className;
-		java.util.Map<String, Double> intoClass = new java.util.LinkedHashMap<>();
+		Map<String, Double> intoClass = new LinkedHashMap<>();
 		for (GeneralizedIntegratedGradients.Edge e : g.edges()) if (e.className() != null) intoClass.merge(e.className(), e.relevance(), Double::sum);
-		if (!intoClass.keySet().equals(java.util.Set.of(graphClass))) {
-			for (java.util.Map.Entry<String, Double> c : intoClass.entrySet()) {
+		if (!intoClass.keySet().equals(Set.of(graphClass))) {
+			for (Map.Entry<String, Double> c : intoClass.entrySet()) {
 				rows.add(List.of("class", c.getKey(), "", number(c.getValue()), "", "", "", "", ""));
 			}
 		}
