@@ -12,9 +12,11 @@ import java.util.SplittableRandom;
  * <p>
  * The same SGD run in kernel (dual) form: the weights start at 0, each step adds a multiple of one
  * training row and the penalty only rescales them, so w = scale * sum_i c_i x_i at every step, and
- * a margin is b + scale * sum_i c_i (x_i . x_r), read from the rows' dot products: O(n) per step
- * instead of O(d) for d features. Same shuffles, learning rates, updates and stopping rule as the
- * primal form, hence the same weights up to rounding; the caller builds w = sum_i c_i x_i once.
+ * the margin of row r is b + scale * f_r with f_r = sum_i c_i (x_i . x_r) over the training rows:
+ * an update of c_k adds its step times row k of the dot products to f (O(n), and only when the
+ * hinge is active), a step without update costs O(1), where the primal form costs O(d) per step for
+ * d features. Same shuffles, learning rates, updates and stopping rule as the primal form, hence
+ * the same weights up to rounding; the caller builds w = sum_i c_i x_i once.
  */
 final class LinearSvm {
 
@@ -39,12 +41,14 @@ final class LinearSvm {
 
 	/**
 	 * @param dots row-major [rows, n] dot products (in double) of each row with the n training rows,
-	 *        the training rows first (rows 0..n-1, the order the caller lists them in; more rows may
-	 *        follow, for decisions on held-out rows)
+	 *        the training rows first (rows 0..n-1, the order the caller lists them in: a symmetric
+	 *        block; more rows may follow, for decisions on held-out rows)
 	 * @param labels the training rows' labels, +1 or -1
 	 */
 	static Model fit(double[] dots, int n, int[] labels, long seed) {
 		double[] c = new double[n];
+		// f[r] = sum_i c_i (x_i . x_r) for the training rows, kept up to date at each update, so a margin costs O(1)
+		double[] f = new double[n];
 		double b = 0, scale = 1; // w = scale * sum c_i x_i, so the penalty's shrink costs O(1)
 		double typw = Math.sqrt(1 / Math.sqrt(ALPHA));
 		double t0 = 1 / (typw * ALPHA);
@@ -63,19 +67,23 @@ final class LinearSvm {
 			double loss = 0;
 			for (int r : order) {
 				double eta = 1 / (ALPHA * (t0 + t - 1));
-				int o = r * n;
-				double s = 0;
-				for (int i = 0; i < n; i++) s += c[i] * dots[o + i];
-				double margin = labels[r] * (b + scale * s);
+				double margin = labels[r] * (b + scale * f[r]);
 				loss += Math.max(0, 1 - margin);
 				if (margin < 1) {
-					c[r] += eta * labels[r] / scale;
+					double step = eta * labels[r] / scale;
+					c[r] += step;
+					// f[i] += step * (x_i . x_r), from row r of the products (they are symmetric)
+					int o = r * n;
+					for (int i = 0; i < n; i++) f[i] += step * dots[o + i];
 					b += eta * labels[r];
 				}
 				// the penalty's shrink after the step, as scikit-learn orders them
 				scale *= Math.max(0, 1 - eta * ALPHA);
 				if (scale < 1e-9) { // fold the scale back in before it underflows
-					for (int i = 0; i < n; i++) c[i] *= scale;
+					for (int i = 0; i < n; i++) {
+						c[i] *= scale;
+						f[i] *= scale;
+					}
 					scale = 1;
 				}
 				t++;
