@@ -24,9 +24,7 @@ public final class AttributionMethods {
 
 	/** Fails with the list of choices when the name is not one of {@link #NAMES}. */
 	public static void check(String name) {
-		if (name == null || !NAMES.contains(name)) {
-			throw new IllegalArgumentException("Unknown method '" + name + "': use one of " + String.join(", ", NAMES) + ".");
-		}
+		SettingsChecks.oneOf(AttributionSettings.METHOD, name, NAMES);
 	}
 
 	/**

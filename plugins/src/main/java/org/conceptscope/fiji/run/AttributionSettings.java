@@ -117,10 +117,8 @@ public final class AttributionSettings {
 		if (target == null || target.isBlank()) {
 			throw new IllegalArgumentException("No target given: use " + TARGET + "=" + PREDICTED + ", a class name or a class index.");
 		}
-		if (!OUTPUTS.contains(output)) {
-			throw new IllegalArgumentException("Unknown " + OUTPUT + " '" + output + "': use " + OUTPUT + "=" + OUTPUT_CHANNEL
-				+ " (heat map as an extra channel of a new image) or " + OUTPUT + "=" + OUTPUT_IMAGE + " (a separate map image).");
-		}
+		SettingsChecks.oneOf(OUTPUT, output, OUTPUTS, OUTPUT + "=" + OUTPUT_CHANNEL + " (heat map as an extra channel of a new image) or "
+			+ OUTPUT + "=" + OUTPUT_IMAGE + " (a separate map image)");
 		if (!(topFraction > 0 && topFraction <= 1)) {
 			throw new IllegalArgumentException(TOP_FRACTION + " must be in (0, 1] (0.1 outlines the top 10 % of each map), got "
 				+ topFraction + ".");
@@ -154,10 +152,8 @@ public final class AttributionSettings {
 			throw new IllegalArgumentException(BLUR_SIGMA + " must be >= 0 (0 replaces masked pixels by 0), got " + blurSigma + ".");
 		}
 		org.conceptscope.tensor.GridUpsampling.parse(upsampling);
-		if (!SEGMENT_CHOICES.contains(segments)) {
-			throw new IllegalArgumentException("Unknown " + SEGMENTS + " '" + segments + "': use " + SEGMENTS + "=grid (" + GRID + " x " + GRID
-				+ " cells) or " + SEGMENTS + "=slic (about " + SUPERPIXELS + " SLIC superpixels).");
-		}
+		SettingsChecks.oneOf(SEGMENTS, segments, SEGMENT_CHOICES, SEGMENTS + "=grid (" + GRID + " x " + GRID + " cells) or " + SEGMENTS
+			+ "=slic (about " + SUPERPIXELS + " SLIC superpixels)");
 		atLeast(SUPERPIXELS, superpixels, 1);
 		atLeast(FORGRAD_BANDWIDTH, forgradBandwidth, 0);
 		if (forgrad && !AttributionMethods.FORGRAD_METHODS.contains(method)) {
@@ -168,10 +164,7 @@ public final class AttributionSettings {
 			throw new IllegalArgumentException(EPSILON + " must be a positive radius in the model's normalised input units (eva;"
 				+ " e.g. 0.01), got " + epsilon + ".");
 		}
-		if (!BOUND_CHOICES.contains(bounds)) {
-			throw new IllegalArgumentException("Unknown " + BOUNDS + " '" + bounds + "': use " + BOUNDS + "=interval (fast) or " + BOUNDS
-				+ "=crown (tighter, slower).");
-		}
+		SettingsChecks.oneOf(BOUNDS, bounds, BOUND_CHOICES, BOUNDS + "=interval (fast) or " + BOUNDS + "=crown (tighter, slower)");
 		SettingsChecks.saveDir(saveDir);
 		return this;
 	}

@@ -52,10 +52,8 @@ public final class ConceptGraphSettings {
 			throw new IllegalArgumentException("No target given: use " + TARGET + "=predicted (the class most images are predicted as),"
 				+ " a class name or a class index.");
 		}
-		if (!SCOPES.contains(scope)) {
-			throw new IllegalArgumentException("Unknown " + SCOPE + " '" + scope + "': use " + SCOPE + "=" + SCOPE_DATASET
-				+ " (the graph over every predicted class, as the GIG paper) or " + SCOPE + "=" + SCOPE_CLASS + " (the graph of one class).");
-		}
+		SettingsChecks.oneOf(SCOPE, scope, SCOPES, SCOPE + "=" + SCOPE_DATASET + " (the graph over every predicted class, as the GIG paper) or "
+			+ SCOPE + "=" + SCOPE_CLASS + " (the graph of one class)");
 		if (datasetWide() && !target.trim().equalsIgnoreCase(DEFAULT_TARGET)) {
 			throw new IllegalArgumentException(TARGET + "=" + target.trim() + " picks one class, but " + SCOPE + "=" + SCOPE_DATASET
 				+ " builds the graph over every predicted class: add " + SCOPE + "=" + SCOPE_CLASS + " for the graph of that class, or leave "
@@ -70,10 +68,8 @@ public final class ConceptGraphSettings {
 			throw new IllegalArgumentException(TOP_FRACTION + " must be in (0, 1] (0.1 outlines the top 10 % of each map), got "
 				+ topFraction + ".");
 		}
-		if (!AttributionSettings.OUTPUTS.contains(output)) {
-			throw new IllegalArgumentException("Unknown " + OUTPUT + " '" + output + "': use " + OUTPUT
-				+ "=channel (concept maps as extra channels of a new image) or " + OUTPUT + "=image (the maps alone).");
-		}
+		SettingsChecks.oneOf(OUTPUT, output, AttributionSettings.OUTPUTS, OUTPUT + "=channel (concept maps as extra channels of a new image) or "
+			+ OUTPUT + "=image (the maps alone)");
 		for (String l : layerList()) {
 			if (l.isEmpty()) throw new IllegalArgumentException(LAYERS + " '" + layers + "' has an empty name: give layers=[conv1/relu,conv2/relu].");
 		}

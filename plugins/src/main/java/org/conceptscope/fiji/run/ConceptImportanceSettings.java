@@ -45,10 +45,8 @@ public final class ConceptImportanceSettings {
 			throw new IllegalArgumentException("No concept bank given: set " + CONCEPTS + "=[concepts.json written by Concept Discovery].");
 		}
 		estimator = estimator == null ? null : estimator.trim().toLowerCase(Locale.ROOT);
-		if (!ESTIMATORS.contains(estimator)) {
-			throw new IllegalArgumentException("Unknown " + ESTIMATOR + " '" + estimator + "': use " + SOBOL + " (total-order Sobol"
-				+ " indices), " + GRADIENT + " (gradient x coefficient, one pass) or " + DELETION + " (logit drop when a concept is removed).");
-		}
+		SettingsChecks.oneOf(ESTIMATOR, estimator, ESTIMATORS, SOBOL + " (total-order Sobol indices), " + GRADIENT
+			+ " (gradient x coefficient, one pass) or " + DELETION + " (logit drop when a concept is removed)");
 		if (designs < 2) throw new IllegalArgumentException(DESIGNS + " must be at least 2 (Sobol importance), got " + designs + ".");
 		if (folder != null && !Files.isDirectory(folder)) {
 			throw new IllegalArgumentException("The image folder " + folder + " does not exist: set " + FOLDER

@@ -37,10 +37,8 @@ public final class ConceptLocalizationSettings {
 			throw new IllegalArgumentException("No concept bank given: set " + CONCEPTS
 				+ "=[concepts.json written by Concept Discovery].");
 		}
-		if (!AttributionSettings.OUTPUTS.contains(output)) {
-			throw new IllegalArgumentException("Unknown " + OUTPUT + " '" + output + "': use " + OUTPUT
-				+ "=channel (concept maps as extra channels of a new image) or " + OUTPUT + "=image (the maps alone).");
-		}
+		SettingsChecks.oneOf(OUTPUT, output, AttributionSettings.OUTPUTS, OUTPUT + "=channel (concept maps as extra channels of a new image) or "
+			+ OUTPUT + "=image (the maps alone)");
 		if (!(topFraction > 0 && topFraction <= 1)) {
 			throw new IllegalArgumentException(TOP_FRACTION + " must be in (0, 1] (0.1 outlines the top 10 % of each map), got "
 				+ topFraction + ".");
@@ -50,11 +48,9 @@ public final class ConceptLocalizationSettings {
 			throw new IllegalArgumentException(LABEL_THRESHOLD + " must be a number (the label image is 0 where no concept map exceeds it;"
 				+ " 0 = where no concept is present), got " + labelThreshold + ".");
 		}
-		if (!CommandSpecs.CONCEPT_MAP_KINDS.contains(conceptMaps)) {
-			throw new IllegalArgumentException("Unknown " + CONCEPT_MAPS + " '" + conceptMaps + "': use " + CONCEPT_MAPS + "=" + COEFFICIENTS
-				+ " (where each concept's coefficients are), " + CONCEPT_MAPS + "=gradient_x_input or " + CONCEPT_MAPS
-				+ "=saliency (concept attribution maps).");
-		}
+		SettingsChecks.oneOf(CONCEPT_MAPS, conceptMaps, CommandSpecs.CONCEPT_MAP_KINDS, CONCEPT_MAPS + "=" + COEFFICIENTS
+			+ " (where each concept's coefficients are), " + CONCEPT_MAPS + "=gradient_x_input or " + CONCEPT_MAPS
+			+ "=saliency (concept attribution maps)");
 		return this;
 	}
 

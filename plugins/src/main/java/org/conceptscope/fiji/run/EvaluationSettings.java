@@ -52,9 +52,7 @@ public final class EvaluationSettings {
 	public EvaluationSettings validate() {
 		SettingsChecks.model(model);
 		AttributionMethods.check(method);
-		if (!METRICS.contains(metric)) {
-			throw new IllegalArgumentException("Unknown " + METRIC + " '" + metric + "': use one of " + String.join(", ", METRICS) + ".");
-		}
+		SettingsChecks.oneOf(METRIC, metric, METRICS);
 		if (target == null || target.isBlank()) {
 			throw new IllegalArgumentException("No target given: use " + TARGET + "=predicted, a class name or a class index.");
 		}

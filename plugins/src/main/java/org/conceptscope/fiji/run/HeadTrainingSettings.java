@@ -47,10 +47,7 @@ public final class HeadTrainingSettings {
 			throw new IllegalArgumentException((folder == null ? "No image folder given" : "The folder " + folder + " does not exist")
 				+ ": set " + FOLDER + "=[a folder with one subfolder of images per class, named after the model's classes].");
 		}
-		if (!HEADS.contains(head)) {
-			throw new IllegalArgumentException("Unknown " + HEAD + " '" + head + "': use " + HEAD + "=" + INFODISENT + " or " + HEAD + "="
-				+ BI_ICE + ".");
-		}
+		SettingsChecks.oneOf(HEAD, head, HEADS, HEAD + "=" + INFODISENT + " or " + HEAD + "=" + BI_ICE);
 		if (concepts < 2) throw new IllegalArgumentException(CONCEPTS + " must be at least 2 (patches choose among them), got " + concepts + ".");
 		if (dimension < 1) throw new IllegalArgumentException(DIMENSION + " must be at least 1, got " + dimension + ".");
 		if (!(sparsity >= 0)) throw new IllegalArgumentException(SPARSITY + " must be 0 or more, got " + sparsity + ".");

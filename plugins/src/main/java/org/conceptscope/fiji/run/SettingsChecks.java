@@ -2,6 +2,7 @@ package org.conceptscope.fiji.run;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 
 import org.conceptscope.fiji.param.CommandSpecs;
 
@@ -22,5 +23,20 @@ final class SettingsChecks {
 		if (saveDir != null && Files.exists(saveDir) && !Files.isDirectory(saveDir)) {
 			throw new IllegalArgumentException(CommandSpecs.SAVE_DIR.key() + " " + saveDir + " is a file; give a folder (it is created if missing).");
 		}
+	}
+
+	/**
+	 * Refuses a choice key's value that is not one of its choices, in one sentence:
+	 * {@code Unknown <key> '<value>': use <use>.}, where {@code use} says what each choice does.
+	 */
+	static void oneOf(String key, String value, Collection<String> choices, String use) {
+		if (value == null || !choices.contains(value)) {
+			throw new IllegalArgumentException("Unknown " + key + " '" + value + "': use " + use + ".");
+		}
+	}
+
+	/** {@link #oneOf(String, String, Collection, String)} that lists the choices: {@code use one of a, b, c.} */
+	static void oneOf(String key, String value, Collection<String> choices) {
+		oneOf(key, value, choices, "one of " + String.join(", ", choices));
 	}
 }

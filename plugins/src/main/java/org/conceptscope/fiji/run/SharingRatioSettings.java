@@ -42,10 +42,8 @@ public final class SharingRatioSettings {
 		if (target == null || target.isBlank()) {
 			throw new IllegalArgumentException("No target given: use " + TARGET + "=predicted, a class name or a class index.");
 		}
-		if (!AttributionSettings.OUTPUTS.contains(output)) {
-			throw new IllegalArgumentException("Unknown " + OUTPUT + " '" + output + "': use " + OUTPUT
-				+ "=channel (maps as extra channels of a new image) or " + OUTPUT + "=image (the maps alone).");
-		}
+		SettingsChecks.oneOf(OUTPUT, output, AttributionSettings.OUTPUTS, OUTPUT + "=channel (maps as extra channels of a new image) or "
+			+ OUTPUT + "=image (the maps alone)");
 		if (!(topFraction > 0 && topFraction <= 1)) {
 			throw new IllegalArgumentException(TOP_FRACTION + " must be in (0, 1] (0.1 outlines the top 10 % of each map), got "
 				+ topFraction + ".");

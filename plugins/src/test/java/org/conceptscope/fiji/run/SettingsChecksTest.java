@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Checks the commands' settings share ({@link SettingsChecks}), asked through each command's macro
  * options: no model folder, and a save_dir that is a file, get the same sentence in every command,
- * before any work; a save_dir not yet made is accepted.
+ * before any work; a save_dir not yet made is accepted; a choice key's unknown value gets its key's
+ * sentence ({@link SettingsChecks#oneOf}).
  */
 class SettingsChecksTest {
 
@@ -63,5 +64,57 @@ class SettingsChecksTest {
 			assertEquals(want, e.getMessage(), options);
 			c.getValue().accept(options + " save_dir=[" + dir.resolve("not yet") + "]");
 		}
+	}
+
+	@Test
+	void oneOfAcceptsAChoiceAndRefusesAnythingElseInOneSentence() {
+		List<String> choices = List.of("dataset", "class");
+		SettingsChecks.oneOf("scope", "class", choices, "scope=dataset or scope=class");
+		SettingsChecks.oneOf("scope", "dataset", choices);
+		assertEquals("Unknown scope 'Class': use scope=dataset or scope=class.", assertThrows(IllegalArgumentException.class,
+			() -> SettingsChecks.oneOf("scope", "Class", choices, "scope=dataset or scope=class")).getMessage(), "case matters");
+		assertEquals("Unknown scope '': use one of dataset, class.",
+			assertThrows(IllegalArgumentException.class, () -> SettingsChecks.oneOf("scope", "", choices)).getMessage());
+		assertEquals("Unknown scope 'null': use one of dataset, class.", assertThrows(IllegalArgumentException.class,
+			() -> SettingsChecks.oneOf("scope", null, choices)).getMessage(), "no value is refused too, not a NullPointerException");
+	}
+
+	/** Each command's choice keys, asked with a value that is not a choice, through its macro options. */
+	@Test
+	void eachCommandsChoiceKeysKeepTheirSentences() {
+		String m = "model=[" + dir + "] ";
+		assertEquals("Unknown scope 'everything': use scope=dataset (the graph over every predicted class, as the GIG paper) or"
+			+ " scope=class (the graph of one class).",
+			message(() -> ConceptGraphSettings.of(CommandSpecs.CONCEPT_GRAPH.parse(m + "scope=everything")).validate()));
+		assertEquals("Unknown output 'overlay': use output=channel (concept maps as extra channels of a new image) or output=image"
+			+ " (the maps alone).", message(() -> ConceptGraphSettings.of(CommandSpecs.CONCEPT_GRAPH.parse(m + "output=overlay")).validate()));
+		assertEquals("Unknown output 'overlay': use output=channel (concept maps as extra channels of a new image) or output=image"
+			+ " (the maps alone).", message(() -> ConceptLocalizationSettings.of(CommandSpecs.CONCEPT_LOCALIZATION.parse(m
+				+ "concepts=[c.json] output=overlay")).validate()));
+		assertEquals("Unknown concept_maps 'gradient': use concept_maps=coefficients (where each concept's coefficients are),"
+			+ " concept_maps=gradient_x_input or concept_maps=saliency (concept attribution maps).",
+			message(() -> ConceptLocalizationSettings.of(CommandSpecs.CONCEPT_LOCALIZATION.parse(m + "concepts=[c.json] concept_maps=gradient"))
+				.validate()));
+		assertEquals("Unknown output 'overlay': use output=channel (maps as extra channels of a new image) or output=image (the maps alone).",
+			message(() -> SharingRatioSettings.of(CommandSpecs.SHARING_RATIO_DECOMPOSITION.parse(m + "output=overlay")).validate()));
+		assertEquals("Unknown output 'overlay': use output=channel (heat map as an extra channel of a new image) or output=image"
+			+ " (a separate map image).", message(() -> AttributionSettings.of(CommandSpecs.ATTRIBUTION.parse(m + "output=overlay")).validate()));
+		assertEquals("Unknown segments 'quickshift': use segments=grid (grid x grid cells) or segments=slic (about superpixels SLIC"
+			+ " superpixels).", message(() -> AttributionSettings.of(CommandSpecs.ATTRIBUTION.parse(m + "segments=quickshift")).validate()));
+		assertEquals("Unknown bounds 'box': use bounds=interval (fast) or bounds=crown (tighter, slower).",
+			message(() -> AttributionSettings.of(CommandSpecs.ATTRIBUTION.parse(m + "bounds=box")).validate()));
+		assertEquals("Unknown method 'gradcam++': use one of " + String.join(", ", CommandSpecs.ATTRIBUTION_METHODS) + ".",
+			message(() -> AttributionSettings.of(CommandSpecs.ATTRIBUTION.parse(m + "method=gradcam++")).validate()));
+		assertEquals("Unknown estimator 'shapley': use sobol (total-order Sobol indices), gradient (gradient x coefficient, one pass) or"
+			+ " deletion (logit drop when a concept is removed).",
+			message(() -> ConceptImportanceSettings.of(CommandSpecs.CONCEPT_IMPORTANCE.parse(m + "concepts=[c.json] estimator=Shapley")).validate()));
+		assertEquals("Unknown metric 'accuracy': use one of " + String.join(", ", CommandSpecs.EVALUATION_METRICS) + ".",
+			message(() -> EvaluationSettings.of(CommandSpecs.EVALUATE_EXPLANATION.parse(m + "metric=accuracy")).validate()));
+		assertEquals("Unknown head 'protopnet': use head=infodisent or head=bi_ice.", message(() -> HeadTrainingSettings.of(
+			CommandSpecs.TRAIN_INTERPRETABLE_HEAD.parse(m + "folder=[" + dir + "] head=protopnet")).validate()));
+	}
+
+	private static String message(Runnable r) {
+		return assertThrows(IllegalArgumentException.class, r::run).getMessage();
 	}
 }
