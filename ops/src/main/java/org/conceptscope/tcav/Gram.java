@@ -68,6 +68,53 @@ final class Gram {
 	}
 
 	/**
+	 * The products of n input rows (layer gradients, [n, d]) with this view's rows, filled by
+	 * {@link InputDots#row(int)} for every input; a concept's view shares the pool's part with the
+	 * pool view's (which fills it).
+	 */
+	InputDots inputDots(float[] inputs, int n, InputDots poolView) {
+		return new InputDots(inputs, n, poolView == null ? new double[n * p] : poolView.withPool, poolView == null, new double[n * m]);
+	}
+
+	final class InputDots {
+
+		private final float[] inputs;
+		private final int n;
+		private final double[] withPool, withConcept;
+		private final boolean fillsPool;
+
+		private InputDots(float[] inputs, int n, double[] withPool, boolean fillsPool, double[] withConcept) {
+			this.inputs = inputs;
+			this.n = n;
+			this.withPool = withPool;
+			this.fillsPool = fillsPool;
+			this.withConcept = withConcept;
+		}
+
+		int n() {
+			return n;
+		}
+
+		/** Fills input i's products (with the pool's rows when this is the pool's view, with the concept's rows). */
+		void row(int i) {
+			double[] out = new double[Math.max(p, m)];
+			if (fillsPool) {
+				dots(inputs, i * d, pool, 0, p, d, out);
+				System.arraycopy(out, 0, withPool, i * p, p);
+			}
+			if (m > 0) {
+				dots(inputs, i * d, concept, 0, m, d, out);
+				System.arraycopy(out, 0, withConcept, i * m, m);
+			}
+		}
+
+		/** g_i . x_row for a row of the view. */
+		double dot(int i, int row) {
+			return row < p ? withPool[i * p + row] : withConcept[i * m + row - p];
+		}
+	}
+
+	/**
 	 * out[k - from] = x . y_k for rows k in [from, to) of y, each a sum over j in order; four rows
 	 * at a time so the four sums proceed side by side.
 	 */

@@ -134,12 +134,14 @@ public final class Tcav {
 			Gram poolDots = Gram.pool(randomActs, pool, d);
 			List<Stage> started = new ArrayList<>();
 			List<Fits> fits = new ArrayList<>();
+			List<Gram> views = new ArrayList<>();
 			boolean finished = false;
 			try {
 				Stage poolRows = Stage.start(pool, poolDots::poolRow);
 				started.add(poolRows);
 				fits.add(new Fits(runs, r -> train(poolDots, nullPositives[r], negatives[r], seed + 7919L * r + 1), progress, done, total, poolRows));
 				started.add(fits.get(0).stage);
+				views.add(poolDots);
 				for (Concept c : concepts) {
 					float[] conceptActs = classifier.activations(c.examples(), layer).data();
 					int m = (int) c.examples().dim(0);
@@ -150,36 +152,40 @@ public final class Tcav {
 					Fits f = new Fits(runs, r -> train(dots, all, negatives[r], seed + 7919L * r + 2), progress, done, total, poolRows, conceptRows);
 					fits.add(f);
 					started.add(f.stage);
+					views.add(dots);
 				}
 				float[] grads = classifier.layerGradient(inputs, layer, weights).data();
-				// per set of runs, each run's directional derivatives, once its fit is there
-				List<double[][]> derivatives = new ArrayList<>();
-				List<Stage> scoring = new ArrayList<>();
-				for (Fits f : fits) {
-					double[][] s = new double[runs][];
-					derivatives.add(s);
-					Stage st = Stage.start(runs, r -> s[r] = sensitivities(f.out[r].weights(), grads, n, d), f.stage);
-					scoring.add(st);
-					started.add(st);
-				}
+				// each input's gradient dotted with every row the fits use: a run's directional
+				// derivatives g . w = sum_q c_q (g . x_q) then cost O(training rows) each
+				Gram.InputDots[] inputDots = new Gram.InputDots[views.size()];
+				for (int v = 0; v < views.size(); v++) inputDots[v] = views.get(v).inputDots(grads, n, v == 0 ? null : inputDots[0]);
+				Stage gradientRows = Stage.start(n, i -> {
+					for (Gram.InputDots g : inputDots) g.row(i);
+				});
+				started.add(gradientRows);
+				fits.get(0).stage.join();
+				gradientRows.join();
+				Trained[] nulls = fits.get(0).out;
 				double[] nullScores = new double[runs];
-				scoring.get(0).join();
-				for (int r = 0; r < runs; r++) nullScores[r] = sensitivityScore(derivatives.get(0)[r]);
+				for (int r = 0; r < runs; r++) nullScores[r] = sensitivityScore(sensitivities(nulls[r], inputDots[0]));
 				for (int ci = 0; ci < concepts.size(); ci++) {
 					Concept c = concepts.get(ci);
-					scoring.get(ci + 1).join();
-					Trained[] trained = fits.get(ci + 1).out;
+					Fits f = fits.get(ci + 1);
+					f.stage.join();
+					Trained[] trained = f.out;
 					double[] scores = new double[runs], magnitudes = new double[runs], accuracies = new double[runs];
-					double[][] directions = new double[runs][];
+					// the CAV: the mean of the runs' unit normals, sum_r w_r / (|w_r| runs), built from the rows once
+					double[] share = new double[pool + (int) c.examples().dim(0)];
 					for (int r = 0; r < runs; r++) {
-						double[] s = derivatives.get(ci + 1)[r];
+						Trained t = trained[r];
+						double[] s = sensitivities(t, inputDots[ci + 1]);
 						scores[r] = sensitivityScore(s);
 						magnitudes[r] = magnitude(s);
-						accuracies[r] = trained[r].accuracy();
-						directions[r] = unit(trained[r].weights());
+						accuracies[r] = t.accuracy();
+						if (t.norm() > 0) for (int q = 0; q < t.rows().length; q++) share[t.rows()[q]] += t.coefficients()[q] / t.norm() / runs;
 					}
 					double[] mean = new double[d];
-					for (double[] dir : directions) for (int j = 0; j < d; j++) mean[j] += dir[j] / runs;
+					for (int row = 0; row < share.length; row++) if (share[row] != 0) views.get(ci + 1).addRow(mean, share[row], row);
 					double[] u = unit(mean);
 					float[] cav = new float[d];
 					for (int j = 0; j < d; j++) cav[j] = (float) u[j];
@@ -252,13 +258,24 @@ public final class Tcav {
 			"Unknown layer '" + name + "'. Layers of this model: " + classifier.layers().stream().map(LayerInfo::name).toList() + "."));
 	}
 
-	/** A linear SVM's weights and intercept, with its held-out accuracy. */
-	record Trained(double[] weights, double intercept, double accuracy) {}
+	/**
+	 * A linear SVM, w = sum_q coefficients[q] x_rows[q] over its training rows (rows of the Gram
+	 * view it was fitted on), its intercept, |w| and its held-out accuracy.
+	 */
+	record Trained(int[] rows, double[] coefficients, double intercept, double norm, double accuracy) {
+
+		/** w itself, built from the rows. */
+		double[] weights(Gram dots) {
+			double[] w = new double[dots.d];
+			for (int q = 0; q < rows.length; q++) if (coefficients[q] != 0) dots.addRow(w, coefficients[q], rows[q]);
+			return w;
+		}
+	}
 
 	/**
 	 * The SVM separating positives (label +1) from negatives (-1), rows of {@code dots}, stratified
-	 * 2/3 for training, with its held-out accuracy; the SGD reads the rows' dot products, and the
-	 * weights are built from the training rows once at the end.
+	 * 2/3 for training, with its held-out accuracy; the SGD, the accuracy and |w| read the rows' dot
+	 * products only.
 	 */
 	static Trained train(Gram dots, int[] pos, int[] neg, long seed) {
 		int np = pos.length, n = np + neg.length;
@@ -280,34 +297,22 @@ public final class Tcav {
 		LinearSvm.Model m = LinearSvm.fit(k, nt, labels, rnd.nextLong());
 		int correct = 0;
 		for (int i = nt; i < n; i++) if (m.decision(k, i) > 0 == ordered[i] < np) correct++;
-		double[] w = new double[dots.d];
 		double[] c = m.coefficients();
-		for (int q = 0; q < nt; q++) if (c[q] != 0) dots.addRow(w, c[q], row[q]);
-		return new Trained(w, m.intercept(), correct / (double) (n - nt));
+		double norm2 = 0; // |w|^2 = sum_q c_q (w . x_q) = sum_q c_q sum_i c_i (x_i . x_q)
+		for (int q = 0; q < nt; q++) {
+			double wq = 0;
+			for (int i = 0; i < nt; i++) wq += c[i] * k[q * nt + i];
+			norm2 += c[q] * wq;
+		}
+		return new Trained(Arrays.copyOf(row, nt), c, m.intercept(), Math.sqrt(Math.max(0, norm2)), correct / (double) (n - nt));
 	}
 
-	/** s_i = g_i . w for each row of [n, d] gradients; four rows at a time, each a sum over j in order. */
-	static double[] sensitivities(double[] w, float[] grads, int n, int d) {
-		double[] s = new double[n];
-		int i = 0;
-		for (; i + 3 < n; i += 4) {
-			int o0 = i * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
-			double v0 = 0, v1 = 0, v2 = 0, v3 = 0;
-			for (int j = 0; j < d; j++) {
-				double wj = w[j];
-				v0 += grads[o0 + j] * wj;
-				v1 += grads[o1 + j] * wj;
-				v2 += grads[o2 + j] * wj;
-				v3 += grads[o3 + j] * wj;
-			}
-			s[i] = v0;
-			s[i + 1] = v1;
-			s[i + 2] = v2;
-			s[i + 3] = v3;
-		}
-		for (; i < n; i++) {
+	/** A run's directional derivatives g_i . w = sum_q c_q (g_i . x_q), from the inputs' products with the view's rows. */
+	static double[] sensitivities(Trained t, Gram.InputDots g) {
+		double[] s = new double[g.n()];
+		for (int i = 0; i < s.length; i++) {
 			double v = 0;
-			for (int j = 0; j < d; j++) v += grads[i * d + j] * w[j];
+			for (int q = 0; q < t.rows().length; q++) v += t.coefficients()[q] * g.dot(i, t.rows()[q]);
 			s[i] = v;
 		}
 		return s;

@@ -15,6 +15,7 @@ import org.conceptscope.attribution.GradCam;
 import org.conceptscope.metrics.IhcPatches;
 import org.conceptscope.model.BundledModels;
 import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * against the same SGD in the primal form ({@link PrimalSgd}, the code as it was before: one
  * weight per feature): the same weights and intercept to ~1e-9 relative and the same held-out
  * accuracies, on random data (separable and not, few and many features) and on a bundled model's
- * real activations, and through Tcav's stratified split of pool and concept rows.
+ * real activations, and through Tcav's stratified split of pool and concept rows, with the
+ * directional derivatives read from the gradients' products with the rows.
  */
 class KernelSvmTest {
 
@@ -125,6 +127,16 @@ class KernelSvmTest {
 			// every product the fits read is the plain sum over the features, pool and concept rows alike
 			for (int i = 0; i < p + m; i++) for (int k = 0; k < p + m; k++) assertEquals(dot(acts, i, k, d), view.dot(i, k), 0, i + ", " + k);
 			int[] concept = IntStream.range(p, p + m).toArray();
+			// the layer gradient of class 2 (DAB-positive) for 12 other patches
+			FloatTensor inputs = IhcPatches.load(60).range(48, 60);
+			int[] cls = new int[12];
+			Arrays.fill(cls, 2);
+			float[] grads = model.layerGradient(inputs, layer, FloatTensor.oneHot(cls, model.numClasses())).data();
+			Gram.InputDots poolDots = pool.inputDots(grads, 12, null), conceptDots = view.inputDots(grads, 12, poolDots);
+			for (int i = 0; i < 12; i++) {
+				poolDots.row(i);
+				conceptDots.row(i);
+			}
 			SplittableRandom rnd = new SplittableRandom(7);
 			for (int run = 0; run < 6; run++) {
 				int[] perm = IntStream.range(0, p).toArray();
@@ -135,26 +147,47 @@ class KernelSvmTest {
 				}
 				int[] neg = Arrays.copyOfRange(perm, 0, 16), nullPos = Arrays.copyOfRange(perm, 16, 32);
 				long seed = 100 + run;
-				assertSameTrained(primalTrain(poolActs, nullPos, poolActs, neg, d, seed), Tcav.train(pool, nullPos, neg, seed), "null run " + run);
+				assertSameTrained(primalTrain(poolActs, nullPos, poolActs, neg, d, seed), Tcav.train(pool, nullPos, neg, seed), pool, grads, poolDots,
+					"null run " + run);
 				assertSameTrained(primalTrain(conceptActs, IntStream.range(0, m).toArray(), poolActs, neg, d, seed), Tcav.train(view, concept, neg, seed),
-					"concept run " + run);
+					view, grads, conceptDots, "concept run " + run);
 			}
 		}
 	}
 
-	static void assertSameTrained(Tcav.Trained primal, Tcav.Trained kernel, String what) {
-		double norm = Arrays.stream(primal.weights()).map(Math::abs).max().orElse(0);
+	/** The primal fit's weights, intercept and accuracy. */
+	record Primal(double[] weights, double intercept, double accuracy) {}
+
+	/**
+	 * The same weights, intercept, |w| and accuracy; and the directional derivatives read from the
+	 * inputs' products with the rows equal the gradients dotted with the primal weights.
+	 */
+	static void assertSameTrained(Primal primal, Tcav.Trained kernel, Gram view, float[] grads, Gram.InputDots inputDots, String what) {
+		double[] w = primal.weights(), kw = kernel.weights(view);
+		double norm = Arrays.stream(w).map(Math::abs).max().orElse(0);
 		assertTrue(norm > 0, what);
-		for (int j = 0; j < primal.weights().length; j++) assertEquals(primal.weights()[j], kernel.weights()[j], TOL * norm, what + ": weight " + j);
+		for (int j = 0; j < w.length; j++) assertEquals(w[j], kw[j], TOL * norm, what + ": weight " + j);
 		assertEquals(primal.intercept(), kernel.intercept(), TOL * Math.max(1, Math.abs(primal.intercept())), what + ": intercept");
 		assertEquals(primal.accuracy(), kernel.accuracy(), 0, what + ": held-out accuracy");
+		double l2 = Math.sqrt(Arrays.stream(w).map(v -> v * v).sum());
+		assertEquals(l2, kernel.norm(), TOL * l2, what + ": |w|");
+		double[] s = Tcav.sensitivities(kernel, inputDots);
+		int d = w.length;
+		for (int i = 0; i < s.length; i++) {
+			double direct = 0, scale = 0;
+			for (int j = 0; j < d; j++) {
+				direct += grads[i * d + j] * w[j];
+				scale += Math.abs(grads[i * d + j] * w[j]);
+			}
+			assertEquals(direct, s[i], TOL * scale, what + ": directional derivative of input " + i);
+		}
 	}
 
 	/**
 	 * Tcav's fit as it was written before the kernel form: positives then negatives in one matrix,
 	 * a stratified 2/3 split from the seed, the primal SGD, accuracy on the held-out third.
 	 */
-	static Tcav.Trained primalTrain(float[] posActs, int[] pos, float[] negActs, int[] neg, int d, long seed) {
+	static Primal primalTrain(float[] posActs, int[] pos, float[] negActs, int[] neg, int d, long seed) {
 		float[] x = new float[(pos.length + neg.length) * d];
 		for (int i = 0; i < pos.length; i++) System.arraycopy(posActs, pos[i] * d, x, i * d, d);
 		for (int i = 0; i < neg.length; i++) System.arraycopy(negActs, neg[i] * d, x, (pos.length + i) * d, d);
@@ -168,7 +201,7 @@ class KernelSvmTest {
 		int correct = 0;
 		int[] test = IntStream.concat(Arrays.stream(posRows, 0, posTest), Arrays.stream(negRows, 0, negTest)).toArray();
 		for (int r : test) if ((m.decision(x, r * d) > 0) == (r < pos.length)) correct++;
-		return new Tcav.Trained(m.weights(), m.intercept(), correct / (double) test.length);
+		return new Primal(m.weights(), m.intercept(), correct / (double) test.length);
 	}
 
 	static int[] shuffle(int[] a, SplittableRandom rnd) {
