@@ -129,4 +129,13 @@ class MapPostprocessingTest {
 		};
 		check(packageWith("      - id: zero_mean_unit_variance\n        kwargs: {axes: [y, x]}\n", standardize), standardize);
 	}
+
+	@Test
+	void aSoftmaxOverAnotherAxisIsRefusedInOneSentence() throws IOException {
+		Path pkg = packageWith("      - id: softmax\n        kwargs: {axis: x}\n", t -> t);
+		org.conceptscope.model.ModelLoadException e = org.junit.jupiter.api.Assertions.assertThrows(org.conceptscope.model.ModelLoadException.class,
+			() -> Classifiers.open(pkg).close());
+		assertTrue(e.getMessage().endsWith("output 'map' postprocessing 'softmax' runs over the axis 'x'; ConceptScope takes the softmax over the"
+			+ " channels."), e.getMessage());
+	}
 }
