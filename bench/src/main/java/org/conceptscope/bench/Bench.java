@@ -60,23 +60,37 @@ public final class Bench {
 	/** Ratio of method time to floor time that the project aims to stay under. */
 	public static final double TARGET_RATIO = 1.15;
 
+	/**
+	 * No row runs more timed rounds than this (a floor of 0.5 ms reaches 1 s at 2000), nor starts
+	 * a round after this many ms of them once its least number is done (a heavily loaded machine).
+	 */
+	static final int MAX_ROUNDS = 2000, MAX_ROUND_MS = 20_000;
+
 	/** How much work one run does. */
 	public enum Size {
-		SMOKE(2, 1, 1, 1, 0, new int[] { 50, 400 }), FULL(16, 2, 7, 3, 1000, new int[] { 200, 2000 });
+		SMOKE(2, 1, 1, 1, 0, 0, new int[] { 50, 400 }), FULL(16, 2, 7, 3, 1000, 1000, new int[] { 200, 2000 });
 
-		/** Images per bundled model and for the large model, timed repetitions (best of) for each, stack lengths. */
+		/** Images per bundled model and for the large model, least timed repetitions (best of) for each, stack lengths. */
 		public final int images, largeImages, repeats, largeRepeats;
 		/** Milliseconds each method and its floor keep running untimed before the timed repetitions ({@link Bench#measure}). */
 		public final int warmupMs;
+		/** Each of a method and its floor runs until its runs at its best time add up to this many milliseconds ({@link Timing}). */
+		public final int minTimedMs;
 		final int[] stackLengths;
 
-		Size(int images, int largeImages, int repeats, int largeRepeats, int warmupMs, int[] stackLengths) {
+		Size(int images, int largeImages, int repeats, int largeRepeats, int warmupMs, int minTimedMs, int[] stackLengths) {
 			this.images = images;
 			this.largeImages = largeImages;
 			this.repeats = repeats;
 			this.largeRepeats = largeRepeats;
 			this.warmupMs = warmupMs;
+			this.minTimedMs = minTimedMs;
 			this.stackLengths = stackLengths;
+		}
+
+		/** The timing rule of a row: {@link #repeats} (or {@link #largeRepeats}) rounds and {@link #minTimedMs} of each side. */
+		Timing.Rule rule(boolean large) {
+			return new Timing.Rule(large ? largeRepeats : repeats, minTimedMs, MAX_ROUNDS, MAX_ROUND_MS);
 		}
 
 		public int[] stackLengths() {
@@ -84,9 +98,12 @@ public final class Bench {
 		}
 	}
 
-	/** One table row; {@code note} is set when the method does not apply to the model. */
+	/**
+	 * One table row; {@code note} is set when the method does not apply to the model; {@code rounds}:
+	 * how many timed runs of the method (and as many of its floor) the times are the best of.
+	 */
 	public record Row(String model, String method, int images, long forwardPasses, long gradientPasses, int calls,
-		double wallMs, double floorMs, double cpuMs, double floorCpuMs, double ownMs, String note) {
+		double wallMs, double floorMs, double cpuMs, double floorCpuMs, double ownMs, String note, int rounds) {
 
 		public double ratio() {
 			return floorMs > 0 ? wallMs / floorMs : Double.NaN;
@@ -267,14 +284,13 @@ public final class Bench {
 				in[3], n, model.preferredBatchSize(), gradientBatch);
 			for (AttributionMethod m : methods(o.size(), (int) in[1], large)) {
 				if (!o.timesMethod(m.name())) continue;
-				Row r = measure(name, model, m, images, large ? o.size().largeRepeats : o.size().repeats, o.size().warmupMs);
+				Row r = measure(name, model, m, images, o.size().rule(large), o.size().warmupMs);
 				log.println("  " + format(r));
 				rows.add(r);
 			}
 			for (Map.Entry<String, Consumer<Classifier>> e : conceptWork(o.size(), images).entrySet()) {
 				if (!o.timesMethod(e.getKey())) continue;
-				Row r = measure(name, model, e.getKey(), n, images, e.getValue(), large ? o.size().largeRepeats : o.size().repeats,
-					o.size().warmupMs);
+				Row r = measure(name, model, e.getKey(), n, images, e.getValue(), o.size().rule(large), o.size().warmupMs);
 				log.println("  " + format(r));
 				rows.add(r);
 			}
@@ -340,28 +356,30 @@ public final class Bench {
 	 * gradient ops); then the method and its floor run in turn, untimed, for {@code warmupMs} (the
 	 * JIT compiles Java code only after thousands of calls or loop turns: a method that takes 2 ms
 	 * runs interpreted through its first repetitions, which measured the interpreter, not the
-	 * method); then each repetition times the method and the floor back to back, alternating which
-	 * goes first. The best time of each is reported: on a shared machine other processes only ever
-	 * add time, so the minimum is the least disturbed measurement.
+	 * method); then the method, its floor and its own-work replay are timed in rounds by the {@code
+	 * rule} ({@link Timing}): at least its number of rounds, and until the method and the floor have
+	 * each accumulated its least time, the same number of runs of each. The best time of each is
+	 * reported: on a shared machine other processes only ever add time, so the minimum is the least
+	 * disturbed measurement, and with as many runs of each side it is the same statistic of both.
 	 */
-	static Row measure(String modelName, Classifier model, AttributionMethod m, FloatTensor images, int repeats, int warmupMs) {
+	static Row measure(String modelName, Classifier model, AttributionMethod m, FloatTensor images, Timing.Rule rule, int warmupMs) {
 		int n = (int) images.dim(0);
 		int[] targets = new int[n];
 		Arrays.fill(targets, AttributionMethod.PREDICTED);
-		return measure(modelName, model, m.name(), n, images, c -> m.explain(c, images, targets, Progress.NONE), repeats, warmupMs);
+		return measure(modelName, model, m.name(), n, images, c -> m.explain(c, images, targets, Progress.NONE), rule, warmupMs);
 	}
 
 	/**
 	 * As above for any work on the model (TCAV, nearest examples): its calls are counted on a first
 	 * run and replayed as its floor ({@code images} supply the floor's inputs, tiled to each call's size).
 	 */
-	static Row measure(String modelName, Classifier model, String method, int n, FloatTensor images, Consumer<Classifier> work, int repeats,
-		int warmupMs) {
+	static Row measure(String modelName, Classifier model, String method, int n, FloatTensor images, Consumer<Classifier> work,
+		Timing.Rule rule, int warmupMs) {
 		CountingClassifier counting = new CountingClassifier(model);
 		try {
 			counting.recordOutputs(() -> work.accept(counting));
 		} catch (IllegalArgumentException | UnsupportedOperationException e) { // a layer it lacks, or gradients (ONNX)
-			return new Row(modelName, method, n, 0, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, "n/a: " + e.getMessage());
+			return new Row(modelName, method, n, 0, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, "n/a: " + e.getMessage(), 0);
 		}
 		List<Call> calls = counting.calls();
 		long forward = counting.forwardPasses(), gradient = counting.gradientPasses();
@@ -373,30 +391,15 @@ public final class Bench {
 			floor.run();
 			if (replayable) ownWork(work, counting);
 		}
-		double[] time = new double[repeats], base = new double[repeats], timeCpu = new double[repeats], baseCpu = new double[repeats];
-		double[] own = new double[repeats];
-		for (int i = 0; i < repeats; i++) {
-			System.gc();
-			for (int k = 0; k < 3; k++) {
-				long cpu0 = processCpuNanos();
-				switch ((i + k) % 3) {
-					case 0 -> {
-						time[i] = timeWork(work, counting);
-						timeCpu[i] = (processCpuNanos() - cpu0) / 1e6;
-						if (!counting.calls().equals(calls)) {
-							throw new IllegalStateException(method + " made different calls on a repeated run; the floor would not match.");
-						}
-					}
-					case 1 -> {
-						base[i] = floor.run() / 1e6;
-						baseCpu[i] = (processCpuNanos() - cpu0) / 1e6;
-					}
-					default -> own[i] = replayable ? ownWork(work, counting) : Double.NaN;
-				}
+		Timing.Result t = Timing.run(rule, () -> {
+			double ms = timeWork(work, counting);
+			if (!counting.calls().equals(calls)) {
+				throw new IllegalStateException(method + " made different calls on a repeated run; the floor would not match.");
 			}
-		}
-		return new Row(modelName, method, n, forward, gradient, calls.size(), min(time), min(base), min(timeCpu), min(baseCpu),
-			replayable ? min(own) : Double.NaN, null);
+			return ms;
+		}, () -> floor.run() / 1e6, replayable ? () -> ownWork(work, counting) : null);
+		return new Row(modelName, method, n, forward, gradient, calls.size(), t.methodMs(), t.floorMs(), t.methodCpuMs(), t.floorCpuMs(),
+			replayable ? t.ownMs() : Double.NaN, null, t.rounds());
 	}
 
 	/**
@@ -428,33 +431,30 @@ public final class Bench {
 		return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
 	}
 
-	static double min(double[] v) {
-		return Arrays.stream(v).min().orElse(Double.NaN);
-	}
-
 	static String format(Row r) {
 		if (!r.measured()) return String.format(Locale.ROOT, "%-22s %s", r.method(), r.note());
-		return String.format(Locale.ROOT, "%-22s fwd %7d  grad %6d  calls %5d  %9.1f ms  floor %9.1f ms  ratio %.2f  (cpu %.2f)  own %.1f ms  ratio to floor+own %.2f",
-			r.method(), r.forwardPasses(), r.gradientPasses(), r.calls(), r.wallMs(), r.floorMs(), r.ratio(), r.cpuRatio(), r.ownMs(), r.ownRatio());
+		return String.format(Locale.ROOT, "%-22s fwd %7d  grad %6d  calls %5d  %9.1f ms  floor %9.1f ms  ratio %.2f  (cpu %.2f)  own %.1f ms  ratio to floor+own %.2f  best of %d",
+			r.method(), r.forwardPasses(), r.gradientPasses(), r.calls(), r.wallMs(), r.floorMs(), r.ratio(), r.cpuRatio(), r.ownMs(), r.ownRatio(),
+			r.rounds());
 	}
 
 	/** The rows as a Markdown table. */
 	public static String table(List<Row> rows) {
 		StringBuilder s = new StringBuilder();
 		s.append("| model | method | images | forward passes | forward+backward passes | runtime calls | wall ms | floor ms | ratio | CPU-time ratio"
-			+ " | own work ms | ratio to floor + own work |\n");
-		s.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+			+ " | own work ms | ratio to floor + own work | timed runs |\n");
+		s.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
 		for (Row r : rows) {
 			if (!r.measured()) {
-				s.append(String.format(Locale.ROOT, "| %s | %s | %d | — | — | — | — | — | %s | — | — | — |%n", r.model(), r.method(), r.images(),
+				s.append(String.format(Locale.ROOT, "| %s | %s | %d | — | — | — | — | — | %s | — | — | — | — |%n", r.model(), r.method(), r.images(),
 					r.note().length() > 60 ? r.note().substring(0, 60) + "…" : r.note()));
 				continue;
 			}
-			s.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.1f | %.1f | %.2f%s | %s | %s | %s |%n", r.model(), r.method(),
+			s.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.1f | %.1f | %.2f%s | %s | %s | %s | %d |%n", r.model(), r.method(),
 				r.images(), r.forwardPasses(), r.gradientPasses(), r.calls(), r.wallMs(), r.floorMs(), r.ratio(),
 				r.ratio() > TARGET_RATIO ? " ⚠" : "", Double.isNaN(r.cpuRatio()) ? "—" : String.format(Locale.ROOT, "%.2f", r.cpuRatio()),
 				Double.isNaN(r.ownMs()) ? "—" : String.format(Locale.ROOT, "%.1f", r.ownMs()),
-				Double.isNaN(r.ownRatio()) ? "—" : String.format(Locale.ROOT, "%.2f", r.ownRatio())));
+				Double.isNaN(r.ownRatio()) ? "—" : String.format(Locale.ROOT, "%.2f", r.ownRatio()), r.rounds()));
 		}
 		return s.toString();
 	}

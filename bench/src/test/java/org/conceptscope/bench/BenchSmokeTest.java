@@ -105,6 +105,7 @@ class BenchSmokeTest {
 				assertTrue(Double.isFinite(r.ratio()) && r.ratio() > 0, what + " ratio " + r.ratio());
 				assertTrue(r.cpuMs() >= 0 && r.floorCpuMs() >= 0, what + " CPU time");
 				assertTrue(r.ownMs() >= 0 && Double.isFinite(r.ownRatio()), what + ": its own work is timed on a replay of its calls, " + r.ownMs());
+				assertEquals(1, r.rounds(), what + ": the smoke configuration times each side once");
 			}
 		}
 		String md = Files.readString(out.resolve("bench-results.md"), StandardCharsets.UTF_8);

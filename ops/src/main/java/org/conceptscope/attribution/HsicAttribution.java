@@ -147,24 +147,118 @@ public final class HsicAttribution implements AttributionMethod {
 	/**
 	 * HSIC per cell. Xplique's estimator is sum(H K H o H L H) / m with L the output Gram matrix,
 	 * K(a,b) = 1 + 1/2 - (u_a - u_b)^2 the input kernel on the cell's on/off vector u, H the centring
-	 * matrix. Since H L H has zero row sums, sum(K o HLH) = 2 u'HLHu, and with Hu = u - p1 (p = on / m),
-	 * u'HLHu = S - 2p R + p^2 T: S the sum of L over on-on pairs, R the sum of L's row sums r over on
-	 * rows, T the sum of L. L is never stored: each row's upper part is computed into a buffer and
-	 * summed at once over every cell where that row is on (gathering only its on columns after the
-	 * row), so S = on count (L's diagonal is 1) + twice those upper sums: a quarter of the pairs,
-	 * read from a row that stays in the cache. Rows are dealt to all cores in turn.
+	 * matrix. Since H L H has zero row sums, sum(K o HLH) = 2 u'HLHu = 2 c'Lc with c = Hu = u - p1
+	 * (p = on / m): each cell's value is 2 c'Lc / m. Two exact ways to that quadratic form, chosen by
+	 * cost: {@link #bySeries} when the scores span a few kernel widths (every bundled model), else
+	 * {@link #byPairs}.
 	 */
 	static double[] hsicPerCell(boolean[][] on, float[] y, int cells) {
 		return hsicPerCell(on, y, cells, true);
 	}
 
 	/**
-	 * As above; {@code parallel} false computes the same row slices one after the other on the
-	 * calling thread: the same sums in the same order, so the same bits.
+	 * As above; {@code parallel} false computes {@link #byPairs}' row slices one after the other on the
+	 * calling thread: the same sums in the same order, so the same bits ({@link #bySeries} is one thread).
 	 */
 	static double[] hsicPerCell(boolean[][] on, float[] y, int cells, boolean parallel) {
-		int m = y.length;
 		double inverse = 1 / bandwidth(y);
+		int terms = seriesTerms(y, inverse);
+		return terms > 0 ? bySeries(on, y, cells, inverse, terms) : byPairs(on, y, cells, inverse, parallel);
+	}
+
+	/** A bound on one entry's truncation error in {@link #bySeries}: far below a double's rounding of the diagonal's 1. */
+	static final double SERIES_TOLERANCE = 1e-17;
+	/** The widest spread, in kernel widths around the scores' mid-range, that {@link #bySeries} takes (|x| <= 8). */
+	static final double SERIES_MAX_RADIUS2 = 64;
+
+	/**
+	 * The number of series terms {@link #bySeries} needs for these scores ({@code inverse} = 1 / w; x = y / w -
+	 * centre, R = max |x|):
+	 * the smallest K with R^2K / K! / (1 - R^2 / (K + 1)) <= {@link #SERIES_TOLERANCE}; 0 when the scores
+	 * spread wider than {@link #SERIES_MAX_RADIUS2} or K is over a fifth of the samples (then the pair sums
+	 * cost less: the series costs about m K cells / 2 additions, the pairs m^2 / 2 exponentials and m^2 cells / 8
+	 * gathered additions).
+	 */
+	static int seriesTerms(float[] y, double inverse) {
+		int m = y.length;
+		double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+		for (float v : y) {
+			double d = v * inverse;
+			lo = Math.min(lo, d);
+			hi = Math.max(hi, d);
+		}
+		double radius2 = 0.25 * (hi - lo) * (hi - lo);
+		if (!(radius2 <= SERIES_MAX_RADIUS2)) return 0;
+		double term = 1;
+		int k = 0;
+		while (k < m) {
+			k++;
+			term *= radius2 / k;
+			if (radius2 < k + 1 && term / (1 - radius2 / (k + 1)) <= SERIES_TOLERANCE) break;
+		}
+		return 5 * k <= m ? k : 0;
+	}
+
+	/**
+	 * c'Lc ({@code inverse} = 1 / w) through a factorisation of the output kernel: with x = y / w - centre (centre the scores'
+	 * mid-range, |x| <= R), exp(-(x_a - x_b)^2 / 2) = g_a g_b exp(x_a x_b), g = exp(-x^2 / 2), and the
+	 * Taylor series of exp(x_a x_b) makes L = Z Z' with z_ak = g_a x_a^k / sqrt(k!), k < K. Then
+	 * c'Lc = sum_k (sum_a c_a z_ak)^2 = sum_k (sum of z_ak - mean_k over the cell's on samples)^2: per cell, K sums over its on samples, no pair of samples and
+	 * m exponentials in all instead of m^2 / 2. Left out: the terms k >= K, at most
+	 * g_a g_b R^2K / K! / (1 - R^2 / (K + 1)) <= R^2K / K! / (...) per entry, which {@link #seriesTerms}
+	 * keeps under {@link #SERIES_TOLERANCE}; the sum of a row of Z Z' never exceeds 1 in absolute
+	 * value (g_a g_b exp(|x_a x_b|) <= 1), so rounding stays at the level of a double's.
+	 */
+	static double[] bySeries(boolean[][] on, float[] y, int cells, double inverse, int terms) {
+		int m = y.length;
+		double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+		for (float v : y) {
+			lo = Math.min(lo, v * inverse);
+			hi = Math.max(hi, v * inverse);
+		}
+		double centre = 0.5 * (lo + hi);
+		double[] step = new double[terms];
+		for (int k = 1; k < terms; k++) step[k] = 1 / Math.sqrt(k);
+		// Z, then its columns centred: c'Z = u'(Z - 1 mean') exactly when p = on / m, with far less cancellation
+		double[] z = new double[m * terms], mean = new double[terms];
+		for (int a = 0; a < m; a++) {
+			double x = y[a] * inverse - centre;
+			int row = a * terms;
+			z[row] = Math.exp(-0.5 * x * x);
+			for (int k = 1; k < terms; k++) z[row + k] = z[row + k - 1] * x * step[k];
+			for (int k = 0; k < terms; k++) mean[k] += z[row + k];
+		}
+		for (int k = 0; k < terms; k++) mean[k] /= m;
+		double[] v = new double[cells * terms];
+		for (int a = 0; a < m; a++) {
+			int row = a * terms;
+			for (int k = 0; k < terms; k++) z[row + k] -= mean[k];
+			boolean[] onA = on[a];
+			for (int j = 0; j < cells; j++) {
+				if (!onA[j]) continue;
+				int base = j * terms;
+				for (int k = 0; k < terms; k++) v[base + k] += z[row + k];
+			}
+		}
+		double[] result = new double[cells];
+		for (int j = 0; j < cells; j++) {
+			double q = 0;
+			for (int k = 0; k < terms; k++) q += v[j * terms + k] * v[j * terms + k];
+			result[j] = 2 * q / m;
+		}
+		return result;
+	}
+
+	/**
+	 * c'Lc ({@code inverse} = 1 / w) = S - 2p R + p^2 T, pair by pair: S the sum of L over on-on pairs, R the sum of L's row sums r
+	 * over on rows, T the sum of L. L is never stored: each row's upper part is computed into a buffer and
+	 * summed at once over every cell where that row is on (gathering only its on columns after the row),
+	 * so S = on count (L's diagonal is 1) + twice those upper sums: a quarter of the pairs, read from a row
+	 * that stays in the cache. Rows are dealt to all cores in turn ({@code parallel}), or the same slices
+	 * run one after the other.
+	 */
+	static double[] byPairs(boolean[][] on, float[] y, int cells, double inverse, boolean parallel) {
+		int m = y.length;
 		// per cell its on samples in order, and per (sample, cell) the sample's position in that list
 		int[][] onList = new int[cells][m];
 		int[] count = new int[cells];
@@ -183,7 +277,7 @@ public final class HsicAttribution implements AttributionMethod {
 		slices.forEach(task -> {
 			double[] pairs = pairSums[task], r = rowSums[task], row = new double[m];
 			for (int a = task; a < m; a += tasks) {
-				float ya = y[a];
+				double ya = y[a];
 				double upper = 0;
 				for (int b = a + 1; b < m; b++) {
 					double d = (ya - y[b]) * inverse;

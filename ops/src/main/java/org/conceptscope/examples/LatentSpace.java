@@ -45,15 +45,9 @@ public final class LatentSpace {
 		// row i computes j >= i; pairs are spread evenly by taking rows from both ends
 		java.util.stream.IntStream.range(0, (n + 1) / 2).parallel().forEach(h -> {
 			for (int i : h == n - 1 - h ? new int[] { h } : new int[] { h, n - 1 - h }) {
-				for (int j = i; j < n; j++) {
-					double s = 0;
-					for (int k = 0; k < d; k++) {
-						double diff = x[i * d + k] - x[j * d + k];
-						s += diff * diff;
-					}
-					out[i][j] = s;
-					out[j][i] = s;
-				}
+				double[] row = out[i];
+				rowDistances(x, i * d, x, i, n, d, row);
+				for (int j = i; j < n; j++) out[j][i] = row[j];
 			}
 		});
 		return out;
@@ -65,16 +59,42 @@ public final class LatentSpace {
 		if (b.dim(1) != d) throw new IllegalArgumentException("Points of " + d + " and " + b.dim(1) + " values cannot be compared.");
 		float[] x = a.data(), y = b.data();
 		double[][] out = new double[n][m];
-		java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
-			for (int j = 0; j < m; j++) {
-				double s = 0;
-				for (int k = 0; k < d; k++) {
-					double diff = x[i * d + k] - y[j * d + k];
-					s += diff * diff;
-				}
-				out[i][j] = s;
-			}
-		});
+		java.util.stream.IntStream.range(0, n).parallel().forEach(i -> rowDistances(x, i * d, y, 0, m, d, out[i]));
 		return out;
+	}
+
+	/**
+	 * out[j] for j in [from, to): the squared distance between x's point at xOffset and y's row j, in float
+	 * differences summed in double in index order. Four rows at a time, each with its own sum in the same
+	 * order as one row alone (the same bits), so that the additions no longer wait for each other and x's
+	 * values are read once per four rows.
+	 */
+	static void rowDistances(float[] x, int xOffset, float[] y, int from, int to, int d, double[] out) {
+		int j = from;
+		for (; j + 3 < to; j += 4) {
+			int o0 = j * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
+			double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+			for (int k = 0; k < d; k++) {
+				float v = x[xOffset + k];
+				double d0 = v - y[o0 + k], d1 = v - y[o1 + k], d2 = v - y[o2 + k], d3 = v - y[o3 + k];
+				s0 += d0 * d0;
+				s1 += d1 * d1;
+				s2 += d2 * d2;
+				s3 += d3 * d3;
+			}
+			out[j] = s0;
+			out[j + 1] = s1;
+			out[j + 2] = s2;
+			out[j + 3] = s3;
+		}
+		for (; j < to; j++) {
+			int o = j * d;
+			double s = 0;
+			for (int k = 0; k < d; k++) {
+				double diff = x[xOffset + k] - y[o + k];
+				s += diff * diff;
+			}
+			out[j] = s;
+		}
 	}
 }

@@ -9,18 +9,30 @@ import java.util.SplittableRandom;
  * Bottou's t0, an unpenalised intercept, samples shuffled every epoch (from the seed), stopping
  * when the epoch's loss has not improved by tol = 1e-3 for 5 epochs, or after 1000 epochs.
  * Labels are +1 and -1.
+ * <p>
+ * The same SGD run in kernel (dual) form: the weights start at 0, each step adds a multiple of one
+ * training row and the penalty only rescales them, so w = scale * sum_i c_i x_i at every step, and
+ * the margin of row r is b + scale * f_r with f_r = sum_i c_i (x_i . x_r) over the training rows:
+ * an update of c_k adds its step times row k of the dot products to f (O(n), and only when the
+ * hinge is active), a step without update costs O(1), where the primal form costs O(d) per step for
+ * d features. Same shuffles, learning rates, updates and stopping rule as the primal form, hence
+ * the same weights up to rounding; the caller builds w = sum_i c_i x_i once.
  */
 final class LinearSvm {
 
 	static final double ALPHA = 0.01, TOL = 1e-3;
 	static final int MAX_EPOCHS = 1000, NO_CHANGE_EPOCHS = 5;
 
-	/** Weights per feature and the intercept. */
-	record Model(double[] weights, double intercept) {
+	/**
+	 * The fit: w = sum_i coefficients[i] x_i over the training rows, and the intercept.
+	 */
+	record Model(double[] coefficients, double intercept) {
 
-		double decision(float[] x, int offset) {
+		/** The decision value of row {@code row} of the dot products the model was fitted on. */
+		double decision(double[] dots, int row) {
+			int n = coefficients.length, o = row * n;
 			double s = intercept;
-			for (int j = 0; j < weights.length; j++) s += weights[j] * x[offset + j];
+			for (int i = 0; i < n; i++) s += coefficients[i] * dots[o + i];
 			return s;
 		}
 	}
@@ -28,19 +40,21 @@ final class LinearSvm {
 	private LinearSvm() {}
 
 	/**
-	 * @param x rows of {@code d} features, row i at offset i * d
-	 * @param rows which rows to train on
+	 * @param dots row-major [rows, n] dot products (in double) of each row with the n training rows,
+	 *        the training rows first (rows 0..n-1, the order the caller lists them in: a symmetric
+	 *        block; more rows may follow, for decisions on held-out rows)
+	 * @param labels the training rows' labels, +1 or -1
 	 */
-	static Model fit(float[] x, int d, int[] rows, int[] labels, long seed) {
-		int n = rows.length;
-		double[] w = new double[d];
-		double b = 0, scale = 1; // w is stored as scale * w, so the penalty's shrink costs O(1)
+	static Model fit(double[] dots, int n, int[] labels, long seed) {
+		double[] c = new double[n];
+		// f[r] = sum_i c_i (x_i . x_r) for the training rows, kept up to date at each update, so a margin costs O(1)
+		double[] f = new double[n];
+		double b = 0, scale = 1; // w = scale * sum c_i x_i, so the penalty's shrink costs O(1)
 		double typw = Math.sqrt(1 / Math.sqrt(ALPHA));
 		double t0 = 1 / (typw * ALPHA);
 		SplittableRandom rnd = new SplittableRandom(seed);
-		int[] order = rows.clone();
-		int[] y = new int[x.length / Math.max(1, d)];
-		for (int i = 0; i < n; i++) y[rows[i]] = labels[i];
+		int[] order = new int[n];
+		for (int i = 0; i < n; i++) order[i] = i;
 		double best = Double.POSITIVE_INFINITY;
 		int stale = 0;
 		long t = 1;
@@ -53,20 +67,23 @@ final class LinearSvm {
 			double loss = 0;
 			for (int r : order) {
 				double eta = 1 / (ALPHA * (t0 + t - 1));
-				int o = r * d;
-				double p = b;
-				for (int j = 0; j < d; j++) p += scale * w[j] * x[o + j];
-				double margin = y[r] * p;
+				double margin = labels[r] * (b + scale * f[r]);
 				loss += Math.max(0, 1 - margin);
 				if (margin < 1) {
-					double step = eta * y[r] / scale;
-					for (int j = 0; j < d; j++) w[j] += step * x[o + j];
-					b += eta * y[r];
+					double step = eta * labels[r] / scale;
+					c[r] += step;
+					// f[i] += step * (x_i . x_r), from row r of the products (they are symmetric)
+					int o = r * n;
+					for (int i = 0; i < n; i++) f[i] += step * dots[o + i];
+					b += eta * labels[r];
 				}
 				// the penalty's shrink after the step, as scikit-learn orders them
 				scale *= Math.max(0, 1 - eta * ALPHA);
 				if (scale < 1e-9) { // fold the scale back in before it underflows
-					for (int j = 0; j < d; j++) w[j] *= scale;
+					for (int i = 0; i < n; i++) {
+						c[i] *= scale;
+						f[i] *= scale;
+					}
 					scale = 1;
 				}
 				t++;
@@ -79,7 +96,7 @@ final class LinearSvm {
 			}
 			best = Math.min(best, loss);
 		}
-		for (int j = 0; j < d; j++) w[j] *= scale;
-		return new Model(w, b);
+		for (int i = 0; i < n; i++) c[i] *= scale;
+		return new Model(c, b);
 	}
 }

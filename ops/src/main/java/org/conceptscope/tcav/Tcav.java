@@ -2,10 +2,13 @@ package org.conceptscope.tcav;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 
 import org.apache.commons.math3.stat.inference.TTest;
@@ -123,34 +126,57 @@ public final class Tcav {
 		FloatTensor weights = FloatTensor.oneHot(filled(n, target), classifier.numClasses());
 		for (String layer : layers) {
 			long[] shape = layer(classifier, layer).shape();
+			// The fits need only activations: the pool's and every concept's are asked for first, and
+			// the fits (on dot products shared by all of the layer's fits) run in the background while
+			// the model computes the next activations and the layer gradient.
 			float[] randomActs = classifier.activations(randomPool, layer).data();
 			int d = randomActs.length / pool;
-			// The fits need only activations: each set of runs is trained in the background while the
-			// model computes the next call's activations or gradients (same calls, same order, same bits).
+			Gram poolDots = Gram.pool(randomActs, pool, d);
+			List<Stage> started = new ArrayList<>();
 			List<Fits> fits = new ArrayList<>();
+			boolean finished = false;
 			try {
-				fits.add(Fits.start(runs, r -> train(randomActs, nullPositives[r], randomActs, negatives[r], d, seed + 7919L * r + 1), progress, done, total));
-				float[] grads = classifier.layerGradient(inputs, layer, weights).data();
+				Stage poolRows = Stage.start(pool, poolDots::poolRow);
+				started.add(poolRows);
+				fits.add(new Fits(runs, r -> train(poolDots, nullPositives[r], negatives[r], seed + 7919L * r + 1), progress, done, total, poolRows));
+				started.add(fits.get(0).stage);
 				for (Concept c : concepts) {
 					float[] conceptActs = classifier.activations(c.examples(), layer).data();
-					int[] all = IntStream.range(0, (int) c.examples().dim(0)).toArray();
-					fits.add(Fits.start(runs, r -> train(conceptActs, all, randomActs, negatives[r], d, seed + 7919L * r + 2), progress, done, total));
+					int m = (int) c.examples().dim(0);
+					Gram dots = poolDots.withConcept(conceptActs, m);
+					Stage conceptRows = Stage.start(m, dots::conceptRow);
+					started.add(conceptRows);
+					int[] all = IntStream.range(pool, pool + m).toArray();
+					Fits f = new Fits(runs, r -> train(dots, all, negatives[r], seed + 7919L * r + 2), progress, done, total, poolRows, conceptRows);
+					fits.add(f);
+					started.add(f.stage);
+				}
+				float[] grads = classifier.layerGradient(inputs, layer, weights).data();
+				// per set of runs, each run's directional derivatives, once its fit is there
+				List<double[][]> derivatives = new ArrayList<>();
+				List<Stage> scoring = new ArrayList<>();
+				for (Fits f : fits) {
+					double[][] s = new double[runs][];
+					derivatives.add(s);
+					Stage st = Stage.start(runs, r -> s[r] = sensitivities(f.out[r].weights(), grads, n, d), f.stage);
+					scoring.add(st);
+					started.add(st);
 				}
 				double[] nullScores = new double[runs];
-				Trained[] nulls = fits.get(0).joinFits();
-				for (int r = 0; r < runs; r++) nullScores[r] = sensitivityScore(sensitivities(nulls[r].model().weights(), grads, n, d));
+				scoring.get(0).join();
+				for (int r = 0; r < runs; r++) nullScores[r] = sensitivityScore(derivatives.get(0)[r]);
 				for (int ci = 0; ci < concepts.size(); ci++) {
 					Concept c = concepts.get(ci);
-					Trained[] trained = fits.get(ci + 1).joinFits();
+					scoring.get(ci + 1).join();
+					Trained[] trained = fits.get(ci + 1).out;
 					double[] scores = new double[runs], magnitudes = new double[runs], accuracies = new double[runs];
 					double[][] directions = new double[runs][];
 					for (int r = 0; r < runs; r++) {
-						Trained t = trained[r];
-						double[] s = sensitivities(t.model().weights(), grads, n, d);
+						double[] s = derivatives.get(ci + 1)[r];
 						scores[r] = sensitivityScore(s);
 						magnitudes[r] = magnitude(s);
-						accuracies[r] = t.accuracy();
-						directions[r] = unit(t.model().weights());
+						accuracies[r] = trained[r].accuracy();
+						directions[r] = unit(trained[r].weights());
 					}
 					double[] mean = new double[d];
 					for (double[] dir : directions) for (int j = 0; j < d; j++) mean[j] += dir[j] / runs;
@@ -161,8 +187,9 @@ public final class Tcav {
 					rows.add(new Row(c.name(), layer, scores, magnitudes, nullScores, accuracies, mean(scores), std(scores), mean(nullScores), std(nullScores),
 						mean(magnitudes), mean(accuracies), p, p < alpha / hypotheses, new ConceptActivationVector(c.name(), layer, shape, cav, mean(accuracies))));
 				}
+				finished = true;
 			} finally {
-				for (Fits f : fits) f.cancel(false);
+				if (!finished) for (Stage s : started) s.stop();
 			}
 		}
 		return new Result(target, classifier.classNames().get(target), n, runs, setSize, alpha, hypotheses, seed, rows);
@@ -180,7 +207,7 @@ public final class Tcav {
 		int n = (int) inputs.dim(0);
 		FloatTensor weights = FloatTensor.oneHot(filled(n, target), classifier.numClasses());
 		List<Scores> out = new ArrayList<>();
-		java.util.Map<String, float[]> grads = new java.util.HashMap<>();
+		Map<String, float[]> grads = new HashMap<>();
 		for (ConceptActivationVector v : cavs) {
 			LayerInfo info = layer(classifier, v.layer());
 			long[] want = v.layerShape(), have = info.shape();
@@ -198,49 +225,23 @@ public final class Tcav {
 	}
 
 	/**
-	 * One set of runs' SVM fits, trained on the common pool in the background (run r's fit on all
-	 * cores, as before); {@link #join()} waits for them and rethrows the first failure as it was thrown.
+	 * One set of runs' SVM fits, in the background once the dot products they read are there (see
+	 * {@link Stage}: run r's fit by whichever thread claims it, the caller too when it waits);
+	 * progress counts fits and a cancel stops the fits not yet started.
 	 */
-	private static final class Fits extends java.util.concurrent.RecursiveAction {
+	private static final class Fits {
 
-		private final Trained[] out;
-		private final java.util.function.IntFunction<Trained> fit;
-		private final Progress progress;
-		private final AtomicLong done;
-		private final long total;
-		private volatile RuntimeException failure;
+		final Trained[] out;
+		final Stage stage;
 
-		private Fits(int runs, java.util.function.IntFunction<Trained> fit, Progress progress, AtomicLong done, long total) {
-			this.out = new Trained[runs];
-			this.fit = fit;
-			this.progress = progress;
-			this.done = done;
-			this.total = total;
-		}
-
-		static Fits start(int runs, java.util.function.IntFunction<Trained> fit, Progress progress, AtomicLong done, long total) {
-			Fits f = new Fits(runs, fit, progress, done, total);
-			java.util.concurrent.ForkJoinPool.commonPool().execute(f);
-			return f;
-		}
-
-		@Override
-		protected void compute() {
-			try {
-				IntStream.range(0, out.length).parallel().forEach(r -> {
-					checkCancel(progress, done, total);
-					out[r] = fit.apply(r);
-					report(progress, done.incrementAndGet(), total);
-				});
-			} catch (RuntimeException e) {
-				failure = e;
-			}
-		}
-
-		Trained[] joinFits() {
-			quietlyJoin();
-			if (failure != null) throw failure;
-			return out;
+		Fits(int runs, IntFunction<Trained> fit, Progress progress, AtomicLong done, long total, Stage... after) {
+			Trained[] o = new Trained[runs];
+			this.out = o;
+			this.stage = Stage.start(runs, r -> {
+				checkCancel(progress, done, total);
+				o[r] = fit.apply(r);
+				report(progress, done.incrementAndGet(), total);
+			}, after);
 		}
 	}
 
@@ -251,36 +252,60 @@ public final class Tcav {
 			"Unknown layer '" + name + "'. Layers of this model: " + classifier.layers().stream().map(LayerInfo::name).toList() + "."));
 	}
 
-	/** A model trained on positives (label +1) and negatives (-1), stratified 2/3 for training, with its held-out accuracy. */
-	private record Trained(LinearSvm.Model model, double accuracy) {}
+	/** A linear SVM's weights and intercept, with its held-out accuracy. */
+	record Trained(double[] weights, double intercept, double accuracy) {}
 
-	private static Trained train(float[] posActs, int[] pos, float[] negActs, int[] neg, int d, long seed) {
-		// one matrix: positives first
-		float[] x = new float[(pos.length + neg.length) * d];
-		for (int i = 0; i < pos.length; i++) System.arraycopy(posActs, pos[i] * d, x, i * d, d);
-		for (int i = 0; i < neg.length; i++) System.arraycopy(negActs, neg[i] * d, x, (pos.length + i) * d, d);
+	/**
+	 * The SVM separating positives (label +1) from negatives (-1), rows of {@code dots}, stratified
+	 * 2/3 for training, with its held-out accuracy; the SGD reads the rows' dot products, and the
+	 * weights are built from the training rows once at the end.
+	 */
+	static Trained train(Gram dots, int[] pos, int[] neg, long seed) {
+		int np = pos.length, n = np + neg.length;
+		// positions 0..np-1 are the positives, np..n-1 the negatives, as in one matrix with the positives first
 		SplittableRandom rnd = new SplittableRandom(seed);
-		int[] posRows = shuffled(IntStream.range(0, pos.length).toArray(), rnd);
-		int[] negRows = shuffled(IntStream.range(pos.length, pos.length + neg.length).toArray(), rnd);
-		int posTest = Math.max(1, (int) Math.round(TEST_FRACTION * pos.length)), negTest = Math.max(1, (int) Math.round(TEST_FRACTION * neg.length));
+		int[] posRows = shuffled(IntStream.range(0, np).toArray(), rnd);
+		int[] negRows = shuffled(IntStream.range(np, n).toArray(), rnd);
+		int posTest = Math.max(1, (int) Math.round(TEST_FRACTION * np)), negTest = Math.max(1, (int) Math.round(TEST_FRACTION * neg.length));
 		int[] trainRows = concat(Arrays.copyOfRange(posRows, posTest, posRows.length), Arrays.copyOfRange(negRows, negTest, negRows.length));
-		int[] labels = new int[trainRows.length];
-		for (int i = 0; i < trainRows.length; i++) labels[i] = trainRows[i] < pos.length ? 1 : -1;
-		LinearSvm.Model m = LinearSvm.fit(x, d, trainRows, labels, rnd.nextLong());
-		int correct = 0, tested = 0;
-		for (int[] rows : new int[][] { Arrays.copyOfRange(posRows, 0, posTest), Arrays.copyOfRange(negRows, 0, negTest) }) {
-			for (int r : rows) {
-				boolean concept = m.decision(x, r * d) > 0;
-				if (concept == (r < pos.length)) correct++;
-				tested++;
-			}
-		}
-		return new Trained(m, correct / (double) tested);
+		int[] ordered = concat(trainRows, concat(Arrays.copyOfRange(posRows, 0, posTest), Arrays.copyOfRange(negRows, 0, negTest)));
+		int nt = trainRows.length;
+		int[] row = new int[n];
+		for (int i = 0; i < n; i++) row[i] = ordered[i] < np ? pos[ordered[i]] : neg[ordered[i] - np];
+		// each row's products with the training rows: the training rows first, then the held-out ones
+		double[] k = new double[n * nt];
+		for (int i = 0; i < n; i++) for (int q = 0; q < nt; q++) k[i * nt + q] = dots.dot(row[i], row[q]);
+		int[] labels = new int[nt];
+		for (int q = 0; q < nt; q++) labels[q] = ordered[q] < np ? 1 : -1;
+		LinearSvm.Model m = LinearSvm.fit(k, nt, labels, rnd.nextLong());
+		int correct = 0;
+		for (int i = nt; i < n; i++) if (m.decision(k, i) > 0 == ordered[i] < np) correct++;
+		double[] w = new double[dots.d];
+		double[] c = m.coefficients();
+		for (int q = 0; q < nt; q++) if (c[q] != 0) dots.addRow(w, c[q], row[q]);
+		return new Trained(w, m.intercept(), correct / (double) (n - nt));
 	}
 
+	/** s_i = g_i . w for each row of [n, d] gradients; four rows at a time, each a sum over j in order. */
 	static double[] sensitivities(double[] w, float[] grads, int n, int d) {
 		double[] s = new double[n];
-		for (int i = 0; i < n; i++) {
+		int i = 0;
+		for (; i + 3 < n; i += 4) {
+			int o0 = i * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
+			double v0 = 0, v1 = 0, v2 = 0, v3 = 0;
+			for (int j = 0; j < d; j++) {
+				double wj = w[j];
+				v0 += grads[o0 + j] * wj;
+				v1 += grads[o1 + j] * wj;
+				v2 += grads[o2 + j] * wj;
+				v3 += grads[o3 + j] * wj;
+			}
+			s[i] = v0;
+			s[i + 1] = v1;
+			s[i + 2] = v2;
+			s[i + 3] = v3;
+		}
+		for (; i < n; i++) {
 			double v = 0;
 			for (int j = 0; j < d; j++) v += grads[i * d + j] * w[j];
 			s[i] = v;

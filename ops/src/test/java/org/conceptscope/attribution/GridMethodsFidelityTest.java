@@ -258,7 +258,7 @@ class GridMethodsFidelityTest {
 		double[][] hh = new double[m][m];
 		for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) hh[a][b] = (a == b ? 1 : 0) - 1.0 / m;
 		double[][] l = new double[m][m];
-		for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) l[a][b] = Math.exp(-Math.pow(y[a] - y[b], 2) / (2 * width * width));
+		for (int a = 0; a < m; a++) for (int b = 0; b < m; b++) l[a][b] = Math.exp(-Math.pow((double) y[a] - y[b], 2) / (2 * width * width));
 		double[][] lc = mul(mul(hh, l), hh);
 		double[] result = new double[cells];
 		for (int j = 0; j < cells; j++) {

@@ -143,4 +143,44 @@ class ExamplesTest {
 			for (int i = 0; i < n; i++) assertArrayEquals(want[i], got[i], 0.0, n + " points, row " + i);
 		}
 	}
+
+	/**
+	 * The distances four rows at a time are, to the bit, the squared distance of each pair computed alone: float differences
+	 * squared and summed in double in index order; and within 1e-6 of the distance from double differences (a float
+	 * difference is rounded to 24 bits).
+	 */
+	@Test
+	void distancesFourRowsAtATimeAreEachPairAloneToTheBit() {
+		Random r = new Random(13);
+		for (int[] size : new int[][] { { 1, 1, 5 }, { 3, 2, 1 }, { 5, 4, 37 }, { 6, 7, 64 }, { 16, 65, 256 } }) {
+			int n = size[0], m = size[1], d = size[2];
+			FloatTensor a = FloatTensor.zeros(n, d), b = FloatTensor.zeros(m, d);
+			for (int i = 0; i < a.size(); i++) a.data()[i] = (float) Math.max(0, r.nextGaussian() * 3);
+			for (int i = 0; i < b.size(); i++) b.data()[i] = (float) Math.max(0, r.nextGaussian() * 3);
+			double[][] cross = LatentSpace.squaredDistances(a, b), self = LatentSpace.squaredDistances(b);
+			for (int i = 0; i < n; i++) {
+				for (int j = 0; j < m; j++) {
+					double alone = 0, exact = 0;
+					for (int k = 0; k < d; k++) {
+						double diff = a.data()[i * d + k] - b.data()[j * d + k];
+						alone += diff * diff;
+						double e = (double) a.data()[i * d + k] - b.data()[j * d + k];
+						exact += e * e;
+					}
+					assertEquals(alone, cross[i][j], 0.0, n + "x" + m + "x" + d + ", pair " + i + ", " + j);
+					assertEquals(exact, cross[i][j], 1e-6 * exact, "within 1e-6 of the distance from double differences");
+				}
+			}
+			for (int i = 0; i < m; i++) {
+				for (int j = 0; j < m; j++) {
+					double alone = 0;
+					for (int k = 0; k < d; k++) {
+						double diff = b.data()[i * d + k] - b.data()[j * d + k];
+						alone += diff * diff;
+					}
+					assertEquals(alone, self[i][j], 0.0, m + " points of " + d + ", pair " + i + ", " + j);
+				}
+			}
+		}
+	}
 }
