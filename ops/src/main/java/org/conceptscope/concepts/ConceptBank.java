@@ -5,14 +5,16 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+
+import org.conceptscope.util.AtomicWrite;
 
 /**
  * Concepts extracted for one class at one layer, saved as a small JSON file so a user extracts
@@ -60,17 +62,11 @@ public final class ConceptBank {
 	public void save(Path file) throws IOException {
 		Path dir = file.toAbsolutePath().getParent();
 		Files.createDirectories(dir);
-		// Created by name, not with Files.createTempFile, whose mode 0600 the bank would keep after the move.
-		Path tmp = dir.resolve("." + file.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".part");
-		Files.createFile(tmp);
-		try {
-			try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-				GSON.toJson(this, w);
-			}
-			Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-		} finally {
-			Files.deleteIfExists(tmp);
-		}
+		AtomicWrite.write(file, out -> {
+			Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+			GSON.toJson(this, w);
+			w.flush();
+		});
 	}
 
 	public static ConceptBank load(Path file) throws IOException {

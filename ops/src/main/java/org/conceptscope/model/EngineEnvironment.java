@@ -12,10 +12,11 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ServiceLoader;
 import java.util.function.Supplier;
+
+import org.conceptscope.util.AtomicWrite;
 
 /**
  * What every DJL engine ConceptScope starts shares: no downloads ever ({@code ai.djl.offline},
@@ -142,12 +143,8 @@ public final class EngineEnvironment {
 					URLConnection conn = url.openConnection();
 					long size = conn.getContentLengthLong();
 					if (Files.isRegularFile(target) && size >= 0 && Files.size(target) == size) continue;
-					Path tmp = Files.createTempFile(dir, name, ".part");
 					try (InputStream in = conn.getInputStream()) {
-						Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-						Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-					} finally {
-						Files.deleteIfExists(tmp);
+						AtomicWrite.write(target, in::transferTo); // readable by others sharing the cache folder
 					}
 				}
 			}

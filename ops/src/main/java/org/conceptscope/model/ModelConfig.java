@@ -6,18 +6,19 @@ import com.google.gson.JsonParseException;
 import com.google.gson.annotations.SerializedName;
 
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.conceptscope.tensor.Normalization;
+import org.conceptscope.util.AtomicWrite;
 
 /**
  * What a SavedModel does not say about itself, kept in {@code conceptscope.json} beside it:
@@ -156,15 +157,10 @@ public final class ModelConfig {
 
 	/** Writes atomically: a reader never sees half a file. */
 	public void write(Path modelDir) throws IOException {
-		Path file = modelDir.resolve(FILE_NAME);
-		Path tmp = Files.createTempFile(modelDir, FILE_NAME, ".part");
-		try {
-			try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-				GSON.toJson(this, w);
-			}
-			Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-		} finally {
-			Files.deleteIfExists(tmp);
-		}
+		AtomicWrite.write(modelDir.resolve(FILE_NAME), out -> {
+			Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+			GSON.toJson(this, w);
+			w.flush();
+		});
 	}
 }

@@ -1004,7 +1004,8 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		}
 	}
 
-	static FloatTensor softmax(FloatTensor logits) {
+	/** The softmax of [N, K] logits over the classes. */
+	public static FloatTensor softmax(FloatTensor logits) {
 		int n = (int) logits.dim(0), k = (int) logits.dim(1);
 		float[] in = logits.data(), out = new float[in.length];
 		for (int i = 0; i < n; i++) {

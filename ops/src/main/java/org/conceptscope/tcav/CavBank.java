@@ -5,15 +5,17 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+
+import org.conceptscope.util.AtomicWrite;
 
 /**
  * CAVs saved as a small JSON file, so concepts tested once (on folders of examples) are reused on
@@ -62,15 +64,11 @@ public final class CavBank {
 	public void save(Path file) throws IOException {
 		Path dir = file.toAbsolutePath().getParent();
 		Files.createDirectories(dir);
-		Path tmp = Files.createTempFile(dir, ".cavs", ".tmp");
-		try {
-			try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-				GSON.toJson(this, w);
-			}
-			Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-		} finally {
-			Files.deleteIfExists(tmp);
-		}
+		AtomicWrite.write(file, out -> {
+			Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+			GSON.toJson(this, w);
+			w.flush();
+		});
 	}
 
 	/** @throws IllegalArgumentException naming the file and what is wrong with it */

@@ -14,7 +14,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 import org.conceptscope.model.Classifier;
@@ -83,7 +82,7 @@ public final class BioImageModel implements RawOutputClassifier {
 	private final String outputKey;
 	private final boolean xyOrder;
 	private final Normalization normalization;
-	private final List<UnaryOperator<float[]>> postprocessing;
+	private final List<Processings.Step> postprocessing;
 	private final boolean weightsVerified;
 	private final Path root;
 	private final ModelSignature signature;

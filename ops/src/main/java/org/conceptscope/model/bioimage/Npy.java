@@ -1,13 +1,11 @@
 package org.conceptscope.model.bioimage;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,6 +15,7 @@ import java.util.regex.Pattern;
 
 import org.conceptscope.model.ModelLoadException;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.AtomicWrite;
 
 /**
  * NumPy .npy files (format versions 1, 2 and 3), as bioimage.io packages store their test
@@ -136,18 +135,12 @@ public final class Npy {
 		String header = dict + " ".repeat(pad) + "\n";
 		ByteBuffer data = ByteBuffer.allocate(4 * t.size()).order(ByteOrder.LITTLE_ENDIAN);
 		for (float v : t.data()) data.putFloat(v);
-		Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".part");
-		try {
-			try (OutputStream out = Files.newOutputStream(tmp)) {
-				out.write(MAGIC);
-				out.write(new byte[] { 1, 0, (byte) (header.length() & 0xff), (byte) (header.length() >> 8) });
-				out.write(header.getBytes(StandardCharsets.ISO_8859_1));
-				out.write(data.array());
-			}
-			Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-		} finally {
-			Files.deleteIfExists(tmp);
-		}
+		AtomicWrite.write(file, out -> {
+			out.write(MAGIC);
+			out.write(new byte[] { 1, 0, (byte) (header.length() & 0xff), (byte) (header.length() >> 8) });
+			out.write(header.getBytes(StandardCharsets.ISO_8859_1));
+			out.write(data.array());
+		});
 	}
 
 	private static ModelLoadException bad(Object file, String why) {

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 
 import org.conceptscope.model.ModelLoadException;
 import org.conceptscope.model.bioimage.ModelDescription.Axis;
@@ -24,7 +23,10 @@ import org.conceptscope.tensor.Normalization;
  * standard deviation itself (and by 1 when it is zero). Per-dataset statistics and reference
  * tensors are refused: the package does not ship them.
  * <p>
- * Postprocessing of a classifier output [N, K] additionally supports sigmoid and softmax.
+ * Postprocessing additionally supports sigmoid and softmax (over the channels). It runs on one image's
+ * output at a time, channel last: a classifier's [K] is one pixel of K channels, a map's [H, W, C]
+ * (as the engines give it, whatever the rdf's axes order) H x W pixels of C channels, so per-channel
+ * values and per-channel statistics over y and x apply to the output's channel axis.
  */
 final class Processings {
 
@@ -40,49 +42,62 @@ final class Processings {
 		return steps.size() == 1 ? steps.get(0) : new Normalization.Steps(steps);
 	}
 
-	/** Postprocessing of a [N, K] output, one row at a time; empty list: none. */
-	static List<UnaryOperator<float[]>> postprocessing(TensorDescription t, String where) {
-		List<UnaryOperator<float[]>> steps = new ArrayList<>();
+	/** One postprocessing step on one image's output, channel last, in place. */
+	@FunctionalInterface
+	interface Step {
+		void apply(float[] values, int channels);
+	}
+
+	/** Postprocessing of an output, one image at a time (see {@link #apply}); empty list: none. */
+	static List<Step> postprocessing(TensorDescription t, String where) {
+		List<Step> steps = new ArrayList<>();
 		for (Processing p : t.postprocessing()) {
 			String w = where + " postprocessing '" + p.name() + "'";
 			switch (p.name()) {
-				case "sigmoid" -> steps.add(row -> {
-					float[] out = new float[row.length];
-					for (int i = 0; i < row.length; i++) out[i] = (float) (1 / (1 + Math.exp(-row[i])));
-					return out;
+				case "sigmoid" -> steps.add((v, channels) -> {
+					for (int i = 0; i < v.length; i++) v[i] = (float) (1 / (1 + Math.exp(-v[i])));
 				});
-				case "softmax" -> steps.add(row -> {
-					float max = Float.NEGATIVE_INFINITY;
-					for (float v : row) max = Math.max(max, v);
-					double sum = 0;
-					for (float v : row) sum += Math.exp(v - max);
-					float[] out = new float[row.length];
-					for (int i = 0; i < row.length; i++) out[i] = (float) (Math.exp(row[i] - max) / sum);
-					return out;
-				});
+				case "softmax" -> {
+					Object axis = p.kwargs().get("axis");
+					if (axis != null && !isChannelAxis(axis, t)) {
+						throw unsupported(w, "runs over the axis '" + axis + "'; ConceptScope takes the softmax over the channels");
+					}
+					steps.add(Processings::softmaxOverChannels);
+				}
 				default -> {
 					Normalization n = step(p, t, w, true);
-					if (n != null) steps.add(row -> {
-						float[] out = row.clone();
-						n.apply(out, row.length, Double.NaN); // one "pixel" with K channels
-						return out;
-					});
+					if (n != null) steps.add((v, channels) -> n.apply(v, channels, Double.NaN));
 				}
 			}
 		}
 		return steps;
 	}
 
-	static FloatTensor apply(List<UnaryOperator<float[]>> steps, FloatTensor out) {
+	/**
+	 * Applies the steps to an output as the engines give it: [N, K] (each row one pixel of K channels)
+	 * or a map [N, H, W, C] (each image H x W pixels of C channels).
+	 */
+	static FloatTensor apply(List<Step> steps, FloatTensor out) {
 		if (steps.isEmpty()) return out;
-		int n = (int) out.dim(0), k = out.size() / Math.max(1, n);
+		int n = (int) out.dim(0), per = out.size() / Math.max(1, n), channels = (int) out.dim(out.rank() - 1);
 		float[] data = new float[out.size()];
 		for (int i = 0; i < n; i++) {
-			float[] row = java.util.Arrays.copyOfRange(out.data(), i * k, (i + 1) * k);
-			for (UnaryOperator<float[]> s : steps) row = s.apply(row);
-			System.arraycopy(row, 0, data, i * k, k);
+			float[] image = java.util.Arrays.copyOfRange(out.data(), i * per, (i + 1) * per);
+			for (Step s : steps) s.apply(image, channels);
+			System.arraycopy(image, 0, data, i * per, per);
 		}
 		return new FloatTensor(out.shape(), data);
+	}
+
+	/** Softmax over the channels of each pixel of channel-last values. */
+	private static void softmaxOverChannels(float[] v, int channels) {
+		for (int p = 0; p < v.length; p += channels) {
+			float max = Float.NEGATIVE_INFINITY;
+			for (int c = 0; c < channels; c++) max = Math.max(max, v[p + c]);
+			double sum = 0;
+			for (int c = 0; c < channels; c++) sum += Math.exp(v[p + c] - max);
+			for (int c = 0; c < channels; c++) v[p + c] = (float) (Math.exp(v[p + c] - max) / sum);
+		}
 	}
 
 	/** One step as a Normalization; null for a step that does nothing here. */
@@ -97,6 +112,9 @@ final class Processings {
 			case "scale_linear" -> {
 				double[] gain = kw.containsKey("gain") ? doubles(kw.get("gain"), where + " gain") : new double[] { 1 };
 				double[] offset = kw.containsKey("offset") ? doubles(kw.get("offset"), where + " offset") : new double[] { 0 };
+				if ((gain.length > 1 || offset.length > 1) && kw.get("axis") != null && !isChannelAxis(kw.get("axis"), t)) {
+					throw unsupported(where, "has one value per entry of the axis '" + kw.get("axis") + "'; ConceptScope takes one per channel");
+				}
 				return new Normalization.ScaleLinear(gain, offset);
 			}
 			case "fixed_zero_mean_unit_variance" -> {
@@ -156,6 +174,13 @@ final class Processings {
 		return new Normalization.ScaleLinear(gain, offset);
 	}
 
+	/** Whether a kwargs axis (0.5: an axis id) names the tensor's channel axis. */
+	private static boolean isChannelAxis(Object axis, TensorDescription t) {
+		String id = String.valueOf(axis);
+		Axis a = t.axes().stream().filter(x -> x.id().equals(id)).findFirst().orElse(null);
+		return a != null ? a.kind() == 'c' : id.equals("channel") || id.equals("c");
+	}
+
 	/** Statistics over the axes named in kwargs: per channel unless they include the channel axis. */
 	private static Normalization jointIf(Normalization perChannel, TensorDescription t, Map<String, Object> kw, String where, boolean output) {
 		Object axes = kw.get("axes");
@@ -174,10 +199,11 @@ final class Processings {
 		}
 		if (kinds.contains('b')) throw unsupported(where, "computes statistics across the batch");
 		boolean channels = kinds.contains('c');
-		if (!output && !(kinds.contains('x') && kinds.contains('y'))) {
+		boolean map = t.axes().size() > 2;
+		if ((!output || map) && !(kinds.contains('x') && kinds.contains('y'))) {
 			throw unsupported(where, "computes statistics over the axes " + kinds + "; ConceptScope computes them over whole images (x and y)");
 		}
-		if (output && !channels) throw unsupported(where, "computes statistics over the axes " + kinds + " of a classifier output");
+		if (output && !map && !channels) throw unsupported(where, "computes statistics over the axes " + kinds + " of a classifier output");
 		return channels ? new Normalization.Joint(perChannel) : perChannel;
 	}
 

@@ -27,6 +27,7 @@ import org.conceptscope.model.LayerInfo;
 import org.conceptscope.model.LoadOptions;
 import org.conceptscope.model.ModelConfig;
 import org.conceptscope.model.ModelLoadException;
+import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 
 /**
@@ -114,6 +115,8 @@ public final class OnnxClassifier extends EngineClassifier {
 			throw new ModelLoadException("The ONNX model " + file + " has no output '" + output + "'; its outputs are "
 				+ m.outputs.stream().map(OnnxModel.Value::name).toList() + ".");
 		}
+		// A graph ending in a Softmax gives probabilities: its logits are that node's input (checked on the probe below).
+		String softmaxInput = softmaxInput(m, out.name());
 		Description d = description != null ? description : Description.fromCard(card, inferred(in.dims()), cardFile);
 		OrtEnvironment env = OnnxEngine.start();
 		Input input = d.input();
@@ -131,7 +134,7 @@ public final class OnnxClassifier extends EngineClassifier {
 		for (OnnxModel.Node n : m.nodes) {
 			if (n.outputs().isEmpty() || n.outputs().get(0).isEmpty()) continue;
 			String t = n.outputs().get(0);
-			if (t.equals(out.name()) || !fromInput.contains(t) || m.slice(out.name(), t) == null) continue;
+			if (t.equals(out.name()) || t.equals(softmaxInput) || !fromInput.contains(t) || m.slice(out.name(), t) == null) continue;
 			candidates.put(t, n);
 			if (!n.name().isEmpty()) names.add(n.name());
 		}
@@ -144,16 +147,27 @@ public final class OnnxClassifier extends EngineClassifier {
 				noLayers = "it keeps tensors in external files, which ConceptScope does not copy into the graphs it derives";
 			} else if (candidates.isEmpty()) {
 				noLayers = "no inner tensor of its graph cuts it in two";
-			} else {
+			}
+			if (!external && (noLayers == null || softmaxInput != null)) {
+				List<String> extra = new ArrayList<>(noLayers == null ? candidates.keySet() : List.of());
+				if (softmaxInput != null) extra.add(softmaxInput);
 				try {
-					session = env.createSession(m.withOutputs(new ArrayList<>(candidates.keySet())), new OrtSession.SessionOptions());
+					session = env.createSession(m.withOutputs(extra), new OrtSession.SessionOptions());
 				} catch (OrtException e) {
-					noLayers = "ONNX Runtime did not accept its inner tensors as outputs (" + e.getMessage() + ")";
+					if (noLayers == null) noLayers = "ONNX Runtime did not accept its inner tensors as outputs (" + e.getMessage() + ")";
 				}
 			}
 			if (session == null) session = external ? env.createSession(file.toString(), new OrtSession.SessionOptions())
 				: env.createSession(bytes, new OrtSession.SessionOptions());
 			FloatTensor logits = run(env, session, in.name(), x, out.name());
+			String logitsName = out.name();
+			if (softmaxInput != null && logits.rank() == 2 && session.getOutputNames().contains(softmaxInput)) {
+				FloatTensor z = run(env, session, in.name(), x, softmaxInput);
+				if (z != null && Arrays.equals(z.shape(), logits.shape()) && close(TensorFlowClassifier.softmax(z), logits)) {
+					logitsName = softmaxInput;
+					logits = z;
+				}
+			}
 			if (logits.rank() < 2 || logits.dim(0) != 1 || logits.dim(logits.rank() - 1) < 1) {
 				throw new ModelLoadException("The ONNX model " + file + " returns " + Arrays.toString(logits.shape()) + " from '" + out.name()
 					+ "' for one image; ConceptScope explains classifiers, whose output is [N, classes], and dense models, whose output is a map"
@@ -163,7 +177,7 @@ public final class OnnxClassifier extends EngineClassifier {
 			int k = denseOutput == null ? (int) logits.dim(1) : outputChannels(denseOutput, input);
 			if (noLayers == null) {
 				Map<String, FloatTensor> acts = runAll(env, session, in.name(), x, candidates.keySet());
-				OnnxClassifier shaper = new OnnxClassifier(file, d.withNames(names(d, k, file)), env, session, in.name(), out.name(), m,
+				OnnxClassifier shaper = new OnnxClassifier(file, d.withNames(names(d, k, file)), env, session, in.name(), logitsName, m,
 					List.of(), Map.of(), null, denseOutput);
 				for (Map.Entry<String, FloatTensor> e : acts.entrySet()) {
 					FloatTensor a = e.getValue();
@@ -175,7 +189,7 @@ public final class OnnxClassifier extends EngineClassifier {
 				}
 				if (layers.isEmpty()) noLayers = "none of its inner tensors that cut it in two is a float tensor of rank 2 or 4";
 			}
-			return new OnnxClassifier(file, d.withNames(names(d, k, file)), env, session, in.name(), out.name(), m,
+			return new OnnxClassifier(file, d.withNames(names(d, k, file)), env, session, in.name(), logitsName, m,
 				Collections.unmodifiableList(layers), Collections.unmodifiableMap(layerTensor), noLayers, denseOutput);
 		} catch (OrtException | RuntimeException e) {
 			if (session != null) {
@@ -189,6 +203,25 @@ public final class OnnxClassifier extends EngineClassifier {
 			throw new ModelLoadException("ONNX Runtime " + OnnxEngine.ONNXRUNTIME_VERSION + " could not run the ONNX model " + file + " on an input "
 				+ Arrays.toString(probeShape) + ": " + e.getMessage() + " Check the input size and axes in its model card or rdf.yaml.", e);
 		}
+	}
+
+	/**
+	 * The input of the ONNX Softmax node (default domain, one input) that computes {@code output}, or null.
+	 * Its semantics (the axis, flattened before opset 13) are not read here: the caller keeps it as the
+	 * logits only where the model's output equals its softmax over the classes on the probe.
+	 */
+	static String softmaxInput(OnnxModel m, String output) {
+		for (OnnxModel.Node n : m.nodes) {
+			if (!n.outputs().contains(output)) continue;
+			boolean softmax = n.opType().equals("Softmax") && (n.domain().isEmpty() || n.domain().equals("ai.onnx")) && n.inputs().size() == 1;
+			return softmax ? n.inputs().get(0) : null;
+		}
+		return null;
+	}
+
+	private static boolean close(FloatTensor a, FloatTensor b) {
+		for (int i = 0; i < a.size(); i++) if (!(Math.abs(a.data()[i] - b.data()[i]) <= 1e-5 + 1e-4 * Math.abs(b.data()[i]))) return false;
+		return true;
 	}
 
 	/** [N, C, H, W] unless the dims say channels come last (a last dim of 1..4 and a second that is not). */

@@ -180,13 +180,19 @@ final class OnnxModel {
 			throw new ModelLoadException("An ONNX initializer is not a readable protobuf: " + e.getMessage(), e);
 		}
 		UnknownFieldSet.Field.Builder outs = UnknownFieldSet.Field.newBuilder();
+		boolean declared = false;
 		for (ByteString o : lengthDelimited(graph, GRAPH_OUTPUT)) {
 			try {
-				if (string(UnknownFieldSet.parseFrom(o), VALUE_NAME).equals(output)) outs.addLengthDelimited(o);
+				if (string(UnknownFieldSet.parseFrom(o), VALUE_NAME).equals(output)) {
+					outs.addLengthDelimited(o);
+					declared = true;
+				}
 			} catch (InvalidProtocolBufferException e) {
 				throw new ModelLoadException("An ONNX output is not a readable protobuf: " + e.getMessage(), e);
 			}
 		}
+		// an inner tensor (the logits before a final Softmax) is an output by name, its type left to ONNX Runtime
+		if (!declared) outs.addLengthDelimited(valueInfo(output, null));
 		UnknownFieldSet.Builder g = UnknownFieldSet.newBuilder(graph)
 			.clearField(GRAPH_NODE).addField(GRAPH_NODE, nodeField.build())
 			.clearField(GRAPH_INITIALIZER).addField(GRAPH_INITIALIZER, inits.build())

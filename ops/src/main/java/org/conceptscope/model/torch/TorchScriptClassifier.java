@@ -55,11 +55,14 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	private final String noLayers;
 	/** The method that gives the logits: forward, or the part of forward before its final softmax. */
 	private final String logitsMethod;
+	/** Whether a map output is forward's final softmax over the output's channel axis. */
+	private final boolean denseProbabilities;
 
 	private TorchScriptClassifier(Path file, Description d, ZooModel<NDList, NDList> model, PtSymbolBlock block, List<LayerInfo> layers,
-		Map<String, Integer> layerIndex, String noLayers, String logitsMethod, long[] denseOutput) {
+		Map<String, Integer> layerIndex, String noLayers, String logitsMethod, long[] denseOutput, boolean denseProbabilities) {
 		super(d, "TorchScript", denseOutput);
 		this.logitsMethod = logitsMethod;
+		this.denseProbabilities = denseProbabilities;
 		this.file = file;
 		this.model = model;
 		this.block = block;
@@ -181,12 +184,17 @@ public final class TorchScriptClassifier extends EngineClassifier {
 			throw new ModelLoadException("The TorchScript model " + file + " fails on an input " + Arrays.toString(shape) + " (declared axes "
 				+ (input.channelsFirst() ? "bcyx" : "byxc") + "): " + firstLine(e.getMessage()) + " Check the input size and axes in its model card or rdf.yaml.", e);
 		}
+		boolean denseProbabilities = false;
 		if (out.rank() != 2 && !logitsMethod.equals("forward")) {
 			// a dense output (a segmentation map) is explained as the model gives it, its softmax included
+			FloatTensor beforeSoftmax = out;
 			logitsMethod = "forward";
 			offered = List.of();
 			noLayers = "its output is a map and ConceptScope splits TorchScript models before a final softmax only";
 			out = call(model, block, logitsMethod, x, false, null);
+			// its entries are probabilities when that softmax runs over the map's channel axis (not, say, over x)
+			denseProbabilities = out.rank() >= 3 && Arrays.equals(out.shape(), beforeSoftmax.shape())
+				&& close(softmax(beforeSoftmax, channelAxis(out.shape(), input)), out);
 		}
 		if (out.rank() < 2 || out.dim(0) != 1 || out.dim(out.rank() - 1) < 1) {
 			throw new ModelLoadException("The TorchScript model " + file + " returns " + Arrays.toString(out.shape()) + " for one image; ConceptScope"
@@ -205,7 +213,8 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		List<LayerInfo> layers = new ArrayList<>();
 		Map<String, Integer> index = new HashMap<>();
 		d = d.withNames(names);
-		TorchScriptClassifier tmp = new TorchScriptClassifier(file, d, model, block, List.of(), Map.of(), noLayers, logitsMethod, denseOutput);
+		TorchScriptClassifier tmp = new TorchScriptClassifier(file, d, model, block, List.of(), Map.of(), noLayers, logitsMethod, denseOutput,
+			denseProbabilities);
 		List<String> dropped = new ArrayList<>();
 		for (TorchScriptLayers.Layer l : offered) {
 			try {
@@ -226,7 +235,31 @@ public final class TorchScriptClassifier extends EngineClassifier {
 			noLayers = "its submodule outputs " + dropped + " do not split it into two parts that give its output again";
 		}
 		return new TorchScriptClassifier(file, d, model, block, Collections.unmodifiableList(layers), Collections.unmodifiableMap(index), noLayers,
-			logitsMethod, denseOutput);
+			logitsMethod, denseOutput, denseProbabilities);
+	}
+
+	/** The axis of a map output of the model that holds its channels (as {@link #outputChannels} counts them). */
+	private static int channelAxis(long[] modelOutput, Input input) {
+		return modelOutput.length == 4 && input.channelsFirst() ? 1 : modelOutput.length - 1;
+	}
+
+	/** The softmax of a tensor over one axis. */
+	static FloatTensor softmax(FloatTensor z, int axis) {
+		long[] shape = z.shape();
+		int k = (int) shape[axis], outer = 1, inner = 1;
+		for (int a = 0; a < axis; a++) outer *= (int) shape[a];
+		for (int a = axis + 1; a < shape.length; a++) inner *= (int) shape[a];
+		float[] in = z.data(), out = new float[in.length];
+		for (int o = 0; o < outer; o++) {
+			for (int i = 0; i < inner; i++) {
+				int base = o * k * inner + i;
+				double max = Double.NEGATIVE_INFINITY, sum = 0;
+				for (int j = 0; j < k; j++) max = Math.max(max, in[base + j * inner]);
+				for (int j = 0; j < k; j++) sum += Math.exp(in[base + j * inner] - max);
+				for (int j = 0; j < k; j++) out[base + j * inner] = (float) (Math.exp(in[base + j * inner] - max) / sum);
+			}
+		}
+		return new FloatTensor(shape, out);
 	}
 
 	private static boolean close(FloatTensor a, FloatTensor b) {
@@ -300,6 +333,15 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	@Override
 	protected void release() {
 		model.close();
+	}
+
+	/**
+	 * Whether a map output is a softmax over its channels, so its entries are probabilities (forward ends in
+	 * {@code torch.softmax(z, c)} over the channel axis c, checked on the load's probe image).
+	 */
+	@Override
+	public boolean outputsAreProbabilities() {
+		return denseProbabilities;
 	}
 
 	/** Whether the model's forward ends in a softmax, left out of {@link #logits} (and put back by {@link #probabilities}). */

@@ -70,7 +70,7 @@ public record ModelReport(String name, Path folder, String text, List<String> la
 		s.append("Model: ").append(config.name == null ? name : config.name + " (" + name + ")").append('\n');
 		s.append("Folder: ").append(folder).append('\n');
 		s.append("Engine: ").append(Classifiers.kind(folder).label())
-			.append(model instanceof org.conceptscope.model.bioimage.BioImageModel b ? " (" + b.weightsFormat() + " weights)" : "").append(model.supportsGradients() ? "" : " (forward passes only: no gradient methods)")
+			.append(Classifiers.dense(model) instanceof org.conceptscope.model.bioimage.BioImageModel b ? " (" + b.weightsFormat() + " weights)" : "").append(model.supportsGradients() ? "" : " (forward passes only: no gradient methods)")
 			.append('\n');
 		if (config.description != null) s.append("Description: ").append(config.description).append('\n');
 		s.append("Signature: ").append(sig.key()).append('\n');

@@ -1,0 +1,127 @@
+package org.conceptscope.util;
+
+import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Writes a file so that readers see either the old file or the complete new one, never a
+ * half-written one: the content goes to a hidden temporary file in the same folder (same file
+ * system, so the final rename is atomic), is synced to disk, and is then moved over the target.
+ * When anything fails the temporary file is deleted and the target is left as it was. The
+ * written file has the permissions of any new file (not the owner-only mode of
+ * {@link Files#createTempFile}, which a moved file would keep).
+ */
+public final class AtomicWrite {
+
+	/** Suffix of the temporary files; a leftover one means a process was killed mid-write. */
+	public static final String TEMP_SUFFIX = ".part";
+
+	/** Writes the content to a stream; the stream is closed by {@link AtomicWrite}. */
+	@FunctionalInterface
+	public interface Content {
+		void writeTo(OutputStream out) throws IOException;
+	}
+
+	private AtomicWrite() {}
+
+	/**
+	 * Writes the content to {@code target}, whose folder must exist.
+	 *
+	 * @throws NoSuchFileException when the folder does not exist (nothing is created)
+	 * @throws IOException when {@code target} is a folder or the content cannot be written; the old file is kept
+	 */
+	public static void write(Path target, Content content) throws IOException {
+		Path file = checkedTarget(target);
+		Path temp = createTemp(file.getParent(), file.getFileName().toString());
+		boolean moved = false;
+		try {
+			try (FileOutputStream fos = new FileOutputStream(temp.toFile());
+				OutputStream buffered = new BufferedOutputStream(fos, 1 << 16)) {
+				content.writeTo(unclosable(buffered));
+				buffered.flush();
+				fos.getFD().sync();
+			}
+			moveIntoPlace(temp, file);
+			moved = true;
+		} finally {
+			if (!moved) deleteQuietly(temp);
+		}
+	}
+
+	/** Writes bytes atomically. */
+	public static void write(Path target, byte[] bytes) throws IOException {
+		write(target, out -> out.write(bytes));
+	}
+
+	/** The absolute target, after refusing a missing name, a folder at its place and a missing parent folder. */
+	public static Path checkedTarget(Path target) throws IOException {
+		if (target == null) throw new IllegalArgumentException("No output file given.");
+		Path file = target.toAbsolutePath().normalize();
+		if (Files.isDirectory(file)) throw new IOException("Cannot write " + file + ": a folder with that name exists.");
+		Path dir = file.getParent();
+		if (dir == null || !Files.isDirectory(dir)) {
+			throw new NoSuchFileException(String.valueOf(dir), null, "The output folder does not exist; create it first.");
+		}
+		return file;
+	}
+
+	/**
+	 * A new, empty, hidden temporary file for {@code name} in {@code dir}: {@code .<name>.<random>.part}.
+	 * Created by name, so it has the usual permissions of new files.
+	 */
+	public static Path createTemp(Path dir, String name) throws IOException {
+		for (int attempt = 0; ; attempt++) {
+			String random = Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+			Path temp = dir.resolve("." + name + "." + random + TEMP_SUFFIX);
+			try {
+				return Files.createFile(temp);
+			} catch (FileAlreadyExistsException e) {
+				if (attempt > 100) throw e;
+			}
+		}
+	}
+
+	/** Moves a finished temporary file over the target, atomically where the file system can. */
+	public static void moveIntoPlace(Path temp, Path target) throws IOException {
+		try {
+			Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+		} catch (AtomicMoveNotSupportedException e) {
+			// Some network file systems: a plain replace is the best there is.
+			Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+		}
+	}
+
+	/** Deletes a temporary file, keeping quiet on failure: the original failure is the one to report. */
+	public static void deleteQuietly(Path temp) {
+		try {
+			Files.deleteIfExists(temp);
+		} catch (IOException e) {
+			// the name ends in .part, so a leftover is recognisable
+		}
+	}
+
+	/** A stream whose close only flushes: writers (e.g. a ZipOutputStream) may close theirs, which must not close the file before the sync. */
+	public static OutputStream unclosable(OutputStream out) {
+		return new FilterOutputStream(out) {
+			@Override
+			public void write(byte[] b, int off, int len) throws IOException {
+				out.write(b, off, len);
+			}
+
+			@Override
+			public void close() throws IOException {
+				flush();
+			}
+		};
+	}
+}

@@ -1,0 +1,116 @@
+package org.conceptscope.model.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.LayerInfo;
+import org.conceptscope.model.LoadOptions;
+import org.conceptscope.model.torch.TorchScriptClassifierTest;
+import org.conceptscope.tensor.FloatTensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnknownFieldSet;
+
+/**
+ * An ONNX classifier whose graph ends in a Softmax (the bundled ResNet export with a Softmax node
+ * appended, written below from the ONNX protobuf fields): its logits are the Softmax's input, so its
+ * probabilities are one softmax of them, not a softmax of the model's probabilities; layers and cut
+ * graphs end at the logits too. A Softmax over the wrong axis is not taken for the classes' softmax.
+ */
+class OnnxSoftmaxTest {
+
+	@TempDir
+	Path tmp;
+
+	@Test
+	void aFinalSoftmaxIsLeftOutOfTheLogits() throws Exception {
+		Path plainFile = BundledModels.dir("ihc-resnet-onnx").resolve("weights.onnx");
+		Path softmaxFile = withFinalSoftmax(plainFile, 1, tmp.resolve("softmax"));
+		FloatTensor x = TorchScriptClassifierTest.images(4, 11);
+		try (OnnxClassifier plain = OnnxClassifier.load(plainFile, LoadOptions.defaults());
+			OnnxClassifier softmax = OnnxClassifier.load(softmaxFile, LoadOptions.defaults())) {
+			FloatTensor z = plain.logits(x), logits = softmax.logits(x), p = softmax.probabilities(x);
+			int k = (int) z.dim(1);
+			for (int i = 0; i < 4; i++) {
+				double max = Double.NEGATIVE_INFINITY, sum = 0;
+				for (int j = 0; j < k; j++) max = Math.max(max, z.data()[i * k + j]);
+				for (int j = 0; j < k; j++) sum += Math.exp(z.data()[i * k + j] - max);
+				for (int j = 0; j < k; j++) {
+					float zij = z.data()[i * k + j];
+					assertEquals(zij, logits.data()[i * k + j], 1e-5 * (1 + Math.abs(zij)), "logit " + i + "," + j);
+					assertEquals(Math.exp(zij - max) / sum, p.data()[i * k + j], 1e-5, "probability " + i + "," + j);
+				}
+			}
+			assertEquals(plain.layers().stream().map(LayerInfo::name).toList(), softmax.layers().stream().map(LayerInfo::name).toList());
+			LayerInfo layer = softmax.layers().get(softmax.layers().size() / 2);
+			FloatTensor again = softmax.logitsFromLayer(layer.name(), softmax.activations(x, layer.name()));
+			for (int i = 0; i < z.size(); i++) assertEquals(z.data()[i], again.data()[i], 1e-4 * (1 + Math.abs(z.data()[i])), "h(g(x)) at " + layer.name());
+		}
+	}
+
+	@Test
+	void aSoftmaxOverTheBatchIsNotTheClassesSoftmax() throws Exception {
+		Path plainFile = BundledModels.dir("ihc-resnet-onnx").resolve("weights.onnx");
+		Path overBatch = withFinalSoftmax(plainFile, 0, tmp.resolve("batch"));
+		FloatTensor x = TorchScriptClassifierTest.images(3, 12);
+		try (OnnxClassifier plain = OnnxClassifier.load(plainFile, LoadOptions.defaults());
+			OnnxClassifier odd = OnnxClassifier.load(overBatch, LoadOptions.defaults())) {
+			// on the one-image probe a softmax over the batch is all ones, never the classes' softmax: the output stays as it is
+			FloatTensor z = plain.logits(x), out = odd.logits(x);
+			int k = (int) z.dim(1);
+			for (int j = 0; j < k; j++) {
+				double sum = 0;
+				for (int i = 0; i < 3; i++) sum += out.data()[i * k + j];
+				assertEquals(1, sum, 1e-5, "column " + j + " of a softmax over the batch sums to 1");
+			}
+			assertTrue(Math.abs(out.data()[0] - z.data()[0]) > 1e-3, "the output is not the plain model's logits");
+		}
+	}
+
+	/** The model with a Softmax node (attribute axis) appended after its output, which becomes the graph's only output. */
+	static Path withFinalSoftmax(Path source, long axis, Path dir) throws Exception {
+		UnknownFieldSet model = UnknownFieldSet.parseFrom(Files.readAllBytes(source));
+		UnknownFieldSet graph = UnknownFieldSet.parseFrom(model.getField(OnnxModel.MODEL_GRAPH).getLengthDelimitedList().get(0));
+		List<ByteString> outputs = graph.getField(OnnxModel.GRAPH_OUTPUT).getLengthDelimitedList();
+		assertEquals(1, outputs.size());
+		String logits = UnknownFieldSet.parseFrom(outputs.get(0)).getField(OnnxModel.VALUE_NAME).getLengthDelimitedList().get(0).toStringUtf8();
+		UnknownFieldSet attribute = UnknownFieldSet.newBuilder()
+			.addField(1, bytes("axis")) // AttributeProto.name
+			.addField(3, UnknownFieldSet.Field.newBuilder().addVarint(axis).build()) // .i
+			.addField(20, UnknownFieldSet.Field.newBuilder().addVarint(2).build()) // .type = INT
+			.build();
+		UnknownFieldSet node = UnknownFieldSet.newBuilder()
+			.addField(OnnxModel.NODE_INPUT, bytes(logits))
+			.addField(OnnxModel.NODE_OUTPUT, bytes("probabilities"))
+			.addField(OnnxModel.NODE_NAME, bytes("final_softmax"))
+			.addField(OnnxModel.NODE_OP_TYPE, bytes("Softmax"))
+			.addField(OnnxModel.NODE_ATTRIBUTE, UnknownFieldSet.Field.newBuilder().addLengthDelimited(attribute.toByteString()).build())
+			.build();
+		UnknownFieldSet.Field.Builder nodes = UnknownFieldSet.Field.newBuilder();
+		for (ByteString n : graph.getField(OnnxModel.GRAPH_NODE).getLengthDelimitedList()) nodes.addLengthDelimited(n);
+		nodes.addLengthDelimited(node.toByteString());
+		UnknownFieldSet output = UnknownFieldSet.newBuilder().addField(OnnxModel.VALUE_NAME, bytes("probabilities")).build();
+		UnknownFieldSet newGraph = UnknownFieldSet.newBuilder(graph)
+			.clearField(OnnxModel.GRAPH_NODE).addField(OnnxModel.GRAPH_NODE, nodes.build())
+			.clearField(OnnxModel.GRAPH_OUTPUT).addField(OnnxModel.GRAPH_OUTPUT, UnknownFieldSet.Field.newBuilder().addLengthDelimited(output.toByteString()).build())
+			.build();
+		UnknownFieldSet newModel = UnknownFieldSet.newBuilder(model)
+			.clearField(OnnxModel.MODEL_GRAPH).addField(OnnxModel.MODEL_GRAPH, UnknownFieldSet.Field.newBuilder().addLengthDelimited(newGraph.toByteString()).build())
+			.build();
+		Files.createDirectories(dir);
+		Path file = dir.resolve("weights.onnx");
+		Files.write(file, newModel.toByteArray());
+		return file;
+	}
+
+	private static UnknownFieldSet.Field bytes(String s) {
+		return UnknownFieldSet.Field.newBuilder().addLengthDelimited(ByteString.copyFromUtf8(s)).build();
+	}
+}
