@@ -162,7 +162,44 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 
 	/** The number of output channels of a model's output for one image (its last axis, or axis 1 of a channel-first map). */
 	protected static int outputChannels(long[] modelOutput, Input input) {
-		return (int) (modelOutput.length == 4 && input.channelsFirst() ? modelOutput[1] : modelOutput[modelOutput.length - 1]);
+		return (int) modelOutput[channelAxis(modelOutput, input)];
+	}
+
+	/** The axis of a model's output that holds its channels (as {@link #outputChannels} counts them). */
+	protected static int channelAxis(long[] modelOutput, Input input) {
+		return modelOutput.length == 4 && input.channelsFirst() ? 1 : modelOutput.length - 1;
+	}
+
+	/**
+	 * Whether a map output is the softmax over its channel axis of what precedes it (the model ends in
+	 * such a softmax, checked on a probe), so that its entries are probabilities.
+	 */
+	protected static boolean isSoftmaxOverChannels(FloatTensor before, FloatTensor out, Input input) {
+		if (out.rank() < 3 || !Arrays.equals(before.shape(), out.shape())) return false;
+		FloatTensor p = softmax(before, channelAxis(out.shape(), input));
+		for (int i = 0; i < p.size(); i++) {
+			if (!(Math.abs(p.data()[i] - out.data()[i]) <= 1e-4 * (1 + Math.abs(out.data()[i])))) return false;
+		}
+		return true;
+	}
+
+	/** The softmax of a tensor over one axis. */
+	static FloatTensor softmax(FloatTensor z, int axis) {
+		long[] shape = z.shape();
+		int k = (int) shape[axis], outer = 1, inner = 1;
+		for (int a = 0; a < axis; a++) outer *= (int) shape[a];
+		for (int a = axis + 1; a < shape.length; a++) inner *= (int) shape[a];
+		float[] in = z.data(), out = new float[in.length];
+		for (int o = 0; o < outer; o++) {
+			for (int i = 0; i < inner; i++) {
+				int base = o * k * inner + i;
+				double max = Double.NEGATIVE_INFINITY, sum = 0;
+				for (int j = 0; j < k; j++) max = Math.max(max, in[base + j * inner]);
+				for (int j = 0; j < k; j++) sum += Math.exp(in[base + j * inner] - max);
+				for (int j = 0; j < k; j++) out[base + j * inner] = (float) (Math.exp(in[base + j * inner] - max) / sum);
+			}
+		}
+		return new FloatTensor(shape, out);
 	}
 
 	/** Runs a part of the model on a batch in the model's layout. */

@@ -57,10 +57,13 @@ public final class OnnxClassifier extends EngineClassifier {
 	private final Map<String, String> layerTensor;
 	private final String noLayers;
 	private final Map<String, OrtSession> cuts = new HashMap<>();
+	/** Whether a map output is the graph's final Softmax over the output's channel axis. */
+	private final boolean denseProbabilities;
 
 	private OnnxClassifier(Path file, Description d, OrtEnvironment env, OrtSession session, String inputName, String outputName,
-		OnnxModel graph, List<LayerInfo> layers, Map<String, String> layerTensor, String noLayers, long[] denseOutput) {
+		OnnxModel graph, List<LayerInfo> layers, Map<String, String> layerTensor, String noLayers, long[] denseOutput, boolean denseProbabilities) {
 		super(d, "ONNX", denseOutput);
+		this.denseProbabilities = denseProbabilities;
 		this.file = file;
 		this.env = env;
 		this.session = session;
@@ -161,12 +164,15 @@ public final class OnnxClassifier extends EngineClassifier {
 				: env.createSession(bytes, new OrtSession.SessionOptions());
 			FloatTensor logits = run(env, session, in.name(), x, out.name());
 			String logitsName = out.name();
-			if (softmaxInput != null && logits.rank() == 2 && session.getOutputNames().contains(softmaxInput)) {
+			boolean denseProbabilities = false;
+			if (softmaxInput != null && logits.rank() >= 2 && session.getOutputNames().contains(softmaxInput)) {
 				FloatTensor z = run(env, session, in.name(), x, softmaxInput);
-				if (z != null && Arrays.equals(z.shape(), logits.shape()) && close(TensorFlowClassifier.softmax(z), logits)) {
+				if (z != null && logits.rank() == 2 && Arrays.equals(z.shape(), logits.shape()) && close(TensorFlowClassifier.softmax(z), logits)) {
 					logitsName = softmaxInput;
 					logits = z;
 				}
+				// a map is explained as the model gives it, its softmax included; over the channels it is probabilities
+				if (z != null && logits.rank() >= 3) denseProbabilities = isSoftmaxOverChannels(z, logits, input);
 			}
 			if (logits.rank() < 2 || logits.dim(0) != 1 || logits.dim(logits.rank() - 1) < 1) {
 				throw new ModelLoadException("The ONNX model " + file + " returns " + Arrays.toString(logits.shape()) + " from '" + out.name()
@@ -178,7 +184,7 @@ public final class OnnxClassifier extends EngineClassifier {
 			if (noLayers == null) {
 				Map<String, FloatTensor> acts = runAll(env, session, in.name(), x, candidates.keySet());
 				OnnxClassifier shaper = new OnnxClassifier(file, d.withNames(names(d, k, file)), env, session, in.name(), logitsName, m,
-					List.of(), Map.of(), null, denseOutput);
+					List.of(), Map.of(), null, denseOutput, denseProbabilities);
 				for (Map.Entry<String, FloatTensor> e : acts.entrySet()) {
 					FloatTensor a = e.getValue();
 					if (a == null || !(a.rank() == 2 || a.rank() == 4) || a.dim(0) != 1) continue;
@@ -190,7 +196,7 @@ public final class OnnxClassifier extends EngineClassifier {
 				if (layers.isEmpty()) noLayers = "none of its inner tensors that cut it in two is a float tensor of rank 2 or 4";
 			}
 			return new OnnxClassifier(file, d.withNames(names(d, k, file)), env, session, in.name(), logitsName, m,
-				Collections.unmodifiableList(layers), Collections.unmodifiableMap(layerTensor), noLayers, denseOutput);
+				Collections.unmodifiableList(layers), Collections.unmodifiableMap(layerTensor), noLayers, denseOutput, denseProbabilities);
 		} catch (OrtException | RuntimeException e) {
 			if (session != null) {
 				try {
@@ -319,6 +325,12 @@ public final class OnnxClassifier extends EngineClassifier {
 		long[] s = layer.shape();
 		if (s.length == 4 && layersChannelsFirst()) return new long[] { -1, s[3], s[1], s[2] };
 		return s;
+	}
+
+	/** Whether a map output is a Softmax over its channels (checked on the load's probe), so its entries are probabilities. */
+	@Override
+	public boolean outputsAreProbabilities() {
+		return denseProbabilities;
 	}
 
 	@Override

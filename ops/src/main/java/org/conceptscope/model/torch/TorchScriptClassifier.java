@@ -193,8 +193,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 			noLayers = "its output is a map and ConceptScope splits TorchScript models before a final softmax only";
 			out = call(model, block, logitsMethod, x, false, null);
 			// its entries are probabilities when that softmax runs over the map's channel axis (not, say, over x)
-			denseProbabilities = out.rank() >= 3 && Arrays.equals(out.shape(), beforeSoftmax.shape())
-				&& close(softmax(beforeSoftmax, channelAxis(out.shape(), input)), out);
+			denseProbabilities = isSoftmaxOverChannels(beforeSoftmax, out, input);
 		}
 		if (out.rank() < 2 || out.dim(0) != 1 || out.dim(out.rank() - 1) < 1) {
 			throw new ModelLoadException("The TorchScript model " + file + " returns " + Arrays.toString(out.shape()) + " for one image; ConceptScope"
@@ -236,30 +235,6 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		}
 		return new TorchScriptClassifier(file, d, model, block, Collections.unmodifiableList(layers), Collections.unmodifiableMap(index), noLayers,
 			logitsMethod, denseOutput, denseProbabilities);
-	}
-
-	/** The axis of a map output of the model that holds its channels (as {@link #outputChannels} counts them). */
-	private static int channelAxis(long[] modelOutput, Input input) {
-		return modelOutput.length == 4 && input.channelsFirst() ? 1 : modelOutput.length - 1;
-	}
-
-	/** The softmax of a tensor over one axis. */
-	static FloatTensor softmax(FloatTensor z, int axis) {
-		long[] shape = z.shape();
-		int k = (int) shape[axis], outer = 1, inner = 1;
-		for (int a = 0; a < axis; a++) outer *= (int) shape[a];
-		for (int a = axis + 1; a < shape.length; a++) inner *= (int) shape[a];
-		float[] in = z.data(), out = new float[in.length];
-		for (int o = 0; o < outer; o++) {
-			for (int i = 0; i < inner; i++) {
-				int base = o * k * inner + i;
-				double max = Double.NEGATIVE_INFINITY, sum = 0;
-				for (int j = 0; j < k; j++) max = Math.max(max, in[base + j * inner]);
-				for (int j = 0; j < k; j++) sum += Math.exp(in[base + j * inner] - max);
-				for (int j = 0; j < k; j++) out[base + j * inner] = (float) (Math.exp(in[base + j * inner] - max) / sum);
-			}
-		}
-		return new FloatTensor(shape, out);
 	}
 
 	private static boolean close(FloatTensor a, FloatTensor b) {

@@ -74,6 +74,29 @@ class OnnxSoftmaxTest {
 		}
 	}
 
+	@Test
+	void aSegmentationEndingInASoftmaxOverItsChannelsGivesProbabilities() throws Exception {
+		Path box = BundledModels.dir("box-segmentation").resolve("onnx/box-segmentation.onnx");
+		FloatTensor x = TorchScriptClassifierTest.images(2, 13); // [2, 32, 32, 3], as the card's 32x32x3 input
+		try (OnnxClassifier plain = OnnxClassifier.load(box, LoadOptions.defaults());
+			OnnxClassifier channels = OnnxClassifier.load(withFinalSoftmax(box, 1, tmp.resolve("channels")), LoadOptions.defaults());
+			OnnxClassifier alongX = OnnxClassifier.load(withFinalSoftmax(box, 3, tmp.resolve("x")), LoadOptions.defaults())) {
+			assertTrue(!plain.outputsAreProbabilities(), "the box means are not probabilities");
+			assertTrue(channels.outputsAreProbabilities(), "Softmax(axis 1) of the [N, C, H, W] map runs over its channels");
+			assertTrue(!alongX.outputsAreProbabilities(), "Softmax(axis 3) of [N, C, H, W] runs along x");
+			// the map is explained as the model gives it: per pixel the softmax of the two box means
+			FloatTensor z = plain.outputs(x), p = channels.outputs(x);
+			assertEquals(java.util.Arrays.toString(z.shape()), java.util.Arrays.toString(p.shape()));
+			int pixels = (int) (z.size() / 2);
+			for (int i = 0; i < pixels; i++) {
+				float a = z.data()[2 * i], b = z.data()[2 * i + 1];
+				double pa = 1 / (1 + Math.exp(b - a));
+				assertEquals(pa, p.data()[2 * i], 1e-5, "pixel " + i);
+				assertEquals(1 - pa, p.data()[2 * i + 1], 1e-5, "pixel " + i);
+			}
+		}
+	}
+
 	/** The model with a Softmax node (attribute axis) appended after its output, which becomes the graph's only output. */
 	static Path withFinalSoftmax(Path source, long axis, Path dir) throws Exception {
 		UnknownFieldSet model = UnknownFieldSet.parseFrom(Files.readAllBytes(source));
@@ -105,7 +128,9 @@ class OnnxSoftmaxTest {
 			.clearField(OnnxModel.MODEL_GRAPH).addField(OnnxModel.MODEL_GRAPH, UnknownFieldSet.Field.newBuilder().addLengthDelimited(newGraph.toByteString()).build())
 			.build();
 		Files.createDirectories(dir);
-		Path file = dir.resolve("weights.onnx");
+		Path file = dir.resolve(source.getFileName());
+		Path card = source.resolveSibling("conceptscope.json");
+		if (Files.isRegularFile(card)) Files.copy(card, dir.resolve(card.getFileName()));
 		Files.write(file, newModel.toByteArray());
 		return file;
 	}
