@@ -8,6 +8,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Collectors;
 
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.Softmax;
 import org.conceptscope.tensor.Normalization;
 
 /**
@@ -176,30 +177,11 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 	 */
 	protected static boolean isSoftmaxOverChannels(FloatTensor before, FloatTensor out, Input input) {
 		if (out.rank() < 3 || !Arrays.equals(before.shape(), out.shape())) return false;
-		FloatTensor p = softmax(before, channelAxis(out.shape(), input));
+		FloatTensor p = Softmax.overAxis(before, channelAxis(out.shape(), input));
 		for (int i = 0; i < p.size(); i++) {
 			if (!(Math.abs(p.data()[i] - out.data()[i]) <= 1e-4 * (1 + Math.abs(out.data()[i])))) return false;
 		}
 		return true;
-	}
-
-	/** The softmax of a tensor over one axis. */
-	static FloatTensor softmax(FloatTensor z, int axis) {
-		long[] shape = z.shape();
-		int k = (int) shape[axis], outer = 1, inner = 1;
-		for (int a = 0; a < axis; a++) outer *= (int) shape[a];
-		for (int a = axis + 1; a < shape.length; a++) inner *= (int) shape[a];
-		float[] in = z.data(), out = new float[in.length];
-		for (int o = 0; o < outer; o++) {
-			for (int i = 0; i < inner; i++) {
-				int base = o * k * inner + i;
-				double max = Double.NEGATIVE_INFINITY, sum = 0;
-				for (int j = 0; j < k; j++) max = Math.max(max, in[base + j * inner]);
-				for (int j = 0; j < k; j++) sum += Math.exp(in[base + j * inner] - max);
-				for (int j = 0; j < k; j++) out[base + j * inner] = (float) (Math.exp(in[base + j * inner] - max) / sum);
-			}
-		}
-		return new FloatTensor(shape, out);
 	}
 
 	/** Runs a part of the model on a batch in the model's layout. */

@@ -30,6 +30,7 @@ import java.util.stream.Collectors;
 
 import org.conceptscope.model.GraphSession.Endpoint;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.Softmax;
 import org.conceptscope.tensor.Normalization;
 import org.tensorflow.internal.c_api.TF_Operation;
 import org.tensorflow.proto.DataType;
@@ -1006,15 +1007,6 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 
 	/** The softmax of [N, K] logits over the classes. */
 	public static FloatTensor softmax(FloatTensor logits) {
-		int n = (int) logits.dim(0), k = (int) logits.dim(1);
-		float[] in = logits.data(), out = new float[in.length];
-		for (int i = 0; i < n; i++) {
-			float max = Float.NEGATIVE_INFINITY;
-			for (int j = 0; j < k; j++) max = Math.max(max, in[i * k + j]);
-			double sum = 0;
-			for (int j = 0; j < k; j++) sum += Math.exp(in[i * k + j] - max);
-			for (int j = 0; j < k; j++) out[i * k + j] = (float) (Math.exp(in[i * k + j] - max) / sum);
-		}
-		return new FloatTensor(logits.shape(), out);
+		return Softmax.overAxis(logits, 1);
 	}
 }

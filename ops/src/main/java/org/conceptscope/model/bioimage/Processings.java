@@ -11,6 +11,7 @@ import org.conceptscope.model.bioimage.ModelDescription.Processing;
 import org.conceptscope.model.bioimage.ModelDescription.TensorDescription;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Normalization;
+import org.conceptscope.tensor.Softmax;
 
 /**
  * bioimage.io pre- and postprocessing as ConceptScope operations.
@@ -62,7 +63,7 @@ final class Processings {
 					if (axis != null && !isChannelAxis(axis, t)) {
 						throw unsupported(w, "runs over the axis '" + axis + "'; ConceptScope takes the softmax over the channels");
 					}
-					steps.add(Processings::softmaxOverChannels);
+					steps.add(Softmax::overChannelsInPlace);
 				}
 				default -> {
 					Normalization n = step(p, t, w, true);
@@ -87,17 +88,6 @@ final class Processings {
 			System.arraycopy(image, 0, data, i * per, per);
 		}
 		return new FloatTensor(out.shape(), data);
-	}
-
-	/** Softmax over the channels of each pixel of channel-last values. */
-	private static void softmaxOverChannels(float[] v, int channels) {
-		for (int p = 0; p < v.length; p += channels) {
-			float max = Float.NEGATIVE_INFINITY;
-			for (int c = 0; c < channels; c++) max = Math.max(max, v[p + c]);
-			double sum = 0;
-			for (int c = 0; c < channels; c++) sum += Math.exp(v[p + c] - max);
-			for (int c = 0; c < channels; c++) v[p + c] = (float) (Math.exp(v[p + c] - max) / sum);
-		}
 	}
 
 	/** One step as a Normalization; null for a step that does nothing here. */
