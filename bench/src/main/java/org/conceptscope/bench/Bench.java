@@ -31,6 +31,7 @@ import org.conceptscope.attribution.Saliency;
 import org.conceptscope.attribution.Segmentation;
 import org.conceptscope.attribution.SobolAttribution;
 import org.conceptscope.bench.CountingClassifier.Call;
+import org.conceptscope.examples.ExampleSearch;
 import org.conceptscope.examples.LatentSpace;
 import org.conceptscope.examples.NearestExamples;
 import org.conceptscope.examples.Prototypes;
@@ -335,12 +336,8 @@ public final class Bench {
 		Map<String, Consumer<Classifier>> work = new LinkedHashMap<>();
 		work.put("tcav", model -> new Tcav(runs, Tcav.DEFAULT_ALPHA, 1).test(model, List.of(GradCam.lastSpatialLayer(model)),
 			List.of(new Tcav.Concept("concept", concept)), pool, images, 0, Progress.NONE));
-		work.put("nearest_examples", model -> {
-			LatentSpace space = new LatentSpace(model, GradCam.lastSpatialLayer(model));
-			FloatTensor latent = space.project(training);
-			new NearestExamples(5).find(space.project(images), latent);
-			new Prototypes(3, 0).select(latent);
-		});
+		work.put("nearest_examples", model -> new ExampleSearch(new LatentSpace(model, GradCam.lastSpatialLayer(model)), new NearestExamples(5),
+			new Prototypes(3, 0)).run(training, null, 0, images, Progress.NONE));
 		return work;
 	}
 

@@ -42,15 +42,26 @@ public final class LatentSpace {
 		int n = (int) a.dim(0), d = (int) a.dim(1);
 		float[] x = a.data();
 		double[][] out = new double[n][n];
-		// row i computes j >= i; pairs are spread evenly by taking rows from both ends
-		java.util.stream.IntStream.range(0, (n + 1) / 2).parallel().forEach(h -> {
-			for (int i : h == n - 1 - h ? new int[] { h } : new int[] { h, n - 1 - h }) {
-				double[] row = out[i];
-				rowDistances(x, i * d, x, i, n, d, row);
-				for (int j = i; j < n; j++) out[j][i] = row[j];
-			}
-		});
+		java.util.stream.IntStream.range(0, pairedRows(n)).parallel().forEach(h -> pairedRow(x, n, d, out, h));
 		return out;
+	}
+
+	/** The number of items {@link #pairedRow} splits an n x n matrix of distances into. */
+	static int pairedRows(int n) {
+		return (n + 1) / 2;
+	}
+
+	/**
+	 * Item h of the distances between the rows of x [n, d] ({@code out} [n][n]): rows h and n - 1 - h,
+	 * row i computing j >= i and mirroring them, so that the items carry even shares of the pairs and
+	 * each cell is written by one item.
+	 */
+	static void pairedRow(float[] x, int n, int d, double[][] out, int h) {
+		for (int i : h == n - 1 - h ? new int[] { h } : new int[] { h, n - 1 - h }) {
+			double[] row = out[i];
+			rowDistances(x, i * d, x, i, n, d, row);
+			for (int j = i; j < n; j++) out[j][i] = row[j];
+		}
 	}
 
 	/** Squared Euclidean distances between the rows of a [n, d] and b [m, d]: [n][m]. */

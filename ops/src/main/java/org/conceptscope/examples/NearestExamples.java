@@ -30,7 +30,12 @@ public final class NearestExamples {
 	public List<Neighbours> find(FloatTensor cases, FloatTensor training) {
 		int m = (int) training.dim(0);
 		if (m < 1) throw new IllegalArgumentException("No training examples to search; give a folder with at least one image.");
-		double[][] d2 = LatentSpace.squaredDistances(cases, training);
+		return neighbours(LatentSpace.squaredDistances(cases, training));
+	}
+
+	/** The neighbours of each case from its squared distances to the m >= 1 training examples, d2 [n][m]. */
+	List<Neighbours> neighbours(double[][] d2) {
+		int m = d2.length == 0 ? 0 : d2[0].length;
 		int kk = Math.min(k, m);
 		List<Neighbours> out = new ArrayList<>();
 		for (double[] row : d2) {

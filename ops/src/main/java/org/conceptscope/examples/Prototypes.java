@@ -35,7 +35,12 @@ public final class Prototypes {
 	public Selection select(FloatTensor examples) {
 		int n = (int) examples.dim(0);
 		if (n < 1) throw new IllegalArgumentException("No examples to choose prototypes from.");
-		double[][] d2 = LatentSpace.squaredDistances(examples);
+		return select(LatentSpace.squaredDistances(examples));
+	}
+
+	/** Prototypes of the examples whose squared distances (symmetric, each pair mirrored) are d2 [n][n], n >= 1. */
+	Selection select(double[][] d2) {
+		int n = d2.length;
 		double g = gamma > 0 ? gamma : medianHeuristic(d2);
 		double[][] k = new double[n][n];
 		double[] colMean = new double[n];
@@ -76,18 +81,26 @@ public final class Prototypes {
 	public List<Selection> perClass(FloatTensor examples, int[] labels, int classes) {
 		if (labels.length != examples.dim(0)) throw new IllegalArgumentException(labels.length + " labels for " + examples.dim(0) + " examples.");
 		List<Selection> out = new ArrayList<>();
+		for (int[] members : classMembers(labels, classes)) out.add(members.length == 0 ? NONE : global(select(examples.rows(members)), members));
+		return out;
+	}
+
+	/** The selection of a class without examples. */
+	static final Selection NONE = new Selection(new int[0], new double[0], Double.NaN);
+
+	/** The examples of each class 0..classes-1, in the order given. */
+	static int[][] classMembers(int[] labels, int classes) {
+		int[][] out = new int[classes][];
 		for (int c = 0; c < classes; c++) {
 			int cls = c;
-			int[] members = java.util.stream.IntStream.range(0, labels.length).filter(i -> labels[i] == cls).toArray();
-			if (members.length == 0) {
-				out.add(new Selection(new int[0], new double[0], Double.NaN));
-				continue;
-			}
-			Selection s = select(examples.rows(members));
-			int[] global = Arrays.stream(s.indices()).map(i -> members[i]).toArray();
-			out.add(new Selection(global, s.objective(), s.gamma()));
+			out[c] = java.util.stream.IntStream.range(0, labels.length).filter(i -> labels[i] == cls).toArray();
 		}
 		return out;
+	}
+
+	/** A selection among some examples, its indices turned into the indices of all the examples. */
+	static Selection global(Selection s, int[] members) {
+		return new Selection(Arrays.stream(s.indices()).map(i -> members[i]).toArray(), s.objective(), s.gamma());
 	}
 
 	/** 1 / the median of the squared distances between distinct examples (1 when they are all equal). */

@@ -16,6 +16,7 @@ import org.conceptscope.model.Classifier;
 import org.conceptscope.model.LayerInfo;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.Stage;
 
 /**
  * Testing with Concept Activation Vectors (Kim et al. 2018, "Interpretability Beyond Feature
@@ -195,7 +196,7 @@ public final class Tcav {
 				}
 				finished = true;
 			} finally {
-				if (!finished) for (Stage s : started) s.stop();
+				if (!finished) for (Stage s : started) s.cancel(); // none of the background work outlives the failure
 			}
 		}
 		return new Result(target, classifier.classNames().get(target), n, runs, setSize, alpha, hypotheses, seed, rows);

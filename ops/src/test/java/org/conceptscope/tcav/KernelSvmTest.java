@@ -16,6 +16,7 @@ import org.conceptscope.metrics.IhcPatches;
 import org.conceptscope.model.BundledModels;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Stage;
 import org.junit.jupiter.api.Test;
 
 /**

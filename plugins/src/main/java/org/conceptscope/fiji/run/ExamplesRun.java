@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 
+import org.conceptscope.examples.ExampleSearch;
 import org.conceptscope.examples.LatentSpace;
 import org.conceptscope.examples.NearestExamples;
 import org.conceptscope.examples.Prototypes;
@@ -86,14 +87,15 @@ public final class ExamplesRun {
 				training = ImageSet.ofFolder(s.folder);
 				trainingTensor = Models.input(training, classifier);
 			}
-			progress.report(0, 2, "examples");
-			FloatTensor trainingLatent = space.project(trainingTensor);
+			FloatTensor cases = s.neighbours > 0 ? Models.input(image, classifier).tensor() : null;
+			// the prototypes (training examples only) are chosen in the background while the model projects the cases
+			ExampleSearch.Result searched = new ExampleSearch(space, s.neighbours > 0 ? new NearestExamples(s.neighbours) : null,
+				s.prototypes > 0 ? new Prototypes(s.prototypes, 0) : null).run(trainingTensor, labels, classifier.numClasses(), cases, progress);
 			ImagePlus nearestMontage = null, prototypeMontage = null;
 			List<List<String>> nearestRows = new ArrayList<>(), prototypeRows = new ArrayList<>();
 			String info = "options=" + s.toMacroOptions() + "\n";
 			if (s.neighbours > 0) {
-				FloatTensor cases = Models.input(image, classifier).tensor();
-				List<NearestExamples.Neighbours> found = new NearestExamples(s.neighbours).find(space.project(cases), trainingLatent);
+				List<NearestExamples.Neighbours> found = searched.neighbours();
 				// one set for the montage: the cases first, then the training examples
 				List<ImagePlus> all = new ArrayList<>();
 				all.add(image);
@@ -117,11 +119,8 @@ public final class ExamplesRun {
 				}
 				nearestMontage = PrototypeMontage.build(rows, both, image.getShortTitle() + "-nearest", info, "distance", 200);
 			}
-			progress.report(1, 2, "examples");
 			if (s.prototypes > 0) {
-				Prototypes p = new Prototypes(s.prototypes, 0);
-				List<Prototypes.Selection> selections = labels == null ? List.of(p.select(trainingLatent))
-					: p.perClass(trainingLatent, labels, classifier.numClasses());
+				List<Prototypes.Selection> selections = searched.prototypes();
 				List<PrototypeMontage.Row> rows = new ArrayList<>();
 				int side = training.images().stream().mapToInt(i -> Math.min(i.getWidth(), i.getHeight())).min().orElse(1);
 				for (int k = 0; k < selections.size(); k++) {
@@ -137,7 +136,6 @@ public final class ExamplesRun {
 				}
 				prototypeMontage = PrototypeMontage.build(rows, training, "prototypes", info, "objective", 200);
 			}
-			progress.report(2, 2, "examples");
 			Result r = new Result(nearestMontage, nearestRows, prototypeMontage, prototypeRows, List.of());
 			ij.IJ.log("ConceptScope nearest examples: " + r.summary() + ".");
 			return s.saveDir == null ? r : save(r, image, s);

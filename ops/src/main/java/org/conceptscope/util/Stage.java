@@ -1,4 +1,4 @@
-package org.conceptscope.tcav;
+package org.conceptscope.util;
 
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ForkJoinPool;
@@ -13,7 +13,7 @@ import java.util.function.IntConsumer;
  * an item's result never depends on which thread did it. The first failure stops the remaining
  * items and is rethrown by {@link #join()} as it was thrown.
  */
-final class Stage {
+public final class Stage {
 
 	private final int items;
 	private final IntConsumer body;
@@ -29,7 +29,7 @@ final class Stage {
 	}
 
 	/** Starts items 0..items-1 of {@code body} in the background, each once {@code after} are all done. */
-	static Stage start(int items, IntConsumer body, Stage... after) {
+	public static Stage start(int items, IntConsumer body, Stage... after) {
 		Stage s = new Stage(items, body, after.clone());
 		ForkJoinPool pool = ForkJoinPool.commonPool();
 		int helpers = Math.min(items, Math.max(1, pool.getParallelism()));
@@ -67,7 +67,7 @@ final class Stage {
 	 *
 	 * @throws CancellationException when interrupted while waiting (the interrupt stays set)
 	 */
-	void join() {
+	public void join() {
 		help();
 		synchronized (this) {
 			while (finished.get() < items) {
@@ -87,8 +87,33 @@ final class Stage {
 	}
 
 	/** Items not yet started are skipped (a failure elsewhere, or the caller gave up). */
-	void stop() {
+	public void stop() {
 		stopped = true;
+	}
+
+	/**
+	 * Stops the items not yet started and waits for those already running, so that none of this
+	 * stage's work goes on after it returns (for a caller that fails or gives up). An interrupt while
+	 * waiting is kept for the caller; the items are short.
+	 *
+	 * @return the stage's first failure, or null (the caller's own exception is usually the one to
+	 *         throw, with this one added as suppressed)
+	 */
+	public Throwable cancel() {
+		stop();
+		help();
+		boolean interrupted = false;
+		synchronized (this) {
+			while (finished.get() < items) {
+				try {
+					wait();
+				} catch (InterruptedException e) {
+					interrupted = true;
+				}
+			}
+		}
+		if (interrupted) Thread.currentThread().interrupt();
+		return failure;
 	}
 
 	private synchronized void fail(Throwable e) {

@@ -1,0 +1,118 @@
+package org.conceptscope.examples;
+
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.function.Function;
+
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+import org.conceptscope.util.Stage;
+
+/**
+ * Nearest examples and prototypes of one set of training examples in one {@link LatentSpace}, as
+ * the Nearest Examples command computes them: the training examples are projected first; the
+ * prototypes need nothing else, so their distances and selection run in the background
+ * ({@link Stage}: on the common pool's threads, the caller joining in when it waits) while the
+ * model projects the cases and the cases' neighbours are found. The results are those of
+ * {@link NearestExamples#find} and {@link Prototypes#select} / {@link Prototypes#perClass} to the
+ * bit: each distance is the same sum whichever thread computes it. A failure in the background is
+ * rethrown as it was thrown; when the caller fails or is cancelled, the background work is stopped
+ * and waited for, so that none of it runs after {@link #run} returns.
+ */
+public final class ExampleSearch {
+
+	/**
+	 * @param neighbours each case's nearest training examples (empty when none were asked for)
+	 * @param prototypes one selection of all the training examples, or one per class with labels (empty when none were asked for)
+	 */
+	public record Result(List<NearestExamples.Neighbours> neighbours, List<Prototypes.Selection> prototypes) {}
+
+	private final LatentSpace space;
+	private final NearestExamples nearest;
+	private final Prototypes prototypes;
+
+	/**
+	 * @param nearest the neighbour search, or null for none
+	 * @param prototypes the prototype selection, or null for none
+	 */
+	public ExampleSearch(LatentSpace space, NearestExamples nearest, Prototypes prototypes) {
+		if (nearest == null && prototypes == null) throw new IllegalArgumentException("Ask for nearest examples, prototypes or both.");
+		this.space = space;
+		this.nearest = nearest;
+		this.prototypes = prototypes;
+	}
+
+	/**
+	 * @param training [m, H, W, C] training images
+	 * @param labels each training image's class for per-class prototypes, or null for prototypes of all of them together
+	 * @param classes the number of classes (with labels)
+	 * @param cases [n, H, W, C] the images whose neighbours are wanted (unused, and may be null, without a neighbour search)
+	 * @param progress reports 0..2 (training projected, cases done, prototypes done); a cancel stops the work
+	 * @throws CancellationException when progress asks to stop
+	 */
+	public Result run(FloatTensor training, int[] labels, int classes, FloatTensor cases, Progress progress) {
+		return run(training, labels, classes, cases, progress, prototypes == null ? null : prototypes::select);
+	}
+
+	/** As above, the prototypes of each group chosen by {@code select} from its squared distances (tests replace it). */
+	Result run(FloatTensor training, int[] labels, int classes, FloatTensor cases, Progress progress, Function<double[][], Prototypes.Selection> select) {
+		int m = (int) training.dim(0);
+		if (m < 1) throw new IllegalArgumentException("No training examples to search; give a folder with at least one image.");
+		if (nearest != null && (cases == null || cases.dim(0) < 1)) throw new IllegalArgumentException("No images to find the nearest examples of.");
+		if (labels != null && labels.length != m) throw new IllegalArgumentException(labels.length + " labels for " + m + " training examples.");
+		FloatTensor latent = space.project(training);
+		checkCancel(progress, 0);
+		Background b = prototypes == null ? new Background(new Stage[0], null) : startPrototypes(latent, labels, classes, select);
+		try {
+			List<NearestExamples.Neighbours> found = List.of();
+			if (nearest != null) found = nearest.find(space.project(cases), latent);
+			checkCancel(progress, 1);
+			for (Stage s : b.stages()) s.join();
+			checkCancel(progress, 2);
+			return new Result(found, b.out() == null ? List.of() : List.of(b.out()));
+		} catch (RuntimeException | Error e) {
+			for (Stage s : b.stages()) {
+				Throwable f = s.cancel();
+				if (f != null && f != e) e.addSuppressed(f);
+			}
+			throw e;
+		}
+	}
+
+	/** The prototypes' background stages and where their selections go. */
+	private record Background(Stage[] stages, Prototypes.Selection[] out) {}
+
+	/**
+	 * Starts the prototypes' background work: each group's examples (all, or one class's), their
+	 * distances (row items of all groups together), then each group's selection.
+	 */
+	private static Background startPrototypes(FloatTensor latent, int[] labels, int classes, Function<double[][], Prototypes.Selection> select) {
+		int m = (int) latent.dim(0), d = (int) latent.dim(1);
+		int[][] members = labels == null ? new int[][] { null } : Prototypes.classMembers(labels, classes);
+		int groups = members.length;
+		float[][] points = new float[groups][];
+		double[][][] d2 = new double[groups][][];
+		int[] first = new int[groups + 1]; // row items of group g: first[g]..first[g + 1] - 1
+		for (int g = 0; g < groups; g++) {
+			int size = members[g] == null ? m : members[g].length;
+			d2[g] = new double[size][size];
+			first[g + 1] = first[g] + LatentSpace.pairedRows(size);
+		}
+		Prototypes.Selection[] out = new Prototypes.Selection[groups];
+		Stage gather = Stage.start(groups, g -> points[g] = members[g] == null ? latent.data() : latent.rows(members[g]).data());
+		Stage rows = Stage.start(first[groups], item -> {
+			int g = 0;
+			while (first[g + 1] <= item) g++;
+			LatentSpace.pairedRow(points[g], d2[g].length, d, d2[g], item - first[g]);
+		}, gather);
+		Stage pick = Stage.start(groups, g -> {
+			if (d2[g].length == 0) out[g] = Prototypes.NONE;
+			else out[g] = members[g] == null ? select.apply(d2[g]) : Prototypes.global(select.apply(d2[g]), members[g]);
+		}, rows);
+		return new Background(new Stage[] { gather, rows, pick }, out);
+	}
+
+	private static void checkCancel(Progress progress, int done) {
+		if (!progress.report(done, 2, "examples")) throw new CancellationException("Nearest examples cancelled.");
+	}
+}

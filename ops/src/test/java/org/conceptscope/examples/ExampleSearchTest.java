@@ -1,0 +1,172 @@
+package org.conceptscope.examples;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+import org.conceptscope.attribution.GradCam;
+import org.conceptscope.metrics.IhcPatches;
+import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The search with the prototypes in the background against the same steps one after the other,
+ * on real activations: 48 training and 12 case patches of ihc.png in the last spatial layer of the
+ * ihc-stain model.
+ */
+class ExampleSearchTest {
+
+	static TensorFlowClassifier model;
+	static LatentSpace space;
+	static FloatTensor training, cases;
+
+	@BeforeAll
+	static void load() {
+		model = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"));
+		space = new LatentSpace(model, GradCam.lastSpatialLayer(model));
+		FloatTensor patches = IhcPatches.load(60);
+		training = patches.range(0, 48);
+		cases = patches.range(48, 60);
+	}
+
+	@AfterAll
+	static void close() {
+		model.close();
+	}
+
+	@Test
+	void sameNeighboursDistancesAndPrototypesAsOneStepAfterTheOther() {
+		FloatTensor trainingLatent = space.project(training);
+		List<NearestExamples.Neighbours> want = new NearestExamples(5).find(space.project(cases), trainingLatent);
+		Prototypes.Selection all = new Prototypes(3, 0).select(trainingLatent);
+		// two classes of examples and a third without any
+		int[] labels = new int[48];
+		for (int i = 0; i < 48; i++) labels[i] = (i * 7) % 5 < 2 ? 1 : 0;
+		List<Prototypes.Selection> perClass = new Prototypes(4, 0).perClass(trainingLatent, labels, 3);
+		assertEquals(0, perClass.get(2).indices().length);
+		for (int repeat = 0; repeat < 5; repeat++) {
+			ExampleSearch.Result both = new ExampleSearch(space, new NearestExamples(5), new Prototypes(3, 0)).run(training, null, 0, cases, Progress.NONE);
+			assertSameNeighbours(want, both.neighbours());
+			assertEquals(1, both.prototypes().size());
+			assertSameSelection(all, both.prototypes().get(0));
+			ExampleSearch.Result classes = new ExampleSearch(space, new NearestExamples(5), new Prototypes(4, 0)).run(training, labels, 3, cases,
+				Progress.NONE);
+			assertSameNeighbours(want, classes.neighbours());
+			assertEquals(3, classes.prototypes().size());
+			for (int c = 0; c < 3; c++) assertSameSelection(perClass.get(c), classes.prototypes().get(c));
+		}
+		ExampleSearch.Result nearestOnly = new ExampleSearch(space, new NearestExamples(5), null).run(training, null, 0, cases, Progress.NONE);
+		assertSameNeighbours(want, nearestOnly.neighbours());
+		assertTrue(nearestOnly.prototypes().isEmpty());
+		ExampleSearch.Result prototypesOnly = new ExampleSearch(space, null, new Prototypes(3, 0)).run(training, null, 0, null, Progress.NONE);
+		assertTrue(prototypesOnly.neighbours().isEmpty());
+		assertSameSelection(all, prototypesOnly.prototypes().get(0));
+	}
+
+	/** A failure in the background comes back as it was thrown, and no background work goes on after run returns. */
+	@Test
+	void aBackgroundFailureIsRethrownAndNothingOutlivesIt() {
+		IllegalStateException boom = new IllegalStateException("boom");
+		ExampleSearch search = new ExampleSearch(space, new NearestExamples(5), new Prototypes(3, 0));
+		assertSame(boom, assertThrows(IllegalStateException.class, () -> search.run(training, null, 0, cases, Progress.NONE, d2 -> {
+			throw boom;
+		})));
+		// per class: the first class's selection fails, the second's is slow
+		int[] labels = new int[48];
+		for (int i = 24; i < 48; i++) labels[i] = 1;
+		AtomicInteger running = new AtomicInteger();
+		AtomicBoolean slowStarted = new AtomicBoolean(), slowEnded = new AtomicBoolean();
+		Function<double[][], Prototypes.Selection> select = d2 -> {
+			running.incrementAndGet();
+			try {
+				if (slowStarted.compareAndSet(false, true)) {
+					sleep(300);
+					slowEnded.set(true);
+					return new Prototypes(3, 0).select(d2);
+				}
+				throw boom;
+			} finally {
+				running.decrementAndGet();
+			}
+		};
+		for (int repeat = 0; repeat < 3; repeat++) {
+			slowStarted.set(false);
+			slowEnded.set(false);
+			assertSame(boom, assertThrows(IllegalStateException.class, () -> search.run(training, labels, 2, cases, Progress.NONE, select)));
+			assertEquals(0, running.get(), "a selection still ran after the search failed");
+			assertEquals(slowStarted.get(), slowEnded.get());
+		}
+	}
+
+	/** A cancel while the cases are searched stops the prototypes' work and waits for what runs. */
+	@Test
+	void aCancelStopsTheBackgroundWork() {
+		AtomicInteger running = new AtomicInteger(), selections = new AtomicInteger();
+		Function<double[][], Prototypes.Selection> select = d2 -> {
+			running.incrementAndGet();
+			try {
+				sleep(200);
+				selections.incrementAndGet();
+				return new Prototypes(3, 0).select(d2);
+			} finally {
+				running.decrementAndGet();
+			}
+		};
+		Progress cancelAfterCases = (done, total, message) -> done < 1;
+		ExampleSearch search = new ExampleSearch(space, new NearestExamples(5), new Prototypes(3, 0));
+		assertThrows(CancellationException.class, () -> search.run(training, null, 0, cases, cancelAfterCases, select));
+		assertEquals(0, running.get(), "a selection still ran after the search was cancelled");
+		// cancelled before anything was started
+		selections.set(0);
+		assertThrows(CancellationException.class, () -> search.run(training, null, 0, cases, (done, total, message) -> false, select));
+		assertEquals(0, selections.get());
+		assertFalse(Thread.currentThread().isInterrupted());
+	}
+
+	@Test
+	void badInputsAreOneSentence() {
+		assertThrows(IllegalArgumentException.class, () -> new ExampleSearch(space, null, null));
+		ExampleSearch search = new ExampleSearch(space, new NearestExamples(5), new Prototypes(3, 0));
+		IllegalArgumentException noCases = assertThrows(IllegalArgumentException.class, () -> search.run(training, null, 0, null, Progress.NONE));
+		assertEquals("No images to find the nearest examples of.", noCases.getMessage());
+		IllegalArgumentException labels = assertThrows(IllegalArgumentException.class,
+			() -> search.run(training, new int[3], 2, cases, Progress.NONE));
+		assertEquals("3 labels for 48 training examples.", labels.getMessage());
+	}
+
+	static void assertSameNeighbours(List<NearestExamples.Neighbours> want, List<NearestExamples.Neighbours> got) {
+		assertEquals(want.size(), got.size());
+		for (int c = 0; c < want.size(); c++) {
+			assertArrayEquals(want.get(c).indices(), got.get(c).indices(), "case " + c);
+			assertArrayEquals(want.get(c).distances(), got.get(c).distances(), 0.0, "case " + c);
+		}
+	}
+
+	static void assertSameSelection(Prototypes.Selection want, Prototypes.Selection got) {
+		assertArrayEquals(want.indices(), got.indices());
+		assertArrayEquals(want.objective(), got.objective(), 0.0);
+		assertEquals(Double.doubleToLongBits(want.gamma()), Double.doubleToLongBits(got.gamma()));
+	}
+
+	static void sleep(long ms) {
+		try {
+			Thread.sleep(ms);
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+	}
+}
