@@ -42,13 +42,16 @@ public final class Prototypes {
 	Selection select(double[][] d2) {
 		int n = d2.length;
 		double g = gamma > 0 ? gamma : medianHeuristic(d2);
+		// k is symmetric as d2 is (mirrored): each exp once
 		double[][] k = new double[n][n];
+		for (int i = 0; i < n; i++) {
+			double[] ki = k[i], di = d2[i];
+			for (int j = i; j < n; j++) k[j][i] = ki[j] = Math.exp(-g * di[j]);
+		}
 		double[] colMean = new double[n];
 		for (int i = 0; i < n; i++) {
-			for (int j = 0; j < n; j++) {
-				k[i][j] = Math.exp(-g * d2[i][j]);
-				colMean[j] += k[i][j] / n;
-			}
+			double[] ki = k[i];
+			for (int j = 0; j < n; j++) colMean[j] += ki[j] / n;
 		}
 		int m = Math.min(count, n);
 		int[] chosen = new int[m];
@@ -110,9 +113,33 @@ public final class Prototypes {
 		int q = 0;
 		for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) v[q++] = d2[i][j];
 		if (v.length == 0) return 1;
-		Arrays.sort(v);
-		double median = v[v.length / 2];
+		double median = kth(v, v.length / 2);
 		return median > 0 ? 1 / median : 1;
+	}
+
+	/**
+	 * The k-th smallest of v (0-based) in {@link Double#compare}'s order, what {@code Arrays.sort(v)}
+	 * would put at k, found by partitioning (Hoare's FIND) instead of sorting; v is reordered.
+	 */
+	static double kth(double[] v, int k) {
+		int lo = 0, hi = v.length - 1;
+		while (lo < hi) {
+			double pivot = v[(lo + hi) >>> 1];
+			int i = lo, j = hi;
+			while (i <= j) {
+				while (Double.compare(v[i], pivot) < 0) i++;
+				while (Double.compare(v[j], pivot) > 0) j--;
+				if (i <= j) {
+					double t = v[i];
+					v[i++] = v[j];
+					v[j--] = t;
+				}
+			}
+			if (k <= j) hi = j;
+			else if (k >= i) lo = i;
+			else return v[k];
+		}
+		return v[k];
 	}
 
 	/** F(S) computed from its definition (for tests of the greedy bookkeeping). */

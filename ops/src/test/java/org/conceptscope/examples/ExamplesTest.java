@@ -133,6 +133,26 @@ class ExamplesTest {
 		assertArrayEquals(new int[] { 0 }, new NearestExamples(3).find(FloatTensor.zeros(1, 2), FloatTensor.zeros(1, 2)).get(0).indices());
 	}
 
+	/** The median heuristic's partition search gives what sorting puts at each rank, duplicates, zeros of both signs and NaN included. */
+	@Test
+	void kthByPartitionIsTheSortedOne() {
+		Random r = new Random(14);
+		for (int len : new int[] { 1, 2, 3, 10, 2016 }) {
+			for (int trial = 0; trial < 20; trial++) {
+				double[] v = new double[len];
+				for (int i = 0; i < len; i++) {
+					int kind = r.nextInt(10);
+					v[i] = kind == 0 ? 0.0 : kind == 1 ? -0.0 : kind == 2 ? Double.NaN : kind < 5 ? r.nextInt(3) : r.nextGaussian();
+				}
+				double[] sorted = v.clone();
+				java.util.Arrays.sort(sorted);
+				for (int k : new int[] { 0, len / 2, len - 1, r.nextInt(len) }) {
+					assertEquals(Double.doubleToLongBits(sorted[k]), Double.doubleToLongBits(Prototypes.kth(v.clone(), k)), len + " values, rank " + k);
+				}
+			}
+		}
+	}
+
 	@Test
 	void pairwiseDistancesComputedOnceAndMirroredAreTheFullMatrixToTheBit() {
 		Random r = new Random(12);
