@@ -1,7 +1,6 @@
 package org.conceptscope.examples;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import org.conceptscope.tensor.FloatTensor;
@@ -39,15 +38,23 @@ public final class NearestExamples {
 		int kk = Math.min(k, m);
 		List<Neighbours> out = new ArrayList<>();
 		for (double[] row : d2) {
-			Integer[] order = new Integer[m];
-			for (int j = 0; j < m; j++) order[j] = j;
-			Arrays.sort(order, (a, b) -> Double.compare(row[a], row[b]));
+			// the kk smallest in Double.compare's order, ties in training order (a stable sort's first kk), kept sorted by insertion
 			int[] idx = new int[kk];
-			double[] dist = new double[kk];
-			for (int j = 0; j < kk; j++) {
-				idx[j] = order[j];
-				dist[j] = Math.sqrt(row[order[j]]);
+			double[] best = new double[kk];
+			int size = 0;
+			for (int j = 0; j < m; j++) {
+				double v = row[j];
+				if (size == kk && Double.compare(v, best[kk - 1]) >= 0) continue;
+				int q = size < kk ? size++ : kk - 1;
+				for (; q > 0 && Double.compare(v, best[q - 1]) < 0; q--) {
+					best[q] = best[q - 1];
+					idx[q] = idx[q - 1];
+				}
+				best[q] = v;
+				idx[q] = j;
 			}
+			double[] dist = new double[kk];
+			for (int q = 0; q < kk; q++) dist[q] = Math.sqrt(best[q]);
 			out.add(new Neighbours(idx, dist));
 		}
 		return out;

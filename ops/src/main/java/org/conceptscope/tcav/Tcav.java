@@ -136,6 +136,8 @@ public final class Tcav {
 			List<Stage> started = new ArrayList<>();
 			List<Fits> fits = new ArrayList<>();
 			List<Gram> views = new ArrayList<>();
+			List<float[]> cavs = java.util.Collections.synchronizedList(new ArrayList<>());
+			List<Stage> cavStages = new ArrayList<>();
 			boolean finished = false;
 			try {
 				Stage poolRows = Stage.start(pool, poolDots::poolRow);
@@ -154,6 +156,12 @@ public final class Tcav {
 					fits.add(f);
 					started.add(f.stage);
 					views.add(dots);
+					// the CAV needs the fits only: built while the model computes the layer gradient
+					int ci = cavs.size();
+					cavs.add(null);
+					Stage cav = Stage.start(1, x -> cavs.set(ci, cav(f.out, dots, pool + m)), f.stage);
+					started.add(cav);
+					cavStages.add(cav);
 				}
 				float[] grads = classifier.layerGradient(inputs, layer, weights).data();
 				// each input's gradient dotted with every row the fits use: a run's directional
@@ -175,21 +183,15 @@ public final class Tcav {
 					f.stage.join();
 					Trained[] trained = f.out;
 					double[] scores = new double[runs], magnitudes = new double[runs], accuracies = new double[runs];
-					// the CAV: the mean of the runs' unit normals, sum_r w_r / (|w_r| runs), built from the rows once
-					double[] share = new double[pool + (int) c.examples().dim(0)];
 					for (int r = 0; r < runs; r++) {
 						Trained t = trained[r];
 						double[] s = sensitivities(t, inputDots[ci + 1]);
 						scores[r] = sensitivityScore(s);
 						magnitudes[r] = magnitude(s);
 						accuracies[r] = t.accuracy();
-						if (t.norm() > 0) for (int q = 0; q < t.rows().length; q++) share[t.rows()[q]] += t.coefficients()[q] / t.norm() / runs;
 					}
-					double[] mean = new double[d];
-					for (int row = 0; row < share.length; row++) if (share[row] != 0) views.get(ci + 1).addRow(mean, share[row], row);
-					double[] u = unit(mean);
-					float[] cav = new float[d];
-					for (int j = 0; j < d; j++) cav[j] = (float) u[j];
+					cavStages.get(ci).join();
+					float[] cav = cavs.get(ci);
 					double p = pValue(scores, nullScores);
 					rows.add(new Row(c.name(), layer, scores, magnitudes, nullScores, accuracies, mean(scores), std(scores), mean(nullScores), std(nullScores),
 						mean(magnitudes), mean(accuracies), p, p < alpha / hypotheses, new ConceptActivationVector(c.name(), layer, shape, cav, mean(accuracies))));
@@ -306,6 +308,24 @@ public final class Tcav {
 			norm2 += c[q] * wq;
 		}
 		return new Trained(Arrays.copyOf(row, nt), c, m.intercept(), Math.sqrt(Math.max(0, norm2)), correct / (double) (n - nt));
+	}
+
+	/**
+	 * The CAV: the mean of the runs' unit normals, sum_r w_r / (|w_r| runs), built from the view's
+	 * rows once, as a unit vector.
+	 */
+	private static float[] cav(Trained[] trained, Gram view, int rows) {
+		int runs = trained.length;
+		double[] share = new double[rows];
+		for (Trained t : trained) {
+			if (t.norm() > 0) for (int q = 0; q < t.rows().length; q++) share[t.rows()[q]] += t.coefficients()[q] / t.norm() / runs;
+		}
+		double[] mean = new double[view.d];
+		for (int row = 0; row < share.length; row++) if (share[row] != 0) view.addRow(mean, share[row], row);
+		double[] u = unit(mean);
+		float[] cav = new float[view.d];
+		for (int j = 0; j < cav.length; j++) cav[j] = (float) u[j];
+		return cav;
 	}
 
 	/** A run's directional derivatives g_i . w = sum_q c_q (g_i . x_q), from the inputs' products with the view's rows. */

@@ -133,6 +133,29 @@ class ExamplesTest {
 		assertArrayEquals(new int[] { 0 }, new NearestExamples(3).find(FloatTensor.zeros(1, 2), FloatTensor.zeros(1, 2)).get(0).indices());
 	}
 
+	/** The k nearest are a stable sort's first k (ties in training order), for k below, at and above the number of examples. */
+	@Test
+	void neighboursAreTheStablySortedFirst() {
+		Random r = new Random(15);
+		for (int k : new int[] { 1, 3, 8, 20 }) {
+			double[][] d2 = new double[30][8];
+			for (double[] row : d2) for (int j = 0; j < row.length; j++) row[j] = r.nextInt(4) == 0 ? Double.NaN : r.nextInt(5);
+			List<NearestExamples.Neighbours> got = new NearestExamples(k).neighbours(d2);
+			for (int c = 0; c < d2.length; c++) {
+				double[] row = d2[c];
+				Integer[] order = new Integer[row.length];
+				for (int j = 0; j < row.length; j++) order[j] = j;
+				java.util.Arrays.sort(order, (a, b) -> Double.compare(row[a], row[b]));
+				int kk = Math.min(k, row.length);
+				assertEquals(kk, got.get(c).indices().length);
+				for (int q = 0; q < kk; q++) {
+					assertEquals(order[q], got.get(c).indices()[q], "k " + k + ", case " + c + ", rank " + q);
+					assertEquals(Double.doubleToLongBits(Math.sqrt(row[order[q]])), Double.doubleToLongBits(got.get(c).distances()[q]));
+				}
+			}
+		}
+	}
+
 	/** The median heuristic's partition search gives what sorting puts at each rank, duplicates, zeros of both signs and NaN included. */
 	@Test
 	void kthByPartitionIsTheSortedOne() {
