@@ -59,7 +59,10 @@ public final class ExamplesRun {
 
 	private ExamplesRun() {}
 
-	/** @param image the cases (each slice), needed when neighbours is above 0 */
+	/**
+	 * @param image the cases (each slice), needed when neighbours is above 0
+	 * @throws java.util.concurrent.CancellationException when progress asks to stop (nothing is written)
+	 */
 	public static Result run(ImagePlus image, ExamplesSettings s, Progress progress) throws IOException {
 		s.validate();
 		if (s.saveDir == null && GraphicsEnvironment.isHeadless()) {
