@@ -36,8 +36,11 @@ public interface DenseModel extends AutoCloseable {
 	/** Names of the output's last axis: classes of a classifier or of a segmentation's channels, values of a regression. */
 	List<String> channelNames();
 
-	/** Whether the explained output is a softmax over its last axis (its entries then are probabilities that sum to 1). */
-	boolean outputsAreProbabilities();
+	/**
+	 * Whether the output is a map of probabilities: a softmax over its channels (the last axis) at each pixel, so each
+	 * pixel's entries sum to 1 (a zone's probabilities are then its means). Always false for a classifier's [N, K] output.
+	 */
+	boolean mapHoldsProbabilities();
 
 	Normalization normalization();
 

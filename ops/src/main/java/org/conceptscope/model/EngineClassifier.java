@@ -285,9 +285,9 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 		return outputShape.clone();
 	}
 
-	/** The output as the model gives it: logits (a final softmax is the model's business; subclasses say otherwise). */
+	/** No: a map is taken as logits (a final softmax is the model's business; subclasses that check for one say otherwise). */
 	@Override
-	public boolean outputsAreProbabilities() {
+	public boolean mapHoldsProbabilities() {
 		return false;
 	}
 

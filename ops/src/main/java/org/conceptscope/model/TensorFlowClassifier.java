@@ -475,7 +475,7 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 	}
 
 	@Override
-	public boolean outputsAreProbabilities() {
+	public boolean mapHoldsProbabilities() {
 		return denseProbabilities;
 	}
 

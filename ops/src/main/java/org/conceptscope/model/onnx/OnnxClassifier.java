@@ -340,7 +340,7 @@ public final class OnnxClassifier extends EngineClassifier {
 
 	/** Whether a map output is a Softmax over its channels (checked on the load's probe), so its entries are probabilities. */
 	@Override
-	public boolean outputsAreProbabilities() {
+	public boolean mapHoldsProbabilities() {
 		return denseProbabilities;
 	}
 

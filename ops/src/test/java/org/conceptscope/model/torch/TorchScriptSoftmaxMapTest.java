@@ -84,7 +84,7 @@ class TorchScriptSoftmaxMapTest {
 			DenseModel d = Classifiers.dense(opened);
 			assertInstanceOf(TorchScriptClassifier.class, d);
 			assertTrue(d.isDense());
-			assertTrue(d.outputsAreProbabilities(), "forward ends in torch.softmax(z, 1) over the channels of [N, C, H, W]");
+			assertTrue(d.mapHoldsProbabilities(), "forward ends in torch.softmax(z, 1) over the channels of [N, C, H, W]");
 			FloatTensor x = image(7);
 			FloatTensor out = d.outputs(x);
 			assertArrayEquals(softmaxOfBoxMeans(x), out.data(), 1e-5f);
@@ -107,10 +107,10 @@ class TorchScriptSoftmaxMapTest {
 		try (Classifier opened = Classifiers.open(withSoftmax("-1"))) {
 			DenseModel d = Classifiers.dense(opened);
 			assertTrue(d.isDense());
-			assertFalse(d.outputsAreProbabilities(), "torch.softmax(z, -1) of [N, C, H, W] runs over x, not over the channels");
+			assertFalse(d.mapHoldsProbabilities(), "torch.softmax(z, -1) of [N, C, H, W] runs over x, not over the channels");
 		}
 		try (Classifier opened = Classifiers.open(BundledModels.dir("box-segmentation").resolve("torchscript"))) {
-			assertFalse(Classifiers.dense(opened).outputsAreProbabilities(), "box means are no probabilities");
+			assertFalse(Classifiers.dense(opened).mapHoldsProbabilities(), "box means are no probabilities");
 		}
 	}
 }
