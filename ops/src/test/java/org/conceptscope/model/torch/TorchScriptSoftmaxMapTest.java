@@ -88,6 +88,7 @@ class TorchScriptSoftmaxMapTest {
 			FloatTensor x = image(7);
 			FloatTensor out = d.outputs(x);
 			assertArrayEquals(softmaxOfBoxMeans(x), out.data(), 1e-5f);
+			assertArrayEquals(out.data(), ((Classifier) d).probabilities(x).data(), "the map's probabilities are the map, not a softmax of it");
 			// a zone's probabilities are the softmax map's means over the zone (they sum to 1 by themselves)
 			int zx = 6, zy = 12, zw = 10, zh = 8;
 			float[] zone = new float[SIZE * SIZE];
@@ -110,7 +111,11 @@ class TorchScriptSoftmaxMapTest {
 			assertFalse(d.mapHoldsProbabilities(), "torch.softmax(z, -1) of [N, C, H, W] runs over x, not over the channels");
 		}
 		try (Classifier opened = Classifiers.open(BundledModels.dir("box-segmentation").resolve("torchscript"))) {
-			assertFalse(Classifiers.dense(opened).mapHoldsProbabilities(), "box means are no probabilities");
+			DenseModel d = Classifiers.dense(opened);
+			assertFalse(d.mapHoldsProbabilities(), "box means are no probabilities");
+			// their probabilities: at each pixel, the softmax over its channels (not over an image axis)
+			FloatTensor x = image(8);
+			assertArrayEquals(softmaxOfBoxMeans(x), ((Classifier) d).probabilities(x).data(), 1e-5f);
 		}
 	}
 }
