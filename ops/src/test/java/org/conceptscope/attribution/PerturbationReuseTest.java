@@ -105,4 +105,64 @@ class PerturbationReuseTest {
 			}
 		}
 	}
+
+	/** HSIC's series estimate as it was summed before the cells' on samples were listed: row by row, testing every cell. */
+	static double[] rowOrderSeries(boolean[][] on, float[] y, int cells, double inverse, int terms) {
+		int m = y.length;
+		double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+		for (float v : y) {
+			lo = Math.min(lo, v * inverse);
+			hi = Math.max(hi, v * inverse);
+		}
+		double centre = 0.5 * (lo + hi);
+		double[] step = new double[terms];
+		for (int k = 1; k < terms; k++) step[k] = 1 / Math.sqrt(k);
+		double[] z = new double[m * terms], mean = new double[terms];
+		for (int a = 0; a < m; a++) {
+			double x = y[a] * inverse - centre;
+			z[a * terms] = Math.exp(-0.5 * x * x);
+			for (int k = 1; k < terms; k++) z[a * terms + k] = z[a * terms + k - 1] * x * step[k];
+			for (int k = 0; k < terms; k++) mean[k] += z[a * terms + k];
+		}
+		for (int k = 0; k < terms; k++) mean[k] /= m;
+		double[] v = new double[cells * terms];
+		for (int a = 0; a < m; a++) {
+			for (int k = 0; k < terms; k++) z[a * terms + k] -= mean[k];
+			for (int j = 0; j < cells; j++) if (on[a][j]) for (int k = 0; k < terms; k++) v[j * terms + k] += z[a * terms + k];
+		}
+		double[] result = new double[cells];
+		for (int j = 0; j < cells; j++) {
+			double q = 0;
+			for (int k = 0; k < terms; k++) q += v[j * terms + k] * v[j * terms + k];
+			result[j] = 2 * q / m;
+		}
+		return result;
+	}
+
+	/** The series sums each cell's on samples from its list, in sample order: the row-by-row sums to the bit; designs are kept across calls. */
+	@Test
+	void hsicSeriesOverEachCellsListIsTheRowOrderSumAndDesignsAreKept() {
+		java.util.Random r = new java.util.Random(12);
+		for (int cells : new int[] { 16, 64 }) {
+			HsicAttribution hsic = new HsicAttribution((int) Math.sqrt(cells), 300, MaskedImage.constant(0), 5);
+			boolean[][] on = hsic.designs(cells);
+			float[] y = new float[300];
+			for (int a = 0; a < y.length; a++) y[a] = (float) (0.4 * r.nextGaussian() + 1);
+			double inverse = 1 / HsicAttribution.bandwidth(y);
+			int terms = HsicAttribution.seriesTerms(y, inverse);
+			assertTrue(terms > 0, "these scores take the series");
+			double[] want = rowOrderSeries(on, y, cells, inverse, terms);
+			assertArrayEquals(want, HsicAttribution.bySeries(on, y, cells, inverse, terms), cells + " cells");
+			assertArrayEquals(want, HsicAttribution.hsicPerCell(on, y, cells), cells + " cells, through the estimator");
+		}
+		// one instance called again, and on images of another size in between, gives a fresh instance's maps
+		HsicAttribution kept = new HsicAttribution(4, 40, MaskedImage.constant(0), 6);
+		FloatTensor x16 = StreamedScoresTest.images(2, 16, 1, 30), x12 = StreamedScoresTest.images(2, 12, 1, 31);
+		int[] t = { 0, 2 };
+		float[] first = kept.explain(new LinearModel(256, 3, 64, 3), x16, t, Progress.NONE).maps().data();
+		float[] other = kept.explain(new LinearModel(144, 3, 64, 3), x12, t, Progress.NONE).maps().data();
+		assertArrayEquals(new HsicAttribution(4, 40, MaskedImage.constant(0), 6).explain(new LinearModel(144, 3, 64, 3), x12, t, Progress.NONE).maps().data(),
+			other, "12x12 after 16x16");
+		assertArrayEquals(first, kept.explain(new LinearModel(256, 3, 64, 3), x16, t, Progress.NONE).maps().data(), "16x16 again");
+	}
 }
