@@ -114,14 +114,8 @@ public final class HsicAttribution implements AttributionMethod {
 				return new PerturbedScores.ImageJob() {
 					@Override
 					public void fill(int index, float[] out, int off) {
-						// the image, then the removed cells replaced run by run
-						System.arraycopy(x, 0, out, off, x.length);
-						boolean[] keep = on[index];
-						for (int j = 0; j < cells; j++) {
-							if (keep[j]) continue;
-							int[] r = lattice.runs(j);
-							for (int k = 0; k < r.length; k += 2) System.arraycopy(repl, r[k], out, off + r[k], r[k + 1] - r[k]);
-						}
+						// the image with the removed cells replaced
+						lattice.compose(on[index], x, repl, out, off);
 					}
 
 					@Override

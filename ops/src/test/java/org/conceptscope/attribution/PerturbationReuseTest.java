@@ -165,4 +165,41 @@ class PerturbationReuseTest {
 			other, "12x12 after 16x16");
 		assertArrayEquals(first, kept.explain(new LinearModel(256, 3, 64, 3), x16, t, Progress.NONE).maps().data(), "16x16 again");
 	}
+
+	/** A lattice's perturbed copy, value by value or run by run: the image where the cell is kept, the replacement elsewhere. */
+	@Test
+	void gridCellsComposeTheCopyEitherWay() {
+		SplittableRandom r = new SplittableRandom(3);
+		int before = GridCells.perValueBelow;
+		try {
+			for (int[] shape : new int[][] { { 16, 16, 1, 8 }, { 32, 32, 3, 8 }, { 13, 10, 2, 3 }, { 64, 48, 1, 4 }, { 7, 7, 3, 7 } }) {
+				int h = shape[0], w = shape[1], c = shape[2], grid = shape[3];
+				float[] x = new float[h * w * c], repl = new float[h * w * c];
+				for (int p = 0; p < x.length; p++) {
+					x[p] = (float) r.nextDouble();
+					repl[p] = -1 - p;
+				}
+				boolean[] keep = new boolean[grid * grid];
+				for (int j = 0; j < keep.length; j++) keep[j] = r.nextBoolean();
+				float[] want = new float[x.length + 5];
+				for (int y = 0; y < h; y++) {
+					for (int xx = 0; xx < w; xx++) {
+						int cell = Math.min(grid - 1, y * grid / h) * grid + Math.min(grid - 1, xx * grid / w);
+						for (int ch = 0; ch < c; ch++) {
+							int p = (y * w + xx) * c + ch;
+							want[5 + p] = keep[cell] ? x[p] : repl[p];
+						}
+					}
+				}
+				for (int below : new int[] { 0, 8, Integer.MAX_VALUE / 2 }) {
+					GridCells.perValueBelow = below;
+					float[] got = new float[x.length + 5];
+					new GridCells(h, w, c, grid).compose(keep, x, repl, got, 5);
+					assertArrayEquals(want, got, Arrays.toString(shape) + ", per value below " + below);
+				}
+			}
+		} finally {
+			GridCells.perValueBelow = before;
+		}
+	}
 }
