@@ -242,9 +242,21 @@ public final class Bench {
 
 	static String environment(Options o) {
 		return String.format(Locale.ROOT, "ConceptScope benchmark (%s): %d cores available to the JVM, %s, Java %s, TensorFlow %s,"
-			+ " libtorch %s, ONNX Runtime %s, max heap %d MB", o.size().name().toLowerCase(Locale.ROOT), Runtime.getRuntime().availableProcessors(),
-			cpuModel(), System.getProperty("java.version"), TensorFlowEngine.TENSORFLOW_VERSION, PyTorchEngine.LIBTORCH_VERSION,
-			OnnxEngine.ONNXRUNTIME_VERSION, Runtime.getRuntime().maxMemory() >> 20);
+			+ " libtorch %s, ONNX Runtime %s, max heap %d MB, initial heap %d MB", o.size().name().toLowerCase(Locale.ROOT),
+			Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("java.version"), TensorFlowEngine.TENSORFLOW_VERSION,
+			PyTorchEngine.LIBTORCH_VERSION, OnnxEngine.ONNXRUNTIME_VERSION, Runtime.getRuntime().maxMemory() >> 20, initialHeapMb());
+	}
+
+	/**
+	 * The heap the JVM started with (-Xms). The bench's JVM fixes it at the maximum: {@link Timing}'s
+	 * System.gc() between rounds would otherwise shrink the heap to a few tens of MB, and young
+	 * collections (1-40 ms each) would then fall inside timed runs, mostly the method's, which
+	 * allocates more than its floor (58 of them in a run of three rows per model on two models, none
+	 * with the heap fixed).
+	 */
+	static long initialHeapMb() {
+		long init = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getInit();
+		return init < 0 ? -1 : init >> 20;
 	}
 
 	private static String cpuModel() {

@@ -1,5 +1,6 @@
 package org.conceptscope.attribution;
 
+import java.lang.ref.SoftReference;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ForkJoinPool;
@@ -77,12 +78,32 @@ public final class HsicAttribution implements AttributionMethod {
 		return on;
 	}
 
+	/**
+	 * The designs for a number of cells, with each cell's on samples listed: they depend on the seed,
+	 * the number of samples and of cells only, so they are kept for the next call (a folder's next
+	 * batch, a stack's next slices) instead of being drawn again. Softly held.
+	 */
+	private record Designs(int cells, boolean[][] on, int[][] onLists) {}
+
+	private volatile SoftReference<Designs> kept;
+
+	private Designs designsFor(int cells) {
+		SoftReference<Designs> ref = kept;
+		Designs d = ref == null ? null : ref.get();
+		if (d != null && d.cells() == cells) return d;
+		boolean[][] on = designs(cells);
+		d = new Designs(cells, on, onLists(on, cells));
+		kept = new SoftReference<>(d);
+		return d;
+	}
+
 	@Override
 	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
 		int cells = grid * grid;
-		boolean[][] on = designs(cells);
+		Designs designs = designsFor(cells);
+		boolean[][] on = designs.on();
 		float[] maps = new float[n * h * w];
 		GridCells lattice = new GridCells(h, w, c, grid);
 		// Image i's estimate runs on its own thread while the model scores image i + 1's copies.
@@ -93,14 +114,8 @@ public final class HsicAttribution implements AttributionMethod {
 				return new PerturbedScores.ImageJob() {
 					@Override
 					public void fill(int index, float[] out, int off) {
-						// the image, then the removed cells replaced run by run
-						System.arraycopy(x, 0, out, off, x.length);
-						boolean[] keep = on[index];
-						for (int j = 0; j < cells; j++) {
-							if (keep[j]) continue;
-							int[] r = lattice.runs(j);
-							for (int k = 0; k < r.length; k += 2) System.arraycopy(repl, r[k], out, off + r[k], r[k + 1] - r[k]);
-						}
+						// the image with the removed cells replaced
+						lattice.compose(on[index], x, repl, out, off);
 					}
 
 					@Override
@@ -109,7 +124,7 @@ public final class HsicAttribution implements AttributionMethod {
 						// pool it would hold up the generation of their copies); the last one uses every core
 						boolean last = i == n - 1;
 						estimator.submit(() -> {
-							double[] hsic = hsicPerCell(on, scores, cells, last);
+							double[] hsic = hsicPerCell(on, designs.onLists(), scores, cells, last);
 							System.arraycopy(upsampling.apply(hsic, grid, grid, h, w), 0, maps, i * h * w, h * w);
 						});
 					}
@@ -161,9 +176,15 @@ public final class HsicAttribution implements AttributionMethod {
 	 * calling thread: the same sums in the same order, so the same bits ({@link #bySeries} is one thread).
 	 */
 	static double[] hsicPerCell(boolean[][] on, float[] y, int cells, boolean parallel) {
+		return hsicPerCell(on, null, y, cells, parallel);
+	}
+
+	/** As above, with each cell's on samples already listed ({@link #onLists}; null: listed here when needed). */
+	static double[] hsicPerCell(boolean[][] on, int[][] onLists, float[] y, int cells, boolean parallel) {
 		double inverse = 1 / bandwidth(y);
 		int terms = seriesTerms(y, inverse);
-		return terms > 0 ? bySeries(on, y, cells, inverse, terms) : byPairs(on, y, cells, inverse, parallel);
+		if (terms == 0) return byPairs(on, y, cells, inverse, parallel);
+		return bySeries(onLists != null ? onLists : onLists(on, cells), y, cells, inverse, terms);
 	}
 
 	/** A bound on one entry's truncation error in {@link #bySeries}: far below a double's rounding of the diagonal's 1. */
@@ -210,6 +231,23 @@ public final class HsicAttribution implements AttributionMethod {
 	 * value (g_a g_b exp(|x_a x_b|) <= 1), so rounding stays at the level of a double's.
 	 */
 	static double[] bySeries(boolean[][] on, float[] y, int cells, double inverse, int terms) {
+		return bySeries(onLists(on, cells), y, cells, inverse, terms);
+	}
+
+	/** Per cell, the samples where it is on, in increasing order. */
+	static int[][] onLists(boolean[][] on, int cells) {
+		int m = on.length;
+		int[] count = new int[cells];
+		for (boolean[] row : on) for (int j = 0; j < cells; j++) if (row[j]) count[j]++;
+		int[][] lists = new int[cells][];
+		for (int j = 0; j < cells; j++) lists[j] = new int[count[j]];
+		java.util.Arrays.fill(count, 0);
+		for (int a = 0; a < m; a++) for (int j = 0; j < cells; j++) if (on[a][j]) lists[j][count[j]++] = a;
+		return lists;
+	}
+
+	/** As {@link #bySeries(boolean[][], float[], int, double, int)} with each cell's on samples listed ({@link #onLists}). */
+	static double[] bySeries(int[][] onLists, float[] y, int cells, double inverse, int terms) {
 		int m = y.length;
 		double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
 		for (float v : y) {
@@ -229,14 +267,16 @@ public final class HsicAttribution implements AttributionMethod {
 			for (int k = 0; k < terms; k++) mean[k] += z[row + k];
 		}
 		for (int k = 0; k < terms; k++) mean[k] /= m;
-		double[] v = new double[cells * terms];
 		for (int a = 0; a < m; a++) {
 			int row = a * terms;
 			for (int k = 0; k < terms; k++) z[row + k] -= mean[k];
-			boolean[] onA = on[a];
-			for (int j = 0; j < cells; j++) {
-				if (!onA[j]) continue;
-				int base = j * terms;
+		}
+		// per cell, its on samples' rows summed in sample order (no test per sample and cell)
+		double[] v = new double[cells * terms];
+		for (int j = 0; j < cells; j++) {
+			int base = j * terms;
+			for (int a : onLists[j]) {
+				int row = a * terms;
 				for (int k = 0; k < terms; k++) v[base + k] += z[row + k];
 			}
 		}

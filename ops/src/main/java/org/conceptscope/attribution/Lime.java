@@ -96,6 +96,12 @@ public final class Lime extends LinearSurrogate {
 		return kept == 0 ? 1 : 1 - Math.sqrt(kept / (double) z.length);
 	}
 
+	/** The interpretable distance depends on the sample only; the input-space ones on the image. */
+	@Override
+	boolean weightsDependOnImage() {
+		return distance != Distance.INTERPRETABLE;
+	}
+
 	@Override
 	double ridge() {
 		return ridge;

@@ -1,5 +1,6 @@
 package org.conceptscope.attribution;
 
+import java.lang.ref.SoftReference;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -38,6 +39,40 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 		this.score = score;
 	}
 
+	/**
+	 * The samples drawn for one segment count and, when the weights do not depend on the image, their
+	 * prepared fit (made by the first image that needs it, then shared). They depend on the seed, the
+	 * segment count and this method's parameters only, so a later call with images of as many segments
+	 * (the next batch of a folder, a stack's next slices) uses them again instead of drawing and
+	 * preparing them anew: the same values, so the same maps. Softly held, so memory pressure drops them.
+	 */
+	private static final class Samples {
+		final boolean[][] z;
+		volatile WeightedLinearFit.Prepared prepared;
+
+		Samples(boolean[][] z) {
+			this.z = z;
+		}
+
+		int segments() {
+			return z[0].length;
+		}
+	}
+
+	private volatile SoftReference<Samples> kept;
+
+	/** The samples for m segments: those kept from an earlier image or call when they match, else drawn (in parallel) and kept. */
+	private Samples samples(int m) {
+		SoftReference<Samples> ref = kept;
+		Samples s = ref == null ? null : ref.get();
+		if (s != null && s.segments() == m) return s;
+		boolean[][] fresh = new boolean[samples][m];
+		IntStream.range(0, samples).parallel().forEach(j -> draw(j, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + j), fresh[j]));
+		s = new Samples(fresh);
+		kept = new SoftReference<>(s);
+		return s;
+	}
+
 	/** Draws sample {@code index} into z (true: segment kept). Called in parallel; z arrives all false. */
 	abstract void draw(int index, SplittableRandom random, boolean[] z);
 
@@ -45,8 +80,9 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 	abstract double[] weights(boolean[][] z, SegmentDistances distances);
 
 	/**
-	 * Whether {@link #weights} depend on the image (LIME's distance kernel does; Kernel SHAP's do
-	 * not, and then the image-independent part of the fit is prepared once per set of samples).
+	 * Whether {@link #weights} depend on the image (LIME's input-space distance kernels do; its
+	 * interpretable one and Kernel SHAP's weights do not, and then the image-independent part of the
+	 * fit is prepared once per set of samples and kept with them).
 	 */
 	boolean weightsDependOnImage() {
 		return true;
@@ -107,24 +143,15 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 		// The fit of image i runs on its own thread while the model scores image i + 1's copies; image
 		// i + 1's segments and first copies are made while the model scores image i's last batch.
 		try (Estimators estimator = new Estimators()) {
-			// the samples depend only on the seed and the segment count: reused while it stays the same
-			// (jobs are made one after the other, each after the previous one)
-			boolean[][][] drawn = new boolean[1][][];
-			// with image-independent weights: the samples the fit was last prepared for, and that fit
-			// (read and written on the estimator thread only)
-			Object[] shared = new Object[2];
 			PerturbedScores.stream(classifier, score, images, resolved, samples, i -> {
 				float[] x = images.slice(i).data();
 				float[] repl = perturbation.replacement(x, h, w, c);
 				Segments segments = segmentation.of(x, h, w, c);
 				int m = segments.count();
 				segmentCounts[i] = m;
-				if (drawn[0] == null || drawn[0][0].length != m) {
-					boolean[][] fresh = new boolean[samples][m];
-					IntStream.range(0, samples).parallel().forEach(j -> draw(j, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + j), fresh[j]));
-					drawn[0] = fresh;
-				}
-				boolean[][] z = drawn[0];
+				// the samples depend only on the seed and the segment count: kept while it stays the same
+				Samples drawn = samples(m);
+				boolean[][] z = drawn.z;
 				return new PerturbedScores.ImageJob() {
 					@Override
 					public void fill(int index, float[] out, int off) {
@@ -143,12 +170,12 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 							WeightedLinearFit.Prepared prepared;
 							if (weightsDependOnImage()) {
 								prepared = WeightedLinearFit.prepare(z, weights(z, SegmentDistances.of(segments, x, repl)), ridge());
-							} else if (shared[0] == z) {
-								prepared = (WeightedLinearFit.Prepared) shared[1];
 							} else {
-								prepared = WeightedLinearFit.prepare(z, weights(z, null), ridge());
-								shared[0] = z;
-								shared[1] = prepared;
+								prepared = drawn.prepared;
+								if (prepared == null) {
+									prepared = WeightedLinearFit.prepare(z, weights(z, null), ridge());
+									drawn.prepared = prepared;
+								}
 							}
 							WeightedLinearFit.Result fit = prepared.solve(scores);
 							System.arraycopy(segments.paint(fit.coefficients()), 0, maps, i * h * w, h * w);

@@ -96,6 +96,38 @@ public final class Rise implements AttributionMethod {
 		}
 	}
 
+	/**
+	 * out[off + p c + ch] = src[p c + ch] * mask[slot + p]: each value of the masked copy, the same
+	 * single float product whatever the loop, with the usual channel counts written out so that the
+	 * compiler keeps every value in one pass without an inner loop.
+	 */
+	static void multiply(float[] src, float[] mask, int slot, int plane, int c, float[] out, int off) {
+		switch (c) {
+			case 1 -> {
+				for (int p = 0; p < plane; p++) out[off + p] = src[p] * mask[slot + p];
+			}
+			case 3 -> {
+				for (int p = 0, q = 0; p < plane; p++, q += 3) {
+					float mv = mask[slot + p];
+					out[off + q] = src[q] * mv;
+					out[off + q + 1] = src[q + 1] * mv;
+					out[off + q + 2] = src[q + 2] * mv;
+				}
+			}
+			default -> {
+				for (int p = 0, q = 0; p < plane; p++, q += c) {
+					float mv = mask[slot + p];
+					for (int ch = 0; ch < c; ch++) out[off + q + ch] = src[q + ch] * mv;
+				}
+			}
+		}
+	}
+
+	/** sum[o + p] += s * mask[slot + p] for the plane's pixels (a product, then a sum: the same two roundings as the inline loop). */
+	static void addScaled(float[] sum, int o, float s, float[] mask, int slot, int plane) {
+		for (int p = 0; p < plane; p++) sum[o + p] += s * mask[slot + p];
+	}
+
 	@Override
 	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
@@ -123,19 +155,12 @@ public final class Rise implements AttributionMethod {
 					int slot = slot(index) * plane;
 					// the first image's batches generate the masks every later image reads (its batches come after)
 					if (!cached || (i == 0 && !reuse)) mask(index, h, w, store, slot);
-					for (int p = 0; p < plane; p++) {
-						float mv = store[slot + p];
-						for (int ch = 0; ch < c; ch++) out[off + p * c + ch] = src[p * c + ch] * mv;
-					}
+					multiply(src, store, slot, plane, c, out, off);
 				}
 
 				@Override
 				public void scored(int from, int to, float[] scores) {
-					for (int k = from; k < to; k++) {
-						float s = scores[k];
-						int slot = slot(k) * plane;
-						for (int p = 0; p < plane; p++) maps[mapOffset + p] += s * store[slot + p];
-					}
+					for (int k = from; k < to; k++) addScaled(maps, mapOffset, scores[k], store, slot(k) * plane, plane);
 				}
 
 				@Override

@@ -4,6 +4,7 @@ import java.util.List;
 
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Normalization;
+import org.conceptscope.tensor.Softmax;
 
 /**
  * A model seen through its raw output, whatever its shape: [N, K] logits of a classifier, [N, M]
@@ -36,8 +37,19 @@ public interface DenseModel extends AutoCloseable {
 	/** Names of the output's last axis: classes of a classifier or of a segmentation's channels, values of a regression. */
 	List<String> channelNames();
 
-	/** Whether the explained output is a softmax over its last axis (its entries then are probabilities that sum to 1). */
-	boolean outputsAreProbabilities();
+	/**
+	 * Whether the output is a map of probabilities: a softmax over its channels (the last axis) at each pixel, so each
+	 * pixel's entries sum to 1 (a zone's probabilities are then its means). Always false for a classifier's [N, K] output.
+	 */
+	boolean mapHoldsProbabilities();
+
+	/**
+	 * Probabilities from an output as a model gives it (channels last): a map that holds probabilities as it is, else
+	 * the softmax over the last axis, i.e. over the classes of [N, K] and over each pixel's channels of a map.
+	 */
+	static FloatTensor probabilitiesOf(FloatTensor output, boolean mapHoldsProbabilities) {
+		return mapHoldsProbabilities ? output : Softmax.overAxis(output, output.rank() - 1);
+	}
 
 	Normalization normalization();
 

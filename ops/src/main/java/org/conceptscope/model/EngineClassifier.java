@@ -266,10 +266,10 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 		});
 	}
 
-	/** The softmax of the logits over the last axis (of each pixel of a dense output). */
+	/** The softmax of the logits over the last axis (the classes; each pixel's channels of a map), or a probability map as it is. */
 	@Override
 	public FloatTensor probabilities(FloatTensor images) {
-		return TensorFlowClassifier.softmax(logits(images));
+		return DenseModel.probabilitiesOf(logits(images), mapHoldsProbabilities());
 	}
 
 	// ---- DenseModel: the raw output ----
@@ -285,9 +285,9 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 		return outputShape.clone();
 	}
 
-	/** The output as the model gives it: logits (a final softmax is the model's business; subclasses say otherwise). */
+	/** No: a map is taken as logits (a final softmax is the model's business; subclasses that check for one say otherwise). */
 	@Override
-	public boolean outputsAreProbabilities() {
+	public boolean mapHoldsProbabilities() {
 		return false;
 	}
 

@@ -115,7 +115,7 @@ public final class OperatorClassifier implements Classifier {
 	@Override
 	public FloatTensor probabilities(FloatTensor images) {
 		FloatTensor scores = logits(images);
-		if (operator instanceof TargetOperator.Zone && model.outputsAreProbabilities()) return scores;
+		if (operator instanceof TargetOperator.Zone && model.mapHoldsProbabilities()) return scores;
 		return softmax(scores);
 	}
 

@@ -442,9 +442,10 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		return guarded(() -> batched(new Endpoint[] { input }, images, null, logits, preferredBatchSize()));
 	}
 
+	/** The classifier's own softmax output when it has one, else {@link DenseModel#probabilitiesOf} of its output. */
 	@Override
 	public FloatTensor probabilities(FloatTensor images) {
-		if (probabilities == null) return softmax(logits(images));
+		if (probabilities == null) return DenseModel.probabilitiesOf(logits(images), denseProbabilities);
 		checkImages(images);
 		return guarded(() -> batched(new Endpoint[] { input }, images, null, probabilities, preferredBatchSize()));
 	}
@@ -475,7 +476,7 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 	}
 
 	@Override
-	public boolean outputsAreProbabilities() {
+	public boolean mapHoldsProbabilities() {
 		return denseProbabilities;
 	}
 

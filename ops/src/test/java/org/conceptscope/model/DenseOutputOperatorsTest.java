@@ -74,6 +74,18 @@ class DenseOutputOperatorsTest {
 		dense.close();
 	}
 
+	/** The model's output is its softmax over the 3 channels: its probabilities are that map (not a softmax over an image axis of it). */
+	@Test
+	void aSoftmaxMapsProbabilitiesAreTheMapItself() {
+		assertTrue(dense.mapHoldsProbabilities());
+		FloatTensor map = dense.outputs(crop), p = dense.probabilities(crop);
+		assertArrayEquals(map.shape(), p.shape());
+		assertArrayEquals(map.data(), p.data());
+		for (int y = 0; y < SIZE; y++) {
+			for (int x = 0; x < SIZE; x++) assertEquals(1, p.get(0, y, x, 0) + p.get(0, y, x, 1) + p.get(0, y, x, 2), 1e-5, y + ", " + x);
+		}
+	}
+
 	static OperatorClassifier zoneView() {
 		return OperatorClassifier.of(dense, TargetOperator.segmentation(zone, SIZE, SIZE));
 	}

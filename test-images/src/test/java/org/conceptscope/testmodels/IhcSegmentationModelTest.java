@@ -49,7 +49,7 @@ class IhcSegmentationModelTest {
 	void committedModelIsDenseAndScoresWhatItsCardSays() {
 		try (TensorFlowClassifier m = TensorFlowClassifier.load(root.resolve("models").resolve(IhcSegmentationModel.NAME))) {
 			assertTrue(m.isDense());
-			assertTrue(m.outputsAreProbabilities(), "the softmax output is the explained one");
+			assertTrue(m.mapHoldsProbabilities(), "the softmax output is the explained one");
 			assertEquals(IhcSegmentationModel.CLASSES, m.channelNames());
 			assertEquals(recorded(), FcnTrainer.pixelAccuracy(m.outputs(data.testImages()), data.testLabels()), 1e-3);
 		}

@@ -667,8 +667,8 @@ public final class BioImageModel implements RawOutputClassifier {
 	}
 
 	@Override
-	public boolean outputsAreProbabilities() {
-		return model instanceof DenseModel d && d.outputsAreProbabilities();
+	public boolean mapHoldsProbabilities() {
+		return model instanceof DenseModel d && d.mapHoldsProbabilities();
 	}
 
 	@Override

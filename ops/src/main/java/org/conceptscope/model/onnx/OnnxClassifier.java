@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -162,11 +163,22 @@ public final class OnnxClassifier extends EngineClassifier {
 			}
 			if (session == null) session = external ? env.createSession(file.toString(), new OrtSession.SessionOptions())
 				: env.createSession(bytes, new OrtSession.SessionOptions());
-			FloatTensor logits = run(env, session, in.name(), x, out.name());
+			// one probe run: the output, the Softmax's input and every candidate layer
+			boolean softmaxFetched = softmaxInput != null && session.getOutputNames().contains(softmaxInput);
+			Set<String> fetch = new LinkedHashSet<>();
+			fetch.add(out.name());
+			if (softmaxFetched) fetch.add(softmaxInput);
+			if (noLayers == null) fetch.addAll(candidates.keySet());
+			Map<String, FloatTensor> onProbe = runAll(env, session, in.name(), x, fetch);
+			FloatTensor logits = onProbe.get(out.name());
+			if (logits == null) {
+				throw new ModelLoadException("The ONNX model " + file + " returns no float tensor from '" + out.name() + "'; ConceptScope explains"
+					+ " float32 outputs.");
+			}
 			String logitsName = out.name();
 			boolean denseProbabilities = false;
-			if (softmaxInput != null && logits.rank() >= 2 && session.getOutputNames().contains(softmaxInput)) {
-				FloatTensor z = run(env, session, in.name(), x, softmaxInput);
+			if (softmaxFetched && logits.rank() >= 2) {
+				FloatTensor z = onProbe.get(softmaxInput);
 				if (z != null && logits.rank() == 2 && Arrays.equals(z.shape(), logits.shape()) && close(TensorFlowClassifier.softmax(z), logits)) {
 					logitsName = softmaxInput;
 					logits = z;
@@ -182,13 +194,12 @@ public final class OnnxClassifier extends EngineClassifier {
 			long[] denseOutput = logits.rank() >= 3 ? logits.shape() : null;
 			int k = denseOutput == null ? (int) logits.dim(1) : outputChannels(denseOutput, input);
 			if (noLayers == null) {
-				Map<String, FloatTensor> acts = runAll(env, session, in.name(), x, candidates.keySet());
 				OnnxClassifier shaper = new OnnxClassifier(file, d.withNames(names(d, k, file)), env, session, in.name(), logitsName, m,
 					List.of(), Map.of(), null, denseOutput, denseProbabilities);
-				for (Map.Entry<String, FloatTensor> e : acts.entrySet()) {
-					FloatTensor a = e.getValue();
+				for (Map.Entry<String, OnnxModel.Node> e : candidates.entrySet()) {
+					FloatTensor a = onProbe.get(e.getKey());
 					if (a == null || !(a.rank() == 2 || a.rank() == 4) || a.dim(0) != 1) continue;
-					OnnxModel.Node n = candidates.get(e.getKey());
+					OnnxModel.Node n = e.getValue();
 					String name = !n.name().isEmpty() && names.contains(n.name()) && countName(m, n.name()) == 1 ? n.name() : e.getKey();
 					layers.add(shaper.layerFromModelShape(name, n.opType(), a.shape()));
 					layerTensor.put(name, e.getKey());
@@ -329,7 +340,7 @@ public final class OnnxClassifier extends EngineClassifier {
 
 	/** Whether a map output is a Softmax over its channels (checked on the load's probe), so its entries are probabilities. */
 	@Override
-	public boolean outputsAreProbabilities() {
+	public boolean mapHoldsProbabilities() {
 		return denseProbabilities;
 	}
 

@@ -3,6 +3,7 @@ package org.conceptscope.model.torch;
 import ai.djl.engine.Engine;
 
 import org.conceptscope.model.EngineEnvironment;
+import org.conceptscope.model.NativeEnvironment;
 
 /**
  * Starts DJL's PyTorch engine offline.
@@ -13,12 +14,22 @@ import org.conceptscope.model.EngineEnvironment;
  * from the update site); DJL unpacks them once into ConceptScope's cache folder
  * ({@code <cache>/djl/pytorch/}) and never downloads. A user with her own libtorch 2.7.1 sets
  * {@code PYTORCH_LIBRARY_PATH}.
+ * <p>
+ * libtorch's OpenMP runtime (GNU libgomp) lets threads that wait for the next parallel region spin
+ * by default; when another process holds a core, each of a network's parallel regions then waits
+ * for a descheduled thread, and calls of 12 ms took 0.3–2 s on a busy 2-core machine. Before
+ * libtorch loads, {@code OMP_WAIT_POLICY=PASSIVE} (waiting threads sleep) is set in the process
+ * environment, unless the user set {@code OMP_WAIT_POLICY} herself; libgomp reads it once, when it
+ * loads. docs/models/engines.md ("Speed") has the measurements.
  */
 public final class PyTorchEngine {
 
 	public static final String LIBTORCH_VERSION = "2.7.1";
 	static final String NATIVES = "native/lib/pytorch.properties";
 	static final String JNI = "jnilib/pytorch.properties";
+
+	/** The OpenMP wait policy libtorch gets unless the user chose one ({@link #WAIT_POLICY}). */
+	public static final String WAIT_POLICY = "OMP_WAIT_POLICY", PASSIVE = "PASSIVE";
 
 	private static Engine engine;
 
@@ -41,6 +52,8 @@ public final class PyTorchEngine {
 					+ " (Fiji: the ConceptScope update site ships them).");
 			}
 		}
+		// before libgomp loads with libtorch: it reads the variable once; a null (no C library reached) leaves libgomp's default
+		NativeEnvironment.setUnlessSet(WAIT_POLICY, PASSIVE);
 		try {
 			Engine e = EngineEnvironment.start("PyTorch");
 			if (!e.getVersion().startsWith(LIBTORCH_VERSION)) {

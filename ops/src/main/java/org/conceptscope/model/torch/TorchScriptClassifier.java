@@ -315,12 +315,15 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	 * {@code torch.softmax(z, c)} over the channel axis c, checked on the load's probe image).
 	 */
 	@Override
-	public boolean outputsAreProbabilities() {
+	public boolean mapHoldsProbabilities() {
 		return denseProbabilities;
 	}
 
-	/** Whether the model's forward ends in a softmax, left out of {@link #logits} (and put back by {@link #probabilities}). */
-	public boolean outputsProbabilities() {
+	/**
+	 * Whether a classifier's forward ends in a softmax that {@link #logits} leaves out (they are what precedes it) and
+	 * {@link #probabilities} puts back. A map model's final softmax is never left out: see {@link #mapHoldsProbabilities()}.
+	 */
+	public boolean logitsLeaveOutFinalSoftmax() {
 		return !logitsMethod.equals("forward");
 	}
 

@@ -81,9 +81,9 @@ class OnnxSoftmaxTest {
 		try (OnnxClassifier plain = OnnxClassifier.load(box, LoadOptions.defaults());
 			OnnxClassifier channels = OnnxClassifier.load(withFinalSoftmax(box, 1, tmp.resolve("channels")), LoadOptions.defaults());
 			OnnxClassifier alongX = OnnxClassifier.load(withFinalSoftmax(box, 3, tmp.resolve("x")), LoadOptions.defaults())) {
-			assertTrue(!plain.outputsAreProbabilities(), "the box means are not probabilities");
-			assertTrue(channels.outputsAreProbabilities(), "Softmax(axis 1) of the [N, C, H, W] map runs over its channels");
-			assertTrue(!alongX.outputsAreProbabilities(), "Softmax(axis 3) of [N, C, H, W] runs along x");
+			assertTrue(!plain.mapHoldsProbabilities(), "the box means are not probabilities");
+			assertTrue(channels.mapHoldsProbabilities(), "Softmax(axis 1) of the [N, C, H, W] map runs over its channels");
+			assertTrue(!alongX.mapHoldsProbabilities(), "Softmax(axis 3) of [N, C, H, W] runs along x");
 			// the map is explained as the model gives it: per pixel the softmax of the two box means
 			FloatTensor z = plain.outputs(x), p = channels.outputs(x);
 			assertEquals(java.util.Arrays.toString(z.shape()), java.util.Arrays.toString(p.shape()));

@@ -126,7 +126,7 @@ class TorchScriptSafetyTest {
 		FloatTensor logits = org.conceptscope.model.bioimage.EnginePackagesTestAccess.npy(dir.resolve("traced-softmax-logits.npy"));
 		FloatTensor probabilities = org.conceptscope.model.bioimage.EnginePackagesTestAccess.npy(dir.resolve("traced-softmax-probabilities.npy"));
 		try (TorchScriptClassifier m = TorchScriptClassifier.load(hostile("traced-softmax.pt"), IN, LoadOptions.defaults())) {
-			assertTrue(m.outputsProbabilities());
+			assertTrue(m.logitsLeaveOutFinalSoftmax());
 			FloatTensor l = m.logits(x), p = m.probabilities(x);
 			for (int i = 0; i < l.size(); i++) {
 				assertEquals(logits.data()[i], l.data()[i], 1e-5, "the logits PyTorch computed before its softmax");

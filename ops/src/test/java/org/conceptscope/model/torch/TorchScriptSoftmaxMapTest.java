@@ -84,10 +84,11 @@ class TorchScriptSoftmaxMapTest {
 			DenseModel d = Classifiers.dense(opened);
 			assertInstanceOf(TorchScriptClassifier.class, d);
 			assertTrue(d.isDense());
-			assertTrue(d.outputsAreProbabilities(), "forward ends in torch.softmax(z, 1) over the channels of [N, C, H, W]");
+			assertTrue(d.mapHoldsProbabilities(), "forward ends in torch.softmax(z, 1) over the channels of [N, C, H, W]");
 			FloatTensor x = image(7);
 			FloatTensor out = d.outputs(x);
 			assertArrayEquals(softmaxOfBoxMeans(x), out.data(), 1e-5f);
+			assertArrayEquals(out.data(), ((Classifier) d).probabilities(x).data(), "the map's probabilities are the map, not a softmax of it");
 			// a zone's probabilities are the softmax map's means over the zone (they sum to 1 by themselves)
 			int zx = 6, zy = 12, zw = 10, zh = 8;
 			float[] zone = new float[SIZE * SIZE];
@@ -107,10 +108,14 @@ class TorchScriptSoftmaxMapTest {
 		try (Classifier opened = Classifiers.open(withSoftmax("-1"))) {
 			DenseModel d = Classifiers.dense(opened);
 			assertTrue(d.isDense());
-			assertFalse(d.outputsAreProbabilities(), "torch.softmax(z, -1) of [N, C, H, W] runs over x, not over the channels");
+			assertFalse(d.mapHoldsProbabilities(), "torch.softmax(z, -1) of [N, C, H, W] runs over x, not over the channels");
 		}
 		try (Classifier opened = Classifiers.open(BundledModels.dir("box-segmentation").resolve("torchscript"))) {
-			assertFalse(Classifiers.dense(opened).outputsAreProbabilities(), "box means are no probabilities");
+			DenseModel d = Classifiers.dense(opened);
+			assertFalse(d.mapHoldsProbabilities(), "box means are no probabilities");
+			// their probabilities: at each pixel, the softmax over its channels (not over an image axis)
+			FloatTensor x = image(8);
+			assertArrayEquals(softmaxOfBoxMeans(x), ((Classifier) d).probabilities(x).data(), 1e-5f);
 		}
 	}
 }

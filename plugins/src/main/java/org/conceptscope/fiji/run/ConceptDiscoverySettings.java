@@ -54,10 +54,9 @@ public final class ConceptDiscoverySettings {
 		if (patch < 2) throw new IllegalArgumentException(PATCH + " must be at least 2 pixels, got " + patch + ".");
 		if (stride < 1) throw new IllegalArgumentException(STRIDE + " must be at least 1 pixel, got " + stride + ".");
 		if (concepts < 1) throw new IllegalArgumentException(CONCEPTS + " must be at least 1, got " + concepts + ".");
-		if (!HolisticOutputs.RULES.contains(conceptMaps)) {
-			throw new IllegalArgumentException("The concept map rule must be one of " + String.join(", ", HolisticOutputs.RULES) + ", got '"
-				+ conceptMaps + "'.");
-		}
+		// Java only (the commands use the default); named like Concept Localization's key of the same maps
+		SettingsChecks.oneOf(ConceptLocalizationSettings.CONCEPT_MAPS, conceptMaps, HolisticOutputs.RULES, "gradient_x_input or saliency"
+			+ " (the rule of the holistic outputs' concept attribution maps) or " + HolisticOutputs.NONE + " (no maps)");
 		if (classImages < 0) throw new IllegalArgumentException("The images per class must be 0 (all) or more, got " + classImages + ".");
 		if (designs < 2) throw new IllegalArgumentException(DESIGNS + " must be at least 2 (Sobol importance), got " + designs + ".");
 		if (examples < 1) throw new IllegalArgumentException(EXAMPLES + " must be at least 1 (crops per concept in the atlas), got "

@@ -44,9 +44,8 @@ public final class FeatureVisualizationSettings {
 				+ " Interpretable Head], or leave it empty to visualise a class of the model.");
 		}
 		if (steps < 1) throw new IllegalArgumentException(STEPS + " must be at least 1, got " + steps + ".");
-		if (!FeatureVisualizationRun.RECIPES.contains(recipe)) {
-			throw new IllegalArgumentException(RECIPE + " must be reference or simple, got '" + recipe + "'.");
-		}
+		SettingsChecks.oneOf(RECIPE, recipe, FeatureVisualizationRun.RECIPES, RECIPE + "=" + FeatureVisualizationRun.REFERENCE
+			+ " (MACO as its paper and Xplique run it) or " + RECIPE + "=" + FeatureVisualizationRun.SIMPLE + " (the lighter first version)");
 		if (!(learningRate > 0)) throw new IllegalArgumentException(LEARNING_RATE + " must be positive, got " + learningRate + ".");
 		if (crops < 1) throw new IllegalArgumentException(CROPS + " must be at least 1, got " + crops + ".");
 		if (!(noise >= 0)) throw new IllegalArgumentException(NOISE + " must be 0 or more, got " + noise + ".");

@@ -114,6 +114,27 @@ class SettingsChecksTest {
 			CommandSpecs.TRAIN_INTERPRETABLE_HEAD.parse(m + "folder=[" + dir + "] head=protopnet")).validate()));
 	}
 
+	/** Feature Visualization's recipe key and Concept Discovery's concept map rule (a Java field) in the same form. */
+	@Test
+	void recipeAndConceptDiscoverysMapRuleHaveTheSameForm() {
+		String m = "model=[" + dir + "] ";
+		assertEquals("Unknown recipe 'fancy': use recipe=reference (MACO as its paper and Xplique run it) or recipe=simple (the lighter first"
+			+ " version).", message(() -> FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(m + "target=1 recipe=fancy"))
+				.validate()));
+		FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(m + "target=1 recipe=simple")).validate();
+		ConceptDiscoverySettings discovery = ConceptDiscoverySettings.of(CommandSpecs.CONCEPT_DISCOVERY.parse(m));
+		for (String rule : List.of("gradient_x_input", "saliency", "none")) {
+			discovery.conceptMaps = rule;
+			discovery.validate();
+		}
+		discovery.conceptMaps = "coefficients";
+		assertEquals("Unknown concept_maps 'coefficients': use gradient_x_input or saliency (the rule of the holistic outputs' concept"
+			+ " attribution maps) or none (no maps).", message(discovery::validate), "Concept Localization's coefficients are no rule here");
+		discovery.conceptMaps = null;
+		assertEquals("Unknown concept_maps 'null': use gradient_x_input or saliency (the rule of the holistic outputs' concept attribution"
+			+ " maps) or none (no maps).", message(discovery::validate));
+	}
+
 	private static String message(Runnable r) {
 		return assertThrows(IllegalArgumentException.class, r::run).getMessage();
 	}
