@@ -4,14 +4,16 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.function.Function;
 
+import org.conceptscope.tensor.FeatureColumns;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 import org.conceptscope.util.Stage;
 
 /**
  * Nearest examples and prototypes of one set of training examples in one {@link LatentSpace}, as
- * the Nearest Examples command computes them: the training examples are projected first; the
- * prototypes need nothing else, so their distances and selection run in the background
+ * the Nearest Examples command computes them: the training examples are projected first and laid
+ * out by feature ({@link FeatureColumns}); the prototypes need nothing else, so their distances and
+ * selection run in the background
  * ({@link Stage}: on the common pool's threads, the caller joining in when it waits) while the
  * model projects the cases and the cases' neighbours are found. The results are those of
  * {@link NearestExamples#find} and {@link Prototypes#select} / {@link Prototypes#perClass} to the
@@ -62,21 +64,32 @@ public final class ExampleSearch {
 		if (labels != null && labels.length != m) throw new IllegalArgumentException(labels.length + " labels for " + m + " training examples.");
 		FloatTensor latent = space.project(training);
 		checkCancel(progress, 0);
-		Background b = prototypes == null ? new Background(new Stage[0], null) : startPrototypes(latent, labels, classes, select);
+		int d = (int) latent.dim(1);
+		// all training examples by feature, for the cases' distances and for the prototypes without labels
+		FeatureColumns[] all = new FeatureColumns[1];
+		Stage columns = nearest == null && labels != null ? null : Stage.start(1, i -> all[0] = FeatureColumns.of(latent.data(), m, d));
+		Background b = prototypes == null ? new Background(new Stage[0], null) : startPrototypes(latent, labels, classes, select, columns, all);
 		try {
 			List<NearestExamples.Neighbours> found = List.of();
-			if (nearest != null) found = nearest.find(space.project(cases), latent);
+			if (nearest != null) {
+				FloatTensor projected = space.project(cases);
+				columns.join();
+				found = nearest.find(projected, all[0]);
+			}
 			checkCancel(progress, 1);
 			for (Stage s : b.stages()) s.join();
 			checkCancel(progress, 2);
 			return new Result(found, b.out() == null ? List.of() : List.of(b.out()));
 		} catch (RuntimeException | Error e) {
-			for (Stage s : b.stages()) {
-				Throwable f = s.cancel();
-				if (f != null && f != e) e.addSuppressed(f);
-			}
+			for (Stage s : b.stages()) cancel(s, e);
+			if (columns != null) cancel(columns, e);
 			throw e;
 		}
+	}
+
+	private static void cancel(Stage s, Throwable cause) {
+		Throwable f = s.cancel();
+		if (f != null && f != cause) cause.addSuppressed(f);
 	}
 
 	/** The prototypes' background stages and where their selections go. */
@@ -86,11 +99,13 @@ public final class ExampleSearch {
 	 * Starts the prototypes' background work: each group's examples (all, or one class's), their
 	 * distances (row items of all groups together), then each group's selection.
 	 */
-	private static Background startPrototypes(FloatTensor latent, int[] labels, int classes, Function<double[][], Prototypes.Selection> select) {
+	private static Background startPrototypes(FloatTensor latent, int[] labels, int classes, Function<double[][], Prototypes.Selection> select,
+		Stage columns, FeatureColumns[] all) {
 		int m = (int) latent.dim(0), d = (int) latent.dim(1);
 		int[][] members = labels == null ? new int[][] { null } : Prototypes.classMembers(labels, classes);
 		int groups = members.length;
 		float[][] points = new float[groups][];
+		FeatureColumns[] byFeature = new FeatureColumns[groups];
 		double[][][] d2 = new double[groups][][];
 		int[] first = new int[groups + 1]; // row items of group g: first[g]..first[g + 1] - 1
 		for (int g = 0; g < groups; g++) {
@@ -99,11 +114,19 @@ public final class ExampleSearch {
 			first[g + 1] = first[g] + LatentSpace.pairedRows(size);
 		}
 		Prototypes.Selection[] out = new Prototypes.Selection[groups];
-		Stage gather = Stage.start(groups, g -> points[g] = members[g] == null ? latent.data() : latent.rows(members[g]).data());
+		Stage gather = Stage.start(groups, g -> {
+			if (members[g] == null) {
+				points[g] = latent.data();
+				byFeature[g] = all[0];
+			} else {
+				points[g] = latent.rows(members[g]).data();
+				byFeature[g] = FeatureColumns.of(points[g], members[g].length, d);
+			}
+		}, labels == null ? new Stage[] { columns } : new Stage[0]);
 		Stage rows = Stage.start(first[groups], item -> {
 			int g = 0;
 			while (first[g + 1] <= item) g++;
-			LatentSpace.pairedRow(points[g], d2[g].length, d, d2[g], item - first[g]);
+			LatentSpace.pairedRow(points[g], byFeature[g], d2[g], item - first[g]);
 		}, gather);
 		Stage pick = Stage.start(groups, g -> {
 			if (d2[g].length == 0) out[g] = Prototypes.NONE;

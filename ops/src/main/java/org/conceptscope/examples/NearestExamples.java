@@ -3,6 +3,7 @@ package org.conceptscope.examples;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.conceptscope.tensor.FeatureColumns;
 import org.conceptscope.tensor.FloatTensor;
 
 /**
@@ -29,6 +30,12 @@ public final class NearestExamples {
 	public List<Neighbours> find(FloatTensor cases, FloatTensor training) {
 		int m = (int) training.dim(0);
 		if (m < 1) throw new IllegalArgumentException("No training examples to search; give a folder with at least one image.");
+		return neighbours(LatentSpace.squaredDistances(cases, training));
+	}
+
+	/** As above, the training examples given by feature (the same distances, to the bit). */
+	List<Neighbours> find(FloatTensor cases, FeatureColumns training) {
+		if (training.rows() < 1) throw new IllegalArgumentException("No training examples to search; give a folder with at least one image.");
 		return neighbours(LatentSpace.squaredDistances(cases, training));
 	}
 

@@ -140,8 +140,11 @@ public final class Tcav {
 			List<Stage> cavStages = new ArrayList<>();
 			boolean finished = false;
 			try {
-				Stage poolRows = Stage.start(pool, poolDots::poolRow);
+				Stage poolLayout = Stage.start(1, x -> poolDots.layOut());
+				started.add(poolLayout);
+				Stage poolRows = Stage.start(Gram.groups(pool), poolDots::poolGroup, poolLayout);
 				started.add(poolRows);
+				List<Stage> layouts = new ArrayList<>(List.of(poolLayout));
 				fits.add(new Fits(runs, r -> train(poolDots, nullPositives[r], negatives[r], seed + 7919L * r + 1), progress, done, total, poolRows));
 				started.add(fits.get(0).stage);
 				views.add(poolDots);
@@ -149,7 +152,10 @@ public final class Tcav {
 					float[] conceptActs = classifier.activations(c.examples(), layer).data();
 					int m = (int) c.examples().dim(0);
 					Gram dots = poolDots.withConcept(conceptActs, m);
-					Stage conceptRows = Stage.start(m, dots::conceptRow);
+					Stage conceptLayout = Stage.start(1, x -> dots.layOut());
+					started.add(conceptLayout);
+					layouts.add(conceptLayout);
+					Stage conceptRows = Stage.start(Gram.groups(m), dots::conceptGroup, poolLayout, conceptLayout);
 					started.add(conceptRows);
 					int[] all = IntStream.range(pool, pool + m).toArray();
 					Fits f = new Fits(runs, r -> train(dots, all, negatives[r], seed + 7919L * r + 2), progress, done, total, poolRows, conceptRows);
@@ -168,9 +174,9 @@ public final class Tcav {
 				// derivatives g . w = sum_q c_q (g . x_q) then cost O(training rows) each
 				Gram.InputDots[] inputDots = new Gram.InputDots[views.size()];
 				for (int v = 0; v < views.size(); v++) inputDots[v] = views.get(v).inputDots(grads, n, v == 0 ? null : inputDots[0]);
-				Stage gradientRows = Stage.start(n, i -> {
-					for (Gram.InputDots g : inputDots) g.row(i);
-				});
+				Stage gradientRows = Stage.start(Gram.groups(n), g -> {
+					for (Gram.InputDots dots : inputDots) dots.group(g);
+				}, layouts.toArray(Stage[]::new));
 				started.add(gradientRows);
 				fits.get(0).stage.join();
 				gradientRows.join();

@@ -122,9 +122,11 @@ class KernelSvmTest {
 			int p = 32, m = 16, d = acts.length / 48;
 			float[] poolActs = Arrays.copyOf(acts, p * d), conceptActs = Arrays.copyOfRange(acts, p * d, acts.length);
 			Gram pool = Gram.pool(poolActs, p, d);
-			for (int i = 0; i < p; i++) pool.poolRow(i);
+			pool.layOut();
+			for (int g = 0; g < Gram.groups(p); g++) pool.poolGroup(g);
 			Gram view = pool.withConcept(conceptActs, m);
-			for (int a = 0; a < m; a++) view.conceptRow(a);
+			view.layOut();
+			for (int g = 0; g < Gram.groups(m); g++) view.conceptGroup(g);
 			// every product the fits read is the plain sum over the features, pool and concept rows alike
 			for (int i = 0; i < p + m; i++) for (int k = 0; k < p + m; k++) assertEquals(dot(acts, i, k, d), view.dot(i, k), 0, i + ", " + k);
 			int[] concept = IntStream.range(p, p + m).toArray();
@@ -134,9 +136,9 @@ class KernelSvmTest {
 			Arrays.fill(cls, 2);
 			float[] grads = model.layerGradient(inputs, layer, FloatTensor.oneHot(cls, model.numClasses())).data();
 			Gram.InputDots poolDots = pool.inputDots(grads, 12, null), conceptDots = view.inputDots(grads, 12, poolDots);
-			for (int i = 0; i < 12; i++) {
-				poolDots.row(i);
-				conceptDots.row(i);
+			for (int g = 0; g < Gram.groups(12); g++) {
+				poolDots.group(g);
+				conceptDots.group(g);
 			}
 			SplittableRandom rnd = new SplittableRandom(7);
 			for (int run = 0; run < 6; run++) {
@@ -214,17 +216,34 @@ class KernelSvmTest {
 		return a;
 	}
 
-	/** Gram's four-rows-at-a-time products are the plain sums, for any count of rows and features. */
+	/** Gram's products, made by feature for groups of rows, are the plain sums in order, for any count of rows and features, and the inputs' too. */
 	@Test
 	void gramDotsArePlainSums() {
 		for (int[] pmd : new int[][] { { 4, 1, 1 }, { 7, 2, 13 }, { 9, 5, 64 }, { 13, 3, 1000 } }) {
 			int p = pmd[0], m = pmd[1], d = pmd[2];
 			float[] all = blobs(p + m, d, 1, new int[p + m], p * 31L + d);
 			Gram pool = Gram.pool(Arrays.copyOf(all, p * d), p, d);
-			for (int i = 0; i < p; i++) pool.poolRow(i);
+			pool.layOut();
+			for (int g = Gram.groups(p) - 1; g >= 0; g--) pool.poolGroup(g);
 			Gram view = pool.withConcept(Arrays.copyOfRange(all, p * d, all.length), m);
-			for (int a = m - 1; a >= 0; a--) view.conceptRow(a);
+			view.layOut();
+			for (int g = Gram.groups(m) - 1; g >= 0; g--) view.conceptGroup(g);
 			for (int i = 0; i < p + m; i++) for (int k = 0; k < p + m; k++) assertEquals(dot(all, i, k, d), view.dot(i, k), 0, pmd[0] + " " + i + "," + k);
+			// inputs of any count, against the pool and the concept, each product the plain sum
+			int n = p + 2;
+			float[] inputs = blobs(n, d, 1, new int[n], p * 17L + d);
+			Gram.InputDots poolInputs = pool.inputDots(inputs, n, null), conceptInputs = view.inputDots(inputs, n, poolInputs);
+			for (int g = 0; g < Gram.groups(n); g++) {
+				poolInputs.group(g);
+				conceptInputs.group(g);
+			}
+			for (int i = 0; i < n; i++) {
+				for (int k = 0; k < p + m; k++) {
+					double want = 0;
+					for (int j = 0; j < d; j++) want += (double) inputs[i * d + j] * all[k * d + j];
+					assertEquals(want, conceptInputs.dot(i, k), 0, pmd[0] + " input " + i + "," + k);
+				}
+			}
 		}
 	}
 
