@@ -95,12 +95,7 @@ public final class FeatureColumns {
 
 	/** out[q][j] = |points[q] - row j|^2 for rows j in [from, n) (out[q] has at least n entries). */
 	public void squaredDistances(double[][] points, int from, double[][] out) {
-		check(points, from, out);
-		int q = 0;
-		for (; q + GROUP <= points.length; q += GROUP) {
-			squaredDistances4(points[q], points[q + 1], points[q + 2], points[q + 3], from, out[q], out[q + 1], out[q + 2], out[q + 3]);
-		}
-		for (; q < points.length; q++) squaredDistances1(points[q], from, out[q]);
+		inGroups(points, from, out, true);
 	}
 
 	/**
@@ -110,12 +105,23 @@ public final class FeatureColumns {
 	 * same to the bit; not where the column holds an infinity or NaN, whose product with 0 is NaN.
 	 */
 	public void dots(double[][] points, int from, double[][] out) {
+		inGroups(points, from, out, false);
+	}
+
+	/** The points four at a time, then the rest one by one (each result the same either way). */
+	private void inGroups(double[][] points, int from, double[][] out, boolean distances) {
 		check(points, from, out);
+		for (int q = 0; q < points.length; q++) java.util.Arrays.fill(out[q], from, n, 0); // every sum starts at +0
 		int q = 0;
 		for (; q + GROUP <= points.length; q += GROUP) {
-			dots4(points[q], points[q + 1], points[q + 2], points[q + 3], from, out[q], out[q + 1], out[q + 2], out[q + 3]);
+			double[] p0 = points[q], p1 = points[q + 1], p2 = points[q + 2], p3 = points[q + 3];
+			if (distances) squaredDistances4(p0, p1, p2, p3, from, out[q], out[q + 1], out[q + 2], out[q + 3]);
+			else dots4(p0, p1, p2, p3, from, out[q], out[q + 1], out[q + 2], out[q + 3]);
 		}
-		for (; q < points.length; q++) dots1(points[q], from, out[q]);
+		for (; q < points.length; q++) {
+			if (distances) squaredDistances1(points[q], from, out[q]);
+			else dots1(points[q], from, out[q]);
+		}
 	}
 
 	private void check(double[][] points, int from, double[][] out) {
@@ -128,7 +134,6 @@ public final class FeatureColumns {
 	}
 
 	private void squaredDistances1(double[] p, int from, double[] o) {
-		java.util.Arrays.fill(o, from, n, 0);
 		for (int k = 0; k < d; k++) {
 			double v = p[k];
 			double[] c = columns[k];
@@ -140,10 +145,6 @@ public final class FeatureColumns {
 	}
 
 	private void squaredDistances4(double[] p0, double[] p1, double[] p2, double[] p3, int from, double[] o0, double[] o1, double[] o2, double[] o3) {
-		java.util.Arrays.fill(o0, from, n, 0);
-		java.util.Arrays.fill(o1, from, n, 0);
-		java.util.Arrays.fill(o2, from, n, 0);
-		java.util.Arrays.fill(o3, from, n, 0);
 		for (int k = 0; k < d; k++) {
 			double v0 = p0[k], v1 = p1[k], v2 = p2[k], v3 = p3[k];
 			double[] c = columns[k];
@@ -158,7 +159,6 @@ public final class FeatureColumns {
 	}
 
 	private void dots1(double[] p, int from, double[] o) {
-		java.util.Arrays.fill(o, from, n, 0);
 		for (int k = 0; k < d; k++) {
 			double v = p[k];
 			if (v == 0 && finite[k]) continue;
@@ -168,10 +168,6 @@ public final class FeatureColumns {
 	}
 
 	private void dots4(double[] p0, double[] p1, double[] p2, double[] p3, int from, double[] o0, double[] o1, double[] o2, double[] o3) {
-		java.util.Arrays.fill(o0, from, n, 0);
-		java.util.Arrays.fill(o1, from, n, 0);
-		java.util.Arrays.fill(o2, from, n, 0);
-		java.util.Arrays.fill(o3, from, n, 0);
 		for (int k = 0; k < d; k++) {
 			double v0 = p0[k], v1 = p1[k], v2 = p2[k], v3 = p3[k];
 			if (v0 == 0 && v1 == 0 && v2 == 0 && v3 == 0 && finite[k]) continue;
