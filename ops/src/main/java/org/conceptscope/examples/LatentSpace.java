@@ -49,8 +49,7 @@ public final class LatentSpace {
 
 	/** The number of items {@link #pairedRow} splits an n x n matrix of distances into. */
 	static int pairedRows(int n) {
-		int groups = (n + FeatureColumns.GROUP - 1) / FeatureColumns.GROUP;
-		return (groups + 1) / 2;
+		return (FeatureColumns.groups(n) + 1) / 2;
 	}
 
 	/**
@@ -61,15 +60,10 @@ public final class LatentSpace {
 	 * the same number by both.
 	 */
 	static void pairedRow(float[] x, FeatureColumns rows, double[][] out, int h) {
-		int n = rows.rows(), d = rows.features(), groups = (n + FeatureColumns.GROUP - 1) / FeatureColumns.GROUP;
+		int n = rows.rows(), d = rows.features(), groups = FeatureColumns.groups(n);
 		for (int g : h == groups - 1 - h ? new int[] { h } : new int[] { h, groups - 1 - h }) {
 			int first = g * FeatureColumns.GROUP, last = Math.min(n, first + FeatureColumns.GROUP);
-			double[][] points = new double[last - first][], row = new double[last - first][];
-			for (int i = first; i < last; i++) {
-				points[i - first] = FeatureColumns.point(x, i, d);
-				row[i - first] = out[i];
-			}
-			rows.squaredDistances(points, first, row);
+			rows.squaredDistances(FeatureColumns.points(x, first, last, d), first, java.util.Arrays.copyOfRange(out, first, last));
 			for (int i = first; i < last; i++) for (int j = first; j < n; j++) out[j][i] = out[i][j];
 		}
 	}
@@ -90,12 +84,9 @@ public final class LatentSpace {
 		if (b.features() != d) throw new IllegalArgumentException("Points of " + d + " and " + b.features() + " values cannot be compared.");
 		float[] x = a.data();
 		double[][] out = new double[n][m];
-		int groups = (n + FeatureColumns.GROUP - 1) / FeatureColumns.GROUP;
-		java.util.stream.IntStream.range(0, groups).parallel().forEach(g -> {
+		java.util.stream.IntStream.range(0, FeatureColumns.groups(n)).parallel().forEach(g -> {
 			int first = g * FeatureColumns.GROUP, last = Math.min(n, first + FeatureColumns.GROUP);
-			double[][] points = new double[last - first][];
-			for (int i = first; i < last; i++) points[i - first] = FeatureColumns.point(x, i, d);
-			b.squaredDistances(points, 0, java.util.Arrays.copyOfRange(out, first, last));
+			b.squaredDistances(FeatureColumns.points(x, first, last, d), 0, java.util.Arrays.copyOfRange(out, first, last));
 		});
 		return out;
 	}

@@ -28,12 +28,10 @@ public final class NearestExamples {
 	 * @param training [m, d] projected training examples
 	 */
 	public List<Neighbours> find(FloatTensor cases, FloatTensor training) {
-		int m = (int) training.dim(0);
-		if (m < 1) throw new IllegalArgumentException("No training examples to search; give a folder with at least one image.");
-		return neighbours(LatentSpace.squaredDistances(cases, training));
+		return find(cases, FeatureColumns.of(training.data(), (int) training.dim(0), (int) training.dim(1)));
 	}
 
-	/** As above, the training examples given by feature (the same distances, to the bit). */
+	/** As above, the training examples laid out by feature. */
 	List<Neighbours> find(FloatTensor cases, FeatureColumns training) {
 		if (training.rows() < 1) throw new IllegalArgumentException("No training examples to search; give a folder with at least one image.");
 		return neighbours(LatentSpace.squaredDistances(cases, training));

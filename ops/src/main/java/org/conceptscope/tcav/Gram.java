@@ -70,11 +70,6 @@ final class Gram {
 		}
 	}
 
-	/** The number of groups of {@value FeatureColumns#GROUP} that rows 0..rows-1 make. */
-	static int groups(int rows) {
-		return (rows + FeatureColumns.GROUP - 1) / FeatureColumns.GROUP;
-	}
-
 	/** Fills the pool's products of group g's rows i with rows from the group's first on (and their mirror images). */
 	void poolGroup(int g) {
 		int first = g * FeatureColumns.GROUP, last = Math.min(p, first + FeatureColumns.GROUP);

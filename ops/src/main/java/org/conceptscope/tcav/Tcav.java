@@ -14,6 +14,7 @@ import java.util.stream.IntStream;
 import org.apache.commons.math3.stat.inference.TTest;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.LayerInfo;
+import org.conceptscope.tensor.FeatureColumns;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 import org.conceptscope.util.Stage;
@@ -142,7 +143,7 @@ public final class Tcav {
 			try {
 				Stage poolLayout = Stage.start(1, x -> poolDots.layOut());
 				started.add(poolLayout);
-				Stage poolRows = Stage.start(Gram.groups(pool), poolDots::poolGroup, poolLayout);
+				Stage poolRows = Stage.start(FeatureColumns.groups(pool), poolDots::poolGroup, poolLayout);
 				started.add(poolRows);
 				List<Stage> layouts = new ArrayList<>(List.of(poolLayout));
 				fits.add(new Fits(runs, r -> train(poolDots, nullPositives[r], negatives[r], seed + 7919L * r + 1), progress, done, total, poolRows));
@@ -155,7 +156,7 @@ public final class Tcav {
 					Stage conceptLayout = Stage.start(1, x -> dots.layOut());
 					started.add(conceptLayout);
 					layouts.add(conceptLayout);
-					Stage conceptRows = Stage.start(Gram.groups(m), dots::conceptGroup, poolLayout, conceptLayout);
+					Stage conceptRows = Stage.start(FeatureColumns.groups(m), dots::conceptGroup, poolLayout, conceptLayout);
 					started.add(conceptRows);
 					int[] all = IntStream.range(pool, pool + m).toArray();
 					Fits f = new Fits(runs, r -> train(dots, all, negatives[r], seed + 7919L * r + 2), progress, done, total, poolRows, conceptRows);
@@ -174,7 +175,7 @@ public final class Tcav {
 				// derivatives g . w = sum_q c_q (g . x_q) then cost O(training rows) each
 				Gram.InputDots[] inputDots = new Gram.InputDots[views.size()];
 				for (int v = 0; v < views.size(); v++) inputDots[v] = views.get(v).inputDots(grads, n, v == 0 ? null : inputDots[0]);
-				Stage gradientRows = Stage.start(Gram.groups(n), g -> {
+				Stage gradientRows = Stage.start(FeatureColumns.groups(n), g -> {
 					for (Gram.InputDots dots : inputDots) dots.group(g);
 				}, layouts.toArray(Stage[]::new));
 				started.add(gradientRows);

@@ -72,9 +72,19 @@ public final class FeatureColumns {
 
 	/** Rows 0..n-1 of x widened to double, as points. */
 	public static double[][] points(float[] x, int n, int d) {
-		double[][] p = new double[n][];
-		for (int i = 0; i < n; i++) p[i] = point(x, i, d);
+		return points(x, 0, n, d);
+	}
+
+	/** Rows first..last-1 of x (row-major, d values each) widened to double, as points. */
+	public static double[][] points(float[] x, int first, int last, int d) {
+		double[][] p = new double[last - first][];
+		for (int i = first; i < last; i++) p[i - first] = point(x, i, d);
 		return p;
+	}
+
+	/** The number of groups of {@value #GROUP} that n points make (the last one possibly smaller). */
+	public static int groups(int n) {
+		return (n + GROUP - 1) / GROUP;
 	}
 
 	public int rows() {

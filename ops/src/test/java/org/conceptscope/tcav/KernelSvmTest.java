@@ -15,6 +15,7 @@ import org.conceptscope.attribution.GradCam;
 import org.conceptscope.metrics.IhcPatches;
 import org.conceptscope.model.BundledModels;
 import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FeatureColumns;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Stage;
 import org.junit.jupiter.api.Test;
@@ -123,10 +124,10 @@ class KernelSvmTest {
 			float[] poolActs = Arrays.copyOf(acts, p * d), conceptActs = Arrays.copyOfRange(acts, p * d, acts.length);
 			Gram pool = Gram.pool(poolActs, p, d);
 			pool.layOut();
-			for (int g = 0; g < Gram.groups(p); g++) pool.poolGroup(g);
+			for (int g = 0; g < FeatureColumns.groups(p); g++) pool.poolGroup(g);
 			Gram view = pool.withConcept(conceptActs, m);
 			view.layOut();
-			for (int g = 0; g < Gram.groups(m); g++) view.conceptGroup(g);
+			for (int g = 0; g < FeatureColumns.groups(m); g++) view.conceptGroup(g);
 			// every product the fits read is the plain sum over the features, pool and concept rows alike
 			for (int i = 0; i < p + m; i++) for (int k = 0; k < p + m; k++) assertEquals(dot(acts, i, k, d), view.dot(i, k), 0, i + ", " + k);
 			int[] concept = IntStream.range(p, p + m).toArray();
@@ -136,7 +137,7 @@ class KernelSvmTest {
 			Arrays.fill(cls, 2);
 			float[] grads = model.layerGradient(inputs, layer, FloatTensor.oneHot(cls, model.numClasses())).data();
 			Gram.InputDots poolDots = pool.inputDots(grads, 12, null), conceptDots = view.inputDots(grads, 12, poolDots);
-			for (int g = 0; g < Gram.groups(12); g++) {
+			for (int g = 0; g < FeatureColumns.groups(12); g++) {
 				poolDots.group(g);
 				conceptDots.group(g);
 			}
@@ -224,16 +225,16 @@ class KernelSvmTest {
 			float[] all = blobs(p + m, d, 1, new int[p + m], p * 31L + d);
 			Gram pool = Gram.pool(Arrays.copyOf(all, p * d), p, d);
 			pool.layOut();
-			for (int g = Gram.groups(p) - 1; g >= 0; g--) pool.poolGroup(g);
+			for (int g = FeatureColumns.groups(p) - 1; g >= 0; g--) pool.poolGroup(g);
 			Gram view = pool.withConcept(Arrays.copyOfRange(all, p * d, all.length), m);
 			view.layOut();
-			for (int g = Gram.groups(m) - 1; g >= 0; g--) view.conceptGroup(g);
+			for (int g = FeatureColumns.groups(m) - 1; g >= 0; g--) view.conceptGroup(g);
 			for (int i = 0; i < p + m; i++) for (int k = 0; k < p + m; k++) assertEquals(dot(all, i, k, d), view.dot(i, k), 0, pmd[0] + " " + i + "," + k);
 			// inputs of any count, against the pool and the concept, each product the plain sum
 			int n = p + 2;
 			float[] inputs = blobs(n, d, 1, new int[n], p * 17L + d);
 			Gram.InputDots poolInputs = pool.inputDots(inputs, n, null), conceptInputs = view.inputDots(inputs, n, poolInputs);
-			for (int g = 0; g < Gram.groups(n); g++) {
+			for (int g = 0; g < FeatureColumns.groups(n); g++) {
 				poolInputs.group(g);
 				conceptInputs.group(g);
 			}
