@@ -104,7 +104,6 @@ public final class ExampleSearch {
 		int m = (int) latent.dim(0), d = (int) latent.dim(1);
 		int[][] members = labels == null ? new int[][] { null } : Prototypes.classMembers(labels, classes);
 		int groups = members.length;
-		float[][] points = new float[groups][];
 		FeatureColumns[] byFeature = new FeatureColumns[groups];
 		double[][][] d2 = new double[groups][][];
 		int[] first = new int[groups + 1]; // row items of group g: first[g]..first[g + 1] - 1
@@ -115,18 +114,12 @@ public final class ExampleSearch {
 		}
 		Prototypes.Selection[] out = new Prototypes.Selection[groups];
 		Stage gather = Stage.start(groups, g -> {
-			if (members[g] == null) {
-				points[g] = latent.data();
-				byFeature[g] = all[0];
-			} else {
-				points[g] = latent.rows(members[g]).data();
-				byFeature[g] = FeatureColumns.of(points[g], members[g].length, d);
-			}
+			byFeature[g] = members[g] == null ? all[0] : FeatureColumns.of(latent.rows(members[g]).data(), members[g].length, d);
 		}, labels == null ? new Stage[] { columns } : new Stage[0]);
 		Stage rows = Stage.start(first[groups], item -> {
 			int g = 0;
 			while (first[g + 1] <= item) g++;
-			LatentSpace.pairedRow(points[g], byFeature[g], d2[g], item - first[g]);
+			LatentSpace.pairedRow(byFeature[g], d2[g], item - first[g]);
 		}, gather);
 		Stage pick = Stage.start(groups, g -> {
 			if (d2[g].length == 0) out[g] = Prototypes.NONE;

@@ -43,7 +43,7 @@ public final class LatentSpace {
 		int n = (int) a.dim(0), d = (int) a.dim(1);
 		FeatureColumns rows = FeatureColumns.of(a.data(), n, d);
 		double[][] out = new double[n][n];
-		java.util.stream.IntStream.range(0, pairedRows(n)).parallel().forEach(h -> pairedRow(a.data(), rows, out, h));
+		java.util.stream.IntStream.range(0, pairedRows(n)).parallel().forEach(h -> pairedRow(rows, out, h));
 		return out;
 	}
 
@@ -53,17 +53,16 @@ public final class LatentSpace {
 	}
 
 	/**
-	 * Item h of the distances between the n rows of x ({@code rows}: the same rows by feature;
-	 * {@code out} [n][n]): the groups of {@value FeatureColumns#GROUP} rows h and G - 1 - h (of G),
-	 * each row i of a group computing the rows j from the group's first on and mirroring them, so
-	 * that the items carry even shares of the pairs. A cell two items would write is written with
-	 * the same number by both.
+	 * Item h of the distances among the rows of {@code rows} ({@code out} [n][n]): the groups of
+	 * {@value FeatureColumns#GROUP} rows h and G - 1 - h (of G), each row i of a group computing the
+	 * rows j from the group's first on and mirroring them, so that the items carry even shares of
+	 * the pairs. A cell two items would write is written with the same number by both.
 	 */
-	static void pairedRow(float[] x, FeatureColumns rows, double[][] out, int h) {
-		int n = rows.rows(), d = rows.features(), groups = FeatureColumns.groups(n);
+	static void pairedRow(FeatureColumns rows, double[][] out, int h) {
+		int n = rows.rows(), groups = FeatureColumns.groups(n);
 		for (int g : h == groups - 1 - h ? new int[] { h } : new int[] { h, groups - 1 - h }) {
 			int first = g * FeatureColumns.GROUP, last = Math.min(n, first + FeatureColumns.GROUP);
-			rows.squaredDistances(FeatureColumns.points(x, first, last, d), first, java.util.Arrays.copyOfRange(out, first, last));
+			rows.squaredDistances(rows.group(first, last), first, java.util.Arrays.copyOfRange(out, first, last));
 			for (int i = first; i < last; i++) for (int j = first; j < n; j++) out[j][i] = out[i][j];
 		}
 	}
@@ -77,7 +76,7 @@ public final class LatentSpace {
 
 	/**
 	 * Squared Euclidean distances between the rows of a [n, d] and the rows of {@code b}: [n][m],
-	 * the points in groups of {@value FeatureColumns#GROUP} shared among threads.
+	 * a's rows in groups of {@value FeatureColumns#GROUP} shared among threads.
 	 */
 	static double[][] squaredDistances(FloatTensor a, FeatureColumns b) {
 		int n = (int) a.dim(0), m = b.rows(), d = (int) a.dim(1);
@@ -86,7 +85,7 @@ public final class LatentSpace {
 		double[][] out = new double[n][m];
 		java.util.stream.IntStream.range(0, FeatureColumns.groups(n)).parallel().forEach(g -> {
 			int first = g * FeatureColumns.GROUP, last = Math.min(n, first + FeatureColumns.GROUP);
-			b.squaredDistances(FeatureColumns.points(x, first, last, d), 0, java.util.Arrays.copyOfRange(out, first, last));
+			b.squaredDistances(FeatureColumns.Group.ofRows(x, first, last, d), 0, java.util.Arrays.copyOfRange(out, first, last));
 		});
 		return out;
 	}

@@ -20,8 +20,6 @@ final class Gram {
 	/** The pool's rows by feature (shared with the concept views), and this view's concept rows; set by {@link #layOut()}. */
 	private final FeatureColumns[] poolColumns;
 	private volatile FeatureColumns conceptColumns;
-	/** This view's own rows (the pool's, or the concept's) widened, as points; set by {@link #layOut()}. */
-	private volatile double[][] ownRows;
 	/** [p, p] products of the pool, shared with every concept's view. */
 	private final double[] poolDots;
 	/** [m, p + m] products of the concept's rows with the pool's, then with each other; null without a concept. */
@@ -51,15 +49,12 @@ final class Gram {
 	/** Lays this view's own rows out by feature (the pool's for the pool's view, the concept's for a concept's view). */
 	void layOut() {
 		if (concept == null) {
-			double[][] rows = FeatureColumns.points(pool, p, d);
+			FeatureColumns rows = FeatureColumns.of(pool, p, d);
 			synchronized (poolColumns) {
-				poolColumns[0] = FeatureColumns.of(rows, d);
+				poolColumns[0] = rows;
 			}
-			ownRows = rows;
 		} else {
-			double[][] rows = FeatureColumns.points(concept, m, d);
-			conceptColumns = FeatureColumns.of(rows, d);
-			ownRows = rows;
+			conceptColumns = FeatureColumns.of(concept, m, d);
 		}
 	}
 
@@ -74,7 +69,8 @@ final class Gram {
 	void poolGroup(int g) {
 		int first = g * FeatureColumns.GROUP, last = Math.min(p, first + FeatureColumns.GROUP);
 		double[][] out = new double[last - first][p];
-		poolColumns().dots(java.util.Arrays.copyOfRange(ownRows, first, last), first, out);
+		FeatureColumns rows = poolColumns();
+		rows.dots(rows.group(first, last), first, out);
 		for (int i = first; i < last; i++) {
 			for (int k = first; k < p; k++) poolDots[i * p + k] = poolDots[k * p + i] = out[i - first][k];
 		}
@@ -83,7 +79,8 @@ final class Gram {
 	/** Fills group g of the concept's rows a: their products with the pool and with concept rows from the group's first on (and their mirror images). */
 	void conceptGroup(int g) {
 		int first = g * FeatureColumns.GROUP, last = Math.min(m, first + FeatureColumns.GROUP), w = p + m;
-		double[][] points = java.util.Arrays.copyOfRange(ownRows, first, last), withPool = new double[last - first][p], withConcept = new double[last - first][m];
+		double[][] withPool = new double[last - first][p], withConcept = new double[last - first][m];
+		FeatureColumns.Group points = conceptColumns.group(first, last);
 		poolColumns().dots(points, 0, withPool);
 		conceptColumns.dots(points, first, withConcept);
 		for (int a = first; a < last; a++) {
@@ -92,11 +89,33 @@ final class Gram {
 		}
 	}
 
-	/** x_i . x_k for rows of this view (pool rows first, then the concept's). */
-	double dot(int i, int k) {
-		if (i < p && k < p) return poolDots[i * p + k];
-		if (i < p) return conceptDots[(k - p) * (p + m) + i];
-		return conceptDots[(i - p) * (p + m) + k];
+	/**
+	 * [p + m][p + m]: x_i . x_k for the rows of this view (the pool's first, then the concept's),
+	 * gathered once from the pool's and the concept's blocks when first asked for, after every group
+	 * is filled: each fit reads its own rows in its own order, and a row lookup there costs a
+	 * fraction of what finding each product's block would.
+	 */
+	double[][] products() {
+		double[][] r = products;
+		if (r == null) {
+			synchronized (this) {
+				if ((r = products) == null) products = r = gatherProducts();
+			}
+		}
+		return r;
+	}
+
+	private volatile double[][] products;
+
+	private double[][] gatherProducts() {
+		int w = p + m;
+		double[][] r = new double[w][w];
+		for (int i = 0; i < p; i++) {
+			System.arraycopy(poolDots, i * p, r[i], 0, p);
+			for (int b = 0; b < m; b++) r[i][p + b] = conceptDots[b * w + i];
+		}
+		for (int a = 0; a < m; a++) System.arraycopy(conceptDots, a * w, r[p + a], 0, w);
+		return r;
 	}
 
 	/** w += c * x_i. */
@@ -112,7 +131,7 @@ final class Gram {
 	 * view shares the pool's part with the pool view's (which fills it).
 	 */
 	InputDots inputDots(float[] inputs, int n, InputDots poolView) {
-		return new InputDots(inputs, n, poolView == null ? new AtomicReferenceArray<>(n) : poolView.widened, poolView == null ? new double[n * p] : poolView.withPool,
+		return new InputDots(inputs, n, poolView == null ? new AtomicReferenceArray<>(FeatureColumns.groups(n)) : poolView.laidOut, poolView == null ? new double[n * p] : poolView.withPool,
 			poolView == null, new double[n * m]);
 	}
 
@@ -120,15 +139,15 @@ final class Gram {
 
 		private final float[] inputs;
 		private final int n;
-		/** The inputs widened, each by the first view whose group needs it (the pool's), shared with the concept views. */
-		private final AtomicReferenceArray<double[]> widened;
+		/** Each group's inputs as points, widened by the first view that needs them, shared with the other views. */
+		private final AtomicReferenceArray<FeatureColumns.Group> laidOut;
 		private final double[] withPool, withConcept;
 		private final boolean fillsPool;
 
-		private InputDots(float[] inputs, int n, AtomicReferenceArray<double[]> widened, double[] withPool, boolean fillsPool, double[] withConcept) {
+		private InputDots(float[] inputs, int n, AtomicReferenceArray<FeatureColumns.Group> laidOut, double[] withPool, boolean fillsPool, double[] withConcept) {
 			this.inputs = inputs;
 			this.n = n;
-			this.widened = widened;
+			this.laidOut = laidOut;
 			this.withPool = withPool;
 			this.fillsPool = fillsPool;
 			this.withConcept = withConcept;
@@ -141,14 +160,10 @@ final class Gram {
 		/** Fills the products of group g's inputs (with the pool's rows when this is the pool's view, with the concept's rows). */
 		void group(int g) {
 			int first = g * FeatureColumns.GROUP, last = Math.min(n, first + FeatureColumns.GROUP);
-			double[][] points = new double[last - first][];
-			for (int i = first; i < last; i++) {
-				double[] x = widened.get(i);
-				if (x == null) {
-					widened.compareAndSet(i, null, FeatureColumns.point(inputs, i, d));
-					x = widened.get(i);
-				}
-				points[i - first] = x;
+			FeatureColumns.Group points = laidOut.get(g);
+			if (points == null) {
+				laidOut.compareAndSet(g, null, FeatureColumns.Group.ofRows(inputs, first, last, d));
+				points = laidOut.get(g);
 			}
 			if (fillsPool) {
 				double[][] out = new double[last - first][p];
@@ -162,9 +177,24 @@ final class Gram {
 			}
 		}
 
-		/** g_i . x_row for a row of the view. */
-		double dot(int i, int row) {
-			return row < p ? withPool[i * p + row] : withConcept[i * m + row - p];
+		/** [n][p + m]: g_i . x_row for the rows of the view, gathered once when first asked for, after every group is filled (see {@link Gram#products()}). */
+		double[][] products() {
+			double[][] r = products;
+			if (r == null) {
+				synchronized (this) {
+					if ((r = products) == null) {
+						r = new double[n][p + m];
+						for (int i = 0; i < n; i++) {
+							System.arraycopy(withPool, i * p, r[i], 0, p);
+							System.arraycopy(withConcept, i * m, r[i], p, m);
+						}
+						products = r;
+					}
+				}
+			}
+			return r;
 		}
+
+		private volatile double[][] products;
 	}
 }

@@ -28,11 +28,10 @@ final class LinearSvm {
 	 */
 	record Model(double[] coefficients, double intercept) {
 
-		/** The decision value of row {@code row} of the dot products the model was fitted on. */
-		double decision(double[] dots, int row) {
-			int n = coefficients.length, o = row * n;
+		/** The decision value of a row, given its dot products with the training rows. */
+		double decision(double[] dots) {
 			double s = intercept;
-			for (int i = 0; i < n; i++) s += coefficients[i] * dots[o + i];
+			for (int i = 0; i < coefficients.length; i++) s += coefficients[i] * dots[i];
 			return s;
 		}
 	}
@@ -40,12 +39,13 @@ final class LinearSvm {
 	private LinearSvm() {}
 
 	/**
-	 * @param dots row-major [rows, n] dot products (in double) of each row with the n training rows,
-	 *        the training rows first (rows 0..n-1, the order the caller lists them in: a symmetric
-	 *        block; more rows may follow, for decisions on held-out rows)
+	 * @param dots [n][n] dot products (in double) of the training rows with each other, in the
+	 *        order the caller lists them in (a symmetric matrix; each row an array of its own, so that
+	 *        the updates run as vector loops)
 	 * @param labels the training rows' labels, +1 or -1
 	 */
-	static Model fit(double[] dots, int n, int[] labels, long seed) {
+	static Model fit(double[][] dots, int[] labels, long seed) {
+		int n = labels.length;
 		double[] c = new double[n];
 		// f[r] = sum_i c_i (x_i . x_r) for the training rows, kept up to date at each update, so a margin costs O(1)
 		double[] f = new double[n];
@@ -58,27 +58,34 @@ final class LinearSvm {
 		double best = Double.POSITIVE_INFINITY;
 		int stale = 0;
 		long t = 1;
+		// each step's learning rate and penalty shrink depend on the step count only: made for an
+		// epoch ahead, outside the chain of dependent steps (which a division in it would lengthen)
+		double[] eta = new double[n], shrink = new double[n];
 		for (int epoch = 0; epoch < MAX_EPOCHS; epoch++) {
 			for (int i = n - 1; i > 0; i--) {
 				int k = rnd.nextInt(i + 1), tmp = order[i];
 				order[i] = order[k];
 				order[k] = tmp;
 			}
+			for (int s = 0; s < n; s++) {
+				eta[s] = 1 / (ALPHA * (t0 + (t + s) - 1));
+				shrink[s] = Math.max(0, 1 - eta[s] * ALPHA);
+			}
 			double loss = 0;
-			for (int r : order) {
-				double eta = 1 / (ALPHA * (t0 + t - 1));
+			for (int s = 0; s < n; s++) {
+				int r = order[s];
 				double margin = labels[r] * (b + scale * f[r]);
-				loss += Math.max(0, 1 - margin);
+				if (!(margin >= 1)) loss += 1 - margin; // the hinge max(0, 1 - margin), NaN kept
 				if (margin < 1) {
-					double step = eta * labels[r] / scale;
+					double step = eta[s] * labels[r] / scale;
 					c[r] += step;
 					// f[i] += step * (x_i . x_r), from row r of the products (they are symmetric)
-					int o = r * n;
-					for (int i = 0; i < n; i++) f[i] += step * dots[o + i];
-					b += eta * labels[r];
+					double[] products = dots[r];
+					for (int i = 0; i < n; i++) f[i] += step * products[i];
+					b += eta[s] * labels[r];
 				}
 				// the penalty's shrink after the step, as scikit-learn orders them
-				scale *= Math.max(0, 1 - eta * ALPHA);
+				scale *= shrink[s];
 				if (scale < 1e-9) { // fold the scale back in before it underflows
 					for (int i = 0; i < n; i++) {
 						c[i] *= scale;
@@ -86,8 +93,8 @@ final class LinearSvm {
 					}
 					scale = 1;
 				}
-				t++;
 			}
+			t += n;
 			// scikit-learn compares the summed hinge loss of the epoch (without the penalty)
 			if (loss > best - TOL * n) {
 				if (++stale >= NO_CHANGE_EPOCHS) break;

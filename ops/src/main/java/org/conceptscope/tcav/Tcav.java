@@ -300,18 +300,21 @@ public final class Tcav {
 		int[] row = new int[n];
 		for (int i = 0; i < n; i++) row[i] = ordered[i] < np ? pos[ordered[i]] : neg[ordered[i] - np];
 		// each row's products with the training rows: the training rows first, then the held-out ones
-		double[] k = new double[n * nt];
-		for (int i = 0; i < n; i++) for (int q = 0; q < nt; q++) k[i * nt + q] = dots.dot(row[i], row[q]);
+		double[][] k = new double[n][nt], all = dots.products();
+		for (int i = 0; i < n; i++) {
+			double[] products = all[row[i]];
+			for (int q = 0; q < nt; q++) k[i][q] = products[row[q]];
+		}
 		int[] labels = new int[nt];
 		for (int q = 0; q < nt; q++) labels[q] = ordered[q] < np ? 1 : -1;
-		LinearSvm.Model m = LinearSvm.fit(k, nt, labels, rnd.nextLong());
+		LinearSvm.Model m = LinearSvm.fit(Arrays.copyOf(k, nt), labels, rnd.nextLong());
 		int correct = 0;
-		for (int i = nt; i < n; i++) if (m.decision(k, i) > 0 == ordered[i] < np) correct++;
+		for (int i = nt; i < n; i++) if (m.decision(k[i]) > 0 == ordered[i] < np) correct++;
 		double[] c = m.coefficients();
 		double norm2 = 0; // |w|^2 = sum_q c_q (w . x_q) = sum_q c_q sum_i c_i (x_i . x_q)
 		for (int q = 0; q < nt; q++) {
 			double wq = 0;
-			for (int i = 0; i < nt; i++) wq += c[i] * k[q * nt + i];
+			for (int i = 0; i < nt; i++) wq += c[i] * k[q][i];
 			norm2 += c[q] * wq;
 		}
 		return new Trained(Arrays.copyOf(row, nt), c, m.intercept(), Math.sqrt(Math.max(0, norm2)), correct / (double) (n - nt));
@@ -338,9 +341,10 @@ public final class Tcav {
 	/** A run's directional derivatives g_i . w = sum_q c_q (g_i . x_q), from the inputs' products with the view's rows. */
 	static double[] sensitivities(Trained t, Gram.InputDots g) {
 		double[] s = new double[g.n()];
+		double[][] all = g.products();
 		for (int i = 0; i < s.length; i++) {
 			double v = 0;
-			for (int q = 0; q < t.rows().length; q++) v += t.coefficients()[q] * g.dot(i, t.rows()[q]);
+			for (int q = 0; q < t.rows().length; q++) v += t.coefficients()[q] * all[i][t.rows()[q]];
 			s[i] = v;
 		}
 		return s;

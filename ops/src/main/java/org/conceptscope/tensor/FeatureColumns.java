@@ -4,17 +4,40 @@ package org.conceptscope.tensor;
  * The rows of a [n, d] float matrix stored feature by feature and widened to double: column k
  * holds feature k of every row. A point's squared distances or dot products with all the rows
  * then run as loops across the rows, which the JIT turns into vector instructions; a loop along
- * one row is a chain of dependent additions, four to eight times slower. Each result is still one
+ * one row is a chain of dependent additions, four to eight times slower. The points come in
+ * {@link Group}s of up to {@value #GROUP}, taken from row-major floats or from the columns of a set
+ * (this one, for a set's distances among its rows). Each result is still one
  * sum over the features in order, in double, started from 0, so it has the same bits whichever
  * points are computed together and on whichever thread. Dot products of float values are the
  * exact products summed in order (float times float is exact in double); squared distances take
- * the difference in double (exact unless the two values are more than 2^29 apart in scale).
+ * the difference in double (exact unless the two values are more than 2^29 apart in scale) and,
+ * where the JVM has {@link #FUSED fused multiply-add}, add its exact square with one rounding.
  * Immutable once made: threads may share it.
  */
 public final class FeatureColumns {
 
-	/** Points read from the columns together, so that each column value is loaded once for all of them. */
+	/** Points compared with the rows together, so that each column value is loaded once for all of them. */
 	public static final int GROUP = 4;
+
+	/**
+	 * Whether this JVM computes {@link Math#fma} with one instruction (HotSpot's UseFMA, on by
+	 * itself where the processor has FMA). Then each term is added to its sum with one rounding:
+	 * for dot products of float values the same bits (their products are exact in double), for
+	 * squared distances the exact square rounded once with the sum (the plain kernels round the
+	 * square first, so their last bit can differ); and the loops take two or three features per
+	 * pass, a quarter less time. Elsewhere Math.fma is a slow software routine, so the plain
+	 * kernels run.
+	 */
+	public static final boolean FUSED = fusedMultiplyAdd();
+
+	private static boolean fusedMultiplyAdd() {
+		try {
+			com.sun.management.HotSpotDiagnosticMXBean vm = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+			return vm != null && "true".equals(vm.getVMOption("UseFMA").getValue());
+		} catch (RuntimeException | LinkageError e) {
+			return false; // not HotSpot, or no such flag: take the plain kernels
+		}
+	}
 
 	private final double[][] columns;
 	/** Whether column k holds finite values only: then a point's 0 there adds only zeros to its products, which change no sum. */
@@ -49,39 +72,6 @@ public final class FeatureColumns {
 		return new FeatureColumns(c, finite, n, d);
 	}
 
-	/** The given rows, already widened (callers that also use them as points widen each value once). */
-	public static FeatureColumns of(double[][] rows, int d) {
-		int n = rows.length;
-		for (int j = 0; j < n; j++) if (rows[j].length != d) throw new IllegalArgumentException("Row " + j + " has " + rows[j].length + " values, not " + d + ".");
-		double[][] c = new double[d][];
-		boolean[] finite = new boolean[d];
-		// column by column, each made where it is filled (on small sets faster than blocks of features)
-		for (int k = 0; k < d; k++) {
-			double[] col = new double[n];
-			boolean f = true;
-			for (int j = 0; j < n; j++) {
-				double v = rows[j][k];
-				col[j] = v;
-				f &= Double.isFinite(v);
-			}
-			c[k] = col;
-			finite[k] = f;
-		}
-		return new FeatureColumns(c, finite, n, d);
-	}
-
-	/** Rows 0..n-1 of x widened to double, as points. */
-	public static double[][] points(float[] x, int n, int d) {
-		return points(x, 0, n, d);
-	}
-
-	/** Rows first..last-1 of x (row-major, d values each) widened to double, as points. */
-	public static double[][] points(float[] x, int first, int last, int d) {
-		double[][] p = new double[last - first][];
-		for (int i = first; i < last; i++) p[i - first] = point(x, i, d);
-		return p;
-	}
-
 	/** The number of groups of {@value #GROUP} that n points make (the last one possibly smaller). */
 	public static int groups(int n) {
 		return (n + GROUP - 1) / GROUP;
@@ -95,69 +85,126 @@ public final class FeatureColumns {
 		return d;
 	}
 
-	/** Row i of x (row-major, d values each) widened to double, as a point to compare with the rows. */
-	public static double[] point(float[] x, int i, int d) {
-		double[] p = new double[d];
-		int o = i * d;
-		for (int k = 0; k < d; k++) p[k] = x[o + k];
-		return p;
-	}
-
-	/** out[q][j] = |points[q] - row j|^2 for rows j in [from, n) (out[q] has at least n entries). */
-	public void squaredDistances(double[][] points, int from, double[][] out) {
-		inGroups(points, from, out, true);
-	}
-
 	/**
-	 * out[q][j] = points[q] . row j for rows j in [from, n) (out[q] has at least n entries). Features
-	 * where the points are 0 are skipped (ReLU activations and their gradients are often mostly 0): a
-	 * sum that starts at +0 is never -0, and adding +-0 to it changes nothing, so the sums are the
-	 * same to the bit; not where the column holds an infinity or NaN, whose product with 0 is NaN.
+	 * Up to {@value #GROUP} points of d features, as the kernels read them: rows of a laid-out set,
+	 * read from its columns where the kernels load those anyway (no copy), or rows of a row-major
+	 * float matrix, widened once and interleaved by feature (value k * GROUP + r is feature k of
+	 * point r), so that each feature's four values sit together. A group of fewer repeats its last
+	 * point, whose sums are dropped.
 	 */
-	public void dots(double[][] points, int from, double[][] out) {
-		inGroups(points, from, out, false);
-	}
+	public static final class Group {
 
-	/** The points four at a time, then the rest one by one (each result the same either way). */
-	private void inGroups(double[][] points, int from, double[][] out, boolean distances) {
-		check(points, from, out);
-		for (int q = 0; q < points.length; q++) java.util.Arrays.fill(out[q], from, n, 0); // every sum starts at +0
-		int q = 0;
-		for (; q + GROUP <= points.length; q += GROUP) {
-			double[] p0 = points[q], p1 = points[q + 1], p2 = points[q + 2], p3 = points[q + 3];
-			if (distances) squaredDistances4(p0, p1, p2, p3, from, out[q], out[q + 1], out[q + 2], out[q + 3]);
-			else dots4(p0, p1, p2, p3, from, out[q], out[q + 1], out[q + 2], out[q + 3]);
-		}
-		for (; q < points.length; q++) {
-			if (distances) squaredDistances1(points[q], from, out[q]);
-			else dots1(points[q], from, out[q]);
-		}
-	}
+		/** Feature k of point r: columns[k][index[r]], or interleaved[k * GROUP + index[r]] (index 0, 1, 2, 3). */
+		private final double[][] columns;
+		private final int[] index;
+		private final double[] interleaved;
+		private final int size, d;
 
-	private void check(double[][] points, int from, double[][] out) {
-		if (from < 0 || from > n) throw new IllegalArgumentException("Rows from " + from + " of " + n + ".");
-		if (out.length < points.length) throw new IllegalArgumentException(points.length + " points, " + out.length + " outputs.");
-		for (int q = 0; q < points.length; q++) {
-			if (points[q].length != d) throw new IllegalArgumentException("A point of " + points[q].length + " values against rows of " + d + ".");
-			if (out[q].length < n) throw new IllegalArgumentException("An output of " + out[q].length + " for " + n + " rows.");
+		private Group(double[][] columns, int[] index, double[] interleaved, int size, int d) {
+			this.columns = columns;
+			this.index = index;
+			this.interleaved = interleaved;
+			this.size = size;
+			this.d = d;
 		}
-	}
 
-	private void squaredDistances1(double[] p, int from, double[] o) {
-		for (int k = 0; k < d; k++) {
-			double v = p[k];
-			double[] c = columns[k];
-			for (int j = from; j < n; j++) {
-				double e = v - c[j];
-				o[j] += e * e;
+		/** Rows first..last-1 (at most {@value #GROUP}) of x, row-major with d values each. */
+		public static Group ofRows(float[] x, int first, int last, int d) {
+			check(first, last, d == 0 ? 0 : x.length / d);
+			double[] v = new double[d * GROUP];
+			for (int r = 0; r < GROUP; r++) {
+				int o = Math.min(first + r, last - 1) * d;
+				for (int k = 0; k < d; k++) v[k * GROUP + r] = x[o + k];
+			}
+			return new Group(null, new int[] { 0, 1, 2, 3 }, v, last - first, d);
+		}
+
+		public int size() {
+			return size;
+		}
+
+		/** Feature k of point r (outside the kernels' loops). */
+		private double at(int k, int r) {
+			return interleaved != null ? interleaved[k * GROUP + index[r]] : columns[k][index[r]];
+		}
+
+		private static void check(int first, int last, long rows) {
+			if (first < 0 || last <= first || last - first > GROUP || last > rows) {
+				throw new IllegalArgumentException("A group of points " + first + ".." + (last - 1) + " (1 to " + GROUP + " of " + rows + ").");
 			}
 		}
 	}
 
-	private void squaredDistances4(double[] p0, double[] p1, double[] p2, double[] p3, int from, double[] o0, double[] o1, double[] o2, double[] o3) {
+	/** Rows first..last-1 of this set (at most {@value #GROUP}) as a group of points. */
+	public Group group(int first, int last) {
+		Group.check(first, last, n);
+		int[] index = new int[GROUP];
+		for (int r = 0; r < GROUP; r++) index[r] = Math.min(first + r, last - 1);
+		return new Group(columns, index, null, last - first, d);
+	}
+
+	/** out[q][j] = |point q - row j|^2 for the group's points q and rows j in [from, n) (out[q] has at least n entries). */
+	public void squaredDistances(Group points, int from, double[][] out) {
+		double[][] o = outputs(points, from, out);
+		if (FUSED) {
+			squaredDistancesFused(points, 0, 1, from, o[0], o[1]);
+			squaredDistancesFused(points, 2, 3, from, o[2], o[3]);
+		} else {
+			squaredDistances(points, from, o[0], o[1], o[2], o[3]);
+		}
+	}
+
+	/**
+	 * out[q][j] = point q . row j, as {@link #squaredDistances}. Features where the points are 0 are
+	 * skipped (ReLU activations and their gradients are often mostly 0): a sum that starts at +0 is
+	 * never -0, and adding +-0 to it changes nothing, so the sums are the same to the bit; not where
+	 * the column holds an infinity or NaN, whose product with 0 is NaN.
+	 */
+	public void dots(Group points, int from, double[][] out) {
+		double[][] o = outputs(points, from, out);
+		int[] used = new int[d];
+		int u = 0;
 		for (int k = 0; k < d; k++) {
-			double v0 = p0[k], v1 = p1[k], v2 = p2[k], v3 = p3[k];
+			if (points.at(k, 0) != 0 || points.at(k, 1) != 0 || points.at(k, 2) != 0 || points.at(k, 3) != 0 || !finite[k]) used[u++] = k;
+		}
+		if (FUSED) dotsFused(points, used, u, from, o[0], o[1], o[2], o[3]);
+		else dots(points, used, u, from, o[0], o[1], o[2], o[3]);
+	}
+
+	/** The group's outputs, each zeroed from {@code from} on (every sum starts at +0), and scratch rows for the repeated points. */
+	private double[][] outputs(Group points, int from, double[][] out) {
+		if (points.d != d) throw new IllegalArgumentException("Points of " + points.d + " values against rows of " + d + ".");
+		if (from < 0 || from > n) throw new IllegalArgumentException("Rows from " + from + " of " + n + ".");
+		if (out.length < points.size) throw new IllegalArgumentException(points.size + " points, " + out.length + " outputs.");
+		double[][] o = new double[GROUP][];
+		for (int q = 0; q < GROUP; q++) {
+			if (q >= points.size) {
+				o[q] = new double[n];
+				continue;
+			}
+			if (out[q].length < n) throw new IllegalArgumentException("An output of " + out[q].length + " for " + n + " rows.");
+			java.util.Arrays.fill(out[q], from, n, 0);
+			o[q] = out[q];
+		}
+		return o;
+	}
+
+	/*
+	 * The kernels read a point's value of feature k as iv[k * GROUP + x] (interleaved rows) or
+	 * pc[k][x] (a set's columns), x the point's index there, picked per feature outside the loops
+	 * across rows; the index is taken into a local first (read through the group inside the loops
+	 * over features, the same kernels ran a quarter slower, measured).
+	 */
+
+	private void squaredDistances(Group p, int from, double[] o0, double[] o1, double[] o2, double[] o3) {
+		double[] iv = p.interleaved;
+		double[][] pc = p.columns;
+		int x0 = p.index[0], x1 = p.index[1], x2 = p.index[2], x3 = p.index[3];
+		for (int k = 0; k < d; k++) {
 			double[] c = columns[k];
+			int a = k * GROUP;
+			double v0 = iv != null ? iv[a + x0] : pc[k][x0], v1 = iv != null ? iv[a + x1] : pc[k][x1];
+			double v2 = iv != null ? iv[a + x2] : pc[k][x2], v3 = iv != null ? iv[a + x3] : pc[k][x3];
 			for (int j = from; j < n; j++) {
 				double cj = c[j], e0 = v0 - cj, e1 = v1 - cj, e2 = v2 - cj, e3 = v3 - cj;
 				o0[j] += e0 * e0;
@@ -168,26 +215,99 @@ public final class FeatureColumns {
 		}
 	}
 
-	private void dots1(double[] p, int from, double[] o) {
-		for (int k = 0; k < d; k++) {
-			double v = p[k];
-			if (v == 0 && finite[k]) continue;
+	/**
+	 * Points r0 and r1 of a group: their squared distances, each exact square added with one
+	 * rounding, three features per pass over the sums (a third of the loads and stores of the sums).
+	 * C2 vectorises a loop only when its body is small enough to unroll: three features of two
+	 * points is, four of either or two of four points is not (measured: those run unvectorised,
+	 * slower than the plain kernel).
+	 */
+	private void squaredDistancesFused(Group p, int r0, int r1, int from, double[] o0, double[] o1) {
+		double[] iv = p.interleaved;
+		double[][] pc = p.columns;
+		int x0 = p.index[r0], x1 = p.index[r1];
+		int k = 0;
+		for (; k + 2 < d; k += 3) {
+			double[] c = columns[k], e = columns[k + 1], f = columns[k + 2];
+			int a = k * GROUP, b = a + GROUP, g = b + GROUP;
+			double a0 = iv != null ? iv[a + x0] : pc[k][x0], a1 = iv != null ? iv[a + x1] : pc[k][x1];
+			double b0 = iv != null ? iv[b + x0] : pc[k + 1][x0], b1 = iv != null ? iv[b + x1] : pc[k + 1][x1];
+			double g0 = iv != null ? iv[g + x0] : pc[k + 2][x0], g1 = iv != null ? iv[g + x1] : pc[k + 2][x1];
+			for (int j = from; j < n; j++) {
+				double cj = c[j], ej = e[j], fj = f[j];
+				double y0 = a0 - cj, y1 = a1 - cj, z0 = b0 - ej, z1 = b1 - ej, w0 = g0 - fj, w1 = g1 - fj;
+				o0[j] = Math.fma(w0, w0, Math.fma(z0, z0, Math.fma(y0, y0, o0[j])));
+				o1[j] = Math.fma(w1, w1, Math.fma(z1, z1, Math.fma(y1, y1, o1[j])));
+			}
+		}
+		for (; k < d; k++) {
 			double[] c = columns[k];
-			for (int j = from; j < n; j++) o[j] += v * c[j];
+			int a = k * GROUP;
+			double a0 = iv != null ? iv[a + x0] : pc[k][x0], a1 = iv != null ? iv[a + x1] : pc[k][x1];
+			for (int j = from; j < n; j++) {
+				double y0 = a0 - c[j], y1 = a1 - c[j];
+				o0[j] = Math.fma(y0, y0, o0[j]);
+				o1[j] = Math.fma(y1, y1, o1[j]);
+			}
 		}
 	}
 
-	private void dots4(double[] p0, double[] p1, double[] p2, double[] p3, int from, double[] o0, double[] o1, double[] o2, double[] o3) {
-		for (int k = 0; k < d; k++) {
-			double v0 = p0[k], v1 = p1[k], v2 = p2[k], v3 = p3[k];
-			if (v0 == 0 && v1 == 0 && v2 == 0 && v3 == 0 && finite[k]) continue;
+	/** The four points' dot products over the features {@code used[0..u-1]} (those where a point is not 0). */
+	private void dots(Group p, int[] used, int u, int from, double[] o0, double[] o1, double[] o2, double[] o3) {
+		double[] iv = p.interleaved;
+		double[][] pc = p.columns;
+		int x0 = p.index[0], x1 = p.index[1], x2 = p.index[2], x3 = p.index[3];
+		for (int t = 0; t < u; t++) {
+			int k = used[t], a = k * GROUP;
 			double[] c = columns[k];
+			double v0 = iv != null ? iv[a + x0] : pc[k][x0], v1 = iv != null ? iv[a + x1] : pc[k][x1];
+			double v2 = iv != null ? iv[a + x2] : pc[k][x2], v3 = iv != null ? iv[a + x3] : pc[k][x3];
 			for (int j = from; j < n; j++) {
 				double cj = c[j];
 				o0[j] += v0 * cj;
 				o1[j] += v1 * cj;
 				o2[j] += v2 * cj;
 				o3[j] += v3 * cj;
+			}
+		}
+	}
+
+	/**
+	 * As above, each product added with one rounding (the same bits for products of float values,
+	 * which are exact in double), two features per pass over the sums (three do not vectorise, see
+	 * {@link #squaredDistancesFused}).
+	 */
+	private void dotsFused(Group p, int[] used, int u, int from, double[] o0, double[] o1, double[] o2, double[] o3) {
+		double[] iv = p.interleaved;
+		double[][] pc = p.columns;
+		int x0 = p.index[0], x1 = p.index[1], x2 = p.index[2], x3 = p.index[3];
+		int t = 0;
+		for (; t + 1 < u; t += 2) {
+			int k = used[t], l = used[t + 1], a = k * GROUP, b = l * GROUP;
+			double[] c = columns[k], e = columns[l];
+			double a0 = iv != null ? iv[a + x0] : pc[k][x0], a1 = iv != null ? iv[a + x1] : pc[k][x1];
+			double a2 = iv != null ? iv[a + x2] : pc[k][x2], a3 = iv != null ? iv[a + x3] : pc[k][x3];
+			double b0 = iv != null ? iv[b + x0] : pc[l][x0], b1 = iv != null ? iv[b + x1] : pc[l][x1];
+			double b2 = iv != null ? iv[b + x2] : pc[l][x2], b3 = iv != null ? iv[b + x3] : pc[l][x3];
+			for (int j = from; j < n; j++) {
+				double cj = c[j], ej = e[j];
+				o0[j] = Math.fma(b0, ej, Math.fma(a0, cj, o0[j]));
+				o1[j] = Math.fma(b1, ej, Math.fma(a1, cj, o1[j]));
+				o2[j] = Math.fma(b2, ej, Math.fma(a2, cj, o2[j]));
+				o3[j] = Math.fma(b3, ej, Math.fma(a3, cj, o3[j]));
+			}
+		}
+		if (t < u) {
+			int k = used[t], a = k * GROUP;
+			double[] c = columns[k];
+			double a0 = iv != null ? iv[a + x0] : pc[k][x0], a1 = iv != null ? iv[a + x1] : pc[k][x1];
+			double a2 = iv != null ? iv[a + x2] : pc[k][x2], a3 = iv != null ? iv[a + x3] : pc[k][x3];
+			for (int j = from; j < n; j++) {
+				double cj = c[j];
+				o0[j] = Math.fma(a0, cj, o0[j]);
+				o1[j] = Math.fma(a1, cj, o1[j]);
+				o2[j] = Math.fma(a2, cj, o2[j]);
+				o3[j] = Math.fma(a3, cj, o3[j]);
 			}
 		}
 	}

@@ -12,6 +12,7 @@ import java.util.Set;
 
 import org.conceptscope.model.BundledModels;
 import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FeatureColumns;
 import org.conceptscope.tensor.FloatTensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -189,7 +190,8 @@ class ExamplesTest {
 
 	/**
 	 * The distances, made by feature for groups of points on several threads, are to the bit the squared distance of each
-	 * pair computed alone: differences, squares and sums in double, the sum in index order.
+	 * pair computed alone: differences, squares and sums in double, the sum in index order (each square added with one
+	 * rounding where the JVM has fused multiply-add, as {@link FeatureColumns#FUSED} says).
 	 */
 	@Test
 	void distancesByFeatureAreEachPairAloneToTheBit() {
@@ -205,7 +207,7 @@ class ExamplesTest {
 					double alone = 0;
 					for (int k = 0; k < d; k++) {
 						double diff = (double) a.data()[i * d + k] - b.data()[j * d + k];
-						alone += diff * diff;
+						alone = FeatureColumns.FUSED ? Math.fma(diff, diff, alone) : alone + diff * diff;
 					}
 					assertEquals(alone, cross[i][j], 0.0, n + "x" + m + "x" + d + ", pair " + i + ", " + j);
 				}
@@ -215,7 +217,7 @@ class ExamplesTest {
 					double alone = 0;
 					for (int k = 0; k < d; k++) {
 						double diff = (double) b.data()[i * d + k] - b.data()[j * d + k];
-						alone += diff * diff;
+						alone = FeatureColumns.FUSED ? Math.fma(diff, diff, alone) : alone + diff * diff;
 					}
 					assertEquals(alone, self[i][j], 0.0, m + " points of " + d + ", pair " + i + ", " + j);
 				}

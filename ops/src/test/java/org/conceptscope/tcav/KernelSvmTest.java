@@ -48,13 +48,13 @@ class KernelSvmTest {
 		int total = x.length / d, n = rows.length;
 		// the training rows first, then every row of x (for decisions)
 		int[] order = IntStream.concat(Arrays.stream(rows), IntStream.range(0, total)).toArray();
-		double[] k = new double[order.length * n];
-		for (int i = 0; i < order.length; i++) for (int q = 0; q < n; q++) k[i * n + q] = dot(x, order[i], order[q], d);
-		LinearSvm.Model m = LinearSvm.fit(k, n, labels, seed);
+		double[][] k = new double[order.length][n];
+		for (int i = 0; i < order.length; i++) for (int q = 0; q < n; q++) k[i][q] = dot(x, order[i], order[q], d);
+		LinearSvm.Model m = LinearSvm.fit(Arrays.copyOf(k, n), labels, seed);
 		double[] w = new double[d];
 		for (int q = 0; q < n; q++) for (int j = 0; j < d; j++) w[j] += m.coefficients()[q] * x[rows[q] * d + j];
 		double[] decisions = new double[total];
-		for (int i = 0; i < total; i++) decisions[i] = m.decision(k, n + i);
+		for (int i = 0; i < total; i++) decisions[i] = m.decision(k[n + i]);
 		return new double[][] { w, { m.intercept() }, decisions };
 	}
 
@@ -129,7 +129,7 @@ class KernelSvmTest {
 			view.layOut();
 			for (int g = 0; g < FeatureColumns.groups(m); g++) view.conceptGroup(g);
 			// every product the fits read is the plain sum over the features, pool and concept rows alike
-			for (int i = 0; i < p + m; i++) for (int k = 0; k < p + m; k++) assertEquals(dot(acts, i, k, d), view.dot(i, k), 0, i + ", " + k);
+			for (int i = 0; i < p + m; i++) for (int k = 0; k < p + m; k++) assertEquals(dot(acts, i, k, d), view.products()[i][k], 0, i + ", " + k);
 			int[] concept = IntStream.range(p, p + m).toArray();
 			// the layer gradient of class 2 (DAB-positive) for 12 other patches
 			FloatTensor inputs = IhcPatches.load(60).range(48, 60);
@@ -229,7 +229,9 @@ class KernelSvmTest {
 			Gram view = pool.withConcept(Arrays.copyOfRange(all, p * d, all.length), m);
 			view.layOut();
 			for (int g = FeatureColumns.groups(m) - 1; g >= 0; g--) view.conceptGroup(g);
-			for (int i = 0; i < p + m; i++) for (int k = 0; k < p + m; k++) assertEquals(dot(all, i, k, d), view.dot(i, k), 0, pmd[0] + " " + i + "," + k);
+			for (int i = 0; i < p + m; i++) for (int k = 0; k < p + m; k++) assertEquals(dot(all, i, k, d), view.products()[i][k], 0, pmd[0] + " " + i + "," + k);
+			assertEquals(p, pool.products().length, "the pool's view holds the pool's rows only");
+			for (int i = 0; i < p; i++) for (int k = 0; k < p; k++) assertEquals(dot(all, i, k, d), pool.products()[i][k], 0, pmd[0] + " pool " + i + "," + k);
 			// inputs of any count, against the pool and the concept, each product the plain sum
 			int n = p + 2;
 			float[] inputs = blobs(n, d, 1, new int[n], p * 17L + d);
@@ -242,7 +244,8 @@ class KernelSvmTest {
 				for (int k = 0; k < p + m; k++) {
 					double want = 0;
 					for (int j = 0; j < d; j++) want += (double) inputs[i * d + j] * all[k * d + j];
-					assertEquals(want, conceptInputs.dot(i, k), 0, pmd[0] + " input " + i + "," + k);
+					assertEquals(want, conceptInputs.products()[i][k], 0, pmd[0] + " input " + i + "," + k);
+					if (k < p) assertEquals(want, poolInputs.products()[i][k], 0, pmd[0] + " input " + i + " with the pool's " + k);
 				}
 			}
 		}
