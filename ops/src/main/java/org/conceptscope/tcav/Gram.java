@@ -118,11 +118,12 @@ final class Gram {
 		return r;
 	}
 
-	/** w += c * x_i. */
-	void addRow(double[] w, double c, int i) {
-		float[] x = i < p ? pool : concept;
-		int o = (i < p ? i : i - p) * d;
-		for (int j = 0; j < d; j++) w[j] += c * x[o + j];
+	/** sum_i share[i] x_i over the rows of this view (pool rows first), each feature's sum in row order, rows of share 0 skipped. */
+	double[] combination(double[] share) {
+		double[] w = new double[d];
+		poolColumns().addCombination(share, 0, w);
+		if (m > 0) conceptColumns.addCombination(share, p, w);
+		return w;
 	}
 
 	/**

@@ -274,11 +274,11 @@ public final class Tcav {
 	 */
 	record Trained(int[] rows, double[] coefficients, double intercept, double norm, double accuracy) {
 
-		/** w itself, built from the rows. */
+		/** w itself, built from the rows (each feature summed in row order). */
 		double[] weights(Gram dots) {
-			double[] w = new double[dots.d];
-			for (int q = 0; q < rows.length; q++) if (coefficients[q] != 0) dots.addRow(w, coefficients[q], rows[q]);
-			return w;
+			double[] share = new double[dots.p + dots.m];
+			for (int q = 0; q < rows.length; q++) share[rows[q]] += coefficients[q];
+			return dots.combination(share);
 		}
 	}
 
@@ -330,9 +330,7 @@ public final class Tcav {
 		for (Trained t : trained) {
 			if (t.norm() > 0) for (int q = 0; q < t.rows().length; q++) share[t.rows()[q]] += t.coefficients()[q] / t.norm() / runs;
 		}
-		double[] mean = new double[view.d];
-		for (int row = 0; row < share.length; row++) if (share[row] != 0) view.addRow(mean, share[row], row);
-		double[] u = unit(mean);
+		double[] u = unit(view.combination(share));
 		float[] cav = new float[view.d];
 		for (int j = 0; j < cav.length; j++) cav[j] = (float) u[j];
 		return cav;

@@ -118,6 +118,27 @@ class FeatureColumnsTest {
 		}
 	}
 
+	/** A weighted sum of rows read down the columns is, to the bit, the rows added one after the other; rows of weight 0 add nothing, not even an infinity's NaN. */
+	@Test
+	void combinationsAreTheRowsAddedInOrder() {
+		Random r = new Random(23);
+		for (int[] size : new int[][] { { 1, 1 }, { 5, 3 }, { 9, 17 }, { 12, 64 } }) {
+			int n = size[0], d = size[1];
+			float[] y = values(r, n * d);
+			y[d - 1] = Float.POSITIVE_INFINITY; // row 0, whose weight is 0
+			double[] weights = new double[n + 2];
+			for (int j = 0; j < weights.length; j++) weights[j] = j == 2 || j % 3 == 1 ? 0 : r.nextGaussian();
+			double[] start = new double[d], got = new double[d], want = new double[d];
+			for (int k = 0; k < d; k++) start[k] = got[k] = want[k] = r.nextGaussian();
+			FeatureColumns.of(y, n, d).addCombination(weights, 2, got);
+			for (int j = 0; j < n; j++) {
+				if (weights[2 + j] == 0) continue;
+				for (int k = 0; k < d; k++) want[k] += weights[2 + j] * y[j * d + k];
+			}
+			for (int k = 0; k < d; k++) assertEquals(Double.doubleToLongBits(want[k]), Double.doubleToLongBits(got[k]), n + " rows of " + d + ", feature " + k);
+		}
+	}
+
 	/** The build runs these tests once more with -XX:-UseFMA and says so: the plain kernels must then be the ones that run. */
 	@Test
 	void theKernelsAreTheOnesTheJvmRunsFast() {
