@@ -1,6 +1,5 @@
 package org.conceptscope.attribution;
 
-import java.lang.ref.SoftReference;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ForkJoinPool;
@@ -12,6 +11,7 @@ import org.conceptscope.tensor.GridUpsampling;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SoftKept;
 
 /**
  * HSIC attribution (Novello et al. 2022): random binary masks on a grid x grid lattice (each
@@ -85,16 +85,13 @@ public final class HsicAttribution implements AttributionMethod {
 	 */
 	private record Designs(int cells, boolean[][] on, int[][] onLists) {}
 
-	private volatile SoftReference<Designs> kept;
+	private final SoftKept<Integer, Designs> kept = new SoftKept<>();
 
 	private Designs designsFor(int cells) {
-		SoftReference<Designs> ref = kept;
-		Designs d = ref == null ? null : ref.get();
-		if (d != null && d.cells() == cells) return d;
-		boolean[][] on = designs(cells);
-		d = new Designs(cells, on, onLists(on, cells));
-		kept = new SoftReference<>(d);
-		return d;
+		return kept.get(cells, () -> {
+			boolean[][] on = designs(cells);
+			return new Designs(cells, on, onLists(on, cells));
+		});
 	}
 
 	@Override

@@ -1,6 +1,5 @@
 package org.conceptscope.attribution;
 
-import java.lang.ref.SoftReference;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -9,6 +8,7 @@ import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SoftKept;
 
 /**
  * What LIME and Kernel SHAP share: the image is cut into segments (the interpretable features),
@@ -59,18 +59,15 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 		}
 	}
 
-	private volatile SoftReference<Samples> kept;
+	private final SoftKept<Integer, Samples> kept = new SoftKept<>();
 
 	/** The samples for m segments: those kept from an earlier image or call when they match, else drawn (in parallel) and kept. */
 	private Samples samples(int m) {
-		SoftReference<Samples> ref = kept;
-		Samples s = ref == null ? null : ref.get();
-		if (s != null && s.segments() == m) return s;
-		boolean[][] fresh = new boolean[samples][m];
-		IntStream.range(0, samples).parallel().forEach(j -> draw(j, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + j), fresh[j]));
-		s = new Samples(fresh);
-		kept = new SoftReference<>(s);
-		return s;
+		return kept.get(m, () -> {
+			boolean[][] fresh = new boolean[samples][m];
+			IntStream.range(0, samples).parallel().forEach(j -> draw(j, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + j), fresh[j]));
+			return new Samples(fresh);
+		});
 	}
 
 	/** Draws sample {@code index} into z (true: segment kept). Called in parallel; z arrives all false. */

@@ -1,12 +1,13 @@
 package org.conceptscope.attribution;
 
-import java.lang.ref.SoftReference;
+import java.util.List;
 import java.util.Random;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SoftKept;
 
 /**
  * RISE (Petsiuk et al. 2018): random binary grids (cells kept with probability p), upsampled
@@ -24,14 +25,12 @@ public final class Rise implements AttributionMethod {
 	private final long seed;
 	private final TargetScore score;
 	/**
-	 * The masks of the last call that generated them all, for its image size: a later call on images of
+	 * The masks of the last call that generated them all, kept for its image size ([height, width]): a later call on images of
 	 * that size (the next batch of a folder, a stack's next slices) reuses them instead of generating
 	 * them again. Published only once complete and never written after; softly held, so memory
 	 * pressure drops them.
 	 */
-	private volatile SoftReference<Masks> kept;
-
-	private record Masks(int height, int width, float[] values) {}
+	private final SoftKept<List<Integer>, float[]> kept = new SoftKept<>();
 
 	public Rise(int masks, int grid, double keepProbability, long seed) {
 		this(masks, grid, keepProbability, seed, TargetScore.LOGIT);
@@ -142,10 +141,9 @@ public final class Rise implements AttributionMethod {
 		// a mask serves both the masked copies and, with the batch's scores, the weighted sum.
 		int batch = PerturbedScores.batchSize(classifier, masks), perImage = PerturbedScores.batchesPerImage(classifier, masks);
 		boolean cached = (long) masks * plane * 4 <= maskCacheBytes;
-		SoftReference<Masks> ref = kept;
-		Masks previous = cached && ref != null ? ref.get() : null;
-		boolean reuse = previous != null && previous.height() == h && previous.width() == w;
-		float[] store = reuse ? previous.values() : new float[(cached ? masks : 2 * batch) * plane];
+		float[] previous = cached ? kept.get(List.of(h, w)) : null;
+		boolean reuse = previous != null;
+		float[] store = reuse ? previous : new float[(cached ? masks : 2 * batch) * plane];
 		PerturbedScores.stream(classifier, score, images, resolved, masks, i -> {
 			float[] src = images.slice(i).data();
 			int mapOffset = i * plane;
@@ -174,7 +172,7 @@ public final class Rise implements AttributionMethod {
 				}
 			};
 		}, progress, name());
-		if (cached && !reuse && n > 0) kept = new SoftReference<>(new Masks(h, w, store));
+		if (cached && !reuse && n > 0) kept.keep(List.of(h, w), store);
 		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, AttributionMethod.metadata(classifier, name(), resolved, "masks",
 			Integer.toString(masks), "grid", Integer.toString(grid), "keep_probability", Double.toString(keepProbability),
 			"seed", Long.toString(seed), "score", score.name()));
