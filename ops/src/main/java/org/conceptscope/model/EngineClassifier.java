@@ -177,9 +177,18 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 	 */
 	protected static boolean isSoftmaxOverChannels(FloatTensor before, FloatTensor out, Input input) {
 		if (out.rank() < 3 || !Arrays.equals(before.shape(), out.shape())) return false;
-		FloatTensor p = Softmax.overAxis(before, channelAxis(out.shape(), input));
-		for (int i = 0; i < p.size(); i++) {
-			if (!(Math.abs(p.data()[i] - out.data()[i]) <= 1e-4 * (1 + Math.abs(out.data()[i])))) return false;
+		return agreesOnProbe(Softmax.overAxis(before, channelAxis(out.shape(), input)), out);
+	}
+
+	/**
+	 * Whether a value recomputed another way on a probe (a softmax, a model cut in two parts) is the
+	 * engine's own output up to the float noise of the two paths: same shape, and each entry within
+	 * 1e-4 (1 + |entry|). One tolerance for every such check of the engines' structure.
+	 */
+	protected static boolean agreesOnProbe(FloatTensor recomputed, FloatTensor out) {
+		if (!Arrays.equals(recomputed.shape(), out.shape())) return false;
+		for (int i = 0; i < out.size(); i++) {
+			if (!(Math.abs(recomputed.data()[i] - out.data()[i]) <= 1e-4 * (1 + Math.abs(out.data()[i])))) return false;
 		}
 		return true;
 	}

@@ -179,7 +179,7 @@ public final class OnnxClassifier extends EngineClassifier {
 			boolean denseProbabilities = false;
 			if (softmaxFetched && logits.rank() >= 2) {
 				FloatTensor z = onProbe.get(softmaxInput);
-				if (z != null && logits.rank() == 2 && Arrays.equals(z.shape(), logits.shape()) && close(TensorFlowClassifier.softmax(z), logits)) {
+				if (z != null && logits.rank() == 2 && Arrays.equals(z.shape(), logits.shape()) && agreesOnProbe(TensorFlowClassifier.softmax(z), logits)) {
 					logitsName = softmaxInput;
 					logits = z;
 				}
@@ -234,11 +234,6 @@ public final class OnnxClassifier extends EngineClassifier {
 			return softmax ? n.inputs().get(0) : null;
 		}
 		return null;
-	}
-
-	private static boolean close(FloatTensor a, FloatTensor b) {
-		for (int i = 0; i < a.size(); i++) if (!(Math.abs(a.data()[i] - b.data()[i]) <= 1e-5 + 1e-4 * Math.abs(b.data()[i]))) return false;
-		return true;
 	}
 
 	/** [N, C, H, W] unless the dims say channels come last (a last dim of 1..4 and a second that is not). */

@@ -219,7 +219,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 			try {
 				FloatTensor a = call(model, block, TorchScriptLayers.G + l.index(), x, false, null);
 				FloatTensor back = call(model, block, TorchScriptLayers.H + l.index(), a, false, null);
-				if (!close(back, out) || !(a.rank() == 2 || a.rank() == 4)) {
+				if (!agreesOnProbe(back, out) || !(a.rank() == 2 || a.rank() == 4)) {
 					dropped.add(l.name());
 					continue;
 				}
@@ -235,14 +235,6 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		}
 		return new TorchScriptClassifier(file, d, model, block, Collections.unmodifiableList(layers), Collections.unmodifiableMap(index), noLayers,
 			logitsMethod, denseOutput, denseProbabilities);
-	}
-
-	private static boolean close(FloatTensor a, FloatTensor b) {
-		if (!Arrays.equals(a.shape(), b.shape())) return false;
-		for (int i = 0; i < a.size(); i++) {
-			if (!(Math.abs(a.data()[i] - b.data()[i]) <= 1e-4 * (1 + Math.abs(b.data()[i])))) return false;
-		}
-		return true;
 	}
 
 	/**
