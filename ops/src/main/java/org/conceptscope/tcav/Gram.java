@@ -1,7 +1,5 @@
 package org.conceptscope.tcav;
 
-import java.util.concurrent.atomic.AtomicReferenceArray;
-
 import org.conceptscope.tensor.FeatureColumns;
 
 /**
@@ -132,23 +130,19 @@ final class Gram {
 	 * view shares the pool's part with the pool view's (which fills it).
 	 */
 	InputDots inputDots(float[] inputs, int n, InputDots poolView) {
-		return new InputDots(inputs, n, poolView == null ? new AtomicReferenceArray<>(FeatureColumns.groups(n)) : poolView.laidOut, poolView == null ? new double[n * p] : poolView.withPool,
-			poolView == null, new double[n * m]);
+		return new InputDots(inputs, n, poolView == null ? new double[n * p] : poolView.withPool, poolView == null, new double[n * m]);
 	}
 
 	final class InputDots {
 
 		private final float[] inputs;
 		private final int n;
-		/** Each group's inputs as points, widened by the first view that needs them, shared with the other views. */
-		private final AtomicReferenceArray<FeatureColumns.Group> laidOut;
 		private final double[] withPool, withConcept;
 		private final boolean fillsPool;
 
-		private InputDots(float[] inputs, int n, AtomicReferenceArray<FeatureColumns.Group> laidOut, double[] withPool, boolean fillsPool, double[] withConcept) {
+		private InputDots(float[] inputs, int n, double[] withPool, boolean fillsPool, double[] withConcept) {
 			this.inputs = inputs;
 			this.n = n;
-			this.laidOut = laidOut;
 			this.withPool = withPool;
 			this.fillsPool = fillsPool;
 			this.withConcept = withConcept;
@@ -161,11 +155,7 @@ final class Gram {
 		/** Fills the products of group g's inputs (with the pool's rows when this is the pool's view, with the concept's rows). */
 		void group(int g) {
 			int first = g * FeatureColumns.GROUP, last = Math.min(n, first + FeatureColumns.GROUP);
-			FeatureColumns.Group points = laidOut.get(g);
-			if (points == null) {
-				laidOut.compareAndSet(g, null, FeatureColumns.Group.ofRows(inputs, first, last, d));
-				points = laidOut.get(g);
-			}
+			FeatureColumns.Group points = FeatureColumns.Group.ofRows(inputs, first, last, d);
 			if (fillsPool) {
 				double[][] out = new double[last - first][p];
 				poolColumns().dots(points, 0, out);

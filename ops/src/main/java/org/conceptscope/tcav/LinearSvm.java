@@ -28,10 +28,10 @@ final class LinearSvm {
 	 */
 	record Model(double[] coefficients, double intercept) {
 
-		/** The decision value of a row, given its dot products with the training rows. */
-		double decision(double[] dots) {
+		/** The decision value of a row, given its dot products with the training rows (at dots[from..]). */
+		double decision(double[] dots, int from) {
 			double s = intercept;
-			for (int i = 0; i < coefficients.length; i++) s += coefficients[i] * dots[i];
+			for (int i = 0; i < coefficients.length; i++) s += coefficients[i] * dots[from + i];
 			return s;
 		}
 	}
@@ -39,13 +39,13 @@ final class LinearSvm {
 	private LinearSvm() {}
 
 	/**
-	 * @param dots [n][n] dot products (in double) of the training rows with each other, in the
-	 *        order the caller lists them in (a symmetric matrix; each row an array of its own, so that
-	 *        the updates run as vector loops)
+	 * @param dots dot products (in double) of the n training rows with each other, in the order the
+	 *        caller lists them in: row r's at dots[r * n .. r * n + n - 1] (a symmetric matrix)
 	 * @param labels the training rows' labels, +1 or -1
 	 */
-	static Model fit(double[][] dots, int[] labels, long seed) {
+	static Model fit(double[] dots, int[] labels, long seed) {
 		int n = labels.length;
+		if ((long) n * n > dots.length) throw new IllegalArgumentException(n + " training rows need " + (long) n * n + " products, got " + dots.length + ".");
 		double[] c = new double[n];
 		// f[r] = sum_i c_i (x_i . x_r) for the training rows, kept up to date at each update, so a margin costs O(1)
 		double[] f = new double[n];
@@ -80,8 +80,8 @@ final class LinearSvm {
 					double step = eta[s] * labels[r] / scale;
 					c[r] += step;
 					// f[i] += step * (x_i . x_r), from row r of the products (they are symmetric)
-					double[] products = dots[r];
-					for (int i = 0; i < n; i++) f[i] += step * products[i];
+					int row = r * n;
+					for (int i = 0; i < n; i++) f[i] += step * dots[row + i];
 					b += eta[s] * labels[r];
 				}
 				// the penalty's shrink after the step, as scikit-learn orders them

@@ -8,8 +8,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntFunction;
-import java.util.stream.IntStream;
 
 import org.apache.commons.math3.stat.inference.TTest;
 import org.conceptscope.model.Classifier;
@@ -146,7 +144,7 @@ public final class Tcav {
 				Stage poolRows = Stage.start(FeatureColumns.groups(pool), poolDots::poolGroup, poolLayout);
 				started.add(poolRows);
 				List<Stage> layouts = new ArrayList<>(List.of(poolLayout));
-				fits.add(new Fits(runs, r -> train(poolDots, nullPositives[r], negatives[r], seed + 7919L * r + 1), progress, done, total, poolRows));
+				fits.add(new Fits(runs, (r, space) -> train(poolDots, nullPositives[r], negatives[r], seed + 7919L * r + 1, space), progress, done, total, poolRows));
 				started.add(fits.get(0).stage);
 				views.add(poolDots);
 				for (Concept c : concepts) {
@@ -158,8 +156,8 @@ public final class Tcav {
 					layouts.add(conceptLayout);
 					Stage conceptRows = Stage.start(FeatureColumns.groups(m), dots::conceptGroup, poolLayout, conceptLayout);
 					started.add(conceptRows);
-					int[] all = IntStream.range(pool, pool + m).toArray();
-					Fits f = new Fits(runs, r -> train(dots, all, negatives[r], seed + 7919L * r + 2), progress, done, total, poolRows, conceptRows);
+					int[] all = positions(pool, pool + m);
+					Fits f = new Fits(runs, (r, space) -> train(dots, all, negatives[r], seed + 7919L * r + 2, space), progress, done, total, poolRows, conceptRows);
 					fits.add(f);
 					started.add(f.stage);
 					views.add(dots);
@@ -250,15 +248,21 @@ public final class Tcav {
 		final Trained[] out;
 		final Stage stage;
 
-		Fits(int runs, IntFunction<Trained> fit, Progress progress, AtomicLong done, long total, Stage... after) {
+		Fits(int runs, Fit fit, Progress progress, AtomicLong done, long total, Stage... after) {
 			Trained[] o = new Trained[runs];
 			this.out = o;
-			this.stage = Stage.start(runs, r -> {
+			this.stage = Stage.start(runs, FitSpace::new, (space, r) -> {
 				checkCancel(progress, done, total);
-				o[r] = fit.apply(r);
+				o[r] = fit.run(r, space);
 				report(progress, done.incrementAndGet(), total);
 			}, after);
 		}
+	}
+
+	/** Run r's fit, in the space of the thread that does it. */
+	@FunctionalInterface
+	private interface Fit {
+		Trained run(int r, FitSpace space);
 	}
 
 	// ---- pieces ----
@@ -288,36 +292,64 @@ public final class Tcav {
 	 * products only.
 	 */
 	static Trained train(Gram dots, int[] pos, int[] neg, long seed) {
-		int np = pos.length, n = np + neg.length;
+		return train(dots, pos, neg, seed, new FitSpace());
+	}
+
+	/** A thread's space for the products its fits gather, reused from fit to fit (then it is in the cache). */
+	static final class FitSpace {
+
+		private double[] products = new double[0];
+
+		double[] products(int size) {
+			if (products.length < size) products = new double[size];
+			return products;
+		}
+	}
+
+	static Trained train(Gram dots, int[] pos, int[] neg, long seed, FitSpace space) {
+		int np = pos.length, nn = neg.length, n = np + nn;
 		// positions 0..np-1 are the positives, np..n-1 the negatives, as in one matrix with the positives first
 		SplittableRandom rnd = new SplittableRandom(seed);
-		int[] posRows = shuffled(IntStream.range(0, np).toArray(), rnd);
-		int[] negRows = shuffled(IntStream.range(np, n).toArray(), rnd);
-		int posTest = Math.max(1, (int) Math.round(TEST_FRACTION * np)), negTest = Math.max(1, (int) Math.round(TEST_FRACTION * neg.length));
-		int[] trainRows = concat(Arrays.copyOfRange(posRows, posTest, posRows.length), Arrays.copyOfRange(negRows, negTest, negRows.length));
-		int[] ordered = concat(trainRows, concat(Arrays.copyOfRange(posRows, 0, posTest), Arrays.copyOfRange(negRows, 0, negTest)));
-		int nt = trainRows.length;
+		int[] posRows = shuffled(positions(0, np), rnd);
+		int[] negRows = shuffled(positions(np, n), rnd);
+		int posTest = Math.max(1, (int) Math.round(TEST_FRACTION * np)), negTest = Math.max(1, (int) Math.round(TEST_FRACTION * nn));
+		int nt = n - posTest - negTest;
+		// the training positions (positives, then negatives), then the held-out ones
+		int[] ordered = new int[n];
+		System.arraycopy(posRows, posTest, ordered, 0, np - posTest);
+		System.arraycopy(negRows, negTest, ordered, np - posTest, nn - negTest);
+		System.arraycopy(posRows, 0, ordered, nt, posTest);
+		System.arraycopy(negRows, 0, ordered, nt + posTest, negTest);
 		int[] row = new int[n];
 		for (int i = 0; i < n; i++) row[i] = ordered[i] < np ? pos[ordered[i]] : neg[ordered[i] - np];
-		// each row's products with the training rows: the training rows first, then the held-out ones
-		double[][] k = new double[n][nt], all = dots.products();
+		// each row's products with the training rows, at k[i * nt ..]: the training rows first, then the held-out ones
+		double[] k = space.products(n * nt);
+		double[][] all = dots.products();
 		for (int i = 0; i < n; i++) {
 			double[] products = all[row[i]];
-			for (int q = 0; q < nt; q++) k[i][q] = products[row[q]];
+			int o = i * nt;
+			for (int q = 0; q < nt; q++) k[o + q] = products[row[q]];
 		}
 		int[] labels = new int[nt];
 		for (int q = 0; q < nt; q++) labels[q] = ordered[q] < np ? 1 : -1;
-		LinearSvm.Model m = LinearSvm.fit(Arrays.copyOf(k, nt), labels, rnd.nextLong());
+		LinearSvm.Model m = LinearSvm.fit(k, labels, rnd.nextLong());
 		int correct = 0;
-		for (int i = nt; i < n; i++) if (m.decision(k[i]) > 0 == ordered[i] < np) correct++;
+		for (int i = nt; i < n; i++) if (m.decision(k, i * nt) > 0 == ordered[i] < np) correct++;
 		double[] c = m.coefficients();
 		double norm2 = 0; // |w|^2 = sum_q c_q (w . x_q) = sum_q c_q sum_i c_i (x_i . x_q)
 		for (int q = 0; q < nt; q++) {
 			double wq = 0;
-			for (int i = 0; i < nt; i++) wq += c[i] * k[q][i];
+			for (int i = 0; i < nt; i++) wq += c[i] * k[q * nt + i];
 			norm2 += c[q] * wq;
 		}
 		return new Trained(Arrays.copyOf(row, nt), c, m.intercept(), Math.sqrt(Math.max(0, norm2)), correct / (double) (n - nt));
+	}
+
+	/** first, first + 1, .., last - 1. */
+	private static int[] positions(int first, int last) {
+		int[] a = new int[last - first];
+		for (int i = 0; i < a.length; i++) a[i] = first + i;
+		return a;
 	}
 
 	/**
@@ -396,7 +428,7 @@ public final class Tcav {
 	}
 
 	private static int[] permutation(int n, SplittableRandom rnd) {
-		return shuffled(IntStream.range(0, n).toArray(), rnd);
+		return shuffled(positions(0, n), rnd);
 	}
 
 	private static int[] shuffled(int[] a, SplittableRandom rnd) {
@@ -406,12 +438,6 @@ public final class Tcav {
 			a[k] = t;
 		}
 		return a;
-	}
-
-	private static int[] concat(int[] a, int[] b) {
-		int[] c = Arrays.copyOf(a, a.length + b.length);
-		System.arraycopy(b, 0, c, a.length, b.length);
-		return c;
 	}
 
 	private static int[] filled(int n, int v) {

@@ -5,8 +5,8 @@ package org.conceptscope.tensor;
  * holds feature k of every row. A point's squared distances or dot products with all the rows
  * then run as loops across the rows, which the JIT turns into vector instructions; a loop along
  * one row is a chain of dependent additions, four to eight times slower. The points come in
- * {@link Group}s of up to {@value #GROUP}, taken from row-major floats or from the columns of a
- * set (this one, for a set's distances among its own rows). Each result is still one sum over the
+ * {@link Group}s of up to {@value #GROUP}, read where they are in row-major floats (a set's own
+ * rows, for its distances among them, read where they were given). Each result is still one sum over the
  * features in order, in double, started from 0, so it has the same bits whichever points are
  * computed together and on whichever thread. Dot products of float values are the
  * exact products summed in order (float times float is exact in double); squared distances take
@@ -39,31 +39,61 @@ public final class FeatureColumns {
 		}
 	}
 
+	/** Feature k of row j at columns[k][j]; one array per column (in one array the JIT does not vectorise the kernels: three times slower, measured). */
 	private final double[][] columns;
 	/** Whether column k holds finite values only: then a point's 0 there adds only zeros to its products, which change no sum. */
 	private final boolean[] finite;
+	/** The rows as given (row-major floats), read by this set's own {@link #group groups}. */
+	private final float[] rows;
 	private final int n, d;
 
-	private FeatureColumns(double[][] columns, boolean[] finite, int n, int d) {
+	private FeatureColumns(double[][] columns, boolean[] finite, float[] rows, int n, int d) {
 		this.columns = columns;
 		this.finite = finite;
+		this.rows = rows;
 		this.n = n;
 		this.d = d;
 	}
 
-	/** Rows 0..n-1 of x (row-major, d values each). */
+	/**
+	 * Rows 0..n-1 of x (row-major, d values each). The set keeps x for its own groups of points: x
+	 * must not change while the set is in use.
+	 */
 	public static FeatureColumns of(float[] x, int n, int d) {
-		if ((long) n * d > x.length) throw new IllegalArgumentException(n + " rows of " + d + " values need " + (long) n * d + ", got " + x.length + ".");
+		if (n < 0 || d < 0 || (long) n * d > x.length) throw new IllegalArgumentException(n + " rows of " + d + " values need " + (long) n * d + ", got " + x.length + ".");
 		// one allocation per column, in line: new double[d][n] goes through a runtime call per row and
 		// was 2.4 times slower for a few rows of many features (measured, 4 x 200 704)
 		double[][] c = new double[d][];
 		for (int k = 0; k < d; k++) c[k] = new double[n];
 		boolean[] finite = new boolean[d];
 		java.util.Arrays.fill(finite, true);
-		// blocks of 16 features: each row's 16 values are one cache line read, written into 16 columns
-		for (int k0 = 0; k0 < d; k0 += 16) {
+		// eight rows at a time: each feature's eight values are written as one cache line of its
+		// column, read from eight rows that stream in order (a third faster than blocks of 16
+		// features row by row, measured on 32 rows of 1024 features)
+		int j0 = 0;
+		for (; j0 + 7 < n; j0 += 8) {
+			int o0 = j0 * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d, o4 = o3 + d, o5 = o4 + d, o6 = o5 + d, o7 = o6 + d;
+			for (int k = 0; k < d; k++) {
+				float v0 = x[o0 + k], v1 = x[o1 + k], v2 = x[o2 + k], v3 = x[o3 + k], v4 = x[o4 + k], v5 = x[o5 + k], v6 = x[o6 + k], v7 = x[o7 + k];
+				double[] column = c[k];
+				column[j0] = v0;
+				column[j0 + 1] = v1;
+				column[j0 + 2] = v2;
+				column[j0 + 3] = v3;
+				column[j0 + 4] = v4;
+				column[j0 + 5] = v5;
+				column[j0 + 6] = v6;
+				column[j0 + 7] = v7;
+				// v - v is 0 for a finite v, NaN for an infinity or NaN; NaN stays in the sum
+				if ((v0 - v0) + (v1 - v1) + (v2 - v2) + (v3 - v3) + (v4 - v4) + (v5 - v5) + (v6 - v6) + (v7 - v7) != 0) finite[k] = false;
+			}
+		}
+		// the last rows (fewer than eight: all of them in a set of a few rows of many features) in
+		// blocks of 16 features, so that the columns a block writes stay in the cache while each
+		// row writes its value into them
+		for (int k0 = 0; k0 < d && j0 < n; k0 += 16) {
 			int k1 = Math.min(d, k0 + 16);
-			for (int j = 0; j < n; j++) {
+			for (int j = j0; j < n; j++) {
 				int o = j * d;
 				for (int k = k0; k < k1; k++) {
 					float v = x[o + k];
@@ -72,7 +102,7 @@ public final class FeatureColumns {
 				}
 			}
 		}
-		return new FeatureColumns(c, finite, n, d);
+		return new FeatureColumns(c, finite, x, n, d);
 	}
 
 	/** The number of groups of {@value #GROUP} that n points make (the last one possibly smaller). */
@@ -89,37 +119,30 @@ public final class FeatureColumns {
 	}
 
 	/**
-	 * Up to {@value #GROUP} points of d features, as the kernels read them: rows of a laid-out set,
-	 * read from its columns where the kernels load those anyway (no copy), or rows of a row-major
-	 * float matrix, widened once and interleaved by feature (value k * GROUP + r is feature k of
-	 * point r), so that each feature's four values sit together. A group of fewer repeats its last
-	 * point, whose sums are dropped.
+	 * Up to {@value #GROUP} points of d features, read where they are: rows of a row-major float
+	 * matrix (no copy; the kernels read a point's value once per feature, outside their loops across
+	 * the rows). A group of fewer repeats its last point, whose sums are dropped.
 	 */
 	public static final class Group {
 
-		/** Feature k of point r: columns[k][index[r]], or interleaved[k * GROUP + index[r]] (index 0, 1, 2, 3). */
-		private final double[][] columns;
-		private final int[] index;
-		private final double[] interleaved;
+		private final float[] x;
+		/** Where point r's row starts in x (r = 0..3). */
+		private final int[] offsets;
 		private final int size, d;
 
-		private Group(double[][] columns, int[] index, double[] interleaved, int size, int d) {
-			this.columns = columns;
-			this.index = index;
-			this.interleaved = interleaved;
+		private Group(float[] x, int[] offsets, int size, int d) {
+			this.x = x;
+			this.offsets = offsets;
 			this.size = size;
 			this.d = d;
 		}
 
-		/** Rows first..last-1 (at most {@value #GROUP}) of x, row-major with d values each. */
+		/** Rows first..last-1 (at most {@value #GROUP}) of x, row-major with d values each; x must not change while the group is in use. */
 		public static Group ofRows(float[] x, int first, int last, int d) {
 			check(first, last, d == 0 ? 0 : x.length / d);
-			double[] v = new double[d * GROUP];
-			for (int r = 0; r < GROUP; r++) {
-				int o = Math.min(first + r, last - 1) * d;
-				for (int k = 0; k < d; k++) v[k * GROUP + r] = x[o + k];
-			}
-			return new Group(null, new int[] { 0, 1, 2, 3 }, v, last - first, d);
+			int[] offsets = new int[GROUP];
+			for (int r = 0; r < GROUP; r++) offsets[r] = Math.min(first + r, last - 1) * d;
+			return new Group(x, offsets, last - first, d);
 		}
 
 		public int size() {
@@ -136,15 +159,14 @@ public final class FeatureColumns {
 	/** Rows first..last-1 of this set (at most {@value #GROUP}) as a group of points. */
 	public Group group(int first, int last) {
 		Group.check(first, last, n);
-		int[] index = new int[GROUP];
-		for (int r = 0; r < GROUP; r++) index[r] = Math.min(first + r, last - 1);
-		return new Group(columns, index, null, last - first, d);
+		return Group.ofRows(rows, first, last, d);
 	}
 
 	/**
 	 * out[k] += sum of weights[first + j] * (feature k of row j), over the rows j in order, skipping
 	 * rows of weight 0: the same sums as adding the weighted rows one after the other, read down the
-	 * columns four features at a time (four independent sums in flight).
+	 * columns eight features at a time (eight independent sums in flight: each sum is a chain of
+	 * dependent additions, so four at a time waited on them, measured twice as slow).
 	 */
 	public void addCombination(double[] weights, int first, double[] out) {
 		if (first < 0 || (long) first + n > weights.length || out.length != d) {
@@ -153,27 +175,38 @@ public final class FeatureColumns {
 		int[] used = new int[n];
 		int u = 0;
 		for (int j = 0; j < n; j++) if (weights[first + j] != 0) used[u++] = j;
+		double[] w = new double[u];
+		for (int t = 0; t < u; t++) w[t] = weights[first + used[t]];
 		int k = 0;
-		for (; k + 3 < d; k += 4) {
+		for (; k + 7 < d; k += 8) {
 			double[] c0 = columns[k], c1 = columns[k + 1], c2 = columns[k + 2], c3 = columns[k + 3];
-			double s0 = out[k], s1 = out[k + 1], s2 = out[k + 2], s3 = out[k + 3];
+			double[] c4 = columns[k + 4], c5 = columns[k + 5], c6 = columns[k + 6], c7 = columns[k + 7];
+			double s0 = out[k], s1 = out[k + 1], s2 = out[k + 2], s3 = out[k + 3], s4 = out[k + 4], s5 = out[k + 5], s6 = out[k + 6], s7 = out[k + 7];
 			for (int t = 0; t < u; t++) {
 				int j = used[t];
-				double w = weights[first + j];
-				s0 += w * c0[j];
-				s1 += w * c1[j];
-				s2 += w * c2[j];
-				s3 += w * c3[j];
+				double wt = w[t];
+				s0 += wt * c0[j];
+				s1 += wt * c1[j];
+				s2 += wt * c2[j];
+				s3 += wt * c3[j];
+				s4 += wt * c4[j];
+				s5 += wt * c5[j];
+				s6 += wt * c6[j];
+				s7 += wt * c7[j];
 			}
 			out[k] = s0;
 			out[k + 1] = s1;
 			out[k + 2] = s2;
 			out[k + 3] = s3;
+			out[k + 4] = s4;
+			out[k + 5] = s5;
+			out[k + 6] = s6;
+			out[k + 7] = s7;
 		}
 		for (; k < d; k++) {
 			double[] c = columns[k];
 			double s0 = out[k];
-			for (int t = 0; t < u; t++) s0 += weights[first + used[t]] * c[used[t]];
+			for (int t = 0; t < u; t++) s0 += w[t] * c[used[t]];
 			out[k] = s0;
 		}
 	}
@@ -220,21 +253,17 @@ public final class FeatureColumns {
 	}
 
 	/*
-	 * The kernels read a point's value of feature k as iv[k * GROUP + x] (interleaved rows) or
-	 * pc[k][x] (a set's columns), x the point's index there, picked per feature outside the loops
-	 * across rows; the index is taken into a local first (read through the group inside the loops
-	 * over features, the same kernels ran a quarter slower, measured).
+	 * The kernels read feature k of the rows j at columns[k][j], and a point's value of feature k at
+	 * x[o + k], o its row's offset (taken into a local first: read through the group
+	 * inside the loops over features, the same kernels ran a quarter slower, measured).
 	 */
 
 	private void squaredDistances(Group p, int from, double[] o0, double[] o1, double[] o2, double[] o3) {
-		double[] iv = p.interleaved;
-		double[][] pc = p.columns;
-		int x0 = p.index[0], x1 = p.index[1], x2 = p.index[2], x3 = p.index[3];
+		float[] x = p.x;
+		int p0 = p.offsets[0], p1 = p.offsets[1], p2 = p.offsets[2], p3 = p.offsets[3];
 		for (int k = 0; k < d; k++) {
 			double[] c = columns[k];
-			int a = k * GROUP;
-			double v0 = iv != null ? iv[a + x0] : pc[k][x0], v1 = iv != null ? iv[a + x1] : pc[k][x1];
-			double v2 = iv != null ? iv[a + x2] : pc[k][x2], v3 = iv != null ? iv[a + x3] : pc[k][x3];
+			double v0 = x[p0 + k], v1 = x[p1 + k], v2 = x[p2 + k], v3 = x[p3 + k];
 			for (int j = from; j < n; j++) {
 				double cj = c[j], e0 = v0 - cj, e1 = v1 - cj, e2 = v2 - cj, e3 = v3 - cj;
 				o0[j] += e0 * e0;
@@ -253,16 +282,12 @@ public final class FeatureColumns {
 	 * slower than the plain kernel).
 	 */
 	private void squaredDistancesFused(Group p, int r0, int r1, int from, double[] o0, double[] o1) {
-		double[] iv = p.interleaved;
-		double[][] pc = p.columns;
-		int x0 = p.index[r0], x1 = p.index[r1];
+		float[] x = p.x;
+		int p0 = p.offsets[r0], p1 = p.offsets[r1];
 		int k = 0;
 		for (; k + 2 < d; k += 3) {
 			double[] c = columns[k], e = columns[k + 1], f = columns[k + 2];
-			int a = k * GROUP, b = a + GROUP, g = b + GROUP;
-			double a0 = iv != null ? iv[a + x0] : pc[k][x0], a1 = iv != null ? iv[a + x1] : pc[k][x1];
-			double b0 = iv != null ? iv[b + x0] : pc[k + 1][x0], b1 = iv != null ? iv[b + x1] : pc[k + 1][x1];
-			double g0 = iv != null ? iv[g + x0] : pc[k + 2][x0], g1 = iv != null ? iv[g + x1] : pc[k + 2][x1];
+			double a0 = x[p0 + k], a1 = x[p1 + k], b0 = x[p0 + k + 1], b1 = x[p1 + k + 1], g0 = x[p0 + k + 2], g1 = x[p1 + k + 2];
 			for (int j = from; j < n; j++) {
 				double cj = c[j], ej = e[j], fj = f[j];
 				double y0 = a0 - cj, y1 = a1 - cj, z0 = b0 - ej, z1 = b1 - ej, w0 = g0 - fj, w1 = g1 - fj;
@@ -272,8 +297,7 @@ public final class FeatureColumns {
 		}
 		for (; k < d; k++) {
 			double[] c = columns[k];
-			int a = k * GROUP;
-			double a0 = iv != null ? iv[a + x0] : pc[k][x0], a1 = iv != null ? iv[a + x1] : pc[k][x1];
+			double a0 = x[p0 + k], a1 = x[p1 + k];
 			for (int j = from; j < n; j++) {
 				double y0 = a0 - c[j], y1 = a1 - c[j];
 				o0[j] = Math.fma(y0, y0, o0[j]);
@@ -284,13 +308,10 @@ public final class FeatureColumns {
 
 	/** The four points' dot products, skipping the features where all four are 0 (see {@link #dots(Group, int, double[][])}). */
 	private void dots(Group p, int from, double[] o0, double[] o1, double[] o2, double[] o3) {
-		double[] iv = p.interleaved;
-		double[][] pc = p.columns;
-		int x0 = p.index[0], x1 = p.index[1], x2 = p.index[2], x3 = p.index[3];
+		float[] x = p.x;
+		int p0 = p.offsets[0], p1 = p.offsets[1], p2 = p.offsets[2], p3 = p.offsets[3];
 		for (int k = 0; k < d; k++) {
-			int a = k * GROUP;
-			double v0 = iv != null ? iv[a + x0] : pc[k][x0], v1 = iv != null ? iv[a + x1] : pc[k][x1];
-			double v2 = iv != null ? iv[a + x2] : pc[k][x2], v3 = iv != null ? iv[a + x3] : pc[k][x3];
+			double v0 = x[p0 + k], v1 = x[p1 + k], v2 = x[p2 + k], v3 = x[p3 + k];
 			if (v0 == 0 && v1 == 0 && v2 == 0 && v3 == 0 && finite[k]) continue;
 			double[] c = columns[k];
 			for (int j = from; j < n; j++) {
@@ -309,15 +330,12 @@ public final class FeatureColumns {
 	 * not vectorise, see {@link #squaredDistancesFused}): a feature waits for the next one kept.
 	 */
 	private void dotsFused(Group p, int from, double[] o0, double[] o1, double[] o2, double[] o3) {
-		double[] iv = p.interleaved;
-		double[][] pc = p.columns;
-		int x0 = p.index[0], x1 = p.index[1], x2 = p.index[2], x3 = p.index[3];
+		float[] x = p.x;
+		int p0 = p.offsets[0], p1 = p.offsets[1], p2 = p.offsets[2], p3 = p.offsets[3];
 		int waiting = -1;
 		double a0 = 0, a1 = 0, a2 = 0, a3 = 0; // the waiting feature's values
 		for (int k = 0; k < d; k++) {
-			int b = k * GROUP;
-			double b0 = iv != null ? iv[b + x0] : pc[k][x0], b1 = iv != null ? iv[b + x1] : pc[k][x1];
-			double b2 = iv != null ? iv[b + x2] : pc[k][x2], b3 = iv != null ? iv[b + x3] : pc[k][x3];
+			double b0 = x[p0 + k], b1 = x[p1 + k], b2 = x[p2 + k], b3 = x[p3 + k];
 			if (b0 == 0 && b1 == 0 && b2 == 0 && b3 == 0 && finite[k]) continue;
 			if (waiting < 0) {
 				waiting = k;

@@ -4,6 +4,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 
 /**
  * A piece of background work made of independent items 0..n-1 (rows of dot products, SVM fits),
@@ -11,26 +12,46 @@ import java.util.function.IntConsumer;
  * {@link #join()} takes the items nobody has started yet, so a caller waiting for the work adds
  * its own core instead of idling. Each item is done exactly once, by whichever thread claims it;
  * an item's result never depends on which thread did it. The first failure stops the remaining
- * items and is rethrown by {@link #join()} as it was thrown.
+ * items and is rethrown by {@link #join()} as it was thrown. Items may share scratch space per
+ * thread ({@link #start(int, Supplier, Item, Stage...)}): each thread that helps makes its own once
+ * and hands it to every item it does.
  */
 public final class Stage {
 
+	/** One item, given the scratch space of the thread that does it. */
+	@FunctionalInterface
+	public interface Item<S> {
+		void run(S scratch, int item);
+	}
+
 	private final int items;
-	private final IntConsumer body;
+	private final Supplier<?> scratch;
+	private final Item<Object> body;
 	private final Stage[] after;
 	private final AtomicInteger next = new AtomicInteger(), finished = new AtomicInteger();
 	private volatile Throwable failure;
 	private volatile boolean stopped;
 
-	private Stage(int items, IntConsumer body, Stage[] after) {
+	@SuppressWarnings("unchecked")
+	private <S> Stage(int items, Supplier<S> scratch, Item<S> body, Stage[] after) {
 		this.items = items;
-		this.body = body;
+		this.scratch = scratch;
+		this.body = (Item<Object>) body;
 		this.after = after;
 	}
 
 	/** Starts items 0..items-1 of {@code body} in the background, each once {@code after} are all done. */
 	public static Stage start(int items, IntConsumer body, Stage... after) {
-		Stage s = new Stage(items, body, after.clone());
+		return start(items, () -> null, (none, i) -> body.accept(i), after);
+	}
+
+	/**
+	 * As {@link #start(int, IntConsumer, Stage...)}, each thread that does items making its scratch
+	 * space once with {@code scratch} (items that need large temporary arrays reuse them, which are
+	 * then in the cache, instead of allocating them anew).
+	 */
+	public static <S> Stage start(int items, Supplier<S> scratch, Item<S> body, Stage... after) {
+		Stage s = new Stage(items, scratch, body, after.clone());
 		ForkJoinPool pool = ForkJoinPool.commonPool();
 		int helpers = Math.min(items, Math.max(1, pool.getParallelism()));
 		for (int i = 0; i < helpers; i++) pool.execute(s::help);
@@ -47,9 +68,17 @@ public final class Stage {
 				fail(e);
 			}
 		}
+		Object space = null;
+		boolean made = false;
 		for (int i; (i = next.getAndIncrement()) < items;) {
 			try {
-				if (!stopped) body.accept(i);
+				if (!stopped) {
+					if (!made) {
+						space = scratch.get();
+						made = true;
+					}
+					body.run(space, i);
+				}
 			} catch (Throwable e) {
 				fail(e);
 			} finally {

@@ -48,13 +48,13 @@ class KernelSvmTest {
 		int total = x.length / d, n = rows.length;
 		// the training rows first, then every row of x (for decisions)
 		int[] order = IntStream.concat(Arrays.stream(rows), IntStream.range(0, total)).toArray();
-		double[][] k = new double[order.length][n];
-		for (int i = 0; i < order.length; i++) for (int q = 0; q < n; q++) k[i][q] = dot(x, order[i], order[q], d);
-		LinearSvm.Model m = LinearSvm.fit(Arrays.copyOf(k, n), labels, seed);
+		double[] k = new double[order.length * n]; // row i's products with the training rows at k[i * n ..]
+		for (int i = 0; i < order.length; i++) for (int q = 0; q < n; q++) k[i * n + q] = dot(x, order[i], order[q], d);
+		LinearSvm.Model m = LinearSvm.fit(k, labels, seed);
 		double[] w = new double[d];
 		for (int q = 0; q < n; q++) for (int j = 0; j < d; j++) w[j] += m.coefficients()[q] * x[rows[q] * d + j];
 		double[] decisions = new double[total];
-		for (int i = 0; i < total; i++) decisions[i] = m.decision(k[n + i]);
+		for (int i = 0; i < total; i++) decisions[i] = m.decision(k, (n + i) * n);
 		return new double[][] { w, { m.intercept() }, decisions };
 	}
 

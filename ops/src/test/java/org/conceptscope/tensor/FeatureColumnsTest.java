@@ -102,7 +102,10 @@ class FeatureColumnsTest {
 		int points = 7, n = 9, d = 200;
 		float[] x = new float[points * d], y = values(r, n * d);
 		for (int k = 0; k < d; k += 3) for (int q = 0; q < points; q++) x[q * d + k] = r.nextBoolean() ? (float) r.nextGaussian() : -0f;
-		y[5 * d + 1] = Float.POSITIVE_INFINITY; // row 5, feature 1, where every point is 0
+		// where every point is 0: rows 2 and 5 are laid out eight rows at a time, row 8 alone
+		y[5 * d + 1] = Float.POSITIVE_INFINITY;
+		y[2 * d + 7] = Float.NaN;
+		y[8 * d + 4] = Float.NEGATIVE_INFINITY;
 		FeatureColumns rows = FeatureColumns.of(y, n, d), px = FeatureColumns.of(x, points, d);
 		for (boolean fromColumns : new boolean[] { false, true }) {
 			double[][] dots = new double[points][n];
@@ -113,7 +116,7 @@ class FeatureColumnsTest {
 					for (int k = 0; k < d; k++) s += (double) x[q * d + k] * y[j * d + k];
 					assertEquals(Double.doubleToLongBits(s), Double.doubleToLongBits(dots[q][j]), "pair " + q + "," + j);
 				}
-				assertTrue(Double.isNaN(dots[q][5]), "0 times infinity");
+				for (int j : new int[] { 2, 5, 8 }) assertTrue(Double.isNaN(dots[q][j]), "0 times infinity or NaN, row " + j);
 			}
 		}
 	}
