@@ -60,17 +60,17 @@ final class LinearSvm {
 		long t = 1;
 		// each step's learning rate and penalty shrink depend on the step count only: made for an
 		// epoch ahead, outside the chain of dependent steps (which a division in it would lengthen)
-		double[] eta = new double[n], shrink = new double[n];
+		double[] eta = new double[n], shrink = new double[n], steps = new double[n];
+		for (int s = 0; s < n; s++) steps[s] = s; // step counts as doubles (exact), so that the rates' loop is all double and vectorises
 		for (int epoch = 0; epoch < MAX_EPOCHS; epoch++) {
 			for (int i = n - 1; i > 0; i--) {
 				int k = rnd.nextInt(i + 1), tmp = order[i];
 				order[i] = order[k];
 				order[k] = tmp;
 			}
-			for (int s = 0; s < n; s++) {
-				eta[s] = 1 / (ALPHA * (t0 + (t + s) - 1));
-				shrink[s] = Math.max(0, 1 - eta[s] * ALPHA);
-			}
+			double done = t; // exact: t counts steps, far below 2^53
+			for (int s = 0; s < n; s++) eta[s] = 1 / (ALPHA * (t0 + (done + steps[s]) - 1));
+			for (int s = 0; s < n; s++) shrink[s] = Math.max(0, 1 - eta[s] * ALPHA);
 			double loss = 0;
 			for (int s = 0; s < n; s++) {
 				int r = order[s];
