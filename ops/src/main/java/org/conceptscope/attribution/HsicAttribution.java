@@ -83,14 +83,14 @@ public final class HsicAttribution implements AttributionMethod {
 	 * the number of samples and of cells only, so they are kept for the next call (a folder's next
 	 * batch, a stack's next slices) instead of being drawn again. Softly held.
 	 */
-	private record Designs(int cells, boolean[][] on, int[][] onLists) {}
+	private record Designs(boolean[][] on, int[][] onLists) {}
 
 	private final SoftKept<Integer, Designs> kept = new SoftKept<>();
 
 	private Designs designsFor(int cells) {
 		return kept.get(cells, () -> {
 			boolean[][] on = designs(cells);
-			return new Designs(cells, on, onLists(on, cells));
+			return new Designs(on, onLists(on, cells));
 		});
 	}
 

@@ -53,10 +53,6 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 		Samples(boolean[][] z) {
 			this.z = z;
 		}
-
-		int segments() {
-			return z[0].length;
-		}
 	}
 
 	private final SoftKept<Integer, Samples> kept = new SoftKept<>();
