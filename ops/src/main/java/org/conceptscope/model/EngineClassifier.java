@@ -105,6 +105,14 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 		public Description withNames(List<String> classNames) {
 			return new Description(name, input, classNames, normalization, pixelSize, inputDomain);
 		}
+
+		/** This description, named after the model file ("weights" for weights.onnx) when the card gives no name. */
+		public Description namedAfter(java.nio.file.Path file) {
+			if (name != null && !name.isBlank()) return this;
+			String n = file.getFileName().toString();
+			int dot = n.lastIndexOf('.');
+			return new Description(dot > 0 ? n.substring(0, dot) : n, input, classes, normalization, pixelSize, inputDomain);
+		}
 	}
 
 	private final String name;

@@ -121,7 +121,7 @@ public final class OnnxClassifier extends EngineClassifier {
 		}
 		// A graph ending in a Softmax gives probabilities: its logits are that node's input (checked on the probe below).
 		String softmaxInput = softmaxInput(m, out.name());
-		Description d = description != null ? description : Description.fromCard(card, inferred(in.dims()), cardFile);
+		Description d = (description != null ? description : Description.fromCard(card, inferred(in.dims()), cardFile)).namedAfter(file);
 		OrtEnvironment env = OnnxEngine.start();
 		Input input = d.input();
 		long[] probeShape = input.channelsFirst()

@@ -135,10 +135,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		try {
 			PtSymbolBlock block = (PtSymbolBlock) model.getBlock();
 			block.freezeParameters(true);
-			Description d = description.name() == null
-				? new Description(stem(file), description.input(), description.classes(), description.normalization(), description.pixelSize(),
-					description.inputDomain())
-				: description;
+			Description d = description.namedAfter(file);
 			return probe(file, d, model, block, offered, noLayers, logits ? TorchScriptLayers.LOGITS : "forward");
 		} catch (RuntimeException e) {
 			model.close();
@@ -328,12 +325,6 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	public String toString() {
 		return "TorchScriptClassifier[" + file + ", " + Arrays.toString(input().imageShape()) + " -> "
 			+ (isDense() ? "dense output " + Arrays.toString(outputShape()) : numClasses() + " classes") + "]";
-	}
-
-	private static String stem(Path file) {
-		String n = file.getFileName().toString();
-		int dot = n.lastIndexOf('.');
-		return dot > 0 ? n.substring(0, dot) : n;
 	}
 
 	/** libtorch's messages hold a TorchScript trace; the error itself follows the last "Error:". */

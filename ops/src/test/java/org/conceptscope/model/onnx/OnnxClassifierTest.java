@@ -72,6 +72,16 @@ class OnnxClassifierTest {
 		for (int i = 0; i < a.size(); i++) assertEquals(b.data()[i], a.data()[i], 1e-4 * (1 + Math.abs(b.data()[i])));
 	}
 
+	/** Neither bundled model has a card with a name: tables, ROIs and metadata then use the file's name. */
+	@Test
+	void aModelWithoutANameIsNamedAfterItsFile() {
+		assertEquals("weights", onnx.name());
+		assertEquals("weights", torch.name());
+		org.conceptscope.attribution.Attribution a = new org.conceptscope.attribution.Occlusion(8, 8, 0f)
+			.explain(onnx, TorchScriptClassifierTest.images(1, 1), new int[] { 0 }, org.conceptscope.util.Progress.NONE);
+		assertEquals("weights", a.metadata().get("model"));
+	}
+
 	@Test
 	void gradientsAreRefusedNamingMethodsThatWork() {
 		FloatTensor x = TorchScriptClassifierTest.images(1, 1);
