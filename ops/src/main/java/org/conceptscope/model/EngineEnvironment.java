@@ -5,7 +5,6 @@ import ai.djl.engine.EngineProvider;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URL;
 import java.net.URLConnection;
 import java.nio.channels.FileChannel;
@@ -149,7 +148,12 @@ public final class EngineEnvironment {
 				}
 			}
 		} catch (IOException e) {
-			throw new UncheckedIOException("Could not unpack native libraries into " + dir + ": " + e.getMessage(), e);
+			// a FileSystemException's message is the bare path
+			String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+				: e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
+			throw new IllegalStateException("Cannot unpack the native libraries into " + dir + " (" + why + "): set the system property "
+				+ TensorFlowEngine.CACHE_DIR_PROPERTY + " or the environment variable " + TensorFlowEngine.CACHE_DIR_VARIABLE
+				+ " to a writable folder.", e);
 		}
 	}
 

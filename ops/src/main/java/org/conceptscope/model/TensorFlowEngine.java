@@ -22,6 +22,9 @@ public final class TensorFlowEngine {
 	static final String[] NATIVE_FILES = { "libtensorflow_framework.so.2", "libtensorflow_cc.so.2", "libjnitensorflow.so" };
 	private static final String LIBRARY_PATH_KEY = "TENSORFLOW_LIBRARY_PATH";
 
+	/** Where {@link #cacheDir()} is set: a system property, else an environment variable. */
+	static final String CACHE_DIR_PROPERTY = "conceptscope.cache.dir", CACHE_DIR_VARIABLE = "CONCEPTSCOPE_CACHE_DIR";
+
 	private static Engine engine;
 
 	private TensorFlowEngine() {}
@@ -31,8 +34,8 @@ public final class TensorFlowEngine {
 	 * variable {@code CONCEPTSCOPE_CACHE_DIR}, else {@code ~/.conceptscope}.
 	 */
 	public static Path cacheDir() {
-		String dir = System.getProperty("conceptscope.cache.dir");
-		if (dir == null || dir.isBlank()) dir = System.getenv("CONCEPTSCOPE_CACHE_DIR");
+		String dir = System.getProperty(CACHE_DIR_PROPERTY);
+		if (dir == null || dir.isBlank()) dir = System.getenv(CACHE_DIR_VARIABLE);
 		if (dir == null || dir.isBlank()) return Paths.get(System.getProperty("user.home"), ".conceptscope");
 		return Paths.get(dir);
 	}

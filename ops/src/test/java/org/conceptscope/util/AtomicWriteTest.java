@@ -158,6 +158,19 @@ class AtomicWriteTest {
 		assertEquals(List.of(".lock", name), names(cache), "no temporary file left");
 	}
 
+	/** A cache folder that cannot be made (a user without a writable home) is one sentence naming the settings that move it. */
+	@Test
+	void anUnwritableCacheSaysHowToMoveIt() throws IOException {
+		Path file = Files.writeString(dir.resolve("home"), "a file, not a folder");
+		Path cache = file.resolve(".conceptscope").resolve("natives");
+		IllegalStateException e = assertThrows(IllegalStateException.class,
+			() -> EngineEnvironment.unpack("org/conceptscope/model/torch/", new String[] { "aten-allowed.txt" }, cache, "missing"));
+		assertTrue(e.getMessage().startsWith("Cannot unpack the native libraries into " + cache + " ("), e.getMessage());
+		assertTrue(e.getMessage().endsWith("set the system property conceptscope.cache.dir or the environment variable CONCEPTSCOPE_CACHE_DIR"
+			+ " to a writable folder."), e.getMessage());
+		assertEquals(List.of("home"), names(dir));
+	}
+
 	private static ConceptBank bank() {
 		ConceptBank b = new ConceptBank();
 		b.model = "m";

@@ -252,6 +252,29 @@ class BatchTest {
 		assertFalse(Files.exists(out), "nothing was written for any of them");
 	}
 
+	/**
+	 * An ONNX model without a card: a gradient method is refused in one sentence before anything is
+	 * written (it was a stack trace); Occlusion runs, under the file's name (it was null, and the run
+	 * failed after computing every part).
+	 */
+	@Test
+	void aCardlessOnnxModelRunsOcclusionAndRefusesGradientsInOneSentence() throws IOException {
+		Path stack = testImages.resolve(Demo.IMAGE), out = work.resolve("onnx");
+		Path bare = Files.createDirectories(work.resolve("bare-onnx"));
+		Files.copy(testImages.resolve("models/ihc-resnet-onnx/weights.onnx"), bare.resolve("weights.onnx"));
+		String text = refusal(1, List.of("input=" + stack, "model=" + bare, "save_dir=" + out, "method=saliency"));
+		assertTrue(text.startsWith("ConceptScope batch: saliency needs gradients, which the model weights cannot give"), text);
+		assertFalse(text.contains("Exception") || text.contains("\tat "), text);
+		assertFalse(Files.exists(out), "nothing was written");
+		ByteArrayOutputStream log = new ByteArrayOutputStream();
+		PrintStream err = new PrintStream(log, true, StandardCharsets.UTF_8);
+		assertEquals(0, Batch.run(new String[] { "input=" + stack, "model=" + bare, "save_dir=" + out, "method=occlusion" }, err, err, null),
+			log.toString(StandardCharsets.UTF_8));
+		Outputs o = read(out, "ihc-heldout-patches-occlusion");
+		assertEquals(patches.getStackSize() + 1, o.csv().size(), "a header and one row per slice");
+		assertEquals(patches.getStackSize(), o.maps().getStackSize());
+	}
+
 	private void assertRefused(int status, String message, List<String> arguments) {
 		String text = refusal(status, arguments);
 		assertTrue(text.contains(message), text);

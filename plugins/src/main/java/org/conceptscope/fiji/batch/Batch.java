@@ -10,9 +10,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.conceptscope.fiji.run.AttributionSettings;
+import org.conceptscope.fiji.run.Failures;
 import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.registry.Values;
-import org.conceptscope.model.ModelLoadException;
 
 /**
  * The command-line batch runner, without Fiji: {@code java -jar conceptscope-batch.jar input=...
@@ -130,9 +130,16 @@ public final class Batch {
 			progress.finish();
 			err.println("ConceptScope batch: " + e.getMessage());
 			return 3;
-		} catch (IllegalArgumentException | IllegalStateException | ModelLoadException | IOException e) {
+		} catch (RuntimeException | IOException e) {
 			progress.finish();
-			err.println("ConceptScope batch: " + e.getMessage());
+			String text = e.getMessage() == null ? "" : e.getMessage().strip();
+			if (Failures.expected(e) && !text.isEmpty()) {
+				err.println("ConceptScope batch: " + text);
+			} else { // a bug or an engine's failure: the trace is what a report needs
+				err.println("ConceptScope batch stopped on an unexpected " + e.getClass().getSimpleName() + (text.isEmpty() ? "" : " (" + text + ")")
+					+ "; the finished parts are kept, so the same command resumes. Please report it with the trace below.");
+				e.printStackTrace(err);
+			}
 			return 1;
 		} finally {
 			finished.countDown();
