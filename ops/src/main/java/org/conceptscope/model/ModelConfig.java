@@ -140,7 +140,9 @@ public final class ModelConfig {
 		Path file = modelDir.resolve(FILE_NAME);
 		if (!Files.exists(file)) return new ModelConfig();
 		try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-			ModelConfig c = GSON.fromJson(r, ModelConfig.class);
+			com.google.gson.JsonElement tree = com.google.gson.JsonParser.parseReader(r);
+			if (tree.isJsonObject()) checkKeys(tree.getAsJsonObject(), ModelConfig.class, "");
+			ModelConfig c = GSON.fromJson(tree, ModelConfig.class);
 			if (c == null) throw new JsonParseException("empty file");
 			if (c.classes == null) c.classes = new ArrayList<>();
 			if (c.metadata == null) c.metadata = new LinkedHashMap<>();
@@ -151,8 +153,37 @@ public final class ModelConfig {
 			return c;
 		} catch (IOException | JsonParseException | IllegalArgumentException e) {
 			throw new ModelLoadException(file + " is not a valid ConceptScope model config: " + e.getMessage()
-				+ ". Fix the JSON or delete the file to use defaults.", e);
+				+ ". Fix the JSON.", e);
 		}
+	}
+
+	/**
+	 * Refuses a key the card does not know, here and in its nested objects ("metadata" is free-form):
+	 * a misspelt "normalisation" would otherwise be dropped in silence and every image fed unnormalised.
+	 */
+	private static void checkKeys(com.google.gson.JsonObject object, Class<?> type, String where) {
+		Map<String, java.lang.reflect.Field> known = jsonFields(type);
+		for (Map.Entry<String, com.google.gson.JsonElement> e : object.entrySet()) {
+			java.lang.reflect.Field f = known.get(e.getKey());
+			if (f == null) {
+				throw new JsonParseException("unknown key \"" + e.getKey() + "\"" + where + "; the keys are " + String.join(", ", known.keySet()));
+			}
+			if (f.getType().getDeclaringClass() == ModelConfig.class && e.getValue().isJsonObject()) {
+				checkKeys(e.getValue().getAsJsonObject(), f.getType(), " in \"" + e.getKey() + "\"");
+			}
+		}
+	}
+
+	/** The keys Gson reads into {@code type}: its instance fields, by their serialized names. */
+	private static Map<String, java.lang.reflect.Field> jsonFields(Class<?> type) {
+		Map<String, java.lang.reflect.Field> out = new LinkedHashMap<>();
+		for (java.lang.reflect.Field f : type.getDeclaredFields()) {
+			int m = f.getModifiers();
+			if (java.lang.reflect.Modifier.isStatic(m) || java.lang.reflect.Modifier.isTransient(m)) continue;
+			SerializedName n = f.getAnnotation(SerializedName.class);
+			out.put(n != null ? n.value() : f.getName(), f);
+		}
+		return out;
 	}
 
 	/** Writes atomically: a reader never sees half a file. */

@@ -411,7 +411,20 @@ class BadInputSuiteTest {
 				Path m = copyIhc(dir);
 				Files.writeString(m.resolve(ModelConfig.FILE_NAME), "{not json");
 				return m;
-			}), "not a valid ConceptScope model config"));
+			}), "not a valid ConceptScope model config"),
+			// a misspelt key was dropped in silence: the model then ran on unnormalised pixels
+			fails("config with a misspelt key", mle, load(dir -> {
+				Path m = copyIhc(dir);
+				Files.writeString(m.resolve(ModelConfig.FILE_NAME), "{\"classes\": [\"a\", \"b\", \"c\"], \"normalisation\": \"unit_range\"}");
+				return m;
+			}), "conceptscope.json is not a valid ConceptScope model config: unknown key \"normalisation\"; the keys are name, description,"
+				+ " classes, normalization, logits, mean, std, input, pixel_size, input_statistics, metadata. Fix the JSON."),
+			fails("config with a misspelt key inside input_statistics", mle, load(dir -> {
+				Path m = copyIhc(dir);
+				Files.writeString(m.resolve(ModelConfig.FILE_NAME), "{\"input_statistics\": {\"mean\": [0.5], \"stdev\": [0.1]},"
+					+ " \"metadata\": {\"any key\": 1}}");
+				return m;
+			}), "unknown key \"stdev\" in \"input_statistics\"; the keys are mean, std, image_std_low, image_std_high, source."));
 	}
 
 	// ---- operations ----
