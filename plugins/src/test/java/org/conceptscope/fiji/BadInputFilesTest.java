@@ -181,6 +181,29 @@ class BadInputFilesTest {
 			"restart replaces them, as the sentence says");
 	}
 
+	/**
+	 * Another method's run in the same save_dir writes files of its own names: the first run's command
+	 * then still says Already complete (it was refused as "a run that differs in method"), and its
+	 * results are still guarded against a run with other settings.
+	 */
+	@Test
+	void anotherMethodInTheSameSaveDirLeavesTheFirstRunComplete() throws Exception {
+		Path five = TestFiles.cyclingStack(patches, 5, work.resolve("five.tif"));
+		Path out = work.resolve("out");
+		assertEquals(0, Batch.run(args(five, out, "method=saliency").toArray(new String[0]), quiet(), quiet(), null));
+		Map<String, byte[]> first = contents(out);
+		assertEquals(0, Batch.run(args(five, out, "method=gradcam").toArray(new String[0]), quiet(), quiet(), null));
+		ByteArrayOutputStream text = new ByteArrayOutputStream();
+		PrintStream err = new PrintStream(text, true, StandardCharsets.UTF_8);
+		assertEquals(0, Batch.run(args(five, out, "method=saliency").toArray(new String[0]), err, err, null), text.toString(StandardCharsets.UTF_8));
+		assertTrue(text.toString(StandardCharsets.UTF_8).contains("Already complete: " + out.toAbsolutePath()), text.toString(StandardCharsets.UTF_8));
+		for (String name : first.keySet()) assertArrayEquals(first.get(name), contents(out).get(name), name + " is unchanged");
+		assertRefused(1, "holds the finished results of a run that differs in target (predicted then, background now) (five-saliency-results.csv,",
+			args(five, out, "method=saliency", "target=background"));
+		assertEquals(0, Batch.run(args(five, out, "method=gradcam").toArray(new String[0]), err, err, null));
+		assertTrue(text.toString(StandardCharsets.UTF_8).split("Already complete").length == 3, "gradcam's run is complete too: " + text);
+	}
+
 	@Test
 	void aRunThatStoppedBeforeItsFirstPartDoesNotBlockTheCorrectedCommand() throws Exception {
 		// slice 2 of a 32-bit stack holds a NaN: the run fails in its first part, after its manifest was written

@@ -76,7 +76,8 @@ public final class BatchJob {
 
 	/** The run's own folder in save_dir; the manifest and journal stay there as the run's record. */
 	public static final String WORK_DIR = ".conceptscope-batch";
-	public static final String MANIFEST = "manifest.json", JOURNAL = "journal.txt", PARTS = "parts", LOCK = "lock", TILES = "tiles";
+	public static final String MANIFEST = "manifest.json", JOURNAL = "journal.txt", PARTS = "parts", LOCK = "lock", TILES = "tiles",
+		FINISHED = "finished";
 
 	/** A batch run: the Attribution settings (save_dir required), the input, entries per part (0: automatic), restart. */
 	public record Job(AttributionSettings attribution, Path input, int batch, boolean restart) {}
@@ -205,21 +206,9 @@ public final class BatchJob {
 			: StackRunner.automaticBatch(classifier, inputs.height(), inputs.width(), s.overlap());
 		BatchManifest now = manifest(s, classifier, inputs, rois, batch, outputs);
 		boolean resume = false;
-		if (previous != null) {
+		if (previous != null && !previous.complete) {
 			String diff = previous.difference(now);
-			if (previous.complete) {
-				if (diff == null && outputs.stream().allMatch(Files::isRegularFile)) {
-					ev.message("Already complete: " + saveDir + " holds the results of this run (add restart to compute them again).");
-					ev.results(outputs);
-					return new Result(now.entries, now.parts, batch, 0, now.parts, previous.runs, true, outputs, work);
-				}
-				List<String> replaced = outputs.stream().filter(Files::exists).map(o -> o.getFileName().toString()).toList();
-				if (diff != null && !replaced.isEmpty()) {
-					throw new IllegalArgumentException("save_dir " + saveDir + " holds the finished results of a run that differs in " + diff
-						+ " (" + String.join(", ", replaced) + "), which this run would replace: choose another save_dir, or add restart"
-						+ " to replace them.");
-				}
-			} else if (diff != null && committedParts(work.resolve(PARTS)) == 0) {
+			if (diff != null && committedParts(work.resolve(PARTS)) == 0) {
 				// An earlier run that stopped before finishing a part (refused, or stopped at once) holds nothing worth keeping.
 				ev.message("Discarding an unfinished run in " + saveDir + " that had no finished part (it differed in " + diff + ").");
 			} else if (diff != null) {
@@ -227,6 +216,23 @@ public final class BatchJob {
 					+ ": run it again with its settings to finish it, choose another save_dir, or add restart to discard it.");
 			} else {
 				resume = true;
+			}
+		}
+		// The finished run that wrote these outputs, if any: each output set keeps its own record, so
+		// another method's run in the same save_dir neither hides it nor is mistaken for it.
+		BatchManifest finished = resume || job.restart() ? null : finishedRun(work, previous, now);
+		if (finished != null) {
+			String diff = finished.difference(now);
+			if (diff == null && outputs.stream().allMatch(Files::isRegularFile)) {
+				ev.message("Already complete: " + saveDir + " holds the results of this run (add restart to compute them again).");
+				ev.results(outputs);
+				return new Result(now.entries, now.parts, batch, 0, now.parts, finished.runs, true, outputs, work);
+			}
+			List<String> replaced = outputs.stream().filter(Files::exists).map(o -> o.getFileName().toString()).toList();
+			if (diff != null && !replaced.isEmpty()) {
+				throw new IllegalArgumentException("save_dir " + saveDir + " holds the finished results of a run that differs in " + diff
+					+ " (" + String.join(", ", replaced) + "), which this run would replace: choose another save_dir, or add restart"
+					+ " to replace them.");
 			}
 		}
 		Path partsDir = work.resolve(PARTS);
@@ -309,6 +315,8 @@ public final class BatchJob {
 		assemble(classifier, inputs, rois != null, m, partsDir, outputs);
 		m.complete = true;
 		m.save(work.resolve(MANIFEST));
+		Files.createDirectories(work.resolve(FINISHED));
+		m.save(finishedRecord(work, m.outputs));
 		journal(journal, "run " + m.runs + " complete: " + String.join(", ", m.outputs));
 		deleteTree(partsDir);
 		deleteTree(tilesDir);
@@ -714,6 +722,28 @@ public final class BatchJob {
 		m.inputs = inputs.inputs();
 		m.outputs = outputs.stream().map(o -> o.getFileName().toString()).toList();
 		return m;
+	}
+
+	/** Where the manifest of the finished run that wrote {@code outputs} is kept (named after its first output). */
+	private static Path finishedRecord(Path work, List<String> outputs) {
+		return work.resolve(FINISHED).resolve(outputs.get(0) + ".json");
+	}
+
+	/**
+	 * The finished run that wrote the outputs of {@code now}: its record, else the last run's manifest
+	 * when that run finished with the same outputs (save folders of versions before the records); null
+	 * when none is known.
+	 */
+	private static BatchManifest finishedRun(Path work, BatchManifest previous, BatchManifest now) throws IOException {
+		Path record = finishedRecord(work, now.outputs);
+		if (Files.isRegularFile(record)) {
+			try {
+				return BatchManifest.load(record);
+			} catch (IOException e) {
+				throw new IllegalArgumentException(e.getMessage() + " Add restart to compute these results again.", e);
+			}
+		}
+		return previous != null && previous.complete && previous.outputs.equals(now.outputs) ? previous : null;
 	}
 
 	private static BatchManifest previous(Path work) throws IOException {
