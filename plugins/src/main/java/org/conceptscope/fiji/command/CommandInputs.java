@@ -26,7 +26,7 @@ final class CommandInputs {
 		private java.io.File model;
 
 		@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients", "smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol", "hsic", "lime", "kernel_shap", "eva", "srd" },
-			description = "`saliency`, `gradient_x_input`, `integrated_gradients`, `smoothgrad`, `vargrad`, `squaregrad`, `gradcam`, `gradcam_plus_plus`, `guided_backprop`, `deconvnet`, `occlusion`, `rise`, `sobol`, `hsic`, `lime`, `kernel_shap`, `eva`, `srd` ([LIME](../methods/lime.md), Kernel SHAP, Guided Backpropagation, DeconvNet and [SRD](../methods/srd.md): TensorFlow models)")
+			description = "`saliency`, `gradient_x_input`, `integrated_gradients`, `smoothgrad`, `vargrad`, `squaregrad`, `gradcam`, `gradcam_plus_plus`, `guided_backprop`, `deconvnet`, `occlusion`, `rise`, `sobol`, `hsic`, `lime`, `kernel_shap`, `eva`, `srd` ([LIME](../methods/lime.md) and Kernel SHAP: any model; Guided Backpropagation, DeconvNet, [EVA](../methods/eva.md) and [SRD](../methods/srd.md): TensorFlow models; the other gradient methods: TensorFlow or TorchScript models)")
 		private String method = "saliency";
 
 		@Parameter(label = "Target class", persist = false, required = false,

@@ -53,7 +53,7 @@ public final class CommandSpecs {
 
 	static final Parameter METHOD = Parameter.choice("method", "Method", "saliency", ATTRIBUTION_METHODS)
 		.help(String.join(", ", ATTRIBUTION_METHODS.stream().map(m -> "`" + m + "`").toList())
-			+ " ([LIME](../methods/lime.md), Kernel SHAP, Guided Backpropagation, DeconvNet and [SRD](../methods/srd.md): TensorFlow models)");
+			+ " ([LIME](../methods/lime.md) and Kernel SHAP: any model; Guided Backpropagation, DeconvNet, [EVA](../methods/eva.md) and [SRD](../methods/srd.md): TensorFlow models; the other gradient methods: TensorFlow or TorchScript models)");
 
 	public static final CommandSpec ATTRIBUTION = new CommandSpec("Attribution...", "Attribution", "attribution.md",
 		parameters(List.of(MODEL.help("folder holding `saved_model.pb` (and `conceptscope.json`)"), METHOD, TARGET), attributionParameters(),
