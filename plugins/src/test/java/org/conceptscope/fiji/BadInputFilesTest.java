@@ -261,7 +261,9 @@ class BadInputFilesTest {
 		Path out = sys.resolve("conceptscope-bad-input-test");
 		String text = refusal(1, args(stack, out));
 		assertTrue(text.contains("Cannot write the results in save_dir " + out), text);
-		assertTrue(text.contains("Check that the folder is writable and the disk has space"), text);
+		assertTrue(text.contains("Check that the folder is writable and the disk has space, or choose another save_dir.\n"), text);
+		assertFalse(text.contains("finished parts are kept"), "nothing ran, so nothing is kept: " + text);
+		assertFalse(text.contains(": " + out + "."), "a reason, not the path again: " + text);
 		assertFalse(text.contains("\tat "), "no stack trace");
 	}
 

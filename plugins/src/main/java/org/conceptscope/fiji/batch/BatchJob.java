@@ -49,6 +49,7 @@ import org.conceptscope.fiji.image.RegionTargets;
 import org.conceptscope.fiji.run.AttributionMethods;
 import org.conceptscope.fiji.run.AttributionOutputs;
 import org.conceptscope.fiji.run.AttributionSettings;
+import org.conceptscope.fiji.run.Failures;
 import org.conceptscope.fiji.run.RegionExplanations;
 import org.conceptscope.fiji.run.TargetClass;
 import org.conceptscope.model.Classifier;
@@ -184,19 +185,16 @@ public final class BatchJob {
 			try (RunLock lock = RunLock.take(work)) {
 				return write(job, s, classifier, method, target, inputs, rois, saveDir, work, outputs, p, ev, computer);
 			} catch (IOException e) {
-				throw new IOException(writeFailure(saveDir, e), e);
+				throw new IOException(writeFailure(saveDir, e, committedPartsOrNone(work.resolve(PARTS)) > 0), e);
 			}
 		}
 	}
 
 	/** An I/O failure while writing, as one sentence with the folder (a read-only folder, a full disk). */
-	static String writeFailure(Path saveDir, IOException e) {
-		String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-			: e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
-			: e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+	static String writeFailure(Path saveDir, IOException e, boolean partsKept) {
 		String file = e instanceof java.nio.file.FileSystemException f && f.getFile() != null ? " (" + f.getFile() + ")" : "";
-		return "Cannot write the results in save_dir " + saveDir + file + ": " + why + ". Check that the folder is writable and the disk"
-			+ " has space, or choose another save_dir; finished parts are kept, so the same command resumes.";
+		return "Cannot write the results in save_dir " + saveDir + file + ": " + Failures.reason(e) + ". Check that the folder is writable and"
+			+ " the disk has space, or choose another save_dir" + (partsKept ? "; finished parts are kept, so the same command resumes." : ".");
 	}
 
 	private static Result write(Job job, AttributionSettings s, Classifier classifier, AttributionMethod method, int target,
@@ -454,6 +452,15 @@ public final class BatchJob {
 		journal(journal, "run " + m.runs + " stopped: " + done + " of " + n + " slices done");
 		return new CancellationException(done == 0 ? "Stopped before a part was finished: run the same command again to start."
 			: "Stopped with " + done + " of " + n + " slices done; they are kept: run the same command again to compute the rest.");
+	}
+
+	/** As {@link #committedParts}, 0 when the folder cannot be read either (a save_dir that cannot be used at all). */
+	private static long committedPartsOrNone(Path partsDir) {
+		try {
+			return committedParts(partsDir);
+		} catch (IOException | RuntimeException e) {
+			return 0;
+		}
 	}
 
 	/** Part files committed in a run's parts folder (none when it does not exist). */

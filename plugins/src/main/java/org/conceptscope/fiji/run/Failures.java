@@ -38,9 +38,7 @@ public final class Failures {
 				+ " (Edit > Options > Memory & Threads..., or -Xmx).";
 		}
 		if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
-			// its message is the bare path: say what happened to it and what to do
-			String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-				: e instanceof java.nio.file.NoSuchFileException ? "no such file or folder" : f.getReason() != null ? f.getReason() : "failed";
+			String why = reason(f);
 			return title + " could not use " + f.getFile() + (f.getOtherFile() != null ? " (" + f.getOtherFile() + ")" : "") + ": " + why
 				+ ". Check that the folder exists and is writable and that the disk has space, or choose another " + CommandSpecs.SAVE_DIR.key() + ".";
 		}
@@ -48,6 +46,16 @@ public final class Failures {
 		if (expected(e) && !text.isEmpty()) return text;
 		return title + " stopped on an unexpected " + e.getClass().getSimpleName() + (text.isEmpty() ? "" : " (" + text + ")")
 			+ "; nothing was written, and the details are in the Log.";
+	}
+
+	/** What happened to a file: a FileSystemException's message is only the bare path. */
+	public static String reason(IOException e) {
+		if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+		if (e instanceof java.nio.file.NoSuchFileException) return "no such file or folder";
+		if (e instanceof java.nio.file.NotDirectoryException) return "not a folder";
+		if (e instanceof java.nio.file.FileAlreadyExistsException) return "a file of that name is in the way";
+		if (e instanceof java.nio.file.FileSystemException f) return f.getReason() != null ? f.getReason() : "failed";
+		return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
 	}
 
 	/** Whether the stack trace helps (an unexpected failure), rather than the sentence alone. */
