@@ -54,16 +54,31 @@ public final class GradCam implements AttributionMethod {
 		return grid.get(grid.size() - 1).name();
 	}
 
+	/** Refuses, before any work, a model without gradients and a layer the model lacks or that is not on the image's grid. */
 	@Override
-	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
+	public void checkRuns(Classifier classifier) {
+		AttributionMethod.super.checkRuns(classifier);
+		gridLayer(classifier);
+	}
+
+	/** The layer explained: the one given, else {@link #defaultLayer}; it must lie on the image's grid. */
+	private LayerInfo gridLayer(Classifier classifier) {
 		String l = layer == null || layer.isBlank() ? defaultLayer(classifier) : layer;
 		LayerInfo info = classifier.layers().stream().filter(x -> x.name().equals(l)).findFirst()
 			.orElseThrow(() -> new IllegalArgumentException("Unknown layer '" + l + "' for Grad-CAM. Spatial layers: "
-				+ classifier.layers().stream().filter(LayerInfo::isGrid).map(LayerInfo::name).toList() + "."));
+				+ classifier.layers().stream().filter(LayerInfo::isGrid).map(LayerInfo::name).toList()
+				+ ": give one of them as layer, or leave layer empty for the last."));
 		if (!info.isGrid()) {
 			throw new IllegalArgumentException("Grad-CAM needs a spatial [N, h, w, c] layer (or tokens [N, t, c] on a square patch grid); '" + l
 				+ "' is " + Arrays.toString(info.shape()) + ".");
 		}
+		return info;
+	}
+
+	@Override
+	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
+		LayerInfo info = gridLayer(classifier);
+		String l = info.name();
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
 		// tokens of a Vision Transformer: each patch token is the feature vector of its grid cell
 		FloatTensor a = info.asGrid(classifier.activations(images, l));

@@ -100,11 +100,23 @@ public final class Eva implements AttributionMethod {
 		return new Box(image.shape(), lo, hi);
 	}
 
+	/** Refuses, before any work, a model whose graph EVA cannot read. */
 	@Override
-	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
+	public void checkRuns(Classifier classifier) {
+		AttributionMethod.super.checkRuns(classifier);
+		tensorFlow(classifier);
+	}
+
+	private static TensorFlowClassifier tensorFlow(Classifier classifier) {
 		if (!(classifier instanceof TensorFlowClassifier tf)) {
 			throw new IllegalArgumentException("EVA reads the model's graph: it needs a TensorFlow SavedModel classifier.");
 		}
+		return tf;
+	}
+
+	@Override
+	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
+		TensorFlowClassifier tf = tensorFlow(classifier);
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), cells = grid * grid;
 		if (grid > h || grid > w) {
