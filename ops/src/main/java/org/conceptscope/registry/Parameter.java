@@ -166,7 +166,9 @@ public record Parameter(String key, String label, Type type, Object defaultValue
 				case FOLDER, FILE -> t.isEmpty() ? null : Path.of(t);
 			};
 		} catch (NumberFormatException | java.nio.file.InvalidPathException e) {
-			throw new IllegalArgumentException(key + " must be " + expected() + ", got '" + t + "'.");
+			String lost = type == Type.FILE || type == Type.FOLDER ? org.conceptscope.util.FileNames.unwritableHint(t) : "";
+			throw new IllegalArgumentException(lost.isEmpty() ? key + " must be " + expected() + ", got '" + t + "'."
+				: key + " '" + t + "' cannot be used." + lost);
 		}
 	}
 

@@ -254,6 +254,31 @@ class BadInputFilesTest {
 		assertEquals(0, Batch.run(args(stack, out).toArray(new String[0]), quiet(), quiet(), null), "and the same command finds it complete");
 	}
 
+	/**
+	 * Under LANG=C (containers, cluster jobs) Java reads file names as ASCII and loses the letters of
+	 * "ihc é.tif": the runner says so and how to start it, for a file given and for one in a folder
+	 * (it said the file was missing, or that ImageJ's reader failed).
+	 */
+	@Test
+	void aNameTheLocaleCannotWriteSaysHowToStartJava() throws Exception {
+		Path folder = Files.createDirectories(work.resolve("locale"));
+		Path named = Files.copy(stack, folder.resolve("ihc \u00e9.tif"));
+		for (Path input : List.of(named, folder)) {
+			ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of("-Xmx512m", "-Djava.awt.headless=true"), Batch.class,
+				List.of("input=" + input, "model=" + model, "save_dir=" + work.resolve("locale-out"))));
+			pb.environment().keySet().removeIf(k -> k.startsWith("LC_") || k.equals("LANG"));
+			pb.environment().put("LC_ALL", "C");
+			Process p = pb.redirectErrorStream(true).start();
+			String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+			assertTrue(p.waitFor(2, TimeUnit.MINUTES), text);
+			assertEquals(input == named ? 2 : 1, p.exitValue(), text);
+			assertTrue(text.contains("Java reads file names here as US-ASCII (the locale is LC_ALL=C), in which the letters of this name are"
+				+ " lost: start it with LANG=C.UTF-8 (or rename the file with ASCII letters only)."), text);
+			assertFalse(text.contains("Exception") || text.contains("does not exist"), text);
+		}
+		assertFalse(Files.exists(work.resolve("locale-out")), "nothing written");
+	}
+
 	@Test
 	void anUnwritableSaveDirIsNamed() {
 		Path sys = Path.of("/sys");

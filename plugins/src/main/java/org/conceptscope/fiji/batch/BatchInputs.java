@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.batch;
 
+import org.conceptscope.util.FileNames;
 import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.image.ImageSet;
 import ij.ImagePlus;
@@ -61,7 +62,9 @@ final class BatchInputs {
 			throw new IllegalArgumentException("No input given: set input=<a stack file or a folder of images>.");
 		}
 		if (!Files.exists(input)) {
-			throw new IllegalArgumentException("The input " + input.toAbsolutePath() + " does not exist: give a stack file or a folder of images.");
+			String lost = FileNames.unwritableHint(input.toString());
+			throw new IllegalArgumentException("The input " + input.toAbsolutePath() + (lost.isEmpty()
+				? " does not exist: give a stack file or a folder of images." : " cannot be opened." + lost));
 		}
 		boolean folder = Files.isDirectory(input);
 		List<Path> files;

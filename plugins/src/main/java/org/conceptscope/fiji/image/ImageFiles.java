@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.image;
 
+import org.conceptscope.util.FileNames;
 import ij.IJ;
 import ij.ImagePlus;
 import ij.io.FileInfo;
@@ -26,6 +27,9 @@ public final class ImageFiles {
 	/** Why {@code file} cannot be an image, or null when it is a readable, non-empty regular file. */
 	static String problem(Path file) {
 		Path abs = file.toAbsolutePath();
+		// ImageJ opens a file by its name as text: a name this locale cannot write is lost on the way
+		String lost = FileNames.unwritableHint(abs.toString());
+		if (!lost.isEmpty()) return abs + " cannot be opened." + lost;
 		if (!Files.exists(abs)) return abs + " does not exist: check the path.";
 		if (Files.isDirectory(abs)) return abs + " is a folder, not an image file: give an image file.";
 		if (!Files.isRegularFile(abs)) {
