@@ -13,6 +13,7 @@ import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.fiji.image.RoiPositions;
 import org.conceptscope.fiji.write.RoiWriter;
 import org.conceptscope.fiji.image.SliceLabels;
+import org.conceptscope.fiji.write.HeatmapWriter;
 import org.conceptscope.fiji.write.TiffStackWriter;
 import ij.ImagePlus;
 import ij.gui.Roi;
@@ -654,7 +655,9 @@ public final class BatchJob {
 		List<String> header = new ArrayList<>(regions ? RegionExplanations.HEADER : ResultsCsvWriter.header(classifier.classNames()));
 		if (inputs.isFolder()) header.add(0, "file");
 		try (AtomicFiles.Pending csv = AtomicFiles.begin(outputs.get(0));
-			TiffStackWriter tiff = new TiffStackWriter(outputs.get(1), inputs.width(), inputs.height(), slices, frames);
+			// one stack's maps keep its pixel size; a folder's files may each have their own, so its maps stay in pixels
+			TiffStackWriter tiff = new TiffStackWriter(outputs.get(1), inputs.width(), inputs.height(), slices, frames,
+				inputs.isFolder() ? null : HeatmapWriter.spatialCalibration(inputs.open(0)));
 			AtomicFiles.Pending zip = AtomicFiles.begin(outputs.get(2))) {
 			OutputStream csvStream = new BufferedOutputStream(csv.stream(), 1 << 16);
 			Writer table = new OutputStreamWriter(csvStream, StandardCharsets.UTF_8);

@@ -8,6 +8,7 @@ import org.conceptscope.fiji.image.ImageFiles;
 import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.run.Models;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
+import org.conceptscope.fiji.write.HeatmapWriter;
 import org.conceptscope.fiji.write.TiffStackWriter;
 import ij.ImagePlus;
 import ij.ImageStack;
@@ -90,7 +91,8 @@ public final class StackRunner {
 		Models.warnDomain(image, classifier);
 		long t0 = System.nanoTime();
 		int batches = 0;
-		try (TiffStackWriter tiff = new TiffStackWriter(maps, image.getWidth(), image.getHeight(), all.slices(), all.frames());
+		try (TiffStackWriter tiff = new TiffStackWriter(maps, image.getWidth(), image.getHeight(), all.slices(), all.frames(),
+			HeatmapWriter.spatialCalibration(image));
 			AtomicFiles.Pending table = AtomicFiles.begin(csv)) {
 			Writer out = new BufferedWriter(new OutputStreamWriter(table.stream(), StandardCharsets.UTF_8), 1 << 16);
 			StringBuilder line = new StringBuilder();

@@ -1,5 +1,7 @@
 package org.conceptscope.fiji.write;
 
+import ij.measure.Calibration;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,20 +22,31 @@ public final class TiffStackWriter implements Closeable {
 
 	/** The description is reserved at this size and patched with min/max on commit. */
 	private static final int DESCRIPTION_BYTES = 512;
-	private static final int TAGS_FIRST = 12, TAGS_OTHER = 11;
+	private static final int TAGS_FIRST = 12, TAGS_OTHER = 11, TAGS_CALIBRATION = 2, RATIONALS_BYTES = 16;
 	/** Classic TIFF offsets are 32-bit: beyond 4 GB only the first IFD is written, as ImageJ does. */
 	private static final long MAX_CLASSIC = 0xFFFF_FFFFL;
 
 	private final AtomicFiles.Pending file;
 	private final int width, height, planes, slices, frames;
 	private final long dataStart, planeBytes;
-	private final long descriptionOffset;
+	private final long descriptionOffset, rationalsOffset;
+	/** The input's pixel size (XResolution, YResolution and ImageJ's unit and spacing), or null. */
+	private final Calibration calibration;
 	private final ByteBuffer plane;
 	private int written;
 	private double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
 
 	/** A stack of {@code slices x frames} planes of width x height (slices fastest). */
 	public TiffStackWriter(Path target, int width, int height, int slices, int frames) throws IOException {
+		this(target, width, height, slices, frames, null);
+	}
+
+	/**
+	 * As {@link #TiffStackWriter(Path, int, int, int, int)}, with the pixel size of the image the maps
+	 * explain ({@link HeatmapWriter#spatialCalibration}), so they measure in its units; null or an
+	 * uncalibrated one: pixels.
+	 */
+	public TiffStackWriter(Path target, int width, int height, int slices, int frames, Calibration calibration) throws IOException {
 		if (width < 1 || height < 1 || slices < 1 || frames < 1) {
 			throw new IllegalArgumentException("A TIFF stack needs positive sizes, got " + width + "x" + height + ", " + slices
 				+ " slices, " + frames + " frames.");
@@ -44,10 +57,12 @@ public final class TiffStackWriter implements Closeable {
 		this.frames = frames;
 		this.planes = Math.multiplyExact(slices, frames);
 		this.planeBytes = 4L * width * height;
-		long firstIfd = 8, firstIfdSize = 2 + 12L * TAGS_FIRST + 4;
+		this.calibration = calibration != null && calibration.scaled() && asciiUnit(calibration) != null ? calibration : null;
+		long firstIfd = 8, firstIfdSize = 2 + 12L * (TAGS_FIRST + (this.calibration != null ? TAGS_CALIBRATION : 0)) + 4;
 		this.descriptionOffset = firstIfd + firstIfdSize;
+		this.rationalsOffset = descriptionOffset + DESCRIPTION_BYTES;
 		long otherIfdSize = 2 + 12L * TAGS_OTHER + 4;
-		long otherIfds = descriptionOffset + DESCRIPTION_BYTES;
+		long otherIfds = rationalsOffset + (this.calibration != null ? RATIONALS_BYTES : 0);
 		long allIfds = otherIfds + otherIfdSize * (planes - 1);
 		boolean everyIfd = allIfds + planeBytes * planes <= MAX_CLASSIC;
 		this.dataStart = everyIfd ? allIfds : otherIfds;
@@ -107,10 +122,14 @@ public final class TiffStackWriter implements Closeable {
 		ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(everyIfd ? dataStart : otherIfds)).order(ByteOrder.BIG_ENDIAN);
 		b.put((byte) 'M').put((byte) 'M').putShort((short) 42).putInt(8);
 		// IFD 0, with the description
-		b.putShort((short) TAGS_FIRST);
+		b.putShort((short) (TAGS_FIRST + (calibration != null ? TAGS_CALIBRATION : 0)));
 		tags(b, 0, true);
 		b.putInt(everyIfd && planes > 1 ? (int) otherIfds : 0);
 		b.put(description(0, 1));
+		if (calibration != null) {
+			rational(b, 1 / calibration.pixelWidth);
+			rational(b, 1 / calibration.pixelHeight);
+		}
 		if (everyIfd) {
 			for (int i = 1; i < planes; i++) {
 				b.putShort((short) TAGS_OTHER);
@@ -137,7 +156,32 @@ public final class TiffStackWriter implements Closeable {
 		entry(b, 277, 3, 1); // SamplesPerPixel
 		entry(b, 278, 4, height); // RowsPerStrip
 		entry(b, 279, 4, planeBytes); // StripByteCounts
+		if (first && calibration != null) {
+			b.putShort((short) 282).putShort((short) 5).putInt(1).putInt((int) rationalsOffset); // XResolution: pixels per unit
+			b.putShort((short) 283).putShort((short) 5).putInt(1).putInt((int) rationalsOffset + 8); // YResolution
+		}
 		entry(b, 339, 3, 3); // SampleFormat: IEEE float
+	}
+
+	/** A RATIONAL as ImageJ writes a resolution: the value over a power of ten that keeps its digits. */
+	private static void rational(ByteBuffer b, double value) {
+		double scale = value > 1000 ? 1000 : 1_000_000;
+		b.putInt((int) Math.min(0xFFFF_FFFFL, Math.round(value * scale))).putInt((int) scale);
+	}
+
+	/**
+	 * The unit as ImageJ writes it in a TIFF description: letters beyond ASCII as \\uXXXX escapes,
+	 * which ImageJ's reader turns back (µm); null for a unit a description line cannot hold.
+	 */
+	private static String asciiUnit(Calibration c) {
+		String u = c.getUnit();
+		if (u == null || u.isBlank() || u.chars().anyMatch(ch -> ch < 32 || ch == 127)) return null;
+		StringBuilder out = new StringBuilder();
+		for (char ch : u.toCharArray()) {
+			if (ch < 127) out.append(ch);
+			else out.append(String.format(Locale.ROOT, "\\u%04X", (int) ch));
+		}
+		return out.toString();
 	}
 
 	/** One IFD entry with a single SHORT (3) or LONG (4) value, left-justified in the value field. */
@@ -153,6 +197,10 @@ public final class TiffStackWriter implements Closeable {
 		s.append("images=").append(planes).append('\n');
 		s.append("slices=").append(slices).append('\n');
 		if (frames > 1) s.append("frames=").append(frames).append('\n').append("hyperstack=true\n");
+		if (calibration != null) {
+			s.append("unit=").append(asciiUnit(calibration)).append('\n');
+			if (slices > 1 && calibration.pixelDepth != 1) s.append(String.format(Locale.ROOT, "spacing=%s%n", calibration.pixelDepth).replace("\r", ""));
+		}
 		s.append(String.format(Locale.ROOT, "min=%s%nmax=%s%n", lo, hi).replace("\r", ""));
 		byte[] text = s.toString().getBytes(StandardCharsets.US_ASCII);
 		if (text.length > DESCRIPTION_BYTES - 1) throw new IllegalStateException("TIFF description too long.");

@@ -1,0 +1,82 @@
+package org.conceptscope.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.io.FileSaver;
+import ij.measure.Calibration;
+import ij.process.FloatProcessor;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import org.conceptscope.fiji.batch.Batch;
+import org.conceptscope.fiji.write.TiffStackWriter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The map stacks the runners write keep the pixel size of the image they explain, as the
+ * Attribution command's maps do: the writer's TIFF reads back in ImageJ with the calibration of a
+ * TIFF ImageJ saved itself, and the batch map of a real CT slice (pydicom's CT_small.dcm) measures
+ * in its millimetres (it was in pixels).
+ */
+class MapCalibrationTest {
+
+	@TempDir
+	Path work;
+
+	@Test
+	void theWritersCalibrationReadsBackAsImageJsOwn() throws IOException {
+		double[][] sizes = { { 0.661, 0.661, 1 }, { 0.25, 0.3, 2.5 }, { 1200, 800, 1 } };
+		String[] units = { "mm", "\u00B5m", "nm" };
+		for (int k = 0; k < sizes.length; k++) {
+			Calibration cal = new Calibration();
+			cal.pixelWidth = sizes[k][0];
+			cal.pixelHeight = sizes[k][1];
+			cal.pixelDepth = sizes[k][2];
+			cal.setUnit(units[k]);
+			ImageStack stack = new ImageStack(3, 2);
+			float[][] planes = { { 0, 1, 2, 3, 4, 5 }, { -1, -2, -3, -4, -5, -6 } };
+			for (float[] p : planes) stack.addSlice(new FloatProcessor(3, 2, p.clone()));
+			ImagePlus own = new ImagePlus("own", stack);
+			own.setCalibration(cal);
+			Path ownFile = work.resolve("own-" + k + ".tif"), ours = work.resolve("ours-" + k + ".tif");
+			assertTrue(new FileSaver(own).saveAsTiffStack(ownFile.toString()));
+			try (TiffStackWriter w = new TiffStackWriter(ours, 3, 2, 2, 1, cal)) {
+				for (float[] p : planes) w.write(p);
+				w.commit();
+			}
+			Calibration want = IJ.openImage(ownFile.toString()).getCalibration();
+			ImagePlus read = IJ.openImage(ours.toString());
+			Calibration got = read.getCalibration();
+			assertEquals(want.pixelWidth, got.pixelWidth, 1e-9 * want.pixelWidth, units[k]);
+			assertEquals(want.pixelHeight, got.pixelHeight, 1e-9 * want.pixelHeight, units[k]);
+			assertEquals(want.pixelDepth, got.pixelDepth, 1e-12, units[k]);
+			assertEquals(want.getUnit(), got.getUnit(), units[k]);
+			for (int z = 0; z < planes.length; z++) assertArrayEquals(planes[z], (float[]) read.getStack().getPixels(z + 1), "plane " + z);
+		}
+	}
+
+	@Test
+	void aBatchMapOfACtSliceMeasuresInItsMillimetres() {
+		Path dicom = TestFiles.testImages().resolve("images/CT_small.dcm"), out = work.resolve("out");
+		Calibration want = IJ.openImage(dicom.toString()).getCalibration();
+		assertTrue(want.scaled() && want.pixelWidth != 1, "the fixture has a pixel size: " + want);
+		ByteArrayOutputStream log = new ByteArrayOutputStream();
+		PrintStream err = new PrintStream(log, true, StandardCharsets.UTF_8);
+		assertEquals(0, Batch.run(new String[] { "input=" + dicom, "model=" + TestFiles.testImages().resolve("models/ct-tissue"),
+			"save_dir=" + out, "method=saliency" }, err, err, null), log.toString(StandardCharsets.UTF_8));
+		Calibration got = IJ.openImage(out.resolve("CT_small-saliency-map.tif").toString()).getCalibration();
+		assertEquals(want.pixelWidth, got.pixelWidth, 1e-6 * want.pixelWidth);
+		assertEquals(want.pixelHeight, got.pixelHeight, 1e-6 * want.pixelHeight);
+		assertEquals(want.getUnit(), got.getUnit());
+	}
+}
