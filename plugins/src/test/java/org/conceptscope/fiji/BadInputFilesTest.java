@@ -133,6 +133,9 @@ class BadInputFilesTest {
 		int plane = 32 * 32 * 3;
 		Path cut = Files.write(work.resolve("cut.tif"), Arrays.copyOf(b, b.length - (int) (3.5 * plane) - 200));
 		assertOpenRefused(cut, "cut.tif is truncated: its header declares 5 planes", "holds only 1 complete");
+		// cut inside its header: ImageJ's opener failed, then its fallback wanted a display (the reason given was a HeadlessException)
+		Path head = Files.write(work.resolve("head.tif"), Arrays.copyOf(b, 100));
+		assertOpenRefused(head, "head.tif is a TIFF whose header ImageJ cannot read: it is truncated or damaged; copy or save it again.");
 	}
 
 	@Test

@@ -109,6 +109,16 @@ public final class ImageFiles {
 	 * A TIFF whose uncompressed planes end beyond the file is truncated (ImageJ's virtual stack then
 	 * quietly shows only the complete planes): refused, saying how many planes are there.
 	 */
+	/** Whether the file starts as a TIFF does ("II*\0" or "MM\0*"). */
+	private static boolean tiffMagic(Path file) {
+		try (java.io.InputStream in = Files.newInputStream(file)) {
+			byte[] m = in.readNBytes(4);
+			return m.length == 4 && (m[0] == 'I' && m[1] == 'I' && m[2] == 42 && m[3] == 0 || m[0] == 'M' && m[1] == 'M' && m[2] == 0 && m[3] == 42);
+		} catch (IOException e) {
+			return false;
+		}
+	}
+
 	private static void checkTiff(Path file) {
 		FileInfo[] info;
 		long length;
@@ -116,7 +126,13 @@ public final class ImageFiles {
 			info = new TiffDecoder(file.getParent().toString() + java.io.File.separator, file.getFileName().toString()).getTiffInfo();
 			length = Files.size(file);
 		} catch (IOException | RuntimeException e) {
-			return; // ImageJ's own reader has already judged the header
+			// a TIFF whose header fails here fails in ImageJ's opener too, whose fallback then needs a display (a HeadlessException)
+			if (tiffMagic(file)) {
+				// ImageJ's own words describe the garbage it read (e.g. "-257-bit images"), not the file's fault
+				throw new IllegalArgumentException(file + " is a TIFF whose header ImageJ cannot read: it is truncated or damaged; copy or"
+					+ " save it again.");
+			}
+			return; // not a TIFF inside: ImageJ's own reader judges it
 		}
 		if (info == null || info.length == 0) return;
 		FileInfo first = info[0];
