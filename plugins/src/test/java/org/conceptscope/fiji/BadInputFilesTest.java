@@ -175,13 +175,12 @@ class BadInputFilesTest {
 	void aFinishedRunIsNotSilentlyReplacedByAnotherTarget() throws Exception {
 		Path five = TestFiles.cyclingStack(patches, 5, work.resolve("five.tif"));
 		Path out = work.resolve("out");
-		assertEquals(0, Batch.run(args(five, out, "target=hematoxylin").toArray(new String[0]), quiet(), quiet(), null));
+		runs(args(five, out, "target=hematoxylin"));
 		Map<String, byte[]> before = contents(out);
 		assertRefused(1, "holds the finished results of a run that differs in", args(five, out, "target=background"));
 		assertEquals(before.keySet(), contents(out).keySet());
 		for (String name : before.keySet()) assertArrayEquals(before.get(name), contents(out).get(name), name + " is unchanged");
-		assertEquals(0, Batch.run(args(five, out, "target=background", "restart").toArray(new String[0]), quiet(), quiet(), null),
-			"restart replaces them, as the sentence says");
+		runs(args(five, out, "target=background", "restart")); // restart replaces them, as the sentence says
 	}
 
 	/**
@@ -193,18 +192,16 @@ class BadInputFilesTest {
 	void anotherMethodInTheSameSaveDirLeavesTheFirstRunComplete() throws Exception {
 		Path five = TestFiles.cyclingStack(patches, 5, work.resolve("five.tif"));
 		Path out = work.resolve("out");
-		assertEquals(0, Batch.run(args(five, out, "method=saliency").toArray(new String[0]), quiet(), quiet(), null));
+		runs(args(five, out, "method=saliency"));
 		Map<String, byte[]> first = contents(out);
-		assertEquals(0, Batch.run(args(five, out, "method=gradcam").toArray(new String[0]), quiet(), quiet(), null));
-		ByteArrayOutputStream text = new ByteArrayOutputStream();
-		PrintStream err = new PrintStream(text, true, StandardCharsets.UTF_8);
-		assertEquals(0, Batch.run(args(five, out, "method=saliency").toArray(new String[0]), err, err, null), text.toString(StandardCharsets.UTF_8));
-		assertTrue(text.toString(StandardCharsets.UTF_8).contains("Already complete: " + out.toAbsolutePath()), text.toString(StandardCharsets.UTF_8));
+		runs(args(five, out, "method=gradcam"));
+		String again = runs(args(five, out, "method=saliency"));
+		assertTrue(again.contains("Already complete: " + out.toAbsolutePath()), again);
 		for (String name : first.keySet()) assertArrayEquals(first.get(name), contents(out).get(name), name + " is unchanged");
 		assertRefused(1, "holds the finished results of a run that differs in target (predicted then, background now) (five-saliency-results.csv,",
 			args(five, out, "method=saliency", "target=background"));
-		assertEquals(0, Batch.run(args(five, out, "method=gradcam").toArray(new String[0]), err, err, null));
-		assertTrue(text.toString(StandardCharsets.UTF_8).split("Already complete").length == 3, "gradcam's run is complete too: " + text);
+		String gradcam = runs(args(five, out, "method=gradcam"));
+		assertTrue(gradcam.contains("Already complete"), "gradcam's run is complete too: " + gradcam);
 	}
 
 	@Test
@@ -246,15 +243,15 @@ class BadInputFilesTest {
 		Path stopped = work.resolve("stopped");
 		assertThrows(CancellationException.class, () -> BatchJob.run(Batch.parse(args(stack, stopped, "method=smoothgrad", "samples=2")
 			.toArray(new String[0])), (d, t, m) -> false, null));
-		assertEquals(0, Batch.run(args(stack, stopped, "method=smoothgrad", "samples=3").toArray(new String[0]), quiet(), quiet(), null));
+		runs(args(stack, stopped, "method=smoothgrad", "samples=3"));
 	}
 
 	@Test
 	void aSaveDirWithBracketsInItsPathWorks() throws Exception {
 		Path out = work.resolve("run [2]]x").resolve("out]");
-		assertEquals(0, Batch.run(args(stack, out).toArray(new String[0]), quiet(), quiet(), null));
+		runs(args(stack, out));
 		assertTrue(Files.isRegularFile(out.resolve("ihc-heldout-patches-saliency-results.csv")), TestFiles.names(out).toString());
-		assertEquals(0, Batch.run(args(stack, out).toArray(new String[0]), quiet(), quiet(), null), "and the same command finds it complete");
+		runs(args(stack, out)); // and the same command finds it complete
 	}
 
 	/**
@@ -307,7 +304,7 @@ class BadInputFilesTest {
 		Path out = work.resolve("out");
 		List<String> a = new ArrayList<>(args(stack, out));
 		a.set(1, "model=" + twin);
-		assertEquals(0, Batch.run(a.toArray(new String[0]), quiet(), quiet(), null));
+		runs(a);
 		List<String> header = Csv.parse(Files.readString(out.resolve("ihc-heldout-patches-saliency-results.csv"))).get(0);
 		assertTrue(header.contains("p_stain") && header.contains("p_stain#2") && header.contains("p_DAB-positive"), header.toString());
 		assertEquals(header.size(), new java.util.HashSet<>(header).size(), "every column name once: " + header);
@@ -352,7 +349,7 @@ class BadInputFilesTest {
 		assertArrayEquals(before, (byte[]) opened.getProcessor().getPixels(), "its pixels are unchanged");
 
 		Path out = work.resolve("out");
-		assertEquals(0, Batch.run(args(png, out).toArray(new String[0]), quiet(), quiet(), null), "the batch runner takes it too");
+		runs(args(png, out)); // the batch runner takes it too
 	}
 
 	// ---- helpers ----
@@ -382,14 +379,19 @@ class BadInputFilesTest {
 		for (String p : parts) assertTrue(e.getMessage().contains(p), "'" + e.getMessage() + "' lacks '" + p + "'");
 	}
 
-	private static PrintStream quiet() {
-		return new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-	}
-
 	private static Map<String, byte[]> contents(Path dir) throws Exception {
 		Map<String, byte[]> m = new LinkedHashMap<>();
 		for (String n : TestFiles.names(dir)) if (Files.isRegularFile(dir.resolve(n))) m.put(n, Files.readAllBytes(dir.resolve(n)));
 		return m;
+	}
+
+	/** Runs the batch runner, which must succeed; what it printed. */
+	private static String runs(List<String> arguments) {
+		ByteArrayOutputStream text = new ByteArrayOutputStream();
+		PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8);
+		int status = Batch.run(arguments.toArray(new String[0]), out, out, null);
+		assertEquals(0, status, text.toString(StandardCharsets.UTF_8));
+		return text.toString(StandardCharsets.UTF_8);
 	}
 
 	private void assertRefused(int status, String message, List<String> arguments) {
