@@ -16,11 +16,20 @@ model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 method = call("ij.Macro.getValue", args, "method", "integrated_gradients");
 target = call("ij.Macro.getValue", args, "target", "predicted");
+// Given arguments, or under -batch, nobody answers a dialog: a missing folder is a sentence, not a wait.
+if ((args != "" || is("batch mode")) && (input == "" || model == "" || saveDir == ""))
+	exit("batch_folder.ijm needs input=[folder of images] model=[model folder] save_dir=[folder for the results]; got: " + args);
 if (input == "") input = getDirectory("Choose the folder of images");
 if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
+// The model is checked once, before any image, and its report kept with the results (the command
+// creates save_dir). Being the first run(), it also has a fresh ImageJ started on this macro
+// (java -jar ij.jar -batch) read its plugins folder: call() finds ConceptScope's classes only after that.
+run("Model Info...", "model=[" + model + "] save_dir=[" + saveDir + "]");
+// a misspelt key (methd=saliency) would otherwise fall back to its default in silence
+call("org.conceptscope.fiji.ij1.MacroCalls.checkArguments", "batch_folder.ijm", args, "input model save_dir method target");
 files = getFileList(input);
 done = 0;
 skipped = 0;

@@ -177,7 +177,8 @@ class MacrosTest {
 		assertEquals(List.of("explained", ""), summary.get(4).subList(1, 3));
 		assertEquals(List.of("batch-summary.csv", "first-five-integrated_gradients-RoiSet.zip", "first-five-integrated_gradients-results.csv",
 			"first-five-integrated_gradients.tif", "ihc-heldout-patches-integrated_gradients-RoiSet.zip",
-			"ihc-heldout-patches-integrated_gradients-results.csv", "ihc-heldout-patches-integrated_gradients.tif"),
+			"ihc-heldout-patches-integrated_gradients-results.csv", "ihc-heldout-patches-integrated_gradients.tif",
+			"ihc-stain-info.txt", "ihc-stain-layers.csv"), // the model's report, from Model Info run before the images
 			TestFiles.names(out));
 		assertEquals(1 + 5, csv(out.resolve("first-five-integrated_gradients-results.csv")).size());
 		assertEquals(1 + 12, csv(out.resolve("ihc-heldout-patches-integrated_gradients-results.csv")).size());

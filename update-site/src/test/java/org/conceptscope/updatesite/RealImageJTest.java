@@ -113,6 +113,34 @@ class RealImageJTest {
 	}
 
 	/**
+	 * batch_folder.ijm as the first macro of a fresh ImageJ, as its header says to start it: it ran
+	 * into a modal error (call() found ConceptScope's classes only after a first run()), waited on one
+	 * when save_dir was missing and no image was explained, and ran a misspelt key's default.
+	 */
+	@Test
+	void batchFolderIsTheFirstMacroOfAFreshImageJ() throws Exception {
+		Path ij = install(work.resolve("Fiji-batch-first"), true);
+		Path macro = ij.resolve("macros/batch_folder.ijm"), model = testImages.resolve("models/ihc-stain");
+		Path out = ij.resolve("results/not-yet-made");
+		Launch run = launch(ij, macro, "input=[" + testImages.resolve("images") + "] model=[" + model + "] method=saliency save_dir=[" + out + "]",
+			work.resolve("batch-first.png"));
+		assertEquals(0, run.exit, run.console);
+		assertTrue(run.console.contains("ConceptScope batch: 2 image(s) explained"), run.console);
+		assertTrue(names(out).containsAll(List.of("batch-summary.csv", "ihc-heldout-patches-saliency.tif", "ihc-stain-info.txt")), names(out).toString());
+
+		Path empty = Files.createDirectories(work.resolve("no-images")), none = ij.resolve("results/none");
+		run = launch(ij, macro, "input=[" + empty + "] model=[" + model + "] save_dir=[" + none + "]", work.resolve("batch-empty.png"));
+		assertEquals(0, run.exit, run.console);
+		assertTrue(run.console.contains("ConceptScope batch: 0 image(s) explained, 0 skipped"), run.console);
+		assertEquals(List.of("file,status,reason"), Files.readAllLines(none.resolve("batch-summary.csv")));
+
+		run = launch(ij, macro, "input=[" + testImages.resolve("images") + "] model=[" + model + "] methd=saliency save_dir=[" + out + "-typo]",
+			work.resolve("batch-typo.png"));
+		assertTrue(run.exit != 0, "a misspelt key fails the run:\n" + run.console);
+		assertTrue(run.console.contains("batch_folder.ijm has no option 'methd'; its keys are: input model save_dir method target."), run.console);
+	}
+
+	/**
 	 * Unpacks the site as Fiji's updater does (each record's current file, stored as
 	 * {@code <path>-<timestamp>}, copied to {@code <path>}), adds what a Fiji has already (the
 	 * Fiji-provided jars) and ij.jar. Plain ImageJ reads only {@code plugins/} and its direct

@@ -2,6 +2,9 @@ package org.conceptscope.fiji.ij1;
 
 import ij.IJ;
 
+import java.util.List;
+
+import org.conceptscope.fiji.param.MacroOptions;
 import org.conceptscope.fiji.run.Failures;
 
 /**
@@ -17,6 +20,24 @@ import org.conceptscope.fiji.run.Failures;
 public final class MacroCalls {
 
 	private MacroCalls() {}
+
+	/**
+	 * Checks a macro's argument against the keys it reads: {@code Macro.getValue} passes a misspelt
+	 * key over and the macro runs on the default. A key it does not know (or one given twice) is
+	 * reported as a command's failure is (on the console with a failure status under -batch, else
+	 * ImageJ's error) and the macro ends; "" when every key is known.
+	 *
+	 * @param keys the keys the macro reads, separated by spaces
+	 */
+	public static String checkArguments(String macro, String arguments, String keys) {
+		try {
+			MacroOptions.parse(arguments == null ? "" : arguments, macro, List.of(keys.trim().split("\\s+")));
+			return "";
+		} catch (IllegalArgumentException e) {
+			Failures.reportToMacro(macro, e.getMessage());
+			return e.getMessage();
+		}
+	}
 
 	/** Runs the command with the options; "" when it ran, else the sentence saying why it did not. */
 	public static String tryRun(String command, String options) {
