@@ -12,6 +12,9 @@ image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 head = call("ij.Macro.getValue", args, "head", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+// Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
+if ((args != "" || is("batch mode")) && (image == "" || model == "" || head == "" || saveDir == ""))
+	exit("explain_with_head.ijm needs image=[...] model=[...] head=[...] save_dir=[...]; got: " + args);
 if (image == "") image = File.openDialog("Choose a stack of images (e.g. ihc-heldout-patches.tif)");
 if (model == "") model = getDirectory("Choose the model folder the head was trained on");
 if (head == "") head = getDirectory("Choose the head folder (<save_dir>/head of Train Interpretable Head)");
