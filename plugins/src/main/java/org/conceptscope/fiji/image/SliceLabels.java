@@ -8,19 +8,37 @@ public final class SliceLabels {
 	private SliceLabels() {}
 
 	/**
-	 * The label of (channel 1, slice, frame), first line only: ImageJ keeps whole headers (e.g.
-	 * DICOM) after a newline in slice labels. Empty when there is none.
+	 * The label of (slice, frame), first line only: ImageJ keeps whole headers (e.g. DICOM) after a
+	 * newline in slice labels. Empty when there is none.
 	 */
 	public static String of(ImagePlus imp, int slice, int frame) {
-		String label;
-		if (imp.getStackSize() == 1) {
-			Object property = imp.getProperty("Label");
-			label = property instanceof String s ? s : null;
-		} else {
-			label = imp.getStack().getSliceLabel(ImagePlusTensors.stackIndex(imp, 1, slice, frame));
-		}
+		String label = raw(imp, slice, frame);
 		if (label == null) return "";
 		int nl = label.indexOf('\n');
 		return (nl < 0 ? label : label.substring(0, nl)).trim();
+	}
+
+	/**
+	 * The whole label of (slice, frame), null when none. A multichannel image labels planes, not
+	 * slices: its label is the one every channel's plane shares, and none when they differ (labels
+	 * such as Red, Green, Blue name the channels).
+	 */
+	public static String raw(ImagePlus imp, int slice, int frame) {
+		if (imp.getStackSize() == 1) {
+			Object property = imp.getProperty("Label");
+			return property instanceof String s && !s.isEmpty() ? s : null;
+		}
+		String label = imp.getStack().getSliceLabel(ImagePlusTensors.stackIndex(imp, 1, slice, frame));
+		for (int c = 2; c <= imp.getNChannels() && label != null; c++) {
+			if (!label.equals(imp.getStack().getSliceLabel(ImagePlusTensors.stackIndex(imp, c, slice, frame)))) label = null;
+		}
+		return label == null || label.isEmpty() ? null : label;
+	}
+
+	/** The label of channel c's plane at (slice, frame), whole; for an image of one channel (or RGB) the slice's. */
+	public static String ofChannel(ImagePlus imp, int c, int slice, int frame) {
+		if (imp.getNChannels() <= 1 || imp.getStackSize() == 1) return raw(imp, slice, frame);
+		String label = imp.getStack().getSliceLabel(ImagePlusTensors.stackIndex(imp, c + 1, slice, frame));
+		return label == null || label.isEmpty() ? null : label;
 	}
 }

@@ -3,6 +3,7 @@ package org.conceptscope.fiji.write;
 import org.conceptscope.fiji.image.BatchIndex;
 import org.conceptscope.fiji.image.Explanation;
 import org.conceptscope.fiji.image.ImagePlusTensors;
+import org.conceptscope.fiji.image.SliceLabels;
 import ij.CompositeImage;
 import ij.IJ;
 import ij.ImagePlus;
@@ -38,11 +39,10 @@ public final class HeatmapWriter {
 		ImageStack stack = new ImageStack(w, h);
 		double[][] ranges = new double[channels + 1][];
 		for (int b = 0; b < batches.size(); b++) {
-			String label = originalLabel(imp, batches, b);
 			for (int c = 0; c < channels; c++) {
 				float[] plane = ImagePlusTensors.plane(imp, c, b);
 				ranges[c] = widen(ranges[c], plane);
-				stack.addSlice(label, new FloatProcessor(w, h, plane));
+				stack.addSlice(channelLabel(imp, batches, b, c), new FloatProcessor(w, h, plane));
 			}
 			float[] map = e.map(b);
 			ranges[channels] = widen(ranges[channels], map);
@@ -104,12 +104,12 @@ public final class HeatmapWriter {
 	}
 
 	static String originalLabel(ImagePlus imp, BatchIndex batches, int b) {
-		if (imp.getStackSize() == 1) {
-			Object label = imp.getProperty("Label");
-			return label instanceof String s ? s : null;
-		}
-		String label = imp.getStack().getSliceLabel(ImagePlusTensors.stackIndex(imp, 1, batches.slice(b), batches.frame(b)));
-		return label == null || label.isEmpty() ? null : label;
+		return SliceLabels.raw(imp, batches.slice(b), batches.frame(b));
+	}
+
+	/** The label of image channel c's plane of batch entry b (Red, Green, Blue stay on their channels). */
+	static String channelLabel(ImagePlus imp, BatchIndex batches, int b, int c) {
+		return SliceLabels.ofChannel(imp, c, batches.slice(b), batches.frame(b));
 	}
 
 	static LUT imageLut(ImagePlus imp, int channel) {

@@ -50,11 +50,10 @@ public final class MapChannels {
 		ImageStack stack = new ImageStack(w, h);
 		double[][] ranges = new double[channels + k][];
 		for (int b = 0; b < batches.size(); b++) {
-			String label = HeatmapWriter.originalLabel(imp, batches, b);
 			for (int c = 0; c < channels; c++) {
 				float[] plane = ImagePlusTensors.plane(imp, c, b);
 				ranges[c] = HeatmapWriter.widen(ranges[c], plane);
-				stack.addSlice(label, new FloatProcessor(w, h, plane));
+				stack.addSlice(HeatmapWriter.channelLabel(imp, batches, b, c), new FloatProcessor(w, h, plane));
 			}
 			for (int q = 0; q < k; q++) {
 				float[] m = map(maps, b, q);
