@@ -178,8 +178,8 @@ class BadInputFilesTest {
 		runs(args(five, out, "target=hematoxylin"));
 		Map<String, byte[]> before = contents(out);
 		assertRefused(1, "holds the finished results of a run that differs in", args(five, out, "target=background"));
-		assertEquals(before.keySet(), contents(out).keySet());
-		for (String name : before.keySet()) assertArrayEquals(before.get(name), contents(out).get(name), name + " is unchanged");
+		assertEquals(before.keySet(), contents(out).keySet(), "the refusal wrote nothing");
+		assertUnchanged(before, out);
 		runs(args(five, out, "target=background", "restart")); // restart replaces them, as the sentence says
 	}
 
@@ -197,7 +197,7 @@ class BadInputFilesTest {
 		runs(args(five, out, "method=gradcam"));
 		String again = runs(args(five, out, "method=saliency"));
 		assertTrue(again.contains("Already complete: " + out.toAbsolutePath()), again);
-		for (String name : first.keySet()) assertArrayEquals(first.get(name), contents(out).get(name), name + " is unchanged");
+		assertUnchanged(first, out); // gradcam's files beside them are new
 		assertRefused(1, "holds the finished results of a run that differs in target (predicted then, background now) (five-saliency-results.csv,",
 			args(five, out, "method=saliency", "target=background"));
 		String gradcam = runs(args(five, out, "method=gradcam"));
@@ -383,6 +383,13 @@ class BadInputFilesTest {
 		Map<String, byte[]> m = new LinkedHashMap<>();
 		for (String n : TestFiles.names(dir)) if (Files.isRegularFile(dir.resolve(n))) m.put(n, Files.readAllBytes(dir.resolve(n)));
 		return m;
+	}
+
+	/** Every file of {@code before} is still in {@code dir} with the same bytes. */
+	private static void assertUnchanged(Map<String, byte[]> before, Path dir) throws Exception {
+		Map<String, byte[]> now = contents(dir);
+		assertTrue(now.keySet().containsAll(before.keySet()), "still there: " + before.keySet() + " in " + now.keySet());
+		for (String name : before.keySet()) assertArrayEquals(before.get(name), now.get(name), name + " is unchanged");
 	}
 
 	/** Runs the batch runner, which must succeed; what it printed. */
