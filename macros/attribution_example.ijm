@@ -17,8 +17,11 @@ model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 upsampling = call("ij.Macro.getValue", args, "upsampling", "bicubic");
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (image == "" || model == "" || saveDir == ""))
-	exit("attribution_example.ijm needs image=[...] model=[...] save_dir=[...]; got: " + args);
+if ((args != "" || is("batch mode")) && (image == "" || model == "" || saveDir == "")) {
+	got = "no argument";
+	if (args != "") got = args;
+	exit("attribution_example.ijm needs image=[...] model=[...] save_dir=[...]; got " + got + ".");
+}
 if (image == "") image = File.openDialog("Choose an image or stack");
 if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");

@@ -17,8 +17,11 @@ saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 method = call("ij.Macro.getValue", args, "method", "integrated_gradients");
 target = call("ij.Macro.getValue", args, "target", "predicted");
 // Given arguments, or under -batch, nobody answers a dialog: a missing folder is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (input == "" || model == "" || saveDir == ""))
-	exit("batch_folder.ijm needs input=[folder of images] model=[model folder] save_dir=[folder for the results]; got: " + args);
+if ((args != "" || is("batch mode")) && (input == "" || model == "" || saveDir == "")) {
+	got = "no argument";
+	if (args != "") got = args;
+	exit("batch_folder.ijm needs input=[folder of images] model=[model folder] save_dir=[folder for the results]; got " + got + ".");
+}
 if (input == "") input = getDirectory("Choose the folder of images");
 if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");

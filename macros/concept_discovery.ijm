@@ -13,8 +13,11 @@ image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (image == "" || model == "" || saveDir == ""))
-	exit("concept_discovery.ijm needs image=[...] model=[...] save_dir=[...]; got: " + args);
+if ((args != "" || is("batch mode")) && (image == "" || model == "" || saveDir == "")) {
+	got = "no argument";
+	if (args != "") got = args;
+	exit("concept_discovery.ijm needs image=[...] model=[...] save_dir=[...]; got " + got + ".");
+}
 if (image == "") image = File.openDialog("Choose a stack of images (e.g. ihc-heldout-patches.tif)");
 if (model == "") model = getDirectory("Choose the model folder (e.g. models/ihc-stain)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the concepts");

@@ -15,8 +15,11 @@ model = call("ij.Macro.getValue", args, "model", "");
 concepts = call("ij.Macro.getValue", args, "concepts", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (image == "" || model == "" || concepts == "" || saveDir == ""))
-	exit("concept_localization.ijm needs image=[...] model=[...] concepts=[...] save_dir=[...]; got: " + args);
+if ((args != "" || is("batch mode")) && (image == "" || model == "" || concepts == "" || saveDir == "")) {
+	got = "no argument";
+	if (args != "") got = args;
+	exit("concept_localization.ijm needs image=[...] model=[...] concepts=[...] save_dir=[...]; got " + got + ".");
+}
 if (image == "") image = File.openDialog("Choose an image or stack");
 if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
 if (concepts == "") concepts = File.openDialog("Choose concepts.json (from Concept Discovery)");

@@ -19,8 +19,11 @@ model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 steps = call("ij.Macro.getValue", args, "training_steps", "300");
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (folder == "" || model == "" || saveDir == ""))
-	exit("evaluate_mege_reco.ijm needs folder=[...] model=[...] save_dir=[...]; got: " + args);
+if ((args != "" || is("batch mode")) && (folder == "" || model == "" || saveDir == "")) {
+	got = "no argument";
+	if (args != "") got = args;
+	exit("evaluate_mege_reco.ijm needs folder=[...] model=[...] save_dir=[...]; got " + got + ".");
+}
 if (folder == "") folder = getDirectory("Choose the folder of class subfolders");
 if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");

@@ -13,8 +13,11 @@ model = call("ij.Macro.getValue", args, "model", "");
 head = call("ij.Macro.getValue", args, "head", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (image == "" || model == "" || head == "" || saveDir == ""))
-	exit("explain_with_head.ijm needs image=[...] model=[...] head=[...] save_dir=[...]; got: " + args);
+if ((args != "" || is("batch mode")) && (image == "" || model == "" || head == "" || saveDir == "")) {
+	got = "no argument";
+	if (args != "") got = args;
+	exit("explain_with_head.ijm needs image=[...] model=[...] head=[...] save_dir=[...]; got " + got + ".");
+}
 if (image == "") image = File.openDialog("Choose a stack of images (e.g. ihc-heldout-patches.tif)");
 if (model == "") model = getDirectory("Choose the model folder the head was trained on");
 if (head == "") head = getDirectory("Choose the head folder (<save_dir>/head of Train Interpretable Head)");

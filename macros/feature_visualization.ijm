@@ -26,8 +26,11 @@ settings = " recipe=" + recipe + " steps=120 seed=42";
 if (recipe == "simple") settings = settings + " learning_rate=0.05 crop=0.8";
 if (head != "") head = " head=[" + head + "]";
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (image == "" || model == "" || saveDir == ""))
-	exit("feature_visualization.ijm needs image=[...] model=[...] save_dir=[...]; got: " + args);
+if ((args != "" || is("batch mode")) && (image == "" || model == "" || saveDir == "")) {
+	got = "no argument";
+	if (args != "") got = args;
+	exit("feature_visualization.ijm needs image=[...] model=[...] save_dir=[...]; got " + got + ".");
+}
 if (image == "") image = File.openDialog("Choose images whose spectrum to keep (e.g. ihc-heldout-patches.tif)");
 if (model == "") model = getDirectory("Choose the model folder (e.g. models/ihc-stain)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the visualization");

@@ -9,8 +9,11 @@ args = getArgument();
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (model == "" || saveDir == ""))
-	exit("model_info.ijm needs model=[...] save_dir=[...]; got: " + args);
+if ((args != "" || is("batch mode")) && (model == "" || saveDir == "")) {
+	got = "no argument";
+	if (args != "") got = args;
+	exit("model_info.ijm needs model=[...] save_dir=[...]; got " + got + ".");
+}
 if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the model report");
 

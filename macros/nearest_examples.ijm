@@ -19,8 +19,11 @@ neighbours = call("ij.Macro.getValue", args, "neighbours", "5");
 prototypes = call("ij.Macro.getValue", args, "prototypes", "3");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (image == "" || model == "" || folder == "" || saveDir == ""))
-	exit("nearest_examples.ijm needs image=[...] model=[...] folder=[...] save_dir=[...]; got: " + args);
+if ((args != "" || is("batch mode")) && (image == "" || model == "" || folder == "" || saveDir == "")) {
+	got = "no argument";
+	if (args != "") got = args;
+	exit("nearest_examples.ijm needs image=[...] model=[...] folder=[...] save_dir=[...]; got " + got + ".");
+}
 if (image == "") image = File.openDialog("Choose the images to find examples for");
 if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
 if (folder == "") folder = getDirectory("Choose the training examples (images, or one subfolder per class)");

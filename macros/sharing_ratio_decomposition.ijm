@@ -22,8 +22,11 @@ layer = call("ij.Macro.getValue", args, "erf_layer", "conv2/relu");
 x = call("ij.Macro.getValue", args, "x", "10");
 y = call("ij.Macro.getValue", args, "y", "14");
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (image == "" || model == "" || saveDir == ""))
-	exit("sharing_ratio_decomposition.ijm needs image=[...] model=[...] save_dir=[...]; got: " + args);
+if ((args != "" || is("batch mode")) && (image == "" || model == "" || saveDir == "")) {
+	got = "no argument";
+	if (args != "") got = args;
+	exit("sharing_ratio_decomposition.ijm needs image=[...] model=[...] save_dir=[...]; got " + got + ".");
+}
 if (image == "") image = File.openDialog("Choose an image or stack (e.g. ihc-heldout-patches.tif)");
 if (model == "") model = getDirectory("Choose the model folder (e.g. models/ihc-stain)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");

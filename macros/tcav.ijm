@@ -20,8 +20,11 @@ layers = call("ij.Macro.getValue", args, "layers", "");
 runs = call("ij.Macro.getValue", args, "runs", "20");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (model == "" || folder == "" || concepts == "" || randomDir == "" || saveDir == ""))
-	exit("tcav.ijm needs model=[...] folder=[...] concepts=[...] random=[...] save_dir=[...]; got: " + args);
+if ((args != "" || is("batch mode")) && (model == "" || folder == "" || concepts == "" || randomDir == "" || saveDir == "")) {
+	got = "no argument";
+	if (args != "") got = args;
+	exit("tcav.ijm needs model=[...] folder=[...] concepts=[...] random=[...] save_dir=[...]; got " + got + ".");
+}
 if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
 if (folder == "") folder = getDirectory("Choose a folder of images of the class tested");
 if (concepts == "") concepts = getDirectory("Choose the concepts folder (one subfolder of examples per concept)");

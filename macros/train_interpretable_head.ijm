@@ -14,8 +14,11 @@ model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 head = call("ij.Macro.getValue", args, "head", "infodisent");
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (folder == "" || model == "" || saveDir == ""))
-	exit("train_interpretable_head.ijm needs folder=[...] model=[...] save_dir=[...]; got: " + args);
+if ((args != "" || is("batch mode")) && (folder == "" || model == "" || saveDir == "")) {
+	got = "no argument";
+	if (args != "") got = args;
+	exit("train_interpretable_head.ijm needs folder=[...] model=[...] save_dir=[...]; got " + got + ".");
+}
 if (folder == "") folder = getDirectory("Choose the folder with one subfolder of images per class");
 if (model == "") model = getDirectory("Choose the model folder (e.g. models/ihc-stain)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the head and its tables");

@@ -27,6 +27,20 @@ public final class FileNames {
 		return unwritableHint(name, encoding());
 	}
 
+	/**
+	 * As {@link #unwritableHint(String)} for a file at hand, "" when its name as text still reaches
+	 * it, as it does where Java opens files by UTF-16 names whatever the code page (Windows).
+	 */
+	public static String unreachableHint(java.nio.file.Path file) {
+		String name = file.toString(), hint = unwritableHint(name);
+		if (hint.isEmpty()) return "";
+		try {
+			return java.nio.file.Files.exists(java.nio.file.Path.of(name)) ? "" : hint;
+		} catch (java.nio.file.InvalidPathException e) {
+			return hint;
+		}
+	}
+
 	static String unwritableHint(String name, String encoding) {
 		Charset cs;
 		try {

@@ -142,7 +142,7 @@ class RealImageJTest {
 		// every shipped macro: a required key missing under -batch is a sentence (it was a file dialog ImageJ waited on)
 		run = launch(ij, ij.resolve("macros/attribution_example.ijm"), "image=[" + testImages.resolve("images/ihc.png") + "] model=[" + model
 			+ "] save-dir=[" + out + "]", work.resolve("missing-key.png"));
-		assertTrue(run.console.contains("attribution_example.ijm needs image=[...] model=[...] save_dir=[...]; got: image=["), run.console);
+		assertTrue(run.console.contains("attribution_example.ijm needs image=[...] model=[...] save_dir=[...]; got image=["), run.console);
 	}
 
 	/**

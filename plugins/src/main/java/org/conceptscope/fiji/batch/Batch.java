@@ -137,7 +137,7 @@ public final class Batch {
 				err.println("ConceptScope batch: " + text);
 			} else { // a bug or an engine's failure: the trace is what a report needs
 				err.println("ConceptScope batch stopped on an unexpected " + e.getClass().getSimpleName() + (text.isEmpty() ? "" : " (" + text + ")")
-					+ "; the finished parts are kept, so the same command resumes. Please report it with the trace below.");
+					+ ": please report it with the trace below (the same command resumes from any parts finished before).");
 				e.printStackTrace(err);
 			}
 			return 1;

@@ -201,11 +201,23 @@ public final class BatchJob {
 	private static Result write(Job job, AttributionSettings s, Classifier classifier, AttributionMethod method, int target,
 		BatchInputs inputs, BatchRois rois, Path saveDir, Path work, List<Path> outputs, Progress p, Events ev, PartComputer computer) throws IOException {
 		BatchManifest previous = job.restart() ? null : previous(work);
-		int batch = job.batch() > 0 ? job.batch() : previous != null ? previous.batch
-			: StackRunner.automaticBatch(classifier, inputs.height(), inputs.width(), s.overlap());
+		List<String> names = outputs.stream().map(o -> o.getFileName().toString()).toList();
+		// The finished run that wrote these outputs, if any: each output set keeps its own record, so
+		// another method's run in the same save_dir neither hides it nor is mistaken for it.
+		BatchManifest finished = job.restart() ? null : finishedRun(work, previous, names);
+		boolean unfinished = previous != null && !previous.complete;
+		// automatic: the batch size of the run these outputs belong to, so the same command matches it
+		int batch = job.batch() > 0 ? job.batch() : unfinished && previous.outputs.equals(names) ? previous.batch
+			: finished != null ? finished.batch : StackRunner.automaticBatch(classifier, inputs.height(), inputs.width(), s.overlap());
 		BatchManifest now = manifest(s, classifier, inputs, rois, batch, outputs);
+		String finishedDiff = finished == null ? null : finished.difference(now);
+		if (finished != null && finishedDiff == null && outputs.stream().allMatch(Files::isRegularFile)) {
+			ev.message("Already complete: " + saveDir + " holds the results of this run (add restart to compute them again).");
+			ev.results(outputs);
+			return new Result(now.entries, now.parts, batch, 0, now.parts, finished.runs, true, outputs, work);
+		}
 		boolean resume = false;
-		if (previous != null && !previous.complete) {
+		if (unfinished) {
 			String diff = previous.difference(now);
 			if (diff != null && committedParts(work.resolve(PARTS)) == 0) {
 				// An earlier run that stopped before finishing a part (refused, or stopped at once) holds nothing worth keeping.
@@ -217,22 +229,11 @@ public final class BatchJob {
 				resume = true;
 			}
 		}
-		// The finished run that wrote these outputs, if any: each output set keeps its own record, so
-		// another method's run in the same save_dir neither hides it nor is mistaken for it.
-		BatchManifest finished = resume || job.restart() ? null : finishedRun(work, previous, now);
-		if (finished != null) {
-			String diff = finished.difference(now);
-			if (diff == null && outputs.stream().allMatch(Files::isRegularFile)) {
-				ev.message("Already complete: " + saveDir + " holds the results of this run (add restart to compute them again).");
-				ev.results(outputs);
-				return new Result(now.entries, now.parts, batch, 0, now.parts, finished.runs, true, outputs, work);
-			}
-			List<String> replaced = outputs.stream().filter(Files::exists).map(o -> o.getFileName().toString()).toList();
-			if (diff != null && !replaced.isEmpty()) {
-				throw new IllegalArgumentException("save_dir " + saveDir + " holds the finished results of a run that differs in " + diff
-					+ " (" + String.join(", ", replaced) + "), which this run would replace: choose another save_dir, or add restart"
-					+ " to replace them.");
-			}
+		List<String> replaced = outputs.stream().filter(Files::exists).map(o -> o.getFileName().toString()).toList();
+		if (!resume && finishedDiff != null && !replaced.isEmpty()) {
+			throw new IllegalArgumentException("save_dir " + saveDir + " holds the finished results of a run that differs in " + finishedDiff
+				+ " (" + String.join(", ", replaced) + "), which this run would replace: choose another save_dir, or add restart"
+				+ " to replace them.");
 		}
 		Path partsDir = work.resolve(PARTS);
 		if (resume) {
@@ -740,12 +741,12 @@ public final class BatchJob {
 	}
 
 	/**
-	 * The finished run that wrote the outputs of {@code now}: its record, else the last run's manifest
+	 * The finished run that wrote {@code outputs} (file names): its record, else the last run's manifest
 	 * when that run finished with the same outputs (save folders of versions before the records); null
 	 * when none is known.
 	 */
-	private static BatchManifest finishedRun(Path work, BatchManifest previous, BatchManifest now) throws IOException {
-		Path record = finishedRecord(work, now.outputs);
+	private static BatchManifest finishedRun(Path work, BatchManifest previous, List<String> outputs) throws IOException {
+		Path record = finishedRecord(work, outputs);
 		if (Files.isRegularFile(record)) {
 			try {
 				return BatchManifest.load(record);
@@ -753,7 +754,7 @@ public final class BatchJob {
 				throw new IllegalArgumentException(e.getMessage() + " Add restart to compute these results again.", e);
 			}
 		}
-		return previous != null && previous.complete && previous.outputs.equals(now.outputs) ? previous : null;
+		return previous != null && previous.complete && previous.outputs.equals(outputs) ? previous : null;
 	}
 
 	private static BatchManifest previous(Path work) throws IOException {

@@ -28,7 +28,7 @@ public final class ImageFiles {
 	static String problem(Path file) {
 		Path abs = file.toAbsolutePath();
 		// ImageJ opens a file by its name as text: a name this locale cannot write is lost on the way
-		String lost = FileNames.unwritableHint(abs.toString());
+		String lost = FileNames.unreachableHint(abs);
 		if (!lost.isEmpty()) return abs + " cannot be opened." + lost;
 		if (!Files.exists(abs)) return abs + " does not exist: check the path.";
 		if (Files.isDirectory(abs)) return abs + " is a folder, not an image file: give an image file.";
@@ -106,19 +106,44 @@ public final class ImageFiles {
 	}
 
 	/**
-	 * A TIFF whose uncompressed planes end beyond the file is truncated (ImageJ's virtual stack then
-	 * quietly shows only the complete planes): refused, saying how many planes are there.
+	 * Whether the file starts as a TIFF and its first IFD (the header of its first plane) does not
+	 * fit in it: a file cut short, e.g. by a copy or a full disk.
 	 */
-	/** Whether the file starts as a TIFF does ("II*\0" or "MM\0*"). */
-	private static boolean tiffMagic(Path file) {
-		try (java.io.InputStream in = Files.newInputStream(file)) {
-			byte[] m = in.readNBytes(4);
-			return m.length == 4 && (m[0] == 'I' && m[1] == 'I' && m[2] == 42 && m[3] == 0 || m[0] == 'M' && m[1] == 'M' && m[2] == 0 && m[3] == 42);
+	private static boolean tiffHeaderCut(Path file) {
+		try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+			long length = ch.size();
+			java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(8);
+			if (ch.read(head, 0) < 8) return length >= 4 && tiffMagic(head);
+			head.flip();
+			if (!tiffMagic(head)) return false;
+			head.order(head.get(0) == 'I' ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN);
+			long ifd = Integer.toUnsignedLong(head.getInt(4));
+			java.nio.ByteBuffer count = java.nio.ByteBuffer.allocate(2).order(head.order());
+			if (ifd + 2 > length || ch.read(count, ifd) < 2) return true;
+			return ifd + 2 + 12L * Short.toUnsignedInt(count.getShort(0)) + 4 > length;
 		} catch (IOException e) {
 			return false;
 		}
 	}
 
+	private static boolean startsAsTiff(Path file) {
+		try (java.io.InputStream in = Files.newInputStream(file)) {
+			return tiffMagic(java.nio.ByteBuffer.wrap(in.readNBytes(4)));
+		} catch (IOException e) {
+			return false;
+		}
+	}
+
+	/** "II*\0" or "MM\0*". */
+	private static boolean tiffMagic(java.nio.ByteBuffer b) {
+		return b.limit() >= 4 && (b.get(0) == 'I' && b.get(1) == 'I' && b.get(2) == 42 && b.get(3) == 0
+			|| b.get(0) == 'M' && b.get(1) == 'M' && b.get(2) == 0 && b.get(3) == 42);
+	}
+
+	/**
+	 * A TIFF whose uncompressed planes end beyond the file is truncated (ImageJ's virtual stack then
+	 * quietly shows only the complete planes): refused, saying how many planes are there.
+	 */
 	private static void checkTiff(Path file) {
 		FileInfo[] info;
 		long length;
@@ -127,12 +152,15 @@ public final class ImageFiles {
 			length = Files.size(file);
 		} catch (IOException | RuntimeException e) {
 			// a TIFF whose header fails here fails in ImageJ's opener too, whose fallback then needs a display (a HeadlessException)
-			if (tiffMagic(file)) {
-				// ImageJ's own words describe the garbage it read (e.g. "-257-bit images"), not the file's fault
-				throw new IllegalArgumentException(file + " is a TIFF whose header ImageJ cannot read: it is truncated or damaged; copy or"
-					+ " save it again.");
+			if (tiffHeaderCut(file)) {
+				// ImageJ's words then describe the garbage it read (e.g. "-257-bit images"), not the file's fault
+				throw new IllegalArgumentException(file + " is truncated inside its TIFF header: copy or save it again.");
 			}
-			return; // not a TIFF inside: ImageJ's own reader judges it
+			if (startsAsTiff(file) && e instanceof IOException && e.getMessage() != null && !e.getMessage().isBlank()) {
+				// a whole TIFF ImageJ does not read (e.g. a bit depth it lacks): its reason, not a guess
+				throw new IllegalArgumentException(unreadable(file, " (" + e.getMessage().strip().replaceAll("\\.$", "") + ")"));
+			}
+			return; // ImageJ's own reader judges it
 		}
 		if (info == null || info.length == 0) return;
 		FileInfo first = info[0];

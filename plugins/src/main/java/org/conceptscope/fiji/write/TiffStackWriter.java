@@ -22,7 +22,9 @@ public final class TiffStackWriter implements Closeable {
 
 	/** The description is reserved at this size and patched with min/max on commit. */
 	private static final int DESCRIPTION_BYTES = 512;
-	private static final int TAGS_FIRST = 12, TAGS_OTHER = 11, TAGS_CALIBRATION = 2, RATIONALS_BYTES = 16;
+	/** Longer units stay out: the rest of the description takes under 250 of its 512 bytes, a letter escaped 6. */
+	private static final int MAX_UNIT = 40;
+	private static final int TAGS_FIRST = 12, TAGS_OTHER = 11, TAGS_CALIBRATION = 3, RATIONALS_BYTES = 16;
 	/** Classic TIFF offsets are 32-bit: beyond 4 GB only the first IFD is written, as ImageJ does. */
 	private static final long MAX_CLASSIC = 0xFFFF_FFFFL;
 
@@ -159,6 +161,7 @@ public final class TiffStackWriter implements Closeable {
 		if (first && calibration != null) {
 			b.putShort((short) 282).putShort((short) 5).putInt(1).putInt((int) rationalsOffset); // XResolution: pixels per unit
 			b.putShort((short) 283).putShort((short) 5).putInt(1).putInt((int) rationalsOffset + 8); // YResolution
+			entry(b, 296, 3, 1); // ResolutionUnit: none (the unit is in ImageJ's description), not the default inch
 		}
 		entry(b, 339, 3, 3); // SampleFormat: IEEE float
 	}
@@ -171,11 +174,12 @@ public final class TiffStackWriter implements Closeable {
 
 	/**
 	 * The unit as ImageJ writes it in a TIFF description: letters beyond ASCII as \\uXXXX escapes,
-	 * which ImageJ's reader turns back (µm); null for a unit a description line cannot hold.
+	 * which ImageJ's reader turns back (µm); null for a unit a description line cannot hold, or one
+	 * so long that the description, reserved before the display range is known, might not.
 	 */
 	private static String asciiUnit(Calibration c) {
 		String u = c.getUnit();
-		if (u == null || u.isBlank() || u.chars().anyMatch(ch -> ch < 32 || ch == 127)) return null;
+		if (u == null || u.isBlank() || u.length() > MAX_UNIT || u.chars().anyMatch(ch -> ch < 32 || ch == 127)) return null;
 		StringBuilder out = new StringBuilder();
 		for (char ch : u.toCharArray()) {
 			if (ch < 127) out.append(ch);
