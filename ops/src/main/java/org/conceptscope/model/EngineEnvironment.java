@@ -16,6 +16,7 @@ import java.util.ServiceLoader;
 import java.util.function.Supplier;
 
 import org.conceptscope.util.AtomicWrite;
+import org.conceptscope.util.IoFailures;
 
 /**
  * What every DJL engine ConceptScope starts shares: no downloads ever ({@code ai.djl.offline},
@@ -148,10 +149,7 @@ public final class EngineEnvironment {
 				}
 			}
 		} catch (IOException e) {
-			// a FileSystemException's message is the bare path
-			String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-				: e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
-			throw new IllegalStateException("Cannot unpack the native libraries into " + dir + " (" + why + "): set the system property "
+			throw new IllegalStateException("Cannot unpack the native libraries into " + dir + " (" + IoFailures.reason(e) + "): set the system property "
 				+ TensorFlowEngine.CACHE_DIR_PROPERTY + " or the environment variable " + TensorFlowEngine.CACHE_DIR_VARIABLE
 				+ " to a writable folder.", e);
 		}

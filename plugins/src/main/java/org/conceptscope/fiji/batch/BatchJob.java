@@ -50,10 +50,10 @@ import org.conceptscope.fiji.image.RegionTargets;
 import org.conceptscope.fiji.run.AttributionMethods;
 import org.conceptscope.fiji.run.AttributionOutputs;
 import org.conceptscope.fiji.run.AttributionSettings;
-import org.conceptscope.fiji.run.Failures;
 import org.conceptscope.fiji.run.RegionExplanations;
 import org.conceptscope.fiji.run.TargetClass;
 import org.conceptscope.model.Classifier;
+import org.conceptscope.util.IoFailures;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.TileGrid;
@@ -194,7 +194,7 @@ public final class BatchJob {
 	/** An I/O failure while writing, as one sentence with the folder (a read-only folder, a full disk). */
 	static String writeFailure(Path saveDir, IOException e, boolean partsKept) {
 		String file = e instanceof java.nio.file.FileSystemException f && f.getFile() != null ? " (" + f.getFile() + ")" : "";
-		return "Cannot write the results in save_dir " + saveDir + file + ": " + Failures.reason(e) + ". Check that the folder is writable and"
+		return "Cannot write the results in save_dir " + saveDir + file + ": " + IoFailures.reason(e) + ". Check that the folder is writable and"
 			+ " the disk has space, or choose another save_dir" + (partsKept ? "; finished parts are kept, so the same command resumes." : ".");
 	}
 

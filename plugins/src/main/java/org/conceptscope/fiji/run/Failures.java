@@ -11,6 +11,7 @@ import java.io.StringWriter;
 
 import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.model.ModelLoadException;
+import org.conceptscope.util.IoFailures;
 
 /**
  * What a failed run tells the user, the same from the SciJava commands ({@link CommandTasks}) and
@@ -38,7 +39,7 @@ public final class Failures {
 				+ " (Edit > Options > Memory & Threads..., or -Xmx).";
 		}
 		if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
-			String why = reason(f);
+			String why = IoFailures.reason(f);
 			return title + " could not use " + f.getFile() + (f.getOtherFile() != null ? " (" + f.getOtherFile() + ")" : "") + ": " + why
 				+ ". Check that the folder exists and is writable and that the disk has space, or choose another " + CommandSpecs.SAVE_DIR.key() + ".";
 		}
@@ -46,16 +47,6 @@ public final class Failures {
 		if (expected(e) && !text.isEmpty()) return text;
 		return title + " stopped on an unexpected " + e.getClass().getSimpleName() + (text.isEmpty() ? "" : " (" + text + ")")
 			+ "; nothing was written, and the details are in the Log.";
-	}
-
-	/** What happened to a file: a FileSystemException's message is only the bare path. */
-	public static String reason(IOException e) {
-		if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
-		if (e instanceof java.nio.file.NoSuchFileException) return "no such file or folder";
-		if (e instanceof java.nio.file.NotDirectoryException) return "not a folder";
-		if (e instanceof java.nio.file.FileAlreadyExistsException) return "a file of that name is in the way";
-		if (e instanceof java.nio.file.FileSystemException f) return f.getReason() != null ? f.getReason() : "failed";
-		return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
 	}
 
 	/** Whether the stack trace helps (an unexpected failure), rather than the sentence alone. */
