@@ -62,7 +62,7 @@ final class BatchInputs {
 			throw new IllegalArgumentException("No input given: set input=<a stack file or a folder of images>.");
 		}
 		if (!Files.exists(input)) {
-			String lost = FileNames.unwritableHint(input.toString());
+			String lost = FileNames.unreachableHint(input);
 			throw new IllegalArgumentException("The input " + input.toAbsolutePath() + (lost.isEmpty()
 				? " does not exist: give a stack file or a folder of images." : " cannot be opened." + lost));
 		}

@@ -106,31 +106,23 @@ public final class ImageFiles {
 	}
 
 	/**
-	 * Whether the file starts as a TIFF and its first IFD (the header of its first plane) does not
-	 * fit in it: a file cut short, e.g. by a copy or a full disk.
+	 * Whether a file that starts as a TIFF has its first IFD (the header of its first plane) cut off,
+	 * e.g. by a copy or a full disk; null when it does not start as a TIFF.
 	 */
-	private static boolean tiffHeaderCut(Path file) {
+	private static Boolean tiffHeaderCut(Path file) {
 		try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
 			long length = ch.size();
 			java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(8);
-			if (ch.read(head, 0) < 8) return length >= 4 && tiffMagic(head);
-			head.flip();
-			if (!tiffMagic(head)) return false;
+			int read = ch.read(head, 0);
+			if (read < 4 || !tiffMagic(head)) return null;
+			if (read < 8) return true;
 			head.order(head.get(0) == 'I' ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN);
 			long ifd = Integer.toUnsignedLong(head.getInt(4));
 			java.nio.ByteBuffer count = java.nio.ByteBuffer.allocate(2).order(head.order());
 			if (ifd + 2 > length || ch.read(count, ifd) < 2) return true;
 			return ifd + 2 + 12L * Short.toUnsignedInt(count.getShort(0)) + 4 > length;
 		} catch (IOException e) {
-			return false;
-		}
-	}
-
-	private static boolean startsAsTiff(Path file) {
-		try (java.io.InputStream in = Files.newInputStream(file)) {
-			return tiffMagic(java.nio.ByteBuffer.wrap(in.readNBytes(4)));
-		} catch (IOException e) {
-			return false;
+			return null;
 		}
 	}
 
@@ -152,11 +144,12 @@ public final class ImageFiles {
 			length = Files.size(file);
 		} catch (IOException | RuntimeException e) {
 			// a TIFF whose header fails here fails in ImageJ's opener too, whose fallback then needs a display (a HeadlessException)
-			if (tiffHeaderCut(file)) {
+			Boolean cut = tiffHeaderCut(file);
+			if (Boolean.TRUE.equals(cut)) {
 				// ImageJ's words then describe the garbage it read (e.g. "-257-bit images"), not the file's fault
 				throw new IllegalArgumentException(file + " is truncated inside its TIFF header: copy or save it again.");
 			}
-			if (startsAsTiff(file) && e instanceof IOException && e.getMessage() != null && !e.getMessage().isBlank()) {
+			if (cut != null && e instanceof IOException && e.getMessage() != null && !e.getMessage().isBlank()) {
 				// a whole TIFF ImageJ does not read (e.g. a bit depth it lacks): its reason, not a guess
 				throw new IllegalArgumentException(unreadable(file, " (" + e.getMessage().strip().replaceAll("\\.$", "") + ")"));
 			}

@@ -34,6 +34,8 @@ public final class TiffStackWriter implements Closeable {
 	private final long descriptionOffset, rationalsOffset;
 	/** The input's pixel size (XResolution, YResolution and ImageJ's unit and spacing), or null. */
 	private final Calibration calibration;
+	/** Its unit as the description writes it; null exactly when calibration is. */
+	private final String unit;
 	private final ByteBuffer plane;
 	private int written;
 	private double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
@@ -59,7 +61,9 @@ public final class TiffStackWriter implements Closeable {
 		this.frames = frames;
 		this.planes = Math.multiplyExact(slices, frames);
 		this.planeBytes = 4L * width * height;
-		this.calibration = calibration != null && calibration.scaled() && asciiUnit(calibration) != null ? calibration : null;
+		String u = calibration != null && calibration.scaled() ? asciiUnit(calibration) : null;
+		this.unit = u;
+		this.calibration = u != null ? calibration : null;
 		long firstIfd = 8, firstIfdSize = 2 + 12L * (TAGS_FIRST + (this.calibration != null ? TAGS_CALIBRATION : 0)) + 4;
 		this.descriptionOffset = firstIfd + firstIfdSize;
 		this.rationalsOffset = descriptionOffset + DESCRIPTION_BYTES;
@@ -202,7 +206,7 @@ public final class TiffStackWriter implements Closeable {
 		s.append("slices=").append(slices).append('\n');
 		if (frames > 1) s.append("frames=").append(frames).append('\n').append("hyperstack=true\n");
 		if (calibration != null) {
-			s.append("unit=").append(asciiUnit(calibration)).append('\n');
+			s.append("unit=").append(unit).append('\n');
 			if (slices > 1 && calibration.pixelDepth != 1) s.append(String.format(Locale.ROOT, "spacing=%s%n", calibration.pixelDepth).replace("\r", ""));
 		}
 		s.append(String.format(Locale.ROOT, "min=%s%nmax=%s%n", lo, hi).replace("\r", ""));
