@@ -100,12 +100,12 @@ class ExamplesMacrosTest {
 		assertFalse(logs.get("examples").contains("Error"), logs.get("examples"));
 		assertEquals(List.of("cases-nearest.csv", "cases-nearest.tif", "prototypes.csv", "prototypes.tif"), TestFiles.names(out));
 		List<List<String>> csv = Csv.parse(Files.readString(out.resolve("cases-nearest.csv")));
-		assertEquals(List.of("slice", "rank", "example", "distance"), csv.get(0));
+		assertEquals(List.of("case", "rank", "example", "distance"), csv.get(0));
 		assertEquals(1 + 2 * 4, csv.size());
 		ByteProcessor[] sources = { pixels[0][3], pixels[1][7] };
 		for (int c = 0; c < 2; c++) {
 			List<String> first = csv.get(1 + 4 * c);
-			assertEquals(List.of(Integer.toString(c + 1), "1", (c == 0 ? "a3.tif" : "b7.tif") + " slice 1"), first.subList(0, 3));
+			assertEquals(List.of("cases.tif slice " + (c + 1), "1", (c == 0 ? "a3.tif" : "b7.tif") + " slice 1"), first.subList(0, 3));
 			assertEquals(0, Double.parseDouble(first.get(3)), 1e-6);
 			double previous = 0;
 			for (int q = 0; q < 4; q++) {

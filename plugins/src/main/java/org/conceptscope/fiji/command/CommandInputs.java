@@ -228,7 +228,7 @@ final class CommandInputs {
 		private java.io.File model;
 
 		@Parameter(label = "Image folder (empty: the current image)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "a folder of images of one class (`.tif`, `.tiff`, `.png`, `.jpg`, `.jpeg`, `.dcm`, name order, other files skipped; all of one size); empty = the current image or stack")
+			description = "a folder of images of one class (`.tif`, `.tiff`, `.png`, `.jpg`, `.jpeg`, `.dcm`, name order, other files skipped; an image larger than the model's input gives its tiles of the input's size, each one image); empty = the current image or stack (the same)")
 		private java.io.File folder;
 
 		@Parameter(label = "Layer (empty: the last spatial layer)", persist = false, required = false,
@@ -407,7 +407,7 @@ final class CommandInputs {
 		private int training_steps = 300;
 
 		@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "folder for `<title>-<method>-<metric>.csv` (`slice, frame, label, target, method, metric, value`, one row per slice, then a row `mean`) and, for deletion and insertion, `<title>-<method>-<metric>-curve.png` (mean curve); for mege_reco `<folder name>-mege_reco.csv`")
+			description = "folder for `<title>-<method>-<metric>.csv` (`slice, frame, label, target, method, metric, value`, one row per slice, or per tile of a slice larger than the model's input (`slice` counts the tiles, `label` names the tile: `<title> x=.. y=..`), then a row `mean`) and, for deletion and insertion, `<title>-<method>-<metric>-curve.png` (mean curve); for mege_reco `<folder name>-mege_reco.csv`")
 		private java.io.File save_dir;
 
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
@@ -513,7 +513,7 @@ final class CommandInputs {
 		private java.io.File model;
 
 		@Parameter(label = "Image folder (empty: the current image)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "a folder of images (as for Concept Discovery: name order, other files skipped, all of one size); empty = the current image or stack")
+			description = "a folder of images (as for Concept Discovery: name order, other files skipped, an image larger than the model's input gives its tiles of the input's size, each one image); empty = the current image or stack")
 		private java.io.File folder;
 
 		@Parameter(label = "Layers (empty: the last two)", persist = false, required = false,
@@ -743,7 +743,7 @@ final class CommandInputs {
 		private String target = "";
 
 		@Parameter(label = "Image folder (empty: the current image)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "images whose mean magnitude spectrum (per channel, after the model's normalisation; the spectrum is kept exactly, conjugate frequencies tied so the image is real, and the mean keeps its sign) the visualisation keeps; empty = the current image or stack. For grayscale or microscopy models this keeps the texture and contrast of your own images. Images must have the model's input size")
+			description = "images whose mean magnitude spectrum (per channel, after the model's normalisation; the spectrum is kept exactly, conjugate frequencies tied so the image is real, and the mean keeps its sign) the visualisation keeps; empty = the current image or stack. For grayscale or microscopy models this keeps the texture and contrast of your own images. An image larger than the model's input gives its tiles of the input's size, each one image")
 		private java.io.File folder;
 
 		@Parameter(label = "Recipe", persist = false, choices = { "reference", "simple" },
@@ -870,15 +870,15 @@ final class CommandInputs {
 		private java.io.File model;
 
 		@Parameter(label = "Image folder (empty: the current image)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "images of the class tested (as for Concept Discovery: name order, other files skipped, all of one size); empty = the current image or stack")
+			description = "images of the class tested (as for Concept Discovery: name order, other files skipped, an image larger than the model's input gives its tiles of the input's size, each one image); empty = the current image or stack")
 		private java.io.File folder;
 
 		@Parameter(label = "Concept folder (empty: named ROIs)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "a folder with one subfolder of example images per concept, the subfolder's name the concept's (at least 2 images each); empty = the ROIs of the current image (its overlay, else the ROI Manager), each named after its concept: the bounding box of each ROI on its slice, resized to the model's input, is one example")
+			description = "a folder with one subfolder of example images per concept, the subfolder's name the concept's (at least 2 images each; an image larger than the model's input gives its tiles, each one example); empty = the ROIs of the current image (its overlay, else the ROI Manager), each named after its concept: the bounding box of each ROI on its slice, resized to the model's input, is one example")
 		private java.io.File concepts;
 
 		@Parameter(label = "Random counterexamples folder", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "images without the concepts; each run draws two disjoint random sets from them, as large as a concept's examples (at most half of them): give at least 4, better twice as many as the examples of a concept. Not needed with `cavs`")
+			description = "images without the concepts (a larger image gives its tiles, each one image); each run draws two disjoint random sets from them, as large as a concept's examples (at most half of them): give at least 4, better twice as many as the examples of a concept. Not needed with `cavs`")
 		private java.io.File random;
 
 		@Parameter(label = "Target class", persist = false, required = false,
@@ -940,7 +940,7 @@ final class CommandInputs {
 		private java.io.File model;
 
 		@Parameter(label = "Training examples folder", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "the training examples: images (name order, other files skipped, all of the model's input size), or one subfolder of images per class, named after the model's classes (then prototypes are per class)")
+			description = "the training examples: images (name order, other files skipped; an image larger than the model's input gives its tiles of the input's size, each one image), or one subfolder of images per class, named after the model's classes (then prototypes are per class; images of the model's input size)")
 		private java.io.File folder;
 
 		@Parameter(label = "Layer (empty: the last spatial layer)", persist = false, required = false,
@@ -948,7 +948,7 @@ final class CommandInputs {
 		private String layer = "";
 
 		@Parameter(label = "Nearest examples per slice", persist = false, min = "0",
-			description = "for each slice of the current image, its training examples nearest by Euclidean distance between activations, nearest first; 0 = none (no image needed)")
+			description = "for each slice of the current image (each tile of a slice larger than the model's input), its training examples nearest by Euclidean distance between activations, nearest first; 0 = none (no image needed)")
 		private int neighbours = 5;
 
 		@Parameter(label = "Prototypes (per class)", persist = false, min = "0",
@@ -956,7 +956,7 @@ final class CommandInputs {
 		private int prototypes = 3;
 
 		@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "folder for `<title>-nearest.tif` (montage: each slice, then its nearest examples; distances in the row label and as each panel's `distance` property), `<title>-nearest.csv` (`slice, rank, example, distance`), `prototypes.tif` and `prototypes.csv` (`class, rank, example, objective`); **required headless**")
+			description = "folder for `<title>-nearest.tif` (montage: each case, then its nearest examples; distances in the row label and as each panel's `distance` property), `<title>-nearest.csv` (`case, rank, example, distance`; a case is `<title> slice z`, or `<title> x=.. y=..` for a tile), `prototypes.tif` and `prototypes.csv` (`class, rank, example, objective`); **required headless**")
 		private java.io.File save_dir;
 
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */

@@ -117,11 +117,12 @@ public final class ImageSet {
 		return ip;
 	}
 
-	/** "title slice z" of batch entry i, for labels. */
+	/** "title slice z" of batch entry i, for labels; "title [slice z] x=.. y=.." for a tile ({@link ImageTiles}). */
 	public String describe(int i) {
 		ImagePlus imp = imageOf(i);
 		BatchIndex b = ImagePlusTensors.batches(imp);
 		int k = batchOf(i);
+		if (ImageTiles.isTileStack(imp)) return imp.getStack().getSliceLabel(ImagePlusTensors.stackIndex(imp, 1, b.slice(k), b.frame(k)));
 		return imp.getTitle() + " slice " + b.slice(k) + (b.frames() > 1 ? " frame " + b.frame(k) : "");
 	}
 }

@@ -89,7 +89,7 @@ public final class CommandSpecs {
 		Parameters.of(MODEL, SAVE_DIR.help("writes `<model>-info.txt` and `<model>-layers.csv` there")), Set.of("model"), null, null);
 
 	public static final CommandSpec CONCEPT_DISCOVERY = new CommandSpec("Concept Discovery...", "Concept Discovery", "concept-discovery.md",
-		Parameters.of(MODEL, FOLDER.help("a folder of images of one class (`.tif`, `.tiff`, `.png`, `.jpg`, `.jpeg`, `.dcm`, name order, other files skipped; all of one size); empty = the current image or stack"), LAYER.help("the layer that splits the model (Model Info lists them); empty = the last spatial layer"),
+		Parameters.of(MODEL, FOLDER.help("a folder of images of one class (`.tif`, `.tiff`, `.png`, `.jpg`, `.jpeg`, `.dcm`, name order, other files skipped; an image larger than the model's input gives its tiles of the input's size, each one image); empty = the current image or stack (the same)"), LAYER.help("the layer that splits the model (Model Info lists them); empty = the last spatial layer"),
 			TARGET.help("the class whose concepts are sought: `predicted` (the class most slices are predicted as), a class name or index"),
 			Parameter.integer("patch", "Crop size (pixels)", 16).range(Range.atLeast(2)).help("square crops of `patch` pixels every `stride` pixels, each resized to the model input"),
 			Parameter.integer("stride", "Crop stride (pixels)", 8).range(Range.atLeast(1)).help("the step between crops, in pixels"),
@@ -153,7 +153,7 @@ public final class CommandSpecs {
 			metric("folds").help("mege_reco: number of folds = models trained, each on all folds but one").anyMethod(),
 			metric("architecture").help("mege_reco: the CNN the models are trained as; empty = the `metadata.architecture` line of the model's `conceptscope.json` (models trained by ConceptScope have it; it is checked against the model's weights), else e.g. `architecture=[conv 16,32,32; kernel 3; pool; global average]` (filters per 3×3 conv + ReLU block, `kernel k`, `pool` for 2×2 average pooling after each block, head `global average` or `flatten`); input size and classes are always the model's").anyMethod(),
 			metric("training_steps").help("mege_reco: Adam steps per model (batch 32, learning rate 0.003, as the bundled models)").anyMethod(),
-			SAVE_DIR.help("folder for `<title>-<method>-<metric>.csv` (`slice, frame, label, target, method, metric, value`, one row per slice, then a row `mean`) and, for deletion and insertion, `<title>-<method>-<metric>-curve.png` (mean curve); for mege_reco `<folder name>-mege_reco.csv`")),
+			SAVE_DIR.help("folder for `<title>-<method>-<metric>.csv` (`slice, frame, label, target, method, metric, value`, one row per slice, or per tile of a slice larger than the model's input (`slice` counts the tiles, `label` names the tile: `<title> x=.. y=..`), then a row `mean`) and, for deletion and insertion, `<title>-<method>-<metric>-curve.png` (mean curve); for mege_reco `<folder name>-mege_reco.csv`")),
 		Set.of("model"), null, null);
 
 	public static final CommandSpec SHARING_RATIO_DECOMPOSITION = new CommandSpec("Sharing Ratio Decomposition...",
@@ -173,7 +173,7 @@ public final class CommandSpecs {
 	public static final List<String> CONCEPT_GRAPH_SCOPES = List.of("dataset", "class");
 
 	public static final CommandSpec CONCEPT_GRAPH = new CommandSpec("Concept Graph...", "Concept Graph", "concept-graph.md",
-		Parameters.of(MODEL, FOLDER.help("a folder of images (as for Concept Discovery: name order, other files skipped, all of one size); empty = the current image or stack"),
+		Parameters.of(MODEL, FOLDER.help("a folder of images (as for Concept Discovery: name order, other files skipped, an image larger than the model's input gives its tiles of the input's size, each one image); empty = the current image or stack"),
 			Parameter.text("layers", "Layers (empty: the last two)", "").help("spatial layers, comma-separated (`layers=[conv2/relu,conv3/relu]`), any order (sorted from input to output); empty = the last two spatial layers computed by a `Relu` (the outputs of the last two convolution blocks; a pooling or bias layer next to them would give a near-copy), or the last two spatial layers when there are fewer"),
 			Parameter.choice("scope", "Graph over", CONCEPT_GRAPH_SCOPES.get(0), CONCEPT_GRAPH_SCOPES).help("`dataset`: the graph of the whole data set, as the GIG paper builds it (one bank of concepts per layer from every image, each pixel feature vector sampled by its contribution to its own image's predicted class; edges to every predicted class, each over the images predicted as it); `class`: the graph of one class, `target` (concepts from that class's contributions: what drives this class)"),
 			TARGET.help("with `scope=class`: the class, `predicted` (the class most images are predicted as), a class name or index; `scope=dataset` takes no other value"),
@@ -218,7 +218,7 @@ public final class CommandSpecs {
 		"feature-visualization.md",
 		Parameters.of(MODEL, Parameter.folder("head", "Head folder (optional)").help("optional: a head saved by Train Interpretable Head (`<save_dir>/head`) for the same model; then `target` may be one of its parts or concepts, and a class means the head's logit, both computed through the model and the head"),
 			Parameter.text("target", "Target class", "").help("the class to visualise: a name or an index; with a `head` also `part k` (InfoDisent: that part's evidence) or `concept k` (Bi-ICE: that concept's activation)"),
-			FOLDER.help("images whose mean magnitude spectrum (per channel, after the model's normalisation; the spectrum is kept exactly, conjugate frequencies tied so the image is real, and the mean keeps its sign) the visualisation keeps; empty = the current image or stack. For grayscale or microscopy models this keeps the texture and contrast of your own images. Images must have the model's input size"),
+			FOLDER.help("images whose mean magnitude spectrum (per channel, after the model's normalisation; the spectrum is kept exactly, conjugate frequencies tied so the image is real, and the mean keeps its sign) the visualisation keeps; empty = the current image or stack. For grayscale or microscopy models this keeps the texture and contrast of your own images. An image larger than the model's input gives its tiles of the input's size, each one image"),
 			Parameter.choice("recipe", "Recipe", "reference", List.of("reference", "simple")).help("`reference`: [MACO](../methods/maco.md) as its paper and Xplique run it (a canvas of the input side × 512/224, `crops` random crops per step with box sizes falling from 0.5 to 0.05, noise, values through a sigmoid into the images' range, Nadam); `simple`: ConceptScope's first variant (an input-sized image, one crop per step of side in [`crop`, 1], Adam, the magnitude kept exactly)"),
 			Parameter.integer("steps", "Steps", 200).range(Range.atLeast(1)).help("optimisation steps on the Fourier phase"),
 			Parameter.number("learning_rate", "Learning rate (simple)", 0.05).range(Range.above(0)).help("`simple`: Adam step size (radians); `reference` uses Xplique's Nadam at 1.0 on the standardised phase"),
@@ -230,9 +230,9 @@ public final class CommandSpecs {
 		Set.of("model", "target"), null, null);
 
 	public static final CommandSpec TCAV = new CommandSpec("TCAV...", "TCAV", "tcav.md",
-		Parameters.of(MODEL, FOLDER.help("images of the class tested (as for Concept Discovery: name order, other files skipped, all of one size); empty = the current image or stack"),
-			Parameter.folder("concepts", "Concept folder (empty: named ROIs)").help("a folder with one subfolder of example images per concept, the subfolder's name the concept's (at least 2 images each); empty = the ROIs of the current image (its overlay, else the ROI Manager), each named after its concept: the bounding box of each ROI on its slice, resized to the model's input, is one example"),
-			Parameter.folder("random", "Random counterexamples folder").help("images without the concepts; each run draws two disjoint random sets from them, as large as a concept's examples (at most half of them): give at least 4, better twice as many as the examples of a concept. Not needed with `cavs`"),
+		Parameters.of(MODEL, FOLDER.help("images of the class tested (as for Concept Discovery: name order, other files skipped, an image larger than the model's input gives its tiles of the input's size, each one image); empty = the current image or stack"),
+			Parameter.folder("concepts", "Concept folder (empty: named ROIs)").help("a folder with one subfolder of example images per concept, the subfolder's name the concept's (at least 2 images each; an image larger than the model's input gives its tiles, each one example); empty = the ROIs of the current image (its overlay, else the ROI Manager), each named after its concept: the bounding box of each ROI on its slice, resized to the model's input, is one example"),
+			Parameter.folder("random", "Random counterexamples folder").help("images without the concepts (a larger image gives its tiles, each one image); each run draws two disjoint random sets from them, as large as a concept's examples (at most half of them): give at least 4, better twice as many as the examples of a concept. Not needed with `cavs`"),
 			TARGET.help("the class tested: `predicted` (the class most images are predicted as), a class name or index"),
 			Parameter.text("layers", "Layers (empty: the last spatial layer)", "").help("layers to find CAVs in, comma-separated (`layers=[conv1/relu,conv2/relu]`; Model Info lists them); empty = the last spatial layer"),
 			Parameter.integer("runs", "Runs (random sets)", org.conceptscope.tcav.Tcav.DEFAULT_RUNS).range(Range.atLeast(2)).help("random counterexample sets, so CAVs per concept and layer; the t-test compares the concept's scores over the runs with random-against-random CAVs' scores"),
@@ -243,11 +243,11 @@ public final class CommandSpecs {
 		Set.of("model"), null, null);
 
 	public static final CommandSpec NEAREST_EXAMPLES = new CommandSpec("Nearest Examples...", "Nearest Examples", "nearest-examples.md",
-		Parameters.of(MODEL, Parameter.folder("folder", "Training examples folder").help("the training examples: images (name order, other files skipped, all of the model's input size), or one subfolder of images per class, named after the model's classes (then prototypes are per class)"),
+		Parameters.of(MODEL, Parameter.folder("folder", "Training examples folder").help("the training examples: images (name order, other files skipped; an image larger than the model's input gives its tiles of the input's size, each one image), or one subfolder of images per class, named after the model's classes (then prototypes are per class; images of the model's input size)"),
 			LAYER.help("the layer whose activations are compared (Model Info lists them); empty = the last spatial layer"),
-			Parameter.integer("neighbours", "Nearest examples per slice", org.conceptscope.ops.ExampleOps.DEFAULT_NEIGHBOURS).range(Range.atLeast(0)).help("for each slice of the current image, its training examples nearest by Euclidean distance between activations, nearest first; 0 = none (no image needed)"),
+			Parameter.integer("neighbours", "Nearest examples per slice", org.conceptscope.ops.ExampleOps.DEFAULT_NEIGHBOURS).range(Range.atLeast(0)).help("for each slice of the current image (each tile of a slice larger than the model's input), its training examples nearest by Euclidean distance between activations, nearest first; 0 = none (no image needed)"),
 			Parameter.integer("prototypes", "Prototypes (per class)", org.conceptscope.ops.ExampleOps.DEFAULT_PROTOTYPES).range(Range.atLeast(0)).help("MMD-critic prototypes of the examples (per class with class subfolders; RBF kernel, gamma 1 / the median squared distance); 0 = none"),
-			SAVE_DIR.help("folder for `<title>-nearest.tif` (montage: each slice, then its nearest examples; distances in the row label and as each panel's `distance` property), `<title>-nearest.csv` (`slice, rank, example, distance`), `prototypes.tif` and `prototypes.csv` (`class, rank, example, objective`); **required headless**")),
+			SAVE_DIR.help("folder for `<title>-nearest.tif` (montage: each case, then its nearest examples; distances in the row label and as each panel's `distance` property), `<title>-nearest.csv` (`case, rank, example, distance`; a case is `<title> slice z`, or `<title> x=.. y=..` for a tile), `prototypes.tif` and `prototypes.csv` (`class, rank, example, objective`); **required headless**")),
 		Set.of("model", "folder"), null, null);
 
 	/**

@@ -27,6 +27,7 @@ import org.conceptscope.fiji.write.AtomicFiles;
 import org.conceptscope.fiji.write.ConceptAtlas;
 import org.conceptscope.fiji.image.ImageSet;
 import org.conceptscope.fiji.image.LabelledFolder;
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.RoiWriter;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.model.Classifier;
@@ -79,8 +80,9 @@ public final class ConceptDiscoveryRun {
 			throw new IllegalArgumentException("Headless, Concept Discovery needs " + ConceptDiscoverySettings.SAVE_DIR
 				+ "=[folder] for concepts.json, atlas.tif and importance.csv: nothing could be shown.");
 		}
-		ImageSet images = inputs(image, s.folder);
+		ImageSet given = inputs(image, s.folder);
 		try (Classifier classifier = Models.open(s.model)) {
+			ImageSet images = ModelSizeInputs.samples(given, classifier, CommandSpecs.CONCEPT_DISCOVERY);
 			FloatTensor batch = Models.input(images, classifier);
 			int target = majorityTarget(s.target, classifier, batch);
 			String layer = s.layer == null || s.layer.isBlank() ? GradCam.lastSpatialLayer(classifier) : s.layer.trim();
@@ -130,7 +132,7 @@ public final class ConceptDiscoveryRun {
 				batch = d.tensor();
 				labels = d.labels();
 			} else {
-				images = ImageSet.ofFolder(s.folder);
+				images = ModelSizeInputs.samples(ImageSet.ofFolder(s.folder), classifier, CommandSpecs.CONCEPT_DISCOVERY);
 				batch = Models.input(images, classifier);
 			}
 			int k = TargetClass.parse(s.target, classifier.classNames());

@@ -23,6 +23,10 @@ import org.conceptscope.fiji.write.ErfMontage;
 import org.conceptscope.fiji.write.HeatmapWriter;
 import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.image.ImageSet;
+import org.conceptscope.fiji.image.ImagePlusTiles;
+import org.conceptscope.fiji.param.CommandSpecs;
+import org.conceptscope.attribution.TiledExplainer;
+import org.conceptscope.tensor.TileGrid;
 import org.conceptscope.fiji.write.MapChannels;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.fiji.write.ResultsTables;
@@ -74,8 +78,9 @@ public final class ConceptGraphRun {
 			throw new IllegalArgumentException("Headless, Concept Graph needs " + ConceptGraphSettings.SAVE_DIR
 				+ "=[folder] for the concept banks, montages, graph and maps: nothing could be shown.");
 		}
-		ImageSet images = ConceptDiscoveryRun.inputs(image, s.folder);
+		ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder);
 		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "Concept Graph")) {
+			ImageSet images = ModelSizeInputs.samples(given, classifier, CommandSpecs.CONCEPT_GRAPH);
 			FloatTensor batch = images.toTensor(classifier.normalization());
 			ConceptGraph.Options options = new ConceptGraph.Options(s.layerList(), s.concepts, s.samples, s.seed, s.steps, s.examples,
 				s.erfMass);
@@ -89,15 +94,23 @@ public final class ConceptGraphRun {
 				montages.add(ErfMontage.build(bank, g.erfs().get(b), images, layerFile(bank.layer) + "-erf-montage"));
 			}
 			List<Maps> maps = new ArrayList<>();
-			for (ImagePlus imp : images.images()) maps.add(maps(classifier, g.banks(), imp, s));
+			for (ImagePlus imp : given.images()) maps.add(maps(classifier, g.banks(), imp, s, progress));
 			Result r = new Result(g, picture, montages, maps, edgeHeader(), edgeRows(g), nodeHeader(), nodeRows(g), List.of());
 			return s.saveDir == null ? r : save(r, s.saveDir);
 		}
 	}
 
-	/** One image's maps: its channels plus one channel per concept of every layer, ROIs named {@code <layer> concept k|<class>|slice=z}. */
-	static Maps maps(TensorFlowClassifier classifier, List<ConceptBank> banks, ImagePlus imp, ConceptGraphSettings s) {
-		FloatTensor m = ConceptGraph.conceptMaps(classifier, banks, ImagePlusTensors.toTensor(imp, classifier.normalization()).tensor());
+	/**
+	 * One image's maps: its channels plus one channel per concept of every layer, ROIs named
+	 * {@code <layer> concept k|<class>|slice=z}. An image larger than the model's input is mapped
+	 * tile by tile, the tiles' maps blended as Concept Localization blends them.
+	 */
+	static Maps maps(TensorFlowClassifier classifier, List<ConceptBank> banks, ImagePlus imp, ConceptGraphSettings s, Progress progress) {
+		int concepts = banks.stream().mapToInt(ConceptBank::size).sum();
+		FloatTensor m = !TiledExplainer.needsTiles(classifier, imp.getHeight(), imp.getWidth())
+			? ConceptGraph.conceptMaps(classifier, banks, ImagePlusTensors.toTensor(imp, classifier.normalization()).tensor())
+			: TiledExplainer.mapTiles(classifier, new ImagePlusTiles(imp), TileGrid.DEFAULT_OVERLAP, concepts,
+				(tiles, first, count) -> ConceptGraph.conceptMaps(classifier, banks, tiles), progress).maps();
 		List<String> labels = new ArrayList<>(), names = new ArrayList<>();
 		for (ConceptBank b : banks) for (int q = 1; q <= b.size(); q++) {
 			labels.add(b.layer + " concept " + q);

@@ -16,6 +16,7 @@ import org.conceptscope.concepts.ConceptBank;
 import org.conceptscope.concepts.ConceptEstimator;
 import org.conceptscope.registry.Registry;
 import org.conceptscope.fiji.image.ImageSet;
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -65,7 +66,7 @@ public final class ConceptImportanceRun {
 			ConceptEstimator estimator = Registry.conceptEstimator(s.estimator,
 				java.util.Map.of(ConceptImportanceSettings.DESIGNS, s.designs, ConceptImportanceSettings.SEED, s.seed));
 			if (estimator.needsGradients()) classifier.requireGradients("Concept importance by gradient");
-			FloatTensor batch = Models.input(images, classifier);
+			FloatTensor batch = Models.input(ModelSizeInputs.samples(images, classifier, CommandSpecs.CONCEPT_IMPORTANCE), classifier);
 			double[] importance = estimator.importance(classifier, bank, batch, progress);
 			List<String> header = List.of("concept", "estimator", "importance", "rank", "bank_importance");
 			List<List<String>> rows = rows(bank, s.estimator, importance);

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.Numbers;
 
 import ij.ImagePlus;
@@ -68,7 +69,9 @@ public final class EvaluationRun {
 				throw new IllegalArgumentException("The sanity check randomises the weights of a TensorFlow SavedModel; " + s.model
 					+ " is a " + org.conceptscope.model.Classifiers.kind(s.model).label() + ": evaluate it with deletion, insertion or mufidelity.");
 			}
-			FloatTensor images = Models.input(image, classifier).tensor();
+			// each slice is one input, or each tile of a slice larger than the model's input (its rows name the tile)
+			ImagePlus samples = ModelSizeInputs.samples(image, classifier, CommandSpecs.EVALUATE_EXPLANATION);
+			FloatTensor images = Models.input(samples, classifier).tensor();
 			int target = TargetClass.parse(s.target, classifier.classNames());
 			int[] predicted = classifier.logits(images).argmaxRows();
 			int[] targets = target == AttributionMethod.PREDICTED ? predicted.clone() : filled(predicted.length, target);
@@ -76,12 +79,12 @@ public final class EvaluationRun {
 			MetricResult m = metric.evaluate(classifier, images, targets, method, progress);
 			List<String> header = List.of("slice", "frame", "label", "target", "method", "metric", "value");
 			List<List<String>> rows = new ArrayList<>();
-			BatchIndex batches = ImagePlusTensors.batches(image);
+			BatchIndex batches = ImagePlusTensors.batches(samples);
 			double[] values = m.values();
 			int[] resolved = m.targets();
 			for (int b = 0; b < batches.size(); b++) {
 				rows.add(List.of(Integer.toString(batches.slice(b)), Integer.toString(batches.frame(b)),
-					SliceLabels.of(image, batches.slice(b), batches.frame(b)), classifier.classNames().get(resolved[b]), s.method, s.metric,
+					SliceLabels.of(samples, batches.slice(b), batches.frame(b)), classifier.classNames().get(resolved[b]), s.method, s.metric,
 					Numbers.number(values[b])));
 			}
 			rows.add(List.of("mean", "", "", "", s.method, s.metric, Numbers.number(m.mean())));

@@ -19,6 +19,7 @@ import org.conceptscope.examples.NearestExamples;
 import org.conceptscope.examples.Prototypes;
 import org.conceptscope.fiji.image.ImageSet;
 import org.conceptscope.fiji.image.LabelledFolder;
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.PrototypeMontage;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.fiji.write.ResultsTables;
@@ -36,7 +37,7 @@ import org.conceptscope.util.Progress;
  */
 public final class ExamplesRun {
 
-	public static final List<String> NEAREST_HEADER = List.of("slice", "rank", "example", "distance");
+	public static final List<String> NEAREST_HEADER = List.of("case", "rank", "example", "distance");
 	public static final List<String> PROTOTYPE_HEADER = List.of("class", "rank", "example", "objective");
 
 	/** Montage and table (header, rows) of each part; null when that part was not asked for. */
@@ -87,10 +88,12 @@ public final class ExamplesRun {
 				trainingTensor = d.tensor();
 				labels = d.labels();
 			} else {
-				training = ImageSet.ofFolder(s.folder);
+				training = ModelSizeInputs.samples(ImageSet.ofFolder(s.folder), classifier, CommandSpecs.NEAREST_EXAMPLES);
 				trainingTensor = Models.input(training, classifier);
 			}
-			FloatTensor cases = s.neighbours > 0 ? Models.input(image, classifier).tensor() : null;
+			// each slice is a case, or each tile of a slice larger than the model's input
+			ImagePlus caseImage = s.neighbours > 0 ? ModelSizeInputs.samples(image, classifier, CommandSpecs.NEAREST_EXAMPLES) : null;
+			FloatTensor cases = s.neighbours > 0 ? Models.input(caseImage, classifier).tensor() : null;
 			// the prototypes (training examples only) are chosen in the background while the model projects the cases
 			ExampleSearch.Result searched = new ExampleSearch(space, s.neighbours > 0 ? new NearestExamples(s.neighbours) : null,
 				s.prototypes > 0 ? new Prototypes(s.prototypes, 0) : null).run(trainingTensor, labels, classifier.numClasses(), cases, progress);
@@ -101,24 +104,25 @@ public final class ExamplesRun {
 				List<NearestExamples.Neighbours> found = searched.neighbours();
 				// one set for the montage: the cases first, then the training examples
 				List<ImagePlus> all = new ArrayList<>();
-				all.add(image);
+				all.add(caseImage);
 				all.addAll(training.images());
 				ImageSet both = new ImageSet(all);
 				int offset = (int) cases.dim(0);
-				int side = (int) Math.min(image.getWidth(), image.getHeight());
+				int side = (int) Math.min(caseImage.getWidth(), caseImage.getHeight());
 				List<PrototypeMontage.Row> rows = new ArrayList<>();
 				for (int c = 0; c < found.size(); c++) {
 					NearestExamples.Neighbours nb = found.get(c);
 					List<PrototypeMontage.Crop> crops = new ArrayList<>();
 					crops.add(new PrototypeMontage.Crop(c, 0, 0, side, 0));
-					StringBuilder label = new StringBuilder("slice " + (c + 1) + " | distances:");
+					String caseName = both.describe(c);
+					StringBuilder label = new StringBuilder(caseName + " | distances:");
 					for (int q = 0; q < nb.indices().length; q++) {
 						int j = nb.indices()[q];
 						crops.add(new PrototypeMontage.Crop(offset + j, 0, 0, side, nb.distances()[q]));
 						label.append(' ').append(org.conceptscope.fiji.write.Numbers.label(nb.distances()[q]));
-						nearestRows.add(List.of(Integer.toString(c + 1), Integer.toString(q + 1), training.describe(j), Numbers.number(nb.distances()[q])));
+						nearestRows.add(List.of(caseName, Integer.toString(q + 1), training.describe(j), Numbers.number(nb.distances()[q])));
 					}
-					rows.add(new PrototypeMontage.Row("slice " + (c + 1), label.toString(), crops));
+					rows.add(new PrototypeMontage.Row(caseName, label.toString(), crops));
 				}
 				nearestMontage = PrototypeMontage.build(rows, both, image.getShortTitle() + "-nearest", info, "distance", 200);
 			}

@@ -19,6 +19,7 @@ import java.util.List;
 
 import org.conceptscope.fiji.write.HeatmapWriter;
 import org.conceptscope.fiji.image.ImageSet;
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.heads.HeadObjective;
 import org.conceptscope.heads.InterpretableHead;
@@ -45,16 +46,11 @@ public final class FeatureVisualizationRun {
 
 	public static Result run(ImagePlus image, FeatureVisualizationSettings s, Progress progress) throws IOException {
 		s.validate();
-		ImageSet refs = ConceptDiscoveryRun.inputs(image, s.folder);
+		ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder);
 		try (Classifier model = s.head == null ? Models.open(s.model) : Models.openTensorFlow(s.model, "Feature visualization of a head");
 			TensorFlowClassifier saved = s.head == null ? null : TensorFlowClassifier.load(headFolder(s.head))) {
 			model.requireGradients("MACO feature visualization");
-			long[] in = model.signature().input().shape();
-			ImagePlus first = refs.images().get(0);
-			if (in[1] > 0 && in[2] > 0 && (first.getHeight() != in[1] || first.getWidth() != in[2])) {
-				throw new IllegalArgumentException("The spectrum images are " + first.getWidth() + " x " + first.getHeight() + " but the model"
-					+ " takes " + in[2] + " x " + in[1] + ": give images of the model's input size.");
-			}
+			ImageSet refs = ModelSizeInputs.samples(given, model, CommandSpecs.FEATURE_VISUALIZATION);
 			FloatTensor batch = Models.input(refs, model);
 			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch) : null;
 			Maco.Objective objective;

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.Numbers;
 
 import ij.ImagePlus;
@@ -60,7 +61,7 @@ public final class HeadExplanationRun {
 		s.validate();
 		AttributionRun.checkImage(image);
 		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Explain with Head")) {
-			ModelSizeInputs.require(image, backbone, "Explain with Head...",
+			ModelSizeInputs.require(image, backbone, CommandSpecs.EXPLAIN_WITH_HEAD,
 				"the head pools its evidence over that input's positions, so the parts of a tile are not those of the whole image",
 				"map the whole image with Concept Localization... or Attribution..., which work tile by tile");
 			InterpretableHead head = load(s.head);

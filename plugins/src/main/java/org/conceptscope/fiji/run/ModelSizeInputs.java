@@ -1,31 +1,115 @@
 package org.conceptscope.fiji.run;
 
+import ij.IJ;
 import ij.ImagePlus;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.conceptscope.attribution.TiledExplainer;
+import org.conceptscope.fiji.image.ImageSet;
+import org.conceptscope.fiji.image.ImagePlusTensors;
+import org.conceptscope.fiji.image.ImageTiles;
+import org.conceptscope.fiji.param.CommandSpec;
 import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.TileGrid;
 
 /**
- * For commands whose method reads one input of the model's size at a time and cannot be blended
- * from tiles: refuses an image of another size in one sentence that says why and what to do
- * instead (Attribution and Concept Localization explain whole images tile by tile).
+ * Images of another size than the model's input, for the commands that do not blend maps from
+ * tiles (Attribution and Concept Localization explain whole images tile by tile): those that treat
+ * every input as one sample take an image's tiles as samples ({@link #samples}); those whose method
+ * reads one input at a time and cannot be blended refuse it ({@link #require}).
  */
 public final class ModelSizeInputs {
 
 	private ModelSizeInputs() {}
 
 	/**
-	 * @param command the command's menu label, e.g. "Sharing Ratio Decomposition..."
+	 * @param command the command, named in the refusal
 	 * @param why why the method needs one model-size input
 	 * @param instead what to use for the whole image
 	 * @throws IllegalArgumentException when the image is not the model's input size
 	 */
-	public static void require(ImagePlus image, Classifier classifier, String command, String why, String instead) {
+	public static void require(ImagePlus image, Classifier classifier, CommandSpec command, String why, String instead) {
 		if (!TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) return;
 		long h = classifier.signature().height(), w = classifier.signature().width();
 		String size = (w > 0 ? w : image.getWidth()) + "x" + (h > 0 ? h : image.getHeight());
-		throw new IllegalArgumentException(command + " reads one input of the model's size (" + size + ") at a time (" + why
+		throw new IllegalArgumentException(command.command() + " reads one input of the model's size (" + size + ") at a time (" + why
 			+ "), and the image '" + image.getTitle() + "' is " + image.getWidth() + "x" + image.getHeight() + ": " + instead
 			+ ", or crop a " + size + " region (rectangle selection, Image > Duplicate...).");
+	}
+
+	/**
+	 * The images as samples of the model's input size: an image larger than the input is cut into
+	 * tiles of the input's size (edge to edge; where the size is not a multiple of the input's, the
+	 * tiles are spread evenly and neighbours overlap by the few pixels that need), each tile one
+	 * sample, and the Log says so once; an image of the input's size is kept
+	 * as it is. Every image's size is checked before any is cut. The domain of a tiled image is
+	 * checked on the image ({@link Models#warnDomain}), not tile by tile.
+	 *
+	 * @param command the command, for the Log and the refusal
+	 * @throws IllegalArgumentException for an image smaller than the input along an axis
+	 */
+	public static ImageSet samples(ImageSet images, Classifier classifier, CommandSpec command) {
+		List<ImagePlus> given = images.images();
+		List<TileGrid> grids = new ArrayList<>();
+		for (ImagePlus imp : given) grids.add(grid(imp, classifier, command));
+		if (grids.stream().allMatch(g -> g == null)) return images;
+		List<ImagePlus> out = new ArrayList<>();
+		int first = -1, tiled = 0, tiles = 0;
+		for (int i = 0; i < given.size(); i++) {
+			TileGrid g = grids.get(i);
+			if (g == null) {
+				out.add(given.get(i));
+				continue;
+			}
+			if (first < 0) first = i;
+			tiled++;
+			tiles += g.count() * ImagePlusTensors.batches(given.get(i)).size();
+			out.add(tiles(given.get(i), g, classifier));
+		}
+		String more = tiled == 1 ? "" : "; so are the tiles of " + (tiled - 1) + " more image(s) larger than the input (" + tiles
+			+ " tiles in all)";
+		IJ.log(logLine(command, given.get(first), grids.get(first)) + more + ".");
+		return new ImageSet(out);
+	}
+
+	/** One image as samples of the model's input size (itself, or its tiles): see {@link #samples(ImageSet, Classifier, CommandSpec)}. */
+	public static ImagePlus samples(ImagePlus image, Classifier classifier, CommandSpec command) {
+		TileGrid grid = grid(image, classifier, command);
+		if (grid == null) return image;
+		ImagePlus tiles = tiles(image, grid, classifier);
+		IJ.log(logLine(command, image, grid) + ".");
+		return tiles;
+	}
+
+	/** The grid of tiles of the input's size without overlap; null for an image of the input's size. */
+	private static TileGrid grid(ImagePlus image, Classifier classifier, CommandSpec command) {
+		ImagePlusTensors.check(image);
+		if (!TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) return null;
+		TileGrid grid = TiledExplainer.grid(classifier, image.getHeight(), image.getWidth(), 0);
+		if (grid.padded()) {
+			throw new IllegalArgumentException(command.command() + " takes images at least the model's input size (" + grid.tileWidth() + "x"
+				+ grid.tileHeight() + "), and '" + image.getTitle() + "' is " + image.getWidth() + "x" + image.getHeight() + ": scale it up"
+				+ " (Image > Scale...) or enlarge its canvas (Image > Adjust > Canvas Size...).");
+		}
+		return grid;
+	}
+
+	private static ImagePlus tiles(ImagePlus image, TileGrid grid, Classifier classifier) {
+		ImagePlus tiles = ImageTiles.of(image, grid);
+		Models.warnDomain(Models.paletteAsRgb(image, classifier), classifier);
+		return tiles;
+	}
+
+	private static String logLine(CommandSpec command, ImagePlus image, TileGrid grid) {
+		String input = grid.tileWidth() + "x" + grid.tileHeight();
+		int entries = ImagePlusTensors.batches(image).size();
+		boolean exact = grid.cols() * grid.tileWidth() == grid.width() && grid.rows() * grid.tileHeight() == grid.height();
+		return "ConceptScope " + command.title() + ": '" + image.getTitle() + "' (" + image.getWidth() + "x" + image.getHeight()
+			+ ") is larger than the model's input (" + input + "): its " + grid.cols() + "x" + grid.rows() + " tiles of " + input
+			+ (exact ? " without overlap" : ", spread evenly from edge to edge (its size is not a multiple of the input's, so neighbours"
+				+ " overlap),") + (entries > 1 ? " on each of its " + entries + " slices" : "") + " are taken as " + grid.count() * entries
+			+ " images (labelled by their position, x=.. y=..)";
 	}
 }

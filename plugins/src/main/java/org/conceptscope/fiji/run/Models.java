@@ -3,6 +3,7 @@ package org.conceptscope.fiji.run;
 import org.conceptscope.fiji.image.BatchIndex;
 import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.image.ImagePlusTiles;
+import org.conceptscope.fiji.image.ImageTiles;
 import org.conceptscope.fiji.image.ImageSet;
 import ij.IJ;
 import ij.ImagePlus;
@@ -88,6 +89,7 @@ public final class Models {
 	public static String warnDomain(ImagePlus image, Classifier classifier) {
 		InputDomain card = classifier == null ? null : classifier.inputDomain();
 		if (card == null || image == null || image.getProcessor() == null) return null;
+		if (ImageTiles.isTileStack(image)) return null; // checked on the image it was cut from (ModelSizeInputs.samples)
 		if (classifier.signature() != null && classifier.signature().channels() > 0
 			&& classifier.signature().channels() != ImagePlusTensors.channels(image)) {
 			return null; // the channel refusal comes with the run

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.ConceptMapsWriter;
 import org.conceptscope.fiji.write.HeatmapWriter;
 import org.conceptscope.fiji.image.ImagePlusTensors;
@@ -50,7 +51,7 @@ public final class SharingRatioRun {
 		s.validate();
 		AttributionRun.checkImage(image);
 		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "Sharing Ratio Decomposition")) {
-			ModelSizeInputs.require(image, classifier, "Sharing Ratio Decomposition...",
+			ModelSizeInputs.require(image, classifier, CommandSpecs.SHARING_RATIO_DECOMPOSITION,
 				"its conservation numbers, ERF and APOP belong to that input", "explain it whole with Attribution... method=srd, which runs SRD"
 					+ " tile by tile and blends the maps");
 			FloatTensor batch = ImagePlusTensors.toTensor(image, classifier.normalization()).tensor();

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import org.conceptscope.fiji.image.ImageSet;
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.fiji.write.ResultsTables;
 import org.conceptscope.model.Classifier;
@@ -76,9 +77,9 @@ public final class TcavRun {
 			throw new IllegalArgumentException("Headless, TCAV needs " + TcavSettings.SAVE_DIR + "=[folder] for its table and plot: nothing could be shown.");
 		}
 		CavBank bank = s.cavs == null ? null : CavBank.load(s.cavs);
-		ImageSet inputs = ConceptDiscoveryRun.inputs(image, s.folder);
+		ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder);
 		try (Classifier classifier = Models.open(s.model)) {
-			FloatTensor batch = Models.input(inputs, classifier);
+			FloatTensor batch = Models.input(samples(given, classifier), classifier);
 			int target = ConceptDiscoveryRun.majorityTarget(s.target, classifier, batch);
 			String className = classifier.classNames().get(target);
 			Result r;
@@ -94,7 +95,7 @@ public final class TcavRun {
 				r = new Result(null, scores, SCORES_HEADER, rows, plot, List.of());
 			} else {
 				List<Tcav.Concept> concepts = s.concepts != null ? folderConcepts(s.concepts, classifier) : roiConcepts(image, classifier);
-				FloatTensor random = Models.input(ImageSet.ofFolder(s.random), classifier);
+				FloatTensor random = Models.input(samples(ImageSet.ofFolder(s.random), classifier), classifier);
 				List<String> layers = s.layers.isBlank() ? List.of(org.conceptscope.attribution.GradCam.lastSpatialLayer(classifier))
 					: Stream.of(s.layers.split(",")).map(String::trim).filter(l -> !l.isEmpty()).toList();
 				Tcav.Result test = new Tcav(s.runs, s.alpha, s.seed).test(classifier, layers, concepts, random, batch, target, progress);
@@ -129,8 +130,15 @@ public final class TcavRun {
 				+ " subfolder named after the concept.");
 		}
 		List<Tcav.Concept> out = new ArrayList<>();
-		for (Path sub : subfolders) out.add(new Tcav.Concept(sub.getFileName().toString(), Models.input(ImageSet.ofFolder(sub), classifier)));
+		for (Path sub : subfolders) {
+			out.add(new Tcav.Concept(sub.getFileName().toString(), Models.input(samples(ImageSet.ofFolder(sub), classifier), classifier)));
+		}
 		return out;
+	}
+
+	/** Images as TCAV's examples of the model's input size: a larger image gives its tiles ({@link ModelSizeInputs#samples}). */
+	private static ImageSet samples(ImageSet images, Classifier classifier) {
+		return ModelSizeInputs.samples(images, classifier, CommandSpecs.TCAV);
 	}
 
 	/**

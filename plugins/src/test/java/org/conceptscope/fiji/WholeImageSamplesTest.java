@@ -1,0 +1,225 @@
+package org.conceptscope.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.gui.Roi;
+import ij.io.FileSaver;
+import ij.process.ImageProcessor;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.conceptscope.fiji.MacroRunner.Macro;
+import org.conceptscope.fiji.write.RoiWriter;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The commands that treat every input as one sample (Concept Discovery, Concept Importance, Concept
+ * Graph, Evaluate Explanation, Nearest Examples, TCAV) on whole images, from macros in ImageJ 1.x as
+ * users run them: scikit-image's ihc.png (512x512) with the 32x32 IHC model, against the same image
+ * cut here into its 256 tiles by ImageJ's own crop, row by row, as a stack. Known answers: the whole
+ * image gives the hand-cut stack's concepts, importance, metric values and concept graph, each
+ * sample named by its tile's position; a tile copied into the training examples is found at
+ * distance 0 from that tile of the image; a concept of three 64x64 images has twelve examples; an
+ * image smaller than the input is refused in one sentence before anything is written.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class WholeImageSamplesTest {
+
+	@TempDir
+	static Path work;
+
+	private static final int TILE = 32, SIZE = 512, PER_ROW = SIZE / TILE;
+	private final Path ihc = TestFiles.testImages().resolve("images/ihc.png");
+	private final Path model = TestFiles.testImages().resolve("models/ihc-stain");
+	private Map<String, String> logs;
+
+	@BeforeAll
+	void runTheMacros() throws Exception {
+		ImagePlus image = IJ.openImage(ihc.toString());
+		ImageStack tiles = new ImageStack(TILE, TILE);
+		for (int y = 0; y < SIZE; y += TILE) {
+			for (int x = 0; x < SIZE; x += TILE) tiles.addSlice("tile", crop(image, x, y, TILE));
+		}
+		new FileSaver(new ImagePlus("tiles", tiles)).saveAsTiffStack(work.resolve("tiles.tif").toString());
+		save(crop(image, 96, 64, TILE), "train/crop-a.png");
+		save(crop(image, 320, 224, TILE), "train/crop-b.png");
+		save(crop(image, 192, 96, 64), "train/big.png");
+		for (int i = 0; i < 3; i++) {
+			save(crop(image, 100 + 64 * i, 200, 64), "concepts/dab/d" + i + ".png");
+			save(crop(image, 64 * i, 448, 64), "concepts/flat/f" + i + ".png");
+		}
+		for (int i = 0; i < 4; i++) save(crop(image, 70 * i, 300 - 40 * i, 96), "random/r" + i + ".png");
+		save(crop(image, 0, 0, 256), "class/q1.png");
+		save(crop(image, 0, 0, 20), "small.png");
+		save(crop(image, 0, 0, 64), "mixed/a-big.png");
+		save(crop(image, 0, 0, 20), "mixed/b-small.png");
+
+		Map<String, Macro> runs = new LinkedHashMap<>();
+		String[] inputs = { "whole", "tiles" };
+		Path[] files = { ihc, work.resolve("tiles.tif") };
+		for (int i = 0; i < 2; i++) {
+			String open = "setBatchMode(true);\nopen('" + files[i] + "');\n";
+			runs.put("discovery-" + inputs[i], new Macro(open + "run('Concept Discovery...', 'model=[" + model
+				+ "] concepts=3 designs=4 examples=2 seed=7 save_dir=[" + work.resolve("cd-" + inputs[i]) + "]');\n", ""));
+			runs.put("importance-" + inputs[i], new Macro(open + "run('Concept Importance...', 'model=[" + model + "] concepts=["
+				+ work.resolve("cd-whole/concepts.json") + "] estimator=sobol designs=4 seed=7 save_dir=[" + work.resolve("ci-" + inputs[i])
+				+ "]');\n", ""));
+			runs.put("evaluate-" + inputs[i], new Macro(open + "run('Evaluate Explanation...', 'model=[" + model
+				+ "] method=saliency metric=deletion target=predicted steps=8 save_dir=[" + work.resolve("ev-" + inputs[i]) + "]');\n", ""));
+			runs.put("graph-" + inputs[i], new Macro(open + "run('Concept Graph...', 'model=[" + model
+				+ "] layers=[conv2/relu,conv3/relu] scope=class target=predicted concepts=2 samples=100 seed=7 steps=8 examples=2"
+				+ " output=channel save_dir=[" + work.resolve("cg-" + inputs[i]) + "]');\n", ""));
+		}
+		runs.put("nearest", new Macro("setBatchMode(true);\nopen('" + ihc + "');\nrun('Nearest Examples...', 'model=[" + model
+			+ "] folder=[" + work.resolve("train") + "] layer=conv2/relu neighbours=1 prototypes=0 save_dir=[" + work.resolve("ne") + "]');\n",
+			""));
+		runs.put("tcav", new Macro("setBatchMode(true);\nrun('TCAV...', 'model=[" + model + "] folder=[" + work.resolve("class")
+			+ "] concepts=[" + work.resolve("concepts") + "] random=[" + work.resolve("random") + "] target=[DAB-positive] runs=4 seed=7"
+			+ " save_dir=[" + work.resolve("tc") + "]');\n", ""));
+		runs.put("small", new Macro("setBatchMode(true);\nopen('" + work.resolve("small.png") + "');\nrun('Concept Discovery...', 'model=["
+			+ model + "] concepts=3 designs=4 save_dir=[" + work.resolve("small-out") + "]');\nprint('still running');\n", ""));
+		runs.put("mixed", new Macro("setBatchMode(true);\nrun('Nearest Examples...', 'model=[" + model + "] folder=[" + work.resolve("mixed")
+			+ "] neighbours=0 prototypes=1 save_dir=[" + work.resolve("mixed-out") + "]');\nprint('still running');\n", ""));
+		logs = MacroRunner.run(runs, work);
+	}
+
+	@Test
+	void conceptsOfTheWholeImageAreThoseOfItsTilesCutByHand() throws Exception {
+		for (String run : List.of("discovery-whole", "discovery-tiles", "importance-whole", "importance-tiles")) {
+			assertFalse(logs.get(run).contains("Error"), run + ": " + logs.get(run));
+		}
+		assertTrue(logs.get("discovery-whole").contains("'ihc.png' (512x512) is larger than the model's input (32x32): its 16x16 tiles of"
+			+ " 32x32 without overlap are taken as 256 images"), logs.get("discovery-whole"));
+		assertFalse(logs.get("discovery-tiles").contains("larger than"), "the hand-cut tiles are the model's size");
+		assertEquals(Files.readString(work.resolve("cd-tiles/concepts.json")), Files.readString(work.resolve("cd-whole/concepts.json")));
+		assertEquals(Files.readString(work.resolve("cd-tiles/importance.csv")), Files.readString(work.resolve("cd-whole/importance.csv")));
+		assertEquals(Files.readString(work.resolve("ci-tiles/concepts-importance-sobol.csv")),
+			Files.readString(work.resolve("ci-whole/concepts-importance-sobol.csv")));
+		// The atlas names each example crop by its tile: tile (x, y) is slice y / 32 * 16 + x / 32 + 1 of the hand-cut stack.
+		List<Roi> whole = rois("cd-whole/atlas.tif"), cut = rois("cd-tiles/atlas.tif");
+		assertEquals(cut.size(), whole.size());
+		assertTrue(whole.size() >= 3);
+		for (int i = 0; i < whole.size(); i++) {
+			String w = whole.get(i).getName(), c = cut.get(i).getName();
+			java.util.regex.Matcher at = java.util.regex.Pattern.compile("ihc\\.png x=(\\d+) y=(\\d+)").matcher(w);
+			assertTrue(at.find(), w);
+			int slice = Integer.parseInt(at.group(2)) / TILE * PER_ROW + Integer.parseInt(at.group(1)) / TILE + 1;
+			assertTrue(c.contains("tiles.tif slice " + slice + RoiWriter.SEPARATOR), w + " vs " + c);
+		}
+	}
+
+	@Test
+	void theMetricScoresEveryTileAsItScoresTheTileCutByHand() throws Exception {
+		List<List<String>> whole = Csv.parse(Files.readString(work.resolve("ev-whole/ihc-saliency-deletion.csv")));
+		List<List<String>> cut = Csv.parse(Files.readString(work.resolve("ev-tiles/tiles-saliency-deletion.csv")));
+		assertEquals(1 + 256 + 1, whole.size(), "one row per tile and the mean");
+		assertEquals(cut.size(), whole.size());
+		assertEquals(cut.get(0), whole.get(0));
+		for (int t = 0; t < 256; t++) {
+			List<String> w = whole.get(1 + t), c = cut.get(1 + t);
+			assertEquals(Integer.toString(t + 1), w.get(0));
+			assertEquals("ihc.png x=" + t % PER_ROW * TILE + " y=" + t / PER_ROW * TILE, w.get(2));
+			assertEquals(c.get(3), w.get(3), "target of tile " + t);
+			assertEquals(Double.parseDouble(c.get(6)), Double.parseDouble(w.get(6)), 1e-6, "deletion AUC of tile " + t);
+		}
+		assertEquals(Double.parseDouble(cut.get(257).get(6)), Double.parseDouble(whole.get(257).get(6)), 1e-6);
+	}
+
+	@Test
+	void theConceptGraphOfTheWholeImageMapsTheWholeImage() throws Exception {
+		assertFalse(logs.get("graph-whole").contains("Error"), logs.get("graph-whole"));
+		assertEquals(Files.readString(work.resolve("cg-tiles/concept-graph.csv")), Files.readString(work.resolve("cg-whole/concept-graph.csv")));
+		ImagePlus whole = IJ.openImage(work.resolve("cg-whole/ihc-concept-graph.tif").toString());
+		ImagePlus cut = IJ.openImage(work.resolve("cg-tiles/tiles-concept-graph.tif").toString());
+		assertEquals(SIZE, whole.getWidth());
+		assertEquals(SIZE, whole.getHeight());
+		assertEquals(cut.getNChannels(), whole.getNChannels());
+		assertEquals(3 + 2 + 2, whole.getNChannels(), "R, G, B and two concepts of each layer");
+		// Only the tile at (0, 0) covers the image's top-left 16x16 pixels (tiles overlap by half a tile).
+		for (int c = 4; c <= whole.getNChannels(); c++) {
+			ImageProcessor w = whole.getStack().getProcessor(whole.getStackIndex(c, 1, 1));
+			ImageProcessor t = cut.getStack().getProcessor(cut.getStackIndex(c, 1, 1));
+			double max = 0;
+			for (int y = 0; y < 16; y++) {
+				for (int x = 0; x < 16; x++) {
+					float expected = t.getf(x, y);
+					assertEquals(expected, w.getf(x, y), 1e-5 + 1e-4 * Math.abs(expected), "channel " + c + " at (" + x + ", " + y + ")");
+					max = Math.max(max, Math.abs(expected));
+				}
+			}
+			assertTrue(Float.isFinite(w.getf(SIZE - 1, SIZE - 1)));
+		}
+	}
+
+	@Test
+	void aTileCopiedIntoTheTrainingExamplesIsItsOwnNearestExample() throws Exception {
+		assertFalse(logs.get("nearest").contains("Error"), logs.get("nearest"));
+		List<List<String>> csv = Csv.parse(Files.readString(work.resolve("ne/ihc-nearest.csv")));
+		assertEquals(List.of("case", "rank", "example", "distance"), csv.get(0));
+		assertEquals(1 + 256, csv.size(), "one nearest example per tile");
+		Map<String, String> expected = Map.of("ihc.png x=96 y=64", "crop-a.png slice 1", "ihc.png x=320 y=224", "crop-b.png slice 1",
+			"ihc.png x=192 y=96", "big.png x=0 y=0", "ihc.png x=224 y=96", "big.png x=32 y=0", "ihc.png x=192 y=128", "big.png x=0 y=32",
+			"ihc.png x=224 y=128", "big.png x=32 y=32");
+		int found = 0;
+		for (List<String> row : csv.subList(1, csv.size())) {
+			if (!expected.containsKey(row.get(0))) continue;
+			found++;
+			assertEquals(expected.get(row.get(0)), row.get(2), row.toString());
+			assertEquals(0, Double.parseDouble(row.get(3)), 1e-4, row.toString());
+		}
+		assertEquals(expected.size(), found);
+	}
+
+	@Test
+	void tcavTakesEveryTileOfItsExamples() throws Exception {
+		assertFalse(logs.get("tcav").contains("Error"), logs.get("tcav"));
+		List<List<String>> csv = Csv.parse(Files.readString(work.resolve("tc/tcav.csv")));
+		int examples = csv.get(0).indexOf("examples");
+		assertEquals(3, csv.size(), "two concepts: " + csv);
+		for (List<String> row : csv.subList(1, csv.size())) assertEquals("12", row.get(examples), "three 64x64 images, four tiles each");
+	}
+
+	@Test
+	void anImageSmallerThanTheInputIsRefusedBeforeAnythingIsWritten() {
+		String small = logs.get("small"), mixed = logs.get("mixed");
+		assertTrue(small.contains("Concept Discovery... takes images at least the model's input size (32x32), and 'small.png' is 20x20:"
+			+ " scale it up (Image > Scale...) or enlarge its canvas (Image > Adjust > Canvas Size...)."), small);
+		assertFalse(small.contains("still running"), "the macro is aborted");
+		assertFalse(Files.exists(work.resolve("small-out")));
+		assertTrue(mixed.contains("'b-small.png' is 20x20"), mixed);
+		assertFalse(mixed.contains("larger than"), "sizes are checked before any image is cut: " + mixed);
+		assertFalse(Files.exists(work.resolve("mixed-out")));
+	}
+
+	private static ImageProcessor crop(ImagePlus image, int x, int y, int size) {
+		ImageProcessor ip = image.getProcessor().duplicate();
+		ip.setRoi(x, y, size, size);
+		return ip.crop();
+	}
+
+	private static void save(ImageProcessor ip, String path) throws Exception {
+		Path file = work.resolve(path);
+		Files.createDirectories(file.getParent());
+		assertTrue(new FileSaver(new ImagePlus(file.getFileName().toString(), ip)).saveAsPng(file.toString()));
+	}
+
+	private static List<Roi> rois(String tif) {
+		ImagePlus atlas = IJ.openImage(work.resolve(tif).toString());
+		List<Roi> out = new ArrayList<>();
+		for (Roi r : atlas.getOverlay().toArray()) out.add(r);
+		return out;
+	}
+}
