@@ -66,6 +66,13 @@ class WholeImageSamplesTest {
 		save(crop(image, 0, 0, 20), "small.png");
 		save(crop(image, 0, 0, 64), "mixed/a-big.png");
 		save(crop(image, 0, 0, 20), "mixed/b-small.png");
+		save(image.getProcessor().convertToByte(true), "gray.png");
+		// an indexed-colour PNG (8 bits and a palette) and the same colours as RGB
+		ImageProcessor palette = new ij.process.MedianCut((ij.process.ColorProcessor) crop(image, 128, 160, 64)).convertToByte(64);
+		assertTrue(palette.isColorLut());
+		save(palette, "palette/indexed.png");
+		save(crop(image, 400, 400, 32), "palette/other.png");
+		save(palette.convertToRGB(), "indexed-as-rgb.png");
 
 		Map<String, Macro> runs = new LinkedHashMap<>();
 		String[] inputs = { "whole", "tiles" };
@@ -93,6 +100,11 @@ class WholeImageSamplesTest {
 			+ model + "] concepts=3 designs=4 save_dir=[" + work.resolve("small-out") + "]');\nprint('still running');\n", ""));
 		runs.put("mixed", new Macro("setBatchMode(true);\nrun('Nearest Examples...', 'model=[" + model + "] folder=[" + work.resolve("mixed")
 			+ "] neighbours=0 prototypes=1 save_dir=[" + work.resolve("mixed-out") + "]');\nprint('still running');\n", ""));
+		runs.put("gray", new Macro("setBatchMode(true);\nopen('" + work.resolve("gray.png") + "');\nrun('Concept Discovery...', 'model=["
+			+ model + "] concepts=3 designs=4 save_dir=[" + work.resolve("gray-out") + "]');\nprint('still running');\n", ""));
+		runs.put("palette", new Macro("setBatchMode(true);\nopen('" + work.resolve("indexed-as-rgb.png") + "');\nrun('Nearest Examples...', 'model=["
+			+ model + "] folder=[" + work.resolve("palette") + "] layer=conv2/relu neighbours=1 prototypes=0 save_dir=[" + work.resolve("pal")
+			+ "]');\n", ""));
 		logs = MacroRunner.run(runs, work);
 	}
 
@@ -202,6 +214,29 @@ class WholeImageSamplesTest {
 		assertTrue(mixed.contains("'b-small.png' is 20x20"), mixed);
 		assertFalse(mixed.contains("larger than"), "sizes are checked before any image is cut: " + mixed);
 		assertFalse(Files.exists(work.resolve("mixed-out")));
+	}
+
+	@Test
+	void channelsAreCheckedBeforeAnyImageIsCut() {
+		String gray = logs.get("gray");
+		assertTrue(gray.contains("Concept Discovery...: 'gray.png' has 1 channel(s), but the model takes 3 (an RGB image has 3, a composite one"
+			+ " per channel): give images of the kind the model was trained on (Image > Type > RGB Color makes an RGB image of a grey one)."),
+			gray);
+		assertFalse(gray.contains("larger than"), gray);
+		assertFalse(gray.contains("still running"));
+		assertFalse(Files.exists(work.resolve("gray-out")));
+	}
+
+	/** A training image with a colour palette is read as its colours, tile by tile: the same colours as RGB find it at distance 0. */
+	@Test
+	void aPaletteImageOfAFolderIsReadAsItsColours() throws Exception {
+		assertFalse(logs.get("palette").contains("Error"), logs.get("palette"));
+		List<List<String>> csv = Csv.parse(Files.readString(work.resolve("pal/indexed-as-rgb-nearest.csv")));
+		assertEquals(1 + 4, csv.size(), csv.toString());
+		for (List<String> row : csv.subList(1, csv.size())) {
+			assertEquals(row.get(0).replace("indexed-as-rgb.png", "indexed.png"), row.get(2), row.toString());
+			assertEquals(0, Double.parseDouble(row.get(3)), 1e-4, row.toString());
+		}
 	}
 
 	private static ImageProcessor crop(ImagePlus image, int x, int y, int size) {

@@ -42,19 +42,25 @@ public final class ModelSizeInputs {
 	/**
 	 * The images as samples of the model's input size: an image larger than the input is cut into
 	 * tiles of the input's size (edge to edge; where the size is not a multiple of the input's, the
-	 * tiles are spread evenly and neighbours overlap by the few pixels that need), each tile one
-	 * sample, and the Log says so once; an image of the input's size is kept
-	 * as it is. Every image's size is checked before any is cut. The domain of a tiled image is
-	 * checked on the image ({@link Models#warnDomain}), not tile by tile.
+	 * tiles are spread evenly and neighbours overlap by what that needs), each tile one sample, and
+	 * the Log says so once; an image of the input's size is kept as it is. An 8-bit image with a
+	 * colour palette given to an RGB model is read as its colours ({@link Models#paletteAsRgb}). Every
+	 * image's channels and size are checked before any is cut. The domain of a tiled image is checked
+	 * on the image ({@link Models#warnDomain}), not tile by tile.
 	 *
-	 * @param command the command, for the Log and the refusal
-	 * @throws IllegalArgumentException for an image smaller than the input along an axis
+	 * @param command the command, for the Log and the refusals
+	 * @throws IllegalArgumentException for an image of other channels than the model's, or smaller than
+	 *         its input along an axis
 	 */
 	public static ImageSet samples(ImageSet images, Classifier classifier, CommandSpec command) {
-		List<ImagePlus> given = images.images();
+		List<ImagePlus> given = new ArrayList<>();
 		List<TileGrid> grids = new ArrayList<>();
-		for (ImagePlus imp : given) grids.add(grid(imp, classifier, command));
-		if (grids.stream().allMatch(g -> g == null)) return images;
+		for (ImagePlus imp : images.images()) {
+			ImagePlus read = readable(imp, classifier, command);
+			given.add(read);
+			grids.add(grid(read, classifier, command));
+		}
+		if (grids.stream().allMatch(g -> g == null) && given.equals(images.images())) return images;
 		List<ImagePlus> out = new ArrayList<>();
 		int first = -1, tiled = 0, tiles = 0;
 		for (int i = 0; i < given.size(); i++) {
@@ -68,24 +74,40 @@ public final class ModelSizeInputs {
 			tiles += g.count() * ImagePlusTensors.batches(given.get(i)).size();
 			out.add(tiles(given.get(i), g, classifier));
 		}
-		String more = tiled == 1 ? "" : "; so are the tiles of " + (tiled - 1) + " more image(s) larger than the input (" + tiles
-			+ " tiles in all)";
-		IJ.log(logLine(command, given.get(first), grids.get(first)) + more + ".");
+		if (first >= 0) {
+			String more = tiled == 1 ? "" : "; so are the tiles of " + (tiled - 1) + " more image(s) larger than the input (" + tiles
+				+ " tiles in all)";
+			IJ.log(logLine(command, given.get(first), grids.get(first)) + more + ".");
+		}
 		return new ImageSet(out);
 	}
 
 	/** One image as samples of the model's input size (itself, or its tiles): see {@link #samples(ImageSet, Classifier, CommandSpec)}. */
 	public static ImagePlus samples(ImagePlus image, Classifier classifier, CommandSpec command) {
-		TileGrid grid = grid(image, classifier, command);
-		if (grid == null) return image;
-		ImagePlus tiles = tiles(image, grid, classifier);
-		IJ.log(logLine(command, image, grid) + ".");
+		ImagePlus read = readable(image, classifier, command);
+		TileGrid grid = grid(read, classifier, command);
+		if (grid == null) return read;
+		ImagePlus tiles = tiles(read, grid, classifier);
+		IJ.log(logLine(command, read, grid) + ".");
 		return tiles;
 	}
 
-	/** The grid of tiles of the input's size without overlap; null for an image of the input's size. */
-	private static TileGrid grid(ImagePlus image, Classifier classifier, CommandSpec command) {
+	/** The image as the model reads it (a palette as its colours), refused in one sentence when its channels are not the model's. */
+	private static ImagePlus readable(ImagePlus image, Classifier classifier, CommandSpec command) {
 		ImagePlusTensors.check(image);
+		ImagePlus read = Models.paletteAsRgb(image, classifier);
+		long want = classifier.signature().channels();
+		int got = ImagePlusTensors.channels(read);
+		if (want > 0 && got != want) {
+			throw new IllegalArgumentException(command.command() + ": '" + image.getTitle() + "' has " + got + " channel(s), but the model takes "
+				+ want + " (an RGB image has 3, a composite one per channel): give images of the kind the model was trained on"
+				+ (want == 3 && got == 1 ? " (Image > Type > RGB Color makes an RGB image of a grey one)" : "") + ".");
+		}
+		return read;
+	}
+
+	/** The grid of tiles of the input's size; null for an image of the input's size. */
+	private static TileGrid grid(ImagePlus image, Classifier classifier, CommandSpec command) {
 		if (!TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) return null;
 		TileGrid grid = TiledExplainer.grid(classifier, image.getHeight(), image.getWidth(), 0);
 		if (grid.padded()) {
@@ -98,7 +120,7 @@ public final class ModelSizeInputs {
 
 	private static ImagePlus tiles(ImagePlus image, TileGrid grid, Classifier classifier) {
 		ImagePlus tiles = ImageTiles.of(image, grid);
-		Models.warnDomain(Models.paletteAsRgb(image, classifier), classifier);
+		Models.warnDomain(image, classifier);
 		return tiles;
 	}
 
