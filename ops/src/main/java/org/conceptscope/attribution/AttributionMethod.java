@@ -2,6 +2,7 @@ package org.conceptscope.attribution;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.conceptscope.model.Classifier;
@@ -50,6 +51,20 @@ public interface AttributionMethod {
 	default AttributionMethod numberingImagesFrom(int first) {
 		if (first < 0) throw new IllegalArgumentException("Images are numbered from 0 or more, got " + first + ".");
 		return this;
+	}
+
+	/**
+	 * The metadata of images explained tile by tile ({@link TiledExplainer}, {@link RegionExplainer}),
+	 * from each batch of tiles' own metadata in tile order: by default the first batch's, since a
+	 * method's parameters are the same for every batch. A method whose metadata holds one value per
+	 * image (EVA's margins) combines its tiles' values into one per image here.
+	 *
+	 * @param batches each batch's metadata, in tile order
+	 * @param counts each batch's real tiles (a batch padded to the model's fixed batch size holds more)
+	 * @param tilesPerImage tiles of one image: tile j of the run belongs to image j / tilesPerImage
+	 */
+	default Map<String, String> tiledMetadata(List<Map<String, String>> batches, int[] counts, int tilesPerImage) {
+		return batches.isEmpty() ? Map.of() : batches.get(0);
 	}
 
 	/**

@@ -213,7 +213,7 @@ public final class RegionExplainer {
 		int mw = maxX - minX, mh = maxY - minY;
 		float[] sum = new float[mw * mh], weight = new float[mw * mh];
 		float[] wy = mode == Mode.TILES ? BlendWindow.weights(th) : ones(th), wx = mode == Mode.TILES ? BlendWindow.weights(tw) : ones(tw);
-		Map<String, String> metadata = null;
+		List<Map<String, String>> tileMetadata = new ArrayList<>();
 		for (int i = 0; i < n; i++) {
 			int[] t = tiles.get(i);
 			int[] targets = new int[(int) inputs[i].dim(0)];
@@ -221,7 +221,7 @@ public final class RegionExplainer {
 			long done = n + i;
 			Progress within = (d, all, msg) -> p.report(done, 2L * n, "region tiles explained");
 			Attribution a = method.numberingImagesFrom(mode == Mode.TILES ? t[0] : 0).explain(views[i], inputs[i], targets, within);
-			if (metadata == null) metadata = a.metadata();
+			tileMetadata.add(a.metadata());
 			float[] m = a.maps().data();
 			for (int yy = 0; yy < th && t[2] + yy < height; yy++) {
 				for (int xx = 0; xx < tw && t[1] + xx < width; xx++) {
@@ -234,7 +234,9 @@ public final class RegionExplainer {
 			if (!p.report(n + i + 1, 2L * n, "region tiles explained")) throw new CancellationException("Stopped while explaining tiles.");
 		}
 		for (int i = 0; i < sum.length; i++) sum[i] = weight[i] > 0 ? sum[i] / weight[i] : Float.NaN;
-		Map<String, String> meta = new LinkedHashMap<>(metadata == null ? Map.of() : metadata);
+		int[] ones = new int[n];
+		Arrays.fill(ones, 1);
+		Map<String, String> meta = new LinkedHashMap<>(method.tiledMetadata(tileMetadata, ones, n)); // the region is one image of n tiles
 		meta.put("region", region.name());
 		meta.put("region_mode", mode.key());
 		meta.put("targets", "[" + explained + "]");

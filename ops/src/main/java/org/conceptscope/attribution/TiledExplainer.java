@@ -1,7 +1,9 @@
 package org.conceptscope.attribution;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 
@@ -160,7 +162,8 @@ public final class TiledExplainer {
 
 		// Pass 2: every tile explained for its image's target, blended into the maps.
 		TileBlender blender = new TileBlender(grid, n, 1);
-		Map<String, String> metadata = null;
+		List<Map<String, String>> batchMetadata = new ArrayList<>();
+		List<Integer> batchCounts = new ArrayList<>();
 		int height = source.height(), width = source.width();
 		for (int g = 0; g < total; g += batch) {
 			int count = (int) Math.min(batch, total - g);
@@ -168,7 +171,7 @@ public final class TiledExplainer {
 			float[] m;
 			if (kept != null && kept.values().length == count * th * tw) {
 				m = kept.values();
-				if (metadata == null) metadata = kept.metadata();
+				batchMetadata.add(kept.metadata());
 			} else {
 				FloatTensor x = tiles.batch(g, count, fixedBatch(classifier));
 				int[] tileTargets = new int[(int) x.dim(0)];
@@ -176,18 +179,20 @@ public final class TiledExplainer {
 				long before = total + g;
 				Progress within = (d, t, msg) -> p.report(before + (t > 0 ? d * count / t : 0), 2 * total, "tiles explained");
 				Attribution a = method.numberingImagesFrom((int) firstTile + g).explain(classifier, x, tileTargets, within);
-				if (metadata == null) metadata = a.metadata();
+				batchMetadata.add(a.metadata());
 				m = a.maps().data();
 				if (a.maps().dim(1) != th || a.maps().dim(2) != tw) {
 					throw new IllegalStateException(method.name() + " gave maps " + a.maps() + " for tiles of " + tw + "x" + th + ".");
 				}
 				store.save(2, g, count, Arrays.copyOf(m, count * th * tw), a.metadata());
 			}
+			batchCounts.add(count);
 			for (int i = 0; i < count; i++) blender.add((g + i) / perImage, (g + i) % perImage, m, i * th * tw);
 			if (!p.report(total + g + count, 2 * total, "tiles explained")) throw new CancellationException("Stopped while explaining tiles.");
 		}
 		float[] maps = blender.blended();
-		Map<String, String> meta = new LinkedHashMap<>(metadata == null ? Map.of() : metadata);
+		Map<String, String> meta = new LinkedHashMap<>(method.tiledMetadata(batchMetadata,
+			batchCounts.stream().mapToInt(Integer::intValue).toArray(), perImage));
 		meta.put("targets", Arrays.toString(targets));
 		meta.put("target_classes", Arrays.stream(targets).mapToObj(j -> classifier.classNames().get(j)).toList().toString());
 		meta.put("tiles", grid.describe());

@@ -1,6 +1,7 @@
 package org.conceptscope.verify;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -160,6 +161,34 @@ public final class Eva implements AttributionMethod {
 			"grid", Integer.toString(grid), "bounds", bounds.key(), "upsampling", upsampling.key(), MARGIN, margins.toString(), LOWER, lowers.toString(),
 			UPPER, uppers.toString(), SLACK, slacks.toString());
 		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, meta);
+	}
+
+	/**
+	 * An image explained tile by tile is verified when every tile is: its margin and bounds are the
+	 * smallest of its tiles' (the image's decision is no safer than its least safe tile: with
+	 * m(x) = min over tiles of the tile's margin, every tile's lower bound holds for any x of the
+	 * ball, so min lower <= m(x) <= min upper), its rounding slack the largest.
+	 */
+	@Override
+	public Map<String, String> tiledMetadata(List<Map<String, String>> batches, int[] counts, int tilesPerImage) {
+		if (batches.isEmpty()) return Map.of();
+		Map<String, String> out = new LinkedHashMap<>(batches.get(0));
+		for (String key : List.of(MARGIN, LOWER, UPPER, SLACK)) {
+			if (!out.containsKey(key)) continue;
+			List<Double> perImage = new ArrayList<>();
+			int tile = 0;
+			for (int b = 0; b < batches.size(); b++) {
+				double[] values = numbers(batches.get(b).get(key));
+				for (int i = 0; i < counts[b]; i++, tile++) {
+					double v = values[i];
+					if (tile % tilesPerImage == 0) perImage.add(v);
+					else perImage.set(perImage.size() - 1, key.equals(SLACK) ? Math.max(perImage.get(perImage.size() - 1), v)
+						: Math.min(perImage.get(perImage.size() - 1), v));
+				}
+			}
+			out.put(key, perImage.toString());
+		}
+		return out;
 	}
 
 	/** The margins and verified bounds an EVA attribution carries, one per image; empty for other attributions. */
