@@ -1,5 +1,7 @@
 package org.conceptscope.attribution;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.conceptscope.tensor.FloatTensor;
@@ -36,5 +38,26 @@ public record Attribution(FloatTensor maps, int[] targets, Map<String, String> m
 	/** Map i as a [1, H, W] tensor. */
 	public FloatTensor map(int i) {
 		return maps.slice(i);
+	}
+
+	/**
+	 * Images [from, to) of this attribution: their maps, targets and channel maps, and of the
+	 * metadata values holding one entry per image ({@code perImage} keys, lists written as
+	 * "[a, b, ...]"), those images' entries; the other metadata as it is.
+	 */
+	public Attribution range(int from, int to, List<String> perImage) {
+		Map<String, String> meta = new LinkedHashMap<>(metadata);
+		for (String key : perImage) {
+			String list = meta.get(key);
+			if (list == null) continue;
+			String inside = list.trim().substring(1, list.trim().length() - 1).trim();
+			List<String> items = inside.isEmpty() ? List.of() : List.of(inside.split(","));
+			if (items.size() != targets.length) {
+				throw new IllegalStateException("Metadata '" + key + "' has " + items.size() + " entries for " + targets.length + " images.");
+			}
+			meta.put(key, items.subList(from, to).stream().map(String::trim).toList().toString());
+		}
+		return new Attribution(maps.range(from, to), java.util.Arrays.copyOfRange(targets, from, to), meta,
+			channelMaps == null ? null : channelMaps.range(from, to));
 	}
 }

@@ -53,18 +53,27 @@ public interface AttributionMethod {
 		return this;
 	}
 
+	/** Metadata keys whose value holds one entry per image, as a list "[a, b, ...]" (see {@link Attribution#range}). */
+	default List<String> perImageKeys() {
+		return List.of();
+	}
+
 	/**
 	 * The metadata of images explained tile by tile ({@link TiledExplainer}, {@link RegionExplainer}),
-	 * from each batch of tiles' own metadata in tile order: by default the first batch's, since a
-	 * method's parameters are the same for every batch. A method whose metadata holds one value per
-	 * image (EVA's margins) combines its tiles' values into one per image here.
+	 * from each batch of tiles' own metadata in tile order: by default the first batch's without its
+	 * {@link #perImageKeys} (a method's parameters are the same for every batch; its tiles' per-image
+	 * values are not an image's). A method whose per-image values combine into an image's (EVA's
+	 * margins) does so here.
 	 *
 	 * @param batches each batch's metadata, in tile order
 	 * @param counts each batch's real tiles (a batch padded to the model's fixed batch size holds more)
 	 * @param tilesPerImage tiles of one image: tile j of the run belongs to image j / tilesPerImage
 	 */
 	default Map<String, String> tiledMetadata(List<Map<String, String>> batches, int[] counts, int tilesPerImage) {
-		return batches.isEmpty() ? Map.of() : batches.get(0);
+		if (batches.isEmpty()) return Map.of();
+		Map<String, String> out = new LinkedHashMap<>(batches.get(0));
+		out.keySet().removeAll(perImageKeys());
+		return out;
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package org.conceptscope.attribution;
 
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -125,6 +126,12 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 			}
 			return nx > 0 && nc > 0 ? 1 - dot / Math.sqrt(nx * nc) : 1;
 		}
+	}
+
+	/** The segment count of each image. */
+	@Override
+	public List<String> perImageKeys() {
+		return List.of("segments");
 	}
 
 	@Override

@@ -170,11 +170,19 @@ public final class Eva implements AttributionMethod {
 	 * ball, so min lower <= m(x) <= min upper), its rounding slack the largest.
 	 */
 	@Override
+	public List<String> perImageKeys() {
+		return List.of(MARGIN, LOWER, UPPER, SLACK);
+	}
+
+	@Override
 	public Map<String, String> tiledMetadata(List<Map<String, String>> batches, int[] counts, int tilesPerImage) {
 		if (batches.isEmpty()) return Map.of();
 		Map<String, String> out = new LinkedHashMap<>(batches.get(0));
-		for (String key : List.of(MARGIN, LOWER, UPPER, SLACK)) {
-			if (!out.containsKey(key)) continue;
+		for (String key : perImageKeys()) {
+			if (batches.stream().anyMatch(b -> !b.containsKey(key))) {
+				out.remove(key); // not every tile has it: no value for the image
+				continue;
+			}
 			List<Double> perImage = new ArrayList<>();
 			int tile = 0;
 			for (int b = 0; b < batches.size(); b++) {

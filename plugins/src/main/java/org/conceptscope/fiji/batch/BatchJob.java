@@ -312,7 +312,7 @@ public final class BatchJob {
 		}
 		int computed = committer.computed;
 		ev.message("Writing the results...");
-		assemble(classifier, inputs, rois != null, m, partsDir, outputs);
+		assemble(classifier, method, inputs, rois != null, m, partsDir, outputs);
 		m.complete = true;
 		m.save(work.resolve(MANIFEST));
 		Files.createDirectories(work.resolve(FINISHED));
@@ -531,7 +531,7 @@ public final class BatchJob {
 			ImagePlus source = inputs.open(seg.input()), part = images.get(i);
 			Explanation e = tiled ? tiledExplanations.get(i) : new Explanation(part, ImagePlusTensors.batches(part), classifier.classNames(),
 				probabilities.range(offset, offset + len), Arrays.copyOfRange(predicted, offset, offset + len),
-				new Attribution(a.maps().range(offset, offset + len), Arrays.copyOfRange(targets, offset, offset + len), a.metadata()),
+				a.range(offset, offset + len, method.perImageKeys()),
 				method.name(), model);
 			BatchIndex where = ImagePlusTensors.batches(source);
 			String file = inputs.inputs().get(seg.input()).name();
@@ -649,11 +649,11 @@ public final class BatchJob {
 	}
 
 	/** Every part, in order, into the three result files; each appears complete or not at all. */
-	private static void assemble(Classifier classifier, BatchInputs inputs, boolean regions, BatchManifest m, Path partsDir,
-		List<Path> outputs) throws IOException {
+	private static void assemble(Classifier classifier, AttributionMethod method, BatchInputs inputs, boolean regions, BatchManifest m,
+		Path partsDir, List<Path> outputs) throws IOException {
 		BatchInputs.Input first = inputs.inputs().get(0);
 		int slices = inputs.isFolder() ? m.entries : first.slices(), frames = inputs.isFolder() ? 1 : first.frames();
-		List<String> header = new ArrayList<>(regions ? RegionExplanations.HEADER : ResultsCsvWriter.header(classifier.classNames()));
+		List<String> header = new ArrayList<>(regions ? RegionExplanations.HEADER : ResultsCsvWriter.header(classifier.classNames(), method));
 		if (inputs.isFolder()) header.add(0, "file");
 		try (AtomicFiles.Pending csv = AtomicFiles.begin(outputs.get(0));
 			// one stack's maps keep its pixel size; a folder's files may each have their own, so its maps stay in pixels

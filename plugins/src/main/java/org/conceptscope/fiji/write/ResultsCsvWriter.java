@@ -41,6 +41,13 @@ public final class ResultsCsvWriter {
 		return h;
 	}
 
+	/** The columns of a method's rows, before any is computed: EVA adds {@link #EVA_COLUMNS}. */
+	public static List<String> header(List<String> classNames, org.conceptscope.attribution.AttributionMethod method) {
+		List<String> h = header(classNames);
+		if (method instanceof Eva) h.addAll(EVA_COLUMNS);
+		return h;
+	}
+
 	/** The columns for a model's classes. */
 	public static List<String> header(List<String> classNames) {
 		List<String> h = new ArrayList<>(List.of("slice", "frame", "label", "predicted"));
