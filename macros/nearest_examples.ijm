@@ -3,7 +3,7 @@
 // prototypes of the training examples (MMD-critic), per class when the folder has one subfolder
 // per class.
 // Results in save_dir: <title>-nearest.tif (montage: each slice, then its nearest examples with their
-// distances), <title>-nearest.csv (slice, rank, example, distance), prototypes.tif and
+// distances), <title>-nearest.csv (case, rank, example, distance), prototypes.tif and
 // prototypes.csv (class, rank, example, objective).
 //
 // Arguments (macro-option style, all optional when run from the editor):

@@ -348,6 +348,23 @@ public final class TiledExplainer {
 		return a;
 	}
 
+	/**
+	 * Every tile of every image of the source, [images x tiles, tileHeight, tileWidth, c] (image-major,
+	 * tiles row by row), normalised as a tiled run normalises them: a normalisation that takes
+	 * statistics takes them over the whole slice. The samples a command takes from images larger
+	 * than the model's input.
+	 */
+	public static FloatTensor tiles(TileSource source, Normalization normalization, TileGrid grid) {
+		if (grid.height() != source.height() || grid.width() != source.width()) {
+			throw new IllegalArgumentException("The grid " + grid + " is not over the source's " + source.width() + "x" + source.height() + " images.");
+		}
+		long total = (long) source.images() * grid.count();
+		if (total * grid.tileHeight() * grid.tileWidth() * source.channels() > Integer.MAX_VALUE - 8) {
+			throw new IllegalArgumentException("The " + total + " tiles hold more values than one array; take fewer images at a time.");
+		}
+		return new Tiles(source, normalization, grid).batch(0, (int) total, 1);
+	}
+
 	/** Reads and normalises tiles by global index (image * tiles per image + tile). */
 	static final class Tiles {
 		private final TileSource source;

@@ -86,6 +86,8 @@ class WholeImageSamplesTest {
 				+ "]');\n", ""));
 			runs.put("evaluate-" + inputs[i], new Macro(open + "run('Evaluate Explanation...', 'model=[" + model
 				+ "] method=saliency metric=deletion target=predicted steps=8 save_dir=[" + work.resolve("ev-" + inputs[i]) + "]');\n", ""));
+			runs.put("visualization-" + inputs[i], new Macro(open + "run('Feature Visualization...', 'model=[" + model
+				+ "] target=[DAB-positive] recipe=simple steps=3 seed=7 save_dir=[" + work.resolve("fv-" + inputs[i]) + "]');\n", ""));
 			runs.put("graph-" + inputs[i], new Macro(open + "run('Concept Graph...', 'model=[" + model
 				+ "] layers=[conv2/relu,conv3/relu] scope=class target=predicted concepts=2 samples=100 seed=7 steps=8 examples=2"
 				+ " output=channel save_dir=[" + work.resolve("cg-" + inputs[i]) + "]');\n", ""));
@@ -105,6 +107,9 @@ class WholeImageSamplesTest {
 		runs.put("palette", new Macro("setBatchMode(true);\nopen('" + work.resolve("indexed-as-rgb.png") + "');\nrun('Nearest Examples...', 'model=["
 			+ model + "] folder=[" + work.resolve("palette") + "] layer=conv2/relu neighbours=1 prototypes=0 save_dir=[" + work.resolve("pal")
 			+ "]');\n", ""));
+		runs.put("graph-palette", new Macro("setBatchMode(true);\nopen('" + work.resolve("palette/indexed.png") + "');\nrun('Concept Graph...',"
+			+ " 'model=[" + model + "] layers=[conv2/relu,conv3/relu] scope=class target=predicted concepts=2 samples=50 seed=7 steps=4"
+			+ " examples=2 output=channel save_dir=[" + work.resolve("cg-palette") + "]');\n", ""));
 		logs = MacroRunner.run(runs, work);
 	}
 
@@ -174,6 +179,24 @@ class WholeImageSamplesTest {
 			}
 			assertTrue(Float.isFinite(w.getf(SIZE - 1, SIZE - 1)));
 		}
+	}
+
+	/** MACO's simple recipe keeps the mean magnitude spectrum of its images: the whole image's tiles give the hand-cut tiles' result. */
+	@Test
+	void featureVisualizationKeepsTheSpectrumOfTheImagesTiles() throws Exception {
+		assertFalse(logs.get("visualization-whole").contains("Error"), logs.get("visualization-whole"));
+		assertTrue(logs.get("visualization-whole").contains("taken as 256 images"), logs.get("visualization-whole"));
+		String csv = "ihc-stain-DAB-positive-maco-scores.csv";
+		assertEquals(Files.readString(work.resolve("fv-tiles/" + csv)), Files.readString(work.resolve("fv-whole/" + csv)));
+	}
+
+	/** A palette image (64x64, indexed colours) through Concept Graph: concepts from its 4 tiles, maps of the whole image in its colours. */
+	@Test
+	void theConceptGraphOfAPaletteImageMapsItsColours() throws Exception {
+		assertFalse(logs.get("graph-palette").contains("Error"), logs.get("graph-palette"));
+		ImagePlus maps = IJ.openImage(work.resolve("cg-palette/indexed-concept-graph.tif").toString());
+		assertEquals(64, maps.getWidth());
+		assertEquals(3 + 2 + 2, maps.getNChannels(), "R, G, B of the palette's colours and two concepts of each layer");
 	}
 
 	@Test

@@ -228,7 +228,7 @@ final class CommandInputs {
 		private java.io.File model;
 
 		@Parameter(label = "Image folder (empty: the current image)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "a folder of images of one class (`.tif`, `.tiff`, `.png`, `.jpg`, `.jpeg`, `.dcm`, name order, other files skipped; an image larger than the model's input gives its tiles of the input's size, each one image); empty = the current image or stack (the same)")
+			description = "a folder of images of one class (`.tif`, `.tiff`, `.png`, `.jpg`, `.jpeg`, `.dcm`, name order, other files skipped; an image larger than the model's input gives its tiles of the input's size, each one image; a model that takes any size needs images of one size); empty = the current image or stack (its tiles likewise)")
 		private java.io.File folder;
 
 		@Parameter(label = "Layer (empty: the last spatial layer)", persist = false, required = false,

@@ -7,6 +7,7 @@ import net.imglib2.img.Img;
 import net.imglib2.img.array.ArrayImgs;
 import net.imglib2.type.numeric.RealType;
 
+import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.ImageAxes;
 import org.conceptscope.tensor.ImageTensors;
@@ -34,12 +35,21 @@ public final class ImagePlusTensors {
 
 	private ImagePlusTensors() {}
 
-	/** The image as a normalised NHWC batch, plus the batch-to-(slice, frame) map. */
+	/**
+	 * The image as a normalised NHWC batch, plus the batch-to-(slice, frame) map. A stack of tiles
+	 * ({@link ImageTiles}) under a normalisation that takes statistics is normalised as a tiled run
+	 * normalises its tiles, over the whole slice they were cut from, not tile by tile.
+	 */
 	public static Converted toTensor(ImagePlus imp, Normalization normalization) {
 		if (normalization == null) throw new IllegalArgumentException("No normalisation given; use Normalization.None for raw values.");
 		checkMemory(imp, false);
-		Img<? extends RealType<?>> img = toImg(imp);
-		FloatTensor t = tensorOf(img, normalization);
+		ImageTiles.Origin origin = ImageTiles.origin(imp);
+		FloatTensor t;
+		if (origin != null && !TiledExplainer.pointwise(normalization, typeMax(origin.image()))) {
+			t = TiledExplainer.tiles(new ImagePlusTiles(origin.image()), normalization, origin.grid());
+		} else {
+			t = tensorOf(toImg(imp), normalization);
+		}
 		int bad = t.firstNonFinite();
 		if (bad >= 0) throw new NonFiniteValues(imp.getTitle(), batches(imp), bad / t.stride0());
 		return new Converted(t, batches(imp));

@@ -19,14 +19,22 @@ import org.conceptscope.tensor.TileGrid;
  */
 public final class ImageTiles {
 
-	/** Property on a tile stack; {@link ImageSet#describe} then names an entry by its slice label. */
-	static final String GRID = "ConceptScope.tiles";
+	/** Property of a tile stack: its {@link Origin}. */
+	private static final String ORIGIN = "ConceptScope.tiles";
+
+	/** The image a tile stack was cut from, and where its tiles lie. */
+	public record Origin(ImagePlus image, TileGrid grid) {}
 
 	private ImageTiles() {}
 
-	/** Whether the image is a stack of tiles made by {@link #of}. */
+	/** Whether the image is a stack of tiles made by {@link #of} ({@link ImageSet#describe} then names an entry by its slice label). */
 	public static boolean isTileStack(ImagePlus imp) {
-		return imp.getProperty(GRID) != null;
+		return origin(imp) != null;
+	}
+
+	/** Where a tile stack was cut from; null for any other image. */
+	public static Origin origin(ImagePlus imp) {
+		return imp.getProperty(ORIGIN) instanceof Origin o ? o : null;
 	}
 
 	/**
@@ -66,7 +74,7 @@ public final class ImageTiles {
 		ImagePlus out = new ImagePlus(imp.getShortTitle() + "-tiles", stack);
 		out.setDimensions(channels, batches.size() * grid.count(), 1);
 		out.setCalibration(imp.getCalibration().copy());
-		out.setProperty(GRID, grid.describe());
+		out.setProperty(ORIGIN, new Origin(imp, grid));
 		if (imp instanceof CompositeImage ci && channels > 1) {
 			CompositeImage co = new CompositeImage(out, ci.getMode());
 			for (int c = 1; c <= channels; c++) {
@@ -76,7 +84,7 @@ public final class ImageTiles {
 				co.setDisplayRange(lut.min, lut.max);
 			}
 			co.setC(1);
-			co.setProperty(GRID, grid.describe());
+			co.setProperty(ORIGIN, new Origin(imp, grid));
 			return co;
 		}
 		out.getProcessor().setColorModel(imp.getProcessor().getColorModel());

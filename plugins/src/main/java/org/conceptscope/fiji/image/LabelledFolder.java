@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.Locale;
 import java.util.stream.Stream;
 
@@ -34,8 +35,10 @@ public final class LabelledFolder {
 	/**
 	 * @param classes the model's class names
 	 * @param input the model's input [N, H, W, C]; every image must have its height, width and channels
+	 * @param asRead each image as the model reads it (e.g. a palette as its colours)
 	 */
-	public static Data read(Path folder, List<String> classes, Normalization normalization, long[] input) throws IOException {
+	public static Data read(Path folder, List<String> classes, Normalization normalization, long[] input, UnaryOperator<ImagePlus> asRead)
+		throws IOException {
 		List<Subfolder> subs = subfolders(folder, classes);
 		List<ImagePlus> all = new ArrayList<>();
 		List<FloatTensor> parts = new ArrayList<>();
@@ -46,7 +49,7 @@ public final class LabelledFolder {
 			Path p = sub.path();
 			int k = sub.label();
 			used.add(classes.get(k));
-			ImageSet set = ImageSet.ofFolder(p);
+			ImageSet set = new ImageSet(ImageSet.ofFolder(p).images().stream().map(asRead).toList());
 			FloatTensor t = set.toTensor(normalization);
 			long[] s = t.shape();
 			if (s[1] != input[1] || s[2] != input[2] || s[3] != input[3]) {

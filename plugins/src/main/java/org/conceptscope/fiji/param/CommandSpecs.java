@@ -89,7 +89,7 @@ public final class CommandSpecs {
 		Parameters.of(MODEL, SAVE_DIR.help("writes `<model>-info.txt` and `<model>-layers.csv` there")), Set.of("model"), null, null);
 
 	public static final CommandSpec CONCEPT_DISCOVERY = new CommandSpec("Concept Discovery...", "Concept Discovery", "concept-discovery.md",
-		Parameters.of(MODEL, FOLDER.help("a folder of images of one class (`.tif`, `.tiff`, `.png`, `.jpg`, `.jpeg`, `.dcm`, name order, other files skipped; an image larger than the model's input gives its tiles of the input's size, each one image); empty = the current image or stack (the same)"), LAYER.help("the layer that splits the model (Model Info lists them); empty = the last spatial layer"),
+		Parameters.of(MODEL, FOLDER.help("a folder of images of one class (`.tif`, `.tiff`, `.png`, `.jpg`, `.jpeg`, `.dcm`, name order, other files skipped; an image larger than the model's input gives its tiles of the input's size, each one image; a model that takes any size needs images of one size); empty = the current image or stack (its tiles likewise)"), LAYER.help("the layer that splits the model (Model Info lists them); empty = the last spatial layer"),
 			TARGET.help("the class whose concepts are sought: `predicted` (the class most slices are predicted as), a class name or index"),
 			Parameter.integer("patch", "Crop size (pixels)", 16).range(Range.atLeast(2)).help("square crops of `patch` pixels every `stride` pixels, each resized to the model input"),
 			Parameter.integer("stride", "Crop stride (pixels)", 8).range(Range.atLeast(1)).help("the step between crops, in pixels"),

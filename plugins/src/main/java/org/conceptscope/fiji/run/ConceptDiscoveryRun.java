@@ -126,8 +126,7 @@ public final class ConceptDiscoveryRun {
 			FloatTensor batch;
 			int[] labels = null;
 			if (hasSubfolders(s.folder)) {
-				LabelledFolder.Data d = LabelledFolder.read(s.folder, classifier.classNames(), classifier.normalization(),
-					classifier.signature().input().shape());
+				LabelledFolder.Data d = Models.labelledFolder(s.folder, classifier);
 				images = d.images();
 				batch = d.tensor();
 				labels = d.labels();

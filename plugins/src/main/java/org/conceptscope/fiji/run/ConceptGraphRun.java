@@ -81,7 +81,7 @@ public final class ConceptGraphRun {
 		ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder);
 		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "Concept Graph")) {
 			ImageSet images = ModelSizeInputs.samples(given, classifier, CommandSpecs.CONCEPT_GRAPH);
-			FloatTensor batch = images.toTensor(classifier.normalization());
+			FloatTensor batch = Models.input(images, classifier);
 			ConceptGraph.Options options = new ConceptGraph.Options(s.layerList(), s.concepts, s.samples, s.seed, s.steps, s.examples,
 				s.erfMass);
 			ConceptGraph.Result g = s.datasetWide() ? ConceptGraph.buildDataset(classifier, batch, options, progress)
@@ -94,7 +94,7 @@ public final class ConceptGraphRun {
 				montages.add(ErfMontage.build(bank, g.erfs().get(b), images, layerFile(bank.layer) + "-erf-montage"));
 			}
 			List<Maps> maps = new ArrayList<>();
-			for (ImagePlus imp : given.images()) maps.add(maps(classifier, g.banks(), imp, s, progress));
+			for (ImagePlus imp : given.images()) maps.add(maps(classifier, g.banks(), Models.paletteAsRgb(imp, classifier), s, progress));
 			Result r = new Result(g, picture, montages, maps, edgeHeader(), edgeRows(g), nodeHeader(), nodeRows(g), List.of());
 			return s.saveDir == null ? r : save(r, s.saveDir);
 		}

@@ -82,8 +82,7 @@ public final class ExamplesRun {
 			FloatTensor trainingTensor;
 			int[] labels = null;
 			if (labelled) {
-				LabelledFolder.Data d = LabelledFolder.read(s.folder, classifier.classNames(), classifier.normalization(),
-					classifier.signature().input().shape());
+				LabelledFolder.Data d = Models.labelledFolder(s.folder, classifier);
 				training = d.images();
 				trainingTensor = d.tensor();
 				labels = d.labels();

@@ -54,8 +54,7 @@ public final class HeadTrainingRun {
 		s.validate();
 		checkReplaceable(s.saveDir.resolve(HEAD_DIR));
 		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Train Interpretable Head")) {
-			LabelledFolder.Data data = LabelledFolder.read(s.folder, backbone.classNames(), backbone.normalization(),
-				backbone.signature().input().shape());
+			LabelledFolder.Data data = Models.labelledFolder(s.folder, backbone);
 			String layer = HeadTraining.layer(backbone, s.layer, HeadTrainingSettings.LAYER);
 			FloatTensor images = data.tensor();
 			HeadTrainer trainer = Registry.head(s.head, java.util.Map.of(HeadTrainingSettings.CONCEPTS, s.concepts,

@@ -38,8 +38,7 @@ public final class MegeRecoRun {
 	static EvaluationRun.Result run(EvaluationSettings s, Progress progress) throws IOException {
 		try (TensorFlowClassifier model = Models.openTensorFlow(s.model, "MeGe/ReCo")) {
 			CnnArchitecture arch = MegeReco.architectureFor(model, s.architecture);
-			LabelledFolder.Data data = LabelledFolder.read(s.folder, model.classNames(), model.normalization(),
-				model.signature().input().shape());
+			LabelledFolder.Data data = Models.labelledFolder(s.folder, model);
 			return report(s, evaluation(arch, s).evaluate(data.tensor(), data.labels(), methods(s), progress));
 		}
 	}

@@ -5,6 +5,7 @@ import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.image.ImagePlusTiles;
 import org.conceptscope.fiji.image.ImageTiles;
 import org.conceptscope.fiji.image.ImageSet;
+import org.conceptscope.fiji.image.LabelledFolder;
 import ij.IJ;
 import ij.ImagePlus;
 import ij.measure.Calibration;
@@ -12,6 +13,7 @@ import ij.measure.Calibration;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import org.conceptscope.model.Classifier;
@@ -160,10 +162,20 @@ public final class Models {
 		return copy;
 	}
 
-	/** The images of a set as the model's input, checked against the pixel size with the first image. */
+	/** A folder of one subfolder of images per class ({@link LabelledFolder}) as the model reads it, palettes as their colours. */
+	public static LabelledFolder.Data labelledFolder(Path folder, Classifier classifier) throws java.io.IOException {
+		return LabelledFolder.read(folder, classifier.classNames(), classifier.normalization(), classifier.signature().input().shape(),
+			imp -> paletteAsRgb(imp, classifier));
+	}
+
+	/**
+	 * The images of a set as the model's input, checked against the pixel size with the first image;
+	 * an image with a colour palette is read as its colours ({@link #paletteAsRgb}).
+	 */
 	public static org.conceptscope.tensor.FloatTensor input(ImageSet images, Classifier classifier) {
 		if (!images.images().isEmpty()) warnPixelSize(images.images().get(0), classifier);
-		return images.toTensor(classifier.normalization());
+		List<ImagePlus> read = images.images().stream().map(imp -> paletteAsRgb(imp, classifier)).toList();
+		return (read.equals(images.images()) ? images : new ImageSet(read)).toTensor(classifier.normalization());
 	}
 
 	/**

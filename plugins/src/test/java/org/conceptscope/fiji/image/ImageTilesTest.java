@@ -122,6 +122,40 @@ class ImageTilesTest {
 		}
 	}
 
+	/**
+	 * A normalisation that takes statistics takes them over the slice the tiles were cut from, as a
+	 * tiled run does: each tile's values equal that window of the whole normalised slice, where
+	 * normalising each tile alone would stretch a dim tile to full contrast.
+	 */
+	@Test
+	void statisticsAreTakenOverTheWholeSliceNotTileByTile() {
+		ImageStack stack = new ImageStack(W, H);
+		for (int z = 0; z < 2; z++) {
+			ShortProcessor ip = new ShortProcessor(W, H);
+			for (int y = 0; y < H; y++) for (int x = 0; x < W; x++) ip.set(x, y, 100 + 7 * x * (z + 1) + (x > 40 ? 3000 : 0) + y % 5);
+			stack.addSlice(ip);
+		}
+		ImagePlus plain = new ImagePlus("plain.tif", stack);
+		ImagePlus calibrated = new ImagePlus("calibrated.tif", stack.duplicate());
+		calibrated.getCalibration().setFunction(Calibration.STRAIGHT_LINE, new double[] { -1000, 0.5 }, "HU");
+		TileGrid grid = TileGrid.of(H, W, 32, 32, 0);
+		List<Object[]> cases = List.of(new Object[] { plain, new Normalization.ZeroMeanUnitVariance() },
+			new Object[] { plain, new Normalization.Percentile(1, 99.8) }, new Object[] { calibrated, new Normalization.UnitRange() });
+		for (Object[] c : cases) {
+			ImagePlus imp = (ImagePlus) c[0];
+			Normalization norm = (Normalization) c[1];
+			float[] whole = ImagePlusTensors.toTensor(imp, norm).tensor().data();
+			FloatTensor tiles = ImagePlusTensors.toTensor(ImageTiles.of(imp, grid), norm).tensor();
+			assertEquals(2 * grid.count(), tiles.dim(0));
+			float[] t = tiles.data();
+			for (int z = 0; z < 2; z++) for (int k = 0; k < grid.count(); k++) for (int y = 0; y < 32; y++) for (int x = 0; x < 32; x++) {
+				float expected = whole[(z * H + grid.y(k) + y) * W + grid.x(k) + x];
+				assertEquals(expected, t[((z * grid.count() + k) * 32 + y) * 32 + x], 1e-5f * (1 + Math.abs(expected)),
+					imp.getTitle() + " " + norm.describe() + " slice " + z + " tile " + k + " (" + x + ", " + y + ")");
+			}
+		}
+	}
+
 	@Test
 	void aGridOutsideTheImageIsRefused() {
 		ImagePlus imp = new ImagePlus("small", new ShortProcessor(20, 20));

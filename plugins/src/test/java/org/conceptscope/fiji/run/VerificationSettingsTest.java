@@ -68,7 +68,7 @@ class VerificationSettingsTest {
 		write(folder.resolve("AIR"), 3, 16, -1000f);
 		write(folder.resolve("bone"), 2, 16, 1200f);
 		Files.writeString(folder.resolve("notes.txt"), "skipped");
-		LabelledFolder.Data d = LabelledFolder.read(folder, CT, Normalization.parse("affine(0,1000)"), new long[] { -1, 16, 16, 1 });
+		LabelledFolder.Data d = LabelledFolder.read(folder, CT, Normalization.parse("affine(0,1000)"), new long[] { -1, 16, 16, 1 }, imp -> imp);
 		assertArrayEquals(new int[] { 0, 0, 0, 2, 2 }, d.labels(), "AIR is air (case ignored), bone is bone; subfolders in name order");
 		assertArrayEquals(new int[] { 3, 0, 2 }, d.counts());
 		assertEquals(-1f, d.tensor().data()[0], 1e-6f, "normalised with the model's normalisation");
@@ -93,7 +93,7 @@ class VerificationSettingsTest {
 	}
 
 	private LabelledFolder.Data read(Path folder) throws Exception {
-		return LabelledFolder.read(folder, CT, Normalization.parse("affine(0,1000)"), new long[] { -1, 16, 16, 1 });
+		return LabelledFolder.read(folder, CT, Normalization.parse("affine(0,1000)"), new long[] { -1, 16, 16, 1 }, imp -> imp);
 	}
 
 	private static void write(Path sub, int slices, int size, float value) throws Exception {
