@@ -34,6 +34,22 @@ class DocsTablesTest {
 		}
 	}
 
+	/** The README's tour and the Fiji page list every menu command, and say how many there are. */
+	@Test
+	void theReadmeAndTheFijiPageListEveryCommand() throws IOException {
+		String[] words = { "", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten", "Eleven", "Twelve", "Thirteen",
+			"Fourteen", "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen", "Twenty" };
+		for (String doc : new String[] { "README.md", "docs/fiji.md" }) {
+			String text = Files.readString(repository().resolve(doc), StandardCharsets.UTF_8);
+			assertEquals(true, text.contains(words[CommandSpecs.ALL.size()] + " commands under *Plugins > ConceptScope*"),
+				doc + " does not say " + words[CommandSpecs.ALL.size()] + " commands");
+			for (CommandSpec spec : CommandSpecs.ALL) {
+				assertEquals(true, text.contains("| [`" + spec.command() + "`](" + (doc.equals("README.md") ? "docs/" : "") + "commands/"
+					+ spec.page() + ") |"), doc + " has no row for " + spec.command());
+			}
+		}
+	}
+
 	@Test
 	void theTableHasARowPerKeyInOrderWithItsDefault() {
 		String t = ParameterTable.markdown(CommandSpecs.CONCEPT_LOCALIZATION);
