@@ -190,7 +190,7 @@ final class SparkMegeReco {
 			LabelledFolder.Data data;
 			MegeReco mege;
 			try (TensorFlowClassifier model = TensorFlowClassifier.load(ModelArchive.local(shipped))) {
-				data = LabelledFolder.read(s.folder, model.classNames(), model.normalization(), model.signature().input().shape());
+				data = Models.labelledFolder(s.folder, model);
 				mege = MegeRecoRun.evaluation(MegeReco.architectureFor(model, s.architecture), s);
 			}
 			Path folder = dir.resolve("mege-fold-" + f);
@@ -217,7 +217,7 @@ final class SparkMegeReco {
 			images.add(imp);
 			for (int z = 0; z < imp.getStackSize(); z++) labels.add(Integer.parseInt(listing.get(i)[1]));
 		}
-		FloatTensor x = new ImageSet(images).toTensor(model.normalization());
+		FloatTensor x = Models.input(new ImageSet(images), model); // palettes as their colours, as in the local run
 		int[] fold = Arrays.copyOfRange(foldOf, c.firstImage(), c.firstImage() + labels.size());
 		return MegeReco.part(models, x, labels.stream().mapToInt(Integer::intValue).toArray(), fold, MegeRecoRun.methods(s), Progress.NONE);
 	}
