@@ -149,6 +149,13 @@ class HolisticDiscoveryMacrosTest {
 				}
 				ImagePlus maps = IJ.openImage(dir.resolve("concept-maps.tif").toString());
 				assertEquals(idx.size(), maps.getNSlices(), "one slice per image of the class");
+				// the atlas names each crop's image as the folder's set names it ("a.tif slice 1", once)
+				java.util.Set<String> names = new java.util.HashSet<>();
+				for (Path file : labelled.keySet()) names.add(file.getFileName() + " slice 1");
+				for (ij.gui.Roi roi : IJ.openImage(dir.resolve("atlas.tif").toString()).getOverlay().toArray()) {
+					String where = roi.getName().split(org.conceptscope.fiji.write.RoiWriter.SEPARATOR)[2];
+					assertTrue(names.contains(where), roi.getName());
+				}
 			}
 			assertTrue(found >= 2, "the labelled patches are predicted as at least two classes");
 		}

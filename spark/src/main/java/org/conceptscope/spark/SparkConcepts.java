@@ -27,6 +27,9 @@ import org.conceptscope.concepts.CraftOptions;
 import org.conceptscope.concepts.Nmf;
 import org.conceptscope.fiji.image.ImageSet;
 import org.conceptscope.fiji.run.Models;
+import org.conceptscope.fiji.run.ModelSizeInputs;
+import org.conceptscope.fiji.param.CommandSpecs;
+import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.fiji.run.ConceptDiscoveryRun;
 import org.conceptscope.fiji.run.ConceptDiscoverySettings;
@@ -267,7 +270,7 @@ public final class SparkConcepts {
 	// --- on the executors ---
 
 	/**
-	 * Files [from, to) as one normalised batch, and which file and slice each entry is. Each pass
+	 * Files [from, to) as one normalised batch, and which file and slice (or tile) each entry is. Each pass
 	 * reads its files again: holding a cohort in memory between passes is what the passes avoid.
 	 */
 	record Chunk(FloatTensor x, List<int[]> where) {
@@ -278,8 +281,10 @@ public final class SparkConcepts {
 			for (int f = from; f < to; f++) {
 				ImagePlus imp = IJ.openImage(folder.resolve(files.get(f)).toString());
 				if (imp == null) throw new IllegalArgumentException(folder.resolve(files.get(f)) + " cannot be opened as an image: remove it from the folder.");
-				images.add(imp);
-				for (int z = 1; z <= imp.getStackSize(); z++) where.add(new int[] { f, z });
+				// an image larger than the model's input is its tiles, as in Concept Discovery ("slice" then numbers them)
+				ImagePlus samples = ModelSizeInputs.samples(imp, classifier, CommandSpecs.CONCEPT_DISCOVERY);
+				images.add(samples);
+				for (int z = 1; z <= ImagePlusTensors.batches(samples).size(); z++) where.add(new int[] { f, z });
 			}
 			return new Chunk(Models.input(new ImageSet(images), classifier), where);
 		}

@@ -112,6 +112,46 @@ class SparkConceptsTest {
 		assertTrue(Files.isDirectory(out.resolve("concepts-per-image.parquet")));
 	}
 
+	/** Whole images (64x64 and 96x64 crops of ihc.png, 4 and 6 tiles of the 32x32 input) give Concept Discovery's bank on the same folder. */
+	@Test
+	void wholeImagesAreTheirTilesAsInConceptDiscovery(@TempDir Path images) throws Exception {
+		ImagePlus ihc = IJ.openImage(SparkBatchTest.TEST_IMAGES.resolve("images/ihc.png").toString());
+		Path whole = images.resolve("whole");
+		whole.toFile().mkdirs();
+		int[][] boxes = { { 96, 160, 64, 64 }, { 300, 40, 96, 64 }, { 200, 380, 64, 64 } };
+		for (int i = 0; i < boxes.length; i++) {
+			ij.process.ImageProcessor ip = ihc.getProcessor().duplicate();
+			ip.setRoi(boxes[i][0], boxes[i][1], boxes[i][2], boxes[i][3]);
+			assertTrue(IJ.saveAsTiff(new ImagePlus("w" + i, ip.crop()), whole.resolve("whole-" + i + ".tif").toString()));
+		}
+		ConceptDiscoverySettings s = new ConceptDiscoverySettings();
+		s.model = SparkBatchTest.MODEL;
+		s.folder = whole;
+		s.target = "DAB-positive";
+		s.patch = 16;
+		s.stride = 8;
+		s.concepts = 3;
+		s.seed = 5;
+		s.designs = 8;
+		s.examples = 4;
+		s.saveDir = work.resolve("whole-discovery");
+		ConceptDiscoveryRun.run(null, s, Progress.NONE);
+		ConceptBank want = ConceptBank.load(s.saveDir.resolve(ConceptDiscoveryRun.BANK));
+
+		Path out = work.resolve("whole-cohort");
+		List<String> a = new ArrayList<>(List.of(args(out, "select=all", "batch=2", "samples=1000000")));
+		a.set(0, "input=" + whole);
+		Run run = run(a.toArray(String[]::new));
+		assertEquals(0, run.status(), run.err());
+		assertTrue(run.err().contains("14 images, " + 14 * 9 + " crops sampled"), "4 + 6 + 4 tiles of 9 crops each: " + run.err());
+		ConceptBank got = ConceptBank.load(out.resolve(SparkConcepts.BANK));
+		for (int k = 0; k < 3; k++) {
+			assertArrayEquals(want.concepts[k], got.concepts[k], 1e-9, "concept " + (k + 1));
+			assertEquals(want.importance[k], got.importance[k], 1e-9, "importance of concept " + (k + 1));
+			assertEquals(want.examples.get(k), got.examples.get(k), "examples of concept " + (k + 1));
+		}
+	}
+
 	@Test
 	void aSampleOfCropsIsTheSameWhateverTheTasks() throws Exception {
 		Path four = work.resolve("sample-batch4"), seven = work.resolve("sample-batch7");

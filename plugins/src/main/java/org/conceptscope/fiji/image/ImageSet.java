@@ -117,9 +117,23 @@ public final class ImageSet {
 		return ip;
 	}
 
+	/** Property of an image made by {@link #entry}: the name {@link #describe} gives it. */
+	private static final String ENTRY_NAME = "ConceptScope.entry";
+
+	/**
+	 * One entry of a set as an image of its own (a subset's member), which {@link #describe} names
+	 * as the set named it ("ihc.png x=32 y=0", not "ihc.png x=32 y=0 slice 1").
+	 */
+	public static ImagePlus entry(String name, ImageProcessor plane) {
+		ImagePlus imp = new ImagePlus(name, plane);
+		imp.setProperty(ENTRY_NAME, name);
+		return imp;
+	}
+
 	/** "title slice z" of batch entry i, for labels; "title [slice z] x=.. y=.." for a tile ({@link ImageTiles}). */
 	public String describe(int i) {
 		ImagePlus imp = imageOf(i);
+		if (imp.getProperty(ENTRY_NAME) instanceof String name) return name;
 		BatchIndex b = ImagePlusTensors.batches(imp);
 		int k = batchOf(i);
 		if (ImageTiles.isTileStack(imp)) return imp.getStack().getSliceLabel(ImagePlusTensors.stackIndex(imp, 1, b.slice(k), b.frame(k)));

@@ -132,7 +132,7 @@ public final class HolisticOutputs {
 	/** A set of the entries {@code which} of another, one single-plane image each (atlas crops are indexed in this order). */
 	static ImageSet subset(ImageSet images, int[] which) {
 		List<ImagePlus> list = new ArrayList<>();
-		for (int i : which) list.add(new ImagePlus(images.describe(i), images.plane(i)));
+		for (int i : which) list.add(ImageSet.entry(images.describe(i), images.plane(i)));
 		return new ImageSet(list);
 	}
 
