@@ -63,32 +63,14 @@ class SparkConceptsTest {
 
 	@Test
 	void everyCropSampledGivesConceptDiscoverysBankAndImportance() throws Exception {
-		ConceptDiscoverySettings s = new ConceptDiscoverySettings();
-		s.model = SparkBatchTest.MODEL;
-		s.folder = folder;
-		s.target = "DAB-positive";
-		s.patch = 16;
-		s.stride = 8;
-		s.concepts = 3;
-		s.seed = 5;
-		s.designs = 8;
-		s.examples = 4;
-		s.saveDir = work.resolve("discovery");
-		ConceptDiscoveryRun.run(null, s, Progress.NONE);
-		ConceptBank want = ConceptBank.load(s.saveDir.resolve(ConceptDiscoveryRun.BANK));
+		ConceptBank want = discovery(folder, work.resolve("discovery"));
 
 		Path out = work.resolve("cohort-all");
 		Run run = run(args(out, "select=all", "batch=5", "samples=1000000"));
 		assertEquals(0, run.status(), run.err());
 		ConceptBank got = ConceptBank.load(out.resolve(SparkConcepts.BANK));
-		assertEquals(want.layer, got.layer);
-		assertEquals(want.classIndex, got.classIndex);
 		assertTrue(run.err().contains("12 images, " + 12 * 9 + " crops sampled"), "9 crops of 16 px every 8 px on 32 x 32: " + run.err());
-		for (int k = 0; k < 3; k++) {
-			assertArrayEquals(want.concepts[k], got.concepts[k], 1e-9, "concept " + (k + 1));
-			assertEquals(want.importance[k], got.importance[k], 1e-9, "importance of concept " + (k + 1));
-			assertEquals(want.examples.get(k), got.examples.get(k), "examples of concept " + (k + 1));
-		}
+		assertSameBank(want, got);
 
 		// Each image's presence is the mean of its coarse concept map.
 		List<String> lines = Files.readAllLines(out.resolve(SparkConcepts.PER_IMAGE));
@@ -124,19 +106,7 @@ class SparkConceptsTest {
 			ip.setRoi(boxes[i][0], boxes[i][1], boxes[i][2], boxes[i][3]);
 			assertTrue(IJ.saveAsTiff(new ImagePlus("w" + i, ip.crop()), whole.resolve("whole-" + i + ".tif").toString()));
 		}
-		ConceptDiscoverySettings s = new ConceptDiscoverySettings();
-		s.model = SparkBatchTest.MODEL;
-		s.folder = whole;
-		s.target = "DAB-positive";
-		s.patch = 16;
-		s.stride = 8;
-		s.concepts = 3;
-		s.seed = 5;
-		s.designs = 8;
-		s.examples = 4;
-		s.saveDir = work.resolve("whole-discovery");
-		ConceptDiscoveryRun.run(null, s, Progress.NONE);
-		ConceptBank want = ConceptBank.load(s.saveDir.resolve(ConceptDiscoveryRun.BANK));
+		ConceptBank want = discovery(whole, work.resolve("whole-discovery"));
 
 		Path out = work.resolve("whole-cohort");
 		List<String> a = new ArrayList<>(List.of(args(out, "select=all", "batch=2", "samples=1000000")));
@@ -144,7 +114,29 @@ class SparkConceptsTest {
 		Run run = run(a.toArray(String[]::new));
 		assertEquals(0, run.status(), run.err());
 		assertTrue(run.err().contains("14 images, " + 14 * 9 + " crops sampled"), "4 + 6 + 4 tiles of 9 crops each: " + run.err());
-		ConceptBank got = ConceptBank.load(out.resolve(SparkConcepts.BANK));
+		assertSameBank(want, ConceptBank.load(out.resolve(SparkConcepts.BANK)));
+	}
+
+	/** Concept Discovery on a folder with the cohort runs' keys. */
+	private static ConceptBank discovery(Path folder, Path saveDir) throws Exception {
+		ConceptDiscoverySettings s = new ConceptDiscoverySettings();
+		s.model = SparkBatchTest.MODEL;
+		s.folder = folder;
+		s.target = "DAB-positive";
+		s.patch = 16;
+		s.stride = 8;
+		s.concepts = 3;
+		s.seed = 5;
+		s.designs = 8;
+		s.examples = 4;
+		s.saveDir = saveDir;
+		ConceptDiscoveryRun.run(null, s, Progress.NONE);
+		return ConceptBank.load(saveDir.resolve(ConceptDiscoveryRun.BANK));
+	}
+
+	private static void assertSameBank(ConceptBank want, ConceptBank got) {
+		assertEquals(want.layer, got.layer);
+		assertEquals(want.classIndex, got.classIndex);
 		for (int k = 0; k < 3; k++) {
 			assertArrayEquals(want.concepts[k], got.concepts[k], 1e-9, "concept " + (k + 1));
 			assertEquals(want.importance[k], got.importance[k], 1e-9, "importance of concept " + (k + 1));
