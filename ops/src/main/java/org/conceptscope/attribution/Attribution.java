@@ -57,6 +57,7 @@ public record Attribution(FloatTensor maps, int[] targets, Map<String, String> m
 			}
 			meta.put(key, items.subList(from, to).stream().map(String::trim).toList().toString());
 		}
+		if (meta.containsKey("targets")) meta.put("targets", java.util.Arrays.toString(java.util.Arrays.copyOfRange(targets, from, to)));
 		return new Attribution(maps.range(from, to), java.util.Arrays.copyOfRange(targets, from, to), meta,
 			channelMaps == null ? null : channelMaps.range(from, to));
 	}

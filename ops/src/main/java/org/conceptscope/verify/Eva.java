@@ -163,17 +163,18 @@ public final class Eva implements AttributionMethod {
 		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, meta);
 	}
 
+	/** The margin, its verified bounds and the rounding slack: one per image. */
+	@Override
+	public List<String> perImageKeys() {
+		return List.of(MARGIN, LOWER, UPPER, SLACK);
+	}
+
 	/**
 	 * An image explained tile by tile is verified when every tile is: its margin and bounds are the
 	 * smallest of its tiles' (the image's decision is no safer than its least safe tile: with
 	 * m(x) = min over tiles of the tile's margin, every tile's lower bound holds for any x of the
 	 * ball, so min lower <= m(x) <= min upper), its rounding slack the largest.
 	 */
-	@Override
-	public List<String> perImageKeys() {
-		return List.of(MARGIN, LOWER, UPPER, SLACK);
-	}
-
 	@Override
 	public Map<String, String> tiledMetadata(List<Map<String, String>> batches, int[] counts, int tilesPerImage) {
 		if (batches.isEmpty()) return Map.of();

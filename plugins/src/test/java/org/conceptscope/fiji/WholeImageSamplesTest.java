@@ -73,6 +73,10 @@ class WholeImageSamplesTest {
 		save(palette, "palette/indexed.png");
 		save(crop(image, 400, 400, 32), "palette/other.png");
 		save(palette.convertToRGB(), "indexed-as-rgb.png");
+		ImageProcessor small = palette.duplicate();
+		small.setRoi(16, 16, 32, 32);
+		save(small.crop(), "indexed-32.png");
+		save(small.crop().convertToRGB(), "indexed-32-as-rgb.png");
 
 		Map<String, Macro> runs = new LinkedHashMap<>();
 		String[] inputs = { "whole", "tiles" };
@@ -107,6 +111,13 @@ class WholeImageSamplesTest {
 		runs.put("palette", new Macro("setBatchMode(true);\nopen('" + work.resolve("indexed-as-rgb.png") + "');\nrun('Nearest Examples...', 'model=["
 			+ model + "] folder=[" + work.resolve("palette") + "] layer=conv2/relu neighbours=1 prototypes=0 save_dir=[" + work.resolve("pal")
 			+ "]');\n", ""));
+		for (String name : List.of("indexed", "indexed-as-rgb")) {
+			runs.put("attribution-" + name, new Macro("setBatchMode(true);\nopen('" + work.resolve(name.equals("indexed") ? "palette/indexed.png"
+				: name + ".png") + "');\nrun('Attribution...', 'model=[" + model + "] method=saliency output=image save_dir=["
+				+ work.resolve("at-" + name) + "]');\n", ""));
+			runs.put("srd-" + name, new Macro("setBatchMode(true);\nopen('" + work.resolve(name.replace("indexed", "indexed-32") + ".png")
+				+ "');\nrun('Sharing Ratio Decomposition...', 'model=[" + model + "] save_dir=[" + work.resolve("srd-" + name) + "]');\n", ""));
+		}
 		runs.put("graph-palette", new Macro("setBatchMode(true);\nopen('" + work.resolve("palette/indexed.png") + "');\nrun('Concept Graph...',"
 			+ " 'model=[" + model + "] layers=[conv2/relu,conv3/relu] scope=class target=predicted concepts=2 samples=50 seed=7 steps=4"
 			+ " examples=2 output=channel save_dir=[" + work.resolve("cg-palette") + "]');\n", ""));
@@ -197,6 +208,18 @@ class WholeImageSamplesTest {
 		ImagePlus maps = IJ.openImage(work.resolve("cg-palette/indexed-concept-graph.tif").toString());
 		assertEquals(64, maps.getWidth());
 		assertEquals(3 + 2 + 2, maps.getNChannels(), "R, G, B of the palette's colours and two concepts of each layer");
+	}
+
+	/** Attribution (a 64x64 palette image, tiled) and SRD (a 32x32 one) read a palette as its colours: the RGB twin's results. */
+	@Test
+	void attributionAndSrdReadAPaletteAsItsColours() throws Exception {
+		for (String run : List.of("attribution-indexed", "attribution-indexed-as-rgb", "srd-indexed", "srd-indexed-as-rgb")) {
+			assertFalse(logs.get(run).contains("Error"), run + ": " + logs.get(run));
+		}
+		assertEquals(Files.readString(work.resolve("at-indexed-as-rgb/indexed-as-rgb-saliency-results.csv")),
+			Files.readString(work.resolve("at-indexed/indexed-saliency-results.csv")));
+		assertEquals(Files.readString(work.resolve("srd-indexed-as-rgb/indexed-32-as-rgb-srd-results.csv")),
+			Files.readString(work.resolve("srd-indexed/indexed-32-srd-results.csv")));
 	}
 
 	@Test

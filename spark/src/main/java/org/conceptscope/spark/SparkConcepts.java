@@ -366,7 +366,8 @@ public final class SparkConcepts {
 
 	/** A uniform key in [0, 1) for crop k of an image, the same whatever task sees it (SplitMix64 of seed, file, slice, crop). */
 	static double key(long seed, Entry e, int crop) {
-		long z = seed * 0x9E3779B97F4A7C15L + (((long) e.file() << 20) + e.slice()) * 0xD1B54A32D192ED03L + crop;
+		// file and slice side by side in one long: a file of many tiles (over 2^20) keeps its keys apart from the next file's
+		long z = seed * 0x9E3779B97F4A7C15L + (((long) e.file() << 32) | e.slice()) * 0xD1B54A32D192ED03L + crop;
 		z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
 		z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
 		z = z ^ (z >>> 31);

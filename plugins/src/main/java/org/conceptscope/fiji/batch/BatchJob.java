@@ -696,7 +696,7 @@ public final class BatchJob {
 		ImagePlus one = StackRunner.batchImage(imp, ImagePlusTensors.batches(imp), 0, 1);
 		if (TiledExplainer.needsTiles(classifier, one.getHeight(), one.getWidth())) {
 			// One tile of the model's size, read as the tiler reads it.
-			ImagePlusTiles tiles = new ImagePlusTiles(one);
+			ImagePlusTiles tiles = new ImagePlusTiles(Models.paletteAsRgb(one, classifier));
 			TileGrid grid = TiledExplainer.grid(classifier, one.getHeight(), one.getWidth(), TileGrid.DEFAULT_OVERLAP);
 			float[] tile = new float[grid.tileHeight() * grid.tileWidth() * tiles.channels()];
 			tiles.read(0, 0, 0, grid.tileHeight(), grid.tileWidth(), tile);

@@ -76,11 +76,12 @@ public final class Explainer {
 	/** @param warn whether to check the image's pixel size and domain here (a runner that checked its whole stack says no) */
 	public static Explanation explainTiled(Classifier classifier, ImagePlus image, AttributionMethod method, int target, String model,
 		double overlap, int firstEntry, Progress progress, TileCheckpoint checkpoint, boolean warn) {
+		ImagePlus read = Models.paletteAsRgb(image, classifier); // a palette image is read as its colours, as untiled
 		if (warn) {
 			Models.warnPixelSize(image, classifier);
-			Models.warnDomain(image, classifier);
+			Models.warnDomain(read, classifier);
 		}
-		ImagePlusTiles source = new ImagePlusTiles(image);
+		ImagePlusTiles source = new ImagePlusTiles(read);
 		String note = TiledExplainer.paddingNote(TiledExplainer.grid(classifier, source.height(), source.width(), overlap));
 		if (note != null) IJ.log("ConceptScope: " + note);
 		TiledExplainer.Result r = TiledExplainer.explain(classifier, source, method, target, overlap, firstEntry,

@@ -66,7 +66,7 @@ public final class HeadExplanationRun {
 				"map the whole image with Concept Localization... or Attribution..., which work tile by tile");
 			InterpretableHead head = load(s.head);
 			check(head, backbone, s.head, s.model);
-			FloatTensor batch = ImagePlusTensors.toTensor(image, backbone.normalization()).tensor();
+			FloatTensor batch = ImagePlusTensors.toTensor(Models.paletteAsRgb(image, backbone), backbone.normalization()).tensor();
 			FloatTensor features = backbone.activations(batch, head.layer());
 			if (!progress.report(1, 3, "head")) throw new java.util.concurrent.CancellationException("cancelled");
 			double[][] logits = head.logits(features);

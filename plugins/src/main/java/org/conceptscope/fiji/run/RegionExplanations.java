@@ -98,8 +98,9 @@ public final class RegionExplanations {
 		if (regions.isEmpty()) throw new IllegalArgumentException("No region to explain.");
 		Progress p = progress == null ? Progress.NONE : progress;
 		Models.warnPixelSize(image, classifier);
-		Models.warnDomain(image, classifier);
-		ImagePlusTiles source = new ImagePlusTiles(image);
+		ImagePlus read = Models.paletteAsRgb(image, classifier);
+		Models.warnDomain(read, classifier);
+		ImagePlusTiles source = new ImagePlusTiles(read);
 		BatchIndex batches = ImagePlusTensors.batches(image);
 		List<List<String>> rows = new ArrayList<>();
 		List<RegionExplainer.Result> results = new ArrayList<>();

@@ -54,7 +54,7 @@ public final class SharingRatioRun {
 			ModelSizeInputs.require(image, classifier, CommandSpecs.SHARING_RATIO_DECOMPOSITION,
 				"its conservation numbers, ERF and APOP belong to that input", "explain it whole with Attribution... method=srd, which runs SRD"
 					+ " tile by tile and blends the maps");
-			FloatTensor batch = ImagePlusTensors.toTensor(image, classifier.normalization()).tensor();
+			FloatTensor batch = ImagePlusTensors.toTensor(Models.paletteAsRgb(image, classifier), classifier.normalization()).tensor();
 			int target = TargetClass.parse(s.target, classifier.classNames());
 			SharingRatioAnalysis.ErfRequest erf = !s.hasErf() ? null : new SharingRatioAnalysis.ErfRequest(s.erfLayer.trim(),
 				s.x < 0 ? image.getWidth() / 2 : s.x, s.y < 0 ? image.getHeight() / 2 : s.y, s.erfMass);
