@@ -14,6 +14,7 @@
 //   bounds=crown (tighter linear bounds, default) or bounds=interval (faster)
 
 args = getArgument();
+checkKeys("attribution_eva.ijm", args, "image model save_dir bounds");
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
@@ -33,3 +34,13 @@ open(image);
 run("Attribution...", "model=[" + model + "] method=eva target=predicted epsilon=0.01 grid=8 bounds=" + bounds + " output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
 close("*");
 setBatchMode(false);
+
+// A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
+function checkKeys(name, args, keys) {
+	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
+	for (i = 0; i < words.length; i++) {
+		key = words[i];
+		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
+		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
+	}
+}

@@ -17,6 +17,7 @@
 // A folder of images works too: run("Concept Graph...", "model=[...] folder=[...] ...").
 
 args = getArgument();
+checkKeys("concept_graph.ijm", args, "image model save_dir");
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
@@ -35,3 +36,13 @@ open(image);
 run("Concept Graph...", "model=[" + model + "] layers=[conv2/relu,conv3/relu] scope=class target=DAB-positive concepts=3 samples=500 seed=42 steps=32 examples=4 erf_mass=0.9 top_fraction=0.1 output=channel save_dir=[" + saveDir + "]");
 close("*");
 setBatchMode(false);
+
+// A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
+function checkKeys(name, args, keys) {
+	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
+	for (i = 0; i < words.length; i++) {
+		key = words[i];
+		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
+		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
+	}
+}

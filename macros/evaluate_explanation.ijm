@@ -9,6 +9,7 @@
 //   image=[/path/stack.tif] model=[/path/model folder] save_dir=[/path/results]
 
 args = getArgument();
+checkKeys("evaluate_explanation.ijm", args, "image model save_dir");
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
@@ -27,3 +28,13 @@ open(image);
 run("Evaluate Explanation...", "model=[" + model + "] method=saliency metric=deletion target=predicted steps=16 seed=42 save_dir=[" + saveDir + "]");
 close("*");
 setBatchMode(false);
+
+// A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
+function checkKeys(name, args, keys) {
+	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
+	for (i = 0; i < words.length; i++) {
+		key = words[i];
+		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
+		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
+	}
+}

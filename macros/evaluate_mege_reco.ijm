@@ -14,6 +14,7 @@
 //   training_steps=300 (Adam steps per model; fewer is faster and noisier)
 
 args = getArgument();
+checkKeys("evaluate_mege_reco.ijm", args, "folder model save_dir training_steps");
 folder = call("ij.Macro.getValue", args, "folder", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
@@ -29,3 +30,13 @@ if (model == "") model = getDirectory("Choose the model folder (it holds saved_m
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 run("Evaluate Explanation...", "model=[" + model + "] metric=mege_reco folder=[" + folder + "] methods=[saliency,integrated_gradients,random] folds=4 training_steps=" + steps + " seed=42 save_dir=[" + saveDir + "]");
+
+// A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
+function checkKeys(name, args, keys) {
+	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
+	for (i = 0; i < words.length; i++) {
+		key = words[i];
+		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
+		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
+	}
+}

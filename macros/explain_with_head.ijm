@@ -8,6 +8,7 @@
 //   image=[/path/stack.tif] model=[/path/model folder] head=[/path/results/head] save_dir=[/path/results]
 
 args = getArgument();
+checkKeys("explain_with_head.ijm", args, "image model head save_dir");
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 head = call("ij.Macro.getValue", args, "head", "");
@@ -28,3 +29,13 @@ open(image);
 run("Explain with Head...", "model=[" + model + "] head=[" + head + "] target=predicted top=3 top_fraction=0.1 save_dir=[" + saveDir + "]");
 close("*");
 setBatchMode(false);
+
+// A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
+function checkKeys(name, args, keys) {
+	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
+	for (i = 0; i < words.length; i++) {
+		key = words[i];
+		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
+		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
+	}
+}

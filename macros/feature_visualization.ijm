@@ -16,6 +16,7 @@
 //   and recipe=[reference or simple]
 
 args = getArgument();
+checkKeys("feature_visualization.ijm", args, "image model target save_dir head recipe");
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 target = call("ij.Macro.getValue", args, "target", "DAB-positive");
@@ -40,3 +41,13 @@ open(image);
 run("Feature Visualization...", "model=[" + model + "]" + head + " target=[" + target + "]" + settings + " save_dir=[" + saveDir + "]");
 close("*");
 setBatchMode(false);
+
+// A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
+function checkKeys(name, args, keys) {
+	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
+	for (i = 0; i < words.length; i++) {
+		key = words[i];
+		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
+		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
+	}
+}

@@ -6,6 +6,7 @@
 //   model=[/path/model folder] save_dir=[/path/results]
 
 args = getArgument();
+checkKeys("model_info.ijm", args, "model save_dir");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
@@ -18,3 +19,13 @@ if (model == "") model = getDirectory("Choose the model folder (it holds saved_m
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the model report");
 
 run("Model Info...", "model=[" + model + "] save_dir=[" + saveDir + "]");
+
+// A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
+function checkKeys(name, args, keys) {
+	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
+	for (i = 0; i < words.length; i++) {
+		key = words[i];
+		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
+		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
+	}
+}

@@ -11,6 +11,7 @@
 //   layer=[name] neighbours=5 prototypes=3 save_dir=[/path/results]
 
 args = getArgument();
+checkKeys("nearest_examples.ijm", args, "image model folder layer neighbours prototypes save_dir");
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 folder = call("ij.Macro.getValue", args, "folder", "");
@@ -34,3 +35,13 @@ open(image);
 run("Nearest Examples...", "model=[" + model + "] folder=[" + folder + "] layer=[" + layer + "] neighbours=" + neighbours + " prototypes=" + prototypes + " save_dir=[" + saveDir + "]");
 close("*");
 setBatchMode(false);
+
+// A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
+function checkKeys(name, args, keys) {
+	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
+	for (i = 0; i < words.length; i++) {
+		key = words[i];
+		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
+		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
+	}
+}

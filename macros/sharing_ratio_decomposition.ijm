@@ -15,6 +15,7 @@
 //   erf_layer=conv2/relu x=10 y=14 (the defaults, for the bundled IHC stain model)
 
 args = getArgument();
+checkKeys("sharing_ratio_decomposition.ijm", args, "image model save_dir erf_layer x y");
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
@@ -36,3 +37,13 @@ open(image);
 run("Sharing Ratio Decomposition...", "model=[" + model + "] target=predicted erf_layer=[" + layer + "] x=" + x + " y=" + y + " erf_mass=0.9 apop_fill=1 output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
 close("*");
 setBatchMode(false);
+
+// A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
+function checkKeys(name, args, keys) {
+	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
+	for (i = 0; i < words.length; i++) {
+		key = words[i];
+		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
+		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
+	}
+}

@@ -11,6 +11,7 @@
 //   random=[/path/random images] target=[class] layers=[a,b] runs=20 save_dir=[/path/results]
 
 args = getArgument();
+checkKeys("tcav.ijm", args, "model folder concepts random target layers runs save_dir");
 model = call("ij.Macro.getValue", args, "model", "");
 folder = call("ij.Macro.getValue", args, "folder", "");
 concepts = call("ij.Macro.getValue", args, "concepts", "");
@@ -36,3 +37,13 @@ run("TCAV...", "model=[" + model + "] folder=[" + folder + "] concepts=[" + conc
 run("TCAV...", "model=[" + model + "] folder=[" + folder + "] target=[" + target + "] cavs=[" + saveDir + File.separator + "cavs.json] save_dir=[" + saveDir + "]");
 close("*");
 setBatchMode(false);
+
+// A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
+function checkKeys(name, args, keys) {
+	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
+	for (i = 0; i < words.length; i++) {
+		key = words[i];
+		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
+		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
+	}
+}

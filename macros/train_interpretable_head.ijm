@@ -9,6 +9,7 @@
 //   folder=[/path/class folders] model=[/path/model folder] save_dir=[/path/results] head=infodisent|bi_ice
 
 args = getArgument();
+checkKeys("train_interpretable_head.ijm", args, "folder model save_dir head");
 folder = call("ij.Macro.getValue", args, "folder", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
@@ -26,3 +27,13 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the head and its 
 setBatchMode(true);
 run("Train Interpretable Head...", "model=[" + model + "] folder=[" + folder + "] head=" + head + " layer=[] concepts=6 dimension=16 sparsity=0.01 steps=300 batch_size=32 learning_rate=0.01 seed=42 held_out=0.2 prototypes=6 save_dir=[" + saveDir + "]");
 setBatchMode(false);
+
+// A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
+function checkKeys(name, args, keys) {
+	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
+	for (i = 0; i < words.length; i++) {
+		key = words[i];
+		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
+		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
+	}
+}

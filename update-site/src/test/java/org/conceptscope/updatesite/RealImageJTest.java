@@ -141,8 +141,19 @@ class RealImageJTest {
 
 		// every shipped macro: a required key missing under -batch is a sentence (it was a file dialog ImageJ waited on)
 		run = launch(ij, ij.resolve("macros/attribution_example.ijm"), "image=[" + testImages.resolve("images/ihc.png") + "] model=[" + model
-			+ "] save-dir=[" + out + "]", work.resolve("missing-key.png"));
+			+ "]", work.resolve("missing-key.png"));
 		assertTrue(run.console.contains("attribution_example.ijm needs image=[...] model=[...] save_dir=[...]; got image=["), run.console);
+		// and a key it does not read is refused before any work (a misspelt optional key ran with its default)
+		Path typo = ij.resolve("results/typo");
+		run = launch(ij, ij.resolve("macros/attribution_example.ijm"), "image=[" + testImages.resolve("images/ihc.png") + "] model=[" + model
+			+ "] save-dir=[" + typo + "]", work.resolve("typo-key.png"));
+		assertTrue(run.console.contains("attribution_example.ijm has no option 'save-dir'; its keys are: image model save_dir upsampling."),
+			run.console);
+		run = launch(ij, ij.resolve("macros/nearest_examples.ijm"), "image=[" + testImages.resolve("images/ihc.png") + "] model=[" + model
+			+ "] folder=[" + testImages.resolve("images") + "] neighbors=3 save_dir=[" + typo + "]", work.resolve("typo-optional.png"));
+		assertTrue(run.console.contains("nearest_examples.ijm has no option 'neighbors'; its keys are: image model folder layer neighbours"
+			+ " prototypes save_dir."), run.console);
+		assertTrue(!Files.exists(typo), "nothing is written");
 	}
 
 	/**
