@@ -40,6 +40,12 @@ public record Attribution(FloatTensor maps, int[] targets, Map<String, String> m
 		return maps.slice(i);
 	}
 
+	/** The entries of a metadata list "[a, b, ...]" (as {@code List.toString} writes it), trimmed. */
+	public static List<String> items(String list) {
+		String inside = list.trim().substring(1, list.trim().length() - 1).trim();
+		return inside.isEmpty() ? List.of() : java.util.Arrays.stream(inside.split(",")).map(String::trim).toList();
+	}
+
 	/**
 	 * Images [from, to) of this attribution: their maps, targets and channel maps, and of the
 	 * metadata values holding one entry per image ({@code perImage} keys, lists written as
@@ -50,12 +56,11 @@ public record Attribution(FloatTensor maps, int[] targets, Map<String, String> m
 		for (String key : perImage) {
 			String list = meta.get(key);
 			if (list == null) continue;
-			String inside = list.trim().substring(1, list.trim().length() - 1).trim();
-			List<String> items = inside.isEmpty() ? List.of() : List.of(inside.split(","));
+			List<String> items = items(list);
 			if (items.size() != targets.length) {
 				throw new IllegalStateException("Metadata '" + key + "' has " + items.size() + " entries for " + targets.length + " images.");
 			}
-			meta.put(key, items.subList(from, to).stream().map(String::trim).toList().toString());
+			meta.put(key, items.subList(from, to).toString());
 		}
 		if (meta.containsKey("targets")) meta.put("targets", java.util.Arrays.toString(java.util.Arrays.copyOfRange(targets, from, to)));
 		return new Attribution(maps.range(from, to), java.util.Arrays.copyOfRange(targets, from, to), meta,

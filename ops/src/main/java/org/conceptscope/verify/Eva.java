@@ -212,9 +212,6 @@ public final class Eva implements AttributionMethod {
 	}
 
 	private static double[] numbers(String list) {
-		String s = list.trim();
-		s = s.substring(1, s.length() - 1).trim();
-		if (s.isEmpty()) return new double[0];
-		return java.util.Arrays.stream(s.split(",")).mapToDouble(v -> Double.parseDouble(v.trim())).toArray();
+		return Attribution.items(list).stream().mapToDouble(Double::parseDouble).toArray();
 	}
 }

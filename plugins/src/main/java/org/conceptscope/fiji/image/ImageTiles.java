@@ -74,7 +74,6 @@ public final class ImageTiles {
 		ImagePlus out = new ImagePlus(imp.getShortTitle() + "-tiles", stack);
 		out.setDimensions(channels, batches.size() * grid.count(), 1);
 		out.setCalibration(imp.getCalibration().copy());
-		out.setProperty(ORIGIN, new Origin(imp, grid));
 		if (imp instanceof CompositeImage ci && channels > 1) {
 			CompositeImage co = new CompositeImage(out, ci.getMode());
 			for (int c = 1; c <= channels; c++) {
@@ -84,11 +83,12 @@ public final class ImageTiles {
 				co.setDisplayRange(lut.min, lut.max);
 			}
 			co.setC(1);
-			co.setProperty(ORIGIN, new Origin(imp, grid));
-			return co;
+			out = co;
+		} else {
+			out.getProcessor().setColorModel(imp.getProcessor().getColorModel());
+			if (imp.getBitDepth() != 24) out.setDisplayRange(imp.getDisplayRangeMin(), imp.getDisplayRangeMax());
 		}
-		out.getProcessor().setColorModel(imp.getProcessor().getColorModel());
-		if (imp.getBitDepth() != 24) out.setDisplayRange(imp.getDisplayRangeMin(), imp.getDisplayRangeMax());
+		out.setProperty(ORIGIN, new Origin(imp, grid));
 		return out;
 	}
 

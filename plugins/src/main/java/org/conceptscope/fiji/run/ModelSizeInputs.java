@@ -84,12 +84,7 @@ public final class ModelSizeInputs {
 
 	/** One image as samples of the model's input size (itself, or its tiles): see {@link #samples(ImageSet, Classifier, CommandSpec)}. */
 	public static ImagePlus samples(ImagePlus image, Classifier classifier, CommandSpec command) {
-		ImagePlus read = readable(image, classifier, command);
-		TileGrid grid = grid(read, classifier, command);
-		if (grid == null) return read;
-		ImagePlus tiles = tiles(read, grid, classifier);
-		IJ.log(logLine(command, read, grid) + ".");
-		return tiles;
+		return samples(new ImageSet(List.of(image)), classifier, command).images().get(0);
 	}
 
 	/** The image as the model reads it (a palette as its colours), refused in one sentence when its channels are not the model's. */
