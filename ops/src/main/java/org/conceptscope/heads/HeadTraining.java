@@ -51,13 +51,15 @@ public final class HeadTraining {
 	 *
 	 * @param images the labelled images [N, H, W, C], normalised as the backbone wants
 	 * @param labels each image's class index
-	 * @param heldOut the share of each class held out ({@link #split})
+	 * @param sources each image's source (numbered 0, 1, ...): the tiles of one slice share one and
+	 *        are held out together ({@link #split(int[], int[], double, long)})
+	 * @param heldOut the share of each class held out
 	 * @param seed the split's seed (the trainer's is in {@code options})
 	 * @param prototypes per unit, how many top-activating training positions to keep
 	 */
-	public static Outcome train(Classifier backbone, FloatTensor images, int[] labels, String layer, HeadTrainer trainer,
+	public static Outcome train(Classifier backbone, FloatTensor images, int[] labels, int[] sources, String layer, HeadTrainer trainer,
 		TrainingOptions options, double heldOut, long seed, int prototypes, Progress progress) {
-		int[][] split = split(labels, heldOut, seed);
+		int[][] split = split(labels, sources, heldOut, seed);
 		int[] train = split[0], held = split[1];
 		FloatTensor features = backbone.activations(images, layer);
 		FloatTensor trainFeatures = features.rows(train), heldFeatures = features.rows(held);
@@ -82,17 +84,38 @@ public final class HeadTraining {
 	 * @throws IllegalArgumentException when no image can be held out (no class with two images)
 	 */
 	public static int[][] split(int[] labels, double fraction, long seed) {
+		return split(labels, java.util.stream.IntStream.range(0, labels.length).toArray(), fraction, seed);
+	}
+
+	/**
+	 * {@link #split(int[], double, long)} where images may share a source (the tiles of one slice):
+	 * a class's sources are shuffled and held out whole, round(fraction * sources) of them, so no
+	 * held-out tile has a part of its own image on the training side. Where every image is its own
+	 * source, the split is {@link #split(int[], double, long)}'s.
+	 *
+	 * @param sources each image's source; the images of one source have one label
+	 */
+	public static int[][] split(int[] labels, int[] sources, double fraction, long seed) {
+		if (sources.length != labels.length) throw new IllegalArgumentException(sources.length + " sources for " + labels.length + " images.");
 		Random r = new Random(seed);
 		List<Integer> train = new ArrayList<>(), held = new ArrayList<>();
 		int classes = 0;
 		for (int l : labels) classes = Math.max(classes, l + 1);
+		java.util.Map<Integer, Integer> labelOf = new java.util.HashMap<>();
+		for (int i = 0; i < labels.length; i++) {
+			if (labelOf.merge(sources[i], labels[i], (a, b) -> a.equals(b) ? a : -1) == -1) {
+				throw new IllegalArgumentException("The images of source " + sources[i] + " have different labels.");
+			}
+		}
 		for (int k = 0; k < classes; k++) {
-			List<Integer> idx = new ArrayList<>();
-			for (int i = 0; i < labels.length; i++) if (labels[i] == k) idx.add(i);
-			Collections.shuffle(idx, r);
-			int n = idx.size(), h = n < 2 ? 0 : Math.max(1, Math.min(n - 1, (int) Math.round(fraction * n)));
-			held.addAll(idx.subList(0, h));
-			train.addAll(idx.subList(h, n));
+			// the class's sources in the order of their first image, each with its images
+			java.util.Map<Integer, List<Integer>> bySource = new java.util.LinkedHashMap<>();
+			for (int i = 0; i < labels.length; i++) if (labels[i] == k) bySource.computeIfAbsent(sources[i], x -> new ArrayList<>()).add(i);
+			List<List<Integer>> groups = new ArrayList<>(bySource.values());
+			Collections.shuffle(groups, r);
+			int n = groups.size(), h = n < 2 ? 0 : Math.max(1, Math.min(n - 1, (int) Math.round(fraction * n)));
+			groups.subList(0, h).forEach(held::addAll);
+			groups.subList(h, n).forEach(train::addAll);
 		}
 		Collections.sort(train);
 		Collections.sort(held);

@@ -132,9 +132,18 @@ public final class MegeReco {
 	 * folds and the parts of the images as parallel tasks, and merges the parts.
 	 */
 	public List<Result> evaluate(FloatTensor images, int[] labels, List<AttributionMethod> methods, Progress progress) {
+		return evaluate(images, labels, eachOwn((int) images.dim(0)), methods, progress);
+	}
+
+	/**
+	 * {@link #evaluate(FloatTensor, int[], List, Progress)} where several images may come from one
+	 * source (the tiles of one slice): a source's images share a fold ({@link #folds(int[])}).
+	 */
+	public List<Result> evaluate(FloatTensor images, int[] labels, int[] sources, List<AttributionMethod> methods, Progress progress) {
 		int n = (int) images.dim(0);
 		checkLabels(labels, n);
-		int[] fold = folds(n);
+		if (sources.length != n) throw new IllegalArgumentException(sources.length + " sources for " + n + " images.");
+		int[] fold = folds(sources);
 		Path dir;
 		try {
 			dir = Files.createTempDirectory("conceptscope-mege");
@@ -163,13 +172,38 @@ public final class MegeReco {
 	 * its images. The same for every caller, so tasks that each see some images agree on it.
 	 */
 	public int[] folds(int n) {
-		if (n < 2 * folds) throw new IllegalArgumentException("MeGe/ReCo need at least " + 2 * folds + " images for " + folds + " folds.");
+		return folds(eachOwn(n));
+	}
+
+	/**
+	 * The fold of each image when images share sources (numbered 0, 1, ...; e.g. the tiles of one
+	 * slice): the sources are dealt into folds as {@link #folds(int)} deals images, and an image
+	 * takes its source's fold, so no model sees a part of an image it is asked to explain unseen.
+	 * Where every image is its own source, the folds are {@link #folds(int)}'s.
+	 */
+	public int[] folds(int[] sources) {
+		int n = 0;
+		for (int src : sources) {
+			if (src < 0) throw new IllegalArgumentException("Source " + src + " is not a source index.");
+			n = Math.max(n, src + 1);
+		}
+		if (n < 2 * folds) {
+			throw new IllegalArgumentException("MeGe/ReCo need at least " + 2 * folds + " images for " + folds + " folds" + (n < sources.length
+				? " (the tiles of one image count once, since they share a fold), and the folder holds " + n : "") + ".");
+		}
 		Integer[] order = new Integer[n];
 		for (int i = 0; i < n; i++) order[i] = i;
 		java.util.Collections.shuffle(java.util.Arrays.asList(order), new Random(training.seed()));
-		int[] fold = new int[n];
-		for (int r = 0; r < n; r++) fold[order[r]] = r % folds;
+		int[] foldOfSource = new int[n];
+		for (int r = 0; r < n; r++) foldOfSource[order[r]] = r % folds;
+		int[] fold = new int[sources.length];
+		for (int i = 0; i < sources.length; i++) fold[i] = foldOfSource[sources[i]];
 		return fold;
+	}
+
+	/** 0, 1, ..., n - 1: every image its own source. */
+	private static int[] eachOwn(int n) {
+		return java.util.stream.IntStream.range(0, n).toArray();
 	}
 
 	/**

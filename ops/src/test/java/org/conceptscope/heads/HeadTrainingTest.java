@@ -2,6 +2,7 @@ package org.conceptscope.heads;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,6 +42,36 @@ class HeadTrainingTest {
 		assertEquals("No image could be held out for the accuracy table: give at least two images per class.", none.getMessage());
 	}
 
+	/**
+	 * Tiles of one image (one source) are held out together: a class's sources are shuffled as its
+	 * images would be and the rounded share of them held out whole; with every image its own source
+	 * the split is the split of images.
+	 */
+	@Test
+	void tilesOfOneImageAreHeldOutTogether() {
+		// class 0: sources 0, 1, 2, 3 of 4 tiles each; class 1: sources 4, 5, 6 of 2 tiles each; class 2: source 7 of 3 tiles
+		int[] sources = { 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 7 };
+		int[] labels = new int[sources.length];
+		for (int i = 0; i < sources.length; i++) labels[i] = sources[i] < 4 ? 0 : sources[i] < 7 ? 1 : 2;
+		for (long seed = 0; seed < 20; seed++) {
+			int[][] s = HeadTraining.split(labels, sources, 0.5, seed);
+			java.util.Set<Integer> heldSources = new java.util.TreeSet<>(), trainSources = new java.util.TreeSet<>();
+			IntStream.of(s[1]).forEach(i -> heldSources.add(sources[i]));
+			IntStream.of(s[0]).forEach(i -> trainSources.add(sources[i]));
+			assertTrue(java.util.Collections.disjoint(heldSources, trainSources), "seed " + seed + ": no source on both sides");
+			// round(0.5 * 4) = 2 of class 0's sources, round(0.5 * 3) = 2 of class 1's, none of class 2's single source
+			assertEquals(2, heldSources.stream().filter(x -> x < 4).count(), "seed " + seed);
+			assertEquals(2, heldSources.stream().filter(x -> x >= 4 && x < 7).count(), "seed " + seed);
+			assertFalse(heldSources.contains(7));
+			assertEquals(sources.length, s[0].length + s[1].length);
+		}
+		int[] own = IntStream.range(0, labels.length).toArray();
+		assertArrayEquals(HeadTraining.split(labels, 0.3, 5)[1], HeadTraining.split(labels, own, 0.3, 5)[1], "each image its own source");
+		IllegalArgumentException mixed = assertThrows(IllegalArgumentException.class,
+			() -> HeadTraining.split(new int[] { 0, 1, 0, 1 }, new int[] { 0, 0, 1, 1 }, 0.5, 1));
+		assertEquals("The images of source 0 have different labels.", mixed.getMessage());
+	}
+
 	@Test
 	void theReportedAccuraciesAreThoseOfTheHeldOutPredictions(@TempDir Path tmp) throws Exception {
 		try (TensorFlowClassifier backbone = KnownBackbone.build(tmp.resolve("backbone"))) {
@@ -49,7 +80,8 @@ class HeadTrainingTest {
 			HeadTrainer trainer = Registry.head("infodisent", Map.of());
 			String layer = HeadTraining.layer(backbone, "", "layer");
 			assertEquals("conv1/relu", layer, "empty: the last spatial layer");
-			HeadTraining.Outcome o = HeadTraining.train(backbone, images, labels, layer, trainer, new TrainingOptions(400, 32, 0.05, 3),
+			HeadTraining.Outcome o = HeadTraining.train(backbone, images, labels, IntStream.range(0, 60).toArray(), layer, trainer,
+				new TrainingOptions(400, 32, 0.05, 3),
 				0.25, 11, 4, Progress.NONE);
 			assertArrayEquals(HeadTraining.split(labels, 0.25, 11)[1], o.held(), "held out as split() says");
 			assertEquals(15, o.held().length, "a quarter of each class of 20");

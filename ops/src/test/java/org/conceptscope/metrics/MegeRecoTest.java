@@ -198,6 +198,27 @@ class MegeRecoTest {
 	}
 
 	/**
+	 * Images that share a source (the tiles of one slice) share a fold: the sources are dealt as
+	 * images would be, so with every image its own source the folds are the folds of images; the
+	 * refusal counts sources.
+	 */
+	@Test
+	void tilesOfOneImageShareAFold() {
+		MegeReco mege = new MegeReco(ARCH, new TrainingOptions(60, 32, 0.02, 9), 3);
+		int[] sources = new int[36];
+		for (int i = 0; i < sources.length; i++) sources[i] = i / 4; // 9 images of 4 tiles
+		int[] fold = mege.folds(sources);
+		int[] ofImage = mege.folds(9);
+		for (int i = 0; i < sources.length; i++) assertEquals(ofImage[sources[i]], fold[i], "tile " + i + " takes its image's fold");
+		assertArrayEquals(mege.folds(36), mege.folds(java.util.stream.IntStream.range(0, 36).toArray()), "each image its own source");
+		int[] five = new int[20];
+		for (int i = 0; i < five.length; i++) five[i] = i / 4;
+		IllegalArgumentException few = assertThrows(IllegalArgumentException.class, () -> mege.folds(five));
+		assertEquals("MeGe/ReCo need at least 6 images for 3 folds (the tiles of one image count once, since they share a fold), and the"
+			+ " folder holds 5.", few.getMessage());
+	}
+
+	/**
 	 * The evaluation split the way a cluster splits it: the fold models trained one by one, the
 	 * images in three uneven parts explained separately, the parts merged. Same pairs, same
 	 * accuracies, same MeGe and ReCo as the evaluation in one piece.

@@ -285,14 +285,19 @@ class WholeImageSamplesTest {
 		}
 	}
 
-	private static ImageProcessor crop(ImagePlus image, int x, int y, int size) {
+	/** A size x size square of the image at (x, y), cut by ImageJ's own crop. */
+	static ImageProcessor crop(ImagePlus image, int x, int y, int size) {
 		ImageProcessor ip = image.getProcessor().duplicate();
 		ip.setRoi(x, y, size, size);
 		return ip.crop();
 	}
 
 	private static void save(ImageProcessor ip, String path) throws Exception {
-		Path file = work.resolve(path);
+		savePng(ip, work.resolve(path));
+	}
+
+	/** Saves a PNG, creating its folder. */
+	static void savePng(ImageProcessor ip, Path file) throws Exception {
 		Files.createDirectories(file.getParent());
 		assertTrue(new FileSaver(new ImagePlus(file.getFileName().toString(), ip)).saveAsPng(file.toString()));
 	}

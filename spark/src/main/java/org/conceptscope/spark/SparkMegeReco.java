@@ -17,11 +17,14 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.conceptscope.fiji.image.ImageFiles;
+import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.image.ImageSet;
 import org.conceptscope.fiji.image.LabelledFolder;
 import org.conceptscope.fiji.run.Models;
 import org.conceptscope.fiji.run.EvaluationSettings;
 import org.conceptscope.fiji.run.MegeRecoRun;
+import org.conceptscope.fiji.run.ModelSizeInputs;
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.metrics.MegeReco;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
@@ -78,7 +81,7 @@ final class SparkMegeReco {
 	}
 
 	/** A trained fold model as a zip of its folder, and how many images each labelled file holds. */
-	record FoldModel(int fold, byte[] zip, int[] imagesPerFile) implements Serializable {}
+	record FoldModel(int fold, byte[] zip, int[] imagesPerFile, int[] sources) implements Serializable {}
 
 	/** A stage-2 task's files: [from, to) of the labelled folder's files, and the index of their first image. */
 	record Chunk(int from, int to, int firstImage) implements Serializable {}
@@ -169,7 +172,8 @@ final class SparkMegeReco {
 			}
 			List<String[]> paths = files.stream().map(f -> new String[] { f.file().toString(), Integer.toString(f.label()) }).toList();
 			Broadcast<List<String[]>> listing = jsc.broadcast(new ArrayList<>(paths));
-			Broadcast<int[]> foldOf = jsc.broadcast(mege.folds(first));
+			// a file's tiles share their slice's fold, as in the local run
+			Broadcast<int[]> foldOf = jsc.broadcast(mege.folds(trained.get(0).sources()));
 			MegeReco.Part all = jsc.parallelize(chunks, chunks.size()).map(c -> explain(job, model, shipped, listing.value(), foldOf.value(), c))
 				.reduce(MegeReco.Part::merge);
 			listing.destroy();
@@ -190,16 +194,17 @@ final class SparkMegeReco {
 			LabelledFolder.Data data;
 			MegeReco mege;
 			try (TensorFlowClassifier model = TensorFlowClassifier.load(ModelArchive.local(shipped))) {
-				data = Models.labelledFolder(s.folder, model);
+				data = Models.labelledFolder(s.folder, model, CommandSpecs.EVALUATE_EXPLANATION);
 				mege = MegeRecoRun.evaluation(MegeReco.architectureFor(model, s.architecture), s);
 			}
 			Path folder = dir.resolve("mege-fold-" + f);
-			mege.trainFold(data.tensor(), data.labels(), mege.folds(data.labels().length), f, folder, Progress.NONE);
+			mege.trainFold(data.tensor(), data.labels(), mege.folds(data.images().sources()), f, folder, Progress.NONE);
 			// zipped inside the task's folder, which goes with it
 			byte[] bytes = Files.readAllBytes(ModelArchive.zip(folder, dir.resolve(folder.getFileName() + ".zip")));
 			TaskContext task = TaskContext.get();
 			hook.partComputed(f, task == null ? 0 : task.attemptNumber());
-			return new FoldModel(f, bytes, data.images().images().stream().mapToInt(ImagePlus::getStackSize).toArray());
+			return new FoldModel(f, bytes, data.images().images().stream().mapToInt(imp -> ImagePlusTensors.batches(imp).size()).toArray(),
+				data.images().sources());
 		} finally {
 			SparkBatch.deleteTree(dir);
 		}
@@ -212,12 +217,14 @@ final class SparkMegeReco {
 		List<Classifier> models = folds.stream().map(f -> TaskModels.open(ModelArchive.local(f))).toList();
 		List<ImagePlus> images = new ArrayList<>();
 		List<Integer> labels = new ArrayList<>();
+		for (int i = c.from(); i < c.to(); i++) images.add(ImageFiles.open(Path.of(listing.get(i)[0]), false));
+		// palettes as their colours and large images as their tiles, as in the local run
+		ImageSet samples = ModelSizeInputs.samples(new ImageSet(images), model, CommandSpecs.EVALUATE_EXPLANATION);
 		for (int i = c.from(); i < c.to(); i++) {
-			ImagePlus imp = ImageFiles.open(Path.of(listing.get(i)[0]), false);
-			images.add(imp);
-			for (int z = 0; z < imp.getStackSize(); z++) labels.add(Integer.parseInt(listing.get(i)[1]));
+			int entries = ImagePlusTensors.batches(samples.images().get(i - c.from())).size();
+			for (int e = 0; e < entries; e++) labels.add(Integer.parseInt(listing.get(i)[1]));
 		}
-		FloatTensor x = Models.input(new ImageSet(images), model); // palettes as their colours, as in the local run
+		FloatTensor x = Models.input(samples, model);
 		int[] fold = Arrays.copyOfRange(foldOf, c.firstImage(), c.firstImage() + labels.size());
 		return MegeReco.part(models, x, labels.stream().mapToInt(Integer::intValue).toArray(), fold, MegeRecoRun.methods(s), Progress.NONE);
 	}

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ij.IJ;
 import ij.ImagePlus;
+import ij.ImageStack;
+import ij.process.ImageProcessor;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -96,6 +98,60 @@ class SparkMegeRecoTest {
 		double gxi = Double.parseDouble(reference.get(1).get(header.indexOf("mege"))),
 			random = Double.parseDouble(reference.get(3).get(header.indexOf("mege")));
 		assertTrue(gxi > random, "gradient x input " + gxi + " vs random " + random);
+	}
+
+	/**
+	 * Whole images: each 32x32 image (or slice, for the first class's stack) is four patches of its
+	 * class, so the 16x16 CT model takes its tiles. Spark tiles them as Evaluate Explanation does, and
+	 * an image's tiles share a fold, whatever the tasks.
+	 */
+	@Test
+	void wholeImagesAreTiledAsEvaluateExplanationTilesThem() throws IOException {
+		Path mosaics = work.resolve("ct whole");
+		try (var subs = Files.list(folder)) {
+			boolean first = true;
+			for (Path sub : subs.sorted().toList()) {
+				ImageStack patches = new ImageStack(16, 16);
+				try (var files = Files.list(sub)) {
+					for (Path f : files.sorted().toList()) {
+						ImagePlus imp = IJ.openImage(f.toString());
+						for (int z = 1; z <= imp.getStackSize(); z++) patches.addSlice(imp.getStack().getProcessor(z));
+					}
+				}
+				ImageStack images = new ImageStack(32, 32);
+				for (int i = 0; i + 4 <= patches.getSize(); i += 4) {
+					ImageProcessor ip = patches.getProcessor(1).createProcessor(32, 32);
+					for (int q = 0; q < 4; q++) ip.insert(patches.getProcessor(i + q + 1), 16 * (q % 2), 16 * (q / 2));
+					images.addSlice(ip);
+				}
+				Path out = Files.createDirectories(mosaics.resolve(sub.getFileName()));
+				if (first) {
+					assertTrue(IJ.saveAsTiff(new ImagePlus("stack", images), out.resolve("images.tif").toString()));
+				} else {
+					for (int z = 1; z <= images.getSize(); z++) {
+						assertTrue(IJ.saveAsTiff(new ImagePlus("i" + z, images.getProcessor(z)), out.resolve("image-" + z + ".tif").toString()));
+					}
+				}
+				first = false;
+			}
+		}
+		EvaluationSettings s = new EvaluationSettings();
+		s.model = MODEL;
+		s.metric = EvaluationSettings.MEGE_RECO;
+		s.folder = mosaics;
+		s.methods = "saliency,random";
+		s.folds = 3;
+		s.trainingSteps = 60;
+		s.seed = 7;
+		s.saveDir = work.resolve("whole-local");
+		EvaluationRun.run(null, s, Progress.NONE);
+		List<List<String>> local = csv(s.saveDir.resolve("ct whole-mege_reco.csv"));
+		Path out = work.resolve("whole-spark");
+		Run run = run(new String[] { "folder=" + mosaics, "model=" + MODEL, "save_dir=" + out, "methods=saliency,random", "folds=3",
+			"training_steps=60", "seed=7", "batch=2", "master=local[2]" }, SparkParts.TaskHook.NONE);
+		assertEquals(0, run.status(), run.err());
+		assertTrue(run.err().contains("3 fold models trained on 36 images"), "nine images of four tiles: " + run.err());
+		assertSameTable(local, csv(out.resolve("ct whole-mege_reco.csv")));
 	}
 
 	@Test

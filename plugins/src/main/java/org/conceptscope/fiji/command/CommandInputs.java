@@ -639,7 +639,7 @@ final class CommandInputs {
 		private long seed = 42L;
 
 		@Parameter(label = "Held-out share", persist = false, min = "0.001", max = "0.999",
-			description = "share of each class's images held out (seeded; at least one per class with two images or more) for the accuracy table; the head trains on the rest")
+			description = "share of each class's images held out (seeded; at least one per class with two images or more; an image's tiles together) for the accuracy table; the head trains on the rest")
 		private double held_out = 0.2;
 
 		@Parameter(label = "Prototypes per unit", persist = false, min = "1",

@@ -80,6 +80,26 @@ public final class ImageSet {
 		return i - offsets[source(i)];
 	}
 
+	/**
+	 * For every batch entry, the slice it was read from, numbered over the set: the tiles of one
+	 * slice of a tile stack ({@link ImageTiles}) share one, any other entry has its own. Splits into
+	 * training and held-out images keep a slice's tiles on one side, so no held-out tile has a
+	 * neighbour it overlaps, or a part of its own image, in the training side.
+	 */
+	public int[] sources() {
+		int[] out = new int[size()];
+		int next = -1;
+		for (int i = 0; i < images.size(); i++) {
+			ImageTiles.Origin origin = ImageTiles.origin(images.get(i));
+			int perSlice = origin == null ? 1 : origin.grid().count();
+			for (int j = offsets[i]; j < offsets[i + 1]; j++) {
+				if ((j - offsets[i]) % perSlice == 0) next++;
+				out[j] = next;
+			}
+		}
+		return out;
+	}
+
 	private int source(int i) {
 		if (i < 0 || i >= size()) throw new IndexOutOfBoundsException("Batch entry " + i + " of " + size());
 		int s = 0;

@@ -18,7 +18,8 @@ import org.conceptscope.tensor.Normalization;
  * Labelled images the way a Fiji user keeps them: a folder with one subfolder per class, named
  * after one of the model's classes (exactly, or else ignoring case with {@code _} for a space when
  * only one class matches: {@code soft_tissue} is class "soft tissue"), holding that class's images
- * ({@link ImageSet#EXTENSIONS}; every slice and frame is one sample). Other files and hidden
+ * ({@link ImageSet#EXTENSIONS}; every slice and frame is one sample, or every tile of it where the
+ * caller cuts images larger than the model's input, each with its image's class). Other files and hidden
  * folders in the top folder are skipped, but an image there is an error (it would have no label).
  * Every subfolder name is checked before any image is opened. The images are only read.
  */
@@ -34,10 +35,12 @@ public final class LabelledFolder {
 
 	/**
 	 * @param classes the model's class names
-	 * @param input the model's input [N, H, W, C]; every image must have its height, width and channels
-	 * @param asRead each image as the model reads it (e.g. a palette as its colours)
+	 * @param input the model's input [N, H, W, C]; every sample must have its height, width and channels
+	 *        where they are fixed
+	 * @param asSamples a class's images as the model's samples (e.g. a palette as its colours, a large
+	 *        image as its tiles: {@link ImageSet#sources} then says which entries share an image)
 	 */
-	public static Data read(Path folder, List<String> classes, Normalization normalization, long[] input, UnaryOperator<ImagePlus> asRead)
+	public static Data read(Path folder, List<String> classes, Normalization normalization, long[] input, UnaryOperator<ImageSet> asSamples)
 		throws IOException {
 		List<Subfolder> subs = subfolders(folder, classes);
 		List<ImagePlus> all = new ArrayList<>();
@@ -49,12 +52,14 @@ public final class LabelledFolder {
 			Path p = sub.path();
 			int k = sub.label();
 			used.add(classes.get(k));
-			ImageSet set = new ImageSet(ImageSet.ofFolder(p).images().stream().map(asRead).toList());
+			ImageSet set = asSamples.apply(ImageSet.ofFolder(p));
 			FloatTensor t = set.toTensor(normalization);
 			long[] s = t.shape();
-			if (s[1] != input[1] || s[2] != input[2] || s[3] != input[3]) {
-				throw new IllegalArgumentException("The images in " + p + " are " + s[2] + " x " + s[1] + " with " + s[3] + " channel(s), but"
-					+ " the model takes " + input[2] + " x " + input[1] + " with " + input[3] + ": give images of the model's input size.");
+			for (int d = 1; d <= 3; d++) {
+				if (input[d] > 0 && s[d] != input[d]) {
+					throw new IllegalArgumentException("The images in " + p + " are " + s[2] + " x " + s[1] + " with " + s[3] + " channel(s), but"
+						+ " the model takes " + input[2] + " x " + input[1] + " with " + input[3] + ": give images of the model's input size or larger.");
+				}
 			}
 			all.addAll(set.images());
 			parts.add(t);

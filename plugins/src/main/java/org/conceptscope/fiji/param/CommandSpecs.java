@@ -200,7 +200,7 @@ public final class CommandSpecs {
 			Parameter.integer("batch_size", "Batch size", 32).range(Range.atLeast(1)).help("images per Adam step (an epoch is one pass over the training images)"),
 			Parameter.number("learning_rate", "Learning rate", 0.01).range(Range.above(0)).help("Adam step size"),
 			SEED.help("initial weights, batch order and the held-out split"),
-			Parameter.number("held_out", "Held-out share", 0.2).range(Range.strictlyBetween(0, 1)).help("share of each class's images held out (seeded; at least one per class with two images or more) for the accuracy table; the head trains on the rest"),
+			Parameter.number("held_out", "Held-out share", 0.2).range(Range.strictlyBetween(0, 1)).help("share of each class's images held out (seeded; at least one per class with two images or more; an image's tiles together) for the accuracy table; the head trains on the rest"),
 			Parameter.integer("prototypes", "Prototypes per unit", 6).range(Range.atLeast(1)).help("top-activating training patches per part/concept in the montage"),
 			SAVE_DIR.help("folder for the files below")),
 		Set.of("model", "folder", "save_dir"), null, null);

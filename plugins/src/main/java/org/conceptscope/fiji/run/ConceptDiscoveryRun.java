@@ -126,7 +126,7 @@ public final class ConceptDiscoveryRun {
 			FloatTensor batch;
 			int[] labels = null;
 			if (hasSubfolders(s.folder)) {
-				LabelledFolder.Data d = Models.labelledFolder(s.folder, classifier);
+				LabelledFolder.Data d = Models.labelledFolder(s.folder, classifier, CommandSpecs.CONCEPT_DISCOVERY);
 				images = d.images();
 				batch = d.tensor();
 				labels = d.labels();

@@ -17,6 +17,7 @@ import java.util.Map;
 
 import org.conceptscope.fiji.image.ImageSet;
 import org.conceptscope.fiji.image.LabelledFolder;
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.PrototypeMontage;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.heads.BiIce;
@@ -54,13 +55,13 @@ public final class HeadTrainingRun {
 		s.validate();
 		checkReplaceable(s.saveDir.resolve(HEAD_DIR));
 		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Train Interpretable Head")) {
-			LabelledFolder.Data data = Models.labelledFolder(s.folder, backbone);
+			LabelledFolder.Data data = Models.labelledFolder(s.folder, backbone, CommandSpecs.TRAIN_INTERPRETABLE_HEAD);
 			String layer = HeadTraining.layer(backbone, s.layer, HeadTrainingSettings.LAYER);
 			FloatTensor images = data.tensor();
 			HeadTrainer trainer = Registry.head(s.head, java.util.Map.of(HeadTrainingSettings.CONCEPTS, s.concepts,
 				HeadTrainingSettings.DIMENSION, s.dimension, HeadTrainingSettings.SPARSITY, s.sparsity, HeadTrainingSettings.ITERATIONS,
 				s.iterations));
-			HeadTraining.Outcome o = HeadTraining.train(backbone, images, data.labels(), layer, trainer,
+			HeadTraining.Outcome o = HeadTraining.train(backbone, images, data.labels(), data.images().sources(), layer, trainer,
 				new TrainingOptions(s.steps, s.batchSize, s.learningRate, s.seed), s.heldOut, s.seed, s.prototypes, progress);
 			InterpretableHead head = o.head();
 			int[] train = o.train(), held = o.held();

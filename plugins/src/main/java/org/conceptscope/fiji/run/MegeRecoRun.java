@@ -12,6 +12,7 @@ import java.util.Locale;
 import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.attribution.RandomBaseline;
 import org.conceptscope.fiji.image.LabelledFolder;
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.metrics.MegeReco;
 import org.conceptscope.model.TensorFlowClassifier;
@@ -38,8 +39,8 @@ public final class MegeRecoRun {
 	static EvaluationRun.Result run(EvaluationSettings s, Progress progress) throws IOException {
 		try (TensorFlowClassifier model = Models.openTensorFlow(s.model, "MeGe/ReCo")) {
 			CnnArchitecture arch = MegeReco.architectureFor(model, s.architecture);
-			LabelledFolder.Data data = Models.labelledFolder(s.folder, model);
-			return report(s, evaluation(arch, s).evaluate(data.tensor(), data.labels(), methods(s), progress));
+			LabelledFolder.Data data = Models.labelledFolder(s.folder, model, CommandSpecs.EVALUATE_EXPLANATION);
+			return report(s, evaluation(arch, s).evaluate(data.tensor(), data.labels(), data.images().sources(), methods(s), progress));
 		}
 	}
 

@@ -162,10 +162,17 @@ public final class Models {
 		return copy;
 	}
 
-	/** A folder of one subfolder of images per class ({@link LabelledFolder}) as the model reads it, palettes as their colours. */
-	public static LabelledFolder.Data labelledFolder(Path folder, Classifier classifier) throws java.io.IOException {
+	/**
+	 * A folder of one subfolder of images per class ({@link LabelledFolder}) as the model's samples
+	 * ({@link ModelSizeInputs#samples}): palettes as their colours, an image larger than the input as
+	 * its tiles, each with the image's class.
+	 *
+	 * @param command the command, named in the Log and the refusals
+	 */
+	public static LabelledFolder.Data labelledFolder(Path folder, Classifier classifier, org.conceptscope.fiji.param.CommandSpec command)
+		throws java.io.IOException {
 		return LabelledFolder.read(folder, classifier.classNames(), classifier.normalization(), classifier.signature().input().shape(),
-			imp -> paletteAsRgb(imp, classifier));
+			set -> ModelSizeInputs.samples(set, classifier, command));
 	}
 
 	/**

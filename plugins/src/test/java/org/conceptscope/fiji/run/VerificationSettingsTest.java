@@ -84,7 +84,7 @@ class VerificationSettingsTest {
 
 		write(folder.resolve("soft tissue"), 2, 8, 40f);
 		assertEquals("The images in " + folder.resolve("soft tissue") + " are 8 x 8 with 1 channel(s), but the model takes 16 x 16 with 1:"
-			+ " give images of the model's input size.", message(() -> read(folder)));
+			+ " give images of the model's input size or larger.", message(() -> read(folder)));
 
 		Path one = Files.createDirectories(dir.resolve("one"));
 		write(one.resolve("air"), 2, 16, -900f);
