@@ -103,7 +103,8 @@ public final class HeadTraining {
 		for (int l : labels) classes = Math.max(classes, l + 1);
 		java.util.Map<Integer, Integer> labelOf = new java.util.HashMap<>();
 		for (int i = 0; i < labels.length; i++) {
-			if (labelOf.merge(sources[i], labels[i], (a, b) -> a.equals(b) ? a : -1) == -1) {
+			Integer first = labelOf.putIfAbsent(sources[i], labels[i]);
+			if (first != null && first != labels[i]) {
 				throw new IllegalArgumentException("The images of source " + sources[i] + " have different labels.");
 			}
 		}

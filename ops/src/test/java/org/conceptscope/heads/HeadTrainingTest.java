@@ -65,8 +65,20 @@ class HeadTrainingTest {
 			assertFalse(heldSources.contains(7));
 			assertEquals(sources.length, s[0].length + s[1].length);
 		}
+		// with every image its own source, the split of images as it was defined before sources: one Random, each class's indices
+		// shuffled in turn, the first round(share * n) held out (at least 1, at most n - 1)
+		java.util.Random r = new java.util.Random(5);
+		java.util.List<Integer> before = new java.util.ArrayList<>();
+		for (int k = 0; k < 3; k++) {
+			java.util.List<Integer> idx = new java.util.ArrayList<>();
+			for (int i = 0; i < labels.length; i++) if (labels[i] == k) idx.add(i);
+			java.util.Collections.shuffle(idx, r);
+			int n = idx.size(), h = n < 2 ? 0 : Math.max(1, Math.min(n - 1, (int) Math.round(0.3 * n)));
+			before.addAll(idx.subList(0, h));
+		}
 		int[] own = IntStream.range(0, labels.length).toArray();
-		assertArrayEquals(HeadTraining.split(labels, 0.3, 5)[1], HeadTraining.split(labels, own, 0.3, 5)[1], "each image its own source");
+		assertArrayEquals(before.stream().mapToInt(Integer::intValue).sorted().toArray(), HeadTraining.split(labels, own, 0.3, 5)[1],
+			"each image its own source");
 		IllegalArgumentException mixed = assertThrows(IllegalArgumentException.class,
 			() -> HeadTraining.split(new int[] { 0, 1, 0, 1 }, new int[] { 0, 0, 1, 1 }, 0.5, 1));
 		assertEquals("The images of source 0 have different labels.", mixed.getMessage());

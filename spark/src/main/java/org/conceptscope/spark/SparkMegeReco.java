@@ -150,7 +150,9 @@ final class SparkMegeReco {
 			List<FoldModel> trained = new ArrayList<>(jsc.parallelize(folds, folds.size()).map(f -> train(job, model, f, hook)).collect());
 			trained.sort(java.util.Comparator.comparingInt(FoldModel::fold));
 			int[] perFile = trained.get(0).imagesPerFile();
-			if (perFile.length != files.size()) {
+			boolean sameImages = trained.stream().allMatch(m -> Arrays.equals(m.imagesPerFile(), perFile)
+				&& Arrays.equals(m.sources(), trained.get(0).sources()));
+			if (perFile.length != files.size() || !sameImages) {
 				throw new IllegalStateException("The folder " + s.folder + " changed while the fold models were trained: run again.");
 			}
 			List<String> shipped = new ArrayList<>();

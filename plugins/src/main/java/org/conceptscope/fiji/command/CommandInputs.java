@@ -387,7 +387,7 @@ final class CommandInputs {
 		private long seed = 42L;
 
 		@Parameter(label = "Labelled images", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "mege_reco: a folder with one subfolder of images per class, each named after a class of the model (exactly, or ignoring case with `_` for a space when unambiguous); images or stacks (`.tif`, `.tiff`, `.png`, `.jpg`, `.jpeg`, `.dcm`), every slice one sample, all of the model's input size; other files are skipped, an image outside the subfolders is an error; at least 2 classes and 2 \u00d7 `folds` images")
+			description = "mege_reco: a folder with one subfolder of images per class, each named after a class of the model (exactly, or ignoring case with `_` for a space when unambiguous); images or stacks (`.tif`, `.tiff`, `.png`, `.jpg`, `.jpeg`, `.dcm`), every slice one sample, an image larger than the model's input its tiles of the input's size (an image's tiles share a fold); other files are skipped, an image outside the subfolders is an error; at least 2 classes and 2 \u00d7 `folds` images (an image's tiles count once)")
 		private java.io.File folder;
 
 		@Parameter(label = "Methods compared", persist = false, required = false,
@@ -940,7 +940,7 @@ final class CommandInputs {
 		private java.io.File model;
 
 		@Parameter(label = "Training examples folder", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "the training examples: images (name order, other files skipped; an image larger than the model's input gives its tiles of the input's size, each one image), or one subfolder of images per class, named after the model's classes (then prototypes are per class; images of the model's input size)")
+			description = "the training examples: images (name order, other files skipped; an image larger than the model's input gives its tiles of the input's size, each one image), or one subfolder of images per class, named after the model's classes (then prototypes are per class, and each tile takes its image's class)")
 		private java.io.File folder;
 
 		@Parameter(label = "Layer (empty: the last spatial layer)", persist = false, required = false,
