@@ -26,6 +26,7 @@ import org.conceptscope.concepts.Craft;
 import org.conceptscope.concepts.CraftOptions;
 import org.conceptscope.concepts.Nmf;
 import org.conceptscope.fiji.image.ImageSet;
+import org.conceptscope.fiji.image.ImageTiles;
 import org.conceptscope.fiji.run.Models;
 import org.conceptscope.fiji.run.ModelSizeInputs;
 import org.conceptscope.fiji.param.CommandSpecs;
@@ -153,14 +154,19 @@ public final class SparkConcepts {
 		return s;
 	}
 
-	/** One image (a slice of a file) of the cohort, and what the model predicts for it. */
-	record Entry(int file, int slice, int predicted, float targetProbability) implements Serializable {}
+	/**
+	 * One image of the cohort (a slice of a file, or a tile of it), and what the model predicts for it:
+	 * {@code entry} numbers a file's images from 1 (the crops' random keys use it); {@code slice} is
+	 * the file's slice it lies in and {@code x}, {@code y} the tile's top-left corner (0, 0 for an
+	 * image of the model's input size).
+	 */
+	record Entry(int file, int entry, int slice, int x, int y, int predicted, float targetProbability) implements Serializable {}
 
 	/** A pass-1 task's report: its entries, and the smallest keys of the crops of its selected ones. */
 	record Scanned(List<Entry> entries, double[] keys) implements Serializable {}
 
 	/** One sampled crop's row of A, and where it comes from. */
-	record Row(int file, int slice, int crop, int x, int y, int size, double[] values) implements Serializable {}
+	record Row(int file, int entry, int crop, int x, int y, int size, double[] values) implements Serializable {}
 
 	/** A pass-2 task's report: its sampled rows, and how many activations were clipped to 0 of how many. */
 	record Sampled(List<Row> rows, long clipped, long values) implements Serializable {}
@@ -210,15 +216,15 @@ public final class SparkConcepts {
 		List<Sampled> sampled = jsc.parallelize(chunks, chunks.size()).map(c -> sample(s, model, t, options(s, splitAt), names.value(), c, threshold)).collect();
 		List<Row> rows = new ArrayList<>(sampled.stream().flatMap(x -> x.rows().stream()).toList());
 		long clipped = sampled.stream().mapToLong(Sampled::clipped).sum(), values = sampled.stream().mapToLong(Sampled::values).sum();
-		rows.sort(Comparator.comparingInt(Row::file).thenComparingInt(Row::slice).thenComparingInt(Row::crop));
+		rows.sort(Comparator.comparingInt(Row::file).thenComparingInt(Row::entry).thenComparingInt(Row::crop));
 		Map<List<Integer>, Integer> index = new LinkedHashMap<>();
-		for (Entry e : entries) index.put(List.of(e.file(), e.slice()), index.size());
+		for (Entry e : entries) index.put(List.of(e.file(), e.entry()), index.size());
 		double[][] a = rows.stream().map(Row::values).toArray(double[][]::new);
 		Nmf.Result nmf = Nmf.factorise(a, s.concepts(), s.seed(), options.tolerance(), options.maxIterations(), Progress.NONE);
 		ConceptBank bank;
 		try (Classifier classifier = Models.open(s.model())) {
 			bank = Craft.bank(classifier, layer, target, options, nmf, new Craft.Crops(layer, a, List.of(), clipped, values).clippedFraction(),
-				rows.stream().map(r -> new Craft.CropOrigin(index.get(List.of(r.file(), r.slice())), r.x(), r.y(), r.size())).toList());
+				rows.stream().map(r -> new Craft.CropOrigin(index.get(List.of(r.file(), r.entry())), r.x(), r.y(), r.size())).toList());
 		}
 
 		// Pass 3: importance and presence per image.
@@ -270,7 +276,8 @@ public final class SparkConcepts {
 	// --- on the executors ---
 
 	/**
-	 * Files [from, to) as one normalised batch, and which file and slice (or tile) each entry is. Each pass
+	 * Files [from, to) as one normalised batch, and where each entry lies: {file, entry, slice, x, y}
+	 * as in {@link Entry}. Each pass
 	 * reads its files again: holding a cohort in memory between passes is what the passes avoid.
 	 */
 	record Chunk(FloatTensor x, List<int[]> where) {
@@ -281,10 +288,13 @@ public final class SparkConcepts {
 			for (int f = from; f < to; f++) {
 				ImagePlus imp = IJ.openImage(folder.resolve(files.get(f)).toString());
 				if (imp == null) throw new IllegalArgumentException(folder.resolve(files.get(f)) + " cannot be opened as an image: remove it from the folder.");
-				// an image larger than the model's input is its tiles, as in Concept Discovery ("slice" then numbers them)
+				// an image larger than the model's input is its tiles, as in Concept Discovery
 				ImagePlus samples = ModelSizeInputs.samples(imp, classifier, CommandSpecs.CONCEPT_DISCOVERY);
 				images.add(samples);
-				for (int z = 1; z <= ImagePlusTensors.batches(samples).size(); z++) where.add(new int[] { f, z });
+				for (int z = 0; z < ImagePlusTensors.batches(samples).size(); z++) {
+					ImageTiles.Place at = ImageTiles.place(samples, z);
+					where.add(new int[] { f, z + 1, at.entry() + 1, at.x(), at.y() });
+				}
 			}
 			return new Chunk(Models.input(new ImageSet(images), classifier), where);
 		}
@@ -294,7 +304,10 @@ public final class SparkConcepts {
 			FloatTensor p = classifier.probabilities(x);
 			int[] predicted = p.argmaxRows();
 			List<Entry> out = new ArrayList<>();
-			for (int i = 0; i < where.size(); i++) out.add(new Entry(where.get(i)[0], where.get(i)[1], predicted[i], p.get(i, target)));
+			for (int i = 0; i < where.size(); i++) {
+				int[] w = where.get(i);
+				out.add(new Entry(w[0], w[1], w[2], w[3], w[4], predicted[i], p.get(i, target)));
+			}
 			return out;
 		}
 	}
@@ -327,7 +340,7 @@ public final class SparkConcepts {
 		for (int r = 0; r < crops.rows().length; r++) {
 			Craft.CropOrigin origin = crops.origins().get(r);
 			Entry e = entries.get(origin.image());
-			rows.add(new Row(e.file(), e.slice(), cropOf[r] % perImage, origin.x(), origin.y(), origin.size(), crops.rows()[r]));
+			rows.add(new Row(e.file(), e.entry(), cropOf[r] % perImage, origin.x(), origin.y(), origin.size(), crops.rows()[r]));
 		}
 		return new Sampled(rows, crops.clipped(), crops.values());
 	}
@@ -351,7 +364,7 @@ public final class SparkConcepts {
 			double[] p = new double[k];
 			for (int q = 0; q < positions; q++) for (int m = 0; m < k; m++) p[m] += coarse.data()[(j * positions + q) * k + m] / positions;
 			Entry e = entries.get(chosen.get(j));
-			presence.put(List.of(e.file(), e.slice()), p);
+			presence.put(List.of(e.file(), e.entry()), p);
 		}
 		return new Located(sum, chosen.size(), presence);
 	}
@@ -367,7 +380,7 @@ public final class SparkConcepts {
 	/** A uniform key in [0, 1) for crop k of an image, the same whatever task sees it (SplitMix64 of seed, file, slice, crop). */
 	static double key(long seed, Entry e, int crop) {
 		// file and slice side by side in one long: a file of many tiles (over 2^20) keeps its keys apart from the next file's
-		long z = seed * 0x9E3779B97F4A7C15L + (((long) e.file() << 32) | e.slice()) * 0xD1B54A32D192ED03L + crop;
+		long z = seed * 0x9E3779B97F4A7C15L + (((long) e.file() << 32) | e.entry()) * 0xD1B54A32D192ED03L + crop;
 		z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
 		z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
 		z = z ^ (z >>> 31);
@@ -393,13 +406,14 @@ public final class SparkConcepts {
 		List<List<String>> rows = new ArrayList<>();
 		for (int k = 0; k < bank.size(); k++) rows.add(List.of(Integer.toString(k + 1), Numbers.number(bank.importance[k])));
 		ResultsCsvWriter.write(List.of("concept", "importance"), rows, importance);
-		List<String> header = new ArrayList<>(List.of("file", "slice", "predicted", "p_" + bank.className, "selected"));
+		List<String> header = new ArrayList<>(List.of("file", "slice", "x", "y", "predicted", "p_" + bank.className, "selected"));
 		for (int k = 1; k <= bank.size(); k++) header.add("concept_" + k);
 		header.add("dominant_concept");
 		rows = new ArrayList<>();
 		for (Entry e : entries) {
-			double[] p = presence.get(List.of(e.file(), e.slice()));
-			List<String> row = new ArrayList<>(List.of(files.get(e.file()), Integer.toString(e.slice()), Integer.toString(e.predicted()),
+			double[] p = presence.get(List.of(e.file(), e.entry()));
+			List<String> row = new ArrayList<>(List.of(files.get(e.file()), Integer.toString(e.slice()), Integer.toString(e.x()),
+				Integer.toString(e.y()), Integer.toString(e.predicted()),
 				Numbers.number(e.targetProbability()), Boolean.toString(p != null)));
 			int dominant = 0;
 			for (int k = 0; k < bank.size(); k++) {

@@ -114,7 +114,31 @@ class SparkConceptsTest {
 		Run run = run(a.toArray(String[]::new));
 		assertEquals(0, run.status(), run.err());
 		assertTrue(run.err().contains("14 images, " + 14 * 9 + " crops sampled"), "4 + 6 + 4 tiles of 9 crops each: " + run.err());
-		assertSameBank(want, ConceptBank.load(out.resolve(SparkConcepts.BANK)));
+		ConceptBank got = ConceptBank.load(out.resolve(SparkConcepts.BANK));
+		assertSameBank(want, got);
+
+		// Each tile has its row, named by its corner; its presence is that of the 32x32 square cut there by hand.
+		List<String> lines = Files.readAllLines(out.resolve(SparkConcepts.PER_IMAGE));
+		List<String> header = List.of(lines.get(0).split(","));
+		assertEquals(List.of("file", "slice", "x", "y"), header.subList(0, 4));
+		List<String> places = new ArrayList<>();
+		for (String line : lines.subList(1, lines.size())) places.add(String.join(" ", List.of(line.split(",")).subList(0, 4)));
+		assertEquals(List.of("whole-0.tif 1 0 0", "whole-0.tif 1 32 0", "whole-0.tif 1 0 32", "whole-0.tif 1 32 32",
+			"whole-1.tif 1 0 0", "whole-1.tif 1 32 0", "whole-1.tif 1 64 0", "whole-1.tif 1 0 32", "whole-1.tif 1 32 32", "whole-1.tif 1 64 32",
+			"whole-2.tif 1 0 0", "whole-2.tif 1 32 0", "whole-2.tif 1 0 32", "whole-2.tif 1 32 32"), places, "row by row, file by file");
+		String[] row = lines.get(1 + places.indexOf("whole-1.tif 1 64 32")).split(",");
+		ij.process.ImageProcessor square = ihc.getProcessor().duplicate();
+		square.setRoi(300 + 64, 40 + 32, 32, 32);
+		try (Classifier classifier = Models.open(SparkBatchTest.MODEL)) {
+			FloatTensor x = Models.input(new ImageSet(List.of(new ImagePlus("square", square.crop()))), classifier);
+			FloatTensor coarse = ConceptLocalization.localize(classifier, got, x).coarse();
+			int positions = (int) (coarse.dim(1) * coarse.dim(2));
+			for (int k = 0; k < 3; k++) {
+				double mean = 0;
+				for (int p = 0; p < positions; p++) mean += coarse.data()[p * 3 + k] / positions;
+				assertEquals(mean, Double.parseDouble(row[header.indexOf("concept_" + (k + 1))]), 1e-6 * (1 + Math.abs(mean)), "concept " + (k + 1));
+			}
+		}
 	}
 
 	/** Concept Discovery on a folder with the cohort runs' keys. */

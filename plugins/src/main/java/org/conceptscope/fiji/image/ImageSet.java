@@ -90,10 +90,10 @@ public final class ImageSet {
 		int[] out = new int[size()];
 		int next = -1;
 		for (int i = 0; i < images.size(); i++) {
-			ImageTiles.Origin origin = ImageTiles.origin(images.get(i));
-			int perSlice = origin == null ? 1 : origin.grid().count();
-			for (int j = offsets[i]; j < offsets[i + 1]; j++) {
-				if ((j - offsets[i]) % perSlice == 0) next++;
+			for (int j = offsets[i], previous = -1; j < offsets[i + 1]; j++) {
+				int slice = ImageTiles.place(images.get(i), j - offsets[i]).entry();
+				if (slice != previous) next++;
+				previous = slice;
 				out[j] = next;
 			}
 		}

@@ -37,6 +37,20 @@ public final class ImageTiles {
 		return imp.getProperty(ORIGIN) instanceof Origin o ? o : null;
 	}
 
+	/** Where an entry of a tile stack lies: the image's batch entry (slice and frame, from 0) and the tile's top-left corner. */
+	public record Place(int entry, int x, int y) {}
+
+	/**
+	 * Where batch entry k of an image lies in the image it was cut from: for a tile stack
+	 * ({@link #of}) its slice's entry and its tile's corner; for any other image, entry k at (0, 0).
+	 */
+	public static Place place(ImagePlus imp, int k) {
+		Origin o = origin(imp);
+		if (o == null) return new Place(k, 0, 0);
+		int t = k % o.grid().count();
+		return new Place(k / o.grid().count(), o.grid().x(t), o.grid().y(t));
+	}
+
 	/**
 	 * @param grid tiles inside the image (every tile within its bounds)
 	 * @return a stack of {@code grid.count()} entries per slice and frame, slice labels

@@ -80,6 +80,8 @@ class ImageTilesTest {
 		for (int t = 0; t < T; t++) for (int z = 0; z < Z; z++) for (int k = 0; k < grid.count(); k++) {
 			int entry = (t * Z + z) * grid.count() + k;
 			assertEquals("cells.tif slice " + (z + 1) + " frame " + (t + 1) + " x=" + grid.x(k) + " y=" + grid.y(k), set.describe(entry));
+			assertEquals(new ImageTiles.Place(t * Z + z, grid.x(k), grid.y(k)), ImageTiles.place(tiles, entry));
+			assertEquals(t * Z + z, set.sources()[entry], "the tiles of a slice share its source");
 			for (int c = 0; c < C; c++) {
 				short[] px = (short[]) tiles.getStack().getPixels(ImagePlusTensors.stackIndex(tiles, c + 1, entry + 1, 1));
 				for (int y = 0; y < 32; y++) for (int x = 0; x < 32; x++) {
@@ -97,6 +99,7 @@ class ImageTilesTest {
 		assertEquals("µm", tiles.getCalibration().getUnit());
 		assertTrue(ImageTiles.isTileStack(tiles));
 		assertFalse(ImageTiles.isTileStack(imp));
+		assertEquals(new ImageTiles.Place(3, 0, 0), ImageTiles.place(imp, 3), "an image's own entry, at its corner");
 
 		assertArrayEquals(before, (short[]) imp.getStack().getPixels(5), "the image is only read");
 		assertNull(imp.getRoi());
