@@ -210,7 +210,9 @@ public final class SparkConcepts {
 				+ " or select=all to use every image.");
 		}
 		double threshold = keys[Math.min(keys.length, s.samples()) - 1];
-		log.println("ConceptScope Spark concepts: " + entries.size() + " images, " + Math.min(keys.length, s.samples()) + " crops sampled.");
+		long tiled = entries.stream().filter(e -> e.x() > 0 || e.y() > 0).mapToInt(Entry::file).distinct().count();
+		log.println("ConceptScope Spark concepts: " + entries.size() + " images" + (tiled == 0 ? "" : " (the tiles of the input's size of " + tiled
+			+ " file(s) larger than the model's input)") + ", " + Math.min(keys.length, s.samples()) + " crops sampled.");
 
 		// Pass 2: the sampled crops' activations, in cohort order; NMF on the driver.
 		List<Sampled> sampled = jsc.parallelize(chunks, chunks.size()).map(c -> sample(s, model, t, options(s, splitAt), names.value(), c, threshold)).collect();
@@ -288,8 +290,9 @@ public final class SparkConcepts {
 			for (int f = from; f < to; f++) {
 				ImagePlus imp = IJ.openImage(folder.resolve(files.get(f)).toString());
 				if (imp == null) throw new IllegalArgumentException(folder.resolve(files.get(f)) + " cannot be opened as an image: remove it from the folder.");
-				// an image larger than the model's input is its tiles, as in Concept Discovery
-				ImagePlus samples = ModelSizeInputs.samples(imp, classifier, CommandSpecs.CONCEPT_DISCOVERY);
+				// an image larger than the model's input is its tiles, as in Concept Discovery; the driver says so once, not each pass
+				ImagePlus samples = ModelSizeInputs.samples(new ImageSet(List.of(imp)), classifier, CommandSpecs.CONCEPT_DISCOVERY, line -> {})
+					.images().get(0);
 				images.add(samples);
 				for (int z = 0; z < ImagePlusTensors.batches(samples).size(); z++) {
 					ImageTiles.Place at = ImageTiles.place(samples, z);

@@ -162,7 +162,10 @@ final class SparkMegeReco {
 				Files.write(zip, m.zip());
 				shipped.add(ModelArchive.shipZip(jsc.sc(), zip, name));
 			}
-			log.println("ConceptScope Spark mege_reco: " + s.folds + " fold models trained on " + Arrays.stream(perFile).sum() + " images.");
+			int tiled = tiledFiles(perFile, trained.get(0).sources());
+			log.println("ConceptScope Spark mege_reco: " + s.folds + " fold models trained on " + Arrays.stream(perFile).sum() + " images"
+				+ (tiled == 0 ? "" : " (the tiles of the input's size of " + tiled + " file(s) larger than the model's input; an image's tiles"
+					+ " share a fold)") + ".");
 
 			// Stage 2: every image explained by every fold model, in tasks of `batch` files; each task returns its pairs.
 			List<Chunk> chunks = new ArrayList<>();
@@ -186,6 +189,16 @@ final class SparkMegeReco {
 		}
 	}
 
+	/** How many files hold more images than slices: those taken as their tiles. */
+	static int tiledFiles(int[] perFile, int[] sources) {
+		int tiled = 0;
+		for (int f = 0, first = 0; f < perFile.length; first += perFile[f], f++) {
+			long slices = Arrays.stream(sources, first, first + perFile[f]).distinct().count();
+			if (slices < perFile[f]) tiled++;
+		}
+		return tiled;
+	}
+
 	// --- on the executors ---
 
 	/** Trains fold f's model from the labelled folder, as Evaluate Explanation does, and returns its folder zipped. */
@@ -196,7 +209,7 @@ final class SparkMegeReco {
 			LabelledFolder.Data data;
 			MegeReco mege;
 			try (TensorFlowClassifier model = TensorFlowClassifier.load(ModelArchive.local(shipped))) {
-				data = Models.labelledFolder(s.folder, model, CommandSpecs.EVALUATE_EXPLANATION);
+				data = Models.labelledFolder(s.folder, model, CommandSpecs.EVALUATE_EXPLANATION, line -> {}); // the driver says it once
 				mege = MegeRecoRun.evaluation(MegeReco.architectureFor(model, s.architecture), s);
 			}
 			Path folder = dir.resolve("mege-fold-" + f);
@@ -221,7 +234,7 @@ final class SparkMegeReco {
 		List<Integer> labels = new ArrayList<>();
 		for (int i = c.from(); i < c.to(); i++) images.add(ImageFiles.open(Path.of(listing.get(i)[0]), false));
 		// palettes as their colours and large images as their tiles, as in the local run
-		ImageSet samples = ModelSizeInputs.samples(new ImageSet(images), model, CommandSpecs.EVALUATE_EXPLANATION);
+		ImageSet samples = ModelSizeInputs.samples(new ImageSet(images), model, CommandSpecs.EVALUATE_EXPLANATION, line -> {});
 		for (int i = c.from(); i < c.to(); i++) {
 			int entries = ImagePlusTensors.batches(samples.images().get(i - c.from())).size();
 			for (int e = 0; e < entries; e++) labels.add(Integer.parseInt(listing.get(i)[1]));

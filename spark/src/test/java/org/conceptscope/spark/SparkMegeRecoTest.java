@@ -147,10 +147,15 @@ class SparkMegeRecoTest {
 		EvaluationRun.run(null, s, Progress.NONE);
 		List<List<String>> local = csv(s.saveDir.resolve("ct whole-mege_reco.csv"));
 		Path out = work.resolve("whole-spark");
-		Run run = run(new String[] { "folder=" + mosaics, "model=" + MODEL, "save_dir=" + out, "methods=saliency,random", "folds=3",
-			"training_steps=60", "seed=7", "batch=2", "master=local[2]" }, SparkParts.TaskHook.NONE);
+		String[] args = { "folder=" + mosaics, "model=" + MODEL, "save_dir=" + out, "methods=saliency,random", "folds=3",
+			"training_steps=60", "seed=7", "batch=2", "master=local[2]" };
+		Run[] ran = new Run[1];
+		String printed = printed(() -> ran[0] = run(args, SparkParts.TaskHook.NONE));
+		Run run = ran[0];
+		assertFalse(printed.contains("is larger than the model's input"), "the tasks do not log each file's tiles: " + printed);
 		assertEquals(0, run.status(), run.err());
-		assertTrue(run.err().contains("3 fold models trained on 36 images"), "nine images of four tiles: " + run.err());
+		assertTrue(run.err().contains("3 fold models trained on 36 images (the tiles of the input's size of 7 file(s) larger than the model's"
+			+ " input; an image's tiles share a fold)."), "nine images of four tiles, in a stack and six files: " + run.err());
 		assertSameTable(local, csv(out.resolve("ct whole-mege_reco.csv")));
 	}
 
@@ -209,6 +214,19 @@ class SparkMegeRecoTest {
 				}
 			}
 		}
+	}
+
+	/** What a run prints on System.out, where ImageJ's Log goes headless (local[...] runs the tasks in this JVM). */
+	static String printed(Runnable r) {
+		PrintStream before = System.out;
+		ByteArrayOutputStream printed = new ByteArrayOutputStream();
+		System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+		try {
+			r.run();
+		} finally {
+			System.setOut(before);
+		}
+		return printed.toString(StandardCharsets.UTF_8);
 	}
 
 	static List<List<String>> csv(Path file) throws IOException {

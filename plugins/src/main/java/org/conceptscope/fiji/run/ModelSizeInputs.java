@@ -5,6 +5,7 @@ import ij.ImagePlus;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.fiji.image.ImageSet;
@@ -53,6 +54,15 @@ public final class ModelSizeInputs {
 	 *         its input along an axis
 	 */
 	public static ImageSet samples(ImageSet images, Classifier classifier, CommandSpec command) {
+		return samples(images, classifier, command, IJ::log);
+	}
+
+	/**
+	 * {@link #samples(ImageSet, Classifier, CommandSpec)} with the tiling line given to {@code log}
+	 * instead of the Log: a cluster's tasks, which read the same files pass after pass, drop it and
+	 * the driver says it once.
+	 */
+	public static ImageSet samples(ImageSet images, Classifier classifier, CommandSpec command, Consumer<String> log) {
 		List<ImagePlus> given = new ArrayList<>();
 		List<TileGrid> grids = new ArrayList<>();
 		for (ImagePlus imp : images.images()) {
@@ -77,7 +87,7 @@ public final class ModelSizeInputs {
 		if (first >= 0) {
 			String more = tiled == 1 ? "" : "; so are the tiles of " + (tiled - 1) + " more image(s) larger than the input (" + tiles
 				+ " tiles in all)";
-			IJ.log(logLine(command, given.get(first), grids.get(first)) + more + ".");
+			log.accept(logLine(command, given.get(first), grids.get(first)) + more + ".");
 		}
 		return new ImageSet(out);
 	}

@@ -171,8 +171,14 @@ public final class Models {
 	 */
 	public static LabelledFolder.Data labelledFolder(Path folder, Classifier classifier, org.conceptscope.fiji.param.CommandSpec command)
 		throws java.io.IOException {
+		return labelledFolder(folder, classifier, command, IJ::log);
+	}
+
+	/** {@link #labelledFolder(Path, Classifier, org.conceptscope.fiji.param.CommandSpec)}, the tiling lines given to {@code log}. */
+	public static LabelledFolder.Data labelledFolder(Path folder, Classifier classifier, org.conceptscope.fiji.param.CommandSpec command,
+		java.util.function.Consumer<String> log) throws java.io.IOException {
 		return LabelledFolder.read(folder, classifier.classNames(), classifier.normalization(), classifier.signature().input().shape(),
-			set -> ModelSizeInputs.samples(set, classifier, command));
+			set -> ModelSizeInputs.samples(set, classifier, command, log));
 	}
 
 	/**
