@@ -91,7 +91,7 @@ class ClassFolderTilesTest {
 	@Test
 	void perClassConceptsOfWholeImagesAreThoseOfTheirTilesCutByHand() throws Exception {
 		for (String run : List.of("discovery-whole", "discovery-tiles")) assertFalse(logs.get(run).contains("Error"), run + ": " + logs.get(run));
-		assertTrue(logs.get("discovery-whole").contains("ConceptScope Concept Discovery: 'a.png' (96x96) is larger than the model's input (32x32):"
+		assertTrue(logs.get("discovery-whole").contains("ConceptScope Concept Discovery: 'DAB-positive/a.png' (96x96) is larger than the model's input (32x32):"
 			+ " its 3x3 tiles of 32x32 without overlap are taken as 9 images (labelled by their position, x=.. y=..); so are the tiles of 3"
 			+ " more image(s) larger than the input (36 tiles in all)."), logs.get("discovery-whole"));
 		assertFalse(logs.get("discovery-tiles").contains("larger than"), "the hand-cut tiles are the model's size");
@@ -110,8 +110,9 @@ class ClassFolderTilesTest {
 		assertEquals(1 + 2 * 3, w.size(), "three prototypes for each of the two classes");
 		for (int r = 1; r < w.size(); r++) {
 			List<String> row = w.get(r);
-			Matcher m = Pattern.compile("(\\w)\\.png x=(\\d+) y=(\\d+)").matcher(row.get(2));
-			assertTrue(m.matches(), "a tile named by its position: " + row.get(2));
+			Matcher m = Pattern.compile("(\\S+/\\w)\\.png x=(\\d+) y=(\\d+)").matcher(row.get(2));
+			assertTrue(m.matches(), "a tile named by its image's path in the folder and its position: " + row.get(2));
+			assertTrue(row.get(2).startsWith(row.get(0) + "/"), "a prototype of its class's subfolder: " + row);
 			String cut = String.format("%s_y%02d_x%02d.png slice 1", m.group(1), Integer.parseInt(m.group(3)), Integer.parseInt(m.group(2)));
 			assertEquals(List.of(row.get(0), row.get(1), cut, row.get(3)), t.get(r), "the same tile, the same objective");
 		}
@@ -119,14 +120,15 @@ class ClassFolderTilesTest {
 
 	@Test
 	void aHeldOutImageHasAllOfItsTilesHeldOut() throws Exception {
-		assertTrue(logs.get("head").contains("ConceptScope Train Interpretable Head: 'a.png' (96x96) is larger than the model's input"),
+		assertTrue(logs.get("head").contains("ConceptScope Train Interpretable Head: 'DAB-positive/a.png' (96x96) is larger than the model's input"),
 			logs.get("head"));
 		List<List<String>> held = Csv.parse(Files.readString(work.resolve("head/heldout.csv")));
 		Map<String, Integer> tilesHeld = new TreeMap<>();
 		for (List<String> row : held.subList(1, held.size())) {
-			Matcher m = Pattern.compile("(\\w\\.png) x=\\d+ y=\\d+").matcher(row.get(1));
+			Matcher m = Pattern.compile("(\\S+)/(\\w\\.png) x=\\d+ y=\\d+").matcher(row.get(1));
 			assertTrue(m.matches(), row.get(1));
-			tilesHeld.merge(row.get(2) + "/" + m.group(1), 1, Integer::sum);
+			assertEquals(row.get(2), m.group(1), "the class is the image's subfolder");
+			tilesHeld.merge(row.get(1).substring(0, row.get(1).indexOf(" x=")), 1, Integer::sum);
 		}
 		// round(0.5 * 4 images) = 2 images of each class, each with its 9 tiles
 		assertEquals(4, tilesHeld.size(), "held-out images: " + tilesHeld);

@@ -105,12 +105,13 @@ class ExamplesMacrosTest {
 		ByteProcessor[] sources = { pixels[0][3], pixels[1][7] };
 		for (int c = 0; c < 2; c++) {
 			List<String> first = csv.get(1 + 4 * c);
-			assertEquals(List.of("cases.tif slice " + (c + 1), "1", (c == 0 ? "a3.tif" : "b7.tif") + " slice 1"), first.subList(0, 3));
+			assertEquals(List.of("cases.tif slice " + (c + 1), "1", (c == 0 ? "region A/a3.tif" : "region B/b7.tif") + " slice 1"),
+				first.subList(0, 3), "an example named by its path in the folder");
 			assertEquals(0, Double.parseDouble(first.get(3)), 1e-6);
 			double previous = 0;
 			for (int q = 0; q < 4; q++) {
 				List<String> row = csv.get(1 + 4 * c + q);
-				String file = row.get(2).substring(0, row.get(2).indexOf(".tif"));
+				String file = row.get(2).substring(row.get(2).indexOf('/') + 1, row.get(2).indexOf(".tif"));
 				ByteProcessor example = pixels[file.startsWith("a") ? 0 : 1][Integer.parseInt(file.substring(1))];
 				double d = Double.parseDouble(row.get(3));
 				assertEquals(distance(sources[c], example), d, 1e-4, row.toString());
@@ -129,7 +130,7 @@ class ExamplesMacrosTest {
 		assertEquals(List.of("class", "rank", "example", "objective"), csv.get(0));
 		assertEquals(1 + 2 * 2, csv.size());
 		for (List<String> row : csv.subList(1, csv.size())) {
-			assertEquals(row.get(0).equals("region A") ? "a" : "b", row.get(2).substring(0, 1), row.toString());
+			assertTrue(row.get(2).startsWith(row.get(0) + "/" + (row.get(0).equals("region A") ? "a" : "b")), row.toString());
 		}
 	}
 

@@ -24,6 +24,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.conceptscope.fiji.MacroRunner.Macro;
+import org.conceptscope.fiji.write.RoiWriter;
 import org.conceptscope.heads.BiIce;
 import org.conceptscope.heads.InterpretableHead;
 import org.conceptscope.model.TensorFlowClassifier;
@@ -184,7 +185,7 @@ class HeadMacrosTest {
 				assertFalse(held(kind).contains(m.group(3)), "prototypes come from the training images, not the held-out ones");
 			}
 			for (int u = 1; u <= count; u++) {
-				List<String> listed = List.of(units.get(u).get(units.get(u).size() - 1).split("; "));
+				List<String> listed = java.util.Arrays.stream(units.get(u).get(units.get(u).size() - 1).split("; ")).map(RoiWriter::part).toList();
 				assertEquals(listed, shown.getOrDefault(u, List.of("")), kind + " " + unit + " " + u + ": the table lists the montage's patches");
 			}
 		}
@@ -362,14 +363,18 @@ class HeadMacrosTest {
 
 	private Path file(String described) {
 		String name = described.replace(" slice 1", "");
-		return files.keySet().stream().filter(p -> p.getFileName().toString().equals(name)).findFirst().orElseThrow(
+		// named by its path in the folder, "class/file" in tables, which a ROI name writes "class-file" (RoiWriter.part)
+		return files.keySet().stream().filter(p -> {
+			String path = p.getParent().getFileName() + "/" + p.getFileName();
+			return path.equals(name) || RoiWriter.part(path).equals(name);
+		}).findFirst().orElseThrow(
 			() -> new AssertionError("no image " + described));
 	}
 
 	private List<String> held(String kind) throws IOException {
 		List<String> out = new ArrayList<>();
 		for (List<String> row : Csv.parse(Files.readString(work.resolve(kind).resolve("heldout.csv"))).subList(1, 19)) {
-			out.add(row.get(1).replace(" slice 1", ""));
+			out.add(RoiWriter.part(row.get(1).replace(" slice 1", ""))); // as the montage's ROI names write it
 		}
 		return out;
 	}

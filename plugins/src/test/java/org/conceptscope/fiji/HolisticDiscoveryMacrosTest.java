@@ -149,9 +149,12 @@ class HolisticDiscoveryMacrosTest {
 				}
 				ImagePlus maps = IJ.openImage(dir.resolve("concept-maps.tif").toString());
 				assertEquals(idx.size(), maps.getNSlices(), "one slice per image of the class");
-				// the atlas names each crop's image as the folder's set names it ("a.tif slice 1", once)
+				// the atlas names each crop's image by its path in the folder ("hematoxylin/a.tif slice 1", once), as a ROI name
+				// writes it (RoiWriter.part: "hematoxylin-a.tif slice 1")
 				java.util.Set<String> names = new java.util.HashSet<>();
-				for (Path file : labelled.keySet()) names.add(file.getFileName() + " slice 1");
+				for (Path file : labelled.keySet()) {
+					names.add(org.conceptscope.fiji.write.RoiWriter.part(file.getParent().getFileName() + "/" + file.getFileName() + " slice 1"));
+				}
 				for (ij.gui.Roi roi : IJ.openImage(dir.resolve("atlas.tif").toString()).getOverlay().toArray()) {
 					String where = roi.getName().split(org.conceptscope.fiji.write.RoiWriter.SEPARATOR)[2];
 					assertTrue(names.contains(where), roi.getName());

@@ -21,7 +21,9 @@ import org.conceptscope.tensor.Normalization;
  * ({@link ImageSet#EXTENSIONS}; every slice and frame is one sample, or every tile of it where the
  * caller cuts images larger than the model's input, each with its image's class). Other files and hidden
  * folders in the top folder are skipped, but an image there is an error (it would have no label).
- * Every subfolder name is checked before any image is opened. The images are only read.
+ * Every subfolder name is checked before any image is opened. Each image is named by its path in
+ * the folder ({@code hematoxylin/img-01.png}), since class subfolders often hold files of the same
+ * names; results name samples that way. The images are only read.
  */
 public final class LabelledFolder {
 
@@ -52,7 +54,9 @@ public final class LabelledFolder {
 			Path p = sub.path();
 			int k = sub.label();
 			used.add(classes.get(k));
-			ImageSet set = asSamples.apply(ImageSet.ofFolder(p));
+			ImageSet read = ImageSet.ofFolder(p);
+			for (ImagePlus imp : read.images()) imp.setTitle(p.getFileName() + "/" + imp.getTitle()); // our own copy, opened here
+			ImageSet set = asSamples.apply(read);
 			FloatTensor t = set.toTensor(normalization);
 			long[] s = t.shape();
 			for (int d = 1; d <= 3; d++) {
