@@ -160,6 +160,7 @@ class ClassFolderTilesTest {
 		List<List<String>> got = Csv.parse(Files.readString(work.resolve("mege/whole-mege_reco.csv")));
 		assertEquals(want.get(0), got.get(0));
 		assertEquals(3, got.size(), "saliency and random");
+		assertEquals(want.size(), got.size());
 		for (int r = 1; r < want.size(); r++) {
 			for (int c = 0; c < want.get(0).size(); c++) {
 				String column = want.get(0).get(c), w = want.get(r).get(c), g = got.get(r).get(c);

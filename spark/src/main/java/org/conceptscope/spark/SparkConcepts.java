@@ -380,9 +380,9 @@ public final class SparkConcepts {
 		return Craft.cropsPerImage(x.dim(1), x.dim(2), o);
 	}
 
-	/** A uniform key in [0, 1) for crop k of an image, the same whatever task sees it (SplitMix64 of seed, file, slice, crop). */
+	/** A uniform key in [0, 1) for crop k of an image, the same whatever task sees it (SplitMix64 of seed, file, entry, crop). */
 	static double key(long seed, Entry e, int crop) {
-		// file and slice side by side in one long: a file of many tiles (over 2^20) keeps its keys apart from the next file's
+		// file and entry side by side in one long: a file of many tiles (over 2^20) keeps its keys apart from the next file's
 		long z = seed * 0x9E3779B97F4A7C15L + (((long) e.file() << 32) | e.entry()) * 0xD1B54A32D192ED03L + crop;
 		z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
 		z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;

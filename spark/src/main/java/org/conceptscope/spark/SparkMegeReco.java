@@ -83,8 +83,8 @@ final class SparkMegeReco {
 	/** A trained fold model as a zip of its folder, and how many images each labelled file holds. */
 	record FoldModel(int fold, byte[] zip, int[] imagesPerFile, int[] sources) implements Serializable {}
 
-	/** A stage-2 task's files: [from, to) of the labelled folder's files, and the index of their first image. */
-	record Chunk(int from, int to, int firstImage) implements Serializable {}
+	/** A stage-2 task's files: [from, to) of the labelled folder's files, the index of their first image and how many they hold. */
+	record Chunk(int from, int to, int firstImage, int images) implements Serializable {}
 
 	private SparkMegeReco() {}
 
@@ -172,8 +172,10 @@ final class SparkMegeReco {
 			int first = 0;
 			for (int from = 0; from < files.size(); from += job.batch()) {
 				int to = Math.min(files.size(), from + job.batch());
-				chunks.add(new Chunk(from, to, first));
-				for (int i = from; i < to; i++) first += perFile[i];
+				int images = 0;
+				for (int i = from; i < to; i++) images += perFile[i];
+				chunks.add(new Chunk(from, to, first, images));
+				first += images;
 			}
 			List<String[]> paths = files.stream().map(f -> new String[] { f.file().toString(), Integer.toString(f.label()) }).toList();
 			Broadcast<List<String[]>> listing = jsc.broadcast(new ArrayList<>(paths));
@@ -240,6 +242,10 @@ final class SparkMegeReco {
 			for (int e = 0; e < entries; e++) labels.add(Integer.parseInt(listing.get(i)[1]));
 		}
 		FloatTensor x = Models.input(samples, model);
+		if (labels.size() != c.images()) {
+			throw new IllegalStateException("The files of " + Path.of(listing.get(c.from())[0]).getParent()
+				+ " changed while MeGe/ReCo ran (they hold other images than when the fold models were trained): run again.");
+		}
 		int[] fold = Arrays.copyOfRange(foldOf, c.firstImage(), c.firstImage() + labels.size());
 		return MegeReco.part(models, x, labels.stream().mapToInt(Integer::intValue).toArray(), fold, MegeRecoRun.methods(s), Progress.NONE);
 	}

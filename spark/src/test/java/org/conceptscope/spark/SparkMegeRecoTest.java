@@ -89,7 +89,7 @@ class SparkMegeRecoTest {
 			Path out = work.resolve("spark-" + batch);
 			Run run = run(args(out, batch, "master=local[2]"), SparkParts.TaskHook.NONE);
 			assertEquals(0, run.status(), run.err());
-			assertTrue(run.err().contains("3 fold models trained on 36 images"), run.err());
+			assertTrue(run.err().contains("3 fold models trained on 36 images."), "no tiles in a folder of patches: " + run.err());
 			assertEquals(out.resolve("ct labelled-mege_reco.csv").toString(), run.out().trim());
 			assertSameTable(reference, csv(out.resolve("ct labelled-mege_reco.csv")));
 		}

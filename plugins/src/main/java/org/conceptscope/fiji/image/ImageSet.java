@@ -91,9 +91,9 @@ public final class ImageSet {
 		int next = -1;
 		for (int i = 0; i < images.size(); i++) {
 			for (int j = offsets[i], previous = -1; j < offsets[i + 1]; j++) {
-				int slice = ImageTiles.place(images.get(i), j - offsets[i]).entry();
-				if (slice != previous) next++;
-				previous = slice;
+				int entry = ImageTiles.place(images.get(i), j - offsets[i]).entry();
+				if (entry != previous) next++;
+				previous = entry;
 				out[j] = next;
 			}
 		}

@@ -58,8 +58,8 @@ public final class ModelSizeInputs {
 	}
 
 	/**
-	 * {@link #samples(ImageSet, Classifier, CommandSpec)} with the tiling line given to {@code log}
-	 * instead of the Log: a cluster's tasks, which read the same files pass after pass, drop it and
+	 * {@link #samples(ImageSet, Classifier, CommandSpec)} with the tiling line and the domain warnings
+	 * given to {@code log} instead of the Log: a cluster's tasks, which read the same files pass after pass, drop it and
 	 * the driver says it once.
 	 */
 	public static ImageSet samples(ImageSet images, Classifier classifier, CommandSpec command, Consumer<String> log) {
@@ -82,7 +82,7 @@ public final class ModelSizeInputs {
 			if (first < 0) first = i;
 			tiled++;
 			tiles += g.count() * ImagePlusTensors.batches(given.get(i)).size();
-			out.add(tiles(given.get(i), g, classifier));
+			out.add(tiles(given.get(i), g, classifier, log));
 		}
 		if (first >= 0) {
 			String more = tiled == 1 ? "" : "; so are the tiles of " + (tiled - 1) + " more image(s) larger than the input (" + tiles
@@ -123,9 +123,9 @@ public final class ModelSizeInputs {
 		return grid;
 	}
 
-	private static ImagePlus tiles(ImagePlus image, TileGrid grid, Classifier classifier) {
+	private static ImagePlus tiles(ImagePlus image, TileGrid grid, Classifier classifier, Consumer<String> log) {
 		ImagePlus tiles = ImageTiles.of(image, grid);
-		Models.warnDomain(image, classifier);
+		Models.warnDomain(image, classifier, log);
 		return tiles;
 	}
 

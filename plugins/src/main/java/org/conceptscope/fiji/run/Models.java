@@ -89,6 +89,11 @@ public final class Models {
 	 * the sentence or null. Slices are read a band of rows at a time, at most {@value #DOMAIN_SLICES}.
 	 */
 	public static String warnDomain(ImagePlus image, Classifier classifier) {
+		return warnDomain(image, classifier, IJ::log);
+	}
+
+	/** {@link #warnDomain(ImagePlus, Classifier)} with the warning given to {@code log} instead of the Log. */
+	public static String warnDomain(ImagePlus image, Classifier classifier, java.util.function.Consumer<String> log) {
 		InputDomain card = classifier == null ? null : classifier.inputDomain();
 		if (card == null || image == null || image.getProcessor() == null) return null;
 		if (ImageTiles.isTileStack(image)) return null; // checked on the image it was cut from (ModelSizeInputs.samples)
@@ -97,13 +102,13 @@ public final class Models {
 			return null; // the channel refusal comes with the run
 		}
 		try {
-			return domainWarning(image, classifier, card);
+			return domainWarning(image, classifier, card, log);
 		} catch (RuntimeException e) {
 			return null; // a warning never stops a run; the run itself names what is wrong with the image
 		}
 	}
 
-	private static String domainWarning(ImagePlus image, Classifier classifier, InputDomain card) {
+	private static String domainWarning(ImagePlus image, Classifier classifier, InputDomain card, java.util.function.Consumer<String> log) {
 		ImagePlusTiles source = new ImagePlusTiles(image);
 		BatchIndex batches = ImagePlusTensors.batches(image);
 		int n = source.images(), step = Math.max(1, (n + DOMAIN_SLICES - 1) / DOMAIN_SLICES), far = 0, checked = 0;
@@ -120,7 +125,7 @@ public final class Models {
 		}
 		if (first == null) return null;
 		String line = first + (checked > 1 ? " (" + far + " of the " + checked + " slices checked are far.)" : "");
-		if (WARNED.add("domain|" + classifier.name() + "|" + image.getTitle() + "|" + image.getID())) IJ.log("ConceptScope warning: " + line);
+		if (WARNED.add("domain|" + classifier.name() + "|" + image.getTitle() + "|" + image.getID())) log.accept("ConceptScope warning: " + line);
 		return line;
 	}
 
