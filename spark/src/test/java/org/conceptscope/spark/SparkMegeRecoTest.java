@@ -63,17 +63,22 @@ class SparkMegeRecoTest {
 				Files.delete(stack);
 			}
 		}
+		reference = evaluateExplanation(folder, "gradient_x_input,saliency,random", 120, images.resolve("single-jvm"));
+	}
+
+	/** Evaluate Explanation's mege_reco table of a folder, 3 folds, seed 7, in this JVM. */
+	private static List<List<String>> evaluateExplanation(Path folder, String methods, int trainingSteps, Path saveDir) throws IOException {
 		EvaluationSettings s = new EvaluationSettings();
 		s.model = MODEL;
 		s.metric = EvaluationSettings.MEGE_RECO;
 		s.folder = folder;
-		s.methods = "gradient_x_input,saliency,random";
+		s.methods = methods;
 		s.folds = 3;
-		s.trainingSteps = 120;
+		s.trainingSteps = trainingSteps;
 		s.seed = 7;
-		s.saveDir = images.resolve("single-jvm");
+		s.saveDir = saveDir;
 		EvaluationRun.run(null, s, Progress.NONE);
-		reference = csv(s.saveDir.resolve("ct labelled-mege_reco.csv"));
+		return csv(saveDir.resolve(folder.getFileName() + "-mege_reco.csv"));
 	}
 
 	private String[] args(Path saveDir, String... more) {
@@ -135,17 +140,7 @@ class SparkMegeRecoTest {
 				first = false;
 			}
 		}
-		EvaluationSettings s = new EvaluationSettings();
-		s.model = MODEL;
-		s.metric = EvaluationSettings.MEGE_RECO;
-		s.folder = mosaics;
-		s.methods = "saliency,random";
-		s.folds = 3;
-		s.trainingSteps = 60;
-		s.seed = 7;
-		s.saveDir = work.resolve("whole-local");
-		EvaluationRun.run(null, s, Progress.NONE);
-		List<List<String>> local = csv(s.saveDir.resolve("ct whole-mege_reco.csv"));
+		List<List<String>> local = evaluateExplanation(mosaics, "saliency,random", 60, work.resolve("whole-local"));
 		Path out = work.resolve("whole-spark");
 		String[] args = { "folder=" + mosaics, "model=" + MODEL, "save_dir=" + out, "methods=saliency,random", "folds=3",
 			"training_steps=60", "seed=7", "batch=2", "master=local[2]" };
