@@ -1,7 +1,10 @@
 package org.conceptscope.concepts;
 
+import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.TileSource;
+import org.conceptscope.util.Progress;
 
 /**
  * Parts of Fel et al.'s holistic view of concepts (2023, "A holistic approach to unifying automatic
@@ -73,6 +76,21 @@ public final class HolisticConcepts {
 		}
 		int h = shape.length == 4 ? (int) shape[1] : 1, w = shape.length == 4 ? (int) shape[2] : 1;
 		return new FloatTensor(new long[] { n, h, w, k }, out);
+	}
+
+	/**
+	 * Per-position importance maps of images of any size [N, H, W, K] for the bank's class: tiles of
+	 * the model's input size overlapping by {@code overlap}, each mapped as {@link #importanceMaps}
+	 * maps a model-size image and upsampled bilinearly to the tile, blended into maps of the image's
+	 * size as attribution maps are ({@link TiledExplainer#mapTiles}).
+	 *
+	 * @param progress reports tiles done; false cancels
+	 * @throws java.util.concurrent.CancellationException when progress asks to stop
+	 */
+	public static TiledExplainer.MapsResult importanceMapsTiled(Classifier classifier, ConceptBank bank, TileSource source, double overlap,
+		Progress progress) {
+		return TiledExplainer.mapTiles(classifier, source, overlap, bank.size(), (tiles, first, count) -> ConceptLocalization.upsample(
+			importanceMaps(classifier, bank, tiles, bank.classIndex), (int) tiles.dim(1), (int) tiles.dim(2)), progress);
 	}
 
 	/** Mean importance over positions per image and concept [N][K] of maps [N, h, w, K]. */

@@ -18,12 +18,15 @@ import org.conceptscope.concepts.ConceptLocalization;
 import org.conceptscope.concepts.HolisticConcepts;
 import org.conceptscope.fiji.write.ConceptMapsWriter;
 import org.conceptscope.fiji.write.HeatmapWriter;
+import org.conceptscope.fiji.image.ImagePlusTiles;
 import org.conceptscope.fiji.image.ImageSet;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.fiji.write.RoiWriter;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.TileGrid;
 import org.conceptscope.util.Progress;
 
 /**
@@ -57,23 +60,59 @@ public final class HolisticOutputs {
 		HolisticConcepts.Summary summary = HolisticConcepts.summarize(classifier, bank, batch, correct);
 		int h = (int) batch.dim(1), w = (int) batch.dim(2);
 		FloatTensor localImportance = ConceptLocalization.upsample(summary.maps(), h, w);
+		ConceptAttributionMaps.Rule r = attributionRule(classifier, rule);
+		FloatTensor maps = r == null ? null : ConceptAttributionMaps.maps(classifier, bank, batch, r, progress);
+		return outputs(images, bank, summary, localImportance, maps, null, topFraction);
+	}
+
+	/**
+	 * The holistic view of a bank on an image larger than the model's input, whose tiles of the input's
+	 * size ({@code samples}, edge to edge) it was discovered on: the numbers are the samples' (a tile is
+	 * one image), the maps are of the image's size, each slice its own, blended from tiles overlapping by
+	 * half as Concept Localization blends them ({@link HolisticConcepts#importanceMapsTiled},
+	 * {@link ConceptAttributionMaps#mapsTiled}).
+	 */
+	static Result runWhole(Classifier classifier, ConceptBank bank, ImagePlus image, FloatTensor samples, String rule, double[] correct,
+		double topFraction, Progress progress) {
+		HolisticConcepts.Summary summary = HolisticConcepts.summarize(classifier, bank, samples, correct);
+		ImagePlusTiles source = new ImagePlusTiles(Models.paletteAsRgb(image, classifier));
+		TiledExplainer.MapsResult local = HolisticConcepts.importanceMapsTiled(classifier, bank, source, TileGrid.DEFAULT_OVERLAP, progress);
+		ConceptAttributionMaps.Rule r = attributionRule(classifier, rule);
+		FloatTensor maps = r == null ? null : ConceptAttributionMaps.mapsTiled(classifier, bank, source, TileGrid.DEFAULT_OVERLAP, r, progress).maps();
+		return outputs(image, bank, summary, local.maps(), maps, local.grid().describe(), topFraction);
+	}
+
+	/** The attribution rule of {@code concept_maps}, or null: none asked, or a model without layer-to-input gradients (logged). */
+	private static ConceptAttributionMaps.Rule attributionRule(Classifier classifier, String rule) {
+		if (NONE.equals(rule)) return null;
+		if (classifier instanceof TensorFlowClassifier) return ConceptAttributionMaps.Rule.of(rule);
+		IJ.log("ConceptScope: no concept attribution maps for " + classifier.name() + ": they need gradients from a layer to the"
+			+ " input, which ConceptScope computes for TensorFlow SavedModels only (concept_maps=none silences this).");
+		return null;
+	}
+
+	/** The composites on {@code images} (its channels, then one per concept) and the table; {@code tiles}: the grid, for the Info. */
+	private static Result outputs(ImagePlus images, ConceptBank bank, HolisticConcepts.Summary summary, FloatTensor localImportance,
+		FloatTensor maps, String tiles, double topFraction) {
 		ImagePlus importance = ConceptMapsWriter.withChannels(images, localImportance, bank);
 		importance.setTitle(base(images) + "-concept-importance");
+		noteTiles(importance, tiles);
 		List<Roi> rois = List.of();
-		ImagePlus maps = null;
-		if (!NONE.equals(rule)) {
-			if (classifier instanceof TensorFlowClassifier) {
-				FloatTensor m = ConceptAttributionMaps.maps(classifier, bank, batch, ConceptAttributionMaps.Rule.of(rule), progress);
-				maps = ConceptMapsWriter.withChannels(images, m, bank);
-				maps.setTitle(base(images) + "-concept-maps");
-				rois = ConceptMapsWriter.rois(images, m, bank, topFraction, maps);
-				maps.setOverlay(ConceptMapsWriter.overlay(rois));
-			} else {
-				IJ.log("ConceptScope: no concept attribution maps for " + classifier.name() + ": they need gradients from a layer to the"
-					+ " input, which ConceptScope computes for TensorFlow SavedModels only (concept_maps=none silences this).");
-			}
+		ImagePlus mapsImage = null;
+		if (maps != null) {
+			mapsImage = ConceptMapsWriter.withChannels(images, maps, bank);
+			mapsImage.setTitle(base(images) + "-concept-maps");
+			noteTiles(mapsImage, tiles);
+			rois = ConceptMapsWriter.rois(images, maps, bank, topFraction, mapsImage);
+			mapsImage.setOverlay(ConceptMapsWriter.overlay(rois));
 		}
-		return new Result(summary, maps, rois, importance, rows(bank, summary));
+		return new Result(summary, mapsImage, rois, importance, rows(bank, summary));
+	}
+
+	private static void noteTiles(ImagePlus imp, String tiles) {
+		if (tiles == null) return;
+		Object info = imp.getProperty("Info");
+		imp.setProperty("Info", (info == null ? "" : info.toString()) + "tiles=" + tiles + "\n");
 	}
 
 	static List<String> header() {
