@@ -77,4 +77,54 @@ class DomainWarningOnceTest {
 		assertTrue(log.contains("(4 of the 4 slices checked are far.)"), "the whole stack checked once: " + log);
 		assertFalse(log.contains("patch-01"), "the flat background patch is like the training patches: " + log);
 	}
+
+	/**
+	 * The commands that take a set of images (a folder, class subfolders) as their samples name the
+	 * far ones in one Log line for the set, as users run them (macros in ImageJ 1.x): the first far
+	 * image in the folder's order and how many of the images are far, a large negative image checked
+	 * once as a whole, not tile by tile; a folder of the bundled patches gets no line.
+	 */
+	@Test
+	void theSampleCommandsNameTheFarImagesOfASetInOneLine() throws Exception {
+		ImagePlus patches = IJ.openImage(TestFiles.testImages().resolve(Demo.IMAGE).toString());
+		Path near = Files.createDirectories(work.resolve("near")), mixed = Files.createDirectories(work.resolve("mixed"));
+		Path classes = work.resolve("classes");
+		for (int z = 1; z <= 4; z++) {
+			ImageProcessor ip = patches.getStack().getProcessor(z).duplicate();
+			assertTrue(IJ.saveAsTiff(new ImagePlus("p", ip.duplicate()), near.resolve("patch-0" + z + ".tif").toString()));
+			assertTrue(IJ.saveAsTiff(new ImagePlus("p", ip.duplicate()), mixed.resolve("patch-0" + z + ".tif").toString()));
+			Path cls = Files.createDirectories(classes.resolve(z <= 2 ? "background" : "hematoxylin"));
+			assertTrue(IJ.saveAsTiff(new ImagePlus("p", ip.duplicate()), cls.resolve("patch-0" + z + ".tif").toString()));
+			if (z <= 2) {
+				ImageProcessor negative = ip.duplicate();
+				negative.invert();
+				assertTrue(IJ.saveAsTiff(new ImagePlus("n", negative.duplicate()), mixed.resolve("neg-0" + z + ".tif").toString()));
+				assertTrue(IJ.saveAsTiff(new ImagePlus("n", negative), cls.resolve("neg-0" + z + ".tif").toString()));
+			}
+		}
+		ImageProcessor large = IJ.openImage(TestFiles.testImages().resolve("images/ihc.png").toString()).getProcessor();
+		large.setRoi(96, 160, 64, 64);
+		large = large.crop();
+		large.invert();
+		assertTrue(IJ.saveAsTiff(new ImagePlus("l", large), mixed.resolve("big-negative.tif").toString()));
+		Path model = TestFiles.testImages().resolve("models/ihc-stain");
+		String discovery = "run('Concept Discovery...', 'model=[" + model + "] target=background concepts=2 designs=2 examples=1 save_dir=[";
+		java.util.Map<String, MacroRunner.Macro> runs = new java.util.LinkedHashMap<>();
+		runs.put("near", new MacroRunner.Macro("setBatchMode(true);\n" + discovery + work.resolve("d-near") + "] folder=[" + near + "]');\n", ""));
+		runs.put("mixed", new MacroRunner.Macro("setBatchMode(true);\n" + discovery + work.resolve("d-mixed") + "] folder=[" + mixed + "]');\n", ""));
+		runs.put("classes", new MacroRunner.Macro("setBatchMode(true);\nopen('" + near.resolve("patch-01.tif") + "');\nrun('Nearest Examples...', 'model=["
+			+ model + "] folder=[" + classes + "] neighbours=2 prototypes=1 save_dir=[" + work.resolve("e-classes") + "]');\n", ""));
+		java.util.Map<String, String> logs = MacroRunner.run(runs, work);
+		for (String log : logs.values()) assertFalse(log.contains("Error"), log);
+		assertEquals(0, count(logs.get("near"), "far from what the model"), logs.get("near"));
+		String mixedLog = logs.get("mixed");
+		assertEquals(1, count(mixedLog, WARNING), mixedLog);
+		assertTrue(mixedLog.contains(WARNING + " 'big-negative.tif' is far from what the model was trained on"), "the first far file: " + mixedLog);
+		assertTrue(mixedLog.contains("(3 of the 7 images checked are far.)"), "the large image counts once, with the 4 patches and 2 negatives: "
+			+ mixedLog);
+		String classesLog = logs.get("classes");
+		assertEquals(1, count(classesLog, WARNING), classesLog);
+		assertTrue(classesLog.contains("neg-01.tif' is far from what the model was trained on"), "the first far image of the classes: " + classesLog);
+		assertTrue(classesLog.contains("(2 of the 6 images checked are far.)"), classesLog);
+	}
 }

@@ -162,8 +162,11 @@ public final class SparkConcepts {
 	 */
 	record Entry(int file, int entry, int slice, int x, int y, int predicted, float targetProbability) implements Serializable {}
 
-	/** A pass-1 task's report: its entries, and the smallest keys of the crops of its selected ones. */
-	record Scanned(List<Entry> entries, double[] keys) implements Serializable {}
+	/**
+	 * A pass-1 task's report: its entries, the smallest keys of the crops of its selected ones, and the
+	 * domain sentence of each of its files far from what the model was trained on.
+	 */
+	record Scanned(List<Entry> entries, double[] keys, List<String> far) implements Serializable {}
 
 	/** One sampled crop's row of A, and where it comes from. */
 	record Row(int file, int entry, int crop, int x, int y, int size, double[] values) implements Serializable {}
@@ -190,7 +193,7 @@ public final class SparkConcepts {
 			layer = s.layer().isEmpty() ? GradCam.lastSpatialLayer(classifier) : s.layer();
 			options = options(s, layer);
 			// The first image through the model and the layer before any task: a wrong layer or image fails here.
-			Craft.crops(classifier, Chunk.load(classifier, s.input(), files, 0, 1).x(), options, i -> false, Progress.NONE);
+			Craft.crops(classifier, Chunk.load(classifier, s.input(), files, 0, 1, false).x(), options, i -> false, Progress.NONE);
 		}
 		Files.createDirectories(s.saveDir());
 		JavaSparkContext jsc = spark.get();
@@ -213,6 +216,11 @@ public final class SparkConcepts {
 		long tiled = entries.stream().filter(e -> e.x() > 0 || e.y() > 0).mapToInt(Entry::file).distinct().count();
 		log.println("ConceptScope Spark concepts: " + entries.size() + " images" + (tiled == 0 ? "" : " (the tiles of the input's size of " + tiled
 			+ " file(s) larger than the model's input)") + ", " + Math.min(keys.length, s.samples()) + " crops sampled.");
+		List<String> far = scanned.stream().flatMap(r -> r.far().stream()).toList();
+		if (!far.isEmpty()) {
+			log.println("ConceptScope Spark concepts warning: " + far.size() + " of the " + files.size() + " files are far from what the model"
+				+ " was trained on; the first: " + far.get(0));
+		}
 
 		// Pass 2: the sampled crops' activations, in cohort order; NMF on the driver.
 		List<Sampled> sampled = jsc.parallelize(chunks, chunks.size()).map(c -> sample(s, model, t, options(s, splitAt), names.value(), c, threshold)).collect();
@@ -282,11 +290,16 @@ public final class SparkConcepts {
 	 * as in {@link Entry}. Each pass
 	 * reads its files again: holding a cohort in memory between passes is what the passes avoid.
 	 */
-	record Chunk(FloatTensor x, List<int[]> where) {
+	record Chunk(FloatTensor x, List<int[]> where, List<String> far) {
 
-		static Chunk load(Classifier classifier, Path folder, List<String> files, int from, int to) {
+		/**
+		 * @param checkDomain whether to compare each file with the model's training domain (pass 1: the
+		 *        driver counts the far files once, where each task would log them pass after pass)
+		 */
+		static Chunk load(Classifier classifier, Path folder, List<String> files, int from, int to, boolean checkDomain) {
 			List<ImagePlus> images = new ArrayList<>();
 			List<int[]> where = new ArrayList<>();
+			List<String> far = new ArrayList<>();
 			for (int f = from; f < to; f++) {
 				ImagePlus imp = IJ.openImage(folder.resolve(files.get(f)).toString());
 				if (imp == null) throw new IllegalArgumentException(folder.resolve(files.get(f)) + " cannot be opened as an image: remove it from the folder.");
@@ -294,12 +307,16 @@ public final class SparkConcepts {
 				ImagePlus samples = ModelSizeInputs.samples(new ImageSet(List.of(imp)), classifier, CommandSpecs.CONCEPT_DISCOVERY, line -> {})
 					.images().get(0);
 				images.add(samples);
+				if (checkDomain) {
+					String sentence = Models.farFromDomain(samples, classifier); // a tile stack: its image, once
+					if (sentence != null) far.add(sentence);
+				}
 				for (int z = 0; z < ImagePlusTensors.batches(samples).size(); z++) {
 					ImageTiles.Place at = ImageTiles.place(samples, z);
 					where.add(new int[] { f, z + 1, at.entry() + 1, at.x(), at.y() });
 				}
 			}
-			return new Chunk(Models.input(new ImageSet(images), classifier), where);
+			return new Chunk(Models.input(new ImageSet(images), classifier, line -> {}), where, far);
 		}
 
 		/** Each entry's prediction. */
@@ -321,18 +338,18 @@ public final class SparkConcepts {
 
 	private static Scanned scan(Settings s, String shipped, int target, CraftOptions o, List<String> files, int[] c) {
 		Classifier classifier = model(shipped);
-		Chunk chunk = Chunk.load(classifier, s.input(), files, c[0], c[1]);
+		Chunk chunk = Chunk.load(classifier, s.input(), files, c[0], c[1], true);
 		List<Entry> entries = chunk.entries(classifier, target);
 		int perImage = cropsPerImage(chunk.x(), o);
 		double[] keys = entries.stream().filter(e -> selected(s, e, target))
 			.flatMapToDouble(e -> java.util.stream.IntStream.range(0, perImage).mapToDouble(k -> key(s.seed(), e, k)))
 			.sorted().limit(s.samples()).toArray();
-		return new Scanned(entries, keys);
+		return new Scanned(entries, keys, chunk.far());
 	}
 
 	private static Sampled sample(Settings s, String shipped, int target, CraftOptions o, List<String> files, int[] c, double threshold) {
 		Classifier classifier = model(shipped);
-		Chunk chunk = Chunk.load(classifier, s.input(), files, c[0], c[1]);
+		Chunk chunk = Chunk.load(classifier, s.input(), files, c[0], c[1], false);
 		List<Entry> entries = chunk.entries(classifier, target);
 		int perImage = cropsPerImage(chunk.x(), o);
 		// the crops sampled, by number (image after image), each key drawn once
@@ -351,7 +368,7 @@ public final class SparkConcepts {
 	private static Located locate(Settings s, String shipped, int target, List<String> files, int[] c, String bankJson) throws IOException {
 		Classifier classifier = model(shipped);
 		ConceptBank bank = fromJson(bankJson);
-		Chunk chunk = Chunk.load(classifier, s.input(), files, c[0], c[1]);
+		Chunk chunk = Chunk.load(classifier, s.input(), files, c[0], c[1], false);
 		List<Entry> entries = chunk.entries(classifier, target);
 		List<Integer> chosen = new ArrayList<>();
 		for (int i = 0; i < entries.size(); i++) if (selected(s, entries.get(i), target)) chosen.add(i);

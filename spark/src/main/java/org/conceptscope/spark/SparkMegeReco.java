@@ -241,7 +241,7 @@ final class SparkMegeReco {
 			int entries = ImagePlusTensors.batches(samples.images().get(i - c.from())).size();
 			for (int e = 0; e < entries; e++) labels.add(Integer.parseInt(listing.get(i)[1]));
 		}
-		FloatTensor x = Models.input(samples, model);
+		FloatTensor x = Models.input(samples, model, line -> {}); // stage 1 read the same files
 		if (labels.size() != c.images()) {
 			throw new IllegalStateException("The files of " + Path.of(listing.get(c.from())[0]).getParent()
 				+ " changed while MeGe/ReCo ran (they hold other images than when the fold models were trained): run again.");

@@ -145,6 +145,40 @@ class SparkConceptsTest {
 		}
 	}
 
+	/**
+	 * Files far from what the model was trained on (two negative patches and a negative 64x64 crop of
+	 * ihc.png, tiled) are counted once by the driver, naming the first; the tasks, which read every file
+	 * in each of the three passes, print nothing of it.
+	 */
+	@Test
+	void filesFarFromTheModelsDomainAreCountedOnceByTheDriver(@TempDir Path images) throws Exception {
+		ImagePlus patches = IJ.openImage(SparkBatchTest.TEST_IMAGES.resolve("images/ihc-heldout-patches.tif").toString());
+		Path cohort = images.resolve("far");
+		cohort.toFile().mkdirs();
+		for (int i = 1; i <= 4; i++) {
+			ij.process.ImageProcessor ip = patches.getStack().getProcessor(i).duplicate();
+			assertTrue(IJ.saveAsTiff(new ImagePlus("p", ip.duplicate()), cohort.resolve("patch-0" + i + ".tif").toString()));
+			if (i <= 2) {
+				ip.invert();
+				assertTrue(IJ.saveAsTiff(new ImagePlus("n", ip), cohort.resolve("neg-0" + i + ".tif").toString()));
+			}
+		}
+		ImagePlus large = crop(IJ.openImage(SparkBatchTest.TEST_IMAGES.resolve("images/ihc.png").toString()), 96, 160, 64, 64);
+		large.getProcessor().invert();
+		assertTrue(IJ.saveAsTiff(large, cohort.resolve("big-negative.tif").toString()));
+		List<String> a = new ArrayList<>(List.of(args(work.resolve("far-cohort"), "select=all", "batch=3", "samples=40")));
+		a.set(0, "input=" + cohort);
+		Run[] ran = new Run[1];
+		String printed = SparkMegeRecoTest.printed(() -> ran[0] = run(a.toArray(String[]::new)));
+		Run run = ran[0];
+		assertEquals(0, run.status(), run.err());
+		List<String> warnings = run.err().lines().filter(l -> l.contains("warning")).toList();
+		assertEquals(1, warnings.size(), run.err());
+		assertTrue(warnings.get(0).startsWith("ConceptScope Spark concepts warning: 3 of the 7 files are far from what the model was trained on;"
+			+ " the first: The image 'big-negative.tif' is far from what the model was trained on"), warnings.get(0));
+		assertTrue(!printed.contains("far from what the model"), "the tasks print no domain line: " + printed);
+	}
+
 	/** Concept Discovery on a folder with the cohort runs' keys. */
 	private static ConceptBank discovery(Path folder, Path saveDir) throws Exception {
 		ConceptDiscoverySettings s = new ConceptDiscoverySettings();

@@ -47,7 +47,7 @@ public final class ModelSizeInputs {
 	 * the Log says so once; an image of the input's size is kept as it is. An 8-bit image with a
 	 * colour palette given to an RGB model is read as its colours ({@link Models#paletteAsRgb}). Every
 	 * image's channels and size are checked before any is cut. The domain of a tiled image is checked
-	 * on the image ({@link Models#warnDomain}), not tile by tile.
+	 * on the image when the tiles meet the model ({@link Models#warnDomain}), not tile by tile.
 	 *
 	 * @param command the command, for the Log and the refusals
 	 * @throws IllegalArgumentException for an image of other channels than the model's, or smaller than
@@ -58,8 +58,8 @@ public final class ModelSizeInputs {
 	}
 
 	/**
-	 * {@link #samples(ImageSet, Classifier, CommandSpec)} with the tiling line and the domain warnings
-	 * given to {@code log} instead of the Log: a cluster's tasks, which read the same files pass after pass, drop it and
+	 * {@link #samples(ImageSet, Classifier, CommandSpec)} with the tiling line given to {@code log}
+	 * instead of the Log: a cluster's tasks, which read the same files pass after pass, drop it and
 	 * the driver says it once.
 	 */
 	public static ImageSet samples(ImageSet images, Classifier classifier, CommandSpec command, Consumer<String> log) {
@@ -82,7 +82,7 @@ public final class ModelSizeInputs {
 			if (first < 0) first = i;
 			tiled++;
 			tiles += g.count() * ImagePlusTensors.batches(given.get(i)).size();
-			out.add(tiles(given.get(i), g, classifier, log));
+			out.add(ImageTiles.of(given.get(i), g));
 		}
 		if (first >= 0) {
 			String more = tiled == 1 ? "" : "; so are the tiles of " + (tiled - 1) + " more image(s) larger than the input (" + tiles
@@ -123,11 +123,6 @@ public final class ModelSizeInputs {
 		return grid;
 	}
 
-	private static ImagePlus tiles(ImagePlus image, TileGrid grid, Classifier classifier, Consumer<String> log) {
-		ImagePlus tiles = ImageTiles.of(image, grid);
-		Models.warnDomain(image, classifier, log);
-		return tiles;
-	}
 
 	private static String logLine(CommandSpec command, ImagePlus image, TileGrid grid) {
 		String input = grid.tileWidth() + "x" + grid.tileHeight();

@@ -94,21 +94,73 @@ public final class Models {
 
 	/** {@link #warnDomain(ImagePlus, Classifier)} with the warning given to {@code log} instead of the Log. */
 	public static String warnDomain(ImagePlus image, Classifier classifier, java.util.function.Consumer<String> log) {
+		return warnDomain(List.of(image), classifier, log);
+	}
+
+	/**
+	 * {@link #warnDomain(ImagePlus, Classifier)} for the images of a set, in one Log line: the first far
+	 * image's sentence and, when there are more, how many of the images checked are far (a folder of
+	 * patches gets one line, not one per patch). A stack of tiles ({@link ImageTiles}) is checked as the
+	 * image it was cut from, once for all its tiles.
+	 */
+	public static String warnDomain(List<ImagePlus> images, Classifier classifier, java.util.function.Consumer<String> log) {
+		int checked = 0, far = 0;
+		String first = null;
+		ImagePlus firstImage = null;
+		java.util.Set<ImagePlus> seen = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+		for (ImagePlus imp : images) {
+			ImagePlus whole = uncut(imp);
+			if (whole == null || !seen.add(whole)) continue;
+			Domain d = domain(whole, classifier);
+			if (d.checked()) checked++;
+			if (d.far() == null) continue;
+			far++;
+			if (first == null) {
+				first = d.far();
+				firstImage = whole;
+			}
+		}
+		if (first == null) return null;
+		String line = first + (far > 1 ? " (" + far + " of the " + checked + " images checked are far.)" : "");
+		if (WARNED.add("domain|" + classifier.name() + "|" + firstImage.getTitle() + "|" + firstImage.getID())) {
+			log.accept("ConceptScope warning: " + line);
+		}
+		return line;
+	}
+
+	/**
+	 * Whether an image (a stack of tiles: the image it was cut from) is far from what the model was
+	 * trained on: the sentence, or null, without a Log line (a cluster's driver counts the far files its
+	 * tasks found).
+	 */
+	public static String farFromDomain(ImagePlus image, Classifier classifier) {
+		return domain(uncut(image), classifier).far();
+	}
+
+	/** A tile stack's image; any other image itself. */
+	private static ImagePlus uncut(ImagePlus image) {
+		ImageTiles.Origin o = image == null ? null : ImageTiles.origin(image);
+		return o == null ? image : o.image();
+	}
+
+	/** Whether the image could be compared with the model's card, and the sentence when it is far. */
+	private record Domain(boolean checked, String far) {}
+
+	private static Domain domain(ImagePlus image, Classifier classifier) {
 		InputDomain card = classifier == null ? null : classifier.inputDomain();
-		if (card == null || image == null || image.getProcessor() == null) return null;
-		if (ImageTiles.isTileStack(image)) return null; // checked on the image it was cut from (ModelSizeInputs.samples)
+		if (card == null || image == null || image.getProcessor() == null) return new Domain(false, null);
 		if (classifier.signature() != null && classifier.signature().channels() > 0
 			&& classifier.signature().channels() != ImagePlusTensors.channels(image)) {
-			return null; // the channel refusal comes with the run
+			return new Domain(false, null); // the channel refusal comes with the run
 		}
 		try {
-			return domainWarning(image, classifier, card, log);
+			return new Domain(true, domainWarning(image, classifier, card));
 		} catch (RuntimeException e) {
-			return null; // a warning never stops a run; the run itself names what is wrong with the image
+			return new Domain(false, null); // a warning never stops a run; the run itself names what is wrong with the image
 		}
 	}
 
-	private static String domainWarning(ImagePlus image, Classifier classifier, InputDomain card, java.util.function.Consumer<String> log) {
+	private static String domainWarning(ImagePlus image, Classifier classifier, InputDomain card) {
 		ImagePlusTiles source = new ImagePlusTiles(image);
 		BatchIndex batches = ImagePlusTensors.batches(image);
 		int n = source.images(), step = Math.max(1, (n + DOMAIN_SLICES - 1) / DOMAIN_SLICES), far = 0, checked = 0;
@@ -124,9 +176,7 @@ public final class Models {
 			}
 		}
 		if (first == null) return null;
-		String line = first + (checked > 1 ? " (" + far + " of the " + checked + " slices checked are far.)" : "");
-		if (WARNED.add("domain|" + classifier.name() + "|" + image.getTitle() + "|" + image.getID())) log.accept("ConceptScope warning: " + line);
-		return line;
+		return first + (checked > 1 ? " (" + far + " of the " + checked + " slices checked are far.)" : "");
 	}
 
 	/**
@@ -179,20 +229,34 @@ public final class Models {
 		return labelledFolder(folder, classifier, command, IJ::log);
 	}
 
-	/** {@link #labelledFolder(Path, Classifier, org.conceptscope.fiji.param.CommandSpec)}, the tiling lines given to {@code log}. */
+	/** {@link #labelledFolder(Path, Classifier, org.conceptscope.fiji.param.CommandSpec)}, the tiling and domain lines given to {@code log}. */
 	public static LabelledFolder.Data labelledFolder(Path folder, Classifier classifier, org.conceptscope.fiji.param.CommandSpec command,
 		java.util.function.Consumer<String> log) throws java.io.IOException {
 		return LabelledFolder.read(folder, classifier.classNames(), classifier.normalization(), classifier.signature().input().shape(),
-			set -> ModelSizeInputs.samples(set, classifier, command, log));
+			set -> {
+				ImageSet samples = ModelSizeInputs.samples(set, classifier, command, log);
+				warnDomain(samples.images(), classifier, log);
+				return samples;
+			});
 	}
 
 	/**
-	 * The images of a set as the model's input, checked against the pixel size with the first image;
-	 * an image with a colour palette is read as its colours ({@link #paletteAsRgb}).
+	 * The images of a set as the model's input, checked against the pixel size with the first image and
+	 * against the model's training domain in one Log line for the set ({@link #warnDomain(List, Classifier,
+	 * java.util.function.Consumer)}); an image with a colour palette is read as its colours ({@link #paletteAsRgb}).
 	 */
 	public static org.conceptscope.tensor.FloatTensor input(ImageSet images, Classifier classifier) {
+		return input(images, classifier, IJ::log);
+	}
+
+	/**
+	 * {@link #input(ImageSet, Classifier)} with the domain warning given to {@code log} instead of the
+	 * Log (a cluster's tasks, which read the same files pass after pass, drop it).
+	 */
+	public static org.conceptscope.tensor.FloatTensor input(ImageSet images, Classifier classifier, java.util.function.Consumer<String> log) {
 		if (!images.images().isEmpty()) warnPixelSize(images.images().get(0), classifier);
 		List<ImagePlus> read = images.images().stream().map(imp -> paletteAsRgb(imp, classifier)).toList();
+		warnDomain(read, classifier, log);
 		return (read.equals(images.images()) ? images : new ImageSet(read)).toTensor(classifier.normalization());
 	}
 
