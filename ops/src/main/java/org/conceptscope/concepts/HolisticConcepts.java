@@ -3,6 +3,7 @@ package org.conceptscope.concepts;
 import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.TileGrid;
 import org.conceptscope.tensor.TileSource;
 import org.conceptscope.util.Progress;
 
@@ -79,18 +80,54 @@ public final class HolisticConcepts {
 	}
 
 	/**
-	 * Per-position importance maps of images of any size [N, H, W, K] for the bank's class: tiles of
-	 * the model's input size overlapping by {@code overlap}, each mapped as {@link #importanceMaps}
-	 * maps a model-size image and upsampled bilinearly to the tile, blended into maps of the image's
-	 * size as attribution maps are ({@link TiledExplainer#mapTiles}).
+	 * The maps of images of any size, of the image's size: per-position importance [N, H, W, K] and,
+	 * with a rule, concept attribution maps [N, H, W, K] (else null); {@code grid}, the tiles.
+	 */
+	public record TiledMaps(FloatTensor importance, FloatTensor attribution, TileGrid grid) {}
+
+	/**
+	 * Per-position importance maps for the bank's class and, with a {@code rule}, concept attribution
+	 * maps ({@link ConceptAttributionMaps#maps}) of images of any size, in one pass over the tiles: tiles
+	 * of the model's input size overlapping by {@code overlap}, each mapped as {@link #importanceMaps}
+	 * maps a model-size image (upsampled bilinearly to the tile), blended into maps of the image's size
+	 * as attribution maps are ({@link TiledExplainer#mapTiles}; the blend is per channel, so both kinds
+	 * are what two passes would give).
 	 *
+	 * @param rule the concept attribution maps' rule, or null for the importance maps alone
 	 * @param progress reports tiles done; false cancels
 	 * @throws java.util.concurrent.CancellationException when progress asks to stop
 	 */
-	public static TiledExplainer.MapsResult importanceMapsTiled(Classifier classifier, ConceptBank bank, TileSource source, double overlap,
-		Progress progress) {
-		return TiledExplainer.mapTiles(classifier, source, overlap, bank.size(), (tiles, first, count) -> ConceptLocalization.upsample(
-			importanceMaps(classifier, bank, tiles, bank.classIndex), (int) tiles.dim(1), (int) tiles.dim(2)), progress);
+	public static TiledMaps mapsTiled(Classifier classifier, ConceptBank bank, TileSource source, double overlap,
+		ConceptAttributionMaps.Rule rule, Progress progress) {
+		if (rule != null) ConceptAttributionMaps.checkModel(classifier);
+		int k = bank.size(), channels = rule == null ? k : 2 * k;
+		TiledExplainer.MapsResult r = TiledExplainer.mapTiles(classifier, source, overlap, channels, (tiles, first, count) -> {
+			int h = (int) tiles.dim(1), w = (int) tiles.dim(2);
+			FloatTensor importance = ConceptLocalization.upsample(importanceMaps(classifier, bank, tiles, bank.classIndex), h, w);
+			if (rule == null) return importance;
+			return interleave(importance, ConceptAttributionMaps.maps(classifier, bank, tiles, rule, Progress.NONE));
+		}, progress);
+		if (rule == null) return new TiledMaps(r.maps(), null, r.grid());
+		return new TiledMaps(channels(r.maps(), 0, k), channels(r.maps(), k, k), r.grid());
+	}
+
+	/** [B, H, W, K] and [B, H, W, K] side by side as [B, H, W, 2K]. */
+	private static FloatTensor interleave(FloatTensor a, FloatTensor b) {
+		int k = (int) a.dim(3), pixels = a.size() / k;
+		float[] out = new float[2 * a.size()];
+		for (int p = 0; p < pixels; p++) {
+			System.arraycopy(a.data(), p * k, out, p * 2 * k, k);
+			System.arraycopy(b.data(), p * k, out, p * 2 * k + k, k);
+		}
+		return new FloatTensor(new long[] { a.dim(0), a.dim(1), a.dim(2), 2L * k }, out);
+	}
+
+	/** Channels [from, from + count) of maps [N, H, W, C]. */
+	private static FloatTensor channels(FloatTensor maps, int from, int count) {
+		int c = (int) maps.dim(3), pixels = maps.size() / c;
+		float[] out = new float[pixels * count];
+		for (int p = 0; p < pixels; p++) System.arraycopy(maps.data(), p * c + from, out, p * count, count);
+		return new FloatTensor(new long[] { maps.dim(0), maps.dim(1), maps.dim(2), count }, out);
 	}
 
 	/** Mean importance over positions per image and concept [N][K] of maps [N, h, w, K]. */

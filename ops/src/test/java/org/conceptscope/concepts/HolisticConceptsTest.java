@@ -55,4 +55,60 @@ class HolisticConceptsTest {
 			}
 		}
 	}
+
+	/**
+	 * Known answer on an image larger than the input (48 x 40: tiles at x 0, 16 and y 0, 8, overlapping):
+	 * with the bank above, each tile's importance is x on that tile's R_1 and 0 elsewhere, so the blended
+	 * map is x times the share of the window weights of the tiles whose R_1 holds the pixel; the concept
+	 * attribution map (gradient x input of the mean coefficient) is x / 1024 in every tile, so blended
+	 * too. The importance maps are the same with or without the attribution maps beside them.
+	 */
+	@Test
+	void tiledMapsOfALargerImageOnTheKnownAnswerModel() {
+		try (org.conceptscope.model.TensorFlowClassifier m = org.conceptscope.model.TensorFlowClassifier.load(
+			org.conceptscope.model.BundledModels.dir("known-answer"))) {
+			int h = 40, w = 48;
+			java.util.Random r = new java.util.Random(7);
+			FloatTensor image = FloatTensor.zeros(1, h, w, 1);
+			for (int i = 0; i < image.size(); i++) image.data()[i] = 1 + r.nextInt(255);
+			ConceptBank bank = new ConceptBank();
+			bank.layer = "conv2/relu";
+			bank.concepts = new double[][] { { 1 } };
+			bank.rank = 1;
+			bank.classIndex = 1;
+			org.conceptscope.tensor.TileSource source = org.conceptscope.tensor.TileSource.of(image, 255);
+			HolisticConcepts.TiledMaps both = HolisticConcepts.mapsTiled(m, bank, source, 0.5, ConceptAttributionMaps.Rule.GRADIENT_X_INPUT,
+				org.conceptscope.util.Progress.NONE);
+			HolisticConcepts.TiledMaps alone = HolisticConcepts.mapsTiled(m, bank, source, 0.5, null, org.conceptscope.util.Progress.NONE);
+			assertArrayEquals(new int[] { 0, 8 }, both.grid().ys());
+			assertArrayEquals(new int[] { 0, 16 }, both.grid().xs());
+			assertArrayEquals(new long[] { 1, h, w, 1 }, both.importance().shape());
+			assertArrayEquals(new long[] { 1, h, w, 1 }, both.attribution().shape());
+			assertEquals(null, alone.attribution());
+			assertArrayEquals(alone.importance().data(), both.importance().data(), 0f);
+			int inside = 0;
+			for (int y = 0; y < h; y++) {
+				for (int x = 0; x < w; x++) {
+					double v = image.get(0, y, x, 0) / 255.0, share = 0, weights = 0;
+					for (int ty : new int[] { 0, 8 }) {
+						for (int tx : new int[] { 0, 16 }) {
+							if (y < ty || y >= ty + 32 || x < tx || x >= tx + 32) continue;
+							double weight = sin2(y - ty) * sin2(x - tx);
+							weights += weight;
+							if (x - tx >= 18 && x - tx < 26 && y - ty >= 20 && y - ty < 28) share += weight;
+						}
+					}
+					if (share > 0) inside++;
+					assertEquals(v * share / weights, both.importance().get(0, y, x, 0), 1e-5, "importance at (" + x + ", " + y + ")");
+					assertEquals(v / 1024, both.attribution().get(0, y, x, 0), 1e-7, "attribution at (" + x + ", " + y + ")");
+				}
+			}
+			assertEquals(true, inside > 64, "the squares of several tiles cover part of the image: " + inside);
+		}
+	}
+
+	private static double sin2(int i) {
+		double s = Math.sin(Math.PI * (i + 0.5) / 32);
+		return s * s;
+	}
 }

@@ -40,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Concept Discovery's holistic outputs on an image larger than the model's input, as a user runs
  * them: run("Concept Discovery...", "... holistic save_dir=...") in ImageJ 1.x's macro interpreter
  * on a two-slice stack of a 112x80 region of scikit-image's ihc.png and its mirror image (the 32x32
- * IHC model; 112 is not a multiple of 32). The concept attribution maps and the per-position
+ * IHC model; 112 is not a multiple of 32; target=hematoxylin, not the class most of its windows are
+ * predicted as). The concept attribution maps and the per-position
  * importance maps are of the image's size, each slice its own, blended from tiles overlapping by
  * half. Known answers, computed here with the ops on 32x32 windows cut by hand for the saved bank:
  * where one tile alone covers the image (its corners) the map is that window's own map; inside,
@@ -54,6 +55,8 @@ class WholeImageHolisticTest {
 	static Path work;
 
 	private static final int TILE = 32, WIDTH = 112, HEIGHT = 80, X0 = 200, Y0 = 150;
+	/** Not the class most windows are predicted as, so maps of the predicted class would differ. */
+	private static final String TARGET = "hematoxylin";
 	private final Path model = TestFiles.testImages().resolve("models/ihc-stain");
 	private Path holistic;
 	private String log;
@@ -77,7 +80,7 @@ class WholeImageHolisticTest {
 		holistic = work.resolve("holistic");
 		Map<String, Macro> runs = new LinkedHashMap<>();
 		runs.put("holistic", new Macro("setBatchMode(true);\nopen('" + file + "');\nrun('Concept Discovery...', 'model=[" + model
-			+ "] concepts=3 designs=4 examples=2 holistic save_dir=[" + holistic + "]');\n", ""));
+			+ "] target=" + TARGET + " concepts=3 designs=4 examples=2 holistic save_dir=[" + holistic + "]');\n", ""));
 		log = MacroRunner.run(runs, work).get("holistic");
 		bank = ConceptBank.load(holistic.resolve("concepts.json"));
 	}
@@ -96,8 +99,11 @@ class WholeImageHolisticTest {
 			assertEquals(2, maps.getNSlices(), file + ": one plane per slice of the image, not one per tile");
 			String info = String.valueOf(maps.getProperty("Info"));
 			assertTrue(info.contains("tiles=6x4 tiles of 32x32, overlap 0.5"), file + ": " + info);
-			for (int c = 1; c <= 3; c++) {
-				assertEquals(rgb(stack, 2, c)[WIDTH + 5], plane(maps, c, 2)[WIDTH + 5], 1e-6, file + ": the image's own channels come first");
+			assertEquals(info.indexOf("tiles="), info.lastIndexOf("tiles="), file + ": the grid is noted once");
+			for (int z = 1; z <= 2; z++) {
+				for (int c = 1; c <= 3; c++) {
+					org.junit.jupiter.api.Assertions.assertArrayEquals(rgb(stack, z, c), plane(maps, c, z), file + ": the image's own channels come first");
+				}
 			}
 		}
 		List<Roi> rois = RoiZip.read(holistic.resolve("concept-maps-RoiSet.zip"));
@@ -115,12 +121,15 @@ class WholeImageHolisticTest {
 	void whereOneTileCoversTheImageTheMapsAreThatWindowsOwnAndInsideTheWindowWeightedMean() throws Exception {
 		ImagePlus attribution = open("concept-maps.tif"), importance = open("concept-importance-maps.tif");
 		int k = bank.size();
+		assertEquals(TARGET, bank.className);
 		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(model)) {
 			double spread = 0;
+			int otherClass = 0;
 			for (int z = 1; z <= 2; z++) {
 				Map<String, FloatTensor[]> windows = new LinkedHashMap<>();
 				for (int[] w : new int[][] { { 0, 0 }, { 80, 48 }, { 32, 16 }, { 48, 16 }, { 32, 32 }, { 48, 32 } }) {
 					FloatTensor x = Models.input(window(z, w[0], w[1]), classifier).tensor();
+					if (classifier.logits(x).argmaxRows()[0] != bank.classIndex) otherClass++;
 					FloatTensor local = ConceptLocalization.upsample(HolisticConcepts.importanceMaps(classifier, bank, x, bank.classIndex), TILE, TILE);
 					FloatTensor maps = ConceptAttributionMaps.maps(classifier, bank, x, ConceptAttributionMaps.Rule.GRADIENT_X_INPUT, Progress.NONE);
 					windows.put(w[0] + "," + w[1], new FloatTensor[] { maps, local });
@@ -161,6 +170,7 @@ class WholeImageHolisticTest {
 				}
 			}
 			assertTrue(spread > 1e-4, "the windows disagree there, so the blend is a real mean: " + spread);
+			assertTrue(otherClass > 0, "some windows are predicted as another class than the bank's, so the class the maps speak of shows");
 		}
 	}
 

@@ -94,17 +94,21 @@ class SparkConceptsTest {
 		assertTrue(Files.isDirectory(out.resolve("concepts-per-image.parquet")));
 	}
 
-	/** Whole images (64x64 and 96x64 crops of ihc.png, 4 and 6 tiles of the 32x32 input) give Concept Discovery's bank on the same folder. */
+	/**
+	 * Whole images (64x64 and 96x64 crops of ihc.png, 4 and 6 tiles of the 32x32 input, and a stack of two 64x64 crops, 4 tiles
+	 * per slice) give Concept Discovery's bank on the same folder.
+	 */
 	@Test
 	void wholeImagesAreTheirTilesAsInConceptDiscovery(@TempDir Path images) throws Exception {
 		ImagePlus ihc = IJ.openImage(SparkBatchTest.TEST_IMAGES.resolve("images/ihc.png").toString());
 		Path whole = images.resolve("whole");
 		whole.toFile().mkdirs();
-		int[][] boxes = { { 96, 160, 64, 64 }, { 300, 40, 96, 64 }, { 200, 380, 64, 64 } };
-		for (int i = 0; i < boxes.length; i++) {
-			ij.process.ImageProcessor ip = ihc.getProcessor().duplicate();
-			ip.setRoi(boxes[i][0], boxes[i][1], boxes[i][2], boxes[i][3]);
-			assertTrue(IJ.saveAsTiff(new ImagePlus("w" + i, ip.crop()), whole.resolve("whole-" + i + ".tif").toString()));
+		// the last file is a stack of two 64x64 crops: a slice's tiles are its own samples
+		int[][] boxes = { { 96, 160, 64, 64 }, { 300, 40, 96, 64 }, { 200, 380, 64, 64 }, { 420, 250, 64, 64 } };
+		for (int i = 0; i < 3; i++) {
+			ij.ImageStack stack = new ij.ImageStack(boxes[i][2], boxes[i][3]);
+			for (int[] box : i < 2 ? new int[][] { boxes[i] } : new int[][] { boxes[2], boxes[3] }) stack.addSlice(crop(ihc, box[0], box[1], box[2], box[3]).getProcessor());
+			assertTrue(IJ.saveAsTiff(new ImagePlus("w" + i, stack), whole.resolve("whole-" + i + ".tif").toString()));
 		}
 		ConceptBank want = discovery(whole, work.resolve("whole-discovery"));
 
@@ -116,8 +120,8 @@ class SparkConceptsTest {
 		Run run = ran[0];
 		assertTrue(!printed.contains("is larger than the model's input"), "the tasks do not log each file's tiles, pass after pass: " + printed);
 		assertEquals(0, run.status(), run.err());
-		assertTrue(run.err().contains("14 images (the tiles of the input's size of 3 file(s) larger than the model's input), " + 14 * 9
-			+ " crops sampled"), "4 + 6 + 4 tiles of 9 crops each: " + run.err());
+		assertTrue(run.err().contains("18 images (the tiles of the input's size of 3 file(s) larger than the model's input), " + 18 * 9
+			+ " crops sampled"), "4 + 6 + 2 x 4 tiles of 9 crops each: " + run.err());
 		ConceptBank got = ConceptBank.load(out.resolve(SparkConcepts.BANK));
 		assertSameBank(want, got);
 
@@ -129,18 +133,22 @@ class SparkConceptsTest {
 		for (String line : lines.subList(1, lines.size())) places.add(String.join(" ", List.of(line.split(",")).subList(0, 4)));
 		assertEquals(List.of("whole-0.tif 1 0 0", "whole-0.tif 1 32 0", "whole-0.tif 1 0 32", "whole-0.tif 1 32 32",
 			"whole-1.tif 1 0 0", "whole-1.tif 1 32 0", "whole-1.tif 1 64 0", "whole-1.tif 1 0 32", "whole-1.tif 1 32 32", "whole-1.tif 1 64 32",
-			"whole-2.tif 1 0 0", "whole-2.tif 1 32 0", "whole-2.tif 1 0 32", "whole-2.tif 1 32 32"), places, "row by row, file by file");
-		String[] row = lines.get(1 + places.indexOf("whole-1.tif 1 64 32")).split(",");
-		ij.process.ImageProcessor square = ihc.getProcessor().duplicate();
-		square.setRoi(300 + 64, 40 + 32, 32, 32);
+			"whole-2.tif 1 0 0", "whole-2.tif 1 32 0", "whole-2.tif 1 0 32", "whole-2.tif 1 32 32",
+			"whole-2.tif 2 0 0", "whole-2.tif 2 32 0", "whole-2.tif 2 0 32", "whole-2.tif 2 32 32"), places, "row by row, slice by slice, file by file");
 		try (Classifier classifier = Models.open(SparkBatchTest.MODEL)) {
-			FloatTensor x = Models.input(new ImageSet(List.of(new ImagePlus("square", square.crop()))), classifier);
-			FloatTensor coarse = ConceptLocalization.localize(classifier, got, x).coarse();
-			int positions = (int) (coarse.dim(1) * coarse.dim(2));
-			for (int k = 0; k < 3; k++) {
-				double mean = 0;
-				for (int p = 0; p < positions; p++) mean += coarse.data()[p * 3 + k] / positions;
-				assertEquals(mean, Double.parseDouble(row[header.indexOf("concept_" + (k + 1))]), 1e-6 * (1 + Math.abs(mean)), "concept " + (k + 1));
+			// the rows of a tile of a single image and of a tile of the stack's second slice, against the squares cut there by hand
+			for (String place : List.of("whole-1.tif 1 64 32", "whole-2.tif 2 32 0")) {
+				String[] row = lines.get(1 + places.indexOf(place)).split(",");
+				ImagePlus square = place.startsWith("whole-1") ? crop(ihc, 300 + 64, 40 + 32, 32, 32) : crop(ihc, 420 + 32, 250, 32, 32);
+				FloatTensor x = Models.input(new ImageSet(List.of(square)), classifier);
+				FloatTensor coarse = ConceptLocalization.localize(classifier, got, x).coarse();
+				int positions = (int) (coarse.dim(1) * coarse.dim(2));
+				for (int k = 0; k < 3; k++) {
+					double mean = 0;
+					for (int p = 0; p < positions; p++) mean += coarse.data()[p * 3 + k] / positions;
+					assertEquals(mean, Double.parseDouble(row[header.indexOf("concept_" + (k + 1))]), 1e-6 * (1 + Math.abs(mean)), place
+						+ ", concept " + (k + 1));
+				}
 			}
 		}
 	}
@@ -177,6 +185,12 @@ class SparkConceptsTest {
 		assertTrue(warnings.get(0).startsWith("ConceptScope Spark concepts warning: 3 of the 7 files are far from what the model was trained on;"
 			+ " the first: The image 'big-negative.tif' is far from what the model was trained on"), warnings.get(0));
 		assertTrue(!printed.contains("far from what the model"), "the tasks print no domain line: " + printed);
+	}
+
+	private static ImagePlus crop(ImagePlus image, int x, int y, int w, int h) {
+		ij.process.ImageProcessor ip = image.getProcessor().duplicate();
+		ip.setRoi(x, y, w, h);
+		return new ImagePlus("crop", ip.crop());
 	}
 
 	/** Concept Discovery on a folder with the cohort runs' keys. */

@@ -24,13 +24,13 @@ import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.fiji.write.RoiWriter;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
-import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.TileGrid;
 import org.conceptscope.util.Progress;
 
 /**
- * The holistic view of a bank on the images it was discovered on (Fel et al. 2023): concept
+ * The holistic view of a bank on the images it was discovered on (Fel et al. 2023; on an image
+ * larger than the model's input, maps of the image's size, {@link #runWhole}): concept
  * attribution maps (where each concept lies, by implicit differentiation through the NNLS solve),
  * per-position concept importance maps, and each concept's prevalence and reliability. Gives two
  * composites (the images' channels plus one channel per concept, ROIs of each map's top fraction in
@@ -69,17 +69,16 @@ public final class HolisticOutputs {
 	 * The holistic view of a bank on an image larger than the model's input, whose tiles of the input's
 	 * size ({@code samples}, edge to edge) it was discovered on: the numbers are the samples' (a tile is
 	 * one image), the maps are of the image's size, each slice its own, blended from tiles overlapping by
-	 * half as Concept Localization blends them ({@link HolisticConcepts#importanceMapsTiled},
-	 * {@link ConceptAttributionMaps#mapsTiled}).
+	 * half as Concept Localization blends them ({@link HolisticConcepts#mapsTiled}). The composites hold
+	 * the image as the model reads it (a palette as its colours), as they do for model-size images.
 	 */
 	static Result runWhole(Classifier classifier, ConceptBank bank, ImagePlus image, FloatTensor samples, String rule, double[] correct,
 		double topFraction, Progress progress) {
 		HolisticConcepts.Summary summary = HolisticConcepts.summarize(classifier, bank, samples, correct);
-		ImagePlusTiles source = new ImagePlusTiles(Models.paletteAsRgb(image, classifier));
-		TiledExplainer.MapsResult local = HolisticConcepts.importanceMapsTiled(classifier, bank, source, TileGrid.DEFAULT_OVERLAP, progress);
-		ConceptAttributionMaps.Rule r = attributionRule(classifier, rule);
-		FloatTensor maps = r == null ? null : ConceptAttributionMaps.mapsTiled(classifier, bank, source, TileGrid.DEFAULT_OVERLAP, r, progress).maps();
-		return outputs(image, bank, summary, local.maps(), maps, local.grid().describe(), topFraction);
+		ImagePlus read = Models.paletteAsRgb(image, classifier);
+		HolisticConcepts.TiledMaps m = HolisticConcepts.mapsTiled(classifier, bank, new ImagePlusTiles(read), TileGrid.DEFAULT_OVERLAP,
+			attributionRule(classifier, rule), progress);
+		return outputs(read, bank, summary, m.importance(), m.attribution(), m.grid().describe(), topFraction);
 	}
 
 	/** The attribution rule of {@code concept_maps}, or null: none asked, or a model without layer-to-input gradients (logged). */
