@@ -82,7 +82,7 @@ class DomainWarningOnceTest {
 	 * The commands that take a set of images (a folder, class subfolders) as their samples name the
 	 * far ones in one Log line for the set, as users run them (macros in ImageJ 1.x): the first far
 	 * image in the folder's order and how many of the images are far, a large negative image checked
-	 * once as a whole, not tile by tile; a folder of the bundled patches gets no line.
+	 * once as a whole, not tile by tile (a mosaic of four negative patches); a folder of the bundled patches gets no line.
 	 */
 	@Test
 	void theSampleCommandsNameTheFarImagesOfASetInOneLine() throws Exception {
@@ -102,11 +102,7 @@ class DomainWarningOnceTest {
 				assertTrue(IJ.saveAsTiff(new ImagePlus("n", negative), cls.resolve("neg-0" + z + ".tif").toString()));
 			}
 		}
-		ImageProcessor large = IJ.openImage(TestFiles.testImages().resolve("images/ihc.png").toString()).getProcessor();
-		large.setRoi(96, 160, 64, 64);
-		large = large.crop();
-		large.invert();
-		assertTrue(IJ.saveAsTiff(new ImagePlus("l", large), mixed.resolve("big-negative.tif").toString()));
+		assertTrue(IJ.saveAsTiff(new ImagePlus("l", negativeMosaic(patches)), mixed.resolve("big-negative.tif").toString()));
 		Path model = TestFiles.testImages().resolve("models/ihc-stain");
 		String discovery = "run('Concept Discovery...', 'model=[" + model + "] target=background concepts=2 designs=2 examples=1 save_dir=[";
 		java.util.Map<String, MacroRunner.Macro> runs = new java.util.LinkedHashMap<>();
@@ -126,5 +122,16 @@ class DomainWarningOnceTest {
 		assertEquals(1, count(classesLog, WARNING), classesLog);
 		assertTrue(classesLog.contains("neg-01.tif' is far from what the model was trained on"), "the first far image of the classes: " + classesLog);
 		assertTrue(classesLog.contains("(2 of the 6 images checked are far.)"), classesLog);
+	}
+
+	/** A 64x64 image of the negatives of the first four patches, two by two: larger than the model's input, far from its domain. */
+	static ImageProcessor negativeMosaic(ImagePlus patches) {
+		ImageProcessor out = patches.getProcessor().createProcessor(64, 64);
+		for (int z = 1; z <= 4; z++) {
+			ImageProcessor ip = patches.getStack().getProcessor(z).duplicate();
+			ip.invert();
+			out.insert(ip, (z - 1) % 2 * 32, (z - 1) / 2 * 32);
+		}
+		return out;
 	}
 }

@@ -154,8 +154,8 @@ class SparkConceptsTest {
 	}
 
 	/**
-	 * Files far from what the model was trained on (two negative patches and a negative 64x64 crop of
-	 * ihc.png, tiled) are counted once by the driver, naming the first; the tasks, which read every file
+	 * Files far from what the model was trained on (two negative patches and a 64x64 mosaic of four
+	 * negative patches, tiled) are counted once by the driver, naming the first; the tasks, which read every file
 	 * in each of the three passes, print nothing of it.
 	 */
 	@Test
@@ -171,9 +171,13 @@ class SparkConceptsTest {
 				assertTrue(IJ.saveAsTiff(new ImagePlus("n", ip), cohort.resolve("neg-0" + i + ".tif").toString()));
 			}
 		}
-		ImagePlus large = crop(IJ.openImage(SparkBatchTest.TEST_IMAGES.resolve("images/ihc.png").toString()), 96, 160, 64, 64);
-		large.getProcessor().invert();
-		assertTrue(IJ.saveAsTiff(large, cohort.resolve("big-negative.tif").toString()));
+		ij.process.ImageProcessor mosaic = patches.getProcessor().createProcessor(64, 64);
+		for (int i = 1; i <= 4; i++) {
+			ij.process.ImageProcessor ip = patches.getStack().getProcessor(i).duplicate();
+			ip.invert();
+			mosaic.insert(ip, (i - 1) % 2 * 32, (i - 1) / 2 * 32);
+		}
+		assertTrue(IJ.saveAsTiff(new ImagePlus("l", mosaic), cohort.resolve("big-negative.tif").toString()));
 		List<String> a = new ArrayList<>(List.of(args(work.resolve("far-cohort"), "select=all", "batch=3", "samples=40")));
 		a.set(0, "input=" + cohort);
 		Run[] ran = new Run[1];

@@ -232,12 +232,10 @@ public final class Models {
 	/** {@link #labelledFolder(Path, Classifier, org.conceptscope.fiji.param.CommandSpec)}, the tiling and domain lines given to {@code log}. */
 	public static LabelledFolder.Data labelledFolder(Path folder, Classifier classifier, org.conceptscope.fiji.param.CommandSpec command,
 		java.util.function.Consumer<String> log) throws java.io.IOException {
-		return LabelledFolder.read(folder, classifier.classNames(), classifier.normalization(), classifier.signature().input().shape(),
-			set -> {
-				ImageSet samples = ModelSizeInputs.samples(set, classifier, command, log);
-				warnDomain(samples.images(), classifier, log);
-				return samples;
-			});
+		LabelledFolder.Data data = LabelledFolder.read(folder, classifier.classNames(), classifier.normalization(),
+			classifier.signature().input().shape(), set -> ModelSizeInputs.samples(set, classifier, command, log));
+		warnDomain(data.images().images(), classifier, log); // one line for the whole folder
+		return data;
 	}
 
 	/**
