@@ -26,19 +26,24 @@ final class TanhModel {
 	private TanhModel() {}
 
 	static Path export(Path dir) throws IOException {
+		return export(dir, 8);
+	}
+
+	/** The same model taking images of any width when {@code width} is -1 (its global mean pools whatever it is given). */
+	static Path export(Path dir, long width) throws IOException {
 		ModelConfig config = new ModelConfig();
 		config.name = "Tanh model";
 		config.classes = List.of("low", "high");
 		config.normalization = "unit_range";
-		SavedModelExport.export(g -> new Net(g), config, dir);
+		SavedModelExport.export(g -> new Net(g, width), config, dir);
 		return dir;
 	}
 
 	private static final class Net extends GraphNetwork {
 
-		Net(Graph g) {
+		Net(Graph g, long width) {
 			Ops tf = Ops.create(g);
-			input = tf.withName("input").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 8, 8, 1)));
+			input = tf.withName("input").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 8, width, 1)));
 			float[] k = new float[3 * 3 * 2];
 			for (int i = 0; i < k.length; i++) k[i] = i % 2 == 0 ? 0.1f : -0.1f;
 			Operand<TFloat32> conv = tf.withName("conv").nn.conv2d(input, tf.constant(Shape.of(3, 3, 1, 2), DataBuffers.of(k)),

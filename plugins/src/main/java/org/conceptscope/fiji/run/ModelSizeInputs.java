@@ -35,7 +35,7 @@ public final class ModelSizeInputs {
 		if (!TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) return;
 		long h = classifier.signature().height(), w = classifier.signature().width();
 		String size = (w > 0 ? w : image.getWidth()) + "x" + (h > 0 ? h : image.getHeight());
-		throw new IllegalArgumentException(command.command() + " reads one input of the model's size (" + size + ") at a time (" + why
+		throw new IllegalArgumentException(command.command() + " reads one input of the model's size (" + inputSize(classifier) + ") at a time (" + why
 			+ "), and the image '" + image.getTitle() + "' is " + image.getWidth() + "x" + image.getHeight() + ": " + instead
 			+ ", or crop a " + size + " region (rectangle selection, Image > Duplicate...).");
 	}
@@ -87,7 +87,7 @@ public final class ModelSizeInputs {
 		if (first >= 0) {
 			String more = tiled == 1 ? "" : "; so are the tiles of " + (tiled - 1) + " more image(s) larger than the input (" + tiles
 				+ " tiles in all)";
-			log.accept(logLine(command, given.get(first), grids.get(first)) + more + ".");
+			log.accept(logLine(command, given.get(first), grids.get(first), classifier) + more + ".");
 		}
 		return new ImageSet(out);
 	}
@@ -124,14 +124,21 @@ public final class ModelSizeInputs {
 	}
 
 
-	private static String logLine(CommandSpec command, ImagePlus image, TileGrid grid) {
-		String input = grid.tileWidth() + "x" + grid.tileHeight();
+	private static String logLine(CommandSpec command, ImagePlus image, TileGrid grid, Classifier classifier) {
+		String tile = grid.tileWidth() + "x" + grid.tileHeight();
 		int entries = ImagePlusTensors.batches(image).size();
 		boolean exact = grid.cols() * grid.tileWidth() == grid.width() && grid.rows() * grid.tileHeight() == grid.height();
 		return "ConceptScope " + command.title() + ": '" + image.getTitle() + "' (" + image.getWidth() + "x" + image.getHeight()
-			+ ") is larger than the model's input (" + input + "): its " + grid.cols() + "x" + grid.rows() + " tiles of " + input
+			+ ") is larger than the model's input (" + inputSize(classifier) + "): its " + grid.cols() + "x" + grid.rows() + " tiles of " + tile
 			+ (exact ? " without overlap" : ", spread evenly from edge to edge (its size is not a multiple of the input's, so neighbours"
 				+ " overlap),") + (entries > 1 ? " on each of its " + entries + " slices" : "") + " are taken as " + grid.count() * entries
 			+ " images (labelled by their position, x=.. y=..)";
+	}
+
+	/** The model's input size in words: 32x32, or for a model that takes any width (height), the fixed axis and "any width". */
+	static String inputSize(Classifier classifier) {
+		long h = classifier.signature().height(), w = classifier.signature().width();
+		if (h > 0 && w > 0) return w + "x" + h;
+		return h > 0 ? h + " pixels high, any width" : w + " pixels wide, any height";
 	}
 }
