@@ -81,8 +81,9 @@ class DomainWarningOnceTest {
 	/**
 	 * The commands that take a set of images (a folder, class subfolders) as their samples name the
 	 * far ones in one Log line for the set, as users run them (macros in ImageJ 1.x): the first far
-	 * image in the folder's order and how many of the images are far, a large negative image checked
-	 * once as a whole, not tile by tile (a mosaic of four negative patches); a folder of the bundled patches gets no line.
+	 * image in the folder's order and how many of the images are far, a large negative image (a mosaic
+	 * of four negative patches, last in the folder) checked once as a whole, not tile by tile, also
+	 * when it is the current image of Evaluate Explanation; a folder of the bundled patches gets no line.
 	 */
 	@Test
 	void theSampleCommandsNameTheFarImagesOfASetInOneLine() throws Exception {
@@ -102,12 +103,14 @@ class DomainWarningOnceTest {
 				assertTrue(IJ.saveAsTiff(new ImagePlus("n", negative), cls.resolve("neg-0" + z + ".tif").toString()));
 			}
 		}
-		assertTrue(IJ.saveAsTiff(new ImagePlus("l", negativeMosaic(patches)), mixed.resolve("big-negative.tif").toString()));
+		assertTrue(IJ.saveAsTiff(new ImagePlus("l", negativeMosaic(patches)), mixed.resolve("z-big-negative.tif").toString()));
 		Path model = TestFiles.testImages().resolve("models/ihc-stain");
 		String discovery = "run('Concept Discovery...', 'model=[" + model + "] target=background concepts=2 designs=2 examples=1 save_dir=[";
 		java.util.Map<String, MacroRunner.Macro> runs = new java.util.LinkedHashMap<>();
 		runs.put("near", new MacroRunner.Macro("setBatchMode(true);\n" + discovery + work.resolve("d-near") + "] folder=[" + near + "]');\n", ""));
 		runs.put("mixed", new MacroRunner.Macro("setBatchMode(true);\n" + discovery + work.resolve("d-mixed") + "] folder=[" + mixed + "]');\n", ""));
+		runs.put("tiles", new MacroRunner.Macro("setBatchMode(true);\nopen('" + mixed.resolve("z-big-negative.tif") + "');\nrun('Evaluate"
+			+ " Explanation...', 'model=[" + model + "] method=saliency metric=deletion steps=4 save_dir=[" + work.resolve("ev-tiles") + "]');\n", ""));
 		runs.put("classes", new MacroRunner.Macro("setBatchMode(true);\nopen('" + near.resolve("patch-01.tif") + "');\nrun('Nearest Examples...', 'model=["
 			+ model + "] folder=[" + classes + "] neighbours=2 prototypes=1 save_dir=[" + work.resolve("e-classes") + "]');\n", ""));
 		java.util.Map<String, String> logs = MacroRunner.run(runs, work);
@@ -115,7 +118,12 @@ class DomainWarningOnceTest {
 		assertEquals(0, count(logs.get("near"), "far from what the model"), logs.get("near"));
 		String mixedLog = logs.get("mixed");
 		assertEquals(1, count(mixedLog, WARNING), mixedLog);
-		assertTrue(mixedLog.contains(WARNING + " 'big-negative.tif' is far from what the model was trained on"), "the first far file: " + mixedLog);
+		assertTrue(mixedLog.contains(WARNING + " 'neg-01.tif' is far from what the model was trained on"), "the first far file: " + mixedLog);
+		assertTrue(mixedLog.contains("'z-big-negative.tif' (64x64) is larger than the model's input"), mixedLog);
+		String tilesLog = logs.get("tiles");
+		assertEquals(1, count(tilesLog, WARNING), tilesLog);
+		assertTrue(tilesLog.contains(WARNING + " 'z-big-negative.tif' is far from what the model was trained on"), "checked as a whole: " + tilesLog);
+		assertTrue(tilesLog.contains("its 2x2 tiles of 32x32 without overlap are taken as 4 images"), tilesLog);
 		assertTrue(mixedLog.contains("(3 of the 7 images checked are far.)"), "the large image counts once, with the 4 patches and 2 negatives: "
 			+ mixedLog);
 		String classesLog = logs.get("classes");

@@ -49,7 +49,8 @@ class DynamicAxisMacroTest {
 		assertEquals(1, csv.size(), csv.toString());
 		List<List<String>> rows = Csv.parse(Files.readString(csv.get(0)));
 		String table = rows.toString();
-		assertEquals(3, rows.size(), "a header and a row per tile: " + table);
-		assertTrue(table.contains("x=0 y=0") && table.contains("x=0 y=8"), table);
+		assertEquals(4, rows.size(), "a header, a row per tile and the mean: " + table);
+		assertEquals("strip.tif x=0 y=0", rows.get(1).get(2), table);
+		assertEquals("strip.tif x=0 y=8", rows.get(2).get(2), table);
 	}
 }

@@ -163,10 +163,10 @@ public final class SparkConcepts {
 	record Entry(int file, int entry, int slice, int x, int y, int predicted, float targetProbability) implements Serializable {}
 
 	/**
-	 * A pass-1 task's report: its entries, the smallest keys of the crops of its selected ones, and the
-	 * domain sentence of each of its files far from what the model was trained on.
+	 * A pass-1 task's report: its entries, the smallest keys of the crops of its selected ones, how many
+	 * of its files are far from what the model was trained on and the first one's sentence (or null).
 	 */
-	record Scanned(List<Entry> entries, double[] keys, List<String> far) implements Serializable {}
+	record Scanned(List<Entry> entries, double[] keys, int far, String firstFar) implements Serializable {}
 
 	/** One sampled crop's row of A, and where it comes from. */
 	record Row(int file, int entry, int crop, int x, int y, int size, double[] values) implements Serializable {}
@@ -216,10 +216,10 @@ public final class SparkConcepts {
 		long tiled = entries.stream().filter(e -> e.x() > 0 || e.y() > 0).mapToInt(Entry::file).distinct().count();
 		log.println("ConceptScope Spark concepts: " + entries.size() + " images" + (tiled == 0 ? "" : " (the tiles of the input's size of " + tiled
 			+ " file(s) larger than the model's input)") + ", " + Math.min(keys.length, s.samples()) + " crops sampled.");
-		List<String> far = scanned.stream().flatMap(r -> r.far().stream()).toList();
-		if (!far.isEmpty()) {
-			log.println("ConceptScope Spark concepts warning: " + far.size() + " of the " + files.size() + " files are far from what the model"
-				+ " was trained on; the first: " + far.get(0));
+		int far = scanned.stream().mapToInt(Scanned::far).sum();
+		if (far > 0) {
+			String first = scanned.stream().map(Scanned::firstFar).filter(java.util.Objects::nonNull).findFirst().orElseThrow();
+			log.println("ConceptScope Spark concepts warning: " + first + " (" + far + " of the " + files.size() + " files " + (far == 1 ? "is" : "are") + " far.)");
 		}
 
 		// Pass 2: the sampled crops' activations, in cohort order; NMF on the driver.
@@ -304,7 +304,7 @@ public final class SparkConcepts {
 				ImagePlus imp = IJ.openImage(folder.resolve(files.get(f)).toString());
 				if (imp == null) throw new IllegalArgumentException(folder.resolve(files.get(f)) + " cannot be opened as an image: remove it from the folder.");
 				// an image larger than the model's input is its tiles, as in Concept Discovery; the driver says so once, not each pass
-				ImagePlus samples = ModelSizeInputs.samples(new ImageSet(List.of(imp)), classifier, CommandSpecs.CONCEPT_DISCOVERY, line -> {})
+				ImagePlus samples = ModelSizeInputs.samples(new ImageSet(List.of(imp)), classifier, CommandSpecs.CONCEPT_DISCOVERY, null)
 					.images().get(0);
 				images.add(samples);
 				if (checkDomain) {
@@ -316,7 +316,7 @@ public final class SparkConcepts {
 					where.add(new int[] { f, z + 1, at.entry() + 1, at.x(), at.y() });
 				}
 			}
-			return new Chunk(Models.input(new ImageSet(images), classifier, line -> {}), where, far);
+			return new Chunk(Models.input(new ImageSet(images), classifier, null), where, far);
 		}
 
 		/** Each entry's prediction. */
@@ -344,7 +344,7 @@ public final class SparkConcepts {
 		double[] keys = entries.stream().filter(e -> selected(s, e, target))
 			.flatMapToDouble(e -> java.util.stream.IntStream.range(0, perImage).mapToDouble(k -> key(s.seed(), e, k)))
 			.sorted().limit(s.samples()).toArray();
-		return new Scanned(entries, keys, chunk.far());
+		return new Scanned(entries, keys, chunk.far().size(), chunk.far().isEmpty() ? null : chunk.far().get(0));
 	}
 
 	private static Sampled sample(Settings s, String shipped, int target, CraftOptions o, List<String> files, int[] c, double threshold) {

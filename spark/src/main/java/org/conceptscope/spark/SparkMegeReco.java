@@ -211,7 +211,7 @@ final class SparkMegeReco {
 			LabelledFolder.Data data;
 			MegeReco mege;
 			try (TensorFlowClassifier model = TensorFlowClassifier.load(ModelArchive.local(shipped))) {
-				data = Models.labelledFolder(s.folder, model, CommandSpecs.EVALUATE_EXPLANATION, line -> {}); // the driver says it once
+				data = Models.labelledFolder(s.folder, model, CommandSpecs.EVALUATE_EXPLANATION, null); // the driver says it once
 				mege = MegeRecoRun.evaluation(MegeReco.architectureFor(model, s.architecture), s);
 			}
 			Path folder = dir.resolve("mege-fold-" + f);
@@ -236,12 +236,12 @@ final class SparkMegeReco {
 		List<Integer> labels = new ArrayList<>();
 		for (int i = c.from(); i < c.to(); i++) images.add(ImageFiles.open(Path.of(listing.get(i)[0]), false));
 		// palettes as their colours and large images as their tiles, as in the local run
-		ImageSet samples = ModelSizeInputs.samples(new ImageSet(images), model, CommandSpecs.EVALUATE_EXPLANATION, line -> {});
+		ImageSet samples = ModelSizeInputs.samples(new ImageSet(images), model, CommandSpecs.EVALUATE_EXPLANATION, null);
 		for (int i = c.from(); i < c.to(); i++) {
 			int entries = ImagePlusTensors.batches(samples.images().get(i - c.from())).size();
 			for (int e = 0; e < entries; e++) labels.add(Integer.parseInt(listing.get(i)[1]));
 		}
-		FloatTensor x = Models.input(samples, model, line -> {}); // stage 1 read the same files
+		FloatTensor x = Models.input(samples, model, null); // tasks log nothing (no domain check on the cluster for MeGe/ReCo)
 		if (labels.size() != c.images()) {
 			throw new IllegalStateException("The files of " + Path.of(listing.get(c.from())[0]).getParent()
 				+ " changed while MeGe/ReCo ran (they hold other images than when the fold models were trained): run again.");

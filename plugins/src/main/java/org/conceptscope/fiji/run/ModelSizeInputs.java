@@ -59,7 +59,7 @@ public final class ModelSizeInputs {
 
 	/**
 	 * {@link #samples(ImageSet, Classifier, CommandSpec)} with the tiling line given to {@code log}
-	 * instead of the Log: a cluster's tasks, which read the same files pass after pass, drop it and
+	 * (null: none) instead of the Log: a cluster's tasks, which read the same files pass after pass, drop it and
 	 * the driver says it once.
 	 */
 	public static ImageSet samples(ImageSet images, Classifier classifier, CommandSpec command, Consumer<String> log) {
@@ -84,7 +84,7 @@ public final class ModelSizeInputs {
 			tiles += g.count() * ImagePlusTensors.batches(given.get(i)).size();
 			out.add(ImageTiles.of(given.get(i), g));
 		}
-		if (first >= 0) {
+		if (first >= 0 && log != null) {
 			String more = tiled == 1 ? "" : "; so are the tiles of " + (tiled - 1) + " more image(s) larger than the input (" + tiles
 				+ " tiles in all)";
 			log.accept(logLine(command, given.get(first), grids.get(first), classifier) + more + ".");

@@ -229,12 +229,15 @@ public final class Models {
 		return labelledFolder(folder, classifier, command, IJ::log);
 	}
 
-	/** {@link #labelledFolder(Path, Classifier, org.conceptscope.fiji.param.CommandSpec)}, the tiling and domain lines given to {@code log}. */
+	/**
+	 * {@link #labelledFolder(Path, Classifier, org.conceptscope.fiji.param.CommandSpec)}, the tiling and domain lines given to
+	 * {@code log}; null: neither written, the domain not checked (a cluster's tasks).
+	 */
 	public static LabelledFolder.Data labelledFolder(Path folder, Classifier classifier, org.conceptscope.fiji.param.CommandSpec command,
 		java.util.function.Consumer<String> log) throws java.io.IOException {
 		LabelledFolder.Data data = LabelledFolder.read(folder, classifier.classNames(), classifier.normalization(),
 			classifier.signature().input().shape(), set -> ModelSizeInputs.samples(set, classifier, command, log));
-		warnDomain(data.images().images(), classifier, log); // one line for the whole folder
+		if (log != null) warnDomain(data.images().images(), classifier, log); // one line for the whole folder
 		return data;
 	}
 
@@ -249,12 +252,13 @@ public final class Models {
 
 	/**
 	 * {@link #input(ImageSet, Classifier)} with the domain warning given to {@code log} instead of the
-	 * Log (a cluster's tasks, which read the same files pass after pass, drop it).
+	 * Log; null: not checked (a cluster's tasks, which read the same files pass after pass: the driver
+	 * counts the far files once, or the images are crops of one that was checked).
 	 */
 	public static org.conceptscope.tensor.FloatTensor input(ImageSet images, Classifier classifier, java.util.function.Consumer<String> log) {
 		if (!images.images().isEmpty()) warnPixelSize(images.images().get(0), classifier);
 		List<ImagePlus> read = images.images().stream().map(imp -> paletteAsRgb(imp, classifier)).toList();
-		warnDomain(read, classifier, log);
+		if (log != null) warnDomain(read, classifier, log);
 		return (read.equals(images.images()) ? images : new ImageSet(read)).toTensor(classifier.normalization());
 	}
 

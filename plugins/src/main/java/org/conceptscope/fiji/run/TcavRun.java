@@ -170,12 +170,13 @@ public final class TcavRun {
 			}
 			crops.computeIfAbsent(name.trim(), k -> new ArrayList<>()).add(crop(image, roi, w, h));
 		}
+		Models.warnDomain(Models.paletteAsRgb(image, classifier), classifier); // the image once, not each concept's crops of it
 		List<Tcav.Concept> out = new ArrayList<>();
 		for (Map.Entry<String, List<ImagePlus>> e : crops.entrySet()) {
 			if (e.getValue().size() < 2) {
 				throw new IllegalArgumentException("The concept '" + e.getKey() + "' has " + e.getValue().size() + " ROI; draw at least 2 ROIs per concept.");
 			}
-			out.add(new Tcav.Concept(e.getKey(), Models.input(new ImageSet(e.getValue()), classifier)));
+			out.add(new Tcav.Concept(e.getKey(), Models.input(new ImageSet(e.getValue()), classifier, null)));
 		}
 		return out;
 	}
