@@ -234,12 +234,14 @@ class WholeImageConceptsTest {
 		return zeros;
 	}
 
-	private static double sin2(int i) {
+	/** The blend window of a 32-pixel tile at pixel i of it, sin²(π (i + ½) / 32) (docs/whole-images.md). */
+	static double sin2(int i) {
 		double s = Math.sin(Math.PI * (i + 0.5) / TILE);
 		return s * s;
 	}
 
-	private static float tolerance(double v) {
+	/** Float agreement of blended maps: 1e-5 relative, absolute below 1. */
+	static float tolerance(double v) {
 		return (float) (1e-5 * Math.max(1, Math.abs(v)));
 	}
 

@@ -142,9 +142,9 @@ class WholeImageHolisticTest {
 						for (int y = 0; y < 16; y++) {
 							for (int x = 0; x < 16; x++) {
 								float topLeft = MapChannels.map(windows.get("0,0")[kind], 0, q)[y * TILE + x];
-								assertEquals(topLeft, m[y * WIDTH + x], tolerance(topLeft), what + " at (" + x + ", " + y + ")");
+								assertEquals(topLeft, m[y * WIDTH + x], WholeImageConceptsTest.tolerance(topLeft), what + " at (" + x + ", " + y + ")");
 								float bottomRight = MapChannels.map(windows.get("80,48")[kind], 0, q)[(16 + y) * TILE + 16 + x];
-								assertEquals(bottomRight, m[(64 + y) * WIDTH + 96 + x], tolerance(bottomRight), what + " at (" + (96 + x) + ", "
+								assertEquals(bottomRight, m[(64 + y) * WIDTH + 96 + x], WholeImageConceptsTest.tolerance(bottomRight), what + " at (" + (96 + x) + ", "
 									+ (64 + y) + ")");
 							}
 						}
@@ -154,7 +154,7 @@ class WholeImageHolisticTest {
 								double sum = 0, weights = 0;
 								float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
 								for (int[] w : new int[][] { { 32, 16 }, { 48, 16 }, { 32, 32 }, { 48, 32 } }) {
-									double weight = sin2(y - w[1]) * sin2(x - w[0]);
+									double weight = WholeImageConceptsTest.sin2(y - w[1]) * WholeImageConceptsTest.sin2(x - w[0]);
 									float v = MapChannels.map(windows.get(w[0] + "," + w[1])[kind], 0, q)[(y - w[1]) * TILE + x - w[0]];
 									sum += weight * v;
 									weights += weight;
@@ -162,7 +162,7 @@ class WholeImageHolisticTest {
 									hi = Math.max(hi, v);
 								}
 								double expected = sum / weights;
-								assertEquals(expected, m[y * WIDTH + x], tolerance(expected), what + " at (" + x + ", " + y + ")");
+								assertEquals(expected, m[y * WIDTH + x], WholeImageConceptsTest.tolerance(expected), what + " at (" + x + ", " + y + ")");
 								spread = Math.max(spread, hi - lo);
 							}
 						}
@@ -215,15 +215,6 @@ class WholeImageHolisticTest {
 		float[] out = new float[pixels.length];
 		for (int i = 0; i < pixels.length; i++) out[i] = (pixels[i] >> (8 * (3 - channel))) & 0xff;
 		return out;
-	}
-
-	private static double sin2(int i) {
-		double s = Math.sin(Math.PI * (i + 0.5) / TILE);
-		return s * s;
-	}
-
-	private static float tolerance(double v) {
-		return (float) (1e-5 * Math.max(1, Math.abs(v)));
 	}
 
 	private ImagePlus open(String file) {

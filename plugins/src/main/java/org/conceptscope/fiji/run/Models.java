@@ -106,7 +106,8 @@ public final class Models {
 	public static String warnDomain(List<ImagePlus> images, Classifier classifier, java.util.function.Consumer<String> log) {
 		int checked = 0, far = 0;
 		String first = null;
-		ImagePlus firstImage = null;
+		// the far images by title and ID, in any order: the same images seen again give no second line
+		java.util.SortedSet<String> key = new java.util.TreeSet<>();
 		java.util.Set<ImagePlus> seen = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 		for (ImagePlus imp : images) {
 			ImagePlus whole = uncut(imp);
@@ -115,16 +116,12 @@ public final class Models {
 			if (d.checked()) checked++;
 			if (d.far() == null) continue;
 			far++;
-			if (first == null) {
-				first = d.far();
-				firstImage = whole;
-			}
+			key.add(whole.getTitle() + "|" + whole.getID());
+			if (first == null) first = d.far();
 		}
 		if (first == null) return null;
 		String line = first + (far > 1 ? " (" + far + " of the " + checked + " images checked are far.)" : "");
-		if (WARNED.add("domain|" + classifier.name() + "|" + firstImage.getTitle() + "|" + firstImage.getID())) {
-			log.accept("ConceptScope warning: " + line);
-		}
+		if (WARNED.add("domain|" + classifier.name() + "|" + key)) log.accept("ConceptScope warning: " + line);
 		return line;
 	}
 
