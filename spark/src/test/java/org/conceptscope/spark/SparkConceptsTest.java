@@ -91,7 +91,46 @@ class SparkConceptsTest {
 			}
 			assertEquals(Integer.toString(dominant + 1), third[header.indexOf("dominant_concept")]);
 		}
-		assertTrue(Files.isDirectory(out.resolve("concepts-per-image.parquet")));
+		assertParquetTypedAsTheTable(out.resolve("concepts-per-image.parquet"), lines);
+	}
+
+	/**
+	 * The Parquet twin of the per-image table holds its rows with typed columns: names and files as
+	 * strings, places, classes and concept numbers as integers, probabilities and presences as doubles,
+	 * the selection as a boolean; each value is the CSV's.
+	 */
+	private static void assertParquetTypedAsTheTable(Path parquet, List<String> csv) {
+		org.apache.spark.sql.SparkSession reader = org.apache.spark.sql.SparkSession.builder().master("local[1]")
+			.config("spark.ui.enabled", "false").getOrCreate();
+		try {
+			org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> table = reader.read().parquet(parquet.toString());
+			List<String> header = List.of(csv.get(0).split(","));
+			assertEquals(header, List.of(table.columns()));
+			for (String column : header) {
+				org.apache.spark.sql.types.DataType want = column.equals("file") ? org.apache.spark.sql.types.DataTypes.StringType
+					: column.equals("selected") ? org.apache.spark.sql.types.DataTypes.BooleanType
+					: column.startsWith("p_") || column.matches("concept_\\d+") ? org.apache.spark.sql.types.DataTypes.DoubleType
+					: org.apache.spark.sql.types.DataTypes.IntegerType;
+				assertEquals(want, table.schema().apply(column).dataType(), column);
+			}
+			List<org.apache.spark.sql.Row> rows = table.collectAsList();
+			assertEquals(csv.size() - 1, rows.size());
+			for (int i = 0; i < rows.size(); i++) {
+				String[] values = csv.get(i + 1).split(",", -1);
+				for (int c = 0; c < header.size(); c++) {
+					Object got = rows.get(i).get(c);
+					if (values[c].isEmpty()) {
+						assertEquals(null, got, header.get(c) + " of row " + i);
+					} else if (got instanceof Double d) {
+						assertEquals(Double.parseDouble(values[c]), d, 0, header.get(c) + " of row " + i);
+					} else {
+						assertEquals(values[c], String.valueOf(got), header.get(c) + " of row " + i);
+					}
+				}
+			}
+		} finally {
+			reader.stop();
+		}
 	}
 
 	/**
