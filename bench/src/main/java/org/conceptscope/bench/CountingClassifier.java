@@ -125,6 +125,16 @@ public final class CountingClassifier implements Classifier {
 	}
 
 	@Override
+	public long inputHeight(long height) {
+		return delegate.inputHeight(height);
+	}
+
+	@Override
+	public long inputWidth(long width) {
+		return delegate.inputWidth(width);
+	}
+
+	@Override
 	public String name() {
 		return delegate.name();
 	}

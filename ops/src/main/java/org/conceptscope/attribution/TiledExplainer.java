@@ -64,18 +64,16 @@ public final class TiledExplainer {
 	private TiledExplainer() {}
 
 	/**
-	 * Whether an image of {@code height x width} pixels must be tiled for this classifier: the model
-	 * has a fixed input height or width and the image differs from it.
+	 * Whether an image of {@code height x width} pixels must be tiled for this classifier: the model's
+	 * input for it ({@link Classifier#inputHeight}, {@link Classifier#inputWidth}) differs from it.
 	 */
 	public static boolean needsTiles(Classifier classifier, int height, int width) {
-		long h = classifier.signature().height(), w = classifier.signature().width();
-		return (h > 0 && h != height) || (w > 0 && w != width);
+		return classifier.inputHeight(height) != height || classifier.inputWidth(width) != width;
 	}
 
-	/** The grid of model-size tiles over an image (a model dimension of any size takes the image's). */
+	/** The grid of model-size tiles over an image ({@link Classifier#inputHeight}: a dimension of any size takes the image's). */
 	public static TileGrid grid(Classifier classifier, int height, int width, double overlap) {
-		long h = classifier.signature().height(), w = classifier.signature().width();
-		return TileGrid.of(height, width, h > 0 ? (int) h : height, w > 0 ? (int) w : width, overlap);
+		return TileGrid.of(height, width, (int) classifier.inputHeight(height), (int) classifier.inputWidth(width), overlap);
 	}
 
 	/**

@@ -20,6 +20,23 @@ public interface Classifier extends AutoCloseable {
 
 	ModelSignature signature();
 
+	/**
+	 * The input height the model is given for an image {@code height} pixels high: its fixed height;
+	 * for a height of any size the image's own. A model that takes only some heights (a bioimage.io
+	 * package's min + k·step) gives the largest it takes up to the image's, or its smallest for a
+	 * smaller image; whole images are cut into tiles of this height.
+	 */
+	default long inputHeight(long height) {
+		long h = signature().height();
+		return h > 0 ? h : height;
+	}
+
+	/** As {@link #inputHeight} for the width. */
+	default long inputWidth(long width) {
+		long w = signature().width();
+		return w > 0 ? w : width;
+	}
+
 	/** A short name for tables, ROI metadata and logs. */
 	default String name() {
 		return toString();

@@ -69,6 +69,16 @@ public final class OperatorClassifier implements Classifier {
 	}
 
 	@Override
+	public long inputHeight(long height) {
+		return model instanceof Classifier c ? c.inputHeight(height) : Classifier.super.inputHeight(height);
+	}
+
+	@Override
+	public long inputWidth(long width) {
+		return model instanceof Classifier c ? c.inputWidth(width) : Classifier.super.inputWidth(width);
+	}
+
+	@Override
 	public String name() {
 		return model.name();
 	}

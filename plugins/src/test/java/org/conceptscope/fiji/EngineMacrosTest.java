@@ -58,20 +58,77 @@ class EngineMacrosTest {
 			+ "] save_dir=[" + work.resolve("ts-info") + "]"));
 		runs.put("pixel size", new Macro(open + "run('Properties...', 'unit=micron pixel_width=1 pixel_height=1');\n"
 			+ "run('Attribution...', 'model=[" + calibratedPackage() + "] method=occlusion patch=8 stride=8 save_dir=[" + work.resolve("calibrated") + "]');\n", ""));
+		// a 50x40 region of ihc.png and its 48x32 top-left window, for the package whose axes take 16 + k*16 pixels
+		ij.process.ImageProcessor region = IJ.openImage(image("ihc.png")).getProcessor();
+		region.setRoi(300, 200, 50, 40);
+		region = region.crop();
+		ij.process.ImageProcessor window = region.duplicate();
+		window.setRoi(0, 0, 48, 32);
+		assertTrue(IJ.saveAsTiff(new ImagePlus("region", region), work.resolve("region.tif").toString()));
+		assertTrue(IJ.saveAsTiff(new ImagePlus("window", window.crop()), work.resolve("window.tif").toString()));
+		Path steps = rewrittenPackage("steps-package", "size: {min: 16, step: 16}");
+		for (String name : List.of("region", "window")) {
+			runs.put("steps " + name, new Macro("setBatchMode(true); open('" + work.resolve(name + ".tif") + "');\nrun('Attribution...', 'model=["
+				+ steps + "] method=saliency save_dir=[" + work.resolve("steps-" + name) + "]');\n", ""));
+		}
+		runs.put("steps samples", new Macro("setBatchMode(true); open('" + work.resolve("region.tif") + "');\nrun('Evaluate Explanation...',"
+			+ " 'model=[" + steps + "] method=saliency metric=deletion steps=4 save_dir=[" + work.resolve("steps-samples") + "]');\n", ""));
 		logs = MacroRunner.run(runs, work);
 	}
 
 	/** A copy of the TorchScript package whose rdf says the model was trained on 0.5 µm pixels. */
 	private Path calibratedPackage() throws IOException {
-		Path src = Path.of(model("ihc-resnet-torchscript")), dst = Files.createDirectories(work.resolve("calibrated-package"));
+		return rewrittenPackage("calibrated-package", "size: 32, scale: 0.5, unit: micrometer");
+	}
+
+	/** A copy of the TorchScript package whose space axes are {@code {type: space, id: y|x, <axis>}}. */
+	private Path rewrittenPackage(String name, String axis) throws IOException {
+		Path src = Path.of(model("ihc-resnet-torchscript")), dst = Files.createDirectories(work.resolve(name));
 		try (Stream<Path> s = Files.list(src)) {
 			for (Path p : s.toList()) Files.copy(p, dst.resolve(p.getFileName()));
 		}
 		String rdf = Files.readString(dst.resolve("rdf.yaml"));
-		rdf = rdf.replace("{type: space, id: y, size: 32}", "{type: space, id: y, size: 32, scale: 0.5, unit: micrometer}")
-			.replace("{type: space, id: x, size: 32}", "{type: space, id: x, size: 32, scale: 0.5, unit: micrometer}");
+		rdf = rdf.replace("{type: space, id: y, size: 32}", "{type: space, id: y, " + axis + "}")
+			.replace("{type: space, id: x, size: 32}", "{type: space, id: x, " + axis + "}");
 		Files.writeString(dst.resolve("rdf.yaml"), rdf);
 		return dst;
+	}
+
+	/**
+	 * A package whose axes take 16 + k*16 pixels explains a 50x40 image in tiles of the largest size it
+	 * takes (48x32), as a fixed-size model would be in tiles of its size; before, the image went in whole
+	 * and the package refused its size. Where the top-left tile alone covers the image its map is that
+	 * 48x32 window's own map, explained untiled. A sample command (Evaluate Explanation) takes the
+	 * image's tiles of that size as its samples, and says so.
+	 */
+	@Test
+	void aPackageOfSteppedSizesExplainsAnImageInTilesOfTheLargestSizeItTakes() throws IOException {
+		for (String name : List.of("region", "window")) assertFalse(logs.get("steps " + name).contains("Error"), logs.get("steps " + name));
+		assertEquals(List.of("region-classes.tif", "region-saliency-results.csv", "region-saliency.tif"), TestFiles.names(work.resolve(
+			"steps-region")).stream().filter(f -> f.endsWith(".tif") || f.endsWith(".csv")).toList(), "a whole image's class map too");
+		ImagePlus whole = IJ.openImage(work.resolve("steps-region/region-saliency.tif").toString());
+		ImagePlus window = IJ.openImage(work.resolve("steps-window/window-saliency.tif").toString());
+		assertEquals(50, whole.getWidth());
+		assertEquals(40, whole.getHeight());
+		assertEquals(48, window.getWidth());
+		String info = String.valueOf(IJ.openImage(work.resolve("steps-region/region-classes.tif").toString()).getProperty("Info"));
+		assertTrue(info.contains("tiles=2x2 tiles of 48x32, overlap 0.5"), info);
+		assertFalse(Files.exists(work.resolve("steps-window/window-classes.tif")), "the window is a size the package takes: untiled, no class map");
+		assertEquals(4, whole.getNChannels(), "R, G, B and the map");
+		float[] w = map(window, 4, 1), m = map(whole, 4, 1);
+		double largest = 0;
+		for (int y = 0; y < 8; y++) {
+			for (int x = 0; x < 2; x++) {
+				// tiles start at x 0 and 2, y 0 and 8: only the first covers x < 2, y < 8
+				assertEquals(w[y * 48 + x], m[y * 50 + x], 1e-5 * Math.max(1, Math.abs(w[y * 48 + x])), "(" + x + ", " + y + ")");
+				largest = Math.max(largest, Math.abs(w[y * 48 + x]));
+			}
+		}
+		assertTrue(largest > 0, "the saliency there is not all zero");
+		String samples = logs.get("steps samples");
+		assertFalse(samples.contains("Error"), samples);
+		assertTrue(samples.contains("'region.tif' (50x40) is larger than the model's input (a height it takes: 32 here, a width it takes: 48"
+			+ " here): its 2x2 tiles of 48x32, spread evenly from edge to edge"), "a sample command takes its tiles of that size: " + samples);
 	}
 
 	@Test

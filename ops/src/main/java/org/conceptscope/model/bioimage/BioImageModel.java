@@ -611,6 +611,19 @@ public final class BioImageModel implements RawOutputClassifier {
 		return signature;
 	}
 
+	/** The signature's height, or for a parameterised axis the largest size it allows up to the image's (tiles of it). */
+	@Override
+	public long inputHeight(long height) {
+		long h = signature.height();
+		return h > 0 ? h : heightAxis().fit(height);
+	}
+
+	@Override
+	public long inputWidth(long width) {
+		long w = signature.width();
+		return w > 0 ? w : widthAxis().fit(width);
+	}
+
 	@Override
 	public String name() {
 		return model.name();

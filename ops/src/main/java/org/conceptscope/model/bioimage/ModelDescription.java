@@ -71,6 +71,13 @@ public record ModelDescription(String formatVersion, String name, String descrip
 			return n >= 1;
 		}
 
+		/** The largest size up to n this axis accepts, or its smallest when n is below it; n for an axis of any size. */
+		public long fit(long n) {
+			if (size > 0) return size;
+			if (min > 0) return n <= min || step == 0 ? min : min + (n - min) / step * step;
+			return n;
+		}
+
 		/** "32", "64 + k*16", "any". */
 		public String describeSize() {
 			if (size > 0) return Long.toString(size);
