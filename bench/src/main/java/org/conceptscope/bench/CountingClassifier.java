@@ -135,6 +135,16 @@ public final class CountingClassifier implements Classifier {
 	}
 
 	@Override
+	public String inputHeights() {
+		return delegate.inputHeights();
+	}
+
+	@Override
+	public String inputWidths() {
+		return delegate.inputWidths();
+	}
+
+	@Override
 	public String name() {
 		return delegate.name();
 	}

@@ -37,6 +37,18 @@ public interface Classifier extends AutoCloseable {
 		return w > 0 ? w : width;
 	}
 
+	/** The heights the model takes, in words: "32", "any", or a rule such as "16 + k*16 (16, 32, 48, ...)". */
+	default String inputHeights() {
+		long h = signature().height();
+		return h > 0 ? Long.toString(h) : "any";
+	}
+
+	/** As {@link #inputHeights} for the width. */
+	default String inputWidths() {
+		long w = signature().width();
+		return w > 0 ? Long.toString(w) : "any";
+	}
+
 	/** A short name for tables, ROI metadata and logs. */
 	default String name() {
 		return toString();

@@ -79,6 +79,16 @@ public final class OperatorClassifier implements Classifier {
 	}
 
 	@Override
+	public String inputHeights() {
+		return model instanceof Classifier c ? c.inputHeights() : Classifier.super.inputHeights();
+	}
+
+	@Override
+	public String inputWidths() {
+		return model instanceof Classifier c ? c.inputWidths() : Classifier.super.inputWidths();
+	}
+
+	@Override
 	public String name() {
 		return model.name();
 	}

@@ -127,8 +127,8 @@ class EngineMacrosTest {
 		assertTrue(largest > 0, "the saliency there is not all zero");
 		String samples = logs.get("steps samples");
 		assertFalse(samples.contains("Error"), samples);
-		assertTrue(samples.contains("'region.tif' (50x40) is larger than the model's input (a height it takes: 32 here, a width it takes: 48"
-			+ " here): its 2x2 tiles of 48x32, spread evenly from edge to edge"), "a sample command takes its tiles of that size: " + samples);
+		assertTrue(samples.contains("'region.tif' (50x40) is larger than the model's input (a height of 16 + k*16 (16, 32, 48, ...), a width of"
+			+ " 16 + k*16 (16, 32, 48, ...)): its 2x2 tiles of 48x32, spread evenly from edge to edge"), "a sample command takes its tiles of that size: " + samples);
 	}
 
 	@Test

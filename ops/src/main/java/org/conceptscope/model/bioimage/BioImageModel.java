@@ -625,6 +625,18 @@ public final class BioImageModel implements RawOutputClassifier {
 	}
 
 	@Override
+	public String inputHeights() {
+		long h = signature.height();
+		return h > 0 ? Long.toString(h) : heightAxis().describeSize();
+	}
+
+	@Override
+	public String inputWidths() {
+		long w = signature.width();
+		return w > 0 ? Long.toString(w) : widthAxis().describeSize();
+	}
+
+	@Override
 	public String name() {
 		return model.name();
 	}

@@ -34,7 +34,7 @@ public final class ModelSizeInputs {
 	public static void require(ImagePlus image, Classifier classifier, CommandSpec command, String why, String instead) {
 		if (!TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) return;
 		String size = classifier.inputWidth(image.getWidth()) + "x" + classifier.inputHeight(image.getHeight());
-		throw new IllegalArgumentException(command.command() + " reads one input of the model's size (" + inputSize(classifier, image.getWidth(), image.getHeight()) + ") at a time (" + why
+		throw new IllegalArgumentException(command.command() + " reads one input of the model's size (" + inputSize(classifier) + ") at a time (" + why
 			+ "), and the image '" + image.getTitle() + "' is " + image.getWidth() + "x" + image.getHeight() + ": " + instead
 			+ ", or crop a " + size + " region (rectangle selection, Image > Duplicate...).");
 	}
@@ -128,26 +128,28 @@ public final class ModelSizeInputs {
 		int entries = ImagePlusTensors.batches(image).size();
 		boolean exact = grid.cols() * grid.tileWidth() == grid.width() && grid.rows() * grid.tileHeight() == grid.height();
 		return "ConceptScope " + command.title() + ": '" + image.getTitle() + "' (" + image.getWidth() + "x" + image.getHeight()
-			+ ") is larger than the model's input (" + inputSize(classifier, image.getWidth(), image.getHeight()) + "): its " + grid.cols() + "x" + grid.rows() + " tiles of " + tile
+			+ ") is larger than the model's input (" + inputSize(classifier) + "): its " + grid.cols() + "x" + grid.rows() + " tiles of " + tile
 			+ (exact ? " without overlap" : ", spread evenly from edge to edge (its size is not a multiple of the input's, so neighbours"
 				+ " overlap),") + (entries > 1 ? " on each of its " + entries + " slices" : "") + " are taken as " + grid.count() * entries
 			+ " images (labelled by their position, x=.. y=..)";
 	}
 
 	/**
-	 * The model's input size in words, for an image of {@code width x height}: 32x32; for a model that
-	 * takes any width, "8 pixels high, any width"; for one that takes some sizes only (a bioimage.io
-	 * package's min + k·step), the size it takes for this image.
+	 * The model's input size in words: 32x32; for a model that takes any width, "8 pixels high, any
+	 * width"; for one that takes some sizes only (a bioimage.io package's min + k·step), its rule.
 	 */
-	static String inputSize(Classifier classifier, int width, int height) {
-		long h = classifier.signature().height(), w = classifier.signature().width();
-		if (h > 0 && w > 0) return w + "x" + h;
-		return axis(h, classifier.inputHeight(height), height, "high", "height") + ", " + axis(w, classifier.inputWidth(width), width, "wide",
-			"width");
+	static String inputSize(Classifier classifier) {
+		String h = classifier.inputHeights(), w = classifier.inputWidths();
+		if (isNumber(h) && isNumber(w)) return w + "x" + h;
+		return axis(h, "high", "height") + ", " + axis(w, "wide", "width");
 	}
 
-	private static String axis(long fixed, long taken, int image, String adjective, String noun) {
-		if (fixed > 0) return fixed + " pixels " + adjective;
-		return taken == image ? "any " + noun : "a " + noun + " it takes: " + taken + " here";
+	private static String axis(String sizes, String adjective, String noun) {
+		if (isNumber(sizes)) return sizes + " pixels " + adjective;
+		return "any".equals(sizes) ? "any " + noun : "a " + noun + " of " + sizes;
+	}
+
+	private static boolean isNumber(String s) {
+		return s.chars().allMatch(Character::isDigit) && !s.isEmpty();
 	}
 }
