@@ -125,11 +125,13 @@ public final class Tcav {
 		int n = (int) inputs.dim(0);
 		FloatTensor weights = FloatTensor.oneHot(filled(n, target), classifier.numClasses());
 		for (String layer : layers) {
-			long[] shape = layer(classifier, layer).shape();
 			// The fits need only activations: the pool's and every concept's are asked for first, and
 			// the fits (on dot products shared by all of the layer's fits) run in the background while
 			// the model computes the next activations and the layer gradient.
-			float[] randomActs = classifier.activations(randomPool, layer).data();
+			FloatTensor poolActivations = classifier.activations(randomPool, layer);
+			long[] shape = poolActivations.shape().clone(); // the layer's shape for these images (a model of any size has no other)
+			shape[0] = -1;
+			float[] randomActs = poolActivations.data();
 			int d = randomActs.length / pool;
 			Gram poolDots = Gram.pool(randomActs, pool, d);
 			List<Stage> started = new ArrayList<>();
@@ -232,6 +234,11 @@ public final class Tcav {
 					+ ", but this model's layer is " + Arrays.toString(have) + "; use the model the CAVs were made with.");
 			}
 			float[] g = grads.computeIfAbsent(v.layer(), l -> classifier.layerGradient(inputs, l, weights).data());
+			if (g.length != n * FloatTensor.sizeOf(Arrays.copyOfRange(want, 1, want.length))) {
+				throw new IllegalArgumentException("The CAV of '" + v.concept() + "' was found on images whose layer '" + v.layer() + "' is "
+					+ Arrays.toString(want) + ", and these images give it " + g.length / Math.max(1, n) + " values each: give images of the size"
+					+ " the CAVs were made on.");
+			}
 			double[] s = v.sensitivities(g, n);
 			out.add(new Scores(v, s, sensitivityScore(s), magnitude(s)));
 		}

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A model whose input has one fixed axis (8 pixels high) and one of any size (width -1), as a
  * sample command meets it from a macro in ImageJ 1.x: a 20x16 image is cut into tiles 8 high and
- * as wide as the image, and the Log describes the model's input as it is, not as the tile's size.
+ * as wide as the image, and the Log describes the model's input as it is, not as the tile's size;
+ * TCAV's ROI concepts on that image are cut to the size of its tiles.
  */
 class DynamicAxisMacroTest {
 
@@ -35,10 +36,22 @@ class DynamicAxisMacroTest {
 		for (int i = 0; i < 20 * 16; i++) ip.set(i, (i * 37) % 256);
 		Path image = work.resolve("strip.tif");
 		assertTrue(IJ.saveAsTiff(new ImagePlus("strip", ip), image.toString()));
+		Path random = Files.createDirectories(work.resolve("random"));
+		for (int k = 0; k < 6; k++) {
+			ByteProcessor r = new ByteProcessor(20, 8);
+			for (int i = 0; i < 20 * 8; i++) r.set(i, (i * 53 + k * 91) % 256);
+			assertTrue(IJ.saveAsTiff(new ImagePlus("r" + k, r), random.resolve("r" + k + ".tif").toString()));
+		}
 		Map<String, Macro> runs = new LinkedHashMap<>();
+		// TCAV's ROI concept crops take the class inputs' size (20x8 tiles here), the model having no fixed width
+		runs.put("tcav", new Macro("setBatchMode(true);\nopen('" + image + "');\nmakeRectangle(0, 0, 10, 8); Roi.setName('left');"
+			+ " Overlay.addSelection;\nmakeRectangle(10, 8, 10, 8); Roi.setName('left'); Overlay.addSelection;\nrun('Select None');\n"
+			+ "run('TCAV...', 'model=[" + model + "] random=[" + random + "] target=high layers=[act] runs=4 save_dir=[" + work.resolve("tcav")
+			+ "]');\n", ""));
 		runs.put("evaluate", new Macro("setBatchMode(true);\nopen('" + image + "');\nrun('Evaluate Explanation...', 'model=[" + model
 			+ "] method=saliency metric=deletion steps=4 save_dir=[" + work.resolve("out") + "]');\n", ""));
-		String log = MacroRunner.run(runs, work).get("evaluate");
+		Map<String, String> logs = MacroRunner.run(runs, work);
+		String log = logs.get("evaluate");
 		assertFalse(log.contains("Error"), log);
 		assertTrue(log.contains("'strip.tif' (20x16) is larger than the model's input (8 pixels high, any width): its 1x2 tiles of 20x8"
 			+ " without overlap are taken as 2 images"), log);
@@ -52,5 +65,9 @@ class DynamicAxisMacroTest {
 		assertEquals(4, rows.size(), "a header, a row per tile and the mean: " + table);
 		assertEquals("strip.tif x=0 y=0", rows.get(1).get(2), table);
 		assertEquals("strip.tif x=0 y=8", rows.get(2).get(2), table);
+		assertFalse(logs.get("tcav").contains("Error"), logs.get("tcav"));
+		List<List<String>> tcav = Csv.parse(Files.readString(work.resolve("tcav/tcav.csv")));
+		assertEquals(List.of("left", "act", "high"), tcav.get(1).subList(0, 3), tcav.toString());
+		assertEquals("2", tcav.get(1).get(tcav.get(0).indexOf("examples")), tcav.toString());
 	}
 }

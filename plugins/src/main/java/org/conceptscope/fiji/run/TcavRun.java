@@ -94,7 +94,7 @@ public final class TcavRun {
 					scores.stream().mapToDouble(Tcav.Scores::score).toArray(), null, null, null);
 				r = new Result(null, scores, SCORES_HEADER, rows, plot, List.of());
 			} else {
-				List<Tcav.Concept> concepts = s.concepts != null ? folderConcepts(s.concepts, classifier) : roiConcepts(image, classifier);
+				List<Tcav.Concept> concepts = s.concepts != null ? folderConcepts(s.concepts, classifier) : roiConcepts(image, classifier, (int) batch.dim(2), (int) batch.dim(1));
 				FloatTensor random = Models.input(samples(ImageSet.ofFolder(s.random), classifier), classifier);
 				List<String> layers = s.layers.isBlank() ? List.of(org.conceptscope.attribution.GradCam.lastSpatialLayer(classifier))
 					: Stream.of(s.layers.split(",")).map(String::trim).filter(l -> !l.isEmpty()).toList();
@@ -143,9 +143,12 @@ public final class TcavRun {
 
 	/**
 	 * One concept per ROI name, from the current image's overlay (or, without one, the ROI Manager):
-	 * each ROI's bounding box on its slice, resized to the model's input (bilinear), is one example.
+	 * each ROI's bounding box on its slice, resized (bilinear) to the class inputs' size, is one example.
+	 *
+	 * @param width the class inputs' width: the model's, or for a model whose size is not fixed their tiles'
+	 * @param height their height
 	 */
-	static List<Tcav.Concept> roiConcepts(ImagePlus image, Classifier classifier) {
+	static List<Tcav.Concept> roiConcepts(ImagePlus image, Classifier classifier, int width, int height) {
 		AttributionRun.checkImage(image);
 		List<Roi> rois = new ArrayList<>();
 		Overlay overlay = image.getOverlay();
@@ -159,7 +162,7 @@ public final class TcavRun {
 			throw new IllegalArgumentException("No concepts: set " + TcavSettings.CONCEPTS + "=[folder with one subfolder of example images"
 				+ " per concept], or draw ROIs on '" + image.getTitle() + "' (overlay or ROI Manager), each named after its concept.");
 		}
-		int w = (int) classifier.signature().width(), h = (int) classifier.signature().height();
+		int w = width, h = height; // the class inputs' size: one layer shape for the concept's activations and theirs
 		Map<String, List<ImagePlus>> crops = new LinkedHashMap<>();
 		for (int i = 0; i < rois.size(); i++) {
 			Roi roi = rois.get(i);

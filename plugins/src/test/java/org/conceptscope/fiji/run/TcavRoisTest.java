@@ -67,7 +67,7 @@ class TcavRoisTest {
 		o.add(roi("corner", 1, 20, 20, 10, 10));
 		o.add(roi("corner", 3, 20, 20, 10, 10));
 		imp.setOverlay(o);
-		List<Tcav.Concept> concepts = TcavRun.roiConcepts(imp, model);
+		List<Tcav.Concept> concepts = TcavRun.roiConcepts(imp, model, 32, 32);
 		assertEquals(List.of("square", "corner"), concepts.stream().map(Tcav.Concept::name).toList());
 		FloatTensor square = concepts.get(0).examples(), corner = concepts.get(1).examples();
 		assertEquals(List.of(2L, 32L, 32L, 1L), java.util.Arrays.stream(square.shape()).boxed().toList());
@@ -83,13 +83,13 @@ class TcavRoisTest {
 	void unnamedOrLoneRoisAreOneSentence() {
 		ImagePlus imp = stack();
 		imp.setOverlay(new Overlay(new Roi(1, 1, 5, 5)));
-		IllegalArgumentException unnamed = assertThrows(IllegalArgumentException.class, () -> TcavRun.roiConcepts(imp, model));
+		IllegalArgumentException unnamed = assertThrows(IllegalArgumentException.class, () -> TcavRun.roiConcepts(imp, model, 32, 32));
 		assertTrue(unnamed.getMessage().startsWith("ROI 1 on 'stack' has no name"), unnamed.getMessage());
 		imp.setOverlay(new Overlay(roi("alone", 1, 1, 1, 5, 5)));
-		IllegalArgumentException lone = assertThrows(IllegalArgumentException.class, () -> TcavRun.roiConcepts(imp, model));
+		IllegalArgumentException lone = assertThrows(IllegalArgumentException.class, () -> TcavRun.roiConcepts(imp, model, 32, 32));
 		assertTrue(lone.getMessage().contains("draw at least 2 ROIs per concept"), lone.getMessage());
 		imp.setOverlay(null);
-		IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> TcavRun.roiConcepts(imp, model));
+		IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> TcavRun.roiConcepts(imp, model, 32, 32));
 		assertTrue(none.getMessage().startsWith("No concepts: set concepts=[folder"), none.getMessage());
 	}
 }
