@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A model whose input has one fixed axis (8 pixels high) and one of any size (width -1), as a
  * sample command meets it from a macro in ImageJ 1.x: a 20x16 image is cut into tiles 8 high and
  * as wide as the image, and the Log describes the model's input as it is, not as the tile's size;
- * TCAV's ROI concepts on that image are cut to the size of its tiles.
+ * TCAV's ROI concepts on that image are cut to the size of its tiles; Feature Visualization, which
+ * makes one image of the input's size, refuses such a model in one sentence before reading anything.
  */
 class DynamicAxisMacroTest {
 
@@ -48,6 +49,8 @@ class DynamicAxisMacroTest {
 			+ " Overlay.addSelection;\nmakeRectangle(10, 8, 10, 8); Roi.setName('left'); Overlay.addSelection;\nrun('Select None');\n"
 			+ "run('TCAV...', 'model=[" + model + "] random=[" + random + "] target=high layers=[act] runs=4 save_dir=[" + work.resolve("tcav")
 			+ "]');\n", ""));
+		runs.put("visualization", new Macro("setBatchMode(true);\nopen('" + image + "');\nrun('Feature Visualization...', 'model=[" + model
+			+ "] target=high recipe=simple steps=3 save_dir=[" + work.resolve("fv") + "]');\nprint('still running');\n", ""));
 		runs.put("evaluate", new Macro("setBatchMode(true);\nopen('" + image + "');\nrun('Evaluate Explanation...', 'model=[" + model
 			+ "] method=saliency metric=deletion steps=4 save_dir=[" + work.resolve("out") + "]');\n", ""));
 		Map<String, String> logs = MacroRunner.run(runs, work);
@@ -69,5 +72,11 @@ class DynamicAxisMacroTest {
 		List<List<String>> tcav = Csv.parse(Files.readString(work.resolve("tcav/tcav.csv")));
 		assertEquals(List.of("left", "act", "high"), tcav.get(1).subList(0, 3), tcav.toString());
 		assertEquals("2", tcav.get(1).get(tcav.get(0).indexOf("examples")), tcav.toString());
+		String fv = logs.get("visualization");
+		assertTrue(fv.contains("Feature Visualization makes one image of the model's input size, and Tanh model takes images of 8 pixels high,"
+			+ " any width: use a model with a fixed input size."), fv);
+		assertFalse(fv.contains("still running"), "the macro is aborted");
+		assertFalse(fv.contains("is larger than the model's input"), "refused before the image is cut into tiles: " + fv);
+		assertFalse(Files.exists(work.resolve("fv")), "nothing written");
 	}
 }

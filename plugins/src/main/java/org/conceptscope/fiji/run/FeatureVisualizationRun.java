@@ -50,6 +50,11 @@ public final class FeatureVisualizationRun {
 		try (Classifier model = s.head == null ? Models.open(s.model) : Models.openTensorFlow(s.model, "Feature visualization of a head");
 			TensorFlowClassifier saved = s.head == null ? null : TensorFlowClassifier.load(headFolder(s.head))) {
 			model.requireGradients("MACO feature visualization");
+			if (model.signature().height() <= 0 || model.signature().width() <= 0) {
+				// checked before the references are read: MACO optimises one image of the input's size
+				throw new IllegalArgumentException("Feature Visualization makes one image of the model's input size, and " + model.name()
+					+ " takes images of " + ModelSizeInputs.inputSize(model) + ": use a model with a fixed input size.");
+			}
 			ImageSet refs = ModelSizeInputs.samples(given, model, CommandSpecs.FEATURE_VISUALIZATION);
 			FloatTensor batch = Models.input(refs, model);
 			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch) : null;
