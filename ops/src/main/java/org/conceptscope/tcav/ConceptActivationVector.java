@@ -32,9 +32,19 @@ public record ConceptActivationVector(String concept, String layer, long[] layer
 		return direction.clone();
 	}
 
-	/** The directional derivative of each row of [N, d] gradients along this CAV. */
+	/**
+	 * The directional derivative of each row of [N, d] gradients along this CAV.
+	 *
+	 * @throws IllegalArgumentException when the gradients hold another number of values per image than
+	 *         the CAV (images of another size than those it was made on, for a model of any size)
+	 */
 	double[] sensitivities(float[] gradients, int n) {
 		int d = direction.length;
+		if (gradients.length != (long) n * d) {
+			throw new IllegalArgumentException("The CAV of '" + concept + "' was found on images whose layer '" + layer + "' is "
+				+ Arrays.toString(layerShape) + ", and these images give it " + gradients.length / Math.max(1, n) + " values each: give images"
+				+ " of the size the CAVs were made on.");
+		}
 		double[] s = new double[n];
 		for (int i = 0; i < n; i++) {
 			double v = 0;

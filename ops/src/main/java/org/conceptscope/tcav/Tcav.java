@@ -234,11 +234,6 @@ public final class Tcav {
 					+ ", but this model's layer is " + Arrays.toString(have) + "; use the model the CAVs were made with.");
 			}
 			float[] g = grads.computeIfAbsent(v.layer(), l -> classifier.layerGradient(inputs, l, weights).data());
-			if (g.length != n * FloatTensor.sizeOf(Arrays.copyOfRange(want, 1, want.length))) {
-				throw new IllegalArgumentException("The CAV of '" + v.concept() + "' was found on images whose layer '" + v.layer() + "' is "
-					+ Arrays.toString(want) + ", and these images give it " + g.length / Math.max(1, n) + " values each: give images of the size"
-					+ " the CAVs were made on.");
-			}
 			double[] s = v.sensitivities(g, n);
 			out.add(new Scores(v, s, sensitivityScore(s), magnitude(s)));
 		}

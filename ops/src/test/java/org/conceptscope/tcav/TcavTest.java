@@ -170,4 +170,14 @@ class TcavTest {
 		assertEquals(1, Tcav.pValue(new double[] { 1, 1 }, new double[] { 1, 1 }));
 		assertEquals(0, Tcav.pValue(new double[] { 1, 1 }, new double[] { 0, 0 }));
 	}
+
+	/** A CAV's directional derivatives along gradients [N, d], and one sentence for gradients of another size per image. */
+	@Test
+	void sensitivitiesAreDotProductsWithTheCavAndRefuseGradientsOfAnotherSize() {
+		ConceptActivationVector v = new ConceptActivationVector("c", "act", new long[] { -1, 1, 2, 1 }, new float[] { 1, -2 }, 1);
+		assertArrayEquals(new double[] { 3 - 8, -1 }, v.sensitivities(new float[] { 3, 4, 1, 1 }, 2), 0);
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> v.sensitivities(new float[] { 1, 2, 3, 4, 5, 6 }, 2));
+		assertEquals("The CAV of 'c' was found on images whose layer 'act' is [-1, 1, 2, 1], and these images give it 3 values each: give images"
+			+ " of the size the CAVs were made on.", e.getMessage());
+	}
 }
