@@ -163,10 +163,10 @@ public final class SparkConcepts {
 	record Entry(int file, int entry, int slice, int x, int y, int predicted, float targetProbability) implements Serializable {}
 
 	/**
-	 * A pass-1 task's report: its entries, the smallest keys of the crops of its selected ones, how many
-	 * of its files are far from what the model was trained on and the first one's sentence (or null).
+	 * A pass-1 task's report: its entries, the smallest keys of the crops of its selected ones, and its
+	 * files far from what the model was trained on.
 	 */
-	record Scanned(List<Entry> entries, double[] keys, int far, String firstFar) implements Serializable {}
+	record Scanned(List<Entry> entries, double[] keys, FarFiles far) implements Serializable {}
 
 	/** One sampled crop's row of A, and where it comes from. */
 	record Row(int file, int entry, int crop, int x, int y, int size, double[] values) implements Serializable {}
@@ -216,11 +216,7 @@ public final class SparkConcepts {
 		long tiled = entries.stream().filter(e -> e.x() > 0 || e.y() > 0).mapToInt(Entry::file).distinct().count();
 		log.println("ConceptScope Spark concepts: " + entries.size() + " images" + (tiled == 0 ? "" : " (the tiles of the input's size of " + tiled
 			+ " file(s) larger than the model's input)") + ", " + Math.min(keys.length, s.samples()) + " crops sampled.");
-		int far = scanned.stream().mapToInt(Scanned::far).sum();
-		if (far > 0) {
-			String first = scanned.stream().map(Scanned::firstFar).filter(java.util.Objects::nonNull).findFirst().orElseThrow();
-			log.println("ConceptScope Spark concepts warning: " + first + " (" + far + " of the " + files.size() + " files " + (far == 1 ? "is" : "are") + " far.)");
-		}
+		scanned.stream().map(Scanned::far).reduce(FarFiles.NONE, FarFiles::merge).warn(log, "concepts", files.size());
 
 		// Pass 2: the sampled crops' activations, in cohort order; NMF on the driver.
 		List<Sampled> sampled = jsc.parallelize(chunks, chunks.size()).map(c -> sample(s, model, t, options(s, splitAt), names.value(), c, threshold)).collect();
@@ -290,7 +286,7 @@ public final class SparkConcepts {
 	 * as in {@link Entry}. Each pass
 	 * reads its files again: holding a cohort in memory between passes is what the passes avoid.
 	 */
-	record Chunk(FloatTensor x, List<int[]> where, List<String> far) {
+	record Chunk(FloatTensor x, List<int[]> where, FarFiles far) {
 
 		/**
 		 * @param checkDomain whether to compare each file with the model's training domain (pass 1: the
@@ -299,7 +295,6 @@ public final class SparkConcepts {
 		static Chunk load(Classifier classifier, Path folder, List<String> files, int from, int to, boolean checkDomain) {
 			List<ImagePlus> images = new ArrayList<>();
 			List<int[]> where = new ArrayList<>();
-			List<String> far = new ArrayList<>();
 			for (int f = from; f < to; f++) {
 				ImagePlus imp = IJ.openImage(folder.resolve(files.get(f)).toString());
 				if (imp == null) throw new IllegalArgumentException(folder.resolve(files.get(f)) + " cannot be opened as an image: remove it from the folder.");
@@ -307,15 +302,12 @@ public final class SparkConcepts {
 				ImagePlus samples = ModelSizeInputs.samples(new ImageSet(List.of(imp)), classifier, CommandSpecs.CONCEPT_DISCOVERY, null)
 					.images().get(0);
 				images.add(samples);
-				if (checkDomain) {
-					String sentence = Models.farFromDomain(samples, classifier); // a tile stack: its image, once
-					if (sentence != null) far.add(sentence);
-				}
 				for (int z = 0; z < ImagePlusTensors.batches(samples).size(); z++) {
 					ImageTiles.Place at = ImageTiles.place(samples, z);
 					where.add(new int[] { f, z + 1, at.entry() + 1, at.x(), at.y() });
 				}
 			}
+			FarFiles far = checkDomain ? FarFiles.of(images, classifier) : FarFiles.NONE; // a tile stack: its image, once
 			return new Chunk(Models.input(new ImageSet(images), classifier, null), where, far);
 		}
 
@@ -344,7 +336,7 @@ public final class SparkConcepts {
 		double[] keys = entries.stream().filter(e -> selected(s, e, target))
 			.flatMapToDouble(e -> java.util.stream.IntStream.range(0, perImage).mapToDouble(k -> key(s.seed(), e, k)))
 			.sorted().limit(s.samples()).toArray();
-		return new Scanned(entries, keys, chunk.far().size(), chunk.far().isEmpty() ? null : chunk.far().get(0));
+		return new Scanned(entries, keys, chunk.far());
 	}
 
 	private static Sampled sample(Settings s, String shipped, int target, CraftOptions o, List<String> files, int[] c, double threshold) {

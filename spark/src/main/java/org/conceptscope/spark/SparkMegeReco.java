@@ -80,8 +80,11 @@ final class SparkMegeReco {
 		}
 	}
 
-	/** A trained fold model as a zip of its folder, and how many images each labelled file holds. */
-	record FoldModel(int fold, byte[] zip, int[] imagesPerFile, int[] sources) implements Serializable {}
+	/**
+	 * A trained fold model as a zip of its folder, how many images each labelled file holds, and (fold 0
+	 * only: every fold reads the same files) the files far from what the model was trained on.
+	 */
+	record FoldModel(int fold, byte[] zip, int[] imagesPerFile, int[] sources, FarFiles far) implements Serializable {}
 
 	/** A stage-2 task's files: [from, to) of the labelled folder's files, the index of their first image and how many they hold. */
 	record Chunk(int from, int to, int firstImage, int images) implements Serializable {}
@@ -166,6 +169,7 @@ final class SparkMegeReco {
 			log.println("ConceptScope Spark mege_reco: " + s.folds + " fold models trained on " + Arrays.stream(perFile).sum() + " images"
 				+ (tiled == 0 ? "" : " (the tiles of the input's size of " + tiled + " file(s) larger than the model's input; an image's tiles"
 					+ " share a fold)") + ".");
+			trained.get(0).far().warn(log, COMMAND, files.size());
 
 			// Stage 2: every image explained by every fold model, in tasks of `batch` files; each task returns its pairs.
 			List<Chunk> chunks = new ArrayList<>();
@@ -210,9 +214,11 @@ final class SparkMegeReco {
 		try {
 			LabelledFolder.Data data;
 			MegeReco mege;
+			FarFiles far;
 			try (TensorFlowClassifier model = TensorFlowClassifier.load(ModelArchive.local(shipped))) {
 				data = Models.labelledFolder(s.folder, model, CommandSpecs.EVALUATE_EXPLANATION, null); // the driver says it once
 				mege = MegeRecoRun.evaluation(MegeReco.architectureFor(model, s.architecture), s);
+				far = f == 0 ? FarFiles.of(data.images().images(), model) : FarFiles.NONE;
 			}
 			Path folder = dir.resolve("mege-fold-" + f);
 			mege.trainFold(data.tensor(), data.labels(), mege.folds(data.images().sources()), f, folder, Progress.NONE);
@@ -221,7 +227,7 @@ final class SparkMegeReco {
 			TaskContext task = TaskContext.get();
 			hook.partComputed(f, task == null ? 0 : task.attemptNumber());
 			return new FoldModel(f, bytes, data.images().images().stream().mapToInt(imp -> ImagePlusTensors.batches(imp).size()).toArray(),
-				data.images().sources());
+				data.images().sources(), far);
 		} finally {
 			SparkBatch.deleteTree(dir);
 		}
@@ -241,7 +247,7 @@ final class SparkMegeReco {
 			int entries = ImagePlusTensors.batches(samples.images().get(i - c.from())).size();
 			for (int e = 0; e < entries; e++) labels.add(Integer.parseInt(listing.get(i)[1]));
 		}
-		FloatTensor x = Models.input(samples, model, null); // tasks log nothing (no domain check on the cluster for MeGe/ReCo)
+		FloatTensor x = Models.input(samples, model, null); // compared with the model's domain in stage 1
 		if (labels.size() != c.images()) {
 			throw new IllegalStateException("The files of " + Path.of(listing.get(c.from())[0]).getParent()
 				+ " changed while MeGe/ReCo ran (they hold other images than when the fold models were trained): run again.");

@@ -171,6 +171,56 @@ class SparkMegeRecoTest {
 		assertSameTable(reference, csv(out.resolve("ct labelled-mege_reco.csv")));
 	}
 
+	/**
+	 * Two files of the second class far from what the model was trained on (4000 HU added) get one line
+	 * from the driver, with the sentence Evaluate Explanation writes for the first of them and the count of
+	 * far files among the folder's 25 (the first class's stack is one file); the tasks print nothing.
+	 */
+	@Test
+	void filesFarFromTheModelsDomainGetOneLineFromTheDriver() throws IOException {
+		Path far = work.resolve("ct far");
+		try (var files = Files.walk(folder)) {
+			for (Path f : files.filter(Files::isRegularFile).toList()) {
+				Path to = far.resolve(folder.relativize(f).toString());
+				Files.createDirectories(to.getParent());
+				Files.copy(f, to);
+			}
+		}
+		Path second;
+		try (var subs = Files.list(far)) {
+			second = subs.sorted().skip(1).findFirst().orElseThrow();
+		}
+		for (String name : List.of("patch-07.tif", "patch-03.tif")) {
+			ImagePlus imp = IJ.openImage(second.resolve(name).toString());
+			imp.getProcessor().add(4000);
+			assertTrue(IJ.saveAsTiff(imp, second.resolve(name).toString()));
+		}
+		String local = printed(() -> {
+			try {
+				evaluateExplanation(far, "saliency", 20, work.resolve("far-local"));
+			} catch (IOException e) {
+				throw new java.io.UncheckedIOException(e);
+			}
+		});
+		List<String> localLines = local.lines().filter(l -> l.contains("far from what the model")).toList();
+		assertEquals(1, localLines.size(), local);
+		int at = localLines.get(0).indexOf("The image 'bone/patch-03.tif' is far");
+		assertTrue(at >= 0, localLines.get(0));
+		String sentence = localLines.get(0).substring(at);
+		assertTrue(sentence.endsWith(" (2 of the 25 images checked are far.)"), sentence);
+		sentence = sentence.substring(0, sentence.length() - " (2 of the 25 images checked are far.)".length());
+
+		String[] args = { "folder=" + far, "model=" + MODEL, "save_dir=" + work.resolve("far-spark"), "methods=saliency", "folds=3",
+			"training_steps=20", "seed=7", "batch=5", "master=local[2]" };
+		Run[] ran = new Run[1];
+		String printed = printed(() -> ran[0] = run(args, SparkParts.TaskHook.NONE));
+		Run run = ran[0];
+		assertEquals(0, run.status(), run.err());
+		List<String> warnings = run.err().lines().filter(l -> l.contains("warning")).toList();
+		assertEquals(List.of("ConceptScope Spark mege_reco warning: " + sentence + " (2 of the 25 files are far.)"), warnings, run.err());
+		assertFalse(printed.contains("far from what the model"), "the tasks print no domain line: " + printed);
+	}
+
 	@Test
 	void badKeysAndFoldersAreRefusedBeforeSparkStarts() throws IOException {
 		int started = SparkBatch.LazyContext.STARTED.get();
