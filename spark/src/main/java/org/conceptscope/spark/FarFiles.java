@@ -37,7 +37,7 @@ record FarFiles(int far, String first) implements Serializable {
 	/** The job's one line, when any file is far: the first far file's sentence and how many of the files are. */
 	void warn(PrintStream log, String job, int files) {
 		if (far == 0) return;
-		log.println("ConceptScope Spark " + job + " warning: " + first + " (" + far + " of the " + files + " files " + (far == 1 ? "is" : "are")
-			+ " far.)");
+		log.println("ConceptScope Spark " + job + " warning: " + Models.withSetCount(first, far + " of the " + files + " files "
+			+ (far == 1 ? "is" : "are") + " far"));
 	}
 }

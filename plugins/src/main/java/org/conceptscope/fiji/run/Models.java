@@ -120,10 +120,21 @@ public final class Models {
 			if (first == null) first = d.far();
 		}
 		if (first == null) return null;
-		String line = first + (far > 1 ? " (" + far + " of the " + checked + " images checked are far.)" : "");
+		String line = far > 1 ? withSetCount(first, far + " of the " + checked + " images checked are far") : first;
 		if (WARNED.add("domain|" + classifier.name() + "|" + key)) log.accept("ConceptScope warning: " + line);
 		return line;
 	}
+
+	/**
+	 * A far image's sentence with how many of its set are far, in the one parenthesis that closes it: a
+	 * stack's "(5 of the 12 slices checked are far; 2 of the 25 images checked are far.)", not two.
+	 */
+	public static String withSetCount(String sentence, String count) {
+		if (sentence.endsWith(SLICES_FAR + ".)")) return sentence.substring(0, sentence.length() - 2) + "; " + count + ".)";
+		return sentence + " (" + count + ".)";
+	}
+
+	private static final String SLICES_FAR = " slices checked are far";
 
 	/**
 	 * Whether an image (a stack of tiles: the image it was cut from) is far from what the model was
@@ -173,7 +184,7 @@ public final class Models {
 			}
 		}
 		if (first == null) return null;
-		return first + (checked > 1 ? " (" + far + " of the " + checked + " slices checked are far.)" : "");
+		return first + (checked > 1 ? " (" + far + " of the " + checked + SLICES_FAR + ".)" : "");
 	}
 
 	/**

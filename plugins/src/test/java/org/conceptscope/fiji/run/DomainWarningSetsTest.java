@@ -45,6 +45,36 @@ class DomainWarningSetsTest {
 		}
 	}
 
+	/**
+	 * A far stack first in a set: its slices' count and the set's share one parenthesis, closing the
+	 * sentence once; alone, the stack keeps its slices' count.
+	 */
+	@Test
+	void aFarStackInASetGetsOneParenthesisForBothCounts() throws Exception {
+		ImagePlus patches = IJ.openImage(TestFiles.testImages().resolve("images/ihc-heldout-patches.tif").toString());
+		ij.ImageStack stack = new ij.ImageStack(patches.getWidth(), patches.getHeight());
+		for (int z = 1; z <= 4; z++) {
+			ImageProcessor ip = patches.getStack().getProcessor(z).duplicate();
+			if (z % 2 == 1) ip.invert(); // slices 1 and 3 far
+			stack.addSlice(ip);
+		}
+		ImagePlus half = new ImagePlus("half", stack), b = negative(patches, 5, "b2");
+		ImagePlus near = new ImagePlus("near2", patches.getStack().getProcessor(6).duplicate());
+		try (Classifier model = Models.open(TestFiles.testImages().resolve("models/ihc-stain"))) {
+			List<String> log = new ArrayList<>();
+			Models.warnDomain(List.of(half), model, log::add);
+			Models.warnDomain(List.of(half, near, b), model, log::add);
+			assertEquals(2, log.size(), log.toString());
+			assertTrue(log.get(0).startsWith("ConceptScope warning: The image 'half' (slice 1) is far"), log.get(0));
+			assertTrue(log.get(0).endsWith("staining. (2 of the 4 slices checked are far.)"), log.get(0));
+			assertEquals(log.get(0).replace("far.)", "far; 2 of the 3 images checked are far.)"), log.get(1));
+			assertEquals(Models.farFromDomain(half, model).replace("far.)", "far; 3 of the 9 files are far.)"),
+				Models.withSetCount(Models.farFromDomain(half, model), "3 of the 9 files are far"), "the Spark drivers' form");
+			assertEquals("The image 'b2' is far. (2 of the 3 images checked are far.)",
+				Models.withSetCount("The image 'b2' is far.", "2 of the 3 images checked are far"), "a single image's sentence");
+		}
+	}
+
 	private static ImagePlus negative(ImagePlus patches, int slice, String title) {
 		ImageProcessor ip = patches.getStack().getProcessor(slice).duplicate();
 		ip.invert();
