@@ -94,8 +94,8 @@ public final class ConceptLocalizationRun {
 				: ConceptMapsWriter.mapsOnly(image, maps, bank);
 			List<Roi> rois = ConceptMapsWriter.rois(image, maps, bank, s.topFraction, out);
 			out.setOverlay(ConceptMapsWriter.overlay(rois));
-			out.setProperty("Info", out.getProperty("Info") + (tiles == null ? "" : "tiles=" + tiles + "\n") + "options="
-				+ s.toMacroOptions() + "\n");
+			ConceptMapsWriter.noteTiles(out, tiles);
+			out.setProperty("Info", out.getProperty("Info") + "options=" + s.toMacroOptions() + "\n");
 			List<String> header = header(bank);
 			List<List<String>> rows = rows(image, mean, max, predicted, classifier.classNames());
 			ImagePlus labels = ConceptMapsWriter.labels(image, maps, bank, s.labelThreshold);

@@ -95,23 +95,17 @@ public final class HolisticOutputs {
 		FloatTensor maps, String tiles, double topFraction) {
 		ImagePlus importance = ConceptMapsWriter.withChannels(images, localImportance, bank);
 		importance.setTitle(base(images) + "-concept-importance");
-		noteTiles(importance, tiles);
+		ConceptMapsWriter.noteTiles(importance, tiles);
 		List<Roi> rois = List.of();
 		ImagePlus mapsImage = null;
 		if (maps != null) {
 			mapsImage = ConceptMapsWriter.withChannels(images, maps, bank);
 			mapsImage.setTitle(base(images) + "-concept-maps");
-			noteTiles(mapsImage, tiles);
+			ConceptMapsWriter.noteTiles(mapsImage, tiles);
 			rois = ConceptMapsWriter.rois(images, maps, bank, topFraction, mapsImage);
 			mapsImage.setOverlay(ConceptMapsWriter.overlay(rois));
 		}
 		return new Result(summary, mapsImage, rois, importance, rows(bank, summary));
-	}
-
-	private static void noteTiles(ImagePlus imp, String tiles) {
-		if (tiles == null) return;
-		Object info = imp.getProperty("Info");
-		imp.setProperty("Info", (info == null ? "" : info.toString()) + "tiles=" + tiles + "\n");
 	}
 
 	static List<String> header() {

@@ -164,4 +164,11 @@ public final class ConceptMapsWriter {
 		for (Roi r : rois) o.add((Roi) r.clone());
 		return o;
 	}
+
+	/** Notes in the maps' Info the grid of tiles they were blended from ({@code tiles=}); nothing for maps of model-size images (null). */
+	public static void noteTiles(ImagePlus maps, String tiles) {
+		if (tiles == null) return;
+		Object info = maps.getProperty("Info");
+		maps.setProperty("Info", (info == null ? "" : info.toString()) + "tiles=" + tiles + "\n");
+	}
 }
