@@ -60,6 +60,7 @@ class WholeImageHolisticTest {
 	private final Path model = TestFiles.testImages().resolve("models/ihc-stain");
 	private Path holistic;
 	private String log;
+	private Map<String, String> logs;
 	private ImagePlus stack;
 	private ConceptBank bank;
 
@@ -78,10 +79,25 @@ class WholeImageHolisticTest {
 		Path file = work.resolve("ihc-region.tif");
 		new FileSaver(stack).saveAsTiffStack(file.toString());
 		holistic = work.resolve("holistic");
+		// the same two slices as two files of a folder; and with a third file of another size
+		Path folder = Files.createDirectories(work.resolve("folder")), mixed = Files.createDirectories(work.resolve("mixed"));
+		for (Path f : List.of(folder, mixed)) {
+			assertTrue(new FileSaver(new ImagePlus("a", region)).saveAsTiff(f.resolve("a-region.tif").toString()));
+			assertTrue(new FileSaver(new ImagePlus("b", mirror)).saveAsTiff(f.resolve("b-mirror.tif").toString()));
+		}
+		ImageProcessor other = region.duplicate();
+		other.setRoi(0, 0, 64, 48);
+		assertTrue(new FileSaver(new ImagePlus("c", other.crop())).saveAsTiff(mixed.resolve("c-smaller.tif").toString()));
 		Map<String, Macro> runs = new LinkedHashMap<>();
-		runs.put("holistic", new Macro("setBatchMode(true);\nopen('" + file + "');\nrun('Concept Discovery...', 'model=[" + model
-			+ "] target=" + TARGET + " concepts=3 designs=4 examples=2 holistic save_dir=[" + holistic + "]');\n", ""));
-		log = MacroRunner.run(runs, work).get("holistic");
+		String options = "model=[" + model + "] target=" + TARGET + " concepts=3 designs=4 examples=2 holistic";
+		runs.put("holistic", new Macro("setBatchMode(true);\nopen('" + file + "');\nrun('Concept Discovery...', '" + options + " save_dir=["
+			+ holistic + "]');\n", ""));
+		runs.put("folder", new Macro("setBatchMode(true);\nrun('Concept Discovery...', '" + options + " folder=[" + folder + "] save_dir=["
+			+ work.resolve("holistic-folder") + "]');\n", ""));
+		runs.put("mixed", new Macro("setBatchMode(true);\nrun('Concept Discovery...', '" + options + " folder=[" + mixed + "] save_dir=["
+			+ work.resolve("holistic-mixed") + "]');\n", ""));
+		logs = MacroRunner.run(runs, work);
+		log = logs.get("holistic");
 		bank = ConceptBank.load(holistic.resolve("concepts.json"));
 	}
 
@@ -201,6 +217,44 @@ class WholeImageHolisticTest {
 			}
 			assertEquals(1, prevalence, 1e-9);
 		}
+	}
+
+	/**
+	 * A folder of the stack's two slices as two files gives the stack's results: the same samples in
+	 * the same order, so the same bank, numbers and maps of the images' size, one plane per file.
+	 */
+	@Test
+	void aFolderOfImagesOfOneSizeGivesMapsOfTheirSizeOnePlanePerFile() throws Exception {
+		Path folder = work.resolve("holistic-folder");
+		assertFalse(logs.get("folder").contains("Error"), logs.get("folder"));
+		assertEquals(Files.readString(holistic.resolve("holistic.csv")), Files.readString(folder.resolve("holistic.csv")));
+		for (String file : List.of("concept-maps.tif", "concept-importance-maps.tif")) {
+			ImagePlus fromStack = open(file), fromFolder = IJ.openImage(folder.resolve(file).toString());
+			assertEquals(WIDTH, fromFolder.getWidth(), file);
+			assertEquals(HEIGHT, fromFolder.getHeight(), file);
+			assertEquals(fromStack.getNChannels(), fromFolder.getNChannels(), file);
+			assertEquals(2, fromFolder.getNSlices(), file + ": one plane per file, not one per tile");
+			assertTrue(String.valueOf(fromFolder.getProperty("Info")).contains("tiles=6x4 tiles of 32x32, overlap 0.5"), file);
+			assertEquals("b-mirror.tif", fromFolder.getStack().getSliceLabel(fromFolder.getStackIndex(1, 2, 1)), file + ": planes named by file");
+			for (int z = 1; z <= 2; z++) {
+				for (int c = 1; c <= fromStack.getNChannels(); c++) {
+					org.junit.jupiter.api.Assertions.assertArrayEquals(plane(fromStack, c, z), plane(fromFolder, c, z), 1e-6f,
+						file + ": channel " + c + ", plane " + z);
+				}
+			}
+		}
+		assertEquals(RoiZip.read(holistic.resolve("concept-maps-RoiSet.zip")).size(), RoiZip.read(folder.resolve("concept-maps-RoiSet.zip")).size());
+	}
+
+	/** A folder whose images are not of one size keeps one plane per sample, and the Log says why. */
+	@Test
+	void aFolderOfImagesOfSeveralSizesKeepsOnePlanePerSampleAndSaysWhy() throws Exception {
+		String mixedLog = logs.get("mixed");
+		assertTrue(mixedLog.contains("ConceptScope Concept Discovery: the holistic maps are one plane per sample (each tile its own):"
+			+ " 'c-smaller.tif' (64x48, 1 channel(s), 24-bit) and 'a-region.tif' (112x80, 1 channel(s), 24-bit) are not one stack"), mixedLog);
+		ImagePlus maps = IJ.openImage(work.resolve("holistic-mixed/concept-maps.tif").toString());
+		assertEquals(TILE, maps.getWidth());
+		assertEquals(24 + 4, maps.getNSlices(), "12 tiles of each 112x80 image and 4 of the 64x48 one");
 	}
 
 	/** The 32x32 window at (x, y) of slice z, cut by hand. */

@@ -17,7 +17,6 @@ import java.util.List;
 
 import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.attribution.GradCam;
-import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.concepts.ConceptBank;
 import org.conceptscope.concepts.ConceptImportance;
 import org.conceptscope.concepts.Craft;
@@ -93,25 +92,27 @@ public final class ConceptDiscoveryRun {
 			bank.importanceEstimator = ConceptImportanceSettings.SOBOL;
 			ImagePlus atlas = ConceptAtlas.build(bank, images, "concept-atlas-" + bank.className);
 			atlas.setProperty("Info", atlas.getProperty("Info") + "options=" + s.toMacroOptions() + "\n");
-			HolisticOutputs.Result holistic = !s.holistic ? null : holistic(classifier, bank, s.folder == null ? image : null, images, batch,
-				target, s.conceptMaps, progress);
+			HolisticOutputs.Result holistic = !s.holistic ? null : holistic(classifier, bank, given, images, batch, target, s.conceptMaps,
+				progress);
 			Result r = new Result(bank, atlas, plot(bank), table(bank), holistic, List.of());
 			return s.saveDir == null ? r : save(r, s.saveDir);
 		}
 	}
 
 	/**
-	 * The holistic outputs on the samples: maps of the current image's size (each slice its own) when
-	 * the image was cut into tiles, one plane per sample otherwise.
+	 * The holistic outputs on the samples: maps of the images' size (each slice its own) when the
+	 * images were cut into tiles (the current image, or a folder of images of one size:
+	 * {@link HolisticOutputs#wholeImages}), one plane per sample otherwise.
 	 *
-	 * @param current the current image, or null for a folder
+	 * @param given the current image, or the folder's images, before they were cut into tiles
 	 */
-	private static HolisticOutputs.Result holistic(Classifier classifier, ConceptBank bank, ImagePlus current, ImageSet samples,
+	private static HolisticOutputs.Result holistic(Classifier classifier, ConceptBank bank, ImageSet given, ImageSet samples,
 		FloatTensor batch, int target, String rule, Progress progress) {
 		// the images are of the target class, so the model is right where it predicts it
 		double[] correct = HolisticConcepts.predictedAs(classifier, batch, target);
-		if (current != null && TiledExplainer.needsTiles(classifier, current.getHeight(), current.getWidth())) {
-			return HolisticOutputs.runWhole(classifier, bank, current, batch, rule, correct, RoiWriter.DEFAULT_TOP_FRACTION, progress);
+		ImagePlus whole = HolisticOutputs.wholeImages(given, classifier, CommandSpecs.CONCEPT_DISCOVERY);
+		if (whole != null) {
+			return HolisticOutputs.runWhole(classifier, bank, whole, batch, rule, correct, RoiWriter.DEFAULT_TOP_FRACTION, progress);
 		}
 		return HolisticOutputs.run(classifier, bank, HolisticOutputs.stackOf(samples, null, "concept-discovery"), batch, rule, correct,
 			RoiWriter.DEFAULT_TOP_FRACTION, progress);

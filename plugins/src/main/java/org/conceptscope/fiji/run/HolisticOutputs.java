@@ -18,7 +18,11 @@ import org.conceptscope.concepts.ConceptLocalization;
 import org.conceptscope.concepts.HolisticConcepts;
 import org.conceptscope.fiji.write.ConceptMapsWriter;
 import org.conceptscope.fiji.write.HeatmapWriter;
+import org.conceptscope.attribution.TiledExplainer;
+import org.conceptscope.fiji.image.BatchIndex;
+import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.image.ImagePlusTiles;
+import org.conceptscope.fiji.param.CommandSpec;
 import org.conceptscope.fiji.image.ImageSet;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.fiji.write.RoiWriter;
@@ -159,6 +163,58 @@ public final class HolisticOutputs {
 		ImagePlus out = new ImagePlus(title, stack);
 		out.setCalibration(first.getCalibration().copy());
 		return out;
+	}
+
+	/**
+	 * The images a set of samples was cut from, as one image for maps of their size: the image itself
+	 * when it is one; a folder's images as one stack of their slices in folder order, when all share a
+	 * size, channels and pixel type (a palette read as its colours first). Null when no image was cut
+	 * into tiles, and, with the Log saying why, when a folder's cut images differ (the maps are then the
+	 * samples', one plane each).
+	 */
+	static ImagePlus wholeImages(ImageSet given, Classifier classifier, CommandSpec command) {
+		List<ImagePlus> images = given.images().stream().map(imp -> Models.paletteAsRgb(imp, classifier)).toList();
+		if (images.stream().noneMatch(imp -> TiledExplainer.needsTiles(classifier, imp.getHeight(), imp.getWidth()))) return null;
+		if (images.size() == 1) return images.get(0);
+		ImagePlus first = images.get(0);
+		int channels = first.getNChannels();
+		for (ImagePlus imp : images) {
+			if (imp.getWidth() != first.getWidth() || imp.getHeight() != first.getHeight() || imp.getNChannels() != channels
+				|| imp.getBitDepth() != first.getBitDepth()) {
+				IJ.log("ConceptScope " + command.title() + ": the holistic maps are one plane per sample (each tile its own): '"
+					+ imp.getTitle() + "' (" + describe(imp) + ") and '" + first.getTitle() + "' (" + describe(first) + ") are not one stack;"
+					+ " give images of one size, channels and type for maps of the images' size.");
+				return null;
+			}
+		}
+		ImageStack stack = new ImageStack(first.getWidth(), first.getHeight());
+		for (ImagePlus imp : images) {
+			BatchIndex b = ImagePlusTensors.batches(imp);
+			for (int k = 0; k < b.size(); k++) {
+				String label = imp.getTitle() + (b.size() > 1 ? " slice " + b.slice(k) + (b.frames() > 1 ? " frame " + b.frame(k) : "") : "");
+				for (int c = 1; c <= channels; c++) {
+					stack.addSlice(label, imp.getStackSize() == 1 ? imp.getProcessor() : imp.getStack().getProcessor(
+						ImagePlusTensors.stackIndex(imp, c, b.slice(k), b.frame(k))));
+				}
+			}
+		}
+		ImagePlus out = new ImagePlus(command.title().toLowerCase(java.util.Locale.ROOT).replace(' ', '-'), stack);
+		out.setDimensions(channels, stack.getSize() / channels, 1);
+		out.setCalibration(first.getCalibration().copy());
+		if (channels > 1) {
+			ij.CompositeImage co = new ij.CompositeImage(out, ij.CompositeImage.GRAYSCALE);
+			if (first instanceof ij.CompositeImage ci) {
+				for (int c = 1; c <= channels; c++) co.setChannelLut(ci.getChannelLut(c), c);
+			}
+			out = co;
+		} else if (first.getBitDepth() != 24) {
+			out.setDisplayRange(first.getDisplayRangeMin(), first.getDisplayRangeMax());
+		}
+		return out;
+	}
+
+	private static String describe(ImagePlus imp) {
+		return imp.getWidth() + "x" + imp.getHeight() + ", " + imp.getNChannels() + " channel(s), " + imp.getBitDepth() + "-bit";
 	}
 
 	/** A set of the entries {@code which} of another, one single-plane image each (atlas crops are indexed in this order). */
