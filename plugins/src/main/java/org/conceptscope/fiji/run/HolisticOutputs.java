@@ -168,9 +168,10 @@ public final class HolisticOutputs {
 	/**
 	 * The images a set of samples was cut from, as one image for maps of their size: the image itself
 	 * when it is one; a folder's images as one stack of their slices in folder order, when all share a
-	 * size, channels and pixel type (a palette read as its colours first). Null when no image was cut
-	 * into tiles, and, with the Log saying why, when a folder's cut images differ (the maps are then the
-	 * samples', one plane each).
+	 * size, channels, pixel type and calibration (a palette read as its colours first): the stack is read
+	 * with its first image's calibration, so images whose values or pixel size it would misstate are not
+	 * stacked. Null when no image was cut into tiles, and, with the Log saying why, when a folder's
+	 * images differ (the maps are then the samples', one plane each).
 	 */
 	static ImagePlus wholeImages(ImageSet given, Classifier classifier, CommandSpec command) {
 		List<ImagePlus> images = given.images().stream().map(imp -> Models.paletteAsRgb(imp, classifier)).toList();
@@ -179,11 +180,10 @@ public final class HolisticOutputs {
 		ImagePlus first = images.get(0);
 		int channels = first.getNChannels();
 		for (ImagePlus imp : images) {
-			if (imp.getWidth() != first.getWidth() || imp.getHeight() != first.getHeight() || imp.getNChannels() != channels
-				|| imp.getBitDepth() != first.getBitDepth()) {
+			if (!oneStack(imp, first)) {
 				IJ.log("ConceptScope " + command.title() + ": the holistic maps are one plane per sample (each tile its own): '"
 					+ imp.getTitle() + "' (" + describe(imp) + ") and '" + first.getTitle() + "' (" + describe(first) + ") are not one stack;"
-					+ " give images of one size, channels and type for maps of the images' size.");
+					+ " give images of one size, channels, type and calibration for maps of the images' size.");
 				return null;
 			}
 		}
@@ -213,8 +213,23 @@ public final class HolisticOutputs {
 		return out;
 	}
 
+	/** Whether two images can be one stack: the same size, channels, pixel type, value calibration and pixel size. */
+	private static boolean oneStack(ImagePlus a, ImagePlus b) {
+		ij.measure.Calibration ca = a.getCalibration(), cb = b.getCalibration();
+		return a.getWidth() == b.getWidth() && a.getHeight() == b.getHeight() && a.getNChannels() == b.getNChannels()
+			&& a.getBitDepth() == b.getBitDepth() && ImagePlusTensors.usesCalibration(a) == ImagePlusTensors.usesCalibration(b)
+			&& (!ImagePlusTensors.usesCalibration(a) || java.util.Arrays.equals(ca.getCTable(), cb.getCTable()))
+			&& ca.pixelWidth == cb.pixelWidth && ca.pixelHeight == cb.pixelHeight && ca.getUnit().equals(cb.getUnit());
+	}
+
+	/** The properties {@link #oneStack} compares, for the Log. */
 	private static String describe(ImagePlus imp) {
-		return imp.getWidth() + "x" + imp.getHeight() + ", " + imp.getNChannels() + " channel(s), " + imp.getBitDepth() + "-bit";
+		ij.measure.Calibration cal = imp.getCalibration();
+		String values = ImagePlusTensors.usesCalibration(imp) ? String.format(java.util.Locale.ROOT, ", values calibrated (%s at 0)",
+			cal.getCValue(0) + (cal.getValueUnit() == null ? "" : " " + cal.getValueUnit())) : "";
+		String pixel = cal.scaled() ? String.format(java.util.Locale.ROOT, ", pixel %sx%s %s", cal.pixelWidth, cal.pixelHeight, cal.getUnit())
+			: "";
+		return imp.getWidth() + "x" + imp.getHeight() + ", " + imp.getNChannels() + " channel(s), " + imp.getBitDepth() + "-bit" + values + pixel;
 	}
 
 	/** A set of the entries {@code which} of another, one single-plane image each (atlas crops are indexed in this order). */
