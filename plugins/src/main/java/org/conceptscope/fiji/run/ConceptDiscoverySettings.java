@@ -65,6 +65,7 @@ public final class ConceptDiscoverySettings {
 			throw new IllegalArgumentException("The image folder " + folder + " does not exist: set " + FOLDER
 				+ "=[a folder of images of one class], or leave it empty to use the current image.");
 		}
+		SettingsChecks.saveDir(saveDir);
 		return this;
 	}
 

@@ -51,6 +51,7 @@ public final class ConceptLocalizationSettings {
 		SettingsChecks.oneOf(CONCEPT_MAPS, conceptMaps, CommandSpecs.CONCEPT_MAP_KINDS, CONCEPT_MAPS + "=" + COEFFICIENTS
 			+ " (where each concept's coefficients are), " + CONCEPT_MAPS + "=gradient_x_input or " + CONCEPT_MAPS
 			+ "=saliency (concept attribution maps)");
+		SettingsChecks.saveDir(saveDir);
 		return this;
 	}
 

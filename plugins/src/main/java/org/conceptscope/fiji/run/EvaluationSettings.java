@@ -71,6 +71,7 @@ public final class EvaluationSettings {
 			if (folds < 2) throw new IllegalArgumentException(FOLDS + " must be at least 2 (each model is trained on all folds but one), got " + folds + ".");
 			if (trainingSteps < 1) throw new IllegalArgumentException(TRAINING_STEPS + " must be at least 1, got " + trainingSteps + ".");
 		}
+		SettingsChecks.saveDir(saveDir);
 		return this;
 	}
 

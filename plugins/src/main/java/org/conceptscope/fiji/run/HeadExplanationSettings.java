@@ -42,6 +42,7 @@ public final class HeadExplanationSettings {
 			throw new IllegalArgumentException(TOP_FRACTION + " must be in (0, 1] (0.1 outlines the top 10 % of each map), got "
 				+ topFraction + ".");
 		}
+		SettingsChecks.saveDir(saveDir);
 		return this;
 	}
 

@@ -65,6 +65,7 @@ public final class HeadTrainingSettings {
 			throw new IllegalArgumentException("Train Interpretable Head needs " + SAVE_DIR + "=[folder] for the trained head (a"
 				+ " SavedModel that Explain with Head reads) and its tables.");
 		}
+		SettingsChecks.saveDir(saveDir);
 		return this;
 	}
 
