@@ -172,14 +172,17 @@ public final class ConceptDiscoveryRun {
 				double[] correct = c.holistic().reliability() == null ? null : correctness(labels, c.images(), c.classIndex());
 				HolisticOutputs.Result holistic = HolisticOutputs.run(classifier, bank, HolisticOutputs.stackOf(images, c.images(),
 					"concept-discovery-" + bank.className), classBatch, s.conceptMaps, correct, RoiWriter.DEFAULT_TOP_FRACTION, progress);
-				Result r = save(new Result(bank, atlas, plot(bank), table(bank), holistic, List.of()),
-					s.saveDir.resolve(AttributionOutputs.fileName(bank.className)));
-				results.add(r);
-				written.addAll(r.written());
+				results.add(new Result(bank, atlas, plot(bank), table(bank), holistic, List.of()));
 				int top = 0;
 				for (int q = 1; q < bank.size(); q++) if (bank.importance[q] > bank.importance[top]) top = q;
 				rows.add(List.of(c.className(), Integer.toString(c.images().length), Integer.toString(bank.size()), Integer.toString(top + 1),
 					number(bank.reconstructionError)));
+			}
+			// written once every class is computed: a run cancelled or failing in a later class leaves nothing
+			for (int i = 0; i < results.size(); i++) {
+				Result r = save(results.get(i), s.saveDir.resolve(AttributionOutputs.fileName(results.get(i).bank().className)));
+				results.set(i, r);
+				written.addAll(r.written());
 			}
 			Path csv = s.saveDir.resolve(CLASSES);
 			ResultsCsvWriter.write(List.of("class", "images", "concepts", "most_important_concept", "reconstruction_error"), rows, csv);

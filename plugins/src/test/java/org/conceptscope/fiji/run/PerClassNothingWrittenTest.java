@@ -1,0 +1,65 @@
+package org.conceptscope.fiji.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+
+import org.conceptscope.fiji.TestFiles;
+import org.conceptscope.testmodels.LabelledPatchFolders;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Concept Discovery per class writes nothing until every class is computed: a run cancelled while the
+ * holistic maps of its second class are computed (after the first class's are done) leaves save_dir
+ * absent, as the status line "cancelled; nothing was written" says; the same run to its end writes
+ * every class's folder and classes.csv.
+ */
+class PerClassNothingWrittenTest {
+
+	@TempDir
+	Path work;
+
+	@Test
+	void aRunCancelledInItsSecondClassWritesNothing() throws Exception {
+		Path data = work.resolve("data");
+		LabelledPatchFolders.ihcFiles(data, 6);
+		ConceptDiscoverySettings s = new ConceptDiscoverySettings();
+		s.model = TestFiles.testImages().resolve("models/ihc-stain");
+		s.folder = data;
+		s.layer = "conv2/relu";
+		s.concepts = 3;
+		s.designs = 4;
+		s.holistic = true;
+		s.perClass = true;
+		Path cancelled = work.resolve("cancelled");
+		s.saveDir = cancelled;
+		List<String> seen = new ArrayList<>();
+		int[] mapsDone = new int[1];
+		Progress cancelInSecondClassMaps = (done, total, message) -> {
+			seen.add(message);
+			if (message.equals("concept attribution maps") && done == total) mapsDone[0]++;
+			// the first class's maps are done: stop at the second class's first maps report
+			return !(message.equals("concept attribution maps") && mapsDone[0] == 1 && done == 1);
+		};
+		assertThrows(CancellationException.class, () -> ConceptDiscoveryRun.perClass(s, cancelInSecondClassMaps));
+		assertEquals(1, mapsDone[0], "cancelled in the second class, after the first class's maps: " + seen);
+		assertFalse(Files.exists(cancelled), "nothing written: " + (Files.exists(cancelled) ? TestFiles.names(cancelled) : ""));
+
+		s.saveDir = work.resolve("whole");
+		ConceptDiscoveryRun.PerClass r = ConceptDiscoveryRun.perClass(s, Progress.NONE);
+		assertTrue(r.results().size() >= 2, "two classes or more have images: " + ConceptDiscoveryRun.summary(r));
+		assertTrue(Files.exists(s.saveDir.resolve(ConceptDiscoveryRun.CLASSES)));
+		for (ConceptDiscoveryRun.Result c : r.results()) {
+			assertTrue(Files.exists(s.saveDir.resolve(AttributionOutputs.fileName(c.bank().className)).resolve("concepts.json")), c.bank().className);
+		}
+	}
+}
