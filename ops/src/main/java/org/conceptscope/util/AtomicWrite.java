@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -46,10 +47,14 @@ public final class AtomicWrite {
 		boolean moved = false;
 		try {
 			try (FileOutputStream fos = new FileOutputStream(temp.toFile());
-				OutputStream buffered = new BufferedOutputStream(fos, 1 << 16)) {
+				OutputStream buffered = new BufferedOutputStream(namingFailures(fos, file), 1 << 16)) {
 				content.writeTo(unclosable(buffered));
 				buffered.flush();
-				fos.getFD().sync();
+				try {
+					fos.getFD().sync();
+				} catch (IOException e) {
+					throw failure(file, e);
+				}
 			}
 			moveIntoPlace(temp, file);
 			moved = true;
@@ -108,6 +113,50 @@ public final class AtomicWrite {
 		} catch (IOException e) {
 			// the name ends in .part, so a leftover is recognisable
 		}
+	}
+
+	/**
+	 * The file's stream, its failures (a full disk: a plain IOException "No space left on device")
+	 * turned into ones that name the target file, so the user's sentence says which file could not be written.
+	 */
+	private static OutputStream namingFailures(OutputStream file, Path target) {
+		return new FilterOutputStream(file) {
+			@Override
+			public void write(int b) throws IOException {
+				try {
+					out.write(b);
+				} catch (IOException e) {
+					throw failure(target, e);
+				}
+			}
+
+			@Override
+			public void write(byte[] b, int off, int len) throws IOException {
+				try {
+					out.write(b, off, len);
+				} catch (IOException e) {
+					throw failure(target, e);
+				}
+			}
+
+			@Override
+			public void flush() throws IOException {
+				try {
+					out.flush();
+				} catch (IOException e) {
+					throw failure(target, e);
+				}
+			}
+		};
+	}
+
+	/** A failure on the target's file as a FileSystemException naming it (one that names a file already is kept). */
+	private static IOException failure(Path target, IOException e) {
+		if (e instanceof FileSystemException f && f.getFile() != null) return e;
+		FileSystemException named = new FileSystemException(target.toString(), null, e.getMessage() == null ? e.getClass().getSimpleName()
+			: e.getMessage());
+		named.initCause(e);
+		return named;
 	}
 
 	/** A stream whose close only flushes: writers (e.g. a ZipOutputStream) may close theirs, which must not close the file before the sync. */
