@@ -14,6 +14,7 @@ import org.conceptscope.model.Classifier;
 import org.conceptscope.model.LayerInfo;
 import org.conceptscope.tensor.FeatureColumns;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 import org.conceptscope.util.Stage;
 
@@ -82,6 +83,7 @@ public final class Tcav {
 
 	public Tcav(int runs, double alpha, long seed) {
 		if (runs < 2) throw new IllegalArgumentException("TCAV's t-test needs at least 2 runs with random sets, got " + runs + ".");
+		Limits.passes("TCAV", "runs", runs);
 		if (!(alpha > 0 && alpha < 1)) throw new IllegalArgumentException("The significance level must lie strictly between 0 and 1, got " + alpha + ".");
 		this.runs = runs;
 		this.alpha = alpha;

@@ -13,6 +13,12 @@ public final class Limits {
 	/** Cells per side of a mask grid ({@code grid * grid} cells). */
 	public static final int MAX_GRID = 1024;
 
+	/**
+	 * Pixels per side of an optimised image (MACO's canvas: 4 times Xplique's 512; its spectrum, phase
+	 * and optimiser state take about 150 MB per channel at this size).
+	 */
+	public static final int MAX_CANVAS = 2048;
+
 	private Limits() {}
 
 	/**

@@ -5,6 +5,7 @@ import java.util.concurrent.CancellationException;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 
 /**
@@ -41,6 +42,7 @@ public final class Maco {
 		if (steps < 1 || !(learningRate > 0) || !(minCrop > 0 && minCrop <= 1)) {
 			throw new IllegalArgumentException("MACO needs steps >= 1, a positive learning rate and a crop scale in (0, 1].");
 		}
+		Limits.passes("MACO", "steps", steps);
 		this.steps = steps;
 		this.learningRate = learningRate;
 		this.minCrop = minCrop;

@@ -7,6 +7,7 @@ import org.apache.commons.math3.linear.EigenDecomposition;
 import org.apache.commons.math3.linear.MatrixUtils;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Resampling;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 
 /**
@@ -132,6 +133,8 @@ public final class MacoReference {
 		if (steps < 1 || !(learningRate > 0) || crops < 1 || !(noise >= 0)) {
 			throw new IllegalArgumentException("MACO needs steps >= 1, a positive learning rate, at least one crop and noise >= 0.");
 		}
+		Limits.passes("MACO", "steps", steps);
+		Limits.passes("MACO", "crops", crops);
 		this.steps = steps;
 		this.learningRate = learningRate;
 		this.crops = crops;
@@ -151,6 +154,7 @@ public final class MacoReference {
 	 * @throws IllegalArgumentException when the canvas is smaller than the model input
 	 */
 	public static int[] canvas(long[] inputShape, int canvas) {
+		Limits.atMost("MACO", "canvas", canvas, Limits.MAX_CANVAS);
 		int ch = canvas > 0 ? canvas : (int) Math.round(inputShape[1] * CANVAS_RATIO);
 		int cw = canvas > 0 ? canvas : (int) Math.round(inputShape[2] * CANVAS_RATIO);
 		if (ch < inputShape[1] || cw < inputShape[2]) {
@@ -171,17 +175,19 @@ public final class MacoReference {
 	 */
 	public static Reference reference(FloatTensor images, int height, int width) {
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
-		float[] resized = new float[n * height * width * c];
 		double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
 		for (float v : images.data()) {
 			lo = Math.min(lo, v);
 			hi = Math.max(hi, v);
 		}
+		// one image resized to the canvas at a time (all of them at once overflowed an array for many references on a large canvas);
+		// the mean adds each image's term divided by n in image order, as Maco.magnitude does over a batch
+		double[][] mag = new double[c][height * width];
 		for (int i = 0; i < n; i++) {
 			float[] one = java.util.Arrays.copyOfRange(images.data(), i * h * w * c, (i + 1) * h * w * c);
-			System.arraycopy(Resampling.resizeImage(one, h, w, c, height, width), 0, resized, i * height * width * c, height * width * c);
+			double[][] m = Maco.magnitude(new FloatTensor(new long[] { 1, height, width, c }, Resampling.resizeImage(one, h, w, c, height, width)));
+			for (int ch = 0; ch < c; ch++) for (int p = 0; p < height * width; p++) mag[ch][p] += m[ch][p] / n;
 		}
-		double[][] mag = Maco.magnitude(new FloatTensor(new long[] { n, height, width, c }, resized));
 		for (double[] m : mag) m[0] = Math.abs(m[0]);
 		if (!(hi > lo)) throw new IllegalArgumentException("The reference images are constant: MACO needs images whose values vary.");
 		return new Reference(height, width, mag, lo, hi, c == 3 ? colourMatrix(images) : null);

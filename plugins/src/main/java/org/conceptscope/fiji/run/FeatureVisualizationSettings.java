@@ -50,6 +50,10 @@ public final class FeatureVisualizationSettings {
 		if (crops < 1) throw new IllegalArgumentException(CROPS + " must be at least 1, got " + crops + ".");
 		if (!(noise >= 0)) throw new IllegalArgumentException(NOISE + " must be 0 or more, got " + noise + ".");
 		if (canvas < 0) throw new IllegalArgumentException(CANVAS + " must be 0 (automatic) or a side in pixels, got " + canvas + ".");
+		// the upper bounds, before any image is read (the methods check them again)
+		org.conceptscope.util.Limits.passes("MACO", STEPS, steps);
+		org.conceptscope.util.Limits.passes("MACO", CROPS, crops);
+		org.conceptscope.util.Limits.atMost("MACO", CANVAS, canvas, org.conceptscope.util.Limits.MAX_CANVAS);
 		if (!(crop > 0 && crop <= 1)) {
 			throw new IllegalArgumentException(CROP + " must be in (0, 1] (the smallest random crop as a fraction of the image side),"
 				+ " got " + crop + ".");
@@ -58,6 +62,7 @@ public final class FeatureVisualizationSettings {
 			throw new IllegalArgumentException("The folder " + folder + " does not exist: set " + FOLDER + "=[a folder of images whose"
 				+ " spectrum to keep], or leave it empty to use the current image.");
 		}
+		SettingsChecks.saveDir(saveDir);
 		return this;
 	}
 

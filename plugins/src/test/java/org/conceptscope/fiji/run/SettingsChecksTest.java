@@ -2,6 +2,7 @@ package org.conceptscope.fiji.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,6 +57,14 @@ class SettingsChecksTest {
 		commands.add(Map.entry(common + "random=[" + folder + "]", o -> TcavSettings.of(CommandSpecs.TCAV.parse(o)).validate()));
 		commands.add(Map.entry(common, o -> SharingRatioSettings.of(CommandSpecs.SHARING_RATIO_DECOMPOSITION.parse(o)).validate()));
 		commands.add(Map.entry(common + "folder=[" + folder + "]", o -> ExamplesSettings.of(CommandSpecs.NEAREST_EXAMPLES.parse(o)).validate()));
+		commands.add(Map.entry(common, o -> ConceptDiscoverySettings.of(CommandSpecs.CONCEPT_DISCOVERY.parse(o)).validate()));
+		commands.add(Map.entry(common + "concepts=[" + file + "]", o -> ConceptLocalizationSettings.of(CommandSpecs.CONCEPT_LOCALIZATION.parse(o))
+			.validate()));
+		commands.add(Map.entry(common, o -> EvaluationSettings.of(CommandSpecs.EVALUATE_EXPLANATION.parse(o)).validate()));
+		commands.add(Map.entry(common + "target=1", o -> FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(o)).validate()));
+		commands.add(Map.entry(common + "folder=[" + folder + "]", o -> HeadTrainingSettings.of(CommandSpecs.TRAIN_INTERPRETABLE_HEAD.parse(o))
+			.validate()));
+		commands.add(Map.entry(common + "head=[" + dir + "]", o -> HeadExplanationSettings.of(CommandSpecs.EXPLAIN_WITH_HEAD.parse(o)).validate()));
 		String want = "save_dir " + file + " is a file; give a folder (it is created if missing).";
 		for (Map.Entry<String, Consumer<String>> c : commands) {
 			String options = c.getKey();
@@ -64,6 +73,22 @@ class SettingsChecksTest {
 			assertEquals(want, e.getMessage(), options);
 			c.getValue().accept(options + " save_dir=[" + dir.resolve("not yet") + "]");
 		}
+	}
+
+	/** Counts with no use that large (a typo) are refused before any image is read, in the sentence the methods give. */
+	@Test
+	void countsFarAboveAnyUseAreRefusedBeforeTheWork() {
+		String m = "model=[" + dir + "] ";
+		assertEquals("MACO: canvas=100000 is more than 2048, the most ConceptScope allows (each one costs model passes or memory for every"
+			+ " image); use a value of at most 2048.", message(() -> FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(m
+				+ "target=1 canvas=100000")).validate()));
+		assertTrue(message(() -> FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(m + "target=1 crops=1000000"))
+			.validate()).startsWith("MACO: crops=1000000 is more than 100000"));
+		assertTrue(message(() -> FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(m + "target=1 steps=1000000"))
+			.validate()).startsWith("MACO: steps=1000000 is more than 100000"));
+		assertTrue(message(() -> TcavSettings.of(CommandSpecs.TCAV.parse(m + "random=[" + dir + "] runs=1000000")).validate())
+			.startsWith("TCAV: runs=1000000 is more than 100000"));
+		FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(m + "target=1 canvas=2048")).validate();
 	}
 
 	@Test
