@@ -80,6 +80,11 @@ class HeadMacrosTest {
 		runs.put("wrong model", new Macro("setBatchMode(true); open('" + TestFiles.testImages().resolve("images/ct-heldout-patches.tif")
 			+ "');\nrun('Explain with Head...', 'model=[" + TestFiles.testImages().resolve("models/ct-tissue") + "] head=["
 			+ work.resolve("infodisent").resolve("head") + "]');\n", ""));
+		runs.put("maco part too large", new Macro("setBatchMode(true); open('" + stack() + "');\nrun('Feature Visualization...', 'model=[" + model() + "] head=["
+			+ work.resolve("infodisent").resolve("head") + "] target=[part 99999999999] steps=1 save_dir=[" + work.resolve("maco-wrong")
+			+ "]');\nprint('still running');\n", ""));
+		runs.put("maco class typo", new Macro("setBatchMode(true); open('" + stack() + "');\nrun('Feature Visualization...', 'model=[" + model() + "] target=[tumour] steps=1 save_dir=["
+			+ work.resolve("maco-wrong") + "]');\nprint('still running');\n", ""));
 		// in batch mode each result is the macro's current image, as ImageJ's own commands' results are
 		runs.put("results are images", new Macro("setBatchMode(true); open('" + stack() + "'); stack = getTitle();\n"
 			+ "run('Feature Visualization...', 'model=[" + model() + "] target=[DAB-positive] steps=3');\nprint('result: ' + getTitle());\n"
@@ -359,6 +364,19 @@ class HeadMacrosTest {
 		assertFalse(Files.exists(work.resolve("wrong")), "nothing written");
 		String model = logs.get("wrong model");
 		assertTrue(model.contains("reads layer 'conv3/pool'") && model.contains("use the model it was trained on"), model);
+	}
+
+	/** Feature Visualization's targets that name nothing get sentences that offer what the command takes ("predicted" is not). */
+	@Test
+	void featureVisualizationTargetsThatNameNothingGetASentence() throws Exception {
+		int parts = InterpretableHead.load(work.resolve("infodisent").resolve("head")).units();
+		String part = logs.get("maco part too large"), typo = logs.get("maco class typo");
+		assertTrue(part.contains("This infodisent head has " + parts + " parts: set target=[part k] with k in 1.." + parts
+			+ ", not 99999999999."), part);
+		assertTrue(typo.contains("Target 'tumour' is not a class of this model: use target=[a class name ('background', 'hematoxylin',"
+			+ " 'DAB-positive')] or an index 0..2."), typo);
+		for (String log : List.of(part, typo)) assertFalse(log.contains("still running") || log.contains("Exception"), log);
+		assertFalse(Files.exists(work.resolve("maco-wrong")), "nothing written");
 	}
 
 	private Path file(String described) {

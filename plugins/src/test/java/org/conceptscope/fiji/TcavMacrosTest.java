@@ -74,6 +74,8 @@ class TcavMacrosTest {
 		Path concepts = work.resolve("concepts");
 		folder(concepts.resolve("bright R_1"), 20, 70, 180, 1);
 		folder(concepts.resolve("noise"), 20, 256, 0, 2);
+		// a hidden folder a notebook leaves beside the concepts is no concept
+		Files.writeString(Files.createDirectories(concepts.resolve(".ipynb_checkpoints")).resolve("notes-checkpoint.ipynb"), "{}");
 		Path random = folder(work.resolve("random"), 60, 256, 0, 4);
 		out = work.resolve("out");
 		// a stack for ROIs: 20 slices of 64 x 64 noise, each holding at (16, 8) a 32 x 32 image whose R_1 is bright

@@ -61,7 +61,7 @@ public final class FeatureVisualizationRun {
 			Maco.Objective objective;
 			String className;
 			if (saved == null) {
-				int target = TargetClass.parse(s.target, model.classNames());
+				int target = TargetClass.parseClass(s.target, model.classNames(), "");
 				objective = Maco.Objective.classLogit(model, target);
 				className = model.classNames().get(target);
 			} else {
@@ -73,7 +73,7 @@ public final class FeatureVisualizationRun {
 					objective = HeadObjective.unit(backbone, saved, head, unit);
 					className = head.kind() + " " + head.unitName() + " " + (unit + 1);
 				} else {
-					int target = TargetClass.parse(s.target, model.classNames());
+					int target = TargetClass.parseClass(s.target, model.classNames(), head.unitName() + " k with k in 1.." + head.units());
 					objective = HeadObjective.headClass(backbone, saved, head, target);
 					className = head.kind() + " " + model.classNames().get(target);
 				}
@@ -127,7 +127,17 @@ public final class FeatureVisualizationRun {
 			throw new IllegalArgumentException("This " + head.kind() + " head has " + head.unitName() + "s, not " + m.group(1).toLowerCase()
 				+ "s: set " + FeatureVisualizationSettings.TARGET + "=[" + head.unitName() + " k] with k in 1.." + head.units() + ".");
 		}
-		return Integer.parseInt(m.group(2)) - 1;
+		long k;
+		try {
+			k = Long.parseLong(m.group(2));
+		} catch (NumberFormatException e) {
+			k = Long.MAX_VALUE; // more digits than any head has units: refused below
+		}
+		if (k < 1 || k > head.units()) {
+			throw new IllegalArgumentException("This " + head.kind() + " head has " + head.units() + " " + head.unitName() + "s: set "
+				+ FeatureVisualizationSettings.TARGET + "=[" + head.unitName() + " k] with k in 1.." + head.units() + ", not " + m.group(2) + ".");
+		}
+		return (int) k - 1;
 	}
 
 	private static Path headFolder(Path dir) {

@@ -66,12 +66,13 @@ public final class HeadExplanationRun {
 				"map the whole image with Concept Localization... or Attribution..., which work tile by tile");
 			InterpretableHead head = load(s.head);
 			check(head, backbone, s.head, s.model);
+			int target = TargetClass.parse(s.target, backbone.classNames()); // a typo is refused before the stack goes through the model
 			FloatTensor batch = ImagePlusTensors.toTensor(Models.paletteAsRgb(image, backbone), backbone.normalization()).tensor();
 			FloatTensor features = backbone.activations(batch, head.layer());
 			if (!progress.report(1, 3, "head")) throw new java.util.concurrent.CancellationException("cancelled");
 			double[][] logits = head.logits(features);
 			int[] backbonePred = backbone.logits(batch).argmaxRows();
-			int n = logits.length, target = TargetClass.parse(s.target, backbone.classNames());
+			int n = logits.length;
 			List<String> classes = backbone.classNames();
 			int[] targets = new int[n];
 			int[][] ranked = new int[n][];

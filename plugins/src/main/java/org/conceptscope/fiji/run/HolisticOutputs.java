@@ -90,7 +90,7 @@ public final class HolisticOutputs {
 		if (NONE.equals(rule)) return null;
 		if (classifier instanceof TensorFlowClassifier) return ConceptAttributionMaps.Rule.of(rule);
 		IJ.log("ConceptScope: no concept attribution maps for " + classifier.name() + ": they need gradients from a layer to the"
-			+ " input, which ConceptScope computes for TensorFlow SavedModels only (concept_maps=none silences this).");
+			+ " input, which ConceptScope computes for TensorFlow SavedModels only; the concept importance maps and the table are made as usual.");
 		return null;
 	}
 

@@ -37,6 +37,26 @@ public final class TargetClass {
 			+ (classNames.size() - 1) + ".");
 	}
 
+	/**
+	 * A class named as {@link #parse} names it, for commands that have no prediction to use (the refusal
+	 * offers the names and indices only).
+	 *
+	 * @param extra other forms the target may take, for the refusal (e.g. "part k"), or empty
+	 */
+	public static int parseClass(String target, List<String> classNames, String extra) {
+		String t = target == null ? "" : target.trim();
+		if (!t.equalsIgnoreCase(AttributionSettings.PREDICTED)) {
+			try {
+				return parse(t, classNames);
+			} catch (IllegalArgumentException e) {
+				// refused below, without "predicted"
+			}
+		}
+		throw new IllegalArgumentException("Target '" + t + "' is not a class of this model: use " + AttributionSettings.TARGET
+			+ "=[a class name " + quoted(classNames) + "] or an index 0.." + (classNames.size() - 1) + (extra.isEmpty() ? "" : ", or " + extra)
+			+ ".");
+	}
+
 	private static String quoted(List<String> names) {
 		List<String> q = new ArrayList<>();
 		for (String n : names) q.add("'" + n + "'");

@@ -119,11 +119,14 @@ public final class TcavRun {
 		}
 	}
 
-	/** One concept per subfolder of images (name order), named after the subfolder; other files are skipped. */
+	/**
+	 * One concept per subfolder of images (name order), named after the subfolder; other files and hidden
+	 * subfolders (".ipynb_checkpoints", as class subfolders skip them) are skipped.
+	 */
 	static List<Tcav.Concept> folderConcepts(Path folder, Classifier classifier) throws IOException {
 		List<Path> subfolders;
 		try (Stream<Path> l = Files.list(folder)) {
-			subfolders = l.filter(Files::isDirectory).sorted().toList();
+			subfolders = l.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
 		}
 		if (subfolders.isEmpty()) {
 			throw new IllegalArgumentException("The concept folder " + folder + " has no subfolders: put each concept's example images in a"
