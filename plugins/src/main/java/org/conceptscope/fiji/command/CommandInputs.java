@@ -771,7 +771,7 @@ final class CommandInputs {
 		private double noise = 0.08;
 
 		@Parameter(label = "Canvas side (0: automatic)", persist = false, min = "0",
-			description = "`reference`: side of the optimised canvas in pixels (at least the model input); 0 = the input side \u00d7 512/224, Xplique's canvas for 224-pixel models")
+			description = "`reference`: side of the optimised canvas in pixels (at least the model input, at most 2048); 0 = the input side \u00d7 512/224, Xplique's canvas for 224-pixel models")
 		private int canvas = 0;
 
 		@Parameter(label = "Random seed", persist = false,

@@ -225,7 +225,7 @@ public final class CommandSpecs {
 			Parameter.number("crop", "Crop (smallest side, simple)", 0.8).range(Range.aboveUpTo(0, 1)).help("`simple`: each step scores a random crop whose side is between `crop` and 1 of the image, resized back"),
 			Parameter.integer("crops", "Crops per step (reference)", 32).range(Range.atLeast(1)).help("`reference`: random crops scored per step (the objective is their mean)"),
 			Parameter.number("noise", "Noise (reference)", 0.08).range(Range.atLeast(0)).help("`reference`: noise added to every crop value: Gaussian of this standard deviation plus uniform in ±noise/2"),
-			Parameter.integer("canvas", "Canvas side (0: automatic)", 0).range(Range.atLeast(0)).help("`reference`: side of the optimised canvas in pixels (at least the model input); 0 = the input side × 512/224, Xplique's canvas for 224-pixel models"),
+			Parameter.integer("canvas", "Canvas side (0: automatic)", 0).range(Range.atLeast(0)).help("`reference`: side of the optimised canvas in pixels (at least the model input, at most " + org.conceptscope.util.Limits.MAX_CANVAS + "); 0 = the input side × 512/224, Xplique's canvas for 224-pixel models"),
 			SEED.help("start phase and crops: the same seed gives the same image"), SAVE_DIR.help("folder for `<model>-<class>-maco.tif` (with a head `<model>-<head>-part-k-maco.tif`), `-maco-scores.csv` (`step, score`: the target score of each step's crop, the mean over its crops for `reference`) and `-maco-scores.png`")),
 		Set.of("model", "target"), null, null);
 
