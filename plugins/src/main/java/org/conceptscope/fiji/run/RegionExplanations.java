@@ -5,6 +5,7 @@ import org.conceptscope.fiji.image.BatchIndex;
 import org.conceptscope.fiji.write.HeatmapWriter;
 import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.image.ImagePlusTiles;
+import org.conceptscope.fiji.image.RoiPositions;
 import org.conceptscope.fiji.write.MapLuts;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import ij.ImagePlus;
@@ -76,7 +77,8 @@ public final class RegionExplanations {
 		Overlay outlines = new Overlay();
 		for (Region region : regions) {
 			Roi roi = outline(region);
-			if (batches.size() > 1) roi.setPosition(0, batches.slice(region.image()), batches.frame(region.image()));
+			// a plain stack (slices or frames only) takes ROIs by stack index, a hyperstack by (c, z, t)
+			if (batches.size() > 1) RoiPositions.place(roi, maps, 0, batches.slice(region.image()), batches.frame(region.image()));
 			outlines.add(roi);
 		}
 		maps.setOverlay(outlines);
