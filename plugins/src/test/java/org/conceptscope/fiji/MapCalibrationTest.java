@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.conceptscope.fiji.batch.Batch;
 import org.conceptscope.fiji.write.TiffStackWriter;
@@ -62,6 +63,39 @@ class MapCalibrationTest {
 			assertEquals(want.pixelDepth, got.pixelDepth, 1e-12, units[k]);
 			assertEquals(want.getUnit(), got.getUnit(), units[k]);
 			for (int z = 0; z < planes.length; z++) assertArrayEquals(planes[z], (float[]) read.getStack().getPixels(z + 1), "plane " + z);
+		}
+	}
+
+	/** A movie's frame interval and time unit read back as from a TIFF ImageJ saved itself, with or without a pixel size. */
+	@Test
+	void theWritersFrameIntervalReadsBackAsImageJsOwn() throws IOException {
+		for (boolean scaled : new boolean[] { true, false }) {
+			for (String unit : List.of("min", "sec")) {
+				Calibration cal = new Calibration();
+				if (scaled) {
+					cal.pixelWidth = cal.pixelHeight = 0.5;
+					cal.setUnit("\u00B5m");
+				}
+				cal.frameInterval = 2.5;
+				cal.setTimeUnit(unit);
+				ImageStack stack = new ImageStack(3, 2);
+				for (int t = 0; t < 3; t++) stack.addSlice(new FloatProcessor(3, 2, new float[] { t, 1, 2, 3, 4, 5 }));
+				ImagePlus own = new ImagePlus("own", stack);
+				own.setDimensions(1, 1, 3);
+				own.setCalibration(cal);
+				String name = (scaled ? "scaled-" : "plain-") + unit;
+				Path ownFile = work.resolve("own-" + name + ".tif"), ours = work.resolve("ours-" + name + ".tif");
+				assertTrue(new FileSaver(own).saveAsTiffStack(ownFile.toString()));
+				try (TiffStackWriter w = new TiffStackWriter(ours, 3, 2, 1, 3, cal)) {
+					for (int t = 0; t < 3; t++) w.write((float[]) stack.getPixels(t + 1));
+					w.commit();
+				}
+				Calibration want = IJ.openImage(ownFile.toString()).getCalibration(), got = IJ.openImage(ours.toString()).getCalibration();
+				assertEquals(2.5, want.frameInterval, name + ": ImageJ's own file keeps it");
+				assertEquals(want.frameInterval, got.frameInterval, 1e-12, name);
+				assertEquals(want.getTimeUnit(), got.getTimeUnit(), name);
+				assertEquals(want.getUnit(), got.getUnit(), name);
+			}
 		}
 	}
 

@@ -36,6 +36,8 @@ public final class TiffStackWriter implements Closeable {
 	private final Calibration calibration;
 	/** Its unit as the description writes it; null exactly when calibration is. */
 	private final String unit;
+	/** The frame interval and its unit as description lines ({@code finterval=}, {@code tunit=}), or empty. */
+	private final String time;
 	private final ByteBuffer plane;
 	private int written;
 	private double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
@@ -47,8 +49,8 @@ public final class TiffStackWriter implements Closeable {
 
 	/**
 	 * As {@link #TiffStackWriter(Path, int, int, int, int)}, with the pixel size of the image the maps
-	 * explain ({@link HeatmapWriter#spatialCalibration}), so they measure in its units; null or an
-	 * uncalibrated one: pixels.
+	 * explain ({@link HeatmapWriter#spatialCalibration}), so they measure in its units, and, for
+	 * frames, its frame interval; null or an uncalibrated one: pixels.
 	 */
 	public TiffStackWriter(Path target, int width, int height, int slices, int frames, Calibration calibration) throws IOException {
 		if (width < 1 || height < 1 || slices < 1 || frames < 1) {
@@ -64,6 +66,7 @@ public final class TiffStackWriter implements Closeable {
 		String u = calibration != null && calibration.scaled() ? asciiUnit(calibration) : null;
 		this.unit = u;
 		this.calibration = u != null ? calibration : null;
+		this.time = frames > 1 && calibration != null ? timeLines(calibration) : "";
 		long firstIfd = 8, firstIfdSize = 2 + 12L * (TAGS_FIRST + (this.calibration != null ? TAGS_CALIBRATION : 0)) + 4;
 		this.descriptionOffset = firstIfd + firstIfdSize;
 		this.rationalsOffset = descriptionOffset + DESCRIPTION_BYTES;
@@ -182,7 +185,11 @@ public final class TiffStackWriter implements Closeable {
 	 * so long that the description, reserved before the display range is known, might not.
 	 */
 	private static String asciiUnit(Calibration c) {
-		String u = c.getUnit();
+		return ascii(c.getUnit());
+	}
+
+	/** A unit as a description line holds it (see {@link #asciiUnit}), or null. */
+	private static String ascii(String u) {
 		if (u == null || u.isBlank() || u.length() > MAX_UNIT || u.chars().anyMatch(ch -> ch < 32 || ch == 127)) return null;
 		StringBuilder out = new StringBuilder();
 		for (char ch : u.toCharArray()) {
@@ -199,12 +206,20 @@ public final class TiffStackWriter implements Closeable {
 		else b.putInt((int) value);
 	}
 
+	/** A movie's frame interval as ImageJ writes it ({@code finterval=}, and {@code tunit=} unless seconds); empty without one. */
+	private static String timeLines(Calibration c) {
+		if (!(c.frameInterval > 0) || !Double.isFinite(c.frameInterval)) return "";
+		String unit = ascii(c.getTimeUnit());
+		return String.format(Locale.ROOT, "finterval=%s%n", c.frameInterval).replace("\r", "")
+			+ (unit == null || unit.equals("sec") ? "" : "tunit=" + unit + "\n");
+	}
+
 	/** The ImageJ description padded with blank lines to its reserved size, NUL-terminated. */
 	private ByteBuffer description(double lo, double hi) {
 		StringBuilder s = new StringBuilder("ImageJ=1.54p\n");
 		s.append("images=").append(planes).append('\n');
 		s.append("slices=").append(slices).append('\n');
-		if (frames > 1) s.append("frames=").append(frames).append('\n').append("hyperstack=true\n");
+		if (frames > 1) s.append("frames=").append(frames).append('\n').append("hyperstack=true\n").append(time);
 		if (calibration != null) {
 			s.append("unit=").append(unit).append('\n');
 			if (slices > 1 && calibration.pixelDepth != 1) s.append(String.format(Locale.ROOT, "spacing=%s%n", calibration.pixelDepth).replace("\r", ""));
