@@ -407,7 +407,7 @@ final class CommandInputs {
 		private int training_steps = 300;
 
 		@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "folder for `<title>-<method>-<metric>.csv` (`slice, frame, label, target, method, metric, value`, one row per slice, or per tile of a slice larger than the model's input (`slice` counts the tiles, `label` names the tile: `<title> x=.. y=..`), then a row `mean`) and, for deletion and insertion, `<title>-<method>-<metric>-curve.png` (mean curve); for mege_reco `<folder name>-mege_reco.csv`")
+			description = "folder for `<title>-<method>-<metric>.csv` (`slice, frame, label, target, method, metric, value`, one row per slice, or per tile of a slice larger than the model's input (`slice` counts the tiles over all slices and frames, `frame` is then 1, `label` names the tile: `<title> [slice z] [frame t] x=.. y=..`), then a row `mean`) and, for deletion and insertion, `<title>-<method>-<metric>-curve.png` (mean curve); for mege_reco `<folder name>-mege_reco.csv`")
 		private java.io.File save_dir;
 
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
