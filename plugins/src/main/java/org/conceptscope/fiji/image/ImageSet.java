@@ -133,7 +133,12 @@ public final class ImageSet {
 		BatchIndex b = ImagePlusTensors.batches(imp);
 		int k = batchOf(i);
 		ImageProcessor ip = imp.getStack().getProcessor(ImagePlusTensors.stackIndex(imp, 1, b.slice(k), b.frame(k))).duplicate();
-		if (imp.getBitDepth() != 24) ip.setMinAndMax(imp.getDisplayRangeMin(), imp.getDisplayRangeMax());
+		if (imp instanceof ij.CompositeImage ci && imp.getNChannels() > 1) {
+			ij.process.LUT first = ci.getChannelLut(1); // the channel shown, whichever channel the image has selected
+			ip.setMinAndMax(first.min, first.max);
+		} else if (imp.getBitDepth() != 24) {
+			ip.setMinAndMax(imp.getDisplayRangeMin(), imp.getDisplayRangeMax());
+		}
 		return ip;
 	}
 
