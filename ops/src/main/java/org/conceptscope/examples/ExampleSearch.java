@@ -62,6 +62,12 @@ public final class ExampleSearch {
 		if (m < 1) throw new IllegalArgumentException("No training examples to search; give a folder with at least one image.");
 		if (nearest != null && (cases == null || cases.dim(0) < 1)) throw new IllegalArgumentException("No images to find the nearest examples of.");
 		if (labels != null && labels.length != m) throw new IllegalArgumentException(labels.length + " labels for " + m + " training examples.");
+		if (prototypes != null) {
+			int[] sizes = labels == null ? new int[] { m } : java.util.Arrays.stream(Prototypes.classMembers(labels, classes)).mapToInt(g -> g.length)
+				.toArray();
+			Runtime rt = Runtime.getRuntime();
+			Prototypes.checkMemory(sizes, rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()));
+		}
 		FloatTensor latent = space.project(training);
 		checkCancel(progress, 0);
 		int d = (int) latent.dim(1);

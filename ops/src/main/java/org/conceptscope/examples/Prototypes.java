@@ -88,6 +88,34 @@ public final class Prototypes {
 		return out;
 	}
 
+	/**
+	 * Bytes the prototypes of groups of these sizes hold at once: every group's squared distances (n x n
+	 * doubles each) and, while a group's prototypes are chosen, its kernel and the copy of its distances
+	 * the median heuristic sorts (the largest group's).
+	 */
+	static long bytesNeeded(int[] sizes) {
+		long all = 0, largest = 0;
+		for (int s : sizes) {
+			all += (long) s * s;
+			largest = Math.max(largest, (long) s * s);
+		}
+		return 8 * (all + largest + largest / 2);
+	}
+
+	/**
+	 * Refuses, in one sentence, groups whose prototypes need more memory than {@code available} bytes,
+	 * before any image goes through the model (they fail out of memory only after the projection).
+	 */
+	static void checkMemory(int[] sizes, long available) {
+		long need = bytesNeeded(sizes);
+		if (need <= available) return;
+		int images = java.util.Arrays.stream(sizes).sum();
+		throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "Prototypes of %d training images%s need about %.1f GB for"
+			+ " their pairwise distances, and Java has %.1f GB left: choose them per class (one subfolder of images per class, which splits"
+			+ " the distances), from fewer images, or give Java more memory (-Xmx); prototypes=0 finds the nearest examples only.", images,
+			sizes.length > 1 ? " in " + sizes.length + " classes" : "", need / 1e9, available / 1e9));
+	}
+
 	/** The selection of a class without examples. */
 	static final Selection NONE = new Selection(new int[0], new double[0], Double.NaN);
 

@@ -169,4 +169,26 @@ class ExampleSearchTest {
 			Thread.currentThread().interrupt();
 		}
 	}
+
+	/**
+	 * Prototypes of more training images than their distances fit in memory are refused in one sentence
+	 * before any image goes through the model (a tensor of the wrong shape would fail there: the sentence
+	 * shows the check came first); split into classes, the same images need a fraction of it.
+	 */
+	@Test
+	void prototypesBeyondMemoryAreRefusedBeforeTheModelRuns() {
+		int m = (int) Math.sqrt(Runtime.getRuntime().maxMemory() / 8.0) + 1; // its distances alone exceed the heap
+		FloatTensor many = new FloatTensor(new long[] { m, 1, 1, 1 }, new float[m]);
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+			() -> new ExampleSearch(space, null, new Prototypes(3, 0)).run(many, null, 0, null, Progress.NONE));
+		assertTrue(e.getMessage().startsWith("Prototypes of " + m + " training images need about "), e.getMessage());
+		assertTrue(e.getMessage().endsWith("choose them per class (one subfolder of images per class, which splits the distances), from fewer"
+			+ " images, or give Java more memory (-Xmx); prototypes=0 finds the nearest examples only."), e.getMessage());
+		// 20000 images need about 8 GB together, and about 0.4 GB as 10 classes of 2000 (1 GB left: refused, then accepted)
+		int[] one = { 20_000 }, ten = new int[10];
+		java.util.Arrays.fill(ten, 2_000);
+		assertThrows(IllegalArgumentException.class, () -> Prototypes.checkMemory(one, 1_000_000_000L));
+		Prototypes.checkMemory(ten, 1_000_000_000L);
+		assertTrue(Prototypes.bytesNeeded(ten) * 20 < Prototypes.bytesNeeded(one), "classes split the distances");
+	}
 }
