@@ -147,6 +147,15 @@ public final class AtomicWrite {
 					throw failure(target, e);
 				}
 			}
+
+			@Override
+			public void close() throws IOException {
+				try {
+					super.close(); // flushes, then closes the file, which some file systems fail only now (a quota on NFS)
+				} catch (IOException e) {
+					throw failure(target, e);
+				}
+			}
 		};
 	}
 

@@ -157,6 +157,10 @@ public final class MacoReference {
 		Limits.atMost("MACO", "canvas", canvas, Limits.MAX_CANVAS);
 		int ch = canvas > 0 ? canvas : (int) Math.round(inputShape[1] * CANVAS_RATIO);
 		int cw = canvas > 0 ? canvas : (int) Math.round(inputShape[2] * CANVAS_RATIO);
+		if (canvas == 0 && Math.max(ch, cw) > Limits.MAX_CANVAS) {
+			throw new IllegalArgumentException("MACO's automatic canvas for a " + inputShape[2] + " x " + inputShape[1] + " input would be " + cw
+				+ " x " + ch + ", more than " + Limits.MAX_CANVAS + " a side: set canvas= between the input's side and " + Limits.MAX_CANVAS + ".");
+		}
 		if (ch < inputShape[1] || cw < inputShape[2]) {
 			throw new IllegalArgumentException("canvas must be 0 (automatic) or at least the model input (" + inputShape[2] + " x " + inputShape[1]
 				+ "), got " + canvas + ".");

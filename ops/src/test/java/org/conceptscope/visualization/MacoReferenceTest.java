@@ -25,6 +25,19 @@ class MacoReferenceTest {
 		assertEquals(0.5 - 0.45 * 100 / 255.0, MacoReference.boxSize(100, 256), 1e-12);
 	}
 
+	/** The automatic canvas is Xplique's 512 for 224 pixels; past the bound it is refused in one sentence, as a canvas set by hand is. */
+	@Test
+	void theAutomaticCanvasIsBoundedAsAGivenOne() {
+		org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] { 512, 512 }, MacoReference.canvas(new long[] { 1, 224, 224, 3 }, 0));
+		IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+			() -> MacoReference.canvas(new long[] { 1, 1000, 1000, 3 }, 0));
+		assertEquals("MACO's automatic canvas for a 1000 x 1000 input would be 2286 x 2286, more than 2048 a side: set canvas= between the"
+			+ " input's side and 2048.", e.getMessage());
+		org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] { 2048, 2048 }, MacoReference.canvas(new long[] { 1, 1000, 1000, 3 }, 2048));
+		assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+			() -> MacoReference.canvas(new long[] { 1, 1000, 1000, 3 }, 2049)).getMessage().startsWith("MACO: canvas=2049 is more than 2048"));
+	}
+
 	static MacoReference.Reference smallReference(int h, int w, int c, long seed) {
 		Random r = new Random(seed);
 		FloatTensor refs = FloatTensor.zeros(3, h, w, c);

@@ -41,9 +41,12 @@ class FullDiskSaveTest {
 		List<String> cmd = new ArrayList<>(List.of("bash", "-c", "ulimit -f 16; exec \"$@\"", "limited"));
 		cmd.addAll(ChildJvm.command(List.of("-Xmx256m", "-XX:-UsePerfData", "-Djava.awt.headless=true"), FullDiskSaveTest.class,
 			List.of(target.toString())));
-		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-		String printed = new String(p.getInputStream().readAllBytes());
-		assertTrue(p.waitFor(2, TimeUnit.MINUTES), printed);
+		Path log = work.resolve("child.log");
+		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+		boolean ended = p.waitFor(2, TimeUnit.MINUTES);
+		if (!ended) p.destroyForcibly();
+		String printed = Files.readString(log);
+		assertTrue(ended, printed);
 		assertEquals(0, p.exitValue(), printed);
 		assertTrue(printed.contains("sentence: TCAV could not use " + target + ": File too large. Check that the folder exists and is writable"
 			+ " and that the disk has space, or choose another save_dir."), printed);

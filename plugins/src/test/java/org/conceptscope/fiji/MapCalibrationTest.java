@@ -99,6 +99,37 @@ class MapCalibrationTest {
 		}
 	}
 
+	/**
+	 * 40-letter escaped pixel and time units leave no room for the interval in the description's 512
+	 * bytes (with the longest min and max a double prints): the pixel size is kept, the interval left out;
+	 * with a short time unit both are kept.
+	 */
+	@Test
+	void longEscapedUnitsKeepThePixelSizeAndLeaveTheIntervalOut() throws IOException {
+		for (String timeUnit : List.of("\u00B5".repeat(40), "\u00B5s")) {
+			Calibration cal = new Calibration();
+			cal.pixelWidth = cal.pixelHeight = 0.123456789012345;
+			cal.setUnit("\u00B5".repeat(40));
+			cal.frameInterval = 1.23456789012345e-7;
+			cal.setTimeUnit(timeUnit);
+			Path ours = work.resolve("long-unit-" + timeUnit.length() + ".tif");
+			try (TiffStackWriter w = new TiffStackWriter(ours, 3, 2, 1, 2, cal)) {
+				w.write(new float[] { -Float.MIN_NORMAL, 0, 0, 0, 0, 0 });
+				w.write(new float[] { -Float.MIN_NORMAL / 3, 0, 0, 0, 0, 0 });
+				w.commit();
+			}
+			Calibration got = IJ.openImage(ours.toString()).getCalibration();
+			assertEquals("\u00B5".repeat(40), got.getUnit(), "time unit of " + timeUnit.length());
+			assertEquals(cal.pixelWidth, got.pixelWidth, 1e-6, "a resolution rational, as ImageJ writes it");
+			if (timeUnit.length() == 40) {
+				assertEquals(0, got.frameInterval, "no room for the interval");
+			} else {
+				assertEquals(cal.frameInterval, got.frameInterval, 1e-20);
+				assertEquals(timeUnit, got.getTimeUnit());
+			}
+		}
+	}
+
 	@Test
 	void aBatchMapOfACtSliceMeasuresInItsMillimetres() {
 		Path dicom = TestFiles.testImages().resolve("images/CT_small.dcm"), out = work.resolve("out");

@@ -45,6 +45,8 @@ public final class TargetClass {
 	 */
 	public static int parseClass(String target, List<String> classNames, String extra) {
 		String t = target == null ? "" : target.trim();
+		int named = classNames.indexOf(t); // a class literally named "predicted" is a class here
+		if (named >= 0) return named;
 		if (!t.equalsIgnoreCase(AttributionSettings.PREDICTED)) {
 			try {
 				return parse(t, classNames);

@@ -22,7 +22,10 @@ public final class TiffStackWriter implements Closeable {
 
 	/** The description is reserved at this size and patched with min/max on commit. */
 	private static final int DESCRIPTION_BYTES = 512;
-	/** Longer units stay out: the rest of the description takes under 250 of its 512 bytes, a letter escaped 6. */
+	/**
+	 * Longer units stay out: the rest of the description takes under 250 of its 512 bytes, a letter escaped
+	 * 6 (a movie's frame interval is left out where a long escaped unit leaves no room for it).
+	 */
 	private static final int MAX_UNIT = 40;
 	private static final int TAGS_FIRST = 12, TAGS_OTHER = 11, TAGS_CALIBRATION = 3, RATIONALS_BYTES = 16;
 	/** Classic TIFF offsets are 32-bit: beyond 4 GB only the first IFD is written, as ImageJ does. */
@@ -37,7 +40,7 @@ public final class TiffStackWriter implements Closeable {
 	/** Its unit as the description writes it; null exactly when calibration is. */
 	private final String unit;
 	/** The frame interval and its unit as description lines ({@code finterval=}, {@code tunit=}), or empty. */
-	private final String time;
+	private String time;
 	private final ByteBuffer plane;
 	private int written;
 	private double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
@@ -67,6 +70,11 @@ public final class TiffStackWriter implements Closeable {
 		this.unit = u;
 		this.calibration = u != null ? calibration : null;
 		this.time = frames > 1 && calibration != null ? timeLines(calibration) : "";
+		try {
+			description(-Double.MIN_NORMAL, -Double.MIN_NORMAL); // the longest min and max a double prints
+		} catch (IllegalStateException tooLong) {
+			this.time = ""; // a long escaped unit left no room: the maps keep their pixel size, not the interval
+		}
 		long firstIfd = 8, firstIfdSize = 2 + 12L * (TAGS_FIRST + (this.calibration != null ? TAGS_CALIBRATION : 0)) + 4;
 		this.descriptionOffset = firstIfd + firstIfdSize;
 		this.rationalsOffset = descriptionOffset + DESCRIPTION_BYTES;

@@ -33,6 +33,17 @@ class SettingsTest {
 			"ambiguous case-insensitive names are not guessed");
 	}
 
+	/** Commands without a prediction to use (Feature Visualization) take names and indices only, and say so. */
+	@Test
+	void classTargetsAreNamesOrIndicesOnly() {
+		assertEquals(1, TargetClass.parseClass("soft tissue", CT, ""));
+		assertEquals(2, TargetClass.parseClass("2", CT, ""));
+		assertEquals(1, TargetClass.parseClass("predicted", List.of("other", "predicted"), ""), "a class named 'predicted' is a class");
+		assertEquals("Target 'predicted' is not a class of this model: use target=[a class name ('air', 'soft tissue', 'bone')] or an index"
+			+ " 0..2, or part k with k in 1..5.", assertThrows(IllegalArgumentException.class,
+				() -> TargetClass.parseClass("predicted", CT, "part k with k in 1..5")).getMessage());
+	}
+
 	@Test
 	void eachBadValueIsNamedByItsMacroKey() throws Exception {
 		assertEquals("No model folder given: set model=[folder holding saved_model.pb].", message(new AttributionSettings()));
