@@ -192,10 +192,16 @@ public final class TcavRun {
 		Rectangle b = roi.getBounds().intersection(new Rectangle(0, 0, image.getWidth(), image.getHeight()));
 		if (b.isEmpty()) throw new IllegalArgumentException("The ROI '" + roi.getName() + "' lies outside '" + image.getTitle() + "'.");
 		int c = image.getNChannels();
-		int z = roi.getZPosition() > 0 ? roi.getZPosition() : roi.getPosition() > 0 && image.getNChannels() == 1 && image.getNFrames() == 1
-			? roi.getPosition() : image.getZ();
-		int t = roi.getTPosition() > 0 ? roi.getTPosition() : image.getT();
-		if (image.getNSlices() == 1 && image.getNFrames() > 1 && roi.getPosition() > 0 && roi.getTPosition() == 0) t = roi.getPosition();
+		// the ROI's own slice and frame: its (c, z, t) position, or its stack index (ROI Manager ROIs of a composite); else the current ones
+		int z = image.getZ(), t = image.getT();
+		if (roi.hasHyperStackPosition()) {
+			if (roi.getZPosition() > 0) z = roi.getZPosition();
+			if (roi.getTPosition() > 0) t = roi.getTPosition();
+		} else if (roi.getPosition() > 0 && roi.getPosition() <= image.getStackSize()) {
+			int[] czt = image.convertIndexToPosition(roi.getPosition());
+			z = czt[1];
+			t = czt[2];
+		}
 		ImageStack stack = new ImageStack(w, h);
 		for (int ch = 1; ch <= c; ch++) {
 			ImageProcessor ip = image.getStack().getProcessor(image.getStackIndex(ch, Math.min(z, image.getNSlices()), Math.min(t, image.getNFrames())));

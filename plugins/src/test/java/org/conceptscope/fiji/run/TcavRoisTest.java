@@ -58,6 +58,35 @@ class TcavRoisTest {
 		return r;
 	}
 
+	/**
+	 * On a composite of 2 channels, 3 slices and 2 frames, an ROI with only a stack index (as the ROI
+	 * Manager keeps one) is cut from its own slice and frame, every channel, whatever plane is shown; so
+	 * is an ROI with a (c, z, t) position.
+	 */
+	@Test
+	void aCompositesRoiIsCutFromItsOwnSliceAndFrame() {
+		ImageStack s = new ImageStack(8, 8);
+		for (int t = 1; t <= 2; t++) for (int z = 1; z <= 3; z++) for (int c = 1; c <= 2; c++) {
+			ByteProcessor ip = new ByteProcessor(8, 8);
+			ip.setValue(100 * t + 10 * z + c);
+			ip.fill();
+			s.addSlice(ip);
+		}
+		ImagePlus imp = new ImagePlus("czt", s);
+		imp.setDimensions(2, 3, 2);
+		ImagePlus composite = new ij.CompositeImage(imp, ij.CompositeImage.COMPOSITE);
+		composite.setPosition(1, 1, 1);
+		Roi byIndex = roi("a", composite.getStackIndex(2, 3, 2), 0, 0, 4, 4), byCzt = new Roi(0, 0, 4, 4);
+		byCzt.setPosition(0, 2, 2);
+		for (Roi r : List.of(byIndex, byCzt)) {
+			int z = r == byIndex ? 3 : 2;
+			ImagePlus cut = TcavRun.crop(composite, r, 4, 4);
+			assertEquals(2, cut.getNChannels());
+			for (int c = 1; c <= 2; c++) assertEquals(200 + 10 * z + c, cut.getStack().getProcessor(c).get(1, 1), "channel " + c + " of z " + z + ", t 2");
+		}
+		assertEquals(1, composite.getZ(), "the shown plane is kept");
+	}
+
 	@Test
 	void eachRoiIsItsSlicesBoxResizedToTheInput() {
 		ImagePlus imp = stack();
