@@ -222,6 +222,13 @@ class BatchRoisTest {
 		roiSet(outside, far);
 		m = run(1, args(ihc, out, "rois=" + outside));
 		assertTrue(m.contains("The ROI 'far' of " + outside + " (600, 600, 10x10) lies outside the 512x512 images"), m);
+		Path beyond = work.resolve("beyond.zip"), patches = TestFiles.testImages().resolve("images/ihc-heldout-patches.tif");
+		Roi late = new Roi(2, 2, 10, 10);
+		late.setName("late");
+		late.setPosition(0, 9999, 1);
+		roiSet(beyond, late);
+		m = run(1, args(patches, out, "rois=" + beyond));
+		assertTrue(m.contains("The ROI 'late' of " + beyond + " lies on slice 9999, frame 1, beyond the "), m);
 		Path empty = Files.createDirectories(work.resolve("no-rois-here"));
 		m = run(1, args(folder, out, "rois=" + empty));
 		assertTrue(m.contains("The ROI folder " + empty + " holds no ROI file for any input image (for 'a.png' it looks for a.zip, a.roi"), m);

@@ -60,7 +60,8 @@ final class BatchRois {
 		List<List<Roi>> rois = new ArrayList<>(n);
 		Path last = null;
 		List<Roi> lastRois = null;
-		for (Path f : files) {
+		for (int i = 0; i < files.size(); i++) {
+			Path f = files.get(i);
 			if (f == null) {
 				rois.add(List.of());
 				continue;
@@ -70,6 +71,10 @@ final class BatchRois {
 				RegionTargets.check(lastRois, inputs.width(), inputs.height(), f.toString());
 				last = f;
 			}
+			// each input's planes, before any work (a stack index is bounded by channels x slices x frames)
+			BatchInputs.Input in = inputs.inputs().get(i);
+			RegionTargets.checkPlanes(lastRois, f.toString(), "'" + in.name() + "'", in.slices(), in.frames(),
+				in.entries() == 1 ? 1 : in.channels() * in.entries());
 			rois.add(lastRois);
 		}
 		return new BatchRois(files, rois, hash(files));

@@ -188,6 +188,34 @@ public final class RegionTargets {
 		}
 	}
 
+	/**
+	 * Refuses, in one sentence, ROIs placed beyond an image's planes (another stack's ROI set): they would
+	 * be explained on the last plane or not at all.
+	 *
+	 * @param what the image, for the sentence ("'cells.tif'")
+	 * @param planes the image's stack size (an upper bound where it is not known yet)
+	 */
+	public static void checkPlanes(List<Roi> rois, String origin, String what, int slices, int frames, int planes) {
+		int k = 0;
+		for (Roi roi : rois) {
+			k++;
+			checkPlane(roi, roi.getName() == null || roi.getName().isBlank() ? "ROI " + k : roi.getName(), origin, what, slices, frames, planes);
+		}
+	}
+
+	private static void checkPlane(Roi roi, String name, String origin, String what, int slices, int frames, int planes) {
+		String where = null;
+		if (roi.hasHyperStackPosition() && (roi.getZPosition() > slices || roi.getTPosition() > frames)) {
+			where = "slice " + roi.getZPosition() + (roi.getTPosition() > 0 ? ", frame " + roi.getTPosition() : "");
+		} else if (!roi.hasHyperStackPosition() && planes > 1 && roi.getPosition() > planes) {
+			where = "stack position " + roi.getPosition();
+		}
+		if (where != null) {
+			throw new IllegalArgumentException("The ROI '" + name + "' of " + origin + " lies on " + where + ", beyond the " + slices + " slice(s) and "
+				+ frames + " frame(s) of " + what + "; check that the ROIs belong to this image.");
+		}
+	}
+
 	/** ROIs as regions of the image's batch entries (slices x frames). */
 	public static List<Region> regions(List<Roi> rois, ImagePlus image, String origin) {
 		BatchIndex batches = ImagePlusTensors.batches(image);
@@ -197,11 +225,12 @@ public final class RegionTargets {
 			Region shape = area(roi, ++k, origin);
 			String name = shape.name();
 			int z = 0, t = 0;
+			checkPlane(roi, name, origin, "'" + image.getTitle() + "'", batches.slices(), batches.frames(), image.getStackSize());
 			if (roi.hasHyperStackPosition()) {
 				z = roi.getZPosition();
 				t = roi.getTPosition();
 			} else if (roi.getPosition() > 0 && image.getStackSize() > 1) {
-				int[] czt = image.convertIndexToPosition(Math.min(roi.getPosition(), image.getStackSize()));
+				int[] czt = image.convertIndexToPosition(roi.getPosition());
 				z = batches.slices() > 1 ? czt[1] : 0;
 				t = batches.frames() > 1 ? czt[2] : 0;
 			}

@@ -67,6 +67,24 @@ class RegionTargetsTest {
 			e.getMessage());
 	}
 
+	/** A ROI placed beyond the image's planes (another stack's ROI set) is one sentence, by stack index or by (c, z, t). */
+	@Test
+	void aRoiOnAPlaneTheImageDoesNotHaveIsRefused() {
+		Roi byIndex = new Roi(2, 3, 5, 4), byCzt = new Roi(2, 3, 5, 4);
+		byIndex.setName("cell");
+		byIndex.setPosition(5);
+		byCzt.setName("cell");
+		byCzt.setPosition(0, 4, 1);
+		assertEquals("The ROI 'cell' of RoiSet.zip lies on stack position 5, beyond the 3 slice(s) and 1 frame(s) of 'cells.tif'; check that"
+			+ " the ROIs belong to this image.",
+			assertThrows(IllegalArgumentException.class, () -> RegionTargets.regions(List.of(byIndex), stack(3), "RoiSet.zip")).getMessage());
+		assertEquals("The ROI 'cell' of RoiSet.zip lies on slice 4, frame 1, beyond the 3 slice(s) and 1 frame(s) of 'cells.tif'; check that"
+			+ " the ROIs belong to this image.",
+			assertThrows(IllegalArgumentException.class, () -> RegionTargets.regions(List.of(byCzt), stack(3), "RoiSet.zip")).getMessage());
+		byIndex.setPosition(3);
+		assertEquals(List.of(2), RegionTargets.regions(List.of(byIndex), stack(3), "RoiSet.zip").stream().map(Region::image).toList());
+	}
+
 	@Test
 	void aRoiWithoutPositionIsExplainedOnEverySlice() {
 		Roi roi = new Roi(2, 3, 5, 4);
