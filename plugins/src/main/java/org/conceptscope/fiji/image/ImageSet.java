@@ -41,11 +41,22 @@ public final class ImageSet {
 
 	/** Every image file of a folder, in name order; other files are skipped. */
 	public static ImageSet ofFolder(Path folder) throws IOException {
+		return ofFolder(folder, org.conceptscope.util.Progress.NONE);
+	}
+
+	/**
+	 * {@link #ofFolder(Path)}, each file read reported to {@code progress} ("reading images", files done
+	 * of all: a folder of many large images takes a while), which can stop the reading.
+	 *
+	 * @throws java.util.concurrent.CancellationException when progress asks to stop (nothing is kept)
+	 */
+	public static ImageSet ofFolder(Path folder, org.conceptscope.util.Progress progress) throws IOException {
 		List<Path> files = files(folder);
 		if (files.isEmpty()) throw noImages(folder);
 		List<ImagePlus> images = new ArrayList<>();
-		for (Path f : files) {
-			images.add(ImageFiles.open(f, false));
+		for (int i = 0; i < files.size(); i++) {
+			if (!progress.report(i, files.size(), "reading images")) throw new java.util.concurrent.CancellationException("cancelled");
+			images.add(ImageFiles.open(files.get(i), false));
 		}
 		return new ImageSet(images);
 	}

@@ -80,7 +80,7 @@ public final class ConceptDiscoveryRun {
 			throw new IllegalArgumentException("Headless, Concept Discovery needs " + ConceptDiscoverySettings.SAVE_DIR
 				+ "=[folder] for concepts.json, atlas.tif and importance.csv: nothing could be shown.");
 		}
-		ImageSet given = inputs(image, s.folder);
+		ImageSet given = inputs(image, s.folder, progress);
 		try (Classifier classifier = Models.open(s.model)) {
 			ImageSet images = ModelSizeInputs.samples(given, classifier, CommandSpecs.CONCEPT_DISCOVERY);
 			FloatTensor batch = Models.input(images, classifier);
@@ -148,7 +148,7 @@ public final class ConceptDiscoveryRun {
 				batch = d.tensor();
 				labels = d.labels();
 			} else {
-				images = ModelSizeInputs.samples(ImageSet.ofFolder(s.folder), classifier, CommandSpecs.CONCEPT_DISCOVERY);
+				images = ModelSizeInputs.samples(ImageSet.ofFolder(s.folder, progress), classifier, CommandSpecs.CONCEPT_DISCOVERY);
 				batch = Models.input(images, classifier);
 			}
 			int k = TargetClass.parse(s.target, classifier.classNames());
@@ -211,9 +211,9 @@ public final class ConceptDiscoveryRun {
 		}
 	}
 
-	/** Every image of the folder, or the current image (checked) when no folder is set. */
-	static ImageSet inputs(ImagePlus image, Path folder) throws IOException {
-		if (folder != null) return ImageSet.ofFolder(folder);
+	/** Every image of the folder (each file read reported to progress, which can stop it), or the current image (checked) when no folder is set. */
+	static ImageSet inputs(ImagePlus image, Path folder, Progress progress) throws IOException {
+		if (folder != null) return ImageSet.ofFolder(folder, progress);
 		AttributionRun.checkImage(image);
 		return new ImageSet(List.of(image));
 	}

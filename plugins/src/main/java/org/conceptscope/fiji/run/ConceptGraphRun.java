@@ -78,7 +78,7 @@ public final class ConceptGraphRun {
 			throw new IllegalArgumentException("Headless, Concept Graph needs " + ConceptGraphSettings.SAVE_DIR
 				+ "=[folder] for the concept banks, montages, graph and maps: nothing could be shown.");
 		}
-		ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder);
+		ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder, progress);
 		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "Concept Graph")) {
 			ImageSet images = ModelSizeInputs.samples(given, classifier, CommandSpecs.CONCEPT_GRAPH);
 			FloatTensor batch = Models.input(images, classifier);

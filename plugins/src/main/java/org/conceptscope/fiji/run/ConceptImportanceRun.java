@@ -55,7 +55,7 @@ public final class ConceptImportanceRun {
 				+ "=[folder] for the importance table and plot: nothing could be shown.");
 		}
 		ConceptBank bank = ConceptBanks.load(s.concepts);
-		ImageSet images = ConceptDiscoveryRun.inputs(image, s.folder);
+		ImageSet images = ConceptDiscoveryRun.inputs(image, s.folder, progress);
 		try (Classifier classifier = Models.open(s.model)) {
 			ConceptBanks.checkLayer(classifier, bank, s.concepts, s.model);
 			if (bank.classIndex < 0 || bank.classIndex >= classifier.numClasses()

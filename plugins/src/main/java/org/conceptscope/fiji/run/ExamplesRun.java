@@ -87,7 +87,7 @@ public final class ExamplesRun {
 				trainingTensor = d.tensor();
 				labels = d.labels();
 			} else {
-				training = ModelSizeInputs.samples(ImageSet.ofFolder(s.folder), classifier, CommandSpecs.NEAREST_EXAMPLES);
+				training = ModelSizeInputs.samples(ImageSet.ofFolder(s.folder, progress), classifier, CommandSpecs.NEAREST_EXAMPLES);
 				trainingTensor = Models.input(training, classifier);
 			}
 			// each slice is a case, or each tile of a slice larger than the model's input

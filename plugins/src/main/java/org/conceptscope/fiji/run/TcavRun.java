@@ -77,7 +77,7 @@ public final class TcavRun {
 			throw new IllegalArgumentException("Headless, TCAV needs " + TcavSettings.SAVE_DIR + "=[folder] for its table and plot: nothing could be shown.");
 		}
 		CavBank bank = s.cavs == null ? null : CavBank.load(s.cavs);
-		ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder);
+		ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder, progress);
 		try (Classifier classifier = Models.open(s.model)) {
 			FloatTensor batch = Models.input(samples(given, classifier), classifier);
 			int target = ConceptDiscoveryRun.majorityTarget(s.target, classifier, batch);
@@ -95,7 +95,7 @@ public final class TcavRun {
 				r = new Result(null, scores, SCORES_HEADER, rows, plot, List.of());
 			} else {
 				List<Tcav.Concept> concepts = s.concepts != null ? folderConcepts(s.concepts, classifier) : roiConcepts(image, classifier, (int) batch.dim(2), (int) batch.dim(1));
-				FloatTensor random = Models.input(samples(ImageSet.ofFolder(s.random), classifier), classifier);
+				FloatTensor random = Models.input(samples(ImageSet.ofFolder(s.random, progress), classifier), classifier);
 				List<String> layers = s.layers.isBlank() ? List.of(org.conceptscope.attribution.GradCam.lastSpatialLayer(classifier))
 					: Stream.of(s.layers.split(",")).map(String::trim).filter(l -> !l.isEmpty()).toList();
 				Tcav.Result test = new Tcav(s.runs, s.alpha, s.seed).test(classifier, layers, concepts, random, batch, target, progress);

@@ -1,0 +1,48 @@
+package org.conceptscope.fiji.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.process.ColorProcessor;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+
+import org.conceptscope.fiji.TestFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reading a folder of images reports each file to the command's progress ("reading images", files
+ * done of all) and stops when asked, before the model is opened: Concept Discovery on a folder of 6
+ * images, cancelled after 3 are read, writes nothing.
+ */
+class FolderReadingProgressTest {
+
+	@TempDir
+	Path work;
+
+	@Test
+	void aFolderReadIsReportedFileByFileAndCanBeStopped() throws Exception {
+		Path folder = Files.createDirectories(work.resolve("images"));
+		for (int i = 0; i < 6; i++) assertTrue(IJ.saveAsTiff(new ImagePlus("i" + i, new ColorProcessor(32, 32)), folder.resolve("i" + i + ".tif").toString()));
+		ConceptDiscoverySettings s = new ConceptDiscoverySettings();
+		s.model = TestFiles.testImages().resolve("models/ihc-stain");
+		s.folder = folder;
+		s.saveDir = work.resolve("out");
+		List<String> reports = new ArrayList<>();
+		assertThrows(CancellationException.class, () -> ConceptDiscoveryRun.run(null, s, (done, total, message) -> {
+			reports.add(message + " " + done + "/" + total);
+			return !(message.equals("reading images") && done == 3);
+		}));
+		assertEquals(List.of("reading images 0/6", "reading images 1/6", "reading images 2/6", "reading images 3/6"), reports);
+		assertFalse(Files.exists(s.saveDir), "nothing written");
+	}
+}
