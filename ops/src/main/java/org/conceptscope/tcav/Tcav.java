@@ -218,6 +218,16 @@ public final class Tcav {
 	 * logit along each CAV, and the TCAV and magnitude scores.
 	 */
 	public static List<Scores> score(Classifier classifier, List<ConceptActivationVector> cavs, FloatTensor inputs, int target) {
+		return score(classifier, cavs, inputs, target, Progress.NONE);
+	}
+
+	/**
+	 * {@link #score(Classifier, List, FloatTensor, int)}, each layer's gradients (one pass over the
+	 * images) reported to {@code progress} ("TCAV scores", layers done of all), which can stop between layers.
+	 *
+	 * @throws CancellationException when progress asks to stop
+	 */
+	public static List<Scores> score(Classifier classifier, List<ConceptActivationVector> cavs, FloatTensor inputs, int target, Progress progress) {
 		if (target < 0 || target >= classifier.numClasses()) {
 			throw new IllegalArgumentException("Class " + target + " does not exist; the model has classes 0.." + (classifier.numClasses() - 1) + ".");
 		}
@@ -226,6 +236,7 @@ public final class Tcav {
 		FloatTensor weights = FloatTensor.oneHot(filled(n, target), classifier.numClasses());
 		List<Scores> out = new ArrayList<>();
 		Map<String, float[]> grads = new HashMap<>();
+		int layers = (int) cavs.stream().map(ConceptActivationVector::layer).distinct().count();
 		for (ConceptActivationVector v : cavs) {
 			LayerInfo info = layer(classifier, v.layer());
 			long[] want = v.layerShape(), have = info.shape();
@@ -235,10 +246,12 @@ public final class Tcav {
 				throw new IllegalArgumentException("The CAV of '" + v.concept() + "' was found in layer '" + v.layer() + "' of shape " + Arrays.toString(want)
 					+ ", but this model's layer is " + Arrays.toString(have) + "; use the model the CAVs were made with.");
 			}
+			if (!grads.containsKey(v.layer()) && !progress.report(grads.size(), layers, "TCAV scores")) throw new CancellationException("cancelled");
 			float[] g = grads.computeIfAbsent(v.layer(), l -> classifier.layerGradient(inputs, l, weights).data());
 			double[] s = v.sensitivities(g, n);
 			out.add(new Scores(v, s, sensitivityScore(s), magnitude(s)));
 		}
+		progress.report(layers, layers, "TCAV scores");
 		return out;
 	}
 

@@ -145,6 +145,16 @@ class TcavTest {
 		try (var files = Files.list(file.getParent())) {
 			assertEquals(1, files.count(), "no temporary files beside the bank");
 		}
+		// each layer's pass is reported, and a stop before the second layer's stops the scoring
+		long layers = loaded.vectors().stream().map(ConceptActivationVector::layer).distinct().count();
+		assertTrue(layers >= 2, "CAVs in two layers");
+		List<String> reports = new java.util.ArrayList<>();
+		Tcav.score(model, loaded.vectors(), images(12, 1, 0.5f, 9), 1, (done, total, message) -> reports.add(message + " " + done + "/" + total));
+		List<String> want = new java.util.ArrayList<>();
+		for (long l = 0; l <= layers; l++) want.add("TCAV scores " + l + "/" + layers);
+		assertEquals(want, reports);
+		org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.CancellationException.class,
+			() -> Tcav.score(model, loaded.vectors(), images(12, 1, 0.5f, 9), 1, (done, total, message) -> done < 1));
 	}
 
 	@Test

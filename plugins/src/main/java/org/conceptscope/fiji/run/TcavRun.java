@@ -84,7 +84,7 @@ public final class TcavRun {
 			String className = classifier.classNames().get(target);
 			Result r;
 			if (bank != null) {
-				List<Tcav.Scores> scores = Tcav.score(classifier, bank.vectors(), batch, target);
+				List<Tcav.Scores> scores = Tcav.score(classifier, bank.vectors(), batch, target, progress);
 				List<List<String>> rows = new ArrayList<>();
 				for (Tcav.Scores sc : scores) {
 					rows.add(List.of(sc.cav().concept(), sc.cav().layer(), className, Numbers.number(sc.score()), Numbers.number(sc.magnitude()),
