@@ -85,6 +85,11 @@ class HeadMacrosTest {
 			+ "]');\nprint('still running');\n", ""));
 		runs.put("maco class typo", new Macro("setBatchMode(true); open('" + stack() + "');\nrun('Feature Visualization...', 'model=[" + model() + "] target=[tumour] steps=1 save_dir=["
 			+ work.resolve("maco-wrong") + "]');\nprint('still running');\n", ""));
+		// a Bi-ICE head, then an InfoDisent head in the same folder: the Bi-ICE convergence curve goes with the head it belonged to
+		runs.put("switch heads", new Macro("setBatchMode(true);\nrun('Train Interpretable Head...', 'model=[" + model() + "] folder=[" + folder + "] head=bi_ice"
+			+ " steps=20 prototypes=2 save_dir=[" + work.resolve("switch") + "]');\nrun('Train Interpretable Head...', 'model=[" + model()
+			+ "] folder=[" + folder + "] head=infodisent steps=20 prototypes=2 save_dir=[" + work.resolve("switch") + "]');\n"
+			+ "print('both trained');\nclose('*');\n", ""));
 		// in batch mode each result is the macro's current image, as ImageJ's own commands' results are
 		runs.put("results are images", new Macro("setBatchMode(true); open('" + stack() + "'); stack = getTitle();\n"
 			+ "run('Feature Visualization...', 'model=[" + model() + "] target=[DAB-positive] steps=3');\nprint('result: ' + getTitle());\n"
@@ -364,6 +369,13 @@ class HeadMacrosTest {
 		assertFalse(Files.exists(work.resolve("wrong")), "nothing written");
 		String model = logs.get("wrong model");
 		assertTrue(model.contains("reads layer 'conv3/pool'") && model.contains("use the model it was trained on"), model);
+	}
+
+	@Test
+	void aHeadReplacedByAnotherKindLeavesNoneOfTheOldHeadsFiles() throws Exception {
+		assertTrue(logs.get("switch heads").contains("both trained"), logs.get("switch heads"));
+		assertEquals(List.of("accuracy.csv", "head", "heldout.csv", "prototypes.tif", "units.csv"), TestFiles.names(work.resolve("switch")));
+		assertEquals("infodisent", InterpretableHead.load(work.resolve("switch").resolve("head")).kind());
 	}
 
 	/** Feature Visualization's targets that name nothing get sentences that offer what the command takes ("predicted" is not). */

@@ -141,6 +141,10 @@ public final class HeadTrainingRun {
 				Path png = s.saveDir.resolve(CONVERGENCE_PLOT);
 				ConceptDiscoveryRun.savePng(plot, png);
 				written.add(png);
+			} else {
+				// a head without a convergence curve replaces one with it: its curve would stand beside the new head as if it were its own
+				Files.deleteIfExists(s.saveDir.resolve(CONVERGENCE));
+				Files.deleteIfExists(s.saveDir.resolve(CONVERGENCE_PLOT));
 			}
 			ResultsTable table = org.conceptscope.fiji.write.ResultsTables.of(accHeader, accRows);
 			Result r = new Result(head, headAcc, backboneAcc, table, montage, plot, written);
