@@ -229,6 +229,14 @@ class BatchRoisTest {
 		roiSet(beyond, late);
 		m = run(1, args(patches, out, "rois=" + beyond));
 		assertTrue(m.contains("The ROI 'late' of " + beyond + " lies on slice 9999, frame 1, beyond the "), m);
+		// an RGB stack's stack positions count slices (3 values per pixel, one plane each): one past them is refused before any work
+		int slices = IJ.openImage(patches.toString()).getStackSize();
+		Roi past = new Roi(2, 2, 10, 10);
+		past.setName("late");
+		past.setPosition(slices + 1);
+		roiSet(beyond, past);
+		m = run(1, args(patches, out, "rois=" + beyond));
+		assertTrue(m.contains("The ROI 'late' of " + beyond + " lies on stack position " + (slices + 1) + ", beyond the " + slices + " slice(s)"), m);
 		Path empty = Files.createDirectories(work.resolve("no-rois-here"));
 		m = run(1, args(folder, out, "rois=" + empty));
 		assertTrue(m.contains("The ROI folder " + empty + " holds no ROI file for any input image (for 'a.png' it looks for a.zip, a.roi"), m);

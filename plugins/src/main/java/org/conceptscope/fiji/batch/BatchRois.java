@@ -71,10 +71,13 @@ final class BatchRois {
 				RegionTargets.check(lastRois, inputs.width(), inputs.height(), f.toString());
 				last = f;
 			}
-			// each input's planes, before any work (a stack index is bounded by channels x slices x frames)
+			// each input's planes, before any work; its stack size read only where a stack position could exceed it
 			BatchInputs.Input in = inputs.inputs().get(i);
-			RegionTargets.checkPlanes(lastRois, f.toString(), "'" + in.name() + "'", in.slices(), in.frames(),
-				in.entries() == 1 ? 1 : in.channels() * in.entries());
+			int planes = in.entries();
+			if (planes > 1 && lastRois.stream().anyMatch(r -> !r.hasHyperStackPosition() && r.getPosition() > in.entries())) {
+				planes = inputs.open(i).getStackSize();
+			}
+			RegionTargets.checkPlanes(lastRois, f.toString(), "'" + in.name() + "'", in.slices(), in.frames(), planes);
 			rois.add(lastRois);
 		}
 		return new BatchRois(files, rois, hash(files));

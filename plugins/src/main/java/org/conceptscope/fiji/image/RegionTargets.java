@@ -193,7 +193,7 @@ public final class RegionTargets {
 	 * be explained on the last plane or not at all.
 	 *
 	 * @param what the image, for the sentence ("'cells.tif'")
-	 * @param planes the image's stack size (an upper bound where it is not known yet)
+	 * @param planes the image's stack size (channels x slices x frames; RGB: slices x frames)
 	 */
 	public static void checkPlanes(List<Roi> rois, String origin, String what, int slices, int frames, int planes) {
 		int k = 0;
@@ -204,6 +204,7 @@ public final class RegionTargets {
 	}
 
 	private static void checkPlane(Roi roi, String name, String origin, String what, int slices, int frames, int planes) {
+		if ((long) slices * frames <= 1) return; // one image: every ROI is explained on it, wherever it was drawn
 		String where = null;
 		if (roi.hasHyperStackPosition() && (roi.getZPosition() > slices || roi.getTPosition() > frames)) {
 			where = "slice " + roi.getZPosition() + (roi.getTPosition() > 0 ? ", frame " + roi.getTPosition() : "");
@@ -226,10 +227,12 @@ public final class RegionTargets {
 			String name = shape.name();
 			int z = 0, t = 0;
 			checkPlane(roi, name, origin, "'" + image.getTitle() + "'", batches.slices(), batches.frames(), image.getStackSize());
-			if (roi.hasHyperStackPosition()) {
+			// one image (one slice and frame): explained on it, wherever the ROI was drawn
+			boolean placed = batches.size() > 1;
+			if (placed && roi.hasHyperStackPosition()) {
 				z = roi.getZPosition();
 				t = roi.getTPosition();
-			} else if (roi.getPosition() > 0 && image.getStackSize() > 1) {
+			} else if (placed && roi.getPosition() > 0) {
 				int[] czt = image.convertIndexToPosition(roi.getPosition());
 				z = batches.slices() > 1 ? czt[1] : 0;
 				t = batches.frames() > 1 ? czt[2] : 0;

@@ -125,7 +125,7 @@ public final class HeadTrainingRun {
 			Files.createDirectories(s.saveDir);
 			List<Path> written = new ArrayList<>();
 			Path headDir = s.saveDir.resolve(HEAD_DIR);
-			checkReplaceable(headDir); // again: the folder may have appeared while the head trained
+			String replaced = checkReplaceable(headDir); // again: the folder may have appeared while the head trained
 			head.save(headDir, backbone.classNames(), backbone.name(), meta);
 			written.add(headDir);
 			written.add(write(s.saveDir.resolve(ACCURACY), accHeader, accRows));
@@ -141,8 +141,8 @@ public final class HeadTrainingRun {
 				Path png = s.saveDir.resolve(CONVERGENCE_PLOT);
 				ConceptDiscoveryRun.savePng(plot, png);
 				written.add(png);
-			} else {
-				// a head without a convergence curve replaces one with it: its curve would stand beside the new head as if it were its own
+			} else if (HeadTrainingSettings.BI_ICE.equals(replaced)) {
+				// a head without a convergence curve replaced a Bi-ICE head: its curve would stand beside the new head as if it were its own
 				Files.deleteIfExists(s.saveDir.resolve(CONVERGENCE));
 				Files.deleteIfExists(s.saveDir.resolve(CONVERGENCE_PLOT));
 			}
@@ -156,9 +156,11 @@ public final class HeadTrainingRun {
 	/**
 	 * The head is saved as {@code head} in the save folder, replacing what is there: only a head saved by
 	 * ConceptScope (its conceptscope.json names a head kind) may be replaced, never a user's own folder.
+	 *
+	 * @return the kind of the head that would be replaced, or null when there is none
 	 */
-	static void checkReplaceable(Path headDir) {
-		if (!Files.exists(headDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+	static String checkReplaceable(Path headDir) {
+		if (!Files.exists(headDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return null;
 		Object kind = null;
 		if (Files.isDirectory(headDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)
 			&& Files.isRegularFile(headDir.resolve(org.conceptscope.model.ModelConfig.FILE_NAME))) {
@@ -173,6 +175,7 @@ public final class HeadTrainingRun {
 				+ " head kind); the trained head is saved as " + HeadTrainingSettings.SAVE_DIR + "/" + HEAD_DIR + ", so choose another "
 				+ HeadTrainingSettings.SAVE_DIR + " or move that folder away: nothing was changed.");
 		}
+		return kind.toString();
 	}
 
 	/** One line for the status bar and the log. */

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import org.conceptscope.fiji.image.ImageSet;
+import org.conceptscope.fiji.image.RegionTargets;
 import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.fiji.write.ResultsTables;
@@ -165,6 +166,8 @@ public final class TcavRun {
 			throw new IllegalArgumentException("No concepts: set " + TcavSettings.CONCEPTS + "=[folder with one subfolder of example images"
 				+ " per concept], or draw ROIs on '" + image.getTitle() + "' (overlay or ROI Manager), each named after its concept.");
 		}
+		// ROIs of another stack (beyond this image's planes) would be cut from the shown plane
+		RegionTargets.checkPlanes(rois, "the ROIs", "'" + image.getTitle() + "'", image.getNSlices(), image.getNFrames(), image.getStackSize());
 		int w = width, h = height; // the class inputs' size: one layer shape for the concept's activations and theirs
 		Map<String, List<ImagePlus>> crops = new LinkedHashMap<>();
 		for (int i = 0; i < rois.size(); i++) {

@@ -83,6 +83,15 @@ class RegionTargetsTest {
 			assertThrows(IllegalArgumentException.class, () -> RegionTargets.regions(List.of(byCzt), stack(3), "RoiSet.zip")).getMessage());
 		byIndex.setPosition(3);
 		assertEquals(List.of(2), RegionTargets.regions(List.of(byIndex), stack(3), "RoiSet.zip").stream().map(Region::image).toList());
+		// one image, of one channel or two: every ROI is explained on it, wherever it was drawn
+		byIndex.setPosition(5);
+		ImagePlus two = stack(2);
+		two.setDimensions(2, 1, 1);
+		for (ImagePlus one : List.of(stack(1), two)) {
+			for (Roi roi : List.of(byIndex, byCzt)) {
+				assertEquals(List.of(0), RegionTargets.regions(List.of(roi), one, "RoiSet.zip").stream().map(Region::image).toList());
+			}
+		}
 	}
 
 	@Test

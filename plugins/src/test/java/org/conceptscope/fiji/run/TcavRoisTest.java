@@ -85,6 +85,14 @@ class TcavRoisTest {
 			for (int c = 1; c <= 2; c++) assertEquals(200 + 10 * z + c, cut.getStack().getProcessor(c).get(1, 1), "channel " + c + " of z " + z + ", t 2");
 		}
 		assertEquals(1, composite.getZ(), "the shown plane is kept");
+		// an ROI of another stack, beyond this one's planes, is refused rather than cut from the shown plane
+		Roi far = roi("a", 13, 0, 0, 4, 4), other = roi("a", 2, 0, 0, 4, 4);
+		Overlay o = new Overlay();
+		o.add(far);
+		o.add(other);
+		composite.setOverlay(o);
+		assertEquals("The ROI 'a' of the ROIs lies on stack position 13, beyond the 3 slice(s) and 2 frame(s) of 'czt'; check that the ROIs"
+			+ " belong to this image.", assertThrows(IllegalArgumentException.class, () -> TcavRun.roiConcepts(composite, model, 32, 32)).getMessage());
 	}
 
 	@Test
