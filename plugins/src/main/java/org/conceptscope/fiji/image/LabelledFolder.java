@@ -44,7 +44,22 @@ public final class LabelledFolder {
 	 */
 	public static Data read(Path folder, List<String> classes, Normalization normalization, long[] input, UnaryOperator<ImageSet> asSamples)
 		throws IOException {
+		return read(folder, classes, normalization, input, asSamples, org.conceptscope.util.Progress.NONE);
+	}
+
+	/**
+	 * {@link #read(Path, List, Normalization, long[], UnaryOperator)}, each file read reported to
+	 * {@code progress} ("reading images", files done of all the subfolders'), which can stop the reading.
+	 *
+	 * @throws java.util.concurrent.CancellationException when progress asks to stop
+	 */
+	public static Data read(Path folder, List<String> classes, Normalization normalization, long[] input, UnaryOperator<ImageSet> asSamples,
+		org.conceptscope.util.Progress progress) throws IOException {
 		List<Subfolder> subs = subfolders(folder, classes);
+		int files = 0;
+		for (Subfolder sub : subs) files += ImageSet.files(sub.path()).size();
+		final int total = files;
+		int[] before = { 0 }; // files of the subfolders read so far
 		List<ImagePlus> all = new ArrayList<>();
 		List<FloatTensor> parts = new ArrayList<>();
 		List<Integer> labels = new ArrayList<>();
@@ -54,7 +69,8 @@ public final class LabelledFolder {
 			Path p = sub.path();
 			int k = sub.label();
 			used.add(classes.get(k));
-			ImageSet read = ImageSet.ofFolder(p);
+			ImageSet read = ImageSet.ofFolder(p, (done, inFolder, message) -> progress.report(before[0] + done, total, message));
+			before[0] += read.images().size();
 			for (ImagePlus imp : read.images()) imp.setTitle(p.getFileName() + "/" + imp.getTitle()); // our own copy, opened here
 			ImageSet set = asSamples.apply(read);
 			FloatTensor t = set.toTensor(normalization);

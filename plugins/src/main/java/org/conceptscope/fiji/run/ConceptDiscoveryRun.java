@@ -143,7 +143,7 @@ public final class ConceptDiscoveryRun {
 			FloatTensor batch;
 			int[] labels = null;
 			if (hasSubfolders(s.folder)) {
-				LabelledFolder.Data d = Models.labelledFolder(s.folder, classifier, CommandSpecs.CONCEPT_DISCOVERY);
+				LabelledFolder.Data d = Models.labelledFolder(s.folder, classifier, CommandSpecs.CONCEPT_DISCOVERY, progress);
 				images = d.images();
 				batch = d.tensor();
 				labels = d.labels();

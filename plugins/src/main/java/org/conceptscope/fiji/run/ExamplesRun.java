@@ -82,7 +82,7 @@ public final class ExamplesRun {
 			FloatTensor trainingTensor;
 			int[] labels = null;
 			if (labelled) {
-				LabelledFolder.Data d = Models.labelledFolder(s.folder, classifier, CommandSpecs.NEAREST_EXAMPLES);
+				LabelledFolder.Data d = Models.labelledFolder(s.folder, classifier, CommandSpecs.NEAREST_EXAMPLES, progress);
 				training = d.images();
 				trainingTensor = d.tensor();
 				labels = d.labels();

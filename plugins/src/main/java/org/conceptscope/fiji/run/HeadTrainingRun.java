@@ -55,7 +55,7 @@ public final class HeadTrainingRun {
 		s.validate();
 		checkReplaceable(s.saveDir.resolve(HEAD_DIR));
 		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Train Interpretable Head")) {
-			LabelledFolder.Data data = Models.labelledFolder(s.folder, backbone, CommandSpecs.TRAIN_INTERPRETABLE_HEAD);
+			LabelledFolder.Data data = Models.labelledFolder(s.folder, backbone, CommandSpecs.TRAIN_INTERPRETABLE_HEAD, progress);
 			String layer = HeadTraining.layer(backbone, s.layer, HeadTrainingSettings.LAYER);
 			FloatTensor images = data.tensor();
 			HeadTrainer trainer = Registry.head(s.head, java.util.Map.of(HeadTrainingSettings.CONCEPTS, s.concepts,

@@ -39,7 +39,7 @@ public final class MegeRecoRun {
 	static EvaluationRun.Result run(EvaluationSettings s, Progress progress) throws IOException {
 		try (TensorFlowClassifier model = Models.openTensorFlow(s.model, "MeGe/ReCo")) {
 			CnnArchitecture arch = MegeReco.architectureFor(model, s.architecture);
-			LabelledFolder.Data data = Models.labelledFolder(s.folder, model, CommandSpecs.EVALUATE_EXPLANATION);
+			LabelledFolder.Data data = Models.labelledFolder(s.folder, model, CommandSpecs.EVALUATE_EXPLANATION, progress);
 			return report(s, evaluation(arch, s).evaluate(data.tensor(), data.labels(), data.images().sources(), methods(s), progress));
 		}
 	}

@@ -243,8 +243,19 @@ public final class Models {
 	 */
 	public static LabelledFolder.Data labelledFolder(Path folder, Classifier classifier, org.conceptscope.fiji.param.CommandSpec command,
 		java.util.function.Consumer<String> log) throws java.io.IOException {
+		return labelledFolder(folder, classifier, command, log, org.conceptscope.util.Progress.NONE);
+	}
+
+	/** {@link #labelledFolder(Path, Classifier, org.conceptscope.fiji.param.CommandSpec)}, each file read reported to progress, which can stop it. */
+	public static LabelledFolder.Data labelledFolder(Path folder, Classifier classifier, org.conceptscope.fiji.param.CommandSpec command,
+		org.conceptscope.util.Progress progress) throws java.io.IOException {
+		return labelledFolder(folder, classifier, command, IJ::log, progress);
+	}
+
+	private static LabelledFolder.Data labelledFolder(Path folder, Classifier classifier, org.conceptscope.fiji.param.CommandSpec command,
+		java.util.function.Consumer<String> log, org.conceptscope.util.Progress progress) throws java.io.IOException {
 		LabelledFolder.Data data = LabelledFolder.read(folder, classifier.classNames(), classifier.normalization(),
-			classifier.signature().input().shape(), set -> ModelSizeInputs.samples(set, classifier, command, log));
+			classifier.signature().input().shape(), set -> ModelSizeInputs.samples(set, classifier, command, log), progress);
 		if (log != null) warnDomain(data.images().images(), classifier, log); // one line for the whole folder
 		return data;
 	}

@@ -95,7 +95,7 @@ public final class TcavRun {
 					scores.stream().mapToDouble(Tcav.Scores::score).toArray(), null, null, null);
 				r = new Result(null, scores, SCORES_HEADER, rows, plot, List.of());
 			} else {
-				List<Tcav.Concept> concepts = s.concepts != null ? folderConcepts(s.concepts, classifier) : roiConcepts(image, classifier, (int) batch.dim(2), (int) batch.dim(1));
+				List<Tcav.Concept> concepts = s.concepts != null ? folderConcepts(s.concepts, classifier, progress) : roiConcepts(image, classifier, (int) batch.dim(2), (int) batch.dim(1));
 				FloatTensor random = Models.input(samples(ImageSet.ofFolder(s.random, progress), classifier), classifier);
 				List<String> layers = s.layers.isBlank() ? List.of(org.conceptscope.attribution.GradCam.lastSpatialLayer(classifier))
 					: Stream.of(s.layers.split(",")).map(String::trim).filter(l -> !l.isEmpty()).toList();
@@ -124,7 +124,7 @@ public final class TcavRun {
 	 * One concept per subfolder of images (name order), named after the subfolder; other files and hidden
 	 * subfolders (".ipynb_checkpoints", as class subfolders skip them) are skipped.
 	 */
-	static List<Tcav.Concept> folderConcepts(Path folder, Classifier classifier) throws IOException {
+	static List<Tcav.Concept> folderConcepts(Path folder, Classifier classifier, Progress progress) throws IOException {
 		List<Path> subfolders;
 		try (Stream<Path> l = Files.list(folder)) {
 			subfolders = l.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
@@ -135,7 +135,7 @@ public final class TcavRun {
 		}
 		List<Tcav.Concept> out = new ArrayList<>();
 		for (Path sub : subfolders) {
-			out.add(new Tcav.Concept(sub.getFileName().toString(), Models.input(samples(ImageSet.ofFolder(sub), classifier), classifier)));
+			out.add(new Tcav.Concept(sub.getFileName().toString(), Models.input(samples(ImageSet.ofFolder(sub, progress), classifier), classifier)));
 		}
 		return out;
 	}

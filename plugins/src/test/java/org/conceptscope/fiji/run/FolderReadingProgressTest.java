@@ -45,4 +45,24 @@ class FolderReadingProgressTest {
 		assertEquals(List.of("reading images 0/6", "reading images 1/6", "reading images 2/6", "reading images 3/6"), reports);
 		assertFalse(Files.exists(s.saveDir), "nothing written");
 	}
+
+	/** A folder of class subfolders counts its files over all subfolders: Train Interpretable Head stopped after 5 of 3 x 3. */
+	@Test
+	void classSubfoldersAreReportedAcrossThemAndCanBeStopped() throws Exception {
+		Path data = work.resolve("data");
+		org.conceptscope.testmodels.LabelledPatchFolders.ihcFiles(data, 3);
+		HeadTrainingSettings s = new HeadTrainingSettings();
+		s.model = TestFiles.testImages().resolve("models/ihc-stain");
+		s.folder = data;
+		s.saveDir = work.resolve("head-out");
+		List<String> reports = new ArrayList<>();
+		assertThrows(CancellationException.class, () -> HeadTrainingRun.run(s, (done, total, message) -> {
+			reports.add(message + " " + done + "/" + total);
+			return !(message.equals("reading images") && done == 5);
+		}));
+		List<String> want = new ArrayList<>();
+		for (int i = 0; i <= 5; i++) want.add("reading images " + i + "/9");
+		assertEquals(want, reports, "one count over the three class subfolders");
+		assertFalse(Files.exists(s.saveDir), "nothing written");
+	}
 }
