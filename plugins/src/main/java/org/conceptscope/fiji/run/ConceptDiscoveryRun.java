@@ -179,8 +179,9 @@ public final class ConceptDiscoveryRun {
 					number(bank.reconstructionError)));
 			}
 			// written once every class is computed: a run cancelled or failing in a later class leaves nothing
+			List<String> folders = classFolders(results.stream().map(r -> r.bank()).toList());
 			for (int i = 0; i < results.size(); i++) {
-				Result r = save(results.get(i), s.saveDir.resolve(AttributionOutputs.fileName(results.get(i).bank().className)));
+				Result r = save(results.get(i), s.saveDir.resolve(folders.get(i)));
 				results.set(i, r);
 				written.addAll(r.written());
 			}
@@ -189,6 +190,22 @@ public final class ConceptDiscoveryRun {
 			written.add(csv);
 			return new PerClass(all, results, List.copyOf(written));
 		}
+	}
+
+	/**
+	 * Each class's folder: its name made a file name; where two would be the same on a file system that
+	 * ignores case ("a/b" and "a_b", "Tumour" and "tumour"), each of them with its class index appended.
+	 */
+	static List<String> classFolders(List<ConceptBank> banks) {
+		List<String> names = banks.stream().map(b -> AttributionOutputs.fileName(b.className)).toList();
+		java.util.Map<String, Long> seen = names.stream().collect(java.util.stream.Collectors.groupingBy(n -> n.toLowerCase(java.util.Locale.ROOT),
+			java.util.stream.Collectors.counting()));
+		List<String> out = new ArrayList<>();
+		for (int i = 0; i < names.size(); i++) {
+			String n = names.get(i);
+			out.add(seen.get(n.toLowerCase(java.util.Locale.ROOT)) > 1 ? n + "-" + banks.get(i).classIndex : n);
+		}
+		return out;
 	}
 
 	/** One sentence: the classes explained and their image counts. */

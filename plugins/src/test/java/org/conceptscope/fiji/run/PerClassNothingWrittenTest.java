@@ -62,4 +62,18 @@ class PerClassNothingWrittenTest {
 			assertTrue(Files.exists(s.saveDir.resolve(AttributionOutputs.fileName(c.bank().className)).resolve("concepts.json")), c.bank().className);
 		}
 	}
+
+	/** Class folders that would be one on a file system that ignores case, or once made file names, each get their class index. */
+	@Test
+	void classFoldersThatWouldCollideGetTheirClassIndex() {
+		List<org.conceptscope.concepts.ConceptBank> banks = new ArrayList<>();
+		String[] names = { "a/b", "a_b", "Tumour", "tumour", "bone" };
+		for (int k = 0; k < names.length; k++) {
+			org.conceptscope.concepts.ConceptBank b = new org.conceptscope.concepts.ConceptBank();
+			b.className = names[k];
+			b.classIndex = k;
+			banks.add(b);
+		}
+		assertEquals(List.of("a_b-0", "a_b-1", "Tumour-2", "tumour-3", "bone"), ConceptDiscoveryRun.classFolders(banks));
+	}
 }
