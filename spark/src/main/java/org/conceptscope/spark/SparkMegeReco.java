@@ -216,7 +216,7 @@ final class SparkMegeReco {
 			MegeReco mege;
 			FarFiles far;
 			try (TensorFlowClassifier model = TensorFlowClassifier.load(ModelArchive.local(shipped))) {
-				data = Models.labelledFolder(s.folder, model, CommandSpecs.EVALUATE_EXPLANATION, null); // the driver says it once
+				data = Models.labelledFolder(s.folder, model, CommandSpecs.EVALUATE_EXPLANATION, null, Progress.NONE); // the driver says it once
 				mege = MegeRecoRun.evaluation(MegeReco.architectureFor(model, s.architecture), s);
 				far = f == 0 ? FarFiles.of(data.images().images(), model) : FarFiles.NONE;
 			}

@@ -234,16 +234,7 @@ public final class Models {
 	 */
 	public static LabelledFolder.Data labelledFolder(Path folder, Classifier classifier, org.conceptscope.fiji.param.CommandSpec command)
 		throws java.io.IOException {
-		return labelledFolder(folder, classifier, command, IJ::log);
-	}
-
-	/**
-	 * {@link #labelledFolder(Path, Classifier, org.conceptscope.fiji.param.CommandSpec)}, the tiling and domain lines given to
-	 * {@code log}; null: neither written, the domain not checked (a cluster's tasks).
-	 */
-	public static LabelledFolder.Data labelledFolder(Path folder, Classifier classifier, org.conceptscope.fiji.param.CommandSpec command,
-		java.util.function.Consumer<String> log) throws java.io.IOException {
-		return labelledFolder(folder, classifier, command, log, org.conceptscope.util.Progress.NONE);
+		return labelledFolder(folder, classifier, command, IJ::log, org.conceptscope.util.Progress.NONE);
 	}
 
 	/** {@link #labelledFolder(Path, Classifier, org.conceptscope.fiji.param.CommandSpec)}, each file read reported to progress, which can stop it. */
@@ -252,7 +243,11 @@ public final class Models {
 		return labelledFolder(folder, classifier, command, IJ::log, progress);
 	}
 
-	private static LabelledFolder.Data labelledFolder(Path folder, Classifier classifier, org.conceptscope.fiji.param.CommandSpec command,
+	/**
+	 * {@link #labelledFolder(Path, Classifier, org.conceptscope.fiji.param.CommandSpec, org.conceptscope.util.Progress)}, the tiling
+	 * and domain lines given to {@code log}; null: neither written, the domain not checked (a cluster's tasks).
+	 */
+	public static LabelledFolder.Data labelledFolder(Path folder, Classifier classifier, org.conceptscope.fiji.param.CommandSpec command,
 		java.util.function.Consumer<String> log, org.conceptscope.util.Progress progress) throws java.io.IOException {
 		LabelledFolder.Data data = LabelledFolder.read(folder, classifier.classNames(), classifier.normalization(),
 			classifier.signature().input().shape(), set -> ModelSizeInputs.samples(set, classifier, command, log), progress);
