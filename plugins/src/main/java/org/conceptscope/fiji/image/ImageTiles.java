@@ -106,8 +106,8 @@ public final class ImageTiles {
 		return out;
 	}
 
-	/** "title", with "slice z" and "frame t" where the image has several. */
-	private static String where(ImagePlus imp, BatchIndex batches, int b) {
+	/** "title", with "slice z" and "frame t" where the image has several: batch entry b's name in labels. */
+	public static String where(ImagePlus imp, BatchIndex batches, int b) {
 		StringBuilder s = new StringBuilder(imp.getTitle());
 		if (batches.slices() > 1) s.append(" slice ").append(batches.slice(b));
 		if (batches.frames() > 1) s.append(" frame ").append(batches.frame(b));

@@ -132,12 +132,17 @@ public final class RegionTargets {
 	 * @throws IllegalArgumentException in one sentence when it is not an area
 	 */
 	private static Region area(Roi roi, int k, String origin) {
-		String name = roi.getName() == null || roi.getName().isBlank() ? "ROI " + k : roi.getName();
+		String name = name(roi, k);
 		if (!roi.isArea()) {
 			throw new IllegalArgumentException("The ROI '" + name + "' of " + origin + " is a " + roi.getTypeAsString().toLowerCase(Locale.ROOT)
 				+ ", not an area; explain area ROIs (rectangle, oval, polygon, freehand).");
 		}
 		return region(roi, name, 0);
+	}
+
+	/** The {@code k}-th ROI's name (from 1) in sentences and tables: its own, or "ROI k". */
+	private static String name(Roi roi, int k) {
+		return roi.getName() == null || roi.getName().isBlank() ? "ROI " + k : roi.getName();
 	}
 
 	/** A ROI's box and mask as a region of batch entry {@code entry}. */
@@ -198,8 +203,7 @@ public final class RegionTargets {
 	public static void checkPlanes(List<Roi> rois, String origin, String what, int slices, int frames, int planes) {
 		int k = 0;
 		for (Roi roi : rois) {
-			k++;
-			checkPlane(roi, roi.getName() == null || roi.getName().isBlank() ? "ROI " + k : roi.getName(), origin, what, slices, frames, planes);
+			checkPlane(roi, name(roi, ++k), origin, what, slices, frames, planes);
 		}
 	}
 

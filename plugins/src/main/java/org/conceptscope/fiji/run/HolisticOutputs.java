@@ -22,6 +22,7 @@ import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.fiji.image.BatchIndex;
 import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.image.ImagePlusTiles;
+import org.conceptscope.fiji.image.ImageTiles;
 import org.conceptscope.fiji.param.CommandSpec;
 import org.conceptscope.fiji.image.ImageSet;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
@@ -191,7 +192,7 @@ public final class HolisticOutputs {
 		for (ImagePlus imp : images) {
 			BatchIndex b = ImagePlusTensors.batches(imp);
 			for (int k = 0; k < b.size(); k++) {
-				String label = imp.getTitle() + (b.size() > 1 ? " slice " + b.slice(k) + (b.frames() > 1 ? " frame " + b.frame(k) : "") : "");
+				String label = ImageTiles.where(imp, b, k);
 				for (int c = 1; c <= channels; c++) {
 					stack.addSlice(label, imp.getStackSize() == 1 ? imp.getProcessor() : imp.getStack().getProcessor(
 						ImagePlusTensors.stackIndex(imp, c, b.slice(k), b.frame(k))));
