@@ -71,23 +71,39 @@ public final class ConceptBank {
 
 	public static ConceptBank load(Path file) throws IOException {
 		if (!Files.isRegularFile(file)) throw new IOException("The concept bank " + file + " does not exist.");
-		ConceptBank b;
 		try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+			return read(r, file.toString());
+		}
+	}
+
+	/** The bank as the JSON {@link #save} writes (for passing it around, e.g. to Spark's executors). */
+	public String toJson() {
+		return GSON.toJson(this);
+	}
+
+	/** A bank from the JSON {@link #toJson} gives, checked as {@link #load} checks a file; {@code source} names it in errors. */
+	public static ConceptBank fromJson(String json, String source) throws IOException {
+		return read(new java.io.StringReader(json), source);
+	}
+
+	private static ConceptBank read(Reader r, String source) throws IOException {
+		ConceptBank b;
+		try {
 			b = GSON.fromJson(r, ConceptBank.class);
 		} catch (JsonParseException e) {
-			throw new IOException(file + " is not a ConceptScope concept bank: " + e.getMessage(), e);
+			throw new IOException(source + " is not a ConceptScope concept bank: " + e.getMessage(), e);
 		}
 		if (b == null || !FORMAT.equals(b.format)) {
-			throw new IOException(file + " is not a ConceptScope concept bank (format " + (b == null ? "none" : b.format)
+			throw new IOException(source + " is not a ConceptScope concept bank (format " + (b == null ? "none" : b.format)
 				+ ", expected " + FORMAT + ").");
 		}
 		if (b.concepts == null || b.concepts.length == 0 || b.layer == null) {
-			throw new IOException(file + " has no concepts or no layer.");
+			throw new IOException(source + " has no concepts or no layer.");
 		}
 		int c = b.concepts[0].length;
 		for (double[] row : b.concepts) {
-			if (row.length != c) throw new IOException(file + ": every concept must have " + c + " values.");
-			for (double v : row) if (!(v >= 0) || !Double.isFinite(v)) throw new IOException(file + ": concepts must be finite and non-negative.");
+			if (row.length != c) throw new IOException(source + ": every concept must have " + c + " values.");
+			for (double v : row) if (!(v >= 0) || !Double.isFinite(v)) throw new IOException(source + ": concepts must be finite and non-negative.");
 		}
 		if (b.examples == null) b.examples = new ArrayList<>();
 		return b;

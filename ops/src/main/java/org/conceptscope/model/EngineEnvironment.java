@@ -155,11 +155,6 @@ public final class EngineEnvironment {
 		}
 	}
 
-	/** Removes a temporary folder tree without following links; best effort. */
-	public static void deleteTree(Path root) {
-		SavedModelFiles.deleteTree(root);
-	}
-
 	private static void setIfAbsent(String key, String value) {
 		if (System.getProperty(key) == null && System.getenv(key) == null) System.setProperty(key, value);
 	}

@@ -11,6 +11,7 @@ import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SavedModel;
 import org.tensorflow.proto.SignatureDef;
+import org.conceptscope.util.Folders;
 
 /**
  * A SavedModel folder checked before TensorFlow touches it: the folder, saved_model.pb parsed
@@ -145,7 +146,7 @@ record SavedModelFiles(Path dir, long schemaVersion, MetaGraphDef metaGraph, Str
 			}
 			return staging;
 		} catch (IOException e) {
-			deleteTree(staging);
+			Folders.deleteTreeQuietly(staging);
 			throw new ModelLoadException("Cannot prepare the model in " + dir + " for loading in " + workDir + ": " + e.getMessage(), e);
 		}
 	}
@@ -160,19 +161,4 @@ record SavedModelFiles(Path dir, long schemaVersion, MetaGraphDef metaGraph, Str
 		}
 	}
 
-	/** Deletes a folder tree without following links; quiet (best effort). */
-	static void deleteTree(Path root) {
-		if (root == null || !Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
-		try (var s = Files.walk(root)) {
-			for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
-				try {
-					Files.deleteIfExists(p);
-				} catch (IOException e) {
-					// left for the OS to clean; never fails a load
-				}
-			}
-		} catch (IOException | java.io.UncheckedIOException e) {
-			// same
-		}
-	}
 }

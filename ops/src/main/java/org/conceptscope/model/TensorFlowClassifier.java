@@ -32,6 +32,7 @@ import org.conceptscope.model.GraphSession.Endpoint;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Softmax;
 import org.conceptscope.tensor.Normalization;
+import org.conceptscope.util.Folders;
 import org.tensorflow.internal.c_api.TF_Operation;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.SavedModel;
@@ -259,7 +260,7 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 			throw new ModelLoadException("TensorFlow could not load the SavedModel in " + files.dir() + ": " + e.getMessage(), e);
 		} finally {
 			// variables and assets are read during loading: the staged copy is not needed afterwards
-			SavedModelFiles.deleteTree(staging);
+			Folders.deleteTreeQuietly(staging);
 		}
 		try {
 			SavedModelBundle bundle = ((TfSymbolBlock) model.getBlock()).getSavedModelBundle();

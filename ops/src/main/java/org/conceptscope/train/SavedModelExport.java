@@ -11,6 +11,8 @@ import java.util.stream.Stream;
 import org.conceptscope.model.ModelConfig;
 import org.conceptscope.model.TensorFlowEngine;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Folders;
+import org.conceptscope.util.SaveSet;
 import org.tensorflow.Graph;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
@@ -43,6 +45,7 @@ public final class SavedModelExport {
 		String name = dir.getFileName().toString();
 		recoverLeftovers(parent, name);
 		Path tmp = Files.createTempDirectory(parent, "." + name + PART);
+		boolean staged = false;
 		try {
 			Files.delete(tmp); // the exporter creates the folder itself
 			try (Graph g = new Graph()) {
@@ -57,31 +60,22 @@ public final class SavedModelExport {
 				}
 			}
 			config.write(tmp);
-			swap(tmp, dir);
+			SaveSet set = SaveSet.current();
+			if (set != null) {
+				// replaced together with the files saved beside it, or deleted; the config above, staged in the same set
+				// before this step, is in the folder by the time it moves
+				set.stage(() -> Folders.replace(tmp, dir), () -> Folders.deleteTree(tmp));
+				staged = true;
+			} else {
+				Folders.replace(tmp, dir);
+			}
 		} finally {
-			deleteRecursively(tmp);
+			if (!staged) Folders.deleteTree(tmp);
 		}
 	}
 
 	/** Hidden siblings of a target folder: a half-written export, and the old folder while it is being replaced. */
-	static final String PART = ".conceptscope-part-", OLD = ".conceptscope-old-";
-
-	/** The old folder moves aside, the new one into place, then the old one goes. */
-	static void swap(Path tmp, Path dir) throws IOException {
-		if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-			Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-			return;
-		}
-		Path old = dir.resolveSibling("." + dir.getFileName() + OLD + Long.toUnsignedString(System.nanoTime(), 36));
-		Files.move(dir, old, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-		try {
-			Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-		} catch (IOException e) {
-			Files.move(old, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-			throw e;
-		}
-		deleteRecursively(old);
-	}
+	static final String PART = ".conceptscope-part-", OLD = Folders.OLD;
 
 	/** What a killed export left: its half-written folder goes; an old folder moved aside comes back if the target is missing. */
 	static void recoverLeftovers(Path parent, String name) throws IOException {
@@ -95,15 +89,8 @@ public final class SavedModelExport {
 			if (p.getFileName().toString().startsWith("." + name + OLD) && !Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
 				Files.move(p, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
 			} else {
-				deleteRecursively(p);
+				Folders.deleteTree(p);
 			}
-		}
-	}
-
-	static void deleteRecursively(Path p) throws IOException {
-		if (!Files.exists(p)) return;
-		try (Stream<Path> s = Files.walk(p)) {
-			for (Path q : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) Files.delete(q);
 		}
 	}
 }

@@ -20,7 +20,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * system, so the final rename is atomic), is synced to disk, and is then moved over the target.
  * When anything fails the temporary file is deleted and the target is left as it was. The
  * written file has the permissions of any new file (not the owner-only mode of
- * {@link Files#createTempFile}, which a moved file would keep).
+ * {@link Files#createTempFile}, which a moved file would keep). Inside an open {@link SaveSet}
+ * the move waits for the set's commit.
  */
 public final class AtomicWrite {
 
@@ -56,7 +57,9 @@ public final class AtomicWrite {
 					throw failure(file, e);
 				}
 			}
-			moveIntoPlace(temp, file);
+			SaveSet set = SaveSet.current();
+			if (set != null) set.stageFile(temp, file); // the set moves it with the others, or deletes it
+			else moveIntoPlace(temp, file);
 			moved = true;
 		} finally {
 			if (!moved) deleteQuietly(temp);
@@ -119,7 +122,7 @@ public final class AtomicWrite {
 	 * The file's stream, its failures (a full disk: a plain IOException "No space left on device")
 	 * turned into ones that name the target file, so the user's sentence says which file could not be written.
 	 */
-	private static OutputStream namingFailures(OutputStream file, Path target) {
+	public static OutputStream namingFailures(OutputStream file, Path target) {
 		return new FilterOutputStream(file) {
 			@Override
 			public void write(int b) throws IOException {
@@ -160,7 +163,7 @@ public final class AtomicWrite {
 	}
 
 	/** A failure on the target's file as a FileSystemException naming it (one that names a file already is kept). */
-	private static IOException failure(Path target, IOException e) {
+	public static IOException failure(Path target, IOException e) {
 		if (e instanceof FileSystemException f && f.getFile() != null) return e;
 		FileSystemException named = new FileSystemException(target.toString(), null, e.getMessage() == null ? e.getClass().getSimpleName()
 			: e.getMessage());

@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.conceptscope.util.Folders;
 
 /**
  * Replacing an exported folder: the new folder takes the old one's place and nothing else stays
@@ -25,7 +26,7 @@ class SavedModelSwapTest {
 	@Test
 	void theNewFolderReplacesTheOldAndNothingStaysBeside() throws IOException {
 		Path dir = folder("head", "old.txt"), tmp = folder(".head" + SavedModelExport.PART + "1", "new.txt");
-		SavedModelExport.swap(tmp, dir);
+		Folders.replace(tmp, dir);
 		assertEquals(List.of("head"), names(parent));
 		assertEquals(List.of("new.txt"), names(dir));
 	}

@@ -35,6 +35,7 @@ import org.conceptscope.model.onnx.OnnxClassifier;
 import org.conceptscope.model.torch.TorchScriptClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Normalization;
+import org.conceptscope.util.Folders;
 
 /**
  * A bioimage.io model package (rdf.yaml format 0.4 or 0.5, as a .zip or a folder) with
@@ -301,11 +302,11 @@ public final class BioImageModel implements RawOutputClassifier {
 			return m;
 		} catch (IOException e) {
 			if (tf != null) tf.close();
-			deleteTree(work);
+			Folders.deleteTreeQuietly(work);
 			throw new ModelLoadException("Cannot open the model package " + path + ": " + e.getMessage(), e);
 		} catch (RuntimeException e) {
 			if (tf != null) tf.close();
-			deleteTree(work);
+			Folders.deleteTreeQuietly(work);
 			throw e;
 		}
 	}
@@ -430,21 +431,6 @@ public final class BioImageModel implements RawOutputClassifier {
 			throw new ModelLoadException("Cannot read " + file + ": " + e.getMessage(), e);
 		} catch (NoSuchAlgorithmException e) {
 			throw new IllegalStateException(e);
-		}
-	}
-
-	static void deleteTree(Path root) {
-		if (root == null || !Files.exists(root, LinkOption.NOFOLLOW_LINKS)) return;
-		try (Stream<Path> s = Files.walk(root)) {
-			for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-				try {
-					Files.deleteIfExists(p);
-				} catch (IOException e) {
-					// best effort
-				}
-			}
-		} catch (IOException | java.io.UncheckedIOException e) {
-			// best effort
 		}
 	}
 
@@ -733,7 +719,7 @@ public final class BioImageModel implements RawOutputClassifier {
 	@Override
 	public void close() {
 		model.close();
-		deleteTree(workDir);
+		Folders.deleteTreeQuietly(workDir);
 	}
 
 	@Override

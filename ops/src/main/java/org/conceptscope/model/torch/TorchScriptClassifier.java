@@ -32,6 +32,7 @@ import org.conceptscope.model.LoadOptions;
 import org.conceptscope.model.ModelConfig;
 import org.conceptscope.model.ModelLoadException;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Folders;
 
 /**
  * A TorchScript model ({@code torch.jit.trace} or {@code torch.jit.script}, saved with
@@ -128,7 +129,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 				offered = List.of();
 				logits = false;
 			} finally {
-				EngineEnvironment.deleteTree(tmp);
+				Folders.deleteTreeQuietly(tmp);
 			}
 		}
 		if (model == null) model = loadModel(file, file);

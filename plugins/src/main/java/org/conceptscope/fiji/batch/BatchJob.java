@@ -53,11 +53,13 @@ import org.conceptscope.fiji.run.AttributionSettings;
 import org.conceptscope.fiji.run.RegionExplanations;
 import org.conceptscope.fiji.run.TargetClass;
 import org.conceptscope.model.Classifier;
+import org.conceptscope.util.Folders;
 import org.conceptscope.util.IoFailures;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.TileGrid;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SaveSet;
 
 /**
  * A batch run that survives being killed: every slice and frame of a stack, or of every image of
@@ -263,7 +265,7 @@ public final class BatchJob {
 		for (int k = 0; k < parts; k++) {
 			int from = k * batch, to = Math.min(n, from + batch);
 			if (BatchParts.readIfValid(partsDir, k, from, to, inputs.width(), inputs.height()) != null) {
-				deleteTree(BatchTiles.partDir(tilesDir, k)); // a kill between the part's commit and this cleaning
+				Folders.deleteTree(BatchTiles.partDir(tilesDir, k)); // a kill between the part's commit and this cleaning
 				done[k] = true;
 				kept++;
 				doneEntries += to - from;
@@ -300,7 +302,7 @@ public final class BatchJob {
 						ev.message("Part " + k + ": " + tiles.kept() + " batches of tiles kept from an earlier run, " + tiles.computed() + " computed.");
 					}
 					boolean go = committer.commit(k, bytes);
-					deleteTree(BatchTiles.partDir(tilesDir, k));
+					Folders.deleteTree(BatchTiles.partDir(tilesDir, k));
 					if (!go) break;
 				}
 			} else {
@@ -318,8 +320,8 @@ public final class BatchJob {
 		Files.createDirectories(work.resolve(FINISHED));
 		m.save(finishedRecord(work, m.outputs));
 		journal(journal, "run " + m.runs + " complete: " + String.join(", ", m.outputs));
-		deleteTree(partsDir);
-		deleteTree(tilesDir);
+		Folders.deleteTree(partsDir);
+		Folders.deleteTree(tilesDir);
 		ev.results(outputs);
 		return new Result(n, parts, batch, computed, parts - computed, m.runs, false, outputs, work);
 	}
@@ -683,9 +685,12 @@ public final class BatchJob {
 			table.flush();
 			rois.finish();
 			zipStream.flush();
-			tiff.commit();
-			csv.commit();
-			zip.commit();
+			SaveSet.all(set -> { // the three files or none
+				tiff.commit();
+				csv.commit();
+				zip.commit();
+				return null;
+			});
 		}
 		m.outputs = outputs.stream().map(o -> o.getFileName().toString()).toList();
 	}
@@ -798,8 +803,8 @@ public final class BatchJob {
 
 	/** The files of an earlier run (not the lock, which this run holds). */
 	private static void clear(Path work) throws IOException {
-		deleteTree(work.resolve(PARTS));
-		deleteTree(work.resolve(TILES));
+		Folders.deleteTree(work.resolve(PARTS));
+		Folders.deleteTree(work.resolve(TILES));
 		Files.deleteIfExists(work.resolve(MANIFEST));
 		Files.deleteIfExists(work.resolve(JOURNAL));
 	}
@@ -839,13 +844,6 @@ public final class BatchJob {
 		public void close() throws IOException {
 			lock.release();
 			channel.close();
-		}
-	}
-
-	private static void deleteTree(Path dir) throws IOException {
-		if (!Files.exists(dir)) return;
-		try (Stream<Path> s = Files.walk(dir)) {
-			for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
 		}
 	}
 

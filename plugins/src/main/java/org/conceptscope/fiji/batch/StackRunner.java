@@ -39,6 +39,7 @@ import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.TileGrid;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SaveSet;
 
 /**
  * Explains every slice/frame of a long stack headless, without ever holding the stack or its
@@ -118,8 +119,11 @@ public final class StackRunner {
 				}
 			}
 			out.flush();
-			tiff.commit();
-			table.commit();
+			SaveSet.all(set -> { // both files or neither
+				tiff.commit();
+				table.commit();
+				return null;
+			});
 		}
 		return new Result(n, batches, size, System.nanoTime() - t0, csv, maps);
 	}

@@ -19,6 +19,7 @@ import org.conceptscope.fiji.write.HeatmapWriter;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.fiji.write.ResultsTables;
 import org.conceptscope.fiji.write.RoiWriter;
+import org.conceptscope.util.SaveSet;
 
 /**
  * Turns an explanation into what the Attribution command gives back (a new image with the ROIs
@@ -58,21 +59,23 @@ public final class AttributionOutputs {
 
 	/** Writes the image as TIFF, the ROIs as RoiSet.zip and the table as CSV; creates the folder. */
 	public static AttributionResult save(AttributionResult r, Path dir) throws IOException {
-		Files.createDirectories(dir);
-		String base = baseName(r.explanation());
-		Path tiff = dir.resolve(fileName(r.image().getTitle()) + ".tif");
-		Path rois = dir.resolve(base + "-RoiSet.zip");
-		Path csv = dir.resolve(base + "-results.csv");
-		HeatmapWriter.save(r.image(), tiff);
-		RoiWriter.save(r.rois(), rois);
-		ResultsCsvWriter.write(r.explanation(), csv);
-		List<Path> written = new ArrayList<>(List.of(tiff, rois, csv));
-		if (r.classMap() != null) {
-			Path classes = dir.resolve(fileName(r.classMap().getTitle()) + ".tif");
-			HeatmapWriter.save(r.classMap(), classes);
-			written.add(classes);
-		}
-		return new AttributionResult(r.explanation(), r.image(), r.rois(), r.table(), written, r.classMap());
+		return SaveSet.all(set -> {
+			set.createDirectories(dir);
+			String base = baseName(r.explanation());
+			Path tiff = dir.resolve(fileName(r.image().getTitle()) + ".tif");
+			Path rois = dir.resolve(base + "-RoiSet.zip");
+			Path csv = dir.resolve(base + "-results.csv");
+			HeatmapWriter.save(r.image(), tiff);
+			RoiWriter.save(r.rois(), rois);
+			ResultsCsvWriter.write(r.explanation(), csv);
+			List<Path> written = new ArrayList<>(List.of(tiff, rois, csv));
+			if (r.classMap() != null) {
+				Path classes = dir.resolve(fileName(r.classMap().getTitle()) + ".tif");
+				HeatmapWriter.save(r.classMap(), classes);
+				written.add(classes);
+			}
+			return new AttributionResult(r.explanation(), r.image(), r.rois(), r.table(), written, r.classMap());
+		});
 	}
 
 	/** "title-method" of the explained image, safe as a file name. */

@@ -33,6 +33,7 @@ import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SaveSet;
 
 /**
  * Concept Discovery, whichever way it is started: CRAFT concepts of one class from a stack or a
@@ -178,17 +179,21 @@ public final class ConceptDiscoveryRun {
 				rows.add(List.of(c.className(), Integer.toString(c.images().length), Integer.toString(bank.size()), Integer.toString(top + 1),
 					number(bank.reconstructionError)));
 			}
-			// written once every class is computed: a run cancelled or failing in a later class leaves nothing
+			// written once every class is computed, and as one set: a run cancelled in a later class, or a disk
+			// failing at any file, leaves the folder as it was
 			List<String> folders = classFolders(results.stream().map(r -> r.bank()).toList());
-			for (int i = 0; i < results.size(); i++) {
-				Result r = save(results.get(i), s.saveDir.resolve(folders.get(i)));
-				results.set(i, r);
-				written.addAll(r.written());
-			}
-			Path csv = s.saveDir.resolve(CLASSES);
-			ResultsCsvWriter.write(List.of("class", "images", "concepts", "most_important_concept", "reconstruction_error"), rows, csv);
-			written.add(csv);
-			return new PerClass(all, results, List.copyOf(written));
+			return SaveSet.all(set -> {
+				set.createDirectories(s.saveDir);
+				for (int i = 0; i < results.size(); i++) {
+					Result r = save(results.get(i), s.saveDir.resolve(folders.get(i)));
+					results.set(i, r);
+					written.addAll(r.written());
+				}
+				Path csv = s.saveDir.resolve(CLASSES);
+				ResultsCsvWriter.write(List.of("class", "images", "concepts", "most_important_concept", "reconstruction_error"), rows, csv);
+				written.add(csv);
+				return new PerClass(all, results, List.copyOf(written));
+			});
 		}
 	}
 
@@ -293,15 +298,17 @@ public final class ConceptDiscoveryRun {
 	}
 
 	static Result save(Result r, Path dir) throws IOException {
-		Files.createDirectories(dir);
-		Path bank = dir.resolve(BANK), atlas = dir.resolve(ATLAS), csv = dir.resolve(CSV), png = dir.resolve(PLOT);
-		r.bank().save(bank);
-		saveTiff(r.atlas(), atlas);
-		ResultsCsvWriter.write(header(), rows(r.bank()), csv);
-		savePng(r.plot(), png);
-		List<Path> written = new ArrayList<>(List.of(bank, atlas, csv, png));
-		if (r.holistic() != null) written.addAll(HolisticOutputs.save(r.holistic(), dir));
-		return new Result(r.bank(), r.atlas(), r.plot(), r.table(), r.holistic(), List.copyOf(written));
+		return SaveSet.all(set -> {
+			set.createDirectories(dir);
+			Path bank = dir.resolve(BANK), atlas = dir.resolve(ATLAS), csv = dir.resolve(CSV), png = dir.resolve(PLOT);
+			r.bank().save(bank);
+			saveTiff(r.atlas(), atlas);
+			ResultsCsvWriter.write(header(), rows(r.bank()), csv);
+			savePng(r.plot(), png);
+			List<Path> written = new ArrayList<>(List.of(bank, atlas, csv, png));
+			if (r.holistic() != null) written.addAll(HolisticOutputs.save(r.holistic(), dir));
+			return new Result(r.bank(), r.atlas(), r.plot(), r.table(), r.holistic(), List.copyOf(written));
+		});
 	}
 
 	static void saveTiff(ImagePlus imp, Path tiff) throws IOException {

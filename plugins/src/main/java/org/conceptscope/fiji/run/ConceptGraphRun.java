@@ -37,6 +37,7 @@ import org.conceptscope.mechanistic.GeneralizedIntegratedGradients;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SaveSet;
 
 /**
  * Concept Graph, whichever way it is started: PFV concept vectors at several layers over a stack or
@@ -199,28 +200,30 @@ public final class ConceptGraphRun {
 	}
 
 	static Result save(Result r, Path dir) throws IOException {
-		Files.createDirectories(dir);
-		List<Path> written = new ArrayList<>();
-		for (int b = 0; b < r.graph().banks().size(); b++) {
-			ConceptBank bank = r.graph().banks().get(b);
-			Path json = dir.resolve(layerFile(bank.layer) + "-concepts.json"), tif = dir.resolve(layerFile(bank.layer) + "-erf-montage.tif");
-			bank.save(json);
-			ConceptDiscoveryRun.saveTiff(r.montages().get(b), tif);
-			written.addAll(List.of(json, tif));
-		}
-		Path edges = dir.resolve(EDGES), nodes = dir.resolve(NODES), png = dir.resolve(PICTURE);
-		ResultsCsvWriter.write(r.edgeHeader(), r.edgeRows(), edges);
-		ResultsCsvWriter.write(r.nodeHeader(), r.nodeRows(), nodes);
-		ConceptDiscoveryRun.savePng(r.picture(), png);
-		written.addAll(List.of(edges, nodes, png));
-		for (Maps m : r.maps()) {
-			Path tiff = dir.resolve(AttributionOutputs.fileName(m.image().getTitle()) + ".tif");
-			Path zip = dir.resolve(AttributionOutputs.fileName(MapChannels.shortTitle(m.source())) + "-concept-graph-RoiSet.zip");
-			HeatmapWriter.save(m.image(), tiff);
-			RoiWriter.save(m.rois(), zip);
-			written.addAll(List.of(tiff, zip));
-		}
-		return new Result(r.graph(), r.picture(), r.montages(), r.maps(), r.edgeHeader(), r.edgeRows(), r.nodeHeader(), r.nodeRows(), written);
+		return SaveSet.all(set -> {
+			set.createDirectories(dir);
+			List<Path> written = new ArrayList<>();
+			for (int b = 0; b < r.graph().banks().size(); b++) {
+				ConceptBank bank = r.graph().banks().get(b);
+				Path json = dir.resolve(layerFile(bank.layer) + "-concepts.json"), tif = dir.resolve(layerFile(bank.layer) + "-erf-montage.tif");
+				bank.save(json);
+				ConceptDiscoveryRun.saveTiff(r.montages().get(b), tif);
+				written.addAll(List.of(json, tif));
+			}
+			Path edges = dir.resolve(EDGES), nodes = dir.resolve(NODES), png = dir.resolve(PICTURE);
+			ResultsCsvWriter.write(r.edgeHeader(), r.edgeRows(), edges);
+			ResultsCsvWriter.write(r.nodeHeader(), r.nodeRows(), nodes);
+			ConceptDiscoveryRun.savePng(r.picture(), png);
+			written.addAll(List.of(edges, nodes, png));
+			for (Maps m : r.maps()) {
+				Path tiff = dir.resolve(AttributionOutputs.fileName(m.image().getTitle()) + ".tif");
+				Path zip = dir.resolve(AttributionOutputs.fileName(MapChannels.shortTitle(m.source())) + "-concept-graph-RoiSet.zip");
+				HeatmapWriter.save(m.image(), tiff);
+				RoiWriter.save(m.rois(), zip);
+				written.addAll(List.of(tiff, zip));
+			}
+			return new Result(r.graph(), r.picture(), r.montages(), r.maps(), r.edgeHeader(), r.edgeRows(), r.nodeHeader(), r.nodeRows(), written);
+		});
 	}
 
 	/** A layer name as part of a file name: conv2/relu gives conv2_relu. */

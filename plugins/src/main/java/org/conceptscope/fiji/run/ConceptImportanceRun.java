@@ -21,6 +21,7 @@ import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SaveSet;
 
 /**
  * Concept Importance, whichever way it is started: how much each concept of a saved bank drives
@@ -108,21 +109,23 @@ public final class ConceptImportanceRun {
 	}
 
 	static Result save(Result r, ConceptImportanceSettings s) throws IOException {
-		Files.createDirectories(s.saveDir);
-		String bankName = s.concepts.getFileName().toString();
-		String base = AttributionOutputs.fileName((bankName.endsWith(".json") ? bankName.substring(0, bankName.length() - 5) : bankName)
-			+ "-importance-" + s.estimator);
-		Path csv = s.saveDir.resolve(base + ".csv"), png = s.saveDir.resolve(base + ".png");
-		ResultsCsvWriter.write(r.header(), r.rows(), csv);
-		ConceptDiscoveryRun.savePng(r.plot(), png);
-		List<Path> written = new ArrayList<>(List.of(csv, png));
-		if (s.updateBank) {
-			r.bank().importance = r.importance().clone();
-			r.bank().importanceEstimator = s.estimator;
-			Path bank = s.saveDir.resolve(bankName);
-			r.bank().save(bank);
-			written.add(bank);
-		}
-		return new Result(r.bank(), r.importance(), r.header(), r.rows(), r.plot(), written);
+		return SaveSet.all(set -> {
+			set.createDirectories(s.saveDir);
+			String bankName = s.concepts.getFileName().toString();
+			String base = AttributionOutputs.fileName((bankName.endsWith(".json") ? bankName.substring(0, bankName.length() - 5) : bankName)
+				+ "-importance-" + s.estimator);
+			Path csv = s.saveDir.resolve(base + ".csv"), png = s.saveDir.resolve(base + ".png");
+			ResultsCsvWriter.write(r.header(), r.rows(), csv);
+			ConceptDiscoveryRun.savePng(r.plot(), png);
+			List<Path> written = new ArrayList<>(List.of(csv, png));
+			if (s.updateBank) {
+				r.bank().importance = r.importance().clone();
+				r.bank().importanceEstimator = s.estimator;
+				Path bank = s.saveDir.resolve(bankName);
+				r.bank().save(bank);
+				written.add(bank);
+			}
+			return new Result(r.bank(), r.importance(), r.header(), r.rows(), r.plot(), written);
+		});
 	}
 }

@@ -28,6 +28,7 @@ import org.conceptscope.fiji.image.ImagePlusTiles;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SaveSet;
 
 /**
  * Concept Localization, whichever way it is started: where each concept of a saved bank sits on
@@ -154,16 +155,18 @@ public final class ConceptLocalizationRun {
 	}
 
 	static Result save(Result r, ImagePlus image, Path dir) throws IOException {
-		Files.createDirectories(dir);
-		String base = AttributionOutputs.fileName(image.getShortTitle() == null || image.getShortTitle().isBlank() ? "image"
-			: image.getShortTitle()) + "-concepts";
-		Path tiff = dir.resolve(AttributionOutputs.fileName(r.image().getTitle()) + ".tif");
-		Path zip = dir.resolve(base + "-RoiSet.zip"), csv = dir.resolve(base + "-results.csv");
-		Path labels = dir.resolve(AttributionOutputs.fileName(r.labels().getTitle()) + ".tif");
-		HeatmapWriter.save(r.image(), tiff);
-		HeatmapWriter.save(r.labels(), labels);
-		RoiWriter.save(r.rois(), zip);
-		ResultsCsvWriter.write(r.header(), r.rows(), csv);
-		return new Result(r.bank(), r.image(), r.labels(), r.rois(), r.header(), r.rows(), List.of(tiff, labels, zip, csv));
+		return SaveSet.all(set -> {
+			set.createDirectories(dir);
+			String base = AttributionOutputs.fileName(image.getShortTitle() == null || image.getShortTitle().isBlank() ? "image"
+				: image.getShortTitle()) + "-concepts";
+			Path tiff = dir.resolve(AttributionOutputs.fileName(r.image().getTitle()) + ".tif");
+			Path zip = dir.resolve(base + "-RoiSet.zip"), csv = dir.resolve(base + "-results.csv");
+			Path labels = dir.resolve(AttributionOutputs.fileName(r.labels().getTitle()) + ".tif");
+			HeatmapWriter.save(r.image(), tiff);
+			HeatmapWriter.save(r.labels(), labels);
+			RoiWriter.save(r.rois(), zip);
+			ResultsCsvWriter.write(r.header(), r.rows(), csv);
+			return new Result(r.bank(), r.image(), r.labels(), r.rois(), r.header(), r.rows(), List.of(tiff, labels, zip, csv));
+		});
 	}
 }

@@ -20,6 +20,7 @@ import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.attribution.Saliency;
 import org.conceptscope.model.ModelLoadException;
 import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.util.SaveSet;
 
 /**
  * Explains the bundled IHC patches with the bundled IHC stain model: saliency for the predicted
@@ -75,10 +76,13 @@ public final class Demo {
 		}
 		Result result = new Result(e, outputDir.resolve(HEATMAP_FILE), outputDir.resolve(ROIS_FILE), outputDir.resolve(CSV_FILE));
 		ij.CompositeImage heatmap = HeatmapWriter.build(e);
-		HeatmapWriter.save(heatmap, result.heatmap());
 		List<Roi> rois = RoiWriter.rois(e, RoiWriter.DEFAULT_TOP_FRACTION, heatmap);
-		RoiWriter.save(rois, result.rois());
-		ResultsCsvWriter.write(e, result.csv());
+		SaveSet.all(set -> {
+			HeatmapWriter.save(heatmap, result.heatmap());
+			RoiWriter.save(rois, result.rois());
+			ResultsCsvWriter.write(e, result.csv());
+			return null;
+		});
 		printSummary(result, rois.size(), log);
 		return result;
 	}

@@ -26,6 +26,7 @@ import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.registry.Registry;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SaveSet;
 
 /**
  * Evaluate Explanation, whichever way it is started: explains every slice with one method and
@@ -117,18 +118,20 @@ public final class EvaluationRun {
 	}
 
 	static Result save(Result r, ImagePlus image, EvaluationSettings s) throws IOException {
-		Files.createDirectories(s.saveDir);
-		String title = image.getShortTitle() == null || image.getShortTitle().isBlank() ? "image" : image.getShortTitle();
-		String base = AttributionOutputs.fileName(title + "-" + s.method + "-" + s.metric);
-		Path csv = s.saveDir.resolve(base + ".csv");
-		ResultsCsvWriter.write(r.header(), r.rows(), csv);
-		List<Path> written = new ArrayList<>(List.of(csv));
-		if (r.plot() != null) {
-			Path png = s.saveDir.resolve(base + "-curve.png");
-			ConceptDiscoveryRun.savePng(r.plot(), png);
-			written.add(png);
-		}
-		return new Result(r.metric(), r.header(), r.rows(), r.plot(), written, r.summary());
+		return SaveSet.all(set -> {
+			set.createDirectories(s.saveDir);
+			String title = image.getShortTitle() == null || image.getShortTitle().isBlank() ? "image" : image.getShortTitle();
+			String base = AttributionOutputs.fileName(title + "-" + s.method + "-" + s.metric);
+			Path csv = s.saveDir.resolve(base + ".csv");
+			ResultsCsvWriter.write(r.header(), r.rows(), csv);
+			List<Path> written = new ArrayList<>(List.of(csv));
+			if (r.plot() != null) {
+				Path png = s.saveDir.resolve(base + "-curve.png");
+				ConceptDiscoveryRun.savePng(r.plot(), png);
+				written.add(png);
+			}
+			return new Result(r.metric(), r.header(), r.rows(), r.plot(), written, r.summary());
+		});
 	}
 
 	private static int[] filled(int n, int v) {

@@ -26,6 +26,7 @@ import org.conceptscope.fiji.write.ResultsTables;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SaveSet;
 
 /**
  * Nearest Examples, whichever way it is started: images compared through one layer of the model
@@ -149,24 +150,26 @@ public final class ExamplesRun {
 	}
 
 	static Result save(Result r, ImagePlus image, ExamplesSettings s) throws IOException {
-		Files.createDirectories(s.saveDir);
-		List<Path> written = new ArrayList<>();
-		if (r.nearest() != null) {
-			String base = AttributionOutputs.fileName((image.getShortTitle() == null || image.getShortTitle().isBlank() ? "image" : image.getShortTitle())
-				+ "-nearest");
-			Path tif = s.saveDir.resolve(base + ".tif"), csv = s.saveDir.resolve(base + ".csv");
-			ConceptDiscoveryRun.saveTiff(r.nearest(), tif);
-			ResultsCsvWriter.write(NEAREST_HEADER, r.nearestRows(), csv);
-			written.add(tif);
-			written.add(csv);
-		}
-		if (r.prototypes() != null) {
-			Path tif = s.saveDir.resolve("prototypes.tif"), csv = s.saveDir.resolve("prototypes.csv");
-			ConceptDiscoveryRun.saveTiff(r.prototypes(), tif);
-			ResultsCsvWriter.write(PROTOTYPE_HEADER, r.prototypeRows(), csv);
-			written.add(tif);
-			written.add(csv);
-		}
-		return new Result(r.nearest(), r.nearestRows(), r.prototypes(), r.prototypeRows(), written);
+		return SaveSet.all(set -> {
+			set.createDirectories(s.saveDir);
+			List<Path> written = new ArrayList<>();
+			if (r.nearest() != null) {
+				String base = AttributionOutputs.fileName((image.getShortTitle() == null || image.getShortTitle().isBlank() ? "image" : image.getShortTitle())
+					+ "-nearest");
+				Path tif = s.saveDir.resolve(base + ".tif"), csv = s.saveDir.resolve(base + ".csv");
+				ConceptDiscoveryRun.saveTiff(r.nearest(), tif);
+				ResultsCsvWriter.write(NEAREST_HEADER, r.nearestRows(), csv);
+				written.add(tif);
+				written.add(csv);
+			}
+			if (r.prototypes() != null) {
+				Path tif = s.saveDir.resolve("prototypes.tif"), csv = s.saveDir.resolve("prototypes.csv");
+				ConceptDiscoveryRun.saveTiff(r.prototypes(), tif);
+				ResultsCsvWriter.write(PROTOTYPE_HEADER, r.prototypeRows(), csv);
+				written.add(tif);
+				written.add(csv);
+			}
+			return new Result(r.nearest(), r.nearestRows(), r.prototypes(), r.prototypeRows(), written);
+		});
 	}
 }

@@ -27,6 +27,7 @@ import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SaveSet;
 import org.conceptscope.visualization.Maco;
 import org.conceptscope.visualization.MacoReference;
 
@@ -190,14 +191,16 @@ public final class FeatureVisualizationRun {
 	}
 
 	static Result save(Result r, String title, Path dir) throws IOException {
-		Files.createDirectories(dir);
-		Path tiff = dir.resolve(title + ".tif"), csv = dir.resolve(title + "-scores.csv"), png = dir.resolve(title + "-scores.png");
-		ConceptDiscoveryRun.saveTiff(r.image(), tiff);
-		List<List<String>> rows = new ArrayList<>();
-		double[] scores = r.maco().scores();
-		for (int t = 0; t < scores.length; t++) rows.add(List.of(Integer.toString(t + 1), Numbers.number(scores[t])));
-		ResultsCsvWriter.write(List.of("step", "score"), rows, csv);
-		ConceptDiscoveryRun.savePng(r.plot(), png);
-		return new Result(r.maco(), r.className(), r.image(), r.plot(), List.of(tiff, csv, png));
+		return SaveSet.all(set -> {
+			set.createDirectories(dir);
+			Path tiff = dir.resolve(title + ".tif"), csv = dir.resolve(title + "-scores.csv"), png = dir.resolve(title + "-scores.png");
+			ConceptDiscoveryRun.saveTiff(r.image(), tiff);
+			List<List<String>> rows = new ArrayList<>();
+			double[] scores = r.maco().scores();
+			for (int t = 0; t < scores.length; t++) rows.add(List.of(Integer.toString(t + 1), Numbers.number(scores[t])));
+			ResultsCsvWriter.write(List.of("step", "score"), rows, csv);
+			ConceptDiscoveryRun.savePng(r.plot(), png);
+			return new Result(r.maco(), r.className(), r.image(), r.plot(), List.of(tiff, csv, png));
+		});
 	}
 }

@@ -33,6 +33,7 @@ import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Resampling;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SaveSet;
 
 /**
  * Explain with Head, whichever way it is started: a saved interpretable head reads the backbone's
@@ -168,13 +169,15 @@ public final class HeadExplanationRun {
 	}
 
 	static Result save(Result r, ImagePlus image, Path dir) throws IOException {
-		Files.createDirectories(dir);
-		String base = org.conceptscope.fiji.run.AttributionOutputs.fileName(image.getShortTitle() == null
-			|| image.getShortTitle().isBlank() ? "image" : image.getShortTitle()) + "-" + r.head().kind();
-		Path tiff = dir.resolve(base + ".tif"), zip = dir.resolve(base + "-RoiSet.zip"), csv = dir.resolve(base + "-results.csv");
-		HeatmapWriter.save(r.image(), tiff);
-		RoiWriter.save(r.rois(), zip);
-		ResultsCsvWriter.write(r.header(), r.rows(), csv);
-		return new Result(r.head(), r.image(), r.rois(), r.header(), r.rows(), List.of(tiff, zip, csv));
+		return SaveSet.all(set -> {
+			set.createDirectories(dir);
+			String base = org.conceptscope.fiji.run.AttributionOutputs.fileName(image.getShortTitle() == null
+				|| image.getShortTitle().isBlank() ? "image" : image.getShortTitle()) + "-" + r.head().kind();
+			Path tiff = dir.resolve(base + ".tif"), zip = dir.resolve(base + "-RoiSet.zip"), csv = dir.resolve(base + "-results.csv");
+			HeatmapWriter.save(r.image(), tiff);
+			RoiWriter.save(r.rois(), zip);
+			ResultsCsvWriter.write(r.header(), r.rows(), csv);
+			return new Result(r.head(), r.image(), r.rois(), r.header(), r.rows(), List.of(tiff, zip, csv));
+		});
 	}
 }

@@ -30,6 +30,7 @@ import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.train.TrainingOptions;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SaveSet;
 
 /**
  * Train Interpretable Head, whichever way it is started: an InfoDisent or Bi-ICE head on the
@@ -121,31 +122,34 @@ public final class HeadTrainingRun {
 			meta.put("training_images", train.length);
 			meta.put("class_folders", data.subfolders());
 			meta.put("options", options);
-			// everything is computed: from here on only files are written, each complete or absent
-			Files.createDirectories(s.saveDir);
+			// everything is computed: from here on only files are written, as one set that appears whole or not at all
 			List<Path> written = new ArrayList<>();
-			Path headDir = s.saveDir.resolve(HEAD_DIR);
-			String replaced = checkReplaceable(headDir); // again: the folder may have appeared while the head trained
-			head.save(headDir, backbone.classNames(), backbone.name(), meta);
-			written.add(headDir);
-			written.add(write(s.saveDir.resolve(ACCURACY), accHeader, accRows));
-			written.add(write(s.saveDir.resolve(HELDOUT), heldHeader, heldRows));
-			written.add(write(s.saveDir.resolve(UNITS), unitHeader, unitRows));
-			Path tif = s.saveDir.resolve(PROTOTYPES);
-			ConceptDiscoveryRun.saveTiff(montage, tif);
-			written.add(tif);
-			if (convergence != null) {
-				List<List<String>> conv = new ArrayList<>();
-				for (int e = 0; e < convergence.length; e++) conv.add(List.of(Integer.toString(e + 1), Numbers.number(convergence[e])));
-				written.add(write(s.saveDir.resolve(CONVERGENCE), List.of("epoch", "concept_change"), conv));
-				Path png = s.saveDir.resolve(CONVERGENCE_PLOT);
-				ConceptDiscoveryRun.savePng(plot, png);
-				written.add(png);
-			} else if (HeadTrainingSettings.BI_ICE.equals(replaced)) {
-				// a head without a convergence curve replaced a Bi-ICE head: its curve would stand beside the new head as if it were its own
-				Files.deleteIfExists(s.saveDir.resolve(CONVERGENCE));
-				Files.deleteIfExists(s.saveDir.resolve(CONVERGENCE_PLOT));
-			}
+			SaveSet.all(set -> {
+				set.createDirectories(s.saveDir);
+				Path headDir = s.saveDir.resolve(HEAD_DIR);
+				String replaced = checkReplaceable(headDir); // again: the folder may have appeared while the head trained
+				head.save(headDir, backbone.classNames(), backbone.name(), meta);
+				written.add(headDir);
+				written.add(write(s.saveDir.resolve(ACCURACY), accHeader, accRows));
+				written.add(write(s.saveDir.resolve(HELDOUT), heldHeader, heldRows));
+				written.add(write(s.saveDir.resolve(UNITS), unitHeader, unitRows));
+				Path tif = s.saveDir.resolve(PROTOTYPES);
+				ConceptDiscoveryRun.saveTiff(montage, tif);
+				written.add(tif);
+				if (convergence != null) {
+					List<List<String>> conv = new ArrayList<>();
+					for (int e = 0; e < convergence.length; e++) conv.add(List.of(Integer.toString(e + 1), Numbers.number(convergence[e])));
+					written.add(write(s.saveDir.resolve(CONVERGENCE), List.of("epoch", "concept_change"), conv));
+					Path png = s.saveDir.resolve(CONVERGENCE_PLOT);
+					ConceptDiscoveryRun.savePng(plot, png);
+					written.add(png);
+				} else if (HeadTrainingSettings.BI_ICE.equals(replaced)) {
+					// a head without a convergence curve replaced a Bi-ICE head: its curve would stand beside the new head as if it were its own
+					set.deleteAtCommit(s.saveDir.resolve(CONVERGENCE));
+					set.deleteAtCommit(s.saveDir.resolve(CONVERGENCE_PLOT));
+				}
+				return written;
+			});
 			ResultsTable table = org.conceptscope.fiji.write.ResultsTables.of(accHeader, accRows);
 			Result r = new Result(head, headAcc, backboneAcc, table, montage, plot, written);
 			ij.IJ.log("ConceptScope " + summary(r)); // the Log (stdout headless), from the plugin and the SciJava command alike

@@ -32,6 +32,7 @@ import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.TileGrid;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SaveSet;
 
 /**
  * The holistic view of a bank on the images it was discovered on (Fel et al. 2023; on an image
@@ -132,21 +133,23 @@ public final class HolisticOutputs {
 	}
 
 	static List<Path> save(Result r, Path dir) throws IOException {
-		Files.createDirectories(dir);
-		List<Path> written = new ArrayList<>();
-		Path csv = dir.resolve(CSV), importance = dir.resolve(IMPORTANCE_MAPS);
-		ResultsCsvWriter.write(header(), r.rows(), csv);
-		HeatmapWriter.save(r.importanceMaps(), importance);
-		written.add(csv);
-		written.add(importance);
-		if (r.maps() != null) {
-			Path maps = dir.resolve(MAPS), rois = dir.resolve(ROIS);
-			HeatmapWriter.save(r.maps(), maps);
-			RoiWriter.save(r.rois(), rois);
-			written.add(maps);
-			written.add(rois);
-		}
-		return written;
+		return SaveSet.all(set -> {
+			set.createDirectories(dir);
+			List<Path> written = new ArrayList<>();
+			Path csv = dir.resolve(CSV), importance = dir.resolve(IMPORTANCE_MAPS);
+			ResultsCsvWriter.write(header(), r.rows(), csv);
+			HeatmapWriter.save(r.importanceMaps(), importance);
+			written.add(csv);
+			written.add(importance);
+			if (r.maps() != null) {
+				Path maps = dir.resolve(MAPS), rois = dir.resolve(ROIS);
+				HeatmapWriter.save(r.maps(), maps);
+				RoiWriter.save(r.rois(), rois);
+				written.add(maps);
+				written.add(rois);
+			}
+			return written;
+		});
 	}
 
 	/**

@@ -20,6 +20,7 @@ import org.conceptscope.model.ModelConfig;
 import org.conceptscope.model.ModelSignature;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.model.TensorSpec;
+import org.conceptscope.util.SaveSet;
 
 /**
  * What Model Info shows about a model: its name, signature (input, logits, probabilities), the
@@ -113,11 +114,13 @@ public record ModelReport(String name, Path folder, String text, List<String> la
 
 	/** Writes "name-info.txt" and "name-layers.csv" into the folder (created if missing). */
 	public List<Path> save(Path dir) throws IOException {
-		Files.createDirectories(dir);
-		String base = AttributionOutputs.fileName(name);
-		Path info = dir.resolve(base + "-info.txt"), layers = dir.resolve(base + "-layers.csv");
-		AtomicFiles.write(info, text.getBytes(StandardCharsets.UTF_8));
-		ResultsCsvWriter.write(layerHeader, layerRows, layers);
-		return List.of(info, layers);
+		return SaveSet.all(set -> {
+			set.createDirectories(dir);
+			String base = AttributionOutputs.fileName(name);
+			Path info = dir.resolve(base + "-info.txt"), layers = dir.resolve(base + "-layers.csv");
+			AtomicFiles.write(info, text.getBytes(StandardCharsets.UTF_8));
+			ResultsCsvWriter.write(layerHeader, layerRows, layers);
+			return List.of(info, layers);
+		});
 	}
 }

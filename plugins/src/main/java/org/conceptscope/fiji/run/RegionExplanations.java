@@ -28,6 +28,7 @@ import org.conceptscope.attribution.RegionExplainer.Mode;
 import org.conceptscope.attribution.RegionExplainer.Region;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SaveSet;
 
 /**
  * Explains regions (ROIs) of an ImageJ image one by one ({@link RegionExplainer}): one table row per
@@ -170,11 +171,13 @@ public final class RegionExplanations {
 
 	/** Writes {@code <map title>.tif} and {@code <map title>.csv} into a folder (created if missing), each atomically; returns them. */
 	public static List<Path> save(Result r, Path dir) throws IOException {
-		Files.createDirectories(dir);
-		String base = r.maps().getTitle().replaceAll("[\\\\/:*?\"<>|\\p{Cntrl}]", "_");
-		Path tiff = dir.resolve(base + ".tif"), csv = dir.resolve(base + ".csv");
-		HeatmapWriter.save(r.maps(), tiff);
-		ResultsCsvWriter.write(HEADER, r.rows(), csv);
-		return List.of(tiff, csv);
+		return SaveSet.all(set -> {
+			set.createDirectories(dir);
+			String base = r.maps().getTitle().replaceAll("[\\\\/:*?\"<>|\\p{Cntrl}]", "_");
+			Path tiff = dir.resolve(base + ".tif"), csv = dir.resolve(base + ".csv");
+			HeatmapWriter.save(r.maps(), tiff);
+			ResultsCsvWriter.write(HEADER, r.rows(), csv);
+			return List.of(tiff, csv);
+		});
 	}
 }

@@ -22,6 +22,7 @@ import org.conceptscope.mechanistic.SharingRatioAnalysis;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SaveSet;
 
 /**
  * Sharing Ratio Decomposition, whichever way it is started: per slice/frame, the SRD relevance
@@ -72,13 +73,15 @@ public final class SharingRatioRun {
 	}
 
 	static Result save(Result r, ImagePlus image, Path dir) throws IOException {
-		Files.createDirectories(dir);
-		String base = AttributionOutputs.fileName(MapChannels.shortTitle(image)) + "-srd";
-		Path tiff = dir.resolve(AttributionOutputs.fileName(r.image().getTitle()) + ".tif");
-		Path zip = dir.resolve(base + "-RoiSet.zip"), csv = dir.resolve(base + "-results.csv");
-		HeatmapWriter.save(r.image(), tiff);
-		RoiWriter.save(r.rois(), zip);
-		ResultsCsvWriter.write(r.header(), r.rows(), csv);
-		return new Result(r.analysis(), r.image(), r.rois(), r.header(), r.rows(), List.of(tiff, zip, csv));
+		return SaveSet.all(set -> {
+			set.createDirectories(dir);
+			String base = AttributionOutputs.fileName(MapChannels.shortTitle(image)) + "-srd";
+			Path tiff = dir.resolve(AttributionOutputs.fileName(r.image().getTitle()) + ".tif");
+			Path zip = dir.resolve(base + "-RoiSet.zip"), csv = dir.resolve(base + "-results.csv");
+			HeatmapWriter.save(r.image(), tiff);
+			RoiWriter.save(r.rois(), zip);
+			ResultsCsvWriter.write(r.header(), r.rows(), csv);
+			return new Result(r.analysis(), r.image(), r.rois(), r.header(), r.rows(), List.of(tiff, zip, csv));
+		});
 	}
 }

@@ -32,6 +32,7 @@ import org.conceptscope.tcav.CavBank;
 import org.conceptscope.tcav.Tcav;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SaveSet;
 
 /**
  * TCAV, whichever way it is started: concepts given as folders of example images (one subfolder
@@ -239,19 +240,21 @@ public final class TcavRun {
 	}
 
 	static Result save(Result r, TcavSettings s, String modelName) throws IOException {
-		Files.createDirectories(s.saveDir);
-		List<Path> written = new ArrayList<>();
-		boolean test = r.test() != null;
-		Path csv = s.saveDir.resolve(test ? CSV : SCORES_CSV), png = s.saveDir.resolve(test ? PLOT : SCORES_PLOT);
-		ResultsCsvWriter.write(r.header(), r.rows(), csv);
-		ConceptDiscoveryRun.savePng(r.plot(), png);
-		written.add(csv);
-		written.add(png);
-		if (test) {
-			Path bank = s.saveDir.resolve(BANK);
-			r.test().bank(modelName).save(bank);
-			written.add(bank);
-		}
-		return new Result(r.test(), r.scores(), r.header(), r.rows(), r.plot(), written);
+		return SaveSet.all(set -> {
+			set.createDirectories(s.saveDir);
+			List<Path> written = new ArrayList<>();
+			boolean test = r.test() != null;
+			Path csv = s.saveDir.resolve(test ? CSV : SCORES_CSV), png = s.saveDir.resolve(test ? PLOT : SCORES_PLOT);
+			ResultsCsvWriter.write(r.header(), r.rows(), csv);
+			ConceptDiscoveryRun.savePng(r.plot(), png);
+			written.add(csv);
+			written.add(png);
+			if (test) {
+				Path bank = s.saveDir.resolve(BANK);
+				r.test().bank(modelName).save(bank);
+				written.add(bank);
+			}
+			return new Result(r.test(), r.scores(), r.header(), r.rows(), r.plot(), written);
+		});
 	}
 }

@@ -3,12 +3,14 @@ package org.conceptscope.fiji.write;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 import org.conceptscope.util.AtomicWrite;
+import org.conceptscope.util.SaveSet;
 
 /**
  * Writes a file so that readers see either the old file or the complete new one, never a
@@ -69,23 +71,47 @@ public final class AtomicFiles {
 			return target;
 		}
 
-		/** The temporary file's channel, for positioned writes; do not close it. */
-		public FileChannel channel() {
-			return channel;
+		/** Writes all of the buffer at the file's position. Failures (a full disk) name the target file, as every write here does. */
+		public void write(ByteBuffer b) throws IOException {
+			try {
+				while (b.hasRemaining()) channel.write(b);
+			} catch (IOException e) {
+				throw AtomicWrite.failure(target, e);
+			}
 		}
 
-		/** A stream appending at the channel's position (unbuffered; closing it does not close the file). */
+		/** Writes all of the buffer at {@code position}, leaving the file's position as it was. */
+		public void write(ByteBuffer b, long position) throws IOException {
+			try {
+				for (long at = position; b.hasRemaining(); ) at += channel.write(b, at);
+			} catch (IOException e) {
+				throw AtomicWrite.failure(target, e);
+			}
+		}
+
+		/** Moves the file's position (where {@link #write(ByteBuffer)} and {@link #stream()} append). */
+		public void position(long position) throws IOException {
+			channel.position(position);
+		}
+
+		/** A stream appending at the file's position (unbuffered; closing it does not close the file). */
 		public OutputStream stream() {
-			return AtomicWrite.unclosable(Channels.newOutputStream(channel));
+			return AtomicWrite.unclosable(AtomicWrite.namingFailures(Channels.newOutputStream(channel), target));
 		}
 
-		/** Syncs the content to disk and moves it over the target. */
+		/** Syncs the content to disk and moves it over the target (inside an open {@link SaveSet}, at the set's commit). */
 		public void commit() throws IOException {
 			if (closed) throw new IllegalStateException("The file " + target + " was already closed.");
-			channel.force(true);
-			channel.close();
+			try {
+				channel.force(true);
+				channel.close();
+			} catch (IOException e) {
+				throw AtomicWrite.failure(target, e);
+			}
 			closed = true;
-			AtomicWrite.moveIntoPlace(temp, target);
+			SaveSet set = SaveSet.current();
+			if (set != null) set.stageFile(temp, target); // moved with the rest of the set, or deleted
+			else AtomicWrite.moveIntoPlace(temp, target);
 			committed = true;
 		}
 

@@ -87,7 +87,7 @@ public final class TiffStackWriter implements Closeable {
 		this.file = AtomicFiles.begin(target);
 		try {
 			writeHeader(everyIfd, otherIfds, otherIfdSize);
-			file.channel().position(dataStart);
+			file.position(dataStart);
 		} catch (IOException | RuntimeException e) {
 			file.close();
 			throw e;
@@ -117,7 +117,7 @@ public final class TiffStackWriter implements Closeable {
 			}
 		}
 		plane.limit(plane.capacity());
-		while (plane.hasRemaining()) file.channel().write(plane);
+		file.write(plane);
 		written++;
 	}
 
@@ -125,7 +125,7 @@ public final class TiffStackWriter implements Closeable {
 	public void commit() throws IOException {
 		if (written != planes) throw new IllegalStateException("Only " + written + " of " + planes + " planes were written.");
 		ByteBuffer d = description(min <= max ? min : 0, min <= max ? max : 1);
-		file.channel().write(d, descriptionOffset);
+		file.write(d, descriptionOffset);
 		file.commit();
 	}
 
@@ -155,7 +155,7 @@ public final class TiffStackWriter implements Closeable {
 			}
 		}
 		b.flip();
-		while (b.hasRemaining()) file.channel().write(b);
+		file.write(b);
 	}
 
 	/** The entries of IFD i, in ascending tag order as TIFF requires. */

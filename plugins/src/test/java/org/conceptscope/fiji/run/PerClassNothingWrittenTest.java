@@ -1,15 +1,20 @@
 package org.conceptscope.fiji.run;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
+import java.util.stream.Stream;
 
 import org.conceptscope.fiji.TestFiles;
 import org.conceptscope.testmodels.LabelledPatchFolders;
@@ -21,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Concept Discovery per class writes nothing until every class is computed: a run cancelled while the
  * holistic maps of its second class are computed (after the first class's are done) leaves save_dir
  * absent, as the status line "cancelled; nothing was written" says; the same run to its end writes
- * every class's folder and classes.csv.
+ * every class's folder and classes.csv; and a rerun whose last file cannot be written keeps every
+ * file of the first run as it was (the class folders are one set of files).
  */
 class PerClassNothingWrittenTest {
 
@@ -61,6 +67,29 @@ class PerClassNothingWrittenTest {
 		for (ConceptDiscoveryRun.Result c : r.results()) {
 			assertTrue(Files.exists(s.saveDir.resolve(AttributionOutputs.fileName(c.bank().className)).resolve("concepts.json")), c.bank().className);
 		}
+
+		// The same folder again, with another seed, where the last class's plot cannot be written (a folder has its
+		// name): the run fails at its last file, and every file of the first run is kept as it was, none new beside them.
+		ConceptDiscoveryRun.Result last = r.results().get(r.results().size() - 1);
+		Path blocked = s.saveDir.resolve(AttributionOutputs.fileName(last.bank().className)).resolve(ConceptDiscoveryRun.PLOT);
+		Files.delete(blocked);
+		Files.createDirectory(blocked);
+		Map<Path, byte[]> before = contents(s.saveDir);
+		s.seed = s.seed + 1;
+		IOException failure = assertThrows(IOException.class, () -> ConceptDiscoveryRun.perClass(s, Progress.NONE));
+		assertTrue(failure.getMessage().contains(blocked.toString()), failure.getMessage());
+		Map<Path, byte[]> after = contents(s.saveDir);
+		assertEquals(before.keySet(), after.keySet(), "no file added, none removed, no temporary file left");
+		for (Path f : before.keySet()) assertArrayEquals(before.get(f), after.get(f), "kept as the first run wrote it: " + f);
+	}
+
+	/** Every file under the folder, by path, with its bytes. */
+	private static Map<Path, byte[]> contents(Path dir) throws IOException {
+		Map<Path, byte[]> files = new TreeMap<>();
+		try (Stream<Path> s = Files.walk(dir)) {
+			for (Path p : (Iterable<Path>) s::iterator) files.put(dir.relativize(p), Files.isRegularFile(p) ? Files.readAllBytes(p) : new byte[0]);
+		}
+		return files;
 	}
 
 	/** Class folders that would be one on a file system that ignores case, or once made file names, each get their class index. */
