@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -18,6 +17,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.conceptscope.fiji.batch.Batch;
 import org.conceptscope.fiji.batch.BatchJob;
+import org.conceptscope.util.Folders;
 
 /**
  * The batch runner on Apache Spark: {@code java -jar conceptscope-spark.jar input=... model=...
@@ -100,7 +100,7 @@ public final class SparkBatch {
 			if (status != 0 || results.isEmpty()) return status;
 			try {
 				Path parquet = parquet(results.get(0));
-				if (!Files.isDirectory(parquet)) {
+				if (!current(parquet, results.get(0))) {
 					writeParquet(spark.session(), results.get(0), parquet);
 					out.println(parquet);
 				}
@@ -112,6 +112,14 @@ public final class SparkBatch {
 		}
 	}
 
+	/**
+	 * Whether the Parquet table was made from this results CSV: it exists and is newer. A resumed run that
+	 * found its results finished keeps the table; a run that wrote new results (other settings, restart) does not.
+	 */
+	static boolean current(Path parquet, Path csv) throws IOException {
+		return Files.isDirectory(parquet) && Files.getLastModifiedTime(parquet).compareTo(Files.getLastModifiedTime(csv)) >= 0;
+	}
+
 	/** {@code x-results.csv} → {@code x-results.parquet}. */
 	static Path parquet(Path csv) {
 		String name = csv.getFileName().toString();
@@ -120,26 +128,19 @@ public final class SparkBatch {
 
 	/**
 	 * The results CSV as a Parquet table (one file), written beside it in a temporary folder and
-	 * renamed: the table is complete or absent. Column names lose the characters Parquet refuses.
+	 * renamed over any older table: the table is complete or absent. Column names lose the characters Parquet refuses.
 	 */
 	static void writeParquet(SparkSession session, Path csv, Path parquet) throws IOException {
 		Dataset<Row> table = session.read().option("header", "true").option("inferSchema", "true").csv(csv.toString());
 		String[] names = table.columns();
 		for (int i = 0; i < names.length; i++) names[i] = names[i].replaceAll("[ ,;{}()\\n\\t=]", "_");
 		Path temporary = parquet.resolveSibling("." + parquet.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-		deleteTree(temporary);
+		Folders.deleteTree(temporary);
 		try {
 			table.toDF(names).coalesce(1).write().parquet(temporary.toString());
-			Files.move(temporary, parquet, StandardCopyOption.ATOMIC_MOVE);
+			Folders.replace(temporary, parquet); // a rerun's table replaces the last one
 		} finally {
-			deleteTree(temporary);
-		}
-	}
-
-	static void deleteTree(Path dir) throws IOException {
-		if (!Files.exists(dir)) return;
-		try (Stream<Path> s = Files.walk(dir)) {
-			for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
+			Folders.deleteTree(temporary);
 		}
 	}
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.conceptscope.fiji.batch.Batch;
+import org.conceptscope.util.Folders;
 
 /**
  * The Spark job against the single-JVM batch runner, measured in one run on one machine: a cohort
@@ -62,7 +63,7 @@ public final class SparkBench {
 				double seconds = (System.nanoTime() - t0) / 1e9;
 				if (status != 0) throw new IllegalStateException(labels[which] + " failed: " + err.toString(StandardCharsets.UTF_8));
 				if (r > 0) best[which] = Math.min(best[which], seconds);
-				SparkBatch.deleteTree(out);
+				Folders.deleteTree(out);
 			}
 		}
 		StringBuilder table = new StringBuilder();
@@ -81,7 +82,7 @@ public final class SparkBench {
 	static Path cohort(Path stack, Path folder, int n) throws IOException {
 		ImagePlus patches = IJ.openImage(stack.toString());
 		if (patches == null) throw new IOException(stack + " cannot be opened.");
-		SparkBatch.deleteTree(folder);
+		Folders.deleteTree(folder);
 		Files.createDirectories(folder);
 		for (int i = 0; i < n; i++) {
 			ImageStack one = new ImageStack(patches.getWidth(), patches.getHeight());

@@ -40,6 +40,7 @@ import org.conceptscope.fiji.write.Numbers;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.SaveSet;
 
 /**
  * CRAFT concept discovery over a cohort, on Spark: {@code input=<folder> model=... target=<class>
@@ -234,7 +235,7 @@ public final class SparkConcepts {
 		}
 
 		// Pass 3: importance and presence per image.
-		Broadcast<String> bankJson = jsc.broadcast(toJson(bank, s.saveDir()));
+		Broadcast<String> bankJson = jsc.broadcast(bank.toJson());
 		List<Located> located = jsc.parallelize(chunks, chunks.size()).map(c -> locate(s, model, t, names.value(), c, bankJson.value())).collect();
 		double[] importance = new double[bank.size()];
 		int images = 0;
@@ -256,27 +257,6 @@ public final class SparkConcepts {
 	static CraftOptions options(Settings s, String layer) {
 		return new CraftOptions(layer, s.patch(), s.stride(), s.concepts(), s.seed(), ConceptDiscoveryRun.TOLERANCE,
 			ConceptDiscoveryRun.MAX_ITERATIONS, s.examples());
-	}
-
-	/** The bank's JSON, as {@link ConceptBank#save} writes it (through a scratch file in save_dir). */
-	private static String toJson(ConceptBank bank, Path dir) throws IOException {
-		Path scratch = Files.createTempFile(dir, ".bank-", ".json");
-		try {
-			bank.save(scratch);
-			return Files.readString(scratch);
-		} finally {
-			Files.deleteIfExists(scratch);
-		}
-	}
-
-	private static ConceptBank fromJson(String json) throws IOException {
-		Path scratch = Files.createTempFile("conceptscope-bank-", ".json");
-		try {
-			Files.writeString(scratch, json);
-			return ConceptBank.load(scratch);
-		} finally {
-			Files.deleteIfExists(scratch);
-		}
 	}
 
 	// --- on the executors ---
@@ -359,7 +339,7 @@ public final class SparkConcepts {
 
 	private static Located locate(Settings s, String shipped, int target, List<String> files, int[] c, String bankJson) throws IOException {
 		Classifier classifier = model(shipped);
-		ConceptBank bank = fromJson(bankJson);
+		ConceptBank bank = ConceptBank.fromJson(bankJson, "The broadcast concept bank");
 		Chunk chunk = Chunk.load(classifier, s.input(), files, c[0], c[1], false);
 		List<Entry> entries = chunk.entries(classifier, target);
 		List<Integer> chosen = new ArrayList<>();
@@ -414,28 +394,31 @@ public final class SparkConcepts {
 		Map<List<Integer>, double[]> presence, SparkBatch.LazyContext spark) throws IOException {
 		Path dir = s.saveDir();
 		Path bankFile = dir.resolve(BANK), importance = dir.resolve(IMPORTANCE), perImage = dir.resolve(PER_IMAGE);
-		bank.save(bankFile);
-		List<List<String>> rows = new ArrayList<>();
-		for (int k = 0; k < bank.size(); k++) rows.add(List.of(Integer.toString(k + 1), Numbers.number(bank.importance[k])));
-		ResultsCsvWriter.write(List.of("concept", "importance"), rows, importance);
-		List<String> header = new ArrayList<>(List.of("file", "slice", "x", "y", "predicted", "p_" + bank.className, "selected"));
-		for (int k = 1; k <= bank.size(); k++) header.add("concept_" + k);
-		header.add("dominant_concept");
-		rows = new ArrayList<>();
-		for (Entry e : entries) {
-			double[] p = presence.get(List.of(e.file(), e.entry()));
-			List<String> row = new ArrayList<>(List.of(files.get(e.file()), Integer.toString(e.slice()), Integer.toString(e.x()),
-				Integer.toString(e.y()), Integer.toString(e.predicted()),
-				Numbers.number(e.targetProbability()), Boolean.toString(p != null)));
-			int dominant = 0;
-			for (int k = 0; k < bank.size(); k++) {
-				row.add(p == null ? "" : Numbers.number(p[k]));
-				if (p != null && p[k] > p[dominant]) dominant = k;
+		SaveSet.all(set -> { // the three files together; the Parquet table is then made from the CSV in place
+			bank.save(bankFile);
+			List<List<String>> rows = new ArrayList<>();
+			for (int k = 0; k < bank.size(); k++) rows.add(List.of(Integer.toString(k + 1), Numbers.number(bank.importance[k])));
+			ResultsCsvWriter.write(List.of("concept", "importance"), rows, importance);
+			List<String> header = new ArrayList<>(List.of("file", "slice", "x", "y", "predicted", "p_" + bank.className, "selected"));
+			for (int k = 1; k <= bank.size(); k++) header.add("concept_" + k);
+			header.add("dominant_concept");
+			rows = new ArrayList<>();
+			for (Entry e : entries) {
+				double[] p = presence.get(List.of(e.file(), e.entry()));
+				List<String> row = new ArrayList<>(List.of(files.get(e.file()), Integer.toString(e.slice()), Integer.toString(e.x()),
+					Integer.toString(e.y()), Integer.toString(e.predicted()),
+					Numbers.number(e.targetProbability()), Boolean.toString(p != null)));
+				int dominant = 0;
+				for (int k = 0; k < bank.size(); k++) {
+					row.add(p == null ? "" : Numbers.number(p[k]));
+					if (p != null && p[k] > p[dominant]) dominant = k;
+				}
+				row.add(p == null ? "" : Integer.toString(dominant + 1));
+				rows.add(row);
 			}
-			row.add(p == null ? "" : Integer.toString(dominant + 1));
-			rows.add(row);
-		}
-		ResultsCsvWriter.write(header, rows, perImage);
+			ResultsCsvWriter.write(header, rows, perImage);
+			return null;
+		});
 		Path parquet = SparkBatch.parquet(perImage);
 		SparkBatch.writeParquet(spark.session(), perImage, parquet);
 		return List.of(bankFile, importance, perImage, parquet);

@@ -29,6 +29,7 @@ import org.conceptscope.metrics.MegeReco;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Folders;
 import org.conceptscope.util.Progress;
 
 /**
@@ -191,7 +192,7 @@ final class SparkMegeReco {
 			foldOf.destroy();
 			return MegeRecoRun.report(s, all.results()).written();
 		} finally {
-			SparkBatch.deleteTree(scratch);
+			Folders.deleteTree(scratch);
 		}
 	}
 
@@ -229,7 +230,7 @@ final class SparkMegeReco {
 			return new FoldModel(f, bytes, data.images().images().stream().mapToInt(imp -> ImagePlusTensors.batches(imp).size()).toArray(),
 				data.images().sources(), far);
 		} finally {
-			SparkBatch.deleteTree(dir);
+			Folders.deleteTree(dir);
 		}
 	}
 

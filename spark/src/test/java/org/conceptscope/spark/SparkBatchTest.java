@@ -83,6 +83,26 @@ class SparkBatchTest {
 		return a.toArray(String[]::new);
 	}
 
+	/** The Parquet table has the CSV's rows, value by value (numbers compared as numbers). */
+	static void assertParquetHoldsTheTable(Path parquet, List<String> csv) {
+		SparkSession reader = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+		try {
+			List<Row> rows = reader.read().parquet(parquet.toString()).collectAsList();
+			assertEquals(csv.size() - 1, rows.size(), "one row per slice");
+			for (int i = 0; i < rows.size(); i++) {
+				String[] values = csv.get(i + 1).split(",", -1);
+				for (int c = 0; c < values.length; c++) {
+					Object got = rows.get(i).get(c);
+					if (values[c].isEmpty()) assertEquals(null, got, "column " + c + " of row " + i);
+					else if (got instanceof Number n) assertEquals(Double.parseDouble(values[c]), n.doubleValue(), 0, "column " + c + " of row " + i);
+					else assertEquals(values[c], String.valueOf(got), "column " + c + " of row " + i);
+				}
+			}
+		} finally {
+			reader.stop();
+		}
+	}
+
 	private static String[] with(String[] args, String... more) {
 		String[] out = Arrays.copyOf(args, args.length + more.length);
 		System.arraycopy(more, 0, out, args.length, more.length);
@@ -104,19 +124,16 @@ class SparkBatchTest {
 
 		Path parquet = spark.resolve(base + "-results.parquet");
 		assertTrue(run.out().contains(parquet.toString()), run.out());
-		List<String> csv = Files.readAllLines(spark.resolve(base + "-results.csv"));
-		SparkSession reader = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
-		try {
-			List<Row> rows = reader.read().parquet(parquet.toString()).collectAsList();
-			assertEquals(csv.size() - 1, rows.size(), "one row per slice");
-			List<String> header = List.of(csv.get(0).split(","));
-			int file = header.indexOf("file");
-			for (int i = 0; i < rows.size(); i++) {
-				assertEquals(csv.get(i + 1).split(",")[file], rows.get(i).getString(rows.get(i).fieldIndex("file")), "row " + i);
-			}
-		} finally {
-			reader.stop();
-		}
+		assertParquetHoldsTheTable(parquet, Files.readAllLines(spark.resolve(base + "-results.csv")));
+
+		// The same save_dir with another seed (restart replaces the results): new results, so the Parquet table is made again from them, not kept from the first run
+		List<String> first = Files.readAllLines(spark.resolve(base + "-results.csv"));
+		Run again = spark(with(args(spark, "method=smoothgrad", "samples=4", "seed=8"), "master=local[2]", "restart"), SparkParts.TaskHook.NONE);
+		assertEquals(0, again.status(), again.err());
+		List<String> second = Files.readAllLines(spark.resolve(base + "-results.csv"));
+		assertNotEquals(first, second, "another seed, other SmoothGrad maps");
+		assertTrue(again.out().contains(parquet.toString()), again.out());
+		assertParquetHoldsTheTable(parquet, second);
 		try (Stream<Path> s = Files.list(spark)) {
 			assertTrue(s.noneMatch(p -> p.getFileName().toString().contains(".tmp")), "no temporary file left");
 		}

@@ -230,6 +230,19 @@ class SparkConceptsTest {
 			+ " trained on"), warnings.get(0));
 		assertTrue(warnings.get(0).endsWith(" (3 of the 7 files are far.)"), warnings.get(0));
 		assertTrue(!printed.contains("far from what the model"), "the tasks print no domain line: " + printed);
+
+		// The same save_dir with two concepts: the tables and their Parquet twin are the new run's (the old table is replaced)
+		a.set(a.indexOf("concepts=3"), "concepts=2");
+		Run again = run(a.toArray(String[]::new));
+		assertEquals(0, again.status(), again.err());
+		Path out = work.resolve("far-cohort");
+		assertEquals(2, ConceptBank.load(out.resolve(SparkConcepts.BANK)).size());
+		List<String> lines = Files.readAllLines(out.resolve(SparkConcepts.PER_IMAGE));
+		assertTrue(lines.get(0).contains("concept_2") && !lines.get(0).contains("concept_3"), lines.get(0));
+		assertParquetTypedAsTheTable(out.resolve("concepts-per-image.parquet"), lines);
+		try (java.util.stream.Stream<Path> files = Files.list(out)) {
+			assertEquals(List.of(), files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).toList(), "no hidden leftover");
+		}
 	}
 
 	private static ImagePlus crop(ImagePlus image, int x, int y, int w, int h) {
