@@ -1,5 +1,8 @@
 package org.conceptscope.concepts;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -48,6 +51,37 @@ public final class ConceptLocalization {
 		}
 		FloatTensor small = new FloatTensor(new long[] { n, h, w, k }, coarse);
 		return new ConceptMaps(upsample(small, height, width), small);
+	}
+
+	/** Images localised per part of this many, so a long stack reports progress and can be stopped between parts. */
+	static final int PART = 16;
+
+	/**
+	 * {@link #localize(Classifier, ConceptBank, FloatTensor)} part by part of {@value #PART} images (each image's maps do
+	 * not depend on the others'), reporting images done.
+	 *
+	 * @throws java.util.concurrent.CancellationException when progress asks to stop
+	 */
+	public static ConceptMaps localize(Classifier classifier, ConceptBank bank, FloatTensor images, Progress progress) {
+		int n = (int) images.dim(0);
+		if (n <= PART) {
+			if (!progress.report(0, n, "concept maps")) throw new java.util.concurrent.CancellationException("cancelled");
+			ConceptMaps m = localize(classifier, bank, images);
+			progress.report(n, n, "concept maps");
+			return m;
+		}
+		List<FloatTensor> maps = new ArrayList<>(), coarse = new ArrayList<>();
+		for (int from = 0; from < n; from += PART) {
+			if (!progress.report(from, n, "concept maps")) {
+				throw new java.util.concurrent.CancellationException("Concept maps cancelled after " + from + " of " + n + " images.");
+			}
+			int to = Math.min(n, from + PART);
+			ConceptMaps m = localize(classifier, bank, images.rows(java.util.stream.IntStream.range(from, to).toArray()));
+			maps.add(m.maps());
+			coarse.add(m.coarse());
+		}
+		progress.report(n, n, "concept maps");
+		return new ConceptMaps(FloatTensor.concat(maps), FloatTensor.concat(coarse));
 	}
 
 	/**

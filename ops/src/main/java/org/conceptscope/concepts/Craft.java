@@ -47,6 +47,11 @@ public final class Craft {
 		return bank(classifier, crops.layer(), classIndex, options, nmf, crops.clippedFraction(), crops.origins());
 	}
 
+	/** Refuses a layer CRAFT cannot read (unknown, or neither [N, h, w, c] nor [N, c]) before any image goes through the model. */
+	public static void checkLayer(Classifier classifier, String layer) {
+		LayerActivations.spatialOrVector(classifier, layer);
+	}
+
 	static void checkClass(Classifier classifier, int classIndex) {
 		if (classIndex < 0 || classIndex >= classifier.numClasses()) {
 			throw new IllegalArgumentException("Class " + classIndex + " does not exist; classes: " + classifier.classNames() + ".");

@@ -72,6 +72,7 @@ public final class SharingRatioAnalysis {
 		int n = (int) images.dim(0), height = (int) images.dim(1), width = (int) images.dim(2);
 		int[] grid = erf == null ? null : grid(classifier, erf, width, height);
 		SharingRatioDecomposition srd = new SharingRatioDecomposition(classifier);
+		srd.checkStartLayer(startLayer, spatialLayers(classifier)); // before the stack goes through the model
 		ActivationPatternPrediction apop = new ActivationPatternPrediction(classifier);
 		int[] predicted = classifier.logits(images).argmaxRows();
 		ReceptiveField.Rect field = null;

@@ -206,13 +206,23 @@ public final class SharingRatioDecomposition {
 	}
 
 	/**
+	 * Refuses a start layer that is not on the decomposed path (null or blank: the pixels, always fine), naming the
+	 * spatial layers given (those on the path), before any image is decomposed.
+	 */
+	public void checkStartLayer(String layer, List<String> spatialLayers) {
+		if (layer == null || layer.isBlank() || byName.containsKey(layer)) return;
+		throw new IllegalArgumentException("The start layer '" + layer + "' is not on the path from the input to the logits"
+			+ (spatialLayers == null ? "." : "; spatial layers on it: " + spatialLayers.stream().filter(byName::containsKey).toList() + "."));
+	}
+
+	/**
 	 * The decomposition of the target logit started at the PFVs of a spatial layer instead of the pixels (null or blank:
 	 * {@link #classRelevance(FloatTensor, int)}): the map [1, h, w] is each PFV's share of the logit, and the bias share is
 	 * the one kept by the biases above the layer, so map sum plus bias share is the logit on a network without skips around it.
 	 */
 	public Decomposition classRelevance(FloatTensor image, int target, String layer) {
 		if (layer == null || layer.isBlank()) return classRelevance(image, target);
-		if (!byName.containsKey(layer)) throw new IllegalArgumentException("Layer '" + layer + "' is not on the path from input to logits.");
+		checkStartLayer(layer, null);
 		Map<String, Box> values = IntervalPropagation.propagate(program, Box.point(image.shape(), image.data()));
 		long[] shape = values.get(layer).shape();
 		if (shape.length != 4) {

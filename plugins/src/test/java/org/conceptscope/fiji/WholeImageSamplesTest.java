@@ -72,6 +72,8 @@ class WholeImageSamplesTest {
 		assertTrue(palette.isColorLut());
 		save(palette, "palette/indexed.png");
 		save(crop(image, 400, 400, 32), "palette/other.png");
+		save(crop(image, 96, 64, TILE), "same-name/a.png");
+		assertTrue(new FileSaver(new ImagePlus("a", crop(image, 320, 224, TILE))).saveAsTiff(work.resolve("same-name/a.tif").toString()));
 		save(palette.convertToRGB(), "indexed-as-rgb.png");
 		ImageProcessor small = palette.duplicate();
 		small.setRoi(16, 16, 32, 32);
@@ -121,6 +123,9 @@ class WholeImageSamplesTest {
 		runs.put("graph-palette", new Macro("setBatchMode(true);\nopen('" + work.resolve("palette/indexed.png") + "');\nrun('Concept Graph...',"
 			+ " 'model=[" + model + "] layers=[conv2/relu,conv3/relu] scope=class target=predicted concepts=2 samples=50 seed=7 steps=4"
 			+ " examples=2 output=channel save_dir=[" + work.resolve("cg-palette") + "]');\n", ""));
+		runs.put("graph-same-name", new Macro("setBatchMode(true);\nrun('Concept Graph...', 'model=[" + model + "] folder=["
+			+ work.resolve("same-name") + "] layers=[conv2/relu,conv3/relu] scope=class target=predicted concepts=2 samples=50 seed=7 steps=4"
+			+ " examples=2 output=channel save_dir=[" + work.resolve("cg-same-name") + "]');\n", ""));
 		logs = MacroRunner.run(runs, work);
 	}
 
@@ -208,6 +213,19 @@ class WholeImageSamplesTest {
 		ImagePlus maps = IJ.openImage(work.resolve("cg-palette/indexed-concept-graph.tif").toString());
 		assertEquals(64, maps.getWidth());
 		assertEquals(3 + 2 + 2, maps.getNChannels(), "R, G, B of the palette's colours and two concepts of each layer");
+	}
+
+	/** A folder holding a.png and a.tif: each image's maps and ROIs get a file of their own, numbered in the folder's order. */
+	@Test
+	void imagesOfOneNameInAFolderKeepTheirOwnMapFiles() throws Exception {
+		assertFalse(logs.get("graph-same-name").contains("Error"), logs.get("graph-same-name"));
+		Path out = work.resolve("cg-same-name");
+		for (int i = 1; i <= 2; i++) {
+			ImagePlus maps = IJ.openImage(out.resolve("a-concept-graph-" + i + ".tif").toString());
+			assertEquals(TILE, maps.getWidth(), "image " + i);
+			assertTrue(Files.isRegularFile(out.resolve("a-" + i + "-concept-graph-RoiSet.zip")), "image " + i + ": " + TestFiles.names(out));
+		}
+		assertFalse(Files.exists(out.resolve("a-concept-graph.tif")), TestFiles.names(out).toString());
 	}
 
 	/** Attribution (a 64x64 palette image, tiled) and SRD (a 32x32 one) read a palette as its colours: the RGB twin's results. */

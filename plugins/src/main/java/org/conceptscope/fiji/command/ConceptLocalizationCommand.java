@@ -23,11 +23,12 @@ import org.scijava.ui.UIService;
 	description = "Where each concept of a saved concept bank sits, on every slice of an image")
 public class ConceptLocalizationCommand extends CommandInputs.ConceptLocalization {
 
-	@Parameter(label = "Concept maps", type = ItemIO.OUTPUT)
-	private ImagePlus localization;
-
+	// Fiji shows outputs in the order declared, and the last one shown becomes the current image: the maps, as in ImageJ 1.x.
 	@Parameter(label = "Dominant concept", type = ItemIO.OUTPUT)
 	private ImagePlus labels;
+
+	@Parameter(label = "Concept maps", type = ItemIO.OUTPUT)
+	private ImagePlus localization;
 
 	@Parameter
 	private LogService log;

@@ -111,7 +111,15 @@ final class SpecDialog {
 			switch (p.type()) {
 				case FOLDER, FILE, TEXT -> text.put(p.key(), gd.getNextString().trim());
 				case CHOICE -> text.put(p.key(), gd.getNextChoice());
-				case FLAG -> text.put(p.key(), Boolean.toString(gd.getNextBoolean()));
+				case FLAG -> {
+					boolean on = gd.getNextBoolean();
+					text.put(p.key(), Boolean.toString(on));
+					// ImageJ records a ticked box as its key and an unticked one not at all, which reads back as the default:
+					// a box ticked by default (bias) records its false
+					if (!on && Boolean.TRUE.equals(p.defaultValue()) && ij.plugin.frame.Recorder.record) {
+						ij.plugin.frame.Recorder.recordOption(p.key(), "false");
+					}
+				}
 				case INTEGER, LONG, NUMBER -> {
 					double v = gd.getNextNumber();
 					text.put(p.key(), org.conceptscope.fiji.param.OptionText.number(v));

@@ -88,4 +88,20 @@ public final class AttributionOutputs {
 	public static String fileName(String name) {
 		return name.replaceAll("[\\\\/:*?\"<>|\\p{Cntrl}]", "_");
 	}
+
+	/**
+	 * Names made file names, where two would be one (also on a file system that ignores case: "a/b" and "a_b",
+	 * "Tumour" and "tumour") each with {@code -<tag>} appended, so no output replaces another of the same run.
+	 */
+	public static List<String> distinctFileNames(List<String> names, List<String> tags) {
+		List<String> files = names.stream().map(AttributionOutputs::fileName).toList();
+		java.util.Map<String, Long> seen = files.stream().collect(java.util.stream.Collectors.groupingBy(n -> n.toLowerCase(java.util.Locale.ROOT),
+			java.util.stream.Collectors.counting()));
+		List<String> out = new ArrayList<>();
+		for (int i = 0; i < files.size(); i++) {
+			String n = files.get(i);
+			out.add(seen.get(n.toLowerCase(java.util.Locale.ROOT)) > 1 ? n + "-" + tags.get(i) : n);
+		}
+		return out;
+	}
 }

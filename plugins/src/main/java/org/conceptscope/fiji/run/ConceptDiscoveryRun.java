@@ -81,12 +81,13 @@ public final class ConceptDiscoveryRun {
 			throw new IllegalArgumentException("Headless, Concept Discovery needs " + ConceptDiscoverySettings.SAVE_DIR
 				+ "=[folder] for concepts.json, atlas.tif and importance.csv: nothing could be shown.");
 		}
-		ImageSet given = inputs(image, s.folder, progress);
 		try (Classifier classifier = Models.open(s.model)) {
+			String layer = layer(s, classifier);
+			TargetClass.parse(s.target, classifier.classNames()); // a typo is refused before a folder is read
+			ImageSet given = inputs(image, s.folder, progress);
 			ImageSet images = ModelSizeInputs.samples(given, classifier, CommandSpecs.CONCEPT_DISCOVERY);
 			FloatTensor batch = Models.input(images, classifier);
 			int target = majorityTarget(s.target, classifier, batch);
-			String layer = s.layer == null || s.layer.isBlank() ? GradCam.lastSpatialLayer(classifier) : s.layer.trim();
 			CraftOptions options = new CraftOptions(layer, s.patch, s.stride, s.concepts, s.seed, TOLERANCE, MAX_ITERATIONS, s.examples);
 			ConceptBank bank = Craft.fit(classifier, batch, target, options, progress);
 			bank.importance = ConceptImportance.sobol(classifier, bank, batch, s.designs, s.seed, progress);
@@ -140,6 +141,8 @@ public final class ConceptDiscoveryRun {
 			throw new IllegalArgumentException("per_class=true writes one folder per class: set " + ConceptDiscoverySettings.SAVE_DIR + "=[folder].");
 		}
 		try (Classifier classifier = Models.open(s.model)) {
+			String layer = layer(s, classifier);
+			int k = TargetClass.parse(s.target, classifier.classNames()); // a typo is refused before a folder is read
 			ImageSet images;
 			FloatTensor batch;
 			int[] labels = null;
@@ -152,9 +155,7 @@ public final class ConceptDiscoveryRun {
 				images = ModelSizeInputs.samples(ImageSet.ofFolder(s.folder, progress), classifier, CommandSpecs.CONCEPT_DISCOVERY);
 				batch = Models.input(images, classifier);
 			}
-			int k = TargetClass.parse(s.target, classifier.classNames());
 			int[] classes = k == AttributionMethod.PREDICTED ? null : new int[] { k };
-			String layer = s.layer == null || s.layer.isBlank() ? GradCam.lastSpatialLayer(classifier) : s.layer.trim();
 			CraftOptions options = new CraftOptions(layer, s.patch, s.stride, s.concepts, s.seed, TOLERANCE, MAX_ITERATIONS, s.examples);
 			List<CraftPerClass.ClassConcepts> all = CraftPerClass.fit(classifier, batch, labels, classes, s.classImages, options, s.designs, progress);
 			List<Result> results = new ArrayList<>();
@@ -202,15 +203,8 @@ public final class ConceptDiscoveryRun {
 	 * ignores case ("a/b" and "a_b", "Tumour" and "tumour"), each of them with its class index appended.
 	 */
 	static List<String> classFolders(List<ConceptBank> banks) {
-		List<String> names = banks.stream().map(b -> AttributionOutputs.fileName(b.className)).toList();
-		java.util.Map<String, Long> seen = names.stream().collect(java.util.stream.Collectors.groupingBy(n -> n.toLowerCase(java.util.Locale.ROOT),
-			java.util.stream.Collectors.counting()));
-		List<String> out = new ArrayList<>();
-		for (int i = 0; i < names.size(); i++) {
-			String n = names.get(i);
-			out.add(seen.get(n.toLowerCase(java.util.Locale.ROOT)) > 1 ? n + "-" + banks.get(i).classIndex : n);
-		}
-		return out;
+		return AttributionOutputs.distinctFileNames(banks.stream().map(b -> b.className).toList(),
+			banks.stream().map(b -> Integer.toString(b.classIndex)).toList());
 	}
 
 	/** One sentence: the classes explained and their image counts. */
@@ -241,6 +235,13 @@ public final class ConceptDiscoveryRun {
 	}
 
 	/** The class a target names; "predicted" is the class most images are predicted as. */
+	/** The layer to read (the last spatial one unless given), checked before any image is read. */
+	private static String layer(ConceptDiscoverySettings s, Classifier classifier) {
+		String layer = s.layer == null || s.layer.isBlank() ? GradCam.lastSpatialLayer(classifier) : s.layer.trim();
+		Craft.checkLayer(classifier, layer);
+		return layer;
+	}
+
 	static int majorityTarget(String target, Classifier classifier, FloatTensor batch) {
 		int k = TargetClass.parse(target, classifier.classNames());
 		return k == AttributionMethod.PREDICTED ? Craft.majorityClass(classifier, batch) : k;

@@ -79,8 +79,11 @@ public final class ConceptGraphRun {
 			throw new IllegalArgumentException("Headless, Concept Graph needs " + ConceptGraphSettings.SAVE_DIR
 				+ "=[folder] for the concept banks, montages, graph and maps: nothing could be shown.");
 		}
-		ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder, progress);
 		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "Concept Graph")) {
+			// a mistyped layer or class is refused before a folder is read
+			ConceptGraph.resolveLayers(classifier, s.layerList());
+			if (!s.datasetWide()) TargetClass.parse(s.target, classifier.classNames());
+			ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder, progress);
 			ImageSet images = ModelSizeInputs.samples(given, classifier, CommandSpecs.CONCEPT_GRAPH);
 			FloatTensor batch = Models.input(images, classifier);
 			ConceptGraph.Options options = new ConceptGraph.Options(s.layerList(), s.concepts, s.samples, s.seed, s.steps, s.examples,
@@ -95,7 +98,13 @@ public final class ConceptGraphRun {
 				montages.add(ErfMontage.build(bank, g.erfs().get(b), images, layerFile(bank.layer) + "-erf-montage"));
 			}
 			List<Maps> maps = new ArrayList<>();
-			for (ImagePlus imp : given.images()) maps.add(maps(classifier, g.banks(), Models.paletteAsRgb(imp, classifier), s, progress));
+			List<ImagePlus> mapped = given.images();
+			for (int i = 0; i < mapped.size(); i++) {
+				if (!progress.report(i, mapped.size(), "concept maps")) {
+					throw new java.util.concurrent.CancellationException("Cancelled after the maps of " + i + " of " + mapped.size() + " images.");
+				}
+				maps.add(maps(classifier, g.banks(), Models.paletteAsRgb(mapped.get(i), classifier), s, progress));
+			}
 			Result r = new Result(g, picture, montages, maps, edgeHeader(), edgeRows(g), nodeHeader(), nodeRows(g), List.of());
 			return s.saveDir == null ? r : save(r, s.saveDir);
 		}
@@ -203,9 +212,16 @@ public final class ConceptGraphRun {
 		return SaveSet.all(set -> {
 			set.createDirectories(dir);
 			List<Path> written = new ArrayList<>();
+			// layers, and images of a folder, whose file names would be one (a.tif and a.png) each get their number
+			List<String> layers = AttributionOutputs.distinctFileNames(r.graph().banks().stream().map(b -> layerFile(b.layer)).toList(),
+				numbers(r.graph().banks().size()));
+			List<String> maps = AttributionOutputs.distinctFileNames(r.maps().stream().map(m -> m.image().getTitle()).toList(),
+				numbers(r.maps().size()));
+			List<String> rois = AttributionOutputs.distinctFileNames(r.maps().stream().map(m -> MapChannels.shortTitle(m.source())).toList(),
+				numbers(r.maps().size()));
 			for (int b = 0; b < r.graph().banks().size(); b++) {
 				ConceptBank bank = r.graph().banks().get(b);
-				Path json = dir.resolve(layerFile(bank.layer) + "-concepts.json"), tif = dir.resolve(layerFile(bank.layer) + "-erf-montage.tif");
+				Path json = dir.resolve(layers.get(b) + "-concepts.json"), tif = dir.resolve(layers.get(b) + "-erf-montage.tif");
 				bank.save(json);
 				ConceptDiscoveryRun.saveTiff(r.montages().get(b), tif);
 				written.addAll(List.of(json, tif));
@@ -215,9 +231,10 @@ public final class ConceptGraphRun {
 			ResultsCsvWriter.write(r.nodeHeader(), r.nodeRows(), nodes);
 			ConceptDiscoveryRun.savePng(r.picture(), png);
 			written.addAll(List.of(edges, nodes, png));
-			for (Maps m : r.maps()) {
-				Path tiff = dir.resolve(AttributionOutputs.fileName(m.image().getTitle()) + ".tif");
-				Path zip = dir.resolve(AttributionOutputs.fileName(MapChannels.shortTitle(m.source())) + "-concept-graph-RoiSet.zip");
+			for (int i = 0; i < r.maps().size(); i++) {
+				Maps m = r.maps().get(i);
+				Path tiff = dir.resolve(maps.get(i) + ".tif");
+				Path zip = dir.resolve(rois.get(i) + "-concept-graph-RoiSet.zip");
 				HeatmapWriter.save(m.image(), tiff);
 				RoiWriter.save(m.rois(), zip);
 				written.addAll(List.of(tiff, zip));
@@ -227,6 +244,11 @@ public final class ConceptGraphRun {
 	}
 
 	/** A layer name as part of a file name: conv2/relu gives conv2_relu. */
+	/** "1", "2", ... n. */
+	private static List<String> numbers(int n) {
+		return java.util.stream.IntStream.rangeClosed(1, n).mapToObj(Integer::toString).toList();
+	}
+
 	public static String layerFile(String layer) {
 		return AttributionOutputs.fileName(layer).replace(' ', '_');
 	}

@@ -83,9 +83,7 @@ public final class ConceptLocalizationRun {
 			} else {
 				FloatTensor batch = Models.input(image, classifier).tensor();
 				predicted = classifier.logits(batch).argmaxRows();
-				if (!progress.report(1, 2, "concept maps")) throw new java.util.concurrent.CancellationException("cancelled");
-				ConceptLocalization.ConceptMaps m = ConceptLocalization.localize(classifier, bank, batch);
-				progress.report(2, 2, "concept maps");
+				ConceptLocalization.ConceptMaps m = ConceptLocalization.localize(classifier, bank, batch, progress);
 				maps = rule == null ? m.maps() : ConceptAttributionMaps.maps(classifier, bank, batch, rule, progress);
 				FloatTensor[] stats = meanAndMax(m.coarse());
 				mean = stats[0];

@@ -68,9 +68,9 @@ public final class HeadExplanationRun {
 			InterpretableHead head = load(s.head);
 			check(head, backbone, s.head, s.model);
 			int target = TargetClass.parse(s.target, backbone.classNames()); // a typo is refused before the stack goes through the model
-			FloatTensor batch = ImagePlusTensors.toTensor(Models.paletteAsRgb(image, backbone), backbone.normalization()).tensor();
+			FloatTensor batch = Models.input(image, backbone).tensor(); // with the pixel-size and domain warnings
 			FloatTensor features = backbone.activations(batch, head.layer());
-			if (!progress.report(1, 3, "head")) throw new java.util.concurrent.CancellationException("cancelled");
+			if (!progress.report(0, 1, "head")) throw new java.util.concurrent.CancellationException("cancelled");
 			double[][] logits = head.logits(features);
 			int[] backbonePred = backbone.logits(batch).argmaxRows();
 			int n = logits.length;
@@ -80,6 +80,9 @@ public final class HeadExplanationRun {
 			double[][] contributions = new double[n][];
 			TreeSet<Integer> shown = new TreeSet<>();
 			for (int i = 0; i < n; i++) {
+				if (!progress.report(i, n, "contributions")) {
+					throw new java.util.concurrent.CancellationException("Cancelled after " + i + " of " + n + " slices.");
+				}
 				targets[i] = target == AttributionMethod.PREDICTED ? org.conceptscope.heads.HeadTraining.argmax(logits[i]) : target;
 				double[] c = head.contributions(features, i, targets[i]);
 				contributions[i] = c;
@@ -87,11 +90,13 @@ public final class HeadExplanationRun {
 					.limit(s.top).mapToInt(Integer::intValue).toArray();
 				for (int u : ranked[i]) shown.add(u);
 			}
-			progress.report(2, 3, "maps");
 			List<Integer> units = new ArrayList<>(shown);
 			int H = image.getHeight(), W = image.getWidth(), k = units.size();
 			FloatTensor maps = FloatTensor.zeros(n, H, W, Math.max(1, k));
 			for (int q = 0; q < k; q++) {
+				if (!progress.report(q, k, head.unitName() + " maps")) {
+					throw new java.util.concurrent.CancellationException("Cancelled after " + q + " of " + k + " maps.");
+				}
 				float[] up = Resampling.bilinear(head.unitMaps(features, units.get(q)), H, W).data();
 				for (int i = 0; i < n * H * W; i++) maps.data()[i * k + q] = up[i];
 			}

@@ -12,7 +12,6 @@ import java.util.List;
 import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.ConceptMapsWriter;
 import org.conceptscope.fiji.write.HeatmapWriter;
-import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.write.MapChannels;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.fiji.write.ResultsTables;
@@ -55,8 +54,8 @@ public final class SharingRatioRun {
 			ModelSizeInputs.require(image, classifier, CommandSpecs.SHARING_RATIO_DECOMPOSITION,
 				"its conservation numbers, ERF and APOP belong to that input", "explain it whole with Attribution... method=srd, which runs SRD"
 					+ " tile by tile and blends the maps");
-			FloatTensor batch = ImagePlusTensors.toTensor(Models.paletteAsRgb(image, classifier), classifier.normalization()).tensor();
 			int target = TargetClass.parse(s.target, classifier.classNames());
+			FloatTensor batch = Models.input(image, classifier).tensor(); // with the pixel-size and domain warnings
 			SharingRatioAnalysis.ErfRequest erf = !s.hasErf() ? null : new SharingRatioAnalysis.ErfRequest(s.erfLayer.trim(),
 				s.x < 0 ? image.getWidth() / 2 : s.x, s.y < 0 ? image.getHeight() / 2 : s.y, s.erfMass);
 			SharingRatioAnalysis.Result a = SharingRatioAnalysis.run(classifier, batch, target, s.startLayer, erf, (float) s.apopFill,

@@ -110,6 +110,17 @@ class CommandSpecsTest {
 		assertEquals(expected.replace("model=[] ", ""), OptionText.write(spec, spec.parameters().defaults()), spec.title());
 	}
 
+	/**
+	 * Fiji shows a command's image outputs in their SciJava order, and the last one shown becomes the current image:
+	 * Concept Localization's is its maps (the label image before them), as in ImageJ 1.x and as docs/fiji.md says.
+	 */
+	@Test
+	void conceptLocalizationLeavesItsMapsCurrent() {
+		List<String> outputs = new ArrayList<>();
+		new org.scijava.command.CommandInfo(ConceptLocalizationCommand.class).outputs().forEach(o -> outputs.add(o.getName()));
+		assertEquals(List.of("labels", "localization"), outputs);
+	}
+
 	@Test
 	void aRecordedLineReadsBackAsItself() {
 		String line = "model=[/m] method=sobol target=[soft tissue] steps=32 baseline=0 samples=0 noise=0.15 seed=7 layer=[] start_layer=[] patch=8"

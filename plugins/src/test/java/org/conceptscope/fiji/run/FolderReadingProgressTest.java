@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Reading a folder of images reports each file to the command's progress ("reading images", files
- * done of all) and stops when asked, before the model is opened: Concept Discovery on a folder of 6
+ * done of all) and stops when asked, before any image goes through the model: Concept Discovery on a folder of 6
  * images, cancelled after 3 are read, writes nothing.
  */
 class FolderReadingProgressTest {
