@@ -144,7 +144,7 @@ public final class EngineEnvironment {
 					long size = conn.getContentLengthLong();
 					if (Files.isRegularFile(target) && size >= 0 && Files.size(target) == size) continue;
 					try (InputStream in = conn.getInputStream()) {
-						AtomicWrite.write(target, in::transferTo); // readable by others sharing the cache folder
+						AtomicWrite.writeNow(target, in::transferTo); // readable by others sharing the cache folder
 					}
 				}
 			}

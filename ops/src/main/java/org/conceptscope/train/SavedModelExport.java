@@ -70,7 +70,7 @@ public final class SavedModelExport {
 				Folders.replace(tmp, dir);
 			}
 		} finally {
-			if (!staged) Folders.deleteTree(tmp);
+			if (!staged) Folders.deleteTreeQuietly(tmp); // the export's own failure is the one to report
 		}
 	}
 
@@ -89,7 +89,7 @@ public final class SavedModelExport {
 			if (p.getFileName().toString().startsWith("." + name + OLD) && !Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
 				Files.move(p, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
 			} else {
-				Folders.deleteTree(p);
+				Folders.deleteTreeQuietly(p); // a leftover that cannot go must not stop every later export
 			}
 		}
 	}

@@ -43,6 +43,18 @@ public final class AtomicWrite {
 	 * @throws IOException when {@code target} is a folder or the content cannot be written; the old file is kept
 	 */
 	public static void write(Path target, Content content) throws IOException {
+		write(target, content, SaveSet.current());
+	}
+
+	/**
+	 * As {@link #write(Path, Content)}, moved into place at once even inside an open {@link SaveSet}: for files the run reads
+	 * back before its results are saved (unpacked natives, the batch runner's parts and manifest), not results of their own.
+	 */
+	public static void writeNow(Path target, Content content) throws IOException {
+		write(target, content, null);
+	}
+
+	private static void write(Path target, Content content, SaveSet set) throws IOException {
 		Path file = checkedTarget(target);
 		Path temp = createTemp(file.getParent(), file.getFileName().toString());
 		boolean moved = false;
@@ -57,7 +69,6 @@ public final class AtomicWrite {
 					throw failure(file, e);
 				}
 			}
-			SaveSet set = SaveSet.current();
 			if (set != null) set.stageFile(temp, file); // the set moves it with the others, or deletes it
 			else moveIntoPlace(temp, file);
 			moved = true;

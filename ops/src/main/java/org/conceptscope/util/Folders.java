@@ -45,8 +45,9 @@ public final class Folders {
 
 	/**
 	 * Puts a finished folder in the place of {@code target}: an existing target is moved aside first
-	 * (a hidden {@value #OLD} sibling), the new folder moved in, and the old one deleted; if the second
-	 * move fails the old folder goes back. Both moves are renames in one parent folder.
+	 * (a hidden {@value #OLD} sibling), the new folder moved in, and the old one deleted (quietly: the new
+	 * folder is in place, and what cannot be deleted is left hidden); if the second move fails the old
+	 * folder goes back. Both moves are renames in one parent folder.
 	 */
 	public static void replace(Path finished, Path target) throws IOException {
 		if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -61,6 +62,6 @@ public final class Folders {
 			Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
 			throw e;
 		}
-		deleteTree(old);
+		deleteTreeQuietly(old);
 	}
 }

@@ -49,7 +49,7 @@ public final class SaveSet implements AutoCloseable {
 	/** Opens a set on this thread, or joins the one already open. */
 	public static SaveSet open() {
 		SaveSet current = OPEN.get();
-		if (current != null) return new SaveSet(current);
+		if (current != null && !current.done) return new SaveSet(current);
 		SaveSet set = new SaveSet(null);
 		OPEN.set(set);
 		return set;
@@ -66,7 +66,8 @@ public final class SaveSet implements AutoCloseable {
 
 	/** The set open on this thread, or null: writes then go into place at once. */
 	public static SaveSet current() {
-		return OPEN.get();
+		SaveSet current = OPEN.get();
+		return current == null || current.done ? null : current;
 	}
 
 	/**
@@ -121,7 +122,7 @@ public final class SaveSet implements AutoCloseable {
 			}
 		} finally {
 			staged.clear();
-			OPEN.remove();
+			if (OPEN.get() == this) OPEN.remove();
 		}
 	}
 
@@ -130,9 +131,12 @@ public final class SaveSet implements AutoCloseable {
 	public void close() {
 		if (outer != null || done) return;
 		done = true;
-		for (int i = staged.size() - 1; i >= 0; i--) discardQuietly(staged.get(i));
-		staged.clear();
-		OPEN.remove();
+		try {
+			for (int i = staged.size() - 1; i >= 0; i--) discardQuietly(staged.get(i));
+		} finally {
+			staged.clear();
+			if (OPEN.get() == this) OPEN.remove();
+		}
 	}
 
 	private SaveSet root() {

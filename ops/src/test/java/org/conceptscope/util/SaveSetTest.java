@@ -102,6 +102,37 @@ class SaveSetTest {
 		assertTrue(Files.isDirectory(existing));
 	}
 
+	/** A discard that fails hard (an Error) still unbinds the set: the thread's next saves work (a pooled Fiji thread). */
+	@Test
+	void aFailingDiscardLeavesTheThreadFreeForTheNextSave() throws IOException {
+		IOException e = assertThrows(IOException.class, () -> SaveSet.all(set -> {
+			set.stage(() -> {}, () -> {
+				throw new AssertionError("the discard failed");
+			});
+			throw new IOException("disk full");
+		}));
+		assertEquals("the discard failed", e.getSuppressed()[0].getMessage());
+		assertNull(SaveSet.current());
+		Path a = dir.resolve("a.csv");
+		SaveSet.all(set -> {
+			AtomicWrite.write(a, "next".getBytes(StandardCharsets.UTF_8));
+			return null;
+		});
+		assertEquals("next", Files.readString(a));
+	}
+
+	/** Files the run reads back (natives, the batch runner's parts) go into place at once, inside a set too. */
+	@Test
+	void writeNowIsNotStaged() throws IOException {
+		Path part = dir.resolve("part.bin");
+		assertThrows(IllegalStateException.class, () -> SaveSet.all(set -> {
+			AtomicWrite.writeNow(part, out -> out.write(7));
+			assertEquals(1, Files.size(part), "readable before the commit");
+			throw new IllegalStateException("stopped");
+		}));
+		assertTrue(Files.exists(part), "not a result of the set, so not discarded with it");
+	}
+
 	@Test
 	void writesOutsideASetGoIntoPlaceAtOnce() throws IOException {
 		Path a = dir.resolve("a.csv");

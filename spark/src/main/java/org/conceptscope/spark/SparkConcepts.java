@@ -40,6 +40,7 @@ import org.conceptscope.fiji.write.Numbers;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.Folders;
 import org.conceptscope.util.SaveSet;
 
 /**
@@ -394,7 +395,9 @@ public final class SparkConcepts {
 		Map<List<Integer>, double[]> presence, SparkBatch.LazyContext spark) throws IOException {
 		Path dir = s.saveDir();
 		Path bankFile = dir.resolve(BANK), importance = dir.resolve(IMPORTANCE), perImage = dir.resolve(PER_IMAGE);
+		Path parquet = SparkBatch.parquet(perImage);
 		SaveSet.all(set -> { // the three files together; the Parquet table is then made from the CSV in place
+			set.stage(() -> Folders.deleteTree(parquet), () -> {}); // an older table goes with them: never one of another run beside them
 			bank.save(bankFile);
 			List<List<String>> rows = new ArrayList<>();
 			for (int k = 0; k < bank.size(); k++) rows.add(List.of(Integer.toString(k + 1), Numbers.number(bank.importance[k])));
@@ -419,7 +422,6 @@ public final class SparkConcepts {
 			ResultsCsvWriter.write(header, rows, perImage);
 			return null;
 		});
-		Path parquet = SparkBatch.parquet(perImage);
 		SparkBatch.writeParquet(spark.session(), perImage, parquet);
 		return List.of(bankFile, importance, perImage, parquet);
 	}

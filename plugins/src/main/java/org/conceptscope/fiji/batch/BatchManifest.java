@@ -94,7 +94,7 @@ final class BatchManifest {
 	}
 
 	void save(Path file) throws IOException {
-		AtomicFiles.write(file, toJson().getBytes(StandardCharsets.UTF_8));
+		AtomicFiles.writeNow(file, toJson().getBytes(StandardCharsets.UTF_8));
 	}
 
 	String toJson() {

@@ -59,7 +59,7 @@ final class BatchParts {
 
 	/** The part's file, written atomically (complete or absent after a crash). */
 	static void write(Path dir, int index, byte[] part) throws IOException {
-		AtomicFiles.write(file(dir, index), part);
+		AtomicFiles.writeNow(file(dir, index), part);
 		syncFolder(dir);
 	}
 

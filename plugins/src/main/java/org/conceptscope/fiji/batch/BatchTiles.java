@@ -63,7 +63,7 @@ final class BatchTiles {
 			public void save(int pass, int first, int count, float[] values, Map<String, String> metadata) {
 				try {
 					Files.createDirectories(seg);
-					AtomicFiles.write(file(seg, pass, first, count), bytes(pass, first, count, values, metadata));
+					AtomicFiles.writeNow(file(seg, pass, first, count), bytes(pass, first, count, values, metadata));
 					computed++;
 				} catch (IOException e) {
 					throw new UncheckedIOException(e);

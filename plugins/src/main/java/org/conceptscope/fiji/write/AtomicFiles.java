@@ -38,6 +38,11 @@ public final class AtomicFiles {
 		AtomicWrite.write(target, bytes);
 	}
 
+	/** Writes bytes atomically and at once, even inside a {@link SaveSet} (see {@link AtomicWrite#writeNow}). */
+	public static void writeNow(Path target, byte[] bytes) throws IOException {
+		AtomicWrite.writeNow(target, out -> out.write(bytes));
+	}
+
 	/**
 	 * Starts a file that is written over time (row by row, plane by plane) and appears at its
 	 * target only on {@link Pending#commit()}: until then it is a hidden temporary file beside
