@@ -68,7 +68,7 @@ public final class ExampleSearch {
 			Runtime rt = Runtime.getRuntime();
 			Prototypes.checkMemory(sizes, rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()));
 		}
-		FloatTensor latent = space.project(training);
+		FloatTensor latent = space.project(training, progress, "training examples");
 		checkCancel(progress, 0);
 		int d = (int) latent.dim(1);
 		// all training examples by feature, for the cases' distances and for the prototypes without labels

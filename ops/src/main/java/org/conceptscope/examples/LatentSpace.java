@@ -34,6 +34,28 @@ public final class LatentSpace {
 		return a.reshape(n, n == 0 ? 0 : a.size() / n);
 	}
 
+	/** Images projected per part of this many, so a large training set reports progress and can be stopped. */
+	static final int PART = 64;
+
+	/**
+	 * {@link #project(FloatTensor)} part by part of {@value #PART} images, reporting images done under {@code message}.
+	 *
+	 * @throws java.util.concurrent.CancellationException when progress asks to stop
+	 */
+	public FloatTensor project(FloatTensor images, org.conceptscope.util.Progress progress, String message) {
+		int n = (int) images.dim(0);
+		java.util.List<FloatTensor> parts = new java.util.ArrayList<>();
+		for (int from = 0; from < Math.max(n, 1); from += PART) {
+			if (!progress.report(from, n, message)) {
+				throw new java.util.concurrent.CancellationException("Cancelled after " + from + " of " + n + " " + message + ".");
+			}
+			int to = Math.min(n, from + PART);
+			parts.add(from == 0 && to == n ? project(images) : project(images.rows(java.util.stream.IntStream.range(from, to).toArray())));
+		}
+		progress.report(n, n, message);
+		return parts.size() == 1 ? parts.get(0) : FloatTensor.concat(parts);
+	}
+
 	/**
 	 * Squared Euclidean distances between the rows of a [n, d]: [n][n], each pair computed once and
 	 * mirrored ((x - y)^2 and (y - x)^2 are the same number), so it equals

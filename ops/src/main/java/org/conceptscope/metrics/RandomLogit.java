@@ -45,7 +45,7 @@ public final class RandomLogit {
 		int[] targets = attribution.targets();
 		int[] others = otherClasses(targets, classifier.numClasses());
 		float[] mine = attribution.maps().data();
-		float[] theirs = method.explain(classifier, images, others, Progress.NONE).maps().data();
+		float[] theirs = method.explain(classifier, images, others, progress).maps().data(); // as long as the first: shown, and stoppable
 		MetricSteps.report(progress, n, n, "random_logit");
 		double[] values = new double[n];
 		for (int i = 0; i < n; i++) {

@@ -487,6 +487,12 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		return config.parsedInputDomain();
 	}
 
+	/** The pixel size of {@code conceptscope.json}, or null: images of another calibration get a warning. */
+	@Override
+	public PixelSize pixelSize() {
+		return config.parsedPixelSize();
+	}
+
 	@Override
 	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights) {
 		checkImages(images);

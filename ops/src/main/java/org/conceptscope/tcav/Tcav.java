@@ -103,8 +103,7 @@ public final class Tcav {
 			throw new IllegalArgumentException("Class " + target + " does not exist; the model has classes 0.." + (classifier.numClasses() - 1) + ".");
 		}
 		if (inputs.rank() != 4 || inputs.dim(0) < 1) throw new IllegalArgumentException("TCAV needs at least one image of the class to test.");
-		classifier.requireGradients("TCAV");
-		for (String l : layers) layer(classifier, l);
+		checkLayers(classifier, layers);
 		int pool = (int) randomPool.dim(0);
 		int largest = concepts.stream().mapToInt(c -> (int) c.examples().dim(0)).max().orElse(2);
 		int setSize = Math.min(largest, pool / 2);
@@ -231,21 +230,13 @@ public final class Tcav {
 		if (target < 0 || target >= classifier.numClasses()) {
 			throw new IllegalArgumentException("Class " + target + " does not exist; the model has classes 0.." + (classifier.numClasses() - 1) + ".");
 		}
-		classifier.requireGradients("TCAV");
+		checkVectors(classifier, cavs);
 		int n = (int) inputs.dim(0);
 		FloatTensor weights = FloatTensor.oneHot(filled(n, target), classifier.numClasses());
 		List<Scores> out = new ArrayList<>();
 		Map<String, float[]> grads = new HashMap<>();
 		int layers = (int) cavs.stream().map(ConceptActivationVector::layer).distinct().count();
 		for (ConceptActivationVector v : cavs) {
-			LayerInfo info = layer(classifier, v.layer());
-			long[] want = v.layerShape(), have = info.shape();
-			boolean same = want.length == have.length;
-			for (int i = 1; same && i < want.length; i++) same = want[i] == have[i] || have[i] < 0;
-			if (!same) {
-				throw new IllegalArgumentException("The CAV of '" + v.concept() + "' was found in layer '" + v.layer() + "' of shape " + Arrays.toString(want)
-					+ ", but this model's layer is " + Arrays.toString(have) + "; use the model the CAVs were made with.");
-			}
 			if (!grads.containsKey(v.layer()) && !progress.report(grads.size(), layers, "TCAV scores")) throw new CancellationException("cancelled");
 			float[] g = grads.computeIfAbsent(v.layer(), l -> classifier.layerGradient(inputs, l, weights).data());
 			double[] s = v.sensitivities(g, n);
@@ -283,6 +274,26 @@ public final class Tcav {
 	}
 
 	// ---- pieces ----
+
+	/** Refuses a model without gradients or a layer it does not have, before any image is read. */
+	public static void checkLayers(Classifier classifier, List<String> layers) {
+		classifier.requireGradients("TCAV");
+		for (String l : layers) layer(classifier, l);
+	}
+
+	/** Refuses saved CAVs whose layers this model lacks or has in another shape, before any image is read. */
+	public static void checkVectors(Classifier classifier, List<ConceptActivationVector> cavs) {
+		classifier.requireGradients("TCAV");
+		for (ConceptActivationVector v : cavs) {
+			long[] want = v.layerShape(), have = layer(classifier, v.layer()).shape();
+			boolean same = want.length == have.length;
+			for (int i = 1; same && i < want.length; i++) same = want[i] == have[i] || have[i] < 0;
+			if (!same) {
+				throw new IllegalArgumentException("The CAV of '" + v.concept() + "' was found in layer '" + v.layer() + "' of shape " + Arrays.toString(want)
+					+ ", but this model's layer is " + Arrays.toString(have) + "; use the model the CAVs were made with.");
+			}
+		}
+	}
 
 	private static LayerInfo layer(Classifier classifier, String name) {
 		return classifier.layers().stream().filter(l -> l.name().equals(name)).findFirst().orElseThrow(() -> new IllegalArgumentException(

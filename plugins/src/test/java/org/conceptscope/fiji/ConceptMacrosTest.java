@@ -292,7 +292,7 @@ class ConceptMacrosTest {
 		ImagePlus curve = IJ.openImage(out.resolve(base + "-curve.png").toString());
 		assertTrue(curve != null && curve.getWidth() > 100, "the mean curve is a readable PNG");
 		String bad = logs.get("bad metric");
-		assertTrue(bad.contains("Unknown metric 'accuracy': use one of deletion, insertion, mufidelity, average_drop, increase_in_confidence, complexity, sparseness, random_logit, sanity, mege_reco."), bad);
+		assertTrue(bad.contains("Unknown metric 'accuracy': use one of deletion, insertion, mufidelity, average_drop, increase_in_confidence, complexity, sparseness, stability, random_logit, sanity, mege_reco."), bad);
 	}
 
 	private String macro(String name) throws IOException {

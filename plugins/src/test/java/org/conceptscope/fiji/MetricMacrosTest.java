@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * ones among 1024), average drop 0 and increase in confidence 1 (the map as a mask keeps R_1 and
  * removes R_0, so the probability of class 1 rises). Random logit: Grad-CAM on the model's one-channel
  * last layer gives both classes the same map (SSIM 1, what the metric exposes), Saliency disjoint
- * squares (far below 1).
+ * squares (far below 1). Average stability: Saliency's map of this piecewise-linear model is the same for every
+ * noisy neighbour (0).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MetricMacrosTest {
@@ -41,7 +42,8 @@ class MetricMacrosTest {
 	@TempDir
 	static Path work;
 
-	static final List<String> METRICS = List.of("complexity", "sparseness", "average_drop", "increase_in_confidence", "random_logit");
+	static final List<String> METRICS = List.of("complexity", "sparseness", "average_drop", "increase_in_confidence", "random_logit",
+		"stability");
 	private Map<String, String> logs;
 
 	static boolean inR1(int x, int y) {
@@ -104,6 +106,12 @@ class MetricMacrosTest {
 	void theExactMapAsAMaskKeepsTheEvidence() throws IOException {
 		for (double v : values("average_drop", "saliency", "average_drop")) assertEquals(0, v, 0);
 		for (double v : values("increase_in_confidence", "saliency", "increase_in_confidence")) assertEquals(1, v, 0);
+	}
+
+	/** Saliency of the known-answer model does not move under small noise: the same map for every neighbour. */
+	@Test
+	void theExactMapIsStable() throws IOException {
+		for (double v : values("stability", "saliency", "stability")) assertEquals(0, v, 1e-6);
 	}
 
 	@Test

@@ -366,8 +366,8 @@ final class CommandInputs {
 			description = "any Attribution method (with its defaults and this `seed`)")
 		private String method = "saliency";
 
-		@Parameter(label = "Metric", persist = false, choices = { "deletion", "insertion", "mufidelity", "average_drop", "increase_in_confidence", "complexity", "sparseness", "random_logit", "sanity", "mege_reco" },
-			description = "`deletion`, `insertion` (AUC of the target probability as pixels are removed / inserted by decreasing attribution, baseline 0; lower / higher is better), `mufidelity` (correlation of map sums with logit drops over random 20 % subsets of an 8 \u00d7 8 grid; higher is better), `average_drop` (mean relative drop of the target probability when the image is multiplied by its map scaled to [0, 1]; lower is better; [page](../metrics/average_drop.md)), `increase_in_confidence` (fraction of slices whose target probability rises on that masked image; higher is better), `complexity` (entropy of the normalised absolute map; lower = more concentrated; [page](../metrics/complexity.md)), `sparseness` (Gini index of the absolute map; higher = more concentrated; [page](../metrics/sparseness.md)), `random_logit` (SSIM between the map of the target and the map of a random other class, drawn from `seed`; lower is better: a map that does not change with the class explains no class; [page](../metrics/random_logit.md)), `sanity` (Spearman correlation with the maps of a copy whose weights are all randomised; low is good), `mege_reco` (stability of explanations across retrained models, below; uses `folder` and `methods`, not the image or `method`)")
+		@Parameter(label = "Metric", persist = false, choices = { "deletion", "insertion", "mufidelity", "average_drop", "increase_in_confidence", "complexity", "sparseness", "stability", "random_logit", "sanity", "mege_reco" },
+			description = "`deletion`, `insertion` (AUC of the target probability as pixels are removed / inserted by decreasing attribution, baseline 0; lower / higher is better), `mufidelity` (correlation of map sums with logit drops over random 20 % subsets of an 8 \u00d7 8 grid; higher is better), `average_drop` (mean relative drop of the target probability when the image is multiplied by its map scaled to [0, 1]; lower is better; [page](../metrics/average_drop.md)), `increase_in_confidence` (fraction of slices whose target probability rises on that masked image; higher is better), `complexity` (entropy of the normalised absolute map; lower = more concentrated; [page](../metrics/complexity.md)), `sparseness` (Gini index of the absolute map; higher = more concentrated; [page](../metrics/sparseness.md)), `stability` (average stability: mean distance between each slice's map and the maps of `neighbours` copies with uniform noise in [0, `radius`); lower is better; [page](../metrics/average_stability.md)), `random_logit` (SSIM between the map of the target and the map of a random other class, drawn from `seed`; lower is better: a map that does not change with the class explains no class; [page](../metrics/random_logit.md)), `sanity` (Spearman correlation with the maps of a copy whose weights are all randomised; low is good), `mege_reco` (stability of explanations across retrained models, below; uses `folder` and `methods`, not the image or `method`)")
 		private String metric = "deletion";
 
 		@Parameter(label = "Target class", persist = false, required = false,
@@ -381,6 +381,18 @@ final class CommandInputs {
 		@Parameter(label = "Samples", persist = false, min = "2",
 			description = "mufidelity: random subsets")
 		private int samples = 128;
+
+		@Parameter(label = "Noise radius", persist = false, min = "0.000001",
+			description = "stability: the noise is uniform in [0, radius), in the model's normalised input units")
+		private double radius = 0.1;
+
+		@Parameter(label = "Neighbours", persist = false, min = "1",
+			description = "stability: noisy copies of each slice, each explained by the method")
+		private int neighbours = 20;
+
+		@Parameter(label = "Distance", persist = false, choices = { "l2", "l1" },
+			description = "stability: `l2` or `l1` distance between two maps")
+		private String distance = "l2";
 
 		@Parameter(label = "Random seed", persist = false,
 			description = "the method's and the metric's random choices; for mege_reco also the folds, each model's initial weights and batches (model f uses seed + f)")
@@ -419,6 +431,9 @@ final class CommandInputs {
 			in.put("target", target);
 			in.put("steps", steps);
 			in.put("samples", samples);
+			in.put("radius", radius);
+			in.put("neighbours", neighbours);
+			in.put("distance", distance);
 			in.put("seed", seed);
 			in.put("folder", folder);
 			in.put("methods", methods);

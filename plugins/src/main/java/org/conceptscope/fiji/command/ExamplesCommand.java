@@ -22,6 +22,11 @@ import org.scijava.ui.UIService;
 	description = "Nearest training examples in a layer of the model, with distances, and class prototypes")
 public class ExamplesCommand extends CommandInputs.Examples {
 
+	// Fiji shows outputs in the order declared (in batch mode too), the last becoming the current image: the nearest
+	// examples when there are any, as in ImageJ 1.x; an output left null (neighbours=0 or prototypes=0) is not shown
+	@Parameter(label = "Prototypes", type = ItemIO.OUTPUT)
+	private ImagePlus prototypeMontage; // not "prototypes": that is the input key of their number
+
 	@Parameter(label = "Nearest examples", type = ItemIO.OUTPUT)
 	private ImagePlus nearest;
 
@@ -35,16 +40,11 @@ public class ExamplesCommand extends CommandInputs.Examples {
 	public void run() {
 		CommandTasks.run("Nearest Examples", log, ui, this::cancel, progress -> {
 			ExamplesRun.Result r = ExamplesRun.run(image, settings(), progress);
-			nearest = r.nearest() != null ? r.nearest() : r.prototypes();
+			prototypeMontage = r.prototypes();
+			nearest = r.nearest();
 			if (ResultsDisplay.interactive()) {
-				if (r.nearest() != null) {
-					r.nearest().show();
-					r.nearestTable().show("Nearest examples");
-				}
-				if (r.prototypes() != null) {
-					r.prototypes().show();
-					r.prototypeTable().show("Prototypes");
-				}
+				if (r.nearest() != null) r.nearestTable().show("Nearest examples");
+				if (r.prototypes() != null) r.prototypeTable().show("Prototypes");
 			}
 			progress.finished(r.summary() + ".");
 		});

@@ -9,10 +9,10 @@ import org.conceptscope.fiji.param.CommandSpecs;
 public final class EvaluationSettings {
 
 	public static final String MODEL = "model", METHOD = "method", METRIC = "metric", TARGET = "target", STEPS = "steps",
-		SAMPLES = "samples", SEED = "seed", FOLDER = "folder", METHODS = "methods", FOLDS = "folds", ARCHITECTURE = "architecture",
-		TRAINING_STEPS = "training_steps", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
-	public static final List<String> KEYS = List.of(MODEL, METHOD, METRIC, TARGET, STEPS, SAMPLES, SEED, FOLDER, METHODS, FOLDS,
-		ARCHITECTURE, TRAINING_STEPS, SAVE_DIR);
+		SAMPLES = "samples", RADIUS = "radius", NEIGHBOURS = "neighbours", DISTANCE = "distance", SEED = "seed", FOLDER = "folder",
+		METHODS = "methods", FOLDS = "folds", ARCHITECTURE = "architecture", TRAINING_STEPS = "training_steps", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
+	public static final List<String> KEYS = List.of(MODEL, METHOD, METRIC, TARGET, STEPS, SAMPLES, RADIUS, NEIGHBOURS, DISTANCE, SEED, FOLDER,
+		METHODS, FOLDS, ARCHITECTURE, TRAINING_STEPS, SAVE_DIR);
 	/** MeGe and ReCo come from the same k trained models and explanation pairs, so they are one metric. */
 	public static final String MEGE_RECO = CommandSpecs.MEGE_RECO;
 	/** The menu's metrics, in menu order: keys of the registry's metrics. */
@@ -27,6 +27,10 @@ public final class EvaluationSettings {
 	/** MuFidelity: random subsets of grid cells. */
 	public static final int DEFAULT_SAMPLES = 128;
 	public static final long DEFAULT_SEED = 42;
+	/** stability: Xplique's noise radius, neighbours and distance. */
+	public static final double DEFAULT_RADIUS = org.conceptscope.metrics.AverageStability.DEFAULT_RADIUS;
+	public static final int DEFAULT_NEIGHBOURS = org.conceptscope.metrics.AverageStability.DEFAULT_SAMPLES;
+	public static final String DEFAULT_DISTANCE = "l2";
 	/** mege_reco: the methods compared, the number of folds (= models trained), training steps per model. */
 	public static final String DEFAULT_METHODS = "saliency,integrated_gradients,random";
 	public static final int DEFAULT_FOLDS = 4, DEFAULT_TRAINING_STEPS = 300;
@@ -41,6 +45,9 @@ public final class EvaluationSettings {
 	public String metric = DEFAULT_METRIC;
 	public String target = DEFAULT_TARGET;
 	public int steps = DEFAULT_STEPS, samples = DEFAULT_SAMPLES;
+	public double radius = DEFAULT_RADIUS;
+	public int neighbours = DEFAULT_NEIGHBOURS;
+	public String distance = DEFAULT_DISTANCE;
 	public long seed = DEFAULT_SEED;
 	/** mege_reco: a folder with one subfolder of images per class. */
 	public Path folder;
@@ -58,6 +65,13 @@ public final class EvaluationSettings {
 		}
 		if (steps < 1) throw new IllegalArgumentException(STEPS + " must be at least 1 (deletion, insertion), got " + steps + ".");
 		if (samples < 2) throw new IllegalArgumentException(SAMPLES + " must be at least 2 (mufidelity), got " + samples + ".");
+		// bounded up front, as every count of passes is: a typo (steps=16000) is refused before the explanation runs
+		org.conceptscope.util.Limits.passes("Evaluate Explanation", STEPS, steps);
+		org.conceptscope.util.Limits.passes("Evaluate Explanation", SAMPLES, samples);
+		if (!(radius > 0) || !Double.isFinite(radius)) throw new IllegalArgumentException(RADIUS + " must be above 0 (stability), got " + radius + ".");
+		if (neighbours < 1) throw new IllegalArgumentException(NEIGHBOURS + " must be at least 1 (stability), got " + neighbours + ".");
+		org.conceptscope.util.Limits.passes("Evaluate Explanation", NEIGHBOURS, neighbours);
+		SettingsChecks.oneOf(DISTANCE, distance, List.of("l2", "l1"));
 		if (metric.equals(MEGE_RECO)) {
 			if (folder == null) {
 				throw new IllegalArgumentException(MEGE_RECO + " needs labelled images: set " + FOLDER + "=[a folder with one subfolder of"
@@ -70,6 +84,8 @@ public final class EvaluationSettings {
 			methodList();
 			if (folds < 2) throw new IllegalArgumentException(FOLDS + " must be at least 2 (each model is trained on all folds but one), got " + folds + ".");
 			if (trainingSteps < 1) throw new IllegalArgumentException(TRAINING_STEPS + " must be at least 1, got " + trainingSteps + ".");
+			org.conceptscope.util.Limits.passes(MEGE_RECO, FOLDS, folds);
+			org.conceptscope.util.Limits.passes(MEGE_RECO, TRAINING_STEPS, trainingSteps);
 		}
 		SettingsChecks.saveDir(saveDir);
 		return this;
@@ -98,6 +114,9 @@ public final class EvaluationSettings {
 		java.util.Map<String, Object> v = new java.util.HashMap<>();
 		v.put(STEPS, steps);
 		v.put(SAMPLES, samples);
+		v.put(RADIUS, radius);
+		v.put(NEIGHBOURS, neighbours);
+		v.put(DISTANCE, distance);
 		v.put(SEED, seed);
 		v.put(FOLDER, folder);
 		v.put(METHODS, methods);
@@ -124,6 +143,9 @@ public final class EvaluationSettings {
 		ConceptDiscoverySettings.option(o, TARGET, target);
 		ConceptDiscoverySettings.option(o, STEPS, Integer.toString(steps));
 		ConceptDiscoverySettings.option(o, SAMPLES, Integer.toString(samples));
+		ConceptDiscoverySettings.option(o, RADIUS, org.conceptscope.fiji.param.OptionText.number(radius));
+		ConceptDiscoverySettings.option(o, NEIGHBOURS, Integer.toString(neighbours));
+		ConceptDiscoverySettings.option(o, DISTANCE, distance);
 		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
 		ConceptDiscoverySettings.path(o, FOLDER, folder);
 		ConceptDiscoverySettings.option(o, METHODS, methods);
@@ -143,6 +165,9 @@ public final class EvaluationSettings {
 		s.target = v.text(TARGET);
 		s.steps = v.integer(STEPS);
 		s.samples = v.integer(SAMPLES);
+		s.radius = v.number(RADIUS);
+		s.neighbours = v.integer(NEIGHBOURS);
+		s.distance = v.text(DISTANCE);
 		s.seed = v.longValue(SEED);
 		s.folder = v.path(FOLDER);
 		s.methods = v.text(METHODS);

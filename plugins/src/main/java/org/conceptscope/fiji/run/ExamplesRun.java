@@ -75,6 +75,8 @@ public final class ExamplesRun {
 		try (Classifier classifier = Models.open(s.model)) {
 			LatentSpace space = new LatentSpace(classifier, s.layer.isBlank() ? org.conceptscope.attribution.GradCam.lastSpatialLayer(classifier)
 				: s.layer.trim());
+			// each slice is a case, or each tile of a slice larger than the model's input; checked before the training folder is read
+			ImagePlus caseImage = s.neighbours > 0 ? ModelSizeInputs.samples(image, classifier, CommandSpecs.NEAREST_EXAMPLES) : null;
 			boolean labelled;
 			try (Stream<Path> l = Files.list(s.folder)) {
 				labelled = l.anyMatch(p -> Files.isDirectory(p) && !p.getFileName().toString().startsWith("."));
@@ -91,8 +93,6 @@ public final class ExamplesRun {
 				training = ModelSizeInputs.samples(ImageSet.ofFolder(s.folder, progress), classifier, CommandSpecs.NEAREST_EXAMPLES);
 				trainingTensor = Models.input(training, classifier);
 			}
-			// each slice is a case, or each tile of a slice larger than the model's input
-			ImagePlus caseImage = s.neighbours > 0 ? ModelSizeInputs.samples(image, classifier, CommandSpecs.NEAREST_EXAMPLES) : null;
 			FloatTensor cases = s.neighbours > 0 ? Models.input(caseImage, classifier).tensor() : null;
 			// the prototypes (training examples only) are chosen in the background while the model projects the cases
 			ExampleSearch.Result searched = new ExampleSearch(space, s.neighbours > 0 ? new NearestExamples(s.neighbours) : null,

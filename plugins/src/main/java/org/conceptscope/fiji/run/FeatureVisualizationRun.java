@@ -47,18 +47,15 @@ public final class FeatureVisualizationRun {
 
 	public static Result run(ImagePlus image, FeatureVisualizationSettings s, Progress progress) throws IOException {
 		s.validate();
-		ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder, progress);
 		try (Classifier model = s.head == null ? Models.open(s.model) : Models.openTensorFlow(s.model, "Feature visualization of a head");
 			TensorFlowClassifier saved = s.head == null ? null : TensorFlowClassifier.load(headFolder(s.head))) {
 			model.requireGradients("MACO feature visualization");
 			if (model.signature().height() <= 0 || model.signature().width() <= 0) {
-				// checked before the references are read: MACO optimises one image of the input's size
+				// MACO optimises one image of the input's size
 				throw new IllegalArgumentException("Feature Visualization makes one image of the model's input size, and " + model.name()
 					+ " takes images of " + ModelSizeInputs.inputSize(model) + ": use a model with a fixed input size.");
 			}
-			ImageSet refs = ModelSizeInputs.samples(given, model, CommandSpecs.FEATURE_VISUALIZATION);
-			FloatTensor batch = Models.input(refs, model);
-			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch) : null;
+			// the model, the target (class, or head and unit) and the canvas are checked before any reference image is read
 			Maco.Objective objective;
 			String className;
 			if (saved == null) {
@@ -79,6 +76,10 @@ public final class FeatureVisualizationRun {
 					className = head.kind() + " " + model.classNames().get(target);
 				}
 			}
+			if (!SIMPLE.equals(s.recipe)) MacoReference.canvas(objective.inputShape(), s.canvas);
+			ImageSet refs = ModelSizeInputs.samples(ConceptDiscoveryRun.inputs(image, s.folder, progress), model, CommandSpecs.FEATURE_VISUALIZATION);
+			FloatTensor batch = Models.input(refs, model);
+			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch) : null;
 			Maco.Result r = SIMPLE.equals(s.recipe)
 				? new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress)
 				: reference(objective, batch, s.steps, REFERENCE_LEARNING_RATE, s.crops, s.noise, s.canvas, s.seed, progress);

@@ -251,7 +251,10 @@ public final class Models {
 		java.util.function.Consumer<String> log, org.conceptscope.util.Progress progress) throws java.io.IOException {
 		LabelledFolder.Data data = LabelledFolder.read(folder, classifier.classNames(), classifier.normalization(),
 			classifier.signature().input().shape(), set -> ModelSizeInputs.samples(set, classifier, command, log), progress);
-		if (log != null) warnDomain(data.images().images(), classifier, log); // one line for the whole folder
+		if (log != null && !data.images().images().isEmpty()) {
+			warnPixelSize(data.images().images().get(0), classifier); // checked with the first image, as a plain folder is
+			warnDomain(data.images().images(), classifier, log); // one line for the whole folder
+		}
 		return data;
 	}
 

@@ -79,8 +79,14 @@ public final class TcavRun {
 			throw new IllegalArgumentException("Headless, TCAV needs " + TcavSettings.SAVE_DIR + "=[folder] for its table and plot: nothing could be shown.");
 		}
 		CavBank bank = s.cavs == null ? null : CavBank.load(s.cavs);
-		ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder, progress);
 		try (Classifier classifier = Models.open(s.model)) {
+			// the class, the layers or the saved CAVs are checked before any folder is read
+			TargetClass.parse(s.target, classifier.classNames());
+			List<String> layers = s.layers.isBlank() ? List.of(org.conceptscope.attribution.GradCam.lastSpatialLayer(classifier))
+				: Stream.of(s.layers.split(",")).map(String::trim).filter(l -> !l.isEmpty()).toList();
+			if (bank != null) Tcav.checkVectors(classifier, bank.vectors());
+			else Tcav.checkLayers(classifier, layers);
+			ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder, progress);
 			FloatTensor batch = Models.input(samples(given, classifier), classifier);
 			int target = ConceptDiscoveryRun.majorityTarget(s.target, classifier, batch);
 			String className = classifier.classNames().get(target);
@@ -98,8 +104,6 @@ public final class TcavRun {
 			} else {
 				List<Tcav.Concept> concepts = s.concepts != null ? folderConcepts(s.concepts, classifier, progress) : roiConcepts(image, classifier, (int) batch.dim(2), (int) batch.dim(1));
 				FloatTensor random = Models.input(samples(ImageSet.ofFolder(s.random, progress), classifier), classifier);
-				List<String> layers = s.layers.isBlank() ? List.of(org.conceptscope.attribution.GradCam.lastSpatialLayer(classifier))
-					: Stream.of(s.layers.split(",")).map(String::trim).filter(l -> !l.isEmpty()).toList();
 				Tcav.Result test = new Tcav(s.runs, s.alpha, s.seed).test(classifier, layers, concepts, random, batch, target, progress);
 				Map<String, Integer> examples = new LinkedHashMap<>();
 				for (Tcav.Concept c : concepts) examples.put(c.name(), (int) c.examples().dim(0));

@@ -112,13 +112,17 @@ class CommandSpecsTest {
 
 	/**
 	 * Fiji shows a command's image outputs in their SciJava order, and the last one shown becomes the current image:
-	 * Concept Localization's is its maps (the label image before them), as in ImageJ 1.x and as docs/fiji.md says.
+	 * Concept Localization's is its maps (the label image before them), Nearest Examples' its nearest examples (the
+	 * prototypes before them), as in ImageJ 1.x and as docs/fiji.md says.
 	 */
 	@Test
 	void conceptLocalizationLeavesItsMapsCurrent() {
 		List<String> outputs = new ArrayList<>();
 		new org.scijava.command.CommandInfo(ConceptLocalizationCommand.class).outputs().forEach(o -> outputs.add(o.getName()));
 		assertEquals(List.of("labels", "localization"), outputs);
+		outputs.clear();
+		new org.scijava.command.CommandInfo(ExamplesCommand.class).outputs().forEach(o -> outputs.add(o.getName()));
+		assertEquals(List.of("prototypeMontage", "nearest"), outputs, "both montages shown, in batch mode too; the nearest examples current");
 	}
 
 	@Test

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A typo is refused before the long work (a folder read, the stack through the model), and the long steps
- * report progress and stop when asked: Concept Graph, Concept Discovery, SRD and Concept Localization as a
- * user runs them on the IHC stain model. SRD warns about an image far from the model's domain, as every
+ * report progress and stop when asked: Concept Graph, Concept Discovery, SRD, Concept Localization, TCAV,
+ * Feature Visualization and Nearest Examples as a user runs them on the IHC stain model. SRD warns about an
+ * image far from the model's domain, and Nearest Examples about class subfolders of other pixels, as every
  * other image command does.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -144,6 +145,150 @@ class EarlyChecksAndStopsTest {
 			}
 		});
 		assertTrue(log.contains("ConceptScope warning: The image 'negative' is far from what the model was trained on"), log);
+	}
+
+	@Test
+	void tcavRefusesAMistypedLayerOrClassBeforeReadingItsFolders() {
+		TcavSettings s = new TcavSettings();
+		s.model = model;
+		s.folder = folder;
+		s.concepts = work; // its subfolders are concepts
+		s.random = folder;
+		s.saveDir = work.resolve("tcav-out");
+		s.layers = "conv9";
+		List<String> reports = new ArrayList<>();
+		IllegalArgumentException layer = assertThrows(IllegalArgumentException.class, () -> TcavRun.run(null, s, recording(reports)));
+		assertTrue(layer.getMessage().startsWith("Unknown layer 'conv9'."), layer.getMessage());
+		s.layers = "conv2/relu";
+		s.target = "DAB-positve";
+		IllegalArgumentException target = assertThrows(IllegalArgumentException.class, () -> TcavRun.run(null, s, recording(reports)));
+		assertTrue(target.getMessage().contains("DAB-positve"), target.getMessage());
+		assertEquals(List.of(), reports, "no image read");
+	}
+
+	@Test
+	void featureVisualizationRefusesAMistypedClassOrCanvasBeforeReadingTheFolder() {
+		FeatureVisualizationSettings s = new FeatureVisualizationSettings();
+		s.model = model;
+		s.folder = folder;
+		s.saveDir = work.resolve("fv-out");
+		s.target = "DAB-positve";
+		List<String> reports = new ArrayList<>();
+		IllegalArgumentException target = assertThrows(IllegalArgumentException.class, () -> FeatureVisualizationRun.run(null, s,
+			recording(reports)));
+		assertTrue(target.getMessage().contains("DAB-positve"), target.getMessage());
+		s.target = "DAB-positive";
+		s.recipe = FeatureVisualizationRun.REFERENCE;
+		s.canvas = 16;
+		IllegalArgumentException canvas = assertThrows(IllegalArgumentException.class, () -> FeatureVisualizationRun.run(null, s,
+			recording(reports)));
+		assertTrue(canvas.getMessage().startsWith("canvas must be 0 (automatic) or at least the model input (32 x 32), got 16."), canvas.getMessage());
+		assertEquals(List.of(), reports, "no image read");
+	}
+
+	@Test
+	void nearestExamplesRefusesACaseImageBeforeReadingTheTrainingFolder() {
+		ExamplesSettings s = new ExamplesSettings();
+		s.model = model;
+		s.folder = folder;
+		s.saveDir = work.resolve("examples-out");
+		ij.process.ImageProcessor small = patches.getProcessor().duplicate();
+		small.setRoi(0, 0, 20, 20);
+		List<String> reports = new ArrayList<>();
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ExamplesRun.run(new ImagePlus("small", small.crop()), s,
+			recording(reports)));
+		assertTrue(e.getMessage().contains("20"), e.getMessage());
+		assertEquals(List.of(), reports, "no training image read");
+	}
+
+	/** Projecting the training examples through the model reports per part of 64 and stops there: 100 training images. */
+	@Test
+	void nearestExamplesProjectsTheTrainingSetInPartsThatCanBeStopped() throws Exception {
+		Path training = Files.createDirectories(work.resolve("training"));
+		TestFiles.cyclingStack(patches, 100, training.resolve("hundred.tif"));
+		ExamplesSettings s = new ExamplesSettings();
+		s.model = model;
+		s.folder = training;
+		s.neighbours = 0;
+		s.prototypes = 2;
+		s.saveDir = work.resolve("examples-stopped");
+		List<String> reports = new ArrayList<>();
+		assertThrows(CancellationException.class, () -> ExamplesRun.run(null, s, (done, total, message) -> {
+			if (message.equals("training examples")) reports.add(done + "/" + total);
+			return !(message.equals("training examples") && done == 64);
+		}));
+		assertEquals(List.of("0/100", "64/100"), reports);
+		assertFalse(Files.exists(s.saveDir), "nothing written");
+	}
+
+	/** Class subfolders of images at another pixel size than the model's card get the warning a plain folder gets. */
+	@Test
+	void classSubfoldersOfOtherPixelsAreWarnedAbout() throws Exception {
+		Path calibrated = Files.createDirectories(work.resolve("calibrated-model"));
+		try (java.util.stream.Stream<Path> files = Files.walk(model)) {
+			for (Path f : (Iterable<Path>) files::iterator) {
+				Path to = calibrated.resolve(model.relativize(f).toString());
+				if (Files.isDirectory(f)) Files.createDirectories(to);
+				else Files.copy(f, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+			}
+		}
+		com.google.gson.JsonObject card = com.google.gson.JsonParser.parseString(Files.readString(calibrated.resolve("conceptscope.json")))
+			.getAsJsonObject();
+		card.add("pixel_size", com.google.gson.JsonParser.parseString("{\"x\": 0.5, \"y\": 0.5, \"unit\": \"micron\"}"));
+		Files.writeString(calibrated.resolve("conceptscope.json"), card.toString());
+		Path classes = work.resolve("classes");
+		for (String c : List.of("background", "hematoxylin")) {
+			Path dir = Files.createDirectories(classes.resolve(c));
+			for (int i = 1; i <= 2; i++) {
+				ImagePlus one = new ImagePlus(c + i, patches.getStack().getProcessor(i + (c.equals("background") ? 0 : 2)).duplicate());
+				one.getCalibration().setUnit("micron");
+				one.getCalibration().pixelWidth = one.getCalibration().pixelHeight = 1;
+				assertTrue(IJ.saveAsTiff(one, dir.resolve(c + i + ".tif").toString()));
+			}
+		}
+		ExamplesSettings s = new ExamplesSettings();
+		s.model = calibrated;
+		s.folder = classes;
+		s.neighbours = 0;
+		s.prototypes = 1;
+		s.saveDir = work.resolve("examples-calibrated");
+		String log = Printed.during(() -> {
+			try {
+				ExamplesRun.run(null, s, Progress.NONE);
+			} catch (java.io.IOException e) {
+				throw new java.io.UncheckedIOException(e);
+			}
+		});
+		assertTrue(log.contains("ConceptScope warning: The model IHC stain classifier was trained on pixels of 0.5000 x 0.5000 micron but this"
+			+ " image's pixels are 1.000 x 1.000 micron (2.00 times as large)"), log);
+	}
+
+	/** random_logit explains the stack twice (the target, then another class): the second pass reports progress too. */
+	@Test
+	void randomLogitsSecondPassReportsProgress() throws Exception {
+		EvaluationSettings s = new EvaluationSettings();
+		s.model = model;
+		s.method = "occlusion";
+		s.metric = "random_logit";
+		s.saveDir = work.resolve("random-logit");
+		List<Double> fractions = new ArrayList<>();
+		EvaluationRun.run(patches, s, (done, total, message) -> {
+			fractions.add(done / (double) total);
+			return true;
+		});
+		assertTrue(fractions.stream().anyMatch(f -> f > 0.5 && f < 1), "reports within the second pass: " + fractions);
+	}
+
+	@Test
+	void evaluateExplanationBoundsItsCountsBeforeTheRun() {
+		EvaluationSettings s = new EvaluationSettings();
+		s.model = model;
+		s.steps = 200_000;
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, s::validate);
+		assertTrue(e.getMessage().startsWith("Evaluate Explanation: steps=200000 is more than 100000"), e.getMessage());
+		s.steps = 16;
+		s.neighbours = 0;
+		assertThrows(IllegalArgumentException.class, s::validate);
 	}
 
 	@Test
