@@ -122,6 +122,7 @@ public final class GuiChild {
 		waitForIdle();
 
 		recordAndReplay(model, stack);
+		recordUntickedBias(model, stack);
 
 		// The recorded macro path with a display: no batch mode, so the results go to windows.
 		String macro = "open('" + stack + "');\n"
@@ -490,6 +491,54 @@ public final class GuiChild {
 		clearResults(title);
 		image.changes = false;
 		image.close();
+	}
+
+	/**
+	 * Explain with Head with its bias box unticked: ImageJ records a ticked box as its key and an unticked one not at all,
+	 * which would read back as bias's default (ticked), so the line must say bias=false. The head folder does not exist, so
+	 * the run stops with its message after the dialog; the line is recorded all the same.
+	 */
+	private void recordUntickedBias(Path model, Path stack) throws Exception {
+		ImagePlus image = IJ.openImage(stack.toString());
+		image.show();
+		waitForIdle();
+		Recorder recorder = new Recorder(false);
+		Recorder.record = true;
+		IJ.doCommand("Explain with Head...");
+		GenericDialog gd = dialog("ConceptScope Explain with Head");
+		if (gd == null) throw new IllegalStateException("The Explain with Head dialog did not open in 60 s.");
+		onEdt(() -> {
+			stringField(gd, "model").setText(model.toString());
+			stringField(gd, "head").setText(out.resolve("no-such-head").toString());
+			java.awt.Checkbox bias = checkbox(gd, "bias");
+			report.setProperty("bias.default", Boolean.toString(bias.getState()));
+			bias.setState(false);
+			gd.actionPerformed(new ActionEvent(findButton(gd, "OK"), ActionEvent.ACTION_PERFORMED, "OK"));
+		});
+		report.setProperty("bias.message", closeMessage("ConceptScope Explain with Head..."));
+		String line = null;
+		for (int i = 0; i < 300 && line == null; i++) {
+			for (String l : recorder.getText().split("\n")) if (l.startsWith("run(\"Explain with Head...\"")) line = l;
+			if (line == null) Thread.sleep(100);
+		}
+		Recorder.record = false;
+		report.setProperty("bias.line", String.valueOf(line));
+		onEdt(recorder::close);
+		image.changes = false;
+		image.close();
+	}
+
+	/** The text field (folder, file or text) labelled with a macro key. */
+	private static TextField stringField(GenericDialog gd, String key) {
+		TextField f = labelled(gd, key.replace('_', ' '), new String[1], gd.getStringFields());
+		if (f == null) throw new IllegalStateException("The dialog '" + gd.getTitle() + "' has no text field '" + key + "'.");
+		return f;
+	}
+
+	/** The checkbox labelled with a macro key. */
+	private static java.awt.Checkbox checkbox(GenericDialog gd, String key) {
+		for (Object o : gd.getCheckboxes()) if (o instanceof java.awt.Checkbox c && c.getLabel().trim().equals(key.replace('_', ' '))) return c;
+		throw new IllegalStateException("The dialog '" + gd.getTitle() + "' has no checkbox '" + key + "'.");
 	}
 
 	/** Empties the ROI Manager and closes the results table of a run, so the next run's windows stand alone. */

@@ -188,6 +188,10 @@ class GuiTest {
 		assertEquals("12", r.getProperty("record.roimanager.count"), "the dialog's run filled the ROI Manager");
 		assertEquals("true", r.getProperty("record.replayed"));
 		assertEquals("true", r.getProperty("record.replayEqual"), "the replayed line gives the same maps");
+		// an unticked box that is ticked by default is recorded as key=false, so the line replays as set
+		assertEquals("true", r.getProperty("bias.default"), "bias is ticked by default");
+		assertTrue(r.getProperty("bias.line").contains(" bias=false"), r.getProperty("bias.line"));
+		assertTrue(r.getProperty("bias.message").contains("no-such-head"), r.getProperty("bias.message"));
 
 		assertEquals("true", r.getProperty("result.showing"), "the heat-map image is in a window");
 		assertEquals("4", r.getProperty("result.channels"), "R, G, B + the heat map");
