@@ -1,8 +1,5 @@
 package org.conceptscope.concepts;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import org.conceptscope.attribution.TiledExplainer;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -70,18 +67,27 @@ public final class ConceptLocalization {
 			progress.report(n, n, "concept maps");
 			return m;
 		}
-		List<FloatTensor> maps = new ArrayList<>(), coarse = new ArrayList<>();
+		float[] maps = null, coarse = null; // filled part by part: the whole stack's maps are held once, not twice
+		long[] mapShape = null, coarseShape = null;
 		for (int from = 0; from < n; from += PART) {
 			if (!progress.report(from, n, "concept maps")) {
 				throw new java.util.concurrent.CancellationException("Concept maps cancelled after " + from + " of " + n + " images.");
 			}
 			int to = Math.min(n, from + PART);
 			ConceptMaps m = localize(classifier, bank, images.rows(java.util.stream.IntStream.range(from, to).toArray()));
-			maps.add(m.maps());
-			coarse.add(m.coarse());
+			if (maps == null) {
+				mapShape = m.maps().shape();
+				coarseShape = m.coarse().shape();
+				mapShape[0] = coarseShape[0] = n;
+				maps = new float[Math.toIntExact((long) m.maps().size() / (to - from) * n)];
+				coarse = new float[Math.toIntExact((long) m.coarse().size() / (to - from) * n)];
+			}
+			int perMap = maps.length / n, perCoarse = coarse.length / n;
+			System.arraycopy(m.maps().data(), 0, maps, from * perMap, (to - from) * perMap);
+			System.arraycopy(m.coarse().data(), 0, coarse, from * perCoarse, (to - from) * perCoarse);
 		}
 		progress.report(n, n, "concept maps");
-		return new ConceptMaps(FloatTensor.concat(maps), FloatTensor.concat(coarse));
+		return new ConceptMaps(new FloatTensor(mapShape, maps), new FloatTensor(coarseShape, coarse));
 	}
 
 	/**

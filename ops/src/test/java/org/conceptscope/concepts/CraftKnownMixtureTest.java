@@ -152,6 +152,27 @@ class CraftKnownMixtureTest {
 		assertTrue(e.getMessage().contains("not a ConceptScope concept bank"), e.getMessage());
 	}
 
+	/** A stack localised in parts (16, then 8 images, with progress) gives the maps of the whole stack at once. */
+	@Test
+	void localizationInPartsIsTheWholeStacks() {
+		ConceptBank bank = fit();
+		ConceptLocalization.ConceptMaps whole = ConceptLocalization.localize(model, bank, images);
+		java.util.List<String> reports = new java.util.ArrayList<>();
+		ConceptLocalization.ConceptMaps parts = ConceptLocalization.localize(model, bank, images, (done, total, message) -> {
+			reports.add(done + "/" + total);
+			return true;
+		});
+		assertEquals(java.util.List.of("0/24", "16/24", "24/24"), reports);
+		assertArrayEquals(whole.maps().shape(), parts.maps().shape());
+		assertArrayEquals(whole.coarse().shape(), parts.coarse().shape());
+		for (int i = 0; i < whole.maps().size(); i++) {
+			assertEquals(whole.maps().data()[i], parts.maps().data()[i], 1e-5f * (1 + Math.abs(whole.maps().data()[i])), "map value " + i);
+		}
+		for (int i = 0; i < whole.coarse().size(); i++) {
+			assertEquals(whole.coarse().data()[i], parts.coarse().data()[i], 1e-5f * (1 + Math.abs(whole.coarse().data()[i])), "coarse value " + i);
+		}
+	}
+
 	@Test
 	void wrongModelForABankIsNamed() throws Exception {
 		ConceptBank bank = fit();

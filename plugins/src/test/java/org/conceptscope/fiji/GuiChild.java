@@ -463,11 +463,7 @@ public final class GuiChild {
 		}
 		if (first == null) throw new IllegalStateException("The Attribution dialog's run gave no image '" + title + "'.");
 		// the recorder writes the line when the command returns (after its table and ROIs): wait for it, up to 60 s on a loaded machine
-		String line = null;
-		for (int i = 0; i < 600 && line == null; i++) {
-			for (String l : recorder.getText().split("\n")) if (l.startsWith("run(\"Attribution...\"")) line = l;
-			if (line == null) Thread.sleep(100);
-		}
+		String line = recordedLine(recorder, "Attribution...");
 		Recorder.record = false;
 		report.setProperty("record.line", String.valueOf(line));
 		report.setProperty("record.info", String.valueOf(first.getProperty("Info")));
@@ -516,16 +512,23 @@ public final class GuiChild {
 			gd.actionPerformed(new ActionEvent(findButton(gd, "OK"), ActionEvent.ACTION_PERFORMED, "OK"));
 		});
 		report.setProperty("bias.message", closeMessage("ConceptScope Explain with Head..."));
-		String line = null;
-		for (int i = 0; i < 300 && line == null; i++) {
-			for (String l : recorder.getText().split("\n")) if (l.startsWith("run(\"Explain with Head...\"")) line = l;
-			if (line == null) Thread.sleep(100);
-		}
+		String line = recordedLine(recorder, "Explain with Head...");
 		Recorder.record = false;
 		report.setProperty("bias.line", String.valueOf(line));
 		onEdt(recorder::close);
 		image.changes = false;
 		image.close();
+	}
+
+	/** The recorder's line for a command, once written (when the command returns), waiting up to 60 s on a loaded machine; or null. */
+	private static String recordedLine(Recorder recorder, String command) throws InterruptedException {
+		for (int i = 0; i < 600; i++) {
+			String line = null;
+			for (String l : recorder.getText().split("\n")) if (l.startsWith("run(\"" + command + "\"")) line = l;
+			if (line != null) return line;
+			Thread.sleep(100);
+		}
+		return null;
 	}
 
 	/** The text field (folder, file or text) labelled with a macro key. */

@@ -116,7 +116,7 @@ final class SpecDialog {
 					text.put(p.key(), Boolean.toString(on));
 					// ImageJ records a ticked box as its key and an unticked one not at all, which reads back as the default:
 					// a box ticked by default (bias) records its false
-					if (!on && Boolean.TRUE.equals(p.defaultValue()) && ij.plugin.frame.Recorder.record) {
+					if (!on && Boolean.TRUE.equals(p.defaultValue()) && ij.plugin.frame.Recorder.record && !ij.IJ.isMacro()) {
 						ij.plugin.frame.Recorder.recordOption(p.key(), "false");
 					}
 				}

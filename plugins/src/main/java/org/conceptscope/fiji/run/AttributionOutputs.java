@@ -95,12 +95,21 @@ public final class AttributionOutputs {
 	 */
 	public static List<String> distinctFileNames(List<String> names, List<String> tags) {
 		List<String> files = names.stream().map(AttributionOutputs::fileName).toList();
-		java.util.Map<String, Long> seen = files.stream().collect(java.util.stream.Collectors.groupingBy(n -> n.toLowerCase(java.util.Locale.ROOT),
-			java.util.stream.Collectors.counting()));
+		java.util.function.Function<String, String> key = n -> n.toLowerCase(java.util.Locale.ROOT);
+		java.util.Map<String, Long> seen = files.stream().collect(java.util.stream.Collectors.groupingBy(key, java.util.stream.Collectors.counting()));
+		// names that stay as they are, then each suffixed one: a suffixed name may be another's own ("a", "a" and "a-2")
+		java.util.Set<String> taken = new java.util.HashSet<>();
+		for (String n : files) if (seen.get(key.apply(n)) == 1) taken.add(key.apply(n));
 		List<String> out = new ArrayList<>();
 		for (int i = 0; i < files.size(); i++) {
 			String n = files.get(i);
-			out.add(seen.get(n.toLowerCase(java.util.Locale.ROOT)) > 1 ? n + "-" + tags.get(i) : n);
+			if (seen.get(key.apply(n)) == 1) {
+				out.add(n);
+				continue;
+			}
+			String name = n + "-" + tags.get(i);
+			while (!taken.add(key.apply(name))) name = name + "-" + tags.get(i);
+			out.add(name);
 		}
 		return out;
 	}

@@ -234,7 +234,6 @@ public final class ConceptDiscoveryRun {
 		return new ImageSet(List.of(image));
 	}
 
-	/** The class a target names; "predicted" is the class most images are predicted as. */
 	/** The layer to read (the last spatial one unless given), checked before any image is read. */
 	private static String layer(ConceptDiscoverySettings s, Classifier classifier) {
 		String layer = s.layer == null || s.layer.isBlank() ? GradCam.lastSpatialLayer(classifier) : s.layer.trim();
@@ -242,6 +241,7 @@ public final class ConceptDiscoveryRun {
 		return layer;
 	}
 
+	/** The class a target names; "predicted" is the class most images are predicted as. */
 	static int majorityTarget(String target, Classifier classifier, FloatTensor batch) {
 		int k = TargetClass.parse(target, classifier.classNames());
 		return k == AttributionMethod.PREDICTED ? Craft.majorityClass(classifier, batch) : k;

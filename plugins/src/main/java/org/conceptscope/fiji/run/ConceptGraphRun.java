@@ -243,12 +243,12 @@ public final class ConceptGraphRun {
 		});
 	}
 
-	/** A layer name as part of a file name: conv2/relu gives conv2_relu. */
 	/** "1", "2", ... n. */
 	private static List<String> numbers(int n) {
 		return java.util.stream.IntStream.rangeClosed(1, n).mapToObj(Integer::toString).toList();
 	}
 
+	/** A layer name as part of a file name: conv2/relu gives conv2_relu. */
 	public static String layerFile(String layer) {
 		return AttributionOutputs.fileName(layer).replace(' ', '_');
 	}

@@ -82,7 +82,8 @@ public final class TcavRun {
 		try (Classifier classifier = Models.open(s.model)) {
 			// the class, the layers or the saved CAVs are checked before any folder is read
 			TargetClass.parse(s.target, classifier.classNames());
-			List<String> layers = s.layers.isBlank() ? List.of(org.conceptscope.attribution.GradCam.lastSpatialLayer(classifier))
+			// saved CAVs bring their own layers (a token or vector layer too); only new CAVs need layers, by default the last spatial one
+			List<String> layers = bank != null ? List.of() : s.layers.isBlank() ? List.of(org.conceptscope.attribution.GradCam.lastSpatialLayer(classifier))
 				: Stream.of(s.layers.split(",")).map(String::trim).filter(l -> !l.isEmpty()).toList();
 			if (bank != null) Tcav.checkVectors(classifier, bank.vectors());
 			else Tcav.checkLayers(classifier, layers);

@@ -104,5 +104,7 @@ class PerClassNothingWrittenTest {
 			banks.add(b);
 		}
 		assertEquals(List.of("a_b-0", "a_b-1", "Tumour-2", "tumour-3", "bone"), ConceptDiscoveryRun.classFolders(banks));
+		// a suffixed name that is another's own is suffixed again
+		assertEquals(List.of("a-1", "a-2-2", "a-2"), AttributionOutputs.distinctFileNames(List.of("a", "a", "a-2"), List.of("1", "2", "3")));
 	}
 }
