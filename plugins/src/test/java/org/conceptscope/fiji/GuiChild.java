@@ -123,6 +123,7 @@ public final class GuiChild {
 
 		recordAndReplay(model, stack);
 		recordUntickedBias(model, stack);
+		graphInBatchMode(model, stack);
 
 		// The recorded macro path with a display: no batch mode, so the results go to windows.
 		String macro = "open('" + stack + "');\n"
@@ -518,6 +519,21 @@ public final class GuiChild {
 		onEdt(recorder::close);
 		image.changes = false;
 		image.close();
+	}
+
+	/**
+	 * Concept Graph in a batch-mode macro without save_dir (a display, so it is allowed): the montages and the
+	 * concept-map image come back as the macro's images, and the graph picture is its current image.
+	 */
+	private void graphInBatchMode(Path model, Path stack) throws Exception {
+		Path out = this.out.resolve("graph-batch.txt");
+		runMacro("setBatchMode(true);\nopen('" + stack + "');\nrun('Concept Graph...', 'model=[" + model + "] layers=[conv2/relu,conv3/relu]"
+			+ " scope=class target=DAB-positive concepts=2 samples=50 steps=4 examples=2 seed=7');\ncurrent = getTitle();\ntitles = '';\n"
+			+ "for (i = 1; i <= nImages; i++) { selectImage(i); titles = titles + getTitle() + ';'; }\n"
+			+ "File.saveString(current + '\\n' + titles, '" + out + "');\n");
+		List<String> lines = Files.exists(out) ? Files.readAllLines(out) : List.of("(no file)", "");
+		report.setProperty("graph.batch.current", lines.get(0));
+		report.setProperty("graph.batch.titles", lines.size() > 1 ? lines.get(1) : "");
 	}
 
 	/** The recorder's line for a command, once written (when the command returns), waiting up to 60 s on a loaded machine; or null. */

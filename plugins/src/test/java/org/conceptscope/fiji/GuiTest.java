@@ -192,6 +192,10 @@ class GuiTest {
 		assertEquals("true", r.getProperty("bias.default"), "bias is ticked by default");
 		assertTrue(r.getProperty("bias.line").contains(" bias=false"), r.getProperty("bias.line"));
 		assertTrue(r.getProperty("bias.message").contains("no-such-head"), r.getProperty("bias.message"));
+		// Concept Graph in batch mode without save_dir: its montages and maps come back, the picture current
+		assertEquals("concept-graph-DAB-positive", r.getProperty("graph.batch.current"), r.getProperty("graph.batch.titles"));
+		assertEquals(List.of("ihc-heldout-patches.tif", "conv2_relu-erf-montage", "conv3_relu-erf-montage", "ihc-heldout-patches-concept-graph",
+			"concept-graph-DAB-positive"), List.of(r.getProperty("graph.batch.titles").split(";")));
 
 		assertEquals("true", r.getProperty("result.showing"), "the heat-map image is in a window");
 		assertEquals("4", r.getProperty("result.channels"), "R, G, B + the heat map");

@@ -37,9 +37,10 @@ public class ConceptGraphCommand extends CommandInputs.ConceptGraph {
 	@Override
 	public void run() {
 		CommandTasks.run("Concept Graph", log, ui, this::cancel, progress -> {
-			ConceptGraphRun.Result r = ConceptGraphRun.run(image, settings(), progress);
+			ConceptGraphSettings s = settings();
+			ConceptGraphRun.Result r = ConceptGraphRun.run(image, s, progress);
 			graph = r.picture();
-			ConceptGraphDisplay.show(r);
+			ConceptGraphDisplay.show(r, s.saveDir != null);
 			progress.finished(r.graph().edges().size() + " edge(s) between " + r.graph().banks().size() + " layer(s) and the class.");
 		});
 	}

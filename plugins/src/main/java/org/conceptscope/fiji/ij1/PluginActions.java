@@ -170,8 +170,8 @@ public final class PluginActions {
 
 	private static void conceptGraph(ConceptGraphSettings s, ImageJProgress progress) throws IOException {
 		ConceptGraphRun.Result r = ConceptGraphRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s, progress);
-		ResultsDisplay.showResult(r.picture());
-		ConceptGraphDisplay.show(r);
+		ConceptGraphDisplay.show(r, s.saveDir != null);
+		ResultsDisplay.showResult(r.picture()); // last: the picture is the current image
 		progress.finished(r.graph().edges().size() + " edge(s) between " + r.graph().banks().size() + " layer(s) and the class"
 			+ savedIn(r.written(), s.saveDir));
 	}
