@@ -4,6 +4,7 @@ import org.conceptscope.fiji.image.ImagePlusTensors;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ij.IJ;
@@ -423,6 +424,25 @@ class HeadMacrosTest {
 
 	private String macro(String name) throws IOException {
 		return Files.readString(TestFiles.macros().resolve(name));
+	}
+
+	/** Explain with Head reports each slice's contributions and each unit's maps, and stops between them when asked. */
+	@Test
+	void explainingWithAHeadReportsEachSliceAndStopsWhenAsked() {
+		ImagePlus stack = IJ.openImage(stack().toString());
+		org.conceptscope.fiji.run.HeadExplanationSettings s = new org.conceptscope.fiji.run.HeadExplanationSettings();
+		s.model = model();
+		s.head = work.resolve("infodisent").resolve("head");
+		s.saveDir = work.resolve("explain-stopped");
+		List<String> reports = new java.util.ArrayList<>();
+		assertThrows(java.util.concurrent.CancellationException.class, () -> org.conceptscope.fiji.run.HeadExplanationRun.run(stack, s,
+			(done, total, message) -> {
+				reports.add(message + " " + done + "/" + total);
+				return !(message.equals("contributions") && done == 2);
+			}));
+		int n = stack.getStackSize();
+		assertEquals(List.of("head 0/1", "contributions 0/" + n, "contributions 1/" + n, "contributions 2/" + n), reports);
+		assertFalse(Files.exists(s.saveDir), "nothing written");
 	}
 
 	@Test
