@@ -46,9 +46,8 @@ public final class TensorFlowEngine {
 		String os = System.getProperty("os.name", "").toLowerCase();
 		String arch = System.getProperty("os.arch", "");
 		if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
-			throw new IllegalStateException("ConceptScope bundles TensorFlow natives for Linux x86-64 only; this is "
-				+ os + "/" + arch + ". Set TENSORFLOW_LIBRARY_PATH to a folder holding TensorFlow " + TENSORFLOW_VERSION
-				+ " libraries for this platform.");
+			throw new IllegalStateException("ConceptScope runs TensorFlow models on Linux x86-64 only for now; this is "
+				+ os + "/" + arch + ": run it on a Linux x86-64 machine (a workstation, a cluster node or a container).");
 		}
 		Path cache = cacheDir();
 		// Downloads are never attempted: a missing library must fail here, with a message.
