@@ -62,9 +62,10 @@ public final class ExampleSearch {
 		if (m < 1) throw new IllegalArgumentException("No training examples to search; give a folder with at least one image.");
 		if (nearest != null && (cases == null || cases.dim(0) < 1)) throw new IllegalArgumentException("No images to find the nearest examples of.");
 		if (labels != null && labels.length != m) throw new IllegalArgumentException(labels.length + " labels for " + m + " training examples.");
+		// the prototypes' groups: all examples (null), or each class's
+		int[][] members = prototypes == null ? null : labels == null ? new int[][] { null } : Prototypes.classMembers(labels, classes);
 		if (prototypes != null) {
-			int[] sizes = labels == null ? new int[] { m } : java.util.Arrays.stream(Prototypes.classMembers(labels, classes)).mapToInt(g -> g.length)
-				.toArray();
+			int[] sizes = java.util.Arrays.stream(members).mapToInt(g -> g == null ? m : g.length).toArray();
 			Runtime rt = Runtime.getRuntime();
 			Prototypes.checkMemory(sizes, rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()));
 		}
@@ -74,7 +75,7 @@ public final class ExampleSearch {
 		// all training examples by feature, for the cases' distances and for the prototypes without labels
 		FeatureColumns[] all = new FeatureColumns[1];
 		Stage columns = nearest == null && labels != null ? null : Stage.start(1, i -> all[0] = FeatureColumns.of(latent.data(), m, d));
-		Background b = prototypes == null ? new Background(new Stage[0], null) : startPrototypes(latent, labels, classes, select, columns, all);
+		Background b = prototypes == null ? new Background(new Stage[0], null) : startPrototypes(latent, members, select, columns, all);
 		try {
 			List<NearestExamples.Neighbours> found = List.of();
 			if (nearest != null) {
@@ -105,10 +106,9 @@ public final class ExampleSearch {
 	 * Starts the prototypes' background work: each group's examples (all, or one class's), their
 	 * distances (row items of all groups together), then each group's selection.
 	 */
-	private static Background startPrototypes(FloatTensor latent, int[] labels, int classes, Function<double[][], Prototypes.Selection> select,
+	private static Background startPrototypes(FloatTensor latent, int[][] members, Function<double[][], Prototypes.Selection> select,
 		Stage columns, FeatureColumns[] all) {
 		int m = (int) latent.dim(0), d = (int) latent.dim(1);
-		int[][] members = labels == null ? new int[][] { null } : Prototypes.classMembers(labels, classes);
 		int groups = members.length;
 		FeatureColumns[] byFeature = new FeatureColumns[groups];
 		double[][][] d2 = new double[groups][][];
@@ -121,7 +121,7 @@ public final class ExampleSearch {
 		Prototypes.Selection[] out = new Prototypes.Selection[groups];
 		Stage gather = Stage.start(groups, g -> {
 			byFeature[g] = members[g] == null ? all[0] : FeatureColumns.of(latent.rows(members[g]).data(), members[g].length, d);
-		}, labels == null ? new Stage[] { columns } : new Stage[0]);
+		}, members[0] == null ? new Stage[] { columns } : new Stage[0]); // all examples: their columns, computed once for both uses
 		Stage rows = Stage.start(first[groups], item -> {
 			int g = 0;
 			while (first[g + 1] <= item) g++;

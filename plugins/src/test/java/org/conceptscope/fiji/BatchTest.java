@@ -89,9 +89,12 @@ class BatchTest {
 		Path parts = halted.resolve(BatchJob.WORK_DIR).resolve(BatchJob.PARTS);
 		assertEquals(List.of("part-000000.bin", "part-000001.bin"), TestFiles.names(parts), "two parts committed, nothing else");
 		assertFalse(Files.exists(halted.resolve("eighteen-smoothgrad-results.csv")), "no result before every part is done");
+		// what a kill while the results were written leaves: a hidden temporary map stack beside the target
+		Path leftover = Files.write(halted.resolve(".eighteen-smoothgrad-map.tif.1f2e3d" + AtomicFiles.TEMP_SUFFIX), new byte[4096]);
 
 		BatchJob.Result resumed = BatchJob.run(job(args(stack, halted, "method=smoothgrad", "samples=4", "batch=4")),
 			Progress.NONE, null);
+		assertFalse(Files.exists(leftover), "the resume removes a leftover temporary result file");
 		assertEquals(5, resumed.parts(), "18 slices in parts of 4");
 		assertEquals(3, resumed.computed(), "only the three missing parts are computed");
 		assertEquals(2, resumed.kept());

@@ -258,6 +258,7 @@ public final class BatchJob {
 		Path partsDir = work.resolve(PARTS), journal = work.resolve(JOURNAL), tilesDir = work.resolve(TILES);
 		removeTemporaryFiles(partsDir);
 		removeTemporaryTiles(tilesDir);
+		removeTemporaryOutputs(outputs);
 		int n = m.entries, parts = m.parts, batch = m.batch;
 		boolean[] done = new boolean[parts];
 		int kept = 0;
@@ -787,6 +788,24 @@ public final class BatchJob {
 		try (Stream<Path> s = Files.list(dir)) {
 			for (Path p : (Iterable<Path>) s.filter(f -> f.getFileName().toString().endsWith(AtomicFiles.TEMP_SUFFIX))::iterator) {
 				Files.deleteIfExists(p);
+			}
+		}
+	}
+
+	/**
+	 * Hidden temporary files of the results (".<name>.<random>.part") that a kill while they were written left
+	 * in save_dir: a map stack's can be as large as the stack. This run holds save_dir's lock, so none is in use.
+	 */
+	private static void removeTemporaryOutputs(List<Path> outputs) throws IOException {
+		for (Path o : outputs) {
+			String prefix = "." + o.getFileName() + ".";
+			try (Stream<Path> s = Files.list(o.toAbsolutePath().getParent())) {
+				for (Path p : (Iterable<Path>) s.filter(f -> {
+					String name = f.getFileName().toString();
+					return name.startsWith(prefix) && name.endsWith(AtomicFiles.TEMP_SUFFIX);
+				})::iterator) {
+					Files.deleteIfExists(p);
+				}
 			}
 		}
 	}

@@ -38,11 +38,15 @@ public final class ResultsDisplay {
 		return !GraphicsEnvironment.isHeadless() && !Interpreter.isBatchMode();
 	}
 
-	/** Shows the table and fills the ROI Manager, when {@link #interactive()}. */
+	/**
+	 * Shows the table and fills the ROI Manager, when {@link #interactive()}. A regions run (no explanation) leaves the
+	 * manager alone: its outlines are the ROIs it explained (rois=manager: the manager's own), on the regions image's
+	 * overlay; added again, the next run would explain each region twice.
+	 */
 	public static void showTableAndRois(AttributionResult result) {
 		if (!interactive()) return;
 		result.table().show(result.image().getTitle() + "-results");
-		addToRoiManager(result.rois(), result.image());
+		if (result.explanation() != null) addToRoiManager(result.rois(), result.image());
 	}
 
 	/** Shows an Explain with Head run's table and fills the ROI Manager, when {@link #interactive()}. */

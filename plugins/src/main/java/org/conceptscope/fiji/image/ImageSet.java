@@ -33,10 +33,13 @@ public final class ImageSet {
 		for (int i = 0; i < images.size(); i++) offsets[i + 1] = offsets[i] + ImagePlusTensors.batches(images.get(i)).size();
 	}
 
-	/** Whether a file's name ends in one of {@link #EXTENSIONS} (any case). */
+	/**
+	 * Whether a file's name ends in one of {@link #EXTENSIONS} (any case) and is not hidden: macOS leaves
+	 * "._x.tif" resource files beside images on shared disks, which ImageJ's own folder listings skip too.
+	 */
 	public static boolean isImageFile(Path file) {
 		String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-		return EXTENSIONS.stream().anyMatch(name::endsWith);
+		return !name.startsWith(".") && EXTENSIONS.stream().anyMatch(name::endsWith);
 	}
 
 	/** Every image file of a folder, in name order; other files are skipped. */
@@ -51,7 +54,11 @@ public final class ImageSet {
 	 * @throws java.util.concurrent.CancellationException when progress asks to stop (nothing is kept)
 	 */
 	public static ImageSet ofFolder(Path folder, org.conceptscope.util.Progress progress) throws IOException {
-		List<Path> files = files(folder);
+		return ofFiles(folder, files(folder), progress);
+	}
+
+	/** {@link #ofFolder(Path, org.conceptscope.util.Progress)} of the folder's image files, already listed. */
+	static ImageSet ofFiles(Path folder, List<Path> files, org.conceptscope.util.Progress progress) throws IOException {
 		if (files.isEmpty()) throw noImages(folder);
 		List<ImagePlus> images = new ArrayList<>();
 		for (int i = 0; i < files.size(); i++) {

@@ -56,20 +56,20 @@ public final class LabelledFolder {
 	public static Data read(Path folder, List<String> classes, Normalization normalization, long[] input, UnaryOperator<ImageSet> asSamples,
 		org.conceptscope.util.Progress progress) throws IOException {
 		List<Subfolder> subs = subfolders(folder, classes);
-		int files = 0;
-		for (Subfolder sub : subs) files += ImageSet.files(sub.path()).size();
-		final int total = files;
+		List<List<Path>> listed = new ArrayList<>(); // each subfolder listed once: for the total, then for reading
+		for (Subfolder sub : subs) listed.add(ImageSet.files(sub.path()));
+		final int total = listed.stream().mapToInt(List::size).sum();
 		int[] before = { 0 }; // files of the subfolders read so far
 		List<ImagePlus> all = new ArrayList<>();
 		List<FloatTensor> parts = new ArrayList<>();
 		List<Integer> labels = new ArrayList<>();
 		int[] counts = new int[classes.size()];
 		List<String> used = new ArrayList<>();
-		for (Subfolder sub : subs) {
-			Path p = sub.path();
-			int k = sub.label();
+		for (int i = 0; i < subs.size(); i++) {
+			Path p = subs.get(i).path();
+			int k = subs.get(i).label();
 			used.add(classes.get(k));
-			ImageSet read = ImageSet.ofFolder(p, (done, inFolder, message) -> progress.report(before[0] + done, total, message));
+			ImageSet read = ImageSet.ofFiles(p, listed.get(i), (done, inFolder, message) -> progress.report(before[0] + done, total, message));
 			before[0] += read.images().size();
 			for (ImagePlus imp : read.images()) imp.setTitle(p.getFileName() + "/" + imp.getTitle()); // our own copy, opened here
 			ImageSet set = asSamples.apply(read);

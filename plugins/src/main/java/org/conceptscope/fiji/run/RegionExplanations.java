@@ -69,11 +69,10 @@ public final class RegionExplanations {
 		ImagePlus maps = new ImagePlus(title, stack);
 		maps.setDimensions(1, batches.slices(), batches.frames());
 		maps.setOpenAsHyperStack(batches.size() > 1);
-		if (range != null && range[0] <= range[1]) {
-			maps.getProcessor().setLut(MapLuts.forMap(method.name(), range[0], range[1]));
-			double[] shown = MapLuts.range(range[0], range[1], MapLuts.signed(method.name(), range[0]));
-			maps.setDisplayRange(shown[0], shown[1]);
-		}
+		range = HeatmapWriter.shown(range); // the planes' finite values: the slices without a region (all NaN) do not set it
+		maps.getProcessor().setLut(MapLuts.forMap(method.name(), range[0], range[1]));
+		double[] shown = MapLuts.range(range[0], range[1], MapLuts.signed(method.name(), range[0]));
+		maps.setDisplayRange(shown[0], shown[1]);
 		maps.setCalibration(HeatmapWriter.spatialCalibration(image));
 		Overlay outlines = new Overlay();
 		for (Region region : regions) {

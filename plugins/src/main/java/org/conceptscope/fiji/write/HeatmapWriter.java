@@ -53,10 +53,12 @@ public final class HeatmapWriter {
 		out.setOpenAsHyperStack(true);
 		CompositeImage ci = MapChannels.composite(out);
 		for (int c = 0; c < channels; c++) {
-			ci.setChannelLut(withRange(imageLut(imp, c), ranges[c][0], ranges[c][1]), c + 1);
+			double[] shown = shown(ranges[c]);
+			ci.setChannelLut(withRange(imageLut(imp, c), shown[0], shown[1]), c + 1);
 		}
 		// Unsigned maps: Fire from 0; signed ones: diverging, white at 0, symmetric range (MapLuts).
-		ci.setChannelLut(MapLuts.forMap(e.method(), ranges[channels][0], ranges[channels][1]), channels + 1);
+		double[] shownMap = shown(ranges[channels]);
+		ci.setChannelLut(MapLuts.forMap(e.method(), shownMap[0], shownMap[1]), channels + 1);
 		ci.setCalibration(spatialCalibration(imp));
 		ci.setProperty("Info", info(e, channels));
 		return ci;
@@ -81,6 +83,7 @@ public final class HeatmapWriter {
 		// Slices x frames make a hyperstack (ROIs at (0, z, t)); a plain z- or t-stack takes ROIs by stack
 		// index, which RoiPositions gives it.
 		out.setOpenAsHyperStack(true);
+		range = shown(range);
 		LUT lut = MapLuts.forMap(e.method(), range[0], range[1]);
 		out.getProcessor().setLut(lut);
 		out.setDisplayRange(lut.min, lut.max);
@@ -136,6 +139,11 @@ public final class HeatmapWriter {
 		return copy;
 	}
 
+	/**
+	 * The finite extremes of the values seen so far, {min, max} (equal for constant values), or null while
+	 * there are none: a plane without a value (a region map of another slice, NaN) or a constant one does not
+	 * fix the range the later planes are shown in. {@link #shown} makes it a display range.
+	 */
 	public static double[] widen(double[] range, float[] values) {
 		double min = range == null ? Double.POSITIVE_INFINITY : range[0];
 		double max = range == null ? Double.NEGATIVE_INFINITY : range[1];
@@ -145,8 +153,13 @@ public final class HeatmapWriter {
 				max = Math.max(max, v);
 			}
 		}
-		if (min > max) return new double[] { 0, 1 };
-		return new double[] { min, max > min ? max : min + 1 };
+		return min > max ? range : new double[] { min, max };
+	}
+
+	/** A display range of {@link #widen}'s extremes: [0, 1] without values, [c, c + 1] for constant ones. */
+	public static double[] shown(double[] range) {
+		if (range == null) return new double[] { 0, 1 };
+		return range[1] > range[0] ? range : new double[] { range[0], range[0] + 1 };
 	}
 
 	/** Pixel size and units stay; the values are already calibrated, so no density function. */

@@ -66,10 +66,12 @@ public final class MapChannels {
 		out.setOpenAsHyperStack(true);
 		CompositeImage ci = composite(out);
 		for (int c = 0; c < channels; c++) {
-			ci.setChannelLut(HeatmapWriter.withRange(HeatmapWriter.imageLut(imp, c), ranges[c][0], ranges[c][1]), c + 1);
+			double[] shown = HeatmapWriter.shown(ranges[c]);
+			ci.setChannelLut(HeatmapWriter.withRange(HeatmapWriter.imageLut(imp, c), shown[0], shown[1]), c + 1);
 		}
 		for (int q = 0; q < k; q++) {
-			double min = ranges[channels + q][0], max = ranges[channels + q][1];
+			double[] shown = HeatmapWriter.shown(ranges[channels + q]);
+			double min = shown[0], max = shown[1];
 			// Per-channel display ranges; a channel with negative values is signed (diverging LUT, white at 0).
 			ci.setChannelLut(MapLuts.forMap(null, min, max), channels + q + 1);
 		}

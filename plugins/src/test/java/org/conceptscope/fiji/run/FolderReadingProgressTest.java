@@ -46,6 +46,16 @@ class FolderReadingProgressTest {
 		assertFalse(Files.exists(s.saveDir), "nothing written");
 	}
 
+	/** Hidden files ("._i0.tif", the resource files macOS leaves on shared disks) are not images: skipped, as ImageJ skips them. */
+	@Test
+	void hiddenFilesAreSkipped() throws Exception {
+		Path folder = Files.createDirectories(work.resolve("with-hidden"));
+		assertTrue(IJ.saveAsTiff(new ImagePlus("i0", new ColorProcessor(32, 32)), folder.resolve("i0.tif").toString()));
+		Files.write(folder.resolve("._i0.tif"), new byte[] { 0, 5, 22, 7, 0, 2, 0, 0 }); // AppleDouble, not a TIFF
+		assertEquals(List.of(folder.resolve("i0.tif")), org.conceptscope.fiji.image.ImageSet.files(folder));
+		assertEquals(1, org.conceptscope.fiji.image.ImageSet.ofFolder(folder).images().size());
+	}
+
 	/** A folder of class subfolders counts its files over all subfolders: Train Interpretable Head stopped after 5 of 3 x 3. */
 	@Test
 	void classSubfoldersAreReportedAcrossThemAndCanBeStopped() throws Exception {

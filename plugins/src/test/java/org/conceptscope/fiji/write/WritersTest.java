@@ -44,6 +44,24 @@ public class WritersTest {
 	@TempDir
 	Path dir;
 
+	/**
+	 * A map's display range comes from its finite values only: a first plane without any (a regions map's slice
+	 * with no ROI, all NaN) or a constant one does not pin it to [0, 1] or [c, c + 1] for the planes after it.
+	 */
+	@Test
+	void planesWithoutValuesOrWithOneValueDoNotFixTheDisplayRange() {
+		float[] none = new float[16], small = new float[16], constant = new float[16];
+		java.util.Arrays.fill(none, Float.NaN);
+		for (int i = 0; i < small.length; i++) small[i] = 0.001f * i;
+		java.util.Arrays.fill(constant, 0.003f);
+		double[] range = HeatmapWriter.widen(HeatmapWriter.widen(null, none), small);
+		assertArrayEquals(new double[] { 0, 0.015f }, HeatmapWriter.shown(range), 1e-9);
+		range = HeatmapWriter.widen(HeatmapWriter.widen(null, constant), small);
+		assertArrayEquals(new double[] { 0, 0.015f }, HeatmapWriter.shown(range), 1e-9);
+		assertArrayEquals(new double[] { 0, 1 }, HeatmapWriter.shown(HeatmapWriter.widen(null, none)), 0);
+		assertArrayEquals(new double[] { 0.003f, 0.003f + 1.0 }, HeatmapWriter.shown(HeatmapWriter.widen(null, constant)), 1e-9);
+	}
+
 	@Test
 	void topFractionKeepsTheLargestValues() {
 		float[] ramp = new float[100];
