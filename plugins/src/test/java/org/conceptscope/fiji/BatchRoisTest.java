@@ -199,6 +199,14 @@ class BatchRoisTest {
 		assertEquals(RoiZip.read(whole.resolve("slides-saliency-regions-RoiSet.zip")).stream().map(Roi::getName).toList(),
 			RoiZip.read(halted.resolve("slides-saliency-regions-RoiSet.zip")).stream().map(Roi::getName).toList());
 
+		// the same ROI files at another path are the same run: complete, not refused
+		Path copy = Files.createDirectories(work.resolve("moved-rois"));
+		try (java.util.stream.Stream<Path> files = Files.list(roiFolder)) {
+			for (Path f : (Iterable<Path>) files::iterator) Files.copy(f, copy.resolve(f.getFileName()));
+		}
+		String again = run(0, args(folder, halted, "rois=" + copy, "batch=1"));
+		assertTrue(again.contains("Already complete"), again);
+
 		// other ROI files: the unfinished-or-finished run is not mixed with them
 		Path other = Files.createDirectories(work.resolve("other-rois"));
 		roiSet(other.resolve("a.zip"), stroma);

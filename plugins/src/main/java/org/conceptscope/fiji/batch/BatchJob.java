@@ -720,6 +720,9 @@ public final class BatchJob {
 		options.remove(AttributionSettings.MODEL);
 		options.remove(AttributionSettings.SAVE_DIR);
 		options.remove(AttributionSettings.OUTPUT);
+		// ROI files are compared by their content's hash (roisSha256), wherever they lie: the same folder given by
+		// another path (relative, moved, mounted elsewhere) is the same run
+		if (!AttributionSettings.DEFAULT_ROIS.equals(options.get(AttributionSettings.ROIS))) options.put(AttributionSettings.ROIS, "files");
 		return options;
 	}
 
