@@ -85,7 +85,7 @@ public final class ImageTiles {
 				for (ImageProcessor tile : tiles[t]) stack.addSlice(label, tile);
 			}
 		}
-		ImagePlus out = new ImagePlus(imp.getShortTitle() + "-tiles", stack);
+		ImagePlus out = new ImagePlus(ImageTitles.base(imp) + "-tiles", stack);
 		out.setDimensions(channels, batches.size() * grid.count(), 1);
 		out.setCalibration(imp.getCalibration().copy());
 		if (imp instanceof CompositeImage ci && channels > 1) {

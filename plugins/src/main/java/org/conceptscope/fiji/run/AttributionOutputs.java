@@ -80,8 +80,7 @@ public final class AttributionOutputs {
 
 	/** "title-method" of the explained image, safe as a file name. */
 	public static String baseName(Explanation e) {
-		String title = e.image().getShortTitle();
-		return fileName((title == null || title.isBlank() ? "image" : title) + "-" + e.method());
+		return fileName(org.conceptscope.fiji.image.ImageTitles.base(e.image()) + "-" + e.method());
 	}
 
 	/** Replaces characters that are not allowed in file names on common systems. */

@@ -155,8 +155,7 @@ public final class ConceptLocalizationRun {
 	static Result save(Result r, ImagePlus image, Path dir) throws IOException {
 		return SaveSet.all(set -> {
 			set.createDirectories(dir);
-			String base = AttributionOutputs.fileName(image.getShortTitle() == null || image.getShortTitle().isBlank() ? "image"
-				: image.getShortTitle()) + "-concepts";
+			String base = AttributionOutputs.fileName(org.conceptscope.fiji.image.ImageTitles.base(image)) + "-concepts";
 			Path tiff = dir.resolve(AttributionOutputs.fileName(r.image().getTitle()) + ".tif");
 			Path zip = dir.resolve(base + "-RoiSet.zip"), csv = dir.resolve(base + "-results.csv");
 			Path labels = dir.resolve(AttributionOutputs.fileName(r.labels().getTitle()) + ".tif");

@@ -124,7 +124,7 @@ public final class ExamplesRun {
 					}
 					rows.add(new PrototypeMontage.Row(caseName, label.toString(), crops));
 				}
-				nearestMontage = PrototypeMontage.build(rows, both, image.getShortTitle() + "-nearest", info, "distance", 200);
+				nearestMontage = PrototypeMontage.build(rows, both, org.conceptscope.fiji.image.ImageTitles.base(image) + "-nearest", info, "distance", 200);
 			}
 			if (s.prototypes > 0) {
 				List<Prototypes.Selection> selections = searched.prototypes();
@@ -154,8 +154,7 @@ public final class ExamplesRun {
 			set.createDirectories(s.saveDir);
 			List<Path> written = new ArrayList<>();
 			if (r.nearest() != null) {
-				String base = AttributionOutputs.fileName((image.getShortTitle() == null || image.getShortTitle().isBlank() ? "image" : image.getShortTitle())
-					+ "-nearest");
+				String base = AttributionOutputs.fileName(org.conceptscope.fiji.image.ImageTitles.base(image) + "-nearest");
 				Path tif = s.saveDir.resolve(base + ".tif"), csv = s.saveDir.resolve(base + ".csv");
 				ConceptDiscoveryRun.saveTiff(r.nearest(), tif);
 				ResultsCsvWriter.write(NEAREST_HEADER, r.nearestRows(), csv);

@@ -176,8 +176,8 @@ public final class HeadExplanationRun {
 	static Result save(Result r, ImagePlus image, Path dir) throws IOException {
 		return SaveSet.all(set -> {
 			set.createDirectories(dir);
-			String base = org.conceptscope.fiji.run.AttributionOutputs.fileName(image.getShortTitle() == null
-				|| image.getShortTitle().isBlank() ? "image" : image.getShortTitle()) + "-" + r.head().kind();
+			String base = org.conceptscope.fiji.run.AttributionOutputs.fileName(org.conceptscope.fiji.image.ImageTitles.base(image))
+				+ "-" + r.head().kind();
 			Path tiff = dir.resolve(base + ".tif"), zip = dir.resolve(base + "-RoiSet.zip"), csv = dir.resolve(base + "-results.csv");
 			HeatmapWriter.save(r.image(), tiff);
 			RoiWriter.save(r.rois(), zip);

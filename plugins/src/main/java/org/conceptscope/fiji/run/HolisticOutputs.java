@@ -244,7 +244,6 @@ public final class HolisticOutputs {
 	}
 
 	private static String base(ImagePlus imp) {
-		String t = imp.getShortTitle();
-		return t == null || t.isBlank() ? "images" : t;
+		return org.conceptscope.fiji.image.ImageTitles.base(imp, "images");
 	}
 }

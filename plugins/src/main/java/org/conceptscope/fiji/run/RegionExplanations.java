@@ -64,8 +64,7 @@ public final class RegionExplanations {
 			range = HeatmapWriter.widen(range, plane);
 			stack.addSlice(method.name() + " of regions", new FloatProcessor(w, h, plane));
 		}
-		String title = (image.getShortTitle() == null || image.getShortTitle().isEmpty() ? "image" : image.getShortTitle()) + "-" + method.name()
-			+ "-regions";
+		String title = org.conceptscope.fiji.image.ImageTitles.base(image) + "-" + method.name() + "-regions";
 		ImagePlus maps = new ImagePlus(title, stack);
 		maps.setDimensions(1, batches.slices(), batches.frames());
 		maps.setOpenAsHyperStack(batches.size() > 1);

@@ -46,8 +46,7 @@ public final class ClassMapWriter {
 			for (int j = 0; j < k; j++) stack.addSlice("p(" + e.className(j) + ")", new FloatProcessor(w, h, planes[j]));
 			stack.addSlice("class", new FloatProcessor(w, h, label));
 		}
-		String title = imp.getShortTitle();
-		ImagePlus out = new ImagePlus((title == null || title.isEmpty() ? "image" : title) + "-classes", stack);
+		ImagePlus out = new ImagePlus(org.conceptscope.fiji.image.ImageTitles.base(imp) + "-classes", stack);
 		out.setDimensions(k + 1, batches.slices(), batches.frames());
 		out.setOpenAsHyperStack(true);
 		CompositeImage ci = new CompositeImage(out, ij.IJ.COLOR); // one channel at a time: probabilities of different classes do not mix

@@ -102,8 +102,7 @@ public final class HeatmapWriter {
 	}
 
 	private static String titleOf(ImagePlus imp, String method) {
-		String title = imp.getShortTitle();
-		return (title == null || title.isEmpty() ? "image" : title) + "-" + method;
+		return org.conceptscope.fiji.image.ImageTitles.base(imp) + "-" + method;
 	}
 
 	static String originalLabel(ImagePlus imp, BatchIndex batches, int b) {

@@ -97,7 +97,6 @@ public final class MapChannels {
 
 	/** "title" of an image for new titles and file names ("image" when it has none). */
 	public static String shortTitle(ImagePlus imp) {
-		String t = imp.getShortTitle();
-		return t == null || t.isBlank() ? "image" : t;
+		return org.conceptscope.fiji.image.ImageTitles.base(imp);
 	}
 }

@@ -1,0 +1,39 @@
+package org.conceptscope.fiji.image;
+
+import ij.ImagePlus;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The base of the names of an image's results (files, titles): its title without a file extension. Not
+ * ImageJ's {@link ImagePlus#getShortTitle()}, which keeps only the part before the first space or the last dot
+ * and drops spaces, so that "exp.lif - Series001" and "exp.lif - Series002" (Bio-Formats series), or
+ * "Sample A" and "Sample B", would each write the other's files.
+ */
+public final class ImageTitles {
+
+	/** Extensions taken off the end of a title (any case), the longest first. */
+	private static final List<String> EXTENSIONS = List.of(".ome.tiff", ".ome.tif", ".tiff", ".tif", ".png", ".jpeg", ".jpg", ".dcm", ".gif",
+		".bmp", ".zip");
+
+	private ImageTitles() {}
+
+	/** The title without its file extension; "image" for an image without a title. */
+	public static String base(ImagePlus imp) {
+		return base(imp, "image");
+	}
+
+	/** The title without its file extension; {@code fallback} for an image without a title. */
+	public static String base(ImagePlus imp, String fallback) {
+		String t = imp.getTitle() == null ? "" : imp.getTitle().strip();
+		String lower = t.toLowerCase(Locale.ROOT);
+		for (String ext : EXTENSIONS) {
+			if (lower.endsWith(ext) && lower.length() > ext.length()) {
+				t = t.substring(0, t.length() - ext.length());
+				break;
+			}
+		}
+		return t.isBlank() ? fallback : t;
+	}
+}
