@@ -121,7 +121,7 @@ public final class ExampleSearch {
 		Prototypes.Selection[] out = new Prototypes.Selection[groups];
 		Stage gather = Stage.start(groups, g -> {
 			byFeature[g] = members[g] == null ? all[0] : FeatureColumns.of(latent.rows(members[g]).data(), members[g].length, d);
-		}, members[0] == null ? new Stage[] { columns } : new Stage[0]); // all examples: their columns, computed once for both uses
+		}, members.length > 0 && members[0] == null ? new Stage[] { columns } : new Stage[0]); // all examples: their columns, computed once for both uses
 		Stage rows = Stage.start(first[groups], item -> {
 			int g = 0;
 			while (first[g + 1] <= item) g++;

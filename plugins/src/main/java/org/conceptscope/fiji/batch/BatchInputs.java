@@ -156,14 +156,10 @@ final class BatchInputs {
 		return inputs.get(0).height();
 	}
 
-	/** The outputs' base name: the stack's title without extension, or the folder's name. */
+	/** The outputs' base name: the stack's file name without extension, as the Attribution command names its results, or the folder's name. */
 	String baseName() {
 		String name = source.getFileName() == null ? "images" : source.getFileName().toString();
-		if (!folder) {
-			int dot = name.lastIndexOf('.');
-			if (dot > 0) name = name.substring(0, dot);
-		}
-		return name;
+		return folder ? name : org.conceptscope.fiji.image.ImageTitles.base(name, "images");
 	}
 
 	/** Entries [from, to) of the run, cut at file boundaries. */

@@ -722,7 +722,8 @@ public final class BatchJob {
 		options.remove(AttributionSettings.OUTPUT);
 		// ROI files are compared by their content's hash (roisSha256), wherever they lie: the same folder given by
 		// another path (relative, moved, mounted elsewhere) is the same run
-		if (!AttributionSettings.DEFAULT_ROIS.equals(options.get(AttributionSettings.ROIS))) options.put(AttributionSettings.ROIS, "files");
+		String rois = options.get(AttributionSettings.ROIS);
+		if (rois != null && !rois.equalsIgnoreCase(AttributionSettings.DEFAULT_ROIS)) options.put(AttributionSettings.ROIS, "files");
 		return options;
 	}
 

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.batch;
 
+import org.conceptscope.fiji.run.AttributionSettings;
 import org.conceptscope.fiji.write.AtomicFiles;
 import com.google.gson.FieldNamingPolicy;
 import com.google.gson.Gson;
@@ -66,7 +67,7 @@ final class BatchManifest {
 		}
 		if (!Objects.equals(classes, now.classes)) return "the model's classes (" + classes + " then, " + now.classes + " now)";
 		for (String key : union(settings.keySet(), now.settings.keySet())) {
-			String then = settings.get(key), later = now.settings.get(key);
+			String then = comparable(key, settings.get(key)), later = comparable(key, now.settings.get(key));
 			if (!Objects.equals(then, later)) return key + " (" + then + " then, " + later + " now)";
 		}
 		if (batch != now.batch) return "batch (" + batch + " then, " + now.batch + " now)";
@@ -81,6 +82,15 @@ final class BatchManifest {
 			}
 		}
 		return null;
+	}
+
+	/**
+	 * A setting as compared: ROI files by their content's hash (above), not their path, so a manifest that recorded
+	 * the path (before the settings kept only "files") still matches the same files given by any path.
+	 */
+	private static String comparable(String key, String value) {
+		if (!AttributionSettings.ROIS.equals(key) || value == null) return value;
+		return value.equalsIgnoreCase(AttributionSettings.DEFAULT_ROIS) ? AttributionSettings.DEFAULT_ROIS : "files";
 	}
 
 	private static List<String> union(java.util.Set<String> a, java.util.Set<String> b) {

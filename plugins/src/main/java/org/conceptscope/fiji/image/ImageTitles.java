@@ -26,7 +26,12 @@ public final class ImageTitles {
 
 	/** The title without its file extension; {@code fallback} for an image without a title. */
 	public static String base(ImagePlus imp, String fallback) {
-		String t = imp.getTitle() == null ? "" : imp.getTitle().strip();
+		return base(imp.getTitle(), fallback);
+	}
+
+	/** A title (or file name) without its file extension; {@code fallback} when nothing is left. */
+	public static String base(String title, String fallback) {
+		String t = title == null ? "" : title.strip();
 		String lower = t.toLowerCase(Locale.ROOT);
 		for (String ext : EXTENSIONS) {
 			if (lower.endsWith(ext) && lower.length() > ext.length()) {

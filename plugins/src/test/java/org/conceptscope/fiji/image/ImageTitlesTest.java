@@ -35,5 +35,7 @@ class ImageTitlesTest {
 		assertEquals("ct", base("ct.dcm"));
 		assertEquals("image", base(""));
 		assertEquals(".tif", base(".tif"), "nothing but an extension is kept as it is");
+		assertEquals("cells", ImageTitles.base("cells.ome.tif", "images"), "a file name, as the batch runner names its outputs");
+		assertEquals("images", ImageTitles.base("", "images"));
 	}
 }
