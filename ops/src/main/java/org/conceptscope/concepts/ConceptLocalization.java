@@ -74,7 +74,7 @@ public final class ConceptLocalization {
 				throw new java.util.concurrent.CancellationException("Concept maps cancelled after " + from + " of " + n + " images.");
 			}
 			int to = Math.min(n, from + PART);
-			ConceptMaps m = localize(classifier, bank, images.rows(java.util.stream.IntStream.range(from, to).toArray()));
+			ConceptMaps m = localize(classifier, bank, images.range(from, to));
 			if (maps == null) {
 				mapShape = m.maps().shape();
 				coarseShape = m.coarse().shape();

@@ -50,7 +50,7 @@ public final class LatentSpace {
 				throw new java.util.concurrent.CancellationException("Cancelled after " + from + " of " + n + " " + message + ".");
 			}
 			int to = Math.min(n, from + PART);
-			parts.add(from == 0 && to == n ? project(images) : project(images.rows(java.util.stream.IntStream.range(from, to).toArray())));
+			parts.add(from == 0 && to == n ? project(images) : project(images.range(from, to)));
 		}
 		progress.report(n, n, message);
 		return parts.size() == 1 ? parts.get(0) : FloatTensor.concat(parts);

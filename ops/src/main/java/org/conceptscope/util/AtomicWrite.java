@@ -69,8 +69,7 @@ public final class AtomicWrite {
 					throw failure(file, e);
 				}
 			}
-			if (set != null) set.stageFile(temp, file); // the set moves it with the others, or deletes it
-			else moveIntoPlace(temp, file);
+			place(temp, file, set);
 			moved = true;
 		} finally {
 			if (!moved) deleteQuietly(temp);
@@ -108,6 +107,15 @@ public final class AtomicWrite {
 				if (attempt > 100) throw e;
 			}
 		}
+	}
+
+	/**
+	 * A finished, synced temporary file into place: moved over the target now, or, inside {@code set}, when the set
+	 * commits (the set then owns it: it moves it with the others, or deletes it).
+	 */
+	public static void place(Path temp, Path target, SaveSet set) throws IOException {
+		if (set != null) set.stageFile(temp, target);
+		else moveIntoPlace(temp, target);
 	}
 
 	/** Moves a finished temporary file over the target, atomically where the file system can. */

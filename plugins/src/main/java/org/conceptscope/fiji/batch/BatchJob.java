@@ -35,7 +35,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -720,10 +719,6 @@ public final class BatchJob {
 		options.remove(AttributionSettings.MODEL);
 		options.remove(AttributionSettings.SAVE_DIR);
 		options.remove(AttributionSettings.OUTPUT);
-		// ROI files are compared by their content's hash (roisSha256), wherever they lie: the same folder given by
-		// another path (relative, moved, mounted elsewhere) is the same run
-		String rois = options.get(AttributionSettings.ROIS);
-		if (rois != null && !rois.equalsIgnoreCase(AttributionSettings.DEFAULT_ROIS)) options.put(AttributionSettings.ROIS, "files");
 		return options;
 	}
 
@@ -789,8 +784,16 @@ public final class BatchJob {
 
 	/** Temporary files of parts whose writing a kill interrupted. */
 	private static void removeTemporaryFiles(Path dir) throws IOException {
+		removeTemporaryFiles(dir, "");
+	}
+
+	/** The temporary files in {@code dir} whose names start with {@code prefix}. */
+	private static void removeTemporaryFiles(Path dir, String prefix) throws IOException {
 		try (Stream<Path> s = Files.list(dir)) {
-			for (Path p : (Iterable<Path>) s.filter(f -> f.getFileName().toString().endsWith(AtomicFiles.TEMP_SUFFIX))::iterator) {
+			for (Path p : (Iterable<Path>) s.filter(f -> {
+				String name = f.getFileName().toString();
+				return name.startsWith(prefix) && name.endsWith(AtomicFiles.TEMP_SUFFIX);
+			})::iterator) {
 				Files.deleteIfExists(p);
 			}
 		}
@@ -801,17 +804,7 @@ public final class BatchJob {
 	 * in save_dir: a map stack's can be as large as the stack. This run holds save_dir's lock, so none is in use.
 	 */
 	private static void removeTemporaryOutputs(List<Path> outputs) throws IOException {
-		for (Path o : outputs) {
-			String prefix = "." + o.getFileName() + ".";
-			try (Stream<Path> s = Files.list(o.toAbsolutePath().getParent())) {
-				for (Path p : (Iterable<Path>) s.filter(f -> {
-					String name = f.getFileName().toString();
-					return name.startsWith(prefix) && name.endsWith(AtomicFiles.TEMP_SUFFIX);
-				})::iterator) {
-					Files.deleteIfExists(p);
-				}
-			}
-		}
+		for (Path o : outputs) removeTemporaryFiles(o.toAbsolutePath().getParent(), "." + o.getFileName() + ".");
 	}
 
 	/** Temporary files of tile batches whose writing a kill interrupted. */

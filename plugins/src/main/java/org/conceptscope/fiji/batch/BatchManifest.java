@@ -85,8 +85,8 @@ final class BatchManifest {
 	}
 
 	/**
-	 * A setting as compared: ROI files by their content's hash (above), not their path, so a manifest that recorded
-	 * the path (before the settings kept only "files") still matches the same files given by any path.
+	 * A setting as compared: ROI files by their content's hash (above), not their path, so the same files given by
+	 * another path (relative, moved, mounted elsewhere) are the same run.
 	 */
 	private static String comparable(String key, String value) {
 		if (!AttributionSettings.ROIS.equals(key) || value == null) return value;

@@ -13,9 +13,12 @@ import java.util.Locale;
  */
 public final class ImageTitles {
 
-	/** Extensions taken off the end of a title (any case), the longest first. */
-	private static final List<String> EXTENSIONS = List.of(".ome.tiff", ".ome.tif", ".tiff", ".tif", ".png", ".jpeg", ".jpg", ".dcm", ".gif",
-		".bmp", ".zip");
+	/**
+	 * Extensions taken off the end of a title (any case): those of the images ConceptScope reads ({@link ImageSet#EXTENSIONS}),
+	 * OME-TIFF's before ".tif" (it ends in it), and a few more ImageJ opens.
+	 */
+	private static final List<String> EXTENSIONS = java.util.stream.Stream.of(List.of(".ome.tiff", ".ome.tif"), ImageSet.EXTENSIONS,
+		List.of(".gif", ".bmp", ".zip")).flatMap(List::stream).toList();
 
 	private ImageTitles() {}
 

@@ -7,7 +7,6 @@ import ij.gui.Roi;
 import ij.measure.ResultsTable;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -8,7 +8,6 @@ import ij.measure.ResultsTable;
 
 import java.awt.GraphicsEnvironment;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.conceptscope.concepts.ConceptBank;
+import org.conceptscope.fiji.image.ImageTitles;
 import org.conceptscope.fiji.write.ConceptGraphPicture;
 import org.conceptscope.fiji.write.ConceptMapsWriter;
 import org.conceptscope.fiji.write.ErfMontage;
@@ -126,7 +126,7 @@ public final class ConceptGraphRun {
 			labels.add(b.layer + " concept " + q);
 			names.add(b.layer + " concept " + q + ": " + b.className);
 		}
-		String title = MapChannels.shortTitle(imp) + (s.mapsAsChannels() ? "-concept-graph" : "-concept-graph-map");
+		String title = ImageTitles.base(imp) + (s.mapsAsChannels() ? "-concept-graph" : "-concept-graph-map");
 		ImagePlus out = MapChannels.build(imp, m, names, title, s.mapsAsChannels());
 		String className = banks.get(0).className;
 		List<Roi> rois = ConceptMapsWriter.rois(imp, m, labels, className, s.topFraction, out);
@@ -217,7 +217,7 @@ public final class ConceptGraphRun {
 				numbers(r.graph().banks().size()));
 			List<String> maps = AttributionOutputs.distinctFileNames(r.maps().stream().map(m -> m.image().getTitle()).toList(),
 				numbers(r.maps().size()));
-			List<String> rois = AttributionOutputs.distinctFileNames(r.maps().stream().map(m -> MapChannels.shortTitle(m.source())).toList(),
+			List<String> rois = AttributionOutputs.distinctFileNames(r.maps().stream().map(m -> ImageTitles.base(m.source())).toList(),
 				numbers(r.maps().size()));
 			for (int b = 0; b < r.graph().banks().size(); b++) {
 				ConceptBank bank = r.graph().banks().get(b);

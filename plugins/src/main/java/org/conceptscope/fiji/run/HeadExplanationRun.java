@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.image.ImageTitles;
 import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.Numbers;
 
@@ -108,7 +109,7 @@ public final class HeadExplanationRun {
 			int channels = ImagePlusTensors.channels(image);
 			for (int q = 0; q < k; q++) info.append("channel ").append(channels + q + 1).append('=').append(labels.get(q)).append('\n');
 			info.append("options=").append(s.toMacroOptions()).append('\n');
-			ImagePlus out = MapChannels.build(image, k == 0 ? FloatTensor.zeros(n, H, W, 0) : maps, labels, MapChannels.shortTitle(image)
+			ImagePlus out = MapChannels.build(image, k == 0 ? FloatTensor.zeros(n, H, W, 0) : maps, labels, ImageTitles.base(image)
 				+ "-" + kind, true);
 			out.setProperty("Info", info.toString());
 

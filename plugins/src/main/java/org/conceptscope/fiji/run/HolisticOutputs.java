@@ -7,7 +7,6 @@ import ij.ImageStack;
 import ij.gui.Roi;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

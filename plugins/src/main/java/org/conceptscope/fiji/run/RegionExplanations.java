@@ -15,7 +15,6 @@ import ij.gui.Roi;
 import ij.process.FloatProcessor;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

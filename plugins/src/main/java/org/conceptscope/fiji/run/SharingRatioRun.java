@@ -5,14 +5,13 @@ import ij.gui.Roi;
 import ij.measure.ResultsTable;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.conceptscope.fiji.image.ImageTitles;
 import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.ConceptMapsWriter;
 import org.conceptscope.fiji.write.HeatmapWriter;
-import org.conceptscope.fiji.write.MapChannels;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.fiji.write.ResultsTables;
 import org.conceptscope.fiji.write.RoiWriter;
@@ -74,7 +73,7 @@ public final class SharingRatioRun {
 	static Result save(Result r, ImagePlus image, Path dir) throws IOException {
 		return SaveSet.all(set -> {
 			set.createDirectories(dir);
-			String base = AttributionOutputs.fileName(MapChannels.shortTitle(image)) + "-srd";
+			String base = AttributionOutputs.fileName(ImageTitles.base(image)) + "-srd";
 			Path tiff = dir.resolve(AttributionOutputs.fileName(r.image().getTitle()) + ".tif");
 			Path zip = dir.resolve(base + "-RoiSet.zip"), csv = dir.resolve(base + "-results.csv");
 			HeatmapWriter.save(r.image(), tiff);

@@ -114,9 +114,7 @@ public final class AtomicFiles {
 				throw AtomicWrite.failure(target, e);
 			}
 			closed = true;
-			SaveSet set = SaveSet.current();
-			if (set != null) set.stageFile(temp, target); // moved with the rest of the set, or deleted
-			else AtomicWrite.moveIntoPlace(temp, target);
+			AtomicWrite.place(temp, target, SaveSet.current());
 			committed = true;
 		}
 

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.write;
 
+import org.conceptscope.fiji.image.ImageTitles;
 import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.image.BatchIndex;
 import org.conceptscope.fiji.image.ImagePlusTensors;
@@ -52,7 +53,7 @@ public final class ConceptMapsWriter {
 		int channels = withImage ? ImagePlusTensors.channels(imp) : 0;
 		List<String> names = new ArrayList<>();
 		for (int q = 0; q < k; q++) names.add("concept " + (q + 1) + ": " + bank.className);
-		CompositeImage ci = MapChannels.build(imp, maps, names, MapChannels.shortTitle(imp) + (withImage ? "-concepts" : "-concepts-map"),
+		CompositeImage ci = MapChannels.build(imp, maps, names, ImageTitles.base(imp) + (withImage ? "-concepts" : "-concepts-map"),
 			withImage);
 		// Each concept its own colour (black to the colour), over its own display range: overlaid, they stay apart.
 		for (int q = 0; q < k; q++) {
@@ -86,7 +87,7 @@ public final class ConceptMapsWriter {
 			for (int p = 0; p < w * h; p++) ip.set(p, labels[b * w * h + p]);
 			stack.addSlice(HeatmapWriter.originalLabel(imp, batches, b), ip);
 		}
-		ImagePlus out = new ImagePlus(MapChannels.shortTitle(imp) + "-concept-labels", stack);
+		ImagePlus out = new ImagePlus(ImageTitles.base(imp) + "-concept-labels", stack);
 		out.setDimensions(1, batches.slices(), batches.frames());
 		if (batches.size() > 1) out.setOpenAsHyperStack(true);
 		if (k <= 255) {

@@ -95,8 +95,4 @@ public final class MapChannels {
 		return new CompositeImage(hyperstack, c > 1 ? IJ.COMPOSITE : IJ.GRAYSCALE);
 	}
 
-	/** "title" of an image for new titles and file names ("image" when it has none). */
-	public static String shortTitle(ImagePlus imp) {
-		return org.conceptscope.fiji.image.ImageTitles.base(imp);
-	}
 }

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.write;
 
+import org.conceptscope.fiji.image.ImageTitles;
 import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.image.BatchIndex;
 import org.conceptscope.fiji.image.ImagePlusTensors;
@@ -50,7 +51,7 @@ public final class SharingRatioWriter {
 		SharingRatioAnalysis.Erf first = r.slices().get(0).erf();
 		List<String> names = new ArrayList<>(List.of("srd relevance"));
 		if (first != null) names.add("erf " + cell(first));
-		ImagePlus out = MapChannels.build(imp, maps, names, MapChannels.shortTitle(imp) + (withImage ? "-srd" : "-srd-map"), withImage);
+		ImagePlus out = MapChannels.build(imp, maps, names, ImageTitles.base(imp) + (withImage ? "-srd" : "-srd-map"), withImage);
 		int channels = withImage ? ImagePlusTensors.channels(imp) : 0;
 		StringBuilder info = new StringBuilder("ConceptScope sharing ratio decomposition\nmodel=").append(model).append('\n');
 		info.append("classes=").append(String.join(",", classes)).append('\n');
