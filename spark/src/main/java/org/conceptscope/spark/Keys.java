@@ -19,7 +19,7 @@ final class Keys {
 		Map<String, String> v = new LinkedHashMap<>();
 		for (String a : args) {
 			int eq = a.indexOf('=');
-			String key = eq < 0 ? a : a.substring(0, eq);
+			String key = (eq < 0 ? a : a.substring(0, eq)).trim().toLowerCase(java.util.Locale.ROOT); // as the batch runner reads keys
 			if (!known.contains(key)) {
 				throw new IllegalArgumentException("Unknown key '" + key + "': the keys are " + String.join(", ", known) + ".");
 			}

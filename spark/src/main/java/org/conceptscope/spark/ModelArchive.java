@@ -67,7 +67,8 @@ final class ModelArchive {
 	/** Writes {@code folder} as the zip file {@code zip} and returns it. */
 	static Path zip(Path folder, Path zip) throws IOException {
 		List<Path> files;
-		try (Stream<Path> s = Files.walk(folder)) {
+		// links followed: a model folder is often a link (models/current -> v7), and Files.walk does not enter a linked start
+		try (Stream<Path> s = Files.walk(folder, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
 			files = s.filter(Files::isRegularFile).sorted().toList();
 		}
 		try (OutputStream out = Files.newOutputStream(zip); ZipOutputStream z = new ZipOutputStream(out)) {

@@ -72,11 +72,17 @@ public final class SparkBatch {
 		List<String> batchArgs = new ArrayList<>();
 		Path model = null;
 		for (String a : args) {
-			if (a.startsWith(MASTER + "=")) {
-				master = a.substring(MASTER.length() + 1);
+			// keys read as the batch runner reads them (trimmed, any case), so Model= is model= here too
+			String[] keyValue = new String[2];
+			org.conceptscope.fiji.param.OptionText.scan(new String[] { a }, (k, v) -> {
+				keyValue[0] = k;
+				keyValue[1] = v;
+			});
+			if (MASTER.equals(keyValue[0])) {
+				master = keyValue[1];
 			} else {
 				batchArgs.add(a);
-				if (a.startsWith(MODEL + "=")) model = Path.of(a.substring(MODEL.length() + 1));
+				if (MODEL.equals(keyValue[0]) && !keyValue[1].isBlank()) model = Path.of(keyValue[1]);
 			}
 		}
 		if (master.isBlank()) {
@@ -110,12 +116,17 @@ public final class SparkBatch {
 		}
 	}
 
+	/** Inside a Parquet folder, the SHA-256 of the CSV it was made from (Spark's readers skip names starting with _). */
+	static final String SOURCE_HASH = "_conceptscope-source.sha256";
+
 	/**
-	 * Whether the Parquet table was made from this results CSV: it exists and is newer. A resumed run that
-	 * found its results finished keeps the table; a run that wrote new results (other settings, restart) does not.
+	 * Whether the Parquet table was made from this results CSV, by the CSV's content (a copy that keeps
+	 * old times, cp -p or rsync -a, fools a comparison of times). A resumed run that found its results
+	 * finished keeps the table; a run that wrote new results (other settings, restart) does not.
 	 */
 	static boolean current(Path parquet, Path csv) throws IOException {
-		return Files.isDirectory(parquet) && Files.getLastModifiedTime(parquet).compareTo(Files.getLastModifiedTime(csv)) >= 0;
+		Path hash = parquet.resolve(SOURCE_HASH);
+		return Files.isRegularFile(hash) && Files.readString(hash).strip().equals(org.conceptscope.fiji.batch.Sha256.ofFile(csv));
 	}
 
 	/** {@code x-results.csv} → {@code x-results.parquet}. */
@@ -132,10 +143,15 @@ public final class SparkBatch {
 		Dataset<Row> table = session.read().option("header", "true").option("inferSchema", "true").csv(csv.toString());
 		String[] names = table.columns();
 		for (int i = 0; i < names.length; i++) names[i] = names[i].replaceAll("[ ,;{}()\\n\\t=]", "_");
-		Path temporary = parquet.resolveSibling("." + parquet.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-		Folders.deleteTree(temporary);
+		String prefix = "." + parquet.getFileName() + ".tmp-";
+		try (java.util.stream.Stream<Path> left = Files.list(parquet.getParent())) {
+			// a killed run's temporary table, named by its process: never used again
+			for (Path p : left.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) Folders.deleteTreeQuietly(p);
+		}
+		Path temporary = parquet.resolveSibling(prefix + ProcessHandle.current().pid());
 		try {
 			table.toDF(names).coalesce(1).write().parquet(temporary.toString());
+			Files.writeString(temporary.resolve(SOURCE_HASH), org.conceptscope.fiji.batch.Sha256.ofFile(csv) + "\n");
 			Folders.replace(temporary, parquet); // a rerun's table replaces the last one
 		} finally {
 			Folders.deleteTree(temporary);

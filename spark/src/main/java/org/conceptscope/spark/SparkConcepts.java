@@ -1,6 +1,5 @@
 package org.conceptscope.spark;
 
-import ij.IJ;
 import ij.ImagePlus;
 
 import java.io.IOException;
@@ -124,7 +123,8 @@ public final class SparkConcepts {
 	static Settings parse(String[] args) {
 		List<String> known = new ArrayList<>(List.of(INPUT, SAMPLES, BATCH, SELECT, SparkBatch.MASTER));
 		known.addAll(ConceptDiscoverySettings.KEYS);
-		known.remove(ConceptDiscoverySettings.FOLDER);
+		// the cohort job finds one bank over the input; these are modes of the local command it does not have
+		known.removeAll(List.of(ConceptDiscoverySettings.FOLDER, ConceptDiscoverySettings.HOLISTIC, ConceptDiscoverySettings.PER_CLASS));
 		Keys v = Keys.parse(args, known);
 		Path input = v.path(INPUT), model = v.path(ConceptDiscoverySettings.MODEL), saveDir = v.path(ConceptDiscoverySettings.SAVE_DIR);
 		if (input == null || !Files.isDirectory(input)) {
@@ -132,6 +132,7 @@ public final class SparkConcepts {
 		}
 		if (model == null) throw new IllegalArgumentException("No model given: set model=<model folder>.");
 		if (saveDir == null) throw new IllegalArgumentException("No output folder given: set save_dir=<folder> (created if missing).");
+		SparkParts.checkWritable(saveDir); // before three passes over the cohort, not after them
 		String target = v.get(ConceptDiscoverySettings.TARGET, null);
 		if (target == null || target.isBlank() || target.equals(ConceptDiscoverySettings.DEFAULT_TARGET)) {
 			throw new IllegalArgumentException("A cohort mixes classes: set target=<class name or index> for the class whose concepts"
@@ -142,7 +143,9 @@ public final class SparkConcepts {
 			throw new IllegalArgumentException("select=" + select + " is not known: use select=predicted (the images predicted as the"
 				+ " target) or select=all.");
 		}
-		Settings s = new Settings(input.toString(), model.toString(), saveDir.toString(), target.trim(), v.get(ConceptDiscoverySettings.LAYER, "").trim(),
+		// absolute: the executors of a cluster do not share the driver's working folder
+		Settings s = new Settings(input.toAbsolutePath().normalize().toString(), model.toAbsolutePath().normalize().toString(),
+			saveDir.toAbsolutePath().normalize().toString(), target.trim(), v.get(ConceptDiscoverySettings.LAYER, "").trim(),
 			v.integer(ConceptDiscoverySettings.PATCH, ConceptDiscoverySettings.DEFAULT_PATCH, 2),
 			v.integer(ConceptDiscoverySettings.STRIDE, ConceptDiscoverySettings.DEFAULT_STRIDE, 1),
 			v.integer(ConceptDiscoverySettings.CONCEPTS, ConceptDiscoverySettings.DEFAULT_CONCEPTS, 1),
@@ -207,9 +210,19 @@ public final class SparkConcepts {
 		final String splitAt = layer;
 
 		// Pass 1: predictions, and each task's smallest crop keys among its selected images.
-		List<Scanned> scanned = jsc.parallelize(chunks, chunks.size()).map(c -> scan(s, model, t, options(s, splitAt), names.value(), c)).collect();
+		// The keys are merged on the executors, `samples` at a time (a tree): the driver never holds every task's keys.
+		org.apache.spark.api.java.JavaRDD<Scanned> pass1 = jsc.parallelize(chunks, chunks.size())
+			.map(c -> scan(s, model, t, options(s, splitAt), names.value(), c)).cache();
+		List<Scanned> scanned;
+		double[] keys;
+		try {
+			final int samples = s.samples();
+			keys = pass1.map(Scanned::keys).treeReduce((x, y) -> smallestKeys(x, y, samples));
+			scanned = pass1.map(r -> new Scanned(r.entries(), new double[0], r.far())).collect();
+		} finally {
+			pass1.unpersist(false);
+		}
 		List<Entry> entries = scanned.stream().flatMap(r -> r.entries().stream()).toList();
-		double[] keys = scanned.stream().flatMapToDouble(r -> Arrays.stream(r.keys())).sorted().toArray();
 		if (keys.length == 0) {
 			throw new IllegalArgumentException("No image of " + s.input() + " is predicted as " + s.target() + ": choose another target,"
 				+ " or select=all to use every image.");
@@ -277,8 +290,8 @@ public final class SparkConcepts {
 			List<ImagePlus> images = new ArrayList<>();
 			List<int[]> where = new ArrayList<>();
 			for (int f = from; f < to; f++) {
-				ImagePlus imp = IJ.openImage(folder.resolve(files.get(f)).toString());
-				if (imp == null) throw new IllegalArgumentException(folder.resolve(files.get(f)) + " cannot be opened as an image: remove it from the folder.");
+				// as Concept Discovery opens them: a truncated TIFF or an unreadable file is one sentence naming it
+				ImagePlus imp = org.conceptscope.fiji.image.ImageFiles.open(folder.resolve(files.get(f)), false);
 				// an image larger than the model's input is its tiles, as in Concept Discovery; the driver says so once, not each pass
 				ImagePlus samples = ModelSizeInputs.samples(new ImageSet(List.of(imp)), classifier, CommandSpecs.CONCEPT_DISCOVERY, null)
 					.images().get(0);
@@ -307,6 +320,14 @@ public final class SparkConcepts {
 
 	private static Classifier model(String shipped) {
 		return TaskModels.open(ModelArchive.local(shipped));
+	}
+
+	/** The n smallest of two ascending key arrays, ascending. */
+	static double[] smallestKeys(double[] a, double[] b, int n) {
+		double[] out = new double[Math.min(n, a.length + b.length)];
+		int i = 0, j = 0;
+		for (int k = 0; k < out.length; k++) out[k] = j >= b.length || i < a.length && a[i] <= b[j] ? a[i++] : b[j++];
+		return out;
 	}
 
 	private static Scanned scan(Settings s, String shipped, int target, CraftOptions o, List<String> files, int[] c) {

@@ -68,7 +68,8 @@ final class SparkMegeReco {
 			EvaluationSettings s = new EvaluationSettings();
 			s.metric = EvaluationSettings.MEGE_RECO;
 			s.model = Path.of(keys.get(EvaluationSettings.MODEL));
-			s.folder = Path.of(keys.get(EvaluationSettings.FOLDER));
+			String folder = keys.get(EvaluationSettings.FOLDER);
+			s.folder = folder == null ? null : Path.of(folder).toAbsolutePath().normalize(); // executors do not share the driver's working folder
 			s.methods = keys.getOrDefault(EvaluationSettings.METHODS, EvaluationSettings.DEFAULT_METHODS);
 			s.architecture = keys.getOrDefault(EvaluationSettings.ARCHITECTURE, EvaluationSettings.DEFAULT_ARCHITECTURE);
 			s.folds = Integer.parseInt(keys.getOrDefault(EvaluationSettings.FOLDS, Integer.toString(EvaluationSettings.DEFAULT_FOLDS)));
@@ -125,6 +126,7 @@ final class SparkMegeReco {
 		if (v.path(EvaluationSettings.SAVE_DIR) == null) {
 			throw new IllegalArgumentException("No output folder given: set save_dir=<folder> (created if missing).");
 		}
+		SparkParts.checkWritable(v.path(EvaluationSettings.SAVE_DIR)); // before the folds are trained, not after
 		// whole numbers checked with the key's name before the settings read them
 		v.integer(EvaluationSettings.FOLDS, EvaluationSettings.DEFAULT_FOLDS, 2);
 		v.integer(EvaluationSettings.TRAINING_STEPS, EvaluationSettings.DEFAULT_TRAINING_STEPS, 1);
@@ -237,8 +239,11 @@ final class SparkMegeReco {
 	/** The pairs of one task's files: each image explained by the k fold models. */
 	private static MegeReco.Part explain(Job job, String shipped, List<String> folds, List<String[]> listing, int[] foldOf, Chunk c) {
 		EvaluationSettings s = job.settings();
-		Classifier model = TaskModels.open(ModelArchive.local(shipped));
-		List<Classifier> models = folds.stream().map(f -> TaskModels.open(ModelArchive.local(f))).toList();
+		List<Path> paths = new ArrayList<>(List.of(ModelArchive.local(shipped)));
+		for (String f : folds) paths.add(ModelArchive.local(f));
+		List<Classifier> opened = TaskModels.openTogether(paths);
+		Classifier model = opened.get(0);
+		List<Classifier> models = opened.subList(1, opened.size());
 		List<ImagePlus> images = new ArrayList<>();
 		List<Integer> labels = new ArrayList<>();
 		for (int i = c.from(); i < c.to(); i++) images.add(ImageFiles.open(Path.of(listing.get(i)[0]), false));
@@ -254,6 +259,9 @@ final class SparkMegeReco {
 				+ " changed while MeGe/ReCo ran (they hold other images than when the fold models were trained): run again.");
 		}
 		int[] fold = Arrays.copyOfRange(foldOf, c.firstImage(), c.firstImage() + labels.size());
-		return MegeReco.part(models, x, labels.stream().mapToInt(Integer::intValue).toArray(), fold, MegeRecoRun.methods(s), Progress.NONE);
+		// random methods draw per image from (seed, image index): the index over the whole folder, as in the local run
+		List<org.conceptscope.attribution.AttributionMethod> methods = MegeRecoRun.methods(s).stream()
+			.map(m -> m.numberingImagesFrom(c.firstImage())).toList();
+		return MegeReco.part(models, x, labels.stream().mapToInt(Integer::intValue).toArray(), fold, methods, Progress.NONE);
 	}
 }

@@ -122,8 +122,10 @@ final class SparkParts implements BatchJob.PartComputer {
 		Throwable failure = value.get().failed().get();
 		Throwable own = own(failure);
 		if (own instanceof RuntimeException r) throw r;
-		if (own instanceof IOException io) throw io;
-		throw new IOException(sentence(failure), failure);
+		// not an IOException: the batch runner would take a task's failure for its own save_dir's
+		String resumes = "; the finished parts are kept, so the same command resumes.";
+		if (own instanceof IOException io) throw new IllegalStateException("A Spark task failed on a file: " + io.getMessage() + resumes, io);
+		throw new IllegalStateException(sentence(failure) + resumes, failure);
 	}
 
 	/** The batch runner's own exception inside a Spark failure (a task's), or null. */
@@ -135,10 +137,35 @@ final class SparkParts implements BatchJob.PartComputer {
 		return null;
 	}
 
+	/**
+	 * Refuses, before Spark starts, a save_dir the job could not write at its end: one under a file,
+	 * or in a folder that refuses a new file. Nothing is created: a probe file is made in the nearest
+	 * existing folder and removed.
+	 */
+	static void checkWritable(Path saveDir) {
+		Path dir = saveDir.toAbsolutePath().normalize();
+		while (dir != null && !java.nio.file.Files.exists(dir)) dir = dir.getParent();
+		if (dir == null) return;
+		if (!java.nio.file.Files.isDirectory(dir)) {
+			throw new IllegalArgumentException("save_dir=" + saveDir + " lies under the file " + dir + ", not a folder: choose another save_dir.");
+		}
+		try {
+			java.nio.file.Files.delete(java.nio.file.Files.createTempFile(dir, ".conceptscope-", ".probe"));
+		} catch (IOException e) {
+			throw new IllegalArgumentException("save_dir=" + saveDir + " cannot be written (" + org.conceptscope.util.IoFailures.reason(e) + " in "
+				+ dir + "): choose another save_dir.");
+		}
+	}
+
 	/** What to tell the user of a failure: the task's own sentence where there is one, else Spark's. */
 	static String sentence(Throwable failure) {
 		Throwable own = own(failure);
-		return own != null ? own.getMessage() : "The Spark job failed: " + failure.getMessage();
+		// a file-system refusal's message is its path alone
+		if (own instanceof java.nio.file.FileSystemException f) return "Cannot use " + f.getFile() + ": " + org.conceptscope.util.IoFailures.reason(f) + ".";
+		if (own != null) return own.getMessage();
+		String report = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage().strip();
+		int eol = report.indexOf('\n');
+		return "The Spark job failed: " + (eol < 0 ? report : report.substring(0, eol)); // the stage report's first line; the log has the rest
 	}
 
 	private static List<Object> range(int n) {

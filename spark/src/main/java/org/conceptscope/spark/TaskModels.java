@@ -2,6 +2,7 @@ package org.conceptscope.spark;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.conceptscope.fiji.run.Models;
@@ -13,21 +14,40 @@ import org.conceptscope.model.Classifier;
  */
 final class TaskModels {
 
-	/** Enough for a MeGe/ReCo job (the model and its fold models); the least recently used beyond are closed. */
+	/** Kept open per thread at least; the least recently used beyond are closed. */
 	private static final int KEPT = 17;
 
-	private static final ThreadLocal<Map<Path, Classifier>> OPEN = ThreadLocal.withInitial(() -> new LinkedHashMap<>(16, 0.75f, true) {
+	/** Least recently used first; never fewer kept than the largest set one task used at once. */
+	private static final class Open extends LinkedHashMap<Path, Classifier> {
+		int capacity = KEPT;
+
+		Open() {
+			super(16, 0.75f, true);
+		}
+
 		@Override
 		protected boolean removeEldestEntry(Map.Entry<Path, Classifier> eldest) {
-			if (size() <= KEPT) return false;
+			if (size() <= capacity) return false;
 			eldest.getValue().close();
 			return true;
 		}
-	});
+	}
+
+	private static final ThreadLocal<Open> OPEN = ThreadLocal.withInitial(Open::new);
 
 	private TaskModels() {}
 
 	static Classifier open(Path model) {
 		return OPEN.get().computeIfAbsent(model, Models::open);
+	}
+
+	/**
+	 * Models one task uses together (MeGe/ReCo's model and its fold models, however many folds):
+	 * none of them is closed to make room for another of the same set.
+	 */
+	static List<Classifier> openTogether(List<Path> models) {
+		Open open = OPEN.get();
+		open.capacity = Math.max(open.capacity, models.size());
+		return models.stream().map(TaskModels::open).toList();
 	}
 }

@@ -77,6 +77,9 @@ class SparkBatchTest {
 		assertTrue(IJ.saveAsTiff(imp, file.toString()));
 	}
 
+	/** Task tries seen by a hook in this JVM (local master). */
+	static final java.util.concurrent.atomic.AtomicInteger TRIES = new java.util.concurrent.atomic.AtomicInteger();
+
 	private String[] args(Path saveDir, String... more) {
 		List<String> a = new ArrayList<>(List.of("input=" + folder, "model=" + MODEL, "save_dir=" + saveDir, "batch=4"));
 		a.addAll(List.of(more));
@@ -139,16 +142,38 @@ class SparkBatchTest {
 		}
 	}
 
+	/** Whether a table is current is decided by the CSV's content: a CSV copied in with old times (cp -p) is not taken for its source. */
+	@Test
+	void aTableIsCurrentForTheCsvItWasMadeFromWhateverTheFileTimes() throws Exception {
+		Path dir = Files.createDirectories(work.resolve("freshness")), csv = dir.resolve("x-results.csv"), parquet = dir.resolve("x-results.parquet");
+		Files.writeString(csv, "slice,value\n1,0.5\n");
+		Files.createDirectories(parquet);
+		Files.writeString(parquet.resolve(SparkBatch.SOURCE_HASH), org.conceptscope.fiji.batch.Sha256.ofFile(csv) + "\n");
+		assertTrue(SparkBatch.current(parquet, csv));
+		java.nio.file.attribute.FileTime old = Files.getLastModifiedTime(parquet);
+		Files.writeString(csv, "slice,value\n1,0.75\n"); // another run's results, copied in with the old time
+		Files.setLastModifiedTime(csv, java.nio.file.attribute.FileTime.fromMillis(old.toMillis() - 60_000));
+		assertFalse(SparkBatch.current(parquet, csv), "older by its time, but not the CSV the table holds");
+		Files.delete(parquet.resolve(SparkBatch.SOURCE_HASH));
+		assertFalse(SparkBatch.current(parquet, csv), "a table without its source's hash is made again");
+	}
+
 	@Test
 	void tasksKilledAfterComputingTheirPartAreRetriedAndNothingIsWrittenTwice() throws Exception {
 		Path single = work.resolve("single-retry"), spark = work.resolve("spark-retry");
 		assertEquals(0, Batch.run(args(single, "method=saliency"), quiet(), quiet(), null, null));
 		// local[2,3]: two threads, each task tried up to three times. Parts 0 and 2 die on their first try.
+		TRIES.set(0);
 		SparkParts.TaskHook killFirstTry = (part, attempt) -> {
+			TRIES.incrementAndGet(); // a static: the hook travels to the tasks serialized, local threads share the class
 			if (attempt == 0 && part % 2 == 0) throw new IllegalStateException("killed part " + part + " on its first try");
 		};
-		Run run = spark(with(args(spark, "method=saliency"), "master=local[2,3]"), killFirstTry);
+		// "Model=": keys are read as the batch runner reads them (any case); the parts once ran on the driver, without Spark
+		String[] keys = args(spark, "method=saliency");
+		keys[1] = "Model=" + MODEL;
+		Run run = spark(with(keys, "master=local[2,3]"), killFirstTry);
 		assertEquals(0, run.status(), run.err());
+		assertEquals(5, TRIES.get(), "three parts as Spark tasks, two of them tried again");
 		assertSameResults(single, spark, "cohort-saliency");
 		assertEquals(Map.of(0, 1, 1, 1, 2, 1), partsComputedByRun(spark, 1), "each part written once despite the retries");
 	}
@@ -169,13 +194,24 @@ class SparkBatchTest {
 		Map<Integer, Integer> first = partsComputedByRun(spark, 1);
 		assertTrue(first.containsKey(0) && !first.containsKey(1), "part 0 finished before part 1 failed: " + first);
 
+		// a failure that is no sentence of ours (an executor's crash) is the job's, not a problem with save_dir
+		SparkParts.TaskHook crashes = (part, attempt) -> {
+			throw new RuntimeException("executor crashed");
+		};
+		Run crashed = spark(with(args(spark, method), "master=local[1]"), crashes);
+		assertEquals(1, crashed.status());
+		assertTrue(crashed.err().contains("The Spark job failed: ") && crashed.err().contains("executor crashed")
+			&& crashed.err().contains("the same command resumes"), crashed.err());
+		assertFalse(crashed.err().contains("Cannot write the results"), crashed.err());
+
 		Run resumed = spark(with(args(spark, method), "master=local[2]"), SparkParts.TaskHook.NONE);
 		assertEquals(0, resumed.status(), resumed.err());
 		assertSameResults(single, spark, "cohort-occlusion");
 		Map<Integer, Integer> all = new LinkedHashMap<>(first);
-		partsComputedByRun(spark, 2).forEach((part, n) -> all.merge(part, n, Integer::sum));
-		assertEquals(Map.of(0, 1, 1, 1, 2, 1), all, "over both runs, each part computed once");
-		assertFalse(partsComputedByRun(spark, 2).containsKey(0), "the second run kept part 0");
+		assertEquals(Map.of(), partsComputedByRun(spark, 2), "the crashed run finished no part");
+		partsComputedByRun(spark, 3).forEach((part, n) -> all.merge(part, n, Integer::sum));
+		assertEquals(Map.of(0, 1, 1, 1, 2, 1), all, "over the runs, each part computed once");
+		assertFalse(partsComputedByRun(spark, 3).containsKey(0), "the last run kept part 0");
 	}
 
 	@Test

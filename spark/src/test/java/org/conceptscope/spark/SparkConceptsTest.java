@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.conceptscope.concepts.ConceptBank;
@@ -278,6 +279,19 @@ class SparkConceptsTest {
 		}
 	}
 
+	/** The merge the executors run in a tree: never more than n keys, the n smallest of both. */
+	@Test
+	void mergingKeysKeepsTheSmallestAndNoMore() {
+		java.util.Random r = new java.util.Random(3);
+		double[] all = new double[100];
+		for (int i = 0; i < all.length; i++) all[i] = r.nextDouble();
+		double[] a = Arrays.stream(all, 0, 60).sorted().limit(20).toArray(), b = Arrays.stream(all, 60, 100).sorted().limit(20).toArray();
+		double[] merged = SparkConcepts.smallestKeys(a, b, 20);
+		double[] want = Arrays.stream(all).sorted().limit(20).toArray();
+		assertArrayEquals(want, merged, 0);
+		assertEquals(3, SparkConcepts.smallestKeys(new double[] { 1 }, new double[] { 0, 2 }, 20).length, "fewer than n: all of them");
+	}
+
 	@Test
 	void aSampleOfCropsIsTheSameWhateverTheTasks() throws Exception {
 		Path four = work.resolve("sample-batch4"), seven = work.resolve("sample-batch7");
@@ -290,8 +304,29 @@ class SparkConceptsTest {
 		assertEquals(x.examples, y.examples);
 	}
 
+	/**
+	 * A file half-copied to shared storage is refused naming it, as Concept Discovery refuses it
+	 * (the job once let ImageJ read it, zero-padded), and a relative input works (executors get it absolute).
+	 */
 	@Test
-	void aCohortWithoutATargetClassIsRefusedBeforeSparkStarts() {
+	void aTruncatedTiffInTheCohortIsRefusedNamingIt(@TempDir Path images) throws Exception {
+		Path cohort = Files.createDirectories(images.resolve("half-copied"));
+		try (var files = Files.list(folder)) {
+			for (Path f : files.sorted().toList()) Files.copy(f, cohort.resolve(f.getFileName()));
+		}
+		Path broken = cohort.resolve("patch-13.tif");
+		byte[] whole = Files.readAllBytes(folder.resolve("patch-01.tif"));
+		Files.write(broken, java.util.Arrays.copyOf(whole, whole.length / 2));
+		String[] a = args(work.resolve("truncated"), "select=all", "samples=20");
+		a[0] = "input=" + Path.of("").toAbsolutePath().relativize(cohort);
+		Run run = run(a);
+		assertEquals(1, run.status(), run.err());
+		assertTrue(run.err().contains(broken + " is truncated"), run.err());
+		assertTrue(!Files.exists(work.resolve("truncated").resolve(SparkConcepts.BANK)), "no bank");
+	}
+
+	@Test
+	void aCohortWithoutATargetClassIsRefusedBeforeSparkStarts() throws Exception {
 		int started = SparkBatch.LazyContext.STARTED.get();
 		Run run = run(new String[] { "input=" + folder, "model=" + SparkBatchTest.MODEL, "save_dir=" + work.resolve("none") });
 		assertEquals(2, run.status());
@@ -299,6 +334,19 @@ class SparkConceptsTest {
 		Run unknown = run(args(work.resolve("bad"), "colour=red"));
 		assertEquals(2, unknown.status());
 		assertTrue(unknown.err().startsWith("ConceptScope Spark concepts: Unknown key 'colour'"), unknown.err());
+		// Concept Discovery's other modes are not the cohort job's: refused, not silently ignored
+		for (String mode : List.of("per_class=true", "holistic=true")) {
+			Run refused = run(args(work.resolve("bad"), mode));
+			assertEquals(2, refused.status(), mode);
+			assertTrue(refused.err().startsWith("ConceptScope Spark concepts: Unknown key '" + mode.substring(0, mode.indexOf('=')) + "'"),
+				refused.err());
+		}
+		// a save_dir the job could not write at its end is refused now, not after three passes over the cohort
+		Path file = Files.writeString(work.resolve("a-file"), "not a folder");
+		Run underAFile = run(args(file.resolve("out")));
+		assertEquals(2, underAFile.status());
+		assertTrue(underAFile.err().startsWith("ConceptScope Spark concepts: save_dir=" + file.resolve("out") + " lies under the file " + file),
+			underAFile.err());
 		assertEquals(started, SparkBatch.LazyContext.STARTED.get(), "Spark was not started");
 		assertTrue(!Files.exists(work.resolve("none")), "nothing written");
 	}

@@ -63,7 +63,8 @@ class SparkMegeRecoTest {
 				Files.delete(stack);
 			}
 		}
-		reference = evaluateExplanation(folder, "gradient_x_input,saliency,random", 120, images.resolve("single-jvm"));
+		// smoothgrad draws its noise per image from (seed, image index): Spark's tasks must number images as the whole folder does
+		reference = evaluateExplanation(folder, "gradient_x_input,saliency,random,smoothgrad", 120, images.resolve("single-jvm"));
 	}
 
 	/** Evaluate Explanation's mege_reco table of a folder, 3 folds, seed 7, in this JVM. */
@@ -83,7 +84,7 @@ class SparkMegeRecoTest {
 
 	private String[] args(Path saveDir, String... more) {
 		List<String> a = new ArrayList<>(List.of("folder=" + folder, "model=" + MODEL, "save_dir=" + saveDir,
-			"methods=gradient_x_input,saliency,random", "folds=3", "training_steps=120", "seed=7"));
+			"methods=gradient_x_input,saliency,random,smoothgrad", "folds=3", "training_steps=120", "seed=7"));
 		a.addAll(List.of(more));
 		return a.toArray(String[]::new);
 	}

@@ -11,7 +11,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** A SHA-256 over named files, as the batch manifest keeps them: a resumed run must see the same model and ROI files. */
-final class Sha256 {
+public final class Sha256 {
 
 	private final MessageDigest sha;
 	private final byte[] buffer = new byte[1 << 16];
@@ -22,6 +22,17 @@ final class Sha256 {
 		} catch (NoSuchAlgorithmException e) {
 			throw new IllegalStateException("This Java has no SHA-256.", e);
 		}
+	}
+
+	/** The SHA-256 of one file's bytes, in lowercase hexadecimal. */
+	public static String ofFile(Path file) throws IOException {
+		Sha256 s = new Sha256();
+		try (InputStream in = new DigestInputStream(Files.newInputStream(file), s.sha)) {
+			while (in.read(s.buffer) >= 0) {
+				// the digest reads along
+			}
+		}
+		return s.hex();
 	}
 
 	/** Adds {@code name} (UTF-8), a 0 byte, then the bytes of {@code file}. */
