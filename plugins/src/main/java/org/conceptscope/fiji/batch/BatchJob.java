@@ -499,19 +499,19 @@ public final class BatchJob {
 			}
 			ImagePlus part = StackRunner.batchImage(imp, ImagePlusTensors.batches(imp), seg.from(), seg.to());
 			images.add(part);
-			if (tiled) {
-				int start = seg.globalFrom() - from, len = seg.to() - seg.from();
-				Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), to - from, msg);
-				tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, s.overlap(), seg.from(), within,
-					checkpoint, false));
-			} else {
-				try {
+			try {
+				if (tiled) {
+					int start = seg.globalFrom() - from, len = seg.to() - seg.from();
+					Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), to - from, msg);
+					tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, s.overlap(), seg.from(), within,
+						checkpoint, false));
+				} else {
 					tensors.add(Models.checkedInput(part, classifier).tensor());
-				} catch (ImagePlusTensors.NonFiniteValues e) {
-					// named by the slice of the input file, not by the place in this part
-					throw new IllegalArgumentException(ImagePlusTensors.NonFiniteValues.sentence(
-						"'" + inputs.inputs().get(seg.input()).name() + "'", ImagePlusTensors.batches(imp), seg.from() + e.entry), e);
 				}
+			} catch (ImagePlusTensors.NonFiniteValues e) {
+				// named by the slice of the input file, not by the place in this part
+				throw new IllegalArgumentException(ImagePlusTensors.NonFiniteValues.sentence(
+					"'" + inputs.inputs().get(seg.input()).name() + "'", ImagePlusTensors.batches(imp), seg.from() + e.entry), e);
 			}
 		}
 		FloatTensor probabilities = null;
