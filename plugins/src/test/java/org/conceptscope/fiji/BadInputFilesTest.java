@@ -204,6 +204,28 @@ class BadInputFilesTest {
 		assertTrue(gradcam.contains("Already complete"), "gradcam's run is complete too: " + gradcam);
 	}
 
+	/** A whole 64x64 image explained tile by tile: its NaN is named by file and slice before a tile runs, as an untiled image's is. */
+	@Test
+	void aNanInAnImageExplainedTileByTileIsNamedByFileAndSlice() throws Exception {
+		ImageStack s = new ImageStack(64, 64);
+		for (int z = 1; z <= 3; z++) {
+			for (int c = 0; c < 3; c++) {
+				float[] px = new float[64 * 64];
+				Arrays.fill(px, 0.2f * c + 0.1f * z);
+				if (z == 2 && c == 2) px[64 * 50 + 40] = Float.POSITIVE_INFINITY; // in the last tile of the slice
+				s.addSlice("z" + z + " c" + c, new FloatProcessor(64, 64, px));
+			}
+		}
+		ImagePlus imp = new ImagePlus("nan-whole", s);
+		imp.setDimensions(3, 3, 1);
+		Path file = work.resolve("nan-whole.tif");
+		assertTrue(new FileSaver(imp).saveAsTiffStack(file.toString()));
+		assertRefused(1, "Slice 2 of 'nan-whole.tif' contains NaN or infinite values", args(file, work.resolve("nan-whole-out"), "batch=3"));
+		String fiji = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> org.conceptscope.fiji.run.AttributionRun.run(
+			imp, new org.conceptscope.fiji.run.AttributionSettings().model(model), Progress.NONE)).getMessage();
+		assertTrue(fiji.startsWith("Slice 2 of 'nan-whole' contains NaN or infinite values"), fiji);
+	}
+
 	@Test
 	void aRunThatStoppedBeforeItsFirstPartDoesNotBlockTheCorrectedCommand() throws Exception {
 		// slice 2 of a 32-bit stack holds a NaN: the run fails in its first part, after its manifest was written

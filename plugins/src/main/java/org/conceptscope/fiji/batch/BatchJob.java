@@ -70,7 +70,7 @@ import org.conceptscope.util.SaveSet;
  * differ. When every part is there, the results are assembled, each file atomically, with the
  * names the Attribution command gives them with {@code output=image}: {@code <name>-<method>-results.csv}
  * (one row per entry; a leading {@code file} column for a folder), {@code <name>-<method>-map.tif}
- * (32-bit, one plane per entry) and {@code <name>-<method>-RoiSet.zip} (the top fraction of each
+ * (32-bit, one plane per entry) and {@code <name>-<method>-map-RoiSet.zip} (the top fraction of each
  * map). A part is computed exactly as in an uninterrupted run (the same entries per model call,
  * and random methods numbering images as in the whole image), so resumed results are those of a
  * run that never stopped.
@@ -179,9 +179,10 @@ public final class BatchJob {
 			probe(classifier, inputs);
 			String base = AttributionOutputs.fileName(inputs.baseName() + "-" + method.name());
 			List<Path> outputs = rois == null
-				? List.of(saveDir.resolve(base + "-results.csv"), saveDir.resolve(base + "-map.tif"), saveDir.resolve(base + "-RoiSet.zip"))
+				? List.of(saveDir.resolve(base + "-results.csv"), saveDir.resolve(base + "-map.tif"),
+					AttributionOutputs.roiSetOf(saveDir.resolve(base + "-map.tif")))
 				: List.of(saveDir.resolve(base + "-regions.csv"), saveDir.resolve(base + "-regions.tif"),
-					saveDir.resolve(base + "-regions-RoiSet.zip"));
+					AttributionOutputs.roiSetOf(saveDir.resolve(base + "-regions.tif")));
 
 			// Everything above only read; from here on the run writes, one run per save_dir at a time.
 			try (RunLock lock = RunLock.take(work)) {
@@ -498,19 +499,19 @@ public final class BatchJob {
 			}
 			ImagePlus part = StackRunner.batchImage(imp, ImagePlusTensors.batches(imp), seg.from(), seg.to());
 			images.add(part);
-			if (tiled) {
-				int start = seg.globalFrom() - from, len = seg.to() - seg.from();
-				Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), to - from, msg);
-				tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, s.overlap(), seg.from(), within,
-					checkpoint, false));
-			} else {
-				try {
+			try {
+				if (tiled) {
+					int start = seg.globalFrom() - from, len = seg.to() - seg.from();
+					Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), to - from, msg);
+					tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, s.overlap(), seg.from(), within,
+						checkpoint, false));
+				} else {
 					tensors.add(Models.checkedInput(part, classifier).tensor());
-				} catch (ImagePlusTensors.NonFiniteValues e) {
-					// named by the slice of the input file, not by the place in this part
-					throw new IllegalArgumentException(ImagePlusTensors.NonFiniteValues.sentence(
-						"'" + inputs.inputs().get(seg.input()).name() + "'", ImagePlusTensors.batches(imp), seg.from() + e.entry), e);
 				}
+			} catch (ImagePlusTensors.NonFiniteValues e) {
+				// named by the slice of the input file, not by the place in this part
+				throw new IllegalArgumentException(ImagePlusTensors.NonFiniteValues.sentence(
+					"'" + inputs.inputs().get(seg.input()).name() + "'", ImagePlusTensors.batches(imp), seg.from() + e.entry), e);
 			}
 		}
 		FloatTensor probabilities = null;

@@ -55,6 +55,24 @@ public final class ImagePlusTensors {
 		return new Converted(t, batches(imp));
 	}
 
+	/**
+	 * Refuses a 32-bit image holding NaN or infinite pixels, naming the first slice (and frame) that
+	 * does: what {@link #toTensor} checks, for a caller that reads the image tile by tile, before the
+	 * first tile (only 32-bit planes can hold such values).
+	 *
+	 * @throws NonFiniteValues naming the image and the slice
+	 */
+	public static void checkFinite(ImagePlus imp) {
+		if (imp.getBitDepth() != 32) return;
+		BatchIndex where = batches(imp);
+		for (int b = 0; b < where.size(); b++) {
+			for (int c = 1; c <= imp.getNChannels(); c++) {
+				ImageProcessor ip = imp.getStackSize() == 1 ? imp.getProcessor() : imp.getStack().getProcessor(stackIndex(imp, c, where.slice(b), where.frame(b)));
+				for (float v : (float[]) ip.getPixels()) if (!Float.isFinite(v)) throw new NonFiniteValues(imp.getTitle(), where, b);
+			}
+		}
+	}
+
 	/** NaN or infinite values in one batch entry of an image, named by its slice (and frame) counted from 1. */
 	public static final class NonFiniteValues extends IllegalArgumentException {
 

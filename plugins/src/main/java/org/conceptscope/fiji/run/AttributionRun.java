@@ -42,6 +42,9 @@ public final class AttributionRun {
 			AttributionMethod method = AttributionMethods.create(settings);
 			method.checkRuns(classifier);
 			if (RegionTargets.any(settings.rois())) return regions(classifier, image, method, target, settings, progress);
+			if (org.conceptscope.attribution.TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) {
+				org.conceptscope.fiji.write.ClassMapWriter.checkMemory(image, classifier.classNames().size()); // before the tiles, not after
+			}
 			Explanation e = Explainer.explain(classifier, image, method, target, modelName(settings.model()), settings.overlap(), progress);
 			AttributionResult result = AttributionOutputs.build(e, settings);
 			return settings.saveDir() == null ? result : AttributionOutputs.save(result, settings.saveDir());

@@ -26,6 +26,16 @@ public final class ClassMapWriter {
 
 	private ClassMapWriter() {}
 
+	/**
+	 * Refuses, before the tiles run, an image whose class map (k + 1 float planes per slice at the
+	 * image's size: a 1000-class model's is a thousand times the map) the heap cannot hold.
+	 */
+	public static void checkMemory(ImagePlus image, int classes) {
+		long values = (long) image.getWidth() * image.getHeight() * (classes + 1L) * org.conceptscope.fiji.image.ImagePlusTensors.batches(image).size();
+		org.conceptscope.fiji.image.ImagePlusTensors.checkMemory("The class map of '" + image.getTitle() + "' (" + (classes + 1)
+			+ " planes per slice: a probability per class and the label image)", values, 4);
+	}
+
 	/** The class map, or null when the explanation was not tiled. */
 	public static ImagePlus build(Explanation e) {
 		Explanation.Tiles tiles = e.tiles();

@@ -39,6 +39,17 @@ import org.junit.jupiter.api.io.TempDir;
 /** The writers on explanations with known maps (no model needed). */
 public class WritersTest {
 
+	/** The class map of a tiled image holds k + 1 planes per slice: a 1000-class model's is refused before the tiles run, with its size. */
+	@Test
+	void aClassMapTooLargeForTheHeapIsRefusedUpFront() {
+		ImagePlus image = new ImagePlus("whole-slide", new ByteProcessor(4096, 4096));
+		ClassMapWriter.checkMemory(image, 3); // 4 planes of 64 MB: fits
+		long heap = Runtime.getRuntime().maxMemory();
+		int classes = (int) Math.min(100_000, heap / (4L * 4096 * 4096)) + 10; // more planes than the heap holds
+		String m = assertThrows(IllegalArgumentException.class, () -> ClassMapWriter.checkMemory(image, classes)).getMessage();
+		assertTrue(m.startsWith("The class map of 'whole-slide' (" + (classes + 1) + " planes per slice: a probability per class and the label image)"), m);
+	}
+
 	private static final int W = 10, H = 10, N = 3;
 
 	@TempDir
