@@ -25,7 +25,8 @@ import org.conceptscope.tensor.Normalization;
 public abstract class EngineClassifier implements RawOutputClassifier {
 
 	/** What a subclass runs: the whole model, or one side of a layer split. */
-	protected enum Part { FORWARD, TO_LAYER, FROM_LAYER }
+	/** FORWARD: the logits (before a final softmax the engine found); OUTPUT: what the network itself returns. */
+	protected enum Part { FORWARD, OUTPUT, TO_LAYER, FROM_LAYER }
 
 	/**
 	 * The model's image input.
@@ -280,6 +281,17 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 		return guarded(() -> {
 			checkImages(images);
 			return batched(images, null, preferredBatchSize(), (x, w) -> checkedLogits(toImageOutput(run(Part.FORWARD, null, toModel(x))), x.dim(0)));
+		});
+	}
+
+	/**
+	 * What the network itself returns, its final softmax included (the logits leave it out): the output a
+	 * package's test tensor was made from.
+	 */
+	public FloatTensor networkOutput(FloatTensor images) {
+		return guarded(() -> {
+			checkImages(images);
+			return batched(images, null, preferredBatchSize(), (x, w) -> checkedLogits(toImageOutput(run(Part.OUTPUT, null, toModel(x))), x.dim(0)));
 		});
 	}
 

@@ -279,6 +279,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	private String method(Part part, LayerInfo layer) {
 		return switch (part) {
 			case FORWARD -> logitsMethod;
+			case OUTPUT -> "forward";
 			case TO_LAYER -> TorchScriptLayers.G + layerIndex.get(layer.name());
 			case FROM_LAYER -> TorchScriptLayers.H + layerIndex.get(layer.name());
 		};
