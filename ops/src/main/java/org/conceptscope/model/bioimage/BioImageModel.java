@@ -325,7 +325,17 @@ public final class BioImageModel implements RawOutputClassifier {
 		EngineClassifier.Input input = new EngineClassifier.Input(a.size() > 0 ? a.size() : -1, b.size() > 0 ? b.size() : -1, channels, channelsFirst);
 		ModelConfig c0 = config(d, rdf);
 		return new EngineClassifier.Description(c0.name, input, c0.classes, Processings.preprocessing(in, rdf + ": input '" + in.id() + "'"),
-			pixelSize(in));
+			pixelSize(in)).declaredIn(rdf + " (" + classesKey(d) + ")");
+	}
+
+	/** The rdf key that gives the class names, as {@link #config} reads them: config.conceptscope.classes, else an output's channel names. */
+	private static String classesKey(ModelDescription d) {
+		if (d.config().get("conceptscope") instanceof Map<?, ?> cs && cs.get("classes") instanceof List<?>) return "config: conceptscope: classes";
+		for (int i = 0; i < d.outputs().size(); i++) {
+			Axis ch = d.outputs().get(i).axis('c');
+			if (ch != null && !ch.channelNames().isEmpty()) return "outputs[" + i + "] channel_names";
+		}
+		return "its class names";
 	}
 
 	private static ModelConfig config(ModelDescription d, Path rdf) {

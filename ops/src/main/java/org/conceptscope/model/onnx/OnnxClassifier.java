@@ -256,7 +256,7 @@ public final class OnnxClassifier extends EngineClassifier {
 			return n;
 		}
 		if (d.classes().size() != k) {
-			throw new ModelLoadException("The model card of " + file + " names " + d.classes().size() + " classes but the model has " + k + " outputs.");
+			throw new ModelLoadException(d.classCountMismatch(file, k, " outputs."));
 		}
 		return d.classes();
 	}

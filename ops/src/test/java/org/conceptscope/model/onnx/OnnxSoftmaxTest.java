@@ -123,6 +123,20 @@ class OnnxSoftmaxTest {
 		}
 	}
 
+	/** A package naming fewer classes than its network has outputs is refused naming the rdf key, not a model card it does not have. */
+	@Test
+	void aPackageWithTooFewClassNamesIsRefusedNamingItsRdfKey() throws Exception {
+		Path source = BundledModels.dir("ihc-resnet-onnx"), pkg = Files.createDirectories(tmp.resolve("two-names"));
+		for (String f : List.of("weights.onnx", "test_input.npy", "test_output.npy")) Files.copy(source.resolve(f), pkg.resolve(f));
+		String rdf = Files.readString(source.resolve("rdf.yaml"));
+		assertTrue(rdf.contains("classes: [background, hematoxylin, DAB-positive]"));
+		Files.writeString(pkg.resolve("rdf.yaml"), rdf.replace("classes: [background, hematoxylin, DAB-positive]", "classes: [background, stain]"));
+		String m = org.junit.jupiter.api.Assertions.assertThrows(org.conceptscope.model.ModelLoadException.class,
+			() -> org.conceptscope.model.bioimage.BioImageModel.open(pkg, LoadOptions.defaults())).getMessage();
+		assertTrue(m.contains(pkg.resolve("rdf.yaml") + " (config: conceptscope: classes) names 2 classes but the model has 3 outputs."), m);
+		assertTrue(!m.contains("model card"), m);
+	}
+
 	/** The model with a Softmax node (attribute axis) appended after its output, which becomes the graph's only output. */
 	static Path withFinalSoftmax(Path source, long axis, Path dir) throws Exception {
 		UnknownFieldSet model = UnknownFieldSet.parseFrom(Files.readAllBytes(source));
