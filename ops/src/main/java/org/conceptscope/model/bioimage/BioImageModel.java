@@ -157,6 +157,9 @@ public final class BioImageModel implements RawOutputClassifier {
 		this.signature = xyOrder ? new ModelSignature(s.key(), swapped(s.input()), swapped(s.logits()), s.probabilities(), s.outputs()) : s;
 	}
 
+	/** Raw input data types an image holds, read as float32 values before the preprocessing. */
+	private static final List<String> RAW_TYPES = List.of("uint8", "uint16", "uint32", "int8", "int16", "int32", "float32", "float64");
+
 	/** The input axes, which ConceptScope can feed: [batch, y, x, channel] for TensorFlow, also channel first for the other engines. */
 	private static String checkedAxes(TensorDescription input, String rdf, boolean tensorFlow) {
 		String axes = input.axesString();
@@ -165,8 +168,13 @@ public final class BioImageModel implements RawOutputClassifier {
 			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' has axes '" + axes + "'; ConceptScope feeds 2D images"
 				+ " with the axes " + String.join(", ", ok) + (tensorFlow ? " to TensorFlow models" : "") + ". Models with other layouts (3D, time) are not supported.");
 		}
-		if (!input.dataType().equals("float32")) {
-			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' is " + input.dataType() + "; ConceptScope feeds float32.");
+		// 0.5's data type is the raw input's, which an ensure_dtype step turns into the network's float (0.4's is the network's own)
+		boolean toFloat = input.preprocessing().stream().anyMatch(p -> p.name().equals("ensure_dtype")
+			&& List.of("float32", "float64").contains(String.valueOf(p.kwargs().get("dtype"))));
+		if (!input.dataType().equals("float32") && !(toFloat && RAW_TYPES.contains(input.dataType()))) {
+			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' is " + input.dataType() + "; ConceptScope feeds float32"
+				+ (RAW_TYPES.contains(input.dataType()) ? " (raw " + input.dataType() + " data needs a preprocessing step ensure_dtype with dtype"
+					+ " float32 before the network)" : "") + ".");
 		}
 		return axes;
 	}
