@@ -63,6 +63,48 @@ class BioImageModelTest {
 		for (int i = 0; i < a.size(); i++) assertEquals(a.data()[i], b.data()[i], tol, "value " + i);
 	}
 
+	/** A 0.5 input of raw uint8 data, turned into float32 by its ensure_dtype step, opens; without that step it is refused in one sentence. */
+	@Test
+	void aFormat05InputOfRawBytesWithEnsureDtypeOpens() throws Exception {
+		Path folder = TestPackages.build(tmp.resolve("uint8/ihc05"), TestPackages.Spec.of("0.5.3"));
+		Path rdf = folder.resolve("rdf.yaml");
+		String text = Files.readString(rdf);
+		assertTrue(text.contains("data: {type: float32}") && text.contains("- id: ensure_dtype"), text);
+		Files.writeString(rdf, text.replace("data: {type: float32}", "data: {type: uint8}"));
+		try (BioImageModel m = BioImageModel.open(folder, options())) {
+			assertTrue(m.testReport().ran() && m.testReport().passed(), m.testReport().message());
+		}
+		String withoutStep = Files.readString(rdf).replace("      - id: ensure_dtype\n        kwargs: {dtype: float32}\n", "");
+		assertTrue(!withoutStep.contains("ensure_dtype"), withoutStep);
+		Files.writeString(rdf, withoutStep);
+		String m = org.junit.jupiter.api.Assertions.assertThrows(org.conceptscope.model.ModelLoadException.class,
+			() -> BioImageModel.open(folder, options())).getMessage();
+		assertTrue(m.contains("the input 'input' is uint8; ConceptScope feeds float32 (raw uint8 data needs a preprocessing step ensure_dtype"), m);
+		assertWorkEmpty();
+	}
+
+	/** A package folder zipped by macOS's Finder: one top folder beside __MACOSX (resource forks) and a .DS_Store. */
+	@Test
+	void aPackageZippedOnAMacWithItsMacosxFolderOpens() throws Exception {
+		Path folder = TestPackages.build(tmp.resolve("mac/ihc05"), TestPackages.Spec.of("0.5.3"));
+		Files.write(folder.resolve(".DS_Store"), new byte[] { 0, 0, 0, 1, 'B', 'u', 'd', '1' });
+		Path zip = tmp.resolve("ihc05.zip");
+		TestPackages.zipFolder(folder, zip, "ihc05/", null);
+		Path withForks = tmp.resolve("ihc05-mac.zip");
+		java.util.Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+		try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(zip.toFile())) {
+			for (java.util.zip.ZipEntry e : java.util.Collections.list(z.entries())) entries.put(e.getName(), z.getInputStream(e).readAllBytes());
+		}
+		entries.put("__MACOSX/ihc05/._rdf.yaml", new byte[] { 0, 5, 22, 7, 0, 2, 0, 0 });
+		entries.put("__MACOSX/ihc05/._tf-weights.zip", new byte[] { 0, 5, 22, 7, 0, 2, 0, 0 });
+		TestPackages.rawZip(withForks, entries);
+		try (BioImageModel m = BioImageModel.open(withForks, options())) {
+			assertEquals(TestPackages.CLASSES, m.classNames());
+			assertTrue(m.testReport().ran() && m.testReport().passed(), m.testReport().message());
+		}
+		assertWorkEmpty();
+	}
+
 	@Test
 	void format04ZipLoadsVerifiesAndReproducesItsTest() throws Exception {
 		Path pkg = TestPackages.build(tmp.resolve("ihc04"), TestPackages.Spec.of("0.4.10").zipped(true));
