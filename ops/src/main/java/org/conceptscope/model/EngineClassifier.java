@@ -25,7 +25,8 @@ import org.conceptscope.tensor.Normalization;
 public abstract class EngineClassifier implements RawOutputClassifier {
 
 	/** What a subclass runs: the whole model, or one side of a layer split. */
-	protected enum Part { FORWARD, TO_LAYER, FROM_LAYER }
+	/** FORWARD: the logits (before a final softmax the engine found); OUTPUT: what the network itself returns. */
+	protected enum Part { FORWARD, OUTPUT, TO_LAYER, FROM_LAYER }
 
 	/**
 	 * The model's image input.
@@ -80,11 +81,17 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 	 * @param pixelSize     the pixel size the model was trained at, or null
 	 * @param inputDomain   the card's input statistics (out-of-domain warning), or null
 	 */
+	/** @param classesOrigin where the class names are declared, for messages (the card file; a package's rdf key) */
 	public record Description(String name, Input input, List<String> classes, Normalization normalization, PixelSize pixelSize,
-		org.conceptscope.tensor.InputDomain inputDomain) {
+		org.conceptscope.tensor.InputDomain inputDomain, String classesOrigin) {
 		public Description {
 			classes = classes == null ? List.of() : List.copyOf(classes);
 			normalization = normalization == null ? new Normalization.None() : normalization;
+		}
+
+		public Description(String name, Input input, List<String> classes, Normalization normalization, PixelSize pixelSize,
+			org.conceptscope.tensor.InputDomain inputDomain) {
+			this(name, input, classes, normalization, pixelSize, inputDomain, null);
 		}
 
 		/** Without input statistics: nothing to warn against. */
@@ -92,18 +99,29 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 			this(name, input, classes, normalization, pixelSize, null);
 		}
 
+		/** The same facts, their class names declared in {@code origin}. */
+		public Description declaredIn(String origin) {
+			return new Description(name, input, classes, normalization, pixelSize, inputDomain, origin);
+		}
+
+		/** "&lt;origin&gt; names N classes but the model has ...", for a model whose outputs do not match its class names. */
+		public String classCountMismatch(java.nio.file.Path file, int k, String outputs) {
+			return (classesOrigin != null ? classesOrigin : "The model card of " + file) + " names " + classes.size() + " classes but the model has "
+				+ k + outputs;
+		}
+
 		/** From a model card (conceptscope.json) beside a TorchScript or ONNX file; {@code fallback} for an input the file itself declares. */
 		public static Description fromCard(ModelConfig card, Input fallback, String cardFile) {
 			try {
 				return new Description(card.name, Input.fromCard(card.input, fallback, cardFile), card.classes, card.parsedNormalization(),
-					card.parsedPixelSize(), card.parsedInputDomain());
+					card.parsedPixelSize(), card.parsedInputDomain(), null);
 			} catch (IllegalArgumentException e) {
 				throw new ModelLoadException(cardFile + ": " + e.getMessage() + ".", e);
 			}
 		}
 
 		public Description withNames(List<String> classNames) {
-			return new Description(name, input, classNames, normalization, pixelSize, inputDomain);
+			return new Description(name, input, classNames, normalization, pixelSize, inputDomain, classesOrigin);
 		}
 
 		/** This description, named after the model file ("weights" for weights.onnx) when the card gives no name. */
@@ -111,7 +129,7 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 			if (name != null && !name.isBlank()) return this;
 			String n = file.getFileName().toString();
 			int dot = n.lastIndexOf('.');
-			return new Description(dot > 0 ? n.substring(0, dot) : n, input, classes, normalization, pixelSize, inputDomain);
+			return new Description(dot > 0 ? n.substring(0, dot) : n, input, classes, normalization, pixelSize, inputDomain, classesOrigin);
 		}
 	}
 
@@ -280,6 +298,17 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 		return guarded(() -> {
 			checkImages(images);
 			return batched(images, null, preferredBatchSize(), (x, w) -> checkedLogits(toImageOutput(run(Part.FORWARD, null, toModel(x))), x.dim(0)));
+		});
+	}
+
+	/**
+	 * What the network itself returns, its final softmax included (the logits leave it out): the output a
+	 * package's test tensor was made from.
+	 */
+	public FloatTensor networkOutput(FloatTensor images) {
+		return guarded(() -> {
+			checkImages(images);
+			return batched(images, null, preferredBatchSize(), (x, w) -> checkedLogits(toImageOutput(run(Part.OUTPUT, null, toModel(x))), x.dim(0)));
 		});
 	}
 

@@ -350,13 +350,22 @@ public sealed interface Normalization {
 	private static double[] list(String s) {
 		String[] v = s.split("\\|");
 		double[] d = new double[v.length];
-		for (int i = 0; i < v.length; i++) d[i] = Double.parseDouble(v[i]);
+		for (int i = 0; i < v.length; i++) d[i] = number(v[i]);
 		return d;
+	}
+
+	/** A number as describe() writes it, lowercased: "infinity" for a one-sided clip's open end. */
+	private static double number(String s) {
+		return switch (s) {
+			case "infinity", "+infinity", "inf", "+inf" -> Double.POSITIVE_INFINITY;
+			case "-infinity", "-inf" -> Double.NEGATIVE_INFINITY;
+			default -> Double.parseDouble(s);
+		};
 	}
 
 	private static double[] numbers(String t, String prefix) {
 		String[] parts = t.substring(prefix.length(), t.length() - 1).split(",");
 		if (parts.length != 2) throw new NumberFormatException();
-		return new double[] { Double.parseDouble(parts[0]), Double.parseDouble(parts[1]) };
+		return new double[] { number(parts[0]), number(parts[1]) };
 	}
 }

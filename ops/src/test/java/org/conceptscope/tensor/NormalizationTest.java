@@ -46,6 +46,8 @@ class NormalizationTest {
 	@Test
 	void everyKindParsesBackFromItsDescription() {
 		for (Normalization n : List.of(new Normalization.Clip(0, 1), new Normalization.Binarize(0.25),
+			// a one-sided clip (bioimage.io's Clip with min or max only) has an infinite open end
+			new Normalization.Clip(0, Double.POSITIVE_INFINITY), new Normalization.Clip(Double.NEGATIVE_INFINITY, 1),
 			new Normalization.ScaleLinear(new double[] { 0.5 }, new double[] { -1 }),
 			new Normalization.ScaleLinear(new double[] { 1, 2, 3 }, new double[] { 0.1, 0.2, 0.3 }),
 			new Normalization.Joint(new Normalization.ZeroMeanUnitVariance()),

@@ -157,6 +157,18 @@ class HeadlessCommandTest {
 		assertFalse(Files.exists(dir.resolve("refused")));
 	}
 
+	/** The commands that read a classifier's graph refuse a segmentation SavedModel in one sentence (it once stopped on a ClassCastException). */
+	@Test
+	void graphCommandsRefuseASegmentationSavedModelInOneSentence(@TempDir Path dir) {
+		Path segmentation = testImages.resolve("models/ihc-segmentation");
+		runHeadless("Sharing Ratio Decomposition...", "image='" + image("ihc-heldout-patches.tif") + "',model='" + segmentation
+			+ "',save_dir='" + dir.resolve("srd") + "'");
+		assertTrue(errors.stream().anyMatch(e -> e.contains("Sharing Ratio Decomposition reads a classifier's TensorFlow graph (one score per"
+			+ " class); " + segmentation + " outputs a map (a segmentation model): explain it with Attribution")), errors.toString());
+		assertFalse(errors.stream().anyMatch(e -> e.contains("ClassCastException")), errors.toString());
+		assertEquals(List.of(), TestFiles.names(dir), "nothing written");
+	}
+
 	@Test
 	void conceptDiscoveryHeadlessWithoutSaveFolderIsRefused(@TempDir Path dir) {
 		runHeadless(org.conceptscope.fiji.command.ConceptDiscoveryCommand.class.getName(), "model='" + model("ihc-stain")

@@ -291,7 +291,8 @@ public final class BioImageModel implements RawOutputClassifier {
 				}
 				EngineClassifier.Description desc = engineDescription(d, rdf);
 				tf = format.equals("torchscript") ? TorchScriptClassifier.load(weights, desc, options)
-					: OnnxClassifier.load(weights, desc, d.outputs().get(0).id(), options);
+					// bioimage.io pairs an ONNX graph's outputs with the rdf's by position, not by name
+					: OnnxClassifier.load(weights, desc, null, options);
 			}
 			BioImageModel m = new BioImageModel(rdf, root, work, d, tf, format, verified);
 			if (options.runTestTensors()) {
@@ -324,7 +325,17 @@ public final class BioImageModel implements RawOutputClassifier {
 		EngineClassifier.Input input = new EngineClassifier.Input(a.size() > 0 ? a.size() : -1, b.size() > 0 ? b.size() : -1, channels, channelsFirst);
 		ModelConfig c0 = config(d, rdf);
 		return new EngineClassifier.Description(c0.name, input, c0.classes, Processings.preprocessing(in, rdf + ": input '" + in.id() + "'"),
-			pixelSize(in));
+			pixelSize(in)).declaredIn(rdf + " (" + classesKey(d) + ")");
+	}
+
+	/** The rdf key that gives the class names, as {@link #config} reads them: config.conceptscope.classes, else an output's channel names. */
+	private static String classesKey(ModelDescription d) {
+		if (d.config().get("conceptscope") instanceof Map<?, ?> cs && cs.get("classes") instanceof List<?>) return "config: conceptscope: classes";
+		for (int i = 0; i < d.outputs().size(); i++) {
+			Axis ch = d.outputs().get(i).axis('c');
+			if (ch != null && !ch.channelNames().isEmpty()) return "outputs[" + i + "] channel_names";
+		}
+		return "its class names";
 	}
 
 	private static ModelConfig config(ModelDescription d, Path rdf) {
@@ -357,7 +368,7 @@ public final class BioImageModel implements RawOutputClassifier {
 			if (Files.isRegularFile(dir.resolve(n))) return dir.resolve(n);
 		}
 		try (Stream<Path> s = Files.list(dir)) {
-			List<Path> entries = s.toList();
+			List<Path> entries = s.filter(BioImageModel::isContent).toList();
 			for (Path p : entries) {
 				if (Files.isRegularFile(p) && p.getFileName().toString().endsWith(".bioimageio.yaml")) return p;
 			}
@@ -368,6 +379,12 @@ public final class BioImageModel implements RawOutputClassifier {
 			return null;
 		}
 		return null;
+	}
+
+	/** Not what a zip tool adds beside the package: macOS's __MACOSX folder, ._ resource forks, .DS_Store. */
+	private static boolean isContent(Path p) {
+		String name = p.getFileName().toString();
+		return !name.equals("__MACOSX") && !name.startsWith("._") && !name.equals(".DS_Store");
 	}
 
 	private static boolean isZip(Path p) throws IOException {
@@ -381,7 +398,7 @@ public final class BioImageModel implements RawOutputClassifier {
 	private static Path findSavedModel(Path unpacked, Path zip) throws IOException {
 		if (Files.isRegularFile(unpacked.resolve("saved_model.pb"))) return unpacked;
 		try (Stream<Path> s = Files.list(unpacked)) {
-			List<Path> dirs = s.filter(Files::isDirectory).toList();
+			List<Path> dirs = s.filter(BioImageModel::isContent).filter(Files::isDirectory).toList();
 			if (dirs.size() == 1 && Files.isRegularFile(dirs.get(0).resolve("saved_model.pb"))) return dirs.get(0);
 		}
 		throw new ModelLoadException("The weights " + zip + " hold no saved_model.pb (at the top or in one folder): not a TensorFlow SavedModel.");
@@ -584,9 +601,10 @@ public final class BioImageModel implements RawOutputClassifier {
 		return Processings.apply(postprocessing, rawOutput(toModel(images)));
 	}
 
-	/** The model's output before postprocessing, for images in the package's own order of y and x. */
+	/** The network's output before postprocessing (a final softmax included), for images in the package's own order of y and x. */
 	private FloatTensor rawOutput(FloatTensor modelOrder) {
-		return tensorFlow != null ? tensorFlow.output(outputKey, modelOrder) : model.logits(modelOrder);
+		if (tensorFlow != null) return tensorFlow.output(outputKey, modelOrder);
+		return model instanceof EngineClassifier e ? e.networkOutput(modelOrder) : model.logits(modelOrder);
 	}
 
 	// ---- Classifier, in image space ----

@@ -53,6 +53,8 @@ public final class OnnxClassifier extends EngineClassifier {
 	private final OrtSession session;
 	private final String inputName;
 	private final String outputName;
+	/** The graph's own output (outputName may be the input of its final softmax). */
+	private final String networkOutputName;
 	private final OnnxModel graph;
 	private final List<LayerInfo> layers;
 	private final Map<String, String> layerTensor;
@@ -62,7 +64,7 @@ public final class OnnxClassifier extends EngineClassifier {
 	private final boolean denseProbabilities;
 
 	private OnnxClassifier(Path file, Description d, OrtEnvironment env, OrtSession session, String inputName, String outputName,
-		OnnxModel graph, List<LayerInfo> layers, Map<String, String> layerTensor, String noLayers, long[] denseOutput, boolean denseProbabilities) {
+		String networkOutputName, OnnxModel graph, List<LayerInfo> layers, Map<String, String> layerTensor, String noLayers, long[] denseOutput, boolean denseProbabilities) {
 		super(d, "ONNX", denseOutput);
 		this.denseProbabilities = denseProbabilities;
 		this.file = file;
@@ -70,6 +72,7 @@ public final class OnnxClassifier extends EngineClassifier {
 		this.session = session;
 		this.inputName = inputName;
 		this.outputName = outputName;
+		this.networkOutputName = networkOutputName;
 		this.graph = graph;
 		this.layers = layers;
 		this.layerTensor = layerTensor;
@@ -80,7 +83,8 @@ public final class OnnxClassifier extends EngineClassifier {
 	public static OnnxClassifier load(Path file, LoadOptions options) {
 		Path dir = file.toAbsolutePath().getParent();
 		ModelConfig card = ModelConfig.read(dir);
-		return load(file, card, dir.resolve(ModelConfig.FILE_NAME).toString(), null, null, options);
+		// the card's logits names the graph output to explain when the graph has several
+		return load(file, card, dir.resolve(ModelConfig.FILE_NAME).toString(), null, card.logits, options);
 	}
 
 	/**
@@ -194,7 +198,7 @@ public final class OnnxClassifier extends EngineClassifier {
 			long[] denseOutput = logits.rank() >= 3 ? logits.shape() : null;
 			int k = denseOutput == null ? (int) logits.dim(1) : outputChannels(denseOutput, input);
 			if (noLayers == null) {
-				OnnxClassifier shaper = new OnnxClassifier(file, d.withNames(names(d, k, file)), env, session, in.name(), logitsName, m,
+				OnnxClassifier shaper = new OnnxClassifier(file, d.withNames(names(d, k, file)), env, session, in.name(), logitsName, out.name(), m,
 					List.of(), Map.of(), null, denseOutput, denseProbabilities);
 				for (Map.Entry<String, OnnxModel.Node> e : candidates.entrySet()) {
 					FloatTensor a = onProbe.get(e.getKey());
@@ -206,7 +210,7 @@ public final class OnnxClassifier extends EngineClassifier {
 				}
 				if (layers.isEmpty()) noLayers = "none of its inner tensors that cut it in two is a float tensor of rank 2 or 4";
 			}
-			return new OnnxClassifier(file, d.withNames(names(d, k, file)), env, session, in.name(), logitsName, m,
+			return new OnnxClassifier(file, d.withNames(names(d, k, file)), env, session, in.name(), logitsName, out.name(), m,
 				Collections.unmodifiableList(layers), Collections.unmodifiableMap(layerTensor), noLayers, denseOutput, denseProbabilities);
 		} catch (OrtException | RuntimeException e) {
 			if (session != null) {
@@ -252,7 +256,7 @@ public final class OnnxClassifier extends EngineClassifier {
 			return n;
 		}
 		if (d.classes().size() != k) {
-			throw new ModelLoadException("The model card of " + file + " names " + d.classes().size() + " classes but the model has " + k + " outputs.");
+			throw new ModelLoadException(d.classCountMismatch(file, k, " outputs."));
 		}
 		return d.classes();
 	}
@@ -303,6 +307,7 @@ public final class OnnxClassifier extends EngineClassifier {
 		try {
 			return switch (part) {
 				case FORWARD -> run(env, session, inputName, x, outputName);
+				case OUTPUT -> run(env, session, inputName, x, networkOutputName);
 				case TO_LAYER -> run(env, session, inputName, x, layerTensor.get(layer.name()));
 				case FROM_LAYER -> run(env, cut(layer), layerTensor.get(layer.name()), x, outputName);
 			};

@@ -204,7 +204,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 			names = new ArrayList<>();
 			for (int i = 0; i < k; i++) names.add("class " + i);
 		} else if (names.size() != k) {
-			throw new ModelLoadException("The model card of " + file + " names " + names.size() + " classes but the model has " + k
+			throw new ModelLoadException(d.classCountMismatch(file, k, "")
 				+ (denseOutput == null ? " outputs." : " output channels (its output " + Arrays.toString(denseOutput) + " is a map; name one class per channel)."));
 		}
 		List<LayerInfo> layers = new ArrayList<>();
@@ -279,6 +279,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	private String method(Part part, LayerInfo layer) {
 		return switch (part) {
 			case FORWARD -> logitsMethod;
+			case OUTPUT -> "forward";
 			case TO_LAYER -> TorchScriptLayers.G + layerIndex.get(layer.name());
 			case FROM_LAYER -> TorchScriptLayers.H + layerIndex.get(layer.name());
 		};

@@ -63,6 +63,28 @@ class BioImageModelTest {
 		for (int i = 0; i < a.size(); i++) assertEquals(a.data()[i], b.data()[i], tol, "value " + i);
 	}
 
+	/** A package folder zipped by macOS's Finder: one top folder beside __MACOSX (resource forks) and a .DS_Store. */
+	@Test
+	void aPackageZippedOnAMacWithItsMacosxFolderOpens() throws Exception {
+		Path folder = TestPackages.build(tmp.resolve("mac/ihc05"), TestPackages.Spec.of("0.5.3"));
+		Files.write(folder.resolve(".DS_Store"), new byte[] { 0, 0, 0, 1, 'B', 'u', 'd', '1' });
+		Path zip = tmp.resolve("ihc05.zip");
+		TestPackages.zipFolder(folder, zip, "ihc05/", null);
+		Path withForks = tmp.resolve("ihc05-mac.zip");
+		java.util.Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+		try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(zip.toFile())) {
+			for (java.util.zip.ZipEntry e : java.util.Collections.list(z.entries())) entries.put(e.getName(), z.getInputStream(e).readAllBytes());
+		}
+		entries.put("__MACOSX/ihc05/._rdf.yaml", new byte[] { 0, 5, 22, 7, 0, 2, 0, 0 });
+		entries.put("__MACOSX/ihc05/._tf-weights.zip", new byte[] { 0, 5, 22, 7, 0, 2, 0, 0 });
+		TestPackages.rawZip(withForks, entries);
+		try (BioImageModel m = BioImageModel.open(withForks, options())) {
+			assertEquals(TestPackages.CLASSES, m.classNames());
+			assertTrue(m.testReport().ran() && m.testReport().passed(), m.testReport().message());
+		}
+		assertWorkEmpty();
+	}
+
 	@Test
 	void format04ZipLoadsVerifiesAndReproducesItsTest() throws Exception {
 		Path pkg = TestPackages.build(tmp.resolve("ihc04"), TestPackages.Spec.of("0.4.10").zipped(true));

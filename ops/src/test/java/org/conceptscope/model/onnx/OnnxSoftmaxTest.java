@@ -97,6 +97,46 @@ class OnnxSoftmaxTest {
 		}
 	}
 
+	/**
+	 * A bioimage.io package whose network ends in the Softmax: its test output is the network's
+	 * probabilities, which the package reproduces (the test once ran on the logits, so the package
+	 * failed its own test), and the rdf's output name "logits" pairs with the graph's only output,
+	 * "probabilities", by position as bioimage.io pairs them.
+	 */
+	@Test
+	void aPackageWhoseNetworkEndsInASoftmaxPassesItsOwnTest() throws Exception {
+		Path source = BundledModels.dir("ihc-resnet-onnx"), pkg = tmp.resolve("package");
+		withFinalSoftmax(source.resolve("weights.onnx"), 1, pkg);
+		Files.copy(source.resolve("test_input.npy"), pkg.resolve("test_input.npy"));
+		FloatTensor logits = org.conceptscope.model.bioimage.Npy.read(source.resolve("test_output.npy"));
+		org.conceptscope.model.bioimage.Npy.write(pkg.resolve("test_output.npy"), org.conceptscope.model.TensorFlowClassifier.softmax(logits));
+		String rdf = Files.readString(source.resolve("rdf.yaml"));
+		String sha = org.conceptscope.model.bioimage.BioImageModel.sha256(pkg.resolve("weights.onnx"));
+		Files.writeString(pkg.resolve("rdf.yaml"), rdf.replaceAll("sha256: [0-9a-f]{64}", "sha256: " + sha));
+		try (org.conceptscope.model.bioimage.BioImageModel m = org.conceptscope.model.bioimage.BioImageModel.open(pkg, LoadOptions.defaults())) {
+			assertTrue(m.testReport().ran() && m.testReport().passed(), m.testReport().message());
+			// the test input is channels first (bcyx); the classifier takes images [N, H, W, C]
+			FloatTensor x = m.normalize(org.conceptscope.model.EngineClassifier.channelsLast(
+				org.conceptscope.model.bioimage.Npy.read(source.resolve("test_input.npy"))));
+			FloatTensor got = m.logits(x);
+			for (int i = 0; i < logits.size(); i++) assertEquals(logits.data()[i], got.data()[i], 1e-4, "explained on the logits, value " + i);
+		}
+	}
+
+	/** A package naming fewer classes than its network has outputs is refused naming the rdf key, not a model card it does not have. */
+	@Test
+	void aPackageWithTooFewClassNamesIsRefusedNamingItsRdfKey() throws Exception {
+		Path source = BundledModels.dir("ihc-resnet-onnx"), pkg = Files.createDirectories(tmp.resolve("two-names"));
+		for (String f : List.of("weights.onnx", "test_input.npy", "test_output.npy")) Files.copy(source.resolve(f), pkg.resolve(f));
+		String rdf = Files.readString(source.resolve("rdf.yaml"));
+		assertTrue(rdf.contains("classes: [background, hematoxylin, DAB-positive]"));
+		Files.writeString(pkg.resolve("rdf.yaml"), rdf.replace("classes: [background, hematoxylin, DAB-positive]", "classes: [background, stain]"));
+		String m = org.junit.jupiter.api.Assertions.assertThrows(org.conceptscope.model.ModelLoadException.class,
+			() -> org.conceptscope.model.bioimage.BioImageModel.open(pkg, LoadOptions.defaults())).getMessage();
+		assertTrue(m.contains(pkg.resolve("rdf.yaml") + " (config: conceptscope: classes) names 2 classes but the model has 3 outputs."), m);
+		assertTrue(!m.contains("model card"), m);
+	}
+
 	/** The model with a Softmax node (attribute axis) appended after its output, which becomes the graph's only output. */
 	static Path withFinalSoftmax(Path source, long axis, Path dir) throws Exception {
 		UnknownFieldSet model = UnknownFieldSet.parseFrom(Files.readAllBytes(source));

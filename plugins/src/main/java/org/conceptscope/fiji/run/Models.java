@@ -57,7 +57,11 @@ public final class Models {
 			throw new ModelLoadException(command + " reads the model's TensorFlow graph, so it runs on TensorFlow SavedModels only; " + model
 				+ " is a " + kind.label() + ": explain it with Attribution or Concept Discovery instead.");
 		}
-		return (TensorFlowClassifier) Classifiers.open(model);
+		Classifier opened = Classifiers.open(model);
+		if (opened instanceof TensorFlowClassifier tf) return tf;
+		opened.close(); // a dense (segmentation) SavedModel comes wrapped in its output operator
+		throw new ModelLoadException(command + " reads a classifier's TensorFlow graph (one score per class); " + model
+			+ " outputs a map (a segmentation model): explain it with Attribution, whose operator key turns the map into scores.");
 	}
 
 	/**
