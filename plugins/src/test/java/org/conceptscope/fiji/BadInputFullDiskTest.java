@@ -98,7 +98,7 @@ class BadInputFullDiskTest {
 			assertEquals(List.of(), temporary, "no temporary file left behind");
 		}
 		String base = "ihc-heldout-patches-saliency";
-		for (String suffix : List.of("-results.csv", "-map.tif", "-RoiSet.zip")) {
+		for (String suffix : List.of("-results.csv", "-map.tif", "-map-RoiSet.zip")) {
 			assertFalse(Files.exists(after.resolve(base + suffix)), base + suffix + " is not there half-written");
 		}
 
@@ -119,7 +119,7 @@ class BadInputFullDiskTest {
 			quiet, quiet, null));
 		Path got = resumed.resolve("out");
 		assertEquals(Files.readString(reference.resolve(base + "-results.csv")), Files.readString(got.resolve(base + "-results.csv")));
-		List<ij.gui.Roi> wantRois = RoiZip.read(reference.resolve(base + "-RoiSet.zip")), haveRois = RoiZip.read(got.resolve(base + "-RoiSet.zip"));
+		List<ij.gui.Roi> wantRois = RoiZip.read(reference.resolve(base + "-map-RoiSet.zip")), haveRois = RoiZip.read(got.resolve(base + "-map-RoiSet.zip"));
 		assertEquals(wantRois.size(), haveRois.size());
 		for (int i = 0; i < wantRois.size(); i++) {
 			assertEquals(wantRois.get(i).getName(), haveRois.get(i).getName());

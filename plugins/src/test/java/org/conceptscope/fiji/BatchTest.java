@@ -357,7 +357,7 @@ class BatchTest {
 		List<List<String>> csv = Csv.parse(Files.readString(dir.resolve(base + "-results.csv"), StandardCharsets.UTF_8));
 		ImagePlus maps = IJ.openImage(dir.resolve(base + "-map.tif").toString());
 		assertTrue(maps != null && maps.getBitDepth() == 32, "the map stack opens as a 32-bit image");
-		return new Outputs(csv, maps, RoiZip.read(dir.resolve(base + "-RoiSet.zip")));
+		return new Outputs(csv, maps, RoiZip.read(dir.resolve(base + "-map-RoiSet.zip")));
 	}
 
 	/** Same rows (numbers within float rounding), same maps, same ROIs. */

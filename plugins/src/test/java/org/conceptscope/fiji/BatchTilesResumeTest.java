@@ -75,8 +75,8 @@ class BatchTilesResumeTest {
 		float[] got = (float[]) IJ.openImage(killed.resolve("ihc-smoothgrad-map.tif").toString()).getProcessor().getPixels();
 		assertEquals(512 * 512, got.length);
 		assertArrayEquals(want, got, "the resumed map is the uninterrupted one");
-		assertEquals(RoiZip.read(whole.resolve("ihc-smoothgrad-RoiSet.zip")).get(0).getBounds(),
-			RoiZip.read(killed.resolve("ihc-smoothgrad-RoiSet.zip")).get(0).getBounds());
+		assertEquals(RoiZip.read(whole.resolve("ihc-smoothgrad-map-RoiSet.zip")).get(0).getBounds(),
+			RoiZip.read(killed.resolve("ihc-smoothgrad-map-RoiSet.zip")).get(0).getBounds());
 	}
 
 	private static String run(List<String> arguments) {

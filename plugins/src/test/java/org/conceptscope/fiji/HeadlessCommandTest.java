@@ -75,11 +75,11 @@ class HeadlessCommandTest {
 			+ ",top_fraction=0.2,save_dir='" + out + "'");
 		assertEquals(List.of(), errors);
 		String base = "ct-heldout-patches-integrated_gradients";
-		assertEquals(List.of(base + "-RoiSet.zip", base + "-map.tif", base + "-results.csv"), TestFiles.names(out));
+		assertEquals(List.of(base + "-map-RoiSet.zip", base + "-map.tif", base + "-results.csv"), TestFiles.names(out));
 		ImagePlus map = IJ.openImage(out.resolve(base + "-map.tif").toString());
 		assertEquals(1, map.getNChannels(), "output=image: the map alone");
 		assertEquals(12, map.getNSlices());
-		List<Roi> rois = RoiZip.read(out.resolve(base + "-RoiSet.zip"));
+		List<Roi> rois = RoiZip.read(out.resolve(base + "-map-RoiSet.zip"));
 		assertEquals(12, rois.size());
 		for (int z = 1; z <= 12; z++) {
 			assertEquals("integrated_gradients; soft tissue; slice=" + z, rois.get(z - 1).getName());
@@ -210,7 +210,7 @@ class HeadlessCommandTest {
 		assertEquals(List.of(), errors);
 		assertTrue(log.contains("ConceptScope SRD: APOP agreement "), log);
 		String base = "ct-heldout-patches-srd";
-		assertEquals(List.of(base + "-RoiSet.zip", base + "-map.tif", base + "-results.csv"), TestFiles.names(dir));
+		assertEquals(List.of(base + "-map-RoiSet.zip", base + "-map.tif", base + "-results.csv"), TestFiles.names(dir));
 		ImagePlus maps = IJ.openImage(dir.resolve(base + "-map.tif").toString());
 		assertEquals(2, maps.getNChannels(), "output=image: relevance and ERF alone");
 		assertEquals(12, maps.getNSlices());
@@ -225,7 +225,7 @@ class HeadlessCommandTest {
 			double score = Double.parseDouble(row.get(h.indexOf("class_score"))), sum = Double.parseDouble(row.get(h.indexOf("relevance_sum")));
 			assertEquals(score, sum + Double.parseDouble(row.get(h.indexOf("bias_relevance"))), 1e-6 * (1 + Math.abs(score)));
 		}
-		assertEquals(3 * 12, RoiZip.read(dir.resolve(base + "-RoiSet.zip")).size(), "srd, erf and rf ROIs on every slice");
+		assertEquals(3 * 12, RoiZip.read(dir.resolve(base + "-map-RoiSet.zip")).size(), "srd, erf and rf ROIs on every slice");
 	}
 
 	@Test
@@ -250,7 +250,7 @@ class HeadlessCommandTest {
 			+ ",scope='class',target='soft tissue',concepts=2"
 			+ ",samples=200,steps=8,examples=2,output='image',save_dir='" + save + "'");
 		assertEquals(List.of(), errors);
-		assertEquals(List.of("a-stack-concept-graph-RoiSet.zip", "a-stack-concept-graph-map.tif", "b-three-concept-graph-RoiSet.zip",
+		assertEquals(List.of("a-stack-concept-graph-map-RoiSet.zip", "a-stack-concept-graph-map.tif", "b-three-concept-graph-map-RoiSet.zip",
 			"b-three-concept-graph-map.tif", "concept-graph-nodes.csv", "concept-graph.csv", "concept-graph.png", "conv1_relu-concepts.json",
 			"conv1_relu-erf-montage.tif", "conv2_relu-concepts.json", "conv2_relu-erf-montage.tif"), TestFiles.names(save),
 			"the layers, sorted from input to output; one map image per input image");
@@ -328,7 +328,7 @@ class HeadlessCommandTest {
 		runHeadless("Attribution...", "image='" + three + "',model='" + testImages.resolve("models/ihc-stain")
 			+ "',method='eva',epsilon=0.004,grid=4,bounds='crown',output='image',save_dir='" + save + "'");
 		assertEquals(List.of(), errors);
-		assertEquals(List.of("ihc-three-eva-RoiSet.zip", "ihc-three-eva-map.tif", "ihc-three-eva-results.csv"), TestFiles.names(save));
+		assertEquals(List.of("ihc-three-eva-map-RoiSet.zip", "ihc-three-eva-map.tif", "ihc-three-eva-results.csv"), TestFiles.names(save));
 		List<List<String>> csv = Csv.parse(Files.readString(save.resolve("ihc-three-eva-results.csv")));
 		List<String> h = csv.get(0);
 		assertEquals(1 + 3, csv.size());

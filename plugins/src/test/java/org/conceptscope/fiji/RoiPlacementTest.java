@@ -50,7 +50,7 @@ class RoiPlacementTest {
 		ImagePlus map = IJ.openImage(dir.resolve("ramp-ramp-map.tif").toString());
 		assertEquals(N, map.getStackSize());
 		assertFalse(map.isHyperStack(), "one channel, slices only: a plain stack");
-		List<Roi> zip = RoiZip.read(dir.resolve("ramp-ramp-RoiSet.zip"));
+		List<Roi> zip = RoiZip.read(dir.resolve("ramp-ramp-map-RoiSet.zip"));
 		Overlay overlay = map.getOverlay();
 		assertEquals(N, zip.size());
 		assertEquals(N, overlay.size());

@@ -223,7 +223,7 @@ class WholeImageSamplesTest {
 		for (int i = 1; i <= 2; i++) {
 			ImagePlus maps = IJ.openImage(out.resolve("a-concept-graph-" + i + ".tif").toString());
 			assertEquals(TILE, maps.getWidth(), "image " + i);
-			assertTrue(Files.isRegularFile(out.resolve("a-" + i + "-concept-graph-RoiSet.zip")), "image " + i + ": " + TestFiles.names(out));
+			assertTrue(Files.isRegularFile(out.resolve("a-concept-graph-" + i + "-RoiSet.zip")), "image " + i + ": " + TestFiles.names(out));
 		}
 		assertFalse(Files.exists(out.resolve("a-concept-graph.tif")), TestFiles.names(out).toString());
 	}

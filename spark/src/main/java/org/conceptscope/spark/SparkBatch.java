@@ -39,7 +39,7 @@ public final class SparkBatch {
 		"           [method=saliency and any other key of the batch runner] [master=" + DEFAULT_MASTER + "]",
 		"   or: spark-submit --class " + SparkBatch.class.getName() + " --master <url> conceptscope-spark.jar input=... model=... save_dir=...",
 		"Computes the batch runner's parts on Apache Spark, one task per part, and writes the batch runner's files",
-		"(<name>-<method>-results.csv, -map.tif, -RoiSet.zip) plus <name>-<method>-results.parquet. input and save_dir",
+		"(<name>-<method>-results.csv, -map.tif, -map-RoiSet.zip) plus <name>-<method>-results.parquet. input and save_dir",
 		"must be paths every executor sees; the model is shipped to the executors. A stopped run resumes.",
 		"CRAFT concepts over a cohort: java -jar conceptscope-spark.jar " + SparkConcepts.COMMAND + " (no keys: its usage).",
 		"MeGe/ReCo with the fold models trained in parallel: java -jar conceptscope-spark.jar " + SparkMegeReco.COMMAND

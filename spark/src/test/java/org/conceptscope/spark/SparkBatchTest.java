@@ -239,7 +239,7 @@ class SparkBatchTest {
 		for (int z = 1; z <= want.getStackSize(); z++) {
 			assertArrayEquals((float[]) want.getStack().getPixels(z), (float[]) got.getStack().getPixels(z), "map plane " + z);
 		}
-		assertEquals(zipEntries(expected.resolve(base + "-RoiSet.zip")), zipEntries(actual.resolve(base + "-RoiSet.zip")));
+		assertEquals(zipEntries(expected.resolve(base + "-map-RoiSet.zip")), zipEntries(actual.resolve(base + "-map-RoiSet.zip")));
 	}
 
 	private static Map<String, String> zipEntries(Path zip) throws IOException {

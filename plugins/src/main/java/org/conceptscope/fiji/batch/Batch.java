@@ -38,7 +38,7 @@ public final class Batch {
 		"           save_dir=<output folder> [method=saliency] [target=predicted] [any other Attribution key]",
 		"           [batch=<slices per part, 0: automatic>] [restart]",
 		"Explains every slice of a stack, or of every image of a folder, and writes <name>-<method>-results.csv,",
-		"<name>-<method>-map.tif and <name>-<method>-RoiSet.zip into save_dir. Finished parts are kept in",
+		"<name>-<method>-map.tif and <name>-<method>-map-RoiSet.zip into save_dir. Finished parts are kept in",
 		"save_dir/" + BatchJob.WORK_DIR + ": run the same command again after a stop to compute only the rest;",
 		"restart discards them. Keys: " + String.join(" ", KEYS) + ".");
 

@@ -70,7 +70,7 @@ import org.conceptscope.util.SaveSet;
  * differ. When every part is there, the results are assembled, each file atomically, with the
  * names the Attribution command gives them with {@code output=image}: {@code <name>-<method>-results.csv}
  * (one row per entry; a leading {@code file} column for a folder), {@code <name>-<method>-map.tif}
- * (32-bit, one plane per entry) and {@code <name>-<method>-RoiSet.zip} (the top fraction of each
+ * (32-bit, one plane per entry) and {@code <name>-<method>-map-RoiSet.zip} (the top fraction of each
  * map). A part is computed exactly as in an uninterrupted run (the same entries per model call,
  * and random methods numbering images as in the whole image), so resumed results are those of a
  * run that never stopped.
@@ -179,9 +179,10 @@ public final class BatchJob {
 			probe(classifier, inputs);
 			String base = AttributionOutputs.fileName(inputs.baseName() + "-" + method.name());
 			List<Path> outputs = rois == null
-				? List.of(saveDir.resolve(base + "-results.csv"), saveDir.resolve(base + "-map.tif"), saveDir.resolve(base + "-RoiSet.zip"))
+				? List.of(saveDir.resolve(base + "-results.csv"), saveDir.resolve(base + "-map.tif"),
+					AttributionOutputs.roiSetOf(saveDir.resolve(base + "-map.tif")))
 				: List.of(saveDir.resolve(base + "-regions.csv"), saveDir.resolve(base + "-regions.tif"),
-					saveDir.resolve(base + "-regions-RoiSet.zip"));
+					AttributionOutputs.roiSetOf(saveDir.resolve(base + "-regions.tif")));
 
 			// Everything above only read; from here on the run writes, one run per save_dir at a time.
 			try (RunLock lock = RunLock.take(work)) {

@@ -332,7 +332,7 @@ final class CommandInputs {
 		private String concept_maps = "coefficients";
 
 		@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "folder for `<title>-concepts.tif` (or `-concepts-map.tif`, with the ROIs as overlay), `<title>-concept-labels.tif`, `<title>-concepts-RoiSet.zip`, `<title>-concepts-results.csv`")
+			description = "folder for `<title>-concepts.tif` (or `-concepts-map.tif`, with the ROIs as overlay), `<title>-concept-labels.tif`, `<title>-concepts-RoiSet.zip` (or `-concepts-map-RoiSet.zip`), `<title>-concepts-results.csv`")
 		private java.io.File save_dir;
 
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
@@ -494,7 +494,7 @@ final class CommandInputs {
 		private double top_fraction = 0.1;
 
 		@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "folder for `<title>-srd.tif` (or `-srd-map.tif`, with the ROIs as overlay), `<title>-srd-RoiSet.zip`, `<title>-srd-results.csv`")
+			description = "folder for `<title>-srd.tif` (or `-srd-map.tif`, with the ROIs as overlay), `<title>-srd-RoiSet.zip` (or `-srd-map-RoiSet.zip`), `<title>-srd-results.csv`")
 		private java.io.File save_dir;
 
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */

@@ -124,7 +124,7 @@ public final class CommandSpecs {
 					+ " `saliency`: [concept attribution maps](../methods/holistic.md) (Fel et al. 2023) of this image: the gradient of each concept's"
 					+ " score with respect to the pixels, by implicit differentiation through the NMF, times the input (signed) or its largest absolute"
 					+ " value over channels; TensorFlow models"),
-			SAVE_DIR.help("folder for `<title>-concepts.tif` (or `-concepts-map.tif`, with the ROIs as overlay), `<title>-concept-labels.tif`, `<title>-concepts-RoiSet.zip`, `<title>-concepts-results.csv`")),
+			SAVE_DIR.help("folder for `<title>-concepts.tif` (or `-concepts-map.tif`, with the ROIs as overlay), `<title>-concept-labels.tif`, `<title>-concepts-RoiSet.zip` (or `-concepts-map-RoiSet.zip`), `<title>-concepts-results.csv`")),
 		Set.of("model", "concepts"), null, null);
 
 	public static final CommandSpec CONCEPT_IMPORTANCE = new CommandSpec("Concept Importance...", "Concept Importance",
@@ -169,7 +169,7 @@ public final class CommandSpecs {
 			Parameter.number("erf_mass", "ERF mass", 0.9).range(Range.aboveUpTo(0, 1)).help("the ERF's ROI holds the pixels that carry this fraction of its absolute relevance (the smallest such set; pixels without relevance never)"),
 			Parameter.number("apop_fill", "APOP fill value", 1).help("APOP: the value of every pixel of the blank image, in the model's normalised input units (1 = white for `unit_range` models)"),
 			OUTPUT.help("`channel`: a new composite = the image's channels (32-bit) + the relevance map + the ERF (Fire); `image`: the maps alone"), TOP_FRACTION.help("the top fraction of each relevance map outlined as that slice's ROI"),
-			SAVE_DIR.help("folder for `<title>-srd.tif` (or `-srd-map.tif`, with the ROIs as overlay), `<title>-srd-RoiSet.zip`, `<title>-srd-results.csv`")),
+			SAVE_DIR.help("folder for `<title>-srd.tif` (or `-srd-map.tif`, with the ROIs as overlay), `<title>-srd-RoiSet.zip` (or `-srd-map-RoiSet.zip`), `<title>-srd-results.csv`")),
 		Set.of("model"), null, null);
 
 	/** Concept Graph's {@code scope}: the data-set-wide graph (the GIG paper's, the default) or the graph of one class. */

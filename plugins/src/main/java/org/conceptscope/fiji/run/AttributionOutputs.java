@@ -62,7 +62,7 @@ public final class AttributionOutputs {
 			set.createDirectories(dir);
 			String base = baseName(r.explanation());
 			Path tiff = dir.resolve(fileName(r.image().getTitle()) + ".tif");
-			Path rois = dir.resolve(base + "-RoiSet.zip");
+			Path rois = roiSetOf(tiff);
 			Path csv = dir.resolve(base + "-results.csv");
 			HeatmapWriter.save(r.image(), tiff);
 			RoiWriter.save(r.rois(), rois);
@@ -75,6 +75,16 @@ public final class AttributionOutputs {
 			}
 			return new AttributionResult(r.explanation(), r.image(), r.rois(), r.table(), written, r.classMap());
 		});
+	}
+
+	/**
+	 * The RoiSet.zip beside a map TIFF, named after it: its ROIs carry that TIFF's positions (a channel
+	 * composite's c,z,t differ from a maps-only image's), so output=channel and output=image into one
+	 * folder keep a RoiSet each that fits its own TIFF.
+	 */
+	public static Path roiSetOf(Path tiff) {
+		String name = tiff.getFileName().toString();
+		return tiff.resolveSibling(name.substring(0, name.length() - ".tif".length()) + "-RoiSet.zip");
 	}
 
 	/** "title-method" of the explained image, safe as a file name. */

@@ -217,8 +217,6 @@ public final class ConceptGraphRun {
 				numbers(r.graph().banks().size()));
 			List<String> maps = AttributionOutputs.distinctFileNames(r.maps().stream().map(m -> m.image().getTitle()).toList(),
 				numbers(r.maps().size()));
-			List<String> rois = AttributionOutputs.distinctFileNames(r.maps().stream().map(m -> ImageTitles.base(m.source())).toList(),
-				numbers(r.maps().size()));
 			for (int b = 0; b < r.graph().banks().size(); b++) {
 				ConceptBank bank = r.graph().banks().get(b);
 				Path json = dir.resolve(layers.get(b) + "-concepts.json"), tif = dir.resolve(layers.get(b) + "-erf-montage.tif");
@@ -234,7 +232,7 @@ public final class ConceptGraphRun {
 			for (int i = 0; i < r.maps().size(); i++) {
 				Maps m = r.maps().get(i);
 				Path tiff = dir.resolve(maps.get(i) + ".tif");
-				Path zip = dir.resolve(rois.get(i) + "-concept-graph-RoiSet.zip");
+				Path zip = AttributionOutputs.roiSetOf(tiff);
 				HeatmapWriter.save(m.image(), tiff);
 				RoiWriter.save(m.rois(), zip);
 				written.addAll(List.of(tiff, zip));

@@ -156,7 +156,7 @@ public final class ConceptLocalizationRun {
 			set.createDirectories(dir);
 			String base = AttributionOutputs.fileName(org.conceptscope.fiji.image.ImageTitles.base(image)) + "-concepts";
 			Path tiff = dir.resolve(AttributionOutputs.fileName(r.image().getTitle()) + ".tif");
-			Path zip = dir.resolve(base + "-RoiSet.zip"), csv = dir.resolve(base + "-results.csv");
+			Path zip = AttributionOutputs.roiSetOf(tiff), csv = dir.resolve(base + "-results.csv");
 			Path labels = dir.resolve(AttributionOutputs.fileName(r.labels().getTitle()) + ".tif");
 			HeatmapWriter.save(r.image(), tiff);
 			HeatmapWriter.save(r.labels(), labels);

@@ -179,7 +179,7 @@ public final class HeadExplanationRun {
 			set.createDirectories(dir);
 			String base = org.conceptscope.fiji.run.AttributionOutputs.fileName(org.conceptscope.fiji.image.ImageTitles.base(image))
 				+ "-" + r.head().kind();
-			Path tiff = dir.resolve(base + ".tif"), zip = dir.resolve(base + "-RoiSet.zip"), csv = dir.resolve(base + "-results.csv");
+			Path tiff = dir.resolve(base + ".tif"), zip = AttributionOutputs.roiSetOf(tiff), csv = dir.resolve(base + "-results.csv");
 			HeatmapWriter.save(r.image(), tiff);
 			RoiWriter.save(r.rois(), zip);
 			ResultsCsvWriter.write(r.header(), r.rows(), csv);

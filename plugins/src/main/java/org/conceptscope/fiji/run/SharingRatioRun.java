@@ -75,7 +75,7 @@ public final class SharingRatioRun {
 			set.createDirectories(dir);
 			String base = AttributionOutputs.fileName(ImageTitles.base(image)) + "-srd";
 			Path tiff = dir.resolve(AttributionOutputs.fileName(r.image().getTitle()) + ".tif");
-			Path zip = dir.resolve(base + "-RoiSet.zip"), csv = dir.resolve(base + "-results.csv");
+			Path zip = AttributionOutputs.roiSetOf(tiff), csv = dir.resolve(base + "-results.csv");
 			HeatmapWriter.save(r.image(), tiff);
 			RoiWriter.save(r.rois(), zip);
 			ResultsCsvWriter.write(r.header(), r.rows(), csv);

@@ -91,6 +91,36 @@ class AttributionRunTest {
 		assertEquals(12, reopened.getOverlay().size(), "the overlay survives the TIFF");
 	}
 
+	/** Both outputs into one folder: each TIFF keeps a RoiSet named after it whose ROIs sit where its overlay's do. */
+	@Test
+	void channelAndImageOutputsInOneFolderKeepARoiSetThatFitsEachTiff() throws IOException {
+		Path out = dir.resolve("both");
+		AttributionRun.run(ihc(), settings("ihc-stain").output("channel").saveDir(out), Progress.NONE);
+		AttributionRun.run(ihc(), settings("ihc-stain").output("image").saveDir(out), Progress.NONE);
+		String base = "ihc-heldout-patches-saliency";
+		assertEquals(java.util.List.of(base + "-RoiSet.zip", base + "-map-RoiSet.zip", base + "-map.tif", base + "-results.csv", base + ".tif"),
+			TestFiles.names(out));
+		for (String tiff : java.util.List.of(base, base + "-map")) {
+			ImagePlus reopened = IJ.openImage(out.resolve(tiff + ".tif").toString());
+			java.util.List<ij.gui.Roi> zip = org.conceptscope.fiji.RoiZip.read(AttributionOutputs.roiSetOf(out.resolve(tiff + ".tif")));
+			ij.gui.Roi[] overlay = reopened.getOverlay().toArray();
+			assertEquals(overlay.length, zip.size(), tiff);
+			for (int i = 0; i < zip.size(); i++) {
+				ij.gui.Roi a = zip.get(i), b = overlay[i];
+				String where = tiff + " ROI " + (i + 1);
+				assertEquals(b.getName(), a.getName(), where);
+				assertEquals(java.util.List.of(b.getCPosition(), b.getZPosition(), b.getTPosition(), b.getPosition()),
+					java.util.List.of(a.getCPosition(), a.getZPosition(), a.getTPosition(), a.getPosition()), where);
+			}
+		}
+		ij.gui.Roi inComposite = org.conceptscope.fiji.RoiZip.read(out.resolve(base + "-RoiSet.zip")).get(1);
+		ij.gui.Roi inMaps = org.conceptscope.fiji.RoiZip.read(out.resolve(base + "-map-RoiSet.zip")).get(1);
+		assertEquals(java.util.List.of(true, 2, 0), java.util.List.of(inComposite.hasHyperStackPosition(), inComposite.getZPosition(),
+			inComposite.getPosition()), "output=channel: slice 2 of the composite hyperstack");
+		assertEquals(java.util.List.of(false, 2), java.util.List.of(inMaps.hasHyperStackPosition(), inMaps.getPosition()),
+			"output=image: plane 2 of a plain stack, by stack index");
+	}
+
 	@Test
 	void cancellingStopsTheRunAndWritesNothing() {
 		AtomicInteger calls = new AtomicInteger();
