@@ -70,7 +70,12 @@ public final class HeadTraining {
 		int[] headPredicted = new int[held.length];
 		for (int i = 0; i < held.length; i++) headPredicted[i] = argmax(headLogits[i]);
 		List<List<HeadPrototypes.Prototype>> tops = new ArrayList<>();
-		for (int u = 0; u < head.units(); u++) tops.add(HeadPrototypes.top(head, trainFeatures, u, prototypes));
+		for (int u = 0; u < head.units(); u++) {
+			if (!progress.report(u, head.units(), "prototypes of " + head.unitName() + " " + (u + 1) + " of " + head.units())) {
+				throw new java.util.concurrent.CancellationException("Cancelled while finding prototypes.");
+			}
+			tops.add(HeadPrototypes.top(head, trainFeatures, u, prototypes));
+		}
 		return new Outcome(head, layer, train, held, heldLabels, headLogits, headPredicted, backbonePredicted,
 			agreement(headPredicted, heldLabels), agreement(backbonePredicted, heldLabels), agreement(headPredicted, backbonePredicted),
 			tops, (int) features.dim(1), (int) features.dim(2));
@@ -127,6 +132,16 @@ public final class HeadTraining {
 	}
 
 	/** The index of the largest value (the first of equal ones). */
+	/**
+	 * The channel a unit's direction leans on most, by magnitude, numbered from 1 and negative where
+	 * the direction points against it (a part that answers to the channel's absence).
+	 */
+	public static int topChannel(double[] direction) {
+		int best = 0;
+		for (int i = 1; i < direction.length; i++) if (Math.abs(direction[i]) > Math.abs(direction[best])) best = i;
+		return direction[best] < 0 ? -(best + 1) : best + 1;
+	}
+
 	public static int argmax(double[] v) {
 		int best = 0;
 		for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;

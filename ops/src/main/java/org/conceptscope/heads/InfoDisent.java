@@ -121,9 +121,13 @@ public final class InfoDisent implements InterpretableHead {
 	public FloatTensor unitMaps(FloatTensor features, int unit) {
 		checkFeatures(features);
 		int n = (int) features.dim(0);
-		double[] p = project(features);
-		float[] m = new float[n * h * w];
-		for (int i = 0; i < n * h * w; i++) m[i] = (float) p[i * c + unit];
+		// only column `unit` of Q: projecting on every part per unit made the prototype search cubic in c
+		float[] f = features.data(), m = new float[n * h * w];
+		for (int i = 0; i < n * h * w; i++) {
+			double s = 0;
+			for (int r = 0; r < c; r++) s += f[i * c + r] * q[r][unit];
+			m[i] = (float) s;
+		}
 		return new FloatTensor(new long[] { n, h, w }, m);
 	}
 

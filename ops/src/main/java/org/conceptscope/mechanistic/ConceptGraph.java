@@ -128,7 +128,8 @@ public final class ConceptGraph {
 	private static Result build(TensorFlowClassifier classifier, FloatTensor images, int[] targets, int classIndex, Options o, Progress progress) {
 		List<String> layers = resolveLayers(classifier, o.layers());
 		int n = (int) images.dim(0), height = (int) images.dim(1), width = (int) images.dim(2), l = layers.size();
-		long total = 2L * l + (long) (l - 1) * o.concepts() + (long) l * o.concepts() * Math.min(o.examples(), (long) n * height * width);
+		long total = 2L * l + (long) (l - 1) * o.concepts() + (long) l * o.concepts() * Math.min(o.examples(), (long) n * height * width)
+			+ (classIndex < 0 ? classifier.numClasses() : 0);
 		long[] done = { 0 };
 		Runnable step = () -> {
 			if (!progress.report(++done[0], total, "concept graph")) throw new CancellationException("Concept graph cancelled.");
@@ -142,7 +143,9 @@ public final class ConceptGraph {
 			examplePfvs.add(fit.examplePfvs());
 			step.run();
 		}
-		GeneralizedIntegratedGradients gig = new GeneralizedIntegratedGradients(classifier, o.steps());
+		// asked per image inside each path integral, so Esc does not wait for a pass over the whole data set
+		GeneralizedIntegratedGradients gig = new GeneralizedIntegratedGradients(classifier, o.steps(),
+			() -> progress.report(done[0], total, "concept graph"));
 		for (ConceptBank b : banks) {
 			b.importance = gig.toClasses(b, images, targets);
 			step.run();
@@ -165,11 +168,13 @@ public final class ConceptGraph {
 			for (int c = 0; c < classifier.numClasses(); c++) {
 				final int cc = c;
 				int[] rows = java.util.stream.IntStream.range(0, n).filter(i -> targets[i] == cc).toArray();
-				if (rows.length == 0) continue;
-				double[] r = gig.toClass(last, images.rows(rows), c);
-				for (int j = 0; j < last.size(); j++) {
-					edges.add(GeneralizedIntegratedGradients.Edge.toClass(last.layer, j, classifier.classNames().get(c), r[j]));
+				if (rows.length > 0) {
+					double[] r = gig.toClass(last, images.rows(rows), c);
+					for (int j = 0; j < last.size(); j++) {
+						edges.add(GeneralizedIntegratedGradients.Edge.toClass(last.layer, j, classifier.classNames().get(c), r[j]));
+					}
 				}
+				step.run();
 			}
 		}
 		SharingRatioDecomposition srd = new SharingRatioDecomposition(classifier);

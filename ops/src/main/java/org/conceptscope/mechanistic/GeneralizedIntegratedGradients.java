@@ -47,11 +47,33 @@ public final class GeneralizedIntegratedGradients {
 
 	private final TensorFlowClassifier classifier;
 	private final int steps;
+	private final java.util.function.BooleanSupplier goOn;
 
 	public GeneralizedIntegratedGradients(TensorFlowClassifier classifier, int steps) {
+		this(classifier, steps, () -> true);
+	}
+
+	/** @param goOn asked before each image's path integral; false cancels ({@link java.util.concurrent.CancellationException}) */
+	public GeneralizedIntegratedGradients(TensorFlowClassifier classifier, int steps, java.util.function.BooleanSupplier goOn) {
 		if (steps < 1) throw new IllegalArgumentException("GIG needs at least 1 step.");
 		this.classifier = classifier;
 		this.steps = steps;
+		this.goOn = goOn;
+	}
+
+	/**
+	 * Refuses, before any gradient, a bank this model cannot decompose: its layer is not one of the
+	 * model's, or its concepts have another channel count than that layer (a bank of another model).
+	 */
+	public void checkBank(ConceptBank bank) {
+		long[] shape = classifier.layers().stream().filter(l -> l.name().equals(bank.layer)).findFirst()
+			.orElseThrow(() -> new IllegalArgumentException("The concept bank of layer '" + bank.layer + "' names a layer this model does not"
+				+ " have; use the model the concepts were found with.")).shape();
+		long c = shape[shape.length - 1];
+		if (c != bank.channels()) {
+			throw new IllegalArgumentException("The concept bank of layer '" + bank.layer + "' has " + bank.channels() + " channels per concept"
+				+ " but that layer of this model has " + c + "; use the model the concepts were found with.");
+		}
 	}
 
 	/**
@@ -59,6 +81,14 @@ public final class GeneralizedIntegratedGradients {
 	 * and from every concept of {@code upper} to the class of the upper bank.
 	 */
 	public List<Edge> graph(ConceptBank lower, ConceptBank upper, FloatTensor images) {
+		checkBank(lower);
+		checkBank(upper);
+		if (upper.classIndex < 0 || upper.classIndex >= classifier.numClasses()) {
+			throw new IllegalArgumentException("The concept bank of layer '" + upper.layer + "' belongs to no class of this model (class index "
+				+ upper.classIndex + (upper.classIndex < 0 ? ": found over the whole data set" : "") + "), so GIG has no class to lead its"
+				+ " concepts into; use a bank found for one class (scope=class), or the Concept Graph with scope=dataset, which leads them"
+				+ " into each image's predicted class.");
+		}
 		List<Edge> edges = new ArrayList<>();
 		for (int j = 0; j < upper.size(); j++) {
 			double[] r = toConcept(lower, upper, j, images);
@@ -166,6 +196,7 @@ public final class GeneralizedIntegratedGradients {
 		long[] shape = acts.shape();
 		shape[0] = steps;
 		for (int i = 0; i < n; i++) {
+			if (!goOn.getAsBoolean()) throw new java.util.concurrent.CancellationException("GIG cancelled.");
 			float[] a = Arrays.copyOfRange(acts.data(), i * per, (i + 1) * per);
 			double[][] share = shares(bank, acts, i);
 			float[] path = new float[steps * per];

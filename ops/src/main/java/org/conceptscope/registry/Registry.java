@@ -259,7 +259,7 @@ public final class Registry {
 
 		head("infodisent", "InfoDisent", InfoDisent.class, "Struski et al. 2024",
 			v -> (HeadTrainer) (f, layer, labels, classes, opt, p) -> InfoDisent.train(f, layer, labels, classes, opt, p));
-		head("bi_ice", "Bi-ICE", BiIce.class, "Ebadi et al. 2025", v -> (HeadTrainer) (f, layer, labels, classes, opt, p) -> BiIce.train(f, layer,
+		head("bi_ice", "Bi-ICE", BiIce.class, "Hong et al. 2024", v -> (HeadTrainer) (f, layer, labels, classes, opt, p) -> BiIce.train(f, layer,
 			labels, classes, v.integer("concepts"), v.integer("dimension"), v.number("sparsity"), v.integer("iterations"), opt, p));
 	}
 

@@ -124,6 +124,31 @@ class HeadTrainingTest {
 		}
 	}
 
+	/** The prototype search after training reports each unit and stops on cancel (it ran for hours on wide layers, deaf to Esc). */
+	@Test
+	void theSearchForPrototypesReportsEachUnitAndStopsOnCancel(@TempDir Path tmp) throws Exception {
+		try (TensorFlowClassifier backbone = KnownBackbone.build(tmp.resolve("backbone"))) {
+			int[] labels = new int[30];
+			FloatTensor images = KnownBackbone.images(30, labels, 5);
+			java.util.List<String> seen = new java.util.ArrayList<>();
+			Progress stopAtSecondUnit = (done, total, message) -> {
+				if (message.startsWith("prototypes")) seen.add(done + "/" + total);
+				return !message.startsWith("prototypes") || done < 1;
+			};
+			assertThrows(java.util.concurrent.CancellationException.class, () -> HeadTraining.train(backbone, images, labels,
+				IntStream.range(0, 30).toArray(), "conv1/relu", Registry.head("infodisent", Map.of()), new TrainingOptions(20, 16, 0.05, 3),
+				0.25, 11, 4, stopAtSecondUnit));
+			assertEquals(java.util.List.of("0/3", "1/3"), seen, "one report per unit, stopped before the second unit's search");
+		}
+	}
+
+	@Test
+	void theTopChannelIsTheLargestWeightBySizeSignedWhereTheDirectionPointsAgainstIt() {
+		assertEquals(2, HeadTraining.topChannel(new double[] { 0.1, 0.9, -0.3 }));
+		assertEquals(-1, HeadTraining.topChannel(new double[] { -0.95, 0.2, 0.1 }), "a flipped part: -e1 leans on channel 1, against it");
+		assertEquals(3, HeadTraining.topChannel(new double[] { -0.2, 0.1, 0.5 }));
+	}
+
 	@Test
 	void aLayerThatIsMissingOrNotAFeatureMapIsOneSentence(@TempDir Path tmp) throws Exception {
 		try (TensorFlowClassifier backbone = KnownBackbone.build(tmp.resolve("backbone"))) {

@@ -1,6 +1,7 @@
 package org.conceptscope.mechanistic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.conceptscope.concepts.ConceptBank;
@@ -104,6 +105,35 @@ class GigFidelityTest {
 		double[] sv = new org.apache.commons.math3.linear.SingularValueDecomposition(
 			org.apache.commons.math3.linear.MatrixUtils.createRealMatrix(r)).getSingularValues();
 		assertTrue(sv[1] > 0.05 * sv[0], "singular values of the edge matrix " + java.util.Arrays.toString(sv));
+	}
+
+	/** Banks GIG cannot use are refused in one sentence before any path integral: a data-set bank has no class, another model's bank other channels. */
+	@Test
+	void banksGigCannotUseAreRefusedBeforeAnyGradient() {
+		java.util.concurrent.atomic.AtomicInteger integrals = new java.util.concurrent.atomic.AtomicInteger();
+		GeneralizedIntegratedGradients gig = new GeneralizedIntegratedGradients(model, 8, () -> integrals.incrementAndGet() >= 0);
+		ConceptBank lower = PfvConcepts.fit(model, images, 2, "conv2/relu", 2, 200, 3, 1);
+		ConceptBank dataset = PfvConcepts.fit(model, images, 2, "conv3/relu", 2, 200, 4, 1);
+		dataset.classIndex = -1; // as a bank of scope=dataset is saved
+		dataset.className = PfvConcepts.ALL_CLASSES;
+		String m = assertThrows(IllegalArgumentException.class, () -> gig.graph(lower, dataset, images)).getMessage();
+		assertTrue(m.contains("'conv3/relu' belongs to no class of this model") && m.contains("scope=class"), m);
+		ConceptBank other = PfvConcepts.fit(model, images, 2, "conv3/relu", 2, 200, 4, 1);
+		int c = other.channels();
+		for (int q = 0; q < other.size(); q++) other.concepts[q] = java.util.Arrays.copyOf(other.concepts[q], c - 1);
+		m = assertThrows(IllegalArgumentException.class, () -> gig.graph(lower, other, images)).getMessage();
+		assertTrue(m.contains("has " + (c - 1) + " channels per concept but that layer of this model has " + c), m);
+		assertEquals(0, integrals.get(), "refused before any image's path integral");
+	}
+
+	/** Cancel is asked per image inside a path integral: a pass over the data set stops at the next image. */
+	@Test
+	void aPathIntegralStopsAtTheNextImageOnCancel() {
+		java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+		GeneralizedIntegratedGradients gig = new GeneralizedIntegratedGradients(model, 8, () -> asked.incrementAndGet() < 3);
+		ConceptBank bank = PfvConcepts.fit(model, images, 2, "conv3/relu", 2, 200, 4, 1);
+		assertThrows(java.util.concurrent.CancellationException.class, () -> gig.toClass(bank, images, 2));
+		assertEquals(3, asked.get(), "two of the eight images integrated, stopped before the third");
 	}
 
 	/**

@@ -33,6 +33,35 @@ class RegistryTest {
 		}
 	}
 
+	/**
+	 * Each paper a method credits is the one its docs page cites: the first author and year of every
+	 * reference stand together in docs/methods or docs/metrics (a wrong credit once named another paper's authors).
+	 */
+	@Test
+	void everyCreditedPaperIsTheOneTheMethodPagesCite() throws java.io.IOException {
+		java.nio.file.Path here = java.nio.file.Path.of("").toAbsolutePath();
+		java.nio.file.Path docs = (java.nio.file.Files.isDirectory(here.resolve("docs")) ? here : here.getParent()).resolve("docs");
+		StringBuilder pages = new StringBuilder();
+		for (String folder : List.of("methods", "metrics")) {
+			try (var files = java.nio.file.Files.list(docs.resolve(folder))) {
+				for (java.nio.file.Path f : files.sorted().toList()) pages.append(java.nio.file.Files.readString(f).replace('\n', ' ')).append(' ');
+			}
+		}
+		List<String> missing = new ArrayList<>();
+		for (MethodEntry e : Registry.all()) {
+			for (String paper : e.reference().split(";")) {
+				java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\\s*(\\p{L}+).*?((?:19|20)\\d\\d)").matcher(paper);
+				if (!m.find()) {
+					if (!paper.isBlank()) missing.add(e.key() + ": '" + paper + "' names no author and year");
+					continue;
+				}
+				String near = java.util.regex.Pattern.quote(m.group(1)) + ".{0,160}?" + m.group(2);
+				if (!java.util.regex.Pattern.compile(near).matcher(pages).find()) missing.add(e.key() + ": " + paper.trim());
+			}
+		}
+		assertEquals(List.of(), missing, "credited in the registry, but no page of docs/methods or docs/metrics cites that author with that year");
+	}
+
 	@Test
 	void everyFamilyOffersTheMethodsOfTheDesign() {
 		assertTrue(Registry.keys(Family.ATTRIBUTION).containsAll(List.of("saliency", "gradient_x_input", "integrated_gradients",

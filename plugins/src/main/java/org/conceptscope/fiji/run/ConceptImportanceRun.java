@@ -55,8 +55,8 @@ public final class ConceptImportanceRun {
 				+ "=[folder] for the importance table and plot: nothing could be shown.");
 		}
 		ConceptBank bank = ConceptBanks.load(s.concepts);
-		ImageSet images = ConceptDiscoveryRun.inputs(image, s.folder, progress);
 		try (Classifier classifier = Models.open(s.model)) {
+			// the bank, the model and the estimator are checked before the folder is read
 			ConceptBanks.checkLayer(classifier, bank, s.concepts, s.model);
 			if (bank.classIndex < 0 || bank.classIndex >= classifier.numClasses()
 				|| !classifier.classNames().get(bank.classIndex).equals(bank.className)) {
@@ -66,6 +66,7 @@ public final class ConceptImportanceRun {
 			ConceptEstimator estimator = Registry.conceptEstimator(s.estimator,
 				java.util.Map.of(ConceptImportanceSettings.DESIGNS, s.designs, ConceptImportanceSettings.SEED, s.seed));
 			if (estimator.needsGradients()) classifier.requireGradients("Concept importance by gradient");
+			ImageSet images = ConceptDiscoveryRun.inputs(image, s.folder, progress);
 			FloatTensor batch = Models.input(ModelSizeInputs.samples(images, classifier, CommandSpecs.CONCEPT_IMPORTANCE), classifier);
 			double[] importance = estimator.importance(classifier, bank, batch, progress);
 			List<String> header = List.of("concept", "estimator", "importance", "rank", "bank_importance");

@@ -56,8 +56,8 @@ public final class HeadTrainingRun {
 		s.validate();
 		checkReplaceable(s.saveDir.resolve(HEAD_DIR));
 		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Train Interpretable Head")) {
+			String layer = HeadTraining.layer(backbone, s.layer, HeadTrainingSettings.LAYER); // a typo is refused before the folder is read
 			LabelledFolder.Data data = Models.labelledFolder(s.folder, backbone, CommandSpecs.TRAIN_INTERPRETABLE_HEAD, progress);
-			String layer = HeadTraining.layer(backbone, s.layer, HeadTrainingSettings.LAYER);
 			FloatTensor images = data.tensor();
 			HeadTrainer trainer = Registry.head(s.head, java.util.Map.of(HeadTrainingSettings.CONCEPTS, s.concepts,
 				HeadTrainingSettings.DIMENSION, s.dimension, HeadTrainingSettings.SPARSITY, s.sparsity, HeadTrainingSettings.ITERATIONS,
@@ -102,7 +102,7 @@ public final class HeadTrainingRun {
 				rows.add(new PrototypeMontage.Row(name, name + " -> " + cls, crops));
 				List<String> row = new ArrayList<>(List.of(Integer.toString(u + 1), cls));
 				for (double w : head.classWeights()[u]) row.add(Numbers.number(w));
-				row.add(Integer.toString(HeadTraining.argmax(head.featureDirection(u)) + 1));
+				row.add(Integer.toString(HeadTraining.topChannel(head.featureDirection(u))));
 				row.add(String.join("; ", where));
 				unitRows.add(row);
 			}

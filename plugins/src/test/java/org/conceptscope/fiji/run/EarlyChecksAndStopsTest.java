@@ -118,6 +118,46 @@ class EarlyChecksAndStopsTest {
 	}
 
 	@Test
+	void headTrainingRefusesAMistypedLayerBeforeReadingTheFolder() throws Exception {
+		Path labelled = work.resolve("labelled");
+		String[] classes = { "background", "hematoxylin", "DAB-positive" };
+		for (int k = 0; k < 3; k++) {
+			Files.createDirectories(labelled.resolve(classes[k]));
+			Files.copy(folder.resolve("p" + (k + 1) + ".tif"), labelled.resolve(classes[k]).resolve("p.tif"));
+		}
+		HeadTrainingSettings s = new HeadTrainingSettings();
+		s.model = model;
+		s.folder = labelled;
+		s.saveDir = work.resolve("head-out");
+		s.layer = "conv9";
+		List<String> reports = new ArrayList<>();
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HeadTrainingRun.run(s, recording(reports)));
+		assertTrue(e.getMessage().startsWith("The model has no layer 'conv9'"), e.getMessage());
+		assertEquals(List.of(), reports, "no image read");
+		assertFalse(Files.exists(s.saveDir));
+	}
+
+	@Test
+	void conceptImportanceRefusesABankOfAnotherModelBeforeReadingTheFolder() throws Exception {
+		org.conceptscope.concepts.ConceptBank bank = new org.conceptscope.concepts.ConceptBank();
+		bank.layer = "block4/conv";
+		bank.className = "bone";
+		bank.classIndex = 1;
+		bank.concepts = new double[][] { { 1, 0 }, { 0, 1 } };
+		Path file = work.resolve("other-model-concepts.json");
+		bank.save(file);
+		ConceptImportanceSettings s = new ConceptImportanceSettings();
+		s.model = model;
+		s.concepts = file;
+		s.folder = folder;
+		s.saveDir = work.resolve("importance-out");
+		List<String> reports = new ArrayList<>();
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConceptImportanceRun.run(null, s, recording(reports)));
+		assertTrue(e.getMessage().contains("were found at layer 'block4/conv', which model"), e.getMessage());
+		assertEquals(List.of(), reports, "no image read");
+	}
+
+	@Test
 	void srdRefusesAMistypedStartLayerBeforeTheStackGoesThroughTheModel() {
 		SharingRatioSettings s = new SharingRatioSettings();
 		s.model = model;
