@@ -140,7 +140,11 @@ public final class SparkBatch {
 	 * renamed over any older table: the table is complete or absent. Column names lose the characters Parquet refuses.
 	 */
 	static void writeParquet(SparkSession session, Path csv, Path parquet) throws IOException {
-		Dataset<Row> table = session.read().option("header", "true").option("inferSchema", "true").csv(csv.toString());
+		// The CSV's lines, not its path: Spark reads a path as a Hadoop glob ('[2024]' in a folder name) on the
+		// cluster's default file system (HDFS under YARN); the table is written to this machine's file system by URI.
+		Dataset<String> lines = session.createDataset(Files.readAllLines(csv, java.nio.charset.StandardCharsets.UTF_8),
+			org.apache.spark.sql.Encoders.STRING());
+		Dataset<Row> table = session.read().option("header", "true").option("inferSchema", "true").csv(lines);
 		String[] names = table.columns();
 		for (int i = 0; i < names.length; i++) names[i] = names[i].replaceAll("[ ,;{}()\\n\\t=]", "_");
 		String prefix = "." + parquet.getFileName() + ".tmp-";
@@ -150,7 +154,7 @@ public final class SparkBatch {
 		}
 		Path temporary = parquet.resolveSibling(prefix + ProcessHandle.current().pid());
 		try {
-			table.toDF(names).coalesce(1).write().parquet(temporary.toString());
+			table.toDF(names).coalesce(1).write().parquet("file://" + temporary.toAbsolutePath());
 			Files.writeString(temporary.resolve(SOURCE_HASH), org.conceptscope.fiji.batch.Sha256.ofFile(csv) + "\n");
 			Folders.replace(temporary, parquet); // a rerun's table replaces the last one
 		} finally {

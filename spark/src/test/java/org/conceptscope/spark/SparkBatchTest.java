@@ -90,7 +90,8 @@ class SparkBatchTest {
 	static void assertParquetHoldsTheTable(Path parquet, List<String> csv) {
 		SparkSession reader = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
 		try {
-			List<Row> rows = reader.read().parquet(parquet.toString()).collectAsList();
+			// glob characters escaped: a reader takes the path as a Hadoop glob
+			List<Row> rows = reader.read().parquet(parquet.toString().replaceAll("([\\[\\]{}*?\\\\])", "\\\\$1")).collectAsList();
 			assertEquals(csv.size() - 1, rows.size(), "one row per slice");
 			for (int i = 0; i < rows.size(); i++) {
 				String[] values = csv.get(i + 1).split(",", -1);
@@ -156,6 +157,23 @@ class SparkBatchTest {
 		assertFalse(SparkBatch.current(parquet, csv), "older by its time, but not the CSV the table holds");
 		Files.delete(parquet.resolve(SparkBatch.SOURCE_HASH));
 		assertFalse(SparkBatch.current(parquet, csv), "a table without its source's hash is made again");
+	}
+
+	/** A folder name with a Hadoop glob's characters ('[2024]', braces) and spaces: the table is written there, whole. */
+	@Test
+	void theParquetTableIsWrittenIntoAFolderWhoseNameLooksLikeAGlob() throws Exception {
+		Path dir = Files.createDirectories(work.resolve("cohort [2024] {a,b}")), csv = dir.resolve("x-results.csv");
+		List<String> rows = List.of("slice,label,map_max", "1,a b,0.5", "2,c,0.25");
+		Files.write(csv, rows);
+		Path parquet = SparkBatch.parquet(csv);
+		SparkSession session = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+		try {
+			SparkBatch.writeParquet(session, csv, parquet);
+		} finally {
+			session.stop();
+		}
+		assertTrue(SparkBatch.current(parquet, csv));
+		assertParquetHoldsTheTable(parquet, rows);
 	}
 
 	@Test
