@@ -131,7 +131,6 @@ public final class HeadTraining {
 		return new int[][] { train.stream().mapToInt(Integer::intValue).toArray(), held.stream().mapToInt(Integer::intValue).toArray() };
 	}
 
-	/** The index of the largest value (the first of equal ones). */
 	/**
 	 * The channel a unit's direction leans on most, by magnitude, numbered from 1 and negative where
 	 * the direction points against it (a part that answers to the channel's absence).
@@ -142,6 +141,7 @@ public final class HeadTraining {
 		return direction[best] < 0 ? -(best + 1) : best + 1;
 	}
 
+	/** The index of the largest value (the first of equal ones). */
 	public static int argmax(double[] v) {
 		int best = 0;
 		for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;

@@ -24,8 +24,10 @@ import org.conceptscope.tensor.Normalization;
  */
 public abstract class EngineClassifier implements RawOutputClassifier {
 
-	/** What a subclass runs: the whole model, or one side of a layer split. */
-	/** FORWARD: the logits (before a final softmax the engine found); OUTPUT: what the network itself returns. */
+	/**
+	 * What a subclass runs: the whole model, or one side of a layer split. FORWARD: the logits (before a
+	 * final softmax the engine found); OUTPUT: what the network itself returns.
+	 */
 	protected enum Part { FORWARD, OUTPUT, TO_LAYER, FROM_LAYER }
 
 	/**
@@ -80,8 +82,8 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 	 * @param normalization how raw pixels become the input
 	 * @param pixelSize     the pixel size the model was trained at, or null
 	 * @param inputDomain   the card's input statistics (out-of-domain warning), or null
+	 * @param classesOrigin where the class names are declared, for messages (null: the card file; a package's rdf and key)
 	 */
-	/** @param classesOrigin where the class names are declared, for messages (the card file; a package's rdf key) */
 	public record Description(String name, Input input, List<String> classes, Normalization normalization, PixelSize pixelSize,
 		org.conceptscope.tensor.InputDomain inputDomain, String classesOrigin) {
 		public Description {

@@ -191,6 +191,28 @@ class BatchTest {
 		assertTrue(TestFiles.names(stopped).stream().noneMatch(n -> n.endsWith(AtomicFiles.TEMP_SUFFIX)));
 	}
 
+	/** A folder finished before the map's RoiSet was named after the map TIFF: its RoiSet is renamed, nothing is computed again. */
+	@Test
+	void aRunFinishedWithTheOldRoiSetNameIsCompleteAfterARename() throws Exception {
+		Path stack = TestFiles.cyclingStack(patches, 4, work.resolve("four.tif")), out = work.resolve("old-names");
+		BatchJob.run(job(args(stack, out, "method=saliency")), Progress.NONE, null);
+		Path now = out.resolve("four-saliency-map-RoiSet.zip"), old = out.resolve("four-saliency-RoiSet.zip");
+		byte[] rois = Files.readAllBytes(now);
+		Files.move(now, old); // as the earlier version left it
+		List<String> messages = new ArrayList<>();
+		BatchJob.Result again = BatchJob.run(job(args(stack, out, "method=saliency")), Progress.NONE, new BatchJob.Events() {
+			@Override
+			public void message(String line) {
+				messages.add(line);
+			}
+		});
+		assertTrue(again.alreadyComplete(), messages.toString());
+		assertEquals(0, again.computed());
+		assertTrue(messages.get(0).startsWith("Renamed four-saliency-RoiSet.zip to four-saliency-map-RoiSet.zip"), messages.toString());
+		assertArrayEquals(rois, Files.readAllBytes(now));
+		assertFalse(Files.exists(old));
+	}
+
 	@Test
 	void aFolderIsOneRunWhosePartsSpanItsFilesAndEachFileGetsItsOwnMaps() throws Exception {
 		Path folder = Files.createDirectories(work.resolve("dab"));

@@ -149,8 +149,12 @@ public final class SparkBatch {
 		for (int i = 0; i < names.length; i++) names[i] = names[i].replaceAll("[ ,;{}()\\n\\t=]", "_");
 		String prefix = "." + parquet.getFileName() + ".tmp-";
 		try (java.util.stream.Stream<Path> left = Files.list(parquet.getParent())) {
-			// a killed run's temporary table, named by its process: never used again
-			for (Path p : left.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) Folders.deleteTreeQuietly(p);
+			// a killed run's temporary table, named by its process: never used again (another live run's is left alone)
+			for (Path p : left.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
+				String pid = p.getFileName().toString().substring(prefix.length());
+				boolean alive = pid.matches("\\d{1,18}") && ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
+				if (!alive) Folders.deleteTreeQuietly(p);
+			}
 		}
 		Path temporary = parquet.resolveSibling(prefix + ProcessHandle.current().pid());
 		try {

@@ -123,9 +123,15 @@ public final class SparkConcepts {
 	static Settings parse(String[] args) {
 		List<String> known = new ArrayList<>(List.of(INPUT, SAMPLES, BATCH, SELECT, SparkBatch.MASTER));
 		known.addAll(ConceptDiscoverySettings.KEYS);
-		// the cohort job finds one bank over the input; these are modes of the local command it does not have
-		known.removeAll(List.of(ConceptDiscoverySettings.FOLDER, ConceptDiscoverySettings.HOLISTIC, ConceptDiscoverySettings.PER_CLASS));
+		known.remove(ConceptDiscoverySettings.FOLDER);
 		Keys v = Keys.parse(args, known);
+		// the cohort job finds one bank for one target class; these modes of the local command are not its own
+		for (String mode : List.of(ConceptDiscoverySettings.HOLISTIC, ConceptDiscoverySettings.PER_CLASS)) {
+			if (v.has(mode) && !v.get(mode, "").equalsIgnoreCase("false")) {
+				throw new IllegalArgumentException(mode + "=" + v.get(mode, "") + ": the cohort job has no " + mode.replace('_', ' ') + " mode; it finds"
+					+ " one bank for the target class. Leave " + mode + " out, or run Concept Discovery in Fiji for it.");
+			}
+		}
 		Path input = v.path(INPUT), model = v.path(ConceptDiscoverySettings.MODEL), saveDir = v.path(ConceptDiscoverySettings.SAVE_DIR);
 		if (input == null || !Files.isDirectory(input)) {
 			throw new IllegalArgumentException("input=" + (input == null ? "" : input) + " is not a folder: give the folder of the cohort's images.");

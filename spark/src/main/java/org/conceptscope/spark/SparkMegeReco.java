@@ -68,8 +68,7 @@ final class SparkMegeReco {
 			EvaluationSettings s = new EvaluationSettings();
 			s.metric = EvaluationSettings.MEGE_RECO;
 			s.model = Path.of(keys.get(EvaluationSettings.MODEL));
-			String folder = keys.get(EvaluationSettings.FOLDER);
-			s.folder = folder == null ? null : Path.of(folder).toAbsolutePath().normalize(); // executors do not share the driver's working folder
+			s.folder = Path.of(keys.get(EvaluationSettings.FOLDER));
 			s.methods = keys.getOrDefault(EvaluationSettings.METHODS, EvaluationSettings.DEFAULT_METHODS);
 			s.architecture = keys.getOrDefault(EvaluationSettings.ARCHITECTURE, EvaluationSettings.DEFAULT_ARCHITECTURE);
 			s.folds = Integer.parseInt(keys.getOrDefault(EvaluationSettings.FOLDS, Integer.toString(EvaluationSettings.DEFAULT_FOLDS)));
@@ -119,6 +118,10 @@ final class SparkMegeReco {
 		Keys v = Keys.parse(args, KEYS);
 		Map<String, String> keys = new java.util.LinkedHashMap<>();
 		for (String k : KEYS) if (v.has(k) && !k.equals(BATCH) && !k.equals(SparkBatch.MASTER)) keys.put(k, v.get(k, ""));
+		// absolute here, on the driver: the executors rebuild the settings from these keys in their own working folders
+		for (String k : List.of(EvaluationSettings.MODEL, EvaluationSettings.FOLDER, EvaluationSettings.SAVE_DIR)) {
+			if (v.path(k) != null) keys.put(k, v.path(k).toAbsolutePath().normalize().toString());
+		}
 		if (v.path(EvaluationSettings.MODEL) == null) throw new IllegalArgumentException("No model given: set model=<model folder>.");
 		if (v.path(EvaluationSettings.FOLDER) == null) {
 			throw new IllegalArgumentException("No labelled images given: set folder=<a folder with one subfolder of images per class>.");

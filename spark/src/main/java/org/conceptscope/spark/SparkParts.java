@@ -124,7 +124,7 @@ final class SparkParts implements BatchJob.PartComputer {
 		if (own instanceof RuntimeException r) throw r;
 		// not an IOException: the batch runner would take a task's failure for its own save_dir's
 		String resumes = "; the finished parts are kept, so the same command resumes.";
-		if (own instanceof IOException io) throw new IllegalStateException("A Spark task failed on a file: " + io.getMessage() + resumes, io);
+		if (own instanceof IOException io) throw new IllegalStateException("A Spark task failed on a file: " + sentence(io) + resumes, io);
 		throw new IllegalStateException(sentence(failure) + resumes, failure);
 	}
 
@@ -161,7 +161,9 @@ final class SparkParts implements BatchJob.PartComputer {
 	static String sentence(Throwable failure) {
 		Throwable own = own(failure);
 		// a file-system refusal's message is its path alone
-		if (own instanceof java.nio.file.FileSystemException f) return "Cannot use " + f.getFile() + ": " + org.conceptscope.util.IoFailures.reason(f) + ".";
+		if (own instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+			return "Cannot use " + f.getFile() + ": " + org.conceptscope.util.IoFailures.reason(f) + ".";
+		}
 		if (own != null) return own.getMessage();
 		String report = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage().strip();
 		int eol = report.indexOf('\n');

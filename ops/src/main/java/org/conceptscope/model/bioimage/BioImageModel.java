@@ -170,7 +170,7 @@ public final class BioImageModel implements RawOutputClassifier {
 		}
 		// 0.5's data type is the raw input's, which an ensure_dtype step turns into the network's float (0.4's is the network's own)
 		boolean toFloat = input.preprocessing().stream().anyMatch(p -> p.name().equals("ensure_dtype")
-			&& List.of("float32", "float64").contains(String.valueOf(p.kwargs().get("dtype"))));
+			&& Processings.FLOAT_TYPES.contains(String.valueOf(p.kwargs().get("dtype"))));
 		if (!input.dataType().equals("float32") && !(toFloat && RAW_TYPES.contains(input.dataType()))) {
 			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' is " + input.dataType() + "; ConceptScope feeds float32"
 				+ (RAW_TYPES.contains(input.dataType()) ? " (raw " + input.dataType() + " data needs a preprocessing step ensure_dtype with dtype"
@@ -333,17 +333,7 @@ public final class BioImageModel implements RawOutputClassifier {
 		EngineClassifier.Input input = new EngineClassifier.Input(a.size() > 0 ? a.size() : -1, b.size() > 0 ? b.size() : -1, channels, channelsFirst);
 		ModelConfig c0 = config(d, rdf);
 		return new EngineClassifier.Description(c0.name, input, c0.classes, Processings.preprocessing(in, rdf + ": input '" + in.id() + "'"),
-			pixelSize(in)).declaredIn(rdf + " (" + classesKey(d) + ")");
-	}
-
-	/** The rdf key that gives the class names, as {@link #config} reads them: config.conceptscope.classes, else an output's channel names. */
-	private static String classesKey(ModelDescription d) {
-		if (d.config().get("conceptscope") instanceof Map<?, ?> cs && cs.get("classes") instanceof List<?>) return "config: conceptscope: classes";
-		for (int i = 0; i < d.outputs().size(); i++) {
-			Axis ch = d.outputs().get(i).axis('c');
-			if (ch != null && !ch.channelNames().isEmpty()) return "outputs[" + i + "] channel_names";
-		}
-		return "its class names";
+			pixelSize(in)).declaredIn(c0.origin);
 	}
 
 	private static ModelConfig config(ModelDescription d, Path rdf) {
@@ -353,10 +343,13 @@ public final class BioImageModel implements RawOutputClassifier {
 		c.description = d.description();
 		TensorDescription in = d.inputs().get(0);
 		c.normalization = Processings.preprocessing(in, rdf + ": input '" + in.id() + "'").describe();
-		for (TensorDescription o : d.outputs()) {
+		// origin: the rdf and the key the class names come from, for a message about them
+		for (int i = 0; i < d.outputs().size(); i++) {
+			TensorDescription o = d.outputs().get(i);
 			Axis ch = o.axis('c');
 			if (ch != null && !ch.channelNames().isEmpty() && (o.axes().size() == 2 || o.axesString().equals(in.axesString()))) {
 				c.classes = new ArrayList<>(ch.channelNames());
+				c.origin = rdf + " (outputs[" + i + "] channel_names)";
 				break;
 			}
 		}
@@ -364,6 +357,7 @@ public final class BioImageModel implements RawOutputClassifier {
 			if (cs.get("classes") instanceof List<?> l) {
 				c.classes = new ArrayList<>();
 				for (Object o : l) c.classes.add(String.valueOf(o));
+				c.origin = rdf + " (config: conceptscope: classes)";
 			}
 			if (cs.get("logits") != null) c.logits = String.valueOf(cs.get("logits"));
 		}

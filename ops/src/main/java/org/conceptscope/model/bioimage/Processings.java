@@ -31,6 +31,9 @@ import org.conceptscope.tensor.Softmax;
  */
 final class Processings {
 
+	/** The data types ensure_dtype may convert to here: ConceptScope computes in float. */
+	static final java.util.List<String> FLOAT_TYPES = java.util.List.of("float32", "float64");
+
 	private Processings() {}
 
 	static Normalization preprocessing(TensorDescription t, String where) {
@@ -96,7 +99,7 @@ final class Processings {
 		switch (p.name()) {
 			case "ensure_dtype" -> {
 				String dtype = String.valueOf(kw.get("dtype"));
-				if (dtype.equals("float32") || dtype.equals("float64")) return null;
+				if (FLOAT_TYPES.contains(dtype)) return null;
 				throw unsupported(where, "converts to " + dtype + "; ConceptScope keeps float32 values");
 			}
 			case "scale_linear" -> {

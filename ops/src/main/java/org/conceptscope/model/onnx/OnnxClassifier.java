@@ -120,8 +120,10 @@ public final class OnnxClassifier extends EngineClassifier {
 		OnnxModel.Value out = null;
 		for (OnnxModel.Value v : m.outputs) if (output == null ? out == null : v.name().equals(output)) out = v;
 		if (out == null) {
-			throw new ModelLoadException("The ONNX model " + file + " has no output '" + output + "'; its outputs are "
-				+ m.outputs.stream().map(OnnxModel.Value::name).toList() + ".");
+			boolean fromCard = card != null && output.equals(card.logits);
+			throw new ModelLoadException("The ONNX model " + file + " has no output '" + output + "'" + (fromCard ? ", which \"logits\" in "
+				+ cardFile + " names" : "") + "; its outputs are " + m.outputs.stream().map(OnnxModel.Value::name).toList()
+				+ (fromCard ? ": set \"logits\" to one of them, or leave it out for the first." : "."));
 		}
 		// A graph ending in a Softmax gives probabilities: its logits are that node's input (checked on the probe below).
 		String softmaxInput = softmaxInput(m, out.name());

@@ -213,6 +213,7 @@ public final class BatchJob {
 			: finished != null ? finished.batch : StackRunner.automaticBatch(classifier, inputs.height(), inputs.width(), s.overlap());
 		BatchManifest now = manifest(s, classifier, inputs, rois, batch, outputs);
 		String finishedDiff = finished == null ? null : finished.difference(now);
+		if (finished != null && finishedDiff == null) adoptOldRoiSetName(outputs.get(2), ev);
 		if (finished != null && finishedDiff == null && outputs.stream().allMatch(Files::isRegularFile)) {
 			ev.message("Already complete: " + saveDir + " holds the results of this run (add restart to compute them again).");
 			ev.results(outputs);
@@ -511,7 +512,7 @@ public final class BatchJob {
 			} catch (ImagePlusTensors.NonFiniteValues e) {
 				// named by the slice of the input file, not by the place in this part
 				throw new IllegalArgumentException(ImagePlusTensors.NonFiniteValues.sentence(
-					"'" + inputs.inputs().get(seg.input()).name() + "'", ImagePlusTensors.batches(imp), seg.from() + e.entry), e);
+					"'" + inputs.inputs().get(seg.input()).name() + "'", ImagePlusTensors.batches(imp), seg.from() + e.entry, e.normalised), e);
 			}
 		}
 		FloatTensor probabilities = null;
@@ -751,6 +752,19 @@ public final class BatchJob {
 	 * when that run finished with the same outputs (save folders of versions before the records); null
 	 * when none is known.
 	 */
+	/**
+	 * A run finished before the map's RoiSet was named after the map TIFF wrote {@code <base>-RoiSet.zip}:
+	 * it is renamed to its new name, so the finished results stand instead of being computed again.
+	 */
+	private static void adoptOldRoiSetName(Path roiSet, Events ev) throws IOException {
+		String name = roiSet.getFileName().toString(), suffix = "-map-RoiSet.zip";
+		if (!name.endsWith(suffix) || Files.exists(roiSet)) return;
+		Path old = roiSet.resolveSibling(name.substring(0, name.length() - suffix.length()) + "-RoiSet.zip");
+		if (!Files.isRegularFile(old)) return;
+		Files.move(old, roiSet, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+		ev.message("Renamed " + old.getFileName() + " to " + roiSet.getFileName() + ": the map's ROIs are now named after the map TIFF.");
+	}
+
 	private static BatchManifest finishedRun(Path work, BatchManifest previous, List<String> outputs) throws IOException {
 		Path record = finishedRecord(work, outputs);
 		if (Files.isRegularFile(record)) {

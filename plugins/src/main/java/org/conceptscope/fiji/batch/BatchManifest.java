@@ -136,7 +136,8 @@ final class BatchManifest {
 	static String hashFolder(Path dir) throws IOException {
 		Sha256 sha = new Sha256();
 		List<Path> files;
-		try (Stream<Path> s = Files.walk(dir)) {
+		// links followed: a model folder is often a link (models/current -> v7), whose files are the model
+		try (Stream<Path> s = Files.walk(dir, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
 			files = s.filter(Files::isRegularFile).sorted().toList();
 		}
 		for (Path f : files) sha.addFile(dir.relativize(f).toString().replace('\\', '/'), f);

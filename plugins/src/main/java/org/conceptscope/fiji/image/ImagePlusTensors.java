@@ -51,7 +51,7 @@ public final class ImagePlusTensors {
 			t = tensorOf(toImg(imp), normalization);
 		}
 		int bad = t.firstNonFinite();
-		if (bad >= 0) throw new NonFiniteValues(imp.getTitle(), batches(imp), bad / t.stride0());
+		if (bad >= 0) throw new NonFiniteValues(imp.getTitle(), batches(imp), bad / t.stride0(), true);
 		return new Converted(t, batches(imp));
 	}
 
@@ -68,7 +68,7 @@ public final class ImagePlusTensors {
 		for (int b = 0; b < where.size(); b++) {
 			for (int c = 1; c <= imp.getNChannels(); c++) {
 				ImageProcessor ip = imp.getStackSize() == 1 ? imp.getProcessor() : imp.getStack().getProcessor(stackIndex(imp, c, where.slice(b), where.frame(b)));
-				for (float v : (float[]) ip.getPixels()) if (!Float.isFinite(v)) throw new NonFiniteValues(imp.getTitle(), where, b);
+				for (float v : (float[]) ip.getPixels()) if (!Float.isFinite(v)) throw new NonFiniteValues(imp.getTitle(), where, b, false);
 			}
 		}
 	}
@@ -81,16 +81,20 @@ public final class ImagePlusTensors {
 		/** The batch entry (from 0) of the image that holds them. */
 		public final int entry;
 
-		NonFiniteValues(String title, BatchIndex where, int entry) {
-			super(sentence("'" + title + "'", where, entry));
+		/** Whether the values appeared only after the model's normalisation (else the pixels hold them). */
+		public final boolean normalised;
+
+		NonFiniteValues(String title, BatchIndex where, int entry, boolean normalised) {
+			super(sentence("'" + title + "'", where, entry, normalised));
 			this.entry = entry;
+			this.normalised = normalised;
 		}
 
 		/** The sentence for entry {@code entry} of an image described as {@code what}. */
-		public static String sentence(String what, BatchIndex where, int entry) {
+		public static String sentence(String what, BatchIndex where, int entry, boolean normalised) {
 			return "Slice " + where.slice(entry) + (where.frames() > 1 ? ", frame " + where.frame(entry) : "") + " of " + what
-				+ " contains NaN or infinite values (after the model's normalisation): replace them (Process > Math > Remove NaNs...)"
-				+ " or take a substack without that slice.";
+				+ " contains NaN or infinite values" + (normalised ? " (after the model's normalisation)" : "")
+				+ ": replace them (Process > Math > Remove NaNs...) or take a substack without that slice.";
 		}
 	}
 

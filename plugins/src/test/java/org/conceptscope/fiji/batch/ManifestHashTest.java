@@ -33,6 +33,12 @@ class ManifestHashTest {
 		all.write(new byte[70_000]);
 		String want = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(all.toByteArray()));
 		assertEquals(want, BatchManifest.hashFolder(dir));
+		Path link = Files.createSymbolicLink(dir.resolveSibling(dir.getFileName() + "-current"), dir);
+		try {
+			assertEquals(want, BatchManifest.hashFolder(link), "models/current -> v7: the files of the folder it points to");
+		} finally {
+			Files.delete(link);
+		}
 		Files.writeString(dir.resolve("saved_model.pb"), "graph!");
 		assertNotEquals(want, BatchManifest.hashFolder(dir));
 	}
