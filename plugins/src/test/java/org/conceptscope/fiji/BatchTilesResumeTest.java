@@ -68,8 +68,17 @@ class BatchTilesResumeTest {
 
 		List<String> uninterrupted = new ArrayList<>(arguments);
 		uninterrupted.set(2, "save_dir=" + whole);
-		String fresh = run(uninterrupted);
-		assertFalse(fresh.contains("kept from an earlier run"), fresh);
+		// the whole image is the run's one part of one slice: its progress says how far into the part it is
+		List<String> reports = new java.util.concurrent.CopyOnWriteArrayList<>(), messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+		BatchJob.run(Batch.parse(uninterrupted.toArray(new String[0])), (done, total, message) -> reports.add(done + "/" + total + " " + message),
+			new BatchJob.Events() {
+				@Override
+				public void message(String line) {
+					messages.add(line);
+				}
+			});
+		assertFalse(String.join("\n", messages).contains("kept from an earlier run"), messages.toString());
+		assertTrue(reports.stream().anyMatch(r -> r.matches("0/1 slices \\(part 1 of 1: [1-9][0-9]? %\\)")), "within the part: " + reports);
 		assertEquals(Files.readString(whole.resolve("ihc-smoothgrad-results.csv")), Files.readString(killed.resolve("ihc-smoothgrad-results.csv")));
 		float[] want = (float[]) IJ.openImage(whole.resolve("ihc-smoothgrad-map.tif").toString()).getProcessor().getPixels();
 		float[] got = (float[]) IJ.openImage(killed.resolve("ihc-smoothgrad-map.tif").toString()).getProcessor().getPixels();

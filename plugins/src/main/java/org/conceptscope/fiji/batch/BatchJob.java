@@ -77,6 +77,9 @@ import org.conceptscope.util.SaveSet;
  */
 public final class BatchJob {
 
+	/** A part reports its progress in thousandths of a slice: a part of one large slice moves too. */
+	private static final long FINER = 1000;
+
 	/** The run's own folder in save_dir; the manifest and journal stay there as the run's record. */
 	public static final String WORK_DIR = ".conceptscope-batch";
 	public static final String MANIFEST = "manifest.json", JOURNAL = "journal.txt", PARTS = "parts", LOCK = "lock", TILES = "tiles",
@@ -292,7 +295,10 @@ public final class BatchJob {
 				for (int k : missing) {
 					int from = k * batch, to = Math.min(n, from + batch);
 					long before = committer.doneEntries;
-					Progress within = (d, t, msg) -> progress.report(before + (t > 0 ? d * (to - from) / t : 0), n, "slices");
+					int part = k;
+					// the bar counts whole slices, so a part of one large slice says in words how far it is
+					Progress within = (d, t, msg) -> progress.report(before + (t > 0 ? d * (to - from) / t : 0), n,
+						t > 0 && d < t ? "slices (part " + (part + 1) + " of " + parts + ": " + 100 * d / t + " %)" : "slices");
 					BatchTiles tiles = new BatchTiles(BatchTiles.partDir(tilesDir, k));
 					byte[] bytes;
 					try {
@@ -503,7 +509,7 @@ public final class BatchJob {
 			try {
 				if (tiled) {
 					int start = seg.globalFrom() - from, len = seg.to() - seg.from();
-					Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), to - from, msg);
+					Progress within = (d, t, msg) -> progress.report(start * FINER + (t > 0 ? d * len * FINER / t : 0), (to - from) * FINER, msg);
 					tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, s.overlap(), seg.from(), within,
 						checkpoint, false));
 				} else {
@@ -596,7 +602,7 @@ public final class BatchJob {
 				}
 			}
 			int start = seg.globalFrom() - from, len = seg.to() - seg.from();
-			Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), to - from, msg);
+			Progress within = (d, t, msg) -> progress.report(start * FINER + (t > 0 ? d * len * FINER / t : 0), (to - from) * FINER, msg);
 			RegionExplanations.Explained e = regions.isEmpty() ? new RegionExplanations.Explained(List.of(), List.of())
 				: RegionExplanations.explainEach(classifier, source, regions, mode, method, target, s.overlap(), within);
 			BatchIndex where = ImagePlusTensors.batches(source);
@@ -642,7 +648,7 @@ public final class BatchJob {
 		for (int i = 0; i < segments.size(); i++) {
 			BatchInputs.Segment seg = segments.get(i);
 			int len = seg.to() - seg.from(), start = offset;
-			Progress within = (d, t, msg) -> progress.report(start + (t > 0 ? d * len / t : 0), n, msg);
+			Progress within = (d, t, msg) -> progress.report(start * FINER + (t > 0 ? d * len * FINER / t : 0), (long) n * FINER, msg);
 			Attribution a = method.numberingImagesFrom(seg.from()).explain(classifier, tensors.get(i),
 				Arrays.copyOfRange(targets, offset, offset + len), within);
 			maps.add(a.maps());

@@ -81,9 +81,10 @@ public final class ConceptGraphRun {
 		}
 		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "Concept Graph")) {
 			// a mistyped layer or class is refused before a folder is read
-			ConceptGraph.resolveLayers(classifier, s.layerList());
+			int layers = ConceptGraph.resolveLayers(classifier, s.layerList()).size();
 			if (!s.datasetWide()) TargetClass.parse(s.target, classifier.classNames());
 			ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder, progress);
+			checkMapsMemory(given, layers * s.concepts);
 			ImageSet images = ModelSizeInputs.samples(given, classifier, CommandSpecs.CONCEPT_GRAPH);
 			FloatTensor batch = Models.input(images, classifier);
 			ConceptGraph.Options options = new ConceptGraph.Options(s.layerList(), s.concepts, s.samples, s.seed, s.steps, s.examples,
@@ -108,6 +109,18 @@ public final class ConceptGraphRun {
 			Result r = new Result(g, picture, montages, maps, edgeHeader(), edgeRows(g), nodeHeader(), nodeRows(g), List.of());
 			return s.saveDir == null ? r : save(r, s.saveDir);
 		}
+	}
+
+	/**
+	 * Refuses, before the graph is built, images whose maps (each image's channels and one channel per
+	 * concept, kept for every image until the end, as float values and their new image) the heap cannot hold.
+	 */
+	static void checkMapsMemory(ImageSet images, int concepts) {
+		long values = 0;
+		for (ImagePlus imp : images.images()) {
+			values += (long) imp.getWidth() * imp.getHeight() * ImagePlusTensors.batches(imp).size() * (ImagePlusTensors.channels(imp) + concepts);
+		}
+		ImagePlusTensors.checkMemory("The concept maps of " + images.images().size() + " image(s), " + concepts + " concept(s) each", values, 8);
 	}
 
 	/**

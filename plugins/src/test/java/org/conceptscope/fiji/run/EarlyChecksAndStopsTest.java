@@ -75,6 +75,16 @@ class EarlyChecksAndStopsTest {
 		assertFalse(Files.exists(s.saveDir));
 	}
 
+	/** Concept Graph keeps every image's maps until it saves them: a folder whose maps the heap cannot hold is refused before the graph is built. */
+	@Test
+	void conceptGraphRefusesMapsTheHeapCannotHoldBeforeTheGraph() {
+		org.conceptscope.fiji.image.ImageSet big = new org.conceptscope.fiji.image.ImageSet(List.of(new ImagePlus("slide", new ij.process.ByteProcessor(4096, 4096))));
+		ConceptGraphRun.checkMapsMemory(big, 6); // 7 planes of 16 M values: fits
+		int concepts = (int) (Runtime.getRuntime().maxMemory() / (8L * 4096 * 4096)) + 10;
+		String m = assertThrows(IllegalArgumentException.class, () -> ConceptGraphRun.checkMapsMemory(big, concepts)).getMessage();
+		assertTrue(m.startsWith("The concept maps of 1 image(s), " + concepts + " concept(s) each ("), m);
+	}
+
 	@Test
 	void conceptGraphStopsBetweenTheImagesMaps() {
 		ConceptGraphSettings s = new ConceptGraphSettings();
