@@ -204,20 +204,26 @@ class BadInputFilesTest {
 		assertTrue(gradcam.contains("Already complete"), "gradcam's run is complete too: " + gradcam);
 	}
 
+	/** A 32-bit stack of three channels, each plane constant, but for one value at one pixel of one slice and channel (from 1 and 0). */
+	private static ImagePlus threeChannelStack(String title, int size, int slices, int badSlice, int badChannel, int badPixel, float bad) {
+		ImageStack s = new ImageStack(size, size);
+		for (int z = 1; z <= slices; z++) {
+			for (int c = 0; c < 3; c++) {
+				float[] px = new float[size * size];
+				Arrays.fill(px, 0.25f * c + 0.1f * z);
+				if (z == badSlice && c == badChannel) px[badPixel] = bad;
+				s.addSlice("z" + z + " c" + c, new FloatProcessor(size, size, px));
+			}
+		}
+		ImagePlus imp = new ImagePlus(title, s);
+		imp.setDimensions(3, slices, 1);
+		return imp;
+	}
+
 	/** A whole 64x64 image explained tile by tile: its NaN is named by file and slice before a tile runs, as an untiled image's is. */
 	@Test
 	void aNanInAnImageExplainedTileByTileIsNamedByFileAndSlice() throws Exception {
-		ImageStack s = new ImageStack(64, 64);
-		for (int z = 1; z <= 3; z++) {
-			for (int c = 0; c < 3; c++) {
-				float[] px = new float[64 * 64];
-				Arrays.fill(px, 0.2f * c + 0.1f * z);
-				if (z == 2 && c == 2) px[64 * 50 + 40] = Float.POSITIVE_INFINITY; // in the last tile of the slice
-				s.addSlice("z" + z + " c" + c, new FloatProcessor(64, 64, px));
-			}
-		}
-		ImagePlus imp = new ImagePlus("nan-whole", s);
-		imp.setDimensions(3, 3, 1);
+		ImagePlus imp = threeChannelStack("nan-whole", 64, 3, 2, 2, 64 * 50 + 40, Float.POSITIVE_INFINITY); // in the slice's last tile
 		Path file = work.resolve("nan-whole.tif");
 		assertTrue(new FileSaver(imp).saveAsTiffStack(file.toString()));
 		assertRefused(1, "Slice 2 of 'nan-whole.tif' contains NaN or infinite values", args(file, work.resolve("nan-whole-out"), "batch=3"));
@@ -229,17 +235,8 @@ class BadInputFilesTest {
 	@Test
 	void aRunThatStoppedBeforeItsFirstPartDoesNotBlockTheCorrectedCommand() throws Exception {
 		// slice 2 of a 32-bit stack holds a NaN: the run fails in its first part, after its manifest was written
-		ImageStack s = new ImageStack(32, 32);
-		for (int z = 1; z <= 4; z++) {
-			for (int c = 0; c < 3; c++) {
-				float[] px = new float[32 * 32];
-				Arrays.fill(px, 0.25f * c + 0.1f * z);
-				if (z == 2 && c == 1) px[100] = Float.NaN;
-				s.addSlice("z" + z + " c" + c, new FloatProcessor(32, 32, px));
-			}
-		}
-		ImagePlus imp = new ImagePlus("nan", s);
-		imp.setDimensions(3, 4, 1);
+		ImagePlus imp = threeChannelStack("nan", 32, 4, 2, 1, 100, Float.NaN);
+		ImageStack s = imp.getStack();
 		Path nan = work.resolve("nan.tif"), out = work.resolve("out");
 		assertTrue(new FileSaver(imp).saveAsTiffStack(nan.toString()));
 		assertRefused(1, "Slice 2 of 'nan.tif' contains NaN or infinite values", args(nan, out, "batch=4"));
