@@ -37,10 +37,24 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 	 * @param width         columns, -1: any
 	 * @param channels      channels (must be known)
 	 * @param channelsFirst the model takes [N, C, H, W] (PyTorch's convention), else [N, H, W, C]
+	 * @param probeHeight   rows of the image that tries the model when it loads: the fixed height, else one the model accepts
+	 * @param probeWidth    columns of that image
 	 */
-	public record Input(long height, long width, long channels, boolean channelsFirst) {
+	public record Input(long height, long width, long channels, boolean channelsFirst, long probeHeight, long probeWidth) {
+		/** Tried at 64 x 64 where the size is free. */
+		public static final long PROBE = 64;
+
 		public Input {
 			if (channels < 1) throw new IllegalArgumentException("The model's input channel count must be known.");
+		}
+
+		public Input(long height, long width, long channels, boolean channelsFirst) {
+			this(height, width, channels, channelsFirst, height > 0 ? height : PROBE, width > 0 ? width : PROBE);
+		}
+
+		/** The same input, tried at h x w when it loads (a size its minimum and step allow). */
+		public Input probedAt(long h, long w) {
+			return new Input(height, width, channels, channelsFirst, h, w);
 		}
 
 		/**

@@ -157,6 +157,22 @@ public final class BioImageModel implements RawOutputClassifier {
 		this.signature = xyOrder ? new ModelSignature(s.key(), swapped(s.input()), swapped(s.logits()), s.probabilities(), s.outputs()) : s;
 	}
 
+	/**
+	 * What the rdf alone can refuse (input axes and type, preprocessing; the output's axes and
+	 * postprocessing when there is one output), checked before the weights are unpacked and loaded,
+	 * which can take minutes; the constructor checks the same against the loaded model.
+	 */
+	private static void checkBeforeWeights(ModelDescription d, String rdf, boolean tensorFlow) {
+		TensorDescription input = d.inputs().get(0);
+		checkedAxes(input, rdf, tensorFlow);
+		Processings.preprocessing(input, rdf + ": input '" + input.id() + "'");
+		if (d.outputs().size() == 1) {
+			TensorDescription out = d.outputs().get(0);
+			checkOutputAxes(out, input, rdf);
+			Processings.postprocessing(out, rdf + ": output '" + out.id() + "'");
+		}
+	}
+
 	/** Raw input data types an image holds, read as float32 values before the preprocessing. */
 	private static final List<String> RAW_TYPES = List.of("uint8", "uint16", "uint32", "int8", "int16", "int32", "float32", "float64");
 
@@ -269,6 +285,7 @@ public final class BioImageModel implements RawOutputClassifier {
 				throw new ModelLoadException(rdf + " has no weights ConceptScope runs; its weights are " + String.join(", ", d.weights().keySet())
 					+ ". ConceptScope runs " + String.join(", ", WEIGHT_FORMATS) + ".");
 			}
+			checkBeforeWeights(d, rdf.toString(), format.equals("tensorflow_saved_model_bundle"));
 			FileRef w = d.weights().get(format);
 			Path weights = resolve(root, w.source(), rdf, "the weights");
 			boolean verified = false;
@@ -323,14 +340,16 @@ public final class BioImageModel implements RawOutputClassifier {
 	public static final List<String> WEIGHT_FORMATS = List.of("tensorflow_saved_model_bundle", "torchscript", "onnx");
 
 	/** What the TorchScript and ONNX engines need from the rdf: input sizes and layout, class names, preprocessing, pixel size. */
-	private static EngineClassifier.Description engineDescription(ModelDescription d, Path rdf) {
+	static EngineClassifier.Description engineDescription(ModelDescription d, Path rdf) {
 		TensorDescription in = d.inputs().get(0);
 		String axes = checkedAxes(in, rdf.toString(), false);
 		boolean channelsFirst = axes.startsWith("bc");
 		Axis a = in.axes().get(channelsFirst ? 2 : 1), b = in.axes().get(channelsFirst ? 3 : 2), c = in.axis('c');
 		long channels = c.size() > 0 ? c.size() : c.channelNames().size();
 		if (channels < 1) throw new ModelLoadException(rdf + ": the input '" + in.id() + "' does not say how many channels it has.");
-		EngineClassifier.Input input = new EngineClassifier.Input(a.size() > 0 ? a.size() : -1, b.size() > 0 ? b.size() : -1, channels, channelsFirst);
+		// tried when it loads at a size its axes allow (a minimum of 96 in steps of 32: 96), not a fixed 64 it may refuse
+		EngineClassifier.Input input = new EngineClassifier.Input(a.size() > 0 ? a.size() : -1, b.size() > 0 ? b.size() : -1, channels, channelsFirst)
+			.probedAt(a.fit(EngineClassifier.Input.PROBE), b.fit(EngineClassifier.Input.PROBE));
 		ModelConfig c0 = config(d, rdf);
 		return new EngineClassifier.Description(c0.name, input, c0.classes, Processings.preprocessing(in, rdf + ": input '" + in.id() + "'"),
 			pixelSize(in)).declaredIn(c0.origin);

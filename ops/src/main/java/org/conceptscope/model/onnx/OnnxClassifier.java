@@ -131,8 +131,8 @@ public final class OnnxClassifier extends EngineClassifier {
 		OrtEnvironment env = OnnxEngine.start();
 		Input input = d.input();
 		long[] probeShape = input.channelsFirst()
-			? new long[] { 1, input.channels(), input.height() > 0 ? input.height() : 64, input.width() > 0 ? input.width() : 64 }
-			: new long[] { 1, input.height() > 0 ? input.height() : 64, input.width() > 0 ? input.width() : 64, input.channels() };
+			? new long[] { 1, input.channels(), input.probeHeight(), input.probeWidth() }
+			: new long[] { 1, input.probeHeight(), input.probeWidth(), input.channels() };
 		float[] probe = new float[(int) FloatTensor.sizeOf(probeShape)];
 		Random r = new Random(1);
 		for (int i = 0; i < probe.length; i++) probe[i] = (float) r.nextGaussian();

@@ -169,7 +169,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		List<TorchScriptLayers.Layer> offered, String noLayers, String logitsMethod) {
 		Input input = d.input();
 		List<String> classes = d.classes();
-		long h = input.height() > 0 ? input.height() : 64, w = input.width() > 0 ? input.width() : 64, c = input.channels();
+		long h = input.probeHeight(), w = input.probeWidth(), c = input.channels();
 		long[] shape = input.channelsFirst() ? new long[] { 1, c, h, w } : new long[] { 1, h, w, c };
 		float[] values = new float[(int) (c * h * w)];
 		java.util.Random r = new java.util.Random(1);

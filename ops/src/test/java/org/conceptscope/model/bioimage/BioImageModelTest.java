@@ -83,6 +83,40 @@ class BioImageModelTest {
 		assertWorkEmpty();
 	}
 
+	/**
+	 * What the rdf alone refuses is refused before the weights are unpacked or loaded: here the weights
+	 * are not even a zip, and the sentence is still about the rdf's postprocessing.
+	 */
+	@Test
+	void anRdfRefusalComesBeforeTheWeightsAreRead() throws Exception {
+		Path folder = TestPackages.build(tmp.resolve("early/ihc05"), TestPackages.Spec.of("0.5.3"));
+		Path rdf = folder.resolve("rdf.yaml");
+		String text = Files.readString(rdf);
+		String softmax = "      - id: softmax\n        kwargs: {axis: channel}\n";
+		assertTrue(text.contains(softmax), text);
+		text = text.replace(softmax, "      - id: softmax\n        kwargs: {axis: x}\n").replaceAll("sha256: [0-9a-f]{64}\n    tensorflow_version",
+			"tensorflow_version");
+		Files.writeString(rdf, text);
+		Files.write(folder.resolve("tf-weights.zip"), new byte[] { 'n', 'o', 't', ' ', 'a', ' ', 'z', 'i', 'p' });
+		String m = org.junit.jupiter.api.Assertions.assertThrows(org.conceptscope.model.ModelLoadException.class,
+			() -> BioImageModel.open(folder, options())).getMessage();
+		assertTrue(m.contains("output 'logits'") && m.contains("runs over the axis 'x'"), m);
+		assertWorkEmpty();
+	}
+
+	/** A TorchScript or ONNX network of free size is tried, when it loads, at a size its rdf allows: 96 for a minimum of 96 in steps of 32. */
+	@Test
+	void anEngineModelIsProbedAtASizeItsAxesAllow() throws Exception {
+		Path rdf = Files.createDirectories(tmp.resolve("sizes")).resolve("rdf.yaml");
+		String text = TestPackages.rdf05(TestPackages.Spec.of("0.5.3"), "a".repeat(64), "b".repeat(64))
+			.replace("{type: space, id: y, size: 32}", "{type: space, id: y, size: {min: 96, step: 32}}")
+			.replace("{type: space, id: x, size: 32}", "{type: space, id: x, size: {min: 16, step: 16}}");
+		Files.writeString(rdf, text);
+		org.conceptscope.model.EngineClassifier.Input in = BioImageModel.engineDescription(RdfReader.read(rdf), rdf).input();
+		assertEquals(List.of(-1L, -1L, 96L, 64L), List.of(in.height(), in.width(), in.probeHeight(), in.probeWidth()),
+			"free sizes, tried at 96 (the minimum above 64) and 64 (16 + 3*16)");
+	}
+
 	/** A package folder zipped by macOS's Finder: one top folder beside __MACOSX (resource forks) and a .DS_Store. */
 	@Test
 	void aPackageZippedOnAMacWithItsMacosxFolderOpens() throws Exception {
