@@ -15,10 +15,11 @@ public final class ImageTitles {
 
 	/**
 	 * Extensions taken off the end of a title (any case): those of the images ConceptScope reads ({@link ImageSet#EXTENSIONS}),
-	 * OME-TIFF's before ".tif" (it ends in it), and a few more ImageJ opens.
+	 * OME-TIFF's before ".tif" (it ends in it), a few more ImageJ opens, and the microscopes' files Bio-Formats opens
+	 * (a title of one image of them: "exp.czi").
 	 */
 	private static final List<String> EXTENSIONS = java.util.stream.Stream.of(List.of(".ome.tiff", ".ome.tif"), ImageSet.EXTENSIONS,
-		List.of(".gif", ".bmp", ".zip")).flatMap(List::stream).toList();
+		List.of(".gif", ".bmp", ".zip", ".czi", ".lif", ".nd2", ".lsm", ".oib", ".oif", ".ims", ".vsi", ".svs", ".ndpi")).flatMap(List::stream).toList();
 
 	private ImageTitles() {}
 

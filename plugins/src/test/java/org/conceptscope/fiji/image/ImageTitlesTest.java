@@ -32,6 +32,8 @@ class ImageTitlesTest {
 		assertEquals("ihc-heldout-patches", base("ihc-heldout-patches.tif"));
 		assertEquals("x.y", base("x.y.TIF"));
 		assertEquals("cells", base("cells.ome.tif"));
+		assertEquals("exp", base("exp.czi"), "a microscope's file of one image, opened by Bio-Formats");
+		assertEquals("slide", base("slide.ND2"));
 		assertEquals("ct", base("ct.dcm"));
 		assertEquals("image", base(""));
 		assertEquals(".tif", base(".tif"), "nothing but an extension is kept as it is");
