@@ -69,6 +69,10 @@ class HeadMacrosTest {
 			runs.put("explain " + head, new Macro(macro("explain_with_head.ijm"), "image=[" + stack() + "] model=[" + model()
 				+ "] head=[" + work.resolve(head).resolve("head") + "] save_dir=[" + work.resolve("explain-" + head) + "]"));
 		}
+		// every part, for or against the target: the rows and the bias row make the target logit
+		runs.put("explain against", new Macro("setBatchMode(true); open('" + stack() + "');\nrun('Explain with Head...', 'model=[" + model()
+			+ "] head=[" + work.resolve("infodisent").resolve("head") + "] top=100000 against=true save_dir=[" + work.resolve("explain-against")
+			+ "]');\n", ""));
 		for (String run : List.of("maco-a", "maco-b")) {
 			runs.put(run, new Macro(macro("feature_visualization.ijm"), "image=[" + stack() + "] model=[" + model()
 				+ "] target=[DAB-positive] recipe=simple save_dir=[" + work.resolve(run) + "]"));
@@ -298,6 +302,45 @@ class HeadMacrosTest {
 				}
 				assertEquals(rois.size(), maps.getOverlay().size(), "the ROIs also travel as the TIFF's overlay");
 			}
+		}
+	}
+
+	/**
+	 * against=true with top above the part count: every part with a contribution gets a row, those against the
+	 * target (InfoDisent's negative evidence) too, and each slice's rows plus its bias row are the target logit.
+	 */
+	@Test
+	void partsAgainstTheTargetCompleteTheDecision() throws Exception {
+		assertFalse(logs.get("explain against").contains("Error"), logs.get("explain against"));
+		ImagePlus stack = IJ.openImage(stack().toString());
+		try (TensorFlowClassifier backbone = TensorFlowClassifier.load(model())) {
+			InterpretableHead head = InterpretableHead.load(work.resolve("infodisent").resolve("head"));
+			FloatTensor features = backbone.activations(ImagePlusTensors.toTensor(stack, backbone.normalization()).tensor(), head.layer());
+			double[][] logits = head.logits(features);
+			String base = "ihc-heldout-patches-infodisent";
+			List<List<String>> csv = Csv.parse(Files.readString(work.resolve("explain-against").resolve(base + "-results.csv")));
+			double[] sum = new double[13];
+			int[] rows = new int[13];
+			int against = 0;
+			for (List<String> row : csv.subList(1, csv.size())) {
+				int z = Integer.parseInt(row.get(0));
+				double c = Double.parseDouble(row.get(8));
+				sum[z] += c;
+				if (!row.get(6).equals("bias")) {
+					rows[z]++;
+					if (c < 0) against++;
+				}
+			}
+			for (int z = 1; z <= 12; z++) {
+				int predicted = argmax(logits[z - 1]);
+				double[] c = head.contributions(features, z - 1, predicted);
+				assertEquals(java.util.Arrays.stream(c).filter(v -> v != 0).count(), rows[z], "slice " + z + ": a row per part with a contribution");
+				double logit = logits[z - 1][predicted];
+				assertEquals(logit, sum[z], 1e-3 * Math.max(1, Math.abs(logit)), "slice " + z + ": the rows make the target logit");
+			}
+			assertTrue(against > 0, "some part speaks against its slice's class");
+			List<Roi> rois = RoiZip.read(work.resolve("explain-against").resolve(base + "-RoiSet.zip"));
+			assertTrue(rois.stream().anyMatch(r -> Double.parseDouble(r.getProperty("contribution")) < 0), "the parts against have ROIs too");
 		}
 	}
 

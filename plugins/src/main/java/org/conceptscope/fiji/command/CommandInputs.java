@@ -708,8 +708,12 @@ final class CommandInputs {
 		private String target = "predicted";
 
 		@Parameter(label = "Parts per slice", persist = false, min = "1",
-			description = "parts/concepts per slice: those with the largest positive contributions to the target logit")
+			description = "parts/concepts per slice: those with the largest positive contributions to the target logit (with `against`, the largest contributions by size, for or against it)")
 		private int top = 3;
+
+		@Parameter(label = "Parts against the target", persist = false,
+			description = "also rank the parts that speak against the target: the `top` parts by the size of their contribution, positive or negative (InfoDisent's negative evidence), each negative one's ROI outlining where its map is most negative; with `top` at least the number of parts, the rows and the bias row add up to the target logit. Bi-ICE's concepts only add: nothing changes for them")
+		private boolean against = false;
 
 		@Parameter(label = "Top fraction outlined as ROI", persist = false, min = "0.001", max = "1",
 			description = "the top fraction of each part's map outlined as its ROI")
@@ -730,6 +734,7 @@ final class CommandInputs {
 			in.put("head", head);
 			in.put("target", target);
 			in.put("top", top);
+			in.put("against", against);
 			in.put("top_fraction", top_fraction);
 			in.put("bias", bias);
 			in.put("save_dir", save_dir);

@@ -87,8 +87,8 @@ public final class HeadExplanationRun {
 				targets[i] = target == AttributionMethod.PREDICTED ? org.conceptscope.heads.HeadTraining.argmax(logits[i]) : target;
 				double[] c = head.contributions(features, i, targets[i]);
 				contributions[i] = c;
-				ranked[i] = IntStream.range(0, c.length).boxed().filter(u -> c[u] > 0).sorted(Comparator.comparingDouble(u -> -c[u]))
-					.limit(s.top).mapToInt(Integer::intValue).toArray();
+				ranked[i] = IntStream.range(0, c.length).boxed().filter(u -> s.against ? c[u] != 0 : c[u] > 0)
+					.sorted(Comparator.comparingDouble(u -> -Math.abs(c[u]))).limit(s.top).mapToInt(Integer::intValue).toArray();
 				for (int u : ranked[i]) shown.add(u);
 			}
 			List<Integer> units = new ArrayList<>(shown);
@@ -130,6 +130,10 @@ public final class HeadExplanationRun {
 						classes.get(backbonePred[i]), cls, Integer.toString(r + 1), Integer.toString(u + 1), Numbers.number(c),
 						Numbers.number(c / positive), Numbers.number(logits[i][targets[i]])));
 					float[] m = MapChannels.map(maps, i, q);
+					if (c < 0) { // a part against the target: where its map is most negative (a copy: the map channel keeps its sign)
+						m = m.clone();
+						for (int p = 0; p < m.length; p++) m[p] = -m[p];
+					}
 					Roi roi = RoiWriter.topFraction(m, W, H, s.topFraction);
 					if (roi == null) continue;
 					roi.setName(RoiWriter.name(head.unitName() + " " + (u + 1), cls, slice, batches.frames() > 1 ? frame : 0));

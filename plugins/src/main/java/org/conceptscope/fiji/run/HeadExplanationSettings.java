@@ -8,19 +8,23 @@ import java.util.List;
 public final class HeadExplanationSettings {
 
 	public static final String MODEL = "model", HEAD = "head", TARGET = "target", TOP = "top", TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(),
-		BIAS = "bias", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
-	public static final List<String> KEYS = List.of(MODEL, HEAD, TARGET, TOP, TOP_FRACTION, BIAS, SAVE_DIR);
+		AGAINST = "against", BIAS = "bias", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
+	public static final List<String> KEYS = List.of(MODEL, HEAD, TARGET, TOP, AGAINST, TOP_FRACTION, BIAS, SAVE_DIR);
 	public static final String DEFAULT_TARGET = AttributionSettings.PREDICTED;
 	public static final int DEFAULT_TOP = 3;
 	public static final double DEFAULT_TOP_FRACTION = 0.1;
 	/** The class bias row is on by default: contributions plus bias make the logit, as InfoDisent reads a decision. */
 	public static final boolean DEFAULT_BIAS = true;
+	/** Off by default: the parts shown are those that speak for the target, as the InfoDisent paper shows them. */
+	public static final boolean DEFAULT_AGAINST = false;
 
 	public Path model;
 	/** The head folder written by Train Interpretable Head (its {@code head/} subfolder). */
 	public Path head;
 	public String target = DEFAULT_TARGET;
 	public int top = DEFAULT_TOP;
+	/** Also rank the parts that speak against the target (by the size of their contribution). */
+	public boolean against = DEFAULT_AGAINST;
 	public double topFraction = DEFAULT_TOP_FRACTION;
 	/** One more row per slice for the class bias (the part of the target logit no part or concept explains). */
 	public boolean bias = DEFAULT_BIAS;
@@ -52,6 +56,7 @@ public final class HeadExplanationSettings {
 		ConceptDiscoverySettings.path(o, HEAD, head);
 		ConceptDiscoverySettings.option(o, TARGET, target);
 		ConceptDiscoverySettings.option(o, TOP, Integer.toString(top));
+		if (against != DEFAULT_AGAINST) o.append(AGAINST).append('=').append(against).append(' ');
 		ConceptDiscoverySettings.option(o, TOP_FRACTION, Double.toString(topFraction));
 		if (bias != DEFAULT_BIAS) o.append(BIAS).append('=').append(bias).append(' '); // key=value: Fiji's legacy layer reads only key=value
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
@@ -65,6 +70,7 @@ public final class HeadExplanationSettings {
 		s.head = v.path(HEAD);
 		s.target = v.text(TARGET);
 		s.top = v.integer(TOP);
+		s.against = v.flag(AGAINST);
 		s.topFraction = v.number(TOP_FRACTION);
 		s.bias = v.flag(BIAS);
 		s.saveDir = v.path(SAVE_DIR);
