@@ -226,7 +226,7 @@ class BadInputFilesTest {
 		ImagePlus imp = threeChannelStack("nan-whole", 64, 3, 2, 2, 64 * 50 + 40, Float.POSITIVE_INFINITY); // in the slice's last tile
 		Path file = work.resolve("nan-whole.tif");
 		assertTrue(new FileSaver(imp).saveAsTiffStack(file.toString()));
-		assertRefused(1, "Slice 2 of 'nan-whole.tif' contains NaN or infinite values", args(file, work.resolve("nan-whole-out"), "batch=3"));
+		assertRefused(1, "Slice 2 of 'nan-whole.tif' contains NaN or infinite values: replace them", args(file, work.resolve("nan-whole-out"), "batch=3"));
 		String fiji = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> org.conceptscope.fiji.run.AttributionRun.run(
 			imp, new org.conceptscope.fiji.run.AttributionSettings().model(model), Progress.NONE)).getMessage();
 		assertTrue(fiji.startsWith("Slice 2 of 'nan-whole' contains NaN or infinite values"), fiji);
@@ -239,7 +239,7 @@ class BadInputFilesTest {
 		ImageStack s = imp.getStack();
 		Path nan = work.resolve("nan.tif"), out = work.resolve("out");
 		assertTrue(new FileSaver(imp).saveAsTiffStack(nan.toString()));
-		assertRefused(1, "Slice 2 of 'nan.tif' contains NaN or infinite values", args(nan, out, "batch=4"));
+		assertRefused(1, "Slice 2 of 'nan.tif' contains NaN or infinite values: replace them", args(nan, out, "batch=4")); // the pixels, not the normalisation
 		assertTrue(Files.exists(out.resolve(BatchJob.WORK_DIR).resolve(BatchJob.MANIFEST)), "the refused run had begun");
 
 		// the corrected image, same command: runs

@@ -198,7 +198,19 @@ class BatchTest {
 		BatchJob.run(job(args(stack, out, "method=saliency")), Progress.NONE, null);
 		Path now = out.resolve("four-saliency-map-RoiSet.zip"), old = out.resolve("four-saliency-RoiSet.zip");
 		byte[] rois = Files.readAllBytes(now);
-		Files.move(now, old); // as the earlier version left it
+		Files.move(now, old); // as the earlier version left it, its records naming the old file
+		try (java.util.stream.Stream<Path> records = Files.walk(out.resolve(BatchJob.WORK_DIR))) {
+			for (Path r : records.filter(f -> f.toString().endsWith(".json")).toList()) {
+				Files.writeString(r, Files.readString(r).replace("four-saliency-map-RoiSet.zip", "four-saliency-RoiSet.zip"));
+			}
+		}
+		// the Attribution command's RoiSet of the same name beside a batch run whose record does not list it is never taken
+		Path other = work.resolve("attribution-beside");
+		BatchJob.run(job(args(stack, other, "method=saliency")), Progress.NONE, null);
+		Files.move(other.resolve("four-saliency-map-RoiSet.zip"), other.resolve("four-saliency-RoiSet.zip"));
+		BatchJob.Result recomputed = BatchJob.run(job(args(stack, other, "method=saliency")), Progress.NONE, null);
+		assertFalse(recomputed.alreadyComplete(), "its own RoiSet is missing: computed again");
+		assertTrue(Files.exists(other.resolve("four-saliency-RoiSet.zip")), "the other file stays");
 		List<String> messages = new ArrayList<>();
 		BatchJob.Result again = BatchJob.run(job(args(stack, out, "method=saliency")), Progress.NONE, new BatchJob.Events() {
 			@Override

@@ -124,7 +124,9 @@ final class SparkParts implements BatchJob.PartComputer {
 		if (own instanceof RuntimeException r) throw r;
 		// not an IOException: the batch runner would take a task's failure for its own save_dir's
 		String resumes = "; the finished parts are kept, so the same command resumes.";
-		if (own instanceof IOException io) throw new IllegalStateException("A Spark task failed on a file: " + sentence(io) + resumes, io);
+		if (own instanceof IOException io) {
+			throw new IllegalStateException("A Spark task failed on a file: " + sentence(io).replaceAll("\\.$", "") + resumes, io);
+		}
 		throw new IllegalStateException(sentence(failure) + resumes, failure);
 	}
 

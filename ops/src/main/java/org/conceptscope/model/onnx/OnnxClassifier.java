@@ -120,6 +120,7 @@ public final class OnnxClassifier extends EngineClassifier {
 		OnnxModel.Value out = null;
 		for (OnnxModel.Value v : m.outputs) if (output == null ? out == null : v.name().equals(output)) out = v;
 		if (out == null) {
+			if (output == null) throw new ModelLoadException("The ONNX model " + file + " has no output: ConceptScope explains a model's output.");
 			boolean fromCard = card != null && output.equals(card.logits);
 			throw new ModelLoadException("The ONNX model " + file + " has no output '" + output + "'" + (fromCard ? ", which \"logits\" in "
 				+ cardFile + " names" : "") + "; its outputs are " + m.outputs.stream().map(OnnxModel.Value::name).toList()

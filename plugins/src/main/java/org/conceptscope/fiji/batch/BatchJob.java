@@ -216,7 +216,7 @@ public final class BatchJob {
 			: finished != null ? finished.batch : StackRunner.automaticBatch(classifier, inputs.height(), inputs.width(), s.overlap());
 		BatchManifest now = manifest(s, classifier, inputs, rois, batch, outputs);
 		String finishedDiff = finished == null ? null : finished.difference(now);
-		if (finished != null && finishedDiff == null) adoptOldRoiSetName(outputs.get(2), ev);
+		if (finished != null && finishedDiff == null) adoptOldRoiSetName(finished, outputs.get(2), ev);
 		if (finished != null && finishedDiff == null && outputs.stream().allMatch(Files::isRegularFile)) {
 			ev.message("Already complete: " + saveDir + " holds the results of this run (add restart to compute them again).");
 			ev.results(outputs);
@@ -754,23 +754,26 @@ public final class BatchJob {
 	}
 
 	/**
-	 * The finished run that wrote {@code outputs} (file names): its record, else the last run's manifest
-	 * when that run finished with the same outputs (save folders of versions before the records); null
-	 * when none is known.
+	 * A run finished before the map's RoiSet was named after the map TIFF wrote {@code <base>-RoiSet.zip}
+	 * (its record says so): that file is renamed to its new name, so the finished results stand instead of
+	 * being computed again. A file of that name the record does not list (Attribution's with output=channel)
+	 * is not touched.
 	 */
-	/**
-	 * A run finished before the map's RoiSet was named after the map TIFF wrote {@code <base>-RoiSet.zip}:
-	 * it is renamed to its new name, so the finished results stand instead of being computed again.
-	 */
-	private static void adoptOldRoiSetName(Path roiSet, Events ev) throws IOException {
-		String name = roiSet.getFileName().toString(), suffix = "-map-RoiSet.zip";
-		if (!name.endsWith(suffix) || Files.exists(roiSet)) return;
-		Path old = roiSet.resolveSibling(name.substring(0, name.length() - suffix.length()) + "-RoiSet.zip");
+	private static void adoptOldRoiSetName(BatchManifest finished, Path roiSet, Events ev) throws IOException {
+		String name = roiSet.getFileName().toString(), tiff = name.substring(0, name.length() - "-RoiSet.zip".length()) + ".tif";
+		String oldName = tiff.substring(0, tiff.length() - "-map.tif".length()) + "-RoiSet.zip";
+		if (!tiff.endsWith("-map.tif") || !finished.outputs.contains(oldName) || Files.exists(roiSet)) return;
+		Path old = roiSet.resolveSibling(oldName);
 		if (!Files.isRegularFile(old)) return;
 		Files.move(old, roiSet, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
 		ev.message("Renamed " + old.getFileName() + " to " + roiSet.getFileName() + ": the map's ROIs are now named after the map TIFF.");
 	}
 
+	/**
+	 * The finished run that wrote {@code outputs} (file names): its record, else the last run's manifest
+	 * when that run finished with the same outputs (save folders of versions before the records); null
+	 * when none is known.
+	 */
 	private static BatchManifest finishedRun(Path work, BatchManifest previous, List<String> outputs) throws IOException {
 		Path record = finishedRecord(work, outputs);
 		if (Files.isRegularFile(record)) {

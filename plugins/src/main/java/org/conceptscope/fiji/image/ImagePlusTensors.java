@@ -51,7 +51,10 @@ public final class ImagePlusTensors {
 			t = tensorOf(toImg(imp), normalization);
 		}
 		int bad = t.firstNonFinite();
-		if (bad >= 0) throw new NonFiniteValues(imp.getTitle(), batches(imp), bad / t.stride0(), true);
+		if (bad >= 0) {
+			int entry = bad / t.stride0();
+			throw new NonFiniteValues(imp.getTitle(), batches(imp), entry, !nonFinite(imp, entry)); // the pixels', or the normalisation's
+		}
 		return new Converted(t, batches(imp));
 	}
 
@@ -65,12 +68,18 @@ public final class ImagePlusTensors {
 	public static void checkFinite(ImagePlus imp) {
 		if (imp.getBitDepth() != 32) return;
 		BatchIndex where = batches(imp);
-		for (int b = 0; b < where.size(); b++) {
-			for (int c = 1; c <= imp.getNChannels(); c++) {
-				ImageProcessor ip = imp.getStackSize() == 1 ? imp.getProcessor() : imp.getStack().getProcessor(stackIndex(imp, c, where.slice(b), where.frame(b)));
-				for (float v : (float[]) ip.getPixels()) if (!Float.isFinite(v)) throw new NonFiniteValues(imp.getTitle(), where, b, false);
-			}
+		for (int b = 0; b < where.size(); b++) if (nonFinite(imp, b)) throw new NonFiniteValues(imp.getTitle(), where, b, false);
+	}
+
+	/** Whether a plane of batch entry b of a 32-bit image holds NaN or infinite pixels (other types cannot). */
+	private static boolean nonFinite(ImagePlus imp, int b) {
+		if (imp.getBitDepth() != 32) return false;
+		BatchIndex where = batches(imp);
+		for (int c = 1; c <= imp.getNChannels(); c++) {
+			ImageProcessor ip = imp.getStackSize() == 1 ? imp.getProcessor() : imp.getStack().getProcessor(stackIndex(imp, c, where.slice(b), where.frame(b)));
+			for (float v : (float[]) ip.getPixels()) if (!Float.isFinite(v)) return true;
 		}
+		return false;
 	}
 
 	/** NaN or infinite values in one batch entry of an image, named by its slice (and frame) counted from 1. */
@@ -159,15 +168,19 @@ public final class ImagePlusTensors {
 
 	/** Refuses {@code values} image values of {@code perValue} bytes each when the heap has not that much left. */
 	public static void checkMemory(String what, long values, long perValue) {
+		checkMemory(what, values, perValue, "explain it in parts with the batch runner (java -jar conceptscope-batch.jar input=<stack> ..., a batch"
+			+ " of slices at a time), take a substack");
+	}
+
+	/** As {@link #checkMemory(String, long, long)}, {@code remedy} saying what the user can do besides giving ImageJ more memory. */
+	public static void checkMemory(String what, long values, long perValue, String remedy) {
 		long needed = values * perValue;
 		if (needed <= available()) return;
 		System.gc(); // what is left may be garbage; only worth a collection when it decides
 		if (needed <= available()) return;
 		throw new IllegalArgumentException(what + " (" + values + " values) needs about " + gigabytes(needed)
 			+ " for ConceptScope's copies, more than the " + gigabytes(available()) + " ImageJ has free (of "
-			+ gigabytes(Runtime.getRuntime().maxMemory()) + "): explain it in parts with the batch runner (java -jar"
-			+ " conceptscope-batch.jar input=<stack> ..., a batch of slices at a time), take a substack, or give ImageJ more memory"
-			+ " (Edit > Options > Memory & Threads..., or -Xmx).");
+			+ gigabytes(Runtime.getRuntime().maxMemory()) + "): " + remedy + ", or give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx).");
 	}
 
 	/** Heap bytes not in use (live or garbage) that the JVM may still allocate. */

@@ -21,10 +21,8 @@ public final class ImagePlusTiles implements TileSource {
 	private int current = -1;
 	private Object[] pixels;
 
-	/** @throws ImagePlusTensors.NonFiniteValues before any tile is read, for NaN or infinite pixels (naming the slice) */
 	public ImagePlusTiles(ImagePlus imp) {
 		ImagePlusTensors.check(imp);
-		ImagePlusTensors.checkFinite(imp); // every tiled path: named by its slice now, not by the tile batch that holds it
 		this.imp = imp;
 		this.batches = ImagePlusTensors.batches(imp);
 		this.channels = ImagePlusTensors.channels(imp);

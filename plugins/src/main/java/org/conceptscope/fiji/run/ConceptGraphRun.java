@@ -84,7 +84,7 @@ public final class ConceptGraphRun {
 			int layers = ConceptGraph.resolveLayers(classifier, s.layerList()).size();
 			if (!s.datasetWide()) TargetClass.parse(s.target, classifier.classNames());
 			ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder, progress);
-			checkMapsMemory(given, layers * s.concepts);
+			checkMapsMemory(given, layers * s.concepts, s.mapsAsChannels());
 			ImageSet images = ModelSizeInputs.samples(given, classifier, CommandSpecs.CONCEPT_GRAPH);
 			FloatTensor batch = Models.input(images, classifier);
 			ConceptGraph.Options options = new ConceptGraph.Options(s.layerList(), s.concepts, s.samples, s.seed, s.steps, s.examples,
@@ -112,15 +112,17 @@ public final class ConceptGraphRun {
 	}
 
 	/**
-	 * Refuses, before the graph is built, images whose maps (each image's channels and one channel per
-	 * concept, kept for every image until the end, as float values and their new image) the heap cannot hold.
+	 * Refuses, before the graph is built, images whose map images (one float channel per concept, and the
+	 * image's channels with output=channel, kept for every image until the end) the heap cannot hold.
 	 */
-	static void checkMapsMemory(ImageSet images, int concepts) {
+	static void checkMapsMemory(ImageSet images, int concepts, boolean withImageChannels) {
 		long values = 0;
 		for (ImagePlus imp : images.images()) {
-			values += (long) imp.getWidth() * imp.getHeight() * ImagePlusTensors.batches(imp).size() * (ImagePlusTensors.channels(imp) + concepts);
+			values += (long) imp.getWidth() * imp.getHeight() * ImagePlusTensors.batches(imp).size()
+				* ((withImageChannels ? ImagePlusTensors.channels(imp) : 0) + concepts);
 		}
-		ImagePlusTensors.checkMemory("The concept maps of " + images.images().size() + " image(s), " + concepts + " concept(s) each", values, 8);
+		ImagePlusTensors.checkMemory("The concept maps of " + images.images().size() + " image(s), " + concepts + " concept(s) each", values, 4,
+			"map a smaller folder, fewer layers or concepts at a time");
 	}
 
 	/**

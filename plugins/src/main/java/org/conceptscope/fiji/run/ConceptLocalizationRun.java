@@ -70,6 +70,7 @@ public final class ConceptLocalizationRun {
 				Models.warnPixelSize(image, classifier);
 				ImagePlus rgb = Models.paletteAsRgb(image, classifier);
 				Models.warnDomain(rgb, classifier);
+				ImagePlusTensors.checkFinite(image); // before the first tile, naming the slice
 				ImagePlusTiles source = new ImagePlusTiles(rgb);
 				String note = TiledExplainer.paddingNote(TiledExplainer.grid(classifier, source.height(), source.width(), s.overlap));
 				if (note != null) IJ.log("ConceptScope: " + note);

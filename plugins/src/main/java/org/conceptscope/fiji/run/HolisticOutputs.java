@@ -79,6 +79,7 @@ public final class HolisticOutputs {
 	 */
 	static Result runWhole(Classifier classifier, ConceptBank bank, ImagePlus image, FloatTensor samples, String rule, double[] correct,
 		double topFraction, Progress progress) {
+		ImagePlusTensors.checkFinite(image); // before the first tile, naming the slice
 		HolisticConcepts.Summary summary = HolisticConcepts.summarize(classifier, bank, samples, correct);
 		ImagePlus read = Models.paletteAsRgb(image, classifier);
 		HolisticConcepts.TiledMaps m = HolisticConcepts.mapsTiled(classifier, bank, new ImagePlusTiles(read), TileGrid.DEFAULT_OVERLAP,

@@ -78,11 +78,12 @@ class EarlyChecksAndStopsTest {
 	/** Concept Graph keeps every image's maps until it saves them: a folder whose maps the heap cannot hold is refused before the graph is built. */
 	@Test
 	void conceptGraphRefusesMapsTheHeapCannotHoldBeforeTheGraph() {
-		org.conceptscope.fiji.image.ImageSet big = new org.conceptscope.fiji.image.ImageSet(List.of(new ImagePlus("slide", new ij.process.ByteProcessor(4096, 4096))));
-		ConceptGraphRun.checkMapsMemory(big, 6); // 7 planes of 16 M values: fits
-		int concepts = (int) (Runtime.getRuntime().maxMemory() / (8L * 4096 * 4096)) + 10;
-		String m = assertThrows(IllegalArgumentException.class, () -> ConceptGraphRun.checkMapsMemory(big, concepts)).getMessage();
+		org.conceptscope.fiji.image.ImageSet big = new org.conceptscope.fiji.image.ImageSet(List.of(new ImagePlus("slide", new ij.process.ByteProcessor(2048, 2048))));
+		ConceptGraphRun.checkMapsMemory(big, 6, true); // 7 planes of 4 M values: fits
+		int concepts = (int) (Runtime.getRuntime().maxMemory() / (4L * 2048 * 2048)) + 10;
+		String m = assertThrows(IllegalArgumentException.class, () -> ConceptGraphRun.checkMapsMemory(big, concepts, false)).getMessage();
 		assertTrue(m.startsWith("The concept maps of 1 image(s), " + concepts + " concept(s) each ("), m);
+		assertTrue(m.contains("map a smaller folder, fewer layers or concepts at a time, or give ImageJ more memory") && !m.contains("batch runner"), m);
 	}
 
 	@Test
