@@ -122,12 +122,8 @@ public final class InfoDisent implements InterpretableHead {
 		checkFeatures(features);
 		int n = (int) features.dim(0);
 		// only column `unit` of Q: projecting on every part per unit made the prototype search cubic in c
-		float[] f = features.data(), m = new float[n * h * w];
-		for (int i = 0; i < n * h * w; i++) {
-			double s = 0;
-			for (int r = 0; r < c; r++) s += f[i * c + r] * q[r][unit];
-			m[i] = (float) s;
-		}
+		float[] m = new float[n * h * w];
+		for (int i = 0; i < n * h * w; i++) m[i] = (float) projection(features.data(), i, unit);
 		return new FloatTensor(new long[] { n, h, w }, m);
 	}
 
@@ -178,12 +174,15 @@ public final class InfoDisent implements InterpretableHead {
 		checkFeatures(features);
 		int n = (int) features.dim(0);
 		double[] p = new double[n * h * w * c];
-		for (int i = 0; i < n * h * w; i++) for (int j = 0; j < c; j++) {
-			double s = 0;
-			for (int r = 0; r < c; r++) s += features.data()[i * c + r] * q[r][j];
-			p[i * c + j] = s;
-		}
+		for (int i = 0; i < n * h * w; i++) for (int j = 0; j < c; j++) p[i * c + j] = projection(features.data(), i, j);
 		return p;
+	}
+
+	/** The feature vector at position i of features [.., c] projected on part j: its product with column j of Q. */
+	private double projection(float[] features, int i, int j) {
+		double s = 0;
+		for (int r = 0; r < c; r++) s += features[i * c + r] * q[r][j];
+		return s;
 	}
 
 	/** Evidence per part [N][c]: max ReLU(p) - max ReLU(-p) over positions. */

@@ -311,10 +311,7 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 
 	@Override
 	public FloatTensor logits(FloatTensor images) {
-		return guarded(() -> {
-			checkImages(images);
-			return batched(images, null, preferredBatchSize(), (x, w) -> checkedLogits(toImageOutput(run(Part.FORWARD, null, toModel(x))), x.dim(0)));
-		});
+		return whole(Part.FORWARD, images);
 	}
 
 	/**
@@ -322,9 +319,14 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 	 * package's test tensor was made from.
 	 */
 	public FloatTensor networkOutput(FloatTensor images) {
+		return whole(Part.OUTPUT, images);
+	}
+
+	/** The whole model run on images in batches: its logits (FORWARD) or its own output (OUTPUT), in image space. */
+	private FloatTensor whole(Part part, FloatTensor images) {
 		return guarded(() -> {
 			checkImages(images);
-			return batched(images, null, preferredBatchSize(), (x, w) -> checkedLogits(toImageOutput(run(Part.OUTPUT, null, toModel(x))), x.dim(0)));
+			return batched(images, null, preferredBatchSize(), (x, w) -> checkedLogits(toImageOutput(run(part, null, toModel(x))), x.dim(0)));
 		});
 	}
 

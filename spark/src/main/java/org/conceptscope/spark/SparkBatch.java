@@ -15,6 +15,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.conceptscope.fiji.batch.Batch;
 import org.conceptscope.fiji.batch.BatchJob;
+import org.conceptscope.util.Digests;
 import org.conceptscope.util.Folders;
 
 /**
@@ -103,9 +104,10 @@ public final class SparkBatch {
 			int status = Batch.run(forBatch, out, err, events, parts);
 			if (status != 0 || results.isEmpty()) return status;
 			try {
-				Path parquet = parquet(results.get(0));
-				if (!current(parquet, results.get(0))) {
-					writeParquet(spark.session(), results.get(0), parquet);
+				Path csv = results.get(0), parquet = parquet(csv);
+				String source = Digests.sha256(csv); // read once: to judge the table and, when it is remade, to label it
+				if (!current(parquet, source)) {
+					writeParquet(spark.session(), csv, parquet, source);
 					out.println(parquet);
 				}
 				return 0;
@@ -120,13 +122,14 @@ public final class SparkBatch {
 	static final String SOURCE_HASH = "_conceptscope-source.sha256";
 
 	/**
-	 * Whether the Parquet table was made from this results CSV, by the CSV's content (a copy that keeps
-	 * old times, cp -p or rsync -a, fools a comparison of times). A resumed run that found its results
-	 * finished keeps the table; a run that wrote new results (other settings, restart) does not.
+	 * Whether the Parquet table was made from the results CSV whose SHA-256 is {@code csvHash}: judged by
+	 * the CSV's content (a copy that keeps old times, cp -p or rsync -a, fools a comparison of times). A
+	 * resumed run that found its results finished keeps the table; a run that wrote new results (other
+	 * settings, restart) does not.
 	 */
-	static boolean current(Path parquet, Path csv) throws IOException {
+	static boolean current(Path parquet, String csvHash) throws IOException {
 		Path hash = parquet.resolve(SOURCE_HASH);
-		return Files.isRegularFile(hash) && Files.readString(hash).strip().equals(org.conceptscope.fiji.batch.Sha256.ofFile(csv));
+		return Files.isRegularFile(hash) && Files.readString(hash).strip().equals(csvHash);
 	}
 
 	/** {@code x-results.csv} → {@code x-results.parquet}. */
@@ -140,6 +143,11 @@ public final class SparkBatch {
 	 * renamed over any older table: the table is complete or absent. Column names lose the characters Parquet refuses.
 	 */
 	static void writeParquet(SparkSession session, Path csv, Path parquet) throws IOException {
+		writeParquet(session, csv, parquet, Digests.sha256(csv));
+	}
+
+	/** {@link #writeParquet(SparkSession, Path, Path)} of a CSV whose SHA-256 the caller has. */
+	static void writeParquet(SparkSession session, Path csv, Path parquet, String csvHash) throws IOException {
 		// The CSV's lines, not its path: Spark reads a path as a Hadoop glob ('[2024]' in a folder name) on the
 		// cluster's default file system (HDFS under YARN); the table is written to this machine's file system by URI.
 		Dataset<String> lines = session.createDataset(Files.readAllLines(csv, java.nio.charset.StandardCharsets.UTF_8),
@@ -159,7 +167,7 @@ public final class SparkBatch {
 		Path temporary = parquet.resolveSibling(prefix + ProcessHandle.current().pid());
 		try {
 			table.toDF(names).coalesce(1).write().parquet("file://" + temporary.toAbsolutePath());
-			Files.writeString(temporary.resolve(SOURCE_HASH), org.conceptscope.fiji.batch.Sha256.ofFile(csv) + "\n");
+			Files.writeString(temporary.resolve(SOURCE_HASH), csvHash + "\n");
 			Folders.replace(temporary, parquet); // a rerun's table replaces the last one
 		} finally {
 			Folders.deleteTree(temporary);

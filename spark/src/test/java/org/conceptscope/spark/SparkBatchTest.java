@@ -149,14 +149,14 @@ class SparkBatchTest {
 		Path dir = Files.createDirectories(work.resolve("freshness")), csv = dir.resolve("x-results.csv"), parquet = dir.resolve("x-results.parquet");
 		Files.writeString(csv, "slice,value\n1,0.5\n");
 		Files.createDirectories(parquet);
-		Files.writeString(parquet.resolve(SparkBatch.SOURCE_HASH), org.conceptscope.fiji.batch.Sha256.ofFile(csv) + "\n");
-		assertTrue(SparkBatch.current(parquet, csv));
+		Files.writeString(parquet.resolve(SparkBatch.SOURCE_HASH), org.conceptscope.util.Digests.sha256(csv) + "\n");
+		assertTrue(SparkBatch.current(parquet, org.conceptscope.util.Digests.sha256(csv)));
 		java.nio.file.attribute.FileTime old = Files.getLastModifiedTime(parquet);
 		Files.writeString(csv, "slice,value\n1,0.75\n"); // another run's results, copied in with the old time
 		Files.setLastModifiedTime(csv, java.nio.file.attribute.FileTime.fromMillis(old.toMillis() - 60_000));
-		assertFalse(SparkBatch.current(parquet, csv), "older by its time, but not the CSV the table holds");
+		assertFalse(SparkBatch.current(parquet, org.conceptscope.util.Digests.sha256(csv)), "older by its time, but not the CSV the table holds");
 		Files.delete(parquet.resolve(SparkBatch.SOURCE_HASH));
-		assertFalse(SparkBatch.current(parquet, csv), "a table without its source's hash is made again");
+		assertFalse(SparkBatch.current(parquet, org.conceptscope.util.Digests.sha256(csv)), "a table without its source's hash is made again");
 	}
 
 	/** A folder name with a Hadoop glob's characters ('[2024]', braces) and spaces: the table is written there, whole. */
@@ -172,7 +172,7 @@ class SparkBatchTest {
 		} finally {
 			session.stop();
 		}
-		assertTrue(SparkBatch.current(parquet, csv));
+		assertTrue(SparkBatch.current(parquet, org.conceptscope.util.Digests.sha256(csv)));
 		assertParquetHoldsTheTable(parquet, rows);
 	}
 

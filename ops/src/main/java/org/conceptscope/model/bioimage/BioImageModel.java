@@ -5,11 +5,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -458,16 +455,10 @@ public final class BioImageModel implements RawOutputClassifier {
 	}
 
 	public static String sha256(Path file) {
-		try (InputStream in = Files.newInputStream(file)) {
-			MessageDigest md = MessageDigest.getInstance("SHA-256");
-			byte[] buf = new byte[1 << 16];
-			int n;
-			while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
-			return HexFormat.of().formatHex(md.digest());
+		try {
+			return org.conceptscope.util.Digests.sha256(file);
 		} catch (IOException e) {
 			throw new ModelLoadException("Cannot read " + file + ": " + e.getMessage(), e);
-		} catch (NoSuchAlgorithmException e) {
-			throw new IllegalStateException(e);
 		}
 	}
 

@@ -10,7 +10,6 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -113,7 +112,7 @@ final class BatchInputs {
 	/** SHA-256 of the length and of the first and last MiB: cheap for huge stacks, and it changes when the pixels do. */
 	static String fingerprint(Path file) throws IOException {
 		try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-			MessageDigest sha = MessageDigest.getInstance("SHA-256");
+			MessageDigest sha = org.conceptscope.util.Digests.sha256();
 			long length = f.length();
 			sha.update(Long.toString(length).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
 			byte[] buffer = new byte[(int) Math.min(FINGERPRINT_BYTES, length)];
@@ -126,8 +125,6 @@ final class BatchInputs {
 				sha.update(buffer);
 			}
 			return HexFormat.of().formatHex(sha.digest());
-		} catch (NoSuchAlgorithmException e) {
-			throw new IllegalStateException("This Java has no SHA-256.", e);
 		}
 	}
 

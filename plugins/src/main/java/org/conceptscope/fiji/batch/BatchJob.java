@@ -80,6 +80,14 @@ public final class BatchJob {
 	/** A part reports its progress in thousandths of a slice: a part of one large slice moves too. */
 	private static final long FINER = 1000;
 
+	/**
+	 * The progress of entries [start, start + len) of a part's {@code total}, reported by what runs on them
+	 * (tiles, samples) in its own units, as thousandths of an entry of the part.
+	 */
+	private static Progress within(Progress part, long start, long len, long total) {
+		return (d, t, msg) -> part.report(start * FINER + (t > 0 ? d * len * FINER / t : 0), total * FINER, msg);
+	}
+
 	/** The run's own folder in save_dir; the manifest and journal stay there as the run's record. */
 	public static final String WORK_DIR = ".conceptscope-batch";
 	public static final String MANIFEST = "manifest.json", JOURNAL = "journal.txt", PARTS = "parts", LOCK = "lock", TILES = "tiles",
@@ -509,7 +517,7 @@ public final class BatchJob {
 			try {
 				if (tiled) {
 					int start = seg.globalFrom() - from, len = seg.to() - seg.from();
-					Progress within = (d, t, msg) -> progress.report(start * FINER + (t > 0 ? d * len * FINER / t : 0), (to - from) * FINER, msg);
+					Progress within = within(progress, start, len, to - from);
 					tiledExplanations.add(Explainer.explainTiled(classifier, part, method, target, model, s.overlap(), seg.from(), within,
 						checkpoint, false));
 				} else {
@@ -602,7 +610,7 @@ public final class BatchJob {
 				}
 			}
 			int start = seg.globalFrom() - from, len = seg.to() - seg.from();
-			Progress within = (d, t, msg) -> progress.report(start * FINER + (t > 0 ? d * len * FINER / t : 0), (to - from) * FINER, msg);
+			Progress within = within(progress, start, len, to - from);
 			RegionExplanations.Explained e = regions.isEmpty() ? new RegionExplanations.Explained(List.of(), List.of())
 				: RegionExplanations.explainEach(classifier, source, regions, mode, method, target, s.overlap(), within);
 			BatchIndex where = ImagePlusTensors.batches(source);
@@ -648,7 +656,7 @@ public final class BatchJob {
 		for (int i = 0; i < segments.size(); i++) {
 			BatchInputs.Segment seg = segments.get(i);
 			int len = seg.to() - seg.from(), start = offset;
-			Progress within = (d, t, msg) -> progress.report(start * FINER + (t > 0 ? d * len * FINER / t : 0), (long) n * FINER, msg);
+			Progress within = within(progress, start, len, n);
 			Attribution a = method.numberingImagesFrom(seg.from()).explain(classifier, tensors.get(i),
 				Arrays.copyOfRange(targets, offset, offset + len), within);
 			maps.add(a.maps());

@@ -7,32 +7,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** A SHA-256 over named files, as the batch manifest keeps them: a resumed run must see the same model and ROI files. */
-public final class Sha256 {
+final class Sha256 {
 
 	private final MessageDigest sha;
 	private final byte[] buffer = new byte[1 << 16];
 
 	Sha256() {
-		try {
-			sha = MessageDigest.getInstance("SHA-256");
-		} catch (NoSuchAlgorithmException e) {
-			throw new IllegalStateException("This Java has no SHA-256.", e);
-		}
-	}
-
-	/** The SHA-256 of one file's bytes, in lowercase hexadecimal. */
-	public static String ofFile(Path file) throws IOException {
-		Sha256 s = new Sha256();
-		try (InputStream in = new DigestInputStream(Files.newInputStream(file), s.sha)) {
-			while (in.read(s.buffer) >= 0) {
-				// the digest reads along
-			}
-		}
-		return s.hex();
+		sha = org.conceptscope.util.Digests.sha256();
 	}
 
 	/** Adds {@code name} (UTF-8), a 0 byte, then the bytes of {@code file}. */

@@ -216,7 +216,7 @@ public final class StackRunner {
 			Path stack = Path.of(args[1]), outDir = Path.of(args[2]);
 			Files.createDirectories(outDir);
 			ImagePlus imp = openVirtual(stack);
-			String base = org.conceptscope.fiji.run.AttributionOutputs.fileName(org.conceptscope.fiji.image.ImageTitles.base(imp) + "-" + method.name());
+			String base = org.conceptscope.fiji.run.AttributionOutputs.resultBase(imp, method.name());
 			Result r;
 			try (Classifier classifier = Models.open(Path.of(args[0]))) {
 				r = run(classifier, imp, method, AttributionMethod.PREDICTED, batch, outDir.resolve(base + ".csv"),

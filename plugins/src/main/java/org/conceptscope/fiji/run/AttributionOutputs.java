@@ -89,7 +89,12 @@ public final class AttributionOutputs {
 
 	/** "title-method" of the explained image, safe as a file name. */
 	public static String baseName(Explanation e) {
-		return fileName(org.conceptscope.fiji.image.ImageTitles.base(e.image()) + "-" + e.method());
+		return resultBase(e.image(), e.method());
+	}
+
+	/** "title-what": the start of the names of an image's result files (its title without extension), safe as a file name. */
+	public static String resultBase(ImagePlus image, String what) {
+		return fileName(org.conceptscope.fiji.image.ImageTitles.base(image) + "-" + what);
 	}
 
 	/** Replaces characters that are not allowed in file names on common systems. */

@@ -155,7 +155,7 @@ public final class ConceptLocalizationRun {
 	static Result save(Result r, ImagePlus image, Path dir) throws IOException {
 		return SaveSet.all(set -> {
 			set.createDirectories(dir);
-			String base = AttributionOutputs.fileName(org.conceptscope.fiji.image.ImageTitles.base(image)) + "-concepts";
+			String base = AttributionOutputs.resultBase(image, "concepts");
 			Path tiff = dir.resolve(AttributionOutputs.fileName(r.image().getTitle()) + ".tif");
 			Path zip = AttributionOutputs.roiSetOf(tiff), csv = dir.resolve(base + "-results.csv");
 			Path labels = dir.resolve(AttributionOutputs.fileName(r.labels().getTitle()) + ".tif");

@@ -119,8 +119,7 @@ public final class EvaluationRun {
 	static Result save(Result r, ImagePlus image, EvaluationSettings s) throws IOException {
 		return SaveSet.all(set -> {
 			set.createDirectories(s.saveDir);
-			String title = org.conceptscope.fiji.image.ImageTitles.base(image);
-			String base = AttributionOutputs.fileName(title + "-" + s.method + "-" + s.metric);
+			String base = AttributionOutputs.resultBase(image, s.method + "-" + s.metric);
 			Path csv = s.saveDir.resolve(base + ".csv");
 			ResultsCsvWriter.write(r.header(), r.rows(), csv);
 			List<Path> written = new ArrayList<>(List.of(csv));

@@ -154,7 +154,7 @@ public final class ExamplesRun {
 			set.createDirectories(s.saveDir);
 			List<Path> written = new ArrayList<>();
 			if (r.nearest() != null) {
-				String base = AttributionOutputs.fileName(org.conceptscope.fiji.image.ImageTitles.base(image) + "-nearest");
+				String base = AttributionOutputs.resultBase(image, "nearest");
 				Path tif = s.saveDir.resolve(base + ".tif"), csv = s.saveDir.resolve(base + ".csv");
 				ConceptDiscoveryRun.saveTiff(r.nearest(), tif);
 				ResultsCsvWriter.write(NEAREST_HEADER, r.nearestRows(), csv);

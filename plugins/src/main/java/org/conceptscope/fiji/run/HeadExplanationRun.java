@@ -130,8 +130,7 @@ public final class HeadExplanationRun {
 						classes.get(backbonePred[i]), cls, Integer.toString(r + 1), Integer.toString(u + 1), Numbers.number(c),
 						Numbers.number(c / positive), Numbers.number(logits[i][targets[i]])));
 					float[] m = MapChannels.map(maps, i, q);
-					if (c < 0) { // a part against the target: where its map is most negative (a copy: the map channel keeps its sign)
-						m = m.clone();
+					if (c < 0) { // a part against the target: where its map is most negative (m is this ROI's copy of the plane)
 						for (int p = 0; p < m.length; p++) m[p] = -m[p];
 					}
 					Roi roi = RoiWriter.topFraction(m, W, H, s.topFraction);
@@ -181,8 +180,7 @@ public final class HeadExplanationRun {
 	static Result save(Result r, ImagePlus image, Path dir) throws IOException {
 		return SaveSet.all(set -> {
 			set.createDirectories(dir);
-			String base = org.conceptscope.fiji.run.AttributionOutputs.fileName(org.conceptscope.fiji.image.ImageTitles.base(image))
-				+ "-" + r.head().kind();
+			String base = AttributionOutputs.resultBase(image, r.head().kind());
 			Path tiff = dir.resolve(base + ".tif"), zip = AttributionOutputs.roiSetOf(tiff), csv = dir.resolve(base + "-results.csv");
 			HeatmapWriter.save(r.image(), tiff);
 			RoiWriter.save(r.rois(), zip);

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.conceptscope.fiji.image.ImageTitles;
 import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.ConceptMapsWriter;
 import org.conceptscope.fiji.write.HeatmapWriter;
@@ -73,7 +72,7 @@ public final class SharingRatioRun {
 	static Result save(Result r, ImagePlus image, Path dir) throws IOException {
 		return SaveSet.all(set -> {
 			set.createDirectories(dir);
-			String base = AttributionOutputs.fileName(ImageTitles.base(image)) + "-srd";
+			String base = AttributionOutputs.resultBase(image, "srd");
 			Path tiff = dir.resolve(AttributionOutputs.fileName(r.image().getTitle()) + ".tif");
 			Path zip = AttributionOutputs.roiSetOf(tiff), csv = dir.resolve(base + "-results.csv");
 			HeatmapWriter.save(r.image(), tiff);
