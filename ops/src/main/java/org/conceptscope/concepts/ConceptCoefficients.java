@@ -11,6 +11,14 @@ import org.conceptscope.tensor.FloatTensor;
 record ConceptCoefficients(double[][][] u, long[] layerShape) {
 
 	static ConceptCoefficients of(Classifier classifier, ConceptBank bank, FloatTensor images) {
+		return of(classifier, bank, images, org.conceptscope.util.Progress.NONE);
+	}
+
+	/**
+	 * The coefficients, reporting after each image's positions are solved (a large layer's are many);
+	 * cancellable.
+	 */
+	static ConceptCoefficients of(Classifier classifier, ConceptBank bank, FloatTensor images, org.conceptscope.util.Progress progress) {
 		LayerActivations.spatialOrVector(classifier, bank.layer);
 		FloatTensor act = classifier.activations(images, bank.layer);
 		int c = LayerActivations.channels(act);
@@ -23,7 +31,12 @@ record ConceptCoefficients(double[][][] u, long[] layerShape) {
 		int n = (int) act.dim(0), pos = LayerActivations.positions(act);
 		Nnls nnls = new Nnls(bank.concepts);
 		double[][][] u = new double[n][pos][];
-		for (int i = 0; i < n; i++) for (int p = 0; p < pos; p++) u[i][p] = nnls.solve(d, (i * pos + p) * c);
+		for (int i = 0; i < n; i++) {
+			for (int p = 0; p < pos; p++) u[i][p] = nnls.solve(d, (i * pos + p) * c);
+			if (!progress.report(i + 1, n, "concept coefficients")) {
+				throw new java.util.concurrent.CancellationException("Concept coefficients cancelled.");
+			}
+		}
 		long[] shape = act.shape();
 		shape[0] = 1;
 		return new ConceptCoefficients(u, shape);

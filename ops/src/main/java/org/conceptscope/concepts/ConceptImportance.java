@@ -28,7 +28,7 @@ public final class ConceptImportance {
 	private ConceptImportance() {}
 
 	public static double[] sobol(Classifier classifier, ConceptBank bank, FloatTensor images, int designs, long seed, Progress progress) {
-		ConceptCoefficients cc = ConceptCoefficients.of(classifier, bank, images);
+		ConceptCoefficients cc = ConceptCoefficients.of(classifier, bank, images, beforeImages(progress, images));
 		int k = bank.size(), n = cc.u().length;
 		int per = (int) FloatTensor.sizeOf(cc.layerShape());
 		SobolDesigns sobol = new SobolDesigns(k, designs, seed);
@@ -66,7 +66,7 @@ public final class ConceptImportance {
 
 	/** {@link #deletion(Classifier, ConceptBank, FloatTensor)}, reporting after every image; cancellable. */
 	public static double[] deletion(Classifier classifier, ConceptBank bank, FloatTensor images, Progress progress) {
-		ConceptCoefficients cc = ConceptCoefficients.of(classifier, bank, images);
+		ConceptCoefficients cc = ConceptCoefficients.of(classifier, bank, images, beforeImages(progress, images));
 		int k = bank.size(), n = cc.u().length;
 		int per = (int) FloatTensor.sizeOf(cc.layerShape());
 		double[] drop = new double[k];
@@ -88,32 +88,49 @@ public final class ConceptImportance {
 		return drop;
 	}
 
+	/**
+	 * Reports the coefficients' images as the first half of the work and the gradients, {@value #CHUNK}
+	 * images a call, as the second (the coefficients of a large layer take as long); cancellable.
+	 */
 	public static double[] gradientTimesInput(Classifier classifier, ConceptBank bank, FloatTensor images, Progress progress) {
-		ConceptCoefficients cc = ConceptCoefficients.of(classifier, bank, images);
+		long steps = 2 * images.dim(0);
+		ConceptCoefficients cc = ConceptCoefficients.of(classifier, bank, images, (done, total, message) -> progress.report(done, steps, message));
 		int k = bank.size(), n = cc.u().length, c = bank.channels();
 		int per = (int) FloatTensor.sizeOf(cc.layerShape());
 		double[] ones = new double[k];
 		Arrays.fill(ones, 1);
-		float[] rebuilt = new float[n * per];
-		for (int i = 0; i < n; i++) ConceptCoefficients.rebuild(cc.u()[i], ones, bank.concepts, rebuilt, i * per);
-		long[] shape = cc.layerShape();
-		shape[0] = n;
-		int[] targets = new int[n];
-		Arrays.fill(targets, bank.classIndex);
-		float[] g = classifier.gradientFromLayer(bank.layer, new FloatTensor(shape, rebuilt),
-			FloatTensor.oneHot(targets, classifier.numClasses())).data();
 		double[] importance = new double[k];
-		for (int i = 0; i < n; i++) {
-			double[][] ui = cc.u()[i];
-			for (int p = 0; p < ui.length; p++) {
-				for (int q = 0; q < k; q++) {
-					double dot = 0;
-					for (int j = 0; j < c; j++) dot += g[i * per + p * c + j] * bank.concepts[q][j];
-					importance[q] += ui[p][q] * dot / n;
+		for (int from = 0; from < n; from += CHUNK) {
+			int to = Math.min(n, from + CHUNK);
+			float[] rebuilt = new float[(to - from) * per];
+			for (int i = from; i < to; i++) ConceptCoefficients.rebuild(cc.u()[i], ones, bank.concepts, rebuilt, (i - from) * per);
+			long[] shape = cc.layerShape();
+			shape[0] = to - from;
+			int[] targets = new int[to - from];
+			Arrays.fill(targets, bank.classIndex);
+			float[] g = classifier.gradientFromLayer(bank.layer, new FloatTensor(shape, rebuilt),
+				FloatTensor.oneHot(targets, classifier.numClasses())).data();
+			for (int i = from; i < to; i++) {
+				double[][] ui = cc.u()[i];
+				int at = (i - from) * per;
+				for (int p = 0; p < ui.length; p++) {
+					for (int q = 0; q < k; q++) {
+						double dot = 0;
+						for (int j = 0; j < c; j++) dot += g[at + p * c + j] * bank.concepts[q][j];
+						importance[q] += ui[p][q] * dot / n;
+					}
 				}
 			}
+			if (!progress.report(n + to, steps, "concept importance")) throw new CancellationException("Concept importance cancelled.");
 		}
-		progress.report(n, n, "concept importance");
 		return importance;
+	}
+
+	/**
+	 * The coefficients before a loop that reports each image: asked whether to stop after each image,
+	 * they leave the bar at 0 (they take a small part of the time of the loop's model passes).
+	 */
+	private static Progress beforeImages(Progress progress, FloatTensor images) {
+		return (done, total, message) -> progress.report(0, images.dim(0), message);
 	}
 }

@@ -49,7 +49,8 @@ public final class ExampleSearch {
 	 * @param labels each training image's class for per-class prototypes, or null for prototypes of all of them together
 	 * @param classes the number of classes (with labels)
 	 * @param cases [n, H, W, C] the images whose neighbours are wanted (unused, and may be null, without a neighbour search)
-	 * @param progress reports 0..2 (training projected, cases done, prototypes done); a cancel stops the work
+	 * @param progress reports one count over the training images projected, the cases projected, the
+	 *        prototypes' rows of distances and their groups chosen; a cancel stops the work
 	 * @throws CancellationException when progress asks to stop
 	 */
 	public Result run(FloatTensor training, int[] labels, int classes, FloatTensor cases, Progress progress) {
@@ -64,13 +65,17 @@ public final class ExampleSearch {
 		if (labels != null && labels.length != m) throw new IllegalArgumentException(labels.length + " labels for " + m + " training examples.");
 		// the prototypes' groups: all examples (null), or each class's
 		int[][] members = prototypes == null ? null : labels == null ? new int[][] { null } : Prototypes.classMembers(labels, classes);
+		long rowItems = 0;
 		if (prototypes != null) {
 			int[] sizes = java.util.Arrays.stream(members).mapToInt(g -> g == null ? m : g.length).toArray();
 			Runtime rt = Runtime.getRuntime();
 			Prototypes.checkMemory(sizes, rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()));
+			for (int size : sizes) rowItems += LatentSpace.pairedRows(size);
 		}
-		FloatTensor latent = space.project(training, progress, "training examples");
-		checkCancel(progress, 0);
+		// one count over the phases, so the bar does not start again at each
+		long caseCount = nearest == null ? 0 : cases.dim(0), groups = members == null ? 0 : members.length;
+		long total = m + caseCount + rowItems + groups, rowsFrom = m + caseCount, rows = rowItems;
+		FloatTensor latent = space.project(training, after(progress, 0, total), "training examples");
 		int d = (int) latent.dim(1);
 		// all training examples by feature, for the cases' distances and for the prototypes without labels
 		FeatureColumns[] all = new FeatureColumns[1];
@@ -79,13 +84,19 @@ public final class ExampleSearch {
 		try {
 			List<NearestExamples.Neighbours> found = List.of();
 			if (nearest != null) {
-				FloatTensor projected = space.project(cases);
+				FloatTensor projected = space.project(cases, after(progress, m, total), "images");
 				columns.join();
 				found = nearest.find(projected, all[0]);
 			}
-			checkCancel(progress, 1);
-			for (Stage s : b.stages()) s.join();
-			checkCancel(progress, 2);
+			goOn(progress, rowsFrom, total, "examples");
+			if (prototypes != null) {
+				// the caller reports the items it does; each phase's end is reported whoever did them
+				b.stages()[0].join();
+				b.stages()[1].join(done -> progress.report(rowsFrom + done, total, DISTANCES));
+				goOn(progress, rowsFrom + rows, total, DISTANCES);
+				b.stages()[2].join(done -> progress.report(rowsFrom + rows + done, total, PROTOTYPES));
+				goOn(progress, total, total, PROTOTYPES);
+			}
 			return new Result(found, b.out() == null ? List.of() : List.of(b.out()));
 		} catch (RuntimeException | Error e) {
 			for (Stage s : b.stages()) cancel(s, e);
@@ -134,7 +145,14 @@ public final class ExampleSearch {
 		return new Background(new Stage[] { gather, rows, pick }, out);
 	}
 
-	private static void checkCancel(Progress progress, int done) {
-		if (!progress.report(done, 2, "examples")) throw new CancellationException("Nearest examples cancelled.");
+	static final String DISTANCES = "distances between training examples", PROTOTYPES = "prototypes";
+
+	private static void goOn(Progress progress, long done, long total, String message) {
+		if (!progress.report(done, total, message)) throw new CancellationException("Nearest examples cancelled.");
+	}
+
+	/** Progress of a phase that counts its own units from {@code before} on, in a count of {@code total}. */
+	private static Progress after(Progress progress, long before, long total) {
+		return (done, all, message) -> progress.report(before + done, total, message);
 	}
 }

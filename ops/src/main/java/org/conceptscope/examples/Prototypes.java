@@ -137,7 +137,7 @@ public final class Prototypes {
 	/** 1 / the median of the squared distances between distinct examples (1 when they are all equal). */
 	static double medianHeuristic(double[][] d2) {
 		int n = d2.length;
-		double[] v = new double[n * (n - 1) / 2];
+		double[] v = new double[Math.toIntExact((long) n * (n - 1) / 2)]; // n * (n - 1) overflows an int past 46 341
 		int q = 0;
 		for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) v[q++] = d2[i][j];
 		if (v.length == 0) return 1;

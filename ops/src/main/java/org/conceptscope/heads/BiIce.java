@@ -42,13 +42,16 @@ public final class BiIce implements InterpretableHead {
 	/** Metadata value of the binding with layer norms (heads saved before it are refused on loading). */
 	static final String BINDING = "layer-normalised";
 
+	/** Metadata key of the epochs the convergence values stand at (heads saved before it: 1, 2, ...). */
+	static final String CONVERGENCE_EPOCHS = "convergence_epochs";
+
 	private final Map<String, FloatTensor> weights;
 	private final String layer;
 	private final int h, w, c, d, k, classes, iterations;
-	private final double[] convergence;
+	private final double[] convergence, convergenceEpochs;
 
 	private BiIce(Map<String, FloatTensor> weights, String layer, int h, int w, int c, int d, int k, int classes, double[] convergence,
-		int iterations) {
+		double[] convergenceEpochs, int iterations) {
 		this.iterations = iterations;
 		this.weights = weights;
 		this.layer = layer;
@@ -59,6 +62,7 @@ public final class BiIce implements InterpretableHead {
 		this.k = k;
 		this.classes = classes;
 		this.convergence = convergence;
+		this.convergenceEpochs = convergenceEpochs;
 	}
 
 	/** Trains K concepts of dimension d on the backbone's spatial layer; an epoch is one pass over the images. */
@@ -99,14 +103,24 @@ public final class BiIce implements InterpretableHead {
 			init),
 			f, labels, classes, opt, progress, "concepts", epoch);
 		List<FloatTensor> snaps = t.snapshots();
-		double[] change = new double[Math.max(0, snaps.size() - 1)];
+		double[] change = new double[Math.max(0, snaps.size() - 1)], epochs = epochEnds(change.length, opt.steps(), epoch);
 		for (int i = 1; i < snaps.size(); i++) {
 			double[] a = centred(snaps.get(i).data(), concepts, dimension), b = centred(snaps.get(i - 1).data(), concepts, dimension);
 			double s = 0;
 			for (int j = 0; j < a.length; j++) s += (a[j] - b[j]) * (a[j] - b[j]);
 			change[i - 1] = Math.sqrt(s);
 		}
-		return new BiIce(t.weights(), layer, h, w, c, dimension, concepts, classes, change, iterations);
+		return new BiIce(t.weights(), layer, h, w, c, dimension, concepts, classes, change, epochs, iterations);
+	}
+
+	/**
+	 * Where each of {@code count} snapshots after the first stands, in epochs: 1, 2, ... and, when the
+	 * steps end within an epoch, the fraction reached (2.5 for 5 steps of 2 an epoch).
+	 */
+	static double[] epochEnds(int count, int steps, int stepsPerEpoch) {
+		double[] out = new double[count];
+		for (int i = 0; i < count; i++) out[i] = Math.min(i + 1, steps / (double) stepsPerEpoch);
+		return out;
 	}
 
 	/** The backbone's feature map at a spatial layer, or a message saying why the layer cannot carry a head. */
@@ -123,14 +137,19 @@ public final class BiIce implements InterpretableHead {
 		for (String name : List.of("patch_kernel", "concepts", "classifier", "bias")) weights.put(name, saved.variable("biice/" + name));
 		int d = (int) weights.get("patch_kernel").dim(1), k = (int) weights.get("concepts").dim(0);
 		Object conv = saved.config().metadata.get("convergence");
-		double[] convergence = conv instanceof List<?> l ? l.stream().mapToDouble(v -> ((Number) v).doubleValue()).toArray() : new double[0];
+		double[] convergence = numbers(conv), epochs = numbers(saved.config().metadata.get(CONVERGENCE_EPOCHS));
+		if (epochs.length != convergence.length) epochs = epochEnds(convergence.length, Integer.MAX_VALUE, 1); // saved before the fractions: whole epochs
 		if (!BINDING.equals(saved.config().metadata.get("binding"))) {
 			throw new IllegalArgumentException("This Bi-ICE head was saved by an older ConceptScope whose binding had no layer norms;"
 				+ " train it again with Train Interpretable Head (its logits would differ from the saved ones).");
 		}
 		Object rounds = saved.config().metadata.get("iterations");
-		return new BiIce(weights, layer, h, w, c, d, k, (int) weights.get("classifier").dim(1), convergence,
+		return new BiIce(weights, layer, h, w, c, d, k, (int) weights.get("classifier").dim(1), convergence, epochs,
 			rounds instanceof Number r ? r.intValue() : 1);
+	}
+
+	private static double[] numbers(Object list) {
+		return list instanceof List<?> l ? l.stream().mapToDouble(v -> ((Number) v).doubleValue()).toArray() : new double[0];
 	}
 
 	@Override
@@ -188,9 +207,14 @@ public final class BiIce implements InterpretableHead {
 		return new FloatTensor(new long[] { n, h, w }, map);
 	}
 
-	/** Frobenius norm of the change of the concept embeddings over each training epoch. */
+	/** Frobenius norm of the change of the concept embeddings over each training epoch (the last may be part of one). */
 	public double[] convergence() {
 		return convergence.clone();
+	}
+
+	/** The epoch at whose end each {@link #convergence()} value stands: 1, 2, ..., and a fraction when training ended within one. */
+	public double[] convergenceEpochs() {
+		return convergenceEpochs.clone();
 	}
 
 	/** Scores S [P][K], attention A (over patches) and assignment B (over concepts) for image i, after the last round. */
@@ -384,6 +408,7 @@ public final class BiIce implements InterpretableHead {
 		config.metadata.put("iterations", iterations);
 		config.metadata.put("binding", BINDING);
 		config.metadata.put("convergence", Arrays.stream(convergence).boxed().toList());
+		config.metadata.put(CONVERGENCE_EPOCHS, Arrays.stream(convergenceEpochs).boxed().toList());
 		config.metadata.putAll(metadata);
 		SavedModelExport.export(g -> new BiIceGraph(g, h, w, c, d, k, classes, 0, iterations, weights), config, dir);
 	}

@@ -26,11 +26,11 @@ import org.tensorflow.types.TFloat32;
  * Fits any {@link TrainableGraph} to labelled inputs with softmax cross-entropy and Adam (the
  * ApplyAdam op on graph gradients), on the TensorFlow runtime from Java. The seed fixes the batch
  * order; the graph builder fixes the initial values. Optionally records one variable every
- * {@code trackEvery} steps (e.g. concept embeddings, to show convergence).
+ * {@code trackEvery} steps and after the last (e.g. concept embeddings, to show convergence).
  */
 public final class SupervisedTrainer {
 
-	/** Trained values of every variable, and the recorded snapshots of the tracked one. */
+	/** Trained values of every variable, and the snapshots of the tracked one: initial, every trackEvery steps, and final. */
 	public record Trained(Map<String, FloatTensor> weights, List<FloatTensor> snapshots) {}
 
 	private SupervisedTrainer() {}
@@ -136,7 +136,8 @@ public final class SupervisedTrainer {
 						session.runner().feed(net.input(), xt).feed(onehot, yt).feed(beta1Power, p1).feed(beta2Power, p2)
 							.addTarget(step).run();
 					}
-					if (tracked != null && t % trackEvery == 0) snapshots.add(read(session, net.variables().get(tracked)));
+					// and after the last step, so a run shorter than trackEvery, or ending within one, keeps its record
+					if (tracked != null && (t % trackEvery == 0 || t == opt.steps())) snapshots.add(read(session, net.variables().get(tracked)));
 					if ((t % 50 == 0 || t == opt.steps()) && !progress.report(t, opt.steps(), "training step " + t)) {
 						throw new CancellationException("Training cancelled at step " + t + ".");
 					}

@@ -117,6 +117,51 @@ class CraftKnownMixtureTest {
 		}
 	}
 
+	/**
+	 * The class-0 logit is linear in the layer (ReLU passes the rebuilt, non-negative activations; average
+	 * pooling; dense v), so gradient x input of concept q is mean_i sum_p u_ipq (W_q . v) / positions: the
+	 * gradients of 72 images, two calls of 64 and 8, give it; the coefficients and the gradients report in
+	 * one count, and Esc during the coefficients stops before any gradient is asked.
+	 */
+	@Test
+	void gradientImportanceInChunksIsItsDefinitionAndReportsBothPhases() {
+		ConceptBank bank = fit();
+		int per = (int) images.stride0() * (int) images.dim(0);
+		float[] tripled = new float[3 * per];
+		for (int t = 0; t < 3; t++) System.arraycopy(images.data(), 0, tripled, t * per, per);
+		long[] shape = images.shape();
+		shape[0] = 3 * images.dim(0);
+		FloatTensor many = new FloatTensor(shape, tripled);
+		int n = (int) shape[0];
+		double[][][] u = ConceptCoefficients.of(model, bank, many).u();
+		double[] expected = new double[bank.size()];
+		for (int q = 0; q < bank.size(); q++) {
+			double wv = 0;
+			for (int c = 0; c < C; c++) wv += bank.concepts[q][c] * V0[c];
+			for (int i = 0; i < n; i++) for (double[] up : u[i]) expected[q] += up[q] * wv / (SIZE * SIZE) / n;
+		}
+		List<long[]> reports = new java.util.ArrayList<>();
+		List<String> messages = new java.util.ArrayList<>();
+		double[] gxi = ConceptImportance.gradientTimesInput(model, bank, many, (done, total, message) -> {
+			reports.add(new long[] { done, total });
+			messages.add(message);
+			return true;
+		});
+		assertArrayEquals(expected, gxi, 1e-4 * java.util.Arrays.stream(expected).map(Math::abs).max().orElse(1));
+		assertEquals(n + 2, reports.size(), "one report per image's coefficients, one per gradient call");
+		for (int r = 0; r < reports.size(); r++) {
+			assertEquals(2L * n, reports.get(r)[1], "one count for both phases");
+			if (r > 0) assertTrue(reports.get(r)[0] > reports.get(r - 1)[0], "progress never goes back");
+		}
+		assertEquals(List.of(64L + n, 2L * n), List.of(reports.get(n)[0], reports.get(n + 1)[0]));
+		assertEquals("concept coefficients", messages.get(0));
+		assertEquals("concept importance", messages.get(n + 1));
+		int[] asked = { 0 };
+		assertThrows(java.util.concurrent.CancellationException.class, () -> ConceptImportance.gradientTimesInput(model, bank, many,
+			(done, total, message) -> ++asked[0] < 5));
+		assertEquals(5, asked[0], "stopped at the fifth image's coefficients");
+	}
+
 	/** The coefficient map of each concept at layer resolution follows the true blob of its pattern. */
 	@Test
 	void localizationFollowsTheTrueCoefficients() {

@@ -77,6 +77,33 @@ class ExampleSearchTest {
 		assertSameSelection(all, prototypesOnly.prototypes().get(0));
 	}
 
+	/**
+	 * The phases report in one count that never goes back and ends at its total: 48 training images, 12
+	 * cases, the rows of distances of 3 classes, 3 selections; Esc in the distances stops the search.
+	 */
+	@Test
+	void progressIsOneCountOverThePhasesAndStopsInTheDistances() {
+		int[] labels = new int[48];
+		for (int i = 0; i < 48; i++) labels[i] = i % 3;
+		long total = 48 + 12 + 3L * LatentSpace.pairedRows(16) + 3;
+		List<long[]> reports = new java.util.ArrayList<>();
+		java.util.Set<String> messages = new java.util.LinkedHashSet<>();
+		ExampleSearch search = new ExampleSearch(space, new NearestExamples(5), new Prototypes(2, 0));
+		search.run(training, labels, 3, cases, (done, all, message) -> {
+			reports.add(new long[] { done, all });
+			messages.add(message);
+			return true;
+		});
+		for (int r = 0; r < reports.size(); r++) {
+			assertEquals(total, reports.get(r)[1], "one total for every phase");
+			if (r > 0) assertTrue(reports.get(r)[0] >= reports.get(r - 1)[0], "progress never goes back: report " + r);
+		}
+		assertEquals(total, reports.get(reports.size() - 1)[0]);
+		assertEquals(List.of("training examples", "images", "examples", ExampleSearch.DISTANCES, ExampleSearch.PROTOTYPES), List.copyOf(messages));
+		assertThrows(java.util.concurrent.CancellationException.class, () -> search.run(training, labels, 3, cases,
+			(done, all, message) -> !message.equals(ExampleSearch.DISTANCES)));
+	}
+
 	/** A failure in the background comes back as it was thrown, and no background work goes on after run returns. */
 	@Test
 	void aBackgroundFailureIsRethrownAndNothingOutlivesIt() {

@@ -67,6 +67,33 @@ class BiIceTest {
 		}
 	}
 
+	/** 150 images in batches of 30 make epochs of 5 steps: training that ends within an epoch records that part of one. */
+	@org.junit.jupiter.api.Test
+	void trainingEndingWithinAnEpochRecordsThatPartOfOne(@TempDir Path tmp) throws Exception {
+		try (TensorFlowClassifier backbone = KnownBackbone.build(tmp.resolve("backbone"))) {
+			int[] labels = new int[150];
+			FloatTensor features = backbone.activations(KnownBackbone.images(150, labels, 1), "conv1/relu");
+			BiIce whole = train(features, labels, 10), longer = train(features, labels, 12), short_ = train(features, labels, 3);
+			assertArrayEquals(new double[] { 1, 2 }, whole.convergenceEpochs());
+			assertArrayEquals(new double[] { 1, 2, 2.4 }, longer.convergenceEpochs(), 1e-12, "two epochs and 2 of the third's 5 steps");
+			double[] a = whole.convergence(), b = longer.convergence();
+			assertEquals(3, b.length);
+			// the same seed takes the same first 10 steps: the whole epochs agree and the part after them moved the concepts
+			assertArrayEquals(a, Arrays.copyOf(b, 2), 1e-6, "the whole epochs of both runs");
+			assertTrue(b[2] > 0, "steps 11 and 12 change the concepts: " + b[2]);
+			assertArrayEquals(new double[] { 0.6 }, short_.convergenceEpochs(), 1e-12, "3 steps of an epoch of 5");
+			assertTrue(short_.convergence()[0] > 0, "training shorter than an epoch has its record");
+			short_.save(tmp.resolve("head"), backbone.classNames(), "known backbone", Map.of());
+			BiIce loaded = (BiIce) InterpretableHead.load(tmp.resolve("head"));
+			assertArrayEquals(short_.convergenceEpochs(), loaded.convergenceEpochs(), 1e-12, "the epochs travel in the metadata");
+			assertArrayEquals(short_.convergence(), loaded.convergence(), 1e-12);
+		}
+	}
+
+	private static BiIce train(FloatTensor features, int[] labels, int steps) {
+		return BiIce.train(features, "conv1/relu", labels, 3, 3, 4, BiIce.DEFAULT_SPARSITY, new TrainingOptions(steps, 30, 0.05, 3), Progress.NONE);
+	}
+
 	static double accuracy(double[][] logits, int[] labels) {
 		int ok = 0;
 		for (int i = 0; i < labels.length; i++) if (argmax(logits[i]) == labels[i]) ok++;

@@ -110,7 +110,8 @@ public final class HeadTrainingRun {
 			ImagePlus montage = PrototypeMontage.build(rows, data.images(), head.kind() + "-prototypes",
 				"ConceptScope " + head.kind() + " prototypes\nmodel=" + s.model + "\nlayer=" + layer + "\noptions=" + options + "\n");
 			double[] convergence = head instanceof BiIce b ? b.convergence() : null;
-			ImagePlus plot = convergence == null ? null : convergencePlot(convergence);
+			double[] epochs = head instanceof BiIce b ? b.convergenceEpochs() : null;
+			ImagePlus plot = convergence == null ? null : convergencePlot(epochs, convergence);
 
 			Map<String, Object> meta = new LinkedHashMap<>();
 			meta.put("backbone_path", s.model.toAbsolutePath().toString());
@@ -138,7 +139,8 @@ public final class HeadTrainingRun {
 				written.add(tif);
 				if (convergence != null) {
 					List<List<String>> conv = new ArrayList<>();
-					for (int e = 0; e < convergence.length; e++) conv.add(List.of(Integer.toString(e + 1), Numbers.number(convergence[e])));
+					for (int e = 0; e < convergence.length; e++) conv.add(List.of(epochs[e] == Math.rint(epochs[e]) ? Long.toString((long) epochs[e]) : Numbers.number(epochs[e]),
+						Numbers.number(convergence[e])));
 					written.add(write(s.saveDir.resolve(CONVERGENCE), List.of("epoch", "concept_change"), conv));
 					Path png = s.saveDir.resolve(CONVERGENCE_PLOT);
 					ConceptDiscoveryRun.savePng(plot, png);
@@ -198,9 +200,8 @@ public final class HeadTrainingRun {
 		return new PrototypeMontage.Crop(entry, x, y, side, p.response());
 	}
 
-	static ImagePlus convergencePlot(double[] change) {
-		double[] x = new double[change.length];
-		for (int e = 0; e < x.length; e++) x[e] = e + 1;
+	static ImagePlus convergencePlot(double[] epochs, double[] change) {
+		double[] x = epochs;
 		Plot plot = new Plot("Concept convergence", "epoch", "change of the concept embeddings (Frobenius)");
 		plot.setColor(Color.BLUE);
 		plot.add("line", x, change);

@@ -268,7 +268,9 @@ class EarlyChecksAndStopsTest {
 			if (message.equals("training examples")) reports.add(done + "/" + total);
 			return !(message.equals("training examples") && done == 64);
 		}));
-		assertEquals(List.of("0/100", "64/100"), reports);
+		// one count over the phases: 100 training images, the rows of distances, one selection
+		long total = 100 + (org.conceptscope.tensor.FeatureColumns.groups(100) + 1) / 2 + 1;
+		assertEquals(List.of("0/" + total, "64/" + total), reports);
 		assertFalse(Files.exists(s.saveDir), "nothing written");
 	}
 
