@@ -148,11 +148,12 @@ public final class SparkBatch {
 
 	/** {@link #writeParquet(SparkSession, Path, Path)} of a CSV whose SHA-256 the caller has. */
 	static void writeParquet(SparkSession session, Path csv, Path parquet, String csvHash) throws IOException {
-		// The CSV's lines, not its path: Spark reads a path as a Hadoop glob ('[2024]' in a folder name) on the
+		// The CSV's records, not its path: Spark reads a path as a Hadoop glob ('[2024]' in a folder name) on the
 		// cluster's default file system (HDFS under YARN); the table is written to this machine's file system by URI.
-		Dataset<String> lines = session.createDataset(Files.readAllLines(csv, java.nio.charset.StandardCharsets.UTF_8),
+		Dataset<String> lines = session.createDataset(records(Files.readString(csv, java.nio.charset.StandardCharsets.UTF_8)),
 			org.apache.spark.sql.Encoders.STRING());
-		Dataset<Row> table = session.read().option("header", "true").option("inferSchema", "true").csv(lines);
+		// a quote inside a quoted field is doubled (RFC 4180), as the results CSV writes it; Spark's default escape is a backslash
+		Dataset<Row> table = session.read().option("header", "true").option("inferSchema", "true").option("escape", "\"").csv(lines);
 		String[] names = table.columns();
 		for (int i = 0; i < names.length; i++) names[i] = names[i].replaceAll("[ ,;{}()\\n\\t=]", "_");
 		String prefix = "." + parquet.getFileName() + ".tmp-";
@@ -172,6 +173,26 @@ public final class SparkBatch {
 		} finally {
 			Folders.deleteTree(temporary);
 		}
+	}
+
+	/**
+	 * The records of a CSV text: split at line breaks outside quotes, so a quoted field that holds one (a
+	 * slice label) stays in its row; a record's closing CR is dropped, as are empty lines.
+	 */
+	static List<String> records(String text) {
+		List<String> out = new java.util.ArrayList<>();
+		boolean quoted = false;
+		int start = 0;
+		for (int i = 0; i <= text.length(); i++) {
+			char ch = i < text.length() ? text.charAt(i) : '\n';
+			if (ch == '"') quoted = !quoted; // a doubled quote inside a field toggles twice
+			else if (ch == '\n' && (!quoted || i == text.length())) {
+				int end = i > start && text.charAt(i - 1) == '\r' ? i - 1 : i;
+				if (end > start) out.add(text.substring(start, end));
+				start = i + 1;
+			}
+		}
+		return out;
 	}
 
 	/** A Spark context started at first use and stopped at the end of the run. */

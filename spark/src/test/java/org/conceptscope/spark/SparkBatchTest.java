@@ -176,6 +176,27 @@ class SparkBatchTest {
 		assertParquetHoldsTheTable(parquet, rows);
 	}
 
+	/** A slice label with a line break, a comma and a quote is quoted in the CSV: its row stays one row of the table. */
+	@Test
+	void aQuotedLineBreakStaysInItsRow() throws Exception {
+		Path csv = Files.createDirectories(work.resolve("quoted")).resolve("x-results.csv");
+		String label = "cell 1\nday 2, \"fixed\"";
+		Files.writeString(csv, "slice,label,map_max\r\n1,\"" + label.replace("\"", "\"\"") + "\",0.5\r\n2,c,0.25\r\n");
+		assertEquals(3, SparkBatch.records(Files.readString(csv)).size(), "the header and two rows");
+		Path parquet = SparkBatch.parquet(csv);
+		SparkSession session = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+		try {
+			SparkBatch.writeParquet(session, csv, parquet);
+			List<Row> rows = session.read().parquet(parquet.toString()).collectAsList();
+			assertEquals(2, rows.size(), "one row per slice");
+			assertEquals(label, rows.get(0).getString(1));
+			assertEquals(0.5, ((Number) rows.get(0).get(2)).doubleValue());
+			assertEquals("c", rows.get(1).getString(1));
+		} finally {
+			session.stop();
+		}
+	}
+
 	@Test
 	void tasksKilledAfterComputingTheirPartAreRetriedAndNothingIsWrittenTwice() throws Exception {
 		Path single = work.resolve("single-retry"), spark = work.resolve("spark-retry");
