@@ -155,11 +155,27 @@ public final class BioImageModel implements RawOutputClassifier {
 	}
 
 	/**
-	 * What the rdf alone can refuse (input axes and type, preprocessing; the output's axes and
-	 * postprocessing when there is one output), checked before the weights are unpacked and loaded,
-	 * which can take minutes; the constructor checks the same against the loaded model.
+	 * What the rdf alone can refuse (one input, weights ConceptScope runs, input axes and type,
+	 * preprocessing; the output's axes and postprocessing when there is one output), checked before the
+	 * weights are unpacked and loaded, which can take minutes; the constructor checks the same against
+	 * the loaded model.
+	 *
+	 * @return the weights format to load
 	 */
-	private static void checkBeforeWeights(ModelDescription d, String rdf, boolean tensorFlow) {
+	private static String checkBeforeWeights(ModelDescription d, Path rdfFile) {
+		String rdf = rdfFile.toString();
+		if (d.inputs().size() != 1) {
+			throw new ModelLoadException(rdf + " describes " + d.inputs().size() + " inputs; ConceptScope explains models with one image input.");
+		}
+		String format = null;
+		for (String f : WEIGHT_FORMATS) {
+			if (format == null && d.weights().containsKey(f)) format = f;
+		}
+		if (format == null) {
+			throw new ModelLoadException(rdf + " has no weights ConceptScope runs; its weights are " + String.join(", ", d.weights().keySet())
+				+ ". ConceptScope runs " + String.join(", ", WEIGHT_FORMATS) + ".");
+		}
+		boolean tensorFlow = format.equals("tensorflow_saved_model_bundle");
 		TensorDescription input = d.inputs().get(0);
 		checkedAxes(input, rdf, tensorFlow);
 		Processings.preprocessing(input, rdf + ": input '" + input.id() + "'");
@@ -168,6 +184,7 @@ public final class BioImageModel implements RawOutputClassifier {
 			checkOutputAxes(out, input, rdf);
 			Processings.postprocessing(out, rdf + ": output '" + out.id() + "'");
 		}
+		return format;
 	}
 
 	/** Raw input data types an image holds, read as float32 values before the preprocessing. */
@@ -258,7 +275,17 @@ public final class BioImageModel implements RawOutputClassifier {
 				if (rdf == null) throw new ModelLoadException(path + " has no rdf.yaml (or bioimageio.yaml): it is not a bioimage.io package.");
 			} else if (isZip(path) || path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".zip")) {
 				root = Files.createDirectory(work.resolve("package"));
-				SafeZip.extract(path, root, options.maxUnpackedBytes());
+				// the rdf first: what it alone refuses is refused before a package of gigabytes is unpacked
+				String rdfEntry = rdfEntry(path);
+				long maxBytes = options.maxUnpackedBytes();
+				if (rdfEntry != null) {
+					long rdfBytes = SafeZip.extract(path, root, maxBytes, rdfEntry::equals);
+					Path early = root.resolve(rdfEntry);
+					checkBeforeWeights(RdfReader.read(early), early);
+					SafeZip.extract(path, root, maxBytes - rdfBytes, name -> !name.equals(rdfEntry));
+				} else {
+					SafeZip.extract(path, root, maxBytes);
+				}
 				rdf = findRdf(root);
 				if (rdf == null) throw new ModelLoadException(path + " holds no rdf.yaml (or bioimageio.yaml): it is not a bioimage.io package.");
 				root = rdf.getParent();
@@ -271,18 +298,7 @@ public final class BioImageModel implements RawOutputClassifier {
 				root = rdf.getParent();
 			}
 			ModelDescription d = RdfReader.read(rdf);
-			if (d.inputs().size() != 1) {
-				throw new ModelLoadException(rdf + " describes " + d.inputs().size() + " inputs; ConceptScope explains models with one image input.");
-			}
-			String format = null;
-			for (String f : WEIGHT_FORMATS) {
-				if (format == null && d.weights().containsKey(f)) format = f;
-			}
-			if (format == null) {
-				throw new ModelLoadException(rdf + " has no weights ConceptScope runs; its weights are " + String.join(", ", d.weights().keySet())
-					+ ". ConceptScope runs " + String.join(", ", WEIGHT_FORMATS) + ".");
-			}
-			checkBeforeWeights(d, rdf.toString(), format.equals("tensorflow_saved_model_bundle"));
+			String format = checkBeforeWeights(d, rdf);
 			FileRef w = d.weights().get(format);
 			Path weights = resolve(root, w.source(), rdf, "the weights");
 			boolean verified = false;
@@ -397,6 +413,20 @@ public final class BioImageModel implements RawOutputClassifier {
 			return null;
 		}
 		return null;
+	}
+
+	/**
+	 * The name of the zip entry {@link #findRdf} would find once the zip is unpacked, read from the zip's
+	 * own listing; null when the zip does not open as a file system (its entries are then checked, and
+	 * refused in a sentence, by the full unpack) or has no rdf.
+	 */
+	static String rdfEntry(Path zip) {
+		try (java.nio.file.FileSystem fs = java.nio.file.FileSystems.newFileSystem(zip)) {
+			Path top = fs.getPath("/"), rdf = findRdf(top);
+			return rdf == null ? null : top.relativize(rdf).toString();
+		} catch (IOException | RuntimeException e) {
+			return null;
+		}
 	}
 
 	/** Not what a zip tool adds beside the package: macOS's __MACOSX folder, ._ resource forks, .DS_Store. */

@@ -32,6 +32,16 @@ final class SafeZip {
 	private SafeZip() {}
 
 	static void extract(Path zip, Path target, long maxBytes) {
+		extract(zip, target, maxBytes, name -> true);
+	}
+
+	/**
+	 * Unpacks the entries whose names {@code unpack} accepts (the folders above them are made); the
+	 * others are still checked as entries, not unpacked.
+	 *
+	 * @return the bytes written
+	 */
+	static long extract(Path zip, Path target, long maxBytes, java.util.function.Predicate<String> unpack) {
 		if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
 			throw new IllegalStateException("Unpack target " + target + " must be an existing folder.");
 		}
@@ -49,6 +59,7 @@ final class SafeZip {
 				Path dest = safeTarget(zip, root, name);
 				String key = root.relativize(dest).toString().toLowerCase(Locale.ROOT);
 				if (!seen.add(key)) throw refuse(zip, "the entry '" + name + "' appears twice");
+				if (!unpack.test(name)) continue;
 				if (e.isDirectory()) {
 					createDirectories(root, dest);
 					continue;
@@ -58,16 +69,24 @@ final class SafeZip {
 					OutputStream out = Files.newOutputStream(dest, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
 						LinkOption.NOFOLLOW_LINKS)) {
 					byte[] buf = new byte[1 << 16];
+					java.util.zip.CRC32 crc = new java.util.zip.CRC32();
 					int n;
 					while ((n = in.read(buf)) > 0) {
 						written += n;
 						if (written > maxBytes) {
 							throw refuse(zip, "it unpacks to more than " + maxBytes + " bytes (a zip bomb, or raise LoadOptions.maxUnpackedBytes)");
 						}
+						crc.update(buf, 0, n);
 						out.write(buf, 0, n);
+					}
+					// ZipFile does not check it: a damaged download would unpack without a word
+					if (e.getCrc() != -1 && crc.getValue() != e.getCrc()) {
+						throw new ModelLoadException(zip + " is damaged: its entry '" + name + "' does not match its checksum. Download or copy the"
+							+ " package again.");
 					}
 				}
 			}
+			return written;
 		} catch (ZipException e) {
 			throw new ModelLoadException(zip + " is not a valid zip file (corrupt or truncated): " + e.getMessage(), e);
 		} catch (IOException e) {

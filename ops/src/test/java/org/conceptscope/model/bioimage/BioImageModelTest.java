@@ -102,6 +102,33 @@ class BioImageModelTest {
 			() -> BioImageModel.open(folder, options())).getMessage();
 		assertTrue(m.contains("output 'logits'") && m.contains("runs over the axis 'x'"), m);
 		assertWorkEmpty();
+		// zipped, with documentation whose compressed bytes are damaged: the rdf is read and refused before
+		// the rest is unpacked (unpacking all of it first failed on the damaged entry)
+		java.util.Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+		entries.put("ihc05/rdf.yaml", Files.readAllBytes(rdf));
+		StringBuilder docs = new StringBuilder();
+		java.util.Random words = new java.util.Random(5);
+		while (docs.length() < 1 << 20) docs.append("line ").append(words.nextInt(1000)).append(words.nextBoolean() ? " stain\n" : " nucleus\n");
+		entries.put("ihc05/docs.txt", docs.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+		entries.put("ihc05/tf-weights.zip", Files.readAllBytes(folder.resolve("tf-weights.zip")));
+		Path zip = TestPackages.rawZip(tmp.resolve("early.zip"), entries);
+		byte[] bytes = Files.readAllBytes(zip);
+		bytes[bytes.length / 2] ^= 0x5a; // inside docs.txt's deflated data: the zip's listing is intact
+		Files.write(zip, bytes);
+		String zipped = org.junit.jupiter.api.Assertions.assertThrows(org.conceptscope.model.ModelLoadException.class,
+			() -> BioImageModel.open(zip, options())).getMessage();
+		assertTrue(zipped.contains("output 'logits'") && zipped.contains("runs over the axis 'x'"), zipped);
+		assertWorkEmpty();
+		// the same zip with a good rdf meets the damaged entry, named
+		entries.put("ihc05/rdf.yaml", Files.readAllBytes(TestPackages.build(tmp.resolve("early/good"), TestPackages.Spec.of("0.5.3")).resolve("rdf.yaml")));
+		Path good = TestPackages.rawZip(tmp.resolve("early-good.zip"), entries);
+		bytes = Files.readAllBytes(good);
+		bytes[bytes.length / 2] ^= 0x5a;
+		Files.write(good, bytes);
+		String damaged = org.junit.jupiter.api.Assertions.assertThrows(org.conceptscope.model.ModelLoadException.class,
+			() -> BioImageModel.open(good, options())).getMessage();
+		assertTrue(damaged.contains("early-good.zip is damaged: its entry 'ihc05/docs.txt'"), damaged);
+		assertWorkEmpty();
 	}
 
 	/** A TorchScript or ONNX network of free size is tried, when it loads, at a size its rdf allows: 96 for a minimum of 96 in steps of 32. */
