@@ -33,8 +33,10 @@ import org.conceptscope.util.Stage;
  * t-test (equal variances, scipy's ttest_ind) compares the concept's scores with the null scores,
  * and the concept is significant when p < alpha / m, Bonferroni-corrected for the m concept-layer
  * pairs tested together (the paper corrects for its m hypotheses). Random sets are as large as the
- * concept's example set, or half the pool when the pool is smaller than twice that; N_i and P_i do
- * not overlap. Everything random comes from the seed; the runs are trained on all cores.
+ * concept's example set, or half the pool when the pool is smaller than twice that, and are drawn
+ * for that size alone, with a null distribution of their size: a concept's result does not depend on
+ * the other concepts tested with it. N_i and P_i do not overlap. Everything random comes from the
+ * seed; the runs are trained on all cores.
  */
 public final class Tcav {
 
@@ -52,11 +54,10 @@ public final class Tcav {
 	/** One concept at one layer. */
 	public record Row(String concept, String layer, double[] scores, double[] magnitudes, double[] nullScores, double[] accuracies,
 		double meanScore, double stdScore, double meanNull, double stdNull, double meanMagnitude, double meanAccuracy, double pValue,
-		boolean significant, ConceptActivationVector cav) {}
+		boolean significant, ConceptActivationVector cav, int randomSetSize) {}
 
 	/** Everything one test gives: rows per concept and layer, and what they were tested with. */
-	public record Result(int target, String targetName, int inputs, int runs, int randomSetSize, double alpha, int hypotheses, long seed,
-		List<Row> rows) {
+	public record Result(int target, String targetName, int inputs, int runs, double alpha, int hypotheses, long seed, List<Row> rows) {
 
 		/** The CAVs of all rows, for a {@link CavBank}. */
 		public List<ConceptActivationVector> cavs() {
@@ -76,6 +77,8 @@ public final class Tcav {
 	public static final double DEFAULT_ALPHA = 0.05;
 	/** Held-out share of each CAV's training set (the TCAV code's). */
 	static final double TEST_FRACTION = 0.33;
+	/** Images per model call: a large pool or stack reports progress, and can be stopped, between parts. */
+	static final int PART = 256;
 
 	private final int runs;
 	private final double alpha;
@@ -104,38 +107,45 @@ public final class Tcav {
 		}
 		if (inputs.rank() != 4 || inputs.dim(0) < 1) throw new IllegalArgumentException("TCAV needs at least one image of the class to test.");
 		checkLayers(classifier, layers);
+		checkSizes(classifier, layers, concepts, randomPool, inputs);
 		int pool = (int) randomPool.dim(0);
-		int largest = concepts.stream().mapToInt(c -> (int) c.examples().dim(0)).max().orElse(2);
-		int setSize = Math.min(largest, pool / 2);
-		if (setSize < 2) {
+		if (pool / 2 < 2) {
 			throw new IllegalArgumentException("The random counterexamples hold " + pool + " images; TCAV draws two disjoint random sets per run,"
 				+ " so give at least 4 (better: twice as many as the concept examples).");
 		}
 		int hypotheses = layers.size() * concepts.size();
-		// per run: N_i and P_i, disjoint, from the seed
-		int[][] negatives = new int[runs][], nullPositives = new int[runs][];
-		SplittableRandom rnd = new SplittableRandom(seed);
-		for (int r = 0; r < runs; r++) {
-			int[] perm = permutation(pool, rnd);
-			negatives[r] = Arrays.copyOfRange(perm, 0, setSize);
-			nullPositives[r] = Arrays.copyOfRange(perm, setSize, 2 * setSize);
+		// per run and set size: N_i and P_i, disjoint, from the seed alone (the same sets whichever other sizes are drawn)
+		int[] setSizes = concepts.stream().mapToInt(c -> setSize(c, pool)).distinct().sorted().toArray();
+		Map<Integer, int[][]> negatives = new HashMap<>(), nullPositives = new HashMap<>();
+		for (int size : setSizes) {
+			int[][] neg = new int[runs][], pos = new int[runs][];
+			SplittableRandom rnd = new SplittableRandom(seed);
+			for (int r = 0; r < runs; r++) {
+				int[] perm = permutation(pool, rnd);
+				neg[r] = Arrays.copyOfRange(perm, 0, size);
+				pos[r] = Arrays.copyOfRange(perm, size, 2 * size);
+			}
+			negatives.put(size, neg);
+			nullPositives.put(size, pos);
 		}
-		long total = (long) layers.size() * runs * (concepts.size() + 1);
+		int n = (int) inputs.dim(0);
+		long examples = concepts.stream().mapToLong(c -> c.examples().dim(0)).sum();
+		// one count: the images through the model (the long part) and the fits
+		long total = layers.size() * (pool + examples + n + (long) runs * (concepts.size() + setSizes.length));
 		AtomicLong done = new AtomicLong();
 		List<Row> rows = new ArrayList<>();
-		int n = (int) inputs.dim(0);
-		FloatTensor weights = FloatTensor.oneHot(filled(n, target), classifier.numClasses());
 		for (String layer : layers) {
 			// The fits need only activations: the pool's and every concept's are asked for first, and
 			// the fits (on dot products shared by all of the layer's fits) run in the background while
 			// the model computes the next activations and the layer gradient.
-			FloatTensor poolActivations = classifier.activations(randomPool, layer);
+			FloatTensor poolActivations = inParts(randomPool, x -> classifier.activations(x, layer), progress, done, total);
 			long[] shape = poolActivations.shape().clone(); // the layer's shape for these images (a model of any size has no other)
 			shape[0] = -1;
 			float[] randomActs = poolActivations.data();
 			int d = randomActs.length / pool;
 			Gram poolDots = Gram.pool(randomActs, pool, d);
 			List<Stage> started = new ArrayList<>();
+			Map<Integer, Fits> nullFits = new HashMap<>();
 			List<Fits> fits = new ArrayList<>();
 			List<Gram> views = new ArrayList<>();
 			List<float[]> cavs = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -147,12 +157,17 @@ public final class Tcav {
 				Stage poolRows = Stage.start(FeatureColumns.groups(pool), poolDots::poolGroup, poolLayout);
 				started.add(poolRows);
 				List<Stage> layouts = new ArrayList<>(List.of(poolLayout));
-				fits.add(new Fits(runs, (r, space) -> train(poolDots, nullPositives[r], negatives[r], seed + 7919L * r + 1, space), progress, done, total, poolRows));
-				started.add(fits.get(0).stage);
+				for (int size : setSizes) {
+					int[][] pos = nullPositives.get(size), neg = negatives.get(size);
+					Fits f = new Fits(runs, (r, space) -> train(poolDots, pos[r], neg[r], seed + 7919L * r + 1, space), progress, done, total, poolRows);
+					nullFits.put(size, f);
+					started.add(f.stage);
+				}
 				views.add(poolDots);
 				for (Concept c : concepts) {
-					float[] conceptActs = classifier.activations(c.examples(), layer).data();
 					int m = (int) c.examples().dim(0);
+					float[] conceptActs = inParts(c.examples(), x -> classifier.activations(x, layer), progress, done, total).data();
+					checkPerImage(conceptActs.length / m, d, "The examples of the concept '" + c.name() + "'", layer);
 					Gram dots = poolDots.withConcept(conceptActs, m);
 					Stage conceptLayout = Stage.start(1, x -> dots.layOut());
 					started.add(conceptLayout);
@@ -160,7 +175,8 @@ public final class Tcav {
 					Stage conceptRows = Stage.start(FeatureColumns.groups(m), dots::conceptGroup, poolLayout, conceptLayout);
 					started.add(conceptRows);
 					int[] all = positions(pool, pool + m);
-					Fits f = new Fits(runs, (r, space) -> train(dots, all, negatives[r], seed + 7919L * r + 2, space), progress, done, total, poolRows, conceptRows);
+					int[][] neg = negatives.get(setSize(c, pool));
+					Fits f = new Fits(runs, (r, space) -> train(dots, all, neg[r], seed + 7919L * r + 2, space), progress, done, total, poolRows, conceptRows);
 					fits.add(f);
 					started.add(f.stage);
 					views.add(dots);
@@ -171,7 +187,9 @@ public final class Tcav {
 					started.add(cav);
 					cavStages.add(cav);
 				}
-				float[] grads = classifier.layerGradient(inputs, layer, weights).data();
+				float[] grads = inParts(inputs, x -> classifier.layerGradient(x, layer, FloatTensor.oneHot(filled((int) x.dim(0), target),
+					classifier.numClasses())), progress, done, total).data();
+				checkPerImage(grads.length / n, d, "The class images", layer);
 				// each input's gradient dotted with every row the fits use: a run's directional
 				// derivatives g . w = sum_q c_q (g . x_q) then cost O(training rows) each
 				Gram.InputDots[] inputDots = new Gram.InputDots[views.size()];
@@ -180,14 +198,18 @@ public final class Tcav {
 					for (Gram.InputDots dots : inputDots) dots.group(g);
 				}, layouts.toArray(Stage[]::new));
 				started.add(gradientRows);
-				fits.get(0).stage.join();
 				gradientRows.join();
-				Trained[] nulls = fits.get(0).out;
-				double[] nullScores = new double[runs];
-				for (int r = 0; r < runs; r++) nullScores[r] = sensitivityScore(sensitivities(nulls[r], inputDots[0]));
+				Map<Integer, double[]> nullScores = new HashMap<>();
+				for (int size : setSizes) {
+					Fits f = nullFits.get(size);
+					f.stage.join();
+					double[] scores = new double[runs];
+					for (int r = 0; r < runs; r++) scores[r] = sensitivityScore(sensitivities(f.out[r], inputDots[0]));
+					nullScores.put(size, scores);
+				}
 				for (int ci = 0; ci < concepts.size(); ci++) {
 					Concept c = concepts.get(ci);
-					Fits f = fits.get(ci + 1);
+					Fits f = fits.get(ci);
 					f.stage.join();
 					Trained[] trained = f.out;
 					double[] scores = new double[runs], magnitudes = new double[runs], accuracies = new double[runs];
@@ -200,16 +222,72 @@ public final class Tcav {
 					}
 					cavStages.get(ci).join();
 					float[] cav = cavs.get(ci);
-					double p = pValue(scores, nullScores);
-					rows.add(new Row(c.name(), layer, scores, magnitudes, nullScores, accuracies, mean(scores), std(scores), mean(nullScores), std(nullScores),
-						mean(magnitudes), mean(accuracies), p, p < alpha / hypotheses, new ConceptActivationVector(c.name(), layer, shape, cav, mean(accuracies))));
+					int size = setSize(c, pool);
+					double[] nulls = nullScores.get(size);
+					double p = pValue(scores, nulls);
+					rows.add(new Row(c.name(), layer, scores, magnitudes, nulls, accuracies, mean(scores), std(scores), mean(nulls), std(nulls),
+						mean(magnitudes), mean(accuracies), p, p < alpha / hypotheses, new ConceptActivationVector(c.name(), layer, shape, cav, mean(accuracies)),
+						size));
 				}
 				finished = true;
 			} finally {
 				if (!finished) for (Stage s : started) s.cancel(); // none of the background work outlives the failure
 			}
 		}
-		return new Result(target, classifier.classNames().get(target), n, runs, setSize, alpha, hypotheses, seed, rows);
+		return new Result(target, classifier.classNames().get(target), n, runs, alpha, hypotheses, seed, rows);
+	}
+
+	/** The size of a concept's random sets: as large as its examples, at most half the pool. */
+	static int setSize(Concept c, int pool) {
+		return (int) Math.min(c.examples().dim(0), pool / 2);
+	}
+
+	/**
+	 * Refuses, before any image goes through the model, images of different sizes when a layer keeps
+	 * positions (a model of any size tiles nothing to a common size): their activations, compared image
+	 * by image, would not line up.
+	 */
+	static void checkSizes(Classifier classifier, List<String> layers, List<Concept> concepts, FloatTensor randomPool, FloatTensor inputs) {
+		boolean positions = layers.stream().anyMatch(l -> layer(classifier, l).shape().length != 2);
+		if (!positions) return; // one value per channel: any image size gives the same vector
+		String want = size(inputs);
+		List<String> other = new ArrayList<>();
+		if (!size(randomPool).equals(want)) other.add("the random images " + size(randomPool));
+		for (Concept c : concepts) if (!size(c.examples()).equals(want)) other.add("the examples of '" + c.name() + "' " + size(c.examples()));
+		if (!other.isEmpty()) {
+			throw new IllegalArgumentException("The class images are " + want + " pixels but " + String.join(", ", other) + ": TCAV compares a layer's"
+				+ " activations image by image, so give every folder images of one size (the model takes any size, so none is tiled to its"
+				+ " size), or test a layer of one value per channel.");
+		}
+	}
+
+	private static String size(FloatTensor images) {
+		return images.dim(2) + " x " + images.dim(1);
+	}
+
+	/** Refuses activations of another length per image than the random pool's (what {@link #checkSizes} cannot see in advance). */
+	private static void checkPerImage(int length, int poolLength, String what, String layer) {
+		if (length != poolLength) {
+			throw new IllegalArgumentException(what + " give " + length + " values per image in layer '" + layer + "', the random images "
+				+ poolLength + ": give images of one size.");
+		}
+	}
+
+	/**
+	 * One pass of the model over images, {@value #PART} at a time, each part counted in {@code done}
+	 * and a chance to stop before it.
+	 */
+	private static FloatTensor inParts(FloatTensor images, java.util.function.UnaryOperator<FloatTensor> pass, Progress progress, AtomicLong done,
+		long total) {
+		int n = (int) images.dim(0);
+		List<FloatTensor> parts = new ArrayList<>();
+		for (int from = 0; from < n; from += PART) {
+			checkCancel(progress, done, total);
+			int to = Math.min(n, from + PART);
+			parts.add(from == 0 && to == n ? pass.apply(images) : pass.apply(images.range(from, to)));
+			report(progress, done.addAndGet(to - from), total);
+		}
+		return parts.size() == 1 ? parts.get(0) : FloatTensor.concat(parts);
 	}
 
 	/**
@@ -475,7 +553,7 @@ public final class Tcav {
 	}
 
 	private static void checkCancel(Progress progress, AtomicLong done, long total) {
-		if (!progress.report(done.get(), total, "tcav")) throw new CancellationException("TCAV cancelled after " + done.get() + " of " + total + " CAVs.");
+		if (!progress.report(done.get(), total, "tcav")) throw new CancellationException("TCAV cancelled.");
 	}
 
 	private static void report(Progress progress, long done, long total) {

@@ -68,7 +68,7 @@ class TcavTest {
 	void findsThePlantedConceptAndNotTheRandomOne() {
 		Tcav.Result r = run();
 		assertEquals(4, r.hypotheses());
-		assertEquals(20, r.randomSetSize());
+		for (Tcav.Row row : r.rows()) assertEquals(20, row.randomSetSize(), "as large as the concept's 20 examples");
 		for (Tcav.Row row : r.rows()) {
 			if (row.concept().equals("bright R_1")) {
 				assertEquals(1.0, row.meanScore(), 0, row.layer());
@@ -92,12 +92,46 @@ class TcavTest {
 	}
 
 	@Test
-	void sameSeedSameResult() {
+	void sameSeedSameResultAnotherSeedOtherRandomSets() {
 		Tcav.Result a = run(), b = run();
 		for (int i = 0; i < a.rows().size(); i++) {
 			assertArrayEquals(a.rows().get(i).scores(), b.rows().get(i).scores());
 			assertArrayEquals(a.rows().get(i).cav().direction(), b.rows().get(i).cav().direction());
 		}
+		Tcav.Concept noise = new Tcav.Concept("noise", images(20, 1, 0, 2));
+		Tcav.Result other = new Tcav(20, 0.05, 4).test(model, List.of("conv2/relu"), List.of(noise), images(60, 1, 0, 4), images(16, 1, 0.5f, 5), 1,
+			Progress.NONE);
+		Tcav.Row seed3 = a.rows().stream().filter(r -> r.concept().equals("noise") && r.layer().equals("conv2/relu")).findFirst().orElseThrow();
+		assertFalse(java.util.Arrays.equals(seed3.cav().direction(), other.rows().get(0).cav().direction()), "seed 4 draws other random sets");
+	}
+
+	/**
+	 * A concept's random sets are as large as its own examples and its null is drawn for that size: a
+	 * concept of 8 examples gets the same row alone as beside one of 20 (sets of 8 and of 20, each with
+	 * its null); the progress counts the images through the model (a pool of 300 in parts of 256) and
+	 * the fits in one total.
+	 */
+	@Test
+	void aConceptsRowDoesNotDependOnTheSizesOfTheOthers() {
+		Tcav.Concept few = new Tcav.Concept("noise of 8", images(8, 1, 0, 6)), many = new Tcav.Concept("bright R_1", images(20, 0.3f, 0.7f, 1));
+		FloatTensor pool = images(300, 1, 0, 4), inputs = images(16, 1, 0.5f, 5);
+		List<long[]> reports = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+		Tcav.Result together = new Tcav(6, 0.05, 3).test(model, List.of("conv2/relu"), List.of(few, many), pool, inputs, 1, (done, total, m) -> {
+			reports.add(new long[] { done, total });
+			return true;
+		});
+		Tcav.Result alone = new Tcav(6, 0.05, 3).test(model, List.of("conv2/relu"), List.of(few), pool, inputs, 1, Progress.NONE);
+		Tcav.Row t = together.rows().get(0), a = alone.rows().get(0);
+		assertEquals(8, t.randomSetSize());
+		assertEquals(20, together.rows().get(1).randomSetSize());
+		assertArrayEquals(a.nullScores(), t.nullScores(), "the null of sets of 8");
+		assertArrayEquals(a.scores(), t.scores());
+		assertArrayEquals(a.accuracies(), t.accuracies());
+		assertArrayEquals(a.cav().direction(), t.cav().direction());
+		long total = 300 + 8 + 20 + 16 + 6 * (2 + 2);
+		for (long[] r : reports) assertEquals(total, r[1], "one total");
+		assertEquals(total, reports.stream().mapToLong(r -> r[0]).max().orElse(0));
+		assertTrue(reports.stream().anyMatch(r -> r[0] == 256) && reports.stream().anyMatch(r -> r[0] == 300), "the pool in parts of 256");
 	}
 
 	/**
@@ -121,7 +155,7 @@ class TcavTest {
 		Progress stopAfterFive = (done, total, message) -> done < 5;
 		java.util.concurrent.CancellationException e = assertThrows(java.util.concurrent.CancellationException.class,
 			() -> new Tcav(20, 0.05, 3).test(model, LAYERS, List.of(noise), images(60, 1, 0, 4), images(16, 1, 0.5f, 5), 1, stopAfterFive));
-		assertTrue(e.getMessage().contains("TCAV cancelled after"), e.getMessage());
+		assertTrue(e.getMessage().contains("TCAV cancelled"), e.getMessage());
 	}
 
 	/** CAVs saved as a bank and loaded again score a new stack like the test did. */

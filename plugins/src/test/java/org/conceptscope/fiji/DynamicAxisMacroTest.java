@@ -43,7 +43,19 @@ class DynamicAxisMacroTest {
 			for (int i = 0; i < 20 * 8; i++) r.set(i, (i * 53 + k * 91) % 256);
 			assertTrue(IJ.saveAsTiff(new ImagePlus("r" + k, r), random.resolve("r" + k + ".tif").toString()));
 		}
+		// concept examples 12 wide: a model of any width tiles them to nothing, so they stay narrower than the class tiles
+		Path concepts = Files.createDirectories(work.resolve("concepts").resolve("narrow"));
+		for (int k = 0; k < 3; k++) {
+			ByteProcessor c = new ByteProcessor(12, 8);
+			for (int i = 0; i < 12 * 8; i++) c.set(i, (i * 29 + k * 17) % 256);
+			assertTrue(IJ.saveAsTiff(new ImagePlus("c" + k, c), concepts.resolve("c" + k + ".tif").toString()));
+		}
 		Map<String, Macro> runs = new LinkedHashMap<>();
+		String sizes = "run('TCAV...', 'model=[" + model + "] concepts=[" + concepts.getParent() + "] random=[" + random + "] target=high runs=4";
+		runs.put("tcav sizes", new Macro("setBatchMode(true);\nopen('" + image + "');\n" + sizes + " layers=[act] save_dir=[" + work.resolve("sizes")
+			+ "]');\nprint('still running');\n", ""));
+		runs.put("tcav pooled", new Macro("setBatchMode(true);\nopen('" + image + "');\n" + sizes + " layers=[features] save_dir=["
+			+ work.resolve("pooled") + "]');\n", ""));
 		// TCAV's ROI concept crops take the class inputs' size (20x8 tiles here), the model having no fixed width
 		runs.put("tcav", new Macro("setBatchMode(true);\nopen('" + image + "');\nmakeRectangle(0, 0, 10, 8); Roi.setName('left');"
 			+ " Overlay.addSelection;\nmakeRectangle(10, 8, 10, 8); Roi.setName('left'); Overlay.addSelection;\nrun('Select None');\n"
@@ -72,6 +84,18 @@ class DynamicAxisMacroTest {
 		List<List<String>> tcav = Csv.parse(Files.readString(work.resolve("tcav/tcav.csv")));
 		assertEquals(List.of("left", "act", "high"), tcav.get(1).subList(0, 3), tcav.toString());
 		assertEquals("2", tcav.get(1).get(tcav.get(0).indexOf("examples")), tcav.toString());
+		// a layer with positions: the narrow examples cannot be compared with the class tiles, refused before the model runs
+		String sized = logs.get("tcav sizes");
+		assertTrue(sized.contains("The class images are 20 x 8 pixels but the examples of 'narrow' 12 x 8: TCAV compares a layer's activations"
+			+ " image by image, so give every folder images of one size"), sized);
+		assertFalse(sized.contains("still running"), "the macro is aborted");
+		assertFalse(Files.exists(work.resolve("sizes")), "nothing written");
+		// a layer of one value per channel compares images of any size
+		assertFalse(logs.get("tcav pooled").contains("Error"), logs.get("tcav pooled"));
+		List<List<String>> pooled = Csv.parse(Files.readString(work.resolve("pooled/tcav.csv")));
+		assertEquals(List.of("narrow", "features", "high"), pooled.get(1).subList(0, 3), pooled.toString());
+		assertEquals("3", pooled.get(1).get(pooled.get(0).indexOf("examples")));
+		assertEquals("3", pooled.get(1).get(pooled.get(0).indexOf("random_set")), "6 random images: sets of 3, the examples' count");
 		String fv = logs.get("visualization");
 		assertTrue(fv.contains("Feature Visualization makes one image of the model's input size, and Tanh model takes images of 8 pixels high,"
 			+ " any width: use a model with a fixed input size."), fv);

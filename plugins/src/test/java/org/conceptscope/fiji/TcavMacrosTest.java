@@ -40,7 +40,7 @@ class TcavMacrosTest {
 	static Path work;
 
 	private Map<String, String> logs;
-	private Path out, rois;
+	private Path out, rois, images;
 
 	static boolean inR1(int x, int y) {
 		return x >= 18 && x < 26 && y >= 20 && y < 28;
@@ -70,7 +70,7 @@ class TcavMacrosTest {
 
 	@BeforeAll
 	void runMacrosInImageJ() throws Exception {
-		Path images = folder(work.resolve("class"), 16, 128, 120, 5);
+		images = folder(work.resolve("class"), 16, 128, 120, 5);
 		Path concepts = work.resolve("concepts");
 		folder(concepts.resolve("bright R_1"), 20, 70, 180, 1);
 		folder(concepts.resolve("noise"), 20, 256, 0, 2);
@@ -112,7 +112,7 @@ class TcavMacrosTest {
 		assertEquals(List.of("cavs.json", "tcav-scores.csv", "tcav-scores.png", "tcav.csv", "tcav.png"), TestFiles.names(out));
 		List<List<String>> csv = Csv.parse(Files.readString(out.resolve("tcav.csv")));
 		assertEquals(List.of("concept", "layer", "class", "tcav_score", "score_std", "random_score", "random_std", "magnitude", "cav_accuracy",
-			"p_value", "significant", "runs", "examples"), csv.get(0));
+			"p_value", "significant", "runs", "examples", "random_set"), csv.get(0));
 		assertEquals(1 + 4, csv.size(), "2 concepts x 2 layers");
 		for (List<String> row : csv.subList(1, csv.size())) {
 			assertEquals("region B", row.get(2));
@@ -141,6 +141,19 @@ class TcavMacrosTest {
 			if (row.get(0).equals("bright R_1")) assertEquals(1.0, Double.parseDouble(row.get(3)), 0, row.toString());
 			assertEquals("16", row.get(5));
 		}
+	}
+
+	/** A bank made with another model is scored with a warning naming both models (layers of the same shapes cannot tell them apart). */
+	@Test
+	void aBankOfAnotherModelIsScoredWithAWarning() throws Exception {
+		Path other = work.resolve("other-bank").resolve("cavs.json");
+		new CavBank("another model", CavBank.load(out.resolve("cavs.json")).vectors()).save(other);
+		Map<String, Macro> run = Map.of("other", new Macro("setBatchMode(true);\nrun('TCAV...', 'model=[" + model() + "] folder=[" + images
+			+ "] cavs=[" + other + "] target=[region B] save_dir=[" + other.getParent() + "]');\n", ""));
+		String log = MacroRunner.run(run, work).get("other");
+		assertFalse(log.contains("Error"), log);
+		assertTrue(log.contains("ConceptScope warning: the CAVs in cavs.json were made with the model 'another model' and are scored with '"), log);
+		assertTrue(Files.exists(other.resolveSibling("tcav-scores.csv")), "the scores are still written");
 	}
 
 	@Test

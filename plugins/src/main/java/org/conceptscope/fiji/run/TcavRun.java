@@ -48,7 +48,7 @@ public final class TcavRun {
 		SCORES_PLOT = "tcav-scores.png";
 
 	public static final List<String> HEADER = List.of("concept", "layer", "class", "tcav_score", "score_std", "random_score", "random_std",
-		"magnitude", "cav_accuracy", "p_value", "significant", "runs", "examples");
+		"magnitude", "cav_accuracy", "p_value", "significant", "runs", "examples", "random_set");
 	public static final List<String> SCORES_HEADER = List.of("concept", "layer", "class", "tcav_score", "magnitude", "images");
 
 	/** What the command gives back: the test (null when a bank was scored) or the scores, the table, the plot, the files written. */
@@ -85,8 +85,16 @@ public final class TcavRun {
 			// saved CAVs bring their own layers (a token or vector layer too); only new CAVs need layers, by default the last spatial one
 			List<String> layers = bank != null ? List.of() : s.layers.isBlank() ? List.of(org.conceptscope.attribution.GradCam.lastSpatialLayer(classifier))
 				: Stream.of(s.layers.split(",")).map(String::trim).filter(l -> !l.isEmpty()).toList();
-			if (bank != null) Tcav.checkVectors(classifier, bank.vectors());
-			else Tcav.checkLayers(classifier, layers);
+			if (bank != null) {
+				Tcav.checkVectors(classifier, bank.vectors());
+				if (!classifier.name().equals(bank.model())) {
+					ij.IJ.log("ConceptScope warning: the CAVs in " + s.cavs.getFileName() + " were made with the model '" + bank.model() + "' and are scored"
+						+ " with '" + classifier.name() + "': their scores mean something only on the model they were made with.");
+				}
+			} else {
+				Tcav.checkLayers(classifier, layers);
+				if (s.concepts == null) conceptRois(image); // the ROIs before the folders are read
+			}
 			ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder, progress);
 			FloatTensor batch = Models.input(samples(given, classifier), classifier);
 			int target = ConceptDiscoveryRun.majorityTarget(s.target, classifier, batch);
@@ -112,7 +120,8 @@ public final class TcavRun {
 				for (Tcav.Row row : test.rows()) {
 					rows.add(List.of(row.concept(), row.layer(), className, Numbers.number(row.meanScore()), Numbers.number(row.stdScore()), Numbers.number(row.meanNull()),
 						Numbers.number(row.stdNull()), Numbers.number(row.meanMagnitude()), Numbers.number(row.meanAccuracy()), Numbers.number(row.pValue()),
-						Boolean.toString(row.significant()), Integer.toString(test.runs()), Integer.toString(examples.get(row.concept()))));
+						Boolean.toString(row.significant()), Integer.toString(test.runs()), Integer.toString(examples.get(row.concept())),
+						Integer.toString(row.randomSetSize())));
 				}
 				List<String> labels = test.rows().stream().map(row -> row.concept() + " @ " + row.layer() + (row.significant() ? " *" : "")).toList();
 				ImagePlus plot = plot("TCAV " + className, labels, test.rows().stream().mapToDouble(Tcav.Row::meanScore).toArray(),
@@ -159,6 +168,26 @@ public final class TcavRun {
 	 * @param height their height
 	 */
 	static List<Tcav.Concept> roiConcepts(ImagePlus image, Classifier classifier, int width, int height) {
+		List<Roi> rois = conceptRois(image);
+		int w = width, h = height; // the class inputs' size: one layer shape for the concept's activations and theirs
+		Map<String, List<ImagePlus>> crops = new LinkedHashMap<>();
+		for (Roi roi : rois) crops.computeIfAbsent(roi.getName().trim(), k -> new ArrayList<>()).add(crop(image, roi, w, h));
+		Models.warnDomain(Models.paletteAsRgb(image, classifier), classifier); // the image once, not each concept's crops of it
+		List<Tcav.Concept> out = new ArrayList<>();
+		for (Map.Entry<String, List<ImagePlus>> e : crops.entrySet()) {
+			if (e.getValue().size() < 2) {
+				throw new IllegalArgumentException("The concept '" + e.getKey() + "' has " + e.getValue().size() + " ROI; draw at least 2 ROIs per concept.");
+			}
+			out.add(new Tcav.Concept(e.getKey(), Models.input(new ImageSet(e.getValue()), classifier, null)));
+		}
+		return out;
+	}
+
+	/**
+	 * The current image's ROIs that name concepts, checked (an image, at least one ROI, each on the
+	 * image's planes and named) before any folder is read.
+	 */
+	static List<Roi> conceptRois(ImagePlus image) {
 		AttributionRun.checkImage(image);
 		List<Roi> rois = new ArrayList<>();
 		Overlay overlay = image.getOverlay();
@@ -174,26 +203,14 @@ public final class TcavRun {
 		}
 		// ROIs of another stack (beyond this image's planes) would be cut from the shown plane
 		RegionTargets.checkPlanes(rois, "the ROIs", "'" + image.getTitle() + "'", image.getNSlices(), image.getNFrames(), image.getStackSize());
-		int w = width, h = height; // the class inputs' size: one layer shape for the concept's activations and theirs
-		Map<String, List<ImagePlus>> crops = new LinkedHashMap<>();
 		for (int i = 0; i < rois.size(); i++) {
-			Roi roi = rois.get(i);
-			String name = roi.getName();
+			String name = rois.get(i).getName();
 			if (name == null || name.isBlank()) {
 				throw new IllegalArgumentException("ROI " + (i + 1) + " on '" + image.getTitle() + "' has no name: name each ROI after its concept"
 					+ " (ROIs with the same name are examples of one concept).");
 			}
-			crops.computeIfAbsent(name.trim(), k -> new ArrayList<>()).add(crop(image, roi, w, h));
 		}
-		Models.warnDomain(Models.paletteAsRgb(image, classifier), classifier); // the image once, not each concept's crops of it
-		List<Tcav.Concept> out = new ArrayList<>();
-		for (Map.Entry<String, List<ImagePlus>> e : crops.entrySet()) {
-			if (e.getValue().size() < 2) {
-				throw new IllegalArgumentException("The concept '" + e.getKey() + "' has " + e.getValue().size() + " ROI; draw at least 2 ROIs per concept.");
-			}
-			out.add(new Tcav.Concept(e.getKey(), Models.input(new ImageSet(e.getValue()), classifier, null)));
-		}
-		return out;
+		return rois;
 	}
 
 	/** The ROI's bounding box on its slice (all channels), resized to w x h. */

@@ -214,6 +214,14 @@ class EarlyChecksAndStopsTest {
 		s.target = "DAB-positve";
 		IllegalArgumentException target = assertThrows(IllegalArgumentException.class, () -> TcavRun.run(null, s, recording(reports)));
 		assertTrue(target.getMessage().contains("DAB-positve"), target.getMessage());
+		// no concept folder: the ROIs of the current image are the concepts, and there is no image (then one without ROIs)
+		s.target = "predicted";
+		s.concepts = null;
+		IllegalArgumentException noImage = assertThrows(IllegalArgumentException.class, () -> TcavRun.run(null, s, recording(reports)));
+		assertTrue(noImage.getMessage().startsWith("No image is open"), noImage.getMessage());
+		ij.ImagePlus plain = ij.IJ.createImage("plain", "8-bit noise", 64, 64, 1);
+		IllegalArgumentException noRois = assertThrows(IllegalArgumentException.class, () -> TcavRun.run(plain, s, recording(reports)));
+		assertTrue(noRois.getMessage().startsWith("No concepts: set concepts=["), noRois.getMessage());
 		assertEquals(List.of(), reports, "no image read");
 	}
 
