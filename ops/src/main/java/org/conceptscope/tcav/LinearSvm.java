@@ -76,15 +76,7 @@ final class LinearSvm {
 				int r = order[s];
 				double margin = labels[r] * (b + scale * f[r]);
 				if (!(margin >= 1)) loss += 1 - margin; // the hinge max(0, 1 - margin), NaN kept
-				if (margin < 1) {
-					double step = eta[s] * labels[r] / scale;
-					c[r] += step;
-					// f[i] += step * (x_i . x_r), from row r of the products (they are symmetric)
-					int row = r * n;
-					for (int i = 0; i < n; i++) f[i] += step * dots[row + i];
-					b += eta[s] * labels[r];
-				}
-				// the penalty's shrink after the step, as scikit-learn orders them
+				// scikit-learn's order: the margin with the weights as they are, the penalty's shrink, then the hinge's step
 				scale *= shrink[s];
 				if (scale < 1e-9) { // fold the scale back in before it underflows
 					for (int i = 0; i < n; i++) {
@@ -92,6 +84,14 @@ final class LinearSvm {
 						f[i] *= scale;
 					}
 					scale = 1;
+				}
+				if (margin <= 1) { // scikit-learn's hinge steps at a margin of exactly 1 too
+					double step = eta[s] * labels[r] / scale;
+					c[r] += step;
+					// f[i] += step * (x_i . x_r), from row r of the products (they are symmetric)
+					int row = r * n;
+					for (int i = 0; i < n; i++) f[i] += step * dots[row + i];
+					b += eta[s] * labels[r];
 				}
 			}
 			t += n;

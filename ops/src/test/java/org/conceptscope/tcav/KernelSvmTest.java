@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The SVM fits in kernel form (LinearSvm on the rows' dot products, Gram shared by a layer's fits)
- * against the same SGD in the primal form ({@link PrimalSgd}, the code as it was before: one
+ * against the same SGD in the primal form ({@link PrimalSgd}, scikit-learn's loop written out: one
  * weight per feature): the same weights and intercept to ~1e-9 relative and the same held-out
  * accuracies, on random data (separable and not, few and many features) and on a bundled model's
  * real activations, and through Tcav's stratified split of pool and concept rows, with the
@@ -31,6 +31,23 @@ import org.junit.jupiter.api.Test;
 class KernelSvmTest {
 
 	static final double TOL = 1e-9;
+
+	/**
+	 * One row x = 1 of label +1, scikit-learn's steps by hand: the first step (margin 0) shrinks w = 0 and
+	 * adds eta_1, so w = b = eta_1 = sqrt(10); from then on the margin 2 sqrt(10) > 1 only shrinks w by
+	 * 1 - alpha eta_t; the loss stops improving after epoch 2, so the fit ends after 7 epochs (steps).
+	 * Shrinking after the step instead gives w = eta_1 (1 - alpha eta_1) ... , 3 % less.
+	 */
+	@Test
+	void stepsInScikitLearnsOrderShrinkThenAdd() {
+		LinearSvm.Model m = LinearSvm.fit(new double[] { 1 }, new int[] { 1 }, 5);
+		double alpha = LinearSvm.ALPHA, t0 = 1 / (Math.sqrt(1 / Math.sqrt(alpha)) * alpha), eta1 = 1 / (alpha * t0);
+		double w = eta1;
+		for (int t = 2; t <= 7; t++) w *= 1 - alpha / (alpha * (t0 + t - 1));
+		assertEquals(Math.sqrt(10), eta1, 1e-12);
+		assertEquals(eta1, m.intercept(), 1e-12);
+		assertEquals(w, m.coefficients()[0], 1e-12);
+	}
 
 	/** [n, d] rows: class +1 around +shift, class -1 around -shift in the first feature, Gaussian noise elsewhere. */
 	static float[] blobs(int n, int d, double shift, int[] labels, long seed) {

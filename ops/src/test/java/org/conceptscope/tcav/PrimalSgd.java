@@ -3,9 +3,11 @@ package org.conceptscope.tcav;
 import java.util.SplittableRandom;
 
 /**
- * The test's reference: LinearSvm's SGD as it was written before the kernel form, in the primal
- * (one weight per feature, each margin O(d)). Kept as it was so the kernel form is checked against
- * an independent computation of the same algorithm.
+ * The test's reference: scikit-learn's plain SGD loop (_sgd_fast's _plain_sgd with the hinge loss
+ * and the L2 penalty) written out in the primal, one weight per feature, with no scale trick: per
+ * sample the margin with the current weights, then the penalty's shrink of the weights, then the
+ * hinge's step when the margin is at most 1. The kernel form is checked against this independent
+ * transcription.
  * <p>
  * A linear SVM trained by stochastic gradient descent on the hinge loss with an L2 penalty, as
  * scikit-learn's SGDClassifier does it by default (which Kim et al.'s TCAV code, Xplique and Captum
@@ -38,7 +40,7 @@ final class PrimalSgd {
 	static Model fit(float[] x, int d, int[] rows, int[] labels, long seed) {
 		int n = rows.length;
 		double[] w = new double[d];
-		double b = 0, scale = 1; // w is stored as scale * w, so the penalty's shrink costs O(1)
+		double b = 0;
 		double typw = Math.sqrt(1 / Math.sqrt(ALPHA));
 		double t0 = 1 / (typw * ALPHA);
 		SplittableRandom rnd = new SplittableRandom(seed);
@@ -59,19 +61,14 @@ final class PrimalSgd {
 				double eta = 1 / (ALPHA * (t0 + t - 1));
 				int o = r * d;
 				double p = b;
-				for (int j = 0; j < d; j++) p += scale * w[j] * x[o + j];
+				for (int j = 0; j < d; j++) p += w[j] * x[o + j];
 				double margin = y[r] * p;
 				loss += Math.max(0, 1 - margin);
-				if (margin < 1) {
-					double step = eta * y[r] / scale;
-					for (int j = 0; j < d; j++) w[j] += step * x[o + j];
+				double shrink = Math.max(0, 1 - eta * ALPHA);
+				for (int j = 0; j < d; j++) w[j] *= shrink;
+				if (margin <= 1) {
+					for (int j = 0; j < d; j++) w[j] += eta * y[r] * x[o + j];
 					b += eta * y[r];
-				}
-				// the penalty's shrink after the step, as scikit-learn orders them
-				scale *= Math.max(0, 1 - eta * ALPHA);
-				if (scale < 1e-9) { // fold the scale back in before it underflows
-					for (int j = 0; j < d; j++) w[j] *= scale;
-					scale = 1;
 				}
 				t++;
 			}
@@ -83,7 +80,6 @@ final class PrimalSgd {
 			}
 			best = Math.min(best, loss);
 		}
-		for (int j = 0; j < d; j++) w[j] *= scale;
 		return new Model(w, b);
 	}
 }
