@@ -108,6 +108,8 @@ public final class Tcav {
 		if (inputs.rank() != 4 || inputs.dim(0) < 1) throw new IllegalArgumentException("TCAV needs at least one image of the class to test.");
 		checkLayers(classifier, layers);
 		checkSizes(classifier, layers, concepts, randomPool, inputs);
+		Runtime rt = Runtime.getRuntime();
+		checkMemory(classifier, layers, concepts, randomPool, inputs, rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()));
 		int pool = (int) randomPool.dim(0);
 		if (pool / 2 < 2) {
 			throw new IllegalArgumentException("The random counterexamples hold " + pool + " images; TCAV draws two disjoint random sets per run,"
@@ -235,6 +237,41 @@ public final class Tcav {
 			}
 		}
 		return new Result(target, classifier.classNames().get(target), n, runs, alpha, hypotheses, seed, rows);
+	}
+
+	/**
+	 * Bytes one layer's test holds at once, the largest over the layers: the activations of the pool, the
+	 * concepts and the class images' gradients (floats, and by feature in doubles), the products of the
+	 * pool's rows with each other and with each concept's, gathered per view, and the gradients'
+	 * products with every view's rows. A layer whose size follows the images' is counted from them.
+	 */
+	static long bytesNeeded(Classifier classifier, List<String> layers, List<Concept> concepts, FloatTensor randomPool, FloatTensor inputs) {
+		long p = randomPool.dim(0), n = inputs.dim(0), examples = 0, pairs = 2 * p * p, inputPairs = 2 * n * p;
+		for (Concept c : concepts) {
+			long m = c.examples().dim(0);
+			examples += m;
+			pairs += m * (p + m) + (p + m) * (p + m);
+			inputPairs += n * (p + 2 * m);
+		}
+		long largest = 0;
+		for (String l : layers) {
+			long[] shape = layer(classifier, l).shape();
+			long d = 1;
+			for (int i = 1; i < shape.length; i++) d *= shape[i] > 0 ? shape[i] : i < 3 && shape.length == 4 ? inputs.dim(i) : 1;
+			largest = Math.max(largest, 12 * d * (p + examples + n));
+		}
+		return largest + 8 * (pairs + inputPairs);
+	}
+
+	/** Refuses, in one sentence, a test that needs more memory than {@code available} bytes, before any image goes through the model. */
+	static void checkMemory(Classifier classifier, List<String> layers, List<Concept> concepts, FloatTensor randomPool, FloatTensor inputs,
+		long available) {
+		long need = bytesNeeded(classifier, layers, concepts, randomPool, inputs);
+		if (need <= available) return;
+		throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "TCAV with %d random images, %d class images and %d concept(s)"
+			+ " needs about %.1f GB and Java has %.1f GB left: give fewer random images (twice the largest concept's examples are enough;"
+			+ " a large image gives many tiles), fewer class images or concepts, or give Java more memory (-Xmx).", randomPool.dim(0),
+			inputs.dim(0), concepts.size(), need / 1e9, available / 1e9));
 	}
 
 	/** The size of a concept's random sets: as large as its examples, at most half the pool. */

@@ -158,6 +158,25 @@ class TcavTest {
 		assertTrue(e.getMessage().contains("TCAV cancelled"), e.getMessage());
 	}
 
+	/**
+	 * The memory a layer's test holds is counted from the layer's shape and the image counts, and a test
+	 * that needs more than there is is refused before any image goes through the model.
+	 */
+	@Test
+	void aTestTooLargeForTheHeapIsRefusedFirst() {
+		Tcav.Concept c = new Tcav.Concept("c", images(10, 1, 0, 2));
+		FloatTensor pool = images(40, 1, 0, 4), inputs = images(6, 1, 0.5f, 5);
+		long d = 1;
+		for (int i = 1; i < 4; i++) d *= model.layers().stream().filter(l -> l.name().equals("conv2/relu")).findFirst().orElseThrow().shape()[i];
+		long p = 40, m = 10, n = 6;
+		long expected = 12 * d * (p + m + n) + 8 * (2 * p * p + m * (p + m) + (p + m) * (p + m) + 2 * n * p + n * (p + 2 * m));
+		assertEquals(expected, Tcav.bytesNeeded(model, List.of("conv2/relu"), List.of(c), pool, inputs));
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+			() -> Tcav.checkMemory(model, List.of("conv2/relu"), List.of(c), pool, inputs, expected - 1));
+		assertTrue(e.getMessage().startsWith("TCAV with 40 random images, 6 class images and 1 concept(s) needs about"), e.getMessage());
+		Tcav.checkMemory(model, List.of("conv2/relu"), List.of(c), pool, inputs, expected);
+	}
+
 	/** CAVs saved as a bank and loaded again score a new stack like the test did. */
 	@Test
 	void savedCavsScoreNewStacks() throws Exception {
