@@ -66,12 +66,11 @@ public final class ExampleSearch {
 		// the prototypes' groups: all examples (null), or each class's
 		int[][] members = prototypes == null ? null : labels == null ? new int[][] { null } : Prototypes.classMembers(labels, classes);
 		long rowItems = 0;
-		if (prototypes != null) {
-			int[] sizes = java.util.Arrays.stream(members).mapToInt(g -> g == null ? m : g.length).toArray();
-			Runtime rt = Runtime.getRuntime();
-			Prototypes.checkMemory(sizes, rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()));
-			for (int size : sizes) rowItems += LatentSpace.pairedRows(size);
-		}
+		int[] sizes = prototypes == null ? new int[0] : java.util.Arrays.stream(members).mapToInt(g -> g == null ? m : g.length).toArray();
+		for (int size : sizes) rowItems += LatentSpace.pairedRows(size);
+		Runtime rt = Runtime.getRuntime();
+		checkMemory(space.valuesPerImage(training), m, nearest == null ? 0 : cases.dim(0), sizes, labels != null,
+			rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()));
 		// one count over the phases, so the bar does not start again at each
 		long caseCount = nearest == null ? 0 : cases.dim(0), groups = members == null ? 0 : members.length;
 		long total = m + caseCount + rowItems + groups, rowsFrom = m + caseCount, rows = rowItems;
@@ -146,6 +145,32 @@ public final class ExampleSearch {
 	}
 
 	static final String DISTANCES = "distances between training examples", PROTOTYPES = "prototypes";
+
+	/**
+	 * Bytes the search holds at once for m training images of d values each in the layer: their
+	 * projection (parts and their concatenation, floats), laid out by feature in doubles for the cases'
+	 * distances or the prototypes of all of them, each class's copy and layout for per-class prototypes,
+	 * the cases' projection and their distances to every training image, and the prototypes'.
+	 *
+	 * @param sizes the prototypes' groups (none without prototypes)
+	 */
+	static long bytesNeeded(long d, long m, long cases, int[] sizes, boolean labels) {
+		boolean prototypes = sizes.length > 0, allColumns = cases > 0 || prototypes && !labels;
+		long bytes = 8 * m * d + (allColumns ? 8 * m * d : 0) + (prototypes && labels ? 12 * m * d : 0);
+		if (cases > 0) bytes += 8 * cases * d + 8 * cases * m;
+		return bytes + (prototypes ? Prototypes.bytesNeeded(sizes) : 0);
+	}
+
+	/** Refuses, in one sentence, a search that needs more than {@code available} bytes, before any image goes through the model. */
+	static void checkMemory(long d, long m, long cases, int[] sizes, boolean labels, long available) {
+		long need = bytesNeeded(d, m, cases, sizes, labels);
+		if (sizes.length > 0) Prototypes.checkMemory(sizes, need, available);
+		else if (need > available) {
+			throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "The nearest examples among %d training images of %d values"
+				+ " each in this layer need about %.1f GB, and Java has %.1f GB left: use fewer training images, a layer of fewer values"
+				+ " (layer=), or give Java more memory (-Xmx).", m, d, need / 1e9, available / 1e9));
+		}
+	}
 
 	private static void goOn(Progress progress, long done, long total, String message) {
 		if (!progress.report(done, total, message)) throw new CancellationException("Nearest examples cancelled.");

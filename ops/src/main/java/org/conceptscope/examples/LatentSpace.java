@@ -27,6 +27,11 @@ public final class LatentSpace {
 		return layer;
 	}
 
+	/** Values per image in this space, for these images. */
+	public long valuesPerImage(FloatTensor images) {
+		return classifier.activationValues(layer, images);
+	}
+
 	/** [N, d]: the flattened activations of each image. */
 	public FloatTensor project(FloatTensor images) {
 		FloatTensor a = classifier.activations(images, layer);

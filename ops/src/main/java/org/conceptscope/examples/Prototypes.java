@@ -91,26 +91,33 @@ public final class Prototypes {
 	/**
 	 * Bytes the prototypes of groups of these sizes hold at once: every group's squared distances (n x n
 	 * doubles each) and, while a group's prototypes are chosen, its kernel and the copy of its distances
-	 * the median heuristic sorts (the largest group's).
+	 * the median heuristic sorts, for the groups chosen at the same time (the largest {@link #AT_ONCE}).
 	 */
 	static long bytesNeeded(int[] sizes) {
-		long all = 0, largest = 0;
-		for (int s : sizes) {
-			all += (long) s * s;
-			largest = Math.max(largest, (long) s * s);
-		}
-		return 8 * (all + largest + largest / 2);
+		long all = 0;
+		for (int s : sizes) all += (long) s * s;
+		long[] squares = Arrays.stream(sizes).mapToLong(s -> (long) s * s).sorted().toArray();
+		long chosen = 0;
+		for (int i = squares.length - 1; i >= Math.max(0, squares.length - AT_ONCE); i--) chosen += squares[i] + squares[i] / 2;
+		return 8 * (all + chosen);
 	}
+
+	/** Groups chosen at the same time: one per thread of the common pool, and the caller's. */
+	static final int AT_ONCE = java.util.concurrent.ForkJoinPool.commonPool().getParallelism() + 1;
 
 	/**
 	 * Refuses, in one sentence, groups whose prototypes need more memory than {@code available} bytes,
 	 * before any image goes through the model (they fail out of memory only after the projection).
 	 */
 	static void checkMemory(int[] sizes, long available) {
-		long need = bytesNeeded(sizes);
+		checkMemory(sizes, bytesNeeded(sizes), available);
+	}
+
+	/** As above, {@code need} bytes counting what the prototypes need besides their distances. */
+	static void checkMemory(int[] sizes, long need, long available) {
 		if (need <= available) return;
 		int images = java.util.Arrays.stream(sizes).sum();
-		throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "Prototypes of %d training images%s need about %.1f GB for"
+		throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "Prototypes of %d training images%s need about %.1f GB with"
 			+ " their pairwise distances, and Java has %.1f GB left: choose them per class (one subfolder of images per class, which splits"
 			+ " the distances), from fewer images, or give Java more memory (-Xmx); prototypes=0 finds the nearest examples only.", images,
 			sizes.length > 1 ? " in " + sizes.length + " classes" : "", need / 1e9, available / 1e9));

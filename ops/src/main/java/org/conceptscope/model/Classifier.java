@@ -140,6 +140,21 @@ public interface Classifier extends AutoCloseable {
 	/** g: activations of a layer for an input batch. */
 	FloatTensor activations(FloatTensor images, String layer);
 
+	/**
+	 * Values per image of a layer's activations for these images: from the layer's shape, or, when its
+	 * size follows the images' (a model of any size), from the first image through the model.
+	 */
+	default long activationValues(String layer, FloatTensor images) {
+		long[] shape = layers().stream().filter(l -> l.name().equals(layer)).findFirst()
+			.orElseThrow(() -> new IllegalArgumentException("Unknown layer '" + layer + "'.")).shape();
+		long d = 1;
+		for (int i = 1; i < shape.length; i++) {
+			if (shape[i] < 0) return images.dim(0) == 0 ? 0 : activations(images.range(0, 1), layer).size();
+			d *= shape[i];
+		}
+		return d;
+	}
+
 	/** d(sum classWeights * logits) / d(layer activations) for an input batch. */
 	FloatTensor layerGradient(FloatTensor images, String layer, FloatTensor classWeights);
 

@@ -7,11 +7,13 @@ import java.util.List;
 import net.imglib2.RandomAccessibleInterval;
 import net.imglib2.type.numeric.RealType;
 
+import org.conceptscope.examples.ExampleSearch;
 import org.conceptscope.examples.LatentSpace;
 import org.conceptscope.examples.NearestExamples;
 import org.conceptscope.examples.Prototypes;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
 
 /**
  * Example-based explanations as SciJava Ops {@code explain.examples.*}, declared in Javadoc like
@@ -45,7 +47,8 @@ public final class ExampleOps {
 		if (training == null) throw new IllegalArgumentException("No training examples given.");
 		FloatTensor t = OpImages.read(model, training).tensor();
 		LatentSpace space = new LatentSpace(model, OpImages.layerOrLast(model, layer));
-		return new NearestExamples(orDefault(k, DEFAULT_NEIGHBOURS)).find(space.project(c), space.project(t));
+		// the command's search: its memory is checked before the model runs
+		return new ExampleSearch(space, new NearestExamples(orDefault(k, DEFAULT_NEIGHBOURS)), null).run(t, null, 0, c, Progress.NONE).neighbours();
 	}
 
 	/**
@@ -65,9 +68,12 @@ public final class ExampleOps {
 	public static <T extends RealType<T>> List<Prototypes.Selection> prototypes(Classifier model, RandomAccessibleInterval<T> images,
 		List<Integer> labels, String layer, Integer count, Double gamma) {
 		FloatTensor x = OpImages.read(model, images).tensor();
-		FloatTensor latent = new LatentSpace(model, OpImages.layerOrLast(model, layer)).project(x);
-		Prototypes p = new Prototypes(orDefault(count, DEFAULT_PROTOTYPES), orDefault(gamma, 0.0));
-		if (labels == null) return List.of(p.select(latent));
+		LatentSpace space = new LatentSpace(model, OpImages.layerOrLast(model, layer));
+		ExampleSearch search = new ExampleSearch(space, null, new Prototypes(orDefault(count, DEFAULT_PROTOTYPES), orDefault(gamma, 0.0)));
+		if (labels == null) return search.run(x, null, 0, null, Progress.NONE).prototypes();
+		if (labels.size() != x.dim(0)) {
+			throw new IllegalArgumentException(labels.size() + " labels for " + x.dim(0) + " slices: give one label per slice.");
+		}
 		int[] l = new int[labels.size()];
 		for (int i = 0; i < l.length; i++) {
 			Integer v = labels.get(i);
@@ -76,6 +82,6 @@ public final class ExampleOps {
 			}
 			l[i] = v;
 		}
-		return p.perClass(latent, l, model.numClasses());
+		return search.run(x, l, model.numClasses(), null, Progress.NONE).prototypes();
 	}
 }

@@ -243,7 +243,7 @@ public final class Tcav {
 	 * Bytes one layer's test holds at once, the largest over the layers: the activations of the pool, the
 	 * concepts and the class images' gradients (floats, and by feature in doubles), the products of the
 	 * pool's rows with each other and with each concept's, gathered per view, and the gradients'
-	 * products with every view's rows. A layer whose size follows the images' is counted from them.
+	 * products with every view's rows.
 	 */
 	static long bytesNeeded(Classifier classifier, List<String> layers, List<Concept> concepts, FloatTensor randomPool, FloatTensor inputs) {
 		long p = randomPool.dim(0), n = inputs.dim(0), examples = 0, pairs = 2 * p * p, inputPairs = 2 * n * p;
@@ -254,12 +254,7 @@ public final class Tcav {
 			inputPairs += n * (p + 2 * m);
 		}
 		long largest = 0;
-		for (String l : layers) {
-			long[] shape = layer(classifier, l).shape();
-			long d = 1;
-			for (int i = 1; i < shape.length; i++) d *= shape[i] > 0 ? shape[i] : i < 3 && shape.length == 4 ? inputs.dim(i) : 1;
-			largest = Math.max(largest, 12 * d * (p + examples + n));
-		}
+		for (String l : layers) largest = Math.max(largest, 12 * classifier.activationValues(l, inputs) * (p + examples + n));
 		return largest + 8 * (pairs + inputPairs);
 	}
 

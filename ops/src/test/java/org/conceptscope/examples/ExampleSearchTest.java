@@ -216,6 +216,24 @@ class ExampleSearchTest {
 		java.util.Arrays.fill(ten, 2_000);
 		assertThrows(IllegalArgumentException.class, () -> Prototypes.checkMemory(one, 1_000_000_000L));
 		Prototypes.checkMemory(ten, 1_000_000_000L);
-		assertTrue(Prototypes.bytesNeeded(ten) * 20 < Prototypes.bytesNeeded(one), "classes split the distances");
+		assertTrue(Prototypes.bytesNeeded(ten) * 10 < Prototypes.bytesNeeded(one), "classes split the distances");
+	}
+
+	/**
+	 * The nearest examples alone hold the training images' projection twice (floats, and laid out by feature
+	 * in doubles): more images than that fits are refused before the model runs (the [m, 1, 1, 1] tensor
+	 * would fail there).
+	 */
+	@Test
+	void nearestExamplesBeyondMemoryAreRefusedBeforeTheModelRuns() {
+		long d = space.valuesPerImage(training);
+		assertEquals(model.activations(training.range(0, 1), space.layer()).size(), d, "the layer's values per image");
+		int m = (int) (Runtime.getRuntime().maxMemory() / (16 * d)) + 1;
+		FloatTensor many = new FloatTensor(new long[] { m, 1, 1, 1 }, new float[m]);
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+			() -> new ExampleSearch(space, new NearestExamples(5), null).run(many, null, 0, cases, Progress.NONE));
+		assertTrue(e.getMessage().startsWith("The nearest examples among " + m + " training images of " + d + " values each"), e.getMessage());
+		// what is counted: the projection (8 m d), its layout (8 m d), the cases' projection (8 c d) and distances (8 c m)
+		assertEquals(16L * m * d + 8L * 12 * d + 8L * 12 * m, ExampleSearch.bytesNeeded(d, m, 12, new int[0], false));
 	}
 }

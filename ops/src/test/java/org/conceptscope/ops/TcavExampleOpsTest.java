@@ -134,5 +134,9 @@ class TcavExampleOpsTest {
 		List<Prototypes.Selection> all = (List<Prototypes.Selection>) ops.get("explain.examples.prototypes").call(model, training);
 		assertEquals(1, all.size());
 		assertEquals(ExampleOps.DEFAULT_PROTOTYPES, all.get(0).indices().length, "3 prototypes by default");
+		// a label per slice, or one sentence before the model runs
+		IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+			() -> ops.get("explain.examples.prototypes").call(model, training, labels.subList(0, 10), "conv2/relu", 2));
+		assertEquals("10 labels for 12 slices: give one label per slice.", e.getMessage());
 	}
 }
