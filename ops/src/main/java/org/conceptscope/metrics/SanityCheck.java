@@ -15,8 +15,9 @@ import org.conceptscope.util.Progress;
  * Weight-randomisation sanity check (Adebayo et al. 2018): per image, the Spearman rank
  * correlation between the absolute attribution maps of a model and of its copy with randomised
  * weights ({@link RandomizedWeights}). A method that explains the model gives low values; values
- * near 1 mean the map shows the image (edges, intensity), not what the model learned. Maps with
- * NaN or infinite values are refused.
+ * near 1 mean the map shows the image (edges, intensity), not what the model learned. A constant
+ * map has no ranks: that image scores 0 and stays in the mean, as in {@link MuFidelity}, and the
+ * metadata counts such images ({@code undefined}). Maps with NaN or infinite values are refused.
  */
 public final class SanityCheck implements Metric {
 
@@ -92,13 +93,17 @@ public final class SanityCheck implements Metric {
 		int n = (int) images.dim(0), per = a.maps().stride0();
 		float[] ma = a.maps().data(), mb = b.maps().data();
 		double[] values = new double[n];
+		int undefined = 0;
 		for (int i = 0; i < n; i++) {
 			double[] x = new double[per], y = new double[per];
 			for (int p = 0; p < per; p++) {
 				x[p] = Math.abs(ma[i * per + p]);
 				y[p] = Math.abs(mb[i * per + p]);
 			}
-			values[i] = Spearman.correlation(x, y);
+			double rho = Spearman.correlation(x, y);
+			// a constant map has no ranks: 0, kept in the mean and counted, as MuFidelity does (Xplique's spearman gives 0)
+			if (Double.isNaN(rho)) undefined++;
+			values[i] = Double.isNaN(rho) ? 0 : rho;
 		}
 		Map<String, String> meta = new HashMap<>();
 		meta.put("metric", "randomization_sanity");
@@ -107,6 +112,7 @@ public final class SanityCheck implements Metric {
 		meta.put("original", original.toString());
 		meta.put("randomized", randomized.toString());
 		meta.put("better", "lower");
+		meta.put("undefined", Integer.toString(undefined));
 		return new MetricResult("randomization_spearman", resolved, values, FiniteMean.of(values), new double[n][0], meta);
 	}
 }

@@ -162,6 +162,7 @@ class BatchNormSanityTest {
 			mean += r.values()[i] / 4;
 		}
 		assertEquals(mean, r.mean(), 1e-12);
+		assertEquals("0", r.metadata().get("undefined"));
 	}
 
 	/** A copy that computes NaN (here a negative variance set by hand) is refused in one sentence, not scored. */
