@@ -1,6 +1,7 @@
 package org.conceptscope.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -159,6 +160,50 @@ class MapAndModelMetricsTest {
 			// 64 values uniform in [0, 0.1): about sqrt(64 * 0.01 / 3) = 0.46
 			assertEquals(Math.sqrt(64 * 0.01 / 3), moved.values()[i], 0.05);
 		}
+	}
+
+	/**
+	 * The neighbours' explanation reports its share of the count and stops when asked: a method that reports after each
+	 * of its images, 4 neighbours of 3 images, so image i's neighbour k is count i * 4 + k + 1 of 12; stopped at count 2,
+	 * within the first image's neighbours.
+	 */
+	@Test
+	void averageStabilityReportsAndStopsWithinAnImagesNeighbours() {
+		FloatTensor x = KnownAnswer.images(TARGETS, 7);
+		java.util.List<Long> explained = new java.util.ArrayList<>();
+		org.conceptscope.attribution.AttributionMethod slow = new org.conceptscope.attribution.AttributionMethod() {
+			@Override
+			public String name() {
+				return "slow";
+			}
+
+			@Override
+			public Attribution explain(org.conceptscope.model.Classifier c, FloatTensor images, int[] targets, Progress progress) {
+				int n = (int) images.dim(0);
+				for (int i = 0; i < n; i++) {
+					explained.add((long) i);
+					if (!progress.report(i + 1, n, "slow")) throw new java.util.concurrent.CancellationException("slow cancelled");
+				}
+				return new Attribution(FloatTensor.zeros(n, 32, 32), targets, Map.of("method", "slow"));
+			}
+		};
+		AverageStability stability = new AverageStability(0.1, 4, AverageStability.Distance.L2, 3);
+		Attribution maps = slow.explain(known, x, TARGETS, Progress.NONE);
+		explained.clear();
+		java.util.List<String> reports = new java.util.ArrayList<>();
+		stability.evaluate(known, x, maps, slow, (d, t, m) -> reports.add(d + "/" + t) || true);
+		java.util.List<String> want = new java.util.ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			for (int k = 1; k <= 4; k++) want.add((i * 4 + k) + "/12");
+			want.add((i * 4 + 4) + "/12"); // the image's own report after its distances
+		}
+		assertEquals(want, reports);
+		explained.clear();
+		reports.clear();
+		assertThrows(java.util.concurrent.CancellationException.class,
+			() -> stability.evaluate(known, x, maps, slow, (d, t, m) -> reports.add(d + "/" + t) && d < 2));
+		assertEquals(java.util.List.of("1/12", "2/12"), reports);
+		assertEquals(2, explained.size(), "stopped after the first image's second neighbour");
 	}
 
 	/** Saliency's map for the other class is the other square: SSIM well below 1; a class-blind map scores exactly 1. */
