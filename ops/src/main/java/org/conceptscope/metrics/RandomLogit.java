@@ -26,6 +26,14 @@ public final class RandomLogit {
 		this.seed = seed;
 	}
 
+	/** A model with one output has no other class to explain. */
+	public void check(Classifier classifier) {
+		if (classifier.numClasses() < 2) {
+			throw new IllegalArgumentException("The metric random_logit explains each image again for another class, and the model has"
+				+ " only one output: use mufidelity, stability or sanity with it, or a model with one output per class.");
+		}
+	}
+
 	/** The other class of each image: uniform over the classes but the target. */
 	int[] otherClasses(int[] targets, int classes) {
 		if (classes < 2) throw new IllegalArgumentException("Random logit needs a model with at least 2 classes.");
@@ -40,6 +48,7 @@ public final class RandomLogit {
 
 	public MetricResult evaluate(Classifier classifier, FloatTensor images, Attribution attribution, AttributionMethod method, Progress progress) {
 		MetricInputs.check(images, attribution);
+		check(classifier);
 		method.checkRuns(classifier);
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), plane = h * w;
 		int[] targets = attribution.targets();
