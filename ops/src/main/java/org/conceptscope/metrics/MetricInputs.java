@@ -12,6 +12,11 @@ final class MetricInputs {
 
 	/** Images must be [N, H, W, C] and the attribution one finite [H, W] map per image. */
 	static void check(FloatTensor images, Attribution attribution) {
+		check(images, attribution, "", "pixels cannot be ranked by it");
+	}
+
+	/** As {@link #check(FloatTensor, Attribution)}, the maps named "Attribution map i" + {@code which}, and why NaN is refused. */
+	static void check(FloatTensor images, Attribution attribution, String which, String why) {
 		images(images);
 		FloatTensor maps = attribution.maps();
 		long[] want = { images.dim(0), images.dim(1), images.dim(2) };
@@ -21,8 +26,8 @@ final class MetricInputs {
 		}
 		int bad = maps.firstNonFinite();
 		if (bad >= 0) {
-			throw new IllegalArgumentException("Attribution map " + bad / maps.stride0()
-				+ " contains NaN or infinite values; pixels cannot be ranked by it.");
+			throw new IllegalArgumentException("Attribution map " + bad / maps.stride0() + which
+				+ " contains NaN or infinite values; " + why + ".");
 		}
 	}
 

@@ -54,7 +54,11 @@ public final class RandomLogit {
 		int[] targets = attribution.targets();
 		int[] others = otherClasses(targets, classifier.numClasses());
 		float[] mine = attribution.maps().data();
-		float[] theirs = method.explain(classifier, images, others, progress).maps().data(); // as long as the first: shown, and stoppable
+		Attribution other = method.explain(classifier, images, others, progress); // as long as the first: shown, and stoppable
+		// a NaN map has no SSIM: it would drop out of the mean without a word
+		MetricInputs.check(images, other, " (of the other class drawn for that image)",
+			"its similarity with the target's map is undefined (check the model's outputs for that class)");
+		float[] theirs = other.maps().data();
 		MetricSteps.report(progress, n, n, "random_logit");
 		double[] values = new double[n];
 		for (int i = 0; i < n; i++) {

@@ -228,6 +228,33 @@ class MapAndModelMetricsTest {
 		for (int k = 1; k < 4; k++) assertEquals(1000, counts[k], 4 * Math.sqrt(3000 * (1 / 3.0) * (2 / 3.0)));
 	}
 
+	/** A method whose map of the other class holds NaN is refused (its SSIM would drop out of the mean without a word). */
+	@Test
+	void randomLogitRefusesANaNMapOfTheOtherClass() {
+		FloatTensor x = KnownAnswer.images(TARGETS, 9);
+		org.conceptscope.attribution.AttributionMethod nanForOthers = new org.conceptscope.attribution.AttributionMethod() {
+			@Override
+			public String name() {
+				return "nan_for_others";
+			}
+
+			@Override
+			public Attribution explain(org.conceptscope.model.Classifier c, FloatTensor images, int[] targets, Progress progress) {
+				FloatTensor m = FloatTensor.zeros(images.dim(0), 32, 32);
+				for (int i = 0; i < m.size(); i++) m.data()[i] = i % 7;
+				m.data()[1024 + 5] = Float.NaN; // image 1's map
+				return new Attribution(m, targets, Map.of("method", "nan_for_others"));
+			}
+		};
+		FloatTensor finite = FloatTensor.zeros(3, 32, 32);
+		for (int i = 0; i < finite.size(); i++) finite.data()[i] = i % 5;
+		Attribution mine = new Attribution(finite, TARGETS, Map.of("method", "nan_for_others"));
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+			() -> new RandomLogit(1).evaluate(known, x, mine, nanForOthers, Progress.NONE));
+		assertEquals("Attribution map 1 (of the other class drawn for that image) contains NaN or infinite values; its similarity with the"
+			+ " target's map is undefined (check the model's outputs for that class).", e.getMessage());
+	}
+
 	/** SSIM of two constant images has a closed form: the luminance term alone. */
 	@Test
 	void ssimOfConstantImagesIsTheLuminanceTerm() {
