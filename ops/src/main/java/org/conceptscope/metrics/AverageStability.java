@@ -80,6 +80,7 @@ public final class AverageStability implements Metric {
 		double[] values = new double[n];
 		long[] shape = images.shape();
 		shape[0] = samples;
+		long total = (long) n * samples;
 		for (int i = 0; i < n; i++) {
 			float[] neighbours = new float[samples * per];
 			for (int s = 0; s < samples; s++) {
@@ -87,7 +88,10 @@ public final class AverageStability implements Metric {
 			}
 			int[] t = new int[samples];
 			java.util.Arrays.fill(t, targets[i]);
-			float[] nm = method.explain(classifier, new FloatTensor(shape, neighbours), t, Progress.NONE).maps().data();
+			// one image's neighbours can take minutes (RISE, Sobol): their explanation reports its part of the count and can be stopped
+			long base = (long) i * samples;
+			Progress part = (d, tt, m) -> progress.report(base + (tt > 0 ? Math.min(samples, d * samples / tt) : 0), total, "average_stability");
+			float[] nm = method.explain(classifier, new FloatTensor(shape, neighbours), t, part).maps().data();
 			double sum = 0;
 			for (int s = 0; s < samples; s++) {
 				double d = 0;
@@ -98,7 +102,7 @@ public final class AverageStability implements Metric {
 				sum += distance == Distance.L2 ? Math.sqrt(d) : d;
 			}
 			values[i] = sum / samples;
-			MetricSteps.report(progress, (long) (i + 1) * samples, (long) n * samples, "average_stability");
+			MetricSteps.report(progress, (long) (i + 1) * samples, total, "average_stability");
 		}
 		Map<String, String> meta = new HashMap<>();
 		meta.put("metric", "average_stability");

@@ -23,6 +23,12 @@ public final class Deletion implements Metric.OfMaps {
 		return "deletion";
 	}
 
+	/** The curve is of the target class probability: a model with one output is refused. */
+	@Override
+	public void check(Classifier classifier, FloatTensor images) {
+		MetricInputs.probabilities(classifier, name());
+	}
+
 	public static final int DEFAULT_BATCH = 32;
 
 	private final int steps;
@@ -57,6 +63,7 @@ public final class Deletion implements Metric.OfMaps {
 	@Override
 	public MetricResult evaluate(Classifier classifier, FloatTensor images, Attribution attribution, Progress progress) {
 		MetricInputs.check(images, attribution);
+		check(classifier, images);
 		int[] targets = attribution.targets();
 		double[][] curves = PerturbationCurves.probabilities(classifier, images, reference.of(images), attribution.maps(), targets,
 			steps, batchSize, tieSeed, progress, "deletion");

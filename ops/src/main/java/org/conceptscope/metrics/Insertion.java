@@ -23,6 +23,12 @@ public final class Insertion implements Metric.OfMaps {
 		return "insertion";
 	}
 
+	/** The curve is of the target class probability: a model with one output is refused. */
+	@Override
+	public void check(Classifier classifier, FloatTensor images) {
+		MetricInputs.probabilities(classifier, name());
+	}
+
 	private final int steps;
 	private final Reference reference;
 	private final int batchSize;
@@ -55,6 +61,7 @@ public final class Insertion implements Metric.OfMaps {
 	@Override
 	public MetricResult evaluate(Classifier classifier, FloatTensor images, Attribution attribution, Progress progress) {
 		MetricInputs.check(images, attribution);
+		check(classifier, images);
 		int[] targets = attribution.targets();
 		double[][] curves = PerturbationCurves.probabilities(classifier, reference.of(images), images, attribution.maps(), targets,
 			steps, batchSize, tieSeed, progress, "insertion");

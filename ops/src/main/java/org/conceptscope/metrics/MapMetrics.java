@@ -24,6 +24,11 @@ public final class MapMetrics {
 			}
 
 			@Override
+			public void check(Classifier classifier, FloatTensor images) {
+				m.check(classifier);
+			}
+
+			@Override
 			public MetricResult evaluate(Classifier classifier, FloatTensor images, Attribution attribution, Progress progress) {
 				return m.evaluate(classifier, images, attribution, progress);
 			}
@@ -54,7 +59,13 @@ public final class MapMetrics {
 			}
 
 			@Override
+			public void check(Classifier classifier, FloatTensor images) {
+				r.check(classifier);
+			}
+
+			@Override
 			public MetricResult evaluate(Classifier classifier, FloatTensor images, int[] targets, AttributionMethod method, Progress progress) {
+				check(classifier, images);
 				Attribution a = Metric.explainFirstHalf(method, classifier, images, targets, progress);
 				return r.evaluate(classifier, images, a, method, Metric.secondHalf(progress));
 			}

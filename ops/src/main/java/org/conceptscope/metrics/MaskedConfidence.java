@@ -61,8 +61,14 @@ public final class MaskedConfidence {
 		return out;
 	}
 
+	/** With probabilities (the default), a model with one output is refused: its probability is 1 whatever the mask. */
+	public void check(Classifier classifier) {
+		if (score == TargetScore.PROBABILITY) MetricInputs.probabilities(classifier, kind.id);
+	}
+
 	public MetricResult evaluate(Classifier classifier, FloatTensor images, Attribution attribution, Progress progress) {
 		MetricInputs.check(images, attribution);
+		check(classifier);
 		int n = (int) images.dim(0), c = (int) images.dim(3), plane = (int) (images.dim(1) * images.dim(2));
 		int[] targets = attribution.targets();
 		float[] mask = masks(attribution.maps()), x = images.data(), masked = new float[x.length];

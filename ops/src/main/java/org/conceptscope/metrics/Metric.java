@@ -26,6 +26,13 @@ public interface Metric {
 	MetricResult evaluate(Classifier classifier, FloatTensor images, int[] targets, AttributionMethod method, Progress progress);
 
 	/**
+	 * Refuses, in one sentence naming the metric, a model or images this metric cannot score; every
+	 * metric calls it before it explains anything, and a front end may call it earlier still.
+	 * Accepts everything by default.
+	 */
+	default void check(Classifier classifier, FloatTensor images) {}
+
+	/**
 	 * The method's maps of the images, reported as the first half of the work (the metric's own
 	 * passes are the second half: {@link #secondHalf}).
 	 */
@@ -47,6 +54,7 @@ public interface Metric {
 
 		@Override
 		default MetricResult evaluate(Classifier classifier, FloatTensor images, int[] targets, AttributionMethod method, Progress progress) {
+			check(classifier, images);
 			Attribution a = explainFirstHalf(method, classifier, images, targets, progress);
 			return evaluate(classifier, images, a, secondHalf(progress));
 		}

@@ -12,9 +12,12 @@ final class MetricInputs {
 
 	/** Images must be [N, H, W, C] and the attribution one finite [H, W] map per image. */
 	static void check(FloatTensor images, Attribution attribution) {
-		if (images.rank() != 4) {
-			throw new IllegalArgumentException("Metrics need a batch of images [N, H, W, C], got " + images + ".");
-		}
+		check(images, attribution, "", "pixels cannot be ranked by it");
+	}
+
+	/** As {@link #check(FloatTensor, Attribution)}, the maps named "Attribution map i" + {@code which}, and why NaN is refused. */
+	static void check(FloatTensor images, Attribution attribution, String which, String why) {
+		images(images);
 		FloatTensor maps = attribution.maps();
 		long[] want = { images.dim(0), images.dim(1), images.dim(2) };
 		if (!Arrays.equals(want, maps.shape())) {
@@ -23,8 +26,26 @@ final class MetricInputs {
 		}
 		int bad = maps.firstNonFinite();
 		if (bad >= 0) {
-			throw new IllegalArgumentException("Attribution map " + bad / maps.stride0()
-				+ " contains NaN or infinite values; pixels cannot be ranked by it.");
+			throw new IllegalArgumentException("Attribution map " + bad / maps.stride0() + which
+				+ " contains NaN or infinite values; " + why + ".");
+		}
+	}
+
+	static void images(FloatTensor images) {
+		if (images.rank() != 4) {
+			throw new IllegalArgumentException("Metrics need a batch of images [N, H, W, C], got " + images + ".");
+		}
+	}
+
+	/**
+	 * Metrics of the target class probability need two classes or more: the probability of a model
+	 * with one output (a sigmoid unit) is the softmax of one value, 1 whatever the image.
+	 */
+	static void probabilities(org.conceptscope.model.Classifier classifier, String metric) {
+		if (classifier.numClasses() < 2) {
+			throw new IllegalArgumentException("The metric " + metric + " scores the target class probability, which is 1 for every image"
+				+ " of a model with one output (the softmax of one value): use mufidelity, stability or sanity with it, or a model with"
+				+ " one output per class.");
 		}
 	}
 }

@@ -52,6 +52,17 @@ public final class MuFidelity implements Metric.OfMaps {
 		this.score = Objects.requireNonNull(score, "No score given: TargetScore.LOGIT or TargetScore.PROBABILITY.");
 	}
 
+	/** Every cell of the grid must hold pixels. */
+	@Override
+	public void check(Classifier classifier, FloatTensor images) {
+		MetricInputs.images(images);
+		long h = images.dim(1), w = images.dim(2);
+		if (gridSize > Math.min(h, w)) {
+			throw new IllegalArgumentException("MuFidelity's " + gridSize + "x" + gridSize + " grid has cells without pixels on " + w + "x" + h
+				+ " images: use a grid of at most " + Math.min(h, w) + " cells a side, or another metric for images this small.");
+		}
+	}
+
 	/**
 	 * Correlation per image for the attribution's targets, and their mean.
 	 *
@@ -60,11 +71,8 @@ public final class MuFidelity implements Metric.OfMaps {
 	@Override
 	public MetricResult evaluate(Classifier classifier, FloatTensor images, Attribution attribution, Progress progress) {
 		MetricInputs.check(images, attribution);
+		check(classifier, images);
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
-		if (gridSize > Math.min(h, w)) {
-			throw new IllegalArgumentException("A " + gridSize + "x" + gridSize + " grid has cells without pixels on " + w + "x" + h
-				+ " images; choose a grid size of at most " + Math.min(h, w) + ".");
-		}
 		int cells = gridSize * gridSize;
 		int removed = (int) Math.min(cells - 1, Math.max(1, Math.round(subsetFraction * cells)));
 		boolean[][] masks = GridSubsets.masks(gridSize, h, w, removed, samples, seed);

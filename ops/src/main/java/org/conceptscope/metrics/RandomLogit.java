@@ -26,6 +26,14 @@ public final class RandomLogit {
 		this.seed = seed;
 	}
 
+	/** A model with one output has no other class to explain. */
+	public void check(Classifier classifier) {
+		if (classifier.numClasses() < 2) {
+			throw new IllegalArgumentException("The metric random_logit explains each image again for another class, and the model has"
+				+ " only one output: use mufidelity, stability or sanity with it, or a model with one output per class.");
+		}
+	}
+
 	/** The other class of each image: uniform over the classes but the target. */
 	int[] otherClasses(int[] targets, int classes) {
 		if (classes < 2) throw new IllegalArgumentException("Random logit needs a model with at least 2 classes.");
@@ -40,12 +48,17 @@ public final class RandomLogit {
 
 	public MetricResult evaluate(Classifier classifier, FloatTensor images, Attribution attribution, AttributionMethod method, Progress progress) {
 		MetricInputs.check(images, attribution);
+		check(classifier);
 		method.checkRuns(classifier);
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), plane = h * w;
 		int[] targets = attribution.targets();
 		int[] others = otherClasses(targets, classifier.numClasses());
 		float[] mine = attribution.maps().data();
-		float[] theirs = method.explain(classifier, images, others, progress).maps().data(); // as long as the first: shown, and stoppable
+		Attribution other = method.explain(classifier, images, others, progress); // as long as the first: shown, and stoppable
+		// a NaN map has no SSIM: it would drop out of the mean without a word
+		MetricInputs.check(images, other, " (of the other class drawn for that image)",
+			"its similarity with the target's map is undefined (check the model's outputs for that class)");
+		float[] theirs = other.maps().data();
 		MetricSteps.report(progress, n, n, "random_logit");
 		double[] values = new double[n];
 		for (int i = 0; i < n; i++) {

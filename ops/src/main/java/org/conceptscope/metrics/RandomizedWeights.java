@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -20,12 +21,16 @@ public final class RandomizedWeights {
 	/**
 	 * A new model (loaded again from the model's folder; the given model is not changed) whose
 	 * named variables are replaced by Gaussian values N(0, rms^2), rms being the root mean square
-	 * of the variable's trained values, so each layer keeps its scale. Each variable's values
-	 * come from the seed and its name, so a variable gets the same values in every subset:
-	 * {@code model.variables().subList(0, k)} is cascading randomisation of the top k variables.
+	 * of the variable's trained values, so each layer keeps its scale. Variances
+	 * ({@link TensorFlowClassifier#varianceVariables()}: BatchNorm's moving variance, a Normalization
+	 * layer's variance) get the absolute values, half-normal of the same rms: a negative variance has
+	 * no square root, and the copy would compute NaN (Xplique draws uniform [0, 1), non-negative too).
+	 * Each variable's values come from the seed and its name, so a variable gets the same values in
+	 * every subset: {@code model.variables().subList(0, k)} randomises the top k variables.
 	 * The caller closes the copy.
 	 */
 	public static TensorFlowClassifier copy(TensorFlowClassifier model, Collection<String> variables, long seed) {
+		Set<String> variances = model.varianceVariables();
 		Map<String, FloatTensor> values = new LinkedHashMap<>();
 		for (String name : variables) {
 			FloatTensor trained = model.variable(name);
@@ -33,9 +38,13 @@ public final class RandomizedWeights {
 			double sq = 0;
 			for (float v : t) sq += (double) v * v;
 			double rms = t.length == 0 ? 0 : Math.sqrt(sq / t.length);
+			boolean variance = variances.contains(name);
 			Random rnd = new Random(seed * 1_000_003L + name.hashCode());
 			float[] r = new float[t.length];
-			for (int i = 0; i < r.length; i++) r[i] = (float) (rms * rnd.nextGaussian());
+			for (int i = 0; i < r.length; i++) {
+				double g = rnd.nextGaussian();
+				r[i] = (float) (rms * (variance ? Math.abs(g) : g));
+			}
 			values.put(name, new FloatTensor(trained.shape(), r));
 		}
 		return model.withVariables(values);

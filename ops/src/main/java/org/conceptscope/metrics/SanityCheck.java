@@ -15,7 +15,9 @@ import org.conceptscope.util.Progress;
  * Weight-randomisation sanity check (Adebayo et al. 2018): per image, the Spearman rank
  * correlation between the absolute attribution maps of a model and of its copy with randomised
  * weights ({@link RandomizedWeights}). A method that explains the model gives low values; values
- * near 1 mean the map shows the image (edges, intensity), not what the model learned.
+ * near 1 mean the map shows the image (edges, intensity), not what the model learned. A constant
+ * map has no ranks: that image scores 0 and stays in the mean, as in {@link MuFidelity}, and the
+ * metadata counts such images ({@code undefined}). Maps with NaN or infinite values are refused.
  */
 public final class SanityCheck implements Metric {
 
@@ -60,6 +62,15 @@ public final class SanityCheck implements Metric {
 		}
 	}
 
+	/** Refuses maps with NaN or infinite values, which cannot be ranked. */
+	private void finite(Attribution a, String model, String todo) {
+		int bad = a.maps().firstNonFinite();
+		if (bad >= 0) {
+			throw new IllegalArgumentException("The " + method.name() + " map of image " + bad / a.maps().stride0() + " on " + model
+				+ " contains NaN or infinite values, so the sanity check cannot rank its pixels: " + todo + ".");
+		}
+	}
+
 	/**
 	 * Both models explain the same target per image: the original's (PREDICTED resolves on the
 	 * original model, whose prediction is the one being explained).
@@ -75,17 +86,24 @@ public final class SanityCheck implements Metric {
 		int[] resolved = AttributionMethod.resolveTargets(original, images, targets);
 		// each model's explanation is one half of the work
 		Attribution a = method.explain(original, images, resolved, (d, t, m) -> progress.report(d, 2 * t, m));
+		finite(a, "the model", "check that the model's logits on these images are finite");
 		Attribution b = method.explain(randomized, images, resolved, (d, t, m) -> progress.report(t + d, 2 * t, m));
+		// random weights can make a model overflow: NaN would get ranks of its own and a finite, meaningless correlation
+		finite(b, "its randomised copy", "try another seed");
 		int n = (int) images.dim(0), per = a.maps().stride0();
 		float[] ma = a.maps().data(), mb = b.maps().data();
 		double[] values = new double[n];
+		int undefined = 0;
 		for (int i = 0; i < n; i++) {
 			double[] x = new double[per], y = new double[per];
 			for (int p = 0; p < per; p++) {
 				x[p] = Math.abs(ma[i * per + p]);
 				y[p] = Math.abs(mb[i * per + p]);
 			}
-			values[i] = Spearman.correlation(x, y);
+			double rho = Spearman.correlation(x, y);
+			// a constant map has no ranks: 0, kept in the mean and counted, as MuFidelity does (Xplique's spearman gives 0)
+			if (Double.isNaN(rho)) undefined++;
+			values[i] = Double.isNaN(rho) ? 0 : rho;
 		}
 		Map<String, String> meta = new HashMap<>();
 		meta.put("metric", "randomization_sanity");
@@ -94,6 +112,7 @@ public final class SanityCheck implements Metric {
 		meta.put("original", original.toString());
 		meta.put("randomized", randomized.toString());
 		meta.put("better", "lower");
+		meta.put("undefined", Integer.toString(undefined));
 		return new MetricResult("randomization_spearman", resolved, values, FiniteMean.of(values), new double[n][0], meta);
 	}
 }

@@ -7,7 +7,10 @@ final class Spearman {
 
 	private Spearman() {}
 
+	/** NaN when a value is NaN: it has no rank (sorted last, each NaN would get a rank of its own and a finite result). */
 	static double correlation(double[] a, double[] b) {
+		for (double v : a) if (Double.isNaN(v)) return Double.NaN;
+		for (double v : b) if (Double.isNaN(v)) return Double.NaN;
 		return Pearson.correlation(ranks(a), ranks(b));
 	}
 

@@ -95,6 +95,7 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 	private volatile Endpoint classWeights;
 	private volatile List<LayerInfo> layers;
 	private volatile List<String> variables;
+	private volatile Set<String> varianceVariables;
 	private final Map<String, Endpoint> variableReads = new ConcurrentHashMap<>();
 	private final ReentrantReadWriteLock lifetime = new ReentrantReadWriteLock();
 	private boolean closed;
@@ -632,6 +633,20 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		});
 	}
 
+	/**
+	 * The variables of {@link #variables()} that hold variances, which must stay non-negative (the
+	 * model takes their square root): those feeding the variance input of a FusedBatchNorm op
+	 * (through reads and identities), whatever their name, and those named {@code moving_variance}
+	 * or {@code variance} (Keras BatchNormalization and Normalization layers that compute with
+	 * plain ops, {@code rsqrt(variance + epsilon)} or {@code sqrt(variance)}).
+	 */
+	public Set<String> varianceVariables() {
+		return guarded(() -> {
+			if (varianceVariables == null) varianceVariables = findVarianceVariables();
+			return varianceVariables;
+		});
+	}
+
 	/** The current value of a variable from {@link #variables()}. */
 	public FloatTensor variable(String name) {
 		return guarded(() -> {
@@ -817,6 +832,47 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 			for (int i = 0; i < graph.numInputs(op); i++) todo.add(graph.input(op, i).op());
 		}
 		return Collections.unmodifiableList(result);
+	}
+
+	/** A variable's last name part, as Keras names a variance ({@code batch_normalization/moving_variance}, {@code normalization/variance}). */
+	private static final java.util.regex.Pattern VARIANCE_NAME = java.util.regex.Pattern.compile("(^|/)(moving_)?variance(_\\d+)?$");
+
+	private Set<String> findVarianceVariables() {
+		List<String> all = variables();
+		Set<String> result = new java.util.LinkedHashSet<>();
+		for (String name : all) if (VARIANCE_NAME.matcher(name).find()) result.add(name);
+		Set<String> seen = new HashSet<>();
+		Deque<TF_Operation> todo = new ArrayDeque<>();
+		todo.add(logits.op());
+		while (!todo.isEmpty()) {
+			TF_Operation op = todo.poll();
+			if (!seen.add(GraphSession.opName(op))) continue;
+			int inputs = graph.numInputs(op);
+			// FusedBatchNorm, V2 and V3 take x, scale, offset, mean, variance
+			if (GraphSession.opType(op).startsWith("FusedBatchNorm") && inputs >= 5) {
+				String v = variableBehind(graph.input(op, 4));
+				if (v != null && all.contains(v)) result.add(v);
+			}
+			for (int i = 0; i < inputs; i++) todo.add(graph.input(op, i).op());
+		}
+		return Collections.unmodifiableSet(result);
+	}
+
+	/** The variable a tensor reads, through ReadVariableOp and identities, or null when it is computed. */
+	private String variableBehind(Endpoint e) {
+		Endpoint cur = e;
+		for (int hop = 0; hop < 64; hop++) {
+			String type = GraphSession.opType(cur.op());
+			if (type.equals("VariableV2") || type.equals("VarHandleOp")) return GraphSession.opName(cur.op());
+			if (type.equals("IdentityN") && cur.index() < graph.numInputs(cur.op())) {
+				cur = graph.input(cur.op(), cur.index());
+			} else if ((type.equals("Identity") || type.equals("ReadVariableOp") || type.equals("Snapshot")) && graph.numInputs(cur.op()) >= 1) {
+				cur = graph.input(cur.op(), 0);
+			} else {
+				return null;
+			}
+		}
+		return null;
 	}
 
 	// ---- graph plumbing ----

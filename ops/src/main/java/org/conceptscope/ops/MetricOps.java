@@ -23,6 +23,7 @@ import org.conceptscope.metrics.MegeReco;
 import org.conceptscope.metrics.Metric;
 import org.conceptscope.metrics.MetricResult;
 import org.conceptscope.metrics.MuFidelity;
+import org.conceptscope.metrics.Reference;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.registry.Family;
@@ -52,13 +53,14 @@ public final class MetricOps {
 	 * @param map the map of that image, as an explain.attribution op returns it (X, Y[, slice])
 	 * @param target the class the map explains (index from 0); null or negative: the class predicted for each image (nullable)
 	 * @param steps number of deletion steps; default 16 (nullable)
+	 * @param seed seed of the order of pixels of equal attribution; default 42 (nullable)
 	 * @return the area under the curve per image, their mean and the curves
 	 * @implNote op names='explain.metrics.deletion'
 	 */
 	public static <T extends RealType<T>, M extends RealType<M>> MetricResult deletion(Classifier model, RandomAccessibleInterval<T> image,
-		RandomAccessibleInterval<M> map, Integer target, Integer steps) {
+		RandomAccessibleInterval<M> map, Integer target, Integer steps, Long seed) {
 		OpImages.Batch batch = OpImages.read(model, image);
-		return new Deletion(orDefault(steps, 16), 0f).evaluate(model, batch.tensor(), attribution(model, batch, map, target), Progress.NONE);
+		return new Deletion(orDefault(steps, 16), Reference.constant(0f), Deletion.DEFAULT_BATCH, orDefault(seed, 42L)).evaluate(model, batch.tensor(), attribution(model, batch, map, target), Progress.NONE);
 	}
 
 	/**
@@ -72,13 +74,14 @@ public final class MetricOps {
 	 * @param map the map of that image, as an explain.attribution op returns it (X, Y[, slice])
 	 * @param target the class the map explains (index from 0); null or negative: the class predicted for each image (nullable)
 	 * @param steps number of insertion steps; default 16 (nullable)
+	 * @param seed seed of the order of pixels of equal attribution; default 42 (nullable)
 	 * @return the area under the curve per image, their mean and the curves
 	 * @implNote op names='explain.metrics.insertion'
 	 */
 	public static <T extends RealType<T>, M extends RealType<M>> MetricResult insertion(Classifier model, RandomAccessibleInterval<T> image,
-		RandomAccessibleInterval<M> map, Integer target, Integer steps) {
+		RandomAccessibleInterval<M> map, Integer target, Integer steps, Long seed) {
 		OpImages.Batch batch = OpImages.read(model, image);
-		return new Insertion(orDefault(steps, 16), 0f).evaluate(model, batch.tensor(), attribution(model, batch, map, target), Progress.NONE);
+		return new Insertion(orDefault(steps, 16), Reference.constant(0f), Deletion.DEFAULT_BATCH, orDefault(seed, 42L)).evaluate(model, batch.tensor(), attribution(model, batch, map, target), Progress.NONE);
 	}
 
 	/**

@@ -37,6 +37,7 @@ import org.conceptscope.metrics.MaskedConfidence;
 import org.conceptscope.metrics.MegeReco;
 import org.conceptscope.metrics.Metric;
 import org.conceptscope.metrics.MuFidelity;
+import org.conceptscope.metrics.Reference;
 import org.conceptscope.metrics.SanityCheck;
 import org.conceptscope.mechanistic.SrdAttribution;
 import org.conceptscope.tensor.GridUpsampling;
@@ -150,8 +151,8 @@ public final class Registry {
 		Parameter.choice("distance", "Distance", "l2", List.of("l2", "l1"))
 			.help("Stability: distance between two maps.").methods("stability"),
 		Parameter.longInteger("seed", "Random seed", 42)
-			.help("Seed of the random subsets, weights, noise, folds or other classes.").methods("mufidelity", "sanity", "stability", "mege_reco",
-				"random_logit"),
+			.help("Seed of the order of equal pixels, random subsets, weights, noise, folds or other classes.").methods("deletion", "insertion",
+				"mufidelity", "sanity", "stability", "mege_reco", "random_logit"),
 		Parameter.folder("folder", "Labelled images")
 			.help("mege_reco: a folder with one subfolder of images per class, named after the model's classes.").methods("mege_reco"),
 		Parameter.text("methods", "Methods compared", "saliency,integrated_gradients,random")
@@ -235,8 +236,11 @@ public final class Registry {
 		attribution("deconvnet", "DeconvNet", GuidedGradient.class, "Zeiler and Fergus 2014", Map.of(), v -> GuidedGradient.deconvNet());
 		attribution("srd", "Sharing Ratio Decomposition", SrdAttribution.class, "Han et al. 2024", Map.of(), v -> new SrdAttribution(v.text(SrdAttribution.START_LAYER)));
 
-		metric("deletion", "Deletion", Deletion.class, "Petsiuk et al. 2018", v -> new Deletion(v.integer("steps"), 0f));
-		metric("insertion", "Insertion", Insertion.class, "Petsiuk et al. 2018", v -> new Insertion(v.integer("steps"), 0f));
+		// the seed orders pixels of equal attribution (a flat region of the map)
+		metric("deletion", "Deletion", Deletion.class, "Petsiuk et al. 2018",
+			v -> new Deletion(v.integer("steps"), Reference.constant(0f), Deletion.DEFAULT_BATCH, v.longValue("seed")));
+		metric("insertion", "Insertion", Insertion.class, "Petsiuk et al. 2018",
+			v -> new Insertion(v.integer("steps"), Reference.constant(0f), Deletion.DEFAULT_BATCH, v.longValue("seed")));
 		metric("mufidelity", "MuFidelity", MuFidelity.class, "Bhatt et al. 2020",
 			v -> new MuFidelity(MUFIDELITY_GRID, MUFIDELITY_FRACTION, v.integer("samples"), 0f, v.longValue("seed"), TargetScore.LOGIT));
 		metric("sanity", "Sanity check (weight randomisation)", SanityCheck.class, "Adebayo et al. 2018",

@@ -47,6 +47,30 @@ class DeletionInsertionTest {
 	}
 
 	/**
+	 * The command's seed orders the pixels of a flat map (all ties) in deletion and insertion, as the registry builds
+	 * them for Evaluate Explanation: another seed removes the evidence square at other steps (another AUC), the same
+	 * seed gives the same AUC.
+	 */
+	@Test
+	void theSeedOrdersTheTiesOfAFlatMap() {
+		FloatTensor x = KnownAnswer.images(TARGETS, 1);
+		Attribution flat = new Attribution(FloatTensor.zeros(TARGETS.length, 32, 32), TARGETS, Map.of("method", "flat"));
+		for (String key : List.of("deletion", "insertion")) {
+			assertTrue(org.conceptscope.registry.Registry.METRIC_PARAMETERS.get("seed").usedBy(key), key + " declares seed");
+			double[][] auc = new double[3][];
+			long[] seeds = { 1, 1, 2 };
+			for (int s = 0; s < 3; s++) {
+				Metric.OfMaps m = (Metric.OfMaps) org.conceptscope.registry.Registry.metric(key, Map.of("steps", 16, "seed", seeds[s]));
+				MetricResult r = m.evaluate(known, x, flat, Progress.NONE);
+				assertEquals("random, seed " + seeds[s], r.metadata().get("ties"));
+				auc[s] = r.values();
+			}
+			assertArrayEquals(auc[0], auc[1], 0, key + ": same seed, same AUC");
+			for (int i = 0; i < TARGETS.length; i++) assertTrue(auc[0][i] != auc[2][i], key + " image " + i + ": " + auc[0][i]);
+		}
+	}
+
+	/**
 	 * 32 steps of 32 pixels: the exact map removes R_k (64 pixels) in steps 1-2, so at step 2 logit k is 0 and
 	 * p_k = 1 / (1 + exp(logit of the other class)) exactly; a map that is zero inside R_k removes it last.
 	 */

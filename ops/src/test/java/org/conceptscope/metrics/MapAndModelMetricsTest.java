@@ -1,6 +1,7 @@
 package org.conceptscope.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -161,6 +162,50 @@ class MapAndModelMetricsTest {
 		}
 	}
 
+	/**
+	 * The neighbours' explanation reports its share of the count and stops when asked: a method that reports after each
+	 * of its images, 4 neighbours of 3 images, so image i's neighbour k is count i * 4 + k + 1 of 12; stopped at count 2,
+	 * within the first image's neighbours.
+	 */
+	@Test
+	void averageStabilityReportsAndStopsWithinAnImagesNeighbours() {
+		FloatTensor x = KnownAnswer.images(TARGETS, 7);
+		java.util.List<Long> explained = new java.util.ArrayList<>();
+		org.conceptscope.attribution.AttributionMethod slow = new org.conceptscope.attribution.AttributionMethod() {
+			@Override
+			public String name() {
+				return "slow";
+			}
+
+			@Override
+			public Attribution explain(org.conceptscope.model.Classifier c, FloatTensor images, int[] targets, Progress progress) {
+				int n = (int) images.dim(0);
+				for (int i = 0; i < n; i++) {
+					explained.add((long) i);
+					if (!progress.report(i + 1, n, "slow")) throw new java.util.concurrent.CancellationException("slow cancelled");
+				}
+				return new Attribution(FloatTensor.zeros(n, 32, 32), targets, Map.of("method", "slow"));
+			}
+		};
+		AverageStability stability = new AverageStability(0.1, 4, AverageStability.Distance.L2, 3);
+		Attribution maps = slow.explain(known, x, TARGETS, Progress.NONE);
+		explained.clear();
+		java.util.List<String> reports = new java.util.ArrayList<>();
+		stability.evaluate(known, x, maps, slow, (d, t, m) -> reports.add(d + "/" + t) || true);
+		java.util.List<String> want = new java.util.ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			for (int k = 1; k <= 4; k++) want.add((i * 4 + k) + "/12");
+			want.add((i * 4 + 4) + "/12"); // the image's own report after its distances
+		}
+		assertEquals(want, reports);
+		explained.clear();
+		reports.clear();
+		assertThrows(java.util.concurrent.CancellationException.class,
+			() -> stability.evaluate(known, x, maps, slow, (d, t, m) -> reports.add(d + "/" + t) && d < 2));
+		assertEquals(java.util.List.of("1/12", "2/12"), reports);
+		assertEquals(2, explained.size(), "stopped after the first image's second neighbour");
+	}
+
 	/** Saliency's map for the other class is the other square: SSIM well below 1; a class-blind map scores exactly 1. */
 	@Test
 	void randomLogitSeparatesClassSpecificMaps() {
@@ -181,6 +226,33 @@ class MapAndModelMetricsTest {
 		for (int k : many) counts[k]++;
 		assertEquals(0, counts[0]);
 		for (int k = 1; k < 4; k++) assertEquals(1000, counts[k], 4 * Math.sqrt(3000 * (1 / 3.0) * (2 / 3.0)));
+	}
+
+	/** A method whose map of the other class holds NaN is refused (its SSIM would drop out of the mean without a word). */
+	@Test
+	void randomLogitRefusesANaNMapOfTheOtherClass() {
+		FloatTensor x = KnownAnswer.images(TARGETS, 9);
+		org.conceptscope.attribution.AttributionMethod nanForOthers = new org.conceptscope.attribution.AttributionMethod() {
+			@Override
+			public String name() {
+				return "nan_for_others";
+			}
+
+			@Override
+			public Attribution explain(org.conceptscope.model.Classifier c, FloatTensor images, int[] targets, Progress progress) {
+				FloatTensor m = FloatTensor.zeros(images.dim(0), 32, 32);
+				for (int i = 0; i < m.size(); i++) m.data()[i] = i % 7;
+				m.data()[1024 + 5] = Float.NaN; // image 1's map
+				return new Attribution(m, targets, Map.of("method", "nan_for_others"));
+			}
+		};
+		FloatTensor finite = FloatTensor.zeros(3, 32, 32);
+		for (int i = 0; i < finite.size(); i++) finite.data()[i] = i % 5;
+		Attribution mine = new Attribution(finite, TARGETS, Map.of("method", "nan_for_others"));
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+			() -> new RandomLogit(1).evaluate(known, x, mine, nanForOthers, Progress.NONE));
+		assertEquals("Attribution map 1 (of the other class drawn for that image) contains NaN or infinite values; its similarity with the"
+			+ " target's map is undefined (check the model's outputs for that class).", e.getMessage());
 	}
 
 	/** SSIM of two constant images has a closed form: the luminance term alone. */

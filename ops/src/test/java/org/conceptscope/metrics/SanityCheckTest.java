@@ -107,6 +107,38 @@ class SanityCheckTest {
 		}
 	}
 
+	/**
+	 * A constant map has no ranks: that image scores 0, stays in the mean and is counted, as in MuFidelity. The
+	 * method here gives every pixel its index + 1 on the first model it explains; on the second, image 0's map is flat
+	 * and the others are unchanged (correlation 1).
+	 */
+	@Test
+	void aConstantMapScoresZeroAndIsCounted() {
+		int n = 4;
+		FloatTensor images = FloatTensor.zeros(n, 4, 4, 3);
+		int[] calls = { 0 };
+		AttributionMethod method = new AttributionMethod() {
+			@Override
+			public String name() {
+				return "ramp";
+			}
+
+			@Override
+			public org.conceptscope.attribution.Attribution explain(org.conceptscope.model.Classifier c, FloatTensor x, int[] t, Progress p) {
+				boolean second = calls[0]++ > 0;
+				FloatTensor m = FloatTensor.zeros(x.dim(0), 4, 4);
+				for (int i = 0; i < x.dim(0); i++) {
+					for (int k = 0; k < 16; k++) m.data()[i * 16 + k] = second && i == 0 ? 1 : k + 1;
+				}
+				return new org.conceptscope.attribution.Attribution(m, t, java.util.Map.of("method", "ramp"));
+			}
+		};
+		MetricResult r = new SanityCheck(method).evaluate(ihc, ihc, images, new int[n], Progress.NONE);
+		assertArrayEquals(new double[] { 0, 1, 1, 1 }, r.values(), 1e-12);
+		assertEquals(3 / 4.0, r.mean(), 1e-12, "the flat map counts in the mean");
+		assertEquals("1", r.metadata().get("undefined"));
+	}
+
 	@Test
 	void spearmanIsRankBased() {
 		double[] a = { 1, 2, 3, 4, 5 };

@@ -72,10 +72,12 @@ public final class EvaluationRun {
 			// each slice is one input, or each tile of a slice larger than the model's input (its rows name the tile)
 			ImagePlus samples = ModelSizeInputs.samples(image, classifier, CommandSpecs.EVALUATE_EXPLANATION);
 			FloatTensor images = Models.input(samples, classifier).tensor();
+			Metric metric = Registry.metric(s.metric, s.metricValues());
+			// what the metric cannot score (one output for a probability, a grid larger than the inputs) is refused before any explanation
+			metric.check(classifier, images);
 			int target = TargetClass.parse(s.target, classifier.classNames());
 			int[] predicted = classifier.logits(images).argmaxRows();
 			int[] targets = target == AttributionMethod.PREDICTED ? predicted.clone() : filled(predicted.length, target);
-			Metric metric = Registry.metric(s.metric, s.metricValues());
 			MetricResult m = metric.evaluate(classifier, images, targets, method, progress);
 			List<String> header = List.of("slice", "frame", "label", "target", "method", "metric", "value");
 			List<List<String>> rows = new ArrayList<>();
