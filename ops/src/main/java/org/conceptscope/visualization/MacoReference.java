@@ -173,28 +173,78 @@ public final class MacoReference {
 		return n == 1 ? 0.5 : 0.5 + (0.05 - 0.5) * t / (n - 1);
 	}
 
-	/**
-	 * The canvas of {@code height} x {@code width} with the mean magnitude spectrum of the
-	 * reference images [N, H, W, C] (each resized bilinearly to the canvas) and their value range.
-	 */
+	/** {@link #reference(FloatTensor, int, int, Progress)} without progress. */
 	public static Reference reference(FloatTensor images, int height, int width) {
+		return reference(images, height, width, Progress.NONE);
+	}
+
+	/**
+	 * The canvas of {@code height} x {@code width} with the mean magnitude spectrum of the reference
+	 * images [N, H, W, C] and their value range, as Xplique's {@code init_maco_buffer}: the mean
+	 * |DFT| of the images at their own size over the half spectrum (H x (W/2 + 1)), resized bilinearly
+	 * (half-pixel centres, as {@code tf.image.resize}) to the canvas's half spectrum. Frequency k of
+	 * an H-row image lands on row k H'/H of the canvas's H' rows, i.e. on the same cycles per pixel:
+	 * the canvas has the images' textures at their scale (resizing the images to the canvas first
+	 * would stretch them by H'/H and leave the canvas nothing above H/H' of its Nyquist frequency).
+	 * The other half is its mirror (|X(-k)| = |X(k)|). Reports each image to {@code progress}.
+	 *
+	 * @throws IllegalArgumentException before any transform when every value of the images is the same
+	 * @throws java.util.concurrent.CancellationException when {@code progress} returns false
+	 */
+	public static Reference reference(FloatTensor images, int height, int width, Progress progress) {
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
+		double[] range = range(images);
+		double lo = range[0], hi = range[1];
+		int half = w / 2 + 1, canvasHalf = width / 2 + 1, plane = h * w;
+		// mean |DFT| over the images, interleaved [ky][kx][channel] as an image for the resize
+		float[] data = images.data();
+		double[] sum = new double[h * half * c];
+		Dft2d dft = new Dft2d(h, w);
+		for (int i = 0; i < n; i++) {
+			for (int ch = 0; ch < c; ch++) {
+				double[] re = new double[plane], im = new double[plane];
+				for (int p = 0; p < plane; p++) re[p] = data[(i * plane + p) * c + ch];
+				dft.transform(re, im, -1);
+				for (int ky = 0; ky < h; ky++) for (int kx = 0; kx < half; kx++) sum[(ky * half + kx) * c + ch] += Math.hypot(re[ky * w + kx], im[ky * w + kx]);
+			}
+			if (!progress.report(i + 1, n, "MACO reference spectrum: image " + (i + 1) + " of " + n)) {
+				throw new CancellationException("MACO cancelled at reference image " + (i + 1) + " of " + n + ".");
+			}
+		}
+		float[] mean = new float[sum.length];
+		for (int i = 0; i < sum.length; i++) mean[i] = (float) (sum[i] / n);
+		float[] resized = Resampling.resizeImage(mean, h, half, c, height, canvasHalf);
+		double[][] mag = new double[c][height * width];
+		for (int ky = 0; ky < height; ky++) {
+			for (int kx = 0; kx < width; kx++) {
+				// columns past the half spectrum: the conjugate frequency's magnitude
+				int sy = kx < canvasHalf ? ky : (height - ky) % height, sx = kx < canvasHalf ? kx : width - kx;
+				for (int ch = 0; ch < c; ch++) mag[ch][ky * width + kx] = resized[(sy * canvasHalf + sx) * c + ch];
+			}
+		}
+		return new Reference(height, width, mag, lo, hi, c == 3 ? colourMatrix(images) : null);
+	}
+
+	/**
+	 * The smallest and largest value of reference images.
+	 *
+	 * @throws IllegalArgumentException when they are equal (or not finite): the images are constant and there is no spectrum to keep
+	 */
+	static double[] range(FloatTensor images) {
 		double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
 		for (float v : images.data()) {
 			lo = Math.min(lo, v);
 			hi = Math.max(hi, v);
 		}
-		// one image resized to the canvas at a time (all of them at once overflowed an array for many references on a large canvas);
-		// the mean adds each image's term divided by n in image order, as Maco.magnitude does over a batch
-		double[][] mag = new double[c][height * width];
-		for (int i = 0; i < n; i++) {
-			float[] one = java.util.Arrays.copyOfRange(images.data(), i * h * w * c, (i + 1) * h * w * c);
-			double[][] m = Maco.magnitude(new FloatTensor(new long[] { 1, height, width, c }, Resampling.resizeImage(one, h, w, c, height, width)));
-			for (int ch = 0; ch < c; ch++) for (int p = 0; p < height * width; p++) mag[ch][p] += m[ch][p] / n;
+		if (Double.isNaN(lo)) {
+			throw new IllegalArgumentException("The reference images hold NaN (not a number) values: MACO needs finite values, so fill or"
+				+ " remove them first.");
 		}
-		for (double[] m : mag) m[0] = Math.abs(m[0]);
-		if (!(hi > lo)) throw new IllegalArgumentException("The reference images are constant: MACO needs images whose values vary.");
-		return new Reference(height, width, mag, lo, hi, c == 3 ? colourMatrix(images) : null);
+		if (!(hi > lo)) {
+			throw new IllegalArgumentException("The reference images are constant (every value " + (float) lo + " after the model's"
+				+ " normalisation): MACO keeps their spectrum and value range, so give images whose values vary.");
+		}
+		return new double[] { lo, hi };
 	}
 
 	/**

@@ -79,7 +79,7 @@ public final class FeatureVisualizationRun {
 			if (!SIMPLE.equals(s.recipe)) MacoReference.canvas(objective.inputShape(), s.canvas);
 			ImageSet refs = ModelSizeInputs.samples(ConceptDiscoveryRun.inputs(image, s.folder, progress), model, CommandSpecs.FEATURE_VISUALIZATION);
 			FloatTensor batch = Models.input(refs, model);
-			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch) : null;
+			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch, progress) : null;
 			Maco.Result r = SIMPLE.equals(s.recipe)
 				? new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress)
 				: reference(objective, batch, s.steps, REFERENCE_LEARNING_RATE, s.crops, s.noise, s.canvas, s.seed, progress);
@@ -115,7 +115,7 @@ public final class FeatureVisualizationRun {
 	static Maco.Result reference(Maco.Objective objective, FloatTensor images, int steps, double learningRate, int crops, double noise,
 		int canvas, long seed, Progress progress) {
 		int[] side = MacoReference.canvas(objective.inputShape(), canvas);
-		MacoReference.Reference ref = MacoReference.reference(images, side[0], side[1]);
+		MacoReference.Reference ref = MacoReference.reference(images, side[0], side[1], progress);
 		MacoReference.Result r = new MacoReference(steps, learningRate, crops, noise, seed).visualize(objective, ref, progress);
 		double[] scores = r.scores();
 		return new Maco.Result(r.image(), r.transparency(), scores, scores[0], scores[scores.length - 1]);
