@@ -120,9 +120,17 @@ public final class MacoReference {
 	/** The canvas [1, H', W', C], its transparency [1, H', W'] in [0, 1] and the mean objective over each step's crops. */
 	public record Result(FloatTensor image, FloatTensor transparency, double[] scores) {}
 
+	/**
+	 * Crop values scored in one batch at most (64 MB of floats): more crops are scored in batches of
+	 * this size, so {@code crops} up to {@link Limits#MAX_PASSES} never make one array of them all
+	 * (crops x input values overflowed an int, or ran out of memory, after the reference spectrum).
+	 * The crops are drawn, noised and summed in the same order, so the result does not depend on it.
+	 */
+	static final long BATCH_VALUES = 1L << 24;
+
 	private final int steps, crops;
 	private final double learningRate, noise;
-	private final long seed;
+	private final long seed, batchValues;
 
 	/** The reference's settings: 32 crops, noise 0.08; Xplique's Nadam learning rate is 1.0 and it runs 256 steps. */
 	public MacoReference(int steps, double learningRate, long seed) {
@@ -130,6 +138,10 @@ public final class MacoReference {
 	}
 
 	public MacoReference(int steps, double learningRate, int crops, double noise, long seed) {
+		this(steps, learningRate, crops, noise, seed, BATCH_VALUES);
+	}
+
+	MacoReference(int steps, double learningRate, int crops, double noise, long seed, long batchValues) {
 		if (steps < 1 || !(learningRate > 0) || crops < 1 || !(noise >= 0)) {
 			throw new IllegalArgumentException("MACO needs steps >= 1, a positive learning rate, at least one crop and noise >= 0.");
 		}
@@ -140,6 +152,12 @@ public final class MacoReference {
 		this.crops = crops;
 		this.noise = noise;
 		this.seed = seed;
+		this.batchValues = batchValues;
+	}
+
+	/** Crops per batch: as many as fit in {@code batchValues} values of {@code plane} each, at least one, at most {@code crops}. */
+	static int cropsPerBatch(int crops, long plane, long batchValues) {
+		return (int) Math.max(1, Math.min(crops, batchValues / plane));
 	}
 
 	/** Xplique's canvas for a 224-pixel model is 512 pixels: the automatic canvas is the model input scaled by this ratio. */
@@ -425,7 +443,7 @@ public final class MacoReference {
 			throw new IllegalArgumentException("The magnitude spectrum has " + ref.magnitude().length + " channels; the model takes " + c + ".");
 		}
 		Canvas canvas = new Canvas(ref);
-		int ch = ref.height(), cw = ref.width(), plane = h * w * c;
+		int ch = ref.height(), cw = ref.width(), plane = h * w * c, perBatch = cropsPerBatch(crops, plane, batchValues);
 		Random rnd = new Random(seed);
 		double[][] phase = new double[c][ch * cw];
 		for (int k = 0; k < c; k++) for (int p = 0; p < ch * cw; p++) if (canvas.spectra[k].isFree(p)) phase[k][p] = rnd.nextGaussian();
@@ -435,27 +453,29 @@ public final class MacoReference {
 		for (int t = 0; t < steps; t++) {
 			double[] x = canvas.forward(phase);
 			Box[] boxes = boxes(rnd, boxSize(t, steps));
-			float[] batch = new float[crops * plane];
-			for (int k = 0; k < crops; k++) {
-				int off = k * plane;
-				boxes[k].each(ch, cw, h, w, (o, s, wt) -> {
-					for (int q = 0; q < c; q++) batch[off + o * c + q] += (float) (wt * x[s * c + q]);
-				});
-				for (int i = 0; i < plane; i++) batch[off + i] += (float) (noise * rnd.nextGaussian() + noise * (rnd.nextDouble() - 0.5));
-			}
-			FloatTensor crop = new FloatTensor(new long[] { crops, h, w, c }, batch);
-			double[] s = objective.scores(crop);
 			double mean = 0;
-			for (double v : s) mean += v / crops;
-			scores[t] = mean;
-			float[] g = objective.gradients(crop).data();
 			double[] gx = new double[ch * cw * c];
-			for (int k = 0; k < crops; k++) {
-				int off = k * plane;
-				boxes[k].each(ch, cw, h, w, (o, src, wt) -> {
-					for (int q = 0; q < c; q++) gx[src * c + q] += wt * g[off + o * c + q] / crops;
-				});
+			for (int first = 0; first < crops; first += perBatch) {
+				int count = Math.min(perBatch, crops - first);
+				float[] batch = new float[count * plane];
+				for (int k = 0; k < count; k++) {
+					int off = k * plane;
+					boxes[first + k].each(ch, cw, h, w, (o, s, wt) -> {
+						for (int q = 0; q < c; q++) batch[off + o * c + q] += (float) (wt * x[s * c + q]);
+					});
+					for (int i = 0; i < plane; i++) batch[off + i] += (float) (noise * rnd.nextGaussian() + noise * (rnd.nextDouble() - 0.5));
+				}
+				FloatTensor crop = new FloatTensor(new long[] { count, h, w, c }, batch);
+				for (double v : objective.scores(crop)) mean += v / crops;
+				float[] g = objective.gradients(crop).data();
+				for (int k = 0; k < count; k++) {
+					int off = k * plane;
+					boxes[first + k].each(ch, cw, h, w, (o, src, wt) -> {
+						for (int q = 0; q < c; q++) gx[src * c + q] += wt * g[off + o * c + q] / crops;
+					});
+				}
 			}
+			scores[t] = mean;
 			for (int p = 0; p < ch * cw; p++) for (int q = 0; q < c; q++) transparency[p] += Math.abs(gx[p * c + q]);
 			double[][] gp = canvas.backward(gx);
 			// Nadam ascent (Dozat): m and v as Adam, the step uses the look-ahead momentum

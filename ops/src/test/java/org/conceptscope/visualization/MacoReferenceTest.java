@@ -327,6 +327,57 @@ class MacoReferenceTest {
 		assertEquals(Math.sqrt(0.08 * 0.08 + 0.08 * 0.08 / 12), std, 0.004, "noise over " + inside.size() + " values");
 	}
 
+	/**
+	 * Many crops are scored in batches of at most BATCH_VALUES values (crops x input values in one
+	 * array overflowed an int for large counts): 100000 crops of a 224 x 224 x 3 input go 111 at a
+	 * time, the default 32 in one batch; and batching changes nothing: 12 crops in batches of 5, 5
+	 * and 2 give the image, transparency and scores of one batch of 12.
+	 */
+	@Test
+	void manyCropsAreScoredInBatchesWithTheSameResult() {
+		assertEquals(111, MacoReference.cropsPerBatch(100_000, 224 * 224 * 3, MacoReference.BATCH_VALUES));
+		assertTrue(111L * 224 * 224 * 3 <= MacoReference.BATCH_VALUES);
+		assertEquals(32, MacoReference.cropsPerBatch(32, 224 * 224 * 3, MacoReference.BATCH_VALUES));
+		assertEquals(1, MacoReference.cropsPerBatch(32, 3L << 24, MacoReference.BATCH_VALUES), "one crop larger than a batch: one at a time");
+		List<Integer> batches = new ArrayList<>();
+		Maco.Objective linear = new Maco.Objective() {
+			@Override
+			public long[] inputShape() {
+				return new long[] { -1, 8, 8, 1 };
+			}
+
+			@Override
+			public double score(FloatTensor image) {
+				double s = 0;
+				for (int i = 0; i < 64; i++) s += Math.sin(i) * image.data()[i];
+				return s;
+			}
+
+			@Override
+			public FloatTensor gradient(FloatTensor image) {
+				float[] g = new float[64];
+				for (int i = 0; i < 64; i++) g[i] = (float) Math.sin(i);
+				return new FloatTensor(new long[] { 1, 8, 8, 1 }, g);
+			}
+
+			@Override
+			public double[] scores(FloatTensor batch) {
+				batches.add((int) batch.dim(0));
+				return Maco.Objective.super.scores(batch);
+			}
+		};
+		MacoReference.Reference ref = smallReference(16, 16, 1, 11);
+		MacoReference.Result whole = new MacoReference(2, 1.0, 12, 0.08, 5).visualize(linear, ref, Progress.NONE);
+		assertEquals(List.of(12, 12), batches);
+		batches.clear();
+		MacoReference.Result batched = new MacoReference(2, 1.0, 12, 0.08, 5, 5 * 64).visualize(linear, ref, Progress.NONE);
+		assertEquals(List.of(5, 5, 2, 5, 5, 2), batches);
+		assertArrayEquals(whole.image().data(), batched.image().data());
+		assertArrayEquals(whole.transparency().data(), batched.transparency().data());
+		assertArrayEquals(whole.scores(), batched.scores());
+		assertTrue(whole.scores()[0] != whole.scores()[1], "the objective moves: the comparison has something to compare");
+	}
+
 	/** On the IHC model and real patches, the reference recipe raises the class logit over the steps and is seeded. */
 	@Test
 	void raisesTheClassLogitOnRealPatches() {
