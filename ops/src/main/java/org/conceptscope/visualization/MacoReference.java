@@ -27,7 +27,8 @@ import org.conceptscope.util.Progress;
  * TensorFlow's crop_and_resize);</li>
  * <li>noise is added to every crop value: Gaussian with standard deviation {@code noise} (0.08)
  * plus uniform in [-noise/2, noise/2];</li>
- * <li>the objective's mean over the crops is raised by Nadam (Dozat's form) on the phase;</li>
+ * <li>the objective's mean over the crops is raised by Keras's Nadam on the phase ({@link Nadam}: Xplique's
+ * {@code tf.keras.optimizers.Nadam}, with its momentum schedule);</li>
  * <li>the transparency accumulates |d objective / d canvas|.</li>
  * </ol>
  * The magnitude is the mean magnitude spectrum of the user's reference images resized to the
@@ -447,7 +448,7 @@ public final class MacoReference {
 		Random rnd = new Random(seed);
 		double[][] phase = new double[c][ch * cw];
 		for (int k = 0; k < c; k++) for (int p = 0; p < ch * cw; p++) if (canvas.spectra[k].isFree(p)) phase[k][p] = rnd.nextGaussian();
-		double[][] m1 = new double[c][ch * cw], m2 = new double[c][ch * cw];
+		Nadam nadam = new Nadam(learningRate, c, ch * cw);
 		double[] transparency = new double[ch * cw];
 		double[] scores = new double[steps];
 		for (int t = 0; t < steps; t++) {
@@ -478,20 +479,8 @@ public final class MacoReference {
 			scores[t] = mean;
 			for (int p = 0; p < ch * cw; p++) for (int q = 0; q < c; q++) transparency[p] += Math.abs(gx[p * c + q]);
 			double[][] gp = canvas.backward(gx);
-			// Nadam ascent (Dozat): m and v as Adam, the step uses the look-ahead momentum
-			double b1 = 0.9, b2 = 0.999;
-			int step = t + 1;
-			for (int k = 0; k < c; k++) {
-				for (int p = 0; p < ch * cw; p++) {
-					if (!canvas.spectra[k].isFree(p)) continue;
-					double gr = gp[k][p];
-					m1[k][p] = b1 * m1[k][p] + (1 - b1) * gr;
-					m2[k][p] = b2 * m2[k][p] + (1 - b2) * gr * gr;
-					double mh = b1 * m1[k][p] / (1 - Math.pow(b1, step + 1)) + (1 - b1) * gr / (1 - Math.pow(b1, step));
-					double vh = m2[k][p] / (1 - Math.pow(b2, step));
-					phase[k][p] += learningRate * mh / (Math.sqrt(vh) + 1e-7);
-				}
-			}
+			nadam.nextStep();
+			for (int k = 0; k < c; k++) for (int p = 0; p < ch * cw; p++) if (canvas.spectra[k].isFree(p)) phase[k][p] += nadam.increment(k, p, gp[k][p]);
 			if (!progress.report(t + 1, steps, "MACO step " + (t + 1))) throw new CancellationException("MACO cancelled at step " + (t + 1) + ".");
 		}
 		double[] x = canvas.forward(phase);
