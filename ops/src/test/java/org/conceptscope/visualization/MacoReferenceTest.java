@@ -189,6 +189,31 @@ class MacoReferenceTest {
 		assertTrue(checked > 20);
 	}
 
+	/**
+	 * Without references the magnitude is 1/|f| with f the frequency in cycles per pixel along each
+	 * axis (the nearer of k and its alias), DC 0: on 8 x 6, (0, 1) is 6, (1, 0) 8, (3, 0) 8/3,
+	 * (7, 5) 1/hypot(1/8, 1/6) = 4.8 and the corner (4, 3) 1/hypot(1/2, 1/2) = sqrt(2), the same for
+	 * every channel and for conjugate frequencies; the range is the one given.
+	 */
+	@Test
+	void naturalSpectrumIsOneOverFrequency() {
+		MacoReference.Reference ref = MacoReference.naturalSpectrum(8, 6, 2, -1, 3);
+		assertEquals(-1, ref.lo());
+		assertEquals(3, ref.hi());
+		for (double[] m : ref.magnitude()) {
+			assertEquals(0, m[0], 0, "DC");
+			assertEquals(6, m[1], 1e-12);
+			assertEquals(8, m[6], 1e-12);
+			assertEquals(8 / 3.0, m[3 * 6], 1e-12);
+			assertEquals(4.8, m[7 * 6 + 5], 1e-12);
+			assertEquals(Math.sqrt(2), m[4 * 6 + 3], 1e-12);
+			for (int ky = 0; ky < 8; ky++) for (int kx = 0; kx < 6; kx++) {
+				assertEquals(m[ky * 6 + kx], m[((8 - ky) % 8) * 6 + (6 - kx) % 6], 0, "conjugate of (" + ky + ", " + kx + ")");
+			}
+		}
+		assertArrayEquals(ref.magnitude()[0], ref.magnitude()[1], 0);
+	}
+
 	/** Xplique's ImageNet colour matrix follows from Lucid's square root of ImageNet's colour covariance. */
 	@Test
 	void imageNetColoursAreXpliquesMatrix() {
