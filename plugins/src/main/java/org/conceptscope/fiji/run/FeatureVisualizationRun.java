@@ -152,7 +152,10 @@ public final class FeatureVisualizationRun {
 			+ Numbers.property(r.maco().finalScore()) + " after " + r.maco().scores().length + " steps.";
 	}
 
-	/** Channels of the visualisation then the transparency, one 32-bit plane each; R, G, B LUTs for three channels. */
+	/**
+	 * Channels of the visualisation then the transparency, one 32-bit plane each; R, G, B LUTs for three channels, the
+	 * transparency shown from 0 to its 80th percentile.
+	 */
 	static ImagePlus image(Maco.Result r, String title) {
 		int h = (int) r.image().dim(1), w = (int) r.image().dim(2), c = (int) r.image().dim(3);
 		ImageStack stack = new ImageStack(w, h);
@@ -178,8 +181,22 @@ public final class FeatureVisualizationRun {
 			}
 			ci.setChannelLut(HeatmapWriter.withRange(lut, lo, hi > lo ? hi : lo + 1), ch + 1);
 		}
-		ci.setChannelLut(HeatmapWriter.withRange(LUT.createLutFromColor(Color.WHITE), 0, 1), c + 1);
+		// shown as Xplique's plot_maco shows its alpha: clipped at the 80th percentile (the values are not clipped)
+		double top = percentile(r.transparency().data(), TRANSPARENCY_PERCENTILE);
+		ci.setChannelLut(HeatmapWriter.withRange(LUT.createLutFromColor(Color.WHITE), 0, top > 0 ? top : 1), c + 1);
 		return ci;
+	}
+
+	/** The transparency channel's display range is 0 to this percentile of its values: Xplique's plot_maco percentile_alpha. */
+	static final double TRANSPARENCY_PERCENTILE = 80;
+
+	/** Percentile q (0-100) of the values, linear between the two nearest ranks (numpy's default). */
+	static double percentile(float[] values, double q) {
+		float[] sorted = values.clone();
+		java.util.Arrays.sort(sorted);
+		double pos = q / 100 * (sorted.length - 1);
+		int i = (int) Math.floor(pos), j = Math.min(i + 1, sorted.length - 1);
+		return sorted[i] + (pos - i) * (sorted[j] - sorted[i]);
 	}
 
 	static ImagePlus plot(double[] scores, String className) {
