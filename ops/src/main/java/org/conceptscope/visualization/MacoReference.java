@@ -31,8 +31,8 @@ import org.conceptscope.util.Progress;
  * {@code tf.keras.optimizers.Nadam}, with its momentum schedule);</li>
  * <li>the transparency accumulates |d objective / d canvas|.</li>
  * </ol>
- * The magnitude is the mean magnitude spectrum of the user's reference images resized to the
- * canvas ({@link #reference}), or, without references, the 1/f spectrum of natural images
+ * The magnitude is the mean magnitude spectrum of the user's reference images at their own size,
+ * resized in frequency to the canvas's so textures keep their cycles per pixel ({@link #reference}), or, without references, the 1/f spectrum of natural images
  * ({@link #naturalSpectrum}). An RGB canvas is recoloured between the standardisation and the
  * sigmoid, as Xplique does: each pixel's channel vector z becomes z M. The phases of the channels
  * are independent, so without M the channels of the canvas are uncorrelated, unlike real images.
