@@ -1,6 +1,8 @@
 // ConceptScope: Feature Visualization (MACO) of one class, as the macro recorder writes it.
-// The image keeps the mean magnitude spectrum of the open stack (your own images: their texture and
-// contrast) and only its Fourier phase is optimised, on random crops, to raise the class's logit.
+// The image keeps the mean magnitude spectrum of the open stack (your own images: their texture) and
+// only its Fourier phase is optimised, on random crops, to raise the class's logit; recipe=simple also
+// keeps the spectrum exactly and the stack's mean, the default recipe puts the values through a sigmoid
+// into the stack's range instead.
 // Results in save_dir: <model>-<class>-maco.tif (visualization channels + transparency channel),
 // -scores.csv (target logit per step) and -scores.png.
 //

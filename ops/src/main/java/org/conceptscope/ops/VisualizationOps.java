@@ -37,10 +37,23 @@ public final class VisualizationOps {
 	 */
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> maco(Classifier model, RandomAccessibleInterval<T> references,
 		Integer target, Integer steps, Double learning_rate, Double crop, Long seed) {
-		OpImages.Batch batch = OpImages.read(model, references);
-		if (target == null || target < 0 || target >= model.numClasses()) {
-			throw new IllegalArgumentException("MACO needs a class to visualise: 0.." + (model.numClasses() - 1) + " " + model.classNames() + ".");
+		if (model != null && references != null) {
+			if (target == null || target < 0 || target >= model.numClasses()) {
+				throw new IllegalArgumentException("MACO needs a class to visualise: 0.." + (model.numClasses() - 1) + " " + model.classNames() + ".");
+			}
+			// this variant keeps the spectrum frequency by frequency at the input's size: refused before the image is read and transformed
+			long w = model.signature().width(), h = model.signature().height();
+			if (w <= 0 || h <= 0) {
+				throw new IllegalArgumentException("MACO makes one image of the model's input size, and this model takes images of any size: use"
+					+ " a model with a fixed input size.");
+			}
+			if (references.dimension(0) != w || references.dimension(1) != h) {
+				throw new IllegalArgumentException("explain.visualization.maco keeps the references' spectrum at the model's input size, " + w + " x "
+					+ h + ", but they are " + references.dimension(0) + " x " + references.dimension(1) + ": resize or crop them to " + w + " x " + h
+					+ ", or use explain.visualization.maco_reference, which takes references of any size.");
+			}
 		}
+		OpImages.Batch batch = OpImages.read(model, references);
 		Maco.Result r = new Maco(orDefault(steps, 200), orDefault(learning_rate, 0.05), orDefault(crop, 0.8), orDefault(seed, 42L))
 			.visualize(model, Maco.magnitude(batch.tensor()), target, Progress.NONE);
 		return OpImages.channelMaps(r.image(), false);

@@ -49,12 +49,22 @@ public final class Maco {
 		this.seed = seed;
 	}
 
+	/** {@link #magnitude(FloatTensor, Progress)} without progress. */
+	public static double[][] magnitude(FloatTensor images) {
+		return magnitude(images, Progress.NONE);
+	}
+
 	/**
 	 * Mean magnitude spectrum [C][H*W] of normalised reference images [N, H, W, C]. Entry 0 of each
 	 * channel (DC) is signed: the sum of the mean image's values, whose sign the visualisation keeps.
+	 * Reports each image to {@code progress}.
+	 *
+	 * @throws IllegalArgumentException before any transform when the images are constant (no spectrum but DC to keep)
+	 * @throws CancellationException when {@code progress} returns false
 	 */
-	public static double[][] magnitude(FloatTensor images) {
+	public static double[][] magnitude(FloatTensor images, Progress progress) {
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
+		MacoReference.range(images);
 		Dft2d dft = new Dft2d(h, w);
 		double[][] mag = new double[c][h * w];
 		for (int i = 0; i < n; i++) {
@@ -64,6 +74,9 @@ public final class Maco {
 				dft.transform(re, im, -1);
 				mag[ch][0] += re[0] / n; // the DC term of a real image is real: its mean keeps the sign
 				for (int p = 1; p < h * w; p++) mag[ch][p] += Math.hypot(re[p], im[p]) / n;
+			}
+			if (!progress.report(i + 1, n, "MACO reference spectrum: image " + (i + 1) + " of " + n)) {
+				throw new CancellationException("MACO cancelled at reference image " + (i + 1) + " of " + n + ".");
 			}
 		}
 		return mag;

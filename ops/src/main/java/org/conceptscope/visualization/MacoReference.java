@@ -27,11 +27,12 @@ import org.conceptscope.util.Progress;
  * TensorFlow's crop_and_resize);</li>
  * <li>noise is added to every crop value: Gaussian with standard deviation {@code noise} (0.08)
  * plus uniform in [-noise/2, noise/2];</li>
- * <li>the objective's mean over the crops is raised by Nadam (Dozat's form) on the phase;</li>
+ * <li>the objective's mean over the crops is raised by Keras's Nadam on the phase ({@link Nadam}: Xplique's
+ * {@code tf.keras.optimizers.Nadam}, with its momentum schedule);</li>
  * <li>the transparency accumulates |d objective / d canvas|.</li>
  * </ol>
- * The magnitude is the mean magnitude spectrum of the user's reference images resized to the
- * canvas ({@link #reference}), or, without references, the 1/f spectrum of natural images
+ * The magnitude is the mean magnitude spectrum of the user's reference images at their own size,
+ * resized in frequency to the canvas's so textures keep their cycles per pixel ({@link #reference}), or, without references, the 1/f spectrum of natural images
  * ({@link #naturalSpectrum}). An RGB canvas is recoloured between the standardisation and the
  * sigmoid, as Xplique does: each pixel's channel vector z becomes z M. The phases of the channels
  * are independent, so without M the channels of the canvas are uncorrelated, unlike real images.
@@ -120,9 +121,17 @@ public final class MacoReference {
 	/** The canvas [1, H', W', C], its transparency [1, H', W'] in [0, 1] and the mean objective over each step's crops. */
 	public record Result(FloatTensor image, FloatTensor transparency, double[] scores) {}
 
+	/**
+	 * Crop values scored in one batch at most (64 MB of floats): more crops are scored in batches of
+	 * this size, so {@code crops} up to {@link Limits#MAX_PASSES} never make one array of them all
+	 * (crops x input values overflowed an int, or ran out of memory, after the reference spectrum).
+	 * The crops are drawn, noised and summed in the same order, so the result does not depend on it.
+	 */
+	static final long BATCH_VALUES = 1L << 24;
+
 	private final int steps, crops;
 	private final double learningRate, noise;
-	private final long seed;
+	private final long seed, batchValues;
 
 	/** The reference's settings: 32 crops, noise 0.08; Xplique's Nadam learning rate is 1.0 and it runs 256 steps. */
 	public MacoReference(int steps, double learningRate, long seed) {
@@ -130,6 +139,10 @@ public final class MacoReference {
 	}
 
 	public MacoReference(int steps, double learningRate, int crops, double noise, long seed) {
+		this(steps, learningRate, crops, noise, seed, BATCH_VALUES);
+	}
+
+	MacoReference(int steps, double learningRate, int crops, double noise, long seed, long batchValues) {
 		if (steps < 1 || !(learningRate > 0) || crops < 1 || !(noise >= 0)) {
 			throw new IllegalArgumentException("MACO needs steps >= 1, a positive learning rate, at least one crop and noise >= 0.");
 		}
@@ -140,6 +153,12 @@ public final class MacoReference {
 		this.crops = crops;
 		this.noise = noise;
 		this.seed = seed;
+		this.batchValues = batchValues;
+	}
+
+	/** Crops per batch: as many as fit in {@code batchValues} values of {@code plane} each, at least one, at most {@code crops}. */
+	static int cropsPerBatch(int crops, long plane, long batchValues) {
+		return (int) Math.max(1, Math.min(crops, batchValues / plane));
 	}
 
 	/** Xplique's canvas for a 224-pixel model is 512 pixels: the automatic canvas is the model input scaled by this ratio. */
@@ -173,28 +192,78 @@ public final class MacoReference {
 		return n == 1 ? 0.5 : 0.5 + (0.05 - 0.5) * t / (n - 1);
 	}
 
-	/**
-	 * The canvas of {@code height} x {@code width} with the mean magnitude spectrum of the
-	 * reference images [N, H, W, C] (each resized bilinearly to the canvas) and their value range.
-	 */
+	/** {@link #reference(FloatTensor, int, int, Progress)} without progress. */
 	public static Reference reference(FloatTensor images, int height, int width) {
+		return reference(images, height, width, Progress.NONE);
+	}
+
+	/**
+	 * The canvas of {@code height} x {@code width} with the mean magnitude spectrum of the reference
+	 * images [N, H, W, C] and their value range, as Xplique's {@code init_maco_buffer}: the mean
+	 * |DFT| of the images at their own size over the half spectrum (H x (W/2 + 1)), resized bilinearly
+	 * (half-pixel centres, as {@code tf.image.resize}) to the canvas's half spectrum. Frequency k of
+	 * an H-row image lands on row k H'/H of the canvas's H' rows, i.e. on the same cycles per pixel:
+	 * the canvas has the images' textures at their scale (resizing the images to the canvas first
+	 * would stretch them by H'/H and leave the canvas nothing above H/H' of its Nyquist frequency).
+	 * The other half is its mirror (|X(-k)| = |X(k)|). Reports each image to {@code progress}.
+	 *
+	 * @throws IllegalArgumentException before any transform when every value of the images is the same
+	 * @throws java.util.concurrent.CancellationException when {@code progress} returns false
+	 */
+	public static Reference reference(FloatTensor images, int height, int width, Progress progress) {
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
+		double[] range = range(images);
+		double lo = range[0], hi = range[1];
+		int half = w / 2 + 1, canvasHalf = width / 2 + 1, plane = h * w;
+		// mean |DFT| over the images, interleaved [ky][kx][channel] as an image for the resize
+		float[] data = images.data();
+		double[] sum = new double[h * half * c];
+		Dft2d dft = new Dft2d(h, w);
+		for (int i = 0; i < n; i++) {
+			for (int ch = 0; ch < c; ch++) {
+				double[] re = new double[plane], im = new double[plane];
+				for (int p = 0; p < plane; p++) re[p] = data[(i * plane + p) * c + ch];
+				dft.transform(re, im, -1);
+				for (int ky = 0; ky < h; ky++) for (int kx = 0; kx < half; kx++) sum[(ky * half + kx) * c + ch] += Math.hypot(re[ky * w + kx], im[ky * w + kx]);
+			}
+			if (!progress.report(i + 1, n, "MACO reference spectrum: image " + (i + 1) + " of " + n)) {
+				throw new CancellationException("MACO cancelled at reference image " + (i + 1) + " of " + n + ".");
+			}
+		}
+		float[] mean = new float[sum.length];
+		for (int i = 0; i < sum.length; i++) mean[i] = (float) (sum[i] / n);
+		float[] resized = Resampling.resizeImage(mean, h, half, c, height, canvasHalf);
+		double[][] mag = new double[c][height * width];
+		for (int ky = 0; ky < height; ky++) {
+			for (int kx = 0; kx < width; kx++) {
+				// columns past the half spectrum: the conjugate frequency's magnitude
+				int sy = kx < canvasHalf ? ky : (height - ky) % height, sx = kx < canvasHalf ? kx : width - kx;
+				for (int ch = 0; ch < c; ch++) mag[ch][ky * width + kx] = resized[(sy * canvasHalf + sx) * c + ch];
+			}
+		}
+		return new Reference(height, width, mag, lo, hi, c == 3 ? colourMatrix(images) : null);
+	}
+
+	/**
+	 * The smallest and largest value of reference images.
+	 *
+	 * @throws IllegalArgumentException when they are equal (or not finite): the images are constant and there is no spectrum to keep
+	 */
+	static double[] range(FloatTensor images) {
 		double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
 		for (float v : images.data()) {
 			lo = Math.min(lo, v);
 			hi = Math.max(hi, v);
 		}
-		// one image resized to the canvas at a time (all of them at once overflowed an array for many references on a large canvas);
-		// the mean adds each image's term divided by n in image order, as Maco.magnitude does over a batch
-		double[][] mag = new double[c][height * width];
-		for (int i = 0; i < n; i++) {
-			float[] one = java.util.Arrays.copyOfRange(images.data(), i * h * w * c, (i + 1) * h * w * c);
-			double[][] m = Maco.magnitude(new FloatTensor(new long[] { 1, height, width, c }, Resampling.resizeImage(one, h, w, c, height, width)));
-			for (int ch = 0; ch < c; ch++) for (int p = 0; p < height * width; p++) mag[ch][p] += m[ch][p] / n;
+		if (Double.isNaN(lo)) {
+			throw new IllegalArgumentException("The reference images hold NaN (not a number) values: MACO needs finite values, so fill or"
+				+ " remove them first.");
 		}
-		for (double[] m : mag) m[0] = Math.abs(m[0]);
-		if (!(hi > lo)) throw new IllegalArgumentException("The reference images are constant: MACO needs images whose values vary.");
-		return new Reference(height, width, mag, lo, hi, c == 3 ? colourMatrix(images) : null);
+		if (!(hi > lo)) {
+			throw new IllegalArgumentException("The reference images are constant (every value " + (float) lo + " after the model's"
+				+ " normalisation): MACO keeps their spectrum and value range, so give images whose values vary.");
+		}
+		return new double[] { lo, hi };
 	}
 
 	/**
@@ -375,53 +444,43 @@ public final class MacoReference {
 			throw new IllegalArgumentException("The magnitude spectrum has " + ref.magnitude().length + " channels; the model takes " + c + ".");
 		}
 		Canvas canvas = new Canvas(ref);
-		int ch = ref.height(), cw = ref.width(), plane = h * w * c;
+		int ch = ref.height(), cw = ref.width(), plane = h * w * c, perBatch = cropsPerBatch(crops, plane, batchValues);
 		Random rnd = new Random(seed);
 		double[][] phase = new double[c][ch * cw];
 		for (int k = 0; k < c; k++) for (int p = 0; p < ch * cw; p++) if (canvas.spectra[k].isFree(p)) phase[k][p] = rnd.nextGaussian();
-		double[][] m1 = new double[c][ch * cw], m2 = new double[c][ch * cw];
+		Nadam nadam = new Nadam(learningRate, c, ch * cw);
 		double[] transparency = new double[ch * cw];
 		double[] scores = new double[steps];
 		for (int t = 0; t < steps; t++) {
 			double[] x = canvas.forward(phase);
 			Box[] boxes = boxes(rnd, boxSize(t, steps));
-			float[] batch = new float[crops * plane];
-			for (int k = 0; k < crops; k++) {
-				int off = k * plane;
-				boxes[k].each(ch, cw, h, w, (o, s, wt) -> {
-					for (int q = 0; q < c; q++) batch[off + o * c + q] += (float) (wt * x[s * c + q]);
-				});
-				for (int i = 0; i < plane; i++) batch[off + i] += (float) (noise * rnd.nextGaussian() + noise * (rnd.nextDouble() - 0.5));
-			}
-			FloatTensor crop = new FloatTensor(new long[] { crops, h, w, c }, batch);
-			double[] s = objective.scores(crop);
 			double mean = 0;
-			for (double v : s) mean += v / crops;
-			scores[t] = mean;
-			float[] g = objective.gradients(crop).data();
 			double[] gx = new double[ch * cw * c];
-			for (int k = 0; k < crops; k++) {
-				int off = k * plane;
-				boxes[k].each(ch, cw, h, w, (o, src, wt) -> {
-					for (int q = 0; q < c; q++) gx[src * c + q] += wt * g[off + o * c + q] / crops;
-				});
-			}
-			for (int p = 0; p < ch * cw; p++) for (int q = 0; q < c; q++) transparency[p] += Math.abs(gx[p * c + q]);
-			double[][] gp = canvas.backward(gx);
-			// Nadam ascent (Dozat): m and v as Adam, the step uses the look-ahead momentum
-			double b1 = 0.9, b2 = 0.999;
-			int step = t + 1;
-			for (int k = 0; k < c; k++) {
-				for (int p = 0; p < ch * cw; p++) {
-					if (!canvas.spectra[k].isFree(p)) continue;
-					double gr = gp[k][p];
-					m1[k][p] = b1 * m1[k][p] + (1 - b1) * gr;
-					m2[k][p] = b2 * m2[k][p] + (1 - b2) * gr * gr;
-					double mh = b1 * m1[k][p] / (1 - Math.pow(b1, step + 1)) + (1 - b1) * gr / (1 - Math.pow(b1, step));
-					double vh = m2[k][p] / (1 - Math.pow(b2, step));
-					phase[k][p] += learningRate * mh / (Math.sqrt(vh) + 1e-7);
+			for (int first = 0; first < crops; first += perBatch) {
+				int count = Math.min(perBatch, crops - first);
+				float[] batch = new float[count * plane];
+				for (int k = 0; k < count; k++) {
+					int off = k * plane;
+					boxes[first + k].each(ch, cw, h, w, (o, s, wt) -> {
+						for (int q = 0; q < c; q++) batch[off + o * c + q] += (float) (wt * x[s * c + q]);
+					});
+					for (int i = 0; i < plane; i++) batch[off + i] += (float) (noise * rnd.nextGaussian() + noise * (rnd.nextDouble() - 0.5));
+				}
+				FloatTensor crop = new FloatTensor(new long[] { count, h, w, c }, batch);
+				for (double v : objective.scores(crop)) mean += v / crops;
+				float[] g = objective.gradients(crop).data();
+				for (int k = 0; k < count; k++) {
+					int off = k * plane;
+					boxes[first + k].each(ch, cw, h, w, (o, src, wt) -> {
+						for (int q = 0; q < c; q++) gx[src * c + q] += wt * g[off + o * c + q] / crops;
+					});
 				}
 			}
+			scores[t] = mean;
+			for (int p = 0; p < ch * cw; p++) for (int q = 0; q < c; q++) transparency[p] += Math.abs(gx[p * c + q]);
+			double[][] gp = canvas.backward(gx);
+			nadam.nextStep();
+			for (int k = 0; k < c; k++) for (int p = 0; p < ch * cw; p++) if (canvas.spectra[k].isFree(p)) phase[k][p] += nadam.increment(k, p, gp[k][p]);
 			if (!progress.report(t + 1, steps, "MACO step " + (t + 1))) throw new CancellationException("MACO cancelled at step " + (t + 1) + ".");
 		}
 		double[] x = canvas.forward(phase);

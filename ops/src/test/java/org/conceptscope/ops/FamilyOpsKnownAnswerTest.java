@@ -210,6 +210,22 @@ class FamilyOpsKnownAnswerTest {
 		assertTrue(l[0] <= s[0] + 1e-4 && s[1] <= l[1] + 1e-4, "wider ball, wider bounds: " + large + " vs " + text);
 	}
 
+	/**
+	 * The first variant keeps the spectrum at the model's input size: references of another size are
+	 * refused in one sentence before they are read (they were transformed first, then refused as "The
+	 * magnitude spectrum must be 1 x 1024"); the reference recipe's op takes them.
+	 */
+	@Test
+	void macoRefusesReferencesOfAnotherSizeFirst() {
+		Img<UnsignedByteType> small = AttributionOpsKnownAnswerTest.evidenceImage(24, 16, 1, 3);
+		IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+			() -> op("explain.visualization.maco").call(model, small, 1, 5, null, null, 9L));
+		assertEquals("explain.visualization.maco keeps the references' spectrum at the model's input size, 32 x 32, but they are 24 x 16:"
+			+ " resize or crop them to 32 x 32, or use explain.visualization.maco_reference, which takes references of any size.", e.getMessage());
+		assertArrayEquals(new long[] { 73, 73, 1 },
+			map(op("explain.visualization.maco_reference").call(model, small, 1, 1, 2, null, null, 9L)).dimensionsAsLongArray());
+	}
+
 	/** MACO through the op is the MACO class with the command's learning rate and crop. */
 	@Test
 	void macoIsTheMethodWithTheCommandDefaults() {

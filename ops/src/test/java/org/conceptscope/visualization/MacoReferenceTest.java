@@ -45,6 +45,82 @@ class MacoReferenceTest {
 		return MacoReference.reference(refs, h, w);
 	}
 
+	/**
+	 * As Xplique's init_maco_buffer, the references' half spectrum is taken at their own size and
+	 * resized to the canvas's, so a texture keeps its cycles per pixel: references of 16 pixels with
+	 * a cosine of 4 cycles (0.25 per pixel) give a 32-pixel canvas its peak at 8 cycles (0.25 per
+	 * pixel), not at 4 as the references stretched to the canvas did. The whole canvas spectrum is
+	 * the references' |DFT| (128 A at (0, 4), 0 elsewhere) resized by the half-pixel bilinear rule
+	 * written out here, the other half mirrored.
+	 */
+	@Test
+	void theCanvasSpectrumKeepsTheReferencesCyclesPerPixel() {
+		double a = 0.3;
+		FloatTensor refs = FloatTensor.zeros(2, 16, 16, 1);
+		for (int i = 0; i < 2; i++) for (int y = 0; y < 16; y++) for (int x = 0; x < 16; x++) {
+			refs.data()[(i * 16 + y) * 16 + x] = (float) (a * Math.cos(2 * Math.PI * 4 * x / 16 + i));
+		}
+		double[] mag = MacoReference.reference(refs, 32, 32).magnitude()[0];
+		for (int ky = 0; ky < 32; ky++) {
+			for (int kx = 0; kx < 32; kx++) {
+				int sy = kx < 17 ? ky : (32 - ky) % 32, sx = kx < 17 ? kx : 32 - kx;
+				double want = weight(sy, 0, 16, 32) * weight(sx, 4, 9, 17) * 128 * a;
+				assertEquals(want, mag[ky * 32 + kx], 1e-4, "frequency (" + ky + ", " + kx + ")");
+			}
+		}
+		int peak = 1;
+		for (int kx = 1; kx < 32; kx++) if (mag[kx] > mag[peak]) peak = kx;
+		assertEquals(8, peak, "the cosine's 0.25 cycles per pixel: 8 of the canvas's 32");
+		assertEquals(128 * a, mag[8], 1e-4);
+		assertEquals(0.4706 * 128 * a, mag[7], 1e-3, "its neighbours by the bilinear resize");
+		assertEquals(0, mag[4], 1e-4, "nothing at half the references' frequency");
+	}
+
+	/** The weight of input row {@code in} (of n) in output row {@code out} (of m) of a bilinear resize with half-pixel centres. */
+	static double weight(int out, int in, int n, int m) {
+		double f = Math.max(0, Math.min(n - 1, (out + 0.5) * n / m - 0.5));
+		return Math.max(0, 1 - Math.abs(f - in));
+	}
+
+	/**
+	 * The reference spectrum (either recipe's) reports each image and stops when asked; constant
+	 * references are refused before the first transform, as NaN values are.
+	 */
+	@Test
+	void theReferenceSpectrumReportsCancelsAndRefusesConstantImagesFirst() {
+		Random r = new Random(3);
+		FloatTensor refs = FloatTensor.zeros(5, 8, 8, 1);
+		for (int i = 0; i < refs.size(); i++) refs.data()[i] = r.nextFloat();
+		for (java.util.function.Function<Progress, Object> spectrum : List.<java.util.function.Function<Progress, Object>>of(
+			p -> MacoReference.reference(refs, 16, 16, p), p -> Maco.magnitude(refs, p))) {
+			List<String> reports = new ArrayList<>();
+			spectrum.apply((done, total, message) -> reports.add(done + "/" + total + " " + message));
+			assertEquals(List.of("1/5 MACO reference spectrum: image 1 of 5", "2/5 MACO reference spectrum: image 2 of 5",
+				"3/5 MACO reference spectrum: image 3 of 5", "4/5 MACO reference spectrum: image 4 of 5", "5/5 MACO reference spectrum: image 5 of 5"),
+				reports);
+			List<Long> calls = new ArrayList<>();
+			java.util.concurrent.CancellationException stop = org.junit.jupiter.api.Assertions.assertThrows(
+				java.util.concurrent.CancellationException.class, () -> spectrum.apply((done, total, message) -> calls.add(done) && done < 2));
+			assertEquals(List.of(1L, 2L), calls, "stopped at the image it was cancelled on");
+			assertEquals("MACO cancelled at reference image 2 of 5.", stop.getMessage());
+		}
+		FloatTensor constant = FloatTensor.zeros(5, 8, 8, 1);
+		java.util.Arrays.fill(constant.data(), 0.25f);
+		FloatTensor nan = FloatTensor.zeros(5, 8, 8, 1);
+		nan.data()[7] = Float.NaN;
+		Progress never = (done, total, message) -> {
+			throw new AssertionError("refused only after a transform");
+		};
+		for (java.util.function.Function<FloatTensor, Object> spectrum : List.<java.util.function.Function<FloatTensor, Object>>of(
+			x -> MacoReference.reference(x, 16, 16, never), x -> Maco.magnitude(x, never))) {
+			assertEquals("The reference images are constant (every value 0.25 after the model's normalisation): MACO keeps their spectrum"
+				+ " and value range, so give images whose values vary.",
+				org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> spectrum.apply(constant)).getMessage());
+			assertEquals("The reference images hold NaN (not a number) values: MACO needs finite values, so fill or remove them first.",
+				org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> spectrum.apply(nan)).getMessage());
+		}
+	}
+
 	/** The canvas is sigmoid(standardised image) in the references' range, with the references' spectrum shape. */
 	@Test
 	void canvasIsAStandardisedSigmoidImageWithTheGivenSpectrum() {
@@ -111,6 +187,31 @@ class MacoReferenceTest {
 			}
 		}
 		assertTrue(checked > 20);
+	}
+
+	/**
+	 * Without references the magnitude is 1/|f| with f the frequency in cycles per pixel along each
+	 * axis (the nearer of k and its alias), DC 0: on 8 x 6, (0, 1) is 6, (1, 0) 8, (3, 0) 8/3,
+	 * (7, 5) 1/hypot(1/8, 1/6) = 4.8 and the corner (4, 3) 1/hypot(1/2, 1/2) = sqrt(2), the same for
+	 * every channel and for conjugate frequencies; the range is the one given.
+	 */
+	@Test
+	void naturalSpectrumIsOneOverFrequency() {
+		MacoReference.Reference ref = MacoReference.naturalSpectrum(8, 6, 2, -1, 3);
+		assertEquals(-1, ref.lo());
+		assertEquals(3, ref.hi());
+		for (double[] m : ref.magnitude()) {
+			assertEquals(0, m[0], 0, "DC");
+			assertEquals(6, m[1], 1e-12);
+			assertEquals(8, m[6], 1e-12);
+			assertEquals(8 / 3.0, m[3 * 6], 1e-12);
+			assertEquals(4.8, m[7 * 6 + 5], 1e-12);
+			assertEquals(Math.sqrt(2), m[4 * 6 + 3], 1e-12);
+			for (int ky = 0; ky < 8; ky++) for (int kx = 0; kx < 6; kx++) {
+				assertEquals(m[ky * 6 + kx], m[((8 - ky) % 8) * 6 + (6 - kx) % 6], 0, "conjugate of (" + ky + ", " + kx + ")");
+			}
+		}
+		assertArrayEquals(ref.magnitude()[0], ref.magnitude()[1], 0);
 	}
 
 	/** Xplique's ImageNet colour matrix follows from Lucid's square root of ImageNet's colour covariance. */
@@ -249,6 +350,57 @@ class MacoReferenceTest {
 		for (float v : inside) s += (v - 1) * (v - 1);
 		double std = Math.sqrt(s / inside.size());
 		assertEquals(Math.sqrt(0.08 * 0.08 + 0.08 * 0.08 / 12), std, 0.004, "noise over " + inside.size() + " values");
+	}
+
+	/**
+	 * Many crops are scored in batches of at most BATCH_VALUES values (crops x input values in one
+	 * array overflowed an int for large counts): 100000 crops of a 224 x 224 x 3 input go 111 at a
+	 * time, the default 32 in one batch; and batching changes nothing: 12 crops in batches of 5, 5
+	 * and 2 give the image, transparency and scores of one batch of 12.
+	 */
+	@Test
+	void manyCropsAreScoredInBatchesWithTheSameResult() {
+		assertEquals(111, MacoReference.cropsPerBatch(100_000, 224 * 224 * 3, MacoReference.BATCH_VALUES));
+		assertTrue(111L * 224 * 224 * 3 <= MacoReference.BATCH_VALUES);
+		assertEquals(32, MacoReference.cropsPerBatch(32, 224 * 224 * 3, MacoReference.BATCH_VALUES));
+		assertEquals(1, MacoReference.cropsPerBatch(32, 3L << 24, MacoReference.BATCH_VALUES), "one crop larger than a batch: one at a time");
+		List<Integer> batches = new ArrayList<>();
+		Maco.Objective linear = new Maco.Objective() {
+			@Override
+			public long[] inputShape() {
+				return new long[] { -1, 8, 8, 1 };
+			}
+
+			@Override
+			public double score(FloatTensor image) {
+				double s = 0;
+				for (int i = 0; i < 64; i++) s += Math.sin(i) * image.data()[i];
+				return s;
+			}
+
+			@Override
+			public FloatTensor gradient(FloatTensor image) {
+				float[] g = new float[64];
+				for (int i = 0; i < 64; i++) g[i] = (float) Math.sin(i);
+				return new FloatTensor(new long[] { 1, 8, 8, 1 }, g);
+			}
+
+			@Override
+			public double[] scores(FloatTensor batch) {
+				batches.add((int) batch.dim(0));
+				return Maco.Objective.super.scores(batch);
+			}
+		};
+		MacoReference.Reference ref = smallReference(16, 16, 1, 11);
+		MacoReference.Result whole = new MacoReference(2, 1.0, 12, 0.08, 5).visualize(linear, ref, Progress.NONE);
+		assertEquals(List.of(12, 12), batches);
+		batches.clear();
+		MacoReference.Result batched = new MacoReference(2, 1.0, 12, 0.08, 5, 5 * 64).visualize(linear, ref, Progress.NONE);
+		assertEquals(List.of(5, 5, 2, 5, 5, 2), batches);
+		assertArrayEquals(whole.image().data(), batched.image().data());
+		assertArrayEquals(whole.transparency().data(), batched.transparency().data());
+		assertArrayEquals(whole.scores(), batched.scores());
+		assertTrue(whole.scores()[0] != whole.scores()[1], "the objective moves: the comparison has something to compare");
 	}
 
 	/** On the IHC model and real patches, the reference recipe raises the class logit over the steps and is seeded. */

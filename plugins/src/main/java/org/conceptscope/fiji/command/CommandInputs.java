@@ -763,7 +763,7 @@ final class CommandInputs {
 		private String target = "";
 
 		@Parameter(label = "Image folder (empty: the current image)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "images whose mean magnitude spectrum (per channel, after the model's normalisation; the spectrum is kept exactly, conjugate frequencies tied so the image is real, and the mean keeps its sign) the visualisation keeps; empty = the current image or stack. For grayscale or microscopy models this keeps the texture and contrast of your own images. An image larger than the model's input gives its tiles of the input's size, each one image")
+			description = "images whose mean magnitude spectrum (per channel, after the model's normalisation) the visualisation keeps; empty = the current image or stack. `reference`: the spectrum's shape at the images' cycles per pixel (resized to the canvas), the values through a sigmoid into the images' range (their mean is not kept); `simple`: the spectrum kept exactly (conjugate frequencies tied so the image is real) and the images' mean with its sign. For grayscale or microscopy models this keeps the texture of your own images. An image larger than the model's input gives its tiles of the input's size, each one image")
 		private java.io.File folder;
 
 		@Parameter(label = "Recipe", persist = false, choices = { "reference", "simple" },

@@ -79,7 +79,7 @@ public final class FeatureVisualizationRun {
 			if (!SIMPLE.equals(s.recipe)) MacoReference.canvas(objective.inputShape(), s.canvas);
 			ImageSet refs = ModelSizeInputs.samples(ConceptDiscoveryRun.inputs(image, s.folder, progress), model, CommandSpecs.FEATURE_VISUALIZATION);
 			FloatTensor batch = Models.input(refs, model);
-			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch) : null;
+			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch, progress) : null;
 			Maco.Result r = SIMPLE.equals(s.recipe)
 				? new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress)
 				: reference(objective, batch, s.steps, REFERENCE_LEARNING_RATE, s.crops, s.noise, s.canvas, s.seed, progress);
@@ -115,7 +115,7 @@ public final class FeatureVisualizationRun {
 	static Maco.Result reference(Maco.Objective objective, FloatTensor images, int steps, double learningRate, int crops, double noise,
 		int canvas, long seed, Progress progress) {
 		int[] side = MacoReference.canvas(objective.inputShape(), canvas);
-		MacoReference.Reference ref = MacoReference.reference(images, side[0], side[1]);
+		MacoReference.Reference ref = MacoReference.reference(images, side[0], side[1], progress);
 		MacoReference.Result r = new MacoReference(steps, learningRate, crops, noise, seed).visualize(objective, ref, progress);
 		double[] scores = r.scores();
 		return new Maco.Result(r.image(), r.transparency(), scores, scores[0], scores[scores.length - 1]);
@@ -152,7 +152,10 @@ public final class FeatureVisualizationRun {
 			+ Numbers.property(r.maco().finalScore()) + " after " + r.maco().scores().length + " steps.";
 	}
 
-	/** Channels of the visualisation then the transparency, one 32-bit plane each; R, G, B LUTs for three channels. */
+	/**
+	 * Channels of the visualisation then the transparency, one 32-bit plane each; R, G, B LUTs for three channels, the
+	 * transparency shown from 0 to its 80th percentile.
+	 */
 	static ImagePlus image(Maco.Result r, String title) {
 		int h = (int) r.image().dim(1), w = (int) r.image().dim(2), c = (int) r.image().dim(3);
 		ImageStack stack = new ImageStack(w, h);
@@ -178,8 +181,22 @@ public final class FeatureVisualizationRun {
 			}
 			ci.setChannelLut(HeatmapWriter.withRange(lut, lo, hi > lo ? hi : lo + 1), ch + 1);
 		}
-		ci.setChannelLut(HeatmapWriter.withRange(LUT.createLutFromColor(Color.WHITE), 0, 1), c + 1);
+		// shown as Xplique's plot_maco shows its alpha: clipped at the 80th percentile (the values are not clipped)
+		double top = percentile(r.transparency().data(), TRANSPARENCY_PERCENTILE);
+		ci.setChannelLut(HeatmapWriter.withRange(LUT.createLutFromColor(Color.WHITE), 0, top > 0 ? top : 1), c + 1);
 		return ci;
+	}
+
+	/** The transparency channel's display range is 0 to this percentile of its values: Xplique's plot_maco percentile_alpha. */
+	static final double TRANSPARENCY_PERCENTILE = 80;
+
+	/** Percentile q (0-100) of the values, linear between the two nearest ranks (numpy's default). */
+	static double percentile(float[] values, double q) {
+		float[] sorted = values.clone();
+		java.util.Arrays.sort(sorted);
+		double pos = q / 100 * (sorted.length - 1);
+		int i = (int) Math.floor(pos), j = Math.min(i + 1, sorted.length - 1);
+		return sorted[i] + (pos - i) * (sorted[j] - sorted[i]);
 	}
 
 	static ImagePlus plot(double[] scores, String className) {
