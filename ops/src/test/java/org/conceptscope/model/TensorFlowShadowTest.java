@@ -22,9 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
  * A Fiji with the CSBDeep or TensorFlow update site (StarDist, CARE) has TensorFlow 1.x's Java API,
  * {@code libtensorflow-1.15.0.jar}, in {@code jars/} beside DJL's {@code tensorflow-api}: both define
  * {@code org.tensorflow.Graph}, {@code Session}, {@code SavedModelBundle}, {@code TensorFlow}, and
- * on Fiji's one class path the first jar wins. The real 1.15.0 jar (from Maven Central, copied to
- * target/shadowing-jars by the build) goes first on a child JVM's class path, as it can in Fiji:
- * loading a SavedModel is refused in one sentence naming that jar and what to do.
+ * on Fiji's one class path the first jar wins. And Fiji's own protobuf-java (4.28.2 since January
+ * 2025) cannot run DJL's generated TensorFlow messages. The real jars (from Maven Central, copied to
+ * target/shadowing-jars by the build) go first on a child JVM's class path, as they can in Fiji:
+ * loading a SavedModel is refused in one sentence naming the jar and what to do.
  */
 class TensorFlowShadowTest {
 
@@ -32,13 +33,25 @@ class TensorFlowShadowTest {
 	Path dir;
 
 	static Path tensorFlow1Jar() {
-		Path jar = Path.of("target", "shadowing-jars", "libtensorflow-1.15.0.jar");
+		return copied("libtensorflow-1.15.0.jar");
+	}
+
+	static Path oldProtobufJar() {
+		return copied("protobuf-java-4.28.2.jar");
+	}
+
+	private static Path copied(String name) {
+		Path jar = Path.of("target", "shadowing-jars", name);
 		assertTrue(Files.isRegularFile(jar), jar + " is copied by the build (generate-test-resources)");
 		return jar.toAbsolutePath();
 	}
 
+	static Path jarOf(String className) throws Exception {
+		return Path.of(Class.forName(className).getProtectionDomain().getCodeSource().getLocation().toURI());
+	}
+
 	static Path djlTensorFlowJar() throws Exception {
-		return Path.of(Class.forName(TensorFlowClasses.OWN).getProtectionDomain().getCodeSource().getLocation().toURI());
+		return jarOf(TensorFlowClasses.OWN);
 	}
 
 	@Test
@@ -61,25 +74,53 @@ class TensorFlowShadowTest {
 	}
 
 	@Test
-	void aSavedModelIsRefusedInOneSentenceWhenTensorFlow1ComesFirst() throws Exception {
-		List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-			"-Djava.awt.headless=true"));
-		for (String key : List.of("conceptscope.cache.dir", "TENSORFLOW_LIBRARY_PATH")) {
-			if (System.getProperty(key) != null) cmd.add("-D" + key + "=" + System.getProperty(key));
+	void anOldProtobufIsNamedToo() throws Exception {
+		Path old = oldProtobufJar(), djl = djlTensorFlowJar(), current = jarOf("com.google.protobuf.GeneratedMessageV3");
+		ClassLoader platform = ClassLoader.getPlatformClassLoader();
+		try (URLClassLoader oldFirst = new URLClassLoader(new URL[] { djl.toUri().toURL(), old.toUri().toURL() }, platform)) {
+			String why = TensorFlowClasses.protobufProblem(oldFirst);
+			assertTrue(why != null && why.startsWith("ConceptScope's TensorFlow engine cannot start: the protobuf-java in " + old
+				+ " is too old for DJL's TensorFlow classes (java.lang.NoSuchMethodError: "), why);
+			assertTrue(why.contains("ConceptScope needs protobuf-java 4.29.3 or later"), why);
 		}
-		cmd.addAll(List.of("-cp", tensorFlow1Jar() + File.pathSeparator + System.getProperty("java.class.path"), Child.class.getName(),
-			BundledModels.dir("ihc-stain").toString(), BundledModels.dir("ihc-resnet-onnx").toString(), BundledModels.dir("ihc-resnet-torchscript").toString()));
-		Path out = dir.resolve("out.txt"), err = dir.resolve("err.txt");
-		Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-		assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the child ends");
-		String text = Files.readString(out, StandardCharsets.UTF_8);
-		assertEquals(3, p.exitValue(), "a Java exception, not a crash or a prediction:\n" + text + Files.readString(err, StandardCharsets.UTF_8));
+		Path csbDeeps = copied("protobuf-java-3.3.1.jar");
+		try (URLClassLoader threeX = new URLClassLoader(new URL[] { djl.toUri().toURL(), csbDeeps.toUri().toURL() }, platform)) {
+			String why = TensorFlowClasses.protobufProblem(threeX);
+			assertTrue(why != null && why.startsWith("ConceptScope's TensorFlow engine cannot start: the protobuf-java in " + csbDeeps), why);
+		}
+		try (URLClassLoader build = new URLClassLoader(new URL[] { djl.toUri().toURL(), current.toUri().toURL() }, platform)) {
+			assertNull(TensorFlowClasses.protobufProblem(build), "the build's protobuf-java (" + current.getFileName() + ") runs them");
+		}
+		String text = child(old, 3);
+		assertTrue(text.startsWith("IllegalStateException: ConceptScope's TensorFlow engine cannot start: the protobuf-java in " + old), text);
+	}
+
+	@Test
+	void aSavedModelIsRefusedInOneSentenceWhenTensorFlow1ComesFirst() throws Exception {
+		String text = child(tensorFlow1Jar(), 3);
 		assertTrue(text.startsWith("IllegalStateException: ConceptScope's TensorFlow engine cannot start: org.tensorflow.TensorFlow is loaded from "
 			+ tensorFlow1Jar() + " (TensorFlow 1.x's Java API, installed by the CSBDeep and TensorFlow update sites"), text);
 		assertTrue(text.contains("keep StarDist/CSBDeep in a separate Fiji installation, or disable the CSBDeep and TensorFlow update sites"), text);
 		assertFalse(text.contains("\tat "), "one sentence, no stack trace:\n" + text);
 		assertTrue(text.endsWith("\nihc-resnet-onnx runs: [1, 3]\nihc-resnet-torchscript runs: [1, 3]\n"),
 			"ONNX and TorchScript models run beside TensorFlow 1.x's classes, as the sentence says:\n" + text);
+	}
+
+	/** What a child JVM with that jar first on its class path prints loading the IHC SavedModel, then the ONNX and TorchScript models. */
+	private String child(Path first, int exit) throws Exception {
+		List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+			"-Djava.awt.headless=true"));
+		for (String key : List.of("conceptscope.cache.dir", "TENSORFLOW_LIBRARY_PATH")) {
+			if (System.getProperty(key) != null) cmd.add("-D" + key + "=" + System.getProperty(key));
+		}
+		cmd.addAll(List.of("-cp", first + File.pathSeparator + System.getProperty("java.class.path"), Child.class.getName(),
+			BundledModels.dir("ihc-stain").toString(), BundledModels.dir("ihc-resnet-onnx").toString(), BundledModels.dir("ihc-resnet-torchscript").toString()));
+		Path out = dir.resolve("out.txt"), err = dir.resolve("err.txt");
+		Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+		assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the child ends");
+		String text = Files.readString(out, StandardCharsets.UTF_8);
+		assertEquals(exit, p.exitValue(), "a Java exception, not a crash or a prediction:\n" + text + Files.readString(err, StandardCharsets.UTF_8));
+		return text;
 	}
 
 	/**
