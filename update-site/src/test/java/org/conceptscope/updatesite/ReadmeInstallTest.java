@@ -74,6 +74,41 @@ class ReadmeInstallTest {
 		assertTrue(got.stream().anyMatch(f -> f.startsWith("jars/snakeyaml-")), "snakeyaml (bioimage.io rdf.yaml) is installed");
 	}
 
+	/**
+	 * The download the install pages announce is the site's: every file a Linux x86-64 Fiji
+	 * downloads (the natives in jars/linux64/ included), and what every other platform downloads.
+	 */
+	@Test
+	void theSiteSizesTheDocsGiveAreTheSites() throws Exception {
+		Path list = Path.of("target", "runtime-dependencies.txt");
+		assumeTrue(Files.isRegularFile(list), "No " + list + ": run the build through 'package' (mvn verify).");
+		List<UpdateSiteAssembler.Artifact> artifacts = UpdateSiteAssembler.parseDependencyList(Files.readAllLines(list));
+		assumeTrue(artifacts.stream().anyMatch(a -> a.artifactId().equals("ConceptScope_") && a.file().toString().endsWith(".jar")),
+			"The plugin module is not packaged: run mvn verify.");
+		Path root = LabelledPatchFolders.testImages().getParent();
+		List<UpdateSiteAssembler.Input> files = new ArrayList<>(UpdateSiteAssembler.jars(artifacts, UpdateSiteAssembler.fijiProvided()));
+		files.addAll(UpdateSiteAssembler.macros(root.resolve("macros")));
+		long linux = 0, elsewhere = 0;
+		for (UpdateSiteAssembler.Input in : files) {
+			long size = Files.size(in.source());
+			linux += size;
+			if (in.platform() == null) elsewhere += size;
+		}
+		java.util.regex.Pattern said = java.util.regex.Pattern.compile("≈ (\\d+) MB for Linux x86-64, ≈ (\\d+) MB for other platforms");
+		for (String doc : List.of("docs/update-site.md", "update-site/README.md", "README.md")) {
+			java.util.regex.Matcher m = said.matcher(Files.readString(root.resolve(doc), StandardCharsets.UTF_8).replaceAll("\\s+", " "));
+			assertTrue(m.find(), doc + " says how large the download is (≈ " + linux / 1_000_000 + " MB for Linux x86-64, ≈ "
+				+ elsewhere / 1_000_000 + " MB for other platforms)");
+			assertNear(linux, Long.parseLong(m.group(1)), doc + ", Linux x86-64");
+			assertNear(elsewhere, Long.parseLong(m.group(2)), doc + ", other platforms");
+		}
+	}
+
+	private static void assertNear(long bytes, long saidMb, String where) {
+		double mb = bytes / 1e6;
+		assertTrue(Math.abs(saidMb - mb) <= 0.05 * mb, where + ": the docs say ≈ " + saidMb + " MB, the site is " + Math.round(mb) + " MB");
+	}
+
 	/** The name maven-dependency-plugin's copy-dependencies gives an artifact's jar. */
 	private static String copyName(UpdateSiteAssembler.Artifact a) {
 		return a.artifactId() + "-" + a.version() + (a.classifier() != null ? "-" + a.classifier() : "") + ".jar";
