@@ -11,6 +11,17 @@
 // e.g. ImageJ --headless -batch batch_folder.ijm "input=[...] model=[...] save_dir=[...]"
 
 args = getArgument();
+keys = "input model save_dir method target";
+// A key this macro does not read (a misspelt one would run with its default) ends it before any work.
+why = unknownKey("batch_folder.ijm", args, keys);
+if (why != "") {
+	// MacroCalls says it too, and under -batch ends with a failure status; but an ImageJ started on this macro
+	// (java -jar ij.jar -batch) lets call() find ConceptScope's classes only after a first run(), and with no
+	// image open Select None is one that changes nothing.
+	if (nImages == 0) run("Select None");
+	call("org.conceptscope.fiji.ij1.MacroCalls.checkArguments", "batch_folder.ijm", args, keys);
+	exit(why);
+}
 input = call("ij.Macro.getValue", args, "input", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
@@ -31,8 +42,6 @@ setBatchMode(true);
 // creates save_dir). Being the first run(), it also has a fresh ImageJ started on this macro
 // (java -jar ij.jar -batch) read its plugins folder: call() finds ConceptScope's classes only after that.
 run("Model Info...", "model=[" + model + "] save_dir=[" + saveDir + "]");
-// a misspelt key (methd=saliency) would otherwise fall back to its default in silence
-call("org.conceptscope.fiji.ij1.MacroCalls.checkArguments", "batch_folder.ijm", args, "input model save_dir method target");
 files = getFileList(input);
 done = 0;
 skipped = 0;
@@ -65,3 +74,18 @@ for (i = 0; i < files.length; i++) {
 File.saveString(rows, saveDir + File.separator + "batch-summary.csv");
 setBatchMode(false);
 print("ConceptScope batch: " + done + " image(s) explained, " + skipped + " skipped (see batch-summary.csv), results in " + saveDir);
+
+// The sentence for the first key of args that is not one of keys (separated by spaces), or that is given
+// twice; "" when every key is known. The other macros' checkKeys, returning the sentence instead of ending the macro.
+function unknownKey(name, args, keys) {
+	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
+	seen = " ";
+	for (i = 0; i < words.length; i++) {
+		key = words[i];
+		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
+		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) return name + " has no option '" + key + "'; its keys are: " + keys + ".";
+		if (key != "" && indexOf(seen, " " + key + " ") >= 0) return name + ": '" + key + "' is given twice.";
+		seen = seen + key + " ";
+	}
+	return "";
+}

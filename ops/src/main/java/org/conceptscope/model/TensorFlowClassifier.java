@@ -215,6 +215,7 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 	 */
 	public static TensorFlowClassifier load(Path dir, ModelConfig config, LoadOptions options) {
 		if (options == null) options = LoadOptions.defaults();
+		TensorFlowClasses.check(); // reading saved_model.pb already needs DJL's classes and a protobuf-java that runs them
 		SavedModelFiles files = SavedModelFiles.check(dir);
 		ModelConfig cfg = config != null ? config : ModelConfig.read(files.dir());
 		List<String> extra = cfg.logits == null ? List.of() : List.of(cfg.logits);

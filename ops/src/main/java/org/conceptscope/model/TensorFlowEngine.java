@@ -49,6 +49,9 @@ public final class TensorFlowEngine {
 			throw new IllegalStateException("ConceptScope runs TensorFlow models on Linux x86-64 only for now; this is "
 				+ os + "/" + arch + ": run it on a Linux x86-64 machine (a workstation, a cluster node or a container).");
 		}
+		// TensorFlow 1.x's jar (CSBDeep and TensorFlow update sites) defines the same class names, and an old
+		// protobuf-java cannot run DJL's messages: refuse before DJL trips on either
+		TensorFlowClasses.check();
 		Path cache = cacheDir();
 		// Downloads are never attempted: a missing library must fail here, with a message.
 		System.setProperty("ai.djl.offline", "true");

@@ -56,6 +56,11 @@ class MacrosTest {
 			+ work.resolve("model-info") + "]"));
 		runs.put("batch", new Macro(macro("batch_folder.ijm"), "input=[" + batchInput() + "] model=[" + model("ihc-stain")
 			+ "] save_dir=[" + work.resolve("batch-out") + "] method=integrated_gradients"));
+		// a misspelt key and a key given twice: refused before the model's report is written (Model Info ran first)
+		runs.put("batch typo", new Macro(macro("batch_folder.ijm"), "input=[" + work.resolve("batch-in") + "] model=[" + model("ihc-stain")
+			+ "] save_dir=[" + work.resolve("batch-typo") + "] methd=saliency"));
+		runs.put("batch twice", new Macro(macro("batch_folder.ijm"), "input=[" + work.resolve("batch-in") + "] model=[" + model("ihc-stain")
+			+ "] save_dir=[" + work.resolve("batch-twice") + "] method=saliency method=rise"));
 		String open = "setBatchMode(true); open('" + image("ihc-heldout-patches.tif") + "');\n";
 		runs.put("bad model", new Macro(open + "run('Attribution...', 'model=[" + work.resolve("no-such-model")
 			+ "] method=saliency save_dir=[" + work.resolve("bad-model") + "]');\nprint('still running');\n", ""));
@@ -214,6 +219,16 @@ class MacrosTest {
 		assertTrue(log.contains("The model folder " + work.resolve("no-such-model") + " does not exist"), log);
 		assertFalse(log.contains("still running"), "the macro is aborted, a batch does not go on without results");
 		assertFalse(Files.exists(out), "nothing was written");
+	}
+
+	@Test
+	void theBatchMacroRefusesAnUnknownOrRepeatedKeyBeforeAnyWork() {
+		String typo = logs.get("batch typo");
+		assertTrue(typo.contains("batch_folder.ijm has no option 'methd'; its keys are: input model save_dir method target."), typo);
+		assertFalse(Files.exists(work.resolve("batch-typo")), "nothing is written, not even the model's report");
+		String twice = logs.get("batch twice");
+		assertTrue(twice.contains("batch_folder.ijm: 'method' is given twice."), twice);
+		assertFalse(Files.exists(work.resolve("batch-twice")), "nothing is written");
 	}
 
 	@Test

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -23,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The README's "By hand" steps for Fiji, run as written (bash) on a build folder laid out as the
  * README's Maven command leaves it (the plugin jar with its -sources and -tests jars, every runtime
  * jar in {@code plugins/target/dependency/}), install exactly the jars the update site installs
- * ({@link RealImageJTest} proves the site in a real ImageJ), in the same folders: no -sources or
- * -tests jar, none that Fiji ships already, none missing (snakeyaml included).
+ * ({@link RealImageJTest} proves the site in a real ImageJ), in the same folders and under the same
+ * names (so adding the site later leaves no second copy): no -sources or -tests jar, none that Fiji
+ * ships already, none missing (snakeyaml included).
  */
 class ReadmeInstallTest {
 
@@ -43,8 +43,6 @@ class ReadmeInstallTest {
 		// the build folder as "mvn package dependency:copy-dependencies -DexcludeArtifactIds=ij" leaves it (empty stand-ins)
 		Path build = Files.createDirectories(dir.resolve("build"));
 		Path target = Files.createDirectories(build.resolve("plugins/target")), deps = Files.createDirectories(target.resolve("dependency"));
-		Map<Path, String> copiedName = artifacts.stream().collect(Collectors.toMap(UpdateSiteAssembler.Artifact::file, ReadmeInstallTest::copyName,
-			(a, b) -> a));
 		for (UpdateSiteAssembler.Artifact a : artifacts) {
 			if (a.artifactId().equals("ConceptScope_")) {
 				Files.createFile(target.resolve(copyName(a)));
@@ -64,17 +62,51 @@ class ReadmeInstallTest {
 		String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 		assertEquals(0, p.exitValue(), "the README's steps run as written:\n" + script + "\n" + out);
 
+		// under the site's own names: a by-hand jars/api-0.36.0.jar stayed beside the site's jars/ai.djl.api-0.36.0.jar
+		// once the site was added (and jars/linux64/tensorflow-core-native-1.0.0-rc.1-linux-x86_64.jar beside its twin)
 		TreeSet<String> want = new TreeSet<>();
-		for (UpdateSiteAssembler.Input in : UpdateSiteAssembler.jars(artifacts, UpdateSiteAssembler.fijiProvided())) {
-			String folder = in.sitePath().substring(0, in.sitePath().lastIndexOf('/') + 1);
-			want.add(folder + copiedName.get(in.source()));
-		}
+		for (UpdateSiteAssembler.Input in : UpdateSiteAssembler.jars(artifacts, UpdateSiteAssembler.fijiProvided())) want.add(in.sitePath());
 		TreeSet<String> got;
 		try (Stream<Path> s = Files.walk(fiji)) {
 			got = s.filter(Files::isRegularFile).map(f -> fiji.relativize(f).toString().replace('\\', '/')).collect(Collectors.toCollection(TreeSet::new));
 		}
 		assertEquals(want, got, "the README installs the update site's jars, no more, no fewer");
 		assertTrue(got.stream().anyMatch(f -> f.startsWith("jars/snakeyaml-")), "snakeyaml (bioimage.io rdf.yaml) is installed");
+	}
+
+	/**
+	 * The download the install pages announce is the site's: every file a Linux x86-64 Fiji
+	 * downloads (the natives in jars/linux64/ included), and what every other platform downloads.
+	 */
+	@Test
+	void theSiteSizesTheDocsGiveAreTheSites() throws Exception {
+		Path list = Path.of("target", "runtime-dependencies.txt");
+		assumeTrue(Files.isRegularFile(list), "No " + list + ": run the build through 'package' (mvn verify).");
+		List<UpdateSiteAssembler.Artifact> artifacts = UpdateSiteAssembler.parseDependencyList(Files.readAllLines(list));
+		assumeTrue(artifacts.stream().anyMatch(a -> a.artifactId().equals("ConceptScope_") && a.file().toString().endsWith(".jar")),
+			"The plugin module is not packaged: run mvn verify.");
+		Path root = LabelledPatchFolders.testImages().getParent();
+		List<UpdateSiteAssembler.Input> files = new ArrayList<>(UpdateSiteAssembler.jars(artifacts, UpdateSiteAssembler.fijiProvided()));
+		files.addAll(UpdateSiteAssembler.macros(root.resolve("macros")));
+		long linux = 0, elsewhere = 0;
+		for (UpdateSiteAssembler.Input in : files) {
+			long size = Files.size(in.source());
+			linux += size;
+			if (in.platform() == null) elsewhere += size;
+		}
+		java.util.regex.Pattern said = java.util.regex.Pattern.compile("≈ (\\d+) MB for Linux x86-64, ≈ (\\d+) MB for other platforms");
+		for (String doc : List.of("docs/update-site.md", "update-site/README.md", "README.md")) {
+			java.util.regex.Matcher m = said.matcher(Files.readString(root.resolve(doc), StandardCharsets.UTF_8).replaceAll("\\s+", " "));
+			assertTrue(m.find(), doc + " says how large the download is (≈ " + linux / 1_000_000 + " MB for Linux x86-64, ≈ "
+				+ elsewhere / 1_000_000 + " MB for other platforms)");
+			assertNear(linux, Long.parseLong(m.group(1)), doc + ", Linux x86-64");
+			assertNear(elsewhere, Long.parseLong(m.group(2)), doc + ", other platforms");
+		}
+	}
+
+	private static void assertNear(long bytes, long saidMb, String where) {
+		double mb = bytes / 1e6;
+		assertTrue(Math.abs(saidMb - mb) <= 0.05 * mb, where + ": the docs say ≈ " + saidMb + " MB, the site is " + Math.round(mb) + " MB");
 	}
 
 	/** The name maven-dependency-plugin's copy-dependencies gives an artifact's jar. */
