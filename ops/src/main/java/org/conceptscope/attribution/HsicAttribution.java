@@ -102,6 +102,7 @@ public final class HsicAttribution implements AttributionMethod {
 		Designs designs = designsFor(cells);
 		boolean[][] on = designs.on();
 		float[] maps = new float[n * h * w];
+		double[] widths = new double[n];
 		GridCells lattice = new GridCells(h, w, c, grid);
 		// Image i's estimate runs on its own thread while the model scores image i + 1's copies.
 		try (Estimators estimator = new Estimators()) {
@@ -121,6 +122,7 @@ public final class HsicAttribution implements AttributionMethod {
 						// pool it would hold up the generation of their copies); the last one uses every core
 						boolean last = i == n - 1;
 						estimator.submit(() -> {
+							widths[i] = bandwidth(scores); // recorded: the median rule's, or the fallback's when the median is 0
 							double[] hsic = hsicPerCell(on, designs.onLists(), scores, cells, last);
 							System.arraycopy(upsampling.apply(hsic, grid, grid, h, w), 0, maps, i * h * w, h * w);
 						});
@@ -136,6 +138,8 @@ public final class HsicAttribution implements AttributionMethod {
 		meta.put("seed", Long.toString(seed));
 		meta.put("score", score.name());
 		meta.put("upsampling", upsampling.key());
+		meta.put("output_kernel_width", java.util.Arrays.stream(widths).mapToObj(v -> String.format(java.util.Locale.ROOT, "%.6g", v))
+			.collect(java.util.stream.Collectors.joining(",")));
 		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, meta);
 	}
 

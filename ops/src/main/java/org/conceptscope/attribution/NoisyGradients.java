@@ -145,8 +145,12 @@ public final class NoisyGradients implements AttributionMethod {
 					}
 					Arrays.fill(sum, 0);
 					Arrays.fill(sq, 0);
-					GradientMaps.step(progress, i + 1, n, name());
 				}
+			}
+			// per batch of copies, not per image: one large image of many copies on a slow model reports and stops in the middle
+			if (!progress.report(from + count, total, name())) {
+				next.cancel(false);
+				throw new java.util.concurrent.CancellationException(name() + " cancelled after " + (from + count) + " of " + total + " noisy copies.");
 			}
 		}
 		return new Attribution(GradientMaps.maxChannels(new FloatTensor(images.shape(), out)), resolved,

@@ -107,6 +107,25 @@ class GridMethodsFidelityTest {
 	 * RISE at grid 8 on 32 x 32: its soft masks (bilinear, randomly shifted) make a map of far more than 256 values, and
 	 * the map is the paper's estimator computed here mask by mask: sum_i f(x . M_i) M_i / (N p), f the target logit.
 	 */
+	/**
+	 * The masks are independent draws: over 2000 masks every pixel of the soft mask is kept p of the time
+	 * on average (within 4 standard errors of a [0, 1] value), at seeds 42 and 0. Masks seeded index apart
+	 * by java.util.Random kept the first cell in every mask at seed 42 and in none at seed 0.
+	 */
+	@Test
+	void riseMasksKeepEveryCellAtTheKeepRate() {
+		for (long seed : new long[] { 42, 0 }) {
+			Rise rise = new Rise(2000, 8, 0.5, seed);
+			double[] mean = new double[32 * 32];
+			for (int k = 0; k < 2000; k++) {
+				float[] m = rise.mask(k, 32, 32);
+				for (int p = 0; p < m.length; p++) mean[p] += m[p] / 2000;
+			}
+			double tolerance = 4 * 0.5 / Math.sqrt(2000);
+			for (int p = 0; p < mean.length; p++) assertEquals(0.5, mean[p], tolerance, "seed " + seed + ", pixel (" + p % 32 + ", " + p / 32 + ")");
+		}
+	}
+
 	@Test
 	void riseMapIsThePapersWeightedMaskSumWithManyValues() {
 		FloatTensor x = evidenceImage();
@@ -199,6 +218,23 @@ class GridMethodsFidelityTest {
 		assertEquals(2.5, HsicAttribution.bandwidth(even), 1e-12, "linear interpolation between the middle scores");
 		float[] zeroMedian = { -1, 0, 1 };
 		assertEquals(1.0, HsicAttribution.bandwidth(zeroMedian), 1e-12, "a zero median falls back to the median pairwise distance");
+	}
+
+	/**
+	 * The width each image's map used is in the metadata: images of ones whose removed cells become ones
+	 * give every copy the same score, the logit sum w . 1, so the width is its size.
+	 */
+	@Test
+	void hsicRecordsEachImagesOutputKernelWidth() {
+		StreamedScoresTest.LinearModel model = new StreamedScoresTest.LinearModel(8 * 8, 2, 16, 3);
+		FloatTensor ones = FloatTensor.zeros(2, 8, 8, 1);
+		java.util.Arrays.fill(ones.data(), 1f);
+		Attribution a = new HsicAttribution(2, 32, MaskedImage.constant(1f), 5).explain(model, ones, new int[] { 1, 1 }, Progress.NONE);
+		double sum = 0;
+		for (float w : model.weights[1]) sum += w;
+		float score = (float) sum;
+		String width = String.format(java.util.Locale.ROOT, "%.6g", Math.abs(score));
+		assertEquals(width + "," + width, a.metadata().get("output_kernel_width"));
 	}
 
 	@Test

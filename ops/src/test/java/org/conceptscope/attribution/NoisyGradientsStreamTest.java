@@ -96,4 +96,22 @@ class NoisyGradientsStreamTest {
 			}
 		}
 	}
+
+	/** One image of 20 copies in batches of 8: progress after each batch (8, 16, 20 of 20), and Esc stops after the first batch. */
+	@Test
+	void progressAndCancelComeAfterEachBatchOfCopies() {
+		FloatTensor x = StreamedScoresTest.images(1, 12, 2, 6);
+		List<Long> reports = new ArrayList<>();
+		new NoisyGradients(NoisyGradients.Statistic.SMOOTH_GRAD, 20, 0.2, 9).explain(new SquareModel(12 * 12 * 2, 8), x, new int[] { 1 },
+			(done, total, message) -> {
+				assertEquals(20, total);
+				reports.add(done);
+				return true;
+			});
+		assertEquals(List.of(8L, 16L, 20L), reports);
+		SquareModel model = new SquareModel(12 * 12 * 2, 8);
+		org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.CancellationException.class,
+			() -> new NoisyGradients(NoisyGradients.Statistic.SMOOTH_GRAD, 20, 0.2, 9).explain(model, x, new int[] { 1 }, (d, t, m) -> false));
+		assertEquals(List.of(8), model.calls, "stopped after the first batch's gradients");
+	}
 }
