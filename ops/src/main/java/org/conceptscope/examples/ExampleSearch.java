@@ -68,11 +68,10 @@ public final class ExampleSearch {
 		long rowItems = 0;
 		int[] sizes = prototypes == null ? new int[0] : java.util.Arrays.stream(members).mapToInt(g -> g == null ? m : g.length).toArray();
 		for (int size : sizes) rowItems += LatentSpace.pairedRows(size);
-		Runtime rt = Runtime.getRuntime();
-		checkMemory(space.valuesPerImage(training), m, nearest == null ? 0 : cases.dim(0), sizes, labels != null,
-			rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()));
+		long values = space.valuesPerImage(training), caseCount = nearest == null ? 0 : cases.dim(0);
+		checkMemory(values, m, caseCount, sizes, labels != null, org.conceptscope.util.Limits.heapLeft(bytesNeeded(values, m, caseCount, sizes, labels != null)));
 		// one count over the phases, so the bar does not start again at each
-		long caseCount = nearest == null ? 0 : cases.dim(0), groups = members == null ? 0 : members.length;
+		long groups = members == null ? 0 : members.length;
 		long total = m + caseCount + rowItems + groups, rowsFrom = m + caseCount, rows = rowItems;
 		FloatTensor latent = space.project(training, after(progress, 0, total), "training examples");
 		int d = (int) latent.dim(1);
@@ -98,7 +97,9 @@ public final class ExampleSearch {
 			}
 			return new Result(found, b.out() == null ? List.of() : List.of(b.out()));
 		} catch (RuntimeException | Error e) {
-			for (Stage s : b.stages()) cancel(s, e);
+			// the last stages first: a stage waiting on an earlier one would otherwise start on its partial results
+			Stage[] stages = b.stages();
+			for (int k = stages.length - 1; k >= 0; k--) cancel(stages[k], e);
 			if (columns != null) cancel(columns, e);
 			throw e;
 		}

@@ -108,8 +108,7 @@ public final class Tcav {
 		if (inputs.rank() != 4 || inputs.dim(0) < 1) throw new IllegalArgumentException("TCAV needs at least one image of the class to test.");
 		checkLayers(classifier, layers);
 		checkSizes(classifier, layers, concepts, randomPool, inputs);
-		Runtime rt = Runtime.getRuntime();
-		checkMemory(classifier, layers, concepts, randomPool, inputs, rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()));
+		checkMemory(classifier, layers, concepts, randomPool, inputs, Limits.heapLeft(bytesNeeded(classifier, layers, concepts, randomPool, inputs)));
 		int pool = (int) randomPool.dim(0);
 		if (pool / 2 < 2) {
 			throw new IllegalArgumentException("The random counterexamples hold " + pool + " images; TCAV draws two disjoint random sets per run,"
@@ -233,7 +232,8 @@ public final class Tcav {
 				}
 				finished = true;
 			} finally {
-				if (!finished) for (Stage s : started) s.cancel(); // none of the background work outlives the failure
+				// none of the background work outlives the failure; the last stages first, so none starts on an earlier one's partial results
+				if (!finished) for (int k = started.size() - 1; k >= 0; k--) started.get(k).cancel();
 			}
 		}
 		return new Result(target, classifier.classNames().get(target), n, runs, alpha, hypotheses, seed, rows);

@@ -22,6 +22,19 @@ public final class Limits {
 	private Limits() {}
 
 	/**
+	 * Heap bytes Java can still give, for a check of {@code need} bytes: measured again after a
+	 * collection when the first measure is short of it (uncollected garbage, such as the copies made
+	 * while images were read, counts as used until then).
+	 */
+	public static long heapLeft(long need) {
+		Runtime rt = Runtime.getRuntime();
+		long left = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+		if (left >= need) return left;
+		System.gc();
+		return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+	}
+
+	/**
 	 * Refuses {@code value} above {@code max} with one sentence naming the method and key.
 	 *
 	 * @param method the method's name for the sentence, e.g. "SmoothGrad"

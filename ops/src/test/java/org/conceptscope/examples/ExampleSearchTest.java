@@ -211,12 +211,12 @@ class ExampleSearchTest {
 		assertTrue(e.getMessage().startsWith("Prototypes of " + m + " training images need about "), e.getMessage());
 		assertTrue(e.getMessage().endsWith("choose them per class (one subfolder of images per class, which splits the distances), from fewer"
 			+ " images, or give Java more memory (-Xmx); prototypes=0 finds the nearest examples only."), e.getMessage());
-		// 20000 images need about 8 GB together, and about 0.4 GB as 10 classes of 2000 (1 GB left: refused, then accepted)
+		// 20000 images need about 8 GB together, and 0.4 to 0.8 GB as 10 classes of 2000, by the cores choosing at once (1 GB left: refused, then accepted)
 		int[] one = { 20_000 }, ten = new int[10];
 		java.util.Arrays.fill(ten, 2_000);
 		assertThrows(IllegalArgumentException.class, () -> Prototypes.checkMemory(one, 1_000_000_000L));
 		Prototypes.checkMemory(ten, 1_000_000_000L);
-		assertTrue(Prototypes.bytesNeeded(ten) * 10 < Prototypes.bytesNeeded(one), "classes split the distances");
+		assertTrue(Prototypes.bytesNeeded(ten) * 5 < Prototypes.bytesNeeded(one), "classes split the distances"); // whatever the cores choosing at once
 	}
 
 	/**

@@ -84,4 +84,24 @@ class StageTest {
 		for (int k = 0; k < 2000; k++) s = Math.sqrt(s + k);
 		sink += s;
 	}
+
+	/**
+	 * Esc in a join that reports stops the stage as a failure: the stage after it, which waited on it,
+	 * fails too instead of running on its partial results.
+	 */
+	@Test
+	void aStageStoppedInItsJoinFailsTheStagesAfterIt() {
+		AtomicInteger after = new AtomicInteger();
+		Stage first = Stage.start(200, i -> {
+			try {
+				Thread.sleep(1);
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+			}
+		});
+		Stage second = Stage.start(10, i -> after.incrementAndGet(), first);
+		assertThrows(java.util.concurrent.CancellationException.class, () -> first.join(done -> done < 3));
+		assertThrows(java.util.concurrent.CancellationException.class, second::join);
+		assertEquals(0, after.get(), "no item of the stage after ran");
+	}
 }

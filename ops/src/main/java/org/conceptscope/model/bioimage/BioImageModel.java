@@ -278,15 +278,18 @@ public final class BioImageModel implements RawOutputClassifier {
 				// the rdf first: what it alone refuses is refused before a package of gigabytes is unpacked
 				String rdfEntry = rdfEntry(path);
 				long maxBytes = options.maxUnpackedBytes();
-				if (rdfEntry != null) {
-					long rdfBytes = SafeZip.extract(path, root, maxBytes, rdfEntry::equals);
-					Path early = root.resolve(rdfEntry);
+				long rdfBytes = rdfEntry == null ? 0 : SafeZip.extract(path, root, maxBytes, rdfEntry::equals, 0);
+				Path early = rdfEntry == null ? null : root.resolve(rdfEntry);
+				boolean checked = early != null && Files.isRegularFile(early);
+				if (checked) {
 					checkBeforeWeights(RdfReader.read(early), early);
-					SafeZip.extract(path, root, maxBytes - rdfBytes, name -> !name.equals(rdfEntry));
-				} else {
+					SafeZip.extract(path, root, maxBytes, name -> !name.equals(rdfEntry), rdfBytes);
+				} else { // the zip's own listing named no entry that unpacked: unpack it all, then look
+					Folders.deleteTree(root);
+					Files.createDirectory(root);
 					SafeZip.extract(path, root, maxBytes);
 				}
-				rdf = findRdf(root);
+				rdf = checked ? early : findRdf(root); // the rdf checked, not another one a listing of the folder might give first
 				if (rdf == null) throw new ModelLoadException(path + " holds no rdf.yaml (or bioimageio.yaml): it is not a bioimage.io package.");
 				root = rdf.getParent();
 			} else {

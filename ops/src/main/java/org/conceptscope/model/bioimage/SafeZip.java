@@ -32,21 +32,22 @@ final class SafeZip {
 	private SafeZip() {}
 
 	static void extract(Path zip, Path target, long maxBytes) {
-		extract(zip, target, maxBytes, name -> true);
+		extract(zip, target, maxBytes, name -> true, 0);
 	}
 
 	/**
-	 * Unpacks the entries whose names {@code unpack} accepts (the folders above them are made); the
-	 * others are still checked as entries, not unpacked.
+	 * Unpacks the entries whose paths {@code unpack} accepts (relative to the target, normalised, with
+	 * '/': {@code pkg//rdf.yaml} is {@code pkg/rdf.yaml}; the folders above them are made); the others
+	 * are still checked as entries, not unpacked. {@code written} bytes of the zip are already unpacked
+	 * (an earlier call's): they count towards {@code maxBytes}.
 	 *
-	 * @return the bytes written
+	 * @return the bytes written, the earlier ones included
 	 */
-	static long extract(Path zip, Path target, long maxBytes, java.util.function.Predicate<String> unpack) {
+	static long extract(Path zip, Path target, long maxBytes, java.util.function.Predicate<String> unpack, long written) {
 		if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
 			throw new IllegalStateException("Unpack target " + target + " must be an existing folder.");
 		}
 		Path root = target.toAbsolutePath().normalize();
-		long written = 0;
 		int entries = 0;
 		Set<String> seen = new HashSet<>();
 		try (ZipFile z = new ZipFile(zip.toFile())) {
@@ -59,7 +60,7 @@ final class SafeZip {
 				Path dest = safeTarget(zip, root, name);
 				String key = root.relativize(dest).toString().toLowerCase(Locale.ROOT);
 				if (!seen.add(key)) throw refuse(zip, "the entry '" + name + "' appears twice");
-				if (!unpack.test(name)) continue;
+				if (!unpack.test(root.relativize(dest).toString().replace(java.io.File.separatorChar, '/'))) continue;
 				if (e.isDirectory()) {
 					createDirectories(root, dest);
 					continue;

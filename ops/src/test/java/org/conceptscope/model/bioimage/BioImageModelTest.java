@@ -164,6 +164,14 @@ class BioImageModelTest {
 			assertTrue(m.testReport().ran() && m.testReport().passed(), m.testReport().message());
 		}
 		assertWorkEmpty();
+		// a doubled slash in the rdf's entry name: the rdf read first is the one the listing names
+		byte[] rdf = entries.remove("ihc05/rdf.yaml");
+		entries.put("ihc05//rdf.yaml", rdf);
+		Path slashes = TestPackages.rawZip(tmp.resolve("ihc05-slashes.zip"), entries);
+		try (BioImageModel m = BioImageModel.open(slashes, options())) {
+			assertEquals(TestPackages.CLASSES, m.classNames());
+		}
+		assertWorkEmpty();
 	}
 
 	@Test
