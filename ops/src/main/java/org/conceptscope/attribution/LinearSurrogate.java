@@ -62,7 +62,7 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 	private Samples samples(int m) {
 		return kept.get(m, () -> {
 			boolean[][] fresh = new boolean[samples][m];
-			IntStream.range(0, samples).parallel().forEach(j -> draw(j, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + j), fresh[j]));
+			IntStream.range(0, samples).parallel().forEach(j -> draw(j, org.conceptscope.util.Seeds.stream(seed, j), fresh[j]));
 			return new Samples(fresh);
 		});
 	}

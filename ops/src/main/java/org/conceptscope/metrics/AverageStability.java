@@ -59,7 +59,7 @@ public final class AverageStability implements Metric {
 
 	/** Noise image s (uniform in [0, radius) per value), the same for every image. */
 	float[] noise(int s, int per) {
-		SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + s);
+		SplittableRandom r = org.conceptscope.util.Seeds.stream(seed, s);
 		float[] v = new float[per];
 		for (int p = 0; p < per; p++) v[p] = (float) (r.nextDouble() * radius);
 		return v;

@@ -105,6 +105,13 @@ public final class MuFidelity implements Metric.OfMaps {
 				for (int b = 0; b < size; b++) drop[from + b] = original.get(i, targets[i]) - scores.get(b, targets[i]);
 				MetricSteps.report(progress, (long) i * samples + from + size, total, "mufidelity");
 			}
+			for (double d : drop) {
+				if (!Double.isFinite(d)) {
+					// not "undefined" (a map or scores that do not vary): the model's own numbers failed
+					throw new IllegalArgumentException("The model gives NaN or infinite scores for image " + (i + 1) + " with cells set to the"
+						+ " baseline " + baseline + ": MuFidelity cannot rank its score drops; choose a baseline within the model's input range.");
+				}
+			}
 			double rho = Spearman.correlation(attributed, drop);
 			if (Double.isNaN(rho)) undefined++;
 			values[i] = Double.isNaN(rho) ? 0 : rho;

@@ -28,7 +28,7 @@ final class PixelRanking {
 		int per = maps.stride0();
 		Integer[] order = new Integer[per];
 		for (int p = 0; p < per; p++) order[p] = p;
-		java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed * 0x9E3779B97F4A7C15L + i); // mixes its seed: maps i apart shuffle independently
+		java.util.SplittableRandom rnd = org.conceptscope.util.Seeds.stream(seed, i); // maps, and seeds, shuffle independently
 		for (int p = per - 1; p > 0; p--) {
 			int k = rnd.nextInt(p + 1);
 			Integer t = order[p];

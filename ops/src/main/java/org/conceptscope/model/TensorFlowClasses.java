@@ -96,8 +96,8 @@ final class TensorFlowClasses {
 			if (!(cause instanceof LinkageError)) return null; // not a class path matter: the model's own reading reports it
 			URL runtime = location("com.google.protobuf.GeneratedMessageV3", loader);
 			return "ConceptScope's TensorFlow engine cannot start: the protobuf-java in " + (runtime == null ? "the class path" : describe(runtime))
-				+ " is too old for DJL's TensorFlow classes (" + cause + "); ConceptScope needs protobuf-java 4.29.3 or later (its update"
-				+ " site installs jars/protobuf-java-4.32.0.jar): run Help > Update... so that it is installed, and if another update site"
+				+ " is too old for DJL's TensorFlow classes (" + cause + "); ConceptScope needs protobuf-java 4.29.3 or later (in Fiji its update"
+				+ " site installs one: run Help > Update...; outside Fiji, put a newer protobuf-java first on the class path), and if another update site"
 				+ " puts an older one in its place (CSBDeep and TensorFlow carry protobuf-java 3.x), keep that site in a separate Fiji installation.";
 		} catch (ReflectiveOperationException | RuntimeException e) {
 			return null; // DJL's classes are missing or not what this probe knows: conflict() and the engine's own start report that

@@ -232,6 +232,13 @@ public final class MacoReference {
 		}
 		float[] mean = new float[sum.length];
 		for (int i = 0; i < sum.length; i++) mean[i] = (float) (sum[i] / n);
+		// DC (H W times the images' mean, large for images in [0, 1]) would leak into the canvas's lowest
+		// frequencies through the resize and wash the textures out: the spectrum is continued through 0
+		// from its neighbours instead, and the canvas's own DC is 0 (its standardisation removes the mean)
+		for (int ch = 0; ch < c; ch++) {
+			double right = half > 1 ? mean[c + ch] : 0, below = h > 1 ? mean[half * c + ch] : 0;
+			mean[ch] = (float) ((half > 1 && h > 1) ? (right + below) / 2 : right + below);
+		}
 		float[] resized = Resampling.resizeImage(mean, h, half, c, height, canvasHalf);
 		double[][] mag = new double[c][height * width];
 		for (int ky = 0; ky < height; ky++) {
@@ -241,6 +248,7 @@ public final class MacoReference {
 				for (int ch = 0; ch < c; ch++) mag[ch][ky * width + kx] = resized[(sy * canvasHalf + sx) * c + ch];
 			}
 		}
+		for (double[] m : mag) m[0] = 0;
 		return new Reference(height, width, mag, lo, hi, c == 3 ? colourMatrix(images) : null);
 	}
 

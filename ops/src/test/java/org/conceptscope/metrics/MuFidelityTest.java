@@ -59,6 +59,19 @@ class MuFidelityTest {
 		assertEquals("3", good.metadata().get("seed"));
 	}
 
+	/**
+	 * A baseline that makes the linear model's logits overflow gives infinite score drops: refused in one
+	 * sentence (their ranks gave a finite, meaningless correlation).
+	 */
+	@Test
+	void infiniteScoreDropsAreRefused() {
+		FloatTensor x = KnownAnswer.images(TARGETS, 1);
+		Attribution exact = KnownAnswer.maps(x, TARGETS, true, false, 2, "exact");
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+			() -> new MuFidelity(8, 0.2, 16, 3e38f, 3, TargetScore.LOGIT).evaluate(known, x, exact, Progress.NONE));
+		assertTrue(e.getMessage().startsWith("The model gives NaN or infinite scores for image 1 with cells set to the baseline 3.0E38"), e.getMessage());
+	}
+
 	/** On 16 held-out IHC patches, Gradient x Input (relative to the same zero baseline) beats a random map clearly. */
 	@Test
 	void gradientTimesInputBeatsRandomOnRealPatches() {

@@ -76,6 +76,28 @@ class MacoReferenceTest {
 		assertEquals(0, mag[4], 1e-4, "nothing at half the references' frequency");
 	}
 
+	/**
+	 * References with a mean (images in [0, 1]) give the canvas the spectrum of the same references
+	 * without it: their DC, H W times the mean, does not leak into the canvas's lowest frequencies
+	 * (a 224-pixel reference's DC put 0.84 of itself at the 512 canvas's frequency 1), and the canvas's
+	 * own DC is 0.
+	 */
+	@Test
+	void theReferencesMeanStaysOutOfTheCanvasSpectrum() {
+		Random r = new Random(8);
+		FloatTensor centred = FloatTensor.zeros(3, 12, 12, 2), shifted = FloatTensor.zeros(3, 12, 12, 2);
+		for (int i = 0; i < centred.size(); i++) {
+			centred.data()[i] = (float) (r.nextGaussian() * 0.1);
+			shifted.data()[i] = centred.data()[i] + 0.5f;
+		}
+		double[][] a = MacoReference.reference(centred, 28, 28).magnitude(), b = MacoReference.reference(shifted, 28, 28).magnitude();
+		for (int ch = 0; ch < 2; ch++) {
+			assertEquals(0, a[ch][0]);
+			assertEquals(0, b[ch][0]);
+			for (int p = 1; p < 28 * 28; p++) assertEquals(a[ch][p], b[ch][p], 1e-4 * (1 + Math.abs(a[ch][p])), "channel " + ch + ", frequency " + p);
+		}
+	}
+
 	/** The weight of input row {@code in} (of n) in output row {@code out} (of m) of a bilinear resize with half-pixel centres. */
 	static double weight(int out, int in, int n, int m) {
 		double f = Math.max(0, Math.min(n - 1, (out + 0.5) * n / m - 0.5));

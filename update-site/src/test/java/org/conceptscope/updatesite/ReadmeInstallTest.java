@@ -55,6 +55,8 @@ class ReadmeInstallTest {
 		Path fiji = Files.createDirectories(dir.resolve("Fiji.app"));
 		Files.createDirectories(fiji.resolve("plugins"));
 		Files.createDirectories(fiji.resolve("jars"));
+		// Fiji's own protobuf-java, older than DJL's TensorFlow classes need: the steps put the site's in its place
+		Files.createFile(fiji.resolve("jars/protobuf-java-4.28.2.jar"));
 
 		String script = fijiSteps(Files.readString(readme, StandardCharsets.UTF_8)).replace("FIJI=/path/to/Fiji.app", "FIJI='" + fiji + "'");
 		Process p = new ProcessBuilder("bash", "-euc", script).directory(build.toFile()).redirectErrorStream(true).start();
