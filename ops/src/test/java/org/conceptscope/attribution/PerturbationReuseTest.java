@@ -61,7 +61,7 @@ class PerturbationReuseTest {
 			double[] weights = new double[samples];
 			float[] y = new float[samples];
 			for (int j = 0; j < samples; j++) {
-				method.draw(j, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + j), z[j]);
+				method.draw(j, org.conceptscope.util.Seeds.stream(seed, j), z[j]);
 				int kept = 0;
 				for (boolean b : z[j]) if (b) kept++;
 				double d = kept == 0 ? 1 : 1 - Math.sqrt(kept / (double) m);

@@ -145,7 +145,7 @@ class WeightedLinearFitTest {
 		Segments segments = Segments.grid(size, size, 1, grid);
 		int m = segments.count();
 		boolean[][] z = new boolean[samples][m];
-		for (int j = 0; j < samples; j++) ks.draw(j, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + j), z[j]);
+		for (int j = 0; j < samples; j++) ks.draw(j, org.conceptscope.util.Seeds.stream(seed, j), z[j]);
 		double[] w = ks.weights(z, null);
 		for (int i = 0; i < n; i++) {
 			float[] image = x.slice(i).data();
