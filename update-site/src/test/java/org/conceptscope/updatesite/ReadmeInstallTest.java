@@ -31,13 +31,19 @@ class ReadmeInstallTest {
 	@TempDir
 	Path dir;
 
-	@Test
-	void byHandStepsCopyWhatTheUpdateSiteInstalls() throws Exception {
+	/** The site's artifacts as the build lists them; the test is skipped before the build has packaged the plugin. */
+	private static List<UpdateSiteAssembler.Artifact> packagedArtifacts() throws java.io.IOException {
 		Path list = Path.of("target", "runtime-dependencies.txt");
 		assumeTrue(Files.isRegularFile(list), "No " + list + ": run the build through 'package' (mvn verify).");
 		List<UpdateSiteAssembler.Artifact> artifacts = UpdateSiteAssembler.parseDependencyList(Files.readAllLines(list));
 		assumeTrue(artifacts.stream().anyMatch(a -> a.artifactId().equals("ConceptScope_") && a.file().toString().endsWith(".jar")),
 			"The plugin module is not packaged: run mvn verify.");
+		return artifacts;
+	}
+
+	@Test
+	void byHandStepsCopyWhatTheUpdateSiteInstalls() throws Exception {
+		List<UpdateSiteAssembler.Artifact> artifacts = packagedArtifacts();
 		Path readme = LabelledPatchFolders.testImages().resolveSibling("README.md");
 
 		// the build folder as "mvn package dependency:copy-dependencies -DexcludeArtifactIds=ij" leaves it (empty stand-ins)
@@ -82,11 +88,7 @@ class ReadmeInstallTest {
 	 */
 	@Test
 	void theSiteSizesTheDocsGiveAreTheSites() throws Exception {
-		Path list = Path.of("target", "runtime-dependencies.txt");
-		assumeTrue(Files.isRegularFile(list), "No " + list + ": run the build through 'package' (mvn verify).");
-		List<UpdateSiteAssembler.Artifact> artifacts = UpdateSiteAssembler.parseDependencyList(Files.readAllLines(list));
-		assumeTrue(artifacts.stream().anyMatch(a -> a.artifactId().equals("ConceptScope_") && a.file().toString().endsWith(".jar")),
-			"The plugin module is not packaged: run mvn verify.");
+		List<UpdateSiteAssembler.Artifact> artifacts = packagedArtifacts();
 		Path root = LabelledPatchFolders.testImages().getParent();
 		List<UpdateSiteAssembler.Input> files = new ArrayList<>(UpdateSiteAssembler.jars(artifacts, UpdateSiteAssembler.fijiProvided()));
 		files.addAll(UpdateSiteAssembler.macros(root.resolve("macros")));
