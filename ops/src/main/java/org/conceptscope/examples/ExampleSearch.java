@@ -69,7 +69,8 @@ public final class ExampleSearch {
 		int[] sizes = prototypes == null ? new int[0] : java.util.Arrays.stream(members).mapToInt(g -> g == null ? m : g.length).toArray();
 		for (int size : sizes) rowItems += LatentSpace.pairedRows(size);
 		long values = space.valuesPerImage(training), caseCount = nearest == null ? 0 : cases.dim(0);
-		checkMemory(values, m, caseCount, sizes, labels != null, org.conceptscope.util.Limits.heapLeft(bytesNeeded(values, m, caseCount, sizes, labels != null)));
+		long need = bytesNeeded(values, m, caseCount, sizes, labels != null);
+		checkMemory(need, org.conceptscope.util.Limits.heapLeft(need), values, m, sizes);
 		// one count over the phases, so the bar does not start again at each
 		long groups = members == null ? 0 : members.length;
 		long total = m + caseCount + rowItems + groups, rowsFrom = m + caseCount, rows = rowItems;
@@ -162,9 +163,11 @@ public final class ExampleSearch {
 		return bytes + (prototypes ? Prototypes.bytesNeeded(sizes) : 0);
 	}
 
-	/** Refuses, in one sentence, a search that needs more than {@code available} bytes, before any image goes through the model. */
-	static void checkMemory(long d, long m, long cases, int[] sizes, boolean labels, long available) {
-		long need = bytesNeeded(d, m, cases, sizes, labels);
+	/**
+	 * Refuses, in one sentence, a search that needs {@code need} bytes ({@link #bytesNeeded}) when Java has
+	 * only {@code available}, before any image goes through the model.
+	 */
+	static void checkMemory(long need, long available, long d, long m, int[] sizes) {
 		if (sizes.length > 0) Prototypes.checkMemory(sizes, need, available);
 		else if (need > available) {
 			throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "The nearest examples among %d training images of %d values"

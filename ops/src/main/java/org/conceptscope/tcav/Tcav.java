@@ -108,7 +108,8 @@ public final class Tcav {
 		if (inputs.rank() != 4 || inputs.dim(0) < 1) throw new IllegalArgumentException("TCAV needs at least one image of the class to test.");
 		checkLayers(classifier, layers);
 		checkSizes(classifier, layers, concepts, randomPool, inputs);
-		checkMemory(classifier, layers, concepts, randomPool, inputs, Limits.heapLeft(bytesNeeded(classifier, layers, concepts, randomPool, inputs)));
+		long need = bytesNeeded(classifier, layers, concepts, randomPool, inputs); // once: a layer of any size takes a pass of one image
+		checkMemory(need, Limits.heapLeft(need), randomPool, inputs, concepts.size());
 		int pool = (int) randomPool.dim(0);
 		if (pool / 2 < 2) {
 			throw new IllegalArgumentException("The random counterexamples hold " + pool + " images; TCAV draws two disjoint random sets per run,"
@@ -261,12 +262,16 @@ public final class Tcav {
 	/** Refuses, in one sentence, a test that needs more memory than {@code available} bytes, before any image goes through the model. */
 	static void checkMemory(Classifier classifier, List<String> layers, List<Concept> concepts, FloatTensor randomPool, FloatTensor inputs,
 		long available) {
-		long need = bytesNeeded(classifier, layers, concepts, randomPool, inputs);
+		checkMemory(bytesNeeded(classifier, layers, concepts, randomPool, inputs), available, randomPool, inputs, concepts.size());
+	}
+
+	/** As above, for a test that needs {@code need} bytes. */
+	private static void checkMemory(long need, long available, FloatTensor randomPool, FloatTensor inputs, int concepts) {
 		if (need <= available) return;
 		throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "TCAV with %d random images, %d class images and %d concept(s)"
 			+ " needs about %.1f GB and Java has %.1f GB left: give fewer random images (twice the largest concept's examples are enough;"
 			+ " a large image gives many tiles), fewer class images or concepts, or give Java more memory (-Xmx).", randomPool.dim(0),
-			inputs.dim(0), concepts.size(), need / 1e9, available / 1e9));
+			inputs.dim(0), concepts, need / 1e9, available / 1e9));
 	}
 
 	/** The size of a concept's random sets: as large as its examples, at most half the pool. */

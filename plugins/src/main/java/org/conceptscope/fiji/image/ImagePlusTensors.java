@@ -153,15 +153,13 @@ public final class ImagePlusTensors {
 		Storage storage = storage(imp);
 		long perValue = (storage == Storage.UNSIGNED_BYTE ? 1 : storage == Storage.UNSIGNED_SHORT ? 2 : 4) + 4 + (newImage ? 4 : 0);
 		long perEntry = (long) imp.getWidth() * imp.getHeight() * channels(imp);
-		if (perEntry * perValue > available()) {
-			System.gc();
-			if (perEntry * perValue > available()) {
-				// Explaining fewer slices at a time cannot help: one slice alone is too large.
-				throw new IllegalArgumentException("The image '" + imp.getTitle() + "' is " + imp.getWidth() + " x " + imp.getHeight()
-					+ " pixels; one slice of it alone needs about " + gigabytes(perEntry * perValue) + " for ConceptScope's copies, more"
-					+ " than the " + gigabytes(available()) + " Java has free: crop it to the region to explain (Image > Crop), scale it"
-					+ " down (Image > Scale...), or give Java more memory (Edit > Options > Memory & Threads..., or -Xmx).");
-			}
+		long left = org.conceptscope.util.Limits.heapLeft(perEntry * perValue);
+		if (perEntry * perValue > left) {
+			// Explaining fewer slices at a time cannot help: one slice alone is too large.
+			throw new IllegalArgumentException("The image '" + imp.getTitle() + "' is " + imp.getWidth() + " x " + imp.getHeight()
+				+ " pixels; one slice of it alone needs about " + gigabytes(perEntry * perValue) + " for ConceptScope's copies, more"
+				+ " than the " + gigabytes(left) + " Java has free: crop it to the region to explain (Image > Crop), scale it"
+				+ " down (Image > Scale...), or give Java more memory (Edit > Options > Memory & Threads..., or -Xmx).");
 		}
 		checkMemory("The image '" + imp.getTitle() + "'", values, perValue);
 	}
@@ -174,19 +172,11 @@ public final class ImagePlusTensors {
 
 	/** As {@link #checkMemory(String, long, long)}, {@code remedy} saying what the user can do besides giving ImageJ more memory. */
 	public static void checkMemory(String what, long values, long perValue, String remedy) {
-		long needed = values * perValue;
-		if (needed <= available()) return;
-		System.gc(); // what is left may be garbage; only worth a collection when it decides
-		if (needed <= available()) return;
+		long needed = values * perValue, left = org.conceptscope.util.Limits.heapLeft(needed);
+		if (needed <= left) return;
 		throw new IllegalArgumentException(what + " (" + values + " values) needs about " + gigabytes(needed)
-			+ " for ConceptScope's copies, more than the " + gigabytes(available()) + " ImageJ has free (of "
+			+ " for ConceptScope's copies, more than the " + gigabytes(left) + " ImageJ has free (of "
 			+ gigabytes(Runtime.getRuntime().maxMemory()) + "): " + remedy + ", or give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx).");
-	}
-
-	/** Heap bytes not in use (live or garbage) that the JVM may still allocate. */
-	static long available() {
-		Runtime r = Runtime.getRuntime();
-		return r.maxMemory() - (r.totalMemory() - r.freeMemory());
 	}
 
 	/** "2.5 GB": sizes in messages. */
