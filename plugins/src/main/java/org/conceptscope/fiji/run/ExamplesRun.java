@@ -108,17 +108,17 @@ public final class ExamplesRun {
 				all.addAll(training.images());
 				ImageSet both = new ImageSet(all);
 				int offset = (int) cases.dim(0);
-				int side = (int) Math.min(caseImage.getWidth(), caseImage.getHeight());
+				// every panel is a whole input, of its own width and height (a 64x32 model's inputs are 64x32 panels)
 				List<PrototypeMontage.Row> rows = new ArrayList<>();
 				for (int c = 0; c < found.size(); c++) {
 					NearestExamples.Neighbours nb = found.get(c);
 					List<PrototypeMontage.Crop> crops = new ArrayList<>();
-					crops.add(new PrototypeMontage.Crop(c, 0, 0, side, 0));
+					crops.add(PrototypeMontage.Crop.whole(both, c, 0));
 					String caseName = both.describe(c);
 					StringBuilder label = new StringBuilder(caseName + " | distances:");
 					for (int q = 0; q < nb.indices().length; q++) {
 						int j = nb.indices()[q];
-						crops.add(new PrototypeMontage.Crop(offset + j, 0, 0, side, nb.distances()[q]));
+						crops.add(PrototypeMontage.Crop.whole(both, offset + j, nb.distances()[q]));
 						label.append(' ').append(org.conceptscope.fiji.write.Numbers.label(nb.distances()[q]));
 						nearestRows.add(List.of(caseName, Integer.toString(q + 1), training.describe(j), Numbers.number(nb.distances()[q])));
 					}
@@ -129,14 +129,13 @@ public final class ExamplesRun {
 			if (s.prototypes > 0) {
 				List<Prototypes.Selection> selections = searched.prototypes();
 				List<PrototypeMontage.Row> rows = new ArrayList<>();
-				int side = training.images().stream().mapToInt(i -> Math.min(i.getWidth(), i.getHeight())).min().orElse(1);
 				for (int k = 0; k < selections.size(); k++) {
 					Prototypes.Selection sel = selections.get(k);
 					if (sel.indices().length == 0) continue;
 					String name = labels == null ? "all" : classifier.classNames().get(k);
 					List<PrototypeMontage.Crop> crops = new ArrayList<>();
 					for (int q = 0; q < sel.indices().length; q++) {
-						crops.add(new PrototypeMontage.Crop(sel.indices()[q], 0, 0, side, sel.objective()[q]));
+						crops.add(PrototypeMontage.Crop.whole(training, sel.indices()[q], sel.objective()[q]));
 						prototypeRows.add(List.of(name, Integer.toString(q + 1), training.describe(sel.indices()[q]), Numbers.number(sel.objective()[q])));
 					}
 					rows.add(new PrototypeMontage.Row(name, name, crops));

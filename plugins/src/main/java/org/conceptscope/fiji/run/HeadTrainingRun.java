@@ -190,14 +190,22 @@ public final class HeadTrainingRun {
 			+ "), saved in " + r.written().get(0) + ".";
 	}
 
-	/** The square patch around a feature-map cell: the cell's footprint in the image, doubled (at least 8 pixels). */
+	/**
+	 * The patch around a feature-map cell: the cell's footprint in the image doubled along each axis (at
+	 * least 8 pixels, at most the image), centred on the cell and kept inside the image. The footprint of
+	 * a cell is width / map width by height / map height, so a non-square input (or map) gives a
+	 * rectangle: the whole region the cell covers, never a square cut from it.
+	 *
+	 * @param hw the feature map's height and width
+	 */
 	static PrototypeMontage.Crop crop(ImageSet images, int entry, HeadPrototypes.Prototype p, int[] hw) {
 		ImagePlus imp = images.imageOf(entry);
 		int width = imp.getWidth(), height = imp.getHeight();
-		int side = Math.min(Math.min(width, height), Math.max(8, 2 * (int) Math.ceil(Math.max(width / (double) hw[1], height / (double) hw[0]))));
+		int w = Math.min(width, Math.max(8, 2 * (int) Math.ceil(width / (double) hw[1])));
+		int h = Math.min(height, Math.max(8, 2 * (int) Math.ceil(height / (double) hw[0])));
 		int cx = (int) Math.round((p.x() + 0.5) * width / hw[1]), cy = (int) Math.round((p.y() + 0.5) * height / hw[0]);
-		int x = Math.max(0, Math.min(width - side, cx - side / 2)), y = Math.max(0, Math.min(height - side, cy - side / 2));
-		return new PrototypeMontage.Crop(entry, x, y, side, p.response());
+		int x = Math.max(0, Math.min(width - w, cx - w / 2)), y = Math.max(0, Math.min(height - h, cy - h / 2));
+		return new PrototypeMontage.Crop(entry, x, y, w, h, p.response());
 	}
 
 	static ImagePlus convergencePlot(double[] epochs, double[] change) {

@@ -11,8 +11,8 @@ import org.conceptscope.concepts.ConceptBank;
 
 /**
  * The concept atlas: one row per concept, its example crops (the crops that express it most, cut
- * from the input images at the position CRAFT found them) side by side, enlarged to at least
- * 48 pixels ({@link PrototypeMontage}), under a label with the concept's number and importance. An RGB
+ * from the input images at the position CRAFT found them; square, as CRAFT's patches are, on inputs
+ * of any aspect) side by side, enlarged to at least 48 pixels ({@link PrototypeMontage}), under a label with the concept's number and importance. An RGB
  * image with one rectangle per example in its overlay, named
  * {@code concept k|example j|<image> slice z|x=..,y=..}.
  */
@@ -25,7 +25,7 @@ public final class ConceptAtlas {
 		for (int c = 0; c < bank.size(); c++) {
 			List<PrototypeMontage.Crop> crops = new ArrayList<>();
 			for (ConceptBank.Example e : c < bank.examples.size() ? bank.examples.get(c) : List.<ConceptBank.Example>of()) {
-				crops.add(new PrototypeMontage.Crop(e.image(), e.x(), e.y(), e.size(), e.coefficient()));
+				crops.add(PrototypeMontage.Crop.square(e.image(), e.x(), e.y(), e.size(), e.coefficient()));
 			}
 			rows.add(new PrototypeMontage.Row("concept " + (c + 1), label(bank, c), crops));
 		}

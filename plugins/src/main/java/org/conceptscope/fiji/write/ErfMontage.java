@@ -21,7 +21,7 @@ import org.conceptscope.mechanistic.ReceptiveField;
  * its relevance for the class; one panel per strongest PFV: the crop of the input image under the
  * PFV's theoretical receptive field (outside the image: dark grey), each pixel's brightness
  * weighted by the ERF (|relevance| / the panel's largest, from 25 % to 100 %), enlarged by pixel
- * replication to at least {@value ConceptAtlas#MIN_PANEL} pixels. The overlay has, per panel, the
+ * replication to at least {@value PrototypeMontage#MIN_PANEL} pixels. The overlay has, per panel, the
  * panel's rectangle {@code concept k|example j|<image> slice z|cell=gx,gy}, the ERF's support
  * {@code ...|erf} (the pixels holding erf_mass of its relevance) and the PFV's own layer cell
  * {@code ...|cell}.

@@ -12,17 +12,37 @@ import java.awt.Font;
 import java.util.List;
 
 /**
- * A montage of example crops: one labelled row per unit (a concept, a prototypical part), its
- * crops cut from the input images side by side, enlarged by pixel replication to at least
- * {@value #MIN_PANEL} pixels. An RGB image with one rectangle per crop in its overlay, named
+ * A montage of example crops: one labelled row per unit (a concept, a prototypical part, a case and
+ * its nearest examples), its crops cut from the input images side by side in cells of one size (the
+ * widest crop's width by the tallest crop's height), all enlarged by one whole factor of pixel
+ * replication, so that the longer side of that cell is at least {@value #MIN_PANEL} pixels. A crop
+ * keeps its own width and height (a whole input of 64 x 32 is a 64 x 32 panel times the factor, never
+ * a square cut from it); crops smaller than the cell sit at its top left. An RGB image with one
+ * rectangle per crop in its overlay (the crop's own size times the factor), named
  * {@code <row name>|example j|<image> slice z|x=..,y=..}, with the crop's score as a property.
  */
 public final class PrototypeMontage {
 
 	static final int MIN_PANEL = 48, GAP = 2, LABEL = 14;
 
-	/** A square crop of batch entry {@code image} of the image set, at (x, y), and its score. */
-	public record Crop(int image, int x, int y, int size, double score) {}
+	/** A crop of batch entry {@code image} of the image set: its top-left corner (x, y), its width and height, and its score. */
+	public record Crop(int image, int x, int y, int width, int height, double score) {
+
+		public Crop {
+			if (width < 1 || height < 1) throw new IllegalArgumentException("A crop needs a positive width and height, not " + width + "x" + height + ".");
+		}
+
+		/** A square crop of side {@code size} (a CRAFT or PFV concept's patch). */
+		public static Crop square(int image, int x, int y, int size, double score) {
+			return new Crop(image, x, y, size, size, score);
+		}
+
+		/** The whole of batch entry {@code image}, of whatever width and height its image has. */
+		public static Crop whole(ImageSet images, int image, double score) {
+			ImagePlus imp = images.imageOf(image);
+			return new Crop(image, 0, 0, imp.getWidth(), imp.getHeight(), score);
+		}
+	}
 
 	/** One row: its name (ROI prefix), its label (drawn) and its crops. */
 	public record Row(String name, String label, List<Crop> crops) {}
@@ -45,15 +65,18 @@ public final class PrototypeMontage {
 
 	/** As above, the crop's score stored under {@code scoreProperty}, the montage at least {@code minWidth} wide. */
 	public static ImagePlus build(List<Row> rows, ImageSet images, String title, String info, String scoreProperty, int minWidth) {
-		int columns = 1, size = 1;
+		int columns = 1, cellWidth = 1, cellHeight = 1;
 		for (Row r : rows) {
 			columns = Math.max(columns, r.crops().size());
-			for (Crop c : r.crops()) size = Math.max(size, c.size());
+			for (Crop c : r.crops()) {
+				cellWidth = Math.max(cellWidth, c.width());
+				cellHeight = Math.max(cellHeight, c.height());
+			}
 		}
-		int scale = Math.max(1, (int) Math.ceil(MIN_PANEL / (double) size));
-		int panel = size * scale;
-		int width = Math.max(columns * (panel + GAP) + GAP, minWidth);
-		int rowHeight = LABEL + panel + GAP;
+		int scale = scale(cellWidth, cellHeight);
+		int panelWidth = cellWidth * scale, panelHeight = cellHeight * scale;
+		int width = Math.max(columns * (panelWidth + GAP) + GAP, minWidth);
+		int rowHeight = LABEL + panelHeight + GAP;
 		ColorProcessor montage = canvas(width, Math.max(1, rows.size()) * rowHeight + GAP);
 		Overlay overlay = new Overlay();
 		for (int r = 0; r < rows.size(); r++) {
@@ -64,14 +87,14 @@ public final class PrototypeMontage {
 			for (int j = 0; j < crops.size(); j++) {
 				Crop e = crops.get(j);
 				ImageProcessor plane = images.plane(e.image());
-				plane.setRoi(e.x(), e.y(), e.size(), e.size());
+				plane.setRoi(e.x(), e.y(), e.width(), e.height());
 				ImageProcessor crop = plane.crop();
 				ImageProcessor rgb = crop instanceof ColorProcessor ? crop : crop.convertToRGB();
 				rgb.setInterpolationMethod(ImageProcessor.NONE);
-				int side = e.size() * scale;
-				int x = GAP + j * (panel + GAP), y = top + LABEL;
-				montage.insert(rgb.resize(side, side), x, y);
-				Roi roi = new Roi(x, y, side, side);
+				int w = rgb.getWidth() * scale, h = rgb.getHeight() * scale; // the crop as cut: inside its image
+				int x = GAP + j * (panelWidth + GAP), y = top + LABEL;
+				montage.insert(rgb.resize(w, h), x, y);
+				Roi roi = new Roi(x, y, w, h);
 				roi.setName(RoiWriter.join(rows.get(r).name(), "example " + (j + 1), images.describe(e.image()), "x=" + e.x() + ",y=" + e.y()));
 				roi.setStrokeColor(Color.YELLOW);
 				roi.setProperty(scoreProperty, Numbers.property(e.score()));
@@ -82,5 +105,10 @@ public final class PrototypeMontage {
 		imp.setOverlay(overlay);
 		imp.setProperty("Info", info);
 		return imp;
+	}
+
+	/** The whole factor of pixel replication that brings the longer side of a cell to at least {@value #MIN_PANEL} pixels. */
+	static int scale(int cellWidth, int cellHeight) {
+		return Math.max(1, (int) Math.ceil(MIN_PANEL / (double) Math.max(cellWidth, cellHeight)));
 	}
 }
