@@ -18,7 +18,8 @@ import org.conceptscope.util.Progress;
 /**
  * The mechanistic concept graph of one class over a set of images: PFV concept vectors at each
  * chosen layer ({@link PfvConcepts}), GIG relevance from every concept of a layer to every
- * concept of the next chosen layer and from the last layer's concepts to the class
+ * concept of the next chosen layer and from the last layer's concepts to the class, with a
+ * residual edge into each target for what the concepts do not carry
  * ({@link GeneralizedIntegratedGradients}), each concept's GIG relevance for the class (kept as
  * the bank's importance), and the effective receptive fields of each concept's strongest PFVs
  * ({@link SharingRatioDecomposition}): what a user looks at to see what a concept responds to.
@@ -55,13 +56,16 @@ public final class ConceptGraph {
 		boolean[] support) {}
 
 	/**
-	 * Banks from input to output (importance = GIG relevance for the class), the graph's edges,
-	 * ERFs per bank, concept and example, and the class logit of the real model (mean over images)
-	 * and on zero activations of the last layer: the last bank's importances sum to their
-	 * difference (GIG completeness on the model's own activations, up to the midpoint rule).
+	 * Banks from input to output (importance = GIG relevance of each concept for the class), the
+	 * graph's edges (each target's concept edges followed by its residual edge, fromConcept
+	 * {@link GeneralizedIntegratedGradients.Edge#RESIDUAL}), ERFs per bank, concept and example, and
+	 * the class logit of the real model (mean over images) and on zero activations of the last
+	 * layer, and per bank the residual of its relevance for the class (what its concepts do not
+	 * carry): the last bank's importances plus its residual sum to classScore - zeroScore (GIG
+	 * completeness on the model's own activations, up to the midpoint rule).
 	 */
 	public record Result(List<ConceptBank> banks, List<GeneralizedIntegratedGradients.Edge> edges, List<List<List<ExampleErf>>> erfs,
-		double classScore, double zeroScore) {}
+		double classScore, double zeroScore, double[] residuals) {}
 
 	private ConceptGraph() {}
 
@@ -79,9 +83,23 @@ public final class ConceptGraph {
 		return pick.subList(Math.max(0, pick.size() - 2), pick.size()).stream().map(LayerInfo::name).toList();
 	}
 
-	/** The layers checked (known, spatial, distinct) and sorted from input to output; empty gives the default. */
+	/**
+	 * The layers checked (known, spatial, distinct, and each one and each lower/upper pair splitting
+	 * the model: not inside a residual or dense block) and sorted from input to output; empty gives
+	 * the default. Called before any work, so a layer GIG cannot feed is refused before a bank is fitted.
+	 */
 	public static List<String> resolveLayers(Classifier classifier, List<String> layers) {
-		if (layers.isEmpty()) return defaultLayers(classifier);
+		List<String> sorted = layers.isEmpty() ? defaultLayers(classifier) : checkedLayers(classifier, layers);
+		if (classifier instanceof TensorFlowClassifier tf) {
+			for (int i = 0; i < sorted.size(); i++) {
+				tf.checkSplits(sorted.get(i), null);
+				if (i + 1 < sorted.size()) tf.checkSplits(sorted.get(i), sorted.get(i + 1));
+			}
+		}
+		return sorted;
+	}
+
+	private static List<String> checkedLayers(Classifier classifier, List<String> layers) {
 		List<LayerInfo> all = classifier.layers();
 		List<String> spatial = all.stream().filter(LayerInfo::isSpatial).map(LayerInfo::name).toList();
 		Set<String> seen = new HashSet<>();
@@ -137,46 +155,52 @@ public final class ConceptGraph {
 		List<ConceptBank> banks = new ArrayList<>();
 		List<List<int[]>> examplePfvs = new ArrayList<>();
 		for (String layer : layers) {
+			// the fit's own steps (k-means, coefficients) report inside this step, and stop it on cancel
+			Progress inner = (d, t, m) -> progress.report(done[0], total, "concept graph: " + layer + ", " + m + " " + d + "/" + t);
 			PfvConcepts.Fit fit = PfvConcepts.fitWithPfvs(classifier, images, targets, classIndex, layer, o.concepts(), o.samples(), o.seed(),
-				o.examples());
+				o.examples(), inner);
 			banks.add(fit.bank());
 			examplePfvs.add(fit.examplePfvs());
 			step.run();
 		}
-		// asked per image inside each path integral, so Esc does not wait for a pass over the whole data set
+		// asked per image inside each decomposition and path integral, so Esc does not wait for a pass over the whole data set
 		GeneralizedIntegratedGradients gig = new GeneralizedIntegratedGradients(classifier, o.steps(),
 			() -> progress.report(done[0], total, "concept graph"));
-		for (ConceptBank b : banks) {
-			b.importance = gig.toClasses(b, images, targets);
-			step.run();
-		}
 		List<GeneralizedIntegratedGradients.Edge> edges = new ArrayList<>();
-		for (int i = 0; i + 1 < l; i++) {
-			ConceptBank lower = banks.get(i), upper = banks.get(i + 1);
-			for (int j = 0; j < upper.size(); j++) {
-				double[] r = gig.toConcept(lower, upper, j, images);
-				for (int q = 0; q < r.length; q++) edges.add(new GeneralizedIntegratedGradients.Edge(lower.layer, q, upper.layer, j, r[q]));
-				step.run();
+		double[] residuals = new double[l];
+		// each layer's activations and coefficients once, shared by its class relevance and the edges into every upper concept
+		GeneralizedIntegratedGradients.Decomposition below = null;
+		for (int i = 0; i < l; i++) {
+			ConceptBank b = banks.get(i);
+			GeneralizedIntegratedGradients.Decomposition d = gig.decompose(b, images);
+			GeneralizedIntegratedGradients.Credit c = gig.toClasses(d, targets);
+			b.importance = c.concepts();
+			residuals[i] = c.residual();
+			step.run();
+			if (below != null) {
+				for (int j = 0; j < b.size(); j++) {
+					edges.addAll(GeneralizedIntegratedGradients.edges(gig.toConcept(below, b, j), below.bank().layer, b.layer, j));
+					step.run();
+				}
 			}
+			below = d;
 		}
 		ConceptBank last = banks.get(l - 1);
 		if (classIndex >= 0) {
-			for (int j = 0; j < last.size(); j++) {
-				edges.add(GeneralizedIntegratedGradients.Edge.toClass(last.layer, j, last.className, last.importance[j]));
-			}
+			edges.addAll(GeneralizedIntegratedGradients.edges(new GeneralizedIntegratedGradients.Credit(last.importance, residuals[l - 1]),
+				last.layer, GeneralizedIntegratedGradients.Edge.CLASS + last.className, -1));
 		} else {
 			for (int c = 0; c < classifier.numClasses(); c++) {
 				final int cc = c;
 				int[] rows = java.util.stream.IntStream.range(0, n).filter(i -> targets[i] == cc).toArray();
 				if (rows.length > 0) {
-					double[] r = gig.toClass(last, images.rows(rows), c);
-					for (int j = 0; j < last.size(); j++) {
-						edges.add(GeneralizedIntegratedGradients.Edge.toClass(last.layer, j, classifier.classNames().get(c), r[j]));
-					}
+					edges.addAll(GeneralizedIntegratedGradients.edges(gig.toClass(below, rows, c), last.layer,
+						GeneralizedIntegratedGradients.Edge.CLASS + classifier.classNames().get(c), -1));
 				}
 				step.run();
 			}
 		}
+		below = null;
 		SharingRatioDecomposition srd = new SharingRatioDecomposition(classifier);
 		List<List<List<ExampleErf>>> erfs = new ArrayList<>();
 		for (int bi = 0; bi < banks.size(); bi++) {
@@ -201,7 +225,7 @@ public final class ConceptGraph {
 		}
 		double[] scores = classScores(classifier, last, images, targets);
 		progress.report(total, total, "concept graph");
-		return new Result(banks, edges, erfs, scores[0], scores[1]);
+		return new Result(banks, edges, erfs, scores[0], scores[1], residuals);
 	}
 
 	/**

@@ -3,6 +3,7 @@ package org.conceptscope.mechanistic;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,7 +18,10 @@ import org.conceptscope.concepts.ConceptBank;
  * column titles and a {@value #FOOTER}-pixel footer for the legend. An edge's width grows with
  * |relevance| relative to the strongest edge into the same column (relevances into different
  * columns are in different units: a concept's projection coefficient, a class logit), from
- * {@value #MIN_WIDTH} to {@value #MAX_WIDTH} pixels; its sign gives its colour.
+ * {@value #MIN_WIDTH} to {@value #MAX_WIDTH} pixels; its sign gives its colour. Residual edges
+ * (what the lower layer's concepts do not carry) have no source node: they are not drawn as
+ * links, and do not set widths; {@link #residuals} lists each target node's residual for the
+ * picture to write beside it.
  */
 public final class ConceptGraphLayout {
 
@@ -40,12 +44,14 @@ public final class ConceptGraphLayout {
 	private final List<String> columns;
 	private final List<Node> nodes;
 	private final List<Link> links;
+	private final Map<Node, Double> residuals;
 	private final int width, height;
 
-	private ConceptGraphLayout(List<String> columns, List<Node> nodes, List<Link> links, int width, int height) {
+	private ConceptGraphLayout(List<String> columns, List<Node> nodes, List<Link> links, Map<Node, Double> residuals, int width, int height) {
 		this.columns = columns;
 		this.nodes = nodes;
 		this.links = links;
+		this.residuals = residuals;
 		this.width = width;
 		this.height = height;
 	}
@@ -82,12 +88,19 @@ public final class ConceptGraphLayout {
 			}
 		}
 		List<Link> links = new ArrayList<>();
+		Map<Node, Double> residuals = new LinkedHashMap<>();
 		double[] strongest = new double[columns.size()];
 		for (GeneralizedIntegratedGradients.Edge e : edges) {
 			Node to = byKey.get(key(e.toLayer(), e.toConcept()));
-			if (to != null) strongest[to.column()] = Math.max(strongest[to.column()], Math.abs(e.relevance()));
+			if (to != null && !e.isResidual()) strongest[to.column()] = Math.max(strongest[to.column()], Math.abs(e.relevance()));
 		}
 		for (GeneralizedIntegratedGradients.Edge e : edges) {
+			if (e.isResidual()) {
+				Node to = byKey.get(key(e.toLayer(), e.toConcept()));
+				if (to == null) throw new IllegalArgumentException("Residual edge " + e + " leads to a node that is not in the graph's banks.");
+				residuals.merge(to, e.relevance(), Double::sum);
+				continue;
+			}
 			Node from = byKey.get(key(e.fromLayer(), e.fromConcept())), to = byKey.get(key(e.toLayer(), e.toConcept()));
 			if (from == null || to == null) {
 				throw new IllegalArgumentException("Edge " + e + " joins nodes that are not in the graph's banks.");
@@ -96,7 +109,8 @@ public final class ConceptGraphLayout {
 			links.add(new Link(e, from, to, MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * s, s));
 		}
 		links.sort(Comparator.comparingDouble(Link::strength)); // weakest first: drawn under the strong ones
-		return new ConceptGraphLayout(List.copyOf(columns), List.copyOf(nodes), List.copyOf(links), width, height);
+		return new ConceptGraphLayout(List.copyOf(columns), List.copyOf(nodes), List.copyOf(links), java.util.Collections.unmodifiableMap(residuals),
+			width, height);
 	}
 
 	private static String key(String layer, int concept) {
@@ -115,6 +129,11 @@ public final class ConceptGraphLayout {
 	/** Edges, weakest first. */
 	public List<Link> links() {
 		return links;
+	}
+
+	/** Per target node (an upper concept or a class), its residual edge's relevance, in the edges' order; not drawn as links. */
+	public Map<Node, Double> residuals() {
+		return residuals;
 	}
 
 	public int width() {

@@ -3,6 +3,7 @@ package org.conceptscope.mechanistic;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import org.conceptscope.concepts.ConceptBank;
 import org.conceptscope.concepts.Nnls;
@@ -13,26 +14,34 @@ import org.conceptscope.tensor.FloatTensor;
  * Generalized Integrated Gradients (GIG; Kim, Han, Han, Kwak 2024, "Decompose the model:
  * mechanistic interpretability in image models with Generalized Integrated Gradients"): how much
  * each concept of a layer drives a target further up. Integrated gradients run on the model's own
- * activations A of the layer, along the straight path alpha * A from 0 (midpoint rule), so every
- * PFV p gets r_p = integral of &lt;dT/da_p, a_p&gt;, and the r_p sum to T(A) - T(0) on the real
- * model. Each PFV's r_p is shared among the concepts by the sharing ratios of its concept
- * decomposition: with NNLS coefficients u_pq and rebuilt PFV a^_p = sum_q u_pq w_q, concept q takes
- * u_pq &lt;w_q, a^_p&gt; / |a^_p|^2 (ratios that sum to 1); a PFV the concepts do not rebuild at
- * all goes to its most similar concept (cosine). Targets: the class logit, or a concept of a later
- * layer, measured by its projection coefficient mean_p &lt;a_p, w_j&gt; / |w_j|^2 (linear in that
- * layer's activations). Completeness: the relevances sum to T(A) - T(0).
- * {@link #graph} links two concept banks and the class into a table of edges.
+ * activations A of the layer, along the straight path alpha * A from 0 (midpoint rule), in the
+ * coordinates of the layer's concept decomposition: every PFV a_p (negative values clipped for
+ * NNLS) is u_p1 w_1 + ... + u_pk w_k + e_p, with non-negative NNLS coefficients u_pq and e_p what the
+ * concepts do not rebuild (the clipped negative parts included). Along the path the coefficients
+ * scale with alpha (NNLS is positively homogeneous), so integrated gradients in these coordinates
+ * give concept q the credit sum_p u_pq &lt;g_p, w_q&gt; and the rest the residual sum_p &lt;g_p, e_p&gt;,
+ * g_p the gradient of the target at a_p averaged along the path. A concept the target does not read
+ * (gradient orthogonal to it) gets 0; one that lowers the target gets a negative credit (the dummy
+ * and sensitivity axioms of integrated gradients, in concept coordinates). Concepts and residual
+ * sum to sum_p &lt;g_p, a_p&gt; = T(A) - T(0) on the real model (completeness, up to the midpoint
+ * rule). Targets: the class logit, or a concept of a later layer, measured by its projection
+ * coefficient mean_p &lt;a_p, w_j&gt; / |w_j|^2 (linear in that layer's activations; with correlated
+ * upper concepts it also grows with concept j's neighbours, unlike concept j's NNLS share).
+ * {@link #graph} links two concept banks and the class into a table of edges, residuals included.
  */
 public final class GeneralizedIntegratedGradients {
 
 	/**
 	 * One edge of the concept graph. An edge into a class has toConcept -1 and toLayer
-	 * {@link #CLASS} + the class name.
+	 * {@link #CLASS} + the class name. A residual edge has fromConcept {@link #RESIDUAL}: the part of
+	 * the target's change that the lower layer's concepts do not carry.
 	 */
 	public record Edge(String fromLayer, int fromConcept, String toLayer, int toConcept, double relevance) {
 
 		/** The prefix of an edge's toLayer when it leads into a class. */
 		public static final String CLASS = "class:";
+		/** The fromConcept of a residual edge. */
+		public static final int RESIDUAL = -1;
 
 		/** An edge from concept {@code concept} of {@code layer} into the class named {@code className}. */
 		public static Edge toClass(String layer, int concept, String className, double relevance) {
@@ -42,6 +51,51 @@ public final class GeneralizedIntegratedGradients {
 		/** The class this edge leads into; null for an edge into a concept. */
 		public String className() {
 			return toConcept < 0 && toLayer.startsWith(CLASS) ? toLayer.substring(CLASS.length()) : null;
+		}
+
+		/** Whether this edge is a residual (what the concepts of fromLayer do not carry), not a concept's. */
+		public boolean isResidual() {
+			return fromConcept == RESIDUAL;
+		}
+	}
+
+	/**
+	 * GIG of one target over a bank's concepts: each concept's credit and the residual (what the
+	 * concepts do not rebuild, clipped negative parts included). Their sum is T(A) - T(0).
+	 */
+	public record Credit(double[] concepts, double residual) {
+
+		/** Concepts plus residual: the target's change from zero activations of the layer to the real ones. */
+		public double total() {
+			double s = residual;
+			for (double v : concepts) s += v;
+			return s;
+		}
+	}
+
+	/**
+	 * A bank's decomposition of a batch's activations at its layer: the activations and every PFV's
+	 * NNLS coefficients, computed once and shared by every target GIG leads the bank's concepts into.
+	 */
+	public static final class Decomposition {
+		final ConceptBank bank;
+		final FloatTensor activations;
+		/** [image][position][concept] */
+		final double[][][] coefficients;
+
+		private Decomposition(ConceptBank bank, FloatTensor activations, double[][][] coefficients) {
+			this.bank = bank;
+			this.activations = activations;
+			this.coefficients = coefficients;
+		}
+
+		public ConceptBank bank() {
+			return bank;
+		}
+
+		/** The number of images. */
+		public int images() {
+			return coefficients.length;
 		}
 	}
 
@@ -53,7 +107,7 @@ public final class GeneralizedIntegratedGradients {
 		this(classifier, steps, () -> true);
 	}
 
-	/** @param goOn asked before each image's path integral; false cancels ({@link java.util.concurrent.CancellationException}) */
+	/** @param goOn asked before each image's decomposition and path integral; false cancels ({@link java.util.concurrent.CancellationException}) */
 	public GeneralizedIntegratedGradients(TensorFlowClassifier classifier, int steps, java.util.function.BooleanSupplier goOn) {
 		if (steps < 1) throw new IllegalArgumentException("GIG needs at least 1 step.");
 		this.classifier = classifier;
@@ -77,8 +131,9 @@ public final class GeneralizedIntegratedGradients {
 	}
 
 	/**
-	 * The concept graph: edges from every concept of {@code lower} to every concept of {@code upper},
-	 * and from every concept of {@code upper} to the class of the upper bank.
+	 * The concept graph: edges from every concept of {@code lower} to every concept of {@code upper}
+	 * and a residual edge into each, then from every concept of {@code upper} to the class of the
+	 * upper bank and a residual edge into it.
 	 */
 	public List<Edge> graph(ConceptBank lower, ConceptBank upper, FloatTensor images) {
 		checkBank(lower);
@@ -90,67 +145,77 @@ public final class GeneralizedIntegratedGradients {
 				+ " into each image's predicted class.");
 		}
 		List<Edge> edges = new ArrayList<>();
-		for (int j = 0; j < upper.size(); j++) {
-			double[] r = toConcept(lower, upper, j, images);
-			for (int i = 0; i < r.length; i++) edges.add(new Edge(lower.layer, i, upper.layer, j, r[i]));
-		}
-		double[] top = toClass(upper, images, upper.classIndex);
-		for (int j = 0; j < top.length; j++) edges.add(Edge.toClass(upper.layer, j, upper.className, top[j]));
+		Decomposition d = decompose(lower, images);
+		for (int j = 0; j < upper.size(); j++) edges.addAll(edges(toConcept(d, upper, j), lower.layer, upper.layer, j));
+		int[] all = IntStream.range(0, (int) images.dim(0)).toArray();
+		Credit top = toClass(decompose(upper, images), all, upper.classIndex);
+		edges.addAll(edges(top, upper.layer, Edge.CLASS + upper.className, -1));
 		return edges;
 	}
 
-	/** Coefficients U [P, k] of one image's activations at the bank's layer. */
+	/** One edge per concept of {@code fromLayer}, then the residual edge, into the same target. */
+	public static List<Edge> edges(Credit credit, String fromLayer, String toLayer, int toConcept) {
+		List<Edge> out = new ArrayList<>();
+		for (int q = 0; q < credit.concepts().length; q++) out.add(new Edge(fromLayer, q, toLayer, toConcept, credit.concepts()[q]));
+		out.add(new Edge(fromLayer, Edge.RESIDUAL, toLayer, toConcept, credit.residual()));
+		return out;
+	}
+
+	/** Coefficients U [P, k] of one image's activations at the bank's layer (negative values clipped to 0). */
 	static double[][] coefficients(ConceptBank bank, FloatTensor acts, int image) {
-		int c = bank.channels(), per = acts.stride0(), pos = per / c;
+		return coefficients(new Nnls(bank.concepts), bank.channels(), acts, image);
+	}
+
+	private static double[][] coefficients(Nnls nnls, int c, FloatTensor acts, int image) {
+		int per = acts.stride0(), pos = per / c;
 		float[] d = PfvConcepts.nonNegative(Arrays.copyOfRange(acts.data(), image * per, (image + 1) * per));
-		Nnls nnls = new Nnls(bank.concepts);
 		double[][] u = new double[pos][];
 		for (int p = 0; p < pos; p++) u[p] = nnls.solve(d, p * c);
 		return u;
 	}
 
-	/**
-	 * Per position, the share of each concept in the PFV: u_pq &lt;w_q, a^_p&gt; / |a^_p|^2 with
-	 * a^_p = sum_q u_pq w_q (the sharing ratio of the PFV's concept decomposition, summing to 1);
-	 * where the concepts rebuild nothing, 1 for the concept most similar (cosine) to the PFV.
-	 */
-	static double[][] shares(ConceptBank bank, FloatTensor acts, int image) {
-		int c = bank.channels(), k = bank.size(), per = acts.stride0(), pos = per / c;
-		double[][] u = coefficients(bank, acts, image);
-		double[][] share = new double[pos][k];
-		for (int p = 0; p < pos; p++) {
-			double[] rebuilt = new double[c];
-			for (int q = 0; q < k; q++) for (int ch = 0; ch < c; ch++) rebuilt[ch] += u[p][q] * bank.concepts[q][ch];
-			double n2 = 0;
-			for (double v : rebuilt) n2 += v * v;
-			if (n2 > 0) {
-				for (int q = 0; q < k; q++) {
-					double dot = 0;
-					for (int ch = 0; ch < c; ch++) dot += bank.concepts[q][ch] * rebuilt[ch];
-					share[p][q] = u[p][q] * dot / n2;
-				}
-			} else {
-				share[p][PfvConcepts.mostSimilar(bank.concepts, acts.data(), image * per + p * c)] = 1;
-			}
+	/** The images' activations at the bank's layer and their concept coefficients, once for every target. */
+	public Decomposition decompose(ConceptBank bank, FloatTensor images) {
+		checkBank(bank);
+		FloatTensor acts = classifier.activations(images, bank.layer);
+		int n = (int) images.dim(0);
+		Nnls nnls = new Nnls(bank.concepts);
+		double[][][] u = new double[n][][];
+		for (int i = 0; i < n; i++) {
+			if (!goOn.getAsBoolean()) throw new java.util.concurrent.CancellationException("GIG cancelled.");
+			u[i] = coefficients(nnls, bank.channels(), acts, i);
 		}
-		return share;
+		return new Decomposition(bank, acts, u);
 	}
 
-	/** Relevance of each concept of {@code bank} for the class logit, per image averaged. */
-	public double[] toClass(ConceptBank bank, FloatTensor images, int classIndex) {
+	/** GIG of each concept of {@code bank} for the class logit, averaged over the images. */
+	public Credit toClass(ConceptBank bank, FloatTensor images, int classIndex) {
 		int[] t = new int[(int) images.dim(0)];
 		Arrays.fill(t, classIndex);
 		return toClasses(bank, images, t);
 	}
 
-	/** Relevance of each concept for each image's own class {@code targets[i]}, averaged over the images. */
-	public double[] toClasses(ConceptBank bank, FloatTensor images, int[] targets) {
+	/** GIG of each concept for each image's own class {@code targets[i]}, averaged over the images. */
+	public Credit toClasses(ConceptBank bank, FloatTensor images, int[] targets) {
 		if (targets.length != images.dim(0)) throw new IllegalArgumentException(targets.length + " targets for " + images.dim(0) + " images.");
-		return integrate(bank, images, (a, n, image) -> {
-			int[] t = new int[n];
-			Arrays.fill(t, targets[image]);
-			return classifier.gradientFromLayer(bank.layer, a, FloatTensor.oneHot(t, classifier.numClasses()));
-		});
+		return toClasses(decompose(bank, images), targets);
+	}
+
+	/** As {@link #toClasses(ConceptBank, FloatTensor, int[])} on a decomposition already computed. */
+	public Credit toClasses(Decomposition d, int[] targets) {
+		if (targets.length != d.images()) throw new IllegalArgumentException(targets.length + " targets for " + d.images() + " images.");
+		return integrate(d, IntStream.range(0, d.images()).toArray(), (a, n, image) -> classGradient(d.bank.layer, a, n, targets[image]));
+	}
+
+	/** GIG for class {@code classIndex} over the images {@code rows} of a decomposition, averaged over them. */
+	public Credit toClass(Decomposition d, int[] rows, int classIndex) {
+		return integrate(d, rows, (a, n, image) -> classGradient(d.bank.layer, a, n, classIndex));
+	}
+
+	private FloatTensor classGradient(String layer, FloatTensor a, int n, int classIndex) {
+		int[] t = new int[n];
+		Arrays.fill(t, classIndex);
+		return classifier.gradientFromLayer(layer, a, FloatTensor.oneHot(t, classifier.numClasses()));
 	}
 
 	/** The target of {@link #toConcept}: concept j's projection coefficient at the upper layer, per image. */
@@ -167,20 +232,25 @@ public final class GeneralizedIntegratedGradients {
 		return out;
 	}
 
-	/** Relevance of each concept of {@code lower} for concept {@code j} of {@code upper} (a later layer). */
-	public double[] toConcept(ConceptBank lower, ConceptBank upper, int j, FloatTensor images) {
+	/** GIG of each concept of {@code lower} for concept {@code j} of {@code upper} (a later layer). */
+	public Credit toConcept(ConceptBank lower, ConceptBank upper, int j, FloatTensor images) {
+		return toConcept(decompose(lower, images), upper, j);
+	}
+
+	/** As {@link #toConcept(ConceptBank, ConceptBank, int, FloatTensor)} on the lower bank's decomposition, shared by every upper concept. */
+	public Credit toConcept(Decomposition lower, ConceptBank upper, int j) {
 		long[] us = classifier.layers().stream().filter(l -> l.name().equals(upper.layer)).findFirst()
 			.orElseThrow(() -> new IllegalArgumentException("Unknown layer '" + upper.layer + "'.")).shape();
 		int c = upper.channels(), pos = (int) (FloatTensor.sizeOf(Arrays.copyOfRange(us, 1, us.length)) / c);
 		double norm = 0;
 		for (double v : upper.concepts[j]) norm += v * v;
 		final double n2 = norm;
-		return integrate(lower, images, (a, n, image) -> {
+		return integrate(lower, IntStream.range(0, lower.images()).toArray(), (a, n, image) -> {
 			long[] s = us.clone();
 			s[0] = n;
 			FloatTensor w = FloatTensor.zeros(s);
 			for (int i = 0; i < n * pos; i++) for (int ch = 0; ch < c; ch++) w.data()[i * c + ch] = (float) (upper.concepts[j][ch] / (pos * n2));
-			return classifier.layerToLayerGradient(lower.layer, a, upper.layer, w);
+			return classifier.layerToLayerGradient(lower.bank.layer, a, upper.layer, w);
 		});
 	}
 
@@ -189,29 +259,50 @@ public final class GeneralizedIntegratedGradients {
 		FloatTensor at(FloatTensor activations, int n, int image);
 	}
 
-	private double[] integrate(ConceptBank bank, FloatTensor images, Gradient gradient) {
-		FloatTensor acts = classifier.activations(images, bank.layer);
-		int n = (int) images.dim(0), k = bank.size(), c = bank.channels(), per = acts.stride0(), pos = per / c;
-		double[] relevance = new double[k];
+	/**
+	 * Per image: the gradient g_p averaged over the midpoint path, then concept q's credit
+	 * sum_p u_pq &lt;g_p, w_q&gt; and the residual sum_p (&lt;g_p, a_p&gt; - sum_q u_pq &lt;g_p, w_q&gt;) =
+	 * sum_p &lt;g_p, a_p - a^_p&gt;; means over the images.
+	 */
+	private Credit integrate(Decomposition d, int[] rows, Gradient gradient) {
+		ConceptBank bank = d.bank;
+		FloatTensor acts = d.activations;
+		int n = rows.length, k = bank.size(), c = bank.channels(), per = acts.stride0(), pos = per / c;
+		double[] credit = new double[k];
+		double residual = 0;
 		long[] shape = acts.shape();
 		shape[0] = steps;
-		for (int i = 0; i < n; i++) {
+		double[] g = new double[c];
+		for (int i : rows) {
 			if (!goOn.getAsBoolean()) throw new java.util.concurrent.CancellationException("GIG cancelled.");
 			float[] a = Arrays.copyOfRange(acts.data(), i * per, (i + 1) * per);
-			double[][] share = shares(bank, acts, i);
+			double[][] u = d.coefficients[i];
 			float[] path = new float[steps * per];
 			for (int s = 0; s < steps; s++) {
 				double alpha = (s + 0.5) / steps;
 				for (int j = 0; j < per; j++) path[s * per + j] = (float) (alpha * a[j]);
 			}
-			float[] g = gradient.at(new FloatTensor(shape, path), steps, i).data();
+			float[] grad = gradient.at(new FloatTensor(shape, path), steps, i).data();
 			for (int p = 0; p < pos; p++) {
-				double r = 0;
-				for (int s = 0; s < steps; s++) for (int ch = 0; ch < c; ch++) r += g[s * per + p * c + ch] * (double) a[p * c + ch];
-				r /= steps;
-				for (int q = 0; q < k; q++) relevance[q] += share[p][q] * r / n;
+				Arrays.fill(g, 0);
+				for (int s = 0; s < steps; s++) for (int ch = 0; ch < c; ch++) g[ch] += grad[s * per + p * c + ch];
+				double whole = 0;
+				for (int ch = 0; ch < c; ch++) {
+					g[ch] /= steps;
+					whole += g[ch] * a[p * c + ch];
+				}
+				double concepts = 0;
+				for (int q = 0; q < k; q++) {
+					if (u[p][q] == 0) continue;
+					double dot = 0;
+					for (int ch = 0; ch < c; ch++) dot += g[ch] * bank.concepts[q][ch];
+					double r = u[p][q] * dot;
+					credit[q] += r / n;
+					concepts += r;
+				}
+				residual += (whole - concepts) / n;
 			}
 		}
-		return relevance;
+		return new Credit(credit, residual);
 	}
 }

@@ -1,6 +1,9 @@
 package org.conceptscope.mechanistic;
 
 import java.util.Random;
+import java.util.concurrent.CancellationException;
+
+import org.conceptscope.util.Progress;
 
 /**
  * k-means with k-means++ seeding (Arthur and Vassilvitskii 2007) and Lloyd iterations; the seed
@@ -14,6 +17,11 @@ public final class KMeans {
 	private KMeans() {}
 
 	public static Result fit(double[][] x, int k, long seed, int maxIterations) {
+		return fit(x, k, seed, maxIterations, Progress.NONE);
+	}
+
+	/** @throws CancellationException when progress asks to stop (asked after every iteration) */
+	public static Result fit(double[][] x, int k, long seed, int maxIterations, Progress progress) {
 		int n = x.length;
 		if (k < 1 || k > n) throw new IllegalArgumentException("k-means needs 1 <= k <= " + n + " points, got k = " + k + ".");
 		int d = x[0].length;
@@ -60,6 +68,9 @@ public final class KMeans {
 				inertia += bd;
 			}
 			if (!changed) break;
+			if (!progress.report(it + 1, maxIterations, "k-means iteration")) {
+				throw new CancellationException("k-means cancelled at iteration " + (it + 1) + ".");
+			}
 			double[][] sum = new double[k][d];
 			int[] count = new int[k];
 			for (int i = 0; i < n; i++) {

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CancellationException;
 import java.util.stream.IntStream;
 
 import org.conceptscope.concepts.ConceptBank;
@@ -13,6 +14,7 @@ import org.conceptscope.model.Classifier;
 import org.conceptscope.model.LayerInfo;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
 import org.conceptscope.verify.Box;
 import org.conceptscope.verify.GraphProgram;
 import org.conceptscope.verify.IntervalPropagation;
@@ -28,7 +30,7 @@ import org.conceptscope.verify.IntervalPropagation;
  * direction scaled to its members' mean length. Every PFV then
  * decomposes into a sparse non-negative combination of concepts (NNLS). PFVs enter k-means and
  * NNLS with negative values clipped to 0, as in {@link GeneralizedIntegratedGradients}, so that the
- * examples' coefficients are those GIG integrates. The result is a {@link ConceptBank}, so
+ * examples' coefficients are the concept coordinates GIG credits. The result is a {@link ConceptBank}, so
  * localization, importance and saving work as for CRAFT; its examples are the strongest PFVs of
  * each concept, each at its layer cell in image pixels ({@link Cells}), whose effective receptive
  * fields show what the concept responds to.
@@ -52,17 +54,21 @@ public final class PfvConcepts {
 		long seed, int examplesPerConcept) {
 		int[] targets = new int[(int) images.dim(0)];
 		Arrays.fill(targets, classIndex);
-		return fitWithPfvs(classifier, images, targets, classIndex, layer, concepts, samples, seed, examplesPerConcept);
+		return fitWithPfvs(classifier, images, targets, classIndex, layer, concepts, samples, seed, examplesPerConcept, Progress.NONE);
 	}
 
 	/**
 	 * Concepts over images whose PFVs are sampled by their contribution to each image's own target
 	 * class ({@code targets[i]}); {@code classIndex} -1 marks a bank of all classes (the data-set-wide
-	 * graph).
+	 * graph). Progress is reported, and cancel asked, after the contributions, every k-means
+	 * iteration, every image's coefficients and every concept's strongest PFVs.
+	 *
+	 * @throws CancellationException when progress asks to stop
 	 */
 	static Fit fitWithPfvs(TensorFlowClassifier classifier, FloatTensor images, int[] targets, int classIndex, String layer, int concepts,
-		int samples, long seed, int examplesPerConcept) {
+		int samples, long seed, int examplesPerConcept, Progress progress) {
 		double[] weight = contributions(classifier, images, targets, layer);
+		report(progress, 1, 1, "PFV contributions");
 		FloatTensor a = classifier.activations(images, layer);
 		int n = (int) images.dim(0), h = (int) a.dim(1), w = (int) a.dim(2), c = (int) a.dim(3), pos = h * w, total = n * pos;
 		float[] pfv = nonNegative(a.data());
@@ -75,7 +81,7 @@ public final class PfvConcepts {
 			for (int ch = 0; ch < c; ch++) v[ch] = pfv[idx[s] * c + ch];
 			picked[s] = v;
 		}
-		Spherical km = Spherical.fit(picked, Math.min(concepts, m), rnd.nextLong());
+		Spherical km = Spherical.fit(picked, Math.min(concepts, m), rnd.nextLong(), progress);
 		ConceptBank bank = new ConceptBank();
 		bank.model = classifier.name();
 		bank.layer = layer;
@@ -87,7 +93,10 @@ public final class PfvConcepts {
 		bank.reconstructionError = km.inertia();
 		Nnls nnls = new Nnls(bank.concepts);
 		double[][] u = new double[total][];
-		for (int i = 0; i < total; i++) u[i] = nnls.solve(pfv, i * c);
+		for (int image = 0; image < n; image++) {
+			for (int p = 0; p < pos; p++) u[image * pos + p] = nnls.solve(pfv, (image * pos + p) * c);
+			report(progress, image + 1, n, "concept coefficients, image");
+		}
 		Cells cells = Cells.of(classifier, images.slice(0), layer);
 		List<int[]> pfvs = new ArrayList<>();
 		for (int k = 0; k < bank.rank; k++) {
@@ -98,8 +107,13 @@ public final class PfvConcepts {
 			for (int i : best) ex.add(cells.example(i / pos, i % pos, u[i][kk]));
 			bank.examples.add(ex);
 			pfvs.add(best);
+			report(progress, k + 1, bank.rank, "strongest PFVs, concept");
 		}
 		return new Fit(bank, pfvs);
+	}
+
+	private static void report(Progress progress, long done, long total, String message) {
+		if (!progress.report(done, total, message)) throw new CancellationException("PFV concepts cancelled (" + message + " " + done + "/" + total + ").");
 	}
 
 	/**
@@ -110,7 +124,7 @@ public final class PfvConcepts {
 	 */
 	record Spherical(double[][] centroids, int[] assignment, double inertia) {
 
-		static Spherical fit(double[][] x, int k, long seed) {
+		static Spherical fit(double[][] x, int k, long seed, Progress progress) {
 			int n = x.length, d = x[0].length;
 			double[][] unit = new double[n][];
 			double[] norm = new double[n];
@@ -121,7 +135,7 @@ public final class PfvConcepts {
 				unit[i] = new double[d];
 				if (norm[i] > 0) for (int j = 0; j < d; j++) unit[i][j] = x[i][j] / norm[i];
 			}
-			KMeans.Result km = KMeans.fit(unit, k, seed, 300);
+			KMeans.Result km = KMeans.fit(unit, k, seed, 300, progress);
 			double[][] c = new double[k][];
 			double inertia = 0;
 			for (int q = 0; q < k; q++) {
@@ -161,22 +175,6 @@ public final class PfvConcepts {
 			bb += b[i] * b[i];
 		}
 		return aa == 0 || bb == 0 ? 0 : ab / Math.sqrt(aa * bb);
-	}
-
-	/** The concept whose vector is most similar (cosine) to the PFV at data[offset..offset + c). */
-	static int mostSimilar(double[][] concepts, float[] data, int offset) {
-		int best = 0;
-		double bestCos = Double.NEGATIVE_INFINITY;
-		for (int q = 0; q < concepts.length; q++) {
-			double[] v = new double[concepts[q].length];
-			for (int ch = 0; ch < v.length; ch++) v[ch] = data[offset + ch];
-			double cos = cosine(v, concepts[q]);
-			if (cos > bestCos) {
-				bestCos = cos;
-				best = q;
-			}
-		}
-		return best;
 	}
 
 	/** Each PFV's positive contribution to the class logit, max(0, sum_c a * d logit / d a), index image * positions + position. */

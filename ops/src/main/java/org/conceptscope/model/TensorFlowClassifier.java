@@ -591,8 +591,11 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		return false;
 	}
 
-	/** Refuses to feed a layer that does not cut the model before {@code to} (null: the logits), with the layers that do. */
-	private void checkSplits(String from, String to) {
+	/**
+	 * Refuses, in one sentence naming the layers that do split it, a layer {@code from} that does not
+	 * cut the model before {@code to} (null: the logits): one that cannot be fed.
+	 */
+	public void checkSplits(String from, String to) {
 		if (splits(from, to)) return;
 		List<String> cuts = layers().stream().filter(l -> l.isSpatial() && splits(l.name(), null)).map(LayerInfo::name).toList();
 		throw new IllegalArgumentException("Layer '" + from + "' does not split the model: " + (to == null ? "the logits depend" : "layer '" + to

@@ -89,7 +89,8 @@ public final class MechanisticOps {
 	 * @param upper the concept bank of the upper layer
 	 * @param images the images: X, Y[, channel][, slice] (channels when the model takes several); only read
 	 * @param steps integration steps; default 32 (nullable)
-	 * @return the edges of the concept graph, lower concept to upper concept, with their relevance
+	 * @return the edges of the concept graph with their relevance: into each upper concept, then into the upper bank's class, one
+	 *         edge per lower concept and a residual edge (fromConcept -1: what the concepts do not carry)
 	 * @implNote op names='explain.mechanistic.gig'
 	 */
 	public static <T extends RealType<T>> List<GeneralizedIntegratedGradients.Edge> gig(Classifier model, ConceptBank lower, ConceptBank upper,

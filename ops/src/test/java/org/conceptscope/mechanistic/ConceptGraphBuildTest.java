@@ -45,14 +45,45 @@ class ConceptGraphBuildTest {
 		assertThrows(IllegalArgumentException.class, () -> ConceptGraph.resolveLayers(model, List.of("conv2/relu", "conv2/relu")));
 	}
 
-	/** Completeness: the class edges sum to h(U W) - h(0) at the last layer, mean over the images (64 midpoint steps). */
+	/**
+	 * A layer inside a residual block cannot be fed (the skip connection reaches around it): naming
+	 * it is refused in one sentence that lists the layers that split the model, before any bank is
+	 * fitted (no progress reported); the layers around the block are taken.
+	 */
+	@Test
+	void aLayerInsideAResidualBlockIsRefusedBeforeAnyWork(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+		org.conceptscope.verify.ResidualModel.export(tmp.resolve("res"), 3, 8, 2, (tf, g, x, r) -> {
+			org.tensorflow.Operand<org.tensorflow.types.TFloat32> relu = tf.withName("relu").nn.relu(org.conceptscope.verify.ResidualModel.conv(tf,
+				"conv", x, org.conceptscope.verify.ResidualModel.random(r, 72, 0.5), new long[] { 3, 3, 2, 4 }, 1, "SAME"));
+			org.tensorflow.Operand<org.tensorflow.types.TFloat32> branch = tf.withName("branch_relu").nn.relu(org.conceptscope.verify.ResidualModel
+				.conv(tf, "branch", relu, org.conceptscope.verify.ResidualModel.random(r, 16, 0.5), new long[] { 1, 1, 4, 4 }, 1, "SAME"));
+			org.tensorflow.Operand<org.tensorflow.types.TFloat32> out = tf.withName("out").nn.relu(tf.withName("block").math.add(relu, branch));
+			org.tensorflow.Operand<org.tensorflow.types.TFloat32> mean = tf.withName("gap").math.mean(out, tf.constant(new int[] { 1, 2 }));
+			return tf.withName("logits").linalg.matMul(mean, org.conceptscope.verify.ResidualModel.constant(tf, new long[] { 4, 2 },
+				org.conceptscope.verify.ResidualModel.random(r, 8, 1)));
+		});
+		try (TensorFlowClassifier res = TensorFlowClassifier.load(tmp.resolve("res"))) {
+			assertEquals(List.of("relu", "out"), ConceptGraph.resolveLayers(res, List.of("out", "relu")));
+			String m = assertThrows(IllegalArgumentException.class, () -> ConceptGraph.resolveLayers(res, List.of("relu", "branch_relu"))).getMessage();
+			assertTrue(m.startsWith("Layer 'branch_relu' does not split the model: the logits depend on the input also through a path around it")
+				&& m.contains("[conv, relu, block, out]"), m);
+			java.util.concurrent.atomic.AtomicInteger reports = new java.util.concurrent.atomic.AtomicInteger();
+			FloatTensor x = SharingRatioDecompositionTest.random(2, 2, 8, 8, 2);
+			assertThrows(IllegalArgumentException.class, () -> ConceptGraph.build(res, x, 0, new ConceptGraph.Options(List.of("branch_relu", "out"),
+				2, 50, 1, 4, 1, 0.9), (d, t, msg) -> reports.incrementAndGet() >= 0));
+			assertEquals(0, reports.get(), "refused before any bank is fitted");
+		}
+	}
+
+	/** Completeness: the class edges, residual included, sum to h(A) - h(0) at the last layer, mean over the images (64 midpoint steps). */
 	@Test
 	void classEdgesSumToTheChangeOfTheClassScore() {
 		assertEquals(2, graph.banks().size());
 		assertEquals("conv2/relu", graph.banks().get(0).layer);
-		assertEquals(3 * 3 + 3, graph.edges().size(), "every lower-upper pair and every upper concept to the class");
+		assertEquals(3 * (3 + 1) + 3 + 1, graph.edges().size(), "every lower-upper pair and every upper concept to the class, a residual into each");
 		double sum = 0;
 		for (GeneralizedIntegratedGradients.Edge e : graph.edges()) if (e.toLayer().equals("class:DAB-positive")) sum += e.relevance();
+		assertEquals(graph.residuals()[1], graph.edges().get(graph.edges().size() - 1).relevance(), 1e-12, "the class's residual edge");
 		double change = graph.classScore() - graph.zeroScore();
 		assertTrue(Math.abs(change) > 1e-3, "the concepts move the class score: " + change);
 		assertEquals(change, sum, 0.02 * Math.abs(change) + 1e-4);
@@ -98,7 +129,14 @@ class ConceptGraphBuildTest {
 		ConceptGraphLayout.Node cls = layout.nodes().get(6);
 		assertEquals(-1, cls.concept());
 		assertEquals(layout.nodes().get(4).y(), cls.y(), 1e-9, "the single class node sits at the middle row");
-		assertEquals(12, layout.links().size());
+		assertEquals(12, layout.links().size(), "residual edges have no source node and are not drawn");
+		assertEquals(3 + 1, layout.residuals().size(), "a residual into each conv3/relu concept and into the class");
+		for (GeneralizedIntegratedGradients.Edge e : graph.edges()) {
+			if (!e.isResidual()) continue;
+			ConceptGraphLayout.Node to = layout.nodes().stream().filter(n -> n.layer().equals(e.toLayer()) && n.concept() == e.toConcept()).findFirst()
+				.orElseThrow();
+			assertEquals(e.relevance(), layout.residuals().get(to), 1e-12);
+		}
 		double[] maxPerColumn = new double[3];
 		for (ConceptGraphLayout.Link l : layout.links()) {
 			assertEquals(l.from().column() + 1, l.to().column(), "edges join neighbouring columns");

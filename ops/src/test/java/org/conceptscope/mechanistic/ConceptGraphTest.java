@@ -2,6 +2,7 @@ package org.conceptscope.mechanistic;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -126,6 +127,35 @@ class ConceptGraphTest {
 	}
 
 	/**
+	 * Fitting PFV concepts reports every phase (the contributions, each k-means iteration, each
+	 * image's coefficients, each concept's strongest PFVs), and a cancel stops it where it is asked:
+	 * at the first k-means iteration no coefficient is computed, at the second image's coefficients
+	 * the third is not.
+	 */
+	@Test
+	void pfvConceptsReportProgressAndStopOnCancel() {
+		int[] targets = new int[6];
+		java.util.Arrays.fill(targets, 2);
+		List<String> seen = new java.util.ArrayList<>();
+		PfvConcepts.fitWithPfvs(model, images, targets, 2, "conv2/relu", 3, 300, 5, 2, (d, t, m) -> seen.add(m + " " + d + "/" + t));
+		assertEquals("PFV contributions 1/1", seen.get(0));
+		assertTrue(seen.get(1).startsWith("k-means iteration 1/300"), seen.toString());
+		for (int i = 1; i <= 6; i++) assertTrue(seen.contains("concept coefficients, image " + i + "/6"), seen.toString());
+		for (int k = 1; k <= 3; k++) assertTrue(seen.contains("strongest PFVs, concept " + k + "/3"), seen.toString());
+
+		List<String> stopped = new java.util.ArrayList<>();
+		assertThrows(java.util.concurrent.CancellationException.class, () -> PfvConcepts.fitWithPfvs(model, images, targets, 2, "conv2/relu", 3,
+			300, 5, 2, (d, t, m) -> stopped.add(m) && !m.startsWith("k-means")));
+		assertEquals(List.of("PFV contributions", "k-means iteration"), stopped, "nothing after the cancel");
+
+		List<String> midway = new java.util.ArrayList<>();
+		assertThrows(java.util.concurrent.CancellationException.class, () -> PfvConcepts.fitWithPfvs(model, images, targets, 2, "conv2/relu", 3,
+			300, 5, 2, (d, t, m) -> midway.add(m + " " + d) && !m.equals("concept coefficients, image") || d < 2));
+		assertEquals("concept coefficients, image 2", midway.get(midway.size() - 1));
+		assertEquals(2, midway.stream().filter(m -> m.startsWith("concept coefficients")).count());
+	}
+
+	/**
 	 * Cells in image pixels from receptive fields: a 5x5 VALID convolution maps 12x12 to 8x8, so
 	 * PFV (gx, gy) sees pixels gx..gx+4 and its one-pixel cell is (gx + 2, gy + 2) (12 / 8 would
 	 * have put it at (gx, gy)); on the IHC model conv2/relu (stride 2, SAME) cell g starts at 2g,
@@ -163,37 +193,35 @@ class ConceptGraphTest {
 		assertEquals(28, conv3.example(0, 7, 1).x());
 	}
 
-	/** Sum of GIG over concepts = h(A) - h(0) at the class logit, A the real activations, within 1 % (128 midpoint steps). */
+	/** Sum of GIG over concepts and residual = h(A) - h(0) at the class logit, A the real activations, within 1 % (128 midpoint steps). */
 	@Test
 	void gigToTheClassIsComplete() {
 		ConceptBank bank = PfvConcepts.fit(model, images, 2, "conv2/relu", 4, 300, 5, 3);
 		FloatTensor x = images.slice(0);
-		double[] gig = new GeneralizedIntegratedGradients(model, 128).toClass(bank, x, 2);
+		GeneralizedIntegratedGradients.Credit gig = new GeneralizedIntegratedGradients(model, 128).toClass(bank, x, 2);
 		FloatTensor rebuilt = model.activations(x, bank.layer); // GIG integrates the model's own activations
 		double end = model.logitsFromLayer(bank.layer, rebuilt).get(0, 2);
 		double start = model.logitsFromLayer(bank.layer, FloatTensor.zeros(rebuilt.shape())).get(0, 2);
-		double sum = 0;
-		for (double g : gig) sum += g;
-		assertEquals(end - start, sum, 0.01 * Math.abs(end - start) + 1e-4);
+		assertEquals(end - start, gig.total(), 0.01 * Math.abs(end - start) + 1e-4);
 	}
 
-	/** Between two layers: sum of GIG = change of the upper concept's projection along the path. */
+	/** Between two layers: sum of GIG over concepts and residual = change of the upper concept's projection along the path. */
 	@Test
 	void gigBetweenLayersIsCompleteAndTheGraphHasAllEdges() {
 		ConceptBank lower = PfvConcepts.fit(model, images, 2, "conv2/relu", 3, 300, 5, 2);
 		ConceptBank upper = PfvConcepts.fit(model, images, 2, "conv3/relu", 2, 300, 6, 2);
 		FloatTensor x = images.slice(1);
 		GeneralizedIntegratedGradients gig = new GeneralizedIntegratedGradients(model, 128);
-		double[] r = gig.toConcept(lower, upper, 1, x);
+		GeneralizedIntegratedGradients.Credit r = gig.toConcept(lower, upper, 1, x);
 		FloatTensor rebuilt = model.activations(x, lower.layer); // GIG integrates the model's own activations
 		double end = GeneralizedIntegratedGradients.projection(upper, 1, model.layerFromLayer(lower.layer, rebuilt, upper.layer))[0];
 		double start = GeneralizedIntegratedGradients.projection(upper, 1,
 			model.layerFromLayer(lower.layer, FloatTensor.zeros(rebuilt.shape()), upper.layer))[0];
-		double sum = 0;
-		for (double v : r) sum += v;
-		assertEquals(end - start, sum, 0.01 * Math.abs(end - start) + 1e-5);
+		assertEquals(end - start, r.total(), 0.01 * Math.abs(end - start) + 1e-5);
 		List<GeneralizedIntegratedGradients.Edge> edges = gig.graph(lower, upper, x);
-		assertEquals(3 * 2 + 2, edges.size(), "every lower-upper pair and every upper concept to the class");
+		assertEquals((3 + 1) * 2 + 2 + 1, edges.size(), "every lower-upper pair and every upper concept to the class, a residual into each target");
+		assertEquals(r.residual(), edges.get(7).relevance(), 1e-12, "upper concept 2's residual edge");
+		assertTrue(edges.get(7).isResidual() && edges.get(7).toConcept() == 1);
 	}
 
 	static FloatTensor rebuild(ConceptBank bank, FloatTensor image) {

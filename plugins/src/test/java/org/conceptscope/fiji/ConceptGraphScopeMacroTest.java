@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * here against the ops' data-set graph (ConceptGraph.buildDataset, the body of
  * explain.mechanistic.concept_graph_dataset) on the command's own tensor, and against the model
  * itself: per predicted class c, the edges into c sum to the mean over the images predicted as c of
- * logit_c(real activations) - logit_c(zero activations) at the last layer (GIG completeness). The
+ * logit_c(real activations) - logit_c(zero activations) at the last layer (GIG completeness: the
+ * concepts' edges and the residual edge, what the concepts do not carry). The
  * graph of one class ({@code scope=class}) is a different graph; a class target with the data-set
  * scope is refused in one sentence.
  */
@@ -109,12 +110,13 @@ class ConceptGraphScopeMacroTest {
 			GeneralizedIntegratedGradients.Edge e = want.edges().get(k);
 			List<String> row = edges.get(k + 1);
 			boolean cls = e.className() != null;
-			assertEquals(List.of(e.fromLayer(), Integer.toString(e.fromConcept() + 1), cls ? "class" : e.toLayer(),
+			assertEquals(List.of(e.fromLayer(), e.isResidual() ? "residual" : Integer.toString(e.fromConcept() + 1), cls ? "class" : e.toLayer(),
 				cls ? e.className() : Integer.toString(e.toConcept() + 1)), row.subList(0, 4));
 			assertEquals(e.relevance(), Double.parseDouble(row.get(4)), 1e-4 * (1 + Math.abs(e.relevance())), "edge " + row);
 		}
 
-		// per predicted class, its edges sum to its mean logit change over its images (completeness, recomputed here)
+		// per predicted class, its edges (its residual edge included) sum to its mean logit change over its images (completeness,
+		// recomputed here)
 		Map<String, Double> into = new TreeMap<>();
 		Map<String, Integer> edgesInto = new TreeMap<>();
 		for (List<String> row : edges.subList(1, edges.size())) {
@@ -125,14 +127,16 @@ class ConceptGraphScopeMacroTest {
 		}
 		assertEquals(change.keySet(), into.keySet(), "an edge into every predicted class, and only those");
 		for (String c : change.keySet()) {
-			assertEquals(CONCEPTS, edgesInto.get(c), c);
+			assertEquals(CONCEPTS + 1, edgesInto.get(c), c + ": the concepts' edges and the residual edge");
 			assertEquals(change.get(c), into.get(c), 0.03 * Math.abs(change.get(c)) + 1e-3, "GIG completeness for " + c);
 		}
 
-		// nodes: one row per class reached, then the graph's own class row
+		// nodes: the concepts and the residual of each layer, one row per class reached, then the graph's own class row
 		List<List<String>> nodes = csv(out.resolve("concept-graph-nodes.csv"));
-		assertEquals(1 + 2 * CONCEPTS + change.size() + 1, nodes.size());
-		for (List<String> row : nodes.subList(1 + 2 * CONCEPTS, nodes.size() - 1)) {
+		assertEquals(1 + 2 * (CONCEPTS + 1) + change.size() + 1, nodes.size());
+		assertEquals(List.of("conv2/relu", "residual"), nodes.get(1 + CONCEPTS).subList(0, 2));
+		assertEquals(List.of("conv3/relu", "residual"), nodes.get(2 * (CONCEPTS + 1)).subList(0, 2));
+		for (List<String> row : nodes.subList(1 + 2 * (CONCEPTS + 1), nodes.size() - 1)) {
 			assertEquals("class", row.get(0));
 			assertEquals(into.get(row.get(1)), Double.parseDouble(row.get(3)), 1e-6 * (1 + Math.abs(into.get(row.get(1)))));
 		}

@@ -259,7 +259,7 @@ class HeadlessCommandTest {
 		assertEquals(16, bank.channels());
 		assertEquals("soft tissue", bank.className);
 		for (var ex : bank.examples) for (var e : ex) assertTrue(e.image() >= 0 && e.image() < 15, "12 + 3 images: " + e);
-		assertEquals(1 + 2 * 2 + 2, Csv.parse(Files.readString(save.resolve("concept-graph.csv"))).size());
+		assertEquals(1 + 2 * (2 + 1) + 2 + 1, Csv.parse(Files.readString(save.resolve("concept-graph.csv"))).size(), "per target its concept edges and a residual edge");
 		ImagePlus b = IJ.openImage(save.resolve("b-three-concept-graph-map.tif").toString());
 		assertEquals(4, b.getNChannels(), "output=image: 2 + 2 concept maps alone");
 		assertEquals(3, b.getNSlices());

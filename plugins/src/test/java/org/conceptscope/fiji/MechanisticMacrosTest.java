@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
 
 import org.conceptscope.concepts.ConceptBank;
 import org.conceptscope.fiji.MacroRunner.Macro;
+import org.conceptscope.mechanistic.GeneralizedIntegratedGradients;
 import org.conceptscope.mechanistic.SharingRatioDecomposition;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -255,22 +256,28 @@ class MechanisticMacrosTest {
 
 		List<List<String>> edges = Csv.parse(Files.readString(out.resolve("concept-graph.csv")));
 		assertEquals(List.of("from_layer", "from_concept", "to_layer", "to_concept", "relevance"), edges.get(0));
-		assertEquals(1 + 3 * 3 + 3, edges.size());
-		double toClass = 0;
+		assertEquals(1 + 3 * (3 + 1) + 3 + 1, edges.size(), "into each target its three concept edges and a residual edge");
+		double toClass = 0, classResidual = Double.NaN;
+		double[] intoUpper = new double[3];
 		for (List<String> e : edges.subList(1, edges.size())) {
+			double r = Double.parseDouble(e.get(4));
 			if (e.get(2).equals("class")) {
 				assertEquals(List.of("conv3/relu", "DAB-positive"), List.of(e.get(0), e.get(3)));
-				double r = Double.parseDouble(e.get(4));
-				assertEquals(upper.importance[Integer.parseInt(e.get(1)) - 1], r, 1e-6 * (1 + Math.abs(r)), "the bank keeps it as importance");
+				if (e.get(1).equals("residual")) classResidual = r;
+				else assertEquals(upper.importance[Integer.parseInt(e.get(1)) - 1], r, 1e-6 * (1 + Math.abs(r)), "the bank keeps it as importance");
 				toClass += r;
 			} else {
 				assertEquals(List.of("conv2/relu", "conv3/relu"), List.of(e.get(0), e.get(2)));
+				intoUpper[Integer.parseInt(e.get(3)) - 1] += r;
 			}
 		}
-		// Completeness, recomputed here: GIG integrates the model's own activations A (issue 19), so the class edges sum to
-		// mean h(A) - h(0) at conv3/relu, h(A) the model's class logit.
+		assertFalse(Double.isNaN(classResidual), "a residual edge into the class");
+		// Completeness, recomputed here: GIG integrates the model's own activations A (issue 19), so the class edges, residual
+		// included, sum to mean h(A) - h(0) at conv3/relu, h(A) the model's class logit; the edges into each upper concept to the
+		// change of its projection mean <b, v_j> / |v_j|^2 at conv3/relu from zero conv2/relu activations to the real ones.
 		ImagePlus original = IJ.openImage(stack().toString());
 		double score = 0, zero;
+		double[] projectionChange = new double[3];
 		try (TensorFlowClassifier model = TensorFlowClassifier.load(model("ihc-stain"))) {
 			FloatTensor batch = ImagePlusTensors.toTensor(original, model.normalization()).tensor();
 			FloatTensor acts = model.activations(batch, "conv3/relu");
@@ -278,16 +285,29 @@ class MechanisticMacrosTest {
 			FloatTensor logits = model.logits(batch);
 			for (int i = 0; i < n; i++) score += logits.get(i, 2) / n;
 			zero = model.logitsFromLayer("conv3/relu", FloatTensor.zeros(1, acts.dim(1), acts.dim(2), 32)).get(0, 2);
+			FloatTensor lowerActs = model.activations(batch, "conv2/relu");
+			FloatTensor fromZero = model.layerFromLayer("conv2/relu", FloatTensor.zeros(lowerActs.shape()), "conv3/relu");
+			for (int j = 0; j < 3; j++) {
+				double[] real = GeneralizedIntegratedGradients.projection(upper, j, acts), none = GeneralizedIntegratedGradients.projection(upper, j,
+					fromZero);
+				for (int i = 0; i < n; i++) projectionChange[j] += (real[i] - none[i]) / n;
+			}
 		}
 		assertTrue(Math.abs(score - zero) > 1e-2, "the concepts move the class score");
 		assertEquals(score - zero, toClass, 0.03 * Math.abs(score - zero) + 1e-3, "GIG completeness, 32 midpoint steps");
+		for (int j = 0; j < 3; j++) {
+			assertEquals(projectionChange[j], intoUpper[j], 0.03 * Math.abs(projectionChange[j]) + 1e-4, "edges into conv3/relu concept " + (j + 1));
+		}
 		List<List<String>> nodes = Csv.parse(Files.readString(out.resolve("concept-graph-nodes.csv")));
 		List<String> cls = nodes.get(nodes.size() - 1);
 		assertEquals(List.of("class", "DAB-positive"), cls.subList(0, 2));
 		assertEquals(score, Double.parseDouble(cls.get(7)), 1e-4 * (1 + Math.abs(score)));
 		assertEquals(zero, Double.parseDouble(cls.get(8)), 1e-4 * (1 + Math.abs(zero)));
 		assertEquals(toClass, Double.parseDouble(cls.get(3)), 1e-6 * (1 + Math.abs(toClass)));
-		assertEquals(1 + 6 + 1, nodes.size());
+		assertEquals(1 + (3 + 1) * 2 + 1, nodes.size(), "three concepts and the residual per layer, then the class");
+		List<String> residual = nodes.get(1 + 3 + 1 + 3);
+		assertEquals(List.of("conv3/relu", "residual"), residual.subList(0, 2));
+		assertEquals(classResidual, Double.parseDouble(residual.get(2)), 1e-6 * (1 + Math.abs(classResidual)), "the layer's residual for the class");
 
 		ImagePlus localized = IJ.openImage(work.resolve("graph-localization").resolve("ihc-heldout-patches-concepts.tif").toString());
 		assertEquals(3 + 3, localized.getNChannels(), "Concept Localization reads a PFV bank: " + logs.get("localize a graph bank"));
@@ -309,10 +329,19 @@ class MechanisticMacrosTest {
 			assertEquals(0xd2d2d2, rgb[(88 + 64 * r) * 560 + 60 + 220 * c - 9] & 0xffffff, "node c" + (r + 1) + " of column " + c);
 		}
 		assertEquals(0xf0be3c, rgb[(88 + 64) * 560 + 500 - 9] & 0xffffff, "the class node");
+		// The class's residual is written in grey under its name (rows 20-28 below the disc): grey text, nothing black.
+		int grey = 0, darkest = 255;
+		for (int y = 88 + 64 + 14 + 20; y <= 88 + 64 + 14 + 28; y++) for (int x = 500 - 40; x <= 500 + 40; x++) {
+			int v = rgb[y * 560 + x] & 0xffffff, red = v >> 16, green = (v >> 8) & 0xff, blue = v & 0xff;
+			if (red != green || green != blue) continue; // an edge's colour
+			if (v == 0x808080) grey++;
+			darkest = Math.min(darkest, red);
+		}
+		assertTrue(grey > 0 && darkest >= 0x60, "the residual under the class node: " + grey + " grey pixels, darkest " + darkest);
 		// The strongest edge into the class has the colour of its sign along most of its length.
 		List<String> strongest = null;
 		for (List<String> e : edges.subList(1, edges.size())) {
-			if (e.get(2).equals("class") && (strongest == null
+			if (e.get(2).equals("class") && !e.get(1).equals("residual") && (strongest == null
 				|| Math.abs(Double.parseDouble(e.get(4))) > Math.abs(Double.parseDouble(strongest.get(4))))) strongest = e;
 		}
 		boolean positive = Double.parseDouble(strongest.get(4)) > 0;

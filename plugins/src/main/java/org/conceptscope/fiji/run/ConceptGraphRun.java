@@ -169,12 +169,19 @@ public final class ConceptGraphRun {
 		return List.of("from_layer", "from_concept", "to_layer", "to_concept", "relevance");
 	}
 
-	/** Concepts numbered from 1; an edge into the class has to_layer "class" and the class name as to_concept. */
+	/** What a residual edge's from_concept (and a layer's residual node row's concept) reads in the tables. */
+	public static final String RESIDUAL = "residual";
+
+	/**
+	 * Concepts numbered from 1; an edge into the class has to_layer "class" and the class name as
+	 * to_concept; each target's concept edges are followed by its residual edge, from_concept
+	 * "residual" (what the lower layer's concepts do not carry), so a target's rows sum to its change.
+	 */
 	static List<List<String>> edgeRows(ConceptGraph.Result g) {
 		List<List<String>> rows = new ArrayList<>();
 		for (GeneralizedIntegratedGradients.Edge e : g.edges()) {
 			boolean cls = e.toConcept() < 0;
-			rows.add(List.of(e.fromLayer(), Integer.toString(e.fromConcept() + 1), cls ? "class" : e.toLayer(),
+			rows.add(List.of(e.fromLayer(), e.isResidual() ? RESIDUAL : Integer.toString(e.fromConcept() + 1), cls ? "class" : e.toLayer(),
 				cls ? e.className() : Integer.toString(e.toConcept() + 1), number(e.relevance())));
 		}
 		return rows;
@@ -187,17 +194,20 @@ public final class ConceptGraphRun {
 
 	/**
 	 * Per concept: its GIG relevance for the class (straight from its layer; over the data set: for
-	 * each image's own predicted class), the sums of the edges into and out of it, its ERF examples
-	 * and strongest coefficient. Over the data set, then one row per class the edges reach: the sum of
-	 * the edges into it (that class's mean logit change over the images predicted as it). Last, the
-	 * graph's class ("all classes" over the data set): the sum of the last layer's relevances, and the
-	 * class logit on the model's real activations of that layer (score, mean over the images; each
-	 * image's own predicted class over the data set) and on zero activations (zero_score), whose
-	 * difference that sum approximates.
+	 * each image's own predicted class), the sums of the edges into it (residual edge included: the
+	 * change of its projection) and out of it, its ERF examples and strongest coefficient; after each
+	 * layer's concepts a row "residual": the layer's residual for the class and the sum of its
+	 * residual edges out. Over the data set, then one row per class the edges reach: the sum of the
+	 * edges into it, residual included (that class's mean logit change over the images predicted as
+	 * it). Last, the graph's class ("all classes" over the data set): the sum of the last layer's
+	 * relevances and its residual, and the class logit on the model's real activations of that layer
+	 * (score, mean over the images; each image's own predicted class over the data set) and on zero
+	 * activations (zero_score), whose difference that sum approximates.
 	 */
 	static List<List<String>> nodeRows(ConceptGraph.Result g) {
 		List<List<String>> rows = new ArrayList<>();
-		for (ConceptBank b : g.banks()) {
+		for (int bi = 0; bi < g.banks().size(); bi++) {
+			ConceptBank b = g.banks().get(bi);
 			for (int q = 0; q < b.size(); q++) {
 				double in = 0, out = 0;
 				for (GeneralizedIntegratedGradients.Edge e : g.edges()) {
@@ -205,9 +215,12 @@ public final class ConceptGraphRun {
 					if (e.fromLayer().equals(b.layer) && e.fromConcept() == q) out += e.relevance();
 				}
 				List<ConceptBank.Example> ex = q < b.examples.size() ? b.examples.get(q) : List.of();
-				rows.add(List.of(b.layer, Integer.toString(q + 1), number(b.importance[q]), b == g.banks().get(0) ? "" : number(in),
+				rows.add(List.of(b.layer, Integer.toString(q + 1), number(b.importance[q]), bi == 0 ? "" : number(in),
 					number(out), Integer.toString(ex.size()), number(ex.isEmpty() ? Double.NaN : ex.get(0).coefficient()), "", ""));
 			}
+			double out = 0;
+			for (GeneralizedIntegratedGradients.Edge e : g.edges()) if (e.fromLayer().equals(b.layer) && e.isResidual()) out += e.relevance();
+			rows.add(List.of(b.layer, RESIDUAL, number(g.residuals()[bi]), "", number(out), "", "", "", ""));
 		}
 		String graphClass = g.banks().get(0).className;
 		Map<String, Double> intoClass = new LinkedHashMap<>();
@@ -217,8 +230,9 @@ public final class ConceptGraphRun {
 				rows.add(List.of("class", c.getKey(), "", number(c.getValue()), "", "", "", "", ""));
 			}
 		}
-		double toClass = 0;
-		for (double v : g.banks().get(g.banks().size() - 1).importance) toClass += v;
+		int last = g.banks().size() - 1;
+		double toClass = g.residuals()[last];
+		for (double v : g.banks().get(last).importance) toClass += v;
 		rows.add(List.of("class", graphClass, "", number(toClass), "", "", "", number(g.classScore()), number(g.zeroScore())));
 		return rows;
 	}

@@ -21,7 +21,10 @@ import org.conceptscope.mechanistic.ConceptGraphLayout;
  * negative relevance, fading towards the background and thinning as they weaken; edges at least
  * half as strong as the strongest into their column carry their value, 30 % of the way from their
  * source (strongest first, never over another label); then the nodes (grey discs numbered c1, c2, ...; the class a gold disc with its name
- * under it), the column titles (the layers, then "class", or "classes" for a data-set-wide graph) and a legend. The overlay names each node ({@code <layer>|concept k}, {@code class|<name>}).
+ * under it), under each node that edges lead into its residual in grey ({@code res x}: the part of its change the
+ * lower layer's concepts do not carry; residual edges have no source node, so they are written, not drawn), the column
+ * titles (the layers, then "class", or "classes" for a data-set-wide graph) and a legend. The overlay names each node
+ * ({@code <layer>|concept k}, {@code class|<name>}).
  */
 public final class ConceptGraphPicture {
 
@@ -31,6 +34,8 @@ public final class ConceptGraphPicture {
 	public static final double LABELLED = 0.5;
 	/** Where along an edge (0: its source, 1: its target) its label sits. */
 	public static final double LABEL_AT = 0.3;
+	/** What precedes a node's residual under it. */
+	public static final String RESIDUAL = "res ";
 
 	private ConceptGraphPicture() {}
 
@@ -81,6 +86,14 @@ public final class ConceptGraphPicture {
 			ip.setColor(Color.BLACK);
 			if (cls) ip.drawString(n.label(), cx - ip.getStringWidth(n.label()) / 2, cy + r + 15); // under the disc
 			else ip.drawString(n.label(), cx - ip.getStringWidth(n.label()) / 2, cy + 5);
+			Double residual = layout.residuals().get(n);
+			if (residual != null) {
+				ip.setFont(new Font("SansSerif", Font.PLAIN, 10));
+				String text = RESIDUAL + Numbers.label(residual);
+				ip.setColor(Color.GRAY);
+				ip.drawString(text, cx - ip.getStringWidth(text) / 2, cy + r + (cls ? 27 : 12)); // under the disc (and the class's name)
+				ip.setFont(new Font("SansSerif", Font.BOLD, 11));
+			}
 			Roi roi = new ij.gui.OvalRoi(cx - r, cy - r, 2 * r + 1, 2 * r + 1);
 			roi.setName(cls ? RoiWriter.join("class", n.label()) : RoiWriter.join(n.layer(), "concept " + (n.concept() + 1)));
 			overlay.add(roi);
@@ -92,7 +105,7 @@ public final class ConceptGraphPicture {
 			ip.drawString(t, ConceptGraphLayout.columnX(c) - ip.getStringWidth(t) / 2, ConceptGraphLayout.HEADER - 6);
 		}
 		ip.setFont(new Font("SansSerif", Font.PLAIN, 10));
-		String legend = "GIG relevance: red +, blue -; width ~ |relevance| per column";
+		String legend = "GIG relevance: red +, blue -; width ~ |relevance| per column; res: residual";
 		ip.setColor(Color.DARK_GRAY);
 		ip.drawString(legend, 6, layout.height() - 6);
 		ImagePlus imp = new ImagePlus(title, ip);
