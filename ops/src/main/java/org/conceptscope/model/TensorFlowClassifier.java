@@ -591,6 +591,11 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		return false;
 	}
 
+	@Override
+	public void requireSplit(String layer) {
+		checkSplits(layer, null);
+	}
+
 	/** Refuses to feed a layer that does not cut the model before {@code to} (null: the logits), with the layers that do. */
 	private void checkSplits(String from, String to) {
 		if (splits(from, to)) return;
