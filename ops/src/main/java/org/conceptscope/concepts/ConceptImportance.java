@@ -5,6 +5,7 @@ import java.util.concurrent.CancellationException;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 import org.conceptscope.util.SobolDesigns;
 
@@ -28,6 +29,8 @@ public final class ConceptImportance {
 	private ConceptImportance() {}
 
 	public static double[] sobol(Classifier classifier, ConceptBank bank, FloatTensor images, int designs, long seed, Progress progress) {
+		checkSobol(bank.size(), designs);
+		classifier.requireSplit(bank.layer);
 		ConceptCoefficients cc = ConceptCoefficients.of(classifier, bank, images, beforeImages(progress, images));
 		int k = bank.size(), n = cc.u().length;
 		int per = (int) FloatTensor.sizeOf(cc.layerShape());
@@ -57,6 +60,20 @@ public final class ConceptImportance {
 	}
 
 	/**
+	 * Refuses, before any work, Sobol importance of more concepts than the Sobol sequence has dimensions
+	 * for ({@value SobolDesigns#MAX_DIMENSIONS}) or of more designs than {@link Limits#MAX_PASSES}.
+	 */
+	public static void checkSobol(int concepts, int designs) {
+		if (concepts > SobolDesigns.MAX_DIMENSIONS) {
+			throw new IllegalArgumentException("Sobol concept importance takes at most " + SobolDesigns.MAX_DIMENSIONS + " concepts (one dimension"
+				+ " of the Sobol sequence each), got concepts=" + concepts + ": use concepts=" + SobolDesigns.MAX_DIMENSIONS + " or fewer (for a"
+				+ " saved bank, the gradient or deletion estimator).");
+		}
+		if (designs < 2) throw new IllegalArgumentException("Sobol concept importance needs designs >= 2, got " + designs + ".");
+		Limits.passes("Sobol concept importance", "designs", designs);
+	}
+
+	/**
 	 * Mean drop of the class logit when one concept is removed from the rebuilt activations
 	 * (h(U W) - h(U W without concept k)): the direct check that an important concept matters.
 	 */
@@ -66,6 +83,7 @@ public final class ConceptImportance {
 
 	/** {@link #deletion(Classifier, ConceptBank, FloatTensor)}, reporting after every image; cancellable. */
 	public static double[] deletion(Classifier classifier, ConceptBank bank, FloatTensor images, Progress progress) {
+		classifier.requireSplit(bank.layer);
 		ConceptCoefficients cc = ConceptCoefficients.of(classifier, bank, images, beforeImages(progress, images));
 		int k = bank.size(), n = cc.u().length;
 		int per = (int) FloatTensor.sizeOf(cc.layerShape());
@@ -93,6 +111,8 @@ public final class ConceptImportance {
 	 * images a call, as the second (the coefficients of a large layer take as long); cancellable.
 	 */
 	public static double[] gradientTimesInput(Classifier classifier, ConceptBank bank, FloatTensor images, Progress progress) {
+		classifier.requireGradients("Concept importance by gradient");
+		classifier.requireSplit(bank.layer);
 		long steps = 2 * images.dim(0);
 		ConceptCoefficients cc = ConceptCoefficients.of(classifier, bank, images, (done, total, message) -> progress.report(done, steps, message));
 		int k = bank.size(), n = cc.u().length, c = bank.channels();

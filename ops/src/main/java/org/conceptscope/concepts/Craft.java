@@ -11,6 +11,7 @@ import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Resampling;
 import org.conceptscope.tensor.TileGrid;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 
 /**
@@ -42,15 +43,115 @@ public final class Craft {
 	 */
 	public static ConceptBank fit(Classifier classifier, FloatTensor images, int classIndex, CraftOptions options, Progress progress) {
 		checkClass(classifier, classIndex);
+		checkLayer(classifier, options.layer());
+		checkConcepts(classifier, options, 0);
+		checkCrops(classifier, options, images.dim(0), images.dim(1), images.dim(2));
 		Crops crops = crops(classifier, images, options, i -> true, progress);
 		Nmf.Result nmf = Nmf.factorise(crops.rows(), options.rank(), options.seed(), options.tolerance(), options.maxIterations(), progress);
 		return bank(classifier, crops.layer(), classIndex, options, nmf, crops.clippedFraction(), crops.origins());
 	}
 
-	/** Refuses a layer CRAFT cannot read (unknown, or neither [N, h, w, c] nor [N, c]) before any image goes through the model. */
+	/**
+	 * Refuses a layer CRAFT cannot read or feed before any image goes through the model: unknown, neither
+	 * [N, h, w, c] nor [N, c], or one that does not split the model (a layer inside a residual or dense
+	 * block: the concepts' importance feeds the layer, {@link Classifier#requireSplit}).
+	 */
 	public static void checkLayer(Classifier classifier, String layer) {
 		LayerActivations.spatialOrVector(classifier, layer);
+		classifier.requireSplit(layer);
 	}
+
+	/**
+	 * Refuses, before any image is read, a number of concepts the layer cannot give (more than its
+	 * channels: NMF's rank is at most min(crops, channels)) and, when Sobol importance follows
+	 * ({@code designs} above 0), more concepts or designs than it takes ({@link ConceptImportance#checkSobol}).
+	 *
+	 * @param designs the Sobol designs of the importance that follows, or 0 when none follows
+	 */
+	public static void checkConcepts(Classifier classifier, CraftOptions options, int designs) {
+		LayerInfo layer = LayerActivations.spatialOrVector(classifier, options.layer());
+		long channels = layer.shape()[layer.shape().length - 1];
+		if (channels > 0 && options.rank() > channels) {
+			throw new IllegalArgumentException("CRAFT: concepts=" + options.rank() + " is more than the " + channels + " channels of layer '"
+				+ layer.name() + "' (NMF finds at most one concept per channel): use concepts=" + channels + " or fewer, or a layer with more"
+				+ " channels.");
+		}
+		if (designs > 0) ConceptImportance.checkSobol(options.rank(), designs);
+	}
+
+	/**
+	 * Refuses, before any crop goes through the model, crops CRAFT cannot factorise or afford: more crops
+	 * per image than {@link Limits#MAX_PASSES} ({@link #checkCropsPerImage}), fewer crops in all than
+	 * concepts ({@link #tooFewCrops}), or crop activations the heap cannot hold ({@link #cropBytes}).
+	 *
+	 * @param images how many images of {@code height} x {@code width} are cropped
+	 */
+	public static void checkCrops(Classifier classifier, CraftOptions options, long images, long height, long width) {
+		checkCropsPerImage(options, height, width);
+		String few = tooFewCrops(options, images, height, width);
+		if (few != null) throw new IllegalArgumentException(few);
+		LayerInfo layer = LayerActivations.spatialOrVector(classifier, options.layer());
+		long channels = layer.shape()[layer.shape().length - 1];
+		if (channels <= 0) return; // known after the first pass only
+		long crops = images * cropsPerImage(height, width, options), need = cropBytes(crops, channels, options.rank());
+		long left = Limits.heapLeft(need);
+		if (need > left) {
+			throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "CRAFT: %d images give %d crops whose activations at layer"
+				+ " '%s' (%d channels) and factors need about %.2f GB, and Java has %.2f GB left: use a larger stride or patch, fewer images, or"
+				+ " give Java more memory (-Xmx).", images, crops, layer.name(), channels, need / 1e9, left / 1e9));
+		}
+	}
+
+	/**
+	 * Refuses more crops per image than {@link Limits#MAX_PASSES}: each crop is one pass of the model, and
+	 * a patch and stride far smaller than the image (a typo, or absolute pixels on a large input) would run
+	 * for days.
+	 */
+	public static void checkCropsPerImage(CraftOptions options, long height, long width) {
+		long per = cropsPerImage(height, width, options);
+		if (per > Limits.MAX_PASSES) {
+			throw new IllegalArgumentException("CRAFT: patch=" + options.patch() + " and stride=" + options.stride() + " cut " + per + " crops from"
+				+ " each " + width + "x" + height + " image, more than the " + Limits.MAX_PASSES + " model passes per image ConceptScope allows:"
+				+ " use a larger stride or patch.");
+		}
+	}
+
+	/**
+	 * Why {@code images} images of {@code height} x {@code width} give fewer crops than concepts (NMF's rank
+	 * is at most the number of crops), in one sentence naming {@code concepts}, or null when they give enough.
+	 */
+	public static String tooFewCrops(CraftOptions options, long images, long height, long width) {
+		long total = images * cropsPerImage(height, width, options);
+		if (total >= options.rank()) return null;
+		int patch = (int) Math.min(options.patch(), Math.min(height, width));
+		return "CRAFT: concepts=" + options.rank() + " needs at least " + options.rank() + " crops, but " + images + " image"
+			+ (images == 1 ? "" : "s") + " of " + width + "x" + height + " give " + total + " (crops of " + patch + " pixels every "
+			+ options.stride() + "): use concepts=" + Math.max(1, total) + " or fewer, more images, or a smaller patch or stride.";
+	}
+
+	/**
+	 * Bytes CRAFT holds for {@code crops} crops at a layer of {@code channels} channels: per crop its row of
+	 * A (an array of doubles: 8 bytes each, a 16-byte header, an 8-byte reference), its row of U (the
+	 * same for {@code rank} values), its origin (32 bytes and a reference) and the sort of its coefficients
+	 * when the examples are picked (a boxed index, 16 bytes and a reference).
+	 */
+	static long cropBytes(long crops, long channels, int rank) {
+		return crops * ((8 * channels + 24) + (8L * rank + 24) + 40 + 24);
+	}
+
+	/**
+	 * The sentence of a bank whose crops' activations were clipped at 0 for more than 1 % of their values
+	 * (a layer before its ReLU: the concepts then describe positive evidence only), or null.
+	 */
+	public static String clippedWarning(ConceptBank bank) {
+		if (!(bank.clippedFraction > CLIPPED_WARNING)) return null;
+		return String.format(java.util.Locale.ROOT, "CRAFT clipped %.1f %% of the crops' activations at layer '%s' to 0 before the factorisation"
+			+ " (they were negative: a layer before its ReLU?): the concepts of class %s describe positive evidence only; a layer after a ReLU"
+			+ " keeps every value.", 100 * bank.clippedFraction, bank.layer, bank.className);
+	}
+
+	/** The clipped fraction above which {@link #clippedWarning} warns. */
+	public static final double CLIPPED_WARNING = 0.01;
 
 	static void checkClass(Classifier classifier, int classIndex) {
 		if (classIndex < 0 || classIndex >= classifier.numClasses()) {

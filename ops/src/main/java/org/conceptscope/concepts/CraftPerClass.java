@@ -15,16 +15,25 @@ import org.conceptscope.util.Progress;
  * {@code perClass} of them when a cap is set) give that class's concepts (CRAFT: crops, NMF) and
  * their Sobol importance; the holistic numbers follow on the same images (per-position importance,
  * prevalence and, when true labels are known, reliability: the fraction of the images a concept
- * dominates that truly are of the class).
+ * dominates that truly are of the class) when the model has gradients. A class whose images give
+ * fewer crops than concepts (one the model rarely predicts) is skipped, saying why, and the others go on.
  */
 public final class CraftPerClass {
 
 	/**
 	 * The concepts of one class: the data set indices of the images used (predicted as the class),
 	 * the bank (importance filled; example crops indexed within {@code images}) and its holistic
-	 * numbers. {@code bank} and {@code holistic} are null when no image is predicted as the class.
+	 * numbers. {@code bank} and {@code holistic} are null when no image is predicted as the class, and
+	 * when the class was skipped ({@code skipped} then says why: its images give fewer crops than
+	 * concepts); {@code holistic} alone is null when the model has no gradients (an ONNX model: the
+	 * concepts and their Sobol importance need none).
 	 */
-	public record ClassConcepts(int classIndex, String className, int[] images, ConceptBank bank, HolisticConcepts.Summary holistic) {
+	public record ClassConcepts(int classIndex, String className, int[] images, ConceptBank bank, HolisticConcepts.Summary holistic,
+		String skipped) {
+
+		public ClassConcepts(int classIndex, String className, int[] images, ConceptBank bank, HolisticConcepts.Summary holistic) {
+			this(classIndex, className, images, bank, holistic, null);
+		}
 
 		public boolean found() {
 			return bank != null;
@@ -50,6 +59,10 @@ public final class CraftPerClass {
 			if (labels.length != n) throw new IllegalArgumentException(labels.length + " labels for " + n + " images: give one per image.");
 			for (int l : labels) Craft.checkClass(classifier, l);
 		}
+		// what does not depend on a class is refused before any image goes through the model
+		Craft.checkLayer(classifier, options.layer());
+		Craft.checkConcepts(classifier, options, designs);
+		Craft.checkCropsPerImage(options, images.dim(1), images.dim(2));
 		int[] predicted = classifier.logits(images).argmaxRows();
 		int[] chosen = classes != null ? classes.clone() : distinct(labels != null ? labels : predicted);
 		for (int c : chosen) Craft.checkClass(classifier, c);
@@ -60,6 +73,15 @@ public final class CraftPerClass {
 			int[] idx = java.util.stream.IntStream.range(0, n).filter(i -> predicted[i] == c).limit(perClass == 0 ? n : perClass).toArray();
 			if (idx.length == 0) {
 				out.add(new ClassConcepts(c, name, idx, null, null));
+				continue;
+			}
+			String few = Craft.tooFewCrops(options, idx.length, images.dim(1), images.dim(2));
+			if (few != null) {
+				// a class the model rarely predicts: the others go on
+				out.add(new ClassConcepts(c, name, idx, null, null, few));
+				if (!progress.report(j + 1, chosen.length, "CRAFT per class: " + name + " skipped")) {
+					throw new java.util.concurrent.CancellationException("CRAFT per class cancelled after class " + name + ".");
+				}
 				continue;
 			}
 			Progress inner = phase(progress, j, chosen.length, name);
@@ -78,7 +100,9 @@ public final class CraftPerClass {
 				correct = new double[idx.length];
 				for (int i = 0; i < idx.length; i++) correct[i] = labels[idx[i]] == c ? 1 : 0;
 			}
-			out.add(new ClassConcepts(c, name, idx, bank, HolisticConcepts.summarize(classifier, bank, sub, correct)));
+			HolisticConcepts.Summary holistic = classifier.supportsGradients() ? HolisticConcepts.summarize(classifier, bank, sub, correct, inner)
+				: null;
+			out.add(new ClassConcepts(c, name, idx, bank, holistic));
 			if (!progress.report(j + 1, chosen.length, "CRAFT per class: " + name + " done")) {
 				throw new java.util.concurrent.CancellationException("CRAFT per class cancelled after class " + name + ".");
 			}

@@ -40,7 +40,17 @@ public final class HolisticConcepts {
 	 * @param correct per image 1 when the model is right on it, 0 when wrong; null: reliability unknown
 	 */
 	public static Summary summarize(Classifier classifier, ConceptBank bank, FloatTensor images, double[] correct) {
-		FloatTensor maps = importanceMaps(classifier, bank, images, bank.classIndex);
+		return summarize(classifier, bank, images, correct, Progress.NONE);
+	}
+
+	/**
+	 * As {@link #summarize(Classifier, ConceptBank, FloatTensor, double[])}, reporting the importance maps'
+	 * progress ({@link #importanceMaps(Classifier, ConceptBank, FloatTensor, int, Progress)}); cancellable.
+	 *
+	 * @throws java.util.concurrent.CancellationException when progress asks to stop
+	 */
+	public static Summary summarize(Classifier classifier, ConceptBank bank, FloatTensor images, double[] correct, Progress progress) {
+		FloatTensor maps = importanceMaps(classifier, bank, images, bank.classIndex, progress);
 		double[][] per = perImage(maps);
 		return new Summary(maps, per, prevalence(per), correct == null ? null : reliability(per, correct));
 	}
@@ -55,29 +65,59 @@ public final class HolisticConcepts {
 
 	/** Per-position importance [N, h, w, K] of the bank's concepts for class {@code target}, at the bank's layer's resolution. */
 	public static FloatTensor importanceMaps(Classifier classifier, ConceptBank bank, FloatTensor images, int target) {
+		return importanceMaps(classifier, bank, images, target, Progress.NONE);
+	}
+
+	/** What the holistic numbers are, for the sentence of a model without gradients. */
+	static final String WHAT = "Holistic concept importance (per-position importance maps, prevalence, reliability)";
+
+	/**
+	 * As {@link #importanceMaps(Classifier, ConceptBank, FloatTensor, int)}, reporting the coefficients'
+	 * images as the first half of the work and the gradients, {@value #CHUNK} images a call, as the second;
+	 * cancellable. A model without gradients, or a layer that does not split the model, is refused before
+	 * any image goes through the model.
+	 *
+	 * @throws java.util.concurrent.CancellationException when progress asks to stop
+	 */
+	public static FloatTensor importanceMaps(Classifier classifier, ConceptBank bank, FloatTensor images, int target, Progress progress) {
 		if (target < 0 || target >= classifier.numClasses()) {
 			throw new IllegalArgumentException("Class " + target + " does not exist; the model has classes 0.." + (classifier.numClasses() - 1) + ".");
 		}
-		ConceptCoefficients cc = ConceptCoefficients.of(classifier, bank, images);
-		int n = cc.u().length, pos = cc.u()[0].length, k = bank.size(), c = bank.channels();
+		classifier.requireGradients(WHAT);
+		classifier.requireSplit(bank.layer);
+		long steps = 2 * images.dim(0);
+		int k = bank.size(), c = bank.channels();
+		// the maps of every image are kept beside the coefficients: 4 bytes per position and concept
+		ConceptCoefficients cc = ConceptCoefficients.of(classifier, bank, images, 4L * k, (done, total, message) -> progress.report(done, steps,
+			message));
+		int n = cc.u().length, pos = n == 0 ? 0 : cc.u()[0].length;
 		long[] shape = cc.layerShape().clone();
-		shape[0] = n;
-		float[] rebuilt = new float[n * pos * c];
+		float[] out = new float[n * pos * k];
 		double[] ones = new double[k];
 		java.util.Arrays.fill(ones, 1);
-		for (int i = 0; i < n; i++) ConceptCoefficients.rebuild(cc.u()[i], ones, bank.concepts, rebuilt, i * pos * c);
-		int[] t = new int[n];
-		java.util.Arrays.fill(t, target);
-		float[] g = classifier.gradientFromLayer(bank.layer, new FloatTensor(shape, rebuilt), FloatTensor.oneHot(t, classifier.numClasses())).data();
-		float[] out = new float[n * pos * k];
-		for (int i = 0; i < n; i++) for (int p = 0; p < pos; p++) for (int q = 0; q < k; q++) {
-			double dot = 0;
-			for (int ch = 0; ch < c; ch++) dot += g[(i * pos + p) * c + ch] * bank.concepts[q][ch];
-			out[(i * pos + p) * k + q] = (float) (cc.u()[i][p][q] * dot);
+		for (int from = 0; from < n; from += CHUNK) {
+			int to = Math.min(n, from + CHUNK);
+			float[] rebuilt = new float[(to - from) * pos * c];
+			for (int i = from; i < to; i++) ConceptCoefficients.rebuild(cc.u()[i], ones, bank.concepts, rebuilt, (i - from) * pos * c);
+			int[] t = new int[to - from];
+			java.util.Arrays.fill(t, target);
+			shape[0] = to - from;
+			float[] g = classifier.gradientFromLayer(bank.layer, new FloatTensor(shape, rebuilt), FloatTensor.oneHot(t, classifier.numClasses())).data();
+			for (int i = from; i < to; i++) for (int p = 0; p < pos; p++) for (int q = 0; q < k; q++) {
+				double dot = 0;
+				int at = ((i - from) * pos + p) * c;
+				for (int ch = 0; ch < c; ch++) dot += g[at + ch] * bank.concepts[q][ch];
+				out[(i * pos + p) * k + q] = (float) (cc.u()[i][p][q] * dot);
+			}
+			if (!progress.report(n + to, steps, "concept importance maps")) {
+				throw new java.util.concurrent.CancellationException("Concept importance maps cancelled.");
+			}
 		}
 		int h = shape.length == 4 ? (int) shape[1] : 1, w = shape.length == 4 ? (int) shape[2] : 1;
 		return new FloatTensor(new long[] { n, h, w, k }, out);
 	}
+
+	private static final int CHUNK = 64;
 
 	/**
 	 * The maps of images of any size, of the image's size: per-position importance [N, H, W, K] and,

@@ -25,8 +25,8 @@ public final class Nmf {
 		if (n == 0) throw new IllegalArgumentException("NMF needs at least one row of activations.");
 		int c = a[0].length;
 		if (rank < 1 || rank > Math.min(n, c)) {
-			throw new IllegalArgumentException("The number of concepts must be between 1 and min(rows, channels) = " + Math.min(n, c)
-				+ ", got " + rank + ".");
+			throw new IllegalArgumentException("The number of concepts (NMF rank) must be between 1 and min(rows, channels) = " + Math.min(n, c)
+				+ " (" + n + " rows of " + c + " channels), got concepts=" + rank + ".");
 		}
 		double mean = 0, norm = 0;
 		for (double[] row : a) {

@@ -158,6 +158,17 @@ public interface Classifier extends AutoCloseable {
 	/** d(sum classWeights * logits) / d(layer activations) for an input batch. */
 	FloatTensor layerGradient(FloatTensor images, String layer, FloatTensor classWeights);
 
+	/**
+	 * Refuses, in one sentence naming layers that do, a layer that does not split the model: one whose
+	 * activations, fed, do not alone give the logits (a layer inside a residual or dense block, which a
+	 * skip connection reaches around). Methods that feed a layer ({@link #logitsFromLayer},
+	 * {@link #gradientFromLayer}) call it before their work. Every layer of a model whose offered layers
+	 * all split it passes (the default).
+	 *
+	 * @throws IllegalArgumentException when the layer does not split the model
+	 */
+	default void requireSplit(String layer) {}
+
 	/** h: logits from given activations of a layer (the layer is fed, nothing below it runs). */
 	FloatTensor logitsFromLayer(String layer, FloatTensor activations);
 

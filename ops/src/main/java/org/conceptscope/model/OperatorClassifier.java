@@ -178,6 +178,11 @@ public final class OperatorClassifier implements Classifier {
 	}
 
 	@Override
+	public void requireSplit(String layer) {
+		if (model instanceof Classifier c) c.requireSplit(layer);
+	}
+
+	@Override
 	public FloatTensor logitsFromLayer(String layer, FloatTensor activations) {
 		return operator.scores(model.outputsFromLayer(layer, activations));
 	}

@@ -591,6 +591,11 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		return false;
 	}
 
+	@Override
+	public void requireSplit(String layer) {
+		checkSplits(layer, null);
+	}
+
 	/**
 	 * Refuses, in one sentence naming the layers that do split it, a layer {@code from} that does not
 	 * cut the model before {@code to} (null: the logits): one that cannot be fed.

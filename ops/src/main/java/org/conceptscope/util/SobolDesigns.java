@@ -23,6 +23,7 @@ public final class SobolDesigns {
 			throw new IllegalArgumentException("Sobol designs support 1.." + MAX_DIMENSIONS + " dimensions, got " + dims + ".");
 		}
 		if (designs < 2) throw new IllegalArgumentException("Sobol indices need at least 2 designs, got " + designs + ".");
+		Limits.passes("Sobol indices", "designs", designs); // designs * (dims + 2) evaluations then stay within an int
 		this.dims = dims;
 		this.designs = designs;
 		SobolSequenceGenerator gen = new SobolSequenceGenerator(2 * dims);

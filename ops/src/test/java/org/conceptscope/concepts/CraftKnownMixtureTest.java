@@ -118,6 +118,38 @@ class CraftKnownMixtureTest {
 	}
 
 	/**
+	 * The class-0 logit is linear in the rebuilt activations (ReLU passes them, being non-negative; average
+	 * pooling; dense v; no bias): with masks m, image i's logit is sum_k m_k c_ik, c_ik = mean_p u_ipk (W_k . v).
+	 * For a linear function of independent uniform masks the total Sobol index is exact: ST_ik = c_ik^2 /
+	 * sum_j c_ij^2 (Var = sum_k c_k^2 / 12, no interactions), averaged over images. The Jansen estimator on
+	 * 4096 quasi-Monte Carlo designs gives it within 0.01 on 4 images. (Its error falls slowly with the
+	 * designs: on such a head, about 0.05 on a concept explaining 80 % of the variance at 256 designs, 0.02 at
+	 * 1024, measured over seeds.)
+	 */
+	@Test
+	void sobolImportanceIsTheExactTotalIndexOfALinearHead() {
+		ConceptBank bank = fit();
+		FloatTensor four = images.range(0, 4);
+		double[][][] u = ConceptCoefficients.of(model, bank, four).u();
+		int n = u.length, k = bank.size();
+		double[] expected = new double[k];
+		for (int i = 0; i < n; i++) {
+			double[] c = new double[k];
+			double sum = 0;
+			for (int q = 0; q < k; q++) {
+				double wv = 0;
+				for (int ch = 0; ch < C; ch++) wv += bank.concepts[q][ch] * V0[ch];
+				for (double[] up : u[i]) c[q] += up[q] * wv / u[i].length;
+				sum += c[q] * c[q];
+			}
+			for (int q = 0; q < k; q++) expected[q] += c[q] * c[q] / sum / n;
+		}
+		double[] sobol = ConceptImportance.sobol(model, bank, four, 4096, 3, Progress.NONE);
+		assertArrayEquals(expected, sobol, 0.01, "expected " + java.util.Arrays.toString(expected) + ", got " + java.util.Arrays.toString(sobol));
+		assertTrue(expected[match(bank, 0)] > 0.5, "the heaviest pattern explains most of the variance: " + java.util.Arrays.toString(expected));
+	}
+
+	/**
 	 * The class-0 logit is linear in the layer (ReLU passes the rebuilt, non-negative activations; average
 	 * pooling; dense v), so gradient x input of concept q is mean_i sum_p u_ipq (W_q . v) / positions: the
 	 * gradients of 72 images, two calls of 64 and 8, give it; the coefficients and the gradients report in

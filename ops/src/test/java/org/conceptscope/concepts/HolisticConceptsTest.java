@@ -2,6 +2,7 @@ package org.conceptscope.concepts;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.conceptscope.tensor.FloatTensor;
 import org.junit.jupiter.api.Test;
@@ -53,6 +54,46 @@ class HolisticConceptsTest {
 				}
 				assertEquals(m.logits(x.slice(i)).get(0, 1), sum, 1e-3, "completeness of a linear head");
 			}
+		}
+	}
+
+	/**
+	 * The same known answer on 70 images, whose gradients go in two calls (64 and 6 images): every image's
+	 * map is x inside R_1; the coefficients' images and the gradient calls report in one count (70 + 70),
+	 * never going back, and Esc during the coefficients stops before any gradient is asked (the summary
+	 * reports the same way).
+	 */
+	@Test
+	void perPositionImportanceInPartsReportsProgressAndStops() {
+		try (org.conceptscope.model.TensorFlowClassifier m = org.conceptscope.model.TensorFlowClassifier.load(
+			org.conceptscope.model.BundledModels.dir("known-answer"))) {
+			java.util.Random r = new java.util.Random(6);
+			int n = 70;
+			FloatTensor x = FloatTensor.zeros(n, 32, 32, 1);
+			for (int i = 0; i < x.size(); i++) x.data()[i] = r.nextFloat();
+			ConceptBank bank = new ConceptBank();
+			bank.layer = "conv2/relu";
+			bank.concepts = new double[][] { { 1 } };
+			bank.rank = 1;
+			bank.classIndex = 1;
+			java.util.List<String> reports = new java.util.ArrayList<>();
+			HolisticConcepts.Summary s = HolisticConcepts.summarize(m, bank, x, null, (done, total, message) -> {
+				reports.add(message + " " + done + "/" + total);
+				return true;
+			});
+			FloatTensor maps = s.maps();
+			assertArrayEquals(new long[] { n, 32, 32, 1 }, maps.shape());
+			for (int i = 0; i < n; i++) for (int y = 0; y < 32; y++) for (int xx = 0; xx < 32; xx++) {
+				boolean inside = xx >= 18 && xx < 26 && y >= 20 && y < 28;
+				assertEquals(inside ? x.get(i, y, xx, 0) : 0f, maps.get(i, y, xx, 0), 1e-5f, "image " + i);
+			}
+			assertEquals(n + 2, reports.size(), reports.toString());
+			assertEquals("concept coefficients 1/140", reports.get(0));
+			assertEquals(java.util.List.of("concept importance maps 134/140", "concept importance maps 140/140"), reports.subList(n, n + 2));
+			int[] asked = { 0 };
+			assertThrows(java.util.concurrent.CancellationException.class, () -> HolisticConcepts.summarize(m, bank, x, null,
+				(done, total, message) -> ++asked[0] < 5));
+			assertEquals(5, asked[0], "stopped at the fifth image's coefficients");
 		}
 	}
 

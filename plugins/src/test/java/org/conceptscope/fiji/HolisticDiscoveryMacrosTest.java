@@ -125,7 +125,8 @@ class HolisticDiscoveryMacrosTest {
 				labels.add(e.getValue());
 			}
 			List<List<String>> summary = Csv.parse(Files.readString(perClass.resolve("classes.csv")));
-			assertEquals(List.of("class", "images", "concepts", "most_important_concept", "reconstruction_error"), summary.get(0));
+			assertEquals(List.of("class", "images", "concepts", "most_important_concept", "reconstruction_error", "clipped_fraction", "note"),
+				summary.get(0));
 			assertEquals(1 + 3, summary.size(), "every class of the labels");
 			int found = 0;
 			for (int c = 0; c < classes.size(); c++) {

@@ -203,6 +203,9 @@ public final class SparkConcepts {
 			target = TargetClass.parse(s.target(), classifier.classNames());
 			layer = s.layer().isEmpty() ? GradCam.lastSpatialLayer(classifier) : s.layer();
 			options = options(s, layer);
+			// a layer that does not split the model, or concepts and designs it cannot take, before any image is read
+			Craft.checkLayer(classifier, layer);
+			Craft.checkConcepts(classifier, options, s.designs());
 			// The first image through the model and the layer before any task: a wrong layer or image fails here.
 			Craft.crops(classifier, Chunk.load(classifier, s.input(), files, 0, 1, false).x(), options, i -> false, Progress.NONE);
 		}

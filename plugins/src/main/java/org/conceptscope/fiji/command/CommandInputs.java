@@ -240,7 +240,7 @@ final class CommandInputs {
 		private String target = "predicted";
 
 		@Parameter(label = "Crop size (pixels)", persist = false, min = "2",
-			description = "square crops of `patch` pixels every `stride` pixels, each resized to the model input")
+			description = "square crops of `patch` pixels every `stride` pixels (and one flush with the far border), each resized to the model input: one model pass per crop (the Log gives the count; more than 100000 per image is refused)")
 		private int patch = 16;
 
 		@Parameter(label = "Crop stride (pixels)", persist = false, min = "1",
@@ -248,7 +248,7 @@ final class CommandInputs {
 		private int stride = 8;
 
 		@Parameter(label = "Concepts", persist = false, min = "1",
-			description = "number of concepts (NMF rank)")
+			description = "number of concepts (NMF rank): at most the layer's channels, the crops of the images and 500 (Sobol importance), checked before any crop goes through the model")
 		private int concepts = 6;
 
 		@Parameter(label = "Random seed", persist = false,
@@ -256,7 +256,7 @@ final class CommandInputs {
 		private long seed = 42L;
 
 		@Parameter(label = "Sobol designs", persist = false, min = "2",
-			description = "Sobol designs for the concepts' importance")
+			description = "Sobol designs for the concepts' importance: designs \u00d7 (concepts + 2) passes from the layer to the logits per image; at most 100000")
 		private int designs = 32;
 
 		@Parameter(label = "Examples per concept", persist = false, min = "1",
@@ -264,11 +264,11 @@ final class CommandInputs {
 		private int examples = 6;
 
 		@Parameter(label = "Holistic outputs", persist = false,
-			description = "also the [holistic view](../methods/craft.md) (Fel et al. 2023): concept attribution maps (where each concept lies: the gradient of each concept's score, by implicit differentiation through the NMF, times the input; TensorFlow models, others get none with a Log line), per-position concept importance maps, and each concept's prevalence and reliability (files below)")
+			description = "also the [holistic view](../methods/craft.md) (Fel et al. 2023): concept attribution maps (where each concept lies: the gradient of each concept's score, by implicit differentiation through the NMF, times the input; TensorFlow models, others get none with a Log line), per-position concept importance maps, and each concept's prevalence and reliability (files below); needs a model with gradients (TensorFlow or TorchScript: an ONNX model is refused before any work)")
 		private boolean holistic = false;
 
 		@Parameter(label = "One CRAFT per class (data set)", persist = false,
-			description = "CRAFT per class over a data set, as Xplique's CraftManager: `folder` holds one subfolder of images per class (named after the model's classes: true labels, so reliability) or the images themselves; the images predicted as each class (every class, or only `target` when it names one) give that class's concepts and holistic outputs in `save_dir/<class>/`, with `classes.csv`; needs `folder` and `save_dir`")
+			description = "CRAFT per class over a data set, as Xplique's CraftManager: `folder` holds one subfolder of images per class (named after the model's classes: true labels, so reliability) or the images themselves; the images predicted as each class (every class, or only `target` when it names one) give that class's concepts and holistic outputs in `save_dir/<class>/`, with `classes.csv`; a class whose images give fewer crops than `concepts` is skipped (its `classes.csv` row and the Log say why) and the others go on; a model without gradients (ONNX) gets each class's concepts and importance without the holistic outputs (Log line); needs `folder` and `save_dir`")
 		private boolean per_class = false;
 
 		@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,

@@ -2,6 +2,7 @@ package org.conceptscope.fiji.run;
 
 import static org.conceptscope.fiji.write.Numbers.number;
 
+import ij.IJ;
 import ij.ImagePlus;
 import ij.gui.Plot;
 import ij.io.FileSaver;
@@ -67,6 +68,11 @@ public final class ConceptDiscoveryRun {
 
 	/** The summary of a per-class run: one row per class of interest. */
 	public static final String CLASSES = "classes.csv";
+	/** The columns of {@value #CLASSES}; {@code note} says why a class has no concepts, or what it lacks. */
+	static final List<String> CLASSES_HEADER = List.of("class", "images", "concepts", "most_important_concept", "reconstruction_error",
+		"clipped_fraction", "note");
+	/** The note of a class explained on a model without gradients. */
+	static final String NO_HOLISTIC_NOTE = "no holistic outputs: the model has no gradients";
 
 	private ConceptDiscoveryRun() {}
 
@@ -83,22 +89,55 @@ public final class ConceptDiscoveryRun {
 		}
 		try (Classifier classifier = Models.open(s.model)) {
 			String layer = layer(s, classifier);
+			if (s.holistic && !classifier.supportsGradients()) throw new IllegalArgumentException(noHolistic(classifier));
 			TargetClass.parse(s.target, classifier.classNames()); // a typo is refused before a folder is read
+			CraftOptions options = new CraftOptions(layer, s.patch, s.stride, s.concepts, s.seed, TOLERANCE, MAX_ITERATIONS, s.examples);
+			Craft.checkConcepts(classifier, options, s.designs);
 			ImageSet given = inputs(image, s.folder, progress);
 			ImageSet images = ModelSizeInputs.samples(given, classifier, CommandSpecs.CONCEPT_DISCOVERY);
 			FloatTensor batch = Models.input(images, classifier);
+			Craft.checkCrops(classifier, options, batch.dim(0), batch.dim(1), batch.dim(2)); // before any crop goes through the model
+			IJ.log(cropsLine(options, batch));
 			int target = majorityTarget(s.target, classifier, batch);
-			CraftOptions options = new CraftOptions(layer, s.patch, s.stride, s.concepts, s.seed, TOLERANCE, MAX_ITERATIONS, s.examples);
 			ConceptBank bank = Craft.fit(classifier, batch, target, options, progress);
+			warnClipped(bank);
 			bank.importance = ConceptImportance.sobol(classifier, bank, batch, s.designs, s.seed, progress);
 			bank.importanceEstimator = ConceptImportanceSettings.SOBOL;
 			ImagePlus atlas = ConceptAtlas.build(bank, images, "concept-atlas-" + bank.className);
-			atlas.setProperty("Info", atlas.getProperty("Info") + "options=" + s.toMacroOptions() + "\n");
+			atlas.setProperty("Info", atlas.getProperty("Info") + clippedInfo(bank) + "options=" + s.toMacroOptions() + "\n");
 			HolisticOutputs.Result holistic = !s.holistic ? null : holistic(classifier, bank, given, images, batch, target, s.conceptMaps,
 				progress);
 			Result r = new Result(bank, atlas, plot(bank), table(bank), holistic, List.of());
 			return s.saveDir == null ? r : save(r, s.saveDir);
 		}
+	}
+
+	/** The sentence refusing {@code holistic=true} on a model without gradients (an ONNX model). */
+	static String noHolistic(Classifier classifier) {
+		return ConceptDiscoverySettings.HOLISTIC + "=true needs gradients (the per-position concept importance, prevalence and reliability are"
+			+ " read from them), which the model " + classifier.name() + " cannot give (it runs forward passes only): leave "
+			+ ConceptDiscoverySettings.HOLISTIC + " off for the concepts and their Sobol importance, or load a TorchScript or TensorFlow export of"
+			+ " the model.";
+	}
+
+	/** "ConceptScope Concept Discovery: 12 images, 9 crops each (16 pixels every 8, resized to 32x32): 108 model passes to layer 'x'." */
+	static String cropsLine(CraftOptions options, FloatTensor batch) {
+		long n = batch.dim(0), per = Craft.cropsPerImage(batch.dim(1), batch.dim(2), options);
+		long patch = Math.min(options.patch(), Math.min(batch.dim(1), batch.dim(2)));
+		return "ConceptScope " + CommandSpecs.CONCEPT_DISCOVERY.title() + ": " + n + " image" + (n == 1 ? "" : "s") + ", " + per + " crop"
+			+ (per == 1 ? "" : "s") + " each (" + patch + " pixels every " + options.stride() + ", each resized to " + batch.dim(2) + "x"
+			+ batch.dim(1) + "): " + n * per + " model passes to layer '" + options.layer() + "'.";
+	}
+
+	/** Logs {@link Craft#clippedWarning} when the bank's crops were clipped for more than 1 % of their values. */
+	static void warnClipped(ConceptBank bank) {
+		String w = Craft.clippedWarning(bank);
+		if (w != null) IJ.log("ConceptScope warning: " + w);
+	}
+
+	/** The atlas' Info line of the clipped fraction: "clipped_fraction=0.0312 (negative activations set to 0 before the NMF)". */
+	static String clippedInfo(ConceptBank bank) {
+		return "clipped_fraction=" + number(bank.clippedFraction) + " (negative activations set to 0 before the NMF)\n";
 	}
 
 	/**
@@ -143,6 +182,9 @@ public final class ConceptDiscoveryRun {
 		try (Classifier classifier = Models.open(s.model)) {
 			String layer = layer(s, classifier);
 			int k = TargetClass.parse(s.target, classifier.classNames()); // a typo is refused before a folder is read
+			CraftOptions options = new CraftOptions(layer, s.patch, s.stride, s.concepts, s.seed, TOLERANCE, MAX_ITERATIONS, s.examples);
+			Craft.checkConcepts(classifier, options, s.designs);
+			boolean holisticToo = classifier.supportsGradients();
 			ImageSet images;
 			FloatTensor batch;
 			int[] labels = null;
@@ -156,29 +198,36 @@ public final class ConceptDiscoveryRun {
 				batch = Models.input(images, classifier);
 			}
 			int[] classes = k == AttributionMethod.PREDICTED ? null : new int[] { k };
-			CraftOptions options = new CraftOptions(layer, s.patch, s.stride, s.concepts, s.seed, TOLERANCE, MAX_ITERATIONS, s.examples);
+			IJ.log(cropsLine(options, batch));
+			if (!holisticToo) IJ.log("ConceptScope " + CommandSpecs.CONCEPT_DISCOVERY.title() + ": " + noPerClassHolistic(classifier));
 			List<CraftPerClass.ClassConcepts> all = CraftPerClass.fit(classifier, batch, labels, classes, s.classImages, options, s.designs, progress);
 			List<Result> results = new ArrayList<>();
 			List<Path> written = new ArrayList<>();
 			List<List<String>> rows = new ArrayList<>();
 			for (CraftPerClass.ClassConcepts c : all) {
 				if (!c.found()) {
-					rows.add(List.of(c.className(), "0", "", "", ""));
+					String note = c.skipped() == null ? "" : "skipped: " + c.skipped();
+					if (c.skipped() != null) {
+						IJ.log("ConceptScope " + CommandSpecs.CONCEPT_DISCOVERY.title() + ": class " + c.className() + " (" + c.images().length
+							+ " image" + (c.images().length == 1 ? "" : "s") + " predicted as it) " + note);
+					}
+					rows.add(List.of(c.className(), Integer.toString(c.images().length), "", "", "", "", note));
 					continue;
 				}
 				ConceptBank bank = c.bank();
+				warnClipped(bank);
 				ImageSet sub = HolisticOutputs.subset(images, c.images());
 				ImagePlus atlas = ConceptAtlas.build(bank, sub, "concept-atlas-" + bank.className);
-				atlas.setProperty("Info", atlas.getProperty("Info") + "options=" + s.toMacroOptions() + "\n");
-				FloatTensor classBatch = batch.rows(c.images());
-				double[] correct = c.holistic().reliability() == null ? null : correctness(labels, c.images(), c.classIndex());
-				HolisticOutputs.Result holistic = HolisticOutputs.run(classifier, bank, HolisticOutputs.stackOf(images, c.images(),
-					"concept-discovery-" + bank.className), classBatch, s.conceptMaps, correct, RoiWriter.DEFAULT_TOP_FRACTION, progress);
+				atlas.setProperty("Info", atlas.getProperty("Info") + clippedInfo(bank) + "options=" + s.toMacroOptions() + "\n");
+				// the numbers CraftPerClass computed (reliability from the labels); the maps from them
+				HolisticOutputs.Result holistic = c.holistic() == null ? null : HolisticOutputs.run(classifier, bank, HolisticOutputs.stackOf(images,
+					c.images(), "concept-discovery-" + bank.className), batch.rows(c.images()), s.conceptMaps, c.holistic(),
+					RoiWriter.DEFAULT_TOP_FRACTION, progress);
 				results.add(new Result(bank, atlas, plot(bank), table(bank), holistic, List.of()));
 				int top = 0;
 				for (int q = 1; q < bank.size(); q++) if (bank.importance[q] > bank.importance[top]) top = q;
 				rows.add(List.of(c.className(), Integer.toString(c.images().length), Integer.toString(bank.size()), Integer.toString(top + 1),
-					number(bank.reconstructionError)));
+					number(bank.reconstructionError), number(bank.clippedFraction), holistic == null ? NO_HOLISTIC_NOTE : ""));
 			}
 			// written once every class is computed, and as one set: a run cancelled in a later class, or a disk
 			// failing at any file, leaves the folder as it was
@@ -191,7 +240,7 @@ public final class ConceptDiscoveryRun {
 					written.addAll(r.written());
 				}
 				Path csv = s.saveDir.resolve(CLASSES);
-				ResultsCsvWriter.write(List.of("class", "images", "concepts", "most_important_concept", "reconstruction_error"), rows, csv);
+				ResultsCsvWriter.write(CLASSES_HEADER, rows, csv);
 				written.add(csv);
 				return new PerClass(all, results, List.copyOf(written));
 			});
@@ -210,14 +259,11 @@ public final class ConceptDiscoveryRun {
 	/** One sentence: the classes explained and their image counts. */
 	public static String summary(PerClass r) {
 		StringBuilder b = new StringBuilder("CRAFT per class:");
-		for (CraftPerClass.ClassConcepts c : r.classes()) b.append(' ').append(c.className()).append(" (").append(c.images().length).append(" image(s))");
+		for (CraftPerClass.ClassConcepts c : r.classes()) {
+			b.append(' ').append(c.className()).append(" (").append(c.images().length).append(" image(s)").append(c.skipped() == null ? ")"
+				: ", skipped)");
+		}
 		return b.append('.').toString();
-	}
-
-	private static double[] correctness(int[] labels, int[] images, int classIndex) {
-		double[] out = new double[images.length];
-		for (int i = 0; i < images.length; i++) out[i] = labels[images[i]] == classIndex ? 1 : 0;
-		return out;
 	}
 
 	/** Whether a folder holds a (non-hidden) subfolder: a labelled data set. */
@@ -232,6 +278,13 @@ public final class ConceptDiscoveryRun {
 		if (folder != null) return ImageSet.ofFolder(folder, progress);
 		AttributionRun.checkImage(image);
 		return new ImageSet(List.of(image));
+	}
+
+	/** The Log's sentence of a per-class run on a model without gradients: concepts and importance only. */
+	static String noPerClassHolistic(Classifier classifier) {
+		return "no holistic outputs per class (per-position concept importance maps, prevalence, reliability, concept attribution maps): they"
+			+ " need gradients, which the model " + classifier.name() + " cannot give (it runs forward passes only); each class's concepts, atlas"
+			+ " and Sobol importance are written as usual.";
 	}
 
 	/** The layer to read (the last spatial one unless given), checked before any image is read. */

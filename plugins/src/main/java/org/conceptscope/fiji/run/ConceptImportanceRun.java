@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.conceptscope.concepts.ConceptBank;
+import org.conceptscope.concepts.ConceptImportance;
 import org.conceptscope.concepts.ConceptEstimator;
 import org.conceptscope.registry.Registry;
 import org.conceptscope.fiji.image.ImageSet;
@@ -58,6 +59,7 @@ public final class ConceptImportanceRun {
 		try (Classifier classifier = Models.open(s.model)) {
 			// the bank, the model and the estimator are checked before the folder is read
 			ConceptBanks.checkLayer(classifier, bank, s.concepts, s.model);
+			classifier.requireSplit(bank.layer); // every estimator feeds the layer
 			if (bank.classIndex < 0 || bank.classIndex >= classifier.numClasses()
 				|| !classifier.classNames().get(bank.classIndex).equals(bank.className)) {
 				throw new IllegalArgumentException("The concepts in " + s.concepts + " are of class '" + bank.className + "' (index "
@@ -66,6 +68,7 @@ public final class ConceptImportanceRun {
 			ConceptEstimator estimator = Registry.conceptEstimator(s.estimator,
 				java.util.Map.of(ConceptImportanceSettings.DESIGNS, s.designs, ConceptImportanceSettings.SEED, s.seed));
 			if (estimator.needsGradients()) classifier.requireGradients("Concept importance by gradient");
+			if (ConceptImportanceSettings.SOBOL.equals(s.estimator)) ConceptImportance.checkSobol(bank.size(), s.designs);
 			ImageSet images = ConceptDiscoveryRun.inputs(image, s.folder, progress);
 			FloatTensor batch = Models.input(ModelSizeInputs.samples(images, classifier, CommandSpecs.CONCEPT_IMPORTANCE), classifier);
 			double[] importance = estimator.importance(classifier, bank, batch, progress);

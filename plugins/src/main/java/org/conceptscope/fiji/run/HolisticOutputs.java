@@ -62,7 +62,13 @@ public final class HolisticOutputs {
 	 */
 	static Result run(Classifier classifier, ConceptBank bank, ImagePlus images, FloatTensor batch, String rule, double[] correct,
 		double topFraction, Progress progress) {
-		HolisticConcepts.Summary summary = HolisticConcepts.summarize(classifier, bank, batch, correct);
+		return run(classifier, bank, images, batch, rule, HolisticConcepts.summarize(classifier, bank, batch, correct, progress), topFraction,
+			progress);
+	}
+
+	/** As {@link #run(Classifier, ConceptBank, ImagePlus, FloatTensor, String, double[], double, Progress)} with the numbers already computed on {@code batch}. */
+	static Result run(Classifier classifier, ConceptBank bank, ImagePlus images, FloatTensor batch, String rule, HolisticConcepts.Summary summary,
+		double topFraction, Progress progress) {
 		int h = (int) batch.dim(1), w = (int) batch.dim(2);
 		FloatTensor localImportance = ConceptLocalization.upsample(summary.maps(), h, w);
 		ConceptAttributionMaps.Rule r = attributionRule(classifier, rule);
@@ -80,7 +86,7 @@ public final class HolisticOutputs {
 	static Result runWhole(Classifier classifier, ConceptBank bank, ImagePlus image, FloatTensor samples, String rule, double[] correct,
 		double topFraction, Progress progress) {
 		ImagePlusTensors.checkFinite(image); // before the first tile, naming the slice
-		HolisticConcepts.Summary summary = HolisticConcepts.summarize(classifier, bank, samples, correct);
+		HolisticConcepts.Summary summary = HolisticConcepts.summarize(classifier, bank, samples, correct, progress);
 		ImagePlus read = Models.paletteAsRgb(image, classifier);
 		HolisticConcepts.TiledMaps m = HolisticConcepts.mapsTiled(classifier, bank, new ImagePlusTiles(read), TileGrid.DEFAULT_OVERLAP,
 			attributionRule(classifier, rule), progress);
