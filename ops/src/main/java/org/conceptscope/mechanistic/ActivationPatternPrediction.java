@@ -21,13 +21,20 @@ import org.conceptscope.verify.IntervalPropagation;
 public final class ActivationPatternPrediction {
 
 	private final GraphProgram program;
+	private final TensorFlowClassifier classifier;
 
 	public ActivationPatternPrediction(TensorFlowClassifier classifier) {
 		this.program = GraphProgram.of(classifier);
+		this.classifier = classifier;
 	}
 
-	/** Logits [1, K] of {@code replacement} under the ReLU pattern of {@code image} (both [1, H, W, C]). */
+	/**
+	 * Logits [1, K] of {@code replacement} under the ReLU pattern of {@code image} (both [1, H, W, C]). Both passes are held
+	 * together: an image whose two passes do not fit in the Java heap left is refused in one sentence first.
+	 */
 	public double[] gatedLogits(FloatTensor image, FloatTensor replacement) {
+		long need = 2 * SharingRatioDecomposition.bytesNeeded(classifier, image.dim(1), image.dim(2));
+		SharingRatioDecomposition.checkMemory(need, org.conceptscope.util.Limits.heapLeft(need), image.dim(1), image.dim(2));
 		Map<String, Box> real = IntervalPropagation.propagate(program, Box.point(image.shape(), image.data()));
 		Map<String, Box> v = new HashMap<>();
 		for (Step s : program.steps()) {

@@ -73,6 +73,10 @@ public final class SharingRatioAnalysis {
 		int[] grid = erf == null ? null : grid(classifier, erf, width, height);
 		SharingRatioDecomposition srd = new SharingRatioDecomposition(classifier);
 		srd.checkStartLayer(startLayer, spatialLayers(classifier)); // before the stack goes through the model
+		if (n > 0) { // the memory (APOP holds two passes) and every operation on the way, on the first image
+			srd.checkMemory(images.slice(0), 2);
+			srd.check(images.slice(0), target == PREDICTED ? 0 : target, startLayer);
+		}
 		ActivationPatternPrediction apop = new ActivationPatternPrediction(classifier);
 		int[] predicted = classifier.logits(images).argmaxRows();
 		ReceptiveField.Rect field = null;

@@ -39,9 +39,19 @@ public final class SrdAttribution implements AttributionMethod {
 		return "srd";
 	}
 
-	/** SRD reads the graph: only TensorFlow SavedModels, refused before any work. */
+	/**
+	 * SRD reads the graph: only TensorFlow SavedModels, refused before any work; on a model of fixed input size, also the
+	 * memory, the start layer and every operation on the way (checked on a blank input).
+	 */
 	@Override
 	public void checkRuns(Classifier classifier) {
+		requireTensorFlow(classifier);
+		long[] in = ((TensorFlowClassifier) classifier).signature().input().shape();
+		if (in.length != 4 || in[1] < 1 || in[2] < 1 || in[3] < 1) return; // checked on the first image instead
+		new SharingRatioDecomposition((TensorFlowClassifier) classifier).check(FloatTensor.zeros(1, in[1], in[2], in[3]), 0, layer);
+	}
+
+	private static void requireTensorFlow(Classifier classifier) {
 		if (!(classifier instanceof TensorFlowClassifier)) {
 			throw new IllegalArgumentException("SRD reads the model's graph: it needs a TensorFlow SavedModel classifier; use another method for this model.");
 		}
@@ -49,7 +59,7 @@ public final class SrdAttribution implements AttributionMethod {
 
 	@Override
 	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
-		checkRuns(classifier);
+		requireTensorFlow(classifier);
 		TensorFlowClassifier tf = (TensorFlowClassifier) classifier;
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2);

@@ -112,8 +112,10 @@ class SharingRatioDecompositionTest {
 	 * SRD's layer-level ratio on the hand-built network, computed here from the definition with
 	 * plain loops: mu_pq = &lt;c_pq, z_q&gt; / |z_q|^2, z_q the pre-activation PFV (for conv + bias +
 	 * BN the BN output) and c_pq what input PFV p adds to it (for conv + BN: a * (W x_p), a the BN
-	 * scale per channel: batch norm folded into the convolution, shared once). The production
-	 * decomposition must give the same input relevance and bias share.
+	 * scale per channel: batch norm folded into the convolution, shared once), plus the layer's bias
+	 * spread over the contributions in proportion to |c_pq| (the authors' code); the global mean and
+	 * the dense layer after it are one linear layer. The production decomposition must give the same
+	 * input relevance, and nothing left to the biases.
 	 */
 	@Test
 	void batchNormIsFoldedIntoItsConvolutionAndSharedOnce(@TempDir Path tmp) throws Exception {
@@ -160,10 +162,15 @@ class SharingRatioDecompositionTest {
 		for (int k = 0; k < 2; k++) logits[k] = mean[0] * WD[k] + mean[1] * WD[2 + k] + BD[k];
 		int t = logits[1] > logits[0] ? 1 : 0;
 
-		// relevance, top down, by the definition
-		double rMean = (mean[0] * WD[t] + mean[1] * WD[2 + t]) / logits[t] * logits[t]; // one PFV below the logit
-		double[] rSum = new double[4];
-		for (int q = 0; q < 4; q++) rSum[q] = dot(new double[] { sum[q][0] / 4, sum[q][1] / 4 }, mean) / dot(mean, mean) * rMean;
+		// relevance, top down, by the definition; every bias is spread over its layer's contributions by their norms
+		// the global mean and the dense layer are one linear layer: position q of the sum contributes c_q = (sum_q . W_t) / 4
+		double[] cSum = new double[4], rSum = new double[4];
+		double cTotal = 0;
+		for (int q = 0; q < 4; q++) {
+			cSum[q] = (sum[q][0] * WD[t] + sum[q][1] * WD[2 + t]) / 4;
+			cTotal += Math.abs(cSum[q]);
+		}
+		for (int q = 0; q < 4; q++) rSum[q] = cSum[q] + BD[t] * Math.abs(cSum[q]) / cTotal;
 		double[] rPool = new double[4];
 		for (int q = 0; q < 4; q++) {
 			double[] branch = { Math.max(0, branchPre[q][0]), Math.max(0, branchPre[q][1]) };
@@ -187,23 +194,31 @@ class SharingRatioDecompositionTest {
 		for (int q = 0; q < 16; q++) {
 			int qy = q / 4, qx = q % 4;
 			double zz = dot(bn[q], bn[q]);
+			double[] mu = new double[16], norm = new double[16];
+			double shared = 0, total = 0;
 			for (int dy = 0; dy < 3; dy++) for (int dx = 0; dx < 3; dx++) {
 				int sy = qy + dy - 1, sx = qx + dx - 1;
 				if (sy < 0 || sy >= 4 || sx < 0 || sx >= 4) continue;
 				double[] c = new double[2];
 				for (int ch = 0; ch < 2; ch++) c[ch] = a[ch] * K1[(dy * 3 + dx) * 2 + ch] * x[sy * 4 + sx];
-				rInput[sy * 4 + sx] += dot(c, bn[q]) / zz * rBn[q];
+				mu[sy * 4 + sx] = dot(c, bn[q]) / zz;
+				norm[sy * 4 + sx] = Math.sqrt(dot(c, c));
+				shared += mu[sy * 4 + sx];
+				total += norm[sy * 4 + sx];
 			}
+			// the layer's bias (conv bias through the batch norm, and its offset) spread by the contributions' norms
+			for (int p = 0; p < 16; p++) rInput[p] += (mu[p] + norm[p] / total * (1 - shared)) * rBn[q];
 		}
 		double inputTotal = 0;
 		for (double v : rInput) inputTotal += v;
+		assertEquals(logits[t], inputTotal, 1e-9 * (1 + Math.abs(logits[t])), "the definition conserves the logit at the pixels");
 
 		try (TensorFlowClassifier m = TensorFlowClassifier.load(tmp.resolve("hand"))) {
 			for (int k = 0; k < 2; k++) assertEquals(logits[k], m.logits(image).get(0, k), 1e-5, "the hand forward pass is the model's");
 			SharingRatioDecomposition.Decomposition d = new SharingRatioDecomposition(m).classRelevance(image, t);
 			assertEquals(logits[t], d.start(), 1e-12);
 			for (int p = 0; p < 16; p++) assertEquals(rInput[p], d.map().data()[p], 1e-6 * (1 + Math.abs(rInput[p])), "pixel " + p);
-			assertEquals(logits[t] - inputTotal, d.biasRelevance(), 1e-9 * (1 + Math.abs(logits[t])), "bias shares");
+			assertEquals(0, d.biasRelevance(), 1e-9 * (1 + Math.abs(logits[t])), "every PFV has a contributing input: no relevance is left");
 		}
 	}
 

@@ -16,7 +16,8 @@ import org.tensorflow.types.TFloat32;
 /**
  * SRD through hidden dense layers (issue 19): a hidden dense layer's output is one pointwise
  * feature vector, and each input PFV gets the share &lt;c_p, z&gt; / |z|^2 of it, as for a
- * convolution; only the output layer splits into one PFV per logit. Checked against the
+ * convolution, plus the layer's bias spread over the contributions by their norms; the output
+ * layer shares the target's logit alone. Checked against the
  * definition computed here with plain loops on a hand-built network:
  * conv 3x3 SAME (1 -> 2) + bias, ReLU, flatten, dense 32 -> 3 + bias, ReLU, dense 3 -> 2 + bias.
  */
@@ -67,36 +68,55 @@ class SrdDenseLayersTest {
 				double logit = b2[t];
 				for (int u = 0; u < 3; u++) logit += a1[u] * w2[u * 2 + t];
 				assertEquals(logit, m.logits(image).get(0, t), 1e-4, "the forward pass written out");
-				// output layer: the hidden PFV's share of logit t is its contribution over the logit
-				double rHidden = (logit - b2[t]) / logit * logit;
-				// hidden dense layer: one PFV z1; input PFV p (a flattened conv position, 2 channels)
+				// output layer: the hidden PFV is its only input, so it carries the whole logit (its bias spread over it)
+				double rHidden = logit;
+				// hidden dense layer: one PFV z1; input PFV p (a flattened conv position, 2 channels); the bias b1 spread over
+				// the contributions in proportion to their norms
 				double zz1 = z1[0] * z1[0] + z1[1] * z1[1] + z1[2] * z1[2];
-				double[] rConv = new double[16];
+				double[] mu1 = new double[16], norm1 = new double[16];
+				double shared1 = 0, total1 = 0;
 				for (int p = 0; p < 16; p++) {
-					double proj = 0;
+					double proj = 0, nn = 0;
 					for (int u = 0; u < 3; u++) {
 						double c = 0;
 						for (int ch = 0; ch < 2; ch++) c += a0[p][ch] * w1[(p * 2 + ch) * 3 + u];
 						proj += c * z1[u];
+						nn += c * c;
 					}
-					rConv[p] = proj / zz1 * rHidden;
+					mu1[p] = proj / zz1;
+					norm1[p] = Math.sqrt(nn);
+					shared1 += mu1[p];
+					total1 += norm1[p];
 				}
-				// conv layer: PFV q (2 channels, pre-activation z0[q]); input PFV = pixel
+				double[] rConv = new double[16];
+				for (int p = 0; p < 16; p++) rConv[p] = (mu1[p] + norm1[p] / total1 * (1 - shared1)) * rHidden;
+				// conv layer: PFV q (2 channels, pre-activation z0[q]); input PFV = pixel; the bias b spread the same way
 				double[] pix = new double[16];
 				for (int q = 0; q < 16; q++) {
 					double zz = z0[q][0] * z0[q][0] + z0[q][1] * z0[q][1];
+					double[] mu = new double[16], norm = new double[16];
+					double shared = 0, total = 0;
 					for (int dy = 0; dy < 3; dy++) for (int dx = 0; dx < 3; dx++) {
 						int sy = q / 4 + dy - 1, sx = q % 4 + dx - 1;
 						if (sy < 0 || sy >= 4 || sx < 0 || sx >= 4) continue;
-						double proj = 0;
-						for (int co = 0; co < 2; co++) proj += xf[sy * 4 + sx] * k[(dy * 3 + dx) * 2 + co] * z0[q][co];
-						pix[sy * 4 + sx] += proj / zz * rConv[q];
+						double proj = 0, nn = 0;
+						for (int co = 0; co < 2; co++) {
+							double c = xf[sy * 4 + sx] * k[(dy * 3 + dx) * 2 + co];
+							proj += c * z0[q][co];
+							nn += c * c;
+						}
+						mu[sy * 4 + sx] = proj / zz;
+						norm[sy * 4 + sx] = Math.sqrt(nn);
+						shared += proj / zz;
+						total += Math.sqrt(nn);
 					}
+					for (int p = 0; p < 16; p++) pix[p] += (mu[p] + norm[p] / total * (1 - shared)) * rConv[q];
 				}
 				SharingRatioDecomposition.Decomposition d = srd.classRelevance(image, t);
 				for (int p = 0; p < 16; p++) assertEquals(pix[p], d.map().data()[p], 1e-4 * (1 + Math.abs(pix[p])), "class " + t + " pixel " + p);
 				assertEquals(0, d.conservationError(), 1e-6 * (1 + Math.abs(logit)));
-				// started at the conv layer's PFVs ("relu"): the map is rConv, and the biases above it (fc1, fc2) keep the rest
+				// started at the conv layer's PFVs ("relu"): the map is rConv, which carries the whole logit (the biases above it
+				// spread over it)
 				SharingRatioDecomposition.Decomposition atRelu = srd.classRelevance(image, t, "relu");
 				assertEquals(4, atRelu.map().dim(1));
 				double explained = 0;
@@ -105,7 +125,8 @@ class SrdDenseLayersTest {
 					explained += rConv[p];
 				}
 				assertEquals(logit, atRelu.start(), 1e-4 * (1 + Math.abs(logit)));
-				assertEquals(logit - explained, atRelu.biasRelevance(), 1e-4 * (1 + Math.abs(logit)), "the bias share above the layer");
+				assertEquals(logit, explained, 1e-4 * (1 + Math.abs(logit)), "the layer's PFVs carry the logit");
+				assertEquals(0, atRelu.biasRelevance(), 1e-9, "nothing is left above the layer");
 				assertEquals(0, atRelu.conservationError(), 1e-4 * (1 + Math.abs(logit)));
 				// the same through the registry key and the op (the layer is the image's size here: no resampling)
 				FloatTensor viaKey = org.conceptscope.registry.Registry.attribution("srd", java.util.Map.of(SrdAttribution.START_LAYER, "relu"))

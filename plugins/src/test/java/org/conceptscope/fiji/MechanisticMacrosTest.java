@@ -61,6 +61,8 @@ class MechanisticMacrosTest {
 		Path known = knownAnswerStack(), tanhImage = work.resolve("tanh.tif");
 		Path tanh = TanhModel.export(work.resolve("tanh-model"));
 		IJ.saveAsTiff(new ImagePlus("tanh", new ByteProcessor(8, 8)), tanhImage.toString());
+		Path meanHead = MeanHeadModel.export(work.resolve("mean-head")), meanImage = work.resolve("mean-head.tif");
+		IJ.saveAsTiff(new ImagePlus("mean-head", meanHeadImage()), meanImage.toString());
 		Map<String, Macro> runs = new LinkedHashMap<>();
 		runs.put("srd ihc", new Macro(macro("sharing_ratio_decomposition.ijm"), "image=[" + stack() + "] model=[" + model("ihc-stain")
 			+ "] save_dir=[" + work.resolve("srd-ihc") + "]"));
@@ -68,6 +70,8 @@ class MechanisticMacrosTest {
 			+ model("known-answer") + "] save_dir=[" + work.resolve("srd-known") + "] erf_layer=conv2/relu x=21 y=23"));
 		runs.put("srd known at a layer", new Macro("setBatchMode(true); open('" + known + "');\nrun('Sharing Ratio Decomposition...', 'model=["
 			+ model("known-answer") + "] start_layer=conv2/relu output=image save_dir=[" + work.resolve("srd-known-layer") + "]');\n", ""));
+		runs.put("srd mean head", new Macro("setBatchMode(true); open('" + meanImage + "');\nrun('Sharing Ratio Decomposition...', 'model=["
+			+ meanHead + "] target=dark output=image save_dir=[" + work.resolve("srd-mean-head") + "]');\n", ""));
 		runs.put("graph", new Macro(macro("concept_graph.ijm"), "image=[" + stack() + "] model=[" + model("ihc-stain") + "] save_dir=["
 			+ work.resolve("graph") + "]"));
 		String open = "setBatchMode(true); open('" + stack() + "');\n";
@@ -203,6 +207,42 @@ class MechanisticMacrosTest {
 			assertEquals(0, value(csv.get(z), h, "bias_relevance"), 1e-9);
 			assertEquals(value(csv.get(z), h, "class_score"), sum, 1e-3 * (1 + Math.abs(sum)), "the layer's relevance is the logit");
 		}
+	}
+
+	/** Pixel values 10..250 (never 0, whose feature vector would hold the bias alone), mostly dark. */
+	private static ByteProcessor meanHeadImage() {
+		ByteProcessor b = new ByteProcessor(8, 8);
+		for (int p = 0; p < 64; p++) b.set(p % 8, p / 8, 10 + (p * 37) % 241);
+		return b;
+	}
+
+	/**
+	 * SRD of the second class of a model whose logits are a global mean of a class map (fully convolutional), as a user
+	 * runs it: the map is each pixel's own term relu(0.5 - x) / 64 of the "dark" logit (before the fix the whole logit
+	 * vector was one feature vector and every class but the first got a zero map), and it sums to the class score.
+	 */
+	@Test
+	void srdOfASecondClassOfAGlobalMeanHeadIsItsOwnTerms() throws IOException {
+		Path out = work.resolve("srd-mean-head");
+		assertFalse(logs.get("srd mean head").contains("Error"), logs.get("srd mean head"));
+		ImagePlus maps = IJ.openImage(out.resolve("mean-head-srd-map.tif").toString());
+		List<List<String>> csv = Csv.parse(Files.readString(out.resolve("mean-head-srd-results.csv")));
+		List<String> h = csv.get(0);
+		assertEquals("dark", csv.get(1).get(h.indexOf("target")));
+		float[] srd = pixels(maps, 1, 1);
+		ByteProcessor image = meanHeadImage();
+		double sum = 0, want = 0;
+		for (int p = 0; p < 64; p++) {
+			double x = image.get(p % 8, p / 8) / 255.0, term = Math.max(0, 0.5 - x) / 64;
+			assertEquals(term, srd[p], 1e-6, "pixel " + p);
+			sum += srd[p];
+			want += term;
+		}
+		assertTrue(want > 0.05, "the class has evidence");
+		assertEquals(want, value(csv.get(1), h, "class_score"), 1e-5, "the dark logit");
+		assertEquals(want, value(csv.get(1), h, "relevance_sum"), 1e-5, "the map sums to the logit");
+		assertEquals(sum, value(csv.get(1), h, "relevance_sum"), 1e-5);
+		assertEquals(0, value(csv.get(1), h, "bias_relevance"), 1e-9, "every pixel carries its feature vector's bias");
 	}
 
 	@Test

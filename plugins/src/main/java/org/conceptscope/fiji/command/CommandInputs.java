@@ -462,7 +462,7 @@ final class CommandInputs {
 		private String target = "predicted";
 
 		@Parameter(label = "SRD start layer (empty = input pixels)", persist = false, required = false,
-			description = "a spatial layer (Model Info lists them): the decomposition of the logit starts at its PFVs instead of the pixels; each PFV's relevance is spread evenly over its cell of the image (the sum kept), and `bias_relevance` is what the biases above the layer keep; empty = the input pixels, as the paper's maps")
+			description = "a spatial layer (Model Info lists them): the decomposition of the logit starts at its PFVs instead of the pixels; each PFV's relevance is spread evenly over its cell of the image (the sum kept), and `bias_relevance` is the relevance no PFV above the layer carried (normally 0); empty = the input pixels, as the paper's maps")
 		private String start_layer = "";
 
 		@Parameter(label = "ERF layer (empty: no ERF)", persist = false, required = false,
