@@ -313,7 +313,7 @@ public final class GuiChild {
 	}
 
 	/** The numeric field labelled with a macro key (GenericDialog shows its underscores as spaces). */
-	private static TextField numericField(GenericDialog gd, String key) {
+	static TextField numericField(GenericDialog gd, String key) {
 		TextField f = labelled(gd, key.replace('_', ' '), new String[1], gd.getNumericFields());
 		if (f == null) throw new IllegalStateException("The dialog '" + gd.getTitle() + "' has no numeric field '" + key + "'.");
 		return f;
@@ -333,7 +333,7 @@ public final class GuiChild {
 	}
 
 	/** The choice labelled with a macro key. */
-	private static Choice choiceField(Container c, String key) {
+	static Choice choiceField(Container c, String key) {
 		Choice found = labelledChoice(c, key.replace('_', ' '), new String[1]);
 		if (found == null) throw new IllegalStateException("The dialog has no choice '" + key + "'.");
 		return found;
@@ -352,7 +352,7 @@ public final class GuiChild {
 	}
 
 	/** Picks an item of a choice as a click does: selected, then its listeners told. */
-	private static void choose(Choice choice, String item) throws Exception {
+	static void choose(Choice choice, String item) throws Exception {
 		onEdt(() -> {
 			choice.select(item);
 			java.awt.event.ItemEvent e = new java.awt.event.ItemEvent(choice, java.awt.event.ItemEvent.ITEM_STATE_CHANGED, item,
@@ -362,7 +362,7 @@ public final class GuiChild {
 	}
 
 	/** The labels the dialog shows (every field's label is its macro key); hidden fields left out. */
-	private static String fieldLabels(Container c) {
+	static String fieldLabels(Container c) {
 		List<String> labels = new ArrayList<>();
 		collect(c, labels);
 		return String.join(";", labels);
@@ -377,7 +377,7 @@ public final class GuiChild {
 		}
 	}
 
-	private static Button findButton(Container c, String label) {
+	static Button findButton(Container c, String label) {
 		Button b = button(c, label);
 		if (b == null) throw new IllegalStateException("No '" + label + "' button in " + c);
 		return b;
@@ -548,7 +548,7 @@ public final class GuiChild {
 	}
 
 	/** The text field (folder, file or text) labelled with a macro key. */
-	private static TextField stringField(GenericDialog gd, String key) {
+	static TextField stringField(GenericDialog gd, String key) {
 		TextField f = labelled(gd, key.replace('_', ' '), new String[1], gd.getStringFields());
 		if (f == null) throw new IllegalStateException("The dialog '" + gd.getTitle() + "' has no text field '" + key + "'.");
 		return f;
@@ -575,7 +575,7 @@ public final class GuiChild {
 	}
 
 	/** The showing GenericDialog of that title, waited for up to 60 s (a loaded machine is slow to open windows). */
-	private static GenericDialog dialog(String title) throws InterruptedException {
+	static GenericDialog dialog(String title) throws InterruptedException {
 		for (int i = 0; i < 1200; i++) {
 			for (Window w : Window.getWindows()) {
 				if (w instanceof GenericDialog g && g.isShowing() && title.equals(g.getTitle())) return g;
@@ -585,7 +585,7 @@ public final class GuiChild {
 		return null;
 	}
 
-	private static void onEdt(Runnable r) throws Exception {
+	static void onEdt(Runnable r) throws Exception {
 		SwingUtilities.invokeAndWait(r);
 	}
 

@@ -4,17 +4,12 @@ import org.conceptscope.fiji.run.Demo;
 import org.conceptscope.fiji.image.ImagePlusTensors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ij.IJ;
 import ij.ImagePlus;
 
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -66,12 +61,7 @@ class GuiTest {
 
 	@Test
 	void dialogsMenuRoiManagerTablesAndTheHeatMapImageUnderAnXServer() throws Exception {
-		Path xvfb = onPath("Xvfb");
-		assumeTrue(xvfb != null, "No Xvfb on the PATH: install the Debian package xvfb (.ci/run does) to run the GUI test.");
-		Path xawt = Path.of(System.getProperty("java.home"), "lib", "libawt_xawt.so");
-		assumeTrue(Files.exists(xawt), "This Java (" + System.getProperty("java.home") + ") is a headless one without " + xawt.getFileName()
-			+ ": install openjdk-17-jre (.ci/run does) to run the GUI test.");
-
+		XServer.assumeAvailable(); // before the model work
 		Path model = testImages.resolve("models/ihc-stain"), stack = testImages.resolve(Demo.IMAGE);
 		Path bank = dir.resolve("concepts.json");
 		try (TensorFlowClassifier classifier = TensorFlowClassifier.load(model)) {
@@ -94,11 +84,8 @@ class GuiTest {
 		if (Files.isDirectory(out)) for (String name : TestFiles.names(out)) Files.delete(out.resolve(name));
 		Files.createDirectories(out);
 
-		Process server = new ProcessBuilder(xvfb.toString(), "-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp")
-			.redirectError(dir.resolve("xvfb.txt").toFile()).start();
-		try {
-			String display = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.US_ASCII)).readLine();
-			assertTrue(display != null && display.matches("\\d+"), "Xvfb did not report its display: " + Files.readString(dir.resolve("xvfb.txt")));
+		try (XServer server = XServer.start(dir.resolve("xvfb.txt"))) {
+			String display = server.display;
 			ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of("-Xmx1g", "-XX:MaxDirectMemorySize=512m",
 				"-Djava.awt.headless=false", "-Dplugins.dir=" + ijDir.getParent()), GuiChild.class,
 				List.of(model.toString(), stack.toString(), bank.toString(), out.toString())));
@@ -120,9 +107,6 @@ class GuiTest {
 			assertEquals(0, child.exitValue(), r.getProperty("failure") + "\n" + log);
 			copyScreenshots(out); // before the checks: a stale picture is made again by the run that finds it
 			check(r, log);
-		} finally {
-			server.destroy();
-			server.waitFor(10, TimeUnit.SECONDS);
 		}
 	}
 
@@ -259,13 +243,5 @@ class GuiTest {
 		for (String name : TestFiles.names(out)) {
 			if (name.endsWith(".png")) Files.copy(out.resolve(name), dest.resolve(name), StandardCopyOption.REPLACE_EXISTING);
 		}
-	}
-
-	private static Path onPath(String name) {
-		for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-			Path p = Path.of(d, name);
-			if (Files.isExecutable(p)) return p;
-		}
-		return null;
 	}
 }

@@ -18,7 +18,7 @@ final class CommandInputs {
 	abstract static class Attribution extends ContextCommand {
 
 		// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
-		@Parameter(label = "Image", required = false, description = "The image or stack to explain (only read).")
+		@Parameter(label = "Image", required = false, visibility = org.scijava.ItemVisibility.INVISIBLE, description = "The image or stack to explain (only read).")
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
@@ -220,7 +220,7 @@ final class CommandInputs {
 	abstract static class ConceptDiscovery extends ContextCommand {
 
 		// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
-		@Parameter(label = "Image (unused when a folder is set)", required = false, description = "A stack of images of one class (only read).")
+		@Parameter(label = "Image (unused when a folder is set)", required = false, visibility = org.scijava.ItemVisibility.INVISIBLE, description = "A stack of images of one class (only read).")
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
@@ -300,7 +300,7 @@ final class CommandInputs {
 	abstract static class ConceptLocalization extends ContextCommand {
 
 		// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
-		@Parameter(label = "Image", required = false, description = "The image or stack (only read).")
+		@Parameter(label = "Image", required = false, visibility = org.scijava.ItemVisibility.INVISIBLE, description = "The image or stack (only read).")
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
@@ -355,7 +355,7 @@ final class CommandInputs {
 	abstract static class EvaluateExplanation extends ContextCommand {
 
 		// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
-		@Parameter(label = "Image (unused by mege_reco)", required = false, description = "The image or stack (only read).")
+		@Parameter(label = "Image (unused by mege_reco)", required = false, visibility = org.scijava.ItemVisibility.INVISIBLE, description = "The image or stack (only read).")
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
@@ -450,7 +450,7 @@ final class CommandInputs {
 	abstract static class SharingRatioDecomposition extends ContextCommand {
 
 		// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
-		@Parameter(label = "Image", required = false, description = "The image or stack to explain (only read).")
+		@Parameter(label = "Image", required = false, visibility = org.scijava.ItemVisibility.INVISIBLE, description = "The image or stack to explain (only read).")
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
@@ -520,7 +520,7 @@ final class CommandInputs {
 	abstract static class ConceptGraph extends ContextCommand {
 
 		// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
-		@Parameter(label = "Image (unused when a folder is set)", required = false, description = "A stack of images (only read).")
+		@Parameter(label = "Image (unused when a folder is set)", required = false, visibility = org.scijava.ItemVisibility.INVISIBLE, description = "A stack of images (only read).")
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
@@ -692,7 +692,7 @@ final class CommandInputs {
 	abstract static class ExplainWithHead extends ContextCommand {
 
 		// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
-		@Parameter(label = "Image", required = false, description = "The image or stack to explain (only read).")
+		@Parameter(label = "Image", required = false, visibility = org.scijava.ItemVisibility.INVISIBLE, description = "The image or stack to explain (only read).")
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
@@ -747,7 +747,7 @@ final class CommandInputs {
 	abstract static class FeatureVisualization extends ContextCommand {
 
 		// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
-		@Parameter(label = "Image (spectrum; unused when a folder is set)", required = false, description = "Images whose magnitude spectrum the visualization keeps (only read).")
+		@Parameter(label = "Image (spectrum; unused when a folder is set)", required = false, visibility = org.scijava.ItemVisibility.INVISIBLE, description = "Images whose magnitude spectrum the visualization keeps (only read).")
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
@@ -827,7 +827,7 @@ final class CommandInputs {
 	abstract static class ConceptImportance extends ContextCommand {
 
 		// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
-		@Parameter(label = "Image (unused when a folder is set)", required = false, description = "A stack of images of the bank's class (only read).")
+		@Parameter(label = "Image (unused when a folder is set)", required = false, visibility = org.scijava.ItemVisibility.INVISIBLE, description = "A stack of images of the bank's class (only read).")
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
@@ -882,7 +882,7 @@ final class CommandInputs {
 	abstract static class Tcav extends ContextCommand {
 
 		// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
-		@Parameter(label = "Image (class images and ROIs; unused when folders are set)", required = false, description = "A stack of images of the class tested, or with ROIs named after concepts (only read).")
+		@Parameter(label = "Image (class images and ROIs; unused when folders are set)", required = false, visibility = org.scijava.ItemVisibility.INVISIBLE, description = "A stack of images of the class tested, or with ROIs named after concepts (only read).")
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
@@ -952,7 +952,7 @@ final class CommandInputs {
 	abstract static class Examples extends ContextCommand {
 
 		// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
-		@Parameter(label = "Image (the cases)", required = false, description = "The slices whose nearest examples are shown (only read).")
+		@Parameter(label = "Image (the cases)", required = false, visibility = org.scijava.ItemVisibility.INVISIBLE, description = "The slices whose nearest examples are shown (only read).")
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,

@@ -5,8 +5,11 @@ import org.conceptscope.fiji.display.ImageJProgress;
 import org.conceptscope.fiji.display.ProgressTask;
 import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
+import org.scijava.Context;
 import org.scijava.log.LogService;
+import org.scijava.thread.ThreadService;
 import org.scijava.ui.DialogPrompt;
 import org.scijava.ui.UIService;
 
@@ -40,7 +43,19 @@ final class CommandTasks {
 		if (Failures.worthATrace(e)) log.error("ConceptScope " + title + ": " + message, e);
 		else log.error("ConceptScope " + title + ": " + message);
 		cancel.accept(message); // first: aborting a macro may throw on a macro's own thread
-		if (Failures.fromMacro()) Failures.reportToMacro("ConceptScope " + title, message);
+		UnaryOperator<Thread> parent = parent(log);
+		if (Failures.fromMacro(parent)) Failures.reportToMacro("ConceptScope " + title, message, parent);
 		else if (ui != null && !ui.isHeadless()) ui.showDialog(message, "ConceptScope " + title, DialogPrompt.MessageType.ERROR_MESSAGE);
+	}
+
+	/**
+	 * Which thread started a thread, as the command's context's thread service recorded it: in Fiji
+	 * a macro's command runs on a pool thread started by the macro's thread, where a
+	 * {@code MacroCalls.tryRun} may wait for the failure (null without a thread service).
+	 */
+	private static UnaryOperator<Thread> parent(LogService log) {
+		Context context = log == null ? null : log.getContext();
+		ThreadService threads = context == null ? null : context.getService(ThreadService.class);
+		return threads == null ? null : threads::getParent;
 	}
 }

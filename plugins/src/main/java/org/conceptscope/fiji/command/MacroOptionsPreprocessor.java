@@ -1,35 +1,23 @@
 package org.conceptscope.fiji.command;
 
-import org.conceptscope.fiji.run.AttributionSettings;
-import org.conceptscope.fiji.run.ConceptDiscoverySettings;
-import org.conceptscope.fiji.run.ConceptGraphSettings;
-import org.conceptscope.fiji.run.ConceptImportanceSettings;
-import org.conceptscope.fiji.run.ConceptLocalizationSettings;
-import org.conceptscope.fiji.run.EvaluationSettings;
-import org.conceptscope.fiji.run.ExamplesSettings;
-import org.conceptscope.fiji.run.FeatureVisualizationSettings;
-import org.conceptscope.fiji.run.HeadExplanationSettings;
-import org.conceptscope.fiji.run.HeadTrainingSettings;
-import org.conceptscope.fiji.run.SharingRatioSettings;
-import org.conceptscope.fiji.run.TcavSettings;
 import ij.ImagePlus;
 import ij.Macro;
 import ij.WindowManager;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.conceptscope.fiji.param.MacroOptions;
+import org.conceptscope.fiji.param.CommandSpec;
+import org.conceptscope.fiji.param.CommandSpecs;
+import org.conceptscope.fiji.param.OptionText;
+import org.conceptscope.registry.Values;
 import org.scijava.Context;
 import org.scijava.Priority;
 import org.scijava.command.CommandInfo;
-import org.scijava.convert.ConvertService;
 import org.scijava.module.Module;
-import org.scijava.module.ModuleException;
+import org.scijava.module.ModuleInfo;
 import org.scijava.module.ModuleItem;
 import org.scijava.module.process.AbstractPreprocessorPlugin;
 import org.scijava.module.process.PreprocessorPlugin;
@@ -48,40 +36,41 @@ import org.scijava.ui.UIService;
  * not fill is left for the input harvester, which opens a dialog in the middle of a macro.
  * <p>
  * Here, for ConceptScope commands only and only when this thread has macro options, the options
- * are parsed strictly ({@link MacroOptions}) against the command's keys plus {@code image} (the
- * title or ID of an open image, or an image file's path; absent: the current image): every key
- * given sets its input with the plugin's parsing (a bare word is a checkbox that is on), every
- * key left out takes its default, and every input is marked resolved, so no dialog appears. A key
- * the command does not have cancels the run with the plugin's sentence, reported like any other
- * failure from a macro (ImageJ's error, the macro aborted).
+ * are read by the plugin's own parser ({@link CommandSpec#parse}: every problem in one message,
+ * the same sentences), after taking out {@code image} (the title or ID of an open image, or an
+ * image file's path; absent: the current image), which only the SciJava command has: every key
+ * given sets its input, every key left out takes its default, and every input is marked
+ * resolved, so no dialog appears. A key the command does not have cancels the run with the
+ * plugin's sentence, reported like any other failure from a macro (ImageJ's error, the macro
+ * aborted).
  * <p>
  * Priority: after legacy's MacroPreprocessor ({@code 2 * VERY_HIGH}, whose values this replaces),
  * ActiveImagePlusPreprocessor ({@code VERY_HIGH + 1}) and InitPreprocessor ({@code HIGH}); before
- * LoadInputsPreprocessor ({@code VERY_LOW + 1}), FilePreprocessor ({@code VERY_LOW + 0.5}) and the
- * InputHarvester ({@code VERY_LOW}).
+ * {@link PluginDialogPreprocessor}, LoadInputsPreprocessor ({@code VERY_LOW + 1}), FilePreprocessor
+ * ({@code VERY_LOW + 0.5}) and the InputHarvester ({@code VERY_LOW}).
  */
 @Plugin(type = PreprocessorPlugin.class, priority = MacroOptionsPreprocessor.PRIORITY)
 public class MacroOptionsPreprocessor extends AbstractPreprocessorPlugin {
 
 	public static final double PRIORITY = Priority.NORMAL;
 
-	/** The input that is the image a command works on: a key of its own in Fiji. */
+	/** The input that is the image a command works on: a key of the SciJava commands only (Fiji). */
 	public static final String IMAGE = "image";
 
-	/** Each ConceptScope command's macro keys, by class name. */
-	static final Map<String, List<String>> KEYS = Map.ofEntries(
-		Map.entry(AttributionCommand.class.getName(), AttributionSettings.KEYS),
-		Map.entry(ModelInfoCommand.class.getName(), ModelInfoCommand.KEYS),
-		Map.entry(ConceptDiscoveryCommand.class.getName(), ConceptDiscoverySettings.KEYS),
-		Map.entry(ConceptLocalizationCommand.class.getName(), ConceptLocalizationSettings.KEYS),
-		Map.entry(ConceptImportanceCommand.class.getName(), ConceptImportanceSettings.KEYS),
-		Map.entry(EvaluateExplanationCommand.class.getName(), EvaluationSettings.KEYS),
-		Map.entry(SharingRatioDecompositionCommand.class.getName(), SharingRatioSettings.KEYS),
-		Map.entry(ConceptGraphCommand.class.getName(), ConceptGraphSettings.KEYS),
-		Map.entry(TrainHeadCommand.class.getName(), HeadTrainingSettings.KEYS),
-		Map.entry(ExplainWithHeadCommand.class.getName(), HeadExplanationSettings.KEYS),
-		Map.entry(FeatureVisualizationCommand.class.getName(), FeatureVisualizationSettings.KEYS),
-		Map.entry(TcavCommand.class.getName(), TcavSettings.KEYS), Map.entry(ExamplesCommand.class.getName(), ExamplesSettings.KEYS));
+	/** Each ConceptScope command's declarations, by class name. */
+	static final Map<String, CommandSpec> SPECS = Map.ofEntries(
+		Map.entry(AttributionCommand.class.getName(), CommandSpecs.ATTRIBUTION),
+		Map.entry(ModelInfoCommand.class.getName(), CommandSpecs.MODEL_INFO),
+		Map.entry(ConceptDiscoveryCommand.class.getName(), CommandSpecs.CONCEPT_DISCOVERY),
+		Map.entry(ConceptLocalizationCommand.class.getName(), CommandSpecs.CONCEPT_LOCALIZATION),
+		Map.entry(ConceptImportanceCommand.class.getName(), CommandSpecs.CONCEPT_IMPORTANCE),
+		Map.entry(EvaluateExplanationCommand.class.getName(), CommandSpecs.EVALUATE_EXPLANATION),
+		Map.entry(SharingRatioDecompositionCommand.class.getName(), CommandSpecs.SHARING_RATIO_DECOMPOSITION),
+		Map.entry(ConceptGraphCommand.class.getName(), CommandSpecs.CONCEPT_GRAPH),
+		Map.entry(TrainHeadCommand.class.getName(), CommandSpecs.TRAIN_INTERPRETABLE_HEAD),
+		Map.entry(ExplainWithHeadCommand.class.getName(), CommandSpecs.EXPLAIN_WITH_HEAD),
+		Map.entry(FeatureVisualizationCommand.class.getName(), CommandSpecs.FEATURE_VISUALIZATION),
+		Map.entry(TcavCommand.class.getName(), CommandSpecs.TCAV), Map.entry(ExamplesCommand.class.getName(), CommandSpecs.NEAREST_EXAMPLES));
 
 	@Parameter
 	private LogService log;
@@ -89,53 +78,40 @@ public class MacroOptionsPreprocessor extends AbstractPreprocessorPlugin {
 	@Parameter(required = false)
 	private UIService ui;
 
-	@Parameter(required = false)
-	private ConvertService convert;
+	/** The declarations of a ConceptScope command, or null for any other module. */
+	static CommandSpec spec(ModuleInfo info) {
+		return info instanceof CommandInfo c ? SPECS.get(c.getDelegateClassName()) : null;
+	}
 
 	@Override
 	public void process(Module module) {
-		if (!(module.getInfo() instanceof CommandInfo info)) return;
-		List<String> keys = KEYS.get(info.getDelegateClassName());
-		if (keys == null) return;
+		CommandSpec spec = spec(module.getInfo());
+		if (spec == null) return;
 		String options = Macro.getOptions();
 		if (options == null) return;
-		String command = info.getMenuPath().getLeaf().getName(); // "Attribution...", the plugin's macro name
-		String title = command.replace("...", "");
 		try {
-			List<String> accepted = new ArrayList<>(keys);
-			accepted.add(IMAGE);
-			MacroOptions o = MacroOptions.parse(options, command, accepted);
-			Module defaults = info.createModule();
-			for (ModuleItem<?> input : info.inputs()) {
-				Class<?> type = input.getType();
-				if (Service.class.isAssignableFrom(type) || Context.class.isAssignableFrom(type)) continue;
-				String name = input.getName();
-				if (ImagePlus.class.isAssignableFrom(type)) {
-					module.setInput(name, o.has(IMAGE) ? image(o.text(IMAGE, "")) : WindowManager.getCurrentImage());
-				} else {
-					module.setInput(name, o.has(name) ? value(o, name, type) : defaults.getInput(name));
-				}
-				module.resolveInput(name);
-			}
-		} catch (IllegalArgumentException | ModuleException e) {
-			CommandTasks.fail(title, e, log, ui, this::cancel);
+			Map<String, String> text = new LinkedHashMap<>(OptionText.macro(options, spec));
+			String image = text.remove(IMAGE);
+			Values values = spec.values(text); // the plugin's spec.parse(options), image taken out
+			fill(module, values, image == null ? WindowManager.getCurrentImage() : image(image));
+		} catch (IllegalArgumentException e) {
+			CommandTasks.fail(spec.title(), e, log, ui, this::cancel);
 		}
 	}
 
-	/** A macro value as the input's type, parsed as the ImageJ 1.x plugin parses it. */
-	private Object value(MacroOptions o, String key, Class<?> type) {
-		if (type == int.class || type == Integer.class) return o.integer(key, 0);
-		if (type == long.class || type == Long.class) return o.whole(key, 0);
-		if (type == double.class || type == Double.class) return o.decimal(key, 0);
-		if (type == float.class || type == Float.class) return (float) o.decimal(key, 0);
-		if (type == boolean.class || type == Boolean.class) return o.flag(key, false);
-		if (type == File.class) {
-			Path p = o.path(key);
-			return p == null ? null : p.toFile();
+	/**
+	 * Sets every input of a ConceptScope command from the values (the current-image input from
+	 * {@code image}) and marks it resolved: nothing is left for the input harvester.
+	 */
+	static void fill(Module module, Values values, ImagePlus image) {
+		for (ModuleItem<?> input : module.getInfo().inputs()) {
+			Class<?> type = input.getType();
+			if (Service.class.isAssignableFrom(type) || Context.class.isAssignableFrom(type)) continue;
+			String name = input.getName();
+			if (ImagePlus.class.isAssignableFrom(type)) module.setInput(name, image);
+			else module.setInput(name, values.get(name) instanceof Path p ? p.toFile() : values.get(name));
+			module.resolveInput(name);
 		}
-		if (type == String.class) return o.text(key, "");
-		if (convert != null && convert.supports(o.text(key, ""), type)) return convert.convert(o.text(key, ""), type);
-		throw new IllegalArgumentException(key + "=" + o.text(key, "") + " cannot be read as a " + type.getSimpleName() + ".");
 	}
 
 	/** {@code image=}: an open image's title or ID (as Fiji's legacy layer resolves it), else an image file. */

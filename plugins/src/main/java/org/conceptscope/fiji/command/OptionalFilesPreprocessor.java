@@ -27,7 +27,7 @@ public class OptionalFilesPreprocessor extends AbstractPreprocessorPlugin {
 
 	@Override
 	public void process(Module module) {
-		if (!(module.getInfo() instanceof CommandInfo info) || !MacroOptionsPreprocessor.KEYS.containsKey(info.getDelegateClassName())) return;
+		if (!(module.getInfo() instanceof CommandInfo info) || !MacroOptionsPreprocessor.SPECS.containsKey(info.getDelegateClassName())) return;
 		boolean onlyOptionalFiles = false;
 		for (ModuleItem<?> input : info.inputs()) {
 			if (module.isInputResolved(input.getName()) || Service.class.isAssignableFrom(input.getType())) continue;

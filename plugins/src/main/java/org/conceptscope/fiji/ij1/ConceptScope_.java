@@ -23,14 +23,19 @@ public class ConceptScope_ implements PlugIn {
 		CommandSpec spec = CommandSpecs.byArgument(arg);
 		String options = Macro.getOptions();
 		PluginTasks.run(spec.command(), spec.title(), options, progress -> {
-			Values values = options != null ? spec.parse(options) : ask(spec);
+			Values values = options != null ? spec.parse(options) : dialog(spec);
 			if (values == null) return;
 			PluginActions.run(spec, values, progress);
 		});
 	}
 
-	/** The dialog's values, or null when it was cancelled. */
-	private static Values ask(CommandSpec spec) {
+	/**
+	 * The command's dialog ({@link SpecDialog}: the chosen method's fields, the last values used, a
+	 * Help button) and its values, or null when it was cancelled; a command that explains the
+	 * current image says so before the dialog when none is open. Fiji's menu runs the SciJava
+	 * command, which shows this dialog too ({@code PluginDialogPreprocessor}).
+	 */
+	public static Values dialog(CommandSpec spec) {
 		if (GraphicsEnvironment.isHeadless()) throw new IllegalArgumentException(PluginActions.headlessMessage(spec));
 		// before the dialog: a user should not fill it in to learn there is nothing to explain
 		if (PluginActions.explainsCurrentImage(spec)) PluginActions.checkImageOpen();

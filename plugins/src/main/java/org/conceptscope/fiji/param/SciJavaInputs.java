@@ -30,7 +30,9 @@ public final class SciJavaInputs {
 		StringBuilder b = new StringBuilder(BEGIN).append('\n');
 		CommandSpecs.ImageInput image = CommandSpecs.imageInput(spec);
 		if (image != null) {
-			b.append("\t@Parameter(label = ").append(quote(image.label())).append(", required = false, description = ")
+			// invisible: Fiji's recorder leaves it out (image=<title> would not replay in ImageJ 1.x, whose plugin has no such key)
+			b.append("\t@Parameter(label = ").append(quote(image.label())).append(", required = false, visibility = org.scijava.ItemVisibility.INVISIBLE,")
+				.append(" description = ")
 				.append(quote(image.help())).append(")\n\tij.ImagePlus image;\n\n");
 		}
 		for (Parameter p : spec.parameters().list()) {

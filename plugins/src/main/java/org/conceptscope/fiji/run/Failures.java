@@ -8,6 +8,11 @@ import ij.macro.Interpreter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 
 import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.model.ModelLoadException;
@@ -69,12 +74,33 @@ public final class Failures {
 	}
 
 	/**
+	 * {@link #fromMacro()}, or a macro's {@code MacroCalls.tryRun} waits for this thread (found
+	 * as {@link #reportToMacro(String, String, UnaryOperator)} finds it).
+	 */
+	public static boolean fromMacro(UnaryOperator<Thread> parent) {
+		return catcher(parent) != null || fromMacro();
+	}
+
+	/**
 	 * ImageJ's error message (printed when headless), in batch mode written to the Log as
 	 * {@code title: message} instead of a modal dialog a batch would wait on; then the calling macro
-	 * is aborted.
+	 * is aborted. For a failure on the macro's own thread (the ImageJ 1.x plugins).
 	 */
 	public static void reportToMacro(String title, String message) {
-		String[] caught = CAUGHT.get();
+		reportToMacro(title, message, null);
+	}
+
+	/**
+	 * As {@link #reportToMacro(String, String)}, from a thread that SciJava's thread service may
+	 * have started for the macro: in Fiji a macro's {@code run("Attribution...", ...)} runs the
+	 * SciJava command on a pool thread, which the service records as started by the macro's thread
+	 * ({@code ThreadService.getParent}). A {@code MacroCalls.tryRun} waiting on this thread, or on
+	 * any thread before it, gets the sentence instead, and the macro goes on.
+	 *
+	 * @param parent the thread that started a thread, or null (null: this thread only)
+	 */
+	public static void reportToMacro(String title, String message, UnaryOperator<Thread> parent) {
+		String[] caught = catcher(parent);
 		if (caught != null) { // MacroCalls.tryRun: the macro gets the sentence and goes on
 			caught[0] = message;
 			IJ.log(title + ": " + message);
@@ -105,8 +131,13 @@ public final class Failures {
 		return false;
 	}
 
-	/** Set while {@code MacroCalls.tryRun} runs a command: a failure is handed back, not raised. */
-	private static final InheritableThreadLocal<String[]> CAUGHT = new InheritableThreadLocal<>();
+	/**
+	 * Where the failure of each {@code MacroCalls.tryRun} now running goes, by the thread that
+	 * called it (a macro's). Not a thread-local one that threads inherit: a pool thread keeps what
+	 * it copied when it was made, so a reused SciJava thread would hand a later failure to an
+	 * earlier tryRun, or to none.
+	 */
+	private static final Map<Thread, String[]> CAUGHT = new ConcurrentHashMap<>();
 
 	/**
 	 * Runs a command whose failure the calling macro handles itself: returns the failure's
@@ -114,14 +145,28 @@ public final class Failures {
 	 */
 	public static String catching(Runnable command) {
 		String[] caught = { "" };
-		String[] before = CAUGHT.get();
-		CAUGHT.set(caught);
+		Thread thread = Thread.currentThread();
+		String[] before = CAUGHT.put(thread, caught);
 		try {
 			command.run();
 		} finally {
-			CAUGHT.set(before);
+			if (before == null) CAUGHT.remove(thread);
+			else CAUGHT.put(thread, before);
 		}
 		return caught[0];
+	}
+
+	/**
+	 * The tryRun waiting on this thread or on the threads that started it, nearest first, or null.
+	 */
+	private static String[] catcher(UnaryOperator<Thread> parent) {
+		if (CAUGHT.isEmpty()) return null;
+		Set<Thread> seen = new HashSet<>();
+		for (Thread t = Thread.currentThread(); t != null && seen.add(t); t = parent == null ? null : parent.apply(t)) {
+			String[] caught = CAUGHT.get(t);
+			if (caught != null) return caught;
+		}
+		return null;
 	}
 
 }

@@ -295,12 +295,14 @@ class CommandParametersTest {
 	void everyImageJ1MenuEntryIsTakenOverByASciJavaCommandOfTheSameLabel() throws IOException, ClassNotFoundException {
 		Map<String, String> ij1 = pluginsConfig();
 		Map<String, String> scijava = new LinkedHashMap<>();
-		assertEquals(MacroOptionsPreprocessor.KEYS.keySet(), COMMANDS.stream().map(Class::getName).collect(java.util.stream.Collectors.toSet()),
+		assertEquals(MacroOptionsPreprocessor.SPECS.keySet(), COMMANDS.stream().map(Class::getName).collect(java.util.stream.Collectors.toSet()),
 			"the macro preprocessor knows every command");
 		for (Class<?> c : COMMANDS) {
 			Plugin p = c.getAnnotation(Plugin.class);
 			assertTrue(p.headless(), c.getSimpleName() + " runs headless");
 			scijava.put(p.menuPath(), c.getName());
+			assertEquals(p.menuPath(), "Plugins>ConceptScope>" + MacroOptionsPreprocessor.SPECS.get(c.getName()).command(),
+				c.getSimpleName() + " reads its own command's keys");
 		}
 		assertEquals(scijava.keySet(), ij1.keySet(), "same menu paths and labels");
 		// one ImageJ 1.x plugin class, told the command by its argument: the command's declarations

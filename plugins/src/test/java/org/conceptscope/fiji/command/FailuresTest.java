@@ -21,14 +21,23 @@ import ij.process.ImageProcessor;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.scijava.Context;
+import org.scijava.command.CommandInfo;
+import org.scijava.command.ContextCommand;
+import org.scijava.module.ModuleService;
+import org.scijava.plugin.Parameter;
+import org.scijava.thread.ThreadService;
 import org.scijava.log.LogLevel;
 import org.scijava.log.LogMessage;
 import org.scijava.log.LogService;
@@ -90,6 +99,52 @@ class FailuresTest {
 				// headless, ImageJ prints its error message; in batch mode it goes to the Log (printed too) with its title
 				assertEquals((batch ? "ConceptScope Attribution: " : "") + problem, printed.strip(), "batch mode " + batch);
 			}
+		}
+	}
+
+	/** A command that fails with its input's sentence (empty: it runs), ending as every ConceptScope command ends. */
+	public static class Failing extends ContextCommand {
+		@Parameter
+		public String problem;
+
+		@Parameter
+		private LogService log;
+
+		@Override
+		public void run() {
+			CommandTasks.run("Failing", log, null, this::cancel, progress -> {
+				if (!problem.isEmpty()) throw new IllegalArgumentException(problem);
+			});
+		}
+	}
+
+	@Test
+	void eachTryRunGetsItsOwnFailureFromACommandOnAReusedSciJavaPoolThread() throws Exception {
+		try (Context context = new Context()) {
+			// In Fiji a macro's run("...") runs the SciJava command on a thread of SciJava's pool, made
+			// before this macro's first tryRun and reused: one such thread here.
+			ThreadService threads = context.service(ThreadService.class);
+			threads.setExecutorService(Executors.newSingleThreadExecutor(threads));
+			threads.run(() -> {}).get();
+			ModuleService modules = context.service(ModuleService.class);
+			CommandInfo info = new CommandInfo(Failing.class);
+			List<String> why = new ArrayList<>();
+			String printed = Printed.during(() -> {
+				for (String problem : List.of("first failure", "", "second failure")) {
+					// what MacroCalls.tryRun does, with Fiji's IJ.run: the command on the pool, waited for
+					why.add(Failures.catching(() -> {
+						try {
+							modules.run(info, true, Map.of("problem", problem)).get();
+						} catch (InterruptedException | ExecutionException e) {
+							throw new IllegalStateException(e);
+						}
+					}));
+				}
+			});
+			assertEquals(List.of("first failure", "", "second failure"), why, "each tryRun gets its own command's failure");
+			assertFalse(abortFlag().getBoolean(null), "a caught failure does not abort the macro");
+			assertTrue(printed.contains("ConceptScope Failing: first failure") && printed.contains("ConceptScope Failing: second failure"),
+				"each caught failure is logged: " + printed);
 		}
 	}
 

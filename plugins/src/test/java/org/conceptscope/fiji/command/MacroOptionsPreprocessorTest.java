@@ -3,11 +3,14 @@ package org.conceptscope.fiji.command;
 import org.conceptscope.fiji.TestFiles;
 import org.conceptscope.fiji.run.AttributionSettings;
 import org.conceptscope.fiji.run.EvaluationSettings;
+import org.conceptscope.fiji.run.Failures;
+import org.conceptscope.fiji.param.CommandSpecs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ij.ImagePlus;
@@ -28,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.scijava.Context;
+import org.scijava.ItemVisibility;
 import org.scijava.command.Command;
 import org.scijava.command.CommandInfo;
 import org.scijava.command.CommandModule;
@@ -114,14 +118,85 @@ class MacroOptionsPreprocessorTest {
 	void aMisspeltKeyCancelsWithThePluginsSentenceAndAbortsTheMacro() throws Exception {
 		Prepared p = prepare(AttributionCommand.class, "model=[/m] stepz=8", m -> {});
 		assertNotNull(p.canceler());
-		assertEquals("Attribution... has no option 'stepz'; its keys are: " + String.join(" ", AttributionSettings.KEYS) + " image.",
+		assertEquals("Attribution... has no option 'stepz'; its keys are: " + String.join(" ", AttributionSettings.KEYS) + ".",
 			p.canceler().getCancelReason());
 		Field abort = Macro.class.getDeclaredField("abort");
 		abort.setAccessible(true);
 		assertTrue(abort.getBoolean(null), "the calling macro is aborted");
+	}
 
-		Prepared bad = prepare(AttributionCommand.class, "model=[/m] grid=many", m -> {});
-		assertEquals("Attribution...: grid must be a number, got 'many'.", bad.canceler().getCancelReason());
+	@Test
+	void aBadLineGetsTheImageJ1PluginsMessageWithEveryProblem() throws Exception {
+		for (String bad : List.of("model=[/m] grid=many", "model=[/m] stepz=8 grid=many seed=1.5", "model=[/m] grid=8 grid=9",
+			"image=[x] model=[/m] stepz=1", "model=[/m] per_channel=maybe")) {
+			String plugin = Failures.message("Attribution", assertThrows(IllegalArgumentException.class, () -> CommandSpecs.ATTRIBUTION.parse(
+				bad.replace("image=[x] ", ""))));
+			Prepared p = prepare(AttributionCommand.class, bad, m -> {});
+			assertNotNull(p.canceler(), bad);
+			assertEquals(plugin, p.canceler().getCancelReason(), "Fiji's command says what the ImageJ 1.x plugin says: " + bad);
+		}
+		String whole = prepare(AttributionCommand.class, "model=[/m] grid=many", m -> {}).canceler().getCancelReason();
+		assertTrue(whole.startsWith("grid must be a whole number"), whole);
+		String three = prepare(AttributionCommand.class, "model=[/m] stepz=8 grid=many seed=1.5", m -> {}).canceler().getCancelReason();
+		assertTrue(three.startsWith("Attribution...: 3 problems: - ") && three.contains("stepz") && three.contains("grid")
+			&& three.contains("seed"), "every problem, not the first: " + three);
+	}
+
+	@Test
+	void theRecordedLineLeavesTheImageOutAndReplaysInFijiAndImageJ1() throws Exception {
+		ImagePlus open = new ImagePlus("patches.tif", new ByteProcessor(16, 16));
+		Interpreter.batchMode = true;
+		Interpreter.addBatchModeImage(open);
+		try {
+			String options = "image=[patches.tif] model=[/models/ihc stain] method=sobol grid=4 per_channel save_dir=[/out dir]";
+			Prepared p = prepare(AttributionCommand.class, options, m -> {});
+			assertNull(p.canceler());
+			assertSame(open, p.module().getInput("image"), "image= still picks the image in Fiji");
+			assertEquals(ItemVisibility.INVISIBLE, p.module().getInfo().getInput("image").getVisibility(),
+				"Fiji's recorder (MacroRecorderPostprocessor) leaves invisible inputs out");
+			String line = LegacyRecording.line(p.module());
+			assertFalse(line.contains("image="), line);
+			AttributionSettings recorded = ((AttributionCommand) p.module().getDelegateObject()).settings();
+			// replayed by the ImageJ 1.x plugin (plain ImageJ) and by this command (Fiji)
+			assertEquals(recorded.toMacroOptions(), AttributionSettings.of(CommandSpecs.ATTRIBUTION.parse(line)).toMacroOptions(), line);
+			Prepared replayed = prepare(AttributionCommand.class, line, m -> {});
+			assertNull(replayed.canceler(), line);
+			assertEquals(recorded.toMacroOptions(), ((AttributionCommand) replayed.module().getDelegateObject()).settings().toMacroOptions());
+		} finally {
+			Interpreter.removeBatchModeImage(open);
+		}
+	}
+
+	@Test
+	void thePluginsDialogAsksOnlyWhenAUserRunsTheCommand() throws Exception {
+		CommandInfo info = context.service(CommandService.class).getCommand(AttributionCommand.class);
+		ModuleService modules = context.service(ModuleService.class);
+		AtomicReference<Boolean> asks = new AtomicReference<>();
+		onMacroThread("main", null, () -> asks.set(PluginDialogPreprocessor.asks(modules.createModule(info), true)));
+		assertTrue(asks.get(), "from the menu, with a display: the ImageJ 1.x dialog");
+		onMacroThread("main", null, () -> asks.set(PluginDialogPreprocessor.asks(modules.createModule(info), false)));
+		assertFalse(asks.get(), "headless: no dialog");
+		onMacroThread("Run$_macro", "model=[/m]", () -> asks.set(PluginDialogPreprocessor.asks(modules.createModule(info), true)));
+		assertFalse(asks.get(), "a macro's keys: no dialog");
+		Interpreter.batchMode = true;
+		onMacroThread("main", null, () -> asks.set(PluginDialogPreprocessor.asks(modules.createModule(info), true)));
+		assertFalse(asks.get(), "batch mode: no dialog");
+		Interpreter.batchMode = false;
+		onMacroThread("main", null, () -> {
+			Module m = modules.createModule(info);
+			m.resolveInput("model"); // a script or --run that gave the model
+			asks.set(PluginDialogPreprocessor.asks(m, true));
+		});
+		assertFalse(asks.get(), "values given by the caller: the harvester asks for the rest, as before");
+		onMacroThread("main", null, () -> {
+			Module m = modules.createModule(info);
+			m.resolveInput("image"); // ActiveImagePlusPreprocessor's current image is not a key
+			asks.set(PluginDialogPreprocessor.asks(m, true));
+		});
+		assertTrue(asks.get());
+		onMacroThread("main", null, () -> asks.set(PluginDialogPreprocessor.asks(modules.createModule(
+			context.service(CommandService.class).getCommand(OtherCommand.class)), true)));
+		assertFalse(asks.get(), "another plugin's command");
 	}
 
 	@Test
