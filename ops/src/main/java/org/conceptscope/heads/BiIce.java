@@ -124,7 +124,7 @@ public final class BiIce implements InterpretableHead {
 	}
 
 	/** The backbone's feature map at a spatial layer, or a message saying why the layer cannot carry a head. */
-	static FloatTensor spatialActivations(Classifier backbone, String layer, FloatTensor images, String head) {
+	public static FloatTensor spatialActivations(Classifier backbone, String layer, FloatTensor images, String head) {
 		LayerInfo info = backbone.layers().stream().filter(l -> l.name().equals(layer)).findFirst()
 			.orElseThrow(() -> new IllegalArgumentException("Unknown layer '" + layer + "'."));
 		if (!info.isSpatial()) throw new IllegalArgumentException(head + " needs a spatial [N, h, w, c] layer; '" + layer + "' is not.");

@@ -2,7 +2,9 @@ package org.conceptscope.ops;
 
 import static org.conceptscope.ops.OpImages.orDefault;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import net.imglib2.RandomAccessibleInterval;
 import net.imglib2.type.numeric.RealType;
@@ -10,13 +12,14 @@ import net.imglib2.type.numeric.real.FloatType;
 
 import org.conceptscope.concepts.ConceptAttributionMaps;
 import org.conceptscope.concepts.ConceptBank;
-import org.conceptscope.concepts.ConceptImportance;
+import org.conceptscope.concepts.ConceptEstimator;
 import org.conceptscope.concepts.ConceptLocalization;
 import org.conceptscope.concepts.Craft;
 import org.conceptscope.concepts.CraftOptions;
 import org.conceptscope.concepts.CraftPerClass;
 import org.conceptscope.concepts.HolisticConcepts;
 import org.conceptscope.model.Classifier;
+import org.conceptscope.registry.Registry;
 import org.conceptscope.util.Progress;
 
 /**
@@ -52,12 +55,13 @@ public final class ConceptOps {
 	 */
 	public static <T extends RealType<T>> ConceptBank craft(Classifier model, RandomAccessibleInterval<T> images, Integer target, String layer,
 		Integer patch, Integer stride, Integer concepts, Integer designs, Long seed) {
-		OpImages.Batch batch = OpImages.read(model, images);
 		long s = orDefault(seed, 42L);
+		ConceptEstimator sobol = sobol(designs, s); // checked before the images are read
+		OpImages.Batch batch = OpImages.read(model, images);
 		CraftOptions options = new CraftOptions(OpImages.layerOrLast(model, layer), orDefault(patch, 16), orDefault(stride, 8),
 			orDefault(concepts, 6), s, TOLERANCE, MAX_ITERATIONS, EXAMPLES);
 		ConceptBank bank = Craft.fit(model, batch.tensor(), OpImages.majorityTarget(model, batch, target), options, Progress.NONE);
-		bank.importance = ConceptImportance.sobol(model, bank, batch.tensor(), orDefault(designs, 32), s, Progress.NONE);
+		bank.importance = sobol.importance(model, bank, batch.tensor(), Progress.NONE);
 		bank.importanceEstimator = "sobol";
 		return bank;
 	}
@@ -79,13 +83,13 @@ public final class ConceptOps {
 	public static <T extends RealType<T>> double[] importance(Classifier model, ConceptBank bank, RandomAccessibleInterval<T> images,
 		String estimator, Integer designs, Long seed) {
 		if (bank == null) throw new IllegalArgumentException("No concept bank given: run explain.concepts.craft or load concepts.json.");
+		Map<String, Object> given = new HashMap<>();
+		if (designs != null) given.put("designs", designs);
+		if (seed != null) given.put("seed", seed);
+		// the registry refuses an unknown estimator and values out of range, as Concept Importance does
+		ConceptEstimator e = Registry.conceptEstimator(estimator == null || estimator.isBlank() ? "sobol" : estimator.trim(), given);
 		OpImages.Batch batch = OpImages.read(model, images);
-		return switch (orDefault(estimator, "sobol")) {
-			case "sobol" -> ConceptImportance.sobol(model, bank, batch.tensor(), orDefault(designs, 32), orDefault(seed, 42L), Progress.NONE);
-			case "gradient" -> ConceptImportance.gradientTimesInput(model, bank, batch.tensor(), Progress.NONE);
-			case "deletion" -> ConceptImportance.deletion(model, bank, batch.tensor(), Progress.NONE);
-			default -> throw new IllegalArgumentException("Unknown estimator " + estimator + ": use sobol, gradient or deletion.");
-		};
+		return e.importance(model, bank, batch.tensor(), Progress.NONE);
 	}
 
 	/**
@@ -169,6 +173,7 @@ public final class ConceptOps {
 	public static <T extends RealType<T>> List<CraftPerClass.ClassConcepts> craftPerClass(Classifier model, RandomAccessibleInterval<T> images,
 		List<Integer> labels, String classes, Integer per_class, String layer, Integer patch, Integer stride, Integer concepts, Integer designs,
 		Long seed) {
+		sobol(designs, orDefault(seed, 42L)); // checked before the images are read
 		OpImages.Batch batch = OpImages.read(model, images);
 		int n = (int) batch.tensor().dim(0);
 		int[] l = null;
@@ -190,5 +195,13 @@ public final class ConceptOps {
 		CraftOptions options = new CraftOptions(OpImages.layerOrLast(model, layer), orDefault(patch, 16), orDefault(stride, 8),
 			orDefault(concepts, 6), orDefault(seed, 42L), TOLERANCE, MAX_ITERATIONS, EXAMPLES);
 		return CraftPerClass.fit(model, batch.tensor(), l, c, orDefault(per_class, 0), options, orDefault(designs, 32), Progress.NONE);
+	}
+
+	/** CRAFT's Sobol importance estimator from the registry: the designs checked as the commands check them. */
+	private static ConceptEstimator sobol(Integer designs, long seed) {
+		Map<String, Object> given = new HashMap<>();
+		if (designs != null) given.put("designs", designs);
+		given.put("seed", seed);
+		return Registry.conceptEstimator("sobol", given);
 	}
 }

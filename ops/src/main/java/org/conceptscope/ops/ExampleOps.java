@@ -37,18 +37,18 @@ public final class ExampleOps {
 	 * @param cases the images to explain: X, Y[, channel][, slice] (channels when the model takes several); only read
 	 * @param training the training examples searched: X, Y[, channel][, slice]; only read
 	 * @param layer the layer whose activations are compared; null or empty: the last spatial layer (nullable)
-	 * @param k nearest examples per case; default 5 (nullable)
+	 * @param neighbours nearest examples per case; default 5 (nullable)
 	 * @return per case: the indices of its nearest training examples (slices from 0) and their distances, nearest first
 	 * @implNote op names='explain.examples.nearest'
 	 */
 	public static <T extends RealType<T>, U extends RealType<U>> List<NearestExamples.Neighbours> nearest(Classifier model,
-		RandomAccessibleInterval<T> cases, RandomAccessibleInterval<U> training, String layer, Integer k) {
+		RandomAccessibleInterval<T> cases, RandomAccessibleInterval<U> training, String layer, Integer neighbours) {
 		FloatTensor c = OpImages.read(model, cases).tensor();
 		if (training == null) throw new IllegalArgumentException("No training examples given.");
 		FloatTensor t = OpImages.read(model, training).tensor();
 		LatentSpace space = new LatentSpace(model, OpImages.layerOrLast(model, layer));
 		// the command's search: its memory is checked before the model runs
-		return new ExampleSearch(space, new NearestExamples(orDefault(k, DEFAULT_NEIGHBOURS)), null).run(t, null, 0, c, Progress.NONE).neighbours();
+		return new ExampleSearch(space, new NearestExamples(orDefault(neighbours, DEFAULT_NEIGHBOURS)), null).run(t, null, 0, c, Progress.NONE).neighbours();
 	}
 
 	/**
@@ -60,16 +60,16 @@ public final class ExampleOps {
 	 * @param images the examples: X, Y[, channel][, slice] (channels when the model takes several); only read
 	 * @param labels the class of each slice (from 0); null: prototypes of all the examples together (nullable)
 	 * @param layer the layer whose activations are compared; null or empty: the last spatial layer (nullable)
-	 * @param count prototypes to choose (per class with labels); default 3 (nullable)
+	 * @param prototypes prototypes to choose (per class with labels); default 3 (nullable)
 	 * @param gamma the RBF kernel gamma; null or 0: 1 over the median squared distance (nullable)
 	 * @return one selection (slice indices in selection order, objective, gamma) for all examples, or one per class of the model
 	 * @implNote op names='explain.examples.prototypes'
 	 */
 	public static <T extends RealType<T>> List<Prototypes.Selection> prototypes(Classifier model, RandomAccessibleInterval<T> images,
-		List<Integer> labels, String layer, Integer count, Double gamma) {
+		List<Integer> labels, String layer, Integer prototypes, Double gamma) {
 		FloatTensor x = OpImages.read(model, images).tensor();
 		LatentSpace space = new LatentSpace(model, OpImages.layerOrLast(model, layer));
-		ExampleSearch search = new ExampleSearch(space, null, new Prototypes(orDefault(count, DEFAULT_PROTOTYPES), orDefault(gamma, 0.0)));
+		ExampleSearch search = new ExampleSearch(space, null, new Prototypes(orDefault(prototypes, DEFAULT_PROTOTYPES), orDefault(gamma, 0.0)));
 		if (labels == null) return search.run(x, null, 0, null, Progress.NONE).prototypes();
 		if (labels.size() != x.dim(0)) {
 			throw new IllegalArgumentException(labels.size() + " labels for " + x.dim(0) + " slices: give one label per slice.");

@@ -2,16 +2,20 @@ package org.conceptscope.ops;
 
 import static org.conceptscope.ops.OpImages.orDefault;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import net.imglib2.RandomAccessibleInterval;
 import net.imglib2.type.numeric.RealType;
 import net.imglib2.type.numeric.real.FloatType;
 
 import org.conceptscope.heads.BiIce;
+import org.conceptscope.heads.HeadTrainer;
 import org.conceptscope.heads.InfoDisent;
 import org.conceptscope.heads.InterpretableHead;
 import org.conceptscope.model.Classifier;
+import org.conceptscope.registry.Registry;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Resampling;
 import org.conceptscope.train.TrainingOptions;
@@ -24,7 +28,7 @@ import org.conceptscope.util.Progress;
  */
 public final class HeadOps {
 
-	static final int BATCH = 32, BI_ICE_DIMENSION = 16;
+	static final int BATCH = 32;
 	static final double LEARNING_RATE = 0.01;
 
 	private HeadOps() {}
@@ -63,15 +67,24 @@ public final class HeadOps {
 	 * @param steps training steps; default 400 (nullable)
 	 * @param seed seed of the initialisation and of the batches; default 42 (nullable)
 	 * @param iterations rounds of bidirectional binding; default 3, the published iterative binding (1: the static interaction) (nullable)
+	 * @param dimension size of the shared concept and patch embedding; default 16 (nullable)
+	 * @param sparsity weight of the L1 penalty on the directions of the concepts in the channels of the layer; default 0.01 (nullable)
 	 * @return the trained head (save it with its save method)
 	 * @implNote op names='explain.heads.bi_ice'
 	 */
 	public static <T extends RealType<T>> BiIce biIce(Classifier model, RandomAccessibleInterval<T> images, List<Integer> labels, String layer,
-		Integer concepts, Integer steps, Long seed, Integer iterations) {
+		Integer concepts, Integer steps, Long seed, Integer iterations, Integer dimension, Double sparsity) {
+		Map<String, Object> given = new HashMap<>();
+		if (concepts != null) given.put("concepts", concepts);
+		if (iterations != null) given.put("iterations", iterations);
+		if (dimension != null) given.put("dimension", dimension);
+		if (sparsity != null) given.put("sparsity", sparsity);
+		// the registry checks the values as Train Interpretable Head does, before the model runs
+		HeadTrainer trainer = Registry.head("bi_ice", given);
 		OpImages.Batch batch = OpImages.read(model, images);
-		return BiIce.train(model, OpImages.layerOrLast(model, layer), batch.tensor(), OpImages.labels(labels, batch, model), orDefault(concepts, 6),
-			BI_ICE_DIMENSION, orDefault(iterations, BiIce.DEFAULT_ITERATIONS),
-			new TrainingOptions(orDefault(steps, 400), BATCH, LEARNING_RATE, orDefault(seed, 42L)), Progress.NONE);
+		String l = OpImages.layerOrLast(model, layer);
+		return (BiIce) trainer.train(BiIce.spatialActivations(model, l, batch.tensor(), "Bi-ICE"), l, OpImages.labels(labels, batch, model),
+			model.numClasses(), new TrainingOptions(orDefault(steps, 400), BATCH, LEARNING_RATE, orDefault(seed, 42L)), Progress.NONE);
 	}
 
 	/**

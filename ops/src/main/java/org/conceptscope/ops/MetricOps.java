@@ -1,7 +1,5 @@
 package org.conceptscope.ops;
 
-import static org.conceptscope.ops.OpImages.orDefault;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,17 +11,12 @@ import net.imglib2.type.numeric.RealType;
 import org.conceptscope.attribution.Attribution;
 import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.attribution.RandomBaseline;
-import org.conceptscope.attribution.TargetScore;
-import org.conceptscope.metrics.Deletion;
-import org.conceptscope.metrics.Insertion;
 import org.conceptscope.metrics.MapMetrics;
 import org.conceptscope.metrics.MapStatistics;
 import org.conceptscope.metrics.MaskedConfidence;
 import org.conceptscope.metrics.MegeReco;
 import org.conceptscope.metrics.Metric;
 import org.conceptscope.metrics.MetricResult;
-import org.conceptscope.metrics.MuFidelity;
-import org.conceptscope.metrics.Reference;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.registry.Family;
@@ -59,8 +52,7 @@ public final class MetricOps {
 	 */
 	public static <T extends RealType<T>, M extends RealType<M>> MetricResult deletion(Classifier model, RandomAccessibleInterval<T> image,
 		RandomAccessibleInterval<M> map, Integer target, Integer steps, Long seed) {
-		OpImages.Batch batch = OpImages.read(model, image);
-		return new Deletion(orDefault(steps, 16), Reference.constant(0f), Deletion.DEFAULT_BATCH, orDefault(seed, 42L)).evaluate(model, batch.tensor(), attribution(model, batch, map, target), Progress.NONE);
+		return mapMetric(metric("deletion", "steps", steps, "seed", seed), model, image, map, target);
 	}
 
 	/**
@@ -80,8 +72,7 @@ public final class MetricOps {
 	 */
 	public static <T extends RealType<T>, M extends RealType<M>> MetricResult insertion(Classifier model, RandomAccessibleInterval<T> image,
 		RandomAccessibleInterval<M> map, Integer target, Integer steps, Long seed) {
-		OpImages.Batch batch = OpImages.read(model, image);
-		return new Insertion(orDefault(steps, 16), Reference.constant(0f), Deletion.DEFAULT_BATCH, orDefault(seed, 42L)).evaluate(model, batch.tensor(), attribution(model, batch, map, target), Progress.NONE);
+		return mapMetric(metric("insertion", "steps", steps, "seed", seed), model, image, map, target);
 	}
 
 	/**
@@ -101,9 +92,7 @@ public final class MetricOps {
 	 */
 	public static <T extends RealType<T>, M extends RealType<M>> MetricResult muFidelity(Classifier model, RandomAccessibleInterval<T> image,
 		RandomAccessibleInterval<M> map, Integer target, Integer samples, Long seed) {
-		OpImages.Batch batch = OpImages.read(model, image);
-		return new MuFidelity(Registry.MUFIDELITY_GRID, Registry.MUFIDELITY_FRACTION, orDefault(samples, 128), 0f, orDefault(seed, 42L), TargetScore.LOGIT)
-			.evaluate(model, batch.tensor(), attribution(model, batch, map, target), Progress.NONE);
+		return mapMetric(metric("mufidelity", "samples", samples, "seed", seed), model, image, map, target);
 	}
 
 	/**
@@ -254,16 +243,16 @@ public final class MetricOps {
 	 * @param methods attribution methods compared, by the names their explain.attribution ops end with, separated by commas, random for random maps; default saliency,integrated_gradients,random (nullable)
 	 * @param folds number of folds, one model trained on all but each; default 4 (nullable)
 	 * @param architecture the architecture of the models trained; null or empty: the one the model records (nullable)
-	 * @param trainingSteps training steps per fold model; default 300 (nullable)
+	 * @param training_steps training steps per fold model; default 300 (nullable)
 	 * @param seed seed of the folds, the initial weights and random maps; default 42 (nullable)
 	 * @return per method MeGe, ReCo, the numbers of pairs behind them and the accuracy of each fold model on its held-out images
 	 * @implNote op names='explain.metrics.mege_reco'
 	 */
 	public static <T extends RealType<T>> List<MegeReco.Result> megeReco(Classifier model, RandomAccessibleInterval<T> images,
-		List<Integer> labels, String methods, Integer folds, String architecture, Integer trainingSteps, Long seed) {
+		List<Integer> labels, String methods, Integer folds, String architecture, Integer training_steps, Long seed) {
 		TensorFlowClassifier tf = OpImages.tensorFlow(model, "MeGe/ReCo");
 		Map<String, Object> given = new HashMap<>();
-		put(given, "methods", methods, "folds", folds, "architecture", architecture, "training_steps", trainingSteps, "seed", seed);
+		put(given, "methods", methods, "folds", folds, "architecture", architecture, "training_steps", training_steps, "seed", seed);
 		Values v = Registry.METRIC_PARAMETERS.values(given);
 		Parameters.fail(Registry.METRIC_PARAMETERS.problems(v, "mege_reco"));
 		CnnArchitecture arch = MegeReco.architectureFor(tf, v.text("architecture"));
@@ -289,13 +278,16 @@ public final class MetricOps {
 				+ String.join(", ", Registry.keys(Family.ATTRIBUTION)) + ".");
 		}
 		AttributionMethod m = Registry.attribution(method.trim(), Map.of());
-		Map<String, Object> given = new HashMap<>();
-		put(given, keyValues);
-		Values v = Registry.METRIC_PARAMETERS.values(given);
-		Parameters.fail(Registry.METRIC_PARAMETERS.problems(v, key));
-		Metric metric = Registry.metric(key, v);
+		Metric metric = metric(key, keyValues);
 		OpImages.Batch batch = OpImages.read(model, image);
 		return metric.evaluate(model, batch.tensor(), OpImages.targets(model, batch, target), m, Progress.NONE);
+	}
+
+	/** The registry metric {@code key} with the values given (key, value pairs; null: the default), checked as the command checks them. */
+	private static Metric metric(String key, Object... keyValues) {
+		Map<String, Object> given = new HashMap<>();
+		put(given, keyValues);
+		return Registry.metric(key, given);
 	}
 
 	private static void put(Map<String, Object> given, Object... keyValues) {

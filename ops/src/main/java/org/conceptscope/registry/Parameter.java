@@ -167,8 +167,10 @@ public record Parameter(String key, String label, Type type, Object defaultValue
 			};
 		} catch (NumberFormatException | java.nio.file.InvalidPathException e) {
 			String lost = type == Type.FILE || type == Type.FOLDER ? org.conceptscope.util.FileNames.unwritableHint(t) : "";
-			throw new IllegalArgumentException(lost.isEmpty() ? key + " must be " + expected() + ", got '" + t + "'."
-				: key + " '" + t + "' cannot be used." + lost);
+			if (!lost.isEmpty()) throw new IllegalArgumentException(key + " '" + t + "' cannot be used." + lost);
+			// a decimal comma (German, French locales) is refused rather than guessed: 1,000 could be a thousand
+			String comma = type == Type.NUMBER && t.matches("[-+]?[0-9]*,[0-9]+") ? ": write decimals with a point, as in " + t.replace(',', '.') : "";
+			throw new IllegalArgumentException(key + " must be " + expected() + ", got '" + t + "'" + comma + ".");
 		}
 	}
 
@@ -182,6 +184,23 @@ public record Parameter(String key, String label, Type type, Object defaultValue
 			if (d != Math.rint(d) || d < min || d > max) throw new NumberFormatException();
 			return (long) d;
 		}
+	}
+
+	/**
+	 * The value as this parameter's Java type when a number converts without loss (an Integer for a
+	 * NUMBER or LONG key, a whole Double or Long for an INTEGER key); anything else unchanged.
+	 */
+	Object coerce(Object value) {
+		if (!(value instanceof Number n) || type.javaType().isInstance(value)) return value;
+		double d = n.doubleValue();
+		boolean whole = n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte
+			|| (Double.isFinite(d) && d == Math.rint(d) && Math.abs(d) <= 1L << 53);
+		return switch (type) {
+			case NUMBER -> n instanceof Long l && Math.abs(l) > 1L << 53 ? value : d;
+			case LONG -> whole ? (Object) n.longValue() : value;
+			case INTEGER -> whole && n.longValue() >= Integer.MIN_VALUE && n.longValue() <= Integer.MAX_VALUE ? (Object) n.intValue() : value;
+			default -> value;
+		};
 	}
 
 	/** What a value must be, in words: "a whole number at least 1", "one of interval, crown", ... */

@@ -92,15 +92,59 @@ public final class Parameters {
 		return values(typed);
 	}
 
-	/** The given typed values over the defaults. */
+	/**
+	 * The given typed values over the defaults; a number of another Java type than the key declares
+	 * is converted when nothing is lost (an Integer for a Double or Long key, a whole Double for an
+	 * Integer key), others are left for {@link #problems} to report.
+	 */
 	public Values values(Map<String, ?> given) {
 		Map<String, Object> all = new LinkedHashMap<>();
 		for (Parameter p : byKey.values()) all.put(p.key(), p.defaultValue());
 		for (Map.Entry<String, ?> e : given.entrySet()) {
-			if (!byKey.containsKey(e.getKey())) throw new IllegalArgumentException("No parameter '" + e.getKey() + "': the keys are " + String.join(", ", keys()) + ".");
-			all.put(e.getKey(), e.getValue());
+			Parameter p = byKey.get(e.getKey());
+			if (p == null) throw new IllegalArgumentException("No parameter '" + e.getKey() + "': the keys are " + String.join(", ", keys()) + ".");
+			all.put(e.getKey(), p.coerce(e.getValue()));
 		}
 		return new Values(this, all);
+	}
+
+	/**
+	 * Typed values for {@code method} from typed inputs (a null value: not given) and from option
+	 * text in the macros' syntax ({@code per_channel=true upsampling=nearest}), read by
+	 * {@link OptionScanner} and typed by {@link Parameter#parse}, so an op reaches every parameter of
+	 * its method with the keys and values of the commands. A key in the text must be one the method
+	 * uses, given once and not also as a typed input; what is given nowhere takes its default. The
+	 * values are not range-checked here: the registry checks them when it builds the method.
+	 *
+	 * @param where the op (or command) reading the text, for the messages
+	 * @throws IllegalArgumentException listing every problem of the text at once
+	 */
+	public Values values(String method, Map<String, ?> given, String options, String where) {
+		Map<String, Object> typed = new LinkedHashMap<>();
+		for (Map.Entry<String, ?> e : given.entrySet()) if (e.getValue() != null) typed.put(e.getKey(), e.getValue());
+		List<String> problems = new ArrayList<>();
+		Map<String, String> text = new LinkedHashMap<>();
+		OptionScanner.scan(options, where, (k, v) -> {
+			if (text.put(k, v) != null) problems.add(where + ": '" + k + "' is given twice in options; give it once.");
+		});
+		List<String> usable = new ArrayList<>();
+		for (Parameter p : usedBy(method)) usable.add(p.key());
+		for (Map.Entry<String, String> e : text.entrySet()) {
+			String k = e.getKey();
+			if (!usable.contains(k)) {
+				problems.add(where + " has no option '" + k + "': its options are " + (usable.isEmpty() ? "none" : String.join(", ", usable)) + ".");
+			} else if (typed.containsKey(k)) {
+				problems.add(where + ": " + k + " is given both as an input and in options; give it once.");
+			} else {
+				try {
+					typed.put(k, byKey.get(k).parse(e.getValue()));
+				} catch (IllegalArgumentException x) {
+					problems.add(x.getMessage());
+				}
+			}
+		}
+		fail(problems);
+		return values(typed);
 	}
 
 	/** The defaults. */

@@ -348,28 +348,49 @@ public final class Registry {
 		return PARAMETERS.get(family);
 	}
 
-	/** The attribution method with these parameter values (missing keys: defaults). */
+	/**
+	 * The attribution method with these parameter values (missing keys: defaults), after the checks
+	 * the commands make: every value the method uses must be of its type and in its declared range.
+	 *
+	 * @throws IllegalArgumentException naming the key of each value refused (every problem at once)
+	 */
 	public static AttributionMethod attribution(String key, Values values) {
-		return get(Family.ATTRIBUTION, key).create(values, AttributionMethod.class);
+		return create(Family.ATTRIBUTION, key, values, AttributionMethod.class);
 	}
 
+	/** @see #attribution(String, Values) */
 	public static AttributionMethod attribution(String key, Map<String, ?> values) {
 		return attribution(key, ATTRIBUTION_PARAMETERS.values(values));
 	}
 
+	/** The metric with these values, checked as {@link #attribution(String, Values)} checks. */
 	public static Metric metric(String key, Values values) {
-		return get(Family.METRIC, key).create(values, Metric.class);
+		return create(Family.METRIC, key, values, Metric.class);
 	}
 
 	public static Metric metric(String key, Map<String, ?> values) {
 		return metric(key, METRIC_PARAMETERS.values(values));
 	}
 
+	/** The concept importance estimator with these values, checked as {@link #attribution(String, Values)} checks. */
 	public static ConceptEstimator conceptEstimator(String key, Map<String, ?> values) {
-		return get(Family.CONCEPT_ESTIMATOR, key).create(CONCEPT_ESTIMATOR_PARAMETERS.values(values), ConceptEstimator.class);
+		return create(Family.CONCEPT_ESTIMATOR, key, CONCEPT_ESTIMATOR_PARAMETERS.values(values), ConceptEstimator.class);
 	}
 
+	/** The head trainer with these values, checked as {@link #attribution(String, Values)} checks. */
 	public static HeadTrainer head(String key, Map<String, ?> values) {
-		return get(Family.HEAD, key).create(HEAD_PARAMETERS.values(values), HeadTrainer.class);
+		return create(Family.HEAD, key, HEAD_PARAMETERS.values(values), HeadTrainer.class);
+	}
+
+	/**
+	 * The one way a method is built from values: the key is looked up (an unknown one is refused
+	 * naming the choices), the values the method uses are checked against their declarations (the
+	 * checks a command makes on its macro options, so a script calling an op gets the same refusals),
+	 * then the factory runs.
+	 */
+	private static <T> T create(Family family, String key, Values values, Class<T> as) {
+		MethodEntry entry = get(family, key);
+		Parameters.fail(values.parameters().problems(values, key));
+		return entry.create(values, as);
 	}
 }

@@ -133,7 +133,7 @@ class SrdDenseLayersTest {
 					.explain(m, image, new int[] { t }, org.conceptscope.util.Progress.NONE).maps();
 				for (int p = 0; p < 16; p++) assertEquals(rConv[p], viaKey.data()[p], 1e-4 * (1 + Math.abs(rConv[p])), "start_layer=relu, PFV " + p);
 				net.imglib2.RandomAccessibleInterval<net.imglib2.type.numeric.real.FloatType> op = org.conceptscope.ops.AttributionOps.srd(m,
-					net.imglib2.img.array.ArrayImgs.floats(xf, 4, 4), t, "relu");
+					net.imglib2.img.array.ArrayImgs.floats(xf, 4, 4), t, "relu", null);
 				net.imglib2.RandomAccess<net.imglib2.type.numeric.real.FloatType> ra = op.randomAccess();
 				for (int p = 0; p < 16; p++) {
 					ra.setPosition(new long[] { p % 4, p / 4 });

@@ -185,4 +185,39 @@ class RegistryTest {
 		assertEquals("at least 2", Range.atLeast(2).describe());
 		assertEquals("above 0", Range.above(0).describe());
 	}
+
+	private static void refused(String message, org.junit.jupiter.api.function.Executable build) {
+		assertEquals(message, assertThrows(IllegalArgumentException.class, build).getMessage());
+	}
+
+	/**
+	 * Every way to build a method from values checks them against the declarations, as the commands
+	 * check their macro options: a script calling the registry (or an op) gets the same sentence.
+	 */
+	@Test
+	void buildingAMethodChecksItsValues() {
+		refused("blur_sigma must be a number at least 0, got -1.", () -> Registry.attribution("sobol", Map.of("blur_sigma", -1.0)));
+		refused("blur_sigma must be a number at least 0, got NaN.", () -> Registry.attribution("hsic", Map.of("blur_sigma", Double.NaN)));
+		refused("samples must be a whole number at least 0, got -5.", () -> Registry.attribution("rise", Map.of("samples", -5)));
+		refused("designs must be a whole number at least 2, got 1.", () -> Registry.attribution("sobol", Map.of("designs", 1)));
+		refused("Unknown upsampling 'cubic': use one of bilinear, bicubic, nearest.", () -> Registry.attribution("hsic", Map.of("upsampling", "cubic")));
+		refused("Unknown distance 'l3': use one of l2, l1.", () -> Registry.metric("stability", Map.of("distance", "l3")));
+		refused("steps must be a whole number at least 1, got 0.", () -> Registry.metric("deletion", Map.of("steps", 0)));
+		refused("samples must be a whole number at least 2, got 1.", () -> Registry.metric("mufidelity", Map.of("samples", 1)));
+		refused("designs must be a whole number at least 2, got 1.", () -> Registry.conceptEstimator("sobol", Map.of("designs", 1)));
+		refused("concepts must be a whole number at least 2, got 1.", () -> Registry.head("bi_ice", Map.of("concepts", 1)));
+		refused("sparsity must be a number at least 0, got -1.", () -> Registry.head("bi_ice", Map.of("sparsity", -1.0)));
+		// a value of a parameter the method does not use is not its business
+		assertEquals("saliency", Registry.attribution("saliency", Map.of("designs", 1)).name());
+		// numbers of another Java type convert when nothing is lost; others are named
+		assertEquals("sobol", Registry.attribution("sobol", Map.of("blur_sigma", 1, "seed", 3, "grid", 4.0)).name());
+		refused("grid must be a whole number at least 1, got '4.5'.", () -> Registry.attribution("sobol", Map.of("grid", 4.5)));
+	}
+
+	@Test
+	void aDecimalCommaIsRefusedSayingToUseAPoint() {
+		refused("noise must be a number at least 0, got '0,15': write decimals with a point, as in 0.15.",
+			() -> Registry.ATTRIBUTION_PARAMETERS.get("noise").parse("0,15"));
+		refused("steps must be a whole number at least 1, got '1,000'.", () -> Registry.ATTRIBUTION_PARAMETERS.get("steps").parse("1,000"));
+	}
 }

@@ -262,6 +262,12 @@ public final class GuiChild {
 				dialog.actionPerformed(new ActionEvent(ok, ActionEvent.ACTION_PERFORMED, "OK"));
 			});
 			report.setProperty("number." + label, closeMessage("ConceptScope " + label));
+			// what was typed is remembered for the next dialog, the refused word too; the runs below start from the default again
+			org.conceptscope.registry.Parameter number = spec.parameters().list().stream().filter(p -> p.type().numeric()).findFirst().orElseThrow();
+			String pref = "conceptscope." + spec.page().replace(".md", "") + "." + number.key();
+			report.setProperty("number." + label + ".key", number.key());
+			report.setProperty("number." + label + ".kept", ij.Prefs.get(pref, "(nothing)"));
+			ij.Prefs.set(pref, number.defaultText());
 		}
 		for (int i = 0; i < 100 && dialog.isShowing(); i++) Thread.sleep(50);
 		report.setProperty("dialog." + label + ".closed", Boolean.toString(!dialog.isShowing()));

@@ -120,8 +120,10 @@ class GuiTest {
 			assertEquals(GuiChild.DIALOGS.get(label), r.getProperty("dialog." + label), label + " opens its dialog from the menu");
 			assertEquals("true", r.getProperty("dialog." + label + ".closed"), label + " closes on Cancel or OK");
 			if (label.equals("Model Info...")) continue; // no number field
-			assertTrue(r.getProperty("number." + label).startsWith("A number field of the dialog holds no number ("),
-				label + ": a word in a number field is an error, not NaN: " + r.getProperty("number." + label));
+			String number = r.getProperty("number." + label), key = r.getProperty("number." + label + ".key");
+			assertTrue(number.contains(key + " must be a ") && number.contains(", got 'many'"),
+				label + ": a word in a number field is an error naming its key, not NaN: " + number);
+			assertEquals("many", r.getProperty("number." + label + ".kept"), label + ": what was typed is kept for the next dialog");
 		}
 		for (String label : GuiChild.IMAGE_COMMANDS) {
 			assertTrue(r.getProperty("noimage." + label).startsWith("No image is open: open an image or stack first"),

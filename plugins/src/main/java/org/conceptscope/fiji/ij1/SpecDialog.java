@@ -5,6 +5,7 @@ import ij.gui.GenericDialog;
 
 import java.awt.Choice;
 import java.awt.Component;
+import java.awt.TextField;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Vector;
@@ -19,8 +20,9 @@ import org.conceptscope.registry.Values;
  * with the key (so ImageJ's recorder writes the macro keys), grouped by section, only the chosen
  * method's fields shown (the others, and a section left empty, are hidden and the dialog shrinks to
  * what is left; every field is still read, so a recorded line holds every key as before), a Help
- * button to the command's page, and the last values used remembered. The values are checked
- * together: every problem in one message.
+ * button to the command's page, and the last values typed remembered. Number fields show text that
+ * reads back as the value ({@link #shown}); the values are checked together, every problem in one
+ * message naming its key.
  */
 final class SpecDialog {
 
@@ -78,9 +80,13 @@ final class SpecDialog {
 					fields.put(p, last(gd.getCheckboxes()));
 				}
 				case INTEGER, LONG, NUMBER -> {
-					double v = number(last, p);
-					gd.addNumericField(p.key(), v, p.type() == Parameter.Type.NUMBER ? digits(v) : 0, p.type() == Parameter.Type.LONG ? 10 : 6, units);
-					fields.put(p, last(gd.getNumericFields()));
+					String shown = shown(p, last);
+					gd.addNumericField(p.key(), number(shown, p), 0, Math.max(p.type() == Parameter.Type.INTEGER ? 6 : 10, shown.length()), units);
+					// GenericDialog would show the value with fixed decimals (1e-7 as 0.000000, which it also records, and a seed
+					// above 2^53 rounded): the field shows the text that reads back as the value
+					TextField field = (TextField) last(gd.getNumericFields());
+					field.setText(shown);
+					fields.put(p, field);
 				}
 			}
 			parts.put(p, added(gd, before));
@@ -121,15 +127,43 @@ final class SpecDialog {
 					}
 				}
 				case INTEGER, LONG, NUMBER -> {
-					double v = gd.getNextNumber();
-					text.put(p.key(), org.conceptscope.fiji.param.OptionText.number(v));
+					gd.getNextNumber(); // records the field; its double would round a long seed and reads "0,5" as NaN
+					text.put(p.key(), ((TextField) fields.get(p)).getText().trim());
 				}
 			}
 		}
-		Dialogs.checkNumbers(gd);
-		Values values = spec.values(text);
-		for (Map.Entry<String, String> e : text.entrySet()) Prefs.set(prefKey(spec, spec.get(e.getKey())), e.getValue());
-		return values;
+		return accept(spec, text, (key, typed) -> Prefs.set(prefKey(spec, spec.get(key)), typed));
+	}
+
+	/**
+	 * The values of the dialog's text, checked together by the command's declarations (a number
+	 * field that holds no number is named by its key, a decimal comma with the hint to write a point).
+	 * What was typed is remembered first, also when it is refused: the next dialog shows it to be
+	 * corrected instead of the values before.
+	 *
+	 * @param remember stores one key's text (ImageJ's preferences)
+	 * @throws IllegalArgumentException listing every problem
+	 */
+	static Values accept(CommandSpec spec, Map<String, String> text, java.util.function.BiConsumer<String, String> remember) {
+		text.forEach(remember);
+		return spec.values(text);
+	}
+
+	/**
+	 * The text a number field shows for a remembered value: text that reads back as exactly that
+	 * value (whole numbers and seeds as integers, every digit of a long; other numbers as Java
+	 * writes them, which parses back to the same double: 1.0E-7, 0.00392156862745098); remembered
+	 * text that is no number of the parameter's type (typed, then refused) as it was typed.
+	 */
+	static String shown(Parameter p, String remembered) {
+		String t = remembered == null ? "" : remembered.trim();
+		Object v;
+		try {
+			v = p.parse(t);
+		} catch (IllegalArgumentException e) {
+			return t.isEmpty() ? p.defaultText() : t;
+		}
+		return v instanceof Double d ? org.conceptscope.fiji.param.OptionText.number(d) : v.toString();
 	}
 
 	/**
@@ -163,12 +197,5 @@ final class SpecDialog {
 		} catch (NumberFormatException e) {
 			return ((Number) p.defaultValue()).doubleValue();
 		}
-	}
-
-	/** Decimals that show the value (at least 2). */
-	private static int digits(double v) {
-		int d = 2;
-		while (d < 6 && Math.abs(v * Math.pow(10, d) - Math.rint(v * Math.pow(10, d))) > 1e-9) d++;
-		return d;
 	}
 }

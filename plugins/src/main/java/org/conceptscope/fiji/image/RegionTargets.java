@@ -58,11 +58,14 @@ public final class RegionTargets {
 			found = List.of(roi);
 			origin = "the selection";
 		} else if (key.equalsIgnoreCase(MANAGER)) {
-			RoiManager rm = RoiManager.getInstance();
+			// headless, getInstance makes a batch-mode ROI Manager, a window: a HeadlessException
+			boolean headless = java.awt.GraphicsEnvironment.isHeadless();
+			RoiManager rm = headless ? RoiManager.getRawInstance() : RoiManager.getInstance();
 			Roi[] all = rm == null ? new Roi[0] : rm.getRoisAsArray();
 			if (all.length == 0) {
-				throw new IllegalArgumentException("rois=manager but the ROI Manager is empty: add ROIs to it (Analyze > Tools > ROI Manager,"
-					+ " key t), or use rois=[path of a RoiSet.zip].");
+				throw new IllegalArgumentException(headless && rm == null
+					? "rois=manager but there is no ROI Manager headless: save the ROIs as a RoiSet.zip (ROI Manager > More > Save) and use rois=[its path]."
+					: "rois=manager but the ROI Manager is empty: add ROIs to it (Analyze > Tools > ROI Manager, key t), or use rois=[path of a RoiSet.zip].");
 			}
 			found = List.of(all);
 			origin = "the ROI Manager";

@@ -26,41 +26,15 @@ public final class OptionText {
 	}
 
 	/**
-	 * The one reader of macro option text: each {@code key=value}, {@code key=[value with spaces]}
-	 * or bare {@code key} (value "true") in order, keys in lower case. The ']' that ends a bracketed
-	 * value is the first one followed by a space or the end, so a path may hold ']' itself.
+	 * Each {@code key=value}, {@code key=[value with spaces]} or bare {@code key} (value "true") in
+	 * order, keys in lower case: {@link org.conceptscope.registry.OptionScanner}, which the ops'
+	 * {@code options} input reads with too.
 	 *
 	 * @param command the command's name, for the message
 	 * @throws IllegalArgumentException for a '[' never closed
 	 */
 	public static void scan(String options, String command, java.util.function.BiConsumer<String, String> each) {
-		String s = options == null ? "" : options;
-		int i = 0, n = s.length();
-		while (i < n) {
-			if (Character.isWhitespace(s.charAt(i))) {
-				i++;
-				continue;
-			}
-			int start = i;
-			while (i < n && s.charAt(i) != '=' && !Character.isWhitespace(s.charAt(i))) i++;
-			String key = s.substring(start, i).toLowerCase(Locale.ROOT);
-			String value = "true";
-			if (i < n && s.charAt(i) == '=') {
-				i++;
-				if (i < n && s.charAt(i) == '[') {
-					int close = s.indexOf(']', i + 1);
-					while (close >= 0 && close + 1 < n && !Character.isWhitespace(s.charAt(close + 1))) close = s.indexOf(']', close + 1);
-					if (close < 0) throw new IllegalArgumentException(command + ": the value of '" + key + "' opens '[' but never closes it.");
-					value = s.substring(i + 1, close);
-					i = close + 1;
-				} else {
-					int from = i;
-					while (i < n && !Character.isWhitespace(s.charAt(i))) i++;
-					value = s.substring(from, i);
-				}
-			}
-			each.accept(key, value);
-		}
+		org.conceptscope.registry.OptionScanner.scan(options, command, each);
 	}
 
 	/**

@@ -36,12 +36,14 @@ public final class AttributionRun {
 	public static AttributionResult run(ImagePlus image, AttributionSettings settings, Progress progress) throws IOException {
 		settings.validate();
 		checkImage(image);
+		// what needs no model is checked before it loads (a load takes seconds): the method's values, the ROIs
+		AttributionMethod method = AttributionMethods.create(settings);
+		List<RegionExplainer.Region> regions = RegionTargets.of(settings.rois(), image);
 		try (Classifier opened = Models.open(settings.model())) {
 			Classifier classifier = OutputOperators.choose(opened, settings.operator());
 			int target = TargetClass.parse(settings.target(), classifier.classNames());
-			AttributionMethod method = AttributionMethods.create(settings);
 			method.checkRuns(classifier);
-			if (RegionTargets.any(settings.rois())) return regions(classifier, image, method, target, settings, progress);
+			if (RegionTargets.any(settings.rois())) return regions(classifier, image, regions, method, target, settings, progress);
 			if (org.conceptscope.attribution.TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) {
 				org.conceptscope.fiji.write.ClassMapWriter.checkMemory(image, classifier.classNames().size()); // before the tiles, not after
 			}
@@ -52,9 +54,8 @@ public final class AttributionRun {
 	}
 
 	/** Each ROI of {@code rois} explained alone: the regions' maps (outlined), one table row per ROI. */
-	private static AttributionResult regions(Classifier classifier, ImagePlus image, AttributionMethod method, int target,
-		AttributionSettings settings, Progress progress) throws IOException {
-		List<RegionExplainer.Region> regions = RegionTargets.of(settings.rois(), image);
+	private static AttributionResult regions(Classifier classifier, ImagePlus image, List<RegionExplainer.Region> regions,
+		AttributionMethod method, int target, AttributionSettings settings, Progress progress) throws IOException {
 		RegionExplanations.Result r = RegionExplanations.explain(classifier, image, regions, RegionExplainer.Mode.parse(settings.region()),
 			method, target, settings.overlap(), progress);
 		List<Roi> outlines = new ArrayList<>();

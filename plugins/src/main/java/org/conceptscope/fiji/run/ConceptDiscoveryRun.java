@@ -87,6 +87,7 @@ public final class ConceptDiscoveryRun {
 			throw new IllegalArgumentException("Headless, Concept Discovery needs " + ConceptDiscoverySettings.SAVE_DIR
 				+ "=[folder] for concepts.json, atlas.tif and importance.csv: nothing could be shown.");
 		}
+		checkInputs(image, s.folder);
 		try (Classifier classifier = Models.open(s.model)) {
 			String layer = layer(s, classifier);
 			if (s.holistic && !classifier.supportsGradients()) throw new IllegalArgumentException(noHolistic(classifier));
@@ -271,6 +272,14 @@ public final class ConceptDiscoveryRun {
 		try (java.util.stream.Stream<Path> s = Files.list(folder)) {
 			return s.anyMatch(p -> Files.isDirectory(p) && !p.getFileName().toString().startsWith("."));
 		}
+	}
+
+	/**
+	 * Before the model is opened (a load takes seconds): without a folder, the current image must be
+	 * there ("No image is open: ..."), so that the refusal does not wait for the load.
+	 */
+	static void checkInputs(ImagePlus image, Path folder) {
+		if (folder == null) AttributionRun.checkImage(image);
 	}
 
 	/** Every image of the folder (each file read reported to progress, which can stop it), or the current image (checked) when no folder is set. */

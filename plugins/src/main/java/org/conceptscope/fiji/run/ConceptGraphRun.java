@@ -79,6 +79,7 @@ public final class ConceptGraphRun {
 			throw new IllegalArgumentException("Headless, Concept Graph needs " + ConceptGraphSettings.SAVE_DIR
 				+ "=[folder] for the concept banks, montages, graph and maps: nothing could be shown.");
 		}
+		ConceptDiscoveryRun.checkInputs(image, s.folder);
 		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "Concept Graph")) {
 			// a mistyped layer or class is refused before a folder is read
 			int layers = ConceptGraph.resolveLayers(classifier, s.layerList()).size();

@@ -56,6 +56,7 @@ public final class ConceptImportanceRun {
 				+ "=[folder] for the importance table and plot: nothing could be shown.");
 		}
 		ConceptBank bank = ConceptBanks.load(s.concepts);
+		ConceptDiscoveryRun.checkInputs(image, s.folder);
 		try (Classifier classifier = Models.open(s.model)) {
 			// the bank, the model and the estimator are checked before the folder is read
 			ConceptBanks.checkLayer(classifier, bank, s.concepts, s.model);

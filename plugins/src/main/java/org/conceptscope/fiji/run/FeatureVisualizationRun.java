@@ -47,6 +47,7 @@ public final class FeatureVisualizationRun {
 
 	public static Result run(ImagePlus image, FeatureVisualizationSettings s, Progress progress) throws IOException {
 		s.validate();
+		ConceptDiscoveryRun.checkInputs(image, s.folder);
 		try (Classifier model = s.head == null ? Models.open(s.model) : Models.openTensorFlow(s.model, "Feature visualization of a head");
 			TensorFlowClassifier saved = s.head == null ? null : TensorFlowClassifier.load(headFolder(s.head))) {
 			model.requireGradients("MACO feature visualization");

@@ -79,6 +79,9 @@ public final class TcavRun {
 			throw new IllegalArgumentException("Headless, TCAV needs " + TcavSettings.SAVE_DIR + "=[folder] for its table and plot: nothing could be shown.");
 		}
 		CavBank bank = s.cavs == null ? null : CavBank.load(s.cavs);
+		// the image and the ROIs that name concepts before the model loads
+		ConceptDiscoveryRun.checkInputs(image, s.folder);
+		if (bank == null && s.concepts == null) conceptRois(image);
 		try (Classifier classifier = Models.open(s.model)) {
 			// the class, the layers or the saved CAVs are checked before any folder is read
 			TargetClass.parse(s.target, classifier.classNames());
@@ -93,7 +96,6 @@ public final class TcavRun {
 				}
 			} else {
 				Tcav.checkLayers(classifier, layers);
-				if (s.concepts == null) conceptRois(image); // the ROIs before the folders are read
 			}
 			ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder, progress);
 			FloatTensor batch = Models.input(samples(given, classifier), classifier);
