@@ -150,6 +150,14 @@ class RegionExplainerTest {
 		assertTrue(e.getMessage().contains("lies outside the 512x512 image"), e.getMessage());
 		e = assertThrows(IllegalArgumentException.class, () -> new Region("none", 0, 1, 1, 2, 2, new boolean[4]));
 		assertTrue(e.getMessage().contains("covers no pixel"), e.getMessage());
+		// a ring: the window centred on its box holds none of its pixels, so a dense model has no zone to explain there
+		boolean[] ring = new boolean[200 * 200];
+		for (int y = 0; y < 200; y++) for (int x = 0; x < 200; x++) ring[y * 200 + x] = x < 2 || y < 2 || x >= 198 || y >= 198;
+		Region hollow = new Region("ring", 0, 100, 100, 200, 200, ring);
+		e = assertThrows(IllegalArgumentException.class, () -> RegionExplainer.explain(segmentation, ihc, hollow, Mode.WINDOW, new Saliency(), 0,
+			0.5, Progress.NONE));
+		assertTrue(e.getMessage().contains("The model-size window centred on region 'ring' holds none of its pixels; use region=tiles"),
+			e.getMessage());
 		e = assertThrows(IllegalArgumentException.class, () -> Mode.parse("centre"));
 		assertTrue(e.getMessage().contains("use tiles or window"), e.getMessage());
 	}
