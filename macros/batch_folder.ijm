@@ -1,9 +1,12 @@
 // ConceptScope: Attribution for every image of a folder, every slice of each stack.
 // Headless-friendly (batch mode, no dialogs when arguments are given). Each image's results
 // go into save_dir, named after the image: <title>-<method>.tif, <title>-<method>-RoiSet.zip,
-// <title>-<method>-results.csv. Files that are not images (by extension) are passed over; an image
-// that cannot be opened or explained is skipped with its reason (the run goes on), and
-// batch-summary.csv in save_dir lists every image as explained or skipped, with why.
+// <title>-<method>-results.csv, where <title> is the file's name without its extension (a.tif: a),
+// or with it when two images of the folder share that name (a.tif and a.png: a_tif and a_png), so
+// no image's results replace another's. Images are the files the batch runner reads (.tif, .tiff,
+// .png, .jpg, .jpeg, .dcm, any case); other files are passed over; an image that cannot be opened or
+// explained is skipped with its reason (the run goes on), and batch-summary.csv in save_dir lists
+// every image as explained or skipped, with why, and the title its results are named after.
 //
 // Arguments (macro-option style, all optional when run from the editor):
 //   input=[/path/images] model=[/path/model folder] save_dir=[/path/results]
@@ -43,31 +46,43 @@ setBatchMode(true);
 // (java -jar ij.jar -batch) read its plugins folder: call() finds ConceptScope's classes only after that.
 run("Model Info...", "model=[" + model + "] save_dir=[" + saveDir + "]");
 files = getFileList(input);
+// The images (ConceptScope's list of image endings, the batch runner's) and the titles their results take.
+images = newArray(files.length);
+bases = newArray(files.length);
+n = 0;
+for (i = 0; i < files.length; i++) {
+	if (call("org.conceptscope.fiji.ij1.MacroCalls.isImageFile", files[i]) == "true") {
+		images[n] = files[i];
+		bases[n] = call("org.conceptscope.fiji.image.ImageTitles.base", files[i], "image");
+		n++;
+	}
+}
+titles = resultTitles(images, bases, n);
 done = 0;
 skipped = 0;
-// One row per file: explained, or skipped with the reason (a folder run goes on past a bad image).
-rows = "file,status,reason\n";
-for (i = 0; i < files.length; i++) {
-	name = files[i];
-	lower = toLowerCase(name);
-	if (!(endsWith(lower, ".tif") || endsWith(lower, ".tiff") || endsWith(lower, ".png") || endsWith(lower, ".dcm")))
-		continue;
-	showProgress(i, files.length);
+// One row per image: explained, or skipped with the reason (a folder run goes on past a bad image).
+rows = "file,status,reason,title\n";
+for (i = 0; i < n; i++) {
+	name = images[i];
+	showProgress(i, n);
 	// a pipe (ImageJ would wait on it for ever), an empty, truncated or unreadable file: skipped with a sentence
 	why = call("org.conceptscope.fiji.image.ImageFiles.check", input + File.separator + name);
 	if (why == "") {
 		call("ij.IJ.redirectErrorMessages"); // a file ImageJ cannot open is logged, not a dialog
 		open(input + File.separator + name);
 		if (nImages == 0) why = "ImageJ could not open it";
-		else why = call("org.conceptscope.fiji.ij1.MacroCalls.tryRun", "Attribution...", "model=[" + model + "] method=" + method + " target=[" + target + "] steps=32 output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
+		else {
+			if (titles[i] != bases[i]) rename(titles[i]); // its results are named after the title, without its extension
+			why = call("org.conceptscope.fiji.ij1.MacroCalls.tryRun", "Attribution...", "model=[" + model + "] method=" + method + " target=[" + target + "] steps=32 output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
+		}
 		close("*");
 	}
 	if (why == "") {
 		done++;
-		rows = rows + "\"" + name + "\",explained,\n";
+		rows = rows + "\"" + name + "\",explained,,\"" + titles[i] + "\"\n";
 	} else {
 		skipped++;
-		rows = rows + "\"" + name + "\",skipped,\"" + replace(why, "\"", "'") + "\"\n";
+		rows = rows + "\"" + name + "\",skipped,\"" + replace(why, "\"", "'") + "\",\n";
 		print("ConceptScope batch: skipped " + name + ": " + why);
 	}
 }
@@ -88,4 +103,27 @@ function unknownKey(name, args, keys) {
 		seen = seen + key + " ";
 	}
 	return "";
+}
+
+// The title each image's results are named after: its name without the extension (bases), or, when
+// another image of the folder has that name too (a.tif, a.png; any case, as on a case-blind disk), with
+// its extension after an underscore (a_tif, a_png); a title taken already gets _2, _3, ...
+function resultTitles(images, bases, n) {
+	titles = newArray(n);
+	taken = "/";
+	for (i = 0; i < n; i++) {
+		same = 0;
+		for (j = 0; j < n; j++) if (toLowerCase(bases[j]) == toLowerCase(bases[i])) same++;
+		t = bases[i];
+		if (same > 1) t = bases[i] + "_" + replace(substring(images[i], lengthOf(bases[i]) + 1), "\\.", "_");
+		first = t;
+		k = 2;
+		while (indexOf(taken, "/" + toLowerCase(t) + "/") >= 0) {
+			t = first + "_" + k;
+			k++;
+		}
+		taken = taken + toLowerCase(t) + "/";
+		titles[i] = t;
+	}
+	return titles;
 }

@@ -15,6 +15,7 @@ import org.conceptscope.tensor.BlendWindow;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.TileGrid;
 import org.conceptscope.tensor.TileSource;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 
 /**
@@ -30,6 +31,12 @@ import org.conceptscope.util.Progress;
  * A classifier explains its class; a dense model seen through a segmentation operator over the whole
  * map ({@link OperatorClassifier} with {@link TargetOperator#segmentation()}) explains its output
  * over the region: each tile's zone is the part of the region inside it (tiles without any are skipped).
+ * <p>
+ * As {@link TiledExplainer}, the tiles are read, classified and explained a batch at a time (the
+ * model's batch size) and read again for the second pass, so memory is the region's map and one
+ * batch of tiles, checked before any tile is read. A batch holds consecutive tiles of the region;
+ * for a method whose random draws follow a tile's number (SmoothGrad) only tiles of consecutive
+ * numbers, for a dense model only tiles of one zone, so every tile gets the map it gets alone.
  */
 public final class RegionExplainer {
 
@@ -185,24 +192,11 @@ public final class RegionExplainer {
 		}
 		boolean zones = classifier instanceof OperatorClassifier o && o.operator() instanceof TargetOperator.Zone z && z.mask() == null;
 		if (zones) tiles.removeIf(t -> !region.meets(t[1], t[2], tw, th));
-		TiledExplainer.Tiles reader = new TiledExplainer.Tiles(source, classifier.normalization(), grid);
-		int fixed = TiledExplainer.fixedBatch(classifier), c = source.channels();
-		int n = tiles.size();
-		FloatTensor[] inputs = new FloatTensor[n];
-		Classifier[] views = new Classifier[n];
-		float[] probabilities = new float[k];
-		for (int i = 0; i < n; i++) {
-			int[] t = tiles.get(i);
-			float[] one = new float[th * tw * c];
-			reader.read(region.image(), t[2], t[1], one);
-			inputs[i] = batchOf(one, th, tw, c, fixed);
-			views[i] = zones ? zoneView((OperatorClassifier) classifier, region, t[1], t[2], tw, th) : classifier;
-			float[] pr = views[i].probabilities(inputs[i]).data();
-			for (int j = 0; j < k; j++) probabilities[j] += pr[j] / n;
-			if (!p.report(i + 1, 2L * n, "region tiles classified")) throw new CancellationException("Stopped while classifying tiles.");
+		if (tiles.isEmpty()) {
+			throw new IllegalArgumentException("The model-size window centred on region '" + region.name() + "' holds none of its pixels;"
+				+ " use region=tiles for it, or draw it as several ROIs.");
 		}
-		int predicted = argmax(probabilities);
-		int explained = target == AttributionMethod.PREDICTED ? predicted : target;
+		int n = tiles.size();
 		int minX = Integer.MAX_VALUE, minY = Integer.MAX_VALUE, maxX = 0, maxY = 0;
 		for (int[] t : tiles) {
 			minX = Math.min(minX, t[1]);
@@ -210,39 +204,125 @@ public final class RegionExplainer {
 			maxX = Math.max(maxX, Math.min(width, t[1] + tw));
 			maxY = Math.max(maxY, Math.min(height, t[2] + th));
 		}
-		int mw = maxX - minX, mh = maxY - minY;
+		int mw = maxX - minX, mh = maxY - minY, c = source.channels();
+		int fixed = TiledExplainer.fixedBatch(classifier), batch = TiledExplainer.batchSize(classifier);
+		long imageValues = TiledExplainer.pointwise(classifier.normalization(), source.typeMax()) ? 0 : (long) height * width * c;
+		checkMemory(region, n, mw, mh, (long) (batch + fixed) * th * tw * c, imageValues);
+		// Methods whose random draws follow an image's number in its batch (SmoothGrad) get batches
+		// of consecutive tile numbers; a dense model's tiles, batches of one zone.
+		boolean numbered = mode == Mode.TILES && method.numberingImagesFrom(0) != method.numberingImagesFrom(1);
+		List<int[]> batches = batches(tiles, batch, numbered, zones ? t -> zone(region, t[1], t[2], tw, th) : null);
+		TiledExplainer.Tiles reader = new TiledExplainer.Tiles(source, classifier.normalization(), grid);
+
+		// Pass 1: the tiles' class probabilities, a batch at a time; the region's are their mean.
+		float[] probabilities = new float[k];
+		for (int[] b : batches) {
+			Classifier view = view(classifier, zones, region, tiles.get(b[0]), tw, th);
+			float[] pr = view.probabilities(read(reader, tiles, b[0], b[1], region.image(), th, tw, c, fixed)).data();
+			for (int i = 0; i < b[1] - b[0]; i++) for (int j = 0; j < k; j++) probabilities[j] += pr[i * k + j] / n;
+			if (!p.report(b[1], 2L * n, "region tiles classified")) throw new CancellationException("Stopped while classifying tiles.");
+		}
+		int predicted = argmax(probabilities);
+		int explained = target == AttributionMethod.PREDICTED ? predicted : target;
+
+		// Pass 2: the tiles read again, explained a batch at a time and blended.
 		float[] sum = new float[mw * mh], weight = new float[mw * mh];
 		float[] wy = mode == Mode.TILES ? BlendWindow.weights(th) : ones(th), wx = mode == Mode.TILES ? BlendWindow.weights(tw) : ones(tw);
-		List<Map<String, String>> tileMetadata = new ArrayList<>();
-		for (int i = 0; i < n; i++) {
-			int[] t = tiles.get(i);
-			int[] targets = new int[(int) inputs[i].dim(0)];
+		List<Map<String, String>> batchMetadata = new ArrayList<>();
+		int[] counts = new int[batches.size()];
+		for (int q = 0; q < batches.size(); q++) {
+			int from = batches.get(q)[0], to = batches.get(q)[1], count = to - from;
+			counts[q] = count;
+			FloatTensor x = read(reader, tiles, from, to, region.image(), th, tw, c, fixed);
+			int[] targets = new int[(int) x.dim(0)];
 			Arrays.fill(targets, explained);
-			long done = n + i;
-			Progress within = (d, all, msg) -> p.report(done, 2L * n, "region tiles explained");
-			Attribution a = method.numberingImagesFrom(mode == Mode.TILES ? t[0] : 0).explain(views[i], inputs[i], targets, within);
-			tileMetadata.add(a.metadata());
+			Progress within = (d, all, msg) -> p.report(n + from + (all > 0 ? d * count / all : 0), 2L * n, "region tiles explained");
+			AttributionMethod numberedMethod = method.numberingImagesFrom(mode == Mode.TILES ? tiles.get(from)[0] : 0);
+			Attribution a = numberedMethod.explain(view(classifier, zones, region, tiles.get(from), tw, th), x, targets, within);
+			if (a.maps().dim(1) != th || a.maps().dim(2) != tw) {
+				throw new IllegalStateException(method.name() + " gave maps " + a.maps() + " for tiles of " + tw + "x" + th + ".");
+			}
+			batchMetadata.add(a.metadata());
 			float[] m = a.maps().data();
-			for (int yy = 0; yy < th && t[2] + yy < height; yy++) {
-				for (int xx = 0; xx < tw && t[1] + xx < width; xx++) {
-					int at = (t[2] + yy - minY) * mw + t[1] + xx - minX;
-					float wt = wy[yy] * wx[xx];
-					sum[at] += wt * m[yy * tw + xx];
-					weight[at] += wt;
+			for (int i = 0; i < count; i++) {
+				int[] t = tiles.get(from + i);
+				int o = i * th * tw;
+				for (int yy = 0; yy < th && t[2] + yy < height; yy++) {
+					for (int xx = 0; xx < tw && t[1] + xx < width; xx++) {
+						int at = (t[2] + yy - minY) * mw + t[1] + xx - minX;
+						float wt = wy[yy] * wx[xx];
+						sum[at] += wt * m[o + yy * tw + xx];
+						weight[at] += wt;
+					}
 				}
 			}
-			if (!p.report(n + i + 1, 2L * n, "region tiles explained")) throw new CancellationException("Stopped while explaining tiles.");
+			if (!p.report(n + to, 2L * n, "region tiles explained")) throw new CancellationException("Stopped while explaining tiles.");
 		}
 		for (int i = 0; i < sum.length; i++) sum[i] = weight[i] > 0 ? sum[i] / weight[i] : Float.NaN;
-		int[] ones = new int[n];
-		Arrays.fill(ones, 1);
-		Map<String, String> meta = new LinkedHashMap<>(method.tiledMetadata(tileMetadata, ones, n)); // the region is one image of n tiles
+		Map<String, String> meta = new LinkedHashMap<>(method.tiledMetadata(batchMetadata, counts, n)); // the region is one image of n tiles
 		meta.put("region", region.name());
 		meta.put("region_mode", mode.key());
 		meta.put("targets", "[" + explained + "]");
 		meta.put("target_classes", "[" + classifier.classNames().get(explained) + "]");
 		meta.put("tiles", n + " of " + grid.describe());
 		return new Result(region, minX, minY, new FloatTensor(new long[] { mh, mw }, sum), probabilities, predicted, explained, n, meta);
+	}
+
+	/**
+	 * Bytes a region's explanation holds: its map's sum and weight (the result's map is the sum),
+	 * each tile's number and corner, one batch's tiles and their maps (twice the batch's values), and
+	 * the image as floats when the normalisation takes statistics from it ({@code imageValues}).
+	 * Only the map grows with the region; the tiles are read again for the second pass.
+	 */
+	static long bytesNeeded(long tiles, long mapWidth, long mapHeight, long batchValues, long imageValues) {
+		return 8 * mapWidth * mapHeight + 48 * tiles + 8 * batchValues + 4 * imageValues;
+	}
+
+	/** Refuses, before any tile is read, a region whose explanation needs more memory than Java has left, in one sentence. */
+	private static void checkMemory(Region region, int tiles, int mapWidth, int mapHeight, long batchValues, long imageValues) {
+		long need = bytesNeeded(tiles, mapWidth, mapHeight, batchValues, imageValues), left = Limits.heapLeft(need);
+		if (need <= left) return;
+		throw new IllegalArgumentException(String.format(Locale.ROOT, "Explaining the region '%s' (%d tiles, a %dx%d map) needs about"
+			+ " %.2f GB and Java has %.2f GB left: explain a smaller region (or split it into several ROIs), use window mode, or give"
+			+ " Java more memory (-Xmx, or Edit > Options > Memory & Threads in Fiji).", region.name(), tiles, mapWidth, mapHeight,
+			need / 1e9, left / 1e9));
+	}
+
+	/**
+	 * The batches [from, to) of the tiles, in order: at most {@code size} tiles each; with
+	 * {@code numbered}, of consecutive tile numbers; with {@code zoneOf}, of one zone.
+	 */
+	static List<int[]> batches(List<int[]> tiles, int size, boolean numbered, java.util.function.Function<int[], float[]> zoneOf) {
+		List<int[]> out = new ArrayList<>();
+		int from = 0, n = tiles.size();
+		float[] zone = zoneOf == null || n == 0 ? null : zoneOf.apply(tiles.get(0));
+		for (int i = 1; i <= n; i++) {
+			float[] next = zoneOf != null && i < n ? zoneOf.apply(tiles.get(i)) : null;
+			if (i == n || i - from == size || numbered && tiles.get(i)[0] != tiles.get(i - 1)[0] + 1 || zoneOf != null && !Arrays.equals(next, zone)) {
+				out.add(new int[] { from, i });
+				from = i;
+			}
+			zone = next;
+		}
+		return out;
+	}
+
+	/** Tiles [from, to) of the list as a normalised batch, padded by repeating the last to a multiple of {@code multiple}. */
+	private static FloatTensor read(TiledExplainer.Tiles reader, List<int[]> tiles, int from, int to, int image, int th, int tw, int c,
+		int multiple) {
+		int count = to - from, per = th * tw * c, padded = (count + multiple - 1) / multiple * multiple;
+		float[] data = new float[padded * per], one = new float[per];
+		for (int i = 0; i < padded; i++) {
+			int[] t = tiles.get(from + Math.min(i, count - 1));
+			if (i < count) reader.read(image, t[2], t[1], one);
+			System.arraycopy(one, 0, data, i * per, per);
+		}
+		return new FloatTensor(new long[] { padded, th, tw, c }, data);
+	}
+
+	/** The classifier a tile is questioned with: a dense model's, over the part of the region in the tile. */
+	private static Classifier view(Classifier classifier, boolean zones, Region region, int[] tile, int tw, int th) {
+		return zones ? zoneView((OperatorClassifier) classifier, region, tile[1], tile[2], tw, th) : classifier;
 	}
 
 	/** The dense model's output over the part of the region inside a tile (output and tile of one size). */
@@ -252,15 +332,14 @@ public final class RegionExplainer {
 			throw new IllegalArgumentException("The model's output map is " + out[2] + "x" + out[1] + " for inputs of " + tw + "x" + th
 				+ "; regions are explained on models whose output map has the input's size.");
 		}
-		float[] zone = new float[th * tw];
-		for (int yy = 0; yy < th; yy++) for (int xx = 0; xx < tw; xx++) if (region.contains(x0 + xx, y0 + yy)) zone[yy * tw + xx] = 1;
-		return whole.withOperator(TargetOperator.segmentation(zone, tw, th));
+		return whole.withOperator(TargetOperator.segmentation(zone(region, x0, y0, tw, th), tw, th));
 	}
 
-	private static FloatTensor batchOf(float[] one, int th, int tw, int c, int fixed) {
-		float[] data = new float[fixed * one.length];
-		for (int i = 0; i < fixed; i++) System.arraycopy(one, 0, data, i * one.length, one.length);
-		return new FloatTensor(new long[] { fixed, th, tw, c }, data);
+	/** 1 on the tile's pixels in the region, 0 elsewhere. */
+	private static float[] zone(Region region, int x0, int y0, int tw, int th) {
+		float[] zone = new float[th * tw];
+		for (int yy = 0; yy < th; yy++) for (int xx = 0; xx < tw; xx++) if (region.contains(x0 + xx, y0 + yy)) zone[yy * tw + xx] = 1;
+		return zone;
 	}
 
 	private static int clamp(int v, int max) {

@@ -71,13 +71,21 @@ class MacrosTest {
 		logs = MacroRunner.run(runs, work);
 	}
 
-	/** A folder with the IHC stack, a 5-slice substack of it, a file that is not an image and three bad images. */
+	/** A folder with the IHC stack, a 5-slice substack of it, slices saved as patch.png, patch.jpg and shot.JPEG, a file that is not an image and three bad images. */
 	private Path batchInput() throws IOException {
 		Path input = Files.createDirectories(work.resolve("batch-in"));
 		Files.copy(image("ihc-heldout-patches.tif"), input.resolve("ihc-heldout-patches.tif"));
 		ImagePlus firstFive = new SubstackMaker().makeSubstack(IJ.openImage(image("ihc-heldout-patches.tif").toString()), "1-5");
 		IJ.saveAsTiff(firstFive, input.resolve("first-five.tif").toString());
 		Files.writeString(input.resolve("notes.txt"), "not an image");
+		// JPEG as the batch runner takes it (any case), and two images of one name, whose results must not replace each other
+		ImagePlus stack = IJ.openImage(image("ihc-heldout-patches.tif").toString());
+		for (int z = 1; z <= 3; z++) {
+			ImagePlus one = new ImagePlus("patch", stack.getStack().getProcessor(z));
+			ij.io.FileSaver saver = new ij.io.FileSaver(one);
+			assertTrue(z == 1 ? saver.saveAsPng(input.resolve("patch.png").toString())
+				: saver.saveAsJpeg(input.resolve(z == 2 ? "patch.jpg" : "shot.JPEG").toString()), "slice " + z + " saved");
+		}
 		// two bad images the run must go past: a grayscale CT slice (the IHC model takes RGB) and an empty TIFF
 		Files.copy(image("CT_small.dcm"), input.resolve("b-ct.dcm"));
 		Files.write(input.resolve("c-empty.tif"), new byte[0]);
@@ -168,23 +176,38 @@ class MacrosTest {
 	@Test
 	void batchMacroExplainsEveryImageOfAFolderAndSkipsOtherFiles() throws IOException {
 		Path out = work.resolve("batch-out");
-		assertTrue(logs.get("batch").contains("ConceptScope batch: 2 image(s) explained, 3 skipped"), logs.get("batch"));
+		assertTrue(logs.get("batch").contains("ConceptScope batch: 5 image(s) explained, 3 skipped"), logs.get("batch"));
 		List<List<String>> summary = csv(out.resolve("batch-summary.csv"));
-		assertEquals(List.of("file", "status", "reason"), summary.get(0));
-		assertEquals(List.of("b-ct.dcm", "c-empty.tif", "d-pipe.tif", "first-five.tif", "ihc-heldout-patches.tif"),
-			summary.subList(1, summary.size()).stream().map(r -> r.get(0)).toList(), "one row per image, in folder order");
+		assertEquals(List.of("file", "status", "reason", "title"), summary.get(0));
+		assertEquals(List.of("b-ct.dcm", "c-empty.tif", "d-pipe.tif", "first-five.tif", "ihc-heldout-patches.tif", "patch.jpg", "patch.png",
+			"shot.JPEG"), summary.subList(1, summary.size()).stream().map(r -> r.get(0)).toList(), "one row per image, in folder order");
 		assertEquals("skipped", summary.get(1).get(1));
 		assertTrue(summary.get(1).get(2).startsWith("The model expects"), "the model refuses the CT slice in a sentence: " + summary.get(1));
 		assertEquals("skipped", summary.get(2).get(1));
 		assertTrue(summary.get(2).get(2).contains("c-empty.tif is empty (0 bytes), so it holds no image"), "named, with what to do: " + summary.get(2));
 		assertEquals("skipped", summary.get(3).get(1));
 		assertTrue(summary.get(3).get(2).contains("d-pipe.tif is not a regular file (a pipe"), "the pipe is skipped, not waited on: " + summary.get(3));
-		assertEquals(List.of("explained", ""), summary.get(4).subList(1, 3));
-		assertEquals(List.of("batch-summary.csv", "first-five-integrated_gradients-RoiSet.zip", "first-five-integrated_gradients-results.csv",
-			"first-five-integrated_gradients.tif", "ihc-heldout-patches-integrated_gradients-RoiSet.zip",
-			"ihc-heldout-patches-integrated_gradients-results.csv", "ihc-heldout-patches-integrated_gradients.tif",
-			"ihc-stain-info.txt", "ihc-stain-layers.csv"), // the model's report, from Model Info run before the images
-			TestFiles.names(out));
+		assertEquals(List.of("explained", "", "first-five"), summary.get(4).subList(1, 4));
+		// patch.jpg and patch.png keep their extension in their results' names; the others are named as before
+		assertEquals(List.of("explained", "", "patch_jpg"), summary.get(6).subList(1, 4));
+		assertEquals(List.of("explained", "", "patch_png"), summary.get(7).subList(1, 4));
+		assertEquals(List.of("explained", "", "shot"), summary.get(8).subList(1, 4));
+		String ig = "-integrated_gradients";
+		List<String> expected = new java.util.ArrayList<>(List.of("batch-summary.csv", "ihc-stain-info.txt", "ihc-stain-layers.csv"));
+		for (String title : List.of("first-five", "ihc-heldout-patches", "patch_jpg", "patch_png", "shot")) {
+			expected.addAll(List.of(title + ig + "-RoiSet.zip", title + ig + "-results.csv", title + ig + ".tif"));
+		}
+		java.util.Collections.sort(expected);
+		assertEquals(expected, TestFiles.names(out), "every explained image's results (and the model's report, from Model Info run first)");
+		// each of the two 'patch' images has its own results: slice 1 (PNG, lossless) and slice 2 (JPEG) of the stack
+		List<List<String>> stack = csv(out.resolve("ihc-heldout-patches-integrated_gradients-results.csv"));
+		List<List<String>> png = csv(out.resolve("patch_png-integrated_gradients-results.csv"));
+		int predicted = stack.get(0).indexOf("predicted");
+		assertEquals(stack.get(1).get(predicted), png.get(1).get(predicted), "patch.png is slice 1");
+		ImagePlus pngMap = IJ.openImage(out.resolve("patch_png-integrated_gradients.tif").toString());
+		ImagePlus jpgMap = IJ.openImage(out.resolve("patch_jpg-integrated_gradients.tif").toString());
+		assertFalse(java.util.Arrays.equals((float[]) pngMap.getStack().getProcessor(pngMap.getStackIndex(4, 1, 1)).convertToFloat().getPixels(),
+			(float[]) jpgMap.getStack().getProcessor(jpgMap.getStackIndex(4, 1, 1)).convertToFloat().getPixels()), "two images, two maps");
 		assertEquals(1 + 5, csv(out.resolve("first-five-integrated_gradients-results.csv")).size());
 		assertEquals(1 + 12, csv(out.resolve("ihc-heldout-patches-integrated_gradients-results.csv")).size());
 		ImagePlus five = IJ.openImage(out.resolve("first-five-integrated_gradients.tif").toString());

@@ -199,4 +199,39 @@ class WholeImageTest {
 		ImageStack s = small.getStack();
 		assertFalse(s.getProcessor(1).getPixels() == null);
 	}
+
+	/**
+	 * The batch runner's stdout holds its summary line and the result paths only (scripts read them
+	 * there): the padding note for images smaller than the model's input goes to stderr, once per run,
+	 * not once per file or part on stdout (three 20x24 images, one part each, gave three lines there).
+	 */
+	@Test
+	void thePaddingNoteOfABatchRunIsOneLineOnStderrAndStdoutHoldsOnlyTheResults() throws Exception {
+		Path folder = Files.createDirectories(work.resolve("small-images")), out = work.resolve("small-out");
+		ImagePlus full = IJ.openImage(ihc.toString());
+		for (int i = 0; i < 3; i++) {
+			full.setRoi(100 + 40 * i, 100, 20, 24);
+			IJ.saveAsTiff(full.crop(), folder.resolve("small-" + i + ".tif").toString());
+		}
+		java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream(), stderr = new java.io.ByteArrayOutputStream(),
+			system = new java.io.ByteArrayOutputStream();
+		java.io.PrintStream before = System.out;
+		int status;
+		System.setOut(new java.io.PrintStream(system, true, StandardCharsets.UTF_8)); // ImageJ's Log, headless
+		try {
+			status = Batch.run(new String[] { "input=" + folder, "model=" + model, "save_dir=" + out, "method=saliency", "batch=1" },
+				new java.io.PrintStream(stdout, true, StandardCharsets.UTF_8), new java.io.PrintStream(stderr, true, StandardCharsets.UTF_8), null);
+		} finally {
+			System.setOut(before);
+		}
+		String err = stderr.toString(StandardCharsets.UTF_8), log = system.toString(StandardCharsets.UTF_8);
+		assertEquals(0, status, err);
+		assertFalse(log.contains("padded"), "nothing on the JVM's own stdout: " + log);
+		List<String> lines = stdout.toString(StandardCharsets.UTF_8).lines().toList();
+		assertEquals(4, lines.size(), "the summary and three result files: " + lines);
+		assertTrue(lines.get(0).startsWith("ConceptScope batch: 3 slices in 3 parts of 1; 3 computed by this run."), lines.get(0));
+		for (String line : lines.subList(1, 4)) assertTrue(Files.isRegularFile(Path.of(line)), "a result file: " + line);
+		String note = "The image (20x24) is smaller than the model's input (32x32): it is padded";
+		assertEquals(1, err.split(java.util.regex.Pattern.quote(note), -1).length - 1, "the note once, on stderr: " + err);
+	}
 }

@@ -293,6 +293,9 @@ public final class BatchJob {
 		}
 		journal(journal, "run " + m.runs + (resume ? " resumed" : " started") + ": " + n + " slices in " + parts + " parts of "
 			+ batch + ", " + kept + " done");
+		// Said once per run, on the runner's message channel (stderr), not by each part on stdout.
+		String padding = kept < parts ? TiledExplainer.paddingNote(TiledExplainer.grid(classifier, inputs.height(), inputs.width(), s.overlap())) : null;
+		if (padding != null) ev.message(padding);
 		String model = modelName(s.model());
 		Committer committer = new Committer(m, work, done, kept, doneEntries, progress, ev);
 		try {

@@ -10,6 +10,7 @@ import org.conceptscope.fiji.run.Models;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.fiji.write.HeatmapWriter;
 import org.conceptscope.fiji.write.TiffStackWriter;
+import ij.IJ;
 import ij.ImagePlus;
 import ij.ImageStack;
 
@@ -90,6 +91,8 @@ public final class StackRunner {
 		// The whole stack is checked once (up to 16 slices spread over it), not each batch again.
 		Models.warnPixelSize(image, classifier);
 		Models.warnDomain(image, classifier);
+		String note = TiledExplainer.paddingNote(TiledExplainer.grid(classifier, image.getHeight(), image.getWidth(), TileGrid.DEFAULT_OVERLAP));
+		if (note != null) IJ.log("ConceptScope: " + note); // once, not per batch
 		long t0 = System.nanoTime();
 		int batches = 0;
 		try (TiffStackWriter tiff = new TiffStackWriter(maps, image.getWidth(), image.getHeight(), all.slices(), all.frames(),

@@ -4,6 +4,7 @@ import ij.IJ;
 
 import java.util.List;
 
+import org.conceptscope.fiji.image.ImageSet;
 import org.conceptscope.fiji.param.MacroOptions;
 import org.conceptscope.fiji.run.Failures;
 
@@ -42,5 +43,14 @@ public final class MacroCalls {
 	/** Runs the command with the options; "" when it ran, else the sentence saying why it did not. */
 	public static String tryRun(String command, String options) {
 		return Failures.catching(() -> IJ.run(command, options));
+	}
+
+	/**
+	 * "true" when ConceptScope reads the file as an image ({@link ImageSet#isImageFile}: the endings of
+	 * {@link ImageSet#EXTENSIONS}, as the batch runner and the folder keys take them), else "false":
+	 * how batch_folder.ijm picks its files without a list of its own.
+	 */
+	public static String isImageFile(String path) {
+		return path != null && !path.isBlank() && ImageSet.isImageFile(java.nio.file.Path.of(path)) ? "true" : "false";
 	}
 }

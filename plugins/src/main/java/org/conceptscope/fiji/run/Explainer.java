@@ -58,7 +58,8 @@ public final class Explainer {
 
 	/**
 	 * Explains the image tile by tile, whatever its size; logs a line when it is smaller than the
-	 * model's input (padded).
+	 * model's input (padded), unless it is a part of a longer run (the runner says it once, see
+	 * {@link #explainTiled(Classifier, ImagePlus, AttributionMethod, int, String, double, int, Progress, TileCheckpoint, boolean)}).
 	 *
 	 * @param firstEntry number of the image's first entry in a longer run (random methods number tiles from it)
 	 */
@@ -73,7 +74,12 @@ public final class Explainer {
 		return explainTiled(classifier, image, method, target, model, overlap, firstEntry, progress, checkpoint, firstEntry == 0);
 	}
 
-	/** @param warn whether to check the image's pixel size and domain here (a runner that checked its whole stack says no) */
+	/**
+	 * @param warn whether to check the image's pixel size and domain, and log the padding note
+	 *        ({@link TiledExplainer#paddingNote}), here: a runner that checked its whole stack, and
+	 *        says the note once through its own channel, says no (the batch runner's stdout holds
+	 *        its result paths only, whatever the number of parts)
+	 */
 	public static Explanation explainTiled(Classifier classifier, ImagePlus image, AttributionMethod method, int target, String model,
 		double overlap, int firstEntry, Progress progress, TileCheckpoint checkpoint, boolean warn) {
 		ImagePlus read = Models.paletteAsRgb(image, classifier); // a palette image is read as its colours, as untiled
@@ -84,7 +90,7 @@ public final class Explainer {
 		}
 		ImagePlusTiles source = new ImagePlusTiles(read);
 		String note = TiledExplainer.paddingNote(TiledExplainer.grid(classifier, source.height(), source.width(), overlap));
-		if (note != null) IJ.log("ConceptScope: " + note);
+		if (warn && note != null) IJ.log("ConceptScope: " + note);
 		TiledExplainer.Result r = TiledExplainer.explain(classifier, source, method, target, overlap, firstEntry,
 			progress == null ? Progress.NONE : progress, checkpoint);
 		return new Explanation(image, ImagePlusTensors.batches(image), classifier.classNames(), r.probabilities(), r.predicted(),
