@@ -43,7 +43,7 @@ public final class Craft {
 	 */
 	public static ConceptBank fit(Classifier classifier, FloatTensor images, int classIndex, CraftOptions options, Progress progress) {
 		checkClass(classifier, classIndex);
-		checkLayer(classifier, options.layer());
+		LayerActivations.spatialOrVector(classifier, options.layer()); // extraction reads the layer only: it need not split the model
 		checkConcepts(classifier, options, 0);
 		checkCrops(classifier, options, images.dim(0), images.dim(1), images.dim(2));
 		Crops crops = crops(classifier, images, options, i -> true, progress);
@@ -54,7 +54,8 @@ public final class Craft {
 	/**
 	 * Refuses a layer CRAFT cannot read or feed before any image goes through the model: unknown, neither
 	 * [N, h, w, c] nor [N, c], or one that does not split the model (a layer inside a residual or dense
-	 * block: the concepts' importance feeds the layer, {@link Classifier#requireSplit}).
+	 * block: the concepts' importance feeds the layer, {@link Classifier#requireSplit}). For a run whose
+	 * importance follows the extraction; {@link #fit} alone only reads the layer.
 	 */
 	public static void checkLayer(Classifier classifier, String layer) {
 		LayerActivations.spatialOrVector(classifier, layer);
