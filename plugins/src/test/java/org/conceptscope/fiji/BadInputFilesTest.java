@@ -371,6 +371,66 @@ class BadInputFilesTest {
 		runs(args(png, out)); // the batch runner takes it too
 	}
 
+	/**
+	 * A long 8-bit stack with a palette, read as a virtual stack: an RGB model is given each plane's
+	 * colours when that plane is read, never the whole stack converted at once (it was converted whole,
+	 * in memory, only to check the input's domain); the batch runner's results are those of the RGB stack
+	 * of the same colours.
+	 */
+	@Test
+	void aVirtualPaletteStackIsReadAsItsColoursOnePlaneAtATime() throws Exception {
+		int n = 24, w = 32, h = 32;
+		byte[] r = new byte[256], g = new byte[256], b = new byte[256];
+		for (int i = 0; i < 256; i++) {
+			r[i] = (byte) (255 - i);
+			g[i] = (byte) (i * 7);
+			b[i] = (byte) (i / 2 + 100);
+		}
+		IndexColorModel palette = new IndexColorModel(8, 256, r, g, b);
+		ImageStack indexed = new ImageStack(w, h, palette), rgb = new ImageStack(w, h);
+		for (int z = 0; z < n; z++) {
+			ColorProcessor patch = (ColorProcessor) patches.getStack().getProcessor(z % patches.getStackSize() + 1);
+			byte[] px = new byte[w * h];
+			int[] colours = new int[w * h];
+			for (int i = 0; i < px.length; i++) {
+				int v = (patch.get(i) >> 8 & 0xff) ^ z; // any index, different on every plane
+				px[i] = (byte) v;
+				colours[i] = (r[v] & 0xff) << 16 | (g[v] & 0xff) << 8 | b[v] & 0xff;
+			}
+			indexed.addSlice("p" + z, new ij.process.ByteProcessor(w, h, px, palette));
+			rgb.addSlice("p" + z, new ColorProcessor(w, h, colours));
+		}
+		Path tif = work.resolve("palette-stack.tif"), plain = work.resolve("rgb-stack.tif");
+		assertTrue(new FileSaver(new ImagePlus("palette-stack", indexed)).saveAsTiffStack(tif.toString()));
+		assertTrue(new FileSaver(new ImagePlus("rgb-stack", rgb)).saveAsTiffStack(plain.toString()));
+
+		ImagePlus virtual = ImageFiles.open(tif, true);
+		assertTrue(virtual.getStack().isVirtual() && virtual.getProcessor().isColorLut(), "a virtual stack with its palette");
+		ImagePlus colours = org.conceptscope.fiji.run.Models.paletteAsRgb(virtual, classifier);
+		assertTrue(colours.getStack().isVirtual(), "the colours stay a virtual stack: a plane is converted when it is read");
+		assertEquals(n, colours.getStackSize());
+		for (int z = 1; z <= n; z += 7) {
+			assertArrayEquals((int[]) rgb.getProcessor(z).getPixels(), masked((int[]) colours.getStack().getProcessor(z).getPixels()), "plane " + z);
+		}
+
+		Path outPalette = work.resolve("palette-out"), outRgb = work.resolve("rgb-out");
+		runs(args(tif, outPalette, "batch=5"));
+		runs(args(plain, outRgb, "batch=5"));
+		List<List<String>> got = Csv.parse(Files.readString(outPalette.resolve("palette-stack-saliency-results.csv")));
+		List<List<String>> want = Csv.parse(Files.readString(outRgb.resolve("rgb-stack-saliency-results.csv")));
+		assertEquals(want.size(), got.size());
+		for (int row = 1; row < want.size(); row++) {
+			assertEquals(want.get(row).subList(3, want.get(row).size()), got.get(row).subList(3, got.get(row).size()), "row " + row);
+		}
+	}
+
+	/** RGB values without ImageJ's alpha byte. */
+	private static int[] masked(int[] argb) {
+		int[] out = new int[argb.length];
+		for (int i = 0; i < out.length; i++) out[i] = argb[i] & 0xffffff;
+		return out;
+	}
+
 	// ---- helpers ----
 
 	/** A TIFF header declaring one 8-bit plane of size x size, the file as long as the plane (sparse: no disk used). */

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * 32x32 IHC model) is one part; its runner, in a child JVM, is killed with SIGKILL as soon as it has
  * kept a batch of explained tiles, before the part is finished. Run again, the runner takes the kept
  * tile batches from the earlier run, computes only the others, and writes exactly the results of a
- * run that was never stopped (same CSV text, same map values to the bit).
+ * run that was never stopped (same CSV text, same map values to the bit). Before that, the same command
+ * with another setting is refused: the kept tiles are work, not discarded as an empty run would be.
  */
 class BatchTilesResumeTest {
 
@@ -58,6 +59,18 @@ class BatchTilesResumeTest {
 		assertFalse(Files.exists(killed.resolve(BatchJob.WORK_DIR).resolve(BatchJob.PARTS).resolve("part-000000.bin")),
 			"the kill came before the image (the run's only part) was finished");
 		long keptPass1 = batches(tiles, "pass1-"), keptPass2 = explainedBatches(tiles);
+
+		// kept tiles are work: a run with other settings is refused as for finished parts, not discarded
+		List<String> other = new ArrayList<>(arguments);
+		other.set(other.indexOf("samples=4"), "samples=5");
+		ByteArrayOutputStream refusal = new ByteArrayOutputStream();
+		PrintStream err = new PrintStream(refusal, true, StandardCharsets.UTF_8);
+		assertEquals(1, Batch.run(other.toArray(new String[0]), err, err, null), refusal.toString(StandardCharsets.UTF_8));
+		assertTrue(refusal.toString(StandardCharsets.UTF_8).contains("holds an unfinished batch run (no part finished yet, but " + (keptPass1 + keptPass2)
+			+ " batches of tiles kept) that differs in samples (4 then, 5 now): run it again with its settings to finish it, choose another"
+			+ " save_dir, or add restart to discard it."), refusal.toString(StandardCharsets.UTF_8));
+		assertEquals(keptPass1, batches(tiles, "pass1-"), "nothing discarded");
+		assertEquals(keptPass2, explainedBatches(tiles));
 
 		String printed = run(arguments);
 		Matcher m = Pattern.compile("Part 0: (\\d+) batches of tiles kept from an earlier run, (\\d+) computed\\.").matcher(printed);

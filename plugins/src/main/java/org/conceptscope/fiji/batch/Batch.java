@@ -21,8 +21,9 @@ import org.conceptscope.registry.Values;
  * so a killed run (Ctrl-C, a cluster's time limit, a crash) resumes where it stopped when started
  * again with the same arguments. Progress goes to stderr, the summary to stdout.
  * <p>
- * Exit status: 0 done (or already done), 1 a problem (the message says what to fix), 2 a usage
- * error, 3 stopped (Ctrl-C: the JVM then reports 130).
+ * Exit status: 0 done (or already done), 1 a problem (the message says what to fix; Java running out
+ * of memory included), 2 a usage error (an unknown key, a value of the wrong kind, input, model or
+ * save_dir missing), 3 stopped (Ctrl-C: the JVM then reports 130).
  */
 public final class Batch {
 
@@ -44,12 +45,26 @@ public final class Batch {
 
 	private Batch() {}
 
-	/** The job the arguments describe (the batch runner writes maps as their own stack: output=image). */
+	/**
+	 * The job the arguments describe (the batch runner writes maps as their own stack: output=image).
+	 *
+	 * @throws IllegalArgumentException for a usage error: an unknown key, a value of the wrong kind, or
+	 *         one of the keys every run needs (input, model, save_dir) missing
+	 */
 	public static BatchJob.Job parse(String[] args) {
 		Values v = CommandSpecs.BATCH.parseArguments(args);
 		Path input = v.path(INPUT);
 		if (input == null) throw new IllegalArgumentException("No input given: set input=<a stack file or a folder of images>.");
-		return new BatchJob.Job(AttributionSettings.of(v), input, v.integer(BATCH), v.flag(RESTART));
+		AttributionSettings s = AttributionSettings.of(v);
+		if (s.model() == null || s.model().toString().isBlank()) {
+			throw new IllegalArgumentException("No model given: set model=<SavedModel folder, bioimage.io package, or folder with one .pt or"
+				+ " .onnx file>.");
+		}
+		if (s.saveDir() == null || s.saveDir().toString().isBlank()) {
+			throw new IllegalArgumentException("No output folder given: set save_dir=<folder> (created if missing; the run keeps its finished"
+				+ " parts there, so a stopped run can resume).");
+		}
+		return new BatchJob.Job(s, input, v.integer(BATCH), v.flag(RESTART));
 	}
 
 	public static void main(String[] args) {
@@ -130,6 +145,14 @@ public final class Batch {
 			progress.finish();
 			err.println("ConceptScope batch: " + e.getMessage());
 			return 3;
+		} catch (OutOfMemoryError e) {
+			// outside the parts (they say where): reading the inputs, loading the model
+			progress.finish();
+			err.println("ConceptScope batch: Java ran out of memory with the " + org.conceptscope.fiji.image.ImagePlusTensors.gigabytes(
+				Runtime.getRuntime().maxMemory()) + " it may use: run the same command again with more memory, e.g. java -Xmx"
+				+ Math.max(2, (long) Math.ceil(2.0 * Runtime.getRuntime().maxMemory() / (1L << 30))) + "g -jar conceptscope-batch.jar ... (finished"
+				+ " parts are kept, so it resumes).");
+			return 1;
 		} catch (RuntimeException | IOException e) {
 			progress.finish();
 			String text = e.getMessage() == null ? "" : e.getMessage().strip();

@@ -19,16 +19,40 @@ import java.util.stream.Stream;
  * What a batch run reads: one image or stack file, or every image file of a folder (name order,
  * {@link ImageSet#EXTENSIONS}), seen as one sequence of batch entries (every slice and frame of
  * every file, file by file). All files must have one size and channel count: the run writes one
- * map stack. Each file is described by its size and a fingerprint of its content, so a resumed
- * run can tell that its inputs are still the same files.
+ * map stack. Each file is described by its length, time of last change, a quick fingerprint (its
+ * first and last MiB) and the SHA-256 of its whole content, so a resumed run can tell that its
+ * inputs are still the same files: a file whose length, time and fingerprint are those recorded is
+ * taken as unchanged without reading it again; any other is read whole and compared by content (an
+ * edit of middle slices that keeps the length is a change; a copy that only changed the time is not).
  */
 final class BatchInputs {
 
-	/** One input file: name, length, fingerprint, and its image's dimensions. */
-	record Input(String name, long bytes, String fingerprint, int width, int height, int channels, int slices, int frames) {
+	/**
+	 * One input file: name, length, time of its last change (ms), fingerprint (length, first and last
+	 * MiB), SHA-256 of its whole content (null until {@link #hashed}), and its image's dimensions and
+	 * bit depth.
+	 */
+	record Input(String name, long bytes, long modified, String fingerprint, String sha256, int width, int height, int channels, int bitDepth,
+		int slices, int frames) {
 
 		int entries() {
 			return slices * frames;
+		}
+
+		/** The same file as {@code other} by its recorded length, time and fingerprint (its content then taken as unchanged). */
+		boolean sameStamp(Input other) {
+			return name.equals(other.name) && bytes == other.bytes && modified == other.modified && fingerprint.equals(other.fingerprint);
+		}
+
+		/** The same content and image as {@code other}: the time of the last change may differ. */
+		boolean sameContent(Input other) {
+			return name.equals(other.name) && bytes == other.bytes && fingerprint.equals(other.fingerprint) && java.util.Objects.equals(sha256,
+				other.sha256) && width == other.width && height == other.height && channels == other.channels && bitDepth == other.bitDepth
+				&& slices == other.slices && frames == other.frames;
+		}
+
+		Input withSha256(String hash) {
+			return new Input(name, bytes, modified, fingerprint, hash, width, height, channels, bitDepth, slices, frames);
 		}
 	}
 
@@ -46,11 +70,15 @@ final class BatchInputs {
 	private int openIndex = -1;
 	private ImagePlus openImage;
 
-	private BatchInputs(Path source, boolean folder, List<Path> files, List<Input> inputs) {
+	/** Whether an input is an 8-bit image with a colour palette (an RGB model reads its colours); not known for a manifest's inputs. */
+	private final boolean palette;
+
+	private BatchInputs(Path source, boolean folder, List<Path> files, List<Input> inputs, boolean palette) {
 		this.source = source;
 		this.folder = folder;
 		this.files = files;
 		this.inputs = inputs;
+		this.palette = palette;
 		offsets = new int[inputs.size() + 1];
 		for (int i = 0; i < inputs.size(); i++) offsets[i + 1] = Math.addExact(offsets[i], inputs.get(i).entries());
 	}
@@ -79,15 +107,67 @@ final class BatchInputs {
 			files = List.of(input);
 		}
 		List<Input> inputs = new ArrayList<>();
+		boolean palette = false;
 		for (Path f : files) {
 			ImagePlus imp = StackRunner.openVirtual(f);
 			ImagePlusTensors.check(imp);
-			Input in = new Input(f.getFileName().toString(), Files.size(f), fingerprint(f), imp.getWidth(), imp.getHeight(),
-				ImagePlusTensors.channels(imp), imp.getNSlices(), imp.getNFrames());
+			Input in = new Input(f.getFileName().toString(), Files.size(f), Files.getLastModifiedTime(f).toMillis(), fingerprint(f), null,
+				imp.getWidth(), imp.getHeight(), ImagePlusTensors.channels(imp), imp.getBitDepth(), imp.getNSlices(), imp.getNFrames());
 			if (!inputs.isEmpty()) sameShape(inputs.get(0), in);
 			inputs.add(in);
+			palette |= imp.getBitDepth() == 8 && imp.getNChannels() == 1 && imp.getProcessor() != null && imp.getProcessor().isColorLut();
 		}
-		return new BatchInputs(input.toAbsolutePath().normalize(), folder, files, List.copyOf(inputs));
+		return new BatchInputs(input.toAbsolutePath().normalize(), folder, files, List.copyOf(inputs), palette);
+	}
+
+	/**
+	 * These inputs with the SHA-256 of each file's content: taken from {@code known} (a run's record of
+	 * the same files) for a file whose length, time and fingerprint it records, else read whole. A run
+	 * reads its inputs whole once, at its start; a resume reads again only files whose time changed.
+	 *
+	 * @param reading told once how many bytes are to be read, before they are (none: nothing is said)
+	 */
+	BatchInputs hashed(List<Input> known, java.util.function.LongConsumer reading) throws IOException {
+		List<Input> out = new ArrayList<>(inputs.size());
+		long toRead = 0;
+		String[] hashes = new String[inputs.size()];
+		for (int i = 0; i < inputs.size(); i++) {
+			Input in = inputs.get(i);
+			for (Input k : known) {
+				if (k.sha256() != null && k.sameStamp(in)) {
+					hashes[i] = k.sha256();
+					break;
+				}
+			}
+			if (hashes[i] == null) toRead += in.bytes();
+		}
+		if (toRead > 0 && reading != null) reading.accept(toRead);
+		for (int i = 0; i < inputs.size(); i++) {
+			String hash = hashes[i];
+			if (hash == null) {
+				Sha256 sha = new Sha256();
+				sha.addFile("", files.get(i));
+				hash = sha.hex();
+			}
+			out.add(inputs.get(i).withSha256(hash));
+		}
+		return new BatchInputs(source, folder, files, List.copyOf(out), palette);
+	}
+
+	/** Whether an input is an 8-bit image with a colour palette. */
+	boolean palette() {
+		return palette;
+	}
+
+	/** Bytes a pixel of one entry's planes as read, the largest over the inputs (RGB: 4, 8-bit: 1 per channel, 16-bit: 2, 32-bit: 4). */
+	int sourceBytes() {
+		int most = 1;
+		for (Input in : inputs) {
+			int perChannel = in.bitDepth() == 8 ? 1 : in.bitDepth() == 16 ? 2 : 4;
+			int imageJChannels = in.bitDepth() == 24 ? Math.max(1, in.channels() / 3) : in.channels();
+			most = Math.max(most, perChannel * Math.max(1, imageJChannels));
+		}
+		return most;
 	}
 
 	/**
@@ -97,7 +177,7 @@ final class BatchInputs {
 	static BatchInputs of(BatchManifest m) {
 		Path source = Path.of(m.input);
 		List<Path> files = m.folder ? m.inputs.stream().map(in -> source.resolve(in.name())).toList() : List.of(source);
-		return new BatchInputs(source, m.folder, files, List.copyOf(m.inputs));
+		return new BatchInputs(source, m.folder, files, List.copyOf(m.inputs), false);
 	}
 
 	private static void sameShape(Input first, Input other) {
@@ -109,7 +189,11 @@ final class BatchInputs {
 		}
 	}
 
-	/** SHA-256 of the length and of the first and last MiB: cheap for huge stacks, and it changes when the pixels do. */
+	/**
+	 * SHA-256 of the length and of the first and last MiB: cheap for huge stacks, it catches most changes (a
+	 * TIFF's header and first planes, its last planes); an edit in the middle is caught by the time and the
+	 * whole content's SHA-256 ({@link #hashed}).
+	 */
 	static String fingerprint(Path file) throws IOException {
 		try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
 			MessageDigest sha = org.conceptscope.util.Digests.sha256();

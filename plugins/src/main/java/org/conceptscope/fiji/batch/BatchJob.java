@@ -52,6 +52,8 @@ import org.conceptscope.fiji.run.AttributionSettings;
 import org.conceptscope.fiji.run.RegionExplanations;
 import org.conceptscope.fiji.run.TargetClass;
 import org.conceptscope.model.Classifier;
+import org.conceptscope.registry.Family;
+import org.conceptscope.registry.Registry;
 import org.conceptscope.util.Folders;
 import org.conceptscope.util.IoFailures;
 import org.conceptscope.model.TensorFlowClassifier;
@@ -183,6 +185,12 @@ public final class BatchJob {
 			ev.message("No ROI file for " + without.size() + " of " + inputs.inputs().size() + " images (" + String.join(", ", without.subList(0,
 				Math.min(5, without.size()))) + (without.size() > 5 ? ", ..." : "") + "): they get no row.");
 		}
+		// What a part holds, checked before the model loads (again with what the model tells once it is loaded): a
+		// part too large for the heap is refused now, not after hours of tiles.
+		int firstGuess = Math.min(job.batch() > 0 ? job.batch() : 1, inputs.size());
+		BatchMemory.check(inputs.inputs().get(0).name(), new BatchMemory.Shape(inputs.width(), inputs.height(), inputs.sourceBytes(), 0, true,
+			false, false), firstGuess, job.batch() > 0);
+		if (computer != null) BatchMemory.checkHandedOver(inputs.inputs().get(0).name(), inputs.width(), inputs.height(), firstGuess);
 		try (Classifier opened = Models.open(s.model())) {
 			Classifier classifier = OutputOperators.choose(opened, s.operator());
 			int target = TargetClass.parse(s.target(), classifier.classNames());
@@ -212,13 +220,23 @@ public final class BatchJob {
 	}
 
 	private static Result write(Job job, AttributionSettings s, Classifier classifier, AttributionMethod method, int target,
-		BatchInputs inputs, BatchRois rois, Path saveDir, Path work, List<Path> outputs, Progress p, Events ev, PartComputer computer) throws IOException {
+		BatchInputs scanned, BatchRois rois, Path saveDir, Path work, List<Path> outputs, Progress p, Events ev, PartComputer computer) throws IOException {
 		BatchManifest previous = job.restart() ? null : previous(work);
 		List<String> names = outputs.stream().map(o -> o.getFileName().toString()).toList();
 		// The finished run that wrote these outputs, if any: each output set keeps its own record, so
 		// another method's run in the same save_dir neither hides it nor is mistaken for it.
 		BatchManifest finished = job.restart() ? null : finishedRun(work, previous, names);
 		boolean unfinished = previous != null && !previous.complete;
+		// Each input's content: as recorded where its length, time and fingerprint are; else read whole.
+		List<BatchInputs.Input> known = new ArrayList<>();
+		if (previous != null) known.addAll(previous.inputs);
+		if (finished != null) known.addAll(finished.inputs);
+		BatchInputs inputs = scanned.hashed(known, bytes -> {
+			if (bytes >= 1L << 30) {
+				ev.message("Reading the input" + (scanned.inputs().size() > 1 ? "s" : "") + " whole once (" + ImagePlusTensors.gigabytes(bytes)
+					+ ") for their SHA-256, so that a resumed run can tell they are unchanged...");
+			}
+		});
 		// automatic: the batch size of the run these outputs belong to, so the same command matches it
 		int batch = job.batch() > 0 ? job.batch() : unfinished && previous.outputs.equals(names) ? previous.batch
 			: finished != null ? finished.batch : StackRunner.automaticBatch(classifier, inputs.height(), inputs.width(), s.overlap());
@@ -226,21 +244,40 @@ public final class BatchJob {
 		String finishedDiff = finished == null ? null : finished.difference(now);
 		if (finished != null && finishedDiff == null) adoptOldRoiSetName(finished, outputs.get(2), ev);
 		if (finished != null && finishedDiff == null && outputs.stream().allMatch(Files::isRegularFile)) {
+			if (!finished.inputs.equals(now.inputs) && finished.complete) {
+				// the same content under new times (a copy): recorded, so the next run need not read the inputs again
+				finished.inputs = now.inputs;
+				Files.createDirectories(work.resolve(FINISHED));
+				finished.save(finishedRecord(work, names));
+			}
 			ev.message("Already complete: " + saveDir + " holds the results of this run (add restart to compute them again).");
 			ev.results(outputs);
 			return new Result(now.entries, now.parts, batch, 0, now.parts, finished.runs, true, outputs, work);
 		}
+		checkMemory(classifier, inputs, batch, job.batch() > 0, computer != null);
 		boolean resume = false;
 		if (unfinished) {
-			String diff = previous.difference(now);
-			if (diff != null && committedParts(work.resolve(PARTS)) == 0) {
-				// An earlier run that stopped before finishing a part (refused, or stopped at once) holds nothing worth keeping.
+			String diff = previous.difference(now, true);
+			long kept = committedParts(work.resolve(PARTS)), tiles = keptTileBatches(work.resolve(TILES));
+			if (diff != null && kept == 0 && tiles == 0) {
+				// An earlier run that stopped before finishing a part or a batch of tiles (refused, or stopped at once) holds nothing worth keeping.
 				ev.message("Discarding an unfinished run in " + saveDir + " that had no finished part (it differed in " + diff + ").");
+			} else if (diff != null && previous.versionDifference(now) != null) {
+				throw new IllegalArgumentException("save_dir " + saveDir + " holds an unfinished batch run computed by another version of ConceptScope ("
+					+ (previous.version == null ? "not recorded" : previous.version) + "; this is " + now.version + "), whose parts may differ from"
+					+ " this version's: finish it with that version, choose another save_dir, or add restart to start afresh with this one.");
 			} else if (diff != null) {
-				throw new IllegalArgumentException("save_dir " + saveDir + " holds an unfinished batch run that differs in " + diff
+				String what = kept > 0 ? "" : " (no part finished yet, but " + tiles + " batches of tiles kept)";
+				throw new IllegalArgumentException("save_dir " + saveDir + " holds an unfinished batch run" + what + " that differs in " + diff
 					+ ": run it again with its settings to finish it, choose another save_dir, or add restart to discard it.");
 			} else {
 				resume = true;
+				for (String key : BatchManifest.ASSEMBLY_SETTINGS) {
+					String then = previous.settings.get(key), later = now.settings.get(key);
+					if (then != null && later != null && !then.equals(later) && kept > 0) {
+						ev.message(key + " changed (" + then + " then, " + later + " now): the finished parts' ROIs are drawn again from their maps.");
+					}
+				}
 			}
 		}
 		List<String> replaced = outputs.stream().filter(Files::exists).map(o -> o.getFileName().toString()).toList();
@@ -262,6 +299,30 @@ public final class BatchJob {
 		now.save(work.resolve(MANIFEST));
 		BatchParts.syncFolder(work);
 		return compute(classifier, method, target, s, inputs, rois, now, work, outputs, resume, p, ev, computer);
+	}
+
+	/**
+	 * The memory a part needs, now that the model tells whether the images are tiled, how they are
+	 * normalised and the batch size: refused in one sentence before anything is written.
+	 */
+	private static void checkMemory(Classifier classifier, BatchInputs inputs, int batch, boolean batchGiven, boolean handedOver) {
+		int perPart = Math.min(batch, inputs.size()), w = inputs.width(), h = inputs.height();
+		String name = inputs.inputs().get(0).name();
+		boolean tiled = TiledExplainer.needsTiles(classifier, h, w);
+		int channels = inputs.inputs().get(0).channels();
+		boolean palette = inputs.palette() && classifier.signature() != null && classifier.signature().channels() == 3;
+		boolean statistics = !TiledExplainer.pointwise(classifier.normalization(), ImagePlusTensors.typeMax(inputs.open(0)));
+		BatchMemory.check(name, new BatchMemory.Shape(w, h, inputs.sourceBytes(), palette ? 3 : channels, tiled, palette, statistics), perPart,
+			batchGiven);
+		if (handedOver) BatchMemory.checkHandedOver(name, w, h, perPart);
+	}
+
+	/** Tile batches kept in a run's tiles folder (a part's work before it is finished; none when it does not exist). */
+	private static long keptTileBatches(Path tilesDir) throws IOException {
+		if (!Files.isDirectory(tilesDir)) return 0;
+		try (Stream<Path> s = Files.walk(tilesDir)) {
+			return s.filter(f -> Files.isRegularFile(f) && f.getFileName().toString().endsWith(".bin")).count();
+		}
 	}
 
 	private static Result compute(Classifier classifier, AttributionMethod method, int target, AttributionSettings s,
@@ -298,42 +359,53 @@ public final class BatchJob {
 		if (padding != null) ev.message(padding);
 		String model = modelName(s.model());
 		Committer committer = new Committer(m, work, done, kept, doneEntries, progress, ev);
+		int[] working = { -1 }; // the part being computed, for a sentence if the heap runs out
 		try {
-			if (!progress.report(doneEntries, n, "slices")) throw new CancellationException();
-			List<Integer> missing = new ArrayList<>();
-			for (int k = 0; k < parts; k++) if (!done[k]) missing.add(k);
-			if (computer == null) {
-				for (int k : missing) {
-					int from = k * batch, to = Math.min(n, from + batch);
-					long before = committer.doneEntries;
-					int part = k;
-					// the bar counts whole slices, so a part of one large slice says in words how far it is
-					Progress within = (d, t, msg) -> progress.report(before + (t > 0 ? d * (to - from) / t : 0), n,
-						t > 0 && d < t ? "slices (part " + (part + 1) + " of " + parts + ": " + 100 * d / t + " %)" : "slices");
-					BatchTiles tiles = new BatchTiles(BatchTiles.partDir(tilesDir, k));
-					byte[] bytes;
-					try {
-						bytes = BatchParts.bytes(part(classifier, method, target, s, inputs, rois, model, k, from, to, within, tiles));
-					} catch (java.io.UncheckedIOException e) {
-						throw e.getCause(); // a tile batch could not be kept (a full disk): said as any write failure
+			try {
+				if (!progress.report(doneEntries, n, "slices")) throw new CancellationException();
+				List<Integer> missing = new ArrayList<>();
+				for (int k = 0; k < parts; k++) if (!done[k]) missing.add(k);
+				if (computer == null) {
+					// the last part computed, let go once it is written (not held while the next one is computed)
+					BatchParts.Part[] finishedPart = new BatchParts.Part[1];
+					for (int k : missing) {
+						int from = k * batch, to = Math.min(n, from + batch);
+						long before = committer.doneEntries;
+						int part = k;
+						working[0] = k;
+						// the bar counts whole slices, so a part of one large slice says in words how far it is
+						Progress within = (d, t, msg) -> progress.report(before + (t > 0 ? d * (to - from) / t : 0), n,
+							t > 0 && d < t ? "slices (part " + (part + 1) + " of " + parts + ": " + 100 * d / t + " %)" : "slices");
+						BatchTiles tiles = new BatchTiles(BatchTiles.partDir(tilesDir, k));
+						try {
+							finishedPart[0] = part(classifier, method, target, s, inputs, rois, model, k, from, to, within, tiles);
+						} catch (java.io.UncheckedIOException e) {
+							throw e.getCause(); // a tile batch could not be kept (a full disk): said as any write failure
+						}
+						if (tiles.kept() > 0) {
+							ev.message("Part " + k + ": " + tiles.kept() + " batches of tiles kept from an earlier run, " + tiles.computed() + " computed.");
+						}
+						// streamed into its file as it is encoded: the part is not copied into an array first
+						boolean go = committer.commit(k, dir -> BatchParts.write(dir, finishedPart[0]));
+						finishedPart[0] = null;
+						working[0] = -1;
+						Folders.deleteTree(BatchTiles.partDir(tilesDir, k));
+						if (!go) break;
 					}
-					if (tiles.kept() > 0) {
-						ev.message("Part " + k + ": " + tiles.kept() + " batches of tiles kept from an earlier run, " + tiles.computed() + " computed.");
-					}
-					boolean go = committer.commit(k, bytes);
-					Folders.deleteTree(BatchTiles.partDir(tilesDir, k));
-					if (!go) break;
+				} else {
+					computer.compute(m.toJson(), List.copyOf(missing), committer::accept);
 				}
-			} else {
-				computer.compute(m.toJson(), List.copyOf(missing), committer::accept);
+				if (committer.kept < parts) throw new CancellationException();
+			} catch (CancellationException e) {
+				throw stopped(journal, m, committer.doneEntries, n);
 			}
-			if (committer.kept < parts) throw new CancellationException();
-		} catch (CancellationException e) {
-			throw stopped(journal, m, committer.doneEntries, n);
+			working[0] = parts;
+			ev.message("Writing the results...");
+			assemble(classifier, method, inputs, rois != null, s.topFraction(), m, partsDir, outputs);
+		} catch (OutOfMemoryError e) {
+			throw outOfMemory(e, journal, m, inputs, working[0], committer.doneEntries);
 		}
 		int computed = committer.computed;
-		ev.message("Writing the results...");
-		assemble(classifier, method, inputs, rois != null, m, partsDir, outputs);
 		m.complete = true;
 		m.save(work.resolve(MANIFEST));
 		Files.createDirectories(work.resolve(FINISHED));
@@ -343,6 +415,29 @@ public final class BatchJob {
 		Folders.deleteTree(tilesDir);
 		ev.results(outputs);
 		return new Result(n, parts, batch, computed, parts - computed, m.runs, false, outputs, work);
+	}
+
+	/**
+	 * The heap ran out although the part's estimate fitted (another program's share, a method that holds
+	 * more): a "stopped" line in the journal, and one sentence with what to do. The finished parts and
+	 * tile batches are kept, so the same command with more memory resumes.
+	 */
+	private static IllegalStateException outOfMemory(OutOfMemoryError e, Path journal, BatchManifest m, BatchInputs inputs, int part, long done) {
+		String where = part < 0 ? "" : part >= m.parts ? " while writing the results"
+			: " in part " + (part + 1) + " of " + m.parts + " (slices " + (part * m.batch + 1) + "-" + Math.min(m.entries, (part + 1) * m.batch) + ")";
+		try {
+			journal(journal, "run " + m.runs + " stopped: out of memory" + where + ", " + done + " of " + m.entries + " slices done");
+		} catch (IOException | OutOfMemoryError ignored) {
+			// the sentence below says it all the same
+		}
+		long max = Runtime.getRuntime().maxMemory();
+		long suggest = Math.max(2, (long) Math.ceil(2.0 * max / (1L << 30)));
+		IllegalStateException s = new IllegalStateException("Java ran out of memory" + where + " for '" + inputs.inputs().get(0).name() + "' ("
+			+ inputs.width() + " x " + inputs.height() + " pixels) with the " + ImagePlusTensors.gigabytes(max) + " it may use: run the same"
+			+ " command again with more memory, e.g. java -Xmx" + suggest + "g -jar conceptscope-batch.jar ... (the finished parts"
+			+ (done > 0 ? ", " + done + " slices," : "") + " and batches of tiles are kept, so it resumes), or export a smaller region of the image.",
+			e);
+		return s;
 	}
 
 	/** Writes each finished part once, journals it and reports progress. */
@@ -377,14 +472,19 @@ public final class BatchJob {
 				throw new IOException("A worker returned part " + p.index() + " (slices " + (p.from() + 1) + "-" + p.to()
 					+ ") for part " + k + " (slices " + (from + 1) + "-" + to + "): the workers run another version of ConceptScope.");
 			}
-			return commit(k, bytes);
+			return commit(k, dir -> BatchParts.write(dir, k, bytes));
+		}
+
+		/** Writes a part's file into the parts folder. */
+		interface PartFile {
+			void writeInto(Path partsDir) throws IOException;
 		}
 
 		/** Keeps part k unless it is already kept (a retried task's second copy); false when the run is to stop. */
-		synchronized boolean commit(int k, byte[] bytes) throws IOException {
+		synchronized boolean commit(int k, PartFile file) throws IOException {
 			int from = k * m.batch, to = Math.min(m.entries, from + m.batch);
 			if (!done[k]) {
-				BatchParts.write(partsDir, k, bytes);
+				file.writeInto(partsDir);
 				done[k] = true;
 				journal(journal, "run " + m.runs + " part " + k + " slices " + (from + 1) + "-" + to + " computed");
 				computed++;
@@ -447,6 +547,11 @@ public final class BatchJob {
 				w.classifier.close();
 			}
 			BatchManifest m = BatchManifest.fromJson(manifestJson, "The batch run's manifest");
+			String version = BatchManifest.currentVersion();
+			if (!version.equals(m.version)) {
+				throw new IllegalArgumentException("The batch run was started with ConceptScope " + m.version + " but this worker runs " + version
+					+ ": give every worker the version of the run.");
+			}
 			Classifier classifier = OutputOperators.choose(Models.open(s.model()), s.operator(), true);
 			try {
 				if (!classifier.classNames().equals(m.classes)) {
@@ -567,7 +672,9 @@ public final class BatchJob {
 				StringBuilder line = new StringBuilder();
 				ResultsCsvWriter.appendLine(line, row);
 				line.setLength(line.length() - 1);
-				float[] map = e.map(b);
+				// a segment of one large slice keeps its blended map as it is, not a second copy of it
+				float[] whole = e.attribution().maps().data();
+				float[] map = len == 1 && whole.length == w * h ? whole : e.map(b);
 				String targetName = e.className(e.target(b));
 				Roi roi = RoiWriter.roi(map, w, h, s.topFraction(), method.name(), targetName);
 				String roiName = null;
@@ -589,6 +696,9 @@ public final class BatchJob {
 				entries.add(new BatchParts.Entry(line.toString(), map, roiName, encoded));
 			}
 			offset += len;
+			// what only this segment needed (its planes, its blended maps) is let go before the next one is finished
+			images.set(i, null);
+			if (tiled) tiledExplanations.set(i, null);
 		}
 		return new BatchParts.Part(index, from, to, w, h, entries);
 	}
@@ -669,11 +779,18 @@ public final class BatchJob {
 		return new Attribution(maps.size() == 1 ? maps.get(0) : FloatTensor.concat(maps), targets, metadata);
 	}
 
-	/** Every part, in order, into the three result files; each appears complete or not at all. */
-	private static void assemble(Classifier classifier, AttributionMethod method, BatchInputs inputs, boolean regions, BatchManifest m,
-		Path partsDir, List<Path> outputs) throws IOException {
+	/**
+	 * Every part, in order, into the three result files; each appears complete or not at all. A part is
+	 * read one entry at a time, so the results take one map's memory whatever the parts' size. A part
+	 * whose ROIs were drawn with another top fraction (a resumed run that changed it) has them drawn
+	 * again from its maps, as if computed with this one.
+	 */
+	private static void assemble(Classifier classifier, AttributionMethod method, BatchInputs inputs, boolean regions, double topFraction,
+		BatchManifest m, Path partsDir, List<Path> outputs) throws IOException {
 		BatchInputs.Input first = inputs.inputs().get(0);
 		int slices = inputs.isFolder() ? m.entries : first.slices(), frames = inputs.isFolder() ? 1 : first.frames();
+		int w = inputs.width(), h = inputs.height();
+		String fraction = org.conceptscope.fiji.write.Numbers.property(topFraction);
 		List<String> header = new ArrayList<>(regions ? RegionExplanations.HEADER : ResultsCsvWriter.header(classifier.classNames(), method));
 		if (inputs.isFolder()) header.add(0, "file");
 		try (AtomicFiles.Pending csv = AtomicFiles.begin(outputs.get(0));
@@ -690,16 +807,22 @@ public final class BatchJob {
 			RoiWriter.ZipWriter rois = new RoiWriter.ZipWriter(zipStream);
 			for (int k = 0; k < m.parts; k++) {
 				int from = k * m.batch, to = Math.min(m.entries, from + m.batch);
-				BatchParts.Part part = BatchParts.read(BatchParts.file(partsDir, k));
-				if (part.from() != from || part.to() != to) throw new IOException("The part " + k + " does not hold slices " + (from + 1) + "-" + to + ".");
-				for (BatchParts.Entry e : part.entries()) {
+				// the ROIs of a part all come from one run: the first one says which top fraction drew them
+				Boolean[] redraw = { regions ? Boolean.FALSE : null };
+				BatchParts.Part part = BatchParts.read(BatchParts.file(partsDir, k), e -> {
 					if (!e.csvLine().isEmpty()) {
 						table.write(e.csvLine());
 						table.write('\n');
 					}
 					tiff.write(e.map());
-					for (int r = 0; r < e.rois().size(); r++) rois.add(e.roiNames().get(r), e.rois().get(r));
-				}
+					for (int r = 0; r < e.rois().size(); r++) {
+						byte[] roi = e.rois().get(r);
+						if (redraw[0] == null) redraw[0] = !fraction.equals(topFractionOf(roi));
+						if (redraw[0]) roi = redrawn(roi, e.map(), w, h, topFraction);
+						if (roi != null) rois.add(e.roiNames().get(r), roi);
+					}
+				});
+				if (part.from() != from || part.to() != to) throw new IOException("The part " + k + " does not hold slices " + (from + 1) + "-" + to + ".");
 			}
 			table.flush();
 			rois.finish();
@@ -712,6 +835,24 @@ public final class BatchJob {
 			});
 		}
 		m.outputs = outputs.stream().map(o -> o.getFileName().toString()).toList();
+	}
+
+	/** The top fraction a map's ROI was drawn with (its property), or null. */
+	private static String topFractionOf(byte[] roi) {
+		Roi r = ij.io.RoiDecoder.openFromByteArray(roi);
+		return r == null ? null : r.getProperty(AttributionSettings.TOP_FRACTION);
+	}
+
+	/** A map's ROI drawn again with another top fraction: its name, position, method and target kept; null for a constant map. */
+	private static byte[] redrawn(byte[] roi, float[] map, int w, int h, double topFraction) throws IOException {
+		Roi old = ij.io.RoiDecoder.openFromByteArray(roi);
+		if (old == null) return roi;
+		Roi now = RoiWriter.roi(map, w, h, topFraction, old.getProperty("method"), old.getProperty("target"));
+		if (now == null) return null;
+		now.setName(old.getName());
+		if (old.hasHyperStackPosition()) now.setPosition(old.getCPosition(), old.getZPosition(), old.getTPosition());
+		else now.setPosition(old.getPosition());
+		return RoiWriter.encode(now);
 	}
 
 	/** One entry through the model before anything is written: a model that cannot take these images fails here. */
@@ -732,23 +873,39 @@ public final class BatchJob {
 		classifier.probabilities(Models.checkedInput(one, classifier).tensor());
 	}
 
-	/** What the manifest records of the settings (and a resumed run must match): every key but model, save_dir and output. */
-	public static Map<String, String> settings(AttributionSettings s) {
-		Map<String, String> options = new java.util.LinkedHashMap<>(s.options());
-		options.remove(AttributionSettings.MODEL);
-		options.remove(AttributionSettings.SAVE_DIR);
-		options.remove(AttributionSettings.OUTPUT);
+	/**
+	 * What the manifest records of the settings, and a resumed run must match: the method and the keys
+	 * the registry declares for it (its parameters, each declared once: {@code steps} for Integrated
+	 * Gradients, not for Saliency), and the keys the runner reads: {@code target}, {@code operator},
+	 * {@code rois}, with ROIs {@code region}, for whole images {@code top_fraction} (their ROIs; a resume
+	 * may change it, see {@link BatchManifest#ASSEMBLY_SETTINGS}), and {@code overlap} when images are
+	 * explained by tiles. Keys nothing here reads ({@code opacity}, {@code calibration_bar}, {@code output})
+	 * are not recorded, so they neither refuse a resume nor make one compute anything again.
+	 *
+	 * @param tiled whether the images are explained tile by tile (they are not of the model's size)
+	 */
+	public static Map<String, String> settings(AttributionSettings s, boolean tiled) {
+		java.util.Set<String> read = new java.util.HashSet<>(Registry.get(Family.ATTRIBUTION, s.method()).parameters());
+		read.addAll(List.of(AttributionSettings.METHOD, AttributionSettings.TARGET, AttributionSettings.OPERATOR, AttributionSettings.ROIS));
+		boolean regions = !AttributionSettings.DEFAULT_ROIS.equalsIgnoreCase(s.rois());
+		read.add(regions ? AttributionSettings.REGION : AttributionSettings.TOP_FRACTION);
+		if (tiled || regions) read.add(AttributionSettings.OVERLAP);
+		Map<String, String> options = new java.util.LinkedHashMap<>();
+		s.options().forEach((k, v) -> {
+			if (read.contains(k)) options.put(k, v);
+		});
 		return options;
 	}
 
 	private static BatchManifest manifest(AttributionSettings s, Classifier classifier, BatchInputs inputs, BatchRois rois, int batch,
 		List<Path> outputs) throws IOException {
 		BatchManifest m = new BatchManifest();
+		m.version = BatchManifest.currentVersion();
 		m.roisSha256 = rois == null ? null : rois.sha256();
 		m.model = s.model().toAbsolutePath().normalize().toString();
 		m.modelSha256 = BatchManifest.hashFolder(s.model());
 		m.classes = List.copyOf(classifier.classNames());
-		m.settings = settings(s);
+		m.settings = settings(s, TiledExplainer.needsTiles(classifier, inputs.height(), inputs.width()));
 		m.batch = batch;
 		m.entries = inputs.size();
 		m.parts = (inputs.size() + batch - 1) / batch;
@@ -864,7 +1021,12 @@ public final class BatchJob {
 	 * One run per save_dir at a time: a lock on {@code .conceptscope-batch/lock}, released by the
 	 * operating system when the JVM ends however it ends, so a killed run never leaves it taken.
 	 */
-	private static final class RunLock implements AutoCloseable {
+	static final class RunLock implements AutoCloseable {
+
+		/** Takes a lock on the channel's file, or null when another process holds it (FileChannel#tryLock). */
+		interface Locker {
+			FileLock tryLock(FileChannel channel) throws IOException;
+		}
 
 		private final FileChannel channel;
 		private final FileLock lock;
@@ -875,13 +1037,30 @@ public final class BatchJob {
 		}
 
 		static RunLock take(Path work) throws IOException {
+			return take(work, FileChannel::tryLock);
+		}
+
+		/**
+		 * @throws IllegalArgumentException when another run holds the lock, or when the file system offers
+		 *         no locks (NFS without its lock service, some Lustre and FUSE mounts): one sentence each
+		 */
+		static RunLock take(Path work, Locker locker) throws IOException {
 			Files.createDirectories(work);
-			FileChannel ch = FileChannel.open(work.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+			Path file = work.resolve(LOCK);
+			FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
 			FileLock lock;
 			try {
-				lock = ch.tryLock();
+				lock = locker.tryLock(ch);
 			} catch (OverlappingFileLockException e) {
 				lock = null;
+			} catch (IOException | UnsupportedOperationException e) {
+				ch.close();
+				// the folder was just created and the file opened for writing: what failed is the lock itself
+				String why = e instanceof IOException io ? IoFailures.reason(io) : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+				throw new IllegalArgumentException("save_dir " + work.getParent() + " is on a file system that offers no file locks (" + why + " on " + file
+					+ "), which the batch runner needs so that two runs never work in one save_dir: choose a save_dir on a local disk or on a"
+					+ " file system with locks (NFS with its lock service, Lustre mounted with -o flock), and copy the results where you"
+					+ " need them.", e);
 			}
 			if (lock == null) {
 				ch.close();

@@ -19,11 +19,12 @@ import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
- * What a batch run computes, saved beside its parts: the model (its folder and a SHA-256 of
- * every file in it), the classes, the method's settings, the batch size (which cuts the run into
- * parts), and every input file (name, length, fingerprint, dimensions). A run that finds a
- * manifest of an unfinished run resumes it only when all of this is the same; otherwise
- * {@link #difference} names what changed.
+ * What a batch run computes, saved beside its parts: the ConceptScope version, the model (its folder
+ * and a SHA-256 of every file in it), the classes, the settings the method and the runner read, the
+ * batch size (which cuts the run into parts), and every input file (name, length, time, fingerprint,
+ * SHA-256 of its content, dimensions). A run that finds a manifest of an unfinished run resumes it
+ * only when all of this is the same (the settings that shape only the assembled results, such as
+ * {@code top_fraction}, may differ); otherwise {@link #difference} names what changed.
  */
 final class BatchManifest {
 
@@ -32,12 +33,14 @@ final class BatchManifest {
 		.setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create();
 
 	String format = FORMAT;
+	/** The ConceptScope version that computed the parts (null: a version before it was recorded). */
+	String version;
 	String model;
 	String modelSha256;
 	/** SHA-256 of the run's ROI files ({@link BatchRois}); null: whole images. */
 	String roisSha256;
 	List<String> classes;
-	/** The Attribution keys that shape the results (model and the save folder left out), in key order. */
+	/** The Attribution keys the method and the runner read ({@link BatchJob#settings}), in key order. */
 	Map<String, String> settings = new LinkedHashMap<>();
 	int batch;
 	int entries;
@@ -52,11 +55,43 @@ final class BatchManifest {
 	int runs;
 	boolean complete;
 
+	/** Settings that shape only the assembled results (the ROIs' top fraction), not the parts: a resume may change them. */
+	static final java.util.Set<String> ASSEMBLY_SETTINGS = java.util.Set.of(AttributionSettings.TOP_FRACTION);
+
+	/** The version of this ConceptScope, as the build wrote it ("unknown" outside a build). */
+	static String currentVersion() {
+		try (java.io.InputStream in = BatchManifest.class.getResourceAsStream("version.properties")) {
+			if (in == null) return "unknown";
+			java.util.Properties p = new java.util.Properties();
+			p.load(in);
+			String v = p.getProperty("version", "").strip();
+			return v.isEmpty() || v.startsWith("${") ? "unknown" : v;
+		} catch (IOException e) {
+			return "unknown";
+		}
+	}
+
+	/** What differs in the ConceptScope version, or null. */
+	String versionDifference(BatchManifest now) {
+		return Objects.equals(version, now.version) ? null
+			: "the ConceptScope version (" + (version == null ? "not recorded" : version) + " then, " + now.version + " now)";
+	}
+
 	/**
 	 * Null when {@code now} computes the same as this manifest, else what differs, e.g. "seed
 	 * (42 then, 7 now)". Paths may differ (a moved folder is the same run); contents may not.
 	 */
 	String difference(BatchManifest now) {
+		return difference(now, false);
+	}
+
+	/**
+	 * As {@link #difference(BatchManifest)}; with {@code parts} only what the parts depend on (a
+	 * resume may change the settings that shape only the assembled results).
+	 */
+	String difference(BatchManifest now, boolean parts) {
+		String versions = versionDifference(now);
+		if (versions != null) return versions;
 		if (!Objects.equals(modelSha256, now.modelSha256)) {
 			return "the model (" + model + ", SHA-256 " + shortHash(modelSha256) + " then; " + now.model + ", SHA-256 "
 				+ shortHash(now.modelSha256) + " now)";
@@ -67,6 +102,7 @@ final class BatchManifest {
 		}
 		if (!Objects.equals(classes, now.classes)) return "the model's classes (" + classes + " then, " + now.classes + " now)";
 		for (String key : union(settings.keySet(), now.settings.keySet())) {
+			if (parts && ASSEMBLY_SETTINGS.contains(key)) continue;
 			String then = comparable(key, settings.get(key)), later = comparable(key, now.settings.get(key));
 			if (!Objects.equals(then, later)) return key + " (" + then + " then, " + later + " now)";
 		}
@@ -77,7 +113,7 @@ final class BatchManifest {
 		}
 		for (int i = 0; i < inputs.size(); i++) {
 			BatchInputs.Input a = inputs.get(i), b = now.inputs.get(i);
-			if (!a.equals(b)) {
+			if (!a.sameContent(b)) {
 				return "the input file " + b.name() + (a.name().equals(b.name()) ? " (its content changed)" : " (" + a.name() + " then)");
 			}
 		}

@@ -1,8 +1,6 @@
 package org.conceptscope.fiji.batch;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -77,25 +75,22 @@ final class BatchTiles {
 	}
 
 	static byte[] bytes(int pass, int first, int count, float[] values, Map<String, String> metadata) throws IOException {
-		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-		DataOutputStream out = new DataOutputStream(bytes);
-		out.write(MAGIC);
-		out.writeInt(pass);
-		out.writeInt(first);
-		out.writeInt(count);
-		out.writeInt(values.length);
-		ByteBuffer b = ByteBuffer.allocate(4 * values.length);
-		b.asFloatBuffer().put(values);
-		out.write(b.array());
-		Map<String, String> meta = metadata == null ? Map.of() : metadata;
-		out.writeInt(meta.size());
-		for (Map.Entry<String, String> e : meta.entrySet()) {
-			out.writeUTF(e.getKey());
-			byte[] v = e.getValue().getBytes(StandardCharsets.UTF_8);
-			out.writeInt(v.length);
-			out.write(v);
-		}
-		return Checksummed.sealed(bytes, out);
+		return Checksummed.sealed((int) Math.min(BatchParts.MAX_ARRAY, MAGIC.length + 84L + 4L * values.length), out -> {
+			out.write(MAGIC);
+			out.writeInt(pass);
+			out.writeInt(first);
+			out.writeInt(count);
+			out.writeInt(values.length);
+			Checksummed.writeFloats(out, values);
+			Map<String, String> meta = metadata == null ? Map.of() : metadata;
+			out.writeInt(meta.size());
+			for (Map.Entry<String, String> e : meta.entrySet()) {
+				out.writeUTF(e.getKey());
+				byte[] v = e.getValue().getBytes(StandardCharsets.UTF_8);
+				out.writeInt(v.length);
+				out.write(v);
+			}
+		});
 	}
 
 	/** The batch in {@code f}, or null when it is missing, damaged, or not the batch asked for. */

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.zip.CRC32;
+import java.util.zip.CheckedOutputStream;
 
 /**
  * The record format of the batch runner's resume files (parts, tile batches): a magic word, the body,
@@ -20,15 +21,39 @@ final class Checksummed {
 
 	private Checksummed() {}
 
-	/** What {@code out} wrote into {@code bytes}, followed by its CRC-32. */
-	static byte[] sealed(ByteArrayOutputStream bytes, DataOutputStream out) throws IOException {
-		out.flush();
+	/**
+	 * A record written by {@code body} into one array, followed by the CRC-32 of what it wrote: the
+	 * checksum is taken as the bytes go by, so the record is held once (and copied once, into the
+	 * array returned), not three times.
+	 */
+	static byte[] sealed(int sizeHint, Body body) throws IOException {
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.max(32, sizeHint));
 		CRC32 crc = new CRC32();
-		crc.update(bytes.toByteArray());
-		out.writeLong(crc.getValue());
+		DataOutputStream out = new DataOutputStream(new CheckedOutputStream(bytes, crc));
+		body.writeTo(out);
 		out.flush();
+		new DataOutputStream(bytes).writeLong(crc.getValue());
 		return bytes.toByteArray();
 	}
+
+	/** Writes a record's body. */
+	interface Body {
+		void writeTo(DataOutputStream out) throws IOException;
+	}
+
+	/** Writes floats as big-endian bytes, a chunk at a time (no second array of the floats' size). */
+	static void writeFloats(DataOutputStream out, float[] values) throws IOException {
+		ByteBuffer chunk = ByteBuffer.allocate(4 * (int) Math.min(values.length, CHUNK));
+		for (int at = 0; at < values.length; at += CHUNK) {
+			int n = Math.min(CHUNK, values.length - at);
+			chunk.clear();
+			chunk.asFloatBuffer().put(values, at, n);
+			out.write(chunk.array(), 0, 4 * n);
+		}
+	}
+
+	/** Floats converted at a time. */
+	private static final int CHUNK = 1 << 14;
 
 	/**
 	 * The body of a sealed record, after its magic word; null when the CRC-32 or the magic word does

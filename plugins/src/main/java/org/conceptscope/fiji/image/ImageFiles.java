@@ -164,7 +164,8 @@ public final class ImageFiles {
 					? ", and ImageJ holds at most 2^31 pixels per plane" : ", more than half the " + ImagePlusTensors.gigabytes(heap)
 						+ " Java may use")
 				+ ": export the region to explain as a smaller TIFF (crop or scale it down in a viewer that reads large images in"
-				+ " tiles, e.g. Bio-Formats or QuPath).");
+				+ " tiles, e.g. Bio-Formats or QuPath)" + (plane > Integer.MAX_VALUE - 8 ? "" : ", or give Java more memory (-Xmx; in Fiji, Edit >"
+					+ " Options > Memory & Threads...)") + ".");
 		}
 		long planes = 0, complete = 0;
 		for (FileInfo fi : info) {

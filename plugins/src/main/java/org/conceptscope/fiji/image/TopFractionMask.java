@@ -48,7 +48,7 @@ public final class TopFractionMask {
 		for (float v : map) {
 			if (Float.isFinite(v)) out[n++] = v;
 		}
-		return Arrays.copyOf(out, n);
+		return n == out.length ? out : Arrays.copyOf(out, n); // a map without NaN is copied once, not twice (a large image's map is large)
 	}
 
 	private static float min(float[] map) {

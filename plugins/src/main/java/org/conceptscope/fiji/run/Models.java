@@ -208,15 +208,16 @@ public final class Models {
 		cm.getGreens(g);
 		cm.getBlues(b);
 		int w = imp.getWidth(), h = imp.getHeight();
-		ij.ImageStack source = imp.getStack(), rgb = new ij.ImageStack(w, h);
-		for (int i = 1; i <= source.getSize(); i++) {
-			byte[] px = (byte[]) (source.getSize() == 1 ? imp.getProcessor() : source.getProcessor(i)).getPixels();
-			int[] out = new int[w * h];
-			for (int j = 0; j < out.length; j++) {
-				int v = Math.min(px[j] & 0xff, size - 1);
-				out[j] = 0xff000000 | (r[v] & 0xff) << 16 | (g[v] & 0xff) << 8 | b[v] & 0xff;
+		ij.ImageStack source = imp.getStack(), rgb;
+		if (source.isVirtual() && source.getSize() > 1) {
+			// a virtual stack (a long or large file read a plane at a time) stays one: each plane's colours when it is read
+			rgb = new PaletteColours(source, r, g, b, size);
+		} else {
+			rgb = new ij.ImageStack(w, h);
+			for (int i = 1; i <= source.getSize(); i++) {
+				byte[] px = (byte[]) (source.getSize() == 1 ? imp.getProcessor() : source.getProcessor(i)).getPixels();
+				rgb.addSlice(source.getSliceLabel(i), PaletteColours.colours(px, w, h, r, g, b, size));
 			}
-			rgb.addSlice(source.getSliceLabel(i), new ij.process.ColorProcessor(w, h, out));
 		}
 		ImagePlus copy = new ImagePlus(imp.getTitle(), rgb);
 		copy.setDimensions(1, imp.getNSlices(), imp.getNFrames());
@@ -296,5 +297,59 @@ public final class Models {
 			IJ.log("ConceptScope warning: " + w); // the Log (stdout headless); the run goes on
 		}
 		return w;
+	}
+
+	/**
+	 * An 8-bit virtual stack's planes as the RGB colours of its palette, each converted when it is read:
+	 * the colours of a long stack are never all in memory at once (a run reads a few planes at a time).
+	 */
+	static final class PaletteColours extends ij.VirtualStack {
+
+		private final ij.ImageStack source;
+		private final byte[] r, g, b;
+		private final int size;
+
+		PaletteColours(ij.ImageStack source, byte[] r, byte[] g, byte[] b, int size) {
+			super(source.getWidth(), source.getHeight(), null, null);
+			this.source = source;
+			this.r = r;
+			this.g = g;
+			this.b = b;
+			this.size = size;
+		}
+
+		static ij.process.ColorProcessor colours(byte[] px, int w, int h, byte[] r, byte[] g, byte[] b, int size) {
+			int[] out = new int[w * h];
+			for (int j = 0; j < out.length; j++) {
+				int v = Math.min(px[j] & 0xff, size - 1);
+				out[j] = 0xff000000 | (r[v] & 0xff) << 16 | (g[v] & 0xff) << 8 | b[v] & 0xff;
+			}
+			return new ij.process.ColorProcessor(w, h, out);
+		}
+
+		@Override
+		public ij.process.ImageProcessor getProcessor(int n) {
+			return colours((byte[]) source.getProcessor(n).getPixels(), getWidth(), getHeight(), r, g, b, size);
+		}
+
+		@Override
+		public Object getPixels(int n) {
+			return getProcessor(n).getPixels();
+		}
+
+		@Override
+		public int getSize() {
+			return source.getSize();
+		}
+
+		@Override
+		public String getSliceLabel(int n) {
+			return source.getSliceLabel(n);
+		}
+
+		@Override
+		public int getBitDepth() {
+			return 24;
+		}
 	}
 }
