@@ -132,7 +132,7 @@ class RealImageJTest {
 		run = launch(ij, macro, "input=[" + empty + "] model=[" + model + "] save_dir=[" + none + "]", work.resolve("batch-empty.png"));
 		assertEquals(0, run.exit, run.console);
 		assertTrue(run.console.contains("ConceptScope batch: 0 image(s) explained, 0 skipped"), run.console);
-		assertEquals(List.of("file,status,reason"), Files.readAllLines(none.resolve("batch-summary.csv")));
+		assertEquals(List.of("file,status,reason,title"), Files.readAllLines(none.resolve("batch-summary.csv")));
 
 		run = launch(ij, macro, "input=[" + testImages.resolve("images") + "] model=[" + model + "] methd=saliency save_dir=[" + out + "-typo]",
 			work.resolve("batch-typo.png"));
