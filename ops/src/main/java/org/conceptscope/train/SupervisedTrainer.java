@@ -5,8 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import org.conceptscope.model.TensorFlowEngine;
 import org.conceptscope.tensor.FloatTensor;
@@ -24,9 +26,11 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * Fits any {@link TrainableGraph} to labelled inputs with softmax cross-entropy and Adam (the
- * ApplyAdam op on graph gradients), on the TensorFlow runtime from Java. The seed fixes the batch
- * order; the graph builder fixes the initial values. Optionally records one variable every
- * {@code trackEvery} steps and after the last (e.g. concept embeddings, to show convergence).
+ * ApplyAdam op on graph gradients), on the TensorFlow runtime from Java. A random stream fixes the
+ * batch order: {@link #trainInEpochs} takes seeded shuffled passes over the inputs (an epoch sees
+ * every input once), {@link #train} draws each batch's inputs with replacement. The graph builder
+ * fixes the initial values. Optionally records one variable every {@code trackEvery} steps and after
+ * the last (e.g. concept embeddings, to show convergence).
  */
 public final class SupervisedTrainer {
 
@@ -60,7 +64,77 @@ public final class SupervisedTrainer {
 	public static Trained train(Function<Graph, TrainableGraph> build, FloatTensor inputs, int[] labels, int numClasses,
 		TrainingOptions opt, Progress progress, String tracked, int trackEvery, Random batchOrder) {
 		if (labels.length != inputs.dim(0)) throw new IllegalArgumentException(labels.length + " labels for " + inputs.dim(0) + " inputs.");
-		return fit(build, inputs, labels, 1, numClasses, opt, progress, tracked, trackEvery, batchOrder);
+		return fit(build, inputs, labels, 1, numClasses, opt, progress, tracked, trackEvery, withReplacement((int) inputs.dim(0),
+			opt.batchSize(), batchOrder));
+	}
+
+	/**
+	 * As {@link #train}, in epochs: each epoch is a pass over the inputs in an order shuffled from
+	 * {@code batchOrder}, cut into {@link Epochs#steps} batches of nearly equal sizes, at most
+	 * {@code opt.batchSize()} ({@link Epochs}).
+	 */
+	public static Trained trainInEpochs(Function<Graph, TrainableGraph> build, FloatTensor inputs, int[] labels, int numClasses,
+		TrainingOptions opt, Progress progress, String tracked, int trackEvery, SplittableRandom batchOrder) {
+		if (labels.length != inputs.dim(0)) throw new IllegalArgumentException(labels.length + " labels for " + inputs.dim(0) + " inputs.");
+		return fit(build, inputs, labels, 1, numClasses, opt, progress, tracked, trackEvery, new Epochs((int) inputs.dim(0), opt.batchSize(),
+			batchOrder));
+	}
+
+	/** Batches of min(batch, n) inputs drawn with replacement, each draw from {@code r}. */
+	static Supplier<int[]> withReplacement(int n, int batch, Random r) {
+		int b = Math.min(batch, n);
+		return () -> {
+			int[] out = new int[b];
+			for (int j = 0; j < b; j++) out[j] = r.nextInt(n);
+			return out;
+		};
+	}
+
+	/**
+	 * The batches of successive epochs over n inputs: each epoch a permutation of 0..n-1 (Fisher-Yates
+	 * from the random stream), cut in order into ceil(n / batch) batches of nearly equal sizes (n / steps,
+	 * the first n mod steps of them one more), none larger than {@code batch}: 72 inputs in batches of
+	 * at most 32 are 3 batches of 24 rather than 32, 32 and 8, whose small last step moved the
+	 * weights as far as a full one on a quarter of the evidence. Batches never span two epochs.
+	 */
+	public static final class Epochs implements Supplier<int[]> {
+
+		private final int n, steps;
+		private final SplittableRandom random;
+		private int[] order;
+		private int next, step;
+
+		public Epochs(int n, int batch, SplittableRandom random) {
+			if (n < 1 || batch < 1) throw new IllegalArgumentException("Epochs need at least one input and a batch size of at least 1.");
+			this.n = n;
+			this.steps = steps(n, batch);
+			this.random = random;
+		}
+
+		/** Steps per epoch: n / batch rounded up. */
+		public static int steps(int n, int batch) {
+			return Math.max(1, (n + batch - 1) / batch);
+		}
+
+		@Override
+		public int[] get() {
+			if (order == null || next == n) {
+				step = 0;
+				order = new int[n];
+				for (int i = 0; i < n; i++) order[i] = i;
+				for (int i = n - 1; i > 0; i--) {
+					int k = random.nextInt(i + 1), t = order[i];
+					order[i] = order[k];
+					order[k] = t;
+				}
+				next = 0;
+			}
+			int size = n / steps + (step < n % steps ? 1 : 0);
+			int[] out = java.util.Arrays.copyOfRange(order, next, next + size);
+			next += size;
+			step++;
+			return out;
+		}
 	}
 
 	/**
@@ -74,16 +148,16 @@ public final class SupervisedTrainer {
 		if (n < 1 || labels.length % n != 0) {
 			throw new IllegalArgumentException(labels.length + " labels for " + n + " inputs; give one label per output position of each input.");
 		}
-		return fit(build, inputs, labels, (int) (labels.length / n), numClasses, opt, progress, null, 0, batchOrder);
+		return fit(build, inputs, labels, (int) (labels.length / n), numClasses, opt, progress, null, 0, withReplacement((int) n,
+			opt.batchSize(), batchOrder));
 	}
 
 	private static Trained fit(Function<Graph, TrainableGraph> build, FloatTensor inputs, int[] labels, int perInput, int numClasses,
-		TrainingOptions opt, Progress progress, String tracked, int trackEvery, Random batchOrder) {
+		TrainingOptions opt, Progress progress, String tracked, int trackEvery, Supplier<int[]> batches) {
 		for (int l : labels) {
 			if (l < 0 || l >= numClasses) throw new IllegalArgumentException("Label " + l + " outside 0.." + (numClasses - 1) + ".");
 		}
 		TensorFlowEngine.start();
-		Random rnd = batchOrder;
 		try (Graph g = new Graph()) {
 			TrainableGraph net = build.apply(g);
 			Ops tf = Ops.create(g);
@@ -114,16 +188,17 @@ public final class SupervisedTrainer {
 			}
 			Op step = tf.withControlDependencies(updates).noOp();
 			long[] s = inputs.shape();
-			int n = (int) s[0], per = inputs.stride0(), k = numClasses;
-			int b = Math.min(opt.batchSize(), n);
+			int per = inputs.stride0(), k = numClasses;
 			List<FloatTensor> snapshots = new ArrayList<>();
 			try (Session session = new Session(g)) {
 				session.initialize();
 				if (tracked != null) snapshots.add(read(session, net.variables().get(tracked)));
 				for (int t = 1; t <= opt.steps(); t++) {
+					int[] batch = batches.get();
+					int b = batch.length;
 					float[] x = new float[b * per], y = new float[b * perInput * k];
 					for (int j = 0; j < b; j++) {
-						int idx = rnd.nextInt(n);
+						int idx = batch[j];
 						System.arraycopy(inputs.data(), idx * per, x, j * per, per);
 						for (int q = 0; q < perInput; q++) y[(j * perInput + q) * k + labels[idx * perInput + q]] = 1f;
 					}
