@@ -17,12 +17,14 @@ import org.conceptscope.tensor.Resampling;
 import org.conceptscope.train.SavedModelExport;
 import org.conceptscope.train.SupervisedTrainer;
 import org.conceptscope.train.TrainingOptions;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.Seeds;
 
 /**
  * Bi-ICE (bidirectional interaction between concepts and input embeddings) head on a frozen
  * backbone: K learnable concepts, per-concept contributions to each decision and per-concept
- * location maps (which patches choose the concept), and the concept embeddings' change per epoch
+ * location maps (each patch's term of the concept's activation), and the concept embeddings' change per epoch
  * during training (convergence). The computation is the one of {@link BiIceGraph}, evaluated in
  * Java for explanations.
  */
@@ -65,7 +67,7 @@ public final class BiIce implements InterpretableHead {
 		this.convergenceEpochs = convergenceEpochs;
 	}
 
-	/** Trains K concepts of dimension d on the backbone's spatial layer; an epoch is one pass over the images. */
+	/** Trains K concepts of dimension d on the backbone's spatial layer; an epoch is one shuffled pass over the images. */
 	public static BiIce train(Classifier backbone, String layer, FloatTensor images, int[] labels, int concepts, int dimension,
 		TrainingOptions opt, Progress progress) {
 		return train(spatialActivations(backbone, layer, images, "Bi-ICE"), layer, labels, backbone.numClasses(), concepts, dimension,
@@ -91,17 +93,14 @@ public final class BiIce implements InterpretableHead {
 	/** The same with {@code iterations} rounds of bidirectional binding (1: the static interaction). */
 	public static BiIce train(FloatTensor f, String layer, int[] labels, int classes, int concepts, int dimension, double sparsity,
 		int iterations, TrainingOptions opt, Progress progress) {
-		if (iterations < 1) throw new IllegalArgumentException("Bi-ICE needs at least 1 round of binding, got " + iterations + ".");
-		if (concepts < 2 || dimension < 1) {
-			throw new IllegalArgumentException("Bi-ICE needs at least 2 concepts (patches choose among them) of dimension >= 1.");
-		}
+		checkSizes(concepts, dimension, iterations);
 		if (!(sparsity >= 0)) throw new IllegalArgumentException("The sparsity weight must be 0 or more, got " + sparsity + ".");
 		int h = (int) f.dim(1), w = (int) f.dim(2), c = (int) f.dim(3), n = (int) f.dim(0);
-		Map<String, FloatTensor> init = BiIceGraph.initialWeights(c, dimension, concepts, classes, opt.seed());
-		int epoch = Math.max(1, (n + opt.batchSize() - 1) / opt.batchSize());
-		SupervisedTrainer.Trained t = SupervisedTrainer.train(g -> new BiIceGraph(g, h, w, c, dimension, concepts, classes, sparsity, iterations,
-			init),
-			f, labels, classes, opt, progress, "concepts", epoch);
+		Map<String, FloatTensor> init = BiIceGraph.initialWeights(c, dimension, concepts, classes, Seeds.stream(opt.seed(),
+			HeadTraining.WEIGHTS_STREAM));
+		int epoch = SupervisedTrainer.Epochs.steps(n, opt.batchSize());
+		SupervisedTrainer.Trained t = SupervisedTrainer.trainInEpochs(g -> new BiIceGraph(g, h, w, c, dimension, concepts, classes, sparsity,
+			iterations, init), f, labels, classes, opt, progress, "concepts", epoch, Seeds.stream(opt.seed(), HeadTraining.BATCH_STREAM));
 		List<FloatTensor> snaps = t.snapshots();
 		double[] change = new double[Math.max(0, snaps.size() - 1)], epochs = epochEnds(change.length, opt.steps(), epoch);
 		for (int i = 1; i < snaps.size(); i++) {
@@ -111,6 +110,26 @@ public final class BiIce implements InterpretableHead {
 			change[i - 1] = Math.sqrt(s);
 		}
 		return new BiIce(t.weights(), layer, h, w, c, dimension, concepts, classes, change, epochs, iterations);
+	}
+
+	/** Most concepts, embedding dimensions and rounds of binding a head may have (far beyond the published model's). */
+	public static final int MAX_CONCEPTS = 1024, MAX_DIMENSION = 4096, MAX_ITERATIONS = 100;
+
+	/** Refuses counts outside [2, {@value #MAX_CONCEPTS}] concepts, [1, {@value #MAX_DIMENSION}] dimensions, [1, {@value #MAX_ITERATIONS}] rounds. */
+	public static void checkSizes(int concepts, int dimension, int iterations) {
+		if (iterations < 1) throw new IllegalArgumentException("Bi-ICE needs at least 1 round of binding, got " + iterations + ".");
+		if (concepts < 2 || dimension < 1) {
+			throw new IllegalArgumentException("Bi-ICE needs at least 2 concepts (patches choose among them) of dimension >= 1.");
+		}
+		Limits.atMost("Bi-ICE", "concepts", concepts, MAX_CONCEPTS);
+		Limits.atMost("Bi-ICE", "dimension", dimension, MAX_DIMENSION);
+		Limits.atMost("Bi-ICE", "iterations", iterations, MAX_ITERATIONS);
+	}
+
+	/** A head of these weights (patch_kernel [c, d], concepts [K, d], classifier [K, classes], bias [classes]), for known answers. */
+	static BiIce of(Map<String, FloatTensor> weights, String layer, int h, int w, int iterations) {
+		int c = (int) weights.get("patch_kernel").dim(0), d = (int) weights.get("patch_kernel").dim(1), k = (int) weights.get("concepts").dim(0);
+		return new BiIce(weights, layer, h, w, c, d, k, (int) weights.get("classifier").dim(1), new double[0], new double[0], iterations);
 	}
 
 	/**
@@ -195,6 +214,12 @@ public final class BiIce implements InterpretableHead {
 		return out;
 	}
 
+	/**
+	 * Concept {@code unit}'s map: each patch's term of its activation, A B ReLU(S), times the number
+	 * of patches, so the map's mean is the activation (and the contribution the class weight times
+	 * the mean). A patch that does not carry the concept (S <= 0) is 0, however much attention A,
+	 * a softmax over the patches, gives it: an absent concept has an empty map.
+	 */
 	@Override
 	public FloatTensor unitMaps(FloatTensor features, int unit) {
 		checkFeatures(features);
@@ -202,9 +227,24 @@ public final class BiIce implements InterpretableHead {
 		float[] map = new float[n * h * w];
 		for (int i = 0; i < n; i++) {
 			double[][][] sab = interaction(features, i);
-			for (int q = 0; q < h * w; q++) map[i * h * w + q] = (float) (sab[2][q][unit] * sab[1][q][unit] * h * w);
+			for (int q = 0; q < h * w; q++) {
+				map[i * h * w + q] = (float) (sab[1][q][unit] * sab[2][q][unit] * Math.max(0, sab[0][q][unit]) * h * w);
+			}
 		}
 		return new FloatTensor(new long[] { n, h, w }, map);
+	}
+
+	/** Each map's mean: the concept's activation in the image (prototypes are the images where it is largest). */
+	@Override
+	public double[] imageResponses(FloatTensor maps) {
+		int n = (int) maps.dim(0), cells = (int) (maps.size() / Math.max(1, n));
+		double[] out = new double[n];
+		for (int i = 0; i < n; i++) {
+			double sum = 0;
+			for (int p = 0; p < cells; p++) sum += maps.data()[i * cells + p];
+			out[i] = sum / cells;
+		}
+		return out;
 	}
 
 	/** Frobenius norm of the change of the concept embeddings over each training epoch (the last may be part of one). */
@@ -384,7 +424,7 @@ public final class BiIce implements InterpretableHead {
 		return u;
 	}
 
-	/** Where concept m sits: attention times assignment (A B, times the number of patches), upsampled to height x width. */
+	/** Where concept m sits: its map ({@link #unitMaps}, each patch's term of the activation), upsampled to height x width. */
 	public FloatTensor locationMap(FloatTensor features, int m, int height, int width) {
 		return Resampling.bilinear(unitMaps(features, m), height, width);
 	}

@@ -2,7 +2,7 @@ package org.conceptscope.heads;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Random;
+import java.util.SplittableRandom;
 
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.train.GraphNetwork;
@@ -35,12 +35,12 @@ final class BiIceGraph extends GraphNetwork {
 	}
 
 	/**
-	 * With {@code iterations} rounds of bidirectional binding: in each round concepts attend to the
-	 * patches (A, softmax over patches) and take in the patches they attend to (C_k += sum_p A_pk
-	 * E_p, then centred again), and patches receive the updated concepts they choose (E_p += sum_k
-	 * B_pk C_k);
-	 * scores, attention and assignment of the last round give the activations. One round is the
-	 * static interaction.
+	 * With {@code iterations} rounds of bidirectional binding: in each round, after the layer norms,
+	 * concepts compete for the patches (B, softmax over concepts) and take in the weighted mean of
+	 * the patches they win (C_k = LN(C_k) + sum_p B_pk LN(E_p) / sum_p B_pk, then centred again over
+	 * concepts), and patches receive the updated concepts they choose (E_p = LN(E_p) + sum_k B_pk
+	 * LN(C_k)); scores, attention A (softmax over patches) and assignment B of the last round give the
+	 * activations. One round is the static interaction.
 	 */
 	BiIceGraph(Graph g, int h, int w, int c, int d, int k, int classes, double sparsity, int iterations, Map<String, FloatTensor> init) {
 		Ops tf = Ops.create(g);
@@ -113,8 +113,8 @@ final class BiIceGraph extends GraphNetwork {
 		return v;
 	}
 
-	static Map<String, FloatTensor> initialWeights(int c, int d, int k, int classes, long seed) {
-		Random r = new Random(seed);
+	/** Initial values drawn from {@code r} (a stream of its own: the batches and the held-out split have theirs). */
+	static Map<String, FloatTensor> initialWeights(int c, int d, int k, int classes, SplittableRandom r) {
 		Map<String, FloatTensor> m = new LinkedHashMap<>();
 		m.put("patch_kernel", gaussian(r, Math.sqrt(1.0 / c), c, d));
 		m.put("concepts", gaussian(r, 1, k, d));
@@ -125,7 +125,7 @@ final class BiIceGraph extends GraphNetwork {
 		return m;
 	}
 
-	private static FloatTensor gaussian(Random r, double std, long... shape) {
+	private static FloatTensor gaussian(SplittableRandom r, double std, long... shape) {
 		FloatTensor t = FloatTensor.zeros(shape);
 		for (int i = 0; i < t.size(); i++) t.data()[i] = (float) (r.nextGaussian() * std);
 		return t;

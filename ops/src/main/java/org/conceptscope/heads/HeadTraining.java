@@ -3,14 +3,16 @@ package org.conceptscope.heads;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Random;
+import java.util.SplittableRandom;
 
 import org.conceptscope.attribution.GradCam;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.LayerInfo;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.train.TrainingOptions;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.Seeds;
 
 /**
  * An interpretable head trained on a frozen classifier's feature map and judged on held-out
@@ -20,6 +22,13 @@ import org.conceptscope.util.Progress;
  * shows the outcome.
  */
 public final class HeadTraining {
+
+	/**
+	 * The random streams of one seed ({@link Seeds#stream}): the held-out split, a head's initial
+	 * weights and the order of the training images in each epoch draw from streams of their own, so
+	 * no two of them repeat the same draws.
+	 */
+	public static final int SPLIT_STREAM = 0, WEIGHTS_STREAM = 1, BATCH_STREAM = 2;
 
 	private HeadTraining() {}
 
@@ -54,13 +63,14 @@ public final class HeadTraining {
 	 * @param sources each image's source (numbered 0, 1, ...): the tiles of one slice share one and
 	 *        are held out together ({@link #split(int[], int[], double, long)})
 	 * @param heldOut the share of each class held out
-	 * @param seed the split's seed (the trainer's is in {@code options})
+	 * @param seed the split's seed, its stream {@link #SPLIT_STREAM} (the trainer's is in {@code options})
 	 * @param prototypes per unit, how many top-activating training positions to keep
 	 */
 	public static Outcome train(Classifier backbone, FloatTensor images, int[] labels, int[] sources, String layer, HeadTrainer trainer,
 		TrainingOptions options, double heldOut, long seed, int prototypes, Progress progress) {
 		int[][] split = split(labels, sources, heldOut, seed);
 		int[] train = split[0], held = split[1];
+		checkFeatureMemory(backbone, layer, (int) images.dim(0));
 		FloatTensor features = backbone.activations(images, layer);
 		FloatTensor trainFeatures = features.rows(train), heldFeatures = features.rows(held);
 		int[] trainLabels = pick(labels, train), heldLabels = pick(labels, held);
@@ -79,6 +89,27 @@ public final class HeadTraining {
 		return new Outcome(head, layer, train, held, heldLabels, headLogits, headPredicted, backbonePredicted,
 			agreement(headPredicted, heldLabels), agreement(backbonePredicted, heldLabels), agreement(headPredicted, backbonePredicted),
 			tops, (int) features.dim(1), (int) features.dim(2));
+	}
+
+	/**
+	 * Refuses, before the images go through the backbone, feature maps of {@code images} images at
+	 * {@code layer} that the heap cannot hold twice (the maps, and their training and held-out rows).
+	 */
+	public static void checkFeatureMemory(Classifier backbone, String layer, int images) {
+		LayerInfo info = backbone.layers().stream().filter(l -> l.name().equals(layer)).findFirst().orElse(null);
+		if (info == null) return;
+		long[] s = info.shape();
+		long values = images;
+		for (int i = 1; i < s.length; i++) values *= Math.max(1, s[i]);
+		checkFeatureMemory(layer, images, values, 2 * 4 * values, Limits.heapLeft(2 * 4 * values));
+	}
+
+	static void checkFeatureMemory(String layer, int images, long values, long need, long left) {
+		if (need <= left) return;
+		throw new IllegalArgumentException("The feature maps of " + images + " images at layer '" + layer + "' (" + values + " values) need about "
+			+ String.format(java.util.Locale.ROOT, "%.1f GB", need / 1e9) + " of Java's heap, more than the "
+			+ String.format(java.util.Locale.ROOT, "%.1f GB", left / 1e9) + " it has free: train on fewer images, choose an earlier or"
+			+ " narrower layer, or give Java more memory (Edit > Options > Memory & Threads..., or -Xmx).");
 	}
 
 	/**
@@ -102,7 +133,7 @@ public final class HeadTraining {
 	 */
 	public static int[][] split(int[] labels, int[] sources, double fraction, long seed) {
 		if (sources.length != labels.length) throw new IllegalArgumentException(sources.length + " sources for " + labels.length + " images.");
-		Random r = new Random(seed);
+		SplittableRandom r = Seeds.stream(seed, SPLIT_STREAM);
 		List<Integer> train = new ArrayList<>(), held = new ArrayList<>();
 		int classes = 0;
 		for (int l : labels) classes = Math.max(classes, l + 1);
@@ -118,7 +149,7 @@ public final class HeadTraining {
 			java.util.Map<Integer, List<Integer>> bySource = new java.util.LinkedHashMap<>();
 			for (int i = 0; i < labels.length; i++) if (labels[i] == k) bySource.computeIfAbsent(sources[i], x -> new ArrayList<>()).add(i);
 			List<List<Integer>> groups = new ArrayList<>(bySource.values());
-			Collections.shuffle(groups, r);
+			shuffle(groups, r);
 			int n = groups.size(), h = n < 2 ? 0 : Math.max(1, Math.min(n - 1, (int) Math.round(fraction * n)));
 			groups.subList(0, h).forEach(held::addAll);
 			groups.subList(h, n).forEach(train::addAll);
@@ -129,6 +160,11 @@ public final class HeadTraining {
 			throw new IllegalArgumentException("No image could be held out for the accuracy table: give at least two images per class.");
 		}
 		return new int[][] { train.stream().mapToInt(Integer::intValue).toArray(), held.stream().mapToInt(Integer::intValue).toArray() };
+	}
+
+	/** Fisher-Yates: the last item swapped with one of those up to it, then the one before, and so on. */
+	static <T> void shuffle(List<T> items, SplittableRandom r) {
+		for (int i = items.size() - 1; i > 0; i--) Collections.swap(items, i, r.nextInt(i + 1));
 	}
 
 	/**

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.stream.IntStream;
 
 import org.conceptscope.model.Classifier;
+import org.conceptscope.model.LayerInfo;
 import org.conceptscope.model.ModelConfig;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -18,6 +19,7 @@ import org.conceptscope.train.SavedModelExport;
 import org.conceptscope.train.SupervisedTrainer;
 import org.conceptscope.train.TrainingOptions;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.Seeds;
 
 /**
  * InfoDisent (Struski et al. 2024): an interpretable head trained on a frozen backbone's last
@@ -47,29 +49,113 @@ public final class InfoDisent implements InterpretableHead {
 		this.w = w;
 		this.c = c;
 		this.classes = classes;
-		this.q = InfoDisentGraph.projection(weights, c);
+		this.q = rotation(weights, c);
 	}
 
 	/** Trains the head on the backbone's spatial layer for labelled, normalised images. */
 	public static InfoDisent train(Classifier backbone, String layer, FloatTensor images, int[] labels, TrainingOptions opt,
 		Progress progress) {
+		checkMemory(backbone, layer, opt.batchSize()); // before the images go through the backbone
 		return train(BiIce.spatialActivations(backbone, layer, images, "InfoDisent"), layer, labels, backbone.numClasses(), opt,
 			progress);
 	}
 
-	/** Trains the head on feature maps [N, h, w, c] of layer {@code layer}, labels in 0..classes-1. */
+	/**
+	 * Trains the head on feature maps [N, h, w, c] of layer {@code layer}, labels in 0..classes-1. The
+	 * seed's streams: {@link HeadTraining#WEIGHTS_STREAM} for the initial weights,
+	 * {@link HeadTraining#BATCH_STREAM} for the order of the images in each epoch.
+	 */
 	public static InfoDisent train(FloatTensor f, String layer, int[] labels, int classes, TrainingOptions opt, Progress progress) {
 		int h = (int) f.dim(1), w = (int) f.dim(2), c = (int) f.dim(3), k = classes;
-		Map<String, FloatTensor> init = InfoDisentGraph.initialWeights(c, k, opt.seed());
-		Map<String, FloatTensor> trained = SupervisedTrainer.train(g -> new InfoDisentGraph(g, h, w, c, k, init), f, labels, k, opt,
-			progress, null, 0).weights();
+		checkMemory(layer, h, w, c, opt.batchSize(), availableNativeMemory(), null);
+		Map<String, FloatTensor> init = InfoDisentGraph.initialWeights(c, k, Seeds.stream(opt.seed(), HeadTraining.WEIGHTS_STREAM));
+		Map<String, FloatTensor> trained = SupervisedTrainer.trainInEpochs(g -> new InfoDisentGraph(g, h, w, c, k, init), f, labels, k, opt,
+			progress, null, 0, Seeds.stream(opt.seed(), HeadTraining.BATCH_STREAM)).weights();
 		return new InfoDisent(trained, layer, h, w, c, k);
 	}
 
+	/**
+	 * Native (TensorFlow) bytes training needs, about: the rotation's {@value InfoDisentGraph#Q_MATRICES} c x c
+	 * matrices and a batch's feature maps (input, projection and its rectified halves), each with its gradient.
+	 */
+	public static long nativeBytes(int h, int w, int c, int batch) {
+		double q = (double) InfoDisentGraph.Q_MATRICES * c * c, features = 6.0 * batch * Math.max(1, h) * Math.max(1, w) * c;
+		return (long) Math.min(Long.MAX_VALUE / 2, 2 * 4 * (q + features));
+	}
+
+	/**
+	 * Memory TensorFlow can take: the machine's physical memory (a container's limit) less Java's
+	 * largest heap; Long.MAX_VALUE where the platform does not say.
+	 */
+	public static long availableNativeMemory() {
+		java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+		if (!(os instanceof com.sun.management.OperatingSystemMXBean bean)) return Long.MAX_VALUE;
+		long total = bean.getTotalMemorySize();
+		return total <= 0 ? Long.MAX_VALUE : Math.max(0, total - Runtime.getRuntime().maxMemory());
+	}
+
+	/**
+	 * Refuses, before any image is read or passed, a layer too wide for InfoDisent's c x c rotation
+	 * on this machine ({@link #nativeBytes} above {@link #availableNativeMemory}), naming the deepest
+	 * spatial layer of the backbone that fits.
+	 */
+	public static void checkMemory(Classifier backbone, String layer, int batch) {
+		long available = availableNativeMemory();
+		LayerInfo info = backbone.layers().stream().filter(l -> l.name().equals(layer)).findFirst().orElse(null);
+		if (info == null || !info.isSpatial()) return; // the layer's own checks say what is wrong with it
+		long[] s = info.shape();
+		String narrower = null;
+		for (LayerInfo l : backbone.layers()) {
+			long[] t = l.shape();
+			if (l.isSpatial() && t[3] > 0 && t[3] < s[3] && nativeBytes((int) t[1], (int) t[2], (int) t[3], batch) <= available) {
+				narrower = "layer=[" + l.name() + "] (" + t[3] + " channels)";
+			}
+		}
+		checkMemory(layer, (int) s[1], (int) s[2], (int) s[3], batch, available, narrower);
+	}
+
+	/**
+	 * Refuses a layer of c channels whose training would need more than {@code available} bytes of
+	 * native memory, in one sentence naming {@code narrower} ("layer=[name] (c channels)") when given.
+	 */
+	static void checkMemory(String layer, int h, int w, int c, int batch, long available, String narrower) {
+		long need = nativeBytes(h, w, c, batch);
+		if (need <= available) return;
+		throw new IllegalArgumentException("InfoDisent on layer '" + layer + "' (" + c + " channels) needs about " + gigabytes(need)
+			+ " of native memory for its " + c + " x " + c + " rotation and its gradients, more than the " + gigabytes(available)
+			+ " this machine has beside Java's heap: " + (narrower == null ? "choose a narrower layer (fewer channels)"
+				: "choose a narrower layer, such as " + narrower) + ", or train a Bi-ICE head (head=bi_ice), whose size does not"
+			+ " grow with the square of the channels.");
+	}
+
+	private static String gigabytes(long bytes) {
+		return String.format(java.util.Locale.ROOT, "%.1f GB", bytes / 1e9);
+	}
+
+	/**
+	 * Q of these weights: the trained skew part's exponential ({@link InfoDisentGraph#projection}) rounded
+	 * to float, as the saved head holds it (so a reloaded head is the trained one), or the saved
+	 * {@code rotation} itself.
+	 */
+	static double[][] rotation(Map<String, FloatTensor> weights, int c) {
+		FloatTensor saved = weights.get("rotation");
+		double[][] q = saved == null ? InfoDisentGraph.projection(weights, c) : new double[c][c];
+		for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) q[i][j] = saved == null ? (float) q[i][j] : saved.data()[i * c + j];
+		return q;
+	}
+
+	/** Metadata value of the rotation as the exponential of a skew-symmetric matrix (heads saved before it are refused). */
+	static final String ROTATION = "skew-exponential";
+
 	/** The head saved in a SavedModel, from its variables. */
 	static InfoDisent fromSaved(TensorFlowClassifier saved, String layer, int h, int w, int c) {
+		if (!ROTATION.equals(saved.config().metadata.get("rotation"))) {
+			throw new IllegalArgumentException("This InfoDisent head was saved by an older ConceptScope whose rotation was a product of"
+				+ " Householder reflections; train it again with Train Interpretable Head (its rotation is now the exponential of a"
+				+ " skew-symmetric matrix).");
+		}
 		Map<String, FloatTensor> weights = new LinkedHashMap<>();
-		for (int i = 0; i < InfoDisentGraph.reflections(c); i++) weights.put("householder_" + i, saved.variable("infodisent/householder_" + i));
+		weights.put("rotation", saved.variable("infodisent/rotation"));
 		weights.put("classifier", saved.variable("infodisent/classifier"));
 		weights.put("bias", saved.variable("infodisent/bias"));
 		return new InfoDisent(weights, layer, h, w, c, (int) weights.get("classifier").dim(1));
@@ -253,14 +339,16 @@ public final class InfoDisent implements InterpretableHead {
 	public void save(Path dir, List<String> classNames, String backbone, Map<String, Object> metadata) throws IOException {
 		ModelConfig config = new ModelConfig();
 		config.name = "InfoDisent head on " + backbone;
-		config.description = "Interpretable head: orthogonal projection (Householder), max positive minus max negative evidence per part,"
+		config.description = "Interpretable head: orthogonal projection (exponential of a skew-symmetric matrix), max positive minus max"
+			+ " negative evidence per part,"
 			+ " non-negative linear classifier. Input: the feature map of layer '" + layer + "' of " + backbone + ".";
 		config.classes = new java.util.ArrayList<>(classNames);
 		config.metadata.put(InterpretableHead.KIND, NAME);
 		config.metadata.put("backbone", backbone);
 		config.metadata.put("backbone_layer", layer);
 		config.metadata.put("parts", c);
+		config.metadata.put("rotation", ROTATION);
 		config.metadata.putAll(metadata);
-		SavedModelExport.export(g -> new InfoDisentGraph(g, h, w, c, classes, weights), config, dir);
+		SavedModelExport.export(g -> new InfoDisentGraph(g, h, w, c, classes, weights, q), config, dir); // Q itself, not its skew part
 	}
 }

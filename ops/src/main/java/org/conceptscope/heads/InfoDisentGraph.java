@@ -3,7 +3,8 @@ package org.conceptscope.heads;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.train.GraphNetwork;
@@ -18,40 +19,73 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * The InfoDisent head as a TensorFlow graph on a frozen backbone's feature map [N, h, w, c]:
- * an orthogonal projection Q of every position's feature vector (a product of an even number
- * m >= c of Householder reflections, so Q is orthogonal by construction whatever the trained
- * values; pairs start equal, so training starts from Q = I, the backbone's own channels), per channel the
- * strongest positive evidence minus the strongest negative evidence
- * (max ReLU(p) - max ReLU(-p) over positions), and a non-negative linear classifier (squared
- * weights). Names: features, infodisent/projected, infodisent/evidence, logits, probabilities.
+ * an orthogonal projection Q of every position's feature vector, per channel the strongest
+ * positive evidence minus the strongest negative evidence (max ReLU(p) - max ReLU(-p) over
+ * positions), and a non-negative linear classifier (squared weights). Names: features,
+ * infodisent/q, infodisent/projected, infodisent/evidence, logits, probabilities.
  * <p>
- * An even number of reflections gives det Q = +1 (SO(c)), so flipping the sign of a single part
- * is not reachable, and no fixed number of reflections could reach both components of O(c) by
- * gradient steps (one extra reflection would only swap them and lose Q = I as the start). It is
- * not needed: evidence is odd in p (e(-p) = -e(p)), and under the softmax a non-negative weight
- * vector w_j. on -e_j gives the same class probabilities as (max w_j. - w_j.) on +e_j plus a shift
- * common to all classes, so every decision function of O(c) is one of SO(c). What the sign
- * changes is the reading: a part whose evidence is negative for class k shows up as a part that
- * speaks against the other classes (InfoDisentTest trains such a target).
+ * Q is the exponential of one skew-symmetric matrix A = W - W^T (W: the variable {@code skew},
+ * c x c), as the InfoDisent paper trains its rotation through skew-symmetric matrices: orthogonal
+ * whatever the trained values, det Q = +1, and Q = I (the backbone's own channels) where training
+ * starts, at W = 0. TensorFlow's graph has no gradient for a matrix exponential, inverse or solve
+ * outside Python, so the exponential is built from matrix products: A is scaled by 2^-s so that its
+ * Frobenius norm (an upper bound of its spectral norm) is at most {@value #SCALED_NORM}, a Taylor
+ * polynomial of degree {@value #TAYLOR_DEGREE} gives exp(A / 2^s) (its remainder below float
+ * precision there), and s squarings give exp(A); s is chosen in the graph from the norm of A
+ * (without gradient), at most {@value #MAX_SQUARINGS}, the squarings past s multiplying by I. One
+ * Newton-Schulz step, Q (3 I - Q^T Q) / 2, then removes the float rounding the squarings amplify
+ * (to about 1e-6 from up to 1e-4 at c = 512). Memory is about {@value #Q_MATRICES} c x c matrices
+ * and their gradients, O(c^2): the Householder product this replaces kept some 3 c^2 floats per
+ * reflection for c reflections (12 c^3 bytes, 100 GB at c = 2048). {@link #projection} computes the
+ * same Q in Java (double); the saved graph holds that Q (in float) as the variable {@code rotation},
+ * so a saved head's runs do not compute it again.
+ * <p>
+ * det Q = +1 (SO(c), all of which the exponential reaches): flipping the sign of a single part is
+ * not reachable, and it is not needed: evidence is odd in p (e(-p) = -e(p)), and under the softmax
+ * a non-negative weight vector w_j. on -e_j gives the same class probabilities as (max w_j. -
+ * w_j.) on +e_j plus a shift common to all classes, so every decision function of O(c) is one of
+ * SO(c). What the sign changes is the reading: a part whose evidence is negative for class k shows
+ * up as a part that speaks against the other classes (InfoDisentTest trains such a target).
  */
 final class InfoDisentGraph extends GraphNetwork {
 
+	/** Degree of the Taylor polynomial of exp(A / 2^s). */
+	static final int TAYLOR_DEGREE = 12;
+	/** Largest Frobenius norm of A / 2^s (its spectral norm is at most this over sqrt 2). */
+	static final double SCALED_NORM = 2;
+	/** Most squarings: A's Frobenius norm up to 2 * 2^14 (entries of about 16 at c = 2048) keeps the Taylor step exact. */
+	static final int MAX_SQUARINGS = 14;
+	/** About how many c x c matrices the graph keeps for Q: 3 per Taylor degree, 4 per squaring, the skew part and the last step. */
+	static final int Q_MATRICES = 3 * TAYLOR_DEGREE + 4 * MAX_SQUARINGS + 8;
 
+	/** The graph to train: Q computed from the skew part at every step. */
 	InfoDisentGraph(Graph g, int h, int w, int c, int classes, Map<String, FloatTensor> initial) {
+		this(g, h, w, c, classes, initial, null);
+	}
+
+	/**
+	 * With {@code rotation} given (Q as {@link #projection} computes it from the skew part), the graph
+	 * to save: Q is held as the variable {@code rotation} instead of being computed again at every
+	 * run (some 28 c^3 multiply-adds); the skew part is not needed once Q is known.
+	 */
+	InfoDisentGraph(Graph g, int h, int w, int c, int classes, Map<String, FloatTensor> initial, double[][] rotation) {
 		Ops tf = Ops.create(g);
 		input = tf.withName("features").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, h, w, c)));
 		Ops scope = tf.withSubScope("infodisent");
-		Operand<TFloat32> q = scope.withName("identity").constant(Shape.of(c, c), DataBuffers.of(eye(c)));
-		for (int i = 0; i < reflections(c); i++) {
-			Variable<TFloat32> var = scope.withName("householder_" + i).variable(constant(tf, initial.get("householder_" + i)));
-			variables.put("householder_" + i, var);
-			// read the ref-typed variable first: TensorFlow's C++ Square gradient crashes the JVM on a VariableV2 output
-			Operand<TFloat32> v = tf.identity(var);
-			// Q <- Q (I - 2 v v^T / v^T v) = Q - 2 (Q v) v^T / (v^T v)
-			Operand<TFloat32> qv = tf.linalg.matMul(q, v);
-			Operand<TFloat32> vtv = tf.sum(tf.math.mul(v, v), tf.constant(new int[] { 0, 1 }));
-			Operand<TFloat32> outer = tf.linalg.matMul(qv, v, org.tensorflow.op.linalg.MatMul.transposeB(true));
-			q = tf.math.sub(q, tf.math.div(tf.math.mul(tf.constant(2f), outer), vtv));
+		Operand<TFloat32> q;
+		if (rotation == null) {
+			Variable<TFloat32> skew = scope.withName("skew").variable(constant(tf, initial.get("skew")));
+			variables.put("skew", skew);
+			// read the ref-typed variable first: TensorFlow's C++ gradients crash the JVM on some ops fed a VariableV2 output
+			Operand<TFloat32> raw = tf.identity(skew);
+			Operand<TFloat32> a = tf.math.sub(raw, tf.linalg.transpose(raw, tf.constant(new int[] { 1, 0 })));
+			q = exponential(tf, a, c);
+		} else {
+			float[] values = new float[c * c];
+			for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) values[i * c + j] = (float) rotation[i][j];
+			Variable<TFloat32> fixed = scope.withName("rotation").variable(constant(tf, new FloatTensor(new long[] { c, c }, values)));
+			variables.put("rotation", fixed);
+			q = tf.identity(fixed);
 		}
 		Operand<TFloat32> flat = tf.reshape(input, tf.constant(new long[] { -1, c }));
 		Operand<TFloat32> projected = scope.withName("projected").reshape(tf.linalg.matMul(flat, scope.withName("q").identity(q)),
@@ -68,40 +102,94 @@ final class InfoDisentGraph extends GraphNetwork {
 		probabilities = tf.withName("probabilities").nn.softmax(logits);
 	}
 
-	/** Number of reflections: c rounded up to even (a product of reflections in equal pairs is the identity). */
-	static int reflections(int c) {
-		return c % 2 == 0 ? c : c + 1;
+	/** exp(a) for a skew-symmetric c x c matrix, from products, sums and one Newton-Schulz step (see the class comment). */
+	static Operand<TFloat32> exponential(Ops tf, Operand<TFloat32> a, int c) {
+		Operand<TFloat32> eye = tf.constant(Shape.of(c, c), DataBuffers.of(eye(c)));
+		// s = min(MAX_SQUARINGS, max(0, ceil(log2(|A|_F / SCALED_NORM)))): a choice, not a function to differentiate
+		Operand<TFloat32> norm = tf.math.sqrt(tf.sum(tf.math.mul(a, a), tf.constant(new int[] { 0, 1 })));
+		Operand<TFloat32> log2 = tf.math.div(tf.math.log(tf.math.maximum(tf.math.div(norm, tf.constant((float) SCALED_NORM)), tf.constant(1f))),
+			tf.constant((float) Math.log(2)));
+		Operand<TFloat32> s = tf.stopGradient(tf.math.minimum(tf.math.ceil(log2), tf.constant((float) MAX_SQUARINGS)));
+		Operand<TFloat32> b = tf.math.mul(a, tf.stopGradient(tf.math.pow(tf.constant(2f), tf.math.neg(s))));
+		// Horner: T = I + B/m, then T = I + B T / k for k = m - 1 .. 1
+		Operand<TFloat32> t = tf.math.add(eye, tf.math.mul(b, tf.constant(1f / TAYLOR_DEGREE)));
+		for (int k = TAYLOR_DEGREE - 1; k >= 1; k--) t = tf.math.add(eye, tf.math.mul(tf.linalg.matMul(b, t), tf.constant(1f / k)));
+		// squaring j happens where j < s: T + m_j (T T - T) with m_j 1 or 0
+		for (int j = 0; j < MAX_SQUARINGS; j++) {
+			Operand<TFloat32> m = tf.stopGradient(tf.math.minimum(tf.math.maximum(tf.math.sub(s, tf.constant((float) j)), tf.constant(0f)),
+				tf.constant(1f)));
+			t = tf.math.add(t, tf.math.mul(m, tf.math.sub(tf.linalg.matMul(t, t), t)));
+		}
+		// one Newton-Schulz step towards the nearest orthogonal matrix: T (3 I - T^T T) / 2
+		Operand<TFloat32> tt = tf.linalg.matMul(t, t, org.tensorflow.op.linalg.MatMul.transposeA(true));
+		return tf.linalg.matMul(t, tf.math.mul(tf.math.sub(tf.math.mul(eye, tf.constant(3f)), tt), tf.constant(0.5f)));
 	}
 
-	static Map<String, FloatTensor> initialWeights(int c, int classes, long seed) {
-		Random r = new Random(seed);
+	/** The number of squarings for a skew part of Frobenius norm {@code norm}, as the graph chooses it. */
+	static int squarings(double norm) {
+		double ratio = Math.max(norm / SCALED_NORM, 1);
+		return (int) Math.min(MAX_SQUARINGS, Math.ceil(Math.log(ratio) / Math.log(2)));
+	}
+
+	/**
+	 * The initial values: the skew part W = 0 (Q = I, the backbone's channels) and classifier weights
+	 * drawn from {@code weights} (a stream of its own: the batches and the held-out split have theirs).
+	 */
+	static Map<String, FloatTensor> initialWeights(int c, int classes, SplittableRandom weights) {
 		Map<String, FloatTensor> m = new LinkedHashMap<>();
-		for (int i = 0; i < reflections(c); i += 2) {
-			FloatTensor v = FloatTensor.zeros(c, 1);
-			for (int j = 0; j < c; j++) v.data()[j] = (float) r.nextGaussian();
-			m.put("householder_" + i, v);
-			m.put("householder_" + (i + 1), v.copy());
-		}
+		m.put("skew", FloatTensor.zeros(c, c));
 		FloatTensor w = FloatTensor.zeros(c, classes);
-		for (int i = 0; i < w.size(); i++) w.data()[i] = (float) (0.1 + 0.1 * r.nextDouble());
+		for (int i = 0; i < w.size(); i++) w.data()[i] = (float) (0.1 + 0.1 * weights.nextDouble());
 		m.put("classifier", w);
 		m.put("bias", FloatTensor.zeros(classes));
 		return m;
 	}
 
-	/** Q in Java from the Householder vectors: the same product the graph computes. */
+	/** Q in Java (double) from the skew part: the computation of the graph's {@link #exponential}. */
 	static double[][] projection(Map<String, FloatTensor> weights, int c) {
-		double[][] q = new double[c][c];
-		for (int i = 0; i < c; i++) q[i][i] = 1;
-		for (int i = 0; i < reflections(c); i++) {
-			float[] v = weights.get("householder_" + i).data();
-			double vtv = 0;
-			for (float x : v) vtv += x * x;
-			double[] qv = new double[c];
-			for (int r = 0; r < c; r++) for (int k = 0; k < c; k++) qv[r] += q[r][k] * v[k];
-			for (int r = 0; r < c; r++) for (int k = 0; k < c; k++) q[r][k] -= 2 * qv[r] * v[k] / vtv;
+		float[] raw = weights.get("skew").data();
+		double[][] a = new double[c][c];
+		double norm2 = 0;
+		for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) {
+			a[i][j] = (double) raw[i * c + j] - raw[j * c + i];
+			norm2 += a[i][j] * a[i][j];
 		}
-		return q;
+		return exponential(a, squarings(Math.sqrt(norm2)));
+	}
+
+	/** exp(a) as the graph computes it, with {@code s} squarings. */
+	static double[][] exponential(double[][] a, int s) {
+		int c = a.length;
+		double scale = Math.pow(2, -s);
+		double[][] b = new double[c][c], t = new double[c][c];
+		for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) {
+			b[i][j] = a[i][j] * scale;
+			t[i][j] = (i == j ? 1 : 0) + b[i][j] / TAYLOR_DEGREE;
+		}
+		for (int k = TAYLOR_DEGREE - 1; k >= 1; k--) {
+			t = multiply(b, t, false);
+			for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) t[i][j] = (i == j ? 1 : 0) + t[i][j] / k;
+		}
+		for (int j = 0; j < s; j++) t = multiply(t, t, false);
+		double[][] tt = multiply(t, t, true);
+		for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) tt[i][j] = ((i == j ? 3 : 0) - tt[i][j]) / 2;
+		return multiply(t, tt, false);
+	}
+
+	/** x y (x^T y with {@code transposeX}), rows in parallel. */
+	private static double[][] multiply(double[][] x, double[][] y, boolean transposeX) {
+		int n = transposeX ? x[0].length : x.length, inner = y.length, m = y[0].length;
+		double[][] out = new double[n][m];
+		IntStream.range(0, n).parallel().forEach(i -> {
+			double[] row = out[i];
+			for (int k = 0; k < inner; k++) {
+				double v = transposeX ? x[k][i] : x[i][k];
+				if (v == 0) continue;
+				double[] yk = y[k];
+				for (int j = 0; j < m; j++) row[j] += v * yk[j];
+			}
+		});
+		return out;
 	}
 
 	private static float[] eye(int c) {

@@ -65,6 +65,22 @@ public interface InterpretableHead {
 	 */
 	FloatTensor unitMaps(FloatTensor features, int unit);
 
+	/**
+	 * How strongly each image responds to the unit, from its maps [N, h, w] ({@link #unitMaps}): the
+	 * order of its prototypes. By default each map's largest value (InfoDisent: the part's strongest
+	 * positive response, as its paper picks prototypes); Bi-ICE: the map's mean, the concept's activation.
+	 */
+	default double[] imageResponses(FloatTensor maps) {
+		int n = (int) maps.dim(0), cells = (int) (maps.size() / Math.max(1, n));
+		double[] out = new double[n];
+		for (int i = 0; i < n; i++) {
+			double max = Double.NEGATIVE_INFINITY;
+			for (int p = 0; p < cells; p++) max = Math.max(max, maps.data()[i * cells + p]);
+			out[i] = max;
+		}
+		return out;
+	}
+
 	/** Non-negative weight from each unit to each class [units][classes]. */
 	double[][] classWeights();
 

@@ -20,12 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
 class BiIceTest {
 
 	/**
-	 * Seed 3 is the start from which the head without centring and sparsity ended with class 0's top concept pointing mostly
-	 * at channel 1; seed 9 the one where a concept died and another served two classes.
+	 * Seeds 3 and 9 were starts on which earlier versions failed (a concept pointing at another class's channel, a dead
+	 * concept); with the heads' separate streams for the initial weights and the batches they are other starts now.
 	 */
 	@ParameterizedTest
 	@ValueSource(longs = { 3, 9 })
-	void headMatchesTheBackboneItsTopConceptIsTheTrueChannelAndItConverges(long seed, @TempDir Path tmp) throws Exception {
+	void headMatchesTheBackboneAndItConverges(long seed, @TempDir Path tmp) throws Exception {
 		try (TensorFlowClassifier backbone = KnownBackbone.build(tmp.resolve("backbone"))) {
 			int[] trainY = new int[150], testY = new int[60];
 			FloatTensor train = KnownBackbone.images(150, trainY, 1), test = KnownBackbone.images(60, testY, 2);
@@ -35,18 +35,6 @@ class BiIceTest {
 			double[][] logits = head.logits(features);
 			double accuracy = accuracy(logits, testY);
 			assertTrue(accuracy >= original - 0.05, "head accuracy " + accuracy + " vs backbone " + original + " (margin 0.05)");
-			// per class, the concept with the largest mean contribution over that class's images points at that class's
-			// feature channel: its direction's largest component is channel y
-			for (int y = 0; y < 3; y++) {
-				double[] mean = new double[3];
-				for (int i = y; i < testY.length; i += 3) {
-					double[] contrib = head.contributions(features, i, y);
-					for (int m = 0; m < 3; m++) mean[m] += contrib[m];
-				}
-				int top = argmax(mean);
-				double[] u = head.featureDirection(top);
-				assertEquals(y, argmax(u), "class " + y + ": top concept " + top + " direction " + Arrays.toString(u));
-			}
 			double[] change = head.convergence();
 			assertTrue(change.length >= 5, "one convergence value per epoch");
 			double early = (change[0] + change[1]) / 2, late = (change[change.length - 1] + change[change.length - 2]) / 2;
@@ -64,6 +52,44 @@ class BiIceTest {
 				assertArrayEquals(head.contributions(features, i, testY[i]), loaded.contributions(features, i, testY[i]), 1e-9);
 			}
 			assertArrayEquals(change, ((BiIce) loaded).convergence(), 1e-12, "the convergence record travels in the metadata");
+		}
+	}
+
+	/**
+	 * Per class, the concept with the largest mean contribution over that class's images points at that class's feature
+	 * channel (its direction's largest component is channel y), for at least 6 of the starts 1..8, and every start keeps
+	 * the backbone's accuracy within 0.05. A concept can end up serving two classes from some starts (7 of 8 starts
+	 * found every channel, with the earlier streams and with the present ones; 43 of 48 over seeds 1..48, 45 of 48
+	 * before): the rate, not a seed picked to pass, is the property.
+	 */
+	@org.junit.jupiter.api.Test
+	void mostStartsFindEachClasssChannel(@TempDir Path tmp) throws Exception {
+		try (TensorFlowClassifier backbone = KnownBackbone.build(tmp.resolve("backbone"))) {
+			int[] trainY = new int[150], testY = new int[60];
+			FloatTensor train = backbone.activations(KnownBackbone.images(150, trainY, 1), "conv1/relu");
+			FloatTensor test = KnownBackbone.images(60, testY, 2), features = backbone.activations(test, "conv1/relu");
+			double original = CnnTrainer.accuracy(backbone.logits(test), testY);
+			int found = 0;
+			StringBuilder report = new StringBuilder();
+			for (long seed = 1; seed <= 8; seed++) {
+				BiIce head = BiIce.train(train, "conv1/relu", trainY, 3, 3, 4, BiIce.DEFAULT_SPARSITY, new TrainingOptions(500, 30, 0.05, seed),
+					Progress.NONE);
+				double accuracy = accuracy(head.logits(features), testY);
+				assertTrue(accuracy >= original - 0.05, "seed " + seed + ": head accuracy " + accuracy + " vs backbone " + original);
+				boolean all = true;
+				for (int y = 0; y < 3; y++) {
+					double[] mean = new double[3];
+					for (int i = y; i < testY.length; i += 3) {
+						double[] contrib = head.contributions(features, i, y);
+						for (int m = 0; m < 3; m++) mean[m] += contrib[m];
+					}
+					double[] u = head.featureDirection(argmax(mean));
+					all &= argmax(u) == y;
+					report.append("seed ").append(seed).append(" class ").append(y).append(": ").append(Arrays.toString(u)).append('\n');
+				}
+				if (all) found++;
+			}
+			assertTrue(found >= 6, found + " of 8 starts found every class's channel:\n" + report);
 		}
 	}
 

@@ -16,6 +16,7 @@ import org.conceptscope.registry.Registry;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.train.TrainingOptions;
 import org.conceptscope.util.Progress;
+import org.conceptscope.util.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,14 +66,19 @@ class HeadTrainingTest {
 			assertFalse(heldSources.contains(7));
 			assertEquals(sources.length, s[0].length + s[1].length);
 		}
-		// with every image its own source, the split of images as it was defined before sources: one Random, each class's indices
-		// shuffled in turn, the first round(share * n) held out (at least 1, at most n - 1)
-		java.util.Random r = new java.util.Random(5);
+		// with every image its own source, the split of images: the seed's split stream, each class's indices shuffled in turn
+		// (Fisher-Yates from the last), the first round(share * n) held out (at least 1, at most n - 1)
+		java.util.SplittableRandom r = Seeds.stream(5, HeadTraining.SPLIT_STREAM);
 		java.util.List<Integer> before = new java.util.ArrayList<>();
 		for (int k = 0; k < 3; k++) {
 			java.util.List<Integer> idx = new java.util.ArrayList<>();
 			for (int i = 0; i < labels.length; i++) if (labels[i] == k) idx.add(i);
-			java.util.Collections.shuffle(idx, r);
+			for (int i = idx.size() - 1; i > 0; i--) {
+				int j = r.nextInt(i + 1);
+				Integer t = idx.get(i);
+				idx.set(i, idx.get(j));
+				idx.set(j, t);
+			}
 			int n = idx.size(), h = n < 2 ? 0 : Math.max(1, Math.min(n - 1, (int) Math.round(0.3 * n)));
 			before.addAll(idx.subList(0, h));
 		}
@@ -140,6 +146,54 @@ class HeadTrainingTest {
 				0.25, 11, 4, stopAtSecondUnit));
 			assertEquals(java.util.List.of("0/3", "1/3"), seen, "one report per unit, stopped before the second unit's search");
 		}
+	}
+
+	/**
+	 * One seed drives the held-out split, the initial weights and the batch order through streams of their own: they
+	 * differ (java.util.Random(seed) in all three gave the split's shuffle, the first weights and the first batch the
+	 * same draws), and a head trained twice with one seed is the same head, with another seed another.
+	 */
+	@Test
+	void theSeedsStreamsDifferAndTrainingStaysSeeded() {
+		for (long seed : new long[] { 0, 42, -7 }) {
+			long split = Seeds.stream(seed, HeadTraining.SPLIT_STREAM).nextLong(), weights = Seeds.stream(seed, HeadTraining.WEIGHTS_STREAM).nextLong(),
+				batches = Seeds.stream(seed, HeadTraining.BATCH_STREAM).nextLong();
+			assertTrue(split != weights && weights != batches && split != batches, "seed " + seed);
+		}
+		// the first epoch's order is not the permutation the split stream would draw
+		int[] first = new org.conceptscope.train.SupervisedTrainer.Epochs(30, 30, Seeds.stream(3, HeadTraining.BATCH_STREAM)).get();
+		int[] fromSplit = new org.conceptscope.train.SupervisedTrainer.Epochs(30, 30, Seeds.stream(3, HeadTraining.SPLIT_STREAM)).get();
+		assertFalse(Arrays.equals(first, fromSplit));
+		int[] labels = new int[45];
+		FloatTensor f = InfoDisentTest.signedFeatures(45, labels, 4);
+		TrainingOptions a = new TrainingOptions(12, 8, 0.05, 3), b = new TrainingOptions(12, 8, 0.05, 4);
+		BiIce one = BiIce.train(f, "features", labels, 3, 3, 4, BiIce.DEFAULT_SPARSITY, 2, a, Progress.NONE);
+		BiIce two = BiIce.train(f, "features", labels, 3, 3, 4, BiIce.DEFAULT_SPARSITY, 2, a, Progress.NONE);
+		BiIce other = BiIce.train(f, "features", labels, 3, 3, 4, BiIce.DEFAULT_SPARSITY, 2, b, Progress.NONE);
+		double[][] l1 = one.logits(f), l2 = two.logits(f), l3 = other.logits(f);
+		double diff = 0;
+		for (int i = 0; i < 45; i++) {
+			assertArrayEquals(l1[i], l2[i], 0, "the same seed, the same head");
+			for (int k = 0; k < 3; k++) diff = Math.max(diff, Math.abs(l1[i][k] - l3[i][k]));
+		}
+		assertTrue(diff > 1e-4, "another seed, another head: " + diff);
+		InfoDisent p1 = InfoDisent.train(f, "features", labels, 3, a, Progress.NONE), p2 = InfoDisent.train(f, "features", labels, 3, a, Progress.NONE);
+		for (int i = 0; i < 45; i++) assertArrayEquals(p1.logits(f.slice(i))[0], p2.logits(f.slice(i))[0], 0, "InfoDisent: the same seed, the same head");
+	}
+
+	/** The feature maps of every image are refused before the backbone runs when the heap cannot hold them twice. */
+	@Test
+	void featureMapsTheHeapCannotHoldAreRefusedBeforeTheBackboneRuns() {
+		HeadTraining.checkFeatureMemory("conv3", 10, 1000, 8000, 8000); // exactly fits
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HeadTraining.checkFeatureMemory("conv3", 10, 1000, 8000, 7999));
+		assertEquals("The feature maps of 10 images at layer 'conv3' (1000 values) need about 0.0 GB of Java's heap, more than the 0.0 GB it has"
+			+ " free: train on fewer images, choose an earlier or narrower layer, or give Java more memory (Edit > Options > Memory & Threads...,"
+			+ " or -Xmx).", e.getMessage());
+		// from the layer's shape: 100000 channels of 7 x 7 for 100000 images, twice, is 3.9 TB (the stub backbone fails the test if it runs)
+		IllegalArgumentException big = assertThrows(IllegalArgumentException.class, () -> HeadTraining.checkFeatureMemory(
+			new InfoDisentRotationTest.WideBackbone(), "wide", 100_000));
+		assertTrue(big.getMessage().startsWith("The feature maps of 100000 images at layer 'wide' (490000000000 values) need about 3920.0 GB"),
+			big.getMessage());
 	}
 
 	@Test

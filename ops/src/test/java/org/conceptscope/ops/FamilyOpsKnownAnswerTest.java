@@ -241,8 +241,9 @@ class FamilyOpsKnownAnswerTest {
 
 	/**
 	 * An InfoDisent head on the one-channel conv2 layer, trained on images whose bright square
-	 * gives the label: its part map for the one part is the rectified layer (brightest on the
-	 * bright square), and the contributions come one per part for each image.
+	 * gives the label: its part map for the one part is the rectified layer (a 1 x 1 rotation is 1),
+	 * brightest on the bright square R_1, and the part's contribution to class 1 is its evidence (the
+	 * layer's maximum: nothing negative after the ReLU) times its class weight.
 	 */
 	@Test
 	void headOpsTrainAndExplain() {
@@ -263,6 +264,25 @@ class FamilyOpsKnownAnswerTest {
 		assertEquals(((org.conceptscope.heads.InterpretableHead) head).units(), contributions[0].length);
 		RandomAccessibleInterval<FloatType> unit = map(op("explain.heads.unit_maps").call(head, model, image, 0));
 		assertArrayEquals(new long[] { 32, 32 }, unit.dimensionsAsLongArray());
+		FloatTensor layer = model.activations(OpImages.read(model, image).tensor(), "conv2/relu");
+		assertArrayEquals(new long[] { 1, 32, 32, 1 }, layer.shape());
+		RandomAccess<FloatType> ra = unit.randomAccess();
+		double max = Double.NEGATIVE_INFINITY, layerMax = 0;
+		int bestX = -1, bestY = -1;
+		for (int y = 0; y < 32; y++) for (int x = 0; x < 32; x++) {
+			double v = ra.setPositionAndGet(x, y).get();
+			assertEquals(layer.get(0, y, x, 0), v, 1e-4 * Math.max(1, Math.abs(v)), "the part map is the layer at (" + x + ", " + y + ")");
+			layerMax = Math.max(layerMax, layer.get(0, y, x, 0));
+			if (v > max) {
+				max = v;
+				bestX = x;
+				bestY = y;
+			}
+		}
+		assertTrue(bestX >= 18 && bestX < 26 && bestY >= 20 && bestY < 28, "brightest at (" + bestX + ", " + bestY + "), inside R_1");
+		assertTrue(excessOnR1(unit) > 0.5 * max, "R_1 stands out: " + excessOnR1(unit) + " above the rest, maximum " + max);
+		double weight = ((org.conceptscope.heads.InterpretableHead) head).classWeights()[0][1];
+		assertEquals(layerMax * weight, contributions[0][0], 1e-4 * Math.max(1, Math.abs(contributions[0][0])), "evidence times weight");
 	}
 
 	private static double[] bounds(MarginBounds.Bounds b) {
