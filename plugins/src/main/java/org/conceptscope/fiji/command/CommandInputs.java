@@ -642,7 +642,7 @@ final class CommandInputs {
 		private int steps = 400;
 
 		@Parameter(label = "Batch size", persist = false, min = "1",
-			description = "images per Adam step (an epoch is one pass over the training images)")
+			description = "at most this many images per Adam step; an epoch is one pass over the training images in a seeded shuffled order, cut into batches of nearly equal sizes (72 images: 3 of 24)")
 		private int batch_size = 32;
 
 		@Parameter(label = "Learning rate", persist = false, min = "0.000001",
@@ -650,7 +650,7 @@ final class CommandInputs {
 		private double learning_rate = 0.01;
 
 		@Parameter(label = "Random seed", persist = false,
-			description = "initial weights, batch order and the held-out split")
+			description = "initial weights, batch order and the held-out split, each from a random stream of its own")
 		private long seed = 42L;
 
 		@Parameter(label = "Held-out share", persist = false, min = "0.001", max = "0.999",

@@ -69,6 +69,7 @@ public final class HeadExplanationRun {
 			InterpretableHead head = load(s.head);
 			check(head, backbone, s.head, s.model);
 			int target = TargetClass.parse(s.target, backbone.classNames()); // a typo is refused before the stack goes through the model
+			checkMapsMemory(image, Math.min(s.top, head.units())); // the fewest maps a slice shows, before the stack goes through the model
 			FloatTensor batch = Models.input(image, backbone).tensor(); // with the pixel-size and domain warnings
 			FloatTensor features = backbone.activations(batch, head.layer());
 			if (!progress.report(0, 1, "head")) throw new java.util.concurrent.CancellationException("cancelled");
@@ -93,6 +94,7 @@ public final class HeadExplanationRun {
 			}
 			List<Integer> units = new ArrayList<>(shown);
 			int H = image.getHeight(), W = image.getWidth(), k = units.size();
+			checkMapsMemory(image, k); // the maps shown, before they are made
 			FloatTensor maps = FloatTensor.zeros(n, H, W, Math.max(1, k));
 			for (int q = 0; q < k; q++) {
 				if (!progress.report(q, k, head.unitName() + " maps")) {
@@ -158,13 +160,24 @@ public final class HeadExplanationRun {
 	}
 
 	static InterpretableHead load(Path dir) {
-		if (!Files.isRegularFile(dir.resolve("saved_model.pb")) && Files.isDirectory(dir.resolve(HeadTrainingRun.HEAD_DIR))) {
-			dir = dir.resolve(HeadTrainingRun.HEAD_DIR); // the save folder of the training run works too
-		}
-		return InterpretableHead.load(dir);
+		return InterpretableHead.load(headDir(dir));
 	}
 
-	/** The head must read a layer of this model with the shape it was trained on, and give its classes. */
+	/** The head's SavedModel folder: {@code dir}, or its {@code head/} subfolder when {@code dir} is the training run's save folder. */
+	static Path headDir(Path dir) {
+		if (!Files.isRegularFile(dir.resolve("saved_model.pb")) && Files.isDirectory(dir.resolve(HeadTrainingRun.HEAD_DIR))) {
+			return dir.resolve(HeadTrainingRun.HEAD_DIR); // the save folder of the training run works too
+		}
+		return dir;
+	}
+
+	/**
+	 * The head must read a layer of this model with the shape it was trained on and give its classes
+	 * in the same order (the backbone's classes it saved: a model trained again with its classes in
+	 * another order has layers of the same shapes, and every row would name the wrong class). A head
+	 * saved with another backbone name or folder is used with a warning in the Log, as saved CAVs of
+	 * another model are.
+	 */
 	static void check(InterpretableHead head, TensorFlowClassifier backbone, Path headDir, Path model) {
 		LayerInfo layer = backbone.layers().stream().filter(l -> l.name().equals(head.layer())).findFirst().orElse(null);
 		int[] f = head.featureShape();
@@ -175,6 +188,42 @@ public final class HeadExplanationRun {
 				+ f[2] + ") and gives " + head.numClasses() + " classes, which model " + model + " does not match: use the model"
 				+ " it was trained on.");
 		}
+		org.conceptscope.model.ModelConfig config = org.conceptscope.model.ModelConfig.read(headDir(headDir));
+		Object saved = config.metadata.get("backbone_classes");
+		List<String> classes = saved instanceof List<?> l ? l.stream().map(String::valueOf).toList() : config.classes;
+		if (classes != null && !classes.isEmpty() && !classes.equals(backbone.classNames())) {
+			throw new IllegalArgumentException("The head in " + headDir + " was trained on a model whose classes are " + classes + ", and model "
+				+ model + " has " + backbone.classNames() + ": with other classes or another order every row would name the wrong class, so use"
+				+ " the model the head was trained on, or train a head on this one with Train Interpretable Head.");
+		}
+		String name = config.metadata.get("backbone") instanceof String n ? n : null;
+		String path = config.metadata.get("backbone_path") instanceof String p ? p : null;
+		boolean otherName = name != null && !name.equals(backbone.name());
+		boolean otherPath = path != null && !samePath(path, model);
+		if (otherName || otherPath) {
+			ij.IJ.log("ConceptScope warning: the head in " + headDir + " was trained on the model '" + name + "'" + (path == null ? "" : " ("
+				+ path + ")") + " and is used with '" + backbone.name() + "' (" + model.toAbsolutePath() + "): its parts and concepts mean"
+				+ " something only on the model it was trained on.");
+		}
+	}
+
+	private static boolean samePath(String saved, Path model) {
+		try {
+			return Path.of(saved).toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize());
+		} catch (java.nio.file.InvalidPathException e) {
+			return false;
+		}
+	}
+
+	/**
+	 * Refuses a stack whose {@code maps} map channels the heap cannot hold: the maps at the image's
+	 * size, and the new image of the image's channels and the maps (32-bit).
+	 */
+	static void checkMapsMemory(ImagePlus image, int maps) {
+		long values = (long) image.getWidth() * image.getHeight() * ImagePlusTensors.batches(image).size()
+			* (2L * maps + ImagePlusTensors.channels(image));
+		ImagePlusTensors.checkMemory("The " + maps + " map(s) of " + ImagePlusTensors.batches(image).size() + " slice(s) of '" + image.getTitle()
+			+ "'", values, 4, "explain fewer slices at a time (a substack) or show fewer parts per slice (" + HeadExplanationSettings.TOP + ")");
 	}
 
 	static Result save(Result r, ImagePlus image, Path dir) throws IOException {

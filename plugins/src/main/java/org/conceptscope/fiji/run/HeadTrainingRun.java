@@ -24,6 +24,7 @@ import org.conceptscope.heads.BiIce;
 import org.conceptscope.heads.HeadPrototypes;
 import org.conceptscope.heads.HeadTraining;
 import org.conceptscope.heads.HeadTrainer;
+import org.conceptscope.heads.InfoDisent;
 import org.conceptscope.registry.Registry;
 import org.conceptscope.heads.InterpretableHead;
 import org.conceptscope.model.TensorFlowClassifier;
@@ -57,6 +58,7 @@ public final class HeadTrainingRun {
 		checkReplaceable(s.saveDir.resolve(HEAD_DIR));
 		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Train Interpretable Head")) {
 			String layer = HeadTraining.layer(backbone, s.layer, HeadTrainingSettings.LAYER); // a typo is refused before the folder is read
+			if (HeadTrainingSettings.INFODISENT.equals(s.head)) InfoDisent.checkMemory(backbone, layer, s.batchSize); // so is a layer too wide
 			LabelledFolder.Data data = Models.labelledFolder(s.folder, backbone, CommandSpecs.TRAIN_INTERPRETABLE_HEAD, progress);
 			FloatTensor images = data.tensor();
 			HeadTrainer trainer = Registry.head(s.head, java.util.Map.of(HeadTrainingSettings.CONCEPTS, s.concepts,

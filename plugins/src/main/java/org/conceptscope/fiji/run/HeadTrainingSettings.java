@@ -52,6 +52,9 @@ public final class HeadTrainingSettings {
 		if (dimension < 1) throw new IllegalArgumentException(DIMENSION + " must be at least 1, got " + dimension + ".");
 		if (!(sparsity >= 0)) throw new IllegalArgumentException(SPARSITY + " must be 0 or more, got " + sparsity + ".");
 		if (iterations < 1) throw new IllegalArgumentException(ITERATIONS + " must be at least 1 (one round of binding), got " + iterations + ".");
+		org.conceptscope.util.Limits.atMost("Train Interpretable Head", CONCEPTS, concepts, org.conceptscope.heads.BiIce.MAX_CONCEPTS);
+		org.conceptscope.util.Limits.atMost("Train Interpretable Head", DIMENSION, dimension, org.conceptscope.heads.BiIce.MAX_DIMENSION);
+		org.conceptscope.util.Limits.atMost("Train Interpretable Head", ITERATIONS, iterations, org.conceptscope.heads.BiIce.MAX_ITERATIONS);
 		if (steps < 1) throw new IllegalArgumentException(STEPS + " must be at least 1, got " + steps + ".");
 		if (batchSize < 1) throw new IllegalArgumentException(BATCH_SIZE + " must be at least 1, got " + batchSize + ".");
 		if (!(learningRate > 0)) throw new IllegalArgumentException(LEARNING_RATE + " must be positive, got " + learningRate + ".");

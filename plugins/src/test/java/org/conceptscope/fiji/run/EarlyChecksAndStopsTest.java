@@ -148,6 +148,40 @@ class EarlyChecksAndStopsTest {
 		assertFalse(Files.exists(s.saveDir));
 	}
 
+	/** Bi-ICE's sizes have upper bounds (a typo of 100000 concepts would fill the memory), checked with the settings. */
+	@Test
+	void headTrainingRefusesSizesBeyondTheLimitsBeforeTheModelOpens() throws Exception {
+		HeadTrainingSettings s = new HeadTrainingSettings();
+		s.model = model;
+		s.folder = folder;
+		s.saveDir = work.resolve("limits-out");
+		s.head = HeadTrainingSettings.BI_ICE;
+		s.concepts = org.conceptscope.heads.BiIce.MAX_CONCEPTS + 1;
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, s::validate);
+		assertEquals("Train Interpretable Head: concepts=1025 is more than 1024, the most ConceptScope allows (each one costs model passes or"
+			+ " memory for every image); use a value of at most 1024.", e.getMessage());
+		s.concepts = 6;
+		s.dimension = 5000;
+		assertTrue(assertThrows(IllegalArgumentException.class, s::validate).getMessage().startsWith("Train Interpretable Head: dimension=5000"));
+		s.dimension = 16;
+		s.iterations = 101;
+		assertTrue(assertThrows(IllegalArgumentException.class, s::validate).getMessage().startsWith("Train Interpretable Head: iterations=101"));
+		s.iterations = 3;
+		s.validate();
+		assertFalse(Files.exists(s.saveDir));
+	}
+
+	/** Explain with Head keeps every slice's maps and builds a new image of them: refused before the heap runs out. */
+	@Test
+	void explainWithHeadRefusesMapsTheHeapCannotHold() {
+		ImagePlus big = new ImagePlus("slide", new ij.process.ByteProcessor(2048, 2048));
+		HeadExplanationRun.checkMapsMemory(big, 3); // 7 planes of 4 M values: fits
+		int maps = (int) (Runtime.getRuntime().maxMemory() / (8L * 2048 * 2048)) + 10;
+		String m = assertThrows(IllegalArgumentException.class, () -> HeadExplanationRun.checkMapsMemory(big, maps)).getMessage();
+		assertTrue(m.startsWith("The " + maps + " map(s) of 1 slice(s) of 'slide' (" + (2048L * 2048 * (2L * maps + 1)) + " values) needs about "), m);
+		assertTrue(m.contains("explain fewer slices at a time (a substack) or show fewer parts per slice (top), or give ImageJ more memory"), m);
+	}
+
 	@Test
 	void conceptImportanceRefusesABankOfAnotherModelBeforeReadingTheFolder() throws Exception {
 		org.conceptscope.concepts.ConceptBank bank = new org.conceptscope.concepts.ConceptBank();
