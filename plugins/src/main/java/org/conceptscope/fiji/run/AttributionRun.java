@@ -45,7 +45,7 @@ public final class AttributionRun {
 			method.checkRuns(classifier);
 			if (RegionTargets.any(settings.rois())) return regions(classifier, image, regions, method, target, settings, progress);
 			if (org.conceptscope.attribution.TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) {
-				org.conceptscope.fiji.write.ClassMapWriter.checkMemory(image, classifier.classNames().size()); // before the tiles, not after
+				checkTiledMemory(image, classifier, settings); // before the tiles, not after
 			}
 			Explanation e = Explainer.explain(classifier, image, method, target, modelName(settings.model()), settings.overlap(), progress);
 			AttributionResult result = AttributionOutputs.build(e, settings);
@@ -79,6 +79,60 @@ public final class AttributionRun {
 		}
 		ImagePlusTensors.check(image);
 		ImagePlusTensors.checkMemory(image, true);
+	}
+
+	/**
+	 * Heap bytes a tiled run over the whole image holds at its peak, all together (each part alone
+	 * may fit while their sum does not): the normalised copy of a plane (a normalisation that takes
+	 * statistics reads the whole slice), the batch of tiles in flight and their maps, the blended
+	 * maps, the copies the outputs take of them, the result image (the image's channels as 32-bit
+	 * planes and the map, or the map alone), the translucent overlay, the top-fraction ROI's work
+	 * planes, the class map (a probability plane per class and the label image), and, with a display,
+	 * what ImageJ takes to show the two. The user's image is already in memory and is not counted.
+	 */
+	static long tiledNeed(ImagePlus image, Classifier classifier, AttributionSettings settings) {
+		long plane = (long) image.getWidth() * image.getHeight();
+		int n = ImagePlusTensors.batches(image).size(), k = classifier.classNames().size();
+		int c = classifier.signature() != null && classifier.signature().channels() > 0 ? (int) classifier.signature().channels()
+			: ImagePlusTensors.channels(image);
+		org.conceptscope.tensor.TileGrid grid = org.conceptscope.attribution.TiledExplainer.grid(classifier, image.getHeight(), image.getWidth(),
+			settings.overlap());
+		long tile = (long) grid.tileHeight() * grid.tileWidth();
+		long batch = Math.max(1, classifier.preferredBatchSize());
+		boolean pointwise = org.conceptscope.attribution.TiledExplainer.pointwise(classifier.normalization(), ImagePlusTensors.typeMax(image));
+		long input = pointwise && Models.paletteAsRgb(image, classifier) == image ? 0 : plane * c * 4; // one plane at a time
+		long tiles = 2 * batch * tile * (c + 1L) * 4; // the batch of tiles and its maps, and as much again for the method's work
+		long blended = n * plane * 4;
+		long copies = n * plane * 4; // the maps as the result image's planes (Explanation.map copies)
+		long result = settings.mapAsChannel() ? n * plane * ImagePlusTensors.channels(image) * 4L : 0;
+		long overlay = settings.mapAsChannel() && settings.opacity() > 0 ? n * plane * 5 : 0; // 8-bit map, then RGB, per plane
+		long rois = plane * (4 + 4 + 1); // per slice: the map again, its sorted copy, the mask
+		long classMap = n * plane * (k + 1L) * 4;
+		// Shown in ImageJ (not headless), each of the two composites takes an 8-bit plane per channel
+		// and two RGB buffers of the plane for its display.
+		int resultChannels = settings.mapAsChannel() ? ImagePlusTensors.channels(image) + 1 : 1;
+		long display = java.awt.GraphicsEnvironment.isHeadless() ? 0 : plane * (resultChannels + 8 + (k + 1L) + 8);
+		return input + tiles + blended + copies + result + overlay + rois + classMap + display;
+	}
+
+	/**
+	 * Refuses, before any tile is explained, an image whose tiled run (everything it holds at once:
+	 * {@link #tiledNeed}) the heap cannot hold, instead of failing out of memory at the end.
+	 */
+	static void checkTiledMemory(ImagePlus image, Classifier classifier, AttributionSettings settings) {
+		long need = tiledNeed(image, classifier, settings);
+		long left = org.conceptscope.util.Limits.heapLeft(need);
+		if (need <= left) return;
+		int n = ImagePlusTensors.batches(image).size();
+		String what = "The image '" + image.getTitle() + "' (" + image.getWidth() + " x " + image.getHeight() + " pixels"
+			+ (n > 1 ? ", " + n + " slices" : "") + ") needs about " + ImagePlusTensors.gigabytes(need) + " to explain tile by tile (the map,"
+			+ " the class map of " + (classifier.classNames().size() + 1) + " planes and the result image together), more than the "
+			+ ImagePlusTensors.gigabytes(left) + " ImageJ has free (of " + ImagePlusTensors.gigabytes(Runtime.getRuntime().maxMemory()) + "): ";
+		String remedy = n > 1
+			? "explain it in parts with the batch runner (org.conceptscope.fiji.batch.Batch, see docs/commands/batch.md), take a substack,"
+			: "crop it to the region to explain (Image > Crop), scale it down (Image > Scale...), run it with the batch runner"
+				+ " (org.conceptscope.fiji.batch.Batch, see docs/commands/batch.md),";
+		throw new IllegalArgumentException(what + remedy + " or give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx).");
 	}
 
 	private static String modelName(Path model) {

@@ -72,7 +72,7 @@ class FailuresTest {
 			cancelled = run(log, new OutOfMemoryError("Java heap space"));
 			assertTrue(cancelled.startsWith("Attribution ran out of memory (ImageJ may use "), cancelled);
 			assertTrue(cancelled.endsWith(": explain long stacks in parts with the batch runner (java -jar conceptscope-batch.jar), take a"
-				+ " substack, or give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx)."), cancelled);
+				+ " substack, crop a large image to the region to explain (Image > Crop) or scale it down (Image > Scale...), or give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx)."), cancelled);
 			assertNull(logged.get(0).throwable(), "out of memory needs no trace");
 
 			cancelled = run(log, new IllegalArgumentException("Target 'x' is not a class of this model: use predicted."));
