@@ -4,23 +4,25 @@ import java.io.PrintStream;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
 
+import org.conceptscope.fiji.display.LogLineRule;
 import org.conceptscope.util.Progress;
 
 /**
  * A progress bar on the console, for runs without Fiji. On a terminal it is redrawn in place at
  * most ten times a second; written to a file or a pipe (a cluster job's log) it prints one line
- * per tenth of the work or per 30 seconds, whichever comes first, so logs stay short. Rate and
+ * per tenth of the work or per 30 seconds, whichever comes first ({@link LogLineRule}), so logs stay short. Rate and
  * time left count only the work of this run (a resumed run starts with parts already done).
  */
 final class ConsoleProgress implements Progress {
 
 	private static final int WIDTH = 30;
-	private static final long REDRAW_NANOS = 100_000_000L, LOG_NANOS = 30_000_000_000L;
+	private static final long REDRAW_NANOS = 100_000_000L;
 
 	private final PrintStream out;
 	private final boolean terminal;
 	private final BooleanSupplier stop;
-	private long start, firstDone = -1, lastDrawn, lastTenth = -1, lastDone = -1, lastTotal;
+	private final LogLineRule lines = new LogLineRule();
+	private long start, firstDone = -1, lastDrawn, lastDone = -1, lastTotal;
 	private boolean barShown;
 
 	/** @param stop when it turns true, {@link #report} answers false and the run stops */
@@ -41,11 +43,7 @@ final class ConsoleProgress implements Progress {
 		if (terminal) {
 			if (last || now - lastDrawn >= REDRAW_NANOS || lastDone < 0) draw(done, total, message, now);
 		} else {
-			long tenth = total > 0 ? done * 10 / total : 10;
-			if (tenth != lastTenth || now - lastDrawn >= LOG_NANOS) {
-				lastTenth = tenth;
-				draw(done, total, message, now);
-			}
+			if (lines.due(done, total, now)) draw(done, total, message, now);
 		}
 		return !stop.getAsBoolean();
 	}

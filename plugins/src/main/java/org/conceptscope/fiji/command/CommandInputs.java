@@ -130,7 +130,7 @@ final class CommandInputs {
 		private String region = "tiles";
 
 		@Parameter(label = "Output", persist = false, choices = { "channel", "image" },
-			description = "`channel`: a new composite image = the image's channels (32-bit, calibrated values, R/G/B for RGB) + the map as last channel (Fire from 0 for unsigned maps; for signed maps, Integrated Gradients and Gradient\u00d7Input or any map with negative values, a diverging blue-white-red LUT, white at 0, over a symmetric range); `image`: the maps alone as a separate 32-bit image")
+			description = "`channel`: a new composite image = the image's channels (32-bit, calibrated values, R/G/B for RGB, in the image's display range, 0-255 for RGB) + the map as last channel, black at 0 as composite channels add up (Fire from 0 for unsigned maps; for signed maps, Integrated Gradients and Gradient\u00d7Input or any map whose negative part exceeds 5% of its positive range, blue-black-red over a symmetric range; as a translucent overlay, `opacity` > 0, blue-white-red, white at 0); `image`: the maps alone as a separate 32-bit image (signed: blue-white-red, white at 0)")
 		private String output = "channel";
 
 		@Parameter(label = "Top fraction outlined as ROI", persist = false, min = "0.001", max = "1",

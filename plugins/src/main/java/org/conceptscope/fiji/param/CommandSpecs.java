@@ -70,9 +70,10 @@ public final class CommandSpecs {
 					.help("`tiles`: only the model-size tiles of the whole-image grid that hold a pixel of the ROI (the whole-image map there);"
 						+ " `window`: one model-size window centred on the ROI"),
 				OUTPUT.section(DISPLAY).help("`channel`: a new composite image = the image's channels (32-bit, calibrated values, R/G/B for"
-					+ " RGB) + the map as last channel (Fire from 0 for unsigned maps; for signed maps, Integrated Gradients and Gradient\u00d7Input"
-					+ " or any map with negative values, a diverging blue-white-red LUT, white at 0, over a symmetric range); `image`: the maps"
-					+ " alone as a separate 32-bit image"), TOP_FRACTION.section(DISPLAY),
+					+ " RGB, in the image's display range, 0-255 for RGB) + the map as last channel, black at 0 as composite channels add up"
+					+ " (Fire from 0 for unsigned maps; for signed maps, Integrated Gradients and Gradient\u00d7Input or any map whose negative"
+					+ " part exceeds 5% of its positive range, blue-black-red over a symmetric range; as a translucent overlay, `opacity` > 0,"
+					+ " blue-white-red, white at 0); `image`: the maps alone as a separate 32-bit image (signed: blue-white-red, white at 0)"), TOP_FRACTION.section(DISPLAY),
 				OVERLAP.section(DISPLAY),
 				Parameter.number("opacity", "Heat map opacity (0: none)", 0).range(Range.between(0, 1)).section(DISPLAY)
 					.help("`output=channel`: above 0 (e.g. 0.5), the heat map is drawn over the image as a translucent overlay with this"

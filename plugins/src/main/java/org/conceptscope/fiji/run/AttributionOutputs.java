@@ -14,6 +14,7 @@ import java.util.List;
 import org.conceptscope.fiji.write.ClassMapWriter;
 import org.conceptscope.fiji.image.Explanation;
 import org.conceptscope.fiji.write.HeatOverlay;
+import org.conceptscope.fiji.write.MapLuts;
 import org.conceptscope.fiji.write.HeatmapWriter;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.fiji.write.ResultsTables;
@@ -36,7 +37,10 @@ public final class AttributionOutputs {
 		for (Roi roi : rois) overlay.add((Roi) roi.clone());
 		image.setOverlay(overlay);
 		if (settings.mapAsChannel() && settings.opacity() > 0 && image instanceof CompositeImage ci) {
-			// The map over the image, translucent; its channel stays for measurement (the last one).
+			// The map over the image, translucent; its channel stays for measurement (the last one), hidden.
+			// Blended rather than added, a signed map reads best white at 0 there (MapLuts.forOverlay).
+			int n = ci.getNChannels();
+			ci.setChannelLut(MapLuts.forOverlay(ci.getChannelLut(n)), n);
 			HeatOverlay.apply(ci, e, ci.getNChannels(), settings.opacity());
 		}
 		if (settings.calibrationBar()) addCalibrationBar(image);

@@ -69,7 +69,7 @@ public final class RegionExplanations {
 		maps.setOpenAsHyperStack(batches.size() > 1);
 		range = HeatmapWriter.shown(range); // the planes' finite values: the slices without a region (all NaN) do not set it
 		maps.getProcessor().setLut(MapLuts.forMap(method.name(), range[0], range[1]));
-		double[] shown = MapLuts.range(range[0], range[1], MapLuts.signed(method.name(), range[0]));
+		double[] shown = MapLuts.range(range[0], range[1], MapLuts.signed(method.name(), range[0], range[1]));
 		maps.setDisplayRange(shown[0], shown[1]);
 		maps.setCalibration(HeatmapWriter.spatialCalibration(image));
 		Overlay outlines = new Overlay();

@@ -22,7 +22,8 @@ import java.nio.file.Path;
 /**
  * Builds a new hyperstack that shows an explanation next to the image: the image's channels as
  * 32-bit values (calibrated where the image is; R, G, B for RGB) plus one last channel holding
- * the attribution map with the Fire LUT (signed maps: a diverging LUT centred on zero, see {@link MapLuts}). Slices and frames are those of the image, so batch
+ * the attribution map with the Fire LUT (signed maps: blue-black-red centred on zero, see {@link MapLuts}); the
+ * image's channels keep the image's display ranges (0-255 for R, G, B). Slices and frames are those of the image, so batch
  * entry b sits at its own (slice, frame). {@link #buildMapImage} gives the maps alone, for users
  * who want them as a separate image. The input ImagePlus is only read.
  */
@@ -53,12 +54,12 @@ public final class HeatmapWriter {
 		out.setOpenAsHyperStack(true);
 		CompositeImage ci = MapChannels.composite(out);
 		for (int c = 0; c < channels; c++) {
-			double[] shown = shown(ranges[c]);
+			double[] shown = sourceRange(imp, c, ranges[c]);
 			ci.setChannelLut(withRange(imageLut(imp, c), shown[0], shown[1]), c + 1);
 		}
-		// Unsigned maps: Fire from 0; signed ones: diverging, white at 0, symmetric range (MapLuts).
+		// Unsigned maps: Fire from 0; signed ones: blue-black-red, black at 0 as channels add up, symmetric range (MapLuts).
 		double[] shownMap = shown(ranges[channels]);
-		ci.setChannelLut(MapLuts.forMap(e.method(), shownMap[0], shownMap[1]), channels + 1);
+		ci.setChannelLut(MapLuts.forComposite(e.method(), shownMap[0], shownMap[1]), channels + 1);
 		ci.setCalibration(spatialCalibration(imp));
 		ci.setProperty("Info", info(e, channels));
 		return ci;
@@ -122,6 +123,33 @@ public final class HeatmapWriter {
 		if (imp.isComposite()) return ((CompositeImage) imp).getChannelLut(channel + 1);
 		if (imp.getNChannels() == 1) return imp.getProcessor().getLut();
 		return LUT.createLutFromColor(Color.WHITE);
+	}
+
+	/**
+	 * The display range of image channel c in the result, so the image looks as it did: 0-255 for
+	 * each of R, G, B of an RGB image (one range per colour would change the stain colours), else
+	 * the image's own display range of that channel (in calibrated values where the planes are
+	 * calibrated); the planes' extremes ({@code seen}, see {@link #widen}) only where the image has
+	 * no usable range.
+	 */
+	public static double[] sourceRange(ImagePlus imp, int c, double[] seen) {
+		if (imp.getBitDepth() == 24) return new double[] { 0, 255 };
+		double lo, hi;
+		if (imp.isComposite()) {
+			LUT lut = ((CompositeImage) imp).getChannelLut(c + 1);
+			lo = lut.min;
+			hi = lut.max;
+		} else {
+			lo = imp.getDisplayRangeMin();
+			hi = imp.getDisplayRangeMax();
+		}
+		if (ImagePlusTensors.usesCalibration(imp)) {
+			Calibration cal = imp.getCalibration();
+			double a = cal.getCValue(lo), b = cal.getCValue(hi);
+			lo = Math.min(a, b);
+			hi = Math.max(a, b);
+		}
+		return Double.isFinite(lo) && Double.isFinite(hi) && hi > lo ? new double[] { lo, hi } : shown(seen);
 	}
 
 	/** Fire from ImageJ's built-in tables: LutLoader builds it in code, so it works headless. */

@@ -15,9 +15,10 @@ import org.conceptscope.tensor.FloatTensor;
 
 /**
  * Several maps per slice [N, H, W, k] as a new hyperstack: the image's channels as 32-bit values
- * (R, G, B for RGB; calibrated where the image is) then one channel per map with its own display
- * range: the Fire LUT from 0 to its highest value, or for a map with negative values a diverging LUT
- * white at 0 over a symmetric range ({@link MapLuts}),
+ * (R, G, B for RGB; calibrated where the image is; shown in the image's display ranges, 0-255 for RGB)
+ * then one channel per map with its own display range: the Fire LUT from 0 to its highest value, or
+ * for a signed map a symmetric range with blue-black-red (black at 0, as composite channels add up;
+ * a single map alone: the diverging LUT white at 0) ({@link MapLuts}),
  * or the maps alone. Each map plane is labelled with its name; slices and frames are the
  * image's. The image is only read.
  */
@@ -66,14 +67,15 @@ public final class MapChannels {
 		out.setOpenAsHyperStack(true);
 		CompositeImage ci = composite(out);
 		for (int c = 0; c < channels; c++) {
-			double[] shown = HeatmapWriter.shown(ranges[c]);
+			double[] shown = HeatmapWriter.sourceRange(imp, c, ranges[c]);
 			ci.setChannelLut(HeatmapWriter.withRange(HeatmapWriter.imageLut(imp, c), shown[0], shown[1]), c + 1);
 		}
 		for (int q = 0; q < k; q++) {
 			double[] shown = HeatmapWriter.shown(ranges[channels + q]);
 			double min = shown[0], max = shown[1];
-			// Per-channel display ranges; a channel with negative values is signed (diverging LUT, white at 0).
-			ci.setChannelLut(MapLuts.forMap(null, min, max), channels + q + 1);
+			// Per-channel display ranges; a signed channel (MapLuts.signed) gets blue-black-red, black at 0, in a
+			// composite (channels add up), the white-centred diverging LUT when the maps are shown alone.
+			ci.setChannelLut(withImage || k > 1 ? MapLuts.forComposite(null, min, max) : MapLuts.forMap(null, min, max), channels + q + 1);
 		}
 		ci.setCalibration(HeatmapWriter.spatialCalibration(imp));
 		return ci;
