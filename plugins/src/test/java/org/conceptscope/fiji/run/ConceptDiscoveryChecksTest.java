@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import static org.conceptscope.fiji.run.EarlyChecksAndStopsTest.recording;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -62,14 +63,6 @@ class ConceptDiscoveryChecksTest {
 		for (int i = 1; i <= 3; i++) {
 			assertTrue(IJ.saveAsTiff(new ImagePlus("p" + i, patches.getStack().getProcessor(i).duplicate()), folder.resolve("p" + i + ".tif").toString()));
 		}
-	}
-
-	/** Every report, as "message done/total". */
-	private static Progress recording(List<String> reports) {
-		return (done, total, message) -> {
-			reports.add(message + " " + done + "/" + total);
-			return true;
-		};
 	}
 
 	private static String run(ImagePlus image, ConceptDiscoverySettings s, ConceptDiscoveryRun.Result[] out) {

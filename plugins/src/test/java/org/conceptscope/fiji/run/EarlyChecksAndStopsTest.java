@@ -49,7 +49,7 @@ class EarlyChecksAndStopsTest {
 	}
 
 	/** Every report, as "message done/total". */
-	private static Progress recording(List<String> reports) {
+	static Progress recording(List<String> reports) {
 		return (done, total, message) -> {
 			reports.add(message + " " + done + "/" + total);
 			return true;
