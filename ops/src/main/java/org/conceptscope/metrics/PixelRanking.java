@@ -38,11 +38,15 @@ final class PixelRanking {
 		return sorted(maps, i, order);
 	}
 
-	/** A stable sort of the given order by descending value. */
+	/**
+	 * A stable sort of the given order by descending value. Values are compared as numbers, so
+	 * -0.0 and 0.0 tie (Float.compare alone puts every 0.0 before every -0.0: a negated map, or a
+	 * product x * g with g = 0, would have its zeros deleted by the sign of x or g, not at random).
+	 */
 	private static int[] sorted(FloatTensor maps, int i, Integer[] order) {
 		int per = maps.stride0(), base = i * per;
 		float[] d = maps.data();
-		Arrays.sort(order, (a, b) -> Float.compare(d[base + b], d[base + a]));
+		Arrays.sort(order, (a, b) -> Float.compare(d[base + b] + 0f, d[base + a] + 0f)); // + 0f turns -0.0 into 0.0
 		return Arrays.stream(order).mapToInt(Integer::intValue).toArray();
 	}
 }

@@ -1,6 +1,7 @@
 package org.conceptscope.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,5 +43,28 @@ class PixelRankingTiesTest {
 		boolean[] first = new boolean[6];
 		for (long s = 0; s < 40; s++) first[PixelRanking.descending(m, 0, s)[2]] = true;
 		assertTrue(first[0] && first[2] && first[5], "each tied pixel leads its tie group for some seed");
+	}
+
+	/**
+	 * -0.0 and 0.0 are the same attribution (numpy's argsort, as Xplique sorts, ties them): a map
+	 * whose zeros carry a sign (a negated map, x * g with g = 0) must not have its 0.0 pixels taken
+	 * before its -0.0 pixels. With the zeros' signs by half, the order is that of a flat map.
+	 */
+	@Test
+	void signedZerosTie() {
+		float[] d = new float[32 * 32];
+		for (int p = 0; p < d.length; p++) d[p] = p % 32 < 16 ? 0f : -0f;
+		FloatTensor signed = new FloatTensor(new long[] { 1, 32, 32 }, d);
+		int[] order = PixelRanking.descending(signed, 0, 7);
+		assertArrayEquals(PixelRanking.descending(FloatTensor.zeros(1, 32, 32), 0, 7), order, "the order of a flat map with the same seed");
+		int left = 0;
+		for (int k = 0; k < 512; k++) if (order[k] % 32 < 16) left++;
+		assertTrue(left > 200 && left < 312, "pixels of the 0.0 half among the first 512 ranked: " + left);
+		// values around the zeros keep their places
+		d[5] = 1e-30f;
+		d[40] = -1e-30f;
+		int[] withValues = PixelRanking.descending(new FloatTensor(new long[] { 1, 32, 32 }, d), 0, 7);
+		assertEquals(5, withValues[0]);
+		assertEquals(40, withValues[1023]);
 	}
 }
