@@ -91,7 +91,15 @@ public final class AverageStability implements Metric {
 			// one image's neighbours can take minutes (RISE, Sobol): their explanation reports its part of the count and can be stopped
 			long base = (long) i * samples;
 			Progress part = (d, tt, m) -> progress.report(base + (tt > 0 ? Math.min(samples, d * samples / tt) : 0), total, "average_stability");
-			float[] nm = method.explain(classifier, new FloatTensor(shape, neighbours), t, part).maps().data();
+			FloatTensor neighbourMaps = method.explain(classifier, new FloatTensor(shape, neighbours), t, part).maps();
+			// a NaN distance would leave this image out of the mean without a word (as random_logit refuses such maps)
+			int bad = neighbourMaps.firstNonFinite();
+			if (bad >= 0) {
+				throw new IllegalArgumentException("The " + method.name() + " map of noisy neighbour " + bad / plane + " of image " + i
+					+ " contains NaN or infinite values, so its distance to the image's map is undefined: check the model's outputs on"
+					+ " inputs with noise up to radius " + radius + " (normalised units), or use a smaller radius.");
+			}
+			float[] nm = neighbourMaps.data();
 			double sum = 0;
 			for (int s = 0; s < samples; s++) {
 				double d = 0;

@@ -206,6 +206,35 @@ class MapAndModelMetricsTest {
 		assertEquals(2, explained.size(), "stopped after the first image's second neighbour");
 	}
 
+	/**
+	 * A neighbour's map with NaN has no distance: the image would drop out of the mean unseen (its
+	 * value NaN, FiniteMean skipping it). Refused in one sentence naming the neighbour and the image.
+	 */
+	@Test
+	void averageStabilityRefusesANaNMapOfANeighbour() {
+		FloatTensor x = KnownAnswer.images(TARGETS, 7);
+		Attribution sal = new Saliency().explain(known, x, TARGETS, Progress.NONE);
+		org.conceptscope.attribution.AttributionMethod nanForNoisyInputs = new org.conceptscope.attribution.AttributionMethod() {
+			@Override
+			public String name() {
+				return "fragile";
+			}
+
+			@Override
+			public Attribution explain(org.conceptscope.model.Classifier c, FloatTensor images, int[] targets, Progress progress) {
+				FloatTensor m = new Saliency().explain(c, images, targets, progress).maps();
+				float[] d = m.data().clone();
+				d[2 * 1024 + 5] = Float.NaN; // neighbour 2
+				return new Attribution(new FloatTensor(m.shape(), d), targets, Map.of("method", "fragile"));
+			}
+		};
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new AverageStability(0.1, 4,
+			AverageStability.Distance.L2, 3).evaluate(known, x, sal, nanForNoisyInputs, Progress.NONE));
+		assertEquals("The fragile map of noisy neighbour 2 of image 0 contains NaN or infinite values, so its distance to the image's map"
+			+ " is undefined: check the model's outputs on inputs with noise up to radius 0.1 (normalised units), or use a smaller radius.",
+			e.getMessage());
+	}
+
 	/** Saliency's map for the other class is the other square: SSIM well below 1; a class-blind map scores exactly 1. */
 	@Test
 	void randomLogitSeparatesClassSpecificMaps() {
@@ -267,5 +296,25 @@ class MapAndModelMetricsTest {
 		for (int p = 0; p < a.length; p++) a[p] = r.nextFloat();
 		assertEquals(1, Ssim.of(a, a.clone(), 16, 16), 1e-9);
 		assertEquals(1, Ssim.of(b, b.clone(), 16, 16), 0);
+	}
+
+	/**
+	 * The structure term too: SSIM of two textured maps against an independent re-implementation of
+	 * tf.image.ssim (numpy and scipy's correlate2d, valid window, 2-D softmax Gaussian, c2 uncompensated),
+	 * on a map wider than the 11 x 11 window and on one that narrows it to 5 x 5.
+	 */
+	@Test
+	void ssimOfTexturedMapsMatchesTensorFlowsDefinition() {
+		int[][] sizes = { { 13, 17 }, { 8, 6 } };
+		double[] want = { 0.17751930295848217, 0.027601644575409822 };
+		for (int k = 0; k < 2; k++) {
+			int h = sizes[k][0], w = sizes[k][1];
+			float[] a = new float[h * w], b = new float[h * w];
+			for (int p = 0; p < a.length; p++) {
+				a[p] = (float) Math.sin(p * 0.37);
+				b[p] = (float) (Math.cos(p * 0.11) + 0.5 * Math.sin(p * 0.37));
+			}
+			assertEquals(want[k], Ssim.of(a, b, h, w), 1e-6, h + " x " + w);
+		}
 	}
 }
