@@ -10,7 +10,8 @@ import org.conceptscope.util.Progress;
  * {@code tieSeed}) from {@code revealed} and all others from
  * {@code initial} (every channel of a pixel together); the curve is the target class
  * probability at steps 0..steps. Perturbed images are built and classified {@code batchSize} at a
- * time, so memory does not grow with steps or with the number of images.
+ * time, and an image's ranking is dropped once its last step is built, so memory does not grow
+ * with steps or with the number of images (beyond the curves themselves).
  */
 final class PerturbationCurves {
 
@@ -36,6 +37,7 @@ final class PerturbationCurves {
 					int p = orders[i][k] * c;
 					System.arraycopy(rev, i * per + p, batch, b * per + p, c);
 				}
+				if (s == steps) orders[i] = null; // its last image is built: at most a batch's images hold a ranking
 			}
 			long[] shape = initial.shape();
 			shape[0] = size;
