@@ -3,7 +3,8 @@
 // 32 designs, seed 42) measures how much each grid cell changes the prediction.
 // Results in save_dir: <title>-sobol.tif (image + heat-map channel, ROIs as overlay),
 // <title>-sobol-RoiSet.zip (top 10 % of each map, one ROI per slice) and
-// <title>-sobol-results.csv (one row per slice).
+// <title>-sobol-results.csv (one row per slice). Each slice's prediction and map maximum are
+// printed, read from the command's table as any macro can.
 //
 // Arguments (macro-option style, all optional when run from the editor):
 //   image=[/path/stack.tif] model=[/path/model folder] save_dir=[/path/results]
@@ -30,6 +31,13 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 setBatchMode(true);
 open(image);
 run("Attribution...", "model=[" + model + "] method=sobol target=predicted grid=8 designs=32 seed=42 upsampling=" + upsampling + " output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
+// The numbers, as a macro collects them: the per-slice table by its title, the result image's title
+// and "-results" (headless, ImageJ keeps no titled table: the command's table is in Results instead).
+results = getTitle() + "-results";
+if (!isOpen(results)) results = "Results";
+for (row = 0; row < Table.size(results); row++)
+	print("slice " + Table.get("slice", row, results) + ": " + Table.getString("predicted", row, results) + ", map_max " + d2s(Table.get("map_max", row, results), 6));
+if (results != "Results") close(results);
 close("*");
 setBatchMode(false);
 

@@ -131,6 +131,16 @@ class MacrosTest {
 			assertEquals(z, rois.get(z - 1).getZPosition());
 			if (label.startsWith(predicted + " #")) correct++;
 		}
+		// the macro printed each slice's numbers, read from the command's table (headless: Results), as in the CSV
+		java.util.regex.Matcher printed = java.util.regex.Pattern.compile("(?m)^slice (\\d+): (.+), map_max (\\S+)$").matcher(logs.get("ihc"));
+		int lines = 0;
+		for (; printed.find(); lines++) {
+			List<String> row = csv.get(Integer.parseInt(printed.group(1)));
+			assertEquals(row.get(3), printed.group(2), "slice " + printed.group(1) + ": predicted");
+			assertEquals(Double.parseDouble(row.get(csv.get(0).indexOf("map_max"))), Double.parseDouble(printed.group(3)), 1e-6,
+				"slice " + printed.group(1) + ": map_max");
+		}
+		assertEquals(12, lines, "one printed line per slice: " + logs.get("ihc"));
 		// The model card reports 0.895 held-out accuracy; 10 of these 12 patches is well below chance of failing.
 		assertTrue(correct >= 10, correct + " of 12 predictions match the patch labels");
 	}

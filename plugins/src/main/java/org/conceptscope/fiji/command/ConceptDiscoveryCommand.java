@@ -44,13 +44,13 @@ public class ConceptDiscoveryCommand extends CommandInputs.ConceptDiscovery {
 			atlas = r.atlas();
 			if (ResultsDisplay.interactive()) {
 				r.plot().show();
-				r.table().show("Concept importance");
 				if (r.holistic() != null) {
 					if (r.holistic().maps() != null) r.holistic().maps().show();
 					r.holistic().importanceMaps().show();
-					r.holisticTable().show("Holistic concepts");
 				}
 			}
+			ResultsDisplay.showTable(r.table(), "Concept importance", true);
+			if (r.holistic() != null) ResultsDisplay.showTable(r.holisticTable(), "Holistic concepts", false);
 			progress.finished(r.bank().size() + " concept(s) of " + r.bank().className + ".");
 		});
 	}

@@ -40,10 +40,8 @@ public class ConceptImportanceCommand extends CommandInputs.ConceptImportance {
 			ConceptImportanceSettings s = settings();
 			ConceptImportanceRun.Result r = ConceptImportanceRun.run(image, s, progress);
 			importance = r.plot();
-			if (ResultsDisplay.interactive()) {
-				r.plot().show();
-				r.table().show("Concept importance (" + s.estimator + ")");
-			}
+			if (ResultsDisplay.interactive()) r.plot().show();
+			ResultsDisplay.showTable(r.table(), "Concept importance (" + s.estimator + ")", true);
 			progress.finished(r.importance().length + " concept(s) of " + r.bank().className + " by " + s.estimator + ".");
 		});
 	}

@@ -33,10 +33,8 @@ public class EvaluateExplanationCommand extends CommandInputs.EvaluateExplanatio
 		CommandTasks.run("Evaluate Explanation", log, ui, this::cancel, progress -> {
 			EvaluationSettings s = settings();
 			EvaluationRun.Result r = EvaluationRun.run(image, s, progress);
-			if (ResultsDisplay.interactive()) {
-				r.table().show(r.metric() == null ? s.metric : s.method + " " + s.metric);
-				if (r.plot() != null) r.plot().show();
-			}
+			ResultsDisplay.showTable(r.table(), r.metric() == null ? s.metric : s.method + " " + s.metric, true);
+			if (ResultsDisplay.interactive() && r.plot() != null) r.plot().show();
 			progress.finished(r.summary() + ".");
 		});
 	}

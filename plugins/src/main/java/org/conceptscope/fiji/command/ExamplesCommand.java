@@ -42,10 +42,8 @@ public class ExamplesCommand extends CommandInputs.Examples {
 			ExamplesRun.Result r = ExamplesRun.run(image, settings(), progress);
 			prototypeMontage = r.prototypes();
 			nearest = r.nearest();
-			if (ResultsDisplay.interactive()) {
-				if (r.nearest() != null) r.nearestTable().show("Nearest examples");
-				if (r.prototypes() != null) r.prototypeTable().show("Prototypes");
-			}
+			if (r.nearest() != null) ResultsDisplay.showTable(r.nearestTable(), "Nearest examples", true);
+			if (r.prototypes() != null) ResultsDisplay.showTable(r.prototypeTable(), "Prototypes", r.nearest() == null);
 			progress.finished(r.summary() + ".");
 		});
 	}

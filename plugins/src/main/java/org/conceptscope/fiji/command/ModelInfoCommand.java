@@ -40,7 +40,7 @@ public class ModelInfoCommand extends CommandInputs.ModelInfo {
 			Values v = CommandSpecs.MODEL_INFO.inputs(inputs());
 			ModelReport report = ModelReport.run(v.path(CommandSpecs.MODEL.key()), v.path(CommandSpecs.SAVE_DIR.key()));
 			info = report.text();
-			if (ResultsDisplay.interactive()) report.layersTable().show(report.name() + " layers");
+			ResultsDisplay.showTable(report.layersTable(), report.name() + " layers", true);
 			progress.finished("model " + report.name() + " described.");
 		});
 	}

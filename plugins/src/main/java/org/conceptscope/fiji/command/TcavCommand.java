@@ -37,10 +37,8 @@ public class TcavCommand extends CommandInputs.Tcav {
 		CommandTasks.run("TCAV", log, ui, this::cancel, progress -> {
 			TcavRun.Result r = TcavRun.run(image, settings(), progress);
 			plot = r.plot();
-			if (ResultsDisplay.interactive()) {
-				r.plot().show();
-				r.table().show("TCAV");
-			}
+			if (ResultsDisplay.interactive()) r.plot().show();
+			ResultsDisplay.showTable(r.table(), "TCAV", true);
 			progress.finished(r.summary() + ".");
 		});
 	}

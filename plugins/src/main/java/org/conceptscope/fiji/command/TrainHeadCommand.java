@@ -38,10 +38,8 @@ public class TrainHeadCommand extends CommandInputs.TrainHead {
 		CommandTasks.run("Train Interpretable Head", log, ui, this::cancel, progress -> {
 			HeadTrainingRun.Result r = HeadTrainingRun.run(settings(), progress);
 			montage = r.prototypes();
-			if (ResultsDisplay.interactive()) {
-				r.accuracy().show("Head accuracy");
-				if (r.convergence() != null) r.convergence().show();
-			}
+			ResultsDisplay.showTable(r.accuracy(), "Head accuracy", true);
+			if (ResultsDisplay.interactive() && r.convergence() != null) r.convergence().show();
 			progress.finished(HeadTrainingRun.summary(r));
 		});
 	}

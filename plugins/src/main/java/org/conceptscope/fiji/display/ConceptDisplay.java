@@ -6,15 +6,14 @@ import ij.measure.ResultsTable;
 
 import java.util.List;
 
-/** Shows a table and fills the ROI Manager, only when {@link ResultsDisplay#interactive()}. */
+/** Shows a table by its title ({@link ResultsDisplay#showTable}) and fills the ROI Manager, only when {@link ResultsDisplay#interactive()}. */
 public final class ConceptDisplay {
 
 	private ConceptDisplay() {}
 
 	/** @param placedOn the image the ROIs are positioned for (their new image) */
 	public static void showTableAndRois(ResultsTable table, String title, List<Roi> rois, ImagePlus placedOn) {
-		if (!ResultsDisplay.interactive()) return;
-		table.show(title);
-		ResultsDisplay.addToRoiManager(rois, placedOn);
+		ResultsDisplay.showTable(table, title, true);
+		if (ResultsDisplay.interactive()) ResultsDisplay.addToRoiManager(rois, placedOn);
 	}
 }

@@ -120,7 +120,7 @@ public final class PluginActions {
 
 	private static void modelInfo(Values v, ImageJProgress progress) throws IOException {
 		ModelReport report = ModelReport.run(v.path(CommandSpecs.MODEL.key()), v.path(CommandSpecs.SAVE_DIR.key()));
-		if (ResultsDisplay.interactive()) report.layersTable().show(report.name() + " layers");
+		ResultsDisplay.showTable(report.layersTable(), report.name() + " layers", true);
 		progress.finished("model " + report.name() + " described.");
 	}
 
@@ -134,13 +134,13 @@ public final class PluginActions {
 		ResultsDisplay.showResult(r.atlas());
 		if (ResultsDisplay.interactive()) {
 			r.plot().show();
-			r.table().show("Concept importance");
 			if (r.holistic() != null) {
 				if (r.holistic().maps() != null) r.holistic().maps().show();
 				r.holistic().importanceMaps().show();
-				r.holisticTable().show("Holistic concepts");
 			}
 		}
+		ResultsDisplay.showTable(r.table(), "Concept importance", true);
+		if (r.holistic() != null) ResultsDisplay.showTable(r.holisticTable(), "Holistic concepts", false);
 		progress.finished(r.bank().size() + " concept(s) of " + r.bank().className + savedIn(r.written(), s.saveDir));
 	}
 
@@ -154,10 +154,8 @@ public final class PluginActions {
 
 	private static void evaluation(EvaluationSettings s, ImageJProgress progress) throws IOException {
 		EvaluationRun.Result r = EvaluationRun.run(WindowManager.getCurrentImage(), s, progress);
-		if (ResultsDisplay.interactive()) {
-			r.table().show(r.metric() == null ? s.metric : s.method + " " + s.metric);
-			if (r.plot() != null) r.plot().show();
-		}
+		ResultsDisplay.showTable(r.table(), r.metric() == null ? s.metric : s.method + " " + s.metric, true);
+		if (ResultsDisplay.interactive() && r.plot() != null) r.plot().show();
 		progress.finished(r.summary() + savedIn(r.written(), s.saveDir));
 	}
 
@@ -179,10 +177,8 @@ public final class PluginActions {
 	private static void headTraining(HeadTrainingSettings s, ImageJProgress progress) throws IOException {
 		HeadTrainingRun.Result r = HeadTrainingRun.run(s, progress);
 		ResultsDisplay.showResult(r.prototypes());
-		if (ResultsDisplay.interactive()) {
-			r.accuracy().show("Head accuracy");
-			if (r.convergence() != null) r.convergence().show();
-		}
+		ResultsDisplay.showTable(r.accuracy(), "Head accuracy", true);
+		if (ResultsDisplay.interactive() && r.convergence() != null) r.convergence().show();
 		progress.finished(HeadTrainingRun.summary(r));
 	}
 
@@ -203,7 +199,7 @@ public final class PluginActions {
 	private static void conceptImportance(ConceptImportanceSettings s, ImageJProgress progress) throws IOException {
 		ConceptImportanceRun.Result r = ConceptImportanceRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s, progress);
 		ResultsDisplay.showResult(r.plot());
-		if (ResultsDisplay.interactive()) r.table().show("Concept importance (" + s.estimator + ")");
+		ResultsDisplay.showTable(r.table(), "Concept importance (" + s.estimator + ")", true);
 		progress.finished(r.importance().length + " concept(s) of " + r.bank().className + savedIn(r.written(), s.saveDir));
 	}
 
@@ -212,7 +208,7 @@ public final class PluginActions {
 		boolean usesImage = s.folder == null || (s.cavs == null && s.concepts == null);
 		TcavRun.Result r = TcavRun.run(usesImage ? WindowManager.getCurrentImage() : null, s, progress);
 		ResultsDisplay.showResult(r.plot());
-		if (ResultsDisplay.interactive()) r.table().show("TCAV");
+		ResultsDisplay.showTable(r.table(), "TCAV", true);
 		progress.finished(r.summary() + savedIn(r.written(), s.saveDir));
 	}
 
@@ -220,10 +216,8 @@ public final class PluginActions {
 		ExamplesRun.Result r = ExamplesRun.run(s.neighbours > 0 ? WindowManager.getCurrentImage() : null, s, progress);
 		if (r.prototypes() != null) ResultsDisplay.showResult(r.prototypes());
 		if (r.nearest() != null) ResultsDisplay.showResult(r.nearest());
-		if (ResultsDisplay.interactive()) {
-			if (r.nearest() != null) r.nearestTable().show("Nearest examples");
-			if (r.prototypes() != null) r.prototypeTable().show("Prototypes");
-		}
+		if (r.nearest() != null) ResultsDisplay.showTable(r.nearestTable(), "Nearest examples", true);
+		if (r.prototypes() != null) ResultsDisplay.showTable(r.prototypeTable(), "Prototypes", r.nearest() == null);
 		progress.finished(r.summary() + savedIn(r.written(), s.saveDir));
 	}
 }

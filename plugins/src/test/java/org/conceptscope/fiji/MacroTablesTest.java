@@ -1,0 +1,208 @@
+package org.conceptscope.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+
+import org.conceptscope.fiji.MacroRunner.Macro;
+import org.conceptscope.fiji.run.Demo;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A macro that loops over stacks collects ConceptScope's numbers from its tables, as it does ImageJ's own Measure results.
+ * With a display, in batch mode (setBatchMode(true)), each table is reachable by its documented title through Table.size,
+ * Table.get, Table.getString, Table.getColumn and getResult(column, row, title), exactly as in the GUI, and the user's own
+ * "Results" table is left as it was. Headless, ImageJ 1.x keeps no titled table (a table lives in a TextWindow, which cannot
+ * exist there), so a command run from a macro puts its table in the Results table, where nResults, getResult and
+ * Table.get(column, row, "Results") read it. Either way the values read are the ones the command saved in its CSV.
+ */
+class MacroTablesTest {
+
+	@TempDir
+	Path dir;
+
+	private final Path testImages = TestFiles.testImages();
+	private final Path model = testImages.resolve("models/ihc-stain"), stack = testImages.resolve(Demo.IMAGE);
+
+	/** The commands run, each with its table's title and the CSV it saved (the glob of its name). */
+	private static final String ATTRIBUTION = "ihc-heldout-patches-saliency-results", EVALUATION = "saliency deletion",
+		LAYERS = "ihc-stain layers";
+
+	private String commands(Path out) {
+		return "run('Attribution...', 'model=[" + model + "] method=saliency target=predicted top_fraction=0.1 save_dir=[" + out.resolve("a")
+			+ "]');\n" + "READ_ATTRIBUTION\n"
+			+ "selectImage(stack);\nrun('Evaluate Explanation...', 'model=[" + model + "] method=saliency metric=deletion steps=8 save_dir=["
+			+ out.resolve("e") + "]');\n" + "READ_EVALUATION\n"
+			+ "run('Model Info...', 'model=[" + model + "] save_dir=[" + out.resolve("m") + "]');\n" + "READ_LAYERS\n";
+	}
+
+	@Test
+	void aBatchModeMacroWithADisplayReadsEveryTableByItsTitleAndKeepsTheUsersResults() throws Exception {
+		XServer.assumeAvailable();
+		Path out = Files.createDirectories(dir.resolve("out")), report = out.resolve("read.tsv");
+		String macro = header(report) + "setBatchMode(true);\n"
+			// the user's own measurement, in the Results table before ConceptScope runs
+			+ "open('" + stack + "');\nstack = getImageID();\nrun('Set Measurements...', 'mean redirect=None decimal=3');\nrun('Measure');\n"
+			+ "mine = getResult('Mean', 0);\n"
+			+ commands(out).replace("READ_ATTRIBUTION", "byTitle('" + ATTRIBUTION + "');").replace("READ_EVALUATION", "byTitle('" + EVALUATION + "');")
+				.replace("READ_LAYERS", "byTitle('" + LAYERS + "');")
+			+ "File.append('results\\t' + nResults + '\\t' + d2s(getResult('Mean', 0) - mine, 9), report);\n"
+			+ "File.append('done', report);\n"
+			+ BY_TITLE;
+		Path ijDir = Files.createDirectories(dir.resolve("imagej").resolve("plugins"));
+		try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(ijDir.resolve("ConceptScope_Plugins.jar")))) {
+			jar.putNextEntry(new JarEntry("plugins.config"));
+			try (InputStream in = MacroTablesTest.class.getResourceAsStream("/plugins.config")) {
+				in.transferTo(jar);
+			}
+			jar.closeEntry();
+		}
+		Path macroFile = Files.writeString(dir.resolve("tables.ijm"), macro);
+		try (XServer server = XServer.start(dir.resolve("xvfb.txt"))) {
+			ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of("-Xmx1g", "-XX:MaxDirectMemorySize=512m", "-Djava.awt.headless=false",
+				"-Dplugins.dir=" + ijDir.getParent()), MacroTablesChild.class, List.of(macroFile.toString())));
+			pb.directory(ijDir.getParent().toFile()); // not this module's folder: ImageJ would take its "plugins" for the plugins folder
+			pb.environment().put("DISPLAY", ":" + server.display);
+			pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "1");
+			Path console = dir.resolve("child.txt");
+			Process child = pb.redirectErrorStream(true).redirectOutput(console.toFile()).start();
+			if (!child.waitFor(4, TimeUnit.MINUTES)) {
+				child.destroyForcibly();
+				throw new IllegalStateException("The ImageJ JVM did not finish in 4 minutes:\n" + Files.readString(console));
+			}
+			String log = Files.readString(console);
+			List<String> lines = Files.exists(report) ? Files.readAllLines(report) : List.of();
+			assertTrue(lines.contains("done"), "the macro ran to its end: " + lines + "\n" + log);
+			check(lines, out);
+			assertTrue(lines.contains("results\t1\t0.000000000"), "the user's Measure row is still the only row of Results: " + lines);
+		}
+	}
+
+	@Test
+	void aHeadlessMacroReadsEachCommandsTableFromResults() throws Exception {
+		Path out = Files.createDirectories(dir.resolve("out")), report = out.resolve("read.tsv");
+		String macro = header(report) + "setBatchMode(true);\n" + "open('" + stack + "');\nstack = getImageID();\n"
+			+ commands(out).replace("READ_ATTRIBUTION", "fromResults('" + ATTRIBUTION + "');")
+				.replace("READ_EVALUATION", "fromResults('" + EVALUATION + "');").replace("READ_LAYERS", "fromResults('" + LAYERS + "');")
+			+ "File.append('done', report);\n" + FROM_RESULTS;
+		Map<String, Macro> runs = new LinkedHashMap<>();
+		runs.put("headless", new Macro(macro, ""));
+		String log = MacroRunner.run(runs, dir).get("headless");
+		List<String> lines = Files.exists(report) ? Files.readAllLines(report) : List.of();
+		assertTrue(lines.contains("done"), "the macro ran to its end: " + lines + "\n" + log);
+		check(lines, out);
+	}
+
+	private static String header(Path report) {
+		return "var report = '" + report + "';\nFile.saveString('', report);\n";
+	}
+
+	/** Reads a table by its title, as a macro does with a display; says so when there is none. */
+	private static final String BY_TITLE = """
+		function byTitle(t) {
+			out = report;
+			if (!isOpen(t)) { File.append('missing\\t' + t + '\\t' + String.join(getList('window.titles'), ';'), out); return; }
+			n = Table.size(t);
+			File.append('size\\t' + t + '\\t' + n, out);
+			h = split(Table.headings(t), '\\t');
+			for (c = 0; c < h.length; c++) {
+				if (h[c] == ' ' || h[c] == '') continue;
+				column = Table.getColumn(h[c], t);
+				for (r = 0; r < n; r++) {
+					File.append('cell\\t' + t + '\\t' + h[c] + '\\t' + r + '\\t' + d2s(Table.get(h[c], r, t), 9) + '\\t' + Table.getString(h[c], r, t), out);
+					File.append('also\\t' + t + '\\t' + h[c] + '\\t' + r + '\\t' + d2s(getResult(h[c], r, t), 9) + '\\t' + column[r], out);
+				}
+			}
+		}
+		""";
+
+	/** Reads the Results table, as a headless macro must: nResults, getResult, getResultString, Table.get(..., "Results"). */
+	private static final String FROM_RESULTS = """
+		function fromResults(t) {
+			out = report;
+			n = nResults;
+			File.append('size\\t' + t + '\\t' + n, out);
+			h = split(String.getResultsHeadings, '\\t');
+			for (c = 0; c < h.length; c++) {
+				if (h[c] == ' ' || h[c] == '') continue;
+				for (r = 0; r < n; r++) {
+					File.append('cell\\t' + t + '\\t' + h[c] + '\\t' + r + '\\t' + d2s(getResult(h[c], r), 9) + '\\t' + getResultString(h[c], r), out);
+					File.append('also\\t' + t + '\\t' + h[c] + '\\t' + r + '\\t' + d2s(Table.get(h[c], r, 'Results'), 9) + '\\t' + Table.getString(h[c], r, 'Results'), out);
+				}
+			}
+		}
+		""";
+
+	/** Every cell of each command's CSV was read back from its table, with the same value. */
+	private void check(List<String> lines, Path out) throws IOException {
+		check(lines, ATTRIBUTION, csv(out.resolve("a"), "-results.csv"), 12);
+		check(lines, EVALUATION, csv(out.resolve("e"), "-saliency-deletion.csv"), 13);
+		check(lines, LAYERS, csv(out.resolve("m"), "-layers.csv"), -1);
+	}
+
+	private static void check(List<String> lines, String title, Path csvFile, int rows) throws IOException {
+		List<List<String>> csv = Csv.parse(Files.readString(csvFile));
+		List<String> header = csv.get(0);
+		String size = lines.stream().filter(l -> l.startsWith("size\t" + title + "\t") || l.startsWith("missing\t" + title + "\t")).findFirst()
+			.orElse("(not read)");
+		assertEquals("size\t" + title + "\t" + (csv.size() - 1), size, title + ": the macro finds the table with one row per CSV row");
+		if (rows > 0) assertEquals(rows, csv.size() - 1, title);
+		Map<String, String[]> cells = new LinkedHashMap<>();
+		for (String l : lines) {
+			String[] f = l.split("\t", -1);
+			if ((f[0].equals("cell") || f[0].equals("also")) && f[1].equals(title)) cells.put(f[0] + "\t" + f[2] + "\t" + f[3], f);
+		}
+		List<String> wrong = new ArrayList<>();
+		int numbers = 0;
+		for (int r = 1; r < csv.size(); r++) {
+			for (int c = 0; c < header.size(); c++) {
+				String expected = csv.get(r).get(c);
+				for (String how : List.of("cell", "also")) {
+					String[] read = cells.get(how + "\t" + header.get(c) + "\t" + (r - 1));
+					if (read == null) {
+						wrong.add(how + " " + header.get(c) + "[" + (r - 1) + "] not read");
+						continue;
+					}
+					Double value = number(expected);
+					boolean same;
+					if (value != null && !Double.isNaN(number(read[4]) == null ? Double.NaN : number(read[4]))) {
+						same = Math.abs(number(read[4]) - value) <= 1e-8 + 1e-8 * Math.abs(value);
+						numbers++;
+					} else {
+						same = expected.equals(read[5]) || (value != null && number(read[5]) != null
+							&& Math.abs(number(read[5]) - value) <= 1e-8 + 1e-8 * Math.abs(value));
+					}
+					if (!same) wrong.add(how + " " + header.get(c) + "[" + (r - 1) + "]: CSV " + expected + ", read " + read[4] + " / " + read[5]);
+				}
+			}
+		}
+		assertTrue(wrong.isEmpty(), title + ": " + wrong);
+		if (!title.equals(LAYERS)) assertTrue(numbers > 2 * (csv.size() - 1), title + ": numbers were read back as numbers: " + numbers);
+	}
+
+	private static Double number(String s) {
+		try {
+			return Double.parseDouble(s);
+		} catch (NumberFormatException e) {
+			return null;
+		}
+	}
+
+	private static Path csv(Path folder, String suffix) throws IOException {
+		List<String> found = TestFiles.names(folder).stream().filter(n -> n.endsWith(suffix)).toList();
+		assertEquals(1, found.size(), folder + ": " + TestFiles.names(folder));
+		return folder.resolve(found.get(0));
+	}
+}
