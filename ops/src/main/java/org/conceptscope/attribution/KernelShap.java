@@ -91,6 +91,21 @@ public final class KernelShap extends LinearSurrogate {
 		return w;
 	}
 
+	/**
+	 * Ordinary least squares of m coefficients and an intercept needs at least m + 1 samples, and the
+	 * two endpoints pin the intercept and the sum: fewer than m + 2 leave the Shapley regression
+	 * underdetermined, and the fit would return one of its many solutions (the smallest) as if it
+	 * were the Shapley values. Refused instead.
+	 */
+	@Override
+	void checkSegments(int m, int index) {
+		if (samples < m + 2) {
+			throw new IllegalArgumentException("Kernel SHAP has " + samples + " samples for " + m + " segments (image " + (index + 1)
+				+ "): its regression needs at least segments + 2 = " + (m + 2) + " samples, better ten times the segments; give more samples"
+				+ " or fewer segments (a smaller grid, fewer superpixels).");
+		}
+	}
+
 	/** The Shapley kernel (m - 1) / (C(m, k) k (m - k)) of a coalition of k of m segments, 0 < k < m. */
 	static double shapleyKernel(int m, int k) {
 		double choose = 1;

@@ -122,4 +122,25 @@ class KernelShapExactTest {
 		}
 		for (int j = 16; j < 20; j++) assertEquals(0, w[j]);
 	}
+
+	/** Fewer samples than segments + 2 leave the Shapley regression underdetermined: one sentence, before any copy is scored. */
+	@Test
+	void tooFewSamplesForTheSegmentsAreRefused() {
+		FloatTensor x = StreamedScoresTest.images(2, 16, 1, 5);
+		StreamedScoresTest.LinearModel model = new StreamedScoresTest.LinearModel(256, 3, 64, 1);
+		IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+			() -> new KernelShap(65, Segmentation.grid(8), MaskedImage.constant(0), 1).explain(model, x, new int[] { 0, 1 }, Progress.NONE));
+		assertEquals("Kernel SHAP has 65 samples for 64 segments (image 1): its regression needs at least segments + 2 = 66 samples, better ten"
+			+ " times the segments; give more samples or fewer segments (a smaller grid, fewer superpixels).", e.getMessage());
+		assertTrue(model.calls.isEmpty(), "no copy scored: " + model.calls);
+		// 66 samples are taken, and the values add up to the score drop (efficiency)
+		FloatTensor maps = new KernelShap(66, Segmentation.grid(8), MaskedImage.constant(0), 1).explain(model, x, new int[] { 0, 1 }, Progress.NONE)
+			.maps();
+		for (int i = 0; i < 2; i++) {
+			double sum = 0, drop = 0;
+			for (int y = 0; y < 16; y += 2) for (int xx = 0; xx < 16; xx += 2) sum += maps.get(i, y, xx);
+			for (int q = 0; q < 256; q++) drop += (double) model.weights[i][q] * x.get(i, q / 16, q % 16, 0);
+			assertEquals(drop, sum, 1e-3 * Math.abs(drop) + 1e-4, "image " + i);
+		}
+	}
 }
