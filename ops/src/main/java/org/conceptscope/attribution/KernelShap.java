@@ -98,10 +98,10 @@ public final class KernelShap extends LinearSurrogate {
 	 * were the Shapley values. Refused instead.
 	 */
 	@Override
-	void checkSegments(int m, int index) {
+	void checkSegments(int m) {
 		if (samples < m + 2) {
-			throw new IllegalArgumentException("Kernel SHAP has " + samples + " samples for " + m + " segments (image " + (index + 1)
-				+ "): its regression needs at least segments + 2 = " + (m + 2) + " samples, better ten times the segments; give more samples"
+			throw new IllegalArgumentException("Kernel SHAP has " + samples + " samples for an image of " + m + " segments:"
+				+ " its regression needs at least segments + 2 = " + (m + 2) + " samples, better ten times the segments; give more samples"
 				+ " or fewer segments (a smaller grid, fewer superpixels).");
 		}
 	}

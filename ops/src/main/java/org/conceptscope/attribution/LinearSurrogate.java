@@ -83,10 +83,10 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 	}
 
 	/**
-	 * Refuses, in one sentence, an image of m segments (image {@code index} of the stack) that this
+	 * Refuses, in one sentence, an image of m segments that this
 	 * method's samples cannot fit; before its first copy is scored. Nothing by default.
 	 */
-	void checkSegments(int m, int index) {}
+	void checkSegments(int m) {}
 
 	/** Ridge penalty on the coefficients (0: ordinary least squares). */
 	abstract double ridge();
@@ -154,7 +154,7 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 				float[] repl = perturbation.replacement(x, h, w, c);
 				Segments segments = segmentation.of(x, h, w, c);
 				int m = segments.count();
-				checkSegments(m, i);
+				checkSegments(m);
 				segmentCounts[i] = m;
 				// the samples depend only on the seed and the segment count: kept while it stays the same
 				Samples drawn = samples(m);

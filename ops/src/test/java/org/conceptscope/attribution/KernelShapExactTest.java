@@ -130,7 +130,7 @@ class KernelShapExactTest {
 		StreamedScoresTest.LinearModel model = new StreamedScoresTest.LinearModel(256, 3, 64, 1);
 		IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
 			() -> new KernelShap(65, Segmentation.grid(8), MaskedImage.constant(0), 1).explain(model, x, new int[] { 0, 1 }, Progress.NONE));
-		assertEquals("Kernel SHAP has 65 samples for 64 segments (image 1): its regression needs at least segments + 2 = 66 samples, better ten"
+		assertEquals("Kernel SHAP has 65 samples for an image of 64 segments: its regression needs at least segments + 2 = 66 samples, better ten"
 			+ " times the segments; give more samples or fewer segments (a smaller grid, fewer superpixels).", e.getMessage());
 		assertTrue(model.calls.isEmpty(), "no copy scored: " + model.calls);
 		// 66 samples are taken, and the values add up to the score drop (efficiency)
@@ -141,6 +141,22 @@ class KernelShapExactTest {
 			for (int y = 0; y < 16; y += 2) for (int xx = 0; xx < 16; xx += 2) sum += maps.get(i, y, xx);
 			for (int q = 0; q < 256; q++) drop += (double) model.weights[i][q] * x.get(i, q / 16, q % 16, 0);
 			assertEquals(drop, sum, 1e-3 * Math.abs(drop) + 1e-4, "image " + i);
+		}
+	}
+
+	/**
+	 * A sentence thrown while the copies are made (on a pool thread) reaches the caller as thrown: ForkJoinTask.get()
+	 * rethrows another thread's exception as a copy wrapping it, whose message starts "java.lang.IllegalArgumentException: ".
+	 */
+	@Test
+	void aSentenceThrownWhileMakingCopiesComesBackAsThrown() {
+		FloatTensor x = StreamedScoresTest.images(1, 8, 1, 5);
+		for (int k = 0; k < 50; k++) {
+			IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+				() -> PerturbedScores.stream(new StreamedScoresTest.LinearModel(64, 2, 4, 1), TargetScore.LOGIT, x, new int[] { 0 }, 8, i -> {
+					throw new IllegalArgumentException("One sentence.");
+				}, Progress.NONE, "test"));
+			assertEquals("One sentence.", e.getMessage(), "try " + k);
 		}
 	}
 }
