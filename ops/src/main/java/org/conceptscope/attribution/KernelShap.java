@@ -12,6 +12,13 @@ import java.util.SplittableRandom;
  * replaced image and the coefficients add up to the score drop between the image and it
  * (efficiency). Xplique leaves these two samples out, and its values then need not add up.
  * Ordinary least squares with an intercept.
+ * <p>
+ * When the samples can hold every coalition (2^M &lt;= samples, so M &lt;= 9 with the default 800),
+ * they are all enumerated once instead of sampled, each weighted by its exact Shapley kernel weight,
+ * as the shap library does with a budget that covers them: the regression then returns the exact
+ * Shapley values (Lundberg and Lee's Theorem 2), where sampling leaves an error of a few percent
+ * (on four segments and 800 samples, up to 6 % of the largest value). The samples left over repeat
+ * the image with weight 0.
  */
 public final class KernelShap extends LinearSurrogate {
 
@@ -33,9 +40,20 @@ public final class KernelShap extends LinearSurrogate {
 		return "kernel_shap";
 	}
 
+	/** Whether every coalition of m segments fits in the samples: then they are enumerated, not sampled. */
+	static boolean enumerates(int m, int samples) {
+		return m < 31 && (1 << m) <= samples;
+	}
+
 	@Override
 	void draw(int index, SplittableRandom random, boolean[] z) {
 		int m = z.length;
+		if (enumerates(m, samples)) {
+			// 0: all kept, 1: none kept, 2..2^m - 1: the other coalitions, bits of index - 1; later ones repeat the image (weight 0)
+			int code = index == 0 || index >= 1 << m ? (1 << m) - 1 : index == 1 ? 0 : index - 1;
+			for (int j = 0; j < m; j++) z[j] = (code >>> j & 1) != 0;
+			return;
+		}
 		if (index == 0 || m < 2) {
 			java.util.Arrays.fill(z, index != 1);
 			return;
@@ -62,10 +80,43 @@ public final class KernelShap extends LinearSurrogate {
 	@Override
 	double[] weights(boolean[][] z, SegmentDistances distances) {
 		double[] w = new double[z.length];
-		java.util.Arrays.fill(w, 1);
+		int m = z.length == 0 ? 0 : z[0].length;
+		if (z.length >= 2 && enumerates(m, z.length)) {
+			for (int j = 2; j < z.length; j++) w[j] = j < 1 << m ? shapleyKernel(m, count(z[j])) : 0;
+		} else {
+			java.util.Arrays.fill(w, 1);
+		}
 		w[0] = ENDPOINT_WEIGHT;
 		w[1] = ENDPOINT_WEIGHT;
 		return w;
+	}
+
+	/**
+	 * Ordinary least squares of m coefficients and an intercept needs at least m + 1 samples, and the
+	 * two endpoints pin the intercept and the sum: fewer than m + 2 leave the Shapley regression
+	 * underdetermined, and the fit would return one of its many solutions (the smallest) as if it
+	 * were the Shapley values. Refused instead.
+	 */
+	@Override
+	void checkSegments(int m) {
+		if (samples < m + 2) {
+			throw new IllegalArgumentException("Kernel SHAP has " + samples + " samples for an image of " + m + " segments:"
+				+ " its regression needs at least segments + 2 = " + (m + 2) + " samples, better ten times the segments; give more samples"
+				+ " or fewer segments (a smaller grid, fewer superpixels).");
+		}
+	}
+
+	/** The Shapley kernel (m - 1) / (C(m, k) k (m - k)) of a coalition of k of m segments, 0 < k < m. */
+	static double shapleyKernel(int m, int k) {
+		double choose = 1;
+		for (int i = 1; i <= k; i++) choose = choose * (m - k + i) / i;
+		return (m - 1) / (choose * k * (m - k));
+	}
+
+	private static int count(boolean[] z) {
+		int k = 0;
+		for (boolean b : z) if (b) k++;
+		return k;
 	}
 
 	@Override

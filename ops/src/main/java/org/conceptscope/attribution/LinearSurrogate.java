@@ -82,6 +82,12 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 		return true;
 	}
 
+	/**
+	 * Refuses, in one sentence, an image of m segments that this
+	 * method's samples cannot fit; before its first copy is scored. Nothing by default.
+	 */
+	void checkSegments(int m) {}
+
 	/** Ridge penalty on the coefficients (0: ordinary least squares). */
 	abstract double ridge();
 
@@ -148,6 +154,7 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 				float[] repl = perturbation.replacement(x, h, w, c);
 				Segments segments = segmentation.of(x, h, w, c);
 				int m = segments.count();
+				checkSegments(m);
 				segmentCounts[i] = m;
 				// the samples depend only on the seed and the segment count: kept while it stays the same
 				Samples drawn = samples(m);

@@ -234,6 +234,10 @@ final class PerturbedScores {
 			throw new CancellationException("Interrupted while generating perturbed copies.");
 		} catch (ExecutionException e) {
 			Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : e.getCause();
+			// ForkJoinTask.get() may rethrow another thread's exception as a copy of its class wrapping it,
+			// whose message is "java.lang.IllegalArgumentException: ...": the original is the one to show
+			if (cause != null && cause.getCause() != null && cause.getCause().getClass() == cause.getClass()
+				&& java.util.Objects.equals(cause.getMessage(), cause.getCause().toString())) cause = cause.getCause();
 			if (cause instanceof RuntimeException r) throw r;
 			if (cause instanceof Error err) throw err;
 			throw new IllegalStateException(cause);

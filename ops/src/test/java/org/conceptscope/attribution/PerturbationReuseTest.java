@@ -65,7 +65,10 @@ class PerturbationReuseTest {
 				int kept = 0;
 				for (boolean b : z[j]) if (b) kept++;
 				double d = kept == 0 ? 1 : 1 - Math.sqrt(kept / (double) m);
-				weights[j] = lime ? Math.exp(-d * d / (width * width)) : j < 2 ? KernelShap.ENDPOINT_WEIGHT : 1;
+				weights[j] = lime ? Math.exp(-d * d / (width * width)) : j < 2 ? KernelShap.ENDPOINT_WEIGHT : 1 << m > samples ? 1
+					// every coalition enumerated: the Shapley kernel (m - 1) / (C(m, k) k (m - k)); the repeats after them weigh 0
+					: j < 1 << m ? (m - 1) / (KernelShapExactTest.factorial(m) / (KernelShapExactTest.factorial(kept) * KernelShapExactTest.factorial(m - kept))
+						* kept * (m - kept)) : 0;
 				float[] copy = x.clone();
 				for (int p = 0; p < h * w; p++) if (!z[j][s.label(p / w, p % w)]) for (int ch = 0; ch < c; ch++) copy[p * c + ch] = 0;
 				y[j] = model.logits(new FloatTensor(new long[] { 1, h, w, c }, copy)).data()[targets[i]];

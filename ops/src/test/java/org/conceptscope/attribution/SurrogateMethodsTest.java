@@ -126,8 +126,8 @@ class SurrogateMethodsTest {
 		AttributionMethod[][] triples = {
 			{ new Lime(64, Segmentation.grid(4), MaskedImage.constant(0), 5), new Lime(64, Segmentation.grid(4), MaskedImage.constant(0), 5),
 				new Lime(64, Segmentation.grid(4), MaskedImage.constant(0), 6) },
-			{ new KernelShap(12, Segmentation.grid(4), MaskedImage.blur(1), 5), new KernelShap(12, Segmentation.grid(4), MaskedImage.blur(1), 5),
-				new KernelShap(12, Segmentation.grid(4), MaskedImage.blur(1), 6) } };
+			{ new KernelShap(24, Segmentation.grid(4), MaskedImage.blur(1), 5), new KernelShap(24, Segmentation.grid(4), MaskedImage.blur(1), 5),
+				new KernelShap(24, Segmentation.grid(4), MaskedImage.blur(1), 6) } };
 		FloatTensor noisy = KnownAnswerSaliencyTest.noise(1, 8);
 		for (AttributionMethod[] t : triples) {
 			float[] a = t[0].explain(model, noisy, new int[] { 1 }, Progress.NONE).maps().data();
