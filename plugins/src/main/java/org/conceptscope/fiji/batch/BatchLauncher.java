@@ -76,7 +76,7 @@ public final class BatchLauncher {
 		try {
 			Class.forName("ij.ImagePlus", false, loader);
 			Class.forName("ai.djl.engine.Engine", false, loader);
-			Class.forName("org.conceptscope.model.Model", false, loader);
+			Class.forName("org.conceptscope.model.Classifier", false, loader);
 			return true;
 		} catch (ClassNotFoundException | LinkageError e) {
 			return false;
