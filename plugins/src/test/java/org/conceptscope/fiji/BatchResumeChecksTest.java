@@ -24,6 +24,7 @@ import java.util.stream.Stream;
 
 import org.conceptscope.fiji.batch.Batch;
 import org.conceptscope.fiji.batch.BatchJob;
+import org.conceptscope.fiji.batch.BatchLauncher;
 import org.conceptscope.fiji.run.Demo;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,7 +77,8 @@ class BatchResumeChecksTest {
 		String line = text.strip();
 		assertTrue(line.startsWith("ConceptScope batch: 'big.tif' is 2000 x 2000 pixels: a part of 1 slice of it needs about 0.1 GB of Java's"
 			+ " memory while it is explained (about 21 bytes a pixel), more than the "), text);
-		assertTrue(line.contains("start Java with more, e.g. java -Xmx") && line.endsWith("or export a smaller region of the image."), text);
+		assertTrue(line.contains("start Java with more, e.g. java -Xmx") && line.contains("g -jar " + BatchLauncher.JAR + " ...")
+			&& line.endsWith("or export a smaller region of the image."), text);
 		assertFalse(line.contains("\n") || line.contains("Exception"), "one sentence: " + text);
 		assertFalse(Files.exists(out), "nothing written");
 	}
@@ -94,7 +96,8 @@ class BatchResumeChecksTest {
 		String said = text.toString(StandardCharsets.UTF_8);
 		assertEquals(1, status, said);
 		assertTrue(said.contains("ConceptScope batch: Java ran out of memory for 'six.tif' (32 x 32 pixels) with the "), said);
-		assertTrue(said.contains("run the same command again with more memory, e.g. java -Xmx"), said);
+		assertTrue(said.contains("run the same command again with more memory, e.g. java -Xmx") && said.contains("g -jar " + BatchLauncher.JAR
+			+ " ... (the finished parts"), said);
 		assertFalse(said.contains("\tat ") || said.contains("OutOfMemoryError"), "no stack trace: " + said);
 		List<String> journal = Files.readAllLines(out.resolve(BatchJob.WORK_DIR).resolve(BatchJob.JOURNAL));
 		assertTrue(journal.get(journal.size() - 1).endsWith("run 1 stopped: out of memory, 0 of 6 slices done"), journal.toString());

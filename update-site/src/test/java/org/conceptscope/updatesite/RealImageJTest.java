@@ -60,9 +60,6 @@ class RealImageJTest {
 		deleteTree(work);
 		Files.createDirectories(work);
 		xvfb = onPath("Xvfb");
-		assumeTrue(xvfb != null, "No Xvfb on the PATH: install the Debian package xvfb (.ci/run does) to run the real-ImageJ test.");
-		assumeTrue(Files.exists(Path.of(System.getProperty("java.home"), "lib", "libawt_xawt.so")),
-			"This Java has no AWT X11 library: install openjdk-17-jre (.ci/run does) to run the real-ImageJ test.");
 		Path list = Path.of("target", "runtime-dependencies.txt");
 		assumeTrue(Files.isRegularFile(list), "No " + list + ": run the build through 'package' (mvn verify).");
 		artifacts = UpdateSiteAssembler.parseDependencyList(Files.readAllLines(list));
@@ -80,8 +77,16 @@ class RealImageJTest {
 		LabelledPatchFolders.ihcFiles(inputs.resolve("ihc-classes"), 12);
 	}
 
+	/** ImageJ's own launcher needs a display: the tests that start ImageJ are skipped without one. */
+	private void needsXvfb() {
+		assumeTrue(xvfb != null, "No Xvfb on the PATH: install the Debian package xvfb (.ci/run does) to run the real-ImageJ test.");
+		assumeTrue(Files.exists(Path.of(System.getProperty("java.home"), "lib", "libawt_xawt.so")),
+			"This Java has no AWT X11 library: install openjdk-17-jre (.ci/run does) to run the real-ImageJ test.");
+	}
+
 	@Test
 	void fijiLayout() throws Exception {
+		needsXvfb();
 		Path ij = install(work.resolve("Fiji.app"), true);
 		assertTrue(Files.isRegularFile(ij.resolve("jars/linux64/tensorflow-core-native-linux-x86_64-1.0.0-rc.1.jar")));
 		runEveryCommand(ij);
@@ -89,6 +94,7 @@ class RealImageJTest {
 
 	@Test
 	void plainImageJLayout() throws Exception {
+		needsXvfb();
 		Path ij = install(work.resolve("ImageJ"), false);
 		assertTrue(Files.isRegularFile(ij.resolve("plugins/jars/tensorflow-core-native-linux-x86_64-1.0.0-rc.1.jar")));
 		runEveryCommand(ij);
@@ -96,6 +102,7 @@ class RealImageJTest {
 
 	@Test
 	void aFailureInBatchModeGoesToTheLogAndExitsNonZero() throws Exception {
+		needsXvfb();
 		Path ij = install(work.resolve("ImageJ-failing"), false);
 		Path macro = ij.resolve("fail.ijm");
 		Path out = Files.createDirectories(work.resolve("failing-out"));
@@ -119,6 +126,7 @@ class RealImageJTest {
 	 */
 	@Test
 	void batchFolderIsTheFirstMacroOfAFreshImageJ() throws Exception {
+		needsXvfb();
 		Path ij = install(work.resolve("Fiji-batch-first"), true);
 		Path macro = ij.resolve("macros/batch_folder.ijm"), model = testImages.resolve("models/ihc-stain");
 		Path out = ij.resolve("results/not-yet-made");
@@ -155,6 +163,80 @@ class RealImageJTest {
 		assertTrue(run.console.contains("nearest_examples.ijm has no option 'neighbors'; its keys are: image model folder layer neighbours"
 			+ " prototypes save_dir."), run.console);
 		assertTrue(!Files.exists(typo), "nothing is written");
+	}
+
+	/**
+	 * The batch runner as its messages name it: {@code java -jar <install>/plugins/ConceptScope_-<version>.jar
+	 * key=value...}, in a JVM of its own started in an unrelated folder with no class path, on the
+	 * installed site's files only (Fiji's layout with ImageJ as {@code jars/ij-<version>.jar}, as Fiji
+	 * ships it, and plain ImageJ's); it explains the bundled stack with the bundled model and writes
+	 * the CSV, map stack and RoiSet. Without arguments it prints its usage, which names the jar it
+	 * was started from.
+	 */
+	@Test
+	void batchRunnerFromTheInstalledPluginJarInFiji() throws Exception {
+		Path fiji = install(work.resolve("Fiji-batch-runner.app"), true);
+		Path ij = fiji.resolve("ij.jar");
+		Files.move(ij, fiji.resolve("jars/ij-" + artifacts.stream().filter(a -> a.key().equals("net.imagej:ij")).findFirst().orElseThrow()
+			.version() + ".jar"));
+		runBatchRunner(fiji);
+	}
+
+	@Test
+	void batchRunnerFromTheInstalledPluginJarInPlainImageJ() throws Exception {
+		runBatchRunner(install(work.resolve("ImageJ-batch-runner"), false));
+	}
+
+	private void runBatchRunner(Path root) throws Exception {
+		Path jar;
+		try (Stream<Path> s = Files.list(root.resolve("plugins"))) {
+			List<Path> jars = s.filter(f -> f.getFileName().toString().startsWith("ConceptScope_-")).toList();
+			assertEquals(1, jars.size(), jars.toString());
+			jar = jars.get(0).toAbsolutePath();
+		}
+		Path elsewhere = Files.createDirectories(work.resolve(root.getFileName() + "-cwd"));
+		Output usage = javaJar(elsewhere, jar);
+		assertEquals(2, usage.exit, usage.err);
+		assertTrue(usage.err.contains("Usage: java -jar " + jar + " input="), "the usage names the jar as it was run:\n" + usage.err);
+
+		Path out = root.resolve("batch-results"), stack = testImages.resolve("images/ihc-heldout-patches.tif");
+		Output run = javaJar(elsewhere, jar, "input=" + stack, "model=" + testImages.resolve("models/ihc-stain"), "save_dir=" + out,
+			"method=saliency", "batch=4");
+		assertEquals(0, run.exit, run.err);
+		String base = "ihc-heldout-patches-saliency";
+		Path csv = out.resolve(base + "-results.csv"), map = out.resolve(base + "-map.tif"), rois = out.resolve(base + "-map-RoiSet.zip");
+		List<String> lines = run.out.lines().toList();
+		assertEquals(4, lines.size(), "the summary and the three result files on stdout: " + lines + "\n" + run.err);
+		assertEquals("ConceptScope batch: 12 slices in 3 parts of 4; 3 computed by this run.", lines.get(0));
+		assertEquals(java.util.Set.of(csv.toString(), map.toString(), rois.toString()), java.util.Set.copyOf(lines.subList(1, 4)));
+		List<String> rows = Files.readAllLines(csv);
+		assertEquals(13, rows.size(), "a header and a row per slice: " + rows);
+		assertTrue(rows.stream().skip(1).allMatch(r -> r.contains(",saliency,")), rows.toString());
+		ImagePlus maps = IJ.openImage(map.toString());
+		assertNotNull(maps, "the map stack opens");
+		assertEquals(12, maps.getStackSize());
+		for (int z = 1; z <= 12; z++) {
+			ij.process.ImageStatistics st = maps.getStack().getProcessor(z).getStatistics();
+			assertTrue(st.max > 0 && Double.isFinite(st.max), "slice " + z + " has a saliency map");
+		}
+		checkFile(rois);
+	}
+
+	private record Output(int exit, String out, String err) {}
+
+	/** {@code java -jar jar args...} in {@code cwd}, nothing else on the class path. */
+	private static Output javaJar(Path cwd, Path jar, String... args) throws Exception {
+		List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx1g", "-jar", jar.toString()));
+		cmd.addAll(List.of(args));
+		ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
+		pb.environment().remove("CLASSPATH");
+		Path stdout = cwd.resolve("stdout.txt"), stderr = cwd.resolve("stderr.txt");
+		Process p = pb.redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+		if (!p.waitFor(MINUTES, TimeUnit.MINUTES)) {
+			p.destroyForcibly();
+			throw new AssertionError("the batch runner did not finish in " + MINUTES + " minutes:\n" + Files.readString(stderr));
+		}
+		return new Output(p.exitValue(), Files.readString(stdout), Files.readString(stderr));
 	}
 
 	/**

@@ -15,8 +15,8 @@ import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.registry.Values;
 
 /**
- * The command-line batch runner, without Fiji: {@code java -jar conceptscope-batch.jar input=...
- * model=... save_dir=... [method=... target=... any Attribution key] [batch=N] [restart]}. It runs a
+ * The command-line batch runner, without Fiji: {@code java -jar Fiji.app/plugins/ConceptScope_-<version>.jar
+ * input=... model=... save_dir=... [method=... target=... any Attribution key] [batch=N] [restart]}. It runs a
  * {@link BatchJob}: a stack or a folder of images, explained part by part, each finished part kept,
  * so a killed run (Ctrl-C, a cluster's time limit, a crash) resumes where it stopped when started
  * again with the same arguments. Progress goes to stderr, the summary to stdout.
@@ -34,8 +34,8 @@ public final class Batch {
 	public static final List<String> KEYS = CommandSpecs.BATCH.keys();
 
 	static final String USAGE = String.join("\n",
-		"Usage: java -jar conceptscope-batch.jar input=<stack file or folder of images> model=<SavedModel folder, bioimage.io",
-		"           package, or folder with one .pt or .onnx file and its conceptscope.json>",
+		"Usage: " + BatchLauncher.COMMAND + " input=<stack file or folder of images>",
+		"           model=<SavedModel folder, bioimage.io package, or folder with one .pt or .onnx file and its conceptscope.json>",
 		"           save_dir=<output folder> [method=saliency] [target=predicted] [any other Attribution key]",
 		"           [batch=<slices per part, 0: automatic>] [restart]",
 		"Explains every slice of a stack, or of every image of a folder, and writes <name>-<method>-results.csv,",
@@ -149,8 +149,8 @@ public final class Batch {
 			// outside the parts (they say where): reading the inputs, loading the model
 			progress.finish();
 			err.println("ConceptScope batch: Java ran out of memory with the " + org.conceptscope.fiji.image.ImagePlusTensors.gigabytes(
-				Runtime.getRuntime().maxMemory()) + " it may use: run the same command again with more memory, e.g. java -Xmx"
-				+ Math.max(2, (long) Math.ceil(2.0 * Runtime.getRuntime().maxMemory() / (1L << 30))) + "g -jar conceptscope-batch.jar ... (finished"
+				Runtime.getRuntime().maxMemory()) + " it may use: run the same command again with more memory, e.g. "
+				+ BatchLauncher.command(Math.max(2, (long) Math.ceil(2.0 * Runtime.getRuntime().maxMemory() / (1L << 30)))) + " ... (finished"
 				+ " parts are kept, so it resumes).");
 			return 1;
 		} catch (RuntimeException | IOException e) {

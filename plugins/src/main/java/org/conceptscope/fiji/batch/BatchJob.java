@@ -434,7 +434,7 @@ public final class BatchJob {
 		long suggest = Math.max(2, (long) Math.ceil(2.0 * max / (1L << 30)));
 		IllegalStateException s = new IllegalStateException("Java ran out of memory" + where + " for '" + inputs.inputs().get(0).name() + "' ("
 			+ inputs.width() + " x " + inputs.height() + " pixels) with the " + ImagePlusTensors.gigabytes(max) + " it may use: run the same"
-			+ " command again with more memory, e.g. java -Xmx" + suggest + "g -jar conceptscope-batch.jar ... (the finished parts"
+			+ " command again with more memory, e.g. " + BatchLauncher.command(suggest) + " ... (the finished parts"
 			+ (done > 0 ? ", " + done + " slices," : "") + " and batches of tiles are kept, so it resumes), or export a smaller region of the image.",
 			e);
 		return s;

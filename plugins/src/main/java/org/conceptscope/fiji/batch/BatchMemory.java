@@ -67,7 +67,7 @@ final class BatchMemory {
 			+ (entries == 1 ? " slice" : " slices") + " of it needs about " + ImagePlusTensors.gigabytes(need) + " of Java's memory while it is"
 			+ " explained (about " + need / Math.max(1, (long) s.width() * s.height()) + " bytes a pixel), more than the "
 			+ ImagePlusTensors.gigabytes(left) + " free of the " + ImagePlusTensors.gigabytes(rt.maxMemory()) + " Java may use: start Java with"
-			+ " more, e.g. java -Xmx" + suggest + "g -jar conceptscope-batch.jar ..." + (entries > 1 ? (batchGiven ? ", or give a smaller batch="
+			+ " more, e.g. " + BatchLauncher.command(suggest) + " ..." + (entries > 1 ? (batchGiven ? ", or give a smaller batch="
 			: ", or give batch=1") : "") + ", or export a smaller region of the image.");
 	}
 
@@ -81,7 +81,7 @@ final class BatchMemory {
 		if (bytes + 64L * 1024 * entries <= BatchParts.MAX_ARRAY) return;
 		String fix = entries > 1 && BatchParts.mapBytes(width, height, 1) + 64L * 1024 <= BatchParts.MAX_ARRAY
 			? "set batch=1 (one slice per task), or run the batch runner on one machine, which streams its parts"
-			: "run the batch runner on one machine (java -jar conceptscope-batch.jar), which streams its parts to disk, or export a smaller"
+			: "run the batch runner on one machine (" + BatchLauncher.COMMAND + "), which streams its parts to disk, or export a smaller"
 				+ " region of the image";
 		throw new IllegalArgumentException(String.format(Locale.ROOT, "'%s' is %d x %d pixels: a part of %d %s holds %s of maps, more than"
 			+ " a task can hand back in one array (2 GB): %s.", name, width, height, entries, entries == 1 ? "slice" : "slices",

@@ -166,7 +166,7 @@ public final class ImagePlusTensors {
 
 	/** Refuses {@code values} image values of {@code perValue} bytes each when the heap has not that much left. */
 	public static void checkMemory(String what, long values, long perValue) {
-		checkMemory(what, values, perValue, "explain it in parts with the batch runner (java -jar conceptscope-batch.jar input=<stack> ..., a batch"
+		checkMemory(what, values, perValue, "explain it in parts with the batch runner (" + org.conceptscope.fiji.batch.BatchLauncher.COMMAND + " input=<stack> ..., a batch"
 			+ " of slices at a time), take a substack");
 	}
 

@@ -129,9 +129,9 @@ public final class AttributionRun {
 			+ " the class map of " + (classifier.classNames().size() + 1) + " planes and the result image together), more than the "
 			+ ImagePlusTensors.gigabytes(left) + " ImageJ has free (of " + ImagePlusTensors.gigabytes(Runtime.getRuntime().maxMemory()) + "): ";
 		String remedy = n > 1
-			? "explain it in parts with the batch runner (org.conceptscope.fiji.batch.Batch, see docs/commands/batch.md), take a substack,"
+			? "explain it in parts with the batch runner (" + org.conceptscope.fiji.batch.BatchLauncher.COMMAND + " input=<stack> ...), take a substack,"
 			: "crop it to the region to explain (Image > Crop), scale it down (Image > Scale...), run it with the batch runner"
-				+ " (org.conceptscope.fiji.batch.Batch, see docs/commands/batch.md),";
+				+ " (" + org.conceptscope.fiji.batch.BatchLauncher.COMMAND + " input=<image> ...),";
 		throw new IllegalArgumentException(what + remedy + " or give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx).");
 	}
 

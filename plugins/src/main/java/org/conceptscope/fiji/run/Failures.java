@@ -40,7 +40,7 @@ public final class Failures {
 	public static String message(String title, Throwable e) {
 		if (e instanceof OutOfMemoryError) {
 			return title + " ran out of memory (ImageJ may use " + ImagePlusTensors.gigabytes(Runtime.getRuntime().maxMemory()) + "): explain long stacks"
-				+ " in parts with the batch runner (java -jar conceptscope-batch.jar), take a substack, crop a large image to the region"
+				+ " in parts with the batch runner (" + org.conceptscope.fiji.batch.BatchLauncher.COMMAND + "), take a substack, crop a large image to the region"
 				+ " to explain (Image > Crop) or scale it down (Image > Scale...), or give ImageJ more memory"
 				+ " (Edit > Options > Memory & Threads..., or -Xmx).";
 		}

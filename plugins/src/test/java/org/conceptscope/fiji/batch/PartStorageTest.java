@@ -77,7 +77,7 @@ class PartStorageTest {
 		IllegalArgumentException oneSlice = assertThrows(IllegalArgumentException.class,
 			() -> BatchMemory.checkHandedOver("slide.tif", 30_000, 30_000, 1));
 		assertEquals("'slide.tif' is 30000 x 30000 pixels: a part of 1 slice holds 3.6 GB of maps, more than a task can hand back in one array"
-			+ " (2 GB): run the batch runner on one machine (java -jar conceptscope-batch.jar), which streams its parts to disk, or export a"
+			+ " (2 GB): run the batch runner on one machine (" + BatchLauncher.COMMAND + "), which streams its parts to disk, or export a"
 			+ " smaller region of the image.", oneSlice.getMessage());
 		IllegalArgumentException three = assertThrows(IllegalArgumentException.class,
 			() -> BatchMemory.checkHandedOver("stack.tif", 16_000, 16_000, 3));

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.command;
 
+import org.conceptscope.fiji.batch.BatchLauncher;
 import org.conceptscope.fiji.run.AttributionRun;
 import org.conceptscope.fiji.run.AttributionSettings;
 import org.conceptscope.fiji.run.Failures;
@@ -71,7 +72,7 @@ class FailuresTest {
 			logged.clear();
 			cancelled = run(log, new OutOfMemoryError("Java heap space"));
 			assertTrue(cancelled.startsWith("Attribution ran out of memory (ImageJ may use "), cancelled);
-			assertTrue(cancelled.endsWith(": explain long stacks in parts with the batch runner (java -jar conceptscope-batch.jar), take a"
+			assertTrue(cancelled.endsWith(": explain long stacks in parts with the batch runner (" + BatchLauncher.COMMAND + "), take a"
 				+ " substack, crop a large image to the region to explain (Image > Crop) or scale it down (Image > Scale...), or give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx)."), cancelled);
 			assertNull(logged.get(0).throwable(), "out of memory needs no trace");
 
@@ -176,7 +177,7 @@ class FailuresTest {
 		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AttributionRun.run(imp, settings, Progress.NONE));
 		assertTrue(e.getMessage().startsWith("The image 'huge' (2097152000 values) needs about 25.2 GB for ConceptScope's copies, more"
 			+ " than the "), e.getMessage());
-		assertTrue(e.getMessage().endsWith("explain it in parts with the batch runner (java -jar conceptscope-batch.jar input=<stack> ...,"
+		assertTrue(e.getMessage().endsWith("explain it in parts with the batch runner (" + BatchLauncher.COMMAND + " input=<stack> ...,"
 			+ " a batch of slices at a time), take a substack, or give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx)."),
 			e.getMessage());
 		// the model is never loaded: the folder does not even exist
