@@ -581,8 +581,9 @@ public final class BioImageModel implements RawOutputClassifier {
 
 	/**
 	 * Runs the package's test input through the declared preprocessing, the model and the declared
-	 * postprocessing, and compares with the test output (tolerances from the rdf, else 1e-3
-	 * relative and 1e-4 absolute).
+	 * postprocessing, and compares with the test output as bioimage.io's own test does (see
+	 * {@link ModelDescription#tolerance}: the rdf's tolerance for these weights and this output, else
+	 * 1e-3 relative and 1e-3 absolute, with 100 mismatched values per million allowed for format 0.5).
 	 */
 	public synchronized TestReport runTestTensors() {
 		String rdf = source.toString();
@@ -612,19 +613,34 @@ public final class BioImageModel implements RawOutputClassifier {
 			throw new ModelLoadException(rdf + ": the test output " + outFile.getFileName() + " has shape " + Arrays.toString(expected.shape())
 				+ " but the model gives " + Arrays.toString(got.shape()) + ".");
 		}
-		double rtol = description.relativeTolerance(), atol = description.absoluteTolerance(), maxDiff = 0;
+		ModelDescription.Tolerance tol = description.tolerance(weightsFormat, output.id());
+		double rtol = tol.relative(), atol = tol.absolute(), maxDiff = 0;
 		int worst = -1;
+		long mismatched = 0;
 		for (int i = 0; i < got.size(); i++) {
 			double e = expected.data()[i], g = got.data()[i], diff = Math.abs(e - g);
 			if (Double.isNaN(g) != Double.isNaN(e)) diff = Double.POSITIVE_INFINITY;
 			if (diff > maxDiff) maxDiff = diff;
-			if (diff > atol + rtol * Math.abs(e) && worst < 0) worst = i;
+			if (diff > atol + rtol * Math.abs(e)) {
+				mismatched++;
+				if (worst < 0) worst = i;
+			}
 		}
-		testReport = worst < 0
-			? new TestReport(true, true, maxDiff, "The model reproduces " + outFile.getFileName() + " (largest difference " + maxDiff + ").")
-			: new TestReport(true, false, maxDiff, "output '" + output.id() + "' differs from " + outFile.getFileName() + " by up to " + maxDiff
-				+ " (first at value " + worst + ": " + got.data()[worst] + " instead of " + expected.data()[worst] + "; tolerance "
-				+ atol + " + " + rtol + " * |value|).");
+		// as bioimage.io's own test: a few values per million may differ (hardware, engine versions)
+		double perMillion = got.size() == 0 ? 0 : mismatched * 1e6 / got.size();
+		String tolerance = "tolerance " + atol + " + " + rtol + " * |value|";
+		if (mismatched == 0) {
+			testReport = new TestReport(true, true, maxDiff, "The model reproduces " + outFile.getFileName() + " (largest difference " + maxDiff + ").");
+		} else if (perMillion <= tol.mismatchedPerMillion()) {
+			testReport = new TestReport(true, true, maxDiff, "The model reproduces " + outFile.getFileName() + " but for " + mismatched + " of "
+				+ got.size() + " values (" + String.format(Locale.ROOT, "%.1f", perMillion) + " per million; the rdf allows "
+				+ tol.mismatchedPerMillion() + "; " + tolerance + "; largest difference " + maxDiff + ").");
+		} else {
+			testReport = new TestReport(true, false, maxDiff, "output '" + output.id() + "' differs from " + outFile.getFileName() + " in "
+				+ mismatched + " of " + got.size() + " values (" + String.format(Locale.ROOT, "%.1f", perMillion) + " per million, more than the "
+				+ tol.mismatchedPerMillion() + " allowed) by up to " + maxDiff + " (first at value " + worst + ": " + got.data()[worst]
+				+ " instead of " + expected.data()[worst] + "; " + tolerance + ").");
+		}
 		return testReport;
 	}
 

@@ -227,6 +227,52 @@ class BioImageModelTest {
 		assertWorkEmpty();
 	}
 
+	/**
+	 * The package's own test is judged as bioimage.io's test (core-bioimage-io-python) judges it: by
+	 * default 1e-3 absolute + 1e-3 relative, and a few mismatched values per million allowed where the
+	 * rdf's reproducibility_tolerance for these weights says so. (Before, 1e-4 absolute and no
+	 * mismatches: a package that passes on bioimage.io was refused for differences of 5e-4.)
+	 */
+	@Test
+	void theOwnTestUsesBioimageioTolerances() throws Exception {
+		Path folder = TestPackages.build(tmp.resolve("tolerance/ihc05"), TestPackages.Spec.of("0.5.3"));
+		Path out = folder.resolve("test_output.npy"), rdf = folder.resolve("rdf.yaml");
+		FloatTensor expected = Npy.read(out);
+		float smallest = Float.MAX_VALUE;
+		for (float v : expected.data()) smallest = Math.min(smallest, v);
+		assertTrue(5e-4 > 1e-4 + 1e-3 * smallest, "a shift of 5e-4 exceeds the old tolerance at " + smallest);
+		FloatTensor shifted = expected.copy();
+		for (int i = 0; i < shifted.size(); i++) shifted.data()[i] += 5e-4f;
+		Npy.write(out, shifted);
+		try (BioImageModel m = BioImageModel.open(folder, options())) {
+			assertTrue(m.testReport().ran() && m.testReport().passed(), m.testReport().message());
+		}
+		// one value of six off by 5e-3: 166,667 per million mismatched, more than the default 100
+		FloatTensor oneOff = expected.copy();
+		oneOff.data()[4] += 5e-3f;
+		Npy.write(out, oneOff);
+		String m = assertThrows(ModelLoadException.class, () -> BioImageModel.open(folder, options())).getMessage();
+		assertTrue(m.contains("the package's own test failed: output 'logits' differs from test_output.npy in 1 of 6 values"), m);
+		String text = Files.readString(rdf);
+		String allowed = """
+			config:
+			  bioimageio:
+			    reproducibility_tolerance:
+			      - {weights_formats: [onnx], absolute_tolerance: 0.1}
+			      - {weights_formats: [tensorflow_saved_model_bundle], output_ids: [logits], mismatched_elements_per_million: 200000}
+			""";
+		Files.writeString(rdf, text + allowed);
+		try (BioImageModel b = BioImageModel.open(folder, options())) {
+			assertTrue(b.testReport().passed(), b.testReport().message());
+			assertTrue(b.testReport().message().contains("but for 1 of 6 values (166666.7 per million; the rdf allows 200000.0"),
+				b.testReport().message());
+		}
+		// an entry for other weights does not apply
+		Files.writeString(rdf, text + allowed.replace("[tensorflow_saved_model_bundle]", "[torchscript]"));
+		assertThrows(ModelLoadException.class, () -> BioImageModel.open(folder, options()));
+		assertWorkEmpty();
+	}
+
 	@Test
 	void xyOrderedInputsAreTransposedBothWays() throws Exception {
 		Path pkg = TestPackages.build(tmp.resolve("bxyc"), TestPackages.Spec.of("0.4.10").axes("bxyc"));
