@@ -198,7 +198,7 @@ public final class BioImageModel implements RawOutputClassifier {
 			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' has axes '" + axes + "'; ConceptScope feeds 2D images"
 				+ " with the axes " + String.join(", ", ok) + (tensorFlow ? " to TensorFlow models" : "") + ". Models with other layouts (3D, time) are not supported.");
 		}
-		// 0.5's data type is the raw input's, which an ensure_dtype step turns into the network's float (0.4's is the network's own)
+		// the data type is the raw input's, which an ensure_dtype step turns into the network's float (RdfReader adds that step to a 0.4 input)
 		boolean toFloat = input.preprocessing().stream().anyMatch(p -> p.name().equals("ensure_dtype")
 			&& Processings.FLOAT_TYPES.contains(String.valueOf(p.kwargs().get("dtype"))));
 		if (!input.dataType().equals("float32") && !(toFloat && RAW_TYPES.contains(input.dataType()))) {

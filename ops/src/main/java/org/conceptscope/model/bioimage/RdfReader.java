@@ -96,6 +96,9 @@ final class RdfReader {
 		List<TensorDescription> inputs = tensors(root, "inputs", v05);
 		List<TensorDescription> outputs = tensors(root, "outputs", v05);
 		if (!v05) {
+			// a 0.4 input's data_type is the raw data's (float32, uint8 or uint16); the network always gets float32
+			// after the preprocessing, as bioimage.io's conversion to 0.5 and its runtime make explicit
+			inputs = inputs.stream().map(RdfReader::toFloat32).toList();
 			inputs = withTests(inputs, root, "test_inputs");
 			outputs = withTests(outputs, root, "test_outputs");
 		}
@@ -316,6 +319,12 @@ final class RdfReader {
 		}
 		return new TensorDescription(id, list, dataType, processing(t, "preprocessing", where, "id"),
 			processing(t, "postprocessing", where, "id"), test);
+	}
+
+	private static TensorDescription toFloat32(TensorDescription t) {
+		List<Processing> pre = new ArrayList<>(t.preprocessing());
+		pre.add(new Processing("ensure_dtype", Map.of("dtype", "float32")));
+		return new TensorDescription(t.id(), t.axes(), t.dataType(), pre, t.postprocessing(), t.testTensor());
 	}
 
 	private List<TensorDescription> withTests(List<TensorDescription> tensors, Map<String, Object> root, String key) {

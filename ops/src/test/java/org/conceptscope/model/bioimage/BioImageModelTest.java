@@ -84,6 +84,49 @@ class BioImageModelTest {
 	}
 
 	/**
+	 * A 0.4 input's data_type is the raw data's: float32, uint8 or uint16 (spec 0.4), and the network gets
+	 * float32 after the preprocessing (bioimage.io's conversion to 0.5 appends ensure_dtype float32; its
+	 * runtime does the same). A 0.4 package of raw bytes, with a uint8 .npy test input as numpy writes it,
+	 * opens and reproduces its test; it was refused with advice to add an ensure_dtype step, which 0.4 has not.
+	 */
+	@Test
+	void aFormat04InputOfRawBytesOpens() throws Exception {
+		Path folder = TestPackages.build(tmp.resolve("uint8/ihc04"), TestPackages.Spec.of("0.4.10"));
+		Path rdf = folder.resolve("rdf.yaml");
+		String text = Files.readString(rdf);
+		String input = "    data_type: float32\n    data_range: [-.inf, .inf]\n";
+		assertTrue(text.contains(input), text);
+		FloatTensor raw = Npy.read(folder.resolve("test_input.npy"));
+		for (float v : raw.data()) assertTrue(v == Math.rint(v) && v >= 0 && v <= 255, "the test input holds bytes: " + v);
+		writeUint8Npy(folder.resolve("test_input.npy"), raw);
+		assertClose(raw, Npy.read(folder.resolve("test_input.npy")), 0);
+		for (String type : List.of("uint8", "uint16")) {
+			Files.writeString(rdf, text.replace(input, "    data_type: " + type + "\n    data_range: [0, 255]\n"));
+			try (BioImageModel m = BioImageModel.open(folder, options())) {
+				assertTrue(m.testReport().ran() && m.testReport().passed(), m.testReport().message());
+				assertEquals(new Normalization.ScaleLinear(new double[] { 1 / 255.0 }, new double[] { 0 }), m.normalization());
+				assertClose(ihc.logits(TestPackages.divideBy255(raw)), m.logits(m.normalize(raw)), 1e-5);
+			}
+		}
+		assertWorkEmpty();
+	}
+
+	/** An .npy of unsigned bytes (dtype '|u1'), version 1.0, as numpy.save writes it. */
+	static void writeUint8Npy(Path file, FloatTensor t) throws java.io.IOException {
+		StringBuilder shape = new StringBuilder();
+		for (long d : t.shape()) shape.append(d).append(", ");
+		shape.setLength(shape.length() - 2);
+		String dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (" + shape + "), }";
+		int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
+		String header = dict + " ".repeat(pad) + "\n";
+		java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+		b.write(new byte[] { (byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) header.length(), (byte) (header.length() >> 8) });
+		b.write(header.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+		for (float v : t.data()) b.write((int) v);
+		Files.write(file, b.toByteArray());
+	}
+
+	/**
 	 * What the rdf alone refuses is refused before the weights are unpacked or loaded: here the weights
 	 * are not even a zip, and the sentence is still about the rdf's postprocessing.
 	 */
