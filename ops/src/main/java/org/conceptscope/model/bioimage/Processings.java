@@ -135,6 +135,13 @@ final class Processings {
 				}
 			}
 			case "clip" -> {
+				// 0.5.7 clips at percentiles of the tensor: read as "no bound" they left the input unclipped
+				for (String k : List.of("min_percentile", "max_percentile")) {
+					if (kw.get(k) != null) {
+						throw unsupported(where, "clips at a percentile (" + k + ": " + kw.get(k) + "); ConceptScope clips at fixed min and max"
+							+ " values only: give those, or ask the model's authors for them");
+					}
+				}
 				double min = kw.get("min") == null ? Double.NEGATIVE_INFINITY : number(kw.get("min"), where + " min");
 				double max = kw.get("max") == null ? Double.POSITIVE_INFINITY : number(kw.get("max"), where + " max");
 				if (!(min <= max)) throw new ModelLoadException(where + " has min " + min + " above max " + max + ".");

@@ -127,6 +127,22 @@ class BioImageModelTest {
 	}
 
 	/**
+	 * A 0.5.7 clip at percentiles (min_percentile / max_percentile instead of min / max) is refused in one
+	 * sentence naming the step; it was read as a clip without bounds and the input went in unclipped.
+	 */
+	@Test
+	void aClipAtPercentilesIsRefusedNotIgnored() throws Exception {
+		Path folder = TestPackages.build(tmp.resolve("clip/ihc05"), TestPackages.Spec.of("0.5.7"));
+		Path rdf = folder.resolve("rdf.yaml");
+		String text = Files.readString(rdf), clip = "kwargs: {min: 0.0, max: 1.0}";
+		assertTrue(text.contains(clip), text);
+		Files.writeString(rdf, text.replace(clip, "kwargs: {min_percentile: 1.0, max_percentile: 99.0, axes: [y, x]}"));
+		String m = assertThrows(ModelLoadException.class, () -> BioImageModel.open(folder, options())).getMessage();
+		assertTrue(m.startsWith(rdf.toString()) && m.contains("input 'input' preprocessing 'clip' clips at a percentile (min_percentile: 1.0)"), m);
+		assertWorkEmpty();
+	}
+
+	/**
 	 * What the rdf alone refuses is refused before the weights are unpacked or loaded: here the weights
 	 * are not even a zip, and the sentence is still about the rdf's postprocessing.
 	 */
