@@ -172,8 +172,8 @@ public final class BioImageModel implements RawOutputClassifier {
 			if (format == null && d.weights().containsKey(f)) format = f;
 		}
 		if (format == null) {
-			throw new ModelLoadException(rdf + " has no weights ConceptScope runs; its weights are " + String.join(", ", d.weights().keySet())
-				+ ". ConceptScope runs " + String.join(", ", WEIGHT_FORMATS) + ".");
+			throw new ModelLoadException(rdf + " has no weights ConceptScope runs (it has " + String.join(", ", new java.util.TreeSet<>(d.weights().keySet()))
+				+ "; ConceptScope runs " + String.join(", ", WEIGHT_FORMATS) + "): " + convertAdvice(d.weights().keySet()) + ".");
 		}
 		boolean tensorFlow = format.equals("tensorflow_saved_model_bundle");
 		TensorDescription input = d.inputs().get(0);
@@ -185,6 +185,19 @@ public final class BioImageModel implements RawOutputClassifier {
 			Processings.postprocessing(out, rdf + ": output '" + out.id() + "'");
 		}
 		return format;
+	}
+
+	/** What to do with weights no engine here runs: the conversion bioimage.io's tools offer for them. */
+	private static String convertAdvice(java.util.Set<String> formats) {
+		if (formats.contains("pytorch_state_dict")) {
+			return "make torchscript or onnx weights from the pytorch_state_dict with bioimageio.core's command"
+				+ " 'bioimageio add-weights' (a 0.4 package first through 'bioimageio update-format')";
+		}
+		if (formats.contains("keras_hdf5")) {
+			return "export the Keras model as a TensorFlow SavedModel (model.export(folder) in Keras 3, tf.saved_model.save(model, folder)"
+				+ " in Keras 2), zip the folder and add it to the rdf as tensorflow_saved_model_bundle";
+		}
+		return "ask the model's authors for weights in one of these formats, or convert them yourself";
 	}
 
 	/** Raw input data types an image holds, read as float32 values before the preprocessing. */
