@@ -137,7 +137,8 @@ class BioImageModelTest {
 		String text = Files.readString(rdf), clip = "kwargs: {min: 0.0, max: 1.0}";
 		assertTrue(text.contains(clip), text);
 		Files.writeString(rdf, text.replace(clip, "kwargs: {min_percentile: 1.0, max_percentile: 99.0, axes: [y, x]}"));
-		String m = assertThrows(ModelLoadException.class, () -> BioImageModel.open(folder, options())).getMessage();
+		// closed if it opens: a failure here leaves no temporary folder for the other tests
+		String m = assertThrows(ModelLoadException.class, () -> BioImageModel.open(folder, options()).close()).getMessage();
 		assertTrue(m.startsWith(rdf.toString()) && m.contains("input 'input' preprocessing 'clip' clips at a percentile (min_percentile: 1.0)"), m);
 		assertWorkEmpty();
 	}
@@ -310,7 +311,7 @@ class BioImageModelTest {
 		FloatTensor oneOff = expected.copy();
 		oneOff.data()[4] += 5e-3f;
 		Npy.write(out, oneOff);
-		String m = assertThrows(ModelLoadException.class, () -> BioImageModel.open(folder, options())).getMessage();
+		String m = assertThrows(ModelLoadException.class, () -> BioImageModel.open(folder, options()).close()).getMessage();
 		assertTrue(m.contains("the package's own test failed: output 'logits' differs from test_output.npy in 1 of 6 values"), m);
 		String text = Files.readString(rdf);
 		String allowed = """
@@ -328,7 +329,7 @@ class BioImageModelTest {
 		}
 		// an entry for other weights does not apply
 		Files.writeString(rdf, text + allowed.replace("[tensorflow_saved_model_bundle]", "[torchscript]"));
-		assertThrows(ModelLoadException.class, () -> BioImageModel.open(folder, options()));
+		assertThrows(ModelLoadException.class, () -> BioImageModel.open(folder, options()).close());
 		assertWorkEmpty();
 	}
 
