@@ -111,11 +111,11 @@ final class Processings {
 				return new Normalization.ScaleLinear(gain, offset);
 			}
 			case "fixed_zero_mean_unit_variance" -> {
-				return fixed(kw, where);
+				return fixed(kw, t, where);
 			}
 			case "zero_mean_unit_variance" -> {
 				String mode = kw.get("mode") == null ? "per_sample" : String.valueOf(kw.get("mode"));
-				if (mode.equals("fixed")) return fixed(kw, where);
+				if (mode.equals("fixed")) return fixed(kw, t, where);
 				if (!mode.equals("per_sample")) throw unsupported(where, "uses mode " + mode + "; ConceptScope computes statistics per image");
 				return jointIf(new Normalization.ZeroMeanUnitVariance(), t, kw, where, output);
 			}
@@ -158,8 +158,11 @@ final class Processings {
 		}
 	}
 
-	private static Normalization fixed(Map<String, Object> kw, String where) {
+	private static Normalization fixed(Map<String, Object> kw, TensorDescription t, String where) {
 		double[] mean = doubles(kw.get("mean"), where + " mean"), std = doubles(kw.get("std"), where + " std");
+		if ((mean.length > 1 || std.length > 1) && kw.get("axis") != null && !isChannelAxis(kw.get("axis"), t)) {
+			throw unsupported(where, "has one mean and standard deviation per entry of the axis '" + kw.get("axis") + "'; ConceptScope takes one per channel");
+		}
 		if (mean.length != std.length && mean.length != 1 && std.length != 1) {
 			throw new ModelLoadException(where + " has " + mean.length + " means but " + std.length + " standard deviations.");
 		}

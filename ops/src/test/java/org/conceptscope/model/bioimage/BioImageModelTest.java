@@ -144,6 +144,29 @@ class BioImageModelTest {
 	}
 
 	/**
+	 * A 0.5 fixed_zero_mean_unit_variance whose means run along another axis than the channels (here x)
+	 * is refused naming that axis, as scale_linear's is; it was applied per channel, with the package's
+	 * own test (when not skipped) the only sign.
+	 */
+	@Test
+	void fixedMeansAlongAnotherAxisAreRefused() throws Exception {
+		Path folder = TestPackages.build(tmp.resolve("fixed/ihc05"), TestPackages.Spec.of("0.5.3"));
+		Path rdf = folder.resolve("rdf.yaml");
+		String text = Files.readString(rdf), clip = "      - id: clip\n        kwargs: {min: 0.0, max: 1.0}\n";
+		assertTrue(text.contains(clip), text);
+		String along = "      - id: fixed_zero_mean_unit_variance\n        kwargs: {axis: %s, mean: [1.0, 2.0, 3.0], std: [1.0, 1.0, 1.0]}\n";
+		Files.writeString(rdf, text.replace(clip, along.formatted("x")));
+		LoadOptions untested = options().withRunTestTensors(false);
+		String m = assertThrows(ModelLoadException.class, () -> BioImageModel.open(folder, untested).close()).getMessage();
+		assertTrue(m.contains("preprocessing 'fixed_zero_mean_unit_variance' has one mean and standard deviation per entry of the axis 'x'"), m);
+		Files.writeString(rdf, text.replace(clip, along.formatted("channel")));
+		try (BioImageModel b = BioImageModel.open(folder, untested)) {
+			assertEquals("percentile(0.0,100.0); scale_linear(1.0|1.0|1.0,-1.0|-2.0|-3.0)", b.normalization().describe());
+		}
+		assertWorkEmpty();
+	}
+
+	/**
 	 * What the rdf alone refuses is refused before the weights are unpacked or loaded: here the weights
 	 * are not even a zip, and the sentence is still about the rdf's postprocessing.
 	 */
