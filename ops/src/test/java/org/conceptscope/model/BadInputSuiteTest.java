@@ -545,7 +545,9 @@ class BadInputSuiteTest {
 			fails("size that is not a number", mle, open(dir -> pkg(dir, "{type: space, id: y, size: 32}", "{type: space, id: y, size: big}")), "size must be a number"),
 			fails("onnx weights that are not ONNX", mle, open(dir -> pkg(dir, "tensorflow_saved_model_bundle:", "onnx:")), "tf-weights.zip is not an ONNX model"),
 			fails("weights in a format no engine runs", mle, open(dir -> pkg(dir, "tensorflow_saved_model_bundle:", "keras_hdf5:")), "no weights ConceptScope runs",
-				"keras_hdf5", "torchscript"),
+				"(it has keras_hdf5; ConceptScope runs tensorflow_saved_model_bundle, torchscript, onnx): export the Keras model as a TensorFlow SavedModel"),
+			fails("pytorch_state_dict weights: the conversion named", mle, open(dir -> pkg(dir, "tensorflow_saved_model_bundle:", "pytorch_state_dict:")),
+				"(it has pytorch_state_dict;", "'bioimageio add-weights'"),
 			fails("sha256 that is not a hash", mle, open(dir -> {
 				Path p = pkg(dir, null, null);
 				String rdf = Files.readString(p.resolve("rdf.yaml"));

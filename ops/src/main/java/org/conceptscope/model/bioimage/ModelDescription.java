@@ -11,18 +11,49 @@ import java.util.Map;
  * @param outputs           output tensors in rdf order
  * @param weights           weight formats by name ("tensorflow_saved_model_bundle", "onnx", ...)
  * @param config            the free-form config section (empty if absent)
- * @param relativeTolerance for comparing the test outputs (config.bioimageio.reproducibility_tolerance, else 1e-3)
- * @param absoluteTolerance same, else 1e-4
+ * @param tolerances        for comparing the test outputs, in the order they apply: the entries of
+ *                          config.bioimageio.reproducibility_tolerance, then the legacy
+ *                          config.bioimageio.test_kwargs (see {@link #tolerance})
  */
 public record ModelDescription(String formatVersion, String name, String description, List<TensorDescription> inputs,
-	List<TensorDescription> outputs, Map<String, FileRef> weights, Map<String, Object> config, double relativeTolerance,
-	double absoluteTolerance) {
+	List<TensorDescription> outputs, Map<String, FileRef> weights, Map<String, Object> config, List<Tolerance> tolerances) {
 
 	public ModelDescription {
 		inputs = List.copyOf(inputs);
 		outputs = List.copyOf(outputs);
 		weights = Map.copyOf(weights);
 		config = Map.copyOf(config);
+		tolerances = List.copyOf(tolerances);
+	}
+
+	/**
+	 * How far a reproduced test output may lie from the package's: a value is mismatched when
+	 * |output - expected| > absolute + relative * |expected|, and the test passes when at most
+	 * {@code mismatchedPerMillion} values per million are (bioimage.io's ReproducibilityTolerance).
+	 *
+	 * @param outputIds      the outputs it applies to (empty: all)
+	 * @param weightsFormats the weights formats it applies to (empty: all)
+	 */
+	public record Tolerance(double relative, double absolute, double mismatchedPerMillion, List<String> outputIds,
+		List<String> weightsFormats) {
+		public Tolerance {
+			outputIds = List.copyOf(outputIds);
+			weightsFormats = List.copyOf(weightsFormats);
+		}
+
+		boolean appliesTo(String weightsFormat, String outputId) {
+			return (weightsFormats.isEmpty() || weightsFormats.contains(weightsFormat)) && (outputIds.isEmpty() || outputIds.contains(outputId));
+		}
+	}
+
+	/**
+	 * The tolerance for one output run with one weights format, chosen as bioimage.io's own test
+	 * (core-bioimage-io-python) chooses it: the first entry that applies; else 1e-3 relative,
+	 * 1e-3 absolute and, for format 0.5, 100 mismatched values per million (0.4: none).
+	 */
+	public Tolerance tolerance(String weightsFormat, String outputId) {
+		for (Tolerance t : tolerances) if (t.appliesTo(weightsFormat, outputId)) return t;
+		return new Tolerance(1e-3, 1e-3, formatVersion.startsWith("0.4") ? 0 : 100, List.of(), List.of());
 	}
 
 	/** "0.4" or "0.5". */

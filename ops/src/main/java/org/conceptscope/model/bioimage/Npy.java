@@ -75,8 +75,9 @@ public final class Npy {
 		char order = d.group(1).charAt(0), kind = d.group(2).charAt(0);
 		int itemSize = Integer.parseInt(d.group(3));
 		String type = "" + kind + itemSize;
-		if (!List.of("f4", "f8", "u1", "u2", "u4", "i1", "i2", "i4").contains(type)) {
-			throw bad(name, "its data type '" + d.group(1) + type + "' is not supported (float32/64, (u)int8/16/32)");
+		// b1: numpy's bool (a binarized output); i8/u8: int64/uint64, read as the nearest float like the others
+		if (!List.of("f2", "f4", "f8", "u1", "u2", "u4", "u8", "i1", "i2", "i4", "i8", "b1").contains(type)) {
+			throw bad(name, "its data type '" + d.group(1) + type + "' is not supported (bool, float16/32/64, (u)int8/16/32/64)");
 		}
 		List<Long> dims = new ArrayList<>();
 		for (String part : s.group(1).split(",")) {
@@ -117,10 +118,26 @@ public final class Npy {
 				case "u2" -> data.getShort(2 * i) & 0xffff;
 				case "i2" -> data.getShort(2 * i);
 				case "u4" -> data.getInt(4 * i) & 0xffffffffL;
-				default -> data.getInt(4 * i);
+				case "i4" -> data.getInt(4 * i);
+				case "i8" -> data.getLong(8 * i);
+				case "u8" -> unsigned(data.getLong(8 * i));
+				case "f2" -> half(data.getShort(2 * i));
+				default -> data.get(i) == 0 ? 0 : 1; // b1
 			};
 		}
 		return new FloatTensor(shape, out);
+	}
+
+	/** An IEEE 754 half-precision value (numpy float16). */
+	static float half(short bits) {
+		int h = bits & 0xffff, sign = (h >>> 15) == 0 ? 1 : -1, exp = (h >>> 10) & 0x1f, mant = h & 0x3ff;
+		if (exp == 0) return sign * mant * 0x1p-24f; // zero and subnormals: mant * 2^-14 / 1024
+		if (exp == 31) return mant == 0 ? sign * Float.POSITIVE_INFINITY : Float.NaN;
+		return sign * (1 + mant / 1024f) * (float) Math.pow(2, exp - 15);
+	}
+
+	private static float unsigned(long v) {
+		return v >= 0 ? v : (float) ((v >>> 1) * 2.0 + (v & 1));
 	}
 
 	/** Writes a float32 little-endian C-order .npy (version 1.0), atomically. */

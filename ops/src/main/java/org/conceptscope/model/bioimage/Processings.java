@@ -111,11 +111,11 @@ final class Processings {
 				return new Normalization.ScaleLinear(gain, offset);
 			}
 			case "fixed_zero_mean_unit_variance" -> {
-				return fixed(kw, where);
+				return fixed(kw, t, where);
 			}
 			case "zero_mean_unit_variance" -> {
 				String mode = kw.get("mode") == null ? "per_sample" : String.valueOf(kw.get("mode"));
-				if (mode.equals("fixed")) return fixed(kw, where);
+				if (mode.equals("fixed")) return fixed(kw, t, where);
 				if (!mode.equals("per_sample")) throw unsupported(where, "uses mode " + mode + "; ConceptScope computes statistics per image");
 				return jointIf(new Normalization.ZeroMeanUnitVariance(), t, kw, where, output);
 			}
@@ -135,6 +135,13 @@ final class Processings {
 				}
 			}
 			case "clip" -> {
+				// 0.5.7 clips at percentiles of the tensor: read as "no bound" they left the input unclipped
+				for (String k : List.of("min_percentile", "max_percentile")) {
+					if (kw.get(k) != null) {
+						throw unsupported(where, "clips at a percentile (" + k + ": " + kw.get(k) + "); ConceptScope clips at fixed min and max"
+							+ " values only: give those, or ask the model's authors for them");
+					}
+				}
 				double min = kw.get("min") == null ? Double.NEGATIVE_INFINITY : number(kw.get("min"), where + " min");
 				double max = kw.get("max") == null ? Double.POSITIVE_INFINITY : number(kw.get("max"), where + " max");
 				if (!(min <= max)) throw new ModelLoadException(where + " has min " + min + " above max " + max + ".");
@@ -151,8 +158,11 @@ final class Processings {
 		}
 	}
 
-	private static Normalization fixed(Map<String, Object> kw, String where) {
+	private static Normalization fixed(Map<String, Object> kw, TensorDescription t, String where) {
 		double[] mean = doubles(kw.get("mean"), where + " mean"), std = doubles(kw.get("std"), where + " std");
+		if ((mean.length > 1 || std.length > 1) && kw.get("axis") != null && !isChannelAxis(kw.get("axis"), t)) {
+			throw unsupported(where, "has one mean and standard deviation per entry of the axis '" + kw.get("axis") + "'; ConceptScope takes one per channel");
+		}
 		if (mean.length != std.length && mean.length != 1 && std.length != 1) {
 			throw new ModelLoadException(where + " has " + mean.length + " means but " + std.length + " standard deviations.");
 		}

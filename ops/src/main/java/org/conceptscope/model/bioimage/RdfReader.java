@@ -96,6 +96,9 @@ final class RdfReader {
 		List<TensorDescription> inputs = tensors(root, "inputs", v05);
 		List<TensorDescription> outputs = tensors(root, "outputs", v05);
 		if (!v05) {
+			// a 0.4 input's data_type is the raw data's (float32, uint8 or uint16); the network always gets float32
+			// after the preprocessing, as bioimage.io's conversion to 0.5 and its runtime make explicit
+			inputs = inputs.stream().map(RdfReader::toFloat32).toList();
 			inputs = withTests(inputs, root, "test_inputs");
 			outputs = withTests(outputs, root, "test_outputs");
 		}
@@ -109,14 +112,57 @@ final class RdfReader {
 				sha256(entry, "weights." + e.getKey())));
 		}
 		Map<String, Object> config = root.get("config") == null ? Map.of() : stringMap(root.get("config"), "config");
-		double rtol = 1e-3, atol = 1e-4;
+		List<ModelDescription.Tolerance> tolerances = tolerances(config);
+		return new ModelDescription(fv, name, description, inputs, outputs, weights, config, tolerances);
+	}
+
+	/**
+	 * config.bioimageio.reproducibility_tolerance (each entry: relative_tolerance, absolute_tolerance,
+	 * mismatched_elements_per_million, output_ids, weights_formats; the spec's defaults 1e-3, 1e-3, 100),
+	 * then the legacy config.bioimageio.test_kwargs by weights format (defaults 1e-3, 1e-3, none mismatched).
+	 */
+	private List<ModelDescription.Tolerance> tolerances(Map<String, Object> config) {
+		List<ModelDescription.Tolerance> out = new ArrayList<>();
 		Object bio = config.get("bioimageio");
-		if (bio instanceof Map<?, ?> bm && bm.get("reproducibility_tolerance") instanceof List<?> tl && !tl.isEmpty()
-			&& tl.get(0) instanceof Map<?, ?> t0) {
-			if (t0.get("relative_tolerance") instanceof Number n) rtol = n.doubleValue();
-			if (t0.get("absolute_tolerance") instanceof Number n) atol = n.doubleValue();
+		if (bio == null) return out;
+		Map<String, Object> bm = stringMap(bio, "config.bioimageio");
+		Object rt = bm.get("reproducibility_tolerance");
+		if (rt != null) {
+			List<?> l = list(rt, "config.bioimageio.reproducibility_tolerance");
+			for (int i = 0; i < l.size(); i++) {
+				String where = "config.bioimageio.reproducibility_tolerance[" + i + "]";
+				Map<String, Object> t = stringMap(l.get(i), where);
+				out.add(new ModelDescription.Tolerance(tolerance(t, "relative_tolerance", 1e-3, where),
+					tolerance(t, "absolute_tolerance", 1e-3, where), tolerance(t, "mismatched_elements_per_million", 100, where),
+					strings(t.get("output_ids"), where + ".output_ids"), strings(t.get("weights_formats"), where + ".weights_formats")));
+			}
 		}
-		return new ModelDescription(fv, name, description, inputs, outputs, weights, config, rtol, atol);
+		Object tk = bm.get("test_kwargs");
+		if (tk != null) {
+			for (Map.Entry<String, Object> e : stringMap(tk, "config.bioimageio.test_kwargs").entrySet()) {
+				String where = "config.bioimageio.test_kwargs." + e.getKey();
+				Map<String, Object> t = stringMap(e.getValue(), where);
+				out.add(new ModelDescription.Tolerance(tolerance(t, "relative_tolerance", 1e-3, where),
+					tolerance(t, "absolute_tolerance", 1e-3, where), 0, List.of(), List.of(e.getKey())));
+			}
+		}
+		return out;
+	}
+
+	private double tolerance(Map<String, Object> m, String key, double otherwise, String where) {
+		Object o = m.get(key);
+		if (o == null) return otherwise;
+		if (!(o instanceof Number n) || !(n.doubleValue() >= 0) || Double.isInfinite(n.doubleValue())) {
+			throw fail("field " + where + "." + key + " must be a number of at least 0, found '" + o + "'");
+		}
+		return n.doubleValue();
+	}
+
+	private List<String> strings(Object o, String where) {
+		if (o == null) return List.of();
+		List<String> out = new ArrayList<>();
+		for (Object v : list(o, where)) out.add(String.valueOf(v));
+		return out;
 	}
 
 	private List<TensorDescription> tensors(Map<String, Object> root, String key, boolean v05) {
@@ -273,6 +319,12 @@ final class RdfReader {
 		}
 		return new TensorDescription(id, list, dataType, processing(t, "preprocessing", where, "id"),
 			processing(t, "postprocessing", where, "id"), test);
+	}
+
+	private static TensorDescription toFloat32(TensorDescription t) {
+		List<Processing> pre = new ArrayList<>(t.preprocessing());
+		pre.add(new Processing("ensure_dtype", Map.of("dtype", "float32")));
+		return new TensorDescription(t.id(), t.axes(), t.dataType(), pre, t.postprocessing(), t.testTensor());
 	}
 
 	private List<TensorDescription> withTests(List<TensorDescription> tensors, Map<String, Object> root, String key) {
