@@ -122,7 +122,7 @@ final class CommandInputs {
 		private String operator = "auto";
 
 		@Parameter(label = "ROIs (none, selection, manager or a RoiSet.zip)", persist = false, required = false,
-			description = "`none`: the whole image; `selection` (the image's area selection), `manager` (every ROI of the ROI Manager), the path of a RoiSet.zip, or a folder of ROI files named after the images (`<name>.zip` for `<name>.tif`; the batch runner's way to give each image its ROIs): each ROI explained alone (`region`), one table row per ROI, the maps in `<title>-<method>-regions`")
+			description = "`none`: the whole image; `selection` (the image's area selection), `manager` (every ROI of the ROI Manager but the outlines ConceptScope put there), the path of a RoiSet.zip, or a folder of ROI files named after the images (`<name>.zip` for `<name>.tif`; the batch runner's way to give each image its ROIs): each ROI explained alone (`region`), one table row per ROI, the maps in `<title>-<method>-regions`")
 		private String rois = "none";
 
 		@Parameter(label = "Explain each ROI with", persist = false, choices = { "tiles", "window" },

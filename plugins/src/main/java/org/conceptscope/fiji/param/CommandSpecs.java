@@ -62,7 +62,7 @@ public final class CommandSpecs {
 						+ " `class` (a classifier's logit), `segmentation` (each output channel of a map [N, H, W, C] averaged over the image, or over"
 						+ " each ROI of `rois`), `regression` (one output value); `auto`: `class` for classifiers, `segmentation` for map outputs"),
 				Parameter.text("rois", "ROIs (none, selection, manager or a RoiSet.zip)", "none").section(REGIONS)
-					.help("`none`: the whole image; `selection` (the image's area selection), `manager` (every ROI of the ROI Manager), the"
+					.help("`none`: the whole image; `selection` (the image's area selection), `manager` (every ROI of the ROI Manager but the outlines ConceptScope put there), the"
 						+ " path of a RoiSet.zip, or a folder of ROI files named after the images (`<name>.zip` for `<name>.tif`; the batch runner's"
 						+ " way to give each image its ROIs): each ROI explained alone (`region`), one table row per ROI, the maps in"
 						+ " `<title>-<method>-regions`"),
