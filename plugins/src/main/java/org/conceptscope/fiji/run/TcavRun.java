@@ -82,6 +82,7 @@ public final class TcavRun {
 		// the image and the ROIs that name concepts before the model loads
 		ConceptDiscoveryRun.checkInputs(image, s.folder);
 		if (bank == null && s.concepts == null) conceptRois(image);
+		SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, bank == null ? List.of(CSV, PLOT, BANK) : List.of(SCORES_CSV, SCORES_PLOT));
 		try (Classifier classifier = Models.open(s.model)) {
 			// the class, the layers or the saved CAVs are checked before any folder is read
 			TargetClass.parse(s.target, classifier.classNames());
