@@ -72,6 +72,14 @@ class ExamplesMacrosTest {
 			+ "] neighbours=0 prototypes=0 save_dir=[" + work.resolve("bad") + "]');\nprint('still running');\n", ""));
 		runs.put("macro", new Macro(Files.readString(TestFiles.macros().resolve("nearest_examples.ijm")), "image=[" + stack + "] model=[" + model
 			+ "] folder=[" + training + "] layer=conv2/relu neighbours=4 prototypes=2 save_dir=[" + work.resolve("macro") + "]"));
+		// a rerun into one folder: refused before any work without overwrite (the first run's files kept), replacing them with it
+		String prototypes = "setBatchMode(true);\nrun('Nearest Examples...', 'model=[" + model + "] folder=[" + training
+			+ "] layer=conv2/relu neighbours=0 prototypes=%d save_dir=[%s]%s');\n";
+		runs.put("first", new Macro(String.format(prototypes, 2, work.resolve("again"), "") + "File.copy('" + work.resolve("again/prototypes.tif")
+			+ "', '" + work.resolve("first-prototypes.tif") + "');\n", ""));
+		runs.put("again", new Macro(String.format(prototypes, 3, work.resolve("again"), "") + "print('still running');\n", ""));
+		runs.put("replaced first", new Macro(String.format(prototypes, 2, work.resolve("replaced"), ""), ""));
+		runs.put("replaced", new Macro(String.format(prototypes, 3, work.resolve("replaced"), " overwrite"), ""));
 		logs = MacroRunner.run(runs, work);
 	}
 
@@ -140,5 +148,28 @@ class ExamplesMacrosTest {
 		assertTrue(bad.contains("Nothing to do: set neighbours"), bad);
 		assertFalse(bad.contains("still running"));
 		assertFalse(Files.exists(work.resolve("bad")));
+	}
+
+	/**
+	 * A second run into the folder of a first is refused before any work, in one sentence naming the file, and the
+	 * first run's files keep their bytes; with overwrite it replaces them.
+	 */
+	@Test
+	void aRerunIntoTheSameFolderIsRefusedUnlessOverwrite() throws IOException {
+		assertFalse(logs.get("first").contains("Error"), logs.get("first"));
+		String again = logs.get("again");
+		assertTrue(again.contains(work.resolve("again").resolve("prototypes.tif") + " already exists (an earlier run's output): choose another"
+			+ " save_dir, or tick 'Overwrite files in save_dir' (overwrite=true) to replace it; nothing was changed."), again);
+		assertFalse(again.contains("still running"));
+		assertFalse(again.contains("ConceptScope nearest examples"), "refused before any work: " + again);
+		assertEquals(List.of("prototypes.csv", "prototypes.tif"), TestFiles.names(work.resolve("again")));
+		assertTrue(java.util.Arrays.equals(Files.readAllBytes(work.resolve("first-prototypes.tif")),
+			Files.readAllBytes(work.resolve("again").resolve("prototypes.tif"))), "the first run's file is unchanged");
+		assertEquals(Files.readString(out.resolve("prototypes.csv")), Files.readString(work.resolve("again").resolve("prototypes.csv")),
+			"the first run's table (2 prototypes per class, as the first test's run) is unchanged");
+		assertFalse(logs.get("replaced").contains("Error"), logs.get("replaced"));
+		List<List<String>> csv = Csv.parse(Files.readString(work.resolve("replaced").resolve("prototypes.csv")));
+		assertEquals(1 + 2 * 3, csv.size(), "overwrite: the second run's 3 prototypes per class replaced the first's 2");
+		assertEquals(List.of("prototypes.csv", "prototypes.tif"), TestFiles.names(work.resolve("replaced")), "no half-written file left");
 	}
 }

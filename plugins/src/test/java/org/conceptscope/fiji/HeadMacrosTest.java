@@ -90,10 +90,10 @@ class HeadMacrosTest {
 			+ "]');\nprint('still running');\n", ""));
 		runs.put("maco class typo", new Macro("setBatchMode(true); open('" + stack() + "');\nrun('Feature Visualization...', 'model=[" + model() + "] target=[tumour] steps=1 save_dir=["
 			+ work.resolve("maco-wrong") + "]');\nprint('still running');\n", ""));
-		// a Bi-ICE head, then an InfoDisent head in the same folder: the Bi-ICE convergence curve goes with the head it belonged to
+		// a Bi-ICE head, then an InfoDisent head in the same folder (overwrite): the Bi-ICE convergence curve goes with the head it belonged to
 		runs.put("switch heads", new Macro("setBatchMode(true);\nrun('Train Interpretable Head...', 'model=[" + model() + "] folder=[" + folder + "] head=bi_ice"
 			+ " steps=20 prototypes=2 save_dir=[" + work.resolve("switch") + "]');\nrun('Train Interpretable Head...', 'model=[" + model()
-			+ "] folder=[" + folder + "] head=infodisent steps=20 prototypes=2 save_dir=[" + work.resolve("switch") + "]');\n"
+			+ "] folder=[" + folder + "] head=infodisent steps=20 prototypes=2 save_dir=[" + work.resolve("switch") + "] overwrite');\n"
 			+ "print('both trained');\nclose('*');\n", ""));
 		// in batch mode each result is the macro's current image, as ImageJ's own commands' results are
 		runs.put("results are images", new Macro("setBatchMode(true); open('" + stack() + "'); stack = getTitle();\n"

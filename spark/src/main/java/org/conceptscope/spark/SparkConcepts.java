@@ -124,6 +124,7 @@ public final class SparkConcepts {
 		List<String> known = new ArrayList<>(List.of(INPUT, SAMPLES, BATCH, SELECT, SparkBatch.MASTER));
 		known.addAll(ConceptDiscoverySettings.KEYS);
 		known.remove(ConceptDiscoverySettings.FOLDER);
+		known.remove(ConceptDiscoverySettings.OVERWRITE); // the cohort job keeps its own rule for a rerun into save_dir: unchanged
 		Keys v = Keys.parse(args, known);
 		// the cohort job finds one bank for one target class; these modes of the local command are not its own
 		for (String mode : List.of(ConceptDiscoverySettings.HOLISTIC, ConceptDiscoverySettings.PER_CLASS)) {

@@ -122,7 +122,7 @@ final class CommandInputs {
 		private String operator = "auto";
 
 		@Parameter(label = "ROIs (none, selection, manager or a RoiSet.zip)", persist = false, required = false,
-			description = "`none`: the whole image; `selection` (the image's area selection), `manager` (every ROI of the ROI Manager), the path of a RoiSet.zip, or a folder of ROI files named after the images (`<name>.zip` for `<name>.tif`; the batch runner's way to give each image its ROIs): each ROI explained alone (`region`), one table row per ROI, the maps in `<title>-<method>-regions`")
+			description = "`none`: the whole image; `selection` (the image's area selection), `manager` (every ROI of the ROI Manager but the outlines ConceptScope put there), the path of a RoiSet.zip, or a folder of ROI files named after the images (`<name>.zip` for `<name>.tif`; the batch runner's way to give each image its ROIs): each ROI explained alone (`region`), one table row per ROI, the maps in `<title>-<method>-regions`")
 		private String rois = "none";
 
 		@Parameter(label = "Explain each ROI with", persist = false, choices = { "tiles", "window" },
@@ -275,6 +275,10 @@ final class CommandInputs {
 			description = "folder for the files below; **required headless** (a run that can neither show nor save is refused)")
 		private java.io.File save_dir;
 
+		@Parameter(label = "Overwrite files in save_dir", persist = false,
+			description = "replace the files of an earlier run in `save_dir`; off (default): a run whose output file (named above) already exists there is refused before any work, naming the file, and nothing is changed")
+		private boolean overwrite = false;
+
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
 		final java.util.Map<String, Object> inputs() {
 			java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
@@ -291,6 +295,7 @@ final class CommandInputs {
 			in.put("holistic", holistic);
 			in.put("per_class", per_class);
 			in.put("save_dir", save_dir);
+			in.put("overwrite", overwrite);
 			return in;
 		}
 		// </inputs>
@@ -579,6 +584,10 @@ final class CommandInputs {
 			description = "folder for the files below; **required headless**")
 		private java.io.File save_dir;
 
+		@Parameter(label = "Overwrite files in save_dir", persist = false,
+			description = "replace the files of an earlier run in `save_dir`; off (default): a run whose output file (named above) already exists there is refused before any work, naming the file, and nothing is changed")
+		private boolean overwrite = false;
+
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
 		final java.util.Map<String, Object> inputs() {
 			java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
@@ -596,6 +605,7 @@ final class CommandInputs {
 			in.put("top_fraction", top_fraction);
 			in.put("output", output);
 			in.put("save_dir", save_dir);
+			in.put("overwrite", overwrite);
 			return in;
 		}
 		// </inputs>
@@ -665,6 +675,10 @@ final class CommandInputs {
 			description = "folder for the files below")
 		private java.io.File save_dir;
 
+		@Parameter(label = "Overwrite files in save_dir", persist = false,
+			description = "replace the files of an earlier run in `save_dir`; off (default): a run whose output file (named above) already exists there is refused before any work, naming the file, and nothing is changed")
+		private boolean overwrite = false;
+
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
 		final java.util.Map<String, Object> inputs() {
 			java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
@@ -683,6 +697,7 @@ final class CommandInputs {
 			in.put("held_out", held_out);
 			in.put("prototypes", prototypes);
 			in.put("save_dir", save_dir);
+			in.put("overwrite", overwrite);
 			return in;
 		}
 		// </inputs>
@@ -929,6 +944,10 @@ final class CommandInputs {
 			description = "folder for `tcav.csv` (one row per concept and layer), `tcav.png` (scores against random CAVs) and `cavs.json` (the CAVs); scoring a bank: `tcav-scores.csv` and `tcav-scores.png`; **required headless**")
 		private java.io.File save_dir;
 
+		@Parameter(label = "Overwrite files in save_dir", persist = false,
+			description = "replace the files of an earlier run in `save_dir`; off (default): a run whose output file (named above) already exists there is refused before any work, naming the file, and nothing is changed")
+		private boolean overwrite = false;
+
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
 		final java.util.Map<String, Object> inputs() {
 			java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
@@ -943,6 +962,7 @@ final class CommandInputs {
 			in.put("seed", seed);
 			in.put("cavs", cavs);
 			in.put("save_dir", save_dir);
+			in.put("overwrite", overwrite);
 			return in;
 		}
 		// </inputs>
@@ -979,6 +999,10 @@ final class CommandInputs {
 			description = "folder for `<title>-nearest.tif` (montage: each case, then its nearest examples; distances in the row label and as each panel's `distance` property), `<title>-nearest.csv` (`case, rank, example, distance`; a case is `<title> slice z`, or `<title> x=.. y=..` for a tile), `prototypes.tif` and `prototypes.csv` (`class, rank, example, objective`); **required headless**")
 		private java.io.File save_dir;
 
+		@Parameter(label = "Overwrite files in save_dir", persist = false,
+			description = "replace the files of an earlier run in `save_dir`; off (default): a run whose output file (named above) already exists there is refused before any work, naming the file, and nothing is changed")
+		private boolean overwrite = false;
+
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
 		final java.util.Map<String, Object> inputs() {
 			java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
@@ -988,6 +1012,7 @@ final class CommandInputs {
 			in.put("neighbours", neighbours);
 			in.put("prototypes", prototypes);
 			in.put("save_dir", save_dir);
+			in.put("overwrite", overwrite);
 			return in;
 		}
 		// </inputs>

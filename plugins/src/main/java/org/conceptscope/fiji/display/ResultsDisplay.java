@@ -14,6 +14,7 @@ import ij.plugin.frame.RoiManager;
 import java.awt.GraphicsEnvironment;
 import java.util.List;
 
+import org.conceptscope.fiji.image.OwnRois;
 import org.conceptscope.fiji.image.RoiPositions;
 
 /**
@@ -80,11 +81,12 @@ public final class ResultsDisplay {
 	 * Copies of ROIs positioned for {@code placedOn} go to the ROI Manager, positioned for the image
 	 * that is current now (the ROI Manager shows them on that one): the explained image while a
 	 * SciJava command runs (Fiji shows its output afterwards), the new image once it is shown.
+	 * Each is marked as ConceptScope's own ({@link OwnRois}): a later {@code rois=manager} run leaves it out.
 	 */
 	public static void addToRoiManager(List<Roi> rois, ImagePlus placedOn) {
 		if (rois.isEmpty()) return;
 		RoiManager manager = RoiManager.getRoiManager();
 		ImagePlus current = WindowManager.getCurrentImage();
-		for (Roi roi : RoiPositions.copies(rois, placedOn, current == null ? placedOn : current)) manager.addRoi(roi);
+		for (Roi roi : RoiPositions.copies(rois, placedOn, current == null ? placedOn : current)) manager.addRoi(OwnRois.mark(roi));
 	}
 }

@@ -24,7 +24,7 @@ import org.conceptscope.attribution.RegionExplainer.Region;
 /**
  * The regions a user names with the {@code rois} key, as ops regions: {@code none} (explain the whole
  * image), {@code selection} (the image's area selection), {@code manager} (every ROI of the ROI
- * Manager), or the path of a RoiSet.zip (or one .roi file), read as the ROI Manager reads it. A ROI
+ * Manager but those ConceptScope put there itself: {@link OwnRois}), or the path of a RoiSet.zip (or one .roi file), read as the ROI Manager reads it. A ROI
  * placed on a slice or frame is explained there; a ROI without a position on every slice and frame.
  */
 public final class RegionTargets {
@@ -67,7 +67,8 @@ public final class RegionTargets {
 					? "rois=manager but there is no ROI Manager headless: save the ROIs as a RoiSet.zip (ROI Manager > More > Save) and use rois=[its path]."
 					: "rois=manager but the ROI Manager is empty: add ROIs to it (Analyze > Tools > ROI Manager, key t), or use rois=[path of a RoiSet.zip].");
 			}
-			found = List.of(all);
+			found = OwnRois.usersOf(all, "rois=manager",
+				"to explain those outlines, save them (ROI Manager > More > Save) and use rois=[path of that RoiSet.zip]");
 			origin = "the ROI Manager";
 		} else {
 			Path file = Paths.get(key);

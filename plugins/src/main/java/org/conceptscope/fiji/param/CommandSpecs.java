@@ -30,6 +30,10 @@ public final class CommandSpecs {
 	public static final Parameter MODEL = Parameter.folder("model", "Model folder").help("folder holding `saved_model.pb`"),
 		TARGET = Parameter.text("target", "Target class", "predicted").help("`predicted` (each slice's own predicted class), a class name (`target=[soft tissue]`, case-insensitive when unambiguous) or a class index"),
 		SAVE_DIR = Parameter.folder("save_dir", "Save to folder (empty: do not save)").help("folder for the files below (created if missing); empty = write nothing"),
+		/** For the commands that write files of fixed names into save_dir: a rerun into the same folder replaces them only when asked. */
+		OVERWRITE = Parameter.flag("overwrite", "Overwrite files in save_dir", false).help("replace the files of an earlier run in `save_dir`;"
+			+ " off (default): a run whose output file (named above) already exists there is refused before any work, naming the file, and"
+			+ " nothing is changed"),
 		TOP_FRACTION = Parameter.number("top_fraction", "Top fraction outlined as ROI", 0.1).range(Range.aboveUpTo(0, 1))
 			.help("the top fraction of each map outlined as that slice's ROI"),
 		OUTPUT = Parameter.choice("output", "Output", "channel", List.of("channel", "image")).help("`channel`: a new composite image = the image's channels (32-bit, calibrated values, R/G/B for RGB) + the map as last channel (Fire LUT); `image`: the maps alone as a separate 32-bit image"),
@@ -62,7 +66,7 @@ public final class CommandSpecs {
 						+ " `class` (a classifier's logit), `segmentation` (each output channel of a map [N, H, W, C] averaged over the image, or over"
 						+ " each ROI of `rois`), `regression` (one output value); `auto`: `class` for classifiers, `segmentation` for map outputs"),
 				Parameter.text("rois", "ROIs (none, selection, manager or a RoiSet.zip)", "none").section(REGIONS)
-					.help("`none`: the whole image; `selection` (the image's area selection), `manager` (every ROI of the ROI Manager), the"
+					.help("`none`: the whole image; `selection` (the image's area selection), `manager` (every ROI of the ROI Manager but the outlines ConceptScope put there), the"
 						+ " path of a RoiSet.zip, or a folder of ROI files named after the images (`<name>.zip` for `<name>.tif`; the batch runner's"
 						+ " way to give each image its ROIs): each ROI explained alone (`region`), one table row per ROI, the maps in"
 						+ " `<title>-<method>-regions`"),
@@ -100,7 +104,7 @@ public final class CommandSpecs {
 			Parameter.integer("examples", "Examples per concept", 6).range(Range.atLeast(1)).help("example crops per concept kept in the bank and shown in the atlas"),
 			Parameter.flag("holistic", "Holistic outputs", false).help("also the [holistic view](../methods/craft.md) (Fel et al. 2023): concept attribution maps (where each concept lies: the gradient of each concept's score, by implicit differentiation through the NMF, times the input; TensorFlow models, others get none with a Log line), per-position concept importance maps, and each concept's prevalence and reliability (files below); needs a model with gradients (TensorFlow or TorchScript: an ONNX model is refused before any work)"),
 			Parameter.flag("per_class", "One CRAFT per class (data set)", false).help("CRAFT per class over a data set, as Xplique's CraftManager: `folder` holds one subfolder of images per class (named after the model's classes: true labels, so reliability) or the images themselves; the images predicted as each class (every class, or only `target` when it names one) give that class's concepts and holistic outputs in `save_dir/<class>/`, with `classes.csv`; a class whose images give fewer crops than `concepts` is skipped (its `classes.csv` row and the Log say why) and the others go on; a model without gradients (ONNX) gets each class's concepts and importance without the holistic outputs (Log line); needs `folder` and `save_dir`"),
-			SAVE_DIR.help("folder for the files below; **required headless** (a run that can neither show nor save is refused)")),
+			SAVE_DIR.help("folder for the files below; **required headless** (a run that can neither show nor save is refused)"), OVERWRITE),
 		Set.of("model"), null, null);
 
 	/**
@@ -188,7 +192,7 @@ public final class CommandSpecs {
 			Parameter.integer("examples", "ERFs per concept", 6).range(Range.atLeast(1)).help("strongest PFVs (largest coefficient) per concept shown by their ERFs"),
 			Parameter.number("erf_mass", "ERF mass", 0.9).range(Range.aboveUpTo(0, 1)).help("each ERF's outline holds this fraction of its absolute relevance"),
 			TOP_FRACTION.help("the top fraction of each concept map outlined as that slice's ROI"), OUTPUT.help("concept maps: `channel` (image channels + one channel per concept of every layer) or `image` (the maps alone)"),
-			SAVE_DIR.help("folder for the files below; **required headless**")),
+			SAVE_DIR.help("folder for the files below; **required headless**"), OVERWRITE),
 		Set.of("model"), null, null);
 
 	public static final CommandSpec TRAIN_INTERPRETABLE_HEAD = new CommandSpec("Train Interpretable Head...", "Train Interpretable Head",
@@ -206,7 +210,7 @@ public final class CommandSpecs {
 			SEED.help("initial weights, batch order and the held-out split, each from a random stream of its own"),
 			Parameter.number("held_out", "Held-out share", 0.2).range(Range.strictlyBetween(0, 1)).help("share of each class's images held out (seeded; at least one per class with two images or more; an image's tiles together) for the accuracy table; the head trains on the rest"),
 			Parameter.integer("prototypes", "Prototypes per unit", 6).range(Range.atLeast(1)).help("top-activating training patches per part/concept in the montage"),
-			SAVE_DIR.help("folder for the files below")),
+			SAVE_DIR.help("folder for the files below"), OVERWRITE),
 		Set.of("model", "folder", "save_dir"), null, null);
 
 	public static final CommandSpec EXPLAIN_WITH_HEAD = new CommandSpec("Explain with Head...", "Explain with Head", "explain-with-head.md",
@@ -244,7 +248,7 @@ public final class CommandSpecs {
 			Parameter.number("alpha", "Significance level", org.conceptscope.tcav.Tcav.DEFAULT_ALPHA).range(new Range(0, false, 1, false)).help("a concept is significant when the t-test's p < `alpha` / (concepts x layers) (Bonferroni)"),
 			SEED.help("random sets, training splits and SVM training: the same seed gives the same table"),
 			Parameter.file("cavs", "CAV bank to score (empty: test concepts)").help("a `cavs.json` written by TCAV: score its CAVs on the images instead of testing concepts (`concepts`, `random`, `layers`, `runs`, `alpha` are then not used)"),
-			SAVE_DIR.help("folder for `tcav.csv` (one row per concept and layer), `tcav.png` (scores against random CAVs) and `cavs.json` (the CAVs); scoring a bank: `tcav-scores.csv` and `tcav-scores.png`; **required headless**")),
+			SAVE_DIR.help("folder for `tcav.csv` (one row per concept and layer), `tcav.png` (scores against random CAVs) and `cavs.json` (the CAVs); scoring a bank: `tcav-scores.csv` and `tcav-scores.png`; **required headless**"), OVERWRITE),
 		Set.of("model"), null, null);
 
 	public static final CommandSpec NEAREST_EXAMPLES = new CommandSpec("Nearest Examples...", "Nearest Examples", "nearest-examples.md",
@@ -252,7 +256,7 @@ public final class CommandSpecs {
 			LAYER.help("the layer whose activations are compared (Model Info lists them); empty = the last spatial layer"),
 			Parameter.integer("neighbours", "Nearest examples per slice", org.conceptscope.ops.ExampleOps.DEFAULT_NEIGHBOURS).range(Range.atLeast(0)).help("for each slice of the current image (each tile of a slice larger than the model's input), its training examples nearest by Euclidean distance between activations, nearest first; 0 = none (no image needed)"),
 			Parameter.integer("prototypes", "Prototypes (per class)", org.conceptscope.ops.ExampleOps.DEFAULT_PROTOTYPES).range(Range.atLeast(0)).help("MMD-critic prototypes of the examples (per class with class subfolders; RBF kernel, gamma 1 / the median squared distance); 0 = none"),
-			SAVE_DIR.help("folder for `<title>-nearest.tif` (montage: each case, then its nearest examples; distances in the row label and as each panel's `distance` property), `<title>-nearest.csv` (`case, rank, example, distance`; a case is `<title> slice z`, or `<title> x=.. y=..` for a tile), `prototypes.tif` and `prototypes.csv` (`class, rank, example, objective`); **required headless**")),
+			SAVE_DIR.help("folder for `<title>-nearest.tif` (montage: each case, then its nearest examples; distances in the row label and as each panel's `distance` property), `<title>-nearest.csv` (`case, rank, example, distance`; a case is `<title> slice z`, or `<title> x=.. y=..` for a tile), `prototypes.tif` and `prototypes.csv` (`class, rank, example, objective`); **required headless**"), OVERWRITE),
 		Set.of("model", "folder"), null, null);
 
 	/**

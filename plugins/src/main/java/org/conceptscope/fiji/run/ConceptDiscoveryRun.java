@@ -88,6 +88,7 @@ public final class ConceptDiscoveryRun {
 				+ "=[folder] for concepts.json, atlas.tif and importance.csv: nothing could be shown.");
 		}
 		checkInputs(image, s.folder);
+		SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, outputs(s.holistic));
 		try (Classifier classifier = Models.open(s.model)) {
 			String layer = layer(s, classifier);
 			if (s.holistic && !classifier.supportsGradients()) throw new IllegalArgumentException(noHolistic(classifier));
@@ -111,6 +112,13 @@ public final class ConceptDiscoveryRun {
 			Result r = new Result(bank, atlas, plot(bank), table(bank), holistic, List.of());
 			return s.saveDir == null ? r : save(r, s.saveDir);
 		}
+	}
+
+	/** The files of fixed name a run writes in save_dir (with the holistic outputs: each name they may have). */
+	static List<String> outputs(boolean holistic) {
+		List<String> names = new ArrayList<>(List.of(BANK, ATLAS, CSV, PLOT));
+		if (holistic) names.addAll(List.of(HolisticOutputs.CSV, HolisticOutputs.IMPORTANCE_MAPS, HolisticOutputs.MAPS, HolisticOutputs.ROIS));
+		return names;
 	}
 
 	/** The sentence refusing {@code holistic=true} on a model without gradients (an ONNX model). */
@@ -180,6 +188,8 @@ public final class ConceptDiscoveryRun {
 		if (s.saveDir == null) {
 			throw new IllegalArgumentException("per_class=true writes one folder per class: set " + ConceptDiscoverySettings.SAVE_DIR + "=[folder].");
 		}
+		// the class folders are named after the model's classes, known once it loads: classes.csv stands for them
+		SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, List.of(CLASSES));
 		try (Classifier classifier = Models.open(s.model)) {
 			String layer = layer(s, classifier);
 			int k = TargetClass.parse(s.target, classifier.classNames()); // a typo is refused before a folder is read

@@ -14,10 +14,10 @@ public final class ConceptDiscoverySettings {
 
 	public static final String MODEL = "model", FOLDER = "folder", LAYER = "layer", TARGET = "target", PATCH = "patch",
 		STRIDE = "stride", CONCEPTS = "concepts", SEED = "seed", DESIGNS = "designs", EXAMPLES = "examples",
-		HOLISTIC = "holistic", PER_CLASS = "per_class", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
+		HOLISTIC = "holistic", PER_CLASS = "per_class", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OVERWRITE = CommandSpecs.OVERWRITE.key();
 
 	public static final List<String> KEYS = List.of(MODEL, FOLDER, LAYER, TARGET, PATCH, STRIDE, CONCEPTS, SEED, DESIGNS,
-		EXAMPLES, HOLISTIC, PER_CLASS, SAVE_DIR);
+		EXAMPLES, HOLISTIC, PER_CLASS, SAVE_DIR, OVERWRITE);
 
 	public static final String DEFAULT_LAYER = "";
 	public static final String DEFAULT_TARGET = AttributionSettings.PREDICTED;
@@ -43,6 +43,8 @@ public final class ConceptDiscoverySettings {
 	/** With {@link #perClass}: at most this many images per class; 0: all (Java only; the commands use all). */
 	public int classImages;
 	public Path saveDir;
+	/** Replace the files of an earlier run in {@link #saveDir}; off: such a run is refused before any work. */
+	public boolean overwrite;
 
 	/** Checks what can be checked without the model; messages name the macro key. */
 	public ConceptDiscoverySettings validate() {
@@ -86,6 +88,7 @@ public final class ConceptDiscoverySettings {
 		if (holistic) o.append(HOLISTIC).append("=true "); // key=true: Fiji's legacy layer reads only key=value
 		if (perClass) o.append(PER_CLASS).append("=true ");
 		path(o, SAVE_DIR, saveDir);
+		if (overwrite) o.append(OVERWRITE).append("=true ");
 		return o.toString().trim();
 	}
 
@@ -116,6 +119,7 @@ public final class ConceptDiscoverySettings {
 		s.holistic = v.flag(HOLISTIC);
 		s.perClass = v.flag(PER_CLASS);
 		s.saveDir = v.path(SAVE_DIR);
+		s.overwrite = v.flag(OVERWRITE);
 		return s;
 	}
 

@@ -80,6 +80,8 @@ public final class ConceptGraphRun {
 				+ "=[folder] for the concept banks, montages, graph and maps: nothing could be shown.");
 		}
 		ConceptDiscoveryRun.checkInputs(image, s.folder);
+		// the banks, montages and maps are named after the layers and images, known once the model loads: the graph's files stand for them
+		SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, List.of(EDGES, NODES, PICTURE));
 		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "Concept Graph")) {
 			// a mistyped layer or class is refused before a folder is read
 			int layers = ConceptGraph.resolveLayers(classifier, s.layerList()).size();

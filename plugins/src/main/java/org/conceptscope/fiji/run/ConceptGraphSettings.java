@@ -15,9 +15,9 @@ public final class ConceptGraphSettings {
 
 	public static final String MODEL = "model", FOLDER = "folder", LAYERS = "layers", SCOPE = "scope", TARGET = "target", CONCEPTS = "concepts",
 		SAMPLES = "samples", SEED = "seed", STEPS = "steps", EXAMPLES = "examples", ERF_MASS = "erf_mass", TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(),
-		OUTPUT = "output", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
+		OUTPUT = "output", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OVERWRITE = CommandSpecs.OVERWRITE.key();
 	public static final List<String> KEYS = List.of(MODEL, FOLDER, LAYERS, SCOPE, TARGET, CONCEPTS, SAMPLES, SEED, STEPS, EXAMPLES, ERF_MASS,
-		TOP_FRACTION, OUTPUT, SAVE_DIR);
+		TOP_FRACTION, OUTPUT, SAVE_DIR, OVERWRITE);
 
 	/**
 	 * {@code scope}: the graph over the whole data set, as the GIG paper builds it (concepts from every image's own
@@ -45,6 +45,8 @@ public final class ConceptGraphSettings {
 	public double erfMass = DEFAULT_ERF_MASS, topFraction = DEFAULT_TOP_FRACTION;
 	public String output = DEFAULT_OUTPUT;
 	public Path saveDir;
+	/** Replace the files of an earlier run in {@link #saveDir}; off: such a run is refused before any work. */
+	public boolean overwrite;
 
 	public ConceptGraphSettings validate() {
 		SettingsChecks.model(model);
@@ -114,6 +116,7 @@ public final class ConceptGraphSettings {
 		ConceptDiscoverySettings.option(o, TOP_FRACTION, OptionText.number(topFraction));
 		ConceptDiscoverySettings.option(o, OUTPUT, output);
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
+		if (overwrite) o.append(OVERWRITE).append("=true ");
 		return o.toString().trim();
 	}
 
@@ -134,6 +137,7 @@ public final class ConceptGraphSettings {
 		s.topFraction = v.number(TOP_FRACTION);
 		s.output = v.text(OUTPUT);
 		s.saveDir = v.path(SAVE_DIR);
+		s.overwrite = v.flag(OVERWRITE);
 		return s;
 	}
 

@@ -40,6 +40,7 @@ public final class ExamplesRun {
 
 	public static final List<String> NEAREST_HEADER = List.of("case", "rank", "example", "distance");
 	public static final List<String> PROTOTYPE_HEADER = List.of("class", "rank", "example", "objective");
+	static final String PROTOTYPES_TIF = "prototypes.tif", PROTOTYPES_CSV = "prototypes.csv";
 
 	/** Montage and table (header, rows) of each part; null when that part was not asked for. */
 	public record Result(ImagePlus nearest, List<List<String>> nearestRows, ImagePlus prototypes, List<List<String>> prototypeRows,
@@ -72,6 +73,13 @@ public final class ExamplesRun {
 				+ " and tables: nothing could be shown.");
 		}
 		if (s.neighbours > 0) AttributionRun.checkImage(image);
+		List<String> outputs = new ArrayList<>();
+		if (s.neighbours > 0) {
+			String base = AttributionOutputs.resultBase(image, "nearest");
+			outputs.addAll(List.of(base + ".tif", base + ".csv"));
+		}
+		if (s.prototypes > 0) outputs.addAll(List.of(PROTOTYPES_TIF, PROTOTYPES_CSV));
+		SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, outputs);
 		try (Classifier classifier = Models.open(s.model)) {
 			LatentSpace space = new LatentSpace(classifier, s.layer.isBlank() ? org.conceptscope.attribution.GradCam.lastSpatialLayer(classifier)
 				: s.layer.trim());
@@ -161,7 +169,7 @@ public final class ExamplesRun {
 				written.add(csv);
 			}
 			if (r.prototypes() != null) {
-				Path tif = s.saveDir.resolve("prototypes.tif"), csv = s.saveDir.resolve("prototypes.csv");
+				Path tif = s.saveDir.resolve(PROTOTYPES_TIF), csv = s.saveDir.resolve(PROTOTYPES_CSV);
 				ConceptDiscoveryRun.saveTiff(r.prototypes(), tif);
 				ResultsCsvWriter.write(PROTOTYPE_HEADER, r.prototypeRows(), csv);
 				written.add(tif);

@@ -14,8 +14,8 @@ import org.conceptscope.ops.ExampleOps;
 public final class ExamplesSettings {
 
 	public static final String MODEL = "model", FOLDER = "folder", LAYER = "layer", NEIGHBOURS = "neighbours", PROTOTYPES = "prototypes",
-		SAVE_DIR = CommandSpecs.SAVE_DIR.key();
-	public static final List<String> KEYS = List.of(MODEL, FOLDER, LAYER, NEIGHBOURS, PROTOTYPES, SAVE_DIR);
+		SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OVERWRITE = CommandSpecs.OVERWRITE.key();
+	public static final List<String> KEYS = List.of(MODEL, FOLDER, LAYER, NEIGHBOURS, PROTOTYPES, SAVE_DIR, OVERWRITE);
 	public static final int DEFAULT_NEIGHBOURS = ExampleOps.DEFAULT_NEIGHBOURS, DEFAULT_PROTOTYPES = ExampleOps.DEFAULT_PROTOTYPES;
 
 	public Path model;
@@ -25,6 +25,8 @@ public final class ExamplesSettings {
 	public String layer = "";
 	public int neighbours = DEFAULT_NEIGHBOURS, prototypes = DEFAULT_PROTOTYPES;
 	public Path saveDir;
+	/** Replace the files of an earlier run in {@link #saveDir}; off: such a run is refused before any work. */
+	public boolean overwrite;
 
 	public ExamplesSettings validate() {
 		SettingsChecks.model(model);
@@ -51,6 +53,7 @@ public final class ExamplesSettings {
 		ConceptDiscoverySettings.option(o, NEIGHBOURS, Integer.toString(neighbours));
 		ConceptDiscoverySettings.option(o, PROTOTYPES, Integer.toString(prototypes));
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
+		if (overwrite) o.append(OVERWRITE).append("=true ");
 		return o.toString().trim();
 	}
 
@@ -62,6 +65,7 @@ public final class ExamplesSettings {
 		s.neighbours = v.integer(NEIGHBOURS);
 		s.prototypes = v.integer(PROTOTYPES);
 		s.saveDir = v.path(SAVE_DIR);
+		s.overwrite = v.flag(OVERWRITE);
 		return s;
 	}
 }

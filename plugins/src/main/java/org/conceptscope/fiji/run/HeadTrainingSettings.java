@@ -14,10 +14,10 @@ public final class HeadTrainingSettings {
 
 	public static final String MODEL = "model", FOLDER = "folder", HEAD = "head", LAYER = "layer", CONCEPTS = "concepts",
 		DIMENSION = "dimension", SPARSITY = "sparsity", ITERATIONS = "iterations", STEPS = "steps", BATCH_SIZE = "batch_size", LEARNING_RATE = "learning_rate",
-		SEED = "seed", HELD_OUT = "held_out", PROTOTYPES = "prototypes", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
+		SEED = "seed", HELD_OUT = "held_out", PROTOTYPES = "prototypes", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OVERWRITE = CommandSpecs.OVERWRITE.key();
 
 	public static final List<String> KEYS = List.of(MODEL, FOLDER, HEAD, LAYER, CONCEPTS, DIMENSION, SPARSITY, ITERATIONS, STEPS, BATCH_SIZE,
-		LEARNING_RATE, SEED, HELD_OUT, PROTOTYPES, SAVE_DIR);
+		LEARNING_RATE, SEED, HELD_OUT, PROTOTYPES, SAVE_DIR, OVERWRITE);
 
 	public static final String INFODISENT = "infodisent", BI_ICE = "bi_ice";
 	public static final List<String> HEADS = org.conceptscope.registry.Registry.keys(org.conceptscope.registry.Family.HEAD);
@@ -39,6 +39,8 @@ public final class HeadTrainingSettings {
 	public double sparsity = DEFAULT_SPARSITY, learningRate = DEFAULT_LEARNING_RATE, heldOut = DEFAULT_HELD_OUT;
 	public long seed = DEFAULT_SEED;
 	public Path saveDir;
+	/** Replace the files of an earlier run in {@link #saveDir}; off: such a run is refused before any work. */
+	public boolean overwrite;
 
 	/** Checks what can be checked without the model; messages name the macro key. */
 	public HeadTrainingSettings validate() {
@@ -94,6 +96,7 @@ public final class HeadTrainingSettings {
 		ConceptDiscoverySettings.option(o, HELD_OUT, OptionText.number(heldOut));
 		ConceptDiscoverySettings.option(o, PROTOTYPES, Integer.toString(prototypes));
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
+		if (overwrite) o.append(OVERWRITE).append("=true ");
 		return o.toString().trim();
 	}
 
@@ -115,6 +118,7 @@ public final class HeadTrainingSettings {
 		s.heldOut = v.number(HELD_OUT);
 		s.prototypes = v.integer(PROTOTYPES);
 		s.saveDir = v.path(SAVE_DIR);
+		s.overwrite = v.flag(OVERWRITE);
 		return s;
 	}
 

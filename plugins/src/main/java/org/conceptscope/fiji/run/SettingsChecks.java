@@ -26,6 +26,24 @@ final class SettingsChecks {
 	}
 
 	/**
+	 * Refuses, before any work (before the model loads), a run into a {@code save_dir} that already holds
+	 * one of the files of fixed name it would write (an earlier run's), unless {@code overwrite}: a rerun with
+	 * other parameters would replace the earlier results without a word. Nothing is changed.
+	 *
+	 * @param names the files (or folders) the run writes in save_dir
+	 */
+	static void noEarlierOutputs(Path saveDir, boolean overwrite, Collection<String> names) {
+		if (saveDir == null || overwrite || !Files.isDirectory(saveDir)) return;
+		for (String name : names) {
+			Path p = saveDir.resolve(name);
+			if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+				throw new IllegalArgumentException(p + " already exists (an earlier run's output): choose another " + CommandSpecs.SAVE_DIR.key()
+					+ ", or tick '" + CommandSpecs.OVERWRITE.label() + "' (" + CommandSpecs.OVERWRITE.key() + "=true) to replace it; nothing was changed.");
+			}
+		}
+	}
+
+	/**
 	 * Refuses a choice key's value that is not one of its choices, in one sentence:
 	 * {@code Unknown <key> '<value>': use <use>.}, where {@code use} says what each choice does.
 	 */

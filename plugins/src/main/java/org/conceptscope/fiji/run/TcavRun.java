@@ -82,6 +82,7 @@ public final class TcavRun {
 		// the image and the ROIs that name concepts before the model loads
 		ConceptDiscoveryRun.checkInputs(image, s.folder);
 		if (bank == null && s.concepts == null) conceptRois(image);
+		SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, bank == null ? List.of(CSV, PLOT, BANK) : List.of(SCORES_CSV, SCORES_PLOT));
 		try (Classifier classifier = Models.open(s.model)) {
 			// the class, the layers or the saved CAVs are checked before any folder is read
 			TargetClass.parse(s.target, classifier.classNames());
@@ -197,7 +198,9 @@ public final class TcavRun {
 		if (rois.isEmpty()) {
 			// headless, getInstance would make a batch-mode ROI Manager, a window
 			RoiManager manager = GraphicsEnvironment.isHeadless() ? RoiManager.getRawInstance() : RoiManager.getInstance();
-			if (manager != null) for (Roi r : manager.getRoisAsArray()) rois.add(r);
+			// ConceptScope's own outlines in the manager (earlier results) are no concept examples
+			if (manager != null && manager.getCount() > 0) rois.addAll(org.conceptscope.fiji.image.OwnRois.usersOf(manager.getRoisAsArray(), "TCAV's concept ROIs",
+				"draw the concept ROIs on the image's overlay (Image > Overlay > Add Selection)"));
 		}
 		if (rois.isEmpty()) {
 			throw new IllegalArgumentException("No concepts: set " + TcavSettings.CONCEPTS + "=[folder with one subfolder of example images"

@@ -14,10 +14,10 @@ import org.conceptscope.tcav.Tcav;
 public final class TcavSettings {
 
 	public static final String MODEL = "model", FOLDER = "folder", CONCEPTS = "concepts", RANDOM = "random", TARGET = "target",
-		LAYERS = "layers", RUNS = "runs", ALPHA = "alpha", SEED = "seed", CAVS = "cavs", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
+		LAYERS = "layers", RUNS = "runs", ALPHA = "alpha", SEED = "seed", CAVS = "cavs", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OVERWRITE = CommandSpecs.OVERWRITE.key();
 
 	public static final java.util.List<String> KEYS = java.util.List.of(MODEL, FOLDER, CONCEPTS, RANDOM, TARGET, LAYERS, RUNS, ALPHA, SEED,
-		CAVS, SAVE_DIR);
+		CAVS, SAVE_DIR, OVERWRITE);
 
 	public static final int DEFAULT_RUNS = Tcav.DEFAULT_RUNS;
 	public static final double DEFAULT_ALPHA = Tcav.DEFAULT_ALPHA;
@@ -39,6 +39,8 @@ public final class TcavSettings {
 	/** A saved CAV bank to score on the images instead of testing concepts. */
 	public Path cavs;
 	public Path saveDir;
+	/** Replace the files of an earlier run in {@link #saveDir}; off: such a run is refused before any work. */
+	public boolean overwrite;
 
 	/** Checks what can be checked without the model; messages name the macro key. */
 	public TcavSettings validate() {
@@ -81,6 +83,7 @@ public final class TcavSettings {
 		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
 		ConceptDiscoverySettings.path(o, CAVS, cavs);
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
+		if (overwrite) o.append(OVERWRITE).append("=true ");
 		return o.toString().trim();
 	}
 
@@ -98,6 +101,7 @@ public final class TcavSettings {
 		s.seed = v.longValue(SEED);
 		s.cavs = v.path(CAVS);
 		s.saveDir = v.path(SAVE_DIR);
+		s.overwrite = v.flag(OVERWRITE);
 		return s;
 	}
 }

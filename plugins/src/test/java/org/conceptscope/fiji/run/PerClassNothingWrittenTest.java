@@ -76,6 +76,7 @@ class PerClassNothingWrittenTest {
 		Files.createDirectory(blocked);
 		Map<Path, byte[]> before = contents(s.saveDir);
 		s.seed = s.seed + 1;
+		s.overwrite = true; // a rerun into the same folder on purpose
 		IOException failure = assertThrows(IOException.class, () -> ConceptDiscoveryRun.perClass(s, Progress.NONE));
 		assertTrue(failure.getMessage().contains(blocked.toString()), failure.getMessage());
 		Map<Path, byte[]> after = contents(s.saveDir);
