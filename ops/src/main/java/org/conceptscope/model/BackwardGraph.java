@@ -108,7 +108,7 @@ final class BackwardGraph {
 		activations.retainAll(Set.of("LeakyRelu", "Elu", "Selu", "Sigmoid", "Tanh", "Softplus", "Softmax"));
 		throw new IllegalArgumentException(what + " changes only what ReLUs (Relu, Relu6) pass back, and the model has none between its"
 			+ " input and its logits (" + (activations.isEmpty() ? "operations on the way: " + types : "its activations: " + activations
-				+ (activations.contains("Sigmoid") && types.contains("Mul") ? ", swish is Sigmoid and Mul" : ""))
+				+ (activations.contains("Sigmoid") && types.contains("Mul") ? "; swish is x times Sigmoid(x)" : ""))
 			+ "), so the map would be the plain gradient. Use Saliency or Integrated Gradients, which read the plain gradient.");
 	}
 
