@@ -62,6 +62,11 @@ public final class GradCam implements AttributionMethod {
 		return maps.get(maps.size() - 1).name();
 	}
 
+	/** Whether activations [N, h, w, c] of images larger than one pixel are 1 x 1. */
+	private static boolean singlePosition(FloatTensor grid, FloatTensor images) {
+		return grid.dim(1) == 1 && grid.dim(2) == 1 && images.dim(1) * images.dim(2) > 1;
+	}
+
 	/** A 1 x 1 feature map (or a single token): its Grad-CAM is one number, the same at every pixel after upsampling. */
 	static boolean onePosition(LayerInfo l) {
 		long[] s = l.shape();
@@ -102,6 +107,29 @@ public final class GradCam implements AttributionMethod {
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
 		// tokens of a Vision Transformer: each patch token is the feature vector of its grid cell
 		FloatTensor a = info.asGrid(classifier.activations(images, l));
+		if (singlePosition(a, images)) {
+			// a layer whose size follows the image's ([N, -1, -1, c] in layers()) can still be globally pooled
+			List<LayerInfo> grid = classifier.layers().stream().filter(LayerInfo::isGrid).toList();
+			String chosen = l;
+			int at = grid.stream().map(LayerInfo::name).toList().indexOf(chosen);
+			if (layer != null && !layer.isBlank()) {
+				throw new IllegalArgumentException("Grad-CAM on layer '" + l + "' gives one value spread over the whole image (the layer is 1 x 1 for"
+					+ " these images, e.g. after global pooling): give a layer with a spatial grid, or leave layer empty for the last one.");
+			}
+			// the default: the last grid layer before it that has more than one position for these images (probed on the first image)
+			FloatTensor first = images.range(0, 1);
+			LayerInfo found = null;
+			for (int j = at - 1; j >= 0 && found == null; j--) {
+				if (!singlePosition(grid.get(j).asGrid(classifier.activations(first, grid.get(j).name())), first)) found = grid.get(j);
+			}
+			if (found == null) {
+				throw new IllegalArgumentException("Every grid layer of the model is 1 x 1 for these images (" + l + " is), so Grad-CAM would spread"
+					+ " one value over the image: use Saliency or Occlusion.");
+			}
+			info = found;
+			l = found.name();
+			a = info.asGrid(classifier.activations(images, l));
+		}
 		FloatTensor g = info.asGrid(classifier.layerGradient(images, l, FloatTensor.oneHot(resolved, classifier.numClasses())));
 		int n = (int) a.dim(0), h = (int) a.dim(1), w = (int) a.dim(2), c = (int) a.dim(3);
 		float[] act = a.data(), grad = g.data(), cam = new float[n * h * w];

@@ -70,4 +70,63 @@ class GradCamLayerTest {
 			assertTrue(e.getMessage().contains("'head'") && e.getMessage().contains("single position"), e.getMessage());
 		}
 	}
+
+	/**
+	 * The same network with an input of any size: the pooled layers are [N, -1, -1, c] in the
+	 * layer list (the pooling axes are computed in the graph, so TensorFlow cannot fold them), yet
+	 * 1 x 1 when run. The default then falls back, for these images, to the last layer with more
+	 * than one position, with the same known answer; a 1 x 1 layer given by name is refused.
+	 */
+	@Test
+	void aLayerThatIsOneByOneOnlyWhenRunIsNotTheDefault() throws Exception {
+		float[] head = ResidualModel.random(new Random(8), 8, 1);
+		float[] kernel = ResidualModel.random(new Random(9), 108, 0.5);
+		Path dir = tmp.resolve("any-size");
+		org.conceptscope.model.TensorFlowEngine.start();
+		try (org.tensorflow.Graph g = new org.tensorflow.Graph()) {
+			org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(g);
+			var x = tf.withName("input").placeholder(TFloat32.class,
+				org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, -1, -1, 3)));
+			Operand<TFloat32> relu = tf.withName("relu").nn.relu(ResidualModel.conv(tf, "conv", x, kernel, new long[] { 3, 3, 3, 4 }, 1, "SAME"));
+			// axes {1, 2}, from the input's (unknown) shape so that they are not constant
+			Operand<org.tensorflow.types.TInt32> axes = tf.math.add(tf.math.mul(tf.slice(tf.shape(x), tf.constant(new int[] { 0 }),
+				tf.constant(new int[] { 2 })), tf.constant(new int[] { 0, 0 })), tf.constant(new int[] { 1, 2 }));
+			Operand<TFloat32> gap = tf.withName("gap").math.mean(relu, axes, Mean.keepDims(true));
+			Operand<TFloat32> cls = ResidualModel.conv(tf, "head", gap, head, new long[] { 1, 1, 4, 2 }, 1, "VALID");
+			Operand<TFloat32> logits = tf.withName("logits").reshape(cls, tf.constant(new int[] { -1, 2 }));
+			try (org.tensorflow.Session session = new org.tensorflow.Session(g)) {
+				org.tensorflow.Signature sig = org.tensorflow.Signature.builder().key("serving_default").input("input", x).output("logits", logits).build();
+				org.tensorflow.SavedModelBundle.exporter(dir.toString()).withSession(session)
+					.withFunction(org.tensorflow.SessionFunction.create(sig, session)).export();
+			}
+		}
+		try (TensorFlowClassifier m = TensorFlowClassifier.load(dir)) {
+			var layers = m.layers().stream().filter(l -> l.name().equals("head") || l.name().equals("gap")).toList();
+			assertEquals(2, layers.size(), m.layers().toString());
+			for (var l : layers) assertTrue(l.isSpatial() && !GradCam.onePosition(l), "statically of unknown size: " + l);
+			Random r = new Random(4);
+			FloatTensor x = FloatTensor.zeros(2, 8, 8, 3);
+			for (int i = 0; i < x.size(); i++) x.data()[i] = r.nextFloat() * 2 - 0.5f;
+			int[] targets = { 1, 0 };
+			Attribution cam = new GradCam(null, false).explain(m, x, targets, Progress.NONE);
+			assertEquals("relu", cam.metadata().get("layer"));
+			FloatTensor a = m.activations(x, "relu");
+			for (int i = 0; i < 2; i++) {
+				for (int p = 0; p < 64; p++) {
+					double s = 0;
+					for (int ch = 0; ch < 4; ch++) s += head[ch * 2 + targets[i]] / 64.0 * a.data()[(i * 64 + p) * 4 + ch];
+					float want = (float) Math.max(0, s);
+					assertEquals(want, cam.maps().data()[i * 64 + p], 1e-5 * (1 + Math.abs(want)), "image " + i + " position " + p);
+				}
+			}
+			double max = 0, min = Double.MAX_VALUE;
+			for (float v : cam.maps().data()) {
+				max = Math.max(max, v);
+				min = Math.min(min, v);
+			}
+			assertTrue(max - min > 1e-3, "the maps must vary over the image for the test to mean anything");
+			IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new GradCam("gap", false).explain(m, x, targets, Progress.NONE));
+			assertTrue(e.getMessage().contains("'gap'") && e.getMessage().contains("1 x 1"), e.getMessage());
+		}
+	}
 }
