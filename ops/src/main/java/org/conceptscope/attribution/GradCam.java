@@ -110,8 +110,7 @@ public final class GradCam implements AttributionMethod {
 		if (singlePosition(a, images)) {
 			// a layer whose size follows the image's ([N, -1, -1, c] in layers()) can still be globally pooled
 			List<LayerInfo> grid = classifier.layers().stream().filter(LayerInfo::isGrid).toList();
-			String chosen = l;
-			int at = grid.stream().map(LayerInfo::name).toList().indexOf(chosen);
+			int at = grid.stream().map(LayerInfo::name).toList().indexOf(l);
 			if (layer != null && !layer.isBlank()) {
 				throw new IllegalArgumentException("Grad-CAM on layer '" + l + "' gives one value spread over the whole image (the layer is 1 x 1 for"
 					+ " these images, e.g. after global pooling): give a layer with a spatial grid, or leave layer empty for the last one.");
