@@ -52,6 +52,12 @@ public final class ForGrad implements AttributionMethod {
 		method.checkRuns(classifier);
 	}
 
+	/** The wrapped method's: the filter keeps its metadata. */
+	@Override
+	public java.util.List<String> perImageKeys() {
+		return method.perImageKeys();
+	}
+
 	@Override
 	public AttributionMethod numberingImagesFrom(int first) {
 		AttributionMethod m = method.numberingImagesFrom(first);

@@ -44,14 +44,35 @@ public final class GradCam implements AttributionMethod {
 	}
 
 	/**
-	 * Grad-CAM's default layer: the last layer that lies on the image's grid, a feature map or,
+	 * Grad-CAM's default layer: the last layer that lies on the image's grid with more than one
+	 * position (a 1 x 1 map, e.g. globally pooled features kept 4-D, is skipped), a feature map or,
 	 * in a Vision Transformer, the patch tokens of the last block (Chefer et al. 2021 and the
 	 * pytorch-grad-cam ViT recipe take Grad-CAM on the last block's tokens reshaped to the patch grid).
 	 */
 	public static String defaultLayer(Classifier classifier) {
 		List<LayerInfo> grid = classifier.layers().stream().filter(LayerInfo::isGrid).toList();
 		if (grid.isEmpty()) throw new IllegalArgumentException("The model has no spatial [N, h, w, c] layer for Grad-CAM.");
-		return grid.get(grid.size() - 1).name();
+		// global pooling kept as [N, 1, 1, c] and a 1 x 1 convolution classifier on it (TF-slim ResNets,
+		// Keras MobileNet and MobileNetV3) come after the last feature map: Grad-CAM there is one value
+		List<LayerInfo> maps = grid.stream().filter(l -> !onePosition(l)).toList();
+		if (maps.isEmpty()) {
+			throw new IllegalArgumentException("Every grid layer of the model is a single position (" + grid.get(grid.size() - 1).name() + " is "
+				+ Arrays.toString(grid.get(grid.size() - 1).shape()) + "), so Grad-CAM would spread one value over the image: use Saliency or Occlusion.");
+		}
+		return maps.get(maps.size() - 1).name();
+	}
+
+	/** Whether activations [N, h, w, c] of images larger than one pixel are 1 x 1. */
+	private static boolean singlePosition(FloatTensor grid, FloatTensor images) {
+		return grid.dim(1) == 1 && grid.dim(2) == 1 && images.dim(1) * images.dim(2) > 1;
+	}
+
+	/** A 1 x 1 feature map (or a single token): its Grad-CAM is one number, the same at every pixel after upsampling. */
+	static boolean onePosition(LayerInfo l) {
+		long[] s = l.shape();
+		if (l.isSpatial()) return s[1] == 1 && s[2] == 1;
+		int[] g = l.tokenGrid();
+		return g != null && g[0] == 1;
 	}
 
 	/** Refuses, before any work, a model without gradients and a layer the model lacks or that is not on the image's grid. */
@@ -72,6 +93,10 @@ public final class GradCam implements AttributionMethod {
 			throw new IllegalArgumentException("Grad-CAM needs a spatial [N, h, w, c] layer (or tokens [N, t, c] on a square patch grid); '" + l
 				+ "' is " + Arrays.toString(info.shape()) + ".");
 		}
+		if (onePosition(info)) {
+			throw new IllegalArgumentException("Grad-CAM on layer '" + l + "' " + Arrays.toString(info.shape()) + " gives one value spread over the"
+				+ " whole image (the layer has a single position): give a layer with a spatial grid, or leave layer empty for the last one.");
+		}
 		return info;
 	}
 
@@ -82,6 +107,28 @@ public final class GradCam implements AttributionMethod {
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
 		// tokens of a Vision Transformer: each patch token is the feature vector of its grid cell
 		FloatTensor a = info.asGrid(classifier.activations(images, l));
+		if (singlePosition(a, images)) {
+			// a layer whose size follows the image's ([N, -1, -1, c] in layers()) can still be globally pooled
+			List<LayerInfo> grid = classifier.layers().stream().filter(LayerInfo::isGrid).toList();
+			int at = grid.stream().map(LayerInfo::name).toList().indexOf(l);
+			if (layer != null && !layer.isBlank()) {
+				throw new IllegalArgumentException("Grad-CAM on layer '" + l + "' gives one value spread over the whole image (the layer is 1 x 1 for"
+					+ " these images, e.g. after global pooling): give a layer with a spatial grid, or leave layer empty for the last one.");
+			}
+			// the default: the last grid layer before it that has more than one position for these images (probed on the first image)
+			FloatTensor first = images.range(0, 1);
+			LayerInfo found = null;
+			for (int j = at - 1; j >= 0 && found == null; j--) {
+				if (!singlePosition(grid.get(j).asGrid(classifier.activations(first, grid.get(j).name())), first)) found = grid.get(j);
+			}
+			if (found == null) {
+				throw new IllegalArgumentException("Every grid layer of the model is 1 x 1 for these images (" + l + " is), so Grad-CAM would spread"
+					+ " one value over the image: use Saliency or Occlusion.");
+			}
+			info = found;
+			l = found.name();
+			a = info.asGrid(classifier.activations(images, l));
+		}
 		FloatTensor g = info.asGrid(classifier.layerGradient(images, l, FloatTensor.oneHot(resolved, classifier.numClasses())));
 		int n = (int) a.dim(0), h = (int) a.dim(1), w = (int) a.dim(2), c = (int) a.dim(3);
 		float[] act = a.data(), grad = g.data(), cam = new float[n * h * w];

@@ -11,7 +11,8 @@ import org.conceptscope.util.Progress;
 /**
  * Integrated Gradients (Sundararajan et al. 2017): (x - x0) times the mean gradient along the
  * straight path from a constant baseline x0 to x, by the midpoint rule with {@code steps} points,
- * summed over channels. Completeness: the map sums to f(x) - f(x0) as steps grow.
+ * summed over channels. Completeness: the map sums to f(x) - f(x0) as steps grow; the metadata
+ * report both per image ({@link #perImageKeys}).
  * The path points of all images are sent in batches of the classifier's preferred size (across
  * images: a model with a large batch gets full batches even with few steps), so memory stays one
  * batch of points whatever the number of steps or the stack length.
@@ -81,7 +82,35 @@ public final class IntegratedGradients implements AttributionMethod {
 				}
 			}
 		}
-		return new Attribution(GradientMaps.sumChannels(new FloatTensor(images.shape(), out)), resolved,
-			AttributionMethod.metadata(classifier, name(), resolved, "steps", Integer.toString(steps), "baseline", String.format(Locale.ROOT, "%s", baseline)));
+		FloatTensor maps = GradientMaps.sumChannels(new FloatTensor(images.shape(), out));
+		// Completeness (the paper's check, Captum's convergence delta): the map sums to f(x) - f(x0)
+		// up to the quadrature error, so the gap tells whether the steps were enough.
+		float[] fx = classifier.logits(images).data();
+		long[] one = images.shape();
+		one[0] = 1;
+		FloatTensor base = FloatTensor.zeros(one);
+		Arrays.fill(base.data(), baseline);
+		float[] f0 = classifier.logits(base).data();
+		int k = classifier.numClasses(), pixels = maps.stride0();
+		String[] change = new String[n], gap = new String[n];
+		for (int i = 0; i < n; i++) {
+			double mapSum = 0;
+			for (int p = i * pixels; p < (i + 1) * pixels; p++) mapSum += maps.data()[p];
+			double delta = (double) fx[i * k + resolved[i]] - f0[resolved[i]];
+			change[i] = String.format(Locale.ROOT, "%.6g", delta);
+			gap[i] = String.format(Locale.ROOT, "%.6g", mapSum - delta);
+		}
+		return new Attribution(maps, resolved, AttributionMethod.metadata(classifier, name(), resolved, "steps", Integer.toString(steps), "baseline",
+			String.format(Locale.ROOT, "%s", baseline), "score_change", Arrays.toString(change), "completeness_gap", Arrays.toString(gap)));
+	}
+
+	/**
+	 * Per image: {@code score_change}, f(x) - f(x0) for the target logit, and {@code completeness_gap},
+	 * the map's sum minus that change (0 for the exact integral; raise steps when it is not small
+	 * next to the change).
+	 */
+	@Override
+	public java.util.List<String> perImageKeys() {
+		return java.util.List.of("score_change", "completeness_gap");
 	}
 }

@@ -75,6 +75,7 @@ final class BackwardGraph {
 					+ "'): it handles " + new TreeSet<>(SUPPORTED) + ". Use Saliency or Integrated Gradients, which use TensorFlow's own gradients.");
 			}
 		}
+		if (rule != ReluBackward.ORDINARY) refuseWithoutRelu(order);
 		Map<String, List<Endpoint>> grads = new LinkedHashMap<>();
 		grads.computeIfAbsent(logits, k -> new ArrayList<>()).add(weights);
 		for (int i = order.size() - 1; i >= 0; i--) {
@@ -85,6 +86,30 @@ final class BackwardGraph {
 		Endpoint g = total(grads.get(input + ":0"));
 		if (g == null) throw new IllegalArgumentException("The logits do not depend on the input through a path " + what + " can follow.");
 		return g;
+	}
+
+	/** Operation types whose backward pass the rule changes; every other activation passes back its gradient. */
+	static final Set<String> RELUS = Set.of("Relu", "Relu6");
+
+	/**
+	 * Refuses a path from the input to the logits without a ReLU: the rule changes only what ReLUs
+	 * pass back, so there the result would silently be the plain gradient (swish/SiLU networks such
+	 * as EfficientNet, LeakyReLU, ELU or tanh networks). Captum and Xplique return the plain gradient.
+	 */
+	private void refuseWithoutRelu(List<String> order) {
+		TreeSet<String> types = new TreeSet<>();
+		for (String name : order) {
+			if (name.equals(input)) continue;
+			String type = nodes.get(name).getOp();
+			if (RELUS.contains(type)) return;
+			types.add(type);
+		}
+		TreeSet<String> activations = new TreeSet<>(types);
+		activations.retainAll(Set.of("LeakyRelu", "Elu", "Selu", "Sigmoid", "Tanh", "Softplus", "Softmax"));
+		throw new IllegalArgumentException(what + " changes only what ReLUs (Relu, Relu6) pass back, and the model has none between its"
+			+ " input and its logits (" + (activations.isEmpty() ? "operations on the way: " + types : "its activations: " + activations
+				+ (activations.contains("Sigmoid") && types.contains("Mul") ? "; swish is x times Sigmoid(x)" : ""))
+			+ "), so the map would be the plain gradient. Use Saliency or Integrated Gradients, which read the plain gradient.");
 	}
 
 	/** Data-dependent nodes reachable from {@code name}, inputs before consumers. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -58,6 +59,33 @@ class GradientMethodsTest {
 			int k = a.targets()[i];
 			double delta = fx.get(i, k) - f0.get(i, k);
 			assertEquals(delta, sum(a.maps(), i), 0.01 * Math.abs(delta), "image " + i);
+		}
+	}
+
+	/**
+	 * The completeness check is reported (as Captum's convergence delta): per image the target's
+	 * f(x) - f(x0) and the map's sum minus it, computed here from the model's logits; one step
+	 * leaves a far larger gap than 256, so the user can tell when to raise steps.
+	 */
+	@Test
+	void integratedGradientsReportTheirCompletenessGap() {
+		FloatTensor x = random(1, 2, 32, 32, 3);
+		int[] targets = { 2, 1 };
+		FloatTensor fx = ihc.logits(x), f0 = ihc.logits(FloatTensor.zeros(2, 32, 32, 3));
+		double[] gaps = new double[2];
+		for (int steps : new int[] { 256, 1 }) {
+			Attribution a = new IntegratedGradients(steps, 0f).explain(ihc, x, targets, Progress.NONE);
+			java.util.List<String> change = Attribution.items(a.metadata().get("score_change"));
+			java.util.List<String> gap = Attribution.items(a.metadata().get("completeness_gap"));
+			for (int i = 0; i < 2; i++) {
+				double delta = fx.get(i, targets[i]) - f0.get(i, targets[i]);
+				assertEquals(delta, Double.parseDouble(change.get(i)), 1e-4 * (1 + Math.abs(delta)), steps + " steps, image " + i);
+				assertEquals(sum(a.maps(), i) - delta, Double.parseDouble(gap.get(i)), 1e-4 * (1 + Math.abs(delta)), steps + " steps, image " + i);
+				if (steps == 256) gaps[i] = Math.abs(Double.parseDouble(gap.get(i)));
+				else assertTrue(Math.abs(Double.parseDouble(gap.get(i))) > 5 * gaps[i] + 1e-6, "one step is cruder than 256: " + gap + " vs " + gaps[i]);
+			}
+			assertEquals(java.util.List.of("score_change", "completeness_gap"), new IntegratedGradients(steps, 0f).perImageKeys());
+			assertEquals("[" + gap.get(1) + "]", a.range(1, 2, new IntegratedGradients(steps, 0f).perImageKeys()).metadata().get("completeness_gap"));
 		}
 	}
 

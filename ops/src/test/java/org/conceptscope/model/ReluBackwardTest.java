@@ -152,6 +152,36 @@ class ReluBackwardTest {
 	}
 
 	/**
+	 * A network whose only nonlinearity is swish (x sigmoid(x), EfficientNet's activation) or
+	 * LeakyReLU: the guided rules change nothing there, so the "guided" map would silently be the
+	 * plain gradient (it was, before the refusal); both rules are refused in one sentence naming the
+	 * activation and the methods that read the plain gradient, while the ordinary gradient still runs.
+	 */
+	@Test
+	void aPathWithoutReluIsRefusedInsteadOfGivingThePlainGradient() {
+		for (String act : List.of("swish", "leaky")) {
+			Path dir = tmp.resolve("no-relu-" + act);
+			ResidualModel.export(dir, 4, 8, 3, (tf, g, x, r) -> {
+				Operand<TFloat32> c = ResidualModel.conv(tf, "conv", x, ResidualModel.random(r, 108, 0.5), new long[] { 3, 3, 3, 4 }, 1, "SAME");
+				Operand<TFloat32> a = act.equals("swish") ? tf.withName("swish").math.mul(c, tf.withName("gate").math.sigmoid(c))
+					: tf.withName("leaky").nn.leakyRelu(c, LeakyRelu.alpha(0.1f));
+				Operand<TFloat32> mean = tf.withName("gap").math.mean(a, tf.constant(new int[] { 1, 2 }));
+				return tf.withName("logits").linalg.matMul(mean, ResidualModel.constant(tf, new long[] { 4, 2 }, ResidualModel.random(r, 8, 1)));
+			});
+			try (TensorFlowClassifier m = TensorFlowClassifier.load(dir)) {
+				FloatTensor x = images(m, 2, 3, -0.5f), w = weights(2, 2, 4);
+				assertOrdinaryMatchesTensorFlow(m, act);
+				for (ReluBackward rule : List.of(ReluBackward.GUIDED, ReluBackward.DECONVNET)) {
+					IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.inputGradient(x, w, rule), act + " " + rule);
+					String want = act.equals("swish") ? "Sigmoid" : "LeakyRelu";
+					assertTrue(e.getMessage().startsWith(rule.label()) && e.getMessage().contains(want) && e.getMessage().contains("Saliency"),
+						e.getMessage());
+				}
+			}
+		}
+	}
+
+	/**
 	 * The chain CNNs the project trains (conv, bias, ReLU, average pooling blocks, then a dense
 	 * head): from the logits back to the last ReLU, between ReLUs, and from the first ReLU's input
 	 * back to the image there is no ReLU, so TensorFlow's own gradients of those segments, chained

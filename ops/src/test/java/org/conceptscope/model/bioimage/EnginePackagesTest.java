@@ -155,6 +155,29 @@ class EnginePackagesTest {
 		System.out.println("ONNX vs TorchScript maps (Pearson): " + report);
 	}
 
+	/**
+	 * torchvision's ResNet layout ends in avgpool, a 1 x 1 layer [N, 1, 1, 32]: Grad-CAM there is one
+	 * value over the whole patch (the old default). The default is layer3, the last feature map.
+	 */
+	@Test
+	void gradCamDefaultsToTheLastFeatureMapNotTheGlobalPool() {
+		assertTrue(torch.layers().stream().anyMatch(l -> l.name().equals("avgpool") && l.isSpatial() && l.shape()[1] == 1 && l.shape()[2] == 1),
+			torch.layers().toString());
+		assertEquals("layer3", GradCam.defaultLayer(torch));
+		FloatTensor x = normalized.range(0, 2);
+		int[] t = java.util.Arrays.copyOf(targets, 2);
+		Attribution a = new GradCam(null, false).explain(torch, x, t, Progress.NONE);
+		assertEquals("layer3", a.metadata().get("layer"));
+		org.junit.jupiter.api.Assertions.assertArrayEquals(new GradCam("layer3", false).explain(torch, x, t, Progress.NONE).maps().data(), a.maps().data());
+		float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+		for (float v : a.maps().data()) {
+			min = Math.min(min, v);
+			max = Math.max(max, v);
+		}
+		assertTrue(max > min, "the default Grad-CAM map varies over the patch");
+		assertThrows(IllegalArgumentException.class, () -> new GradCam("avgpool", false).explain(torch, x, t, Progress.NONE));
+	}
+
 	@Test
 	void onnxRefusesGradientMethodsWithOneSentence() {
 		for (AttributionMethod m : List.<AttributionMethod>of(new Saliency(), new IntegratedGradients(8, 0f), new GradCam(null, false))) {
