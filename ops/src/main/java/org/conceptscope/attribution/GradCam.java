@@ -36,11 +36,17 @@ public final class GradCam implements AttributionMethod {
 		return plusPlus ? "gradcam_plus_plus" : "gradcam";
 	}
 
-	/** The last [N, h, w, c] layer: the usual Grad-CAM choice, most semantic yet still spatial. */
+	/**
+	 * The last [N, h, w, c] layer with more than one position: the default layer of CRAFT, TCAV, the
+	 * heads and the example search, most semantic yet still spatial. Global pooling kept 4-D
+	 * ([N, 1, 1, c], torchvision's avgpool, Keras MobileNet's) has no place to show, so the feature
+	 * map before it is taken; a model whose every spatial layer is 1 x 1 gets its last one.
+	 */
 	public static String lastSpatialLayer(Classifier classifier) {
 		List<LayerInfo> spatial = classifier.layers().stream().filter(LayerInfo::isSpatial).toList();
 		if (spatial.isEmpty()) throw new IllegalArgumentException("The model has no spatial [N, h, w, c] layer for Grad-CAM.");
-		return spatial.get(spatial.size() - 1).name();
+		List<LayerInfo> maps = spatial.stream().filter(l -> !onePosition(l)).toList();
+		return (maps.isEmpty() ? spatial : maps).get((maps.isEmpty() ? spatial : maps).size() - 1).name();
 	}
 
 	/**

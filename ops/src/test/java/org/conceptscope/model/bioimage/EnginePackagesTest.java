@@ -164,6 +164,7 @@ class EnginePackagesTest {
 		assertTrue(torch.layers().stream().anyMatch(l -> l.name().equals("avgpool") && l.isSpatial() && l.shape()[1] == 1 && l.shape()[2] == 1),
 			torch.layers().toString());
 		assertEquals("layer3", GradCam.defaultLayer(torch));
+		assertEquals("layer3", GradCam.lastSpatialLayer(torch), "the default layer of CRAFT, TCAV, heads and examples");
 		FloatTensor x = normalized.range(0, 2);
 		int[] t = java.util.Arrays.copyOf(targets, 2);
 		Attribution a = new GradCam(null, false).explain(torch, x, t, Progress.NONE);
