@@ -74,6 +74,8 @@ for (i = 0; i < n; i++) {
 		else {
 			if (titles[i] != bases[i]) rename(titles[i]); // its results are named after the title, without its extension
 			why = call("org.conceptscope.fiji.ij1.MacroCalls.tryRun", "Attribution...", "model=[" + model + "] method=" + method + " target=[" + target + "] steps=32 output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
+			// with a display each image's table is a window (its numbers are in save_dir's CSV): one at a time
+			if (why == "" && isOpen(getTitle() + "-results")) close(getTitle() + "-results");
 		}
 		close("*");
 	}

@@ -1,6 +1,7 @@
 package org.conceptscope.fiji;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -61,6 +62,35 @@ class MacroTablesTest {
 			+ "File.append('results\\t' + nResults + '\\t' + d2s(getResult('Mean', 0) - mine, 9), report);\n"
 			+ "File.append('done', report);\n"
 			+ BY_TITLE;
+		String log = runWithDisplay(macro);
+		List<String> lines = Files.exists(report) ? Files.readAllLines(report) : List.of();
+		assertTrue(lines.contains("done"), "the macro ran to its end: " + lines + "\n" + log);
+		check(lines, out);
+		assertTrue(lines.contains("results\t1\t0.000000000"), "the user's Measure row is still the only row of Results: " + lines);
+	}
+
+	/**
+	 * macros/batch_folder.ijm with a display: each image's table is a window, closed once its image is done, so a
+	 * folder of many images does not leave a window per image (the numbers are in save_dir's CSVs).
+	 */
+	@Test
+	void theFolderMacroWithADisplayLeavesNoTableWindowPerImage() throws Exception {
+		XServer.assumeAvailable();
+		Path input = Files.createDirectories(dir.resolve("in")), out = dir.resolve("batch"), report = dir.resolve("windows.txt");
+		Files.copy(stack, input.resolve("a.tif"));
+		Files.copy(stack, input.resolve("b.tif"));
+		String macro = "runMacro('" + TestFiles.macros().resolve("batch_folder.ijm") + "', 'input=[" + input + "] model=[" + model + "] save_dir=["
+			+ out + "] method=saliency');\nFile.saveString('windows:' + String.join(getList('window.titles'), ';'), '" + report + "');\n";
+		String log = runWithDisplay(macro);
+		String windows = Files.exists(report) ? Files.readString(report) : "(the macro did not end)";
+		assertTrue(windows.startsWith("windows:"), windows + "\n" + log);
+		assertTrue(Files.size(out.resolve("a-saliency-results.csv")) > 0 && Files.size(out.resolve("b-saliency-results.csv")) > 0,
+			"both images were explained: " + TestFiles.names(out) + "\n" + log);
+		assertFalse(windows.contains("-results"), "no image's table window is left open: " + windows);
+	}
+
+	/** Runs the macro in ImageJ 1.x with a display (Xvfb), ConceptScope installed from a plugins folder; the child's console. */
+	private String runWithDisplay(String macro) throws Exception {
 		Path ijDir = Files.createDirectories(dir.resolve("imagej").resolve("plugins"));
 		try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(ijDir.resolve("ConceptScope_Plugins.jar")))) {
 			jar.putNextEntry(new JarEntry("plugins.config"));
@@ -82,11 +112,7 @@ class MacroTablesTest {
 				child.destroyForcibly();
 				throw new IllegalStateException("The ImageJ JVM did not finish in 4 minutes:\n" + Files.readString(console));
 			}
-			String log = Files.readString(console);
-			List<String> lines = Files.exists(report) ? Files.readAllLines(report) : List.of();
-			assertTrue(lines.contains("done"), "the macro ran to its end: " + lines + "\n" + log);
-			check(lines, out);
-			assertTrue(lines.contains("results\t1\t0.000000000"), "the user's Measure row is still the only row of Results: " + lines);
+			return Files.readString(console);
 		}
 	}
 
