@@ -78,6 +78,9 @@ class HyperstackMacrosTest {
 			+ "getDimensions(w, h, c, z, t);\nprint('out dims ' + c + ' ' + z + ' ' + t);\n", ""));
 		runs.put("slices as channels", new Macro(open + "Stack.setDimensions(1, 12, 1); // the two channels as slices, as another program's file may open\n"
 			+ "run('Attribution...', '" + m + " method=saliency');\n", ""));
+		runs.put("slices as channels, localized in tiles", new Macro(open + "Stack.setDimensions(1, 12, 1);\n"
+			+ "run('Canvas Size...', 'width=24 height=24 position=Top-Left zero');\n"
+			+ "run('Concept Localization...', '" + m + " concepts=[" + concepts + "]');\n", ""));
 		runs.put("three channels", new Macro(open + "run('Add Slice', 'add=channel');\n"
 			+ "run('Attribution...', '" + m + " method=saliency');\n", ""));
 		runs.put("12-bit", new Macro("setBatchMode(true);\nopen('" + twelve + "');\n"
@@ -157,6 +160,9 @@ class HyperstackMacrosTest {
 			+ " not channels), but the model takes 2 (an RGB image has 3, a composite one per channel): give images of the kind the model was"
 			+ " trained on; if its 12 slices are 2 channels saved as slices, make them channels with Image > Hyperstacks > Stack to"
 			+ " Hyperstack... (channels=2, slices=6, in the order they were saved)."), log);
+		String tiled = logs.get("slices as channels, localized in tiles");
+		assertTrue(tiled.contains("has 1 channel(s) (1 channel(s) x 12 slice(s) x 1 frame(s); slices and frames are separate inputs, not channels),"
+			+ " but the model takes 2") && tiled.contains("Stack to Hyperstack... (channels=2, slices=6"), "before any tile: " + tiled);
 		String three = logs.get("three channels");
 		assertTrue(three.contains("has 3 channel(s) (3 channel(s) x 3 slice(s) x 2 frame(s); slices and frames are separate inputs, not"
 			+ " channels), but the model takes 2") && three.contains("with Image > Hyperstacks > Make Subset... (e.g. channels=1-2)."), three);
