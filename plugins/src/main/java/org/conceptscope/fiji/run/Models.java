@@ -137,6 +137,15 @@ public final class Models {
 	 */
 	public static String warnNarrowSixteenBit(ImagePlus image, Classifier classifier, java.util.function.Consumer<String> log) {
 		ImagePlus whole = uncut(image);
+		String line = narrowSixteenBit(whole, classifier);
+		if (line != null && log != null && WARNED.add("narrow16|" + classifier.name() + "|" + whole.getTitle() + "|" + whole.getID())) {
+			log.accept("ConceptScope note: " + line);
+		}
+		return line;
+	}
+
+	/** The sentence of {@link #warnNarrowSixteenBit} for an (uncut) image, or null; logs nothing. */
+	private static String narrowSixteenBit(ImagePlus whole, Classifier classifier) {
 		if (whole == null || classifier == null || !(classifier.normalization() instanceof org.conceptscope.tensor.Normalization.UnitRange)) return null;
 		if (whole.getBitDepth() != 16 || ImagePlusTensors.usesCalibration(whole) || whole.getProcessor() == null) return null;
 		BatchIndex batches = ImagePlusTensors.batches(whole);
@@ -150,12 +159,10 @@ public final class Models {
 		}
 		if (max == 0 || max > NARROW_SIXTEEN_BIT) return null;
 		int bits = 32 - Integer.numberOfLeadingZeros(max);
-		String line = String.format(java.util.Locale.ROOT, "'%s' is 16-bit with values up to %d (%d-bit data?): the model's unit_range divides"
+		return String.format(java.util.Locale.ROOT, "'%s' is 16-bit with values up to %d (%d-bit data?): the model's unit_range divides"
 			+ " 16-bit values by 65535 (not by the display range), so its input reaches at most %.3f here. If the model was trained on such"
 			+ " images scaled by their own maximum, say so in its conceptscope.json, e.g. \"normalization\": \"affine(0,%d)\" (or"
 			+ " \"percentile(1,99.8)\").", whole.getTitle(), max, bits, max / 65535.0, (1 << bits) - 1);
-		if (WARNED.add("narrow16|" + classifier.name() + "|" + whole.getTitle() + "|" + whole.getID())) log.accept("ConceptScope note: " + line);
-		return line;
 	}
 
 	/** Slices checked at most per image by {@link #warnDomain} (evenly spread over a longer stack). */
@@ -187,16 +194,31 @@ public final class Models {
 		// the far images by title and ID, in any order: the same images seen again give no second line
 		java.util.SortedSet<String> key = new java.util.TreeSet<>();
 		java.util.Set<ImagePlus> seen = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+		// 16-bit images of a camera's few bits under unit_range: one note for the set (the first image's, and how many more)
+		String narrow = null;
+		int narrowCount = 0, images16 = 0;
+		java.util.SortedSet<String> narrowKey = new java.util.TreeSet<>();
 		for (ImagePlus imp : images) {
 			ImagePlus whole = uncut(imp);
 			if (whole == null || !seen.add(whole)) continue;
-			if (classifier != null && classifier.inputDomain() == null) warnNarrowSixteenBit(whole, classifier, log);
+			if (classifier != null && classifier.inputDomain() == null && whole.getBitDepth() == 16) {
+				images16++;
+				String n = narrowSixteenBit(whole, classifier);
+				if (n != null) {
+					narrowCount++;
+					narrowKey.add(whole.getTitle() + "|" + whole.getID());
+					if (narrow == null) narrow = n;
+				}
+			}
 			Domain d = domain(whole, classifier);
 			if (d.checked()) checked++;
 			if (d.far() == null) continue;
 			far++;
 			key.add(whole.getTitle() + "|" + whole.getID());
 			if (first == null) first = d.far();
+		}
+		if (narrow != null && log != null && WARNED.add("narrow16|" + classifier.name() + "|" + narrowKey)) {
+			log.accept("ConceptScope note: " + narrow + (narrowCount > 1 ? " (" + narrowCount + " of the " + images16 + " 16-bit images are so.)" : ""));
 		}
 		if (first == null) return null;
 		String line = far > 1 ? withSetCount(first, far + " of the " + checked + " images checked are far") : first;
