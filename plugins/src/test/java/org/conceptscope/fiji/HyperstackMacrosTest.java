@@ -86,7 +86,6 @@ class HyperstackMacrosTest {
 		runs.put("12-bit", new Macro("setBatchMode(true);\nopen('" + twelve + "');\n"
 			+ "run('Attribution...', '" + m + " method=saliency');\n", ""));
 		logs = MacroRunner.run(runs, work);
-		for (Map.Entry<String, String> e : logs.entrySet()) System.out.println("=== " + e.getKey() + "\n" + e.getValue());
 	}
 
 	/** The hyperstack file: plane (c, z, t) is the 16 x 16 crop of CT_small.dcm's raw values at its own offset. */
