@@ -69,6 +69,7 @@ public final class ConceptLocalizationRun {
 				// An image of another size than the model's input: concept maps tile by tile, blended as attribution maps are.
 				Models.warnPixelSize(image, classifier);
 				ImagePlus rgb = Models.paletteAsRgb(image, classifier);
+				Models.checkChannels(rgb, classifier, null); // in ImageJ's words (C, Z, T), before any tile
 				Models.warnDomain(rgb, classifier);
 				ImagePlusTensors.checkFinite(image); // before the first tile, naming the slice
 				ImagePlusTiles source = new ImagePlusTiles(rgb);

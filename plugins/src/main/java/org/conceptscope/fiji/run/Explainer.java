@@ -83,6 +83,7 @@ public final class Explainer {
 	public static Explanation explainTiled(Classifier classifier, ImagePlus image, AttributionMethod method, int target, String model,
 		double overlap, int firstEntry, Progress progress, TileCheckpoint checkpoint, boolean warn) {
 		ImagePlus read = Models.paletteAsRgb(image, classifier); // a palette image is read as its colours, as untiled
+		Models.checkChannels(read, classifier, null); // in ImageJ's words (C, Z, T), before any tile
 		ImagePlusTensors.checkFinite(image); // named by its slice now, not as "image 5 of a batch" by the tile that holds it
 		if (warn) {
 			Models.warnPixelSize(image, classifier);

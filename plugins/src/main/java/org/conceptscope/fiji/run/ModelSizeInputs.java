@@ -100,13 +100,7 @@ public final class ModelSizeInputs {
 	private static ImagePlus readable(ImagePlus image, Classifier classifier, CommandSpec command) {
 		ImagePlusTensors.check(image);
 		ImagePlus read = Models.paletteAsRgb(image, classifier);
-		long want = classifier.signature().channels();
-		int got = ImagePlusTensors.channels(read);
-		if (want > 0 && got != want) {
-			throw new IllegalArgumentException(command.command() + ": '" + image.getTitle() + "' has " + got + " channel(s), but the model takes "
-				+ want + " (an RGB image has 3, a composite one per channel): give images of the kind the model was trained on"
-				+ (want == 3 && got == 1 ? " (Image > Type > RGB Color makes an RGB image of a grey one)" : "") + ".");
-		}
+		Models.checkChannels(read, classifier, command.command());
 		return read;
 	}
 

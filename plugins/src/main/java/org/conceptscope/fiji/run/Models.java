@@ -72,6 +72,7 @@ public final class Models {
 	public static ImagePlusTensors.Converted input(ImagePlus image, Classifier classifier) {
 		warnPixelSize(image, classifier);
 		ImagePlus rgb = paletteAsRgb(image, classifier);
+		checkChannels(rgb, classifier, null);
 		warnDomain(rgb, classifier);
 		return ImagePlusTensors.toTensor(rgb, classifier.normalization());
 	}
@@ -81,7 +82,87 @@ public final class Models {
 	 * image or stack once already (one warning per image, however many parts it is run in).
 	 */
 	public static ImagePlusTensors.Converted checkedInput(ImagePlus image, Classifier classifier) {
-		return ImagePlusTensors.toTensor(paletteAsRgb(image, classifier), classifier.normalization());
+		ImagePlus rgb = paletteAsRgb(image, classifier);
+		checkChannels(rgb, classifier, null);
+		return ImagePlusTensors.toTensor(rgb, classifier.normalization());
+	}
+
+	/**
+	 * Refuses, in one sentence, an image whose channels are not the model's input channels, before any
+	 * work: a composite gives one model channel per ImageJ channel (C), an RGB image three; slices (Z)
+	 * and frames (T) are separate inputs, never channels. Where ImageJ can fix it, the sentence says how:
+	 * channels opened as slices (a one-channel stack whose planes divide into the model's channels) go
+	 * back with Stack to Hyperstack, extra channels are dropped with Make Subset.
+	 *
+	 * @param command who refuses, first in the sentence (e.g. "Attribution"); null for none
+	 */
+	public static void checkChannels(ImagePlus image, Classifier classifier, String command) {
+		if (image == null || classifier == null || classifier.signature() == null) return;
+		long want = classifier.signature().channels();
+		int got = ImagePlusTensors.channels(image);
+		if (want <= 0 || got == want) return;
+		boolean rgb = image.getBitDepth() == 24;
+		int planes = image.getStackSize();
+		String hint;
+		if (want == 3 && got == 1) {
+			hint = " (Image > Type > RGB Color makes an RGB image of a grey one)";
+		} else if (rgb && want == 1) {
+			hint = " (Image > Type > 8-bit makes a grey image of an RGB one)";
+		} else if (!rgb && got == 1 && planes > 1 && planes % want == 0) {
+			hint = "; if its " + planes + " slices are " + want + " channels saved as slices, make them channels with Image > Hyperstacks >"
+				+ " Stack to Hyperstack... (channels=" + want + ", slices=" + planes / want + ", in the order they were saved)";
+		} else if (!rgb && got > want) {
+			hint = "; keep the " + want + " channel(s) the model was trained on, in its order, with Image > Hyperstacks > Make Subset..."
+				+ " (e.g. channels=" + (want == 1 ? "1" : "1-" + want) + ")";
+		} else {
+			hint = "";
+		}
+		String dims = planes > 1 && !rgb ? " (" + image.getNChannels() + " channel(s) x " + image.getNSlices() + " slice(s) x " + image.getNFrames()
+			+ " frame(s); slices and frames are separate inputs, not channels)" : "";
+		throw new IllegalArgumentException((command == null ? "" : command + ": ") + "'" + image.getTitle() + "' has " + got + " channel(s)" + dims
+			+ ", but the model takes " + want + " (an RGB image has 3, a composite one per channel): give images of the kind the model was"
+			+ " trained on" + hint + ".");
+	}
+
+	/** The largest value a 16-bit image may reach without a note that unit_range leaves most of the model's range unused (14 bits). */
+	static final int NARROW_SIXTEEN_BIT = (1 << 14) - 1;
+
+	/**
+	 * Logs, once per model and image, when a model normalised by {@code unit_range} gets a 16-bit image
+	 * (no density calibration) whose values use a small part of the 16-bit range, as a 12- or 14-bit
+	 * camera's do: unit_range divides 16-bit values by 65535 (not by the display range, nor by the
+	 * camera's maximum), so such images reach at most 0.0625 or 0.25 and a model trained on images
+	 * scaled to [0, 1] by another maximum sees them nearly black, without any error. Reads at most
+	 * {@value #DOMAIN_SLICES} slices spread over the stack, every channel. Returns the sentence or null.
+	 */
+	public static String warnNarrowSixteenBit(ImagePlus image, Classifier classifier, java.util.function.Consumer<String> log) {
+		ImagePlus whole = uncut(image);
+		String line = narrowSixteenBit(whole, classifier);
+		if (line != null && log != null && WARNED.add("narrow16|" + classifier.name() + "|" + whole.getTitle() + "|" + whole.getID())) {
+			log.accept("ConceptScope note: " + line);
+		}
+		return line;
+	}
+
+	/** The sentence of {@link #warnNarrowSixteenBit} for an (uncut) image, or null; logs nothing. */
+	private static String narrowSixteenBit(ImagePlus whole, Classifier classifier) {
+		if (whole == null || classifier == null || !(classifier.normalization() instanceof org.conceptscope.tensor.Normalization.UnitRange)) return null;
+		if (whole.getBitDepth() != 16 || ImagePlusTensors.usesCalibration(whole) || whole.getProcessor() == null) return null;
+		BatchIndex batches = ImagePlusTensors.batches(whole);
+		int n = batches.size(), step = Math.max(1, (n + DOMAIN_SLICES - 1) / DOMAIN_SLICES), max = 0;
+		for (int b = 0; b < n; b += step) {
+			for (int c = 1; c <= whole.getNChannels(); c++) {
+				ij.process.ImageProcessor ip = whole.getStackSize() == 1 ? whole.getProcessor()
+					: whole.getStack().getProcessor(ImagePlusTensors.stackIndex(whole, c, batches.slice(b), batches.frame(b)));
+				for (short v : (short[]) ip.getPixels()) max = Math.max(max, v & 0xffff);
+			}
+		}
+		if (max == 0 || max > NARROW_SIXTEEN_BIT) return null;
+		int bits = 32 - Integer.numberOfLeadingZeros(max);
+		return String.format(java.util.Locale.ROOT, "'%s' is 16-bit with values up to %d (%d-bit data?): the model's unit_range divides"
+			+ " 16-bit values by 65535 (not by the display range), so its input reaches at most %.3f here. If the model was trained on such"
+			+ " images scaled by their own maximum, say so in its conceptscope.json, e.g. \"normalization\": \"affine(0,%d)\" (or"
+			+ " \"percentile(1,99.8)\").", whole.getTitle(), max, bits, max / 65535.0, (1 << bits) - 1);
 	}
 
 	/** Slices checked at most per image by {@link #warnDomain} (evenly spread over a longer stack). */
@@ -113,15 +194,31 @@ public final class Models {
 		// the far images by title and ID, in any order: the same images seen again give no second line
 		java.util.SortedSet<String> key = new java.util.TreeSet<>();
 		java.util.Set<ImagePlus> seen = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+		// 16-bit images of a camera's few bits under unit_range: one note for the set (the first image's, and how many more)
+		String narrow = null;
+		int narrowCount = 0, images16 = 0;
+		java.util.SortedSet<String> narrowKey = new java.util.TreeSet<>();
 		for (ImagePlus imp : images) {
 			ImagePlus whole = uncut(imp);
 			if (whole == null || !seen.add(whole)) continue;
+			if (classifier != null && classifier.inputDomain() == null && whole.getBitDepth() == 16) {
+				images16++;
+				String n = narrowSixteenBit(whole, classifier);
+				if (n != null) {
+					narrowCount++;
+					narrowKey.add(whole.getTitle() + "|" + whole.getID());
+					if (narrow == null) narrow = n;
+				}
+			}
 			Domain d = domain(whole, classifier);
 			if (d.checked()) checked++;
 			if (d.far() == null) continue;
 			far++;
 			key.add(whole.getTitle() + "|" + whole.getID());
 			if (first == null) first = d.far();
+		}
+		if (narrow != null && log != null && WARNED.add("narrow16|" + classifier.name() + "|" + narrowKey)) {
+			log.accept("ConceptScope note: " + narrow + (narrowCount > 1 ? " (" + narrowCount + " of the " + images16 + " 16-bit images are so.)" : ""));
 		}
 		if (first == null) return null;
 		String line = far > 1 ? withSetCount(first, far + " of the " + checked + " images checked are far") : first;

@@ -99,6 +99,7 @@ public final class RegionExplanations {
 		Progress p = progress == null ? Progress.NONE : progress;
 		Models.warnPixelSize(image, classifier);
 		ImagePlus read = Models.paletteAsRgb(image, classifier);
+		Models.checkChannels(read, classifier, null); // in ImageJ's words (C, Z, T), before any tile
 		Models.warnDomain(read, classifier);
 		ImagePlusTiles source = new ImagePlusTiles(read);
 		BatchIndex batches = ImagePlusTensors.batches(image);
