@@ -39,7 +39,8 @@ public interface DenseModel extends AutoCloseable {
 
 	/**
 	 * Whether the output is a map of probabilities: a softmax over its channels (the last axis) at each pixel, so each
-	 * pixel's entries sum to 1 (a zone's probabilities are then its means). Always false for a classifier's [N, K] output.
+	 * pixel's entries sum to 1, or a sigmoid of each channel (multi-label: each entry in [0, 1] on its own); a zone's
+	 * probabilities are then its means. Always false for a classifier's [N, K] output.
 	 */
 	boolean mapHoldsProbabilities();
 

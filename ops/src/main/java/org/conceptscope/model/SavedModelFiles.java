@@ -53,11 +53,18 @@ record SavedModelFiles(Path dir, long schemaVersion, MetaGraphDef metaGraph, Str
 			.findFirst()
 			.orElseThrow(() -> new ModelLoadException(pb + " has no meta graph tagged 'serve'; export the model for serving."));
 		String key;
+		// the init op's pseudo-signature is not a way to call the model
+		java.util.List<String> callable = meta.getSignatureDefMap().keySet().stream().filter(k -> !k.equals(INIT_SIGNATURE)).sorted().toList();
 		if (meta.getSignatureDefMap().containsKey(DEFAULT_SIGNATURE)) {
 			key = DEFAULT_SIGNATURE;
-		} else if (meta.getSignatureDefMap().keySet().stream().anyMatch(k -> !k.equals(INIT_SIGNATURE))) {
-			// the init op's pseudo-signature is not a way to call the model
-			key = meta.getSignatureDefMap().keySet().stream().filter(k -> !k.equals(INIT_SIGNATURE)).sorted().findFirst().get();
+		} else if (callable.size() == 1) {
+			key = callable.get(0);
+		} else if (callable.size() > 1) {
+			// picking one (say the first by name) could explain another function than the classifier, silently
+			throw new ModelLoadException(pb + " has no '" + DEFAULT_SIGNATURE + "' signature but " + callable.size() + " others ("
+				+ String.join(", ", callable) + "), so ConceptScope cannot tell which one is the classifier: re-export the model with"
+				+ " the classifier's signature named '" + DEFAULT_SIGNATURE + "' (tf.saved_model.save(model, folder, signatures={'"
+				+ DEFAULT_SIGNATURE + "': f})).");
 		} else {
 			throw new ModelLoadException(pb + " has no signature: ConceptScope cannot tell the input from the outputs.");
 		}

@@ -50,10 +50,15 @@ import org.tensorflow.proto.TensorInfo;
  * <p>
  * A model whose output is not [N, classes] (a segmentation map [N, H, W, C], any output of rank 3
  * or more) loads as a <em>dense</em> model ({@link #isDense()}): its {@link DenseModel} side is the
- * output (the model's softmax output when it has one, as Xplique advises for segmentation, else its
+ * output (the model's softmax or sigmoid output when it has one, as Xplique advises for segmentation, else its
  * single output), {@link #classNames()} name the output's channels, and "logits" and "class weights"
  * of the {@link Classifier} methods have the output's shape. Explain it through a
  * {@link TargetOperator} ({@link OperatorClassifier}); {@link Classifiers#open} does so.
+ * <p>
+ * A classifier whose output is a Softmax or a Sigmoid (multi-label) is explained on the logits that
+ * feed it, not after the activation, whose saturation gives a confident class near-zero gradients
+ * (Xplique and Captum explain the output as the model gives it); {@link #probabilities} is that
+ * output as it is (for a sigmoid, each class on its own, not a softmax over the classes).
  */
 public final class TensorFlowClassifier implements RawOutputClassifier {
 
@@ -85,8 +90,10 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 	private final Endpoint probabilities;
 	/** Whether the explained output is a map (rank 3 or more) rather than logits [N, K]. */
 	private final boolean dense;
-	/** Whether the explained output of a dense model is its softmax output. */
+	/** Whether the explained output of a dense model is its softmax (or sigmoid) output. */
 	private final boolean denseProbabilities;
+	/** Whether the probabilities are the model's own Sigmoid output (multi-label: independent per class, not a softmax). */
+	private final boolean multiLabel;
 	private final Map<String, Endpoint> outputEndpoints = new java.util.LinkedHashMap<>();
 	private final Map<String, Endpoint> gradientOps = new ConcurrentHashMap<>();
 	private final Map<String, Endpoint> layerGradientOps = new ConcurrentHashMap<>();
@@ -132,14 +139,23 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		}
 		List<TensorSpec> outputs = new ArrayList<>();
 		Endpoint foundLogits = null, foundProbs = null;
+		boolean foundSigmoid = false;
+		Endpoint sigmoidLogits = null;
 		for (Map.Entry<String, TensorInfo> out : new java.util.TreeMap<>(sig.getOutputsMap()).entrySet()) {
 			Endpoint e = endpoint(out.getValue().getName(), "output '" + out.getKey() + "'");
 			outputs.add(spec(out.getKey(), e, out.getValue().getDtype()));
 			outputEndpoints.put(out.getKey(), e);
-			Endpoint softmaxInput = throughIdentities(softmaxInput(e));
-			if (softmaxInput != null) {
-				foundProbs = foundProbs == null ? e : foundProbs;
-				foundLogits = foundLogits == null ? softmaxInput : foundLogits;
+			// a Softmax (one label) or Sigmoid (multi-label) output: its input is the logits explained,
+			// the output itself is the probabilities (a sigmoid's outputs need not sum to 1)
+			Endpoint before = throughIdentities(activationInput(e, "Softmax"));
+			boolean sigmoid = before == null && (before = throughIdentities(activationInput(e, "Sigmoid"))) != null;
+			if (before != null) {
+				if (foundProbs == null) {
+					foundProbs = e;
+					foundSigmoid = sigmoid;
+					sigmoidLogits = sigmoid ? before : null;
+				}
+				foundLogits = foundLogits == null ? before : foundLogits;
 			} else if (out.getKey().toLowerCase().contains("logit")) {
 				foundLogits = e;
 			}
@@ -154,6 +170,11 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 			throw new ModelLoadException("Cannot tell which output of " + dir + " holds the logits (outputs: " + outputs
 				+ "). Name it in " + ModelConfig.FILE_NAME + " as \"logits\": \"tensor name\".");
 		}
+		if (foundSigmoid && !throughIdentities(foundLogits).name().equals(sigmoidLogits.name())) {
+			// a sigmoid of some other tensor than the explained logits says nothing about their probabilities
+			foundProbs = null;
+			foundSigmoid = false;
+		}
 		// an inlined multi-output call leaves an IdentityN, which has no gradient: take the tensor it copies
 		long[] found = graph.staticShape(throughIdentities(foundLogits));
 		this.dense = found != null && found.length >= 3;
@@ -161,6 +182,7 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		boolean useProbs = dense && foundProbs != null && (config.logits == null || config.logits.isBlank())
 			&& Arrays.equals(graph.staticShape(foundProbs), found);
 		this.denseProbabilities = useProbs;
+		this.multiLabel = foundProbs != null && foundSigmoid;
 		this.logits = throughIdentities(useProbs ? foundProbs : foundLogits);
 		this.probabilities = dense ? null : foundProbs;
 		TensorSpec logitSpec = spec(dense ? "output" : "logits", logits, DataType.forNumber(graph.dataType(logits)));
@@ -426,6 +448,14 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		return classNames;
 	}
 
+	/**
+	 * Whether the model ends in a Sigmoid (multi-label): it is explained on the logits before the
+	 * sigmoid, and {@link #probabilities} are the sigmoid outputs, not a softmax of them.
+	 */
+	public boolean isMultiLabel() {
+		return multiLabel;
+	}
+
 	@Override
 	public Normalization normalization() {
 		return normalization;
@@ -445,7 +475,11 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		return guarded(() -> batched(new Endpoint[] { input }, images, null, logits, preferredBatchSize()));
 	}
 
-	/** The classifier's own softmax output when it has one, else {@link DenseModel#probabilitiesOf} of its output. */
+	/**
+	 * The classifier's own softmax output when it has one; for a model ending in a Sigmoid
+	 * (multi-label) its sigmoid outputs as they are (each in [0, 1], independent, not summing to 1);
+	 * else {@link DenseModel#probabilitiesOf} of its output.
+	 */
 	@Override
 	public FloatTensor probabilities(FloatTensor images) {
 		if (probabilities == null) return DenseModel.probabilitiesOf(logits(images), denseProbabilities);
@@ -950,14 +984,14 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 	}
 
 	/**
-	 * For a probabilities output: the logits feeding its Softmax (through Identity ops, and the
-	 * Identity/IdentityN ops that stand for inlined function calls), else null.
+	 * For a probabilities output: the logits feeding its {@code activation} op (Softmax or Sigmoid),
+	 * through Identity ops and the Identity/IdentityN ops that stand for inlined function calls, else null.
 	 */
-	private Endpoint softmaxInput(Endpoint e) {
+	private Endpoint activationInput(Endpoint e, String activation) {
 		Endpoint cur = e;
 		for (int hop = 0; hop < 64; hop++) {
 			String type = GraphSession.opType(cur.op());
-			if (type.equals("Softmax")) return graph.input(cur.op(), 0);
+			if (type.equals(activation)) return graph.input(cur.op(), 0);
 			if (type.equals("Identity") && graph.numInputs(cur.op()) == 1) {
 				cur = graph.input(cur.op(), 0);
 			} else if (type.equals("IdentityN") && cur.index() < graph.numInputs(cur.op())) {
