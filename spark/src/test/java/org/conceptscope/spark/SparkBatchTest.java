@@ -197,6 +197,35 @@ class SparkBatchTest {
 		}
 	}
 
+	/**
+	 * Names that look like numbers or dates (slice labels "007" and "2024-03-05", classes "0" and "1")
+	 * keep their text in the Parquet table; the numbers are still numbers. The table once held the label 7
+	 * and the class 0 as integers, a date as a date.
+	 */
+	@Test
+	void namesThatLookLikeNumbersKeepTheirTextInTheTable() throws Exception {
+		Path csv = Files.createDirectories(work.resolve("names")).resolve("x-results.csv");
+		Files.writeString(csv, "file,slice,frame,label,predicted,p_0,p_1,target,method,map_max,map_mean\n"
+			+ "a.tif,1,1,007,0,0.75,0.25,1,saliency,0.5,0.125\n" + "b.tif,1,1,2024-03-05,1,0.25,0.75,1,saliency,1.5,0.25\n");
+		Path parquet = SparkBatch.parquet(csv);
+		SparkSession session = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+		try {
+			SparkBatch.writeParquet(session, csv, parquet);
+			org.apache.spark.sql.Dataset<Row> table = session.read().parquet(parquet.toString());
+			for (String name : List.of("file", "label", "predicted", "target", "method")) {
+				assertEquals(org.apache.spark.sql.types.DataTypes.StringType, table.schema().apply(name).dataType(), name);
+			}
+			assertEquals(org.apache.spark.sql.types.DataTypes.IntegerType, table.schema().apply("slice").dataType());
+			assertEquals(org.apache.spark.sql.types.DataTypes.DoubleType, table.schema().apply("map_max").dataType());
+			List<Row> rows = table.collectAsList();
+			assertEquals(List.of("007", "0", "1"), List.of(rows.get(0).getAs("label"), rows.get(0).getAs("predicted"), rows.get(0).getAs("target")));
+			assertEquals("2024-03-05", rows.get(1).getAs("label"));
+			assertEquals(1.5, (double) rows.get(1).getAs("map_max"));
+		} finally {
+			session.stop();
+		}
+	}
+
 	@Test
 	void tasksKilledAfterComputingTheirPartAreRetriedAndNothingIsWrittenTwice() throws Exception {
 		Path single = work.resolve("single-retry"), spark = work.resolve("spark-retry");
@@ -215,6 +244,20 @@ class SparkBatchTest {
 		assertEquals(5, TRIES.get(), "three parts as Spark tasks, two of them tried again");
 		assertSameResults(single, spark, "cohort-saliency");
 		assertEquals(Map.of(0, 1, 1, 1, 2, 1), partsComputedByRun(spark, 1), "each part written once despite the retries");
+	}
+
+	/**
+	 * What a task runs: model= names the executor's copy however the key was written (the batch runner reads
+	 * "Model=" and " model =" as model=; tasks once kept the driver's path for them, which a cluster's nodes
+	 * need not have), and a relative ROI path is the driver's (an executor works in a folder of its own).
+	 */
+	@Test
+	void tasksOpenTheShippedModelAndTheDriversRoiFiles() {
+		Path local = Path.of("/executor/files/ihc-stain.zip/ihc-stain"), here = Path.of("").toAbsolutePath();
+		assertArrayEquals(new String[] { "input=/data/cohort", "model=" + local, "rois=" + here.resolve("sets/a.zip"), "method=saliency" },
+			SparkParts.onExecutor(new String[] { "input=/data/cohort", "Model=/driver/ihc-stain", "rois=sets/a.zip", "method=saliency" }, local));
+		assertArrayEquals(new String[] { "model=" + local, "ROIS=none" }, SparkParts.onExecutor(new String[] { " model =/driver/ihc-stain", "ROIS=none" }, local));
+		assertArrayEquals(new String[] { "model=" + local, "rois=/shared/rois" }, SparkParts.onExecutor(new String[] { "model=ihc-stain", "rois=/shared/rois" }, local));
 	}
 
 	@Test
