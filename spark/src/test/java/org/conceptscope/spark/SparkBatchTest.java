@@ -198,29 +198,35 @@ class SparkBatchTest {
 	}
 
 	/**
-	 * Names that look like numbers or dates (slice labels "007" and "2024-03-05", classes "0" and "1")
-	 * keep their text in the Parquet table; the numbers are still numbers. The table once held the label 7
-	 * and the class 0 as integers, a date as a date.
+	 * Names that look like numbers or dates (slice labels "007" and "012", or "2024-03-05" and "2024-03-06";
+	 * classes "0" and "1") keep their text in the Parquet table; the numbers are still numbers. The table once
+	 * held the labels 7 and 12 and the classes as integers, the dates as dates.
 	 */
 	@Test
 	void namesThatLookLikeNumbersKeepTheirTextInTheTable() throws Exception {
-		Path csv = Files.createDirectories(work.resolve("names")).resolve("x-results.csv");
-		Files.writeString(csv, "file,slice,frame,label,predicted,p_0,p_1,target,method,map_max,map_mean\n"
-			+ "a.tif,1,1,007,0,0.75,0.25,1,saliency,0.5,0.125\n" + "b.tif,1,1,2024-03-05,1,0.25,0.75,1,saliency,1.5,0.25\n");
-		Path parquet = SparkBatch.parquet(csv);
+		Path dir = Files.createDirectories(work.resolve("names"));
+		String header = "file,slice,frame,label,predicted,p_0,p_1,target,method,map_max,map_mean\n";
+		Path numbers = Files.writeString(dir.resolve("n-results.csv"), header + "a.tif,1,1,007,0,0.75,0.25,1,saliency,0.5,0.125\n"
+			+ "b.tif,1,1,012,1,0.25,0.75,1,saliency,1.5,0.25\n");
+		Path dates = Files.writeString(dir.resolve("d-results.csv"), header + "a.tif,1,1,2024-03-05,0,0.75,0.25,1,saliency,0.5,0.125\n"
+			+ "b.tif,1,1,2024-03-06,1,0.25,0.75,1,saliency,1.5,0.25\n");
 		SparkSession session = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
 		try {
-			SparkBatch.writeParquet(session, csv, parquet);
-			org.apache.spark.sql.Dataset<Row> table = session.read().parquet(parquet.toString());
-			for (String name : List.of("file", "label", "predicted", "target", "method")) {
-				assertEquals(org.apache.spark.sql.types.DataTypes.StringType, table.schema().apply(name).dataType(), name);
+			List<List<Object>> labels = new ArrayList<>();
+			for (Path csv : List.of(numbers, dates)) {
+				SparkBatch.writeParquet(session, csv, SparkBatch.parquet(csv));
+				org.apache.spark.sql.Dataset<Row> table = session.read().parquet(SparkBatch.parquet(csv).toString());
+				for (String name : List.of("label", "file", "predicted", "target", "method")) {
+					assertEquals(org.apache.spark.sql.types.DataTypes.StringType, table.schema().apply(name).dataType(), name + " of " + csv);
+				}
+				assertEquals(org.apache.spark.sql.types.DataTypes.IntegerType, table.schema().apply("slice").dataType());
+				assertEquals(org.apache.spark.sql.types.DataTypes.DoubleType, table.schema().apply("map_max").dataType());
+				List<Row> rows = table.collectAsList();
+				assertEquals(List.of("0", "1"), List.of(rows.get(0).getAs("predicted"), rows.get(0).getAs("target")));
+				assertEquals(1.5, (double) rows.get(1).getAs("map_max"));
+				labels.add(List.of(rows.get(0).getAs("label"), rows.get(1).getAs("label")));
 			}
-			assertEquals(org.apache.spark.sql.types.DataTypes.IntegerType, table.schema().apply("slice").dataType());
-			assertEquals(org.apache.spark.sql.types.DataTypes.DoubleType, table.schema().apply("map_max").dataType());
-			List<Row> rows = table.collectAsList();
-			assertEquals(List.of("007", "0", "1"), List.of(rows.get(0).getAs("label"), rows.get(0).getAs("predicted"), rows.get(0).getAs("target")));
-			assertEquals("2024-03-05", rows.get(1).getAs("label"));
-			assertEquals(1.5, (double) rows.get(1).getAs("map_max"));
+			assertEquals(List.of(List.of("007", "012"), List.of("2024-03-05", "2024-03-06")), labels);
 		} finally {
 			session.stop();
 		}
