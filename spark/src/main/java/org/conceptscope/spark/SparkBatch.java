@@ -116,7 +116,7 @@ public final class SparkBatch {
 					out.println(parquet);
 				}
 				return 0;
-			} catch (IOException | RuntimeException e) {
+			} catch (Exception e) { // Spark's AnalysisException is a checked exception that Scala throws undeclared: it once escaped as a stack trace
 				err.println("ConceptScope Spark: the results are written, but not their Parquet table: " + e.getMessage());
 				return 1;
 			}

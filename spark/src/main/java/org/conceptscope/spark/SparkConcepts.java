@@ -462,7 +462,13 @@ public final class SparkConcepts {
 			ResultsCsvWriter.write(header, rows, perImage);
 			return null;
 		});
-		SparkBatch.writeParquet(spark.session(), perImage, parquet, org.conceptscope.util.Digests.sha256(perImage), java.util.Set.of("file"));
+		try {
+			SparkBatch.writeParquet(spark.session(), perImage, parquet, org.conceptscope.util.Digests.sha256(perImage), java.util.Set.of("file"));
+		} catch (Exception e) { // Spark's AnalysisException is a checked exception that Scala throws undeclared
+			// the three passes' results are in place: say so, rather than a bare Spark failure that reads as if the job were lost
+			throw new IOException(BANK + ", " + IMPORTANCE + " and " + PER_IMAGE + " are written in " + dir + ", but not their Parquet table ("
+				+ SparkParts.sentence(e).replaceAll("\\.$", "") + ").", e);
+		}
 		return List.of(bankFile, importance, perImage, parquet);
 	}
 }

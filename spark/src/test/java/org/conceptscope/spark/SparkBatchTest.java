@@ -255,15 +255,34 @@ class SparkBatchTest {
 	/**
 	 * What a task runs: model= names the executor's copy however the key was written (the batch runner reads
 	 * "Model=" and " model =" as model=; tasks once kept the driver's path for them, which a cluster's nodes
-	 * need not have), and a relative ROI path is the driver's (an executor works in a folder of its own).
+	 * need not have), and a relative ROI path is made absolute on the driver (an executor works in a folder of its own).
 	 */
 	@Test
 	void tasksOpenTheShippedModelAndTheDriversRoiFiles() {
 		Path local = Path.of("/executor/files/ihc-stain.zip/ihc-stain"), here = Path.of("").toAbsolutePath();
+		String[] given = { "input=/data/cohort", "Model=/driver/ihc-stain", "rois=sets/a.zip", "method=saliency" };
+		assertArrayEquals(new String[] { "input=/data/cohort", "Model=/driver/ihc-stain", "rois=" + here.resolve("sets/a.zip"), "method=saliency" },
+			SparkParts.forExecutors(given));
 		assertArrayEquals(new String[] { "input=/data/cohort", "model=" + local, "rois=" + here.resolve("sets/a.zip"), "method=saliency" },
-			SparkParts.onExecutor(new String[] { "input=/data/cohort", "Model=/driver/ihc-stain", "rois=sets/a.zip", "method=saliency" }, local));
-		assertArrayEquals(new String[] { "model=" + local, "ROIS=none" }, SparkParts.onExecutor(new String[] { " model =/driver/ihc-stain", "ROIS=none" }, local));
-		assertArrayEquals(new String[] { "model=" + local, "rois=/shared/rois" }, SparkParts.onExecutor(new String[] { "model=ihc-stain", "rois=/shared/rois" }, local));
+			SparkParts.onExecutor(SparkParts.forExecutors(given), local));
+		assertArrayEquals(new String[] { "model=" + local, "ROIS=none" },
+			SparkParts.onExecutor(SparkParts.forExecutors(new String[] { " model =/driver/ihc-stain", "ROIS=none" }), local));
+		assertArrayEquals(new String[] { "model=" + local, "rois=/shared/rois" },
+			SparkParts.onExecutor(SparkParts.forExecutors(new String[] { "model=ihc-stain", "rois=/shared/rois" }), local));
+	}
+
+	/**
+	 * A Parquet table that cannot be made (a file stands where its temporary table goes) leaves the results
+	 * written and says so, status 1: Spark's failure (a checked AnalysisException) once escaped the run.
+	 */
+	@Test
+	void aParquetFailureSaysTheResultsAreWritten() throws Exception {
+		Path out = Files.createDirectories(work.resolve("no-parquet"));
+		Files.writeString(out.resolve(".cohort-saliency-results.parquet.tmp-" + ProcessHandle.current().pid()), "in the way");
+		Run run = spark(with(args(out, "method=saliency"), "master=local[2]"), SparkParts.TaskHook.NONE);
+		assertEquals(1, run.status(), run.err());
+		assertTrue(run.err().contains("ConceptScope Spark: the results are written, but not their Parquet table: "), run.err());
+		assertEquals(13, Files.readAllLines(out.resolve("cohort-saliency-results.csv")).size(), "a header and a row per slice");
 	}
 
 	@Test

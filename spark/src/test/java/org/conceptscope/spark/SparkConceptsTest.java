@@ -345,6 +345,23 @@ class SparkConceptsTest {
 		assertTrue(!Files.exists(work.resolve("too-few").resolve(SparkConcepts.BANK)), "no bank");
 	}
 
+	/**
+	 * When the Parquet twin cannot be made (here a file stands where its temporary table goes), the user is
+	 * told that the three result files are written: the job once ended with Spark's bare failure, as if the
+	 * passes over the cohort were lost.
+	 */
+	@Test
+	void aParquetFailureSaysTheResultsAreWritten() throws Exception {
+		Path out = Files.createDirectories(work.resolve("no-parquet"));
+		Files.writeString(out.resolve(".concepts-per-image.parquet.tmp-" + ProcessHandle.current().pid()), "in the way");
+		Run run = run(args(out, "select=all", "samples=20"));
+		assertEquals(1, run.status(), run.err());
+		assertTrue(run.err().contains("ConceptScope Spark concepts: concepts.json, importance.csv and concepts-per-image.csv are written in " + out
+			+ ", but not their Parquet table ("), run.err());
+		assertEquals(3, ConceptBank.load(out.resolve(SparkConcepts.BANK)).size());
+		assertEquals(13, Files.readAllLines(out.resolve(SparkConcepts.PER_IMAGE)).size());
+	}
+
 	@Test
 	void aCohortWithoutATargetClassIsRefusedBeforeSparkStarts() throws Exception {
 		int started = SparkBatch.LazyContext.STARTED.get();
