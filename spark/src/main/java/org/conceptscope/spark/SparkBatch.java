@@ -7,12 +7,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.conceptscope.fiji.batch.Batch;
 import org.conceptscope.fiji.batch.BatchJob;
 import org.conceptscope.util.Digests;
@@ -107,11 +112,11 @@ public final class SparkBatch {
 				Path csv = results.get(0), parquet = parquet(csv);
 				String source = Digests.sha256(csv); // read once: to judge the table and, when it is remade, to label it
 				if (!current(parquet, source)) {
-					writeParquet(spark.session(), csv, parquet, source);
+					writeParquet(spark.session(), csv, parquet, source, TEXT_COLUMNS);
 					out.println(parquet);
 				}
 				return 0;
-			} catch (IOException | RuntimeException e) {
+			} catch (Exception e) { // Spark's AnalysisException is a checked exception that Scala throws undeclared: it once escaped as a stack trace
 				err.println("ConceptScope Spark: the results are written, but not their Parquet table: " + e.getMessage());
 				return 1;
 			}
@@ -139,21 +144,38 @@ public final class SparkBatch {
 	}
 
 	/**
+	 * The columns of the batch runner's tables that hold names, not numbers: the file, the slice's label, class
+	 * names, the method, the ROI's name and the region mode. A name that looks like a number ("007", a
+	 * class "0") or a date stays the text the CSV holds.
+	 */
+	static final Set<String> TEXT_COLUMNS = Set.of("file", "label", "predicted", "target", "method", "roi", "mode");
+
+	/**
 	 * The results CSV as a Parquet table (one file), written beside it in a temporary folder and
 	 * renamed over any older table: the table is complete or absent. Column names lose the characters Parquet refuses.
 	 */
 	static void writeParquet(SparkSession session, Path csv, Path parquet) throws IOException {
-		writeParquet(session, csv, parquet, Digests.sha256(csv));
+		writeParquet(session, csv, parquet, Digests.sha256(csv), TEXT_COLUMNS);
 	}
 
-	/** {@link #writeParquet(SparkSession, Path, Path)} of a CSV whose SHA-256 the caller has. */
-	static void writeParquet(SparkSession session, Path csv, Path parquet, String csvHash) throws IOException {
+	/**
+	 * {@link #writeParquet(SparkSession, Path, Path)} of a CSV whose SHA-256 the caller has; the columns
+	 * {@code text} are strings, the others' types are inferred from their values.
+	 */
+	static void writeParquet(SparkSession session, Path csv, Path parquet, String csvHash, Set<String> text) throws IOException {
 		// The CSV's records, not its path: Spark reads a path as a Hadoop glob ('[2024]' in a folder name) on the
 		// cluster's default file system (HDFS under YARN); the table is written to this machine's file system by URI.
 		Dataset<String> lines = session.createDataset(records(Files.readString(csv, java.nio.charset.StandardCharsets.UTF_8)),
 			org.apache.spark.sql.Encoders.STRING());
 		// a quote inside a quoted field is doubled (RFC 4180), as the results CSV writes it; Spark's default escape is a backslash
-		Dataset<Row> table = session.read().option("header", "true").option("inferSchema", "true").option("escape", "\"").csv(lines);
+		StructType inferred = session.read().option("header", "true").option("inferSchema", "true").option("escape", "\"").csv(lines).schema();
+		// Inference would read a slice label "007" as the number 7, a label "2024-03-05" as a date and class names "0", "1" as
+		// numbers: the name columns are read as the text they are.
+		StructField[] fields = inferred.fields().clone();
+		for (int i = 0; i < fields.length; i++) {
+			if (text.contains(fields[i].name())) fields[i] = new StructField(fields[i].name(), DataTypes.StringType, true, Metadata.empty());
+		}
+		Dataset<Row> table = session.read().option("header", "true").option("escape", "\"").schema(new StructType(fields)).csv(lines);
 		String[] names = table.columns();
 		for (int i = 0; i < names.length; i++) names[i] = names[i].replaceAll("[ ,;{}()\\n\\t=]", "_");
 		String prefix = "." + parquet.getFileName() + ".tmp-";

@@ -200,6 +200,7 @@ public final class SparkConcepts {
 		int target;
 		String layer;
 		CraftOptions options;
+		long height, width;
 		try (Classifier classifier = Models.open(s.model())) {
 			target = TargetClass.parse(s.target(), classifier.classNames());
 			layer = s.layer().isEmpty() ? GradCam.lastSpatialLayer(classifier) : s.layer();
@@ -208,7 +209,10 @@ public final class SparkConcepts {
 			Craft.checkLayer(classifier, layer);
 			Craft.checkConcepts(classifier, options, s.designs());
 			// The first image through the model and the layer before any task: a wrong layer or image fails here.
-			Craft.crops(classifier, Chunk.load(classifier, s.input(), files, 0, 1, false).x(), options, i -> false, Progress.NONE);
+			FloatTensor first = Chunk.load(classifier, s.input(), files, 0, 1, false).x();
+			Craft.crops(classifier, first, options, i -> false, Progress.NONE);
+			height = first.dim(1);
+			width = first.dim(2);
 		}
 		Files.createDirectories(s.saveDir());
 		JavaSparkContext jsc = spark.get();
@@ -236,6 +240,12 @@ public final class SparkConcepts {
 		if (keys.length == 0) {
 			throw new IllegalArgumentException("No image of " + s.input() + " is predicted as " + s.target() + ": choose another target,"
 				+ " or select=all to use every image.");
+		}
+		if (keys.length < s.concepts()) {
+			// the selected images' crops are all drawn (samples >= concepts): too few for NMF's rank, known now, not after pass 2
+			long selected = entries.stream().filter(e -> selected(s, e, t)).count();
+			throw new IllegalArgumentException(Craft.tooFewCrops(options, selected, height, width) + (s.selectPredicted() ? " (Only the "
+				+ selected + " images predicted as " + s.target() + " are used; select=all uses every image.)" : ""));
 		}
 		double threshold = keys[Math.min(keys.length, s.samples()) - 1];
 		long tiled = entries.stream().filter(e -> e.x() > 0 || e.y() > 0).mapToInt(Entry::file).distinct().count();
@@ -453,7 +463,13 @@ public final class SparkConcepts {
 			ResultsCsvWriter.write(header, rows, perImage);
 			return null;
 		});
-		SparkBatch.writeParquet(spark.session(), perImage, parquet);
+		try {
+			SparkBatch.writeParquet(spark.session(), perImage, parquet, org.conceptscope.util.Digests.sha256(perImage), java.util.Set.of("file"));
+		} catch (Exception e) { // Spark's AnalysisException is a checked exception that Scala throws undeclared
+			// the three passes' results are in place: say so, rather than a bare Spark failure that reads as if the job were lost
+			throw new IOException(BANK + ", " + IMPORTANCE + " and " + PER_IMAGE + " are written in " + dir + ", but not their Parquet table ("
+				+ SparkParts.sentence(e).replaceAll("\\.$", "") + ").", e);
+		}
 		return List.of(bankFile, importance, perImage, parquet);
 	}
 }

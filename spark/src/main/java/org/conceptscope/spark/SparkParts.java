@@ -60,7 +60,7 @@ final class SparkParts implements BatchJob.PartComputer {
 	 */
 	SparkParts(Supplier<JavaSparkContext> context, String[] args, Path model, TaskHook hook) {
 		this.context = context;
-		this.args = args.clone();
+		this.args = forExecutors(args); // on the driver: its working folder, not an executor's
 		this.model = model.toAbsolutePath().normalize();
 		this.hook = hook;
 	}
@@ -172,6 +172,49 @@ final class SparkParts implements BatchJob.PartComputer {
 		return "The Spark job failed: " + (eol < 0 ? report : report.substring(0, eol)); // the stage report's first line; the log has the rest
 	}
 
+	/**
+	 * On the driver: the run's arguments as the tasks get them, a ROI file or folder given relative to the
+	 * driver's working folder made absolute (an executor works in a folder of its own).
+	 */
+	static String[] forExecutors(String[] args) {
+		String[] out = args.clone();
+		Path here = Path.of("").toAbsolutePath();
+		for (int i = 0; i < out.length; i++) {
+			String[] kv = keyValue(out[i]);
+			if (ROIS.equals(kv[0]) && org.conceptscope.fiji.image.RegionTargets.any(kv[1])
+				&& !kv[1].trim().equalsIgnoreCase(org.conceptscope.fiji.image.RegionTargets.SELECTION)
+				&& !kv[1].trim().equalsIgnoreCase(org.conceptscope.fiji.image.RegionTargets.MANAGER)) {
+				out[i] = ROIS + "=" + here.resolve(kv[1].trim()).normalize();
+			}
+		}
+		return out;
+	}
+
+	/**
+	 * On an executor: the arguments with model= naming the executor's copy of the model, whatever case and
+	 * spaces the key was given with (the batch runner reads {@code Model=} as model=; tasks once kept the
+	 * driver's path for it, which a cluster's nodes need not have).
+	 */
+	static String[] onExecutor(String[] args, Path localModel) {
+		String[] out = args.clone();
+		for (int i = 0; i < out.length; i++) {
+			if (SparkBatch.MODEL.equals(keyValue(out[i])[0])) out[i] = SparkBatch.MODEL + "=" + localModel;
+		}
+		return out;
+	}
+
+	/** An argument's key (lower case, trimmed, as the batch runner reads it) and value. */
+	private static String[] keyValue(String arg) {
+		String[] kv = new String[2];
+		org.conceptscope.fiji.param.OptionText.scan(new String[] { arg }, (k, v) -> {
+			kv[0] = k;
+			kv[1] = v;
+		});
+		return kv;
+	}
+
+	private static final String ROIS = "rois";
+
 	private static List<Object> range(int n) {
 		List<Object> out = new ArrayList<>(n);
 		for (int i = 0; i < n; i++) out.add(i);
@@ -198,10 +241,7 @@ final class SparkParts implements BatchJob.PartComputer {
 		@Override
 		public Tuple2<Integer, byte[]> apply(Iterator<Integer> parts) {
 			int part = parts.next();
-			String[] local = args.clone();
-			for (int i = 0; i < local.length; i++) {
-				if (local[i].startsWith(SparkBatch.MODEL + "=")) local[i] = SparkBatch.MODEL + "=" + ModelArchive.local(model);
-			}
+			String[] local = onExecutor(args, ModelArchive.local(model));
 			try {
 				byte[] bytes = BatchJob.computePart(Batch.parse(local), manifest.value(), part);
 				TaskContext task = TaskContext.get();

@@ -197,6 +197,41 @@ class SparkBatchTest {
 		}
 	}
 
+	/**
+	 * Names that look like numbers or dates (slice labels "007" and "012", or "2024-03-05" and "2024-03-06";
+	 * classes "0" and "1") keep their text in the Parquet table; the numbers are still numbers. The table once
+	 * held the labels 7 and 12 and the classes as integers, the dates as dates.
+	 */
+	@Test
+	void namesThatLookLikeNumbersKeepTheirTextInTheTable() throws Exception {
+		Path dir = Files.createDirectories(work.resolve("names"));
+		String header = "file,slice,frame,label,predicted,p_0,p_1,target,method,map_max,map_mean\n";
+		Path numbers = Files.writeString(dir.resolve("n-results.csv"), header + "a.tif,1,1,007,0,0.75,0.25,1,saliency,0.5,0.125\n"
+			+ "b.tif,1,1,012,1,0.25,0.75,1,saliency,1.5,0.25\n");
+		Path dates = Files.writeString(dir.resolve("d-results.csv"), header + "a.tif,1,1,2024-03-05,0,0.75,0.25,1,saliency,0.5,0.125\n"
+			+ "b.tif,1,1,2024-03-06,1,0.25,0.75,1,saliency,1.5,0.25\n");
+		SparkSession session = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+		try {
+			List<List<Object>> labels = new ArrayList<>();
+			for (Path csv : List.of(numbers, dates)) {
+				SparkBatch.writeParquet(session, csv, SparkBatch.parquet(csv));
+				org.apache.spark.sql.Dataset<Row> table = session.read().parquet(SparkBatch.parquet(csv).toString());
+				for (String name : List.of("label", "file", "predicted", "target", "method")) {
+					assertEquals(org.apache.spark.sql.types.DataTypes.StringType, table.schema().apply(name).dataType(), name + " of " + csv);
+				}
+				assertEquals(org.apache.spark.sql.types.DataTypes.IntegerType, table.schema().apply("slice").dataType());
+				assertEquals(org.apache.spark.sql.types.DataTypes.DoubleType, table.schema().apply("map_max").dataType());
+				List<Row> rows = table.collectAsList();
+				assertEquals(List.of("0", "1"), List.of(rows.get(0).getAs("predicted"), rows.get(0).getAs("target")));
+				assertEquals(1.5, (double) rows.get(1).getAs("map_max"));
+				labels.add(List.of(rows.get(0).getAs("label"), rows.get(1).getAs("label")));
+			}
+			assertEquals(List.of(List.of("007", "012"), List.of("2024-03-05", "2024-03-06")), labels);
+		} finally {
+			session.stop();
+		}
+	}
+
 	@Test
 	void tasksKilledAfterComputingTheirPartAreRetriedAndNothingIsWrittenTwice() throws Exception {
 		Path single = work.resolve("single-retry"), spark = work.resolve("spark-retry");
@@ -215,6 +250,39 @@ class SparkBatchTest {
 		assertEquals(5, TRIES.get(), "three parts as Spark tasks, two of them tried again");
 		assertSameResults(single, spark, "cohort-saliency");
 		assertEquals(Map.of(0, 1, 1, 1, 2, 1), partsComputedByRun(spark, 1), "each part written once despite the retries");
+	}
+
+	/**
+	 * What a task runs: model= names the executor's copy however the key was written (the batch runner reads
+	 * "Model=" and " model =" as model=; tasks once kept the driver's path for them, which a cluster's nodes
+	 * need not have), and a relative ROI path is made absolute on the driver (an executor works in a folder of its own).
+	 */
+	@Test
+	void tasksOpenTheShippedModelAndTheDriversRoiFiles() {
+		Path local = Path.of("/executor/files/ihc-stain.zip/ihc-stain"), here = Path.of("").toAbsolutePath();
+		String[] given = { "input=/data/cohort", "Model=/driver/ihc-stain", "rois=sets/a.zip", "method=saliency" };
+		assertArrayEquals(new String[] { "input=/data/cohort", "Model=/driver/ihc-stain", "rois=" + here.resolve("sets/a.zip"), "method=saliency" },
+			SparkParts.forExecutors(given));
+		assertArrayEquals(new String[] { "input=/data/cohort", "model=" + local, "rois=" + here.resolve("sets/a.zip"), "method=saliency" },
+			SparkParts.onExecutor(SparkParts.forExecutors(given), local));
+		assertArrayEquals(new String[] { "model=" + local, "ROIS=none" },
+			SparkParts.onExecutor(SparkParts.forExecutors(new String[] { " model =/driver/ihc-stain", "ROIS=none" }), local));
+		assertArrayEquals(new String[] { "model=" + local, "rois=/shared/rois" },
+			SparkParts.onExecutor(SparkParts.forExecutors(new String[] { "model=ihc-stain", "rois=/shared/rois" }), local));
+	}
+
+	/**
+	 * A Parquet table that cannot be made (a file stands where its temporary table goes) leaves the results
+	 * written and says so, status 1: Spark's failure (a checked AnalysisException) once escaped the run.
+	 */
+	@Test
+	void aParquetFailureSaysTheResultsAreWritten() throws Exception {
+		Path out = Files.createDirectories(work.resolve("no-parquet"));
+		Files.writeString(out.resolve(".cohort-saliency-results.parquet.tmp-" + ProcessHandle.current().pid()), "in the way");
+		Run run = spark(with(args(out, "method=saliency"), "master=local[2]"), SparkParts.TaskHook.NONE);
+		assertEquals(1, run.status(), run.err());
+		assertTrue(run.err().contains("ConceptScope Spark: the results are written, but not their Parquet table: "), run.err());
+		assertEquals(13, Files.readAllLines(out.resolve("cohort-saliency-results.csv")).size(), "a header and a row per slice");
 	}
 
 	@Test

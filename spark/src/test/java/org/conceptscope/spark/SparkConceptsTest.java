@@ -325,6 +325,43 @@ class SparkConceptsTest {
 		assertTrue(!Files.exists(work.resolve("truncated").resolve(SparkConcepts.BANK)), "no bank");
 	}
 
+	/**
+	 * Selected images giving fewer crops than concepts (two 32x32 patches, crops of 32: two crops for
+	 * three concepts) are refused after the first pass with Concept Discovery's sentence, before any crop's
+	 * activations are computed: the job once ran pass 2 over the cohort and failed in the NMF, with its rank's sentence.
+	 */
+	@Test
+	void tooFewCropsAreRefusedAfterTheFirstPassNotAtTheNmf(@TempDir Path images) throws Exception {
+		Path two = Files.createDirectories(images.resolve("two"));
+		for (String name : List.of("patch-01.tif", "patch-02.tif")) Files.copy(folder.resolve(name), two.resolve(name));
+		List<String> a = new ArrayList<>(List.of(args(work.resolve("too-few"), "select=all", "batch=1")));
+		a.set(0, "input=" + two);
+		a.set(a.indexOf("patch=16"), "patch=32");
+		Run run = run(a.toArray(String[]::new));
+		assertEquals(1, run.status(), run.err());
+		assertTrue(run.err().contains("ConceptScope Spark concepts: CRAFT: concepts=3 needs at least 3 crops, but 2 images of 32x32 give 2"
+			+ " (crops of 32 pixels every 8): use concepts=2 or fewer"), run.err());
+		assertTrue(!run.err().contains("crops sampled"), "refused before the crops are sampled: " + run.err());
+		assertTrue(!Files.exists(work.resolve("too-few").resolve(SparkConcepts.BANK)), "no bank");
+	}
+
+	/**
+	 * When the Parquet twin cannot be made (here a file stands where its temporary table goes), the user is
+	 * told that the three result files are written: the job once ended with Spark's bare failure, as if the
+	 * passes over the cohort were lost.
+	 */
+	@Test
+	void aParquetFailureSaysTheResultsAreWritten() throws Exception {
+		Path out = Files.createDirectories(work.resolve("no-parquet"));
+		Files.writeString(out.resolve(".concepts-per-image.parquet.tmp-" + ProcessHandle.current().pid()), "in the way");
+		Run run = run(args(out, "select=all", "samples=20"));
+		assertEquals(1, run.status(), run.err());
+		assertTrue(run.err().contains("ConceptScope Spark concepts: concepts.json, importance.csv and concepts-per-image.csv are written in " + out
+			+ ", but not their Parquet table ("), run.err());
+		assertEquals(3, ConceptBank.load(out.resolve(SparkConcepts.BANK)).size());
+		assertEquals(13, Files.readAllLines(out.resolve(SparkConcepts.PER_IMAGE)).size());
+	}
+
 	@Test
 	void aCohortWithoutATargetClassIsRefusedBeforeSparkStarts() throws Exception {
 		int started = SparkBatch.LazyContext.STARTED.get();
