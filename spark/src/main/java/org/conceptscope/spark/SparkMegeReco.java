@@ -191,8 +191,10 @@ final class SparkMegeReco {
 			Broadcast<List<String[]>> listing = jsc.broadcast(new ArrayList<>(paths));
 			// a file's tiles share their slice's fold, as in the local run
 			Broadcast<int[]> foldOf = jsc.broadcast(mege.folds(trained.get(0).sources()));
+			// merged on the driver in chunk order (collect keeps the partitions' order), as the local run merges them: Spark's
+			// reduce joins them as tasks finish, so the pairs' order, and the means' last digits, changed from run to run
 			MegeReco.Part all = jsc.parallelize(chunks, chunks.size()).map(c -> explain(job, model, shipped, listing.value(), foldOf.value(), c))
-				.reduce(MegeReco.Part::merge);
+				.collect().stream().reduce(MegeReco.Part::merge).orElseThrow();
 			listing.destroy();
 			foldOf.destroy();
 			return MegeRecoRun.report(s, all.results()).written();
