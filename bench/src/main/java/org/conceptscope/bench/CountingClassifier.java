@@ -195,6 +195,11 @@ public final class CountingClassifier implements Classifier {
 	}
 
 	@Override
+	public void checkReluBackward(ReluBackward rule) {
+		delegate.checkReluBackward(rule);
+	}
+
+	@Override
 	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights, ReluBackward rule) {
 		return answer(record(rule == ReluBackward.ORDINARY ? Kind.INPUT_GRADIENT : Kind.RELU_RULE_GRADIENT, images, rule == ReluBackward.ORDINARY ? null : rule.name()), () -> delegate.inputGradient(images, classWeights, rule));
 	}

@@ -49,6 +49,9 @@ public final class GuidedGradient implements AttributionMethod {
 			throw new UnsupportedOperationException(rule.label() + " needs the model's ReLUs to pass back other values than gradients, which"
 				+ " ConceptScope does for TensorFlow models only; " + classifier.name() + " is not one. Use Saliency or Integrated Gradients.");
 		}
+		// A model whose backward pass the rule cannot go through, or without a ReLU on the path, is
+		// refused here (before the batch runner reads any image), not at the first gradient.
+		classifier.checkReluBackward(rule);
 	}
 
 	@Override

@@ -18,7 +18,8 @@ import java.util.SplittableRandom;
  * as the shap library does with a budget that covers them: the regression then returns the exact
  * Shapley values (Lundberg and Lee's Theorem 2), where sampling leaves an error of a few percent
  * (on four segments and 800 samples, up to 6 % of the largest value). The samples left over repeat
- * the image with weight 0.
+ * the image with weight 0, which changes nothing in the fit: they are not given to the model (at a
+ * 3 x 3 grid and 800 samples, 512 model passes per image instead of 800).
  */
 public final class KernelShap extends LinearSurrogate {
 
@@ -43,6 +44,12 @@ public final class KernelShap extends LinearSurrogate {
 	/** Whether every coalition of m segments fits in the samples: then they are enumerated, not sampled. */
 	static boolean enumerates(int m, int samples) {
 		return m < 31 && (1 << m) <= samples;
+	}
+
+	/** Only the 2^m enumerated coalitions when they fit; the rest have weight 0. */
+	@Override
+	int scoredSamples(int m) {
+		return enumerates(m, samples) ? 1 << m : samples;
 	}
 
 	@Override

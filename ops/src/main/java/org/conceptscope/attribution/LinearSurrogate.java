@@ -88,6 +88,14 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 	 */
 	void checkSegments(int m) {}
 
+	/**
+	 * How many of the samples of an image of m segments the model scores: the samples from there on
+	 * have weight 0 whatever their score, which then stays 0 (it does not change the fit). All by default.
+	 */
+	int scoredSamples(int m) {
+		return samples;
+	}
+
 	/** Ridge penalty on the coefficients (0: ordinary least squares). */
 	abstract double ridge();
 
@@ -160,6 +168,11 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 				Samples drawn = samples(m);
 				boolean[][] z = drawn.z;
 				return new PerturbedScores.ImageJob() {
+					@Override
+					public int scoredCopies(int count) {
+						return scoredSamples(m);
+					}
+
 					@Override
 					public void fill(int index, float[] out, int off) {
 						System.arraycopy(x, 0, out, off, x.length);

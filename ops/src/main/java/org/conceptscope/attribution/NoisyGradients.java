@@ -12,13 +12,18 @@ import org.conceptscope.util.Progress;
 
 /**
  * Gradients averaged over Gaussian-noised copies of the image, with noise sigma a fraction of
- * the image's value range:
+ * the image's value range (the paper's sigma / (x_max - x_min), per image as in the authors' code):
  * SmoothGrad (absolute mean gradient: smoothed Saliency, Smilkov et al. 2017), SquareGrad (mean
  * squared gradient) and VarGrad (variance of the gradient, Adebayo et al. 2018). Like Saliency,
  * the maximum over channels: a signed map would rank by the direction that raises the score,
  * which is not what deleting or masking a pixel does. The seed and the image index fix the
  * noise, so the same call gives the same maps (see {@link #numberingImagesFrom} for parts of a
  * longer batch).
+ * <p>
+ * A constant image (a blank slice) has no value range, and a fraction of it would be no noise at
+ * all: SmoothGrad would silently be |gradient| and VarGrad 0. Its sigma is then the fraction of
+ * {@link #CONSTANT_IMAGE_RANGE} in the normalised input's units, an absolute noise level as
+ * Xplique's and Captum's sigma always is; the sigma of every image is in the metadata.
  */
 public final class NoisyGradients implements AttributionMethod {
 
@@ -32,6 +37,12 @@ public final class NoisyGradients implements AttributionMethod {
 			this.id = id;
 		}
 	}
+
+	/**
+	 * The value range the noise of a constant image is a fraction of: 1 in the normalised input's
+	 * units, the range of inputs scaled to [0, 1] and the spread of standardised ones.
+	 */
+	public static final double CONSTANT_IMAGE_RANGE = 1;
 
 	private final Statistic statistic;
 	private final int samples;
@@ -90,7 +101,8 @@ public final class NoisyGradients implements AttributionMethod {
 				min = Math.min(min, x[p]);
 				max = Math.max(max, x[p]);
 			}
-			sigma[i] = sigmaFraction * (max - min);
+			double range = max - min;
+			sigma[i] = sigmaFraction * (range > 0 && Double.isFinite(range) ? range : CONSTANT_IMAGE_RANGE);
 		}
 		// One generator per noisy copy, seeded from the seed and the image index, so copies can
 		// be drawn on all cores and the same call still gives the same maps.
@@ -155,7 +167,19 @@ public final class NoisyGradients implements AttributionMethod {
 		}
 		return new Attribution(GradientMaps.maxChannels(new FloatTensor(images.shape(), out)), resolved,
 			AttributionMethod.metadata(classifier, name(), resolved, "samples", Integer.toString(samples), "sigma_fraction",
-				String.format(Locale.ROOT, "%s", sigmaFraction), "seed", Long.toString(seed)));
+				String.format(Locale.ROOT, "%s", sigmaFraction), "sigma", sigmas(sigma), "seed", Long.toString(seed)));
+	}
+
+	/** Per image: {@code sigma}, the noise's standard deviation in the normalised input's units. */
+	@Override
+	public java.util.List<String> perImageKeys() {
+		return java.util.List.of("sigma");
+	}
+
+	private static String sigmas(double[] sigma) {
+		String[] s = new String[sigma.length];
+		for (int i = 0; i < s.length; i++) s[i] = String.format(Locale.ROOT, "%.6g", sigma[i]);
+		return Arrays.toString(s);
 	}
 
 	/**

@@ -98,6 +98,15 @@ final class PerturbedScores {
 		 */
 		void done(float[] scores);
 
+		/**
+		 * How many of the {@code count} copies to score, 1 to count: copies from there on carry no
+		 * information for this image (Kernel SHAP's weight-0 repeats once every coalition is
+		 * enumerated), are neither generated nor scored, and keep a score of 0. All by default.
+		 */
+		default int scoredCopies(int count) {
+			return count;
+		}
+
 		/** Whether {@link #done} calls the model (which only the caller's thread may do). */
 		default boolean doneCallsModel() {
 			return false;
@@ -126,7 +135,8 @@ final class PerturbedScores {
 		return (count + batch - 1) / batch;
 	}
 
-	private record Filled(ImageJob job, float[] data) {}
+	/** Copies [from, to) of image {@code image}, whose job scores {@code count} copies. */
+	private record Filled(ImageJob job, float[] data, int image, int from, int to, int count) {}
 
 	private static void run(Classifier classifier, TargetScore score, FloatTensor images, int[] targets, int count,
 		IntFunction<ImageJob> jobs, Progress progress, long done, long total, String method) {
@@ -136,19 +146,22 @@ final class PerturbedScores {
 		float[][] buffers = { new float[batch * per], batches > 1 ? new float[batch * per] : null };
 		// batch q - 1's scored (and done) calls, made by the task that then generates batch q + 1's copies
 		Runnable pending = null;
-		Future<Filled> next = fillAsync(jobs, null, 0, 0, Math.min(count, batch), per, batch, buffers[0], null);
+		Future<Filled> next = fillAsync(jobs, null, 0, 0, count, -1, per, batch, buffers[0], null);
 		float[] scores = new float[count];
 		boolean failed = true;
 		try {
-			for (int q = 0; q < batches; q++) {
-				int i = q / perImage, from = (q % perImage) * batch, to = Math.min(count, from + batch);
+			// an image's batches end where its job's scored copies end (ImageJob.scoredCopies), so the
+			// batches are planned one at a time: the next starts where this one ended, or at the next image
+			for (int q = 0;; q++) {
 				Filled filled = await(next);
 				ImageJob job = filled.job();
-				int nq = q + 1;
-				if (nq < batches) {
+				int i = filled.image(), from = filled.from(), to = filled.to(), imageCount = filled.count();
+				boolean last = to == imageCount;
+				int ni = last ? i + 1 : i;
+				if (ni < n) {
 					// batch q + 1 reuses batch q - 1's buffer and slots: generated after batch q - 1's scores are handed over
-					int ni = nq / perImage, nFrom = (nq % perImage) * batch, nTo = Math.min(count, nFrom + batch);
-					next = fillAsync(jobs, ni == i ? job : null, ni, nFrom, nTo, per, batch, buffers[nq % 2], pending);
+					next = fillAsync(jobs, last ? null : job, ni, last ? 0 : to, count, last ? -1 : imageCount, per, batch, buffers[(q + 1) % 2],
+						pending);
 				} else {
 					next = pending == null ? null : handAsync(pending);
 				}
@@ -158,7 +171,6 @@ final class PerturbedScores {
 				int k = (int) probs.dim(1), target = targets[i];
 				for (int c = from; c < to; c++) scores[c] = probs.data()[(c - from) * k + target];
 				float[] imageScores = scores;
-				boolean last = to == count;
 				Runnable hand = () -> {
 					job.scored(from, to, imageScores);
 					if (last) job.done(imageScores);
@@ -175,7 +187,9 @@ final class PerturbedScores {
 					pending = hand;
 				}
 				if (last && i + 1 < n) scores = new float[count];
-				GradientMaps.step(progress, done + (long) i * count + to, total, method);
+				// an image's copies left unscored count as done
+				GradientMaps.step(progress, done + (long) i * count + (last ? count : to), total, method);
+				if (last && i + 1 == n) break;
 			}
 			if (next != null) await(next);
 			if (pending != null) pending.run();
@@ -210,19 +224,24 @@ final class PerturbedScores {
 	}
 
 	/**
-	 * Generates image {@code image}'s copies [from, to) into the buffer (or an exact-size array for a
-	 * short batch) on the common pool, making the image's job first when {@code job} is null.
+	 * Generates image {@code image}'s next batch of copies, from {@code from} to at most its scored
+	 * copies ({@code imageCount}, or asked of the job when it is made here: -1), into the buffer (or an
+	 * exact-size array for a short batch) on the common pool, making the image's job first when
+	 * {@code job} is null.
 	 */
-	private static Future<Filled> fillAsync(IntFunction<ImageJob> jobs, ImageJob job, int image, int from, int to, int per, int batch,
-		float[] buffer, Runnable before) {
+	private static Future<Filled> fillAsync(IntFunction<ImageJob> jobs, ImageJob job, int image, int from, int count, int imageCount, int per,
+		int batch, float[] buffer, Runnable before) {
 		return ForkJoinPool.commonPool().submit(() -> {
 			if (before != null) before.run();
 			ImageJob j = job != null ? job : jobs.apply(image);
+			int scored = imageCount >= 0 ? imageCount : j.scoredCopies(count);
+			if (scored < 1 || scored > count) throw new IllegalStateException("An image job asked to score " + scored + " of " + count + " copies.");
+			int to = Math.min(scored, from + batch);
 			float[] data = to - from == batch ? buffer : new float[(to - from) * per];
 			IntStream indices = IntStream.range(from, to);
 			if ((long) (to - from) * per >= PARALLEL_VALUES) indices = indices.parallel();
 			indices.forEach(c -> j.fill(c, data, (c - from) * per));
-			return new Filled(j, data);
+			return new Filled(j, data, image, from, to, scored);
 		});
 	}
 

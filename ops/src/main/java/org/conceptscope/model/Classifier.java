@@ -133,7 +133,21 @@ public interface Classifier extends AutoCloseable {
 	 */
 	default FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights, ReluBackward rule) {
 		if (rule == ReluBackward.ORDINARY) return inputGradient(images, classWeights);
-		throw new UnsupportedOperationException(rule.label() + " needs the model's ReLUs to pass back other values than gradients, which ConceptScope"
+		throw noReluBackward(rule);
+	}
+
+	/**
+	 * Refuses, before any image is read, a rule that {@link #inputGradient(FloatTensor, FloatTensor, ReluBackward)}
+	 * would refuse at its first call: a model that cannot change what its ReLUs pass back, and (TensorFlow)
+	 * a model with an operation the backward pass has no rule for or without a ReLU between its input and
+	 * its logits. The same sentence as the refusal at the first call.
+	 */
+	default void checkReluBackward(ReluBackward rule) {
+		if (rule != ReluBackward.ORDINARY && !supportsReluBackward()) throw noReluBackward(rule);
+	}
+
+	private UnsupportedOperationException noReluBackward(ReluBackward rule) {
+		return new UnsupportedOperationException(rule.label() + " needs the model's ReLUs to pass back other values than gradients, which ConceptScope"
 			+ " does for TensorFlow models only; " + name() + " is not one. Use Saliency or Integrated Gradients, or a TensorFlow export of the model.");
 	}
 

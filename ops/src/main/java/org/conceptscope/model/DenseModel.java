@@ -75,6 +75,9 @@ public interface DenseModel extends AutoCloseable {
 
 	boolean supportsReluBackward();
 
+	/** {@link Classifier#checkReluBackward}: refuses before any work a rule the backward pass would refuse. */
+	void checkReluBackward(ReluBackward rule);
+
 	/** {@link #inputGradient(FloatTensor, FloatTensor)} with the ReLUs passing back what {@code rule} says. */
 	FloatTensor inputGradient(FloatTensor images, FloatTensor outputWeights, ReluBackward rule);
 

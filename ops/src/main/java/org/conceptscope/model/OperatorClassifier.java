@@ -157,6 +157,13 @@ public final class OperatorClassifier implements Classifier {
 	}
 
 	@Override
+	public void checkReluBackward(ReluBackward rule) {
+		if (rule == ReluBackward.ORDINARY) return;
+		if (!model.supportsReluBackward()) Classifier.super.checkReluBackward(rule);
+		else model.checkReluBackward(rule);
+	}
+
+	@Override
 	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights, ReluBackward rule) {
 		if (rule == ReluBackward.ORDINARY) return inputGradient(images, classWeights);
 		if (!model.supportsReluBackward()) return Classifier.super.inputGradient(images, classWeights, rule);

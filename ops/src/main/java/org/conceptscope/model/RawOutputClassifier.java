@@ -61,6 +61,11 @@ public interface RawOutputClassifier extends Classifier, DenseModel {
 	}
 
 	@Override
+	default void checkReluBackward(ReluBackward rule) {
+		Classifier.super.checkReluBackward(rule);
+	}
+
+	@Override
 	default FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights, ReluBackward rule) {
 		return Classifier.super.inputGradient(images, classWeights, rule);
 	}

@@ -560,6 +560,16 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		});
 	}
 
+	/**
+	 * Builds (once, kept for the first call) the backward pass for the rule, so that an operation
+	 * without a rule or a path without ReLU is refused before any image is read.
+	 */
+	@Override
+	public void checkReluBackward(ReluBackward rule) {
+		if (rule == ReluBackward.ORDINARY) return;
+		guarded(() -> reluBackward(rule));
+	}
+
 	/** The backward pass for a rule, built on first use (ORDINARY too: tests compare it with TensorFlow's gradient). */
 	Endpoint reluBackward(ReluBackward rule) {
 		Endpoint w = classWeights();

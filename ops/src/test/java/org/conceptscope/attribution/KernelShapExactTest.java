@@ -123,6 +123,49 @@ class KernelShapExactTest {
 		for (int j = 16; j < 20; j++) assertEquals(0, w[j]);
 	}
 
+	/**
+	 * When every coalition fits in the samples, the samples past the 2^m coalitions repeat the image
+	 * with weight 0: they are not scored (at grid 3 and 800 samples, 512 model passes per image, not
+	 * 800), and the maps are those of a run whose samples are exactly the 2^m coalitions, to the bit
+	 * (weight-0 rows add nothing to the fit). With SLIC the segment count, so the passes, vary per image
+	 * in one call; each image's map is that of explaining it alone with 2^m samples.
+	 */
+	@Test
+	void samplesPastTheEnumeratedCoalitionsAreNotScored() {
+		FloatTensor x = StreamedScoresTest.images(3, 12, 1, 7);
+		int[] targets = { 0, 1, 0 };
+		StreamedScoresTest.LinearModel model = new StreamedScoresTest.LinearModel(144, 2, 64, 1);
+		Attribution all = new KernelShap(800, Segmentation.grid(3), MaskedImage.constant(0), 5).explain(model, x, targets, Progress.NONE);
+		assertEquals(3 * 512, model.calls.stream().mapToInt(Integer::intValue).sum(), "copies scored: " + model.calls);
+		assertEquals("800", all.metadata().get("samples"));
+		model.calls.clear();
+		FloatTensor exact = new KernelShap(512, Segmentation.grid(3), MaskedImage.constant(0), 5).explain(model, x, targets, Progress.NONE).maps();
+		org.junit.jupiter.api.Assertions.assertArrayEquals(exact.data(), all.maps().data());
+		// not enumerated (2^9 > 100 samples): every sample is scored
+		model.calls.clear();
+		new KernelShap(100, Segmentation.grid(3), MaskedImage.constant(0), 5).explain(model, x, targets, Progress.NONE);
+		assertEquals(3 * 100, model.calls.stream().mapToInt(Integer::intValue).sum());
+		// SLIC: a segment count per image (as many here; PerturbedScoresCountsTest varies the count per image)
+		model.calls.clear();
+		Attribution slic = new KernelShap(800, Segmentation.slic(6, 10), MaskedImage.constant(0), 5).explain(model, x, targets, Progress.NONE);
+		int scored = model.calls.stream().mapToInt(Integer::intValue).sum();
+		String[] counts = slic.metadata().get("segments").replaceAll("[\\[\\] ]", "").split(",");
+		int want = 0;
+		java.util.Set<Integer> distinct = new java.util.HashSet<>();
+		for (int i = 0; i < 3; i++) {
+			int m = Integer.parseInt(counts[i]);
+			distinct.add(m);
+			int needed = KernelShap.enumerates(m, 800) ? 1 << m : 800;
+			want += needed;
+			FloatTensor alone = new KernelShap(needed, Segmentation.slic(6, 10), MaskedImage.constant(0), 5)
+				.explain(model, x.slice(i), new int[] { targets[i] }, Progress.NONE).maps();
+			float[] got = java.util.Arrays.copyOfRange(slic.maps().data(), i * 144, (i + 1) * 144);
+			org.junit.jupiter.api.Assertions.assertArrayEquals(alone.data(), got, "image " + i);
+		}
+		assertEquals(want, scored, "copies scored for segment counts " + java.util.Arrays.toString(counts));
+		System.out.println("KernelShap SLIC segment counts " + distinct + ", copies scored " + scored);
+	}
+
 	/** Fewer samples than segments + 2 leave the Shapley regression underdetermined: one sentence, before any copy is scored. */
 	@Test
 	void tooFewSamplesForTheSegmentsAreRefused() {

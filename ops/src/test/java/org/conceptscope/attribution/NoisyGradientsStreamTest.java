@@ -55,7 +55,7 @@ class NoisyGradientsStreamTest {
 				min = Math.min(min, v);
 				max = Math.max(max, v);
 			}
-			double sd = fraction * (max - min);
+			double sd = fraction * (max > min ? max - min : NoisyGradients.CONSTANT_IMAGE_RANGE);
 			SplittableRandom seeds = new SplittableRandom(seed * 1_000_003L + i);
 			double[] sum = new double[per], sq = new double[per];
 			for (int s = 0; s < samples; s++) {
@@ -95,6 +95,34 @@ class NoisyGradientsStreamTest {
 				assertEquals(n * samples, model.seen.size(), "every copy once");
 			}
 		}
+	}
+
+	/**
+	 * A constant image (a blank slice) has no value range: its noise is the fraction of 1 (the
+	 * normalised input's scale), not 0, so SmoothGrad averages noisy gradients and VarGrad is their
+	 * variance, not 0 (the gradient here, 3 x^2 for class 2, varies with the noise: its variance at
+	 * x = c with noise s is 9 (4 c^2 s^2 + 2 s^4)). The other image keeps its own range; sigma per image
+	 * is in the metadata.
+	 */
+	@Test
+	void aConstantImageGetsNoiseOfTheNormalisedScale() {
+		int size = 8, samples = 4000;
+		FloatTensor x = StreamedScoresTest.images(2, size, 1, 3);
+		java.util.Arrays.fill(x.data(), 0, size * size, 0.5f);
+		int[] targets = { 2, 2 };
+		double fraction = 0.2, s = fraction * NoisyGradients.CONSTANT_IMAGE_RANGE;
+		Attribution vg = new NoisyGradients(NoisyGradients.Statistic.VAR_GRAD, samples, fraction, 4).explain(new SquareModel(size * size, 64), x,
+			targets, Progress.NONE);
+		double want = 9 * (4 * 0.25 * s * s + 2 * s * s * s * s), mean = 0;
+		for (int p = 0; p < size * size; p++) mean += vg.maps().data()[p] / (size * size);
+		assertEquals(want, mean, 0.05 * want, "VarGrad of the constant image");
+		assertArrayEquals(plain(NoisyGradients.Statistic.VAR_GRAD, x, targets, samples, fraction, 4), vg.maps().data());
+		float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
+		for (int p = size * size; p < 2 * size * size; p++) {
+			min = Math.min(min, x.data()[p]);
+			max = Math.max(max, x.data()[p]);
+		}
+		assertEquals(String.format(java.util.Locale.ROOT, "[%.6g, %.6g]", s, fraction * (max - min)), vg.metadata().get("sigma"));
 	}
 
 	/** One image of 20 copies in batches of 8: progress after each batch (8, 16, 20 of 20), and Esc stops after the first batch. */

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 
+import org.conceptscope.attribution.GuidedGradient;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.verify.ResidualModel;
 import org.junit.jupiter.api.Test;
@@ -176,6 +177,14 @@ class ReluBackwardTest {
 					String want = act.equals("swish") ? "Sigmoid" : "LeakyRelu";
 					assertTrue(e.getMessage().startsWith(rule.label()) && e.getMessage().contains(want) && e.getMessage().contains("Saliency"),
 						e.getMessage());
+					// The method's checkRuns, which commands and the batch runner call before reading any image,
+					// refuses with the same sentence (it used to pass, and the refusal came at the first batch).
+					GuidedGradient method = new GuidedGradient(rule);
+					IllegalArgumentException early = assertThrows(IllegalArgumentException.class, () -> method.checkRuns(m), act + " " + rule);
+					assertEquals(e.getMessage(), early.getMessage());
+					IllegalArgumentException viaOperator = assertThrows(IllegalArgumentException.class,
+						() -> method.checkRuns(OperatorClassifier.of(m, TargetOperator.classLogit())), act + " " + rule);
+					assertEquals(e.getMessage(), viaOperator.getMessage());
 				}
 			}
 		}

@@ -779,6 +779,11 @@ public final class BioImageModel implements RawOutputClassifier {
 	}
 
 	@Override
+	public void checkReluBackward(org.conceptscope.model.ReluBackward rule) {
+		model.checkReluBackward(rule);
+	}
+
+	@Override
 	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights, org.conceptscope.model.ReluBackward rule) {
 		checkSize(images);
 		return toImage(model.inputGradient(toModel(images), toModel(classWeights), rule));
