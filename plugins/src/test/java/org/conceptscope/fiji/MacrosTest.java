@@ -192,7 +192,8 @@ class MacrosTest {
 		assertEquals(List.of("b-ct.dcm", "c-empty.tif", "d-pipe.tif", "first-five.tif", "ihc-heldout-patches.tif", "patch.jpg", "patch.png",
 			"shot.JPEG"), summary.subList(1, summary.size()).stream().map(r -> r.get(0)).toList(), "one row per image, in folder order");
 		assertEquals("skipped", summary.get(1).get(1));
-		assertTrue(summary.get(1).get(2).startsWith("The model expects"), "the model refuses the CT slice in a sentence: " + summary.get(1));
+		assertTrue(summary.get(1).get(2).startsWith("'b-ct.dcm' has 1 channel(s), but the model takes 3") && summary.get(1).get(2).contains("RGB Color"),
+			"the model refuses the CT slice in a sentence that says how to make it RGB: " + summary.get(1));
 		assertEquals("skipped", summary.get(2).get(1));
 		assertTrue(summary.get(2).get(2).contains("c-empty.tif is empty (0 bytes), so it holds no image"), "named, with what to do: " + summary.get(2));
 		assertEquals("skipped", summary.get(3).get(1));
