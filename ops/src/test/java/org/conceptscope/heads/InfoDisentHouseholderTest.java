@@ -206,6 +206,7 @@ class InfoDisentHouseholderTest {
 				for (int k = 0; k < K; k++) assertEquals(logits[n][k], graphLogits.get(n, k), 1e-5, "graph logit " + n + ", " + k);
 				for (int j = 0; j < C; j++) assertEquals(e[n][j], evidence.get(n, j), 1e-5, "graph evidence " + n + ", " + j);
 			}
+			double[][][][] de = new double[C][N][H * W][C]; // d e_j / d f, gathered for the logits' gradient below
 			for (int j = 0; j < C; j++) {
 				int[] pick = new int[N];
 				java.util.Arrays.fill(pick, j);
@@ -214,6 +215,17 @@ class InfoDisentHouseholderTest {
 					// d e_j / d f: column j of Q at the arg max (where p_j > 0) and at the arg min (where p_j < 0)
 					double want = (s == argMax[n][j] && p[n][s][j] > 0 ? q[c][j] : 0) + (s == argMin[n][j] && p[n][s][j] < 0 ? q[c][j] : 0);
 					assertEquals(want, g.data()[(n * H * W + s) * C + c], 1e-5, "gradient of part " + j + ", image " + n + ", " + s + ", " + c);
+					de[j][n][s][c] = want;
+				}
+			}
+			for (int k = 0; k < K; k++) { // a class logit's gradient (Feature Visualization of a head's class): sum_j w_jk^2 d e_j / d f
+				int[] pick = new int[N];
+				java.util.Arrays.fill(pick, k);
+				FloatTensor g = saved.inputGradient(features, FloatTensor.oneHot(pick, K));
+				for (int n = 0; n < N; n++) for (int s = 0; s < H * W; s++) for (int c = 0; c < C; c++) {
+					double want = 0;
+					for (int j = 0; j < C; j++) want += w[j * K + k] * w[j * K + k] * de[j][n][s][c];
+					assertEquals(want, g.data()[(n * H * W + s) * C + c], 1e-5, "gradient of class " + k + ", image " + n + ", " + s + ", " + c);
 				}
 			}
 		}
