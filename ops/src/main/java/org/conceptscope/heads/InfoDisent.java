@@ -41,8 +41,15 @@ public final class InfoDisent implements InterpretableHead {
 	private final String layer;
 	private final int h, w, c, classes;
 	private final double[][] q;
+	/** See {@link #conversion()}. */
+	private final String converted;
 
 	private InfoDisent(Map<String, FloatTensor> weights, String layer, int h, int w, int c, int classes) {
+		this(weights, layer, h, w, c, classes, null);
+	}
+
+	private InfoDisent(Map<String, FloatTensor> weights, String layer, int h, int w, int c, int classes, String converted) {
+		this.converted = converted;
 		this.weights = weights;
 		this.layer = layer;
 		this.h = h;
@@ -144,21 +151,83 @@ public final class InfoDisent implements InterpretableHead {
 		return q;
 	}
 
-	/** Metadata value of the rotation as the exponential of a skew-symmetric matrix (heads saved before it are refused). */
+	/** Metadata value of the rotation as the exponential of a skew-symmetric matrix (heads saved before it are converted on loading). */
 	static final String ROTATION = "skew-exponential";
 
-	/** The head saved in a SavedModel, from its variables. */
+	/** Metadata key of a head whose rotation was converted from an older head's Householder reflections. */
+	static final String CONVERTED = "rotation_converted_from";
+
+	/** The head saved in a SavedModel, from its variables; a head saved with Householder reflections is converted. */
 	static InfoDisent fromSaved(TensorFlowClassifier saved, String layer, int h, int w, int c) {
-		if (!ROTATION.equals(saved.config().metadata.get("rotation"))) {
-			throw new IllegalArgumentException("This InfoDisent head was saved by an older ConceptScope whose rotation was a product of"
-				+ " Householder reflections; train it again with Train Interpretable Head (its rotation is now the exponential of a"
-				+ " skew-symmetric matrix).");
-		}
+		Object rotation = saved.config().metadata.get("rotation");
 		Map<String, FloatTensor> weights = new LinkedHashMap<>();
-		weights.put("rotation", saved.variable("infodisent/rotation"));
+		String converted = null;
+		if (ROTATION.equals(rotation)) {
+			weights.put("rotation", saved.variable("infodisent/rotation"));
+			Object earlier = saved.config().metadata.get(CONVERTED); // a converted head saved again stays marked
+			converted = earlier == null ? null : String.valueOf(earlier);
+		} else {
+			int m = householderReflections(c);
+			List<String> vars = saved.variables();
+			if (rotation != null || !IntStream.range(0, m).allMatch(i -> vars.contains("infodisent/householder_" + i))) {
+				throw new IllegalArgumentException("This InfoDisent head's rotation (metadata 'rotation' = " + rotation + " in its "
+					+ ModelConfig.FILE_NAME + ") is neither '" + ROTATION + "' nor " + m + " Householder reflections"
+					+ " 'infodisent/householder_0.." + (m - 1) + "' of an older ConceptScope: train it again with Train"
+					+ " Interpretable Head.");
+			}
+			FloatTensor[] v = new FloatTensor[m];
+			for (int i = 0; i < m; i++) v[i] = saved.variable("infodisent/householder_" + i);
+			weights.put("rotation", householderProduct(v, c));
+			converted = HOUSEHOLDER + " (" + m + " reflections, multiplied out on loading)";
+		}
 		weights.put("classifier", saved.variable("infodisent/classifier"));
 		weights.put("bias", saved.variable("infodisent/bias"));
-		return new InfoDisent(weights, layer, h, w, c, (int) weights.get("classifier").dim(1));
+		return new InfoDisent(weights, layer, h, w, c, (int) weights.get("classifier").dim(1), converted);
+	}
+
+	/** The older rotation's name in {@link #CONVERTED}. */
+	static final String HOUSEHOLDER = "householder";
+
+	/** Number of Householder reflections of a head saved before the skew-symmetric rotation: c rounded up to even. */
+	static int householderReflections(int c) {
+		return c % 2 == 0 ? c : c + 1;
+	}
+
+	/**
+	 * Q = H_0 H_1 ... H_{m-1}, H_i = I - 2 v_i v_i^T / (v_i^T v_i), as the older graph computed it
+	 * (Q <- Q - (2 (Q v_i) v_i^T) / (v_i^T v_i) from Q = I, in float, sums in index order): the
+	 * rotation of a head saved with Householder reflections [c, 1], as a c x c tensor.
+	 */
+	static FloatTensor householderProduct(FloatTensor[] reflections, int c) {
+		float[] q = new float[c * c];
+		for (int i = 0; i < c; i++) q[i * c + i] = 1;
+		float[] qv = new float[c];
+		for (FloatTensor t : reflections) {
+			float[] v = t.data();
+			if (v.length != c) {
+				throw new IllegalArgumentException("A Householder vector of this InfoDisent head has " + v.length + " values for its " + c
+					+ " channels: the head is damaged; train it again with Train Interpretable Head.");
+			}
+			float vtv = 0;
+			for (float x : v) vtv += x * x;
+			for (int r = 0; r < c; r++) {
+				float s = 0;
+				for (int k = 0; k < c; k++) s += q[r * c + k] * v[k];
+				qv[r] = s;
+			}
+			for (int r = 0; r < c; r++) for (int k = 0; k < c; k++) q[r * c + k] = q[r * c + k] - (2f * (qv[r] * v[k])) / vtv;
+		}
+		return new FloatTensor(new long[] { c, c }, q);
+	}
+
+	/**
+	 * How the rotation was converted when this head (or the one it was saved from) was saved by an
+	 * older ConceptScope with Householder reflections; null for a head trained with the
+	 * skew-symmetric rotation. Contributions, maps and logits do not change: only Q's
+	 * parametrisation did, and Q is what explanations read.
+	 */
+	public String conversion() {
+		return converted;
 	}
 
 	@Override
@@ -348,6 +417,10 @@ public final class InfoDisent implements InterpretableHead {
 		config.metadata.put("backbone_layer", layer);
 		config.metadata.put("parts", c);
 		config.metadata.put("rotation", ROTATION);
+		if (converted != null) {
+			config.metadata.put(CONVERTED, converted);
+			config.description += " Rotation converted from an older head's " + converted + ".";
+		}
 		config.metadata.putAll(metadata);
 		SavedModelExport.export(g -> new InfoDisentGraph(g, h, w, c, classes, weights, q), config, dir); // Q itself, not its skew part
 	}

@@ -108,6 +108,9 @@ public final class HeadExplanationRun {
 			String kind = head.kind();
 			StringBuilder info = new StringBuilder("ConceptScope explanation by an interpretable head\nhead=").append(kind)
 				.append("\nmodel=").append(s.model).append("\nhead folder=").append(s.head).append("\nlayer=").append(head.layer()).append('\n');
+			if (head instanceof org.conceptscope.heads.InfoDisent d && d.conversion() != null) {
+				info.append("rotation=converted from ").append(d.conversion()).append('\n'); // a head saved by an older ConceptScope
+			}
 			int channels = ImagePlusTensors.channels(image);
 			for (int q = 0; q < k; q++) info.append("channel ").append(channels + q + 1).append('=').append(labels.get(q)).append('\n');
 			info.append("options=").append(s.toMacroOptions()).append('\n');
