@@ -65,7 +65,9 @@ class AttributionRunTest {
 	void everyMethodNameRunsThroughTheSettings() throws IOException {
 		ImagePlus two = new SubstackMaker().makeSubstack(ihc(), "1-2");
 		for (String method : AttributionMethods.NAMES) {
-			AttributionSettings s = settings("ihc-stain").method(method).samples(8).steps(4).designs(4).grid(4).patch(8).stride(8);
+			// Kernel SHAP's regression needs segments + 2 samples (16 cells: 18), and refuses fewer
+			int samples = method.equals("kernel_shap") ? 18 : 8;
+			AttributionSettings s = settings("ihc-stain").method(method).samples(samples).steps(4).designs(4).grid(4).patch(8).stride(8);
 			AttributionResult r = AttributionRun.run(two, s, Progress.NONE);
 			assertEquals(method, r.explanation().method());
 			assertEquals(method, r.table().getStringValue("method", 1));
