@@ -185,6 +185,11 @@ public final class CountingClassifier implements Classifier {
 	}
 
 	@Override
+	public boolean isMultiLabel() {
+		return delegate.isMultiLabel();
+	}
+
+	@Override
 	public boolean supportsGradients() {
 		return delegate.supportsGradients();
 	}

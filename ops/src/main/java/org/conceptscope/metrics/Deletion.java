@@ -23,7 +23,7 @@ public final class Deletion implements Metric.OfMaps {
 		return "deletion";
 	}
 
-	/** The curve is of the target class probability: a model with one output is refused. */
+	/** The curve is of the target class probability: a model with one output is refused unless it is multi-label (a sigmoid). */
 	@Override
 	public void check(Classifier classifier, FloatTensor images) {
 		MetricInputs.probabilities(classifier, name());

@@ -61,7 +61,7 @@ public final class MaskedConfidence {
 		return out;
 	}
 
-	/** With probabilities (the default), a model with one output is refused: its probability is 1 whatever the mask. */
+	/** With probabilities (the default), a model with one output and no sigmoid is refused: its probability is 1 whatever the mask. */
 	public void check(Classifier classifier) {
 		if (score == TargetScore.PROBABILITY) MetricInputs.probabilities(classifier, kind.id);
 	}

@@ -38,14 +38,16 @@ final class MetricInputs {
 	}
 
 	/**
-	 * Metrics of the target class probability need two classes or more: the probability of a model
-	 * with one output (a sigmoid unit) is the softmax of one value, 1 whatever the image.
+	 * Metrics of the target class probability need two classes or more when the probabilities are a
+	 * softmax over the classes: the softmax of one value is 1 whatever the image. A multi-label model
+	 * ({@link org.conceptscope.model.Classifier#isMultiLabel()}: a TensorFlow or ONNX model ending in a Sigmoid, as
+	 * a binary {@code Dense(1, sigmoid)} classifier) has a real probability per output, so one output is scored.
 	 */
 	static void probabilities(org.conceptscope.model.Classifier classifier, String metric) {
-		if (classifier.numClasses() < 2) {
+		if (classifier.numClasses() < 2 && !classifier.isMultiLabel()) {
 			throw new IllegalArgumentException("The metric " + metric + " scores the target class probability, which is 1 for every image"
-				+ " of a model with one output (the softmax of one value): use mufidelity, stability or sanity with it, or a model with"
-				+ " one output per class.");
+				+ " of a model with one output and no sigmoid (the softmax of one value): use mufidelity, stability or sanity with it,"
+				+ " a model with one output per class, or a TensorFlow or ONNX export whose one output ends in a Sigmoid.");
 		}
 	}
 }

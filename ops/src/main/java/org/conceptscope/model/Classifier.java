@@ -95,6 +95,16 @@ public interface Classifier extends AutoCloseable {
 	/** Class probabilities [N, K]: the model's own softmax output, or softmax of the logits. */
 	FloatTensor probabilities(FloatTensor images);
 
+	/**
+	 * Whether {@link #probabilities} are independent per class (multi-label: a sigmoid of each logit, each
+	 * in [0, 1], not summing to 1) rather than a softmax over the classes. A model with one output then has a
+	 * real probability (a binary {@code Dense(1, sigmoid)} classifier), where the softmax of one value is
+	 * always 1. Wrappers answer for the model they question.
+	 */
+	default boolean isMultiLabel() {
+		return false;
+	}
+
 	/** Whether the gradient methods work (ONNX models run forward passes only). */
 	default boolean supportsGradients() {
 		return true;

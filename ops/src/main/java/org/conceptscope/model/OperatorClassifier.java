@@ -139,6 +139,15 @@ public final class OperatorClassifier implements Classifier {
 		return softmax(scores);
 	}
 
+	/**
+	 * A zone's means of a sigmoid map (a model multi-label per pixel): each channel's score is its own
+	 * probability, not a softmax over the channels; for other operators {@link #probabilities} is a softmax.
+	 */
+	@Override
+	public boolean isMultiLabel() {
+		return operator instanceof TargetOperator.Zone && model.mapHoldsProbabilities() && model instanceof Classifier c && c.isMultiLabel();
+	}
+
 	@Override
 	public boolean supportsGradients() {
 		return model.supportsGradients();

@@ -452,6 +452,7 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 	 * Whether the model ends in a Sigmoid (multi-label): it is explained on the logits before the
 	 * sigmoid, and {@link #probabilities} are the sigmoid outputs, not a softmax of them.
 	 */
+	@Override
 	public boolean isMultiLabel() {
 		return multiLabel;
 	}

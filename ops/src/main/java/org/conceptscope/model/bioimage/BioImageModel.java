@@ -750,6 +750,12 @@ public final class BioImageModel implements RawOutputClassifier {
 		return toImage(model.probabilities(toModel(images)));
 	}
 
+	/** The engine's answer: {@link #probabilities} are the engine model's. */
+	@Override
+	public boolean isMultiLabel() {
+		return model.isMultiLabel();
+	}
+
 	@Override
 	public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights) {
 		checkSize(images);

@@ -62,11 +62,14 @@ public final class OnnxClassifier extends EngineClassifier {
 	private final Map<String, OrtSession> cuts = new HashMap<>();
 	/** Whether a map output is the graph's final Softmax over the output's channel axis. */
 	private final boolean denseProbabilities;
+	/** Whether a classifier graph ends in a Sigmoid left out of the logits (multi-label: the probabilities are its outputs). */
+	private final boolean multiLabel;
 
 	private OnnxClassifier(Path file, Description d, OrtEnvironment env, OrtSession session, String inputName, String outputName,
-		String networkOutputName, OnnxModel graph, List<LayerInfo> layers, Map<String, String> layerTensor, String noLayers, long[] denseOutput, boolean denseProbabilities) {
+		String networkOutputName, OnnxModel graph, List<LayerInfo> layers, Map<String, String> layerTensor, String noLayers, long[] denseOutput, boolean denseProbabilities, boolean multiLabel) {
 		super(d, "ONNX", denseOutput);
 		this.denseProbabilities = denseProbabilities;
+		this.multiLabel = multiLabel;
 		this.file = file;
 		this.env = env;
 		this.session = session;
@@ -126,8 +129,11 @@ public final class OnnxClassifier extends EngineClassifier {
 				+ cardFile + " names" : "") + "; its outputs are " + m.outputs.stream().map(OnnxModel.Value::name).toList()
 				+ (fromCard ? ": set \"logits\" to one of them, or leave it out for the first." : "."));
 		}
-		// A graph ending in a Softmax gives probabilities: its logits are that node's input (checked on the probe below).
+		// A graph ending in a Softmax (or a Sigmoid: multi-label) gives probabilities: its logits are that node's input
+		// (checked on the probe below).
 		String softmaxInput = softmaxInput(m, out.name());
+		String sigmoidInput = softmaxInput == null ? activationInput(m, out.name(), "Sigmoid") : null;
+		String finalInput = softmaxInput != null ? softmaxInput : sigmoidInput;
 		Description d = (description != null ? description : Description.fromCard(card, inferred(in.dims()), cardFile)).namedAfter(file);
 		OrtEnvironment env = OnnxEngine.start();
 		Input input = d.input();
@@ -145,7 +151,7 @@ public final class OnnxClassifier extends EngineClassifier {
 		for (OnnxModel.Node n : m.nodes) {
 			if (n.outputs().isEmpty() || n.outputs().get(0).isEmpty()) continue;
 			String t = n.outputs().get(0);
-			if (t.equals(out.name()) || t.equals(softmaxInput) || !fromInput.contains(t) || m.slice(out.name(), t) == null) continue;
+			if (t.equals(out.name()) || t.equals(finalInput) || !fromInput.contains(t) || m.slice(out.name(), t) == null) continue;
 			candidates.put(t, n);
 			if (!n.name().isEmpty()) names.add(n.name());
 		}
@@ -159,9 +165,9 @@ public final class OnnxClassifier extends EngineClassifier {
 			} else if (candidates.isEmpty()) {
 				noLayers = "no inner tensor of its graph cuts it in two";
 			}
-			if (!external && (noLayers == null || softmaxInput != null)) {
+			if (!external && (noLayers == null || finalInput != null)) {
 				List<String> extra = new ArrayList<>(noLayers == null ? candidates.keySet() : List.of());
-				if (softmaxInput != null) extra.add(softmaxInput);
+				if (finalInput != null) extra.add(finalInput);
 				try {
 					session = env.createSession(m.withOutputs(extra), new OrtSession.SessionOptions());
 				} catch (OrtException e) {
@@ -172,9 +178,11 @@ public final class OnnxClassifier extends EngineClassifier {
 				: env.createSession(bytes, new OrtSession.SessionOptions());
 			// one probe run: the output, the Softmax's input and every candidate layer
 			boolean softmaxFetched = softmaxInput != null && session.getOutputNames().contains(softmaxInput);
+			boolean sigmoidFetched = sigmoidInput != null && session.getOutputNames().contains(sigmoidInput);
 			Set<String> fetch = new LinkedHashSet<>();
 			fetch.add(out.name());
 			if (softmaxFetched) fetch.add(softmaxInput);
+			if (sigmoidFetched) fetch.add(sigmoidInput);
 			if (noLayers == null) fetch.addAll(candidates.keySet());
 			Map<String, FloatTensor> onProbe = runAll(env, session, in.name(), x, fetch);
 			FloatTensor logits = onProbe.get(out.name());
@@ -193,6 +201,17 @@ public final class OnnxClassifier extends EngineClassifier {
 				// a map is explained as the model gives it, its softmax included; over the channels it is probabilities
 				if (z != null && logits.rank() >= 3) denseProbabilities = isSoftmaxOverChannels(z, logits, input);
 			}
+			boolean multiLabel = false;
+			if (sigmoidFetched && logits.rank() == 2) {
+				// a classifier ending in a Sigmoid (multi-label, or a one-output binary model): explained on the logits before it,
+				// its probabilities each label's own sigmoid; a map ending in one is explained as it is (not yet as probabilities)
+				FloatTensor z = onProbe.get(sigmoidInput);
+				if (z != null && agreesOnProbe(sigmoid(z), logits)) {
+					logitsName = sigmoidInput;
+					logits = z;
+					multiLabel = true;
+				}
+			}
 			if (logits.rank() < 2 || logits.dim(0) != 1 || logits.dim(logits.rank() - 1) < 1) {
 				throw new ModelLoadException("The ONNX model " + file + " returns " + Arrays.toString(logits.shape()) + " from '" + out.name()
 					+ "' for one image; ConceptScope explains classifiers, whose output is [N, classes], and dense models, whose output is a map"
@@ -202,7 +221,7 @@ public final class OnnxClassifier extends EngineClassifier {
 			int k = denseOutput == null ? (int) logits.dim(1) : outputChannels(denseOutput, input);
 			if (noLayers == null) {
 				OnnxClassifier shaper = new OnnxClassifier(file, d.withNames(names(d, k, file)), env, session, in.name(), logitsName, out.name(), m,
-					List.of(), Map.of(), null, denseOutput, denseProbabilities);
+					List.of(), Map.of(), null, denseOutput, denseProbabilities, multiLabel);
 				for (Map.Entry<String, OnnxModel.Node> e : candidates.entrySet()) {
 					FloatTensor a = onProbe.get(e.getKey());
 					if (a == null || !(a.rank() == 2 || a.rank() == 4) || a.dim(0) != 1) continue;
@@ -214,7 +233,7 @@ public final class OnnxClassifier extends EngineClassifier {
 				if (layers.isEmpty()) noLayers = "none of its inner tensors that cut it in two is a float tensor of rank 2 or 4";
 			}
 			return new OnnxClassifier(file, d.withNames(names(d, k, file)), env, session, in.name(), logitsName, out.name(), m,
-				Collections.unmodifiableList(layers), Collections.unmodifiableMap(layerTensor), noLayers, denseOutput, denseProbabilities);
+				Collections.unmodifiableList(layers), Collections.unmodifiableMap(layerTensor), noLayers, denseOutput, denseProbabilities, multiLabel);
 		} catch (OrtException | RuntimeException e) {
 			if (session != null) {
 				try {
@@ -235,12 +254,39 @@ public final class OnnxClassifier extends EngineClassifier {
 	 * logits only where the model's output equals its softmax over the classes on the probe.
 	 */
 	static String softmaxInput(OnnxModel m, String output) {
+		return activationInput(m, output, "Softmax");
+	}
+
+	/** The input of the ONNX node of type {@code op} (default domain, one input) that computes {@code output}, or null. */
+	static String activationInput(OnnxModel m, String output, String op) {
 		for (OnnxModel.Node n : m.nodes) {
 			if (!n.outputs().contains(output)) continue;
-			boolean softmax = n.opType().equals("Softmax") && (n.domain().isEmpty() || n.domain().equals("ai.onnx")) && n.inputs().size() == 1;
-			return softmax ? n.inputs().get(0) : null;
+			boolean match = n.opType().equals(op) && (n.domain().isEmpty() || n.domain().equals("ai.onnx")) && n.inputs().size() == 1;
+			return match ? n.inputs().get(0) : null;
 		}
 		return null;
+	}
+
+	/** 1 / (1 + exp(-z)) of each entry. */
+	static FloatTensor sigmoid(FloatTensor z) {
+		float[] p = new float[(int) z.size()];
+		for (int i = 0; i < p.length; i++) p[i] = (float) (1 / (1 + Math.exp(-z.data()[i])));
+		return new FloatTensor(z.shape(), p);
+	}
+
+	/**
+	 * Whether the graph ends in a Sigmoid that the logits leave out (checked on the load's probe): the probabilities
+	 * are then each class's own sigmoid of its logit, not a softmax over the classes.
+	 */
+	@Override
+	public boolean isMultiLabel() {
+		return multiLabel;
+	}
+
+	/** A multi-label graph's own sigmoid outputs (recomputed from the logits); else as every engine. */
+	@Override
+	public FloatTensor probabilities(FloatTensor images) {
+		return multiLabel ? sigmoid(logits(images)) : super.probabilities(images);
 	}
 
 	/** [N, C, H, W] unless the dims say channels come last (a last dim of 1..4 and a second that is not). */

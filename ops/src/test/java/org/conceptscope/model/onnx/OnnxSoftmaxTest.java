@@ -55,6 +55,29 @@ class OnnxSoftmaxTest {
 		}
 	}
 
+	/**
+	 * A classifier graph ending in a Sigmoid (multi-label): explained on the Sigmoid's input, the plain model's logits,
+	 * and its probabilities are each class's own sigmoid of them, not a softmax; the plain model stays softmax.
+	 */
+	@Test
+	void aFinalSigmoidIsLeftOutOfTheLogitsAndItsProbabilitiesArePerClass() throws Exception {
+		Path plainFile = BundledModels.dir("ihc-resnet-onnx").resolve("weights.onnx");
+		Path sigmoidFile = withFinalNode(plainFile, "Sigmoid", null, tmp.resolve("sigmoid"));
+		FloatTensor x = TorchScriptClassifierTest.images(3, 13);
+		try (OnnxClassifier plain = OnnxClassifier.load(plainFile, LoadOptions.defaults());
+			OnnxClassifier sigmoid = OnnxClassifier.load(sigmoidFile, LoadOptions.defaults())) {
+			assertTrue(!plain.isMultiLabel() && sigmoid.isMultiLabel());
+			FloatTensor z = plain.logits(x), logits = sigmoid.logits(x), p = sigmoid.probabilities(x), out = sigmoid.networkOutput(x);
+			for (int i = 0; i < z.size(); i++) {
+				float zi = z.data()[i];
+				assertEquals(zi, logits.data()[i], 1e-5 * (1 + Math.abs(zi)), "logit " + i);
+				assertEquals(1 / (1 + Math.exp(-zi)), p.data()[i], 1e-5, "probability " + i);
+				assertEquals(1 / (1 + Math.exp(-zi)), out.data()[i], 1e-5, "the network's own output " + i);
+			}
+			assertEquals(plain.layers().stream().map(LayerInfo::name).toList(), sigmoid.layers().stream().map(LayerInfo::name).toList());
+		}
+	}
+
 	@Test
 	void aSoftmaxOverTheBatchIsNotTheClassesSoftmax() throws Exception {
 		Path plainFile = BundledModels.dir("ihc-resnet-onnx").resolve("weights.onnx");
@@ -139,6 +162,11 @@ class OnnxSoftmaxTest {
 
 	/** The model with a Softmax node (attribute axis) appended after its output, which becomes the graph's only output. */
 	static Path withFinalSoftmax(Path source, long axis, Path dir) throws Exception {
+		return withFinalNode(source, "Softmax", axis, dir);
+	}
+
+	/** The model with a final node {@code op} (an axis attribute when {@code axis} is not null) on its one output. */
+	static Path withFinalNode(Path source, String op, Long axis, Path dir) throws Exception {
 		UnknownFieldSet model = UnknownFieldSet.parseFrom(Files.readAllBytes(source));
 		UnknownFieldSet graph = UnknownFieldSet.parseFrom(model.getField(OnnxModel.MODEL_GRAPH).getLengthDelimitedList().get(0));
 		List<ByteString> outputs = graph.getField(OnnxModel.GRAPH_OUTPUT).getLengthDelimitedList();
@@ -146,16 +174,16 @@ class OnnxSoftmaxTest {
 		String logits = UnknownFieldSet.parseFrom(outputs.get(0)).getField(OnnxModel.VALUE_NAME).getLengthDelimitedList().get(0).toStringUtf8();
 		UnknownFieldSet attribute = UnknownFieldSet.newBuilder()
 			.addField(1, bytes("axis")) // AttributeProto.name
-			.addField(3, UnknownFieldSet.Field.newBuilder().addVarint(axis).build()) // .i
+			.addField(3, UnknownFieldSet.Field.newBuilder().addVarint(axis == null ? 0 : axis).build()) // .i
 			.addField(20, UnknownFieldSet.Field.newBuilder().addVarint(2).build()) // .type = INT
 			.build();
-		UnknownFieldSet node = UnknownFieldSet.newBuilder()
+		UnknownFieldSet.Builder nodeBuilder = UnknownFieldSet.newBuilder()
 			.addField(OnnxModel.NODE_INPUT, bytes(logits))
 			.addField(OnnxModel.NODE_OUTPUT, bytes("probabilities"))
-			.addField(OnnxModel.NODE_NAME, bytes("final_softmax"))
-			.addField(OnnxModel.NODE_OP_TYPE, bytes("Softmax"))
-			.addField(OnnxModel.NODE_ATTRIBUTE, UnknownFieldSet.Field.newBuilder().addLengthDelimited(attribute.toByteString()).build())
-			.build();
+			.addField(OnnxModel.NODE_NAME, bytes("final_" + op.toLowerCase()))
+			.addField(OnnxModel.NODE_OP_TYPE, bytes(op));
+		if (axis != null) nodeBuilder.addField(OnnxModel.NODE_ATTRIBUTE, UnknownFieldSet.Field.newBuilder().addLengthDelimited(attribute.toByteString()).build());
+		UnknownFieldSet node = nodeBuilder.build();
 		UnknownFieldSet.Field.Builder nodes = UnknownFieldSet.Field.newBuilder();
 		for (ByteString n : graph.getField(OnnxModel.GRAPH_NODE).getLengthDelimitedList()) nodes.addLengthDelimited(n);
 		nodes.addLengthDelimited(node.toByteString());

@@ -76,8 +76,7 @@ public record ModelReport(String name, Path folder, String text, List<String> la
 		s.append("Signature: ").append(sig.key()).append('\n');
 		s.append("Input: ").append(spec(sig.input())).append('\n');
 		s.append("Logits: ").append(spec(sig.logits())).append('\n');
-		s.append("Probabilities: ").append(sig.probabilities() == null ? "softmax of the logits" : spec(sig.probabilities()))
-			.append('\n');
+		s.append("Probabilities: ").append(probabilities(model, sig)).append('\n');
 		s.append("Normalisation: ").append(model.normalization().describe()).append('\n');
 		PixelSize px = model.pixelSize();
 		if (px != null) s.append("Pixel size: ").append(px.x()).append(" x ").append(px.y()).append(' ').append(px.unit()).append('\n');
@@ -94,6 +93,17 @@ public record ModelReport(String name, Path folder, String text, List<String> la
 				.append(l.isSpatial() ? "  spatial" : "").append('\n');
 		}
 		return new ModelReport(name, folder, s.toString(), List.of("layer", "op", "shape", "spatial"), rows);
+	}
+
+	/**
+	 * Where the class probabilities come from: the model's own output, a multi-label model's saying that they are a
+	 * sigmoid per class (independent, not summing to 1), or the softmax of the logits.
+	 */
+	static String probabilities(Classifier model, ModelSignature sig) {
+		String multiLabel = "a sigmoid per class (multi-label: each class's own probability, not a softmax over the classes;"
+			+ " they need not sum to 1)";
+		if (model.isMultiLabel()) return (sig.probabilities() == null ? "the scores themselves" : spec(sig.probabilities())) + ", " + multiLabel;
+		return sig.probabilities() == null ? "softmax of the logits" : spec(sig.probabilities());
 	}
 
 	private static String spec(TensorSpec t) {

@@ -1,6 +1,7 @@
 package org.conceptscope.fiji.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,11 +33,11 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * Evaluate Explanation refuses what a metric cannot score before it explains anything, on a model
- * with one output (a Dense(1, sigmoid) classifier: one logit, its sigmoid as the probabilities
- * output) and 6 x 6 inputs. Its class probability, the softmax of one value, is 1 for every image,
- * so deletion and insertion would score AUC 1 and average drop 0 whatever the map; random logit has
- * no other class; MuFidelity's 8 x 8 grid has cells without pixels. Stability, which needs none of
- * these, runs.
+ * with one output and no sigmoid (one linear logit) and 6 x 6 inputs. Its class probability, the
+ * softmax of one value, is 1 for every image, so deletion and insertion would score AUC 1 and average
+ * drop 0 whatever the map; random logit has no other class; MuFidelity's 8 x 8 grid has cells without
+ * pixels. Stability, which needs none of these, runs. The same model ending in a sigmoid (a
+ * Dense(1, sigmoid) binary classifier) has a real probability: deletion scores it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EvaluationModelChecksTest {
@@ -44,7 +45,7 @@ class EvaluationModelChecksTest {
 	@TempDir
 	static Path work;
 
-	private Path model;
+	private Path model, binary;
 	private ImagePlus image;
 
 	@BeforeAll
@@ -54,7 +55,9 @@ class EvaluationModelChecksTest {
 		config.classes = List.of("positive");
 		config.normalization = "unit_range";
 		model = work.resolve("one-output");
-		SavedModelExport.export(OneOutput::new, config, model);
+		SavedModelExport.export(g -> new OneOutput(g, false), config, model);
+		binary = work.resolve("binary");
+		SavedModelExport.export(g -> new OneOutput(g, true), config, binary);
 		ImageStack stack = new ImageStack(6, 6);
 		Random r = new Random(2);
 		for (int s = 0; s < 2; s++) {
@@ -67,7 +70,7 @@ class EvaluationModelChecksTest {
 
 	private static final class OneOutput extends GraphNetwork {
 
-		OneOutput(Graph g) {
+		OneOutput(Graph g, boolean sigmoid) {
 			Ops tf = Ops.create(g);
 			input = tf.withName("input").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 6, 6, 1)));
 			float[] k = new float[3 * 3 * 2];
@@ -76,7 +79,7 @@ class EvaluationModelChecksTest {
 				List.of(1L, 1L, 1L, 1L), "SAME"));
 			Operand<TFloat32> mean = tf.withName("features").math.mean(conv, tf.constant(new int[] { 1, 2 }));
 			logits = tf.withName("logits").linalg.matMul(mean, tf.constant(Shape.of(2, 1), DataBuffers.of(new float[] { 2, -1 })));
-			probabilities = tf.withName("probabilities").math.sigmoid(logits);
+			if (sigmoid) probabilities = tf.withName("probabilities").math.sigmoid(logits);
 		}
 	}
 
@@ -104,6 +107,29 @@ class EvaluationModelChecksTest {
 			assertTrue(x.getMessage().startsWith(e.getValue()), e.getKey() + ": " + x.getMessage());
 			assertEquals(List.of(), reports, e.getKey() + ": refused before the explanation");
 		}
+	}
+
+	@Test
+	void deletionScoresTheSigmoidOfABinaryClassifier() throws Exception {
+		EvaluationSettings s = settings("deletion");
+		s.model = binary;
+		EvaluationRun.Result r = EvaluationRun.run(image, s, Progress.NONE);
+		assertEquals(2, r.metric().values().length);
+		for (double v : r.metric().values()) assertTrue(v > 0 && v < 1, "deletion AUC of a sigmoid, not the 1 of a softmax of one value: " + v);
+	}
+
+	/** Model Info says that a sigmoid output's probabilities are per class (multi-label), and a softmax is a softmax. */
+	@Test
+	void modelInfoSaysASigmoidOutputIsMultiLabel() {
+		String sigmoid = line(ModelReport.load(binary).text(), "Probabilities: "), linear = line(ModelReport.load(model).text(), "Probabilities: ");
+		assertTrue(sigmoid.matches("Probabilities: \\S+ \\[-1, 1\\] \\S+, a sigmoid per class \\(multi-label: each class's own"
+			+ " probability, not a softmax over the classes; they need not sum to 1\\)"), sigmoid);
+		assertTrue(linear.matches("Probabilities: \\S+ \\[-1, 1\\] \\S+"), "the export's softmax output, as it is: " + linear);
+		assertFalse(linear.contains("multi-label"), linear);
+	}
+
+	private static String line(String text, String start) {
+		return text.lines().filter(l -> l.startsWith(start)).findFirst().orElseThrow(() -> new AssertionError("no " + start + " in " + text));
 	}
 
 	@Test
