@@ -17,9 +17,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -70,41 +67,20 @@ class GuiTest {
 				new CraftOptions("conv2/relu", 16, 8, 3, 1, 1e-4, 200, 2), Progress.NONE);
 			b.save(bank);
 		}
-		Path ijDir = Files.createDirectories(dir.resolve("imagej").resolve("plugins"));
-		try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(ijDir.resolve("ConceptScope_Plugins.jar")))) {
-			// Only the menu entries: the classes come from the class path, as one class loader must load TensorFlow.
-			jar.putNextEntry(new JarEntry("plugins.config"));
-			try (InputStream in = GuiTest.class.getResourceAsStream("/plugins.config")) {
-				in.transferTo(jar);
-			}
-			jar.closeEntry();
-		}
 		// Kept after the run (screenshots, report, console) for a look when something fails.
 		Path out = Path.of("target", "gui-test").toAbsolutePath();
 		if (Files.isDirectory(out)) for (String name : TestFiles.names(out)) Files.delete(out.resolve(name));
 		Files.createDirectories(out);
 
 		try (XServer server = XServer.start(dir.resolve("xvfb.txt"))) {
-			String display = server.display;
-			ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of("-Xmx1g", "-XX:MaxDirectMemorySize=512m",
-				"-Djava.awt.headless=false", "-Dplugins.dir=" + ijDir.getParent()), GuiChild.class,
-				List.of(model.toString(), stack.toString(), bank.toString(), out.toString())));
-			// ImageJ takes a working folder named "plugins" (this module's) for its plugins folder: start elsewhere.
-			pb.directory(ijDir.getParent().toFile());
-			pb.environment().put("DISPLAY", ":" + display);
-			pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "1");
 			Path console = out.resolve("gui-jvm.txt");
-			Process child = pb.redirectErrorStream(true).redirectOutput(console.toFile()).start();
-			if (!child.waitFor(4, TimeUnit.MINUTES)) {
-				child.destroyForcibly();
-				throw new IllegalStateException("The GUI JVM did not finish in 4 minutes:\n" + Files.readString(console));
-			}
+			int status = server.runImageJ(dir, GuiChild.class, List.of(model.toString(), stack.toString(), bank.toString(), out.toString()), console, 4);
 			Properties r = new Properties();
 			try (InputStream in = Files.newInputStream(out.resolve("report.properties"))) {
 				r.load(in);
 			}
 			String log = Files.readString(console);
-			assertEquals(0, child.exitValue(), r.getProperty("failure") + "\n" + log);
+			assertEquals(0, status, r.getProperty("failure") + "\n" + log);
 			copyScreenshots(out); // before the checks: a stale picture is made again by the run that finds it
 			check(r, log);
 		}

@@ -5,16 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 
 import org.conceptscope.fiji.MacroRunner.Macro;
 import org.conceptscope.fiji.run.Demo;
@@ -91,30 +87,13 @@ class MacroTablesTest {
 
 	/** Runs the macro in ImageJ 1.x with a display (Xvfb), ConceptScope installed from a plugins folder; the child's console. */
 	private String runWithDisplay(String macro) throws Exception {
-		Path ijDir = Files.createDirectories(dir.resolve("imagej").resolve("plugins"));
-		try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(ijDir.resolve("ConceptScope_Plugins.jar")))) {
-			jar.putNextEntry(new JarEntry("plugins.config"));
-			try (InputStream in = MacroTablesTest.class.getResourceAsStream("/plugins.config")) {
-				in.transferTo(jar);
-			}
-			jar.closeEntry();
-		}
-		Path macroFile = Files.writeString(dir.resolve("tables.ijm"), macro);
+		Path macroFile = Files.writeString(dir.resolve("tables.ijm"), macro), console = dir.resolve("child.txt");
 		try (XServer server = XServer.start(dir.resolve("xvfb.txt"))) {
-			ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of("-Xmx1g", "-XX:MaxDirectMemorySize=512m", "-Djava.awt.headless=false",
-				"-Dplugins.dir=" + ijDir.getParent()), MacroTablesChild.class, List.of(macroFile.toString())));
-			pb.directory(ijDir.getParent().toFile()); // not this module's folder: ImageJ would take its "plugins" for the plugins folder
-			pb.environment().put("DISPLAY", ":" + server.display);
-			pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "1");
-			Path console = dir.resolve("child.txt");
-			Process child = pb.redirectErrorStream(true).redirectOutput(console.toFile()).start();
-			if (!child.waitFor(4, TimeUnit.MINUTES)) {
-				child.destroyForcibly();
-				throw new IllegalStateException("The ImageJ JVM did not finish in 4 minutes:\n" + Files.readString(console));
-			}
+			server.runImageJ(dir, MacroTablesChild.class, List.of(macroFile.toString()), console, 4);
 			return Files.readString(console);
 		}
 	}
+
 
 	@Test
 	void aHeadlessMacroReadsEachCommandsTableFromResults() throws Exception {

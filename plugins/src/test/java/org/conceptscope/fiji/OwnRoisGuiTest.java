@@ -9,9 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 
 import org.conceptscope.fiji.run.Demo;
 import org.junit.jupiter.api.Test;
@@ -34,33 +31,16 @@ class OwnRoisGuiTest {
 		XServer.assumeAvailable();
 		Path testImages = TestFiles.testImages();
 		Path model = testImages.resolve("models/ihc-stain"), stack = testImages.resolve(Demo.IMAGE);
-		Path ijDir = Files.createDirectories(dir.resolve("imagej").resolve("plugins"));
-		try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(ijDir.resolve("ConceptScope_Plugins.jar")))) {
-			jar.putNextEntry(new JarEntry("plugins.config")); // the menu entries; the classes come from the class path
-			try (InputStream in = OwnRoisGuiTest.class.getResourceAsStream("/plugins.config")) {
-				in.transferTo(jar);
-			}
-			jar.closeEntry();
-		}
 		Path out = Files.createDirectories(dir.resolve("out"));
 		try (XServer server = XServer.start(dir.resolve("xvfb.txt"))) {
-			ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of("-Xmx1g", "-XX:MaxDirectMemorySize=512m", "-Djava.awt.headless=false",
-				"-Dplugins.dir=" + ijDir.getParent()), OwnRoisGuiChild.class, List.of(model.toString(), stack.toString(), out.toString())));
-			pb.directory(ijDir.getParent().toFile()); // not this module's folder named plugins
-			pb.environment().put("DISPLAY", ":" + server.display);
-			pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "1");
 			Path console = out.resolve("console.txt");
-			Process child = pb.redirectErrorStream(true).redirectOutput(console.toFile()).start();
-			if (!child.waitFor(3, TimeUnit.MINUTES)) {
-				child.destroyForcibly();
-				throw new IllegalStateException("The GUI JVM did not finish in 3 minutes:\n" + Files.readString(console));
-			}
+			int status = server.runImageJ(dir, OwnRoisGuiChild.class, List.of(model.toString(), stack.toString(), out.toString()), console, 3);
 			Properties r = new Properties();
 			try (InputStream in = Files.newInputStream(out.resolve("report.properties"))) {
 				r.load(in);
 			}
 			String log = Files.readString(console);
-			assertEquals(0, child.exitValue(), r.getProperty("failure") + "\n" + log);
+			assertEquals(0, status, r.getProperty("failure") + "\n" + log);
 			assertEquals("true", r.getProperty("done"), log);
 			// the manager: the first run's outline (marked) and the user's ROI (not)
 			assertEquals("true;false", r.getProperty("manager.own"), r.getProperty("manager.names"));

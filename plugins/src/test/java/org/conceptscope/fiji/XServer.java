@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 
 /**
  * An Xvfb X server for the tests that need a display, started on a free display number. The test
@@ -48,6 +52,36 @@ final class XServer implements AutoCloseable {
 		if (display == null || !display.matches("\\d+")) server.destroy();
 		assertTrue(display != null && display.matches("\\d+"), "Xvfb did not report its display: " + Files.readString(log));
 		return new XServer(server, display);
+	}
+
+	/**
+	 * Runs {@code main} in a child JVM on this display, in an ImageJ 1.x whose plugins folder ({@code dir/imagej/plugins})
+	 * holds only ConceptScope's menu entries: the classes come from the class path, as one class loader must load
+	 * TensorFlow. The child starts in {@code dir/imagej}, not in this module's folder, which ImageJ would take for its
+	 * plugins folder. Its console goes to {@code console}; the exit status is returned, and a child still running after
+	 * {@code minutes} fails the test with its console.
+	 */
+	int runImageJ(Path dir, Class<?> main, List<String> args, Path console, int minutes) throws IOException, InterruptedException {
+		Path plugins = Files.createDirectories(dir.resolve("imagej").resolve("plugins"));
+		try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(plugins.resolve("ConceptScope_Plugins.jar")))) {
+			jar.putNextEntry(new JarEntry("plugins.config"));
+			try (InputStream in = XServer.class.getResourceAsStream("/plugins.config")) {
+				in.transferTo(jar);
+			}
+			jar.closeEntry();
+		}
+		ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of("-Xmx1g", "-XX:MaxDirectMemorySize=512m", "-Djava.awt.headless=false",
+			"-Dplugins.dir=" + plugins.getParent()), main, args));
+		pb.directory(plugins.getParent().toFile());
+		pb.environment().put("DISPLAY", ":" + display);
+		pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "1");
+		Process child = pb.redirectErrorStream(true).redirectOutput(console.toFile()).start();
+		if (!child.waitFor(minutes, TimeUnit.MINUTES)) {
+			child.destroyForcibly();
+			throw new IllegalStateException("The ImageJ JVM (" + main.getSimpleName() + ") did not finish in " + minutes + " minutes:\n"
+				+ Files.readString(console));
+		}
+		return child.exitValue();
 	}
 
 	@Override
