@@ -765,6 +765,8 @@ public final class BatchJob {
 		if (method.numberingImagesFrom(1) == method) return method.explain(classifier, x, targets, progress);
 		List<FloatTensor> maps = new ArrayList<>();
 		Map<String, String> metadata = null;
+		// the method's per-image values (SmoothGrad's sigma, IG's completeness, EVA's margins) of every segment, in order
+		Map<String, List<String>> perImage = new java.util.LinkedHashMap<>();
 		int offset = 0, n = targets.length;
 		for (int i = 0; i < segments.size(); i++) {
 			BatchInputs.Segment seg = segments.get(i);
@@ -773,8 +775,17 @@ public final class BatchJob {
 			Attribution a = method.numberingImagesFrom(seg.from()).explain(classifier, tensors.get(i),
 				Arrays.copyOfRange(targets, offset, offset + len), within);
 			maps.add(a.maps());
-			if (metadata == null) metadata = a.metadata();
+			if (metadata == null) metadata = new java.util.LinkedHashMap<>(a.metadata());
+			for (String key : method.perImageKeys()) {
+				String list = a.metadata().get(key);
+				if (list != null) perImage.computeIfAbsent(key, k -> new ArrayList<>()).addAll(Attribution.items(list));
+			}
 			offset += len;
+		}
+		for (String key : method.perImageKeys()) {
+			List<String> values = perImage.get(key);
+			if (values != null && values.size() == n) metadata.put(key, values.toString());
+			else metadata.remove(key); // not every segment has it: no value to give each image
 		}
 		return new Attribution(maps.size() == 1 ? maps.get(0) : FloatTensor.concat(maps), targets, metadata);
 	}
