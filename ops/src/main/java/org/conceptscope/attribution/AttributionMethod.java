@@ -111,14 +111,22 @@ public interface AttributionMethod {
 
 	/** Replaces {@link #PREDICTED} entries by the model's arg-max class, checking the others. */
 	static int[] resolveTargets(Classifier classifier, FloatTensor images, int[] targets) {
-		if (targets.length != images.dim(0)) {
-			throw new IllegalArgumentException(targets.length + " targets for " + images.dim(0) + " images; give one per image.");
+		return resolveTargets(classifier, images.dim(0), targets, () -> classifier.logits(images));
+	}
+
+	/**
+	 * {@link #resolveTargets(Classifier, FloatTensor, int[])} for a method that needs the images' logits
+	 * anyway: {@code logits} is asked only when a target is {@link #PREDICTED}, and at most once.
+	 */
+	static int[] resolveTargets(Classifier classifier, long images, int[] targets, java.util.function.Supplier<FloatTensor> logits) {
+		if (targets.length != images) {
+			throw new IllegalArgumentException(targets.length + " targets for " + images + " images; give one per image.");
 		}
 		int[] out = targets.clone();
 		int[] predicted = null;
 		for (int i = 0; i < out.length; i++) {
 			if (out[i] == PREDICTED) {
-				if (predicted == null) predicted = classifier.logits(images).argmaxRows();
+				if (predicted == null) predicted = logits.get().argmaxRows();
 				out[i] = predicted[i];
 			} else {
 				checkTarget(classifier, out[i]);

@@ -43,7 +43,9 @@ public final class IntegratedGradients implements AttributionMethod {
 
 	@Override
 	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
-		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
+		// the images' scores: the predicted classes where asked, and f(x) of the completeness check below (one forward pass)
+		FloatTensor[] scores = new FloatTensor[1];
+		int[] resolved = AttributionMethod.resolveTargets(classifier, images.dim(0), targets, () -> scores[0] = classifier.logits(images));
 		int n = (int) images.dim(0), per = images.stride0();
 		long total = (long) n * steps;
 		// Path points of all images in one sequence (image by image, step by step), sent in batches
@@ -85,7 +87,7 @@ public final class IntegratedGradients implements AttributionMethod {
 		FloatTensor maps = GradientMaps.sumChannels(new FloatTensor(images.shape(), out));
 		// Completeness (the paper's check, Captum's convergence delta): the map sums to f(x) - f(x0)
 		// up to the quadrature error, so the gap tells whether the steps were enough.
-		float[] fx = classifier.logits(images).data();
+		float[] fx = (scores[0] != null ? scores[0] : classifier.logits(images)).data();
 		long[] one = images.shape();
 		one[0] = 1;
 		FloatTensor base = FloatTensor.zeros(one);
