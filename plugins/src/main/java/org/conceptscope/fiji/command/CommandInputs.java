@@ -232,7 +232,7 @@ final class CommandInputs {
 		private java.io.File folder;
 
 		@Parameter(label = "Layer (empty: the last spatial layer)", persist = false, required = false,
-			description = "the layer that splits the model (Model Info lists them); empty = the last spatial layer")
+			description = "the layer that splits the model (Model Info lists them); empty = the last spatial layer with more than one position (global pooling kept 4-D is passed over)")
 		private String layer = "";
 
 		@Parameter(label = "Target class", persist = false, required = false,
@@ -628,7 +628,7 @@ final class CommandInputs {
 		private String head = "infodisent";
 
 		@Parameter(label = "Layer (empty: the last spatial layer)", persist = false, required = false,
-			description = "the spatial layer the head reads (Model Info lists them); empty = the last spatial layer")
+			description = "the spatial layer the head reads (Model Info lists them); empty = the last spatial layer with more than one position (global pooling kept 4-D is passed over)")
 		private String layer = "";
 
 		@Parameter(label = "Concepts", persist = false, min = "2",
@@ -921,7 +921,7 @@ final class CommandInputs {
 		private String target = "predicted";
 
 		@Parameter(label = "Layers (empty: the last spatial layer)", persist = false, required = false,
-			description = "layers to find CAVs in, comma-separated (`layers=[conv1/relu,conv2/relu]`; Model Info lists them); empty = the last spatial layer")
+			description = "layers to find CAVs in, comma-separated (`layers=[conv1/relu,conv2/relu]`; Model Info lists them); empty = the last spatial layer with more than one position (global pooling kept 4-D is passed over)")
 		private String layers = "";
 
 		@Parameter(label = "Runs (random sets)", persist = false, min = "2",
@@ -984,7 +984,7 @@ final class CommandInputs {
 		private java.io.File folder;
 
 		@Parameter(label = "Layer (empty: the last spatial layer)", persist = false, required = false,
-			description = "the layer whose activations are compared (Model Info lists them); empty = the last spatial layer")
+			description = "the layer whose activations are compared (Model Info lists them); empty = the last spatial layer with more than one position (global pooling kept 4-D is passed over)")
 		private String layer = "";
 
 		@Parameter(label = "Nearest examples per slice", persist = false, min = "0",

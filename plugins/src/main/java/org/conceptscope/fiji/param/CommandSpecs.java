@@ -94,7 +94,7 @@ public final class CommandSpecs {
 		Parameters.of(MODEL, SAVE_DIR.help("writes `<model>-info.txt` and `<model>-layers.csv` there")), Set.of("model"), null, null);
 
 	public static final CommandSpec CONCEPT_DISCOVERY = new CommandSpec("Concept Discovery...", "Concept Discovery", "concept-discovery.md",
-		Parameters.of(MODEL, FOLDER.help("a folder of images of one class (`.tif`, `.tiff`, `.png`, `.jpg`, `.jpeg`, `.dcm`, name order, other files skipped; an image larger than the model's input gives its tiles of the input's size, each one image; a model that takes any size needs images of one size); empty = the current image or stack (its tiles likewise)"), LAYER.help("the layer that splits the model (Model Info lists them); empty = the last spatial layer"),
+		Parameters.of(MODEL, FOLDER.help("a folder of images of one class (`.tif`, `.tiff`, `.png`, `.jpg`, `.jpeg`, `.dcm`, name order, other files skipped; an image larger than the model's input gives its tiles of the input's size, each one image; a model that takes any size needs images of one size); empty = the current image or stack (its tiles likewise)"), LAYER.help("the layer that splits the model (Model Info lists them); empty = the last spatial layer with more than one position (global pooling kept 4-D is passed over)"),
 			TARGET.help("the class whose concepts are sought: `predicted` (the class most slices are predicted as), a class name or index"),
 			Parameter.integer("patch", "Crop size (pixels)", 16).range(Range.atLeast(2)).help("square crops of `patch` pixels every `stride` pixels (and one flush with the far border), each resized to the model input: one model pass per crop (the Log gives the count; more than 100000 per image is refused)"),
 			Parameter.integer("stride", "Crop stride (pixels)", 8).range(Range.atLeast(1)).help("the step between crops, in pixels"),
@@ -199,7 +199,7 @@ public final class CommandSpecs {
 		"train-interpretable-head.md",
 		Parameters.of(MODEL.help("the backbone: folder holding `saved_model.pb`; it stays frozen"), FOLDER.help("one subfolder of images per class (above)"),
 			Parameter.choice("head", "Head", "infodisent", Registry.keys(Family.HEAD)).help("`infodisent`: one prototypical part per channel of the layer (an orthogonal rotation of the channels, max positive minus max negative evidence, non-negative classifier); `bi_ice`: `concepts` concept embeddings interacting with the patch embeddings both ways"),
-			LAYER.help("the spatial layer the head reads (Model Info lists them); empty = the last spatial layer"),
+			LAYER.help("the spatial layer the head reads (Model Info lists them); empty = the last spatial layer with more than one position (global pooling kept 4-D is passed over)"),
 			head("concepts").help("bi_ice: number of concepts (at least 2)").anyMethod(),
 			head("dimension").help("bi_ice: dimension of the concept and patch embeddings").anyMethod(),
 			head("sparsity").help("bi_ice: weight of the L1 penalty on each concept's direction in the layer's channels (mean absolute entry)").anyMethod(),
@@ -243,7 +243,7 @@ public final class CommandSpecs {
 			Parameter.folder("concepts", "Concept folder (empty: named ROIs)").help("a folder with one subfolder of example images per concept, the subfolder's name the concept's (at least 2 images each; an image larger than the model's input gives its tiles, each one example); empty = the ROIs of the current image (its overlay, else the ROI Manager), each named after its concept: the bounding box of each ROI on its slice, resized to the model's input, is one example"),
 			Parameter.folder("random", "Random counterexamples folder").help("images without the concepts (a larger image gives its tiles, each one image); each run draws two disjoint random sets from them, as large as a concept's examples (at most half of them): give at least 4, better twice as many as the examples of a concept. Not needed with `cavs`"),
 			TARGET.help("the class tested: `predicted` (the class most images are predicted as), a class name or index"),
-			Parameter.text("layers", "Layers (empty: the last spatial layer)", "").help("layers to find CAVs in, comma-separated (`layers=[conv1/relu,conv2/relu]`; Model Info lists them); empty = the last spatial layer"),
+			Parameter.text("layers", "Layers (empty: the last spatial layer)", "").help("layers to find CAVs in, comma-separated (`layers=[conv1/relu,conv2/relu]`; Model Info lists them); empty = the last spatial layer with more than one position (global pooling kept 4-D is passed over)"),
 			Parameter.integer("runs", "Runs (random sets)", org.conceptscope.tcav.Tcav.DEFAULT_RUNS).range(Range.atLeast(2)).help("random counterexample sets, so CAVs per concept and layer; the t-test compares the concept's scores over the runs with random-against-random CAVs' scores"),
 			Parameter.number("alpha", "Significance level", org.conceptscope.tcav.Tcav.DEFAULT_ALPHA).range(new Range(0, false, 1, false)).help("a concept is significant when the t-test's p < `alpha` / (concepts x layers) (Bonferroni)"),
 			SEED.help("random sets, training splits and SVM training: the same seed gives the same table"),
@@ -253,7 +253,7 @@ public final class CommandSpecs {
 
 	public static final CommandSpec NEAREST_EXAMPLES = new CommandSpec("Nearest Examples...", "Nearest Examples", "nearest-examples.md",
 		Parameters.of(MODEL, Parameter.folder("folder", "Training examples folder").help("the training examples: images (name order, other files skipped; an image larger than the model's input gives its tiles of the input's size, each one image), or one subfolder of images per class, named after the model's classes (then prototypes are per class, and each tile takes its image's class)"),
-			LAYER.help("the layer whose activations are compared (Model Info lists them); empty = the last spatial layer"),
+			LAYER.help("the layer whose activations are compared (Model Info lists them); empty = the last spatial layer with more than one position (global pooling kept 4-D is passed over)"),
 			Parameter.integer("neighbours", "Nearest examples per slice", org.conceptscope.ops.ExampleOps.DEFAULT_NEIGHBOURS).range(Range.atLeast(0)).help("for each slice of the current image (each tile of a slice larger than the model's input), its training examples nearest by Euclidean distance between activations, nearest first; 0 = none (no image needed)"),
 			Parameter.integer("prototypes", "Prototypes (per class)", org.conceptscope.ops.ExampleOps.DEFAULT_PROTOTYPES).range(Range.atLeast(0)).help("MMD-critic prototypes of the examples (per class with class subfolders; RBF kernel, gamma 1 / the median squared distance); 0 = none"),
 			SAVE_DIR.help("folder for `<title>-nearest.tif` (montage: each case, then its nearest examples; distances in the row label and as each panel's `distance` property), `<title>-nearest.csv` (`case, rank, example, distance`; a case is `<title> slice z`, or `<title> x=.. y=..` for a tile), `prototypes.tif` and `prototypes.csv` (`class, rank, example, objective`); **required headless**"), OVERWRITE),
