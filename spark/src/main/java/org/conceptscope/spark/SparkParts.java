@@ -21,6 +21,7 @@ import org.apache.spark.rdd.RDD;
 import org.apache.spark.SimpleFutureAction;
 import org.conceptscope.fiji.batch.Batch;
 import org.conceptscope.fiji.batch.BatchJob;
+import org.conceptscope.fiji.run.AttributionSettings;
 
 import scala.Tuple2;
 import scala.collection.Iterator;
@@ -181,10 +182,10 @@ final class SparkParts implements BatchJob.PartComputer {
 		Path here = Path.of("").toAbsolutePath();
 		for (int i = 0; i < out.length; i++) {
 			String[] kv = keyValue(out[i]);
-			if (ROIS.equals(kv[0]) && org.conceptscope.fiji.image.RegionTargets.any(kv[1])
+			if (AttributionSettings.ROIS.equals(kv[0]) && org.conceptscope.fiji.image.RegionTargets.any(kv[1])
 				&& !kv[1].trim().equalsIgnoreCase(org.conceptscope.fiji.image.RegionTargets.SELECTION)
 				&& !kv[1].trim().equalsIgnoreCase(org.conceptscope.fiji.image.RegionTargets.MANAGER)) {
-				out[i] = ROIS + "=" + here.resolve(kv[1].trim()).normalize();
+				out[i] = AttributionSettings.ROIS + "=" + here.resolve(kv[1].trim()).normalize();
 			}
 		}
 		return out;
@@ -212,8 +213,6 @@ final class SparkParts implements BatchJob.PartComputer {
 		});
 		return kv;
 	}
-
-	private static final String ROIS = "rois";
 
 	private static List<Object> range(int n) {
 		List<Object> out = new ArrayList<>(n);
