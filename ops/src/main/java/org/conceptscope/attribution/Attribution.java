@@ -47,11 +47,12 @@ public record Attribution(FloatTensor maps, int[] targets, Map<String, String> m
 	}
 
 	/**
-	 * Images [from, to) of this attribution: their maps, targets and channel maps, and of the
-	 * metadata values holding one entry per image ({@code perImage} keys, lists written as
-	 * "[a, b, ...]"), those images' entries; the other metadata as it is.
+	 * Images [from, to) of this attribution: their maps, targets (with their names from
+	 * {@code classNames}) and channel maps, and of the metadata values holding one entry per image
+	 * ({@code perImage} keys, lists written as "[a, b, ...]"), those images' entries; the other
+	 * metadata as it is. Class names may hold commas, so their list is written again, not split.
 	 */
-	public Attribution range(int from, int to, List<String> perImage) {
+	public Attribution range(int from, int to, List<String> perImage, List<String> classNames) {
 		Map<String, String> meta = new LinkedHashMap<>(metadata);
 		for (String key : perImage) {
 			String list = meta.get(key);
@@ -62,7 +63,9 @@ public record Attribution(FloatTensor maps, int[] targets, Map<String, String> m
 			}
 			meta.put(key, items.subList(from, to).toString());
 		}
-		if (meta.containsKey("targets")) meta.put("targets", java.util.Arrays.toString(java.util.Arrays.copyOfRange(targets, from, to)));
+		int[] kept = java.util.Arrays.copyOfRange(targets, from, to);
+		if (meta.containsKey("targets")) meta.put("targets", java.util.Arrays.toString(kept));
+		if (meta.containsKey("target_classes")) meta.put("target_classes", AttributionMethod.targetClasses(classNames, kept));
 		return new Attribution(maps.range(from, to), java.util.Arrays.copyOfRange(targets, from, to), meta,
 			channelMaps == null ? null : channelMaps.range(from, to));
 	}

@@ -86,9 +86,14 @@ public interface AttributionMethod {
 		m.put("method", method);
 		m.put("model", classifier.name());
 		m.put("targets", Arrays.toString(targets));
-		m.put("target_classes", Arrays.stream(targets).mapToObj(t -> classifier.classNames().get(t)).toList().toString());
+		m.put("target_classes", targetClasses(classifier.classNames(), targets));
 		for (int i = 0; i < params.length; i += 2) m.put(params[i], params[i + 1]);
 		return m;
+	}
+
+	/** The metadata value "target_classes": each target's class name, as a list "[a, b, ...]". */
+	static String targetClasses(List<String> classNames, int[] targets) {
+		return Arrays.stream(targets).mapToObj(classNames::get).toList().toString();
 	}
 
 	/**

@@ -263,7 +263,7 @@ public final class RegionExplainer {
 		meta.put("region", region.name());
 		meta.put("region_mode", mode.key());
 		meta.put("targets", "[" + explained + "]");
-		meta.put("target_classes", "[" + classifier.classNames().get(explained) + "]");
+		meta.put("target_classes", AttributionMethod.targetClasses(classifier.classNames(), new int[] { explained }));
 		meta.put("tiles", n + " of " + grid.describe());
 		return new Result(region, minX, minY, new FloatTensor(new long[] { mh, mw }, sum), probabilities, predicted, explained, n, meta);
 	}

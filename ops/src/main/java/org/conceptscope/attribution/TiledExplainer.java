@@ -192,7 +192,7 @@ public final class TiledExplainer {
 		Map<String, String> meta = new LinkedHashMap<>(method.tiledMetadata(batchMetadata,
 			batchCounts.stream().mapToInt(Integer::intValue).toArray(), perImage));
 		meta.put("targets", Arrays.toString(targets));
-		meta.put("target_classes", Arrays.stream(targets).mapToObj(j -> classifier.classNames().get(j)).toList().toString());
+		meta.put("target_classes", AttributionMethod.targetClasses(classifier.classNames(), targets));
 		meta.put("tiles", grid.describe());
 		return new Result(new FloatTensor(new long[] { n, height, width }, maps), grid,
 			new FloatTensor(new long[] { n, perImage, k }, tileProbs), imageProbs, predicted, targets, meta);

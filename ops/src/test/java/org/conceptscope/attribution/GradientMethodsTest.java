@@ -85,7 +85,7 @@ class GradientMethodsTest {
 				else assertTrue(Math.abs(Double.parseDouble(gap.get(i))) > 5 * gaps[i] + 1e-6, "one step is cruder than 256: " + gap + " vs " + gaps[i]);
 			}
 			assertEquals(java.util.List.of("score_change", "completeness_gap"), new IntegratedGradients(steps, 0f).perImageKeys());
-			assertEquals("[" + gap.get(1) + "]", a.range(1, 2, new IntegratedGradients(steps, 0f).perImageKeys()).metadata().get("completeness_gap"));
+			assertEquals("[" + gap.get(1) + "]", a.range(1, 2, new IntegratedGradients(steps, 0f).perImageKeys(), ihc.classNames()).metadata().get("completeness_gap"));
 		}
 	}
 

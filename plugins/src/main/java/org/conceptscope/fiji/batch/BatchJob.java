@@ -657,7 +657,7 @@ public final class BatchJob {
 			ImagePlus source = inputs.open(seg.input()), part = images.get(i);
 			Explanation e = tiled ? tiledExplanations.get(i) : new Explanation(part, ImagePlusTensors.batches(part), classifier.classNames(),
 				probabilities.range(offset, offset + len), Arrays.copyOfRange(predicted, offset, offset + len),
-				a.range(offset, offset + len, method.perImageKeys()),
+				a.range(offset, offset + len, method.perImageKeys(), classifier.classNames()),
 				method.name(), model);
 			BatchIndex where = ImagePlusTensors.batches(source);
 			String file = inputs.inputs().get(seg.input()).name();
@@ -787,6 +787,9 @@ public final class BatchJob {
 			if (values != null && values.size() == n) metadata.put(key, values.toString());
 			else metadata.remove(key); // not every segment has it: no value to give each image
 		}
+		// the first segment's metadata named only its own targets
+		metadata.put("targets", Arrays.toString(targets));
+		metadata.put("target_classes", AttributionMethod.targetClasses(classifier.classNames(), targets));
 		return new Attribution(maps.size() == 1 ? maps.get(0) : FloatTensor.concat(maps), targets, metadata);
 	}
 
