@@ -164,7 +164,7 @@ class BatchResumeChecksTest {
 		String said = text.toString(StandardCharsets.UTF_8);
 		assertTrue(said.contains("top_fraction changed (0.1 then, 0.3 now): the finished parts' ROIs are drawn again from their maps."), said);
 		assertTrue(said.contains("Resuming: 1 of 3 parts (4 of 12 slices) are done; computing the other 2."), said);
-		assertTrue(said.contains("3 parts of 4; 2 computed by this run, 1 by earlier runs."), said);
+		assertTrue(said.contains("3 parts of 4 slices; 2 parts computed by this run, 1 by earlier runs."), said);
 
 		List<String> direct = new ArrayList<>(List.of("input=" + stack, "model=" + model, "save_dir=" + whole, "batch=4", "top_fraction=0.3"));
 		BatchJob.run(Batch.parse(direct.toArray(new String[0])), Progress.NONE, null);

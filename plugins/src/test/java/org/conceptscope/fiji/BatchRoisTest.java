@@ -190,7 +190,7 @@ class BatchRoisTest {
 
 		String printed = run(0, arguments);
 		assertTrue(printed.contains("Resuming: 1 of 3 parts"), printed);
-		assertTrue(printed.contains("2 computed by this run, 1 by earlier runs"), printed);
+		assertTrue(printed.contains("2 parts computed by this run, 1 by earlier runs"), printed);
 		run(0, args(folder, whole, "rois=" + roiFolder, "batch=1"));
 		assertEquals(Files.readString(whole.resolve("slides-saliency-regions.csv")), Files.readString(halted.resolve("slides-saliency-regions.csv")));
 		ImagePlus a = IJ.openImage(whole.resolve("slides-saliency-regions.tif").toString());

@@ -229,7 +229,7 @@ class WholeImageTest {
 		assertFalse(log.contains("padded"), "nothing on the JVM's own stdout: " + log);
 		List<String> lines = stdout.toString(StandardCharsets.UTF_8).lines().toList();
 		assertEquals(4, lines.size(), "the summary and three result files: " + lines);
-		assertTrue(lines.get(0).startsWith("ConceptScope batch: 3 slices in 3 parts of 1; 3 computed by this run."), lines.get(0));
+		assertTrue(lines.get(0).startsWith("ConceptScope batch: 3 slices in 3 parts of 1 slice; 3 parts computed by this run."), lines.get(0));
 		for (String line : lines.subList(1, 4)) assertTrue(Files.isRegularFile(Path.of(line)), "a result file: " + line);
 		String note = "The image (20x24) is smaller than the model's input (32x32): it is padded";
 		assertEquals(1, err.split(java.util.regex.Pattern.quote(note), -1).length - 1, "the note once, on stderr: " + err);

@@ -207,7 +207,7 @@ class RealImageJTest {
 		Path csv = out.resolve(base + "-results.csv"), map = out.resolve(base + "-map.tif"), rois = out.resolve(base + "-map-RoiSet.zip");
 		List<String> lines = run.out.lines().toList();
 		assertEquals(4, lines.size(), "the summary and the three result files on stdout: " + lines + "\n" + run.err);
-		assertEquals("ConceptScope batch: 12 slices in 3 parts of 4; 3 computed by this run.", lines.get(0));
+		assertEquals("ConceptScope batch: 12 slices in 3 parts of 4 slices; 3 parts computed by this run.", lines.get(0));
 		assertEquals(java.util.Set.of(csv.toString(), map.toString(), rois.toString()), java.util.Set.copyOf(lines.subList(1, 4)));
 		List<String> rows = Files.readAllLines(csv);
 		assertEquals(13, rows.size(), "a header and a row per slice: " + rows);

@@ -135,9 +135,9 @@ public final class Batch {
 			BatchJob.Result r = BatchJob.run(job, progress, both, computer);
 			progress.finish();
 			if (!r.alreadyComplete()) {
-				out.println("ConceptScope batch: " + r.entries() + " slices in " + r.parts() + (r.parts() == 1 ? " part" : " parts") + " of "
-					+ r.batch() + "; "
-					+ r.computed() + " computed by this run" + (r.kept() > 0 ? ", " + r.kept() + " by earlier runs" : "") + ".");
+				// the last counts are parts, not slices: say so, as a script reads the line
+				out.println("ConceptScope batch: " + r.entries() + " slices in " + count(r.parts(), "part") + " of " + count(r.batch(), "slice")
+					+ "; " + count(r.computed(), "part") + " computed by this run" + (r.kept() > 0 ? ", " + r.kept() + " by earlier runs" : "") + ".");
 			}
 			for (Path p : r.outputs()) out.println(p);
 			return 0;
@@ -172,5 +172,10 @@ public final class Batch {
 				// The JVM is shutting down (Ctrl-C): the hook is running and lets it exit now.
 			}
 		}
+	}
+
+	/** "1 part", "3 parts". */
+	private static String count(long n, String noun) {
+		return n + " " + noun + (n == 1 ? "" : "s");
 	}
 }
