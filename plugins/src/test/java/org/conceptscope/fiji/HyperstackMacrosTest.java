@@ -81,6 +81,8 @@ class HyperstackMacrosTest {
 		runs.put("slices as channels, localized in tiles", new Macro(open + "Stack.setDimensions(1, 12, 1);\n"
 			+ "run('Canvas Size...', 'width=24 height=24 position=Top-Left zero');\n"
 			+ "run('Concept Localization...', '" + m + " concepts=[" + concepts + "]');\n", ""));
+		runs.put("slices and frames as channels", new Macro(open + "Stack.setDimensions(1, 6, 2);\n"
+			+ "run('Attribution...', '" + m + " method=saliency');\n", ""));
 		runs.put("three channels", new Macro(open + "run('Add Slice', 'add=channel');\n"
 			+ "run('Attribution...', '" + m + " method=saliency');\n", ""));
 		runs.put("12-bit", new Macro("setBatchMode(true);\nopen('" + twelve + "');\n"
@@ -157,11 +159,14 @@ class HyperstackMacrosTest {
 		String log = logs.get("slices as channels");
 		assertTrue(log.contains("'cells 2ch.tif' has 1 channel(s) (1 channel(s) x 12 slice(s) x 1 frame(s); slices and frames are separate inputs,"
 			+ " not channels), but the model takes 2 (an RGB image has 3, a composite one per channel): give images of the kind the model was"
-			+ " trained on; if its 12 slices are 2 channels saved as slices, make them channels with Image > Hyperstacks > Stack to"
+			+ " trained on; if its 12 planes are 2 channels saved as slices, make them channels with Image > Hyperstacks > Stack to"
 			+ " Hyperstack... (channels=2, slices=6, in the order they were saved)."), log);
 		String tiled = logs.get("slices as channels, localized in tiles");
 		assertTrue(tiled.contains("has 1 channel(s) (1 channel(s) x 12 slice(s) x 1 frame(s); slices and frames are separate inputs, not channels),"
 			+ " but the model takes 2") && tiled.contains("Stack to Hyperstack... (channels=2, slices=6"), "before any tile: " + tiled);
+		String frames = logs.get("slices and frames as channels");
+		assertTrue(frames.contains("(1 channel(s) x 6 slice(s) x 2 frame(s);") && frames.contains("Stack to Hyperstack... (channels=2, slices=3,"
+			+ " frames=2, in the order they were saved)."), frames);
 		String three = logs.get("three channels");
 		assertTrue(three.contains("has 3 channel(s) (3 channel(s) x 3 slice(s) x 2 frame(s); slices and frames are separate inputs, not"
 			+ " channels), but the model takes 2") && three.contains("with Image > Hyperstacks > Make Subset... (e.g. channels=1-2)."), three);

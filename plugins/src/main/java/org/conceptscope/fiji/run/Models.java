@@ -109,8 +109,14 @@ public final class Models {
 		} else if (rgb && want == 1) {
 			hint = " (Image > Type > 8-bit makes a grey image of an RGB one)";
 		} else if (!rgb && got == 1 && planes > 1 && planes % want == 0) {
-			hint = "; if its " + planes + " slices are " + want + " channels saved as slices, make them channels with Image > Hyperstacks >"
-				+ " Stack to Hyperstack... (channels=" + want + ", slices=" + planes / want + ", in the order they were saved)";
+			// the frames stay frames: a time series whose channels were opened as slices
+			int z = image.getNSlices(), t = image.getNFrames();
+			String dimensions = t == 1 ? "slices=" + planes / want
+				: z == 1 ? "slices=1, frames=" + planes / want
+				: z % want == 0 ? "slices=" + z / want + ", frames=" + t
+				: "slices x frames=" + planes / want;
+			hint = "; if its " + planes + " planes are " + want + " channels saved as slices, make them channels with Image > Hyperstacks >"
+				+ " Stack to Hyperstack... (channels=" + want + ", " + dimensions + ", in the order they were saved)";
 		} else if (!rgb && got > want) {
 			hint = "; keep the " + want + " channel(s) the model was trained on, in its order, with Image > Hyperstacks > Make Subset..."
 				+ " (e.g. channels=" + (want == 1 ? "1" : "1-" + want) + ")";
