@@ -288,13 +288,14 @@ public final class SparkConcepts {
 			List<Entry> entries = scanned.stream().flatMap(r -> r.entries().stream()).toList();
 			if (keys.length == 0) {
 				throw new IllegalArgumentException("No image of " + s.input() + " is predicted as " + s.target() + ": choose another target,"
-					+ " or select=all to use every image.");
+					+ " or select=all to use every image" + RESTART_TOO + ".");
 			}
 			if (keys.length < s.concepts()) {
 				// the selected images' crops are all drawn (samples >= concepts): too few for NMF's rank, known now, not after pass 2
 				long selected = entries.stream().filter(e -> selected(s, e, t)).count();
 				throw new IllegalArgumentException(Craft.tooFewCrops(options, selected, height, width) + (s.selectPredicted() ? " (Only the "
-					+ selected + " images predicted as " + s.target() + " are used; select=all uses every image.)" : ""));
+					+ selected + " images predicted as " + s.target() + " are used; select=all uses every image.)" : "") + " With other settings,"
+					+ " add restart: save_dir keeps this run's first pass, which a resume with other settings does not mix in.");
 			}
 			double threshold = keys[Math.min(keys.length, s.samples()) - 1];
 			long tiled = entries.stream().filter(e -> e.x() > 0 || e.y() > 0).mapToInt(Entry::file).distinct().count();
@@ -343,6 +344,9 @@ public final class SparkConcepts {
 			if (bankJson != null) bankJson.destroy();
 		}
 	}
+
+	/** What the refusals after the first pass add: their advice changes the settings, which a resume refuses. */
+	private static final String RESTART_TOO = " (with restart: save_dir keeps this run's first pass, which a resume with other settings does not mix in)";
 
 	/** A task's result, after the test hook has seen it. */
 	private static <T> T done(TaskHook hook, int pass, int chunk, T result) {

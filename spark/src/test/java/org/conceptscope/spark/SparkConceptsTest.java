@@ -488,6 +488,57 @@ class SparkConceptsTest {
 		}
 	}
 
+	/**
+	 * The resume guard the concept job shares with the batch runner (ResumableParts): a part is read back only
+	 * intact and with the key it was written with (one of another key, or damaged, is deleted, to be computed
+	 * again); an unfinished run whose input file changed content is refused naming the file, its parts kept;
+	 * a second run in the same folder at once is refused; restart discards the parts.
+	 */
+	@Test
+	void partsAreUsedOnlyIntactWithTheirKeyAndUnchangedInputs(@TempDir Path dir) throws Exception {
+		Path cohort = Files.createDirectories(dir.resolve("cohort"));
+		for (String n : List.of("patch-01.tif", "patch-02.tif")) Files.copy(folder.resolve(n), cohort.resolve(n));
+		org.conceptscope.fiji.batch.ResumableParts.Plan plan = new org.conceptscope.fiji.batch.ResumableParts.Plan("concept run",
+			SparkBatchTest.MODEL, List.of("a", "b"), Map.of("seed", "5"), 1, cohort, List.of("patch-01.tif", "patch-02.tif"), 2, List.of("x"));
+		Path workDir = dir.resolve("save").resolve(SparkConcepts.WORK_DIR);
+		List<String> said = new ArrayList<>();
+		try (org.conceptscope.fiji.batch.ResumableParts w = org.conceptscope.fiji.batch.ResumableParts.open(workDir, plan, false, said::add)) {
+			assertEquals(1, w.run());
+			w.write("p-000000", "threshold A", new byte[] { 1, 2, 3 }, "part 0 computed");
+			w.write("p-000001", "threshold A", new byte[] { 4, 5 }, "part 1 computed");
+			IllegalArgumentException busy = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+				() -> org.conceptscope.fiji.batch.ResumableParts.open(workDir, plan, false, said::add));
+			assertTrue(busy.getMessage().startsWith("Another concept run is working in " + dir.resolve("save")), busy.getMessage());
+		}
+		try (org.conceptscope.fiji.batch.ResumableParts w = org.conceptscope.fiji.batch.ResumableParts.open(workDir, plan, false, said::add)) {
+			assertTrue(w.resumed());
+			assertEquals(2, w.run());
+			assertEquals(2, w.kept());
+			assertArrayEquals(new byte[] { 1, 2, 3 }, w.read("p-000000", "threshold A"));
+			assertEquals(null, w.read("p-000000", "threshold B"), "a part of another key is not used");
+			assertTrue(!Files.exists(w.file("p-000000")), "and is deleted");
+			byte[] b = Files.readAllBytes(w.file("p-000001"));
+			b[b.length - 9] ^= 1; // the last byte before the CRC-32
+			Files.write(w.file("p-000001"), b);
+			assertEquals(null, w.read("p-000001", "threshold A"), "a damaged part is not used");
+			assertTrue(said.contains("The part " + w.file("p-000001") + " is damaged; it is computed again."), said.toString());
+			w.write("p-000001", "threshold A", new byte[] { 4, 5 }, "part 1 computed");
+		}
+		byte[] f = Files.readAllBytes(cohort.resolve("patch-02.tif"));
+		f[f.length - 1] ^= 1; // same name and length, other content
+		Files.write(cohort.resolve("patch-02.tif"), f);
+		IllegalArgumentException changed = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+			() -> org.conceptscope.fiji.batch.ResumableParts.open(workDir, plan, false, said::add));
+		assertTrue(changed.getMessage().equals("save_dir " + dir.resolve("save") + " holds an unfinished concept run that differs in the input file"
+			+ " patch-02.tif (its content changed): run it again with its settings to finish it, choose another save_dir, or add restart to"
+			+ " discard it."), changed.getMessage());
+		assertTrue(Files.exists(workDir.resolve("parts").resolve("p-000001.bin")), "refused, not discarded");
+		try (org.conceptscope.fiji.batch.ResumableParts w = org.conceptscope.fiji.batch.ResumableParts.open(workDir, plan, true, said::add)) {
+			assertTrue(!w.resumed());
+			assertEquals(null, w.read("p-000001", "threshold A"), "restart discards the parts");
+		}
+	}
+
 	/** In a task: waits up to 30 seconds for the task to be cancelled, and counts it when it is. */
 	static void waitForCancel() {
 		long end = System.nanoTime() + 30_000_000_000L;

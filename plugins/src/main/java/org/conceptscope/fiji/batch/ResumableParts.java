@@ -66,7 +66,15 @@ public final class ResumableParts implements AutoCloseable {
 	 */
 	public static ResumableParts open(Path work, Plan plan, boolean restart, Consumer<String> messages) throws IOException {
 		Path saveDir = work.toAbsolutePath().normalize().getParent();
-		BatchJob.RunLock lock = BatchJob.RunLock.take(work);
+		BatchJob.RunLock lock;
+		try {
+			lock = BatchJob.RunLock.take(work);
+		} catch (IllegalArgumentException e) {
+			// the lock's sentence names a batch run: this one is the plan's job
+			String m = e.getMessage() == null ? "" : e.getMessage();
+			throw m.startsWith("Another batch run") ? new IllegalArgumentException("Another " + plan.job() + m.substring("Another batch run".length()),
+				e) : e;
+		}
 		try {
 			BatchManifest previous = null;
 			Path file = work.resolve(BatchJob.MANIFEST);
@@ -77,7 +85,7 @@ public final class ResumableParts implements AutoCloseable {
 					throw new IllegalArgumentException(e.getMessage() + " Add restart to discard that run and start over.", e);
 				}
 			}
-			BatchManifest now = manifest(plan, previous == null ? List.of() : previous.inputs);
+			BatchManifest now = manifest(plan, previous == null ? List.of() : previous.inputs, messages);
 			boolean resume = false;
 			int kept = 0;
 			if (previous != null && !previous.complete) {
@@ -218,7 +226,7 @@ public final class ResumableParts implements AutoCloseable {
 		lock.close();
 	}
 
-	private static BatchManifest manifest(Plan plan, List<BatchInputs.Input> known) throws IOException {
+	private static BatchManifest manifest(Plan plan, List<BatchInputs.Input> known, Consumer<String> messages) throws IOException {
 		BatchManifest m = new BatchManifest();
 		m.version = BatchManifest.currentVersion();
 		m.model = plan.model().toAbsolutePath().normalize().toString();
@@ -231,6 +239,9 @@ public final class ResumableParts implements AutoCloseable {
 		m.input = plan.folder().toAbsolutePath().normalize().toString();
 		m.folder = true;
 		m.outputs = List.copyOf(plan.outputs());
+		List<BatchInputs.Input> stamped = new ArrayList<>();
+		List<String> hashes = new ArrayList<>();
+		long toRead = 0;
 		for (String name : plan.files()) {
 			Path f = plan.folder().resolve(name);
 			// the batch runner's stamp: a file whose length, time and fingerprint are recorded is not read whole again
@@ -243,12 +254,22 @@ public final class ResumableParts implements AutoCloseable {
 					break;
 				}
 			}
+			if (hash == null) toRead += in.bytes();
+			stamped.add(in);
+			hashes.add(hash);
+		}
+		if (toRead >= 1L << 30) {
+			messages.accept("Reading the inputs whole once (" + org.conceptscope.fiji.image.ImagePlusTensors.gigabytes(toRead)
+				+ ") for their SHA-256, so that a resumed run can tell they are unchanged...");
+		}
+		for (int i = 0; i < stamped.size(); i++) {
+			String hash = hashes.get(i);
 			if (hash == null) {
 				Sha256 sha = new Sha256();
-				sha.addFile("", f);
+				sha.addFile("", plan.folder().resolve(stamped.get(i).name()));
 				hash = sha.hex();
 			}
-			m.inputs.add(in.withSha256(hash));
+			m.inputs.add(stamped.get(i).withSha256(hash));
 		}
 		return m;
 	}
