@@ -31,6 +31,7 @@ import org.conceptscope.fiji.run.ModelSizeInputs;
 import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
+import org.conceptscope.fiji.batch.ResumableParts;
 import org.conceptscope.fiji.run.ConceptDiscoveryRun;
 import org.conceptscope.fiji.run.ConceptDiscoverySettings;
 import org.conceptscope.fiji.run.ConceptImportanceSettings;
@@ -59,14 +60,31 @@ public final class SparkConcepts {
 
 	/** The launcher's first argument that starts this job. */
 	public static final String COMMAND = "concepts";
-	public static final String INPUT = "input", SAMPLES = "samples", BATCH = "batch", SELECT = "select";
+	public static final String INPUT = "input", SAMPLES = "samples", BATCH = "batch", SELECT = "select", RESTART = "restart";
 	static final String SELECT_PREDICTED = "predicted", SELECT_ALL = "all";
 	public static final String BANK = "concepts.json", IMPORTANCE = "importance.csv", PER_IMAGE = "concepts-per-image.csv";
 	static final int DEFAULT_SAMPLES = 20000, DEFAULT_BATCH = 16;
 
+	/**
+	 * The job's own folder in save_dir: its manifest, journal and finished parts, kept by the batch runner's
+	 * mechanism ({@link ResumableParts}), so a stopped job resumes where it stopped.
+	 */
+	public static final String WORK_DIR = ".conceptscope-concepts";
+
+	/** What each pass does, as its progress lines say. */
+	static final List<String> PASSES = List.of("pass 1 of 3: predictions", "pass 2 of 3: activations of the sampled crops",
+		"pass 3 of 3: concept importance and presence");
+
+	/** Runs in each task once its chunk is computed, before it is returned (tests stop and kill tasks here). */
+	interface TaskHook extends Serializable {
+		TaskHook NONE = (pass, chunk, attempt) -> {};
+
+		void computed(int pass, int chunk, int attempt);
+	}
+
 	/** The job's settings, as parsed from {@code key=value} arguments. */
 	record Settings(String inputFolder, String modelFolder, String saveFolder, String target, String layer, int patch, int stride,
-		int concepts, long seed, int designs, int examples, int samples, int batch, boolean selectPredicted, String master)
+		int concepts, long seed, int designs, int examples, int samples, int batch, boolean selectPredicted, String master, boolean restart)
 		implements Serializable {
 
 		Path input() {
@@ -86,9 +104,10 @@ public final class SparkConcepts {
 		"Usage: java -jar conceptscope-spark.jar " + COMMAND + " input=<folder of images> model=<model folder>",
 		"           target=<class name or index> save_dir=<folder> [layer= patch=16 stride=8 concepts=6 seed=42 designs=32",
 		"           examples=6] [samples=" + DEFAULT_SAMPLES + " crops for NMF] [select=predicted|all] [batch=" + DEFAULT_BATCH
-			+ " images per task] [master=local[*]]",
+			+ " images per task] [master=local[*]] [restart]",
 		"CRAFT concepts of one class over a cohort: select=predicted uses the images the model predicts as the target",
-		"class, select=all every image. Writes concepts.json, importance.csv and concepts-per-image.csv (+ .parquet).");
+		"class, select=all every image. Writes concepts.json, importance.csv and concepts-per-image.csv (+ .parquet).",
+		"Finished parts are kept in save_dir/" + WORK_DIR + ": the same command resumes a stopped job; restart discards them.");
 
 	private SparkConcepts() {}
 
@@ -97,6 +116,10 @@ public final class SparkConcepts {
 	}
 
 	static int run(String[] args, PrintStream out, PrintStream err) {
+		return run(args, out, err, TaskHook.NONE);
+	}
+
+	static int run(String[] args, PrintStream out, PrintStream err, TaskHook hook) {
 		if (args.length == 0) {
 			err.println(USAGE);
 			return 2;
@@ -110,18 +133,19 @@ public final class SparkConcepts {
 			return 2;
 		}
 		try (SparkBatch.LazyContext spark = new SparkBatch.LazyContext(s.master())) {
-			List<Path> written = discover(s, spark, err);
+			List<Path> written = discover(s, spark, err, hook);
 			written.forEach(out::println);
 			return 0;
 		} catch (Exception e) {
 			// Spark reports a task's failure inside its own exception: the user gets the task's sentence.
-			err.println("ConceptScope Spark concepts: " + SparkParts.sentence(e));
+			err.println("ConceptScope Spark concepts: " + SparkParts.sentence(e) + (e instanceof SparkTasks.Failed
+				? " (The finished parts are kept in " + s.saveDir().resolve(WORK_DIR) + ": the same command resumes.)" : ""));
 			return 1;
 		}
 	}
 
 	static Settings parse(String[] args) {
-		List<String> known = new ArrayList<>(List.of(INPUT, SAMPLES, BATCH, SELECT, SparkBatch.MASTER));
+		List<String> known = new ArrayList<>(List.of(INPUT, SAMPLES, BATCH, SELECT, RESTART, SparkBatch.MASTER));
 		known.addAll(ConceptDiscoverySettings.KEYS);
 		known.remove(ConceptDiscoverySettings.FOLDER);
 		known.remove(ConceptDiscoverySettings.OVERWRITE); // the cohort job keeps its own rule for a rerun into save_dir: unchanged
@@ -159,7 +183,8 @@ public final class SparkConcepts {
 			v.has(ConceptDiscoverySettings.SEED) ? v.number(ConceptDiscoverySettings.SEED) : ConceptDiscoverySettings.DEFAULT_SEED,
 			v.integer(ConceptDiscoverySettings.DESIGNS, ConceptDiscoverySettings.DEFAULT_DESIGNS, 2),
 			v.integer(ConceptDiscoverySettings.EXAMPLES, ConceptDiscoverySettings.DEFAULT_EXAMPLES, 1),
-			v.integer(SAMPLES, DEFAULT_SAMPLES, 1), v.integer(BATCH, DEFAULT_BATCH, 1), select.equals(SELECT_PREDICTED), v.master());
+			v.integer(SAMPLES, DEFAULT_SAMPLES, 1), v.integer(BATCH, DEFAULT_BATCH, 1), select.equals(SELECT_PREDICTED), v.master(),
+			v.has(RESTART) && !v.get(RESTART, "").trim().equalsIgnoreCase("false"));
 		if (s.concepts() > s.samples()) {
 			throw new IllegalArgumentException("samples=" + s.samples() + " crops cannot give concepts=" + s.concepts() + " concepts: raise samples.");
 		}
@@ -175,10 +200,10 @@ public final class SparkConcepts {
 	record Entry(int file, int entry, int slice, int x, int y, int predicted, float targetProbability) implements Serializable {}
 
 	/**
-	 * A pass-1 task's report: its entries, the smallest keys of the crops of its selected ones, and its
+	 * A pass-1 task's report: its entries, how many crops each gives (the driver draws their keys), and its
 	 * files far from what the model was trained on.
 	 */
-	record Scanned(List<Entry> entries, double[] keys, FarFiles far) implements Serializable {}
+	record Scanned(List<Entry> entries, int cropsPerImage, FarFiles far) implements Serializable {}
 
 	/** One sampled crop's row of A, and where it comes from. */
 	record Row(int file, int entry, int crop, int x, int y, int size, double[] values) implements Serializable {}
@@ -189,7 +214,7 @@ public final class SparkConcepts {
 	/** A pass-3 task's report: Sobol importance summed over its images, and each image's concept presence. */
 	record Located(double[] importanceSum, int images, Map<List<Integer>, double[]> presence) implements Serializable {}
 
-	static List<Path> discover(Settings s, SparkBatch.LazyContext spark, PrintStream log) throws IOException {
+	static List<Path> discover(Settings s, SparkBatch.LazyContext spark, PrintStream log, TaskHook hook) throws IOException {
 		List<String> files;
 		try (Stream<Path> list = Files.list(s.input())) {
 			files = list.filter(Files::isRegularFile).filter(ImageSet::isImageFile).map(p -> p.getFileName().toString()).sorted().toList();
@@ -201,8 +226,10 @@ public final class SparkConcepts {
 		String layer;
 		CraftOptions options;
 		long height, width;
+		List<String> classes;
 		try (Classifier classifier = Models.open(s.model())) {
 			target = TargetClass.parse(s.target(), classifier.classNames());
+			classes = classifier.classNames();
 			layer = s.layer().isEmpty() ? GradCam.lastSpatialLayer(classifier) : s.layer();
 			options = options(s, layer);
 			// a layer that does not split the model, or concepts and designs it cannot take, before any image is read
@@ -215,76 +242,199 @@ public final class SparkConcepts {
 			width = first.dim(2);
 		}
 		Files.createDirectories(s.saveDir());
-		JavaSparkContext jsc = spark.get();
-		String model = ModelArchive.ship(jsc.sc(), s.model());
 		List<int[]> chunks = new ArrayList<>();
 		for (int from = 0; from < files.size(); from += s.batch()) chunks.add(new int[] { from, Math.min(files.size(), from + s.batch()) });
+		// What every part depends on besides the model and the files: a resume with any of it changed is refused.
+		Map<String, String> settings = new LinkedHashMap<>();
+		settings.put(ConceptDiscoverySettings.TARGET, classes.get(target));
+		settings.put(ConceptDiscoverySettings.LAYER, layer);
+		settings.put(ConceptDiscoverySettings.PATCH, Integer.toString(s.patch()));
+		settings.put(ConceptDiscoverySettings.STRIDE, Integer.toString(s.stride()));
+		settings.put(ConceptDiscoverySettings.CONCEPTS, Integer.toString(s.concepts()));
+		settings.put(ConceptDiscoverySettings.SEED, Long.toString(s.seed()));
+		settings.put(ConceptDiscoverySettings.DESIGNS, Integer.toString(s.designs()));
+		settings.put(ConceptDiscoverySettings.EXAMPLES, Integer.toString(s.examples()));
+		settings.put(SAMPLES, Integer.toString(s.samples()));
+		settings.put(SELECT, s.selectPredicted() ? SELECT_PREDICTED : SELECT_ALL);
+		ResumableParts.Plan plan = new ResumableParts.Plan("concept run", s.model(), classes, settings, s.batch(), s.input(), files,
+			3 * chunks.size(), List.of(BANK, IMPORTANCE, PER_IMAGE));
+		try (ResumableParts work = ResumableParts.open(s.saveDir().resolve(WORK_DIR), plan, s.restart(),
+			line -> log.println("ConceptScope Spark concepts: " + line))) {
+			if (work.resumed()) {
+				log.println("ConceptScope Spark concepts: resuming the unfinished run in " + s.saveDir() + " (" + work.kept() + " of " + plan.parts()
+					+ " parts kept); computing the rest.");
+			}
+			List<Path> written = passes(s, spark, log, hook, work, files, chunks, target, layer, options, height, width);
+			return written;
+		}
+	}
+
+	/** The three passes, each part read from the work folder when a finished run left it, else computed and kept. */
+	private static List<Path> passes(Settings s, SparkBatch.LazyContext spark, PrintStream log, TaskHook hook, ResumableParts work,
+		List<String> files, List<int[]> chunks, int target, String layer, CraftOptions options, long height, long width) throws IOException {
+		JavaSparkContext jsc = spark.get();
+		String model = ModelArchive.ship(jsc.sc(), s.model());
 		Broadcast<List<String>> names = jsc.broadcast(files);
+		Broadcast<String> bankJson = null;
 		final int t = target;
 		final String splitAt = layer;
-
-		// Pass 1: predictions, and each task's smallest crop keys among its selected images.
-		// The keys are merged on the executors, `samples` at a time (a tree): the driver never holds every task's keys.
-		org.apache.spark.api.java.JavaRDD<Scanned> pass1 = jsc.parallelize(chunks, chunks.size())
-			.map(c -> scan(s, model, t, options(s, splitAt), names.value(), c)).cache();
-		List<Scanned> scanned;
-		double[] keys;
 		try {
-			final int samples = s.samples();
-			keys = pass1.map(Scanned::keys).treeReduce((x, y) -> smallestKeys(x, y, samples));
-			scanned = pass1.map(r -> new Scanned(r.entries(), new double[0], r.far())).collect();
+			// Pass 1: predictions, and how many crops each image gives; the driver draws the crops' keys and keeps the `samples` smallest,
+			// part by part (never every part's keys at once).
+			List<Scanned> scanned = pass(1, "", s, work, jsc, chunks, files.size(), log,
+				c -> done(hook, 1, c, scan(s, model, t, options(s, splitAt), names.value(), chunks.get(c))), Scanned.class);
+			double[] keys = new double[0];
+			for (Scanned r : scanned) keys = smallestKeys(keys, keys(s, r, t), s.samples());
+			List<Entry> entries = scanned.stream().flatMap(r -> r.entries().stream()).toList();
+			if (keys.length == 0) {
+				throw new IllegalArgumentException("No image of " + s.input() + " is predicted as " + s.target() + ": choose another target,"
+					+ " or select=all to use every image" + RESTART_TOO + ".");
+			}
+			if (keys.length < s.concepts()) {
+				// the selected images' crops are all drawn (samples >= concepts): too few for NMF's rank, known now, not after pass 2
+				long selected = entries.stream().filter(e -> selected(s, e, t)).count();
+				throw new IllegalArgumentException(Craft.tooFewCrops(options, selected, height, width) + (s.selectPredicted() ? " (Only the "
+					+ selected + " images predicted as " + s.target() + " are used; select=all uses every image.)" : "") + " With other settings,"
+					+ " add restart: save_dir keeps this run's first pass, which a resume with other settings does not mix in.");
+			}
+			double threshold = keys[Math.min(keys.length, s.samples()) - 1];
+			long tiled = entries.stream().filter(e -> e.x() > 0 || e.y() > 0).mapToInt(Entry::file).distinct().count();
+			log.println("ConceptScope Spark concepts: " + entries.size() + " images" + (tiled == 0 ? "" : " (the tiles of the input's size of " + tiled
+				+ " file(s) larger than the model's input)") + ", " + Math.min(keys.length, s.samples()) + " crops sampled.");
+			scanned.stream().map(Scanned::far).reduce(FarFiles.NONE, FarFiles::merge).warn(log, "concepts", files.size());
+
+			// Pass 2: the sampled crops' activations, in cohort order; NMF on the driver. A part is used only with the threshold it was drawn with.
+			List<Sampled> sampled = pass(2, Long.toHexString(Double.doubleToLongBits(threshold)), s, work, jsc, chunks, files.size(), log,
+				c -> done(hook, 2, c, sample(s, model, t, options(s, splitAt), names.value(), chunks.get(c), threshold)), Sampled.class);
+			List<Row> rows = new ArrayList<>(sampled.stream().flatMap(x -> x.rows().stream()).toList());
+			long clipped = sampled.stream().mapToLong(Sampled::clipped).sum(), values = sampled.stream().mapToLong(Sampled::values).sum();
+			rows.sort(Comparator.comparingInt(Row::file).thenComparingInt(Row::entry).thenComparingInt(Row::crop));
+			Map<List<Integer>, Integer> index = new LinkedHashMap<>();
+			for (Entry e : entries) index.put(List.of(e.file(), e.entry()), index.size());
+			double[][] a = rows.stream().map(Row::values).toArray(double[][]::new);
+			Nmf.Result nmf = Nmf.factorise(a, s.concepts(), s.seed(), options.tolerance(), options.maxIterations(), Progress.NONE);
+			ConceptBank bank;
+			try (Classifier classifier = Models.open(s.model())) {
+				bank = Craft.bank(classifier, layer, target, options, nmf, new Craft.Crops(layer, a, List.of(), clipped, values).clippedFraction(),
+					rows.stream().map(r -> new Craft.CropOrigin(index.get(List.of(r.file(), r.entry())), r.x(), r.y(), r.size())).toList());
+			}
+
+			// Pass 3: importance and presence per image. A part is used only with the bank it was computed with.
+			String json = bank.toJson();
+			Broadcast<String> shared = jsc.broadcast(json);
+			bankJson = shared;
+			String bankHash = java.util.HexFormat.of().formatHex(org.conceptscope.util.Digests.sha256().digest(
+				json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+			List<Located> located = pass(3, bankHash, s, work, jsc, chunks, files.size(), log,
+				c -> done(hook, 3, c, locate(s, model, t, names.value(), chunks.get(c), shared.value())), Located.class);
+			double[] importance = new double[bank.size()];
+			int images = 0;
+			Map<List<Integer>, double[]> presence = new LinkedHashMap<>();
+			for (Located l : located) {
+				for (int k = 0; k < importance.length; k++) importance[k] += l.importanceSum()[k];
+				images += l.images();
+				presence.putAll(l.presence());
+			}
+			for (int k = 0; k < importance.length; k++) importance[k] /= images;
+			bank.importance = importance;
+			bank.importanceEstimator = ConceptImportanceSettings.SOBOL;
+			return write(s, bank, files, entries, presence, spark, work);
 		} finally {
-			pass1.unpersist(false);
+			names.destroy();
+			if (bankJson != null) bankJson.destroy();
 		}
-		List<Entry> entries = scanned.stream().flatMap(r -> r.entries().stream()).toList();
-		if (keys.length == 0) {
-			throw new IllegalArgumentException("No image of " + s.input() + " is predicted as " + s.target() + ": choose another target,"
-				+ " or select=all to use every image.");
-		}
-		if (keys.length < s.concepts()) {
-			// the selected images' crops are all drawn (samples >= concepts): too few for NMF's rank, known now, not after pass 2
-			long selected = entries.stream().filter(e -> selected(s, e, t)).count();
-			throw new IllegalArgumentException(Craft.tooFewCrops(options, selected, height, width) + (s.selectPredicted() ? " (Only the "
-				+ selected + " images predicted as " + s.target() + " are used; select=all uses every image.)" : ""));
-		}
-		double threshold = keys[Math.min(keys.length, s.samples()) - 1];
-		long tiled = entries.stream().filter(e -> e.x() > 0 || e.y() > 0).mapToInt(Entry::file).distinct().count();
-		log.println("ConceptScope Spark concepts: " + entries.size() + " images" + (tiled == 0 ? "" : " (the tiles of the input's size of " + tiled
-			+ " file(s) larger than the model's input)") + ", " + Math.min(keys.length, s.samples()) + " crops sampled.");
-		scanned.stream().map(Scanned::far).reduce(FarFiles.NONE, FarFiles::merge).warn(log, "concepts", files.size());
+	}
 
-		// Pass 2: the sampled crops' activations, in cohort order; NMF on the driver.
-		List<Sampled> sampled = jsc.parallelize(chunks, chunks.size()).map(c -> sample(s, model, t, options(s, splitAt), names.value(), c, threshold)).collect();
-		List<Row> rows = new ArrayList<>(sampled.stream().flatMap(x -> x.rows().stream()).toList());
-		long clipped = sampled.stream().mapToLong(Sampled::clipped).sum(), values = sampled.stream().mapToLong(Sampled::values).sum();
-		rows.sort(Comparator.comparingInt(Row::file).thenComparingInt(Row::entry).thenComparingInt(Row::crop));
-		Map<List<Integer>, Integer> index = new LinkedHashMap<>();
-		for (Entry e : entries) index.put(List.of(e.file(), e.entry()), index.size());
-		double[][] a = rows.stream().map(Row::values).toArray(double[][]::new);
-		Nmf.Result nmf = Nmf.factorise(a, s.concepts(), s.seed(), options.tolerance(), options.maxIterations(), Progress.NONE);
-		ConceptBank bank;
-		try (Classifier classifier = Models.open(s.model())) {
-			bank = Craft.bank(classifier, layer, target, options, nmf, new Craft.Crops(layer, a, List.of(), clipped, values).clippedFraction(),
-				rows.stream().map(r -> new Craft.CropOrigin(index.get(List.of(r.file(), r.entry())), r.x(), r.y(), r.size())).toList());
-		}
+	/** What the refusals after the first pass add: their advice changes the settings, which a resume refuses. */
+	private static final String RESTART_TOO = " (with restart: save_dir keeps this run's first pass, which a resume with other settings does not mix in)";
 
-		// Pass 3: importance and presence per image.
-		Broadcast<String> bankJson = jsc.broadcast(bank.toJson());
-		List<Located> located = jsc.parallelize(chunks, chunks.size()).map(c -> locate(s, model, t, names.value(), c, bankJson.value())).collect();
-		double[] importance = new double[bank.size()];
-		int images = 0;
-		Map<List<Integer>, double[]> presence = new LinkedHashMap<>();
-		for (Located l : located) {
-			for (int k = 0; k < importance.length; k++) importance[k] += l.importanceSum()[k];
-			images += l.images();
-			presence.putAll(l.presence());
+	/** A task's result, after the test hook has seen it. */
+	private static <T> T done(TaskHook hook, int pass, int chunk, T result) {
+		org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+		hook.computed(pass, chunk, task == null ? 0 : task.attemptNumber());
+		return result;
+	}
+
+	/** The name of a pass's part file. */
+	static String partName(int pass, int chunk) {
+		return ResumableParts.name("pass" + pass, chunk);
+	}
+
+	/**
+	 * One pass over the chunks: each chunk's result, read from its part file when an earlier run of this job
+	 * left it (with this {@code key}), else computed on Spark; each computed result is written to its part
+	 * file as it arrives. Progress: one line per tenth of the files (and at least every 30 seconds), as the
+	 * batch runner's.
+	 */
+	private static <T extends Serializable> List<T> pass(int pass, String key, Settings s, ResumableParts work, JavaSparkContext jsc,
+		List<int[]> chunks, int files, PrintStream log, SparkTasks.Task<T> task, Class<T> type) throws IOException {
+		List<T> results = new ArrayList<>(java.util.Collections.nCopies(chunks.size(), null));
+		List<Integer> missing = new ArrayList<>();
+		long[] done = { 0 };
+		for (int c = 0; c < chunks.size(); c++) {
+			byte[] kept = work.read(partName(pass, c), key);
+			if (kept == null) {
+				missing.add(c);
+			} else {
+				results.set(c, decode(kept, type, work.file(partName(pass, c))));
+				done[0] += chunks.get(c)[1] - chunks.get(c)[0];
+			}
 		}
-		for (int k = 0; k < importance.length; k++) importance[k] /= images;
-		bank.importance = importance;
-		bank.importanceEstimator = ConceptImportanceSettings.SOBOL;
-		names.destroy();
-		bankJson.destroy();
-		return write(s, bank, files, entries, presence, spark);
+		int keptParts = chunks.size() - missing.size();
+		String what = "files (" + PASSES.get(pass - 1) + (keptParts > 0 ? "; " + keptParts + " of " + chunks.size() + " parts kept" : "") + ")";
+		org.conceptscope.fiji.batch.ConsoleProgress progress = new org.conceptscope.fiji.batch.ConsoleProgress(log, System.console() != null,
+			() -> false);
+		progress.report(done[0], files, what);
+		try {
+			SparkTasks.run(jsc, missing, "ConceptScope concepts, " + PASSES.get(pass - 1), task, (c, result) -> {
+				int[] chunk = chunks.get(c);
+				try {
+					work.write(partName(pass, c), key, encode(result), "pass " + pass + " part " + c + " files " + (chunk[0] + 1) + "-" + chunk[1]
+						+ " computed");
+				} catch (IOException e) {
+					// one sentence naming the file; SparkTasks cancels the tasks left
+					throw new IOException(ResumableParts.writeFailure(s.saveDir(), e, true), e);
+				}
+				results.set(c, result);
+				done[0] += chunk[1] - chunk[0];
+				progress.report(done[0], files, what);
+				return true;
+			});
+		} finally {
+			progress.finish();
+		}
+		return results;
+	}
+
+	/** A task's result as a part's bytes (Java serialization, as Spark ships it). */
+	static byte[] encode(Object result) throws IOException {
+		java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+		try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+			out.writeObject(result);
+		}
+		return bytes.toByteArray();
+	}
+
+	/** Only the job's records, collections and boxed numbers are read back from a part. */
+	private static final java.io.ObjectInputFilter PART_CLASSES = java.io.ObjectInputFilter.Config.createFilter(
+		"org.conceptscope.spark.*;java.util.*;java.lang.*;!*");
+
+	/** A part's result; a part that does not hold one (of another version) is refused with what to do. */
+	static <T> T decode(byte[] bytes, Class<T> type, Path file) throws IOException {
+		try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes))) {
+			in.setObjectInputFilter(PART_CLASSES);
+			return type.cast(in.readObject());
+		} catch (ClassNotFoundException | ClassCastException | java.io.InvalidClassException | java.io.StreamCorruptedException e) {
+			throw new IllegalArgumentException("The part " + file + " does not hold what this version computes: add restart to compute the job"
+				+ " afresh.", e);
+		}
+	}
+
+	/** The chunk's selected crops' keys, the `samples` smallest, ascending. */
+	static double[] keys(Settings s, Scanned r, int target) {
+		return r.entries().stream().filter(e -> selected(s, e, target))
+			.flatMapToDouble(e -> java.util.stream.IntStream.range(0, r.cropsPerImage()).mapToDouble(k -> key(s.seed(), e, k)))
+			.sorted().limit(s.samples()).toArray();
 	}
 
 	/** CRAFT's options for the job (Concept Discovery's NMF tolerance and iteration cap). */
@@ -353,12 +503,7 @@ public final class SparkConcepts {
 	private static Scanned scan(Settings s, String shipped, int target, CraftOptions o, List<String> files, int[] c) {
 		Classifier classifier = model(shipped);
 		Chunk chunk = Chunk.load(classifier, s.input(), files, c[0], c[1], true);
-		List<Entry> entries = chunk.entries(classifier, target);
-		int perImage = cropsPerImage(chunk.x(), o);
-		double[] keys = entries.stream().filter(e -> selected(s, e, target))
-			.flatMapToDouble(e -> java.util.stream.IntStream.range(0, perImage).mapToDouble(k -> key(s.seed(), e, k)))
-			.sorted().limit(s.samples()).toArray();
-		return new Scanned(entries, keys, chunk.far());
+		return new Scanned(chunk.entries(classifier, target), cropsPerImage(chunk.x(), o), chunk.far());
 	}
 
 	private static Sampled sample(Settings s, String shipped, int target, CraftOptions o, List<String> files, int[] c, double threshold) {
@@ -433,7 +578,7 @@ public final class SparkConcepts {
 	// --- on the driver: the files ---
 
 	private static List<Path> write(Settings s, ConceptBank bank, List<String> files, List<Entry> entries,
-		Map<List<Integer>, double[]> presence, SparkBatch.LazyContext spark) throws IOException {
+		Map<List<Integer>, double[]> presence, SparkBatch.LazyContext spark, ResumableParts work) throws IOException {
 		Path dir = s.saveDir();
 		Path bankFile = dir.resolve(BANK), importance = dir.resolve(IMPORTANCE), perImage = dir.resolve(PER_IMAGE);
 		Path parquet = SparkBatch.parquet(perImage);
@@ -463,6 +608,7 @@ public final class SparkConcepts {
 			ResultsCsvWriter.write(header, rows, perImage);
 			return null;
 		});
+		work.complete(); // the three files are in place: the parts are no longer needed
 		try {
 			SparkBatch.writeParquet(spark.session(), perImage, parquet, org.conceptscope.util.Digests.sha256(perImage), java.util.Set.of("file"));
 		} catch (Exception e) { // Spark's AnalysisException is a checked exception that Scala throws undeclared

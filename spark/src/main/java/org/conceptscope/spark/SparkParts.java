@@ -5,31 +5,16 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-import org.apache.spark.SparkContext;
-import org.apache.spark.SparkFiles;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.rdd.RDD;
-import org.apache.spark.SimpleFutureAction;
 import org.conceptscope.fiji.batch.Batch;
 import org.conceptscope.fiji.batch.BatchJob;
 import org.conceptscope.fiji.run.AttributionSettings;
 
-import scala.Tuple2;
-import scala.collection.Iterator;
-import scala.collection.JavaConverters;
-import scala.runtime.AbstractFunction0;
-import scala.runtime.AbstractFunction1;
-import scala.runtime.AbstractFunction2;
-import scala.runtime.BoxedUnit;
 
 /**
  * The batch runner's missing parts computed on Spark: one task per part. The model folder is
@@ -70,57 +55,20 @@ final class SparkParts implements BatchJob.PartComputer {
 	public void compute(String manifestJson, List<Integer> missing, BatchJob.PartSink sink) throws IOException {
 		if (missing.isEmpty()) return;
 		JavaSparkContext jsc = context.get();
-		SparkContext sc = jsc.sc();
-		String shipped = ModelArchive.ship(sc, model);
+		String shipped = ModelArchive.ship(jsc.sc(), model);
 		Broadcast<String> manifest = jsc.broadcast(manifestJson);
-		RDD<Integer> parts = jsc.parallelize(missing, missing.size()).rdd();
-		BlockingQueue<Object> arrived = new LinkedBlockingQueue<>();
-		String group = "conceptscope-" + System.nanoTime();
-		sc.setJobGroup(group, "ConceptScope: " + missing.size() + " parts", true);
-		SimpleFutureAction<BoxedUnit> job;
 		try {
-			job = sc.submitJob(parts, new ComputePart(args, shipped, manifest, hook), JavaConverters.asScalaBuffer(range(missing.size())).toSeq(),
-				new Arrived(arrived), new Done());
-		} finally {
-			sc.clearJobGroup();
-		}
-		int received = 0;
-		try {
-			while (received < missing.size()) {
-				Object next = arrived.poll(200, TimeUnit.MILLISECONDS);
-				if (next == null) {
-					if (job.isCompleted()) {
-						next = arrived.poll();
-						if (next == null) {
-							rethrow(job);
-							break;
-						}
-					} else {
-						continue;
-					}
-				}
-				@SuppressWarnings("unchecked")
-				Tuple2<Integer, byte[]> part = (Tuple2<Integer, byte[]>) next;
-				received++;
-				if (!sink.accept(part._1(), part._2())) {
-					sc.cancelJobGroup(group);
-					return;
-				}
-			}
-		} catch (InterruptedException e) {
-			sc.cancelJobGroup(group);
-			Thread.currentThread().interrupt();
-			throw new IOException("Interrupted while the parts were computed; the finished parts are kept.", e);
+			// a part that cannot be written (the sink's exception) cancels the parts left: SparkTasks cancels the job group
+			SparkTasks.run(jsc, missing, "ConceptScope: " + missing.size() + " parts", new ComputePart(args, shipped, manifest, hook), sink::accept);
+		} catch (SparkTasks.Failed failed) {
+			rethrow(failed.getCause());
 		} finally {
 			manifest.destroy();
 		}
 	}
 
 	/** The job's failure as the batch runner's own exception: its sentence, not Spark's stage report. */
-	private static void rethrow(SimpleFutureAction<BoxedUnit> job) throws IOException {
-		scala.Option<scala.util.Try<BoxedUnit>> value = job.value();
-		if (value.isEmpty() || value.get().isSuccess()) return;
-		Throwable failure = value.get().failed().get();
+	private static void rethrow(Throwable failure) throws IOException {
 		Throwable own = own(failure);
 		if (own instanceof RuntimeException r) throw r;
 		// not an IOException: the batch runner would take a task's failure for its own save_dir's
@@ -214,15 +162,8 @@ final class SparkParts implements BatchJob.PartComputer {
 		return kv;
 	}
 
-	private static List<Object> range(int n) {
-		List<Object> out = new ArrayList<>(n);
-		for (int i = 0; i < n; i++) out.add(i);
-		return out;
-	}
-
 	/** On an executor: the task's one part, computed with the executor's copy of the model. */
-	private static final class ComputePart extends AbstractFunction1<Iterator<Integer>, Tuple2<Integer, byte[]>>
-		implements Serializable {
+	private static final class ComputePart implements SparkTasks.Task<byte[]> {
 
 		private static final long serialVersionUID = 1L;
 		private final String[] args;
@@ -238,44 +179,12 @@ final class SparkParts implements BatchJob.PartComputer {
 		}
 
 		@Override
-		public Tuple2<Integer, byte[]> apply(Iterator<Integer> parts) {
-			int part = parts.next();
+		public byte[] compute(int part) throws IOException {
 			String[] local = onExecutor(args, ModelArchive.local(model));
-			try {
-				byte[] bytes = BatchJob.computePart(Batch.parse(local), manifest.value(), part);
-				TaskContext task = TaskContext.get();
-				hook.partComputed(part, task == null ? 0 : task.attemptNumber());
-				return new Tuple2<>(part, bytes);
-			} catch (IOException e) {
-				throw new UncheckedIOException(e);
-			}
-		}
-	}
-
-	/** On the driver, as each task's result arrives (once per part, whatever the retries). */
-	private static final class Arrived extends AbstractFunction2<Object, Tuple2<Integer, byte[]>, BoxedUnit> implements Serializable {
-
-		private static final long serialVersionUID = 1L;
-		private final transient BlockingQueue<Object> queue;
-
-		Arrived(BlockingQueue<Object> queue) {
-			this.queue = queue;
-		}
-
-		@Override
-		public BoxedUnit apply(Object partition, Tuple2<Integer, byte[]> part) {
-			queue.add(part);
-			return BoxedUnit.UNIT;
-		}
-	}
-
-	private static final class Done extends AbstractFunction0<BoxedUnit> implements Serializable {
-
-		private static final long serialVersionUID = 1L;
-
-		@Override
-		public BoxedUnit apply() {
-			return BoxedUnit.UNIT;
+			byte[] bytes = BatchJob.computePart(Batch.parse(local), manifest.value(), part);
+			TaskContext task = TaskContext.get();
+			hook.partComputed(part, task == null ? 0 : task.attemptNumber());
+			return bytes;
 		}
 	}
 }

@@ -321,6 +321,40 @@ class SparkBatchTest {
 		assertFalse(partsComputedByRun(spark, 3).containsKey(0), "the last run kept part 0");
 	}
 
+	/**
+	 * A part that cannot be written (a folder stands where its file goes) ends the job with one sentence naming
+	 * the file and what to do, and cancels the job's tasks still running (they are interrupted): the job once
+	 * left them computing parts nobody would take, and left the job group running.
+	 */
+	@Test
+	void aPartThatCannotBeWrittenCancelsThePartsLeft() throws Exception {
+		Path out = work.resolve("unwritable");
+		String blocked = out.resolve(BatchJob.WORK_DIR).resolve("parts").resolve("part-000000.bin").toString();
+		SparkConceptsTest.INTERRUPTED.set(0);
+		SparkParts.TaskHook hook = (part, attempt) -> {
+			if (part == 0) {
+				try {
+					Files.createDirectories(Path.of(blocked));
+				} catch (IOException e) {
+					throw new java.io.UncheckedIOException(e);
+				}
+			} else {
+				SparkConceptsTest.waitForCancel();
+			}
+		};
+		long start = System.nanoTime();
+		Run run = spark(with(args(out, "method=saliency"), "master=local[2]"), hook);
+		assertEquals(1, run.status(), run.err());
+		assertTrue(run.err().contains("ConceptScope batch: Cannot write the results in save_dir " + out + ": Cannot write " + blocked
+			+ ": a folder with that name exists. Check that the folder is writable"), run.err());
+		assertTrue((System.nanoTime() - start) / 1e9 < 25, "the blocked tasks were not waited for");
+		for (int i = 0; i < 100 && SparkConceptsTest.INTERRUPTED.get() == 0; i++) Thread.sleep(100);
+		assertTrue(SparkConceptsTest.INTERRUPTED.get() >= 1, "the task still running was cancelled");
+		try (Stream<Path> files = Files.walk(out)) {
+			assertEquals(List.of(), files.filter(p -> p.getFileName().toString().endsWith(".part")).toList(), "no half-written file");
+		}
+	}
+
 	@Test
 	void badKeysGetTheBatchRunnersSentencesBeforeSparkStarts() throws Exception {
 		String[][] cases = {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import org.conceptscope.concepts.ConceptBank;
 import org.conceptscope.concepts.ConceptLocalization;
@@ -242,7 +243,8 @@ class SparkConceptsTest {
 		assertTrue(lines.get(0).contains("concept_2") && !lines.get(0).contains("concept_3"), lines.get(0));
 		assertParquetTypedAsTheTable(out.resolve("concepts-per-image.parquet"), lines);
 		try (java.util.stream.Stream<Path> files = Files.list(out)) {
-			assertEquals(List.of(), files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).toList(), "no hidden leftover");
+			assertEquals(List.of(), files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".") && !n.equals(SparkConcepts.WORK_DIR))
+				.toList(), "no hidden leftover (the job's folder keeps its manifest and journal)");
 		}
 	}
 
@@ -387,11 +389,196 @@ class SparkConceptsTest {
 		assertTrue(!Files.exists(work.resolve("none")), "nothing written");
 	}
 
+	/** Tasks run per pass and chunk in this JVM (local master: the hooks run here; a static, as the hooks travel serialized). */
+	static final java.util.concurrent.ConcurrentHashMap<String, Integer> COMPUTED = new java.util.concurrent.ConcurrentHashMap<>();
+	static final java.util.concurrent.atomic.AtomicInteger INTERRUPTED = new java.util.concurrent.atomic.AtomicInteger();
+
+	/**
+	 * A job stopped in its third pass keeps its finished parts: the same command computes only the parts that
+	 * are missing (no task of passes 1 and 2, only the third pass's missing chunks), and its files are byte for
+	 * byte those of a job never stopped; the same save_dir with another seed is refused, naming the seed. Each
+	 * pass says how far it is, a line per tenth of the files at most.
+	 */
+	@Test
+	void aStoppedJobResumesComputingOnlyWhatIsMissingWithTheSameResults() throws Exception {
+		Path whole = work.resolve("resume-whole"), stopped = work.resolve("resume-stopped");
+		Run uninterrupted = run(args(whole, "select=all", "batch=3", "samples=30"));
+		assertEquals(0, uninterrupted.status(), uninterrupted.err());
+		for (String pass : SparkConcepts.PASSES) {
+			assertTrue(uninterrupted.err().contains("100%  12/12 files (" + pass + ")"), pass + ": " + uninterrupted.err());
+			long lines = uninterrupted.err().lines().filter(l -> l.contains("files (" + pass)).count();
+			assertTrue(lines >= 2 && lines <= 5, "a line at the start and per part at most (4 parts): " + lines + " in " + uninterrupted.err());
+		}
+
+		COMPUTED.clear();
+		SparkConcepts.TaskHook stopsInPassThree = (pass, chunk, attempt) -> {
+			COMPUTED.merge(pass + ":" + chunk, 1, Integer::sum);
+			if (pass == 3 && chunk == 2) throw new IllegalArgumentException("Stopped for the test.");
+		};
+		Run first = run(args(stopped, "select=all", "batch=3", "samples=30"), stopsInPassThree);
+		assertEquals(1, first.status(), first.err());
+		assertTrue(first.err().contains("Stopped for the test.") && first.err().contains("the same command resumes"), first.err());
+		assertTrue(!Files.exists(stopped.resolve(SparkConcepts.BANK)), "no bank before the third pass is done");
+		Map<String, Integer> firstRun = partsComputedByRun(stopped, 1);
+		for (int c = 0; c < 4; c++) {
+			assertEquals(1, firstRun.get("1:" + c), "pass 1 part " + c + ": " + firstRun);
+			assertEquals(1, firstRun.get("2:" + c), "pass 2 part " + c + ": " + firstRun);
+		}
+		assertTrue(!firstRun.containsKey("3:2"), "the part that failed is not kept: " + firstRun);
+
+		// another seed would mix parts of two runs: refused, nothing discarded
+		Run other = run(args(stopped, "select=all", "batch=3", "samples=30", "seed=6"));
+		assertEquals(1, other.status(), other.err());
+		assertTrue(other.err().contains("holds an unfinished concept run that differs in seed (5 then, 6 now): run it again with its settings"
+			+ " to finish it, choose another save_dir, or add restart to discard it."), other.err());
+
+		COMPUTED.clear();
+		SparkConcepts.TaskHook counts = (pass, chunk, attempt) -> COMPUTED.merge(pass + ":" + chunk, 1, Integer::sum);
+		Run resumed = run(args(stopped, "select=all", "batch=3", "samples=30"), counts);
+		assertEquals(0, resumed.status(), resumed.err());
+		java.util.Set<String> missing = new java.util.TreeSet<>();
+		for (int c = 0; c < 4; c++) if (!firstRun.containsKey("3:" + c)) missing.add("3:" + c);
+		assertEquals(missing, new java.util.TreeSet<>(COMPUTED.keySet()), "only the third pass's missing parts are computed again");
+		assertEquals(missing, new java.util.TreeSet<>(partsComputedByRun(stopped, 2).keySet()));
+		assertTrue(resumed.err().contains("(pass 1 of 3: predictions; 4 of 4 parts kept)"), resumed.err());
+		for (String file : List.of(SparkConcepts.BANK, SparkConcepts.IMPORTANCE, SparkConcepts.PER_IMAGE)) {
+			assertArrayEquals(Files.readAllBytes(whole.resolve(file)), Files.readAllBytes(stopped.resolve(file)), file);
+		}
+		assertTrue(!Files.exists(stopped.resolve(SparkConcepts.WORK_DIR).resolve("parts")), "the parts go once the files are written");
+
+		// finished: the same save_dir with another seed is a new run, not a refused resume
+		Run again = run(args(stopped, "select=all", "batch=3", "samples=30", "seed=6"));
+		assertEquals(0, again.status(), again.err());
+	}
+
+	/**
+	 * A part that cannot be written (a folder stands where its file goes) ends the job with one sentence naming
+	 * the file and what to do; the tasks still running are cancelled (interrupted, not left to finish), and no
+	 * temporary file is left.
+	 */
+	@Test
+	void aPartThatCannotBeWrittenCancelsTheRestAndNamesItsFile() throws Exception {
+		Path out = work.resolve("unwritable");
+		String blocked = out.resolve(SparkConcepts.WORK_DIR).resolve("parts").resolve(SparkConcepts.partName(1, 0) + ".bin").toString();
+		INTERRUPTED.set(0);
+		COMPUTED.clear();
+		SparkConcepts.TaskHook hook = (pass, chunk, attempt) -> {
+			COMPUTED.merge(pass + ":" + chunk, 1, Integer::sum);
+			if (pass == 1 && chunk == 0) {
+				try {
+					Files.createDirectories(Path.of(blocked));
+				} catch (java.io.IOException e) {
+					throw new java.io.UncheckedIOException(e);
+				}
+			} else {
+				waitForCancel();
+			}
+		};
+		long start = System.nanoTime();
+		Run run = run(args(out, "select=all", "batch=3", "samples=30"), hook);
+		assertEquals(1, run.status(), run.err());
+		assertTrue(run.err().contains("ConceptScope Spark concepts: Cannot write the results in save_dir " + out + ": Cannot write " + blocked
+			+ ": a folder with that name exists. Check that the folder is writable and the disk has space, or choose another save_dir"), run.err());
+		assertTrue((System.nanoTime() - start) / 1e9 < 25, "the blocked tasks were not waited for");
+		for (int i = 0; i < 100 && INTERRUPTED.get() == 0; i++) Thread.sleep(100);
+		assertTrue(INTERRUPTED.get() >= 1, "the running task was cancelled: " + COMPUTED);
+		assertTrue(!COMPUTED.keySet().stream().anyMatch(k -> k.startsWith("2:")), "no second pass: " + COMPUTED);
+		try (java.util.stream.Stream<Path> files = Files.walk(out)) {
+			assertEquals(List.of(), files.filter(p -> p.getFileName().toString().endsWith(".part")).toList(), "no half-written file");
+		}
+	}
+
+	/**
+	 * The resume guard the concept job shares with the batch runner (ResumableParts): a part is read back only
+	 * intact and with the key it was written with (one of another key, or damaged, is deleted, to be computed
+	 * again); an unfinished run whose input file changed content is refused naming the file, its parts kept;
+	 * a second run in the same folder at once is refused; restart discards the parts.
+	 */
+	@Test
+	void partsAreUsedOnlyIntactWithTheirKeyAndUnchangedInputs(@TempDir Path dir) throws Exception {
+		Path cohort = Files.createDirectories(dir.resolve("cohort"));
+		for (String n : List.of("patch-01.tif", "patch-02.tif")) Files.copy(folder.resolve(n), cohort.resolve(n));
+		org.conceptscope.fiji.batch.ResumableParts.Plan plan = new org.conceptscope.fiji.batch.ResumableParts.Plan("concept run",
+			SparkBatchTest.MODEL, List.of("a", "b"), Map.of("seed", "5"), 1, cohort, List.of("patch-01.tif", "patch-02.tif"), 2, List.of("x"));
+		Path workDir = dir.resolve("save").resolve(SparkConcepts.WORK_DIR);
+		List<String> said = new ArrayList<>();
+		try (org.conceptscope.fiji.batch.ResumableParts w = org.conceptscope.fiji.batch.ResumableParts.open(workDir, plan, false, said::add)) {
+			assertEquals(1, w.run());
+			w.write("p-000000", "threshold A", new byte[] { 1, 2, 3 }, "part 0 computed");
+			w.write("p-000001", "threshold A", new byte[] { 4, 5 }, "part 1 computed");
+			IllegalArgumentException busy = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+				() -> org.conceptscope.fiji.batch.ResumableParts.open(workDir, plan, false, said::add));
+			assertTrue(busy.getMessage().startsWith("Another concept run is working in " + dir.resolve("save")), busy.getMessage());
+		}
+		try (org.conceptscope.fiji.batch.ResumableParts w = org.conceptscope.fiji.batch.ResumableParts.open(workDir, plan, false, said::add)) {
+			assertTrue(w.resumed());
+			assertEquals(2, w.run());
+			assertEquals(2, w.kept());
+			assertArrayEquals(new byte[] { 1, 2, 3 }, w.read("p-000000", "threshold A"));
+			assertEquals(null, w.read("p-000000", "threshold B"), "a part of another key is not used");
+			assertTrue(!Files.exists(w.file("p-000000")), "and is deleted");
+			byte[] b = Files.readAllBytes(w.file("p-000001"));
+			b[b.length - 9] ^= 1; // the last byte before the CRC-32
+			Files.write(w.file("p-000001"), b);
+			assertEquals(null, w.read("p-000001", "threshold A"), "a damaged part is not used");
+			assertTrue(said.contains("The part " + w.file("p-000001") + " is damaged; it is computed again."), said.toString());
+			w.write("p-000001", "threshold A", new byte[] { 4, 5 }, "part 1 computed");
+		}
+		byte[] f = Files.readAllBytes(cohort.resolve("patch-02.tif"));
+		f[f.length - 1] ^= 1; // same name and length, other content
+		Files.write(cohort.resolve("patch-02.tif"), f);
+		IllegalArgumentException changed = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+			() -> org.conceptscope.fiji.batch.ResumableParts.open(workDir, plan, false, said::add));
+		assertTrue(changed.getMessage().equals("save_dir " + dir.resolve("save") + " holds an unfinished concept run that differs in the input file"
+			+ " patch-02.tif (its content changed): run it again with its settings to finish it, choose another save_dir, or add restart to"
+			+ " discard it."), changed.getMessage());
+		assertTrue(Files.exists(workDir.resolve("parts").resolve("p-000001.bin")), "refused, not discarded");
+		try (org.conceptscope.fiji.batch.ResumableParts w = org.conceptscope.fiji.batch.ResumableParts.open(workDir, plan, true, said::add)) {
+			assertTrue(!w.resumed());
+			assertEquals(null, w.read("p-000001", "threshold A"), "restart discards the parts");
+		}
+	}
+
+	/** In a task: waits up to 30 seconds for the task to be cancelled, and counts it when it is. */
+	static void waitForCancel() {
+		long end = System.nanoTime() + 30_000_000_000L;
+		while (System.nanoTime() < end) {
+			org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+			if (task != null && task.isInterrupted()) {
+				INTERRUPTED.incrementAndGet();
+				return;
+			}
+			try {
+				Thread.sleep(20);
+			} catch (InterruptedException e) {
+				INTERRUPTED.incrementAndGet();
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+	}
+
+	/** The parts run {@code run} computed, as "pass:chunk", from the job's journal. */
+	static Map<String, Integer> partsComputedByRun(Path saveDir, int run) throws java.io.IOException {
+		java.util.regex.Pattern line = java.util.regex.Pattern.compile(" run " + run + " pass (\\d) part (\\d+) files .* computed$");
+		Map<String, Integer> counts = new java.util.TreeMap<>();
+		for (String l : Files.readAllLines(saveDir.resolve(SparkConcepts.WORK_DIR).resolve("journal.txt"))) {
+			java.util.regex.Matcher m = line.matcher(l);
+			if (m.find()) counts.merge(m.group(1) + ":" + m.group(2), 1, Integer::sum);
+		}
+		return counts;
+	}
+
 	record Run(int status, String out, String err) {}
 
 	static Run run(String[] args) {
+		return run(args, SparkConcepts.TaskHook.NONE);
+	}
+
+	static Run run(String[] args, SparkConcepts.TaskHook hook) {
 		ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-		int status = SparkConcepts.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+		int status = SparkConcepts.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+			hook);
 		return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
 	}
 }

@@ -215,7 +215,8 @@ public final class BatchJob {
 	/** An I/O failure while writing, as one sentence with the folder (a read-only folder, a full disk). */
 	static String writeFailure(Path saveDir, IOException e, boolean partsKept) {
 		String file = e instanceof java.nio.file.FileSystemException f && f.getFile() != null ? " (" + f.getFile() + ")" : "";
-		return "Cannot write the results in save_dir " + saveDir + file + ": " + IoFailures.reason(e) + ". Check that the folder is writable and"
+		// a reason that is a sentence of its own ("Cannot write x: a folder with that name exists.") keeps one full stop
+		return "Cannot write the results in save_dir " + saveDir + file + ": " + IoFailures.reason(e).strip().replaceAll("\\.$", "") + ". Check that the folder is writable and"
 			+ " the disk has space, or choose another save_dir" + (partsKept ? "; finished parts are kept, so the same command resumes." : ".");
 	}
 

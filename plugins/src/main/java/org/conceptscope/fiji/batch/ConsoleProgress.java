@@ -11,9 +11,10 @@ import org.conceptscope.util.Progress;
  * A progress bar on the console, for runs without Fiji. On a terminal it is redrawn in place at
  * most ten times a second; written to a file or a pipe (a cluster job's log) it prints one line
  * per tenth of the work or per 30 seconds, whichever comes first ({@link LogLineRule}), so logs stay short. Rate and
- * time left count only the work of this run (a resumed run starts with parts already done).
+ * time left count only the work of this run (a resumed run starts with parts already done). Public for the
+ * other runners of the project (Spark's cohort concept job), so that their logs read as the batch runner's.
  */
-final class ConsoleProgress implements Progress {
+public final class ConsoleProgress implements Progress {
 
 	private static final int WIDTH = 30;
 	private static final long REDRAW_NANOS = 100_000_000L;
@@ -23,10 +24,11 @@ final class ConsoleProgress implements Progress {
 	private final BooleanSupplier stop;
 	private final LogLineRule lines = new LogLineRule();
 	private long start, firstDone = -1, lastDrawn, lastDone = -1, lastTotal;
+	private String lastMessage = "slices";
 	private boolean barShown;
 
 	/** @param stop when it turns true, {@link #report} answers false and the run stops */
-	ConsoleProgress(PrintStream out, boolean terminal, BooleanSupplier stop) {
+	public ConsoleProgress(PrintStream out, boolean terminal, BooleanSupplier stop) {
 		this.out = out;
 		this.terminal = terminal;
 		this.stop = stop;
@@ -49,17 +51,17 @@ final class ConsoleProgress implements Progress {
 	}
 
 	/** Prints a line of its own, keeping the bar below it on a terminal. */
-	void message(String line) {
+	public void message(String line) {
 		if (terminal && barShown) out.print("\r" + " ".repeat(WIDTH + 60) + "\r");
 		out.println(line);
 		if (terminal && barShown && lastDone >= 0) {
-			out.print(text(lastDone, lastTotal, "slices", System.nanoTime()));
+			out.print(text(lastDone, lastTotal, lastMessage, System.nanoTime()));
 			out.flush();
 		}
 	}
 
 	/** Ends the bar's line. */
-	void finish() {
+	public void finish() {
 		if (terminal && barShown) out.println();
 		barShown = false;
 		out.flush();
@@ -69,6 +71,7 @@ final class ConsoleProgress implements Progress {
 		lastDrawn = now;
 		lastDone = done;
 		lastTotal = total;
+		lastMessage = message;
 		String text = text(done, total, message, now);
 		if (terminal) {
 			out.print("\r" + text);
