@@ -1,8 +1,12 @@
 package org.conceptscope.metrics;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 
 import org.conceptscope.attribution.Attribution;
 import org.conceptscope.attribution.AttributionMethod;
@@ -18,26 +22,139 @@ import org.conceptscope.util.Progress;
  * near 1 mean the map shows the image (edges, intensity), not what the model learned. A constant
  * map has no ranks: that image scores 0 and stays in the mean, as in {@link MuFidelity}, and the
  * metadata counts such images ({@code undefined}). Maps with NaN or infinite values are refused.
+ * The paper's other similarities are computed too ({@link Similarity}): Spearman of the signed
+ * maps and SSIM of the absolute maps scaled to [0, 1]. With {@code cascade}, the paper's main
+ * experiment ({@link #cascade}): the layers are randomised one more at a time, top layer first.
  */
 public final class SanityCheck implements Metric {
 
 	private final AttributionMethod method;
 	private final long seed;
+	private final boolean cascading;
 
 	/** Checks this method against a randomised model given to {@link #evaluate(Classifier, Classifier, FloatTensor, int[], Progress)}. */
 	public SanityCheck(AttributionMethod method) {
 		this.method = Objects.requireNonNull(method, "No attribution method given to check.");
 		this.seed = 0;
+		this.cascading = false;
 	}
 
-	private SanityCheck(long seed) {
+	private SanityCheck(long seed, boolean cascading) {
 		this.method = null;
 		this.seed = seed;
+		this.cascading = cascading;
 	}
 
 	/** The check as a {@link Metric}: the randomised copy of a TensorFlow model is made from this seed at each evaluation. */
 	public static SanityCheck randomizing(long seed) {
-		return new SanityCheck(seed);
+		return new SanityCheck(seed, false);
+	}
+
+	/**
+	 * The check as a {@link Metric}; with {@code cascade} its evaluation runs {@link #cascade} and
+	 * scores the last step (every layer randomised, the same copy as without cascade).
+	 */
+	public static SanityCheck randomizing(long seed, boolean cascade) {
+		return new SanityCheck(seed, cascade);
+	}
+
+	/** Whether {@link #evaluate(Classifier, FloatTensor, int[], AttributionMethod, Progress)} runs the cascade. */
+	public boolean cascading() {
+		return cascading;
+	}
+
+	/**
+	 * The similarities of one image's two maps: Spearman of the absolute maps (the check's value),
+	 * Spearman of the signed maps, and SSIM (Wang et al. 2004; 11 x 11 Gaussian window of sigma 1.5,
+	 * K1 = 0.01, K2 = 0.03, as {@link Ssim}) of the absolute maps each min-max scaled to [0, 1], so
+	 * that the dynamic range is 1 (a constant map scales to 0). A map without ranks gives a
+	 * Spearman of NaN.
+	 */
+	public record Similarity(double spearmanAbs, double spearman, double ssim) {}
+
+	/**
+	 * One step of a cascade: the layer randomised at this step (with every layer above it), the
+	 * variables randomised in all, and the similarities per image (Spearman 0 where a map has no
+	 * ranks, as the check's values).
+	 */
+	public record Step(String layer, List<String> randomized, double[] spearmanAbs, double[] spearman, double[] ssim) {
+
+		public Step {
+			randomized = List.copyOf(randomized);
+			spearmanAbs = spearmanAbs.clone();
+			spearman = spearman.clone();
+			ssim = ssim.clone();
+		}
+	}
+
+	/** The steps of a cascade, top layer first, and the check's result at its last step. */
+	public record Cascade(List<Step> steps, MetricResult result) {
+
+		public Cascade {
+			steps = List.copyOf(steps);
+		}
+	}
+
+	/** {@link #cascade(TensorFlowClassifier, FloatTensor, int[], AttributionMethod, long, Progress)} with this check's seed. */
+	public Cascade cascade(TensorFlowClassifier model, FloatTensor images, int[] targets, AttributionMethod method, Progress progress) {
+		return cascade(model, images, targets, method, seed, progress);
+	}
+
+	/**
+	 * The model's variables grouped by layer (the name up to its last '/'), in the order of
+	 * {@link TensorFlowClassifier#variables()}: the layer nearest the logits first.
+	 */
+	public static Map<String, List<String>> layers(List<String> variables) {
+		Map<String, List<String>> layers = new LinkedHashMap<>();
+		for (String v : variables) {
+			int slash = v.lastIndexOf('/');
+			layers.computeIfAbsent(slash > 0 ? v.substring(0, slash) : v, k -> new ArrayList<>()).add(v);
+		}
+		return layers;
+	}
+
+	/**
+	 * Cascading randomisation (Adebayo et al. 2018, section 4): step k randomises the top k layers
+	 * ({@link #layers}) from the seed, and compares the method's maps on that copy with its maps on
+	 * the model. A variable gets the same values at every step ({@link RandomizedWeights}), so the
+	 * last step is the copy with every weight randomised. Progress counts one explanation per step
+	 * plus the original's.
+	 *
+	 * @throws CancellationException when progress asks to stop
+	 */
+	public static Cascade cascade(TensorFlowClassifier model, FloatTensor images, int[] targets, AttributionMethod method, long seed,
+		Progress progress) {
+		Map<String, List<String>> layers = layers(model.variables());
+		int units = layers.size() + 1;
+		int[] resolved = AttributionMethod.resolveTargets(model, images, targets);
+		SanityCheck check = new SanityCheck(method);
+		Attribution a = method.explain(model, images, resolved, (d, t, m) -> progress.report(d, (long) units * t, m));
+		check.finite(a, "the model", "check that the model's logits on these images are finite");
+		List<Step> steps = new ArrayList<>();
+		List<String> randomized = new ArrayList<>();
+		MetricResult last = null;
+		int k = 0;
+		for (Map.Entry<String, List<String>> layer : layers.entrySet()) {
+			k++;
+			int unit = k;
+			if (!progress.report(k, units, "randomising " + layer.getKey())) throw new CancellationException("Sanity check cancelled.");
+			randomized.addAll(layer.getValue());
+			try (TensorFlowClassifier random = RandomizedWeights.copy(model, randomized, seed)) {
+				Attribution b = method.explain(random, images, resolved, (d, t, m) -> progress.report((long) unit * t + d, (long) units * t, m));
+				check.finite(b, "its copy with " + layer.getKey() + " and the layers above randomised", "try another seed");
+				Compared c = check.compare(a, b);
+				steps.add(new Step(layer.getKey(), randomized, c.spearmanAbs, c.spearman, c.ssim));
+				last = check.result(model, random, resolved, c);
+			}
+		}
+		if (last == null) {
+			throw new IllegalArgumentException("The sanity check found no float variables in " + model.name()
+				+ " to randomise: check the model with Model Info.");
+		}
+		Map<String, String> meta = new HashMap<>(last.metadata());
+		meta.put("cascade", "true");
+		meta.put("seed", Long.toString(seed));
+		return new Cascade(steps, new MetricResult(last.metric(), last.targets(), last.values(), last.mean(), new double[resolved.length][0], meta));
 	}
 
 	@Override
@@ -57,6 +174,7 @@ public final class SanityCheck implements Metric {
 			throw new IllegalArgumentException("The sanity check randomises the weights of a TensorFlow SavedModel; " + classifier.name()
 				+ " is not one: evaluate it with deletion, insertion or mufidelity.");
 		}
+		if (cascading) return cascade(tf, images, targets, method, seed, progress).result();
 		try (TensorFlowClassifier random = RandomizedWeights.copy(tf, tf.variables(), seed)) {
 			return new SanityCheck(method).evaluate(classifier, random, images, targets, progress);
 		}
@@ -90,21 +208,58 @@ public final class SanityCheck implements Metric {
 		Attribution b = method.explain(randomized, images, resolved, (d, t, m) -> progress.report(t + d, 2 * t, m));
 		// random weights can make a model overflow: NaN would get ranks of its own and a finite, meaningless correlation
 		finite(b, "its randomised copy", "try another seed");
-		int n = (int) images.dim(0), per = a.maps().stride0();
+		return result(original, randomized, resolved, compare(a, b));
+	}
+
+	/** Per-image similarities of two batches of maps; a Spearman without ranks is 0 and counted. */
+	private record Compared(double[] spearmanAbs, double[] spearman, double[] ssim, int undefined) {}
+
+	private Compared compare(Attribution a, Attribution b) {
+		int n = (int) a.maps().dim(0), per = a.maps().stride0();
+		int h = (int) a.maps().dim(1), w = per / h;
 		float[] ma = a.maps().data(), mb = b.maps().data();
-		double[] values = new double[n];
+		double[] abs = new double[n], signed = new double[n], ssim = new double[n];
 		int undefined = 0;
 		for (int i = 0; i < n; i++) {
-			double[] x = new double[per], y = new double[per];
-			for (int p = 0; p < per; p++) {
-				x[p] = Math.abs(ma[i * per + p]);
-				y[p] = Math.abs(mb[i * per + p]);
-			}
-			double rho = Spearman.correlation(x, y);
+			Similarity s = similarity(java.util.Arrays.copyOfRange(ma, i * per, (i + 1) * per),
+				java.util.Arrays.copyOfRange(mb, i * per, (i + 1) * per), h, w);
 			// a constant map has no ranks: 0, kept in the mean and counted, as MuFidelity does (Xplique's spearman gives 0)
-			if (Double.isNaN(rho)) undefined++;
-			values[i] = Double.isNaN(rho) ? 0 : rho;
+			if (Double.isNaN(s.spearmanAbs())) undefined++;
+			abs[i] = Double.isNaN(s.spearmanAbs()) ? 0 : s.spearmanAbs();
+			signed[i] = Double.isNaN(s.spearman()) ? 0 : s.spearman();
+			ssim[i] = s.ssim();
 		}
+		return new Compared(abs, signed, ssim, undefined);
+	}
+
+	/** The {@link Similarity} of two maps of h x w pixels (row-major, finite values). */
+	public static Similarity similarity(float[] a, float[] b, int h, int w) {
+		if (a.length != h * w || b.length != h * w) {
+			throw new IllegalArgumentException("Two maps of " + h + " x " + w + " pixels were expected; got " + a.length + " and " + b.length + " values.");
+		}
+		double[] x = new double[a.length], y = new double[a.length], sx = new double[a.length], sy = new double[a.length];
+		for (int p = 0; p < a.length; p++) {
+			sx[p] = a[p];
+			sy[p] = b[p];
+			x[p] = Math.abs(a[p]);
+			y[p] = Math.abs(b[p]);
+		}
+		return new Similarity(Spearman.correlation(x, y), Spearman.correlation(sx, sy), Ssim.of(unit(x), unit(y), h, w));
+	}
+
+	/** Min-max scaled to [0, 1]; a constant map becomes 0. */
+	static float[] unit(double[] v) {
+		double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+		for (double d : v) {
+			min = Math.min(min, d);
+			max = Math.max(max, d);
+		}
+		float[] u = new float[v.length];
+		if (max > min) for (int p = 0; p < v.length; p++) u[p] = (float) ((v[p] - min) / (max - min));
+		return u;
+	}
+
+	private MetricResult result(Classifier original, Classifier randomized, int[] resolved, Compared c) {
 		Map<String, String> meta = new HashMap<>();
 		meta.put("metric", "randomization_sanity");
 		meta.put("method", method.name());
@@ -112,7 +267,9 @@ public final class SanityCheck implements Metric {
 		meta.put("original", original.toString());
 		meta.put("randomized", randomized.toString());
 		meta.put("better", "lower");
-		meta.put("undefined", Integer.toString(undefined));
-		return new MetricResult("randomization_spearman", resolved, values, FiniteMean.of(values), new double[n][0], meta);
+		meta.put("undefined", Integer.toString(c.undefined));
+		meta.put("mean_spearman_signed", Double.toString(FiniteMean.of(c.spearman)));
+		meta.put("mean_ssim", Double.toString(FiniteMean.of(c.ssim)));
+		return new MetricResult("randomization_spearman", resolved, c.spearmanAbs, FiniteMean.of(c.spearmanAbs), new double[resolved.length][0], meta);
 	}
 }

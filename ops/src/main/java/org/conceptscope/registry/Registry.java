@@ -153,6 +153,10 @@ public final class Registry {
 		Parameter.longInteger("seed", "Random seed", 42)
 			.help("Seed of the order of equal pixels, random subsets, weights, noise, folds or other classes.").methods("deletion", "insertion",
 				"mufidelity", "sanity", "stability", "mege_reco", "random_logit"),
+		Parameter.flag("cascade", "Cascading randomisation", false)
+			.help("sanity: randomise the layers one more at a time, the layer nearest the logits first (Adebayo et al.'s cascade):"
+				+ " one row per step with Spearman of the absolute and of the signed maps and SSIM; the value is the last step's,"
+				+ " every layer randomised.").methods("sanity"),
 		Parameter.folder("folder", "Labelled images")
 			.help("mege_reco: a folder with one subfolder of images per class, named after the model's classes.").methods("mege_reco"),
 		Parameter.text("methods", "Methods compared", "saliency,integrated_gradients,random")
@@ -244,7 +248,7 @@ public final class Registry {
 		metric("mufidelity", "MuFidelity", MuFidelity.class, "Bhatt et al. 2020",
 			v -> new MuFidelity(MUFIDELITY_GRID, MUFIDELITY_FRACTION, v.integer("samples"), 0f, v.longValue("seed"), TargetScore.LOGIT));
 		metric("sanity", "Sanity check (weight randomisation)", SanityCheck.class, "Adebayo et al. 2018",
-			v -> SanityCheck.randomizing(v.longValue("seed")));
+			v -> SanityCheck.randomizing(v.longValue("seed"), v.flag("cascade")));
 		metric("stability", "Average stability", AverageStability.class, "Bhatt et al. 2020",
 			v -> new AverageStability(v.number("radius"), v.integer("neighbours"),
 				AverageStability.Distance.valueOf(v.text("distance").toUpperCase(java.util.Locale.ROOT)), v.longValue("seed")));

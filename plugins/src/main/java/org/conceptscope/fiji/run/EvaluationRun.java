@@ -20,6 +20,7 @@ import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.fiji.image.SliceLabels;
 import org.conceptscope.metrics.Metric;
 import org.conceptscope.metrics.MetricResult;
+import org.conceptscope.metrics.SanityCheck;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.registry.Registry;
@@ -32,7 +33,8 @@ import org.conceptscope.util.SaveSet;
  * scores the maps with one metric (deletion, insertion: AUC of the target probability; mufidelity:
  * correlation with score drops; sanity: rank correlation with the maps of a weight-randomised
  * copy). A table with one row per slice and a last row "mean"; for deletion and insertion a plot
- * of the mean curve. With a save folder: {@code <title>-<method>-<metric>.csv} (and
+ * of the mean curve. The sanity check with {@code cascade}: one row per randomisation step (the
+ * similarities' means over the slices) and a plot of them against the step. With a save folder: {@code <title>-<method>-<metric>.csv} (and
  * {@code -curve.png}). The image is only read. {@code mege_reco} works on a labelled folder
  * instead ({@link MegeRecoRun}).
  */
@@ -78,6 +80,10 @@ public final class EvaluationRun {
 			int target = TargetClass.parse(s.target, classifier.classNames());
 			int[] predicted = classifier.logits(images).argmaxRows();
 			int[] targets = target == AttributionMethod.PREDICTED ? predicted.clone() : filled(predicted.length, target);
+			if (metric instanceof SanityCheck sanity && sanity.cascading()) {
+				Result r = cascade(sanity.cascade((TensorFlowClassifier) classifier, images, targets, method, progress), s);
+				return s.saveDir == null ? r : save(r, image, s);
+			}
 			MetricResult m = metric.evaluate(classifier, images, targets, method, progress);
 			List<String> header = List.of("slice", "frame", "label", "target", "method", "metric", "value");
 			List<List<String>> rows = new ArrayList<>();
@@ -94,6 +100,42 @@ public final class EvaluationRun {
 			Result r = new Result(m, header, rows, plot, List.of(), s.method + " " + s.metric + ": mean " + m.mean());
 			return s.saveDir == null ? r : save(r, image, s);
 		}
+	}
+
+	/** The cascade's table (one row per step: the similarities' means over the slices) and its plot. */
+	static Result cascade(SanityCheck.Cascade c, EvaluationSettings s) {
+		List<String> header = List.of("step", "layer", "variables", "method", "spearman_abs", "spearman", "ssim");
+		List<List<String>> rows = new ArrayList<>();
+		int n = c.steps().size();
+		double[] x = new double[n], abs = new double[n], signed = new double[n], ssim = new double[n];
+		for (int k = 0; k < n; k++) {
+			SanityCheck.Step step = c.steps().get(k);
+			x[k] = k + 1;
+			abs[k] = mean(step.spearmanAbs());
+			signed[k] = mean(step.spearman());
+			ssim[k] = mean(step.ssim());
+			rows.add(List.of(Integer.toString(k + 1), step.layer(), Integer.toString(step.randomized().size()), s.method, Numbers.number(abs[k]),
+				Numbers.number(signed[k]), Numbers.number(ssim[k])));
+		}
+		Plot plot = new Plot(s.method + " sanity (cascading randomisation)", "layers randomised, top first (step " + 1 + " = "
+			+ c.steps().get(0).layer() + ")", "similarity (mean over slices)");
+		double low = 0;
+		for (double v : signed) low = Math.min(low, v);
+		plot.setLimits(0.5, n + 0.5, low, 1);
+		plot.setColor(java.awt.Color.BLACK);
+		plot.add("connected circle", x, abs);
+		plot.setColor(java.awt.Color.BLUE);
+		plot.add("connected circle", x, signed);
+		plot.setColor(java.awt.Color.RED);
+		plot.add("connected circle", x, ssim);
+		plot.addLegend("Spearman |map|\nSpearman\nSSIM");
+		String summary = s.method + " sanity cascade over " + n + " layers: mean Spearman " + Numbers.number(abs[0]) + " at the first step, "
+			+ Numbers.number(abs[n - 1]) + " with every layer randomised";
+		return new Result(c.result(), header, rows, plot.getImagePlus(), List.of(), summary);
+	}
+
+	private static double mean(double[] v) {
+		return Arrays.stream(v).average().orElse(Double.NaN);
 	}
 
 	private static boolean curves(MetricResult m) {

@@ -9,9 +9,9 @@ import org.conceptscope.fiji.param.CommandSpecs;
 public final class EvaluationSettings {
 
 	public static final String MODEL = "model", METHOD = "method", METRIC = "metric", TARGET = "target", STEPS = "steps",
-		SAMPLES = "samples", RADIUS = "radius", NEIGHBOURS = "neighbours", DISTANCE = "distance", SEED = "seed", FOLDER = "folder",
+		SAMPLES = "samples", RADIUS = "radius", NEIGHBOURS = "neighbours", DISTANCE = "distance", SEED = "seed", CASCADE = "cascade", FOLDER = "folder",
 		METHODS = "methods", FOLDS = "folds", ARCHITECTURE = "architecture", TRAINING_STEPS = "training_steps", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
-	public static final List<String> KEYS = List.of(MODEL, METHOD, METRIC, TARGET, STEPS, SAMPLES, RADIUS, NEIGHBOURS, DISTANCE, SEED, FOLDER,
+	public static final List<String> KEYS = List.of(MODEL, METHOD, METRIC, TARGET, STEPS, SAMPLES, RADIUS, NEIGHBOURS, DISTANCE, SEED, CASCADE, FOLDER,
 		METHODS, FOLDS, ARCHITECTURE, TRAINING_STEPS, SAVE_DIR);
 	/** MeGe and ReCo come from the same k trained models and explanation pairs, so they are one metric. */
 	public static final String MEGE_RECO = CommandSpecs.MEGE_RECO;
@@ -49,6 +49,8 @@ public final class EvaluationSettings {
 	public int neighbours = DEFAULT_NEIGHBOURS;
 	public String distance = DEFAULT_DISTANCE;
 	public long seed = DEFAULT_SEED;
+	/** sanity: randomise the layers one more at a time, top first (Adebayo et al.'s cascade). */
+	public boolean cascade;
 	/** mege_reco: a folder with one subfolder of images per class. */
 	public Path folder;
 	public String methods = DEFAULT_METHODS;
@@ -118,6 +120,7 @@ public final class EvaluationSettings {
 		v.put(NEIGHBOURS, neighbours);
 		v.put(DISTANCE, distance);
 		v.put(SEED, seed);
+		v.put(CASCADE, cascade);
 		v.put(FOLDER, folder);
 		v.put(METHODS, methods);
 		v.put(FOLDS, folds);
@@ -147,6 +150,7 @@ public final class EvaluationSettings {
 		ConceptDiscoverySettings.option(o, NEIGHBOURS, Integer.toString(neighbours));
 		ConceptDiscoverySettings.option(o, DISTANCE, distance);
 		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
+		if (cascade) o.append(CASCADE).append("=true "); // key=true: Fiji's legacy layer reads only key=value
 		ConceptDiscoverySettings.path(o, FOLDER, folder);
 		ConceptDiscoverySettings.option(o, METHODS, methods);
 		ConceptDiscoverySettings.option(o, FOLDS, Integer.toString(folds));
@@ -169,6 +173,7 @@ public final class EvaluationSettings {
 		s.neighbours = v.integer(NEIGHBOURS);
 		s.distance = v.text(DISTANCE);
 		s.seed = v.longValue(SEED);
+		s.cascade = v.flag(CASCADE);
 		s.folder = v.path(FOLDER);
 		s.methods = v.text(METHODS);
 		s.folds = v.integer(FOLDS);
