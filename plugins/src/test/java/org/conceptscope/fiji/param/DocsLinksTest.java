@@ -90,6 +90,28 @@ class DocsLinksTest {
 		assertTrue(checked > 100, "found only " + checked + " relative links: the scan no longer finds them");
 	}
 
+	/**
+	 * docs/README.md, which the README points to as the list of every page, links every page of
+	 * docs/ (a page nothing links, such as the Kernel SHAP, DeconvNet and FORGrad pages once, is a
+	 * page no reader finds).
+	 */
+	@Test
+	void theDocsIndexLinksEveryPage() throws IOException {
+		Path docs = DocsTablesTest.repository().resolve("docs"), index = docs.resolve("README.md");
+		Set<Path> linked = new java.util.HashSet<>();
+		Matcher m = LINK.matcher(prose(Files.readString(index, StandardCharsets.UTF_8)));
+		while (m.find()) {
+			String link = m.group(1) != null ? m.group(1) : m.group(2);
+			int hash = link.indexOf('#');
+			linked.add(docs.resolve(hash < 0 ? link : link.substring(0, hash)).normalize());
+		}
+		List<String> missing = markdown(docs).stream().filter(p -> !p.equals(index) && !linked.contains(p.normalize()))
+			.map(p -> docs.relativize(p).toString()).toList();
+		assertEquals(List.of(), missing, "pages of docs/ that docs/README.md does not list");
+		assertTrue(Files.readString(DocsTablesTest.repository().resolve("README.md"), StandardCharsets.UTF_8).contains("](docs/README.md)"),
+			"the README links the docs index");
+	}
+
 	/** The slug and the scan, on GitHub's own examples. */
 	@Test
 	void anchorsAreGitHubs() {
