@@ -10,7 +10,7 @@ import org.conceptscope.tensor.Resampling;
 import org.conceptscope.util.Progress;
 
 /**
- * Grad-CAM (Selvaraju et al. 2017) and Grad-CAM++ (Chattopadhyay et al. 2018) on any spatial
+ * Grad-CAM (Selvaraju et al. 2017) and Grad-CAM++ (Chattopadhay et al. 2018) on any spatial
  * layer: channel weights from the layer gradient of the target logit, ReLU of the weighted sum
  * of the layer's channels, bilinearly upsampled to the image. One pass (activations and
  * gradients) per batch.

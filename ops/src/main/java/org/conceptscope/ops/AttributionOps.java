@@ -153,7 +153,7 @@ public final class AttributionOps {
 	}
 
 	/**
-	 * Grad-CAM++ (Chattopadhyay et al. 2018): Grad-CAM with higher-order weights of the positive gradients.
+	 * Grad-CAM++ (Chattopadhay et al. 2018): Grad-CAM with higher-order weights of the positive gradients.
 	 *
 	 * @param <T> the pixel type
 	 * @param model the classifier, as opened by explain.model.open
