@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Seeds;
 
 /**
  * Model-parameter randomisation (Adebayo et al. 2018, "Sanity checks for saliency maps"): a copy
@@ -48,29 +49,15 @@ public final class RandomizedWeights {
 	}
 
 	/**
-	 * The standard normal values of one variable: a stream of its own, seeded by mixing the seed
-	 * with a 64-bit hash of the name through SplitMix64's finaliser. Seeding java.util.Random with
-	 * {@code seed * c + name.hashCode()} gave names that differ in their last character consecutive
-	 * seeds, whose first draws agree (the first Gaussians of such neighbours had the same sign 96 %
-	 * of the time instead of half).
+	 * The standard normal values of one variable, from a stream of its own ({@link Seeds#stream(long, String)}).
+	 * Seeding java.util.Random with {@code seed * c + name.hashCode()} gave names that differ in their last
+	 * character consecutive seeds, whose first draws agree (the first Gaussians of such neighbours had the
+	 * same sign 96 % of the time instead of half).
 	 */
 	static double[] gaussian(long seed, String name, int n) {
-		// FNV-1a over the UTF-16 chars, then two SplitMix64 finalisers around the seed
-		long h = 0xcbf29ce484222325L;
-		for (int i = 0; i < name.length(); i++) {
-			h ^= name.charAt(i);
-			h *= 0x100000001b3L;
-		}
-		SplittableRandom rnd = new SplittableRandom(mix64(mix64(seed + 0x9e3779b97f4a7c15L) ^ h));
+		SplittableRandom rnd = Seeds.stream(seed, name);
 		double[] g = new double[n];
 		for (int i = 0; i < n; i++) g[i] = rnd.nextGaussian();
 		return g;
-	}
-
-	/** SplitMix64's finaliser (Steele, Lea, Flood 2014): every input bit changes about half the output bits. */
-	static long mix64(long z) {
-		z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-		z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-		return z ^ (z >>> 31);
 	}
 }

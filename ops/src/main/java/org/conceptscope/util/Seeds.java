@@ -23,6 +23,19 @@ public final class Seeds {
 		return new SplittableRandom(mix64(mix64(seed) + index * GOLDEN));
 	}
 
+	/**
+	 * The generator of the item called {@code name} (a variable of a model): the index is a 64-bit
+	 * FNV-1a hash of the name, so names that differ in one character get unrelated streams.
+	 */
+	public static SplittableRandom stream(long seed, String name) {
+		long h = 0xCBF29CE484222325L;
+		for (int i = 0; i < name.length(); i++) {
+			h ^= name.charAt(i);
+			h *= 0x100000001B3L;
+		}
+		return stream(seed, h);
+	}
+
 	/** SplitMix64's finaliser (Steele, Lea and Flood 2014): every input bit moves about half the output bits. */
 	static long mix64(long z) {
 		z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
