@@ -94,6 +94,8 @@ public final class BatchJob {
 	public static final String WORK_DIR = ".conceptscope-batch";
 	public static final String MANIFEST = "manifest.json", JOURNAL = "journal.txt", PARTS = "parts", LOCK = "lock", TILES = "tiles",
 		FINISHED = "finished";
+	/** The batch runner's name for its runs in sentences. */
+	static final String JOB = "batch run";
 
 	/** A batch run: the Attribution settings (save_dir required), the input, entries per part (0: automatic), restart. */
 	public record Job(AttributionSettings attribution, Path input, int batch, boolean restart) {}
@@ -222,7 +224,7 @@ public final class BatchJob {
 
 	private static Result write(Job job, AttributionSettings s, Classifier classifier, AttributionMethod method, int target,
 		BatchInputs scanned, BatchRois rois, Path saveDir, Path work, List<Path> outputs, Progress p, Events ev, PartComputer computer) throws IOException {
-		BatchManifest previous = job.restart() ? null : previous(work);
+		BatchManifest previous = job.restart() ? null : ResumableParts.previous(work);
 		List<String> names = outputs.stream().map(o -> o.getFileName().toString()).toList();
 		// The finished run that wrote these outputs, if any: each output set keeps its own record, so
 		// another method's run in the same save_dir neither hides it nor is mistaken for it.
@@ -258,21 +260,11 @@ public final class BatchJob {
 		checkMemory(classifier, inputs, batch, job.batch() > 0, computer != null);
 		boolean resume = false;
 		if (unfinished) {
-			String diff = previous.difference(now, true);
 			long kept = committedParts(work.resolve(PARTS)), tiles = keptTileBatches(work.resolve(TILES));
-			if (diff != null && kept == 0 && tiles == 0) {
-				// An earlier run that stopped before finishing a part or a batch of tiles (refused, or stopped at once) holds nothing worth keeping.
-				ev.message("Discarding an unfinished run in " + saveDir + " that had no finished part (it differed in " + diff + ").");
-			} else if (diff != null && previous.versionDifference(now) != null) {
-				throw new IllegalArgumentException("save_dir " + saveDir + " holds an unfinished batch run computed by another version of ConceptScope ("
-					+ (previous.version == null ? "not recorded" : previous.version) + "; this is " + now.version + "), whose parts may differ from"
-					+ " this version's: finish it with that version, choose another save_dir, or add restart to start afresh with this one.");
-			} else if (diff != null) {
-				String what = kept > 0 ? "" : " (no part finished yet, but " + tiles + " batches of tiles kept)";
-				throw new IllegalArgumentException("save_dir " + saveDir + " holds an unfinished batch run" + what + " that differs in " + diff
-					+ ": run it again with its settings to finish it, choose another save_dir, or add restart to discard it.");
-			} else {
-				resume = true;
+			// An earlier run that stopped before finishing a part or a batch of tiles (refused, or stopped at once) holds nothing worth keeping.
+			String partial = tiles > 0 ? tiles + " batches of tiles" : null;
+			resume = ResumableParts.resumes(saveDir, JOB, previous, now, previous.difference(now, true), kept, partial, ev::message);
+			if (resume) {
 				for (String key : BatchManifest.ASSEMBLY_SETTINGS) {
 					String then = previous.settings.get(key), later = now.settings.get(key);
 					if (then != null && later != null && !then.equals(later) && kept > 0) {
@@ -288,14 +280,8 @@ public final class BatchJob {
 				+ " to replace them.");
 		}
 		Path partsDir = work.resolve(PARTS);
-		if (resume) {
-			now.started = previous.started;
-			now.runs = previous.runs + 1;
-		} else {
-			clear(work);
-			now.started = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-			now.runs = 1;
-		}
+		if (!resume) clear(work);
+		ResumableParts.numberRun(now, resume ? previous : null);
 		Files.createDirectories(partsDir);
 		now.save(work.resolve(MANIFEST));
 		BatchParts.syncFolder(work);
@@ -969,16 +955,6 @@ public final class BatchJob {
 		return previous != null && previous.complete && previous.outputs.equals(outputs) ? previous : null;
 	}
 
-	private static BatchManifest previous(Path work) throws IOException {
-		Path file = work.resolve(MANIFEST);
-		if (!Files.isRegularFile(file)) return null;
-		try {
-			return BatchManifest.load(file);
-		} catch (IOException e) {
-			throw new IllegalArgumentException(e.getMessage() + " Add restart to discard that run and start over.", e);
-		}
-	}
-
 	/** Appends a line and syncs it: the journal says which run computed which part. */
 	static void journal(Path file, String line) throws IOException {
 		byte[] bytes = (Instant.now().truncatedTo(ChronoUnit.SECONDS) + " " + line + "\n").getBytes(StandardCharsets.UTF_8);
@@ -990,7 +966,7 @@ public final class BatchJob {
 	}
 
 	/** Temporary files of parts whose writing a kill interrupted. */
-	private static void removeTemporaryFiles(Path dir) throws IOException {
+	static void removeTemporaryFiles(Path dir) throws IOException {
 		removeTemporaryFiles(dir, "");
 	}
 
@@ -1055,11 +1031,16 @@ public final class BatchJob {
 			return take(work, FileChannel::tryLock);
 		}
 
+		static RunLock take(Path work, Locker locker) throws IOException {
+			return take(work, JOB, locker);
+		}
+
 		/**
 		 * @throws IllegalArgumentException when another run holds the lock, or when the file system offers
 		 *         no locks (NFS without its lock service, some Lustre and FUSE mounts): one sentence each
+		 * @param job the run's name in the sentence ("batch run")
 		 */
-		static RunLock take(Path work, Locker locker) throws IOException {
+		static RunLock take(Path work, String job, Locker locker) throws IOException {
 			Files.createDirectories(work);
 			Path file = work.resolve(LOCK);
 			FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -1079,7 +1060,7 @@ public final class BatchJob {
 			}
 			if (lock == null) {
 				ch.close();
-				throw new IllegalArgumentException("Another batch run is working in " + work.getParent() + ": let it finish (or stop it)"
+				throw new IllegalArgumentException("Another " + job + " is working in " + work.getParent() + ": let it finish (or stop it)"
 					+ " before starting this one, or choose another save_dir.");
 			}
 			return new RunLock(ch, lock);

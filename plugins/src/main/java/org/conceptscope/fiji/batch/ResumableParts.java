@@ -66,58 +66,24 @@ public final class ResumableParts implements AutoCloseable {
 	 */
 	public static ResumableParts open(Path work, Plan plan, boolean restart, Consumer<String> messages) throws IOException {
 		Path saveDir = work.toAbsolutePath().normalize().getParent();
-		BatchJob.RunLock lock;
+		BatchJob.RunLock lock = BatchJob.RunLock.take(work, plan.job(), java.nio.channels.FileChannel::tryLock);
 		try {
-			lock = BatchJob.RunLock.take(work);
-		} catch (IllegalArgumentException e) {
-			// the lock's sentence names a batch run: this one is the plan's job
-			String m = e.getMessage() == null ? "" : e.getMessage();
-			throw m.startsWith("Another batch run") ? new IllegalArgumentException("Another " + plan.job() + m.substring("Another batch run".length()),
-				e) : e;
-		}
-		try {
-			BatchManifest previous = null;
-			Path file = work.resolve(BatchJob.MANIFEST);
-			if (!restart && Files.isRegularFile(file)) {
-				try {
-					previous = BatchManifest.load(file);
-				} catch (IOException e) {
-					throw new IllegalArgumentException(e.getMessage() + " Add restart to discard that run and start over.", e);
-				}
-			}
+			BatchManifest previous = restart ? null : previous(work);
 			BatchManifest now = manifest(plan, previous == null ? List.of() : previous.inputs, messages);
 			boolean resume = false;
 			int kept = 0;
 			if (previous != null && !previous.complete) {
-				String diff = previous.difference(now);
 				kept = count(work.resolve(PARTS));
-				if (diff != null && kept == 0) {
-					messages.accept("Discarding an unfinished " + plan.job() + " in " + saveDir + " that had no finished part (it differed in " + diff
-						+ ").");
-				} else if (diff != null && previous.versionDifference(now) != null) {
-					throw new IllegalArgumentException("save_dir " + saveDir + " holds an unfinished " + plan.job() + " computed by another version"
-						+ " of ConceptScope (" + (previous.version == null ? "not recorded" : previous.version) + "; this is " + now.version
-						+ "), whose parts may differ from this version's: finish it with that version, choose another save_dir, or add restart"
-						+ " to start afresh with this one.");
-				} else if (diff != null) {
-					throw new IllegalArgumentException("save_dir " + saveDir + " holds an unfinished " + plan.job() + " that differs in " + diff
-						+ ": run it again with its settings to finish it, choose another save_dir, or add restart to discard it.");
-				} else {
-					resume = true;
-				}
+				resume = resumes(saveDir, plan.job(), previous, now, previous.difference(now), kept, null, messages);
 			}
-			if (resume) {
-				now.started = previous.started;
-				now.runs = previous.runs + 1;
-			} else {
+			if (!resume) {
 				Folders.deleteTree(work.resolve(PARTS));
 				Files.deleteIfExists(work.resolve(BatchJob.JOURNAL));
-				now.started = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-				now.runs = 1;
 				kept = 0;
 			}
+			numberRun(now, resume ? previous : null);
 			Path parts = Files.createDirectories(work.resolve(PARTS));
-			removeTemporaryFiles(parts);
+			BatchJob.removeTemporaryFiles(parts);
 			now.save(work.resolve(BatchJob.MANIFEST));
 			BatchParts.syncFolder(work);
 			ResumableParts out = new ResumableParts(work, lock, now, resume, kept, messages);
@@ -128,6 +94,53 @@ public final class ResumableParts implements AutoCloseable {
 			lock.close();
 			throw e;
 		}
+	}
+
+	/**
+	 * The manifest of the last run in {@code work} (null when there is none); one that cannot be read is
+	 * refused in one sentence.
+	 */
+	static BatchManifest previous(Path work) throws IOException {
+		Path file = work.resolve(BatchJob.MANIFEST);
+		if (!Files.isRegularFile(file)) return null;
+		try {
+			return BatchManifest.load(file);
+		} catch (IOException e) {
+			throw new IllegalArgumentException(e.getMessage() + " Add restart to discard that run and start over.", e);
+		}
+	}
+
+	/**
+	 * Whether this run ({@code now}) resumes the unfinished run {@code previous} in {@code saveDir}: yes when they
+	 * do not differ ({@code diff} null). When they differ, a run that kept nothing is discarded (said to
+	 * {@code messages}: false); one that kept work is refused in one sentence naming what differs.
+	 *
+	 * @param job the runs' name in sentences ("batch run")
+	 * @param parts the unfinished run's finished parts
+	 * @param partial its work short of a finished part, for the sentence ("12 batches of tiles"); null when none
+	 * @throws IllegalArgumentException when the runs differ and the unfinished one kept work
+	 */
+	static boolean resumes(Path saveDir, String job, BatchManifest previous, BatchManifest now, String diff, long parts, String partial,
+		Consumer<String> messages) {
+		if (diff == null) return true;
+		if (parts == 0 && partial == null) {
+			messages.accept("Discarding an unfinished run in " + saveDir + " that had no finished part (it differed in " + diff + ").");
+			return false;
+		}
+		if (previous.versionDifference(now) != null) {
+			throw new IllegalArgumentException("save_dir " + saveDir + " holds an unfinished " + job + " computed by another version of ConceptScope ("
+				+ (previous.version == null ? "not recorded" : previous.version) + "; this is " + now.version + "), whose parts may differ from"
+				+ " this version's: finish it with that version, choose another save_dir, or add restart to start afresh with this one.");
+		}
+		String what = parts > 0 ? "" : " (no part finished yet, but " + partial + " kept)";
+		throw new IllegalArgumentException("save_dir " + saveDir + " holds an unfinished " + job + what + " that differs in " + diff
+			+ ": run it again with its settings to finish it, choose another save_dir, or add restart to discard it.");
+	}
+
+	/** Numbers the run {@code now}: the next run of {@code resumed} since its start, or (null) a first run starting now. */
+	static void numberRun(BatchManifest now, BatchManifest resumed) {
+		now.started = resumed != null ? resumed.started : Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+		now.runs = resumed != null ? resumed.runs + 1 : 1;
 	}
 
 	/** Whether this run continues an unfinished one (its parts kept). */
@@ -279,15 +292,6 @@ public final class ResumableParts implements AutoCloseable {
 		try (Stream<Path> s = Files.list(parts)) {
 			return (int) s.filter(p -> p.getFileName().toString().endsWith(".bin")).count();
 		}
-	}
-
-	/** Temporary files of parts whose writing a kill interrupted. */
-	private static void removeTemporaryFiles(Path dir) throws IOException {
-		List<Path> left = new ArrayList<>();
-		try (Stream<Path> s = Files.list(dir)) {
-			s.filter(f -> f.getFileName().toString().endsWith(AtomicFiles.TEMP_SUFFIX)).forEach(left::add);
-		}
-		for (Path p : left) Files.deleteIfExists(p);
 	}
 
 	/** {@code <prefix>-000042}: a part's name. */
