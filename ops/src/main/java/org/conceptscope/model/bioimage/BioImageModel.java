@@ -96,7 +96,7 @@ public final class BioImageModel implements RawOutputClassifier {
 		this.tensorFlow = model instanceof TensorFlowClassifier tf ? tf : null;
 		this.weightsFormat = weightsFormat;
 		this.weightsVerified = weightsVerified;
-		this.input = d.inputs().get(0);
+		this.input = d.requiredInputs().get(0);
 		String rdf = source.toString();
 		String axes = checkedAxes(input, rdf, tensorFlow != null);
 		this.xyOrder = axes.equals("bxyc") || axes.equals("bcxy");
@@ -164,8 +164,11 @@ public final class BioImageModel implements RawOutputClassifier {
 	 */
 	private static String checkBeforeWeights(ModelDescription d, Path rdfFile) {
 		String rdf = rdfFile.toString();
-		if (d.inputs().size() != 1) {
-			throw new ModelLoadException(rdf + " describes " + d.inputs().size() + " inputs; ConceptScope explains models with one image input.");
+		// an input marked optional: true is one the model runs without (bioimage.io then passes None): it is left out
+		int required = d.requiredInputs().size();
+		if (required != 1) {
+			throw new ModelLoadException(rdf + " describes " + required + " inputs the model needs" + (required < d.inputs().size() ? " (besides "
+				+ (d.inputs().size() - required) + " optional ones)" : "") + "; ConceptScope explains models with one image input.");
 		}
 		String format = null;
 		for (String f : WEIGHT_FORMATS) {
@@ -176,7 +179,7 @@ public final class BioImageModel implements RawOutputClassifier {
 				+ "; ConceptScope runs " + String.join(", ", WEIGHT_FORMATS) + "): " + convertAdvice(d.weights().keySet()) + ".");
 		}
 		boolean tensorFlow = format.equals("tensorflow_saved_model_bundle");
-		TensorDescription input = d.inputs().get(0);
+		TensorDescription input = d.requiredInputs().get(0);
 		checkedAxes(input, rdf, tensorFlow);
 		Processings.preprocessing(input, rdf + ": input '" + input.id() + "'");
 		if (d.outputs().size() == 1) {
@@ -211,13 +214,17 @@ public final class BioImageModel implements RawOutputClassifier {
 			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' has axes '" + axes + "'; ConceptScope feeds 2D images"
 				+ " with the axes " + String.join(", ", ok) + (tensorFlow ? " to TensorFlow models" : "") + ". Models with other layouts (3D, time) are not supported.");
 		}
-		// the data type is the raw input's, which an ensure_dtype step turns into the network's float (RdfReader adds that step to a 0.4 input)
-		boolean toFloat = input.preprocessing().stream().anyMatch(p -> p.name().equals("ensure_dtype")
-			&& Processings.FLOAT_TYPES.contains(String.valueOf(p.kwargs().get("dtype"))));
-		if (!input.dataType().equals("float32") && !(toFloat && RAW_TYPES.contains(input.dataType()))) {
-			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' is " + input.dataType() + "; ConceptScope feeds float32"
-				+ (RAW_TYPES.contains(input.dataType()) ? " (raw " + input.dataType() + " data needs a preprocessing step ensure_dtype with dtype"
-					+ " float32 before the network)" : "") + ".");
+		// the data type is the raw input's; the network gets what the last preprocessing step gives, an ensure_dtype
+		// (RdfReader completes the steps as the spec does: 0.4 ends in float32, 0.5 in the data type unless it says otherwise)
+		List<ModelDescription.Processing> pre = input.preprocessing();
+		ModelDescription.Processing last = pre.isEmpty() ? null : pre.get(pre.size() - 1);
+		String fed = last != null && last.name().equals("ensure_dtype") ? String.valueOf(last.kwargs().get("dtype"))
+			: last != null && last.name().equals("binarize") ? "float32" : input.dataType();
+		if (!RAW_TYPES.contains(input.dataType()) || !Processings.FLOAT_TYPES.contains(fed)) {
+			String type = Processings.FLOAT_TYPES.contains(input.dataType()) ? fed : input.dataType();
+			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' is " + type + "; ConceptScope feeds float32"
+				+ (RAW_TYPES.contains(input.dataType()) ? " (raw " + type + " data needs a preprocessing step ensure_dtype with dtype"
+					+ " float32 at the end, before the network)" : "") + ".");
 		}
 		return axes;
 	}
@@ -370,7 +377,7 @@ public final class BioImageModel implements RawOutputClassifier {
 
 	/** What the TorchScript and ONNX engines need from the rdf: input sizes and layout, class names, preprocessing, pixel size. */
 	static EngineClassifier.Description engineDescription(ModelDescription d, Path rdf) {
-		TensorDescription in = d.inputs().get(0);
+		TensorDescription in = d.requiredInputs().get(0);
 		String axes = checkedAxes(in, rdf.toString(), false);
 		boolean channelsFirst = axes.startsWith("bc");
 		Axis a = in.axes().get(channelsFirst ? 2 : 1), b = in.axes().get(channelsFirst ? 3 : 2), c = in.axis('c');
@@ -389,7 +396,7 @@ public final class BioImageModel implements RawOutputClassifier {
 		c.origin = rdf.toString();
 		c.name = d.name().isBlank() ? null : d.name();
 		c.description = d.description();
-		TensorDescription in = d.inputs().get(0);
+		TensorDescription in = d.requiredInputs().get(0);
 		c.normalization = Processings.preprocessing(in, rdf + ": input '" + in.id() + "'").describe();
 		// origin: the rdf and the key the class names come from, for a message about them
 		for (int i = 0; i < d.outputs().size(); i++) {
