@@ -313,6 +313,8 @@ final class RdfReader {
 		}
 		String dataType = "float32";
 		Object data = t.get("data");
+		// one description per channel (a list): the spec takes the first one's type as the tensor's
+		if (data instanceof List<?> dl && !dl.isEmpty()) data = dl.get(0);
 		if (data instanceof Map<?, ?> dm && dm.get("type") != null) dataType = String.valueOf(dm.get("type"));
 		FileRef test = null;
 		if (t.get("test_tensor") != null) {

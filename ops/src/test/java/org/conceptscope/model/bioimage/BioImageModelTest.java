@@ -175,6 +175,12 @@ class BioImageModelTest {
 			assertTrue(m.normalization().describe().startsWith("cast(uint8); percentile(0.0,100.0)"), m.normalization().describe());
 			assertClose(TestPackages.minMaxPerChannel(raw), m.normalize(fractional), 1e-6);
 		}
+		// data given per channel (a list): its first entry's type is the tensor's, as in the spec; it was read as float32
+		Files.writeString(rdf, text.replace(data, "    data: [{type: uint8}, {type: uint8}, {type: uint8}]\n    preprocessing:\n"));
+		try (BioImageModel m = BioImageModel.open(folder, options())) {
+			assertTrue(m.normalization().describe().startsWith("cast(uint8); percentile(0.0,100.0)"), m.normalization().describe());
+			assertClose(TestPackages.minMaxPerChannel(raw), m.normalize(fractional), 1e-6);
+		}
 		assertWorkEmpty();
 	}
 
