@@ -39,13 +39,19 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 	 * @param channelsFirst the model takes [N, C, H, W] (PyTorch's convention), else [N, H, W, C]
 	 * @param probeHeight   rows of the image that tries the model when it loads: the fixed height, else one the model accepts
 	 * @param probeWidth    columns of that image
+	 * @param batchAxis     the model's input has a batch axis; without one (bioimage.io 0.5, where it is optional) the
+	 *                      model takes one image [C, H, W] (or [H, W, C]) per call and returns its output without a batch axis
 	 */
-	public record Input(long height, long width, long channels, boolean channelsFirst, long probeHeight, long probeWidth) {
+	public record Input(long height, long width, long channels, boolean channelsFirst, long probeHeight, long probeWidth, boolean batchAxis) {
 		/** Tried at 64 x 64 where the size is free. */
 		public static final long PROBE = 64;
 
 		public Input {
 			if (channels < 1) throw new IllegalArgumentException("The model's input channel count must be known.");
+		}
+
+		public Input(long height, long width, long channels, boolean channelsFirst, long probeHeight, long probeWidth) {
+			this(height, width, channels, channelsFirst, probeHeight, probeWidth, true);
 		}
 
 		public Input(long height, long width, long channels, boolean channelsFirst) {
@@ -54,7 +60,12 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 
 		/** The same input, tried at h x w when it loads (a size its minimum and step allow). */
 		public Input probedAt(long h, long w) {
-			return new Input(height, width, channels, channelsFirst, h, w);
+			return new Input(height, width, channels, channelsFirst, h, w, batchAxis);
+		}
+
+		/** The same input without a batch axis: the model takes one image per call. */
+		public Input withoutBatchAxis() {
+			return new Input(height, width, channels, channelsFirst, probeHeight, probeWidth, false);
 		}
 
 		/**

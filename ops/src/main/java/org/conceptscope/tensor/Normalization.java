@@ -239,6 +239,43 @@ public sealed interface Normalization {
 	}
 
 	/**
+	 * Each value converted to an integer type as numpy's {@code astype} converts it (bioimage.io "ensure_dtype"
+	 * to an integer type; bioimageio.core converts a raw input to its declared data type first): the fraction
+	 * cut off (towards zero), then wrapped modulo 2^bits into the type's range (-1 as uint8 is 255, 256 is 0),
+	 * NaN as 0; "bool" gives 1 for every value but 0. The values stay floats.
+	 */
+	record Cast(String dtype) implements Normalization {
+		/** The integer types (and bool) a cast converts to, with their bits. */
+		public static final Map<String, Integer> BITS = Map.of("bool", 1, "uint8", 8, "int8", 8, "uint16", 16, "int16", 16,
+			"uint32", 32, "int32", 32);
+
+		public Cast {
+			if (dtype == null || !BITS.containsKey(dtype)) {
+				throw new IllegalArgumentException("cast(...) takes one of " + new java.util.TreeSet<>(BITS.keySet()) + ", not '" + dtype + "'.");
+			}
+		}
+
+		/** The value {@code x} has after the cast. */
+		public double cast(double x) {
+			if (dtype.equals("bool")) return x != 0 ? 1 : 0; // numpy: NaN is true
+			if (Double.isNaN(x)) return 0;
+			double v = x < 0 ? Math.ceil(x) : Math.floor(x), m = Math.pow(2, BITS.get(dtype));
+			double r = v - Math.floor(v / m) * m; // in [0, m)
+			return dtype.startsWith("u") || r < m / 2 ? r : r - m;
+		}
+
+		@Override
+		public void apply(float[] hwc, int channels, double typeMax) {
+			for (int i = 0; i < hwc.length; i++) hwc[i] = (float) cast(hwc[i]);
+		}
+
+		@Override
+		public String describe() {
+			return "cast(" + dtype + ")";
+		}
+	}
+
+	/**
 	 * A per-channel normalisation whose statistics are taken over all channels together
 	 * (bioimage.io axes that include the channel axis, e.g. scale_range over "xyc").
 	 */
@@ -285,7 +322,7 @@ public sealed interface Normalization {
 	/**
 	 * Parses "none", "unit_range", "zero_mean_unit_variance", "percentile(1,99.8)",
 	 * "affine(offset,scale)", "clip(min,max)", "scale_linear(gain,offset)" (per channel:
-	 * "scale_linear(g1|g2|g3,o1|o2|o3)"), "binarize(threshold)", "joint(...)" and steps separated
+	 * "scale_linear(g1|g2|g3,o1|o2|o3)"), "binarize(threshold)", "cast(uint8)", "joint(...)" and steps separated
 	 * by ";".
 	 */
 	static Normalization parse(String text) {
@@ -320,6 +357,10 @@ public sealed interface Normalization {
 				if (ab.length != 2) throw new NumberFormatException();
 				return new ScaleLinear(list(ab[0]), list(ab[1]));
 			}
+			if (t.startsWith("cast(") && t.endsWith(")")) {
+				String dtype = t.substring(5, t.length() - 1);
+				if (Cast.BITS.containsKey(dtype)) return new Cast(dtype);
+			}
 			if (t.startsWith("joint(") && t.endsWith(")")) {
 				return new Joint(parse(t.substring(6, t.length() - 1)));
 			}
@@ -328,7 +369,7 @@ public sealed interface Normalization {
 		}
 		throw new IllegalArgumentException("Unknown normalisation '" + text + "'. Use none, unit_range, "
 			+ "zero_mean_unit_variance, percentile(low,high), affine(offset,scale), clip(min,max), scale_linear(gain,offset), "
-			+ "binarize(threshold), joint(...), or several separated by ';'.");
+			+ "binarize(threshold), cast(uint8) (or another integer type), joint(...), or several separated by ';'.");
 	}
 
 	private static java.util.List<String> splitSteps(String t) {

@@ -43,6 +43,27 @@ class NormalizationTest {
 		assertArrayEquals(new float[] { -1, 1 }, v, 1e-6f);
 	}
 
+	/**
+	 * bioimage.io's ensure_dtype to an integer type, as numpy's astype (which bioimageio.core runs) gives it:
+	 * the fraction cut towards zero, then wrapped modulo 2^bits (numpy: np.array([...]).astype(np.uint8)).
+	 */
+	@Test
+	void aCastCutsTheFractionAndWrapsAsNumpyDoes() {
+		float[] v = { 0, 12.9f, 255.7f, 256, 300.5f, -1, -0.5f, 65535, Float.NaN };
+		new Normalization.Cast("uint8").apply(v, 1, 255);
+		assertArrayEquals(new float[] { 0, 12, 255, 0, 44, 255, 0, 255, 0 }, v, 0f);
+		float[] s = { 127.9f, 128, -128.9f, -129, 40000 };
+		new Normalization.Cast("int8").apply(s, 1, Double.NaN);
+		assertArrayEquals(new float[] { 127, -128, -128, 127, 64 }, s, 0f);
+		float[] u16 = { 65535.5f, 65536, -2, 70000.25f };
+		new Normalization.Cast("uint16").apply(u16, 1, Double.NaN);
+		assertArrayEquals(new float[] { 65535, 0, 65534, 4464 }, u16, 0f);
+		float[] b = { 0, -0f, 0.1f, -3, Float.NaN };
+		new Normalization.Cast("bool").apply(b, 1, Double.NaN);
+		assertArrayEquals(new float[] { 0, 0, 1, 1, 1 }, b, 0f);
+		assertThrows(IllegalArgumentException.class, () -> new Normalization.Cast("float16"));
+	}
+
 	@Test
 	void everyKindParsesBackFromItsDescription() {
 		for (Normalization n : List.of(new Normalization.Clip(0, 1), new Normalization.Binarize(0.25),
@@ -54,6 +75,11 @@ class NormalizationTest {
 			new Normalization.Steps(List.of(new Normalization.Joint(new Normalization.Percentile(1, 99.8)), new Normalization.Clip(0, 1))))) {
 			assertEquals(n, Normalization.parse(n.describe()), n.describe());
 		}
+		for (String dtype : List.of("uint8", "int16", "bool")) {
+			Normalization n = new Normalization.Steps(List.of(new Normalization.Cast(dtype), new Normalization.Clip(0, 1)));
+			assertEquals(n, Normalization.parse(n.describe()), n.describe());
+		}
+		assertThrows(IllegalArgumentException.class, () -> Normalization.parse("cast(int64)"));
 		assertThrows(IllegalArgumentException.class, () -> Normalization.parse("clip(1)"));
 		assertThrows(IllegalArgumentException.class, () -> Normalization.parse("joint(none; clip(0,1))"));
 	}

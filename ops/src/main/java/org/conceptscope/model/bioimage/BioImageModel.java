@@ -96,10 +96,10 @@ public final class BioImageModel implements RawOutputClassifier {
 		this.tensorFlow = model instanceof TensorFlowClassifier tf ? tf : null;
 		this.weightsFormat = weightsFormat;
 		this.weightsVerified = weightsVerified;
-		this.input = d.inputs().get(0);
+		this.input = d.requiredInputs().get(0);
 		String rdf = source.toString();
-		String axes = checkedAxes(input, rdf, tensorFlow != null);
-		this.xyOrder = axes.equals("bxyc") || axes.equals("bcxy");
+		String axes = checkedAxes(input, rdf, weightsFormat);
+		this.xyOrder = layout(axes).equals("xyc") || layout(axes).equals("cxy");
 		this.pixelSize = pixelSize(input);
 		if (tensorFlow == null) {
 			TensorDescription out = d.outputs().get(0);
@@ -164,8 +164,11 @@ public final class BioImageModel implements RawOutputClassifier {
 	 */
 	private static String checkBeforeWeights(ModelDescription d, Path rdfFile) {
 		String rdf = rdfFile.toString();
-		if (d.inputs().size() != 1) {
-			throw new ModelLoadException(rdf + " describes " + d.inputs().size() + " inputs; ConceptScope explains models with one image input.");
+		// an input marked optional: true is one the model runs without (bioimage.io then passes None): it is left out
+		int required = d.requiredInputs().size();
+		if (required != 1) {
+			throw new ModelLoadException(rdf + " describes " + required + " inputs the model needs" + (required < d.inputs().size() ? " (besides "
+				+ (d.inputs().size() - required) + " optional ones)" : "") + "; ConceptScope explains models with one image input.");
 		}
 		String format = null;
 		for (String f : WEIGHT_FORMATS) {
@@ -175,9 +178,8 @@ public final class BioImageModel implements RawOutputClassifier {
 			throw new ModelLoadException(rdf + " has no weights ConceptScope runs (it has " + String.join(", ", new java.util.TreeSet<>(d.weights().keySet()))
 				+ "; ConceptScope runs " + String.join(", ", WEIGHT_FORMATS) + "): " + convertAdvice(d.weights().keySet()) + ".");
 		}
-		boolean tensorFlow = format.equals("tensorflow_saved_model_bundle");
-		TensorDescription input = d.inputs().get(0);
-		checkedAxes(input, rdf, tensorFlow);
+		TensorDescription input = d.requiredInputs().get(0);
+		checkedAxes(input, rdf, format);
 		Processings.preprocessing(input, rdf + ": input '" + input.id() + "'");
 		if (d.outputs().size() == 1) {
 			TensorDescription out = d.outputs().get(0);
@@ -203,38 +205,64 @@ public final class BioImageModel implements RawOutputClassifier {
 	/** Raw input data types an image holds, read as float32 values before the preprocessing. */
 	private static final List<String> RAW_TYPES = List.of("uint8", "uint16", "uint32", "int8", "int16", "int32", "float32", "float64");
 
-	/** The input axes, which ConceptScope can feed: [batch, y, x, channel] for TensorFlow, also channel first for the other engines. */
-	private static String checkedAxes(TensorDescription input, String rdf, boolean tensorFlow) {
+	/** The axes without the batch axis ("cyx" for "bcyx"). */
+	private static String layout(String axes) {
+		return axes.replace("b", "");
+	}
+
+	/** Whether a tensor has a batch axis (optional in format 0.5). */
+	private static boolean hasBatch(TensorDescription t) {
+		return t.axis('b') != null;
+	}
+
+	/**
+	 * The input axes, which ConceptScope can feed: [batch, y, x, channel] for TensorFlow, also channel first for the other
+	 * engines; ONNX weights also without the batch axis (format 0.5, where it is optional: one image per call).
+	 */
+	private static String checkedAxes(TensorDescription input, String rdf, String format) {
 		String axes = input.axesString();
+		boolean tensorFlow = format.equals("tensorflow_saved_model_bundle");
 		List<String> ok = tensorFlow ? List.of("byxc", "bxyc") : List.of("byxc", "bxyc", "bcyx", "bcxy");
-		if (!ok.contains(axes)) {
+		if (!ok.contains(axes) && !(format.equals("onnx") && ok.contains("b" + axes))) {
+			if (ok.contains("b" + axes)) {
+				throw new ModelLoadException(rdf + ": the input '" + input.id() + "' has no batch axis (axes '" + axes + "'); ConceptScope runs"
+					+ " such models from onnx weights only, not " + format + ": use a package with onnx weights or with a batch axis.");
+			}
 			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' has axes '" + axes + "'; ConceptScope feeds 2D images"
-				+ " with the axes " + String.join(", ", ok) + (tensorFlow ? " to TensorFlow models" : "") + ". Models with other layouts (3D, time) are not supported.");
+				+ " with the axes " + String.join(", ", ok) + (tensorFlow ? " to TensorFlow models" : " (ONNX models also without the batch axis b)")
+				+ ". Models with other layouts (3D, time) are not supported.");
 		}
-		// the data type is the raw input's, which an ensure_dtype step turns into the network's float (RdfReader adds that step to a 0.4 input)
-		boolean toFloat = input.preprocessing().stream().anyMatch(p -> p.name().equals("ensure_dtype")
-			&& Processings.FLOAT_TYPES.contains(String.valueOf(p.kwargs().get("dtype"))));
-		if (!input.dataType().equals("float32") && !(toFloat && RAW_TYPES.contains(input.dataType()))) {
-			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' is " + input.dataType() + "; ConceptScope feeds float32"
-				+ (RAW_TYPES.contains(input.dataType()) ? " (raw " + input.dataType() + " data needs a preprocessing step ensure_dtype with dtype"
-					+ " float32 before the network)" : "") + ".");
+		// the data type is the raw input's; the network gets what the last preprocessing step gives, an ensure_dtype
+		// (RdfReader completes the steps as the spec does: 0.4 ends in float32, 0.5 in the data type unless it says otherwise)
+		List<ModelDescription.Processing> pre = input.preprocessing();
+		ModelDescription.Processing last = pre.isEmpty() ? null : pre.get(pre.size() - 1);
+		String fed = last != null && last.name().equals("ensure_dtype") ? String.valueOf(last.kwargs().get("dtype"))
+			: last != null && last.name().equals("binarize") ? "float32" : input.dataType();
+		if (!RAW_TYPES.contains(input.dataType()) || !Processings.FLOAT_TYPES.contains(fed)) {
+			String type = Processings.FLOAT_TYPES.contains(input.dataType()) ? fed : input.dataType();
+			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' is " + type + "; ConceptScope feeds float32"
+				+ (RAW_TYPES.contains(input.dataType()) ? " (raw " + type + " data needs a preprocessing step ensure_dtype with dtype"
+					+ " float32 at the end, before the network)" : "") + ".");
 		}
 		return axes;
 	}
 
-	/** A classifier's output [batch, class], or a map with the input's own axes (a segmentation network's output). */
+	/**
+	 * A classifier's output [batch, class], or a map with the input's own axes (a segmentation network's output); for an
+	 * input without a batch axis, the same without it ([class]).
+	 */
 	private static void checkOutputAxes(TensorDescription out, TensorDescription input, String rdf) {
-		String oaxes = out.axesString();
-		if (!oaxes.equals("bc") && !oaxes.equals("bi") && !oaxes.equals(input.axesString())) {
+		String oaxes = out.axesString(), b = hasBatch(input) ? "b" : "";
+		if (!oaxes.equals(b + "c") && !oaxes.equals(b + "i") && !oaxes.equals(input.axesString())) {
 			throw new ModelLoadException(rdf + ": the output '" + out.id() + "' has axes '" + oaxes + "'; ConceptScope explains"
-				+ " classifiers, whose output is [batch, class] ('bc'), and maps with the input's axes ('" + input.axesString() + "',"
-				+ " a segmentation network's output). Other outputs (3D, time, other layouts) are not supported.");
+				+ " classifiers, whose output is " + (b.isEmpty() ? "[class] ('c')" : "[batch, class] ('bc')") + ", and maps with the input's axes ('"
+				+ input.axesString() + "', a segmentation network's output). Other outputs (3D, time, other layouts) are not supported.");
 		}
 	}
 
 	/** The rdf's output and the weights' agree: both [batch, class], or both maps. */
 	private static void checkOutputRank(TensorDescription out, Classifier model, String rdf) {
-		boolean map = out.axes().size() > 2, dense = model instanceof DenseModel d && d.isDense();
+		boolean map = layout(out.axesString()).length() > 1, dense = model instanceof DenseModel d && d.isDense();
 		if (map != dense) {
 			throw new ModelLoadException(rdf + ": the output '" + out.id() + "' has axes '" + out.axesString() + "' but the weights give "
 				+ java.util.Arrays.toString(model.signature().logits().shape()) + "; ConceptScope explains classifiers by their [batch, class] output"
@@ -343,7 +371,7 @@ public final class BioImageModel implements RawOutputClassifier {
 					checkSha256(weights, w.sha256(), rdf, "weights");
 					verified = true;
 				}
-				EngineClassifier.Description desc = engineDescription(d, rdf);
+				EngineClassifier.Description desc = engineDescription(d, rdf, format);
 				tf = format.equals("torchscript") ? TorchScriptClassifier.load(weights, desc, options)
 					// bioimage.io pairs an ONNX graph's outputs with the rdf's by position, not by name
 					: OnnxClassifier.load(weights, desc, null, options);
@@ -370,15 +398,20 @@ public final class BioImageModel implements RawOutputClassifier {
 
 	/** What the TorchScript and ONNX engines need from the rdf: input sizes and layout, class names, preprocessing, pixel size. */
 	static EngineClassifier.Description engineDescription(ModelDescription d, Path rdf) {
-		TensorDescription in = d.inputs().get(0);
-		String axes = checkedAxes(in, rdf.toString(), false);
-		boolean channelsFirst = axes.startsWith("bc");
-		Axis a = in.axes().get(channelsFirst ? 2 : 1), b = in.axes().get(channelsFirst ? 3 : 2), c = in.axis('c');
+		return engineDescription(d, rdf, WEIGHT_FORMATS.stream().filter(f -> !f.startsWith("tensorflow") && d.weights().containsKey(f)).findFirst().orElse("onnx"));
+	}
+
+	static EngineClassifier.Description engineDescription(ModelDescription d, Path rdf, String format) {
+		TensorDescription in = d.requiredInputs().get(0);
+		String axes = layout(checkedAxes(in, rdf.toString(), format));
+		boolean channelsFirst = axes.startsWith("c");
+		Axis a = in.axis(axes.charAt(channelsFirst ? 1 : 0)), b = in.axis(axes.charAt(channelsFirst ? 2 : 1)), c = in.axis('c');
 		long channels = c.size() > 0 ? c.size() : c.channelNames().size();
 		if (channels < 1) throw new ModelLoadException(rdf + ": the input '" + in.id() + "' does not say how many channels it has.");
 		// tried when it loads at a size its axes allow (a minimum of 96 in steps of 32: 96), not a fixed 64 it may refuse
 		EngineClassifier.Input input = new EngineClassifier.Input(a.size() > 0 ? a.size() : -1, b.size() > 0 ? b.size() : -1, channels, channelsFirst)
 			.probedAt(a.fit(EngineClassifier.Input.PROBE), b.fit(EngineClassifier.Input.PROBE));
+		if (!hasBatch(in)) input = input.withoutBatchAxis();
 		ModelConfig c0 = config(d, rdf);
 		return new EngineClassifier.Description(c0.name, input, c0.classes, Processings.preprocessing(in, rdf + ": input '" + in.id() + "'"),
 			pixelSize(in)).declaredIn(c0.origin);
@@ -389,13 +422,13 @@ public final class BioImageModel implements RawOutputClassifier {
 		c.origin = rdf.toString();
 		c.name = d.name().isBlank() ? null : d.name();
 		c.description = d.description();
-		TensorDescription in = d.inputs().get(0);
+		TensorDescription in = d.requiredInputs().get(0);
 		c.normalization = Processings.preprocessing(in, rdf + ": input '" + in.id() + "'").describe();
 		// origin: the rdf and the key the class names come from, for a message about them
 		for (int i = 0; i < d.outputs().size(); i++) {
 			TensorDescription o = d.outputs().get(i);
 			Axis ch = o.axis('c');
-			if (ch != null && !ch.channelNames().isEmpty() && (o.axes().size() == 2 || o.axesString().equals(in.axesString()))) {
+			if (ch != null && !ch.channelNames().isEmpty() && (layout(o.axesString()).length() == 1 || o.axesString().equals(in.axesString()))) {
 				c.classes = new ArrayList<>(ch.channelNames());
 				c.origin = rdf + " (outputs[" + i + "] channel_names)";
 				break;
@@ -558,7 +591,7 @@ public final class BioImageModel implements RawOutputClassifier {
 		return model.preferredBatchSize();
 	}
 
-	/** "byxc", "bxyc", "bcyx" or "bcxy". */
+	/** "byxc", "bxyc", "bcyx" or "bcxy", or one of these without the batch axis "b" (format 0.5, ONNX weights). */
 	public String inputAxes() {
 		return input.axesString();
 	}
@@ -609,8 +642,10 @@ public final class BioImageModel implements RawOutputClassifier {
 		if (input.testTensor().sha256() != null) checkSha256(inFile, input.testTensor().sha256(), source, "test input");
 		if (output.testTensor().sha256() != null) checkSha256(outFile, output.testTensor().sha256(), source, "test output");
 		FloatTensor x = Npy.read(inFile), expected = Npy.read(outFile);
+		// an input without a batch axis holds one image: it gets a batch axis of 1 here (the engine drops it again)
+		if (!hasBatch(input)) x = new FloatTensor(withBatch(x.shape()), x.data());
 		// the test input is in the rdf's axes: channel-first packages hold [N, C, A, B]
-		if (x.rank() == 4 && inputAxes().startsWith("bc")) x = EngineClassifier.channelsLast(x);
+		if (x.rank() == 4 && layout(inputAxes()).startsWith("c")) x = EngineClassifier.channelsLast(x);
 		long[] want = model.signature().input().shape();
 		boolean ok = x.rank() == 4 && x.dim(0) >= 1;
 		for (int i = 1; ok && i < 4; i++) ok = want[i] < 0 || want[i] == x.dim(i);
@@ -621,7 +656,7 @@ public final class BioImageModel implements RawOutputClassifier {
 		FloatTensor normalized = normalize(x);
 		FloatTensor got = Processings.apply(postprocessing, rawOutput(normalized));
 		// a map output comes as [N, H, W, C]; the test output is in the rdf's axes
-		if (got.rank() == 4 && output.axesString().startsWith("bc")) got = EngineClassifier.channelsFirst(got);
+		if (got.rank() == 4 && layout(output.axesString()).startsWith("c")) got = EngineClassifier.channelsFirst(got);
 		if (!Arrays.equals(got.shape(), expected.shape()) && got.size() != expected.size()) {
 			throw new ModelLoadException(rdf + ": the test output " + outFile.getFileName() + " has shape " + Arrays.toString(expected.shape())
 				+ " but the model gives " + Arrays.toString(got.shape()) + ".");
@@ -655,6 +690,13 @@ public final class BioImageModel implements RawOutputClassifier {
 				+ " instead of " + expected.data()[worst] + "; " + tolerance + ").");
 		}
 		return testReport;
+	}
+
+	private static long[] withBatch(long[] shape) {
+		long[] s = new long[shape.length + 1];
+		s[0] = 1;
+		System.arraycopy(shape, 0, s, 1, shape.length);
+		return s;
 	}
 
 	/** The declared preprocessing applied to a copy of raw images [N, H, W, C] (any layout: statistics are per image). */

@@ -56,6 +56,11 @@ public record ModelDescription(String formatVersion, String name, String descrip
 		return new Tolerance(1e-3, 1e-3, formatVersion.startsWith("0.4") ? 0 : 100, List.of(), List.of());
 	}
 
+	/** The inputs the model needs, in rdf order: all but those marked {@code optional: true} (0.5). */
+	public List<TensorDescription> requiredInputs() {
+		return inputs.stream().filter(t -> !t.optional()).toList();
+	}
+
 	/** "0.4" or "0.5". */
 	public String majorMinor() {
 		String[] p = formatVersion.split("\\.");
@@ -123,14 +128,21 @@ public record ModelDescription(String formatVersion, String name, String descrip
 	 * @param id         0.5 "id", 0.4 "name"
 	 * @param dataType   e.g. "float32"
 	 * @param testTensor the test input or output .npy (0.5 test_tensor, 0.4 test_inputs/test_outputs)
+	 * @param optional   a 0.5 input with {@code optional: true}: the model runs without it (bioimage.io passes None)
 	 */
 	public record TensorDescription(String id, List<Axis> axes, String dataType, List<Processing> preprocessing,
-		List<Processing> postprocessing, FileRef testTensor) {
+		List<Processing> postprocessing, FileRef testTensor, boolean optional) {
 
 		public TensorDescription {
 			axes = List.copyOf(axes);
 			preprocessing = List.copyOf(preprocessing);
 			postprocessing = List.copyOf(postprocessing);
+		}
+
+		/** A tensor the model needs. */
+		public TensorDescription(String id, List<Axis> axes, String dataType, List<Processing> preprocessing,
+			List<Processing> postprocessing, FileRef testTensor) {
+			this(id, axes, dataType, preprocessing, postprocessing, testTensor, false);
 		}
 
 		/** The axis kinds in order, e.g. "byxc". */

@@ -19,7 +19,8 @@ import org.conceptscope.tensor.Softmax;
  * Preprocessing becomes a {@link Normalization} (applied per image, statistics per channel, or
  * over all channels together when the axes include the channel axis): scale_linear,
  * scale_range (per sample), zero_mean_unit_variance (per sample or fixed), fixed_zero_mean_unit_variance,
- * clip, binarize, ensure_dtype (float32/float64). The eps of scale_range and
+ * clip, binarize, ensure_dtype (float32/float64; on an input also to an integer type or bool, a {@link Normalization.Cast}:
+ * bioimageio.core converts the raw input to its data type first). The eps of scale_range and
  * zero_mean_unit_variance (1e-6 by default) is not added: ConceptScope divides by the range or
  * standard deviation itself (and by 1 when it is zero). Per-dataset statistics and reference
  * tensors are refused: the package does not ship them.
@@ -100,6 +101,8 @@ final class Processings {
 			case "ensure_dtype" -> {
 				String dtype = String.valueOf(kw.get("dtype"));
 				if (FLOAT_TYPES.contains(dtype)) return null;
+				// an input's raw values become what the integer type holds (bioimageio.core casts them so)
+				if (!output && Normalization.Cast.BITS.containsKey(dtype)) return new Normalization.Cast(dtype);
 				throw unsupported(where, "converts to " + dtype + "; ConceptScope keeps float32 values");
 			}
 			case "scale_linear" -> {

@@ -95,10 +95,12 @@ final class RdfReader {
 		String description = root.get("description") == null ? "" : String.valueOf(root.get("description"));
 		List<TensorDescription> inputs = tensors(root, "inputs", v05);
 		List<TensorDescription> outputs = tensors(root, "outputs", v05);
-		if (!v05) {
+		if (v05) {
+			inputs = inputs.stream().map(RdfReader::withDtypeSteps05).toList();
+		} else {
 			// a 0.4 input's data_type is the raw data's (float32, uint8 or uint16); the network always gets float32
 			// after the preprocessing, as bioimage.io's conversion to 0.5 and its runtime make explicit
-			inputs = inputs.stream().map(RdfReader::toFloat32).toList();
+			inputs = inputs.stream().map(RdfReader::withDtypeSteps04).toList();
 			inputs = withTests(inputs, root, "test_inputs");
 			outputs = withTests(outputs, root, "test_outputs");
 		}
@@ -311,20 +313,45 @@ final class RdfReader {
 		}
 		String dataType = "float32";
 		Object data = t.get("data");
+		// one description per channel (a list): the spec takes the first one's type as the tensor's
+		if (data instanceof List<?> dl && !dl.isEmpty()) data = dl.get(0);
 		if (data instanceof Map<?, ?> dm && dm.get("type") != null) dataType = String.valueOf(dm.get("type"));
 		FileRef test = null;
 		if (t.get("test_tensor") != null) {
 			Map<String, Object> tt = stringMap(t.get("test_tensor"), where + ".test_tensor");
 			test = new FileRef(requiredString(tt, "source", where + ".test_tensor"), sha256(tt, where + ".test_tensor"));
 		}
+		Object optional = t.get("optional");
+		if (optional != null && !(optional instanceof Boolean)) throw fail("field " + where + ".optional must be true or false, found '" + optional + "'");
 		return new TensorDescription(id, list, dataType, processing(t, "preprocessing", where, "id"),
-			processing(t, "postprocessing", where, "id"), test);
+			processing(t, "postprocessing", where, "id"), test, Boolean.TRUE.equals(optional));
 	}
 
-	private static TensorDescription toFloat32(TensorDescription t) {
+	/**
+	 * A 0.4 input's preprocessing as bioimageio.core runs it (and as the spec's conversion to 0.5 states it):
+	 * the raw data first converted to its data_type when there are steps, and float32 for the network at the end.
+	 */
+	private static TensorDescription withDtypeSteps04(TensorDescription t) {
 		List<Processing> pre = new ArrayList<>(t.preprocessing());
-		pre.add(new Processing("ensure_dtype", Map.of("dtype", "float32")));
-		return new TensorDescription(t.id(), t.axes(), t.dataType(), pre, t.postprocessing(), t.testTensor());
+		if (!pre.isEmpty()) pre.add(0, ensureDtype(t.dataType()));
+		pre.add(ensureDtype("float32"));
+		return new TensorDescription(t.id(), t.axes(), t.dataType(), pre, t.postprocessing(), t.testTensor(), t.optional());
+	}
+
+	/**
+	 * A 0.5 input's preprocessing as the spec completes it (InputTensorDescr's validator): an ensure_dtype to the
+	 * data type first unless it starts with an ensure_dtype, and one at the end unless it ends with ensure_dtype or binarize.
+	 */
+	private static TensorDescription withDtypeSteps05(TensorDescription t) {
+		List<Processing> pre = new ArrayList<>(t.preprocessing());
+		if (pre.isEmpty() || !pre.get(0).name().equals("ensure_dtype")) pre.add(0, ensureDtype(t.dataType()));
+		String last = pre.get(pre.size() - 1).name();
+		if (!last.equals("ensure_dtype") && !last.equals("binarize")) pre.add(ensureDtype(t.dataType()));
+		return new TensorDescription(t.id(), t.axes(), t.dataType(), pre, t.postprocessing(), t.testTensor(), t.optional());
+	}
+
+	private static Processing ensureDtype(String dtype) {
+		return new Processing("ensure_dtype", Map.of("dtype", dtype));
 	}
 
 	private List<TensorDescription> withTests(List<TensorDescription> tensors, Map<String, Object> root, String key) {
@@ -338,7 +365,7 @@ final class RdfReader {
 		for (int i = 0; i < l.size(); i++) {
 			TensorDescription t = tensors.get(i);
 			if (!(l.get(i) instanceof String s)) throw fail("field " + key + "[" + i + "] must be a file name");
-			out.add(new TensorDescription(t.id(), t.axes(), t.dataType(), t.preprocessing(), t.postprocessing(), new FileRef(s, null)));
+			out.add(new TensorDescription(t.id(), t.axes(), t.dataType(), t.preprocessing(), t.postprocessing(), new FileRef(s, null), t.optional()));
 		}
 		return out;
 	}

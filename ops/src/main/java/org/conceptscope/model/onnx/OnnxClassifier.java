@@ -116,9 +116,12 @@ public final class OnnxClassifier extends EngineClassifier {
 				+ "; ConceptScope explains models with one image input.");
 		}
 		OnnxModel.Value in = m.inputs.get(0);
-		if (in.elemType() != OnnxModel.ELEM_FLOAT || in.dims() == null || in.dims().length != 4) {
+		// a bioimage.io 0.5 input may have no batch axis: the graph then takes one image [C, H, W] (or [H, W, C])
+		boolean batchFree = description != null && !description.input().batchAxis();
+		if (in.elemType() != OnnxModel.ELEM_FLOAT || in.dims() == null || in.dims().length != (batchFree ? 3 : 4)) {
 			throw new ModelLoadException("The input '" + in.name() + "' of the ONNX model " + file + " is " + (in.elemType() != OnnxModel.ELEM_FLOAT
-				? "not float32" : "of shape " + Arrays.toString(in.dims())) + "; ConceptScope feeds float32 images [N, C, H, W] or [N, H, W, C].");
+				? "not float32" : "of shape " + Arrays.toString(in.dims())) + "; ConceptScope feeds float32 images " + (batchFree
+					? "without a batch axis, [C, H, W] or [H, W, C], as its rdf.yaml declares." : "[N, C, H, W] or [N, H, W, C]."));
 		}
 		OnnxModel.Value out = null;
 		for (OnnxModel.Value v : m.outputs) if (output == null ? out == null : v.name().equals(output)) out = v;
@@ -162,6 +165,8 @@ public final class OnnxClassifier extends EngineClassifier {
 		try {
 			if (external) {
 				noLayers = "it keeps tensors in external files, which ConceptScope does not copy into the graphs it derives";
+			} else if (batchFree) {
+				noLayers = "its input has no batch axis (ConceptScope runs it one image at a time and does not cut such graphs)";
 			} else if (candidates.isEmpty()) {
 				noLayers = "no inner tensor of its graph cuts it in two";
 			}
@@ -184,7 +189,7 @@ public final class OnnxClassifier extends EngineClassifier {
 			if (softmaxFetched) fetch.add(softmaxInput);
 			if (sigmoidFetched) fetch.add(sigmoidInput);
 			if (noLayers == null) fetch.addAll(candidates.keySet());
-			Map<String, FloatTensor> onProbe = runAll(env, session, in.name(), x, fetch);
+			Map<String, FloatTensor> onProbe = runAll(env, session, in.name(), x, fetch, batchFree);
 			FloatTensor logits = onProbe.get(out.name());
 			if (logits == null) {
 				throw new ModelLoadException("The ONNX model " + file + " returns no float tensor from '" + out.name() + "'; ConceptScope explains"
@@ -316,11 +321,38 @@ public final class OnnxClassifier extends EngineClassifier {
 		return c;
 	}
 
-	private static FloatTensor run(OrtEnvironment env, OrtSession s, String input, FloatTensor x, String output) throws OrtException {
-		return runAll(env, s, input, x, Set.of(output)).get(output);
+	private FloatTensor run(OrtSession s, String input, FloatTensor x, String output) throws OrtException {
+		return runAll(env, s, input, x, Set.of(output), !input().batchAxis()).get(output);
 	}
 
-	/** Runs a session for the requested outputs; outputs that are not float tensors map to null. */
+	/**
+	 * Runs a session for the requested outputs; outputs that are not float tensors map to null. A graph without a batch
+	 * axis ({@code batchFree}) runs once per image of the batch x, and each output gets its batch axis back.
+	 */
+	private static Map<String, FloatTensor> runAll(OrtEnvironment env, OrtSession s, String input, FloatTensor x, Set<String> outputs,
+		boolean batchFree) throws OrtException {
+		if (!batchFree) return runAll(env, s, input, x, outputs);
+		List<Map<String, FloatTensor>> images = new ArrayList<>();
+		for (int i = 0; i < x.dim(0); i++) {
+			FloatTensor one = x.range(i, i + 1);
+			images.add(runAll(env, s, input, new FloatTensor(Arrays.copyOfRange(one.shape(), 1, one.rank()), one.data()), outputs));
+		}
+		Map<String, FloatTensor> out = new LinkedHashMap<>();
+		for (String name : images.get(0).keySet()) {
+			List<FloatTensor> parts = new ArrayList<>();
+			for (Map<String, FloatTensor> r : images) {
+				FloatTensor t = r.get(name);
+				if (t == null) break;
+				long[] shape = new long[t.rank() + 1];
+				shape[0] = 1;
+				System.arraycopy(t.shape(), 0, shape, 1, t.rank());
+				parts.add(new FloatTensor(shape, t.data()));
+			}
+			out.put(name, parts.size() == images.size() ? FloatTensor.concat(parts) : null);
+		}
+		return out;
+	}
+
 	private static Map<String, FloatTensor> runAll(OrtEnvironment env, OrtSession s, String input, FloatTensor x, Set<String> outputs)
 		throws OrtException {
 		Map<String, FloatTensor> out = new LinkedHashMap<>();
@@ -355,10 +387,10 @@ public final class OnnxClassifier extends EngineClassifier {
 	protected FloatTensor run(Part part, LayerInfo layer, FloatTensor x) {
 		try {
 			return switch (part) {
-				case FORWARD -> run(env, session, inputName, x, outputName);
-				case OUTPUT -> run(env, session, inputName, x, networkOutputName);
-				case TO_LAYER -> run(env, session, inputName, x, layerTensor.get(layer.name()));
-				case FROM_LAYER -> run(env, cut(layer), layerTensor.get(layer.name()), x, outputName);
+				case FORWARD -> run(session, inputName, x, outputName);
+				case OUTPUT -> run(session, inputName, x, networkOutputName);
+				case TO_LAYER -> run(session, inputName, x, layerTensor.get(layer.name()));
+				case FROM_LAYER -> run(cut(layer), layerTensor.get(layer.name()), x, outputName);
 			};
 		} catch (OrtException e) {
 			throw new IllegalStateException("ONNX Runtime failed on the model " + name() + ": " + e.getMessage(), e);

@@ -94,6 +94,10 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	 */
 	public static TorchScriptClassifier load(Path file, Description description, LoadOptions options) {
 		if (options == null) options = LoadOptions.defaults();
+		if (description != null && !description.input().batchAxis()) {
+			throw new ModelLoadException(file + ": its input has no batch axis; ConceptScope runs TorchScript models on a batch [N, C, H, W]"
+				+ " (models without one run from onnx weights).");
+		}
 		TorchScriptArchive archive = TorchScriptArchive.read(file, options.maxUnpackedBytes());
 		if (!options.trustModel()) TorchScriptSafety.check(archive);
 		String root;

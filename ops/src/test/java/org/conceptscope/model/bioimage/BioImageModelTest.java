@@ -104,10 +104,114 @@ class BioImageModelTest {
 			Files.writeString(rdf, text.replace(input, "    data_type: " + type + "\n    data_range: [0, 255]\n"));
 			try (BioImageModel m = BioImageModel.open(folder, options())) {
 				assertTrue(m.testReport().ran() && m.testReport().passed(), m.testReport().message());
-				assertEquals(new Normalization.ScaleLinear(new double[] { 1 / 255.0 }, new double[] { 0 }), m.normalization());
+				// bioimageio.core converts the raw data to its data_type before the steps (a no-op on bytes)
+				assertEquals(new Normalization.Steps(List.of(new Normalization.Cast(type), new Normalization.ScaleLinear(new double[] { 1 / 255.0 },
+					new double[] { 0 }))), m.normalization());
 				assertClose(ihc.logits(TestPackages.divideBy255(raw)), m.logits(m.normalize(raw)), 1e-5);
 			}
 		}
+		assertWorkEmpty();
+	}
+
+	/**
+	 * bioimageio.core converts a 0.4 input to its data_type before the preprocessing (and to float32 after it), as the
+	 * spec's conversion to 0.5 states: a uint8 input fed values that are not bytes (a 32-bit or 16-bit image) has
+	 * their fraction cut and is wrapped modulo 256, as numpy's astype does, before x / 255. They went in as they were.
+	 * Without preprocessing steps core leaves the raw data as it is (only float32).
+	 */
+	@Test
+	void aFormat04Uint8InputIsCastToBytesAsBioimageioCoreCastsIt() throws Exception {
+		Path folder = TestPackages.build(tmp.resolve("cast/ihc04"), TestPackages.Spec.of("0.4.10"));
+		Path rdf = folder.resolve("rdf.yaml");
+		String text = Files.readString(rdf), input = "    data_type: float32\n";
+		assertTrue(text.contains(input), text);
+		Files.writeString(rdf, text.replace(input, "    data_type: uint8\n"));
+		FloatTensor raw = Npy.read(folder.resolve("test_input.npy")).range(0, 1).copy();
+		float[] given = { 12.9f, 255.7f, 256, 300.5f, -1, 65535 }, bytes = { 12, 255, 0, 44, 255, 255 };
+		System.arraycopy(given, 0, raw.data(), 0, given.length);
+		FloatTensor castRaw = raw.copy();
+		System.arraycopy(bytes, 0, castRaw.data(), 0, bytes.length);
+		try (BioImageModel m = BioImageModel.open(folder, options())) {
+			assertTrue(m.testReport().passed(), m.testReport().message());
+			assertClose(TestPackages.divideBy255(castRaw), m.normalize(raw), 1e-7);
+			assertClose(ihc.probabilities(TestPackages.divideBy255(castRaw)), m.probabilities(m.normalize(raw)), 1e-5);
+		}
+		// float32 data: the values as they are
+		Files.writeString(rdf, text);
+		try (BioImageModel m = BioImageModel.open(folder, options())) {
+			assertClose(TestPackages.divideBy255(raw), m.normalize(raw), 1e-7);
+		}
+		// no steps: core keeps the raw values (the first conversion is dropped), and so does ConceptScope
+		String bare = text.replace(input, "    data_type: uint8\n").replace("    preprocessing:\n      - name: scale_linear\n"
+			+ "        kwargs: {axes: xy, gain: 0.00392156862745098, offset: 0}\n", "");
+		assertTrue(!bare.contains("scale_linear"), bare);
+		Files.writeString(rdf, bare);
+		try (BioImageModel m = BioImageModel.open(folder, options().withRunTestTensors(false))) {
+			assertEquals(new Normalization.None(), m.normalization());
+			assertClose(raw, m.normalize(raw), 0);
+		}
+		assertWorkEmpty();
+	}
+
+	/**
+	 * A 0.5 input of raw bytes as bioimage.io's spec library writes it: its preprocessing starts with an ensure_dtype to
+	 * the data type (the spec adds one when it is missing) and ends with one to float32. It opens, and values that are
+	 * not bytes are cut and wrapped as core's cast does before the min-max scaling; it was refused ("converts to uint8").
+	 */
+	@Test
+	void aFormat05InputThatStartsWithEnsureDtypeToBytesOpensAndCasts() throws Exception {
+		Path folder = TestPackages.build(tmp.resolve("cast/ihc05"), TestPackages.Spec.of("0.5.3"));
+		Path rdf = folder.resolve("rdf.yaml");
+		String text = Files.readString(rdf), data = "    data: {type: float32}\n    preprocessing:\n";
+		assertTrue(text.contains(data), text);
+		Files.writeString(rdf, text.replace(data, "    data: {type: uint8}\n    preprocessing:\n      - id: ensure_dtype\n"
+			+ "        kwargs: {dtype: uint8}\n"));
+		FloatTensor raw = Npy.read(folder.resolve("test_input.npy"));
+		FloatTensor fractional = raw.copy();
+		for (int i = 0; i < fractional.size(); i++) fractional.data()[i] += 0.75f;
+		fractional.data()[0] = 256 + raw.data()[0]; // wraps to raw[0]
+		try (BioImageModel m = BioImageModel.open(folder, options())) {
+			assertTrue(m.testReport().passed(), m.testReport().message());
+			assertTrue(m.normalization().describe().startsWith("cast(uint8); percentile(0.0,100.0)"), m.normalization().describe());
+			assertClose(TestPackages.minMaxPerChannel(raw), m.normalize(fractional), 1e-6);
+		}
+		// data given per channel (a list): its first entry's type is the tensor's, as in the spec; it was read as float32
+		Files.writeString(rdf, text.replace(data, "    data: [{type: uint8}, {type: uint8}, {type: uint8}]\n    preprocessing:\n"));
+		try (BioImageModel m = BioImageModel.open(folder, options())) {
+			assertTrue(m.normalization().describe().startsWith("cast(uint8); percentile(0.0,100.0)"), m.normalization().describe());
+			assertClose(TestPackages.minMaxPerChannel(raw), m.normalize(fractional), 1e-6);
+		}
+		assertWorkEmpty();
+	}
+
+	/**
+	 * A 0.5 input marked {@code optional: true} is one the model runs without (bioimage.io passes None): a package
+	 * with one image input and an optional second one (listed first here) opens on its image input; it was refused
+	 * as a model of two inputs. Two inputs the model needs are still refused in one sentence.
+	 */
+	@Test
+	void anOptionalSecondInputIsLeftOut() throws Exception {
+		Path folder = TestPackages.build(tmp.resolve("optional/ihc05"), TestPackages.Spec.of("0.5.3"));
+		Path rdf = folder.resolve("rdf.yaml");
+		String text = Files.readString(rdf), inputs = "inputs:\n  - id: input\n";
+		assertTrue(text.contains(inputs), text);
+		String mask = "inputs:\n  - id: mask\n    optional: %s\n    axes:\n      - {type: batch}\n      - {type: space, id: y, size: 32}\n"
+			+ "      - {type: space, id: x, size: 32}\n      - {type: channel, channel_names: [mask]}\n    data: {type: float32}\n  - id: input\n";
+		FloatTensor raw = TestPackages.rawImages(2, 9);
+		Files.writeString(rdf, text.replace(inputs, mask.formatted("true")));
+		try (BioImageModel m = BioImageModel.open(folder, options())) {
+			assertTrue(m.testReport().ran() && m.testReport().passed(), m.testReport().message());
+			assertEquals("byxc", m.inputAxes());
+			assertEquals(List.of("red", "green", "blue"), m.inputChannelNames());
+			assertClose(TestPackages.minMaxPerChannel(raw), m.normalize(raw), 1e-6);
+			assertClose(ihc.logits(TestPackages.minMaxPerChannel(raw)), m.logits(m.normalize(raw)), 1e-5);
+		}
+		Files.writeString(rdf, text.replace(inputs, mask.formatted("false")));
+		String m = assertThrows(ModelLoadException.class, () -> BioImageModel.open(folder, options()).close()).getMessage();
+		assertTrue(m.equals(rdf + " describes 2 inputs the model needs; ConceptScope explains models with one image input."), m);
+		Files.writeString(rdf, text.replace(inputs, mask.formatted("yes please")));
+		m = assertThrows(ModelLoadException.class, () -> BioImageModel.open(folder, options()).close()).getMessage();
+		assertTrue(m.contains("field inputs[0].optional must be true or false"), m);
 		assertWorkEmpty();
 	}
 

@@ -1,0 +1,112 @@
+package org.conceptscope.model.bioimage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.conceptscope.attribution.Attribution;
+import org.conceptscope.attribution.Occlusion;
+import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.LoadOptions;
+import org.conceptscope.model.ModelLoadException;
+import org.conceptscope.model.onnx.BatchFreeOnnx;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A bioimage.io 0.5 package whose input and output leave out the batch axis (optional in 0.5): ONNX weights that
+ * take one image [3, 32, 32] and give [3] (the bundled IHC ResNet export with its batch axis taken off by
+ * {@link BatchFreeOnnx}), with test tensors of one image without a batch axis (the bundled package's, made by
+ * PyTorch). ConceptScope feeds it one image at a time, dropping the batch axis on the way in and adding it back to
+ * the output. It was refused for its axes 'cyx'.
+ */
+class BatchFreePackageTest {
+
+	@TempDir
+	Path tmp;
+
+	static final String RDF = """
+		format_version: 0.5.3
+		type: model
+		name: IHC stain ResNet without a batch axis
+		description: the bundled ONNX IHC classifier, one image per call (ConceptScope test package)
+		authors: [{name: ConceptScope developers}]
+		license: Apache-2.0
+		inputs:
+		  - id: raw
+		    axes:
+		      - {type: channel, channel_names: [red, green, blue]}
+		      - {type: space, id: y, size: 32}
+		      - {type: space, id: x, size: 32}
+		    test_tensor: {source: test_input.npy}
+		    data: {type: float32}
+		    preprocessing:
+		      - id: scale_linear
+		        kwargs: {gain: 0.00392156862745098, offset: 0.0}
+		      - id: fixed_zero_mean_unit_variance
+		        kwargs: {axis: channel, mean: [0.6679319739341736, 0.5883245468139648, 0.5142331719398499], std: [0.14354194700717926, 0.18750721216201782, 0.23540137708187103]}
+		outputs:
+		  - id: logits
+		    axes:
+		      - {type: channel, channel_names: [background, hematoxylin, DAB-positive]}
+		    test_tensor: {source: test_output.npy}
+		weights:
+		  %s:
+		    source: %s
+		""";
+
+	/** The package folder: batch-free ONNX weights, and the bundled package's first test image and output without their batch axis. */
+	Path build(String name) throws Exception {
+		Path source = BundledModels.dir("ihc-resnet-onnx"), dir = Files.createDirectories(tmp.resolve(name));
+		BatchFreeOnnx.withoutBatchAxis(source.resolve("weights.onnx"), new long[] { 3, 32, 32 }, new long[] { 3 }, dir.resolve("weights.onnx"));
+		FloatTensor in = Npy.read(source.resolve("test_input.npy")).range(0, 1), out = Npy.read(source.resolve("test_output.npy")).range(0, 1);
+		assertEquals(List.of(1L, 3L, 32L, 32L), java.util.Arrays.stream(in.shape()).boxed().toList());
+		Npy.write(dir.resolve("test_input.npy"), new FloatTensor(new long[] { 3, 32, 32 }, in.data()));
+		Npy.write(dir.resolve("test_output.npy"), new FloatTensor(new long[] { 3 }, out.data()));
+		Files.writeString(dir.resolve("rdf.yaml"), RDF.formatted("onnx", "weights.onnx"));
+		return dir;
+	}
+
+	@Test
+	void anOnnxPackageWithoutABatchAxisRunsOneImageAtATime() throws Exception {
+		Path dir = build("nobatch");
+		LoadOptions options = LoadOptions.defaults().withWorkDir(tmp.resolve("work"));
+		try (BioImageModel m = BioImageModel.open(dir, options);
+			BioImageModel batched = BioImageModel.open(BundledModels.dir("ihc-resnet-onnx"), options)) {
+			// the package's own test: PyTorch's output for its image, reproduced through the batch-free graph
+			assertTrue(m.testReport().ran() && m.testReport().passed(), m.testReport().message());
+			assertEquals("cyx", m.inputAxes());
+			assertEquals(List.of("background", "hematoxylin", "DAB-positive"), m.classNames());
+			assertEquals(batched.normalization().describe(), m.normalization().describe());
+			// a batch of 5 gives, image by image, what the batched graph gives
+			FloatTensor x = m.normalize(EnginePackagesTestAccess.raw().range(0, 5));
+			FloatTensor a = m.logits(x), b = batched.logits(x);
+			assertEquals(List.of(5L, 3L), java.util.Arrays.stream(a.shape()).boxed().toList());
+			for (int i = 0; i < a.size(); i++) assertEquals(b.data()[i], a.data()[i], 1e-5 * (1 + Math.abs(b.data()[i])), "logit " + i);
+			// a forward-only method runs through it; no layers are offered, in a sentence
+			int[] top = b.argmaxRows();
+			Attribution o = new Occlusion(8, 8, 0f).explain(m, x.range(0, 2), java.util.Arrays.copyOf(top, 2), Progress.NONE);
+			Attribution p = new Occlusion(8, 8, 0f).explain(batched, x.range(0, 2), java.util.Arrays.copyOf(top, 2), Progress.NONE);
+			for (int i = 0; i < o.maps().size(); i++) assertEquals(p.maps().data()[i], o.maps().data()[i], 1e-4, "occlusion " + i);
+			assertTrue(m.layers().isEmpty());
+		}
+	}
+
+	/** TensorFlow and TorchScript weights are fed a batch: a package without a batch axis and only those weights is refused in one sentence. */
+	@Test
+	void otherWeightsWithoutABatchAxisAreRefusedInOneSentence() throws Exception {
+		Path dir = build("torch");
+		Files.writeString(dir.resolve("weights.pt"), "not read");
+		Files.writeString(dir.resolve("rdf.yaml"), RDF.formatted("torchscript", "weights.pt"));
+		String m = assertThrows(ModelLoadException.class, () -> BioImageModel.open(dir, LoadOptions.defaults().withWorkDir(tmp.resolve("work"))).close())
+			.getMessage();
+		assertEquals(dir.resolve("rdf.yaml").toAbsolutePath().normalize() + ": the input 'raw' has no batch axis (axes 'cyx'); ConceptScope runs such"
+			+ " models from onnx weights only, not torchscript: use a package with onnx weights or with a batch axis.", m);
+	}
+}
