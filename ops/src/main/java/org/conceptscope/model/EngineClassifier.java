@@ -233,6 +233,21 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 		return agreesOnProbe(Softmax.overAxis(before, channelAxis(out.shape(), input)), out);
 	}
 
+	/** 1 / (1 + exp(-z)) of each entry. */
+	protected static FloatTensor sigmoid(FloatTensor z) {
+		float[] p = new float[z.size()];
+		for (int i = 0; i < p.length; i++) p[i] = (float) (1 / (1 + Math.exp(-z.data()[i])));
+		return new FloatTensor(z.shape(), p);
+	}
+
+	/**
+	 * Whether an output is the sigmoid of each entry of what precedes it (the model ends in a sigmoid, checked on a
+	 * probe): a map's entries are then each channel's own probability.
+	 */
+	protected static boolean isSigmoidOf(FloatTensor before, FloatTensor out) {
+		return Arrays.equals(before.shape(), out.shape()) && agreesOnProbe(sigmoid(before), out);
+	}
+
 	/**
 	 * Whether a value recomputed another way on a probe (a softmax, a model cut in two parts) is the
 	 * engine's own output up to the float noise of the two paths: same shape, and each entry within

@@ -80,6 +80,11 @@ public final class BioImageModel implements RawOutputClassifier {
 	private final boolean xyOrder;
 	private final Normalization normalization;
 	private final List<Processings.Step> postprocessing;
+	/**
+	 * Whether the rdf's postprocessing of a classifier output ends in a sigmoid: the probabilities are then the declared
+	 * output, each class's own sigmoid (multi-label, or a one-output binary model), not a softmax of the logits.
+	 */
+	private final boolean sigmoidPostprocessing;
 	private final boolean weightsVerified;
 	private final Path root;
 	private final ModelSignature signature;
@@ -109,6 +114,7 @@ public final class BioImageModel implements RawOutputClassifier {
 			this.outputKey = out.id();
 			this.normalization = Processings.preprocessing(input, rdf + ": input '" + input.id() + "'");
 			this.postprocessing = Processings.postprocessing(out, rdf + ": output '" + out.id() + "'");
+			this.sigmoidPostprocessing = endsInSigmoid(out, model);
 			ModelSignature s = model.signature();
 			this.signature = xyOrder ? new ModelSignature(s.key(), swapped(s.input()), swapped(s.logits()), s.probabilities(), s.outputs()) : s;
 			return;
@@ -150,8 +156,21 @@ public final class BioImageModel implements RawOutputClassifier {
 		this.outputKey = key;
 		this.normalization = Processings.preprocessing(input, rdf + ": input '" + input.id() + "'");
 		this.postprocessing = Processings.postprocessing(out, rdf + ": output '" + out.id() + "'");
+		this.sigmoidPostprocessing = endsInSigmoid(out, model);
 		ModelSignature s = model.signature();
 		this.signature = xyOrder ? new ModelSignature(s.key(), swapped(s.input()), swapped(s.logits()), s.probabilities(), s.outputs()) : s;
+	}
+
+	/**
+	 * Whether a classifier's output postprocessing ends in a sigmoid (an ensure_dtype after it changes nothing here). A map's
+	 * is not taken for probabilities: the map explained is the network's, before the sigmoid, and a zone's mean of it is no
+	 * probability.
+	 */
+	static boolean endsInSigmoid(TensorDescription out, Classifier model) {
+		if (model instanceof DenseModel d && d.isDense()) return false;
+		String last = null;
+		for (ModelDescription.Processing p : out.postprocessing()) if (!p.name().equals("ensure_dtype")) last = p.name();
+		return "sigmoid".equals(last);
 	}
 
 	/**
@@ -786,16 +805,21 @@ public final class BioImageModel implements RawOutputClassifier {
 		return toImage(model.logits(toModel(images)));
 	}
 
+	/**
+	 * The engine model's probabilities; for a classifier whose rdf postprocessing ends in a sigmoid, the declared output
+	 * (that postprocessing applied to the network's output), each class's own probability.
+	 */
 	@Override
 	public FloatTensor probabilities(FloatTensor images) {
 		checkSize(images);
+		if (sigmoidPostprocessing) return output(images);
 		return toImage(model.probabilities(toModel(images)));
 	}
 
-	/** The engine's answer: {@link #probabilities} are the engine model's. */
+	/** The engine's answer, or yes when the rdf's postprocessing of a classifier output ends in a sigmoid (see {@link #probabilities}). */
 	@Override
 	public boolean isMultiLabel() {
-		return model.isMultiLabel();
+		return sigmoidPostprocessing || model.isMultiLabel();
 	}
 
 	@Override

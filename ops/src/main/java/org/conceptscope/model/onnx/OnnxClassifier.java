@@ -60,9 +60,9 @@ public final class OnnxClassifier extends EngineClassifier {
 	private final Map<String, String> layerTensor;
 	private final String noLayers;
 	private final Map<String, OrtSession> cuts = new HashMap<>();
-	/** Whether a map output is the graph's final Softmax over the output's channel axis. */
+	/** Whether a map output is the graph's final Softmax over the output's channel axis, or its final Sigmoid. */
 	private final boolean denseProbabilities;
-	/** Whether a classifier graph ends in a Sigmoid left out of the logits (multi-label: the probabilities are its outputs). */
+	/** Whether the graph ends in a Sigmoid (multi-label: the probabilities are its outputs), left out of a classifier's logits. */
 	private final boolean multiLabel;
 
 	private OnnxClassifier(Path file, Description d, OrtEnvironment env, OrtSession session, String inputName, String outputName,
@@ -207,13 +207,18 @@ public final class OnnxClassifier extends EngineClassifier {
 				if (z != null && logits.rank() >= 3) denseProbabilities = isSoftmaxOverChannels(z, logits, input);
 			}
 			boolean multiLabel = false;
-			if (sigmoidFetched && logits.rank() == 2) {
+			if (sigmoidFetched && logits.rank() >= 2) {
 				// a classifier ending in a Sigmoid (multi-label, or a one-output binary model): explained on the logits before it,
-				// its probabilities each label's own sigmoid; a map ending in one is explained as it is (not yet as probabilities)
+				// its probabilities each label's own sigmoid; a map ending in one is explained as it is (as a TensorFlow one, in
+				// [0, 1] as Xplique's segmentation operator expects), each entry its channel's own probability at that pixel
 				FloatTensor z = onProbe.get(sigmoidInput);
-				if (z != null && agreesOnProbe(sigmoid(z), logits)) {
-					logitsName = sigmoidInput;
-					logits = z;
+				if (z != null && isSigmoidOf(z, logits)) {
+					if (logits.rank() == 2) {
+						logitsName = sigmoidInput;
+						logits = z;
+					} else {
+						denseProbabilities = true;
+					}
 					multiLabel = true;
 				}
 			}
@@ -272,26 +277,20 @@ public final class OnnxClassifier extends EngineClassifier {
 		return null;
 	}
 
-	/** 1 / (1 + exp(-z)) of each entry. */
-	static FloatTensor sigmoid(FloatTensor z) {
-		float[] p = new float[(int) z.size()];
-		for (int i = 0; i < p.length; i++) p[i] = (float) (1 / (1 + Math.exp(-z.data()[i])));
-		return new FloatTensor(z.shape(), p);
-	}
-
 	/**
-	 * Whether the graph ends in a Sigmoid that the logits leave out (checked on the load's probe): the probabilities
-	 * are then each class's own sigmoid of its logit, not a softmax over the classes.
+	 * Whether the graph ends in a Sigmoid (checked on the load's probe): a classifier's logits leave it out and its
+	 * probabilities are each class's own sigmoid of its logit, not a softmax over the classes; a map keeps it, and its
+	 * entries are each channel's own probability ({@link #mapHoldsProbabilities()}).
 	 */
 	@Override
 	public boolean isMultiLabel() {
 		return multiLabel;
 	}
 
-	/** A multi-label graph's own sigmoid outputs (recomputed from the logits); else as every engine. */
+	/** A multi-label classifier graph's own sigmoid outputs (recomputed from the logits); else as every engine (a sigmoid map as it is). */
 	@Override
 	public FloatTensor probabilities(FloatTensor images) {
-		return multiLabel ? sigmoid(logits(images)) : super.probabilities(images);
+		return multiLabel && !isDense() ? sigmoid(logits(images)) : super.probabilities(images);
 	}
 
 	/** [N, C, H, W] unless the dims say channels come last (a last dim of 1..4 and a second that is not). */
@@ -419,7 +418,10 @@ public final class OnnxClassifier extends EngineClassifier {
 		return s;
 	}
 
-	/** Whether a map output is a Softmax over its channels (checked on the load's probe), so its entries are probabilities. */
+	/**
+	 * Whether a map output is a Softmax over its channels or a Sigmoid (checked on the load's probe), so its entries are
+	 * probabilities.
+	 */
 	@Override
 	public boolean mapHoldsProbabilities() {
 		return denseProbabilities;

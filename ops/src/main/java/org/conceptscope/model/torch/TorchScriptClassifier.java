@@ -54,16 +54,19 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	private final List<LayerInfo> layers;
 	private final Map<String, Integer> layerIndex;
 	private final String noLayers;
-	/** The method that gives the logits: forward, or the part of forward before its final softmax. */
+	/** The method that gives the logits: forward, or the part of forward before its final softmax or sigmoid. */
 	private final String logitsMethod;
-	/** Whether a map output is forward's final softmax over the output's channel axis. */
+	/** Whether a map output is forward's final softmax over the output's channel axis, or its final sigmoid. */
 	private final boolean denseProbabilities;
+	/** Whether forward ends in torch.sigmoid (checked on the probe): multi-label, each class its own probability. */
+	private final boolean multiLabel;
 
 	private TorchScriptClassifier(Path file, Description d, ZooModel<NDList, NDList> model, PtSymbolBlock block, List<LayerInfo> layers,
-		Map<String, Integer> layerIndex, String noLayers, String logitsMethod, long[] denseOutput, boolean denseProbabilities) {
+		Map<String, Integer> layerIndex, String noLayers, String logitsMethod, long[] denseOutput, boolean denseProbabilities, boolean multiLabel) {
 		super(d, "TorchScript", denseOutput);
 		this.logitsMethod = logitsMethod;
 		this.denseProbabilities = denseProbabilities;
+		this.multiLabel = multiLabel;
 		this.file = file;
 		this.model = model;
 		this.block = block;
@@ -115,7 +118,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		ZooModel<NDList, NDList> model = null;
 		String noLayers = splits.whyNone();
 		List<TorchScriptLayers.Layer> offered = splits.layers();
-		boolean logits = splits.logits();
+		boolean logits = splits.logits(), sigmoid = splits.sigmoid();
 		if (splits.code() != null) {
 			Path tmp = null;
 			try {
@@ -132,6 +135,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 				noLayers = "libtorch did not compile the layer split ConceptScope wrote for it (" + e.getMessage() + ")";
 				offered = List.of();
 				logits = false;
+				sigmoid = false;
 			} finally {
 				Folders.deleteTreeQuietly(tmp);
 			}
@@ -141,7 +145,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 			PtSymbolBlock block = (PtSymbolBlock) model.getBlock();
 			block.freezeParameters(true);
 			Description d = description.namedAfter(file);
-			return probe(file, d, model, block, offered, noLayers, logits ? TorchScriptLayers.LOGITS : "forward");
+			return probe(file, d, model, block, offered, noLayers, logits ? TorchScriptLayers.LOGITS : "forward", sigmoid);
 		} catch (RuntimeException e) {
 			model.close();
 			throw e;
@@ -168,9 +172,13 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		});
 	}
 
-	/** Runs a one-image probe: the output must be [1, K]; each layer's shape is read and its split checked. */
+	/**
+	 * Runs a one-image probe: the output must be [1, K] or a map; each layer's shape is read and its split checked.
+	 *
+	 * @param sigmoid whether {@code logitsMethod} leaves out a final torch.sigmoid rather than a softmax
+	 */
 	private static TorchScriptClassifier probe(Path file, Description d, ZooModel<NDList, NDList> model, PtSymbolBlock block,
-		List<TorchScriptLayers.Layer> offered, String noLayers, String logitsMethod) {
+		List<TorchScriptLayers.Layer> offered, String noLayers, String logitsMethod, boolean sigmoid) {
 		Input input = d.input();
 		List<String> classes = d.classes();
 		long h = input.probeHeight(), w = input.probeWidth(), c = input.channels();
@@ -186,16 +194,28 @@ public final class TorchScriptClassifier extends EngineClassifier {
 			throw new ModelLoadException("The TorchScript model " + file + " fails on an input " + Arrays.toString(shape) + " (declared axes "
 				+ (input.channelsFirst() ? "bcyx" : "byxc") + "): " + firstLine(e.getMessage()) + " Check the input size and axes in its model card or rdf.yaml.", e);
 		}
-		boolean denseProbabilities = false;
+		boolean denseProbabilities = false, multiLabel = false;
 		if (out.rank() != 2 && !logitsMethod.equals("forward")) {
-			// a dense output (a segmentation map) is explained as the model gives it, its softmax included
-			FloatTensor beforeSoftmax = out;
+			// a dense output (a segmentation map) is explained as the model gives it, its softmax or sigmoid included
+			FloatTensor before = out;
 			logitsMethod = "forward";
 			offered = List.of();
-			noLayers = "its output is a map and ConceptScope splits TorchScript models before a final softmax only";
+			noLayers = "its output is a map and ConceptScope splits TorchScript models before a final softmax or sigmoid only";
 			out = call(model, block, logitsMethod, x, false, null);
-			// its entries are probabilities when that softmax runs over the map's channel axis (not, say, over x)
-			denseProbabilities = isSoftmaxOverChannels(beforeSoftmax, out, input);
+			// its entries are probabilities when that softmax runs over the map's channel axis (not, say, over x), or each
+			// entry is its channel's own sigmoid (multi-label per pixel)
+			denseProbabilities = sigmoid ? isSigmoidOf(before, out) : isSoftmaxOverChannels(before, out, input);
+			multiLabel = sigmoid && denseProbabilities;
+		} else if (sigmoid) {
+			// a classifier ending in torch.sigmoid (multi-label, or a one-output binary model): explained on the logits before
+			// it, whose gradients the sigmoid's saturation does not flatten; its probabilities are each class's own sigmoid
+			FloatTensor own = call(model, block, "forward", x, false, null);
+			multiLabel = isSigmoidOf(out, own);
+			if (!multiLabel) {
+				// not what the code said: the model's own output is explained, and the layers (which end before it) are dropped below
+				logitsMethod = "forward";
+				out = own;
+			}
 		}
 		if (out.rank() < 2 || out.dim(0) != 1 || out.dim(out.rank() - 1) < 1) {
 			throw new ModelLoadException("The TorchScript model " + file + " returns " + Arrays.toString(out.shape()) + " for one image; ConceptScope"
@@ -215,7 +235,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		Map<String, Integer> index = new HashMap<>();
 		d = d.withNames(names);
 		TorchScriptClassifier tmp = new TorchScriptClassifier(file, d, model, block, List.of(), Map.of(), noLayers, logitsMethod, denseOutput,
-			denseProbabilities);
+			denseProbabilities, multiLabel);
 		List<String> dropped = new ArrayList<>();
 		for (TorchScriptLayers.Layer l : offered) {
 			try {
@@ -236,7 +256,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 			noLayers = "its submodule outputs " + dropped + " do not split it into two parts that give its output again";
 		}
 		return new TorchScriptClassifier(file, d, model, block, Collections.unmodifiableList(layers), Collections.unmodifiableMap(index), noLayers,
-			logitsMethod, denseOutput, denseProbabilities);
+			logitsMethod, denseOutput, denseProbabilities, multiLabel);
 	}
 
 	/**
@@ -306,8 +326,8 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	}
 
 	/**
-	 * Whether a map output is a softmax over its channels, so its entries are probabilities (forward ends in
-	 * {@code torch.softmax(z, c)} over the channel axis c, checked on the load's probe image).
+	 * Whether a map output is a softmax over its channels or a sigmoid, so its entries are probabilities (forward ends in
+	 * {@code torch.softmax(z, c)} over the channel axis c, or in {@code torch.sigmoid(z)}, checked on the load's probe image).
 	 */
 	@Override
 	public boolean mapHoldsProbabilities() {
@@ -315,8 +335,25 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	}
 
 	/**
-	 * Whether a classifier's forward ends in a softmax that {@link #logits} leaves out (they are what precedes it) and
-	 * {@link #probabilities} puts back. A map model's final softmax is never left out: see {@link #mapHoldsProbabilities()}.
+	 * Whether forward ends in {@code torch.sigmoid} (checked on the load's probe): a classifier's {@link #logits} leave it
+	 * out and its {@link #probabilities} are each class's own sigmoid of its logit, not a softmax over the classes; a map
+	 * keeps it, and its entries are each channel's own probability ({@link #mapHoldsProbabilities()}).
+	 */
+	@Override
+	public boolean isMultiLabel() {
+		return multiLabel;
+	}
+
+	/** A multi-label classifier's own sigmoid outputs (recomputed from the logits); else as every engine (a sigmoid map as it is). */
+	@Override
+	public FloatTensor probabilities(FloatTensor images) {
+		return multiLabel && !isDense() ? sigmoid(logits(images)) : super.probabilities(images);
+	}
+
+	/**
+	 * Whether a classifier's forward ends in a softmax or a sigmoid that {@link #logits} leaves out (they are what precedes
+	 * it) and {@link #probabilities} puts back. A map model's final softmax or sigmoid is never left out: see
+	 * {@link #mapHoldsProbabilities()}.
 	 */
 	public boolean logitsLeaveOutFinalSoftmax() {
 		return !logitsMethod.equals("forward");

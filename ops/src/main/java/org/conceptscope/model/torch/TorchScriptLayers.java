@@ -36,8 +36,8 @@ import org.conceptscope.model.torch.TorchCode.Token;
  * assignment of its own, in evaluation order: {@code conceptscope_g_K(x)} returns the layer's
  * output and {@code conceptscope_h_K(a)} runs the rest of {@code forward} from it. They call only
  * what the model's own code calls, and the rewritten file is checked by {@link TorchScriptSafety}
- * again. A {@code forward} that ends in {@code torch.softmax(z, 1)} also gets
- * {@value #LOGITS}, which returns z.
+ * again. A {@code forward} that ends in {@code torch.softmax(z, 1)} or {@code torch.sigmoid(z)} also
+ * gets {@value #LOGITS}, which returns z.
  */
 final class TorchScriptLayers {
 
@@ -49,9 +49,10 @@ final class TorchScriptLayers {
 
 	/**
 	 * The rewritten code (null when nothing is rewritten), why no layer is offered (null when some
-	 * are), and whether forward ends in a softmax that {@value #LOGITS} leaves out.
+	 * are), and whether forward ends in a softmax or a sigmoid that {@value #LOGITS} leaves out (which one:
+	 * {@code sigmoid}).
 	 */
-	record Result(List<Layer> layers, Map<String, String> code, String whyNone, boolean logits) {}
+	record Result(List<Layer> layers, Map<String, String> code, String whyNone, boolean logits, boolean sigmoid) {}
 
 	/** A statement "target = expr"; a layer's statement carries its name and the module's class. */
 	private record Stmt(String target, List<Token> expr, String layer, String moduleClass, int depth) {}
@@ -94,12 +95,17 @@ final class TorchScriptLayers {
 		rename.put(input, input);
 		List<Token> retExpr = expand(root, fwd, rename, self, "", 0, true);
 		if (retExpr == null) return none("its forward could not be read as straight-line code");
-		// forward ending in softmax(z, 1): z are the logits, which gradient methods differentiate (as for TensorFlow models)
+		// forward ending in softmax(z, 1) or sigmoid(z): z are the logits, which gradient methods differentiate (as for
+		// TensorFlow and ONNX models); a sigmoid's saturation would give a confident class near-zero gradients
 		List<Token> inner = softmaxArgument(retExpr);
+		boolean sigmoid = false;
+		if (inner == null && (inner = sigmoidArgument(retExpr)) != null) sigmoid = true;
 		if (inner == null && retExpr.size() == 1) {
 			for (int k = stmts.size() - 1; k >= 0; k--) {
 				if (!stmts.get(k).target().equals(retExpr.get(0).text())) continue;
-				inner = softmaxArgument(stmts.get(k).expr()); // z is defined before the softmax, so returning it at the end is the same
+				// z is defined before the softmax, so returning it at the end is the same
+				inner = softmaxArgument(stmts.get(k).expr());
+				if (inner == null && (inner = sigmoidArgument(stmts.get(k).expr())) != null) sigmoid = true;
 				break;
 			}
 		}
@@ -178,7 +184,7 @@ final class TorchScriptLayers {
 		}
 		Map<String, String> code = new LinkedHashMap<>();
 		code.put(root.record(), out.toString());
-		return new Result(List.copyOf(layers), code, whyNone, logits);
+		return new Result(List.copyOf(layers), code, whyNone, logits, sigmoid);
 	}
 
 	/** Whether two names hold the same value through alias statements (a layer that is only a copy of the logits). */
@@ -220,7 +226,7 @@ final class TorchScriptLayers {
 	}
 
 	private static Result none(String why) {
-		return new Result(List.of(), null, why, false);
+		return new Result(List.of(), null, why, false, false);
 	}
 
 	/** Why a method cannot be copied in (null: it can): one tensor in, one tensor out, straight-line. */
@@ -538,6 +544,26 @@ final class TorchScriptLayers {
 		StringBuilder b = new StringBuilder();
 		for (int k = i; k < ts.size() && ts.get(k).kind() != Kind.NEWLINE; k++) b.append(ts.get(k).text());
 		return b.toString();
+	}
+
+	/** z for an expression torch.sigmoid(z) (the whole expression, one argument); else null. */
+	static List<Token> sigmoidArgument(List<Token> e) {
+		if (e.size() < 5 || !e.get(0).is("torch") || !e.get(1).is(".") || !e.get(2).is("sigmoid") || !e.get(3).is("(")
+			|| !e.get(e.size() - 1).is(")")) {
+			return null;
+		}
+		int depth = 0;
+		for (int k = 3; k < e.size(); k++) {
+			Token t = e.get(k);
+			if (t.is("(") || t.is("[") || t.is("{")) depth++;
+			else if (t.is(")") || t.is("]") || t.is("}")) {
+				if (--depth == 0 && k != e.size() - 1) return null; // sigmoid(...) is only part of the expression
+			} else if (depth == 1 && t.is(",")) {
+				return null; // torch.sigmoid takes one tensor
+			}
+		}
+		List<Token> z = new ArrayList<>(e.subList(4, e.size() - 1));
+		return z.isEmpty() ? null : z;
 	}
 
 	/** z for an expression torch.softmax(z, 1) or torch.softmax(z, -1) (with an optional None dtype); else null. */

@@ -121,6 +121,74 @@ class OnnxSoftmaxTest {
 	}
 
 	/**
+	 * A segmentation graph ending in a Sigmoid: its map is each channel's own probability at each pixel (the sigmoid of
+	 * the plain model's box mean, computed here), so its probabilities are the map itself, not a softmax over each
+	 * pixel's channels, and the zone means it is explained by are multi-label.
+	 */
+	@Test
+	void aSegmentationEndingInASigmoidGivesEachChannelsProbability() throws Exception {
+		Path box = BundledModels.dir("box-segmentation").resolve("onnx/box-segmentation.onnx");
+		FloatTensor x = TorchScriptClassifierTest.images(2, 14);
+		Path sigmoidFile = withFinalNode(box, "Sigmoid", null, tmp.resolve("map-sigmoid"));
+		try (OnnxClassifier plain = OnnxClassifier.load(box, LoadOptions.defaults());
+			OnnxClassifier sigmoid = OnnxClassifier.load(sigmoidFile, LoadOptions.defaults());
+			org.conceptscope.model.Classifier explained = org.conceptscope.model.Classifiers.open(sigmoidFile.getParent())) {
+			assertTrue(!plain.mapHoldsProbabilities() && !plain.isMultiLabel());
+			assertTrue(sigmoid.mapHoldsProbabilities() && sigmoid.isMultiLabel());
+			assertTrue(explained.isMultiLabel(), "a zone's means of a sigmoid map are each channel's own probability");
+			FloatTensor z = plain.outputs(x), out = sigmoid.outputs(x), p = sigmoid.probabilities(x);
+			assertEquals(java.util.Arrays.toString(z.shape()), java.util.Arrays.toString(out.shape()));
+			for (int i = 0; i < z.size(); i++) {
+				double want = 1 / (1 + Math.exp(-z.data()[i]));
+				assertEquals(want, out.data()[i], 1e-5, "entry " + i);
+				assertEquals(want, p.data()[i], 1e-5, "probability " + i + " (not a softmax over the pixel's channels)");
+			}
+			// the explained scores are each channel's mean over the map, their probabilities the same means
+			FloatTensor scores = explained.logits(x), probs = explained.probabilities(x);
+			int c = (int) out.dim(out.rank() - 1), pixels = (int) (out.size() / out.dim(0) / c);
+			for (int n = 0; n < 2; n++) for (int k = 0; k < c; k++) {
+				double mean = 0;
+				for (int q = 0; q < pixels; q++) mean += out.data()[(n * pixels + q) * c + k] / pixels;
+				assertEquals(mean, scores.get(n, k), 1e-5);
+				assertEquals(mean, probs.get(n, k), 1e-5);
+			}
+		}
+	}
+
+	/**
+	 * A bioimage.io package whose rdf postprocesses the network's output with a sigmoid (bioimage.io's own way to
+	 * declare a multi-label or one-output binary classifier): its probabilities are each class's own sigmoid of the
+	 * logits (computed here), not a softmax over them, and the package reproduces its test output, the sigmoid of the
+	 * bundled logits. The same package without the postprocessing stays a softmax classifier.
+	 */
+	@Test
+	void aPackageWhoseRdfPostprocessesWithASigmoidIsMultiLabel() throws Exception {
+		Path source = BundledModels.dir("ihc-resnet-onnx"), pkg = Files.createDirectories(tmp.resolve("rdf-sigmoid"));
+		for (String f : List.of("weights.onnx", "test_input.npy")) Files.copy(source.resolve(f), pkg.resolve(f));
+		FloatTensor bundled = org.conceptscope.model.bioimage.Npy.read(source.resolve("test_output.npy"));
+		float[] s = new float[bundled.size()];
+		for (int i = 0; i < s.length; i++) s[i] = (float) (1 / (1 + Math.exp(-bundled.data()[i])));
+		org.conceptscope.model.bioimage.Npy.write(pkg.resolve("test_output.npy"), new FloatTensor(bundled.shape(), s));
+		String rdf = Files.readString(source.resolve("rdf.yaml"));
+		String shape = "    shape: [1, 3]\n"; // the output's (the input's is [1, 3, 32, 32])
+		assertEquals(rdf.indexOf(shape), rdf.lastIndexOf(shape), rdf);
+		Files.writeString(pkg.resolve("rdf.yaml"), rdf.replace(shape, shape + "    postprocessing:\n      - name: sigmoid\n"));
+		FloatTensor x = TorchScriptClassifierTest.images(3, 15);
+		try (org.conceptscope.model.bioimage.BioImageModel m = org.conceptscope.model.bioimage.BioImageModel.open(pkg, LoadOptions.defaults());
+			org.conceptscope.model.bioimage.BioImageModel plain = org.conceptscope.model.bioimage.BioImageModel.open(source, LoadOptions.defaults())) {
+			assertTrue(m.testReport().ran() && m.testReport().passed(), m.testReport().message());
+			assertTrue(m.isMultiLabel(), "the rdf's sigmoid makes each class its own probability");
+			assertTrue(!plain.isMultiLabel());
+			FloatTensor z = plain.logits(x), logits = m.logits(x), p = m.probabilities(x);
+			for (int i = 0; i < z.size(); i++) {
+				float zi = z.data()[i];
+				assertEquals(zi, logits.data()[i], 1e-5 * (1 + Math.abs(zi)), "explained on the network's logits, value " + i);
+				assertEquals(1 / (1 + Math.exp(-zi)), p.data()[i], 1e-5, "probability " + i);
+			}
+		}
+	}
+
+	/**
 	 * A bioimage.io package whose network ends in the Softmax: its test output is the network's
 	 * probabilities, which the package reproduces (the test once ran on the logits, so the package
 	 * failed its own test), and the rdf's output name "logits" pairs with the graph's only output,
