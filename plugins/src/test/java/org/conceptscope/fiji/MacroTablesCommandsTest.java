@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link MacroTablesTest} for the other commands with a table: Concept Discovery (and its holistic table), Concept
- * Localization, Concept Importance, Sharing Ratio Decomposition, Train Interpretable Head, Explain with Head, TCAV (testing
+ * Localization, Concept Importance, Sharing Ratio Decomposition, Concept Graph, Train Interpretable Head, Explain with Head, TCAV (testing
  * concepts and scoring a bank) and Nearest Examples (neighbours and prototypes). One macro runs them all on the bundled
  * small models with few steps; each table is read back cell by cell, by its documented title with a display in batch mode,
  * from Results headless, and compared with the CSV the command saved.
@@ -36,7 +36,7 @@ class MacroTablesCommandsTest {
 	private static final String DISCOVERY = "Concept importance", HOLISTIC = "Holistic concepts",
 		LOCALIZATION = "ihc-heldout-patches-concepts-results", IMPORTANCE = "Concept importance (gradient)",
 		SRD = "ihc-heldout-patches-srd-results", ACCURACY = "Head accuracy", HEAD = "ihc-heldout-patches-infodisent-results", TCAV = "TCAV",
-		NEAREST = "Nearest examples", PROTOTYPES = "Prototypes";
+		NEAREST = "Nearest examples", PROTOTYPES = "Prototypes", GRAPH = "Concept graph edges";
 
 	/** The inputs: IHC patches in class subfolders (head, examples); known-answer images for TCAV. */
 	private Path classes, tcavClass, tcavConcepts, tcavRandom;
@@ -66,6 +66,8 @@ class MacroTablesCommandsTest {
 			+ out.resolve("i") + "]');\nREAD('importance', '" + IMPORTANCE + "');\n"
 			+ "selectImage(stack);\nrun('Sharing Ratio Decomposition...', '" + m + "target=predicted save_dir=[" + out.resolve("s")
 			+ "]');\nREAD('srd', getTitle() + '-results');\n"
+			+ "selectImage(stack);\nrun('Concept Graph...', '" + m + "layers=[conv2/relu,conv3/relu] scope=class target=DAB-positive concepts=2 samples=50"
+			+ " seed=42 steps=8 examples=2 save_dir=[" + out.resolve("g") + "]');\nREAD('graph', '" + GRAPH + "');\n"
 			+ "run('Train Interpretable Head...', '" + m + "folder=[" + classes + "] head=infodisent steps=20 prototypes=2 save_dir=["
 			+ out.resolve("h") + "]');\nREAD('accuracy', '" + ACCURACY + "');\n"
 			+ "selectImage(stack);\nrun('Explain with Head...', '" + m + "head=[" + out.resolve("h/head") + "] save_dir=[" + out.resolve("x")
@@ -138,6 +140,7 @@ class MacroTablesCommandsTest {
 		expected.put("localization", new Object[] { LOCALIZATION, out.resolve("l/ihc-heldout-patches-concepts-results.csv"), 12 });
 		expected.put("importance", new Object[] { IMPORTANCE, csv(out.resolve("i"), "-importance-gradient.csv"), 3 });
 		expected.put("srd", new Object[] { SRD, out.resolve("s/ihc-heldout-patches-srd-results.csv"), 13 });
+		expected.put("graph", new Object[] { GRAPH, out.resolve("g/concept-graph.csv"), -1 });
 		expected.put("accuracy", new Object[] { ACCURACY, out.resolve("h/accuracy.csv"), -1 });
 		expected.put("head", new Object[] { HEAD, out.resolve("x/ihc-heldout-patches-infodisent-results.csv"), -1 });
 		expected.put("tcav", new Object[] { TCAV, out.resolve("t/tcav.csv"), 2 });
