@@ -57,7 +57,8 @@ class MacroTablesCommandsTest {
 	 */
 	private String commands(Path out) {
 		String m = "model=[" + ihc + "] ";
-		return "open('" + stack + "');\nstack = getImageID();\n"
+		// a first slice labelled as an image sequence labels its planes: the tables keep the text 0001
+		return "open('" + stack + "');\nstack = getImageID();\nsetSlice(1);\nsetMetadata('Label', '0001');\n"
 			+ "run('Concept Discovery...', '" + m + "layer=conv2/relu target=DAB-positive patch=16 stride=8 concepts=3 seed=42 designs=8 examples=3"
 			+ " HOLISTIC save_dir=[" + out.resolve("d") + "]');\nREAD('discovery', '" + DISCOVERY + "');\nOTHER('holistic', '" + HOLISTIC + "');\n"
 			+ "selectImage(stack);\nrun('Concept Localization...', '" + m + "concepts=[" + out.resolve("d/concepts.json") + "] top_fraction=0.1 save_dir=["
@@ -148,6 +149,11 @@ class MacroTablesCommandsTest {
 		expected.put("nearest", new Object[] { NEAREST, out.resolve("n/ihc-heldout-patches-nearest.csv"), 24 });
 		if (display) expected.put("prototypes", new Object[] { PROTOTYPES, out.resolve("n/prototypes.csv"), 3 });
 		expected.put("prototypes only", new Object[] { PROTOTYPES, out.resolve("p/prototypes.csv"), 3 });
+		for (String table : List.of("l/ihc-heldout-patches-concepts-results.csv", "s/ihc-heldout-patches-srd-results.csv",
+			"x/ihc-heldout-patches-infodisent-results.csv")) {
+			List<List<String>> rows = Csv.parse(Files.readString(out.resolve(table)));
+			assertEquals("0001", rows.get(1).get(rows.get(0).indexOf("label")), table + ": the first slice's label, text that parses as 1");
+		}
 		for (Map.Entry<String, Object[]> e : expected.entrySet()) {
 			List<String> read = section(lines, e.getKey());
 			String title = (String) e.getValue()[0];

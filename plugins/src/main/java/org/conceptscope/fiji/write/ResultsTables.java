@@ -41,7 +41,7 @@ public final class ResultsTables {
 		.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?(E-?[0-9]+)?|NaN|-?Infinity");
 
 	/** Whether the cell is a number as ConceptScope writes one ({@link #NUMBER}); anything else is text. */
-	static boolean isNumber(String cell) {
+	public static boolean isNumber(String cell) {
 		return cell != null && NUMBER.matcher(cell).matches();
 	}
 
