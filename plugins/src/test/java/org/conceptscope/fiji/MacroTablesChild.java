@@ -10,7 +10,7 @@ import java.nio.file.Path;
 
 /**
  * ImageJ 1.x with a display (an Xvfb server started by {@link MacroTablesTest}), ConceptScope installed from a plugins folder:
- * runs one macro file as ImageJ runs a macro, then exits. {@code MacroTablesChild <macro.ijm>}
+ * runs one macro file as ImageJ runs a macro, then exits. {@code MacroTablesChild <macro.ijm> [seconds, 200 unless given]}
  */
 public final class MacroTablesChild {
 
@@ -21,7 +21,7 @@ public final class MacroTablesChild {
 		new ImageJ(ImageJ.NO_SHOW);
 		Thread t = new Thread(() -> IJ.runMacro(code), "Run$_tables-macro");
 		t.start();
-		t.join(200_000);
+		t.join(1000L * (args.length > 1 ? Integer.parseInt(args[1]) : 200));
 		// a macro error opens ImageJ's message dialog and waits for it: say what it holds
 		for (Window w : Window.getWindows()) {
 			if (w instanceof GenericDialog g && g.isShowing()) System.out.println("Dialog '" + g.getTitle() + "' open: " + text(g));

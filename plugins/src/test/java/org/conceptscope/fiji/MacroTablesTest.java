@@ -87,9 +87,14 @@ class MacroTablesTest {
 
 	/** Runs the macro in ImageJ 1.x with a display (Xvfb), ConceptScope installed from a plugins folder; the child's console. */
 	private String runWithDisplay(String macro) throws Exception {
+		return runWithDisplay(dir, macro, 4);
+	}
+
+	/** {@link #runWithDisplay(String)} in this folder, the macro given this many minutes. */
+	static String runWithDisplay(Path dir, String macro, int minutes) throws Exception {
 		Path macroFile = Files.writeString(dir.resolve("tables.ijm"), macro), console = dir.resolve("child.txt");
 		try (XServer server = XServer.start(dir.resolve("xvfb.txt"))) {
-			server.runImageJ(dir, MacroTablesChild.class, List.of(macroFile.toString()), console, 4);
+			server.runImageJ(dir, MacroTablesChild.class, List.of(macroFile.toString(), Integer.toString(minutes * 60 - 40)), console, minutes);
 			return Files.readString(console);
 		}
 	}
@@ -110,41 +115,43 @@ class MacroTablesTest {
 		check(lines, out);
 	}
 
-	private static String header(Path report) {
+	static String header(Path report) {
 		return "var report = '" + report + "';\nFile.saveString('', report);\n";
 	}
 
 	/** Reads a table by its title, as a macro does with a display; says so when there is none. */
-	private static final String BY_TITLE = """
+	static final String BY_TITLE = """
 		function byTitle(t) {
 			out = report;
 			if (!isOpen(t)) { File.append('missing\\t' + t + '\\t' + String.join(getList('window.titles'), ';'), out); return; }
 			n = Table.size(t);
 			File.append('size\\t' + t + '\\t' + n, out);
+			File.append('headings\\t' + t + '\\t' + Table.headings(t), out);
 			h = split(Table.headings(t), '\\t');
 			for (c = 0; c < h.length; c++) {
 				if (h[c] == ' ' || h[c] == '') continue;
 				column = Table.getColumn(h[c], t);
 				for (r = 0; r < n; r++) {
-					File.append('cell\\t' + t + '\\t' + h[c] + '\\t' + r + '\\t' + d2s(Table.get(h[c], r, t), 9) + '\\t' + Table.getString(h[c], r, t), out);
-					File.append('also\\t' + t + '\\t' + h[c] + '\\t' + r + '\\t' + d2s(getResult(h[c], r, t), 9) + '\\t' + column[r], out);
+					File.append('cell\\t' + t + '\\t' + h[c] + '\\t' + r + '\\t' + d2s(Table.get(h[c], r, t), -9) + '\\t' + Table.getString(h[c], r, t), out);
+					File.append('also\\t' + t + '\\t' + h[c] + '\\t' + r + '\\t' + d2s(getResult(h[c], r, t), -9) + '\\t' + column[r], out);
 				}
 			}
 		}
 		""";
 
 	/** Reads the Results table, as a headless macro must: nResults, getResult, getResultString, Table.get(..., "Results"). */
-	private static final String FROM_RESULTS = """
+	static final String FROM_RESULTS = """
 		function fromResults(t) {
 			out = report;
 			n = nResults;
 			File.append('size\\t' + t + '\\t' + n, out);
+			File.append('headings\\t' + t + '\\t' + String.getResultsHeadings, out);
 			h = split(String.getResultsHeadings, '\\t');
 			for (c = 0; c < h.length; c++) {
 				if (h[c] == ' ' || h[c] == '') continue;
 				for (r = 0; r < n; r++) {
-					File.append('cell\\t' + t + '\\t' + h[c] + '\\t' + r + '\\t' + d2s(getResult(h[c], r), 9) + '\\t' + getResultString(h[c], r), out);
-					File.append('also\\t' + t + '\\t' + h[c] + '\\t' + r + '\\t' + d2s(Table.get(h[c], r, 'Results'), 9) + '\\t' + Table.getString(h[c], r, 'Results'), out);
+					File.append('cell\\t' + t + '\\t' + h[c] + '\\t' + r + '\\t' + d2s(getResult(h[c], r), -9) + '\\t' + getResultString(h[c], r), out);
+					File.append('also\\t' + t + '\\t' + h[c] + '\\t' + r + '\\t' + d2s(Table.get(h[c], r, 'Results'), -9) + '\\t' + Table.getString(h[c], r, 'Results'), out);
 				}
 			}
 		}
@@ -157,13 +164,16 @@ class MacroTablesTest {
 		check(lines, LAYERS, csv(out.resolve("m"), "-layers.csv"), -1);
 	}
 
-	private static void check(List<String> lines, String title, Path csvFile, int rows) throws IOException {
+	static void check(List<String> lines, String title, Path csvFile, int rows) throws IOException {
 		List<List<String>> csv = Csv.parse(Files.readString(csvFile));
 		List<String> header = csv.get(0);
 		String size = lines.stream().filter(l -> l.startsWith("size\t" + title + "\t") || l.startsWith("missing\t" + title + "\t")).findFirst()
 			.orElse("(not read)");
 		assertEquals("size\t" + title + "\t" + (csv.size() - 1), size, title + ": the macro finds the table with one row per CSV row");
 		if (rows > 0) assertEquals(rows, csv.size() - 1, title);
+		String headings = lines.stream().filter(l -> l.startsWith("headings\t" + title + "\t")).findFirst().orElse("(not read)");
+		// the table's columns are the CSV's, in its order, and no other (no row-number column " ", which saveAs would write)
+		assertEquals("headings\t" + title + "\t" + String.join("\t", header), headings.replaceAll("\t+$", ""), title + ": the table's columns");
 		Map<String, String[]> cells = new LinkedHashMap<>();
 		for (String l : lines) {
 			String[] f = l.split("\t", -1);
@@ -180,14 +190,16 @@ class MacroTablesTest {
 						wrong.add(how + " " + header.get(c) + "[" + (r - 1) + "] not read");
 						continue;
 					}
-					Double value = number(expected);
+					// text (a label "0001", a class name) must read back as the CSV's text, not as a number it parses to
+					Double value = org.conceptscope.fiji.write.ResultsTables.isNumber(expected) ? number(expected) : null;
 					boolean same;
 					if (value != null && !Double.isNaN(number(read[4]) == null ? Double.NaN : number(read[4]))) {
-						same = Math.abs(number(read[4]) - value) <= 1e-8 + 1e-8 * Math.abs(value);
+						// 10 significant digits (d2s(v, -9)): a table value rounded to a float or to the table's decimals differs
+						same = Math.abs(number(read[4]) - value) <= 1e-300 + 1e-9 * Math.abs(value);
 						numbers++;
 					} else {
 						same = expected.equals(read[5]) || (value != null && number(read[5]) != null
-							&& Math.abs(number(read[5]) - value) <= 1e-8 + 1e-8 * Math.abs(value));
+							&& Math.abs(number(read[5]) - value) <= 1e-300 + 1e-9 * Math.abs(value));
 					}
 					if (!same) wrong.add(how + " " + header.get(c) + "[" + (r - 1) + "]: CSV " + expected + ", read " + read[4] + " / " + read[5]);
 				}
@@ -205,7 +217,7 @@ class MacroTablesTest {
 		}
 	}
 
-	private static Path csv(Path folder, String suffix) throws IOException {
+	static Path csv(Path folder, String suffix) throws IOException {
 		List<String> found = TestFiles.names(folder).stream().filter(n -> n.endsWith(suffix)).toList();
 		assertEquals(1, found.size(), folder + ": " + TestFiles.names(folder));
 		return folder.resolve(found.get(0));

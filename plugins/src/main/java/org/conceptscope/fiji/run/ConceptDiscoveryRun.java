@@ -319,17 +319,9 @@ public final class ConceptDiscoveryRun {
 		return k == AttributionMethod.PREDICTED ? Craft.majorityClass(classifier, batch) : k;
 	}
 
+	/** The table of importance.csv: its columns, its text (no row-number column, as every ConceptScope table). */
 	static ResultsTable table(ConceptBank bank) {
-		ResultsTable t = new ResultsTable();
-		List<List<String>> rows = rows(bank);
-		for (List<String> row : rows) {
-			t.incrementCounter();
-			t.addValue("concept", Integer.parseInt(row.get(0)));
-			t.addValue("importance", Double.parseDouble(row.get(1)));
-			t.addValue("examples", Integer.parseInt(row.get(2)));
-			t.addValue("top_coefficient", Double.parseDouble(row.get(3)));
-		}
-		return t;
+		return org.conceptscope.fiji.write.ResultsTables.of(header(), rows(bank));
 	}
 
 	static List<String> header() {

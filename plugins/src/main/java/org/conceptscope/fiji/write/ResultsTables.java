@@ -31,18 +31,32 @@ public final class ResultsTables {
 		return rt;
 	}
 
-	/** Any table of text cells: numbers become numeric columns, anything else (labels, class names, blanks) stays text. */
+	/**
+	 * A number as ConceptScope writes its cells ({@link Numbers#number}, {@link Integer#toString}): digits without a
+	 * leading zero, a decimal part, Java's exponent; NaN and the infinities. Anything else is text, though
+	 * {@link Double#parseDouble} would read it: a slice label "0001" (read as 1), a class "2d" or "3f" (Java's type
+	 * suffixes), " 12" (trimmed), "1e3".
+	 */
+	private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern
+		.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?(E-?[0-9]+)?|NaN|-?Infinity");
+
+	/** Whether the cell is a number as ConceptScope writes one ({@link #NUMBER}); anything else is text. */
+	public static boolean isNumber(String cell) {
+		return cell != null && NUMBER.matcher(cell).matches();
+	}
+
+	/**
+	 * Any table of text cells: a cell written as a number ({@link #NUMBER}) becomes a number, anything else (labels, class
+	 * and concept names, blanks) stays text, as the CSV holds it, so Table.getString reads the CSV's text.
+	 */
 	public static ResultsTable of(List<String> header, List<List<String>> rows) {
 		ResultsTable rt = new ResultsTable();
 		for (List<String> row : rows) {
 			rt.incrementCounter();
 			for (int i = 0; i < header.size(); i++) {
 				String v = row.get(i);
-				try {
-					rt.addValue(header.get(i), Double.parseDouble(v));
-				} catch (NumberFormatException e) {
-					rt.addValue(header.get(i), v);
-				}
+				if (isNumber(v)) rt.addValue(header.get(i), Double.parseDouble(v));
+				else rt.addValue(header.get(i), v == null ? "" : v);
 			}
 		}
 		rt.showRowNumbers(false);
