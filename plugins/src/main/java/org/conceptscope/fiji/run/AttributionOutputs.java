@@ -91,8 +91,9 @@ public final class AttributionOutputs {
 	}
 
 	/**
-	 * The files of an earlier run that a run of these settings ({@code method}: the method's name) on this image would replace in save_dir, known before the
-	 * model loads: the map image's TIFF, its RoiSet.zip and the table, or with ROIs the regions' maps and table. Not the
+	 * The files of an earlier run that a run of these settings ({@code method}: the method's name) on this image would
+	 * replace in save_dir, known before the model loads: the map image's TIFF, its RoiSet.zip and the table (one for
+	 * output=channel and output=image), or with ROIs the regions' maps and table. Not the
 	 * class map ({@code <title>-classes.tif} of a tiled image): it depends on the image and the model, not on the method,
 	 * so explaining one image with several methods into one folder rewrites it.
 	 */
