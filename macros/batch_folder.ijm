@@ -44,7 +44,9 @@ setBatchMode(true);
 // The model is checked once, before any image, and its report kept with the results (the command
 // creates save_dir). Being the first run(), it also has a fresh ImageJ started on this macro
 // (java -jar ij.jar -batch) read its plugins folder: call() finds ConceptScope's classes only after that.
-run("Model Info...", "model=[" + model + "] save_dir=[" + saveDir + "]");
+// overwrite: a rerun into the same folder writes the same model's report again (the images' results are never replaced:
+// an image whose files are already there is skipped with the sentence naming them, so a rerun explains only the rest).
+run("Model Info...", "model=[" + model + "] save_dir=[" + saveDir + "] overwrite");
 files = getFileList(input);
 // The images (ConceptScope's list of image endings, the batch runner's) and the titles their results take.
 images = newArray(files.length);

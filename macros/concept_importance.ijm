@@ -4,7 +4,9 @@
 // gradient x coefficient of each concept (one pass) and the logit drop when a concept is removed.
 // Results in save_dir, per estimator: concepts-importance-<estimator>.csv (concept, estimator,
 // importance, rank, bank_importance) and concepts-importance-<estimator>.png (bar plot); and
-// concepts.json (the bank with the Sobol importances).
+// concepts.json (the bank with the Sobol importances). The Sobol run passes overwrite: with save_dir the
+// bank's own folder it replaces the bank (and a rerun its own files); the other two runs into a save_dir that
+// already holds their files are refused, naming the file, and change nothing.
 //
 // Arguments (macro-option style, all optional when run from the editor):
 //   image=[/path/stack.tif] model=[/path/model folder] concepts=[/path/concepts.json] save_dir=[/path/results]
@@ -29,7 +31,7 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 setBatchMode(true);
 open(image);
 stack = getTitle(); // each run's plot becomes the current image: select the stack again for the next one
-run("Concept Importance...", "model=[" + model + "] concepts=[" + concepts + "] estimator=sobol designs=32 seed=42 update_bank=true save_dir=[" + saveDir + "]");
+run("Concept Importance...", "model=[" + model + "] concepts=[" + concepts + "] estimator=sobol designs=32 seed=42 update_bank=true save_dir=[" + saveDir + "] overwrite");
 selectImage(stack);
 run("Concept Importance...", "model=[" + model + "] concepts=[" + concepts + "] estimator=gradient save_dir=[" + saveDir + "]");
 selectImage(stack);

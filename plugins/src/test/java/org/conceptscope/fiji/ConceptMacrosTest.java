@@ -57,6 +57,22 @@ class ConceptMacrosTest {
 		runs.put("importance", new Macro(macro("concept_importance.ijm"), "image=[" + stack() + "] model=[" + model()
 			+ "] concepts=[" + discovery.resolve("concepts.json") + "] save_dir=[" + work.resolve("importance") + "]"));
 		String open = "setBatchMode(true); open('" + stack() + "');\n";
+		// a rerun into the localization's folder (other settings, same names): refused before any work, its files kept (snapshot first)
+		String localize = open + "run('Concept Localization...', 'model=[" + model() + "] concepts=[" + discovery.resolve("concepts.json")
+			+ "] top_fraction=%s save_dir=[%s]%s');\n";
+		runs.put("localization again", new Macro("File.copy('" + localization.resolve("ihc-heldout-patches-concepts.tif") + "', '" + work.resolve("first-concepts.tif")
+			+ "');\nFile.copy('" + localization.resolve("ihc-heldout-patches-concepts-RoiSet.zip") + "', '" + work.resolve("first-concepts-RoiSet.zip") + "');\n"
+			+ String.format(localize, "0.3", localization, "") + "print('still running');\n", ""));
+		runs.put("localization replaced", new Macro(String.format(localize, "0.1", work.resolve("localization-replaced"), "") + "close('*');\n"
+			+ String.format(localize, "0.3", work.resolve("localization-replaced"), " overwrite") + "close('*');\n", ""));
+		// update_bank into the bank's own folder replaces the bank: only with overwrite
+		Path bankFolder = Files.createDirectories(work.resolve("bank"));
+		String update = open + "run('Concept Importance...', 'model=[" + model() + "] concepts=[" + bankFolder.resolve("concepts.json")
+			+ "] estimator=gradient update_bank=true save_dir=[" + bankFolder + "]%s');\n";
+		runs.put("update bank", new Macro("File.copy('" + discovery.resolve("concepts.json") + "', '" + bankFolder.resolve("concepts.json") + "');\n"
+			+ String.format(update, "") + "print('still running');\n", ""));
+		runs.put("update bank overwrite", new Macro("File.copy('" + bankFolder.resolve("concepts.json") + "', '" + work.resolve("bank-refused.json")
+			+ "');\n" + String.format(update, " overwrite"), ""));
 		runs.put("bad estimator", new Macro(open + "run('Concept Importance...', 'model=[" + model() + "] concepts=["
 			+ discovery.resolve("concepts.json") + "] estimator=shapley save_dir=[" + work.resolve("bad-estimator") + "]');\n", ""));
 		Files.writeString(work.resolve("not-a-bank.json"), "{\"format\": \"something else\"}");
@@ -305,5 +321,39 @@ class ConceptMacrosTest {
 
 	private Path model() {
 		return testImages.resolve("models").resolve("ihc-stain");
+	}
+
+	/**
+	 * Concept Localization into the folder of an earlier run is refused before any work, in one sentence naming the file,
+	 * and the earlier files keep their bytes; with overwrite it replaces them. Concept Importance's update_bank into the
+	 * bank's own folder replaces the bank only with overwrite.
+	 */
+	@Test
+	void aConceptRerunIntoTheSameFolderIsRefusedUnlessOverwrite() throws IOException {
+		String log = logs.get("localization again");
+		assertTrue(log.contains(localization.resolve("ihc-heldout-patches-concepts.tif") + " already exists (an earlier run's output): choose another"
+			+ " save_dir, or tick 'Overwrite files in save_dir' (overwrite=true) to replace it; nothing was changed."), log);
+		assertFalse(log.contains("still running"), log);
+		assertTrue(java.util.Arrays.equals(Files.readAllBytes(work.resolve("first-concepts.tif")), Files.readAllBytes(localization.resolve("ihc-heldout-patches-concepts.tif"))),
+			"the first run's maps keep their bytes");
+		assertTrue(java.util.Arrays.equals(Files.readAllBytes(work.resolve("first-concepts-RoiSet.zip")),
+			Files.readAllBytes(localization.resolve("ihc-heldout-patches-concepts-RoiSet.zip"))), "the first run's ROIs keep their bytes");
+
+		assertFalse(logs.get("localization replaced").contains("Error"), logs.get("localization replaced"));
+		Path replaced = work.resolve("localization-replaced");
+		assertEquals(TestFiles.names(localization), TestFiles.names(replaced), "the same files, no half-written one left");
+		String info = (String) IJ.openImage(replaced.resolve("ihc-heldout-patches-concepts.tif").toString()).getProperty("Info");
+		assertTrue(info.contains("top_fraction=0.3"), "overwrite: the second run's maps replaced the first's: " + info);
+
+		String update = logs.get("update bank");
+		Path bank = work.resolve("bank").resolve("concepts.json");
+		assertTrue(update.contains(bank + " already exists (an earlier run's output)"), update);
+		assertFalse(update.contains("still running"), update);
+		assertEquals(Files.readString(discovery.resolve("concepts.json")), Files.readString(work.resolve("bank-refused.json")),
+			"the bank is unchanged after the refused run");
+		assertEquals(List.of("concepts-importance-gradient.csv", "concepts-importance-gradient.png", "concepts.json"),
+			TestFiles.names(work.resolve("bank")), "the refused run wrote nothing; the one with overwrite its table and plot");
+		assertFalse(logs.get("update bank overwrite").contains("Error"), logs.get("update bank overwrite"));
+		assertEquals("gradient", ConceptBank.load(bank).importanceEstimator, "overwrite: the bank holds the new importances");
 	}
 }

@@ -56,6 +56,14 @@ class MacrosTest {
 			+ work.resolve("model-info") + "]"));
 		runs.put("batch", new Macro(macro("batch_folder.ijm"), "input=[" + batchInput() + "] model=[" + model("ihc-stain")
 			+ "] save_dir=[" + work.resolve("batch-out") + "] method=integrated_gradients"));
+		// the macro again into the same folder: the model's report is written again (overwrite), the image already explained is
+		// skipped with the sentence naming its file, which keeps its bytes (snapshot before the rerun)
+		Path rerunIn = Files.createDirectories(work.resolve("rerun-in")), rerunOut = work.resolve("rerun-out");
+		Files.copy(work.resolve("batch-in").resolve("first-five.tif"), rerunIn.resolve("first-five.tif"));
+		String rerun = "input=[" + rerunIn + "] model=[" + model("ihc-stain") + "] save_dir=[" + rerunOut + "] method=saliency";
+		runs.put("rerun first", new Macro(macro("batch_folder.ijm"), rerun));
+		runs.put("rerun again", new Macro("File.copy('" + rerunOut.resolve("first-five-saliency.tif") + "', '" + work.resolve("first-five-first.tif")
+			+ "');\nrunMacro('" + macros.resolve("batch_folder.ijm") + "', '" + rerun + "');\n", ""));
 		// a misspelt key and a key given twice: refused before the model's report is written (Model Info ran first)
 		runs.put("batch typo", new Macro(macro("batch_folder.ijm"), "input=[" + work.resolve("batch-in") + "] model=[" + model("ihc-stain")
 			+ "] save_dir=[" + work.resolve("batch-typo") + "] methd=saliency"));
@@ -230,6 +238,23 @@ class MacrosTest {
 		List<List<String>> all = csv(out.resolve("ihc-heldout-patches-integrated_gradients-results.csv"));
 		List<List<String>> part = csv(out.resolve("first-five-integrated_gradients-results.csv"));
 		for (int z = 1; z <= 5; z++) sameRow(all.get(z), part.get(z), "slice " + z);
+	}
+
+	/** batch_folder.ijm rerun into its folder skips the image already explained, naming its file, and keeps its bytes. */
+	@Test
+	void batchMacroRerunIntoItsFolderSkipsWhatIsThere() throws IOException {
+		Path out = work.resolve("rerun-out");
+		assertTrue(logs.get("rerun first").contains("ConceptScope batch: 1 image(s) explained, 0 skipped"), logs.get("rerun first"));
+		String again = logs.get("rerun again");
+		assertTrue(again.contains("ConceptScope batch: 0 image(s) explained, 1 skipped"), again);
+		List<List<String>> summary = csv(out.resolve("batch-summary.csv"));
+		assertEquals("skipped", summary.get(1).get(1));
+		assertTrue(summary.get(1).get(2).contains(out.resolve("first-five-saliency.tif") + " already exists (an earlier run's output)"),
+			summary.get(1).toString());
+		assertTrue(java.util.Arrays.equals(Files.readAllBytes(work.resolve("first-five-first.tif")), Files.readAllBytes(out.resolve("first-five-saliency.tif"))),
+			"the first run's map keeps its bytes");
+		assertEquals(List.of("batch-summary.csv", "first-five-saliency-RoiSet.zip", "first-five-saliency-results.csv", "first-five-saliency.tif",
+			"ihc-stain-info.txt", "ihc-stain-layers.csv"), TestFiles.names(out));
 	}
 
 	/** Text cells equal, number cells equal within 1e-5 relative (float rounding of different batch sizes). */

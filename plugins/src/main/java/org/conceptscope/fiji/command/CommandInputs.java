@@ -153,6 +153,10 @@ final class CommandInputs {
 			description = "folder for the files below (created if missing); empty = write nothing")
 		private java.io.File save_dir;
 
+		@Parameter(label = "Overwrite files in save_dir", persist = false,
+			description = "replace the files of an earlier run in `save_dir`; off (default): a run whose output file (named above) already exists there is refused before any work, naming the file, and nothing is changed")
+		private boolean overwrite = false;
+
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
 		final java.util.Map<String, Object> inputs() {
 			java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
@@ -189,6 +193,7 @@ final class CommandInputs {
 			in.put("opacity", opacity);
 			in.put("calibration_bar", calibration_bar);
 			in.put("save_dir", save_dir);
+			in.put("overwrite", overwrite);
 			return in;
 		}
 		// </inputs>
@@ -206,11 +211,16 @@ final class CommandInputs {
 			description = "writes `<model>-info.txt` and `<model>-layers.csv` there")
 		private java.io.File save_dir;
 
+		@Parameter(label = "Overwrite files in save_dir", persist = false,
+			description = "replace the files of an earlier run in `save_dir`; off (default): a run whose output file (named above) already exists there is refused before any work, naming the file, and nothing is changed")
+		private boolean overwrite = false;
+
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
 		final java.util.Map<String, Object> inputs() {
 			java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
 			in.put("model", model);
 			in.put("save_dir", save_dir);
+			in.put("overwrite", overwrite);
 			return in;
 		}
 		// </inputs>
@@ -340,6 +350,10 @@ final class CommandInputs {
 			description = "folder for `<title>-concepts.tif` (or `-concepts-map.tif`, with the ROIs as overlay), `<title>-concept-labels.tif`, `<title>-concepts-RoiSet.zip` (or `-concepts-map-RoiSet.zip`), `<title>-concepts-results.csv`")
 		private java.io.File save_dir;
 
+		@Parameter(label = "Overwrite files in save_dir", persist = false,
+			description = "replace the files of an earlier run in `save_dir`; off (default): a run whose output file (named above) already exists there is refused before any work, naming the file, and nothing is changed")
+		private boolean overwrite = false;
+
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
 		final java.util.Map<String, Object> inputs() {
 			java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
@@ -351,6 +365,7 @@ final class CommandInputs {
 			in.put("label_threshold", label_threshold);
 			in.put("concept_maps", concept_maps);
 			in.put("save_dir", save_dir);
+			in.put("overwrite", overwrite);
 			return in;
 		}
 		// </inputs>
@@ -431,6 +446,10 @@ final class CommandInputs {
 			description = "folder for `<title>-<method>-<metric>.csv` (`slice, frame, label, target, method, metric, value`, one row per slice, or per tile of a slice larger than the model's input (`slice` counts the tiles over all slices and frames, `frame` is then 1, `label` names the tile: `<title> [slice z] [frame t] x=.. y=..`), then a row `mean`) and, for deletion and insertion, `<title>-<method>-<metric>-curve.png` (mean curve); for sanity with `cascade`, the step table and `-curve.png` (similarities per step); for mege_reco `<folder name>-mege_reco.csv`")
 		private java.io.File save_dir;
 
+		@Parameter(label = "Overwrite files in save_dir", persist = false,
+			description = "replace the files of an earlier run in `save_dir`; off (default): a run whose output file (named above) already exists there is refused before any work, naming the file, and nothing is changed")
+		private boolean overwrite = false;
+
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
 		final java.util.Map<String, Object> inputs() {
 			java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
@@ -451,6 +470,7 @@ final class CommandInputs {
 			in.put("architecture", architecture);
 			in.put("training_steps", training_steps);
 			in.put("save_dir", save_dir);
+			in.put("overwrite", overwrite);
 			return in;
 		}
 		// </inputs>
@@ -507,6 +527,10 @@ final class CommandInputs {
 			description = "folder for `<title>-srd.tif` (or `-srd-map.tif`, with the ROIs as overlay), `<title>-srd-RoiSet.zip` (or `-srd-map-RoiSet.zip`), `<title>-srd-results.csv`")
 		private java.io.File save_dir;
 
+		@Parameter(label = "Overwrite files in save_dir", persist = false,
+			description = "replace the files of an earlier run in `save_dir`; off (default): a run whose output file (named above) already exists there is refused before any work, naming the file, and nothing is changed")
+		private boolean overwrite = false;
+
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
 		final java.util.Map<String, Object> inputs() {
 			java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
@@ -521,6 +545,7 @@ final class CommandInputs {
 			in.put("output", output);
 			in.put("top_fraction", top_fraction);
 			in.put("save_dir", save_dir);
+			in.put("overwrite", overwrite);
 			return in;
 		}
 		// </inputs>
@@ -747,6 +772,10 @@ final class CommandInputs {
 			description = "folder for `<title>-<head>.tif`, `<title>-<head>-RoiSet.zip`, `<title>-<head>-results.csv`")
 		private java.io.File save_dir;
 
+		@Parameter(label = "Overwrite files in save_dir", persist = false,
+			description = "replace the files of an earlier run in `save_dir`; off (default): a run whose output file (named above) already exists there is refused before any work, naming the file, and nothing is changed")
+		private boolean overwrite = false;
+
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
 		final java.util.Map<String, Object> inputs() {
 			java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
@@ -758,6 +787,7 @@ final class CommandInputs {
 			in.put("top_fraction", top_fraction);
 			in.put("bias", bias);
 			in.put("save_dir", save_dir);
+			in.put("overwrite", overwrite);
 			return in;
 		}
 		// </inputs>
@@ -822,6 +852,10 @@ final class CommandInputs {
 			description = "folder for `<model>-<class>-maco.tif` (with a head `<model>-<head>-part-k-maco.tif`), `-maco-scores.csv` (`step, score`: the target score of each step's crop, the mean over its crops for `reference`) and `-maco-scores.png`")
 		private java.io.File save_dir;
 
+		@Parameter(label = "Overwrite files in save_dir", persist = false,
+			description = "replace the files of an earlier run in `save_dir`; off (default): a run whose output file (named above) already exists there is refused before any work, naming the file, and nothing is changed")
+		private boolean overwrite = false;
+
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
 		final java.util.Map<String, Object> inputs() {
 			java.util.Map<String, Object> in = new java.util.LinkedHashMap<>();
@@ -838,6 +872,7 @@ final class CommandInputs {
 			in.put("canvas", canvas);
 			in.put("seed", seed);
 			in.put("save_dir", save_dir);
+			in.put("overwrite", overwrite);
 			return in;
 		}
 		// </inputs>
@@ -875,12 +910,16 @@ final class CommandInputs {
 		private long seed = 42L;
 
 		@Parameter(label = "Update the bank", persist = false,
-			description = "also write the bank with these importances (and `importanceEstimator`) into `save_dir` under its own file name; `save_dir` = the bank's folder replaces it (atomically)")
+			description = "also write the bank with these importances (and `importanceEstimator`) into `save_dir` under its own file name; `save_dir` = the bank's folder replaces it (atomically), with `overwrite` ticked")
 		private boolean update_bank = false;
 
 		@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
 			description = "folder for `<bank>-importance-<estimator>.csv` (`concept, estimator, importance, rank, bank_importance`: rank 1 = most important; `bank_importance` = what the bank held, NaN if nothing) and `<bank>-importance-<estimator>.png` (bar plot); **required headless**")
 		private java.io.File save_dir;
+
+		@Parameter(label = "Overwrite files in save_dir", persist = false,
+			description = "replace the files of an earlier run in `save_dir`; off (default): a run whose output file (named above) already exists there is refused before any work, naming the file, and nothing is changed")
+		private boolean overwrite = false;
 
 		/** The inputs by key, for {@link org.conceptscope.fiji.param.CommandSpec#inputs}. */
 		final java.util.Map<String, Object> inputs() {
@@ -893,6 +932,7 @@ final class CommandInputs {
 			in.put("seed", seed);
 			in.put("update_bank", update_bank);
 			in.put("save_dir", save_dir);
+			in.put("overwrite", overwrite);
 			return in;
 		}
 		// </inputs>

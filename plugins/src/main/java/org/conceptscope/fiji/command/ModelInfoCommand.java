@@ -38,7 +38,8 @@ public class ModelInfoCommand extends CommandInputs.ModelInfo {
 	public void run() {
 		CommandTasks.run("Model Info", log, ui, this::cancel, progress -> {
 			Values v = CommandSpecs.MODEL_INFO.inputs(inputs());
-			ModelReport report = ModelReport.run(v.path(CommandSpecs.MODEL.key()), v.path(CommandSpecs.SAVE_DIR.key()));
+			ModelReport report = ModelReport.run(v.path(CommandSpecs.MODEL.key()), v.path(CommandSpecs.SAVE_DIR.key()),
+			v.flag(CommandSpecs.OVERWRITE.key()));
 			info = report.text();
 			ResultsDisplay.showTable(report.layersTable(), report.name() + " layers", true);
 			progress.finished("model " + report.name() + " described.");

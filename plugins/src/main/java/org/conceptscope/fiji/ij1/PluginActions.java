@@ -119,7 +119,8 @@ public final class PluginActions {
 	}
 
 	private static void modelInfo(Values v, ImageJProgress progress) throws IOException {
-		ModelReport report = ModelReport.run(v.path(CommandSpecs.MODEL.key()), v.path(CommandSpecs.SAVE_DIR.key()));
+		ModelReport report = ModelReport.run(v.path(CommandSpecs.MODEL.key()), v.path(CommandSpecs.SAVE_DIR.key()),
+			v.flag(CommandSpecs.OVERWRITE.key()));
 		ResultsDisplay.showTable(report.layersTable(), report.name() + " layers", true);
 		progress.finished("model " + report.name() + " described.");
 	}

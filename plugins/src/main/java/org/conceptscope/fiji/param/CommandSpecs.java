@@ -87,11 +87,11 @@ public final class CommandSpecs {
 					.help("a calibration bar in the top left corner of the result image (over the heat-map overlay with `opacity`): the map's"
 						+ " LUT from the lowest value of its display range (bottom) to the highest (top), with both numbers, and 0 in the middle for"
 						+ " signed maps; part of the overlay (Image > Overlay > Hide Overlay hides it), never of the pixels"),
-				SAVE_DIR.section(DISPLAY))),
+				SAVE_DIR.section(DISPLAY), OVERWRITE.section(DISPLAY))),
 		Set.of("model"), "method", Family.ATTRIBUTION);
 
 	public static final CommandSpec MODEL_INFO = new CommandSpec("Model Info...", "Model Info", "model-info.md",
-		Parameters.of(MODEL, SAVE_DIR.help("writes `<model>-info.txt` and `<model>-layers.csv` there")), Set.of("model"), null, null);
+		Parameters.of(MODEL, SAVE_DIR.help("writes `<model>-info.txt` and `<model>-layers.csv` there"), OVERWRITE), Set.of("model"), null, null);
 
 	public static final CommandSpec CONCEPT_DISCOVERY = new CommandSpec("Concept Discovery...", "Concept Discovery", "concept-discovery.md",
 		Parameters.of(MODEL, FOLDER.help("a folder of images of one class (`.tif`, `.tiff`, `.png`, `.jpg`, `.jpeg`, `.dcm`, name order, other files skipped; an image larger than the model's input gives its tiles of the input's size, each one image; a model that takes any size needs images of one size); empty = the current image or stack (its tiles likewise)"), LAYER.help("the layer that splits the model (Model Info lists them); empty = the last spatial layer with more than one position (global pooling kept 4-D is passed over)"),
@@ -129,7 +129,7 @@ public final class CommandSpecs {
 					+ " `saliency`: [concept attribution maps](../methods/holistic.md) (Fel et al. 2023) of this image: the gradient of each concept's"
 					+ " score with respect to the pixels, by implicit differentiation through the NMF, times the input (signed) or its largest absolute"
 					+ " value over channels; TensorFlow models"),
-			SAVE_DIR.help("folder for `<title>-concepts.tif` (or `-concepts-map.tif`, with the ROIs as overlay), `<title>-concept-labels.tif`, `<title>-concepts-RoiSet.zip` (or `-concepts-map-RoiSet.zip`), `<title>-concepts-results.csv`")),
+			SAVE_DIR.help("folder for `<title>-concepts.tif` (or `-concepts-map.tif`, with the ROIs as overlay), `<title>-concept-labels.tif`, `<title>-concepts-RoiSet.zip` (or `-concepts-map-RoiSet.zip`), `<title>-concepts-results.csv`"), OVERWRITE),
 		Set.of("model", "concepts"), null, null);
 
 	public static final CommandSpec CONCEPT_IMPORTANCE = new CommandSpec("Concept Importance...", "Concept Importance",
@@ -140,8 +140,8 @@ public final class CommandSpecs {
 			Parameter.choice("estimator", "Estimator", "sobol", Registry.keys(Family.CONCEPT_ESTIMATOR)).help("`sobol` (total-order Sobol indices of concept masks through h, CRAFT's estimator: what Concept Discovery stores), `gradient` (gradient × coefficient: the first-order change of the class logit when a concept is removed, one pass), `deletion` (the mean drop of the class logit when a concept is removed from the rebuilt activations)"),
 			Registry.CONCEPT_ESTIMATOR_PARAMETERS.get("designs").help("sobol: quasi-Monte Carlo designs (h runs designs × (concepts + 2) times per image)"),
 			Registry.CONCEPT_ESTIMATOR_PARAMETERS.get("seed").help("sobol: the designs' random shift; with Concept Discovery's images, designs and seed the importances are Discovery's own"),
-			Parameter.flag("update_bank", "Update the bank", false).help("also write the bank with these importances (and `importanceEstimator`) into `save_dir` under its own file name; `save_dir` = the bank's folder replaces it (atomically)"),
-			SAVE_DIR.help("folder for `<bank>-importance-<estimator>.csv` (`concept, estimator, importance, rank, bank_importance`: rank 1 = most important; `bank_importance` = what the bank held, NaN if nothing) and `<bank>-importance-<estimator>.png` (bar plot); **required headless**")),
+			Parameter.flag("update_bank", "Update the bank", false).help("also write the bank with these importances (and `importanceEstimator`) into `save_dir` under its own file name; `save_dir` = the bank's folder replaces it (atomically), with `overwrite` ticked"),
+			SAVE_DIR.help("folder for `<bank>-importance-<estimator>.csv` (`concept, estimator, importance, rank, bank_importance`: rank 1 = most important; `bank_importance` = what the bank held, NaN if nothing) and `<bank>-importance-<estimator>.png` (bar plot); **required headless**"), OVERWRITE),
 		Set.of("model", "concepts"), null, null);
 
 	public static final CommandSpec EVALUATE_EXPLANATION = new CommandSpec("Evaluate Explanation...", "Evaluate Explanation",
@@ -162,7 +162,7 @@ public final class CommandSpecs {
 			metric("folds").help("mege_reco: number of folds = models trained, each on all folds but one").anyMethod(),
 			metric("architecture").help("mege_reco: the CNN the models are trained as; empty = the `metadata.architecture` line of the model's `conceptscope.json` (models trained by ConceptScope have it; it is checked against the model's weights), else e.g. `architecture=[conv 16,32,32; kernel 3; pool; global average]` (filters per 3×3 conv + ReLU block, `kernel k`, `pool` for 2×2 average pooling after each block, head `global average` or `flatten`); input size and classes are always the model's").anyMethod(),
 			metric("training_steps").help("mege_reco: Adam steps per model (batch 32, learning rate 0.003, as the bundled models)").anyMethod(),
-			SAVE_DIR.help("folder for `<title>-<method>-<metric>.csv` (`slice, frame, label, target, method, metric, value`, one row per slice, or per tile of a slice larger than the model's input (`slice` counts the tiles over all slices and frames, `frame` is then 1, `label` names the tile: `<title> [slice z] [frame t] x=.. y=..`), then a row `mean`) and, for deletion and insertion, `<title>-<method>-<metric>-curve.png` (mean curve); for sanity with `cascade`, the step table and `-curve.png` (similarities per step); for mege_reco `<folder name>-mege_reco.csv`")),
+			SAVE_DIR.help("folder for `<title>-<method>-<metric>.csv` (`slice, frame, label, target, method, metric, value`, one row per slice, or per tile of a slice larger than the model's input (`slice` counts the tiles over all slices and frames, `frame` is then 1, `label` names the tile: `<title> [slice z] [frame t] x=.. y=..`), then a row `mean`) and, for deletion and insertion, `<title>-<method>-<metric>-curve.png` (mean curve); for sanity with `cascade`, the step table and `-curve.png` (similarities per step); for mege_reco `<folder name>-mege_reco.csv`"), OVERWRITE),
 		Set.of("model"), null, null);
 
 	public static final CommandSpec SHARING_RATIO_DECOMPOSITION = new CommandSpec("Sharing Ratio Decomposition...",
@@ -175,7 +175,7 @@ public final class CommandSpecs {
 			Parameter.number("erf_mass", "ERF mass", 0.9).range(Range.aboveUpTo(0, 1)).help("the ERF's ROI holds the pixels that carry this fraction of its absolute relevance (the smallest such set; pixels without relevance never)"),
 			Parameter.number("apop_fill", "APOP fill value", 1).help("APOP: the value of every pixel of the blank image, in the model's normalised input units (1 = white for `unit_range` models)"),
 			OUTPUT.help("`channel`: a new composite = the image's channels (32-bit) + the relevance map + the ERF (Fire); `image`: the maps alone"), TOP_FRACTION.help("the top fraction of each relevance map outlined as that slice's ROI"),
-			SAVE_DIR.help("folder for `<title>-srd.tif` (or `-srd-map.tif`, with the ROIs as overlay), `<title>-srd-RoiSet.zip` (or `-srd-map-RoiSet.zip`), `<title>-srd-results.csv`")),
+			SAVE_DIR.help("folder for `<title>-srd.tif` (or `-srd-map.tif`, with the ROIs as overlay), `<title>-srd-RoiSet.zip` (or `-srd-map-RoiSet.zip`), `<title>-srd-results.csv`"), OVERWRITE),
 		Set.of("model"), null, null);
 
 	/** Concept Graph's {@code scope}: the data-set-wide graph (the GIG paper's, the default) or the graph of one class. */
@@ -221,7 +221,7 @@ public final class CommandSpecs {
 			Parameter.flag("against", "Parts against the target", false).help("also rank the parts that speak against the target: the `top` parts by the size of their contribution, positive or negative (InfoDisent's negative evidence), each negative one's ROI outlining where its map is most negative; with `top` at least the number of parts, the rows and the bias row add up to the target logit. Bi-ICE's concepts only add: nothing changes for them"),
 			TOP_FRACTION.help("the top fraction of each part's map outlined as its ROI"),
 			Parameter.flag("bias", "Bias row", true).help("one more row per slice (rank and unit `bias`, no ROI) for the class bias: the part of the target logit no part or concept explains (InfoDisent: its class bias b_k; Bi-ICE: the logit minus the contributions), so every contribution plus the bias is the target logit, as the InfoDisent paper reads a decision; `bias=false` leaves it out (only the parts or concepts, e.g. for a table of evidence alone)"),
-			SAVE_DIR.help("folder for `<title>-<head>.tif`, `<title>-<head>-RoiSet.zip`, `<title>-<head>-results.csv`")),
+			SAVE_DIR.help("folder for `<title>-<head>.tif`, `<title>-<head>-RoiSet.zip`, `<title>-<head>-results.csv`"), OVERWRITE),
 		Set.of("model", "head"), null, null);
 
 	public static final CommandSpec FEATURE_VISUALIZATION = new CommandSpec("Feature Visualization...", "Feature Visualization",
@@ -236,7 +236,7 @@ public final class CommandSpecs {
 			Parameter.integer("crops", "Crops per step (reference)", 32).range(Range.atLeast(1)).help("`reference`: random crops scored per step (the objective is their mean)"),
 			Parameter.number("noise", "Noise (reference)", 0.08).range(Range.atLeast(0)).help("`reference`: noise added to every crop value: Gaussian of this standard deviation plus uniform in ±noise/2"),
 			Parameter.integer("canvas", "Canvas side (0: automatic)", 0).range(Range.atLeast(0)).help("`reference`: side of the optimised canvas in pixels (at least the model input, at most " + org.conceptscope.util.Limits.MAX_CANVAS + "); 0 = the input side × 512/224, Xplique's canvas for 224-pixel models"),
-			SEED.help("start phase and crops: the same seed gives the same image"), SAVE_DIR.help("folder for `<model>-<class>-maco.tif` (with a head `<model>-<head>-part-k-maco.tif`), `-maco-scores.csv` (`step, score`: the target score of each step's crop, the mean over its crops for `reference`) and `-maco-scores.png`")),
+			SEED.help("start phase and crops: the same seed gives the same image"), SAVE_DIR.help("folder for `<model>-<class>-maco.tif` (with a head `<model>-<head>-part-k-maco.tif`), `-maco-scores.csv` (`step, score`: the target score of each step's crop, the mean over its crops for `reference`) and `-maco-scores.png`"), OVERWRITE),
 		Set.of("model", "target"), null, null);
 
 	public static final CommandSpec TCAV = new CommandSpec("TCAV...", "TCAV", "tcav.md",
@@ -267,7 +267,9 @@ public final class CommandSpecs {
 	public static final CommandSpec BATCH = new CommandSpec("Batch", "Batch", "batch.md",
 		parameters(List.of(Parameter.file("input", "Stack file or image folder")
 			.help("a stack or image file, or a folder of images")),
-			ATTRIBUTION.parameters().list().stream().map(p -> p.key().equals("output") ? p.withDefault("image") : p).toList(),
+			// the batch runner keeps its own rule for a rerun into save_dir (resume, restart): overwrite is not one of its keys
+			ATTRIBUTION.parameters().list().stream().filter(p -> !p.key().equals(OVERWRITE.key()))
+				.map(p -> p.key().equals("output") ? p.withDefault("image") : p).toList(),
 			List.of(Parameter.integer("batch", "Slices per part (0: automatic)", 0).range(Range.atLeast(0))
 				.help("slices per part and per model call; 0 = the model's batch size from its memory budget"),
 				Parameter.flag("restart", "Restart", false).help("discard an unfinished (or finished) run in `save_dir` and start again"))),

@@ -64,21 +64,42 @@ public final class AttributionOutputs {
 	public static AttributionResult save(AttributionResult r, Path dir) throws IOException {
 		return SaveSet.all(set -> {
 			set.createDirectories(dir);
-			String base = baseName(r.explanation());
-			Path tiff = dir.resolve(fileName(r.image().getTitle()) + ".tif");
-			Path rois = roiSetOf(tiff);
-			Path csv = dir.resolve(base + "-results.csv");
+			List<String> files = files(r.explanation().image(), r.image().getTitle(), r.explanation().method());
+			Path tiff = dir.resolve(files.get(0)), rois = dir.resolve(files.get(1)), csv = dir.resolve(files.get(2));
 			HeatmapWriter.save(r.image(), tiff);
 			RoiWriter.save(r.rois(), rois);
 			ResultsCsvWriter.write(r.explanation(), csv);
 			List<Path> written = new ArrayList<>(List.of(tiff, rois, csv));
 			if (r.classMap() != null) {
-				Path classes = dir.resolve(fileName(r.classMap().getTitle()) + ".tif");
+				Path classes = dir.resolve(tiffName(r.classMap().getTitle()));
 				HeatmapWriter.save(r.classMap(), classes);
 				written.add(classes);
 			}
 			return new AttributionResult(r.explanation(), r.image(), r.rois(), r.table(), written, r.classMap());
 		});
+	}
+
+	/** The TIFF in save_dir of an image of this title. */
+	public static String tiffName(String title) {
+		return fileName(title) + ".tif";
+	}
+
+	/** What {@link #save} writes in save_dir for the map image of this title: its TIFF, its RoiSet.zip, the results table. */
+	static List<String> files(ImagePlus image, String mapTitle, String method) {
+		String tiff = tiffName(mapTitle);
+		return List.of(tiff, roiSetName(tiff), resultBase(image, method) + "-results.csv");
+	}
+
+	/**
+	 * The files of an earlier run that a run of these settings ({@code method}: the method's name) on this image would
+	 * replace in save_dir, known before the model loads: the map image's TIFF, its RoiSet.zip and the table (one for
+	 * output=channel and output=image), or with ROIs the regions' maps and table. Not the
+	 * class map ({@code <title>-classes.tif} of a tiled image): it depends on the image and the model, not on the method,
+	 * so explaining one image with several methods into one folder rewrites it.
+	 */
+	public static List<String> earlierFiles(ImagePlus image, AttributionSettings s, String method) {
+		if (org.conceptscope.fiji.image.RegionTargets.any(s.rois())) return RegionExplanations.files(RegionExplanations.title(image, method));
+		return files(image, HeatmapWriter.title(image, method, s.mapAsChannel()), method);
 	}
 
 	/**
@@ -87,8 +108,12 @@ public final class AttributionOutputs {
 	 * folder keep a RoiSet each that fits its own TIFF.
 	 */
 	public static Path roiSetOf(Path tiff) {
-		String name = tiff.getFileName().toString();
-		return tiff.resolveSibling(name.substring(0, name.length() - ".tif".length()) + "-RoiSet.zip");
+		return tiff.resolveSibling(roiSetName(tiff.getFileName().toString()));
+	}
+
+	/** The name of the RoiSet.zip beside a map TIFF of this name. */
+	public static String roiSetName(String tiff) {
+		return tiff.substring(0, tiff.length() - ".tif".length()) + "-RoiSet.zip";
 	}
 
 	/** "title-method" of the explained image, safe as a file name. */

@@ -39,6 +39,7 @@ public final class AttributionRun {
 		// what needs no model is checked before it loads (a load takes seconds): the method's values, the ROIs
 		AttributionMethod method = AttributionMethods.create(settings);
 		List<RegionExplainer.Region> regions = RegionTargets.of(settings.rois(), image);
+		SettingsChecks.noEarlierOutputs(settings.saveDir(), settings.overwrite(), AttributionOutputs.earlierFiles(image, settings, method.name()));
 		try (Classifier opened = Models.open(settings.model())) {
 			Classifier classifier = OutputOperators.choose(opened, settings.operator());
 			int target = TargetClass.parse(settings.target(), classifier.classNames());

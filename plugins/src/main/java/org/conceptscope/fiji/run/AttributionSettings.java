@@ -20,13 +20,13 @@ public final class AttributionSettings {
 		STRIDE = "stride", GRID = "grid", DESIGNS = "designs", KEEP_PROBABILITY = "keep_probability",
 		BLUR_SIGMA = "blur_sigma", PER_CHANNEL = "per_channel", UPSAMPLING = "upsampling", SEGMENTS = "segments", SUPERPIXELS = "superpixels",
 		FORGRAD = "forgrad", FORGRAD_BANDWIDTH = "forgrad_bandwidth", EPSILON = "epsilon", BOUNDS = "bounds", OUTPUT = "output",
-		TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(), OVERLAP = "overlap", OPACITY = "opacity", CALIBRATION_BAR = "calibration_bar", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OPERATOR = "operator", ROIS = "rois",
+		TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(), OVERLAP = "overlap", OPACITY = "opacity", CALIBRATION_BAR = "calibration_bar", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OVERWRITE = CommandSpecs.OVERWRITE.key(), OPERATOR = "operator", ROIS = "rois",
 		REGION = "region";
 
 	/** Every macro key, in dialog order. */
 	public static final List<String> KEYS = List.of(MODEL, METHOD, TARGET, STEPS, BASELINE, SAMPLES, NOISE, SEED, LAYER, START_LAYER,
 		PATCH, STRIDE, GRID, DESIGNS, KEEP_PROBABILITY, BLUR_SIGMA, PER_CHANNEL, UPSAMPLING, SEGMENTS, SUPERPIXELS, FORGRAD, FORGRAD_BANDWIDTH, EPSILON,
-		BOUNDS, OPERATOR, ROIS, REGION, OUTPUT, TOP_FRACTION, OVERLAP, OPACITY, CALIBRATION_BAR, SAVE_DIR);
+		BOUNDS, OPERATOR, ROIS, REGION, OUTPUT, TOP_FRACTION, OVERLAP, OPACITY, CALIBRATION_BAR, SAVE_DIR, OVERWRITE);
 
 	/** {@code operator}: the model's own kind (class logits, or a segmentation over the image or ROI), or one of TargetOperator.KEYS. */
 	public static final String DEFAULT_OPERATOR = "auto";
@@ -106,6 +106,8 @@ public final class AttributionSettings {
 	private boolean calibrationBar = DEFAULT_CALIBRATION_BAR;
 	private String operator = DEFAULT_OPERATOR, rois = DEFAULT_ROIS, region = DEFAULT_REGION;
 	private Path saveDir;
+	/** Replace the files of an earlier run in save_dir; off: such a run is refused before any work (not the batch runner's: it resumes). */
+	private boolean overwrite;
 
 	/**
 	 * Checks everything that can be checked without the model or the image; the message names
@@ -180,7 +182,8 @@ public final class AttributionSettings {
 	/**
 	 * Every key with its value as text, in key order (an unset model or save_dir empty,
 	 * per_channel true or false): what a run records and compares, without a detour through a
-	 * macro string (whose brackets a path holding ']' would break).
+	 * macro string (whose brackets a path holding ']' would break). Not {@code overwrite}: it says what a run may
+	 * replace, not what it computes (the batch runner compares these with its manifest).
 	 */
 	public java.util.Map<String, String> options() {
 		java.util.Map<String, String> o = new java.util.LinkedHashMap<>();
@@ -236,6 +239,7 @@ public final class AttributionSettings {
 				if (saveDir != null) o.append(k).append("=[").append(v).append("] ");
 			} else option(o, k, v);
 		}
+		if (overwrite) o.append(OVERWRITE).append("=true ");
 		return o.toString().trim();
 	}
 
@@ -285,6 +289,8 @@ public final class AttributionSettings {
 	public String region() { return region; }
 	/** Where files go; null: nothing is written. */
 	public Path saveDir() { return saveDir; }
+	/** Whether a run may replace the files of an earlier run in {@link #saveDir()}. */
+	public boolean overwrite() { return overwrite; }
 
 	public AttributionSettings model(Path v) { model = v; return this; }
 	public AttributionSettings method(String v) { method = v == null ? null : v.trim().toLowerCase(Locale.ROOT); return this; }
@@ -320,6 +326,7 @@ public final class AttributionSettings {
 	public AttributionSettings region(String v) { region = v == null || v.isBlank() ? DEFAULT_REGION : v.trim().toLowerCase(Locale.ROOT); return this; }
 	/** Null or blank: write nothing. */
 	public AttributionSettings saveDir(Path v) { saveDir = v == null || v.toString().isBlank() ? null : v; return this; }
+	public AttributionSettings overwrite(boolean v) { overwrite = v; return this; }
 
 	/** The settings of these values (keys as declared in {@link org.conceptscope.fiji.param.CommandSpecs#ATTRIBUTION}). */
 	public static AttributionSettings of(org.conceptscope.registry.Values v) {
@@ -356,7 +363,8 @@ public final class AttributionSettings {
 			.operator(v.text(OPERATOR))
 			.rois(v.text(ROIS))
 			.region(v.text(REGION))
-			.saveDir(v.path(SAVE_DIR));
+			.saveDir(v.path(SAVE_DIR))
+			.overwrite(v.asMap().containsKey(OVERWRITE) && v.flag(OVERWRITE)); // the batch runner's keys have none
 	}
 
 	/** The settings of a macro line's options (every problem of the line in one message). */

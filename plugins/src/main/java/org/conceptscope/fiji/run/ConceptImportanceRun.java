@@ -57,6 +57,7 @@ public final class ConceptImportanceRun {
 		}
 		ConceptBank bank = ConceptBanks.load(s.concepts);
 		ConceptDiscoveryRun.checkInputs(image, s.folder);
+		SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, files(s)); // update_bank into the bank's own folder too: it replaces the bank
 		try (Classifier classifier = Models.open(s.model)) {
 			// the bank, the model and the estimator are checked before the folder is read
 			ConceptBanks.checkLayer(classifier, bank, s.concepts, s.model);
@@ -112,20 +113,26 @@ public final class ConceptImportanceRun {
 		return line.toString();
 	}
 
+	/** What {@link #save} writes in save_dir: {@code <bank>-importance-<estimator>.csv} and {@code .png}, with update_bank the bank under its own name. */
+	static List<String> files(ConceptImportanceSettings s) {
+		String bankName = s.concepts.getFileName().toString();
+		String base = AttributionOutputs.fileName((bankName.endsWith(".json") ? bankName.substring(0, bankName.length() - 5) : bankName)
+			+ "-importance-" + s.estimator);
+		return s.updateBank ? List.of(base + ".csv", base + ".png", bankName) : List.of(base + ".csv", base + ".png");
+	}
+
 	static Result save(Result r, ConceptImportanceSettings s) throws IOException {
 		return SaveSet.all(set -> {
 			set.createDirectories(s.saveDir);
-			String bankName = s.concepts.getFileName().toString();
-			String base = AttributionOutputs.fileName((bankName.endsWith(".json") ? bankName.substring(0, bankName.length() - 5) : bankName)
-				+ "-importance-" + s.estimator);
-			Path csv = s.saveDir.resolve(base + ".csv"), png = s.saveDir.resolve(base + ".png");
+			List<String> files = files(s);
+			Path csv = s.saveDir.resolve(files.get(0)), png = s.saveDir.resolve(files.get(1));
 			ResultsCsvWriter.write(r.header(), r.rows(), csv);
 			ConceptDiscoveryRun.savePng(r.plot(), png);
 			List<Path> written = new ArrayList<>(List.of(csv, png));
 			if (s.updateBank) {
 				r.bank().importance = r.importance().clone();
 				r.bank().importanceEstimator = s.estimator;
-				Path bank = s.saveDir.resolve(bankName);
+				Path bank = s.saveDir.resolve(files.get(2));
 				r.bank().save(bank);
 				written.add(bank);
 			}

@@ -13,9 +13,9 @@ import java.util.Locale;
 public final class ConceptImportanceSettings {
 
 	public static final String MODEL = "model", CONCEPTS = "concepts", FOLDER = "folder", ESTIMATOR = "estimator",
-		DESIGNS = "designs", SEED = "seed", UPDATE_BANK = "update_bank", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
+		DESIGNS = "designs", SEED = "seed", UPDATE_BANK = "update_bank", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OVERWRITE = CommandSpecs.OVERWRITE.key();
 
-	public static final List<String> KEYS = List.of(MODEL, CONCEPTS, FOLDER, ESTIMATOR, DESIGNS, SEED, UPDATE_BANK, SAVE_DIR);
+	public static final List<String> KEYS = List.of(MODEL, CONCEPTS, FOLDER, ESTIMATOR, DESIGNS, SEED, UPDATE_BANK, SAVE_DIR, OVERWRITE);
 
 	/** {@code estimator} values, in menu order: Sobol total indices, gradient x coefficient, concept deletion. */
 	public static final String SOBOL = "sobol", GRADIENT = "gradient", DELETION = "deletion";
@@ -37,6 +37,8 @@ public final class ConceptImportanceSettings {
 	/** Write the bank with the new importances into save_dir (under its own file name). */
 	public boolean updateBank = DEFAULT_UPDATE_BANK;
 	public Path saveDir;
+	/** Replace the files of an earlier run in {@link #saveDir}; off: such a run is refused before any work. */
+	public boolean overwrite;
 
 	/** Checks what can be checked without the model; messages name the macro key. */
 	public ConceptImportanceSettings validate() {
@@ -72,6 +74,7 @@ public final class ConceptImportanceSettings {
 		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
 		if (updateBank) o.append(UPDATE_BANK).append("=true "); // key=true: Fiji's legacy layer reads only key=value
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
+		if (overwrite) o.append(OVERWRITE).append("=true ");
 		return o.toString().trim();
 	}
 
@@ -86,6 +89,7 @@ public final class ConceptImportanceSettings {
 		s.seed = v.longValue(SEED);
 		s.updateBank = v.flag(UPDATE_BANK);
 		s.saveDir = v.path(SAVE_DIR);
+		s.overwrite = v.flag(OVERWRITE);
 		return s;
 	}
 

@@ -58,6 +58,8 @@ public final class ConceptLocalizationRun {
 		s.validate();
 		AttributionRun.checkImage(image);
 		ConceptBank bank = ConceptBanks.load(s.concepts);
+		SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, files(image, ConceptMapsWriter.title(image, s.mapsAsChannels()),
+			ConceptMapsWriter.labelsTitle(image)));
 		try (Classifier classifier = Models.open(s.model)) {
 			ConceptBanks.checkLayer(classifier, bank, s.concepts, s.model);
 			ConceptAttributionMaps.Rule rule = s.attributionRule();
@@ -153,13 +155,18 @@ public final class ConceptLocalizationRun {
 		return rows;
 	}
 
+	/** What {@link #save} writes in save_dir for maps and labels of these titles: the maps' TIFF, their RoiSet.zip, the table, the labels' TIFF. */
+	static List<String> files(ImagePlus image, String mapsTitle, String labelsTitle) {
+		String tiff = AttributionOutputs.tiffName(mapsTitle);
+		return List.of(tiff, AttributionOutputs.roiSetName(tiff), AttributionOutputs.resultBase(image, "concepts") + "-results.csv",
+			AttributionOutputs.tiffName(labelsTitle));
+	}
+
 	static Result save(Result r, ImagePlus image, Path dir) throws IOException {
 		return SaveSet.all(set -> {
 			set.createDirectories(dir);
-			String base = AttributionOutputs.resultBase(image, "concepts");
-			Path tiff = dir.resolve(AttributionOutputs.fileName(r.image().getTitle()) + ".tif");
-			Path zip = AttributionOutputs.roiSetOf(tiff), csv = dir.resolve(base + "-results.csv");
-			Path labels = dir.resolve(AttributionOutputs.fileName(r.labels().getTitle()) + ".tif");
+			List<String> files = files(image, r.image().getTitle(), r.labels().getTitle());
+			Path tiff = dir.resolve(files.get(0)), zip = dir.resolve(files.get(1)), csv = dir.resolve(files.get(2)), labels = dir.resolve(files.get(3));
 			HeatmapWriter.save(r.image(), tiff);
 			HeatmapWriter.save(r.labels(), labels);
 			RoiWriter.save(r.rois(), zip);

@@ -11,8 +11,8 @@ import org.conceptscope.concepts.ConceptAttributionMaps;
 public final class ConceptLocalizationSettings {
 
 	public static final String MODEL = "model", CONCEPTS = "concepts", TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(), OUTPUT = "output",
-		OVERLAP = "overlap", LABEL_THRESHOLD = "label_threshold", CONCEPT_MAPS = "concept_maps", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
-	public static final List<String> KEYS = List.of(MODEL, CONCEPTS, TOP_FRACTION, OUTPUT, OVERLAP, LABEL_THRESHOLD, CONCEPT_MAPS, SAVE_DIR);
+		OVERLAP = "overlap", LABEL_THRESHOLD = "label_threshold", CONCEPT_MAPS = "concept_maps", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OVERWRITE = CommandSpecs.OVERWRITE.key();
+	public static final List<String> KEYS = List.of(MODEL, CONCEPTS, TOP_FRACTION, OUTPUT, OVERLAP, LABEL_THRESHOLD, CONCEPT_MAPS, SAVE_DIR, OVERWRITE);
 	/** The {@code concept_maps} value of CRAFT's coefficient maps; the others name a {@link ConceptAttributionMaps.Rule}. */
 	public static final String COEFFICIENTS = CommandSpecs.CONCEPT_MAP_KINDS.get(0);
 	public static final double DEFAULT_TOP_FRACTION = 0.1;
@@ -30,6 +30,8 @@ public final class ConceptLocalizationSettings {
 	/** {@link #COEFFICIENTS} (CRAFT's NNLS coefficient maps) or a concept attribution rule (Fel et al. 2023). */
 	public String conceptMaps = COEFFICIENTS;
 	public Path saveDir;
+	/** Replace the files of an earlier run in {@link #saveDir}; off: such a run is refused before any work. */
+	public boolean overwrite;
 
 	public ConceptLocalizationSettings validate() {
 		SettingsChecks.model(model);
@@ -74,6 +76,7 @@ public final class ConceptLocalizationSettings {
 		ConceptDiscoverySettings.option(o, LABEL_THRESHOLD, OptionText.number(labelThreshold));
 		ConceptDiscoverySettings.option(o, CONCEPT_MAPS, conceptMaps);
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
+		if (overwrite) o.append(OVERWRITE).append("=true ");
 		return o.toString().trim();
 	}
 
@@ -88,6 +91,7 @@ public final class ConceptLocalizationSettings {
 		s.labelThreshold = v.number(LABEL_THRESHOLD);
 		s.conceptMaps = v.text(CONCEPT_MAPS);
 		s.saveDir = v.path(SAVE_DIR);
+		s.overwrite = v.flag(OVERWRITE);
 		return s;
 	}
 

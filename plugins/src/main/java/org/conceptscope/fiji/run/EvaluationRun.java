@@ -64,6 +64,7 @@ public final class EvaluationRun {
 		s.validate();
 		if (s.metric.equals(EvaluationSettings.MEGE_RECO)) return MegeRecoRun.run(s, progress);
 		AttributionRun.checkImage(image);
+		SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, files(image, s));
 		try (Classifier classifier = Models.open(s.model)) {
 			AttributionMethod method = AttributionMethods.create(s.attribution());
 			method.checkRuns(classifier);
@@ -160,15 +161,21 @@ public final class EvaluationRun {
 		return plot.getImagePlus();
 	}
 
+	/** What {@link #save} may write in save_dir: {@code <title>-<method>-<metric>.csv} and its {@code -curve.png} (deletion, insertion). */
+	static List<String> files(ImagePlus image, EvaluationSettings s) {
+		String base = AttributionOutputs.resultBase(image, s.method + "-" + s.metric);
+		return List.of(base + ".csv", base + "-curve.png");
+	}
+
 	static Result save(Result r, ImagePlus image, EvaluationSettings s) throws IOException {
 		return SaveSet.all(set -> {
 			set.createDirectories(s.saveDir);
-			String base = AttributionOutputs.resultBase(image, s.method + "-" + s.metric);
-			Path csv = s.saveDir.resolve(base + ".csv");
+			List<String> files = files(image, s);
+			Path csv = s.saveDir.resolve(files.get(0));
 			ResultsCsvWriter.write(r.header(), r.rows(), csv);
 			List<Path> written = new ArrayList<>(List.of(csv));
 			if (r.plot() != null) {
-				Path png = s.saveDir.resolve(base + "-curve.png");
+				Path png = s.saveDir.resolve(files.get(1));
 				ConceptDiscoveryRun.savePng(r.plot(), png);
 				written.add(png);
 			}

@@ -10,9 +10,9 @@ public final class EvaluationSettings {
 
 	public static final String MODEL = "model", METHOD = "method", METRIC = "metric", TARGET = "target", STEPS = "steps",
 		SAMPLES = "samples", RADIUS = "radius", NEIGHBOURS = "neighbours", DISTANCE = "distance", SEED = "seed", CASCADE = "cascade", FOLDER = "folder",
-		METHODS = "methods", FOLDS = "folds", ARCHITECTURE = "architecture", TRAINING_STEPS = "training_steps", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
+		METHODS = "methods", FOLDS = "folds", ARCHITECTURE = "architecture", TRAINING_STEPS = "training_steps", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OVERWRITE = CommandSpecs.OVERWRITE.key();
 	public static final List<String> KEYS = List.of(MODEL, METHOD, METRIC, TARGET, STEPS, SAMPLES, RADIUS, NEIGHBOURS, DISTANCE, SEED, CASCADE, FOLDER,
-		METHODS, FOLDS, ARCHITECTURE, TRAINING_STEPS, SAVE_DIR);
+		METHODS, FOLDS, ARCHITECTURE, TRAINING_STEPS, SAVE_DIR, OVERWRITE);
 	/** MeGe and ReCo come from the same k trained models and explanation pairs, so they are one metric. */
 	public static final String MEGE_RECO = CommandSpecs.MEGE_RECO;
 	/** The menu's metrics, in menu order: keys of the registry's metrics. */
@@ -57,6 +57,8 @@ public final class EvaluationSettings {
 	public int folds = DEFAULT_FOLDS, trainingSteps = DEFAULT_TRAINING_STEPS;
 	public String architecture = DEFAULT_ARCHITECTURE;
 	public Path saveDir;
+	/** Replace the files of an earlier run in {@link #saveDir}; off: such a run is refused before any work. */
+	public boolean overwrite;
 
 	public EvaluationSettings validate() {
 		SettingsChecks.model(model);
@@ -157,6 +159,7 @@ public final class EvaluationSettings {
 		ConceptDiscoverySettings.option(o, ARCHITECTURE, architecture);
 		ConceptDiscoverySettings.option(o, TRAINING_STEPS, Integer.toString(trainingSteps));
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
+		if (overwrite) o.append(OVERWRITE).append("=true ");
 		return o.toString().trim();
 	}
 
@@ -180,6 +183,7 @@ public final class EvaluationSettings {
 		s.architecture = v.text(ARCHITECTURE).trim();
 		s.trainingSteps = v.integer(TRAINING_STEPS);
 		s.saveDir = v.path(SAVE_DIR);
+		s.overwrite = v.flag(OVERWRITE);
 		return s;
 	}
 

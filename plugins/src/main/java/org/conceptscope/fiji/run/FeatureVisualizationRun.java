@@ -77,6 +77,11 @@ public final class FeatureVisualizationRun {
 					className = head.kind() + " " + model.classNames().get(target);
 				}
 			}
+			// "infodisent part 1" is a name in tables; files get "infodisent-part-1"
+			String title = AttributionOutputs.fileName(s.model.getFileName() + "-" + (saved == null ? className : className.replace(' ', '-')))
+				+ "-maco";
+			// the files are named after the class or unit, known once the model (and head) is read: checked before any image is read
+			SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, files(title));
 			if (!SIMPLE.equals(s.recipe)) MacoReference.canvas(objective.inputShape(), s.canvas);
 			ImageSet refs = ModelSizeInputs.samples(ConceptDiscoveryRun.inputs(image, s.folder, progress), model, CommandSpecs.FEATURE_VISUALIZATION);
 			FloatTensor batch = Models.input(refs, model);
@@ -84,9 +89,6 @@ public final class FeatureVisualizationRun {
 			Maco.Result r = SIMPLE.equals(s.recipe)
 				? new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress)
 				: reference(objective, batch, s.steps, REFERENCE_LEARNING_RATE, s.crops, s.noise, s.canvas, s.seed, progress);
-			// "infodisent part 1" is a name in tables; files get "infodisent-part-1"
-			String title = AttributionOutputs.fileName(s.model.getFileName() + "-" + (saved == null ? className : className.replace(' ', '-')))
-				+ "-maco";
 			ImagePlus out = image(r, title);
 			out.setProperty("Info", "ConceptScope feature visualization (MACO)\nmodel=" + s.model + (s.head == null ? "" : "\nhead=" + s.head)
 				+ "\ntarget=" + className + "\nrecipe=" + s.recipe
@@ -209,10 +211,16 @@ public final class FeatureVisualizationRun {
 		return plot.getImagePlus();
 	}
 
+	/** What {@link #save} writes in save_dir for a visualisation of this title: the image, the scores' table and plot. */
+	static List<String> files(String title) {
+		return List.of(title + ".tif", title + "-scores.csv", title + "-scores.png");
+	}
+
 	static Result save(Result r, String title, Path dir) throws IOException {
 		return SaveSet.all(set -> {
 			set.createDirectories(dir);
-			Path tiff = dir.resolve(title + ".tif"), csv = dir.resolve(title + "-scores.csv"), png = dir.resolve(title + "-scores.png");
+			List<String> files = files(title);
+			Path tiff = dir.resolve(files.get(0)), csv = dir.resolve(files.get(1)), png = dir.resolve(files.get(2));
 			ConceptDiscoveryRun.saveTiff(r.image(), tiff);
 			List<List<String>> rows = new ArrayList<>();
 			double[] scores = r.maco().scores();

@@ -10,9 +10,9 @@ import java.util.List;
 public final class FeatureVisualizationSettings {
 
 	public static final String MODEL = "model", HEAD = "head", TARGET = "target", FOLDER = "folder", RECIPE = "recipe", STEPS = "steps",
-		LEARNING_RATE = "learning_rate", CROP = "crop", CROPS = "crops", NOISE = "noise", CANVAS = "canvas", SEED = "seed", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
+		LEARNING_RATE = "learning_rate", CROP = "crop", CROPS = "crops", NOISE = "noise", CANVAS = "canvas", SEED = "seed", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OVERWRITE = CommandSpecs.OVERWRITE.key();
 	public static final List<String> KEYS = List.of(MODEL, HEAD, TARGET, FOLDER, RECIPE, STEPS, LEARNING_RATE, CROP, CROPS, NOISE, CANVAS, SEED,
-		SAVE_DIR);
+		SAVE_DIR, OVERWRITE);
 	public static final int DEFAULT_STEPS = 200, DEFAULT_CROPS = 32, DEFAULT_CANVAS = 0;
 	/** The simple recipe's Adam step; the reference recipe runs Xplique's Nadam at 1.0. */
 	public static final double DEFAULT_LEARNING_RATE = 0.05, DEFAULT_CROP = 0.8, DEFAULT_NOISE = 0.08;
@@ -32,6 +32,8 @@ public final class FeatureVisualizationSettings {
 	public double learningRate = DEFAULT_LEARNING_RATE, crop = DEFAULT_CROP, noise = DEFAULT_NOISE;
 	public long seed = DEFAULT_SEED;
 	public Path saveDir;
+	/** Replace the files of an earlier run in {@link #saveDir}; off: such a run is refused before any work. */
+	public boolean overwrite;
 
 	public FeatureVisualizationSettings validate() {
 		SettingsChecks.model(model);
@@ -81,6 +83,7 @@ public final class FeatureVisualizationSettings {
 		ConceptDiscoverySettings.option(o, CANVAS, Integer.toString(canvas));
 		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
+		if (overwrite) o.append(OVERWRITE).append("=true ");
 		return o.toString().trim();
 	}
 
@@ -100,6 +103,7 @@ public final class FeatureVisualizationSettings {
 		s.canvas = v.integer(CANVAS);
 		s.seed = v.longValue(SEED);
 		s.saveDir = v.path(SAVE_DIR);
+		s.overwrite = v.flag(OVERWRITE);
 		return s;
 	}
 

@@ -62,12 +62,15 @@ public final class HeadExplanationRun {
 	public static Result run(ImagePlus image, HeadExplanationSettings s, Progress progress) throws IOException {
 		s.validate();
 		AttributionRun.checkImage(image);
+		String savedKind = savedKind(s.head); // the files are named after the head's kind
+		if (savedKind != null) SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, files(image, savedKind));
 		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Explain with Head")) {
 			ModelSizeInputs.require(image, backbone, CommandSpecs.EXPLAIN_WITH_HEAD,
 				"the head pools its evidence over that input's positions, so the parts of a tile are not those of the whole image",
 				"map the whole image with Concept Localization... or Attribution..., which work tile by tile");
 			InterpretableHead head = load(s.head);
 			check(head, backbone, s.head, s.model);
+			SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, files(image, head.kind())); // a kind its config did not name before
 			int target = TargetClass.parse(s.target, backbone.classNames()); // a typo is refused before the stack goes through the model
 			checkMapsMemory(image, Math.min(s.top, head.units())); // the fewest maps a slice shows, before the stack goes through the model
 			FloatTensor batch = Models.input(image, backbone).tensor(); // with the pixel-size and domain warnings
@@ -229,11 +232,29 @@ public final class HeadExplanationRun {
 			+ "'", values, 4, "explain fewer slices at a time (a substack) or show fewer parts per slice (" + HeadExplanationSettings.TOP + ")");
 	}
 
+	/** What {@link #save} writes in save_dir for a head of this kind: {@code <title>-<kind>.tif}, its RoiSet.zip, the table. */
+	static List<String> files(ImagePlus image, String kind) {
+		String base = AttributionOutputs.resultBase(image, kind);
+		return List.of(base + ".tif", AttributionOutputs.roiSetName(base + ".tif"), base + "-results.csv");
+	}
+
+	/** The head kind its conceptscope.json names (read before the backbone loads); null when it names none (loading it then says why). */
+	static String savedKind(Path dir) {
+		Path head = headDir(dir);
+		if (!Files.isRegularFile(head.resolve(org.conceptscope.model.ModelConfig.FILE_NAME))) return null;
+		try {
+			Object kind = org.conceptscope.model.ModelConfig.read(head).metadata.get(InterpretableHead.KIND);
+			return kind == null ? null : kind.toString();
+		} catch (org.conceptscope.model.ModelLoadException e) {
+			return null;
+		}
+	}
+
 	static Result save(Result r, ImagePlus image, Path dir) throws IOException {
 		return SaveSet.all(set -> {
 			set.createDirectories(dir);
-			String base = AttributionOutputs.resultBase(image, r.head().kind());
-			Path tiff = dir.resolve(base + ".tif"), zip = AttributionOutputs.roiSetOf(tiff), csv = dir.resolve(base + "-results.csv");
+			List<String> files = files(image, r.head().kind());
+			Path tiff = dir.resolve(files.get(0)), zip = dir.resolve(files.get(1)), csv = dir.resolve(files.get(2));
 			HeatmapWriter.save(r.image(), tiff);
 			RoiWriter.save(r.rois(), zip);
 			ResultsCsvWriter.write(r.header(), r.rows(), csv);

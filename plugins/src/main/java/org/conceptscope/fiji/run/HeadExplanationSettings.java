@@ -8,8 +8,8 @@ import java.util.List;
 public final class HeadExplanationSettings {
 
 	public static final String MODEL = "model", HEAD = "head", TARGET = "target", TOP = "top", TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(),
-		AGAINST = "against", BIAS = "bias", SAVE_DIR = CommandSpecs.SAVE_DIR.key();
-	public static final List<String> KEYS = List.of(MODEL, HEAD, TARGET, TOP, AGAINST, TOP_FRACTION, BIAS, SAVE_DIR);
+		AGAINST = "against", BIAS = "bias", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OVERWRITE = CommandSpecs.OVERWRITE.key();
+	public static final List<String> KEYS = List.of(MODEL, HEAD, TARGET, TOP, AGAINST, TOP_FRACTION, BIAS, SAVE_DIR, OVERWRITE);
 	public static final String DEFAULT_TARGET = AttributionSettings.PREDICTED;
 	public static final int DEFAULT_TOP = 3;
 	public static final double DEFAULT_TOP_FRACTION = 0.1;
@@ -29,6 +29,8 @@ public final class HeadExplanationSettings {
 	/** One more row per slice for the class bias (the part of the target logit no part or concept explains). */
 	public boolean bias = DEFAULT_BIAS;
 	public Path saveDir;
+	/** Replace the files of an earlier run in {@link #saveDir}; off: such a run is refused before any work. */
+	public boolean overwrite;
 
 	public HeadExplanationSettings validate() {
 		if (model == null || model.toString().isBlank()) {
@@ -60,6 +62,7 @@ public final class HeadExplanationSettings {
 		ConceptDiscoverySettings.option(o, TOP_FRACTION, Double.toString(topFraction));
 		if (bias != DEFAULT_BIAS) o.append(BIAS).append('=').append(bias).append(' '); // key=value: Fiji's legacy layer reads only key=value
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
+		if (overwrite) o.append(OVERWRITE).append("=true ");
 		return o.toString().trim();
 	}
 
@@ -74,6 +77,7 @@ public final class HeadExplanationSettings {
 		s.topFraction = v.number(TOP_FRACTION);
 		s.bias = v.flag(BIAS);
 		s.saveDir = v.path(SAVE_DIR);
+		s.overwrite = v.flag(OVERWRITE);
 		return s;
 	}
 

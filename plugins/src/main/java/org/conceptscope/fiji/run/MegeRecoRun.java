@@ -37,6 +37,7 @@ public final class MegeRecoRun {
 	private MegeRecoRun() {}
 
 	static EvaluationRun.Result run(EvaluationSettings s, Progress progress) throws IOException {
+		if (s.saveDir != null) SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, List.of(file(s)));
 		try (TensorFlowClassifier model = Models.openTensorFlow(s.model, "MeGe/ReCo")) {
 			CnnArchitecture arch = MegeReco.architectureFor(model, s.architecture);
 			LabelledFolder.Data data = Models.labelledFolder(s.folder, model, CommandSpecs.EVALUATE_EXPLANATION, progress);
@@ -58,6 +59,12 @@ public final class MegeRecoRun {
 		return methods;
 	}
 
+	/** The table's file in save_dir: {@code <folder name>-mege_reco.csv}. */
+	static String file(EvaluationSettings s) {
+		Path name = s.folder.toAbsolutePath().normalize().getFileName();
+		return AttributionOutputs.fileName((name == null ? "images" : name.toString()) + "-" + EvaluationSettings.MEGE_RECO) + ".csv";
+	}
+
 	/** The results as Evaluate Explanation reports them: a table, a summary line and, with a save folder, the table's CSV. */
 	public static EvaluationRun.Result report(EvaluationSettings s, List<MegeReco.Result> results) throws IOException {
 		List<String> header = new ArrayList<>(List.of("method", "mege", "reco", "same_pairs", "different_pairs",
@@ -76,9 +83,7 @@ public final class MegeRecoRun {
 		List<Path> written = List.of();
 		if (s.saveDir != null) {
 			Files.createDirectories(s.saveDir);
-			Path name = s.folder.toAbsolutePath().normalize().getFileName();
-			Path csv = s.saveDir.resolve(AttributionOutputs.fileName((name == null ? "images" : name.toString()) + "-"
-				+ EvaluationSettings.MEGE_RECO) + ".csv");
+			Path csv = s.saveDir.resolve(file(s));
 			ResultsCsvWriter.write(header, rows, csv);
 			written = List.of(csv);
 		}

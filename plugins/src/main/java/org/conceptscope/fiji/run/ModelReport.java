@@ -37,7 +37,8 @@ public record ModelReport(String name, Path folder, String text, List<String> la
 	 * Model Info, whichever way it is started: the report of the model, printed to the Log (stdout
 	 * when headless) and, with a folder, written as files.
 	 */
-	public static ModelReport run(Path model, Path saveDir) throws IOException {
+	public static ModelReport run(Path model, Path saveDir, boolean overwrite) throws IOException {
+		if (model != null && !model.toString().isBlank()) SettingsChecks.noEarlierOutputs(saveDir, overwrite, files(folderName(model)));
 		ModelReport report = load(model);
 		ij.IJ.log(report.text());
 		if (saveDir != null) report.save(saveDir);
@@ -62,7 +63,7 @@ public record ModelReport(String name, Path folder, String text, List<String> la
 	/** The report of any model; {@code path} is where it was loaded from. */
 	public static ModelReport of(Classifier model, Path path) {
 		Path folder = path.toAbsolutePath().normalize();
-		String name = folder.getFileName() == null ? folder.toString() : folder.getFileName().toString();
+		String name = folderName(path);
 		ModelConfig config = model instanceof TensorFlowClassifier tf ? tf.config() : new ModelConfig();
 		if (config.name == null && !model.name().equals(name)) config.name = model.name();
 		ModelSignature sig = model.signature();
@@ -121,12 +122,24 @@ public record ModelReport(String name, Path folder, String text, List<String> la
 		return rt;
 	}
 
+	/** The model's name in the report and its files: its folder's name. */
+	static String folderName(Path model) {
+		Path folder = model.toAbsolutePath().normalize();
+		return folder.getFileName() == null ? folder.toString() : folder.getFileName().toString();
+	}
+
+	/** What {@link #save} writes in the folder for the model of this name: "name-info.txt" and "name-layers.csv". */
+	static List<String> files(String name) {
+		String base = AttributionOutputs.fileName(name);
+		return List.of(base + "-info.txt", base + "-layers.csv");
+	}
+
 	/** Writes "name-info.txt" and "name-layers.csv" into the folder (created if missing). */
 	public List<Path> save(Path dir) throws IOException {
 		return SaveSet.all(set -> {
 			set.createDirectories(dir);
-			String base = AttributionOutputs.fileName(name);
-			Path info = dir.resolve(base + "-info.txt"), layers = dir.resolve(base + "-layers.csv");
+			List<String> files = files(name);
+			Path info = dir.resolve(files.get(0)), layers = dir.resolve(files.get(1));
 			AtomicFiles.write(info, text.getBytes(StandardCharsets.UTF_8));
 			ResultsCsvWriter.write(layerHeader, layerRows, layers);
 			return List.of(info, layers);

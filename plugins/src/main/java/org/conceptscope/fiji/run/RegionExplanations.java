@@ -63,8 +63,7 @@ public final class RegionExplanations {
 			range = HeatmapWriter.widen(range, plane);
 			stack.addSlice(method.name() + " of regions", new FloatProcessor(w, h, plane));
 		}
-		String title = org.conceptscope.fiji.image.ImageTitles.base(image) + "-" + method.name() + "-regions";
-		ImagePlus maps = new ImagePlus(title, stack);
+		ImagePlus maps = new ImagePlus(title(image, method.name()), stack);
 		maps.setDimensions(1, batches.slices(), batches.frames());
 		maps.setOpenAsHyperStack(batches.size() > 1);
 		range = HeatmapWriter.shown(range); // the planes' finite values: the slices without a region (all NaN) do not set it
@@ -167,12 +166,23 @@ public final class RegionExplanations {
 		return roi;
 	}
 
+	/** The regions' maps' title: "title-method-regions". */
+	static String title(ImagePlus image, String method) {
+		return org.conceptscope.fiji.image.ImageTitles.base(image) + "-" + method + "-regions";
+	}
+
+	/** The files {@link #save} writes in save_dir for the maps of this title: {@code <title>.tif}, {@code <title>.csv}. */
+	static List<String> files(String title) {
+		String base = AttributionOutputs.fileName(title);
+		return List.of(base + ".tif", base + ".csv");
+	}
+
 	/** Writes {@code <map title>.tif} and {@code <map title>.csv} into a folder (created if missing), each atomically; returns them. */
 	public static List<Path> save(Result r, Path dir) throws IOException {
 		return SaveSet.all(set -> {
 			set.createDirectories(dir);
-			String base = r.maps().getTitle().replaceAll("[\\\\/:*?\"<>|\\p{Cntrl}]", "_");
-			Path tiff = dir.resolve(base + ".tif"), csv = dir.resolve(base + ".csv");
+			List<String> files = files(r.maps().getTitle());
+			Path tiff = dir.resolve(files.get(0)), csv = dir.resolve(files.get(1));
 			HeatmapWriter.save(r.maps(), tiff);
 			ResultsCsvWriter.write(HEADER, r.rows(), csv);
 			return List.of(tiff, csv);

@@ -48,6 +48,7 @@ public final class SharingRatioRun {
 	public static Result run(ImagePlus image, SharingRatioSettings s, Progress progress) throws IOException {
 		s.validate();
 		AttributionRun.checkImage(image);
+		SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, files(image, SharingRatioWriter.title(image, s.mapsAsChannels())));
 		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "Sharing Ratio Decomposition")) {
 			ModelSizeInputs.require(image, classifier, CommandSpecs.SHARING_RATIO_DECOMPOSITION,
 				"its conservation numbers, ERF and APOP belong to that input", "explain it whole with Attribution... method=srd, which runs SRD"
@@ -69,12 +70,17 @@ public final class SharingRatioRun {
 		}
 	}
 
+	/** What {@link #save} writes in save_dir for a decomposition of this title: its TIFF, its RoiSet.zip, the table. */
+	static List<String> files(ImagePlus image, String title) {
+		String tiff = AttributionOutputs.tiffName(title);
+		return List.of(tiff, AttributionOutputs.roiSetName(tiff), AttributionOutputs.resultBase(image, "srd") + "-results.csv");
+	}
+
 	static Result save(Result r, ImagePlus image, Path dir) throws IOException {
 		return SaveSet.all(set -> {
 			set.createDirectories(dir);
-			String base = AttributionOutputs.resultBase(image, "srd");
-			Path tiff = dir.resolve(AttributionOutputs.fileName(r.image().getTitle()) + ".tif");
-			Path zip = AttributionOutputs.roiSetOf(tiff), csv = dir.resolve(base + "-results.csv");
+			List<String> files = files(image, r.image().getTitle());
+			Path tiff = dir.resolve(files.get(0)), zip = dir.resolve(files.get(1)), csv = dir.resolve(files.get(2));
 			HeatmapWriter.save(r.image(), tiff);
 			RoiWriter.save(r.rois(), zip);
 			ResultsCsvWriter.write(r.header(), r.rows(), csv);

@@ -13,8 +13,8 @@ public final class SharingRatioSettings {
 
 	public static final String MODEL = "model", TARGET = "target", START_LAYER = org.conceptscope.mechanistic.SrdAttribution.START_LAYER,
 		ERF_LAYER = "erf_layer", X = "x", Y = "y", ERF_MASS = "erf_mass",
-		APOP_FILL = "apop_fill", OUTPUT = "output", TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(), SAVE_DIR = CommandSpecs.SAVE_DIR.key();
-	public static final List<String> KEYS = List.of(MODEL, TARGET, START_LAYER, ERF_LAYER, X, Y, ERF_MASS, APOP_FILL, OUTPUT, TOP_FRACTION, SAVE_DIR);
+		APOP_FILL = "apop_fill", OUTPUT = "output", TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(), SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OVERWRITE = CommandSpecs.OVERWRITE.key();
+	public static final List<String> KEYS = List.of(MODEL, TARGET, START_LAYER, ERF_LAYER, X, Y, ERF_MASS, APOP_FILL, OUTPUT, TOP_FRACTION, SAVE_DIR, OVERWRITE);
 
 	public static final String DEFAULT_TARGET = AttributionSettings.PREDICTED, DEFAULT_ERF_LAYER = "",
 		DEFAULT_OUTPUT = AttributionSettings.OUTPUT_CHANNEL;
@@ -36,6 +36,8 @@ public final class SharingRatioSettings {
 	public double erfMass = DEFAULT_ERF_MASS, apopFill = DEFAULT_APOP_FILL, topFraction = DEFAULT_TOP_FRACTION;
 	public String output = DEFAULT_OUTPUT;
 	public Path saveDir;
+	/** Replace the files of an earlier run in {@link #saveDir}; off: such a run is refused before any work. */
+	public boolean overwrite;
 
 	public SharingRatioSettings validate() {
 		SettingsChecks.model(model);
@@ -85,6 +87,7 @@ public final class SharingRatioSettings {
 		ConceptDiscoverySettings.option(o, OUTPUT, output);
 		ConceptDiscoverySettings.option(o, TOP_FRACTION, OptionText.number(topFraction));
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
+		if (overwrite) o.append(OVERWRITE).append("=true ");
 		return o.toString().trim();
 	}
 
@@ -102,6 +105,7 @@ public final class SharingRatioSettings {
 		s.output = v.text(OUTPUT);
 		s.topFraction = v.number(TOP_FRACTION);
 		s.saveDir = v.path(SAVE_DIR);
+		s.overwrite = v.flag(OVERWRITE);
 		return s;
 	}
 

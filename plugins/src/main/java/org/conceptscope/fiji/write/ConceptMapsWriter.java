@@ -48,13 +48,22 @@ public final class ConceptMapsWriter {
 		return build(imp, maps, bank, false);
 	}
 
+	/** The concept maps' title: "title-concepts" (with the image's channels) or "title-concepts-map" (the maps alone). */
+	public static String title(ImagePlus imp, boolean withImage) {
+		return ImageTitles.base(imp) + (withImage ? "-concepts" : "-concepts-map");
+	}
+
+	/** The label image's title: "title-concept-labels". */
+	public static String labelsTitle(ImagePlus imp) {
+		return ImageTitles.base(imp) + "-concept-labels";
+	}
+
 	private static CompositeImage build(ImagePlus imp, FloatTensor maps, ConceptBank bank, boolean withImage) {
 		int k = (int) maps.dim(3);
 		int channels = withImage ? ImagePlusTensors.channels(imp) : 0;
 		List<String> names = new ArrayList<>();
 		for (int q = 0; q < k; q++) names.add("concept " + (q + 1) + ": " + bank.className);
-		CompositeImage ci = MapChannels.build(imp, maps, names, ImageTitles.base(imp) + (withImage ? "-concepts" : "-concepts-map"),
-			withImage);
+		CompositeImage ci = MapChannels.build(imp, maps, names, title(imp, withImage), withImage);
 		// Each concept its own colour (black to the colour), over its own display range: overlaid, they stay apart.
 		for (int q = 0; q < k; q++) {
 			ij.process.LUT range = ci.getChannelLut(channels + q + 1);
@@ -87,7 +96,7 @@ public final class ConceptMapsWriter {
 			for (int p = 0; p < w * h; p++) ip.set(p, labels[b * w * h + p]);
 			stack.addSlice(HeatmapWriter.originalLabel(imp, batches, b), ip);
 		}
-		ImagePlus out = new ImagePlus(ImageTitles.base(imp) + "-concept-labels", stack);
+		ImagePlus out = new ImagePlus(labelsTitle(imp), stack);
 		out.setDimensions(1, batches.slices(), batches.frames());
 		if (batches.size() > 1) out.setOpenAsHyperStack(true);
 		if (k <= 255) {

@@ -49,7 +49,7 @@ public final class HeatmapWriter {
 			ranges[channels] = widen(ranges[channels], map);
 			stack.addSlice(e.method() + ": " + e.className(e.target(b)), new FloatProcessor(w, h, map));
 		}
-		ImagePlus out = new ImagePlus(titleOf(imp, e.method()), stack);
+		ImagePlus out = new ImagePlus(title(imp, e.method(), true), stack);
 		out.setDimensions(channels + 1, batches.slices(), batches.frames());
 		out.setOpenAsHyperStack(true);
 		CompositeImage ci = MapChannels.composite(out);
@@ -79,7 +79,7 @@ public final class HeatmapWriter {
 			range = widen(range, map);
 			stack.addSlice(e.method() + ": " + e.className(e.target(b)), new FloatProcessor(imp.getWidth(), imp.getHeight(), map));
 		}
-		ImagePlus out = new ImagePlus(titleOf(imp, e.method()) + "-map", stack);
+		ImagePlus out = new ImagePlus(title(imp, e.method(), false), stack);
 		out.setDimensions(1, batches.slices(), batches.frames());
 		// Slices x frames make a hyperstack (ROIs at (0, z, t)); a plain z- or t-stack takes ROIs by stack
 		// index, which RoiPositions gives it.
@@ -102,8 +102,9 @@ public final class HeatmapWriter {
 		AtomicFiles.write(tiff, bytes);
 	}
 
-	private static String titleOf(ImagePlus imp, String method) {
-		return org.conceptscope.fiji.image.ImageTitles.base(imp) + "-" + method;
+	/** The map image's title: "title-method" (the image's channels and the map), "title-method-map" (the maps alone). */
+	public static String title(ImagePlus imp, String method, boolean withChannels) {
+		return org.conceptscope.fiji.image.ImageTitles.base(imp) + "-" + method + (withChannels ? "" : "-map");
 	}
 
 	static String originalLabel(ImagePlus imp, BatchIndex batches, int b) {

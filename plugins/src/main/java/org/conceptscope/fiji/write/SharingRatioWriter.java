@@ -31,6 +31,11 @@ public final class SharingRatioWriter {
 	private SharingRatioWriter() {}
 
 	/** [N, H, W, 1 or 2]: the class relevance map, then the ERF when there is one. */
+	/** The decomposition's title: "title-srd" (with the image's channels) or "title-srd-map" (the maps alone). */
+	public static String title(ImagePlus imp, boolean withImage) {
+		return ImageTitles.base(imp) + (withImage ? "-srd" : "-srd-map");
+	}
+
 	public static FloatTensor maps(SharingRatioAnalysis.Result r, int height, int width) {
 		int n = r.slices().size(), k = r.slices().get(0).erf() == null ? 1 : 2, plane = height * width;
 		float[] d = new float[n * plane * k];
@@ -51,7 +56,7 @@ public final class SharingRatioWriter {
 		SharingRatioAnalysis.Erf first = r.slices().get(0).erf();
 		List<String> names = new ArrayList<>(List.of("srd relevance"));
 		if (first != null) names.add("erf " + cell(first));
-		ImagePlus out = MapChannels.build(imp, maps, names, ImageTitles.base(imp) + (withImage ? "-srd" : "-srd-map"), withImage);
+		ImagePlus out = MapChannels.build(imp, maps, names, title(imp, withImage), withImage);
 		int channels = withImage ? ImagePlusTensors.channels(imp) : 0;
 		StringBuilder info = new StringBuilder("ConceptScope sharing ratio decomposition\nmodel=").append(model).append('\n');
 		info.append("classes=").append(String.join(",", classes)).append('\n');

@@ -51,7 +51,7 @@ class CommandParametersTest {
 		List<String> inputs = inputs(AttributionCommand.class);
 		assertEquals("image", inputs.get(0), "the image comes first; it is the current image, not a macro key");
 		assertEquals(AttributionSettings.KEYS, inputs.subList(1, inputs.size()));
-		assertEquals(List.of(AttributionSettings.MODEL, AttributionSettings.SAVE_DIR), inputs(ModelInfoCommand.class));
+		assertEquals(List.of(AttributionSettings.MODEL, AttributionSettings.SAVE_DIR, AttributionSettings.OVERWRITE), inputs(ModelInfoCommand.class));
 		assertEquals(org.conceptscope.fiji.param.CommandSpecs.MODEL_INFO.keys(), inputs(ModelInfoCommand.class));
 	}
 
@@ -77,6 +77,9 @@ class CommandParametersTest {
 			ConceptImportanceSettings.parse("model=[/m] concepts=[/c/concepts.json] folder=[/f] estimator=deletion designs=16 seed=7"
 				+ " update_bank save_dir=[/out dir]").toMacroOptions());
 		assertEquals("estimator=sobol designs=32 seed=42", ConceptImportanceSettings.parse("").toMacroOptions(), "defaults");
+		assertEquals("model=[/m] concepts=[/c/concepts.json] estimator=sobol designs=32 seed=42 update_bank=true save_dir=[/c] overwrite=true",
+			ConceptImportanceSettings.parse("model=[/m] concepts=[/c/concepts.json] update_bank save_dir=[/c] overwrite").toMacroOptions(),
+			"overwrite replays as itself");
 		assertEquals(new ConceptImportanceCommand().settings().toMacroOptions(), ConceptImportanceSettings.parse("").toMacroOptions(),
 			"the SciJava command's defaults are the plugin's");
 		assertEquals(ConceptImportanceSettings.ESTIMATORS,
@@ -97,7 +100,7 @@ class CommandParametersTest {
 		assertEquals(new EvaluateExplanationCommand().settings().toMacroOptions(), EvaluationSettings.parse("").toMacroOptions());
 		IllegalArgumentException typo = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
 			() -> ConceptLocalizationSettings.parse("model=/m concept=[/c.json]"));
-		assertEquals("Concept Localization... has no option 'concept'; its keys are: model concepts top_fraction output overlap label_threshold concept_maps save_dir.",
+		assertEquals("Concept Localization... has no option 'concept'; its keys are: model concepts top_fraction output overlap label_threshold concept_maps save_dir overwrite.",
 			typo.getMessage());
 	}
 

@@ -157,7 +157,7 @@ class CommandSpecsTest {
 		assertTrue(!m.contains("\n- keep_probability"), m);
 		IllegalArgumentException one = assertThrows(IllegalArgumentException.class,
 			() -> CommandSpecs.CONCEPT_LOCALIZATION.parse("model=/m concept=[/c.json]"));
-		assertEquals("Concept Localization... has no option 'concept'; its keys are: model concepts top_fraction output overlap label_threshold concept_maps save_dir.",
+		assertEquals("Concept Localization... has no option 'concept'; its keys are: model concepts top_fraction output overlap label_threshold concept_maps save_dir overwrite.",
 			one.getMessage());
 	}
 }

@@ -93,13 +93,21 @@ class AttributionRunTest {
 		assertEquals(12, reopened.getOverlay().size(), "the overlay survives the TIFF");
 	}
 
-	/** Both outputs into one folder: each TIFF keeps a RoiSet named after it whose ROIs sit where its overlay's do. */
+	/**
+	 * Both outputs into one folder: each TIFF keeps a RoiSet named after it whose ROIs sit where its overlay's do. The two
+	 * share the results table, so the second run is refused without overwrite (the first's files kept) and replaces it with.
+	 */
 	@Test
 	void channelAndImageOutputsInOneFolderKeepARoiSetThatFitsEachTiff() throws IOException {
 		Path out = dir.resolve("both");
 		AttributionRun.run(ihc(), settings("ihc-stain").output("channel").saveDir(out), Progress.NONE);
-		AttributionRun.run(ihc(), settings("ihc-stain").output("image").saveDir(out), Progress.NONE);
 		String base = "ihc-heldout-patches-saliency";
+		java.util.List<String> first = TestFiles.names(out);
+		IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+			() -> AttributionRun.run(ihc(), settings("ihc-stain").output("image").saveDir(out), Progress.NONE));
+		assertTrue(refused.getMessage().startsWith(out.resolve(base + "-results.csv") + " already exists (an earlier run's output)"), refused.getMessage());
+		assertEquals(first, TestFiles.names(out), "nothing written");
+		AttributionRun.run(ihc(), settings("ihc-stain").output("image").saveDir(out).overwrite(true), Progress.NONE);
 		assertEquals(java.util.List.of(base + "-RoiSet.zip", base + "-map-RoiSet.zip", base + "-map.tif", base + "-results.csv", base + ".tif"),
 			TestFiles.names(out));
 		for (String tiff : java.util.List.of(base, base + "-map")) {
