@@ -21,6 +21,15 @@ import org.conceptscope.model.NativeEnvironment;
  * libtorch loads, {@code OMP_WAIT_POLICY=PASSIVE} (waiting threads sleep) is set in the process
  * environment, unless the user set {@code OMP_WAIT_POLICY} herself; libgomp reads it once, when it
  * loads. docs/models/engines.md ("Speed") has the measurements.
+ * <p>
+ * libtorch 2.7.1's oneDNN computes convolution input gradients (its {@code backward_data}) with direct JIT kernels for
+ * AVX2 and AVX-512 that gave wrong input and layer gradients here (on an AVX-512 machine, the bundled fixtures' 3- and
+ * 4-channel 3x3 convolutions: off by 7-40 %, later NaN, depending on how many OpenMP threads ran and on what memory the
+ * blocked, channel-padded buffers got; the forward pass stayed right). Limited to AVX ({@code ONEDNN_MAX_CPU_ISA=AVX},
+ * set before libtorch loads unless the user set it), oneDNN computes them by its GEMM path, which agrees with the finite
+ * differences, and its forward convolutions keep a JIT kernel (AVX instead of AVX2/AVX-512). TorchScriptSigmoidTest
+ * checks every call's input and layer gradients against finite differences with one and with the default number of
+ * threads.
  */
 public final class PyTorchEngine {
 
@@ -30,6 +39,9 @@ public final class PyTorchEngine {
 
 	/** The OpenMP wait policy libtorch gets unless the user chose one ({@link #WAIT_POLICY}). */
 	public static final String WAIT_POLICY = "OMP_WAIT_POLICY", PASSIVE = "PASSIVE";
+
+	/** The widest instruction set libtorch's oneDNN may use unless the user chose one: see the class comment. */
+	public static final String ONEDNN_ISA = "ONEDNN_MAX_CPU_ISA", ONEDNN_ISA_VALUE = "AVX";
 
 	private static Engine engine;
 
@@ -54,6 +66,8 @@ public final class PyTorchEngine {
 		}
 		// before libgomp loads with libtorch: it reads the variable once; a null (no C library reached) leaves libgomp's default
 		NativeEnvironment.setUnlessSet(WAIT_POLICY, PASSIVE);
+		// oneDNN reads it once, at its first primitive: its AVX2/AVX-512 convolution input-gradient kernels gave wrong gradients
+		NativeEnvironment.setUnlessSet(ONEDNN_ISA, ONEDNN_ISA_VALUE);
 		try {
 			Engine e = EngineEnvironment.start("PyTorch");
 			if (!e.getVersion().startsWith(LIBTORCH_VERSION)) {
