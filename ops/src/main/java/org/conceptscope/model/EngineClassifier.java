@@ -356,9 +356,14 @@ public abstract class EngineClassifier implements RawOutputClassifier {
 		});
 	}
 
-	/** The softmax of the logits over the last axis (the classes; each pixel's channels of a map), or a probability map as it is. */
+	/**
+	 * The softmax of the logits over the last axis (the classes; each pixel's channels of a map), or a probability map as
+	 * it is; a multi-label classifier's ({@link #isMultiLabel()}: it ends in a sigmoid that {@link #logits} leaves out)
+	 * each class's own sigmoid of its logit.
+	 */
 	@Override
 	public FloatTensor probabilities(FloatTensor images) {
+		if (isMultiLabel() && !isDense()) return sigmoid(logits(images));
 		return DenseModel.probabilitiesOf(logits(images), mapHoldsProbabilities());
 	}
 

@@ -287,12 +287,6 @@ public final class OnnxClassifier extends EngineClassifier {
 		return multiLabel;
 	}
 
-	/** A multi-label classifier graph's own sigmoid outputs (recomputed from the logits); else as every engine (a sigmoid map as it is). */
-	@Override
-	public FloatTensor probabilities(FloatTensor images) {
-		return multiLabel && !isDense() ? sigmoid(logits(images)) : super.probabilities(images);
-	}
-
 	/** [N, C, H, W] unless the dims say channels come last (a last dim of 1..4 and a second that is not). */
 	private static Input inferred(long[] dims) {
 		boolean firstSmall = dims[1] > 0 && dims[1] <= 4, lastSmall = dims[3] > 0 && dims[3] <= 4;

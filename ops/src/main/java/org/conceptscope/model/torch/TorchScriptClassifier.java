@@ -344,12 +344,6 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		return multiLabel;
 	}
 
-	/** A multi-label classifier's own sigmoid outputs (recomputed from the logits); else as every engine (a sigmoid map as it is). */
-	@Override
-	public FloatTensor probabilities(FloatTensor images) {
-		return multiLabel && !isDense() ? sigmoid(logits(images)) : super.probabilities(images);
-	}
-
 	/**
 	 * Whether a classifier's forward ends in a softmax or a sigmoid that {@link #logits} leaves out (they are what precedes
 	 * it) and {@link #probabilities} puts back. A map model's final softmax or sigmoid is never left out: see
