@@ -103,7 +103,7 @@ public record ModelReport(String name, Path folder, String text, List<String> la
 	static String probabilities(Classifier model, ModelSignature sig) {
 		String multiLabel = "a sigmoid per class (multi-label: each class's own probability, not a softmax over the classes;"
 			+ " they need not sum to 1)";
-		if (model.isMultiLabel()) return (sig.probabilities() == null ? "the scores themselves" : spec(sig.probabilities())) + ", " + multiLabel;
+		if (model.isMultiLabel()) return (sig.probabilities() == null ? "the sigmoid of each logit" : spec(sig.probabilities())) + ", " + multiLabel;
 		return sig.probabilities() == null ? "softmax of the logits" : spec(sig.probabilities());
 	}
 
