@@ -61,7 +61,8 @@ class OverwriteMacrosTest {
 		logs = MacroRunner.run(runs, work);
 	}
 
-	private static String refusal(Path file) {
+	/** The one sentence a rerun into an earlier run's save_dir gets, naming the first of its files there. */
+	static String refusal(Path file) {
 		return file + " already exists (an earlier run's output): choose another save_dir, or tick 'Overwrite files in save_dir'"
 			+ " (overwrite=true) to replace it; nothing was changed.";
 	}
