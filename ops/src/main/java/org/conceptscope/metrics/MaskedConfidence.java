@@ -13,12 +13,20 @@ import org.conceptscope.util.Progress;
  * Average Drop and Increase in Confidence (Chattopadhay et al. 2018, Grad-CAM++), as Xplique
  * computes them: the image is multiplied by its map, made a mask by |map| scaled to [0, 1] per
  * image (min to 0, max to 1), and the target score Y of the image is compared with the score O of
- * the masked image. Average Drop: max(0, Y - O) / Y per image (lower is better: what the map keeps
- * suffices); Increase in Confidence: 1 when O > Y, else 0 (higher is better). Scores are class
- * probabilities by default, as in the paper (Xplique advises a softmax; with logits a negative Y
- * makes the ratio meaningless). Two batched forward passes per batch of images.
+ * the masked image. Average Drop: max(0, Y - O) / (Y + 1e-8) per image, Xplique's guarded form of
+ * the paper's max(0, Y - O) / Y, so a target probability of exactly 0 gives 0 (lower is better: what
+ * the map keeps suffices); Increase in Confidence: 1 when O > Y, else 0 (higher is better). Scores
+ * are class probabilities by default, as in the paper (Xplique advises a softmax; with logits a
+ * negative Y makes the ratio meaningless: such an image gets NaN and is left out of the mean, where
+ * Xplique would give a drop of 0 or below). Two batched forward passes per batch of images.
  */
 public final class MaskedConfidence {
+
+	/**
+	 * Xplique's guard in the Average Drop denominator: a target score of exactly 0 (a probability
+	 * that underflows) gives 0, not NaN; for Y > 1e-4 it changes the drop by less than 1e-4 of itself.
+	 */
+	static final double EPS = 1e-8;
 
 	/** Which of the two numbers. */
 	public enum Kind {
@@ -82,7 +90,7 @@ public final class MaskedConfidence {
 		double[] values = new double[n];
 		for (int i = 0; i < n; i++) {
 			double y = before.get(i, targets[i]), o = after.get(i, targets[i]);
-			values[i] = kind == Kind.AVERAGE_DROP ? (y > 0 ? Math.max(0, y - o) / y : Double.NaN) : (o > y ? 1 : 0);
+			values[i] = kind == Kind.AVERAGE_DROP ? (y >= 0 ? Math.max(0, y - o) / (y + EPS) : Double.NaN) : (o > y ? 1 : 0);
 		}
 		Map<String, String> meta = new HashMap<>();
 		meta.put("metric", kind.id);

@@ -123,6 +123,41 @@ class MapAndModelMetricsTest {
 		assertEquals(Arrays.stream(badDrop.values()).average().orElseThrow(), badDrop.mean(), 1e-12);
 	}
 
+	/**
+	 * A target probability of exactly 0 (the other class's logit 320 above it underflows the softmax)
+	 * gives the drop 0, as Xplique's ReLU(Y - O) / (Y + 1e-8), not NaN: whether the map keeps the
+	 * target's region (O = 0.5 > Y) or the other one (O = 0 = Y). A third image with Y > 0 still gets
+	 * the paper's (Y - O) / Y of the closed-form probabilities.
+	 */
+	@Test
+	void averageDropIsZeroWhenTheTargetProbabilityIsZero() {
+		int[] targets = { 0, 0, 0 };
+		FloatTensor x = new FloatTensor(new long[] { 3, 32, 32, 1 }, new float[3 * 32 * 32]);
+		float[] m = new float[3 * 32 * 32];
+		for (int y = 0; y < 32; y++) {
+			for (int xx = 0; xx < 32; xx++) {
+				boolean r0 = KnownAnswer.inside(0, xx, y), r1 = KnownAnswer.inside(1, xx, y);
+				x.set(r1 ? 5f : 0f, 0, y, xx, 0);
+				x.set(r1 ? 5f : 0f, 1, y, xx, 0);
+				x.set(r0 ? 0.05f : r1 ? 0.03f : 0f, 2, y, xx, 0);
+				m[y * 32 + xx] = r0 ? 1 : 0; // image 0: keeps R_0, blanks R_1
+				m[32 * 32 + y * 32 + xx] = r1 ? 1 : 0; // image 1: keeps R_1
+				m[2 * 32 * 32 + y * 32 + xx] = r1 ? 1 : 0; // image 2: keeps R_1, blanks R_0
+			}
+		}
+		FloatTensor p = known.probabilities(x);
+		assertEquals(0f, p.get(0, 0), 0f, "the target probability underflows to 0");
+		assertEquals(0f, p.get(1, 0), 0f);
+		Attribution a = new Attribution(new FloatTensor(new long[] { 3, 32, 32 }, m), targets, Map.of("method", "test"));
+		MetricResult r = new MaskedConfidence(MaskedConfidence.Kind.AVERAGE_DROP).evaluate(known, x, a, Progress.NONE);
+		assertEquals(0, r.values()[0], 0, "Y = 0 < O = 0.5");
+		assertEquals(0, r.values()[1], 0, "Y = O = 0");
+		double y = softmaxOf(64 * 0.05f, 64 * 0.03f), o = softmaxOf(0, 64 * 0.03f);
+		assertTrue(y > 0.5 && y < 0.99 && o > 0.05 && o < y, "Y " + y + ", O " + o);
+		assertEquals((y - o) / y, r.values()[2], 1e-5);
+		assertEquals((0 + 0 + (y - o) / y) / 3, r.mean(), 1e-5, "all three images count in the mean");
+	}
+
 	/** Xplique's mask: |map| scaled to [0, 1] per image. */
 	@Test
 	void theMaskIsTheAbsoluteMapScaledPerImage() {

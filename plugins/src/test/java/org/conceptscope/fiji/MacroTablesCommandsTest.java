@@ -19,8 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@link MacroTablesTest} for the other commands with a table: Concept Discovery (and its holistic table), Concept
  * Localization, Concept Importance, Sharing Ratio Decomposition, Concept Graph, Train Interpretable Head, Explain with Head, TCAV (testing
- * concepts and scoring a bank) and Nearest Examples (neighbours and prototypes). One macro runs them all on the bundled
- * small models with few steps; each table is read back cell by cell, by its documented title with a display in batch mode,
+ * concepts and scoring a bank), Nearest Examples (neighbours and prototypes) and Evaluate Explanation's mege_reco (MeGe and
+ * ReCo of saliency and random maps, two models of 20 training steps on the IHC patches). One macro runs them all on the
+ * bundled small models with few steps; each table is read back cell by cell, by its documented title with a display in batch mode,
  * from Results headless, and compared with the CSV the command saved.
  */
 class MacroTablesCommandsTest {
@@ -36,7 +37,7 @@ class MacroTablesCommandsTest {
 	private static final String DISCOVERY = "Concept importance", HOLISTIC = "Holistic concepts",
 		LOCALIZATION = "ihc-heldout-patches-concepts-results", IMPORTANCE = "Concept importance (gradient)",
 		SRD = "ihc-heldout-patches-srd-results", ACCURACY = "Head accuracy", HEAD = "ihc-heldout-patches-infodisent-results", TCAV = "TCAV",
-		NEAREST = "Nearest examples", PROTOTYPES = "Prototypes", GRAPH = "Concept graph edges";
+		NEAREST = "Nearest examples", PROTOTYPES = "Prototypes", GRAPH = "Concept graph edges", MEGE = "mege_reco";
 
 	/** The inputs: IHC patches in class subfolders (head, examples); known-answer images for TCAV. */
 	private Path classes, tcavClass, tcavConcepts, tcavRandom;
@@ -80,7 +81,10 @@ class MacroTablesCommandsTest {
 			+ "selectImage(stack);\nrun('Nearest Examples...', '" + m + "folder=[" + classes + "] neighbours=2 prototypes=1 save_dir=[" + out.resolve("n")
 			+ "]');\nREAD('nearest', '" + NEAREST + "');\nOTHER('prototypes', '" + PROTOTYPES + "');\n"
 			+ "run('Nearest Examples...', '" + m + "folder=[" + classes + "] neighbours=0 prototypes=1 save_dir=[" + out.resolve("p")
-			+ "]');\nREAD('prototypes only', '" + PROTOTYPES + "');\n";
+			+ "]');\nREAD('prototypes only', '" + PROTOTYPES + "');\n"
+			// mege_reco needs no image: a labelled folder, the fewest folds and training steps
+			+ "run('Evaluate Explanation...', '" + m + "metric=mege_reco folder=[" + classes + "] methods=saliency,random folds=2 training_steps=20 seed=5"
+			+ " save_dir=[" + out.resolve("e") + "]');\nREAD('mege', '" + MEGE + "');\n";
 	}
 
 	/** Reads by title as {@link MacroTablesTest#BY_TITLE}, under the name of its command run, and says which title it read. */
@@ -149,6 +153,7 @@ class MacroTablesCommandsTest {
 		expected.put("nearest", new Object[] { NEAREST, out.resolve("n/ihc-heldout-patches-nearest.csv"), 24 });
 		if (display) expected.put("prototypes", new Object[] { PROTOTYPES, out.resolve("n/prototypes.csv"), 3 });
 		expected.put("prototypes only", new Object[] { PROTOTYPES, out.resolve("p/prototypes.csv"), 3 });
+		expected.put("mege", new Object[] { MEGE, out.resolve("e/ihc-classes-mege_reco.csv"), 2 });
 		for (String table : List.of("l/ihc-heldout-patches-concepts-results.csv", "s/ihc-heldout-patches-srd-results.csv",
 			"x/ihc-heldout-patches-infodisent-results.csv")) {
 			List<List<String>> rows = Csv.parse(Files.readString(out.resolve(table)));
