@@ -46,6 +46,16 @@ public final class NativeEnvironment {
 		}
 	}
 
+	/** Removes a variable from the process environment (what later readers of it see); false when it could not. */
+	public static synchronized boolean unset(String name) {
+		try {
+			jnaFolder();
+			return (Platform.isWindows() ? MsvcRt.INSTANCE._putenv_s(name, "") : LibC.INSTANCE.unsetenv(name)) == 0;
+		} catch (LinkageError | RuntimeException e) {
+			return false;
+		}
+	}
+
 	/** JNA unpacks its own native part into ConceptScope's cache folder, not the system's temporary folder (unless told otherwise). */
 	private static void jnaFolder() {
 		if (System.getProperty("jna.tmpdir") == null) System.setProperty("jna.tmpdir", TensorFlowEngine.cacheDir().resolve("jna").toString());
@@ -55,6 +65,8 @@ public final class NativeEnvironment {
 		LibC INSTANCE = Native.load(Platform.C_LIBRARY_NAME, LibC.class);
 
 		int setenv(String name, String value, int overwrite);
+
+		int unsetenv(String name);
 
 		String getenv(String name);
 	}

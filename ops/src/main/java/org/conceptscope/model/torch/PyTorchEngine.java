@@ -5,6 +5,10 @@ import ai.djl.engine.Engine;
 import org.conceptscope.model.EngineEnvironment;
 import org.conceptscope.model.NativeEnvironment;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
 /**
  * Starts DJL's PyTorch engine offline.
  * <p>
@@ -27,7 +31,10 @@ import org.conceptscope.model.NativeEnvironment;
  * 4-channel 3x3 convolutions: off by 7-40 %, later NaN, depending on how many OpenMP threads ran and on what memory the
  * blocked, channel-padded buffers got; the forward pass stayed right). Limited to AVX ({@code ONEDNN_MAX_CPU_ISA=AVX},
  * set before libtorch loads unless the user set it), oneDNN computes them by its GEMM path, which agrees with the finite
- * differences, and its forward convolutions keep a JIT kernel (AVX instead of AVX2/AVX-512). TorchScriptSigmoidTest
+ * differences, and its forward convolutions keep a JIT kernel (AVX instead of AVX2/AVX-512). The variable is removed
+ * once libtorch's oneDNN has read it, so TensorFlow's own oneDNN keeps its full instruction set whichever engine starts
+ * first (left in place, TensorFlow's maps differed in their last digits between a JVM that had run a TorchScript model
+ * and one that had not). TorchScriptSigmoidTest
  * checks every call's input and layer gradients against finite differences with one and with the default number of
  * threads.
  */
@@ -67,11 +74,23 @@ public final class PyTorchEngine {
 		// before libgomp loads with libtorch: it reads the variable once; a null (no C library reached) leaves libgomp's default
 		NativeEnvironment.setUnlessSet(WAIT_POLICY, PASSIVE);
 		// oneDNN reads it once, at its first primitive: its AVX2/AVX-512 convolution input-gradient kernels gave wrong gradients
-		NativeEnvironment.setUnlessSet(ONEDNN_ISA, ONEDNN_ISA_VALUE);
+		String userIsa = NativeEnvironment.get(ONEDNN_ISA);
+		boolean ownIsa = (userIsa == null || userIsa.isBlank()) && ONEDNN_ISA_VALUE.equals(NativeEnvironment.setUnlessSet(ONEDNN_ISA, ONEDNN_ISA_VALUE));
 		try {
 			Engine e = EngineEnvironment.start("PyTorch");
 			if (!e.getVersion().startsWith(LIBTORCH_VERSION)) {
 				throw new IllegalStateException("DJL started libtorch " + e.getVersion() + " but ConceptScope needs " + LIBTORCH_VERSION + ".");
+			}
+			if (ownIsa) {
+				// TensorFlow bundles its own oneDNN, which reads the variable at its own first primitive: once libtorch's
+				// oneDNN has read it (a convolution it runs itself: batch 2, so ATen hands it to oneDNN), it is removed,
+				// so TensorFlow keeps its full instruction set and its maps do not depend on which engine started first
+				try (NDManager m = e.newBaseManager()) {
+					NDArray x = m.ones(new Shape(2, 3, 8, 8)), w = m.ones(new Shape(4, 3, 3, 3));
+					x.getNDArrayInternal().convolution(x, w, null, new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), 1).close();
+				} finally {
+					NativeEnvironment.unset(ONEDNN_ISA);
+				}
 			}
 			engine = e;
 			return e;

@@ -39,13 +39,16 @@ class OpenMpWaitPolicyTest {
 		assertTrue(unset.stderr.contains("GOMP_SPINCOUNT = '0'"), "libgomp read PASSIVE when it loaded: its waiting threads do not spin:\n"
 			+ unset.stderr);
 
+		// libtorch's oneDNN has read its limit; the variable is gone for TensorFlow's own oneDNN (TorchScriptSigmoidTest: the limit held)
+		assertEquals("null", unset.isa, "ONEDNN_MAX_CPU_ISA removed after libtorch started\n" + unset.stderr);
+
 		Child active = child("ACTIVE");
 		assertEquals("ACTIVE", active.variable, "the user's value is kept\n" + active.stderr);
 		assertTrue(active.stderr.contains("OMP_WAIT_POLICY = 'ACTIVE'") && !active.stderr.contains("GOMP_SPINCOUNT = '0'"),
 			"libgomp read the user's ACTIVE:\n" + active.stderr);
 	}
 
-	private record Child(String variable, String stderr) {}
+	private record Child(String variable, String isa, String stderr) {}
 
 	/** A child JVM that loads the bundled TorchScript ResNet and classifies one image; {@code policy}: the user's variable or null. */
 	private Child child(String policy) throws Exception {
@@ -58,6 +61,7 @@ class OpenMpWaitPolicyTest {
 			BundledModels.dir("ihc-resnet-torchscript").resolve("weights.pt").toString()));
 		ProcessBuilder pb = new ProcessBuilder(cmd);
 		pb.environment().remove(PyTorchEngine.WAIT_POLICY);
+		pb.environment().remove(PyTorchEngine.ONEDNN_ISA);
 		if (policy != null) pb.environment().put(PyTorchEngine.WAIT_POLICY, policy);
 		pb.environment().put("OMP_DISPLAY_ENV", "VERBOSE");
 		Path err = Files.createTempFile(dir, "stderr", ".txt"), out = Files.createTempFile(dir, "stdout", ".txt");
@@ -65,11 +69,12 @@ class OpenMpWaitPolicyTest {
 		assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the child ends");
 		String text = Files.readString(err, StandardCharsets.UTF_8);
 		assertEquals(0, p.exitValue(), text);
-		String variable = null;
+		String variable = null, isa = null;
 		for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
 			if (line.startsWith(PyTorchEngine.WAIT_POLICY + "=")) variable = line.substring(PyTorchEngine.WAIT_POLICY.length() + 1);
+			if (line.startsWith(PyTorchEngine.ONEDNN_ISA + "=")) isa = line.substring(PyTorchEngine.ONEDNN_ISA.length() + 1);
 		}
-		return new Child(variable, text);
+		return new Child(variable, isa, text);
 	}
 
 	/** Loads a TorchScript model, classifies one zero image, prints the variable as the C library sees it. */
@@ -80,6 +85,7 @@ class OpenMpWaitPolicyTest {
 				m.logits(FloatTensor.zeros(1, 32, 32, 3));
 			}
 			System.out.println(PyTorchEngine.WAIT_POLICY + "=" + NativeEnvironment.get(PyTorchEngine.WAIT_POLICY));
+			System.out.println(PyTorchEngine.ONEDNN_ISA + "=" + NativeEnvironment.get(PyTorchEngine.ONEDNN_ISA));
 		}
 	}
 }
