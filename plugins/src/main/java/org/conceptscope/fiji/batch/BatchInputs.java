@@ -128,11 +128,20 @@ final class BatchInputs {
 	 * @param reading told once how many bytes are to be read, before they are (none: nothing is said)
 	 */
 	BatchInputs hashed(List<Input> known, java.util.function.LongConsumer reading) throws IOException {
-		List<Input> out = new ArrayList<>(inputs.size());
+		return new BatchInputs(source, folder, files, withSha256(inputs, files, known, reading), palette);
+	}
+
+	/**
+	 * {@code stamped} (file i is {@code files.get(i)}) with the SHA-256 of each file's content, as {@link #hashed} takes
+	 * them: from {@code known} where it records the same length, time and fingerprint, else read whole.
+	 */
+	static List<Input> withSha256(List<Input> stamped, List<Path> files, List<Input> known, java.util.function.LongConsumer reading)
+		throws IOException {
+		List<Input> out = new ArrayList<>(stamped.size());
 		long toRead = 0;
-		String[] hashes = new String[inputs.size()];
-		for (int i = 0; i < inputs.size(); i++) {
-			Input in = inputs.get(i);
+		String[] hashes = new String[stamped.size()];
+		for (int i = 0; i < stamped.size(); i++) {
+			Input in = stamped.get(i);
 			for (Input k : known) {
 				if (k.sha256() != null && k.sameStamp(in)) {
 					hashes[i] = k.sha256();
@@ -142,16 +151,16 @@ final class BatchInputs {
 			if (hashes[i] == null) toRead += in.bytes();
 		}
 		if (toRead > 0 && reading != null) reading.accept(toRead);
-		for (int i = 0; i < inputs.size(); i++) {
+		for (int i = 0; i < stamped.size(); i++) {
 			String hash = hashes[i];
 			if (hash == null) {
 				Sha256 sha = new Sha256();
 				sha.addFile("", files.get(i));
 				hash = sha.hex();
 			}
-			out.add(inputs.get(i).withSha256(hash));
+			out.add(stamped.get(i).withSha256(hash));
 		}
-		return new BatchInputs(source, folder, files, List.copyOf(out), palette);
+		return List.copyOf(out);
 	}
 
 	/** Whether an input is an 8-bit image with a colour palette. */

@@ -253,37 +253,20 @@ public final class ResumableParts implements AutoCloseable {
 		m.folder = true;
 		m.outputs = List.copyOf(plan.outputs());
 		List<BatchInputs.Input> stamped = new ArrayList<>();
-		List<String> hashes = new ArrayList<>();
-		long toRead = 0;
+		List<Path> files = new ArrayList<>();
 		for (String name : plan.files()) {
 			Path f = plan.folder().resolve(name);
 			// the batch runner's stamp: a file whose length, time and fingerprint are recorded is not read whole again
-			BatchInputs.Input in = new BatchInputs.Input(name, Files.size(f), Files.getLastModifiedTime(f).toMillis(), BatchInputs.fingerprint(f),
-				null, 0, 0, 0, 0, 0, 0);
-			String hash = null;
-			for (BatchInputs.Input k : known) {
-				if (k.sha256() != null && k.sameStamp(in)) {
-					hash = k.sha256();
-					break;
-				}
+			stamped.add(new BatchInputs.Input(name, Files.size(f), Files.getLastModifiedTime(f).toMillis(), BatchInputs.fingerprint(f),
+				null, 0, 0, 0, 0, 0, 0));
+			files.add(f);
+		}
+		m.inputs.addAll(BatchInputs.withSha256(stamped, files, known, toRead -> {
+			if (toRead >= 1L << 30) {
+				messages.accept("Reading the inputs whole once (" + org.conceptscope.fiji.image.ImagePlusTensors.gigabytes(toRead)
+					+ ") for their SHA-256, so that a resumed run can tell they are unchanged...");
 			}
-			if (hash == null) toRead += in.bytes();
-			stamped.add(in);
-			hashes.add(hash);
-		}
-		if (toRead >= 1L << 30) {
-			messages.accept("Reading the inputs whole once (" + org.conceptscope.fiji.image.ImagePlusTensors.gigabytes(toRead)
-				+ ") for their SHA-256, so that a resumed run can tell they are unchanged...");
-		}
-		for (int i = 0; i < stamped.size(); i++) {
-			String hash = hashes.get(i);
-			if (hash == null) {
-				Sha256 sha = new Sha256();
-				sha.addFile("", plan.folder().resolve(stamped.get(i).name()));
-				hash = sha.hex();
-			}
-			m.inputs.add(stamped.get(i).withSha256(hash));
-		}
+		}));
 		return m;
 	}
 
