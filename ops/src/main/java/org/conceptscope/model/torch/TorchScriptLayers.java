@@ -548,46 +548,58 @@ final class TorchScriptLayers {
 
 	/** z for an expression torch.sigmoid(z) (the whole expression, one argument); else null. */
 	static List<Token> sigmoidArgument(List<Token> e) {
-		if (e.size() < 5 || !e.get(0).is("torch") || !e.get(1).is(".") || !e.get(2).is("sigmoid") || !e.get(3).is("(")
-			|| !e.get(e.size() - 1).is(")")) {
-			return null;
-		}
-		int depth = 0;
-		for (int k = 3; k < e.size(); k++) {
-			Token t = e.get(k);
-			if (t.is("(") || t.is("[") || t.is("{")) depth++;
-			else if (t.is(")") || t.is("]") || t.is("}")) {
-				if (--depth == 0 && k != e.size() - 1) return null; // sigmoid(...) is only part of the expression
-			} else if (depth == 1 && t.is(",")) {
-				return null; // torch.sigmoid takes one tensor
-			}
-		}
-		List<Token> z = new ArrayList<>(e.subList(4, e.size() - 1));
-		return z.isEmpty() ? null : z;
+		List<List<Token>> args = torchCallArguments(e, "sigmoid"); // torch.sigmoid takes one tensor
+		return args == null || args.size() != 1 || args.get(0).isEmpty() ? null : args.get(0);
 	}
 
 	/** z for an expression torch.softmax(z, 1) or torch.softmax(z, -1) (with an optional None dtype); else null. */
 	static List<Token> softmaxArgument(List<Token> e) {
-		if (e.size() < 7 || !e.get(0).is("torch") || !e.get(1).is(".") || !e.get(2).is("softmax") || !e.get(3).is("(")
+		List<List<Token>> args = torchCallArguments(e, "softmax");
+		if (args == null || args.size() < 2 || args.get(0).isEmpty()) return null;
+		List<String> rest = new ArrayList<>();
+		for (List<Token> arg : args.subList(1, args.size())) {
+			StringBuilder text = new StringBuilder();
+			for (Token t : arg) text.append(t.text());
+			rest.add(text.toString());
+		}
+		String dims = String.join(",", rest);
+		if (!(dims.equals("1") || dims.equals("-1") || dims.equals("1,None") || dims.equals("-1,None") || dims.equals("1,") || dims.equals("-1,"))) {
+			return null;
+		}
+		return args.get(0);
+	}
+
+	/**
+	 * The arguments (split at their top-level commas) of an expression torch.name(...) that is the whole expression;
+	 * else null (another call, or the call only part of the expression).
+	 */
+	private static List<List<Token>> torchCallArguments(List<Token> e, String name) {
+		if (e.size() < 5 || !e.get(0).is("torch") || !e.get(1).is(".") || !e.get(2).is(name) || !e.get(3).is("(")
 			|| !e.get(e.size() - 1).is(")")) {
 			return null;
 		}
-		int depth = 0, comma = -1;
+		List<List<Token>> args = new ArrayList<>();
+		List<Token> arg = new ArrayList<>();
+		int depth = 0;
 		for (int k = 3; k < e.size(); k++) {
 			Token t = e.get(k);
-			if (t.is("(") || t.is("[") || t.is("{")) depth++;
-			else if (t.is(")") || t.is("]") || t.is("}")) {
-				if (--depth == 0 && k != e.size() - 1) return null; // softmax(...) is only part of the expression
-			} else if (depth == 1 && t.is(",") && comma < 0) comma = k;
+			if (t.is("(") || t.is("[") || t.is("{")) {
+				if (depth++ > 0) arg.add(t);
+			} else if (t.is(")") || t.is("]") || t.is("}")) {
+				if (--depth == 0) {
+					if (k != e.size() - 1) return null; // name(...) is only part of the expression
+				} else {
+					arg.add(t);
+				}
+			} else if (depth == 1 && t.is(",")) {
+				args.add(arg);
+				arg = new ArrayList<>();
+			} else {
+				arg.add(t);
+			}
 		}
-		if (comma < 5) return null;
-		List<String> rest = new ArrayList<>();
-		for (Token t : e.subList(comma + 1, e.size() - 1)) rest.add(t.text());
-		String args = String.join("", rest);
-		if (!(args.equals("1") || args.equals("-1") || args.equals("1,None") || args.equals("-1,None") || args.equals("1,") || args.equals("-1,"))) {
-			return null;
-		}
-		return new ArrayList<>(e.subList(4, comma));
+		args.add(arg);
+		return args;
 	}
 
 	private static String join(List<Token> ts) {
