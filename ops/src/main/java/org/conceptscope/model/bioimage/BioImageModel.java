@@ -236,19 +236,20 @@ public final class BioImageModel implements RawOutputClassifier {
 
 	/**
 	 * The input axes, which ConceptScope can feed: [batch, y, x, channel] for TensorFlow, also channel first for the other
-	 * engines; ONNX weights also without the batch axis (format 0.5, where it is optional: one image per call).
+	 * engines; ONNX and TorchScript weights also without the batch axis (format 0.5, where it is optional: one image per call).
+	 * TensorFlow SavedModels are not: their signature, the layers and the graph methods read them as a batch.
 	 */
 	private static String checkedAxes(TensorDescription input, String rdf, String format) {
 		String axes = input.axesString();
 		boolean tensorFlow = format.equals("tensorflow_saved_model_bundle");
 		List<String> ok = tensorFlow ? List.of("byxc", "bxyc") : List.of("byxc", "bxyc", "bcyx", "bcxy");
-		if (!ok.contains(axes) && !(format.equals("onnx") && ok.contains("b" + axes))) {
+		if (!ok.contains(axes) && !(!tensorFlow && ok.contains("b" + axes))) {
 			if (ok.contains("b" + axes)) {
 				throw new ModelLoadException(rdf + ": the input '" + input.id() + "' has no batch axis (axes '" + axes + "'); ConceptScope runs"
-					+ " such models from onnx weights only, not " + format + ": use a package with onnx weights or with a batch axis.");
+					+ " such models from onnx or torchscript weights only, not " + format + ": use a package with those weights or with a batch axis.");
 			}
 			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' has axes '" + axes + "'; ConceptScope feeds 2D images"
-				+ " with the axes " + String.join(", ", ok) + (tensorFlow ? " to TensorFlow models" : " (ONNX models also without the batch axis b)")
+				+ " with the axes " + String.join(", ", ok) + (tensorFlow ? " to TensorFlow models" : " (ONNX and TorchScript models also without the batch axis b)")
 				+ ". Models with other layouts (3D, time) are not supported.");
 		}
 		// the data type is the raw input's; the network gets what the last preprocessing step gives, an ensure_dtype
@@ -610,7 +611,7 @@ public final class BioImageModel implements RawOutputClassifier {
 		return model.preferredBatchSize();
 	}
 
-	/** "byxc", "bxyc", "bcyx" or "bcxy", or one of these without the batch axis "b" (format 0.5, ONNX weights). */
+	/** "byxc", "bxyc", "bcyx" or "bcxy", or one of these without the batch axis "b" (format 0.5, ONNX or TorchScript weights). */
 	public String inputAxes() {
 		return input.axesString();
 	}

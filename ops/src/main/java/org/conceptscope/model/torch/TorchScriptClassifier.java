@@ -45,6 +45,10 @@ import org.conceptscope.util.Folders;
  * {@code sum(weights * output)} is back-propagated. Layers are the outputs of the top-level
  * module's submodules where the model can be cut there ({@link TorchScriptLayers}); each offered
  * layer is checked when the model loads: h(g(x)) must give forward(x).
+ * <p>
+ * A model without a batch axis (a bioimage.io 0.5 input that leaves it out: it takes one image [C, H, W] and gives
+ * [K]) runs one image per call: the batch axis is dropped from each image (and from the output weights of a
+ * gradient) on the way in and put back on what comes out, so the rest of ConceptScope sees a batch as for any model.
  */
 public final class TorchScriptClassifier extends EngineClassifier {
 
@@ -97,10 +101,6 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	 */
 	public static TorchScriptClassifier load(Path file, Description description, LoadOptions options) {
 		if (options == null) options = LoadOptions.defaults();
-		if (description != null && !description.input().batchAxis()) {
-			throw new ModelLoadException(file + ": its input has no batch axis; ConceptScope runs TorchScript models on a batch [N, C, H, W]"
-				+ " (models without one run from onnx weights).");
-		}
 		TorchScriptArchive archive = TorchScriptArchive.read(file, options.maxUnpackedBytes());
 		if (!options.trustModel()) TorchScriptSafety.check(archive);
 		String root;
@@ -189,10 +189,10 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		FloatTensor x = new FloatTensor(shape, values);
 		FloatTensor out;
 		try {
-			out = call(model, block, logitsMethod, x, false, null);
+			out = call(model, block, input.batchAxis(), logitsMethod, x, false, null);
 		} catch (RuntimeException e) {
 			throw new ModelLoadException("The TorchScript model " + file + " fails on an input " + Arrays.toString(shape) + " (declared axes "
-				+ (input.channelsFirst() ? "bcyx" : "byxc") + "): " + firstLine(e.getMessage()) + " Check the input size and axes in its model card or rdf.yaml.", e);
+				+ (input.batchAxis() ? "b" : "") + (input.channelsFirst() ? "cyx" : "yxc") + "): " + firstLine(e.getMessage()) + " Check the input size and axes in its model card or rdf.yaml.", e);
 		}
 		boolean denseProbabilities = false, multiLabel = false;
 		if (out.rank() != 2 && !logitsMethod.equals("forward")) {
@@ -201,7 +201,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 			logitsMethod = "forward";
 			offered = List.of();
 			noLayers = "its output is a map and ConceptScope splits TorchScript models before a final softmax or sigmoid only";
-			out = call(model, block, logitsMethod, x, false, null);
+			out = call(model, block, input.batchAxis(), logitsMethod, x, false, null);
 			// its entries are probabilities when that softmax runs over the map's channel axis (not, say, over x), or each
 			// entry is its channel's own sigmoid (multi-label per pixel)
 			denseProbabilities = sigmoid ? isSigmoidOf(before, out) : isSoftmaxOverChannels(before, out, input);
@@ -209,7 +209,7 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		} else if (sigmoid) {
 			// a classifier ending in torch.sigmoid (multi-label, or a one-output binary model): explained on the logits before
 			// it, whose gradients the sigmoid's saturation does not flatten; its probabilities are each class's own sigmoid
-			FloatTensor own = call(model, block, "forward", x, false, null);
+			FloatTensor own = call(model, block, input.batchAxis(), "forward", x, false, null);
 			multiLabel = isSigmoidOf(out, own);
 			if (!multiLabel) {
 				// not what the code said: the model's own output is explained, and the layers (which end before it) are dropped below
@@ -239,8 +239,8 @@ public final class TorchScriptClassifier extends EngineClassifier {
 		List<String> dropped = new ArrayList<>();
 		for (TorchScriptLayers.Layer l : offered) {
 			try {
-				FloatTensor a = call(model, block, TorchScriptLayers.G + l.index(), x, false, null);
-				FloatTensor back = call(model, block, TorchScriptLayers.H + l.index(), a, false, null);
+				FloatTensor a = call(model, block, input.batchAxis(), TorchScriptLayers.G + l.index(), x, false, null);
+				FloatTensor back = call(model, block, input.batchAxis(), TorchScriptLayers.H + l.index(), a, false, null);
 				if (!agreesOnProbe(back, out) || !(a.rank() == 2 || a.rank() == 4)) {
 					dropped.add(l.name());
 					continue;
@@ -253,7 +253,9 @@ public final class TorchScriptClassifier extends EngineClassifier {
 			}
 		}
 		if (layers.isEmpty() && noLayers == null) {
-			noLayers = "its submodule outputs " + dropped + " do not split it into two parts that give its output again";
+			noLayers = "its submodule outputs " + dropped + (input.batchAxis() ? "" : " for one image (its input has no batch axis: ConceptScope"
+				+ " runs it one image at a time, and a layer's output must be that image's, without a batch axis of its own)")
+				+ " do not split it into two parts that give its output again";
 		}
 		return new TorchScriptClassifier(file, d, model, block, Collections.unmodifiableList(layers), Collections.unmodifiableMap(index), noLayers,
 			logitsMethod, denseOutput, denseProbabilities, multiLabel);
@@ -263,6 +265,27 @@ public final class TorchScriptClassifier extends EngineClassifier {
 	 * Runs a method of the module on a float tensor; with weights, returns d(sum weights * output) / d(input)
 	 * by libtorch's autograd instead of the output.
 	 */
+	private static FloatTensor call(ZooModel<NDList, NDList> model, PtSymbolBlock block, boolean batchAxis, String method, FloatTensor x,
+		boolean grad, FloatTensor weights) {
+		if (batchAxis) return call(model, block, method, x, grad, weights);
+		// a bioimage.io 0.5 input without a batch axis: one image per call, the batch axis dropped on the way in (of the
+		// tensor and of the output weights) and put back on what comes out
+		List<FloatTensor> parts = new ArrayList<>();
+		for (int i = 0; i < x.dim(0); i++) {
+			FloatTensor one = call(model, block, method, dropBatch(x.range(i, i + 1)), grad, weights == null ? null : dropBatch(weights.range(i, i + 1)));
+			long[] shape = new long[one.rank() + 1];
+			shape[0] = 1;
+			System.arraycopy(one.shape(), 0, shape, 1, one.rank());
+			parts.add(new FloatTensor(shape, one.data()));
+		}
+		return parts.size() == 1 ? parts.get(0) : FloatTensor.concat(parts);
+	}
+
+	/** [1, ...] without its batch axis. */
+	private static FloatTensor dropBatch(FloatTensor one) {
+		return new FloatTensor(Arrays.copyOfRange(one.shape(), 1, one.rank()), one.data());
+	}
+
 	private static FloatTensor call(ZooModel<NDList, NDList> model, PtSymbolBlock block, String method, FloatTensor x, boolean grad,
 		FloatTensor weights) {
 		boolean gradMode = JniUtils.isGradMode();
@@ -292,12 +315,12 @@ public final class TorchScriptClassifier extends EngineClassifier {
 
 	@Override
 	protected FloatTensor run(Part part, LayerInfo layer, FloatTensor x) {
-		return call(model, block, method(part, layer), x, false, null);
+		return call(model, block, input().batchAxis(), method(part, layer), x, false, null);
 	}
 
 	@Override
 	protected FloatTensor gradient(Part part, LayerInfo layer, FloatTensor x, FloatTensor weights) {
-		return call(model, block, method(part, layer), x, true, weights);
+		return call(model, block, input().batchAxis(), method(part, layer), x, true, weights);
 	}
 
 	private String method(Part part, LayerInfo layer) {

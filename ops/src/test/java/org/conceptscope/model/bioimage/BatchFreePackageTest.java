@@ -14,6 +14,7 @@ import org.conceptscope.model.BundledModels;
 import org.conceptscope.model.LoadOptions;
 import org.conceptscope.model.ModelLoadException;
 import org.conceptscope.model.onnx.BatchFreeOnnx;
+import org.conceptscope.model.torch.BatchFreeTorchScript;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.Test;
@@ -98,15 +99,65 @@ class BatchFreePackageTest {
 		}
 	}
 
-	/** TensorFlow and TorchScript weights are fed a batch: a package without a batch axis and only those weights is refused in one sentence. */
+	/**
+	 * TorchScript weights without a batch axis (the bundled TorchScript IHC ResNet with its forward taking one image, written by
+	 * {@link BatchFreeTorchScript}) run one image at a time too, gradients included: their logits are the batched package's, and
+	 * Saliency through them is the map PyTorch's own autograd computed when the fixture was made (saliency_reference.npy). They
+	 * were refused for their axes 'cyx'.
+	 */
 	@Test
-	void otherWeightsWithoutABatchAxisAreRefusedInOneSentence() throws Exception {
+	void aTorchScriptPackageWithoutABatchAxisRunsOneImageAtATimeWithGradients() throws Exception {
 		Path dir = build("torch");
-		Files.writeString(dir.resolve("weights.pt"), "not read");
+		Files.delete(dir.resolve("weights.onnx"));
+		BatchFreeTorchScript.withoutBatchAxis(BundledModels.dir("ihc-resnet-torchscript").resolve("weights.pt"), dir.resolve("weights.pt"));
 		Files.writeString(dir.resolve("rdf.yaml"), RDF.formatted("torchscript", "weights.pt"));
+		LoadOptions options = LoadOptions.defaults().withWorkDir(tmp.resolve("work"));
+		try (BioImageModel m = BioImageModel.open(dir, options);
+			BioImageModel batched = BioImageModel.open(BundledModels.dir("ihc-resnet-torchscript"), options)) {
+			assertEquals("torchscript", m.weightsFormat());
+			assertTrue(m.testReport().ran() && m.testReport().passed(), m.testReport().message());
+			assertEquals("cyx", m.inputAxes());
+			FloatTensor raw = EnginePackagesTestAccess.raw();
+			FloatTensor x = m.normalize(raw);
+			FloatTensor a = m.logits(x.range(0, 5)), b = batched.logits(x.range(0, 5));
+			assertEquals(List.of(5L, 3L), java.util.Arrays.stream(a.shape()).boxed().toList());
+			for (int i = 0; i < a.size(); i++) assertEquals(b.data()[i], a.data()[i], 1e-4 * (1 + Math.abs(b.data()[i])), "logit " + i);
+			// Saliency: libtorch's autograd through the one-image forward, against PyTorch's own map for the batched model
+			FloatTensor reference = Npy.read(BundledModels.dir("ihc-resnet-torchscript").resolve("saliency_reference.npy"));
+			FloatTensor t = Npy.read(BundledModels.dir("ihc-resnet-torchscript").resolve("saliency_targets.npy"));
+			int[] targets = new int[t.size()];
+			for (int i = 0; i < targets.length; i++) targets[i] = Math.round(t.data()[i]);
+			Attribution s = new org.conceptscope.attribution.Saliency().explain(m, x.range(0, targets.length), targets, Progress.NONE);
+			assertEquals(reference.size(), s.maps().size());
+			FloatTensor own = new org.conceptscope.attribution.Saliency().explain(batched, x.range(0, targets.length), targets, Progress.NONE).maps();
+			double largest = 0, dot = 0, ss = 0, rr = 0;
+			for (float v : reference.data()) largest = Math.max(largest, Math.abs(v));
+			for (int i = 0; i < reference.size(); i++) {
+				assertEquals(own.data()[i], s.maps().data()[i], 1e-4 * largest, "saliency " + i + " against the batched package's");
+				dot += s.maps().data()[i] * (double) reference.data()[i];
+				ss += s.maps().data()[i] * (double) s.maps().data()[i];
+				rr += reference.data()[i] * (double) reference.data()[i];
+			}
+			// (both maps are non-negative: the cosine is near 1 only where they agree)
+			assertTrue(dot / Math.sqrt(ss * rr) >= 0.999, "cosine with PyTorch's map " + dot / Math.sqrt(ss * rr));
+			// its submodules see [1, C, H, W] (the forward puts the batch axis in): their outputs are no layer of one image
+			assertTrue(m.layers().isEmpty(), m.layers().toString());
+		}
+	}
+
+	/** TensorFlow SavedModels are fed a batch: a package without a batch axis and only those weights is refused in one sentence. */
+	@Test
+	void tensorFlowWeightsWithoutABatchAxisAreRefusedInOneSentence() throws Exception {
+		Path dir = build("tf");
+		Files.writeString(dir.resolve("weights.zip"), "not read");
+		// channels last, as TensorFlow takes them
+		String channel = "      - {type: channel, channel_names: [red, green, blue]}\n", x = "      - {type: space, id: x, size: 32}\n";
+		String rdf = RDF.formatted("tensorflow_saved_model_bundle", "weights.zip").replaceFirst(java.util.regex.Pattern.quote(channel), "")
+			.replaceFirst(java.util.regex.Pattern.quote(x), java.util.regex.Matcher.quoteReplacement(x + channel));
+		Files.writeString(dir.resolve("rdf.yaml"), rdf);
 		String m = assertThrows(ModelLoadException.class, () -> BioImageModel.open(dir, LoadOptions.defaults().withWorkDir(tmp.resolve("work"))).close())
 			.getMessage();
-		assertEquals(dir.resolve("rdf.yaml").toAbsolutePath().normalize() + ": the input 'raw' has no batch axis (axes 'cyx'); ConceptScope runs such"
-			+ " models from onnx weights only, not torchscript: use a package with onnx weights or with a batch axis.", m);
+		assertEquals(dir.resolve("rdf.yaml").toAbsolutePath().normalize() + ": the input 'raw' has no batch axis (axes 'yxc'); ConceptScope runs such"
+			+ " models from onnx or torchscript weights only, not tensorflow_saved_model_bundle: use a package with those weights or with a batch axis.", m);
 	}
 }
