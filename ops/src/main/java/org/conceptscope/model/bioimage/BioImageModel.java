@@ -79,7 +79,10 @@ public final class BioImageModel implements RawOutputClassifier {
 	private final String outputKey;
 	private final boolean xyOrder;
 	private final Normalization normalization;
+	/** The rdf's postprocessing of the output, as the spec completes it (an integer output's data type cast at the end). */
 	private final List<Processings.Step> postprocessing;
+	/** The same without casts to integer types: the continuous values {@link #probabilities} gives after a sigmoid. */
+	private final List<Processings.Step> scorePostprocessing;
 	/**
 	 * Whether the rdf's postprocessing of a classifier output ends in a sigmoid: the probabilities are then the declared
 	 * output, each class's own sigmoid (multi-label, or a one-output binary model), not a softmax of the logits.
@@ -114,6 +117,7 @@ public final class BioImageModel implements RawOutputClassifier {
 			this.outputKey = out.id();
 			this.normalization = Processings.preprocessing(input, rdf + ": input '" + input.id() + "'");
 			this.postprocessing = Processings.postprocessing(out, rdf + ": output '" + out.id() + "'");
+			this.scorePostprocessing = Processings.postprocessing(Processings.withoutIntegerCasts(out), rdf + ": output '" + out.id() + "'");
 			this.sigmoidPostprocessing = endsInSigmoid(out, model);
 			ModelSignature s = model.signature();
 			this.signature = xyOrder ? new ModelSignature(s.key(), swapped(s.input()), swapped(s.logits()), s.probabilities(), s.outputs()) : s;
@@ -156,6 +160,7 @@ public final class BioImageModel implements RawOutputClassifier {
 		this.outputKey = key;
 		this.normalization = Processings.preprocessing(input, rdf + ": input '" + input.id() + "'");
 		this.postprocessing = Processings.postprocessing(out, rdf + ": output '" + out.id() + "'");
+		this.scorePostprocessing = Processings.postprocessing(Processings.withoutIntegerCasts(out), rdf + ": output '" + out.id() + "'");
 		this.sigmoidPostprocessing = endsInSigmoid(out, model);
 		ModelSignature s = model.signature();
 		this.signature = xyOrder ? new ModelSignature(s.key(), swapped(s.input()), swapped(s.logits()), s.probabilities(), s.outputs()) : s;
@@ -731,7 +736,10 @@ public final class BioImageModel implements RawOutputClassifier {
 		return copy;
 	}
 
-	/** The declared output (after the declared postprocessing) for normalised images [N, H, W, C]. */
+	/**
+	 * The declared output (after the declared postprocessing, a cast to the output's integer data type included, as
+	 * bioimageio.core gives it) for normalised images [N, H, W, C].
+	 */
 	public FloatTensor output(FloatTensor images) {
 		checkSize(images);
 		return Processings.apply(postprocessing, rawOutput(toModel(images)));
@@ -807,13 +815,14 @@ public final class BioImageModel implements RawOutputClassifier {
 	}
 
 	/**
-	 * The engine model's probabilities; for a classifier whose rdf postprocessing ends in a sigmoid, the declared output
-	 * (that postprocessing applied to the network's output), each class's own probability.
+	 * The engine model's probabilities; for a classifier whose rdf postprocessing ends in a sigmoid, that postprocessing
+	 * applied to the network's output, each class's own probability (without a cast to an integer output data type, which
+	 * would make them 0 or 1).
 	 */
 	@Override
 	public FloatTensor probabilities(FloatTensor images) {
 		checkSize(images);
-		if (sigmoidPostprocessing) return output(images);
+		if (sigmoidPostprocessing) return Processings.apply(scorePostprocessing, rawOutput(toModel(images)));
 		return toImage(model.probabilities(toModel(images)));
 	}
 

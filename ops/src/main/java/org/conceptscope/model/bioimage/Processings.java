@@ -25,7 +25,9 @@ import org.conceptscope.tensor.Softmax;
  * standard deviation itself (and by 1 when it is zero). Per-dataset statistics and reference
  * tensors are refused: the package does not ship them.
  * <p>
- * Postprocessing additionally supports sigmoid and softmax (over the channels). It runs on one image's
+ * Postprocessing additionally supports sigmoid and softmax (over the channels), and ensure_dtype to an integer type
+ * (also int64 and uint64) as the same cast: it gives the declared output, which the package's test output holds; the
+ * scores ConceptScope explains leave such casts out ({@link #withoutIntegerCasts}). It runs on one image's
  * output at a time, channel last: a classifier's [K] is one pixel of K channels, a map's [H, W, C]
  * (as the engines give it, whatever the rdf's axes order) H x W pixels of C channels, so per-channel
  * values and per-channel statistics over y and x apply to the output's channel axis.
@@ -53,11 +55,33 @@ final class Processings {
 		void apply(float[] values, int channels);
 	}
 
+	/**
+	 * The output's postprocessing without its ensure_dtype steps to integer types: the continuous values a classifier's
+	 * probabilities are (a cast is a step function: no gradient, and a sigmoid's probabilities cast to uint8 are 0).
+	 */
+	static TensorDescription withoutIntegerCasts(TensorDescription t) {
+		List<Processing> post = t.postprocessing().stream()
+			.filter(p -> !p.name().equals("ensure_dtype") || FLOAT_TYPES.contains(String.valueOf(p.kwargs().get("dtype")))).toList();
+		return new TensorDescription(t.id(), t.axes(), t.dataType(), t.preprocessing(), post, t.testTensor(), t.optional());
+	}
+
 	/** Postprocessing of an output, one image at a time (see {@link #apply}); empty list: none. */
 	static List<Step> postprocessing(TensorDescription t, String where) {
 		List<Step> steps = new ArrayList<>();
 		for (Processing p : t.postprocessing()) {
 			String w = where + " postprocessing '" + p.name() + "'";
+			Object dtype = p.name().equals("ensure_dtype") ? p.kwargs().get("dtype") : null;
+			if ("int64".equals(dtype) || "uint64".equals(dtype)) {
+				// numpy's astype: the fraction cut off; a float holds no value that wraps in 64 bits but a negative one as uint64
+				boolean unsigned = dtype.equals("uint64");
+				steps.add((v, channels) -> {
+					for (int i = 0; i < v.length; i++) {
+						double x = Double.isNaN(v[i]) ? 0 : v[i] < 0 ? Math.ceil(v[i]) : Math.floor(v[i]);
+						v[i] = (float) (unsigned && x < 0 ? x + 0x1p64 : x);
+					}
+				});
+				continue;
+			}
 			switch (p.name()) {
 				case "sigmoid" -> steps.add((v, channels) -> {
 					for (int i = 0; i < v.length; i++) v[i] = (float) (1 / (1 + Math.exp(-v[i])));
@@ -101,8 +125,9 @@ final class Processings {
 			case "ensure_dtype" -> {
 				String dtype = String.valueOf(kw.get("dtype"));
 				if (FLOAT_TYPES.contains(dtype)) return null;
-				// an input's raw values become what the integer type holds (bioimageio.core casts them so)
-				if (!output && Normalization.Cast.BITS.containsKey(dtype)) return new Normalization.Cast(dtype);
+				// an input's raw values become what the integer type holds (bioimageio.core casts them so), and so does the
+				// declared output of a package whose output data type is an integer one (the spec ends its postprocessing so)
+				if (Normalization.Cast.BITS.containsKey(dtype)) return new Normalization.Cast(dtype);
 				throw unsupported(where, "converts to " + dtype + "; ConceptScope keeps float32 values");
 			}
 			case "scale_linear" -> {

@@ -97,10 +97,12 @@ final class RdfReader {
 		List<TensorDescription> outputs = tensors(root, "outputs", v05);
 		if (v05) {
 			inputs = inputs.stream().map(RdfReader::withDtypeSteps05).toList();
+			outputs = outputs.stream().map(RdfReader::withOutputDtype05).toList();
 		} else {
 			// a 0.4 input's data_type is the raw data's (float32, uint8 or uint16); the network always gets float32
 			// after the preprocessing, as bioimage.io's conversion to 0.5 and its runtime make explicit
 			inputs = inputs.stream().map(RdfReader::withDtypeSteps04).toList();
+			outputs = outputs.stream().map(RdfReader::withOutputDtype04).toList();
 			inputs = withTests(inputs, root, "test_inputs");
 			outputs = withTests(outputs, root, "test_outputs");
 		}
@@ -348,6 +350,29 @@ final class RdfReader {
 		String last = pre.get(pre.size() - 1).name();
 		if (!last.equals("ensure_dtype") && !last.equals("binarize")) pre.add(ensureDtype(t.dataType()));
 		return new TensorDescription(t.id(), t.axes(), t.dataType(), pre, t.postprocessing(), t.testTensor(), t.optional());
+	}
+
+	/**
+	 * A 0.5 output's postprocessing as the spec completes it (OutputTensorDescr's validator, which bioimageio.core runs):
+	 * an ensure_dtype to the output's data type at the end unless it ends with ensure_dtype or binarize. An integer type
+	 * there casts the declared output (a {@link org.conceptscope.tensor.Normalization.Cast}).
+	 */
+	private static TensorDescription withOutputDtype05(TensorDescription t) {
+		List<Processing> post = new ArrayList<>(t.postprocessing());
+		String last = post.isEmpty() ? null : post.get(post.size() - 1).name();
+		if (!"ensure_dtype".equals(last) && !"binarize".equals(last)) post.add(ensureDtype(t.dataType()));
+		return new TensorDescription(t.id(), t.axes(), t.dataType(), t.preprocessing(), post, t.testTensor(), t.optional());
+	}
+
+	/**
+	 * A 0.4 output's postprocessing as bioimageio.core runs it: the network's output converted to the output's
+	 * data_type first when there are steps, and float32 at the end (without steps the values stay as they are).
+	 */
+	private static TensorDescription withOutputDtype04(TensorDescription t) {
+		List<Processing> post = new ArrayList<>(t.postprocessing());
+		if (!post.isEmpty()) post.add(0, ensureDtype(t.dataType()));
+		post.add(ensureDtype("float32"));
+		return new TensorDescription(t.id(), t.axes(), t.dataType(), t.preprocessing(), post, t.testTensor(), t.optional());
 	}
 
 	private static Processing ensureDtype(String dtype) {
