@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Set;
 
 import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.CastOverflow;
 import org.conceptscope.tensor.InputDomain;
 import org.conceptscope.model.Classifiers;
 import org.conceptscope.model.ModelLoadException;
@@ -204,9 +205,14 @@ public final class Models {
 		String narrow = null;
 		int narrowCount = 0, images16 = 0;
 		java.util.SortedSet<String> narrowKey = new java.util.TreeSet<>();
+		// images whose values the model's cast to an integer type wraps (a 16-bit image into a uint8 model): one line for the set
+		String cast = null;
+		int castCount = 0, imagesSeen = 0;
+		java.util.SortedSet<String> castKey = new java.util.TreeSet<>();
 		for (ImagePlus imp : images) {
 			ImagePlus whole = uncut(imp);
 			if (whole == null || !seen.add(whole)) continue;
+			imagesSeen++;
 			if (classifier != null && classifier.inputDomain() == null && whole.getBitDepth() == 16) {
 				images16++;
 				String n = narrowSixteenBit(whole, classifier);
@@ -215,6 +221,12 @@ public final class Models {
 					narrowKey.add(whole.getTitle() + "|" + whole.getID());
 					if (narrow == null) narrow = n;
 				}
+			}
+			String c = castOverflow(whole, classifier);
+			if (c != null) {
+				castCount++;
+				castKey.add(whole.getTitle() + "|" + whole.getID());
+				if (cast == null) cast = c;
 			}
 			Domain d = domain(whole, classifier);
 			if (d.checked()) checked++;
@@ -225,6 +237,9 @@ public final class Models {
 		}
 		if (narrow != null && log != null && WARNED.add("narrow16|" + classifier.name() + "|" + narrowKey)) {
 			log.accept("ConceptScope note: " + narrow + (narrowCount > 1 ? " (" + narrowCount + " of the " + images16 + " 16-bit images are so.)" : ""));
+		}
+		if (cast != null && log != null && WARNED.add("cast|" + classifier.name() + "|" + castKey)) {
+			log.accept("ConceptScope warning: " + (castCount > 1 ? withSetCount(cast, castCount + " of the " + imagesSeen + " images are so") : cast));
 		}
 		if (first == null) return null;
 		String line = far > 1 ? withSetCount(first, far + " of the " + checked + " images checked are far") : first;
@@ -256,6 +271,34 @@ public final class Models {
 	private static ImagePlus uncut(ImagePlus image) {
 		ImageTiles.Origin o = image == null ? null : ImageTiles.origin(image);
 		return o == null ? image : o.image();
+	}
+
+	/**
+	 * The sentence when the model's normalisation casts the image's values to an integer type that does not hold them
+	 * (a bioimage.io ensure_dtype to uint8 of a 16-bit image: they wrap modulo 256, as in bioimageio.core), else null.
+	 * Slices are read into copies, at most {@value #DOMAIN_SLICES}; the image is not changed.
+	 */
+	private static String castOverflow(ImagePlus image, Classifier classifier) {
+		if (classifier == null || image == null || image.getProcessor() == null || !CastOverflow.casts(classifier.normalization())) return null;
+		if (classifier.signature() != null && classifier.signature().channels() > 0
+			&& classifier.signature().channels() != ImagePlusTensors.channels(image)) {
+			return null; // the channel refusal comes with the run
+		}
+		try {
+			ImagePlusTiles source = new ImagePlusTiles(image);
+			BatchIndex batches = ImagePlusTensors.batches(image);
+			int n = source.images(), step = Math.max(1, (n + DOMAIN_SLICES - 1) / DOMAIN_SLICES);
+			for (int b = 0; b < n; b += step) {
+				CastOverflow o = CastOverflow.of(source, b, classifier.normalization());
+				if (o != null) {
+					return o.sentence("The image '" + image.getTitle() + "'" + (n > 1 ? " (slice " + batches.slice(b) + (batches.frames() > 1
+						? ", frame " + batches.frame(b) : "") + ")" : ""));
+				}
+			}
+			return null;
+		} catch (RuntimeException e) {
+			return null; // a warning never stops a run; the run itself names what is wrong with the image
+		}
 	}
 
 	/** Whether the image could be compared with the model's card, and the sentence when it is far. */
