@@ -10,7 +10,8 @@
 //   image=[/path/stack.tif] model=[/path/model folder] save_dir=[/path/results]
 //   upsampling=bicubic|bilinear|nearest (how the grid of indices becomes a map; bicubic as
 //   Xplique, bilinear keeps the map non-negative, nearest shows one block per cell)
-// e.g. ImageJ --headless -batch attribution_example.ijm "image=[...] model=[...] save_dir=[...]"
+// e.g. ./fiji-linux-x64 --headless --console -macro attribution_example.ijm "image=[...] model=[...] save_dir=[...]"
+// (plain ImageJ 1.x needs a display: xvfb-run -a java -jar ij.jar -batch attribution_example.ijm "...")
 
 args = getArgument();
 checkKeys("attribution_example.ijm", args, "image model save_dir upsampling");

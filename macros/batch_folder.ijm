@@ -11,7 +11,8 @@
 // Arguments (macro-option style, all optional when run from the editor):
 //   input=[/path/images] model=[/path/model folder] save_dir=[/path/results]
 //   method=integrated_gradients target=predicted
-// e.g. ImageJ --headless -batch batch_folder.ijm "input=[...] model=[...] save_dir=[...]"
+// e.g. ./fiji-linux-x64 --headless --console -macro batch_folder.ijm "input=[...] model=[...] save_dir=[...]"
+// (plain ImageJ 1.x needs a display: xvfb-run -a java -jar ij.jar -batch batch_folder.ijm "...")
 
 args = getArgument();
 keys = "input model save_dir method target";

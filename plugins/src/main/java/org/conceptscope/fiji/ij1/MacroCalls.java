@@ -12,7 +12,8 @@ import org.conceptscope.fiji.run.Failures;
  * What a macro can {@code call()} beside {@code run()}. ImageJ's macro language has no
  * try/catch: a failing command aborts the macro, which is right for one image but stops a
  * folder run at its first bad file. {@code tryRun} runs a ConceptScope command and hands its
- * failure back as a sentence instead, so the macro can note the file as skipped and go on:
+ * failure back as a sentence instead (not logged: the macro says it, with the file it is about), so the
+ * macro can note the file as skipped and go on:
  * <pre>
  * why = call("org.conceptscope.fiji.ij1.MacroCalls.tryRun", "Attribution...", options);
  * if (why != "") print("skipped " + name + ": " + why);

@@ -39,6 +39,8 @@ public final class AttributionRun {
 		// what needs no model is checked before it loads (a load takes seconds): the method's values, the ROIs
 		AttributionMethod method = AttributionMethods.create(settings);
 		List<RegionExplainer.Region> regions = RegionTargets.of(settings.rois(), image);
+		String unused = unusedSelection(image, settings.rois());
+		if (unused != null) ij.IJ.log("ConceptScope note: " + unused);
 		SettingsChecks.noEarlierOutputs(settings.saveDir(), settings.overwrite(), AttributionOutputs.earlierFiles(image, settings, method.name()));
 		try (Classifier opened = Models.open(settings.model())) {
 			Classifier classifier = OutputOperators.choose(opened, settings.operator());
@@ -52,6 +54,22 @@ public final class AttributionRun {
 			AttributionResult result = AttributionOutputs.build(e, settings);
 			return settings.saveDir() == null ? result : AttributionOutputs.save(result, settings.saveDir());
 		}
+	}
+
+	/**
+	 * The sentence for an area selection that the run does not use (rois=none explains the whole
+	 * image), or null: a user who drew a rectangle on a large image and ran Attribution expects that
+	 * region, and would otherwise wait for every tile of the image without a word about it.
+	 * ConceptScope's own outlines (a result image's top fraction) are not the user's selection.
+	 */
+	static String unusedSelection(ImagePlus image, String rois) {
+		if (image == null || RegionTargets.any(rois)) return null;
+		Roi roi = image.getRoi();
+		if (roi == null || !roi.isArea() || org.conceptscope.fiji.image.OwnRois.isOwn(roi)) return null;
+		java.awt.Rectangle box = roi.getBounds();
+		return org.conceptscope.fiji.param.CommandSpecs.ATTRIBUTION.title() + " explains the whole image '" + image.getTitle() + "' ("
+			+ image.getWidth() + "x" + image.getHeight() + "), not its selection (" + box.width + "x" + box.height + " at " + box.x + "," + box.y
+			+ "): rois=none is the whole image; use rois=selection to explain the selection alone, or crop to it first (Image > Crop).";
 	}
 
 	/** Each ROI of {@code rois} explained alone: the regions' maps (outlined), one table row per ROI. */

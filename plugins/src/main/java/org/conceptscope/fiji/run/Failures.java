@@ -103,8 +103,9 @@ public final class Failures {
 	public static void reportToMacro(String title, String message, UnaryOperator<Thread> parent) {
 		String[] caught = catcher(parent);
 		if (caught != null) { // MacroCalls.tryRun: the macro gets the sentence and goes on
+			// not logged here: the macro says it with what it knows (batch_folder.ijm: "skipped <file>: <sentence>"),
+			// where a line here too said every skipped image's sentence twice, the first time without its file
 			caught[0] = message;
-			IJ.log(title + ": " + message);
 			return;
 		}
 		if (commandLineBatch()) {

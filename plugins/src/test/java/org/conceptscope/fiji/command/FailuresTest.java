@@ -144,8 +144,10 @@ class FailuresTest {
 			});
 			assertEquals(List.of("first failure", "", "second failure"), why, "each tryRun gets its own command's failure");
 			assertFalse(abortFlag().getBoolean(null), "a caught failure does not abort the macro");
-			assertTrue(printed.contains("ConceptScope Failing: first failure") && printed.contains("ConceptScope Failing: second failure"),
-				"each caught failure is logged: " + printed);
+			// the macro says a caught failure, with the file it is about (batch_folder.ijm: "skipped <file>: <sentence>");
+			// ImageJ's Log does not say it a second time (SciJava's log service still records it)
+			assertFalse(printed.contains("ConceptScope Failing: first failure") || printed.contains("ConceptScope Failing: second failure"),
+				"a caught failure is left to the macro to say: " + printed);
 		}
 	}
 
