@@ -94,25 +94,27 @@ public final class IntegratedGradients implements AttributionMethod {
 		Arrays.fill(base.data(), baseline);
 		float[] f0 = classifier.logits(base).data();
 		int k = classifier.numClasses(), pixels = maps.stride0();
-		String[] change = new String[n], gap = new String[n];
+		String[] sums = new String[n], change = new String[n], gap = new String[n];
 		for (int i = 0; i < n; i++) {
 			double mapSum = 0;
 			for (int p = i * pixels; p < (i + 1) * pixels; p++) mapSum += maps.data()[p];
 			double delta = (double) fx[i * k + resolved[i]] - f0[resolved[i]];
-			change[i] = String.format(Locale.ROOT, "%.6g", delta);
+			sums[i] = String.format(Locale.ROOT, "%.9g", mapSum);
+			change[i] = String.format(Locale.ROOT, "%.9g", delta);
 			gap[i] = String.format(Locale.ROOT, "%.6g", mapSum - delta);
 		}
 		return new Attribution(maps, resolved, AttributionMethod.metadata(classifier, name(), resolved, "steps", Integer.toString(steps), "baseline",
-			String.format(Locale.ROOT, "%s", baseline), "score_change", Arrays.toString(change), "completeness_gap", Arrays.toString(gap)));
+			String.format(Locale.ROOT, "%s", baseline), Completeness.ATTRIBUTION_SUM, Arrays.toString(sums), Completeness.SCORE_CHANGE, Arrays.toString(change), Completeness.GAP,
+			Arrays.toString(gap)));
 	}
 
 	/**
-	 * Per image: {@code score_change}, f(x) - f(x0) for the target logit, and {@code completeness_gap},
-	 * the map's sum minus that change (0 for the exact integral; raise steps when it is not small
-	 * next to the change).
+	 * Per image: {@code attribution_sum}, the map's sum, {@code score_change}, f(x) - f(x0) for the
+	 * target logit, and {@code completeness_gap}, the map's sum minus that change (0 for the exact
+	 * integral; raise steps when it is not small next to the change). {@link Completeness} reads them.
 	 */
 	@Override
 	public java.util.List<String> perImageKeys() {
-		return java.util.List.of("score_change", "completeness_gap");
+		return java.util.List.of(Completeness.ATTRIBUTION_SUM, Completeness.SCORE_CHANGE, Completeness.GAP);
 	}
 }

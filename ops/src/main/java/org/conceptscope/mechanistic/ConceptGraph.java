@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 
@@ -62,10 +63,14 @@ public final class ConceptGraph {
 	 * the class logit of the real model (mean over images) and on zero activations of the last
 	 * layer, and per bank the residual of its relevance for the class (what its concepts do not
 	 * carry): the last bank's importances plus its residual sum to classScore - zeroScore (GIG
-	 * completeness on the model's own activations, up to the midpoint rule).
+	 * completeness on the model's own activations, up to the midpoint rule). Over the data set also,
+	 * per predicted class (by name, in class order), {its mean logit over the images predicted as it,
+	 * the same on zero activations of the last layer}: the edges into that class sum to their
+	 * difference up to the midpoint rule, whose error no edge absorbs (the residual is what the
+	 * concepts do not rebuild, not the rest of the change); empty for one class's graph.
 	 */
 	public record Result(List<ConceptBank> banks, List<GeneralizedIntegratedGradients.Edge> edges, List<List<List<ExampleErf>>> erfs,
-		double classScore, double zeroScore, double[] residuals) {}
+		double classScore, double zeroScore, double[] residuals, Map<String, double[]> scoresByClass) {}
 
 	private ConceptGraph() {}
 
@@ -224,8 +229,9 @@ public final class ConceptGraph {
 			erfs.add(perConcept);
 		}
 		double[] scores = classScores(classifier, last, images, targets);
+		Map<String, double[]> byClass = classIndex < 0 ? scoresByClass(classifier, last, images, targets) : Map.of();
 		progress.report(total, total, "concept graph");
-		return new Result(banks, edges, erfs, scores[0], scores[1], residuals);
+		return new Result(banks, edges, erfs, scores[0], scores[1], residuals, byClass);
 	}
 
 	/**
@@ -246,6 +252,31 @@ public final class ConceptGraph {
 			atZero += zero.get(0, targets[i]) / n;
 		}
 		return new double[] { mean, atZero };
+	}
+
+	/**
+	 * Per class some image targets (by name, in class order): {mean over those images of the model's
+	 * logit of that class, the same mean on zero activations of the bank's layer}.
+	 */
+	static Map<String, double[]> scoresByClass(TensorFlowClassifier classifier, ConceptBank bank, FloatTensor images, int[] targets) {
+		FloatTensor acts = classifier.activations(images, bank.layer);
+		FloatTensor logits = classifier.logits(images);
+		long[] one = acts.shape();
+		one[0] = 1;
+		FloatTensor zero = classifier.logitsFromLayer(bank.layer, FloatTensor.zeros(one));
+		Map<String, double[]> out = new java.util.LinkedHashMap<>();
+		for (int c = 0; c < classifier.numClasses(); c++) {
+			double mean = 0, atZero = 0;
+			int count = 0;
+			for (int i = 0; i < targets.length; i++) {
+				if (targets[i] != c) continue;
+				mean += logits.get(i, c);
+				atZero += zero.get(0, c);
+				count++;
+			}
+			if (count > 0) out.put(classifier.classNames().get(c), new double[] { mean / count, atZero / count });
+		}
+		return java.util.Collections.unmodifiableMap(out);
 	}
 
 	/**

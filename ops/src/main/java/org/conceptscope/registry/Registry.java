@@ -68,7 +68,7 @@ public final class Registry {
 	/** The attribution methods' parameters, in dialog order. */
 	public static final Parameters ATTRIBUTION_PARAMETERS = Parameters.of(
 		Parameter.integer("steps", "Steps (Integrated Gradients)", 32).range(Range.atLeast(1)).section(GRADIENTS)
-			.help("steps along the path from the baseline to the image (midpoint rule)")
+			.help("steps along the path from the baseline to the image (midpoint rule); raise it when the results' relative_gap is not small")
 			.methods("integrated_gradients"),
 		Parameter.number("baseline", "Baseline value", 0).section(GRADIENTS)
 			.help("the baseline (integrated_gradients) and the occluding patch value (occlusion), in the model's normalised input units")

@@ -84,7 +84,17 @@ class GradientMethodsTest {
 				if (steps == 256) gaps[i] = Math.abs(Double.parseDouble(gap.get(i)));
 				else assertTrue(Math.abs(Double.parseDouble(gap.get(i))) > 5 * gaps[i] + 1e-6, "one step is cruder than 256: " + gap + " vs " + gaps[i]);
 			}
-			assertEquals(java.util.List.of("score_change", "completeness_gap"), new IntegratedGradients(steps, 0f).perImageKeys());
+			// the results columns' values: the map's sum (summed here), the change and their relative gap
+			java.util.List<Completeness.Check> checks = Completeness.of(a);
+			assertEquals(2, checks.size());
+			for (int i = 0; i < 2; i++) {
+				double delta = fx.get(i, targets[i]) - f0.get(i, targets[i]), s = sum(a.maps(), i);
+				assertEquals(s, checks.get(i).attributionSum(), 1e-6 * (1 + Math.abs(s)), steps + " steps, image " + i);
+				assertEquals(Math.abs(s - delta) / Math.abs(delta), checks.get(i).relativeGap(), 1e-4, steps + " steps, image " + i);
+			}
+			assertEquals(java.util.List.of("attribution_sum", "score_change", "completeness_gap"), new IntegratedGradients(steps, 0f).perImageKeys());
+			// a FORGrad-filtered map (|.|, low-pass) no longer sums to the change: no completeness values for it
+			assertTrue(Completeness.of(new ForGrad(new IntegratedGradients(steps, 0f), 0).explain(ihc, x, targets, Progress.NONE)).isEmpty());
 			assertEquals("[" + gap.get(1) + "]", a.range(1, 2, new IntegratedGradients(steps, 0f).perImageKeys(), ihc.classNames()).metadata().get("completeness_gap"));
 		}
 	}

@@ -86,7 +86,7 @@ class ConceptGraphScopeMacroTest {
 
 		ImagePlus original = IJ.openImage(stack.toString());
 		ConceptGraph.Result want;
-		Map<String, Double> change = new TreeMap<>();
+		Map<String, Double> change = new TreeMap<>(), logit = new TreeMap<>();
 		try (TensorFlowClassifier tf = TensorFlowClassifier.load(model)) {
 			FloatTensor x = ImagePlusTensors.toTensor(original, tf.normalization()).tensor();
 			want = ConceptGraph.buildDataset(tf, x, new ConceptGraph.Options(List.of("conv2/relu", "conv3/relu"), CONCEPTS, SAMPLES, SEED, STEPS,
@@ -98,9 +98,13 @@ class ConceptGraphScopeMacroTest {
 			for (int i = 0; i < predicted.length; i++) {
 				String name = tf.classNames().get(predicted[i]);
 				change.merge(name, (double) logits.get(i, predicted[i]) - zero.get(0, predicted[i]), Double::sum);
+				logit.merge(name, (double) logits.get(i, predicted[i]), Double::sum);
 				count.merge(name, 1, Integer::sum);
 			}
-			for (String c : count.keySet()) change.put(c, change.get(c) / count.get(c));
+			for (String c : count.keySet()) {
+				change.put(c, change.get(c) / count.get(c));
+				logit.put(c, logit.get(c) / count.get(c));
+			}
 		}
 		assertTrue(change.size() >= 2, "the 12 patches are predicted as several classes: " + change);
 
@@ -139,6 +143,10 @@ class ConceptGraphScopeMacroTest {
 		for (List<String> row : nodes.subList(1 + 2 * (CONCEPTS + 1), nodes.size() - 1)) {
 			assertEquals("class", row.get(0));
 			assertEquals(into.get(row.get(1)), Double.parseDouble(row.get(3)), 1e-6 * (1 + Math.abs(into.get(row.get(1)))));
+			// and the class's own score and zero score, so its completeness gap (midpoint rule, not in the residual) shows per class
+			String c = row.get(1);
+			assertEquals(logit.get(c), Double.parseDouble(row.get(7)), 1e-4 * (1 + Math.abs(logit.get(c))), c + ": score");
+			assertEquals(logit.get(c) - change.get(c), Double.parseDouble(row.get(8)), 1e-4 * (1 + Math.abs(logit.get(c))), c + ": zero_score");
 		}
 		List<String> all = nodes.get(nodes.size() - 1);
 		assertEquals(List.of("class", PfvConcepts.ALL_CLASSES), all.subList(0, 2));

@@ -201,8 +201,9 @@ public final class ConceptGraphRun {
 	 * change of its projection) and out of it, its ERF examples and strongest coefficient; after each
 	 * layer's concepts a row "residual": the layer's residual for the class and the sum of its
 	 * residual edges out. Over the data set, then one row per class the edges reach: the sum of the
-	 * edges into it, residual included (that class's mean logit change over the images predicted as
-	 * it). Last, the graph's class ("all classes" over the data set): the sum of the last layer's
+	 * edges into it, residual included, and that class's mean logit over the images predicted as it
+	 * on the real and on zero activations of the last layer (score, zero_score), whose difference
+	 * the sum approximates up to the midpoint rule (the residual does not absorb that error). Last, the graph's class ("all classes" over the data set): the sum of the last layer's
 	 * relevances and its residual, and the class logit on the model's real activations of that layer
 	 * (score, mean over the images; each image's own predicted class over the data set) and on zero
 	 * activations (zero_score), whose difference that sum approximates.
@@ -230,7 +231,9 @@ public final class ConceptGraphRun {
 		for (GeneralizedIntegratedGradients.Edge e : g.edges()) if (e.className() != null) intoClass.merge(e.className(), e.relevance(), Double::sum);
 		if (!intoClass.keySet().equals(Set.of(graphClass))) {
 			for (Map.Entry<String, Double> c : intoClass.entrySet()) {
-				rows.add(List.of("class", c.getKey(), "", number(c.getValue()), "", "", "", "", ""));
+				double[] scores = g.scoresByClass().get(c.getKey());
+				rows.add(List.of("class", c.getKey(), "", number(c.getValue()), "", "", "", scores == null ? "" : number(scores[0]),
+					scores == null ? "" : number(scores[1])));
 			}
 		}
 		int last = g.banks().size() - 1;

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.conceptscope.attribution.Completeness;
 import org.conceptscope.verify.Eva;
 
 /**
@@ -20,7 +21,8 @@ import org.conceptscope.verify.Eva;
  * one probability column per class, target class, method, and the map's maximum and mean; for
  * EVA also the target's margin at the slice, verified lower and upper bounds of the float32
  * margin over the whole ball of inputs EVA verifies, the float32 rounding slack they include, and whether the
- * slice is verified robust ({@link #EVA_COLUMNS}).
+ * slice is verified robust ({@link #EVA_COLUMNS}); for Integrated Gradients the map's sum, the target logit's
+ * change f(x) - f(x0) from the baseline, their gap and the relative gap ({@link Completeness#COLUMNS}).
  * Numbers use '.' and Java's shortest exact float text whatever the locale; text is quoted
  * when it needs to be (RFC 4180). The file is written atomically.
  */
@@ -38,13 +40,18 @@ public final class ResultsCsvWriter {
 	public static List<String> header(Explanation e) {
 		List<String> h = header(e.classNames());
 		if (!Eva.verifiedMargins(e.attribution()).isEmpty()) h.addAll(EVA_COLUMNS);
+		if (Completeness.claims(e.method())) h.addAll(Completeness.COLUMNS);
 		return h;
 	}
 
-	/** The columns of a method's rows, before any is computed: EVA adds {@link #EVA_COLUMNS}. */
+	/**
+	 * The columns of a method's rows, before any is computed: EVA adds {@link #EVA_COLUMNS}, a method
+	 * that satisfies completeness (Integrated Gradients) {@link Completeness#COLUMNS}.
+	 */
 	public static List<String> header(List<String> classNames, org.conceptscope.attribution.AttributionMethod method) {
 		List<String> h = header(classNames);
 		if (method instanceof Eva) h.addAll(EVA_COLUMNS);
+		if (Completeness.claims(method.name())) h.addAll(Completeness.COLUMNS);
 		return h;
 	}
 
@@ -65,6 +72,8 @@ public final class ResultsCsvWriter {
 	public static List<List<String>> rows(Explanation e) {
 		List<List<String>> rows = new ArrayList<>();
 		List<Eva.VerifiedMargin> verified = Eva.verifiedMargins(e.attribution());
+		boolean complete = Completeness.claims(e.method());
+		List<Completeness.Check> checks = complete ? Completeness.of(e.attribution()) : List.of();
 		for (int b = 0; b < e.size(); b++) {
 			int slice = e.batches().slice(b), frame = e.batches().frame(b);
 			List<String> row = new ArrayList<>();
@@ -82,6 +91,10 @@ public final class ResultsCsvWriter {
 				Eva.VerifiedMargin v = verified.get(b);
 				row.addAll(List.of(number(v.margin()), number(v.lower()), number(v.upper()),
 					number(v.roundingSlack()), v.verified() ? "1" : "0")); // numeric, as ImageJ tables and macros want
+			}
+			if (complete) {
+				// NaN for a map blended from tiles: its tiles' sums are not the image's
+				for (double v : (checks.isEmpty() ? Completeness.Check.NONE : checks.get(b)).columns()) row.add(number(v));
 			}
 			rows.add(row);
 		}
