@@ -170,13 +170,20 @@ public final class InfoDisent implements InterpretableHead {
 			int m = householderReflections(c);
 			List<String> vars = saved.variables();
 			if (rotation != null || !IntStream.range(0, m).allMatch(i -> vars.contains("infodisent/householder_" + i))) {
-				throw new IllegalArgumentException("This InfoDisent head's rotation (metadata 'rotation' = " + rotation + " in its "
-					+ ModelConfig.FILE_NAME + ") is neither '" + ROTATION + "' nor " + m + " Householder reflections"
-					+ " 'infodisent/householder_0.." + (m - 1) + "' of an older ConceptScope: train it again with Train"
-					+ " Interpretable Head.");
+				throw new IllegalArgumentException("The InfoDisent head in " + saved.directory() + " has a rotation (metadata 'rotation' = "
+					+ rotation + " in its " + ModelConfig.FILE_NAME + ") that is neither '" + ROTATION + "' nor " + m
+					+ " Householder reflections 'infodisent/householder_0.." + (m - 1) + "' of an older ConceptScope: train it again"
+					+ " with Train Interpretable Head.");
 			}
 			FloatTensor[] v = new FloatTensor[m];
-			for (int i = 0; i < m; i++) v[i] = saved.variable("infodisent/householder_" + i);
+			for (int i = 0; i < m; i++) {
+				v[i] = saved.variable("infodisent/householder_" + i);
+				if (v[i].size() != c) {
+					throw new IllegalArgumentException("The InfoDisent head in " + saved.directory() + " is damaged: its Householder vector"
+						+ " 'infodisent/householder_" + i + "' has " + v[i].size() + " values for its " + c + " channels; train it again"
+						+ " with Train Interpretable Head.");
+				}
+			}
 			weights.put("rotation", householderProduct(v, c));
 			converted = HOUSEHOLDER + " (" + m + " reflections, multiplied out on loading)";
 		}
