@@ -399,11 +399,15 @@ public final class InfoDisent implements InterpretableHead {
 		return Resampling.bilinear(unitMaps(features, part), height, width);
 	}
 
-	/** Indices of the training images where part j responds most (its prototypes). */
+	/**
+	 * Indices of the training images where part j responds most (its prototypes), as Train
+	 * Interpretable Head picks them ({@link HeadPrototypes#top}): by the part's strongest positive
+	 * response, as the paper's prototypes are the patches of highest activation; an image without a
+	 * positive response is none. (Ranking by the evidence, max minus max of the negative, put an image
+	 * with a weaker response first when the stronger one also had a negative peak.)
+	 */
 	public int[] prototypes(FloatTensor features, int part, int count) {
-		double[][] e = evidence(features);
-		return IntStream.range(0, e.length).boxed().sorted(Comparator.comparingDouble(i -> -e[i][part])).limit(count)
-			.mapToInt(Integer::intValue).toArray();
+		return HeadPrototypes.top(this, features, part, count).stream().mapToInt(HeadPrototypes.Prototype::image).toArray();
 	}
 
 	/** Saves the head as a SavedModel (input: the backbone's feature map) with its accuracies. */
