@@ -152,16 +152,17 @@ public final class BiIce implements InterpretableHead {
 
 	/** The head saved in a SavedModel, from its variables (the convergence record comes from the metadata). */
 	static BiIce fromSaved(TensorFlowClassifier saved, String layer, int h, int w, int c) {
+		if (!BINDING.equals(saved.config().metadata.get("binding"))) { // before its variables are read: an older head may lack some
+			throw new IllegalArgumentException("The Bi-ICE head in " + saved.directory() + " was saved by an older ConceptScope whose"
+				+ " binding had no layer norms (no 'binding' = '" + BINDING + "' in its " + org.conceptscope.model.ModelConfig.FILE_NAME
+				+ "); train it again with Train Interpretable Head (its logits would differ from the saved ones).");
+		}
 		Map<String, FloatTensor> weights = new LinkedHashMap<>();
 		for (String name : List.of("patch_kernel", "concepts", "classifier", "bias")) weights.put(name, saved.variable("biice/" + name));
 		int d = (int) weights.get("patch_kernel").dim(1), k = (int) weights.get("concepts").dim(0);
 		Object conv = saved.config().metadata.get("convergence");
 		double[] convergence = numbers(conv), epochs = numbers(saved.config().metadata.get(CONVERGENCE_EPOCHS));
 		if (epochs.length != convergence.length) epochs = epochEnds(convergence.length, Integer.MAX_VALUE, 1); // saved before the fractions: whole epochs
-		if (!BINDING.equals(saved.config().metadata.get("binding"))) {
-			throw new IllegalArgumentException("This Bi-ICE head was saved by an older ConceptScope whose binding had no layer norms;"
-				+ " train it again with Train Interpretable Head (its logits would differ from the saved ones).");
-		}
 		Object rounds = saved.config().metadata.get("iterations");
 		return new BiIce(weights, layer, h, w, c, d, k, (int) weights.get("classifier").dim(1), convergence, epochs,
 			rounds instanceof Number r ? r.intValue() : 1);

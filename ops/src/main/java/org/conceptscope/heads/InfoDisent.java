@@ -170,13 +170,20 @@ public final class InfoDisent implements InterpretableHead {
 			int m = householderReflections(c);
 			List<String> vars = saved.variables();
 			if (rotation != null || !IntStream.range(0, m).allMatch(i -> vars.contains("infodisent/householder_" + i))) {
-				throw new IllegalArgumentException("This InfoDisent head's rotation (metadata 'rotation' = " + rotation + " in its "
-					+ ModelConfig.FILE_NAME + ") is neither '" + ROTATION + "' nor " + m + " Householder reflections"
-					+ " 'infodisent/householder_0.." + (m - 1) + "' of an older ConceptScope: train it again with Train"
-					+ " Interpretable Head.");
+				throw new IllegalArgumentException("The InfoDisent head in " + saved.directory() + " has a rotation (metadata 'rotation' = "
+					+ rotation + " in its " + ModelConfig.FILE_NAME + ") that is neither '" + ROTATION + "' nor " + m
+					+ " Householder reflections 'infodisent/householder_0.." + (m - 1) + "' of an older ConceptScope: train it again"
+					+ " with Train Interpretable Head.");
 			}
 			FloatTensor[] v = new FloatTensor[m];
-			for (int i = 0; i < m; i++) v[i] = saved.variable("infodisent/householder_" + i);
+			for (int i = 0; i < m; i++) {
+				v[i] = saved.variable("infodisent/householder_" + i);
+				if (v[i].size() != c) {
+					throw new IllegalArgumentException("The InfoDisent head in " + saved.directory() + " is damaged: its Householder vector"
+						+ " 'infodisent/householder_" + i + "' has " + v[i].size() + " values for its " + c + " channels; train it again"
+						+ " with Train Interpretable Head.");
+				}
+			}
 			weights.put("rotation", householderProduct(v, c));
 			converted = HOUSEHOLDER + " (" + m + " reflections, multiplied out on loading)";
 		}
@@ -392,11 +399,15 @@ public final class InfoDisent implements InterpretableHead {
 		return Resampling.bilinear(unitMaps(features, part), height, width);
 	}
 
-	/** Indices of the training images where part j responds most (its prototypes). */
+	/**
+	 * Indices of the training images where part j responds most (its prototypes), as Train
+	 * Interpretable Head picks them ({@link HeadPrototypes#top}): by the part's strongest positive
+	 * response, as the paper's prototypes are the patches of highest activation; an image without a
+	 * positive response is none. (Ranking by the evidence, max minus max of the negative, put an image
+	 * with a weaker response first when the stronger one also had a negative peak.)
+	 */
 	public int[] prototypes(FloatTensor features, int part, int count) {
-		double[][] e = evidence(features);
-		return IntStream.range(0, e.length).boxed().sorted(Comparator.comparingDouble(i -> -e[i][part])).limit(count)
-			.mapToInt(Integer::intValue).toArray();
+		return HeadPrototypes.top(this, features, part, count).stream().mapToInt(HeadPrototypes.Prototype::image).toArray();
 	}
 
 	/** Saves the head as a SavedModel (input: the backbone's feature map) with its accuracies. */

@@ -50,4 +50,25 @@ class InfoDisentEvidenceTest {
 		assertTrue(sawNegativeContribution, "some part speaks against some class");
 		assertTrue(sawBias, "the trained head has a class bias");
 	}
+
+	/**
+	 * A part's prototypes are the images of its strongest positive response (the paper's highest
+	 * activations; Train Interpretable Head's montage), not of its largest evidence: image 0 peaks at
+	 * 1.0 with a negative peak of 0.9 (evidence 0.1), image 1 at 0.5 (evidence 0.5), image 2 only
+	 * below 0 (no positive response: none). Q is the identity to 1e-5 after one step at a tiny rate.
+	 */
+	@Test
+	void prototypesAreTheStrongestPositiveResponsesAsTheMontageShows() {
+		FloatTensor f = FloatTensor.zeros(3, 2, 2, 2);
+		f.set(1.0f, 0, 0, 0, 0);
+		f.set(-0.9f, 0, 1, 1, 0);
+		f.set(0.5f, 1, 0, 1, 0);
+		f.set(-0.7f, 2, 1, 0, 0);
+		InfoDisent head = InfoDisent.train(f, "features", new int[] { 0, 1, 0 }, 2, new TrainingOptions(1, 3, 1e-7, 1), Progress.NONE);
+		assertEquals(1, head.projection()[0][0], 1e-5, "Q = I");
+		assertTrue(head.evidence(f)[1][0] > head.evidence(f)[0][0], "image 1 has the larger evidence");
+		org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] { 0, 1 }, head.prototypes(f, 0, 3));
+		assertEquals(java.util.List.of(0, 1), HeadPrototypes.top(head, f, 0, 3).stream().map(HeadPrototypes.Prototype::image).toList(),
+			"the montage's prototypes");
+	}
 }
