@@ -156,8 +156,9 @@ public final class FeatureVisualizationRun {
 	}
 
 	/**
-	 * Channels of the visualisation then the transparency, one 32-bit plane each; R, G, B LUTs for three channels, the
-	 * transparency shown from 0 to its 80th percentile.
+	 * Channels of the visualisation then the transparency, one 32-bit plane each; R, G, B LUTs for three channels, all
+	 * visualisation channels shown with one range (the 1st to the 99th percentile of their values together), the
+	 * transparency from 0 to its 80th percentile.
 	 */
 	static ImagePlus image(Maco.Result r, String title) {
 		int h = (int) r.image().dim(1), w = (int) r.image().dim(2), c = (int) r.image().dim(3);
@@ -174,20 +175,32 @@ public final class FeatureVisualizationRun {
 		imp.setOpenAsHyperStack(true);
 		CompositeImage ci = new CompositeImage(imp, IJ.COMPOSITE);
 		Color[] rgb = { Color.RED, Color.GREEN, Color.BLUE };
+		double[] range = displayRange(x);
 		for (int ch = 0; ch < c; ch++) {
 			LUT lut = c == 3 ? LUT.createLutFromColor(rgb[ch]) : LUT.createLutFromColor(Color.WHITE);
-			float[] plane = (float[]) stack.getPixels(ch + 1);
-			double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
-			for (float v : plane) {
-				lo = Math.min(lo, v);
-				hi = Math.max(hi, v);
-			}
-			ci.setChannelLut(HeatmapWriter.withRange(lut, lo, hi > lo ? hi : lo + 1), ch + 1);
+			ci.setChannelLut(HeatmapWriter.withRange(lut, range[0], range[1]), ch + 1);
 		}
 		// shown as Xplique's plot_maco shows its alpha: clipped at the 80th percentile (the values are not clipped)
 		double top = percentile(r.transparency().data(), TRANSPARENCY_PERCENTILE);
 		ci.setChannelLut(HeatmapWriter.withRange(LUT.createLutFromColor(Color.WHITE), 0, top > 0 ? top : 1), c + 1);
 		return ci;
+	}
+
+	/**
+	 * The visualisation channels' display range is from this percentile of all their values together to 100 minus it:
+	 * Xplique's plot_maco percentile_image.
+	 */
+	static final double IMAGE_PERCENTILE = 1;
+
+	/**
+	 * One display range {low, high} for every visualisation channel, as Xplique's plot_maco shows the image: clipped at the
+	 * 1st and 99th percentiles of all channels' values together, then scaled as a whole. One range keeps the channels'
+	 * relative brightness, so an RGB visualisation keeps its colours (a range per channel stretched each channel on its
+	 * own and changed the hues); a constant image gets {v, v + 1}.
+	 */
+	static double[] displayRange(float[] values) {
+		double lo = percentile(values, IMAGE_PERCENTILE), hi = percentile(values, 100 - IMAGE_PERCENTILE);
+		return new double[] { lo, hi > lo ? hi : lo + 1 };
 	}
 
 	/** The transparency channel's display range is 0 to this percentile of its values: Xplique's plot_maco percentile_alpha. */
