@@ -7,6 +7,7 @@ import ij.IJ;
 import ij.ImagePlus;
 import ij.ImageStack;
 import ij.gui.Plot;
+import ij.measure.Calibration;
 import ij.process.FloatProcessor;
 import ij.process.LUT;
 
@@ -83,23 +84,49 @@ public final class FeatureVisualizationRun {
 			// the files are named after the class or unit, known once the model (and head) is read: checked before any image is read
 			SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, files(title));
 			if (!SIMPLE.equals(s.recipe)) MacoReference.canvas(objective.inputShape(), s.canvas);
-			ImageSet refs = ModelSizeInputs.samples(ConceptDiscoveryRun.inputs(image, s.folder, progress), model, CommandSpecs.FEATURE_VISUALIZATION);
+			ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder, progress);
+			ImageSet refs = ModelSizeInputs.samples(given, model, CommandSpecs.FEATURE_VISUALIZATION);
 			FloatTensor batch = Models.input(refs, model);
 			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch, progress) : null;
 			Maco.Result r = SIMPLE.equals(s.recipe)
 				? new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress)
 				: reference(objective, batch, s.steps, REFERENCE_LEARNING_RATE, s.crops, s.noise, s.canvas, s.seed, progress);
 			ImagePlus out = image(r, title);
+			Calibration pixel = pixelSize(given.images());
+			if (pixel != null) out.setCalibration(pixel);
 			out.setProperty("Info", "ConceptScope feature visualization (MACO)\nmodel=" + s.model + (s.head == null ? "" : "\nhead=" + s.head)
 				+ "\ntarget=" + className + "\nrecipe=" + s.recipe
 				+ "\nstart_score=" + Numbers.property(r.startScore()) + "\nfinal_score=" + Numbers.property(r.finalScore())
 				+ "\nchannels 1-" + (int) r.image().dim(3) + "=visualization (model input units, after normalization)\nchannel "
-				+ ((int) r.image().dim(3) + 1) + "=transparency\noptions=" + s.toMacroOptions() + "\n");
+				+ ((int) r.image().dim(3) + 1) + "=transparency\npixel_size=" + (pixel == null ? "none (the images' calibrations differ or are"
+				+ " not set)" : "the images' (" + pixel.pixelWidth + " x " + pixel.pixelHeight + " " + pixel.getUnit() + ")") + "\noptions=" + s.toMacroOptions() + "\n");
 			ImagePlus plot = plot(r.scores(), className);
 			Result result = new Result(r, className, out, plot, List.of());
 			IJ.log("ConceptScope " + summary(result)); // the Log (stdout headless), from the plugin and the SciJava command alike
 			return s.saveDir == null ? result : save(result, title, s.saveDir);
 		}
+	}
+
+	/**
+	 * The pixel size (width, height, unit) the images share, or null when their calibrations differ or none is set. The
+	 * visualisation has their pixels: the reference recipe resizes their spectrum in frequency so textures keep their
+	 * cycles per pixel, and the simple one keeps it at the model input's size, so a texture's period in the
+	 * visualisation measures as in the images. Only the pixel size is kept: the values are the model's input units, not
+	 * the images' value calibration.
+	 */
+	static Calibration pixelSize(List<ImagePlus> images) {
+		if (images.isEmpty()) return null;
+		Calibration first = images.get(0).getCalibration();
+		for (ImagePlus imp : images) {
+			Calibration c = imp.getCalibration();
+			if (c.pixelWidth != first.pixelWidth || c.pixelHeight != first.pixelHeight || !c.getUnit().equals(first.getUnit())) return null;
+		}
+		if (!first.scaled()) return null;
+		Calibration out = new Calibration();
+		out.pixelWidth = first.pixelWidth;
+		out.pixelHeight = first.pixelHeight;
+		out.setUnit(first.getUnit());
+		return out;
 	}
 
 	/** The recipes: MACO as its paper and Xplique run it (default), or the project's lighter first version. */
