@@ -100,7 +100,7 @@ public final class FeatureVisualizationRun {
 				+ "\nchannels 1-" + (int) r.image().dim(3) + "=visualization (model input units, after normalization)\nchannel "
 				+ ((int) r.image().dim(3) + 1) + "=transparency\npixel_size=" + (pixel == null ? "none (the images' calibrations differ or are"
 				+ " not set)" : "the images' (" + pixel.pixelWidth + " x " + pixel.pixelHeight + " " + pixel.getUnit() + ")") + "\noptions=" + s.toMacroOptions() + "\n");
-			ImagePlus plot = plot(r.scores(), className);
+			ImagePlus plot = plot(r.scores(), className, scoreLabel(SIMPLE.equals(s.recipe), s.head != null));
 			Result result = new Result(r, className, out, plot, List.of());
 			IJ.log("ConceptScope " + summary(result)); // the Log (stdout headless), from the plugin and the SciJava command alike
 			return s.saveDir == null ? result : save(result, title, s.saveDir);
@@ -242,10 +242,19 @@ public final class FeatureVisualizationRun {
 		return sorted[i] + (pos - i) * (sorted[j] - sorted[i]);
 	}
 
-	static ImagePlus plot(double[] scores, String className) {
+	/**
+	 * The scores plot's y axis: what each step's score is. The reference recipe scores the mean over the step's crops,
+	 * the simple one one random crop; with a head the target is a part's evidence, a concept's activation or the head's
+	 * class logit, so "target score".
+	 */
+	static String scoreLabel(boolean simple, boolean head) {
+		return (head ? "target score" : "target logit") + (simple ? " (one random crop)" : " (mean over the step's crops)");
+	}
+
+	static ImagePlus plot(double[] scores, String className, String yLabel) {
 		double[] x = new double[scores.length];
 		for (int t = 0; t < x.length; t++) x[t] = t + 1;
-		Plot plot = new Plot("MACO " + className, "step", "target logit (random crop)");
+		Plot plot = new Plot("MACO " + className, "step", yLabel);
 		plot.setColor(Color.BLUE);
 		plot.add("line", x, scores);
 		return plot.getImagePlus();

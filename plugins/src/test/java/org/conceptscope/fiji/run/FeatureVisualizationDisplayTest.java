@@ -76,4 +76,18 @@ class FeatureVisualizationDisplayTest {
 		assertEquals(2.5, ci.getChannelLut(1).min, 0);
 		assertEquals(3.5, ci.getChannelLut(1).max, 0);
 	}
+
+	/**
+	 * The scores plot says what a step's score is: the default (reference) recipe's is the mean over the step's crops,
+	 * the simple one's one random crop; a head's part or concept is not a logit. The plot said "target logit (random
+	 * crop)" for every run.
+	 */
+	@Test
+	void theScoresPlotSaysWhatEachStepScores() {
+		ImagePlus plot = FeatureVisualizationRun.plot(new double[] { 1, 2 }, "c", FeatureVisualizationRun.scoreLabel(false, false));
+		ij.gui.Plot p = (ij.gui.Plot) plot.getProperty(ij.gui.Plot.PROPERTY_KEY);
+		assertEquals("target logit (mean over the step's crops)", p.getLabel('y'));
+		assertEquals("target logit (one random crop)", FeatureVisualizationRun.scoreLabel(true, false));
+		assertEquals("target score (mean over the step's crops)", FeatureVisualizationRun.scoreLabel(false, true));
+	}
 }
