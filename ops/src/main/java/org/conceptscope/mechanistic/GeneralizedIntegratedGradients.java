@@ -99,9 +99,17 @@ public final class GeneralizedIntegratedGradients {
 		}
 	}
 
+	/**
+	 * Path values (points x activations of one image) given to the model in one batch at most (64 MB of floats): a long
+	 * path or a large layer is integrated in batches of whole points, summed in the path's order, so the result does not
+	 * depend on it (steps x activations in one array overflowed an int, or the memory, on large layers).
+	 */
+	static final long PATH_VALUES = 1L << 24;
+
 	private final TensorFlowClassifier classifier;
 	private final int steps;
 	private final java.util.function.BooleanSupplier goOn;
+	private final long pathValues;
 
 	public GeneralizedIntegratedGradients(TensorFlowClassifier classifier, int steps) {
 		this(classifier, steps, () -> true);
@@ -109,10 +117,17 @@ public final class GeneralizedIntegratedGradients {
 
 	/** @param goOn asked before each image's decomposition and path integral; false cancels ({@link java.util.concurrent.CancellationException}) */
 	public GeneralizedIntegratedGradients(TensorFlowClassifier classifier, int steps, java.util.function.BooleanSupplier goOn) {
+		this(classifier, steps, goOn, PATH_VALUES);
+	}
+
+	/** @param pathValues path values given to the model in one batch at most (at least one point a batch) */
+	GeneralizedIntegratedGradients(TensorFlowClassifier classifier, int steps, java.util.function.BooleanSupplier goOn, long pathValues) {
 		if (steps < 1) throw new IllegalArgumentException("GIG needs at least 1 step.");
+		org.conceptscope.util.Limits.passes("GIG", "steps", steps);
 		this.classifier = classifier;
 		this.steps = steps;
 		this.goOn = goOn;
+		this.pathValues = pathValues;
 	}
 
 	/**
@@ -271,24 +286,29 @@ public final class GeneralizedIntegratedGradients {
 		double[] credit = new double[k];
 		double residual = 0;
 		long[] shape = acts.shape();
-		shape[0] = steps;
+		int perBatch = (int) Math.max(1, Math.min(steps, pathValues / per));
 		double[] g = new double[c];
 		for (int i : rows) {
 			if (!goOn.getAsBoolean()) throw new java.util.concurrent.CancellationException("GIG cancelled.");
 			float[] a = Arrays.copyOfRange(acts.data(), i * per, (i + 1) * per);
 			double[][] u = d.coefficients[i];
-			float[] path = new float[steps * per];
-			for (int s = 0; s < steps; s++) {
-				double alpha = (s + 0.5) / steps;
-				for (int j = 0; j < per; j++) path[s * per + j] = (float) (alpha * a[j]);
+			// the gradient summed over the path's points, in their order, a batch of at most pathValues values at a time
+			double[] sum = new double[per];
+			for (int first = 0; first < steps; first += perBatch) {
+				int count = Math.min(perBatch, steps - first);
+				float[] path = new float[count * per];
+				for (int s = 0; s < count; s++) {
+					double alpha = (first + s + 0.5) / steps;
+					for (int j = 0; j < per; j++) path[s * per + j] = (float) (alpha * a[j]);
+				}
+				shape[0] = count;
+				float[] grad = gradient.at(new FloatTensor(shape.clone(), path), count, i).data();
+				for (int s = 0; s < count; s++) for (int j = 0; j < per; j++) sum[j] += grad[s * per + j];
 			}
-			float[] grad = gradient.at(new FloatTensor(shape, path), steps, i).data();
 			for (int p = 0; p < pos; p++) {
-				Arrays.fill(g, 0);
-				for (int s = 0; s < steps; s++) for (int ch = 0; ch < c; ch++) g[ch] += grad[s * per + p * c + ch];
 				double whole = 0;
 				for (int ch = 0; ch < c; ch++) {
-					g[ch] /= steps;
+					g[ch] = sum[p * c + ch] / steps;
 					whole += g[ch] * a[p * c + ch];
 				}
 				double concepts = 0;

@@ -147,4 +147,27 @@ class GigConceptCreditTest {
 		assertEquals("class:" + model.classNames().get(1), edges.get(8).toLayer());
 		assertTrue(edges.get(8).className() != null);
 	}
+
+	/**
+	 * A long path is integrated in batches of whole points (one point, three points with a last batch of
+	 * one) with the answer of one batch: T = (a1 - a2)^2 over 7 midpoints gives (2, -1) for a = (2, 1);
+	 * T = a1 - a2 over a = (2, 1) and (1, 3) the mean (1.5, -2), and so do the edges into v2 = b2 = a1 - a2. Steps beyond the limit are refused in one sentence.
+	 */
+	@Test
+	void aLongPathIsIntegratedInBatchesWithTheAnswerOfOne() {
+		ConceptBank b = bank("pfv", 1, new double[] { 1, 0 }, new double[] { 0, 1 });
+		ConceptBank upper = bank("upper", 1, new double[] { 1, 0 }, new double[] { 0, 1 });
+		FloatTensor x = pfvs(2, 1, 1, 3);
+		GeneralizedIntegratedGradients whole = new GeneralizedIntegratedGradients(model, 7);
+		for (long values : new long[] { 1, 2, 6 }) { // a PFV has 2 values: 1 and 2 give one point a batch, 6 three
+			GeneralizedIntegratedGradients gig = new GeneralizedIntegratedGradients(model, 7, () -> true, values);
+			assertCredit(new double[] { 2, -1 }, 0, gig.toClass(b, pfvs(2, 1), 2), "(a1 - a2)^2 in batches of " + values + " values");
+			assertCredit(new double[] { 1.5, -2 }, 0, gig.toClass(b, x, 1), "a1 - a2 over two images, " + values);
+			assertCredit(whole.toClass(b, x, 0).concepts(), whole.toClass(b, x, 0).residual(), gig.toClass(b, x, 0), "a1, " + values);
+			assertCredit(new double[] { 1.5, -2 }, 0, gig.toConcept(b, upper, 1, x), "into v2, " + values);
+		}
+		IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+			() -> new GeneralizedIntegratedGradients(model, 1_000_000));
+		assertTrue(e.getMessage().startsWith("GIG: steps=1000000 is more than 100000"), e.getMessage());
+	}
 }

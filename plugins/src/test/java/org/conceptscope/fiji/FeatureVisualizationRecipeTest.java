@@ -49,6 +49,9 @@ class FeatureVisualizationRecipeTest {
 			+ " seed=7 save_dir=[" + work.resolve("reference") + "]');\n", ""));
 		runs.put("bad canvas", new Macro(open + "run('Feature Visualization...', 'model=[" + model() + "] target=[DAB-positive] steps=2"
 			+ " canvas=16 save_dir=[" + work.resolve("bad") + "]');\nprint('still running');\n", ""));
+		runs.put("calibrated", new Macro(open + "run('Properties...', 'unit=um pixel_width=0.25 pixel_height=0.5');\n"
+			+ "run('Feature Visualization...', 'model=[" + model() + "] target=[DAB-positive] steps=2 seed=7 save_dir=["
+			+ work.resolve("calibrated") + "]');\n", ""));
 		logs = MacroRunner.run(runs, work);
 	}
 
@@ -85,6 +88,38 @@ class FeatureVisualizationRecipeTest {
 		String bad = logs.get("bad canvas");
 		assertTrue(bad.contains("canvas must be 0 (automatic) or at least the model input"), bad);
 		assertFalse(Files.exists(work.resolve("bad")));
+	}
+
+	/**
+	 * The visualisation has the images' pixels (the reference recipe keeps their textures' cycles per pixel), so it keeps
+	 * their pixel size; its three colour channels are shown with one range, the 1st to the 99th percentile of their saved
+	 * values together (numpy's rule, computed here), as Xplique's plot_maco shows the image.
+	 */
+	@Test
+	void theVisualisationKeepsThePixelSizeAndShowsItsColoursWithOneRange() {
+		assertFalse(logs.get("calibrated").contains("Error"), logs.get("calibrated"));
+		ImagePlus saved = IJ.openImage(work.resolve("calibrated").resolve("ihc-stain-DAB-positive-maco.tif").toString());
+		assertEquals(0.25, saved.getCalibration().pixelWidth, 1e-12);
+		assertEquals(0.5, saved.getCalibration().pixelHeight, 1e-12);
+		assertEquals("um", saved.getCalibration().getUnit().replace("\u00b5", "u"));
+		int plane = saved.getWidth() * saved.getHeight();
+		float[] all = new float[3 * plane];
+		for (int c = 0; c < 3; c++) System.arraycopy((float[]) saved.getStack().getPixels(c + 1), 0, all, c * plane, plane);
+		java.util.Arrays.sort(all);
+		double lo = numpyPercentile(all, 1), hi = numpyPercentile(all, 99);
+		assertTrue(hi > lo);
+		ij.CompositeImage ci = (ij.CompositeImage) saved;
+		for (int c = 1; c <= 3; c++) {
+			assertEquals(lo, ci.getChannelLut(c).min, 1e-4 * (hi - lo), "channel " + c);
+			assertEquals(hi, ci.getChannelLut(c).max, 1e-4 * (hi - lo), "channel " + c);
+		}
+	}
+
+	/** numpy's default percentile of sorted values: linear between the ranks around q / 100 (n - 1). */
+	private static double numpyPercentile(float[] sorted, double q) {
+		double rank = q / 100 * (sorted.length - 1);
+		int below = (int) rank;
+		return sorted[below] + (rank - below) * (sorted[Math.min(below + 1, sorted.length - 1)] - sorted[below]);
 	}
 
 	private Path stack() {

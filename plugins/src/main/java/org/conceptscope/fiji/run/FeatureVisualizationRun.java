@@ -7,6 +7,7 @@ import ij.IJ;
 import ij.ImagePlus;
 import ij.ImageStack;
 import ij.gui.Plot;
+import ij.measure.Calibration;
 import ij.process.FloatProcessor;
 import ij.process.LUT;
 
@@ -83,23 +84,49 @@ public final class FeatureVisualizationRun {
 			// the files are named after the class or unit, known once the model (and head) is read: checked before any image is read
 			SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, files(title));
 			if (!SIMPLE.equals(s.recipe)) MacoReference.canvas(objective.inputShape(), s.canvas);
-			ImageSet refs = ModelSizeInputs.samples(ConceptDiscoveryRun.inputs(image, s.folder, progress), model, CommandSpecs.FEATURE_VISUALIZATION);
+			ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder, progress);
+			ImageSet refs = ModelSizeInputs.samples(given, model, CommandSpecs.FEATURE_VISUALIZATION);
 			FloatTensor batch = Models.input(refs, model);
 			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch, progress) : null;
 			Maco.Result r = SIMPLE.equals(s.recipe)
 				? new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress)
 				: reference(objective, batch, s.steps, REFERENCE_LEARNING_RATE, s.crops, s.noise, s.canvas, s.seed, progress);
 			ImagePlus out = image(r, title);
+			Calibration pixel = pixelSize(given.images());
+			if (pixel != null) out.setCalibration(pixel);
 			out.setProperty("Info", "ConceptScope feature visualization (MACO)\nmodel=" + s.model + (s.head == null ? "" : "\nhead=" + s.head)
 				+ "\ntarget=" + className + "\nrecipe=" + s.recipe
 				+ "\nstart_score=" + Numbers.property(r.startScore()) + "\nfinal_score=" + Numbers.property(r.finalScore())
 				+ "\nchannels 1-" + (int) r.image().dim(3) + "=visualization (model input units, after normalization)\nchannel "
-				+ ((int) r.image().dim(3) + 1) + "=transparency\noptions=" + s.toMacroOptions() + "\n");
-			ImagePlus plot = plot(r.scores(), className);
+				+ ((int) r.image().dim(3) + 1) + "=transparency\npixel_size=" + (pixel == null ? "none (the images' calibrations differ or are"
+				+ " not set)" : "the images' (" + pixel.pixelWidth + " x " + pixel.pixelHeight + " " + pixel.getUnit() + ")") + "\noptions=" + s.toMacroOptions() + "\n");
+			ImagePlus plot = plot(r.scores(), className, scoreLabel(SIMPLE.equals(s.recipe), s.head != null));
 			Result result = new Result(r, className, out, plot, List.of());
 			IJ.log("ConceptScope " + summary(result)); // the Log (stdout headless), from the plugin and the SciJava command alike
 			return s.saveDir == null ? result : save(result, title, s.saveDir);
 		}
+	}
+
+	/**
+	 * The pixel size (width, height, unit) the images share, or null when their calibrations differ or none is set. The
+	 * visualisation has their pixels: the reference recipe resizes their spectrum in frequency so textures keep their
+	 * cycles per pixel, and the simple one keeps it at the model input's size, so a texture's period in the
+	 * visualisation measures as in the images. Only the pixel size is kept: the values are the model's input units, not
+	 * the images' value calibration.
+	 */
+	static Calibration pixelSize(List<ImagePlus> images) {
+		if (images.isEmpty()) return null;
+		Calibration first = images.get(0).getCalibration();
+		for (ImagePlus imp : images) {
+			Calibration c = imp.getCalibration();
+			if (c.pixelWidth != first.pixelWidth || c.pixelHeight != first.pixelHeight || !c.getUnit().equals(first.getUnit())) return null;
+		}
+		if (!first.scaled()) return null;
+		Calibration out = new Calibration();
+		out.pixelWidth = first.pixelWidth;
+		out.pixelHeight = first.pixelHeight;
+		out.setUnit(first.getUnit());
+		return out;
 	}
 
 	/** The recipes: MACO as its paper and Xplique run it (default), or the project's lighter first version. */
@@ -156,8 +183,9 @@ public final class FeatureVisualizationRun {
 	}
 
 	/**
-	 * Channels of the visualisation then the transparency, one 32-bit plane each; R, G, B LUTs for three channels, the
-	 * transparency shown from 0 to its 80th percentile.
+	 * Channels of the visualisation then the transparency, one 32-bit plane each; R, G, B LUTs for three channels, all
+	 * visualisation channels shown with one range (the 1st to the 99th percentile of their values together), the
+	 * transparency from 0 to its 80th percentile.
 	 */
 	static ImagePlus image(Maco.Result r, String title) {
 		int h = (int) r.image().dim(1), w = (int) r.image().dim(2), c = (int) r.image().dim(3);
@@ -174,20 +202,32 @@ public final class FeatureVisualizationRun {
 		imp.setOpenAsHyperStack(true);
 		CompositeImage ci = new CompositeImage(imp, IJ.COMPOSITE);
 		Color[] rgb = { Color.RED, Color.GREEN, Color.BLUE };
+		double[] range = displayRange(x);
 		for (int ch = 0; ch < c; ch++) {
 			LUT lut = c == 3 ? LUT.createLutFromColor(rgb[ch]) : LUT.createLutFromColor(Color.WHITE);
-			float[] plane = (float[]) stack.getPixels(ch + 1);
-			double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
-			for (float v : plane) {
-				lo = Math.min(lo, v);
-				hi = Math.max(hi, v);
-			}
-			ci.setChannelLut(HeatmapWriter.withRange(lut, lo, hi > lo ? hi : lo + 1), ch + 1);
+			ci.setChannelLut(HeatmapWriter.withRange(lut, range[0], range[1]), ch + 1);
 		}
 		// shown as Xplique's plot_maco shows its alpha: clipped at the 80th percentile (the values are not clipped)
 		double top = percentile(r.transparency().data(), TRANSPARENCY_PERCENTILE);
 		ci.setChannelLut(HeatmapWriter.withRange(LUT.createLutFromColor(Color.WHITE), 0, top > 0 ? top : 1), c + 1);
 		return ci;
+	}
+
+	/**
+	 * The visualisation channels' display range is from this percentile of all their values together to 100 minus it:
+	 * Xplique's plot_maco percentile_image.
+	 */
+	static final double IMAGE_PERCENTILE = 1;
+
+	/**
+	 * One display range {low, high} for every visualisation channel, as Xplique's plot_maco shows the image: clipped at the
+	 * 1st and 99th percentiles of all channels' values together, then scaled as a whole. One range keeps the channels'
+	 * relative brightness, so an RGB visualisation keeps its colours (a range per channel stretched each channel on its
+	 * own and changed the hues); a constant image gets {v, v + 1}.
+	 */
+	static double[] displayRange(float[] values) {
+		double lo = percentile(values, IMAGE_PERCENTILE), hi = percentile(values, 100 - IMAGE_PERCENTILE);
+		return new double[] { lo, hi > lo ? hi : lo + 1 };
 	}
 
 	/** The transparency channel's display range is 0 to this percentile of its values: Xplique's plot_maco percentile_alpha. */
@@ -202,10 +242,19 @@ public final class FeatureVisualizationRun {
 		return sorted[i] + (pos - i) * (sorted[j] - sorted[i]);
 	}
 
-	static ImagePlus plot(double[] scores, String className) {
+	/**
+	 * The scores plot's y axis: what each step's score is. The reference recipe scores the mean over the step's crops,
+	 * the simple one one random crop; with a head the target is a part's evidence, a concept's activation or the head's
+	 * class logit, so "target score".
+	 */
+	static String scoreLabel(boolean simple, boolean head) {
+		return (head ? "target score" : "target logit") + (simple ? " (one random crop)" : " (mean over the step's crops)");
+	}
+
+	static ImagePlus plot(double[] scores, String className, String yLabel) {
 		double[] x = new double[scores.length];
 		for (int t = 0; t < x.length; t++) x[t] = t + 1;
-		Plot plot = new Plot("MACO " + className, "step", "target logit (random crop)");
+		Plot plot = new Plot("MACO " + className, "step", yLabel);
 		plot.setColor(Color.BLUE);
 		plot.add("line", x, scores);
 		return plot.getImagePlus();

@@ -4,6 +4,7 @@ import ij.ImagePlus;
 import ij.gui.Overlay;
 import ij.gui.Roi;
 import ij.process.ColorProcessor;
+import ij.process.ImageProcessor;
 
 import java.awt.Color;
 import java.awt.Font;
@@ -23,7 +24,9 @@ import org.conceptscope.mechanistic.ConceptGraphLayout;
  * source (strongest first, never over another label); then the nodes (grey discs numbered c1, c2, ...; the class a gold disc with its name
  * under it), under each node that edges lead into its residual in grey ({@code res x}: the part of its change the
  * lower layer's concepts do not carry; residual edges have no source node, so they are written, not drawn), the column
- * titles (the layers, then "class", or "classes" for a data-set-wide graph) and a legend. The overlay names each node
+ * titles (the layers, then "class", or "classes" for a data-set-wide graph) and a legend; a column title or class name
+ * wider than a column is shortened to its last path parts ({@link #fitted}) and every one is kept inside the picture
+ * (a long layer name centred on the first column began left of the picture). The overlay names each node
  * ({@code <layer>|concept k}, {@code class|<name>}).
  */
 public final class ConceptGraphPicture {
@@ -84,8 +87,10 @@ public final class ConceptGraphPicture {
 			ip.setColor(Color.DARK_GRAY);
 			ip.drawOval(cx - r, cy - r, 2 * r + 1, 2 * r + 1);
 			ip.setColor(Color.BLACK);
-			if (cls) ip.drawString(n.label(), cx - ip.getStringWidth(n.label()) / 2, cy + r + 15); // under the disc
-			else ip.drawString(n.label(), cx - ip.getStringWidth(n.label()) / 2, cy + 5);
+			if (cls) { // under the disc, inside the picture
+				String label = fitted(ip, n.label(), LABEL_WIDTH);
+				ip.drawString(label, inside(cx - ip.getStringWidth(label) / 2, ip.getStringWidth(label), layout.width()), cy + r + 15);
+			} else ip.drawString(n.label(), cx - ip.getStringWidth(n.label()) / 2, cy + 5);
 			Double residual = layout.residuals().get(n);
 			if (residual != null) {
 				ip.setFont(new Font("SansSerif", Font.PLAIN, 10));
@@ -102,15 +107,53 @@ public final class ConceptGraphPicture {
 			String t = c < layout.columns().size() - 1 ? layout.columns().get(c)
 				: layout.columns().get(c).equals(ConceptGraphLayout.CLASSES) ? ConceptGraphLayout.CLASSES : "class";
 			ip.setColor(Color.BLACK);
-			ip.drawString(t, ConceptGraphLayout.columnX(c) - ip.getStringWidth(t) / 2, ConceptGraphLayout.HEADER - 6);
+			t = fitted(ip, t, LABEL_WIDTH);
+			int w = ip.getStringWidth(t);
+			ip.drawString(t, inside(ConceptGraphLayout.columnX(c) - w / 2, w, layout.width()), ConceptGraphLayout.HEADER - 6);
 		}
 		ip.setFont(new Font("SansSerif", Font.PLAIN, 10));
-		String legend = "GIG relevance: red +, blue -; width ~ |relevance| per column; res: residual";
+		String legend = LEGEND;
+		if (ip.getStringWidth(legend) > layout.width() - 12) legend = SHORT_LEGEND; // one layer: a picture of two columns
 		ip.setColor(Color.DARK_GRAY);
 		ip.drawString(legend, 6, layout.height() - 6);
 		ImagePlus imp = new ImagePlus(title, ip);
 		imp.setOverlay(overlay);
 		return imp;
+	}
+
+	/** The legend, and what a picture too narrow for it (one layer and the class) writes instead. */
+	static final String LEGEND = "GIG relevance: red +, blue -; width ~ |relevance| per column; res: residual",
+		SHORT_LEGEND = "GIG: red +, blue -; width ~ |GIG|; res: residual";
+
+	/** The widest a column title or class name is drawn: a column's width less a gap, so neighbouring titles do not meet. */
+	static final int LABEL_WIDTH = ConceptGraphLayout.COLUMN - 12;
+	/** What stands for the left-out start of a shortened title. */
+	static final String ELLIPSIS = "...";
+
+	/**
+	 * The text as drawn in at most {@code max} pixels: whole when it fits; else its last path parts
+	 * ({@code .../conv5_block3_out/Relu} of {@code model/resnet50/conv5_block3_out/Relu}: a layer's
+	 * distinctive end), else its last characters, after {@link #ELLIPSIS}. The tables and the
+	 * overlay keep the whole name.
+	 */
+	static String fitted(ImageProcessor ip, String text, int max) {
+		if (ip.getStringWidth(text) <= max) return text;
+		int slash = text.indexOf('/');
+		while (slash >= 0 && slash + 1 < text.length()) {
+			String tail = ELLIPSIS + text.substring(slash);
+			if (ip.getStringWidth(tail) <= max) return tail;
+			slash = text.indexOf('/', slash + 1);
+		}
+		for (int start = 1; start < text.length(); start++) {
+			String tail = ELLIPSIS + text.substring(start);
+			if (ip.getStringWidth(tail) <= max) return tail;
+		}
+		return ELLIPSIS;
+	}
+
+	/** The left edge of a text {@code w} pixels wide wanted at {@code x}, moved inside a picture {@code width} pixels wide (2 pixels of margin). */
+	static int inside(int x, int w, int width) {
+		return Math.max(2, Math.min(x, width - 2 - w));
 	}
 
 	/** A colour moved towards white: strength 1 keeps it, 0 gives white. */

@@ -86,6 +86,8 @@ class SettingsChecksTest {
 			.validate()).startsWith("MACO: crops=1000000 is more than 100000"));
 		assertTrue(message(() -> FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(m + "target=1 steps=1000000"))
 			.validate()).startsWith("MACO: steps=1000000 is more than 100000"));
+		assertTrue(message(() -> ConceptGraphSettings.of(CommandSpecs.CONCEPT_GRAPH.parse(m + "steps=1000000")).validate())
+			.startsWith("Concept Graph: steps=1000000 is more than 100000"));
 		assertTrue(message(() -> TcavSettings.of(CommandSpecs.TCAV.parse(m + "random=[" + dir + "] runs=1000000")).validate())
 			.startsWith("TCAV: runs=1000000 is more than 100000"));
 		FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(m + "target=1 canvas=2048")).validate();
