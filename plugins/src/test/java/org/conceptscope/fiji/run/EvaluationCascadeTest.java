@@ -80,4 +80,36 @@ class EvaluationCascadeTest {
 		EvaluationSettings again = EvaluationSettings.parse(s.toMacroOptions());
 		assertTrue(again.cascade, "the macro line keeps cascade: " + s.toMacroOptions());
 	}
+
+	/**
+	 * With {@code independent} each row randomises one layer alone: the rows' variables add up to the model's (a cascade's
+	 * last row has them all), the first row (dense alone) is the cascade's first row, value for value, and the Log's mean is
+	 * the full randomisation's; the macro line keeps the flag, and cascade with independent is refused before any work.
+	 */
+	@Test
+	void independentRowsRandomiseOneLayerEach() throws Exception {
+		ImagePlus image = image();
+		EvaluationSettings s = settings(false);
+		s.independent = true;
+		EvaluationRun.Result r = EvaluationRun.run(image, s, Progress.NONE);
+		EvaluationRun.Result c = EvaluationRun.run(image, settings(true), Progress.NONE);
+		List<List<String>> rows = r.rows(), cascade = c.rows();
+		assertEquals(cascade.size(), rows.size(), "one row per layer: " + rows);
+		int variables = 0;
+		for (int k = 0; k < rows.size(); k++) {
+			assertEquals(cascade.get(k).get(1), rows.get(k).get(1), "the same layers in the same order");
+			variables += Integer.parseInt(rows.get(k).get(2));
+		}
+		assertEquals(cascade.get(cascade.size() - 1).get(2), Integer.toString(variables), "each row randomises its own layer's variables: " + rows);
+		assertEquals(cascade.get(0), rows.get(0), "dense alone is the cascade's first step");
+		EvaluationRun.Result full = EvaluationRun.run(image, settings(false), Progress.NONE);
+		assertEquals(full.metric().mean(), r.metric().mean(), 1e-12, "the value is the full randomisation's");
+		assertEquals("independent", r.metric().metadata().get("randomization"));
+		assertTrue(r.summary().contains("independent"), r.summary());
+		EvaluationSettings again = EvaluationSettings.parse(s.toMacroOptions());
+		assertTrue(again.independent && !again.cascade, "the macro line keeps independent: " + s.toMacroOptions());
+		s.cascade = true;
+		IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, s::validate);
+		assertTrue(e.getMessage().contains("set only one of them"), e.getMessage());
+	}
 }
