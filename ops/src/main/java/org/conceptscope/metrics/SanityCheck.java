@@ -24,7 +24,7 @@ import org.conceptscope.util.Progress;
  * map has no ranks: that image scores 0 and stays in the mean, as in {@link MuFidelity}, and the
  * metadata counts such images ({@code undefined}). Maps with NaN or infinite values are refused.
  * The paper's other similarities are computed too ({@link Similarity}): Spearman of the signed
- * maps and SSIM of the absolute maps scaled to [0, 1]. Layer by layer ({@link #layerwise}), the
+ * maps, SSIM and the correlation of the HOGs of the absolute maps scaled to [0, 1]. Layer by layer ({@link #layerwise}), the
  * paper's two experiments: {@link Randomization#CASCADE}, the layers randomised one more at a time,
  * top layer first, and {@link Randomization#INDEPENDENT}, one layer at a time, the others trained.
  */
@@ -95,23 +95,26 @@ public final class SanityCheck implements Metric {
 	 * The similarities of one image's two maps: Spearman of the absolute maps (the check's value),
 	 * Spearman of the signed maps, and SSIM (Wang et al. 2004; 11 x 11 Gaussian window of sigma 1.5,
 	 * K1 = 0.01, K2 = 0.03, as {@link Ssim}) of the absolute maps each min-max scaled to [0, 1], so
-	 * that the dynamic range is 1 (a constant map scales to 0). A map without ranks gives a
-	 * Spearman of NaN.
+	 * that the dynamic range is 1 (a constant map scales to 0), and the Pearson correlation of the
+	 * HOGs ({@link Hog}: scikit-image's defaults, 8 x 8 cells, 3 x 3 blocks) of those scaled maps. A
+	 * map without ranks gives a Spearman of NaN; a map under 24 x 24 pixels (no HOG block) or a flat
+	 * one a HOG similarity of NaN.
 	 */
-	public record Similarity(double spearmanAbs, double spearman, double ssim) {}
+	public record Similarity(double spearmanAbs, double spearman, double ssim, double hog) {}
 
 	/**
 	 * One step of a layer-by-layer randomisation: the layer randomised at this step (in a cascade
 	 * with every layer above it, in an independent randomisation alone), the variables randomised in
 	 * all, and the similarities per image (Spearman 0 where a map has no ranks, as the check's values).
 	 */
-	public record Step(String layer, List<String> randomized, double[] spearmanAbs, double[] spearman, double[] ssim) {
+	public record Step(String layer, List<String> randomized, double[] spearmanAbs, double[] spearman, double[] ssim, double[] hog) {
 
 		public Step {
 			randomized = List.copyOf(randomized);
 			spearmanAbs = spearmanAbs.clone();
 			spearman = spearman.clone();
 			ssim = ssim.clone();
+			hog = hog.clone();
 		}
 	}
 
@@ -198,7 +201,7 @@ public final class SanityCheck implements Metric {
 				Attribution b = method.explain(random, images, resolved, (d, t, m) -> progress.report((long) unit * t + d, (long) units * t, m));
 				check.finite(b, "its copy with " + layer.getKey() + (independent ? " alone" : " and the layers above") + " randomised", "try another seed");
 				Compared c = check.compare(a, b);
-				steps.add(new Step(layer.getKey(), randomized, c.spearmanAbs, c.spearman, c.ssim));
+				steps.add(new Step(layer.getKey(), randomized, c.spearmanAbs, c.spearman, c.ssim, c.hog));
 				if (!independent) last = check.result(model, random, resolved, c);
 			}
 		}
@@ -218,6 +221,7 @@ public final class SanityCheck implements Metric {
 		meta.put("step_spearman_abs", means(steps, Step::spearmanAbs));
 		meta.put("step_spearman", means(steps, Step::spearman));
 		meta.put("step_ssim", means(steps, Step::ssim));
+		meta.put("step_hog", means(steps, Step::hog));
 		return new Layerwise(randomization, steps,
 			new MetricResult(last.metric(), last.targets(), last.values(), last.mean(), new double[resolved.length][0], meta));
 	}
@@ -284,13 +288,13 @@ public final class SanityCheck implements Metric {
 	}
 
 	/** Per-image similarities of two batches of maps; a Spearman without ranks is 0 and counted. */
-	private record Compared(double[] spearmanAbs, double[] spearman, double[] ssim, int undefined) {}
+	private record Compared(double[] spearmanAbs, double[] spearman, double[] ssim, double[] hog, int undefined) {}
 
 	private Compared compare(Attribution a, Attribution b) {
 		int n = (int) a.maps().dim(0), per = a.maps().stride0();
 		int h = (int) a.maps().dim(1), w = per / h;
 		float[] ma = a.maps().data(), mb = b.maps().data();
-		double[] abs = new double[n], signed = new double[n], ssim = new double[n];
+		double[] abs = new double[n], signed = new double[n], ssim = new double[n], hog = new double[n];
 		int undefined = 0;
 		for (int i = 0; i < n; i++) {
 			Similarity s = similarity(java.util.Arrays.copyOfRange(ma, i * per, (i + 1) * per),
@@ -300,8 +304,9 @@ public final class SanityCheck implements Metric {
 			abs[i] = Double.isNaN(s.spearmanAbs()) ? 0 : s.spearmanAbs();
 			signed[i] = Double.isNaN(s.spearman()) ? 0 : s.spearman();
 			ssim[i] = s.ssim();
+			hog[i] = s.hog();
 		}
-		return new Compared(abs, signed, ssim, undefined);
+		return new Compared(abs, signed, ssim, hog, undefined);
 	}
 
 	/** The {@link Similarity} of two maps of h x w pixels (row-major, finite values). */
@@ -316,7 +321,8 @@ public final class SanityCheck implements Metric {
 			x[p] = Math.abs(a[p]);
 			y[p] = Math.abs(b[p]);
 		}
-		return new Similarity(Spearman.correlation(x, y), Spearman.correlation(sx, sy), Ssim.of(unit(x), unit(y), h, w));
+		float[] ux = unit(x), uy = unit(y);
+		return new Similarity(Spearman.correlation(x, y), Spearman.correlation(sx, sy), Ssim.of(ux, uy, h, w), Hog.similarity(ux, uy, h, w));
 	}
 
 	/** Min-max scaled to [0, 1]; a constant map becomes 0. */
@@ -342,6 +348,7 @@ public final class SanityCheck implements Metric {
 		meta.put("undefined", Integer.toString(c.undefined));
 		meta.put("mean_spearman_signed", Double.toString(FiniteMean.of(c.spearman)));
 		meta.put("mean_ssim", Double.toString(FiniteMean.of(c.ssim)));
+		meta.put("mean_hog", Double.toString(FiniteMean.of(c.hog)));
 		return new MetricResult("randomization_spearman", resolved, c.spearmanAbs, FiniteMean.of(c.spearmanAbs), new double[resolved.length][0], meta);
 	}
 }

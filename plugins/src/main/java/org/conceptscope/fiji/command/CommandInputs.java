@@ -419,7 +419,7 @@ final class CommandInputs {
 		private long seed = 42L;
 
 		@Parameter(label = "Cascading randomisation", persist = false,
-			description = "sanity: randomise the layers one more at a time, the layer nearest the logits first (Adebayo et al.'s cascading randomisation); the table then has one row per step (`step, layer, variables, method, spearman_abs, spearman, ssim`: means over the slices of the Spearman correlation of the absolute and of the signed maps and of the SSIM of the absolute maps scaled to [0, 1]) and a plot of the three against the step; the last step randomises every layer, as without `cascade`")
+			description = "sanity: randomise the layers one more at a time, the layer nearest the logits first (Adebayo et al.'s cascading randomisation); the table then has one row per step (`step, layer, variables, method, spearman_abs, spearman, ssim, hog`: means over the slices of the Spearman correlation of the absolute and of the signed maps, of the SSIM of the absolute maps scaled to [0, 1] and of the Pearson correlation of their HOGs (scikit-image's defaults; slices of at least 24 \u00d7 24 pixels)) and a plot of them against the step; the last step randomises every layer, as without `cascade`")
 		private boolean cascade = false;
 
 		@Parameter(label = "Independent randomisation", persist = false,

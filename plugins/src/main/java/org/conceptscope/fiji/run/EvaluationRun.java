@@ -106,24 +106,29 @@ public final class EvaluationRun {
 	/** The steps' table (one row per step: the similarities' means over the slices) and its plot. */
 	static Result layerwise(SanityCheck.Layerwise c, EvaluationSettings s) {
 		boolean independent = c.randomization() == SanityCheck.Randomization.INDEPENDENT;
-		List<String> header = List.of("step", "layer", "variables", "method", "spearman_abs", "spearman", "ssim");
+		List<String> header = List.of("step", "layer", "variables", "method", "spearman_abs", "spearman", "ssim", "hog");
 		List<List<String>> rows = new ArrayList<>();
 		int n = c.steps().size();
-		double[] x = new double[n], abs = new double[n], signed = new double[n], ssim = new double[n];
+		double[] x = new double[n], abs = new double[n], signed = new double[n], ssim = new double[n], hog = new double[n];
+		boolean hogs = false;
 		for (int k = 0; k < n; k++) {
 			SanityCheck.Step step = c.steps().get(k);
 			x[k] = k + 1;
 			abs[k] = mean(step.spearmanAbs());
 			signed[k] = mean(step.spearman());
 			ssim[k] = mean(step.ssim());
+			// NaN for a slice under 24 x 24 pixels (no HOG block) or a flat map: left out of the mean
+			hog[k] = Arrays.stream(step.hog()).filter(Double::isFinite).average().orElse(Double.NaN);
+			hogs |= Double.isFinite(hog[k]);
 			rows.add(List.of(Integer.toString(k + 1), step.layer(), Integer.toString(step.randomized().size()), s.method, Numbers.number(abs[k]),
-				Numbers.number(signed[k]), Numbers.number(ssim[k])));
+				Numbers.number(signed[k]), Numbers.number(ssim[k]), Numbers.number(hog[k])));
 		}
 		Plot plot = new Plot(s.method + " sanity (" + (independent ? "independent" : "cascading") + " randomisation)",
 			(independent ? "layer randomised alone, top first" : "layers randomised, top first") + " (step 1 = " + c.steps().get(0).layer() + ")",
 			"similarity (mean over slices)");
 		double low = 0;
 		for (double v : signed) low = Math.min(low, v);
+		for (double v : hog) if (Double.isFinite(v)) low = Math.min(low, v);
 		plot.setLimits(0.5, n + 0.5, low, 1);
 		plot.setColor(java.awt.Color.BLACK);
 		plot.add("connected circle", x, abs);
@@ -131,7 +136,11 @@ public final class EvaluationRun {
 		plot.add("connected circle", x, signed);
 		plot.setColor(java.awt.Color.RED);
 		plot.add("connected circle", x, ssim);
-		plot.addLegend("Spearman |map|\nSpearman\nSSIM");
+		if (hogs) {
+			plot.setColor(new java.awt.Color(0, 140, 0));
+			plot.add("connected circle", x, hog);
+		}
+		plot.addLegend("Spearman |map|\nSpearman\nSSIM" + (hogs ? "\nHOG" : ""));
 		String summary = independent
 			? s.method + " sanity, independent randomisation of " + n + " layers: mean Spearman " + Numbers.number(abs[0]) + " (" + c.steps()
 				.get(0).layer() + " alone) to " + Numbers.number(abs[n - 1]) + " (" + c.steps().get(n - 1).layer() + " alone), "

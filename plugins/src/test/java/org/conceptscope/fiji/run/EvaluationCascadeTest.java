@@ -57,7 +57,7 @@ class EvaluationCascadeTest {
 		EvaluationSettings s = settings(true);
 		s.saveDir = out;
 		EvaluationRun.Result r = EvaluationRun.run(image, s, Progress.NONE);
-		assertEquals(List.of("step", "layer", "variables", "method", "spearman_abs", "spearman", "ssim"), r.header());
+		assertEquals(List.of("step", "layer", "variables", "method", "spearman_abs", "spearman", "ssim", "hog"), r.header());
 		List<List<String>> rows = r.rows();
 		assertTrue(rows.size() >= 3, "dense and two convolutions: " + rows);
 		assertEquals("1", rows.get(0).get(0));
@@ -69,6 +69,9 @@ class EvaluationCascadeTest {
 		double first = Double.parseDouble(rows.get(0).get(4)), firstSsim = Double.parseDouble(rows.get(0).get(6));
 		assertTrue(Math.abs(first) < 0.3, "Spearman after randomising the dense layer " + first);
 		assertTrue(firstSsim < 0.3, "SSIM after randomising the dense layer " + firstSsim);
+		// 32 x 32 maps: 2 x 2 HOG blocks; R_B's edges are gone from the map of random dense weights
+		double firstHog = Double.parseDouble(rows.get(0).get(7));
+		assertTrue(Double.isFinite(firstHog) && firstHog < 0.5, "HOG similarity after randomising the dense layer " + firstHog);
 		EvaluationRun.Result full = EvaluationRun.run(image, settings(false), Progress.NONE);
 		double last = Double.parseDouble(rows.get(rows.size() - 1).get(4));
 		assertEquals(full.metric().mean(), last, 1e-5, "the last step randomises every layer, as the check without cascade");
