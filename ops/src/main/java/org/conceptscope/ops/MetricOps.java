@@ -177,7 +177,7 @@ public final class MetricOps {
 	 * @param seed seed of the random weights; default 42 (nullable)
 	 * @param cascade randomise the layers one more at a time, the layer nearest the logits first (the cascade of Adebayo et al.); default false (nullable)
 	 * @param independent randomise one layer at a time, the others keeping their trained weights (the independent randomisation of Adebayo et al.); not with cascade; default false (nullable)
-	 * @return the correlation per image and their mean, with every layer randomised; with cascade or independent the metadata has the layers in step order (steps) and each step's mean Spearman of the absolute maps, of the signed maps and SSIM (step_spearman_abs, step_spearman, step_ssim), separated by commas
+	 * @return the correlation per image and their mean, with every layer randomised; with cascade or independent the metadata has the layers in step order (steps) and each step's mean Spearman of the absolute maps, of the signed maps, SSIM and HOG correlation (step_spearman_abs, step_spearman, step_ssim, step_hog), separated by commas
 	 * @implNote op names='explain.metrics.sanity'
 	 */
 	public static <T extends RealType<T>> MetricResult sanity(Classifier model, RandomAccessibleInterval<T> image, String method, Integer target,

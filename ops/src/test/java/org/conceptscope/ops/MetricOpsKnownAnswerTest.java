@@ -319,6 +319,8 @@ class MetricOpsKnownAnswerTest {
 		}
 		String[] steps = independent.metadata().get("step_spearman_abs").split(",");
 		assertEquals(3, steps.length);
+		assertEquals(3, independent.metadata().get("step_hog").split(",").length, "a HOG correlation per step (32 x 32 maps hold 2 x 2 blocks)");
+		assertTrue(Double.isFinite(Double.parseDouble(independent.metadata().get("mean_hog"))), independent.metadata().get("mean_hog"));
 		assertEquals(expected[0], Double.parseDouble(steps[0]), 1e-9, "dense alone");
 		assertEquals(expected[1], Double.parseDouble(steps[1]), 1e-9, "conv2 alone");
 		assertEquals(expected[0], Double.parseDouble(cascade.metadata().get("step_spearman_abs").split(",")[0]), 1e-9);
