@@ -155,7 +155,7 @@ public final class Registry {
 				"mufidelity", "sanity", "stability", "mege_reco", "random_logit"),
 		Parameter.flag("cascade", "Cascading randomisation", false)
 			.help("sanity: randomise the layers one more at a time, the layer nearest the logits first (Adebayo et al.'s cascade):"
-				+ " one row per step with Spearman of the absolute and of the signed maps and SSIM; the value is the last step's,"
+				+ " one row per step with Spearman of the absolute and of the signed maps, SSIM and HOG correlation; the value is the last step's,"
 				+ " every layer randomised.").methods("sanity"),
 		Parameter.flag("independent", "Independent randomisation", false)
 			.help("sanity: randomise one layer at a time, the others keeping their trained weights, the layer nearest the logits first"
