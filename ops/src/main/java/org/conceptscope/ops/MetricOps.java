@@ -175,13 +175,15 @@ public final class MetricOps {
 	 * @param method the attribution method checked, by the name its explain.attribution op ends with (saliency, integrated_gradients and so on), with the defaults of that op
 	 * @param target the class to explain (index from 0); null or negative: the class the model predicts for each image (nullable)
 	 * @param seed seed of the random weights; default 42 (nullable)
-	 * @return the correlation per image and their mean
+	 * @param cascade randomise the layers one more at a time, the layer nearest the logits first (the cascade of Adebayo et al.); default false (nullable)
+	 * @param independent randomise one layer at a time, the others keeping their trained weights (the independent randomisation of Adebayo et al.); not with cascade; default false (nullable)
+	 * @return the correlation per image and their mean, with every layer randomised; with cascade or independent the metadata has the layers in step order (steps) and each step's mean Spearman of the absolute maps, of the signed maps, SSIM and HOG correlation (step_spearman_abs, step_spearman, step_ssim, step_hog), separated by commas
 	 * @implNote op names='explain.metrics.sanity'
 	 */
 	public static <T extends RealType<T>> MetricResult sanity(Classifier model, RandomAccessibleInterval<T> image, String method, Integer target,
-		Long seed) {
+		Long seed, Boolean cascade, Boolean independent) {
 		OpImages.tensorFlow(model, "The sanity check");
-		return methodMetric("sanity", model, image, method, target, "seed", seed);
+		return methodMetric("sanity", model, image, method, target, "seed", seed, "cascade", cascade, "independent", independent);
 	}
 
 	/**

@@ -155,8 +155,12 @@ public final class Registry {
 				"mufidelity", "sanity", "stability", "mege_reco", "random_logit"),
 		Parameter.flag("cascade", "Cascading randomisation", false)
 			.help("sanity: randomise the layers one more at a time, the layer nearest the logits first (Adebayo et al.'s cascade):"
-				+ " one row per step with Spearman of the absolute and of the signed maps and SSIM; the value is the last step's,"
+				+ " one row per step with Spearman of the absolute and of the signed maps, SSIM and HOG correlation; the value is the last step's,"
 				+ " every layer randomised.").methods("sanity"),
+		Parameter.flag("independent", "Independent randomisation", false)
+			.help("sanity: randomise one layer at a time, the others keeping their trained weights, the layer nearest the logits first"
+				+ " (Adebayo et al.'s independent randomisation): one row per layer as with `cascade` (not with it); the value is that"
+				+ " of the copy with every layer randomised, one step more.").methods("sanity"),
 		Parameter.folder("folder", "Labelled images")
 			.help("mege_reco: a folder with one subfolder of images per class, named after the model's classes.").methods("mege_reco"),
 		Parameter.text("methods", "Methods compared", "saliency,integrated_gradients,random")
@@ -248,7 +252,7 @@ public final class Registry {
 		metric("mufidelity", "MuFidelity", MuFidelity.class, "Bhatt et al. 2020",
 			v -> new MuFidelity(MUFIDELITY_GRID, MUFIDELITY_FRACTION, v.integer("samples"), 0f, v.longValue("seed"), TargetScore.LOGIT));
 		metric("sanity", "Sanity check (weight randomisation)", SanityCheck.class, "Adebayo et al. 2018",
-			v -> SanityCheck.randomizing(v.longValue("seed"), v.flag("cascade")));
+			v -> SanityCheck.randomizing(v.longValue("seed"), SanityCheck.Randomization.of(v.flag("cascade"), v.flag("independent"))));
 		metric("stability", "Average stability", AverageStability.class, "Bhatt et al. 2020",
 			v -> new AverageStability(v.number("radius"), v.integer("neighbours"),
 				AverageStability.Distance.valueOf(v.text("distance").toUpperCase(java.util.Locale.ROOT)), v.longValue("seed")));

@@ -175,7 +175,7 @@ class SanityCheckTest {
 	@Test
 	void cascadeRandomisesFromTheTopAndEndsAtTheFullRandomisation() {
 		List<long[]> reports = new ArrayList<>();
-		SanityCheck.Cascade c = SanityCheck.cascade(ihc, x, predicted, new Saliency(), 42, (d, t, m) -> reports.add(new long[] { d, t }));
+		SanityCheck.Layerwise c = SanityCheck.cascade(ihc, x, predicted, new Saliency(), 42, (d, t, m) -> reports.add(new long[] { d, t }));
 		List<String> layers = new ArrayList<>(SanityCheck.layers(ihc.variables()).keySet());
 		assertEquals(layers, c.steps().stream().map(SanityCheck.Step::layer).toList());
 		assertEquals("dense", layers.get(0), "the logits' layer first: " + layers);

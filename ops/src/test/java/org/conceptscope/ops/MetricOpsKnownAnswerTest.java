@@ -288,6 +288,49 @@ class MetricOpsKnownAnswerTest {
 		assertTrue(Math.abs(r.values()[0]) < 0.5, "random weights change the map: " + r.values()[0]);
 	}
 
+	/**
+	 * The op takes the command's choices: with {@code independent} (one layer at a time) or {@code cascade} (one more layer at a
+	 * time) the value is still the full randomisation's, and the metadata lists the layers and each step's mean Spearman, here
+	 * recomputed for step 1 (dense alone, the same copy in both) and the independent step 2 (conv2 alone) from the maps of the
+	 * copies with ranks of its own; both at once are refused.
+	 */
+	@Test
+	void sanityOpRandomisesLayerByLayer() {
+		TensorFlowClassifier tf = (TensorFlowClassifier) model;
+		FloatTensor x = OpImages.read(model, image).tensor();
+		MetricResult full = (MetricResult) op("explain.metrics.sanity").call(model, image, "saliency", 1);
+		MetricResult independent = (MetricResult) op("explain.metrics.sanity").call(model, image, "saliency", 1, null, null, true);
+		MetricResult cascade = (MetricResult) op("explain.metrics.sanity").call(model, image, "saliency", 1, null, true, null);
+		assertEquals(full.values()[0], independent.values()[0], 1e-12, "the value is the full randomisation's");
+		assertEquals(full.values()[0], cascade.values()[0], 1e-12);
+		assertEquals("independent", independent.metadata().get("randomization"));
+		assertEquals("cascade", cascade.metadata().get("randomization"));
+		List<String> layers = List.of(independent.metadata().get("steps").split(","));
+		assertEquals(List.of("dense", "conv2", "conv1"), layers.stream().map(l -> l.substring(l.lastIndexOf('/') + 1)).toList(),
+			"the layers, nearest the logits first: " + layers);
+		float[] original = new Saliency().explain(model, x, new int[] { 1 }, Progress.NONE).maps().data();
+		double[] expected = new double[2];
+		for (int k = 0; k < 2; k++) {
+			String layer = layers.get(k);
+			List<String> vars = tf.variables().stream().filter(v -> v.substring(0, v.lastIndexOf('/')).equals(layer)).toList();
+			try (TensorFlowClassifier random = RandomizedWeights.copy(tf, vars, 42)) {
+				expected[k] = spearman(original, new Saliency().explain(random, x, new int[] { 1 }, Progress.NONE).maps().data());
+			}
+		}
+		String[] steps = independent.metadata().get("step_spearman_abs").split(",");
+		assertEquals(3, steps.length);
+		assertEquals(3, independent.metadata().get("step_hog").split(",").length, "a HOG correlation per step (32 x 32 maps hold 2 x 2 blocks)");
+		assertTrue(Double.isFinite(Double.parseDouble(independent.metadata().get("mean_hog"))), independent.metadata().get("mean_hog"));
+		assertEquals(expected[0], Double.parseDouble(steps[0]), 1e-9, "dense alone");
+		assertEquals(expected[1], Double.parseDouble(steps[1]), 1e-9, "conv2 alone");
+		assertEquals(expected[0], Double.parseDouble(cascade.metadata().get("step_spearman_abs").split(",")[0]), 1e-9);
+		String[] cascadeSteps = cascade.metadata().get("step_spearman_abs").split(",");
+		assertEquals(full.values()[0], Double.parseDouble(cascadeSteps[2]), 1e-12, "the cascade's last step randomises every layer");
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+			() -> op("explain.metrics.sanity").call(model, image, "saliency", 1, null, true, true));
+		assertTrue(e.getMessage().contains("set only one of them"), e.getMessage());
+	}
+
 	static double spearman(float[] a, float[] b) {
 		double[] ra = ranks(a), rb = ranks(b);
 		double ma = Arrays.stream(ra).average().orElseThrow(), mb = Arrays.stream(rb).average().orElseThrow(), ab = 0, aa = 0, bb = 0;

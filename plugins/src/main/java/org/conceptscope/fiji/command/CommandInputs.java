@@ -387,7 +387,7 @@ final class CommandInputs {
 		private String method = "saliency";
 
 		@Parameter(label = "Metric", persist = false, choices = { "deletion", "insertion", "mufidelity", "average_drop", "increase_in_confidence", "complexity", "sparseness", "stability", "random_logit", "sanity", "mege_reco" },
-			description = "`deletion`, `insertion` (AUC of the target probability as pixels are removed / inserted by decreasing attribution, baseline 0; lower / higher is better), `mufidelity` (correlation of map sums with logit drops over random 20 % subsets of an 8 \u00d7 8 grid; higher is better), `average_drop` (mean relative drop of the target probability when the image is multiplied by its map scaled to [0, 1]; lower is better; [page](../metrics/average_drop.md)), `increase_in_confidence` (fraction of slices whose target probability rises on that masked image; higher is better), `complexity` (entropy of the normalised absolute map; lower = more concentrated; [page](../metrics/complexity.md)), `sparseness` (Gini index of the absolute map; higher = more concentrated; [page](../metrics/sparseness.md)), `stability` (average stability: mean distance between each slice's map and the maps of `neighbours` copies with uniform noise in [0, `radius`); lower is better; [page](../metrics/average_stability.md)), `random_logit` (SSIM between the map of the target and the map of a random other class, drawn from `seed`; lower is better: a map that does not change with the class explains no class; [page](../metrics/random_logit.md)), `sanity` (Spearman correlation of the absolute maps with the maps of a copy whose weights are all randomised, or with `cascade` one layer more at a time; low is good; [page](../methods/metrics.md)), `mege_reco` (stability of explanations across retrained models, below; uses `folder` and `methods`, not the image or `method`)")
+			description = "`deletion`, `insertion` (AUC of the target probability as pixels are removed / inserted by decreasing attribution, baseline 0; lower / higher is better), `mufidelity` (correlation of map sums with logit drops over random 20 % subsets of an 8 \u00d7 8 grid; higher is better), `average_drop` (mean relative drop of the target probability when the image is multiplied by its map scaled to [0, 1]; lower is better; [page](../metrics/average_drop.md)), `increase_in_confidence` (fraction of slices whose target probability rises on that masked image; higher is better), `complexity` (entropy of the normalised absolute map; lower = more concentrated; [page](../metrics/complexity.md)), `sparseness` (Gini index of the absolute map; higher = more concentrated; [page](../metrics/sparseness.md)), `stability` (average stability: mean distance between each slice's map and the maps of `neighbours` copies with uniform noise in [0, `radius`); lower is better; [page](../metrics/average_stability.md)), `random_logit` (SSIM between the map of the target and the map of a random other class, drawn from `seed`; lower is better: a map that does not change with the class explains no class; [page](../metrics/random_logit.md)), `sanity` (Spearman correlation of the absolute maps with the maps of a copy whose weights are all randomised, or with `cascade` one layer more at a time, or with `independent` one layer at a time; low is good; [page](../methods/metrics.md)), `mege_reco` (stability of explanations across retrained models, below; uses `folder` and `methods`, not the image or `method`)")
 		private String metric = "deletion";
 
 		@Parameter(label = "Target class", persist = false, required = false,
@@ -419,8 +419,12 @@ final class CommandInputs {
 		private long seed = 42L;
 
 		@Parameter(label = "Cascading randomisation", persist = false,
-			description = "sanity: randomise the layers one more at a time, the layer nearest the logits first (Adebayo et al.'s cascading randomisation); the table then has one row per step (`step, layer, variables, method, spearman_abs, spearman, ssim`: means over the slices of the Spearman correlation of the absolute and of the signed maps and of the SSIM of the absolute maps scaled to [0, 1]) and a plot of the three against the step; the last step randomises every layer, as without `cascade`")
+			description = "sanity: randomise the layers one more at a time, the layer nearest the logits first (Adebayo et al.'s cascading randomisation); the table then has one row per step (`step, layer, variables, method, spearman_abs, spearman, ssim, hog`: means over the slices of the Spearman correlation of the absolute and of the signed maps, of the SSIM of the absolute maps scaled to [0, 1] and of the Pearson correlation of their HOGs (scikit-image's defaults; slices of at least 24 \u00d7 24 pixels)) and a plot of them against the step; the last step randomises every layer, as without `cascade`")
 		private boolean cascade = false;
+
+		@Parameter(label = "Independent randomisation", persist = false,
+			description = "sanity: randomise one layer at a time, the others keeping their trained weights, the layer nearest the logits first (Adebayo et al.'s independent randomisation); the same table (`variables`: those of that layer alone) and plot as `cascade`, which it cannot be combined with; the value (the Log's mean) is still the copy with every layer randomised, one explanation more")
+		private boolean independent = false;
 
 		@Parameter(label = "Labelled images", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
 			description = "mege_reco: a folder with one subfolder of images per class, each named after a class of the model (exactly, or ignoring case with `_` for a space when unambiguous); images or stacks (`.tif`, `.tiff`, `.png`, `.jpg`, `.jpeg`, `.dcm`), every slice one sample, an image larger than the model's input its tiles of the input's size (an image's tiles share a fold); other files are skipped, an image outside the subfolders is an error; at least 2 classes and 2 \u00d7 `folds` images (an image's tiles count once)")
@@ -443,7 +447,7 @@ final class CommandInputs {
 		private int training_steps = 300;
 
 		@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "folder for `<title>-<method>-<metric>.csv` (`slice, frame, label, target, method, metric, value`, one row per slice, or per tile of a slice larger than the model's input (`slice` counts the tiles over all slices and frames, `frame` is then 1, `label` names the tile: `<title> [slice z] [frame t] x=.. y=..`), then a row `mean`) and, for deletion and insertion, `<title>-<method>-<metric>-curve.png` (mean curve); for sanity with `cascade`, the step table and `-curve.png` (similarities per step); for mege_reco `<folder name>-mege_reco.csv`")
+			description = "folder for `<title>-<method>-<metric>.csv` (`slice, frame, label, target, method, metric, value`, one row per slice, or per tile of a slice larger than the model's input (`slice` counts the tiles over all slices and frames, `frame` is then 1, `label` names the tile: `<title> [slice z] [frame t] x=.. y=..`), then a row `mean`) and, for deletion and insertion, `<title>-<method>-<metric>-curve.png` (mean curve); for sanity with `cascade` or `independent`, the step table and `-curve.png` (similarities per step); for mege_reco `<folder name>-mege_reco.csv`")
 		private java.io.File save_dir;
 
 		@Parameter(label = "Overwrite files in save_dir", persist = false,
@@ -464,6 +468,7 @@ final class CommandInputs {
 			in.put("distance", distance);
 			in.put("seed", seed);
 			in.put("cascade", cascade);
+			in.put("independent", independent);
 			in.put("folder", folder);
 			in.put("methods", methods);
 			in.put("folds", folds);

@@ -33,8 +33,8 @@ import org.conceptscope.util.SaveSet;
  * scores the maps with one metric (deletion, insertion: AUC of the target probability; mufidelity:
  * correlation with score drops; sanity: rank correlation with the maps of a weight-randomised
  * copy). A table with one row per slice and a last row "mean"; for deletion and insertion a plot
- * of the mean curve. The sanity check with {@code cascade}: one row per randomisation step (the
- * similarities' means over the slices) and a plot of them against the step. With a save folder: {@code <title>-<method>-<metric>.csv} (and
+ * of the mean curve. The sanity check with {@code cascade} or {@code independent}: one row per
+ * randomisation step (the similarities' means over the slices) and a plot of them against the step. With a save folder: {@code <title>-<method>-<metric>.csv} (and
  * {@code -curve.png}). The image is only read. {@code mege_reco} works on a labelled folder
  * instead ({@link MegeRecoRun}).
  */
@@ -81,8 +81,8 @@ public final class EvaluationRun {
 			int target = TargetClass.parse(s.target, classifier.classNames());
 			int[] predicted = classifier.logits(images).argmaxRows();
 			int[] targets = target == AttributionMethod.PREDICTED ? predicted.clone() : filled(predicted.length, target);
-			if (metric instanceof SanityCheck sanity && sanity.cascading()) {
-				Result r = cascade(sanity.cascade((TensorFlowClassifier) classifier, images, targets, method, progress), s);
+			if (metric instanceof SanityCheck sanity && sanity.randomization() != SanityCheck.Randomization.FULL) {
+				Result r = layerwise(sanity.layerwise((TensorFlowClassifier) classifier, images, targets, method, progress), s);
 				return s.saveDir == null ? r : save(r, image, s);
 			}
 			MetricResult m = metric.evaluate(classifier, images, targets, method, progress);
@@ -103,25 +103,32 @@ public final class EvaluationRun {
 		}
 	}
 
-	/** The cascade's table (one row per step: the similarities' means over the slices) and its plot. */
-	static Result cascade(SanityCheck.Cascade c, EvaluationSettings s) {
-		List<String> header = List.of("step", "layer", "variables", "method", "spearman_abs", "spearman", "ssim");
+	/** The steps' table (one row per step: the similarities' means over the slices) and its plot. */
+	static Result layerwise(SanityCheck.Layerwise c, EvaluationSettings s) {
+		boolean independent = c.randomization() == SanityCheck.Randomization.INDEPENDENT;
+		List<String> header = List.of("step", "layer", "variables", "method", "spearman_abs", "spearman", "ssim", "hog");
 		List<List<String>> rows = new ArrayList<>();
 		int n = c.steps().size();
-		double[] x = new double[n], abs = new double[n], signed = new double[n], ssim = new double[n];
+		double[] x = new double[n], abs = new double[n], signed = new double[n], ssim = new double[n], hog = new double[n];
+		boolean hogs = false;
 		for (int k = 0; k < n; k++) {
 			SanityCheck.Step step = c.steps().get(k);
 			x[k] = k + 1;
 			abs[k] = mean(step.spearmanAbs());
 			signed[k] = mean(step.spearman());
 			ssim[k] = mean(step.ssim());
+			// NaN for a slice under 24 x 24 pixels (no HOG block) or a flat map: left out of the mean
+			hog[k] = Arrays.stream(step.hog()).filter(Double::isFinite).average().orElse(Double.NaN);
+			hogs |= Double.isFinite(hog[k]);
 			rows.add(List.of(Integer.toString(k + 1), step.layer(), Integer.toString(step.randomized().size()), s.method, Numbers.number(abs[k]),
-				Numbers.number(signed[k]), Numbers.number(ssim[k])));
+				Numbers.number(signed[k]), Numbers.number(ssim[k]), Numbers.number(hog[k])));
 		}
-		Plot plot = new Plot(s.method + " sanity (cascading randomisation)", "layers randomised, top first (step " + 1 + " = "
-			+ c.steps().get(0).layer() + ")", "similarity (mean over slices)");
+		Plot plot = new Plot(s.method + " sanity (" + (independent ? "independent" : "cascading") + " randomisation)",
+			(independent ? "layer randomised alone, top first" : "layers randomised, top first") + " (step 1 = " + c.steps().get(0).layer() + ")",
+			"similarity (mean over slices)");
 		double low = 0;
 		for (double v : signed) low = Math.min(low, v);
+		for (double v : hog) if (Double.isFinite(v)) low = Math.min(low, v);
 		plot.setLimits(0.5, n + 0.5, low, 1);
 		plot.setColor(java.awt.Color.BLACK);
 		plot.add("connected circle", x, abs);
@@ -129,9 +136,17 @@ public final class EvaluationRun {
 		plot.add("connected circle", x, signed);
 		plot.setColor(java.awt.Color.RED);
 		plot.add("connected circle", x, ssim);
-		plot.addLegend("Spearman |map|\nSpearman\nSSIM");
-		String summary = s.method + " sanity cascade over " + n + " layers: mean Spearman " + Numbers.number(abs[0]) + " at the first step, "
-			+ Numbers.number(abs[n - 1]) + " with every layer randomised";
+		if (hogs) {
+			plot.setColor(new java.awt.Color(0, 140, 0));
+			plot.add("connected circle", x, hog);
+		}
+		plot.addLegend("Spearman |map|\nSpearman\nSSIM" + (hogs ? "\nHOG" : ""));
+		String summary = independent
+			? s.method + " sanity, independent randomisation of " + n + " layers: mean Spearman " + Numbers.number(abs[0]) + " (" + c.steps()
+				.get(0).layer() + " alone) to " + Numbers.number(abs[n - 1]) + " (" + c.steps().get(n - 1).layer() + " alone), "
+				+ Numbers.number(c.result().mean()) + " with every layer randomised"
+			: s.method + " sanity cascade over " + n + " layers: mean Spearman " + Numbers.number(abs[0]) + " at the first step, "
+				+ Numbers.number(abs[n - 1]) + " with every layer randomised";
 		return new Result(c.result(), header, rows, plot.getImagePlus(), List.of(), summary);
 	}
 

@@ -9,9 +9,9 @@ import org.conceptscope.fiji.param.CommandSpecs;
 public final class EvaluationSettings {
 
 	public static final String MODEL = "model", METHOD = "method", METRIC = "metric", TARGET = "target", STEPS = "steps",
-		SAMPLES = "samples", RADIUS = "radius", NEIGHBOURS = "neighbours", DISTANCE = "distance", SEED = "seed", CASCADE = "cascade", FOLDER = "folder",
+		SAMPLES = "samples", RADIUS = "radius", NEIGHBOURS = "neighbours", DISTANCE = "distance", SEED = "seed", CASCADE = "cascade", INDEPENDENT = "independent", FOLDER = "folder",
 		METHODS = "methods", FOLDS = "folds", ARCHITECTURE = "architecture", TRAINING_STEPS = "training_steps", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OVERWRITE = CommandSpecs.OVERWRITE.key();
-	public static final List<String> KEYS = List.of(MODEL, METHOD, METRIC, TARGET, STEPS, SAMPLES, RADIUS, NEIGHBOURS, DISTANCE, SEED, CASCADE, FOLDER,
+	public static final List<String> KEYS = List.of(MODEL, METHOD, METRIC, TARGET, STEPS, SAMPLES, RADIUS, NEIGHBOURS, DISTANCE, SEED, CASCADE, INDEPENDENT, FOLDER,
 		METHODS, FOLDS, ARCHITECTURE, TRAINING_STEPS, SAVE_DIR, OVERWRITE);
 	/** MeGe and ReCo come from the same k trained models and explanation pairs, so they are one metric. */
 	public static final String MEGE_RECO = CommandSpecs.MEGE_RECO;
@@ -51,6 +51,8 @@ public final class EvaluationSettings {
 	public long seed = DEFAULT_SEED;
 	/** sanity: randomise the layers one more at a time, top first (Adebayo et al.'s cascade). */
 	public boolean cascade;
+	/** sanity: randomise one layer at a time, the others trained, top first (Adebayo et al.'s independent randomisation). */
+	public boolean independent;
 	/** mege_reco: a folder with one subfolder of images per class. */
 	public Path folder;
 	public String methods = DEFAULT_METHODS;
@@ -76,6 +78,7 @@ public final class EvaluationSettings {
 		if (neighbours < 1) throw new IllegalArgumentException(NEIGHBOURS + " must be at least 1 (stability), got " + neighbours + ".");
 		org.conceptscope.util.Limits.passes("Evaluate Explanation", NEIGHBOURS, neighbours);
 		SettingsChecks.oneOf(DISTANCE, distance, List.of("l2", "l1"));
+		org.conceptscope.metrics.SanityCheck.Randomization.of(cascade, independent);
 		if (metric.equals(MEGE_RECO)) {
 			if (folder == null) {
 				throw new IllegalArgumentException(MEGE_RECO + " needs labelled images: set " + FOLDER + "=[a folder with one subfolder of"
@@ -123,6 +126,7 @@ public final class EvaluationSettings {
 		v.put(DISTANCE, distance);
 		v.put(SEED, seed);
 		v.put(CASCADE, cascade);
+		v.put(INDEPENDENT, independent);
 		v.put(FOLDER, folder);
 		v.put(METHODS, methods);
 		v.put(FOLDS, folds);
@@ -153,6 +157,7 @@ public final class EvaluationSettings {
 		ConceptDiscoverySettings.option(o, DISTANCE, distance);
 		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
 		if (cascade) o.append(CASCADE).append("=true "); // key=true: Fiji's legacy layer reads only key=value
+		if (independent) o.append(INDEPENDENT).append("=true ");
 		ConceptDiscoverySettings.path(o, FOLDER, folder);
 		ConceptDiscoverySettings.option(o, METHODS, methods);
 		ConceptDiscoverySettings.option(o, FOLDS, Integer.toString(folds));
@@ -177,6 +182,7 @@ public final class EvaluationSettings {
 		s.distance = v.text(DISTANCE);
 		s.seed = v.longValue(SEED);
 		s.cascade = v.flag(CASCADE);
+		s.independent = v.flag(INDEPENDENT);
 		s.folder = v.path(FOLDER);
 		s.methods = v.text(METHODS);
 		s.folds = v.integer(FOLDS);

@@ -57,7 +57,7 @@ class EvaluationCascadeTest {
 		EvaluationSettings s = settings(true);
 		s.saveDir = out;
 		EvaluationRun.Result r = EvaluationRun.run(image, s, Progress.NONE);
-		assertEquals(List.of("step", "layer", "variables", "method", "spearman_abs", "spearman", "ssim"), r.header());
+		assertEquals(List.of("step", "layer", "variables", "method", "spearman_abs", "spearman", "ssim", "hog"), r.header());
 		List<List<String>> rows = r.rows();
 		assertTrue(rows.size() >= 3, "dense and two convolutions: " + rows);
 		assertEquals("1", rows.get(0).get(0));
@@ -69,6 +69,9 @@ class EvaluationCascadeTest {
 		double first = Double.parseDouble(rows.get(0).get(4)), firstSsim = Double.parseDouble(rows.get(0).get(6));
 		assertTrue(Math.abs(first) < 0.3, "Spearman after randomising the dense layer " + first);
 		assertTrue(firstSsim < 0.3, "SSIM after randomising the dense layer " + firstSsim);
+		// 32 x 32 maps: 2 x 2 HOG blocks; R_B's edges are gone from the map of random dense weights
+		double firstHog = Double.parseDouble(rows.get(0).get(7));
+		assertTrue(Double.isFinite(firstHog) && firstHog < 0.5, "HOG similarity after randomising the dense layer " + firstHog);
 		EvaluationRun.Result full = EvaluationRun.run(image, settings(false), Progress.NONE);
 		double last = Double.parseDouble(rows.get(rows.size() - 1).get(4));
 		assertEquals(full.metric().mean(), last, 1e-5, "the last step randomises every layer, as the check without cascade");
@@ -79,5 +82,37 @@ class EvaluationCascadeTest {
 		assertTrue(Files.size(r.written().get(1)) > 0);
 		EvaluationSettings again = EvaluationSettings.parse(s.toMacroOptions());
 		assertTrue(again.cascade, "the macro line keeps cascade: " + s.toMacroOptions());
+	}
+
+	/**
+	 * With {@code independent} each row randomises one layer alone: the rows' variables add up to the model's (a cascade's
+	 * last row has them all), the first row (dense alone) is the cascade's first row, value for value, and the Log's mean is
+	 * the full randomisation's; the macro line keeps the flag, and cascade with independent is refused before any work.
+	 */
+	@Test
+	void independentRowsRandomiseOneLayerEach() throws Exception {
+		ImagePlus image = image();
+		EvaluationSettings s = settings(false);
+		s.independent = true;
+		EvaluationRun.Result r = EvaluationRun.run(image, s, Progress.NONE);
+		EvaluationRun.Result c = EvaluationRun.run(image, settings(true), Progress.NONE);
+		List<List<String>> rows = r.rows(), cascade = c.rows();
+		assertEquals(cascade.size(), rows.size(), "one row per layer: " + rows);
+		int variables = 0;
+		for (int k = 0; k < rows.size(); k++) {
+			assertEquals(cascade.get(k).get(1), rows.get(k).get(1), "the same layers in the same order");
+			variables += Integer.parseInt(rows.get(k).get(2));
+		}
+		assertEquals(cascade.get(cascade.size() - 1).get(2), Integer.toString(variables), "each row randomises its own layer's variables: " + rows);
+		assertEquals(cascade.get(0), rows.get(0), "dense alone is the cascade's first step");
+		EvaluationRun.Result full = EvaluationRun.run(image, settings(false), Progress.NONE);
+		assertEquals(full.metric().mean(), r.metric().mean(), 1e-12, "the value is the full randomisation's");
+		assertEquals("independent", r.metric().metadata().get("randomization"));
+		assertTrue(r.summary().contains("independent"), r.summary());
+		EvaluationSettings again = EvaluationSettings.parse(s.toMacroOptions());
+		assertTrue(again.independent && !again.cascade, "the macro line keeps independent: " + s.toMacroOptions());
+		s.cascade = true;
+		IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, s::validate);
+		assertTrue(e.getMessage().contains("set only one of them"), e.getMessage());
 	}
 }
