@@ -518,6 +518,59 @@ class SparkConceptsTest {
 		}
 	}
 
+	/**
+	 * No copy of the model is left in the temporary folder once a job has ended, finished or failed: with a
+	 * local master the tasks (this JVM's threads) read the model where it is. The job once left two copies per
+	 * run until the JVM exited, its own zip and Spark's fetched copy of it (a model's size each).
+	 */
+	@Test
+	void noCopyOfTheModelIsLeftInTheTemporaryFolderAfterAJobOrAFailure(@TempDir Path dir) throws Exception {
+		String name = "model-" + java.util.UUID.randomUUID();
+		Path model = dir.resolve(name);
+		try (java.util.stream.Stream<Path> files = Files.walk(SparkBatchTest.MODEL)) {
+			for (Path f : files.toList()) {
+				Path to = model.resolve(SparkBatchTest.MODEL.relativize(f).toString());
+				if (Files.isDirectory(f)) Files.createDirectories(to);
+				else Files.copy(f, to);
+			}
+		}
+		Run finished = run(with(args(dir.resolve("finished"), "select=all", "batch=6", "samples=30"), "model=" + model));
+		assertEquals(0, finished.status(), finished.err());
+		assertEquals(List.of(), copiesIn(Path.of(System.getProperty("java.io.tmpdir")), name, dir), "after a finished job");
+
+		SparkConcepts.TaskHook fails = (pass, chunk, attempt) -> {
+			if (pass == 2) throw new IllegalArgumentException("Stopped for the test.");
+		};
+		Run failed = run(with(args(dir.resolve("failed"), "select=all", "batch=6", "samples=30"), "model=" + model), fails);
+		assertEquals(1, failed.status(), failed.err());
+		assertEquals(List.of(), copiesIn(Path.of(System.getProperty("java.io.tmpdir")), name, dir), "after a failed job");
+	}
+
+	/** Files and folders named after {@code name} (the model, its zip) within three levels of {@code root}, outside {@code own}. */
+	private static List<Path> copiesIn(Path root, String name, Path own) throws java.io.IOException {
+		List<Path> found = new ArrayList<>();
+		Files.walkFileTree(root, java.util.Set.of(), 3, new java.nio.file.SimpleFileVisitor<>() {
+			@Override
+			public java.nio.file.FileVisitResult preVisitDirectory(Path d, java.nio.file.attribute.BasicFileAttributes a) {
+				if (d.startsWith(own)) return java.nio.file.FileVisitResult.SKIP_SUBTREE;
+				if (d.getFileName() != null && d.getFileName().toString().startsWith(name)) found.add(d);
+				return java.nio.file.FileVisitResult.CONTINUE;
+			}
+
+			@Override
+			public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) {
+				if (f.getFileName().toString().startsWith(name)) found.add(f);
+				return java.nio.file.FileVisitResult.CONTINUE;
+			}
+
+			@Override
+			public java.nio.file.FileVisitResult visitFileFailed(Path f, java.io.IOException e) {
+				return java.nio.file.FileVisitResult.CONTINUE; // another process's file, gone or not readable
+			}
+		});
+		return found;
+	}
+
 	/** The arguments with each {@code key=value} of {@code replaced} in place of that key's. */
 	private static String[] with(String[] args, String... replaced) {
 		String[] out = args.clone();
