@@ -513,6 +513,8 @@ class SparkConceptsTest {
 		assertEquals(java.util.Set.of("2:0", "2:1", "2:2", "2:3", "3:0", "3:1", "3:2", "3:3"), new java.util.TreeSet<>(COMPUTED.keySet()),
 			"no task of the first pass");
 		assertTrue(resumed.err().contains("(pass 1 of 3: predictions; 4 of 4 parts kept)"), resumed.err());
+		assertTrue(resumed.err().contains("ConceptScope Spark concepts: seed (5 then, 6 now), designs (8 then, 4 now) changed: no kept part"
+			+ " depends on them; the parts that do are computed with the new values."), resumed.err());
 		for (String file : List.of(SparkConcepts.BANK, SparkConcepts.IMPORTANCE, SparkConcepts.PER_IMAGE)) {
 			assertArrayEquals(Files.readAllBytes(whole.resolve(file)), Files.readAllBytes(stopped.resolve(file)), file);
 		}

@@ -138,6 +138,12 @@ public final class ResumableParts implements AutoCloseable {
 			if (previous != null && !previous.complete) {
 				kept = count(work.resolve(PARTS));
 				resume = resumes(saveDir, plan.job(), previous, now, partsDifference(plan, previous, now, work.resolve(PARTS)), kept, null, messages);
+				List<String> changed = previous.changedSettings(now);
+				if (resume && kept > 0 && !changed.isEmpty()) {
+					messages.accept(String.join(", ", changed.stream().map(k -> previous.settingDifference(k, now)).toList()) + " changed: no kept"
+						+ " part depends on " + (changed.size() == 1 ? "it" : "them") + "; the parts that do are computed with the new "
+						+ (changed.size() == 1 ? "value." : "values."));
+				}
 			}
 			if (!resume) {
 				Folders.deleteTree(work.resolve(PARTS));
