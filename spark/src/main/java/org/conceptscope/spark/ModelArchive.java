@@ -16,29 +16,37 @@ import java.util.zip.ZipOutputStream;
  */
 final class ModelArchive {
 
-	private static final java.util.Map<Path, Path> ZIPPED = new java.util.concurrent.ConcurrentHashMap<>();
+	/** The temporary folders of the archives shipped by each Spark context, deleted when it has stopped ({@link #release}). */
+	private static final java.util.Map<org.apache.spark.SparkContext, List<Path>> SHIPPED = new java.util.concurrent.ConcurrentHashMap<>();
 
 	private ModelArchive() {}
 
 	/**
-	 * Sends the model to every executor once; the path an executor finds it at, relative to
-	 * {@link org.apache.spark.SparkFiles#getRootDirectory()} (see {@link #local}). A folder travels
-	 * as an archive that Spark unpacks there, since Spark ships only files to a cluster.
+	 * Sends the model to every executor once; the path an executor finds it at (see {@link #local}). A folder
+	 * travels as an archive that Spark unpacks there, since Spark ships only files to a cluster; the archive is
+	 * made afresh for each job (the folder's content now, not a copy made earlier in this JVM) and deleted when
+	 * the context stops ({@link #release}). With a local master the executors are this JVM's threads, which read
+	 * the model where it is: nothing is copied (Spark's copy of an archive stays in its temporary folder until
+	 * the JVM exits, a model's size per job).
 	 */
 	static String ship(org.apache.spark.SparkContext sc, Path model) throws IOException {
 		Path m = model.toAbsolutePath().normalize();
+		if (sc.isLocal()) return m.toString();
 		String name = m.getFileName().toString();
 		if (!Files.isDirectory(m)) {
 			sc.addFile(m.toString());
 			return name;
 		}
-		Path zip = ZIPPED.get(m);
-		if (zip == null) {
-			zip = zip(m);
-			ZIPPED.put(m, zip);
-		}
+		Path zip = zip(m);
+		SHIPPED.computeIfAbsent(sc, c -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(zip.getParent());
 		sc.addArchive(zip.toString());
 		return zip.getFileName() + "/" + name;
+	}
+
+	/** Deletes the archives {@code sc} shipped, once it has stopped (after a failure too). */
+	static void release(org.apache.spark.SparkContext sc) {
+		List<Path> dirs = SHIPPED.remove(sc);
+		if (dirs != null) dirs.forEach(org.conceptscope.util.Folders::deleteTreeQuietly);
 	}
 
 	/**
@@ -50,12 +58,13 @@ final class ModelArchive {
 		return zip.getFileName() + "/" + folder;
 	}
 
-	/** On an executor: where the shipped model is. */
+	/** On an executor: where the shipped model is (an absolute path: where a local master's threads read it). */
 	static Path local(String shipped) {
-		return Path.of(org.apache.spark.SparkFiles.getRootDirectory(), shipped);
+		Path p = Path.of(shipped);
+		return p.isAbsolute() ? p : Path.of(org.apache.spark.SparkFiles.getRootDirectory(), shipped);
 	}
 
-	/** A new temporary zip of {@code folder}, removed when the JVM exits. */
+	/** A new temporary zip of {@code folder} (removed when the JVM exits, if not before). */
 	static Path zip(Path folder) throws IOException {
 		Path dir = Files.createTempDirectory("conceptscope-model-");
 		Path zip = dir.resolve(folder.getFileName() + ".zip");

@@ -248,8 +248,14 @@ public final class SparkBatch {
 
 		@Override
 		public synchronized void close() {
-			if (session != null) session.stop();
-			session = null;
+			if (session == null) return;
+			org.apache.spark.SparkContext sc = session.sparkContext();
+			try {
+				session.stop();
+			} finally {
+				ModelArchive.release(sc); // the archives shipped: no executor fetches them any more
+				session = null;
+			}
 		}
 	}
 }

@@ -75,6 +75,20 @@ public final class SparkConcepts {
 	static final List<String> PASSES = List.of("pass 1 of 3: predictions", "pass 2 of 3: activations of the sampled crops",
 		"pass 3 of 3: concept importance and presence");
 
+	/**
+	 * The settings each pass depends on, declared once (a pass depends also on what the earlier passes depend
+	 * on, and all on the model, the files and batch): pass 1 reads each image's prediction, the target's
+	 * probability and how many crops it gives; pass 2 the activations at the layer of the crops the seed and
+	 * samples draw from the selected images; pass 3 the bank's importance and presence. A resume with other
+	 * settings reuses the kept parts of the passes that do not depend on what changed.
+	 */
+	static final List<ResumableParts.Stage> PASS_SETTINGS = List.of(
+		new ResumableParts.Stage("pass1", java.util.Set.of(ConceptDiscoverySettings.TARGET, ConceptDiscoverySettings.PATCH,
+			ConceptDiscoverySettings.STRIDE)),
+		new ResumableParts.Stage("pass2", java.util.Set.of(ConceptDiscoverySettings.LAYER, ConceptDiscoverySettings.SEED, SAMPLES, SELECT)),
+		new ResumableParts.Stage("pass3", java.util.Set.of(ConceptDiscoverySettings.CONCEPTS, ConceptDiscoverySettings.DESIGNS,
+			ConceptDiscoverySettings.EXAMPLES)));
+
 	/** Runs in each task once its chunk is computed, before it is returned (tests stop and kill tasks here). */
 	interface TaskHook extends Serializable {
 		TaskHook NONE = (pass, chunk, attempt) -> {};
@@ -244,7 +258,8 @@ public final class SparkConcepts {
 		Files.createDirectories(s.saveDir());
 		List<int[]> chunks = new ArrayList<>();
 		for (int from = 0; from < files.size(); from += s.batch()) chunks.add(new int[] { from, Math.min(files.size(), from + s.batch()) });
-		// What every part depends on besides the model and the files: a resume with any of it changed is refused.
+		// What the parts depend on besides the model and the files, pass by pass (PASS_SETTINGS): a resume with any of it
+		// changed is refused when a kept part depends on it.
 		Map<String, String> settings = new LinkedHashMap<>();
 		settings.put(ConceptDiscoverySettings.TARGET, classes.get(target));
 		settings.put(ConceptDiscoverySettings.LAYER, layer);
@@ -257,9 +272,10 @@ public final class SparkConcepts {
 		settings.put(SAMPLES, Integer.toString(s.samples()));
 		settings.put(SELECT, s.selectPredicted() ? SELECT_PREDICTED : SELECT_ALL);
 		ResumableParts.Plan plan = new ResumableParts.Plan("concept run", s.model(), classes, settings, s.batch(), s.input(), files,
-			3 * chunks.size(), List.of(BANK, IMPORTANCE, PER_IMAGE));
+			3 * chunks.size(), List.of(BANK, IMPORTANCE, PER_IMAGE), PASS_SETTINGS);
 		try (ResumableParts work = ResumableParts.open(s.saveDir().resolve(WORK_DIR), plan, s.restart(),
 			line -> log.println("ConceptScope Spark concepts: " + line))) {
+			if (work.alreadyComplete()) return complete(s, spark);
 			if (work.resumed()) {
 				log.println("ConceptScope Spark concepts: resuming the unfinished run in " + s.saveDir() + " (" + work.kept() + " of " + plan.parts()
 					+ " parts kept); computing the rest.");
@@ -287,15 +303,16 @@ public final class SparkConcepts {
 			for (Scanned r : scanned) keys = smallestKeys(keys, keys(s, r, t), s.samples());
 			List<Entry> entries = scanned.stream().flatMap(r -> r.entries().stream()).toList();
 			if (keys.length == 0) {
-				throw new IllegalArgumentException("No image of " + s.input() + " is predicted as " + s.target() + ": choose another target,"
-					+ " or select=all to use every image" + RESTART_TOO + ".");
+				throw new IllegalArgumentException("No image of " + s.input() + " is predicted as " + s.target() + ": choose another target (with"
+					+ " restart: the first pass, kept in save_dir, depends on the target), or select=all to use every image (the kept first pass is"
+					+ " reused).");
 			}
 			if (keys.length < s.concepts()) {
 				// the selected images' crops are all drawn (samples >= concepts): too few for NMF's rank, known now, not after pass 2
 				long selected = entries.stream().filter(e -> selected(s, e, t)).count();
 				throw new IllegalArgumentException(Craft.tooFewCrops(options, selected, height, width) + (s.selectPredicted() ? " (Only the "
-					+ selected + " images predicted as " + s.target() + " are used; select=all uses every image.)" : "") + " With other settings,"
-					+ " add restart: save_dir keeps this run's first pass, which a resume with other settings does not mix in.");
+					+ selected + " images predicted as " + s.target() + " are used; select=all uses every image.)" : "") + " Fewer concepts or"
+					+ " select=all reuse the first pass kept in save_dir; a smaller patch or stride needs restart, since that pass depends on them.");
 			}
 			double threshold = keys[Math.min(keys.length, s.samples()) - 1];
 			long tiled = entries.stream().filter(e -> e.x() > 0 || e.y() > 0).mapToInt(Entry::file).distinct().count();
@@ -345,8 +362,26 @@ public final class SparkConcepts {
 		}
 	}
 
-	/** What the refusals after the first pass add: their advice changes the settings, which a resume refuses. */
-	private static final String RESTART_TOO = " (with restart: save_dir keeps this run's first pass, which a resume with other settings does not mix in)";
+	/**
+	 * A finished run's files, left as they are; only its Parquet table is made again when it is missing (a run
+	 * whose table could not be made).
+	 */
+	private static List<Path> complete(Settings s, SparkBatch.LazyContext spark) throws IOException {
+		Path perImage = s.saveDir().resolve(PER_IMAGE), parquet = SparkBatch.parquet(perImage);
+		if (!Files.isDirectory(parquet)) writeParquet(s.saveDir(), perImage, parquet, spark);
+		return List.of(s.saveDir().resolve(BANK), s.saveDir().resolve(IMPORTANCE), perImage, parquet);
+	}
+
+	/** The per-image table's Parquet twin, made from its CSV; a failure says that the three files are written. */
+	private static void writeParquet(Path dir, Path perImage, Path parquet, SparkBatch.LazyContext spark) throws IOException {
+		try {
+			SparkBatch.writeParquet(spark.session(), perImage, parquet, org.conceptscope.util.Digests.sha256(perImage), java.util.Set.of("file"));
+		} catch (Exception e) { // Spark's AnalysisException is a checked exception that Scala throws undeclared
+			// the three passes' results are in place: say so, rather than a bare Spark failure that reads as if the job were lost
+			throw new IOException(BANK + ", " + IMPORTANCE + " and " + PER_IMAGE + " are written in " + dir + ", but not their Parquet table ("
+				+ SparkParts.sentence(e).replaceAll("\\.$", "") + ").", e);
+		}
+	}
 
 	/** A task's result, after the test hook has seen it. */
 	private static <T> T done(TaskHook hook, int pass, int chunk, T result) {
@@ -609,13 +644,7 @@ public final class SparkConcepts {
 			return null;
 		});
 		work.complete(); // the three files are in place: the parts are no longer needed
-		try {
-			SparkBatch.writeParquet(spark.session(), perImage, parquet, org.conceptscope.util.Digests.sha256(perImage), java.util.Set.of("file"));
-		} catch (Exception e) { // Spark's AnalysisException is a checked exception that Scala throws undeclared
-			// the three passes' results are in place: say so, rather than a bare Spark failure that reads as if the job were lost
-			throw new IOException(BANK + ", " + IMPORTANCE + " and " + PER_IMAGE + " are written in " + dir + ", but not their Parquet table ("
-				+ SparkParts.sentence(e).replaceAll("\\.$", "") + ").", e);
-		}
+		writeParquet(dir, perImage, parquet, spark);
 		return List.of(bankFile, importance, perImage, parquet);
 	}
 }

@@ -449,6 +449,138 @@ class SparkConceptsTest {
 		// finished: the same save_dir with another seed is a new run, not a refused resume
 		Run again = run(args(stopped, "select=all", "batch=3", "samples=30", "seed=6"));
 		assertEquals(0, again.status(), again.err());
+
+		// the same command once more: already complete, as the batch runner says; nothing computed, the files untouched
+		Map<String, byte[]> bytes = new java.util.TreeMap<>();
+		Map<String, java.nio.file.attribute.FileTime> times = new java.util.TreeMap<>();
+		for (String file : List.of(SparkConcepts.BANK, SparkConcepts.IMPORTANCE, SparkConcepts.PER_IMAGE)) {
+			bytes.put(file, Files.readAllBytes(stopped.resolve(file)));
+			times.put(file, Files.getLastModifiedTime(stopped.resolve(file)));
+		}
+		COMPUTED.clear();
+		int started = SparkBatch.LazyContext.STARTED.get();
+		Run complete = run(args(stopped, "select=all", "batch=3", "samples=30", "seed=6"), counts);
+		assertEquals(0, complete.status(), complete.err());
+		assertTrue(complete.err().contains("ConceptScope Spark concepts: Already complete: " + stopped + " holds the results of this run (add"
+			+ " restart to compute them again)."), complete.err());
+		assertEquals(Map.of(), Map.copyOf(COMPUTED), "no task");
+		assertEquals(started, SparkBatch.LazyContext.STARTED.get(), "Spark was not started");
+		assertTrue(complete.out().contains(stopped.resolve(SparkConcepts.BANK).toString()), "the results are named: " + complete.out());
+		for (String file : bytes.keySet()) {
+			assertArrayEquals(bytes.get(file), Files.readAllBytes(stopped.resolve(file)), file);
+			assertEquals(times.get(file), Files.getLastModifiedTime(stopped.resolve(file)), file + " not written again");
+		}
+		// restart computes them again
+		COMPUTED.clear();
+		Run restarted = run(args(stopped, "select=all", "batch=3", "samples=30", "seed=6", "restart"), counts);
+		assertEquals(0, restarted.status(), restarted.err());
+		assertEquals(12, COMPUTED.size(), "every part of the three passes: " + COMPUTED);
+		for (String file : bytes.keySet()) assertArrayEquals(bytes.get(file), Files.readAllBytes(stopped.resolve(file)), file);
+	}
+
+	/**
+	 * The resume decided pass by pass: a job stopped in its second pass keeps its first pass, which depends on
+	 * target, patch and stride only; resumed with another seed and other designs (what passes 2 and 3 depend on),
+	 * it computes no task of the first pass and gives the files of an uninterrupted job with the new settings.
+	 * Another patch, on which the kept parts depend, is refused naming it, and nothing is discarded.
+	 */
+	@Test
+	void aResumeWithOtherSettingsKeepsThePassesThatDoNotDependOnThem() throws Exception {
+		Path whole = work.resolve("settings-whole"), stopped = work.resolve("settings-stopped");
+		Run uninterrupted = run(with(args(whole, "select=all", "batch=3", "samples=30"), "seed=6", "designs=4"));
+		assertEquals(0, uninterrupted.status(), uninterrupted.err());
+
+		COMPUTED.clear();
+		SparkConcepts.TaskHook stopsInPassTwo = (pass, chunk, attempt) -> {
+			COMPUTED.merge(pass + ":" + chunk, 1, Integer::sum);
+			if (pass == 2) throw new IllegalArgumentException("Stopped for the test.");
+		};
+		Run first = run(args(stopped, "select=all", "batch=3", "samples=30"), stopsInPassTwo);
+		assertEquals(1, first.status(), first.err());
+		assertEquals(java.util.Set.of("1:0", "1:1", "1:2", "1:3"), partsComputedByRun(stopped, 1).keySet(), "the first pass is kept, no more");
+
+		Run patch = run(with(args(stopped, "select=all", "batch=3", "samples=30"), "patch=12"));
+		assertEquals(1, patch.status(), patch.err());
+		assertTrue(patch.err().contains("ConceptScope Spark concepts: save_dir " + stopped + " holds an unfinished concept run that differs in"
+			+ " patch (16 then, 12 now): run it again with its settings to finish it, choose another save_dir, or add restart to discard it."),
+			patch.err());
+		assertEquals(4, partsComputedByRun(stopped, 1).size(), "refused, not discarded");
+
+		COMPUTED.clear();
+		SparkConcepts.TaskHook counts = (pass, chunk, attempt) -> COMPUTED.merge(pass + ":" + chunk, 1, Integer::sum);
+		Run resumed = run(with(args(stopped, "select=all", "batch=3", "samples=30"), "seed=6", "designs=4"), counts);
+		assertEquals(0, resumed.status(), resumed.err());
+		assertEquals(java.util.Set.of("2:0", "2:1", "2:2", "2:3", "3:0", "3:1", "3:2", "3:3"), new java.util.TreeSet<>(COMPUTED.keySet()),
+			"no task of the first pass");
+		assertTrue(resumed.err().contains("(pass 1 of 3: predictions; 4 of 4 parts kept)"), resumed.err());
+		assertTrue(resumed.err().contains("ConceptScope Spark concepts: seed (5 then, 6 now), designs (8 then, 4 now) changed: no kept part"
+			+ " depends on them; the parts that do are computed with the new values."), resumed.err());
+		for (String file : List.of(SparkConcepts.BANK, SparkConcepts.IMPORTANCE, SparkConcepts.PER_IMAGE)) {
+			assertArrayEquals(Files.readAllBytes(whole.resolve(file)), Files.readAllBytes(stopped.resolve(file)), file);
+		}
+	}
+
+	/**
+	 * No copy of the model is left in the temporary folder once a job has ended, finished or failed: with a
+	 * local master the tasks (this JVM's threads) read the model where it is. The job once left two copies per
+	 * run until the JVM exited, its own zip and Spark's fetched copy of it (a model's size each).
+	 */
+	@Test
+	void noCopyOfTheModelIsLeftInTheTemporaryFolderAfterAJobOrAFailure(@TempDir Path dir) throws Exception {
+		String name = "model-" + java.util.UUID.randomUUID();
+		Path model = dir.resolve(name);
+		try (java.util.stream.Stream<Path> files = Files.walk(SparkBatchTest.MODEL)) {
+			for (Path f : files.toList()) {
+				Path to = model.resolve(SparkBatchTest.MODEL.relativize(f).toString());
+				if (Files.isDirectory(f)) Files.createDirectories(to);
+				else Files.copy(f, to);
+			}
+		}
+		Run finished = run(with(args(dir.resolve("finished"), "select=all", "batch=6", "samples=30"), "model=" + model));
+		assertEquals(0, finished.status(), finished.err());
+		assertEquals(List.of(), copiesIn(Path.of(System.getProperty("java.io.tmpdir")), name, dir), "after a finished job");
+
+		SparkConcepts.TaskHook fails = (pass, chunk, attempt) -> {
+			if (pass == 2) throw new IllegalArgumentException("Stopped for the test.");
+		};
+		Run failed = run(with(args(dir.resolve("failed"), "select=all", "batch=6", "samples=30"), "model=" + model), fails);
+		assertEquals(1, failed.status(), failed.err());
+		assertEquals(List.of(), copiesIn(Path.of(System.getProperty("java.io.tmpdir")), name, dir), "after a failed job");
+	}
+
+	/** Files and folders named after {@code name} (the model, its zip) within three levels of {@code root}, outside {@code own}. */
+	private static List<Path> copiesIn(Path root, String name, Path own) throws java.io.IOException {
+		List<Path> found = new ArrayList<>();
+		Files.walkFileTree(root, java.util.Set.of(), 3, new java.nio.file.SimpleFileVisitor<>() {
+			@Override
+			public java.nio.file.FileVisitResult preVisitDirectory(Path d, java.nio.file.attribute.BasicFileAttributes a) {
+				if (d.startsWith(own)) return java.nio.file.FileVisitResult.SKIP_SUBTREE;
+				if (d.getFileName() != null && d.getFileName().toString().startsWith(name)) found.add(d);
+				return java.nio.file.FileVisitResult.CONTINUE;
+			}
+
+			@Override
+			public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) {
+				if (f.getFileName().toString().startsWith(name)) found.add(f);
+				return java.nio.file.FileVisitResult.CONTINUE;
+			}
+
+			@Override
+			public java.nio.file.FileVisitResult visitFileFailed(Path f, java.io.IOException e) {
+				return java.nio.file.FileVisitResult.CONTINUE; // another process's file, gone or not readable
+			}
+		});
+		return found;
+	}
+
+	/** The arguments with each {@code key=value} of {@code replaced} in place of that key's. */
+	private static String[] with(String[] args, String... replaced) {
+		String[] out = args.clone();
+		for (String r : replaced) {
+			String key = r.substring(0, r.indexOf('=') + 1);
+			for (int i = 0; i < out.length; i++) if (out[i].startsWith(key)) out[i] = r;
+		}
+		return out;
 	}
 
 	/**

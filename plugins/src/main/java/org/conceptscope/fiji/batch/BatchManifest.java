@@ -120,6 +120,17 @@ final class BatchManifest {
 		return null;
 	}
 
+	/** The settings whose values differ between this manifest and {@code now}, in this manifest's key order. */
+	List<String> changedSettings(BatchManifest now) {
+		return union(settings.keySet(), now.settings.keySet()).stream()
+			.filter(key -> !Objects.equals(comparable(key, settings.get(key)), comparable(key, now.settings.get(key)))).toList();
+	}
+
+	/** How setting {@code key} differs, as {@link #difference} says it: "seed (42 then, 7 now)". */
+	String settingDifference(String key, BatchManifest now) {
+		return key + " (" + comparable(key, settings.get(key)) + " then, " + comparable(key, now.settings.get(key)) + " now)";
+	}
+
 	/**
 	 * A setting as compared: ROI files by their content's hash (above), not their path, so the same files given by
 	 * another path (relative, moved, mounted elsewhere) are the same run.

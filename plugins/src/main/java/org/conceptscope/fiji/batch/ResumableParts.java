@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -28,12 +29,61 @@ import org.conceptscope.util.Folders;
  * differs is refused in one sentence (or discarded when it finished no part, or with {@code restart});
  * a part is also stored with a key of what it was computed from beyond the manifest (a threshold, a
  * bank's hash) and is used only with that key.
+ * <p>
+ * A job of several passes declares once, in its plan's {@link Stage}s, which settings each pass depends
+ * on (a pass depends on its own and every earlier pass's): an unfinished run whose settings alone differ
+ * resumes when no kept part depends on a changed setting (its parts are reused, the passes that depend on
+ * the change are computed with the new value), and is refused naming the first changed setting that a
+ * kept part depends on. A finished run whose manifest is that of this run, with its outputs in place, is
+ * not computed again: {@link #alreadyComplete()}, as the batch runner says "Already complete".
  */
 public final class ResumableParts implements AutoCloseable {
 
 	/** What a run computes: the name of the job (for sentences), its model, classes, settings, batch, inputs and parts. */
 	public record Plan(String job, Path model, List<String> classes, Map<String, String> settings, int batch, Path folder, List<String> files,
-		int parts, List<String> outputs) {}
+		int parts, List<String> outputs, List<Stage> stages) {
+
+		/** A plan whose every part depends on every setting. */
+		public Plan(String job, Path model, List<String> classes, Map<String, String> settings, int batch, Path folder, List<String> files,
+			int parts, List<String> outputs) {
+			this(job, model, classes, settings, batch, folder, files, parts, outputs, List.of());
+		}
+
+		public Plan {
+			stages = List.copyOf(stages);
+			if (!stages.isEmpty()) {
+				for (String key : settings.keySet()) {
+					if (stages.stream().noneMatch(st -> st.settings().contains(key))) {
+						throw new IllegalStateException("The setting " + key + " is declared for no pass of the " + job + ".");
+					}
+				}
+			}
+		}
+
+		/**
+		 * The settings the part {@code name} depends on: those of its stage and of every earlier stage (all the
+		 * settings when no stage names it).
+		 */
+		Set<String> settingsOf(String name) {
+			Set<String> out = new java.util.LinkedHashSet<>();
+			for (Stage st : stages) {
+				out.addAll(st.settings());
+				if (name.startsWith(st.prefix() + "-")) return out;
+			}
+			return settings.keySet();
+		}
+	}
+
+	/**
+	 * A pass of a job: its parts' names start with {@code prefix-} ({@link #name}), and it depends on
+	 * {@code settings} (and on what the earlier stages depend on).
+	 */
+	public record Stage(String prefix, Set<String> settings) {
+
+		public Stage {
+			settings = Set.copyOf(settings);
+		}
+	}
 
 	public static final String PARTS = BatchJob.PARTS;
 	private static final byte[] MAGIC = "CSPARTS1".getBytes(StandardCharsets.US_ASCII);
@@ -41,17 +91,19 @@ public final class ResumableParts implements AutoCloseable {
 	private final Path work, partsDir, journal;
 	private final BatchJob.RunLock lock;
 	private final BatchManifest manifest;
-	private final boolean resumed;
+	private final boolean resumed, alreadyComplete;
 	private final int kept;
 	private final Consumer<String> messages;
 
-	private ResumableParts(Path work, BatchJob.RunLock lock, BatchManifest manifest, boolean resumed, int kept, Consumer<String> messages) {
+	private ResumableParts(Path work, BatchJob.RunLock lock, BatchManifest manifest, boolean resumed, boolean alreadyComplete, int kept,
+		Consumer<String> messages) {
 		this.work = work;
 		this.partsDir = work.resolve(PARTS);
 		this.journal = work.resolve(BatchJob.JOURNAL);
 		this.lock = lock;
 		this.manifest = manifest;
 		this.resumed = resumed;
+		this.alreadyComplete = alreadyComplete;
 		this.kept = kept;
 		this.messages = messages;
 	}
@@ -60,9 +112,10 @@ public final class ResumableParts implements AutoCloseable {
 	 * Takes the work folder's lock and starts or resumes the run {@code plan} describes.
 	 *
 	 * @param work the run's folder (created if missing), e.g. {@code save_dir/.conceptscope-concepts}
-	 * @param restart discard any unfinished run there
-	 * @param messages told of a discarded run, a damaged part
-	 * @throws IllegalArgumentException when another run holds the folder, or an unfinished run there differs
+	 * @param restart discard any unfinished run there, and compute a finished one again
+	 * @param messages told of a discarded run, a damaged part, a finished run found complete
+	 * @throws IllegalArgumentException when another run holds the folder, or an unfinished run there differs in
+	 *         what its kept parts depend on
 	 */
 	public static ResumableParts open(Path work, Plan plan, boolean restart, Consumer<String> messages) throws IOException {
 		Path saveDir = work.toAbsolutePath().normalize().getParent();
@@ -70,11 +123,27 @@ public final class ResumableParts implements AutoCloseable {
 		try {
 			BatchManifest previous = restart ? null : previous(work);
 			BatchManifest now = manifest(plan, previous == null ? List.of() : previous.inputs, messages);
+			if (previous != null && previous.complete && previous.difference(now) == null
+				&& plan.outputs().stream().allMatch(o -> Files.isRegularFile(saveDir.resolve(o)))) {
+				if (!previous.inputs.equals(now.inputs)) {
+					// the same content under new times (a copy): recorded, so the next run need not read the inputs again
+					previous.inputs = now.inputs;
+					previous.save(work.resolve(BatchJob.MANIFEST));
+				}
+				messages.accept("Already complete: " + saveDir + " holds the results of this run (add restart to compute them again).");
+				return new ResumableParts(work, lock, previous, false, true, 0, messages);
+			}
 			boolean resume = false;
 			int kept = 0;
 			if (previous != null && !previous.complete) {
 				kept = count(work.resolve(PARTS));
-				resume = resumes(saveDir, plan.job(), previous, now, previous.difference(now), kept, null, messages);
+				resume = resumes(saveDir, plan.job(), previous, now, partsDifference(plan, previous, now, work.resolve(PARTS)), kept, null, messages);
+				List<String> changed = previous.changedSettings(now);
+				if (resume && kept > 0 && !changed.isEmpty()) {
+					messages.accept(String.join(", ", changed.stream().map(k -> previous.settingDifference(k, now)).toList()) + " changed: no kept"
+						+ " part depends on " + (changed.size() == 1 ? "it" : "them") + "; the parts that do are computed with the new "
+						+ (changed.size() == 1 ? "value." : "values."));
+				}
 			}
 			if (!resume) {
 				Folders.deleteTree(work.resolve(PARTS));
@@ -86,7 +155,7 @@ public final class ResumableParts implements AutoCloseable {
 			BatchJob.removeTemporaryFiles(parts);
 			now.save(work.resolve(BatchJob.MANIFEST));
 			BatchParts.syncFolder(work);
-			ResumableParts out = new ResumableParts(work, lock, now, resume, kept, messages);
+			ResumableParts out = new ResumableParts(work, lock, now, resume, false, kept, messages);
 			out.journal((resume ? "resumed" : "started") + ": " + plan.files().size() + " files in " + plan.parts() + " parts of " + plan.batch()
 				+ ", " + kept + " part files kept");
 			return out;
@@ -94,6 +163,25 @@ public final class ResumableParts implements AutoCloseable {
 			lock.close();
 			throw e;
 		}
+	}
+
+	/**
+	 * What differs between the unfinished run {@code previous} and this one that its kept parts depend on, or
+	 * null. With the plan's stages, a difference in settings alone counts only for a setting that a kept part
+	 * depends on (the first such, in the manifest's order); anything else (model, inputs, batch) counts always.
+	 */
+	private static String partsDifference(Plan plan, BatchManifest previous, BatchManifest now, Path parts) throws IOException {
+		String diff = previous.difference(now);
+		if (diff == null || plan.stages().isEmpty()) return diff;
+		BatchManifest sameSettings = BatchManifest.fromJson(now.toJson(), "this run's manifest");
+		sameSettings.settings = previous.settings;
+		if (previous.difference(sameSettings) != null) return diff; // more than the settings
+		Set<String> dependedOn = new java.util.HashSet<>();
+		for (String name : partNames(parts)) dependedOn.addAll(plan.settingsOf(name));
+		for (String key : previous.changedSettings(now)) {
+			if (dependedOn.contains(key)) return previous.settingDifference(key, now);
+		}
+		return null;
 	}
 
 	/**
@@ -146,6 +234,14 @@ public final class ResumableParts implements AutoCloseable {
 	/** Whether this run continues an unfinished one (its parts kept). */
 	public boolean resumed() {
 		return resumed;
+	}
+
+	/**
+	 * Whether a finished run of this same plan left its outputs in place: nothing is to be computed or
+	 * written (said to the messages as the batch runner says it).
+	 */
+	public boolean alreadyComplete() {
+		return alreadyComplete;
 	}
 
 	/** Part files kept from earlier runs when this one started. */
@@ -271,9 +367,14 @@ public final class ResumableParts implements AutoCloseable {
 	}
 
 	private static int count(Path parts) throws IOException {
-		if (!Files.isDirectory(parts)) return 0;
+		return partNames(parts).size();
+	}
+
+	/** The names of the part files in {@code parts}. */
+	private static List<String> partNames(Path parts) throws IOException {
+		if (!Files.isDirectory(parts)) return List.of();
 		try (Stream<Path> s = Files.list(parts)) {
-			return (int) s.filter(p -> p.getFileName().toString().endsWith(".bin")).count();
+			return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".bin")).map(n -> n.substring(0, n.length() - 4)).toList();
 		}
 	}
 
