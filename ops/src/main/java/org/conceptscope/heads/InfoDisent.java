@@ -331,15 +331,6 @@ public final class InfoDisent implements InterpretableHead {
 		return e;
 	}
 
-	/** Projected feature map [N, h*w, c] of the backbone features [N, h, w, c]. */
-	double[] project(FloatTensor features) {
-		checkFeatures(features);
-		int n = (int) features.dim(0);
-		double[] p = new double[n * h * w * c];
-		for (int i = 0; i < n * h * w; i++) for (int j = 0; j < c; j++) p[i * c + j] = projection(features.data(), i, j);
-		return p;
-	}
-
 	/** The feature vector at position i of features [.., c] projected on part j: its product with column j of Q. */
 	private double projection(float[] features, int i, int j) {
 		double s = 0;
@@ -347,19 +338,37 @@ public final class InfoDisent implements InterpretableHead {
 		return s;
 	}
 
-	/** Evidence per part [N][c]: max ReLU(p) - max ReLU(-p) over positions. */
+	/**
+	 * Evidence per part [N][c]: max ReLU(p) - max ReLU(-p) over positions. Computed position by
+	 * position with one projected vector (c doubles) at a time, so memory beyond the result does not
+	 * grow with the images or the map (the whole projected map [N, h*w, c] in double, which this once
+	 * allocated, was twice the feature maps' size: more than Train Interpretable Head's memory check
+	 * allowed for its held-out logits). Sums run over the channels in the same order as before, so
+	 * the values are the same to the last bit.
+	 */
 	public double[][] evidence(FloatTensor features) {
-		int n = (int) features.dim(0);
-		double[] p = project(features);
+		checkFeatures(features);
+		int n = (int) features.dim(0), positions = h * w;
+		float[] x = features.data();
 		double[][] e = new double[n][c];
-		for (int i = 0; i < n; i++) for (int j = 0; j < c; j++) {
-			double pos = 0, neg = 0;
-			for (int s = 0; s < h * w; s++) {
-				double v = p[(i * h * w + s) * c + j];
-				pos = Math.max(pos, v);
-				neg = Math.max(neg, -v);
+		double[] p = new double[c], pos = new double[c], neg = new double[c];
+		for (int i = 0; i < n; i++) {
+			Arrays.fill(pos, 0);
+			Arrays.fill(neg, 0);
+			for (int s = 0; s < positions; s++) {
+				int at = (i * positions + s) * c;
+				Arrays.fill(p, 0);
+				for (int r = 0; r < c; r++) { // p_j = sum_r x_r Q_rj, r in increasing order for every j
+					double v = x[at + r];
+					double[] qr = q[r];
+					for (int j = 0; j < c; j++) p[j] += v * qr[j];
+				}
+				for (int j = 0; j < c; j++) {
+					pos[j] = Math.max(pos[j], p[j]);
+					neg[j] = Math.max(neg[j], -p[j]);
+				}
 			}
-			e[i][j] = pos - neg;
+			for (int j = 0; j < c; j++) e[i][j] = pos[j] - neg[j];
 		}
 		return e;
 	}

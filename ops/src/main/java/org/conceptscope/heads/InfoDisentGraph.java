@@ -24,9 +24,9 @@ import org.tensorflow.types.TFloat32;
  * positions), and a non-negative linear classifier (squared weights). Names: features,
  * infodisent/q, infodisent/projected, infodisent/evidence, logits, probabilities.
  * <p>
- * Q is the exponential of one skew-symmetric matrix A = W - W^T (W: the variable {@code skew},
- * c x c), as the InfoDisent paper trains its rotation through skew-symmetric matrices: orthogonal
- * whatever the trained values, det Q = +1, and Q = I (the backbone's own channels) where training
+ * Q is the exponential of one skew-symmetric matrix A = (W - W^T) / sqrt(c) (W: the variable
+ * {@code skew}, c x c; {@link #skewScale} says why 1 / sqrt(c), a power of two near it), as the
+ * InfoDisent paper trains its rotation through skew-symmetric matrices: orthogonal whatever the trained values, det Q = +1, and Q = I (the backbone's own channels) where training
  * starts, at W = 0. TensorFlow's graph has no gradient for a matrix exponential, inverse or solve
  * outside Python, so the exponential is built from matrix products: A is scaled by 2^-s so that its
  * Frobenius norm (an upper bound of its spectral norm) is at most {@value #SCALED_NORM}, a Taylor
@@ -78,7 +78,8 @@ final class InfoDisentGraph extends GraphNetwork {
 			variables.put("skew", skew);
 			// read the ref-typed variable first: TensorFlow's C++ gradients crash the JVM on some ops fed a VariableV2 output
 			Operand<TFloat32> raw = tf.identity(skew);
-			Operand<TFloat32> a = tf.math.sub(raw, tf.linalg.transpose(raw, tf.constant(new int[] { 1, 0 })));
+			Operand<TFloat32> a = tf.math.mul(tf.math.sub(raw, tf.linalg.transpose(raw, tf.constant(new int[] { 1, 0 }))),
+				tf.constant((float) skewScale(c)));
 			q = exponential(tf, a, c);
 		} else {
 			float[] values = new float[c * c];
@@ -125,6 +126,21 @@ final class InfoDisentGraph extends GraphNetwork {
 		return tf.linalg.matMul(t, tf.math.mul(tf.math.sub(tf.math.mul(eye, tf.constant(3f)), tt), tf.constant(0.5f)));
 	}
 
+	/**
+	 * The factor 1 / sqrt(c) in A = (W - W^T) / sqrt(c). Adam moves every entry of W by about the
+	 * learning rate a step whatever its gradient's size, so column j of W - W^T, which turns part j,
+	 * moves by about 2 lr sqrt(c) (c entries of about 2 lr each): without the factor a part turned
+	 * 0.64 radians a step at c = 1024 and the default lr 0.01, and on wide layers the parts drifted
+	 * away from the channels that carry the classes within a few steps. With it, a part turns by about
+	 * 2 lr a step whatever c (InfoDisentWideTest). The factor is the power of two nearest 1 / sqrt(c)
+	 * (within a factor sqrt 2 of it), so that multiplying by it is exact in float and double and the
+	 * graph's A is the one {@link #projection} computes. Heads are saved with Q itself, so this
+	 * changes training, not saved heads.
+	 */
+	static double skewScale(int c) {
+		return Math.scalb(1.0, -(int) Math.round(Math.log(Math.max(1, c)) / Math.log(2) / 2));
+	}
+
 	/** The number of squarings for a skew part of Frobenius norm {@code norm}, as the graph chooses it. */
 	static int squarings(double norm) {
 		double ratio = Math.max(norm / SCALED_NORM, 1);
@@ -149,9 +165,9 @@ final class InfoDisentGraph extends GraphNetwork {
 	static double[][] projection(Map<String, FloatTensor> weights, int c) {
 		float[] raw = weights.get("skew").data();
 		double[][] a = new double[c][c];
-		double norm2 = 0;
+		double norm2 = 0, scale = skewScale(c);
 		for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) {
-			a[i][j] = (double) raw[i * c + j] - raw[j * c + i];
+			a[i][j] = ((double) raw[i * c + j] - raw[j * c + i]) * scale;
 			norm2 += a[i][j] * a[i][j];
 		}
 		return exponential(a, squarings(Math.sqrt(norm2)));

@@ -71,4 +71,53 @@ class InfoDisentEvidenceTest {
 		assertEquals(java.util.List.of(0, 1), HeadPrototypes.top(head, f, 0, 3).stream().map(HeadPrototypes.Prototype::image).toList(),
 			"the montage's prototypes");
 	}
+
+	/**
+	 * Evidence and logits, computed image by image with one projected vector at a time, equal to the
+	 * last bit the definition computed over the whole projected map [N, h*w, c] (what the code did,
+	 * allocating twice the feature maps' size in doubles at once), and the computation allocates far
+	 * less than that map.
+	 */
+	@Test
+	void evidenceIsComputedWithBoundedMemoryAndTheSameValues() {
+		int n = 64, s = 8, c = 16;
+		java.util.Random r = new java.util.Random(7);
+		int[] labels = new int[n];
+		FloatTensor f = FloatTensor.zeros(n, s, s, c);
+		for (int i = 0; i < f.size(); i++) f.data()[i] = (float) r.nextGaussian();
+		for (int i = 0; i < n; i++) labels[i] = i % 3;
+		InfoDisent head = InfoDisent.train(f, "features", labels, 3, new TrainingOptions(30, 16, 0.05, 5), Progress.NONE);
+		double[][] q = head.projection(), wk = head.classWeights();
+		assertTrue(Math.abs(q[0][1]) > 1e-3, "a rotation away from the identity: Q[0][1] = " + q[0][1]);
+		// the definition over the whole projected map, sums over channels in increasing order
+		double[] p = new double[n * s * s * c];
+		for (int i = 0; i < n * s * s; i++) for (int j = 0; j < c; j++) {
+			double v = 0;
+			for (int m = 0; m < c; m++) v += f.data()[i * c + m] * q[m][j];
+			p[i * c + j] = v;
+		}
+		double[][] want = new double[n][c];
+		for (int i = 0; i < n; i++) for (int j = 0; j < c; j++) {
+			double pos = 0, neg = 0;
+			for (int t = 0; t < s * s; t++) {
+				pos = Math.max(pos, p[(i * s * s + t) * c + j]);
+				neg = Math.max(neg, -p[(i * s * s + t) * c + j]);
+			}
+			want[i][j] = pos - neg;
+		}
+		com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+		head.evidence(f.slice(0)); // classes loaded
+		long before = threads.getCurrentThreadAllocatedBytes();
+		double[][] got = head.evidence(f);
+		long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+		for (int i = 0; i < n; i++) org.junit.jupiter.api.Assertions.assertArrayEquals(want[i], got[i], 0, "image " + i);
+		long map = 8L * n * s * s * c;
+		assertTrue(allocated < map / 8, "evidence allocated " + allocated + " bytes; the projected map is " + map);
+		double[][] logits = head.logits(f);
+		for (int i = 0; i < n; i++) for (int k = 0; k < 3; k++) {
+			double v = head.bias(k);
+			for (int j = 0; j < c; j++) v += want[i][j] * wk[j][k];
+			assertEquals(v, logits[i][k], 1e-12, "logit " + i + ", " + k);
+		}
+	}
 }

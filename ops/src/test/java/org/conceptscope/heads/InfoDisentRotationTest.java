@@ -32,11 +32,11 @@ import org.tensorflow.types.TFloat32;
  */
 class InfoDisentRotationTest {
 
-	/** W with W - W^T = A for a skew-symmetric A: its upper triangle. */
+	/** W with (W - W^T) s = A for a skew-symmetric A (s = InfoDisentGraph.skewScale(c), a power of two): its upper triangle over s. */
 	static FloatTensor skewVariable(double[][] a) {
 		int c = a.length;
 		FloatTensor w = FloatTensor.zeros(c, c);
-		for (int i = 0; i < c; i++) for (int j = i + 1; j < c; j++) w.data()[i * c + j] = (float) a[i][j];
+		for (int i = 0; i < c; i++) for (int j = i + 1; j < c; j++) w.data()[i * c + j] = (float) (a[i][j] / InfoDisentGraph.skewScale(c));
 		return w;
 	}
 

@@ -91,6 +91,7 @@ public final class HeadTrainingRun {
 			unitHeader.addAll(List.of("top_channel", "prototype_images"));
 			List<List<String>> unitRows = new ArrayList<>();
 			int[] hw = { o.featureHeight(), o.featureWidth() };
+			boolean[] shown = montageUnits(head.classWeights(), MONTAGE_UNITS);
 			for (int u = 0; u < head.units(); u++) {
 				List<HeadPrototypes.Prototype> protos = o.prototypes().get(u);
 				List<PrototypeMontage.Crop> crops = new ArrayList<>();
@@ -102,7 +103,7 @@ public final class HeadTrainingRun {
 				}
 				String cls = backbone.classNames().get(head.strongestClass(u));
 				String name = head.unitName() + " " + (u + 1);
-				rows.add(new PrototypeMontage.Row(name, name + " -> " + cls, crops));
+				if (shown[u]) rows.add(new PrototypeMontage.Row(name, name + " -> " + cls, crops));
 				List<String> row = new ArrayList<>(List.of(Integer.toString(u + 1), cls));
 				for (double w : head.classWeights()[u]) row.add(Numbers.number(w));
 				row.add(Integer.toString(HeadTraining.topChannel(head.featureDirection(u))));
@@ -110,8 +111,10 @@ public final class HeadTrainingRun {
 				unitRows.add(row);
 			}
 			String options = s.toMacroOptions();
+			String limited = rows.size() < head.units() ? "shown=the " + rows.size() + " of " + head.units() + " " + head.unitName()
+				+ "s with the largest weight to a class (units.csv lists all)\n" : "";
 			ImagePlus montage = PrototypeMontage.build(rows, data.images(), head.kind() + "-prototypes",
-				"ConceptScope " + head.kind() + " prototypes\nmodel=" + s.model + "\nlayer=" + layer + "\noptions=" + options + "\n");
+				"ConceptScope " + head.kind() + " prototypes\nmodel=" + s.model + "\nlayer=" + layer + "\noptions=" + options + "\n" + limited);
 			double[] convergence = head instanceof BiIce b ? b.convergence() : null;
 			double[] epochs = head instanceof BiIce b ? b.convergenceEpochs() : null;
 			ImagePlus plot = convergence == null ? null : convergencePlot(epochs, convergence);
@@ -168,6 +171,27 @@ public final class HeadTrainingRun {
 	 *
 	 * @return the kind of the head that would be replaced, or null when there is none
 	 */
+	/**
+	 * Most rows of the prototype montage: one row per part made a wide layer's montage some 160000
+	 * pixels tall (2048 parts); {@link #montageUnits} picks the rows shown.
+	 */
+	static final int MONTAGE_UNITS = 64;
+
+	/**
+	 * Which units the montage shows: all of them when there are at most {@code limit}, otherwise the
+	 * {@code limit} whose largest weight to a class is largest (ties: the lower index), kept in unit order.
+	 */
+	static boolean[] montageUnits(double[][] classWeights, int limit) {
+		int units = classWeights.length;
+		boolean[] shown = new boolean[units];
+		double[] strongest = new double[units];
+		for (int u = 0; u < units; u++) strongest[u] = java.util.Arrays.stream(classWeights[u]).max().orElse(0);
+		java.util.stream.IntStream.range(0, units).boxed()
+			.sorted(java.util.Comparator.<Integer>comparingDouble(u -> -strongest[u]).thenComparingInt(u -> u)).limit(limit)
+			.forEach(u -> shown[u] = true);
+		return shown;
+	}
+
 	static String checkReplaceable(Path headDir) {
 		if (!Files.exists(headDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return null;
 		Object kind = null;
