@@ -12,21 +12,37 @@ import java.util.Set;
  * gap (Captum's convergence delta); this class reads, per image, the sum, the change and the gap
  * from an attribution's metadata, for the results table and CSV ({@link #COLUMNS}).
  * <p>
- * Only methods whose paper states the axiom for the map ConceptScope writes are listed
- * ({@link #METHODS}): Integrated Gradients. Kernel SHAP's efficiency is a property of its segment
- * values, not of the pixel map (each pixel holds its segment's value); a FORGrad-filtered map
- * (absolute value, low-pass) no longer sums to the change.
+ * Only methods whose paper states the axiom are listed ({@link #METHODS}): Integrated Gradients,
+ * for its map, and Kernel SHAP, whose efficiency (Lundberg and Lee 2017) holds for its segment
+ * values: their sum (not the pixel map's, where each pixel holds its segment's value) is f(x) minus
+ * f(every segment replaced), the baseline x0 being the fully replaced image. A FORGrad-filtered map
+ * (absolute value, low-pass) no longer sums to the change, and keeps the method's values under
+ * {@link #unfiltered} names.
  */
 public final class Completeness {
 
 	private Completeness() {}
 
-	/** Metadata key of the per-image sum of the map (the attributions). */
+	/** Metadata key of the per-image sum of the attributions: IG's map, Kernel SHAP's segment values. */
 	public static final String ATTRIBUTION_SUM = "attribution_sum";
-	/** Metadata key of the per-image change f(x) - f(x0) of the target logit. */
+	/** Metadata key of the per-image change f(x) - f(x0) of the target score (the logit unless chosen otherwise). */
 	public static final String SCORE_CHANGE = "score_change";
 	/** Metadata key of the per-image gap: the map's sum minus the change (0 for the exact integral). */
 	public static final String GAP = "completeness_gap";
+
+	/** The per-image metadata keys a method that claims completeness writes: sum, change and gap. */
+	public static final List<String> KEYS = List.of(ATTRIBUTION_SUM, SCORE_CHANGE, GAP);
+
+	/**
+	 * The prefix of those keys on a map filtered after the method ran (FORGrad): their values are the
+	 * unfiltered map's ({@code unfiltered_attribution_sum}, ...), not the map the user gets.
+	 */
+	public static final String UNFILTERED = "unfiltered_";
+
+	/** The key under which a filtered map keeps its method's metadata key: {@link #UNFILTERED} + key for {@link #KEYS}, else the key. */
+	public static String unfiltered(String key) {
+		return KEYS.contains(key) ? UNFILTERED + key : key;
+	}
 
 	/**
 	 * The results columns, in order: the map's sum, f(x) - f(x0), their difference (sum minus
@@ -36,7 +52,7 @@ public final class Completeness {
 	public static final List<String> COLUMNS = List.of(ATTRIBUTION_SUM, SCORE_CHANGE, GAP, "relative_gap");
 
 	/** The methods (by {@link AttributionMethod#name}) whose maps satisfy completeness and get {@link #COLUMNS}. */
-	public static final Set<String> METHODS = Set.of("integrated_gradients");
+	public static final Set<String> METHODS = Set.of("integrated_gradients", "kernel_shap");
 
 	/** One image's completeness check. */
 	public record Check(double attributionSum, double scoreChange) {

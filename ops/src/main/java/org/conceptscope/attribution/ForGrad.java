@@ -1,6 +1,6 @@
 package org.conceptscope.attribution;
 
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.conceptscope.model.Classifier;
@@ -52,10 +52,13 @@ public final class ForGrad implements AttributionMethod {
 		method.checkRuns(classifier);
 	}
 
-	/** The wrapped method's: the filter keeps its metadata. */
+	/**
+	 * The wrapped method's, its completeness keys renamed ({@link Completeness#unfiltered}): the filter
+	 * keeps the metadata, but a sum, change and gap describe the unfiltered map.
+	 */
 	@Override
 	public java.util.List<String> perImageKeys() {
-		return method.perImageKeys();
+		return method.perImageKeys().stream().map(Completeness::unfiltered).toList();
 	}
 
 	@Override
@@ -74,7 +77,9 @@ public final class ForGrad implements AttributionMethod {
 				+ "; use 1.." + Math.min(h, w) + " (smaller keeps fewer frequencies).");
 		}
 		float[] out = filter(a.maps().data(), n, h, w, sigma);
-		Map<String, String> meta = new HashMap<>(a.metadata());
+		// the method's sum, change and gap are of its own map, not of the filtered |map| the user gets: named so
+		Map<String, String> meta = new LinkedHashMap<>();
+		a.metadata().forEach((k, v) -> meta.put(Completeness.unfiltered(k), v));
 		meta.put("method", name());
 		meta.put("forgrad_bandwidth", Integer.toString(sigma));
 		return new Attribution(new FloatTensor(a.maps().shape(), out), a.targets(), meta, null);

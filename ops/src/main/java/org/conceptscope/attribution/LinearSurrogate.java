@@ -96,6 +96,16 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 		return samples;
 	}
 
+	/**
+	 * Whether the method claims efficiency for its segment values (Kernel SHAP): they add up to the
+	 * score of the image (sample 0, every segment kept) minus that of the fully replaced image
+	 * (sample 1). Then the metadata carry, per image, the values' sum, that change and their gap
+	 * ({@link Completeness#KEYS}). False by default (LIME claims nothing of the kind).
+	 */
+	boolean claimsEfficiency() {
+		return false;
+	}
+
 	/** Ridge penalty on the coefficients (0: ordinary least squares). */
 	abstract double ridge();
 
@@ -142,10 +152,13 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 		}
 	}
 
-	/** The segment count of each image. */
+	/** The segment count of each image; with {@link #claimsEfficiency} also the efficiency check's {@link Completeness#KEYS}. */
 	@Override
 	public List<String> perImageKeys() {
-		return List.of("segments");
+		if (!claimsEfficiency()) return List.of("segments");
+		List<String> keys = new java.util.ArrayList<>(List.of("segments"));
+		keys.addAll(Completeness.KEYS);
+		return List.copyOf(keys);
 	}
 
 	@Override
@@ -154,6 +167,8 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
 		float[] maps = new float[n * h * w];
 		int[] segmentCounts = new int[n];
+		// the efficiency check: per image the segment values' sum and f(x) - f(fully replaced), samples 0 and 1
+		double[] valueSums = new double[n], changes = new double[n];
 		// The fit of image i runs on its own thread while the model scores image i + 1's copies; image
 		// i + 1's segments and first copies are made while the model scores image i's last batch.
 		try (Estimators estimator = new Estimators()) {
@@ -198,6 +213,10 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 								}
 							}
 							WeightedLinearFit.Result fit = prepared.solve(scores);
+							double sum = 0;
+							for (double v : fit.coefficients()) sum += v;
+							valueSums[i] = sum;
+							changes[i] = (double) scores[0] - scores[1];
 							System.arraycopy(segments.paint(fit.coefficients()), 0, maps, i * h * w, h * w);
 						});
 					}
@@ -212,6 +231,13 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 		meta.put("perturbation", perturbation.describe());
 		meta.put("seed", Long.toString(seed));
 		meta.put("score", score.name());
+		if (claimsEfficiency()) {
+			double[] gaps = new double[n];
+			for (int i = 0; i < n; i++) gaps[i] = valueSums[i] - changes[i];
+			meta.put(Completeness.ATTRIBUTION_SUM, java.util.Arrays.toString(valueSums));
+			meta.put(Completeness.SCORE_CHANGE, java.util.Arrays.toString(changes));
+			meta.put(Completeness.GAP, java.util.Arrays.toString(gaps));
+		}
 		return new Attribution(new FloatTensor(new long[] { n, h, w }, maps), resolved, meta);
 	}
 }

@@ -54,7 +54,7 @@ public final class ConceptImportance {
 			}
 			double[] st = sobol.totalOrder(scores);
 			for (int j = 0; j < k; j++) mean[j] += st[j] / n;
-			if (!progress.report(i + 1, n, "concept importance")) throw new CancellationException("Concept importance cancelled.");
+			if (!secondHalf(progress, i + 1, n, "concept importance")) throw new CancellationException("Concept importance cancelled.");
 		}
 		return mean;
 	}
@@ -101,7 +101,7 @@ public final class ConceptImportance {
 			FloatTensor logits = classifier.logitsFromLayer(bank.layer, new FloatTensor(shape, batch));
 			float full = logits.get(k, bank.classIndex);
 			for (int r = 0; r < k; r++) drop[r] += (full - logits.get(r, bank.classIndex)) / n;
-			if (!progress.report(i + 1, n, "concept importance")) throw new CancellationException("Concept importance cancelled.");
+			if (!secondHalf(progress, i + 1, n, "concept importance")) throw new CancellationException("Concept importance cancelled.");
 		}
 		return drop;
 	}
@@ -147,10 +147,18 @@ public final class ConceptImportance {
 	}
 
 	/**
-	 * The coefficients before a loop that reports each image: asked whether to stop after each image,
-	 * they leave the bar at 0 (they take a small part of the time of the loop's model passes).
+	 * The coefficients as the first half of the work (one step per image, of 2 N), the loop that
+	 * follows reporting its images as the second ({@link #secondHalf}), as {@link #gradientTimesInput}
+	 * does: at a large layer (a large image's many tiles) the coefficients take long, and a bar held at
+	 * 0 for them, then filling only with the loop, left a log with one "0%" line before the results.
 	 */
 	private static Progress beforeImages(Progress progress, FloatTensor images) {
-		return (done, total, message) -> progress.report(0, images.dim(0), message);
+		long steps = 2 * images.dim(0);
+		return (done, total, message) -> progress.report(done, steps, message);
+	}
+
+	/** Image {@code done} (1..n) of the loop after the coefficients: step n + done of 2 n. */
+	private static boolean secondHalf(Progress progress, int done, int n, String message) {
+		return progress.report((long) n + done, 2L * n, message);
 	}
 }

@@ -94,7 +94,19 @@ class GradientMethodsTest {
 			}
 			assertEquals(java.util.List.of("attribution_sum", "score_change", "completeness_gap"), new IntegratedGradients(steps, 0f).perImageKeys());
 			// a FORGrad-filtered map (|.|, low-pass) no longer sums to the change: no completeness values for it
-			assertTrue(Completeness.of(new ForGrad(new IntegratedGradients(steps, 0f), 0).explain(ihc, x, targets, Progress.NONE)).isEmpty());
+			ForGrad forgrad = new ForGrad(new IntegratedGradients(steps, 0f), 0);
+			Attribution filtered = forgrad.explain(ihc, x, targets, Progress.NONE);
+			assertTrue(Completeness.of(filtered).isEmpty());
+			// its Info says whose values they are: IG's own map's, under unfiltered_ names, never as the filtered map's
+			for (String key : java.util.List.of("attribution_sum", "score_change", "completeness_gap")) {
+				assertFalse(filtered.metadata().containsKey(key), key + " would describe the filtered map: " + filtered.metadata());
+				assertEquals(a.metadata().get(key), filtered.metadata().get("unfiltered_" + key), key);
+			}
+			double filteredSum = sum(filtered.maps(), 0);
+			assertTrue(Math.abs(filteredSum - Double.parseDouble(Attribution.items(a.metadata().get("attribution_sum")).get(0))) > 1e-3 * Math.abs(filteredSum),
+				"the filtered |map| sums to another value than IG's map: " + filteredSum + " vs " + a.metadata().get("attribution_sum"));
+			assertEquals(java.util.List.of("unfiltered_attribution_sum", "unfiltered_score_change", "unfiltered_completeness_gap"), forgrad.perImageKeys());
+			assertEquals("[" + gap.get(1) + "]", filtered.range(1, 2, forgrad.perImageKeys(), ihc.classNames()).metadata().get("unfiltered_completeness_gap"));
 			assertEquals("[" + gap.get(1) + "]", a.range(1, 2, new IntegratedGradients(steps, 0f).perImageKeys(), ihc.classNames()).metadata().get("completeness_gap"));
 		}
 	}

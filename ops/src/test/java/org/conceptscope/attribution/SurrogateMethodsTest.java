@@ -117,7 +117,24 @@ class SurrogateMethodsTest {
 					}
 				}
 				assertEquals(drop, sum, 1e-3 * Math.abs(drop) + 1e-3, "image " + i);
+				// the metadata report it per image (the results table's completeness columns): the change recomputed from the
+				// model's logits, the values' sum from the map's segments, and a gap of the order of the 10^6 endpoint weights'
+				double change = Double.parseDouble(Attribution.items(a.metadata().get("score_change")).get(i));
+				double reported = Double.parseDouble(Attribution.items(a.metadata().get("attribution_sum")).get(i));
+				double gap = Double.parseDouble(Attribution.items(a.metadata().get("completeness_gap")).get(i));
+				assertEquals(drop, change, 1e-4 * (1 + Math.abs(drop)), "image " + i);
+				assertEquals(sum, reported, 1e-5 * (1 + Math.abs(sum)), "image " + i);
+				assertEquals(reported - change, gap, 1e-12 * (1 + Math.abs(change)), "image " + i);
+				assertTrue(Math.abs(sum - drop) <= 1e-4 * Math.abs(drop) + 1e-5, "efficiency, image " + i + ": values sum to " + sum + ", f(x) - f(replaced) = "
+					+ drop + ", gap " + gap);
+				assertEquals(Math.abs(gap) / Math.abs(change), Completeness.of(a).get(i).relativeGap(), 1e-12, "image " + i);
 			}
+			assertEquals(java.util.List.of("segments", "attribution_sum", "score_change", "completeness_gap"),
+				new KernelShap(200, Segmentation.slic(24, 0.1), MaskedImage.blur(2), 3).perImageKeys());
+			// LIME claims no efficiency: no such metadata
+			Attribution lime = new Lime(40, Segmentation.grid(2), MaskedImage.constant(0), 3).explain(ihc, x.slice(0), new int[] { 0 }, Progress.NONE);
+			assertFalse(lime.metadata().containsKey("completeness_gap"), lime.metadata().toString());
+			assertTrue(Completeness.of(lime).isEmpty());
 		}
 	}
 

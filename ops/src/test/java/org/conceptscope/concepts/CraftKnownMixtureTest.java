@@ -194,6 +194,34 @@ class CraftKnownMixtureTest {
 		assertEquals(5, asked[0], "stopped at the fifth image's coefficients");
 	}
 
+	/**
+	 * Sobol and deletion importance report in one count of 2 N: the coefficients one step per image
+	 * (before: all at 0 of N, so a log showed "concept coefficients 0% 0/N" and nothing until the end
+	 * when the coefficients took long), then the loop's images, ending at 2 N of 2 N.
+	 */
+	@Test
+	void sobolAndDeletionImportanceReportTheCoefficientsAndReachTheEnd() {
+		ConceptBank bank = fit();
+		int n = (int) images.dim(0);
+		for (String estimator : List.of("sobol", "deletion")) {
+			List<long[]> reports = new java.util.ArrayList<>();
+			List<String> messages = new java.util.ArrayList<>();
+			Progress recording = (done, total, message) -> {
+				reports.add(new long[] { done, total });
+				messages.add(message);
+				return true;
+			};
+			if (estimator.equals("sobol")) ConceptImportance.sobol(model, bank, images, 4, 1, recording);
+			else ConceptImportance.deletion(model, bank, images, recording);
+			assertEquals(2 * n, reports.size(), estimator + ": one report per image's coefficients, one per image's importance");
+			for (int r = 0; r < reports.size(); r++) {
+				assertEquals(2L * n, reports.get(r)[1], estimator + ": one count for both phases");
+				assertEquals(r + 1L, reports.get(r)[0], estimator + ": report " + r + " moves the bar on");
+				assertEquals(r < n ? "concept coefficients" : "concept importance", messages.get(r), estimator + ", report " + r);
+			}
+		}
+	}
+
 	/** The coefficient map of each concept at layer resolution follows the true blob of its pattern. */
 	@Test
 	void localizationFollowsTheTrueCoefficients() {

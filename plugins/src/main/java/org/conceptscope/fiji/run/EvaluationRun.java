@@ -98,7 +98,7 @@ public final class EvaluationRun {
 			}
 			rows.add(List.of("mean", "", "", "", s.method, s.metric, Numbers.number(m.mean())));
 			ImagePlus plot = curves(m) ? plot(m, s) : null;
-			Result r = new Result(m, header, rows, plot, List.of(), s.method + " " + s.metric + ": mean " + m.mean());
+			Result r = new Result(m, header, rows, plot, List.of(), s.method + " " + s.metric + ": mean " + Numbers.property(m.mean()));
 			return s.saveDir == null ? r : save(r, image, s);
 		}
 	}
@@ -142,11 +142,11 @@ public final class EvaluationRun {
 		}
 		plot.addLegend("Spearman |map|\nSpearman\nSSIM" + (hogs ? "\nHOG" : ""));
 		String summary = independent
-			? s.method + " sanity, independent randomisation of " + n + " layers: mean Spearman " + Numbers.number(abs[0]) + " (" + c.steps()
-				.get(0).layer() + " alone) to " + Numbers.number(abs[n - 1]) + " (" + c.steps().get(n - 1).layer() + " alone), "
-				+ Numbers.number(c.result().mean()) + " with every layer randomised"
-			: s.method + " sanity cascade over " + n + " layers: mean Spearman " + Numbers.number(abs[0]) + " at the first step, "
-				+ Numbers.number(abs[n - 1]) + " with every layer randomised";
+			? s.method + " sanity, independent randomisation of " + n + " layers: mean Spearman " + Numbers.property(abs[0]) + " (" + c.steps()
+				.get(0).layer() + " alone) to " + Numbers.property(abs[n - 1]) + " (" + c.steps().get(n - 1).layer() + " alone), "
+				+ Numbers.property(c.result().mean()) + " with every layer randomised"
+			: s.method + " sanity cascade over " + n + " layers: mean Spearman " + Numbers.property(abs[0]) + " at the first step, "
+				+ Numbers.property(abs[n - 1]) + " with every layer randomised";
 		return new Result(c.result(), header, rows, plot.getImagePlus(), List.of(), summary);
 	}
 

@@ -22,7 +22,8 @@ import org.conceptscope.verify.Eva;
  * EVA also the target's margin at the slice, verified lower and upper bounds of the float32
  * margin over the whole ball of inputs EVA verifies, the float32 rounding slack they include, and whether the
  * slice is verified robust ({@link #EVA_COLUMNS}); for Integrated Gradients the map's sum, the target logit's
- * change f(x) - f(x0) from the baseline, their gap and the relative gap ({@link Completeness#COLUMNS}).
+ * change f(x) - f(x0) from the baseline, their gap and the relative gap, for Kernel SHAP the same of its
+ * segment values' sum and the fully replaced image ({@link Completeness#COLUMNS}).
  * Numbers use '.' and Java's shortest exact float text whatever the locale; text is quoted
  * when it needs to be (RFC 4180). The file is written atomically.
  */
@@ -46,7 +47,7 @@ public final class ResultsCsvWriter {
 
 	/**
 	 * The columns of a method's rows, before any is computed: EVA adds {@link #EVA_COLUMNS}, a method
-	 * that satisfies completeness (Integrated Gradients) {@link Completeness#COLUMNS}.
+	 * that satisfies completeness (Integrated Gradients, Kernel SHAP's efficiency) {@link Completeness#COLUMNS}.
 	 */
 	public static List<String> header(List<String> classNames, org.conceptscope.attribution.AttributionMethod method) {
 		List<String> h = header(classNames);

@@ -72,6 +72,14 @@ class AttributionRunTest {
 			assertEquals(method, r.explanation().method());
 			assertEquals(method, r.table().getStringValue("method", 1));
 			for (float v : r.explanation().attribution().maps().data()) assertTrue(Float.isFinite(v), method + " gives finite maps");
+			if (method.equals("kernel_shap")) {
+				// efficiency in the table: the segment values add up to f(slice) - f(fully replaced slice)
+				for (int row = 0; row < 2; row++) {
+					double change = r.table().getValue("score_change", row), gap = r.table().getValue("completeness_gap", row);
+					assertTrue(Double.isFinite(change) && Math.abs(gap) <= 1e-3 * Math.abs(change) + 1e-4, "slice " + row + ": change " + change + ", gap " + gap);
+					assertEquals(r.table().getValue("attribution_sum", row) - change, gap, 1e-6 * (1 + Math.abs(change)));
+				}
+			}
 		}
 	}
 

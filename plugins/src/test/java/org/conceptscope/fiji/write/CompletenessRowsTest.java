@@ -61,6 +61,22 @@ class CompletenessRowsTest {
 		assertEquals(plain, ResultsCsvWriter.header(forgrad.classNames(), new ForGrad(new IntegratedGradients(8, 0f), 0)));
 		assertEquals(plain.size(), ResultsCsvWriter.rows(forgrad).get(0).size());
 		assertEquals(plain, ResultsCsvWriter.header(as("saliency", kept)));
+		assertEquals(plain, ResultsCsvWriter.header(as("lime", kept)));
+	}
+
+	@Test
+	void kernelShapRowsCarryItsEfficiencyCheck() {
+		// Kernel SHAP's segment values add up to f(x) - f(fully replaced): the same columns as IG's, from its metadata
+		Explanation e = as("kernel_shap", Map.of("segments", "[16, 16]", "attribution_sum", "[3.25, -1.0]", "score_change", "[3.25, -0.5]",
+			"completeness_gap", "[0.0, -0.5]"));
+		List<String> header = ResultsCsvWriter.header(e);
+		assertEquals(Completeness.COLUMNS, tail(header));
+		assertEquals(header, ResultsCsvWriter.header(e.classNames(),
+			new org.conceptscope.attribution.KernelShap(40, org.conceptscope.attribution.Segmentation.grid(4),
+				org.conceptscope.attribution.MaskedImage.constant(0), 1)), "the batch runner's header is the table's");
+		List<List<String>> rows = ResultsCsvWriter.rows(e);
+		assertEquals(List.of("3.25", "3.25", "0.0", "0.0"), tail(rows.get(0)));
+		assertEquals(List.of("-1.0", "-0.5", "-0.5", "1.0"), tail(rows.get(1)));
 	}
 
 	private static List<String> tail(List<String> row) {
