@@ -52,6 +52,65 @@ class TaskModelsAndArchiveTest {
 		for (int i = 0; i < models.size(); i++) assertEquals(1, models.get(i).logits(x).dim(0), "model " + i + " is still open");
 	}
 
+	/**
+	 * A bioimage.io package (a zip, its weights a zip) opened by two task threads of an executor JVM leaves nothing in
+	 * the temporary folder once the JVM has exited: each thread's copy of the unpacked package and weights went into
+	 * a folder ({@code conceptscope-bioimage-*}) that only closing the model removed, and a task thread's models are
+	 * kept open, never closed; so each task thread of each executor left its copy, after the JVM exited too.
+	 */
+	@Test
+	void aBioimagePackageOpenedByTaskThreadsLeavesNothingInTheTemporaryFolderOnceTheJvmExits() throws Exception {
+		Path pkg = Files.createDirectories(tmp.resolve("ihc-package"));
+		ModelArchive.zip(SparkBatchTest.MODEL.toAbsolutePath(), pkg.resolve("tf-weights.zip"));
+		Files.writeString(pkg.resolve("rdf.yaml"), """
+			format_version: 0.4.10
+			type: model
+			name: IHC stain classifier
+			description: Background / hematoxylin / DAB-positive patches (ConceptScope test package)
+			authors: [{name: ConceptScope developers}]
+			license: Apache-2.0
+			timestamp: '2026-11-24T00:00:00Z'
+			inputs:
+			  - name: input
+			    axes: byxc
+			    data_type: float32
+			    data_range: [-.inf, .inf]
+			    shape: [1, 32, 32, 3]
+			outputs:
+			  - name: probabilities
+			    axes: bc
+			    data_type: float32
+			    shape: [1, 3]
+			weights:
+			  tensorflow_saved_model_bundle:
+			    source: tf-weights.zip
+			    tensorflow_version: 2.16.1
+			config:
+			  conceptscope:
+			    classes: [background, hematoxylin, DAB-positive]
+			""");
+		Path zip = ModelArchive.zip(pkg, tmp.resolve("ihc-package.zip"));
+		Path temp = Files.createDirectories(tmp.resolve("child-tmp"));
+
+		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+			"-Djava.io.tmpdir=" + temp, "-Djava.awt.headless=true"));
+		for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+			if (a.startsWith("--add-opens") || a.startsWith("-Djdk.reflect")) command.add(a);
+		}
+		command.addAll(List.of("-cp", System.getProperty("java.class.path"), TaskModelsChild.class.getName(), zip.toString()));
+		Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+		String output = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+		assertTrue(child.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "the child JVM exits");
+		assertEquals(0, child.exitValue(), output);
+		assertTrue(output.contains("opened: [3 classes, 3 classes]"), output);
+
+		List<String> left = new ArrayList<>();
+		try (Stream<Path> s = Files.list(temp)) {
+			s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("conceptscope-")).sorted().forEach(left::add);
+		}
+		assertEquals(List.of(), left, "left in the child's temporary folder " + temp);
+	}
+
 	private static Path model() {
 		return SparkMegeRecoTest.MODEL.toAbsolutePath();
 	}
