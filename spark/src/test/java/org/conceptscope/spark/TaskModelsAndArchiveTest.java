@@ -111,6 +111,29 @@ class TaskModelsAndArchiveTest {
 		assertEquals(List.of(), left, "left in the child's temporary folder " + temp);
 	}
 
+	/**
+	 * With a local master the fold models MeGe/ReCo trained are unpacked into the job's scratch folder and read there
+	 * (deleted with it), not shipped: Spark's copy of a shipped zip stayed in the temporary folder until the JVM exited.
+	 */
+	@Test
+	void aLocalJobsFoldModelsAreReadFromItsScratchFolderNotShipped() throws Exception {
+		Path fold = Files.createDirectories(tmp.resolve("trained").resolve("mege-fold-1").resolve("variables"));
+		Files.writeString(fold.resolve("variables.index"), "weights of fold 1");
+		Files.writeString(fold.getParent().resolve("saved_model.pb"), "graph of fold 1");
+		byte[] zip = Files.readAllBytes(ModelArchive.zip(fold.getParent(), tmp.resolve("fold.zip")));
+		Path scratch = Files.createDirectories(tmp.resolve("scratch"));
+		try (SparkBatch.LazyContext spark = new SparkBatch.LazyContext("local[1]")) {
+			org.apache.spark.SparkContext sc = spark.get().sc();
+			List<String> shipped = SparkMegeReco.shipFolds(sc,
+				List.of(new SparkMegeReco.FoldModel(1, zip, new int[] { 1 }, new int[] { 0 }, FarFiles.NONE)), scratch);
+			assertEquals(List.of(scratch.resolve("mege-fold-1").toAbsolutePath().normalize().toString()), shipped);
+			assertEquals(0, sc.listArchives().size(), "nothing shipped: " + sc.listArchives());
+			Path local = ModelArchive.local(shipped.get(0));
+			assertEquals("graph of fold 1", Files.readString(local.resolve("saved_model.pb")));
+			assertEquals("weights of fold 1", Files.readString(local.resolve("variables").resolve("variables.index")));
+		}
+	}
+
 	private static Path model() {
 		return SparkMegeRecoTest.MODEL.toAbsolutePath();
 	}
