@@ -233,8 +233,14 @@ class SparkConceptsTest {
 		assertTrue(warnings.get(0).endsWith(" (3 of the 7 files are far.)"), warnings.get(0));
 		assertTrue(!printed.contains("far from what the model"), "the tasks print no domain line: " + printed);
 
-		// The same save_dir with two concepts: the tables and their Parquet twin are the new run's (the old table is replaced)
+		// The same save_dir with two concepts: refused without restart (the finished run's files stay); with restart the tables
+		// and their Parquet twin are the new run's (the old table is replaced)
 		a.set(a.indexOf("concepts=3"), "concepts=2");
+		Run refused = run(a.toArray(String[]::new));
+		assertEquals(1, refused.status(), refused.err());
+		assertTrue(refused.err().contains("holds the finished results of a run that differs in concepts (3 then, 2 now)"), refused.err());
+		assertEquals(3, ConceptBank.load(work.resolve("far-cohort").resolve(SparkConcepts.BANK)).size(), "the finished run's bank stays");
+		a.add("restart");
 		Run again = run(a.toArray(String[]::new));
 		assertEquals(0, again.status(), again.err());
 		Path out = work.resolve("far-cohort");
