@@ -49,7 +49,15 @@ final class TaskModels {
 	private TaskModels() {}
 
 	static Classifier open(Path model) {
-		return OPEN.get().computeIfAbsent(model, m -> Classifiers.open(m, LoadOptions.defaults().withWorkDir(Work.DIR)));
+		return OPEN.get().computeIfAbsent(model, TaskModels::openOwned);
+	}
+
+	/**
+	 * A model the caller owns (closes), its unpacked files in {@link Work#DIR}: the batch job's task threads keep
+	 * theirs until a part of another run comes ({@code BatchJob.computePart}), so most are never closed.
+	 */
+	static Classifier openOwned(Path model) {
+		return Classifiers.open(model, LoadOptions.defaults().withWorkDir(Work.DIR));
 	}
 
 	/** This JVM's folder for what the task models unpack, made at the first model and deleted when the JVM exits. */

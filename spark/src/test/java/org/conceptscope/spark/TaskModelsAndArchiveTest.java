@@ -60,6 +60,28 @@ class TaskModelsAndArchiveTest {
 	 */
 	@Test
 	void aBioimagePackageOpenedByTaskThreadsLeavesNothingInTheTemporaryFolderOnceTheJvmExits() throws Exception {
+		Path temp = Files.createDirectories(tmp.resolve("child-tmp"));
+		String output = child(temp, TaskModelsChild.class, ihcPackage().toString());
+		assertTrue(output.contains("opened: [3 classes, 3 classes]"), output);
+		assertEquals(List.of(), ours(temp), "left in the child's temporary folder " + temp);
+	}
+
+	/**
+	 * The batch job on a local master of two threads with a bioimage.io package: each task thread keeps the model for
+	 * the run's next parts, and once the job's JVM has exited nothing of it is left in its temporary folder (each
+	 * thread once left its {@code conceptscope-bioimage-*} folder).
+	 */
+	@Test
+	void theBatchJobWithABioimagePackageLeavesNothingInTheTemporaryFolderOnceTheJvmExits() throws Exception {
+		Path temp = Files.createDirectories(tmp.resolve("batch-tmp")), save = tmp.resolve("batch-results");
+		String output = child(temp, SparkBatch.class, "input=" + SparkBatchTest.cohort(tmp.resolve("cohort")), "model=" + ihcPackage(),
+			"save_dir=" + save, "method=saliency", "batch=3", "master=local[2]");
+		assertTrue(Files.isRegularFile(save.resolve("cohort-saliency-results.csv")), output);
+		assertEquals(List.of(), ours(temp), "left in the job's temporary folder " + temp);
+	}
+
+	/** A bioimage.io package of the IHC SavedModel: a zip holding rdf.yaml (format 0.4) and the weights as a zip. */
+	private Path ihcPackage() throws Exception {
 		Path pkg = Files.createDirectories(tmp.resolve("ihc-package"));
 		ModelArchive.zip(SparkBatchTest.MODEL.toAbsolutePath(), pkg.resolve("tf-weights.zip"));
 		Files.writeString(pkg.resolve("rdf.yaml"), """
@@ -89,26 +111,30 @@ class TaskModelsAndArchiveTest {
 			  conceptscope:
 			    classes: [background, hematoxylin, DAB-positive]
 			""");
-		Path zip = ModelArchive.zip(pkg, tmp.resolve("ihc-package.zip"));
-		Path temp = Files.createDirectories(tmp.resolve("child-tmp"));
+		return ModelArchive.zip(pkg, tmp.resolve("ihc-package.zip"));
+	}
 
+	/** Runs {@code main} in a JVM of its own whose temporary folder is {@code temp}; its output, once it has exited with status 0. */
+	private static String child(Path temp, Class<?> main, String... args) throws Exception {
 		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
 			"-Djava.io.tmpdir=" + temp, "-Djava.awt.headless=true"));
 		for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
 			if (a.startsWith("--add-opens") || a.startsWith("-Djdk.reflect")) command.add(a);
 		}
-		command.addAll(List.of("-cp", System.getProperty("java.class.path"), TaskModelsChild.class.getName(), zip.toString()));
+		command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+		command.addAll(List.of(args));
 		Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
 		String output = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
 		assertTrue(child.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "the child JVM exits");
 		assertEquals(0, child.exitValue(), output);
-		assertTrue(output.contains("opened: [3 classes, 3 classes]"), output);
+		return output;
+	}
 
-		List<String> left = new ArrayList<>();
+	/** ConceptScope's files and folders in {@code temp} (Spark's own are Spark's). */
+	private static List<String> ours(Path temp) throws Exception {
 		try (Stream<Path> s = Files.list(temp)) {
-			s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("conceptscope-")).sorted().forEach(left::add);
+			return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("conceptscope-")).sorted().toList();
 		}
-		assertEquals(List.of(), left, "left in the child's temporary folder " + temp);
 	}
 
 	/**
