@@ -51,7 +51,8 @@ final class ModelArchive {
 
 	/**
 	 * Sends a model already zipped as {@link #zip} writes it (its folder {@code folder} the zip's
-	 * top entry) to every executor; the path as {@link #ship} gives it.
+	 * top entry) to every executor; the path as {@link #ship} gives it. For a cluster: a local master's tasks
+	 * read a model where it is (Spark's copy of a shipped zip would stay in the temporary folder until the JVM exits).
 	 */
 	static String shipZip(org.apache.spark.SparkContext sc, Path zip, String folder) {
 		sc.addArchive(zip.toAbsolutePath().toString());
@@ -71,6 +72,26 @@ final class ModelArchive {
 		dir.toFile().deleteOnExit();
 		zip.toFile().deleteOnExit();
 		return zip(folder, zip);
+	}
+
+	/**
+	 * Unpacks a zip written by {@link #zip} (its folder the top entry) into {@code into}; an entry that would land
+	 * outside {@code into} is refused.
+	 */
+	static void unzip(byte[] zip, Path into) throws IOException {
+		Path root = into.toAbsolutePath().normalize();
+		try (java.util.zip.ZipInputStream z = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(zip))) {
+			for (ZipEntry e = z.getNextEntry(); e != null; e = z.getNextEntry()) {
+				Path to = root.resolve(e.getName()).normalize();
+				if (!to.startsWith(root) || to.equals(root)) throw new IOException("The model archive's entry " + e.getName() + " lies outside its folder.");
+				if (e.isDirectory()) {
+					Files.createDirectories(to);
+				} else {
+					Files.createDirectories(to.getParent());
+					Files.copy(z, to);
+				}
+			}
+		}
 	}
 
 	/** Writes {@code folder} as the zip file {@code zip} and returns it. */

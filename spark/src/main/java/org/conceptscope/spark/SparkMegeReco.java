@@ -164,13 +164,7 @@ final class SparkMegeReco {
 			if (perFile.length != files.size() || !sameImages) {
 				throw new IllegalStateException("The folder " + s.folder + " changed while the fold models were trained: run again.");
 			}
-			List<String> shipped = new ArrayList<>();
-			for (FoldModel m : trained) {
-				String name = "mege-fold-" + m.fold();
-				Path zip = scratch.resolve(name + ".zip");
-				Files.write(zip, m.zip());
-				shipped.add(ModelArchive.shipZip(jsc.sc(), zip, name));
-			}
+			List<String> shipped = shipFolds(jsc.sc(), trained, scratch);
 			int tiled = tiledFiles(perFile, trained.get(0).sources());
 			log.println("ConceptScope Spark mege_reco: " + s.folds + " fold models trained on " + Arrays.stream(perFile).sum() + " images"
 				+ (tiled == 0 ? "" : " (the tiles of the input's size of " + tiled + " file(s) larger than the model's input; an image's tiles"
@@ -201,6 +195,28 @@ final class SparkMegeReco {
 		} finally {
 			Folders.deleteTree(scratch);
 		}
+	}
+
+	/**
+	 * Where the stage-2 tasks find the fold models: with a local master (the tasks are this JVM's threads) each is
+	 * unpacked into the job's {@code scratch} folder and read there, deleted with it when the job ends; on a cluster
+	 * each is shipped as its zip. (A local job once shipped them too, and Spark's copy of each zip stayed in the
+	 * temporary folder until the JVM exited.)
+	 */
+	static List<String> shipFolds(org.apache.spark.SparkContext sc, List<FoldModel> trained, Path scratch) throws IOException {
+		List<String> shipped = new ArrayList<>();
+		for (FoldModel m : trained) {
+			String name = "mege-fold-" + m.fold();
+			if (sc.isLocal()) {
+				ModelArchive.unzip(m.zip(), scratch);
+				shipped.add(scratch.resolve(name).toAbsolutePath().normalize().toString());
+			} else {
+				Path zip = scratch.resolve(name + ".zip");
+				Files.write(zip, m.zip());
+				shipped.add(ModelArchive.shipZip(sc, zip, name));
+			}
+		}
+		return shipped;
 	}
 
 	/** How many files hold more images than slices: those taken as their tiles. */

@@ -181,7 +181,7 @@ final class SparkParts implements BatchJob.PartComputer {
 		@Override
 		public byte[] compute(int part) throws IOException {
 			String[] local = onExecutor(args, ModelArchive.local(model));
-			byte[] bytes = BatchJob.computePart(Batch.parse(local), manifest.value(), part);
+			byte[] bytes = BatchJob.computePart(Batch.parse(local), manifest.value(), part, TaskModels::openOwned);
 			TaskContext task = TaskContext.get();
 			hook.partComputed(part, task == null ? 0 : task.attemptNumber());
 			return bytes;

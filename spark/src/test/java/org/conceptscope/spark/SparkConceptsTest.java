@@ -233,8 +233,14 @@ class SparkConceptsTest {
 		assertTrue(warnings.get(0).endsWith(" (3 of the 7 files are far.)"), warnings.get(0));
 		assertTrue(!printed.contains("far from what the model"), "the tasks print no domain line: " + printed);
 
-		// The same save_dir with two concepts: the tables and their Parquet twin are the new run's (the old table is replaced)
+		// The same save_dir with two concepts: refused without restart (the finished run's files stay); with restart the tables
+		// and their Parquet twin are the new run's (the old table is replaced)
 		a.set(a.indexOf("concepts=3"), "concepts=2");
+		Run refused = run(a.toArray(String[]::new));
+		assertEquals(1, refused.status(), refused.err());
+		assertTrue(refused.err().contains("holds the finished results of a run that differs in concepts (3 then, 2 now)"), refused.err());
+		assertEquals(3, ConceptBank.load(work.resolve("far-cohort").resolve(SparkConcepts.BANK)).size(), "the finished run's bank stays");
+		a.add("restart");
 		Run again = run(a.toArray(String[]::new));
 		assertEquals(0, again.status(), again.err());
 		Path out = work.resolve("far-cohort");
@@ -446,11 +452,8 @@ class SparkConceptsTest {
 		}
 		assertTrue(!Files.exists(stopped.resolve(SparkConcepts.WORK_DIR).resolve("parts")), "the parts go once the files are written");
 
-		// finished: the same save_dir with another seed is a new run, not a refused resume
-		Run again = run(args(stopped, "select=all", "batch=3", "samples=30", "seed=6"));
-		assertEquals(0, again.status(), again.err());
-
-		// the same command once more: already complete, as the batch runner says; nothing computed, the files untouched
+		// finished: the same save_dir with another seed is refused, as the batch runner refuses to replace a finished run's results
+		// (it once started a new run over them); nothing is computed and the files are untouched
 		Map<String, byte[]> bytes = new java.util.TreeMap<>();
 		Map<String, java.nio.file.attribute.FileTime> times = new java.util.TreeMap<>();
 		for (String file : List.of(SparkConcepts.BANK, SparkConcepts.IMPORTANCE, SparkConcepts.PER_IMAGE)) {
@@ -458,8 +461,16 @@ class SparkConceptsTest {
 			times.put(file, Files.getLastModifiedTime(stopped.resolve(file)));
 		}
 		COMPUTED.clear();
+		Run again = run(args(stopped, "select=all", "batch=3", "samples=30", "seed=6"), counts);
+		assertEquals(1, again.status(), again.err());
+		assertTrue(again.err().contains("ConceptScope Spark concepts: save_dir " + stopped + " holds the finished results of a run that differs"
+			+ " in seed (5 then, 6 now) (" + SparkConcepts.BANK + ", " + SparkConcepts.IMPORTANCE + ", " + SparkConcepts.PER_IMAGE + "), which this"
+			+ " run would replace: choose another save_dir, or add restart to replace them."), again.err());
+		assertEquals(Map.of(), Map.copyOf(COMPUTED), "no task");
+
+		// the same command once more: already complete, as the batch runner says; nothing computed, the files untouched
 		int started = SparkBatch.LazyContext.STARTED.get();
-		Run complete = run(args(stopped, "select=all", "batch=3", "samples=30", "seed=6"), counts);
+		Run complete = run(args(stopped, "select=all", "batch=3", "samples=30"), counts);
 		assertEquals(0, complete.status(), complete.err());
 		assertTrue(complete.err().contains("ConceptScope Spark concepts: Already complete: " + stopped + " holds the results of this run (add"
 			+ " restart to compute them again)."), complete.err());
@@ -472,7 +483,7 @@ class SparkConceptsTest {
 		}
 		// restart computes them again
 		COMPUTED.clear();
-		Run restarted = run(args(stopped, "select=all", "batch=3", "samples=30", "seed=6", "restart"), counts);
+		Run restarted = run(args(stopped, "select=all", "batch=3", "samples=30", "restart"), counts);
 		assertEquals(0, restarted.status(), restarted.err());
 		assertEquals(12, COMPUTED.size(), "every part of the three passes: " + COMPUTED);
 		for (String file : bytes.keySet()) assertArrayEquals(bytes.get(file), Files.readAllBytes(stopped.resolve(file)), file);

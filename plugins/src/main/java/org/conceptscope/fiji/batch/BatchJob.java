@@ -490,7 +490,17 @@ public final class BatchJob {
 	 * its model open for the next part of the same run.
 	 */
 	public static byte[] computePart(Job job, String manifestJson, int index) throws IOException {
-		Worker w = Worker.forThread(job, manifestJson);
+		return computePart(job, manifestJson, index, Models::open);
+	}
+
+	/**
+	 * {@link #computePart(Job, String, int)} with the thread's model opened by {@code open} (a Spark executor's,
+	 * whose temporary files go into one folder per JVM, removed when it exits: a thread's model is closed only
+	 * when a part of another run comes).
+	 */
+	public static byte[] computePart(Job job, String manifestJson, int index, java.util.function.Function<Path, Classifier> open)
+		throws IOException {
+		Worker w = Worker.forThread(job, manifestJson, open);
 		BatchManifest m = w.manifest;
 		if (index < 0 || index >= m.parts) throw new IllegalArgumentException("The run has parts 0-" + (m.parts - 1) + ", not " + index + ".");
 		int from = index * m.batch, to = Math.min(m.entries, from + m.batch);
@@ -524,7 +534,7 @@ public final class BatchJob {
 			this.model = model;
 		}
 
-		static Worker forThread(Job job, String manifestJson) throws IOException {
+		static Worker forThread(Job job, String manifestJson, java.util.function.Function<Path, Classifier> open) throws IOException {
 			AttributionSettings s = job.attribution();
 			String key = s.toMacroOptions() + "\n" + manifestJson;
 			Worker w = CURRENT.get();
@@ -539,7 +549,7 @@ public final class BatchJob {
 				throw new IllegalArgumentException("The batch run was started with ConceptScope " + m.version + " but this worker runs " + version
 					+ ": give every worker the version of the run.");
 			}
-			Classifier classifier = OutputOperators.choose(Models.open(s.model()), s.operator(), true);
+			Classifier classifier = OutputOperators.choose(open.apply(s.model()), s.operator(), true);
 			try {
 				if (!classifier.classNames().equals(m.classes)) {
 					throw new IllegalArgumentException("The model " + s.model() + " has the classes " + classifier.classNames() + " but the run was"

@@ -35,7 +35,9 @@ import org.conceptscope.util.Folders;
  * resumes when no kept part depends on a changed setting (its parts are reused, the passes that depend on
  * the change are computed with the new value), and is refused naming the first changed setting that a
  * kept part depends on. A finished run whose manifest is that of this run, with its outputs in place, is
- * not computed again: {@link #alreadyComplete()}, as the batch runner says "Already complete".
+ * not computed again: {@link #alreadyComplete()}, as the batch runner says "Already complete"; a run that
+ * differs from a finished one whose outputs are still there is refused, as the batch runner refuses it, unless
+ * {@code restart} is given (its results are not replaced by a run with other settings by mistake).
  */
 public final class ResumableParts implements AutoCloseable {
 
@@ -114,8 +116,8 @@ public final class ResumableParts implements AutoCloseable {
 	 * @param work the run's folder (created if missing), e.g. {@code save_dir/.conceptscope-concepts}
 	 * @param restart discard any unfinished run there, and compute a finished one again
 	 * @param messages told of a discarded run, a damaged part, a finished run found complete
-	 * @throws IllegalArgumentException when another run holds the folder, or an unfinished run there differs in
-	 *         what its kept parts depend on
+	 * @throws IllegalArgumentException when another run holds the folder, an unfinished run there differs in
+	 *         what its kept parts depend on, or a finished run there differs and its outputs would be replaced
 	 */
 	public static ResumableParts open(Path work, Plan plan, boolean restart, Consumer<String> messages) throws IOException {
 		Path saveDir = work.toAbsolutePath().normalize().getParent();
@@ -132,6 +134,17 @@ public final class ResumableParts implements AutoCloseable {
 				}
 				messages.accept("Already complete: " + saveDir + " holds the results of this run (add restart to compute them again).");
 				return new ResumableParts(work, lock, previous, false, true, 0, messages);
+			}
+			if (previous != null && previous.complete) {
+				// as the batch runner: a finished run's results are not replaced by a differing run's unless restart is given
+				String finishedDiff = previous.difference(now);
+				List<String> replaced = plan.outputs().stream().filter(o -> Files.exists(saveDir.resolve(o)))
+					.map(o -> saveDir.resolve(o).getFileName().toString()).toList();
+				if (finishedDiff != null && !replaced.isEmpty()) {
+					throw new IllegalArgumentException("save_dir " + saveDir + " holds the finished results of a run that differs in " + finishedDiff
+						+ " (" + String.join(", ", replaced) + "), which this run would replace: choose another save_dir, or add restart"
+						+ " to replace them.");
+				}
 			}
 			boolean resume = false;
 			int kept = 0;
