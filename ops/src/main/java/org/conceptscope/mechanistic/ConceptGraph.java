@@ -228,55 +228,56 @@ public final class ConceptGraph {
 			}
 			erfs.add(perConcept);
 		}
-		double[] scores = classScores(classifier, last, images, targets);
-		Map<String, double[]> byClass = classIndex < 0 ? scoresByClass(classifier, last, images, targets) : Map.of();
+		TargetLogits at = TargetLogits.of(classifier, last, images);
+		double[] scores = at.classScores(targets);
+		Map<String, double[]> byClass = classIndex < 0 ? at.scoresByClass(classifier.classNames(), targets) : Map.of();
 		progress.report(total, total, "concept graph");
 		return new Result(banks, edges, erfs, scores[0], scores[1], residuals, byClass);
 	}
 
 	/**
-	 * {mean over images of the model's logit of each image's target class, the same mean on zero
-	 * activations of the bank's layer}: GIG runs on the real activations, so the relevances for the
-	 * targets sum to their difference.
+	 * The model's logits on the images and on zero activations of the bank's layer, computed once for
+	 * both sums below (each is a full pass over the images). GIG runs on the real activations, so the
+	 * relevances for the targets sum to the difference of these means.
 	 */
-	static double[] classScores(TensorFlowClassifier classifier, ConceptBank bank, FloatTensor images, int[] targets) {
-		FloatTensor acts = classifier.activations(images, bank.layer);
-		int n = (int) images.dim(0);
-		FloatTensor logits = classifier.logits(images);
-		long[] one = acts.shape();
-		one[0] = 1;
-		FloatTensor zero = classifier.logitsFromLayer(bank.layer, FloatTensor.zeros(one));
-		double mean = 0, atZero = 0;
-		for (int i = 0; i < n; i++) {
-			mean += logits.get(i, targets[i]) / n;
-			atZero += zero.get(0, targets[i]) / n;
-		}
-		return new double[] { mean, atZero };
-	}
+	record TargetLogits(FloatTensor logits, FloatTensor zero) {
 
-	/**
-	 * Per class some image targets (by name, in class order): {mean over those images of the model's
-	 * logit of that class, the same mean on zero activations of the bank's layer}.
-	 */
-	static Map<String, double[]> scoresByClass(TensorFlowClassifier classifier, ConceptBank bank, FloatTensor images, int[] targets) {
-		FloatTensor acts = classifier.activations(images, bank.layer);
-		FloatTensor logits = classifier.logits(images);
-		long[] one = acts.shape();
-		one[0] = 1;
-		FloatTensor zero = classifier.logitsFromLayer(bank.layer, FloatTensor.zeros(one));
-		Map<String, double[]> out = new java.util.LinkedHashMap<>();
-		for (int c = 0; c < classifier.numClasses(); c++) {
-			double mean = 0, atZero = 0;
-			int count = 0;
-			for (int i = 0; i < targets.length; i++) {
-				if (targets[i] != c) continue;
-				mean += logits.get(i, c);
-				atZero += zero.get(0, c);
-				count++;
-			}
-			if (count > 0) out.put(classifier.classNames().get(c), new double[] { mean / count, atZero / count });
+		static TargetLogits of(TensorFlowClassifier classifier, ConceptBank bank, FloatTensor images) {
+			long[] one = classifier.activations(images.range(0, 1), bank.layer).shape(); // one image gives the layer's shape
+			one[0] = 1;
+			return new TargetLogits(classifier.logits(images), classifier.logitsFromLayer(bank.layer, FloatTensor.zeros(one)));
 		}
-		return java.util.Collections.unmodifiableMap(out);
+
+		/** {mean over images of the logit of each image's target class, the same mean on zero activations}. */
+		double[] classScores(int[] targets) {
+			int n = targets.length;
+			double mean = 0, atZero = 0;
+			for (int i = 0; i < n; i++) {
+				mean += logits.get(i, targets[i]) / n;
+				atZero += zero.get(0, targets[i]) / n;
+			}
+			return new double[] { mean, atZero };
+		}
+
+		/**
+		 * Per class some image targets (by name, in class order): {mean over those images of the logit of
+		 * that class, the same mean on zero activations}.
+		 */
+		Map<String, double[]> scoresByClass(List<String> classNames, int[] targets) {
+			Map<String, double[]> out = new java.util.LinkedHashMap<>();
+			for (int c = 0; c < classNames.size(); c++) {
+				double mean = 0, atZero = 0;
+				int count = 0;
+				for (int i = 0; i < targets.length; i++) {
+					if (targets[i] != c) continue;
+					mean += logits.get(i, c);
+					atZero += zero.get(0, c);
+					count++;
+				}
+				if (count > 0) out.put(classNames.get(c), new double[] { mean / count, atZero / count });
+			}
+			return java.util.Collections.unmodifiableMap(out);
+		}
 	}
 
 	/**
