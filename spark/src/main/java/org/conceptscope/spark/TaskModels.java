@@ -18,7 +18,7 @@ import org.conceptscope.util.Folders;
  * shipped model once per thread, not once per task. A predictor is not shared between threads.
  * <p>
  * What opening a model unpacks (a bioimage.io package's work folder: the package and its weights unpacked)
- * goes into one folder per JVM, {@link Work#DIR}, deleted when the JVM exits: a kept model is never closed
+ * goes into one folder per JVM, {@link #workDir()}, deleted when the JVM exits: a kept model is never closed
  * (a task thread may use it until then), and a model's own folder was otherwise left in the temporary folder
  * for every task thread of every executor, after the JVM exited too. A model closed to make room removes its
  * own folder at once.
@@ -53,32 +53,35 @@ final class TaskModels {
 	}
 
 	/**
-	 * A model the caller owns (closes), its unpacked files in {@link Work#DIR}: the batch job's task threads keep
+	 * A model the caller owns (closes), its unpacked files in {@link #workDir()}: the batch job's task threads keep
 	 * theirs until a part of another run comes ({@code BatchJob.computePart}), so most are never closed.
 	 */
 	static Classifier openOwned(Path model) {
-		return Classifiers.open(model, LoadOptions.defaults().withWorkDir(Work.DIR));
+		return Classifiers.open(model, LoadOptions.defaults().withWorkDir(workDir()));
 	}
 
 	/** This JVM's folder for what the task models unpack, made at the first model and deleted when the JVM exits. */
-	static final class Work {
-		static final Path DIR = create();
+	private static Path workDir;
 
-		private Work() {}
-
-		private static Path create() {
-			Path dir;
-			try {
-				dir = Files.createTempDirectory("conceptscope-task-models-");
-			} catch (IOException e) {
-				throw new UncheckedIOException("Cannot create a temporary folder in " + System.getProperty("java.io.tmpdir") + " for the task's"
-					+ " models: " + e.getMessage() + ". Check that the temporary folder is writable and has space (java.io.tmpdir).", e);
-			}
-			// the files only: the models are not closed here, as a task thread may still use one while the JVM exits (their memory
-			// goes with the JVM); their files were read when they were opened
-			Runtime.getRuntime().addShutdownHook(new Thread(() -> Folders.deleteTreeQuietly(dir), "conceptscope-task-models-cleanup"));
-			return dir;
+	/**
+	 * {@link #workDir}, made now when it is not yet: a folder that cannot be made fails this task in one
+	 * sentence, and the next task tries again (a failing static initialiser would fail every later task
+	 * with a NoClassDefFoundError instead).
+	 */
+	static synchronized Path workDir() {
+		if (workDir != null) return workDir;
+		Path dir;
+		try {
+			dir = Files.createTempDirectory("conceptscope-task-models-");
+		} catch (IOException e) {
+			throw new UncheckedIOException("Cannot create a temporary folder in " + System.getProperty("java.io.tmpdir") + " for the task's"
+				+ " models: " + e.getMessage() + ". Check that the temporary folder is writable and has space (java.io.tmpdir).", e);
 		}
+		// the files only: the models are not closed here, as a task thread may still use one while the JVM exits (their memory
+		// goes with the JVM); their files were read when they were opened
+		Runtime.getRuntime().addShutdownHook(new Thread(() -> Folders.deleteTreeQuietly(dir), "conceptscope-task-models-cleanup"));
+		workDir = dir;
+		return dir;
 	}
 
 	/**
