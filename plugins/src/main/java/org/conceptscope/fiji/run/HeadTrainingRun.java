@@ -166,12 +166,6 @@ public final class HeadTrainingRun {
 	}
 
 	/**
-	 * The head is saved as {@code head} in the save folder, replacing what is there: only a head saved by
-	 * ConceptScope (its conceptscope.json names a head kind) may be replaced, never a user's own folder.
-	 *
-	 * @return the kind of the head that would be replaced, or null when there is none
-	 */
-	/**
 	 * Most rows of the prototype montage: one row per part made a wide layer's montage some 160000
 	 * pixels tall (2048 parts); {@link #montageUnits} picks the rows shown.
 	 */
@@ -192,6 +186,12 @@ public final class HeadTrainingRun {
 		return shown;
 	}
 
+	/**
+	 * The head is saved as {@code head} in the save folder, replacing what is there: only a head saved by
+	 * ConceptScope (its conceptscope.json names a head kind) may be replaced, never a user's own folder.
+	 *
+	 * @return the kind of the head that would be replaced, or null when there is none
+	 */
 	static String checkReplaceable(Path headDir) {
 		if (!Files.exists(headDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return null;
 		Object kind = null;
