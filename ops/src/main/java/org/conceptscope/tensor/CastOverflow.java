@@ -23,6 +23,13 @@ public record CastOverflow(String dtype, long count, long values, double min, do
 	/** Rows read at a time when the steps before the cast treat each pixel on its own. */
 	static final int BAND = 64;
 
+	/**
+	 * Values of one image (height x width x channels) read whole at most, when a step before the cast takes statistics
+	 * from the whole image ({@code percentile}, {@code zero_mean_unit_variance}): a larger image is not checked, since
+	 * its copy alone (4 bytes a value) could take the memory the run needs; band by band, any size is checked.
+	 */
+	public static final long WHOLE_IMAGE_VALUES = 1L << 26;
+
 	/** The smallest value the type holds (bool: 0). */
 	public static double lowest(String dtype) {
 		int bits = Normalization.Cast.BITS.get(dtype);
@@ -42,7 +49,9 @@ public record CastOverflow(String dtype, long count, long values, double min, do
 
 	/**
 	 * The first cast of the normalisation that wraps values of image {@code image} of a source (the steps before it
-	 * applied as the model applies them), or null when no cast wraps any value.
+	 * applied as the model applies them), or null when no cast wraps any value, or when a step before the cast takes
+	 * statistics from the whole image and the image has more than {@value #WHOLE_IMAGE_VALUES} values (not checked: the
+	 * copy is bounded before it is made).
 	 */
 	public static CastOverflow of(TileSource source, int image, Normalization normalization) {
 		List<Normalization> steps = steps(normalization);
@@ -51,7 +60,9 @@ public record CastOverflow(String dtype, long count, long values, double min, do
 		if (last < 0) return null;
 		int h = source.height(), w = source.width(), c = source.channels();
 		Normalization before = last == 0 ? new Normalization.None() : new Normalization.Steps(steps.subList(0, last));
-		int band = TiledExplainer.pointwise(before, source.typeMax()) ? Math.min(BAND, h) : h;
+		boolean pointwise = TiledExplainer.pointwise(before, source.typeMax());
+		if (!pointwise && (long) h * w * c > WHOLE_IMAGE_VALUES) return null;
+		int band = pointwise ? Math.min(BAND, h) : h;
 		CastOverflow first = null;
 		long[] counts = new long[steps.size()], values = new long[steps.size()];
 		double[] mins = new double[steps.size()], maxs = new double[steps.size()];

@@ -3,6 +3,7 @@ package org.conceptscope.tensor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -29,5 +30,50 @@ class CastOverflowTest {
 		// within the range, or no cast at all: nothing to say
 		assertNull(CastOverflow.of(TileSource.of(bytes, 255), 0, Normalization.parse("cast(uint8)")));
 		assertNull(CastOverflow.of(TileSource.of(image, 65535), 0, Normalization.parse("unit_range")));
+	}
+
+	/**
+	 * A step before the cast that takes statistics from the whole image reads it whole: an image under the bound is
+	 * checked (known answer), one over it is not read at all (a slide of 1.2e9 values was copied whole, 4.8 GB, and
+	 * the OutOfMemoryError escaped the warning, which catches only RuntimeException).
+	 */
+	@Test
+	void aWholeImageReadIsBoundedBeforeItIsMade() {
+		// 0, 10, 20: mean 10, standard deviation sqrt(200 / 3) (over n, as bioimageio.core), so -+sqrt(1.5) times 200: +-244.9, outside int8
+		FloatTensor small = new FloatTensor(new long[] { 1, 1, 3, 1 }, new float[] { 0, 10, 20 });
+		CastOverflow o = CastOverflow.of(TileSource.of(small, 255), 0, Normalization.parse("zero_mean_unit_variance; scale_linear(200,0); cast(int8)"));
+		assertEquals(2, o.count());
+		assertEquals(3, o.values());
+		assertEquals(-200 * Math.sqrt(1.5), o.min(), 1e-3);
+		assertEquals(200 * Math.sqrt(1.5), o.max(), 1e-3);
+		int h = 40_000, w = 30_000;
+		assertTrue((long) h * w > CastOverflow.WHOLE_IMAGE_VALUES);
+		TileSource slide = new TileSource() {
+			public int images() {
+				return 1;
+			}
+
+			public int height() {
+				return h;
+			}
+
+			public int width() {
+				return w;
+			}
+
+			public int channels() {
+				return 1;
+			}
+
+			public double typeMax() {
+				return 65535;
+			}
+
+			public void read(int image, int y, int x, int rows, int cols, float[] hwc) {
+				throw new AssertionError("the whole slide is not read for a warning");
+			}
+		};
+		assertNull(CastOverflow.of(slide, 0, Normalization.parse("zero_mean_unit_variance; cast(uint8)")));
+		assertNull(CastOverflow.of(slide, 0, Normalization.parse("percentile(1,99.8); scale_linear(255,0); cast(uint8)")));
 	}
 }
