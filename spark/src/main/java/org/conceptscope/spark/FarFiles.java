@@ -11,31 +11,48 @@ import org.conceptscope.model.Classifier;
 
 /**
  * How many of a job's files are far from what the model was trained on, and the first one's sentence
- * (null when none is). Tasks compare their files and return this; the driver merges the tasks' counts
- * in file order and writes one line, as a local command writes one line for its set: the tasks print
- * nothing, and a job that reads its files in several passes compares them in one.
+ * (null when none is); and how many hold values that the model's preprocessing casts to an integer type
+ * that does not hold them (a 16-bit file into a uint8 model), and the first one's sentence. Tasks compare
+ * their files and return this; the driver merges the tasks' counts in file order and writes one line for
+ * each, as a local command writes one line for its set: the tasks print nothing, and a job that reads its
+ * files in several passes compares them in one.
+ *
+ * @param far          files far from the model's training domain
+ * @param first        the first far file's sentence
+ * @param wrapped      files whose values the model's cast wraps
+ * @param firstWrapped the first such file's sentence
  */
-record FarFiles(int far, String first) implements Serializable {
+record FarFiles(int far, String first, int wrapped, String firstWrapped) implements Serializable {
 
-	static final FarFiles NONE = new FarFiles(0, null);
+	static final FarFiles NONE = new FarFiles(0, null, 0, null);
 
-	/** Each image (a tile stack: the image it was cut from) compared with the model's card. */
+	/** Each image (a tile stack: the image it was cut from) compared with the model's card and checked for its cast. */
 	static FarFiles of(List<ImagePlus> images, Classifier classifier) {
 		FarFiles out = NONE;
 		for (ImagePlus imp : images) {
 			String sentence = Models.farFromDomain(imp, classifier);
-			if (sentence != null) out = out.merge(new FarFiles(1, sentence));
+			if (sentence != null) out = out.merge(new FarFiles(1, sentence, 0, null));
+			String cast = Models.castOverflow(imp, classifier);
+			if (cast != null) out = out.merge(new FarFiles(0, null, 1, cast));
 		}
 		return out;
 	}
 
 	/** This and the counts of later files. */
 	FarFiles merge(FarFiles later) {
-		return new FarFiles(far + later.far, first != null ? first : later.first);
+		return new FarFiles(far + later.far, first != null ? first : later.first, wrapped + later.wrapped,
+			firstWrapped != null ? firstWrapped : later.firstWrapped);
 	}
 
-	/** The job's one line, when any file is far: the first far file's sentence and how many of the files are. */
+	/**
+	 * The job's lines: when any file's values are wrapped by the model's cast, the first such file's sentence and how
+	 * many of the files are so; when any file is far, the first far file's sentence and how many of the files are.
+	 */
 	void warn(PrintStream log, String job, int files) {
+		if (wrapped > 0) {
+			log.println("ConceptScope Spark " + job + " warning: " + Models.withSetCount(firstWrapped, wrapped + " of the " + files + " files "
+				+ (wrapped == 1 ? "is" : "are") + " so"));
+		}
 		if (far == 0) return;
 		log.println("ConceptScope Spark " + job + " warning: " + Models.withSetCount(first, far + " of the " + files + " files "
 			+ (far == 1 ? "is" : "are") + " far"));

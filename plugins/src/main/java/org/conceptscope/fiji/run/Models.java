@@ -222,7 +222,7 @@ public final class Models {
 					if (narrow == null) narrow = n;
 				}
 			}
-			String c = castOverflow(whole, classifier);
+			String c = castOverflowOfWhole(whole, classifier);
 			if (c != null) {
 				castCount++;
 				castKey.add(whole.getTitle() + "|" + whole.getID());
@@ -274,11 +274,22 @@ public final class Models {
 	}
 
 	/**
+	 * Whether the model's normalisation casts the values of an image (a stack of tiles: the image it was cut from) to
+	 * an integer type that does not hold them: the sentence, or null, without a Log line (a cluster's driver counts the
+	 * files its tasks found, as {@link #farFromDomain}).
+	 */
+	public static String castOverflow(ImagePlus image, Classifier classifier) {
+		return castOverflowOfWhole(uncut(image), classifier);
+	}
+
+	/**
 	 * The sentence when the model's normalisation casts the image's values to an integer type that does not hold them
 	 * (a bioimage.io ensure_dtype to uint8 of a 16-bit image: they wrap modulo 256, as in bioimageio.core), else null.
-	 * Slices are read into copies, at most {@value #DOMAIN_SLICES}; the image is not changed.
+	 * Slices are read into copies, at most {@value #DOMAIN_SLICES}, a band of rows at a time, or whole when a step
+	 * before the cast takes statistics from the image: then a slice of more than {@link CastOverflow#WHOLE_IMAGE_VALUES}
+	 * values is not checked (the copy could take the memory the run needs); the image is not changed.
 	 */
-	private static String castOverflow(ImagePlus image, Classifier classifier) {
+	private static String castOverflowOfWhole(ImagePlus image, Classifier classifier) {
 		if (classifier == null || image == null || image.getProcessor() == null || !CastOverflow.casts(classifier.normalization())) return null;
 		if (classifier.signature() != null && classifier.signature().channels() > 0
 			&& classifier.signature().channels() != ImagePlusTensors.channels(image)) {
