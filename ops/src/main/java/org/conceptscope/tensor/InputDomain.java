@@ -129,12 +129,16 @@ public record InputDomain(double[] mean, double[] std, double[] imageStdLow, dou
 
 	/**
 	 * Per-channel statistics of image {@code image} of a source after the model's normalisation, read a
-	 * band of rows at a time (the whole image at once when the normalisation takes statistics from it).
+	 * band of rows at a time (the whole image at once when the normalisation takes statistics from it), or
+	 * null when it would take the whole image and that has more than {@link CastOverflow#WHOLE_IMAGE_VALUES}
+	 * values: a warning's copy must not take the memory the run needs.
 	 */
 	public static InputDomain of(TileSource source, int image, Normalization normalization) {
 		int h = source.height(), w = source.width(), c = source.channels();
+		boolean pointwise = TiledExplainer.pointwise(normalization, source.typeMax());
+		if (!pointwise && (long) h * w * c > CastOverflow.WHOLE_IMAGE_VALUES) return null;
 		Moments m = new Moments(c);
-		int band = TiledExplainer.pointwise(normalization, source.typeMax()) ? Math.min(BAND, h) : h;
+		int band = pointwise ? Math.min(BAND, h) : h;
 		float[] rows = new float[band * w * c];
 		for (int y = 0; y < h; y += band) {
 			int n = Math.min(band, h - y);

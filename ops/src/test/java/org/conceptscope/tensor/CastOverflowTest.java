@@ -46,33 +46,8 @@ class CastOverflowTest {
 		assertEquals(3, o.values());
 		assertEquals(-200 * Math.sqrt(1.5), o.min(), 1e-3);
 		assertEquals(200 * Math.sqrt(1.5), o.max(), 1e-3);
-		int h = 40_000, w = 30_000;
-		assertTrue((long) h * w > CastOverflow.WHOLE_IMAGE_VALUES);
-		TileSource slide = new TileSource() {
-			public int images() {
-				return 1;
-			}
-
-			public int height() {
-				return h;
-			}
-
-			public int width() {
-				return w;
-			}
-
-			public int channels() {
-				return 1;
-			}
-
-			public double typeMax() {
-				return 65535;
-			}
-
-			public void read(int image, int y, int x, int rows, int cols, float[] hwc) {
-				throw new AssertionError("the whole slide is not read for a warning");
-			}
-		};
+		assertTrue((long) UnreadableSlide.HEIGHT * UnreadableSlide.WIDTH > CastOverflow.WHOLE_IMAGE_VALUES);
+		TileSource slide = new UnreadableSlide();
 		assertNull(CastOverflow.of(slide, 0, Normalization.parse("zero_mean_unit_variance; cast(uint8)")));
 		assertNull(CastOverflow.of(slide, 0, Normalization.parse("percentile(1,99.8); scale_linear(255,0); cast(uint8)")));
 	}

@@ -126,4 +126,13 @@ class InputDomainTest {
 		assertThrows(IllegalArgumentException.class, () -> new InputDomain(new double[] { 0 }, new double[] { 1 }, new double[] { 0.5 },
 			new double[] { 0.1 }));
 	}
+
+	@Test
+	void aSlideTooLargeToCopyWholeIsNotReadForStatisticsTakenFromTheWholeImage() {
+		// percentile and zero_mean_unit_variance need the whole image at once; a band-by-band normalisation reads any size
+		TileSource slide = new UnreadableSlide();
+		assertNull(InputDomain.of(slide, 0, Normalization.parse("percentile(1,99.8)")));
+		assertNull(InputDomain.of(slide, 0, Normalization.parse("zero_mean_unit_variance")));
+		assertThrows(AssertionError.class, () -> InputDomain.of(slide, 0, Normalization.parse("scale_linear(0.5,0)")));
+	}
 }

@@ -323,29 +323,31 @@ public final class Models {
 			return new Domain(false, null); // the channel refusal comes with the run
 		}
 		try {
-			return new Domain(true, domainWarning(image, classifier, card));
+			return domainWarning(image, classifier, card);
 		} catch (RuntimeException e) {
 			return new Domain(false, null); // a warning never stops a run; the run itself names what is wrong with the image
 		}
 	}
 
-	private static String domainWarning(ImagePlus image, Classifier classifier, InputDomain card) {
+	private static Domain domainWarning(ImagePlus image, Classifier classifier, InputDomain card) {
 		ImagePlusTiles source = new ImagePlusTiles(image);
 		BatchIndex batches = ImagePlusTensors.batches(image);
 		int n = source.images(), step = Math.max(1, (n + DOMAIN_SLICES - 1) / DOMAIN_SLICES), far = 0, checked = 0;
 		String first = null;
 		for (int b = 0; b < n; b += step) {
+			InputDomain slice = InputDomain.of(source, b, classifier.normalization());
+			if (slice == null) continue; // too large to copy whole for the normalisation's statistics: not checked
 			checked++;
 			String what = "The image '" + image.getTitle() + "'" + (n > 1 ? " (slice " + batches.slice(b) + (batches.frames() > 1
 				? ", frame " + batches.frame(b) : "") + ")" : "");
-			String w = card.warning(InputDomain.of(source, b, classifier.normalization()), what);
+			String w = card.warning(slice, what);
 			if (w != null) {
 				far++;
 				if (first == null) first = w;
 			}
 		}
-		if (first == null) return null;
-		return first + (checked > 1 ? " (" + far + " of the " + checked + SLICES_FAR + ".)" : "");
+		if (first == null) return new Domain(checked > 0, null);
+		return new Domain(true, first + (checked > 1 ? " (" + far + " of the " + checked + SLICES_FAR + ".)" : ""));
 	}
 
 	/**
