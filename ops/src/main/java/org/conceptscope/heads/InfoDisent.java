@@ -294,15 +294,18 @@ public final class InfoDisent implements InterpretableHead {
 	 * {@code unitMaps(features, j)} at the image's position s, the same float (each sum over the
 	 * channels runs in the same increasing order). Each position is projected once through Q, not
 	 * once per part along a column, and each row of Q is read once for all the image's positions,
-	 * a block of parts at a time ({@link #IMAGE_MAPS_BLOCK}).
+	 * a block of parts at a time ({@link #IMAGE_MAPS_BLOCK}; the blocks in parallel, each summing
+	 * its own parts, so the values do not depend on the threads).
 	 * What the prototype search ({@link HeadPrototypes#all}) reads; {@code p} is scratch of h w c doubles.
 	 */
 	void imageMaps(FloatTensor features, int image, double[] p, float[] maps) {
 		float[] x = features.data();
 		int positions = h * w, at = image * positions * c;
 		Arrays.fill(p, 0, positions * c, 0);
-		for (int j0 = 0; j0 < c; j0 += IMAGE_MAPS_BLOCK) { // a block of parts at a time: their sums stay in cache
-			int j1 = Math.min(c, j0 + IMAGE_MAPS_BLOCK);
+		int blocks = (c + IMAGE_MAPS_BLOCK - 1) / IMAGE_MAPS_BLOCK;
+		IntStream each = IntStream.range(0, blocks);
+		(blocks > 1 ? each.parallel() : each).forEach(b -> { // a block of parts at a time: their sums stay in cache; blocks write apart
+			int j0 = b * IMAGE_MAPS_BLOCK, j1 = Math.min(c, j0 + IMAGE_MAPS_BLOCK);
 			for (int r = 0; r < c; r++) { // p_sj = sum_r x_sr Q_rj, r in increasing order for every s and j, as projection(..) sums
 				double[] qr = q[r];
 				for (int s = 0; s < positions; s++) {
@@ -311,7 +314,7 @@ public final class InfoDisent implements InterpretableHead {
 					for (int j = j0; j < j1; j++) p[ps + j] += v * qr[j];
 				}
 			}
-		}
+		});
 		for (int i = 0; i < positions * c; i++) maps[i] = (float) p[i];
 	}
 
