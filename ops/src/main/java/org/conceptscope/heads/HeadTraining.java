@@ -79,13 +79,7 @@ public final class HeadTraining {
 		int[] backbonePredicted = backbone.logits(images.rows(held)).argmaxRows();
 		int[] headPredicted = new int[held.length];
 		for (int i = 0; i < held.length; i++) headPredicted[i] = argmax(headLogits[i]);
-		List<List<HeadPrototypes.Prototype>> tops = new ArrayList<>();
-		for (int u = 0; u < head.units(); u++) {
-			if (!progress.report(u, head.units(), "prototypes of " + head.unitName() + " " + (u + 1) + " of " + head.units())) {
-				throw new java.util.concurrent.CancellationException("Cancelled while finding prototypes.");
-			}
-			tops.add(HeadPrototypes.top(head, trainFeatures, u, prototypes));
-		}
+		List<List<HeadPrototypes.Prototype>> tops = HeadPrototypes.all(head, trainFeatures, prototypes, progress);
 		return new Outcome(head, layer, train, held, heldLabels, headLogits, headPredicted, backbonePredicted,
 			agreement(headPredicted, heldLabels), agreement(backbonePredicted, heldLabels), agreement(headPredicted, backbonePredicted),
 			tops, (int) features.dim(1), (int) features.dim(2));

@@ -289,6 +289,42 @@ public final class InfoDisent implements InterpretableHead {
 		return new FloatTensor(new long[] { n, h, w }, m);
 	}
 
+	/**
+	 * Every part's map of image {@code image} at once: {@code maps[s * c + j]} is
+	 * {@code unitMaps(features, j)} at the image's position s, the same float (each sum over the
+	 * channels runs in the same increasing order). Each position is projected once through Q, not
+	 * once per part along a column, and each row of Q is read once for all the image's positions,
+	 * a block of parts at a time ({@link #IMAGE_MAPS_BLOCK}; the blocks in parallel, each summing
+	 * its own parts, so the values do not depend on the threads).
+	 * What the prototype search ({@link HeadPrototypes#all}) reads; {@code p} is scratch of h w c doubles.
+	 */
+	void imageMaps(FloatTensor features, int image, double[] p, float[] maps) {
+		float[] x = features.data();
+		int positions = h * w, at = image * positions * c;
+		Arrays.fill(p, 0, positions * c, 0);
+		int blocks = (c + IMAGE_MAPS_BLOCK - 1) / IMAGE_MAPS_BLOCK;
+		IntStream each = IntStream.range(0, blocks);
+		(blocks > 1 ? each.parallel() : each).forEach(b -> { // a block of parts at a time: their sums stay in cache; blocks write apart
+			int j0 = b * IMAGE_MAPS_BLOCK, j1 = Math.min(c, j0 + IMAGE_MAPS_BLOCK);
+			for (int r = 0; r < c; r++) { // p_sj = sum_r x_sr Q_rj, r in increasing order for every s and j, as projection(..) sums
+				double[] qr = q[r];
+				for (int s = 0; s < positions; s++) {
+					double v = x[at + s * c + r];
+					int ps = s * c;
+					for (int j = j0; j < j1; j++) p[ps + j] += v * qr[j];
+				}
+			}
+		});
+		for (int i = 0; i < positions * c; i++) maps[i] = (float) p[i];
+	}
+
+	/**
+	 * Parts per block of {@link #imageMaps}: an image's sums for 256 parts (49 positions: 100 kB)
+	 * stay in cache while Q's rows pass. At 2048 channels and 7 x 7 positions this ran some 2x faster
+	 * than one position at a time, which read all of Q (32 MB) from memory once per position.
+	 */
+	static final int IMAGE_MAPS_BLOCK = 256;
+
 	/** The class bias b_k: the part of every logit of class k that no part explains. */
 	public double bias(int k) {
 		return weights.get("bias").data()[k];
