@@ -44,11 +44,16 @@ public final class InfoDisent implements InterpretableHead {
 	/** See {@link #conversion()}. */
 	private final String converted;
 
-	private InfoDisent(Map<String, FloatTensor> weights, String layer, int h, int w, int c, int classes) {
-		this(weights, layer, h, w, c, classes, null);
+	private InfoDisent(Map<String, FloatTensor> weights, String layer, int h, int w, int c, int classes, Progress progress) {
+		this(weights, layer, h, w, c, classes, null, progress);
 	}
 
 	private InfoDisent(Map<String, FloatTensor> weights, String layer, int h, int w, int c, int classes, String converted) {
+		this(weights, layer, h, w, c, classes, converted, Progress.NONE);
+	}
+
+	private InfoDisent(Map<String, FloatTensor> weights, String layer, int h, int w, int c, int classes, String converted,
+		Progress progress) {
 		this.converted = converted;
 		this.weights = weights;
 		this.layer = layer;
@@ -56,7 +61,7 @@ public final class InfoDisent implements InterpretableHead {
 		this.w = w;
 		this.c = c;
 		this.classes = classes;
-		this.q = rotation(weights, c);
+		this.q = rotation(weights, c, progress);
 	}
 
 	/** Trains the head on the backbone's spatial layer for labelled, normalised images. */
@@ -78,7 +83,7 @@ public final class InfoDisent implements InterpretableHead {
 		Map<String, FloatTensor> init = InfoDisentGraph.initialWeights(c, k, Seeds.stream(opt.seed(), HeadTraining.WEIGHTS_STREAM));
 		Map<String, FloatTensor> trained = SupervisedTrainer.trainInEpochs(g -> new InfoDisentGraph(g, h, w, c, k, init), f, labels, k, opt,
 			progress, null, 0, Seeds.stream(opt.seed(), HeadTraining.BATCH_STREAM)).weights();
-		return new InfoDisent(trained, layer, h, w, c, k);
+		return new InfoDisent(trained, layer, h, w, c, k, progress); // Q again in Java (double), some 28 c^3 multiply-adds: with progress
 	}
 
 	/**
@@ -142,11 +147,12 @@ public final class InfoDisent implements InterpretableHead {
 	/**
 	 * Q of these weights: the trained skew part's exponential ({@link InfoDisentGraph#projection}) rounded
 	 * to float, as the saved head holds it (so a reloaded head is the trained one), or the saved
-	 * {@code rotation} itself.
+	 * {@code rotation} itself. Computing the exponential reports per block of rows of its matrix
+	 * products to {@code progress}, and a cancel throws {@link java.util.concurrent.CancellationException}.
 	 */
-	static double[][] rotation(Map<String, FloatTensor> weights, int c) {
+	static double[][] rotation(Map<String, FloatTensor> weights, int c, Progress progress) {
 		FloatTensor saved = weights.get("rotation");
-		double[][] q = saved == null ? InfoDisentGraph.projection(weights, c) : new double[c][c];
+		double[][] q = saved == null ? InfoDisentGraph.projection(weights, c, progress) : new double[c][c];
 		for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) q[i][j] = saved == null ? (float) q[i][j] : saved.data()[i * c + j];
 		return q;
 	}

@@ -4,10 +4,12 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CancellationException;
 import java.util.stream.IntStream;
 
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.train.GraphNetwork;
+import org.conceptscope.util.Progress;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -163,6 +165,17 @@ final class InfoDisentGraph extends GraphNetwork {
 
 	/** Q in Java (double) from the skew part: the computation of the graph's {@link #exponential}. */
 	static double[][] projection(Map<String, FloatTensor> weights, int c) {
+		return projection(weights, c, Progress.NONE);
+	}
+
+	/**
+	 * {@link #projection(Map, int)}, reporting per block of {@value #ROW_BLOCK} rows of each of its
+	 * {@link #products} matrix products (at c = 2048 a product is some 8.6e9 multiply-adds; a block
+	 * a few tenths of a second on one core); the values do not depend on {@code progress}.
+	 *
+	 * @throws CancellationException when {@code progress} asks to stop
+	 */
+	static double[][] projection(Map<String, FloatTensor> weights, int c, Progress progress) {
 		float[] raw = weights.get("skew").data();
 		double[][] a = new double[c][c];
 		double norm2 = 0, scale = skewScale(c);
@@ -170,12 +183,26 @@ final class InfoDisentGraph extends GraphNetwork {
 			a[i][j] = ((double) raw[i * c + j] - raw[j * c + i]) * scale;
 			norm2 += a[i][j] * a[i][j];
 		}
-		return exponential(a, squarings(Math.sqrt(norm2)));
+		return exponential(a, squarings(Math.sqrt(norm2)), progress);
+	}
+
+	/** Rows of a product between two progress reports. */
+	static final int ROW_BLOCK = 64;
+
+	/** The number of c x c matrix products of {@link #exponential} with {@code s} squarings: the Taylor steps, the squarings and the Newton-Schulz step's two. */
+	static int products(int s) {
+		return TAYLOR_DEGREE - 1 + s + 2;
 	}
 
 	/** exp(a) as the graph computes it, with {@code s} squarings. */
 	static double[][] exponential(double[][] a, int s) {
+		return exponential(a, s, Progress.NONE);
+	}
+
+	/** {@link #exponential(double[][], int)}, reporting per block of rows; a cancel throws {@link CancellationException}. */
+	static double[][] exponential(double[][] a, int s, Progress progress) {
 		int c = a.length;
+		Products p = new Products(products(s), c, progress);
 		double scale = Math.pow(2, -s);
 		double[][] b = new double[c][c], t = new double[c][c];
 		for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) {
@@ -183,29 +210,52 @@ final class InfoDisentGraph extends GraphNetwork {
 			t[i][j] = (i == j ? 1 : 0) + b[i][j] / TAYLOR_DEGREE;
 		}
 		for (int k = TAYLOR_DEGREE - 1; k >= 1; k--) {
-			t = multiply(b, t, false);
+			t = p.multiply(b, t, false);
 			for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) t[i][j] = (i == j ? 1 : 0) + t[i][j] / k;
 		}
-		for (int j = 0; j < s; j++) t = multiply(t, t, false);
-		double[][] tt = multiply(t, t, true);
+		for (int j = 0; j < s; j++) t = p.multiply(t, t, false);
+		double[][] tt = p.multiply(t, t, true);
 		for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) tt[i][j] = ((i == j ? 3 : 0) - tt[i][j]) / 2;
-		return multiply(t, tt, false);
+		return p.multiply(t, tt, false);
 	}
 
-	/** x y (x^T y with {@code transposeX}), rows in parallel. */
-	private static double[][] multiply(double[][] x, double[][] y, boolean transposeX) {
-		int n = transposeX ? x[0].length : x.length, inner = y.length, m = y[0].length;
-		double[][] out = new double[n][m];
-		IntStream.range(0, n).parallel().forEach(i -> {
-			double[] row = out[i];
-			for (int k = 0; k < inner; k++) {
-				double v = transposeX ? x[k][i] : x[i][k];
-				if (v == 0) continue;
-				double[] yk = y[k];
-				for (int j = 0; j < m; j++) row[j] += v * yk[j];
+	/** The products of one exponential, counted for progress: total = products x blocks of rows. */
+	private static final class Products {
+		private final int count, blocks;
+		private final Progress progress;
+		private int product;
+
+		Products(int count, int c, Progress progress) {
+			this.count = count;
+			this.blocks = Math.max(1, (c + ROW_BLOCK - 1) / ROW_BLOCK);
+			this.progress = progress;
+		}
+
+		/** x y (x^T y with {@code transposeX}), a block of rows at a time, the rows of a block in parallel. */
+		double[][] multiply(double[][] x, double[][] y, boolean transposeX) {
+			int n = transposeX ? x[0].length : x.length, inner = y.length, m = y[0].length;
+			long total = (long) count * blocks;
+			double[][] out = new double[n][m];
+			for (int block = 0; block < blocks; block++) {
+				long done = (long) product * blocks + block;
+				if (!progress.report(done, total, "InfoDisent rotation Q: matrix product " + (product + 1) + " of " + count)) {
+					throw new CancellationException("Cancelled while computing InfoDisent's rotation Q (matrix product " + (product + 1)
+						+ " of " + count + ").");
+				}
+				IntStream.range(Math.min(n, block * ROW_BLOCK), Math.min(n, (block + 1) * ROW_BLOCK)).parallel().forEach(i -> {
+					double[] row = out[i];
+					for (int k = 0; k < inner; k++) {
+						double v = transposeX ? x[k][i] : x[i][k];
+						if (v == 0) continue;
+						double[] yk = y[k];
+						for (int j = 0; j < m; j++) row[j] += v * yk[j];
+					}
+				});
 			}
-		});
-		return out;
+			product++;
+			if (product == count) progress.report(total, total, "InfoDisent rotation Q: " + count + " matrix products done"); // done: nothing left to cancel
+			return out;
+		}
 	}
 
 	private static float[] eye(int c) {
