@@ -291,10 +291,7 @@ public final class Models {
 	 */
 	private static String castOverflowOfWhole(ImagePlus image, Classifier classifier) {
 		if (classifier == null || image == null || image.getProcessor() == null || !CastOverflow.casts(classifier.normalization())) return null;
-		if (classifier.signature() != null && classifier.signature().channels() > 0
-			&& classifier.signature().channels() != ImagePlusTensors.channels(image)) {
-			return null; // the channel refusal comes with the run
-		}
+		if (otherChannels(image, classifier)) return null; // the channel refusal comes with the run
 		try {
 			ImagePlusTiles source = new ImagePlusTiles(image);
 			BatchIndex batches = ImagePlusTensors.batches(image);
@@ -302,8 +299,7 @@ public final class Models {
 			for (int b = 0; b < n; b += step) {
 				CastOverflow o = CastOverflow.of(source, b, classifier.normalization());
 				if (o != null) {
-					return o.sentence("The image '" + image.getTitle() + "'" + (n > 1 ? " (slice " + batches.slice(b) + (batches.frames() > 1
-						? ", frame " + batches.frame(b) : "") + ")" : ""));
+					return o.sentence(sliceSubject(image, batches, n, b));
 				}
 			}
 			return null;
@@ -312,16 +308,25 @@ public final class Models {
 		}
 	}
 
+	/** Whether the model declares a channel count the image does not have (the run refuses it; the warnings skip it). */
+	private static boolean otherChannels(ImagePlus image, Classifier classifier) {
+		return classifier.signature() != null && classifier.signature().channels() > 0
+			&& classifier.signature().channels() != ImagePlusTensors.channels(image);
+	}
+
+	/** The subject of a warning about slice {@code b} of the {@code n} of an image: "The image 'a.tif' (slice 3, frame 2)". */
+	private static String sliceSubject(ImagePlus image, BatchIndex batches, int n, int b) {
+		return "The image '" + image.getTitle() + "'" + (n > 1 ? " (slice " + batches.slice(b) + (batches.frames() > 1
+			? ", frame " + batches.frame(b) : "") + ")" : "");
+	}
+
 	/** Whether the image could be compared with the model's card, and the sentence when it is far. */
 	private record Domain(boolean checked, String far) {}
 
 	private static Domain domain(ImagePlus image, Classifier classifier) {
 		InputDomain card = classifier == null ? null : classifier.inputDomain();
 		if (card == null || image == null || image.getProcessor() == null) return new Domain(false, null);
-		if (classifier.signature() != null && classifier.signature().channels() > 0
-			&& classifier.signature().channels() != ImagePlusTensors.channels(image)) {
-			return new Domain(false, null); // the channel refusal comes with the run
-		}
+		if (otherChannels(image, classifier)) return new Domain(false, null); // the channel refusal comes with the run
 		try {
 			return domainWarning(image, classifier, card);
 		} catch (RuntimeException e) {
@@ -338,8 +343,7 @@ public final class Models {
 			InputDomain slice = InputDomain.of(source, b, classifier.normalization());
 			if (slice == null) continue; // too large to copy whole for the normalisation's statistics: not checked
 			checked++;
-			String what = "The image '" + image.getTitle() + "'" + (n > 1 ? " (slice " + batches.slice(b) + (batches.frames() > 1
-				? ", frame " + batches.frame(b) : "") + ")" : "");
+			String what = sliceSubject(image, batches, n, b);
 			String w = card.warning(slice, what);
 			if (w != null) {
 				far++;
