@@ -228,24 +228,33 @@ public final class BiIce implements InterpretableHead {
 		float[] map = new float[n * h * w];
 		for (int i = 0; i < n; i++) {
 			double[][][] sab = interaction(features, i);
-			for (int q = 0; q < h * w; q++) {
-				map[i * h * w + q] = (float) (sab[1][q][unit] * sab[2][q][unit] * Math.max(0, sab[0][q][unit]) * h * w);
-			}
+			for (int q = 0; q < h * w; q++) map[i * h * w + q] = mapValue(sab, q, unit);
 		}
 		return new FloatTensor(new long[] { n, h, w }, map);
 	}
 
-	/** Each map's mean: the concept's activation in the image (prototypes are the images where it is largest). */
+	/**
+	 * Every concept's map of image {@code image} at once: {@code maps[q * K + m]} is
+	 * {@code unitMaps(features, m)} at the image's cell q, the same float, from one interaction (all
+	 * rounds of binding) for all K concepts, where {@link #unitMaps} runs it once per concept. What
+	 * the prototype search ({@link HeadPrototypes#all}) reads; {@code maps} holds h w K floats.
+	 */
+	void imageMaps(FloatTensor features, int image, float[] maps) {
+		double[][][] sab = interaction(features, image);
+		for (int q = 0; q < h * w; q++) for (int m = 0; m < k; m++) maps[q * k + m] = mapValue(sab, q, m);
+	}
+
+	/** Cell q of concept m's map from the last round's S, A, B: A B ReLU(S) times the cells (the map's mean is the activation). */
+	private float mapValue(double[][][] sab, int q, int m) {
+		return (float) (sab[1][q][m] * sab[2][q][m] * Math.max(0, sab[0][q][m]) * h * w);
+	}
+
+	/** One map's mean: the concept's activation in the image (prototypes are the images where it is largest). */
 	@Override
-	public double[] imageResponses(FloatTensor maps) {
-		int n = (int) maps.dim(0), cells = (int) (maps.size() / Math.max(1, n));
-		double[] out = new double[n];
-		for (int i = 0; i < n; i++) {
-			double sum = 0;
-			for (int p = 0; p < cells; p++) sum += maps.data()[i * cells + p];
-			out[i] = sum / cells;
-		}
-		return out;
+	public double imageResponse(float[] values, int from, int stride, int cells) {
+		double sum = 0;
+		for (int p = 0; p < cells; p++) sum += values[from + p * stride];
+		return sum / cells;
 	}
 
 	/** Frobenius norm of the change of the concept embeddings over each training epoch (the last may be part of one). */

@@ -24,56 +24,60 @@ public final class HeadPrototypes {
 
 	/**
 	 * {@link #top} of every unit, in unit order, as Train Interpretable Head lists them: the same
-	 * prototypes, value for value. For InfoDisent one pass over the images projects each position
-	 * once through Q and keeps every part's best cell and response per image (N h w c^2 in a loop
-	 * that runs along Q's rows: some ten minutes at 2048 channels and 500 images, once per part along
-	 * a column, fell to about a minute); other heads go unit by unit. Progress is reported per image
-	 * (InfoDisent) or per unit, and a cancel stops the search.
+	 * prototypes, value for value, from one pass over the images. Per image every unit's map comes at
+	 * once: InfoDisent projects each position once through Q ({@link InfoDisent#imageMaps}: N h w c^2
+	 * in a loop along Q's rows, where a pass per part along a column took some ten minutes at 2048
+	 * channels and 500 images, fell to about a minute); Bi-ICE runs its interaction, every round of
+	 * binding, once for all K concepts ({@link BiIce#imageMaps}), not once per concept. Each unit
+	 * keeps its best images as they come. Progress is reported per image, and a cancel stops the search.
 	 *
 	 * @throws java.util.concurrent.CancellationException when {@code progress} asks to stop
 	 */
 	public static List<List<Prototype>> all(InterpretableHead head, FloatTensor features, int count, Progress progress) {
-		if (head instanceof InfoDisent d) return allParts(d, features, count, progress);
-		List<List<Prototype>> tops = new ArrayList<>();
-		for (int u = 0; u < head.units(); u++) {
-			if (!progress.report(u, head.units(), "prototypes of " + head.unitName() + " " + (u + 1) + " of " + head.units())) {
-				throw new CancellationException("Cancelled while finding prototypes.");
-			}
-			tops.add(top(head, features, u, count));
-		}
-		return tops;
-	}
-
-	/**
-	 * InfoDisent's {@link #all}: per image, every part's map ({@link InfoDisent#imageMaps}), its
-	 * first largest cell and its largest value (the default {@link InterpretableHead#imageResponses},
-	 * the same Math.max from negative infinity); each part keeps its best {@code count} images with a
-	 * positive response, larger first and, among equal responses, the earlier image first (what
-	 * {@link #top}'s stable sort gives, as the images come in increasing order).
-	 */
-	private static List<List<Prototype>> allParts(InfoDisent head, FloatTensor features, int count, Progress progress) {
 		head.checkFeatures(features);
-		int n = (int) features.dim(0), h = head.featureShape()[0], w = head.featureShape()[1], c = head.units(), cells = h * w;
+		int n = (int) features.dim(0), h = head.featureShape()[0], w = head.featureShape()[1], units = head.units(), cells = h * w;
+		ImageMaps fill;
+		if (head instanceof InfoDisent d) {
+			double[] scratch = new double[cells * units];
+			fill = (i, maps) -> d.imageMaps(features, i, scratch, maps);
+		} else if (head instanceof BiIce b) {
+			fill = (i, maps) -> b.imageMaps(features, i, maps);
+		} else { // another head: its maps unit by unit
+			fill = (i, maps) -> {
+				for (int u = 0; u < units; u++) {
+					float[] m = head.unitMaps(features.slice(i), u).data();
+					for (int s = 0; s < cells; s++) maps[s * units + u] = m[s];
+				}
+			};
+		}
 		List<List<Prototype>> best = new ArrayList<>();
-		for (int j = 0; j < c; j++) best.add(new ArrayList<>());
-		double[] p = new double[cells * c];
-		float[] maps = new float[cells * c];
+		for (int j = 0; j < units; j++) best.add(new ArrayList<>());
+		float[] maps = new float[cells * units];
 		for (int i = 0; i < n; i++) {
-			if (!progress.report(i, n, "prototypes of " + c + " " + head.unitName() + "s: image " + (i + 1) + " of " + n)) {
+			if (!progress.report(i, n, "prototypes of " + units + " " + head.unitName() + "s: image " + (i + 1) + " of " + n)) {
 				throw new CancellationException("Cancelled while finding prototypes.");
 			}
-			head.imageMaps(features, i, p, maps);
-			for (int j = 0; j < c; j++) {
+			fill.maps(i, maps);
+			for (int j = 0; j < units; j++) {
 				int arg = 0;
-				double response = Double.NEGATIVE_INFINITY;
-				for (int s = 0; s < cells; s++) {
-					response = Math.max(response, maps[s * c + j]);
-					if (s > 0 && maps[s * c + j] > maps[arg * c + j]) arg = s;
-				}
+				for (int s = 1; s < cells; s++) if (maps[s * units + j] > maps[arg * units + j]) arg = s;
+				double response = head.imageResponse(maps, j, units, cells);
 				if (response > 0) keep(best.get(j), new Prototype(i, arg / w, arg % w, response), count);
 			}
 		}
 		return best.stream().map(List::copyOf).toList();
+	}
+
+	/**
+	 * Every unit's map of image {@code image}: {@code maps[s * units + j]} is unit j's map at cell s,
+	 * the float {@link InterpretableHead#unitMaps} gives. The search takes, per unit, the first
+	 * largest cell and the head's {@link InterpretableHead#imageResponse} (what {@link #top} reads
+	 * from the maps), and keeps the best {@code count} images with a positive response, larger first
+	 * and, among equal responses, the earlier image first (what {@link #top}'s stable sort gives, as
+	 * the images come in increasing order).
+	 */
+	private interface ImageMaps {
+		void maps(int image, float[] maps);
 	}
 
 	/** Inserts after every kept prototype of a response at least as large; at most {@code count} kept. */

@@ -73,12 +73,19 @@ public interface InterpretableHead {
 	default double[] imageResponses(FloatTensor maps) {
 		int n = (int) maps.dim(0), cells = (int) (maps.size() / Math.max(1, n));
 		double[] out = new double[n];
-		for (int i = 0; i < n; i++) {
-			double max = Double.NEGATIVE_INFINITY;
-			for (int p = 0; p < cells; p++) max = Math.max(max, maps.data()[i * cells + p]);
-			out[i] = max;
-		}
+		for (int i = 0; i < n; i++) out[i] = imageResponse(maps.data(), i * cells, 1, cells);
 		return out;
+	}
+
+	/**
+	 * One image's response to the unit ({@link #imageResponses}) from its map's {@code cells} values
+	 * {@code values[from + s * stride]}, s = 0, 1, ...: by default the largest; Bi-ICE, the mean. The
+	 * prototype search reads every unit of an image from one array through it.
+	 */
+	default double imageResponse(float[] values, int from, int stride, int cells) {
+		double max = Double.NEGATIVE_INFINITY;
+		for (int p = 0; p < cells; p++) max = Math.max(max, values[from + p * stride]);
+		return max;
 	}
 
 	/** Non-negative weight from each unit to each class [units][classes]. */
