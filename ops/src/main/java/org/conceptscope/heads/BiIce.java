@@ -115,11 +115,29 @@ public final class BiIce implements InterpretableHead {
 	/** Most concepts, embedding dimensions and rounds of binding a head may have (far beyond the published model's). */
 	public static final int MAX_CONCEPTS = 1024, MAX_DIMENSION = 4096, MAX_ITERATIONS = 100;
 
-	/** Refuses counts outside [2, {@value #MAX_CONCEPTS}] concepts, [1, {@value #MAX_DIMENSION}] dimensions, [1, {@value #MAX_ITERATIONS}] rounds. */
+	/**
+	 * Fewest embedding dimensions: the layer norms take each patch's and each concept's mean and
+	 * scale, leaving d - 2 degrees of freedom. At d = 1 every normalised embedding is 0, so every score,
+	 * activation and map is 0 and the head predicts its bias alone; at d = 2 it is one of two opposite
+	 * vectors, so however many concepts there are, at most two are distinct (the others copy their
+	 * maps and split their contributions).
+	 */
+	public static final int MIN_DIMENSION = 3;
+
+	/** Why a dimension below {@value #MIN_DIMENSION} is refused, in words (the end of the messages that refuse it). */
+	public static final String MIN_DIMENSION_REASON = "the layer norms remove each embedding's mean and scale, so dimension 1 scores every"
+		+ " patch 0 (a head that predicts its bias alone) and dimension 2 leaves two directions for all the concepts";
+
+	/**
+	 * Refuses counts outside [2, {@value #MAX_CONCEPTS}] concepts, [{@value #MIN_DIMENSION}, {@value #MAX_DIMENSION}] dimensions,
+	 * [1, {@value #MAX_ITERATIONS}] rounds.
+	 */
 	public static void checkSizes(int concepts, int dimension, int iterations) {
 		if (iterations < 1) throw new IllegalArgumentException("Bi-ICE needs at least 1 round of binding, got " + iterations + ".");
-		if (concepts < 2 || dimension < 1) {
-			throw new IllegalArgumentException("Bi-ICE needs at least 2 concepts (patches choose among them) of dimension >= 1.");
+		if (concepts < 2) throw new IllegalArgumentException("Bi-ICE needs at least 2 concepts (patches choose among them), got " + concepts + ".");
+		if (dimension < MIN_DIMENSION) {
+			throw new IllegalArgumentException("Bi-ICE needs a concept dimension of at least " + MIN_DIMENSION + ", got " + dimension + ": "
+				+ MIN_DIMENSION_REASON + "; use dimension=" + MIN_DIMENSION + " or more (default 16).");
 		}
 		Limits.atMost("Bi-ICE", "concepts", concepts, MAX_CONCEPTS);
 		Limits.atMost("Bi-ICE", "dimension", dimension, MAX_DIMENSION);

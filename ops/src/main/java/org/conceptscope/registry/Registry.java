@@ -182,7 +182,7 @@ public final class Registry {
 	public static final Parameters HEAD_PARAMETERS = Parameters.of(
 		Parameter.integer("concepts", "Concepts", 6).range(Range.atLeast(2))
 			.help("Bi-ICE: concept vectors the patches choose among.").methods("bi_ice"),
-		Parameter.integer("dimension", "Concept dimension", 16).range(Range.atLeast(1))
+		Parameter.integer("dimension", "Concept dimension", 16).range(Range.atLeast(BiIce.MIN_DIMENSION))
 			.help("Bi-ICE: size of the shared concept/patch embedding.").methods("bi_ice"),
 		Parameter.number("sparsity", "Sparsity", BiIce.DEFAULT_SPARSITY).range(Range.atLeast(0))
 			.help("Bi-ICE: weight of the L1 penalty on the concepts' directions in the layer's channels.").methods("bi_ice"),

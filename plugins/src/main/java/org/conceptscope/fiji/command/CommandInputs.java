@@ -670,8 +670,8 @@ final class CommandInputs {
 			description = "bi_ice: number of concepts (at least 2)")
 		private int concepts = 6;
 
-		@Parameter(label = "Concept dimension", persist = false, min = "1",
-			description = "bi_ice: dimension of the concept and patch embeddings")
+		@Parameter(label = "Concept dimension", persist = false, min = "3",
+			description = "bi_ice: dimension of the concept and patch embeddings (at least 3: the layer norms take each embedding's mean and scale)")
 		private int dimension = 16;
 
 		@Parameter(label = "Sparsity", persist = false, min = "0",

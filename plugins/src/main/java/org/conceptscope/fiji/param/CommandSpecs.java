@@ -203,7 +203,7 @@ public final class CommandSpecs {
 			Parameter.choice("head", "Head", "infodisent", Registry.keys(Family.HEAD)).help("`infodisent`: one prototypical part per channel of the layer (an orthogonal rotation of the channels, max positive minus max negative evidence, non-negative classifier); `bi_ice`: `concepts` concept embeddings interacting with the patch embeddings both ways"),
 			LAYER.help("the spatial layer the head reads (Model Info lists them); empty = the last spatial layer with more than one position (global pooling kept 4-D is passed over)"),
 			head("concepts").help("bi_ice: number of concepts (at least 2)").anyMethod(),
-			head("dimension").help("bi_ice: dimension of the concept and patch embeddings").anyMethod(),
+			head("dimension").help("bi_ice: dimension of the concept and patch embeddings (at least 3: the layer norms take each embedding's mean and scale)").anyMethod(),
 			head("sparsity").help("bi_ice: weight of the L1 penalty on each concept's direction in the layer's channels (mean absolute entry)").anyMethod(),
 			head("iterations").help("bi_ice: rounds of bidirectional binding (concepts compete for the patches and take in those they win, patches receive the concepts they choose); the published model iterates; 1 = one static round").anyMethod(),
 			Parameter.integer("steps", "Training steps", 400).range(Range.atLeast(1)).help("Adam steps on cross-entropy"),

@@ -51,7 +51,10 @@ public final class HeadTrainingSettings {
 		}
 		SettingsChecks.oneOf(HEAD, head, HEADS, HEAD + "=" + INFODISENT + " or " + HEAD + "=" + BI_ICE);
 		if (concepts < 2) throw new IllegalArgumentException(CONCEPTS + " must be at least 2 (patches choose among them), got " + concepts + ".");
-		if (dimension < 1) throw new IllegalArgumentException(DIMENSION + " must be at least 1, got " + dimension + ".");
+		if (dimension < org.conceptscope.heads.BiIce.MIN_DIMENSION) {
+			throw new IllegalArgumentException(DIMENSION + " must be at least " + org.conceptscope.heads.BiIce.MIN_DIMENSION + ", got " + dimension
+				+ ": " + org.conceptscope.heads.BiIce.MIN_DIMENSION_REASON + ".");
+		}
 		if (!(sparsity >= 0)) throw new IllegalArgumentException(SPARSITY + " must be 0 or more, got " + sparsity + ".");
 		if (iterations < 1) throw new IllegalArgumentException(ITERATIONS + " must be at least 1 (one round of binding), got " + iterations + ".");
 		org.conceptscope.util.Limits.atMost("Train Interpretable Head", CONCEPTS, concepts, org.conceptscope.heads.BiIce.MAX_CONCEPTS);

@@ -148,7 +148,10 @@ class EarlyChecksAndStopsTest {
 		assertFalse(Files.exists(s.saveDir));
 	}
 
-	/** Bi-ICE's sizes have upper bounds (a typo of 100000 concepts would fill the memory), checked with the settings. */
+	/**
+	 * Bi-ICE's sizes have upper bounds (a typo of 100000 concepts would fill the memory) and the dimension a lower one (its layer
+	 * norms leave d - 2 degrees of freedom), checked with the settings.
+	 */
 	@Test
 	void headTrainingRefusesSizesBeyondTheLimitsBeforeTheModelOpens() throws Exception {
 		HeadTrainingSettings s = new HeadTrainingSettings();
@@ -163,6 +166,10 @@ class EarlyChecksAndStopsTest {
 		s.concepts = 6;
 		s.dimension = 5000;
 		assertTrue(assertThrows(IllegalArgumentException.class, s::validate).getMessage().startsWith("Train Interpretable Head: dimension=5000"));
+		s.dimension = 2; // below the layer norms' minimum: trained silently into duplicate concepts (1: a bias-only head) before
+		assertEquals("dimension must be at least 3, got 2: the layer norms remove each embedding's mean and scale, so dimension 1 scores"
+			+ " every patch 0 (a head that predicts its bias alone) and dimension 2 leaves two directions for all the concepts.",
+			assertThrows(IllegalArgumentException.class, s::validate).getMessage());
 		s.dimension = 16;
 		s.iterations = 101;
 		assertTrue(assertThrows(IllegalArgumentException.class, s::validate).getMessage().startsWith("Train Interpretable Head: iterations=101"));
