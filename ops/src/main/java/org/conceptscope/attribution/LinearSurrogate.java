@@ -49,7 +49,7 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 	 */
 	private static final class Samples {
 		final boolean[][] z;
-		volatile WeightedLinearFit.Prepared prepared;
+		volatile WeightedLinearFit.Solver prepared;
 
 		Samples(boolean[][] z) {
 			this.z = z;
@@ -104,6 +104,11 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 	 */
 	boolean claimsEfficiency() {
 		return false;
+	}
+
+	/** The fit of samples z with these weights, waiting for the scores: weighted least squares with an intercept and {@link #ridge()} by default. */
+	WeightedLinearFit.Solver prepare(boolean[][] z, double[] weights) {
+		return WeightedLinearFit.prepare(z, weights, ridge());
 	}
 
 	/** Ridge penalty on the coefficients (0: ordinary least squares). */
@@ -202,13 +207,13 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 					@Override
 					public void done(float[] scores) {
 						estimator.submit(() -> {
-							WeightedLinearFit.Prepared prepared;
+							WeightedLinearFit.Solver prepared;
 							if (weightsDependOnImage()) {
-								prepared = WeightedLinearFit.prepare(z, weights(z, SegmentDistances.of(segments, x, repl)), ridge());
+								prepared = prepare(z, weights(z, SegmentDistances.of(segments, x, repl)));
 							} else {
 								prepared = drawn.prepared;
 								if (prepared == null) {
-									prepared = WeightedLinearFit.prepare(z, weights(z, null), ridge());
+									prepared = prepare(z, weights(z, null));
 									drawn.prepared = prepared;
 								}
 							}

@@ -13,6 +13,12 @@ final class WeightedLinearFit {
 	/** Coefficients per feature and the intercept. */
 	record Result(double[] coefficients, double intercept) {}
 
+	/** A fit prepared from the samples and their weights, waiting for the targets. */
+	interface Solver {
+		/** The fit to the targets y (one per sample). */
+		Result solve(float[] y);
+	}
+
 	private WeightedLinearFit() {}
 
 	static Result fit(boolean[][] z, float[] y, double[] weights, double alpha) {
@@ -59,17 +65,79 @@ final class WeightedLinearFit {
 			a[p][p] += alpha;
 			trace += a[p][p];
 		}
+		return new Prepared(weights.clone(), kept, sw, mz, factor(a, trace));
+	}
+
+	/**
+	 * The Cholesky factor of the normal matrix a (its trace given); when a is singular, of a + a vanishing ridge
+	 * (the smallest one that makes it definite), which picks the smallest solution as a least-squares solver would.
+	 */
+	private static double[][] factor(double[][] a, double trace) {
+		int m = a.length;
 		double jitter = 0, scale = Math.max(trace / Math.max(1, m), 1e-300);
 		for (int attempt = 0; attempt < 40; attempt++) {
 			double[][] l = cholesky(a, jitter);
-			if (l != null) return new Prepared(weights.clone(), kept, sw, mz, l);
+			if (l != null) return l;
 			jitter = jitter == 0 ? 1e-12 * scale : jitter * 10;
 		}
 		throw new IllegalStateException("The linear surrogate could not be fitted: its normal equations stay singular.");
 	}
 
+	/**
+	 * Kernel SHAP's regression with its two endpoint constraints held exactly, the limit of infinite endpoint weights
+	 * (Lundberg and Lee 2017) as the shap library solves it: sample 0 keeps every feature (score f(x)), sample 1 none
+	 * (score f(0), the intercept), and the coefficients must add up to f(x) - f(0). The last coefficient is eliminated
+	 * (it is f(x) - f(0) minus the others), which leaves a weighted least-squares fit without intercept of
+	 * y - f(0) - z_last (f(x) - f(0)) on z_j - z_last (j before the last) over samples 2 onwards; the weights of
+	 * samples 0 and 1 are not used (both rows vanish). The coefficients add up to f(x) - f(0) to double rounding.
+	 */
+	static Solver prepareEfficient(boolean[][] z, double[] weights) {
+		int n = z.length, m = n == 0 ? 0 : z[0].length;
+		if (weights.length != n) throw new IllegalArgumentException(n + " samples, " + weights.length + " weights.");
+		if (n < 2 || m < 1) throw new IllegalArgumentException("The exact efficiency constraint needs the two endpoint samples and a feature.");
+		int free = m - 1, last = m - 1;
+		// A = sum w x x' with x_j = z_j - z_last, j < last
+		double[][] a = new double[free][free];
+		double[] x = new double[free];
+		for (int i = 2; i < n; i++) {
+			double wi = weights[i];
+			if (wi == 0) continue;
+			double zl = z[i][last] ? 1 : 0;
+			for (int j = 0; j < free; j++) x[j] = (z[i][j] ? 1 : 0) - zl;
+			for (int p = 0; p < free; p++) {
+				if (x[p] == 0) continue;
+				double[] row = a[p];
+				for (int q = 0; q < free; q++) row[q] += wi * x[p] * x[q];
+			}
+		}
+		double trace = 0;
+		for (int p = 0; p < free; p++) trace += a[p][p];
+		double[][] l = free == 0 ? new double[0][0] : factor(a, trace);
+		boolean[][] samples = z;
+		double[] w = weights.clone();
+		return y -> {
+			if (y.length != n) throw new IllegalArgumentException(n + " samples, " + y.length + " targets.");
+			double base = y[1], change = (double) y[0] - y[1];
+			double[] b = new double[free];
+			for (int i = 2; i < n; i++) {
+				if (w[i] == 0) continue;
+				boolean zl = samples[i][last];
+				double r = w[i] * (y[i] - base - (zl ? change : 0));
+				for (int j = 0; j < free; j++) {
+					boolean zj = samples[i][j];
+					if (zj != zl) b[j] += zj ? r : -r;
+				}
+			}
+			double[] beta = java.util.Arrays.copyOf(free == 0 ? b : substitute(l, b), m);
+			double rest = change;
+			for (int j = 0; j < free; j++) rest -= beta[j];
+			beta[last] = rest;
+			return new Result(beta, base);
+		};
+	}
+
 	/** A fit waiting for its targets: see {@link WeightedLinearFit#prepare}. Immutable; solve may be called from any thread. */
-	static final class Prepared {
+	static final class Prepared implements Solver {
 
 		private final double[] weights;
 		private final int[][] kept;
@@ -86,7 +154,8 @@ final class WeightedLinearFit {
 		}
 
 		/** The fit to the targets y (one per sample). */
-		Result solve(float[] y) {
+		@Override
+		public Result solve(float[] y) {
 			int n = kept.length, m = mz.length;
 			if (y.length != n) throw new IllegalArgumentException(n + " samples, " + y.length + " targets.");
 			double my = 0;

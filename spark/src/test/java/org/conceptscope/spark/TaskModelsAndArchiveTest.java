@@ -1,12 +1,14 @@
 package org.conceptscope.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -14,6 +16,7 @@ import java.util.zip.ZipFile;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** How a model reaches the executors (a linked folder too) and how a task thread keeps the models it uses together. */
@@ -80,6 +83,70 @@ class TaskModelsAndArchiveTest {
 		assertEquals(List.of(), ours(temp), "left in the job's temporary folder " + temp);
 	}
 
+	/**
+	 * An executor killed outright ({@code kill -9}, an out-of-memory kill) runs no shutdown hook: its folder, with the
+	 * whole unpacked package, stayed in the temporary folder for good, one more for each executor a cluster restarted.
+	 * Now the next JVM to make its folder there removes it, and leaves the folder of a JVM still running, a folder
+	 * without the owner file, and one made in another process namespace; a folder whose process number now belongs
+	 * to a process that started later (the number reused) is removed.
+	 */
+	@Test
+	@Timeout(value = 5, unit = TimeUnit.MINUTES)
+	void aJvmKilledOutrightLeavesItsFolderOnlyUntilTheNextJvmMakesOne() throws Exception {
+		Path temp = Files.createDirectories(tmp.resolve("killed-tmp"));
+		Process killed = start(temp, TaskModelsHoldChild.class, "hold", ihcPackage().toString());
+		Path killedDir = workDirOf(killed);
+		TaskModels.Owner owner = TaskModels.Owner.parse(Files.readString(killedDir.resolve(TaskModels.OWNER)));
+		assertEquals(killed.pid(), owner.pid());
+		try (Stream<Path> s = Files.list(killedDir)) {
+			assertTrue(s.anyMatch(p -> p.getFileName().toString().startsWith("conceptscope-bioimage-")), "the unpacked package is in " + killedDir);
+		}
+		killed.destroyForcibly();
+		assertTrue(killed.waitFor(1, TimeUnit.MINUTES));
+		assertEquals(137, killed.exitValue(), "killed with SIGKILL");
+		assertTrue(Files.isDirectory(killedDir), "a JVM killed outright runs no shutdown hook");
+
+		Process live = start(temp, TaskModelsHoldChild.class, "hold");
+		try {
+			Path liveDir = workDirOf(live);
+			String dead = TaskModels.PREFIX + killed.pid() + "-" + owner.start() + "-";
+			Path noOwner = Files.createDirectories(temp.resolve(dead + "noowner"));
+			Files.writeString(noOwner.resolve("kept"), "no owner file: not judged");
+			Path otherNamespace = Files.createDirectories(temp.resolve(dead + "container"));
+			Files.writeString(otherNamespace.resolve(TaskModels.OWNER),
+				new TaskModels.Owner(killed.pid(), owner.start(), owner.boot(), "pid:[1]").text());
+			Path reused = Files.createDirectories(temp.resolve(TaskModels.PREFIX + live.pid() + "-1-reused"));
+			Files.writeString(reused.resolve(TaskModels.OWNER), new TaskModels.Owner(live.pid(), "1", owner.boot(), owner.namespace()).text());
+
+			Process next = start(temp, TaskModelsHoldChild.class, "exit");
+			Path nextDir = workDirOf(next);
+			assertTrue(next.waitFor(1, TimeUnit.MINUTES));
+			assertEquals(0, next.exitValue());
+
+			assertFalse(Files.exists(killedDir), "the killed JVM's folder is removed");
+			assertFalse(Files.exists(reused), "a folder whose process number is another process's now is removed");
+			assertFalse(Files.exists(nextDir), "the JVM that exited removed its own");
+			assertTrue(live.isAlive());
+			assertTrue(Files.isRegularFile(liveDir.resolve(TaskModels.OWNER)), "a live JVM's folder is kept");
+			assertEquals(List.of(liveDir, noOwner, otherNamespace).stream().map(p -> p.getFileName().toString()).sorted().toList(), ours(temp));
+			assertTrue(Files.isRegularFile(noOwner.resolve("kept")));
+		} finally {
+			live.destroy();
+			assertTrue(live.waitFor(1, TimeUnit.MINUTES));
+		}
+	}
+
+	/** The folder a child started with {@link TaskModelsHoldChild} printed that it made. */
+	private static Path workDirOf(Process child) throws Exception {
+		java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+		StringBuilder seen = new StringBuilder();
+		for (String line; (line = in.readLine()) != null;) {
+			if (line.startsWith("workdir: ")) return Path.of(line.substring("workdir: ".length()));
+			seen.append(line).append('\n');
+		}
+		throw new AssertionError("the child printed no folder: " + seen);
+	}
+
 	/** A bioimage.io package of the IHC SavedModel: a zip holding rdf.yaml (format 0.4) and the weights as a zip. */
 	private Path ihcPackage() throws Exception {
 		Path pkg = Files.createDirectories(tmp.resolve("ihc-package"));
@@ -116,6 +183,15 @@ class TaskModelsAndArchiveTest {
 
 	/** Runs {@code main} in a JVM of its own whose temporary folder is {@code temp}; its output, once it has exited with status 0. */
 	private static String child(Path temp, Class<?> main, String... args) throws Exception {
+		Process child = start(temp, main, args);
+		String output = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+		assertTrue(child.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "the child JVM exits");
+		assertEquals(0, child.exitValue(), output);
+		return output;
+	}
+
+	/** Starts {@code main} in a JVM of its own whose temporary folder is {@code temp}, its output and errors on one stream. */
+	private static Process start(Path temp, Class<?> main, String... args) throws Exception {
 		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
 			"-Djava.io.tmpdir=" + temp, "-Djava.awt.headless=true"));
 		for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -123,11 +199,7 @@ class TaskModelsAndArchiveTest {
 		}
 		command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
 		command.addAll(List.of(args));
-		Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-		String output = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-		assertTrue(child.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "the child JVM exits");
-		assertEquals(0, child.exitValue(), output);
-		return output;
+		return new ProcessBuilder(command).redirectErrorStream(true).start();
 	}
 
 	/** ConceptScope's files and folders in {@code temp} (Spark's own are Spark's). */
