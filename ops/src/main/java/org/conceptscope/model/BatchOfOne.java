@@ -55,10 +55,10 @@ final class BatchOfOne {
 			if (n.getName().equals(name)) placeholder = n;
 		}
 		if (placeholder == null || !placeholder.getOp().equals("Placeholder") || !(tensor.equals(name) || tensor.equals(name + ":0"))) {
-			throw new ModelLoadException(dir + ": the input '" + in.getKey() + "' is the tensor " + tensor + " of a " + (placeholder == null
-				? "node not in the graph" : placeholder.getOp() + " operation") + ", and ConceptScope runs a SavedModel whose input has no batch"
-				+ " axis (as its description declares) one image at a time by feeding its input placeholder: re-export the model with its"
-				+ " input as a placeholder, or with a batch axis.");
+			throw new ModelLoadException(dir + ": the input '" + in.getKey() + "' is the tensor " + tensor + " (" + (placeholder == null
+				? "not in the graph" : "operation " + placeholder.getOp()) + "), not a placeholder, and ConceptScope runs a SavedModel whose input"
+				+ " has no batch axis (as its description declares) one image at a time by feeding that placeholder: re-export the model with"
+				+ " its input as a placeholder, or with a batch axis.");
 		}
 		TensorShapeProto shape = placeholder.containsAttr("shape") ? placeholder.getAttrOrThrow("shape").getShape() : null;
 		if (shape == null || shape.getUnknownRank() || shape.getDimCount() != 3) {
