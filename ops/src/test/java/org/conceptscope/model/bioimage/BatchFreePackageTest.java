@@ -244,6 +244,26 @@ class BatchFreePackageTest {
 				}
 			}
 			assertEquals(bare.variables(), tf.variables());
+			// ConceptScope's own graph analysis (interval bounds, SRD, PFV concepts) reads the model's ExpandDims of its image as the
+			// batch of one it is fed: the same bounds as the batched model's, around one image and at it (there: its logits)
+			org.conceptscope.verify.GraphProgram pb = org.conceptscope.verify.GraphProgram.of(bare), pm = org.conceptscope.verify.GraphProgram.of(tf);
+			FloatTensor one = x.range(0, 1);
+			double[] lo = new double[one.size()], hi = new double[one.size()];
+			for (int i = 0; i < lo.length; i++) {
+				lo[i] = one.data()[i] - 0.02;
+				hi[i] = one.data()[i] + 0.02;
+			}
+			for (org.conceptscope.verify.Box box : List.of(org.conceptscope.verify.Box.point(one.shape(), one.data()),
+				new org.conceptscope.verify.Box(one.shape(), lo, hi))) {
+				org.conceptscope.verify.Box b = org.conceptscope.verify.IntervalPropagation.propagate(pb, box).get("logits");
+				org.conceptscope.verify.Box a = org.conceptscope.verify.IntervalPropagation.propagate(pm, box).get("logits");
+				for (int k = 0; k < 3; k++) {
+					assertEquals(b.lo()[k], a.lo()[k], 1e-6 * (1 + Math.abs(b.lo()[k])), "lower bound " + k);
+					assertEquals(b.hi()[k], a.hi()[k], 1e-6 * (1 + Math.abs(b.hi()[k])), "upper bound " + k);
+					if (box.lo() != lo) assertEquals(bare.logits(one).data()[k], a.lo()[k], 1e-4, "interval of a point: its logit " + k);
+				}
+				assertTrue(b.hi()[0] - b.lo()[0] >= 0, "bounds");
+			}
 			// a copy loaded again for weight randomisation is rewritten the same way (no values changed: the same logits)
 			try (TensorFlowClassifier copy = tf.withVariables(java.util.Map.of())) {
 				assertClose(bare.logits(x), copy.logits(x), 1e-5, "logits of the reloaded copy");
