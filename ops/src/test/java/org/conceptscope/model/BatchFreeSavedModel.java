@@ -28,8 +28,16 @@ public final class BatchFreeSavedModel {
 
 	private BatchFreeSavedModel() {}
 
-	/** Writes the batch-free model into {@code dir} (created) and returns it. */
+	/** Writes the batch-free IHC stain classifier into {@code dir} (created) and returns it. */
 	public static Path withoutBatchAxis(Path source, Path dir) throws IOException {
+		return withoutBatchAxis(source, dir, new long[] { 32, 32, 3 }, new long[] { 3 });
+	}
+
+	/**
+	 * The same for any bundled model with this signature (input, logits, probabilities): {@code image} is the input without
+	 * its batch axis, {@code output} the outputs' ([3] for the classifier, [32, 32, 3] for the IHC segmentation network).
+	 */
+	public static Path withoutBatchAxis(Path source, Path dir, long[] image, long[] output) throws IOException {
 		SavedModel saved = SavedModel.parseFrom(Files.readAllBytes(source.resolve("saved_model.pb")));
 		MetaGraphDef meta = saved.getMetaGraphs(0);
 		SignatureDef sig = meta.getSignatureDefOrThrow("serving_default");
@@ -37,11 +45,11 @@ public final class BatchFreeSavedModel {
 			throw new IllegalStateException("not the bundled IHC model's signature: " + sig);
 		}
 		AttrValue f32 = AttrValue.newBuilder().setType(DataType.DT_FLOAT).build(), i32 = AttrValue.newBuilder().setType(DataType.DT_INT32).build();
-		TensorShapeProto image = shape(32, 32, 3), classes = shape(3);
+		TensorShapeProto imageShape = shape(image), classes = shape(output);
 		GraphDef.Builder g = GraphDef.newBuilder().setVersions(meta.getGraphDef().getVersions()).setLibrary(meta.getGraphDef().getLibrary());
 		for (NodeDef n : meta.getGraphDef().getNodeList()) {
 			if (n.getName().equals("input")) {
-				g.addNode(n.toBuilder().putAttr("shape", AttrValue.newBuilder().setShape(image).build()).build());
+				g.addNode(n.toBuilder().putAttr("shape", AttrValue.newBuilder().setShape(imageShape).build()).build());
 				continue;
 			}
 			NodeDef.Builder b = n.toBuilder().clearInput();
@@ -54,11 +62,13 @@ public final class BatchFreeSavedModel {
 			.putAttr("Tdim", i32).build());
 		g.addNode(NodeDef.newBuilder().setName("logits_image").setOp("Squeeze").addInput("logits").putAttr("T", f32)
 			.putAttr("squeeze_dims", AttrValue.newBuilder().setList(AttrValue.ListValue.newBuilder().addI(0)).build()).build());
-		g.addNode(constant("classes", TensorProto.newBuilder().setDtype(DataType.DT_INT32).setTensorShape(shape(1)).addIntVal(3).build()));
+		TensorProto.Builder sizes = TensorProto.newBuilder().setDtype(DataType.DT_INT32).setTensorShape(shape(output.length));
+		for (long d : output) sizes.addIntVal((int) d);
+		g.addNode(constant("classes", sizes.build()));
 		g.addNode(NodeDef.newBuilder().setName("probabilities_image").setOp("Reshape").addInput("probabilities").addInput("classes")
 			.putAttr("T", f32).putAttr("Tshape", i32).build());
 		SignatureDef s = sig.toBuilder().clearInputs().clearOutputs()
-			.putInputs("input", TensorInfo.newBuilder().setName("input:0").setDtype(DataType.DT_FLOAT).setTensorShape(image).build())
+			.putInputs("input", TensorInfo.newBuilder().setName("input:0").setDtype(DataType.DT_FLOAT).setTensorShape(imageShape).build())
 			.putAllOutputs(Map.of("logits", TensorInfo.newBuilder().setName("logits_image:0").setDtype(DataType.DT_FLOAT).setTensorShape(classes).build(),
 				"probabilities", TensorInfo.newBuilder().setName("probabilities_image:0").setDtype(DataType.DT_FLOAT).setTensorShape(classes).build()))
 			.build();
