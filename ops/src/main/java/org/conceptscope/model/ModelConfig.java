@@ -61,6 +61,12 @@ public final class ModelConfig {
 	public Map<String, Object> metadata = new LinkedHashMap<>();
 	/** Where this config came from, for messages (not written): null for conceptscope.json. */
 	public transient String origin;
+	/**
+	 * Whether the SavedModel's signature takes one image without a batch axis, [height, width, channels] (not written; a
+	 * bioimage.io 0.5 input declared without its batch axis sets it): the model then runs one image per call
+	 * ({@link TensorFlowClassifier}). A plain SavedModel's rank-3 input is refused, as it could as well be [N, height, width].
+	 */
+	public transient boolean inputWithoutBatchAxis;
 
 	/** The input a model card declares: axes "bcyx" (channels first, PyTorch's default) or "byxc", sizes (-1 or absent: any). */
 	public static final class InputCard {

@@ -59,6 +59,11 @@ import org.tensorflow.proto.TensorInfo;
  * feed it, not after the activation, whose saturation gives a confident class near-zero gradients
  * (Xplique and Captum explain the output as the model gives it); {@link #probabilities} is that
  * output as it is (for a sigmoid, each class on its own, not a softmax over the classes).
+ * <p>
+ * A SavedModel whose signature takes one image without a batch axis, [H, W, C] (a bioimage.io 0.5 input declared
+ * without one: {@link ModelConfig#inputWithoutBatchAxis}), is rewritten before loading into a model with a batch of one
+ * ({@link BatchOfOne}): it runs one image per call, with every method (gradients, layers, layer feeding) as any model;
+ * its layers are the tensors with the batch axis of one its graph makes itself.
  */
 public final class TensorFlowClassifier implements RawOutputClassifier {
 
@@ -90,6 +95,11 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 	private final Endpoint probabilities;
 	/** Whether the explained output is a map (rank 3 or more) rather than logits [N, K]. */
 	private final boolean dense;
+	/**
+	 * Whether the SavedModel takes one image without a batch axis ({@link ModelConfig#inputWithoutBatchAxis}): it was rewritten
+	 * ({@link BatchOfOne}) into a model with a batch of one, which runs one image per call.
+	 */
+	private final boolean batchOfOne;
 	/** Whether the explained output of a dense model is its softmax (or sigmoid) output. */
 	private final boolean denseProbabilities;
 	/** Whether the probabilities are the model's own Sigmoid output (multi-label: independent per class, not a softmax). */
@@ -120,6 +130,7 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		this.config = config;
 		this.options = options;
 		this.inlinedCalls = inlinedCalls;
+		this.batchOfOne = config.inputWithoutBatchAxis;
 		if (sig.getInputsCount() != 1) {
 			throw new ModelLoadException("The signature '" + sigKey + "' of " + dir + " has " + sig.getInputsCount()
 				+ " inputs; ConceptScope explains models with exactly one image input.");
@@ -142,9 +153,11 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		boolean foundSigmoid = false;
 		Endpoint sigmoidLogits = null;
 		for (Map.Entry<String, TensorInfo> out : new java.util.TreeMap<>(sig.getOutputsMap()).entrySet()) {
-			Endpoint e = endpoint(out.getValue().getName(), "output '" + out.getKey() + "'");
-			outputs.add(spec(out.getKey(), e, out.getValue().getDtype()));
-			outputEndpoints.put(out.getKey(), e);
+			Endpoint fetched = endpoint(out.getValue().getName(), "output '" + out.getKey() + "'");
+			outputs.add(spec(out.getKey(), fetched, out.getValue().getDtype()));
+			outputEndpoints.put(out.getKey(), fetched);
+			// (without a batch axis: the model's own tensor with its batch of one, when the output only took that axis off)
+			Endpoint e = throughBatchOfOne(fetched);
 			// a Softmax (one label) or Sigmoid (multi-label) output: its input is the logits explained,
 			// the output itself is the probabilities (a sigmoid's outputs need not sum to 1)
 			Endpoint before = throughIdentities(activationInput(e, "Softmax"));
@@ -164,7 +177,7 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 			foundLogits = endpoint(config.logits, "logits (from " + ModelConfig.FILE_NAME + ")");
 		}
 		if (foundLogits == null && outputs.size() == 1) {
-			foundLogits = endpoint(outputs.get(0).tensorName(), "output");
+			foundLogits = throughBatchOfOne(endpoint(outputs.get(0).tensorName(), "output"));
 		}
 		if (foundLogits == null) {
 			throw new ModelLoadException("Cannot tell which output of " + dir + " holds the logits (outputs: " + outputs
@@ -260,6 +273,7 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 			inlined = r.inlinedCalls();
 			if (inlined > 0 && !options.trustModel()) GraphSafety.check(meta, files.dir(), extra);
 		}
+		if (cfg.inputWithoutBatchAxis) meta = BatchOfOne.wrap(meta, files.signatureKey(), files.dir());
 		Path staging = files.stage(meta, options.workDirOrDefault());
 		ZooModel<NDList, NDList> model;
 		try {
@@ -289,7 +303,8 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		try {
 			SavedModelBundle bundle = ((TfSymbolBlock) model.getBlock()).getSavedModelBundle();
 			GraphSession graph = new GraphSession(bundle.getGraph(), bundle.getSession());
-			return new TensorFlowClassifier(files.dir(), model, graph, files.signature(), files.signatureKey(), cfg, options, inlined);
+			SignatureDef signature = cfg.inputWithoutBatchAxis ? meta.getSignatureDefMap().get(files.signatureKey()) : files.signature();
+			return new TensorFlowClassifier(files.dir(), model, graph, signature, files.signatureKey(), cfg, options, inlined);
 		} catch (RuntimeException e) {
 			model.close();
 			throw e;
@@ -995,6 +1010,26 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 	}
 
 	/**
+	 * For a model without a batch axis ({@link BatchOfOne}): the tensor T an output's added ExpandDims gives again, when
+	 * the output is a Squeeze or Reshape that only took T's batch axis of one off (static shapes: T is [1] followed by the
+	 * output's shape, every dimension known for a Reshape), so that the model's own Softmax or Sigmoid before it is seen
+	 * and the logits explained are the model's tensor; else e itself.
+	 */
+	private Endpoint throughBatchOfOne(Endpoint e) {
+		if (!batchOfOne || e == null || !GraphSession.opName(e.op()).startsWith(BatchOfOne.OUTPUT)) return e;
+		Endpoint x = throughIdentities(graph.input(e.op(), 0));
+		String type = GraphSession.opType(x.op());
+		if (!type.equals("Squeeze") && !type.equals("Reshape")) return e;
+		Endpoint t = graph.input(x.op(), 0);
+		long[] st = graph.staticShape(t), sx = graph.staticShape(x);
+		if (st == null || sx == null || st.length != sx.length + 1 || st[0] != 1) return e;
+		for (int i = 0; i < sx.length; i++) {
+			if (st[i + 1] != sx[i] || (sx[i] < 0 && !type.equals("Squeeze"))) return e;
+		}
+		return t;
+	}
+
+	/**
 	 * For a probabilities output: the logits feeding its {@code activation} op (Softmax or Sigmoid),
 	 * through Identity ops and the Identity/IdentityN ops that stand for inlined function calls, else null.
 	 */
@@ -1039,12 +1074,26 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 			Endpoint e = new Endpoint(op, 0, name + ":0");
 			if (graph.dataType(e) != DataType.DT_FLOAT_VALUE) continue;
 			long[] shape = graph.staticShape(e);
-			// [N, k] vectors, [N, t, c] tokens, [N, h, w, c] feature maps
-			if (shape == null || shape.length < 2 || shape.length > 4 || shape[0] != -1) continue;
-			if (!dependsOnInput(op, fedByInput)) continue;
+			// [N, k] vectors, [N, t, c] tokens, [N, h, w, c] feature maps; a model without a batch axis: the tensors with the
+			// batch of one its graph makes itself, offered with any batch (one image per run), but for the input reshaped
+			if (shape == null || shape.length < 2 || shape.length > 4 || shape[0] != (batchOfOne ? 1 : -1)) continue;
+			if (!dependsOnInput(op, fedByInput) || (batchOfOne && reshapedInput(op))) continue;
+			if (batchOfOne) shape[0] = -1;
 			result.add(new LayerInfo(name, type, shape));
 		}
 		return Collections.unmodifiableList(result);
+	}
+
+	/** Whether op only reshapes the input (ExpandDims, Squeeze, Reshape, identities): the image again, no layer. */
+	private boolean reshapedInput(TF_Operation op) {
+		TF_Operation cur = op;
+		for (int hop = 0; hop < 64; hop++) {
+			if (cur.equals(input.op()) || GraphSession.opName(cur).equals(GraphSession.opName(input.op()))) return true;
+			String type = GraphSession.opType(cur);
+			if (!Set.of("ExpandDims", "Squeeze", "Reshape", "Identity", "Snapshot").contains(type) || graph.numInputs(cur) < 1) return false;
+			cur = graph.input(cur, 0).op();
+		}
+		return false;
 	}
 
 	/** Whether the input feeds op; memoised over the whole graph walk. */

@@ -42,6 +42,11 @@ public final class GraphProgram {
 	final Map<String, FloatTensor> params = new HashMap<>();
 	final String input, output;
 	final long[] inputShape;
+	/**
+	 * Whether the SavedModel takes one image without a batch axis: the loader feeds its input node [H, W, C] as a Squeeze of
+	 * the program's input [1, H, W, C], and the model's own ExpandDims(image, 0) or Reshape of it is read from that input.
+	 */
+	private boolean oneImage;
 
 	private GraphProgram(String input, String output, long[] inputShape) {
 		this.input = input;
@@ -66,6 +71,7 @@ public final class GraphProgram {
 		String in = opName(classifier.signature().input().tensorName());
 		String out = opName(classifier.signature().logits().tensorName());
 		GraphProgram p = new GraphProgram(in, out, classifier.signature().input().shape());
+		p.oneImage = classifier.config().inputWithoutBatchAxis;
 		Set<String> fed = new HashSet<>();
 		p.visit(out, nodes, fed, new HashSet<>(), classifier);
 		return p;
@@ -83,6 +89,14 @@ public final class GraphProgram {
 			fed.add(name);
 			return true;
 		}
+		if (oneImage && n.getOp().equals("ExpandDims") && n.getInputCount() >= 2 && squeezedInput(n.getInput(0), nodes)
+			&& isZero(nodes.get(opName(n.getInput(1))))) {
+			// the image put back into the batch of one it came in: that input itself
+			visit(input, nodes, fed, done, c);
+			steps.add(new Step(name, "Identity", List.of(input), Map.of()));
+			fed.add(name);
+			return true;
+		}
 		List<String> inputs = new ArrayList<>();
 		boolean dependsOnInput = false;
 		for (String raw : n.getInputList()) {
@@ -91,6 +105,8 @@ public final class GraphProgram {
 			if (raw.contains(":") && !raw.endsWith(":0")) {
 				throw new IllegalArgumentException("Node '" + name + "' reads output " + raw + "; only first outputs are supported.");
 			}
+			// a Reshape of the image [H, W, C] reads the same values, in the same order, from the batch of one
+			if (oneImage && n.getOp().equals("Reshape") && inputs.isEmpty() && squeezedInput(raw, nodes)) src = input;
 			inputs.add(src);
 			dependsOnInput |= visit(src, nodes, fed, done, c);
 		}
@@ -105,6 +121,22 @@ public final class GraphProgram {
 		steps.add(new Step(name, n.getOp(), inputs, n.getAttrMap()));
 		fed.add(name);
 		return true;
+	}
+
+	/** Whether a tensor is the one-image input node: a Squeeze of the program's input (see {@link #oneImage}). */
+	private boolean squeezedInput(String tensor, Map<String, NodeDef> nodes) {
+		if (tensor.startsWith("^") || (tensor.contains(":") && !tensor.endsWith(":0"))) return false;
+		NodeDef n = nodes.get(opName(tensor));
+		return n != null && n.getOp().equals("Squeeze") && n.getInputCount() >= 1 && opName(n.getInput(0)).equals(input);
+	}
+
+	/** Whether a node is the constant 0 (an int32 or int64 scalar or one-element axis). */
+	private static boolean isZero(NodeDef n) {
+		if (n == null || !n.getOp().equals("Const")) return false;
+		org.tensorflow.proto.TensorProto t = n.getAttrOrThrow("value").getTensor();
+		if (t.getDtype() != DataType.DT_INT32 && t.getDtype() != DataType.DT_INT64) return false;
+		FloatTensor v = constant(t, n.getName());
+		return v.size() == 1 && v.data()[0] == 0;
 	}
 
 	/** The value of a node that does not depend on the input: a constant, a variable, or an identity of one. */

@@ -124,8 +124,10 @@ public final class BioImageModel implements RawOutputClassifier {
 			return;
 		}
 		long[] sig = model.signature().input().shape();
+		// (an input without a batch axis: the SavedModel was made a model with a batch of one, [1, ...] here)
+		int first = hasBatch(input) ? 0 : 1;
 		for (int i = 1; i < 4; i++) {
-			Axis a = input.axes().get(i);
+			Axis a = input.axes().get(i - first);
 			if (sig[i] > 0 && !a.accepts(sig[i])) {
 				throw new ModelLoadException(rdf + ": the input axis '" + a.id() + "' has size " + a.describeSize()
 					+ " but the SavedModel's input is " + Arrays.toString(sig) + " (axes " + axes + "). The package is inconsistent.");
@@ -241,20 +243,16 @@ public final class BioImageModel implements RawOutputClassifier {
 
 	/**
 	 * The input axes, which ConceptScope can feed: [batch, y, x, channel] for TensorFlow, also channel first for the other
-	 * engines; ONNX and TorchScript weights also without the batch axis (format 0.5, where it is optional: one image per call).
-	 * TensorFlow SavedModels are not: their signature, the layers and the graph methods read them as a batch.
+	 * engines; also without the batch axis (format 0.5, where it is optional: one image per call; a TensorFlow SavedModel is
+	 * then run as a model with a batch of one, see {@link TensorFlowClassifier}).
 	 */
 	private static String checkedAxes(TensorDescription input, String rdf, String format) {
 		String axes = input.axesString();
 		boolean tensorFlow = format.equals("tensorflow_saved_model_bundle");
 		List<String> ok = tensorFlow ? List.of("byxc", "bxyc") : List.of("byxc", "bxyc", "bcyx", "bcxy");
-		if (!ok.contains(axes) && !(!tensorFlow && ok.contains("b" + axes))) {
-			if (ok.contains("b" + axes)) {
-				throw new ModelLoadException(rdf + ": the input '" + input.id() + "' has no batch axis (axes '" + axes + "'); ConceptScope runs"
-					+ " such models from onnx or torchscript weights only, not " + format + ": use a package with those weights or with a batch axis.");
-			}
+		if (!ok.contains(axes) && !ok.contains("b" + axes)) {
 			throw new ModelLoadException(rdf + ": the input '" + input.id() + "' has axes '" + axes + "'; ConceptScope feeds 2D images"
-				+ " with the axes " + String.join(", ", ok) + (tensorFlow ? " to TensorFlow models" : " (ONNX and TorchScript models also without the batch axis b)")
+				+ " with the axes " + String.join(", ", ok) + (tensorFlow ? " to TensorFlow models" : "") + " (also without the batch axis b)"
 				+ ". Models with other layouts (3D, time) are not supported.");
 		}
 		// the data type is the raw input's; the network gets what the last preprocessing step gives, an ensure_dtype
@@ -468,6 +466,8 @@ public final class BioImageModel implements RawOutputClassifier {
 			if (cs.get("logits") != null) c.logits = String.valueOf(cs.get("logits"));
 		}
 		c.metadata.put("bioimageio_format_version", d.formatVersion());
+		// a SavedModel whose signature takes one image [H, W, C] runs as a model with a batch of one
+		c.inputWithoutBatchAxis = !hasBatch(in);
 		return c;
 	}
 
@@ -616,7 +616,7 @@ public final class BioImageModel implements RawOutputClassifier {
 		return model.preferredBatchSize();
 	}
 
-	/** "byxc", "bxyc", "bcyx" or "bcxy", or one of these without the batch axis "b" (format 0.5, ONNX or TorchScript weights). */
+	/** "byxc", "bxyc", "bcyx" or "bcxy", or one of these without the batch axis "b" (format 0.5). */
 	public String inputAxes() {
 		return input.axesString();
 	}

@@ -13,6 +13,8 @@ import org.conceptscope.attribution.Occlusion;
 import org.conceptscope.model.BundledModels;
 import org.conceptscope.model.LoadOptions;
 import org.conceptscope.model.ModelLoadException;
+import org.conceptscope.model.BatchFreeSavedModel;
+import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.model.onnx.BatchFreeOnnx;
 import org.conceptscope.model.torch.BatchFreeTorchScript;
 import org.conceptscope.tensor.FloatTensor;
@@ -145,19 +147,152 @@ class BatchFreePackageTest {
 		}
 	}
 
-	/** TensorFlow SavedModels are fed a batch: a package without a batch axis and only those weights is refused in one sentence. */
+	static final String TF_RDF = """
+		format_version: 0.5.3
+		type: model
+		name: IHC stain classifier without a batch axis
+		description: the bundled IHC SavedModel taking one image [32, 32, 3] (ConceptScope test package)
+		authors: [{name: ConceptScope developers}]
+		license: Apache-2.0
+		inputs:
+		  - id: input
+		    axes:
+		      - {type: space, id: y, size: 32}
+		      - {type: space, id: x, size: 32}
+		      - {type: channel, channel_names: [red, green, blue]}
+		    test_tensor: {source: test_input.npy}
+		    data: {type: float32}
+		    preprocessing:
+		      - id: scale_linear
+		        kwargs: {gain: 0.00392156862745098, offset: 0.0}
+		outputs:
+		  - id: logits
+		    axes:
+		      - {type: channel, channel_names: [background, hematoxylin, DAB-positive]}
+		    test_tensor: {source: test_output.npy}
+		weights:
+		  tensorflow_saved_model_bundle:
+		    source: weights.zip
+		""";
+
+	/**
+	 * A package of TensorFlow weights without a batch axis: {@code savedModel} zipped, the rdf above, and as test tensors one raw
+	 * image [32, 32, 3] and the bundled (batched) SavedModel's logits [3] for it divided by 255 here (not by the code under test).
+	 */
+	Path buildTensorFlow(String name, Path savedModel) throws Exception {
+		Path dir = Files.createDirectories(tmp.resolve(name));
+		TestPackages.zipFolder(savedModel, dir.resolve("weights.zip"), "", List.of("saved_model.pb", "variables"));
+		FloatTensor raw = TestPackages.rawImages(1, 11);
+		FloatTensor expected;
+		try (TensorFlowClassifier ihc = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"), LoadOptions.defaults().withWorkDir(tmp.resolve("work")))) {
+			expected = ihc.logits(TestPackages.divideBy255(raw));
+		}
+		Npy.write(dir.resolve("test_input.npy"), new FloatTensor(new long[] { 32, 32, 3 }, raw.data()));
+		Npy.write(dir.resolve("test_output.npy"), new FloatTensor(new long[] { 3 }, expected.data()));
+		Files.writeString(dir.resolve("rdf.yaml"), TF_RDF);
+		return dir;
+	}
+
+	/**
+	 * TensorFlow weights whose signature takes one image [32, 32, 3] and gives [3] (the bundled IHC SavedModel with its batch axis
+	 * put in and taken off inside the graph by {@link BatchFreeSavedModel}: the same weights and nodes) run one image per call
+	 * with every method: logits, probabilities (the model's own softmax, found through the output's Reshape), gradients
+	 * (TensorFlow's and Guided Backpropagation's), the same layers as the batched model with their activations, gradients and
+	 * the model fed from them, and the same variables; every answer is the bundled batched SavedModel's. The package was refused
+	 * for its axes 'yxc'.
+	 */
 	@Test
-	void tensorFlowWeightsWithoutABatchAxisAreRefusedInOneSentence() throws Exception {
-		Path dir = build("tf");
-		Files.writeString(dir.resolve("weights.zip"), "not read");
-		// channels last, as TensorFlow takes them
-		String channel = "      - {type: channel, channel_names: [red, green, blue]}\n", x = "      - {type: space, id: x, size: 32}\n";
-		String rdf = RDF.formatted("tensorflow_saved_model_bundle", "weights.zip").replaceFirst(java.util.regex.Pattern.quote(channel), "")
-			.replaceFirst(java.util.regex.Pattern.quote(x), java.util.regex.Matcher.quoteReplacement(x + channel));
-		Files.writeString(dir.resolve("rdf.yaml"), rdf);
+	void aTensorFlowPackageWithoutABatchAxisRunsOneImageAtATimeWithEveryMethod() throws Exception {
+		Path saved = BatchFreeSavedModel.withoutBatchAxis(BundledModels.dir("ihc-stain"), tmp.resolve("batch-free-savedmodel"));
+		Path dir = buildTensorFlow("tf", saved);
+		LoadOptions options = LoadOptions.defaults().withWorkDir(tmp.resolve("work"));
+		try (BioImageModel m = BioImageModel.open(dir, options); TensorFlowClassifier bare = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"), options)) {
+			assertEquals("tensorflow_saved_model_bundle", m.weightsFormat());
+			// the package's own test: the batched model's logits for its image, reproduced through the one-image signature
+			assertTrue(m.testReport().ran() && m.testReport().passed(), m.testReport().message());
+			assertEquals("yxc", m.inputAxes());
+			TensorFlowClassifier tf = m.tensorFlow();
+			assertEquals(1, m.preferredBatchSize());
+			// the explained logits are the model's own tensor (not the output's Squeeze), and its softmax is its probabilities
+			assertEquals("logits:0", tf.signature().logits().tensorName());
+			assertEquals(List.of(1L, 3L), java.util.Arrays.stream(tf.signature().logits().shape()).boxed().toList());
+			assertTrue(tf.signature().probabilities() != null, "the model's own softmax is found through the Reshape");
+			FloatTensor x = TestPackages.divideBy255(TestPackages.rawImages(5, 3));
+			assertClose(bare.logits(x), m.logits(x), 1e-5, "logits");
+			assertEquals(List.of(5L, 3L), java.util.Arrays.stream(m.logits(x).shape()).boxed().toList());
+			assertClose(bare.probabilities(x), m.probabilities(x), 1e-6, "probabilities");
+			// gradients: TensorFlow's through the added Squeeze and the model's ExpandDims, and the built backward pass
+			FloatTensor w = FloatTensor.oneHot(bare.logits(x).argmaxRows(), 3);
+			assertClose(bare.inputGradient(x, w), m.inputGradient(x, w), 1e-5, "input gradient");
+			assertClose(bare.inputGradient(x, w, org.conceptscope.model.ReluBackward.GUIDED),
+				m.inputGradient(x, w, org.conceptscope.model.ReluBackward.GUIDED), 1e-5, "guided backpropagation");
+			Attribution s = new org.conceptscope.attribution.Saliency().explain(m, x, bare.logits(x).argmaxRows(), Progress.NONE);
+			Attribution sb = new org.conceptscope.attribution.Saliency().explain(bare, x, bare.logits(x).argmaxRows(), Progress.NONE);
+			assertClose(sb.maps(), s.maps(), 1e-5, "saliency");
+			// the same layers (the batch of one the graph makes itself, offered for any batch), but not the reshaped input
+			assertEquals(bare.layers().stream().map(l -> l.name() + java.util.Arrays.toString(l.shape())).toList(),
+				m.layers().stream().map(l -> l.name() + java.util.Arrays.toString(l.shape())).toList());
+			assertTrue(m.layers().size() >= 6, m.layers().toString());
+			for (String layer : List.of(m.layers().get(1).name(), m.layers().get(m.layers().size() - 2).name())) {
+				FloatTensor a = m.activations(x, layer);
+				assertClose(bare.activations(x, layer), a, 1e-5, "activations of " + layer);
+				assertClose(bare.layerGradient(x, layer, w), m.layerGradient(x, layer, w), 1e-5, "layer gradient of " + layer);
+				assertEquals(bare.splits(layer, null), tf.splits(layer, null), layer);
+				if (bare.splits(layer, null)) {
+					assertClose(bare.logits(x), m.logitsFromLayer(layer, a), 1e-5, "logits from " + layer);
+					assertClose(bare.gradientFromLayer(layer, a, w), m.gradientFromLayer(layer, a, w), 1e-5, "gradient from " + layer);
+				}
+			}
+			assertEquals(bare.variables(), tf.variables());
+			// ConceptScope's own graph analysis (interval bounds, SRD, PFV concepts) reads the model's ExpandDims of its image as the
+			// batch of one it is fed: the same bounds as the batched model's, around one image and at it (there: its logits)
+			org.conceptscope.verify.GraphProgram pb = org.conceptscope.verify.GraphProgram.of(bare), pm = org.conceptscope.verify.GraphProgram.of(tf);
+			FloatTensor one = x.range(0, 1);
+			double[] lo = new double[one.size()], hi = new double[one.size()];
+			for (int i = 0; i < lo.length; i++) {
+				lo[i] = one.data()[i] - 0.02;
+				hi[i] = one.data()[i] + 0.02;
+			}
+			for (org.conceptscope.verify.Box box : List.of(org.conceptscope.verify.Box.point(one.shape(), one.data()),
+				new org.conceptscope.verify.Box(one.shape(), lo, hi))) {
+				org.conceptscope.verify.Box b = org.conceptscope.verify.IntervalPropagation.propagate(pb, box).get("logits");
+				org.conceptscope.verify.Box a = org.conceptscope.verify.IntervalPropagation.propagate(pm, box).get("logits");
+				for (int k = 0; k < 3; k++) {
+					assertEquals(b.lo()[k], a.lo()[k], 1e-6 * (1 + Math.abs(b.lo()[k])), "lower bound " + k);
+					assertEquals(b.hi()[k], a.hi()[k], 1e-6 * (1 + Math.abs(b.hi()[k])), "upper bound " + k);
+					if (box.lo() != lo) assertEquals(bare.logits(one).data()[k], a.lo()[k], 1e-4, "interval of a point: its logit " + k);
+				}
+				assertTrue(b.hi()[0] - b.lo()[0] >= 0, "bounds");
+			}
+			// a copy loaded again for weight randomisation is rewritten the same way (no values changed: the same logits)
+			try (TensorFlowClassifier copy = tf.withVariables(java.util.Map.of())) {
+				assertClose(bare.logits(x), copy.logits(x), 1e-5, "logits of the reloaded copy");
+			}
+		}
+		// the bare SavedModel folder (no rdf) stays refused: a rank-3 input could as well be [N, height, width]
+		String refused = assertThrows(ModelLoadException.class, () -> TensorFlowClassifier.load(saved, options).close()).getMessage();
+		assertTrue(refused.contains("has shape [32, 32, 3]; ConceptScope needs a batch of images [N, height, width, channels]"), refused);
+	}
+
+	/** An rdf that leaves the batch axis out of a SavedModel whose input has one is refused in one sentence. */
+	@Test
+	void tensorFlowWeightsWithABatchAxisUnderAnRdfWithoutOneAreRefusedInOneSentence() throws Exception {
+		Path dir = buildTensorFlow("tf-inconsistent", BundledModels.dir("ihc-stain"));
 		String m = assertThrows(ModelLoadException.class, () -> BioImageModel.open(dir, LoadOptions.defaults().withWorkDir(tmp.resolve("work"))).close())
 			.getMessage();
-		assertEquals(dir.resolve("rdf.yaml").toAbsolutePath().normalize() + ": the input 'raw' has no batch axis (axes 'yxc'); ConceptScope runs such"
-			+ " models from onnx or torchscript weights only, not tensorflow_saved_model_bundle: use a package with those weights or with a batch axis.", m);
+		assertTrue(m.endsWith(": the input 'input' has shape [-1, 32, 32, 3] but the model's description (rdf.yaml) declares it without a batch"
+			+ " axis, [height, width, channels]: the package is inconsistent; declare the axes the SavedModel takes (with the batch axis for"
+			+ " [N, height, width, channels])."), m);
+		// and nothing is left in the work folder
+		try (var left = Files.list(tmp.resolve("work"))) {
+			assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith("conceptscope-bioimage-")).toList());
+		}
+	}
+
+	static void assertClose(FloatTensor want, FloatTensor got, double relative, String what) {
+		assertEquals(java.util.Arrays.toString(want.shape()), java.util.Arrays.toString(got.shape()), what);
+		double largest = 0;
+		for (float v : want.data()) largest = Math.max(largest, Math.abs(v));
+		for (int i = 0; i < want.size(); i++) assertEquals(want.data()[i], got.data()[i], relative * (largest + 1e-30), what + " " + i);
 	}
 }
