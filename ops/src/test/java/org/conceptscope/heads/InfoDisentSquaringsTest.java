@@ -22,8 +22,9 @@ import org.tensorflow.types.TFloat32;
 /**
  * The graph's exponential multiplies only the s squarings it needs: squaring j's product has c
  * rows where j < s and none past s (before, every graph computed all 14 squarings, those past s
- * multiplying by I: at c = 512 most of a training step). Its values and its gradient equal those
- * of the exponential that squared 14 times (written out below as it was), to float rounding, for
+ * multiplying by I: at c = 512 most of a training step), and evaluates its Taylor polynomial with 5
+ * products (Paterson-Stockmeyer) instead of Horner's 11. Its values and its gradient equal those
+ * of the exponential that squared 14 times after Horner (written out below as it was), to float rounding, for
  * skew parts that need no squaring, a few and many; it is orthogonal to 1e-5, equals the Java
  * (double) exponential, and its gradient is the derivative of the Java exponential (central
  * differences along a random direction).
@@ -155,8 +156,9 @@ class InfoDisentSquaringsTest {
 			double qDiff = maxDiff(now.q(), before.q()), gDiff = maxDiff(now.gradient(), before.gradient()) / maxAbs(before.gradient());
 			System.out.println("InfoDisentSquaringsTest " + at + "max |Q - Q_before| " + qDiff + ", |Q - Q_java| " + maxDiff(now.q(), java)
 				+ " (before: " + maxDiff(before.q(), java) + "), gradient relative difference " + gDiff);
-			if (s == 0) { // T + 0 (T T - T) is T: the same floats
+			if (norms[n] == 0) { // Q = I exactly, as training starts
 				assertEquals(0, qDiff, at + "Q");
+				assertEquals(0, maxDiff(now.q(), java), at + "Q = I");
 				assertEquals(0, gDiff, at + "gradient");
 			}
 			assertTrue(qDiff < (s < 5 ? 1e-6 : 1e-4), at + "max |Q - Q_before| " + qDiff);
