@@ -62,7 +62,7 @@ public final class VisualizationOps {
 	/**
 	 * MACO as its paper and Xplique run it (Fel et al. 2023; the Feature Visualization command's default `recipe=reference`):
 	 * the phase of a canvas larger than the model input is optimised under the mean magnitude spectrum of the reference images,
-	 * the canvas standardised, recoloured (RGB: the references' colour correlation) and put through a sigmoid into their range;
+	 * the canvas standardised, recoloured (RGB: the references' colour correlation) and put through a sigmoid into their 0.1st to 99.9th percentile;
 	 * each step scores {@code crops} noisy crops whose box size falls from 0.5 to 0.05, with Nadam.
 	 *
 	 * @param <T> the pixel type

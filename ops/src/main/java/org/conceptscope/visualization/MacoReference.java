@@ -18,8 +18,10 @@ import org.conceptscope.util.Progress;
  * <ol>
  * <li>the phase is standardised (mean 0, standard deviation 1 over all free phases);</li>
  * <li>the canvas is the real inverse transform of M e^{i phase} per channel, standardised (mean 0,
- * standard deviation 1 over all pixels and channels) and put through a sigmoid into the value
- * range of the reference images: x = lo + (hi - lo) sigmoid(z);</li>
+ * standard deviation 1 over all pixels and channels) and put through a sigmoid into a value
+ * range: x = lo + (hi - lo) sigmoid(z); Xplique's {@code values_range} is the range the model takes
+ * ({@link Reference#withRange}), measured on the reference images it is their 0.1st to 99.9th
+ * percentile ({@link #valuesRange}: one outlier pixel does not stretch it);</li>
  * <li>{@code crops} square crops (32) are cut from it: centres normal around the canvas centre
  * (standard deviation 0.15 of its side), sides normal around the step's box size (standard
  * deviation 0.05, clipped to [0.05, 1]), the box size falling linearly from 0.5 to 0.05 over the
@@ -65,6 +67,19 @@ public final class MacoReference {
 		/** The same canvas with another colour matrix (null: none). */
 		public Reference withColours(double[][] m) {
 			return new Reference(height, width, magnitude, lo, hi, m);
+		}
+
+		/**
+		 * The same canvas squashed into a declared value range (Xplique's {@code values_range}: the inputs the model takes,
+		 * e.g. [0, 1] or [-1, 1]) instead of the one measured on the reference images.
+		 *
+		 * @throws IllegalArgumentException when lo or hi is not finite or lo &gt;= hi
+		 */
+		public Reference withRange(double lo, double hi) {
+			if (!(Double.isFinite(lo) && Double.isFinite(hi) && lo < hi)) {
+				throw new IllegalArgumentException("MACO's value range must be two finite numbers, the smaller first, got " + lo + " and " + hi + ".");
+			}
+			return new Reference(height, width, magnitude, lo, hi, colours);
 		}
 	}
 
@@ -199,7 +214,7 @@ public final class MacoReference {
 
 	/**
 	 * The canvas of {@code height} x {@code width} with the mean magnitude spectrum of the reference
-	 * images [N, H, W, C] and their value range, as Xplique's {@code init_maco_buffer}: the mean
+	 * images [N, H, W, C] and their robust value range ({@link #valuesRange}), as Xplique's {@code init_maco_buffer}: the mean
 	 * |DFT| of the images at their own size over the half spectrum (H x (W/2 + 1)), resized bilinearly
 	 * (half-pixel centres, as {@code tf.image.resize}) to the canvas's half spectrum. Frequency k of
 	 * an H-row image lands on row k H'/H of the canvas's H' rows, i.e. on the same cycles per pixel:
@@ -212,7 +227,7 @@ public final class MacoReference {
 	 */
 	public static Reference reference(FloatTensor images, int height, int width, Progress progress) {
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
-		double[] range = range(images);
+		double[] range = valuesRange(images);
 		double lo = range[0], hi = range[1];
 		int half = w / 2 + 1, canvasHalf = width / 2 + 1, plane = h * w;
 		// mean |DFT| over the images, interleaved [ky][kx][channel] as an image for the resize
@@ -250,6 +265,53 @@ public final class MacoReference {
 		}
 		for (double[] m : mag) m[0] = 0;
 		return new Reference(height, width, mag, lo, hi, c == 3 ? colourMatrix(images) : null);
+	}
+
+	/**
+	 * The percentile (and 100 minus it) of the reference values that bounds the canvas when no range is declared. Xplique
+	 * squashes the canvas into the model's declared {@code values_range}; measured on the images, the raw minimum and maximum
+	 * would let one hot pixel or outlier stretch the range and wash the visualisation out (its values would sit in the middle
+	 * of a range far wider than the images'). 0.1 and 99.9 ignore up to one value in a thousand at each end (hot pixels,
+	 * debris, a stray value) and keep a sparse bright signal that covers more than that (spots, thin structures): a
+	 * narrower range (1 to 99) would cut the brightest 1 % of sparse fluorescence. Fiji's Auto contrast saturates 0.35 %.
+	 */
+	public static final double RANGE_PERCENTILE = 0.1;
+
+	/** Values measured for the range at most: larger sets are sampled at every k-th pixel (all its channels), deterministically. */
+	static final int RANGE_VALUES = 1 << 24;
+
+	/**
+	 * The value range the canvas is squashed into when the model declares none: the {@link #RANGE_PERCENTILE} and
+	 * 100 - {@link #RANGE_PERCENTILE} percentiles of all values of the reference images [N, H, W, C] together (linear between
+	 * ranks, numpy's default), or their minimum and maximum where those percentiles are equal (more than 99.8 % of the
+	 * values the same). One range for all channels, as Xplique's {@code values_range}.
+	 *
+	 * @throws IllegalArgumentException as {@link #range} (NaN values, constant images)
+	 */
+	public static double[] valuesRange(FloatTensor images) {
+		return valuesRange(images, RANGE_VALUES);
+	}
+
+	/** {@link #valuesRange(FloatTensor)} measured on at most about {@code maxValues} values. */
+	static double[] valuesRange(FloatTensor images, long maxValues) {
+		double[] full = range(images);
+		float[] d = images.data();
+		int c = (int) images.dim(images.rank() - 1);
+		long pixels = d.length / c;
+		long step = Math.max(1, (pixels * c + maxValues - 1) / maxValues);
+		float[] v = new float[(int) (((pixels + step - 1) / step) * c)];
+		int k = 0;
+		for (long p = 0; p < pixels; p += step) for (int q = 0; q < c; q++) v[k++] = d[(int) (p * c + q)];
+		java.util.Arrays.sort(v);
+		double lo = percentile(v, RANGE_PERCENTILE), hi = percentile(v, 100 - RANGE_PERCENTILE);
+		return hi > lo ? new double[] { lo, hi } : full;
+	}
+
+	/** Percentile q (0-100) of sorted values, linear between the two nearest ranks (numpy's default). */
+	static double percentile(float[] sorted, double q) {
+		double pos = q / 100 * (sorted.length - 1);
+		int i = (int) Math.floor(pos), j = Math.min(i + 1, sorted.length - 1);
+		return sorted[i] + (pos - i) * ((double) sorted[j] - sorted[i]);
 	}
 
 	/**

@@ -143,6 +143,69 @@ class MacoReferenceTest {
 		}
 	}
 
+	/**
+	 * The canvas's value range is the references' 0.1st to 99.9th percentile, not their minimum and maximum: one outlier
+	 * pixel (50 among 4096 values in [0.2, 0.8], a hot pixel) leaves it where the clean images put it, where min-max
+	 * stretched it to [0.2, 50] and squashed the visualisation into the middle of that (about 25, far above every real
+	 * value). Known answers: the values 0..1000 give [1, 999] (ranks 1 and 999 of 1001); a sampled measurement (every k-th
+	 * pixel, all its channels) gives the same on every k-th value; more than 99.8 % of one value falls back to min-max.
+	 */
+	@Test
+	void oneOutlierPixelDoesNotStretchTheValueRange() {
+		Random r = new Random(3);
+		FloatTensor clean = FloatTensor.zeros(4, 32, 32, 1);
+		for (int i = 0; i < clean.size(); i++) clean.data()[i] = (float) (0.2 + 0.6 * r.nextDouble());
+		FloatTensor hot = new FloatTensor(clean.shape(), clean.data().clone());
+		hot.data()[1234] = 50;
+		MacoReference.Reference a = MacoReference.reference(clean, 40, 40), b = MacoReference.reference(hot, 40, 40);
+		assertEquals(a.lo(), b.lo(), 1e-6);
+		assertEquals(a.hi(), b.hi(), 0.002, "one outlier moves the top by less than one value's rank");
+		assertTrue(b.hi() < 0.8 && b.lo() > 0.2 && b.hi() - b.lo() > 0.59, "the clean values' range, up to the 0.1 % at each end");
+		double[] x = new MacoReference.Canvas(b).forward(randomPhases(b, 4));
+		for (double v : x) assertTrue(v > 0.2 && v < 0.8, "the visualisation stays among the images' values");
+
+		FloatTensor ramp = FloatTensor.zeros(1, 7, 143, 1);
+		for (int i = 0; i < 1001; i++) ramp.data()[(i * 389) % 1001] = i; // 0..1000 in a shuffled order
+		assertArrayEquals(new double[] { 1, 999 }, MacoReference.valuesRange(ramp), 1e-9);
+		FloatTensor rgb = FloatTensor.zeros(1, 1, 1001, 3);
+		for (int i = 0; i < 3003; i++) rgb.data()[i] = i;
+		// every 3rd pixel: values 9j, 9j+1, 9j+2 for j in 0..333, i.e. 1002 values 0..3000 (0.1 % and 99.9 % linear between ranks)
+		float[] sampled = new float[1002];
+		for (int j = 0; j < 334; j++) for (int q = 0; q < 3; q++) sampled[3 * j + q] = 9 * j + q;
+		assertArrayEquals(new double[] { MacoReference.percentile(sampled, 0.1), MacoReference.percentile(sampled, 99.9) },
+			MacoReference.valuesRange(rgb, 1100), 1e-9);
+		assertEquals(1.001, MacoReference.percentile(sampled, 0.1), 1e-9, "rank 1.001 of 0, 1, 2, 9, ...");
+		FloatTensor sparse = FloatTensor.zeros(1, 64, 64, 1);
+		sparse.data()[5] = 1;
+		sparse.data()[9] = -2;
+		assertArrayEquals(new double[] { -2, 1 }, MacoReference.valuesRange(sparse), 0);
+	}
+
+	/** A declared range (Xplique's values_range) replaces the measured one; a wrong one is refused in one sentence. */
+	@Test
+	void aDeclaredRangeReplacesTheImagesRange() {
+		MacoReference.Reference ref = smallReference(6, 8, 3, 1).withRange(-1, 1);
+		assertEquals(-1, ref.lo());
+		assertEquals(1, ref.hi());
+		assertTrue(ref.colours() != null, "the colours are kept");
+		double[] x = new MacoReference.Canvas(ref).forward(randomPhases(ref, 5));
+		double min = 1, max = -1;
+		for (double v : x) {
+			min = Math.min(min, v);
+			max = Math.max(max, v);
+		}
+		assertTrue(min > -1 && max < 1 && max - min > 0.5, "sigmoid into (-1, 1), spread over it: " + min + " .. " + max);
+		assertEquals("MACO's value range must be two finite numbers, the smaller first, got 1.0 and 0.0.",
+			org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ref.withRange(1, 0)).getMessage());
+	}
+
+	static double[][] randomPhases(MacoReference.Reference ref, long seed) {
+		Random r = new Random(seed);
+		double[][] phase = new double[ref.magnitude().length][ref.height() * ref.width()];
+		for (double[] p : phase) for (int i = 0; i < p.length; i++) p[i] = r.nextGaussian();
+		return phase;
+	}
+
 	/** The canvas is sigmoid(standardised image) in the references' range, with the references' spectrum shape. */
 	@Test
 	void canvasIsAStandardisedSigmoidImageWithTheGivenSpectrum() {

@@ -52,6 +52,8 @@ class FeatureVisualizationRecipeTest {
 		runs.put("calibrated", new Macro(open + "run('Properties...', 'unit=um pixel_width=0.25 pixel_height=0.5');\n"
 			+ "run('Feature Visualization...', 'model=[" + model() + "] target=[DAB-positive] steps=2 seed=7 save_dir=["
 			+ work.resolve("calibrated") + "]');\n", ""));
+		runs.put("declared range", new Macro(open + "run('Feature Visualization...', 'model=[" + model() + "] target=[DAB-positive] steps=3"
+			+ " seed=7 values_range=-1,1 save_dir=[" + work.resolve("declared") + "]');\n", ""));
 		logs = MacroRunner.run(runs, work);
 	}
 
@@ -113,6 +115,39 @@ class FeatureVisualizationRecipeTest {
 			assertEquals(lo, ci.getChannelLut(c).min, 1e-4 * (hi - lo), "channel " + c);
 			assertEquals(hi, ci.getChannelLut(c).max, 1e-4 * (hi - lo), "channel " + c);
 		}
+	}
+
+	/**
+	 * values_range (Xplique's) squashes the canvas into the declared range instead of the images': the saved visualisation
+	 * is MacoReference's with {@code withRange(-1, 1)}, its values spread beyond the images' own range, which the
+	 * automatic run stays inside; the macro options record the key.
+	 */
+	@Test
+	void aDeclaredValuesRangeIsTheCanvasRange() throws Exception {
+		assertFalse(logs.get("declared range").contains("Error"), logs.get("declared range"));
+		ImagePlus saved = IJ.openImage(work.resolve("declared").resolve("ihc-stain-DAB-positive-maco.tif").toString());
+		int side = saved.getWidth();
+		try (TensorFlowClassifier model = TensorFlowClassifier.load(model())) {
+			FloatTensor refs = Models.input(IJ.openImage(stack().toString()), model).tensor();
+			MacoReference.Reference auto = MacoReference.reference(refs, side, side);
+			MacoReference.Result want = new MacoReference(3, 1.0, 32, 0.08, 7).visualize(Maco.Objective.classLogit(model, 2),
+				auto.withRange(-1, 1), Progress.NONE);
+			double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+			for (int c = 0; c < 3; c++) {
+				float[] plane = (float[]) saved.getStack().getPixels(c + 1);
+				for (int p = 0; p < plane.length; p++) {
+					assertEquals(want.image().data()[p * 3 + c], plane[p], 1e-6f, "channel " + (c + 1));
+					min = Math.min(min, plane[p]);
+					max = Math.max(max, plane[p]);
+				}
+			}
+			assertTrue(min > -1 && max < 1, min + " .. " + max);
+			assertTrue(min < auto.lo() || max > auto.hi(), "the declared range, not the images' [" + auto.lo() + ", " + auto.hi() + "]: " + min + " .. " + max);
+		}
+		String info = String.valueOf(saved.getProperty("Info"));
+		assertTrue(info.contains("values_range=-1,1") && info.contains("\nvalue_range=-1,1 (declared by values_range)"), info);
+		String auto = String.valueOf(IJ.openImage(work.resolve("reference").resolve("ihc-stain-DAB-positive-maco.tif").toString()).getProperty("Info"));
+		assertTrue(auto.contains("(the images' 0.1st to 99.9th percentile)"), auto);
 	}
 
 	/** numpy's default percentile of sorted values: linear between the ranks around q / 100 (n - 1). */

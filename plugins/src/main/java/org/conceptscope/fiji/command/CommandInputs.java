@@ -818,11 +818,11 @@ final class CommandInputs {
 		private String target = "";
 
 		@Parameter(label = "Image folder (empty: the current image)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "images whose mean magnitude spectrum (per channel, after the model's normalisation) the visualisation keeps; empty = the current image or stack. `reference`: the spectrum's shape at the images' cycles per pixel (resized to the canvas), the values through a sigmoid into the images' range (their mean is not kept); `simple`: the spectrum kept exactly (conjugate frequencies tied so the image is real) and the images' mean with its sign. For grayscale or microscopy models this keeps the texture of your own images. An image larger than the model's input gives its tiles of the input's size, each one image")
+			description = "images whose mean magnitude spectrum (per channel, after the model's normalisation) the visualisation keeps; empty = the current image or stack. `reference`: the spectrum's shape at the images' cycles per pixel (resized to the canvas), the values through a sigmoid into `values_range` or the images' robust range (their mean is not kept); `simple`: the spectrum kept exactly (conjugate frequencies tied so the image is real) and the images' mean with its sign. For grayscale or microscopy models this keeps the texture of your own images. An image larger than the model's input gives its tiles of the input's size, each one image")
 		private java.io.File folder;
 
 		@Parameter(label = "Recipe", persist = false, choices = { "reference", "simple" },
-			description = "`reference`: [MACO](../methods/maco.md) as its paper and Xplique run it (a canvas of the input side \u00d7 512/224, `crops` random crops per step with box sizes falling from 0.5 to 0.05, noise, values through a sigmoid into the images' range, Nadam); `simple`: ConceptScope's first variant (an input-sized image, one crop per step of side in [`crop`, 1], Adam, the magnitude kept exactly)")
+			description = "`reference`: [MACO](../methods/maco.md) as its paper and Xplique run it (a canvas of the input side \u00d7 512/224, `crops` random crops per step with box sizes falling from 0.5 to 0.05, noise, values through a sigmoid into `values_range` or the images' robust range, Nadam); `simple`: ConceptScope's first variant (an input-sized image, one crop per step of side in [`crop`, 1], Adam, the magnitude kept exactly)")
 		private String recipe = "reference";
 
 		@Parameter(label = "Steps", persist = false, min = "1",
@@ -848,6 +848,10 @@ final class CommandInputs {
 		@Parameter(label = "Canvas side (0: automatic)", persist = false, min = "0",
 			description = "`reference`: side of the optimised canvas in pixels (at least the model input, at most 2048); 0 = the input side \u00d7 512/224, Xplique's canvas for 224-pixel models")
 		private int canvas = 0;
+
+		@Parameter(label = "Value range lo,hi (reference; empty: the images')", persist = false, required = false,
+			description = "`reference`: the values the model takes, `lo,hi` in its input units after its normalisation (`values_range=0,1`, `values_range=-1,1`: Xplique's `values_range`), into which the canvas is put through a sigmoid; empty = the images' 0.1st to 99.9th percentile (all channels together), so a hot pixel or stray value does not stretch the range and wash the visualisation out")
+		private String values_range = "";
 
 		@Parameter(label = "Random seed", persist = false,
 			description = "start phase and crops: the same seed gives the same image")
@@ -875,6 +879,7 @@ final class CommandInputs {
 			in.put("crops", crops);
 			in.put("noise", noise);
 			in.put("canvas", canvas);
+			in.put("values_range", values_range);
 			in.put("seed", seed);
 			in.put("save_dir", save_dir);
 			in.put("overwrite", overwrite);

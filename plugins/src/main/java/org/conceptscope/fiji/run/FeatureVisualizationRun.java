@@ -88,14 +88,19 @@ public final class FeatureVisualizationRun {
 			ImageSet refs = ModelSizeInputs.samples(given, model, CommandSpecs.FEATURE_VISUALIZATION);
 			FloatTensor batch = Models.input(refs, model);
 			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch, progress) : null;
+			// the reference recipe's value range: declared (values_range), or the images' 0.1st to 99.9th percentile
+			double[] range = SIMPLE.equals(s.recipe) ? null : s.valuesRange() != null ? s.valuesRange() : MacoReference.valuesRange(batch);
 			Maco.Result r = SIMPLE.equals(s.recipe)
 				? new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress)
-				: reference(objective, batch, s.steps, REFERENCE_LEARNING_RATE, s.crops, s.noise, s.canvas, s.seed, progress);
+				: reference(objective, batch, s.steps, REFERENCE_LEARNING_RATE, s.crops, s.noise, s.canvas, range, s.seed, progress);
 			ImagePlus out = image(r, title);
 			Calibration pixel = pixelSize(given.images());
 			if (pixel != null) out.setCalibration(pixel);
 			out.setProperty("Info", "ConceptScope feature visualization (MACO)\nmodel=" + s.model + (s.head == null ? "" : "\nhead=" + s.head)
 				+ "\ntarget=" + className + "\nrecipe=" + s.recipe
+				+ (range == null ? "" : "\nvalue_range=" + org.conceptscope.fiji.param.OptionText.number(range[0]) + ","
+					+ org.conceptscope.fiji.param.OptionText.number(range[1]) + " (" + (s.valuesRange() != null ? "declared by "
+					+ FeatureVisualizationSettings.VALUES_RANGE : "the images' 0.1st to 99.9th percentile") + ")")
 				+ "\nstart_score=" + Numbers.property(r.startScore()) + "\nfinal_score=" + Numbers.property(r.finalScore())
 				+ "\nchannels 1-" + (int) r.image().dim(3) + "=visualization (model input units, after normalization)\nchannel "
 				+ ((int) r.image().dim(3) + 1) + "=transparency\npixel_size=" + (pixel == null ? "none (the images' calibrations differ or are"
@@ -138,14 +143,16 @@ public final class FeatureVisualizationRun {
 	/**
 	 * The reference recipe ({@link MacoReference}): a canvas of {@code canvas} pixels a side (0: the
 	 * input side times 512/224, Xplique's canvas for 224-pixel models) under the mean magnitude
-	 * spectrum of the images, {@code crops} crops per step with falling box sizes, {@code noise}, Nadam.
+	 * spectrum of the images, {@code crops} crops per step with falling box sizes, {@code noise}, Nadam;
+	 * values in {@code valuesRange} {lo, hi}, or with null the images' robust range ({@link MacoReference#valuesRange}).
 	 * As a {@link Maco.Result}: the canvas, its transparency, the mean crop score per step, and as start
 	 * and final score the first and last step's mean crop score.
 	 */
 	static Maco.Result reference(Maco.Objective objective, FloatTensor images, int steps, double learningRate, int crops, double noise,
-		int canvas, long seed, Progress progress) {
+		int canvas, double[] valuesRange, long seed, Progress progress) {
 		int[] side = MacoReference.canvas(objective.inputShape(), canvas);
 		MacoReference.Reference ref = MacoReference.reference(images, side[0], side[1], progress);
+		if (valuesRange != null) ref = ref.withRange(valuesRange[0], valuesRange[1]);
 		MacoReference.Result r = new MacoReference(steps, learningRate, crops, noise, seed).visualize(objective, ref, progress);
 		double[] scores = r.scores();
 		return new Maco.Result(r.image(), r.transparency(), scores, scores[0], scores[scores.length - 1]);

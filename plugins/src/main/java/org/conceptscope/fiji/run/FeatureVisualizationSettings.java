@@ -10,9 +10,9 @@ import java.util.List;
 public final class FeatureVisualizationSettings {
 
 	public static final String MODEL = "model", HEAD = "head", TARGET = "target", FOLDER = "folder", RECIPE = "recipe", STEPS = "steps",
-		LEARNING_RATE = "learning_rate", CROP = "crop", CROPS = "crops", NOISE = "noise", CANVAS = "canvas", SEED = "seed", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OVERWRITE = CommandSpecs.OVERWRITE.key();
-	public static final List<String> KEYS = List.of(MODEL, HEAD, TARGET, FOLDER, RECIPE, STEPS, LEARNING_RATE, CROP, CROPS, NOISE, CANVAS, SEED,
-		SAVE_DIR, OVERWRITE);
+		LEARNING_RATE = "learning_rate", CROP = "crop", CROPS = "crops", NOISE = "noise", CANVAS = "canvas", VALUES_RANGE = "values_range", SEED = "seed", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OVERWRITE = CommandSpecs.OVERWRITE.key();
+	public static final List<String> KEYS = List.of(MODEL, HEAD, TARGET, FOLDER, RECIPE, STEPS, LEARNING_RATE, CROP, CROPS, NOISE, CANVAS,
+		VALUES_RANGE, SEED, SAVE_DIR, OVERWRITE);
 	public static final int DEFAULT_STEPS = 200, DEFAULT_CROPS = 32, DEFAULT_CANVAS = 0;
 	/** The simple recipe's Adam step; the reference recipe runs Xplique's Nadam at 1.0. */
 	public static final double DEFAULT_LEARNING_RATE = 0.05, DEFAULT_CROP = 0.8, DEFAULT_NOISE = 0.08;
@@ -30,6 +30,11 @@ public final class FeatureVisualizationSettings {
 	public String recipe = DEFAULT_RECIPE;
 	public int steps = DEFAULT_STEPS, crops = DEFAULT_CROPS, canvas = DEFAULT_CANVAS;
 	public double learningRate = DEFAULT_LEARNING_RATE, crop = DEFAULT_CROP, noise = DEFAULT_NOISE;
+	/**
+	 * The reference recipe's value range {@code lo,hi} (Xplique's values_range: the values the model takes); empty: the
+	 * reference images' 0.1st to 99.9th percentile ({@link org.conceptscope.visualization.MacoReference#valuesRange}).
+	 */
+	public String valuesRange = "";
 	public long seed = DEFAULT_SEED;
 	public Path saveDir;
 	/** Replace the files of an earlier run in {@link #saveDir}; off: such a run is refused before any work. */
@@ -51,6 +56,7 @@ public final class FeatureVisualizationSettings {
 		if (!(learningRate > 0)) throw new IllegalArgumentException(LEARNING_RATE + " must be positive, got " + learningRate + ".");
 		if (crops < 1) throw new IllegalArgumentException(CROPS + " must be at least 1, got " + crops + ".");
 		if (!(noise >= 0)) throw new IllegalArgumentException(NOISE + " must be 0 or more, got " + noise + ".");
+		valuesRange();
 		if (canvas < 0) throw new IllegalArgumentException(CANVAS + " must be 0 (automatic) or a side in pixels, got " + canvas + ".");
 		// the upper bounds, before any image is read (the methods check them again)
 		org.conceptscope.util.Limits.passes("MACO", STEPS, steps);
@@ -68,6 +74,31 @@ public final class FeatureVisualizationSettings {
 		return this;
 	}
 
+	/**
+	 * {@link #valuesRange} as {lo, hi}, or null when empty (the images' range).
+	 *
+	 * @throws IllegalArgumentException when it is not two finite numbers with lo &lt; hi
+	 */
+	public double[] valuesRange() {
+		String t = valuesRange == null ? "" : valuesRange.trim();
+		if (t.isEmpty()) return null;
+		String[] parts = t.replaceAll("^[\\[(]|[\\])]$", "").trim().split("\\s*[,;]\\s*|\\s+");
+		double lo = Double.NaN, hi = Double.NaN;
+		if (parts.length == 2) {
+			try {
+				lo = Double.parseDouble(parts[0]);
+				hi = Double.parseDouble(parts[1]);
+			} catch (NumberFormatException e) {
+				// refused below
+			}
+		}
+		if (!(Double.isFinite(lo) && Double.isFinite(hi) && lo < hi)) {
+			throw new IllegalArgumentException(VALUES_RANGE + " must be two numbers lo,hi with lo < hi, in the model's input units after its"
+				+ " normalisation (e.g. " + VALUES_RANGE + "=0,1), or empty for the images' range; got " + t + ".");
+		}
+		return new double[] { lo, hi };
+	}
+
 	public String toMacroOptions() {
 		StringBuilder o = new StringBuilder();
 		ConceptDiscoverySettings.path(o, MODEL, model);
@@ -81,6 +112,7 @@ public final class FeatureVisualizationSettings {
 		ConceptDiscoverySettings.option(o, CROPS, Integer.toString(crops));
 		ConceptDiscoverySettings.option(o, NOISE, OptionText.number(noise));
 		ConceptDiscoverySettings.option(o, CANVAS, Integer.toString(canvas));
+		ConceptDiscoverySettings.option(o, VALUES_RANGE, valuesRange);
 		ConceptDiscoverySettings.option(o, SEED, Long.toString(seed));
 		ConceptDiscoverySettings.path(o, SAVE_DIR, saveDir);
 		if (overwrite) o.append(OVERWRITE).append("=true ");
@@ -101,6 +133,7 @@ public final class FeatureVisualizationSettings {
 		s.crops = v.integer(CROPS);
 		s.noise = v.number(NOISE);
 		s.canvas = v.integer(CANVAS);
+		s.valuesRange = v.text(VALUES_RANGE);
 		s.seed = v.longValue(SEED);
 		s.saveDir = v.path(SAVE_DIR);
 		s.overwrite = v.flag(OVERWRITE);

@@ -14,6 +14,7 @@ import org.conceptscope.fiji.run.FeatureVisualizationSettings;
 import org.conceptscope.fiji.run.HeadExplanationSettings;
 import org.conceptscope.fiji.run.HeadTrainingSettings;
 import org.conceptscope.fiji.run.SharingRatioSettings;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -125,8 +126,15 @@ class CommandParametersTest {
 		assertEquals(noBias, HeadExplanationSettings.parse(noBias).toMacroOptions(), "bias is on by default: off is written out");
 		assertTrue(HeadExplanationSettings.parse(explainLine).bias, "left out, the bias row is on");
 		String macoLine = "model=[/m] head=[/h] target=[part 3] folder=[/f] recipe=simple steps=50 learning_rate=0.1 crop=0.7 crops=16 noise=0.1"
-			+ " canvas=48 seed=3 save_dir=[/o]";
+			+ " canvas=48 values_range=-1,1 seed=3 save_dir=[/o]";
 		assertEquals(macoLine, FeatureVisualizationSettings.parse(macoLine).toMacroOptions());
+		assertArrayEquals(new double[] { -1, 1 }, FeatureVisualizationSettings.parse(macoLine).valuesRange());
+		assertArrayEquals(new double[] { 0, 255 }, FeatureVisualizationSettings.parse("model=[/m] target=0 values_range=[0, 255]").valuesRange());
+		assertEquals(null, FeatureVisualizationSettings.parse("model=[/m] target=0").valuesRange(), "empty: the images' range");
+		FeatureVisualizationSettings reversed = FeatureVisualizationSettings.parse("model=[/m] target=0 values_range=1,0");
+		assertEquals("values_range must be two numbers lo,hi with lo < hi, in the model's input units after its normalisation (e.g."
+			+ " values_range=0,1), or empty for the images' range; got 1,0.",
+			org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, reversed::valuesRange).getMessage());
 		assertEquals(HeadTrainingSettings.HEADS,
 			Arrays.asList(field(TrainHeadCommand.class, "head").getAnnotation(Parameter.class).choices()));
 		IllegalArgumentException typo = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
