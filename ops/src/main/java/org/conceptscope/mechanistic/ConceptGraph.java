@@ -67,10 +67,16 @@ public final class ConceptGraph {
 	 * per predicted class (by name, in class order), {its mean logit over the images predicted as it,
 	 * the same on zero activations of the last layer}: the edges into that class sum to their
 	 * difference up to the midpoint rule, whose error no edge absorbs (the residual is what the
-	 * concepts do not rebuild, not the rest of the change); empty for one class's graph.
+	 * concepts do not rebuild, not the rest of the change); empty for one class's graph. Per bank
+	 * above the first, per concept j, {its projection target mean over the images of
+	 * mean_p &lt;a_p, w_j&gt; / |w_j|^2 on the layer's real activations, the same on the activations the
+	 * model gives that layer from zero activations of the layer below}: the two ends of the GIG path
+	 * (alpha * A of the lower layer, alpha from 0 to 1), so the edges into concept j, residual
+	 * included, sum to their difference up to the midpoint rule; null for the first bank, which
+	 * no edge leads into.
 	 */
 	public record Result(List<ConceptBank> banks, List<GeneralizedIntegratedGradients.Edge> edges, List<List<List<ExampleErf>>> erfs,
-		double classScore, double zeroScore, double[] residuals, Map<String, double[]> scoresByClass) {}
+		double classScore, double zeroScore, double[] residuals, Map<String, double[]> scoresByClass, double[][][] conceptScores) {}
 
 	private ConceptGraph() {}
 
@@ -173,6 +179,7 @@ public final class ConceptGraph {
 			() -> progress.report(done[0], total, "concept graph"));
 		List<GeneralizedIntegratedGradients.Edge> edges = new ArrayList<>();
 		double[] residuals = new double[l];
+		double[][][] conceptScores = new double[l][][];
 		// each layer's activations and coefficients once, shared by its class relevance and the edges into every upper concept
 		GeneralizedIntegratedGradients.Decomposition below = null;
 		for (int i = 0; i < l; i++) {
@@ -183,6 +190,7 @@ public final class ConceptGraph {
 			residuals[i] = c.residual();
 			step.run();
 			if (below != null) {
+				conceptScores[i] = projectionEnds(classifier, below, d);
 				for (int j = 0; j < b.size(); j++) {
 					edges.addAll(GeneralizedIntegratedGradients.edges(gig.toConcept(below, b, j), below.bank().layer, b.layer, j));
 					step.run();
@@ -232,7 +240,28 @@ public final class ConceptGraph {
 		double[] scores = at.classScores(targets);
 		Map<String, double[]> byClass = classIndex < 0 ? at.scoresByClass(classifier.classNames(), targets) : Map.of();
 		progress.report(total, total, "concept graph");
-		return new Result(banks, edges, erfs, scores[0], scores[1], residuals, byClass);
+		return new Result(banks, edges, erfs, scores[0], scores[1], residuals, byClass, conceptScores);
+	}
+
+	/**
+	 * Per concept j of the upper decomposition's bank, the ends of the GIG path into it: {mean over
+	 * the images of its projection on the real activations, its projection on the activations the
+	 * model gives the upper layer from zero activations of the lower one (the path's start, the same
+	 * for every image)}.
+	 */
+	static double[][] projectionEnds(TensorFlowClassifier classifier, GeneralizedIntegratedGradients.Decomposition lower,
+		GeneralizedIntegratedGradients.Decomposition upper) {
+		long[] one = lower.activations.shape();
+		one[0] = 1;
+		FloatTensor start = classifier.layerFromLayer(lower.bank().layer, FloatTensor.zeros(one), upper.bank().layer);
+		ConceptBank b = upper.bank();
+		double[][] out = new double[b.size()][];
+		for (int j = 0; j < b.size(); j++) {
+			double mean = 0;
+			for (double v : GeneralizedIntegratedGradients.projection(b, j, upper.activations)) mean += v / upper.images();
+			out[j] = new double[] { mean, GeneralizedIntegratedGradients.projection(b, j, start)[0] };
+		}
+		return out;
 	}
 
 	/**

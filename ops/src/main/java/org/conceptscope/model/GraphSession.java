@@ -294,9 +294,9 @@ final class GraphSession {
 	 * Java arrays into TensorFlow's input tensors, and hands the single fetched tensor to the
 	 * reader before its native memory is released. No Java array is allocated here: a caller
 	 * that splits a large input into batches reads every result into one output array.
-	 * Callers validate shapes first.
+	 * Callers validate shapes first. The target operations run too (their outputs are not read).
 	 */
-	void runRows(Endpoint[] feeds, FloatTensor[] values, int from, int to, Endpoint fetch, Reader reader) {
+	void runRows(Endpoint[] feeds, FloatTensor[] values, int from, int to, Endpoint fetch, TF_Operation[] targets, Reader reader) {
 		TF_Tensor[] in = new TF_Tensor[feeds.length];
 		TF_Tensor[] out = null;
 		try {
@@ -304,7 +304,7 @@ final class GraphSession {
 				in[i] = toNative(values[i], from, to);
 			}
 			out = JavacppUtils.runSession(session, null, in, ops(feeds), indices(feeds), new TF_Operation[] { fetch.op() },
-				new int[] { fetch.index() }, new TF_Operation[0]);
+				new int[] { fetch.index() }, targets);
 			TF_Tensor t = out[0];
 			checkFloat(t, fetch.name());
 			long[] shape = shapeOf(t);

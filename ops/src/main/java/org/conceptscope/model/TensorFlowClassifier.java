@@ -114,6 +114,8 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 	private volatile List<String> variables;
 	private volatile Set<String> varianceVariables;
 	private final Map<String, Endpoint> variableReads = new ConcurrentHashMap<>();
+	/** Per fed layer tensor, the Identity op that keeps it in the graph TensorFlow optimises (see {@link #feedKeepers}). */
+	private final Map<String, TF_Operation> feedKeepers = new ConcurrentHashMap<>();
 	private final ReentrantReadWriteLock lifetime = new ReentrantReadWriteLock();
 	private boolean closed;
 	/** Fixed batch size from {@link #setMaxBatch}; 0 means automatic (from the memory budget). */
@@ -1118,12 +1120,33 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 	private FloatTensor batched(Endpoint[] feeds, FloatTensor x, FloatTensor w, Endpoint fetch, int batch) {
 		int n = (int) x.dim(0);
 		FloatTensor[] values = w == null ? new FloatTensor[] { x } : new FloatTensor[] { x, w };
+		TF_Operation[] targets = feedKeepers(feeds);
 		BatchOutput out = new BatchOutput(n, fetch.name());
 		for (int from = 0; from < n; from += batch) {
 			int to = Math.min(n, from + batch), f = from;
-			graph.runRows(feeds, values, from, to, fetch, (shape, data) -> out.put(f, to, shape, data));
+			graph.runRows(feeds, values, from, to, fetch, targets, (shape, data) -> out.put(f, to, shape, data));
 		}
 		return out.tensor();
+	}
+
+	/**
+	 * For each fed tensor that is not a placeholder (a layer fed in place of the part of the model
+	 * below it), an Identity op reading it, run as a target with the fetch. TensorFlow's graph
+	 * optimiser (Grappler's remapper) fuses a chain such as Conv2D, FusedBatchNormV3 and swish
+	 * (Sigmoid, Mul) into one op named after the chain's last op when the inner outputs have no other
+	 * reader; a fed inner tensor (EfficientNet's {@code top_bn/FusedBatchNormV3:0} fed to fetch
+	 * {@code top_activation/mul:0}) then no longer exists and the run fails with "Tensor ... was not
+	 * found in the Graph". A second reader of the fed tensor keeps its op unfused, as the gradient
+	 * ops do for the gradient runs. The Identity forwards the fed buffer: nothing is copied.
+	 */
+	private TF_Operation[] feedKeepers(Endpoint[] feeds) {
+		List<TF_Operation> keep = new ArrayList<>();
+		for (Endpoint e : feeds) {
+			if (GraphSession.opType(e.op()).equals("Placeholder")) continue;
+			keep.add(feedKeepers.computeIfAbsent(e.name(), k -> graph.addOperation("Identity", PREFIX + "keep_feed_" + OP_IDS.incrementAndGet(),
+				new Object[] { e }, Map.of())[0].op()));
+		}
+		return keep.toArray(TF_Operation[]::new);
 	}
 
 	/** The result of a batched run, filled batch by batch. */

@@ -87,12 +87,28 @@ class ConceptGraphScopeMacroTest {
 		ImagePlus original = IJ.openImage(stack.toString());
 		ConceptGraph.Result want;
 		Map<String, Double> change = new TreeMap<>(), logit = new TreeMap<>();
+		double[][] upperEnds = new double[CONCEPTS][];
 		try (TensorFlowClassifier tf = TensorFlowClassifier.load(model)) {
 			FloatTensor x = ImagePlusTensors.toTensor(original, tf.normalization()).tensor();
 			want = ConceptGraph.buildDataset(tf, x, new ConceptGraph.Options(List.of("conv2/relu", "conv3/relu"), CONCEPTS, SAMPLES, SEED, STEPS,
 				EXAMPLES, 0.9), Progress.NONE);
 			FloatTensor logits = tf.logits(x), acts = tf.activations(x, "conv3/relu");
 			FloatTensor zero = tf.logitsFromLayer("conv3/relu", FloatTensor.zeros(1, acts.dim(1), acts.dim(2), acts.dim(3)));
+			// each upper concept's projection mean_p <a_p, w_j> / |w_j|^2 at the two ends of GIG's path from conv2/relu: the real
+			// conv3/relu activations (mean over the images), and what zero conv2/relu activations give conv3/relu
+			FloatTensor low = tf.activations(x.range(0, 1), "conv2/relu");
+			FloatTensor start = tf.layerFromLayer("conv2/relu", FloatTensor.zeros(1, low.dim(1), low.dim(2), low.dim(3)), "conv3/relu");
+			int uc = upper.channels(), per = acts.stride0(), pos = per / uc;
+			for (int j = 0; j < CONCEPTS; j++) {
+				double n2 = 0;
+				for (int ch = 0; ch < uc; ch++) n2 += upper.concepts[j][ch] * upper.concepts[j][ch];
+				double real = 0, zeroStart = 0;
+				for (int ch = 0; ch < uc; ch++) {
+					for (int i = 0; i < acts.dim(0); i++) for (int p = 0; p < pos; p++) real += acts.data()[i * per + p * uc + ch] * upper.concepts[j][ch];
+					for (int p = 0; p < pos; p++) zeroStart += start.data()[p * uc + ch] * upper.concepts[j][ch];
+				}
+				upperEnds[j] = new double[] { real / (acts.dim(0) * pos * n2), zeroStart / (pos * n2) };
+			}
 			int[] predicted = logits.argmaxRows();
 			Map<String, Integer> count = new TreeMap<>();
 			for (int i = 0; i < predicted.length; i++) {
@@ -147,6 +163,19 @@ class ConceptGraphScopeMacroTest {
 			String c = row.get(1);
 			assertEquals(logit.get(c), Double.parseDouble(row.get(7)), 1e-4 * (1 + Math.abs(logit.get(c))), c + ": score");
 			assertEquals(logit.get(c) - change.get(c), Double.parseDouble(row.get(8)), 1e-4 * (1 + Math.abs(logit.get(c))), c + ": zero_score");
+		}
+		// each upper concept: score and zero_score are its projection at the real activations and at the path's start (zero
+		// conv2/relu activations), recomputed above, and the edges into it (residual included) sum to their difference (GIG
+		// completeness for a concept target, up to the midpoint rule); the lower layer's concepts have no path into them
+		for (int j = 0; j < CONCEPTS; j++) {
+			List<String> row = nodes.get(1 + CONCEPTS + 1 + j);
+			assertEquals(List.of("conv3/relu", Integer.toString(j + 1)), row.subList(0, 2));
+			double score = Double.parseDouble(row.get(7)), zeroScore = Double.parseDouble(row.get(8));
+			assertEquals(upperEnds[j][0], score, 1e-4 * (1 + Math.abs(upperEnds[j][0])), "concept " + (j + 1) + ": score");
+			assertEquals(upperEnds[j][1], zeroScore, 1e-4 * (1 + Math.abs(upperEnds[j][1])), "concept " + (j + 1) + ": zero_score");
+			double gap = upperEnds[j][0] - upperEnds[j][1];
+			assertEquals(gap, Double.parseDouble(row.get(3)), 0.03 * Math.abs(gap) + 1e-3, "GIG completeness into upper concept " + (j + 1));
+			assertEquals(List.of("", ""), nodes.get(1 + j).subList(7, 9), "no path leads into a concept of the first layer");
 		}
 		List<String> all = nodes.get(nodes.size() - 1);
 		assertEquals(List.of("class", PfvConcepts.ALL_CLASSES), all.subList(0, 2));

@@ -131,6 +131,40 @@ class KerasApplicationsTest {
 		}
 	}
 
+	/**
+	 * Feeding a layer its own activations gives back what the model computes from the image, for
+	 * every spatial layer that splits the model: the last spatial layer (layerFromLayer) and the
+	 * logits (logitsFromLayer). TensorFlow fuses chains such as Conv2D, FusedBatchNormV3 and swish
+	 * into one op, so a fed inner layer (EfficientNet's top_bn, Concept Graph's default lower layer)
+	 * must be kept in the graph TensorFlow runs.
+	 */
+	@ParameterizedTest
+	@EnumSource(Architecture.class)
+	void feedingALayerItsActivationsGivesTheModelsLaterLayers(Architecture a) {
+		TensorFlowClassifier m = models.get(a);
+		List<LayerInfo> spatial = m.layers().stream().filter(LayerInfo::isSpatial).toList();
+		if (spatial.isEmpty()) return;
+		String last = spatial.get(spatial.size() - 1).name();
+		FloatTensor x = images(2, 30 + a.ordinal());
+		FloatTensor wantLast = m.activations(x, last), wantLogits = m.logits(x);
+		int fed = 0;
+		for (LayerInfo l : spatial.subList(0, spatial.size() - 1)) {
+			if (!m.splits(l.name(), last) || !m.splits(l.name(), null)) continue;
+			FloatTensor acts = m.activations(x, l.name());
+			assertClose(wantLast, m.layerFromLayer(l.name(), acts, last), a + " " + l.name() + " -> " + last);
+			assertClose(wantLogits, m.logitsFromLayer(l.name(), acts), a + " " + l.name() + " -> logits");
+			fed++;
+		}
+		assertTrue(fed >= 1, a + " has a layer that splits it");
+	}
+
+	static void assertClose(FloatTensor want, FloatTensor got, String what) {
+		assertEquals(java.util.Arrays.toString(want.shape()), java.util.Arrays.toString(got.shape()), what);
+		double max = 0;
+		for (float v : want.data()) max = Math.max(max, Math.abs(v));
+		for (int i = 0; i < want.size(); i++) assertEquals(want.data()[i], got.data()[i], 1e-4 * (1 + max), what + " at " + i);
+	}
+
 	@ParameterizedTest
 	@EnumSource(Architecture.class)
 	void intervalBoundsContainSampledOutputs(Architecture a) {

@@ -198,7 +198,10 @@ public final class ConceptGraphRun {
 	/**
 	 * Per concept: its GIG relevance for the class (straight from its layer; over the data set: for
 	 * each image's own predicted class), the sums of the edges into it (residual edge included: the
-	 * change of its projection) and out of it, its ERF examples and strongest coefficient; after each
+	 * change of its projection) and out of it, its ERF examples and strongest coefficient, and for a
+	 * concept of an upper layer the two ends of that change (score: its mean projection on the real
+	 * activations; zero_score: its projection on what the layer below's zero activations give it),
+	 * whose difference relevance_in approximates up to the midpoint rule; after each
 	 * layer's concepts a row "residual": the layer's residual for the class and the sum of its
 	 * residual edges out. Over the data set, then one row per class the edges reach: the sum of the
 	 * edges into it, residual included, and that class's mean logit over the images predicted as it
@@ -219,8 +222,10 @@ public final class ConceptGraphRun {
 					if (e.fromLayer().equals(b.layer) && e.fromConcept() == q) out += e.relevance();
 				}
 				List<ConceptBank.Example> ex = q < b.examples.size() ? b.examples.get(q) : List.of();
+				double[] ends = g.conceptScores() == null || g.conceptScores()[bi] == null ? null : g.conceptScores()[bi][q];
 				rows.add(List.of(b.layer, Integer.toString(q + 1), number(b.importance[q]), bi == 0 ? "" : number(in),
-					number(out), Integer.toString(ex.size()), number(ex.isEmpty() ? Double.NaN : ex.get(0).coefficient()), "", ""));
+					number(out), Integer.toString(ex.size()), number(ex.isEmpty() ? Double.NaN : ex.get(0).coefficient()),
+					ends == null ? "" : number(ends[0]), ends == null ? "" : number(ends[1])));
 			}
 			double out = 0;
 			for (GeneralizedIntegratedGradients.Edge e : g.edges()) if (e.fromLayer().equals(b.layer) && e.isResidual()) out += e.relevance();
