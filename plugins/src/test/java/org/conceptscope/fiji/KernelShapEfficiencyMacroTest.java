@@ -48,9 +48,9 @@ class KernelShapEfficiencyMacroTest {
 	@Test
 	void exactEfficiencyClosesTheGapInTheResultsTableTheCsvAndTheBatchCsv() throws Exception {
 		Path out = Files.createDirectories(dir.resolve("out")), report = out.resolve("read.tsv");
-		String open = MacroTablesTest.header(report) + "setBatchMode(true);\nopen('" + stack + "');\n";
+		String open = "setBatchMode(true);\nopen('" + stack + "');\n";
 		Map<String, Macro> runs = new LinkedHashMap<>();
-		runs.put("both", new Macro(open + "stack = getImageID();\n"
+		runs.put("both", new Macro(MacroTablesTest.header(report) + open + "stack = getImageID();\n"
 			+ "run('Attribution...', 'model=[" + model + "]" + OPTIONS + " efficiency=exact save_dir=[" + out.resolve("exact") + "]');\n"
 			+ "fromResults('exact');\nselectImage(stack);\n"
 			+ "run('Attribution...', 'model=[" + model + "]" + OPTIONS + " save_dir=[" + out.resolve("captum") + "]');\n"
@@ -92,28 +92,30 @@ class KernelShapEfficiencyMacroTest {
 					double delta = fx.get(z - 1, k) - f0.get(0, k), got = Double.parseDouble(row.get(change));
 					assertEquals(delta, got, 1e-4 * (1 + Math.abs(delta)), run + ", slice " + z + ": score_change is f(x) - f(replaced)");
 					double g = Double.parseDouble(row.get(gap));
-					assertEquals(Double.parseDouble(row.get(sum)) - got, g, 1e-12 * (1 + Math.abs(got)), run + ", slice " + z);
+					// the CSV writes a value that is a float (a difference of two float scores) as the float's shortest decimal
+					assertEquals(Double.parseDouble(row.get(sum)) - got, g, 1e-6 * (1 + Math.abs(got)), run + ", slice " + z);
 					assertEquals(Math.abs(g) / Math.abs(got), Double.parseDouble(row.get(relative)), 1e-9, run + ", slice " + z);
 					(run.equals("exact") ? exactGaps : captumGaps)[z - 1] = Math.abs(g) / Math.abs(got);
 				}
 			}
 		}
-		double worstExact = 0, smallestCaptum = Double.MAX_VALUE;
+		double smallestCaptum = Double.MAX_VALUE;
 		for (int z = 0; z < SLICES; z++) {
 			// rounding: the double sum of 25 values against a difference of two float scores
 			assertTrue(exactGaps[z] < 1e-10, "efficiency=exact, slice " + (z + 1) + ": relative gap " + exactGaps[z]);
 			assertTrue(captumGaps[z] > 100 * exactGaps[z], "slice " + (z + 1) + ": Captum's gap " + captumGaps[z] + " vs exact " + exactGaps[z]);
-			worstExact = Math.max(worstExact, exactGaps[z]);
 			smallestCaptum = Math.min(smallestCaptum, captumGaps[z]);
 		}
-		assertTrue(smallestCaptum > 1e-9, "the default's finite weight leaves a gap on every slice: " + smallestCaptum);
+		// measured: exact 0 to 3.6e-16 of the change, Captum's 3e-7 to 1.1e-5 of it
+		assertTrue(smallestCaptum > 1e-8, "the default's finite weight leaves a gap on every slice: " + smallestCaptum);
 
 		// the replay line records the key: exact where given, the default (captum) where not
 		String info = (String) IJ.openImage(out.resolve("exact").resolve(base + ".tif").toString()).getProperty("Info");
 		assertTrue(info.contains(" efficiency=exact "), info);
 		String byDefault = (String) IJ.openImage(out.resolve("captum").resolve(base + ".tif").toString()).getProperty("Info");
 		assertTrue(byDefault.contains(" efficiency=captum "), byDefault);
-		assertTrue(logs.get("unknown").contains("Unknown efficiency 'infinite': use one of captum, exact."), logs.get("unknown"));
+		assertTrue(logs.get("unknown").contains("Unknown efficiency 'infinite': use efficiency=captum (Kernel SHAP's endpoint samples weighted 10^6,"
+			+ " as Captum) or efficiency=exact (the values add up to the score change exactly)."), logs.get("unknown"));
 		assertFalse(Files.exists(out.resolve("unknown")) && TestFiles.names(out.resolve("unknown")).size() > 0, "nothing written");
 
 		// the batch runner, given the key, in parts of 5: the Attribution command's columns and values
