@@ -34,6 +34,13 @@ public final class KernelShap extends LinearSurrogate {
 		this(samples, segmentation, perturbation, seed, TargetScore.LOGIT);
 	}
 
+	/**
+	 * The macro key choosing how the endpoint constraints are held, and its values: {@code captum} (weight 10^6, the
+	 * default) or {@code exact}; the metadata carry {@code efficiency=exact} with the latter.
+	 */
+	public static final String EFFICIENCY = "efficiency", EFFICIENCY_CAPTUM = "captum", EFFICIENCY_EXACT = "exact";
+	public static final java.util.List<String> EFFICIENCY_CHOICES = java.util.List.of(EFFICIENCY_CAPTUM, EFFICIENCY_EXACT);
+
 	/** Whether the endpoint constraints are held exactly (the paper's infinite weights) instead of by Captum's weight of 10^6. */
 	final boolean exactEfficiency;
 
@@ -173,6 +180,6 @@ public final class KernelShap extends LinearSurrogate {
 	/** Nothing by default (Captum's endpoint weights); {@code efficiency=exact} with {@link #exactEfficiency}. */
 	@Override
 	String[] parameters() {
-		return exactEfficiency ? new String[] { "efficiency", "exact" } : new String[0];
+		return exactEfficiency ? new String[] { EFFICIENCY, EFFICIENCY_EXACT } : new String[0];
 	}
 }

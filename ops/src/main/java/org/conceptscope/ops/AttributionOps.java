@@ -328,6 +328,7 @@ public final class AttributionOps {
 
 	/**
 	 * Kernel SHAP (Lundberg and Lee 2017): Shapley values of the grid cells for the target logit, from a weighted linear regression.
+	 * The endpoint samples are weighted 10^6 as in Captum; with efficiency=exact in options they are held exactly, so the values add up to the score change to rounding.
 	 *
 	 * @param <T> the pixel type
 	 * @param model the classifier, as opened by explain.model.open

@@ -123,6 +123,12 @@ public final class Registry {
 		Parameter.integer("superpixels", "Superpixels", 64).range(Range.atLeast(1)).section(SURROGATE)
 			.help("with `segments=slic`: about this many superpixels")
 			.methods("lime", "kernel_shap"),
+		Parameter.choice(KernelShap.EFFICIENCY, "Efficiency", KernelShap.EFFICIENCY_CAPTUM, KernelShap.EFFICIENCY_CHOICES).section(SURROGATE)
+			.help("how Kernel SHAP holds its two endpoint samples (every segment kept, every segment replaced): `captum` (weight 10\u2076, as"
+				+ " Captum: the maps match Captum's, the values add up to f(image) \u2212 f(replaced) up to a gap of about 10\u207b\u2075 of it) or"
+				+ " `exact` (the paper's infinite weight, solved as the shap library does: they add up to it to rounding; see"
+				+ " [Kernel SHAP](../methods/kernel_shap.md))")
+			.methods("kernel_shap"),
 		Parameter.flag("forgrad", "FORGrad filter", false).section(FILTER)
 			.help("FORGrad (Muzellec et al. 2023): low-pass filter the map in Fourier space (`forgrad=true`)")
 			.methods(GRADIENT_METHODS.toArray(String[]::new)),
@@ -238,7 +244,7 @@ public final class Registry {
 				TargetScore.LOGIT));
 		attribution("kernel_shap", "Kernel SHAP", KernelShap.class, "Lundberg and Lee 2017", Map.of("samples", KernelShap.DEFAULT_SAMPLES),
 			v -> new KernelShap(v.positiveOr("samples", KernelShap.DEFAULT_SAMPLES), segments(v), perturbation(v),
-				v.longValue("seed")));
+				v.longValue("seed"), TargetScore.LOGIT, KernelShap.EFFICIENCY_EXACT.equals(v.text(KernelShap.EFFICIENCY))));
 		attribution("guided_backprop", "Guided Backpropagation", GuidedGradient.class, "Springenberg et al. 2015", Map.of(),
 			v -> GuidedGradient.guidedBackprop());
 		attribution("deconvnet", "DeconvNet", GuidedGradient.class, "Zeiler and Fergus 2014", Map.of(), v -> GuidedGradient.deconvNet());

@@ -165,8 +165,8 @@ class OpsParameterChecksTest {
 			}
 		}
 		// sobol: per_channel, upsampling; hsic: upsampling; lime: keep_probability, blur_sigma, segments, superpixels; kernel_shap:
-		// blur_sigma, segments, superpixels; the eight gradient methods: forgrad, forgrad_bandwidth (the forgrad op: forgrad on, its bandwidth an input)
-		assertEquals(2 + 1 + 4 + 3 + 8 * 2, viaOptions);
+		// blur_sigma, segments, superpixels, efficiency; the eight gradient methods: forgrad, forgrad_bandwidth (the forgrad op: forgrad on, its bandwidth an input)
+		assertEquals(2 + 1 + 4 + 4 + 8 * 2, viaOptions);
 	}
 
 	/** The metric ops and Bi-ICE's name their inputs with the registry's keys, of the declared types. */
@@ -217,6 +217,13 @@ class OpsParameterChecksTest {
 				"segments=slic superpixels=16 keep_probability=0.25 blur_sigma=1")));
 		assertArrayEquals(direct(new KernelShap(200, slic, MaskedImage.constant(0), 42)),
 			data(ops.get("explain.attribution.kernel_shap").call(model, image, 1, 200, null, null, "segments=slic superpixels=[16]")));
+		// efficiency=exact: the constrained fit (the same samples), not Captum's 10^6 endpoint weights; the explicit default is the default
+		float[] exact = data(ops.get("explain.attribution.kernel_shap").call(model, image, 1, 200, 4, null, "efficiency=exact"));
+		assertArrayEquals(direct(new KernelShap(200, Segmentation.grid(4), MaskedImage.constant(0), 42, TargetScore.LOGIT, true)), exact);
+		float[] captum = data(ops.get("explain.attribution.kernel_shap").call(model, image, 1, 200, 4, null, "efficiency=captum"));
+		assertArrayEquals(direct(new KernelShap(200, Segmentation.grid(4), MaskedImage.constant(0), 42)), captum);
+		assertArrayEquals(captum, data(ops.get("explain.attribution.kernel_shap").call(model, image, 1, 200, 4, null, null)));
+		assertFalse(java.util.Arrays.equals(exact, captum), "the option changes the map");
 		assertArrayEquals(direct(new ForGrad(new GradientTimesInput(), 3)),
 			data(ops.get("explain.attribution.gradient_x_input").call(model, image, 1, "forgrad=true forgrad_bandwidth=3")));
 	}
@@ -235,6 +242,8 @@ class OpsParameterChecksTest {
 			"grid=2 grid=3");
 		refused("Unknown upsampling 'cubic': use one of " + String.join(", ", GridUpsampling.keys()) + ".", sobol, model, image, 1, null, null,
 			null, null, "upsampling=cubic");
+		refused("Unknown efficiency 'infinite': use one of captum, exact.", "explain.attribution.kernel_shap", model, image, 1, null, null, null,
+			"efficiency=infinite");
 		refused("keep_probability must be a number in (0, 1], got 0.", "explain.attribution.lime", model, image, 1, null, null, null,
 			"keep_probability=0");
 		refused("blur_sigma must be a number at least 0, got '0,5': write decimals with a point, as in 0.5.", "explain.attribution.lime", model,

@@ -114,6 +114,9 @@ class RegistryTest {
 		assertEquals(List.of("grid", "designs", "seed", "blur_sigma", "per_channel", "upsampling").stream().sorted().toList(),
 			Registry.get(Family.ATTRIBUTION, "sobol").parameters().stream().sorted().toList());
 		assertEquals(Set.of("grid", "epsilon", "bounds"), Set.copyOf(Registry.get(Family.ATTRIBUTION, "eva").parameters()));
+		assertEquals(Set.of("samples", "seed", "grid", "blur_sigma", "segments", "superpixels", "efficiency"),
+			Set.copyOf(Registry.get(Family.ATTRIBUTION, "kernel_shap").parameters()));
+		assertFalse(Registry.get(Family.ATTRIBUTION, "lime").parameters().contains("efficiency"), "LIME claims no efficiency");
 		assertEquals(List.of("forgrad", "forgrad_bandwidth"), Registry.get(Family.ATTRIBUTION, "deconvnet").parameters());
 		assertEquals(List.of(), Registry.get(Family.ATTRIBUTION, "occlusion").parameters().stream().filter(k -> k.startsWith("forgrad")).toList());
 		assertEquals(50, Registry.get(Family.ATTRIBUTION, "smoothgrad").defaults().get("samples"));

@@ -101,6 +101,10 @@ final class CommandInputs {
 			description = "with `segments=slic`: about this many superpixels")
 		private int superpixels = 64;
 
+		@Parameter(label = "Efficiency (kernel_shap)", persist = false, choices = { "captum", "exact" },
+			description = "how Kernel SHAP holds its two endpoint samples (every segment kept, every segment replaced): `captum` (weight 10\u2076, as Captum: the maps match Captum's, the values add up to f(image) \u2212 f(replaced) up to a gap of about 10\u207b\u2075 of it) or `exact` (the paper's infinite weight, solved as the shap library does: they add up to it to rounding; see [Kernel SHAP](../methods/kernel_shap.md))")
+		private String efficiency = "captum";
+
 		@Parameter(label = "FORGrad filter (gradient methods)", persist = false,
 			description = "FORGrad (Muzellec et al. 2023): low-pass filter the map in Fourier space (`forgrad=true`)")
 		private boolean forgrad = false;
@@ -180,6 +184,7 @@ final class CommandInputs {
 			in.put("upsampling", upsampling);
 			in.put("segments", segments);
 			in.put("superpixels", superpixels);
+			in.put("efficiency", efficiency);
 			in.put("forgrad", forgrad);
 			in.put("forgrad_bandwidth", forgrad_bandwidth);
 			in.put("epsilon", epsilon);

@@ -58,6 +58,7 @@ public final class AttributionMethods {
 		v.put(AttributionSettings.UPSAMPLING, s.upsampling());
 		v.put(AttributionSettings.SEGMENTS, s.segments());
 		v.put(AttributionSettings.SUPERPIXELS, s.superpixels());
+		v.put(AttributionSettings.EFFICIENCY, s.efficiency());
 		v.put(AttributionSettings.FORGRAD, s.forgrad());
 		v.put(AttributionSettings.FORGRAD_BANDWIDTH, s.forgradBandwidth());
 		v.put(AttributionSettings.EPSILON, s.epsilon());

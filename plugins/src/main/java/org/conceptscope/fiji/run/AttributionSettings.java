@@ -19,13 +19,14 @@ public final class AttributionSettings {
 		START_LAYER = org.conceptscope.mechanistic.SrdAttribution.START_LAYER, PATCH = "patch",
 		STRIDE = "stride", GRID = "grid", DESIGNS = "designs", KEEP_PROBABILITY = "keep_probability",
 		BLUR_SIGMA = "blur_sigma", PER_CHANNEL = "per_channel", UPSAMPLING = "upsampling", SEGMENTS = "segments", SUPERPIXELS = "superpixels",
+		EFFICIENCY = org.conceptscope.attribution.KernelShap.EFFICIENCY,
 		FORGRAD = "forgrad", FORGRAD_BANDWIDTH = "forgrad_bandwidth", EPSILON = "epsilon", BOUNDS = "bounds", OUTPUT = "output",
 		TOP_FRACTION = CommandSpecs.TOP_FRACTION.key(), OVERLAP = "overlap", OPACITY = "opacity", CALIBRATION_BAR = "calibration_bar", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OVERWRITE = CommandSpecs.OVERWRITE.key(), OPERATOR = "operator", ROIS = "rois",
 		REGION = "region";
 
 	/** Every macro key, in dialog order. */
 	public static final List<String> KEYS = List.of(MODEL, METHOD, TARGET, STEPS, BASELINE, SAMPLES, NOISE, SEED, LAYER, START_LAYER,
-		PATCH, STRIDE, GRID, DESIGNS, KEEP_PROBABILITY, BLUR_SIGMA, PER_CHANNEL, UPSAMPLING, SEGMENTS, SUPERPIXELS, FORGRAD, FORGRAD_BANDWIDTH, EPSILON,
+		PATCH, STRIDE, GRID, DESIGNS, KEEP_PROBABILITY, BLUR_SIGMA, PER_CHANNEL, UPSAMPLING, SEGMENTS, SUPERPIXELS, EFFICIENCY, FORGRAD, FORGRAD_BANDWIDTH, EPSILON,
 		BOUNDS, OPERATOR, ROIS, REGION, OUTPUT, TOP_FRACTION, OVERLAP, OPACITY, CALIBRATION_BAR, SAVE_DIR, OVERWRITE);
 
 	/** {@code operator}: the model's own kind (class logits, or a segmentation over the image or ROI), or one of TargetOperator.KEYS. */
@@ -59,6 +60,9 @@ public final class AttributionSettings {
 	public static final String DEFAULT_SEGMENTS = "grid";
 	public static final List<String> SEGMENT_CHOICES = List.of("grid", "slic");
 	public static final int DEFAULT_SUPERPIXELS = 64;
+	/** Kernel SHAP: the endpoint samples weighted 10^6 as Captum ({@code captum}), or held exactly ({@code exact}). */
+	public static final String DEFAULT_EFFICIENCY = org.conceptscope.attribution.KernelShap.EFFICIENCY_CAPTUM;
+	public static final List<String> EFFICIENCY_CHOICES = org.conceptscope.attribution.KernelShap.EFFICIENCY_CHOICES;
 	/** FORGrad low-pass filtering of a gradient method's map; bandwidth 0: Xplique's 15 at 224 pixels, scaled to the image. */
 	public static final boolean DEFAULT_FORGRAD = false;
 	public static final int DEFAULT_FORGRAD_BANDWIDTH = 0;
@@ -96,6 +100,7 @@ public final class AttributionSettings {
 	private String upsampling = DEFAULT_UPSAMPLING;
 	private String segments = DEFAULT_SEGMENTS;
 	private int superpixels = DEFAULT_SUPERPIXELS;
+	private String efficiency = DEFAULT_EFFICIENCY;
 	private boolean forgrad = DEFAULT_FORGRAD;
 	private int forgradBandwidth = DEFAULT_FORGRAD_BANDWIDTH;
 	private double epsilon = DEFAULT_EPSILON;
@@ -157,6 +162,8 @@ public final class AttributionSettings {
 		SettingsChecks.oneOf(SEGMENTS, segments, SEGMENT_CHOICES, SEGMENTS + "=grid (" + GRID + " x " + GRID + " cells) or " + SEGMENTS
 			+ "=slic (about " + SUPERPIXELS + " SLIC superpixels)");
 		atLeast(SUPERPIXELS, superpixels, 1);
+		SettingsChecks.oneOf(EFFICIENCY, efficiency, EFFICIENCY_CHOICES, EFFICIENCY + "=captum (Kernel SHAP's endpoint samples weighted 10^6, as"
+			+ " Captum) or " + EFFICIENCY + "=exact (the values add up to the score change exactly)");
 		atLeast(FORGRAD_BANDWIDTH, forgradBandwidth, 0);
 		if (forgrad && !AttributionMethods.FORGRAD_METHODS.contains(method)) {
 			throw new IllegalArgumentException(FORGRAD + " filters the maps of gradient methods (" + String.join(", ", AttributionMethods.FORGRAD_METHODS)
@@ -207,6 +214,7 @@ public final class AttributionSettings {
 		o.put(UPSAMPLING, upsampling);
 		o.put(SEGMENTS, segments);
 		o.put(SUPERPIXELS, Integer.toString(superpixels));
+		o.put(EFFICIENCY, efficiency);
 		o.put(FORGRAD, Boolean.toString(forgrad));
 		o.put(FORGRAD_BANDWIDTH, Integer.toString(forgradBandwidth));
 		o.put(EPSILON, OptionText.number(epsilon));
@@ -275,6 +283,7 @@ public final class AttributionSettings {
 	public String upsampling() { return upsampling; }
 	public String segments() { return segments; }
 	public int superpixels() { return superpixels; }
+	public String efficiency() { return efficiency; }
 	public boolean forgrad() { return forgrad; }
 	public int forgradBandwidth() { return forgradBandwidth; }
 	public double epsilon() { return epsilon; }
@@ -312,6 +321,7 @@ public final class AttributionSettings {
 	public AttributionSettings upsampling(String v) { upsampling = v == null || v.isBlank() ? DEFAULT_UPSAMPLING : v.trim().toLowerCase(Locale.ROOT); return this; }
 	public AttributionSettings segments(String v) { segments = v == null ? null : v.trim().toLowerCase(Locale.ROOT); return this; }
 	public AttributionSettings superpixels(int v) { superpixels = v; return this; }
+	public AttributionSettings efficiency(String v) { efficiency = v == null ? null : v.trim().toLowerCase(Locale.ROOT); return this; }
 	public AttributionSettings forgrad(boolean v) { forgrad = v; return this; }
 	public AttributionSettings forgradBandwidth(int v) { forgradBandwidth = v; return this; }
 	public AttributionSettings epsilon(double v) { epsilon = v; return this; }
@@ -351,6 +361,7 @@ public final class AttributionSettings {
 			.upsampling(v.text(UPSAMPLING))
 			.segments(v.text(SEGMENTS))
 			.superpixels(v.integer(SUPERPIXELS))
+			.efficiency(v.text(EFFICIENCY))
 			.forgrad(v.flag(FORGRAD))
 			.forgradBandwidth(v.integer(FORGRAD_BANDWIDTH))
 			.epsilon(v.number(EPSILON))

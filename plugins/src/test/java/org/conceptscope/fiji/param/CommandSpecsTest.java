@@ -128,7 +128,7 @@ class CommandSpecsTest {
 	@Test
 	void aRecordedLineReadsBackAsItself() {
 		String line = "model=[/m] method=sobol target=[soft tissue] steps=32 baseline=0 samples=0 noise=0.15 seed=7 layer=[] start_layer=[] patch=8"
-			+ " stride=4 grid=6 designs=16 keep_probability=0.5 blur_sigma=1.5 per_channel=true upsampling=bilinear segments=slic superpixels=40 forgrad=true"
+			+ " stride=4 grid=6 designs=16 keep_probability=0.5 blur_sigma=1.5 per_channel=true upsampling=bilinear segments=slic superpixels=40 efficiency=captum forgrad=true"
 			+ " forgrad_bandwidth=3 epsilon=0.01 bounds=interval operator=segmentation rois=[/r/Roi Set.zip] region=window output=image"
 			+ " top_fraction=0.2 overlap=0.25 opacity=0.5 save_dir=[/out]b/c d]";
 		// in macro options the ']' that closes a bracket is followed by a space or the end, so a path may hold ']';

@@ -128,6 +128,9 @@ class SettingsChecksTest {
 			+ " (a separate map image).", message(() -> AttributionSettings.of(CommandSpecs.ATTRIBUTION.parse(m + "output=overlay")).validate()));
 		assertEquals("Unknown segments 'quickshift': use segments=grid (grid x grid cells) or segments=slic (about superpixels SLIC"
 			+ " superpixels).", message(() -> AttributionSettings.of(CommandSpecs.ATTRIBUTION.parse(m + "segments=quickshift")).validate()));
+		assertEquals("Unknown efficiency 'infinite': use efficiency=captum (Kernel SHAP's endpoint samples weighted 10^6, as Captum) or"
+			+ " efficiency=exact (the values add up to the score change exactly).",
+			message(() -> AttributionSettings.of(CommandSpecs.ATTRIBUTION.parse(m + "method=kernel_shap efficiency=infinite")).validate()));
 		assertEquals("Unknown bounds 'box': use bounds=interval (fast) or bounds=crown (tighter, slower).",
 			message(() -> AttributionSettings.of(CommandSpecs.ATTRIBUTION.parse(m + "bounds=box")).validate()));
 		assertEquals("Unknown method 'gradcam++': use one of " + String.join(", ", CommandSpecs.ATTRIBUTION_METHODS) + ".",
