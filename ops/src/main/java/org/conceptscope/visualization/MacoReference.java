@@ -226,8 +226,17 @@ public final class MacoReference {
 	 * @throws java.util.concurrent.CancellationException when {@code progress} returns false
 	 */
 	public static Reference reference(FloatTensor images, int height, int width, Progress progress) {
+		return reference(images, height, width, null, progress);
+	}
+
+	/**
+	 * As {@link #reference(FloatTensor, int, int, Progress)}, with the value range {lo, hi} declared (Xplique's
+	 * {@code values_range}; checked as {@link Reference#withRange}), or with null measured ({@link #valuesRange}): a declared
+	 * range spares sorting the images' values.
+	 */
+	public static Reference reference(FloatTensor images, int height, int width, double[] valuesRange, Progress progress) {
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
-		double[] range = valuesRange(images);
+		double[] range = valuesRange == null ? valuesRange(images) : range(images); // the latter only refuses constant images
 		double lo = range[0], hi = range[1];
 		int half = w / 2 + 1, canvasHalf = width / 2 + 1, plane = h * w;
 		// mean |DFT| over the images, interleaved [ky][kx][channel] as an image for the resize
@@ -264,7 +273,8 @@ public final class MacoReference {
 			}
 		}
 		for (double[] m : mag) m[0] = 0;
-		return new Reference(height, width, mag, lo, hi, c == 3 ? colourMatrix(images) : null);
+		Reference ref = new Reference(height, width, mag, lo, hi, c == 3 ? colourMatrix(images) : null);
+		return valuesRange == null ? ref : ref.withRange(valuesRange[0], valuesRange[1]);
 	}
 
 	/**
@@ -308,7 +318,7 @@ public final class MacoReference {
 	}
 
 	/** Percentile q (0-100) of sorted values, linear between the two nearest ranks (numpy's default). */
-	static double percentile(float[] sorted, double q) {
+	public static double percentile(float[] sorted, double q) {
 		double pos = q / 100 * (sorted.length - 1);
 		int i = (int) Math.floor(pos), j = Math.min(i + 1, sorted.length - 1);
 		return sorted[i] + (pos - i) * ((double) sorted[j] - sorted[i]);

@@ -158,6 +158,11 @@ final class TaskModels {
 		static Owner current() {
 			try {
 				long pid = ProcessHandle.current().pid();
+				// read through /proc/self, whose first field must be our own number: a /proc that is not this namespace's
+				// (the host's mounted in a container) would otherwise give another process's start, and the folder would
+				// be judged by that process's life
+				String self = Files.readString(Path.of("/proc/self/stat"), StandardCharsets.UTF_8);
+				if (!self.startsWith(pid + " ")) return null;
 				String start = start(pid);
 				String boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).trim();
 				String namespace = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();

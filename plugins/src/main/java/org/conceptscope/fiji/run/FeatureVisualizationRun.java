@@ -151,8 +151,7 @@ public final class FeatureVisualizationRun {
 	static Maco.Result reference(Maco.Objective objective, FloatTensor images, int steps, double learningRate, int crops, double noise,
 		int canvas, double[] valuesRange, long seed, Progress progress) {
 		int[] side = MacoReference.canvas(objective.inputShape(), canvas);
-		MacoReference.Reference ref = MacoReference.reference(images, side[0], side[1], progress);
-		if (valuesRange != null) ref = ref.withRange(valuesRange[0], valuesRange[1]);
+		MacoReference.Reference ref = MacoReference.reference(images, side[0], side[1], valuesRange, progress);
 		MacoReference.Result r = new MacoReference(steps, learningRate, crops, noise, seed).visualize(objective, ref, progress);
 		double[] scores = r.scores();
 		return new Maco.Result(r.image(), r.transparency(), scores, scores[0], scores[scores.length - 1]);
@@ -244,9 +243,7 @@ public final class FeatureVisualizationRun {
 	static double percentile(float[] values, double q) {
 		float[] sorted = values.clone();
 		java.util.Arrays.sort(sorted);
-		double pos = q / 100 * (sorted.length - 1);
-		int i = (int) Math.floor(pos), j = Math.min(i + 1, sorted.length - 1);
-		return sorted[i] + (pos - i) * (sorted[j] - sorted[i]);
+		return MacoReference.percentile(sorted, q);
 	}
 
 	/**

@@ -53,7 +53,7 @@ public final class HeadTrainingSettings {
 		if (concepts < 2) throw new IllegalArgumentException(CONCEPTS + " must be at least 2 (patches choose among them), got " + concepts + ".");
 		if (dimension < org.conceptscope.heads.BiIce.MIN_DIMENSION) {
 			throw new IllegalArgumentException(DIMENSION + " must be at least " + org.conceptscope.heads.BiIce.MIN_DIMENSION + ", got " + dimension
-				+ ": " + org.conceptscope.heads.BiIce.MIN_DIMENSION_REASON + ".");
+				+ ": " + org.conceptscope.heads.BiIce.MIN_DIMENSION_REASON + "; set " + DIMENSION + "=" + org.conceptscope.heads.BiIce.MIN_DIMENSION + " or more.");
 		}
 		if (!(sparsity >= 0)) throw new IllegalArgumentException(SPARSITY + " must be 0 or more, got " + sparsity + ".");
 		if (iterations < 1) throw new IllegalArgumentException(ITERATIONS + " must be at least 1 (one round of binding), got " + iterations + ".");

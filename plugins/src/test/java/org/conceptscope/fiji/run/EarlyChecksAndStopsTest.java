@@ -168,7 +168,7 @@ class EarlyChecksAndStopsTest {
 		assertTrue(assertThrows(IllegalArgumentException.class, s::validate).getMessage().startsWith("Train Interpretable Head: dimension=5000"));
 		s.dimension = 2; // below the layer norms' minimum: trained silently into duplicate concepts (1: a bias-only head) before
 		assertEquals("dimension must be at least 3, got 2: the layer norms remove each embedding's mean and scale, so dimension 1 scores"
-			+ " every patch 0 (a head that predicts its bias alone) and dimension 2 leaves two directions for all the concepts.",
+			+ " every patch 0 (a head that predicts its bias alone) and dimension 2 leaves two directions for all the concepts; set dimension=3 or more.",
 			assertThrows(IllegalArgumentException.class, s::validate).getMessage());
 		s.dimension = 16;
 		s.iterations = 101;
