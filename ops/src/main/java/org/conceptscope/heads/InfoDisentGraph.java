@@ -66,8 +66,15 @@ final class InfoDisentGraph extends GraphNetwork {
 	static final int MAX_SQUARINGS = 14;
 	/** Name prefix of squaring j's product (rows r_j of T T: c where j < s, none past s), for tests. */
 	static final String SQUARING = "infodisent_squaring_";
-	/** About how many c x c matrices the graph keeps for Q: 3 per Taylor degree, 4 per squaring, the skew part and the last step. */
-	static final int Q_MATRICES = 3 * TAYLOR_DEGREE + 4 * MAX_SQUARINGS + 8;
+	/**
+	 * The c x c float tensors the training graph computes for Q at the most squarings, 87 (InfoDisentQMatricesTest
+	 * fetches every one): the skew part's 6 (its initial value, the variable, its read, the transpose, W - W^T, A);
+	 * I, A * A for the norm and B; the Taylor step's B^2, B^3, B^4, B^4 / 12!, per power of B^4 the 7 of C_i
+	 * (I / (4i)!, the 3 scaled powers and their 3 sums) and its sum with the rest, and the products by B^4 but
+	 * the first; 3 per squaring (the top rows, their product, the concatenation; a squaring past s keeps 2, the
+	 * rows passed on and the concatenation); the Newton-Schulz step's 5; and the identity {@code infodisent/q}.
+	 */
+	static final int Q_MATRICES = 6 + 3 + (4 + 8 * (TAYLOR_DEGREE / 4) + TAYLOR_DEGREE / 4 - 1) + 3 * MAX_SQUARINGS + 5 + 1;
 
 	/** The graph to train: Q computed from the skew part at every step. */
 	InfoDisentGraph(Graph g, int h, int w, int c, int classes, Map<String, FloatTensor> initial) {
