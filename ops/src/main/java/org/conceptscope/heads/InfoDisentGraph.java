@@ -275,6 +275,8 @@ final class InfoDisentGraph extends GraphNetwork {
 			}
 			t = next;
 		}
+		b = b2 = b3 = b4 = null; // the powers (at most 6 c x c doubles during the Taylor step, 200 MB at c = 2048) are garbage now
+		powers = null;
 		for (int j = 0; j < s; j++) t = p.multiply(t, t, false);
 		double[][] tt = p.multiply(t, t, true);
 		for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) tt[i][j] = ((i == j ? 3 : 0) - tt[i][j]) / 2;
