@@ -83,7 +83,7 @@ public final class InfoDisent implements InterpretableHead {
 		Map<String, FloatTensor> init = InfoDisentGraph.initialWeights(c, k, Seeds.stream(opt.seed(), HeadTraining.WEIGHTS_STREAM));
 		Map<String, FloatTensor> trained = SupervisedTrainer.trainInEpochs(g -> new InfoDisentGraph(g, h, w, c, k, init), f, labels, k, opt,
 			progress, null, 0, Seeds.stream(opt.seed(), HeadTraining.BATCH_STREAM)).weights();
-		return new InfoDisent(trained, layer, h, w, c, k, progress); // Q again in Java (double), some 28 c^3 multiply-adds: with progress
+		return new InfoDisent(trained, layer, h, w, c, k, progress); // Q again in Java (double), 5 + s + 2 products of c x c matrices (s <= 14): with progress
 	}
 
 	/**

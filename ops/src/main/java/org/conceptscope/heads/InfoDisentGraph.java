@@ -35,7 +35,7 @@ import org.tensorflow.types.TInt32;
  * Frobenius norm (an upper bound of its spectral norm) is at most {@value #SCALED_NORM}, a Taylor
  * polynomial of degree {@value #TAYLOR_DEGREE} gives exp(A / 2^s) (its remainder below float
  * precision there; the graph evaluates it with 5 products by Paterson and Stockmeyer's scheme in
- * powers of B^4, where Horner, which {@link #projection} uses in double, takes 11), and s squarings
+ * powers of B^4, where Horner takes 11; {@link #projection} does the same in double), and s squarings
  * give exp(A); s is chosen in the graph from the norm of A
  * (without gradient), at most {@value #MAX_SQUARINGS}. The graph holds {@value #MAX_SQUARINGS} squarings, but
  * squaring j multiplies the first r_j rows of T by T, r_j = c where j < s and 0 past s (a slice
@@ -66,8 +66,15 @@ final class InfoDisentGraph extends GraphNetwork {
 	static final int MAX_SQUARINGS = 14;
 	/** Name prefix of squaring j's product (rows r_j of T T: c where j < s, none past s), for tests. */
 	static final String SQUARING = "infodisent_squaring_";
-	/** About how many c x c matrices the graph keeps for Q: 3 per Taylor degree, 4 per squaring, the skew part and the last step. */
-	static final int Q_MATRICES = 3 * TAYLOR_DEGREE + 4 * MAX_SQUARINGS + 8;
+	/**
+	 * The c x c float tensors the training graph computes for Q at the most squarings, 87 (InfoDisentQMatricesTest
+	 * fetches every one): the skew part's 6 (its initial value, the variable, its read, the transpose, W - W^T, A);
+	 * I, A * A for the norm and B; the Taylor step's B^2, B^3, B^4, B^4 / 12!, per power of B^4 the 7 of C_i
+	 * (I / (4i)!, the 3 scaled powers and their 3 sums) and its sum with the rest, and the products by B^4 but
+	 * the first; 3 per squaring (the top rows, their product, the concatenation; a squaring past s keeps 2, the
+	 * rows passed on and the concatenation); the Newton-Schulz step's 5; and the identity {@code infodisent/q}.
+	 */
+	static final int Q_MATRICES = 6 + 3 + (4 + 8 * (TAYLOR_DEGREE / 4) + TAYLOR_DEGREE / 4 - 1) + 3 * MAX_SQUARINGS + 5 + 1;
 
 	/** The graph to train: Q computed from the skew part at every step. */
 	InfoDisentGraph(Graph g, int h, int w, int c, int classes, Map<String, FloatTensor> initial) {
@@ -77,7 +84,7 @@ final class InfoDisentGraph extends GraphNetwork {
 	/**
 	 * With {@code rotation} given (Q as {@link #projection} computes it from the skew part), the graph
 	 * to save: Q is held as the variable {@code rotation} instead of being computed again at every
-	 * run (some 28 c^3 multiply-adds); the skew part is not needed once Q is known.
+	 * run (5 + s + 2 products of c x c matrices, at most 21 c^3 multiply-adds); the skew part is not needed once Q is known.
 	 */
 	InfoDisentGraph(Graph g, int h, int w, int c, int classes, Map<String, FloatTensor> initial, double[][] rotation) {
 		Ops tf = Ops.create(g);
@@ -217,12 +224,20 @@ final class InfoDisentGraph extends GraphNetwork {
 	/** Rows of a product between two progress reports. */
 	static final int ROW_BLOCK = 64;
 
-	/** The number of c x c matrix products of {@link #exponential} with {@code s} squarings: the Taylor steps, the squarings and the Newton-Schulz step's two. */
+	/**
+	 * The number of c x c matrix products of {@link #exponential} with {@code s} squarings: the Taylor
+	 * step's {@value #TAYLOR_DEGREE} / 4 + 2 (B^2, B^3, B^4 and one by B^4 per further power of B^4), the
+	 * squarings and the Newton-Schulz step's two.
+	 */
 	static int products(int s) {
-		return TAYLOR_DEGREE - 1 + s + 2;
+		return TAYLOR_DEGREE / 4 + 2 + s + 2;
 	}
 
-	/** exp(a) as the graph computes it, with {@code s} squarings (the Taylor polynomial by Horner: the graph's sum in another order). */
+	/**
+	 * exp(a) as the graph computes it, with {@code s} squarings: the Taylor polynomial by Paterson and
+	 * Stockmeyer in powers of B^4, as the graph (5 products; Horner took 11, and gives the same Q to
+	 * double rounding: InfoDisentJavaExponentialTest).
+	 */
 	static double[][] exponential(double[][] a, int s) {
 		return exponential(a, s, Progress.NONE);
 	}
@@ -232,15 +247,36 @@ final class InfoDisentGraph extends GraphNetwork {
 		int c = a.length;
 		Products p = new Products(products(s), c, progress);
 		double scale = Math.pow(2, -s);
-		double[][] b = new double[c][c], t = new double[c][c];
-		for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) {
-			b[i][j] = a[i][j] * scale;
-			t[i][j] = (i == j ? 1 : 0) + b[i][j] / TAYLOR_DEGREE;
+		double[][] b = new double[c][c];
+		for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) b[i][j] = a[i][j] * scale;
+		// sum of B^k / k! for k <= 12, as the graph: with B^2, B^3, B^4 and C_i = sum_{r < 4} B^r / (4i + r)!,
+		// T = C_0 + B^4 (C_1 + B^4 (C_2 + B^4 / 12!))
+		double[][] b2 = p.multiply(b, b, false), b3 = p.multiply(b2, b, false), b4 = p.multiply(b2, b2, false);
+		double[][][] powers = { null, b, b2, b3 };
+		double[][] t = null;
+		for (int i = TAYLOR_DEGREE / 4 - 1; i >= 0; i--) {
+			double[][] next;
+			if (t == null) { // the highest term, B^4 / 12!, needs no product
+				next = new double[c][c];
+				double f = 1 / factorial(TAYLOR_DEGREE);
+				for (int r = 0; r < c; r++) for (int k = 0; k < c; k++) next[r][k] = b4[r][k] * f;
+			} else {
+				next = p.multiply(b4, t, false);
+			}
+			double[] f = new double[4];
+			for (int r = 0; r < 4; r++) f[r] = 1 / factorial(4 * i + r);
+			for (int r = 0; r < c; r++) {
+				double[] row = next[r];
+				for (int k = 0; k < c; k++) {
+					double v = (r == k ? f[0] : 0);
+					for (int q = 1; q < 4; q++) v += powers[q][r][k] * f[q];
+					row[k] = v + row[k];
+				}
+			}
+			t = next;
 		}
-		for (int k = TAYLOR_DEGREE - 1; k >= 1; k--) {
-			t = p.multiply(b, t, false);
-			for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) t[i][j] = (i == j ? 1 : 0) + t[i][j] / k;
-		}
+		b = b2 = b3 = b4 = null; // the powers (at most 6 c x c doubles during the Taylor step, 200 MB at c = 2048) are garbage now
+		powers = null;
 		for (int j = 0; j < s; j++) t = p.multiply(t, t, false);
 		double[][] tt = p.multiply(t, t, true);
 		for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) tt[i][j] = ((i == j ? 3 : 0) - tt[i][j]) / 2;

@@ -17,7 +17,7 @@ import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Java rotation Q after InfoDisent training (some 28 c^3 multiply-adds, minutes at c = 2048)
+ * The Java rotation Q after InfoDisent training (5 + s + 2 products of c x c matrices, minutes at c = 2048)
  * reports progress per block of rows of each matrix product and can be cancelled, as the project's
  * other long loops: the values are bit for bit those computed without a listener, progress rises
  * to its total (products x blocks), and a cancel throws the project's CancellationException.
@@ -49,8 +49,10 @@ class InfoDisentRotationProgressTest {
 		double[][] reported = InfoDisentGraph.projection(weights, c, (done, total, message) -> reports.add(new Report(done, total, message)));
 		for (int i = 0; i < c; i++) assertArrayEquals(plain[i], reported[i], 0.0, "row " + i + " bit for bit");
 
-		long blocks = (c + InfoDisentGraph.ROW_BLOCK - 1) / InfoDisentGraph.ROW_BLOCK, expected = (long) (InfoDisentGraph.TAYLOR_DEGREE - 1 + s + 2) * blocks;
+		long blocks = (c + InfoDisentGraph.ROW_BLOCK - 1) / InfoDisentGraph.ROW_BLOCK, expected = (long) (5 + s + 2) * blocks;
 		assertEquals(3, blocks);
+		// the products done: B^2, B^3, B^4 and two by B^4 (Paterson-Stockmeyer, degree 12), s squarings, Newton-Schulz's two
+		assertEquals(5 + s + 2, InfoDisentGraph.products(s));
 		assertEquals(expected + 1, reports.size(), "one report per block of rows of every product, and one at the end");
 		for (int i = 0; i < reports.size(); i++) {
 			assertEquals(expected, reports.get(i).total());
