@@ -86,6 +86,15 @@ public interface Classifier extends AutoCloseable {
 		return null;
 	}
 
+	/**
+	 * Names of the input's channels, in the order the model reads them (a bioimage.io 0.5 package's
+	 * input {@code channel_names}), or empty when the model does not name them: images whose channel
+	 * labels name them in another order get a warning.
+	 */
+	default List<String> inputChannelNames() {
+		return List.of();
+	}
+
 	/** Layers between input and logits, in graph order. */
 	List<LayerInfo> layers();
 

@@ -67,6 +67,11 @@ public interface DenseModel extends AutoCloseable {
 		return null;
 	}
 
+	/** Names of the input's channels, or empty ({@link Classifier#inputChannelNames()}). */
+	default List<String> inputChannelNames() {
+		return List.of();
+	}
+
 	/** The explained output of an input batch [N, H, W, C]. */
 	FloatTensor outputs(FloatTensor images);
 

@@ -119,6 +119,11 @@ public final class OperatorClassifier implements Classifier {
 	}
 
 	@Override
+	public List<String> inputChannelNames() {
+		return model.inputChannelNames();
+	}
+
+	@Override
 	public List<LayerInfo> layers() {
 		return model.layers();
 	}

@@ -51,6 +51,11 @@ public interface RawOutputClassifier extends Classifier, DenseModel {
 	}
 
 	@Override
+	default List<String> inputChannelNames() {
+		return Classifier.super.inputChannelNames();
+	}
+
+	@Override
 	default boolean supportsGradients() {
 		return Classifier.super.supportsGradients();
 	}

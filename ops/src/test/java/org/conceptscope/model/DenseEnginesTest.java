@@ -151,6 +151,11 @@ class DenseEnginesTest {
 			BioImageModel pkg = assertInstanceOf(BioImageModel.class, Classifiers.dense(opened));
 			assertTrue(pkg.testReport().ran() && pkg.testReport().passed(), pkg.testReport().message());
 			assertEquals("torchscript", pkg.weightsFormat());
+			// the input's channel_names reach the commands through the operator's view (they compare them with the image's labels)
+			assertEquals(List.of("red", "green", "blue"), opened.inputChannelNames());
+			try (Classifier bare = Classifiers.open(dir("torchscript"))) {
+				assertEquals(List.of(), bare.inputChannelNames(), "a bare .pt with its card names none");
+			}
 			checkOutputs(opened);
 			checkZoneGradient(opened);
 		}

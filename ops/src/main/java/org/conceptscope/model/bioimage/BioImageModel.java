@@ -622,6 +622,7 @@ public final class BioImageModel implements RawOutputClassifier {
 	}
 
 	/** Names of the input channels (0.5 channel_names), empty when the rdf gives none. */
+	@Override
 	public List<String> inputChannelNames() {
 		return input.axis('c').channelNames();
 	}

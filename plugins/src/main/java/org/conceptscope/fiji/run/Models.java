@@ -209,6 +209,10 @@ public final class Models {
 		String cast = null;
 		int castCount = 0, imagesSeen = 0;
 		java.util.SortedSet<String> castKey = new java.util.TreeSet<>();
+		// images whose channel labels name the model's input channels in another order, or other ones: one line for the set
+		String names = null;
+		int namesCount = 0, imagesNamed = 0;
+		java.util.SortedSet<String> namesKey = new java.util.TreeSet<>();
 		for (ImagePlus imp : images) {
 			ImagePlus whole = uncut(imp);
 			if (whole == null || !seen.add(whole)) continue;
@@ -228,6 +232,15 @@ public final class Models {
 				castKey.add(whole.getTitle() + "|" + whole.getID());
 				if (cast == null) cast = c;
 			}
+			if (channelLabels(whole, classifier) != null) {
+				imagesNamed++;
+				String m = channelNamesOfWhole(whole, classifier);
+				if (m != null) {
+					namesCount++;
+					namesKey.add(whole.getTitle() + "|" + whole.getID());
+					if (names == null) names = m;
+				}
+			}
 			Domain d = domain(whole, classifier);
 			if (d.checked()) checked++;
 			if (d.far() == null) continue;
@@ -240,6 +253,10 @@ public final class Models {
 		}
 		if (cast != null && log != null && WARNED.add("cast|" + classifier.name() + "|" + castKey)) {
 			log.accept("ConceptScope warning: " + (castCount > 1 ? withSetCount(cast, castCount + " of the " + imagesSeen + " images are so") : cast));
+		}
+		if (names != null && log != null && WARNED.add("channels|" + classifier.name() + "|" + namesKey)) {
+			log.accept("ConceptScope warning: " + (namesCount > 1 ? withSetCount(names, namesCount + " of the " + imagesNamed
+				+ " images with labelled channels are so") : names));
 		}
 		if (first == null) return null;
 		String line = far > 1 ? withSetCount(first, far + " of the " + checked + " images checked are far") : first;
@@ -306,6 +323,68 @@ public final class Models {
 		} catch (RuntimeException e) {
 			return null; // a warning never stops a run; the run itself names what is wrong with the image
 		}
+	}
+
+	/**
+	 * The sentence when the model names its input channels (a bioimage.io package's {@code channel_names}) and the image's
+	 * channel labels ({@link #channelLabels}) name them in another order, or name other channels, else null: compared
+	 * trimmed and ignoring case. A warning only (names may differ harmlessly); the image is not changed.
+	 */
+	private static String channelNamesOfWhole(ImagePlus image, Classifier classifier) {
+		List<String> labels = channelLabels(image, classifier);
+		if (labels == null) return null;
+		List<String> names = classifier.inputChannelNames();
+		List<String> have = labels.stream().map(Models::channelKey).toList(), want = names.stream().map(Models::channelKey).toList();
+		if (have.equals(want)) return null;
+		String subject = sliceSubject(image, null, 1, 0) + " has its channels labelled " + String.join(", ", labels) + ", but the model"
+			+ " expects " + String.join(", ", names) + ", in this order (its input's channel_names)";
+		if (new HashSet<>(have).equals(new HashSet<>(want)) && new HashSet<>(want).size() == want.size()) {
+			StringBuilder order = new StringBuilder();
+			for (String w : want) order.append(have.indexOf(w) + 1);
+			return subject + ": the same channels in another order, so the model reads each channel as another one; put them in the"
+				+ " model's order with Image > Color > Arrange Channels..." + (want.size() <= 9 ? " (new channel order " + order + ")" : "")
+				+ " and run again.";
+		}
+		return subject + ": if these are other channels, give the model the ones it was trained on, in its order (Image > Color > Arrange"
+			+ " Channels...); if they are the same channels only named differently, rename them with Image > Stacks > Tools > Set Label..."
+			+ " (on each channel).";
+	}
+
+	/**
+	 * The labels of an image's channels when the model names its input channels and every channel of the image (two or more, as
+	 * many as the model's) has its own label, else null: a channel's slice label (first line, trimmed), the same on all its planes,
+	 * as ImageJ keeps it through Arrange Channels and in a TIFF. Labels that repeat, differ between a channel's planes (file names of
+	 * a sequence) or give Bio-Formats' plane coordinates ("c:1/2 - name") do not name channels.
+	 */
+	static List<String> channelLabels(ImagePlus image, Classifier classifier) {
+		if (image == null || classifier == null || classifier.inputChannelNames().isEmpty()) return null;
+		int c = image.getNChannels(), z = image.getNSlices(), t = image.getNFrames();
+		if (image.getBitDepth() == 24 || c < 2 || otherChannels(image, classifier) || classifier.inputChannelNames().size() != c
+			|| image.getStackSize() != c * z * t) return null;
+		ij.ImageStack stack = image.getStack();
+		List<String> labels = new java.util.ArrayList<>();
+		Set<String> keys = new HashSet<>();
+		for (int ch = 1; ch <= c; ch++) {
+			String label = null;
+			for (int f = 1; f <= t; f++) {
+				for (int s = 1; s <= z; s++) {
+					String l = stack.getSliceLabel(ImagePlusTensors.stackIndex(image, ch, s, f));
+					l = l == null ? "" : l.lines().findFirst().orElse("").trim();
+					if (l.isEmpty() || (label != null && !label.equals(l))) return null;
+					label = l;
+				}
+			}
+			if (BIO_FORMATS_LABEL.matcher(label).lookingAt() || !keys.add(channelKey(label))) return null;
+			labels.add(label);
+		}
+		return labels;
+	}
+
+	/** Bio-Formats' slice labels: a plane's coordinates ("c:1/2", "c:1/2; z:3/5 - name"), not a channel's name. */
+	private static final java.util.regex.Pattern BIO_FORMATS_LABEL = java.util.regex.Pattern.compile("c:\\d+/\\d+");
+
+	private static String channelKey(String name) {
+		return name.trim().toLowerCase(java.util.Locale.ROOT);
 	}
 
 	/** Whether the model declares a channel count the image does not have (the run refuses it; the warnings skip it). */
