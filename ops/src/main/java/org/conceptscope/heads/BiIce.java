@@ -258,8 +258,15 @@ public final class BiIce implements InterpretableHead {
 	 * the prototype search ({@link HeadPrototypes#all}) reads; {@code maps} holds h w K floats.
 	 */
 	void imageMaps(FloatTensor features, int image, float[] maps) {
+		imageMaps(features, image, java.util.stream.IntStream.range(0, k).toArray(), maps);
+	}
+
+	/** The listed concepts' maps of image {@code image} ({@link InterpretableHead#imageMaps}) from one interaction, not one per concept. */
+	@Override
+	public void imageMaps(FloatTensor features, int image, int[] units, float[] maps) {
+		checkFeatures(features);
 		double[][][] sab = interaction(features, image);
-		for (int q = 0; q < h * w; q++) for (int m = 0; m < k; m++) maps[q * k + m] = mapValue(sab, q, m);
+		for (int q = 0; q < h * w; q++) for (int u = 0; u < units.length; u++) maps[q * units.length + u] = mapValue(sab, q, units[u]);
 	}
 
 	/** Cell q of concept m's map from the last round's S, A, B: A B ReLU(S) times the cells (the map's mean is the activation). */
