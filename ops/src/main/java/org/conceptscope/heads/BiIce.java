@@ -447,8 +447,14 @@ public final class BiIce implements InterpretableHead {
 	}
 
 	/**
-	 * The backbone-channel direction concept m responds to: Wp LN(C_m) (a patch's score is its features along it, divided by
-	 * the spread of its embedding).
+	 * The backbone-channel direction concept m responds to in the first round of binding: Wp LN(C_m),
+	 * from the learned (centred) concept (a patch's score is its features along it, divided by the
+	 * spread of its embedding). With more than one round ({@link #iterations}) the later rounds score
+	 * with the concept after it took in the patches it won in the image, so the direction of the last
+	 * round, which gives the maps and activations, differs from image to image and no single
+	 * direction is right for every image: this one is the learned concept's, exact for a one-round
+	 * head (on the IHC model's default head its largest channel was the last round's in 69% of the
+	 * concept-image pairs; see docs/methods/bi-ice.md).
 	 */
 	@Override
 	public double[] featureDirection(int m) {

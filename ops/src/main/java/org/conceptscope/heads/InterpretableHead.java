@@ -107,7 +107,11 @@ public interface InterpretableHead {
 	/** Non-negative weight from each unit to each class [units][classes]. */
 	double[][] classWeights();
 
-	/** The unit's direction in the backbone's channel space (length c). */
+	/**
+	 * The unit's direction in the backbone's channel space (length c): an InfoDisent part's column of
+	 * Q; a Bi-ICE concept's direction in the first round of binding ({@link BiIce#featureDirection}:
+	 * its later rounds differ per image).
+	 */
 	double[] featureDirection(int unit);
 
 	/** Saves the head as a SavedModel (input: the feature map) with conceptscope.json holding classes and metadata. */
