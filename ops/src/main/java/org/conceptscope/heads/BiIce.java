@@ -258,8 +258,15 @@ public final class BiIce implements InterpretableHead {
 	 * the prototype search ({@link HeadPrototypes#all}) reads; {@code maps} holds h w K floats.
 	 */
 	void imageMaps(FloatTensor features, int image, float[] maps) {
+		imageMaps(features, image, java.util.stream.IntStream.range(0, k).toArray(), maps);
+	}
+
+	/** The listed concepts' maps of image {@code image} ({@link InterpretableHead#imageMaps}) from one interaction, not one per concept. */
+	@Override
+	public void imageMaps(FloatTensor features, int image, int[] units, float[] maps) {
+		checkFeatures(features);
 		double[][][] sab = interaction(features, image);
-		for (int q = 0; q < h * w; q++) for (int m = 0; m < k; m++) maps[q * k + m] = mapValue(sab, q, m);
+		for (int q = 0; q < h * w; q++) for (int u = 0; u < units.length; u++) maps[q * units.length + u] = mapValue(sab, q, units[u]);
 	}
 
 	/** Cell q of concept m's map from the last round's S, A, B: A B ReLU(S) times the cells (the map's mean is the activation). */
@@ -440,8 +447,14 @@ public final class BiIce implements InterpretableHead {
 	}
 
 	/**
-	 * The backbone-channel direction concept m responds to: Wp LN(C_m) (a patch's score is its features along it, divided by
-	 * the spread of its embedding).
+	 * The backbone-channel direction concept m responds to in the first round of binding: Wp LN(C_m),
+	 * from the learned (centred) concept (a patch's score is its features along it, divided by the
+	 * spread of its embedding). With more than one round ({@link #iterations}) the later rounds score
+	 * with the concept after it took in the patches it won in the image, so the direction of the last
+	 * round, which gives the maps and activations, differs from image to image and no single
+	 * direction is right for every image: this one is the learned concept's, exact for a one-round
+	 * head (on the IHC model's default head its largest channel was the last round's in 69% of the
+	 * concept-image pairs; see docs/methods/bi-ice.md).
 	 */
 	@Override
 	public double[] featureDirection(int m) {

@@ -296,6 +296,22 @@ public final class InfoDisent implements InterpretableHead {
 	}
 
 	/**
+	 * The listed parts' maps of image {@code image} ({@link InterpretableHead#imageMaps}): each
+	 * position's features projected on the listed columns of Q, the same sum as {@link #unitMaps}
+	 * (a few parts: c multiply-adds per part and position, as part by part, without the per-part
+	 * copies of the image).
+	 */
+	@Override
+	public void imageMaps(FloatTensor features, int image, int[] units, float[] maps) {
+		checkFeatures(features);
+		float[] x = features.data();
+		int positions = h * w;
+		for (int s = 0; s < positions; s++) {
+			for (int u = 0; u < units.length; u++) maps[s * units.length + u] = (float) projection(x, image * positions + s, units[u]);
+		}
+	}
+
+	/**
 	 * Every part's map of image {@code image} at once: {@code maps[s * c + j]} is
 	 * {@code unitMaps(features, j)} at the image's position s, the same float (each sum over the
 	 * channels runs in the same increasing order). Each position is projected once through Q, not

@@ -66,6 +66,22 @@ public interface InterpretableHead {
 	FloatTensor unitMaps(FloatTensor features, int unit);
 
 	/**
+	 * The maps of the listed units in image {@code image} from one pass over the image:
+	 * {@code maps[s * units.length + q]} is {@code unitMaps(features, units[q])} at the image's cell
+	 * s, the same float ({@code maps} holds h w units.length floats). What Explain with Head shows;
+	 * by default unit by unit through {@link #unitMaps}. Bi-ICE runs its interaction (every round of
+	 * binding) once for all the units instead of once per unit.
+	 */
+	default void imageMaps(FloatTensor features, int image, int[] units, float[] maps) {
+		checkFeatures(features);
+		FloatTensor one = features.slice(image);
+		for (int q = 0; q < units.length; q++) {
+			float[] m = unitMaps(one, units[q]).data();
+			for (int s = 0; s < m.length; s++) maps[s * units.length + q] = m[s];
+		}
+	}
+
+	/**
 	 * How strongly each image responds to the unit, from its maps [N, h, w] ({@link #unitMaps}): the
 	 * order of its prototypes. By default each map's largest value (InfoDisent: the part's strongest
 	 * positive response, as its paper picks prototypes); Bi-ICE: the map's mean, the concept's activation.
@@ -91,7 +107,11 @@ public interface InterpretableHead {
 	/** Non-negative weight from each unit to each class [units][classes]. */
 	double[][] classWeights();
 
-	/** The unit's direction in the backbone's channel space (length c). */
+	/**
+	 * The unit's direction in the backbone's channel space (length c): an InfoDisent part's column of
+	 * Q; a Bi-ICE concept's direction in the first round of binding ({@link BiIce#featureDirection}:
+	 * its later rounds differ per image).
+	 */
 	double[] featureDirection(int unit);
 
 	/** Saves the head as a SavedModel (input: the feature map) with conceptscope.json holding classes and metadata. */

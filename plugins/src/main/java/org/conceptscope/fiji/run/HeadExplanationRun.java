@@ -99,12 +99,16 @@ public final class HeadExplanationRun {
 			int H = image.getHeight(), W = image.getWidth(), k = units.size();
 			checkMapsMemory(image, k); // the maps shown, before they are made
 			FloatTensor maps = FloatTensor.zeros(n, H, W, Math.max(1, k));
-			for (int q = 0; q < k; q++) {
-				if (!progress.report(q, k, head.unitName() + " maps")) {
-					throw new java.util.concurrent.CancellationException("Cancelled after " + q + " of " + k + " maps.");
+			int[] shownUnits = units.stream().mapToInt(Integer::intValue).toArray();
+			int fh = head.featureShape()[0], fw = head.featureShape()[1];
+			float[] cells = new float[fh * fw * k];
+			for (int i = 0; i < n && k > 0; i++) { // per slice, all shown maps from one pass (Bi-ICE: one interaction, not one per concept)
+				if (!progress.report(i, n, head.unitName() + " maps")) {
+					throw new java.util.concurrent.CancellationException("Cancelled after the maps of " + i + " of " + n + " slices.");
 				}
-				float[] up = Resampling.bilinear(head.unitMaps(features, units.get(q)), H, W).data();
-				for (int i = 0; i < n * H * W; i++) maps.data()[i * k + q] = up[i];
+				head.imageMaps(features, i, shownUnits, cells);
+				// every channel upsampled alike, as bilinear(..) does one map at a time: [H, W, k], this slice's block of the maps
+				System.arraycopy(Resampling.resizeImage(cells, fh, fw, k, H, W), 0, maps.data(), i * H * W * k, H * W * k);
 			}
 			List<String> labels = new ArrayList<>();
 			for (int u : units) labels.add(head.unitName() + " " + (u + 1) + ": " + classes.get(head.strongestClass(u)));
