@@ -12,7 +12,10 @@ import org.conceptscope.model.Classifier;
 /**
  * How many of a job's files are far from what the model was trained on, and the first one's sentence
  * (null when none is); and how many hold values that the model's preprocessing casts to an integer type
- * that does not hold them (a 16-bit file into a uint8 model), and the first one's sentence. Tasks compare
+ * that does not hold them (a 16-bit file into a uint8 model), and the first one's sentence; and how many have
+ * channel labels that name the model's input channels (a bioimage.io package's channel_names) in another order
+ * or name other channels, and the first one's sentence (read from the file as ImageJ does: its channels' slice
+ * labels, {@link Models#channelNames}). Tasks compare
  * their files and return this; the driver merges the tasks' counts in file order and writes one line for
  * each, as a local command writes one line for its set: the tasks print nothing, and a job that reads its
  * files in several passes compares them in one.
@@ -21,19 +24,26 @@ import org.conceptscope.model.Classifier;
  * @param first        the first far file's sentence
  * @param wrapped      files whose values the model's cast wraps
  * @param firstWrapped the first such file's sentence
+ * @param misnamed     files whose channel labels disagree with the model's channel names
+ * @param firstMisnamed the first such file's sentence
  */
-record FarFiles(int far, String first, int wrapped, String firstWrapped) implements Serializable {
+record FarFiles(int far, String first, int wrapped, String firstWrapped, int misnamed, String firstMisnamed) implements Serializable {
 
-	static final FarFiles NONE = new FarFiles(0, null, 0, null);
+	static final FarFiles NONE = new FarFiles(0, null, 0, null, 0, null);
 
-	/** Each image (a tile stack: the image it was cut from) compared with the model's card and checked for its cast. */
+	/**
+	 * Each image (a tile stack: the image it was cut from) compared with the model's card, checked for its cast and its
+	 * channel labels compared with the model's channel names.
+	 */
 	static FarFiles of(List<ImagePlus> images, Classifier classifier) {
 		FarFiles out = NONE;
 		for (ImagePlus imp : images) {
 			String sentence = Models.farFromDomain(imp, classifier);
-			if (sentence != null) out = out.merge(new FarFiles(1, sentence, 0, null));
+			if (sentence != null) out = out.merge(new FarFiles(1, sentence, 0, null, 0, null));
 			String cast = Models.castOverflow(imp, classifier);
-			if (cast != null) out = out.merge(new FarFiles(0, null, 1, cast));
+			if (cast != null) out = out.merge(new FarFiles(0, null, 1, cast, 0, null));
+			String names = Models.channelNames(imp, classifier);
+			if (names != null) out = out.merge(new FarFiles(0, null, 0, null, 1, names));
 		}
 		return out;
 	}
@@ -41,17 +51,25 @@ record FarFiles(int far, String first, int wrapped, String firstWrapped) impleme
 	/** This and the counts of later files. */
 	FarFiles merge(FarFiles later) {
 		return new FarFiles(far + later.far, first != null ? first : later.first, wrapped + later.wrapped,
-			firstWrapped != null ? firstWrapped : later.firstWrapped);
+			firstWrapped != null ? firstWrapped : later.firstWrapped, misnamed + later.misnamed,
+			firstMisnamed != null ? firstMisnamed : later.firstMisnamed);
 	}
 
 	/**
 	 * The job's lines: when any file's values are wrapped by the model's cast, the first such file's sentence and how
-	 * many of the files are so; when any file is far, the first far file's sentence and how many of the files are.
+	 * many of the files are so; when any file's channel labels disagree with the model's channel names, the first such
+	 * file's sentence, how many of the files are so, and that the files are read as saved; when any file is far, the
+	 * first far file's sentence and how many of the files are.
 	 */
 	void warn(PrintStream log, String job, int files) {
 		if (wrapped > 0) {
 			log.println("ConceptScope Spark " + job + " warning: " + Models.withSetCount(firstWrapped, wrapped + " of the " + files + " files "
 				+ (wrapped == 1 ? "is" : "are") + " so"));
+		}
+		if (misnamed > 0) {
+			log.println("ConceptScope Spark " + job + " warning: " + Models.withSetCount(firstMisnamed, misnamed + " of the " + files + " files "
+				+ (misnamed == 1 ? "is" : "are") + " so; the job reads the files as saved, so save them with their channels arranged or"
+				+ " relabelled"));
 		}
 		if (far == 0) return;
 		log.println("ConceptScope Spark " + job + " warning: " + Models.withSetCount(first, far + " of the " + files + " files "

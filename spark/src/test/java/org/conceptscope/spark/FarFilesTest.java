@@ -15,8 +15,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.conceptscope.fiji.image.ImageFiles;
 import org.conceptscope.fiji.run.Models;
 import org.conceptscope.model.Classifier;
+import org.conceptscope.model.LayerInfo;
+import org.conceptscope.model.ModelSignature;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.tensor.Normalization;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  * does not hold them (a bioimage.io ensure_dtype to uint8 of 16-bit files), as a local command logs it for its set:
  * the tasks find the files and print nothing, the driver merges their counts in file order and writes one line, the
  * first such file's sentence (the local one, word for word) and how many of the job's files are so. The model is the
- * bundled known-answer model with the normalisation "cast(uint8)" in its card (as in CastWarningTest).
+ * bundled known-answer model with the normalisation "cast(uint8)" in its card (as in CastWarningTest). Likewise
+ * the files whose channel labels name a bioimage.io model's input channels (channel_names) in another order: a local
+ * Spark job whose tasks read two-channel TIFFs written with their channels labelled in the other order, in the
+ * model's order and not at all gets one line from the driver, for the first, with the local sentence.
  */
 class FarFilesTest {
 
@@ -74,6 +82,137 @@ class FarFilesTest {
 			assertEquals(List.of("ConceptScope Spark mege_reco warning: " + Models.castOverflow(b, model) + " (1 of the 2 files is so.)"), lines);
 			assertTrue(lines.get(0).contains("The image 'b.tif' has values from 0 to 300"), lines.get(0));
 		}
+	}
+
+	@Test
+	void filesWhoseChannelLabelsAreInAnotherOrderThanTheModelsGetOneLineFromTheDriver() throws Exception {
+		List<Path> files = List.of(twoChannels("swapped.tif", "GFP", "DAPI"), twoChannels("matching.tif", "DAPI", "GFP"),
+			twoChannels("unlabelled.tif", null, null));
+		ImagePlus swapped = ImageFiles.open(files.get(0), false);
+		assertEquals(List.of(2, "GFP", "DAPI"), List.of(swapped.getNChannels(), swapped.getStack().getSliceLabel(1),
+			swapped.getStack().getSliceLabel(2)), "the TIFF keeps its channels and their labels");
+		String sentence = Models.channelNames(swapped, new NamedChannels());
+		assertEquals("The image 'swapped.tif' has its channels labelled GFP, DAPI, but the model expects DAPI, GFP, in this order"
+			+ " (its input's channel_names): the same channels in another order, so the model reads each channel as another one; put"
+			+ " them in the model's order with Image > Color > Arrange Channels... (new channel order 21) and run again.", sentence);
+		List<String> local = new ArrayList<>();
+		Models.warnDomain(List.of(swapped), new NamedChannels(), local::add);
+		assertEquals(List.of("ConceptScope warning: " + sentence), local, "the sentence is the local one");
+
+		// one task per file, on local Spark, each reading its file as the concept job's tasks do
+		List<String> paths = files.stream().map(Path::toString).toList();
+		FarFiles[] found = new FarFiles[paths.size()];
+		try (SparkBatch.LazyContext spark = new SparkBatch.LazyContext("local[2]")) {
+			SparkTasks.run(spark.get(), List.of(0, 1, 2), "channel names", i -> FarFiles.of(List.of(ImageFiles.open(Path.of(paths.get(i)), false)),
+				new NamedChannels()), (i, r) -> {
+					found[i] = r;
+					return true;
+				});
+		}
+		assertEquals(List.of(1, 0, 0), java.util.Arrays.stream(found).map(FarFiles::misnamed).toList(),
+			"swapped labels: one; the model's order and no labels: none");
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		java.util.Arrays.stream(found).reduce(FarFiles.NONE, FarFiles::merge).warn(new PrintStream(out, true, StandardCharsets.UTF_8),
+			"concepts", files.size());
+		assertEquals(List.of("ConceptScope Spark concepts warning: " + sentence + " (1 of the 3 files is so; the job reads the files as"
+			+ " saved, so save them with their channels arranged or relabelled.)"), out.toString(StandardCharsets.UTF_8).lines().toList());
+
+		// files in the model's order, or unlabelled, only: no line
+		out.reset();
+		found[1].merge(found[2]).warn(new PrintStream(out, true, StandardCharsets.UTF_8), "concepts", 2);
+		assertEquals("", out.toString(StandardCharsets.UTF_8));
+	}
+
+	/** A 16x16 two-channel 8-bit TIFF (channel 1 a ramp, channel 2 its half) whose channels are labelled {@code first}, {@code second}. */
+	private Path twoChannels(String name, String first, String second) {
+		ij.ImageStack stack = new ij.ImageStack(16, 16);
+		ByteProcessor one = new ByteProcessor(16, 16), two = new ByteProcessor(16, 16);
+		for (int i = 0; i < 256; i++) {
+			one.set(i, i % 16 * 16);
+			two.set(i, i % 16 * 8);
+		}
+		stack.addSlice(first, one);
+		stack.addSlice(second, two);
+		ImagePlus imp = new ImagePlus(name, stack);
+		imp.setDimensions(2, 1, 1);
+		Path file = tmp.resolve(name);
+		assertTrue(new ij.io.FileSaver(new ij.CompositeImage(imp, ij.CompositeImage.COMPOSITE)).saveAsTiff(file.toString()));
+		return file;
+	}
+
+	/**
+	 * A model that names its two input channels DAPI, GFP (as a bioimage.io package's channel_names) and declares no input
+	 * shape: only what the checks read; it computes nothing.
+	 */
+	static final class NamedChannels implements Classifier {
+
+		@Override
+		public List<String> inputChannelNames() {
+			return List.of("DAPI", "GFP");
+		}
+
+		@Override
+		public String name() {
+			return "DAPI GFP";
+		}
+
+		@Override
+		public ModelSignature signature() {
+			return null;
+		}
+
+		@Override
+		public List<String> classNames() {
+			return List.of("A", "B");
+		}
+
+		@Override
+		public Normalization normalization() {
+			return new Normalization.UnitRange();
+		}
+
+		@Override
+		public List<LayerInfo> layers() {
+			return List.of();
+		}
+
+		@Override
+		public FloatTensor logits(FloatTensor images) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public FloatTensor probabilities(FloatTensor images) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public FloatTensor activations(FloatTensor images, String layer) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public FloatTensor layerGradient(FloatTensor images, String layer, FloatTensor classWeights) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public FloatTensor logitsFromLayer(String layer, FloatTensor activations) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public FloatTensor gradientFromLayer(String layer, FloatTensor activations, FloatTensor classWeights) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public void close() {}
 	}
 
 	/** A 16-bit image whose first 1000 values are 0 to 255 and the other 24 {@code high}. */

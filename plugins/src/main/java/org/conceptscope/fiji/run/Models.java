@@ -326,6 +326,19 @@ public final class Models {
 	}
 
 	/**
+	 * Whether an image (a stack of tiles: the image it was cut from) has channel labels that name the model's input channels in
+	 * another order, or name other channels: the sentence, or null, without a Log line (a cluster's driver counts the files its
+	 * tasks found, as {@link #farFromDomain}). The check of {@link #warnDomain}; the image is not changed.
+	 */
+	public static String channelNames(ImagePlus image, Classifier classifier) {
+		try {
+			return channelNamesOfWhole(uncut(image), classifier);
+		} catch (RuntimeException e) {
+			return null; // a warning never stops a run; the run itself names what is wrong with the image
+		}
+	}
+
+	/**
 	 * The sentence when the model names its input channels (a bioimage.io package's {@code channel_names}) and the image's
 	 * channel labels ({@link #channelLabels}) name them in another order, or name other channels, else null: compared
 	 * trimmed and ignoring case. A warning only (names may differ harmlessly); the image is not changed.
