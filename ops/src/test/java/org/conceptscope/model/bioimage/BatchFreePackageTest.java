@@ -277,7 +277,8 @@ class BatchFreePackageTest {
 	/**
 	 * A model that puts its batch axis in as {@code tf.expand_dims(x, -4)} (the same axis 0 of its image [32, 32, 3]): ConceptScope's
 	 * graph analysis reads it as the batch of one it is fed, as it reads axis 0, and the interval bounds are the batched model's
-	 * (at a point: its logits). Axis -4 was refused as an unsupported ExpandDims.
+	 * (at a point: its logits), and so are CROWN's. With axis -4 the Squeeze and ExpandDims stayed in the program: interval bounds
+	 * went through them, but CROWN (bounds=crown) refused the model ("Operation Squeeze (node 'input') gives a tensor of rank 3").
 	 */
 	@Test
 	void aModelThatExpandsItsImageAtAxisMinusFourIsReadAsTheBatchOfOne() throws Exception {
@@ -309,6 +310,14 @@ class BatchFreePackageTest {
 				assertEquals(b.lo()[k], a.lo()[k], 1e-6 * (1 + Math.abs(b.lo()[k])), "lower bound " + k);
 				assertEquals(b.hi()[k], a.hi()[k], 1e-6 * (1 + Math.abs(b.hi()[k])), "upper bound " + k);
 				assertTrue(a.hi()[k] > a.lo()[k], "a box of width 0.04 has bounds of some width");
+			}
+			// CROWN (bounds=crown), which has no linear relaxation of a Squeeze or an ExpandDims: the batched model's bounds
+			org.conceptscope.verify.Box cb = org.conceptscope.verify.LinearBounds.intermediate(pb, box, Progress.NONE).get("logits");
+			org.conceptscope.verify.Box ca = org.conceptscope.verify.LinearBounds.intermediate(pm, box, Progress.NONE).get("logits");
+			for (int k = 0; k < 3; k++) {
+				assertEquals(cb.lo()[k], ca.lo()[k], 1e-6 * (1 + Math.abs(cb.lo()[k])), "CROWN lower bound " + k);
+				assertEquals(cb.hi()[k], ca.hi()[k], 1e-6 * (1 + Math.abs(cb.hi()[k])), "CROWN upper bound " + k);
+				assertTrue(ca.hi()[k] - ca.lo()[k] <= a.hi()[k] - a.lo()[k] + 1e-9, "CROWN no looser than intervals " + k);
 			}
 		}
 	}

@@ -190,6 +190,17 @@ class SettingsChecksTest {
 			}
 		}
 		assertEquals(AttributionMethods.NAMES.size() - 1, refused);
+		// the batch runner checks the same settings first: the same sentence, before any input is read
+		assertEquals("efficiency=exact is a Kernel SHAP setting; occlusion does not use it: drop efficiency or use method=kernel_shap.",
+			message(() -> {
+				try {
+					org.conceptscope.fiji.batch.BatchJob.run(org.conceptscope.fiji.batch.Batch.parse(new String[] { "input=" + dir.resolve("none.tif"),
+						"model=" + dir, "save_dir=" + dir.resolve("out"), "method=occlusion", "efficiency=exact" }), null, null);
+				} catch (java.io.IOException e) {
+					throw new java.io.UncheckedIOException(e);
+				}
+			}));
+		assertTrue(!Files.exists(dir.resolve("out")), "nothing written");
 	}
 
 	/** values_range is the reference recipe's: with recipe=simple it is refused before any work, not validated and then ignored. */
