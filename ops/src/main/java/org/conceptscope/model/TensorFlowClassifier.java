@@ -177,6 +177,11 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		}
 		if (config.logits != null && !config.logits.isBlank()) {
 			foundLogits = endpoint(config.logits, "logits (from " + ModelConfig.FILE_NAME + ")");
+			// without a batch axis: a named tensor [classes] that only took the batch axis of one off is read as the tensor before
+			if (batchOfOne) {
+				Endpoint batched = withItsBatchOfOne(throughIdentities(foundLogits));
+				if (batched != null) foundLogits = batched;
+			}
 		}
 		if (foundLogits == null && outputs.size() == 1) {
 			foundLogits = throughBatchOfOne(endpoint(outputs.get(0).tensorName(), "output"));
@@ -202,6 +207,13 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		this.probabilities = dense ? null : foundProbs;
 		TensorSpec logitSpec = spec(dense ? "output" : "logits", logits, DataType.forNumber(graph.dataType(logits)));
 		long[] ls = logitSpec.shape();
+		if (batchOfOne && ls != null && ls.length == 1) {
+			// a tensor of the one image without its batch axis, not read back to one with it
+			throw new ModelLoadException("The logits " + logits.name() + " named in the model's description (config: conceptscope: logits) of "
+				+ dir + " have no batch axis (shape " + Arrays.toString(ls) + "), and ConceptScope explains the model's tensors with the batch"
+				+ " axis of one its graph puts in: name the tensor with that axis ([1, classes], e.g. the one the output's Squeeze or Reshape"
+				+ " reads), or leave logits out so that the model's own Softmax input is found.");
+		}
 		if (ls == null || ls.length < 2 || ls[ls.length - 1] < 1 || (!dense && ls.length != 2)) {
 			throw new ModelLoadException("The logits " + logits.name() + " of " + dir + " have shape "
 				+ (ls == null ? "of unknown rank" : Arrays.toString(ls)) + "; a classifier's logits are [N, classes] and a dense output"
@@ -1019,14 +1031,22 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 	 */
 	private Endpoint throughBatchOfOne(Endpoint e) {
 		if (!batchOfOne || e == null || !GraphSession.opName(e.op()).startsWith(BatchOfOne.OUTPUT)) return e;
-		Endpoint x = throughIdentities(graph.input(e.op(), 0));
+		Endpoint t = withItsBatchOfOne(throughIdentities(graph.input(e.op(), 0)));
+		return t == null ? e : t;
+	}
+
+	/**
+	 * The tensor T [1, ...] that x, a Squeeze or Reshape, only took the batch axis of one off (static shapes: x's shape is T's
+	 * without its first axis, every dimension known for a Reshape), or null when x is not such a tensor.
+	 */
+	private Endpoint withItsBatchOfOne(Endpoint x) {
 		String type = GraphSession.opType(x.op());
-		if (!type.equals("Squeeze") && !type.equals("Reshape")) return e;
+		if (!type.equals("Squeeze") && !type.equals("Reshape")) return null;
 		Endpoint t = graph.input(x.op(), 0);
 		long[] st = graph.staticShape(t), sx = graph.staticShape(x);
-		if (st == null || sx == null || st.length != sx.length + 1 || st[0] != 1) return e;
+		if (st == null || sx == null || st.length != sx.length + 1 || st[0] != 1) return null;
 		for (int i = 0; i < sx.length; i++) {
-			if (st[i + 1] != sx[i] || (sx[i] < 0 && !type.equals("Squeeze"))) return e;
+			if (st[i + 1] != sx[i] || (sx[i] < 0 && !type.equals("Squeeze"))) return null;
 		}
 		return t;
 	}

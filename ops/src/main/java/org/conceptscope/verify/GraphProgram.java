@@ -44,7 +44,7 @@ public final class GraphProgram {
 	final long[] inputShape;
 	/**
 	 * Whether the SavedModel takes one image without a batch axis: the loader feeds its input node [H, W, C] as a Squeeze of
-	 * the program's input [1, H, W, C], and the model's own ExpandDims(image, 0) or Reshape of it is read from that input.
+	 * the program's input [1, H, W, C], and the model's own ExpandDims(image, 0) (or -4, the same axis) or Reshape of it is read from that input.
 	 */
 	private boolean oneImage;
 
@@ -90,7 +90,7 @@ public final class GraphProgram {
 			return true;
 		}
 		if (oneImage && n.getOp().equals("ExpandDims") && n.getInputCount() >= 2 && squeezedInput(n.getInput(0), nodes)
-			&& isZero(nodes.get(opName(n.getInput(1))))) {
+			&& isFirstAxis(nodes.get(opName(n.getInput(1))), inputShape.length - 1)) {
 			// the image put back into the batch of one it came in: that input itself
 			visit(input, nodes, fed, done, c);
 			steps.add(new Step(name, "Identity", List.of(input), Map.of()));
@@ -130,13 +130,16 @@ public final class GraphProgram {
 		return n != null && n.getOp().equals("Squeeze") && n.getInputCount() >= 1 && opName(n.getInput(0)).equals(input);
 	}
 
-	/** Whether a node is the constant 0 (an int32 or int64 scalar or one-element axis). */
-	private static boolean isZero(NodeDef n) {
+	/**
+	 * Whether a node is a constant ExpandDims axis (an int32 or int64 scalar or one-element axis) that puts the new axis first
+	 * in a tensor of this rank: 0, or -(rank + 1) as {@code tf.expand_dims(x, -4)} writes it for an image [H, W, C].
+	 */
+	static boolean isFirstAxis(NodeDef n, int rank) {
 		if (n == null || !n.getOp().equals("Const")) return false;
 		org.tensorflow.proto.TensorProto t = n.getAttrOrThrow("value").getTensor();
 		if (t.getDtype() != DataType.DT_INT32 && t.getDtype() != DataType.DT_INT64) return false;
 		FloatTensor v = constant(t, n.getName());
-		return v.size() == 1 && v.data()[0] == 0;
+		return v.size() == 1 && (v.data()[0] == 0 || v.data()[0] == -(rank + 1));
 	}
 
 	/** The value of a node that does not depend on the input: a constant, a variable, or an identity of one. */

@@ -38,6 +38,16 @@ public final class BatchFreeSavedModel {
 	 * its batch axis, {@code output} the outputs' ([3] for the classifier, [32, 32, 3] for the IHC segmentation network).
 	 */
 	public static Path withoutBatchAxis(Path source, Path dir, long[] image, long[] output) throws IOException {
+		return withoutBatchAxis(source, dir, image, output, 0, false);
+	}
+
+	/**
+	 * The same with the model's batch axis put in as {@code tf.expand_dims(x, batchAxis)} (0, or -4: the same axis of an
+	 * image [H, W, C]); {@code doubledLogits}: one more node, {@code logits_doubled} = 2 * the logits without their batch
+	 * axis ([3], no Squeeze or Reshape of a batch of one: an output a model might compute on the one image), used by nothing.
+	 */
+	public static Path withoutBatchAxis(Path source, Path dir, long[] image, long[] output, int batchAxis, boolean doubledLogits)
+		throws IOException {
 		SavedModel saved = SavedModel.parseFrom(Files.readAllBytes(source.resolve("saved_model.pb")));
 		MetaGraphDef meta = saved.getMetaGraphs(0);
 		SignatureDef sig = meta.getSignatureDefOrThrow("serving_default");
@@ -57,11 +67,15 @@ public final class BatchFreeSavedModel {
 			g.addNode(b.build());
 		}
 		g.addNode(constant("batch_axis", TensorProto.newBuilder().setDtype(DataType.DT_INT32).setTensorShape(TensorShapeProto.getDefaultInstance())
-			.addIntVal(0).build()));
+			.addIntVal(batchAxis).build()));
 		g.addNode(NodeDef.newBuilder().setName("input_batch").setOp("ExpandDims").addInput("input").addInput("batch_axis").putAttr("T", f32)
 			.putAttr("Tdim", i32).build());
 		g.addNode(NodeDef.newBuilder().setName("logits_image").setOp("Squeeze").addInput("logits").putAttr("T", f32)
 			.putAttr("squeeze_dims", AttrValue.newBuilder().setList(AttrValue.ListValue.newBuilder().addI(0)).build()).build());
+		if (doubledLogits) {
+			g.addNode(NodeDef.newBuilder().setName("logits_doubled").setOp("AddV2").addInput("logits_image").addInput("logits_image")
+				.putAttr("T", f32).build());
+		}
 		TensorProto.Builder sizes = TensorProto.newBuilder().setDtype(DataType.DT_INT32).setTensorShape(shape(output.length));
 		for (long d : output) sizes.addIntVal((int) d);
 		g.addNode(constant("classes", sizes.build()));

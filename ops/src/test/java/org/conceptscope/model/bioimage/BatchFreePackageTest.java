@@ -274,6 +274,82 @@ class BatchFreePackageTest {
 		assertTrue(refused.contains("has shape [32, 32, 3]; ConceptScope needs a batch of images [N, height, width, channels]"), refused);
 	}
 
+	/**
+	 * A model that puts its batch axis in as {@code tf.expand_dims(x, -4)} (the same axis 0 of its image [32, 32, 3]): ConceptScope's
+	 * graph analysis reads it as the batch of one it is fed, as it reads axis 0, and the interval bounds are the batched model's
+	 * (at a point: its logits), and so are CROWN's. With axis -4 the Squeeze and ExpandDims stayed in the program: interval bounds
+	 * went through them, but CROWN (bounds=crown) refused the model ("Operation Squeeze (node 'input') gives a tensor of rank 3").
+	 */
+	@Test
+	void aModelThatExpandsItsImageAtAxisMinusFourIsReadAsTheBatchOfOne() throws Exception {
+		Path saved = BatchFreeSavedModel.withoutBatchAxis(BundledModels.dir("ihc-stain"), tmp.resolve("axis-minus-4"), new long[] { 32, 32, 3 },
+			new long[] { 3 }, -4, false);
+		Path dir = buildTensorFlow("tf-axis-minus-4", saved);
+		LoadOptions options = LoadOptions.defaults().withWorkDir(tmp.resolve("work"));
+		try (BioImageModel m = BioImageModel.open(dir, options); TensorFlowClassifier bare = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"), options)) {
+			TensorFlowClassifier tf = m.tensorFlow();
+			FloatTensor one = TestPackages.divideBy255(TestPackages.rawImages(1, 5));
+			assertClose(bare.logits(one), m.logits(one), 1e-5, "logits");
+			org.conceptscope.verify.GraphProgram pb = org.conceptscope.verify.GraphProgram.of(bare), pm = org.conceptscope.verify.GraphProgram.of(tf);
+			assertTrue(pm.steps().stream().noneMatch(s -> s.op().equals("ExpandDims") || s.op().equals("Squeeze")), pm.steps().toString());
+			double[] lo = new double[one.size()], hi = new double[one.size()];
+			for (int i = 0; i < lo.length; i++) {
+				lo[i] = one.data()[i] - 0.02;
+				hi[i] = one.data()[i] + 0.02;
+			}
+			org.conceptscope.verify.Box point = org.conceptscope.verify.Box.point(one.shape(), one.data());
+			org.conceptscope.verify.Box at = org.conceptscope.verify.IntervalPropagation.propagate(pm, point).get("logits");
+			for (int k = 0; k < 3; k++) {
+				assertEquals(bare.logits(one).data()[k], at.lo()[k], 1e-4, "interval of a point: its logit " + k);
+				assertEquals(bare.logits(one).data()[k], at.hi()[k], 1e-4, "interval of a point: its logit " + k);
+			}
+			org.conceptscope.verify.Box box = new org.conceptscope.verify.Box(one.shape(), lo, hi);
+			org.conceptscope.verify.Box b = org.conceptscope.verify.IntervalPropagation.propagate(pb, box).get("logits");
+			org.conceptscope.verify.Box a = org.conceptscope.verify.IntervalPropagation.propagate(pm, box).get("logits");
+			for (int k = 0; k < 3; k++) {
+				assertEquals(b.lo()[k], a.lo()[k], 1e-6 * (1 + Math.abs(b.lo()[k])), "lower bound " + k);
+				assertEquals(b.hi()[k], a.hi()[k], 1e-6 * (1 + Math.abs(b.hi()[k])), "upper bound " + k);
+				assertTrue(a.hi()[k] > a.lo()[k], "a box of width 0.04 has bounds of some width");
+			}
+			// CROWN (bounds=crown), which has no linear relaxation of a Squeeze or an ExpandDims: the batched model's bounds
+			org.conceptscope.verify.Box cb = org.conceptscope.verify.LinearBounds.intermediate(pb, box, Progress.NONE).get("logits");
+			org.conceptscope.verify.Box ca = org.conceptscope.verify.LinearBounds.intermediate(pm, box, Progress.NONE).get("logits");
+			for (int k = 0; k < 3; k++) {
+				assertEquals(cb.lo()[k], ca.lo()[k], 1e-6 * (1 + Math.abs(cb.lo()[k])), "CROWN lower bound " + k);
+				assertEquals(cb.hi()[k], ca.hi()[k], 1e-6 * (1 + Math.abs(cb.hi()[k])), "CROWN upper bound " + k);
+				assertTrue(ca.hi()[k] - ca.lo()[k] <= a.hi()[k] - a.lo()[k] + 1e-9, "CROWN no looser than intervals " + k);
+			}
+		}
+	}
+
+	/**
+	 * Logits named in the rdf ({@code config: conceptscope: logits}) without the batch axis of a model that takes one image: the
+	 * output's Squeeze [3] is read as the model's logits [1, 3] it took the axis off (as the output is when no logits are named),
+	 * so the package opens and explains the same logits; a tensor [3] that is no such Squeeze or Reshape is refused in one
+	 * sentence that says so and what to do (it was refused as "logits have shape [3]; a classifier's logits are [N, classes]").
+	 */
+	@Test
+	void logitsNamedWithoutTheBatchAxisAreReadThroughTheSqueezeOrRefusedSayingWhy() throws Exception {
+		Path saved = BatchFreeSavedModel.withoutBatchAxis(BundledModels.dir("ihc-stain"), tmp.resolve("named-logits"), new long[] { 32, 32, 3 },
+			new long[] { 3 }, 0, true);
+		LoadOptions options = LoadOptions.defaults().withWorkDir(tmp.resolve("work"));
+		Path squeezed = buildTensorFlow("tf-named-squeeze", saved);
+		Files.writeString(squeezed.resolve("rdf.yaml"), TF_RDF + "config:\n  conceptscope:\n    logits: \"logits_image:0\"\n");
+		try (BioImageModel m = BioImageModel.open(squeezed, options); TensorFlowClassifier bare = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"), options)) {
+			assertTrue(m.testReport().ran() && m.testReport().passed(), m.testReport().message());
+			assertEquals("logits:0", m.tensorFlow().signature().logits().tensorName());
+			FloatTensor x = TestPackages.divideBy255(TestPackages.rawImages(3, 9));
+			assertClose(bare.logits(x), m.logits(x), 1e-5, "logits");
+		}
+		Path doubled = buildTensorFlow("tf-named-doubled", saved);
+		Files.writeString(doubled.resolve("rdf.yaml"), TF_RDF + "config:\n  conceptscope:\n    logits: \"logits_doubled:0\"\n");
+		String refused = assertThrows(ModelLoadException.class, () -> BioImageModel.open(doubled, options).close()).getMessage();
+		assertTrue(refused.contains("The logits logits_doubled:0 named in the model's description (config: conceptscope: logits) of "), refused);
+		assertTrue(refused.endsWith(" have no batch axis (shape [3]), and ConceptScope explains the model's tensors with the batch axis of one"
+			+ " its graph puts in: name the tensor with that axis ([1, classes], e.g. the one the output's Squeeze or Reshape reads), or"
+			+ " leave logits out so that the model's own Softmax input is found."), refused);
+	}
+
 	/** An rdf that leaves the batch axis out of a SavedModel whose input has one is refused in one sentence. */
 	@Test
 	void tensorFlowWeightsWithABatchAxisUnderAnRdfWithoutOneAreRefusedInOneSentence() throws Exception {

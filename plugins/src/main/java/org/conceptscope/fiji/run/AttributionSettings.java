@@ -164,6 +164,11 @@ public final class AttributionSettings {
 		atLeast(SUPERPIXELS, superpixels, 1);
 		SettingsChecks.oneOf(EFFICIENCY, efficiency, EFFICIENCY_CHOICES, EFFICIENCY + "=captum (Kernel SHAP's endpoint samples weighted 10^6, as"
 			+ " Captum) or " + EFFICIENCY + "=exact (the values add up to the score change exactly)");
+		if (!DEFAULT_EFFICIENCY.equals(efficiency) && !org.conceptscope.registry.Registry.ATTRIBUTION_PARAMETERS.get(EFFICIENCY).usedBy(method)) {
+			// the default stays accepted for every method: recorded lines carry efficiency=captum whatever the method
+			throw new IllegalArgumentException(EFFICIENCY + "=" + efficiency + " is a Kernel SHAP setting; " + method + " does not use it:"
+				+ " drop " + EFFICIENCY + " or use method=kernel_shap.");
+		}
 		atLeast(FORGRAD_BANDWIDTH, forgradBandwidth, 0);
 		if (forgrad && !AttributionMethods.FORGRAD_METHODS.contains(method)) {
 			throw new IllegalArgumentException(FORGRAD + " filters the maps of gradient methods (" + String.join(", ", AttributionMethods.FORGRAD_METHODS)

@@ -56,7 +56,11 @@ public final class FeatureVisualizationSettings {
 		if (!(learningRate > 0)) throw new IllegalArgumentException(LEARNING_RATE + " must be positive, got " + learningRate + ".");
 		if (crops < 1) throw new IllegalArgumentException(CROPS + " must be at least 1, got " + crops + ".");
 		if (!(noise >= 0)) throw new IllegalArgumentException(NOISE + " must be 0 or more, got " + noise + ".");
-		valuesRange();
+		if (valuesRange() != null && FeatureVisualizationRun.SIMPLE.equals(recipe)) {
+			throw new IllegalArgumentException(VALUES_RANGE + " sets the value range of " + RECIPE + "=" + FeatureVisualizationRun.REFERENCE
+				+ " only; " + RECIPE + "=" + FeatureVisualizationRun.SIMPLE + " does not use it: drop " + VALUES_RANGE + " or use " + RECIPE
+				+ "=" + FeatureVisualizationRun.REFERENCE + ".");
+		}
 		if (canvas < 0) throw new IllegalArgumentException(CANVAS + " must be 0 (automatic) or a side in pixels, got " + canvas + ".");
 		// the upper bounds, before any image is read (the methods check them again)
 		org.conceptscope.util.Limits.passes("MACO", STEPS, steps);

@@ -165,6 +165,59 @@ class SettingsChecksTest {
 			+ " maps) or none (no maps).", message(discovery::validate));
 	}
 
+	/**
+	 * efficiency=exact is Kernel SHAP's: with another method it is refused (as the op refuses it), in one sentence naming the
+	 * key, the method and what to do; the default efficiency=captum stays accepted for every method, as a recorded line
+	 * (which states every key) replays for each one.
+	 */
+	@Test
+	void efficiencyExactIsRefusedForEveryMethodButKernelShapAndTheRecordedDefaultReplays() {
+		String m = "model=[" + dir + "] ";
+		int refused = 0;
+		for (String method : AttributionMethods.NAMES) {
+			AttributionSettings recorded = AttributionSettings.of(CommandSpecs.ATTRIBUTION.parse(m + "method=" + method));
+			String line = recorded.toMacroOptions();
+			assertTrue(line.contains(" efficiency=captum "), line);
+			AttributionSettings.of(CommandSpecs.ATTRIBUTION.parse(line)).validate(); // the recorded line replays
+			AttributionSettings.of(CommandSpecs.ATTRIBUTION.parse(m + "method=" + method + " efficiency=captum")).validate();
+			Runnable exact = () -> AttributionSettings.of(CommandSpecs.ATTRIBUTION.parse(m + "method=" + method + " efficiency=exact")).validate();
+			if (method.equals("kernel_shap")) {
+				exact.run();
+			} else {
+				assertEquals("efficiency=exact is a Kernel SHAP setting; " + method + " does not use it: drop efficiency or use"
+					+ " method=kernel_shap.", message(exact), method);
+				refused++;
+			}
+		}
+		assertEquals(AttributionMethods.NAMES.size() - 1, refused);
+		// the batch runner checks the same settings first: the same sentence, before any input is read
+		assertEquals("efficiency=exact is a Kernel SHAP setting; occlusion does not use it: drop efficiency or use method=kernel_shap.",
+			message(() -> {
+				try {
+					org.conceptscope.fiji.batch.BatchJob.run(org.conceptscope.fiji.batch.Batch.parse(new String[] { "input=" + dir.resolve("none.tif"),
+						"model=" + dir, "save_dir=" + dir.resolve("out"), "method=occlusion", "efficiency=exact" }), null, null);
+				} catch (java.io.IOException e) {
+					throw new java.io.UncheckedIOException(e);
+				}
+			}));
+		assertTrue(!Files.exists(dir.resolve("out")), "nothing written");
+	}
+
+	/** values_range is the reference recipe's: with recipe=simple it is refused before any work, not validated and then ignored. */
+	@Test
+	void valuesRangeWithTheSimpleRecipeIsRefused() {
+		String m = "model=[" + dir + "] target=0 ";
+		assertEquals("values_range sets the value range of recipe=reference only; recipe=simple does not use it: drop values_range or"
+			+ " use recipe=reference.", message(() -> FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(m
+				+ "recipe=simple values_range=0,1")).validate()));
+		FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(m + "recipe=simple")).validate();
+		FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(m + "recipe=simple values_range=[]")).validate();
+		FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(m + "recipe=reference values_range=0,1")).validate();
+		// a malformed range keeps its own sentence whatever the recipe
+		assertTrue(message(() -> FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(m
+			+ "recipe=simple values_range=1,0")).validate()).startsWith("values_range must be two numbers lo,hi with lo < hi"));
+	}
+
 	private static String message(Runnable r) {
 		return assertThrows(IllegalArgumentException.class, r::run).getMessage();
 	}
