@@ -18,10 +18,6 @@ import java.util.List;
 import org.conceptscope.fiji.image.ImageFiles;
 import org.conceptscope.fiji.run.Models;
 import org.conceptscope.model.Classifier;
-import org.conceptscope.model.LayerInfo;
-import org.conceptscope.model.ModelSignature;
-import org.conceptscope.tensor.FloatTensor;
-import org.conceptscope.tensor.Normalization;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * bundled known-answer model with the normalisation "cast(uint8)" in its card (as in CastWarningTest). Likewise
  * the files whose channel labels name a bioimage.io model's input channels (channel_names) in another order: a local
  * Spark job whose tasks read two-channel TIFFs written with their channels labelled in the other order, in the
- * model's order and not at all gets one line from the driver, for the first, with the local sentence.
+ * model's order and not at all gets one line from the driver, for the first, with the local sentence; the model is a
+ * bioimage.io 0.5 package of the bundled IHC SavedModel whose input names its channels red, green, blue.
  */
 class FarFilesTest {
 
@@ -86,31 +83,39 @@ class FarFilesTest {
 
 	@Test
 	void filesWhoseChannelLabelsAreInAnotherOrderThanTheModelsGetOneLineFromTheDriver() throws Exception {
-		List<Path> files = List.of(twoChannels("swapped.tif", "GFP", "DAPI"), twoChannels("matching.tif", "DAPI", "GFP"),
-			twoChannels("unlabelled.tif", null, null));
+		List<Path> files = List.of(threeChannels("swapped.tif", "green", "red", "blue"), threeChannels("matching.tif", "Red", "green ", "BLUE"),
+			threeChannels("unlabelled.tif", null, null, null));
 		ImagePlus swapped = ImageFiles.open(files.get(0), false);
-		assertEquals(List.of(2, "GFP", "DAPI"), List.of(swapped.getNChannels(), swapped.getStack().getSliceLabel(1),
-			swapped.getStack().getSliceLabel(2)), "the TIFF keeps its channels and their labels");
-		String sentence = Models.channelNames(swapped, new NamedChannels());
-		assertEquals("The image 'swapped.tif' has its channels labelled GFP, DAPI, but the model expects DAPI, GFP, in this order"
-			+ " (its input's channel_names): the same channels in another order, so the model reads each channel as another one; put"
-			+ " them in the model's order with Image > Color > Arrange Channels... (new channel order 21) and run again.", sentence);
-		List<String> local = new ArrayList<>();
-		Models.warnDomain(List.of(swapped), new NamedChannels(), local::add);
-		assertEquals(List.of("ConceptScope warning: " + sentence), local, "the sentence is the local one");
+		assertEquals(List.of(3, "green", "red", "blue"), List.of(swapped.getNChannels(), swapped.getStack().getSliceLabel(1),
+			swapped.getStack().getSliceLabel(2), swapped.getStack().getSliceLabel(3)), "the TIFF keeps its channels and their labels");
+		String model = namedChannelsPackage(tmp.resolve("ihc-named-channels")).toString();
+		String sentence;
+		try (Classifier opened = Models.open(Path.of(model))) {
+			assertEquals(List.of("red", "green", "blue"), opened.inputChannelNames(), "the package's channel_names reach the model");
+			sentence = Models.channelNames(swapped, opened);
+			List<String> local = new ArrayList<>();
+			Models.warnDomain(List.of(swapped), opened, local::add);
+			assertEquals(List.of("ConceptScope warning: " + sentence), local, "the sentence is the local one");
+		}
+		assertEquals("The image 'swapped.tif' has its channels labelled green, red, blue, but the model expects red, green, blue, in this"
+			+ " order (its input's channel_names): the same channels in another order, so the model reads each channel as another one; put"
+			+ " them in the model's order with Image > Color > Arrange Channels... (new channel order 213) and run again.", sentence);
 
-		// one task per file, on local Spark, each reading its file as the concept job's tasks do
+		// one task per file, on local Spark, each opening the package and reading its file as the concept job's tasks do
 		List<String> paths = files.stream().map(Path::toString).toList();
 		FarFiles[] found = new FarFiles[paths.size()];
 		try (SparkBatch.LazyContext spark = new SparkBatch.LazyContext("local[2]")) {
-			SparkTasks.run(spark.get(), List.of(0, 1, 2), "channel names", i -> FarFiles.of(List.of(ImageFiles.open(Path.of(paths.get(i)), false)),
-				new NamedChannels()), (i, r) -> {
-					found[i] = r;
-					return true;
-				});
+			SparkTasks.run(spark.get(), List.of(0, 1, 2), "channel names", i -> {
+				try (Classifier opened = Models.open(Path.of(model))) {
+					return FarFiles.of(List.of(ImageFiles.open(Path.of(paths.get(i)), false)), opened);
+				}
+			}, (i, r) -> {
+				found[i] = r;
+				return true;
+			});
 		}
 		assertEquals(List.of(1, 0, 0), java.util.Arrays.stream(found).map(FarFiles::misnamed).toList(),
-			"swapped labels: one; the model's order and no labels: none");
+			"swapped labels: one; the model's order (case and spaces aside) and no labels: none");
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		java.util.Arrays.stream(found).reduce(FarFiles.NONE, FarFiles::merge).warn(new PrintStream(out, true, StandardCharsets.UTF_8),
 			"concepts", files.size());
@@ -123,96 +128,54 @@ class FarFilesTest {
 		assertEquals("", out.toString(StandardCharsets.UTF_8));
 	}
 
-	/** A 16x16 two-channel 8-bit TIFF (channel 1 a ramp, channel 2 its half) whose channels are labelled {@code first}, {@code second}. */
-	private Path twoChannels(String name, String first, String second) {
-		ij.ImageStack stack = new ij.ImageStack(16, 16);
-		ByteProcessor one = new ByteProcessor(16, 16), two = new ByteProcessor(16, 16);
-		for (int i = 0; i < 256; i++) {
-			one.set(i, i % 16 * 16);
-			two.set(i, i % 16 * 8);
+	/** A 32x32 three-channel 8-bit composite TIFF (ramps of different slopes) whose channels are labelled as given (null: none). */
+	private Path threeChannels(String name, String... labels) {
+		ij.ImageStack stack = new ij.ImageStack(32, 32);
+		for (int c = 0; c < 3; c++) {
+			ByteProcessor ip = new ByteProcessor(32, 32);
+			for (int i = 0; i < 32 * 32; i++) ip.set(i, i % 32 * (c + 2));
+			stack.addSlice(labels[c], ip);
 		}
-		stack.addSlice(first, one);
-		stack.addSlice(second, two);
 		ImagePlus imp = new ImagePlus(name, stack);
-		imp.setDimensions(2, 1, 1);
+		imp.setDimensions(3, 1, 1);
 		Path file = tmp.resolve(name);
 		assertTrue(new ij.io.FileSaver(new ij.CompositeImage(imp, ij.CompositeImage.COMPOSITE)).saveAsTiff(file.toString()));
 		return file;
 	}
 
 	/**
-	 * A model that names its two input channels DAPI, GFP (as a bioimage.io package's channel_names) and declares no input
-	 * shape: only what the checks read; it computes nothing.
+	 * A bioimage.io 0.5 package of the bundled IHC SavedModel (unzipped: rdf.yaml and the zipped weights) whose input names
+	 * its channels red, green, blue, as a package's channel_names do.
 	 */
-	static final class NamedChannels implements Classifier {
-
-		@Override
-		public List<String> inputChannelNames() {
-			return List.of("DAPI", "GFP");
-		}
-
-		@Override
-		public String name() {
-			return "DAPI GFP";
-		}
-
-		@Override
-		public ModelSignature signature() {
-			return null;
-		}
-
-		@Override
-		public List<String> classNames() {
-			return List.of("A", "B");
-		}
-
-		@Override
-		public Normalization normalization() {
-			return new Normalization.UnitRange();
-		}
-
-		@Override
-		public List<LayerInfo> layers() {
-			return List.of();
-		}
-
-		@Override
-		public FloatTensor logits(FloatTensor images) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public FloatTensor probabilities(FloatTensor images) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public FloatTensor activations(FloatTensor images, String layer) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public FloatTensor layerGradient(FloatTensor images, String layer, FloatTensor classWeights) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public FloatTensor logitsFromLayer(String layer, FloatTensor activations) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public FloatTensor gradientFromLayer(String layer, FloatTensor activations, FloatTensor classWeights) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public void close() {}
+	private static Path namedChannelsPackage(Path dir) throws Exception {
+		Files.createDirectories(dir);
+		ModelArchive.zip(SparkBatchTest.MODEL.toAbsolutePath(), dir.resolve("tf-weights.zip"));
+		Files.writeString(dir.resolve("rdf.yaml"), """
+			format_version: 0.5.3
+			type: model
+			name: IHC stain classifier with named channels
+			description: Background / hematoxylin / DAB-positive patches whose input channels are named (ConceptScope test package)
+			authors: [{name: ConceptScope developers}]
+			license: Apache-2.0
+			inputs:
+			  - id: input
+			    axes:
+			      - {type: batch}
+			      - {type: space, id: y, size: 32}
+			      - {type: space, id: x, size: 32}
+			      - {type: channel, channel_names: [red, green, blue]}
+			    data: {type: float32}
+			outputs:
+			  - id: probabilities
+			    axes:
+			      - {type: batch}
+			      - {type: channel, channel_names: [background, hematoxylin, DAB-positive]}
+			weights:
+			  tensorflow_saved_model_bundle:
+			    source: tf-weights.zip
+			    tensorflow_version: 2.16.1
+			""");
+		return dir;
 	}
 
 	/** A 16-bit image whose first 1000 values are 0 to 255 and the other 24 {@code high}. */
