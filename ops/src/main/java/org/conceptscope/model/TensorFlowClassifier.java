@@ -178,7 +178,9 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		if (config.logits != null && !config.logits.isBlank()) {
 			foundLogits = endpoint(config.logits, "logits (from " + ModelConfig.FILE_NAME + ")");
 			// without a batch axis: a named tensor [classes] that only took the batch axis of one off is read as the tensor before
-			if (batchOfOne) {
+			// (only a tensor of rank 1: a named [1, classes] keeps its batch axis, and what it squeezed was another axis of one)
+			long[] named = graph.staticShape(foundLogits);
+			if (batchOfOne && named != null && named.length == 1) {
 				Endpoint batched = withItsBatchOfOne(throughIdentities(foundLogits));
 				if (batched != null) foundLogits = batched;
 			}

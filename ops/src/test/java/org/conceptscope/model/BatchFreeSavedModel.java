@@ -44,7 +44,8 @@ public final class BatchFreeSavedModel {
 	/**
 	 * The same with the model's batch axis put in as {@code tf.expand_dims(x, batchAxis)} (0, or -4: the same axis of an
 	 * image [H, W, C]); {@code doubledLogits}: one more node, {@code logits_doubled} = 2 * the logits without their batch
-	 * axis ([3], no Squeeze or Reshape of a batch of one: an output a model might compute on the one image), used by nothing.
+	 * axis ([3], no Squeeze or Reshape of a batch of one: an output a model might compute on the one image), and
+	 * {@code logits_narrowed}, the logits [1, 3] widened to [1, 1, 3] and squeezed back on axis 1, both used by nothing.
 	 */
 	public static Path withoutBatchAxis(Path source, Path dir, long[] image, long[] output, int batchAxis, boolean doubledLogits)
 		throws IOException {
@@ -75,6 +76,13 @@ public final class BatchFreeSavedModel {
 		if (doubledLogits) {
 			g.addNode(NodeDef.newBuilder().setName("logits_doubled").setOp("AddV2").addInput("logits_image").addInput("logits_image")
 				.putAttr("T", f32).build());
+			// [1, 3] -> [1, 1, 3] -> [1, 3]: a Squeeze of an inner axis of one, whose result keeps the batch axis
+			g.addNode(constant("inner_axis", TensorProto.newBuilder().setDtype(DataType.DT_INT32).setTensorShape(TensorShapeProto.getDefaultInstance())
+				.addIntVal(1).build()));
+			g.addNode(NodeDef.newBuilder().setName("logits_wide").setOp("ExpandDims").addInput("logits").addInput("inner_axis").putAttr("T", f32)
+				.putAttr("Tdim", i32).build());
+			g.addNode(NodeDef.newBuilder().setName("logits_narrowed").setOp("Squeeze").addInput("logits_wide").putAttr("T", f32)
+				.putAttr("squeeze_dims", AttrValue.newBuilder().setList(AttrValue.ListValue.newBuilder().addI(1)).build()).build());
 		}
 		TensorProto.Builder sizes = TensorProto.newBuilder().setDtype(DataType.DT_INT32).setTensorShape(shape(output.length));
 		for (long d : output) sizes.addIntVal((int) d);

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * first such file's sentence (the local one, word for word) and how many of the job's files are so. The model is the
  * bundled known-answer model with the normalisation "cast(uint8)" in its card (as in CastWarningTest). Likewise
  * the files whose channel labels name a bioimage.io model's input channels (channel_names) in another order: a local
- * Spark job whose tasks read two-channel TIFFs written with their channels labelled in the other order, in the
+ * Spark job whose tasks read three-channel TIFFs written with their channels labelled in another order (a cycle, so
+ * that the order Arrange Channels is given is not its own inverse), in the
  * model's order and not at all gets one line from the driver, for the first, with the local sentence; the model is a
  * bioimage.io 0.5 package of the bundled IHC SavedModel whose input names its channels red, green, blue.
  */
@@ -83,10 +84,10 @@ class FarFilesTest {
 
 	@Test
 	void filesWhoseChannelLabelsAreInAnotherOrderThanTheModelsGetOneLineFromTheDriver() throws Exception {
-		List<Path> files = List.of(threeChannels("swapped.tif", "green", "red", "blue"), threeChannels("matching.tif", "Red", "green ", "BLUE"),
+		List<Path> files = List.of(threeChannels("swapped.tif", "blue", "red", "green"), threeChannels("matching.tif", "Red", "green ", "BLUE"),
 			threeChannels("unlabelled.tif", null, null, null));
 		ImagePlus swapped = ImageFiles.open(files.get(0), false);
-		assertEquals(List.of(3, "green", "red", "blue"), List.of(swapped.getNChannels(), swapped.getStack().getSliceLabel(1),
+		assertEquals(List.of(3, "blue", "red", "green"), List.of(swapped.getNChannels(), swapped.getStack().getSliceLabel(1),
 			swapped.getStack().getSliceLabel(2), swapped.getStack().getSliceLabel(3)), "the TIFF keeps its channels and their labels");
 		String model = namedChannelsPackage(tmp.resolve("ihc-named-channels")).toString();
 		String sentence;
@@ -97,9 +98,9 @@ class FarFilesTest {
 			Models.warnDomain(List.of(swapped), opened, local::add);
 			assertEquals(List.of("ConceptScope warning: " + sentence), local, "the sentence is the local one");
 		}
-		assertEquals("The image 'swapped.tif' has its channels labelled green, red, blue, but the model expects red, green, blue, in this"
+		assertEquals("The image 'swapped.tif' has its channels labelled blue, red, green, but the model expects red, green, blue, in this"
 			+ " order (its input's channel_names): the same channels in another order, so the model reads each channel as another one; put"
-			+ " them in the model's order with Image > Color > Arrange Channels... (new channel order 213) and run again.", sentence);
+			+ " them in the model's order with Image > Color > Arrange Channels... (new channel order 231) and run again.", sentence);
 
 		// one task per file, on local Spark, each opening the package and reading its file as the concept job's tasks do
 		List<String> paths = files.stream().map(Path::toString).toList();

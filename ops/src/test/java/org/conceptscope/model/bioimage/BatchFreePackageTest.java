@@ -1,6 +1,7 @@
 package org.conceptscope.model.bioimage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -338,6 +339,16 @@ class BatchFreePackageTest {
 		try (BioImageModel m = BioImageModel.open(squeezed, options); TensorFlowClassifier bare = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"), options)) {
 			assertTrue(m.testReport().ran() && m.testReport().passed(), m.testReport().message());
 			assertEquals("logits:0", m.tensorFlow().signature().logits().tensorName());
+			FloatTensor x = TestPackages.divideBy255(TestPackages.rawImages(3, 9));
+			assertClose(bare.logits(x), m.logits(x), 1e-5, "logits");
+		}
+		// named logits that keep their batch axis ([1, 3], a Squeeze of an inner axis of one) are the logits as named, not the
+		// [1, 1, 3] tensor before them (which would have made a classifier a dense model)
+		Path narrowed = buildTensorFlow("tf-named-narrowed", saved);
+		Files.writeString(narrowed.resolve("rdf.yaml"), TF_RDF + "config:\n  conceptscope:\n    logits: \"logits_narrowed:0\"\n");
+		try (BioImageModel m = BioImageModel.open(narrowed, options); TensorFlowClassifier bare = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"), options)) {
+			assertEquals("logits_narrowed:0", m.tensorFlow().signature().logits().tensorName());
+			assertFalse(m.tensorFlow().isDense(), "a classifier, not a dense model");
 			FloatTensor x = TestPackages.divideBy255(TestPackages.rawImages(3, 9));
 			assertClose(bare.logits(x), m.logits(x), 1e-5, "logits");
 		}
