@@ -232,9 +232,10 @@ public final class Models {
 				castKey.add(whole.getTitle() + "|" + whole.getID());
 				if (cast == null) cast = c;
 			}
-			if (channelLabels(whole, classifier) != null) {
+			List<String> labels = channelLabels(whole, classifier);
+			if (labels != null) {
 				imagesNamed++;
-				String m = channelNamesOfWhole(whole, classifier);
+				String m = channelNamesSentence(whole, labels, classifier.inputChannelNames());
 				if (m != null) {
 					namesCount++;
 					namesKey.add(whole.getTitle() + "|" + whole.getID());
@@ -345,8 +346,11 @@ public final class Models {
 	 */
 	private static String channelNamesOfWhole(ImagePlus image, Classifier classifier) {
 		List<String> labels = channelLabels(image, classifier);
-		if (labels == null) return null;
-		List<String> names = classifier.inputChannelNames();
+		return labels == null ? null : channelNamesSentence(image, labels, classifier.inputChannelNames());
+	}
+
+	/** {@link #channelNamesOfWhole}'s sentence for an image's channel {@code labels} and the model's channel {@code names}. */
+	private static String channelNamesSentence(ImagePlus image, List<String> labels, List<String> names) {
 		List<String> have = labels.stream().map(Models::channelKey).toList(), want = names.stream().map(Models::channelKey).toList();
 		if (have.equals(want)) return null;
 		String subject = sliceSubject(image, null, 1, 0) + " has its channels labelled " + String.join(", ", labels) + ", but the model"
