@@ -252,16 +252,10 @@ public final class BiIce implements InterpretableHead {
 	}
 
 	/**
-	 * Every concept's map of image {@code image} at once: {@code maps[q * K + m]} is
-	 * {@code unitMaps(features, m)} at the image's cell q, the same float, from one interaction (all
-	 * rounds of binding) for all K concepts, where {@link #unitMaps} runs it once per concept. What
-	 * the prototype search ({@link HeadPrototypes#all}) reads; {@code maps} holds h w K floats.
+	 * The listed concepts' maps of image {@code image} ({@link InterpretableHead#imageMaps}) from one interaction (all rounds of
+	 * binding), not one per concept as {@link #unitMaps}: what Explain with Head shows and, with every concept, what the
+	 * prototype search ({@link HeadPrototypes#all}) reads.
 	 */
-	void imageMaps(FloatTensor features, int image, float[] maps) {
-		imageMaps(features, image, java.util.stream.IntStream.range(0, k).toArray(), maps);
-	}
-
-	/** The listed concepts' maps of image {@code image} ({@link InterpretableHead#imageMaps}) from one interaction, not one per concept. */
 	@Override
 	public void imageMaps(FloatTensor features, int image, int[] units, float[] maps) {
 		checkFeatures(features);

@@ -40,15 +40,9 @@ public final class HeadPrototypes {
 		if (head instanceof InfoDisent d) {
 			double[] scratch = new double[cells * units];
 			fill = (i, maps) -> d.imageMaps(features, i, scratch, maps);
-		} else if (head instanceof BiIce b) {
-			fill = (i, maps) -> b.imageMaps(features, i, maps);
-		} else { // another head: its maps unit by unit
-			fill = (i, maps) -> {
-				for (int u = 0; u < units; u++) {
-					float[] m = head.unitMaps(features.slice(i), u).data();
-					for (int s = 0; s < cells; s++) maps[s * units + u] = m[s];
-				}
-			};
+		} else { // Bi-ICE: one interaction for all its concepts; another head: unit by unit (InterpretableHead.imageMaps)
+			int[] all = java.util.stream.IntStream.range(0, units).toArray();
+			fill = (i, maps) -> head.imageMaps(features, i, all, maps);
 		}
 		List<List<Prototype>> best = new ArrayList<>();
 		for (int j = 0; j < units; j++) best.add(new ArrayList<>());
