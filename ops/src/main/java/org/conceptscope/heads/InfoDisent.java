@@ -18,6 +18,7 @@ import org.conceptscope.tensor.Resampling;
 import org.conceptscope.train.SavedModelExport;
 import org.conceptscope.train.SupervisedTrainer;
 import org.conceptscope.train.TrainingOptions;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 import org.conceptscope.util.Seeds;
 
@@ -80,10 +81,11 @@ public final class InfoDisent implements InterpretableHead {
 	public static InfoDisent train(FloatTensor f, String layer, int[] labels, int classes, TrainingOptions opt, Progress progress) {
 		int h = (int) f.dim(1), w = (int) f.dim(2), c = (int) f.dim(3), k = classes;
 		checkMemory(layer, h, w, c, opt.batchSize(), availableNativeMemory(), null);
+		checkHeap(layer, c, Limits.heapLeft(heapBytes(c)), null); // the feature maps are on the heap now: what is left counts them
 		Map<String, FloatTensor> init = InfoDisentGraph.initialWeights(c, k, Seeds.stream(opt.seed(), HeadTraining.WEIGHTS_STREAM));
 		Map<String, FloatTensor> trained = SupervisedTrainer.trainInEpochs(g -> new InfoDisentGraph(g, h, w, c, k, init), f, labels, k, opt,
 			progress, null, 0, Seeds.stream(opt.seed(), HeadTraining.BATCH_STREAM)).weights();
-		return new InfoDisent(trained, layer, h, w, c, k, progress); // Q again in Java (double), 5 + s + 2 products of c x c matrices (s <= 14): with progress
+		return new InfoDisent(trained, layer, h, w, c, k, progress); // Q again in Java (double), 5 + s + 2 products of c x c matrices (s <= 14): with progress; its heap was checked above
 	}
 
 	/**
@@ -107,23 +109,52 @@ public final class InfoDisent implements InterpretableHead {
 	}
 
 	/**
+	 * Java heap bytes InfoDisent needs at c channels beside the feature maps: the initial and the
+	 * trained skew part (c x c floats each, both held when training ends) and the Java step that
+	 * computes Q from the trained one ({@link InfoDisentGraph#javaBytes}: 4 c x c doubles, 134 MB at c = 2048).
+	 */
+	public static long heapBytes(int c) {
+		return 2 * 4L * c * c + InfoDisentGraph.javaBytes(c);
+	}
+
+	/**
 	 * Refuses, before any image is read or passed, a layer too wide for InfoDisent's c x c rotation
-	 * on this machine ({@link #nativeBytes} above {@link #availableNativeMemory}), naming the deepest
-	 * spatial layer of the backbone that fits.
+	 * on this machine: TensorFlow's training ({@link #nativeBytes} above {@link #availableNativeMemory})
+	 * or the Java step after it ({@link #heapBytes} above what Java's heap has free), naming the
+	 * deepest spatial layer of the backbone that fits both.
 	 */
 	public static void checkMemory(Classifier backbone, String layer, int batch) {
 		long available = availableNativeMemory();
 		LayerInfo info = backbone.layers().stream().filter(l -> l.name().equals(layer)).findFirst().orElse(null);
 		if (info == null || !info.isSpatial()) return; // the layer's own checks say what is wrong with it
 		long[] s = info.shape();
+		long heapLeft = Limits.heapLeft(heapBytes((int) s[3]));
 		String narrower = null;
 		for (LayerInfo l : backbone.layers()) {
 			long[] t = l.shape();
-			if (l.isSpatial() && t[3] > 0 && t[3] < s[3] && nativeBytes((int) t[1], (int) t[2], (int) t[3], batch) <= available) {
+			if (l.isSpatial() && t[3] > 0 && t[3] < s[3] && nativeBytes((int) t[1], (int) t[2], (int) t[3], batch) <= available
+				&& heapBytes((int) t[3]) <= heapLeft) {
 				narrower = "layer=[" + l.name() + "] (" + t[3] + " channels)";
 			}
 		}
 		checkMemory(layer, (int) s[1], (int) s[2], (int) s[3], batch, available, narrower);
+		checkHeap(layer, (int) s[3], heapLeft, narrower);
+	}
+
+	/**
+	 * Refuses a layer of c channels whose Java step after training ({@link #heapBytes}) would not fit
+	 * in the {@code left} bytes Java's heap has free, in one sentence with the -Xmx to give and
+	 * {@code narrower} ("layer=[name] (c channels)") when given: the step runs once TensorFlow has
+	 * trained, so an OutOfMemoryError there lost the whole training.
+	 */
+	static void checkHeap(String layer, int c, long left, String narrower) {
+		long need = heapBytes(c);
+		if (need <= left) return;
+		throw new IllegalArgumentException("InfoDisent on layer '" + layer + "' (" + c + " channels) computes its " + c + " x " + c
+			+ " rotation in Java once training ends, which needs about " + gigabytes(need) + " of Java's heap, more than the "
+			+ gigabytes(left) + " it has free of the " + gigabytes(Runtime.getRuntime().maxMemory()) + " Java may use: give Java more memory (-Xmx"
+			+ Math.max(1, Limits.heapToGive(need, left)) + "g or more; in Fiji, Edit > Options > Memory & Threads...), or "
+			+ (narrower == null ? "choose a layer with fewer channels" : "choose a layer with fewer channels, such as " + narrower) + ".");
 	}
 
 	/**

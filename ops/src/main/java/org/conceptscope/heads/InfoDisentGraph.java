@@ -218,11 +218,28 @@ final class InfoDisentGraph extends GraphNetwork {
 			a[i][j] = ((double) raw[i * c + j] - raw[j * c + i]) * scale;
 			norm2 += a[i][j] * a[i][j];
 		}
-		return exponential(a, squarings(Math.sqrt(norm2)), progress);
+		int s = squarings(Math.sqrt(norm2));
+		double scaled = Math.pow(2, -s);
+		for (double[] row : a) for (int j = 0; j < c; j++) row[j] *= scaled; // A becomes B in its own buffer: no copy of A is kept
+		return exponentialOfScaled(a, s, progress);
 	}
 
 	/** Rows of a product between two progress reports. */
 	static final int ROW_BLOCK = 64;
+
+	/**
+	 * The c x c double matrices {@link #projection} holds at its peak: B, B^2, B^3 and B^4 while B^4 is
+	 * multiplied out, each turned into a sum of the Taylor step in place; the last product by B^4, the
+	 * squarings and the Newton-Schulz step hold 3 or 2. The code before 7 December 2026 held A, B, its
+	 * three powers and two sums at once (7). Besides them: {@value #ROW_BLOCK} rows of c doubles, where
+	 * a block's products are summed before they are written.
+	 */
+	static final int JAVA_MATRICES = 4;
+
+	/** Heap bytes of {@link #projection} at c channels, at its peak ({@link #JAVA_MATRICES}). */
+	static long javaBytes(int c) {
+		return 8L * c * ((long) JAVA_MATRICES * c + ROW_BLOCK);
+	}
 
 	/**
 	 * The number of c x c matrix products of {@link #exponential} with {@code s} squarings: the Taylor
@@ -236,7 +253,7 @@ final class InfoDisentGraph extends GraphNetwork {
 	/**
 	 * exp(a) as the graph computes it, with {@code s} squarings: the Taylor polynomial by Paterson and
 	 * Stockmeyer in powers of B^4, as the graph (5 products; Horner took 11, and gives the same Q to
-	 * double rounding: InfoDisentJavaExponentialTest).
+	 * double rounding: InfoDisentJavaExponentialTest). {@code a} is left as it is.
 	 */
 	static double[][] exponential(double[][] a, int s) {
 		return exponential(a, s, Progress.NONE);
@@ -245,75 +262,100 @@ final class InfoDisentGraph extends GraphNetwork {
 	/** {@link #exponential(double[][], int)}, reporting per block of rows; a cancel throws {@link CancellationException}. */
 	static double[][] exponential(double[][] a, int s, Progress progress) {
 		int c = a.length;
-		Products p = new Products(products(s), c, progress);
 		double scale = Math.pow(2, -s);
 		double[][] b = new double[c][c];
 		for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) b[i][j] = a[i][j] * scale;
+		return exponentialOfScaled(b, s, progress);
+	}
+
+	/**
+	 * exp(B 2^s) from B = A / 2^s, which it overwrites (its buffer holds the result), in at most
+	 * {@link #JAVA_MATRICES} c x c buffers: the same operations on the same values in the same order
+	 * as the code before 7 December 2026, which allocated a new matrix per product and sum, so the
+	 * same Q to the last bit (InfoDisentJavaHeapTest).
+	 */
+	private static double[][] exponentialOfScaled(double[][] b, int s, Progress progress) {
+		int c = b.length;
+		Products p = new Products(products(s), c, progress);
 		// sum of B^k / k! for k <= 12, as the graph: with B^2, B^3, B^4 and C_i = sum_{r < 4} B^r / (4i + r)!,
 		// T = C_0 + B^4 (C_1 + B^4 (C_2 + B^4 / 12!))
-		double[][] b2 = p.multiply(b, b, false), b3 = p.multiply(b2, b, false), b4 = p.multiply(b2, b2, false);
-		double[][][] powers = { null, b, b2, b3 };
-		double[][] t = null;
-		for (int i = TAYLOR_DEGREE / 4 - 1; i >= 0; i--) {
-			double[][] next;
-			if (t == null) { // the highest term, B^4 / 12!, needs no product
-				next = new double[c][c];
-				double f = 1 / factorial(TAYLOR_DEGREE);
-				for (int r = 0; r < c; r++) for (int k = 0; k < c; k++) next[r][k] = b4[r][k] * f;
-			} else {
-				next = p.multiply(b4, t, false);
+		double[][] b2 = p.multiply(b, b, false, new double[c][c], false), b3 = p.multiply(b2, b, false, new double[c][c], false);
+		double[][] b4 = p.multiply(b2, b2, false, new double[c][c], false);
+		int sums = TAYLOR_DEGREE / 4;
+		double[][] f = new double[sums][4];
+		for (int i = 0; i < sums; i++) for (int r = 0; r < 4; r++) f[i][r] = 1 / factorial(4 * i + r);
+		// C_0, C_1, C_2 each in the buffer of one power of B, entry by entry: each entry of the three needs only the powers' entries there
+		double[][][] cs = { b, b2, b3 };
+		for (int r = 0; r < c; r++) for (int k = 0; k < c; k++) {
+			double x1 = b[r][k], x2 = b2[r][k], x3 = b3[r][k];
+			for (int i = 0; i < sums; i++) {
+				double v = (r == k ? f[i][0] : 0);
+				v += x1 * f[i][1];
+				v += x2 * f[i][2];
+				v += x3 * f[i][3];
+				cs[i][r][k] = v;
 			}
-			double[] f = new double[4];
-			for (int r = 0; r < 4; r++) f[r] = 1 / factorial(4 * i + r);
-			for (int r = 0; r < c; r++) {
-				double[] row = next[r];
-				for (int k = 0; k < c; k++) {
-					double v = (r == k ? f[0] : 0);
-					for (int q = 1; q < 4; q++) v += powers[q][r][k] * f[q];
-					row[k] = v + row[k];
-				}
-			}
-			t = next;
 		}
-		b = b2 = b3 = b4 = null; // the powers (at most 6 c x c doubles during the Taylor step, 200 MB at c = 2048) are garbage now
-		powers = null;
-		for (int j = 0; j < s; j++) t = p.multiply(t, t, false);
-		double[][] tt = p.multiply(t, t, true);
+		// the highest sum, C_2 + B^4 / 12!, needs no product; each lower one, C_i + B^4 T, is summed into C_i's buffer
+		double[][] t = cs[sums - 1];
+		double top = 1 / factorial(TAYLOR_DEGREE);
+		for (int r = 0; r < c; r++) for (int k = 0; k < c; k++) t[r][k] = t[r][k] + b4[r][k] * top;
+		for (int i = sums - 2; i >= 0; i--) t = p.multiply(b4, t, false, cs[i], true);
+		cs = null;
+		b2 = b3 = null; // garbage now: T, and B^4's buffer, which the squarings and Newton-Schulz use for their products
+		double[][] spare = b4;
+		for (int j = 0; j < s; j++) {
+			double[][] squared = p.multiply(t, t, false, spare, false);
+			spare = t;
+			t = squared;
+		}
+		double[][] tt = p.multiply(t, t, true, spare, false);
 		for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) tt[i][j] = ((i == j ? 3 : 0) - tt[i][j]) / 2;
-		return p.multiply(t, tt, false);
+		return p.multiply(t, tt, false, t, false); // row i of T (3 I - T^T T) / 2 needs row i of T only: written over it
 	}
 
 	/** The products of one exponential, counted for progress: total = products x blocks of rows. */
 	private static final class Products {
 		private final int count, blocks;
 		private final Progress progress;
+		/** A block's rows of a product, summed before they are written (into a factor's own rows, or added to a sum). */
+		private final double[][] rows;
 		private int product;
 
 		Products(int count, int c, Progress progress) {
 			this.count = count;
 			this.blocks = Math.max(1, (c + ROW_BLOCK - 1) / ROW_BLOCK);
 			this.progress = progress;
+			this.rows = new double[Math.min(c, ROW_BLOCK)][c];
 		}
 
-		/** x y (x^T y with {@code transposeX}), a block of rows at a time, the rows of a block in parallel. */
-		double[][] multiply(double[][] x, double[][] y, boolean transposeX) {
+		/**
+		 * x y (x^T y with {@code transposeX}) into {@code out}, or added to it ({@code out + x y}) with {@code add},
+		 * a block of rows at a time, the rows of a block in parallel. {@code out} may be x itself (not transposed):
+		 * row i of x y needs row i of x only, and is written once it is summed; it is never y.
+		 */
+		double[][] multiply(double[][] x, double[][] y, boolean transposeX, double[][] out, boolean add) {
 			int n = transposeX ? x[0].length : x.length, inner = y.length, m = y[0].length;
 			long total = (long) count * blocks;
-			double[][] out = new double[n][m];
 			for (int block = 0; block < blocks; block++) {
 				long done = (long) product * blocks + block;
 				if (!progress.report(done, total, "InfoDisent rotation Q: matrix product " + (product + 1) + " of " + count)) {
 					throw new CancellationException("Cancelled while computing InfoDisent's rotation Q (matrix product " + (product + 1)
 						+ " of " + count + ").");
 				}
-				IntStream.range(Math.min(n, block * ROW_BLOCK), Math.min(n, (block + 1) * ROW_BLOCK)).parallel().forEach(i -> {
-					double[] row = out[i];
+				int first = Math.min(n, block * ROW_BLOCK);
+				IntStream.range(first, Math.min(n, (block + 1) * ROW_BLOCK)).parallel().forEach(i -> {
+					double[] row = rows[i - first];
+					Arrays.fill(row, 0);
 					for (int k = 0; k < inner; k++) {
 						double v = transposeX ? x[k][i] : x[i][k];
 						if (v == 0) continue;
 						double[] yk = y[k];
 						for (int j = 0; j < m; j++) row[j] += v * yk[j];
 					}
+					double[] o = out[i];
+					if (add) for (int j = 0; j < m; j++) o[j] = o[j] + row[j];
+					else System.arraycopy(row, 0, o, 0, m);
 				});
 			}
 			product++;

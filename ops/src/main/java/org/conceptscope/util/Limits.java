@@ -35,6 +35,16 @@ public final class Limits {
 	}
 
 	/**
+	 * The -Xmx, in whole gigabytes, that leaves room for {@code need} bytes beside what the heap holds
+	 * now ({@code left} of it free, as {@link #heapLeft} measured): what is in use plus the need, a
+	 * quarter more for the collector's headroom, rounded up.
+	 */
+	public static long heapToGive(long need, long left) {
+		long used = Math.max(0, Runtime.getRuntime().maxMemory() - left);
+		return (long) Math.ceil((need + used) * 1.25 / (1L << 30));
+	}
+
+	/**
 	 * Refuses {@code value} above {@code max} with one sentence naming the method and key.
 	 *
 	 * @param method the method's name for the sentence, e.g. "SmoothGrad"

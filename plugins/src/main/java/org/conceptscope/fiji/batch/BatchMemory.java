@@ -61,8 +61,7 @@ final class BatchMemory {
 		long left = Limits.heapLeft(need);
 		if (need <= left) return;
 		Runtime rt = Runtime.getRuntime();
-		long used = rt.maxMemory() - left;
-		long suggest = (long) Math.ceil((need + used) * 1.25 / (1L << 30));
+		long suggest = Limits.heapToGive(need, left);
 		throw new IllegalArgumentException("'" + name + "' is " + s.width() + " x " + s.height() + " pixels: a part of " + entries
 			+ (entries == 1 ? " slice" : " slices") + " of it needs about " + ImagePlusTensors.gigabytes(need) + " of Java's memory while it is"
 			+ " explained (about " + need / Math.max(1, (long) s.width() * s.height()) + " bytes a pixel), more than the "
