@@ -690,7 +690,7 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		return guarded(() -> {
 			Endpoint l = layer(layer);
 			checkActivations(layer, activations);
-			return batched(new Endpoint[] { l }, activations, null, logits, preferredBatchSize());
+			return fedBatched(layer, "its logits", new Endpoint[] { l }, activations, null, logits, preferredBatchSize());
 		});
 	}
 
@@ -702,7 +702,8 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 			checkActivations(layer, activations);
 			checkClassWeights(classWeights, activations.dim(0));
 			Endpoint grad = gradientOf(l);
-			return batched(new Endpoint[] { l, classWeights() }, activations, classWeights, grad, gradientBatchSize());
+			return fedBatched(layer, "the gradient of its logits", new Endpoint[] { l, classWeights() }, activations, classWeights, grad,
+				gradientBatchSize());
 		});
 	}
 
@@ -776,7 +777,8 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 			Endpoint w = upstreamWeights();
 			Endpoint grad = layerGradientOps.computeIfAbsent(from + "->" + to,
 				k -> graph.addGradients(PREFIX + "grad_" + OP_IDS.incrementAndGet(), t, new Endpoint[] { f }, w)[0]);
-			return batched(new Endpoint[] { f, w }, activations, upstreamWeights, grad, gradientBatchSize());
+			return fedBatched(from, "the gradient of layer '" + to + "'", new Endpoint[] { f, w }, activations, upstreamWeights, grad,
+				gradientBatchSize());
 		});
 	}
 
@@ -814,7 +816,7 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 		return guarded(() -> {
 			Endpoint f = layer(from), t = layer(to);
 			checkActivations(from, activations);
-			return batched(new Endpoint[] { f }, activations, null, t, preferredBatchSize());
+			return fedBatched(from, "layer '" + to + "'", new Endpoint[] { f }, activations, null, t, preferredBatchSize());
 		});
 	}
 
@@ -1149,6 +1151,26 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 			graph.runRows(feeds, values, from, to, fetch, targets, (shape, data) -> out.put(f, to, shape, data));
 		}
 		return out.tensor();
+	}
+
+	/**
+	 * {@link #batched} with layer {@code from} fed (its activations {@code x}) to compute {@code what}. Such a run can fail inside
+	 * TensorFlow where an image run does not: a rewrite by its graph optimiser that {@link #feedKeepers} does not prevent, or
+	 * activations the graph above the layer cannot take although the layer's static shape allowed them. TensorFlow's message
+	 * then speaks of its own ops (and an invalid argument would pass for the user's sentence): the user gets one sentence about
+	 * the model and the layer, TensorFlow's exception as the cause. Running out of memory is no fault of the layer: it passes.
+	 */
+	private FloatTensor fedBatched(String from, String what, Endpoint[] feeds, FloatTensor x, FloatTensor w, Endpoint fetch, int batch) {
+		try {
+			return batched(feeds, x, w, fetch, batch);
+		} catch (RuntimeException e) {
+			if (!e.getClass().getName().startsWith("org.tensorflow.exceptions.") || e instanceof org.tensorflow.exceptions.TFResourceExhaustedException) {
+				throw e;
+			}
+			String tf = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip().lines().findFirst().orElse("");
+			throw new IllegalArgumentException("The model " + dir + " could not compute " + what + " from layer '" + from + "' fed with activations "
+				+ Arrays.toString(x.shape()) + ": TensorFlow failed in the part of the graph above that layer (" + tf + "); choose another layer.", e);
+		}
 	}
 
 	/**

@@ -28,6 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * orders and the fix (Arrange Channels with the order 21), and the run goes on with the pixels unchanged; the same image
  * arranged with that order, labels naming the model's channels in its order (other case, spaces), channels without labels,
  * and labels giving Bio-Formats' plane coordinates give no line; other names give the line that says to rename them.
+ * A package of the bundled IHC SavedModel whose input channel_names are the placeholders bioimageio.spec's 0.4-to-0.5
+ * conversion writes (channel0, channel1, channel2) names no channels: a three-channel composite labelled red, green, blue
+ * gets no line, while the same image and a package named channel1, channel2, channel3 (not the converter's form) gets one.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ChannelNamesMacroTest {
@@ -52,6 +55,8 @@ class ChannelNamesMacroTest {
 		for (Map.Entry<String, Macro> e : runs.entrySet()) {
 			e.setValue(new Macro(e.getValue().code().replace("MODEL", pkg.toString()), ""));
 		}
+		runs.put("converted", rgbLabelled("converted", ihcPackage(work.resolve("ihc-converted"), "channel0, channel1, channel2")));
+		runs.put("one-based", rgbLabelled("one-based", ihcPackage(work.resolve("ihc-one-based"), "channel1, channel2, channel3")));
 		logs = MacroRunner.run(runs, work);
 	}
 
@@ -78,6 +83,22 @@ class ChannelNamesMacroTest {
 	}
 
 	/**
+	 * A macro that makes a 32x32 three-channel composite (ramps of different slopes) labelled red, green, blue, runs Saliency
+	 * with the IHC package {@code pkg} for hematoxylin, and prints the labels and whether the pixels are as they were.
+	 */
+	private static Macro rgbLabelled(String title, Path pkg) {
+		return new Macro("setBatchMode(true);\n"
+			+ "newImage('" + title + "', '8-bit ramp', 32, 32, 3, 1, 1);\n"
+			+ "labels = newArray('red', 'green', 'blue');\nlabelled = '';\nbefore = '';\n"
+			+ "for (c = 1; c <= 3; c++) { Stack.setChannel(c); run('Multiply...', 'value=' + (1 - 0.25 * c) + ' slice');"
+			+ " setMetadata('Label', labels[c - 1]); labelled = labelled + getMetadata('Label') + ';'; before = before + getValue('RawIntDen') + ' '; }\n"
+			+ "print('labels ' + labelled);\nid = getImageID();\n"
+			+ "run('Attribution...', 'model=[" + pkg + "] method=saliency target=hematoxylin save_dir=[" + work.resolve(title) + "]');\n"
+			+ "selectImage(id);\nafter = '';\nfor (c = 1; c <= 3; c++) { Stack.setChannel(c); after = after + getValue('RawIntDen') + ' '; }\n"
+			+ "print('pixels ' + before + '/ ' + after);\n", "");
+	}
+
+	/**
 	 * The swapped image (channels labelled GFP, DAPI) put in the model's order as the warning says, by Arrange Channels' own
 	 * code with the order 21 (its dialog needs a display), saved as a TIFF: the labels go with their channels.
 	 */
@@ -100,18 +121,7 @@ class ChannelNamesMacroTest {
 
 	/** The package: rdf.yaml 0.5 (input y, x, channel [DAPI, GFP], no preprocessing; output [A, B]) and the zipped SavedModel. */
 	static Path namedChannelsPackage(Path dir) throws IOException {
-		Path saved = TwoChannelModel.export(work.resolve("two-channel"));
-		Files.createDirectories(dir);
-		Path weights = dir.resolve("tf-weights.zip");
-		try (OutputStream os = Files.newOutputStream(weights); ZipOutputStream zip = new ZipOutputStream(os); Stream<Path> files = Files.walk(saved)) {
-			for (Path f : files.sorted().toList()) {
-				String rel = saved.relativize(f).toString().replace('\\', '/');
-				if (Files.isDirectory(f) || !(rel.equals("saved_model.pb") || rel.startsWith("variables/"))) continue;
-				zip.putNextEntry(new ZipEntry(rel));
-				Files.copy(f, zip);
-				zip.closeEntry();
-			}
-		}
+		Path weights = zippedSavedModel(TwoChannelModel.export(work.resolve("two-channel")), dir);
 		Files.writeString(dir.resolve("rdf.yaml"), """
 			format_version: 0.5.3
 			type: model
@@ -139,6 +149,61 @@ class ChannelNamesMacroTest {
 			    tensorflow_version: 2.16.1
 			""".formatted(BioImageModel.sha256(weights)));
 		return dir;
+	}
+
+	/** The SavedModel's saved_model.pb and variables/ zipped into dir/tf-weights.zip, as a package holds them. */
+	private static Path zippedSavedModel(Path saved, Path dir) throws IOException {
+		Files.createDirectories(dir);
+		Path weights = dir.resolve("tf-weights.zip");
+		try (OutputStream os = Files.newOutputStream(weights); ZipOutputStream zip = new ZipOutputStream(os); Stream<Path> files = Files.walk(saved)) {
+			for (Path f : files.sorted().toList()) {
+				String rel = saved.relativize(f).toString().replace('\\', '/');
+				if (Files.isDirectory(f) || !(rel.equals("saved_model.pb") || rel.startsWith("variables/"))) continue;
+				zip.putNextEntry(new ZipEntry(rel));
+				Files.copy(f, zip);
+				zip.closeEntry();
+			}
+		}
+		return weights;
+	}
+
+	/**
+	 * A bioimage.io 0.5 package of the bundled IHC SavedModel (input y, x 32 and a channel axis with the given channel_names;
+	 * output background, hematoxylin, DAB-positive), as a converted 0.4 package holds it when the names are channel0, ....
+	 */
+	private static Path ihcPackage(Path dir, String inputNames) {
+		try {
+			Path weights = zippedSavedModel(TestFiles.testImages().resolve("models/ihc-stain"), dir);
+			Files.writeString(dir.resolve("rdf.yaml"), """
+				format_version: 0.5.3
+				type: model
+				name: IHC stain classifier converted from 0.4
+				description: Background / hematoxylin / DAB-positive patches (ConceptScope test package)
+				authors: [{name: ConceptScope developers}]
+				license: Apache-2.0
+				inputs:
+				  - id: input
+				    axes:
+				      - {type: batch}
+				      - {type: space, id: y, size: 32}
+				      - {type: space, id: x, size: 32}
+				      - {type: channel, channel_names: [%s]}
+				    data: {type: float32}
+				outputs:
+				  - id: probabilities
+				    axes:
+				      - {type: batch}
+				      - {type: channel, channel_names: [background, hematoxylin, DAB-positive]}
+				weights:
+				  tensorflow_saved_model_bundle:
+				    source: tf-weights.zip
+				    sha256: %s
+				    tensorflow_version: 2.16.1
+				""".formatted(inputNames, BioImageModel.sha256(weights)));
+			return dir;
+		} catch (IOException e) {
+			throw new java.io.UncheckedIOException(e);
+		}
 	}
 
 	private static int count(String log, String what) {
@@ -180,6 +245,21 @@ class ChannelNamesMacroTest {
 			+ " (Image > Color > Arrange Channels...); if they are the same channels only named differently, rename them with Image >"
 			+ " Stacks > Tools > Set Label... (on each channel)."), log);
 		assertPixelsUnchanged(log);
+	}
+
+	@Test
+	void theConvertersPlaceholderNamesNameNoChannelsButOtherGenericNamesDo() {
+		String log = logs.get("converted");
+		assertTrue(log.contains("labels red;green;blue;"), log);
+		assertFalse(log.contains("Error"), log);
+		assertFalse(log.contains("channel_names"), "channel0, channel1, channel2 are compared with no label: " + log);
+		assertTrue(savedMap("converted"), "the run explained the image: " + log);
+		assertPixelsUnchanged(log);
+		log = logs.get("one-based");
+		assertEquals(1, count(log, WARNING), log);
+		assertTrue(log.contains(WARNING + " 'one-based' has its channels labelled red, green, blue, but the model expects channel1,"
+			+ " channel2, channel3, in this order (its input's channel_names): if these are other channels"), log);
+		assertTrue(savedMap("one-based"), log);
 	}
 
 	/** Whether the run saved its saliency map. */

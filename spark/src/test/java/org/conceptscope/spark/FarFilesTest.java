@@ -31,7 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Spark job whose tasks read three-channel TIFFs written with their channels labelled in another order (a cycle, so
  * that the order Arrange Channels is given is not its own inverse), in the
  * model's order and not at all gets one line from the driver, for the first, with the local sentence; the model is a
- * bioimage.io 0.5 package of the bundled IHC SavedModel whose input names its channels red, green, blue.
+ * bioimage.io 0.5 package of the bundled IHC SavedModel whose input names its channels red, green, blue. A package
+ * whose names are the placeholders of bioimageio.spec's 0.4-to-0.5 conversion (channel0, channel1, channel2) names no
+ * channels: the same files give no line.
  */
 class FarFilesTest {
 
@@ -89,7 +91,7 @@ class FarFilesTest {
 		ImagePlus swapped = ImageFiles.open(files.get(0), false);
 		assertEquals(List.of(3, "blue", "red", "green"), List.of(swapped.getNChannels(), swapped.getStack().getSliceLabel(1),
 			swapped.getStack().getSliceLabel(2), swapped.getStack().getSliceLabel(3)), "the TIFF keeps its channels and their labels");
-		String model = namedChannelsPackage(tmp.resolve("ihc-named-channels")).toString();
+		String model = namedChannelsPackage(tmp.resolve("ihc-named-channels"), "red, green, blue").toString();
 		String sentence;
 		try (Classifier opened = Models.open(Path.of(model))) {
 			assertEquals(List.of("red", "green", "blue"), opened.inputChannelNames(), "the package's channel_names reach the model");
@@ -129,6 +131,22 @@ class FarFilesTest {
 		assertEquals("", out.toString(StandardCharsets.UTF_8));
 	}
 
+	@Test
+	void aConvertedPackagesPlaceholderChannelNamesGiveNoLineForLabelledFiles() throws Exception {
+		List<Path> files = List.of(threeChannels("swapped.tif", "blue", "red", "green"), threeChannels("other.tif", "DAPI", "GFP", "actin"));
+		Path model = namedChannelsPackage(tmp.resolve("ihc-converted"), "channel0, channel1, channel2");
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		try (Classifier opened = Models.open(model)) {
+			assertEquals(List.of(), opened.inputChannelNames(), "channel0, channel1, channel2 name no channels");
+			// the tasks' pass over each file, merged and written by the driver as the concepts job does
+			FarFiles found = FarFiles.NONE;
+			for (Path f : files) found = found.merge(FarFiles.of(List.of(ImageFiles.open(f, false)), opened));
+			assertEquals(0, found.misnamed());
+			found.warn(new PrintStream(out, true, StandardCharsets.UTF_8), "concepts", files.size());
+		}
+		assertEquals("", out.toString(StandardCharsets.UTF_8));
+	}
+
 	/** A 32x32 three-channel 8-bit composite TIFF (ramps of different slopes) whose channels are labelled as given (null: none). */
 	private Path threeChannels(String name, String... labels) {
 		ij.ImageStack stack = new ij.ImageStack(32, 32);
@@ -146,9 +164,9 @@ class FarFilesTest {
 
 	/**
 	 * A bioimage.io 0.5 package of the bundled IHC SavedModel (unzipped: rdf.yaml and the zipped weights) whose input names
-	 * its channels red, green, blue, as a package's channel_names do.
+	 * its channels as given ({@code names}: the channel_names list, comma-separated).
 	 */
-	private static Path namedChannelsPackage(Path dir) throws Exception {
+	private static Path namedChannelsPackage(Path dir, String names) throws Exception {
 		Files.createDirectories(dir);
 		ModelArchive.zip(SparkBatchTest.MODEL.toAbsolutePath(), dir.resolve("tf-weights.zip"));
 		Files.writeString(dir.resolve("rdf.yaml"), """
@@ -164,7 +182,7 @@ class FarFilesTest {
 			      - {type: batch}
 			      - {type: space, id: y, size: 32}
 			      - {type: space, id: x, size: 32}
-			      - {type: channel, channel_names: [red, green, blue]}
+			      - {type: channel, channel_names: [%s]}
 			    data: {type: float32}
 			outputs:
 			  - id: probabilities
@@ -175,7 +193,7 @@ class FarFilesTest {
 			  tensorflow_saved_model_bundle:
 			    source: tf-weights.zip
 			    tensorflow_version: 2.16.1
-			""");
+			""".formatted(names));
 		return dir;
 	}
 

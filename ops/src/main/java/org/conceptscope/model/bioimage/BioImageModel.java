@@ -621,10 +621,10 @@ public final class BioImageModel implements RawOutputClassifier {
 		return input.axesString();
 	}
 
-	/** Names of the input channels (0.5 channel_names), empty when the rdf gives none. */
+	/** Names of the input channels (0.5 channel_names), empty when the rdf gives none or a 0.4 converter's placeholders. */
 	@Override
 	public List<String> inputChannelNames() {
-		return input.axis('c').channelNames();
+		return input.axis('c').namedChannels();
 	}
 
 	/** The rdf's height axis (size, or min + k*step). */

@@ -100,6 +100,18 @@ public record ModelDescription(String formatVersion, String name, String descrip
 			this(kind, id, size, min, step, referenceTensor, channelNames, Double.NaN, null);
 		}
 
+		/**
+		 * The channel names that name channels: {@link #channelNames}, or empty when they are the placeholders bioimageio.spec
+		 * writes when it converts a 0.4 rdf (which has no channel names) to 0.5, exactly channel0, channel1, ... in order
+		 * (model v0_5 {@code convert_axes}); compared with an image's channel labels they would only disagree.
+		 */
+		public List<String> namedChannels() {
+			for (int i = 0; i < channelNames.size(); i++) {
+				if (!channelNames.get(i).equals("channel" + i)) return channelNames;
+			}
+			return List.of();
+		}
+
 		/** Whether n is a valid size of this axis (references and unknown sizes accept any). */
 		public boolean accepts(long n) {
 			if (size > 0) return n == size;
