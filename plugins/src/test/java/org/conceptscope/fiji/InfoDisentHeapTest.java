@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (as ResNet-50's), in a JVM whose heap is too small for the Java step after training (Q from the
  * trained skew part: 4 of 2048 x 2048 doubles and two skew parts in float, about 0.17 GB): refused
  * in one sentence before any image is read, with the -Xmx to give; started again with that -Xmx,
- * the same run trains, computes Q and saves the head. Before the check, the small heap trained and
+ * the same run passes the check and trains. Before the check, the small heap trained and
  * lost the training to an OutOfMemoryError at its end.
  */
 class InfoDisentHeapTest {
@@ -113,7 +113,10 @@ class InfoDisentHeapTest {
 
 		Matcher xmx = Pattern.compile("\\(-Xmx(\\d+)g or more").matcher(refused);
 		assertTrue(xmx.find(), refused);
-		String ran = child(model, folder, "-Xmx" + xmx.group(1) + "g", "go");
-		assertTrue(ran.contains("RAN infodisent with 2048 parts, head saved: true"), ran);
+		// With the -Xmx the sentence names, the check passes and training starts (stopped there: the Java
+		// step itself at this heap need is InfoDisentJavaHeapTest's, in ops; running it here took 3.5 minutes).
+		String started = child(model, folder, "-Xmx" + xmx.group(1) + "g", "stop");
+		assertTrue(started.contains("TRAINING"), started);
+		assertFalse(started.contains("REFUSED") || started.contains("OUT OF MEMORY"), started);
 	}
 }
