@@ -87,6 +87,14 @@ public interface Classifier extends AutoCloseable {
 	}
 
 	/**
+	 * The value range the model declares for its input, in its network's units (a bioimage.io package's input data range
+	 * mapped through the preprocessing), or null when it declares none: MACO puts its canvas there.
+	 */
+	default InputValueRange inputValueRange() {
+		return null;
+	}
+
+	/**
 	 * Names of the input's channels, in the order the model reads them (a bioimage.io 0.5 package's
 	 * input {@code channel_names}), or empty when the model does not name them: images whose channel
 	 * labels name them in another order get a warning.

@@ -72,6 +72,11 @@ public interface DenseModel extends AutoCloseable {
 		return List.of();
 	}
 
+	/** The input's declared value range, or null ({@link Classifier#inputValueRange()}). */
+	default InputValueRange inputValueRange() {
+		return null;
+	}
+
 	/** The explained output of an input batch [N, H, W, C]. */
 	FloatTensor outputs(FloatTensor images);
 

@@ -124,6 +124,11 @@ public final class OperatorClassifier implements Classifier {
 	}
 
 	@Override
+	public InputValueRange inputValueRange() {
+		return model.inputValueRange();
+	}
+
+	@Override
 	public List<LayerInfo> layers() {
 		return model.layers();
 	}

@@ -56,6 +56,11 @@ public interface RawOutputClassifier extends Classifier, DenseModel {
 	}
 
 	@Override
+	default InputValueRange inputValueRange() {
+		return Classifier.super.inputValueRange();
+	}
+
+	@Override
 	default boolean supportsGradients() {
 		return Classifier.super.supportsGradients();
 	}

@@ -62,7 +62,8 @@ public final class VisualizationOps {
 	/**
 	 * MACO as its paper and Xplique run it (Fel et al. 2023; the Feature Visualization command's default `recipe=reference`):
 	 * the phase of a canvas larger than the model input is optimised under the mean magnitude spectrum of the reference images,
-	 * the canvas standardised, recoloured (RGB: the references' colour correlation) and put through a sigmoid into their 0.1st to 99.9th percentile;
+	 * the canvas standardised, recoloured (RGB: the references' colour correlation) and put through a sigmoid into the input range the
+	 * model declares where it has a fixed place in the network's units (a bioimage.io package's), else their 0.1st to 99.9th percentile;
 	 * each step scores {@code crops} noisy crops whose box size falls from 0.5 to 0.05, with Nadam.
 	 *
 	 * @param <T> the pixel type
@@ -85,7 +86,9 @@ public final class VisualizationOps {
 		}
 		Maco.Objective objective = Maco.Objective.classLogit(model, target);
 		int[] side = MacoReference.canvas(objective.inputShape(), orDefault(canvas, 0));
-		MacoReference.Reference ref = MacoReference.reference(batch.tensor(), side[0], side[1]);
+		org.conceptscope.model.InputValueRange declared = model.inputValueRange();
+		MacoReference.Reference ref = MacoReference.reference(batch.tensor(), side[0], side[1],
+			declared != null && declared.usable() ? new double[] { declared.lo(), declared.hi() } : null, Progress.NONE);
 		MacoReference.Result r = new MacoReference(orDefault(steps, 200), MacoReference.LEARNING_RATE, orDefault(crops, 32), orDefault(noise, 0.08),
 			orDefault(seed, 42L)).visualize(objective, ref, Progress.NONE);
 		return OpImages.channelMaps(r.image(), false);

@@ -145,7 +145,7 @@ class FeatureVisualizationRecipeTest {
 			assertTrue(min < auto.lo() || max > auto.hi(), "the declared range, not the images' [" + auto.lo() + ", " + auto.hi() + "]: " + min + " .. " + max);
 		}
 		String info = String.valueOf(saved.getProperty("Info"));
-		assertTrue(info.contains("values_range=-1,1") && info.contains("\nvalue_range=-1,1 (declared by values_range)"), info);
+		assertTrue(info.contains("values_range=-1,1") && info.contains("\nvalues_range_used=-1,1 (declared by values_range)"), info);
 		String auto = String.valueOf(IJ.openImage(work.resolve("reference").resolve("ihc-stain-DAB-positive-maco.tif").toString()).getProperty("Info"));
 		assertTrue(auto.contains("(the images' 0.1st to 99.9th percentile)"), auto);
 	}

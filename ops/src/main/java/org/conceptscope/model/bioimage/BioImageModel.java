@@ -621,6 +621,12 @@ public final class BioImageModel implements RawOutputClassifier {
 		return input.axesString();
 	}
 
+	/** The input's declared data range in the network's units ({@link DeclaredRanges}), or null when it declares none. */
+	@Override
+	public org.conceptscope.model.InputValueRange inputValueRange() {
+		return DeclaredRanges.of(description.formatVersion(), input, normalization, (int) signature().channels());
+	}
+
 	/** Names of the input channels (0.5 channel_names), empty when the rdf gives none or a 0.4 converter's placeholders. */
 	@Override
 	public List<String> inputChannelNames() {

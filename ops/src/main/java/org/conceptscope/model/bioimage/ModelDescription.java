@@ -134,6 +134,25 @@ public record ModelDescription(String formatVersion, String name, String descrip
 		}
 	}
 
+	/** A declared value range {@code [min, max]}; an open end is infinite. */
+	public record DataRange(double min, double max) {
+
+		/** Both ends finite, the smaller first. */
+		public boolean finite() {
+			return Double.isFinite(min) && Double.isFinite(max) && min < max;
+		}
+
+		@Override
+		public String toString() {
+			return "[" + number(min) + ", " + number(max) + "]";
+		}
+
+		private static String number(double v) {
+			if (Double.isInfinite(v)) return v > 0 ? "inf" : "-inf";
+			return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+		}
+	}
+
 	/**
 	 * One input or output tensor.
 	 *
@@ -141,14 +160,23 @@ public record ModelDescription(String formatVersion, String name, String descrip
 	 * @param dataType   e.g. "float32"
 	 * @param testTensor the test input or output .npy (0.5 test_tensor, 0.4 test_inputs/test_outputs)
 	 * @param optional   a 0.5 input with {@code optional: true}: the model runs without it (bioimage.io passes None)
+	 * @param dataRanges the declared value range of the tensor's data, before its preprocessing: 0.4 {@code data_range} (one),
+	 *                   0.5 {@code data} (one, or one per channel; a bound it leaves out is infinite); empty when none is given
 	 */
 	public record TensorDescription(String id, List<Axis> axes, String dataType, List<Processing> preprocessing,
-		List<Processing> postprocessing, FileRef testTensor, boolean optional) {
+		List<Processing> postprocessing, FileRef testTensor, boolean optional, List<DataRange> dataRanges) {
 
 		public TensorDescription {
 			axes = List.copyOf(axes);
 			preprocessing = List.copyOf(preprocessing);
 			postprocessing = List.copyOf(postprocessing);
+			dataRanges = List.copyOf(dataRanges);
+		}
+
+		/** A tensor without a declared value range. */
+		public TensorDescription(String id, List<Axis> axes, String dataType, List<Processing> preprocessing,
+			List<Processing> postprocessing, FileRef testTensor, boolean optional) {
+			this(id, axes, dataType, preprocessing, postprocessing, testTensor, optional, List.of());
 		}
 
 		/** A tensor the model needs. */

@@ -62,7 +62,7 @@ final class Processings {
 	static TensorDescription withoutIntegerCasts(TensorDescription t) {
 		List<Processing> post = t.postprocessing().stream()
 			.filter(p -> !p.name().equals("ensure_dtype") || FLOAT_TYPES.contains(String.valueOf(p.kwargs().get("dtype")))).toList();
-		return new TensorDescription(t.id(), t.axes(), t.dataType(), t.preprocessing(), post, t.testTensor(), t.optional());
+		return new TensorDescription(t.id(), t.axes(), t.dataType(), t.preprocessing(), post, t.testTensor(), t.optional(), t.dataRanges());
 	}
 
 	/** Postprocessing of an output, one image at a time (see {@link #apply}); empty list: none. */

@@ -226,8 +226,9 @@ final class RdfReader {
 			list.add(new Axis(c, String.valueOf(c), size[i], min[i], step[i], reference, List.of()));
 		}
 		String dataType = optionalString(t, "data_type", where);
+		List<ModelDescription.DataRange> ranges = t.get("data_range") == null ? List.of() : List.of(range(t.get("data_range"), where + ".data_range"));
 		return new TensorDescription(id, list, dataType == null ? "float32" : dataType, processing(t, "preprocessing", where, "name"),
-			processing(t, "postprocessing", where, "name"), null);
+			processing(t, "postprocessing", where, "name"), null, false, ranges);
 	}
 
 	private TensorDescription tensor05(Map<String, Object> t, String where) {
@@ -315,6 +316,17 @@ final class RdfReader {
 		}
 		String dataType = "float32";
 		Object data = t.get("data");
+		List<ModelDescription.DataRange> ranges = new ArrayList<>();
+		if (data != null) {
+			List<?> each = data instanceof List<?> dl ? dl : List.of(data);
+			for (int i = 0; i < each.size(); i++) {
+				String dw = where + ".data" + (data instanceof List<?> ? "[" + i + "]" : "");
+				Map<String, Object> dm = stringMap(each.get(i), dw);
+				// nominal or ordinal values (a list of labels or levels) declare no interval
+				ranges.add(dm.get("values") == null && dm.get("range") != null ? range(dm.get("range"), dw + ".range")
+					: new ModelDescription.DataRange(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY));
+			}
+		}
 		// one description per channel (a list): the spec takes the first one's type as the tensor's
 		if (data instanceof List<?> dl && !dl.isEmpty()) data = dl.get(0);
 		if (data instanceof Map<?, ?> dm && dm.get("type") != null) dataType = String.valueOf(dm.get("type"));
@@ -326,7 +338,23 @@ final class RdfReader {
 		Object optional = t.get("optional");
 		if (optional != null && !(optional instanceof Boolean)) throw fail("field " + where + ".optional must be true or false, found '" + optional + "'");
 		return new TensorDescription(id, list, dataType, processing(t, "preprocessing", where, "id"),
-			processing(t, "postprocessing", where, "id"), test, Boolean.TRUE.equals(optional));
+			processing(t, "postprocessing", where, "id"), test, Boolean.TRUE.equals(optional), ranges);
+	}
+
+	/** A value range [min, max]: numbers, or null / .inf / "inf" for an open end (as the spec reads them). */
+	private ModelDescription.DataRange range(Object o, String where) {
+		if (!(o instanceof List<?> l) || l.size() != 2) throw fail("field " + where + " must be two numbers [min, max], found '" + o + "'");
+		double[] v = new double[2];
+		for (int i = 0; i < 2; i++) {
+			Object x = l.get(i);
+			String text = x == null ? "" : String.valueOf(x).trim().toLowerCase(Locale.ROOT);
+			if (x == null) v[i] = i == 0 ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+			else if (x instanceof Number n && !Double.isNaN(n.doubleValue())) v[i] = n.doubleValue();
+			else if (text.matches("[-+]?\\.?inf")) v[i] = text.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+			else throw fail("field " + where + " must be two numbers [min, max] (null or .inf for an open end), found '" + o + "'");
+		}
+		if (v[0] > v[1]) throw fail("field " + where + " has its minimum " + v[0] + " above its maximum " + v[1]);
+		return new ModelDescription.DataRange(v[0], v[1]);
 	}
 
 	/**
@@ -337,7 +365,7 @@ final class RdfReader {
 		List<Processing> pre = new ArrayList<>(t.preprocessing());
 		if (!pre.isEmpty()) pre.add(0, ensureDtype(t.dataType()));
 		pre.add(ensureDtype("float32"));
-		return new TensorDescription(t.id(), t.axes(), t.dataType(), pre, t.postprocessing(), t.testTensor(), t.optional());
+		return new TensorDescription(t.id(), t.axes(), t.dataType(), pre, t.postprocessing(), t.testTensor(), t.optional(), t.dataRanges());
 	}
 
 	/**
@@ -349,7 +377,7 @@ final class RdfReader {
 		if (pre.isEmpty() || !pre.get(0).name().equals("ensure_dtype")) pre.add(0, ensureDtype(t.dataType()));
 		String last = pre.get(pre.size() - 1).name();
 		if (!last.equals("ensure_dtype") && !last.equals("binarize")) pre.add(ensureDtype(t.dataType()));
-		return new TensorDescription(t.id(), t.axes(), t.dataType(), pre, t.postprocessing(), t.testTensor(), t.optional());
+		return new TensorDescription(t.id(), t.axes(), t.dataType(), pre, t.postprocessing(), t.testTensor(), t.optional(), t.dataRanges());
 	}
 
 	/**
@@ -361,7 +389,7 @@ final class RdfReader {
 		List<Processing> post = new ArrayList<>(t.postprocessing());
 		String last = post.isEmpty() ? null : post.get(post.size() - 1).name();
 		if (!"ensure_dtype".equals(last) && !"binarize".equals(last)) post.add(ensureDtype(t.dataType()));
-		return new TensorDescription(t.id(), t.axes(), t.dataType(), t.preprocessing(), post, t.testTensor(), t.optional());
+		return new TensorDescription(t.id(), t.axes(), t.dataType(), t.preprocessing(), post, t.testTensor(), t.optional(), t.dataRanges());
 	}
 
 	/**
@@ -372,7 +400,7 @@ final class RdfReader {
 		List<Processing> post = new ArrayList<>(t.postprocessing());
 		if (!post.isEmpty()) post.add(0, ensureDtype(t.dataType()));
 		post.add(ensureDtype("float32"));
-		return new TensorDescription(t.id(), t.axes(), t.dataType(), t.preprocessing(), post, t.testTensor(), t.optional());
+		return new TensorDescription(t.id(), t.axes(), t.dataType(), t.preprocessing(), post, t.testTensor(), t.optional(), t.dataRanges());
 	}
 
 	private static Processing ensureDtype(String dtype) {
@@ -390,7 +418,7 @@ final class RdfReader {
 		for (int i = 0; i < l.size(); i++) {
 			TensorDescription t = tensors.get(i);
 			if (!(l.get(i) instanceof String s)) throw fail("field " + key + "[" + i + "] must be a file name");
-			out.add(new TensorDescription(t.id(), t.axes(), t.dataType(), t.preprocessing(), t.postprocessing(), new FileRef(s, null), t.optional()));
+			out.add(new TensorDescription(t.id(), t.axes(), t.dataType(), t.preprocessing(), t.postprocessing(), new FileRef(s, null), t.optional(), t.dataRanges()));
 		}
 		return out;
 	}

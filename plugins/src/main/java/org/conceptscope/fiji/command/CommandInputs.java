@@ -854,8 +854,8 @@ final class CommandInputs {
 			description = "`reference`: side of the optimised canvas in pixels (at least the model input, at most 2048); 0 = the input side \u00d7 512/224, Xplique's canvas for 224-pixel models")
 		private int canvas = 0;
 
-		@Parameter(label = "Value range lo,hi (reference; empty: the images')", persist = false, required = false,
-			description = "`reference`: the values the model takes, `lo,hi` in its input units after its normalisation (`values_range=0,1`, `values_range=-1,1`: Xplique's `values_range`), into which the canvas is put through a sigmoid; empty = the images' 0.1st to 99.9th percentile (all channels together), so a hot pixel or stray value does not stretch the range and wash the visualisation out")
+		@Parameter(label = "Value range lo,hi (reference; empty: the model's or the images')", persist = false, required = false,
+			description = "`reference`: the values the model takes, `lo,hi` in its input units after its normalisation (`values_range=0,1`, `values_range=-1,1`: Xplique's `values_range`), into which the canvas is put through a sigmoid; empty = the range a bioimage.io package declares for its input where it has a fixed place in those units (see [MACO](../methods/maco.md)), else the images' 0.1st to 99.9th percentile (all channels together), so a hot pixel or stray value does not stretch the range and wash the visualisation out")
 		private String values_range = "";
 
 		@Parameter(label = "Random seed", persist = false,

@@ -25,6 +25,7 @@ import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.heads.HeadObjective;
 import org.conceptscope.heads.InterpretableHead;
 import org.conceptscope.model.Classifier;
+import org.conceptscope.model.InputValueRange;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
@@ -88,8 +89,23 @@ public final class FeatureVisualizationRun {
 			ImageSet refs = ModelSizeInputs.samples(given, model, CommandSpecs.FEATURE_VISUALIZATION);
 			FloatTensor batch = Models.input(refs, model);
 			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch, progress) : null;
-			// the reference recipe's value range: declared (values_range), or the images' 0.1st to 99.9th percentile
-			double[] range = SIMPLE.equals(s.recipe) ? null : s.valuesRange() != null ? s.valuesRange() : MacoReference.valuesRange(batch);
+			// the reference recipe's value range: values_range, else the model's declared input range in its network's units,
+			// else the images' 0.1st to 99.9th percentile
+			double[] range = null;
+			String rangeSource = null;
+			if (!SIMPLE.equals(s.recipe)) {
+				InputValueRange declared = model.inputValueRange();
+				if (s.valuesRange() != null) {
+					range = s.valuesRange();
+					rangeSource = "declared by " + FeatureVisualizationSettings.VALUES_RANGE;
+				} else if (declared != null && declared.usable()) {
+					range = new double[] { declared.lo(), declared.hi() };
+					rangeSource = declared.source();
+				} else {
+					range = MacoReference.valuesRange(batch);
+					rangeSource = PERCENTILE_SOURCE + (declared == null ? "" : "; not the model's declared range: " + declared.source());
+				}
+			}
 			Maco.Result r = SIMPLE.equals(s.recipe)
 				? new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress)
 				: reference(objective, batch, s.steps, REFERENCE_LEARNING_RATE, s.crops, s.noise, s.canvas, range, s.seed, progress);
@@ -98,16 +114,17 @@ public final class FeatureVisualizationRun {
 			if (pixel != null) out.setCalibration(pixel);
 			out.setProperty("Info", "ConceptScope feature visualization (MACO)\nmodel=" + s.model + (s.head == null ? "" : "\nhead=" + s.head)
 				+ "\ntarget=" + className + "\nrecipe=" + s.recipe
-				+ (range == null ? "" : "\nvalue_range=" + org.conceptscope.fiji.param.OptionText.number(range[0]) + ","
-					+ org.conceptscope.fiji.param.OptionText.number(range[1]) + " (" + (s.valuesRange() != null ? "declared by "
-					+ FeatureVisualizationSettings.VALUES_RANGE : "the images' 0.1st to 99.9th percentile") + ")")
+				+ (range == null ? "" : "\n" + VALUES_RANGE_USED + "=" + rangeText(range) + " (" + rangeSource + ")")
 				+ "\nstart_score=" + Numbers.property(r.startScore()) + "\nfinal_score=" + Numbers.property(r.finalScore())
 				+ "\nchannels 1-" + (int) r.image().dim(3) + "=visualization (model input units, after normalization)\nchannel "
 				+ ((int) r.image().dim(3) + 1) + "=transparency\npixel_size=" + (pixel == null ? "none (the images' calibrations differ or are"
 				+ " not set)" : "the images' (" + pixel.pixelWidth + " x " + pixel.pixelHeight + " " + pixel.getUnit() + ")") + "\noptions=" + s.toMacroOptions() + "\n");
 			ImagePlus plot = plot(r.scores(), className, scoreLabel(SIMPLE.equals(s.recipe), s.head != null));
 			Result result = new Result(r, className, out, plot, List.of());
-			IJ.log("ConceptScope " + summary(result)); // the Log (stdout headless), from the plugin and the SciJava command alike
+			// the Log (stdout headless), from the plugin and the SciJava command alike
+			IJ.log("ConceptScope " + summary(result) + (range == null ? "" : " Canvas values in [" + org.conceptscope.fiji.param.OptionText.number(range[0]) + ", "
+				+ org.conceptscope.fiji.param.OptionText.number(range[1]) + "] ("
+				+ rangeSource + ")."));
 			return s.saveDir == null ? result : save(result, title, s.saveDir);
 		}
 	}
@@ -132,6 +149,18 @@ public final class FeatureVisualizationRun {
 		out.pixelHeight = first.pixelHeight;
 		out.setUnit(first.getUnit());
 		return out;
+	}
+
+	/**
+	 * The Info key of the value range the reference recipe put its canvas into, with its source in brackets: distinct from
+	 * the setting {@link FeatureVisualizationSettings#VALUES_RANGE}, which the Info's options echo as the user gave it.
+	 */
+	static final String VALUES_RANGE_USED = "values_range_used";
+	/** Where the range came from when neither values_range nor the model gives one. */
+	static final String PERCENTILE_SOURCE = "the images' 0.1st to 99.9th percentile";
+
+	private static String rangeText(double[] range) {
+		return org.conceptscope.fiji.param.OptionText.number(range[0]) + "," + org.conceptscope.fiji.param.OptionText.number(range[1]);
 	}
 
 	/** The recipes: MACO as its paper and Xplique run it (default), or the project's lighter first version. */

@@ -32,7 +32,9 @@ public final class FeatureVisualizationSettings {
 	public double learningRate = DEFAULT_LEARNING_RATE, crop = DEFAULT_CROP, noise = DEFAULT_NOISE;
 	/**
 	 * The reference recipe's value range {@code lo,hi} (Xplique's values_range: the values the model takes); empty: the
-	 * reference images' 0.1st to 99.9th percentile ({@link org.conceptscope.visualization.MacoReference#valuesRange}).
+	 * model's declared input range where it has a fixed place in its network's units
+	 * ({@link org.conceptscope.model.Classifier#inputValueRange}), else the reference images' 0.1st to 99.9th percentile
+	 * ({@link org.conceptscope.visualization.MacoReference#valuesRange}).
 	 */
 	public String valuesRange = "";
 	public long seed = DEFAULT_SEED;

@@ -1,0 +1,106 @@
+package org.conceptscope.model.bioimage;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.conceptscope.model.InputValueRange;
+import org.conceptscope.model.bioimage.ModelDescription.DataRange;
+import org.conceptscope.model.bioimage.ModelDescription.TensorDescription;
+import org.conceptscope.tensor.Normalization;
+
+/**
+ * A package's declared input value range in the units its network takes. The spec's range describes the tensor the package
+ * is given, before its preprocessing: 0.5 puts it beside the data type that the preprocessing's first ensure_dtype converts
+ * to; 0.4 puts data_range beside the raw data_type, but does not say which side of the preprocessing it means (its
+ * conversion to 0.5 drops it). So a 0.5 range is mapped through the preprocessing as ConceptScope applies it, where every
+ * step maps a fixed interval onto a fixed interval (scale_linear, fixed_zero_mean_unit_variance, clip, an ensure_dtype that
+ * does not wrap); a 0.4 range is used only without preprocessing, where both readings agree. One range for all channels,
+ * as MACO's canvas takes.
+ */
+final class DeclaredRanges {
+
+	private DeclaredRanges() {}
+
+	/** Why a range does not map. */
+	private static final class Unmapped extends Exception {
+		Unmapped(String why) {
+			super(why, null, false, false);
+		}
+	}
+
+	/**
+	 * The input's declared range in the network's units; null when it declares none (or only open ones, [-inf, inf]
+	 * as many 0.4 packages write); {@link InputValueRange#unusable} with the reason when it declares one that does not map.
+	 */
+	static InputValueRange of(String formatVersion, TensorDescription input, Normalization preprocessing, int channels) {
+		List<DataRange> ranges = input.dataRanges();
+		boolean v04 = formatVersion.startsWith("0.4");
+		String field = "the package's input '" + input.id() + "' " + (v04 ? "data_range" : ranges.size() > 1 ? "data ranges" : "data.range");
+		String declared = field + " " + String.join(", ", ranges.stream().map(DataRange::toString).toList());
+		if (ranges.stream().allMatch(r -> r.min() == Double.NEGATIVE_INFINITY && r.max() == Double.POSITIVE_INFINITY)) return null;
+		if (!ranges.stream().allMatch(DataRange::finite)) return InputValueRange.unusable(declared + " has an open end");
+		if (ranges.size() > 1 && ranges.size() != channels) {
+			return InputValueRange.unusable(declared + " gives " + ranges.size() + " ranges for " + channels + " channels");
+		}
+		boolean none = preprocessing instanceof Normalization.None;
+		if (v04 && !none) {
+			return InputValueRange.unusable(declared + " may be before or after its preprocessing (format 0.4 does not say)");
+		}
+		double[][] mapped = new double[channels][];
+		try {
+			for (int c = 0; c < channels; c++) {
+				DataRange r = ranges.get(ranges.size() == 1 ? 0 : c);
+				mapped[c] = map(preprocessing, new double[] { r.min(), r.max() }, c, channels);
+			}
+		} catch (Unmapped e) {
+			return InputValueRange.unusable(declared + " is before its preprocessing, whose " + e.getMessage());
+		}
+		for (double[] m : mapped) {
+			if (!Arrays.equals(m, mapped[0])) {
+				List<String> each = new ArrayList<>();
+				for (double[] x : mapped) each.add(new DataRange(x[0], x[1]).toString());
+				return InputValueRange.unusable(declared + (none ? " differs between channels" : " becomes " + String.join(", ", each)
+					+ " per channel after its preprocessing") + ", and MACO takes one range for all channels");
+			}
+		}
+		if (!(mapped[0][0] < mapped[0][1])) {
+			return InputValueRange.unusable(declared + " becomes the single value " + mapped[0][0] + " after its preprocessing");
+		}
+		return new InputValueRange(mapped[0][0], mapped[0][1], "declared by " + declared + (none ? "" : " through its preprocessing "
+			+ preprocessing.describe()));
+	}
+
+	/** The interval {lo, hi} of channel c after the step: exact for steps that map an interval onto an interval. */
+	private static double[] map(Normalization n, double[] r, int c, int channels) throws Unmapped {
+		if (n instanceof Normalization.None) return r;
+		if (n instanceof Normalization.Steps s) {
+			for (Normalization step : s.steps()) r = map(step, r, c, channels);
+			return r;
+		}
+		if (n instanceof Normalization.ScaleLinear s) {
+			double[] g = s.gain(), o = s.offset();
+			if ((g.length != 1 && g.length != channels) || (o.length != 1 && o.length != channels)) {
+				throw new Unmapped("step " + n.describe() + " has values for another number of channels than " + channels);
+			}
+			return sorted(r[0] * g[g.length == 1 ? 0 : c] + o[o.length == 1 ? 0 : c], r[1] * g[g.length == 1 ? 0 : c] + o[o.length == 1 ? 0 : c]);
+		}
+		if (n instanceof Normalization.Affine a) return sorted((r[0] - a.offset()) / a.scale(), (r[1] - a.offset()) / a.scale());
+		if (n instanceof Normalization.Clip k) {
+			return new double[] { Math.min(k.max(), Math.max(k.min(), r[0])), Math.min(k.max(), Math.max(k.min(), r[1])) };
+		}
+		if (n instanceof Normalization.Cast k && !k.dtype().equals("bool")) {
+			// within the type the cast only cuts fractions off (monotone); outside it wraps around
+			int bits = Normalization.Cast.BITS.get(k.dtype());
+			double min = k.dtype().startsWith("u") ? 0 : -Math.pow(2, bits - 1), max = k.dtype().startsWith("u") ? Math.pow(2, bits) - 1 : Math.pow(2, bits - 1) - 1;
+			if (r[0] < min || r[1] > max) throw new Unmapped("step " + n.describe() + " wraps values outside " + new DataRange(min, max));
+			return new double[] { k.cast(r[0]), k.cast(r[1]) };
+		}
+		throw new Unmapped("step " + n.describe() + " " + (n instanceof Normalization.Binarize || n instanceof Normalization.Cast
+			? "maps values to 0 and 1" : "depends on each image's values") + ", so the range has no fixed place after it");
+	}
+
+	private static double[] sorted(double a, double b) {
+		return a <= b ? new double[] { a, b } : new double[] { b, a };
+	}
+}

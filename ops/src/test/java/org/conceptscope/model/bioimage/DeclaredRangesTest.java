@@ -1,0 +1,116 @@
+package org.conceptscope.model.bioimage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.conceptscope.model.InputValueRange;
+import org.conceptscope.model.ModelLoadException;
+import org.conceptscope.model.bioimage.ModelDescription.DataRange;
+import org.conceptscope.model.bioimage.ModelDescription.TensorDescription;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An rdf.yaml's declared input range read (0.4 data_range, 0.5 data.range, per channel, open ends as null or .inf) and put
+ * in the network's units through the preprocessing ConceptScope applies ({@link DeclaredRanges}): mapped through fixed
+ * steps, refused with the reason through per-image statistics, wrapping casts, 0.4 preprocessing and per-channel ranges.
+ */
+class DeclaredRangesTest {
+
+	@TempDir
+	Path tmp;
+
+	private static final String AXES_05 = """
+		    axes:
+		      - {type: batch}
+		      - {type: space, id: y, size: 32}
+		      - {type: space, id: x, size: 32}
+		      - {type: channel, channel_names: [r, g, b]}
+		""";
+
+	private ModelDescription read(String format, String input) throws IOException {
+		String out = format.startsWith("0.4") ? "outputs:\n  - name: p\n    axes: bc\n    data_type: float32\n    shape: [1, 3]\n"
+			: "outputs:\n  - id: p\n    axes:\n      - {type: batch}\n      - {type: channel, channel_names: [a, b, c]}\n";
+		Path rdf = tmp.resolve("rdf-" + System.nanoTime() + ".yaml");
+		Files.writeString(rdf, "format_version: " + format + "\ntype: model\nname: t\ninputs:\n" + input + out
+			+ "weights:\n  onnx:\n    source: m.onnx\n");
+		return RdfReader.read(rdf);
+	}
+
+	private InputValueRange range(String format, String input) throws IOException {
+		ModelDescription d = read(format, input);
+		TensorDescription t = d.inputs().get(0);
+		return DeclaredRanges.of(d.formatVersion(), t, Processings.preprocessing(t, "test"), 3);
+	}
+
+	@Test
+	void rangesAreReadWithOpenEnds() throws IOException {
+		assertEquals(List.of(new DataRange(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY)),
+			read("0.4.10", "  - name: i\n    axes: byxc\n    data_type: float32\n    data_range: [-.inf, .inf]\n    shape: [1, 32, 32, 3]\n")
+				.inputs().get(0).dataRanges());
+		assertEquals(List.of(new DataRange(0, Double.POSITIVE_INFINITY), new DataRange(-1, 1), new DataRange(Double.NEGATIVE_INFINITY,
+			Double.POSITIVE_INFINITY)), read("0.5.3", "  - id: i\n" + AXES_05
+				+ "    data: [{type: float32, range: [0, null]}, {type: float32, range: [-1, 1]}, {type: float32}]\n").inputs().get(0).dataRanges());
+		assertEquals(List.of(), read("0.5.3", "  - id: i\n" + AXES_05).inputs().get(0).dataRanges());
+		ModelLoadException e = assertThrows(ModelLoadException.class, () -> read("0.5.3", "  - id: i\n" + AXES_05
+			+ "    data: {type: float32, range: [0, high]}\n"));
+		assertTrue(e.getMessage().contains("field inputs[0].data.range must be two numbers [min, max] (null or .inf for an open end)"), e.getMessage());
+	}
+
+	@Test
+	void fixedStepsMapTheRangeAndOpenRangesAreNone() throws IOException {
+		InputValueRange r = range("0.5.3", "  - id: i\n" + AXES_05 + """
+			    data: {type: uint8, range: [10, 250]}
+			    preprocessing:
+			      - id: scale_linear
+			        kwargs: {gain: -0.5, offset: 1.0}
+			      - id: clip
+			        kwargs: {min: -100, max: 0}
+			      - id: ensure_dtype
+			        kwargs: {dtype: float32}
+			""");
+		assertTrue(r.usable(), r.source());
+		assertEquals(-100, r.lo());
+		assertEquals(-4, r.hi());
+		assertTrue(r.source().startsWith("declared by the package's input 'i' data.range [10, 250] through its preprocessing cast(uint8); "),
+			r.source());
+		assertNull(range("0.4.10", "  - name: i\n    axes: byxc\n    data_type: float32\n    data_range: [-.inf, .inf]\n    shape: [1, 32, 32, 3]\n"));
+		assertNull(range("0.5.3", "  - id: i\n" + AXES_05 + "    data: {type: float32}\n"));
+	}
+
+	@Test
+	void rangesWithoutAFixedPlaceAreRefusedWithTheReason() throws IOException {
+		InputValueRange open = range("0.5.3", "  - id: i\n" + AXES_05 + "    data: {type: float32, range: [0, null]}\n");
+		assertFalse(open.usable());
+		assertEquals("the package's input 'i' data.range [0, inf] has an open end", open.source());
+		InputValueRange wraps = range("0.5.3", "  - id: i\n" + AXES_05 + """
+			    data: {type: float32, range: [-1, 300]}
+			    preprocessing:
+			      - id: ensure_dtype
+			        kwargs: {dtype: uint8}
+			      - id: ensure_dtype
+			        kwargs: {dtype: float32}
+			""");
+		assertFalse(wraps.usable());
+		assertEquals("the package's input 'i' data.range [-1, 300] is before its preprocessing, whose step cast(uint8) wraps values outside"
+			+ " [0, 255]", wraps.source());
+		InputValueRange perChannel = range("0.5.3", "  - id: i\n" + AXES_05 + """
+			    data: {type: float32, range: [0, 255]}
+			    preprocessing:
+			      - id: fixed_zero_mean_unit_variance
+			        kwargs: {axis: channel, mean: [100, 110, 120], std: [50, 50, 50]}
+			""");
+		assertFalse(perChannel.usable());
+		assertTrue(perChannel.source().startsWith("the package's input 'i' data.range [0, 255] becomes [-2, 3.1")
+			&& perChannel.source().contains("], [-2.2, 2.9") && perChannel.source().endsWith(" per channel after its preprocessing, and MACO"
+			+ " takes one range for all channels"), perChannel.source());
+	}
+}

@@ -1,0 +1,208 @@
+package org.conceptscope.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.IJ;
+import ij.ImagePlus;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+import org.conceptscope.fiji.MacroRunner.Macro;
+import org.conceptscope.model.bioimage.BioImageModel;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Feature Visualization (MACO, reference recipe) of bioimage.io packages of the bundled IHC SavedModel that declare their
+ * input's value range, run from macros as users run it: without values_range, a range the package declares in the
+ * network's units (a 0.5 uint8 range mapped through scale_linear; a 0.4 data_range without preprocessing) is the canvas's
+ * range, and the Info's values_range_used and the Log line say it came from the package; a range that has no fixed place
+ * in those units (0.4 with preprocessing, 0.5 before a per-image normalisation, ranges that differ per channel) leaves the
+ * images' percentile, and the Info says why.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FeatureVisualizationPackageRangeTest {
+
+	@TempDir
+	static Path work;
+
+	private Map<String, String> logs;
+
+	static final String OUTPUT_05 = """
+		outputs:
+		  - id: logits
+		    axes:
+		      - {type: batch}
+		      - {type: channel, channel_names: [background, hematoxylin, DAB-positive]}
+		""";
+
+	static final String INPUT_AXES_05 = """
+		    axes:
+		      - {type: batch}
+		      - {type: space, id: y, size: 32}
+		      - {type: space, id: x, size: 32}
+		      - {type: channel, channel_names: [red, green, blue]}
+		""";
+
+	@BeforeAll
+	void runMacros() throws Exception {
+		Map<String, String> inputs = new LinkedHashMap<>();
+		// 0.5, uint8 data in [64, 191], scaled by 1/255: the network takes [64/255, 191/255]
+		inputs.put("uint8", "0.5.3|  - id: raw\n" + INPUT_AXES_05 + """
+			    data: {type: uint8, range: [64, 191]}
+			    preprocessing:
+			      - id: scale_linear
+			        kwargs: {gain: 0.00392156862745098, offset: 0.0}
+			      - id: ensure_dtype
+			        kwargs: {dtype: float32}
+			""");
+		// 0.4 without preprocessing: the range is the network's whichever side of the preprocessing it means
+		inputs.put("raw04", "0.4.10|" + """
+			  - name: input
+			    axes: byxc
+			    data_type: float32
+			    data_range: [16, 240]
+			    shape: [1, 32, 32, 3]
+			""");
+		// 0.4 with preprocessing: before or after it is not said
+		inputs.put("scaled04", "0.4.10|" + """
+			  - name: input
+			    axes: byxc
+			    data_type: uint8
+			    data_range: [0, 255]
+			    shape: [1, 32, 32, 3]
+			    preprocessing:
+			      - name: scale_linear
+			        kwargs: {axes: xy, gain: 0.00392156862745098, offset: 0}
+			""");
+		// 0.5 before a per-image normalisation
+		inputs.put("perimage", "0.5.3|  - id: raw\n" + INPUT_AXES_05 + """
+			    data: {type: float32, range: [0, 255]}
+			    preprocessing:
+			      - id: zero_mean_unit_variance
+			        kwargs: {axes: [y, x]}
+			""");
+		// 0.5, one range per channel, not all the same
+		inputs.put("perchannel", "0.5.3|  - id: raw\n" + INPUT_AXES_05 + """
+			    data: [{type: float32, range: [0, 255]}, {type: float32, range: [0, 255]}, {type: float32, range: [0, 127]}]
+			""");
+		String open = "setBatchMode(true); open('" + TestFiles.testImages().resolve("images").resolve("ihc-heldout-patches.tif") + "');\n";
+		Map<String, Macro> runs = new LinkedHashMap<>();
+		for (Map.Entry<String, String> e : inputs.entrySet()) {
+			String[] v = e.getValue().split("\\|", 2);
+			Path pkg = pack(work.resolve("pkg-" + e.getKey()), v[0], v[1]);
+			runs.put(e.getKey(), new Macro(open + "run('Feature Visualization...', 'model=[" + pkg + "] target=[DAB-positive] steps=3"
+				+ " seed=7 save_dir=[" + work.resolve("out-" + e.getKey()) + "]');\n", ""));
+		}
+		logs = MacroRunner.run(runs, work);
+	}
+
+	@Test
+	void aUint8RangeMappedThroughScaleLinearIsTheCanvasRange() throws Exception {
+		double lo = 64 * 0.00392156862745098, hi = 191 * 0.00392156862745098;
+		String info = checkRange("uint8", lo, hi);
+		assertTrue(info.contains("\nvalues_range_used=" + lo + "," + hi + " (declared by the package's input 'raw' data.range [64, 191]"
+			+ " through its preprocessing cast(uint8); scale_linear(0.00392156862745098,0.0))\n"), info);
+		assertTrue(logs.get("uint8").contains("Canvas values in [" + lo + ", " + hi + "] (declared by the package's input 'raw' data.range"
+			+ " [64, 191] through its preprocessing"), logs.get("uint8"));
+	}
+
+	@Test
+	void a04RangeWithoutPreprocessingIsTheCanvasRange() throws Exception {
+		String info = checkRange("raw04", 16, 240);
+		assertTrue(info.contains("\nvalues_range_used=16,240 (declared by the package's input 'input' data_range [16, 240])\n"), info);
+		assertTrue(logs.get("raw04").contains("Canvas values in [16, 240] (declared by the package's input 'input' data_range [16, 240])."),
+			logs.get("raw04"));
+	}
+
+	@Test
+	void rangesWithoutAFixedPlaceInTheNetworksUnitsLeaveTheImagesPercentile() {
+		assertEquals(" (the images' 0.1st to 99.9th percentile; not the model's declared range: the package's input 'input' data_range"
+			+ " [0, 255] may be before or after its preprocessing (format 0.4 does not say))", source("scaled04"));
+		assertEquals(" (the images' 0.1st to 99.9th percentile; not the model's declared range: the package's input 'raw' data.range"
+			+ " [0, 255] is before its preprocessing, whose step zero_mean_unit_variance depends on each image's values, so the range has"
+			+ " no fixed place after it)", source("perimage"));
+		assertEquals(" (the images' 0.1st to 99.9th percentile; not the model's declared range: the package's input 'raw' data ranges"
+			+ " [0, 255], [0, 255], [0, 127] differs between channels, and MACO takes one range for all channels)", source("perchannel"));
+	}
+
+	/** The Info's values_range_used source, from the first " (" on, after checking the run and that the range is a number pair. */
+	private String source(String run) {
+		String log = logs.get(run);
+		assertFalse(log.contains("Error") || log.contains("Exception"), log);
+		String info = info(run);
+		java.util.regex.Matcher m = java.util.regex.Pattern.compile("\nvalues_range_used=[-0-9.E]+,[-0-9.E]+( \\(.*\\))\n").matcher(info);
+		assertTrue(m.find(), info);
+		assertTrue(log.contains("Canvas values in [") && log.contains(m.group(1).substring(1) + "."), log);
+		return m.group(1);
+	}
+
+	/** Checks the run and that every canvas value lies in [lo, hi] and spreads over it; returns the Info. */
+	private String checkRange(String run, double lo, double hi) {
+		String log = logs.get(run);
+		assertFalse(log.contains("Error") || log.contains("Exception"), log);
+		ImagePlus saved = IJ.openImage(work.resolve("out-" + run).resolve(base(run) + ".tif").toString());
+		double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+		for (int c = 1; c <= 3; c++) {
+			for (float v : (float[]) saved.getStack().getPixels(c)) {
+				min = Math.min(min, v);
+				max = Math.max(max, v);
+			}
+		}
+		double tolerance = 1e-6 * (hi - lo);
+		assertTrue(min >= lo - tolerance && max <= hi + tolerance, "canvas " + min + " .. " + max + " outside [" + lo + ", " + hi + "]");
+		// the sigmoid of a standardised canvas spreads over the range: not squeezed into a part of it
+		assertTrue(min < lo + 0.2 * (hi - lo) && max > hi - 0.2 * (hi - lo), "canvas " + min + " .. " + max + " in [" + lo + ", " + hi + "]");
+		return String.valueOf(saved.getProperty("Info"));
+	}
+
+	private String info(String run) {
+		return String.valueOf(IJ.openImage(work.resolve("out-" + run).resolve(base(run) + ".tif").toString()).getProperty("Info"));
+	}
+
+	private static String base(String run) {
+		return "pkg-" + run + "-DAB-positive-maco";
+	}
+
+	/** A package folder: the IHC SavedModel zipped and an rdf.yaml with this input (no test tensors). */
+	static Path pack(Path dir, String format, String input) throws IOException {
+		Files.createDirectories(dir);
+		Path saved = TestFiles.testImages().resolve("models").resolve("ihc-stain");
+		Path weights = dir.resolve("tf-weights.zip");
+		try (OutputStream os = Files.newOutputStream(weights); ZipOutputStream zip = new ZipOutputStream(os); Stream<Path> files = Files.walk(saved)) {
+			for (Path f : files.sorted().toList()) {
+				String rel = saved.relativize(f).toString().replace('\\', '/');
+				if (Files.isDirectory(f) || !(rel.equals("saved_model.pb") || rel.startsWith("variables/"))) continue;
+				zip.putNextEntry(new ZipEntry(rel));
+				Files.copy(f, zip);
+				zip.closeEntry();
+			}
+		}
+		boolean v04 = format.startsWith("0.4");
+		String output = v04 ? """
+			outputs:
+			  - name: probabilities
+			    axes: bc
+			    data_type: float32
+			    shape: [1, 3]
+			""" : OUTPUT_05;
+		Files.writeString(dir.resolve("rdf.yaml"), "format_version: " + format + "\ntype: model\nname: IHC stain " + dir.getFileName()
+			+ "\ndescription: the bundled IHC classifier with a declared input range (ConceptScope test package)\n"
+			+ "authors: [{name: ConceptScope developers}]\nlicense: Apache-2.0\ntimestamp: '2026-12-07T00:00:00Z'\ninputs:\n" + input + output
+			+ "weights:\n  tensorflow_saved_model_bundle:\n    source: tf-weights.zip\n    sha256: " + BioImageModel.sha256(weights)
+			+ "\n    tensorflow_version: 2.16.1\n" + (v04 ? "config:\n  conceptscope:\n    classes: [background, hematoxylin, DAB-positive]\n" : ""));
+		return dir;
+	}
+}
