@@ -47,14 +47,16 @@ class SparkBatchWarningsTest {
 		}
 	}
 
-	private Job run(Path input, Path model, Path saveDir, int batch) {
+	private Job run(Path input, Path model, Path saveDir, int batch, String... more) {
 		ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream(), stdout = new ByteArrayOutputStream();
 		PrintStream was = System.out;
 		int status;
 		System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
 		try {
-			status = SparkBatch.run(new String[] { "input=" + input, "model=" + model, "save_dir=" + saveDir, "method=saliency",
-				"batch=" + batch, "master=local[2]" }, new PrintStream(out, true, StandardCharsets.UTF_8),
+			List<String> args = new java.util.ArrayList<>(List.of("input=" + input, "model=" + model, "save_dir=" + saveDir, "method=saliency",
+				"batch=" + batch, "master=local[2]"));
+			args.addAll(List.of(more));
+			status = SparkBatch.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
 				new PrintStream(err, true, StandardCharsets.UTF_8), SparkParts.TaskHook.NONE);
 		} finally {
 			System.setOut(was);
@@ -134,8 +136,22 @@ class SparkBatchWarningsTest {
 		assertNotNull(sentence, "black.tif is far");
 
 		// 7 slices in parts of 2: the stack's three slices lie in two parts, and it is checked (and counted) once
+		String line = LINE + Models.withSetCount(sentence, "2 of the 5 files are far");
 		Job job = run(folder, SparkBatchTest.MODEL, tmp.resolve("out"), 2);
-		assertEquals(List.of(LINE + Models.withSetCount(sentence, "2 of the 5 files are far")), job.warnings(), job.err());
+		assertEquals(List.of(line), job.warnings(), job.err());
+
+		// the same with a ROI on every file (its regions explained alone): each file checked once, not by each part it has ROIs in
+		Path zip = tmp.resolve("RoiSet.zip");
+		ij.gui.Roi square = new ij.gui.Roi(8, 8, 16, 16);
+		square.setName("square");
+		try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+			z.putNextEntry(new java.util.zip.ZipEntry("square.roi"));
+			z.write(ij.io.RoiEncoder.saveAsByteArray(square));
+			z.closeEntry();
+		}
+		Job regions = run(folder, SparkBatchTest.MODEL, tmp.resolve("regions"), 2, "rois=" + zip);
+		assertTrue(Files.exists(tmp.resolve("regions/patches-saliency-regions.csv")), regions.err());
+		assertEquals(List.of(line), regions.warnings(), regions.err());
 	}
 
 	@Test
