@@ -15,7 +15,8 @@ import org.conceptscope.model.Classifier;
  * that does not hold them (a 16-bit file into a uint8 model), and the first one's sentence; and how many have
  * channel labels that name the model's input channels (a bioimage.io package's channel_names) in another order
  * or name other channels, and the first one's sentence (read from the file as ImageJ does: its channels' slice
- * labels, {@link Models#channelNames}). Tasks compare
+ * labels, {@link Models#channelNames}); and how many are 16-bit files of a camera's few bits that the model's unit_range leaves
+ * nearly black, and the first one's note ({@link Models#narrowSixteenBitNote}). Tasks compare
  * their files and return this; the driver merges the tasks' counts in file order and writes one line for
  * each, as a local command writes one line for its set: the tasks print nothing, and a job that reads its
  * files in several passes compares them in one.
@@ -26,24 +27,29 @@ import org.conceptscope.model.Classifier;
  * @param firstWrapped the first such file's sentence
  * @param misnamed     files whose channel labels disagree with the model's channel names
  * @param firstMisnamed the first such file's sentence
+ * @param narrow       16-bit files whose values use a small part of the 16-bit range under unit_range
+ * @param firstNarrow  the first such file's note
  */
-record FarFiles(int far, String first, int wrapped, String firstWrapped, int misnamed, String firstMisnamed) implements Serializable {
+record FarFiles(int far, String first, int wrapped, String firstWrapped, int misnamed, String firstMisnamed, int narrow, String firstNarrow)
+	implements Serializable {
 
-	static final FarFiles NONE = new FarFiles(0, null, 0, null, 0, null);
+	static final FarFiles NONE = new FarFiles(0, null, 0, null, 0, null, 0, null);
 
 	/**
-	 * Each image (a tile stack: the image it was cut from) compared with the model's card, checked for its cast and its
-	 * channel labels compared with the model's channel names.
+	 * Each image (a tile stack: the image it was cut from) compared with the model's card, checked for its cast, its
+	 * channel labels compared with the model's channel names and its 16-bit values for a camera's few bits.
 	 */
 	static FarFiles of(List<ImagePlus> images, Classifier classifier) {
 		FarFiles out = NONE;
 		for (ImagePlus imp : images) {
 			String sentence = Models.farFromDomain(imp, classifier);
-			if (sentence != null) out = out.merge(new FarFiles(1, sentence, 0, null, 0, null));
+			if (sentence != null) out = out.merge(new FarFiles(1, sentence, 0, null, 0, null, 0, null));
 			String cast = Models.castOverflow(imp, classifier);
-			if (cast != null) out = out.merge(new FarFiles(0, null, 1, cast, 0, null));
+			if (cast != null) out = out.merge(new FarFiles(0, null, 1, cast, 0, null, 0, null));
 			String names = Models.channelNames(imp, classifier);
-			if (names != null) out = out.merge(new FarFiles(0, null, 0, null, 1, names));
+			if (names != null) out = out.merge(new FarFiles(0, null, 0, null, 1, names, 0, null));
+			String narrowNote = Models.narrowSixteenBitNote(imp, classifier);
+			if (narrowNote != null) out = out.merge(new FarFiles(0, null, 0, null, 0, null, 1, narrowNote));
 		}
 		return out;
 	}
@@ -52,16 +58,21 @@ record FarFiles(int far, String first, int wrapped, String firstWrapped, int mis
 	FarFiles merge(FarFiles later) {
 		return new FarFiles(far + later.far, first != null ? first : later.first, wrapped + later.wrapped,
 			firstWrapped != null ? firstWrapped : later.firstWrapped, misnamed + later.misnamed,
-			firstMisnamed != null ? firstMisnamed : later.firstMisnamed);
+			firstMisnamed != null ? firstMisnamed : later.firstMisnamed, narrow + later.narrow, firstNarrow != null ? firstNarrow : later.firstNarrow);
 	}
 
 	/**
-	 * The job's lines: when any file's values are wrapped by the model's cast, the first such file's sentence and how
+	 * The job's lines, in the order of a local command's: when any file is 16-bit of a camera's few bits, the first such file's
+	 * note and how many of the files are so; when any file's values are wrapped by the model's cast, the first such file's sentence and how
 	 * many of the files are so; when any file's channel labels disagree with the model's channel names, the first such
 	 * file's sentence, how many of the files are so, and that the files are read as saved; when any file is far, the
 	 * first far file's sentence and how many of the files are.
 	 */
 	void warn(PrintStream log, String job, int files) {
+		if (narrow > 0) {
+			log.println("ConceptScope Spark " + job + " note: " + Models.withSetCount(firstNarrow, narrow + " of the " + files + " files "
+				+ (narrow == 1 ? "is" : "are") + " so"));
+		}
 		if (wrapped > 0) {
 			log.println("ConceptScope Spark " + job + " warning: " + Models.withSetCount(firstWrapped, wrapped + " of the " + files + " files "
 				+ (wrapped == 1 ? "is" : "are") + " so"));

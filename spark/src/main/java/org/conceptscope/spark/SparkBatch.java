@@ -105,7 +105,7 @@ public final class SparkBatch {
 				}
 			};
 			// Without a model= the batch runner says what is missing before anything is asked of Spark.
-			SparkParts parts = model == null ? null : new SparkParts(spark::get, forBatch, model, hook);
+			SparkParts parts = model == null ? null : new SparkParts(spark::get, forBatch, model, hook, err);
 			int status = Batch.run(forBatch, out, err, events, parts);
 			if (status != 0 || results.isEmpty()) return status;
 			try {

@@ -14,6 +14,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.conceptscope.fiji.batch.Batch;
 import org.conceptscope.fiji.batch.BatchJob;
 import org.conceptscope.fiji.run.AttributionSettings;
+import org.conceptscope.fiji.run.Models;
 
 
 /**
@@ -38,18 +39,27 @@ final class SparkParts implements BatchJob.PartComputer {
 	private final String[] args;
 	private final Path model;
 	private final TaskHook hook;
+	private final java.io.PrintStream log;
 
 	/**
 	 * @param context gives the Spark context, started only when there is work
 	 * @param args the batch runner's arguments (model= among them)
 	 * @param model the model folder or file they name
+	 * @param log where the driver writes the job's warnings (the batch runner's message channel)
 	 */
-	SparkParts(Supplier<JavaSparkContext> context, String[] args, Path model, TaskHook hook) {
+	SparkParts(Supplier<JavaSparkContext> context, String[] args, Path model, TaskHook hook, java.io.PrintStream log) {
 		this.context = context;
 		this.args = forExecutors(args); // on the driver: its working folder, not an executor's
 		this.model = model.toAbsolutePath().normalize();
 		this.hook = hook;
+		this.log = log;
 	}
+
+	/**
+	 * A task's part and what the checks of the files whose first part it is found ({@code checked} files): the driver
+	 * writes the warnings, the task prints none.
+	 */
+	record Computed(byte[] part, FarFiles found, int checked) implements Serializable {}
 
 	@Override
 	public void compute(String manifestJson, List<Integer> missing, BatchJob.PartSink sink) throws IOException {
@@ -57,15 +67,34 @@ final class SparkParts implements BatchJob.PartComputer {
 		JavaSparkContext jsc = context.get();
 		String shipped = ModelArchive.ship(jsc.sc(), model);
 		Broadcast<String> manifest = jsc.broadcast(manifestJson);
+		// by part, so in file order whatever order the tasks finish in
+		java.util.SortedMap<Integer, Computed> found = new java.util.TreeMap<>();
 		try {
 			// a part that cannot be written (the sink's exception) cancels the parts left: SparkTasks cancels the job group
-			SparkTasks.run(jsc, missing, "ConceptScope: " + missing.size() + " parts", new ComputePart(args, shipped, manifest, hook), sink::accept);
+			SparkTasks.run(jsc, missing, "ConceptScope: " + missing.size() + " parts", new ComputePart(args, shipped, manifest, hook), (k, c) -> {
+				found.put(k, new Computed(null, c.found(), c.checked()));
+				return sink.accept(k, c.part());
+			});
 		} catch (SparkTasks.Failed failed) {
 			rethrow(failed.getCause());
 		} finally {
 			manifest.destroy();
+			// also when the job stops or fails: a resumed run does not check again the files whose first part is kept
+			warn(found.values());
 		}
 	}
+
+	/**
+	 * One line per kind of warning for the files the tasks checked (each once, with its first part): the first file's
+	 * sentence and how many of them are so, as the concept job writes them.
+	 */
+	private void warn(java.util.Collection<Computed> found) {
+		int checked = found.stream().mapToInt(Computed::checked).sum();
+		if (checked > 0) found.stream().map(Computed::found).reduce(FarFiles.NONE, FarFiles::merge).warn(log, JOB, checked);
+	}
+
+	/** The job's name in its warnings: "ConceptScope Spark batch warning: ...". */
+	static final String JOB = "batch";
 
 	/** The job's failure as the batch runner's own exception: its sentence, not Spark's stage report. */
 	private static void rethrow(Throwable failure) throws IOException {
@@ -163,7 +192,7 @@ final class SparkParts implements BatchJob.PartComputer {
 	}
 
 	/** On an executor: the task's one part, computed with the executor's copy of the model. */
-	private static final class ComputePart implements SparkTasks.Task<byte[]> {
+	private static final class ComputePart implements SparkTasks.Task<Computed> {
 
 		private static final long serialVersionUID = 1L;
 		private final String[] args;
@@ -179,12 +208,19 @@ final class SparkParts implements BatchJob.PartComputer {
 		}
 
 		@Override
-		public byte[] compute(int part) throws IOException {
+		public Computed compute(int part) throws IOException {
 			String[] local = onExecutor(args, ModelArchive.local(model));
-			byte[] bytes = BatchJob.computePart(Batch.parse(local), manifest.value(), part, TaskModels::openOwned);
+			FarFiles[] found = { FarFiles.NONE };
+			int[] checked = { 0 };
+			byte[] bytes = BatchJob.computePart(Batch.parse(local), manifest.value(), part, TaskModels::openOwned, (image, classifier) -> {
+				// once per executor JVM and calibration, not per file; its sentence names no file, so the driver could not count it
+				Models.warnPixelSize(image, classifier);
+				checked[0]++;
+				found[0] = found[0].merge(FarFiles.of(List.of(Models.paletteAsRgb(image, classifier)), classifier));
+			});
 			TaskContext task = TaskContext.get();
 			hook.partComputed(part, task == null ? 0 : task.attemptNumber());
-			return bytes;
+			return new Computed(bytes, found[0], checked[0]);
 		}
 	}
 }

@@ -42,18 +42,7 @@ class FarFilesTest {
 
 	@Test
 	void filesWhoseValuesTheModelsCastWrapsGetOneLineFromTheDriver() throws Exception {
-		Path dir = tmp.resolve("known-answer-uint8");
-		Path from = SparkBatchTest.TEST_IMAGES.resolve("models/known-answer");
-		try (var files = Files.walk(from)) {
-			for (Path f : files.toList()) {
-				Path to = dir.resolve(from.relativize(f).toString());
-				if (Files.isDirectory(f)) Files.createDirectories(to);
-				else Files.copy(f, to);
-			}
-		}
-		String card = Files.readString(dir.resolve("conceptscope.json"));
-		assertTrue(card.contains("\"normalization\": \"unit_range\""), card);
-		Files.writeString(dir.resolve("conceptscope.json"), card.replace("\"normalization\": \"unit_range\"", "\"normalization\": \"cast(uint8)\""));
+		Path dir = uint8CastModel(tmp.resolve("known-answer-uint8"));
 		ImagePlus a = sixteen("a.tif", 4000), b = sixteen("b.tif", 300);
 		ByteProcessor bytes = new ByteProcessor(32, 32);
 		for (int i = 0; i < 32 * 32; i++) bytes.set(i, i % 256);
@@ -147,8 +136,12 @@ class FarFilesTest {
 		assertEquals("", out.toString(StandardCharsets.UTF_8));
 	}
 
-	/** A 32x32 three-channel 8-bit composite TIFF (ramps of different slopes) whose channels are labelled as given (null: none). */
 	private Path threeChannels(String name, String... labels) {
+		return threeChannels(tmp, name, labels);
+	}
+
+	/** A 32x32 three-channel 8-bit composite TIFF (ramps of different slopes) whose channels are labelled as given (null: none). */
+	static Path threeChannels(Path dir, String name, String... labels) {
 		ij.ImageStack stack = new ij.ImageStack(32, 32);
 		for (int c = 0; c < 3; c++) {
 			ByteProcessor ip = new ByteProcessor(32, 32);
@@ -157,7 +150,7 @@ class FarFilesTest {
 		}
 		ImagePlus imp = new ImagePlus(name, stack);
 		imp.setDimensions(3, 1, 1);
-		Path file = tmp.resolve(name);
+		Path file = dir.resolve(name);
 		assertTrue(new ij.io.FileSaver(new ij.CompositeImage(imp, ij.CompositeImage.COMPOSITE)).saveAsTiff(file.toString()));
 		return file;
 	}
@@ -166,7 +159,7 @@ class FarFilesTest {
 	 * A bioimage.io 0.5 package of the bundled IHC SavedModel (unzipped: rdf.yaml and the zipped weights) whose input names
 	 * its channels as given ({@code names}: the channel_names list, comma-separated).
 	 */
-	private static Path namedChannelsPackage(Path dir, String names) throws Exception {
+	static Path namedChannelsPackage(Path dir, String names) throws Exception {
 		Files.createDirectories(dir);
 		ModelArchive.zip(SparkBatchTest.MODEL.toAbsolutePath(), dir.resolve("tf-weights.zip"));
 		Files.writeString(dir.resolve("rdf.yaml"), """
@@ -197,8 +190,24 @@ class FarFilesTest {
 		return dir;
 	}
 
+	/** A copy of the bundled known-answer model whose card casts its input to uint8 ("cast(uint8)" for "unit_range"). */
+	static Path uint8CastModel(Path dir) throws java.io.IOException {
+		Path from = SparkBatchTest.TEST_IMAGES.resolve("models/known-answer");
+		try (var files = Files.walk(from)) {
+			for (Path f : files.toList()) {
+				Path to = dir.resolve(from.relativize(f).toString());
+				if (Files.isDirectory(f)) Files.createDirectories(to);
+				else Files.copy(f, to);
+			}
+		}
+		String card = Files.readString(dir.resolve("conceptscope.json"));
+		assertTrue(card.contains("\"normalization\": \"unit_range\""), card);
+		Files.writeString(dir.resolve("conceptscope.json"), card.replace("\"normalization\": \"unit_range\"", "\"normalization\": \"cast(uint8)\""));
+		return dir;
+	}
+
 	/** A 16-bit image whose first 1000 values are 0 to 255 and the other 24 {@code high}. */
-	private static ImagePlus sixteen(String title, int high) {
+	static ImagePlus sixteen(String title, int high) {
 		ShortProcessor ip = new ShortProcessor(32, 32);
 		for (int i = 0; i < 32 * 32; i++) ip.set(i, i < 1000 ? i % 256 : high);
 		return new ImagePlus(title, ip);

@@ -127,6 +127,21 @@ public final class BatchJob {
 		void compute(String manifestJson, List<Integer> missing, PartSink sink) throws IOException;
 	}
 
+	/**
+	 * The checks of an input file, made once with its first part (the file whole, not the part): warnings only, the run
+	 * goes on. The batch runner logs them ({@link #LOG}); a cluster's task hands what it found to the driver, which writes
+	 * one line per kind for the job instead of one per file in a log nobody reads.
+	 */
+	public interface FileChecks {
+		/** The batch runner's: the pixel size, the model's domain, its cast and its channel names, each in the Log (stdout headless). */
+		FileChecks LOG = (image, classifier) -> {
+			Models.warnPixelSize(image, classifier);
+			Models.warnDomain(Models.paletteAsRgb(image, classifier), classifier);
+		};
+
+		void check(ImagePlus image, Classifier classifier);
+	}
+
 	/** Where computed parts go. */
 	public interface PartSink {
 		/** Commits part {@code index}; false when the run is to stop. */
@@ -365,7 +380,7 @@ public final class BatchJob {
 							t > 0 && d < t ? "slices (part " + (part + 1) + " of " + parts + ": " + 100 * d / t + " %)" : "slices");
 						BatchTiles tiles = new BatchTiles(BatchTiles.partDir(tilesDir, k));
 						try {
-							finishedPart[0] = part(classifier, method, target, s, inputs, rois, model, k, from, to, within, tiles);
+							finishedPart[0] = part(classifier, method, target, s, inputs, rois, model, k, from, to, within, tiles, FileChecks.LOG);
 						} catch (java.io.UncheckedIOException e) {
 							throw e.getCause(); // a tile batch could not be kept (a full disk): said as any write failure
 						}
@@ -490,7 +505,7 @@ public final class BatchJob {
 	 * its model open for the next part of the same run.
 	 */
 	public static byte[] computePart(Job job, String manifestJson, int index) throws IOException {
-		return computePart(job, manifestJson, index, Models::open);
+		return computePart(job, manifestJson, index, Models::open, FileChecks.LOG);
 	}
 
 	/**
@@ -500,12 +515,21 @@ public final class BatchJob {
 	 */
 	public static byte[] computePart(Job job, String manifestJson, int index, java.util.function.Function<Path, Classifier> open)
 		throws IOException {
+		return computePart(job, manifestJson, index, open, FileChecks.LOG);
+	}
+
+	/**
+	 * {@link #computePart(Job, String, int, java.util.function.Function)} with the checks of each file whose first part this is
+	 * made by {@code checks} (a cluster's task collects them for the driver).
+	 */
+	public static byte[] computePart(Job job, String manifestJson, int index, java.util.function.Function<Path, Classifier> open,
+		FileChecks checks) throws IOException {
 		Worker w = Worker.forThread(job, manifestJson, open);
 		BatchManifest m = w.manifest;
 		if (index < 0 || index >= m.parts) throw new IllegalArgumentException("The run has parts 0-" + (m.parts - 1) + ", not " + index + ".");
 		int from = index * m.batch, to = Math.min(m.entries, from + m.batch);
 		return BatchParts.bytes(part(w.classifier, w.method, w.target, job.attribution(), w.inputs, w.rois, w.model, index, from, to,
-			Progress.NONE, null));
+			Progress.NONE, null, checks));
 	}
 
 	/** One thread's open model and inputs for the parts of one run. */
@@ -599,9 +623,9 @@ public final class BatchJob {
 
 	/** Entries [from, to) of the run, explained; one model call per part as in any run of this job. */
 	private static BatchParts.Part part(Classifier classifier, AttributionMethod method, int target, AttributionSettings s,
-		BatchInputs inputs, BatchRois rois, String model, int index, int from, int to, Progress progress, BatchTiles kept)
+		BatchInputs inputs, BatchRois rois, String model, int index, int from, int to, Progress progress, BatchTiles kept, FileChecks checks)
 		throws IOException {
-		if (rois != null) return regionPart(classifier, method, target, s, inputs, rois, index, from, to, progress);
+		if (rois != null) return regionPart(classifier, method, target, s, inputs, rois, index, from, to, progress, checks);
 		List<BatchInputs.Segment> segments = inputs.segments(from, to);
 		List<ImagePlus> images = new ArrayList<>();
 		List<FloatTensor> tensors = new ArrayList<>();
@@ -612,11 +636,8 @@ public final class BatchJob {
 		for (BatchInputs.Segment seg : segments) {
 			TileCheckpoint checkpoint = kept == null ? TileCheckpoint.NONE : kept.segment(segment++);
 			ImagePlus imp = inputs.open(seg.input());
-			if (seg.from() == 0) {
-				// once per input file (its whole stack), with its first part: not again for its other parts
-				Models.warnPixelSize(imp, classifier);
-				Models.warnDomain(Models.paletteAsRgb(imp, classifier), classifier);
-			}
+			// once per input file (its whole stack), with its first part: not again for its other parts
+			if (seg.from() == 0) checks.check(imp, classifier);
 			ImagePlus part = StackRunner.batchImage(imp, ImagePlusTensors.batches(imp), seg.from(), seg.to());
 			images.add(part);
 			try {
@@ -706,7 +727,7 @@ public final class BatchJob {
 	 * ROI, the entry's map NaN outside the explained areas, the ROIs' outlines.
 	 */
 	private static BatchParts.Part regionPart(Classifier classifier, AttributionMethod method, int target, AttributionSettings s,
-		BatchInputs inputs, BatchRois rois, int index, int from, int to, Progress progress) throws IOException {
+		BatchInputs inputs, BatchRois rois, int index, int from, int to, Progress progress, FileChecks checks) throws IOException {
 		RegionExplainer.Mode mode = RegionExplainer.Mode.parse(s.region());
 		List<BatchParts.Entry> entries = new ArrayList<>();
 		int w = inputs.width(), h = inputs.height();
@@ -719,10 +740,12 @@ public final class BatchJob {
 					if (r.image() >= seg.from() && r.image() < seg.to()) regions.add(r);
 				}
 			}
+			// a file with ROIs is checked once, with its first part, as a whole image's file is (not by each part its ROIs lie in)
+			if (seg.from() == 0 && !rois.rois(seg.input()).isEmpty()) checks.check(source, classifier);
 			int start = seg.globalFrom() - from, len = seg.to() - seg.from();
 			Progress within = within(progress, start, len, to - from);
 			RegionExplanations.Explained e = regions.isEmpty() ? new RegionExplanations.Explained(List.of(), List.of())
-				: RegionExplanations.explainEach(classifier, source, regions, mode, method, target, s.overlap(), within);
+				: RegionExplanations.explainEach(classifier, source, regions, mode, method, target, s.overlap(), within, false);
 			BatchIndex where = ImagePlusTensors.batches(source);
 			for (int b = seg.from(); b < seg.to(); b++) {
 				StringBuilder lines = new StringBuilder();

@@ -217,7 +217,7 @@ public final class Models {
 			ImagePlus whole = uncut(imp);
 			if (whole == null || !seen.add(whole)) continue;
 			imagesSeen++;
-			if (classifier != null && classifier.inputDomain() == null && whole.getBitDepth() == 16) {
+			if (narrowChecked(whole, classifier)) {
 				images16++;
 				String n = narrowSixteenBit(whole, classifier);
 				if (n != null) {
@@ -275,6 +275,24 @@ public final class Models {
 	}
 
 	private static final String SLICES_FAR = " slices checked are far";
+
+	/**
+	 * Whether {@link #warnDomain} looks for a camera's few bits in a 16-bit image: for a model without the card's input statistics
+	 * (with them, the domain check says more).
+	 */
+	private static boolean narrowChecked(ImagePlus whole, Classifier classifier) {
+		return classifier != null && classifier.inputDomain() == null && whole.getBitDepth() == 16;
+	}
+
+	/**
+	 * Whether a 16-bit image (a stack of tiles: the image it was cut from) uses a small part of the 16-bit range under the model's
+	 * unit_range, as {@link #warnDomain} notes it: the note, or null, without a Log line (a cluster's driver counts the files its
+	 * tasks found, as {@link #farFromDomain}).
+	 */
+	public static String narrowSixteenBitNote(ImagePlus image, Classifier classifier) {
+		ImagePlus whole = uncut(image);
+		return whole != null && narrowChecked(whole, classifier) ? narrowSixteenBit(whole, classifier) : null;
+	}
 
 	/**
 	 * Whether an image (a stack of tiles: the image it was cut from) is far from what the model was

@@ -94,12 +94,21 @@ public final class RegionExplanations {
 	 */
 	public static Explained explainEach(Classifier classifier, ImagePlus image, List<Region> regions, Mode mode, AttributionMethod method,
 		int target, double overlap, Progress progress) {
+		return explainEach(classifier, image, regions, mode, method, target, overlap, progress, true);
+	}
+
+	/**
+	 * {@link #explainEach(Classifier, ImagePlus, List, Mode, AttributionMethod, int, double, Progress)}; {@code warn} false: the
+	 * image's warnings (pixel size, domain, cast, channel names) are the caller's (the batch runner checks each file once).
+	 */
+	public static Explained explainEach(Classifier classifier, ImagePlus image, List<Region> regions, Mode mode, AttributionMethod method,
+		int target, double overlap, Progress progress, boolean warn) {
 		if (regions.isEmpty()) throw new IllegalArgumentException("No region to explain.");
 		Progress p = progress == null ? Progress.NONE : progress;
-		Models.warnPixelSize(image, classifier);
+		if (warn) Models.warnPixelSize(image, classifier);
 		ImagePlus read = Models.paletteAsRgb(image, classifier);
 		Models.checkChannels(read, classifier, null); // in ImageJ's words (C, Z, T), before any tile
-		Models.warnDomain(read, classifier);
+		if (warn) Models.warnDomain(read, classifier);
 		ImagePlusTiles source = new ImagePlusTiles(read);
 		BatchIndex batches = ImagePlusTensors.batches(image);
 		List<List<String>> rows = new ArrayList<>();
