@@ -46,7 +46,14 @@ class SparkClusterIT {
 	@TempDir
 	Path work;
 
-	private final List<Process> started = new ArrayList<>();
+	private final List<Process> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+	private final Thread stopAll = new Thread(() -> {
+		for (Process p : started) {
+			p.descendants().forEach(ProcessHandle::destroyForcibly);
+			p.destroyForcibly();
+		}
+	});
 
 	@Test
 	void theDocsSparkSubmitOnAStandaloneClusterGivesTheLocalMastersResults() throws Exception {
@@ -60,6 +67,8 @@ class SparkClusterIT {
 			Assumptions.abort("No port can be bound on " + LOOPBACK + " (" + e + "): the standalone cluster cannot start here.");
 			return;
 		}
+		// A test JVM stopped from outside (a build's timeout, Ctrl-C) stops the cluster and the jobs too.
+		Runtime.getRuntime().addShutdownHook(stopAll);
 		Path it = target.resolve("spark-cluster-it");
 		Folders.deleteTree(it);
 		Path sparkHome = sparkHome(it.resolve("spark-home"), lib), tmp = Files.createDirectories(it.resolve("tmp"));
@@ -69,9 +78,9 @@ class SparkClusterIT {
 			+ "spark.executor.extraJavaOptions -Djava.io.tmpdir=" + tmp + "\n");
 
 		Path stack = SparkBatchTest.TEST_IMAGES.resolve("images/ihc-heldout-patches.tif"), cohort = SparkBatchTest.cohort(work.resolve("cohort"));
-		List<String> batchKeys = List.of("input=" + stack, "model=" + SparkBatchTest.MODEL, "method=gradient_x_input", "batch=4");
+		List<String> batchKeys = List.of("input=" + stack, "model=" + SparkBatchTest.MODEL, "method=gradient_x_input", "batch=6");
 		List<String> conceptKeys = List.of("input=" + cohort, "model=" + SparkBatchTest.MODEL, "target=hematoxylin", "select=all", "concepts=2",
-			"designs=4", "batch=4");
+			"designs=4", "batch=5");
 		Path localBatch = work.resolve("local-batch"), clusterBatch = work.resolve("cluster-batch");
 		Path localConcepts = work.resolve("local-concepts"), clusterConcepts = work.resolve("cluster-concepts");
 		try {
@@ -119,6 +128,7 @@ class SparkClusterIT {
 			}
 		} finally {
 			for (Process p : started) stop(p);
+			Runtime.getRuntime().removeShutdownHook(stopAll);
 		}
 	}
 
@@ -206,7 +216,8 @@ class SparkClusterIT {
 	}
 
 	private static void finish(Run run) throws Exception {
-		boolean done = run.process.waitFor(5, TimeUnit.MINUTES);
+		// a guard against a hang, not the time expected (seconds on a quiet machine; minutes on a shared, loaded one)
+		boolean done = run.process.waitFor(10, TimeUnit.MINUTES);
 		String text = Files.readString(run.log, StandardCharsets.UTF_8);
 		assertTrue(done, "finished: " + run.line + "\n" + text);
 		assertEquals(0, run.process.exitValue(), run.line + "\n" + text);
