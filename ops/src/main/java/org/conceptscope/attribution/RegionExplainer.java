@@ -105,6 +105,23 @@ public final class RegionExplainer {
 			return false;
 		}
 
+		/**
+		 * The region's part inside a width x height image: this region when it lies inside, null when no
+		 * pixel of it does, else its box cut to the image (and its mask with it). A ROI drawn past an
+		 * image's edge is explained, mapped and reported as that part.
+		 */
+		public Region clipped(int imageWidth, int imageHeight) {
+			int ax = Math.max(x, 0), ay = Math.max(y, 0), bx = Math.min(x + width, imageWidth), by = Math.min(y + height, imageHeight);
+			if (!meets(0, 0, imageWidth, imageHeight)) return null;
+			if (ax == x && ay == y && bx == x + width && by == y + height) return this;
+			boolean[] cut = null;
+			if (mask != null) {
+				cut = new boolean[(bx - ax) * (by - ay)];
+				for (int py = ay; py < by; py++) for (int px = ax; px < bx; px++) cut[(py - ay) * (bx - ax) + px - ax] = mask[(py - y) * width + (px - x)];
+			}
+			return new Region(name, image, ax, ay, bx - ax, by - ay, cut);
+		}
+
 		@Override
 		public boolean equals(Object o) {
 			return o instanceof Region r && r.name.equals(name) && r.image == image && r.x == x && r.y == y && r.width == width

@@ -156,6 +156,14 @@ class BatchTest {
 			() -> BatchJob.run(job(args(stack, stopped, "method=sobol", "grid=4", "designs=16", "batch=2", "seed=7")), null, null));
 		assertTrue(seed.getMessage().contains("holds an unfinished batch run that differs in seed (42 then, 7 now): run it again with its"
 			+ " settings to finish it, choose another save_dir, or add restart to discard it."), seed.getMessage());
+		// Another method writes results of other names, but a save_dir keeps one unfinished run: the refusal says what
+		// restart would discard and how to keep it.
+		IllegalArgumentException method = assertThrows(IllegalArgumentException.class,
+			() -> BatchJob.run(job(args(stack, stopped, "method=saliency")), null, null));
+		assertTrue(method.getMessage().contains("holds an unfinished batch run of method=sobol (" + afterFirst + " of 8 parts finished) that"
+			+ " differs in method (sobol then, saliency now), and a save_dir keeps one unfinished run, whatever its method: run method=sobol"
+			+ " again with its settings to finish it (its results have other names, so this run can follow it here), run this one in another"
+			+ " save_dir, or add restart to discard sobol's " + afterFirst + " finished parts."), method.getMessage());
 		IllegalArgumentException batch = assertThrows(IllegalArgumentException.class,
 			() -> BatchJob.run(job(args(stack, stopped, "method=sobol", "grid=4", "designs=16", "batch=3")), null, null));
 		assertTrue(batch.getMessage().contains("differs in batch (2 then, 3 now)"), batch.getMessage());
@@ -189,6 +197,12 @@ class BatchTest {
 		BatchJob.run(job(args(stack, whole, sobol)), Progress.NONE, null);
 		assertSameResults(read(whole, "sixteen-sobol"), read(stopped, "sixteen-sobol"));
 		assertTrue(TestFiles.names(stopped).stream().noneMatch(n -> n.endsWith(AtomicFiles.TEMP_SUFFIX)));
+
+		// once Sobol's run is finished, the other method runs in the same save_dir and leaves Sobol's results as they are
+		byte[] sobolCsv = Files.readAllBytes(stopped.resolve("sixteen-sobol-results.csv"));
+		BatchJob.run(job(args(stack, stopped, "method=saliency")), Progress.NONE, null);
+		assertTrue(Files.isRegularFile(stopped.resolve("sixteen-saliency-results.csv")));
+		assertArrayEquals(sobolCsv, Files.readAllBytes(stopped.resolve("sixteen-sobol-results.csv")));
 	}
 
 	/** A folder finished before the map's RoiSet was named after the map TIFF: its RoiSet is renamed, nothing is computed again. */

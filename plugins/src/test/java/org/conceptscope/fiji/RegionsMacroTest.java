@@ -50,6 +50,9 @@ class RegionsMacroTest {
 	private Path zip;
 	private Map<String, String> logs;
 	private final Roi oval = new OvalRoi(100, 200, 40, 30), box = new Roi(300, 60, 20, 12);
+	// drawn past the image's edges (bottom right; left, at a negative x): explained as their parts inside
+	private final Roi edge = new Roi(480, 470, 60, 60), left = new OvalRoi(-20, 100, 60, 40), far = new Roi(600, 600, 10, 10);
+	private Path edgeZip, farZip;
 
 	@BeforeAll
 	void runTheMacros() throws Exception {
@@ -63,6 +66,13 @@ class RegionsMacroTest {
 				z.closeEntry();
 			}
 		}
+		edge.setName("edge");
+		left.setName("left");
+		far.setName("far");
+		edgeZip = work.resolve("edge.zip");
+		farZip = work.resolve("far.zip");
+		BatchRoisTest.roiSet(edgeZip, edge, left);
+		BatchRoisTest.roiSet(farZip, far);
 		String open = "setBatchMode(true);\nopen('" + ihc + "');\n";
 		Map<String, Macro> runs = new LinkedHashMap<>();
 		runs.put("zip", new Macro(open + "run('Attribution...', 'model=[" + classifier + "] method=saliency target=DAB-positive rois=[" + zip
@@ -72,6 +82,9 @@ class RegionsMacroTest {
 		runs.put("negative", new Macro(open + "run('Invert');\nrun('Attribution...', 'model=[" + classifier + "] method=saliency output=image');\n", ""));
 		runs.put("no selection", new Macro(open + "run('Attribution...', 'model=[" + classifier + "] rois=selection');\n", ""));
 		runs.put("bad operator", new Macro(open + "run('Attribution...', 'model=[" + classifier + "] operator=segmentation');\n", ""));
+		runs.put("edge", new Macro(open + "run('Attribution...', 'model=[" + classifier + "] method=saliency target=DAB-positive rois=[" + edgeZip
+			+ "] region=tiles save_dir=[" + work.resolve("edge") + "]');\n", ""));
+		runs.put("far", new Macro(open + "run('Attribution...', 'model=[" + classifier + "] method=saliency rois=[" + farZip + "]');\n", ""));
 		logs = MacroRunner.run(runs, work);
 	}
 
@@ -112,6 +125,58 @@ class RegionsMacroTest {
 		java.awt.Point[] points = box.getContainedPoints();
 		for (java.awt.Point p : points) sum += m[p.y * 512 + p.x];
 		assertEquals(sum / points.length, Double.parseDouble(rows.get(2).get(13)), 1e-4 * Math.abs(sum / points.length) + 1e-9);
+	}
+
+	/**
+	 * ROIs drawn past the image's edges are explained as their parts inside it, with one note; the table,
+	 * the map and the outlines give those clipped bounds; the batch runner, given the same RoiSet.zip,
+	 * writes the same table, map and outlines; a ROI wholly outside is refused in one sentence.
+	 */
+	@Test
+	void roisPastTheEdgeAreClippedAlikeByTheCommandAndTheBatchRunner() throws Exception {
+		String log = logs.get("edge");
+		String note = "2 ROIs 'edge' (480, 470, 60x60 clipped to 480, 470, 32x42), 'left' (-20, 100, 60x40 clipped to 0, 100, 40x40) of "
+			+ edgeZip + " reach past the edge of the 512x512 image: each is explained on its part inside the image, and the table gives those bounds.";
+		assertTrue(log.contains("ConceptScope note: " + note), log);
+		List<List<String>> rows = csv(work.resolve("edge/ihc-saliency-regions.csv"));
+		assertEquals(3, rows.size(), rows.toString());
+		assertEquals(List.of("edge", "1", "1", "480", "470", "32", "42", "tiles"), rows.get(1).subList(0, 8));
+		assertEquals(List.of("left", "1", "1", "0", "100", "40", "40", "tiles"), rows.get(2).subList(0, 8));
+		ImagePlus maps = IJ.openImage(work.resolve("edge/ihc-saliency-regions.tif").toString());
+		assertEquals(new java.awt.Rectangle(480, 470, 32, 42), maps.getOverlay().get(0).getBounds(), "the outline is the part inside");
+		assertEquals(new java.awt.Rectangle(0, 100, 40, 40), maps.getOverlay().get(1).getBounds());
+		float[] m = (float[]) maps.getProcessor().getPixels();
+		try (Classifier c = Models.open(classifier)) {
+			float[] whole = Explainer.explain(c, IJ.openImage(ihc.toString()), new Saliency(), 2, "ihc-stain", null).map(0);
+			for (Roi r : List.of(edge, left)) {
+				int inside = 0;
+				for (java.awt.Point p : r.getContainedPoints()) {
+					if (p.x < 0 || p.y < 0 || p.x >= 512 || p.y >= 512) continue;
+					int i = p.y * 512 + p.x;
+					assertEquals(whole[i], m[i], 1e-5 * Math.max(1, Math.abs(whole[i])), "pixel " + p);
+					inside++;
+				}
+				assertTrue(inside > 1000, r.getName());
+			}
+		}
+
+		// the batch runner, the same RoiSet.zip: the same note, table, map and outlines
+		Path batchDir = work.resolve("edge-batch");
+		java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+		java.io.PrintStream both = new java.io.PrintStream(text, true, StandardCharsets.UTF_8);
+		int status = org.conceptscope.fiji.batch.Batch.run(new String[] { "input=" + ihc, "model=" + classifier, "save_dir=" + batchDir,
+			"method=saliency", "target=DAB-positive", "rois=" + edgeZip, "region=tiles" }, both, both, null);
+		String printed = text.toString(StandardCharsets.UTF_8);
+		assertEquals(0, status, printed);
+		assertTrue(printed.contains(note), printed);
+		assertEquals(Files.readString(work.resolve("edge/ihc-saliency-regions.csv")), Files.readString(batchDir.resolve("ihc-saliency-regions.csv")));
+		ImagePlus batchMaps = IJ.openImage(batchDir.resolve("ihc-saliency-regions.tif").toString());
+		org.junit.jupiter.api.Assertions.assertArrayEquals(m, (float[]) batchMaps.getProcessor().getPixels());
+		assertEquals(List.of(new java.awt.Rectangle(480, 470, 32, 42), new java.awt.Rectangle(0, 100, 40, 40)),
+			RoiZip.read(batchDir.resolve("ihc-saliency-regions-RoiSet.zip")).stream().map(Roi::getBounds).toList());
+
+		assertTrue(logs.get("far").contains("The ROI 'far' of " + farZip + " (600, 600, 10x10) lies outside the 512x512 image 'ihc.png'; check that"
+			+ " the ROIs belong to this image."), logs.get("far"));
 	}
 
 	@Test

@@ -197,6 +197,7 @@ public final class BatchJob {
 		BatchInputs inputs = BatchInputs.scan(job.input());
 		// Every ROI file is read and checked before the model is loaded.
 		BatchRois rois = BatchRois.of(s.rois(), inputs);
+		if (rois != null) rois.notes().forEach(ev::message);
 		if (rois != null && !rois.without(inputs).isEmpty()) {
 			List<String> without = rois.without(inputs);
 			ev.message("No ROI file for " + without.size() + " of " + inputs.inputs().size() + " images (" + String.join(", ", without.subList(0,

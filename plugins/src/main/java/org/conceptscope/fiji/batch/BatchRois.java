@@ -23,11 +23,13 @@ final class BatchRois {
 	private final List<Path> files;
 	private final List<List<Roi>> rois;
 	private final String sha256;
+	private final List<String> notes;
 
-	private BatchRois(List<Path> files, List<List<Roi>> rois, String sha256) {
+	private BatchRois(List<Path> files, List<List<Roi>> rois, String sha256, List<String> notes) {
 		this.files = files;
 		this.rois = rois;
 		this.sha256 = sha256;
+		this.notes = notes;
 	}
 
 	/**
@@ -58,6 +60,7 @@ final class BatchRois {
 			for (int i = 0; i < n; i++) files.add(path);
 		}
 		List<List<Roi>> rois = new ArrayList<>(n);
+		List<String> notes = new ArrayList<>();
 		Path last = null;
 		List<Roi> lastRois = null;
 		for (int i = 0; i < files.size(); i++) {
@@ -69,6 +72,8 @@ final class BatchRois {
 			if (!f.equals(last)) {
 				lastRois = RegionTargets.read(f);
 				RegionTargets.check(lastRois, inputs.width(), inputs.height(), f.toString());
+				String clipped = RegionTargets.clippedNote(lastRois, inputs.width(), inputs.height(), f.toString());
+				if (clipped != null) notes.add(clipped);
 				last = f;
 			}
 			// each input's planes, before any work; its stack size read only where a stack position could exceed it
@@ -80,7 +85,12 @@ final class BatchRois {
 			RegionTargets.checkPlanes(lastRois, f.toString(), "'" + in.name() + "'", in.slices(), in.frames(), planes);
 			rois.add(lastRois);
 		}
-		return new BatchRois(files, rois, hash(files));
+		return new BatchRois(files, rois, hash(files), List.copyOf(notes));
+	}
+
+	/** One note per ROI file whose ROIs reach past the images' edge (they are explained clipped to the images). */
+	List<String> notes() {
+		return notes;
 	}
 
 	/** The ROIs to explain on input {@code i} (empty: it has no ROI file). */

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import org.conceptscope.fiji.run.AttributionSettings;
 import org.conceptscope.fiji.write.AtomicFiles;
 import org.conceptscope.util.Folders;
 
@@ -234,8 +235,27 @@ public final class ResumableParts implements AutoCloseable {
 				+ " this version's: finish it with that version, choose another save_dir, or add restart to start afresh with this one.");
 		}
 		String what = parts > 0 ? "" : " (no part finished yet, but " + partial + " kept)";
+		if (!previous.outputs.isEmpty() && !previous.outputs.equals(now.outputs)) throw otherResults(saveDir, job, previous, now, diff, parts, partial);
 		throw new IllegalArgumentException("save_dir " + saveDir + " holds an unfinished " + job + what + " that differs in " + diff
 			+ ": run it again with its settings to finish it, choose another save_dir, or add restart to discard it.");
+	}
+
+	/**
+	 * The refusal for a run whose results have other names than the unfinished one's (another method, or ROIs
+	 * instead of whole images): a save_dir keeps one unfinished run, so it says what {@code restart} would
+	 * discard, and how to keep it instead.
+	 */
+	private static IllegalArgumentException otherResults(Path saveDir, String job, BatchManifest previous, BatchManifest now, String diff,
+		long parts, String partial) {
+		String then = previous.settings.get(AttributionSettings.METHOD), later = now.settings.get(AttributionSettings.METHOD);
+		boolean otherMethod = then != null && !then.equals(later);
+		String kept = parts > 0 ? parts + " finished part" + (parts == 1 ? "" : "s") : partial;
+		return new IllegalArgumentException("save_dir " + saveDir + " holds an unfinished " + job + (then == null ? "" : " of method=" + then)
+			+ (parts > 0 ? " (" + parts + " of " + previous.parts + " parts finished)" : " (no part finished yet, but " + partial + " kept)")
+			+ " that differs in " + (otherMethod ? "method (" + then + " then, " + later + " now)" : diff) + ", and a save_dir keeps one unfinished"
+			+ " run, whatever its method: run " + (otherMethod ? "method=" + then + " again" : "it again") + " with its settings to finish it (its"
+			+ " results have other names, so this run can follow it here), run this one in another save_dir, or add restart to discard "
+			+ (otherMethod ? then + "'s " : "its ") + kept + ".");
 	}
 
 	/** Numbers the run {@code now}: the next run of {@code resumed} since its start, or (null) a first run starting now. */

@@ -83,7 +83,10 @@ public final class RegionTargets {
 			found = read(file);
 			origin = file.toString();
 		}
-		return regions(found, image, origin);
+		List<Region> regions = regions(found, image, origin);
+		String clipped = clippedNote(found, image.getWidth(), image.getHeight(), origin);
+		if (clipped != null) ij.IJ.log("ConceptScope note: " + clipped);
+		return regions;
 	}
 
 	/**
@@ -123,11 +126,36 @@ public final class RegionTargets {
 		int k = 0;
 		for (Roi roi : rois) {
 			Region r = area(roi, ++k, origin);
-			if (!r.meets(0, 0, width, height)) {
-				throw new IllegalArgumentException("The ROI '" + r.name() + "' of " + origin + " (" + r.x() + ", " + r.y() + ", " + r.width() + "x"
-					+ r.height() + ") lies outside the " + width + "x" + height + " images; check that the ROI file belongs to these images.");
+			if (r.clipped(width, height) == null) throw outside(r, origin, width + "x" + height + " images", "ROI file belongs to these images");
+		}
+	}
+
+	private static IllegalArgumentException outside(Region r, String origin, String images, String check) {
+		return new IllegalArgumentException("The ROI '" + r.name() + "' of " + origin + " (" + r.x() + ", " + r.y() + ", " + r.width() + "x"
+			+ r.height() + ") lies outside the " + images + "; check that the " + check + ".");
+	}
+
+	/**
+	 * The note for the ROIs that reach past the edge of a width x height image, or null when none does:
+	 * each is explained, mapped and reported as its part inside the image ({@link Region#clipped}).
+	 */
+	public static String clippedNote(List<Roi> rois, int width, int height, String origin) {
+		List<String> cut = new ArrayList<>();
+		int k = 0;
+		for (Roi roi : rois) {
+			String name = name(roi, ++k);
+			if (!roi.isArea()) continue;
+			Region r = region(roi, name, 0), in = r.clipped(width, height);
+			if (in != null && in != r) {
+				cut.add("'" + r.name() + "' (" + r.x() + ", " + r.y() + ", " + r.width() + "x" + r.height() + " clipped to " + in.x() + ", " + in.y()
+					+ ", " + in.width() + "x" + in.height() + ")");
 			}
 		}
+		if (cut.isEmpty()) return null;
+		int shown = Math.min(5, cut.size());
+		return (cut.size() == 1 ? "The ROI " : cut.size() + " ROIs ") + String.join(", ", cut.subList(0, shown)) + (cut.size() > shown ? ", ..." : "")
+			+ " of " + origin + (cut.size() == 1 ? " reaches" : " reach") + " past the edge of the " + width + "x" + height + " image"
+			+ (cut.size() == 1 ? ": it is" : ": each is") + " explained on its part inside the image, and the table gives those bounds.";
 	}
 
 	/**
@@ -225,13 +253,18 @@ public final class RegionTargets {
 		}
 	}
 
-	/** ROIs as regions of the image's batch entries (slices x frames). */
+	/**
+	 * ROIs as regions of the image's batch entries (slices x frames), each cut to the image ({@link Region#clipped}).
+	 *
+	 * @throws IllegalArgumentException in one sentence for a ROI outside the image or not an area
+	 */
 	public static List<Region> regions(List<Roi> rois, ImagePlus image, String origin) {
 		BatchIndex batches = ImagePlusTensors.batches(image);
 		List<Region> out = new ArrayList<>();
 		int k = 0;
 		for (Roi roi : rois) {
-			Region shape = area(roi, ++k, origin);
+			Region drawn = area(roi, ++k, origin), shape = drawn.clipped(image.getWidth(), image.getHeight());
+			if (shape == null) throw outside(drawn, origin, image.getWidth() + "x" + image.getHeight() + " image '" + image.getTitle() + "'", "ROIs belong to this image");
 			String name = shape.name();
 			int z = 0, t = 0;
 			checkPlane(roi, name, origin, "'" + image.getTitle() + "'", batches.slices(), batches.frames(), image.getStackSize());

@@ -67,6 +67,23 @@ class RegionTargetsTest {
 			e.getMessage());
 	}
 
+	/** A ROI past the edge becomes its part inside: box and mask cut to the image, one note naming it; one inside is left whole. */
+	@Test
+	void aRoiPastTheEdgeIsClippedWithItsMask() {
+		Roi left = new OvalRoi(-4, 10, 10, 8), inside = new Roi(2, 3, 5, 4);
+		left.setName("left");
+		List<Roi> rois = List.of(left, inside);
+		RegionTargets.check(rois, W, H, "a.zip");
+		Region r = RegionTargets.regions(rois, stack(1), "a.zip").get(0);
+		assertEquals(List.of(0, 10, 6, 8), List.of(r.x(), r.y(), r.width(), r.height()));
+		boolean[] cut = r.mask();
+		ij.process.ImageProcessor drawn = left.getMask();
+		for (int y = 0; y < 8; y++) for (int x = 0; x < 6; x++) assertEquals(drawn.get(x + 4, y) != 0, cut[y * 6 + x], "pixel " + x + "," + y);
+		assertEquals("The ROI 'left' (-4, 10, 10x8 clipped to 0, 10, 6x8) of a.zip reaches past the edge of the 40x30 image: it is explained on"
+			+ " its part inside the image, and the table gives those bounds.", RegionTargets.clippedNote(rois, W, H, "a.zip"));
+		assertEquals(null, RegionTargets.clippedNote(List.of(inside), W, H, "a.zip"));
+	}
+
 	/** A ROI placed beyond the image's planes (another stack's ROI set) is one sentence, by stack index or by (c, z, t). */
 	@Test
 	void aRoiOnAPlaneTheImageDoesNotHaveIsRefused() {
