@@ -39,6 +39,32 @@ public interface AttributionMethod {
 	 */
 	default void checkRuns(Classifier classifier) {
 		if (needsGradients()) classifier.requireGradients(name());
+		// a model of fixed input size: its input is the image of every map, known before any image is read
+		long h = classifier.inputHeight(Integer.MAX_VALUE), w = classifier.inputWidth(Integer.MAX_VALUE);
+		if (h < Integer.MAX_VALUE && w < Integer.MAX_VALUE) checkInput(classifier, h, w);
+	}
+
+	/**
+	 * The method's size-like values (patch, stride, grid, superpixels) by registry key, for
+	 * {@link #checkInput}; empty when it has none.
+	 */
+	default Map<String, Integer> sizes() {
+		return Map.of();
+	}
+
+	/**
+	 * Refuses, before any work, a size-like value ({@link #sizes}) larger than its declared bound
+	 * ({@link org.conceptscope.registry.Parameter#atMost}) on the image each map is made on: the
+	 * model's input for an image of {@code imageHeight x imageWidth} pixels (the image itself for a
+	 * model that takes any size). One sentence naming the key, the value, that size and what to give.
+	 */
+	default void checkInput(Classifier classifier, long imageHeight, long imageWidth) {
+		Map<String, Integer> sizes = sizes();
+		if (sizes.isEmpty()) return;
+		long h = classifier.inputHeight(imageHeight), w = classifier.inputWidth(imageWidth);
+		boolean model = classifier.inputHeight(Integer.MAX_VALUE) < Integer.MAX_VALUE && classifier.inputWidth(Integer.MAX_VALUE) < Integer.MAX_VALUE;
+		org.conceptscope.registry.Registry.checkInput(org.conceptscope.registry.Family.ATTRIBUTION, name(), sizes, h, w,
+			model ? "the model's input" : "the image");
 	}
 
 	/**

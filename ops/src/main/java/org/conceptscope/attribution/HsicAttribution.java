@@ -60,6 +60,11 @@ public final class HsicAttribution implements AttributionMethod {
 		return "hsic";
 	}
 
+	@Override
+	public Map<String, Integer> sizes() {
+		return Map.of("grid", grid);
+	}
+
 	/** samples x cells binary designs: each cell is on in exactly half of the samples (rounded), in a seeded random order. */
 	boolean[][] designs(int cells) {
 		Random rnd = new Random(seed);

@@ -40,6 +40,12 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 		this.score = score;
 	}
 
+	/** The grid's cells per side or the superpixels wanted, under their registry keys. */
+	@Override
+	public Map<String, Integer> sizes() {
+		return Map.of(segmentation.kind() == Segmentation.Kind.GRID ? "grid" : "superpixels", segmentation.size());
+	}
+
 	/**
 	 * The samples drawn for one segment count and, when the weights do not depend on the image, their
 	 * prepared fit (made by the first image that needs it, then shared). They depend on the seed, the

@@ -1,6 +1,7 @@
 package org.conceptscope.attribution;
 
 import java.util.Arrays;
+import java.util.Map;
 
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.FloatTensor;
@@ -34,6 +35,11 @@ public final class Occlusion implements AttributionMethod {
 	@Override
 	public String name() {
 		return "occlusion";
+	}
+
+	@Override
+	public Map<String, Integer> sizes() {
+		return Map.of("patch", patch, "stride", stride);
 	}
 
 	static int[] starts(int size, int patch, int stride) {

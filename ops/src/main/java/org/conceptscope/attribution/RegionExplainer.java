@@ -195,6 +195,7 @@ public final class RegionExplainer {
 		method.checkRuns(classifier);
 		Progress p = progress == null ? Progress.NONE : progress;
 		TileGrid grid = TiledExplainer.grid(classifier, height, width, overlap);
+		method.checkInput(classifier, height, width); // a model of any size: the image's
 		int th = grid.tileHeight(), tw = grid.tileWidth();
 		// the tiles to explain, as global tile numbers (image * tiles per image + tile) and corners
 		List<int[]> tiles = new ArrayList<>();

@@ -1,6 +1,7 @@
 package org.conceptscope.attribution;
 
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import org.conceptscope.model.Classifier;
@@ -51,6 +52,11 @@ public final class Rise implements AttributionMethod {
 	@Override
 	public String name() {
 		return "rise";
+	}
+
+	@Override
+	public Map<String, Integer> sizes() {
+		return Map.of("grid", grid);
 	}
 
 	/** Soft mask number {@code index} for an h x w image. */

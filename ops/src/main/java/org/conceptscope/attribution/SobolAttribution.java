@@ -71,6 +71,11 @@ public final class SobolAttribution implements AttributionMethod {
 	}
 
 	@Override
+	public Map<String, Integer> sizes() {
+		return Map.of("grid", grid);
+	}
+
+	@Override
 	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);

@@ -121,6 +121,7 @@ public final class TiledExplainer {
 		method.checkRuns(classifier);
 		Progress p = progress == null ? Progress.NONE : progress;
 		TileGrid grid = grid(classifier, source.height(), source.width(), overlap);
+		method.checkInput(classifier, source.height(), source.width()); // a model of any size: the image's
 		checkSource(classifier, source, grid);
 		int n = source.images(), perImage = grid.count(), th = grid.tileHeight(), tw = grid.tileWidth();
 		long total = (long) n * perImage;

@@ -375,6 +375,11 @@ public final class AttributionOps {
 		for (int i = 0; i < keyValues.length; i += 2) given.put((String) keyValues[i], keyValues[i + 1]);
 		// the method is built (and its values checked) before the image is read
 		AttributionMethod method = method(op, given, options);
+		if (model != null) {
+			// and against the model (gradients, sizes that must fit the image each map is made on) before any work
+			method.checkRuns(model);
+			if (image != null && image.numDimensions() >= 2) method.checkInput(model, image.dimension(1), image.dimension(0));
+		}
 		OpImages.Batch batch = OpImages.read(model, image);
 		return OpImages.maps(method.explain(model, batch.tensor(), OpImages.targets(model, batch, target), Progress.NONE), batch.stack());
 	}

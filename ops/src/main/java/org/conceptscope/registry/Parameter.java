@@ -20,7 +20,13 @@ import java.util.Optional;
  * @param defaultValue an Integer, Long, Double, Boolean or String as the type says; null for a path without default
  */
 public record Parameter(String key, String label, Type type, Object defaultValue, Range range, List<String> choices, String help,
-	String section, List<String> methods) {
+	String section, List<String> methods, InputBound bound) {
+
+	/** Without an upper bound relative to the image a method makes its maps on. */
+	public Parameter(String key, String label, Type type, Object defaultValue, Range range, List<String> choices, String help, String section,
+		List<String> methods) {
+		this(key, label, type, defaultValue, range, choices, help, section, methods, null);
+	}
 
 	/** What values look like; each has one Java type. */
 	public enum Type {
@@ -113,28 +119,36 @@ public record Parameter(String key, String label, Type type, Object defaultValue
 	}
 
 	public Parameter range(Range r) {
-		return new Parameter(key, label, type, defaultValue, r, choices, help, section, methods);
+		return new Parameter(key, label, type, defaultValue, r, choices, help, section, methods, bound);
+	}
+
+	/**
+	 * An upper bound relative to the image the method makes each map on (the model's input), checked
+	 * once the model is known and before any work ({@link Registry#checkInput}).
+	 */
+	public Parameter atMost(InputBound b) {
+		return new Parameter(key, label, type, defaultValue, range, choices, help, section, methods, b);
 	}
 
 	public Parameter help(String h) {
-		return new Parameter(key, label, type, defaultValue, range, choices, h, section, methods);
+		return new Parameter(key, label, type, defaultValue, range, choices, h, section, methods, bound);
 	}
 
 	public Parameter section(String s) {
-		return new Parameter(key, label, type, defaultValue, range, choices, help, s, methods);
+		return new Parameter(key, label, type, defaultValue, range, choices, help, s, methods, bound);
 	}
 
 	public Parameter methods(String... m) {
-		return new Parameter(key, label, type, defaultValue, range, choices, help, section, List.of(m));
+		return new Parameter(key, label, type, defaultValue, range, choices, help, section, List.of(m), bound);
 	}
 
 	/** A copy that does not depend on the method (a command that always uses it). */
 	public Parameter anyMethod() {
-		return new Parameter(key, label, type, defaultValue, range, choices, help, section, List.of());
+		return new Parameter(key, label, type, defaultValue, range, choices, help, section, List.of(), bound);
 	}
 
 	public Parameter withDefault(Object d) {
-		return new Parameter(key, label, type, d, range, choices, help, section, methods);
+		return new Parameter(key, label, type, d, range, choices, help, section, methods, bound);
 	}
 
 	/** Whether the method uses this parameter (every method does when none are named). */

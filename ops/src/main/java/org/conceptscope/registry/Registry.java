@@ -90,13 +90,13 @@ public final class Registry {
 			.help("srd: the spatial layer whose PFVs the decomposition of the logit stops at (each PFV's share, upsampled bilinearly to"
 				+ " the image: a coarser map); empty = the input pixels, as the paper's maps")
 			.methods("srd"),
-		Parameter.integer("patch", "Patch size (pixels)", 8).range(Range.atLeast(1)).section(PERTURBATION)
+		Parameter.integer("patch", "Patch size (pixels)", 8).range(Range.atLeast(1)).atMost(InputBound.PATCH).section(PERTURBATION)
 			.help("size of the occluding square patch, in pixels")
 			.methods("occlusion"),
-		Parameter.integer("stride", "Stride (pixels)", 4).range(Range.atLeast(1)).section(PERTURBATION)
+		Parameter.integer("stride", "Stride (pixels)", 4).range(Range.atLeast(1)).atMost(InputBound.STEP).section(PERTURBATION)
 			.help("step between occluding patches, in pixels")
 			.methods("occlusion"),
-		Parameter.integer("grid", "Grid (cells per side)", 8).range(Range.atLeast(1)).section(PERTURBATION)
+		Parameter.integer("grid", "Grid (cells per side)", 8).range(Range.atLeast(1)).atMost(InputBound.GRID).section(PERTURBATION)
 			.help("cells per side (of the masks; of the verified regions for eva; of the segments for lime and kernel_shap)")
 			.methods("rise", "sobol", "hsic", "eva", "lime", "kernel_shap"),
 		Parameter.integer("designs", "Sobol designs", 32).range(Range.atLeast(2)).section(PERTURBATION)
@@ -120,7 +120,7 @@ public final class Registry {
 			.help("`grid` (`grid` \u00d7 `grid` cells) or `slic` (SLIC superpixels that follow the image's edges, compactness 0.1 on the [0, 1]-scaled"
 				+ " image)")
 			.methods("lime", "kernel_shap"),
-		Parameter.integer("superpixels", "Superpixels", 64).range(Range.atLeast(1)).section(SURROGATE)
+		Parameter.integer("superpixels", "Superpixels", 64).range(Range.atLeast(1)).atMost(InputBound.SEGMENTS).section(SURROGATE)
 			.help("with `segments=slic`: about this many superpixels")
 			.methods("lime", "kernel_shap"),
 		Parameter.choice(KernelShap.EFFICIENCY, "Efficiency", KernelShap.EFFICIENCY_CAPTUM, KernelShap.EFFICIENCY_CHOICES).section(SURROGATE)
@@ -394,6 +394,32 @@ public final class Registry {
 	/** The head trainer with these values, checked as {@link #attribution(String, Values)} checks. */
 	public static HeadTrainer head(String key, Map<String, ?> values) {
 		return create(Family.HEAD, key, HEAD_PARAMETERS.values(values), HeadTrainer.class);
+	}
+
+	/**
+	 * Refuses, before any work, a size-like value of a method (its {@link Parameter#atMost} keys:
+	 * Occlusion's patch and stride, the grids, the superpixels) that does not fit the image each map
+	 * is made on, in one sentence naming the key, the value, that image's size and the largest value
+	 * allowed. Called once the model is known ({@link org.conceptscope.attribution.AttributionMethod#checkRuns}
+	 * against the model's fixed input; the tiled and region runs again against their tiles, for a model
+	 * that takes any size).
+	 *
+	 * @param method the method's registry key (its {@code name()})
+	 * @param sizes the method's values of bounded keys, by key (keys without a bound are ignored)
+	 * @param where the image in words, e.g. "the model's input"
+	 */
+	public static void checkInput(Family family, String method, Map<String, ? extends Number> sizes, long height, long width, String where) {
+		if (sizes.isEmpty() || height <= 0 || width <= 0) return;
+		Parameters declared = parameters(family);
+		for (Map.Entry<String, ? extends Number> e : sizes.entrySet()) {
+			Parameter p = declared.find(e.getKey()).orElse(null);
+			if (p == null || p.bound() == null) continue;
+			long max = p.bound().max(height, width), value = e.getValue().longValue();
+			if (value <= max) continue;
+			String label = has(family, method) ? get(family, method).label() : method;
+			throw new IllegalArgumentException(label + "'s " + e.getKey() + "=" + value + " does not fit " + where + " of " + width + " x " + height
+				+ " pixels, the image each map is made on (" + p.bound().why() + "): give " + e.getKey() + "=" + Math.max(1, max) + " or less.");
+		}
 	}
 
 	/**

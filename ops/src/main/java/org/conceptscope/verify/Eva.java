@@ -82,6 +82,11 @@ public final class Eva implements AttributionMethod {
 		return "eva";
 	}
 
+	@Override
+	public Map<String, Integer> sizes() {
+		return Map.of("grid", grid);
+	}
+
 	/** The ball around one image [1, H, W, C], with pixels of cell {@code skip} (or none: -1) fixed. */
 	Box ball(FloatTensor image, int skip) {
 		int h = (int) image.dim(1), w = (int) image.dim(2), c = (int) image.dim(3);

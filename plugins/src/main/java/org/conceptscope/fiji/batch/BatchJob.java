@@ -213,6 +213,7 @@ public final class BatchJob {
 			Classifier classifier = OutputOperators.choose(opened, s.operator());
 			int target = TargetClass.parse(s.target(), classifier.classNames());
 			method.checkRuns(classifier);
+			method.checkInput(classifier, inputs.height(), inputs.width()); // a model of any size: the images'
 			probe(classifier, inputs);
 			String base = AttributionOutputs.fileName(inputs.baseName() + "-" + method.name());
 			List<Path> outputs = rois == null

@@ -22,6 +22,7 @@ public final class ParameterTable {
 		StringBuilder t = new StringBuilder("| key | default | meaning |\n| --- | --- | --- |\n");
 		for (Parameter p : spec.parameters().list()) {
 			String meaning = spec.methodKey() != null && !p.methods().isEmpty() ? String.join(", ", p.methods()) + ": " + p.help() : p.help();
+			if (p.bound() != null) meaning += "; " + p.bound().describe() + ", checked before any work";
 			t.append("| `").append(p.key()).append("` | ").append(defaultText(spec, p)).append(" | ").append(meaning).append(" |\n");
 		}
 		return t.toString();

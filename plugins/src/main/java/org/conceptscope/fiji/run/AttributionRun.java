@@ -46,6 +46,7 @@ public final class AttributionRun {
 			Classifier classifier = OutputOperators.choose(opened, settings.operator());
 			int target = TargetClass.parse(settings.target(), classifier.classNames());
 			method.checkRuns(classifier);
+			method.checkInput(classifier, image.getHeight(), image.getWidth()); // a model of any size: the image's
 			if (RegionTargets.any(settings.rois())) return regions(classifier, image, regions, method, target, settings, progress);
 			if (org.conceptscope.attribution.TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) {
 				checkTiledMemory(image, classifier, settings); // before the tiles, not after

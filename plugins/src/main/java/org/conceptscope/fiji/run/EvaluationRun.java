@@ -68,6 +68,7 @@ public final class EvaluationRun {
 		try (Classifier classifier = Models.open(s.model)) {
 			AttributionMethod method = AttributionMethods.create(s.attribution());
 			method.checkRuns(classifier);
+			method.checkInput(classifier, image.getHeight(), image.getWidth()); // a model of any size: the image's
 			if (s.metric.equals("sanity") && !(classifier instanceof TensorFlowClassifier)) {
 				throw new IllegalArgumentException("The sanity check randomises the weights of a TensorFlow SavedModel; " + s.model
 					+ " is a " + org.conceptscope.model.Classifiers.kind(s.model).label() + ": evaluate it with deletion, insertion or mufidelity.");
