@@ -17,6 +17,11 @@ public record InputValueRange(double lo, double hi, String source) {
 
 	/** Both ends finite, the smaller first: a range the input's values can be put in. */
 	public boolean usable() {
+		return usable(lo, hi);
+	}
+
+	/** Whether [lo, hi] is a range values can be put in: both ends finite, the smaller first. */
+	public static boolean usable(double lo, double hi) {
 		return Double.isFinite(lo) && Double.isFinite(hi) && lo < hi;
 	}
 }

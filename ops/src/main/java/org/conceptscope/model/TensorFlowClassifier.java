@@ -1156,20 +1156,27 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 	/**
 	 * {@link #batched} with layer {@code from} fed (its activations {@code x}) to compute {@code what}. Such a run can fail inside
 	 * TensorFlow where an image run does not: a rewrite by its graph optimiser that {@link #feedKeepers} does not prevent, or
-	 * activations the graph above the layer cannot take although the layer's static shape allowed them. TensorFlow's message
-	 * then speaks of its own ops (and an invalid argument would pass for the user's sentence): the user gets one sentence about
-	 * the model and the layer, TensorFlow's exception as the cause. Running out of memory is no fault of the layer: it passes.
+	 * activations the graph above the layer cannot take although the layer's static shape allowed them ({@link #fedRun}).
 	 */
 	private FloatTensor fedBatched(String from, String what, Endpoint[] feeds, FloatTensor x, FloatTensor w, Endpoint fetch, int batch) {
+		return fedRun(() -> batched(feeds, x, w, fetch, batch), "The model " + dir + " could not compute " + what + " from layer '" + from
+			+ "' fed with activations " + Arrays.toString(x.shape()));
+	}
+
+	/**
+	 * Runs a fed graph run; TensorFlow's invalid argument (a Reshape the fed activations do not fit, a node its optimiser
+	 * removed "not found in the Graph") speaks of its own ops and would pass for the user's sentence, so it becomes one sentence
+	 * about the model and the layer ({@code failed}), TensorFlow's exception as the cause. Everything else passes unchanged: DJL
+	 * turns INTERNAL, UNKNOWN, CANCELLED and ABORTED (a GPU's "Dst tensor is not initialized", a cuDNN launch failure) into the
+	 * base TensorFlowException, and running out of memory is no fault of the layer either.
+	 */
+	static FloatTensor fedRun(java.util.function.Supplier<FloatTensor> run, String failed) {
 		try {
-			return batched(feeds, x, w, fetch, batch);
-		} catch (RuntimeException e) {
-			if (!e.getClass().getName().startsWith("org.tensorflow.exceptions.") || e instanceof org.tensorflow.exceptions.TFResourceExhaustedException) {
-				throw e;
-			}
+			return run.get();
+		} catch (org.tensorflow.exceptions.TFInvalidArgumentException e) {
 			String tf = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip().lines().findFirst().orElse("");
-			throw new IllegalArgumentException("The model " + dir + " could not compute " + what + " from layer '" + from + "' fed with activations "
-				+ Arrays.toString(x.shape()) + ": TensorFlow failed in the part of the graph above that layer (" + tf + "); choose another layer.", e);
+			throw new IllegalArgumentException(failed + ": TensorFlow failed in the part of the graph above that layer (" + tf
+				+ "); choose another layer.", e);
 		}
 	}
 

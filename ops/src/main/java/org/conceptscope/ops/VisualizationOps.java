@@ -60,11 +60,20 @@ public final class VisualizationOps {
 	}
 
 	/**
+	 * The canvas of explain.visualization.maco_reference and the value range it was put in, {@code [lo, hi]}, with where that
+	 * range came from ({@code rangeSource}): the input range the model declares, or the images' percentile and why a declared
+	 * range was not taken (as the Feature Visualization command's Info writes it in values_range_used).
+	 */
+	public record MacoCanvas(RandomAccessibleInterval<FloatType> canvas, double lo, double hi, String rangeSource) {}
+
+	/**
 	 * MACO as its paper and Xplique run it (Fel et al. 2023; the Feature Visualization command's default `recipe=reference`):
 	 * the phase of a canvas larger than the model input is optimised under the mean magnitude spectrum of the reference images,
-	 * the canvas standardised, recoloured (RGB: the references' colour correlation) and put through a sigmoid into the input range the
-	 * model declares where it has a fixed place in the network's units (a bioimage.io package's), else their 0.1st to 99.9th percentile;
-	 * each step scores {@code crops} noisy crops whose box size falls from 0.5 to 0.05, with Nadam.
+	 * the canvas standardised, recoloured (RGB: the references' colour correlation) and put through a sigmoid into a value range;
+	 * each step scores {@code crops} noisy crops whose box size falls from 0.5 to 0.05, with Nadam. The range is the input range
+	 * the model declares where it has a fixed place in the network's units (a bioimage.io package's data range mapped through its
+	 * preprocessing), else the references' 0.1st to 99.9th percentile; the result says which, and why a declared range was
+	 * skipped (an open end, a per-image preprocessing, an unreadable field).
 	 *
 	 * @param <T> the pixel type
 	 * @param model the classifier, as opened by explain.model.open
@@ -75,10 +84,10 @@ public final class VisualizationOps {
 	 * @param noise noise on every crop value (Gaussian of this standard deviation plus uniform in +-noise/2); default 0.08 (nullable)
 	 * @param canvas side of the canvas in pixels, at least the model input; 0 or null: the input side times 512/224 (nullable)
 	 * @param seed seed of the initial phase, the crops and the noise; default 42 (nullable)
-	 * @return the canvas in normalised input units: X, Y, channel
+	 * @return the canvas in normalised input units (X, Y, channel), the value range it was put in (lo, hi) and where that range came from (rangeSource: declared by the model, or the percentile and why a declared range was skipped)
 	 * @implNote op names='explain.visualization.maco_reference'
 	 */
-	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> macoReference(Classifier model,
+	public static <T extends RealType<T>> MacoCanvas macoReference(Classifier model,
 		RandomAccessibleInterval<T> references, Integer target, Integer steps, Integer crops, Double noise, Integer canvas, Long seed) {
 		OpImages.Batch batch = OpImages.read(model, references);
 		if (target == null || target < 0 || target >= model.numClasses()) {
@@ -86,11 +95,11 @@ public final class VisualizationOps {
 		}
 		Maco.Objective objective = Maco.Objective.classLogit(model, target);
 		int[] side = MacoReference.canvas(objective.inputShape(), orDefault(canvas, 0));
-		org.conceptscope.model.InputValueRange declared = model.inputValueRange();
-		MacoReference.Reference ref = MacoReference.reference(batch.tensor(), side[0], side[1],
-			declared != null && declared.usable() ? new double[] { declared.lo(), declared.hi() } : null, Progress.NONE);
+		MacoReference.CanvasRange range = MacoReference.canvasRange(null, null, model, batch.tensor());
+		MacoReference.Reference ref = MacoReference.reference(batch.tensor(), side[0], side[1], new double[] { range.lo(), range.hi() },
+			Progress.NONE);
 		MacoReference.Result r = new MacoReference(orDefault(steps, 200), MacoReference.LEARNING_RATE, orDefault(crops, 32), orDefault(noise, 0.08),
 			orDefault(seed, 42L)).visualize(objective, ref, Progress.NONE);
-		return OpImages.channelMaps(r.image(), false);
+		return new MacoCanvas(OpImages.channelMaps(r.image(), false), range.lo(), range.hi(), range.source());
 	}
 }

@@ -302,6 +302,26 @@ public final class MacoReference {
 		return valuesRange(images, RANGE_VALUES);
 	}
 
+	/** Where the range came from when neither the caller nor the model gives one. */
+	public static final String PERCENTILE_SOURCE = "the images' 0.1st to 99.9th percentile";
+
+	/** The value range the canvas is put in, {@code [lo, hi]}, and where it came from (the Info's values_range_used, the op's result). */
+	public record CanvasRange(double lo, double hi, String source) {}
+
+	/**
+	 * The canvas's value range: {@code given} (Xplique's values_range, from {@code givenSource}), else the input range the model
+	 * declares where it has a fixed place in the network's units ({@link org.conceptscope.model.Classifier#inputValueRange}),
+	 * else the images' percentile ({@link #valuesRange}) with why a declared range was not taken. The model is asked only
+	 * when no range is given (its declared range does not matter then).
+	 */
+	public static CanvasRange canvasRange(double[] given, String givenSource, org.conceptscope.model.Classifier model, FloatTensor images) {
+		if (given != null) return new CanvasRange(given[0], given[1], givenSource);
+		org.conceptscope.model.InputValueRange declared = model.inputValueRange();
+		if (declared != null && declared.usable()) return new CanvasRange(declared.lo(), declared.hi(), declared.source());
+		double[] r = valuesRange(images);
+		return new CanvasRange(r[0], r[1], PERCENTILE_SOURCE + (declared == null ? "" : "; not the model's declared range: " + declared.source()));
+	}
+
 	/** {@link #valuesRange(FloatTensor)} measured on at most about {@code maxValues} values. */
 	static double[] valuesRange(FloatTensor images, long maxValues) {
 		double[] full = range(images);

@@ -53,7 +53,7 @@ class FedLayerFailureTest {
 			assertNotNull(e.getCause(), "TensorFlow's own exception reached the caller: " + e);
 			assertEquals("The model " + model + " could not compute its logits from layer 'relu' fed with activations [1, 3, 3, 4]: TensorFlow"
 				+ " failed in the part of the graph above that layer (" + firstLine(e.getCause()) + "); choose another layer.", e.getMessage());
-			assertTrue(e.getCause().getClass().getName().startsWith("org.tensorflow.exceptions."), e.getCause().toString());
+			assertTrue(e.getCause() instanceof org.tensorflow.exceptions.TFInvalidArgumentException, e.getCause().toString());
 			assertTrue(e.getCause().getMessage().contains("reshape"), "TensorFlow's own text is the cause: " + e.getCause().getMessage());
 			// the same for the other runs that feed a layer
 			e = assertThrows(IllegalArgumentException.class, () -> m.layerFromLayer("relu", misfit, "flat"));
@@ -62,6 +62,30 @@ class FedLayerFailureTest {
 			assertTrue(e.getMessage().startsWith("The model " + model + " could not compute the gradient of its logits from layer 'relu'"),
 				e.getMessage());
 			assertTrue(e.getMessage().endsWith("; choose another layer."), e.getMessage());
+		}
+	}
+
+	/**
+	 * Only TensorFlow's invalid argument is the layer's fault: the base TensorFlowException (DJL's INTERNAL, UNKNOWN, CANCELLED,
+	 * ABORTED: a GPU's "Dst tensor is not initialized", a cuDNN launch failure), other TensorFlow exceptions, other runtime
+	 * exceptions and errors pass as they were thrown, not told to choose another layer.
+	 */
+	@Test
+	void onlyAnInvalidArgumentBecomesTheLayerSentence() {
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TensorFlowClassifier.fedRun(() -> {
+			throw new org.tensorflow.exceptions.TFInvalidArgumentException("Node 'x' not found in the Graph\n\tmore");
+		}, "The model m could not compute its logits from layer 'l'"));
+		assertEquals("The model m could not compute its logits from layer 'l': TensorFlow failed in the part of the graph above that layer"
+			+ " (Node 'x' not found in the Graph); choose another layer.", e.getMessage());
+		for (Throwable t : new Throwable[] { new org.tensorflow.exceptions.TensorFlowException("Dst tensor is not initialized."),
+			new org.tensorflow.exceptions.TFResourceExhaustedException("OOM when allocating tensor"),
+			new org.tensorflow.exceptions.TFFailedPreconditionException("Could not find variable"), new IllegalStateException("closed"),
+			new OutOfMemoryError("Java heap space"), new AssertionError("cuDNN launch failure") }) {
+			Throwable thrown = assertThrows(Throwable.class, () -> TensorFlowClassifier.fedRun(() -> {
+				if (t instanceof RuntimeException r) throw r;
+				throw (Error) t;
+			}, "The model m could not compute its logits from layer 'l'"));
+			assertTrue(thrown == t, "passed unchanged: " + t + ", got " + thrown);
 		}
 	}
 

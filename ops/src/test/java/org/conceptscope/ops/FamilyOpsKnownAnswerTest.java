@@ -184,9 +184,14 @@ class FamilyOpsKnownAnswerTest {
 	 */
 	@Test
 	void macoReferenceOpIsTheReferenceRecipe() {
-		RandomAccessibleInterval<FloatType> vis = map(op("explain.visualization.maco_reference").call(model, image, 1, 3, null, null, null, 9L));
+		VisualizationOps.MacoCanvas result = (VisualizationOps.MacoCanvas) op("explain.visualization.maco_reference").call(model, image, 1, 3, null,
+			null, null, 9L);
+		RandomAccessibleInterval<FloatType> vis = result.canvas();
 		assertArrayEquals(new long[] { 73, 73, 1 }, vis.dimensionsAsLongArray(), "X, Y, channel of the canvas");
 		FloatTensor x = OpImages.read(model, image).tensor();
+		// a SavedModel declares no input range: the images' percentile, said in the result
+		assertArrayEquals(org.conceptscope.visualization.MacoReference.valuesRange(x), new double[] { result.lo(), result.hi() });
+		assertEquals("the images' 0.1st to 99.9th percentile", result.rangeSource());
 		float[] expected = new org.conceptscope.visualization.MacoReference(3, 1.0, 32, 0.08, 9)
 			.visualize(Maco.Objective.classLogit(model, 1), org.conceptscope.visualization.MacoReference.reference(x, 73, 73), Progress.NONE)
 			.image().data();
@@ -223,7 +228,8 @@ class FamilyOpsKnownAnswerTest {
 		assertEquals("explain.visualization.maco keeps the references' spectrum at the model's input size, 32 x 32, but they are 24 x 16:"
 			+ " resize or crop them to 32 x 32, or use explain.visualization.maco_reference, which takes references of any size.", e.getMessage());
 		assertArrayEquals(new long[] { 73, 73, 1 },
-			map(op("explain.visualization.maco_reference").call(model, small, 1, 1, 2, null, null, 9L)).dimensionsAsLongArray());
+			((VisualizationOps.MacoCanvas) op("explain.visualization.maco_reference").call(model, small, 1, 1, 2, null, null, 9L)).canvas()
+				.dimensionsAsLongArray());
 	}
 
 	/** MACO through the op is the MACO class with the command's learning rate and crop. */

@@ -98,6 +98,10 @@ class FeatureVisualizationPackageRangeTest {
 		inputs.put("perchannel", "0.5.3|  - id: raw\n" + INPUT_AXES_05 + """
 			    data: [{type: float32, range: [0, 255]}, {type: float32, range: [0, 255]}, {type: float32, range: [0, 127]}]
 			""");
+		// 0.5, a range that is no range: the package loads for every command; Feature Visualization says why it keeps the percentile
+		inputs.put("malformed", "0.5.3|  - id: raw\n" + INPUT_AXES_05 + """
+			    data: {type: float32, range: [0, high]}
+			""");
 		String open = "setBatchMode(true); open('" + TestFiles.testImages().resolve("images").resolve("ihc-heldout-patches.tif") + "');\n";
 		Map<String, Macro> runs = new LinkedHashMap<>();
 		for (Map.Entry<String, String> e : inputs.entrySet()) {
@@ -106,6 +110,9 @@ class FeatureVisualizationPackageRangeTest {
 			runs.put(e.getKey(), new Macro(open + "run('Feature Visualization...', 'model=[" + pkg + "] target=[DAB-positive] steps=3"
 				+ " seed=7 save_dir=[" + work.resolve("out-" + e.getKey()) + "]');\n", ""));
 		}
+		Path malformed = work.resolve("pkg-malformed");
+		runs.put("attribution", new Macro(open + "run('Attribution...', 'model=[" + malformed + "] method=saliency target=[DAB-positive]"
+			+ " save_dir=[" + work.resolve("out-attribution") + "]');\nprint('saved ' + getInfo('image.title'));\n", ""));
 		logs = MacroRunner.run(runs, work);
 	}
 
@@ -135,7 +142,24 @@ class FeatureVisualizationPackageRangeTest {
 			+ " [0, 255] is before its preprocessing, whose step zero_mean_unit_variance depends on each image's values, so the range has"
 			+ " no fixed place after it)", source("perimage"));
 		assertEquals(" (the images' 0.1st to 99.9th percentile; not the model's declared range: the package's input 'raw' data ranges"
-			+ " [0, 255], [0, 255], [0, 127] differs between channels, and MACO takes one range for all channels)", source("perchannel"));
+			+ " [0, 255], [0, 255], [0, 127] differ between channels, and MACO takes one range for all channels)", source("perchannel"));
+	}
+
+	/**
+	 * A malformed input range refuses nothing: Attribution runs on the package (only Feature Visualization uses the range), and
+	 * Feature Visualization keeps the percentile, naming the field, what it found and values_range (before, the package load
+	 * was refused for every command).
+	 */
+	@Test
+	void aMalformedRangeLoadsAndFeatureVisualizationSaysWhy() throws IOException {
+		String log = logs.get("attribution");
+		assertFalse(log.contains("Error") || log.contains("Exception") || log.contains("must be two numbers"), log);
+		try (Stream<Path> saved = Files.list(work.resolve("out-attribution"))) {
+			assertTrue(saved.anyMatch(f -> f.getFileName().toString().endsWith(".tif")), log);
+		}
+		assertEquals(" (the images' 0.1st to 99.9th percentile; not the model's declared range: the package's input 'raw' data.range cannot"
+			+ " be read (rdf.yaml field inputs[0].data.range must be two numbers [min, max] (null or .inf for an open end), found '[0, high]');"
+			+ " give values_range)", source("malformed"));
 	}
 
 	/** The Info's values_range_used source, from the first " (" on, after checking the run and that the range is a number pair. */

@@ -624,7 +624,10 @@ public final class BioImageModel implements RawOutputClassifier {
 	/** The input's declared data range in the network's units ({@link DeclaredRanges}), or null when it declares none. */
 	@Override
 	public org.conceptscope.model.InputValueRange inputValueRange() {
-		return DeclaredRanges.of(description.formatVersion(), input, normalization, (int) signature().channels());
+		// the rdf's channel count (the network's can be unknown, -1, for a SavedModel); below 1 when the rdf does not say either
+		Axis c = input.axis('c');
+		long channels = c == null ? -1 : c.size() > 0 ? c.size() : c.channelNames().size();
+		return DeclaredRanges.of(description.formatVersion(), input, normalization, (int) channels);
 	}
 
 	/** Names of the input channels (0.5 channel_names), empty when the rdf gives none or a 0.4 converter's placeholders. */

@@ -134,22 +134,36 @@ public record ModelDescription(String formatVersion, String name, String descrip
 		}
 	}
 
-	/** A declared value range {@code [min, max]}; an open end is infinite. */
-	public record DataRange(double min, double max) {
+	/**
+	 * A declared value range {@code [min, max]} as the rdf writes it, beside the data type {@code type} it describes. An end
+	 * written .inf is infinite; an end left null is null here (0.5: what the type can express; 0.4 reads it as open); 0.4
+	 * allows .nan. Neither version checks min <= max. {@code unreadable}: when the field is not a range, the field and what was
+	 * found, and the ends are null; the package loads all the same (only Feature Visualization uses the range, and
+	 * {@link DeclaredRanges} says why it did not).
+	 */
+	public record DataRange(Double min, Double max, String type, String unreadable) {
 
-		/** Both ends finite, the smaller first. */
-		public boolean finite() {
-			return Double.isFinite(min) && Double.isFinite(max) && min < max;
+		/** A range of numbers (an end may be infinite) beside a float32 type. */
+		public DataRange(double min, double max) {
+			this(min, max, "float32", null);
+		}
+
+		/** A field that is not a range: {@code why} names the field and what was found. */
+		static DataRange unreadable(String why, String type) {
+			return new DataRange(null, null, type, why);
 		}
 
 		@Override
 		public String toString() {
-			return "[" + number(min) + ", " + number(max) + "]";
+			return unreadable != null ? "(unreadable)" : "[" + number(min) + ", " + number(max) + "]";
 		}
 
-		private static String number(double v) {
+		/** An end as the rdf would write it: 255, 0.5, inf, nan, null. */
+		static String number(Double v) {
+			if (v == null) return "null";
+			if (Double.isNaN(v)) return "nan";
 			if (Double.isInfinite(v)) return v > 0 ? "inf" : "-inf";
-			return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+			return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString(v.longValue()) : Double.toString(v);
 		}
 	}
 
@@ -161,7 +175,7 @@ public record ModelDescription(String formatVersion, String name, String descrip
 	 * @param testTensor the test input or output .npy (0.5 test_tensor, 0.4 test_inputs/test_outputs)
 	 * @param optional   a 0.5 input with {@code optional: true}: the model runs without it (bioimage.io passes None)
 	 * @param dataRanges the declared value range of the tensor's data, before its preprocessing: 0.4 {@code data_range} (one),
-	 *                   0.5 {@code data} (one, or one per channel; a bound it leaves out is infinite); empty when none is given
+	 *                   0.5 {@code data} (one, or one per channel; a bound it leaves null is null); empty when none is given
 	 */
 	public record TensorDescription(String id, List<Axis> axes, String dataType, List<Processing> preprocessing,
 		List<Processing> postprocessing, FileRef testTensor, boolean optional, List<DataRange> dataRanges) {

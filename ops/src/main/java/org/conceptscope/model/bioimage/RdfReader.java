@@ -179,14 +179,14 @@ final class RdfReader {
 		for (int i = 0; i < list.size(); i++) {
 			String where = key + "[" + i + "]";
 			Map<String, Object> t = stringMap(list.get(i), where);
-			TensorDescription d = v05 ? tensor05(t, where) : tensor04(t, where);
+			TensorDescription d = v05 ? tensor05(t, where, key.equals("inputs")) : tensor04(t, where, key.equals("inputs"));
 			if (!ids.add(d.id())) throw fail("names the tensor '" + d.id() + "' twice");
 			out.add(d);
 		}
 		return out;
 	}
 
-	private TensorDescription tensor04(Map<String, Object> t, String where) {
+	private TensorDescription tensor04(Map<String, Object> t, String where, boolean input) {
 		String id = requiredString(t, "name", where);
 		String axes = requiredString(t, "axes", where).toLowerCase(Locale.ROOT);
 		Set<Character> seen = new HashSet<>();
@@ -226,12 +226,15 @@ final class RdfReader {
 			list.add(new Axis(c, String.valueOf(c), size[i], min[i], step[i], reference, List.of()));
 		}
 		String dataType = optionalString(t, "data_type", where);
-		List<ModelDescription.DataRange> ranges = t.get("data_range") == null ? List.of() : List.of(range(t.get("data_range"), where + ".data_range"));
-		return new TensorDescription(id, list, dataType == null ? "float32" : dataType, processing(t, "preprocessing", where, "name"),
+		String rawType = dataType == null ? "float32" : dataType;
+		// only inputs' ranges are read (Feature Visualization's canvas); an output's is nothing ConceptScope uses
+		List<ModelDescription.DataRange> ranges = !input || t.get("data_range") == null ? List.of()
+			: List.of(range(t.get("data_range"), where + ".data_range", rawType, false));
+		return new TensorDescription(id, list, rawType, processing(t, "preprocessing", where, "name"),
 			processing(t, "postprocessing", where, "name"), null, false, ranges);
 	}
 
-	private TensorDescription tensor05(Map<String, Object> t, String where) {
+	private TensorDescription tensor05(Map<String, Object> t, String where, boolean input) {
 		String id = requiredString(t, "id", where);
 		List<?> axes = list(t.get("axes"), where + ".axes");
 		List<Axis> list = new ArrayList<>();
@@ -317,14 +320,21 @@ final class RdfReader {
 		String dataType = "float32";
 		Object data = t.get("data");
 		List<ModelDescription.DataRange> ranges = new ArrayList<>();
-		if (data != null) {
+		if (input && data != null) {
 			List<?> each = data instanceof List<?> dl ? dl : List.of(data);
 			for (int i = 0; i < each.size(); i++) {
 				String dw = where + ".data" + (data instanceof List<?> ? "[" + i + "]" : "");
-				Map<String, Object> dm = stringMap(each.get(i), dw);
+				// a data entry that is no mapping loads as before ranges were read (its type float32); Feature Visualization says why
+				// it has no range
+				if (!(each.get(i) instanceof Map<?, ?> dm)) {
+					ranges.add(ModelDescription.DataRange.unreadable("field " + dw + " is no mapping of type and range, found '" + each.get(i) + "'",
+						"float32"));
+					continue;
+				}
+				String type = dm.get("type") == null ? "float32" : String.valueOf(dm.get("type"));
 				// nominal or ordinal values (a list of labels or levels) declare no interval
-				ranges.add(dm.get("values") == null && dm.get("range") != null ? range(dm.get("range"), dw + ".range")
-					: new ModelDescription.DataRange(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY));
+				ranges.add(dm.get("values") == null && dm.get("range") != null ? range(dm.get("range"), dw + ".range", type, true)
+					: new ModelDescription.DataRange(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, type, null));
 			}
 		}
 		// one description per channel (a list): the spec takes the first one's type as the tensor's
@@ -341,20 +351,28 @@ final class RdfReader {
 			processing(t, "postprocessing", where, "id"), test, Boolean.TRUE.equals(optional), ranges);
 	}
 
-	/** A value range [min, max]: numbers, or null / .inf / "inf" for an open end (as the spec reads them). */
-	private ModelDescription.DataRange range(Object o, String where) {
-		if (!(o instanceof List<?> l) || l.size() != 2) throw fail("field " + where + " must be two numbers [min, max], found '" + o + "'");
-		double[] v = new double[2];
-		for (int i = 0; i < 2; i++) {
-			Object x = l.get(i);
-			String text = x == null ? "" : String.valueOf(x).trim().toLowerCase(Locale.ROOT);
-			if (x == null) v[i] = i == 0 ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
-			else if (x instanceof Number n && !Double.isNaN(n.doubleValue())) v[i] = n.doubleValue();
-			else if (text.matches("[-+]?\\.?inf")) v[i] = text.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
-			else throw fail("field " + where + " must be two numbers [min, max] (null or .inf for an open end), found '" + o + "'");
+	/**
+	 * A value range [min, max] beside the data type {@code type}: numbers, .inf or "inf" for an infinite end, .nan; null leaves
+	 * an end to the type in 0.5 and is an open end in 0.4. Never refuses the package (only Feature Visualization uses the range):
+	 * what is not a range is kept as {@link ModelDescription.DataRange#unreadable}, naming the field and what was found.
+	 */
+	private static ModelDescription.DataRange range(Object o, String where, String type, boolean v05) {
+		if (o instanceof List<?> l && l.size() == 2) {
+			Double[] v = new Double[2];
+			for (int i = 0; i < 2; i++) {
+				Object x = l.get(i);
+				String text = x == null ? "" : String.valueOf(x).trim().toLowerCase(Locale.ROOT);
+				if (x == null) v[i] = v05 ? null : i == 0 ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+				else if (x instanceof Number n) v[i] = n.doubleValue();
+				else if (text.matches("[-+]?\\.?inf")) v[i] = text.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+				else if (text.matches("\\.?nan")) v[i] = Double.NaN;
+				else v = null;
+				if (v == null) break;
+			}
+			if (v != null) return new ModelDescription.DataRange(v[0], v[1], type, null);
 		}
-		if (v[0] > v[1]) throw fail("field " + where + " has its minimum " + v[0] + " above its maximum " + v[1]);
-		return new ModelDescription.DataRange(v[0], v[1]);
+		return ModelDescription.DataRange.unreadable("field " + where + " must be two numbers [min, max] (null or .inf for an open end),"
+			+ " found '" + o + "'", type);
 	}
 
 	/**

@@ -25,7 +25,6 @@ import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.heads.HeadObjective;
 import org.conceptscope.heads.InterpretableHead;
 import org.conceptscope.model.Classifier;
-import org.conceptscope.model.InputValueRange;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
@@ -90,22 +89,11 @@ public final class FeatureVisualizationRun {
 			FloatTensor batch = Models.input(refs, model);
 			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch, progress) : null;
 			// the reference recipe's value range: values_range, else the model's declared input range in its network's units,
-			// else the images' 0.1st to 99.9th percentile
-			double[] range = null;
-			String rangeSource = null;
-			if (!SIMPLE.equals(s.recipe)) {
-				InputValueRange declared = model.inputValueRange();
-				if (s.valuesRange() != null) {
-					range = s.valuesRange();
-					rangeSource = "declared by " + FeatureVisualizationSettings.VALUES_RANGE;
-				} else if (declared != null && declared.usable()) {
-					range = new double[] { declared.lo(), declared.hi() };
-					rangeSource = declared.source();
-				} else {
-					range = MacoReference.valuesRange(batch);
-					rangeSource = PERCENTILE_SOURCE + (declared == null ? "" : "; not the model's declared range: " + declared.source());
-				}
-			}
+			// else the images' 0.1st to 99.9th percentile (the model is asked only without values_range)
+			MacoReference.CanvasRange canvasRange = SIMPLE.equals(s.recipe) ? null
+				: MacoReference.canvasRange(s.valuesRange(), "declared by " + FeatureVisualizationSettings.VALUES_RANGE, model, batch);
+			double[] range = canvasRange == null ? null : new double[] { canvasRange.lo(), canvasRange.hi() };
+			String rangeSource = canvasRange == null ? null : canvasRange.source();
 			Maco.Result r = SIMPLE.equals(s.recipe)
 				? new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress)
 				: reference(objective, batch, s.steps, REFERENCE_LEARNING_RATE, s.crops, s.noise, s.canvas, range, s.seed, progress);
@@ -114,7 +102,7 @@ public final class FeatureVisualizationRun {
 			if (pixel != null) out.setCalibration(pixel);
 			out.setProperty("Info", "ConceptScope feature visualization (MACO)\nmodel=" + s.model + (s.head == null ? "" : "\nhead=" + s.head)
 				+ "\ntarget=" + className + "\nrecipe=" + s.recipe
-				+ (range == null ? "" : "\n" + VALUES_RANGE_USED + "=" + rangeText(range) + " (" + rangeSource + ")")
+				+ (range == null ? "" : "\n" + VALUES_RANGE_USED + "=" + rangeText(range, ",") + " (" + rangeSource + ")")
 				+ "\nstart_score=" + Numbers.property(r.startScore()) + "\nfinal_score=" + Numbers.property(r.finalScore())
 				+ "\nchannels 1-" + (int) r.image().dim(3) + "=visualization (model input units, after normalization)\nchannel "
 				+ ((int) r.image().dim(3) + 1) + "=transparency\npixel_size=" + (pixel == null ? "none (the images' calibrations differ or are"
@@ -122,9 +110,7 @@ public final class FeatureVisualizationRun {
 			ImagePlus plot = plot(r.scores(), className, scoreLabel(SIMPLE.equals(s.recipe), s.head != null));
 			Result result = new Result(r, className, out, plot, List.of());
 			// the Log (stdout headless), from the plugin and the SciJava command alike
-			IJ.log("ConceptScope " + summary(result) + (range == null ? "" : " Canvas values in [" + org.conceptscope.fiji.param.OptionText.number(range[0]) + ", "
-				+ org.conceptscope.fiji.param.OptionText.number(range[1]) + "] ("
-				+ rangeSource + ")."));
+			IJ.log("ConceptScope " + summary(result) + (range == null ? "" : " Canvas values in [" + rangeText(range, ", ") + "] (" + rangeSource + ")."));
 			return s.saveDir == null ? result : save(result, title, s.saveDir);
 		}
 	}
@@ -156,11 +142,9 @@ public final class FeatureVisualizationRun {
 	 * the setting {@link FeatureVisualizationSettings#VALUES_RANGE}, which the Info's options echo as the user gave it.
 	 */
 	static final String VALUES_RANGE_USED = "values_range_used";
-	/** Where the range came from when neither values_range nor the model gives one. */
-	static final String PERCENTILE_SOURCE = "the images' 0.1st to 99.9th percentile";
-
-	private static String rangeText(double[] range) {
-		return org.conceptscope.fiji.param.OptionText.number(range[0]) + "," + org.conceptscope.fiji.param.OptionText.number(range[1]);
+	/** lo and hi as values_range takes them, joined by {@code separator}. */
+	private static String rangeText(double[] range, String separator) {
+		return org.conceptscope.fiji.param.OptionText.number(range[0]) + separator + org.conceptscope.fiji.param.OptionText.number(range[1]);
 	}
 
 	/** The recipes: MACO as its paper and Xplique run it (default), or the project's lighter first version. */
