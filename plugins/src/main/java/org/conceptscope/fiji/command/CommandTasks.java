@@ -33,7 +33,7 @@ final class CommandTasks {
 			cancel.accept(title + " cancelled; nothing was written.");
 			if (Failures.fromMacro()) ij.Macro.abort();
 		} catch (Exception | OutOfMemoryError e) { // checked: IOException; unchecked, last: whatever TensorFlow or ImageJ throws
-			progress.finished("failed.");
+			progress.statusOnly("failed."); // the failure's sentence is the console's line
 			fail(title, e, log, ui, cancel);
 		}
 	}

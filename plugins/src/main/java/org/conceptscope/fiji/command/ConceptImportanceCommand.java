@@ -42,7 +42,7 @@ public class ConceptImportanceCommand extends CommandInputs.ConceptImportance {
 			importance = r.plot();
 			if (ResultsDisplay.interactive()) r.plot().show();
 			ResultsDisplay.showTable(r.table(), "Concept importance (" + s.estimator + ")", true);
-			progress.finished(r.importance().length + " concept(s) of " + r.bank().className + " by " + s.estimator + ".");
+			progress.statusOnly(r.importance().length + " concept(s) of " + r.bank().className + " by " + s.estimator + "."); // the run wrote its result to the Log
 		});
 	}
 

@@ -35,7 +35,7 @@ public class EvaluateExplanationCommand extends CommandInputs.EvaluateExplanatio
 			EvaluationRun.Result r = EvaluationRun.run(image, s, progress);
 			ResultsDisplay.showTable(r.table(), r.metric() == null ? s.metric : s.method + " " + s.metric, true);
 			if (ResultsDisplay.interactive() && r.plot() != null) r.plot().show();
-			progress.finished(r.summary() + ".");
+			progress.statusOnly(r.summary() + "."); // the run wrote its result to the Log
 		});
 	}
 

@@ -44,7 +44,7 @@ public class ExamplesCommand extends CommandInputs.Examples {
 			nearest = r.nearest();
 			if (r.nearest() != null) ResultsDisplay.showTable(r.nearestTable(), "Nearest examples", true);
 			if (r.prototypes() != null) ResultsDisplay.showTable(r.prototypeTable(), "Prototypes", r.nearest() == null);
-			progress.finished(r.summary() + ".");
+			progress.statusOnly(r.summary() + "."); // the run wrote its result to the Log
 		});
 	}
 

@@ -39,7 +39,7 @@ public class FeatureVisualizationCommand extends CommandInputs.FeatureVisualizat
 			FeatureVisualizationRun.Result r = FeatureVisualizationRun.run(image, settings(), progress);
 			visualization = r.image();
 			if (ResultsDisplay.interactive()) r.plot().show();
-			progress.finished(FeatureVisualizationRun.summary(r));
+			progress.statusOnly(FeatureVisualizationRun.summary(r)); // the run wrote its result to the Log
 		});
 	}
 

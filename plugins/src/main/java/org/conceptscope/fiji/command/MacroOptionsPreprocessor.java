@@ -4,11 +4,11 @@ import ij.ImagePlus;
 import ij.Macro;
 import ij.WindowManager;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.conceptscope.fiji.image.ImageFiles;
 import org.conceptscope.fiji.param.CommandSpec;
 import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.param.OptionText;
@@ -38,7 +38,7 @@ import org.scijava.ui.UIService;
  * Here, for ConceptScope commands only and only when this thread has macro options, the options
  * are read by the plugin's own parser ({@link CommandSpec#parse}: every problem in one message,
  * the same sentences), after taking out {@code image} (the title or ID of an open image, or an
- * image file's path; absent: the current image), which only the SciJava command has: every key
+ * image file's path; absent: the current image; the ImageJ 1.x plugin reads it alike): every key
  * given sets its input, every key left out takes its default, and every input is marked
  * resolved, so no dialog appears. A key the command does not have cancels the run with the
  * plugin's sentence, reported like any other failure from a macro (ImageJ's error, the macro
@@ -53,9 +53,6 @@ import org.scijava.ui.UIService;
 public class MacroOptionsPreprocessor extends AbstractPreprocessorPlugin {
 
 	public static final double PRIORITY = Priority.NORMAL;
-
-	/** The input that is the image a command works on: a key of the SciJava commands only (Fiji). */
-	public static final String IMAGE = "image";
 
 	/** Each ConceptScope command's declarations, by class name. */
 	static final Map<String, CommandSpec> SPECS = Map.ofEntries(
@@ -91,9 +88,9 @@ public class MacroOptionsPreprocessor extends AbstractPreprocessorPlugin {
 		if (options == null) return;
 		try {
 			Map<String, String> text = new LinkedHashMap<>(OptionText.macro(options, spec));
-			String image = text.remove(IMAGE);
+			String image = text.remove(CommandSpecs.IMAGE);
 			Values values = spec.values(text); // the plugin's spec.parse(options), image taken out
-			fill(module, values, image == null ? WindowManager.getCurrentImage() : image(image));
+			fill(module, values, image == null ? WindowManager.getCurrentImage() : ImageFiles.given(image));
 		} catch (IllegalArgumentException e) {
 			CommandTasks.fail(spec.title(), e, log, ui, this::cancel);
 		}
@@ -114,14 +111,4 @@ public class MacroOptionsPreprocessor extends AbstractPreprocessorPlugin {
 		}
 	}
 
-	/** {@code image=}: an open image's title or ID (as Fiji's legacy layer resolves it), else an image file. */
-	static ImagePlus image(String value) {
-		String v = value.trim();
-		ImagePlus open = WindowManager.getImage(v);
-		if (open == null && v.matches("-?\\d+")) open = WindowManager.getImage(Integer.parseInt(v));
-		if (open != null) return open;
-		if (!v.isEmpty() && Files.exists(Path.of(v))) return org.conceptscope.fiji.image.ImageFiles.open(Path.of(v), false); // or its sentence
-		throw new IllegalArgumentException("image=[" + v + "] is neither the title or ID of an open image nor an image file: give the"
-			+ " title of an open image, or leave image out for the current one.");
-	}
 }

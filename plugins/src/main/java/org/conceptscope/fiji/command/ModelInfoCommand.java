@@ -42,7 +42,7 @@ public class ModelInfoCommand extends CommandInputs.ModelInfo {
 			v.flag(CommandSpecs.OVERWRITE.key()));
 			info = report.text();
 			ResultsDisplay.showTable(report.layersTable(), report.name() + " layers", true);
-			progress.finished("model " + report.name() + " described.");
+			progress.statusOnly("model " + report.name() + " described."); // the run wrote its result to the Log
 		});
 	}
 }

@@ -39,7 +39,7 @@ public class TcavCommand extends CommandInputs.Tcav {
 			plot = r.plot();
 			if (ResultsDisplay.interactive()) r.plot().show();
 			ResultsDisplay.showTable(r.table(), "TCAV", true);
-			progress.finished(r.summary() + ".");
+			progress.statusOnly(r.summary() + "."); // the run wrote its result to the Log
 		});
 	}
 

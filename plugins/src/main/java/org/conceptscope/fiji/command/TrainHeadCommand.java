@@ -40,7 +40,7 @@ public class TrainHeadCommand extends CommandInputs.TrainHead {
 			montage = r.prototypes();
 			ResultsDisplay.showTable(r.accuracy(), "Head accuracy", true);
 			if (ResultsDisplay.interactive() && r.convergence() != null) r.convergence().show();
-			progress.finished(HeadTrainingRun.summary(r));
+			progress.statusOnly(HeadTrainingRun.summary(r)); // the run wrote its result to the Log
 		});
 	}
 

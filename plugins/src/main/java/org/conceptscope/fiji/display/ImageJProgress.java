@@ -65,8 +65,17 @@ public final class ImageJProgress implements Progress {
 
 	/** Hides the bar and leaves a final status line (without a window: a last line, after progress lines). */
 	public void finished(String status) {
+		statusOnly(status);
+		if (printed && !windowed.getAsBoolean()) lineOut.accept(title + ": " + status);
+	}
+
+	/**
+	 * Hides the bar and leaves a final status line, and no line on the console: for a run whose last
+	 * console line is already its result (a run that writes its result to the Log, which is standard
+	 * output without a window) or its failure's sentence, which a closing line would say twice.
+	 */
+	public void statusOnly(String status) {
 		IJ.showProgress(1.0);
 		IJ.showStatus(title + ": " + status);
-		if (printed && !windowed.getAsBoolean()) lineOut.accept(title + ": " + status);
 	}
 }

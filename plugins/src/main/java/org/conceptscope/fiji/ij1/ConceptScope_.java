@@ -1,9 +1,15 @@
 package org.conceptscope.fiji.ij1;
 
 import ij.Macro;
+import ij.WindowManager;
 import ij.plugin.PlugIn;
 
 import java.awt.GraphicsEnvironment;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.conceptscope.fiji.image.ImageFiles;
+import org.conceptscope.fiji.param.OptionText;
 
 import org.conceptscope.fiji.param.CommandSpec;
 import org.conceptscope.fiji.param.CommandSpecs;
@@ -12,7 +18,8 @@ import org.conceptscope.registry.Values;
 /**
  * The one ImageJ 1.x plugin of ConceptScope: plugins.config registers every menu entry with this
  * class and the command's name as argument ({@code ConceptScope_("attribution")}). Options come
- * from the macro ({@code run("Attribution...", "model=[...] method=sobol ...")}) or, interactively,
+ * from the macro ({@code run("Attribution...", "model=[...] method=sobol ...")}; {@code image=<file>}
+ * explains an image file instead of the current image, as in Fiji) or, interactively,
  * from a dialog built from the command's declarations; the run is the one the SciJava command
  * runs ({@link PluginActions}).
  */
@@ -23,9 +30,16 @@ public class ConceptScope_ implements PlugIn {
 		CommandSpec spec = CommandSpecs.byArgument(arg);
 		String options = Macro.getOptions();
 		PluginTasks.run(spec.command(), spec.title(), options, progress -> {
-			Values values = options != null ? spec.parse(options) : dialog(spec);
-			if (values == null) return;
-			PluginActions.run(spec, values, progress);
+			if (options == null) {
+				Values values = dialog(spec);
+				if (values != null) PluginActions.run(spec, values, WindowManager.getCurrentImage(), progress);
+				return;
+			}
+			Map<String, String> text = new LinkedHashMap<>(OptionText.macro(options, spec));
+			// image=: as the SciJava command reads it (Fiji), for the commands that read an image; for the others an unknown key
+			String image = CommandSpecs.imageInput(spec) == null ? null : text.remove(CommandSpecs.IMAGE);
+			Values values = spec.values(text);
+			PluginActions.run(spec, values, image == null ? WindowManager.getCurrentImage() : ImageFiles.given(image), progress);
 		});
 	}
 

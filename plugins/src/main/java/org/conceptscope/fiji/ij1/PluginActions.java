@@ -30,6 +30,7 @@ import org.conceptscope.fiji.run.SharingRatioRun;
 import org.conceptscope.fiji.run.SharingRatioSettings;
 import org.conceptscope.fiji.run.TcavRun;
 import org.conceptscope.fiji.run.TcavSettings;
+import ij.ImagePlus;
 import ij.WindowManager;
 
 import java.io.IOException;
@@ -87,21 +88,25 @@ public final class PluginActions {
 		AttributionRun.checkImage(WindowManager.getCurrentImage());
 	}
 
-	/** Runs the command with these values and shows its results. */
-	public static void run(CommandSpec spec, Values v, ImageJProgress progress) throws IOException {
-		if (spec == CommandSpecs.ATTRIBUTION) attribution(AttributionSettings.of(v), progress);
+	/**
+	 * Runs the command with these values and shows its results.
+	 *
+	 * @param image the image the command reads (the current one, or a macro's {@code image=}); null for none
+	 */
+	public static void run(CommandSpec spec, Values v, ImagePlus image, ImageJProgress progress) throws IOException {
+		if (spec == CommandSpecs.ATTRIBUTION) attribution(AttributionSettings.of(v), image, progress);
 		else if (spec == CommandSpecs.MODEL_INFO) modelInfo(v, progress);
-		else if (spec == CommandSpecs.CONCEPT_DISCOVERY) conceptDiscovery(ConceptDiscoverySettings.of(v), progress);
-		else if (spec == CommandSpecs.CONCEPT_LOCALIZATION) conceptLocalization(ConceptLocalizationSettings.of(v), progress);
-		else if (spec == CommandSpecs.EVALUATE_EXPLANATION) evaluation(EvaluationSettings.of(v), progress);
-		else if (spec == CommandSpecs.SHARING_RATIO_DECOMPOSITION) sharingRatio(SharingRatioSettings.of(v), progress);
-		else if (spec == CommandSpecs.CONCEPT_GRAPH) conceptGraph(ConceptGraphSettings.of(v), progress);
+		else if (spec == CommandSpecs.CONCEPT_DISCOVERY) conceptDiscovery(ConceptDiscoverySettings.of(v), image, progress);
+		else if (spec == CommandSpecs.CONCEPT_LOCALIZATION) conceptLocalization(ConceptLocalizationSettings.of(v), image, progress);
+		else if (spec == CommandSpecs.EVALUATE_EXPLANATION) evaluation(EvaluationSettings.of(v), image, progress);
+		else if (spec == CommandSpecs.SHARING_RATIO_DECOMPOSITION) sharingRatio(SharingRatioSettings.of(v), image, progress);
+		else if (spec == CommandSpecs.CONCEPT_GRAPH) conceptGraph(ConceptGraphSettings.of(v), image, progress);
 		else if (spec == CommandSpecs.TRAIN_INTERPRETABLE_HEAD) headTraining(HeadTrainingSettings.of(v), progress);
-		else if (spec == CommandSpecs.EXPLAIN_WITH_HEAD) headExplanation(HeadExplanationSettings.of(v), progress);
-		else if (spec == CommandSpecs.FEATURE_VISUALIZATION) featureVisualization(FeatureVisualizationSettings.of(v), progress);
-		else if (spec == CommandSpecs.CONCEPT_IMPORTANCE) conceptImportance(ConceptImportanceSettings.of(v), progress);
-		else if (spec == CommandSpecs.TCAV) tcav(TcavSettings.of(v), progress);
-		else if (spec == CommandSpecs.NEAREST_EXAMPLES) examples(ExamplesSettings.of(v), progress);
+		else if (spec == CommandSpecs.EXPLAIN_WITH_HEAD) headExplanation(HeadExplanationSettings.of(v), image, progress);
+		else if (spec == CommandSpecs.FEATURE_VISUALIZATION) featureVisualization(FeatureVisualizationSettings.of(v), image, progress);
+		else if (spec == CommandSpecs.CONCEPT_IMPORTANCE) conceptImportance(ConceptImportanceSettings.of(v), image, progress);
+		else if (spec == CommandSpecs.TCAV) tcav(TcavSettings.of(v), image, progress);
+		else if (spec == CommandSpecs.NEAREST_EXAMPLES) examples(ExamplesSettings.of(v), image, progress);
 		else throw new IllegalStateException("No run for " + spec.command());
 	}
 
@@ -109,8 +114,8 @@ public final class PluginActions {
 		return written.isEmpty() ? "." : ", results in " + saveDir + ".";
 	}
 
-	private static void attribution(AttributionSettings s, ImageJProgress progress) throws IOException {
-		AttributionResult result = AttributionRun.run(WindowManager.getCurrentImage(), s, progress);
+	private static void attribution(AttributionSettings s, ImagePlus image, ImageJProgress progress) throws IOException {
+		AttributionResult result = AttributionRun.run(image, s, progress);
 		// The class map first: the explanation stays the macro's current image.
 		if (result.classMap() != null) ResultsDisplay.showResult(result.classMap());
 		ResultsDisplay.showResult(result.image());
@@ -122,16 +127,16 @@ public final class PluginActions {
 		ModelReport report = ModelReport.run(v.path(CommandSpecs.MODEL.key()), v.path(CommandSpecs.SAVE_DIR.key()),
 			v.flag(CommandSpecs.OVERWRITE.key()));
 		ResultsDisplay.showTable(report.layersTable(), report.name() + " layers", true);
-		progress.finished("model " + report.name() + " described.");
+		progress.statusOnly("model " + report.name() + " described."); // the run wrote its result to the Log
 	}
 
-	private static void conceptDiscovery(ConceptDiscoverySettings s, ImageJProgress progress) throws IOException {
+	private static void conceptDiscovery(ConceptDiscoverySettings s, ImagePlus image, ImageJProgress progress) throws IOException {
 		if (s.perClass) {
 			ConceptDiscoveryRun.PerClass r = ConceptDiscoveryRun.perClass(s, progress);
 			progress.finished(ConceptDiscoveryRun.summary(r) + " Results in " + s.saveDir + ".");
 			return;
 		}
-		ConceptDiscoveryRun.Result r = ConceptDiscoveryRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s, progress);
+		ConceptDiscoveryRun.Result r = ConceptDiscoveryRun.run(s.folder == null ? image : null, s, progress);
 		ResultsDisplay.showResult(r.atlas());
 		if (ResultsDisplay.interactive()) {
 			r.plot().show();
@@ -145,30 +150,30 @@ public final class PluginActions {
 		progress.finished(r.bank().size() + " concept(s) of " + r.bank().className + savedIn(r.written(), s.saveDir));
 	}
 
-	private static void conceptLocalization(ConceptLocalizationSettings s, ImageJProgress progress) throws IOException {
-		ConceptLocalizationRun.Result r = ConceptLocalizationRun.run(WindowManager.getCurrentImage(), s, progress);
+	private static void conceptLocalization(ConceptLocalizationSettings s, ImagePlus image, ImageJProgress progress) throws IOException {
+		ConceptLocalizationRun.Result r = ConceptLocalizationRun.run(image, s, progress);
 		ResultsDisplay.showResult(r.labels()); // first: the concept maps stay the current image
 		ResultsDisplay.showResult(r.image());
 		ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois(), r.image());
 		progress.finished(r.rois().size() + " concept ROI(s)" + savedIn(r.written(), s.saveDir));
 	}
 
-	private static void evaluation(EvaluationSettings s, ImageJProgress progress) throws IOException {
-		EvaluationRun.Result r = EvaluationRun.run(WindowManager.getCurrentImage(), s, progress);
+	private static void evaluation(EvaluationSettings s, ImagePlus image, ImageJProgress progress) throws IOException {
+		EvaluationRun.Result r = EvaluationRun.run(image, s, progress);
 		ResultsDisplay.showTable(r.table(), r.metric() == null ? s.metric : s.method + " " + s.metric, true);
 		if (ResultsDisplay.interactive() && r.plot() != null) r.plot().show();
-		progress.finished(r.summary() + savedIn(r.written(), s.saveDir));
+		progress.statusOnly(r.summary() + savedIn(r.written(), s.saveDir)); // the run wrote its result to the Log
 	}
 
-	private static void sharingRatio(SharingRatioSettings s, ImageJProgress progress) throws IOException {
-		SharingRatioRun.Result r = SharingRatioRun.run(WindowManager.getCurrentImage(), s, progress);
+	private static void sharingRatio(SharingRatioSettings s, ImagePlus image, ImageJProgress progress) throws IOException {
+		SharingRatioRun.Result r = SharingRatioRun.run(image, s, progress);
 		ResultsDisplay.showResult(r.image());
 		ConceptDisplay.showTableAndRois(r.table(), r.image().getTitle() + "-results", r.rois(), r.image());
 		progress.finished(r.analysis().slices().size() + " slice(s) decomposed" + savedIn(r.written(), s.saveDir));
 	}
 
-	private static void conceptGraph(ConceptGraphSettings s, ImageJProgress progress) throws IOException {
-		ConceptGraphRun.Result r = ConceptGraphRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s, progress);
+	private static void conceptGraph(ConceptGraphSettings s, ImagePlus image, ImageJProgress progress) throws IOException {
+		ConceptGraphRun.Result r = ConceptGraphRun.run(s.folder == null ? image : null, s, progress);
 		ConceptGraphDisplay.show(r, s.saveDir != null);
 		ResultsDisplay.showResult(r.picture()); // last: the picture is the current image
 		progress.finished(r.graph().edges().size() + " edge(s) between " + r.graph().banks().size() + " layer(s) and the class"
@@ -180,45 +185,45 @@ public final class PluginActions {
 		ResultsDisplay.showResult(r.prototypes());
 		ResultsDisplay.showTable(r.accuracy(), "Head accuracy", true);
 		if (ResultsDisplay.interactive() && r.convergence() != null) r.convergence().show();
-		progress.finished(HeadTrainingRun.summary(r));
+		progress.statusOnly(HeadTrainingRun.summary(r)); // the run wrote its result to the Log
 	}
 
-	private static void headExplanation(HeadExplanationSettings s, ImageJProgress progress) throws IOException {
-		HeadExplanationRun.Result r = HeadExplanationRun.run(WindowManager.getCurrentImage(), s, progress);
+	private static void headExplanation(HeadExplanationSettings s, ImagePlus image, ImageJProgress progress) throws IOException {
+		HeadExplanationRun.Result r = HeadExplanationRun.run(image, s, progress);
 		ResultsDisplay.showResult(r.image());
 		ResultsDisplay.showTableAndRois(r);
 		progress.finished(r.rois().size() + " ROI(s) of " + r.head().kind() + " " + r.head().unitName() + "s" + savedIn(r.written(), s.saveDir));
 	}
 
-	private static void featureVisualization(FeatureVisualizationSettings s, ImageJProgress progress) throws IOException {
-		FeatureVisualizationRun.Result r = FeatureVisualizationRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s, progress);
+	private static void featureVisualization(FeatureVisualizationSettings s, ImagePlus image, ImageJProgress progress) throws IOException {
+		FeatureVisualizationRun.Result r = FeatureVisualizationRun.run(s.folder == null ? image : null, s, progress);
 		ResultsDisplay.showResult(r.image());
 		if (ResultsDisplay.interactive()) r.plot().show();
-		progress.finished(FeatureVisualizationRun.summary(r));
+		progress.statusOnly(FeatureVisualizationRun.summary(r)); // the run wrote its result to the Log
 	}
 
-	private static void conceptImportance(ConceptImportanceSettings s, ImageJProgress progress) throws IOException {
-		ConceptImportanceRun.Result r = ConceptImportanceRun.run(s.folder == null ? WindowManager.getCurrentImage() : null, s, progress);
+	private static void conceptImportance(ConceptImportanceSettings s, ImagePlus image, ImageJProgress progress) throws IOException {
+		ConceptImportanceRun.Result r = ConceptImportanceRun.run(s.folder == null ? image : null, s, progress);
 		ResultsDisplay.showResult(r.plot());
 		ResultsDisplay.showTable(r.table(), "Concept importance (" + s.estimator + ")", true);
-		progress.finished(r.importance().length + " concept(s) of " + r.bank().className + savedIn(r.written(), s.saveDir));
+		progress.statusOnly(r.importance().length + " concept(s) of " + r.bank().className + savedIn(r.written(), s.saveDir)); // the run wrote its result to the Log
 	}
 
-	private static void tcav(TcavSettings s, ImageJProgress progress) throws IOException {
+	private static void tcav(TcavSettings s, ImagePlus image, ImageJProgress progress) throws IOException {
 		// the current image: the class images without a folder, the ROIs without a concept folder
 		boolean usesImage = s.folder == null || (s.cavs == null && s.concepts == null);
-		TcavRun.Result r = TcavRun.run(usesImage ? WindowManager.getCurrentImage() : null, s, progress);
+		TcavRun.Result r = TcavRun.run(usesImage ? image : null, s, progress);
 		ResultsDisplay.showResult(r.plot());
 		ResultsDisplay.showTable(r.table(), "TCAV", true);
-		progress.finished(r.summary() + savedIn(r.written(), s.saveDir));
+		progress.statusOnly(r.summary() + savedIn(r.written(), s.saveDir)); // the run wrote its result to the Log
 	}
 
-	private static void examples(ExamplesSettings s, ImageJProgress progress) throws IOException {
-		ExamplesRun.Result r = ExamplesRun.run(s.neighbours > 0 ? WindowManager.getCurrentImage() : null, s, progress);
+	private static void examples(ExamplesSettings s, ImagePlus image, ImageJProgress progress) throws IOException {
+		ExamplesRun.Result r = ExamplesRun.run(s.neighbours > 0 ? image : null, s, progress);
 		if (r.prototypes() != null) ResultsDisplay.showResult(r.prototypes());
 		if (r.nearest() != null) ResultsDisplay.showResult(r.nearest());
 		if (r.nearest() != null) ResultsDisplay.showTable(r.nearestTable(), "Nearest examples", true);
 		if (r.prototypes() != null) ResultsDisplay.showTable(r.prototypeTable(), "Prototypes", r.nearest() == null);
-		progress.finished(r.summary() + savedIn(r.written(), s.saveDir));
+		progress.statusOnly(r.summary() + savedIn(r.written(), s.saveDir)); // the run wrote its result to the Log
 	}
 }

@@ -28,7 +28,7 @@ final class PluginTasks {
 			progress.finished("cancelled; nothing was written.");
 			if (options != null || IJ.isMacro()) Macro.abort();
 		} catch (Exception | OutOfMemoryError e) { // checked: IOException; unchecked, last: whatever TensorFlow or ImageJ throws
-			progress.finished("failed.");
+			progress.statusOnly("failed."); // the failure's sentence is the console's line
 			if (Failures.worthATrace(e)) IJ.log("ConceptScope " + title + ": " + Failures.trace(e));
 			PluginErrors.report(command, Failures.message(title, e), options != null || IJ.isMacro());
 		}

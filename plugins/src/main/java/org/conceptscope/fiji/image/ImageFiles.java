@@ -100,6 +100,23 @@ public final class ImageFiles {
 		return imp;
 	}
 
+	/**
+	 * A macro's {@code image=} ({@link org.conceptscope.fiji.param.CommandSpecs#IMAGE}), for the
+	 * SciJava command and the ImageJ 1.x plugin alike: an open image's title or ID (as Fiji's legacy
+	 * layer resolves it), else an image file, opened without being shown (the file is only read).
+	 *
+	 * @throws IllegalArgumentException with one sentence when it is neither, or the file is no image
+	 */
+	public static ImagePlus given(String value) {
+		String v = value.trim();
+		ImagePlus open = ij.WindowManager.getImage(v);
+		if (open == null && v.matches("-?\\d+")) open = ij.WindowManager.getImage(Integer.parseInt(v));
+		if (open != null) return open;
+		if (!v.isEmpty() && Files.exists(Path.of(v))) return open(Path.of(v), false); // or its sentence
+		throw new IllegalArgumentException("image=[" + v + "] is neither the title or ID of an open image nor an image file: give the"
+			+ " path of an image file or the title of an open image, or leave image out for the current one.");
+	}
+
 	private static String unreadable(Path file, String detail) {
 		return "ImageJ could not read " + file + detail + ": it is damaged or not an image format ImageJ reads (TIFF, PNG, JPEG,"
 			+ " DICOM...); open it in ImageJ to check, convert it to TIFF, or remove it from the folder.";

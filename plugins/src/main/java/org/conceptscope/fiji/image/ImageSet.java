@@ -25,9 +25,16 @@ public final class ImageSet {
 
 	private final List<ImagePlus> images;
 	private final int[] offsets;
+	/** The folder the images were read from, or null: a refusal of one image then names it as one of the folder's. */
+	private final Path folder;
 
 	public ImageSet(List<ImagePlus> images) {
+		this(images, null);
+	}
+
+	private ImageSet(List<ImagePlus> images, Path folder) {
 		if (images.isEmpty()) throw new IllegalArgumentException("No images given.");
+		this.folder = folder;
 		this.images = List.copyOf(images);
 		offsets = new int[images.size() + 1];
 		for (int i = 0; i < images.size(); i++) offsets[i + 1] = offsets[i] + ImagePlusTensors.batches(images.get(i)).size();
@@ -65,7 +72,12 @@ public final class ImageSet {
 			if (!progress.report(i, files.size(), "reading images")) throw new java.util.concurrent.CancellationException("cancelled");
 			images.add(ImageFiles.open(files.get(i), false));
 		}
-		return new ImageSet(images);
+		return new ImageSet(images, folder);
+	}
+
+	/** The folder the images were read from ({@link #ofFolder}), or null. */
+	public Path folder() {
+		return folder;
 	}
 
 	/** The image files of a folder, in the order {@link #ofFolder} reads them. */

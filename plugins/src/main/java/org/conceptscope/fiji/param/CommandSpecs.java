@@ -277,6 +277,13 @@ public final class CommandSpecs {
 				Parameter.flag("restart", "Restart", false).help("discard an unfinished (or finished) run in `save_dir` and start again"))),
 		Set.of("input", "model", "save_dir"), "method", Family.ATTRIBUTION);
 
+	/**
+	 * The macro key of a command's current-image input ({@link #imageInput}): an image file's path, or
+	 * an open image's title or ID; left out, the current image. Read by the SciJava commands and the
+	 * ImageJ 1.x plugin alike, so a macro line runs the same in Fiji and in plain ImageJ.
+	 */
+	public static final String IMAGE = "image";
+
 	/** A command's current-image input: SciJava's {@code image}, first in its dialog, never required (without an image the command says "No image is open: ..." itself, not SciJava's generic message). */
 	public record ImageInput(String label, String help) {}
 

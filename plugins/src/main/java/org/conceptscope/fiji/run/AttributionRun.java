@@ -93,9 +93,10 @@ public final class AttributionRun {
 			String title = image == null ? null : image.getTitle();
 			String what = title == null || title.isBlank() ? "No image is open"
 				: "The image '" + title + "' has no pixels (could ImageJ open it?)";
-			throw new IllegalArgumentException(what + ": open an image or stack first (File > Open); headless, pass"
-				+ " image=<path of an image file> (if you did, ImageJ could not read that file: check that it opens in ImageJ, or convert"
-				+ " it to TIFF).");
+			// image= works in every path: Fiji's SciJava command, --run headless, and plain ImageJ's plugin (ConceptScope_)
+			throw new IllegalArgumentException(what + ": open an image or stack first (File > Open), or give its file with the command's"
+				+ " options, image=[<path of an image file>] (if you did, ImageJ could not read that file: check that it opens in ImageJ,"
+				+ " or convert it to TIFF).");
 		}
 		ImagePlusTensors.check(image);
 		ImagePlusTensors.checkMemory(image, true);

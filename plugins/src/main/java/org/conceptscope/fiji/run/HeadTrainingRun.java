@@ -213,8 +213,13 @@ public final class HeadTrainingRun {
 
 	/** One line for the status bar and the log. */
 	public static String summary(Result r) {
-		return r.head().kind() + " head: held-out accuracy " + Numbers.number(r.headAccuracy()) + " (backbone " + Numbers.number(r.backboneAccuracy())
+		// 3 decimals: a fraction of at most a few thousand held-out images (the table keeps every digit)
+		return r.head().kind() + " head: held-out accuracy " + accuracy(r.headAccuracy()) + " (backbone " + accuracy(r.backboneAccuracy())
 			+ "), saved in " + r.written().get(0) + ".";
+	}
+
+	private static String accuracy(double v) {
+		return Double.isNaN(v) ? "NaN" : String.format(java.util.Locale.ROOT, "%.3f", v);
 	}
 
 	/**

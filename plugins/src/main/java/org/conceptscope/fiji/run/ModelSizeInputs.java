@@ -65,7 +65,7 @@ public final class ModelSizeInputs {
 		List<ImagePlus> given = new ArrayList<>();
 		List<TileGrid> grids = new ArrayList<>();
 		for (ImagePlus imp : images.images()) {
-			ImagePlus read = readable(imp, classifier, command);
+			ImagePlus read = readable(imp, classifier, images.folder());
 			given.add(read);
 			grids.add(grid(read, classifier, command));
 		}
@@ -97,10 +97,10 @@ public final class ModelSizeInputs {
 	}
 
 	/** The image as the model reads it (a palette as its colours), refused in one sentence when its channels are not the model's. */
-	private static ImagePlus readable(ImagePlus image, Classifier classifier, CommandSpec command) {
+	private static ImagePlus readable(ImagePlus image, Classifier classifier, java.nio.file.Path folder) {
 		ImagePlusTensors.check(image);
 		ImagePlus read = Models.paletteAsRgb(image, classifier);
-		Models.checkChannels(read, classifier, command.command());
+		Models.checkChannels(read, classifier, folder);
 		return read;
 	}
 

@@ -95,9 +95,12 @@ public final class Models {
 	 * channels opened as slices (a one-channel stack whose planes divide into the model's channels) go
 	 * back with Stack to Hyperstack, extra channels are dropped with Make Subset.
 	 *
-	 * @param command who refuses, first in the sentence (e.g. "Attribution"); null for none
+	 * No command name in the sentence: the failure's report puts "ConceptScope &lt;command&gt;: " before it.
+	 *
+	 * @param folder the folder the image was read from, or null for an image the user has open; the
+	 *        sentence then names the file as one of the folder's and says to move it out
 	 */
-	public static void checkChannels(ImagePlus image, Classifier classifier, String command) {
+	public static void checkChannels(ImagePlus image, Classifier classifier, Path folder) {
 		if (image == null || classifier == null || classifier.signature() == null) return;
 		long want = classifier.signature().channels();
 		int got = ImagePlusTensors.channels(image);
@@ -126,9 +129,12 @@ public final class Models {
 		}
 		String dims = planes > 1 && !rgb ? " (" + image.getNChannels() + " channel(s) x " + image.getNSlices() + " slice(s) x " + image.getNFrames()
 			+ " frame(s); slices and frames are separate inputs, not channels)" : "";
-		throw new IllegalArgumentException((command == null ? "" : command + ": ") + "'" + image.getTitle() + "' has " + got + " channel(s)" + dims
-			+ ", but the model takes " + want + " (an RGB image has 3, a composite one per channel): give images of the kind the model was"
-			+ " trained on" + hint + ".");
+		String takes = " has " + got + " channel(s)" + dims + ", but the model takes " + want + " (an RGB image has 3, a composite one per channel)";
+		if (folder != null) {
+			throw new IllegalArgumentException("'" + image.getTitle() + "', one of the images of the folder " + folder + "," + takes
+				+ ": move it out of the folder, or give a folder of images of the kind the model was trained on.");
+		}
+		throw new IllegalArgumentException("'" + image.getTitle() + "'" + takes + ": give images of the kind the model was trained on" + hint + ".");
 	}
 
 	/** The largest value a 16-bit image may reach without a note that unit_range leaves most of the model's range unused (14 bits). */
