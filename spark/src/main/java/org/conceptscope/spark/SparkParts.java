@@ -72,8 +72,10 @@ final class SparkParts implements BatchJob.PartComputer {
 		try {
 			// a part that cannot be written (the sink's exception) cancels the parts left: SparkTasks cancels the job group
 			SparkTasks.run(jsc, missing, "ConceptScope: " + missing.size() + " parts", new ComputePart(args, shipped, manifest, hook), (k, c) -> {
+				boolean goOn = sink.accept(k, c.part());
+				// counted once kept: a part the sink could not write is computed, and its files checked, again on resume
 				found.put(k, new Computed(null, c.found(), c.checked()));
-				return sink.accept(k, c.part());
+				return goOn;
 			});
 		} catch (SparkTasks.Failed failed) {
 			rethrow(failed.getCause());
