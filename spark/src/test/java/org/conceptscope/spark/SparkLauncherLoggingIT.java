@@ -46,7 +46,11 @@ class SparkLauncherLoggingIT {
 		Files.writeString(userConfig, String.join("\n", "rootLogger.level = info", "rootLogger.appenderRef.file.ref = file",
 			"appender.file.type = File", "appender.file.name = file", "appender.file.fileName = " + userLog.toString().replace('\\', '/'),
 			"appender.file.layout.type = PatternLayout", "appender.file.layout.pattern = %p %c{1}: %m%n", ""));
-		List<String> own = new ArrayList<>(List.of("-Dlog4j.configurationFile=" + userConfig));
+		// With Spark's event log on (for its history server): Spark's jackson-databind once ran on an older
+		// jackson-core and this run ended in NoClassDefFoundError before any task.
+		Path events = Files.createDirectories(work.resolve("events"));
+		List<String> own = new ArrayList<>(List.of("-Dlog4j.configurationFile=" + userConfig, "-Dspark.eventLog.enabled=true",
+			"-Dspark.eventLog.dir=" + events.toUri()));
 		own.addAll(failing);
 		Run mine = run("user", own);
 		assertEquals(1, mine.status, mine.err);
@@ -54,6 +58,11 @@ class SparkLauncherLoggingIT {
 		assertTrue(logged.contains("INFO SparkContext: Running Spark version "), logged);
 		assertTrue(logged.contains("ERROR TaskSetManager: "), logged);
 		assertFalse(mine.err.contains(" ERROR TaskSetManager: "), "the user's configuration, not the launcher's, is in force:\n" + mine.err);
+		assertTrue(mine.err.contains("The Spark job failed: "), mine.err);
+		try (var logs = Files.list(events)) {
+			String eventLog = Files.readString(logs.findFirst().orElseThrow(), StandardCharsets.UTF_8);
+			assertTrue(eventLog.contains("\"Event\":\"SparkListenerJobEnd\""), eventLog);
+		}
 	}
 
 	private static Path launcher() {
