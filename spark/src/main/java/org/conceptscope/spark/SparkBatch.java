@@ -58,7 +58,7 @@ public final class SparkBatch {
 	 * ({@link SparkConcepts}), with {@code mege_reco} first MeGe/ReCo ({@link SparkMegeReco}).
 	 */
 	public static void main(String[] args) {
-		if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
+		launcherLogging();
 		if (args.length > 0 && args[0].equals(SparkConcepts.COMMAND)) {
 			System.exit(SparkConcepts.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
 		}
@@ -66,6 +66,23 @@ public final class SparkBatch {
 			System.exit(SparkMegeReco.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err, SparkParts.TaskHook.NONE));
 		}
 		System.exit(run(args, System.out, System.err, SparkParts.TaskHook.NONE));
+	}
+
+	/** The launcher's log4j2 configuration (WARN and above to stderr), a resource of this jar. */
+	static final String LAUNCHER_LOGGING = "launcher-log4j2.properties";
+
+	/**
+	 * Under {@code java -jar}, before anything logs: Spark's warnings and errors on stderr without its INFO
+	 * lines ({@link #LAUNCHER_LOGGING}), unless the user names a log4j2 configuration (the system property
+	 * or environment variable log4j2 reads). Under spark-submit, which sets SPARK_SUBMIT, the cluster's
+	 * configuration stays in force.
+	 */
+	static void launcherLogging() {
+		if (System.getProperty("SPARK_SUBMIT") != null || System.getProperty("spark.submit.deployMode") != null) return;
+		if (System.getProperty("log4j2.configurationFile") != null || System.getProperty("log4j.configurationFile") != null
+			|| System.getenv("LOG4J_CONFIGURATION_FILE") != null) return;
+		java.net.URL config = SparkBatch.class.getResource(LAUNCHER_LOGGING);
+		if (config != null) System.setProperty("log4j2.configurationFile", config.toString());
 	}
 
 	/** Runs the job; the Spark context lives for this call only. */

@@ -126,6 +126,7 @@ public final class SparkConcepts {
 	private SparkConcepts() {}
 
 	public static void main(String[] args) {
+		SparkBatch.launcherLogging();
 		System.exit(run(args, System.out, System.err));
 	}
 
