@@ -107,8 +107,9 @@ public final class RegionExplainer {
 
 		/**
 		 * The region's part inside a width x height image: this region when it lies inside, null when no
-		 * pixel of it does, else its box cut to the image (and its mask with it). A ROI drawn past an
-		 * image's edge is explained, mapped and reported as that part.
+		 * pixel of it does, else its box cut to the image and then to the bounding box of its pixels
+		 * there (and its mask with it): an oval centred outside keeps only the rows and columns its
+		 * inside part spans. A ROI drawn past an image's edge is explained, mapped and reported as that part.
 		 */
 		public Region clipped(int imageWidth, int imageHeight) {
 			int ax = Math.max(x, 0), ay = Math.max(y, 0), bx = Math.min(x + width, imageWidth), by = Math.min(y + height, imageHeight);
@@ -116,6 +117,21 @@ public final class RegionExplainer {
 			if (ax == x && ay == y && bx == x + width && by == y + height) return this;
 			boolean[] cut = null;
 			if (mask != null) {
+				// the cut box holds rows and columns with no pixel of the mask (the part of an oval past the edge)
+				int minX = bx, minY = by, maxX = ax - 1, maxY = ay - 1;
+				for (int py = ay; py < by; py++) {
+					for (int px = ax; px < bx; px++) {
+						if (!mask[(py - y) * width + (px - x)]) continue;
+						minX = Math.min(minX, px);
+						maxX = Math.max(maxX, px);
+						minY = Math.min(minY, py);
+						maxY = Math.max(maxY, py);
+					}
+				}
+				ax = minX;
+				ay = minY;
+				bx = maxX + 1;
+				by = maxY + 1;
 				cut = new boolean[(bx - ax) * (by - ay)];
 				for (int py = ay; py < by; py++) for (int px = ax; px < bx; px++) cut[(py - ay) * (bx - ax) + px - ax] = mask[(py - y) * width + (px - x)];
 			}

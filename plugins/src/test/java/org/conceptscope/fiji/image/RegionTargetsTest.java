@@ -3,6 +3,7 @@ package org.conceptscope.fiji.image;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ij.ImagePlus;
 import ij.ImageStack;
@@ -82,6 +83,67 @@ class RegionTargetsTest {
 		assertEquals("The ROI 'left' (-4, 10, 10x8 clipped to 0, 10, 6x8) of a.zip reaches past the edge of the 40x30 image: it is explained on"
 			+ " its part inside the image, and the table gives those bounds.", RegionTargets.clippedNote(rois, W, H, "a.zip"));
 		assertEquals(null, RegionTargets.clippedNote(List.of(inside), W, H, "a.zip"));
+	}
+
+	/**
+	 * An oval centred outside the image keeps only the rows its inside chord spans: the box is the
+	 * bounding box of the mask's pixels inside the image, in the regions and the note alike.
+	 */
+	@Test
+	void anOvalCentredOutsideIsClippedToItsPixelsInside() {
+		Roi left = new OvalRoi(-8, 10, 10, 8);
+		left.setName("left");
+		List<Roi> rois = List.of(left);
+		Region r = RegionTargets.regions(rois, stack(1), "a.zip").get(0);
+		int[] tight = insideBounds(left);
+		assertEquals(List.of(0, tight[1], 2, tight[3]), List.of(r.x(), r.y(), r.width(), r.height()));
+		assertTrue(r.height() < 8, "the inside chord is shorter than the oval: " + r.height());
+		assertMaskIsDrawn(left, r);
+		assertEquals("The ROI 'left' (-8, 10, 10x8 clipped to 0, " + r.y() + ", 2x" + r.height() + ") of a.zip reaches past the edge of the 40x30"
+			+ " image: it is explained on its part inside the image, and the table gives those bounds.", RegionTargets.clippedNote(rois, W, H, "a.zip"));
+	}
+
+	/** Past the right and bottom edges: an oval shrinks to its pixels inside, a rectangle is its box cut at the edges. */
+	@Test
+	void aRoiPastTheRightAndBottomEdgesIsClippedToItsPixelsInside() {
+		Roi oval = new OvalRoi(W - 3, H - 4, 10, 8), rect = new Roi(W - 3, H - 2, 10, 8);
+		List<Region> r = RegionTargets.regions(List.of(oval, rect), stack(1), "a.zip");
+		int[] tight = insideBounds(oval);
+		assertEquals(List.of(tight[0], tight[1], tight[2], tight[3]), List.of(r.get(0).x(), r.get(0).y(), r.get(0).width(), r.get(0).height()));
+		assertTrue(r.get(0).width() * r.get(0).height() < 3 * 4, "the oval's corner inside is smaller than the cut box");
+		assertMaskIsDrawn(oval, r.get(0));
+		assertEquals(List.of(W - 3, H - 2, 3, 2), List.of(r.get(1).x(), r.get(1).y(), r.get(1).width(), r.get(1).height()));
+		assertEquals(null, r.get(1).mask());
+	}
+
+	/** The bounding box (x, y, width, height) of a ROI's mask pixels inside the W x H image, counted from ImageJ's own mask. */
+	private static int[] insideBounds(Roi roi) {
+		java.awt.Rectangle b = roi.getBounds();
+		ij.process.ImageProcessor m = roi.getMask();
+		int x0 = Integer.MAX_VALUE, y0 = Integer.MAX_VALUE, x1 = -1, y1 = -1;
+		for (int y = 0; y < b.height; y++) {
+			for (int x = 0; x < b.width; x++) {
+				int px = b.x + x, py = b.y + y;
+				if (m.get(x, y) == 0 || px < 0 || py < 0 || px >= W || py >= H) continue;
+				x0 = Math.min(x0, px);
+				y0 = Math.min(y0, py);
+				x1 = Math.max(x1, px);
+				y1 = Math.max(y1, py);
+			}
+		}
+		return new int[] { x0, y0, x1 - x0 + 1, y1 - y0 + 1 };
+	}
+
+	/** The region's mask is the ROI's own mask over the region's box. */
+	private static void assertMaskIsDrawn(Roi roi, Region r) {
+		java.awt.Rectangle b = roi.getBounds();
+		ij.process.ImageProcessor drawn = roi.getMask();
+		boolean[] mask = r.mask();
+		for (int y = 0; y < r.height(); y++) {
+			for (int x = 0; x < r.width(); x++) {
+				assertEquals(drawn.get(r.x() + x - b.x, r.y() + y - b.y) != 0, mask[y * r.width() + x], "pixel " + x + "," + y);
+			}
+		}
 	}
 
 	/** A ROI placed beyond the image's planes (another stack's ROI set) is one sentence, by stack index or by (c, z, t). */
