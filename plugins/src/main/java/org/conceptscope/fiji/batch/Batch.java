@@ -81,7 +81,11 @@ public final class Batch {
 	public static void main(String[] args) {
 		// DJL's logging API finds no logger here and would say so on every start.
 		if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
-		System.exit(run(args, System.out, System.err, null));
+		// stdout holds the summary and the result paths only: whatever else prints there (ImageJ's Log is stdout when
+		// headless: a palette note, a ROI run's warnings; an engine's own lines) goes to stderr
+		PrintStream stdout = System.out;
+		System.setOut(System.err);
+		System.exit(run(args, stdout, System.err, null));
 	}
 
 	/**
@@ -125,10 +129,6 @@ public final class Batch {
 		}, "conceptscope-batch-stop");
 		Runtime.getRuntime().addShutdownHook(hook);
 		ConsoleProgress progress = new ConsoleProgress(err, System.console() != null, stop::get);
-		// stdout holds the summary and the result paths only: whatever else prints there during the run (ImageJ's Log is
-		// stdout when headless: a palette note, a ROI run's warnings; an engine's own lines) goes to stderr meanwhile
-		PrintStream systemOut = System.out;
-		if (out == systemOut && err != out) System.setOut(err);
 		BatchJob.Events both = new BatchJob.Events() {
 			@Override
 			public void message(String line) {
@@ -180,7 +180,6 @@ public final class Batch {
 			}
 			return 1;
 		} finally {
-			if (System.out == err && systemOut != err) System.setOut(systemOut);
 			finished.countDown();
 			try {
 				Runtime.getRuntime().removeShutdownHook(hook);
