@@ -154,10 +154,11 @@ class BadInputFilesTest {
 	@Test
 	void countsBeyondAnyExplanationAreRefusedBeforeAnythingIsWritten() throws Exception {
 		Path out = work.resolve("out");
-		assertRefused(1, "smoothgrad: samples=2147483647 is more than 100000", args(stack, out, "method=smoothgrad", "samples=2147483647"));
-		assertRefused(1, "Integrated Gradients: steps=1000000000 is more than 100000", args(stack, out, "method=integrated_gradients",
+		// bounds are checked from the arguments alone: a usage error, exit status 2, as any bad value
+		assertRefused(2, "smoothgrad: samples=2147483647 is more than 100000", args(stack, out, "method=smoothgrad", "samples=2147483647"));
+		assertRefused(2, "Integrated Gradients: steps=1000000000 is more than 100000", args(stack, out, "method=integrated_gradients",
 			"steps=1000000000"));
-		assertRefused(1, "grid=65536 is more than 1024", args(stack, out, "method=sobol", "grid=65536"));
+		assertRefused(2, "grid=65536 is more than 1024", args(stack, out, "method=sobol", "grid=65536"));
 		String text = refusal(-1, args(stack, out, "method=integrated_gradients", "steps=1e9"));
 		assertTrue(text.contains("steps"), "the sentence names the key: " + text);
 		assertFalse(Files.exists(out), "no save_dir, no .conceptscope-batch left behind");

@@ -21,9 +21,10 @@ import org.conceptscope.registry.Values;
  * so a killed run (Ctrl-C, a cluster's time limit, a crash) resumes where it stopped when started
  * again with the same arguments. Progress goes to stderr, the summary to stdout.
  * <p>
- * Exit status: 0 done (or already done), 1 a problem (the message says what to fix; Java running out
- * of memory included), 2 a usage error (an unknown key, a value of the wrong kind, input, model or
- * save_dir missing), 3 stopped (Ctrl-C: the JVM then reports 130).
+ * Exit status: 0 done (or already done), 1 a problem found once files are read (the message says what
+ * to fix; Java running out of memory included), 2 a usage error, anything wrong in the arguments alone
+ * ({@link #parse}: an unknown key, a value of the wrong kind or out of its range, an unknown method, input,
+ * model or save_dir missing), 3 stopped (Ctrl-C: the JVM then reports 130).
  */
 public final class Batch {
 
@@ -48,10 +49,18 @@ public final class Batch {
 	/**
 	 * The job the arguments describe (the batch runner writes maps as their own stack: output=image).
 	 *
-	 * @throws IllegalArgumentException for a usage error: an unknown key, a value of the wrong kind, or
-	 *         one of the keys every run needs (input, model, save_dir) missing
+	 * @throws IllegalArgumentException for a usage error: an unknown key ({@code overwrite}: what to use
+	 *         instead), a value of the wrong kind or out of its range ({@link BatchJob#checkSettings}), or one
+	 *         of the keys every run needs (input, model, save_dir) missing
 	 */
 	public static BatchJob.Job parse(String[] args) {
+		for (String a : args) {
+			if (a.split("=", 2)[0].strip().equalsIgnoreCase(CommandSpecs.OVERWRITE.key())) {
+				throw new IllegalArgumentException(COMMAND + " has no option '" + CommandSpecs.OVERWRITE.key() + "': the same command run again"
+					+ " resumes an unfinished run in save_dir, or says it is already complete; add " + RESTART + " to discard it and compute"
+					+ " (and replace) the results again, see docs/commands/batch.md.");
+			}
+		}
 		Values v = CommandSpecs.BATCH.parseArguments(args);
 		Path input = v.path(INPUT);
 		if (input == null) throw new IllegalArgumentException("No input given: set input=<a stack file or a folder of images>.");
@@ -64,13 +73,19 @@ public final class Batch {
 			throw new IllegalArgumentException("No output folder given: set save_dir=<folder> (created if missing; the run keeps its finished"
 				+ " parts there, so a stopped run can resume).");
 		}
-		return new BatchJob.Job(s, input, v.integer(BATCH), v.flag(RESTART));
+		BatchJob.Job job = new BatchJob.Job(s, input, v.integer(BATCH), v.flag(RESTART));
+		BatchJob.checkSettings(job); // every key's value, here: a wrong one is a usage error (exit status 2) whichever key it is
+		return job;
 	}
 
 	public static void main(String[] args) {
 		// DJL's logging API finds no logger here and would say so on every start.
 		if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
-		System.exit(run(args, System.out, System.err, null));
+		// stdout holds the summary and the result paths only: whatever else prints there (ImageJ's Log is stdout when
+		// headless: a palette note, a ROI run's warnings; an engine's own lines) goes to stderr
+		PrintStream stdout = System.out;
+		System.setOut(System.err);
+		System.exit(run(args, stdout, System.err, null));
 	}
 
 	/**
@@ -136,7 +151,7 @@ public final class Batch {
 			progress.finish();
 			if (!r.alreadyComplete()) {
 				// the last counts are parts, not slices: say so, as a script reads the line
-				out.println("ConceptScope batch: " + r.entries() + " slices in " + count(r.parts(), "part") + " of " + count(r.batch(), "slice")
+				out.println("ConceptScope batch: " + r.entries() + " slices in " + BatchJob.partsOf(r.parts(), r.batch(), r.entries())
 					+ "; " + count(r.computed(), "part") + " computed by this run" + (r.kept() > 0 ? ", " + r.kept() + " by earlier runs" : "") + ".");
 			}
 			for (Path p : r.outputs()) out.println(p);

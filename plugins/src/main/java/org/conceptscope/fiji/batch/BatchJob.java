@@ -129,15 +129,13 @@ public final class BatchJob {
 
 	/**
 	 * The checks of an input file, made once with its first part (the file whole, not the part): warnings only, the run
-	 * goes on. The batch runner logs them ({@link #LOG}); a cluster's task hands what it found to the driver, which writes
-	 * one line per kind for the job instead of one per file in a log nobody reads.
+	 * goes on. The batch runner makes none per part ({@link #NONE}): it says its inputs' warnings once for the run, one
+	 * line per kind on stderr, before the parts ({@link InputWarnings}); a cluster's task hands what it found to the
+	 * driver, which writes one line per kind for the job instead of one per file in a log nobody reads.
 	 */
 	public interface FileChecks {
-		/** The batch runner's: the pixel size, the model's domain, its cast and its channel names, each in the Log (stdout headless). */
-		FileChecks LOG = (image, classifier) -> {
-			Models.warnPixelSize(image, classifier);
-			Models.warnDomain(Models.paletteAsRgb(image, classifier), classifier);
-		};
+		/** The batch runner's: nothing per part (see {@link InputWarnings}). */
+		FileChecks NONE = (image, classifier) -> {};
 
 		void check(ImagePlus image, Classifier classifier);
 	}
@@ -173,22 +171,12 @@ public final class BatchJob {
 	 */
 	public static Result run(Job job, Progress progress, Events events, PartComputer computer) throws IOException {
 		AttributionSettings s = job.attribution();
-		s.validate();
-		if (s.saveDir() == null) {
-			throw new IllegalArgumentException("No output folder given: set save_dir=<folder> (created if missing; the run keeps"
-				+ " its finished parts there, so a stopped run can resume).");
-		}
-		if (s.mapAsChannel()) {
-			throw new IllegalArgumentException("The batch runner writes the maps as a stack of their own (output=image); open it"
-				+ " beside your stack in Fiji, or run the Attribution command for output=channel.");
-		}
-		if (job.batch() < 0) throw new IllegalArgumentException("batch must be 0 (automatic) or positive, got " + job.batch() + ".");
+		// Settings first (counts and grids are bounded when the method is made), then the inputs, then the model.
+		AttributionMethod method = checkSettings(job);
 		Progress p = progress == null ? Progress.NONE : progress;
 		Events ev = events == null ? new Events() {} : events;
 		Path saveDir = s.saveDir().toAbsolutePath().normalize();
 		Path work = saveDir.resolve(WORK_DIR);
-		// Settings first (counts and grids are bounded when the method is made), then the inputs, then the model.
-		AttributionMethod method = AttributionMethods.create(s);
 		if (job.input() != null && Files.isDirectory(job.input()) && Files.exists(saveDir)
 			&& Files.isSameFile(job.input().toAbsolutePath().normalize(), saveDir)) {
 			throw new IllegalArgumentException("save_dir " + saveDir + " is the input folder: the results written there (a map TIFF)"
@@ -229,6 +217,43 @@ public final class BatchJob {
 				throw new IOException(writeFailure(saveDir, e, committedPartsOrNone(work.resolve(PARTS)) > 0), e);
 			}
 		}
+	}
+
+	/**
+	 * The job's keys checked without reading any file: the values of the keys (a method, a range, a
+	 * count), save_dir given, output=image, batch not negative. The one place these are checked, so
+	 * the runner calls each of them a usage error (exit status 2), whichever key is wrong.
+	 *
+	 * @return the method the settings describe
+	 * @throws IllegalArgumentException naming the key and what to give
+	 */
+	public static AttributionMethod checkSettings(Job job) {
+		AttributionSettings s = job.attribution();
+		s.validate();
+		if (s.saveDir() == null) {
+			throw new IllegalArgumentException("No output folder given: set save_dir=<folder> (created if missing; the run keeps"
+				+ " its finished parts there, so a stopped run can resume).");
+		}
+		if (s.mapAsChannel()) {
+			throw new IllegalArgumentException("The batch runner writes the maps as a stack of their own (output=image); open it"
+				+ " beside your stack in Fiji, or run the Attribution command for output=channel.");
+		}
+		if (job.batch() < 0) throw new IllegalArgumentException("batch must be 0 (automatic) or positive, got " + job.batch() + ".");
+		return AttributionMethods.create(s);
+	}
+
+	/**
+	 * "1 part of 12 slices", "3 parts of 4 slices (the last of 2)": the slices a part really holds, not the
+	 * batch size when it is larger than the run (an automatic batch of 256 for 12 slices).
+	 */
+	public static String partsOf(int parts, int batch, int entries) {
+		int size = Math.min(batch, entries), last = entries - (parts - 1) * size;
+		return count(parts, "part", "parts") + " of " + count(size, "slice", "slices") + (parts > 1 && last != size ? " (the last of " + last + ")" : "");
+	}
+
+	/** "1 batch", "3 batches". */
+	static String count(long n, String one, String many) {
+		return n + " " + (n == 1 ? one : many);
 	}
 
 	/** An I/O failure while writing, as one sentence with the folder (a read-only folder, a full disk). */
@@ -356,11 +381,12 @@ public final class BatchJob {
 			ev.message("Resuming: " + kept + " of " + parts + " parts (" + doneEntries + " of " + n + " slices) are done; computing the other "
 				+ (parts - kept) + ".");
 		}
-		journal(journal, "run " + m.runs + (resume ? " resumed" : " started") + ": " + n + " slices in " + parts + " parts of "
-			+ batch + ", " + kept + " done");
+		journal(journal, "run " + m.runs + (resume ? " resumed" : " started") + ": " + n + " slices in " + partsOf(parts, batch, n) + ", "
+			+ kept + " done");
 		// Said once per run, on the runner's message channel (stderr), not by each part on stdout.
 		String padding = kept < parts ? TiledExplainer.paddingNote(TiledExplainer.grid(classifier, inputs.height(), inputs.width(), s.overlap())) : null;
 		if (padding != null) ev.message(padding);
+		if (kept < parts) InputWarnings.warn(classifier, inputs, ev::message);
 		String model = modelName(s.model());
 		Committer committer = new Committer(m, work, done, kept, doneEntries, progress, ev);
 		int[] working = { -1 }; // the part being computed, for a sentence if the heap runs out
@@ -382,12 +408,13 @@ public final class BatchJob {
 							t > 0 && d < t ? "slices (part " + (part + 1) + " of " + parts + ": " + 100 * d / t + " %)" : "slices");
 						BatchTiles tiles = new BatchTiles(BatchTiles.partDir(tilesDir, k));
 						try {
-							finishedPart[0] = part(classifier, method, target, s, inputs, rois, model, k, from, to, within, tiles, FileChecks.LOG);
+							finishedPart[0] = part(classifier, method, target, s, inputs, rois, model, k, from, to, within, tiles, FileChecks.NONE);
 						} catch (java.io.UncheckedIOException e) {
 							throw e.getCause(); // a tile batch could not be kept (a full disk): said as any write failure
 						}
 						if (tiles.kept() > 0) {
-							ev.message("Part " + k + ": " + tiles.kept() + " batches of tiles kept from an earlier run, " + tiles.computed() + " computed.");
+							ev.message("Part " + k + ": " + count(tiles.kept(), "batch", "batches") + " of tiles kept from an earlier run, " + tiles.computed()
+								+ " computed.");
 						}
 						// streamed into its file as it is encoded: the part is not copied into an array first
 						boolean go = committer.commit(k, dir -> BatchParts.write(dir, finishedPart[0]));
@@ -507,7 +534,7 @@ public final class BatchJob {
 	 * its model open for the next part of the same run.
 	 */
 	public static byte[] computePart(Job job, String manifestJson, int index) throws IOException {
-		return computePart(job, manifestJson, index, Models::open, FileChecks.LOG);
+		return computePart(job, manifestJson, index, Models::open, FileChecks.NONE);
 	}
 
 	/**
@@ -517,7 +544,7 @@ public final class BatchJob {
 	 */
 	public static byte[] computePart(Job job, String manifestJson, int index, java.util.function.Function<Path, Classifier> open)
 		throws IOException {
-		return computePart(job, manifestJson, index, open, FileChecks.LOG);
+		return computePart(job, manifestJson, index, open, FileChecks.NONE);
 	}
 
 	/**
@@ -638,7 +665,8 @@ public final class BatchJob {
 		for (BatchInputs.Segment seg : segments) {
 			TileCheckpoint checkpoint = kept == null ? TileCheckpoint.NONE : kept.segment(segment++);
 			ImagePlus imp = inputs.open(seg.input());
-			// once per input file (its whole stack), with its first part: not again for its other parts
+			// once per input file (its whole stack), with its first part: not again for its other parts (the batch runner's
+			// hook does nothing: it said its inputs' warnings once for the run, InputWarnings)
 			if (seg.from() == 0) checks.check(imp, classifier);
 			ImagePlus part = StackRunner.batchImage(imp, ImagePlusTensors.batches(imp), seg.from(), seg.to());
 			images.add(part);
