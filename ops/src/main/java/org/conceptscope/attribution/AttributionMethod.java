@@ -45,7 +45,7 @@ public interface AttributionMethod {
 	}
 
 	/**
-	 * The method's size-like values (patch, stride, grid, superpixels) by registry key, for
+	 * The method's size-like values (patch, grid, superpixels) by registry key, for
 	 * {@link #checkInput}; empty when it has none.
 	 */
 	default Map<String, Integer> sizes() {
@@ -53,18 +53,29 @@ public interface AttributionMethod {
 	}
 
 	/**
-	 * Refuses, before any work, a size-like value ({@link #sizes}) larger than its declared bound
-	 * ({@link org.conceptscope.registry.Parameter#atMost}) on the image each map is made on: the
-	 * model's input for an image of {@code imageHeight x imageWidth} pixels (the image itself for a
-	 * model that takes any size). One sentence naming the key, the value, that size and what to give.
+	 * Refuses, before any work, a size-like value ({@link #sizes}) larger than its bound
+	 * ({@link InputBound}) on the image each map is made on: the model's input for an image of
+	 * {@code imageHeight x imageWidth} pixels (the image itself for a model that takes any size).
+	 * One sentence naming the key, the value, that size and what to give. Called by
+	 * {@link #checkRuns} against the model's fixed input, and by the tiled and region runs against
+	 * their tiles.
 	 */
 	default void checkInput(Classifier classifier, long imageHeight, long imageWidth) {
 		Map<String, Integer> sizes = sizes();
 		if (sizes.isEmpty()) return;
 		long h = classifier.inputHeight(imageHeight), w = classifier.inputWidth(imageWidth);
+		if (h <= 0 || w <= 0) return;
 		boolean model = classifier.inputHeight(Integer.MAX_VALUE) < Integer.MAX_VALUE && classifier.inputWidth(Integer.MAX_VALUE) < Integer.MAX_VALUE;
-		org.conceptscope.registry.Registry.checkInput(org.conceptscope.registry.Family.ATTRIBUTION, name(), sizes, h, w,
-			model ? "the model's input" : "the image");
+		String where = model ? "the model's input" : "the image";
+		for (Map.Entry<String, Integer> e : sizes.entrySet()) {
+			InputBound bound = InputBound.of(e.getKey()).orElse(null);
+			if (bound == null) continue;
+			long max = bound.max(h, w), value = e.getValue();
+			if (value <= max) continue;
+			throw new IllegalArgumentException(InputBound.label(name()) + "'s " + e.getKey() + "=" + value + " does not fit " + where + " of " + w
+				+ " x " + h + " pixels, the image each map is made on (" + bound.why() + "): give " + e.getKey() + "=" + Math.max(1, max)
+				+ " or less.");
+		}
 	}
 
 	/**

@@ -39,7 +39,7 @@ public final class Occlusion implements AttributionMethod {
 
 	@Override
 	public Map<String, Integer> sizes() {
-		return Map.of("patch", patch, "stride", stride);
+		return Map.of("patch", patch); // the stride has no bound: the last patch is always flush with the border
 	}
 
 	static int[] starts(int size, int patch, int stride) {

@@ -7,6 +7,8 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
+import org.conceptscope.attribution.InputBound;
+
 /**
  * One parameter, declared once: its key (the macro key, the SciJava input name, the batch
  * runner's key, the column of the docs' table), a label in words, its type, default, range or
@@ -124,7 +126,7 @@ public record Parameter(String key, String label, Type type, Object defaultValue
 
 	/**
 	 * An upper bound relative to the image the method makes each map on (the model's input), checked
-	 * once the model is known and before any work ({@link Registry#checkInput}).
+	 * once the model is known and before any work ({@link org.conceptscope.attribution.AttributionMethod#checkInput}); shown in the docs tables.
 	 */
 	public Parameter atMost(InputBound b) {
 		return new Parameter(key, label, type, defaultValue, range, choices, help, section, methods, b);

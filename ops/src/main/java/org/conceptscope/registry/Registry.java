@@ -1,6 +1,7 @@
 package org.conceptscope.registry;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +14,7 @@ import org.conceptscope.attribution.GradCam;
 import org.conceptscope.attribution.GradientTimesInput;
 import org.conceptscope.attribution.GuidedGradient;
 import org.conceptscope.attribution.HsicAttribution;
+import org.conceptscope.attribution.InputBound;
 import org.conceptscope.attribution.IntegratedGradients;
 import org.conceptscope.attribution.KernelShap;
 import org.conceptscope.attribution.Lime;
@@ -66,7 +68,7 @@ public final class Registry {
 	private static final String[] NOISY = { "smoothgrad", "vargrad", "squaregrad" };
 
 	/** The attribution methods' parameters, in dialog order. */
-	public static final Parameters ATTRIBUTION_PARAMETERS = Parameters.of(
+	public static final Parameters ATTRIBUTION_PARAMETERS = bounded(
 		Parameter.integer("steps", "Steps (Integrated Gradients)", 32).range(Range.atLeast(1)).section(GRADIENTS)
 			.help("steps along the path from the baseline to the image (midpoint rule); raise it when the results' relative_gap is not small")
 			.methods("integrated_gradients"),
@@ -90,13 +92,13 @@ public final class Registry {
 			.help("srd: the spatial layer whose PFVs the decomposition of the logit stops at (each PFV's share, upsampled bilinearly to"
 				+ " the image: a coarser map); empty = the input pixels, as the paper's maps")
 			.methods("srd"),
-		Parameter.integer("patch", "Patch size (pixels)", 8).range(Range.atLeast(1)).atMost(InputBound.PATCH).section(PERTURBATION)
+		Parameter.integer("patch", "Patch size (pixels)", 8).range(Range.atLeast(1)).section(PERTURBATION)
 			.help("size of the occluding square patch, in pixels")
 			.methods("occlusion"),
-		Parameter.integer("stride", "Stride (pixels)", 4).range(Range.atLeast(1)).atMost(InputBound.STEP).section(PERTURBATION)
+		Parameter.integer("stride", "Stride (pixels)", 4).range(Range.atLeast(1)).section(PERTURBATION)
 			.help("step between occluding patches, in pixels")
 			.methods("occlusion"),
-		Parameter.integer("grid", "Grid (cells per side)", 8).range(Range.atLeast(1)).atMost(InputBound.GRID).section(PERTURBATION)
+		Parameter.integer("grid", "Grid (cells per side)", 8).range(Range.atLeast(1)).section(PERTURBATION)
 			.help("cells per side (of the masks; of the verified regions for eva; of the segments for lime and kernel_shap)")
 			.methods("rise", "sobol", "hsic", "eva", "lime", "kernel_shap"),
 		Parameter.integer("designs", "Sobol designs", 32).range(Range.atLeast(2)).section(PERTURBATION)
@@ -120,7 +122,7 @@ public final class Registry {
 			.help("`grid` (`grid` \u00d7 `grid` cells) or `slic` (SLIC superpixels that follow the image's edges, compactness 0.1 on the [0, 1]-scaled"
 				+ " image)")
 			.methods("lime", "kernel_shap"),
-		Parameter.integer("superpixels", "Superpixels", 64).range(Range.atLeast(1)).atMost(InputBound.SEGMENTS).section(SURROGATE)
+		Parameter.integer("superpixels", "Superpixels", 64).range(Range.atLeast(1)).section(SURROGATE)
 			.help("with `segments=slic`: about this many superpixels")
 			.methods("lime", "kernel_shap"),
 		Parameter.choice(KernelShap.EFFICIENCY, "Efficiency", KernelShap.EFFICIENCY_CAPTUM, KernelShap.EFFICIENCY_CHOICES).section(SURROGATE)
@@ -196,6 +198,11 @@ public final class Registry {
 			.help("Bi-ICE: rounds of bidirectional binding (concepts attend to the patches, patches receive the concepts back,"
 				+ " concepts updated); 1: one static round; the published model iterates (e.g. 3).").methods("bi_ice"));
 
+	/** The attribution parameters with their bounds on the input ({@link InputBound}, declared there), for the docs tables. */
+	private static Parameters bounded(Parameter... parameters) {
+		return Parameters.of(Arrays.stream(parameters).map(p -> InputBound.of(p.key()).map(p::atMost).orElse(p)).toArray(Parameter[]::new));
+	}
+
 	private static final Map<Family, Parameters> PARAMETERS = new EnumMap<>(Map.of(Family.ATTRIBUTION, ATTRIBUTION_PARAMETERS,
 		Family.METRIC, METRIC_PARAMETERS, Family.CONCEPT_ESTIMATOR, CONCEPT_ESTIMATOR_PARAMETERS, Family.HEAD, HEAD_PARAMETERS));
 
@@ -203,6 +210,7 @@ public final class Registry {
 
 	static {
 		for (Family f : Family.values()) ENTRIES.put(f, new LinkedHashMap<>());
+		InputBound.labels(m -> has(Family.ATTRIBUTION, m) ? get(Family.ATTRIBUTION, m).label() : m);
 		attribution("saliency", "Saliency", Saliency.class, "Simonyan et al. 2014", Map.of(), v -> new Saliency());
 		attribution("gradient_x_input", "Gradient \u00d7 Input", GradientTimesInput.class, "Shrikumar et al. 2016", Map.of(),
 			v -> new GradientTimesInput());
@@ -394,32 +402,6 @@ public final class Registry {
 	/** The head trainer with these values, checked as {@link #attribution(String, Values)} checks. */
 	public static HeadTrainer head(String key, Map<String, ?> values) {
 		return create(Family.HEAD, key, HEAD_PARAMETERS.values(values), HeadTrainer.class);
-	}
-
-	/**
-	 * Refuses, before any work, a size-like value of a method (its {@link Parameter#atMost} keys:
-	 * Occlusion's patch and stride, the grids, the superpixels) that does not fit the image each map
-	 * is made on, in one sentence naming the key, the value, that image's size and the largest value
-	 * allowed. Called once the model is known ({@link org.conceptscope.attribution.AttributionMethod#checkRuns}
-	 * against the model's fixed input; the tiled and region runs again against their tiles, for a model
-	 * that takes any size).
-	 *
-	 * @param method the method's registry key (its {@code name()})
-	 * @param sizes the method's values of bounded keys, by key (keys without a bound are ignored)
-	 * @param where the image in words, e.g. "the model's input"
-	 */
-	public static void checkInput(Family family, String method, Map<String, ? extends Number> sizes, long height, long width, String where) {
-		if (sizes.isEmpty() || height <= 0 || width <= 0) return;
-		Parameters declared = parameters(family);
-		for (Map.Entry<String, ? extends Number> e : sizes.entrySet()) {
-			Parameter p = declared.find(e.getKey()).orElse(null);
-			if (p == null || p.bound() == null) continue;
-			long max = p.bound().max(height, width), value = e.getValue().longValue();
-			if (value <= max) continue;
-			String label = has(family, method) ? get(family, method).label() : method;
-			throw new IllegalArgumentException(label + "'s " + e.getKey() + "=" + value + " does not fit " + where + " of " + width + " x " + height
-				+ " pixels, the image each map is made on (" + p.bound().why() + "): give " + e.getKey() + "=" + Math.max(1, max) + " or less.");
-		}
 	}
 
 	/**

@@ -2,6 +2,7 @@ package org.conceptscope.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URL;
 import java.util.Map;
@@ -23,8 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A size-like value that cannot fit the image each map is made on (the model's input of 32 x 32
  * pixels here) is refused before any work, in the same sentence as the commands give: Occlusion's
- * patch and stride (a patch of the whole input occluded all of it at every position: a constant map,
- * made without a word), the grids of RISE, HSIC, EVA, LIME and Kernel SHAP (Sobol's is bounded lower, by its sequence), and SLIC's
+ * patch (a patch of the whole input occluded all of it at every position: a constant map, made
+ * without a word; its stride has no bound, the last patch being flush with the border), the grids of RISE, HSIC, EVA, LIME and Kernel SHAP (Sobol's is bounded lower, by its sequence), and SLIC's
  * superpixels. The largest value allowed still runs.
  */
 class InputBoundsOpsTest {
@@ -57,14 +58,12 @@ class InputBoundsOpsTest {
 	}
 
 	static final String PATCH = "a patch that large occludes the whole input at once, so every pixel would get the same value",
-		STEP = "a step that long never lands inside the input: only the positions at its borders would be tried",
 		GRID = "a finer grid leaves cells that hold no pixel", SEGMENTS = "there cannot be more segments than pixels";
 
 	@Test
 	void theOpsRefuseSizesLargerThanTheModelInput() {
 		refused(sentence("Occlusion", "patch", 600, PATCH, 31), "explain.attribution.occlusion", model, image, 1, 600, 4, 0.0, null);
 		refused(sentence("Occlusion", "patch", 32, PATCH, 31), "explain.attribution.occlusion", model, image, 1, 32, 4, 0.0, null);
-		refused(sentence("Occlusion", "stride", 40, STEP, 31), "explain.attribution.occlusion", model, image, 1, 8, 40, 0.0, null);
 		refused(sentence("RISE", "grid", 33, GRID, 32), "explain.attribution.rise", model, image, 1, 10, 33, 0.5, 1L, null);
 		refused(sentence("HSIC attribution", "grid", 33, GRID, 32), "explain.attribution.hsic", model, image, 1, 10, 33, 0.0, 1L, null);
 		refused(sentence("LIME", "grid", 33, GRID, 32), "explain.attribution.lime", model, image, 1, 10, 33, 1L, null);
@@ -88,7 +87,35 @@ class InputBoundsOpsTest {
 		IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
 			() -> Registry.attribution("eva", Map.of("grid", 40)).checkRuns(model));
 		assertEquals(sentence("EVA (verified perturbation analysis)", "grid", 40, GRID, 32), e.getMessage());
-		e = assertThrows(IllegalArgumentException.class, () -> Registry.attribution("occlusion", Map.of("stride", 32)).checkRuns(model));
-		assertEquals(sentence("Occlusion", "stride", 32, STEP, 31), e.getMessage());
+	}
+
+	/**
+	 * Occlusion's stride is not bounded: the last patch is always flush with the border, so
+	 * patch=16 stride=32 on the 32 x 32 input occludes the four quadrants, one value per quadrant.
+	 */
+	@Test
+	void occlusionStridesLongerThanTheInputRunAsQuadrants() {
+		Registry.attribution("occlusion", Map.of("patch", 16, "stride", 32)).checkRuns(model);
+		@SuppressWarnings("unchecked")
+		RandomAccessibleInterval<FloatType> map = (RandomAccessibleInterval<FloatType>) ops.get("explain.attribution.occlusion")
+			.call(model, image, 1, 16, 32, 0.0, null);
+		assertEquals(32, map.dimension(0));
+		assertEquals(32, map.dimension(1));
+		java.util.Set<Float> values = new java.util.HashSet<>();
+		net.imglib2.RandomAccess<FloatType> a = map.randomAccess();
+		for (int y = 0; y < 32; y++) {
+			for (int x = 0; x < 32; x++) {
+				float v = a.setPositionAndGet(x, y).get();
+				a.setPositionAndGet((x / 16) * 16, (y / 16) * 16);
+				assertEquals(a.get().get(), v, 0f, "constant over quadrant of (" + x + ", " + y + ")");
+				values.add(v);
+			}
+		}
+		assertTrue(values.size() > 1, "the quadrants differ: " + values);
+		// class 1's evidence (x 18..25, y 20..27) lies in the bottom-right quadrant: occluding it drops the score most
+		float evidence = a.setPositionAndGet(16, 16).get();
+		for (int[] q : new int[][] { { 0, 0 }, { 16, 0 }, { 0, 16 } }) {
+			assertTrue(evidence > a.setPositionAndGet(q[0], q[1]).get(), "bottom-right above (" + q[0] + ", " + q[1] + ")");
+		}
 	}
 }
