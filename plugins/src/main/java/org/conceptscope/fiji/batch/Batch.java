@@ -152,7 +152,7 @@ public final class Batch {
 			if (!r.alreadyComplete()) {
 				// the last counts are parts, not slices: say so, as a script reads the line
 				out.println("ConceptScope batch: " + r.entries() + " slices in " + BatchJob.partsOf(r.parts(), r.batch(), r.entries())
-					+ "; " + count(r.computed(), "part") + " computed by this run" + (r.kept() > 0 ? ", " + r.kept() + " by earlier runs" : "") + ".");
+					+ "; " + BatchJob.count(r.computed(), "part", "parts") + " computed by this run" + (r.kept() > 0 ? ", " + r.kept() + " by earlier runs" : "") + ".");
 			}
 			for (Path p : r.outputs()) out.println(p);
 			return 0;
@@ -189,8 +189,4 @@ public final class Batch {
 		}
 	}
 
-	/** "1 part", "3 parts". */
-	private static String count(long n, String noun) {
-		return n + " " + noun + (n == 1 ? "" : "s");
-	}
 }

@@ -1,7 +1,6 @@
 package org.conceptscope.fiji.batch;
 
 import ij.ImagePlus;
-import ij.measure.Calibration;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +8,6 @@ import java.util.function.Consumer;
 
 import org.conceptscope.fiji.run.Models;
 import org.conceptscope.model.Classifier;
-import org.conceptscope.model.PixelSize;
 import org.conceptscope.tensor.CastOverflow;
 import org.conceptscope.tensor.Normalization;
 
@@ -68,16 +66,12 @@ final class InputWarnings {
 		int n = inputs.inputs().size(), sixteen = sixteenBitUnitRange(classifier, inputs);
 		for (int i = 0; i < n; i++) {
 			ImagePlus imp = inputs.open(i);
-			PixelSize p = classifier.pixelSize();
-			if (p != null) {
-				Calibration c = imp.getCalibration();
-				pixels.add(p.compare(c.pixelWidth, c.pixelHeight, c.getUnit(), classifier.name()));
-			}
+			pixels.add(Models.pixelSize(imp, classifier));
 			ImagePlus read = Models.paletteAsRgb(imp, classifier); // a palette image is read as its colours
 			far.add(Models.farFromDomain(read, classifier));
 			cast.add(Models.castOverflow(read, classifier));
 			names.add(Models.channelNames(read, classifier));
-			if (sixteen > 0 && imp.getBitDepth() == 16) narrow.add(Models.warnNarrowSixteenBit(imp, classifier, null));
+			if (sixteen > 0) narrow.add(Models.narrowSixteenBitNote(imp, classifier));
 		}
 		List<String> lines = new ArrayList<>();
 		lines.add(pixels.line(n, "images", "are so"));

@@ -572,14 +572,21 @@ public final class Models {
 	 * was trained at by more than {@link PixelSize#TOLERANCE}; returns the sentence or null.
 	 */
 	public static String warnPixelSize(ImagePlus image, Classifier classifier) {
-		PixelSize p = classifier.pixelSize();
-		if (p == null || image == null) return null;
+		String w = pixelSize(image, classifier);
+		if (w == null) return null;
 		Calibration c = image.getCalibration();
-		String w = p.compare(c.pixelWidth, c.pixelHeight, c.getUnit(), classifier.name());
-		if (w != null && WARNED.add(classifier.name() + "|" + c.pixelWidth + "|" + c.pixelHeight + "|" + c.getUnit())) {
+		if (WARNED.add(classifier.name() + "|" + c.pixelWidth + "|" + c.pixelHeight + "|" + c.getUnit())) {
 			IJ.log("ConceptScope warning: " + w); // the Log (stdout headless); the run goes on
 		}
 		return w;
+	}
+
+	/** {@link #warnPixelSize}'s sentence, or null, without a Log line (the batch runner says one line for its run). */
+	public static String pixelSize(ImagePlus image, Classifier classifier) {
+		PixelSize p = classifier.pixelSize();
+		if (p == null || image == null) return null;
+		Calibration c = image.getCalibration();
+		return p.compare(c.pixelWidth, c.pixelHeight, c.getUnit(), classifier.name());
 	}
 
 	/**
