@@ -14,6 +14,7 @@ import org.conceptscope.model.Classifier;
 import org.conceptscope.model.LayerInfo;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 
 /**
@@ -133,6 +134,7 @@ public final class ConceptGraph {
 		if (classIndex < 0 || classIndex >= classifier.numClasses()) {
 			throw new IllegalArgumentException("Class " + classIndex + " does not exist; the model has classes 0.." + (classifier.numClasses() - 1) + ".");
 		}
+		checkHeap(classifier, images, o); // before any bank is fitted
 		int[] targets = new int[(int) images.dim(0)];
 		Arrays.fill(targets, classIndex);
 		return build(classifier, images, targets, classIndex, o, progress);
@@ -151,7 +153,96 @@ public final class ConceptGraph {
 	 * @throws CancellationException when progress asks to stop
 	 */
 	public static Result buildDataset(TensorFlowClassifier classifier, FloatTensor images, Options o, Progress progress) {
+		checkHeap(classifier, images, o); // before the images' predictions and any bank
 		return build(classifier, images, classifier.logits(images).argmaxRows(), -1, o, progress);
+	}
+
+	/** Values one Java array holds at most: each layer's activations over all the images are one array. */
+	static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+	/**
+	 * Java heap bytes {@link #build} needs, about, beside the images' batch, for {@code n} images
+	 * through layers of these shapes ({h, w, c} per layer, from input to output): the most of each
+	 * layer's fit and each step of GIG, which follow one another. A layer's fit holds its activations
+	 * twice (as read and clipped at 0: 8 bytes a value), each position's contribution and cumulative
+	 * weight (16 bytes), every position's concept coefficients ({@link #coefficientBytes}) and the
+	 * sampled PFVs twice (as read and of unit length: 16 bytes a value). A step of GIG holds the
+	 * activations (4 bytes a value) and coefficients of two neighbouring layers, and one image's path:
+	 * its activations and gradient sum (12 bytes a value) and a batch of path points, their gradients
+	 * and the model's copy of them (12 bytes a value, at most {@link GeneralizedIntegratedGradients#PATH_VALUES}).
+	 * All but the path grow with n: a layer of 56 x 56 x 256 holds 0.64 GB in its fit's two copies of the activations alone at 100 images.
+	 */
+	public static long heapBytes(List<long[]> shapes, long n, Options o) {
+		long most = 0, lowerHeld = 0, lowerValues = 0;
+		for (long[] s : shapes) {
+			long positions = s[0] * s[1], values = positions * s[2], samples = Math.min(o.samples(), n * positions);
+			long fit = n * values * 8 + n * positions * 16 + coefficientBytes(n, positions, o.concepts()) + samples * (16 + 8 * s[2]) * 2;
+			long held = n * values * 4 + coefficientBytes(n, positions, o.concepts());
+			long path = 12 * Math.max(values, lowerValues) + 12 * Math.max(Math.max(values, lowerValues),
+				Math.min(o.steps() * Math.max(values, lowerValues), GeneralizedIntegratedGradients.PATH_VALUES));
+			most = Math.max(most, Math.max(fit, lowerHeld + held + path));
+			lowerHeld = held;
+			lowerValues = values;
+		}
+		return most;
+	}
+
+	/** Bytes of the concept coefficients of n images of {@code positions} PFVs: a double[k] per PFV (16-byte header) and its reference. */
+	static long coefficientBytes(long n, long positions, int k) {
+		return n * positions * (4 + ((16 + 8L * k + 7) / 8) * 8) + n * 16;
+	}
+
+	/**
+	 * Refuses, before any bank is fitted, images whose activations at the layers of {@code o} would
+	 * not fit in Java's heap ({@link #heapBytes} above what is free), or not in one Java array, in
+	 * one sentence with what to give: fewer images, other layers, or the -Xmx. An OutOfMemoryError
+	 * part-way would lose the run.
+	 */
+	public static void checkHeap(TensorFlowClassifier classifier, FloatTensor images, Options o) {
+		List<String> layers = resolveLayers(classifier, o.layers());
+		List<long[]> shapes = new ArrayList<>();
+		for (String layer : layers) { // one image's activations give the layer's shape, also for a model of any input size
+			long[] s = classifier.activations(images.range(0, 1), layer).shape();
+			shapes.add(new long[] { s[1], s[2], s[3] });
+		}
+		long n = images.dim(0);
+		checkHeap(layers, shapes, n, o, Limits.heapLeft(heapBytes(shapes, n, o)));
+	}
+
+	/** As {@link #checkHeap(TensorFlowClassifier, FloatTensor, Options)} with {@code left} bytes of heap free. */
+	static void checkHeap(List<String> layers, List<long[]> shapes, long n, Options o, long left) {
+		int widest = 0;
+		for (int i = 1; i < shapes.size(); i++) if (size(shapes.get(i)) > size(shapes.get(widest))) widest = i;
+		long[] w = shapes.get(widest);
+		String what = "Concept Graph over " + n + " image" + (n == 1 ? "" : "s") + " at layers " + layers + " (layer '" + layers.get(widest)
+			+ "' gives " + w[0] + " x " + w[1] + " x " + w[2] + " values per image)";
+		if (n * size(w) > MAX_ARRAY) {
+			throw new IllegalArgumentException(what + " holds more activation values than one Java array (2^31): give at most "
+				+ MAX_ARRAY / size(w) + " images (fewer in the folder or stack), or other layers (layers=) with fewer values per image.");
+		}
+		long need = heapBytes(shapes, n, o);
+		if (need <= left) return;
+		long fit = 0; // the most images that would fit: the need grows with the count
+		for (long lo = 1, hi = n - 1; lo <= hi;) {
+			long mid = (lo + hi) >>> 1;
+			if (heapBytes(shapes, mid, o) <= left) {
+				fit = mid;
+				lo = mid + 1;
+			} else hi = mid - 1;
+		}
+		throw new IllegalArgumentException(what + " needs about " + gigabytes(need) + " of Java's heap for their activations and concept"
+			+ " coefficients, more than the " + gigabytes(left) + " it has free of the " + gigabytes(Runtime.getRuntime().maxMemory())
+			+ " Java may use: give fewer images (" + (fit > 0 ? "at most " + fit + " fit" : "not even one fits") + "; a smaller folder= or"
+			+ " stack), other layers (layers=, deeper ones hold fewer values per image), or give Java more memory (-Xmx"
+			+ Math.max(1, Limits.heapToGive(need, left)) + "g or more; in Fiji, Edit > Options > Memory & Threads...).");
+	}
+
+	private static long size(long[] shape) {
+		return shape[0] * shape[1] * shape[2];
+	}
+
+	private static String gigabytes(long bytes) {
+		return String.format(java.util.Locale.ROOT, "%.1f GB", bytes / 1e9);
 	}
 
 	private static Result build(TensorFlowClassifier classifier, FloatTensor images, int[] targets, int classIndex, Options o, Progress progress) {
