@@ -29,6 +29,11 @@ final class MacroRunner {
 
 	/** Runs the macros in order in one child JVM; returns what each printed, by name. */
 	static Map<String, String> run(Map<String, Macro> macros, Path work) throws IOException, InterruptedException {
+		return run(macros, work, "-Xmx2g");
+	}
+
+	/** As {@link #run(Map, Path)} in a JVM of this heap ("-Xmx320m"): what a user with less memory meets. */
+	static Map<String, String> run(Map<String, Macro> macros, Path work, String heap) throws IOException, InterruptedException {
 		Path jobs = Files.createDirectories(work.resolve("macro-jobs"));
 		List<String> names = new ArrayList<>(macros.keySet());
 		for (int i = 0; i < names.size(); i++) {
@@ -36,7 +41,7 @@ final class MacroRunner {
 			Files.writeString(jobs.resolve(i + ".arg"), macros.get(names.get(i)).argument());
 		}
 		Path console = work.resolve("macro-jvm.txt");
-		Process p = new ProcessBuilder(javaCommand(jobs, names.size())).redirectErrorStream(true)
+		Process p = new ProcessBuilder(javaCommand(jobs, names.size(), heap)).redirectErrorStream(true)
 			.redirectOutput(console.toFile()).start();
 		// 5 minutes; a machine shared by many builds may need more (-Dconceptscope.test.macroMinutes=15)
 		long minutes = Long.getLong("conceptscope.test.macroMinutes", 5);
@@ -52,8 +57,8 @@ final class MacroRunner {
 		return logs;
 	}
 
-	private static List<String> javaCommand(Path jobs, int count) {
-		return ChildJvm.command(List.of("-Xmx2g", "-XX:MaxDirectMemorySize=1g", "-Djava.awt.headless=true",
+	private static List<String> javaCommand(Path jobs, int count, String heap) {
+		return ChildJvm.command(List.of(heap, "-XX:MaxDirectMemorySize=1g", "-Djava.awt.headless=true",
 			"--add-opens=java.base/java.lang=ALL-UNNAMED"), MacroRunner.class, List.of(jobs.toString(), Integer.toString(count)));
 	}
 
