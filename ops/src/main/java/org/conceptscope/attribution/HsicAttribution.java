@@ -61,6 +61,11 @@ public final class HsicAttribution implements AttributionMethod {
 	}
 
 	@Override
+	public org.conceptscope.util.Passes passes(long height, long width, long channels) {
+		return new org.conceptscope.util.Passes(samples, "model pass", "HSIC: one per sampled mask", "model passes");
+	}
+
+	@Override
 	public Map<String, Integer> sizes() {
 		return Map.of("grid", grid);
 	}

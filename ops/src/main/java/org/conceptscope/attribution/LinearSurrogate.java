@@ -40,6 +40,19 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 		this.score = score;
 	}
 
+	/**
+	 * One per sample ({@link #scoredSamples}): exact for a grid, whose segment count is known before the run; for superpixels
+	 * the count for the segments wanted, which the image's own segment count can change (Kernel SHAP's enumeration).
+	 */
+	@Override
+	public org.conceptscope.util.Passes passes(long height, long width, long channels) {
+		boolean grid = segmentation.kind() == Segmentation.Kind.GRID;
+		long segments = grid ? (long) segmentation.size() * segmentation.size() : segmentation.size();
+		int scored = scoredSamples((int) Math.min(Integer.MAX_VALUE, segments));
+		return new org.conceptscope.util.Passes(scored, "model pass", name() + ": " + (scored < samples ? "every coalition of " + segments
+			+ " segments" : "one per sample") + (grid ? "" : ", for the superpixels wanted: the image's own count can change it"), "model passes");
+	}
+
 	/** The grid's cells per side or the superpixels wanted, under their registry keys. */
 	@Override
 	public Map<String, Integer> sizes() {

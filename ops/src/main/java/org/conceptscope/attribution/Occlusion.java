@@ -37,6 +37,14 @@ public final class Occlusion implements AttributionMethod {
 		return "occlusion";
 	}
 
+	/** One per patch position and one of the image itself. */
+	@Override
+	public org.conceptscope.util.Passes passes(long height, long width, long channels) {
+		int ys = starts((int) height, patch, stride).length, xs = starts((int) width, patch, stride).length;
+		return new org.conceptscope.util.Passes((long) ys * xs + 1, "model pass", "occlusion: " + xs + " x " + ys + " patch positions and the"
+			+ " image itself", "model passes");
+	}
+
 	@Override
 	public Map<String, Integer> sizes() {
 		return Map.of("patch", patch); // the stride has no bound: the last patch is always flush with the border

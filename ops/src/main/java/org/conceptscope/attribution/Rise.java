@@ -55,6 +55,11 @@ public final class Rise implements AttributionMethod {
 	}
 
 	@Override
+	public org.conceptscope.util.Passes passes(long height, long width, long channels) {
+		return new org.conceptscope.util.Passes(masks, "model pass", "RISE: one per mask", "model passes");
+	}
+
+	@Override
 	public Map<String, Integer> sizes() {
 		return Map.of("grid", grid);
 	}

@@ -70,6 +70,14 @@ public final class SobolAttribution implements AttributionMethod {
 		return "sobol";
 	}
 
+	/** designs x (cells + 2): A, B and one mixed design per cell ({@link SobolDesigns#evaluations}). */
+	@Override
+	public org.conceptscope.util.Passes passes(long height, long width, long channels) {
+		long cells = (long) grid * grid * (perChannel ? channels : 1);
+		return new org.conceptscope.util.Passes(designs * (cells + 2), "model pass", "Sobol: " + designs + " designs x (" + cells + " cells + 2)",
+			"model passes");
+	}
+
 	@Override
 	public Map<String, Integer> sizes() {
 		return Map.of("grid", grid);

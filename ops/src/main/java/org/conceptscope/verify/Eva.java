@@ -82,6 +82,13 @@ public final class Eva implements AttributionMethod {
 		return "eva";
 	}
 
+	/** The whole ball and each cell's reduced ball: bound propagations through the model's graph, in Java. */
+	@Override
+	public org.conceptscope.util.Passes passes(long height, long width, long channels) {
+		return new org.conceptscope.util.Passes((long) grid * grid + 1, "bound computation", "EVA: the whole ball and one per cell of the " + grid
+			+ " x " + grid + " grid", "bound computations through the model");
+	}
+
 	@Override
 	public Map<String, Integer> sizes() {
 		return Map.of("grid", grid);

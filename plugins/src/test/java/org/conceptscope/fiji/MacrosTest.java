@@ -111,6 +111,9 @@ class MacrosTest {
 	void attributionExampleExplainsEveryIhcSliceWithSobol() throws IOException {
 		Path out = work.resolve("ihc-example");
 		assertFalse(logs.get("ihc").contains("Error"), logs.get("ihc"));
+		// said before the wait: designs x (grid^2 + 2) per slice, 32 x (64 + 2)
+		assertTrue(logs.get("ihc").contains("ConceptScope Attribution: 12 images, 2112 model passes each (Sobol: 32 designs x (64 cells + 2)):"
+			+ " 25344 model passes."), logs.get("ihc"));
 		String base = "ihc-heldout-patches-sobol";
 		assertEquals(List.of(base + "-RoiSet.zip", base + "-results.csv", base + ".tif"), TestFiles.names(out));
 

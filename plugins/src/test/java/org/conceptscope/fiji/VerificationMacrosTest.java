@@ -67,6 +67,9 @@ class VerificationMacrosTest {
 		String base = "ct-heldout-patches-eva";
 		for (String run : List.of("eva crown", "eva interval")) {
 			assertFalse(logs.get(run).contains("Error"), logs.get(run));
+			// said before the wait: the whole ball and each of the 8 x 8 cells, per slice
+			assertTrue(logs.get(run).contains("ConceptScope Attribution: 12 images, 65 bound computations each (EVA: the whole ball and one per"
+				+ " cell of the 8 x 8 grid): 780 bound computations through the model."), logs.get(run));
 			Path out = work.resolve(run.replace(' ', '-'));
 			assertEquals(List.of(base + "-RoiSet.zip", base + "-results.csv", base + ".tif"), TestFiles.names(out));
 			ImagePlus heat = IJ.openImage(out.resolve(base + ".tif").toString());

@@ -51,10 +51,28 @@ public final class AttributionRun {
 			if (org.conceptscope.attribution.TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) {
 				checkTiledMemory(image, classifier, settings); // before the tiles, not after
 			}
+			String passes = passesLine(classifier, image, method, settings.overlap());
+			if (passes != null) ij.IJ.log(passes); // before the wait, as Concept Discovery says its crops
 			Explanation e = Explainer.explain(classifier, image, method, target, modelName(settings.model()), settings.overlap(), progress);
 			AttributionResult result = AttributionOutputs.build(e, settings);
 			return settings.saveDir() == null ? result : AttributionOutputs.save(result, settings.saveDir());
 		}
+	}
+
+	/**
+	 * The Log's line of the model passes the method will make on the image (every slice, every tile of
+	 * an image larger than the model's input), or null for a method that does not declare them.
+	 */
+	static String passesLine(Classifier classifier, ImagePlus image, AttributionMethod method, double overlap) {
+		int h = image.getHeight(), w = image.getWidth();
+		long images = ImagePlusTensors.batches(image).size();
+		if (org.conceptscope.attribution.TiledExplainer.needsTiles(classifier, h, w)) {
+			images *= org.conceptscope.attribution.TiledExplainer.grid(classifier, h, w, overlap).count();
+			h = (int) classifier.inputHeight(h);
+			w = (int) classifier.inputWidth(w);
+		}
+		org.conceptscope.util.Passes p = method.passes(h, w, ImagePlusTensors.channels(image));
+		return p == null ? null : p.line(org.conceptscope.fiji.param.CommandSpecs.ATTRIBUTION.title(), images);
 	}
 
 	/**

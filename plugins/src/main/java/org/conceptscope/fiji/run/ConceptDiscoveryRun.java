@@ -133,9 +133,8 @@ public final class ConceptDiscoveryRun {
 	static String cropsLine(CraftOptions options, FloatTensor batch) {
 		long n = batch.dim(0), per = Craft.cropsPerImage(batch.dim(1), batch.dim(2), options);
 		long patch = Math.min(options.patch(), Math.min(batch.dim(1), batch.dim(2)));
-		return "ConceptScope " + CommandSpecs.CONCEPT_DISCOVERY.title() + ": " + n + " image" + (n == 1 ? "" : "s") + ", " + per + " crop"
-			+ (per == 1 ? "" : "s") + " each (" + patch + " pixels every " + options.stride() + ", each resized to " + batch.dim(2) + "x"
-			+ batch.dim(1) + "): " + n * per + " model passes to layer '" + options.layer() + "'.";
+		return new org.conceptscope.util.Passes(per, "crop", patch + " pixels every " + options.stride() + ", each resized to " + batch.dim(2) + "x"
+			+ batch.dim(1), "model passes to layer '" + options.layer() + "'").line(CommandSpecs.CONCEPT_DISCOVERY.title(), n);
 	}
 
 	/** Logs {@link Craft#clippedWarning} when the bank's crops were clipped for more than 1 % of their values. */

@@ -1,0 +1,29 @@
+package org.conceptscope.util;
+
+/**
+ * What a run costs per image, known before it starts, and the one Log line that says it (Concept
+ * Discovery's crops, the attribution methods that score many perturbed copies or bound every grid
+ * cell): a user sees how long the wait will be before it begins, not at 0 %.
+ *
+ * @param perImage passes, crops or bound computations per image
+ * @param noun what one of them is, singular ("crop", "model pass")
+ * @param detail how the count comes about ("32 designs x (64 cells + 2)")
+ * @param unit what the total counts, plural ("model passes", "model passes to layer 'conv2'")
+ */
+public record Passes(long perImage, String noun, String detail, String unit) {
+
+	/**
+	 * "ConceptScope Attribution: 2 images, 2112 model passes each (Sobol: 32 designs x (64 cells + 2)): 4224 model passes."
+	 *
+	 * @param command the command's title
+	 */
+	public String line(String command, long images) {
+		return "ConceptScope " + command + ": " + images + " image" + (images == 1 ? "" : "s") + ", " + perImage + " "
+			+ (perImage == 1 ? noun : plural(noun)) + " each (" + detail + "): " + images * perImage + " " + unit + ".";
+	}
+
+	/** "crop" gives "crops", "model pass" gives "model passes". */
+	static String plural(String noun) {
+		return noun + (noun.endsWith("s") ? "es" : "s");
+	}
+}

@@ -1,0 +1,94 @@
+package org.conceptscope.attribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.TensorFlowClassifier;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Passes;
+import org.conceptscope.util.Progress;
+import org.conceptscope.verify.Eva;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The model passes a perturbation method announces before it runs ({@link AttributionMethod#passes})
+ * are the passes it makes: every image the model scores is counted (StreamedScoresTest's linear
+ * model), over two 16 x 16 x 3 images; each count is also the method's documented formula, computed
+ * here. EVA's bound computations are counted by its progress (one unit each).
+ */
+class PassesAnnouncedTest {
+
+	static final int H = 16, W = 16, C = 3;
+
+	private static long scored(AttributionMethod method) {
+		StreamedScoresTest.LinearModel model = new StreamedScoresTest.LinearModel(H * W * C, 3, 16, 5);
+		FloatTensor images = FloatTensor.zeros(2, H, W, C);
+		Random r = new Random(2);
+		for (int i = 0; i < images.size(); i++) images.data()[i] = r.nextFloat();
+		method.explain(model, images, new int[] { 0, 2 }, Progress.NONE);
+		return model.calls.stream().mapToLong(Integer::longValue).sum();
+	}
+
+	private static void announcedIsMade(AttributionMethod method, long formula) {
+		Passes p = method.passes(H, W, C);
+		assertEquals(formula, p.perImage(), method.name() + ": the documented formula");
+		assertEquals(2 * p.perImage(), scored(method), method.name() + ": images the model scored for 2 images");
+	}
+
+	@Test
+	void sobolMakesDesignsTimesCellsPlusTwoPasses() {
+		announcedIsMade(new SobolAttribution(4, 8, MaskedImage.constant(0), false, 1), 8 * (4 * 4 + 2));
+		announcedIsMade(new SobolAttribution(3, 4, MaskedImage.constant(0), true, 1), 4 * (3 * 3 * C + 2)); // a mask per channel
+		assertEquals("ConceptScope Attribution: 2 images, 144 model passes each (Sobol: 8 designs x (16 cells + 2)): 288 model passes.",
+			new SobolAttribution(4, 8, MaskedImage.constant(0), false, 1).passes(H, W, C).line("Attribution", 2));
+	}
+
+	@Test
+	void riseAndHsicMakeOnePassPerMask() {
+		announcedIsMade(new Rise(50, 4, 0.5, 1), 50);
+		announcedIsMade(new HsicAttribution(4, 40, MaskedImage.constant(0), 1), 40);
+	}
+
+	@Test
+	void limeAndKernelShapMakeOnePassPerSampleOrPerCoalition() {
+		announcedIsMade(new Lime(60, Segmentation.grid(4), MaskedImage.constant(0), 1), 60);
+		announcedIsMade(new KernelShap(60, Segmentation.grid(4), MaskedImage.constant(0), 1), 60);
+		announcedIsMade(new KernelShap(60, Segmentation.grid(2), MaskedImage.constant(0), 1), 1 << 4); // every coalition of 4 cells
+	}
+
+	@Test
+	void occlusionMakesOnePassPerPatchPositionAndOneOfTheImage() {
+		int positions = (H - 4) / 2 + 1; // patch 4 every 2 pixels: 7 per side
+		announcedIsMade(new Occlusion(4, 2, 0f), (long) positions * positions + 1);
+		announcedIsMade(new Occlusion(5, 4, 0f), 4 * 4 + 1); // 0, 4, 8 and the last flush with the border (11)
+	}
+
+	@Test
+	void gradientMethodsAnnounceNothing() {
+		assertNull(new Saliency().passes(H, W, C));
+	}
+
+	@Test
+	void evaMakesOneBoundComputationForTheBallAndOnePerCell() {
+		try (TensorFlowClassifier model = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"))) {
+			FloatTensor x = FloatTensor.zeros(1, 32, 32, 3);
+			Random r = new Random(3);
+			for (int i = 0; i < x.size(); i++) x.data()[i] = r.nextFloat();
+			Eva eva = new Eva(1e-3, 4);
+			AtomicLong total = new AtomicLong(), cells = new AtomicLong();
+			eva.explain(model, x, new int[] { 1 }, (done, t, message) -> {
+				total.set(t);
+				if (message.equals(eva.name())) cells.incrementAndGet();
+				return true;
+			});
+			assertEquals(4 * 4 + 1, eva.passes(32, 32, 3).perImage());
+			assertEquals(eva.passes(32, 32, 3).perImage(), total.get(), "the units EVA reports");
+			assertEquals(4 * 4, cells.get(), "one report per reduced ball, after the whole ball's");
+		}
+	}
+
+}
