@@ -12,9 +12,10 @@ import org.conceptscope.util.SoftKept;
 
 /**
  * RISE (Petsiuk et al. 2018): random binary grids (cells kept with probability p), upsampled
- * bilinearly with a random sub-cell shift into soft masks; the map is the mask average weighted
- * by the target score of the masked image, divided by p. Masks come from the seed and the
- * mask index, so they are regenerated instead of stored.
+ * bilinearly to one cell more than the image and cropped at a random shift into soft masks; the map
+ * of a pixel is the score of the masked images weighted by that pixel's mask values, divided by the
+ * sum of those values (Xplique's normalisation, not the paper's N p: see docs/methods/rise.md).
+ * Masks come from the seed and the mask index, so they are regenerated instead of stored.
  */
 public final class Rise implements AttributionMethod {
 
@@ -72,38 +73,51 @@ public final class Rise implements AttributionMethod {
 	}
 
 	/**
-	 * Writes soft mask {@code index} into {@code out} at {@code offset}: the seeded binary grid
-	 * upsampled bilinearly with its random shift, separably (rows of cells along x once, then
-	 * between rows), which gives the same values as interpolating each pixel from four cells.
+	 * Writes soft mask {@code index} into {@code out} at {@code offset}. Its generator draws the
+	 * grid x grid cells row by row (kept when a uniform draw is below p), then the shift along y in
+	 * [0, ceil(h / grid)), then along x in [0, ceil(w / grid)): the paper's masks.
 	 */
 	void mask(int index, int h, int w, float[] out, int offset) {
 		// an independent stream per mask: java.util.Random seeded index apart drew nearly the same first
 		// cell in every mask (kept in all 1000 masks at seed 42, in none at seed 0), biasing the map's corner
 		SplittableRandom rnd = org.conceptscope.util.Seeds.stream(seed, index);
-		int side = grid + 1;
-		float[] cells = new float[side * side];
+		float[] cells = new float[grid * grid];
 		for (int i = 0; i < cells.length; i++) cells[i] = rnd.nextDouble() < keepProbability ? 1f : 0f;
-		double cellH = h / (double) grid, cellW = w / (double) grid;
-		double dy = rnd.nextDouble() * cellH, dx = rnd.nextDouble() * cellW;
-		// interpolate the cell rows along x once, then each image row between two of them
+		int shiftY = rnd.nextInt(cellSize(h, grid)), shiftX = rnd.nextInt(cellSize(w, grid));
+		upsample(cells, grid, shiftY, shiftX, h, w, out, offset);
+	}
+
+	/** The paper's cell size along an axis of {@code size} pixels, ceil(size / grid): the lattice is upsampled to grid + 1 of them. */
+	static int cellSize(int size, int grid) {
+		return (size + grid - 1) / grid;
+	}
+
+	/**
+	 * The grid x grid lattice {@code cells} resized bilinearly (pixel centres, edges clamped, as TensorFlow's resize
+	 * in Xplique) to (grid + 1) cellSize pixels per axis, then the h x w window from (shiftY, shiftX), written
+	 * separably (the lattice rows along x once, then between rows), which gives the same values as
+	 * interpolating each pixel from four cells. So a cell spans (grid + 1) ceil(h / grid) / grid pixels.
+	 */
+	static void upsample(float[] cells, int grid, int shiftY, int shiftX, int h, int w, float[] out, int offset) {
 		int[] x0s = new int[w], x1s = new int[w];
 		double[] txs = new double[w];
+		double scaleX = grid / (double) ((grid + 1) * cellSize(w, grid)), scaleY = grid / (double) ((grid + 1) * cellSize(h, grid));
 		for (int x = 0; x < w; x++) {
-			double gx = (x + dx) / cellW;
+			double gx = Math.min(grid - 1, Math.max(0, (x + shiftX + 0.5) * scaleX - 0.5));
 			x0s[x] = (int) gx;
 			txs[x] = gx - x0s[x];
-			x1s[x] = Math.min(x0s[x] + 1, grid);
+			x1s[x] = Math.min(x0s[x] + 1, grid - 1);
 		}
-		double[] rows = new double[side * w];
-		for (int gy = 0; gy < side; gy++) {
-			int r = gy * side, o = gy * w;
+		double[] rows = new double[grid * w];
+		for (int gy = 0; gy < grid; gy++) {
+			int r = gy * grid, o = gy * w;
 			for (int x = 0; x < w; x++) rows[o + x] = cells[r + x0s[x]] * (1 - txs[x]) + cells[r + x1s[x]] * txs[x];
 		}
 		for (int y = 0; y < h; y++) {
-			double gy = (y + dy) / cellH;
+			double gy = Math.min(grid - 1, Math.max(0, (y + shiftY + 0.5) * scaleY - 0.5));
 			int y0 = (int) gy;
 			double ty = gy - y0;
-			int r0 = y0 * w, r1 = Math.min(y0 + 1, grid) * w, o = offset + y * w;
+			int r0 = y0 * w, r1 = Math.min(y0 + 1, grid - 1) * w, o = offset + y * w;
 			for (int x = 0; x < w; x++) out[o + x] = (float) (rows[r0 + x] * (1 - ty) + rows[r1 + x] * ty);
 		}
 	}
@@ -140,6 +154,11 @@ public final class Rise implements AttributionMethod {
 		for (int p = 0; p < plane; p++) sum[o + p] += s * mask[slot + p];
 	}
 
+	/** sum[p] += mask[slot + p] for the plane's pixels: each pixel's mask sum, the map's denominator. */
+	static void add(float[] sum, float[] mask, int slot, int plane) {
+		for (int p = 0; p < plane; p++) sum[p] += mask[slot + p];
+	}
+
 	@Override
 	public Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress) {
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
@@ -157,6 +176,9 @@ public final class Rise implements AttributionMethod {
 		float[] previous = cached ? kept.get(List.of(h, w)) : null;
 		boolean reuse = previous != null;
 		float[] store = reuse ? previous : new float[(cached ? masks : 2 * batch) * plane];
+		// each pixel's mask sum, the same for every image (the masks are): summed by the first image's batches, in mask
+		// order, before any image's done()
+		float[] maskSums = new float[plane];
 		PerturbedScores.stream(classifier, score, images, resolved, masks, i -> {
 			float[] src = images.slice(i).data();
 			int mapOffset = i * plane;
@@ -171,12 +193,24 @@ public final class Rise implements AttributionMethod {
 
 				@Override
 				public void scored(int from, int to, float[] scores) {
-					for (int k = from; k < to; k++) addScaled(maps, mapOffset, scores[k], store, slot(k) * plane, plane);
+					for (int k = from; k < to; k++) {
+						addScaled(maps, mapOffset, scores[k], store, slot(k) * plane, plane);
+						if (i == 0) add(maskSums, store, slot(k) * plane, plane);
+					}
 				}
 
+				/**
+				 * Divides each pixel by its own mask sum (Xplique's normalisation): dividing by N p instead adds the mean score
+				 * times each pixel's sampling error of its keep rate, which swamps the map when the logits are far from 0. A pixel
+				 * no mask kept gets the mean score, the estimate without information on it (so a constant added to the
+				 * score still shifts the whole map by that constant).
+				 */
 				@Override
 				public void done(float[] scores) {
-					for (int p = 0; p < plane; p++) maps[mapOffset + p] /= (float) (masks * keepProbability);
+					float mean = 0;
+					for (float s : scores) mean += s;
+					mean /= masks;
+					for (int p = 0; p < plane; p++) maps[mapOffset + p] = maskSums[p] > 0 ? maps[mapOffset + p] / maskSums[p] : mean;
 				}
 
 				/** Where this image's mask {@code index} is kept: all masks cached, or its global batch's half of the double buffer. */

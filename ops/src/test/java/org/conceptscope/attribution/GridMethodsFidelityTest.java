@@ -105,7 +105,7 @@ class GridMethodsFidelityTest {
 
 	/**
 	 * RISE at grid 8 on 32 x 32: its soft masks (bilinear, randomly shifted) make a map of far more than 256 values, and
-	 * the map is the paper's estimator computed here mask by mask: sum_i f(x . M_i) M_i / (N p), f the target logit.
+	 * the map is the estimator computed here mask by mask: sum_i f(x . M_i) M_i / sum_i M_i (Xplique's normalisation), f the target logit.
 	 */
 	/**
 	 * The masks are independent draws: over 2000 masks every pixel of the soft mask is kept p of the time
@@ -127,19 +127,23 @@ class GridMethodsFidelityTest {
 	}
 
 	@Test
-	void riseMapIsThePapersWeightedMaskSumWithManyValues() {
+	void riseMapIsTheMaskNormalisedWeightedSumWithManyValues() {
 		FloatTensor x = evidenceImage();
 		int masks = 64;
 		double p = 0.5;
 		Rise rise = new Rise(masks, 8, p, 9);
 		FloatTensor map = rise.explain(model, x, new int[] { 1 }, Progress.NONE).maps();
-		double[] expected = new double[1024];
+		double[] expected = new double[1024], sums = new double[1024];
 		for (int k = 0; k < masks; k++) {
 			float[] m = rise.mask(k, 32, 32), xs = x.data().clone();
 			for (int q = 0; q < 1024; q++) xs[q] *= m[q];
 			double f = model.logits(new FloatTensor(new long[] { 1, 32, 32, 1 }, xs)).get(0, 1);
-			for (int q = 0; q < 1024; q++) expected[q] += f * m[q] / (masks * p);
+			for (int q = 0; q < 1024; q++) {
+				expected[q] += f * m[q];
+				sums[q] += m[q];
+			}
 		}
+		for (int q = 0; q < 1024; q++) expected[q] /= sums[q];
 		double scale = 0;
 		for (double v : expected) scale = Math.max(scale, Math.abs(v));
 		for (int q = 0; q < 1024; q++) assertEquals(expected[q], map.data()[q], 1e-4 * scale, "pixel " + q);

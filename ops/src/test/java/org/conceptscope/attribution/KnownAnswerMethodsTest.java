@@ -92,7 +92,7 @@ class KnownAnswerMethodsTest {
 	}
 
 	/**
-	 * RISE maps are E[score * mask] / p: every pixel carries the mean score, and the evidence
+	 * RISE maps are E[score | pixel kept]: every pixel carries the mean score, and the evidence
 	 * shows as an excess. Judged by contrast: (mean near the evidence - mean elsewhere) in units of
 	 * the standard deviation elsewhere, which is Monte Carlo noise for an evidence-blind map.
 	 */

@@ -28,7 +28,7 @@ class PerturbationReuseTest {
 			FloatTensor x = StreamedScoresTest.images(n, size, c, 10 + c);
 			Rise rise = new Rise(masks, 3, 0.5, 3);
 			LinearModel plain = new LinearModel(size * size * c, 3, 1, 4);
-			float[] want = new float[n * size * size];
+			float[] want = new float[n * size * size], sums = new float[size * size];
 			for (int i = 0; i < n; i++) {
 				float[] src = x.slice(i).data();
 				for (int k = 0; k < masks; k++) {
@@ -37,8 +37,9 @@ class PerturbationReuseTest {
 					for (int p = 0; p < size * size; p++) for (int ch = 0; ch < c; ch++) copy[p * c + ch] = src[p * c + ch] * m[p];
 					float s = plain.logits(new FloatTensor(new long[] { 1, size, size, c }, copy)).data()[targets[i]];
 					for (int p = 0; p < size * size; p++) want[i * size * size + p] += s * m[p];
+					if (i == 0) for (int p = 0; p < size * size; p++) sums[p] += m[p];
 				}
-				for (int p = 0; p < size * size; p++) want[i * size * size + p] /= (float) (masks * 0.5);
+				for (int p = 0; p < size * size; p++) want[i * size * size + p] /= sums[p];
 			}
 			for (int batch : new int[] { 256, 5 }) {
 				float[] got = rise.explain(new LinearModel(size * size * c, 3, batch, 4), x, targets, Progress.NONE).maps().data();

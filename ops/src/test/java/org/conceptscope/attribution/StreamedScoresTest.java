@@ -129,9 +129,9 @@ class StreamedScoresTest {
 		FloatTensor x = images(n, size, c, 1);
 		int[] targets = { 1, 0, 2 };
 		Rise rise = new Rise(masks, 4, 0.5, 9);
-		// plain: each copy scored alone, masks summed in index order, divided at the end
+		// plain: each copy scored alone, masks summed in index order (weighted by the scores, and alone), divided at the end
 		LinearModel plainModel = new LinearModel(size * size * c, 3, 1, 5);
-		float[] want = new float[n * size * size];
+		float[] want = new float[n * size * size], sums = new float[size * size];
 		for (int i = 0; i < n; i++) {
 			float[] src = x.slice(i).data();
 			for (int k = 0; k < masks; k++) {
@@ -140,8 +140,9 @@ class StreamedScoresTest {
 				for (int p = 0; p < size * size; p++) for (int ch = 0; ch < c; ch++) copy[p * c + ch] = src[p * c + ch] * m[p];
 				float s = plainModel.logits(new FloatTensor(new long[] { 1, size, size, c }, copy)).data()[targets[i]];
 				for (int p = 0; p < size * size; p++) want[i * size * size + p] += s * m[p];
+				if (i == 0) for (int p = 0; p < size * size; p++) sums[p] += m[p];
 			}
-			for (int p = 0; p < size * size; p++) want[i * size * size + p] /= (float) (masks * 0.5);
+			for (int p = 0; p < size * size; p++) want[i * size * size + p] /= sums[p];
 		}
 		long before = Rise.maskCacheBytes;
 		try {
