@@ -54,7 +54,7 @@ public final class FeatureVisualizationRun {
 			model.requireGradients("MACO feature visualization");
 			if (model.signature().height() <= 0 || model.signature().width() <= 0) {
 				// MACO optimises one image of the input's size
-				throw new IllegalArgumentException("Feature Visualization makes one image of the model's input size, and " + model.name()
+				throw new IllegalArgumentException("The visualization is one image of the model's input size, and " + model.name()
 					+ " takes images of " + ModelSizeInputs.inputSize(model) + ": use a model with a fixed input size.");
 			}
 			// the model, the target (class, or head and unit) and the canvas are checked before any reference image is read
