@@ -16,7 +16,7 @@ public final class OptionScanner {
 	 * order, keys in lower case. The ']' that ends a bracketed value is the first one followed by a
 	 * space or the end, so a path may hold ']' itself.
 	 *
-	 * @param where what reads the text (a command's or an op's name), for the message
+	 * @param where what reads the text (an op's name), for the message; null: not named (a command's reporter names it)
 	 * @throws IllegalArgumentException for a '[' never closed
 	 */
 	public static void scan(String options, String where, BiConsumer<String, String> each) {
@@ -36,7 +36,7 @@ public final class OptionScanner {
 				if (i < n && s.charAt(i) == '[') {
 					int close = s.indexOf(']', i + 1);
 					while (close >= 0 && close + 1 < n && !Character.isWhitespace(s.charAt(close + 1))) close = s.indexOf(']', close + 1);
-					if (close < 0) throw new IllegalArgumentException(where + ": the value of '" + key + "' opens '[' but never closes it.");
+					if (close < 0) throw new IllegalArgumentException((where == null ? "T" : where + ": t") + "he value of '" + key + "' opens '[' but never closes it.");
 					value = s.substring(i + 1, close);
 					i = close + 1;
 				} else {

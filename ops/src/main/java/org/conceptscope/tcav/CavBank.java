@@ -77,12 +77,12 @@ public final class CavBank {
 		try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
 			b = GSON.fromJson(r, CavBank.class);
 		} catch (NoSuchFileException e) {
-			throw new IllegalArgumentException("No CAV bank at " + file + "; give a file written by the TCAV command.");
+			throw new IllegalArgumentException("No CAV bank at " + file + "; give the cavs.json an earlier run saved.");
 		} catch (IOException | JsonParseException e) {
-			throw new IllegalArgumentException("The CAV bank " + file + " cannot be read (" + e.getMessage() + "); give a file written by the TCAV command.");
+			throw new IllegalArgumentException("The CAV bank " + file + " cannot be read (" + e.getMessage() + "); give the cavs.json an earlier run saved.");
 		}
 		if (b == null || !FORMAT.equals(b.format) || b.cavs == null || b.cavs.isEmpty()) {
-			throw new IllegalArgumentException("The file " + file + " is not a CAV bank (" + FORMAT + " with at least one CAV); give a file written by the TCAV command.");
+			throw new IllegalArgumentException("The file " + file + " is not a CAV bank (" + FORMAT + " with at least one CAV); give the cavs.json an earlier run saved.");
 		}
 		try {
 			b.vectors();

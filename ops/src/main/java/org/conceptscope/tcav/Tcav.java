@@ -100,19 +100,19 @@ public final class Tcav {
 	 */
 	public Result test(Classifier classifier, List<String> layers, List<Concept> concepts, FloatTensor randomPool, FloatTensor inputs, int target,
 		Progress progress) {
-		if (layers.isEmpty()) throw new IllegalArgumentException("No layer given; TCAV needs at least one layer to find CAVs in.");
-		if (concepts.isEmpty()) throw new IllegalArgumentException("No concept given; TCAV needs at least one folder of concept examples.");
+		if (layers.isEmpty()) throw new IllegalArgumentException("No layer given: give at least one layer to find CAVs in.");
+		if (concepts.isEmpty()) throw new IllegalArgumentException("No concept given: give at least one folder of concept examples.");
 		if (target < 0 || target >= classifier.numClasses()) {
 			throw new IllegalArgumentException("Class " + target + " does not exist; the model has classes 0.." + (classifier.numClasses() - 1) + ".");
 		}
-		if (inputs.rank() != 4 || inputs.dim(0) < 1) throw new IllegalArgumentException("TCAV needs at least one image of the class to test.");
+		if (inputs.rank() != 4 || inputs.dim(0) < 1) throw new IllegalArgumentException("No image of the class to test: give at least one.");
 		checkLayers(classifier, layers);
 		checkSizes(classifier, layers, concepts, randomPool, inputs);
 		long need = bytesNeeded(classifier, layers, concepts, randomPool, inputs); // once: a layer of any size takes a pass of one image
 		checkMemory(need, Limits.heapLeft(need), randomPool, inputs, concepts.size());
 		int pool = (int) randomPool.dim(0);
 		if (pool / 2 < 2) {
-			throw new IllegalArgumentException("The random counterexamples hold " + pool + " images; TCAV draws two disjoint random sets per run,"
+			throw new IllegalArgumentException("The random counterexamples hold " + pool + " images; each run draws two disjoint random sets,"
 				+ " so give at least 4 (better: twice as many as the concept examples).");
 		}
 		int hypotheses = layers.size() * concepts.size();
@@ -268,7 +268,7 @@ public final class Tcav {
 	/** As above, for a test that needs {@code need} bytes. */
 	private static void checkMemory(long need, long available, FloatTensor randomPool, FloatTensor inputs, int concepts) {
 		if (need <= available) return;
-		throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "TCAV with %d random images, %d class images and %d concept(s)"
+		throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "A test of %d random images, %d class images and %d concept(s)"
 			+ " needs about %.1f GB and Java has %.1f GB left: give fewer random images (twice the largest concept's examples are enough;"
 			+ " a large image gives many tiles), fewer class images or concepts, or give Java more memory (-Xmx).", randomPool.dim(0),
 			inputs.dim(0), concepts, need / 1e9, available / 1e9));
@@ -292,8 +292,8 @@ public final class Tcav {
 		if (!size(randomPool).equals(want)) other.add("the random images " + size(randomPool));
 		for (Concept c : concepts) if (!size(c.examples()).equals(want)) other.add("the examples of '" + c.name() + "' " + size(c.examples()));
 		if (!other.isEmpty()) {
-			throw new IllegalArgumentException("The class images are " + want + " pixels but " + String.join(", ", other) + ": TCAV compares a layer's"
-				+ " activations image by image, so give every folder images of one size (the model takes any size, so none is tiled to its"
+			throw new IllegalArgumentException("The class images are " + want + " pixels but " + String.join(", ", other) + ": a layer's"
+				+ " activations are compared image by image, so give every folder images of one size (the model takes any size, so none is tiled to its"
 				+ " size), or test a layer of one value per channel.");
 		}
 	}
@@ -392,13 +392,13 @@ public final class Tcav {
 
 	/** Refuses a model without gradients or a layer it does not have, before any image is read. */
 	public static void checkLayers(Classifier classifier, List<String> layers) {
-		classifier.requireGradients("TCAV");
+		classifier.requireGradients("A concept's sensitivity (the gradient along its CAV)"); // not "TCAV": the command's reporter names it
 		for (String l : layers) layer(classifier, l);
 	}
 
 	/** Refuses saved CAVs whose layers this model lacks or has in another shape, before any image is read. */
 	public static void checkVectors(Classifier classifier, List<ConceptActivationVector> cavs) {
-		classifier.requireGradients("TCAV");
+		classifier.requireGradients("A concept's sensitivity (the gradient along its CAV)"); // not "TCAV": the command's reporter names it
 		for (ConceptActivationVector v : cavs) {
 			long[] want = v.layerShape(), have = layer(classifier, v.layer()).shape();
 			boolean same = want.length == have.length;

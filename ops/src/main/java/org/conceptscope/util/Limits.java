@@ -52,10 +52,23 @@ public final class Limits {
 	 */
 	public static int atMost(String method, String key, int value, int max) {
 		if (value > max) {
-			throw new IllegalArgumentException(method + ": " + key + "=" + value + " is more than " + max + ", the most ConceptScope"
+			throw new IllegalArgumentException((method == null ? "" : method + ": ") + key + "=" + value + " is more than " + max + ", the most ConceptScope"
 				+ " allows (each one costs model passes or memory for every image); use a value of at most " + max + ".");
 		}
 		return value;
+	}
+
+	/**
+	 * {@link #atMost(String, String, int, int)} for a command's settings check: the sentence names the
+	 * key only, as the command's reporter puts the command's name before it.
+	 */
+	public static int atMost(String key, int value, int max) {
+		return atMost(null, key, value, max);
+	}
+
+	/** {@link #atMost(String, int, int)} with {@link #MAX_PASSES}. */
+	public static int passes(String key, int value) {
+		return atMost(null, key, value, MAX_PASSES);
 	}
 
 	/** {@link #atMost} with {@link #MAX_PASSES}. */

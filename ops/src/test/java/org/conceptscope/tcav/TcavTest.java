@@ -173,7 +173,7 @@ class TcavTest {
 		assertEquals(expected, Tcav.bytesNeeded(model, List.of("conv2/relu"), List.of(c), pool, inputs));
 		IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
 			() -> Tcav.checkMemory(model, List.of("conv2/relu"), List.of(c), pool, inputs, expected - 1));
-		assertTrue(e.getMessage().startsWith("TCAV with 40 random images, 6 class images and 1 concept(s) needs about"), e.getMessage());
+		assertTrue(e.getMessage().startsWith("A test of 40 random images, 6 class images and 1 concept(s) needs about"), e.getMessage());
 		Tcav.checkMemory(model, List.of("conv2/relu"), List.of(c), pool, inputs, expected);
 	}
 

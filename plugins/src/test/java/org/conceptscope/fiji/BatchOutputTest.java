@@ -138,7 +138,7 @@ class BatchOutputTest {
 			assertTrue(text.contains("Usage: "), "the usage follows a usage error: " + text);
 		}
 		String overwrite = refusal(2, List.of("input=" + stack, "model=" + MODEL, "save_dir=" + out, "overwrite"));
-		assertTrue(overwrite.startsWith("ConceptScope batch: Batch has no option 'overwrite': ") && overwrite.contains("add restart"), overwrite);
+		assertTrue(overwrite.startsWith("ConceptScope batch: There is no option 'overwrite': ") && overwrite.contains("add restart"), overwrite);
 		String target = refusal(1, List.of("input=" + stack, "model=" + MODEL, "save_dir=" + out, "target=mitochondria"));
 		assertTrue(target.contains("'mitochondria' is not a class of this model"), target);
 		assertFalse(Files.exists(out), "nothing written");

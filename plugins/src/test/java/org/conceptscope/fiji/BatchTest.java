@@ -286,7 +286,7 @@ class BatchTest {
 	@Test
 	void badArgumentsGetOneSentenceAndWriteNothing() throws IOException {
 		Path stack = testImages.resolve(Demo.IMAGE), out = work.resolve("refused");
-		assertRefused(2, "Batch has no option 'stepz'; its keys are: input model method target", args(stack, out, "stepz=3"));
+		assertRefused(2, "ConceptScope batch: Unknown option 'stepz'; the keys are: input model method target", args(stack, out, "stepz=3"));
 		assertRefused(2, "No input given: set input=<a stack file or a folder of images>.", List.of("model=" + model, "save_dir=" + out));
 		assertRefused(2, "The batch runner writes the maps as a stack of their own (output=image)", args(stack, out, "output=channel"));
 		// every key a run needs is a usage error when missing (exit 2, as input=), not a problem with a file (1)

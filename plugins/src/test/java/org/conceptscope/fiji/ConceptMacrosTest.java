@@ -277,7 +277,7 @@ class ConceptMacrosTest {
 		assertFalse(bad.contains("still running"), "the macro is aborted");
 		assertFalse(Files.exists(work.resolve("bad-bank")));
 		String noSave = logs.get("no save_dir");
-		assertTrue(noSave.contains("Headless, Concept Discovery needs save_dir=[folder]"), noSave);
+		assertTrue(noSave.contains("Headless, the command needs save_dir=[folder]"), noSave);
 	}
 
 	@Test

@@ -90,7 +90,7 @@ class ConsoleLinesMacrosTest {
 		// every command that reads an image takes image=; the others refuse it as any unknown key
 		assertEquals(List.of(), lines("localization file", "has no option"), logs.get("localization file"));
 		assertTrue(logs.get("localization file").contains("none.json"), "it went on to the concepts: " + logs.get("localization file"));
-		assertEquals(1, lines("head image", "Train Interpretable Head... has no option 'image'; its keys are: ").size(), logs.get("head image"));
+		assertEquals(1, lines("head image", "Unknown option 'image'; the keys are: model ").size(), logs.get("head image"));
 	}
 
 	@Test

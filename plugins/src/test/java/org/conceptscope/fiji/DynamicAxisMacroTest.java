@@ -86,7 +86,7 @@ class DynamicAxisMacroTest {
 		assertEquals("2", tcav.get(1).get(tcav.get(0).indexOf("examples")), tcav.toString());
 		// a layer with positions: the narrow examples cannot be compared with the class tiles, refused before the model runs
 		String sized = logs.get("tcav sizes");
-		assertTrue(sized.contains("The class images are 20 x 8 pixels but the examples of 'narrow' 12 x 8: TCAV compares a layer's activations"
+		assertTrue(sized.contains("The class images are 20 x 8 pixels but the examples of 'narrow' 12 x 8: a layer's activations are compared"
 			+ " image by image, so give every folder images of one size"), sized);
 		assertFalse(sized.contains("still running"), "the macro is aborted");
 		assertFalse(Files.exists(work.resolve("sizes")), "nothing written");
@@ -97,7 +97,7 @@ class DynamicAxisMacroTest {
 		assertEquals("3", pooled.get(1).get(pooled.get(0).indexOf("examples")));
 		assertEquals("3", pooled.get(1).get(pooled.get(0).indexOf("random_set")), "6 random images: sets of 3, the examples' count");
 		String fv = logs.get("visualization");
-		assertTrue(fv.contains("Feature Visualization makes one image of the model's input size, and Tanh model takes images of 8 pixels high,"
+		assertTrue(fv.contains("The visualization is one image of the model's input size, and Tanh model takes images of 8 pixels high,"
 			+ " any width: use a model with a fixed input size."), fv);
 		assertFalse(fv.contains("still running"), "the macro is aborted");
 		assertFalse(fv.contains("is larger than the model's input"), "refused before the image is cut into tiles: " + fv);

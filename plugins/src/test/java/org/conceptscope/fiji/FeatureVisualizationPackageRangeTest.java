@@ -122,7 +122,8 @@ class FeatureVisualizationPackageRangeTest {
 		String info = checkRange("uint8", lo, hi);
 		assertTrue(info.contains("\nvalues_range_used=" + lo + "," + hi + " (declared by the package's input 'raw' data.range [64, 191]"
 			+ " through its preprocessing cast(uint8); scale_linear(0.00392156862745098,0.0))\n"), info);
-		assertTrue(logs.get("uint8").contains("Canvas values in [" + lo + ", " + hi + "] (declared by the package's input 'raw' data.range"
+		// the Info keeps every digit (values_range_used replays as values_range); the Log line reads to 6 digits
+		assertTrue(logs.get("uint8").contains("Canvas values in [0.25098, 0.74902] (declared by the package's input 'raw' data.range"
 			+ " [64, 191] through its preprocessing"), logs.get("uint8"));
 	}
 

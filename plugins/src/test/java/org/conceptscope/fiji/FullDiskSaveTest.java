@@ -58,7 +58,7 @@ class FullDiskSaveTest {
 			}
 			System.out.println("written");
 		} catch (Exception e) {
-			System.out.println("sentence: " + Failures.message("TCAV", e));
+			System.out.println("sentence: " + Failures.message(e));
 		}
 	}
 
@@ -89,7 +89,7 @@ class FullDiskSaveTest {
 		String printed = Files.readString(log);
 		assertTrue(ended, printed);
 		assertEquals(0, p.exitValue(), printed);
-		assertTrue(printed.contains("sentence: TCAV could not use " + target + ": File too large. Check that the folder exists and is writable"
+		assertTrue(printed.contains("sentence: Could not use " + target + ": File too large. Check that the folder exists and is writable"
 			+ " and that the disk has space, or choose another save_dir."), printed);
 		assertEquals(List.of(), TestFiles.names(out), "no temporary file, no half-written result");
 	}

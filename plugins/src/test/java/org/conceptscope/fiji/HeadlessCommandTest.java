@@ -163,7 +163,7 @@ class HeadlessCommandTest {
 		Path segmentation = testImages.resolve("models/ihc-segmentation");
 		runHeadless("Sharing Ratio Decomposition...", "image='" + image("ihc-heldout-patches.tif") + "',model='" + segmentation
 			+ "',save_dir='" + dir.resolve("srd") + "'");
-		assertTrue(errors.stream().anyMatch(e -> e.contains("Sharing Ratio Decomposition reads a classifier's TensorFlow graph (one score per"
+		assertTrue(errors.stream().anyMatch(e -> e.contains("SRD reads a classifier's TensorFlow graph (one score per"
 			+ " class); " + segmentation + " outputs a map (a segmentation model): explain it with Attribution")), errors.toString());
 		assertFalse(errors.stream().anyMatch(e -> e.contains("ClassCastException")), errors.toString());
 		assertEquals(List.of(), TestFiles.names(dir), "nothing written");
@@ -174,7 +174,7 @@ class HeadlessCommandTest {
 		runHeadless(org.conceptscope.fiji.command.ConceptDiscoveryCommand.class.getName(), "model='" + model("ihc-stain")
 			+ "',folder='" + dir + "'");
 		assertEquals(List.of(), TestFiles.names(dir), "nothing written");
-		assertTrue(errors.stream().anyMatch(e -> e.contains("Headless, Concept Discovery needs save_dir=[folder]")), errors.toString());
+		assertTrue(errors.stream().anyMatch(e -> e.contains("Headless, the command needs save_dir=[folder]")), errors.toString());
 	}
 
 	@Test

@@ -305,7 +305,7 @@ class MacrosTest {
 		String noImage = logs.get("no image");
 		assertTrue(noImage.contains("No image is open: open an image or stack first"), noImage);
 		String typo = logs.get("typo");
-		assertTrue(typo.contains("Attribution... has no option 'stepz'; its keys are: model method target"), typo);
+		assertTrue(typo.contains("Unknown option 'stepz'; the keys are: image model method target"), typo);
 		String target = logs.get("bad target");
 		assertTrue(target.contains("Target 'mitochondria' is not a class of this model: use target=predicted, a class name"
 			+ " ('background', 'hematoxylin', 'DAB-positive') or an index 0..2."), target);

@@ -474,7 +474,7 @@ class MechanisticMacrosTest {
 		assertFalse(op.contains("still running"));
 		assertFalse(Files.exists(work.resolve("srd-tanh")));
 		String graph = logs.get("graph no save_dir");
-		assertTrue(graph.contains("Headless, Concept Graph needs save_dir=[folder]"), graph);
+		assertTrue(graph.contains("Headless, the command needs save_dir=[folder]"), graph);
 	}
 
 	private static float[] pixels(ImagePlus imp, int channel, int slice) {

@@ -271,7 +271,7 @@ class WholeImageSamplesTest {
 	@Test
 	void anImageSmallerThanTheInputIsRefusedBeforeAnythingIsWritten() {
 		String small = logs.get("small"), mixed = logs.get("mixed");
-		assertTrue(small.contains("Concept Discovery... takes images at least the model's input size (32x32), and 'small.png' is 20x20:"
+		assertTrue(small.contains("Images must be at least the model's input size (32x32), and 'small.png' is 20x20:"
 			+ " scale it up (Image > Scale...) or enlarge its canvas (Image > Adjust > Canvas Size...)."), small);
 		assertFalse(small.contains("still running"), "the macro is aborted");
 		assertFalse(Files.exists(work.resolve("small-out")));

@@ -110,12 +110,12 @@ class WholeImageTest {
 	@Test
 	void srdAndHeadsRefuseAWholeImageInOneSentenceThatSaysWhatToDo() {
 		String srd = logs.get("srd");
-		assertTrue(srd.contains("Sharing Ratio Decomposition... reads one input of the model's size (32x32) at a time (its conservation"
+		assertTrue(srd.contains("One input of the model's size (32x32) is read at a time (its conservation"
 			+ " numbers, ERF and APOP belong to that input), and the image 'ihc.png' is 512x512: explain it whole with Attribution..."
 			+ " method=srd"), srd);
 		assertFalse(srd.contains("still running"), "the macro is aborted, as for any refused input");
 		String head = logs.get("head");
-		assertTrue(head.contains("Explain with Head... reads one input of the model's size (32x32) at a time") && head.contains(
+		assertTrue(head.contains("One input of the model's size (32x32) is read at a time") && head.contains(
 			"map the whole image with Concept Localization... or Attribution..., which work tile by tile, or crop a 32x32 region"), head);
 		assertFalse(srd.contains("Exception") || head.contains("Exception"), srd + head);
 	}

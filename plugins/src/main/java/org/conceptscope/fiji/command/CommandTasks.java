@@ -39,7 +39,7 @@ final class CommandTasks {
 	}
 
 	static void fail(String title, Throwable e, LogService log, UIService ui, Consumer<String> cancel) {
-		String message = Failures.message(title, e);
+		String message = Failures.message(e);
 		if (Failures.worthATrace(e)) log.error("ConceptScope " + title + ": " + message, e);
 		else log.error("ConceptScope " + title + ": " + message);
 		cancel.accept(message); // first: aborting a macro may throw on a macro's own thread

@@ -88,7 +88,8 @@ public class MacroOptionsPreprocessor extends AbstractPreprocessorPlugin {
 		if (options == null) return;
 		try {
 			Map<String, String> text = new LinkedHashMap<>(OptionText.macro(options, spec));
-			String image = text.remove(CommandSpecs.IMAGE);
+			// image=: for the commands that read an image (CommandSpec.macroKeys); for the others an unknown key, as in the plugin
+			String image = CommandSpecs.imageInput(spec) == null ? null : text.remove(CommandSpecs.IMAGE);
 			Values values = spec.values(text); // the plugin's spec.parse(options), image taken out
 			fill(module, values, image == null ? WindowManager.getCurrentImage() : ImageFiles.given(image));
 		} catch (IllegalArgumentException e) {

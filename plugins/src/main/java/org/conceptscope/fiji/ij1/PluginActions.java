@@ -74,7 +74,8 @@ public final class PluginActions {
 
 	/** The message of a headless run without options: what a macro line for this command looks like. */
 	public static String headlessMessage(CommandSpec spec) {
-		return "Headless, " + spec.command() + " needs its options: run(\"" + spec.command() + "\", \"" + EXAMPLES.get(spec) + "\").";
+		// the reporter names the command before this sentence; the options are what the macro's run(...) line gives it
+		return "Headless, the command needs its options, as a macro's run line gives them, e.g. \"" + EXAMPLES.get(spec) + "\".";
 	}
 
 	/** Whether the command always explains the current image (it then says so before its dialog when none is open). */

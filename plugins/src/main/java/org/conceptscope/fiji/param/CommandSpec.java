@@ -36,6 +36,18 @@ public record CommandSpec(String command, String title, String page, Parameters 
 		return parameters.keys();
 	}
 
+	/**
+	 * Every key a macro line may give this command: {@link CommandSpecs#IMAGE} first for a command
+	 * that reads an image ({@link CommandSpecs#imageInput}), then the declared keys.
+	 */
+	public List<String> macroKeys() {
+		if (CommandSpecs.imageInput(this) == null) return keys();
+		List<String> all = new ArrayList<>();
+		all.add(CommandSpecs.IMAGE);
+		all.addAll(keys());
+		return List.copyOf(all);
+	}
+
 	public Parameter get(String key) {
 		return parameters.get(key);
 	}
@@ -125,15 +137,18 @@ public record CommandSpec(String command, String title, String page, Parameters 
 		return v;
 	}
 
-	/** The message for a key this command does not have. */
+	/**
+	 * The message for a key this command does not have. Like every sentence here it does not name
+	 * the command: the reporter puts the name before it ({@link org.conceptscope.fiji.run.Failures}).
+	 */
 	public String unknownKey(String key) {
-		return command + " has no option '" + key + "'; its keys are: " + String.join(" ", keys()) + ".";
+		return "Unknown option '" + key + "'; the keys are: " + String.join(" ", macroKeys()) + ".";
 	}
 
 	/** @throws IllegalArgumentException with every problem, one per line, when there is any */
 	public void fail(List<String> problems) {
 		if (problems.isEmpty()) return;
 		if (problems.size() == 1) throw new IllegalArgumentException(problems.get(0));
-		throw new IllegalArgumentException(command + ": " + problems.size() + " problems:\n- " + String.join("\n- ", problems));
+		throw new IllegalArgumentException(problems.size() + " problems:\n- " + String.join("\n- ", problems));
 	}
 }

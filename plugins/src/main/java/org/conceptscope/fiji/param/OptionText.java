@@ -16,12 +16,14 @@ public final class OptionText {
 	private OptionText() {}
 
 	/**
+	 * The sentences do not name the command: the reporter puts its name before them.
+	 *
 	 * @throws IllegalArgumentException for an unclosed bracket or a key given twice (unknown keys are
 	 *         left to {@link CommandSpec#values}, which reports them with every other problem)
 	 */
 	public static Map<String, String> macro(String options, CommandSpec spec) {
 		Map<String, String> values = new LinkedHashMap<>();
-		scan(options, spec.command(), (key, value) -> put(values, key, value, spec));
+		scan(options, null, (key, value) -> put(values, key, value));
 		return values;
 	}
 
@@ -30,7 +32,7 @@ public final class OptionText {
 	 * order, keys in lower case: {@link org.conceptscope.registry.OptionScanner}, which the ops'
 	 * {@code options} input reads with too.
 	 *
-	 * @param command the command's name, for the message
+	 * @param command the command's name, for the message; null for a command's own options (the reporter names it)
 	 * @throws IllegalArgumentException for a '[' never closed
 	 */
 	public static void scan(String options, String command, java.util.function.BiConsumer<String, String> each) {
@@ -58,13 +60,13 @@ public final class OptionText {
 	/** Command-line arguments: the shell has split them, so a value may hold spaces, '=' or ']'. */
 	public static Map<String, String> arguments(String[] args, CommandSpec spec) {
 		Map<String, String> values = new LinkedHashMap<>();
-		scan(args, (key, value) -> put(values, key, value, spec));
+		scan(args, (key, value) -> put(values, key, value));
 		return values;
 	}
 
 	/** Unknown keys are kept: {@link CommandSpec#values} reports them together with every other problem. */
-	private static void put(Map<String, String> values, String key, String value, CommandSpec spec) {
-		if (values.put(key, value) != null) throw new IllegalArgumentException(spec.command() + ": '" + key + "' is given twice.");
+	private static void put(Map<String, String> values, String key, String value) {
+		if (values.put(key, value) != null) throw new IllegalArgumentException("'" + key + "' is given twice: give each key once.");
 	}
 
 	/**

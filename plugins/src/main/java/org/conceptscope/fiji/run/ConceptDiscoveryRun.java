@@ -84,7 +84,7 @@ public final class ConceptDiscoveryRun {
 	public static Result run(ImagePlus image, ConceptDiscoverySettings s, Progress progress) throws IOException {
 		s.validate();
 		if (s.saveDir == null && GraphicsEnvironment.isHeadless()) {
-			throw new IllegalArgumentException("Headless, Concept Discovery needs " + ConceptDiscoverySettings.SAVE_DIR
+			throw new IllegalArgumentException("Headless, the command needs " + ConceptDiscoverySettings.SAVE_DIR
 				+ "=[folder] for concepts.json, atlas.tif and importance.csv: nothing could be shown.");
 		}
 		checkInputs(image, s.folder);

@@ -61,7 +61,7 @@ public final class ConceptDiscoverySettings {
 			+ " (the rule of the holistic outputs' concept attribution maps) or " + HolisticOutputs.NONE + " (no maps)");
 		if (classImages < 0) throw new IllegalArgumentException("The images per class must be 0 (all) or more, got " + classImages + ".");
 		if (designs < 2) throw new IllegalArgumentException(DESIGNS + " must be at least 2 (Sobol importance), got " + designs + ".");
-		org.conceptscope.util.Limits.passes("Concept Discovery", DESIGNS, designs);
+		org.conceptscope.util.Limits.passes(DESIGNS, designs);
 		if (examples < 1) throw new IllegalArgumentException(EXAMPLES + " must be at least 1 (crops per concept in the atlas), got "
 			+ examples + ".");
 		if (folder != null && !java.nio.file.Files.isDirectory(folder)) {

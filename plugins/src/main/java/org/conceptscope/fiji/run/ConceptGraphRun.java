@@ -76,13 +76,13 @@ public final class ConceptGraphRun {
 	public static Result run(ImagePlus image, ConceptGraphSettings s, Progress progress) throws IOException {
 		s.validate();
 		if (s.saveDir == null && GraphicsEnvironment.isHeadless()) {
-			throw new IllegalArgumentException("Headless, Concept Graph needs " + ConceptGraphSettings.SAVE_DIR
+			throw new IllegalArgumentException("Headless, the command needs " + ConceptGraphSettings.SAVE_DIR
 				+ "=[folder] for the concept banks, montages, graph and maps: nothing could be shown.");
 		}
 		ConceptDiscoveryRun.checkInputs(image, s.folder);
 		// the banks, montages and maps are named after the layers and images, known once the model loads: the graph's files stand for them
 		SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, List.of(EDGES, NODES, PICTURE));
-		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "Concept Graph")) {
+		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "The concept graph")) {
 			// a mistyped layer or class is refused before a folder is read
 			int layers = ConceptGraph.resolveLayers(classifier, s.layerList()).size();
 			if (!s.datasetWide()) TargetClass.parse(s.target, classifier.classNames());

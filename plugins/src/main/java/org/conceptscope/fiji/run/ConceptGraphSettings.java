@@ -64,7 +64,7 @@ public final class ConceptGraphSettings {
 		if (concepts < 1) throw new IllegalArgumentException(CONCEPTS + " must be at least 1 (concepts per layer), got " + concepts + ".");
 		if (samples < 1) throw new IllegalArgumentException(SAMPLES + " must be at least 1 (PFVs sampled per layer), got " + samples + ".");
 		if (steps < 1) throw new IllegalArgumentException(STEPS + " must be at least 1 (GIG path steps), got " + steps + ".");
-		org.conceptscope.util.Limits.passes("Concept Graph", STEPS, steps); // before any bank is fitted, not when GIG starts
+		org.conceptscope.util.Limits.passes(STEPS, steps); // before any bank is fitted, not when GIG starts
 		if (examples < 1) throw new IllegalArgumentException(EXAMPLES + " must be at least 1 (ERFs per concept), got " + examples + ".");
 		if (!(erfMass > 0 && erfMass <= 1)) throw new IllegalArgumentException(ERF_MASS + " must be in (0, 1], got " + erfMass + ".");
 		if (!(topFraction > 0 && topFraction <= 1)) {

@@ -52,7 +52,7 @@ public final class ConceptImportanceRun {
 	public static Result run(ImagePlus image, ConceptImportanceSettings s, Progress progress) throws IOException {
 		s.validate();
 		if (s.saveDir == null && GraphicsEnvironment.isHeadless()) {
-			throw new IllegalArgumentException("Headless, Concept Importance needs " + ConceptImportanceSettings.SAVE_DIR
+			throw new IllegalArgumentException("Headless, the command needs " + ConceptImportanceSettings.SAVE_DIR
 				+ "=[folder] for the importance table and plot: nothing could be shown.");
 		}
 		ConceptBank bank = ConceptBanks.load(s.concepts);

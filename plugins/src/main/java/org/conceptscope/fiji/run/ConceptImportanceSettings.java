@@ -50,7 +50,7 @@ public final class ConceptImportanceSettings {
 		SettingsChecks.oneOf(ESTIMATOR, estimator, ESTIMATORS, SOBOL + " (total-order Sobol indices), " + GRADIENT
 			+ " (gradient x coefficient, one pass) or " + DELETION + " (logit drop when a concept is removed)");
 		if (designs < 2) throw new IllegalArgumentException(DESIGNS + " must be at least 2 (Sobol importance), got " + designs + ".");
-		org.conceptscope.util.Limits.passes("Concept Importance", DESIGNS, designs);
+		org.conceptscope.util.Limits.passes(DESIGNS, designs);
 		if (folder != null && !Files.isDirectory(folder)) {
 			throw new IllegalArgumentException("The image folder " + folder + " does not exist: set " + FOLDER
 				+ "=[a folder of images of the bank's class], or leave it empty to use the current image.");

@@ -72,11 +72,11 @@ public final class EvaluationSettings {
 		if (steps < 1) throw new IllegalArgumentException(STEPS + " must be at least 1 (deletion, insertion), got " + steps + ".");
 		if (samples < 2) throw new IllegalArgumentException(SAMPLES + " must be at least 2 (mufidelity), got " + samples + ".");
 		// bounded up front, as every count of passes is: a typo (steps=16000) is refused before the explanation runs
-		org.conceptscope.util.Limits.passes("Evaluate Explanation", STEPS, steps);
-		org.conceptscope.util.Limits.passes("Evaluate Explanation", SAMPLES, samples);
+		org.conceptscope.util.Limits.passes(STEPS, steps);
+		org.conceptscope.util.Limits.passes(SAMPLES, samples);
 		if (!(radius > 0) || !Double.isFinite(radius)) throw new IllegalArgumentException(RADIUS + " must be above 0 (stability), got " + radius + ".");
 		if (neighbours < 1) throw new IllegalArgumentException(NEIGHBOURS + " must be at least 1 (stability), got " + neighbours + ".");
-		org.conceptscope.util.Limits.passes("Evaluate Explanation", NEIGHBOURS, neighbours);
+		org.conceptscope.util.Limits.passes(NEIGHBOURS, neighbours);
 		SettingsChecks.oneOf(DISTANCE, distance, List.of("l2", "l1"));
 		org.conceptscope.metrics.SanityCheck.Randomization.of(cascade, independent);
 		if (metric.equals(MEGE_RECO)) {

@@ -69,7 +69,7 @@ public final class ExamplesRun {
 	public static Result run(ImagePlus image, ExamplesSettings s, Progress progress) throws IOException {
 		s.validate();
 		if (s.saveDir == null && GraphicsEnvironment.isHeadless()) {
-			throw new IllegalArgumentException("Headless, Nearest Examples needs " + ExamplesSettings.SAVE_DIR + "=[folder] for its montages"
+			throw new IllegalArgumentException("Headless, the command needs " + ExamplesSettings.SAVE_DIR + "=[folder] for its montages"
 				+ " and tables: nothing could be shown.");
 		}
 		if (s.neighbours > 0) AttributionRun.checkImage(image);

@@ -36,22 +36,25 @@ public final class Failures {
 			|| e instanceof ModelLoadException || e instanceof IOException;
 	}
 
-	/** One sentence for any failure; never a stack trace. */
-	public static String message(String title, Throwable e) {
+	/**
+	 * One sentence for any failure; never a stack trace. It does not name the command: the reporter
+	 * puts the name before it once ("ConceptScope TCAV...: ", the dialog's title, the Log line).
+	 */
+	public static String message(Throwable e) {
 		if (e instanceof OutOfMemoryError) {
-			return title + " ran out of memory (ImageJ may use " + ImagePlusTensors.gigabytes(Runtime.getRuntime().maxMemory()) + "): explain long stacks"
+			return "Ran out of memory (ImageJ may use " + ImagePlusTensors.gigabytes(Runtime.getRuntime().maxMemory()) + "): explain long stacks"
 				+ " in parts with the batch runner (" + org.conceptscope.fiji.batch.BatchLauncher.COMMAND + "), take a substack, crop a large image to the region"
 				+ " to explain (Image > Crop) or scale it down (Image > Scale...), or give ImageJ more memory"
 				+ " (Edit > Options > Memory & Threads..., or -Xmx).";
 		}
 		if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
 			String why = IoFailures.reason(f);
-			return title + " could not use " + f.getFile() + (f.getOtherFile() != null ? " (" + f.getOtherFile() + ")" : "") + ": " + why
+			return "Could not use " + f.getFile() + (f.getOtherFile() != null ? " (" + f.getOtherFile() + ")" : "") + ": " + why
 				+ ". Check that the folder exists and is writable and that the disk has space, or choose another " + CommandSpecs.SAVE_DIR.key() + ".";
 		}
 		String text = e.getMessage() == null ? "" : e.getMessage().strip().replaceAll("\\s*\\R\\s*", " ");
 		if (expected(e) && !text.isEmpty()) return text;
-		return title + " stopped on an unexpected " + e.getClass().getSimpleName() + (text.isEmpty() ? "" : " (" + text + ")")
+		return "Stopped on an unexpected " + e.getClass().getSimpleName() + (text.isEmpty() ? "" : " (" + text + ")")
 			+ "; nothing was written, and the details are in the Log.";
 	}
 

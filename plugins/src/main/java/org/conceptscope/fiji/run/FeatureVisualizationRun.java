@@ -54,7 +54,7 @@ public final class FeatureVisualizationRun {
 			model.requireGradients("MACO feature visualization");
 			if (model.signature().height() <= 0 || model.signature().width() <= 0) {
 				// MACO optimises one image of the input's size
-				throw new IllegalArgumentException("Feature Visualization makes one image of the model's input size, and " + model.name()
+				throw new IllegalArgumentException("The visualization is one image of the model's input size, and " + model.name()
 					+ " takes images of " + ModelSizeInputs.inputSize(model) + ": use a model with a fixed input size.");
 			}
 			// the model, the target (class, or head and unit) and the canvas are checked before any reference image is read
@@ -102,7 +102,7 @@ public final class FeatureVisualizationRun {
 			if (pixel != null) out.setCalibration(pixel);
 			out.setProperty("Info", "ConceptScope feature visualization (MACO)\nmodel=" + s.model + (s.head == null ? "" : "\nhead=" + s.head)
 				+ "\ntarget=" + className + "\nrecipe=" + s.recipe
-				+ (range == null ? "" : "\n" + VALUES_RANGE_USED + "=" + rangeText(range, ",") + " (" + rangeSource + ")")
+				+ (range == null ? "" : "\n" + VALUES_RANGE_USED + "=" + rangeText(range) + " (" + rangeSource + ")")
 				+ "\nstart_score=" + Numbers.property(r.startScore()) + "\nfinal_score=" + Numbers.property(r.finalScore())
 				+ "\nchannels 1-" + (int) r.image().dim(3) + "=visualization (model input units, after normalization)\nchannel "
 				+ ((int) r.image().dim(3) + 1) + "=transparency\npixel_size=" + (pixel == null ? "none (the images' calibrations differ or are"
@@ -110,7 +110,9 @@ public final class FeatureVisualizationRun {
 			ImagePlus plot = plot(r.scores(), className, scoreLabel(SIMPLE.equals(s.recipe), s.head != null));
 			Result result = new Result(r, className, out, plot, List.of());
 			// the Log (stdout headless), from the plugin and the SciJava command alike
-			IJ.log("ConceptScope " + summary(result) + (range == null ? "" : " Canvas values in [" + rangeText(range, ", ") + "] (" + rangeSource + ")."));
+			// the Log's range to 6 digits; the Info's values_range_used above keeps every digit (it replays as values_range)
+			IJ.log("ConceptScope " + summary(result) + (range == null ? "" : " Canvas values in [" + Numbers.brief(range[0]) + ", "
+				+ Numbers.brief(range[1]) + "] (" + rangeSource + ")."));
 			return s.saveDir == null ? result : save(result, title, s.saveDir);
 		}
 	}
@@ -142,9 +144,9 @@ public final class FeatureVisualizationRun {
 	 * the setting {@link FeatureVisualizationSettings#VALUES_RANGE}, which the Info's options echo as the user gave it.
 	 */
 	static final String VALUES_RANGE_USED = "values_range_used";
-	/** lo and hi as values_range takes them, joined by {@code separator}. */
-	private static String rangeText(double[] range, String separator) {
-		return org.conceptscope.fiji.param.OptionText.number(range[0]) + separator + org.conceptscope.fiji.param.OptionText.number(range[1]);
+	/** lo,hi as values_range takes them, every digit kept. */
+	private static String rangeText(double[] range) {
+		return org.conceptscope.fiji.param.OptionText.number(range[0]) + "," + org.conceptscope.fiji.param.OptionText.number(range[1]);
 	}
 
 	/** The recipes: MACO as its paper and Xplique run it (default), or the project's lighter first version. */

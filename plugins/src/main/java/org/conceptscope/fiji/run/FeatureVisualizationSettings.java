@@ -45,7 +45,7 @@ public final class FeatureVisualizationSettings {
 	public FeatureVisualizationSettings validate() {
 		SettingsChecks.model(model);
 		if (target == null || target.isBlank() || target.trim().equalsIgnoreCase(AttributionSettings.PREDICTED)) {
-			throw new IllegalArgumentException("Feature Visualization needs a class: set " + TARGET + "=<class name or index>, or with a"
+			throw new IllegalArgumentException("A class is needed: set " + TARGET + "=<class name or index>, or with a"
 				+ " head part k / concept k (there is no input image whose prediction could be used).");
 		}
 		if (head != null && !Files.isDirectory(head)) {
@@ -65,9 +65,9 @@ public final class FeatureVisualizationSettings {
 		}
 		if (canvas < 0) throw new IllegalArgumentException(CANVAS + " must be 0 (automatic) or a side in pixels, got " + canvas + ".");
 		// the upper bounds, before any image is read (the methods check them again)
-		org.conceptscope.util.Limits.passes("MACO", STEPS, steps);
-		org.conceptscope.util.Limits.passes("MACO", CROPS, crops);
-		org.conceptscope.util.Limits.atMost("MACO", CANVAS, canvas, org.conceptscope.util.Limits.MAX_CANVAS);
+		org.conceptscope.util.Limits.passes(STEPS, steps);
+		org.conceptscope.util.Limits.passes(CROPS, crops);
+		org.conceptscope.util.Limits.atMost(CANVAS, canvas, org.conceptscope.util.Limits.MAX_CANVAS);
 		if (!(crop > 0 && crop <= 1)) {
 			throw new IllegalArgumentException(CROP + " must be in (0, 1] (the smallest random crop as a fraction of the image side),"
 				+ " got " + crop + ".");

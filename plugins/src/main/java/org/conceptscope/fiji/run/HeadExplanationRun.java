@@ -1,7 +1,6 @@
 package org.conceptscope.fiji.run;
 
 import org.conceptscope.fiji.image.ImageTitles;
-import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.Numbers;
 
 import ij.ImagePlus;
@@ -64,8 +63,8 @@ public final class HeadExplanationRun {
 		AttributionRun.checkImage(image);
 		String savedKind = savedKind(s.head); // the files are named after the head's kind
 		if (savedKind != null) SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, files(image, savedKind));
-		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Explain with Head")) {
-			ModelSizeInputs.require(image, backbone, CommandSpecs.EXPLAIN_WITH_HEAD,
+		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Explaining with a head")) {
+			ModelSizeInputs.require(image, backbone,
 				"the head pools its evidence over that input's positions, so the parts of a tile are not those of the whole image",
 				"map the whole image with Concept Localization... or Attribution..., which work tile by tile");
 			InterpretableHead head = load(s.head);

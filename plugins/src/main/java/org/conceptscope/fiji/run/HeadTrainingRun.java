@@ -57,7 +57,7 @@ public final class HeadTrainingRun {
 		s.validate();
 		checkReplaceable(s.saveDir.resolve(HEAD_DIR)); // a folder not ConceptScope's is never replaced
 		SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, List.of(HEAD_DIR, ACCURACY, HELDOUT, UNITS, PROTOTYPES, CONVERGENCE, CONVERGENCE_PLOT));
-		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Train Interpretable Head")) {
+		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Training a head")) {
 			String layer = HeadTraining.layer(backbone, s.layer, HeadTrainingSettings.LAYER); // a typo is refused before the folder is read
 			if (HeadTrainingSettings.INFODISENT.equals(s.head)) InfoDisent.checkMemory(backbone, layer, s.batchSize); // so is a layer too wide
 			LabelledFolder.Data data = Models.labelledFolder(s.folder, backbone, CommandSpecs.TRAIN_INTERPRETABLE_HEAD, progress);

@@ -57,9 +57,9 @@ public final class HeadTrainingSettings {
 		}
 		if (!(sparsity >= 0)) throw new IllegalArgumentException(SPARSITY + " must be 0 or more, got " + sparsity + ".");
 		if (iterations < 1) throw new IllegalArgumentException(ITERATIONS + " must be at least 1 (one round of binding), got " + iterations + ".");
-		org.conceptscope.util.Limits.atMost("Train Interpretable Head", CONCEPTS, concepts, org.conceptscope.heads.BiIce.MAX_CONCEPTS);
-		org.conceptscope.util.Limits.atMost("Train Interpretable Head", DIMENSION, dimension, org.conceptscope.heads.BiIce.MAX_DIMENSION);
-		org.conceptscope.util.Limits.atMost("Train Interpretable Head", ITERATIONS, iterations, org.conceptscope.heads.BiIce.MAX_ITERATIONS);
+		org.conceptscope.util.Limits.atMost(CONCEPTS, concepts, org.conceptscope.heads.BiIce.MAX_CONCEPTS);
+		org.conceptscope.util.Limits.atMost(DIMENSION, dimension, org.conceptscope.heads.BiIce.MAX_DIMENSION);
+		org.conceptscope.util.Limits.atMost(ITERATIONS, iterations, org.conceptscope.heads.BiIce.MAX_ITERATIONS);
 		if (steps < 1) throw new IllegalArgumentException(STEPS + " must be at least 1, got " + steps + ".");
 		if (batchSize < 1) throw new IllegalArgumentException(BATCH_SIZE + " must be at least 1, got " + batchSize + ".");
 		if (!(learningRate > 0)) throw new IllegalArgumentException(LEARNING_RATE + " must be positive, got " + learningRate + ".");
@@ -70,7 +70,7 @@ public final class HeadTrainingSettings {
 		if (prototypes < 1) throw new IllegalArgumentException(PROTOTYPES + " must be at least 1 (patches per unit in the montage), got "
 			+ prototypes + ".");
 		if (saveDir == null) {
-			throw new IllegalArgumentException("Train Interpretable Head needs " + SAVE_DIR + "=[folder] for the trained head (a"
+			throw new IllegalArgumentException("No " + SAVE_DIR + " given: set " + SAVE_DIR + "=[folder] for the trained head (a"
 				+ " SavedModel that Explain with Head reads) and its tables.");
 		}
 		SettingsChecks.saveDir(saveDir);

@@ -26,15 +26,14 @@ public final class ModelSizeInputs {
 	private ModelSizeInputs() {}
 
 	/**
-	 * @param command the command, named in the refusal
 	 * @param why why the method needs one model-size input
 	 * @param instead what to use for the whole image
 	 * @throws IllegalArgumentException when the image is not the model's input size
 	 */
-	public static void require(ImagePlus image, Classifier classifier, CommandSpec command, String why, String instead) {
+	public static void require(ImagePlus image, Classifier classifier, String why, String instead) {
 		if (!TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) return;
 		String size = classifier.inputWidth(image.getWidth()) + "x" + classifier.inputHeight(image.getHeight());
-		throw new IllegalArgumentException(command.command() + " reads one input of the model's size (" + inputSize(classifier) + ") at a time (" + why
+		throw new IllegalArgumentException("One input of the model's size (" + inputSize(classifier) + ") is read at a time (" + why
 			+ "), and the image '" + image.getTitle() + "' is " + image.getWidth() + "x" + image.getHeight() + ": " + instead
 			+ ", or crop a " + size + " region (rectangle selection, Image > Duplicate...).");
 	}
@@ -48,7 +47,7 @@ public final class ModelSizeInputs {
 	 * image's channels and size are checked before any is cut. The domain of a tiled image is checked
 	 * on the image when the tiles meet the model ({@link Models#warnDomain}), not tile by tile.
 	 *
-	 * @param command the command, for the Log and the refusals
+	 * @param command the command, for the Log
 	 * @throws IllegalArgumentException for an image of other channels than the model's, or smaller than
 	 *         its input along an axis
 	 */
@@ -67,7 +66,7 @@ public final class ModelSizeInputs {
 		for (ImagePlus imp : images.images()) {
 			ImagePlus read = readable(imp, classifier, images.folder());
 			given.add(read);
-			grids.add(grid(read, classifier, command));
+			grids.add(grid(read, classifier));
 		}
 		if (grids.stream().allMatch(g -> g == null) && given.equals(images.images())) return images;
 		List<ImagePlus> out = new ArrayList<>();
@@ -105,11 +104,11 @@ public final class ModelSizeInputs {
 	}
 
 	/** The grid of tiles of the input's size; null for an image of the input's size. */
-	private static TileGrid grid(ImagePlus image, Classifier classifier, CommandSpec command) {
+	private static TileGrid grid(ImagePlus image, Classifier classifier) {
 		if (!TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) return null;
 		TileGrid grid = TiledExplainer.grid(classifier, image.getHeight(), image.getWidth(), 0);
 		if (grid.padded()) {
-			throw new IllegalArgumentException(command.command() + " takes images at least the model's input size (" + grid.tileWidth() + "x"
+			throw new IllegalArgumentException("Images must be at least the model's input size (" + grid.tileWidth() + "x"
 				+ grid.tileHeight() + "), and '" + image.getTitle() + "' is " + image.getWidth() + "x" + image.getHeight() + ": scale it up"
 				+ " (Image > Scale...) or enlarge its canvas (Image > Adjust > Canvas Size...).");
 		}

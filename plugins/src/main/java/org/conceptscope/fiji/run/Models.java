@@ -50,7 +50,8 @@ public final class Models {
 	 * A TensorFlow SavedModel, for commands that read its graph or its variables; any other model is
 	 * refused in one sentence naming commands that work with it.
 	 *
-	 * @param command what needs TensorFlow, for the sentence (e.g. "Sharing Ratio Decomposition")
+	 * @param command what needs TensorFlow, for the sentence (e.g. "SRD"): a method, not the command's name, which the
+	 *        reporter puts before the sentence
 	 */
 	public static TensorFlowClassifier openTensorFlow(Path model, String command) {
 		Classifiers.Kind kind = Classifiers.kind(model);

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.ConceptMapsWriter;
 import org.conceptscope.fiji.write.HeatmapWriter;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
@@ -49,8 +48,8 @@ public final class SharingRatioRun {
 		s.validate();
 		AttributionRun.checkImage(image);
 		SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, files(image, SharingRatioWriter.title(image, s.mapsAsChannels())));
-		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "Sharing Ratio Decomposition")) {
-			ModelSizeInputs.require(image, classifier, CommandSpecs.SHARING_RATIO_DECOMPOSITION,
+		try (TensorFlowClassifier classifier = Models.openTensorFlow(s.model, "SRD")) {
+			ModelSizeInputs.require(image, classifier,
 				"its conservation numbers, ERF and APOP belong to that input", "explain it whole with Attribution... method=srd, which runs SRD"
 					+ " tile by tile and blends the maps");
 			int target = TargetClass.parse(s.target, classifier.classNames());

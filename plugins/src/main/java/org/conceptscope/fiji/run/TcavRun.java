@@ -76,7 +76,7 @@ public final class TcavRun {
 	public static Result run(ImagePlus image, TcavSettings s, Progress progress) throws IOException {
 		s.validate();
 		if (s.saveDir == null && GraphicsEnvironment.isHeadless()) {
-			throw new IllegalArgumentException("Headless, TCAV needs " + TcavSettings.SAVE_DIR + "=[folder] for its table and plot: nothing could be shown.");
+			throw new IllegalArgumentException("Headless, the command needs " + TcavSettings.SAVE_DIR + "=[folder] for its table and plot: nothing could be shown.");
 		}
 		CavBank bank = s.cavs == null ? null : CavBank.load(s.cavs);
 		// the image and the ROIs that name concepts before the model loads

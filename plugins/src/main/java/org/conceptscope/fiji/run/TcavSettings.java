@@ -60,7 +60,7 @@ public final class TcavSettings {
 			}
 		}
 		if (runs < 2) throw new IllegalArgumentException(RUNS + " must be at least 2 (the t-test compares runs), got " + runs + ".");
-		org.conceptscope.util.Limits.passes("TCAV", RUNS, runs);
+		org.conceptscope.util.Limits.passes(RUNS, runs);
 		if (!(alpha > 0 && alpha < 1)) throw new IllegalArgumentException(ALPHA + " must lie strictly between 0 and 1, got " + alpha + ".");
 		if (target == null || target.isBlank()) {
 			throw new IllegalArgumentException("No target given: use " + TARGET + "=predicted, a class name or a class index.");

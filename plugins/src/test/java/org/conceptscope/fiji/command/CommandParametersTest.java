@@ -101,7 +101,7 @@ class CommandParametersTest {
 		assertEquals(new EvaluateExplanationCommand().settings().toMacroOptions(), EvaluationSettings.parse("").toMacroOptions());
 		IllegalArgumentException typo = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
 			() -> ConceptLocalizationSettings.parse("model=/m concept=[/c.json]"));
-		assertEquals("Concept Localization... has no option 'concept'; its keys are: model concepts top_fraction output overlap label_threshold concept_maps save_dir overwrite.",
+		assertEquals("Unknown option 'concept'; the keys are: image model concepts top_fraction output overlap label_threshold concept_maps save_dir overwrite.",
 			typo.getMessage());
 	}
 
@@ -139,7 +139,7 @@ class CommandParametersTest {
 			Arrays.asList(field(TrainHeadCommand.class, "head").getAnnotation(Parameter.class).choices()));
 		IllegalArgumentException typo = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
 			() -> HeadTrainingSettings.parse("model=/m epochs=3"));
-		assertTrue(typo.getMessage().startsWith("Train Interpretable Head... has no option 'epochs'"), typo.getMessage());
+		assertTrue(typo.getMessage().startsWith("Unknown option 'epochs'; the keys are: model "), typo.getMessage());
 	}
 
 	private static Field field(Class<?> c, String name) {
@@ -174,7 +174,7 @@ class CommandParametersTest {
 		assertEquals(List.of("conv1/relu", "conv2/relu"), g.layerList());
 		IllegalArgumentException typo = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
 			() -> ConceptGraphSettings.parse("model=/m layer=conv2/relu"));
-		assertTrue(typo.getMessage().startsWith("Concept Graph... has no option 'layer'; its keys are: model folder layers"), typo.getMessage());
+		assertTrue(typo.getMessage().startsWith("Unknown option 'layer'; the keys are: image model folder layers"), typo.getMessage());
 	}
 
 	@Test

@@ -65,13 +65,13 @@ class FailuresTest {
 		try (Context context = new Context(LogService.class)) {
 			LogService log = listen(context);
 			String cancelled = run(log, new ai.djl.engine.EngineException("Could not run the graph:\n  Op type not registered 'Foo'"));
-			assertEquals("Attribution stopped on an unexpected EngineException (Could not run the graph: Op type not registered 'Foo');"
+			assertEquals("Stopped on an unexpected EngineException (Could not run the graph: Op type not registered 'Foo');"
 				+ " nothing was written, and the details are in the Log.", cancelled);
 			assertNotNull(logged.get(0).throwable(), "the stack trace is logged");
 
 			logged.clear();
 			cancelled = run(log, new OutOfMemoryError("Java heap space"));
-			assertTrue(cancelled.startsWith("Attribution ran out of memory (ImageJ may use "), cancelled);
+			assertTrue(cancelled.startsWith("Ran out of memory (ImageJ may use "), cancelled);
 			assertTrue(cancelled.endsWith(": explain long stacks in parts with the batch runner (" + BatchLauncher.COMMAND + "), take a"
 				+ " substack, crop a large image to the region to explain (Image > Crop) or scale it down (Image > Scale...), or give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx)."), cancelled);
 			assertNull(logged.get(0).throwable(), "out of memory needs no trace");
@@ -153,10 +153,10 @@ class FailuresTest {
 
 	@Test
 	void aFolderThatCannotBeWrittenIsNamedWithWhatToDo() {
-		String m = Failures.message("Attribution", new java.nio.file.AccessDeniedException("/data/results/a-map.tif"));
-		assertTrue(m.startsWith("Attribution could not use /data/results/a-map.tif: permission denied."), m);
+		String m = Failures.message(new java.nio.file.AccessDeniedException("/data/results/a-map.tif"));
+		assertTrue(m.startsWith("Could not use /data/results/a-map.tif: permission denied."), m);
 		assertTrue(m.contains("choose another save_dir"), m);
-		m = Failures.message("Attribution", new java.nio.file.FileSystemException("/full/x.tif", null, "No space left on device"));
+		m = Failures.message(new java.nio.file.FileSystemException("/full/x.tif", null, "No space left on device"));
 		assertTrue(m.contains("/full/x.tif: No space left on device"), m);
 	}
 

@@ -118,7 +118,7 @@ class MacroOptionsPreprocessorTest {
 	void aMisspeltKeyCancelsWithThePluginsSentenceAndAbortsTheMacro() throws Exception {
 		Prepared p = prepare(AttributionCommand.class, "model=[/m] stepz=8", m -> {});
 		assertNotNull(p.canceler());
-		assertEquals("Attribution... has no option 'stepz'; its keys are: " + String.join(" ", AttributionSettings.KEYS) + ".",
+		assertEquals("Unknown option 'stepz'; the keys are: image " + String.join(" ", AttributionSettings.KEYS) + ".",
 			p.canceler().getCancelReason());
 		Field abort = Macro.class.getDeclaredField("abort");
 		abort.setAccessible(true);
@@ -129,7 +129,7 @@ class MacroOptionsPreprocessorTest {
 	void aBadLineGetsTheImageJ1PluginsMessageWithEveryProblem() throws Exception {
 		for (String bad : List.of("model=[/m] grid=many", "model=[/m] stepz=8 grid=many seed=1.5", "model=[/m] grid=8 grid=9",
 			"image=[x] model=[/m] stepz=1", "model=[/m] per_channel=maybe")) {
-			String plugin = Failures.message("Attribution", assertThrows(IllegalArgumentException.class, () -> CommandSpecs.ATTRIBUTION.parse(
+			String plugin = Failures.message(assertThrows(IllegalArgumentException.class, () -> CommandSpecs.ATTRIBUTION.parse(
 				bad.replace("image=[x] ", ""))));
 			Prepared p = prepare(AttributionCommand.class, bad, m -> {});
 			assertNotNull(p.canceler(), bad);
@@ -138,7 +138,7 @@ class MacroOptionsPreprocessorTest {
 		String whole = prepare(AttributionCommand.class, "model=[/m] grid=many", m -> {}).canceler().getCancelReason();
 		assertTrue(whole.startsWith("grid must be a whole number"), whole);
 		String three = prepare(AttributionCommand.class, "model=[/m] stepz=8 grid=many seed=1.5", m -> {}).canceler().getCancelReason();
-		assertTrue(three.startsWith("Attribution...: 3 problems: - ") && three.contains("stepz") && three.contains("grid")
+		assertTrue(three.startsWith("3 problems: - ") && three.contains("stepz") && three.contains("grid")
 			&& three.contains("seed"), "every problem, not the first: " + three);
 	}
 

@@ -28,7 +28,7 @@ class PluginTasksTest {
 		String printed = capture(() -> PluginTasks.run("Attribution...", "Attribution", "model=[/m]", progress -> {
 			throw new ai.djl.engine.EngineException("Session run failed: Incompatible shapes");
 		}));
-		assertTrue(printed.contains("Attribution stopped on an unexpected EngineException (Session run failed: Incompatible shapes);"
+		assertTrue(printed.contains("Stopped on an unexpected EngineException (Session run failed: Incompatible shapes);"
 			+ " nothing was written, and the details are in the Log."), printed);
 		assertTrue(printed.contains("at org.conceptscope.fiji.ij1.PluginTasksTest"), "the trace is in the Log: " + printed);
 		assertTrue(abortFlag().getBoolean(null), "the calling macro is aborted");
@@ -37,7 +37,7 @@ class PluginTasksTest {
 		printed = capture(() -> PluginTasks.run("Attribution...", "Attribution", "model=[/m]", progress -> {
 			throw new OutOfMemoryError("Java heap space");
 		}));
-		assertTrue(printed.contains("Attribution ran out of memory"), printed);
+		assertTrue(printed.contains("Ran out of memory"), printed);
 		assertFalse(printed.contains("\tat "), "no trace for out of memory: " + printed);
 		assertTrue(abortFlag().getBoolean(null));
 	}

@@ -148,8 +148,8 @@ class CommandSpecsTest {
 		IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> CommandSpecs.ATTRIBUTION
 			.parse("model=[/m] method=sobol designs=1 keep_probability=2 top_fraction=0 colour=red steps=many"));
 		String m = x.getMessage();
-		assertTrue(m.startsWith("Attribution...: 4 problems:"), m);
-		assertTrue(m.contains("\n- Attribution... has no option 'colour'; its keys are: model method target"), m);
+		assertTrue(m.startsWith("4 problems:"), m);
+		assertTrue(m.contains("\n- Unknown option 'colour'; the keys are: image model method target"), m);
 		assertTrue(m.contains("\n- steps must be a whole number at least 1, got 'many'."), m);
 		assertTrue(m.contains("\n- designs must be a whole number at least 2, got 1."), m);
 		assertTrue(m.contains("\n- top_fraction must be a number in (0, 1], got 0."), m);
@@ -157,7 +157,7 @@ class CommandSpecsTest {
 		assertTrue(!m.contains("\n- keep_probability"), m);
 		IllegalArgumentException one = assertThrows(IllegalArgumentException.class,
 			() -> CommandSpecs.CONCEPT_LOCALIZATION.parse("model=/m concept=[/c.json]"));
-		assertEquals("Concept Localization... has no option 'concept'; its keys are: model concepts top_fraction output overlap label_threshold concept_maps save_dir overwrite.",
+		assertEquals("Unknown option 'concept'; the keys are: image model concepts top_fraction output overlap label_threshold concept_maps save_dir overwrite.",
 			one.getMessage());
 	}
 }

@@ -227,7 +227,7 @@ class ConceptDiscoveryChecksTest {
 
 		s.designs = org.conceptscope.util.Limits.MAX_PASSES + 1;
 		IllegalArgumentException designs = assertThrows(IllegalArgumentException.class, () -> ConceptDiscoveryRun.run(image, s, recording(reports)));
-		assertTrue(designs.getMessage().startsWith("Concept Discovery: designs=100001 is more than 100000"), designs.getMessage());
+		assertTrue(designs.getMessage().startsWith("designs=100001 is more than 100000"), designs.getMessage());
 		assertFalse(Files.exists(s.saveDir));
 	}
 

@@ -161,18 +161,18 @@ class EarlyChecksAndStopsTest {
 		s.head = HeadTrainingSettings.BI_ICE;
 		s.concepts = org.conceptscope.heads.BiIce.MAX_CONCEPTS + 1;
 		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, s::validate);
-		assertEquals("Train Interpretable Head: concepts=1025 is more than 1024, the most ConceptScope allows (each one costs model passes or"
+		assertEquals("concepts=1025 is more than 1024, the most ConceptScope allows (each one costs model passes or"
 			+ " memory for every image); use a value of at most 1024.", e.getMessage());
 		s.concepts = 6;
 		s.dimension = 5000;
-		assertTrue(assertThrows(IllegalArgumentException.class, s::validate).getMessage().startsWith("Train Interpretable Head: dimension=5000"));
+		assertTrue(assertThrows(IllegalArgumentException.class, s::validate).getMessage().startsWith("dimension=5000"));
 		s.dimension = 2; // below the layer norms' minimum: trained silently into duplicate concepts (1: a bias-only head) before
 		assertEquals("dimension must be at least 3, got 2: the layer norms remove each embedding's mean and scale, so dimension 1 scores"
 			+ " every patch 0 (a head that predicts its bias alone) and dimension 2 leaves two directions for all the concepts; set dimension=3 or more.",
 			assertThrows(IllegalArgumentException.class, s::validate).getMessage());
 		s.dimension = 16;
 		s.iterations = 101;
-		assertTrue(assertThrows(IllegalArgumentException.class, s::validate).getMessage().startsWith("Train Interpretable Head: iterations=101"));
+		assertTrue(assertThrows(IllegalArgumentException.class, s::validate).getMessage().startsWith("iterations=101"));
 		s.iterations = 3;
 		s.validate();
 		assertFalse(Files.exists(s.saveDir));
@@ -387,7 +387,7 @@ class EarlyChecksAndStopsTest {
 		s.model = model;
 		s.steps = 200_000;
 		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, s::validate);
-		assertTrue(e.getMessage().startsWith("Evaluate Explanation: steps=200000 is more than 100000"), e.getMessage());
+		assertTrue(e.getMessage().startsWith("steps=200000 is more than 100000"), e.getMessage());
 		s.steps = 16;
 		s.neighbours = 0;
 		assertThrows(IllegalArgumentException.class, s::validate);

@@ -79,17 +79,17 @@ class SettingsChecksTest {
 	@Test
 	void countsFarAboveAnyUseAreRefusedBeforeTheWork() {
 		String m = "model=[" + dir + "] ";
-		assertEquals("MACO: canvas=100000 is more than 2048, the most ConceptScope allows (each one costs model passes or memory for every"
+		assertEquals("canvas=100000 is more than 2048, the most ConceptScope allows (each one costs model passes or memory for every"
 			+ " image); use a value of at most 2048.", message(() -> FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(m
 				+ "target=1 canvas=100000")).validate()));
 		assertTrue(message(() -> FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(m + "target=1 crops=1000000"))
-			.validate()).startsWith("MACO: crops=1000000 is more than 100000"));
+			.validate()).startsWith("crops=1000000 is more than 100000"));
 		assertTrue(message(() -> FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(m + "target=1 steps=1000000"))
-			.validate()).startsWith("MACO: steps=1000000 is more than 100000"));
+			.validate()).startsWith("steps=1000000 is more than 100000"));
 		assertTrue(message(() -> ConceptGraphSettings.of(CommandSpecs.CONCEPT_GRAPH.parse(m + "steps=1000000")).validate())
-			.startsWith("Concept Graph: steps=1000000 is more than 100000"));
+			.startsWith("steps=1000000 is more than 100000"));
 		assertTrue(message(() -> TcavSettings.of(CommandSpecs.TCAV.parse(m + "random=[" + dir + "] runs=1000000")).validate())
-			.startsWith("TCAV: runs=1000000 is more than 100000"));
+			.startsWith("runs=1000000 is more than 100000"));
 		FeatureVisualizationSettings.of(CommandSpecs.FEATURE_VISUALIZATION.parse(m + "target=1 canvas=2048")).validate();
 	}
 

@@ -51,4 +51,16 @@ class NumbersTest {
 		assertTrue(Double.parseDouble(String.format(Locale.ROOT, "%.6g", v)) != v);
 		assertTrue(Double.parseDouble(String.format(Locale.ROOT, "%.9g", v)) != v);
 	}
+
+	@Test
+	void briefNumbersHaveSixDigitsAndNoTrailingZeros() {
+		assertEquals("0.123457", Numbers.brief(0.12345678901234)); // not every digit of the double
+		assertEquals("16", Numbers.brief(16)); // not 16.0000
+		assertEquals("-1", Numbers.brief(-1));
+		assertEquals("0.25", Numbers.brief(0.25));
+		assertEquals("1.5e-07", Numbers.brief(1.5e-7));
+		assertEquals("123457", Numbers.brief(123456.7));
+		assertEquals("1.23457e+06", Numbers.brief(1234567.8));
+		assertEquals("NaN", Numbers.brief(Double.NaN));
+	}
 }
