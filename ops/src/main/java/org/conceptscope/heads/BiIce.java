@@ -98,12 +98,12 @@ public final class BiIce implements InterpretableHead {
 		checkSizes(concepts, dimension, iterations);
 		if (!(sparsity >= 0)) throw new IllegalArgumentException("The sparsity weight must be 0 or more, got " + sparsity + ".");
 		int h = (int) f.dim(1), w = (int) f.dim(2), c = (int) f.dim(3), n = (int) f.dim(0);
+		int epoch = SupervisedTrainer.Epochs.steps(n, opt.batchSize()), batch = (n + epoch - 1) / epoch; // an epoch's largest step
 		// before the loop: the feature maps are on the heap now, so what is left counts them
-		checkMemory(layer, h, w, c, concepts, dimension, classes, opt.batchSize(), null, InfoDisent.availableNativeMemory(),
-			Limits.heapLeft(heapBytes(h, w, c, concepts, dimension, classes, opt.batchSize())));
+		checkMemory(layer, h, w, c, concepts, dimension, classes, batch, null, InfoDisent.availableNativeMemory(),
+			Limits.heapLeft(heapBytes(h, w, c, concepts, dimension, classes, batch)));
 		Map<String, FloatTensor> init = BiIceGraph.initialWeights(c, dimension, concepts, classes, Seeds.stream(opt.seed(),
 			HeadTraining.WEIGHTS_STREAM));
-		int epoch = SupervisedTrainer.Epochs.steps(n, opt.batchSize());
 		// the change over each epoch as the snapshots come: only the last one is kept (all of them took 16 MB each at the largest sizes)
 		List<Double> changes = new ArrayList<>();
 		double[][] previous = { null };

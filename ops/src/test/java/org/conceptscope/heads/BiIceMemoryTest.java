@@ -57,6 +57,22 @@ class BiIceMemoryTest {
 			+ " Threads...), or give fewer concepts= or a smaller dimension=."), m);
 	}
 
+	/**
+	 * Training refuses before its loop a step too large for this machine, at the batch it would run (an epoch's largest
+	 * step: 3 of 3 images, not the 32 asked for).
+	 */
+	@Test
+	void trainingRefusesAStepTooLargeBeforeItsLoop() {
+		int h = 256, w = 256; // 3 x 65536 x 1024 x 4096 floats: terabytes a product
+		FloatTensor f = FloatTensor.zeros(3, h, w, 1);
+		boolean[] progressed = { false };
+		String m = assertThrows(IllegalArgumentException.class, () -> BiIce.train(f, "big", new int[] { 0, 1, 0 }, 2, 1024, 4096, 0.01, 1,
+			new TrainingOptions(1, 32, 0.01, 1), (done, total, message) -> progressed[0] = true)).getMessage();
+		assertTrue(m.startsWith("Bi-ICE on layer 'big' (256 x 256 positions, 1 channels) with concepts=1024, dimension=4096 and a batch of 3"
+			+ " needs about "), m);
+		assertTrue(!progressed[0], "no training step");
+	}
+
 	/** The convergence record from the snapshots as they come equals the one from all snapshots kept (the earlier way), to the bit. */
 	@Test
 	void theConvergenceFromOneSnapshotAtATimeEqualsTheOneFromAll() {
