@@ -70,6 +70,7 @@ public final class BiIce implements InterpretableHead {
 	/** Trains K concepts of dimension d on the backbone's spatial layer; an epoch is one shuffled pass over the images. */
 	public static BiIce train(Classifier backbone, String layer, FloatTensor images, int[] labels, int concepts, int dimension,
 		TrainingOptions opt, Progress progress) {
+		checkMemory(backbone, layer, concepts, dimension, opt.batchSize(), null); // before the images go through the backbone
 		return train(spatialActivations(backbone, layer, images, "Bi-ICE"), layer, labels, backbone.numClasses(), concepts, dimension,
 			DEFAULT_SPARSITY, opt, progress);
 	}
@@ -77,6 +78,7 @@ public final class BiIce implements InterpretableHead {
 	/** The same with {@code iterations} rounds of bidirectional binding. */
 	public static BiIce train(Classifier backbone, String layer, FloatTensor images, int[] labels, int concepts, int dimension, int iterations,
 		TrainingOptions opt, Progress progress) {
+		checkMemory(backbone, layer, concepts, dimension, opt.batchSize(), null);
 		return train(spatialActivations(backbone, layer, images, "Bi-ICE"), layer, labels, backbone.numClasses(), concepts, dimension,
 			DEFAULT_SPARSITY, iterations, opt, progress);
 	}
@@ -96,20 +98,116 @@ public final class BiIce implements InterpretableHead {
 		checkSizes(concepts, dimension, iterations);
 		if (!(sparsity >= 0)) throw new IllegalArgumentException("The sparsity weight must be 0 or more, got " + sparsity + ".");
 		int h = (int) f.dim(1), w = (int) f.dim(2), c = (int) f.dim(3), n = (int) f.dim(0);
+		int epoch = SupervisedTrainer.Epochs.steps(n, opt.batchSize()), batch = (n + epoch - 1) / epoch; // an epoch's largest step
+		// before the loop: the feature maps are on the heap now, so what is left counts them
+		checkMemory(layer, h, w, c, concepts, dimension, classes, batch, null, InfoDisent.availableNativeMemory(),
+			Limits.heapLeft(heapBytes(h, w, c, concepts, dimension, classes, batch)));
 		Map<String, FloatTensor> init = BiIceGraph.initialWeights(c, dimension, concepts, classes, Seeds.stream(opt.seed(),
 			HeadTraining.WEIGHTS_STREAM));
-		int epoch = SupervisedTrainer.Epochs.steps(n, opt.batchSize());
+		// the change over each epoch as the snapshots come: only the last one is kept (all of them took 16 MB each at the largest sizes)
+		List<Double> changes = new ArrayList<>();
+		double[][] previous = { null };
 		SupervisedTrainer.Trained t = SupervisedTrainer.trainInEpochs(g -> new BiIceGraph(g, h, w, c, dimension, concepts, classes, sparsity,
-			iterations, init), f, labels, classes, opt, progress, "concepts", epoch, Seeds.stream(opt.seed(), HeadTraining.BATCH_STREAM));
-		List<FloatTensor> snaps = t.snapshots();
-		double[] change = new double[Math.max(0, snaps.size() - 1)], epochs = epochEnds(change.length, opt.steps(), epoch);
-		for (int i = 1; i < snaps.size(); i++) {
-			double[] a = centred(snaps.get(i).data(), concepts, dimension), b = centred(snaps.get(i - 1).data(), concepts, dimension);
-			double s = 0;
-			for (int j = 0; j < a.length; j++) s += (a[j] - b[j]) * (a[j] - b[j]);
-			change[i - 1] = Math.sqrt(s);
-		}
+			iterations, init), f, labels, classes, opt, progress, "concepts", epoch, Seeds.stream(opt.seed(), HeadTraining.BATCH_STREAM),
+			snapshot -> {
+				double[] a = centred(snapshot.data(), concepts, dimension), b = previous[0];
+				previous[0] = a;
+				if (b == null) return;
+				double s = 0;
+				for (int j = 0; j < a.length; j++) s += (a[j] - b[j]) * (a[j] - b[j]);
+				changes.add(Math.sqrt(s));
+			});
+		double[] change = changes.stream().mapToDouble(Double::doubleValue).toArray(), epochs = epochEnds(change.length, opt.steps(), epoch);
 		return new BiIce(t.weights(), layer, h, w, c, dimension, concepts, classes, change, epochs, iterations);
+	}
+
+	/**
+	 * Peak native (TensorFlow) bytes of a training step, about: the binding's elementwise products are
+	 * [batch, h w, K, d] tensors, and a step held 4.1 to 5.3 times one of them at its peak (measured on
+	 * 1, 3 and 5 rounds: TensorFlow frees each round's products once they are summed), counted here as 6;
+	 * plus the batch's features and embeddings, the concepts per image and the weights with Adam's two
+	 * moments, each with its gradient.
+	 */
+	public static long nativeBytes(int h, int w, int c, int k, int d, int batch) {
+		double p = Math.max(1, h) * (double) Math.max(1, w), products = 6.0 * batch * p * k * d;
+		double rest = 2.0 * (batch * p * (c + 2.0 * d) + 2.0 * batch * k * d + 3.0 * ((double) c * d + (double) k * d));
+		return (long) Math.min(Long.MAX_VALUE / 2, 4 * (products + rest));
+	}
+
+	/**
+	 * Java heap bytes Bi-ICE needs beside the feature maps: the initial and trained weights (floats),
+	 * a batch's copy of the features (and TensorFlow's input copy of it), the convergence record's last
+	 * snapshot (floats) and the centred last two (doubles), and the evaluation of one image after
+	 * training ({@link #rounds}: embeddings, scores, attention and assignment in doubles).
+	 */
+	public static long heapBytes(int h, int w, int c, int k, int d, int classes, int batch) {
+		double p = Math.max(1, h) * (double) Math.max(1, w);
+		double weights = 2.0 * 4 * ((double) c * d + (double) k * d + (double) k * classes + classes);
+		double input = 2.0 * 4 * batch * p * c, snapshots = (4.0 + 2 * 8) * k * d;
+		double evaluation = 8.0 * (2 * p * d + 5.0 * k * d + 3 * p * k);
+		return (long) Math.min(Long.MAX_VALUE / 2, weights + input + snapshots + evaluation);
+	}
+
+	/**
+	 * Refuses, before the images go through the backbone, a Bi-ICE head whose training would not fit
+	 * (the layer's shape from the model's signature): see {@link #checkMemory(String, int, int, int, int, int, int, int, String, long, long)}.
+	 *
+	 * @param batchKey the key that sets the batch size, named in the sentence; null where it is fixed
+	 */
+	public static void checkMemory(Classifier backbone, String layer, int concepts, int dimension, int batch, String batchKey) {
+		LayerInfo info = backbone.layers().stream().filter(l -> l.name().equals(layer)).findFirst().orElse(null);
+		if (info == null || !info.isSpatial()) return; // the layer's own checks say what is wrong with it
+		long[] s = info.shape();
+		int h = (int) Math.max(1, s[1]), w = (int) Math.max(1, s[2]), c = (int) Math.max(1, s[3]);
+		int classes = backbone.numClasses();
+		checkMemory(layer, h, w, c, concepts, dimension, classes, batch, batchKey, InfoDisent.availableNativeMemory(),
+			Limits.heapLeft(heapBytes(h, w, c, concepts, dimension, classes, batch)));
+	}
+
+	/**
+	 * Refuses, in one sentence, a training whose step needs more native memory ({@link #nativeBytes}) than
+	 * {@code nativeAvailable} (the machine's memory beside Java's heap, {@link InfoDisent#availableNativeMemory}),
+	 * naming the largest batch size that fits or, when not even one image does, the concepts x dimension that
+	 * would; or whose Java part ({@link #heapBytes}) needs more than the {@code heapLeft} bytes Java's heap
+	 * has free, with the -Xmx to give ({@link Limits#heapToGive}).
+	 */
+	static void checkMemory(String layer, int h, int w, int c, int concepts, int dimension, int classes, int batch, String batchKey,
+		long nativeAvailable, long heapLeft) {
+		long need = nativeBytes(h, w, c, concepts, dimension, batch);
+		String what = "Bi-ICE on layer '" + layer + "' (" + h + " x " + w + " positions, " + c + " channels) with concepts=" + concepts
+			+ ", dimension=" + dimension + (batchKey == null ? " and a batch of " + batch : " and " + batchKey + "=" + batch);
+		if (need > nativeAvailable) {
+			int fits = 0; // the largest batch that fits (the need grows with the batch)
+			for (int lo = 1, hi = batch - 1; lo <= hi;) {
+				int mid = lo + (hi - lo) / 2;
+				if (nativeBytes(h, w, c, concepts, dimension, mid) <= nativeAvailable) {
+					fits = mid;
+					lo = mid + 1;
+				} else hi = mid - 1;
+			}
+			String give;
+			if (fits > 0 && batchKey != null) give = "give " + batchKey + "=" + fits + " or less";
+			else {
+				int at = batchKey == null ? batch : 1; // the need is about proportional to concepts x dimension
+				long kd = (long) (concepts * (double) dimension * nativeAvailable / nativeBytes(h, w, c, concepts, dimension, at));
+				give = "give fewer concepts= or a smaller dimension= (concepts x dimension at most about " + Math.max(1, kd)
+					+ (batchKey == null ? "" : " at " + batchKey + "=1") + ")";
+			}
+			throw new IllegalArgumentException(what + " needs about " + gigabytes(need) + " of native memory for each training step (its"
+				+ " binding multiplies every position with every concept in every dimension), more than the " + gigabytes(nativeAvailable)
+				+ " this machine has beside Java's heap: " + give + ", or choose a layer with fewer positions.");
+		}
+		long heap = heapBytes(h, w, c, concepts, dimension, classes, batch);
+		if (heap > heapLeft) {
+			throw new IllegalArgumentException(what + " needs about " + gigabytes(heap) + " of Java's heap beside the feature maps, more than"
+				+ " the " + gigabytes(heapLeft) + " it has free of the " + gigabytes(Runtime.getRuntime().maxMemory()) + " Java may use: give Java"
+				+ " more memory (-Xmx" + Math.max(1, Limits.heapToGive(heap, heapLeft)) + "g or more; in Fiji, Edit > Options > Memory &"
+				+ " Threads...), or give fewer concepts= or a smaller dimension=.");
+		}
+	}
+
+	private static String gigabytes(long bytes) {
+		return String.format(java.util.Locale.ROOT, "%.1f GB", bytes / 1e9);
 	}
 
 	/** Most concepts, embedding dimensions and rounds of binding a head may have (far beyond the published model's). */
@@ -288,11 +386,14 @@ public final class BiIce implements InterpretableHead {
 
 	/** Scores S [P][K], attention A (over patches) and assignment B (over concepts) for image i, after the last round. */
 	private double[][][] interaction(FloatTensor features, int i) {
-		return rounds(features, i)[iterations - 1];
+		return rounds(features, i, false)[iterations - 1];
 	}
 
-	/** Per round r: S, A, B (each [P][K]) and the concepts [K][d] the round scored with. */
-	private double[][][][] rounds(FloatTensor features, int i) {
+	/**
+	 * Per round r: S, A, B (each [P][K]) and the concepts [K][d] the round scored with; with {@code all} false only
+	 * the last round's (the others null), so the heap holds one round whatever the count (up to {@value #MAX_ITERATIONS}).
+	 */
+	private double[][][][] rounds(FloatTensor features, int i, boolean all) {
 		int p = h * w;
 		float[] wp = weights.get("patch_kernel").data();
 		double[] cs0 = centredConcepts();
@@ -331,9 +432,11 @@ public final class BiIce implements InterpretableHead {
 				for (int m = 0; m < k; m++) sum += b[q][m] = Math.exp(s[q][m] - max);
 				for (int m = 0; m < k; m++) b[q][m] /= sum;
 			}
-			double[][] used = new double[k][];
-			for (int m = 0; m < k; m++) used[m] = cs[m].clone();
-			out[round] = new double[][][] { s, a, b, used };
+			if (all || round == iterations - 1) {
+				double[][] used = new double[k][];
+				for (int m = 0; m < k; m++) used[m] = cs[m].clone();
+				out[round] = new double[][][] { s, a, b, used };
+			}
 			if (round == iterations - 1) break;
 			// binding: concepts compete for the patches (B over concepts) and take in the weighted mean of those they win
 			double[][] next = new double[k][d];
@@ -383,7 +486,7 @@ public final class BiIce implements InterpretableHead {
 	/** Image i's concept embeddings [K][d] at each round of binding: they change as concepts take in the patches they attend to. */
 	public double[][][] conceptsPerRound(FloatTensor features, int i) {
 		checkFeatures(features);
-		double[][][][] r = rounds(features, i);
+		double[][][][] r = rounds(features, i, true);
 		double[][][] out = new double[iterations][][];
 		for (int t = 0; t < iterations; t++) out[t] = r[t][3];
 		return out;
@@ -394,7 +497,7 @@ public final class BiIce implements InterpretableHead {
 		return centred(weights.get("concepts").data(), k, d);
 	}
 
-	private static double[] centred(float[] raw, int k, int d) {
+	static double[] centred(float[] raw, int k, int d) {
 		double[] out = new double[k * d];
 		for (int j = 0; j < d; j++) {
 			double mean = 0;

@@ -65,7 +65,7 @@ public final class SupervisedTrainer {
 		TrainingOptions opt, Progress progress, String tracked, int trackEvery, Random batchOrder) {
 		if (labels.length != inputs.dim(0)) throw new IllegalArgumentException(labels.length + " labels for " + inputs.dim(0) + " inputs.");
 		return fit(build, inputs, labels, 1, numClasses, opt, progress, tracked, trackEvery, withReplacement((int) inputs.dim(0),
-			opt.batchSize(), batchOrder));
+			opt.batchSize(), batchOrder), null);
 	}
 
 	/**
@@ -75,9 +75,20 @@ public final class SupervisedTrainer {
 	 */
 	public static Trained trainInEpochs(Function<Graph, TrainableGraph> build, FloatTensor inputs, int[] labels, int numClasses,
 		TrainingOptions opt, Progress progress, String tracked, int trackEvery, SplittableRandom batchOrder) {
+		return trainInEpochs(build, inputs, labels, numClasses, opt, progress, tracked, trackEvery, batchOrder, null);
+	}
+
+	/**
+	 * As above, handing each snapshot of the tracked variable to {@code snapshots} as it is taken instead of
+	 * keeping them ({@link Trained#snapshots} is then empty): a record of many steps of a large variable
+	 * would otherwise fill Java's heap (16 MB a snapshot at 1024 x 4096 floats).
+	 */
+	public static Trained trainInEpochs(Function<Graph, TrainableGraph> build, FloatTensor inputs, int[] labels, int numClasses,
+		TrainingOptions opt, Progress progress, String tracked, int trackEvery, SplittableRandom batchOrder,
+		java.util.function.Consumer<FloatTensor> snapshots) {
 		if (labels.length != inputs.dim(0)) throw new IllegalArgumentException(labels.length + " labels for " + inputs.dim(0) + " inputs.");
 		return fit(build, inputs, labels, 1, numClasses, opt, progress, tracked, trackEvery, new Epochs((int) inputs.dim(0), opt.batchSize(),
-			batchOrder));
+			batchOrder), snapshots);
 	}
 
 	/** Batches of min(batch, n) inputs drawn with replacement, each draw from {@code r}. */
@@ -149,11 +160,12 @@ public final class SupervisedTrainer {
 			throw new IllegalArgumentException(labels.length + " labels for " + n + " inputs; give one label per output position of each input.");
 		}
 		return fit(build, inputs, labels, (int) (labels.length / n), numClasses, opt, progress, null, 0, withReplacement((int) n,
-			opt.batchSize(), batchOrder));
+			opt.batchSize(), batchOrder), null);
 	}
 
 	private static Trained fit(Function<Graph, TrainableGraph> build, FloatTensor inputs, int[] labels, int perInput, int numClasses,
-		TrainingOptions opt, Progress progress, String tracked, int trackEvery, Supplier<int[]> batches) {
+		TrainingOptions opt, Progress progress, String tracked, int trackEvery, Supplier<int[]> batches,
+		java.util.function.Consumer<FloatTensor> sink) {
 		for (int l : labels) {
 			if (l < 0 || l >= numClasses) throw new IllegalArgumentException("Label " + l + " outside 0.." + (numClasses - 1) + ".");
 		}
@@ -190,9 +202,10 @@ public final class SupervisedTrainer {
 			long[] s = inputs.shape();
 			int per = inputs.stride0(), k = numClasses;
 			List<FloatTensor> snapshots = new ArrayList<>();
+			java.util.function.Consumer<FloatTensor> keep = sink == null ? snapshots::add : sink;
 			try (Session session = new Session(g)) {
 				session.initialize();
-				if (tracked != null) snapshots.add(read(session, net.variables().get(tracked)));
+				if (tracked != null) keep.accept(read(session, net.variables().get(tracked)));
 				for (int t = 1; t <= opt.steps(); t++) {
 					int[] batch = batches.get();
 					int b = batch.length;
@@ -212,7 +225,7 @@ public final class SupervisedTrainer {
 							.addTarget(step).run();
 					}
 					// and after the last step, so a run shorter than trackEvery, or ending within one, keeps its record
-					if (tracked != null && (t % trackEvery == 0 || t == opt.steps())) snapshots.add(read(session, net.variables().get(tracked)));
+					if (tracked != null && (t % trackEvery == 0 || t == opt.steps())) keep.accept(read(session, net.variables().get(tracked)));
 					if ((t % 50 == 0 || t == opt.steps()) && !progress.report(t, opt.steps(), "training step " + t)) {
 						throw new CancellationException("Training cancelled at step " + t + ".");
 					}

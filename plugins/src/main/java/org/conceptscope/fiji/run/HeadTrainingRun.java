@@ -60,6 +60,9 @@ public final class HeadTrainingRun {
 		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Training a head")) {
 			String layer = HeadTraining.layer(backbone, s.layer, HeadTrainingSettings.LAYER); // a typo is refused before the folder is read
 			if (HeadTrainingSettings.INFODISENT.equals(s.head)) InfoDisent.checkMemory(backbone, layer, s.batchSize); // so is a layer too wide
+			else if (HeadTrainingSettings.BI_ICE.equals(s.head)) { // or a head too large for this machine
+				BiIce.checkMemory(backbone, layer, s.concepts, s.dimension, s.batchSize, HeadTrainingSettings.BATCH_SIZE);
+			}
 			LabelledFolder.Data data = Models.labelledFolder(s.folder, backbone, CommandSpecs.TRAIN_INTERPRETABLE_HEAD, progress);
 			FloatTensor images = data.tensor();
 			HeadTrainer trainer = Registry.head(s.head, java.util.Map.of(HeadTrainingSettings.CONCEPTS, s.concepts,

@@ -1,0 +1,103 @@
+package org.conceptscope.heads;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.train.SupervisedTrainer;
+import org.conceptscope.train.TrainingOptions;
+import org.conceptscope.util.Progress;
+import org.conceptscope.util.Seeds;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bi-ICE's memory check (the native step and the Java part, from the settings and the layer's shape) and the
+ * convergence record kept as the snapshots come (one at a time) instead of all of them.
+ */
+class BiIceMemoryTest {
+
+	@Test
+	void aStepTooLargeForTheMachineNamesTheLargestBatchThatFits() {
+		// a 7 x 7 layer of 2048 channels (ResNet-50's last), the largest concepts and dimension: 26 GB a product tensor at batch 32
+		long at32 = BiIce.nativeBytes(7, 7, 2048, 1024, 4096, 32), at5 = BiIce.nativeBytes(7, 7, 2048, 1024, 4096, 5),
+			at6 = BiIce.nativeBytes(7, 7, 2048, 1024, 4096, 6);
+		assertTrue(at32 > 6 * 4L * 32 * 49 * 1024 * 4096, "six of the [batch, h w, K, d] products at least: " + at32);
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BiIce.checkMemory("pool", 7, 7, 2048, 1024, 4096,
+			3, 32, "batch_size", at5 + (at6 - at5) / 2, Long.MAX_VALUE));
+		assertEquals("Bi-ICE on layer 'pool' (7 x 7 positions, 2048 channels) with concepts=1024, dimension=4096 and batch_size=32 needs"
+			+ " about " + String.format(java.util.Locale.ROOT, "%.1f", at32 / 1e9) + " GB of native memory for each training step (its binding"
+			+ " multiplies every position with every concept in every dimension), more than the "
+			+ String.format(java.util.Locale.ROOT, "%.1f", (at5 + (at6 - at5) / 2) / 1e9) + " GB this machine has beside Java's heap: give"
+			+ " batch_size=5 or less, or choose a layer with fewer positions.", e.getMessage());
+		// not even one image fits: fewer concepts or dimensions, whose product fits about proportionally
+		String one = assertThrows(IllegalArgumentException.class, () -> BiIce.checkMemory("pool", 7, 7, 2048, 1024, 4096, 3, 32, "batch_size",
+			BiIce.nativeBytes(7, 7, 2048, 1024, 4096, 1) / 4, Long.MAX_VALUE)).getMessage();
+		assertTrue(one.contains(": give fewer concepts= or a smaller dimension= (concepts x dimension at most about 10"), one);
+		assertTrue(one.endsWith(" at batch_size=1), or choose a layer with fewer positions."), one);
+		// what fits passes
+		BiIce.checkMemory("pool", 7, 7, 2048, 1024, 4096, 3, 5, "batch_size", at5, BiIce.heapBytes(7, 7, 2048, 1024, 4096, 3, 5));
+	}
+
+	@Test
+	void aHeapTooSmallNamesTheXmx() {
+		long need = BiIce.heapBytes(7, 7, 2048, 1024, 4096, 3, 32);
+		assertTrue(need > 8L * 5 * 1024 * 4096, "the evaluation's five K x d doubles at least: " + need);
+		String m = assertThrows(IllegalArgumentException.class, () -> BiIce.checkMemory("pool", 7, 7, 2048, 1024, 4096, 3, 32, "batch_size",
+			Long.MAX_VALUE, need - 1)).getMessage();
+		assertTrue(m.startsWith("Bi-ICE on layer 'pool' (7 x 7 positions, 2048 channels) with concepts=1024, dimension=4096 and batch_size=32"
+			+ " needs about 0.4 GB of Java's heap beside the feature maps, more than the 0.4 GB it has free of the "), m);
+		assertTrue(m.contains(" Java may use: give Java more memory (-Xmx") && m.endsWith("g or more; in Fiji, Edit > Options > Memory &"
+			+ " Threads...), or give fewer concepts= or a smaller dimension=."), m);
+	}
+
+	/**
+	 * Training refuses before its loop a step too large for this machine, at the batch it would run (an epoch's largest
+	 * step: 3 of 3 images, not the 32 asked for).
+	 */
+	@Test
+	void trainingRefusesAStepTooLargeBeforeItsLoop() {
+		int h = 256, w = 256; // 3 x 65536 x 1024 x 4096 floats: terabytes a product
+		FloatTensor f = FloatTensor.zeros(3, h, w, 1);
+		boolean[] progressed = { false };
+		String m = assertThrows(IllegalArgumentException.class, () -> BiIce.train(f, "big", new int[] { 0, 1, 0 }, 2, 1024, 4096, 0.01, 1,
+			new TrainingOptions(1, 32, 0.01, 1), (done, total, message) -> progressed[0] = true)).getMessage();
+		assertTrue(m.startsWith("Bi-ICE on layer 'big' (256 x 256 positions, 1 channels) with concepts=1024, dimension=4096 and a batch of 3"
+			+ " needs about "), m);
+		assertTrue(!progressed[0], "no training step");
+	}
+
+	/** The convergence record from the snapshots as they come equals the one from all snapshots kept (the earlier way), to the bit. */
+	@Test
+	void theConvergenceFromOneSnapshotAtATimeEqualsTheOneFromAll() {
+		int n = 10, h = 3, w = 3, c = 5, d = 6, k = 4, classes = 2;
+		SplittableRandom r = new SplittableRandom(7);
+		FloatTensor f = FloatTensor.zeros(n, h, w, c);
+		for (int i = 0; i < f.size(); i++) f.data()[i] = (float) r.nextGaussian();
+		int[] labels = new int[n];
+		for (int i = 0; i < n; i++) labels[i] = i % classes;
+		TrainingOptions opt = new TrainingOptions(13, 4, 0.05, 5); // 3 steps an epoch: 4 whole epochs and a third
+		BiIce head = BiIce.train(f, "x", labels, classes, k, d, 0.01, 2, opt, Progress.NONE);
+
+		Map<String, FloatTensor> init = BiIceGraph.initialWeights(c, d, k, classes, Seeds.stream(opt.seed(), HeadTraining.WEIGHTS_STREAM));
+		int epoch = SupervisedTrainer.Epochs.steps(n, opt.batchSize());
+		List<FloatTensor> all = SupervisedTrainer.trainInEpochs(g -> new BiIceGraph(g, h, w, c, d, k, classes, 0.01, 2, init), f, labels,
+			classes, opt, Progress.NONE, "concepts", epoch, Seeds.stream(opt.seed(), HeadTraining.BATCH_STREAM)).snapshots();
+		List<Double> expected = new ArrayList<>();
+		for (int i = 1; i < all.size(); i++) {
+			double[] a = BiIce.centred(all.get(i).data(), k, d), b = BiIce.centred(all.get(i - 1).data(), k, d);
+			double s = 0;
+			for (int j = 0; j < a.length; j++) s += (a[j] - b[j]) * (a[j] - b[j]);
+			expected.add(Math.sqrt(s));
+		}
+		assertEquals(6, all.size(), "the start, 4 epochs and the third of one");
+		assertArrayEquals(expected.stream().mapToDouble(Double::doubleValue).toArray(), head.convergence(), 0);
+		assertArrayEquals(new double[] { 1, 2, 3, 4, 13 / 3.0 }, head.convergenceEpochs(), 1e-12);
+	}
+}

@@ -1,0 +1,116 @@
+package org.conceptscope.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.conceptscope.fiji.run.HeadTrainingRun;
+import org.conceptscope.fiji.run.HeadTrainingSettings;
+import org.conceptscope.testmodels.LabelledPatchFolders;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Train Interpretable Head with a Bi-ICE head too large for the machine, in a fresh JVM: refused in one sentence
+ * before any image is read and nothing written, both where TensorFlow's step would not fit in the machine's memory
+ * (1024 concepts of 4096 dimensions on a 32 x 32 layer: terabytes) and where Java's heap is too small for the head's
+ * Java part (-Xmx128m); started again with the -Xmx that sentence names, the run passes the check and trains. Before
+ * the check, both read the images and went on to train (and the small heap ran out of memory on the way).
+ */
+class BiIceMemoryRunTest {
+
+	@TempDir
+	Path work;
+
+	/**
+	 * Trains a Bi-ICE head (args: model, folder, save folder, layer, concepts, dimension, batch size); prints REFUSED
+	 * (before any image was read), READ (refused after reading), TRAINING (reached training, stopped there) or RAN.
+	 */
+	public static final class Child {
+		public static void main(String[] args) throws Exception {
+			HeadTrainingSettings s = new HeadTrainingSettings();
+			s.model = Path.of(args[0]);
+			s.folder = Path.of(args[1]);
+			s.saveDir = Path.of(args[2]);
+			s.head = HeadTrainingSettings.BI_ICE;
+			s.layer = args[3];
+			s.concepts = Integer.parseInt(args[4]);
+			s.dimension = Integer.parseInt(args[5]);
+			s.batchSize = Integer.parseInt(args[6]);
+			s.steps = 1;
+			s.prototypes = 1;
+			boolean[] read = { false }, trained = { false };
+			try {
+				HeadTrainingRun.Result r = HeadTrainingRun.run(s, (done, total, message) -> {
+					read[0] |= "reading images".equals(message);
+					trained[0] |= message != null && message.startsWith("training step");
+					return !trained[0]; // stop where training has started: the check is what is tested
+				});
+				System.out.println("RAN " + r.head().units());
+			} catch (IllegalArgumentException e) {
+				System.out.println((read[0] ? "READ " : "REFUSED ") + e.getMessage());
+			} catch (java.util.concurrent.CancellationException e) {
+				System.out.println("TRAINING " + e.getMessage());
+			} catch (OutOfMemoryError e) {
+				System.out.println((read[0] ? "READ then " : "") + (trained[0] ? "TRAINING then " : "") + "OUT OF MEMORY " + e.getMessage());
+			}
+			System.out.flush();
+			System.exit(0); // TensorFlow's native threads must not keep this JVM alive
+		}
+	}
+
+	private String child(Path model, Path folder, String heap, String out, String... settings) throws Exception {
+		List<String> args = new java.util.ArrayList<>(List.of(model.toString(), folder.toString(), work.resolve(out).toString()));
+		args.addAll(List.of(settings));
+		List<String> cmd = ChildJvm.command(List.of(heap, "-XX:MaxDirectMemorySize=256m", "-Djava.awt.headless=true"), Child.class, args);
+		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+		pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+		long start = System.nanoTime();
+		Process p = pb.start();
+		byte[] bytes = p.getInputStream().readAllBytes();
+		assertTrue(p.waitFor(10, TimeUnit.MINUTES), "the child ends");
+		String said = new String(bytes, StandardCharsets.UTF_8);
+		System.out.printf(java.util.Locale.ROOT, "BiIceMemoryRunTest %s %s: %.0f s: %s%n", heap, out, (System.nanoTime() - start) / 1e9, said.trim());
+		assertEquals(0, p.exitValue(), said);
+		return said;
+	}
+
+	@Test
+	void aHeadTooLargeForTheMachineOrTheHeapIsRefusedBeforeAnyImageIsRead() throws Exception {
+		Path model = InfoDisentHeapTest.wideBackbone(work.resolve("wide"));
+		Path folder = work.resolve("patches");
+		LabelledPatchFolders.ihcFiles(folder, 4);
+
+		String nativeRefused = child(model, folder, "-Xmx512m", "out-native", "conv1/relu", "1024", "4096", "32");
+		assertTrue(nativeRefused.contains("REFUSED Bi-ICE on layer 'conv1/relu' (32 x 32 positions, 8 channels) with concepts=1024,"
+			+ " dimension=4096 and batch_size=32 needs about "), nativeRefused);
+		assertTrue(nativeRefused.contains(" GB of native memory for each training step (its binding multiplies every position with every"
+			+ " concept in every dimension), more than the "), nativeRefused);
+		assertTrue(nativeRefused.contains(" GB this machine has beside Java's heap: give "), nativeRefused);
+		assertTrue(nativeRefused.trim().endsWith(", or choose a layer with fewer positions."), nativeRefused);
+		assertFalse(nativeRefused.contains("TRAINING") || nativeRefused.contains("READ") || nativeRefused.contains("OUT OF MEMORY"), nativeRefused);
+		assertFalse(Files.exists(work.resolve("out-native")), "nothing written");
+
+		// one image a step on the 4 x 4 layer: 1.6 GB native, but 0.4 GB of Java's heap
+		String heapRefused = child(model, folder, "-Xmx128m", "out-heap", "conv3/pool", "1024", "4096", "1");
+		assertTrue(heapRefused.contains("REFUSED Bi-ICE on layer 'conv3/pool' (4 x 4 positions, 2048 channels) with concepts=1024,"
+			+ " dimension=4096 and batch_size=1 needs about 0.4 GB of Java's heap beside the feature maps, more than the "), heapRefused);
+		assertTrue(heapRefused.contains(" Java may use: give Java more memory (-Xmx"), heapRefused);
+		assertFalse(heapRefused.contains("TRAINING") || heapRefused.contains("READ") || heapRefused.contains("OUT OF MEMORY"), heapRefused);
+		assertFalse(Files.exists(work.resolve("out-heap")), "nothing written");
+
+		Matcher xmx = Pattern.compile("\\(-Xmx(\\d+)g or more").matcher(heapRefused);
+		assertTrue(xmx.find(), heapRefused);
+		String started = child(model, folder, "-Xmx" + xmx.group(1) + "g", "out-started", "conv3/pool", "1024", "4096", "1");
+		assertTrue(started.contains("TRAINING"), started);
+		assertFalse(started.contains("REFUSED") || started.contains("OUT OF MEMORY"), started);
+	}
+}
