@@ -75,15 +75,8 @@ public interface AttributionMethod {
 		long h = classifier.inputHeight(imageHeight), w = classifier.inputWidth(imageWidth);
 		if (h <= 0 || w <= 0) return;
 		boolean model = classifier.inputHeight(Integer.MAX_VALUE) < Integer.MAX_VALUE && classifier.inputWidth(Integer.MAX_VALUE) < Integer.MAX_VALUE;
-		String where = model ? "the model's input" : "the image";
 		for (Map.Entry<String, Integer> e : sizes.entrySet()) {
-			InputBound bound = InputBound.of(e.getKey()).orElse(null);
-			if (bound == null) continue;
-			long max = bound.max(h, w), value = e.getValue();
-			if (value <= max) continue;
-			throw new IllegalArgumentException(InputBound.label(name()) + "'s " + e.getKey() + "=" + value + " does not fit " + where + " of " + w
-				+ " x " + h + " pixels, the image each map is made on (" + bound.why() + "): give " + e.getKey() + "=" + Math.max(1, max)
-				+ " or less.");
+			InputBound.of(e.getKey()).ifPresent(bound -> bound.check(name(), e.getValue(), h, w, model));
 		}
 	}
 

@@ -2,13 +2,14 @@ package org.conceptscope.attribution;
 
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.function.UnaryOperator;
+import java.util.function.BiFunction;
 
 /**
- * An upper bound on a size-like attribution key relative to the image a method makes each map on
- * (the model's input, or the image itself for a model that takes any size), checked once the model
- * is known and before any work ({@link AttributionMethod#checkInput}). Which key has which bound is
- * declared here only; the registry shows it in the docs tables.
+ * An upper bound on a size-like key relative to the image a method makes each map on (the model's
+ * input, or the image itself for a model that takes any size), checked once the model is known and
+ * before any work: an attribution method's ({@link AttributionMethod#checkInput}) or a metric's
+ * (deletion's and insertion's steps, in their {@code check}). Which key has which bound is declared
+ * here only; the registry shows it in the docs tables, and {@link #check} gives the one sentence.
  */
 public enum InputBound {
 
@@ -19,14 +20,31 @@ public enum InputBound {
 	GRID("grid", "at most the smaller side of the image each map is made on (the model's input), so that each cell holds a pixel",
 		"a finer grid leaves cells that hold no pixel"),
 	/** SLIC's count of segments, at most the input's pixels. */
-	SEGMENTS("superpixels", "at most the pixels of the image each map is made on (the model's input)", "there cannot be more segments than pixels");
+	SEGMENTS("superpixels", "at most the pixels of the image each map is made on (the model's input)", "there cannot be more segments than pixels"),
+	/**
+	 * Deletion's and insertion's steps, at most the input's pixels: at more steps some steps change no pixel, so the curve
+	 * only repeats its points at the cost of model calls (Xplique's steps=-1, one pixel a step, is steps=pixels here).
+	 */
+	STEPS(Scope.METRIC, "steps", "at most the pixels of the image each map is made on (the model's input)",
+		"each step removes or inserts at least one pixel, so more steps only repeat points of the curve at the cost of model calls");
 
+	/** Whose key a bound is: an attribution method's or a metric's (the same key, {@code steps}, means other things in each). */
+	public enum Scope {
+		ATTRIBUTION, METRIC
+	}
+
+	private final Scope scope;
 	private final String key, words, why;
 
-	/** Method key to its label in the refusal's sentence; the registry, which declares the labels, lends them (it depends on this package, not the reverse). */
-	private static volatile UnaryOperator<String> labels = UnaryOperator.identity();
+	/** Method or metric key to its label in the refusal's sentence; the registry, which declares the labels, lends them (it depends on this package, not the reverse). */
+	private static volatile BiFunction<Scope, String, String> labels = (scope, key) -> key;
 
 	InputBound(String key, String words, String why) {
+		this(Scope.ATTRIBUTION, key, words, why);
+	}
+
+	InputBound(Scope scope, String key, String words, String why) {
+		this.scope = scope;
 		this.key = key;
 		this.words = words;
 		this.why = why;
@@ -34,7 +52,12 @@ public enum InputBound {
 
 	/** The bound of an attribution key; empty for a key without one. */
 	public static Optional<InputBound> of(String key) {
-		return Arrays.stream(values()).filter(b -> b.key.equals(key)).findFirst();
+		return of(Scope.ATTRIBUTION, key);
+	}
+
+	/** The bound of an attribution's or a metric's key; empty for a key without one. */
+	public static Optional<InputBound> of(Scope scope, String key) {
+		return Arrays.stream(values()).filter(b -> b.scope == scope && b.key.equals(key)).findFirst();
 	}
 
 	/** The key it bounds. */
@@ -47,8 +70,22 @@ public enum InputBound {
 		return switch (this) {
 			case PATCH -> Math.max(height, width) - 1;
 			case GRID -> Math.min(height, width);
-			case SEGMENTS -> height * width;
+			case SEGMENTS, STEPS -> height * width;
 		};
+	}
+
+	/**
+	 * Refuses {@code value} when it is larger than {@link #max} on an image of {@code height x width} pixels, in one
+	 * sentence naming the method or metric ({@code owner}, a registry key), the key, the value, that size and what to give.
+	 *
+	 * @param modelInput whether that size is the model's fixed input (else the image's, for a model that takes any size)
+	 */
+	public void check(String owner, long value, long height, long width, boolean modelInput) {
+		long max = max(height, width);
+		if (value <= max) return;
+		throw new IllegalArgumentException(labels.apply(scope, owner) + "'s " + key + "=" + value + " does not fit "
+			+ (modelInput ? "the model's input" : "the image") + " of " + width + " x " + height + " pixels, the image each map is made on ("
+			+ why + "): give " + key + "=" + Math.max(1, max) + " or less.");
 	}
 
 	/** In words, for the docs tables. */
@@ -56,17 +93,8 @@ public enum InputBound {
 		return words;
 	}
 
-	/** Why a larger value is refused, for the refusal's sentence. */
-	String why() {
-		return why;
-	}
-
-	/** Sets how a method's key becomes its label in the refusal's sentence (by the registry, once). */
-	public static void labels(UnaryOperator<String> byKey) {
+	/** Sets how a method's or metric's key becomes its label in the refusal's sentence (by the registry, once). */
+	public static void labels(BiFunction<Scope, String, String> byKey) {
 		labels = byKey;
-	}
-
-	static String label(String method) {
-		return labels.apply(method);
 	}
 }

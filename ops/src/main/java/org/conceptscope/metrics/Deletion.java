@@ -27,6 +27,7 @@ public final class Deletion implements Metric.OfMaps {
 	@Override
 	public void check(Classifier classifier, FloatTensor images) {
 		MetricInputs.probabilities(classifier, name());
+		PerturbationCurves.checkSteps(name(), steps, classifier, images);
 	}
 
 	public static final int DEFAULT_BATCH = 32;

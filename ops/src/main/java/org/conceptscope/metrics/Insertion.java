@@ -27,6 +27,7 @@ public final class Insertion implements Metric.OfMaps {
 	@Override
 	public void check(Classifier classifier, FloatTensor images) {
 		MetricInputs.probabilities(classifier, name());
+		PerturbationCurves.checkSteps(name(), steps, classifier, images);
 	}
 
 	private final int steps;

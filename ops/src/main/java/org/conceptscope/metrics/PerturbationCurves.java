@@ -17,6 +17,17 @@ final class PerturbationCurves {
 
 	private PerturbationCurves() {}
 
+	/**
+	 * Refuses, before any model call, more steps than the images have pixels ({@link org.conceptscope.attribution.InputBound#STEPS}):
+	 * a step would then change no pixel and the curve only repeat its points. The images are the model's inputs, so their size is
+	 * the model's fixed input or, for a model that takes any size, the image's.
+	 */
+	static void checkSteps(String metric, int steps, Classifier classifier, FloatTensor images) {
+		if (images == null || images.rank() != 4) return; // MetricInputs.check words a wrong shape
+		boolean model = classifier.inputHeight(Integer.MAX_VALUE) < Integer.MAX_VALUE && classifier.inputWidth(Integer.MAX_VALUE) < Integer.MAX_VALUE;
+		org.conceptscope.attribution.InputBound.STEPS.check(metric, steps, images.dim(1), images.dim(2), model);
+	}
+
 	static double[][] probabilities(Classifier classifier, FloatTensor initial, FloatTensor revealed, FloatTensor maps,
 		int[] targets, int steps, int batchSize, long tieSeed, Progress progress, String metric) {
 		int n = (int) initial.dim(0), c = (int) initial.dim(3), per = initial.stride0(), pixels = per / c;

@@ -2,14 +2,14 @@ package org.conceptscope.model;
 
 import static org.tensorflow.internal.c_api.global.tensorflow.*;
 
-import ai.djl.tensorflow.engine.javacpp.JavacppUtils;
-
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.javacpp.SizeTPointer;
 import org.conceptscope.tensor.FloatTensor;
 import org.tensorflow.internal.c_api.AbstractTF_Tensor;
@@ -277,7 +277,7 @@ final class GraphSession {
 			for (int i = 0; i < feeds.length; i++) {
 				in[i] = toNative(values[i]);
 			}
-			out = JavacppUtils.runSession(session, null, in, ops(feeds), indices(feeds), new TF_Operation[0], new int[0], targets);
+			out = runSession(session, in, ops(feeds), indices(feeds), new TF_Operation[0], new int[0], targets);
 		} finally {
 			release(in);
 			release(out);
@@ -303,7 +303,7 @@ final class GraphSession {
 			for (int i = 0; i < feeds.length; i++) {
 				in[i] = toNative(values[i], from, to);
 			}
-			out = JavacppUtils.runSession(session, null, in, ops(feeds), indices(feeds), new TF_Operation[] { fetch.op() },
+			out = runSession(session, in, ops(feeds), indices(feeds), new TF_Operation[] { fetch.op() },
 				new int[] { fetch.index() }, targets);
 			TF_Tensor t = out[0];
 			checkFloat(t, fetch.name());
@@ -324,7 +324,7 @@ final class GraphSession {
 			for (int i = 0; i < feeds.length; i++) {
 				in[i] = toNative(values[i]);
 			}
-			out = JavacppUtils.runSession(session, null, in, ops(feeds), indices(feeds), ops(fetches), indices(fetches),
+			out = runSession(session, in, ops(feeds), indices(feeds), ops(fetches), indices(fetches),
 				new TF_Operation[0]);
 			FloatTensor[] result = new FloatTensor[out.length];
 			for (int i = 0; i < out.length; i++) {
@@ -334,6 +334,55 @@ final class GraphSession {
 		} finally {
 			release(in);
 			release(out);
+		}
+	}
+
+	/**
+	 * TensorFlow's NOT_FOUND (a fed or fetched tensor the run's graph does not hold: "... was not found in the Graph"), which
+	 * DJL's status check reports as its base TensorFlowException, the code lost, like INTERNAL or UNKNOWN.
+	 */
+	static final class NotFound extends org.tensorflow.exceptions.TensorFlowException {
+		private static final long serialVersionUID = 1L;
+
+		NotFound(String message) {
+			super(message);
+		}
+	}
+
+	/** Throws for a failed status: {@link NotFound} for NOT_FOUND, DJL's exception of the code otherwise. */
+	static void check(TF_Status status) {
+		if (TF_GetCode(status) == TF_NOT_FOUND) throw new NotFound(TF_Message(status).getString());
+		status.throwExceptionIfNotOK();
+	}
+
+	/**
+	 * One session run: feeds {@code in} at (inOps, inIndices), fetches (outOps, outIndices), runs {@code targets} too. The
+	 * fetched tensors are the caller's to release. DJL's JavacppUtils.runSession does the same, but its status check keeps
+	 * no code for NOT_FOUND ({@link #check}), which a fed run needs ({@link TensorFlowClassifier#fedRun}).
+	 */
+	private static TF_Tensor[] runSession(TF_Session session, TF_Tensor[] in, TF_Operation[] inOps, int[] inIndices, TF_Operation[] outOps,
+		int[] outIndices, TF_Operation[] targets) {
+		int ni = in.length, no = outOps.length, nt = targets.length;
+		try (PointerScope scope = new PointerScope()) {
+			TF_Output inputs = new TF_Output(ni);
+			PointerPointer<TF_Tensor> inValues = new PointerPointer<>(ni);
+			for (int i = 0; i < ni; i++) {
+				inputs.position(i).oper(inOps[i]).index(inIndices[i]);
+				inValues.put(i, in[i]);
+			}
+			inputs.position(0);
+			TF_Output outputs = new TF_Output(no);
+			for (int i = 0; i < no; i++) outputs.position(i).oper(outOps[i]).index(outIndices[i]);
+			outputs.position(0);
+			PointerPointer<TF_Tensor> outValues = new PointerPointer<>(no);
+			PointerPointer<TF_Operation> targetOps = new PointerPointer<>(nt);
+			for (int i = 0; i < nt; i++) targetOps.put(i, targets[i]);
+			TF_Status status = TF_Status.newStatus();
+			TF_SessionRun(session, null, inputs, inValues, ni, outputs, outValues, no, targetOps, nt, null, status);
+			check(status);
+			TF_Tensor[] out = new TF_Tensor[no];
+			for (int i = 0; i < no; i++) out[i] = outValues.get(TF_Tensor.class, i).withDeallocator().retainReference();
+			return out;
 		}
 	}
 

@@ -1164,16 +1164,19 @@ public final class TensorFlowClassifier implements RawOutputClassifier {
 	}
 
 	/**
-	 * Runs a fed graph run; TensorFlow's invalid argument (a Reshape the fed activations do not fit, a node its optimiser
-	 * removed "not found in the Graph") speaks of its own ops and would pass for the user's sentence, so it becomes one sentence
-	 * about the model and the layer ({@code failed}), TensorFlow's exception as the cause. Everything else passes unchanged: DJL
-	 * turns INTERNAL, UNKNOWN, CANCELLED and ABORTED (a GPU's "Dst tensor is not initialized", a cuDNN launch failure) into the
-	 * base TensorFlowException, and running out of memory is no fault of the layer either.
+	 * Runs a fed graph run. The TensorFlow errors that say the layer cannot be fed this way speak of TensorFlow's own ops and
+	 * would pass for the user's sentence, so they become one sentence about the model and the layer ({@code failed}),
+	 * TensorFlow's exception as the cause: INVALID_ARGUMENT (a Reshape the fed activations do not fit) and NOT_FOUND (a fed or
+	 * fetched tensor the run's graph does not hold, "... was not found in the Graph", as when the graph optimiser fuses the
+	 * fed op away; {@link GraphSession.NotFound}). The same images ran through the same graph before any run feeds a layer, so
+	 * these come from feeding it. Everything else passes unchanged: DJL turns INTERNAL, UNKNOWN, CANCELLED and ABORTED (a GPU's
+	 * "Dst tensor is not initialized", a cuDNN launch failure) into the base TensorFlowException, and running out of memory
+	 * (RESOURCE_EXHAUSTED) or an uninitialised variable (FAILED_PRECONDITION) is no fault of the layer either.
 	 */
 	static FloatTensor fedRun(java.util.function.Supplier<FloatTensor> run, String failed) {
 		try {
 			return run.get();
-		} catch (org.tensorflow.exceptions.TFInvalidArgumentException e) {
+		} catch (org.tensorflow.exceptions.TFInvalidArgumentException | GraphSession.NotFound e) {
 			String tf = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip().lines().findFirst().orElse("");
 			throw new IllegalArgumentException(failed + ": TensorFlow failed in the part of the graph above that layer (" + tf
 				+ "); choose another layer.", e);

@@ -62,7 +62,8 @@ public final class VisualizationOps {
 	/**
 	 * The canvas of explain.visualization.maco_reference and the value range it was put in, {@code [lo, hi]}, with where that
 	 * range came from ({@code rangeSource}): the input range the model declares, or the images' percentile and why a declared
-	 * range was not taken (as the Feature Visualization command's Info writes it in values_range_used).
+	 * range was not taken (as the Feature Visualization command's Info writes it in values_range_used). A model that declares a
+	 * range per channel has each channel of the canvas in its own range; {@code [lo, hi]} then spans them, and the source lists them.
 	 */
 	public record MacoCanvas(RandomAccessibleInterval<FloatType> canvas, double lo, double hi, String rangeSource) {}
 
@@ -96,8 +97,7 @@ public final class VisualizationOps {
 		Maco.Objective objective = Maco.Objective.classLogit(model, target);
 		int[] side = MacoReference.canvas(objective.inputShape(), orDefault(canvas, 0));
 		MacoReference.CanvasRange range = MacoReference.canvasRange(null, null, model, batch.tensor());
-		MacoReference.Reference ref = MacoReference.reference(batch.tensor(), side[0], side[1], new double[] { range.lo(), range.hi() },
-			Progress.NONE);
+		MacoReference.Reference ref = range.reference(batch.tensor(), side[0], side[1], Progress.NONE); // a declared range per channel stays one
 		MacoReference.Result r = new MacoReference(orDefault(steps, 200), MacoReference.LEARNING_RATE, orDefault(crops, 32), orDefault(noise, 0.08),
 			orDefault(seed, 42L)).visualize(objective, ref, Progress.NONE);
 		return new MacoCanvas(OpImages.channelMaps(r.image(), false), range.lo(), range.hi(), range.source());

@@ -148,7 +148,7 @@ public final class Registry {
 
 	/** The metrics' parameters. */
 	public static final Parameters METRIC_PARAMETERS = Parameters.of(
-		Parameter.integer("steps", "Steps", 16).range(Range.atLeast(1))
+		Parameter.integer("steps", "Steps", 16).range(Range.atLeast(1)).atMost(InputBound.STEPS)
 			.help("Deletion and insertion: pixels removed or added in this many equal steps.").methods("deletion", "insertion"),
 		Parameter.integer("samples", "Samples", 128).range(Range.atLeast(2))
 			.help("MuFidelity: random subsets of grid cells removed.").methods("mufidelity"),
@@ -210,7 +210,10 @@ public final class Registry {
 
 	static {
 		for (Family f : Family.values()) ENTRIES.put(f, new LinkedHashMap<>());
-		InputBound.labels(m -> has(Family.ATTRIBUTION, m) ? get(Family.ATTRIBUTION, m).label() : m);
+		InputBound.labels((scope, m) -> {
+			Family f = scope == InputBound.Scope.METRIC ? Family.METRIC : Family.ATTRIBUTION;
+			return has(f, m) ? get(f, m).label() : m;
+		});
 		attribution("saliency", "Saliency", Saliency.class, "Simonyan et al. 2014", Map.of(), v -> new Saliency());
 		attribution("gradient_x_input", "Gradient \u00d7 Input", GradientTimesInput.class, "Shrikumar et al. 2016", Map.of(),
 			v -> new GradientTimesInput());

@@ -49,14 +49,25 @@ public final class MacoReference {
 	/**
 	 * The magnitude spectrum [C][H*W] of the canvas, the value range [lo, hi] of the images and the
 	 * colour matrix M [C][C] applied to every standardised pixel (row vector z M), or null for none.
+	 * With {@code channelLo} and {@code channelHi} (null: [lo, hi] for every channel) channel c is put
+	 * in its own range [channelLo[c], channelHi[c]] ({@link #withRanges}).
 	 */
-	public record Reference(int height, int width, double[][] magnitude, double lo, double hi, double[][] colours) {
+	public record Reference(int height, int width, double[][] magnitude, double lo, double hi, double[][] colours, double[] channelLo,
+		double[] channelHi) {
 
 		public Reference {
 			int c = magnitude.length;
 			if (colours != null && (colours.length != c || java.util.Arrays.stream(colours).anyMatch(r -> r.length != c))) {
 				throw new IllegalArgumentException("The colour matrix must be " + c + " x " + c + ", one row and one column per channel.");
 			}
+			if ((channelLo == null) != (channelHi == null) || (channelLo != null && (channelLo.length != c || channelHi.length != c))) {
+				throw new IllegalArgumentException("MACO's per-channel value ranges must give both ends for each of the " + c + " channels.");
+			}
+		}
+
+		/** One value range for every channel. */
+		public Reference(int height, int width, double[][] magnitude, double lo, double hi, double[][] colours) {
+			this(height, width, magnitude, lo, hi, colours, null, null);
 		}
 
 		/** No recolouring. */
@@ -66,7 +77,36 @@ public final class MacoReference {
 
 		/** The same canvas with another colour matrix (null: none). */
 		public Reference withColours(double[][] m) {
-			return new Reference(height, width, magnitude, lo, hi, m);
+			return new Reference(height, width, magnitude, lo, hi, m, channelLo, channelHi);
+		}
+
+		/**
+		 * The same canvas with channel c squashed into its own range [lo[c], hi[c]] (a bioimage.io package's ranges that
+		 * differ per channel): the sigmoid of each standardised channel value is scaled into its channel's range, so every
+		 * channel spreads over the values the model declares for it.
+		 *
+		 * @throws IllegalArgumentException when there is not one range per channel, or one is not two finite numbers, the smaller first
+		 */
+		public Reference withRanges(double[] lo, double[] hi) {
+			int c = magnitude.length;
+			if (lo.length != c || hi.length != c) {
+				throw new IllegalArgumentException("MACO needs one value range per channel (" + c + "), got " + lo.length + ".");
+			}
+			double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+			for (int k = 0; k < c; k++) {
+				if (!(Double.isFinite(lo[k]) && Double.isFinite(hi[k]) && lo[k] < hi[k])) {
+					throw new IllegalArgumentException("MACO's value range of channel " + (k + 1) + " must be two finite numbers, the smaller"
+						+ " first, got " + lo[k] + " and " + hi[k] + ".");
+				}
+				min = Math.min(min, lo[k]);
+				max = Math.max(max, hi[k]);
+			}
+			return new Reference(height, width, magnitude, min, max, colours, lo.clone(), hi.clone());
+		}
+
+		/** Channel c's range {lo, hi}. */
+		double[] range(int c) {
+			return channelLo == null ? new double[] { lo, hi } : new double[] { channelLo[c], channelHi[c] };
 		}
 
 		/**
@@ -79,7 +119,7 @@ public final class MacoReference {
 			if (!(Double.isFinite(lo) && Double.isFinite(hi) && lo < hi)) {
 				throw new IllegalArgumentException("MACO's value range must be two finite numbers, the smaller first, got " + lo + " and " + hi + ".");
 			}
-			return new Reference(height, width, magnitude, lo, hi, colours);
+			return new Reference(height, width, magnitude, lo, hi, colours, null, null);
 		}
 	}
 
@@ -305,8 +345,27 @@ public final class MacoReference {
 	/** Where the range came from when neither the caller nor the model gives one. */
 	public static final String PERCENTILE_SOURCE = "the images' 0.1st to 99.9th percentile";
 
-	/** The value range the canvas is put in, {@code [lo, hi]}, and where it came from (the Info's values_range_used, the op's result). */
-	public record CanvasRange(double lo, double hi, String source) {}
+	/**
+	 * The value range the canvas is put in, {@code [lo, hi]}, and where it came from (the Info's values_range_used, the op's
+	 * result); with {@code channelLo} and {@code channelHi} (null: one range) a range per channel, which [lo, hi] spans.
+	 */
+	public record CanvasRange(double lo, double hi, String source, double[] channelLo, double[] channelHi) {
+
+		public CanvasRange(double lo, double hi, String source) {
+			this(lo, hi, source, null, null);
+		}
+
+		/** Whether each channel has its own range. */
+		public boolean isPerChannel() {
+			return channelLo != null;
+		}
+
+		/** The reference canvas of these images put in this range ({@link #reference(FloatTensor, int, int, double[], Progress)}). */
+		public Reference reference(FloatTensor images, int height, int width, Progress progress) {
+			Reference ref = MacoReference.reference(images, height, width, new double[] { lo, hi }, progress);
+			return isPerChannel() ? ref.withRanges(channelLo, channelHi) : ref;
+		}
+	}
 
 	/**
 	 * The canvas's value range: {@code given} (Xplique's values_range, from {@code givenSource}), else the input range the model
@@ -317,7 +376,9 @@ public final class MacoReference {
 	public static CanvasRange canvasRange(double[] given, String givenSource, org.conceptscope.model.Classifier model, FloatTensor images) {
 		if (given != null) return new CanvasRange(given[0], given[1], givenSource);
 		org.conceptscope.model.InputValueRange declared = model.inputValueRange();
-		if (declared != null && declared.usable()) return new CanvasRange(declared.lo(), declared.hi(), declared.source());
+		if (declared != null && declared.usable()) {
+			return new CanvasRange(declared.lo(), declared.hi(), declared.source(), declared.channelLo(), declared.channelHi());
+		}
 		double[] r = valuesRange(images);
 		return new CanvasRange(r[0], r[1], PERCENTILE_SOURCE + (declared == null ? "" : "; not the model's declared range: " + declared.source()));
 	}
@@ -388,7 +449,7 @@ public final class MacoReference {
 	static final class Canvas {
 		final int h, w, c;
 		final Maco.Spectrum[] spectra;
-		final double lo, hi;
+		final double[] lo, hi; // per channel
 		final double[][] colours;
 		// forward state kept for the backward pass
 		double[][] standardPhase;
@@ -399,8 +460,12 @@ public final class MacoReference {
 			h = ref.height();
 			w = ref.width();
 			c = ref.magnitude().length;
-			lo = ref.lo();
-			hi = ref.hi();
+			lo = new double[c];
+			hi = new double[c];
+			for (int ch = 0; ch < c; ch++) {
+				lo[ch] = ref.range(ch)[0];
+				hi[ch] = ref.range(ch)[1];
+			}
 			colours = ref.colours();
 			spectra = new Maco.Spectrum[c];
 			for (int ch = 0; ch < c; ch++) spectra[ch] = new Maco.Spectrum(h, w, ref.magnitude()[ch]);
@@ -435,7 +500,7 @@ public final class MacoReference {
 			x = new double[y.length];
 			for (int i = 0; i < y.length; i++) z[i] = (y[i] - m) / (imageStd + 1e-5);
 			zc = colours == null ? z : recolour(z, false);
-			for (int i = 0; i < y.length; i++) x[i] = lo + (hi - lo) / (1 + Math.exp(-zc[i]));
+			for (int i = 0; i < y.length; i++) x[i] = lo[i % c] + (hi[i % c] - lo[i % c]) / (1 + Math.exp(-zc[i]));
 			return x;
 		}
 
@@ -458,7 +523,7 @@ public final class MacoReference {
 			double[] gz = new double[n];
 			for (int i = 0; i < n; i++) {
 				double sg = 1 / (1 + Math.exp(-zc[i]));
-				gz[i] = gx[i] * (hi - lo) * sg * (1 - sg);
+				gz[i] = gx[i] * (hi[i % c] - lo[i % c]) * sg * (1 - sg);
 			}
 			if (colours != null) gz = recolour(gz, true);
 			// z = (y - mean) / (std + eps): dy = (gz - mean(gz) - z' mean(gz z')) / (std + eps), z' = (y - mean) / std

@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_INTERNAL;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_NOT_FOUND;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_OK;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_RESOURCE_EXHAUSTED;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_SetStatus;
 
 import java.nio.file.Path;
 
@@ -14,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Operand;
+import org.tensorflow.internal.c_api.TF_Status;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -86,6 +92,47 @@ class FedLayerFailureTest {
 				throw (Error) t;
 			}, "The model m could not compute its logits from layer 'l'"));
 			assertTrue(thrown == t, "passed unchanged: " + t + ", got " + thrown);
+		}
+	}
+
+	/**
+	 * TensorFlow's NOT_FOUND (a fed or fetched tensor the run's graph does not hold, as when the graph optimiser fuses the fed
+	 * op away) reaches Java through DJL's status check as its base TensorFlowException, the code lost, like INTERNAL: the
+	 * session runs read the code themselves (GraphSession.check, on a real TensorFlow status here), so a fed run gives
+	 * NOT_FOUND the layer's sentence too, while INTERNAL and RESOURCE_EXHAUSTED pass as DJL throws them.
+	 */
+	@Test
+	void notFoundInAFedRunAlsoBecomesTheLayerSentence() {
+		TensorFlowEngine.start();
+		try (TF_Status status = TF_Status.newStatus()) {
+			String missing = "Tensor relu:0, specified in either feed_devices or fetch_devices was not found in the Graph";
+			TF_SetStatus(status, TF_NOT_FOUND, missing);
+			IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TensorFlowClassifier.fedRun(() -> {
+				GraphSession.check(status);
+				return null;
+			}, "The model m could not compute its logits from layer 'relu'"));
+			assertEquals("The model m could not compute its logits from layer 'relu': TensorFlow failed in the part of the graph above that"
+				+ " layer (" + missing + "); choose another layer.", e.getMessage());
+			assertTrue(e.getCause() instanceof org.tensorflow.exceptions.TensorFlowException, "TensorFlow's exception is the cause: " + e.getCause());
+			// DJL's own check of the same status: the base class, which fedRun cannot tell from INTERNAL (what passed unwrapped before)
+			org.tensorflow.exceptions.TensorFlowException djl = assertThrows(org.tensorflow.exceptions.TensorFlowException.class,
+				status::throwExceptionIfNotOK);
+			assertEquals(org.tensorflow.exceptions.TensorFlowException.class, djl.getClass());
+			TF_SetStatus(status, TF_INTERNAL, "Dst tensor is not initialized.");
+			Throwable internal = assertThrows(Throwable.class, () -> TensorFlowClassifier.fedRun(() -> {
+				GraphSession.check(status);
+				return null;
+			}, "The model m could not compute its logits from layer 'relu'"));
+			assertEquals(org.tensorflow.exceptions.TensorFlowException.class, internal.getClass(), "INTERNAL passes as DJL throws it");
+			assertEquals("Dst tensor is not initialized.", internal.getMessage());
+			TF_SetStatus(status, TF_RESOURCE_EXHAUSTED, "OOM when allocating tensor");
+			Throwable oom = assertThrows(Throwable.class, () -> TensorFlowClassifier.fedRun(() -> {
+				GraphSession.check(status);
+				return null;
+			}, "The model m could not compute its logits from layer 'relu'"));
+			assertEquals(org.tensorflow.exceptions.TFResourceExhaustedException.class, oom.getClass(), "out of memory passes");
+			TF_SetStatus(status, TF_OK, "");
+			GraphSession.check(status);
 		}
 	}
 

@@ -89,6 +89,30 @@ class InputBoundsOpsTest {
 		assertEquals(sentence("EVA (verified perturbation analysis)", "grid", 40, GRID, 32), e.getMessage());
 	}
 
+	static final String STEPS = "each step removes or inserts at least one pixel, so more steps only repeat points of the curve at the cost of"
+		+ " model calls";
+
+	/**
+	 * Deletion's and insertion's steps are bounded by the pixels of the model's input (1024 here): at more steps some steps change
+	 * no pixel and only repeat points of the curve, each a model call. Refused in the same sentence, before the model is called
+	 * (through the ops and the registry's metric, the Evaluate Explanation command's); steps=1024 (one pixel a step) runs.
+	 */
+	@Test
+	void deletionAndInsertionStepsAreBoundedByThePixels() {
+		@SuppressWarnings("unchecked")
+		RandomAccessibleInterval<FloatType> map = (RandomAccessibleInterval<FloatType>) ops.get("explain.attribution.occlusion")
+			.call(model, image, 1, 8, 8, 0.0, null);
+		refused(sentence("Deletion", "steps", 1025, STEPS, 1024), "explain.metrics.deletion", model, image, map, 1, 1025, 1L);
+		refused(sentence("Insertion", "steps", 5000, STEPS, 1024), "explain.metrics.insertion", model, image, map, 1, 5000, 1L);
+		org.conceptscope.tensor.FloatTensor images = org.conceptscope.tensor.FloatTensor.zeros(2, 32, 32, 1);
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+			() -> Registry.metric("deletion", Map.of("steps", 2048)).check(model, images));
+		assertEquals(sentence("Deletion", "steps", 2048, STEPS, 1024), e.getMessage());
+		org.conceptscope.metrics.MetricResult all = (org.conceptscope.metrics.MetricResult) ops.get("explain.metrics.deletion")
+			.call(model, image, map, 1, 1024, 1L);
+		assertEquals(1025, all.curves()[0].length, "one point per pixel deleted, and the intact image");
+	}
+
 	/**
 	 * Occlusion's stride is not bounded: the last patch is always flush with the border, so
 	 * patch=16 stride=32 on the 32 x 32 input occludes the four quadrants, one value per quadrant.

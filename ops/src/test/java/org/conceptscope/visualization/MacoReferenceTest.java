@@ -199,6 +199,52 @@ class MacoReferenceTest {
 			org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ref.withRange(1, 0)).getMessage());
 	}
 
+	/**
+	 * Ranges per channel (a bioimage.io package's ranges that differ between channels): each channel of the canvas lies in its
+	 * own range and spreads over it, and the backward pass matches finite differences; the envelope is the canvas's lo and hi.
+	 */
+	@Test
+	void rangesPerChannelPutEachChannelInItsOwnRange() {
+		double[] lo = { 0, -2, 10 }, hi = { 255, 2, 11 };
+		MacoReference.Reference ref = smallReference(5, 6, 3, 7).withRanges(lo, hi);
+		assertEquals(-2, ref.lo());
+		assertEquals(255, ref.hi());
+		MacoReference.Canvas canvas = new MacoReference.Canvas(ref);
+		double[][] phase = randomPhases(ref, 9);
+		double[] x = canvas.forward(phase);
+		for (int ch = 0; ch < 3; ch++) {
+			double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+			for (int p = ch; p < x.length; p += 3) {
+				min = Math.min(min, x[p]);
+				max = Math.max(max, x[p]);
+			}
+			assertTrue(min > lo[ch] && max < hi[ch] && max - min > 0.3 * (hi[ch] - lo[ch]), "channel " + ch + ": " + min + " .. " + max);
+		}
+		Random r = new Random(8);
+		double[] g = new double[90];
+		for (int i = 0; i < 90; i++) g[i] = r.nextGaussian();
+		canvas.forward(phase);
+		double[][] grad = canvas.backward(g);
+		int checked = 0;
+		for (int ch = 0; ch < 3; ch++) {
+			for (int p = 0; p < 30; p++) {
+				if (!canvas.spectra[ch].isFree(p)) continue;
+				double e = 1e-6;
+				phase[ch][p] += e;
+				double up = dot(g, canvas.forward(phase));
+				phase[ch][p] -= 2 * e;
+				double down = dot(g, canvas.forward(phase));
+				phase[ch][p] += e;
+				assertEquals((up - down) / (2 * e), grad[ch][p], 1e-5 * (1 + Math.abs(grad[ch][p])), "phase " + ch + "/" + p);
+				checked++;
+			}
+		}
+		assertTrue(checked > 30);
+		assertEquals("MACO's value range of channel 2 must be two finite numbers, the smaller first, got 1.0 and 1.0.",
+			org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+				() -> ref.withRanges(new double[] { 0, 1, 0 }, new double[] { 1, 1, 1 })).getMessage());
+	}
+
 	static double[][] randomPhases(MacoReference.Reference ref, long seed) {
 		Random r = new Random(seed);
 		double[][] phase = new double[ref.magnitude().length][ref.height() * ref.width()];

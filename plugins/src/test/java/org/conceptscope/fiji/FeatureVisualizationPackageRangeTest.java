@@ -29,8 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * input's value range, run from macros as users run it: without values_range, a range the package declares in the
  * network's units (a 0.5 uint8 range mapped through scale_linear; a 0.4 data_range without preprocessing) is the canvas's
  * range, and the Info's values_range_used and the Log line say it came from the package; a range that has no fixed place
- * in those units (0.4 with preprocessing, 0.5 before a per-image normalisation, ranges that differ per channel) leaves the
- * images' percentile, and the Info says why.
+ * in those units (0.4 with preprocessing, 0.5 before a per-image normalisation) leaves the images' percentile, and the Info
+ * says why. Ranges that differ per channel (one range per channel; one range through an ImageNet-style per-channel
+ * fixed_zero_mean_unit_variance) put each channel of the canvas in its own range (before 2026-12-07 they kept the percentile).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FeatureVisualizationPackageRangeTest {
@@ -98,6 +99,13 @@ class FeatureVisualizationPackageRangeTest {
 		inputs.put("perchannel", "0.5.3|  - id: raw\n" + INPUT_AXES_05 + """
 			    data: [{type: float32, range: [0, 255]}, {type: float32, range: [0, 255]}, {type: float32, range: [0, 127]}]
 			""");
+		// 0.5, one range through a per-channel normalisation, as ImageNet-style RGB classifiers declare
+		inputs.put("imagenet", "0.5.3|  - id: raw\n" + INPUT_AXES_05 + """
+			    data: {type: float32, range: [0, 255]}
+			    preprocessing:
+			      - id: fixed_zero_mean_unit_variance
+			        kwargs: {axis: channel, mean: [100, 110, 120], std: [50, 50, 50]}
+			""");
 		// 0.5, a range that is no range: the package loads for every command; Feature Visualization says why it keeps the percentile
 		inputs.put("malformed", "0.5.3|  - id: raw\n" + INPUT_AXES_05 + """
 			    data: {type: float32, range: [0, high]}
@@ -142,8 +150,18 @@ class FeatureVisualizationPackageRangeTest {
 		assertEquals(" (the images' 0.1st to 99.9th percentile; not the model's declared range: the package's input 'raw' data.range"
 			+ " [0, 255] is before its preprocessing, whose step zero_mean_unit_variance depends on each image's values, so the range has"
 			+ " no fixed place after it)", source("perimage"));
-		assertEquals(" (the images' 0.1st to 99.9th percentile; not the model's declared range: the package's input 'raw' data ranges"
-			+ " [0, 255], [0, 255], [0, 127] differ between channels, and MACO takes one range for all channels)", source("perchannel"));
+	}
+
+	@Test
+	void rangesPerChannelPutEachChannelInItsOwnRange() {
+		String info = checkRanges("perchannel", new double[] { 0, 0, 0 }, new double[] { 255, 255, 127 });
+		assertTrue(info.contains("\nvalues_range_used=0,255;0,255;0,127 (declared by the package's input 'raw' data ranges [0, 255], [0, 255],"
+			+ " [0, 127])\n"), info);
+		assertTrue(logs.get("perchannel").contains("Canvas values in [0, 255], [0, 255], [0, 127] per channel (declared by the package's input"
+			+ " 'raw' data ranges"), logs.get("perchannel"));
+		info = checkRanges("imagenet", new double[] { -2, -2.2, -2.4 }, new double[] { 3.1, 2.9, 2.7 });
+		assertTrue(info.contains(" (declared by the package's input 'raw' data.range [0, 255] through its preprocessing "), info);
+		assertTrue(info.contains(", per channel [-2, 3.1"), info);
 	}
 
 	/**
@@ -172,6 +190,26 @@ class FeatureVisualizationPackageRangeTest {
 		assertTrue(m.find(), info);
 		assertTrue(log.contains("Canvas values in [") && log.contains(m.group(1).substring(1) + "."), log);
 		return m.group(1);
+	}
+
+	/** Checks the run and that each canvas channel c lies in [lo[c], hi[c]] and spreads over it; returns the Info. */
+	private String checkRanges(String run, double[] lo, double[] hi) {
+		String log = logs.get(run);
+		assertFalse(log.contains("Error") || log.contains("Exception"), log);
+		ImagePlus saved = IJ.openImage(work.resolve("out-" + run).resolve(base(run) + ".tif").toString());
+		for (int c = 0; c < 3; c++) {
+			double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+			for (float v : (float[]) saved.getStack().getPixels(c + 1)) {
+				min = Math.min(min, v);
+				max = Math.max(max, v);
+			}
+			double span = hi[c] - lo[c], tolerance = 1e-5 * span;
+			assertTrue(min >= lo[c] - tolerance && max <= hi[c] + tolerance, run + " channel " + (c + 1) + ": " + min + " .. " + max + " outside ["
+				+ lo[c] + ", " + hi[c] + "]");
+			assertTrue(min < lo[c] + 0.25 * span && max > hi[c] - 0.25 * span, run + " channel " + (c + 1) + ": " + min + " .. " + max
+				+ " does not spread over [" + lo[c] + ", " + hi[c] + "]");
+		}
+		return String.valueOf(saved.getProperty("Info"));
 	}
 
 	/** Checks the run and that every canvas value lies in [lo, hi] and spreads over it; returns the Info. */

@@ -31,19 +31,24 @@ final class TanhModel {
 
 	/** The same model taking images of any width when {@code width} is -1 (its global mean pools whatever it is given). */
 	static Path export(Path dir, long width) throws IOException {
+		return export(dir, 8, width);
+	}
+
+	/** The same model of the given height and width (-1: any); both -1 and width when both are -1: its convolution and global mean take any size. */
+	static Path export(Path dir, long height, long width) throws IOException {
 		ModelConfig config = new ModelConfig();
 		config.name = "Tanh model";
 		config.classes = List.of("low", "high");
 		config.normalization = "unit_range";
-		SavedModelExport.export(g -> new Net(g, width), config, dir);
+		SavedModelExport.export(g -> new Net(g, height, width), config, dir);
 		return dir;
 	}
 
 	private static final class Net extends GraphNetwork {
 
-		Net(Graph g, long width) {
+		Net(Graph g, long height, long width) {
 			Ops tf = Ops.create(g);
-			input = tf.withName("input").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 8, width, 1)));
+			input = tf.withName("input").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, height, width, 1)));
 			float[] k = new float[3 * 3 * 2];
 			for (int i = 0; i < k.length; i++) k[i] = i % 2 == 0 ? 0.1f : -0.1f;
 			Operand<TFloat32> conv = tf.withName("conv").nn.conv2d(input, tf.constant(Shape.of(3, 3, 1, 2), DataBuffers.of(k)),

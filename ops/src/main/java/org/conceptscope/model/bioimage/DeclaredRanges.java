@@ -15,8 +15,9 @@ import org.conceptscope.tensor.Normalization;
  * to; 0.4 puts data_range beside the raw data_type, but does not say which side of the preprocessing it means (its
  * conversion to 0.5 drops it). So a 0.5 range is mapped through the preprocessing as ConceptScope applies it, where every
  * step maps a fixed interval onto a fixed interval (scale_linear, fixed_zero_mean_unit_variance, clip, an ensure_dtype that
- * does not wrap); a 0.4 range is used only without preprocessing, where both readings agree. One range for all channels,
- * as MACO's canvas takes.
+ * does not wrap); a 0.4 range is used only without preprocessing, where both readings agree. Ranges that differ between
+ * channels there (a range per channel, or one through a per-channel normalisation) are kept per channel: MACO's canvas
+ * puts each channel in its own range.
  */
 final class DeclaredRanges {
 
@@ -70,18 +71,21 @@ final class DeclaredRanges {
 			return InputValueRange.unusable(declared + " is before its preprocessing, whose " + e.getMessage());
 		}
 		for (double[] m : mapped) {
-			if (!Arrays.equals(m, mapped[0])) {
-				List<String> each = new ArrayList<>();
-				for (double[] x : mapped) each.add(new DataRange(x[0], x[1]).toString());
-				return InputValueRange.unusable(declared + (none ? " differ between channels" : " becomes " + String.join(", ", each)
-					+ " per channel after its preprocessing") + ", and MACO takes one range for all channels");
+			if (!InputValueRange.usable(m[0], m[1])) {
+				return InputValueRange.unusable(declared + " becomes the single value " + m[0] + " after its preprocessing");
 			}
 		}
-		if (!InputValueRange.usable(mapped[0][0], mapped[0][1])) {
-			return InputValueRange.unusable(declared + " becomes the single value " + mapped[0][0] + " after its preprocessing");
+		String source = "declared by " + declared + (none ? "" : " through its preprocessing " + preprocessing.describe());
+		boolean same = Arrays.stream(mapped).allMatch(m -> Arrays.equals(m, mapped[0]));
+		if (same) return new InputValueRange(mapped[0][0], mapped[0][1], source);
+		List<String> each = new ArrayList<>();
+		double[] lo = new double[channels], hi = new double[channels];
+		for (int c = 0; c < channels; c++) {
+			lo[c] = mapped[c][0];
+			hi[c] = mapped[c][1];
+			each.add(new DataRange(lo[c], hi[c]).toString());
 		}
-		return new InputValueRange(mapped[0][0], mapped[0][1], "declared by " + declared + (none ? "" : " through its preprocessing "
-			+ preprocessing.describe()));
+		return InputValueRange.perChannel(lo, hi, source + (none ? "" : ", per channel " + String.join(", ", each)));
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package org.conceptscope.model.bioimage;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -151,9 +152,13 @@ class DeclaredRangesTest {
 			      - id: fixed_zero_mean_unit_variance
 			        kwargs: {axis: channel, mean: [100, 110, 120], std: [50, 50, 50]}
 			""");
-		assertFalse(perChannel.usable());
-		assertTrue(perChannel.source().startsWith("the package's input 'i' data.range [0, 255] becomes [-2, 3.1")
-			&& perChannel.source().contains("], [-2.2, 2.9") && perChannel.source().endsWith(" per channel after its preprocessing, and MACO"
-			+ " takes one range for all channels"), perChannel.source());
+		// one range through a per-channel normalisation (ImageNet-style RGB): a range per channel, each channel's own
+		assertTrue(perChannel.usable() && perChannel.isPerChannel(), perChannel.source());
+		assertArrayEquals(new double[] { -2, -2.2, -2.4 }, perChannel.channelLo(), 1e-9);
+		assertArrayEquals(new double[] { 3.1, 2.9, 2.7 }, perChannel.channelHi(), 1e-9);
+		assertEquals(-2.4, perChannel.lo(), 1e-9);
+		assertEquals(3.1, perChannel.hi(), 1e-9);
+		assertTrue(perChannel.source().startsWith("declared by the package's input 'i' data.range [0, 255] through its preprocessing ")
+			&& perChannel.source().contains(", per channel [-2, 3.1") && perChannel.source().contains("], [-2.2, 2.9"), perChannel.source());
 	}
 }

@@ -92,7 +92,7 @@ public final class FeatureVisualizationRun {
 			// else the images' 0.1st to 99.9th percentile (the model is asked only without values_range)
 			MacoReference.CanvasRange canvasRange = SIMPLE.equals(s.recipe) ? null
 				: MacoReference.canvasRange(s.valuesRange(), "declared by " + FeatureVisualizationSettings.VALUES_RANGE, model, batch);
-			double[] range = canvasRange == null ? null : new double[] { canvasRange.lo(), canvasRange.hi() };
+			MacoReference.CanvasRange range = canvasRange;
 			String rangeSource = canvasRange == null ? null : canvasRange.source();
 			Maco.Result r = SIMPLE.equals(s.recipe)
 				? new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress)
@@ -102,7 +102,7 @@ public final class FeatureVisualizationRun {
 			if (pixel != null) out.setCalibration(pixel);
 			out.setProperty("Info", "ConceptScope feature visualization (MACO)\nmodel=" + s.model + (s.head == null ? "" : "\nhead=" + s.head)
 				+ "\ntarget=" + className + "\nrecipe=" + s.recipe
-				+ (range == null ? "" : "\n" + VALUES_RANGE_USED + "=" + rangeText(range) + " (" + rangeSource + ")")
+				+ (range == null ? "" : "\n" + VALUES_RANGE_USED + "=" + rangeText(range, ",", ";", org.conceptscope.fiji.param.OptionText::number) + " (" + rangeSource + ")")
 				+ "\nstart_score=" + Numbers.property(r.startScore()) + "\nfinal_score=" + Numbers.property(r.finalScore())
 				+ "\nchannels 1-" + (int) r.image().dim(3) + "=visualization (model input units, after normalization)\nchannel "
 				+ ((int) r.image().dim(3) + 1) + "=transparency\npixel_size=" + (pixel == null ? "none (the images' calibrations differ or are"
@@ -111,8 +111,8 @@ public final class FeatureVisualizationRun {
 			Result result = new Result(r, className, out, plot, List.of());
 			// the Log (stdout headless), from the plugin and the SciJava command alike
 			// the Log's range to 6 digits; the Info's values_range_used above keeps every digit (it replays as values_range)
-			IJ.log("ConceptScope " + summary(result) + (range == null ? "" : " Canvas values in [" + Numbers.brief(range[0]) + ", "
-				+ Numbers.brief(range[1]) + "] (" + rangeSource + ")."));
+			IJ.log("ConceptScope " + summary(result) + (range == null ? "" : " Canvas values in [" + rangeText(range, ", ", "], [", Numbers::brief) + "]"
+				+ (range.isPerChannel() ? " per channel" : "") + " (" + rangeSource + ")."));
 			return s.saveDir == null ? result : save(result, title, s.saveDir);
 		}
 	}
@@ -144,9 +144,15 @@ public final class FeatureVisualizationRun {
 	 * the setting {@link FeatureVisualizationSettings#VALUES_RANGE}, which the Info's options echo as the user gave it.
 	 */
 	static final String VALUES_RANGE_USED = "values_range_used";
-	/** lo,hi as values_range takes them, every digit kept. */
-	private static String rangeText(double[] range) {
-		return org.conceptscope.fiji.param.OptionText.number(range[0]) + "," + org.conceptscope.fiji.param.OptionText.number(range[1]);
+	/** "lo,hi", or per channel "lo0,hi0;lo1,hi1;..." ({@code separator} within a range, {@code between} the channels'), each number by {@code digits}. */
+	private static String rangeText(MacoReference.CanvasRange range, String separator, String between,
+		java.util.function.DoubleFunction<String> digits) {
+		if (!range.isPerChannel()) return digits.apply(range.lo()) + separator + digits.apply(range.hi());
+		List<String> each = new java.util.ArrayList<>();
+		for (int c = 0; c < range.channelLo().length; c++) {
+			each.add(digits.apply(range.channelLo()[c]) + separator + digits.apply(range.channelHi()[c]));
+		}
+		return String.join(between, each);
 	}
 
 	/** The recipes: MACO as its paper and Xplique run it (default), or the project's lighter first version. */
@@ -159,14 +165,15 @@ public final class FeatureVisualizationRun {
 	 * The reference recipe ({@link MacoReference}): a canvas of {@code canvas} pixels a side (0: the
 	 * input side times 512/224, Xplique's canvas for 224-pixel models) under the mean magnitude
 	 * spectrum of the images, {@code crops} crops per step with falling box sizes, {@code noise}, Nadam;
-	 * values in {@code valuesRange} {lo, hi}, or with null the images' robust range ({@link MacoReference#valuesRange}).
+	 * values in {@code valuesRange} ({@link MacoReference#canvasRange}: values_range, the model's declared range, one or
+	 * one per channel, or the images' robust range).
 	 * As a {@link Maco.Result}: the canvas, its transparency, the mean crop score per step, and as start
 	 * and final score the first and last step's mean crop score.
 	 */
 	static Maco.Result reference(Maco.Objective objective, FloatTensor images, int steps, double learningRate, int crops, double noise,
-		int canvas, double[] valuesRange, long seed, Progress progress) {
+		int canvas, MacoReference.CanvasRange valuesRange, long seed, Progress progress) {
 		int[] side = MacoReference.canvas(objective.inputShape(), canvas);
-		MacoReference.Reference ref = MacoReference.reference(images, side[0], side[1], valuesRange, progress);
+		MacoReference.Reference ref = valuesRange.reference(images, side[0], side[1], progress);
 		MacoReference.Result r = new MacoReference(steps, learningRate, crops, noise, seed).visualize(objective, ref, progress);
 		double[] scores = r.scores();
 		return new Maco.Result(r.image(), r.transparency(), scores, scores[0], scores[scores.length - 1]);
