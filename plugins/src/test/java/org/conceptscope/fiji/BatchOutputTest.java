@@ -90,6 +90,55 @@ class BatchOutputTest {
 		assertTrue(run.err().contains("is an 8-bit image with a colour palette"), run.err());
 	}
 
+	/**
+	 * A folder of four 8-bit images with a colour palette (the second a negative, far from the training patches), in parts
+	 * of one: the first run, halted after two parts, says the palette note once for the run ("4 of the 4 images"), not once
+	 * per file; the same command then resumes and speaks of the two images it explains only: the palette note names the
+	 * third image with "2 of the 2 images this run explains", and no line names the first two (the first run's).
+	 */
+	@Test
+	void paletteImagesGetOneNoteForTheRunAndAResumeSpeaksOnlyOfTheImagesItExplains() throws Exception {
+		ImagePlus patches = IJ.openImage(TestFiles.testImages().resolve(Demo.IMAGE).toString());
+		byte[] r = new byte[256], g = new byte[256], b = new byte[256];
+		for (int i = 0; i < 256; i++) {
+			r[i] = (byte) (255 - i);
+			g[i] = (byte) (i * 7);
+			b[i] = (byte) (i / 2 + 100);
+		}
+		java.awt.image.IndexColorModel palette = new java.awt.image.IndexColorModel(8, 256, r, g, b);
+		Path folder = Files.createDirectories(work.resolve("mixed")), out = work.resolve("mixed-out");
+		for (int z = 1; z <= 4; z++) {
+			ImageProcessor ip = patches.getStack().getProcessor(z).duplicate();
+			if (z == 2) ip.invert(); // far from the training patches
+			ip = ip.convertToByteProcessor();
+			ip.setColorModel(palette);
+			assertTrue(IJ.saveAsTiff(new ImagePlus("f" + z, ip), folder.resolve("f" + z + ".tif").toString()));
+		}
+		List<String> args = List.of("input=" + folder, "model=" + MODEL, "save_dir=" + out, "batch=1");
+		List<String> childArgs = new ArrayList<>(List.of("2", "0"));
+		childArgs.addAll(args);
+		Path childOut = work.resolve("mixed-halted-stdout.txt"), childErr = work.resolve("mixed-halted-stderr.txt");
+		ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(List.of("-Xmx1g", "-Djava.awt.headless=true"), BatchChild.class, childArgs));
+		pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+		Process halted = pb.redirectOutput(childOut.toFile()).redirectError(childErr.toFile()).start();
+		assertTrue(halted.waitFor(180, TimeUnit.SECONDS), "the first run halts after two parts");
+		String first = Files.readString(childOut) + Files.readString(childErr);
+		assertEquals(BatchChild.HALTED, halted.exitValue(), first);
+		List<String> notes = first.lines().filter(l -> l.contains("with a colour palette")).toList();
+		assertEquals(1, notes.size(), "one palette note for the run: " + first);
+		assertTrue(notes.get(0).startsWith("ConceptScope note: 'f1.tif' is an 8-bit image with a colour palette")
+			&& notes.get(0).endsWith(" (4 of the 4 images are so.)"), notes.get(0));
+
+		Printed resumed = main("mixed-resumed", args);
+		String err = resumed.err();
+		assertTrue(err.contains("Resuming: 2 of 4 parts (2 of 4 slices) are done; computing the other 2."), err);
+		List<String> said = err.lines().filter(l -> l.contains("with a colour palette")).toList();
+		assertEquals(1, said.size(), "the third image's palette note only: " + err);
+		assertTrue(said.get(0).startsWith("ConceptScope note: 'f3.tif' is an 8-bit image with a colour palette")
+			&& said.get(0).endsWith(" (2 of the 2 images this run explains are so.)"), said.get(0));
+		assertFalse(err.contains("'f1.tif'") || err.contains("'f2.tif'"), "nothing about the images the first run explained: " + err);
+	}
+
 	/** What the runner's main printed on stdout (lines) and stderr, in a JVM of its own; it must succeed with the summary and three paths. */
 	private record Printed(List<String> out, String err) {}
 

@@ -29,27 +29,30 @@ import org.conceptscope.model.Classifier;
  * @param firstMisnamed the first such file's sentence
  * @param narrow       16-bit files whose values use a small part of the 16-bit range under unit_range
  * @param firstNarrow  the first such file's note
+ * @param pixels       files whose calibration differs from the model's pixel size ({@link Models#pixelSize})
+ * @param firstPixels  the first such file's sentence
+ * @param palette      8-bit files with a colour palette, read as their colours ({@link Models#paletteNote})
+ * @param firstPalette the first such file's note
  */
-record FarFiles(int far, String first, int wrapped, String firstWrapped, int misnamed, String firstMisnamed, int narrow, String firstNarrow)
-	implements Serializable {
+record FarFiles(int far, String first, int wrapped, String firstWrapped, int misnamed, String firstMisnamed, int narrow, String firstNarrow,
+	int pixels, String firstPixels, int palette, String firstPalette) implements Serializable {
 
-	static final FarFiles NONE = new FarFiles(0, null, 0, null, 0, null, 0, null);
+	static final FarFiles NONE = new FarFiles(0, null, 0, null, 0, null, 0, null, 0, null, 0, null);
 
 	/**
-	 * Each image (a tile stack: the image it was cut from) compared with the model's card, checked for its cast, its
-	 * channel labels compared with the model's channel names and its 16-bit values for a camera's few bits.
+	 * Each image (a tile stack: the image it was cut from) compared with the model's pixel size and card, checked for a
+	 * palette, its cast, its channel labels compared with the model's channel names and its 16-bit values for a camera's
+	 * few bits; a palette image is read as its colours.
 	 */
 	static FarFiles of(List<ImagePlus> images, Classifier classifier) {
 		FarFiles out = NONE;
 		for (ImagePlus imp : images) {
-			String sentence = Models.farFromDomain(imp, classifier);
-			if (sentence != null) out = out.merge(new FarFiles(1, sentence, 0, null, 0, null, 0, null));
-			String cast = Models.castOverflow(imp, classifier);
-			if (cast != null) out = out.merge(new FarFiles(0, null, 1, cast, 0, null, 0, null));
-			String names = Models.channelNames(imp, classifier);
-			if (names != null) out = out.merge(new FarFiles(0, null, 0, null, 1, names, 0, null));
-			String narrowNote = Models.narrowSixteenBitNote(imp, classifier);
-			if (narrowNote != null) out = out.merge(new FarFiles(0, null, 0, null, 0, null, 1, narrowNote));
+			ImagePlus read = Models.notesSaidByCaller(() -> Models.paletteAsRgb(imp, classifier));
+			String far = Models.farFromDomain(read, classifier), cast = Models.castOverflow(read, classifier);
+			String names = Models.channelNames(read, classifier), narrowNote = Models.narrowSixteenBitNote(imp, classifier);
+			String pixelSize = Models.pixelSize(imp, classifier), paletteNote = Models.paletteNote(imp, classifier);
+			out = out.merge(new FarFiles(far == null ? 0 : 1, far, cast == null ? 0 : 1, cast, names == null ? 0 : 1, names,
+				narrowNote == null ? 0 : 1, narrowNote, pixelSize == null ? 0 : 1, pixelSize, paletteNote == null ? 0 : 1, paletteNote));
 		}
 		return out;
 	}
@@ -58,17 +61,28 @@ record FarFiles(int far, String first, int wrapped, String firstWrapped, int mis
 	FarFiles merge(FarFiles later) {
 		return new FarFiles(far + later.far, first != null ? first : later.first, wrapped + later.wrapped,
 			firstWrapped != null ? firstWrapped : later.firstWrapped, misnamed + later.misnamed,
-			firstMisnamed != null ? firstMisnamed : later.firstMisnamed, narrow + later.narrow, firstNarrow != null ? firstNarrow : later.firstNarrow);
+			firstMisnamed != null ? firstMisnamed : later.firstMisnamed, narrow + later.narrow, firstNarrow != null ? firstNarrow : later.firstNarrow,
+			pixels + later.pixels, firstPixels != null ? firstPixels : later.firstPixels, palette + later.palette,
+			firstPalette != null ? firstPalette : later.firstPalette);
 	}
 
 	/**
-	 * The job's lines, in the order of a local command's: when any file is 16-bit of a camera's few bits, the first such file's
+	 * The job's lines, in the order of a local command's: when any file's calibration differs from the model's pixel size, the first
+	 * such file's sentence and how many are so; when any file has a colour palette, the first such file's note and how many; when any file is 16-bit of a camera's few bits, the first such file's
 	 * note and how many of the files are so; when any file's values are wrapped by the model's cast, the first such file's sentence and how
 	 * many of the files are so; when any file's channel labels disagree with the model's channel names, the first such
 	 * file's sentence, how many of the files are so, and that the files are read as saved; when any file is far, the
 	 * first far file's sentence and how many of the files are.
 	 */
 	void warn(PrintStream log, String job, int files) {
+		if (pixels > 0) {
+			log.println("ConceptScope Spark " + job + " warning: " + Models.withSetCount(firstPixels, pixels + " of the " + files + " files "
+				+ (pixels == 1 ? "is" : "are") + " so"));
+		}
+		if (palette > 0) {
+			log.println("ConceptScope Spark " + job + " note: " + Models.withSetCount(firstPalette, palette + " of the " + files + " files "
+				+ (palette == 1 ? "is" : "are") + " so"));
+		}
 		if (narrow > 0) {
 			log.println("ConceptScope Spark " + job + " note: " + Models.withSetCount(firstNarrow, narrow + " of the " + files + " files "
 				+ (narrow == 1 ? "is" : "are") + " so"));

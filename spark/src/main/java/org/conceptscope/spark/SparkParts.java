@@ -14,7 +14,6 @@ import org.apache.spark.broadcast.Broadcast;
 import org.conceptscope.fiji.batch.Batch;
 import org.conceptscope.fiji.batch.BatchJob;
 import org.conceptscope.fiji.run.AttributionSettings;
-import org.conceptscope.fiji.run.Models;
 
 
 /**
@@ -55,48 +54,23 @@ final class SparkParts implements BatchJob.PartComputer {
 		this.log = log;
 	}
 
-	/**
-	 * A task's part and what the checks of the files whose first part it is found ({@code checked} files): the driver
-	 * writes the warnings, the task prints none.
-	 */
-	record Computed(byte[] part, FarFiles found, int checked) implements Serializable {}
-
 	@Override
 	public void compute(String manifestJson, List<Integer> missing, BatchJob.PartSink sink) throws IOException {
 		if (missing.isEmpty()) return;
 		JavaSparkContext jsc = context.get();
 		String shipped = ModelArchive.ship(jsc.sc(), model);
 		Broadcast<String> manifest = jsc.broadcast(manifestJson);
-		// by part, so in file order whatever order the tasks finish in
-		java.util.SortedMap<Integer, Computed> found = new java.util.TreeMap<>();
 		try {
-			// a part that cannot be written (the sink's exception) cancels the parts left: SparkTasks cancels the job group
-			SparkTasks.run(jsc, missing, "ConceptScope: " + missing.size() + " parts", new ComputePart(args, shipped, manifest, hook), (k, c) -> {
-				boolean goOn = sink.accept(k, c.part());
-				// counted once kept: a part the sink could not write is computed, and its files checked, again on resume
-				found.put(k, new Computed(null, c.found(), c.checked()));
-				return goOn;
-			});
+			// a part that cannot be written (the sink's exception) cancels the parts left: SparkTasks cancels the job group.
+			// The inputs' warnings are the batch runner's, said once per kind by this driver before the parts (InputWarnings,
+			// of the files this run explains); the tasks say none.
+			SparkTasks.run(jsc, missing, "ConceptScope: " + missing.size() + " parts", new ComputePart(args, shipped, manifest, hook), sink::accept);
 		} catch (SparkTasks.Failed failed) {
 			rethrow(failed.getCause());
 		} finally {
 			manifest.destroy();
-			// also when the job stops or fails: a resumed run does not check again the files whose first part is kept
-			warn(found.values());
 		}
 	}
-
-	/**
-	 * One line per kind of warning for the files the tasks checked (each once, with its first part): the first file's
-	 * sentence and how many of them are so, as the concept job writes them.
-	 */
-	private void warn(java.util.Collection<Computed> found) {
-		int checked = found.stream().mapToInt(Computed::checked).sum();
-		if (checked > 0) found.stream().map(Computed::found).reduce(FarFiles.NONE, FarFiles::merge).warn(log, JOB, checked);
-	}
-
-	/** The job's name in its warnings: "ConceptScope Spark batch warning: ...". */
-	static final String JOB = "batch";
 
 	/** The job's failure as the batch runner's own exception: its sentence, not Spark's stage report. */
 	private static void rethrow(Throwable failure) throws IOException {
@@ -194,7 +168,7 @@ final class SparkParts implements BatchJob.PartComputer {
 	}
 
 	/** On an executor: the task's one part, computed with the executor's copy of the model. */
-	private static final class ComputePart implements SparkTasks.Task<Computed> {
+	private static final class ComputePart implements SparkTasks.Task<byte[]> {
 
 		private static final long serialVersionUID = 1L;
 		private final String[] args;
@@ -210,19 +184,12 @@ final class SparkParts implements BatchJob.PartComputer {
 		}
 
 		@Override
-		public Computed compute(int part) throws IOException {
+		public byte[] compute(int part) throws IOException {
 			String[] local = onExecutor(args, ModelArchive.local(model));
-			FarFiles[] found = { FarFiles.NONE };
-			int[] checked = { 0 };
-			byte[] bytes = BatchJob.computePart(Batch.parse(local), manifest.value(), part, TaskModels::openOwned, (image, classifier) -> {
-				// once per executor JVM and calibration, not per file; its sentence names no file, so the driver could not count it
-				Models.warnPixelSize(image, classifier);
-				checked[0]++;
-				found[0] = found[0].merge(FarFiles.of(List.of(Models.paletteAsRgb(image, classifier)), classifier));
-			});
+			byte[] bytes = BatchJob.computePart(Batch.parse(local), manifest.value(), part, TaskModels::openOwned);
 			TaskContext task = TaskContext.get();
 			hook.partComputed(part, task == null ? 0 : task.attemptNumber());
-			return new Computed(bytes, found[0], checked[0]);
+			return bytes;
 		}
 	}
 }

@@ -122,7 +122,8 @@ final class SparkTasks {
 		public Tuple2<Integer, T> apply(Iterator<Integer> indices) {
 			int index = indices.next();
 			try {
-				return new Tuple2<>(index, task.compute(index));
+				// the pixel-size warning and the palette note are the driver's, once per kind for the job: no task logs them per file
+				return new Tuple2<>(index, org.conceptscope.fiji.run.Models.notesSaidByCaller(() -> task.compute(index)));
 			} catch (RuntimeException e) {
 				throw e;
 			} catch (IOException e) {

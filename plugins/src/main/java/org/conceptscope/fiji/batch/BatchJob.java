@@ -127,19 +127,6 @@ public final class BatchJob {
 		void compute(String manifestJson, List<Integer> missing, PartSink sink) throws IOException;
 	}
 
-	/**
-	 * The checks of an input file, made once with its first part (the file whole, not the part): warnings only, the run
-	 * goes on. The batch runner makes none per part ({@link #NONE}): it says its inputs' warnings once for the run, one
-	 * line per kind on stderr, before the parts ({@link InputWarnings}); a cluster's task hands what it found to the
-	 * driver, which writes one line per kind for the job instead of one per file in a log nobody reads.
-	 */
-	public interface FileChecks {
-		/** The batch runner's: nothing per part (see {@link InputWarnings}). */
-		FileChecks NONE = (image, classifier) -> {};
-
-		void check(ImagePlus image, Classifier classifier);
-	}
-
 	/** Where computed parts go. */
 	public interface PartSink {
 		/** Commits part {@code index}; false when the run is to stop. */
@@ -202,7 +189,10 @@ public final class BatchJob {
 			int target = TargetClass.parse(s.target(), classifier.classNames());
 			method.checkRuns(classifier);
 			method.checkInput(classifier, inputs.height(), inputs.width()); // a model of any size: the images'
-			probe(classifier, inputs);
+			Models.notesSaidByCaller(() -> {
+				probe(classifier, inputs); // its palette note is InputWarnings' line, not a Log line of the first file
+				return null;
+			});
 			String base = AttributionOutputs.fileName(inputs.baseName() + "-" + method.name());
 			List<Path> outputs = rois == null
 				? List.of(saveDir.resolve(base + "-results.csv"), saveDir.resolve(base + "-map.tif"),
@@ -386,7 +376,15 @@ public final class BatchJob {
 		// Said once per run, on the runner's message channel (stderr), not by each part on stdout.
 		String padding = kept < parts ? TiledExplainer.paddingNote(TiledExplainer.grid(classifier, inputs.height(), inputs.width(), s.overlap())) : null;
 		if (padding != null) ev.message(padding);
-		if (kept < parts) InputWarnings.warn(classifier, inputs, ev::message);
+		if (kept < parts) {
+			// a resumed run: the files of the parts it computes, not again those an earlier run finished
+			boolean[] explained = new boolean[inputs.inputs().size()];
+			for (int k = 0; k < parts; k++) {
+				if (done[k]) continue;
+				for (BatchInputs.Segment seg : inputs.segments(k * batch, Math.min(n, (k + 1) * batch))) explained[seg.input()] = true;
+			}
+			InputWarnings.warn(classifier, inputs, explained, kept > 0, ev::message);
+		}
 		String model = modelName(s.model());
 		Committer committer = new Committer(m, work, done, kept, doneEntries, progress, ev);
 		int[] working = { -1 }; // the part being computed, for a sentence if the heap runs out
@@ -408,7 +406,9 @@ public final class BatchJob {
 							t > 0 && d < t ? "slices (part " + (part + 1) + " of " + parts + ": " + 100 * d / t + " %)" : "slices");
 						BatchTiles tiles = new BatchTiles(BatchTiles.partDir(tilesDir, k));
 						try {
-							finishedPart[0] = part(classifier, method, target, s, inputs, rois, model, k, from, to, within, tiles, FileChecks.NONE);
+							// the pixel-size warning and the palette note: said once for the run (InputWarnings), not by each file's part
+							finishedPart[0] = Models.notesSaidByCaller(() -> part(classifier, method, target, s, inputs, rois, model, k, from, to, within,
+								tiles));
 						} catch (java.io.UncheckedIOException e) {
 							throw e.getCause(); // a tile batch could not be kept (a full disk): said as any write failure
 						}
@@ -534,7 +534,7 @@ public final class BatchJob {
 	 * its model open for the next part of the same run.
 	 */
 	public static byte[] computePart(Job job, String manifestJson, int index) throws IOException {
-		return computePart(job, manifestJson, index, Models::open, FileChecks.NONE);
+		return computePart(job, manifestJson, index, Models::open);
 	}
 
 	/**
@@ -544,21 +544,13 @@ public final class BatchJob {
 	 */
 	public static byte[] computePart(Job job, String manifestJson, int index, java.util.function.Function<Path, Classifier> open)
 		throws IOException {
-		return computePart(job, manifestJson, index, open, FileChecks.NONE);
-	}
-
-	/**
-	 * {@link #computePart(Job, String, int, java.util.function.Function)} with the checks of each file whose first part this is
-	 * made by {@code checks} (a cluster's task collects them for the driver).
-	 */
-	public static byte[] computePart(Job job, String manifestJson, int index, java.util.function.Function<Path, Classifier> open,
-		FileChecks checks) throws IOException {
 		Worker w = Worker.forThread(job, manifestJson, open);
 		BatchManifest m = w.manifest;
 		if (index < 0 || index >= m.parts) throw new IllegalArgumentException("The run has parts 0-" + (m.parts - 1) + ", not " + index + ".");
 		int from = index * m.batch, to = Math.min(m.entries, from + m.batch);
-		return BatchParts.bytes(part(w.classifier, w.method, w.target, job.attribution(), w.inputs, w.rois, w.model, index, from, to,
-			Progress.NONE, null, checks));
+		// a worker's (a cluster task's) part writes no Log note: the run's driver says them once (InputWarnings)
+		return BatchParts.bytes(Models.notesSaidByCaller(() -> part(w.classifier, w.method, w.target, job.attribution(), w.inputs, w.rois,
+			w.model, index, from, to, Progress.NONE, null)));
 	}
 
 	/** One thread's open model and inputs for the parts of one run. */
@@ -652,9 +644,9 @@ public final class BatchJob {
 
 	/** Entries [from, to) of the run, explained; one model call per part as in any run of this job. */
 	private static BatchParts.Part part(Classifier classifier, AttributionMethod method, int target, AttributionSettings s,
-		BatchInputs inputs, BatchRois rois, String model, int index, int from, int to, Progress progress, BatchTiles kept, FileChecks checks)
+		BatchInputs inputs, BatchRois rois, String model, int index, int from, int to, Progress progress, BatchTiles kept)
 		throws IOException {
-		if (rois != null) return regionPart(classifier, method, target, s, inputs, rois, index, from, to, progress, checks);
+		if (rois != null) return regionPart(classifier, method, target, s, inputs, rois, index, from, to, progress);
 		List<BatchInputs.Segment> segments = inputs.segments(from, to);
 		List<ImagePlus> images = new ArrayList<>();
 		List<FloatTensor> tensors = new ArrayList<>();
@@ -665,9 +657,6 @@ public final class BatchJob {
 		for (BatchInputs.Segment seg : segments) {
 			TileCheckpoint checkpoint = kept == null ? TileCheckpoint.NONE : kept.segment(segment++);
 			ImagePlus imp = inputs.open(seg.input());
-			// once per input file (its whole stack), with its first part: not again for its other parts (the batch runner's
-			// hook does nothing: it said its inputs' warnings once for the run, InputWarnings)
-			if (seg.from() == 0) checks.check(imp, classifier);
 			ImagePlus part = StackRunner.batchImage(imp, ImagePlusTensors.batches(imp), seg.from(), seg.to());
 			images.add(part);
 			try {
@@ -757,7 +746,7 @@ public final class BatchJob {
 	 * ROI, the entry's map NaN outside the explained areas, the ROIs' outlines.
 	 */
 	private static BatchParts.Part regionPart(Classifier classifier, AttributionMethod method, int target, AttributionSettings s,
-		BatchInputs inputs, BatchRois rois, int index, int from, int to, Progress progress, FileChecks checks) throws IOException {
+		BatchInputs inputs, BatchRois rois, int index, int from, int to, Progress progress) throws IOException {
 		RegionExplainer.Mode mode = RegionExplainer.Mode.parse(s.region());
 		List<BatchParts.Entry> entries = new ArrayList<>();
 		int w = inputs.width(), h = inputs.height();
@@ -770,8 +759,6 @@ public final class BatchJob {
 					if (r.image() >= seg.from() && r.image() < seg.to()) regions.add(r);
 				}
 			}
-			// a file with ROIs is checked once, with its first part, as a whole image's file is (not by each part its ROIs lie in)
-			if (seg.from() == 0 && !rois.rois(seg.input()).isEmpty()) checks.check(source, classifier);
 			int start = seg.globalFrom() - from, len = seg.to() - seg.from();
 			Progress within = within(progress, start, len, to - from);
 			RegionExplanations.Explained e = regions.isEmpty() ? new RegionExplanations.Explained(List.of(), List.of())
@@ -933,7 +920,7 @@ public final class BatchJob {
 			classifier.probabilities(new FloatTensor(new long[] { 1, grid.tileHeight(), grid.tileWidth(), tiles.channels() }, tile));
 			return;
 		}
-		// the probe only checks that the model runs: the warnings come once per input with its first part
+		// the probe only checks that the model runs: the inputs' warnings come once for the run (InputWarnings)
 		classifier.probabilities(Models.checkedInput(one, classifier).tensor());
 	}
 

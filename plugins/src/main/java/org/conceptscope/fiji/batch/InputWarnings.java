@@ -15,10 +15,12 @@ import org.conceptscope.tensor.Normalization;
  * The warnings about a batch run's inputs, one line per kind for the whole run, given to the runner's
  * message channel (stderr), never to ImageJ's Log (stdout when headless, where the runner's result paths
  * are): the first input's sentence and how many of the inputs are so. Kinds: a pixel size other than the
- * model's, far from the model's training data, values the model's cast wraps, channel labels that
- * disagree with the model's channel names, and (for a model without training statistics) 16-bit values
- * of a camera's few bits under unit_range. The checks are {@link Models}'s, file by file, each file
- * opened once and let go: a folder of many images is never held in memory.
+ * model's, an 8-bit image with a colour palette read as its colours (a note), far from the model's training
+ * data, values the model's cast wraps, channel labels that disagree with the model's channel names, and (for
+ * a model without training statistics) 16-bit values of a camera's few bits under unit_range. The checks are
+ * {@link Models}'s, file by file, each file opened once and let go: a folder of many images is never held in
+ * memory. A resumed run checks only the files it explains (those with a slice in a part not yet done) and
+ * counts of them: the first run said the rest. A cluster's driver says them too, and its tasks none.
  */
 final class InputWarnings {
 
@@ -49,36 +51,56 @@ final class InputWarnings {
 
 	/** Whether any check can say something of these inputs with this model (else no input is opened). */
 	static boolean anyApplies(Classifier classifier, BatchInputs inputs) {
-		return classifier.pixelSize() != null || classifier.inputDomain() != null || CastOverflow.casts(classifier.normalization())
-			|| !classifier.inputChannelNames().isEmpty() || sixteenBitUnitRange(classifier, inputs) > 0;
+		return classifier.pixelSize() != null || inputs.palette() || classifier.inputDomain() != null || CastOverflow.casts(classifier.normalization())
+			|| !classifier.inputChannelNames().isEmpty() || sixteenBitUnitRange(classifier, inputs, all(inputs)) > 0;
 	}
 
-	private static int sixteenBitUnitRange(Classifier classifier, BatchInputs inputs) {
+	private static boolean[] all(BatchInputs inputs) {
+		boolean[] all = new boolean[inputs.inputs().size()];
+		java.util.Arrays.fill(all, true);
+		return all;
+	}
+
+	private static int sixteenBitUnitRange(Classifier classifier, BatchInputs inputs, boolean[] explained) {
 		if (classifier.inputDomain() != null || !(classifier.normalization() instanceof Normalization.UnitRange)) return 0;
-		return (int) inputs.inputs().stream().filter(in -> in.bitDepth() == 16).count();
+		int n = 0;
+		for (int i = 0; i < explained.length; i++) if (explained[i] && inputs.inputs().get(i).bitDepth() == 16) n++;
+		return n;
 	}
 
-	/** Checks every input and gives {@code log} one line per kind found. */
-	static void warn(Classifier classifier, BatchInputs inputs, Consumer<String> log) {
+	/**
+	 * Checks the inputs this run explains and gives {@code log} one line per kind found.
+	 *
+	 * @param explained per input, whether this run explains any of its slices (all, unless it resumes)
+	 * @param resumed whether an earlier run explained the others: the counts say "of the images this run explains"
+	 */
+	static void warn(Classifier classifier, BatchInputs inputs, boolean[] explained, boolean resumed, Consumer<String> log) {
 		if (!anyApplies(classifier, inputs)) return;
-		Kind pixels = new Kind("ConceptScope warning: "), far = new Kind("ConceptScope warning: "), cast = new Kind("ConceptScope warning: "),
-			names = new Kind("ConceptScope warning: "), narrow = new Kind("ConceptScope note: ");
-		int n = inputs.inputs().size(), sixteen = sixteenBitUnitRange(classifier, inputs);
-		for (int i = 0; i < n; i++) {
+		String prefix = "ConceptScope warning: ", notePrefix = "ConceptScope note: ";
+		Kind pixels = new Kind(prefix), palette = new Kind(notePrefix), far = new Kind(prefix), cast = new Kind(prefix), names = new Kind(prefix),
+			narrow = new Kind(notePrefix);
+		int n = 0, sixteen = sixteenBitUnitRange(classifier, inputs, explained);
+		for (int i = 0; i < explained.length; i++) {
+			if (!explained[i]) continue;
+			n++;
 			ImagePlus imp = inputs.open(i);
 			pixels.add(Models.pixelSize(imp, classifier));
-			ImagePlus read = Models.paletteAsRgb(imp, classifier); // a palette image is read as its colours
+			palette.add(Models.paletteNote(imp, classifier));
+			// a palette image is read as its colours; its note is the line above, not a Log line per file
+			ImagePlus read = Models.notesSaidByCaller(() -> Models.paletteAsRgb(imp, classifier));
 			far.add(Models.farFromDomain(read, classifier));
 			cast.add(Models.castOverflow(read, classifier));
 			names.add(Models.channelNames(read, classifier));
 			if (sixteen > 0) narrow.add(Models.narrowSixteenBitNote(imp, classifier));
 		}
+		String images = resumed ? "images this run explains" : "images";
 		List<String> lines = new ArrayList<>();
-		lines.add(pixels.line(n, "images", "are so"));
-		lines.add(narrow.line(sixteen, "16-bit images", "are so"));
-		lines.add(cast.line(n, "images", "are so"));
-		lines.add(names.line(n, "images", "are so"));
-		lines.add(far.line(n, "images", "checked are far"));
+		lines.add(pixels.line(n, images, "are so"));
+		lines.add(palette.line(n, images, "are so"));
+		lines.add(narrow.line(sixteen, "16-bit " + images, "are so"));
+		lines.add(cast.line(n, images, "are so"));
+		lines.add(names.line(n, images, "are so"));
+		lines.add(far.line(n, images, resumed ? "are far" : "checked are far"));
 		for (String line : lines) if (line != null) log.accept(line);
 	}
 }

@@ -35,6 +35,29 @@ public final class Models {
 
 	private static final Set<String> WARNED = Collections.synchronizedSet(new HashSet<>());
 
+	/**
+	 * Set on a thread whose caller says the pixel-size warning and the palette note once for its whole run, one
+	 * line per kind with a count (the batch runner's InputWarnings, a Spark job's driver): the thread's work
+	 * writes neither to the Log, where they came once per file (on a cluster: in an executor's log).
+	 */
+	private static final ThreadLocal<Boolean> CALLER_SAYS_NOTES = ThreadLocal.withInitial(() -> false);
+
+	/** Work that may throw. */
+	public interface Work<T, E extends Exception> {
+		T run() throws E;
+	}
+
+	/** Runs {@code work} with the pixel-size warning and the palette note left to the caller ({@link #CALLER_SAYS_NOTES}). */
+	public static <T, E extends Exception> T notesSaidByCaller(Work<T, E> work) throws E {
+		boolean was = CALLER_SAYS_NOTES.get();
+		CALLER_SAYS_NOTES.set(true);
+		try {
+			return work.run();
+		} finally {
+			CALLER_SAYS_NOTES.set(was);
+		}
+	}
+
 	private Models() {}
 
 	/** Any model ConceptScope reads. */
@@ -482,10 +505,8 @@ public final class Models {
 	 * pseudo-colour test calls small palettes smooth ramps), so the Log says what was done.
 	 */
 	public static ImagePlus paletteAsRgb(ImagePlus imp, Classifier classifier) {
-		if (imp == null || classifier == null || classifier.signature() == null || classifier.signature().channels() != 3) return imp;
-		if (imp.getBitDepth() != 8 || imp.getNChannels() != 1 || imp.getProcessor() == null) return imp;
-		if (!imp.getProcessor().isColorLut()) return imp;
-		if (!(imp.getProcessor().getColorModel() instanceof java.awt.image.IndexColorModel cm)) return imp;
+		if (!palette(imp, classifier)) return imp;
+		java.awt.image.IndexColorModel cm = (java.awt.image.IndexColorModel) imp.getProcessor().getColorModel();
 		int size = cm.getMapSize();
 		byte[] r = new byte[size], g = new byte[size], b = new byte[size];
 		cm.getReds(r);
@@ -506,12 +527,25 @@ public final class Models {
 		ImagePlus copy = new ImagePlus(imp.getTitle(), rgb);
 		copy.setDimensions(1, imp.getNSlices(), imp.getNFrames());
 		copy.setCalibration(imp.getCalibration());
-		if (WARNED.add("palette|" + imp.getTitle())) {
-			IJ.log("ConceptScope: '" + imp.getTitle() + "' is an 8-bit image with a colour palette (LUT), e.g. an indexed-colour PNG; the"
-				+ " RGB model is given the colours of its palette (the image is unchanged). If the LUT only colours the display, convert"
-				+ " the image to RGB the way the model expects instead.");
-		}
+		if (!CALLER_SAYS_NOTES.get() && WARNED.add("palette|" + imp.getTitle())) IJ.log("ConceptScope: " + paletteSentence(imp));
 		return copy;
+	}
+
+	/** {@link #paletteAsRgb}'s note of this image (null when it is read as it is), without a Log line. */
+	public static String paletteNote(ImagePlus imp, Classifier classifier) {
+		return palette(imp, classifier) ? paletteSentence(imp) : null;
+	}
+
+	private static boolean palette(ImagePlus imp, Classifier classifier) {
+		if (imp == null || classifier == null || classifier.signature() == null || classifier.signature().channels() != 3) return false;
+		if (imp.getBitDepth() != 8 || imp.getNChannels() != 1 || imp.getProcessor() == null) return false;
+		return imp.getProcessor().isColorLut() && imp.getProcessor().getColorModel() instanceof java.awt.image.IndexColorModel;
+	}
+
+	private static String paletteSentence(ImagePlus imp) {
+		return "'" + imp.getTitle() + "' is an 8-bit image with a colour palette (LUT), e.g. an indexed-colour PNG; the RGB model is given"
+			+ " the colours of its palette (the image is unchanged). If the LUT only colours the display, convert the image to RGB the way"
+			+ " the model expects instead.";
 	}
 
 	/**
@@ -576,7 +610,7 @@ public final class Models {
 		String w = pixelSize(image, classifier);
 		if (w == null) return null;
 		Calibration c = image.getCalibration();
-		if (WARNED.add(classifier.name() + "|" + c.pixelWidth + "|" + c.pixelHeight + "|" + c.getUnit())) {
+		if (!CALLER_SAYS_NOTES.get() && WARNED.add(classifier.name() + "|" + c.pixelWidth + "|" + c.pixelHeight + "|" + c.getUnit())) {
 			IJ.log("ConceptScope warning: " + w); // the Log (stdout headless); the run goes on
 		}
 		return w;
