@@ -137,8 +137,16 @@ class BatchOutputTest {
 			assertTrue(text.startsWith("ConceptScope batch: ") && text.contains(c[c.length - 1]), args + ": " + text);
 			assertTrue(text.contains("Usage: "), "the usage follows a usage error: " + text);
 		}
-		String overwrite = refusal(2, List.of("input=" + stack, "model=" + MODEL, "save_dir=" + out, "overwrite"));
-		assertTrue(overwrite.startsWith("ConceptScope batch: Batch has no option 'overwrite': ") && overwrite.contains("add restart"), overwrite);
+		// overwrite, as a user types it to the runner's main (a JVM of its own): the key named once, the tool once
+		Path stderr = work.resolve("overwrite-stderr.txt");
+		Process child = new ProcessBuilder(ChildJvm.command(List.of("-Xmx512m", "-Djava.awt.headless=true"), Batch.class,
+			List.of("input=" + stack, "model=" + MODEL, "save_dir=" + out, "overwrite"))).redirectErrorStream(true).redirectOutput(stderr.toFile()).start();
+		assertTrue(child.waitFor(120, TimeUnit.SECONDS), "refused at once");
+		String overwrite = Files.readString(stderr);
+		assertEquals(2, child.exitValue(), overwrite);
+		String first = overwrite.lines().filter(l -> l.startsWith("ConceptScope")).findFirst().orElse(overwrite);
+		assertTrue(first.startsWith("ConceptScope batch: there is no option 'overwrite': ") && first.contains("add restart"), overwrite);
+		assertFalse(first.contains(Batch.class.getSimpleName() + " "), "no class name: " + first);
 		String target = refusal(1, List.of("input=" + stack, "model=" + MODEL, "save_dir=" + out, "target=mitochondria"));
 		assertTrue(target.contains("'mitochondria' is not a class of this model"), target);
 		assertFalse(Files.exists(out), "nothing written");

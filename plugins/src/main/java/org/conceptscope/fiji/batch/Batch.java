@@ -56,7 +56,7 @@ public final class Batch {
 	public static BatchJob.Job parse(String[] args) {
 		for (String a : args) {
 			if (a.split("=", 2)[0].strip().equalsIgnoreCase(CommandSpecs.OVERWRITE.key())) {
-				throw new IllegalArgumentException(COMMAND + " has no option '" + CommandSpecs.OVERWRITE.key() + "': the same command run again"
+				throw new IllegalArgumentException("there is no option '" + CommandSpecs.OVERWRITE.key() + "': the same command run again"
 					+ " resumes an unfinished run in save_dir, or says it is already complete; add " + RESTART + " to discard it and compute"
 					+ " (and replace) the results again, see docs/commands/batch.md.");
 			}
