@@ -12,12 +12,19 @@
 // Arguments (macro-option style, all optional when run from the editor):
 //   image=[/path/stack.tif] model=[/path/model folder] save_dir=[/path/results]
 //   bounds=crown (tighter linear bounds, default) or bounds=interval (faster)
+// Optional overwrite (or overwrite=true): replace an earlier run's files in save_dir; without it a rerun into the
+// same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("attribution_eva.ijm", args, "image model save_dir bounds");
+checkKeys("attribution_eva.ijm", args, "image model save_dir bounds overwrite");
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+// overwrite (or overwrite=true): an earlier run's files in save_dir are replaced (passed on to the command); without it
+// a rerun into the same save_dir is refused, naming the file
+overwrite = "";
+if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
+
 bounds = call("ij.Macro.getValue", args, "bounds", "crown");
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
 if ((args != "" || is("batch mode")) && (image == "" || model == "" || saveDir == "")) {
@@ -31,7 +38,7 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
 open(image);
-run("Attribution...", "model=[" + model + "] method=eva target=predicted epsilon=0.01 grid=8 bounds=" + bounds + " output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
+run("Attribution...", "model=[" + model + "] method=eva target=predicted epsilon=0.01 grid=8 bounds=" + bounds + " output=channel top_fraction=0.1 save_dir=[" + saveDir + "]" + overwrite);
 close("*");
 setBatchMode(false);
 

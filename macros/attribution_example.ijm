@@ -12,12 +12,19 @@
 //   Xplique, bilinear keeps the map non-negative, nearest shows one block per cell)
 // e.g. ./fiji-linux-x64 --headless --console -macro attribution_example.ijm "image=[...] model=[...] save_dir=[...]"
 // (plain ImageJ 1.x needs a display: xvfb-run -a java -jar ij.jar -batch attribution_example.ijm "...")
+// Optional overwrite (or overwrite=true): replace an earlier run's files in save_dir; without it a rerun into the
+// same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("attribution_example.ijm", args, "image model save_dir upsampling");
+checkKeys("attribution_example.ijm", args, "image model save_dir upsampling overwrite");
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+// overwrite (or overwrite=true): an earlier run's files in save_dir are replaced (passed on to the command); without it
+// a rerun into the same save_dir is refused, naming the file
+overwrite = "";
+if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
+
 upsampling = call("ij.Macro.getValue", args, "upsampling", "bicubic");
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
 if ((args != "" || is("batch mode")) && (image == "" || model == "" || saveDir == "")) {
@@ -31,7 +38,7 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
 open(image);
-run("Attribution...", "model=[" + model + "] method=sobol target=predicted grid=8 designs=32 seed=42 upsampling=" + upsampling + " output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
+run("Attribution...", "model=[" + model + "] method=sobol target=predicted grid=8 designs=32 seed=42 upsampling=" + upsampling + " output=channel top_fraction=0.1 save_dir=[" + saveDir + "]" + overwrite);
 // The numbers, as a macro collects them: the per-slice table by its title, the result image's title
 // and "-results" (headless, ImageJ keeps no titled table: the command's table is in Results instead).
 results = getTitle() + "-results";

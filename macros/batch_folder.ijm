@@ -7,15 +7,19 @@
 // .png, .jpg, .jpeg, .dcm, any case); other files are passed over; an image that cannot be opened or
 // explained is skipped with its reason (the run goes on), and batch-summary.csv in save_dir lists
 // every image as explained or skipped, with why, and the title its results are named after.
+// First the model is checked with Model Info, whose report goes to save_dir too (<model>-info.txt and
+// <model>-layers.csv, written again on every run) and to the Log: a bad model stops the run before any image.
 //
 // Arguments (macro-option style, all optional when run from the editor):
 //   input=[/path/images] model=[/path/model folder] save_dir=[/path/results]
-//   method=integrated_gradients target=predicted
+//   method=integrated_gradients target=predicted overwrite
 // e.g. ./fiji-linux-x64 --headless --console -macro batch_folder.ijm "input=[...] model=[...] save_dir=[...]"
 // (plain ImageJ 1.x needs a display: xvfb-run -a java -jar ij.jar -batch batch_folder.ijm "...")
+// A rerun into the same save_dir skips the images whose results are there (with the sentence naming
+// their file); with overwrite (or overwrite=true) it explains them again, replacing their files.
 
 args = getArgument();
-keys = "input model save_dir method target";
+keys = "input model save_dir method target overwrite";
 // A key this macro does not read (a misspelt one would run with its default) ends it before any work.
 why = unknownKey("batch_folder.ijm", args, keys);
 if (why != "") {
@@ -29,6 +33,9 @@ if (why != "") {
 input = call("ij.Macro.getValue", args, "input", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+// overwrite (or overwrite=true), passed on to Attribution: an image's earlier results are replaced, not skipped
+overwrite = "";
+if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
 method = call("ij.Macro.getValue", args, "method", "integrated_gradients");
 target = call("ij.Macro.getValue", args, "target", "predicted");
 // Given arguments, or under -batch, nobody answers a dialog: a missing folder is a sentence, not a wait.
@@ -45,8 +52,8 @@ setBatchMode(true);
 // The model is checked once, before any image, and its report kept with the results (the command
 // creates save_dir). Being the first run(), it also has a fresh ImageJ started on this macro
 // (java -jar ij.jar -batch) read its plugins folder: call() finds ConceptScope's classes only after that.
-// overwrite: a rerun into the same folder writes the same model's report again (the images' results are never replaced:
-// an image whose files are already there is skipped with the sentence naming them, so a rerun explains only the rest).
+// Always overwrite: a rerun into the same folder writes the same model's report again (the images' results are
+// replaced only with the macro's overwrite: without it an image whose files are there is skipped, naming them).
 run("Model Info...", "model=[" + model + "] save_dir=[" + saveDir + "] overwrite");
 files = getFileList(input);
 // The images (ConceptScope's list of image endings, the batch runner's) and the titles their results take.
@@ -76,7 +83,7 @@ for (i = 0; i < n; i++) {
 		if (nImages == 0) why = "ImageJ could not open it";
 		else {
 			if (titles[i] != bases[i]) rename(titles[i]); // its results are named after the title, without its extension
-			why = call("org.conceptscope.fiji.ij1.MacroCalls.tryRun", "Attribution...", "model=[" + model + "] method=" + method + " target=[" + target + "] steps=32 output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
+			why = call("org.conceptscope.fiji.ij1.MacroCalls.tryRun", "Attribution...", "model=[" + model + "] method=" + method + " target=[" + target + "] steps=32 output=channel top_fraction=0.1 save_dir=[" + saveDir + "]" + overwrite);
 			// with a display each image's table is a window (its numbers are in save_dir's CSV): one at a time
 			if (why == "" && isOpen(getTitle() + "-results")) close(getTitle() + "-results");
 		}

@@ -15,12 +15,18 @@
 // Arguments (macro-option style, all optional when run from the editor):
 //   image=[/path/stack.tif] model=[/path/model folder] save_dir=[/path/results]
 // A folder of images works too: run("Concept Graph...", "model=[...] folder=[...] ...").
+// Optional overwrite (or overwrite=true): replace an earlier run's files in save_dir; without it a rerun into the
+// same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("concept_graph.ijm", args, "image model save_dir");
+checkKeys("concept_graph.ijm", args, "image model save_dir overwrite");
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+// overwrite (or overwrite=true): an earlier run's files in save_dir are replaced (passed on to the command); without it
+// a rerun into the same save_dir is refused, naming the file
+overwrite = "";
+if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
 if ((args != "" || is("batch mode")) && (image == "" || model == "" || saveDir == "")) {
 	got = "no argument";
@@ -33,7 +39,7 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the concept graph
 
 setBatchMode(true);
 open(image);
-run("Concept Graph...", "model=[" + model + "] layers=[conv2/relu,conv3/relu] scope=class target=DAB-positive concepts=3 samples=500 seed=42 steps=32 examples=4 erf_mass=0.9 top_fraction=0.1 output=channel save_dir=[" + saveDir + "]");
+run("Concept Graph...", "model=[" + model + "] layers=[conv2/relu,conv3/relu] scope=class target=DAB-positive concepts=3 samples=500 seed=42 steps=32 examples=4 erf_mass=0.9 top_fraction=0.1 output=channel save_dir=[" + saveDir + "]" + overwrite);
 close("*");
 setBatchMode(false);
 

@@ -10,13 +10,19 @@
 //
 // Arguments (macro-option style, all optional when run from the editor):
 //   image=[/path/stack.tif] model=[/path/model folder] concepts=[/path/concepts.json] save_dir=[/path/results]
+// Optional overwrite (or overwrite=true): replace an earlier run's files in save_dir; without it a rerun into the
+// same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("concept_importance.ijm", args, "image model concepts save_dir");
+checkKeys("concept_importance.ijm", args, "image model concepts save_dir overwrite");
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 concepts = call("ij.Macro.getValue", args, "concepts", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+// overwrite (or overwrite=true): an earlier run's files in save_dir are replaced (passed on to the command); without it
+// a rerun into the same save_dir is refused, naming the file
+overwrite = "";
+if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
 if ((args != "" || is("batch mode")) && (image == "" || model == "" || concepts == "" || saveDir == "")) {
 	got = "no argument";
@@ -33,9 +39,9 @@ open(image);
 stack = getTitle(); // each run's plot becomes the current image: select the stack again for the next one
 run("Concept Importance...", "model=[" + model + "] concepts=[" + concepts + "] estimator=sobol designs=32 seed=42 update_bank=true save_dir=[" + saveDir + "] overwrite");
 selectImage(stack);
-run("Concept Importance...", "model=[" + model + "] concepts=[" + concepts + "] estimator=gradient save_dir=[" + saveDir + "]");
+run("Concept Importance...", "model=[" + model + "] concepts=[" + concepts + "] estimator=gradient save_dir=[" + saveDir + "]" + overwrite);
 selectImage(stack);
-run("Concept Importance...", "model=[" + model + "] concepts=[" + concepts + "] estimator=deletion save_dir=[" + saveDir + "]");
+run("Concept Importance...", "model=[" + model + "] concepts=[" + concepts + "] estimator=deletion save_dir=[" + saveDir + "]" + overwrite);
 close("*");
 setBatchMode(false);
 

@@ -8,13 +8,19 @@
 //
 // Arguments (macro-option style, all optional when run from the editor):
 //   image=[/path/stack.tif] model=[/path/model folder] concepts=[/path/concepts.json] save_dir=[/path/results]
+// Optional overwrite (or overwrite=true): replace an earlier run's files in save_dir; without it a rerun into the
+// same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("concept_localization.ijm", args, "image model concepts save_dir");
+checkKeys("concept_localization.ijm", args, "image model concepts save_dir overwrite");
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 concepts = call("ij.Macro.getValue", args, "concepts", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+// overwrite (or overwrite=true): an earlier run's files in save_dir are replaced (passed on to the command); without it
+// a rerun into the same save_dir is refused, naming the file
+overwrite = "";
+if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
 if ((args != "" || is("batch mode")) && (image == "" || model == "" || concepts == "" || saveDir == "")) {
 	got = "no argument";
@@ -28,7 +34,7 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
 open(image);
-run("Concept Localization...", "model=[" + model + "] concepts=[" + concepts + "] top_fraction=0.1 output=channel save_dir=[" + saveDir + "]");
+run("Concept Localization...", "model=[" + model + "] concepts=[" + concepts + "] top_fraction=0.1 output=channel save_dir=[" + saveDir + "]" + overwrite);
 close("*");
 setBatchMode(false);
 

@@ -7,12 +7,18 @@
 //
 // Arguments (macro-option style, all optional when run from the editor):
 //   image=[/path/stack.tif] model=[/path/model folder] save_dir=[/path/results]
+// Optional overwrite (or overwrite=true): replace an earlier run's files in save_dir; without it a rerun into the
+// same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("evaluate_explanation.ijm", args, "image model save_dir");
+checkKeys("evaluate_explanation.ijm", args, "image model save_dir overwrite");
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+// overwrite (or overwrite=true): an earlier run's files in save_dir are replaced (passed on to the command); without it
+// a rerun into the same save_dir is refused, naming the file
+overwrite = "";
+if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
 if ((args != "" || is("batch mode")) && (image == "" || model == "" || saveDir == "")) {
 	got = "no argument";
@@ -25,7 +31,7 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
 open(image);
-run("Evaluate Explanation...", "model=[" + model + "] method=saliency metric=deletion target=predicted steps=16 seed=42 save_dir=[" + saveDir + "]");
+run("Evaluate Explanation...", "model=[" + model + "] method=saliency metric=deletion target=predicted steps=16 seed=42 save_dir=[" + saveDir + "]" + overwrite);
 close("*");
 setBatchMode(false);
 

@@ -12,12 +12,19 @@
 // Arguments (macro-option style, all optional when run from the editor):
 //   folder=[/path/labelled images] model=[/path/model folder] save_dir=[/path/results]
 //   training_steps=300 (Adam steps per model; fewer is faster and noisier)
+// Optional overwrite (or overwrite=true): replace an earlier run's files in save_dir; without it a rerun into the
+// same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("evaluate_mege_reco.ijm", args, "folder model save_dir training_steps");
+checkKeys("evaluate_mege_reco.ijm", args, "folder model save_dir training_steps overwrite");
 folder = call("ij.Macro.getValue", args, "folder", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+// overwrite (or overwrite=true): an earlier run's files in save_dir are replaced (passed on to the command); without it
+// a rerun into the same save_dir is refused, naming the file
+overwrite = "";
+if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
+
 steps = call("ij.Macro.getValue", args, "training_steps", "300");
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
 if ((args != "" || is("batch mode")) && (folder == "" || model == "" || saveDir == "")) {
@@ -29,7 +36,7 @@ if (folder == "") folder = getDirectory("Choose the folder of class subfolders")
 if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
-run("Evaluate Explanation...", "model=[" + model + "] metric=mege_reco folder=[" + folder + "] methods=[saliency,integrated_gradients,random] folds=4 training_steps=" + steps + " seed=42 save_dir=[" + saveDir + "]");
+run("Evaluate Explanation...", "model=[" + model + "] metric=mege_reco folder=[" + folder + "] methods=[saliency,integrated_gradients,random] folds=4 training_steps=" + steps + " seed=42 save_dir=[" + saveDir + "]" + overwrite);
 
 // A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
 function checkKeys(name, args, keys) {

@@ -6,13 +6,19 @@
 //
 // Arguments (macro-option style, all optional when run from the editor):
 //   image=[/path/stack.tif] model=[/path/model folder] head=[/path/results/head] save_dir=[/path/results]
+// Optional overwrite (or overwrite=true): replace an earlier run's files in save_dir; without it a rerun into the
+// same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("explain_with_head.ijm", args, "image model head save_dir");
+checkKeys("explain_with_head.ijm", args, "image model head save_dir overwrite");
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 head = call("ij.Macro.getValue", args, "head", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+// overwrite (or overwrite=true): an earlier run's files in save_dir are replaced (passed on to the command); without it
+// a rerun into the same save_dir is refused, naming the file
+overwrite = "";
+if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
 if ((args != "" || is("batch mode")) && (image == "" || model == "" || head == "" || saveDir == "")) {
 	got = "no argument";
@@ -26,7 +32,7 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
 open(image);
-run("Explain with Head...", "model=[" + model + "] head=[" + head + "] target=predicted top=3 top_fraction=0.1 save_dir=[" + saveDir + "]");
+run("Explain with Head...", "model=[" + model + "] head=[" + head + "] target=predicted top=3 top_fraction=0.1 save_dir=[" + saveDir + "]" + overwrite);
 close("*");
 setBatchMode(false);
 

@@ -16,13 +16,20 @@
 // Arguments (macro-option style, all optional when run from the editor):
 //   image=[/path/stack.tif] model=[/path/model folder] target=[class] save_dir=[/path/results], optional head=[...]
 //   and recipe=[reference or simple]
+// Optional overwrite (or overwrite=true): replace an earlier run's files in save_dir; without it a rerun into the
+// same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("feature_visualization.ijm", args, "image model target save_dir head recipe");
+checkKeys("feature_visualization.ijm", args, "image model target save_dir head recipe overwrite");
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 target = call("ij.Macro.getValue", args, "target", "DAB-positive");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+// overwrite (or overwrite=true): an earlier run's files in save_dir are replaced (passed on to the command); without it
+// a rerun into the same save_dir is refused, naming the file
+overwrite = "";
+if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
+
 head = call("ij.Macro.getValue", args, "head", "");
 recipe = call("ij.Macro.getValue", args, "recipe", "reference");
 settings = " recipe=" + recipe + " steps=120 seed=42";
@@ -40,7 +47,7 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the visualization
 
 setBatchMode(true);
 open(image);
-run("Feature Visualization...", "model=[" + model + "]" + head + " target=[" + target + "]" + settings + " save_dir=[" + saveDir + "]");
+run("Feature Visualization...", "model=[" + model + "]" + head + " target=[" + target + "]" + settings + " save_dir=[" + saveDir + "]" + overwrite);
 close("*");
 setBatchMode(false);
 

@@ -9,9 +9,11 @@
 // Arguments (macro-option style, all optional when run from the editor):
 //   image=[/path/stack.tif] model=[/path/model folder] folder=[/path/training images]
 //   layer=[name] neighbours=5 prototypes=3 save_dir=[/path/results]
+// Optional overwrite (or overwrite=true): replace an earlier run's files in save_dir; without it a rerun into the
+// same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("nearest_examples.ijm", args, "image model folder layer neighbours prototypes save_dir");
+checkKeys("nearest_examples.ijm", args, "image model folder layer neighbours prototypes save_dir overwrite");
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 folder = call("ij.Macro.getValue", args, "folder", "");
@@ -19,6 +21,10 @@ layer = call("ij.Macro.getValue", args, "layer", "");
 neighbours = call("ij.Macro.getValue", args, "neighbours", "5");
 prototypes = call("ij.Macro.getValue", args, "prototypes", "3");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+// overwrite (or overwrite=true): an earlier run's files in save_dir are replaced (passed on to the command); without it
+// a rerun into the same save_dir is refused, naming the file
+overwrite = "";
+if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
 if ((args != "" || is("batch mode")) && (image == "" || model == "" || folder == "" || saveDir == "")) {
 	got = "no argument";
@@ -32,7 +38,7 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
 open(image);
-run("Nearest Examples...", "model=[" + model + "] folder=[" + folder + "] layer=[" + layer + "] neighbours=" + neighbours + " prototypes=" + prototypes + " save_dir=[" + saveDir + "]");
+run("Nearest Examples...", "model=[" + model + "] folder=[" + folder + "] layer=[" + layer + "] neighbours=" + neighbours + " prototypes=" + prototypes + " save_dir=[" + saveDir + "]" + overwrite);
 close("*");
 setBatchMode(false);
 

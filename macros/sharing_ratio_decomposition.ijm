@@ -13,12 +13,19 @@
 // Arguments (macro-option style, all optional when run from the editor):
 //   image=[/path/stack.tif] model=[/path/model folder] save_dir=[/path/results]
 //   erf_layer=conv2/relu x=10 y=14 (the defaults, for the bundled IHC stain model)
+// Optional overwrite (or overwrite=true): replace an earlier run's files in save_dir; without it a rerun into the
+// same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("sharing_ratio_decomposition.ijm", args, "image model save_dir erf_layer x y");
+checkKeys("sharing_ratio_decomposition.ijm", args, "image model save_dir erf_layer x y overwrite");
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+// overwrite (or overwrite=true): an earlier run's files in save_dir are replaced (passed on to the command); without it
+// a rerun into the same save_dir is refused, naming the file
+overwrite = "";
+if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
+
 layer = call("ij.Macro.getValue", args, "erf_layer", "conv2/relu");
 x = call("ij.Macro.getValue", args, "x", "10");
 y = call("ij.Macro.getValue", args, "y", "14");
@@ -34,7 +41,7 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
 open(image);
-run("Sharing Ratio Decomposition...", "model=[" + model + "] target=predicted erf_layer=[" + layer + "] x=" + x + " y=" + y + " erf_mass=0.9 apop_fill=1 output=channel top_fraction=0.1 save_dir=[" + saveDir + "]");
+run("Sharing Ratio Decomposition...", "model=[" + model + "] target=predicted erf_layer=[" + layer + "] x=" + x + " y=" + y + " erf_mass=0.9 apop_fill=1 output=channel top_fraction=0.1 save_dir=[" + saveDir + "]" + overwrite);
 close("*");
 setBatchMode(false);
 

@@ -9,9 +9,11 @@
 // Arguments (macro-option style, all optional when run from the editor):
 //   model=[/path/model folder] folder=[/path/class images] concepts=[/path/concepts]
 //   random=[/path/random images] target=[class] layers=[a,b] runs=20 save_dir=[/path/results]
+// Optional overwrite (or overwrite=true): replace an earlier run's files in save_dir; without it a rerun into the
+// same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("tcav.ijm", args, "model folder concepts random target layers runs save_dir");
+checkKeys("tcav.ijm", args, "model folder concepts random target layers runs save_dir overwrite");
 model = call("ij.Macro.getValue", args, "model", "");
 folder = call("ij.Macro.getValue", args, "folder", "");
 concepts = call("ij.Macro.getValue", args, "concepts", "");
@@ -20,6 +22,10 @@ target = call("ij.Macro.getValue", args, "target", "predicted");
 layers = call("ij.Macro.getValue", args, "layers", "");
 runs = call("ij.Macro.getValue", args, "runs", "20");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+// overwrite (or overwrite=true): an earlier run's files in save_dir are replaced (passed on to the command); without it
+// a rerun into the same save_dir is refused, naming the file
+overwrite = "";
+if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
 if ((args != "" || is("batch mode")) && (model == "" || folder == "" || concepts == "" || randomDir == "" || saveDir == "")) {
 	got = "no argument";
@@ -33,8 +39,8 @@ if (randomDir == "") randomDir = getDirectory("Choose a folder of random counter
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
-run("TCAV...", "model=[" + model + "] folder=[" + folder + "] concepts=[" + concepts + "] random=[" + randomDir + "] target=[" + target + "] layers=[" + layers + "] runs=" + runs + " alpha=0.05 seed=42 save_dir=[" + saveDir + "]");
-run("TCAV...", "model=[" + model + "] folder=[" + folder + "] target=[" + target + "] cavs=[" + saveDir + File.separator + "cavs.json] save_dir=[" + saveDir + "]");
+run("TCAV...", "model=[" + model + "] folder=[" + folder + "] concepts=[" + concepts + "] random=[" + randomDir + "] target=[" + target + "] layers=[" + layers + "] runs=" + runs + " alpha=0.05 seed=42 save_dir=[" + saveDir + "]" + overwrite);
+run("TCAV...", "model=[" + model + "] folder=[" + folder + "] target=[" + target + "] cavs=[" + saveDir + File.separator + "cavs.json] save_dir=[" + saveDir + "]" + overwrite);
 close("*");
 setBatchMode(false);
 

@@ -7,12 +7,19 @@
 //
 // Arguments (macro-option style, all optional when run from the editor):
 //   folder=[/path/class folders] model=[/path/model folder] save_dir=[/path/results] head=infodisent|bi_ice
+// Optional overwrite (or overwrite=true): replace an earlier run's files in save_dir; without it a rerun into the
+// same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("train_interpretable_head.ijm", args, "folder model save_dir head");
+checkKeys("train_interpretable_head.ijm", args, "folder model save_dir head overwrite");
 folder = call("ij.Macro.getValue", args, "folder", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
+// overwrite (or overwrite=true): an earlier run's files in save_dir are replaced (passed on to the command); without it
+// a rerun into the same save_dir is refused, naming the file
+overwrite = "";
+if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
+
 head = call("ij.Macro.getValue", args, "head", "infodisent");
 // Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
 if ((args != "" || is("batch mode")) && (folder == "" || model == "" || saveDir == "")) {
@@ -25,7 +32,7 @@ if (model == "") model = getDirectory("Choose the model folder (e.g. models/ihc-
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the head and its tables");
 
 setBatchMode(true);
-run("Train Interpretable Head...", "model=[" + model + "] folder=[" + folder + "] head=" + head + " layer=[] concepts=6 dimension=16 sparsity=0.01 steps=300 batch_size=32 learning_rate=0.01 seed=42 held_out=0.2 prototypes=6 save_dir=[" + saveDir + "]");
+run("Train Interpretable Head...", "model=[" + model + "] folder=[" + folder + "] head=" + head + " layer=[] concepts=6 dimension=16 sparsity=0.01 steps=300 batch_size=32 learning_rate=0.01 seed=42 held_out=0.2 prototypes=6 save_dir=[" + saveDir + "]" + overwrite);
 setBatchMode(false);
 
 // A key this macro does not read is refused: a misspelt one would fall back to its default in silence.

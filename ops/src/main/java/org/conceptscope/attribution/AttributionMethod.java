@@ -43,6 +43,14 @@ public interface AttributionMethod {
 	}
 
 	/**
+	 * Whether the model's forward pass is all the method needs (no gradients, no graph of its own to read): what a
+	 * forward-only model (ONNX) runs. The registry lists these methods in the sentence refusing the others on such a model.
+	 */
+	default boolean forwardOnly() {
+		return !needsGradients();
+	}
+
+	/**
 	 * Refuses, before any work, a method that needs gradients on a classifier that has none, in
 	 * one sentence naming methods that work.
 	 */

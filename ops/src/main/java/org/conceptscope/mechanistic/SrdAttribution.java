@@ -39,6 +39,12 @@ public final class SrdAttribution implements AttributionMethod {
 		return "srd";
 	}
 
+	/** It reads the model's TensorFlow graph, not only its forward pass. */
+	@Override
+	public boolean forwardOnly() {
+		return false;
+	}
+
 	/**
 	 * SRD reads the graph: only TensorFlow SavedModels, refused before any work; on a model of fixed input size, also the
 	 * memory, the start layer and every operation on the way (checked on a blank input).

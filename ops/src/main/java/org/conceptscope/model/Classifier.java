@@ -136,7 +136,8 @@ public interface Classifier extends AutoCloseable {
 	default void requireGradients(String what) {
 		if (!supportsGradients()) {
 			throw new UnsupportedOperationException(what + " needs gradients, which the model " + name() + " cannot give (it runs forward passes"
-				+ " only): use Occlusion, RISE, Sobol or HSIC, or load a TorchScript or TensorFlow export of the model.");
+				+ " only): use " + org.conceptscope.registry.Registry.forwardOnlyMethods("or")
+				+ ", or load a TorchScript or TensorFlow export of the model.");
 		}
 	}
 

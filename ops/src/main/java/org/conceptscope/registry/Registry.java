@@ -338,6 +338,30 @@ public final class Registry {
 		return sigma > 0 ? MaskedImage.blur(sigma) : MaskedImage.constant(0);
 	}
 
+	private static volatile List<String> forwardOnly;
+
+	/**
+	 * The labels of the attribution methods a forward-only model (ONNX) runs ({@link AttributionMethod#forwardOnly}), in menu
+	 * order, for the sentence that refuses the others.
+	 */
+	public static List<String> forwardOnlyMethods() {
+		List<String> out = forwardOnly;
+		if (out == null) {
+			List<String> labels = new ArrayList<>();
+			for (MethodEntry e : ENTRIES.get(Family.ATTRIBUTION).values()) {
+				if (e.creatable() && attribution(e.key(), Map.of()).forwardOnly()) labels.add(e.label());
+			}
+			forwardOnly = out = List.copyOf(labels);
+		}
+		return out;
+	}
+
+	/** {@link #forwardOnlyMethods()} in words: "Occlusion, RISE, ... or Kernel SHAP" (conjunction "or"), or with "and". */
+	public static String forwardOnlyMethods(String conjunction) {
+		List<String> m = forwardOnlyMethods();
+		return m.size() <= 1 ? String.join("", m) : String.join(", ", m.subList(0, m.size() - 1)) + " " + conjunction + " " + m.get(m.size() - 1);
+	}
+
 	/** Every entry, family by family, in menu order. */
 	public static List<MethodEntry> all() {
 		List<MethodEntry> out = new ArrayList<>();

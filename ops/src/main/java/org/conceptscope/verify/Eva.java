@@ -113,6 +113,12 @@ public final class Eva implements AttributionMethod {
 		return new Box(image.shape(), lo, hi);
 	}
 
+	/** It reads the model's TensorFlow graph, not only its forward pass. */
+	@Override
+	public boolean forwardOnly() {
+		return false;
+	}
+
 	/** Refuses, before any work, a model whose graph EVA cannot read. */
 	@Override
 	public void checkRuns(Classifier classifier) {

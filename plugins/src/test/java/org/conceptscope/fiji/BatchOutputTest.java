@@ -188,6 +188,7 @@ class BatchOutputTest {
 		}
 		String overwrite = refusal(2, List.of("input=" + stack, "model=" + MODEL, "save_dir=" + out, "overwrite"));
 		assertTrue(overwrite.startsWith("ConceptScope batch: There is no option 'overwrite': ") && overwrite.contains("add restart"), overwrite);
+		assertFalse(overwrite.contains(Batch.class.getSimpleName() + " "), "no class name: " + overwrite);
 		String target = refusal(1, List.of("input=" + stack, "model=" + MODEL, "save_dir=" + out, "target=mitochondria"));
 		assertTrue(target.contains("'mitochondria' is not a class of this model"), target);
 		assertFalse(Files.exists(out), "nothing written");

@@ -64,6 +64,15 @@ class MacrosTest {
 		runs.put("rerun first", new Macro(macro("batch_folder.ijm"), rerun));
 		runs.put("rerun again", new Macro("File.copy('" + rerunOut.resolve("first-five-saliency.tif") + "', '" + work.resolve("first-five-first.tif")
 			+ "');\nrunMacro('" + macros.resolve("batch_folder.ijm") + "', '" + rerun + "');\n", ""));
+		// the refusal's advice, overwrite=true, into a folder of its own: the image is explained again, its files replaced
+		// (a mark written over its CSV before the rerun is gone); and model_info.ijm rerun with a bare overwrite
+		Path againOut = work.resolve("overwrite-out");
+		String again = "input=[" + rerunIn + "] model=[" + model("ihc-stain") + "] save_dir=[" + againOut + "] method=saliency";
+		runs.put("overwrite first", new Macro(macro("batch_folder.ijm"), again));
+		runs.put("overwrite again", new Macro("File.saveString('mark', '" + againOut.resolve("first-five-saliency-results.csv") + "');\nrunMacro('"
+			+ macros.resolve("batch_folder.ijm") + "', '" + again + " overwrite=true');\n", ""));
+		runs.put("info again", new Macro(macro("model_info.ijm"), "model=[" + model("ct-tissue") + "] save_dir=[" + work.resolve("model-info")
+			+ "] overwrite"));
 		// a misspelt key and a key given twice: refused before the model's report is written (Model Info ran first)
 		runs.put("batch typo", new Macro(macro("batch_folder.ijm"), "input=[" + work.resolve("batch-in") + "] model=[" + model("ihc-stain")
 			+ "] save_dir=[" + work.resolve("batch-typo") + "] methd=saliency"));
@@ -260,6 +269,22 @@ class MacrosTest {
 			"ihc-stain-info.txt", "ihc-stain-layers.csv"), TestFiles.names(out));
 	}
 
+	/** overwrite, which the refusal advises, is a key of the macros that write to save_dir and passed on: the rerun replaces the files. */
+	@Test
+	void batchAndModelInfoMacrosTakeOverwriteAndReplaceTheirFiles() throws IOException {
+		Path out = work.resolve("overwrite-out");
+		assertTrue(logs.get("overwrite first").contains("ConceptScope batch: 1 image(s) explained, 0 skipped"), logs.get("overwrite first"));
+		String again = logs.get("overwrite again");
+		assertFalse(again.contains("has no option"), again);
+		assertTrue(again.contains("ConceptScope batch: 1 image(s) explained, 0 skipped"), again);
+		assertEquals("explained", csv(out.resolve("batch-summary.csv")).get(1).get(1));
+		List<List<String>> results = csv(out.resolve("first-five-saliency-results.csv"));
+		assertEquals(1 + 5, results.size(), "the mark is replaced by the header and one row per slice: " + results);
+		String info = logs.get("info again");
+		assertFalse(info.contains("has no option") || info.contains("already exists"), info);
+		assertTrue(info.contains("Classes (3):"), info);
+	}
+
 	/**
 	 * Text cells equal, number cells equal within 1e-5 relative (float rounding of different batch sizes); Integrated
 	 * Gradients' completeness gap (a difference of two sums) and relative gap to the rounding of the sums they come from.
@@ -293,7 +318,7 @@ class MacrosTest {
 	@Test
 	void theBatchMacroRefusesAnUnknownOrRepeatedKeyBeforeAnyWork() {
 		String typo = logs.get("batch typo");
-		assertTrue(typo.contains("batch_folder.ijm has no option 'methd'; its keys are: input model save_dir method target."), typo);
+		assertTrue(typo.contains("batch_folder.ijm has no option 'methd'; its keys are: input model save_dir method target overwrite."), typo);
 		assertFalse(Files.exists(work.resolve("batch-typo")), "nothing is written, not even the model's report");
 		String twice = logs.get("batch twice");
 		assertTrue(twice.contains("batch_folder.ijm: 'method' is given twice."), twice);

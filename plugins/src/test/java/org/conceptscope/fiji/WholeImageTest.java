@@ -86,6 +86,10 @@ class WholeImageTest {
 		ImagePlus classes = IJ.openImage(work.resolve("macro/ihc-classes.tif").toString());
 		assertNotNull(classes, "the class map is saved beside the map");
 		assertEquals(4, classes.getNChannels(), "three class probabilities and the label channel");
+		// The saved map's Info says how the image was tiled, in the same line as the class map's.
+		String tiles = classes.getInfoProperty().lines().filter(l -> l.startsWith("tiles=")).findFirst().orElseThrow();
+		assertTrue(tiles.matches("tiles=\\d+x\\d+ tiles of \\d+x\\d+, overlap [0-9.]+"), tiles);
+		assertTrue(map.getInfoProperty().lines().anyMatch(tiles::equals), "the map's Info has " + tiles + ": " + map.getInfoProperty());
 		float[][] p = new float[4][];
 		for (int c = 0; c < 4; c++) p[c] = (float[]) classes.getStack().getProcessor(c + 1).getPixels();
 		for (int i = 0; i < 512 * 512; i++) {

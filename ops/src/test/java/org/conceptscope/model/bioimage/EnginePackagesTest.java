@@ -183,7 +183,7 @@ class EnginePackagesTest {
 	void onnxRefusesGradientMethodsWithOneSentence() {
 		for (AttributionMethod m : List.<AttributionMethod>of(new Saliency(), new IntegratedGradients(8, 0f), new GradCam(null, false))) {
 			Exception e = assertThrows(RuntimeException.class, () -> m.explain(onnx, normalized.range(0, 1), new int[] { 0 }, Progress.NONE));
-			assertTrue(e.getMessage() != null && e.getMessage().contains("Occlusion, RISE, Sobol or HSIC"), m.name() + ": " + e.getMessage());
+			assertTrue(e.getMessage() != null && e.getMessage().contains("Occlusion, RISE, Sobol attribution, HSIC attribution, LIME or Kernel SHAP"), m.name() + ": " + e.getMessage());
 		}
 	}
 
@@ -201,7 +201,7 @@ class EnginePackagesTest {
 				assertEquals(3, ConceptImportance.gradientTimesInput(c, bank, x, Progress.NONE).length);
 			} else {
 				Exception e = assertThrows(UnsupportedOperationException.class, () -> ConceptImportance.gradientTimesInput(c, bank, x, Progress.NONE));
-				assertTrue(e.getMessage().contains("Occlusion, RISE, Sobol or HSIC"), e.getMessage());
+				assertTrue(e.getMessage().contains("Occlusion, RISE, Sobol attribution, HSIC attribution, LIME or Kernel SHAP"), e.getMessage());
 			}
 		}
 	}

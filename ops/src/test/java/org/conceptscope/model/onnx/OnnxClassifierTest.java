@@ -89,4 +89,28 @@ class OnnxClassifierTest {
 			() -> onnx.inputGradient(x, FloatTensor.oneHot(new int[] { 0 }, 3)));
 		assertTrue(e.getMessage().contains("Occlusion") && e.getMessage().contains("Saliency"), e.getMessage());
 	}
+
+	/**
+	 * The refusal's list is exactly the registered attribution methods that run on a forward-only model: each one
+	 * it names passes its own check on the ONNX model, and every other method's check refuses it (EVA, SRD, the
+	 * gradient methods).
+	 */
+	@Test
+	void theRefusalNamesEveryRegisteredMethodThatRunsOnTheModel() {
+		String sentence = assertThrows(UnsupportedOperationException.class, () -> onnx.requireGradients("X")).getMessage();
+		String named = sentence.substring(sentence.indexOf(" use ") + 5, sentence.indexOf(", or load "));
+		java.util.Set<String> listed = new java.util.TreeSet<>(List.of(named.replace(" or ", ", ").split(", ")));
+		java.util.Set<String> runs = new java.util.TreeSet<>();
+		for (org.conceptscope.registry.MethodEntry m : org.conceptscope.registry.Registry.of(org.conceptscope.registry.Family.ATTRIBUTION)) {
+			if (!m.creatable()) continue;
+			try {
+				org.conceptscope.registry.Registry.attribution(m.key(), java.util.Map.of()).checkRuns(onnx);
+				runs.add(m.label());
+			} catch (RuntimeException refused) {
+				// needs gradients or a TensorFlow graph
+			}
+		}
+		assertTrue(runs.containsAll(List.of("Occlusion", "LIME", "Kernel SHAP")), runs.toString());
+		assertEquals(runs, listed, sentence);
+	}
 }

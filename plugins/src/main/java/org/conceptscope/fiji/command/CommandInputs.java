@@ -1056,7 +1056,7 @@ final class CommandInputs {
 		private int prototypes = 3;
 
 		@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "folder for `<title>-nearest.tif` (montage: each case, then its nearest examples; distances in the row label and as each panel's `distance` property), `<title>-nearest.csv` (`case, rank, example, distance`; a case is `<title> slice z`, or `<title> x=.. y=..` for a tile), `prototypes.tif` and `prototypes.csv` (`class, rank, example, objective`); **required headless**")
+			description = "folder for `<title>-nearest.tif` (montage: each case, then its nearest examples; distances in the row label and as each panel's `distance` property), `<title>-nearest.csv` (`case, rank, example, distance`; a case is the image's whole title and slice, `ihc-heldout-patches.tif slice 1`, or a tile, `... x=.. y=..`), `<title>` being the title without its extension; `prototypes.tif` and `prototypes.csv` (`class, rank, example, objective`); **required headless**")
 		private java.io.File save_dir;
 
 		@Parameter(label = "Overwrite files in save_dir", persist = false,

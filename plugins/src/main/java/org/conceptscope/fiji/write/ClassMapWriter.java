@@ -71,7 +71,7 @@ public final class ClassMapWriter {
 		ci.setChannelLut(HeatmapWriter.withRange(labels, 0, Math.max(1, k - 1)), k + 1);
 		ci.setCalibration(HeatmapWriter.spatialCalibration(imp));
 		StringBuilder info = new StringBuilder("ConceptScope class map\nmodel=").append(e.model()).append('\n');
-		info.append("tiles=").append(tiles.grid().describe()).append('\n');
+		info.append(HeatmapWriter.tilesLine(tiles.grid().describe()));
 		for (int j = 0; j < k; j++) info.append("channel ").append(j + 1).append("=probability of ").append(e.className(j)).append('\n');
 		info.append("channel ").append(k + 1).append("=most probable class (0=").append(e.className(0)).append(", ...)\n");
 		ci.setProperty("Info", info.toString());

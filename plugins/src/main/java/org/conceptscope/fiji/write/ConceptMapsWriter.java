@@ -179,6 +179,6 @@ public final class ConceptMapsWriter {
 	public static void noteTiles(ImagePlus maps, String tiles) {
 		if (tiles == null) return;
 		Object info = maps.getProperty("Info");
-		maps.setProperty("Info", (info == null ? "" : info.toString()) + "tiles=" + tiles + "\n");
+		maps.setProperty("Info", (info == null ? "" : info.toString()) + HeatmapWriter.tilesLine(tiles));
 	}
 }

@@ -197,11 +197,20 @@ public final class HeatmapWriter {
 		return cal;
 	}
 
+	/**
+	 * The Info line of a map blended from tiles: how the image was tiled (e.g. {@code tiles=31x31 tiles of 32x32, overlap 0.5}),
+	 * the same in the explanation, its class map and concept maps.
+	 */
+	public static String tilesLine(String grid) {
+		return "tiles=" + grid + "\n";
+	}
+
 	private static String info(Explanation e, int channels) {
 		StringBuilder s = new StringBuilder("ConceptScope explanation\n");
 		s.append("method=").append(e.method()).append('\n');
 		s.append("model=").append(e.model()).append('\n');
 		s.append("classes=").append(String.join(",", e.classNames())).append('\n');
+		if (e.tiles() != null) s.append(tilesLine(e.tiles().grid().describe()));
 		if (channels > 0) {
 			s.append("channels 1-").append(channels).append("=image values");
 			if (ImagePlusTensors.usesCalibration(e.image())) s.append(" (calibrated)");
