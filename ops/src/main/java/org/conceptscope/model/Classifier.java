@@ -136,7 +136,7 @@ public interface Classifier extends AutoCloseable {
 	default void requireGradients(String what) {
 		if (!supportsGradients()) {
 			throw new UnsupportedOperationException(what + " needs gradients, which the model " + name() + " cannot give (it runs forward passes"
-				+ " only): use " + org.conceptscope.registry.Registry.forwardOnlyMethods("or")
+				+ " only): use " + ForwardOnlyMethods.inWords("or")
 				+ ", or load a TorchScript or TensorFlow export of the model.");
 		}
 	}

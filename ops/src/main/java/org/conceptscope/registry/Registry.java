@@ -210,6 +210,7 @@ public final class Registry {
 
 	static {
 		for (Family f : Family.values()) ENTRIES.put(f, new LinkedHashMap<>());
+		org.conceptscope.model.ForwardOnlyMethods.lend(Registry::forwardOnlyMethods);
 		InputBound.labels((scope, m) -> {
 			Family f = scope == InputBound.Scope.METRIC ? Family.METRIC : Family.ATTRIBUTION;
 			return has(f, m) ? get(f, m).label() : m;
@@ -354,12 +355,6 @@ public final class Registry {
 			forwardOnly = out = List.copyOf(labels);
 		}
 		return out;
-	}
-
-	/** {@link #forwardOnlyMethods()} in words: "Occlusion, RISE, ... or Kernel SHAP" (conjunction "or"), or with "and". */
-	public static String forwardOnlyMethods(String conjunction) {
-		List<String> m = forwardOnlyMethods();
-		return m.size() <= 1 ? String.join("", m) : String.join(", ", m.subList(0, m.size() - 1)) + " " + conjunction + " " + m.get(m.size() - 1);
 	}
 
 	/** Every entry, family by family, in menu order. */

@@ -439,7 +439,7 @@ public final class OnnxClassifier extends EngineClassifier {
 
 	@Override
 	protected String noLayersReason() {
-		return "The ONNX model " + name() + " offers no layer because " + noLayers + "; " + org.conceptscope.registry.Registry.forwardOnlyMethods("and") + " work without one.";
+		return "The ONNX model " + name() + " offers no layer because " + noLayers + "; " + org.conceptscope.model.ForwardOnlyMethods.inWords("and") + " work without one.";
 	}
 
 	@Override
