@@ -70,7 +70,7 @@ public final class BiIce implements InterpretableHead {
 	/** Trains K concepts of dimension d on the backbone's spatial layer; an epoch is one shuffled pass over the images. */
 	public static BiIce train(Classifier backbone, String layer, FloatTensor images, int[] labels, int concepts, int dimension,
 		TrainingOptions opt, Progress progress) {
-		checkMemory(backbone, layer, concepts, dimension, opt.batchSize(), null); // before the images go through the backbone
+		checkMemory(backbone, layer, concepts, dimension, (int) images.dim(0), opt.batchSize(), null); // before the images go through the backbone
 		return train(spatialActivations(backbone, layer, images, "Bi-ICE"), layer, labels, backbone.numClasses(), concepts, dimension,
 			DEFAULT_SPARSITY, opt, progress);
 	}
@@ -78,7 +78,7 @@ public final class BiIce implements InterpretableHead {
 	/** The same with {@code iterations} rounds of bidirectional binding. */
 	public static BiIce train(Classifier backbone, String layer, FloatTensor images, int[] labels, int concepts, int dimension, int iterations,
 		TrainingOptions opt, Progress progress) {
-		checkMemory(backbone, layer, concepts, dimension, opt.batchSize(), null);
+		checkMemory(backbone, layer, concepts, dimension, (int) images.dim(0), opt.batchSize(), null);
 		return train(spatialActivations(backbone, layer, images, "Bi-ICE"), layer, labels, backbone.numClasses(), concepts, dimension,
 			DEFAULT_SPARSITY, iterations, opt, progress);
 	}
@@ -98,7 +98,7 @@ public final class BiIce implements InterpretableHead {
 		checkSizes(concepts, dimension, iterations);
 		if (!(sparsity >= 0)) throw new IllegalArgumentException("The sparsity weight must be 0 or more, got " + sparsity + ".");
 		int h = (int) f.dim(1), w = (int) f.dim(2), c = (int) f.dim(3), n = (int) f.dim(0);
-		int epoch = SupervisedTrainer.Epochs.steps(n, opt.batchSize()), batch = (n + epoch - 1) / epoch; // an epoch's largest step
+		int epoch = SupervisedTrainer.Epochs.steps(n, opt.batchSize()), batch = SupervisedTrainer.Epochs.largestStep(n, opt.batchSize());
 		// before the loop: the feature maps are on the heap now, so what is left counts them
 		checkMemory(layer, h, w, c, concepts, dimension, classes, batch, null, InfoDisent.availableNativeMemory(),
 			Limits.heapLeft(heapBytes(h, w, c, concepts, dimension, classes, batch)));
@@ -150,17 +150,21 @@ public final class BiIce implements InterpretableHead {
 
 	/**
 	 * Refuses, before the images go through the backbone, a Bi-ICE head whose training would not fit
-	 * (the layer's shape from the model's signature): see {@link #checkMemory(String, int, int, int, int, int, int, int, String, long, long)}.
+	 * (the layer's shape from the model's signature): see {@link #checkMemory(String, int, int, int, int, int, int, int, String, long, long)},
+	 * at the largest step an epoch over {@code images} images takes ({@link SupervisedTrainer.Epochs#largestStep}: 8 images
+	 * at a batch size of 32 are steps of 8, not 32).
 	 *
+	 * @param images the images the head trains on
+	 * @param batchSize the batch size asked for
 	 * @param batchKey the key that sets the batch size, named in the sentence; null where it is fixed
 	 */
-	public static void checkMemory(Classifier backbone, String layer, int concepts, int dimension, int batch, String batchKey) {
+	public static void checkMemory(Classifier backbone, String layer, int concepts, int dimension, int images, int batchSize, String batchKey) {
 		LayerInfo info = backbone.layers().stream().filter(l -> l.name().equals(layer)).findFirst().orElse(null);
 		if (info == null || !info.isSpatial()) return; // the layer's own checks say what is wrong with it
 		long[] s = info.shape();
 		int h = (int) Math.max(1, s[1]), w = (int) Math.max(1, s[2]), c = (int) Math.max(1, s[3]);
-		int classes = backbone.numClasses();
-		checkMemory(layer, h, w, c, concepts, dimension, classes, batch, batchKey, InfoDisent.availableNativeMemory(),
+		int classes = backbone.numClasses(), batch = SupervisedTrainer.Epochs.largestStep(images, batchSize);
+		checkMemory(layer, h, w, c, concepts, dimension, classes, batch, batchSize, batchKey, InfoDisent.availableNativeMemory(),
 			Limits.heapLeft(heapBytes(h, w, c, concepts, dimension, classes, batch)));
 	}
 
@@ -173,9 +177,16 @@ public final class BiIce implements InterpretableHead {
 	 */
 	static void checkMemory(String layer, int h, int w, int c, int concepts, int dimension, int classes, int batch, String batchKey,
 		long nativeAvailable, long heapLeft) {
+		checkMemory(layer, h, w, c, concepts, dimension, classes, batch, batch, batchKey, nativeAvailable, heapLeft);
+	}
+
+	/** The same where the batch size asked for ({@code asked}, named in the sentence) is larger than the largest step {@code batch}. */
+	static void checkMemory(String layer, int h, int w, int c, int concepts, int dimension, int classes, int batch, int asked, String batchKey,
+		long nativeAvailable, long heapLeft) {
 		long need = nativeBytes(h, w, c, concepts, dimension, batch);
 		String what = "Bi-ICE on layer '" + layer + "' (" + h + " x " + w + " positions, " + c + " channels) with concepts=" + concepts
-			+ ", dimension=" + dimension + (batchKey == null ? " and a batch of " + batch : " and " + batchKey + "=" + batch);
+			+ ", dimension=" + dimension + (batchKey == null ? " and a batch of " + batch : " and " + batchKey + "=" + asked
+			+ (asked > batch ? " (steps of " + batch + " images)" : ""));
 		if (need > nativeAvailable) {
 			int fits = 0; // the largest batch that fits (the need grows with the batch)
 			for (int lo = 1, hi = batch - 1; lo <= hi;) {
@@ -194,8 +205,8 @@ public final class BiIce implements InterpretableHead {
 					+ (batchKey == null ? "" : " at " + batchKey + "=1") + ")";
 			}
 			throw new IllegalArgumentException(what + " needs about " + gigabytes(need) + " of native memory for each training step (its"
-				+ " binding multiplies every position with every concept in every dimension), more than the " + gigabytes(nativeAvailable)
-				+ " this machine has beside Java's heap: " + give + ", or choose a layer with fewer positions.");
+				+ " binding multiplies every position with every concept in every dimension), more than " + InfoDisent.machineMemory(nativeAvailable)
+				+ ": " + give + ", or choose a layer with fewer positions.");
 		}
 		long heap = heapBytes(h, w, c, concepts, dimension, classes, batch);
 		if (heap > heapLeft) {

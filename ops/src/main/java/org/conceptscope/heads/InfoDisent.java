@@ -165,10 +165,17 @@ public final class InfoDisent implements InterpretableHead {
 		long need = nativeBytes(h, w, c, batch);
 		if (need <= available) return;
 		throw new IllegalArgumentException("InfoDisent on layer '" + layer + "' (" + c + " channels) needs about " + gigabytes(need)
-			+ " of native memory for its " + c + " x " + c + " rotation and its gradients, more than the " + gigabytes(available)
-			+ " this machine has beside Java's heap: " + (narrower == null ? "choose a narrower layer (fewer channels)"
+			+ " of native memory for its " + c + " x " + c + " rotation and its gradients, more than " + machineMemory(available) + ": " + (narrower == null ? "choose a narrower layer (fewer channels)"
 				: "choose a narrower layer, such as " + narrower) + ", or train a Bi-ICE head (head=bi_ice), whose size does not"
 			+ " grow with the square of the channels.");
+	}
+
+	/**
+	 * What a native-memory refusal compares with ({@link #availableNativeMemory}), shared by the heads' sentences: the
+	 * machine's memory beside Java's heap, which is TensorFlow's on the CPU (a GPU's own memory is not checked).
+	 */
+	static String machineMemory(long available) {
+		return "the " + gigabytes(available) + " of the machine's memory beside Java's heap (what TensorFlow has on the CPU)";
 	}
 
 	private static String gigabytes(long bytes) {

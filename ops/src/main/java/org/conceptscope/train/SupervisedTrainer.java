@@ -127,6 +127,12 @@ public final class SupervisedTrainer {
 			return Math.max(1, (n + batch - 1) / batch);
 		}
 
+		/** The largest batch of an epoch over n inputs (n / steps rounded up): what a step's memory is sized at. */
+		public static int largestStep(int n, int batch) {
+			int steps = steps(n, batch);
+			return Math.max(1, (n + steps - 1) / steps);
+		}
+
 		@Override
 		public int[] get() {
 			if (order == null || next == n) {

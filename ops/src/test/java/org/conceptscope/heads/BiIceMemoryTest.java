@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
+import org.conceptscope.model.Classifier;
+import org.conceptscope.model.LayerInfo;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.train.SupervisedTrainer;
 import org.conceptscope.train.TrainingOptions;
@@ -34,7 +36,8 @@ class BiIceMemoryTest {
 		assertEquals("Bi-ICE on layer 'pool' (7 x 7 positions, 2048 channels) with concepts=1024, dimension=4096 and batch_size=32 needs"
 			+ " about " + String.format(java.util.Locale.ROOT, "%.1f", at32 / 1e9) + " GB of native memory for each training step (its binding"
 			+ " multiplies every position with every concept in every dimension), more than the "
-			+ String.format(java.util.Locale.ROOT, "%.1f", (at5 + (at6 - at5) / 2) / 1e9) + " GB this machine has beside Java's heap: give"
+			+ String.format(java.util.Locale.ROOT, "%.1f", (at5 + (at6 - at5) / 2) / 1e9) + " GB of the machine's memory beside Java's heap"
+			+ " (what TensorFlow has on the CPU): give"
 			+ " batch_size=5 or less, or choose a layer with fewer positions.", e.getMessage());
 		// not even one image fits: fewer concepts or dimensions, whose product fits about proportionally
 		String one = assertThrows(IllegalArgumentException.class, () -> BiIce.checkMemory("pool", 7, 7, 2048, 1024, 4096, 3, 32, "batch_size",
@@ -71,6 +74,89 @@ class BiIceMemoryTest {
 		assertTrue(m.startsWith("Bi-ICE on layer 'big' (256 x 256 positions, 1 channels) with concepts=1024, dimension=4096 and a batch of 3"
 			+ " needs about "), m);
 		assertTrue(!progressed[0], "no training step");
+	}
+
+	/**
+	 * On a backbone, the check before the images go through it sizes the step an epoch takes (3 images at a batch size of 32
+	 * are one step of 3), not the batch size asked for, which over-estimated the need 10x here and refused runs that fit.
+	 */
+	@Test
+	void theCheckOnABackboneSizesTheLargestStepNotTheBatchSize() {
+		Classifier big = new BigLayerBackbone();
+		String gb3 = String.format(java.util.Locale.ROOT, "%.1f GB", BiIce.nativeBytes(256, 256, 1, 1024, 4096, 3) / 1e9);
+		String m = assertThrows(IllegalArgumentException.class, () -> BiIce.train(big, "big", FloatTensor.zeros(3, 8, 8, 1),
+			new int[] { 0, 1, 0 }, 1024, 4096, new TrainingOptions(1, 32, 0.01, 1), Progress.NONE)).getMessage();
+		assertTrue(m.startsWith("Bi-ICE on layer 'big' (256 x 256 positions, 1 channels) with concepts=1024, dimension=4096 and a batch of 3"
+			+ " needs about " + gb3 + " of native memory"), m);
+		String run = assertThrows(IllegalArgumentException.class, () -> BiIce.checkMemory(big, "big", 1024, 4096, 3, 32, "batch_size"))
+			.getMessage();
+		assertTrue(run.startsWith("Bi-ICE on layer 'big' (256 x 256 positions, 1 channels) with concepts=1024, dimension=4096 and batch_size=32"
+			+ " (steps of 3 images) needs about " + gb3 + " of native memory"), run);
+		assertEquals(3, SupervisedTrainer.Epochs.largestStep(3, 32));
+		assertEquals(24, SupervisedTrainer.Epochs.largestStep(72, 32), "3 steps of 24, not 32, 32 and 8");
+		assertEquals(25, SupervisedTrainer.Epochs.largestStep(73, 32));
+	}
+
+	/** One 256 x 256 x 1 layer (terabytes a Bi-ICE step at the largest sizes, whatever the machine); any pass fails the test. */
+	static final class BigLayerBackbone implements Classifier {
+
+		@Override
+		public org.conceptscope.model.ModelSignature signature() {
+			throw new AssertionError("no pass expected");
+		}
+
+		@Override
+		public List<String> classNames() {
+			return List.of("a", "b");
+		}
+
+		@Override
+		public org.conceptscope.tensor.Normalization normalization() {
+			throw new AssertionError("no pass expected");
+		}
+
+		@Override
+		public List<LayerInfo> layers() {
+			return List.of(new LayerInfo("big", "Relu", new long[] { -1, 256, 256, 1 }));
+		}
+
+		@Override
+		public FloatTensor logits(FloatTensor images) {
+			throw new AssertionError("no pass expected");
+		}
+
+		@Override
+		public FloatTensor probabilities(FloatTensor images) {
+			throw new AssertionError("no pass expected");
+		}
+
+		@Override
+		public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights) {
+			throw new AssertionError("no pass expected");
+		}
+
+		@Override
+		public FloatTensor activations(FloatTensor images, String layer) {
+			throw new AssertionError("no pass expected: the step must be refused before the images go through the backbone");
+		}
+
+		@Override
+		public FloatTensor layerGradient(FloatTensor images, String layer, FloatTensor classWeights) {
+			throw new AssertionError("no pass expected");
+		}
+
+		@Override
+		public FloatTensor logitsFromLayer(String layer, FloatTensor activations) {
+			throw new AssertionError("no pass expected");
+		}
+
+		@Override
+		public FloatTensor gradientFromLayer(String layer, FloatTensor activations, FloatTensor classWeights) {
+			throw new AssertionError("no pass expected");
+		}
+
+		@Override
+		public void close() {}
 	}
 
 	/** The convergence record from the snapshots as they come equals the one from all snapshots kept (the earlier way), to the bit. */

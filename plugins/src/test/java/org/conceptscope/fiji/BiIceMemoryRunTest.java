@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Train Interpretable Head with a Bi-ICE head too large for the machine, in a fresh JVM: refused in one sentence
- * before any image is read and nothing written, both where TensorFlow's step would not fit in the machine's memory
+ * once the folder is read (its image count sets the training step's size) but before the images go through the
+ * backbone, and nothing written, both where TensorFlow's step would not fit in the machine's memory
  * (1024 concepts of 4096 dimensions on a 32 x 32 layer: terabytes) and where Java's heap is too small for the head's
  * Java part (-Xmx128m); started again with the -Xmx that sentence names, the run passes the check and trains. Before
  * the check, both read the images and went on to train (and the small heap ran out of memory on the way).
@@ -84,27 +85,31 @@ class BiIceMemoryRunTest {
 	}
 
 	@Test
-	void aHeadTooLargeForTheMachineOrTheHeapIsRefusedBeforeAnyImageIsRead() throws Exception {
+	void aHeadTooLargeForTheMachineOrTheHeapIsRefusedBeforeTheImagesGoThroughTheBackbone() throws Exception {
 		Path model = InfoDisentHeapTest.wideBackbone(work.resolve("wide"));
 		Path folder = work.resolve("patches");
 		LabelledPatchFolders.ihcFiles(folder, 4);
 
 		String nativeRefused = child(model, folder, "-Xmx512m", "out-native", "conv1/relu", "1024", "4096", "32");
-		assertTrue(nativeRefused.contains("REFUSED Bi-ICE on layer 'conv1/relu' (32 x 32 positions, 8 channels) with concepts=1024,"
-			+ " dimension=4096 and batch_size=32 needs about "), nativeRefused);
+		// refused once the folder is read (its image count sets the step), by the run's check before the images go through the
+		// backbone: the training's own check, after the backbone, says "a batch of" instead of the key
+		Matcher step = Pattern.compile("READ Bi-ICE on layer 'conv1/relu' \\(32 x 32 positions, 8 channels\\) with concepts=1024,"
+			+ " dimension=4096 and batch_size=32 \\(steps of (\\d+) images\\) needs about ").matcher(nativeRefused);
+		assertTrue(step.find(), nativeRefused);
+		assertTrue(Integer.parseInt(step.group(1)) < 32, "the step is the images trained on, not the batch size: " + nativeRefused);
 		assertTrue(nativeRefused.contains(" GB of native memory for each training step (its binding multiplies every position with every"
 			+ " concept in every dimension), more than the "), nativeRefused);
-		assertTrue(nativeRefused.contains(" GB this machine has beside Java's heap: give "), nativeRefused);
+		assertTrue(nativeRefused.contains(" GB of the machine's memory beside Java's heap (what TensorFlow has on the CPU): give "), nativeRefused);
 		assertTrue(nativeRefused.trim().endsWith(", or choose a layer with fewer positions."), nativeRefused);
-		assertFalse(nativeRefused.contains("TRAINING") || nativeRefused.contains("READ") || nativeRefused.contains("OUT OF MEMORY"), nativeRefused);
+		assertFalse(nativeRefused.contains("TRAINING") || nativeRefused.contains("REFUSED") || nativeRefused.contains("OUT OF MEMORY"), nativeRefused);
 		assertFalse(Files.exists(work.resolve("out-native")), "nothing written");
 
 		// one image a step on the 4 x 4 layer: 1.6 GB native, but 0.4 GB of Java's heap
 		String heapRefused = child(model, folder, "-Xmx128m", "out-heap", "conv3/pool", "1024", "4096", "1");
-		assertTrue(heapRefused.contains("REFUSED Bi-ICE on layer 'conv3/pool' (4 x 4 positions, 2048 channels) with concepts=1024,"
+		assertTrue(heapRefused.contains("READ Bi-ICE on layer 'conv3/pool' (4 x 4 positions, 2048 channels) with concepts=1024,"
 			+ " dimension=4096 and batch_size=1 needs about 0.4 GB of Java's heap beside the feature maps, more than the "), heapRefused);
 		assertTrue(heapRefused.contains(" Java may use: give Java more memory (-Xmx"), heapRefused);
-		assertFalse(heapRefused.contains("TRAINING") || heapRefused.contains("READ") || heapRefused.contains("OUT OF MEMORY"), heapRefused);
+		assertFalse(heapRefused.contains("TRAINING") || heapRefused.contains("REFUSED") || heapRefused.contains("OUT OF MEMORY"), heapRefused);
 		assertFalse(Files.exists(work.resolve("out-heap")), "nothing written");
 
 		Matcher xmx = Pattern.compile("\\(-Xmx(\\d+)g or more").matcher(heapRefused);

@@ -60,10 +60,11 @@ public final class HeadTrainingRun {
 		try (TensorFlowClassifier backbone = Models.openTensorFlow(s.model, "Training a head")) {
 			String layer = HeadTraining.layer(backbone, s.layer, HeadTrainingSettings.LAYER); // a typo is refused before the folder is read
 			if (HeadTrainingSettings.INFODISENT.equals(s.head)) InfoDisent.checkMemory(backbone, layer, s.batchSize); // so is a layer too wide
-			else if (HeadTrainingSettings.BI_ICE.equals(s.head)) { // or a head too large for this machine
-				BiIce.checkMemory(backbone, layer, s.concepts, s.dimension, s.batchSize, HeadTrainingSettings.BATCH_SIZE);
-			}
 			LabelledFolder.Data data = Models.labelledFolder(s.folder, backbone, CommandSpecs.TRAIN_INTERPRETABLE_HEAD, progress);
+			if (HeadTrainingSettings.BI_ICE.equals(s.head)) { // a head too large for this machine, before the images go through the backbone
+				int training = HeadTraining.split(data.labels(), data.images().sources(), s.heldOut, s.seed)[0].length; // its steps' size
+				BiIce.checkMemory(backbone, layer, s.concepts, s.dimension, training, s.batchSize, HeadTrainingSettings.BATCH_SIZE);
+			}
 			FloatTensor images = data.tensor();
 			HeadTrainer trainer = Registry.head(s.head, java.util.Map.of(HeadTrainingSettings.CONCEPTS, s.concepts,
 				HeadTrainingSettings.DIMENSION, s.dimension, HeadTrainingSettings.SPARSITY, s.sparsity, HeadTrainingSettings.ITERATIONS,
