@@ -28,16 +28,16 @@ public interface AttributionMethod {
 	 */
 	Attribution explain(Classifier classifier, FloatTensor images, int[] targets, Progress progress);
 
-	/** Whether the method differentiates the model (so models without gradients, ONNX ones, cannot run it). */
 	/**
 	 * The model passes the method makes per image of height x width x channels, when they are many
 	 * and known before it runs (perturbation methods, EVA's bound computations), for the Log's line
-	 * before the work ({@link Passes#line}); null for the rest.
+	 * before the work ({@link org.conceptscope.util.Passes#line}); null for the rest.
 	 */
 	default org.conceptscope.util.Passes passes(long height, long width, long channels) {
 		return null;
 	}
 
+	/** Whether the method differentiates the model (so models without gradients, ONNX ones, cannot run it). */
 	default boolean needsGradients() {
 		return false;
 	}
