@@ -12,6 +12,40 @@ package org.conceptscope.model;
  */
 public record InputValueRange(double lo, double hi, String source, double[] channelLo, double[] channelHi) {
 
+	/** The per-channel ends are copied in and out (a record's accessors would hand out its own arrays) and compared by value. */
+	public InputValueRange {
+		channelLo = channelLo == null ? null : channelLo.clone();
+		channelHi = channelHi == null ? null : channelHi.clone();
+	}
+
+	@Override
+	public double[] channelLo() {
+		return channelLo == null ? null : channelLo.clone();
+	}
+
+	@Override
+	public double[] channelHi() {
+		return channelHi == null ? null : channelHi.clone();
+	}
+
+	@Override
+	public boolean equals(Object o) {
+		return o instanceof InputValueRange r && Double.compare(lo, r.lo) == 0 && Double.compare(hi, r.hi) == 0
+			&& java.util.Objects.equals(source, r.source) && java.util.Arrays.equals(channelLo, r.channelLo)
+			&& java.util.Arrays.equals(channelHi, r.channelHi);
+	}
+
+	@Override
+	public int hashCode() {
+		return java.util.Objects.hash(lo, hi, source, java.util.Arrays.hashCode(channelLo), java.util.Arrays.hashCode(channelHi));
+	}
+
+	@Override
+	public String toString() {
+		return "InputValueRange[lo=" + lo + ", hi=" + hi + ", source=" + source + ", channelLo=" + java.util.Arrays.toString(channelLo)
+			+ ", channelHi=" + java.util.Arrays.toString(channelHi) + "]";
+	}
+
 	/** One range for every channel. */
 	public InputValueRange(double lo, double hi, String source) {
 		this(lo, hi, source, null, null);
@@ -25,7 +59,7 @@ public record InputValueRange(double lo, double hi, String source, double[] chan
 			min = Math.min(min, lo[c]);
 			max = Math.max(max, hi[c]);
 		}
-		return new InputValueRange(min, max, source, lo.clone(), hi.clone());
+		return new InputValueRange(min, max, source, lo, hi);
 	}
 
 	/** Whether the range differs between channels. */

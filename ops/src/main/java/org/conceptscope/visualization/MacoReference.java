@@ -63,6 +63,33 @@ public final class MacoReference {
 			if ((channelLo == null) != (channelHi == null) || (channelLo != null && (channelLo.length != c || channelHi.length != c))) {
 				throw new IllegalArgumentException("MACO's per-channel value ranges must give both ends for each of the " + c + " channels.");
 			}
+			channelLo = channelLo == null ? null : channelLo.clone(); // copied in and out, compared by value
+			channelHi = channelHi == null ? null : channelHi.clone();
+		}
+
+		@Override
+		public double[] channelLo() {
+			return channelLo == null ? null : channelLo.clone();
+		}
+
+		@Override
+		public double[] channelHi() {
+			return channelHi == null ? null : channelHi.clone();
+		}
+
+		/** By value, the spectrum and colour matrix too (a record compares arrays by identity). */
+		@Override
+		public boolean equals(Object o) {
+			return o instanceof Reference r && height == r.height && width == r.width && Double.compare(lo, r.lo) == 0
+				&& Double.compare(hi, r.hi) == 0 && java.util.Arrays.deepEquals(magnitude, r.magnitude)
+				&& java.util.Arrays.deepEquals(colours, r.colours) && java.util.Arrays.equals(channelLo, r.channelLo)
+				&& java.util.Arrays.equals(channelHi, r.channelHi);
+		}
+
+		@Override
+		public int hashCode() {
+			return java.util.Objects.hash(height, width, lo, hi, java.util.Arrays.deepHashCode(magnitude), java.util.Arrays.deepHashCode(colours),
+				java.util.Arrays.hashCode(channelLo), java.util.Arrays.hashCode(channelHi));
 		}
 
 		/** One value range for every channel. */
@@ -101,7 +128,7 @@ public final class MacoReference {
 				min = Math.min(min, lo[k]);
 				max = Math.max(max, hi[k]);
 			}
-			return new Reference(height, width, magnitude, min, max, colours, lo.clone(), hi.clone());
+			return new Reference(height, width, magnitude, min, max, colours, lo, hi);
 		}
 
 		/** Channel c's range {lo, hi}. */
@@ -350,6 +377,34 @@ public final class MacoReference {
 	 * result); with {@code channelLo} and {@code channelHi} (null: one range) a range per channel, which [lo, hi] spans.
 	 */
 	public record CanvasRange(double lo, double hi, String source, double[] channelLo, double[] channelHi) {
+
+		/** The per-channel ends are copied in and out and compared by value (a record's own would share and compare the arrays). */
+		public CanvasRange {
+			channelLo = channelLo == null ? null : channelLo.clone();
+			channelHi = channelHi == null ? null : channelHi.clone();
+		}
+
+		@Override
+		public double[] channelLo() {
+			return channelLo == null ? null : channelLo.clone();
+		}
+
+		@Override
+		public double[] channelHi() {
+			return channelHi == null ? null : channelHi.clone();
+		}
+
+		@Override
+		public boolean equals(Object o) {
+			return o instanceof CanvasRange r && Double.compare(lo, r.lo) == 0 && Double.compare(hi, r.hi) == 0
+				&& java.util.Objects.equals(source, r.source) && java.util.Arrays.equals(channelLo, r.channelLo)
+				&& java.util.Arrays.equals(channelHi, r.channelHi);
+		}
+
+		@Override
+		public int hashCode() {
+			return java.util.Objects.hash(lo, hi, source, java.util.Arrays.hashCode(channelLo), java.util.Arrays.hashCode(channelHi));
+		}
 
 		public CanvasRange(double lo, double hi, String source) {
 			this(lo, hi, source, null, null);
