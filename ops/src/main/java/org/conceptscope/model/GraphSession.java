@@ -339,7 +339,8 @@ final class GraphSession {
 
 	/**
 	 * TensorFlow's NOT_FOUND (a fed or fetched tensor the run's graph does not hold: "... was not found in the Graph"), which
-	 * DJL's status check reports as its base TensorFlowException, the code lost, like INTERNAL or UNKNOWN.
+	 * TF Java's status check (AbstractTF_Status.throwExceptionIfNotOK, tensorflow-core-api's code in DJL's tensorflow-api jar)
+	 * reports as its base TensorFlowException, the code lost, like INTERNAL or UNKNOWN.
 	 */
 	static final class NotFound extends org.tensorflow.exceptions.TensorFlowException {
 		private static final long serialVersionUID = 1L;
@@ -349,7 +350,7 @@ final class GraphSession {
 		}
 	}
 
-	/** Throws for a failed status: {@link NotFound} for NOT_FOUND, DJL's exception of the code otherwise. */
+	/** Throws for a failed status: {@link NotFound} for NOT_FOUND, TF Java's exception of the code otherwise. */
 	static void check(TF_Status status) {
 		if (TF_GetCode(status) == TF_NOT_FOUND) throw new NotFound(TF_Message(status).getString());
 		status.throwExceptionIfNotOK();
@@ -357,8 +358,9 @@ final class GraphSession {
 
 	/**
 	 * One session run: feeds {@code in} at (inOps, inIndices), fetches (outOps, outIndices), runs {@code targets} too. The
-	 * fetched tensors are the caller's to release. DJL's JavacppUtils.runSession does the same, but its status check keeps
-	 * no code for NOT_FOUND ({@link #check}), which a fed run needs ({@link TensorFlowClassifier#fedRun}).
+	 * fetched tensors are the caller's to release. DJL's JavacppUtils.runSession does the same, but the status check it calls
+	 * (TF Java's AbstractTF_Status) keeps no code for NOT_FOUND ({@link #check}), which a fed run needs
+	 * ({@link TensorFlowClassifier#fedRun}).
 	 */
 	private static TF_Tensor[] runSession(TF_Session session, TF_Tensor[] in, TF_Operation[] inOps, int[] inIndices, TF_Operation[] outOps,
 		int[] outIndices, TF_Operation[] targets) {
