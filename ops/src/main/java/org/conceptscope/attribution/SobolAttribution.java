@@ -70,12 +70,24 @@ public final class SobolAttribution implements AttributionMethod {
 		return "sobol";
 	}
 
-	/** designs x (cells + 2): A, B and one mixed design per cell ({@link SobolDesigns#evaluations}). */
+	/**
+	 * designs x (cells + 2): A, B and one mixed design per cell ({@link SobolDesigns#evaluations}). Asked before the
+	 * work, so more cells than the Sobol sequence supports are refused here, before the passes are announced.
+	 */
 	@Override
 	public org.conceptscope.util.Passes passes(long height, long width, long channels) {
-		long cells = (long) grid * grid * (perChannel ? channels : 1);
+		long cells = checkCells((long) grid * grid * (perChannel ? channels : 1));
 		return new org.conceptscope.util.Passes(designs * (cells + 2), "model pass", "Sobol: " + designs + " designs x (" + cells + " cells + 2)",
 			"model passes");
+	}
+
+	/** The cells (grid x grid, per channel with per-channel masks), refused past what the Sobol sequence supports. */
+	private static long checkCells(long cells) {
+		if (cells > SobolDesigns.MAX_DIMENSIONS) {
+			throw new IllegalArgumentException("Sobol attribution with " + cells + " cells is more than the " + SobolDesigns.MAX_DIMENSIONS
+				+ " the Sobol sequence supports. Use a smaller grid or turn off per-channel masks.");
+		}
+		return cells;
 	}
 
 	@Override
@@ -88,12 +100,7 @@ public final class SobolAttribution implements AttributionMethod {
 		int[] resolved = AttributionMethod.resolveTargets(classifier, images, targets);
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
 		int layers = perChannel ? c : 1;
-		long cells = (long) grid * grid * layers;
-		if (cells > SobolDesigns.MAX_DIMENSIONS) {
-			throw new IllegalArgumentException("Sobol attribution with " + cells + " cells is more than the " + SobolDesigns.MAX_DIMENSIONS
-				+ " the Sobol sequence supports. Use a smaller grid or turn off per-channel masks.");
-		}
-		int d = (int) cells;
+		int d = (int) checkCells((long) grid * grid * layers);
 		SobolDesigns sobol = new SobolDesigns(d, designs, seed);
 		int passes = sobol.evaluations();
 		float[] maps = new float[n * h * w];

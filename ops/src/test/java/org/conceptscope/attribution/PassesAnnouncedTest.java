@@ -47,6 +47,16 @@ class PassesAnnouncedTest {
 			new SobolAttribution(4, 8, MaskedImage.constant(0), false, 1).passes(H, W, C).line("Attribution", 2));
 	}
 
+	/** More cells than the Sobol sequence supports (16 x 16 per channel of 3: 768 > 500) are refused before passes are announced. */
+	@Test
+	void sobolRefusesTooManyCellsBeforeAnnouncingPasses() {
+		SobolAttribution sobol = new SobolAttribution(16, 8, MaskedImage.constant(0), true, 1);
+		assertEquals("Sobol attribution with 768 cells is more than the 500 the Sobol sequence supports. Use a smaller grid or turn off"
+			+ " per-channel masks.", org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+				() -> sobol.passes(64, 64, 3)).getMessage());
+		assertEquals(8 * (16 * 16 + 2), new SobolAttribution(16, 8, MaskedImage.constant(0), false, 1).passes(64, 64, 3).perImage());
+	}
+
 	@Test
 	void riseAndHsicMakeOnePassPerMask() {
 		announcedIsMade(new Rise(50, 4, 0.5, 1), 50);
