@@ -214,7 +214,7 @@ public final class ConceptGraph {
 		int widest = 0;
 		for (int i = 1; i < shapes.size(); i++) if (size(shapes.get(i)) > size(shapes.get(widest))) widest = i;
 		long[] w = shapes.get(widest);
-		String what = "Concept Graph over " + n + " image" + (n == 1 ? "" : "s") + " at layers " + layers + " (layer '" + layers.get(widest)
+		String what = "The graph over " + n + " image" + (n == 1 ? "" : "s") + " at layers " + layers + " (layer '" + layers.get(widest)
 			+ "' gives " + w[0] + " x " + w[1] + " x " + w[2] + " values per image)";
 		if (n * size(w) > MAX_ARRAY) {
 			throw new IllegalArgumentException(what + " holds more activation values than one Java array (2^31): give at most "

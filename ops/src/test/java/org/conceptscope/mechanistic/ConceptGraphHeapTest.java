@@ -54,7 +54,7 @@ class ConceptGraphHeapTest {
 		while (ConceptGraph.heapBytes(shapes, most + 1, OPTIONS) <= left) most++;
 		long fit = most;
 		assertTrue(fit > 0 && fit < 100, "fit " + fit);
-		assertTrue(m.startsWith("Concept Graph over 100 images at layers [block3/relu, block4/relu] (layer 'block3/relu' gives 56 x 56 x 256"
+		assertTrue(m.startsWith("The graph over 100 images at layers [block3/relu, block4/relu] (layer 'block3/relu' gives 56 x 56 x 256"
 			+ " values per image) needs about 0.7 GB of Java's heap"), m);
 		assertTrue(m.contains("give fewer images (at most " + fit + " fit; a smaller folder= or stack), other layers (layers=,"), m);
 		assertTrue(m.contains("give Java more memory (-Xmx") && m.endsWith("Edit > Options > Memory & Threads...)."), m);

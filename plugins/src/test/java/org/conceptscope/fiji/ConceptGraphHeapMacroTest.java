@@ -43,7 +43,7 @@ class ConceptGraphHeapMacroTest {
 		runs.put("graph", new Macro("setBatchMode(true);\nopen('" + stack + "');\nrun('Concept Graph...', 'model=[" + model
 			+ "] layers=[conv1/relu,conv2/relu] concepts=4 samples=300 steps=8 examples=2 save_dir=[" + out + "]');\n", ""));
 		String log = MacroRunner.run(runs, work, "-Xmx320m").get("graph");
-		Matcher m = Pattern.compile("Concept Graph over 2400 images at layers \\[conv1/relu, conv2/relu\\] \\(layer 'conv1/relu' gives 32 x 32 x 16"
+		Matcher m = Pattern.compile("The graph over 2400 images at layers \\[conv1/relu, conv2/relu\\] \\(layer 'conv1/relu' gives 32 x 32 x 16"
 			+ " values per image\\) needs about 0\\.[45] GB of Java's heap for their activations and concept coefficients, more than the"
 			+ " [0-9.]+ GB it has free of the 0\\.3 GB Java may use: give fewer images \\(at most ([0-9]+) fit; a smaller folder= or stack\\),"
 			+ " other layers \\(layers=, deeper ones hold fewer values per image\\), or give Java more memory \\(-Xmx([0-9]+)g or more;").matcher(log);

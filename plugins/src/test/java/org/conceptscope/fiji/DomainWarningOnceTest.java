@@ -52,20 +52,7 @@ class DomainWarningOnceTest {
 
 	@Test
 	void theBatchRunnerWarnsOncePerFarInputFile() throws Exception {
-		ImagePlus patches = IJ.openImage(TestFiles.testImages().resolve(Demo.IMAGE).toString());
-		Path folder = Files.createDirectories(work.resolve("patches"));
-		for (int z = 1; z <= 3; z++) {
-			ImagePlus one = new ImagePlus("patch-0" + z, patches.getStack().getProcessor(z).duplicate());
-			assertTrue(IJ.saveAsTiff(one, folder.resolve(String.format("patch-%02d.tif", z)).toString()));
-		}
-		ImageStack negatives = new ImageStack(patches.getWidth(), patches.getHeight());
-		for (int z = 1; z <= 4; z++) {
-			ImageProcessor ip = patches.getStack().getProcessor(z).duplicate();
-			ip.invert();
-			negatives.addSlice("negative " + z, ip);
-		}
-		assertTrue(new ij.io.FileSaver(new ImagePlus("patch-09", negatives)).saveAsTiffStack(folder.resolve("patch-09.tif").toString()));
-		assertTrue(IJ.saveAsTiff(new ImagePlus("patch-10", negatives.getProcessor(2).duplicate()), folder.resolve("patch-10.tif").toString()));
+		Path folder = patches(work.resolve("patches"));
 		ByteArrayOutputStream text = new ByteArrayOutputStream();
 		PrintStream err = new PrintStream(text, true, StandardCharsets.UTF_8);
 		String[] args = { "input=" + folder, "model=" + TestFiles.testImages().resolve("models/ihc-stain"), "save_dir=" + work.resolve("out"),
@@ -79,6 +66,45 @@ class DomainWarningOnceTest {
 		assertTrue(log.contains(WARNING + " 'patch-09.tif' (slice 1) is far from what the model was trained on"), log);
 		assertTrue(log.contains("(4 of the 4 slices checked are far; 2 of the 5 images checked are far.)"), "the whole stack checked once: " + log);
 		assertFalse(log.contains("patch-01"), "the flat background patch is like the training patches: " + log);
+	}
+
+	/** patch-01 to -03 (held-out patches), patch-09 (a stack of four negative patches) and patch-10 (one negative patch). */
+	private static Path patches(Path at) throws Exception {
+		ImagePlus patches = IJ.openImage(TestFiles.testImages().resolve(Demo.IMAGE).toString());
+		Path folder = Files.createDirectories(at);
+		for (int z = 1; z <= 3; z++) {
+			ImagePlus one = new ImagePlus("patch-0" + z, patches.getStack().getProcessor(z).duplicate());
+			assertTrue(IJ.saveAsTiff(one, folder.resolve(String.format("patch-%02d.tif", z)).toString()));
+		}
+		ImageStack negatives = new ImageStack(patches.getWidth(), patches.getHeight());
+		for (int z = 1; z <= 4; z++) {
+			ImageProcessor ip = patches.getStack().getProcessor(z).duplicate();
+			ip.invert();
+			negatives.addSlice("negative " + z, ip);
+		}
+		assertTrue(new ij.io.FileSaver(new ImagePlus("patch-09", negatives)).saveAsTiffStack(folder.resolve("patch-09.tif").toString()));
+		assertTrue(IJ.saveAsTiff(new ImagePlus("patch-10", negatives.getProcessor(2).duplicate()), folder.resolve("patch-10.tif").toString()));
+		return folder;
+	}
+
+	/**
+	 * With rois= the run explains only the inputs that have ROIs: its warnings count those (here 3 of the 5 files), not the
+	 * inputs it gives no row.
+	 */
+	@Test
+	void aRoiRunsWarningsCountOnlyTheInputsWithRois() throws Exception {
+		Path folder = patches(work.resolve("patches-rois")), roiDir = Files.createDirectories(work.resolve("rois"));
+		for (String name : new String[] { "patch-01", "patch-09", "patch-10" }) {
+			assertTrue(ij.io.RoiEncoder.save(new ij.gui.Roi(4, 4, 16, 16), roiDir.resolve(name + ".roi").toString()));
+		}
+		ByteArrayOutputStream text = new ByteArrayOutputStream();
+		PrintStream err = new PrintStream(text, true, StandardCharsets.UTF_8);
+		String[] args = { "input=" + folder, "model=" + TestFiles.testImages().resolve("models/ihc-stain"), "save_dir=" + work.resolve("out-rois"),
+			"method=saliency", "batch=2", "rois=" + roiDir };
+		Printed.during(() -> assertEquals(0, Batch.run(args, err, err, null), text.toString(StandardCharsets.UTF_8)));
+		String log = text.toString(StandardCharsets.UTF_8);
+		assertEquals(1, count(log, WARNING), log);
+		assertTrue(log.contains("2 of the 3 images checked are far.)"), "patch-02 and patch-03 have no ROIs: " + log);
 	}
 
 	/**

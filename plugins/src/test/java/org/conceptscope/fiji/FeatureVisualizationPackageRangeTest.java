@@ -118,6 +118,14 @@ class FeatureVisualizationPackageRangeTest {
 			runs.put(e.getKey(), new Macro(open + "run('Feature Visualization...', 'model=[" + pkg + "] target=[DAB-positive] steps=3"
 				+ " seed=7 save_dir=[" + work.resolve("out-" + e.getKey()) + "]');\n", ""));
 		}
+		// values_range_used of the per-channel package, replayed as values_range on a package without per-channel ranges; and a
+		// pair count that is not the model's channel count
+		String[] uint8 = inputs.get("uint8").split("\\|", 2);
+		Path replay = pack(work.resolve("pkg-replay"), uint8[0], uint8[1]);
+		runs.put("replay", new Macro(open + "run('Feature Visualization...', 'model=[" + replay + "] target=[DAB-positive] steps=3 seed=7"
+			+ " values_range=[0,255;0,255;0,127] save_dir=[" + work.resolve("out-replay") + "]');\n", ""));
+		runs.put("pairs", new Macro(open + "run('Feature Visualization...', 'model=[" + replay + "] target=[DAB-positive] steps=3 seed=7"
+			+ " values_range=[0,1;0,1] save_dir=[" + work.resolve("out-pairs") + "]');\nprint('still running');\n", ""));
 		Path malformed = work.resolve("pkg-malformed");
 		runs.put("attribution", new Macro(open + "run('Attribution...', 'model=[" + malformed + "] method=saliency target=[DAB-positive]"
 			+ " save_dir=[" + work.resolve("out-attribution") + "]');\nprint('saved ' + getInfo('image.title'));\n", ""));
@@ -162,6 +170,20 @@ class FeatureVisualizationPackageRangeTest {
 		info = checkRanges("imagenet", new double[] { -2, -2.2, -2.4 }, new double[] { 3.1, 2.9, 2.7 });
 		assertTrue(info.contains(" (declared by the package's input 'raw' data.range [0, 255] through its preprocessing "), info);
 		assertTrue(info.contains(", per channel [-2, 3.1"), info);
+	}
+
+	/**
+	 * A per-channel values_range_used replays as values_range: each channel is put in its own range, and the Info says so; a count
+	 * of pairs other than the model's input channels is refused in one sentence before any work.
+	 */
+	@Test
+	void aPerChannelValuesRangeUsedReplaysAsValuesRange() throws IOException {
+		String info = checkRanges("replay", new double[] { 0, 0, 0 }, new double[] { 255, 255, 127 });
+		assertTrue(info.contains("\nvalues_range_used=0,255;0,255;0,127 (declared by values_range)\n"), info);
+		String log = logs.get("pairs");
+		assertTrue(log.contains("values_range gives 2 ranges (lo,hi;lo,hi;...) but the model takes 3 input channel(s): give one lo,hi pair per"
+			+ " channel, or one pair for all of them."), log);
+		assertFalse(log.contains("still running") || Files.exists(work.resolve("out-pairs")), log);
 	}
 
 	/**

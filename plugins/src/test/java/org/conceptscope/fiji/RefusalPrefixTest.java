@@ -76,7 +76,7 @@ class RefusalPrefixTest {
 				String sentence = runPlugin(spec, options).strip();
 				assertFalse(sentence.isEmpty(), spec.command() + " " + options + " is refused");
 				// as the reporter says it (PluginErrors: the console under -batch, the Log, the dialog's title)
-				String said = REPORTER + spec.command() + ": " + sentence;
+				String said = REPORTER + spec.title() + ": " + sentence;
 				assertEquals(1, count(said, spec.title()), "the command named once: " + said);
 			}
 		}
@@ -122,8 +122,9 @@ class RefusalPrefixTest {
 		for (Map.Entry<String, String> e : macros.entrySet()) {
 			String text = consoles.get(e.getKey());
 			int status = statuses.get(e.getKey());
-			String title = e.getKey().split(":")[0], command = title + "...";
-			List<String> refusal = text.lines().filter(l -> l.startsWith("ConceptScope " + command + ": ")).toList();
+			String title = e.getKey().split(":")[0];
+			// the title, as Fiji's SciJava commands say it (not the menu label "TCAV...")
+			List<String> refusal = text.lines().filter(l -> l.startsWith("ConceptScope " + title + ": ")).toList();
 			assertEquals(1, refusal.size(), e.getKey() + ":\n" + text);
 			System.out.println("-batch, " + e.getKey() + ": " + refusal.get(0)); // for the test log
 			assertEquals(1, count(refusal.get(0), title), refusal.get(0));
@@ -134,6 +135,25 @@ class RefusalPrefixTest {
 			}
 			if (e.getKey().endsWith("runs")) assertTrue(refusal.get(0).contains(": runs=1000000 is more than 100000"), refusal.get(0));
 		}
+	}
+
+	/**
+	 * Fiji's path under {@code -batch}: a macro's line with an unknown key, through the SciJava command's real preprocessors in a
+	 * fresh JVM whose ImageJ arguments say -batch. The sentence is said once, by the reporter, with the command's title as the
+	 * ImageJ 1.x plugin says it; the run ends with a failure status. (The command's log said it first, as "[ERROR] ...".)
+	 */
+	@Test
+	void underBatchASciJavaCommandsRefusalIsSaidOnce() throws Exception {
+		List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-Djava.awt.headless=true",
+			"-cp", System.getProperty("java.class.path"), org.conceptscope.fiji.command.BatchRefusalChild.class.getName(),
+			"model=[" + MODEL + "] colour=red");
+		Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+		String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+		assertTrue(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES), text);
+		assertEquals(1, count(text, "Unknown option 'colour'"), text);
+		assertTrue(text.lines().anyMatch(l -> l.startsWith("ConceptScope Attribution: Unknown option 'colour'; the keys are: ")), text);
+		assertFalse(text.contains("still running"), "the macro stops: " + text);
+		assertEquals(1, p.exitValue(), text);
 	}
 
 	/** What the ImageJ 1.x plugin printed (headless, its Log and error messages) running with these macro options. */

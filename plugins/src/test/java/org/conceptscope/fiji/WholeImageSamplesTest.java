@@ -283,7 +283,7 @@ class WholeImageSamplesTest {
 	@Test
 	void channelsAreCheckedBeforeAnyImageIsCut() {
 		String gray = logs.get("gray");
-		// the report names the command (with -batch: "ConceptScope Concept Discovery...: "); the sentence does not again
+		// the report names the command (with -batch: "ConceptScope Concept Discovery: "); the sentence does not again
 		assertTrue(gray.contains("Macro Error: 'gray.png' has 1 channel(s), but the model takes 3 (an RGB image has 3, a composite one"
 			+ " per channel): give images of the kind the model was trained on (Image > Type > RGB Color makes an RGB image of a grey one)."),
 			gray);

@@ -251,7 +251,8 @@ public final class SparkConcepts {
 			Craft.checkLayer(classifier, layer);
 			Craft.checkConcepts(classifier, options, s.designs());
 			// The first image through the model and the layer before any task: a wrong layer or image fails here.
-			FloatTensor first = Chunk.load(classifier, s.input(), files, 0, 1, false).x();
+			// its pixel-size warning and palette note are the driver's job lines (FarFiles), not a Log line here too
+			FloatTensor first = Models.notesSaidByCaller(() -> Chunk.load(classifier, s.input(), files, 0, 1, false)).x();
 			Craft.crops(classifier, first, options, i -> false, Progress.NONE);
 			height = first.dim(1);
 			width = first.dim(2);
@@ -493,11 +494,12 @@ public final class SparkConcepts {
 		 *        driver counts the far files once, where each task would log them pass after pass)
 		 */
 		static Chunk load(Classifier classifier, Path folder, List<String> files, int from, int to, boolean checkDomain) {
-			List<ImagePlus> images = new ArrayList<>();
+			List<ImagePlus> images = new ArrayList<>(), opened = new ArrayList<>();
 			List<int[]> where = new ArrayList<>();
 			for (int f = from; f < to; f++) {
 				// as Concept Discovery opens them: a truncated TIFF or an unreadable file is one sentence naming it
 				ImagePlus imp = org.conceptscope.fiji.image.ImageFiles.open(folder.resolve(files.get(f)), false);
+				opened.add(imp);
 				// an image larger than the model's input is its tiles, as in Concept Discovery; the driver says so once, not each pass
 				ImagePlus samples = ModelSizeInputs.samples(new ImageSet(List.of(imp)), classifier, CommandSpecs.CONCEPT_DISCOVERY, null)
 					.images().get(0);
@@ -507,7 +509,8 @@ public final class SparkConcepts {
 					where.add(new int[] { f, z + 1, at.entry() + 1, at.x(), at.y() });
 				}
 			}
-			FarFiles far = checkDomain ? FarFiles.of(images, classifier) : FarFiles.NONE; // a tile stack: its image, once
+			// the files as opened, once each: the samples are the model's size, a palette already read as its colours
+			FarFiles far = checkDomain ? FarFiles.of(opened, classifier) : FarFiles.NONE;
 			return new Chunk(Models.input(new ImageSet(images), classifier, null), where, far);
 		}
 

@@ -156,7 +156,7 @@ final class SparkMegeReco {
 			// Stage 1: the k fold models, one task each.
 			List<Integer> folds = new ArrayList<>();
 			for (int f = 0; f < s.folds; f++) folds.add(f);
-			List<FoldModel> trained = new ArrayList<>(jsc.parallelize(folds, folds.size()).map(f -> train(job, model, f, hook)).collect());
+			List<FoldModel> trained = new ArrayList<>(jsc.parallelize(folds, folds.size()).map(f -> Models.notesSaidByCaller(() -> train(job, model, f, hook))).collect());
 			trained.sort(java.util.Comparator.comparingInt(FoldModel::fold));
 			int[] perFile = trained.get(0).imagesPerFile();
 			boolean sameImages = trained.stream().allMatch(m -> Arrays.equals(m.imagesPerFile(), perFile)
@@ -187,7 +187,7 @@ final class SparkMegeReco {
 			Broadcast<int[]> foldOf = jsc.broadcast(mege.folds(trained.get(0).sources()));
 			// merged on the driver in chunk order (collect keeps the partitions' order), as the local run merges them: Spark's
 			// reduce joins them as tasks finish, so the pairs' order, and the means' last digits, changed from run to run
-			MegeReco.Part all = jsc.parallelize(chunks, chunks.size()).map(c -> explain(job, model, shipped, listing.value(), foldOf.value(), c))
+			MegeReco.Part all = jsc.parallelize(chunks, chunks.size()).map(c -> Models.notesSaidByCaller(() -> explain(job, model, shipped, listing.value(), foldOf.value(), c)))
 				.collect().stream().reduce(MegeReco.Part::merge).orElseThrow();
 			listing.destroy();
 			foldOf.destroy();
@@ -243,6 +243,13 @@ final class SparkMegeReco {
 				data = Models.labelledFolder(s.folder, model, CommandSpecs.EVALUATE_EXPLANATION, null, Progress.NONE); // the driver says it once
 				mege = MegeRecoRun.evaluation(MegeReco.architectureFor(model, s.architecture), s);
 				far = f == 0 ? FarFiles.of(data.images().images(), model) : FarFiles.NONE;
+				// the samples' palettes are already their colours: the note counts the files as opened (a TIFF's header and first plane)
+				if (f == 0) {
+					for (LabelledFolder.LabelledFile file : LabelledFolder.files(s.folder, model.classNames())) {
+						String note = Models.paletteNote(ImageFiles.open(file.file(), true), model);
+						if (note != null) far = far.merge(new FarFiles(0, null, 0, null, 0, null, 0, null, 0, null, 1, note));
+					}
+				}
 			}
 			Path folder = dir.resolve("mege-fold-" + f);
 			mege.trainFold(data.tensor(), data.labels(), mege.folds(data.images().sources()), f, folder, Progress.NONE);

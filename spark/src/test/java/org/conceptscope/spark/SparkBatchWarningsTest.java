@@ -171,7 +171,8 @@ class SparkBatchWarningsTest {
 		assertTrue(sentence.startsWith("The image 'a-swapped.tif' has its channels labelled blue, red, green"), sentence);
 
 		Job job = run(folder, model, tmp.resolve("out"), 1);
-		assertEquals(List.of(LINE + sentence + " (2 of the 3 images are so.)"), job.warnings(), job.err());
+		assertEquals(List.of(LINE + sentence + " (2 of the 3 images are so; the run reads the files as saved, so save them with their channels"
+			+ " arranged or relabelled.)"), job.warnings(), job.err());
 	}
 
 	private static void save(ImagePlus source, int from, int to, Path file) {

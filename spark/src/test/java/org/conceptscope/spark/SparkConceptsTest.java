@@ -254,6 +254,33 @@ class SparkConceptsTest {
 		}
 	}
 
+	/**
+	 * Four palette files, two at 1 micron a pixel, for the IHC model said to be trained at 0.5 micron: the driver says the palette
+	 * note once for the four (it counts the files as opened, not the model's samples, whose palettes are already colours) and the
+	 * pixel-size warning once (its first-file check of the layer writes no Log line of its own); the tasks print neither.
+	 */
+	@Test
+	void paletteFilesAndAnotherPixelSizeAreEachOneLineFromTheDriver(@TempDir Path images) throws Exception {
+		Path cohort = SparkLauncherLoggingIT.palettes(images.resolve("palettes"), 4, 2);
+		Path model = SparkLauncherLoggingIT.calibratedModel(images.resolve("ihc-half-micron"));
+		List<String> a = new ArrayList<>(List.of(args(work.resolve("palette-cohort"), "select=all", "batch=2", "samples=40")));
+		a.set(0, "input=" + cohort);
+		a.set(1, "model=" + model);
+		Run[] ran = new Run[1];
+		String printed = SparkMegeRecoTest.printed(() -> ran[0] = run(a.toArray(String[]::new)));
+		Run run = ran[0];
+		assertEquals(0, run.status(), run.err());
+		String all = run.err() + run.out() + printed;
+		List<String> palette = all.lines().filter(l -> l.contains("with a colour palette")).toList();
+		assertEquals(1, palette.size(), all);
+		assertTrue(palette.get(0).startsWith("ConceptScope Spark concepts note: 'palette-1.tif' ") && palette.get(0).endsWith(" (4 of the 4 files"
+			+ " are so.)"), palette.get(0));
+		List<String> pixels = all.lines().filter(l -> l.contains("trained on pixels")).toList();
+		assertEquals(1, pixels.size(), all);
+		assertTrue(pixels.get(0).startsWith("ConceptScope Spark concepts warning: ") && pixels.get(0).endsWith(" (2 of the 4 files are so.)"),
+			pixels.get(0));
+	}
+
 	private static ImagePlus crop(ImagePlus image, int x, int y, int w, int h) {
 		ij.process.ImageProcessor ip = image.getProcessor().duplicate();
 		ip.setRoi(x, y, w, h);

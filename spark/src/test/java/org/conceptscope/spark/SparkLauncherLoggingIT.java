@@ -91,7 +91,7 @@ class SparkLauncherLoggingIT {
 	}
 
 	/** The IHC model with a card that says it was trained on pixels of 0.5 micron. */
-	private static Path calibratedModel(Path folder) throws Exception {
+	static Path calibratedModel(Path folder) throws Exception {
 		try (var files = Files.walk(SparkBatchTest.MODEL)) {
 			for (Path f : (Iterable<Path>) files::iterator) {
 				Path to = folder.resolve(SparkBatchTest.MODEL.relativize(f).toString());
@@ -105,7 +105,7 @@ class SparkLauncherLoggingIT {
 	}
 
 	/** {@code count} 8-bit patches with a colour palette, the first {@code calibrated} of them at 1 micron a pixel. */
-	private static Path palettes(Path folder, int count, int calibrated) throws Exception {
+	static Path palettes(Path folder, int count, int calibrated) throws Exception {
 		Files.createDirectories(folder);
 		ij.ImagePlus patches = ij.IJ.openImage(SparkBatchTest.TEST_IMAGES.resolve("images/ihc-heldout-patches.tif").toString());
 		byte[] r = new byte[256], g = new byte[256], b = new byte[256];

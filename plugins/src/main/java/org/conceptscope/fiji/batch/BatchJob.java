@@ -383,6 +383,8 @@ public final class BatchJob {
 				if (done[k]) continue;
 				for (BatchInputs.Segment seg : inputs.segments(k * batch, Math.min(n, (k + 1) * batch))) explained[seg.input()] = true;
 			}
+			// a ROI run explains no input without ROIs (it gets no row): its warnings count none of them
+			if (rois != null) for (int i = 0; i < explained.length; i++) explained[i] &= !rois.rois(i).isEmpty();
 			InputWarnings.warn(classifier, inputs, explained, kept > 0, ev::message);
 		}
 		String model = modelName(s.model());

@@ -44,8 +44,15 @@ final class InputWarnings {
 
 		/** The run's line, or null; {@code of}: "images", "16-bit images". */
 		String line(int total, String of, String verb) {
+			return line(total, of, verb, null);
+		}
+
+		/** {@link #line(int, String, String)} with {@code advice} after the count, in its parenthesis (null: none). */
+		String line(int total, String of, String verb, String advice) {
 			if (first == null) return null;
-			return prefix + (count > 1 ? Models.withSetCount(first, count + " of the " + total + " " + of + " " + verb) : first);
+			String many = count > 1 ? count + " of the " + total + " " + of + " " + verb : null;
+			String said = many == null ? advice : advice == null ? many : many + "; " + advice;
+			return prefix + (said == null ? first : Models.withSetCount(first, said));
 		}
 	}
 
@@ -99,7 +106,8 @@ final class InputWarnings {
 		lines.add(palette.line(n, images, "are so"));
 		lines.add(narrow.line(sixteen, "16-bit " + images, "are so"));
 		lines.add(cast.line(n, images, "are so"));
-		lines.add(names.line(n, images, "are so"));
+		// a local command's sentence says to arrange or relabel the image; a runner reads the files, so they are to be saved so
+		lines.add(names.line(n, images, "are so", "the run reads the files as saved, so save them with their channels arranged or relabelled"));
 		lines.add(far.line(n, images, resumed ? "are far" : "checked are far"));
 		for (String line : lines) if (line != null) log.accept(line);
 	}

@@ -40,11 +40,18 @@ final class CommandTasks {
 
 	static void fail(String title, Throwable e, LogService log, UIService ui, Consumer<String> cancel) {
 		String message = Failures.message(e);
-		if (Failures.worthATrace(e)) log.error("ConceptScope " + title + ": " + message, e);
-		else log.error("ConceptScope " + title + ": " + message);
-		cancel.accept(message); // first: aborting a macro may throw on a macro's own thread
 		UnaryOperator<Thread> parent = parent(log);
-		if (Failures.fromMacro(parent)) Failures.reportToMacro("ConceptScope " + title, message, parent);
+		boolean macro = Failures.fromMacro(parent);
+		if (macro && Failures.commandLineBatch()) {
+			// -batch: the reporter's console line is the sentence (a log line too said it twice); an unexpected failure's trace only
+			if (Failures.worthATrace(e)) log.error(Failures.trace(e));
+		} else if (Failures.worthATrace(e)) {
+			log.error("ConceptScope " + title + ": " + message, e);
+		} else {
+			log.error("ConceptScope " + title + ": " + message);
+		}
+		cancel.accept(message); // first: aborting a macro may throw on a macro's own thread
+		if (macro) Failures.reportToMacro("ConceptScope " + title, message, parent);
 		else if (ui != null && !ui.isHeadless()) ui.showDialog(message, "ConceptScope " + title, DialogPrompt.MessageType.ERROR_MESSAGE);
 	}
 

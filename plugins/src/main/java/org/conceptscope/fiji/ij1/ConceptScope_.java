@@ -29,7 +29,7 @@ public class ConceptScope_ implements PlugIn {
 	public void run(String arg) {
 		CommandSpec spec = CommandSpecs.byArgument(arg);
 		String options = Macro.getOptions();
-		PluginTasks.run(spec.command(), spec.title(), options, progress -> {
+		PluginTasks.run(spec.title(), options, progress -> {
 			if (options == null) {
 				Values values = dialog(spec);
 				if (values != null) PluginActions.run(spec, values, WindowManager.getCurrentImage(), progress);

@@ -13,8 +13,9 @@ final class PluginErrors {
 
 	private PluginErrors() {}
 
-	static void report(String command, String message, boolean calledFromMacro) {
-		if (calledFromMacro) Failures.reportToMacro("ConceptScope " + command, message);
-		else IJ.error("ConceptScope " + command, message);
+	/** @param title the command's title ({@code CommandSpec.title}), as the SciJava commands name it: "ConceptScope Attribution: " */
+	static void report(String title, String message, boolean calledFromMacro) {
+		if (calledFromMacro) Failures.reportToMacro("ConceptScope " + title, message);
+		else IJ.error("ConceptScope " + title, message);
 	}
 }

@@ -20,7 +20,7 @@ final class PluginTasks {
 	private PluginTasks() {}
 
 	/** @param options the macro options, null when the user ran the plugin from the menu */
-	static void run(String command, String title, String options, ProgressTask task) {
+	static void run(String title, String options, ProgressTask task) {
 		ImageJProgress progress = new ImageJProgress(title);
 		try {
 			task.run(progress);
@@ -30,7 +30,7 @@ final class PluginTasks {
 		} catch (Exception | OutOfMemoryError e) { // checked: IOException; unchecked, last: whatever TensorFlow or ImageJ throws
 			progress.statusOnly("failed."); // the failure's sentence is the console's line
 			if (Failures.worthATrace(e)) IJ.log("ConceptScope " + title + ": " + Failures.trace(e));
-			PluginErrors.report(command, Failures.message(e), options != null || IJ.isMacro());
+			PluginErrors.report(title, Failures.message(e), options != null || IJ.isMacro());
 		}
 	}
 }

@@ -71,7 +71,9 @@ public final class AttributionRun {
 			h = (int) classifier.inputHeight(h);
 			w = (int) classifier.inputWidth(w);
 		}
-		org.conceptscope.util.Passes p = method.passes(h, w, ImagePlusTensors.channels(image));
+		// the channels the model reads: a palette image given to a three-channel model is its three colours
+		int channels = Models.paletteNote(image, classifier) != null ? 3 : ImagePlusTensors.channels(image);
+		org.conceptscope.util.Passes p = method.passes(h, w, channels);
 		return p == null ? null : p.line(org.conceptscope.fiji.param.CommandSpecs.ATTRIBUTION.title(), images);
 	}
 

@@ -84,14 +84,24 @@ public final class FeatureVisualizationRun {
 			// the files are named after the class or unit, known once the model (and head) is read: checked before any image is read
 			SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, files(title));
 			if (!SIMPLE.equals(s.recipe)) MacoReference.canvas(objective.inputShape(), s.canvas);
+			double[][] ranges = SIMPLE.equals(s.recipe) ? null : s.valuesRanges();
+			long[] shape = objective.inputShape();
+			if (ranges != null && ranges.length > 1 && ranges.length != shape[shape.length - 1]) {
+				// a range per channel (a values_range_used replayed): one pair per input channel, before any image is read
+				throw new IllegalArgumentException(FeatureVisualizationSettings.VALUES_RANGE + " gives " + ranges.length + " ranges (lo,hi;lo,hi;...)"
+					+ " but the model takes " + shape[shape.length - 1] + " input channel(s): give one lo,hi pair per channel, or one pair for"
+					+ " all of them.");
+			}
 			ImageSet given = ConceptDiscoveryRun.inputs(image, s.folder, progress);
 			ImageSet refs = ModelSizeInputs.samples(given, model, CommandSpecs.FEATURE_VISUALIZATION);
 			FloatTensor batch = Models.input(refs, model);
 			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch, progress) : null;
 			// the reference recipe's value range: values_range, else the model's declared input range in its network's units,
 			// else the images' 0.1st to 99.9th percentile (the model is asked only without values_range)
+			String declared = "declared by " + FeatureVisualizationSettings.VALUES_RANGE;
 			MacoReference.CanvasRange canvasRange = SIMPLE.equals(s.recipe) ? null
-				: MacoReference.canvasRange(s.valuesRange(), "declared by " + FeatureVisualizationSettings.VALUES_RANGE, model, batch);
+				: ranges != null && ranges.length > 1 ? perChannel(ranges, declared)
+				: MacoReference.canvasRange(ranges == null ? null : ranges[0], declared, model, batch);
 			MacoReference.CanvasRange range = canvasRange;
 			String rangeSource = canvasRange == null ? null : canvasRange.source();
 			Maco.Result r = SIMPLE.equals(s.recipe)
@@ -115,6 +125,17 @@ public final class FeatureVisualizationRun {
 				+ (range.isPerChannel() ? " per channel" : "") + " (" + rangeSource + ")."));
 			return s.saveDir == null ? result : save(result, title, s.saveDir);
 		}
+	}
+
+	/** values_range's ranges per channel as the canvas's range: each channel in its own, [lo, hi] spanning them. */
+	private static MacoReference.CanvasRange perChannel(double[][] ranges, String source) {
+		double[] lo = new double[ranges.length], hi = new double[ranges.length];
+		for (int c = 0; c < ranges.length; c++) {
+			lo[c] = ranges[c][0];
+			hi[c] = ranges[c][1];
+		}
+		return new MacoReference.CanvasRange(java.util.Arrays.stream(lo).min().orElseThrow(), java.util.Arrays.stream(hi).max().orElseThrow(),
+			source, lo, hi);
 	}
 
 	/**

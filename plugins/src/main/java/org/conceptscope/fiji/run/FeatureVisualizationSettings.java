@@ -81,28 +81,61 @@ public final class FeatureVisualizationSettings {
 	}
 
 	/**
-	 * {@link #valuesRange} as {lo, hi}, or null when empty (the images' range).
+	 * {@link #valuesRange} as {lo, hi} (with ranges per channel: the smallest lo and the largest hi), or null when empty
+	 * (the images' range).
 	 *
-	 * @throws IllegalArgumentException when it is not two finite numbers with lo &lt; hi
+	 * @throws IllegalArgumentException as {@link #valuesRanges}
 	 */
 	public double[] valuesRange() {
-		String t = valuesRange == null ? "" : valuesRange.trim();
-		if (t.isEmpty()) return null;
-		String[] parts = t.replaceAll("^[\\[(]|[\\])]$", "").trim().split("\\s*[,;]\\s*|\\s+");
-		double lo = Double.NaN, hi = Double.NaN;
-		if (parts.length == 2) {
-			try {
-				lo = Double.parseDouble(parts[0]);
-				hi = Double.parseDouble(parts[1]);
-			} catch (NumberFormatException e) {
-				// refused below
-			}
-		}
-		if (!(Double.isFinite(lo) && Double.isFinite(hi) && lo < hi)) {
-			throw new IllegalArgumentException(VALUES_RANGE + " must be two numbers lo,hi with lo < hi, in the model's input units after its"
-				+ " normalisation (e.g. " + VALUES_RANGE + "=0,1), or empty for the images' range; got " + t + ".");
+		double[][] r = valuesRanges();
+		if (r == null) return null;
+		double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+		for (double[] pair : r) {
+			lo = Math.min(lo, pair[0]);
+			hi = Math.max(hi, pair[1]);
 		}
 		return new double[] { lo, hi };
+	}
+
+	/**
+	 * {@link #valuesRange} as one range {{lo, hi}}, or one per input channel {{lo, hi}, {lo, hi}, ...} (lo,hi;lo,hi;...: the form
+	 * of values_range_used where a package declares ranges that differ by channel, so that it replays), or null when empty.
+	 *
+	 * @throws IllegalArgumentException when it is neither two finite numbers with lo &lt; hi nor pairs of them separated by ';'
+	 */
+	public double[][] valuesRanges() {
+		String t = valuesRange == null ? "" : valuesRange.trim();
+		if (t.isEmpty()) return null;
+		String body = t.replaceAll("^[\\[(]|[\\])]$", "").trim();
+		String[] groups = body.split("\\s*;\\s*");
+		double[][] out = null;
+		if (groups.length > 1 && java.util.Arrays.stream(groups).allMatch(g -> g.split("\\s*,\\s*|\\s+").length == 2)) {
+			out = new double[groups.length][];
+			for (int c = 0; c < groups.length && out != null; c++) {
+				out[c] = pair(groups[c].split("\\s*,\\s*|\\s+"));
+				if (out[c] == null) out = null;
+			}
+		} else {
+			double[] one = pair(body.split("\\s*[,;]\\s*|\\s+"));
+			if (one != null) out = new double[][] { one };
+		}
+		if (out == null) {
+			throw new IllegalArgumentException(VALUES_RANGE + " must be two numbers lo,hi with lo < hi, in the model's input units after its"
+				+ " normalisation (e.g. " + VALUES_RANGE + "=0,1), or one such pair per input channel separated by ';' (e.g. " + VALUES_RANGE
+				+ "=0,255;0,255;0,127, as values_range_used gives it), or empty for the images' range; got " + t + ".");
+		}
+		return out;
+	}
+
+	/** {lo, hi} of two finite numbers with lo &lt; hi, else null. */
+	private static double[] pair(String[] parts) {
+		if (parts.length != 2) return null;
+		try {
+			double lo = Double.parseDouble(parts[0]), hi = Double.parseDouble(parts[1]);
+			return Double.isFinite(lo) && Double.isFinite(hi) && lo < hi ? new double[] { lo, hi } : null;
+		} catch (NumberFormatException e) {
+			return null;
+		}
 	}
 
 	public String toMacroOptions() {

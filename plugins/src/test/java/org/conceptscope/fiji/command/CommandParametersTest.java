@@ -131,9 +131,13 @@ class CommandParametersTest {
 		assertArrayEquals(new double[] { -1, 1 }, FeatureVisualizationSettings.parse(macoLine).valuesRange());
 		assertArrayEquals(new double[] { 0, 255 }, FeatureVisualizationSettings.parse("model=[/m] target=0 values_range=[0, 255]").valuesRange());
 		assertEquals(null, FeatureVisualizationSettings.parse("model=[/m] target=0").valuesRange(), "empty: the images' range");
+		assertArrayEquals(new double[][] { { 0, 255 }, { 0, 255 }, { 0, 127 } },
+			FeatureVisualizationSettings.parse("model=[/m] target=0 values_range=[0,255;0,255;0,127]").valuesRanges(), "one pair per channel");
+		assertArrayEquals(new double[][] { { 0, 1 } }, FeatureVisualizationSettings.parse("model=[/m] target=0 values_range=0;1").valuesRanges());
 		FeatureVisualizationSettings reversed = FeatureVisualizationSettings.parse("model=[/m] target=0 values_range=1,0");
 		assertEquals("values_range must be two numbers lo,hi with lo < hi, in the model's input units after its normalisation (e.g."
-			+ " values_range=0,1), or empty for the images' range; got 1,0.",
+			+ " values_range=0,1), or one such pair per input channel separated by ';' (e.g. values_range=0,255;0,255;0,127, as"
+			+ " values_range_used gives it), or empty for the images' range; got 1,0.",
 			org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, reversed::valuesRange).getMessage());
 		assertEquals(HeadTrainingSettings.HEADS,
 			Arrays.asList(field(TrainHeadCommand.class, "head").getAnnotation(Parameter.class).choices()));

@@ -25,7 +25,7 @@ class PluginTasksTest {
 
 	@Test
 	void unexpectedFailuresAndOutOfMemoryAreOneSentenceAndAbortTheMacro() throws Exception {
-		String printed = capture(() -> PluginTasks.run("Attribution...", "Attribution", "model=[/m]", progress -> {
+		String printed = capture(() -> PluginTasks.run("Attribution", "model=[/m]", progress -> {
 			throw new ai.djl.engine.EngineException("Session run failed: Incompatible shapes");
 		}));
 		assertTrue(printed.contains("Stopped on an unexpected EngineException (Session run failed: Incompatible shapes);"
@@ -34,7 +34,7 @@ class PluginTasksTest {
 		assertTrue(abortFlag().getBoolean(null), "the calling macro is aborted");
 
 		abortFlag().setBoolean(null, false);
-		printed = capture(() -> PluginTasks.run("Attribution...", "Attribution", "model=[/m]", progress -> {
+		printed = capture(() -> PluginTasks.run("Attribution", "model=[/m]", progress -> {
 			throw new OutOfMemoryError("Java heap space");
 		}));
 		assertTrue(printed.contains("Ran out of memory"), printed);

@@ -33,6 +33,29 @@ class AttributionRunTest {
 
 	private final Path testImages = TestFiles.testImages();
 
+	/**
+	 * The passes line counts the channels the model reads: an 8-bit palette image given to the three-channel IHC model is its three
+	 * colours, so per-channel Sobol has 3 x 16 cells, as it computes, not the file's one channel's 16.
+	 */
+	@Test
+	void aPaletteImagesPassesLineCountsTheModelsThreeChannels() throws Exception {
+		ij.process.ByteProcessor ip = new ij.process.ByteProcessor(32, 32);
+		byte[] r = new byte[256], g = new byte[256], b = new byte[256];
+		for (int i = 0; i < 256; i++) {
+			r[i] = (byte) i;
+			g[i] = (byte) (255 - i);
+			b[i] = (byte) (i / 2);
+		}
+		ip.setColorModel(new java.awt.image.IndexColorModel(8, 256, r, g, b));
+		ImagePlus palette = new ImagePlus("palette", ip);
+		org.conceptscope.attribution.SobolAttribution sobol = new org.conceptscope.attribution.SobolAttribution(4, 8,
+			org.conceptscope.attribution.MaskedImage.constant(0), true, 1);
+		try (org.conceptscope.model.Classifier model = Models.open(testImages.resolve("models/ihc-stain"))) {
+			String line = AttributionRun.passesLine(model, palette, sobol, 0.25);
+			assertTrue(line.contains("(Sobol: 8 designs x (48 cells + 2))"), line);
+		}
+	}
+
 	@Test
 	void separateMapImageWithOverlayAndTableWhileTheInputStaysUntouched() throws IOException {
 		ImagePlus imp = ihc();
