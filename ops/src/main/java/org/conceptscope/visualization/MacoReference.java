@@ -5,6 +5,7 @@ import java.util.concurrent.CancellationException;
 
 import org.apache.commons.math3.linear.EigenDecomposition;
 import org.apache.commons.math3.linear.MatrixUtils;
+import org.conceptscope.model.InputValueRange;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Resampling;
 import org.conceptscope.util.Limits;
@@ -293,7 +294,7 @@ public final class MacoReference {
 	 * @throws java.util.concurrent.CancellationException when {@code progress} returns false
 	 */
 	public static Reference reference(FloatTensor images, int height, int width, Progress progress) {
-		return reference(images, height, width, null, progress);
+		return reference(images, height, width, (double[]) null, progress);
 	}
 
 	/**
@@ -373,53 +374,12 @@ public final class MacoReference {
 	public static final String PERCENTILE_SOURCE = "the images' 0.1st to 99.9th percentile";
 
 	/**
-	 * The value range the canvas is put in, {@code [lo, hi]}, and where it came from (the Info's values_range_used, the op's
-	 * result); with {@code channelLo} and {@code channelHi} (null: one range) a range per channel, which [lo, hi] spans.
+	 * The reference canvas of these images put in {@code range} ({@link #reference(FloatTensor, int, int, double[], Progress)}),
+	 * each channel in its own where the range is per channel.
 	 */
-	public record CanvasRange(double lo, double hi, String source, double[] channelLo, double[] channelHi) {
-
-		/** The per-channel ends are copied in and out and compared by value (a record's own would share and compare the arrays). */
-		public CanvasRange {
-			channelLo = channelLo == null ? null : channelLo.clone();
-			channelHi = channelHi == null ? null : channelHi.clone();
-		}
-
-		@Override
-		public double[] channelLo() {
-			return channelLo == null ? null : channelLo.clone();
-		}
-
-		@Override
-		public double[] channelHi() {
-			return channelHi == null ? null : channelHi.clone();
-		}
-
-		@Override
-		public boolean equals(Object o) {
-			return o instanceof CanvasRange r && Double.compare(lo, r.lo) == 0 && Double.compare(hi, r.hi) == 0
-				&& java.util.Objects.equals(source, r.source) && java.util.Arrays.equals(channelLo, r.channelLo)
-				&& java.util.Arrays.equals(channelHi, r.channelHi);
-		}
-
-		@Override
-		public int hashCode() {
-			return java.util.Objects.hash(lo, hi, source, java.util.Arrays.hashCode(channelLo), java.util.Arrays.hashCode(channelHi));
-		}
-
-		public CanvasRange(double lo, double hi, String source) {
-			this(lo, hi, source, null, null);
-		}
-
-		/** Whether each channel has its own range. */
-		public boolean isPerChannel() {
-			return channelLo != null;
-		}
-
-		/** The reference canvas of these images put in this range ({@link #reference(FloatTensor, int, int, double[], Progress)}). */
-		public Reference reference(FloatTensor images, int height, int width, Progress progress) {
-			Reference ref = MacoReference.reference(images, height, width, new double[] { lo, hi }, progress);
-			return isPerChannel() ? ref.withRanges(channelLo, channelHi) : ref;
-		}
+	public static Reference reference(FloatTensor images, int height, int width, InputValueRange range, Progress progress) {
+		Reference ref = reference(images, height, width, new double[] { range.lo(), range.hi() }, progress);
+		return range.isPerChannel() ? ref.withRanges(range.channelLo(), range.channelHi()) : ref;
 	}
 
 	/**
@@ -428,14 +388,12 @@ public final class MacoReference {
 	 * else the images' percentile ({@link #valuesRange}) with why a declared range was not taken. The model is asked only
 	 * when no range is given (its declared range does not matter then).
 	 */
-	public static CanvasRange canvasRange(double[] given, String givenSource, org.conceptscope.model.Classifier model, FloatTensor images) {
-		if (given != null) return new CanvasRange(given[0], given[1], givenSource);
-		org.conceptscope.model.InputValueRange declared = model.inputValueRange();
-		if (declared != null && declared.usable()) {
-			return new CanvasRange(declared.lo(), declared.hi(), declared.source(), declared.channelLo(), declared.channelHi());
-		}
+	public static InputValueRange canvasRange(double[] given, String givenSource, org.conceptscope.model.Classifier model, FloatTensor images) {
+		if (given != null) return new InputValueRange(given[0], given[1], givenSource);
+		InputValueRange declared = model.inputValueRange();
+		if (declared != null && declared.usable()) return declared;
 		double[] r = valuesRange(images);
-		return new CanvasRange(r[0], r[1], PERCENTILE_SOURCE + (declared == null ? "" : "; not the model's declared range: " + declared.source()));
+		return new InputValueRange(r[0], r[1], PERCENTILE_SOURCE + (declared == null ? "" : "; not the model's declared range: " + declared.source()));
 	}
 
 	/** {@link #valuesRange(FloatTensor)} measured on at most about {@code maxValues} values. */

@@ -23,6 +23,7 @@ import org.conceptscope.fiji.image.ImageSet;
 import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.heads.HeadObjective;
+import org.conceptscope.model.InputValueRange;
 import org.conceptscope.heads.InterpretableHead;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
@@ -99,10 +100,10 @@ public final class FeatureVisualizationRun {
 			// the reference recipe's value range: values_range, else the model's declared input range in its network's units,
 			// else the images' 0.1st to 99.9th percentile (the model is asked only without values_range)
 			String declared = "declared by " + FeatureVisualizationSettings.VALUES_RANGE;
-			MacoReference.CanvasRange canvasRange = SIMPLE.equals(s.recipe) ? null
+			InputValueRange canvasRange = SIMPLE.equals(s.recipe) ? null
 				: ranges != null && ranges.length > 1 ? perChannel(ranges, declared)
 				: MacoReference.canvasRange(ranges == null ? null : ranges[0], declared, model, batch);
-			MacoReference.CanvasRange range = canvasRange;
+			InputValueRange range = canvasRange;
 			String rangeSource = canvasRange == null ? null : canvasRange.source();
 			Maco.Result r = SIMPLE.equals(s.recipe)
 				? new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress)
@@ -128,14 +129,13 @@ public final class FeatureVisualizationRun {
 	}
 
 	/** values_range's ranges per channel as the canvas's range: each channel in its own, [lo, hi] spanning them. */
-	private static MacoReference.CanvasRange perChannel(double[][] ranges, String source) {
+	private static InputValueRange perChannel(double[][] ranges, String source) {
 		double[] lo = new double[ranges.length], hi = new double[ranges.length];
 		for (int c = 0; c < ranges.length; c++) {
 			lo[c] = ranges[c][0];
 			hi[c] = ranges[c][1];
 		}
-		return new MacoReference.CanvasRange(java.util.Arrays.stream(lo).min().orElseThrow(), java.util.Arrays.stream(hi).max().orElseThrow(),
-			source, lo, hi);
+		return InputValueRange.perChannel(lo, hi, source);
 	}
 
 	/**
@@ -166,7 +166,7 @@ public final class FeatureVisualizationRun {
 	 */
 	static final String VALUES_RANGE_USED = "values_range_used";
 	/** "lo,hi", or per channel "lo0,hi0;lo1,hi1;..." ({@code separator} within a range, {@code between} the channels'), each number by {@code digits}. */
-	private static String rangeText(MacoReference.CanvasRange range, String separator, String between,
+	private static String rangeText(InputValueRange range, String separator, String between,
 		java.util.function.DoubleFunction<String> digits) {
 		if (!range.isPerChannel()) return digits.apply(range.lo()) + separator + digits.apply(range.hi());
 		List<String> each = new java.util.ArrayList<>();
@@ -192,9 +192,9 @@ public final class FeatureVisualizationRun {
 	 * and final score the first and last step's mean crop score.
 	 */
 	static Maco.Result reference(Maco.Objective objective, FloatTensor images, int steps, double learningRate, int crops, double noise,
-		int canvas, MacoReference.CanvasRange valuesRange, long seed, Progress progress) {
+		int canvas, InputValueRange valuesRange, long seed, Progress progress) {
 		int[] side = MacoReference.canvas(objective.inputShape(), canvas);
-		MacoReference.Reference ref = valuesRange.reference(images, side[0], side[1], progress);
+		MacoReference.Reference ref = MacoReference.reference(images, side[0], side[1], valuesRange, progress);
 		MacoReference.Result r = new MacoReference(steps, learningRate, crops, noise, seed).visualize(objective, ref, progress);
 		double[] scores = r.scores();
 		return new Maco.Result(r.image(), r.transparency(), scores, scores[0], scores[scores.length - 1]);
