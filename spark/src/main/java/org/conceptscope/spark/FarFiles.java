@@ -75,29 +75,19 @@ record FarFiles(int far, String first, int wrapped, String firstWrapped, int mis
 	 * first far file's sentence and how many of the files are.
 	 */
 	void warn(PrintStream log, String job, int files) {
-		if (pixels > 0) {
-			log.println("ConceptScope Spark " + job + " warning: " + Models.withSetCount(firstPixels, pixels + " of the " + files + " files "
-				+ (pixels == 1 ? "is" : "are") + " so"));
-		}
-		if (palette > 0) {
-			log.println("ConceptScope Spark " + job + " note: " + Models.withSetCount(firstPalette, palette + " of the " + files + " files "
-				+ (palette == 1 ? "is" : "are") + " so"));
-		}
-		if (narrow > 0) {
-			log.println("ConceptScope Spark " + job + " note: " + Models.withSetCount(firstNarrow, narrow + " of the " + files + " files "
-				+ (narrow == 1 ? "is" : "are") + " so"));
-		}
-		if (wrapped > 0) {
-			log.println("ConceptScope Spark " + job + " warning: " + Models.withSetCount(firstWrapped, wrapped + " of the " + files + " files "
-				+ (wrapped == 1 ? "is" : "are") + " so"));
-		}
-		if (misnamed > 0) {
-			log.println("ConceptScope Spark " + job + " warning: " + Models.withSetCount(firstMisnamed, misnamed + " of the " + files + " files "
-				+ (misnamed == 1 ? "is" : "are") + " so; the job reads the files as saved, so save them with their channels arranged or"
-				+ " relabelled"));
-		}
-		if (far == 0) return;
-		log.println("ConceptScope Spark " + job + " warning: " + Models.withSetCount(first, far + " of the " + files + " files "
-			+ (far == 1 ? "is" : "are") + " far"));
+		say(log, job, "warning", firstPixels, pixels, files, "so");
+		say(log, job, "note", firstPalette, palette, files, "so");
+		say(log, job, "note", firstNarrow, narrow, files, "so");
+		say(log, job, "warning", firstWrapped, wrapped, files, "so");
+		say(log, job, "warning", firstMisnamed, misnamed, files, "so; the job reads the files as saved, so save them with their channels"
+			+ " arranged or relabelled");
+		say(log, job, "warning", first, far, files, "far");
+	}
+
+	/** One kind's line, when any file is of that kind: its first file's sentence with "n of the files is/are {@code what}". */
+	private static void say(PrintStream log, String job, String kind, String firstSentence, int count, int files, String what) {
+		if (count == 0) return;
+		log.println("ConceptScope Spark " + job + " " + kind + ": " + Models.withSetCount(firstSentence, count + " of the " + files + " files "
+			+ (count == 1 ? "is" : "are") + " " + what));
 	}
 }
