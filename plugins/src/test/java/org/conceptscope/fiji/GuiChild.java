@@ -261,7 +261,7 @@ public final class GuiChild {
 				first.setText("many");
 				dialog.actionPerformed(new ActionEvent(ok, ActionEvent.ACTION_PERFORMED, "OK"));
 			});
-			report.setProperty("number." + label, closeMessage("ConceptScope " + label));
+			report.setProperty("number." + label, closeMessage(messageTitle(label)));
 			// what was typed is remembered for the next dialog, the refused word too; the runs below start from the default again
 			org.conceptscope.registry.Parameter number = spec.parameters().list().stream().filter(p -> p.type().numeric()).findFirst().orElseThrow();
 			String pref = "conceptscope." + spec.page().replace(".md", "") + "." + number.key();
@@ -276,8 +276,13 @@ public final class GuiChild {
 	/** A menu click with no image open: ImageJ's error message, and whether the command's dialog opened anyway. */
 	private void noImage(String label) throws Exception {
 		IJ.doCommand(label);
-		report.setProperty("noimage." + label, closeMessage("ConceptScope " + label));
+		report.setProperty("noimage." + label, closeMessage(messageTitle(label)));
 		report.setProperty("noimage." + label + ".dialog", Boolean.toString(dialogShowing(DIALOGS.get(label))));
+	}
+
+	/** The title of a command's error message: "ConceptScope" and the command's title, the menu label without its dots. */
+	private static String messageTitle(String label) {
+		return "ConceptScope " + org.conceptscope.fiji.param.CommandSpecs.of(label).title();
 	}
 
 	/** Waits for ImageJ's error message of this title (IJ.error), returns its text and closes it. */
@@ -518,7 +523,7 @@ public final class GuiChild {
 			bias.setState(false);
 			gd.actionPerformed(new ActionEvent(findButton(gd, "OK"), ActionEvent.ACTION_PERFORMED, "OK"));
 		});
-		report.setProperty("bias.message", closeMessage("ConceptScope Explain with Head..."));
+		report.setProperty("bias.message", closeMessage(messageTitle("Explain with Head...")));
 		String line = recordedLine(recorder, "Explain with Head...");
 		Recorder.record = false;
 		report.setProperty("bias.line", String.valueOf(line));

@@ -855,7 +855,7 @@ final class CommandInputs {
 		private int canvas = 0;
 
 		@Parameter(label = "Value range lo,hi (reference; empty: the model's or the images')", persist = false, required = false,
-			description = "`reference`: the values the model takes, `lo,hi` in its input units after its normalisation (`values_range=0,1`, `values_range=-1,1`: Xplique's `values_range`), into which the canvas is put through a sigmoid; empty = the range a bioimage.io package declares for its input where it has a fixed place in those units (see [MACO](../methods/maco.md)), else the images' 0.1st to 99.9th percentile (all channels together), so a hot pixel or stray value does not stretch the range and wash the visualisation out")
+			description = "`reference`: the values the model takes, `lo,hi` in its input units after its normalisation (`values_range=0,1`, `values_range=-1,1`: Xplique's `values_range`), into which the canvas is put through a sigmoid, or one `lo,hi` pair per input channel separated by `;` (`values_range=0,255;0,255;0,127`, the form `values_range_used` takes for ranges per channel: each channel is put in its own; a count of pairs other than the model's input channels is refused in one sentence before any image is read; until 2026-12-07 only one pair was taken, so a per-channel `values_range_used` did not replay); empty = the range a bioimage.io package declares for its input where it has a fixed place in those units (see [MACO](../methods/maco.md)), else the images' 0.1st to 99.9th percentile (all channels together), so a hot pixel or stray value does not stretch the range and wash the visualisation out")
 		private String values_range = "";
 
 		@Parameter(label = "Random seed", persist = false,
