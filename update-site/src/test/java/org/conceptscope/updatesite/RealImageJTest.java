@@ -145,7 +145,7 @@ class RealImageJTest {
 		run = launch(ij, macro, "input=[" + testImages.resolve("images") + "] model=[" + model + "] methd=saliency save_dir=[" + out + "-typo]",
 			work.resolve("batch-typo.png"));
 		assertTrue(run.exit != 0, "a misspelt key fails the run:\n" + run.console);
-		assertTrue(run.console.contains("batch_folder.ijm has no option 'methd'; its keys are: input model save_dir method target."), run.console);
+		assertTrue(run.console.contains("batch_folder.ijm has no option 'methd'; its keys are: input model save_dir method target overwrite."), run.console);
 		assertTrue(!Files.exists(Path.of(out + "-typo")), "refused before any work: Model Info wrote its report there first");
 
 		// every shipped macro: a required key missing under -batch is a sentence (it was a file dialog ImageJ waited on)
