@@ -156,12 +156,12 @@ class RealImageJTest {
 		Path typo = ij.resolve("results/typo");
 		run = launch(ij, ij.resolve("macros/attribution_example.ijm"), "image=[" + testImages.resolve("images/ihc.png") + "] model=[" + model
 			+ "] save-dir=[" + typo + "]", work.resolve("typo-key.png"));
-		assertTrue(run.console.contains("attribution_example.ijm has no option 'save-dir'; its keys are: image model save_dir upsampling."),
+		assertTrue(run.console.contains("attribution_example.ijm has no option 'save-dir'; its keys are: image model save_dir upsampling overwrite."),
 			run.console);
 		run = launch(ij, ij.resolve("macros/nearest_examples.ijm"), "image=[" + testImages.resolve("images/ihc.png") + "] model=[" + model
 			+ "] folder=[" + testImages.resolve("images") + "] neighbors=3 save_dir=[" + typo + "]", work.resolve("typo-optional.png"));
 		assertTrue(run.console.contains("nearest_examples.ijm has no option 'neighbors'; its keys are: image model folder layer neighbours"
-			+ " prototypes save_dir."), run.console);
+			+ " prototypes save_dir overwrite."), run.console);
 		assertTrue(!Files.exists(typo), "nothing is written");
 	}
 
