@@ -132,7 +132,7 @@ public final class FeatureVisualizationSettings {
 		if (parts.length != 2) return null;
 		try {
 			double lo = Double.parseDouble(parts[0]), hi = Double.parseDouble(parts[1]);
-			return Double.isFinite(lo) && Double.isFinite(hi) && lo < hi ? new double[] { lo, hi } : null;
+			return org.conceptscope.model.InputValueRange.usable(lo, hi) ? new double[] { lo, hi } : null;
 		} catch (NumberFormatException e) {
 			return null;
 		}
