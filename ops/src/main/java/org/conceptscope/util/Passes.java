@@ -18,8 +18,18 @@ public record Passes(long perImage, String noun, String detail, String unit) {
 	 * @param command the command's title
 	 */
 	public String line(String command, long images) {
-		return "ConceptScope " + command + ": " + images + " image" + (images == 1 ? "" : "s") + ", " + perImage + " "
-			+ (perImage == 1 ? noun : plural(noun)) + " each (" + detail + "): " + images * perImage + " " + unit + ".";
+		return line(command, images, images + " image" + (images == 1 ? "" : "s"));
+	}
+
+	/**
+	 * "ConceptScope Attribution: 7 tiles of 3 ROIs, 2112 model passes each (...): 14784 model passes.": the passes made on
+	 * {@code count} things (tiles, images), said in {@code things}.
+	 *
+	 * @param things the count and what it counts, with anything a reader needs to place it ("7 tiles of 3 ROIs")
+	 */
+	public String line(String command, long count, String things) {
+		return "ConceptScope " + command + ": " + things + ", " + perImage + " " + (perImage == 1 ? noun : plural(noun)) + " each (" + detail
+			+ "): " + Math.multiplyExact(count, perImage) + " " + unit + ".";
 	}
 
 	/** "crop" gives "crops", "model pass" gives "model passes". */
