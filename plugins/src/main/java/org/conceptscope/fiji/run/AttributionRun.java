@@ -77,21 +77,23 @@ public final class AttributionRun {
 
 	/**
 	 * The line of the passes on {@code images} images of {@code width x height} pixels, each of {@code channels} channels as the
-	 * model reads them (every tile of an image larger than the model's input counted as an image), or null for a method that does
+	 * model reads them ("12 tiles of 3 images": the passes are per tile for images of another size than the model's input), or null for a method that does
 	 * not declare them; {@code note} follows the count ("" or " (of 12; 8 are done)").
 	 *
 	 * @param command the command's name in the line
 	 */
 	public static String passesLine(String command, Classifier classifier, int height, int width, int channels, long images, String note,
 		AttributionMethod method, double overlap) {
-		long h = height, w = width;
+		String counted = images + " image" + (images == 1 ? "" : "s") + note;
+		long h = height, w = width, each = images;
 		if (TiledExplainer.needsTiles(classifier, height, width)) {
-			images *= TiledExplainer.grid(classifier, height, width, overlap).count();
+			each = images * TiledExplainer.grid(classifier, height, width, overlap).count();
+			counted = each + " tile" + (each == 1 ? "" : "s") + " of " + counted;
 			h = classifier.inputHeight(height);
 			w = classifier.inputWidth(width);
 		}
 		org.conceptscope.util.Passes p = method.passes(h, w, channels);
-		return p == null ? null : p.line(command, images, images + " image" + (images == 1 ? "" : "s") + note);
+		return p == null ? null : p.line(command, each, counted);
 	}
 
 	/**
