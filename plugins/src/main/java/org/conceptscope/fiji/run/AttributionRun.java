@@ -19,6 +19,7 @@ import org.conceptscope.fiji.write.ResultsTables;
 import org.conceptscope.fiji.image.Explanation;
 import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 
 /**
@@ -71,8 +72,16 @@ public final class AttributionRun {
 	 * an image larger than the model's input), or null for a method that does not declare them.
 	 */
 	static String passesLine(Classifier classifier, ImagePlus image, AttributionMethod method, double overlap) {
-		return passesLine(CommandSpecs.ATTRIBUTION.title(), classifier, image.getHeight(), image.getWidth(), channelsRead(image, classifier),
-			ImagePlusTensors.batches(image).size(), "", method, overlap);
+		int h = image.getHeight(), w = image.getWidth(), images = ImagePlusTensors.batches(image).size();
+		String title = CommandSpecs.ATTRIBUTION.title();
+		org.conceptscope.util.Passes bound = TiledExplainer.needsTiles(classifier, h, w) ? null : method.passes(h, w, channelsRead(image, classifier));
+		if (bound != null && bound.atMost()) {
+			// each slice's own count (Kernel SHAP's superpixels), from the slices as the method gets them: their notes are the run's
+			FloatTensor x = Models.notesSaidByCaller(() -> Models.checkedInput(image, classifier).tensor());
+			return org.conceptscope.util.Passes.totalLine(title, images + " image" + (images == 1 ? "" : "s"), bound.detail()
+				+ ", counted on each image's superpixels", method.passes(x), bound.unit());
+		}
+		return passesLine(title, classifier, h, w, channelsRead(image, classifier), images, "", method, overlap);
 	}
 
 	/**
