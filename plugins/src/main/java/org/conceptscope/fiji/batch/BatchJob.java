@@ -340,7 +340,7 @@ public final class BatchJob {
 	/**
 	 * The line of the model passes of the parts still to compute (a resumed run's, not those an earlier run finished), or null
 	 * for a method that declares none: the entries' sizes come from the files' headers read by the scan, and a ROI run's
-	 * tiles from its ROIs' bounds, so no pixel is read for it.
+	 * tiles from its ROIs' bounds (a stack's ROI planes from its header, as a virtual stack), so no pixel is read for it.
 	 */
 	static String passesLine(Classifier classifier, AttributionMethod method, AttributionSettings s, BatchInputs inputs, BatchRois rois,
 		BatchManifest m, boolean[] done) {
@@ -355,8 +355,10 @@ public final class BatchJob {
 			if (rois == null) continue;
 			for (BatchInputs.Segment seg : inputs.segments(from, to)) {
 				if (rois.rois(seg.input()).isEmpty()) continue; // no ROI file: no row, no pass
-				List<RegionExplainer.Region> all = byInput.computeIfAbsent(seg.input(), i -> RegionTargets.regions(rois.rois(i), inputs.open(i),
-					rois.file(i).toString()));
+				// an image of one plane by its scanned size (no file read); a stack opened as a virtual stack for its planes' positions
+				List<RegionExplainer.Region> all = byInput.computeIfAbsent(seg.input(), i -> inputs.inputs().get(i).entries() == 1
+					? RegionTargets.regions(rois.rois(i), w, h, inputs.inputs().get(i).name(), rois.file(i).toString())
+					: RegionTargets.regions(rois.rois(i), inputs.open(i), rois.file(i).toString()));
 				for (RegionExplainer.Region r : all) if (r.image() >= seg.from() && r.image() < seg.to()) regions.add(r);
 			}
 		}
