@@ -37,6 +37,16 @@ public interface AttributionMethod {
 		return null;
 	}
 
+	/**
+	 * The model passes on these normalised images [N, H, W, C], counted image by image where each image's pixels decide them
+	 * ({@link org.conceptscope.util.Passes#atMost}: Kernel SHAP on superpixels); else N times {@link #passes(long, long, long)};
+	 * -1 for a method that declares none.
+	 */
+	default long passes(FloatTensor images) {
+		org.conceptscope.util.Passes p = passes(images.dim(1), images.dim(2), images.dim(3));
+		return p == null ? -1 : images.dim(0) * p.perImage();
+	}
+
 	/** Whether the method differentiates the model (so models without gradients, ONNX ones, cannot run it). */
 	default boolean needsGradients() {
 		return false;

@@ -70,6 +70,12 @@ public final class KernelShap extends LinearSurrogate {
 		return m < 31 && (1 << m) <= samples;
 	}
 
+	/** Every coalition is enumerated when 2^m fits in the samples: fewer passes for fewer segments. */
+	@Override
+	boolean passesFollowSegments() {
+		return true;
+	}
+
 	/** Only the 2^m enumerated coalitions when they fit; the rest have weight 0. */
 	@Override
 	int scoredSamples(int m) {

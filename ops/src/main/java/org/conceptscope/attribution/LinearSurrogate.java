@@ -41,16 +41,38 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 	}
 
 	/**
-	 * One per sample ({@link #scoredSamples}): exact for a grid, whose segment count is known before the run; for superpixels
-	 * the count for the segments wanted, which the image's own segment count can change (Kernel SHAP's enumeration).
+	 * One per sample ({@link #scoredSamples}): exact for a grid, whose segment count is known before the run. On superpixels,
+	 * whose count each image's pixels decide, a method whose passes follow that count (Kernel SHAP's enumeration) gives
+	 * {@code samples} as a bound ({@link org.conceptscope.util.Passes#atMost}); {@link #passes(FloatTensor)} counts them exactly.
 	 */
 	@Override
 	public org.conceptscope.util.Passes passes(long height, long width, long channels) {
 		boolean grid = segmentation.kind() == Segmentation.Kind.GRID;
+		if (!grid && passesFollowSegments()) {
+			return new org.conceptscope.util.Passes(samples, "model pass", name() + ": one per sample, or 2^m for an image of m superpixels"
+				+ " when every coalition fits in them", "model passes", true);
+		}
 		long segments = grid ? (long) segmentation.size() * segmentation.size() : segmentation.size();
 		int scored = scoredSamples((int) Math.min(Integer.MAX_VALUE, segments));
 		return new org.conceptscope.util.Passes(scored, "model pass", name() + ": " + (scored < samples ? "every coalition of " + segments
-			+ " segments" : "one per sample") + (grid ? "" : ", for the superpixels wanted: the image's own count can change it"), "model passes");
+			+ " segments" : "one per sample"), "model passes");
+	}
+
+	/** Whether the passes of an image follow its segment count (they do where {@link #scoredSamples} does). */
+	boolean passesFollowSegments() {
+		return false;
+	}
+
+	/**
+	 * The model passes on these normalised images [N, H, W, C], exactly: each image segmented as {@link #explain} will segment it,
+	 * for a method whose passes follow its superpixels ({@link #passesFollowSegments}); else the images times {@link #passes(long,
+	 * long, long)}. The superpixels are computed once more for it, in parallel (a small cost beside the passes).
+	 */
+	@Override
+	public long passes(FloatTensor images) {
+		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
+		if (segmentation.kind() == Segmentation.Kind.GRID || !passesFollowSegments()) return n * passes(h, w, c).perImage();
+		return IntStream.range(0, n).parallel().mapToLong(i -> scoredSamples(segmentation.of(images.slice(i).data(), h, w, c).count())).sum();
 	}
 
 	/** The grid's cells per side or the superpixels wanted, under their registry keys. */

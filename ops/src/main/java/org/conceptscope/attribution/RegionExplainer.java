@@ -213,19 +213,8 @@ public final class RegionExplainer {
 		TileGrid grid = TiledExplainer.grid(classifier, height, width, overlap);
 		method.checkInput(classifier, height, width); // a model of any size: the image's
 		int th = grid.tileHeight(), tw = grid.tileWidth();
-		// the tiles to explain, as global tile numbers (image * tiles per image + tile) and corners
-		List<int[]> tiles = new ArrayList<>();
-		if (mode == Mode.TILES) {
-			for (int t = 0; t < grid.count(); t++) {
-				if (region.meets(grid.x(t), grid.y(t), tw, th)) tiles.add(new int[] { region.image() * grid.count() + t, grid.x(t), grid.y(t) });
-			}
-		} else {
-			int cx = region.x() + region.width() / 2, cy = region.y() + region.height() / 2;
-			int x0 = clamp(cx - tw / 2, width - tw), y0 = clamp(cy - th / 2, height - th);
-			tiles.add(new int[] { region.image(), x0, y0 });
-		}
-		boolean zones = classifier instanceof OperatorClassifier o && o.operator() instanceof TargetOperator.Zone z && z.mask() == null;
-		if (zones) tiles.removeIf(t -> !region.meets(t[1], t[2], tw, th));
+		List<int[]> tiles = tiles(classifier, grid, region, mode, height, width);
+		boolean zones = zones(classifier);
 		if (tiles.isEmpty()) {
 			throw new IllegalArgumentException("The model-size window centred on region '" + region.name() + "' holds none of its pixels;"
 				+ " use region=tiles for it, or draw it as several ROIs.");
@@ -300,6 +289,36 @@ public final class RegionExplainer {
 		meta.put("target_classes", AttributionMethod.targetClasses(classifier.classNames(), new int[] { explained }));
 		meta.put("tiles", n + " of " + grid.describe());
 		return new Result(region, minX, minY, new FloatTensor(new long[] { mh, mw }, sum), probabilities, predicted, explained, n, meta);
+	}
+
+	/**
+	 * The model-size tiles that explain {@code region} on an image of {@code width x height} (known before any pixel is read): how
+	 * many the method runs on, for the passes announced before the work.
+	 */
+	public static int tileCount(Classifier classifier, Region region, Mode mode, int height, int width, double overlap) {
+		return tiles(classifier, TiledExplainer.grid(classifier, height, width, overlap), region, mode, height, width).size();
+	}
+
+	/** Whether each tile is scored on its zone of the region only (a dense model's segmentation operator without its own mask). */
+	private static boolean zones(Classifier classifier) {
+		return classifier instanceof OperatorClassifier o && o.operator() instanceof TargetOperator.Zone z && z.mask() == null;
+	}
+
+	/** The tiles to explain, as global tile numbers (image * tiles per image + tile) and corners. */
+	private static List<int[]> tiles(Classifier classifier, TileGrid grid, Region region, Mode mode, int height, int width) {
+		int th = grid.tileHeight(), tw = grid.tileWidth();
+		List<int[]> tiles = new ArrayList<>();
+		if (mode == Mode.TILES) {
+			for (int t = 0; t < grid.count(); t++) {
+				if (region.meets(grid.x(t), grid.y(t), tw, th)) tiles.add(new int[] { region.image() * grid.count() + t, grid.x(t), grid.y(t) });
+			}
+		} else {
+			int cx = region.x() + region.width() / 2, cy = region.y() + region.height() / 2;
+			int x0 = clamp(cx - tw / 2, width - tw), y0 = clamp(cy - th / 2, height - th);
+			tiles.add(new int[] { region.image(), x0, y0 });
+		}
+		if (zones(classifier)) tiles.removeIf(t -> !region.meets(t[1], t[2], tw, th));
+		return tiles;
 	}
 
 	/**

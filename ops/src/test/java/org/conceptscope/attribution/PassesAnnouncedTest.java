@@ -1,7 +1,9 @@
 package org.conceptscope.attribution;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
@@ -68,6 +70,54 @@ class PassesAnnouncedTest {
 		announcedIsMade(new Lime(60, Segmentation.grid(4), MaskedImage.constant(0), 1), 60);
 		announcedIsMade(new KernelShap(60, Segmentation.grid(4), MaskedImage.constant(0), 1), 60);
 		announcedIsMade(new KernelShap(60, Segmentation.grid(2), MaskedImage.constant(0), 1), 1 << 4); // every coalition of 4 cells
+	}
+
+	/** Two images whose SLIC superpixels differ in number: one of few (every coalition fits in the samples), one of more. */
+	private static FloatTensor twoSegmentations() {
+		FloatTensor images = FloatTensor.zeros(2, H, W, C);
+		float[] d = images.data();
+		Random r = new Random(5);
+		for (int y = 0; y < H; y++) {
+			for (int x = 0; x < W; x++) {
+				for (int c = 0; c < C; c++) {
+					d[(y * W + x) * C + c] = x < W / 2 ? 0.1f : 0.9f; // two flat halves
+					d[H * W * C + (y * W + x) * C + c] = r.nextFloat(); // noise
+				}
+			}
+		}
+		return images;
+	}
+
+	private static long scored(AttributionMethod method, FloatTensor images) {
+		StreamedScoresTest.LinearModel model = new StreamedScoresTest.LinearModel(H * W * C, 3, 16, 5);
+		method.explain(model, images, new int[] { 0, 2 }, Progress.NONE);
+		return model.calls.stream().mapToLong(Integer::longValue).sum();
+	}
+
+	/**
+	 * Kernel SHAP on superpixels makes 2^m passes for an image of m superpixels when they all fit in the samples, so its passes
+	 * follow each image's own count, which SLIC decides from the pixels: from the sizes alone it gives the samples as a bound
+	 * ("at most"); from the images it counts them exactly. LIME scores every sample whatever the count.
+	 */
+	@Test
+	void kernelShapOnSuperpixelsCountsEachImagesOwnSegmentsAndLimeDoesNotDependOnThem() {
+		FloatTensor images = twoSegmentations();
+		Segmentation slic = Segmentation.slic(16, 0); // colour alone: the flat halves give 4 superpixels, the noise 16
+		int[] counts = { slic.of(images.slice(0).data(), H, W, C).count(), slic.of(images.slice(1).data(), H, W, C).count() };
+		assertTrue(counts[0] <= 6 && counts[1] > 6, java.util.Arrays.toString(counts) + " superpixels: one image enumerated, one sampled");
+		KernelShap shap = new KernelShap(64, slic, MaskedImage.constant(0), 1);
+		assertEquals((1L << counts[0]) + 64, shap.passes(images));
+		assertEquals(shap.passes(images), scored(shap, images), "the images Kernel SHAP scored");
+		Passes bound = shap.passes(H, W, C);
+		assertTrue(bound.atMost());
+		assertEquals(64, bound.perImage());
+		assertEquals("ConceptScope Attribution: 2 images, at most 64 model passes each (kernel_shap: one per sample, or 2^m for an image of m"
+			+ " superpixels when every coalition fits in them): at most 128 model passes.", bound.line("Attribution", 2));
+
+		Lime lime = new Lime(40, slic, MaskedImage.constant(0), 1);
+		assertEquals(2 * 40, lime.passes(images));
+		assertEquals(2 * 40, scored(lime, images), "LIME scores every sample whatever the superpixels");
+		assertFalse(lime.passes(H, W, C).atMost());
 	}
 
 	@Test

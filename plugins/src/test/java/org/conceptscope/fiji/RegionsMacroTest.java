@@ -85,11 +85,23 @@ class RegionsMacroTest {
 		runs.put("edge", new Macro(open + "run('Attribution...', 'model=[" + classifier + "] method=saliency target=DAB-positive rois=[" + edgeZip
 			+ "] region=tiles save_dir=[" + work.resolve("edge") + "]');\n", ""));
 		runs.put("far", new Macro(open + "run('Attribution...', 'model=[" + classifier + "] method=saliency rois=[" + farZip + "]');\n", ""));
+		runs.put("rise", new Macro(open + "run('Attribution...', 'model=[" + classifier + "] method=rise samples=8 grid=4 target=DAB-positive"
+			+ " rois=[" + zip + "] region=tiles save_dir=[" + work.resolve("rise") + "]');\n", ""));
 		logs = MacroRunner.run(runs, work);
 	}
 
 	static List<List<String>> csv(Path file) throws Exception {
 		return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(l -> List.of(l.split(",", -1))).toList();
+	}
+
+	/** A ROI run's Log says its model passes before the work: each ROI's tiles (the table's tiles column) times the masks. */
+	@Test
+	void aRoiRunLogsThePassesOfItsRoisTiles() throws Exception {
+		List<List<String>> rows = csv(work.resolve("rise/ihc-rise-regions.csv"));
+		int column = rows.get(0).indexOf("tiles");
+		long tiles = rows.subList(1, rows.size()).stream().mapToLong(r -> Long.parseLong(r.get(column))).sum();
+		assertTrue(logs.get("rise").contains("ConceptScope Attribution: " + tiles + " tiles of 2 ROIs, 8 model passes each (RISE: one per mask): "
+			+ 8 * tiles + " model passes."), logs.get("rise"));
 	}
 
 	@Test

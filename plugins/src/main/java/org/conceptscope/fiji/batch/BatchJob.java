@@ -96,6 +96,8 @@ public final class BatchJob {
 		FINISHED = "finished";
 	/** The batch runner's name for its runs in sentences. */
 	static final String JOB = "batch run";
+	/** The runner's name in its lines ("ConceptScope batch: ..."). */
+	static final String NAME = "batch";
 
 	/** A batch run: the Attribution settings (save_dir required), the input, entries per part (0: automatic), restart. */
 	public record Job(AttributionSettings attribution, Path input, int batch, boolean restart) {}
@@ -328,12 +330,52 @@ public final class BatchJob {
 		int perPart = Math.min(batch, inputs.size()), w = inputs.width(), h = inputs.height();
 		String name = inputs.inputs().get(0).name();
 		boolean tiled = TiledExplainer.needsTiles(classifier, h, w);
-		int channels = inputs.inputs().get(0).channels();
 		boolean palette = inputs.palette() && classifier.signature() != null && classifier.signature().channels() == 3;
 		boolean statistics = !TiledExplainer.pointwise(classifier.normalization(), ImagePlusTensors.typeMax(inputs.open(0)));
-		BatchMemory.check(name, new BatchMemory.Shape(w, h, inputs.sourceBytes(), palette ? 3 : channels, tiled, palette, statistics), perPart,
+		BatchMemory.check(name, new BatchMemory.Shape(w, h, inputs.sourceBytes(), channelsRead(classifier, inputs), tiled, palette, statistics), perPart,
 			batchGiven);
 		if (handedOver) BatchMemory.checkHandedOver(name, w, h, perPart);
+	}
+
+	/**
+	 * The line of the model passes of the parts still to compute (a resumed run's, not those an earlier run finished), or null
+	 * for a method that declares none: the entries' sizes come from the files' headers read by the scan, and a ROI run's
+	 * tiles from its ROIs' bounds (a stack's ROI planes from its header, as a virtual stack), so no pixel is read for it.
+	 */
+	static String passesLine(Classifier classifier, AttributionMethod method, AttributionSettings s, BatchInputs inputs, BatchRois rois,
+		BatchManifest m, boolean[] done) {
+		int n = m.entries, w = inputs.width(), h = inputs.height();
+		long entries = 0;
+		List<RegionExplainer.Region> regions = new ArrayList<>();
+		Map<Integer, List<RegionExplainer.Region>> byInput = new java.util.HashMap<>();
+		for (int k = 0; k < m.parts; k++) {
+			if (done[k]) continue;
+			int from = k * m.batch, to = Math.min(n, from + m.batch);
+			entries += to - from;
+			if (rois == null) continue;
+			for (BatchInputs.Segment seg : inputs.segments(from, to)) {
+				if (rois.rois(seg.input()).isEmpty()) continue; // no ROI file: no row, no pass
+				// an image of one plane by its scanned size (no file read); a stack opened as a virtual stack for its planes' positions
+				List<RegionExplainer.Region> all = byInput.computeIfAbsent(seg.input(), i -> inputs.inputs().get(i).entries() == 1
+					? RegionTargets.regions(rois.rois(i), w, h, inputs.inputs().get(i).name(), rois.file(i).toString())
+					: RegionTargets.regions(rois.rois(i), inputs.open(i), rois.file(i).toString()));
+				for (RegionExplainer.Region r : all) if (r.image() >= seg.from() && r.image() < seg.to()) regions.add(r);
+			}
+		}
+		String left = entries < n ? " (" + entries + " of " + n + " slices left; the others are done)" : "";
+		if (rois == null) {
+			return org.conceptscope.fiji.run.AttributionRun.passesLine(NAME, classifier, h, w, channelsRead(classifier, inputs), entries, left,
+				method, s.overlap());
+		}
+		if (regions.isEmpty()) return null;
+		return org.conceptscope.fiji.run.AttributionRun.regionPassesLine(NAME, classifier, h, w, channelsRead(classifier, inputs), regions,
+			RegionExplainer.Mode.parse(s.region()), left, method, s.overlap());
+	}
+
+	/** The channels the model reads of the inputs: an 8-bit palette given to a three-channel model is its three colours. */
+	private static int channelsRead(Classifier classifier, BatchInputs inputs) {
+		boolean palette = inputs.palette() && classifier.signature() != null && classifier.signature().channels() == 3;
+		return palette ? 3 : inputs.inputs().get(0).channels();
 	}
 
 	/** Tile batches kept in a run's tiles folder (a part's work before it is finished; none when it does not exist). */
@@ -386,6 +428,8 @@ public final class BatchJob {
 			// a ROI run explains no input without ROIs (it gets no row): its warnings count none of them
 			if (rois != null) for (int i = 0; i < explained.length; i++) explained[i] &= !rois.rois(i).isEmpty();
 			InputWarnings.warn(classifier, inputs, explained, kept > 0, ev::message);
+			String passes = passesLine(classifier, method, s, inputs, rois, m, done);
+			if (passes != null) ev.message(passes); // before the wait, as the Attribution command says it
 		}
 		String model = modelName(s.model());
 		Committer committer = new Committer(m, work, done, kept, doneEntries, progress, ev);

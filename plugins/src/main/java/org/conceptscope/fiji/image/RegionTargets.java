@@ -254,17 +254,35 @@ public final class RegionTargets {
 	}
 
 	/**
+	 * {@link #regions(List, ImagePlus, String)} on an image of one plane known by its size alone (a file's header, as the batch
+	 * runner's scan reads it): every ROI on that plane, no pixel needed.
+	 */
+	public static List<Region> regions(List<Roi> rois, int width, int height, String title, String origin) {
+		List<Region> out = new ArrayList<>();
+		int k = 0;
+		for (Roi roi : rois) out.add(shape(roi, ++k, origin, width, height, title));
+		return out;
+	}
+
+	/** The ROI as a region cut to the image, or refused in one sentence when it lies outside it. */
+	private static Region shape(Roi roi, int k, String origin, int width, int height, String title) {
+		Region drawn = area(roi, k, origin), shape = drawn.clipped(width, height);
+		if (shape == null) throw outside(drawn, origin, width + "x" + height + " image '" + title + "'", "ROIs belong to this image");
+		return shape;
+	}
+
+	/**
 	 * ROIs as regions of the image's batch entries (slices x frames), each cut to the image ({@link Region#clipped}).
 	 *
 	 * @throws IllegalArgumentException in one sentence for a ROI outside the image or not an area
 	 */
 	public static List<Region> regions(List<Roi> rois, ImagePlus image, String origin) {
 		BatchIndex batches = ImagePlusTensors.batches(image);
+		if (batches.size() == 1) return regions(rois, image.getWidth(), image.getHeight(), image.getTitle(), origin);
 		List<Region> out = new ArrayList<>();
 		int k = 0;
 		for (Roi roi : rois) {
-			Region drawn = area(roi, ++k, origin), shape = drawn.clipped(image.getWidth(), image.getHeight());
-			if (shape == null) throw outside(drawn, origin, image.getWidth() + "x" + image.getHeight() + " image '" + image.getTitle() + "'", "ROIs belong to this image");
+			Region shape = shape(roi, ++k, origin, image.getWidth(), image.getHeight(), image.getTitle());
 			String name = shape.name();
 			int z = 0, t = 0;
 			checkPlane(roi, name, origin, "'" + image.getTitle() + "'", batches.slices(), batches.frames(), image.getStackSize());

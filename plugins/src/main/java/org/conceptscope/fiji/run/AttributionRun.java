@@ -12,11 +12,14 @@ import java.util.List;
 
 import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.attribution.RegionExplainer;
+import org.conceptscope.attribution.TiledExplainer;
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.image.RegionTargets;
 import org.conceptscope.fiji.write.ResultsTables;
 import org.conceptscope.fiji.image.Explanation;
 import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.model.Classifier;
+import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 
 /**
@@ -47,8 +50,13 @@ public final class AttributionRun {
 			int target = TargetClass.parse(settings.target(), classifier.classNames());
 			method.checkRuns(classifier);
 			method.checkInput(classifier, image.getHeight(), image.getWidth()); // a model of any size: the image's
-			if (RegionTargets.any(settings.rois())) return regions(classifier, image, regions, method, target, settings, progress);
-			if (org.conceptscope.attribution.TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) {
+			if (RegionTargets.any(settings.rois())) {
+				String passes = regionPassesLine(CommandSpecs.ATTRIBUTION.title(), classifier, image.getHeight(), image.getWidth(),
+					channelsRead(image, classifier), regions, RegionExplainer.Mode.parse(settings.region()), "", method, settings.overlap());
+				if (passes != null && !regions.isEmpty()) ij.IJ.log(passes); // before the wait, as for the whole image
+				return regions(classifier, image, regions, method, target, settings, progress);
+			}
+			if (TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) {
 				checkTiledMemory(image, classifier, settings); // before the tiles, not after
 			}
 			String passes = passesLine(classifier, image, method, settings.overlap());
@@ -64,17 +72,58 @@ public final class AttributionRun {
 	 * an image larger than the model's input), or null for a method that does not declare them.
 	 */
 	static String passesLine(Classifier classifier, ImagePlus image, AttributionMethod method, double overlap) {
-		int h = image.getHeight(), w = image.getWidth();
-		long images = ImagePlusTensors.batches(image).size();
-		if (org.conceptscope.attribution.TiledExplainer.needsTiles(classifier, h, w)) {
-			images *= org.conceptscope.attribution.TiledExplainer.grid(classifier, h, w, overlap).count();
-			h = (int) classifier.inputHeight(h);
-			w = (int) classifier.inputWidth(w);
+		int h = image.getHeight(), w = image.getWidth(), images = ImagePlusTensors.batches(image).size();
+		String title = CommandSpecs.ATTRIBUTION.title();
+		org.conceptscope.util.Passes bound = TiledExplainer.needsTiles(classifier, h, w) ? null : method.passes(h, w, channelsRead(image, classifier));
+		if (bound != null && bound.atMost()) {
+			// each slice's own count (Kernel SHAP's superpixels), from the slices as the method gets them: their notes are the run's
+			FloatTensor x = Models.notesSaidByCaller(() -> Models.checkedInput(image, classifier).tensor());
+			return org.conceptscope.util.Passes.totalLine(title, images + " image" + (images == 1 ? "" : "s"), bound.detail()
+				+ ", counted on each image's superpixels", method.passes(x), bound.unit());
 		}
-		// the channels the model reads: a palette image given to a three-channel model is its three colours
-		int channels = Models.paletteNote(image, classifier) != null ? 3 : ImagePlusTensors.channels(image);
+		return passesLine(title, classifier, h, w, channelsRead(image, classifier), images, "", method, overlap);
+	}
+
+	/**
+	 * The line of the passes on {@code images} images of {@code width x height} pixels, each of {@code channels} channels as the
+	 * model reads them ("12 tiles of 3 images": the passes are per tile for images of another size than the model's input), or null for a method that does
+	 * not declare them; {@code note} follows the count ("" or " (of 12; 8 are done)").
+	 *
+	 * @param command the command's name in the line
+	 */
+	public static String passesLine(String command, Classifier classifier, int height, int width, int channels, long images, String note,
+		AttributionMethod method, double overlap) {
+		String counted = images + " image" + (images == 1 ? "" : "s") + note;
+		long h = height, w = width, each = images;
+		if (TiledExplainer.needsTiles(classifier, height, width)) {
+			each = images * TiledExplainer.grid(classifier, height, width, overlap).count();
+			counted = each + " tile" + (each == 1 ? "" : "s") + " of " + counted;
+			h = classifier.inputHeight(height);
+			w = classifier.inputWidth(width);
+		}
 		org.conceptscope.util.Passes p = method.passes(h, w, channels);
-		return p == null ? null : p.line(org.conceptscope.fiji.param.CommandSpecs.ATTRIBUTION.title(), images);
+		return p == null ? null : p.line(command, each, counted);
+	}
+
+	/**
+	 * The Log's line of the passes made on ROIs explained alone ({@code rois=}): the method's passes on each model-size tile that
+	 * explains a region (their number follows the regions' bounds, known before any pixel is read), or null for a method that does
+	 * not declare them; {@code note} follows the count, as in {@link #passesLine(String, Classifier, int, int, int, long, String,
+	 * AttributionMethod, double)}.
+	 */
+	public static String regionPassesLine(String command, Classifier classifier, int height, int width, int channels,
+		List<RegionExplainer.Region> regions, RegionExplainer.Mode mode, String note, AttributionMethod method, double overlap) {
+		org.conceptscope.tensor.TileGrid grid = TiledExplainer.grid(classifier, height, width, overlap);
+		org.conceptscope.util.Passes p = method.passes(grid.tileHeight(), grid.tileWidth(), channels);
+		if (p == null) return null;
+		long tiles = 0;
+		for (RegionExplainer.Region r : regions) tiles += RegionExplainer.tileCount(classifier, r, mode, height, width, overlap);
+		return p.line(command, tiles, tiles + " tile" + (tiles == 1 ? "" : "s") + " of " + regions.size() + " ROI" + (regions.size() == 1 ? "" : "s") + note);
+	}
+
+	/** The channels the model reads: a palette image given to a three-channel model is its three colours. */
+	static int channelsRead(ImagePlus image, Classifier classifier) {
+		return Models.paletteNote(image, classifier) != null ? 3 : ImagePlusTensors.channels(image);
 	}
 
 	/**

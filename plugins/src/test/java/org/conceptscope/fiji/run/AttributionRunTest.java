@@ -56,6 +56,30 @@ class AttributionRunTest {
 		}
 	}
 
+	/**
+	 * Kernel SHAP on superpixels makes 2^m passes for a slice of m superpixels when every coalition fits in the samples, and SLIC
+	 * decides m from each slice's pixels: the line counts every slice's own superpixels before the work, and that is what the
+	 * model then scores (a counting wrapper around the IHC model; each slice's one classification pass aside).
+	 */
+	@Test
+	void kernelShapOnSuperpixelsAnnouncesEachSlicesOwnCount() throws Exception {
+		ImagePlus patches = ihc();
+		AttributionSettings s = settings("ihc-stain").method("kernel_shap").segments("slic").superpixels(6).samples(40);
+		org.conceptscope.attribution.AttributionMethod shap = AttributionMethods.create(s);
+		try (org.conceptscope.fiji.CountingModel model = new org.conceptscope.fiji.CountingModel(Models.open(testImages.resolve(
+			"models/ihc-stain")))) {
+			String line = AttributionRun.passesLine(model, patches, shap, 0.25);
+			java.util.regex.Matcher m = java.util.regex.Pattern.compile("^ConceptScope Attribution: 12 images \\(kernel_shap: one per sample, or"
+				+ " 2\\^m for an image of m superpixels when every coalition fits in them, counted on each image's superpixels\\): (\\d+) model"
+				+ " passes\\.$").matcher(line);
+			assertTrue(m.find(), line);
+			long announced = Long.parseLong(m.group(1));
+			assertTrue(announced < 12 * 40, line + ": some slices have few enough superpixels for every coalition (the superpixels wanted, 6, would say 40 each)");
+			Explainer.explain(model, patches, shap, 2, "ihc-stain", Progress.NONE);
+			assertEquals(announced + 12, model.logits.get(), "the images the model scored: the announced passes and one per slice to classify it");
+		}
+	}
+
 	@Test
 	void separateMapImageWithOverlayAndTableWhileTheInputStaysUntouched() throws IOException {
 		ImagePlus imp = ihc();
