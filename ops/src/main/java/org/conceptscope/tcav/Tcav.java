@@ -27,10 +27,12 @@ import org.conceptscope.util.Stage;
  * stratified, as the TCAV code splits: {@link #heldOut}); its unit normal towards C is the CAV v. The conceptual
  * sensitivity of an input x for class k is S(x) = grad h_k(f_l(x)) . v, and the TCAV score is the
  * fraction of the inputs with S > 0 (Captum's magnitude score sum max(S,0) / sum |S| is given
- * too). Significance, as the paper and its code do it: the test is repeated with {@code runs}
- * random sets N_i drawn from a pool of counterexamples; the null distribution is the score of CAVs
- * that separate another random set P_i from N_i (random against random); a two-sided Student
- * t-test (equal variances, scipy's ttest_ind) compares the concept's scores with the null scores,
+ * too). Significance: the test is repeated with {@code runs} random sets N_i drawn from a pool of
+ * counterexamples; the null distribution is the score of CAVs that separate a fresh random set P_i
+ * from N_i, one per run (the TCAV code instead trains each random set against every other one, R(R-1)
+ * fits: measured no better at keeping noise concepts out, docs/methods/tcav.md); a two-sided Student
+ * t-test (equal variances, scipy's ttest_ind) compares the concept's scores with the null scores
+ * (optimistic: the runs share the concept's images, so a noise concept passed in about a third of the measured draws),
  * and the concept is significant when p < alpha / m, Bonferroni-corrected for the m concept-layer
  * pairs tested together (the paper corrects for its m hypotheses). Random sets are as large as the
  * concept's example set, or half the pool when the pool is smaller than twice that, and are drawn
