@@ -24,13 +24,15 @@ import org.conceptscope.util.Stage;
  * <p>
  * For a layer l, a concept C (example images) and a random set N of counterexamples, a linear
  * SVM separates their activations ({@link LinearSvm}, trained on two thirds, accuracy on the rest,
- * stratified, as the TCAV code splits); its unit normal towards C is the CAV v. The conceptual
+ * stratified, as the TCAV code splits: {@link #heldOut}); its unit normal towards C is the CAV v. The conceptual
  * sensitivity of an input x for class k is S(x) = grad h_k(f_l(x)) . v, and the TCAV score is the
  * fraction of the inputs with S > 0 (Captum's magnitude score sum max(S,0) / sum |S| is given
- * too). Significance, as the paper and its code do it: the test is repeated with {@code runs}
- * random sets N_i drawn from a pool of counterexamples; the null distribution is the score of CAVs
- * that separate another random set P_i from N_i (random against random); a two-sided Student
- * t-test (equal variances, scipy's ttest_ind) compares the concept's scores with the null scores,
+ * too). Significance: the test is repeated with {@code runs} random sets N_i drawn from a pool of
+ * counterexamples; the null distribution is the score of CAVs that separate a fresh random set P_i
+ * from N_i, one per run (the TCAV code instead trains each random set against every other one, R(R-1)
+ * fits: measured no better at keeping noise concepts out, docs/methods/tcav.md); a two-sided Student
+ * t-test (equal variances, scipy's ttest_ind) compares the concept's scores with the null scores
+ * (optimistic: the runs share the concept's images, so a noise concept passed in about a third of the measured draws),
  * and the concept is significant when p < alpha / m, Bonferroni-corrected for the m concept-layer
  * pairs tested together (the paper corrects for its m hypotheses). Random sets are as large as the
  * concept's example set, or half the pool when the pool is smaller than twice that, and are drawn
@@ -455,7 +457,8 @@ public final class Tcav {
 		SplittableRandom rnd = new SplittableRandom(seed);
 		int[] posRows = shuffled(positions(0, np), rnd);
 		int[] negRows = shuffled(positions(np, n), rnd);
-		int posTest = Math.max(1, (int) Math.round(TEST_FRACTION * np)), negTest = Math.max(1, (int) Math.round(TEST_FRACTION * nn));
+		int[] held = heldOut(np, nn, rnd);
+		int posTest = held[0], negTest = held[1];
 		int nt = n - posTest - negTest;
 		// the training positions (positives, then negatives), then the held-out ones
 		int[] ordered = new int[n];
@@ -486,6 +489,36 @@ public final class Tcav {
 			norm2 += c[q] * wq;
 		}
 		return new Trained(Arrays.copyOf(row, nt), c, m.intercept(), Math.sqrt(Math.max(0, norm2)), correct / (double) (n - nt));
+	}
+
+	/**
+	 * Held-out positives and negatives, as scikit-learn's train_test_split(test_size=0.33,
+	 * stratify=labels) in the TCAV code: ceil(0.33 n) rows held out in all; the n minus that training
+	 * rows are shared out by class first, then the held-out ones among the rows left ({@link #share}).
+	 */
+	static int[] heldOut(int np, int nn, SplittableRandom rnd) {
+		int n = np + nn, test = (int) Math.ceil(TEST_FRACTION * n);
+		int[] train = share(np, nn, n - test, rnd);
+		return share(np - train[0], nn - train[1], test, rnd);
+	}
+
+	/**
+	 * {@code draws} rows shared out between two classes of {@code a} and {@code b} rows as
+	 * scikit-learn's stratified split does (its approximate mode of the hypergeometric): each class its
+	 * proportional share rounded down, the rows still missing to the larger remainders, a tie to a
+	 * class drawn from {@code rnd}. The shares are computed as it computes them (count / total * draws).
+	 */
+	static int[] share(int a, int b, int draws, SplittableRandom rnd) {
+		double ca = a / (double) (a + b) * draws, cb = b / (double) (a + b) * draws;
+		int[] out = { (int) Math.floor(ca), (int) Math.floor(cb) };
+		double ra = ca - out[0], rb = cb - out[1];
+		for (int need = draws - out[0] - out[1]; need > 0; need--) {
+			int k = ra > rb ? 0 : rb > ra ? 1 : need == 2 ? 0 : rnd.nextInt(2);
+			out[k]++;
+			if (k == 0) ra = -1;
+			else rb = -1;
+		}
+		return out;
 	}
 
 	/** first, first + 1, .., last - 1. */

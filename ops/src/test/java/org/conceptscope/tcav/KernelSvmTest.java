@@ -206,7 +206,7 @@ class KernelSvmTest {
 
 	/**
 	 * Tcav's fit as it was written before the kernel form: positives then negatives in one matrix,
-	 * a stratified 2/3 split from the seed, the primal SGD, accuracy on the held-out third.
+	 * a stratified split from the seed (scikit-learn's counts), the primal SGD, accuracy on the held-out third.
 	 */
 	static Primal primalTrain(float[] posActs, int[] pos, float[] negActs, int[] neg, int d, long seed) {
 		float[] x = new float[(pos.length + neg.length) * d];
@@ -215,7 +215,8 @@ class KernelSvmTest {
 		SplittableRandom rnd = new SplittableRandom(seed);
 		int[] posRows = shuffle(IntStream.range(0, pos.length).toArray(), rnd);
 		int[] negRows = shuffle(IntStream.range(pos.length, pos.length + neg.length).toArray(), rnd);
-		int posTest = Math.max(1, (int) Math.round(0.33 * pos.length)), negTest = Math.max(1, (int) Math.round(0.33 * neg.length));
+		int[] held = Tcav.heldOut(pos.length, neg.length, rnd); // the split's counts (TcavTest checks them against scikit-learn's)
+		int posTest = held[0], negTest = held[1];
 		int[] train = IntStream.concat(Arrays.stream(posRows, posTest, posRows.length), Arrays.stream(negRows, negTest, negRows.length)).toArray();
 		int[] labels = Arrays.stream(train).map(r -> r < pos.length ? 1 : -1).toArray();
 		PrimalSgd.Model m = PrimalSgd.fit(x, d, train, labels, rnd.nextLong());
