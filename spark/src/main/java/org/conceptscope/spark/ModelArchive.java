@@ -61,6 +61,7 @@ final class ModelArchive {
 
 	/** On an executor: where the shipped model is (an absolute path: where a local master's threads read it). */
 	static Path local(String shipped) {
+		DjlGpuCount.drop(); // each task reads its model here, before its engine starts: the executor's log4j2 configuration is in force
 		Path p = Path.of(shipped);
 		return p.isAbsolute() ? p : Path.of(org.apache.spark.SparkFiles.getRootDirectory(), shipped);
 	}

@@ -59,6 +59,7 @@ public final class SparkBatch {
 	 */
 	public static void main(String[] args) {
 		launcherLogging();
+		DjlGpuCount.drop(); // under spark-submit too, where the launcher's file is not read
 		if (args.length > 0 && args[0].equals(SparkConcepts.COMMAND)) {
 			System.exit(SparkConcepts.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
 		}
@@ -254,6 +255,7 @@ public final class SparkBatch {
 				// Parts stream through the driver to save_dir, one at a time; their total may exceed the default cap.
 				conf.setIfMissing("spark.driver.maxResultSize", "0");
 				session = SparkSession.builder().config(conf).getOrCreate();
+				DjlGpuCount.drop(); // Spark may have reconfigured log4j2 as it started
 				STARTED.incrementAndGet();
 			}
 			return session;

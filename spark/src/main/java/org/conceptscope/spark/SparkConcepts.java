@@ -31,6 +31,7 @@ import org.conceptscope.fiji.run.ModelSizeInputs;
 import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
+import org.conceptscope.fiji.batch.InputWarnings;
 import org.conceptscope.fiji.batch.ResumableParts;
 import org.conceptscope.fiji.run.ConceptDiscoveryRun;
 import org.conceptscope.fiji.run.ConceptDiscoverySettings;
@@ -218,7 +219,7 @@ public final class SparkConcepts {
 	 * A pass-1 task's report: its entries, how many crops each gives (the driver draws their keys), and its
 	 * files far from what the model was trained on.
 	 */
-	record Scanned(List<Entry> entries, int cropsPerImage, FarFiles far) implements Serializable {}
+	record Scanned(List<Entry> entries, int cropsPerImage, InputWarnings far) implements Serializable {}
 
 	/** One sampled crop's row of A, and where it comes from. */
 	record Row(int file, int entry, int crop, int x, int y, int size, double[] values) implements Serializable {}
@@ -251,7 +252,7 @@ public final class SparkConcepts {
 			Craft.checkLayer(classifier, layer);
 			Craft.checkConcepts(classifier, options, s.designs());
 			// The first image through the model and the layer before any task: a wrong layer or image fails here.
-			// its pixel-size warning and palette note are the driver's job lines (FarFiles), not a Log line here too
+			// its pixel-size warning and palette note are the driver's job lines (InputWarnings), not a Log line here too
 			FloatTensor first = Models.notesSaidByCaller(() -> Chunk.load(classifier, s.input(), files, 0, 1, false)).x();
 			Craft.crops(classifier, first, options, i -> false, Progress.NONE);
 			height = first.dim(1);
@@ -320,7 +321,8 @@ public final class SparkConcepts {
 			long tiled = entries.stream().filter(e -> e.x() > 0 || e.y() > 0).mapToInt(Entry::file).distinct().count();
 			log.println("ConceptScope Spark concepts: " + entries.size() + " images" + (tiled == 0 ? "" : " (the tiles of the input's size of " + tiled
 				+ " file(s) larger than the model's input)") + ", " + Math.min(keys.length, s.samples()) + " crops sampled.");
-			scanned.stream().map(Scanned::far).reduce(FarFiles.NONE, FarFiles::merge).warn(log, "concepts", files.size());
+			// the batch runner's lines, said once by the driver for the tasks' files
+			scanned.stream().map(Scanned::far).reduce(new InputWarnings(), InputWarnings::merge).lines(false).forEach(log::println);
 
 			// Pass 2: the sampled crops' activations, in cohort order; NMF on the driver. A part is used only with the threshold it was drawn with.
 			List<Sampled> sampled = pass(2, Long.toHexString(Double.doubleToLongBits(threshold)), s, work, jsc, chunks, files.size(), log,
@@ -454,7 +456,7 @@ public final class SparkConcepts {
 
 	/** Only the job's records, collections and boxed numbers are read back from a part. */
 	private static final java.io.ObjectInputFilter PART_CLASSES = java.io.ObjectInputFilter.Config.createFilter(
-		"org.conceptscope.spark.*;java.util.*;java.lang.*;!*");
+		"org.conceptscope.spark.*;" + InputWarnings.class.getName() + ";java.util.*;java.lang.*;!*");
 
 	/** A part's result; a part that does not hold one (of another version) is refused with what to do. */
 	static <T> T decode(byte[] bytes, Class<T> type, Path file) throws IOException {
@@ -487,7 +489,7 @@ public final class SparkConcepts {
 	 * as in {@link Entry}. Each pass
 	 * reads its files again: holding a cohort in memory between passes is what the passes avoid.
 	 */
-	record Chunk(FloatTensor x, List<int[]> where, FarFiles far) {
+	record Chunk(FloatTensor x, List<int[]> where, InputWarnings far) {
 
 		/**
 		 * @param checkDomain whether to compare each file with the model's training domain (pass 1: the
@@ -510,7 +512,8 @@ public final class SparkConcepts {
 				}
 			}
 			// the files as opened, once each: the samples are the model's size, a palette already read as its colours
-			FarFiles far = checkDomain ? FarFiles.of(opened, classifier) : FarFiles.NONE;
+			InputWarnings far = new InputWarnings();
+			if (checkDomain) for (ImagePlus imp : opened) far.add(imp, classifier);
 			return new Chunk(Models.input(new ImageSet(images), classifier, null), where, far);
 		}
 

@@ -16,6 +16,7 @@ import java.util.Map;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.conceptscope.fiji.batch.InputWarnings;
 import org.conceptscope.fiji.image.ImageFiles;
 import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.image.ImageSet;
@@ -85,7 +86,7 @@ final class SparkMegeReco {
 	 * A trained fold model as a zip of its folder, how many images each labelled file holds, and (fold 0
 	 * only: every fold reads the same files) the files far from what the model was trained on.
 	 */
-	record FoldModel(int fold, byte[] zip, int[] imagesPerFile, int[] sources, FarFiles far) implements Serializable {}
+	record FoldModel(int fold, byte[] zip, int[] imagesPerFile, int[] sources, InputWarnings far) implements Serializable {}
 
 	/** A stage-2 task's files: [from, to) of the labelled folder's files, the index of their first image and how many they hold. */
 	record Chunk(int from, int to, int firstImage, int images) implements Serializable {}
@@ -169,7 +170,8 @@ final class SparkMegeReco {
 			log.println("ConceptScope Spark mege_reco: " + s.folds + " fold models trained on " + Arrays.stream(perFile).sum() + " images"
 				+ (tiled == 0 ? "" : " (the tiles of the input's size of " + tiled + " file(s) larger than the model's input; an image's tiles"
 					+ " share a fold)") + ".");
-			trained.get(0).far().warn(log, COMMAND, files.size());
+			// the batch runner's lines, said once by the driver for fold 0's check of the files
+			trained.get(0).far().lines(false).forEach(log::println);
 
 			// Stage 2: every image explained by every fold model, in tasks of `batch` files; each task returns its pairs.
 			List<Chunk> chunks = new ArrayList<>();
@@ -238,16 +240,20 @@ final class SparkMegeReco {
 		try {
 			LabelledFolder.Data data;
 			MegeReco mege;
-			FarFiles far;
+			InputWarnings far = new InputWarnings();
 			try (TensorFlowClassifier model = TensorFlowClassifier.load(ModelArchive.local(shipped))) {
 				data = Models.labelledFolder(s.folder, model, CommandSpecs.EVALUATE_EXPLANATION, null, Progress.NONE); // the driver says it once
 				mege = MegeRecoRun.evaluation(MegeReco.architectureFor(model, s.architecture), s);
-				far = f == 0 ? FarFiles.of(data.images().images(), model) : FarFiles.NONE;
-				// the samples' palettes are already their colours: the note counts the files as opened (a TIFF's header and first plane)
 				if (f == 0) {
-					for (LabelledFolder.LabelledFile file : LabelledFolder.files(s.folder, model.classNames())) {
-						String note = Models.paletteNote(ImageFiles.open(file.file(), true), model);
-						if (note != null) far = far.merge(new FarFiles(0, null, 0, null, 0, null, 0, null, 0, null, 1, note));
+					// each file's samples as the model reads them (a palette already its colours), and the file as opened (its header:
+					// calibration and palette, a TIFF read virtually) for the pixel size and the palette note
+					List<LabelledFolder.LabelledFile> files = LabelledFolder.files(s.folder, model.classNames());
+					List<ImagePlus> read = data.images().images();
+					for (int i = 0; i < read.size(); i++) {
+						Path file = files.get(i).file();
+						ImagePlus opened = ImageFiles.open(file, true);
+						opened.setTitle(file.getParent().getFileName() + "/" + opened.getTitle()); // named as the samples are: bone/a.tif
+						far.add(opened, read.get(i), model);
 					}
 				}
 			}

@@ -72,10 +72,10 @@ class SparkBatchWarningsTest {
 
 	@Test
 	void filesWhoseValuesTheModelsCastWrapsGetOneLineFromTheDriver() throws Exception {
-		Path model = FarFilesTest.uint8CastModel(tmp.resolve("known-answer-uint8")), folder = tmp.resolve("sixteen");
+		Path model = InputWarningsMergeTest.uint8CastModel(tmp.resolve("known-answer-uint8")), folder = tmp.resolve("sixteen");
 		Files.createDirectories(folder);
 		// 4000 and 300 wrap modulo 256; values up to 255 do not
-		for (ImagePlus imp : List.of(FarFilesTest.sixteen("a.tif", 4000), FarFilesTest.sixteen("b.tif", 300), FarFilesTest.sixteen("c.tif", 255))) {
+		for (ImagePlus imp : List.of(InputWarningsMergeTest.sixteen("a.tif", 4000), InputWarningsMergeTest.sixteen("b.tif", 300), InputWarningsMergeTest.sixteen("c.tif", 255))) {
 			assertTrue(IJ.saveAsTiff(imp, folder.resolve(imp.getTitle()).toString()));
 		}
 		String sentence;
@@ -95,7 +95,7 @@ class SparkBatchWarningsTest {
 		Path model = SparkBatchTest.TEST_IMAGES.resolve("models/known-answer"), folder = tmp.resolve("camera");
 		Files.createDirectories(folder);
 		// 12-bit data (up to 4000) and data that fills the 16-bit range (up to 60000) under unit_range
-		for (ImagePlus imp : List.of(FarFilesTest.sixteen("d.tif", 4000), FarFilesTest.sixteen("e.tif", 60000))) {
+		for (ImagePlus imp : List.of(InputWarningsMergeTest.sixteen("d.tif", 4000), InputWarningsMergeTest.sixteen("e.tif", 60000))) {
 			assertTrue(IJ.saveAsTiff(imp, folder.resolve(imp.getTitle()).toString()));
 		}
 		String note;
@@ -158,11 +158,11 @@ class SparkBatchWarningsTest {
 
 	@Test
 	void filesWhoseChannelLabelsAreInAnotherOrderThanAPackagesGetOneLineFromTheDriver() throws Exception {
-		Path model = FarFilesTest.namedChannelsPackage(tmp.resolve("ihc-named-channels"), "red, green, blue"), folder = tmp.resolve("channels");
+		Path model = InputWarningsMergeTest.namedChannelsPackage(tmp.resolve("ihc-named-channels"), "red, green, blue"), folder = tmp.resolve("channels");
 		Files.createDirectories(folder);
-		Path first = FarFilesTest.threeChannels(folder, "a-swapped.tif", "blue", "red", "green");
-		FarFilesTest.threeChannels(folder, "b-matching.tif", "Red", "green ", "BLUE");
-		FarFilesTest.threeChannels(folder, "c-swapped.tif", "green", "blue", "red");
+		Path first = InputWarningsMergeTest.threeChannels(folder, "a-swapped.tif", "blue", "red", "green");
+		InputWarningsMergeTest.threeChannels(folder, "b-matching.tif", "Red", "green ", "BLUE");
+		InputWarningsMergeTest.threeChannels(folder, "c-swapped.tif", "green", "blue", "red");
 		String sentence;
 		try (Classifier opened = Models.open(model)) {
 			sentence = Models.channelNames(ImageFiles.open(first, false), opened);

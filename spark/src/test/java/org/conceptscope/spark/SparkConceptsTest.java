@@ -228,9 +228,9 @@ class SparkConceptsTest {
 		assertEquals(0, run.status(), run.err());
 		List<String> warnings = run.err().lines().filter(l -> l.contains("warning")).toList();
 		assertEquals(1, warnings.size(), run.err());
-		assertTrue(warnings.get(0).startsWith("ConceptScope Spark concepts warning: The image 'x-neg-01.tif' is far from what the model was"
+		assertTrue(warnings.get(0).startsWith("ConceptScope warning: The image 'x-neg-01.tif' is far from what the model was"
 			+ " trained on"), warnings.get(0));
-		assertTrue(warnings.get(0).endsWith(" (3 of the 7 files are far.)"), warnings.get(0));
+		assertTrue(warnings.get(0).endsWith(" (3 of the 7 images checked are far.)"), warnings.get(0));
 		assertTrue(!printed.contains("far from what the model"), "the tasks print no domain line: " + printed);
 
 		// The same save_dir with two concepts: refused without restart (the finished run's files stay); with restart the tables
@@ -273,11 +273,11 @@ class SparkConceptsTest {
 		String all = run.err() + run.out() + printed;
 		List<String> palette = all.lines().filter(l -> l.contains("with a colour palette")).toList();
 		assertEquals(1, palette.size(), all);
-		assertTrue(palette.get(0).startsWith("ConceptScope Spark concepts note: 'palette-1.tif' ") && palette.get(0).endsWith(" (4 of the 4 files"
+		assertTrue(palette.get(0).startsWith("ConceptScope note: 'palette-1.tif' ") && palette.get(0).endsWith(" (4 of the 4 images"
 			+ " are so.)"), palette.get(0));
 		List<String> pixels = all.lines().filter(l -> l.contains("trained on pixels")).toList();
 		assertEquals(1, pixels.size(), all);
-		assertTrue(pixels.get(0).startsWith("ConceptScope Spark concepts warning: ") && pixels.get(0).endsWith(" (2 of the 4 files are so.)"),
+		assertTrue(pixels.get(0).startsWith("ConceptScope warning: ") && pixels.get(0).endsWith(" (2 of the 4 images are so.)"),
 			pixels.get(0));
 	}
 

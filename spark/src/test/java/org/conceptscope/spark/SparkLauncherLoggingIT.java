@@ -82,6 +82,10 @@ class SparkLauncherLoggingIT {
 		String logged = Files.readString(userLog, StandardCharsets.UTF_8);
 		assertTrue(logged.contains("INFO SparkContext: Running Spark version "), logged);
 		assertTrue(logged.contains("ERROR TaskSetManager: "), logged);
+		if (cuda != null) {
+			// the launcher's file is not read here: the code drops DJL's GPU-count warning under the user's configuration too
+			assertFalse(logged.contains("Failed to detect GPU count"), "DJL's GPU-count warning is not logged:\n" + logged);
+		}
 		assertFalse(mine.err.contains(" ERROR TaskSetManager: "), "the user's configuration, not the launcher's, is in force:\n" + mine.err);
 		assertTrue(mine.err.contains("The Spark job failed: "), mine.err);
 		try (var logs = Files.list(events)) {

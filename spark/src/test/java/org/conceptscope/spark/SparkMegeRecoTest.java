@@ -69,8 +69,13 @@ class SparkMegeRecoTest {
 
 	/** Evaluate Explanation's mege_reco table of a folder, 3 folds, seed 7, in this JVM. */
 	private static List<List<String>> evaluateExplanation(Path folder, String methods, int trainingSteps, Path saveDir) throws IOException {
+		return evaluateExplanation(MODEL, folder, methods, trainingSteps, saveDir);
+	}
+
+	private static List<List<String>> evaluateExplanation(Path model, Path folder, String methods, int trainingSteps, Path saveDir)
+		throws IOException {
 		EvaluationSettings s = new EvaluationSettings();
-		s.model = MODEL;
+		s.model = model;
 		s.metric = EvaluationSettings.MEGE_RECO;
 		s.folder = folder;
 		s.methods = methods;
@@ -218,8 +223,49 @@ class SparkMegeRecoTest {
 		Run run = ran[0];
 		assertEquals(0, run.status(), run.err());
 		List<String> warnings = run.err().lines().filter(l -> l.contains("warning")).toList();
-		assertEquals(List.of("ConceptScope Spark mege_reco warning: " + sentence + " (2 of the 25 files are far.)"), warnings, run.err());
+		// the batch runner's line, and Evaluate Explanation's word for word
+		assertEquals(List.of("ConceptScope warning: " + sentence + " (2 of the 25 images checked are far.)"), warnings, run.err());
 		assertFalse(printed.contains("far from what the model"), "the tasks print no domain line: " + printed);
+	}
+
+	/**
+	 * A labelled folder of IHC patches, one RGB TIFF each, a third of them saved as 8-bit indexed colour (a palette of their
+	 * own colours, as ImageJ's 8-bit Color writes them): the three-channel model reads each palette file as its colours, so
+	 * Spark's table is Evaluate Explanation's, and the driver says the palette note once for the job with the count of the
+	 * palette files; the tasks (fold training and explaining) print none.
+	 */
+	@Test
+	void paletteFilesAreOneNoteFromTheDriverAndGiveEvaluateExplanationsResults(@TempDir Path images) throws IOException {
+		Path palettes = images.resolve("ihc palettes");
+		List<Path> files = new ArrayList<>(LabelledPatchFolders.ihcFiles(palettes, 6).keySet());
+		java.util.Collections.sort(files);
+		List<Path> indexed = new ArrayList<>();
+		for (int i = 0; i < files.size(); i += 3) {
+			Path f = files.get(i);
+			ImagePlus rgb = IJ.openImage(f.toString());
+			ImageProcessor colours = new ij.process.MedianCut((ij.process.ColorProcessor) rgb.getProcessor()).convertToByte(256);
+			assertTrue(colours.getColorModel() instanceof java.awt.image.IndexColorModel, "an indexed-colour image");
+			assertTrue(new ij.io.FileSaver(new ImagePlus(f.getFileName().toString(), colours)).saveAsTiff(f.toString()));
+			indexed.add(f);
+		}
+		assertEquals(6, indexed.size());
+		assertEquals(8, IJ.openImage(indexed.get(0).toString()).getBitDepth(), "saved as 8-bit with its palette");
+		List<List<String>> local = evaluateExplanation(SparkBatchTest.MODEL, palettes, "saliency,random", 20, work.resolve("palette-local"));
+
+		String[] args = { "folder=" + palettes, "model=" + SparkBatchTest.MODEL, "save_dir=" + work.resolve("palette-spark"),
+			"methods=saliency,random", "folds=3", "training_steps=20", "seed=7", "batch=4", "master=local[2]" };
+		Run[] ran = new Run[1];
+		String printed = printed(() -> ran[0] = run(args, SparkParts.TaskHook.NONE));
+		Run run = ran[0];
+		assertEquals(0, run.status(), run.err());
+		assertSameTable(local, csv(work.resolve("palette-spark").resolve("ihc palettes-mege_reco.csv")));
+		List<String> notes = (run.err() + run.out() + printed).lines().filter(l -> l.contains("colour palette")).toList();
+		Path first = indexed.get(0);
+		assertEquals(1, notes.size(), run.err() + printed);
+		assertTrue(notes.get(0).startsWith("ConceptScope note: '" + first.getParent().getFileName() + "/" + first.getFileName() + "' is an 8-bit"
+			+ " image with a colour palette"), notes.get(0));
+		assertTrue(notes.get(0).endsWith(" (6 of the 18 images are so.)"), notes.get(0));
+		assertTrue(run.err().contains(notes.get(0)), "the driver's line, on stderr: " + run.err());
 	}
 
 	@Test

@@ -223,7 +223,7 @@ class TaskModelsAndArchiveTest {
 		try (SparkBatch.LazyContext spark = new SparkBatch.LazyContext("local[1]")) {
 			org.apache.spark.SparkContext sc = spark.get().sc();
 			List<String> shipped = SparkMegeReco.shipFolds(sc,
-				List.of(new SparkMegeReco.FoldModel(1, zip, new int[] { 1 }, new int[] { 0 }, FarFiles.NONE)), scratch);
+				List.of(new SparkMegeReco.FoldModel(1, zip, new int[] { 1 }, new int[] { 0 }, new org.conceptscope.fiji.batch.InputWarnings())), scratch);
 			assertEquals(List.of(scratch.resolve("mege-fold-1").toAbsolutePath().normalize().toString()), shipped);
 			assertEquals(0, sc.listArchives().size(), "nothing shipped: " + sc.listArchives());
 			Path local = ModelArchive.local(shipped.get(0));

@@ -2,6 +2,7 @@ package org.conceptscope.fiji.batch;
 
 import ij.ImagePlus;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -12,103 +13,130 @@ import org.conceptscope.tensor.CastOverflow;
 import org.conceptscope.tensor.Normalization;
 
 /**
- * The warnings about a batch run's inputs, one line per kind for the whole run, given to the runner's
- * message channel (stderr), never to ImageJ's Log (stdout when headless, where the runner's result paths
- * are): the first input's sentence and how many of the inputs are so. Kinds: a pixel size other than the
- * model's, an 8-bit image with a colour palette read as its colours (a note), far from the model's training
- * data, values the model's cast wraps, channel labels that disagree with the model's channel names, and (for
- * a model without training statistics) 16-bit values of a camera's few bits under unit_range. The checks are
- * {@link Models}'s, file by file, each file opened once and let go: a folder of many images is never held in
- * memory. A resumed run checks only the files it explains (those with a slice in a part not yet done) and
- * counts of them: the first run said the rest. A cluster's driver says them too, and its tasks none.
+ * The warnings about a run's inputs, one line per kind for the whole run, given to the runner's message channel
+ * (stderr), never to ImageJ's Log (stdout when headless, where the runner's result paths are): the first input's
+ * sentence and how many of the inputs are so. Kinds: a pixel size other than the model's, an 8-bit image with a
+ * colour palette read as its colours (a note), far from the model's training data, values the model's cast wraps,
+ * channel labels that disagree with the model's channel names, and (for a model without training statistics)
+ * 16-bit values of a camera's few bits under unit_range. The checks are {@link Models}'s, file by file.
+ * <p>
+ * One aggregator for every runner: the batch runner checks its files here, each opened once and let go (a folder
+ * of many images is never held in memory); a resumed run checks only the files it explains and counts of them (the
+ * first run said the rest). A Spark job's tasks check the files they read and return what they found (counts and
+ * sentences only, hence Serializable); the driver merges them in file order and says the lines once, the tasks none.
  */
-final class InputWarnings {
+public final class InputWarnings implements Serializable {
 
-	private InputWarnings() {}
+	private static final long serialVersionUID = 1L;
 
-	/** One kind: how many inputs are so, and the first one's sentence. */
-	private static final class Kind {
-		final String prefix;
-		int count;
-		String first;
+	/** The kinds, in the order of their lines. */
+	private static final int PIXELS = 0, PALETTE = 1, NARROW = 2, CAST = 3, NAMES = 4, FAR = 5, KINDS = 6;
 
-		Kind(String prefix) {
-			this.prefix = prefix;
+	private final int[] count = new int[KINDS];
+	private final String[] first = new String[KINDS];
+	/** Inputs checked, and those of them 16-bit under a unit_range model (the narrow note's count is of these). */
+	private int checked, sixteen;
+
+	/** No input checked yet. */
+	public InputWarnings() {}
+
+	/**
+	 * Checks one input file, its palette (if any) read as its colours as the model reads it.
+	 *
+	 * @param opened the file as opened
+	 */
+	public InputWarnings add(ImagePlus opened, Classifier classifier) {
+		// a palette image is read as its colours; its note is this aggregate's line, not a Log line per file
+		return add(opened, Models.notesSaidByCaller(() -> Models.paletteAsRgb(opened, classifier)), classifier);
+	}
+
+	/**
+	 * Checks one input file.
+	 *
+	 * @param opened the file as opened (its calibration and palette; a virtual stack will do)
+	 * @param read   its pixels as the model reads them (a palette as its colours; the model's samples of it)
+	 */
+	public InputWarnings add(ImagePlus opened, ImagePlus read, Classifier classifier) {
+		checked++;
+		note(PIXELS, Models.pixelSize(opened, classifier));
+		note(PALETTE, Models.paletteNote(opened, classifier));
+		if (unitRangeWithoutStatistics(classifier) && read.getBitDepth() == 16) {
+			sixteen++;
+			note(NARROW, Models.narrowSixteenBitNote(read, classifier));
 		}
+		note(CAST, Models.castOverflow(read, classifier));
+		note(NAMES, Models.channelNames(read, classifier));
+		note(FAR, Models.farFromDomain(read, classifier));
+		return this;
+	}
 
-		void add(String sentence) {
-			if (sentence == null) return;
-			count++;
-			if (first == null) first = sentence;
-		}
+	private void note(int kind, String sentence) {
+		if (sentence == null) return;
+		count[kind]++;
+		if (first[kind] == null) first[kind] = sentence;
+	}
 
-		/** The run's line, or null; {@code of}: "images", "16-bit images". */
-		String line(int total, String of, String verb) {
-			return line(total, of, verb, null);
+	/** This and what was found in later files (a later task's), a new aggregate: neither is changed. */
+	public InputWarnings merge(InputWarnings later) {
+		InputWarnings out = new InputWarnings();
+		for (int k = 0; k < KINDS; k++) {
+			out.count[k] = count[k] + later.count[k];
+			out.first[k] = first[k] != null ? first[k] : later.first[k];
 		}
+		out.checked = checked + later.checked;
+		out.sixteen = sixteen + later.sixteen;
+		return out;
+	}
 
-		/** {@link #line(int, String, String)} with {@code advice} after the count, in its parenthesis (null: none). */
-		String line(int total, String of, String verb, String advice) {
-			if (first == null) return null;
-			String many = count > 1 ? count + " of the " + total + " " + of + " " + verb : null;
-			String said = many == null ? advice : advice == null ? many : many + "; " + advice;
-			return prefix + (said == null ? first : Models.withSetCount(first, said));
-		}
+	/**
+	 * The run's lines, one per kind found, in the order of a local command's: pixel size, palette, 16-bit, cast,
+	 * channel names, far.
+	 *
+	 * @param resumed whether an earlier run explained the other inputs: the counts say "of the images this run explains"
+	 */
+	public List<String> lines(boolean resumed) {
+		String images = resumed ? "images this run explains" : "images";
+		List<String> lines = new ArrayList<>();
+		line(lines, PIXELS, checked, images, "are so", null);
+		line(lines, PALETTE, checked, images, "are so", null);
+		line(lines, NARROW, sixteen, "16-bit " + images, "are so", null);
+		line(lines, CAST, checked, images, "are so", null);
+		// a local command's sentence says to arrange or relabel the image; a runner reads the files, so they are to be saved so
+		line(lines, NAMES, checked, images, "are so", "the run reads the files as saved, so save them with their channels arranged or relabelled");
+		line(lines, FAR, checked, images, resumed ? "are far" : "checked are far", null);
+		return lines;
+	}
+
+	/** A kind's line, when any input is of it: its first sentence, with how many of {@code total} when more than one, and the advice. */
+	private void line(List<String> lines, int kind, int total, String of, String verb, String advice) {
+		if (first[kind] == null) return;
+		String many = count[kind] > 1 ? count[kind] + " of the " + total + " " + of + " " + verb : null;
+		String said = many == null ? advice : advice == null ? many : many + "; " + advice;
+		String prefix = kind == PALETTE || kind == NARROW ? "ConceptScope note: " : "ConceptScope warning: ";
+		lines.add(prefix + (said == null ? first[kind] : Models.withSetCount(first[kind], said)));
+	}
+
+	private static boolean unitRangeWithoutStatistics(Classifier classifier) {
+		return classifier.inputDomain() == null && classifier.normalization() instanceof Normalization.UnitRange;
 	}
 
 	/** Whether any check can say something of these inputs with this model (else no input is opened). */
 	static boolean anyApplies(Classifier classifier, BatchInputs inputs) {
 		return classifier.pixelSize() != null || inputs.palette() || classifier.inputDomain() != null || CastOverflow.casts(classifier.normalization())
-			|| !classifier.inputChannelNames().isEmpty() || sixteenBitUnitRange(classifier, inputs, all(inputs)) > 0;
-	}
-
-	private static boolean[] all(BatchInputs inputs) {
-		boolean[] all = new boolean[inputs.inputs().size()];
-		java.util.Arrays.fill(all, true);
-		return all;
-	}
-
-	private static int sixteenBitUnitRange(Classifier classifier, BatchInputs inputs, boolean[] explained) {
-		if (classifier.inputDomain() != null || !(classifier.normalization() instanceof Normalization.UnitRange)) return 0;
-		int n = 0;
-		for (int i = 0; i < explained.length; i++) if (explained[i] && inputs.inputs().get(i).bitDepth() == 16) n++;
-		return n;
+			|| !classifier.inputChannelNames().isEmpty()
+			|| unitRangeWithoutStatistics(classifier) && inputs.inputs().stream().anyMatch(input -> input.bitDepth() == 16);
 	}
 
 	/**
-	 * Checks the inputs this run explains and gives {@code log} one line per kind found.
+	 * The batch runner's: checks the inputs this run explains and gives {@code log} one line per kind found.
 	 *
 	 * @param explained per input, whether this run explains any of its slices (all, unless it resumes)
 	 * @param resumed whether an earlier run explained the others: the counts say "of the images this run explains"
 	 */
 	static void warn(Classifier classifier, BatchInputs inputs, boolean[] explained, boolean resumed, Consumer<String> log) {
 		if (!anyApplies(classifier, inputs)) return;
-		String prefix = "ConceptScope warning: ", notePrefix = "ConceptScope note: ";
-		Kind pixels = new Kind(prefix), palette = new Kind(notePrefix), far = new Kind(prefix), cast = new Kind(prefix), names = new Kind(prefix),
-			narrow = new Kind(notePrefix);
-		int n = 0, sixteen = sixteenBitUnitRange(classifier, inputs, explained);
-		for (int i = 0; i < explained.length; i++) {
-			if (!explained[i]) continue;
-			n++;
-			ImagePlus imp = inputs.open(i);
-			pixels.add(Models.pixelSize(imp, classifier));
-			palette.add(Models.paletteNote(imp, classifier));
-			// a palette image is read as its colours; its note is the line above, not a Log line per file
-			ImagePlus read = Models.notesSaidByCaller(() -> Models.paletteAsRgb(imp, classifier));
-			far.add(Models.farFromDomain(read, classifier));
-			cast.add(Models.castOverflow(read, classifier));
-			names.add(Models.channelNames(read, classifier));
-			if (sixteen > 0) narrow.add(Models.narrowSixteenBitNote(imp, classifier));
-		}
-		String images = resumed ? "images this run explains" : "images";
-		List<String> lines = new ArrayList<>();
-		lines.add(pixels.line(n, images, "are so"));
-		lines.add(palette.line(n, images, "are so"));
-		lines.add(narrow.line(sixteen, "16-bit " + images, "are so"));
-		lines.add(cast.line(n, images, "are so"));
-		// a local command's sentence says to arrange or relabel the image; a runner reads the files, so they are to be saved so
-		lines.add(names.line(n, images, "are so", "the run reads the files as saved, so save them with their channels arranged or relabelled"));
-		lines.add(far.line(n, images, resumed ? "are far" : "checked are far"));
-		for (String line : lines) if (line != null) log.accept(line);
+		InputWarnings found = new InputWarnings();
+		for (int i = 0; i < explained.length; i++) if (explained[i]) found.add(inputs.open(i), classifier);
+		found.lines(resumed).forEach(log);
 	}
 }

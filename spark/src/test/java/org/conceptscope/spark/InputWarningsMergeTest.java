@@ -7,14 +7,12 @@ import ij.ImagePlus;
 import ij.process.ByteProcessor;
 import ij.process.ShortProcessor;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.conceptscope.fiji.batch.InputWarnings;
 import org.conceptscope.fiji.image.ImageFiles;
 import org.conceptscope.fiji.run.Models;
 import org.conceptscope.model.Classifier;
@@ -22,23 +20,29 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The cluster drivers' form of the warning that a model's preprocessing casts image values to an integer type that
- * does not hold them (a bioimage.io ensure_dtype to uint8 of 16-bit files), as a local command logs it for its set:
- * the tasks find the files and print nothing, the driver merges their counts in file order and writes one line, the
- * first such file's sentence (the local one, word for word) and how many of the job's files are so. The model is the
- * bundled known-answer model with the normalisation "cast(uint8)" in its card (as in CastWarningTest). Likewise
- * the files whose channel labels name a bioimage.io model's input channels (channel_names) in another order: a local
- * Spark job whose tasks read three-channel TIFFs written with their channels labelled in another order (a cycle, so
- * that the order Arrange Channels is given is not its own inverse), in the
- * model's order and not at all gets one line from the driver, for the first, with the local sentence; the model is a
- * bioimage.io 0.5 package of the bundled IHC SavedModel whose input names its channels red, green, blue. A package
- * whose names are the placeholders of bioimageio.spec's 0.4-to-0.5 conversion (channel0, channel1, channel2) names no
- * channels: the same files give no line.
+ * The one aggregator of input warnings ({@link InputWarnings}) as a cluster's driver uses it: the tasks check the files
+ * they read and print nothing; the driver merges what they found in file order and says the batch runner's line once,
+ * the first such file's sentence (the local one, word for word) and how many of the job's files are so. Here the
+ * warning that a model's preprocessing casts image values to an integer type that does not hold them (a bioimage.io
+ * ensure_dtype to uint8 of 16-bit files; the bundled known-answer model with "cast(uint8)" in its card, as in
+ * CastWarningTest). Likewise the files whose channel labels name a bioimage.io model's input channels
+ * (channel_names) in another order: a local Spark job whose tasks read three-channel TIFFs written with their
+ * channels labelled in another order (a cycle, so that the order Arrange Channels is given is not its own inverse),
+ * in the model's order and not at all gets one line from the driver, for the first, with the local sentence; the
+ * model is a bioimage.io 0.5 package of the bundled IHC SavedModel whose input names its channels red, green, blue.
+ * A package whose names are the placeholders of bioimageio.spec's 0.4-to-0.5 conversion (channel0, channel1,
+ * channel2) names no channels: the same files give no line.
  */
-class FarFilesTest {
+class InputWarningsMergeTest {
 
 	@TempDir
 	Path tmp;
+
+	private static InputWarnings of(List<ImagePlus> images, Classifier model) {
+		InputWarnings found = new InputWarnings();
+		for (ImagePlus imp : images) found.add(imp, model);
+		return found;
+	}
 
 	@Test
 	void filesWhoseValuesTheModelsCastWrapsGetOneLineFromTheDriver() throws Exception {
@@ -56,27 +60,26 @@ class FarFilesTest {
 				+ " display range)."), local, "the local line");
 			assertEquals(local.get(0), "ConceptScope warning: " + sentence, "the sentence is the local one");
 			// two tasks: an 8-bit file and the first 16-bit one, then the second
-			FarFiles first = FarFiles.of(List.of(new ImagePlus("bytes.tif", bytes), a), model), second = FarFiles.of(List.of(b), model);
-			assertEquals(1, first.wrapped());
-			assertEquals(1, second.wrapped());
-			ByteArrayOutputStream out = new ByteArrayOutputStream();
-			first.merge(second).warn(new PrintStream(out, true, StandardCharsets.UTF_8), "concepts", 3);
-			List<String> lines = out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("casts to")).toList();
-			assertEquals(List.of("ConceptScope Spark concepts warning: " + sentence + " (2 of the 3 files are so.)"), lines);
-			// the later task's file is the first when the earlier one has none
-			out.reset();
-			FarFiles.of(List.of(new ImagePlus("bytes.tif", bytes)), model).merge(second).warn(new PrintStream(out, true, StandardCharsets.UTF_8),
-				"mege_reco", 2);
-			lines = out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("casts to")).toList();
-			assertEquals(List.of("ConceptScope Spark mege_reco warning: " + Models.castOverflow(b, model) + " (1 of the 2 files is so.)"), lines);
+			InputWarnings first = of(List.of(new ImagePlus("bytes.tif", bytes), a), model), second = of(List.of(b), model);
+			assertEquals(List.of("ConceptScope warning: " + sentence), casts(first.lines(false)), "one file of the first task's");
+			List<String> lines = casts(first.merge(second).lines(false));
+			assertEquals(List.of("ConceptScope warning: " + sentence + " (2 of the 3 images are so.)"), lines);
+			assertEquals(List.of("ConceptScope warning: " + sentence), casts(first.lines(false)), "merge changes neither part");
+			// the later task's file is the first when the earlier one has none; one file of two is said without a count
+			lines = casts(of(List.of(new ImagePlus("bytes.tif", bytes)), model).merge(second).lines(false));
+			assertEquals(List.of("ConceptScope warning: " + Models.castOverflow(b, model)), lines);
 			assertTrue(lines.get(0).contains("The image 'b.tif' has values from 0 to 300"), lines.get(0));
 		}
+	}
+
+	private static List<String> casts(List<String> lines) {
+		return lines.stream().filter(l -> l.contains("casts to")).toList();
 	}
 
 	@Test
 	void filesWhoseChannelLabelsAreInAnotherOrderThanTheModelsGetOneLineFromTheDriver() throws Exception {
 		List<Path> files = List.of(threeChannels("swapped.tif", "blue", "red", "green"), threeChannels("matching.tif", "Red", "green ", "BLUE"),
-			threeChannels("unlabelled.tif", null, null, null));
+			threeChannels("unlabelled.tif", null, null, null), threeChannels("cycled.tif", "green", "blue", "red"));
 		ImagePlus swapped = ImageFiles.open(files.get(0), false);
 		assertEquals(List.of(3, "blue", "red", "green"), List.of(swapped.getNChannels(), swapped.getStack().getSliceLabel(1),
 			swapped.getStack().getSliceLabel(2), swapped.getStack().getSliceLabel(3)), "the TIFF keeps its channels and their labels");
@@ -95,45 +98,38 @@ class FarFilesTest {
 
 		// one task per file, on local Spark, each opening the package and reading its file as the concept job's tasks do
 		List<String> paths = files.stream().map(Path::toString).toList();
-		FarFiles[] found = new FarFiles[paths.size()];
+		InputWarnings[] found = new InputWarnings[paths.size()];
 		try (SparkBatch.LazyContext spark = new SparkBatch.LazyContext("local[2]")) {
-			SparkTasks.run(spark.get(), List.of(0, 1, 2), "channel names", i -> {
+			SparkTasks.run(spark.get(), List.of(0, 1, 2, 3), "channel names", i -> {
 				try (Classifier opened = Models.open(Path.of(model))) {
-					return FarFiles.of(List.of(ImageFiles.open(Path.of(paths.get(i)), false)), opened);
+					return new InputWarnings().add(ImageFiles.open(Path.of(paths.get(i)), false), opened);
 				}
 			}, (i, r) -> {
 				found[i] = r;
 				return true;
 			});
 		}
-		assertEquals(List.of(1, 0, 0), java.util.Arrays.stream(found).map(FarFiles::misnamed).toList(),
-			"swapped labels: one; the model's order (case and spaces aside) and no labels: none");
-		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		java.util.Arrays.stream(found).reduce(FarFiles.NONE, FarFiles::merge).warn(new PrintStream(out, true, StandardCharsets.UTF_8),
-			"concepts", files.size());
-		assertEquals(List.of("ConceptScope Spark concepts warning: " + sentence + " (1 of the 3 files is so; the job reads the files as"
-			+ " saved, so save them with their channels arranged or relabelled.)"), out.toString(StandardCharsets.UTF_8).lines().toList());
+		assertEquals(List.of(1, 0, 0, 1), java.util.Arrays.stream(found).map(w -> w.lines(false).size()).toList(),
+			"swapped and cycled labels: a line each; the model's order (case and spaces aside) and no labels: none");
+		assertEquals(List.of("ConceptScope warning: " + sentence + " (2 of the 4 images are so; the run reads the files as saved, so save them"
+			+ " with their channels arranged or relabelled.)"), java.util.Arrays.stream(found).reduce(new InputWarnings(), InputWarnings::merge)
+				.lines(false));
 
 		// files in the model's order, or unlabelled, only: no line
-		out.reset();
-		found[1].merge(found[2]).warn(new PrintStream(out, true, StandardCharsets.UTF_8), "concepts", 2);
-		assertEquals("", out.toString(StandardCharsets.UTF_8));
+		assertEquals(List.of(), found[1].merge(found[2]).lines(false));
 	}
 
 	@Test
 	void aConvertedPackagesPlaceholderChannelNamesGiveNoLineForLabelledFiles() throws Exception {
 		List<Path> files = List.of(threeChannels("swapped.tif", "blue", "red", "green"), threeChannels("other.tif", "DAPI", "GFP", "actin"));
 		Path model = namedChannelsPackage(tmp.resolve("ihc-converted"), "channel0, channel1, channel2");
-		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		try (Classifier opened = Models.open(model)) {
 			assertEquals(List.of(), opened.inputChannelNames(), "channel0, channel1, channel2 name no channels");
-			// the tasks' pass over each file, merged and written by the driver as the concepts job does
-			FarFiles found = FarFiles.NONE;
-			for (Path f : files) found = found.merge(FarFiles.of(List.of(ImageFiles.open(f, false)), opened));
-			assertEquals(0, found.misnamed());
-			found.warn(new PrintStream(out, true, StandardCharsets.UTF_8), "concepts", files.size());
+			// the tasks' pass over each file, merged and said by the driver as the concepts job does
+			InputWarnings found = new InputWarnings();
+			for (Path f : files) found = found.merge(new InputWarnings().add(ImageFiles.open(f, false), opened));
+			assertEquals(List.of(), found.lines(false));
 		}
-		assertEquals("", out.toString(StandardCharsets.UTF_8));
 	}
 
 	private Path threeChannels(String name, String... labels) {
