@@ -31,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * through ImageJ 1.x's macro interpreter (one child JVM, {@link MacroRunner}), is refused with the advice naming
  * {@code overwrite=true}; run again with {@code overwrite=true}, as that advice says, it replaces every file the first
  * run wrote (each file of save_dir overwritten with a mark before the rerun). On the smallest inputs the macros accept: one 32×32 IHC
- * patch, one 16×16 CT patch, five labelled patches per class. batch_folder.ijm and nearest_examples.ijm have this
- * check in MacrosTest and ExamplesMacrosTest; concept_graph.ijm and evaluate_mege_reco.ijm (about 10 s and 25 s more
+ * patch, one 16×16 CT patch, five labelled patches per class. batch_folder.ijm has this check in MacrosTest;
+ * concept_graph.ijm and evaluate_mege_reco.ijm (about 10 s and 25 s more
  * on these inputs) are left out to keep the default test run short: they passed this check when it was written.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -80,6 +80,7 @@ class BundledMacrosOverwriteTest {
 		arguments.put("train_interpretable_head", "folder=[" + labelled + "] " + m);
 		arguments.put("explain_with_head", img + "head=[" + out("train_interpretable_head").resolve("head") + "]");
 		arguments.put("feature_visualization", img + "recipe=simple");
+		arguments.put("nearest_examples", img + "folder=[" + labelled + "]");
 		arguments.put("tcav", "folder=[" + classes.get(0) + "] concepts=[" + concepts + "] random=[" + classes.get(2) + "] " + m + "runs=2");
 
 		Map<String, Macro> runs = new LinkedHashMap<>();
