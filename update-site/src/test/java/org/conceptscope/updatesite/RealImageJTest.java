@@ -97,7 +97,50 @@ class RealImageJTest {
 		needsXvfb();
 		Path ij = install(work.resolve("ImageJ"), false);
 		assertTrue(Files.isRegularFile(ij.resolve("plugins/jars/tensorflow-core-native-linux-x86_64-1.0.0-rc.1.jar")));
-		runEveryCommand(ij);
+		String console = runEveryCommand(ij);
+		assertEquals(List.of(), slf4jLines(console), "with slf4j-nop, as the README adds it, no run of any command prints SLF4J's warnings");
+	}
+
+	/**
+	 * The README's plain-ImageJ steps add slf4j-nop: without it (a plain ImageJ installed from the site's jars alone, or
+	 * by the earlier steps) DJL's slf4j-api finds no provider and a run prints SLF4J's three warnings first; with the
+	 * jar the README names, copied where it copies it, the same run prints none.
+	 */
+	@Test
+	void slf4jNopAsTheReadmeAddsItSilencesSlf4jInPlainImageJ() throws Exception {
+		needsXvfb();
+		Path ij = install(work.resolve("ImageJ-slf4j"), false, false);
+		Path macro = ij.resolve("macros/model_info.ijm"), model = testImages.resolve("models/ihc-stain");
+		Launch without = launch(ij, macro, "model=[" + model + "] save_dir=[" + ij.resolve("results/without") + "]", work.resolve("slf4j-without.png"));
+		assertEquals(0, without.exit, without.console);
+		List<String> lines = slf4jLines(without.console);
+		assertEquals(3, lines.size(), "SLF4J's three warnings without a provider:\n" + without.console);
+		assertTrue(lines.get(0).contains("No SLF4J providers were found"), lines.toString());
+
+		Path nop = slf4jNop();
+		copy(nop, ij.resolve("plugins/jars").resolve(nop.getFileName()));
+		Launch with = launch(ij, macro, "model=[" + model + "] save_dir=[" + ij.resolve("results/with") + "]", work.resolve("slf4j-with.png"));
+		assertEquals(0, with.exit, with.console);
+		assertEquals(List.of(), slf4jLines(with.console), with.console);
+		assertTrue(names(ij.resolve("results/with")).equals(names(ij.resolve("results/without"))), "the same run, the same files");
+	}
+
+	/** The console's lines from SLF4J itself ("SLF4J(W): No SLF4J providers were found." and the two after it). */
+	private static List<String> slf4jLines(String console) {
+		return console.lines().filter(l -> l.startsWith("SLF4J")).toList();
+	}
+
+	/**
+	 * slf4j-nop as the README's step fetches it, {@code org.slf4j:slf4j-nop:<slf4j-api's version>}: the jar on this
+	 * test's class path (a test dependency), checked to be at the version of the slf4j-api the site's jars bring.
+	 */
+	private Path slf4jNop() {
+		String api = artifacts.stream().filter(a -> a.key().equals("org.slf4j:slf4j-api")).findFirst().orElseThrow().version();
+		List<Path> jars = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).map(Path::of)
+			.filter(p -> p.getFileName().toString().startsWith("slf4j-nop-")).toList();
+		assertEquals(1, jars.size(), "slf4j-nop on the test class path: " + jars);
+		assertEquals("slf4j-nop-" + api + ".jar", jars.get(0).getFileName().toString(), "slf4j-nop at slf4j-api's version, as the README copies it");
+		return jars.get(0);
 	}
 
 	@Test
@@ -243,9 +286,15 @@ class RealImageJTest {
 	 * Unpacks the site as Fiji's updater does (each record's current file, stored as
 	 * {@code <path>-<timestamp>}, copied to {@code <path>}), adds what a Fiji has already (the
 	 * Fiji-provided jars) and ij.jar. Plain ImageJ reads only {@code plugins/} and its direct
-	 * subfolders, so there every jar of the site goes to {@code plugins/jars/}, as the README says.
+	 * subfolders, so there every jar of the site goes to {@code plugins/jars/}, as the README says, with
+	 * the slf4j-nop jar its steps add.
 	 */
 	private Path install(Path root, boolean fiji) throws IOException {
+		return install(root, fiji, !fiji);
+	}
+
+	/** As {@link #install(Path, boolean)}, with or without the slf4j-nop jar the README's plain-ImageJ steps add. */
+	private Path install(Path root, boolean fiji, boolean slf4jNop) throws IOException {
 		Files.createDirectories(root.resolve("plugins"));
 		for (DbXml.Plugin p : DbXml.read(site.resolve("db.xml.gz"))) {
 			if (p.current() == null) continue;
@@ -258,6 +307,10 @@ class RealImageJTest {
 			if (a.key().equals("net.imagej:ij")) copy(a.file(), root.resolve("ij.jar"));
 			else copy(a.file(), root.resolve((fiji ? "jars/" : "plugins/jars/") + a.file().getFileName()));
 		}
+		if (slf4jNop) {
+			Path nop = slf4jNop();
+			copy(nop, root.resolve("plugins/jars").resolve(nop.getFileName()));
+		}
 		return root;
 	}
 
@@ -267,7 +320,7 @@ class RealImageJTest {
 	}
 
 	/** The shipped macro of every menu command, run in order by one driver macro in one ImageJ. */
-	private void runEveryCommand(Path ij) throws Exception {
+	private String runEveryCommand(Path ij) throws Exception {
 		Path model = testImages.resolve("models/ihc-stain"), stack = testImages.resolve("images/ihc-heldout-patches.tif");
 		Path out = Files.createDirectories(ij.resolve("results"));
 		Map<String, String> runs = new LinkedHashMap<>();
@@ -328,6 +381,7 @@ class RealImageJTest {
 		assertTrue(names(out.resolve("attribution_example")).stream().anyMatch(n -> n.endsWith("-RoiSet.zip")));
 		assertTrue(Files.isRegularFile(out.resolve("concept_discovery/concepts.json")));
 		assertTrue(Files.isRegularFile(out.resolve("train_interpretable_head/head/saved_model.pb")));
+		return run.console;
 	}
 
 	/** Every TIFF opens, every RoiSet.zip holds ROIs that decode, every CSV has a header and a row. */
