@@ -62,6 +62,16 @@ public record InputValueRange(double lo, double hi, String source, double[] chan
 		return new InputValueRange(min, max, source, lo, hi);
 	}
 
+	/** Channel c's lower end ({@code lo} for one range). */
+	public double lo(int c) {
+		return channelLo == null ? lo : channelLo[c];
+	}
+
+	/** Channel c's upper end ({@code hi} for one range). */
+	public double hi(int c) {
+		return channelHi == null ? hi : channelHi[c];
+	}
+
 	/** Whether the range differs between channels. */
 	public boolean isPerChannel() {
 		return channelLo != null;

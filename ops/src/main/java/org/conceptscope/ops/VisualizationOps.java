@@ -96,7 +96,7 @@ public final class VisualizationOps {
 		}
 		Maco.Objective objective = Maco.Objective.classLogit(model, target);
 		int[] side = MacoReference.canvas(objective.inputShape(), orDefault(canvas, 0));
-		org.conceptscope.model.InputValueRange range = MacoReference.canvasRange(null, null, model, batch.tensor());
+		org.conceptscope.model.InputValueRange range = MacoReference.canvasRange(null, model, batch.tensor());
 		MacoReference.Reference ref = MacoReference.reference(batch.tensor(), side[0], side[1], range, Progress.NONE); // a declared range per channel stays one
 		MacoReference.Result r = new MacoReference(orDefault(steps, 200), MacoReference.LEARNING_RATE, orDefault(crops, 32), orDefault(noise, 0.08),
 			orDefault(seed, 42L)).visualize(objective, ref, Progress.NONE);

@@ -48,106 +48,66 @@ import org.conceptscope.util.Progress;
 public final class MacoReference {
 
 	/**
-	 * The magnitude spectrum [C][H*W] of the canvas, the value range [lo, hi] of the images and the
-	 * colour matrix M [C][C] applied to every standardised pixel (row vector z M), or null for none.
-	 * With {@code channelLo} and {@code channelHi} (null: [lo, hi] for every channel) channel c is put
-	 * in its own range [channelLo[c], channelHi[c]] ({@link #withRanges}).
+	 * The magnitude spectrum [C][H*W] of the canvas, the value range the canvas is squashed into (one for every channel,
+	 * or channel c in its own where the range is per channel) and the colour matrix M [C][C] applied to every standardised
+	 * pixel (row vector z M), or null for none.
 	 */
-	public record Reference(int height, int width, double[][] magnitude, double lo, double hi, double[][] colours, double[] channelLo,
-		double[] channelHi) {
+	public record Reference(int height, int width, double[][] magnitude, InputValueRange range, double[][] colours) {
 
 		public Reference {
 			int c = magnitude.length;
 			if (colours != null && (colours.length != c || java.util.Arrays.stream(colours).anyMatch(r -> r.length != c))) {
 				throw new IllegalArgumentException("The colour matrix must be " + c + " x " + c + ", one row and one column per channel.");
 			}
-			if ((channelLo == null) != (channelHi == null) || (channelLo != null && (channelLo.length != c || channelHi.length != c))) {
-				throw new IllegalArgumentException("MACO's per-channel value ranges must give both ends for each of the " + c + " channels.");
+			if (range.isPerChannel() && range.channelLo().length != c) {
+				throw new IllegalArgumentException("MACO needs one value range per channel (" + c + "), got " + range.channelLo().length + ".");
 			}
-			channelLo = channelLo == null ? null : channelLo.clone(); // copied in and out, compared by value
-			channelHi = channelHi == null ? null : channelHi.clone();
-		}
-
-		@Override
-		public double[] channelLo() {
-			return channelLo == null ? null : channelLo.clone();
-		}
-
-		@Override
-		public double[] channelHi() {
-			return channelHi == null ? null : channelHi.clone();
 		}
 
 		/** By value, the spectrum and colour matrix too (a record compares arrays by identity). */
 		@Override
 		public boolean equals(Object o) {
-			return o instanceof Reference r && height == r.height && width == r.width && Double.compare(lo, r.lo) == 0
-				&& Double.compare(hi, r.hi) == 0 && java.util.Arrays.deepEquals(magnitude, r.magnitude)
-				&& java.util.Arrays.deepEquals(colours, r.colours) && java.util.Arrays.equals(channelLo, r.channelLo)
-				&& java.util.Arrays.equals(channelHi, r.channelHi);
+			return o instanceof Reference r && height == r.height && width == r.width && range.equals(r.range)
+				&& java.util.Arrays.deepEquals(magnitude, r.magnitude) && java.util.Arrays.deepEquals(colours, r.colours);
 		}
 
 		@Override
 		public int hashCode() {
-			return java.util.Objects.hash(height, width, lo, hi, java.util.Arrays.deepHashCode(magnitude), java.util.Arrays.deepHashCode(colours),
-				java.util.Arrays.hashCode(channelLo), java.util.Arrays.hashCode(channelHi));
-		}
-
-		/** One value range for every channel. */
-		public Reference(int height, int width, double[][] magnitude, double lo, double hi, double[][] colours) {
-			this(height, width, magnitude, lo, hi, colours, null, null);
-		}
-
-		/** No recolouring. */
-		public Reference(int height, int width, double[][] magnitude, double lo, double hi) {
-			this(height, width, magnitude, lo, hi, null);
+			return java.util.Objects.hash(height, width, range, java.util.Arrays.deepHashCode(magnitude), java.util.Arrays.deepHashCode(colours));
 		}
 
 		/** The same canvas with another colour matrix (null: none). */
 		public Reference withColours(double[][] m) {
-			return new Reference(height, width, magnitude, lo, hi, m, channelLo, channelHi);
-		}
-
-		/**
-		 * The same canvas with channel c squashed into its own range [lo[c], hi[c]] (a bioimage.io package's ranges that
-		 * differ per channel): the sigmoid of each standardised channel value is scaled into its channel's range, so every
-		 * channel spreads over the values the model declares for it.
-		 *
-		 * @throws IllegalArgumentException when there is not one range per channel, or one is not two finite numbers, the smaller first
-		 */
-		public Reference withRanges(double[] lo, double[] hi) {
-			int c = magnitude.length;
-			if (lo.length != c || hi.length != c) {
-				throw new IllegalArgumentException("MACO needs one value range per channel (" + c + "), got " + lo.length + ".");
-			}
-			double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
-			for (int k = 0; k < c; k++) {
-				if (!(Double.isFinite(lo[k]) && Double.isFinite(hi[k]) && lo[k] < hi[k])) {
-					throw new IllegalArgumentException("MACO's value range of channel " + (k + 1) + " must be two finite numbers, the smaller"
-						+ " first, got " + lo[k] + " and " + hi[k] + ".");
-				}
-				min = Math.min(min, lo[k]);
-				max = Math.max(max, hi[k]);
-			}
-			return new Reference(height, width, magnitude, min, max, colours, lo, hi);
-		}
-
-		/** Channel c's range {lo, hi}. */
-		double[] range(int c) {
-			return channelLo == null ? new double[] { lo, hi } : new double[] { channelLo[c], channelHi[c] };
+			return new Reference(height, width, magnitude, range, m);
 		}
 
 		/**
 		 * The same canvas squashed into a declared value range (Xplique's {@code values_range}: the inputs the model takes,
-		 * e.g. [0, 1] or [-1, 1]) instead of the one measured on the reference images.
+		 * e.g. [0, 1] or [-1, 1]) instead of the one measured on the reference images; where the range is per channel (a
+		 * bioimage.io package's ranges that differ between channels) the sigmoid of each standardised channel value is
+		 * scaled into its channel's range, so every channel spreads over the values the model declares for it.
 		 *
-		 * @throws IllegalArgumentException when lo or hi is not finite or lo &gt;= hi
+		 * @throws IllegalArgumentException when a per-channel range has not one range per channel, or an end is not finite
+		 *                                  or lo &gt;= hi
 		 */
-		public Reference withRange(double lo, double hi) {
-			if (!(Double.isFinite(lo) && Double.isFinite(hi) && lo < hi)) {
-				throw new IllegalArgumentException("MACO's value range must be two finite numbers, the smaller first, got " + lo + " and " + hi + ".");
+		public Reference withRange(InputValueRange declared) {
+			return new Reference(height, width, magnitude, checked(declared), colours);
+		}
+
+		/** {@code declared} if MACO can squash a canvas into it (as {@link #withRange}), checked before any work. */
+		static InputValueRange checked(InputValueRange declared) {
+			if (declared.isPerChannel()) {
+				for (int k = 0; k < declared.channelLo().length; k++) {
+					if (!InputValueRange.usable(declared.lo(k), declared.hi(k))) {
+						throw new IllegalArgumentException("MACO's value range of channel " + (k + 1) + " must be two finite numbers, the smaller"
+							+ " first, got " + declared.lo(k) + " and " + declared.hi(k) + ".");
+					}
+				}
+			} else if (!declared.usable()) {
+				throw new IllegalArgumentException("MACO's value range must be two finite numbers, the smaller first, got " + declared.lo()
+					+ " and " + declared.hi() + ".");
 			}
-			return new Reference(height, width, magnitude, lo, hi, colours, null, null);
+			return declared;
 		}
 	}
 
@@ -294,18 +254,25 @@ public final class MacoReference {
 	 * @throws java.util.concurrent.CancellationException when {@code progress} returns false
 	 */
 	public static Reference reference(FloatTensor images, int height, int width, Progress progress) {
-		return reference(images, height, width, (double[]) null, progress);
+		return reference(images, height, width, null, progress);
 	}
 
 	/**
-	 * As {@link #reference(FloatTensor, int, int, Progress)}, with the value range {lo, hi} declared (Xplique's
-	 * {@code values_range}; checked as {@link Reference#withRange}), or with null measured ({@link #valuesRange}): a declared
-	 * range spares sorting the images' values.
+	 * As {@link #reference(FloatTensor, int, int, Progress)}, with the canvas put in {@code range} (Xplique's
+	 * {@code values_range}, a model's declared range, each channel in its own where the range is per channel; checked as
+	 * {@link Reference#withRange}), or with null in the images' measured range ({@link #valuesRange}, {@link #PERCENTILE_SOURCE}):
+	 * a given range spares sorting the images' values.
 	 */
-	public static Reference reference(FloatTensor images, int height, int width, double[] valuesRange, Progress progress) {
+	public static Reference reference(FloatTensor images, int height, int width, InputValueRange range, Progress progress) {
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
-		double[] range = valuesRange == null ? valuesRange(images) : range(images); // the latter only refuses constant images
-		double lo = range[0], hi = range[1];
+		InputValueRange put;
+		if (range == null) {
+			double[] r = valuesRange(images);
+			put = new InputValueRange(r[0], r[1], PERCENTILE_SOURCE);
+		} else {
+			range(images); // only refuses constant images
+			put = Reference.checked(range);
+		}
 		int half = w / 2 + 1, canvasHalf = width / 2 + 1, plane = h * w;
 		// mean |DFT| over the images, interleaved [ky][kx][channel] as an image for the resize
 		float[] data = images.data();
@@ -341,8 +308,7 @@ public final class MacoReference {
 			}
 		}
 		for (double[] m : mag) m[0] = 0;
-		Reference ref = new Reference(height, width, mag, lo, hi, c == 3 ? colourMatrix(images) : null);
-		return valuesRange == null ? ref : ref.withRange(valuesRange[0], valuesRange[1]);
+		return new Reference(height, width, mag, put, c == 3 ? colourMatrix(images) : null);
 	}
 
 	/**
@@ -374,22 +340,13 @@ public final class MacoReference {
 	public static final String PERCENTILE_SOURCE = "the images' 0.1st to 99.9th percentile";
 
 	/**
-	 * The reference canvas of these images put in {@code range} ({@link #reference(FloatTensor, int, int, double[], Progress)}),
-	 * each channel in its own where the range is per channel.
-	 */
-	public static Reference reference(FloatTensor images, int height, int width, InputValueRange range, Progress progress) {
-		Reference ref = reference(images, height, width, new double[] { range.lo(), range.hi() }, progress);
-		return range.isPerChannel() ? ref.withRanges(range.channelLo(), range.channelHi()) : ref;
-	}
-
-	/**
-	 * The canvas's value range: {@code given} (Xplique's values_range, from {@code givenSource}), else the input range the model
+	 * The canvas's value range: {@code given} (Xplique's values_range, one range or one per channel), else the input range the model
 	 * declares where it has a fixed place in the network's units ({@link org.conceptscope.model.Classifier#inputValueRange}),
 	 * else the images' percentile ({@link #valuesRange}) with why a declared range was not taken. The model is asked only
 	 * when no range is given (its declared range does not matter then).
 	 */
-	public static InputValueRange canvasRange(double[] given, String givenSource, org.conceptscope.model.Classifier model, FloatTensor images) {
-		if (given != null) return new InputValueRange(given[0], given[1], givenSource);
+	public static InputValueRange canvasRange(InputValueRange given, org.conceptscope.model.Classifier model, FloatTensor images) {
+		if (given != null) return given;
 		InputValueRange declared = model.inputValueRange();
 		if (declared != null && declared.usable()) return declared;
 		double[] r = valuesRange(images);
@@ -455,7 +412,7 @@ public final class MacoReference {
 				}
 			}
 		}
-		return new Reference(height, width, mag, lo, hi, channels == 3 ? IMAGENET_COLOURS : null);
+		return new Reference(height, width, mag, new InputValueRange(lo, hi, "given"), channels == 3 ? IMAGENET_COLOURS : null);
 	}
 
 	/** The canvas of given phases: standardised phase, inverse transform, standardisation, sigmoid into [lo, hi]. */
@@ -476,8 +433,8 @@ public final class MacoReference {
 			lo = new double[c];
 			hi = new double[c];
 			for (int ch = 0; ch < c; ch++) {
-				lo[ch] = ref.range(ch)[0];
-				hi[ch] = ref.range(ch)[1];
+				lo[ch] = ref.range().lo(ch);
+				hi[ch] = ref.range().hi(ch);
 			}
 			colours = ref.colours();
 			spectra = new Maco.Spectrum[c];

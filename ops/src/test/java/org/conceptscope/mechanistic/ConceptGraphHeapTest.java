@@ -1,11 +1,14 @@
 package org.conceptscope.mechanistic;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.conceptscope.model.BundledModels;
 import org.conceptscope.model.TensorFlowClassifier;
@@ -13,33 +16,58 @@ import org.conceptscope.tensor.FloatTensor;
 import org.junit.jupiter.api.Test;
 
 /**
- * Concept Graph's heap check: what the estimate counts (checked against the arrays' sizes computed
- * here), the sentence a run too large for the heap gets (with the image count that would fit), and
- * a run of the bundled model that fits passes it.
+ * Concept Graph's heap check, measured on a real run: the bundled model's graph over 400 images in a child JVM is refused
+ * before any bank at -Xmx64m and fits and completes at -Xmx104m, so {@link ConceptGraph#heapBytes} (about 74 MB for it, beside
+ * about 16 MB of JVM, model and images) can be neither far below what the run holds (it would run out of memory at 64 MB)
+ * nor far above (it would be refused at 104 MB). Also the sentence a run too large for the heap gets, with the image count
+ * that would fit.
  */
 class ConceptGraphHeapTest {
 
 	static final ConceptGraph.Options OPTIONS = new ConceptGraph.Options(List.of(), 4, 1000, 1, 32, 6, 0.9);
 
+	/** The measured run: the bundled model's first two blocks (conv1/relu, 32 x 32 x 16 values per image, holds the most). */
+	static final ConceptGraph.Options MEASURED = new ConceptGraph.Options(List.of("conv1/relu", "conv2/relu"), 2, 100, 1, 1, 1, 0.9);
+
+	static final int IMAGES = 400;
+
+	/** Runs {@link #MEASURED} on {@link #IMAGES} seeded images; prints DONE, REFUSED (with the progress reports before) or OUT OF MEMORY. */
+	public static final class Child {
+		public static void main(String[] args) {
+			try (TensorFlowClassifier model = TensorFlowClassifier.load(BundledModels.dir("ihc-stain"))) {
+				FloatTensor images = SharingRatioDecompositionTest.random(5, IMAGES, 32, 32, 3);
+				long[] reports = { 0 };
+				try {
+					ConceptGraph.Result r = ConceptGraph.build(model, images, 1, MEASURED, (done, total, m) -> ++reports[0] > 0);
+					System.out.println("DONE " + r.banks().size() + " banks");
+				} catch (IllegalArgumentException e) {
+					System.out.println("REFUSED after " + reports[0] + " progress reports: " + e.getMessage());
+				} catch (OutOfMemoryError e) {
+					System.out.println("OUT OF MEMORY after " + reports[0] + " progress reports");
+				}
+			}
+		}
+	}
+
+	private static String child(String heap) throws Exception {
+		List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), heap, "-Djava.awt.headless=true"));
+		for (String key : List.of("conceptscope.cache.dir", "TENSORFLOW_LIBRARY_PATH")) {
+			if (System.getProperty(key) != null) cmd.add("-D" + key + "=" + System.getProperty(key));
+		}
+		cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName()));
+		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+		byte[] out = p.getInputStream().readAllBytes();
+		assertTrue(p.waitFor(3, TimeUnit.MINUTES), "the child ends");
+		return new String(out, StandardCharsets.UTF_8);
+	}
+
 	@Test
-	void aWideLayerAtOneHundredImagesNeedsItsTwoCopiesOfTheActivationsAndTheCoefficients() {
-		long n = 100, positions = 56 * 56, values = positions * 256;
-		long activations = n * values * 4; // 0.32 GB: one copy
-		assertEquals(321_126_400L, activations);
-		// fit: two copies, contribution and cumulative weight (2 doubles a position), a double[4] (48 bytes) and its reference per
-		// position and a row per image, 1000 sampled PFVs twice as doubles
-		long fit = 2 * activations + n * positions * 16 + n * positions * (48 + 4) + n * 16 + 2 * 1000 * (16 + 8 * 256);
-		assertEquals(fit, ConceptGraph.heapBytes(List.<long[]> of(new long[] { 56, 56, 256 }), n, OPTIONS));
-		assertTrue(fit > 640_000_000L, "about 0.64 GB of activations and more: " + fit);
-		// a second, deeper layer: GIG then holds both layers' activations and coefficients, and one image's path (its activations and
-		// gradient sum, 12 bytes a value, and 2^24 path values, their gradients and the model's copy: 12 bytes each); more than either fit
-		long second = n * 28 * 28 * 512 * 4, both = activations + n * positions * 52 + n * 16 + second + n * 28 * 28 * 52 + n * 16
-			+ 12 * values + 12 * (1L << 24);
-		assertTrue(both > fit);
-		assertEquals(both, ConceptGraph.heapBytes(List.of(new long[] { 56, 56, 256 }, new long[] { 28, 28, 512 }), n, OPTIONS));
-		// the estimate grows with the images: twice the images, about twice the bytes
-		long twice = ConceptGraph.heapBytes(List.<long[]> of(new long[] { 56, 56, 256 }), 2 * n, OPTIONS);
-		assertTrue(twice > 1.95 * fit && twice < 2.05 * fit, twice + " vs " + fit);
+	void theSameRunIsRefusedBeforeAnyBankInASmallHeapAndCompletesInOneALittleLarger() throws Exception {
+		long need = ConceptGraph.heapBytes(List.of(new long[] { 32, 32, 16 }, new long[] { 16, 16, 32 }), IMAGES, MEASURED);
+		String small = child("-Xmx64m"), large = child("-Xmx104m");
+		System.out.println("ConceptGraphHeapTest: estimate " + need + " bytes; -Xmx64m: " + small.trim() + "; -Xmx104m: " + large.trim());
+		assertTrue(small.contains("REFUSED after 0 progress reports: The graph over 400 images at layers [conv1/relu, conv2/relu]"), small);
+		assertTrue(large.contains("DONE 2 banks"), large);
 	}
 
 	@Test

@@ -10,6 +10,7 @@ import java.util.Random;
 
 import org.conceptscope.metrics.IhcPatches;
 import org.conceptscope.model.BundledModels;
+import org.conceptscope.model.InputValueRange;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
@@ -158,9 +159,11 @@ class MacoReferenceTest {
 		FloatTensor hot = new FloatTensor(clean.shape(), clean.data().clone());
 		hot.data()[1234] = 50;
 		MacoReference.Reference a = MacoReference.reference(clean, 40, 40), b = MacoReference.reference(hot, 40, 40);
-		assertEquals(a.lo(), b.lo(), 1e-6);
-		assertEquals(a.hi(), b.hi(), 0.002, "one outlier moves the top by less than one value's rank");
-		assertTrue(b.hi() < 0.8 && b.lo() > 0.2 && b.hi() - b.lo() > 0.59, "the clean values' range, up to the 0.1 % at each end");
+		assertEquals(a.range().lo(), b.range().lo(), 1e-6);
+		assertEquals(a.range().hi(), b.range().hi(), 0.002, "one outlier moves the top by less than one value's rank");
+		assertTrue(b.range().hi() < 0.8 && b.range().lo() > 0.2 && b.range().hi() - b.range().lo() > 0.59,
+			"the clean values' range, up to the 0.1 % at each end");
+		assertEquals(MacoReference.PERCENTILE_SOURCE, b.range().source());
 		double[] x = new MacoReference.Canvas(b).forward(randomPhases(b, 4));
 		for (double v : x) assertTrue(v > 0.2 && v < 0.8, "the visualisation stays among the images' values");
 
@@ -184,9 +187,8 @@ class MacoReferenceTest {
 	/** A declared range (Xplique's values_range) replaces the measured one; a wrong one is refused in one sentence. */
 	@Test
 	void aDeclaredRangeReplacesTheImagesRange() {
-		MacoReference.Reference ref = smallReference(6, 8, 3, 1).withRange(-1, 1);
-		assertEquals(-1, ref.lo());
-		assertEquals(1, ref.hi());
+		MacoReference.Reference ref = smallReference(6, 8, 3, 1).withRange(new InputValueRange(-1, 1, "declared"));
+		assertEquals(new InputValueRange(-1, 1, "declared"), ref.range());
 		assertTrue(ref.colours() != null, "the colours are kept");
 		double[] x = new MacoReference.Canvas(ref).forward(randomPhases(ref, 5));
 		double min = 1, max = -1;
@@ -196,7 +198,7 @@ class MacoReferenceTest {
 		}
 		assertTrue(min > -1 && max < 1 && max - min > 0.5, "sigmoid into (-1, 1), spread over it: " + min + " .. " + max);
 		assertEquals("MACO's value range must be two finite numbers, the smaller first, got 1.0 and 0.0.",
-			org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ref.withRange(1, 0)).getMessage());
+			org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ref.withRange(new InputValueRange(1, 0, "declared"))).getMessage());
 	}
 
 	/**
@@ -206,9 +208,9 @@ class MacoReferenceTest {
 	@Test
 	void rangesPerChannelPutEachChannelInItsOwnRange() {
 		double[] lo = { 0, -2, 10 }, hi = { 255, 2, 11 };
-		MacoReference.Reference ref = smallReference(5, 6, 3, 7).withRanges(lo, hi);
-		assertEquals(-2, ref.lo());
-		assertEquals(255, ref.hi());
+		MacoReference.Reference ref = smallReference(5, 6, 3, 7).withRange(InputValueRange.perChannel(lo, hi, "declared"));
+		assertEquals(-2, ref.range().lo());
+		assertEquals(255, ref.range().hi());
 		MacoReference.Canvas canvas = new MacoReference.Canvas(ref);
 		double[][] phase = randomPhases(ref, 9);
 		double[] x = canvas.forward(phase);
@@ -223,26 +225,13 @@ class MacoReferenceTest {
 		Random r = new Random(8);
 		double[] g = new double[90];
 		for (int i = 0; i < 90; i++) g[i] = r.nextGaussian();
-		canvas.forward(phase);
-		double[][] grad = canvas.backward(g);
-		int checked = 0;
-		for (int ch = 0; ch < 3; ch++) {
-			for (int p = 0; p < 30; p++) {
-				if (!canvas.spectra[ch].isFree(p)) continue;
-				double e = 1e-6;
-				phase[ch][p] += e;
-				double up = dot(g, canvas.forward(phase));
-				phase[ch][p] -= 2 * e;
-				double down = dot(g, canvas.forward(phase));
-				phase[ch][p] += e;
-				assertEquals((up - down) / (2 * e), grad[ch][p], 1e-5 * (1 + Math.abs(grad[ch][p])), "phase " + ch + "/" + p);
-				checked++;
-			}
-		}
-		assertTrue(checked > 30);
+		assertTrue(gradientMatchesFiniteDifferences(canvas, phase, g) > 30);
 		assertEquals("MACO's value range of channel 2 must be two finite numbers, the smaller first, got 1.0 and 1.0.",
 			org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-				() -> ref.withRanges(new double[] { 0, 1, 0 }, new double[] { 1, 1, 1 })).getMessage());
+				() -> ref.withRange(InputValueRange.perChannel(new double[] { 0, 1, 0 }, new double[] { 1, 1, 1 }, "declared"))).getMessage());
+		assertEquals("MACO needs one value range per channel (3), got 2.", org.junit.jupiter.api.Assertions.assertThrows(
+			IllegalArgumentException.class, () -> ref.withRange(InputValueRange.perChannel(new double[] { 0, 1 }, new double[] { 1, 2 }, "declared")))
+			.getMessage());
 	}
 
 	static double[][] randomPhases(MacoReference.Reference ref, long seed) {
@@ -264,8 +253,8 @@ class MacoReferenceTest {
 		double mean = 0, sq = 0;
 		double[] z = new double[x.length];
 		for (int i = 0; i < x.length; i++) {
-			assertTrue(x[i] > ref.lo() && x[i] < ref.hi(), "inside the references' range");
-			double s = (x[i] - ref.lo()) / (ref.hi() - ref.lo());
+			assertTrue(x[i] > ref.range().lo() && x[i] < ref.range().hi(), "inside the references' range");
+			double s = (x[i] - ref.range().lo()) / (ref.range().hi() - ref.range().lo());
 			z[i] = Math.log(s / (1 - s));
 			mean += z[i] / x.length;
 		}
@@ -329,8 +318,8 @@ class MacoReferenceTest {
 	@Test
 	void naturalSpectrumIsOneOverFrequency() {
 		MacoReference.Reference ref = MacoReference.naturalSpectrum(8, 6, 2, -1, 3);
-		assertEquals(-1, ref.lo());
-		assertEquals(3, ref.hi());
+		assertEquals(-1, ref.range().lo());
+		assertEquals(3, ref.range().hi());
 		for (double[] m : ref.magnitude()) {
 			assertEquals(0, m[0], 0, "DC");
 			assertEquals(6, m[1], 1e-12);
@@ -406,7 +395,7 @@ class MacoReferenceTest {
 	}
 
 	static double logit(double x, MacoReference.Reference ref) {
-		double s = (x - ref.lo()) / (ref.hi() - ref.lo());
+		double s = (x - ref.range().lo()) / (ref.range().hi() - ref.range().lo());
 		return Math.log(s / (1 - s));
 	}
 
@@ -420,11 +409,16 @@ class MacoReferenceTest {
 		for (double[] p : phase) for (int i = 0; i < 30; i++) p[i] = r.nextGaussian();
 		double[] g = new double[90];
 		for (int i = 0; i < 90; i++) g[i] = r.nextGaussian();
+		assertTrue(gradientMatchesFiniteDifferences(canvas, phase, g) > 30);
+	}
+
+	/** Checks the canvas's backward pass of {@code g} against central differences at every free phase; returns how many it checked. */
+	static int gradientMatchesFiniteDifferences(MacoReference.Canvas canvas, double[][] phase, double[] g) {
 		canvas.forward(phase);
 		double[][] grad = canvas.backward(g);
 		int checked = 0;
-		for (int ch = 0; ch < 3; ch++) {
-			for (int p = 0; p < 30; p++) {
+		for (int ch = 0; ch < phase.length; ch++) {
+			for (int p = 0; p < phase[ch].length; p++) {
 				if (!canvas.spectra[ch].isFree(p)) continue;
 				double e = 1e-6;
 				phase[ch][p] += e;
@@ -436,7 +430,7 @@ class MacoReferenceTest {
 				checked++;
 			}
 		}
-		assertTrue(checked > 30);
+		return checked;
 	}
 
 	static double dot(double[] a, double[] b) {
@@ -474,7 +468,7 @@ class MacoReferenceTest {
 			}
 		};
 		// a flat canvas: zero magnitude, range [0, 2], so every pixel inside the canvas is 1 before the noise
-		MacoReference.Reference flat = new MacoReference.Reference(16, 16, new double[1][256], 0, 2);
+		MacoReference.Reference flat = new MacoReference.Reference(16, 16, new double[1][256], new InputValueRange(0, 2, "flat"), null);
 		new MacoReference(5, 1.0, 7).visualize(recording, flat, Progress.NONE);
 		assertEquals(List.of(32, 32, 32, 32, 32), batches);
 		double s = 0;
@@ -554,19 +548,17 @@ class MacoReferenceTest {
 		}
 	}
 
-	/** A reference's per-channel ranges are values: equal ones are equal, and neither the caller's array nor an accessor's changes them (InputValueRangeTest: the range itself). */
+	/** A reference is a value: equal spectra, colours and ranges (InputValueRangeTest: the range itself) make equal references. */
 	@Test
-	void perChannelRangesAreComparedByValueAndNotShared() {
-		double[][] magnitude = { { 0, 1 }, { 0, 2 } };
-		double[] rlo = { 0, -1 };
-		MacoReference.Reference r = new MacoReference.Reference(1, 2, magnitude, 0, 1).withRanges(rlo, new double[] { 1, 2 }),
-			s = new MacoReference.Reference(1, 2, new double[][] { { 0, 1 }, { 0, 2 } }, 0, 1).withRanges(new double[] { 0, -1 },
-				new double[] { 1, 2 });
+	void referencesAreComparedByValue() {
+		InputValueRange range = InputValueRange.perChannel(new double[] { 0, -1 }, new double[] { 1, 2 }, "declared");
+		MacoReference.Reference r = new MacoReference.Reference(1, 2, new double[][] { { 0, 1 }, { 0, 2 } }, range, null),
+			s = new MacoReference.Reference(1, 2, new double[][] { { 0, 1 }, { 0, 2 } }, InputValueRange.perChannel(new double[] { 0, -1 },
+				new double[] { 1, 2 }, "declared"), null);
 		assertEquals(r, s);
 		assertEquals(r.hashCode(), s.hashCode());
-		rlo[1] = 9;
-		r.channelLo()[0] = 9;
-		assertArrayEquals(new double[] { 0, -1 }, r.channelLo(), 0);
-		assertTrue(!r.equals(r.withRanges(new double[] { 0, -1 }, new double[] { 1, 3 })));
+		assertTrue(!r.equals(r.withRange(InputValueRange.perChannel(new double[] { 0, -1 }, new double[] { 1, 3 }, "declared"))));
+		assertTrue(!r.equals(r.withColours(new double[][] { { 1, 0 }, { 0, 1 } })));
+		assertTrue(!r.equals(new MacoReference.Reference(1, 2, new double[][] { { 0, 1 }, { 0, 3 } }, range, null)));
 	}
 }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.conceptscope.fiji.MacroRunner.Macro;
+import org.conceptscope.model.InputValueRange;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
@@ -119,7 +120,7 @@ class FeatureVisualizationRecipeTest {
 
 	/**
 	 * values_range (Xplique's) squashes the canvas into the declared range instead of the images': the saved visualisation
-	 * is MacoReference's with {@code withRange(-1, 1)}, its values spread beyond the images' own range, which the
+	 * is MacoReference's with a declared range of [-1, 1], its values spread beyond the images' own range, which the
 	 * automatic run stays inside; the macro options record the key.
 	 */
 	@Test
@@ -131,7 +132,7 @@ class FeatureVisualizationRecipeTest {
 			FloatTensor refs = Models.input(IJ.openImage(stack().toString()), model).tensor();
 			MacoReference.Reference auto = MacoReference.reference(refs, side, side);
 			MacoReference.Result want = new MacoReference(3, 1.0, 32, 0.08, 7).visualize(Maco.Objective.classLogit(model, 2),
-				auto.withRange(-1, 1), Progress.NONE);
+				auto.withRange(new InputValueRange(-1, 1, "declared by values_range")), Progress.NONE);
 			double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
 			for (int c = 0; c < 3; c++) {
 				float[] plane = (float[]) saved.getStack().getPixels(c + 1);
@@ -142,7 +143,8 @@ class FeatureVisualizationRecipeTest {
 				}
 			}
 			assertTrue(min > -1 && max < 1, min + " .. " + max);
-			assertTrue(min < auto.lo() || max > auto.hi(), "the declared range, not the images' [" + auto.lo() + ", " + auto.hi() + "]: " + min + " .. " + max);
+			double lo = auto.range().lo(), hi = auto.range().hi();
+			assertTrue(min < lo || max > hi, "the declared range, not the images' [" + lo + ", " + hi + "]: " + min + " .. " + max);
 		}
 		String info = String.valueOf(saved.getProperty("Info"));
 		assertTrue(info.contains("values_range=-1,1") && info.contains("\nvalues_range_used=-1,1 (declared by values_range)"), info);

@@ -85,11 +85,11 @@ public final class FeatureVisualizationRun {
 			// the files are named after the class or unit, known once the model (and head) is read: checked before any image is read
 			SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, files(title));
 			if (!SIMPLE.equals(s.recipe)) MacoReference.canvas(objective.inputShape(), s.canvas);
-			double[][] ranges = SIMPLE.equals(s.recipe) ? null : s.valuesRanges();
+			InputValueRange asked = SIMPLE.equals(s.recipe) ? null : s.valuesRange();
 			long[] shape = objective.inputShape();
-			if (ranges != null && ranges.length > 1 && ranges.length != shape[shape.length - 1]) {
+			if (asked != null && asked.isPerChannel() && asked.channelLo().length != shape[shape.length - 1]) {
 				// a range per channel (a values_range_used replayed): one pair per input channel, before any image is read
-				throw new IllegalArgumentException(FeatureVisualizationSettings.VALUES_RANGE + " gives " + ranges.length + " ranges (lo,hi;lo,hi;...)"
+				throw new IllegalArgumentException(FeatureVisualizationSettings.VALUES_RANGE + " gives " + asked.channelLo().length + " ranges (lo,hi;lo,hi;...)"
 					+ " but the model takes " + shape[shape.length - 1] + " input channel(s): give one lo,hi pair per channel, or one pair for"
 					+ " all of them.");
 			}
@@ -99,12 +99,8 @@ public final class FeatureVisualizationRun {
 			double[][] magnitude = SIMPLE.equals(s.recipe) ? Maco.magnitude(batch, progress) : null;
 			// the reference recipe's value range: values_range, else the model's declared input range in its network's units,
 			// else the images' 0.1st to 99.9th percentile (the model is asked only without values_range)
-			String declared = "declared by " + FeatureVisualizationSettings.VALUES_RANGE;
-			InputValueRange canvasRange = SIMPLE.equals(s.recipe) ? null
-				: ranges != null && ranges.length > 1 ? perChannel(ranges, declared)
-				: MacoReference.canvasRange(ranges == null ? null : ranges[0], declared, model, batch);
-			InputValueRange range = canvasRange;
-			String rangeSource = canvasRange == null ? null : canvasRange.source();
+			InputValueRange range = SIMPLE.equals(s.recipe) ? null : MacoReference.canvasRange(asked, model, batch);
+			String rangeSource = range == null ? null : range.source();
 			Maco.Result r = SIMPLE.equals(s.recipe)
 				? new Maco(s.steps, s.learningRate, s.crop, s.seed).visualize(objective, magnitude, progress)
 				: reference(objective, batch, s.steps, REFERENCE_LEARNING_RATE, s.crops, s.noise, s.canvas, range, s.seed, progress);
@@ -126,16 +122,6 @@ public final class FeatureVisualizationRun {
 				+ (range.isPerChannel() ? " per channel" : "") + " (" + rangeSource + ")."));
 			return s.saveDir == null ? result : save(result, title, s.saveDir);
 		}
-	}
-
-	/** values_range's ranges per channel as the canvas's range: each channel in its own, [lo, hi] spanning them. */
-	private static InputValueRange perChannel(double[][] ranges, String source) {
-		double[] lo = new double[ranges.length], hi = new double[ranges.length];
-		for (int c = 0; c < ranges.length; c++) {
-			lo[c] = ranges[c][0];
-			hi[c] = ranges[c][1];
-		}
-		return InputValueRange.perChannel(lo, hi, source);
 	}
 
 	/**
@@ -170,9 +156,7 @@ public final class FeatureVisualizationRun {
 		java.util.function.DoubleFunction<String> digits) {
 		if (!range.isPerChannel()) return digits.apply(range.lo()) + separator + digits.apply(range.hi());
 		List<String> each = new java.util.ArrayList<>();
-		for (int c = 0; c < range.channelLo().length; c++) {
-			each.add(digits.apply(range.channelLo()[c]) + separator + digits.apply(range.channelHi()[c]));
-		}
+		for (int c = 0; c < range.channelLo().length; c++) each.add(digits.apply(range.lo(c)) + separator + digits.apply(range.hi(c)));
 		return String.join(between, each);
 	}
 

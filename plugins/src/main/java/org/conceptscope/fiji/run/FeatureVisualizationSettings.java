@@ -2,6 +2,7 @@ package org.conceptscope.fiji.run;
 
 import org.conceptscope.fiji.param.OptionText;
 import org.conceptscope.fiji.param.CommandSpecs;
+import org.conceptscope.model.InputValueRange;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -80,44 +81,33 @@ public final class FeatureVisualizationSettings {
 		return this;
 	}
 
-	/**
-	 * {@link #valuesRange} as {lo, hi} (with ranges per channel: the smallest lo and the largest hi), or null when empty
-	 * (the images' range).
-	 *
-	 * @throws IllegalArgumentException as {@link #valuesRanges}
-	 */
-	public double[] valuesRange() {
-		double[][] r = valuesRanges();
-		if (r == null) return null;
-		double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
-		for (double[] pair : r) {
-			lo = Math.min(lo, pair[0]);
-			hi = Math.max(hi, pair[1]);
-		}
-		return new double[] { lo, hi };
-	}
+	/** Where a range given as {@link #valuesRange} comes from, in values_range_used and the Log. */
+	static final String VALUES_RANGE_SOURCE = "declared by " + VALUES_RANGE;
 
 	/**
-	 * {@link #valuesRange} as one range {{lo, hi}}, or one per input channel {{lo, hi}, {lo, hi}, ...} (lo,hi;lo,hi;...: the form
-	 * of values_range_used where a package declares ranges that differ by channel, so that it replays), or null when empty.
+	 * {@link #valuesRange} as one range lo,hi, or one per input channel lo,hi;lo,hi;... (the form of values_range_used where a
+	 * package declares ranges that differ by channel, so that it replays; {@link InputValueRange#perChannel}), from
+	 * {@link #VALUES_RANGE_SOURCE}; null when empty (the model's declared range or the images').
 	 *
 	 * @throws IllegalArgumentException when it is neither two finite numbers with lo &lt; hi nor pairs of them separated by ';'
 	 */
-	public double[][] valuesRanges() {
+	public InputValueRange valuesRange() {
 		String t = valuesRange == null ? "" : valuesRange.trim();
 		if (t.isEmpty()) return null;
 		String body = t.replaceAll("^[\\[(]|[\\])]$", "").trim();
 		String[] groups = body.split("\\s*;\\s*");
-		double[][] out = null;
+		InputValueRange out = null;
 		if (groups.length > 1 && java.util.Arrays.stream(groups).allMatch(g -> g.split("\\s*,\\s*|\\s+").length == 2)) {
-			out = new double[groups.length][];
-			for (int c = 0; c < groups.length && out != null; c++) {
-				out[c] = pair(groups[c].split("\\s*,\\s*|\\s+"));
-				if (out[c] == null) out = null;
+			double[] lo = new double[groups.length], hi = new double[groups.length];
+			int c = 0;
+			for (double[] pair; c < groups.length && (pair = pair(groups[c].split("\\s*,\\s*|\\s+"))) != null; c++) {
+				lo[c] = pair[0];
+				hi[c] = pair[1];
 			}
+			if (c == groups.length) out = InputValueRange.perChannel(lo, hi, VALUES_RANGE_SOURCE);
 		} else {
 			double[] one = pair(body.split("\\s*[,;]\\s*|\\s+"));
-			if (one != null) out = new double[][] { one };
+			if (one != null) out = new InputValueRange(one[0], one[1], VALUES_RANGE_SOURCE);
 		}
 		if (out == null) {
 			throw new IllegalArgumentException(VALUES_RANGE + " must be two numbers lo,hi with lo < hi, in the model's input units after its"
@@ -132,7 +122,7 @@ public final class FeatureVisualizationSettings {
 		if (parts.length != 2) return null;
 		try {
 			double lo = Double.parseDouble(parts[0]), hi = Double.parseDouble(parts[1]);
-			return org.conceptscope.model.InputValueRange.usable(lo, hi) ? new double[] { lo, hi } : null;
+			return InputValueRange.usable(lo, hi) ? new double[] { lo, hi } : null;
 		} catch (NumberFormatException e) {
 			return null;
 		}

@@ -14,6 +14,7 @@ import org.conceptscope.fiji.run.FeatureVisualizationSettings;
 import org.conceptscope.fiji.run.HeadExplanationSettings;
 import org.conceptscope.fiji.run.HeadTrainingSettings;
 import org.conceptscope.fiji.run.SharingRatioSettings;
+import org.conceptscope.model.InputValueRange;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -128,12 +129,19 @@ class CommandParametersTest {
 		String macoLine = "model=[/m] head=[/h] target=[part 3] folder=[/f] recipe=simple steps=50 learning_rate=0.1 crop=0.7 crops=16 noise=0.1"
 			+ " canvas=48 values_range=-1,1 seed=3 save_dir=[/o]";
 		assertEquals(macoLine, FeatureVisualizationSettings.parse(macoLine).toMacroOptions());
-		assertArrayEquals(new double[] { -1, 1 }, FeatureVisualizationSettings.parse(macoLine).valuesRange());
-		assertArrayEquals(new double[] { 0, 255 }, FeatureVisualizationSettings.parse("model=[/m] target=0 values_range=[0, 255]").valuesRange());
+		assertEquals(new InputValueRange(-1, 1, "declared by values_range"), FeatureVisualizationSettings.parse(macoLine).valuesRange());
+		assertEquals(new InputValueRange(0, 255, "declared by values_range"),
+			FeatureVisualizationSettings.parse("model=[/m] target=0 values_range=[0, 255]").valuesRange());
 		assertEquals(null, FeatureVisualizationSettings.parse("model=[/m] target=0").valuesRange(), "empty: the images' range");
-		assertArrayEquals(new double[][] { { 0, 255 }, { 0, 255 }, { 0, 127 } },
-			FeatureVisualizationSettings.parse("model=[/m] target=0 values_range=[0,255;0,255;0,127]").valuesRanges(), "one pair per channel");
-		assertArrayEquals(new double[][] { { 0, 1 } }, FeatureVisualizationSettings.parse("model=[/m] target=0 values_range=0;1").valuesRanges());
+		assertEquals(InputValueRange.perChannel(new double[] { 0, 0, 0 }, new double[] { 255, 255, 127 }, "declared by values_range"),
+			FeatureVisualizationSettings.parse("model=[/m] target=0 values_range=[0,255;0,255;0,127]").valuesRange(), "one pair per channel");
+		assertEquals(new InputValueRange(0, 1, "declared by values_range"),
+			FeatureVisualizationSettings.parse("model=[/m] target=0 values_range=0;1").valuesRange());
+		for (String bad : new String[] { "0,255;1,0;0,127", "0,255;0,x", "0,1,2" }) {
+			assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+				FeatureVisualizationSettings.parse("model=[/m] target=0 values_range=" + bad)::valuesRange).getMessage()
+				.startsWith("values_range must be two numbers lo,hi with lo < hi"), bad);
+		}
 		FeatureVisualizationSettings reversed = FeatureVisualizationSettings.parse("model=[/m] target=0 values_range=1,0");
 		assertEquals("values_range must be two numbers lo,hi with lo < hi, in the model's input units after its normalisation (e.g."
 			+ " values_range=0,1), or one such pair per input channel separated by ';' (e.g. values_range=0,255;0,255;0,127, as"
