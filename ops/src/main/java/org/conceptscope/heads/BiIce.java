@@ -144,8 +144,19 @@ public final class BiIce implements InterpretableHead {
 		double p = Math.max(1, h) * (double) Math.max(1, w);
 		double weights = 2.0 * 4 * ((double) c * d + (double) k * d + (double) k * classes + classes);
 		double input = 2.0 * 4 * batch * p * c, snapshots = (4.0 + 2 * 8) * k * d;
-		double evaluation = 8.0 * (2 * p * d + 5.0 * k * d + 3 * p * k);
-		return (long) Math.min(Long.MAX_VALUE / 2, weights + input + snapshots + evaluation);
+		return (long) Math.min(Long.MAX_VALUE / 2, weights + input + snapshots + evaluationBytes(h, w, k, d));
+	}
+
+	/** Heap bytes of one image's evaluation ({@link #rounds}: embeddings, scores, attention and assignment in doubles). */
+	static double evaluationBytes(int h, int w, int k, int d) {
+		double p = Math.max(1, h) * (double) Math.max(1, w);
+		return 8.0 * (2 * p * d + 5.0 * k * d + 3 * p * k);
+	}
+
+	/** {@link #evaluationBytes} of this head: one round's scores, attention and assignment, whatever the rounds. */
+	@Override
+	public long imageWorkBytes() {
+		return (long) Math.min(Long.MAX_VALUE / 2, evaluationBytes(h, w, k, d));
 	}
 
 	/**

@@ -125,6 +125,22 @@ public interface InterpretableHead {
 		return best;
 	}
 
+	/**
+	 * Java heap bytes explaining {@code images} images with this head keeps at once: their feature maps at
+	 * {@link #layer} (floats; the head reads all of them) and the work of one image's evaluation
+	 * ({@link #imageWorkBytes}), for a check before the images go through the backbone.
+	 */
+	default long explanationBytes(int images) {
+		int[] s = featureShape();
+		return 4L * images * s[0] * s[1] * s[2] + imageWorkBytes();
+	}
+
+	/** Heap bytes one image's evaluation takes beside the feature maps; by default a few channels x classes matrices of doubles. */
+	default long imageWorkBytes() {
+		int[] s = featureShape();
+		return 8L * 4 * s[2] * Math.max(1, numClasses());
+	}
+
 	/** Checks a feature map against the head's input before any computation. */
 	default void checkFeatures(FloatTensor features) {
 		int[] s = featureShape();

@@ -83,6 +83,9 @@ public final class HeadOps {
 		HeadTrainer trainer = Registry.head("bi_ice", given);
 		OpImages.Batch batch = OpImages.read(model, images);
 		String l = OpImages.layerOrLast(model, layer);
+		// a head too large for this machine is refused before the images go through the backbone, as Train Interpretable Head does
+		org.conceptscope.registry.Values v = Registry.HEAD_PARAMETERS.values(given);
+		BiIce.checkMemory(model, l, v.integer("concepts"), v.integer("dimension"), (int) batch.tensor().dim(0), BATCH, null);
 		return (BiIce) trainer.train(BiIce.spatialActivations(model, l, batch.tensor(), "Bi-ICE"), l, OpImages.labels(labels, batch, model),
 			model.numClasses(), new TrainingOptions(orDefault(steps, 400), BATCH, LEARNING_RATE, orDefault(seed, 42L)), Progress.NONE);
 	}

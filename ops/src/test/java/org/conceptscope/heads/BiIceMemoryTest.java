@@ -97,12 +97,31 @@ class BiIceMemoryTest {
 		assertEquals(25, SupervisedTrainer.Epochs.largestStep(73, 32));
 	}
 
-	/** One 256 x 256 x 1 layer (terabytes a Bi-ICE step at the largest sizes, whatever the machine); any pass fails the test. */
+	/**
+	 * The op explain.heads.bi_ice refuses a head too large for the machine before the images go through the backbone, as
+	 * Train Interpretable Head does; before, only the training's own check refused it, once the backbone had computed every
+	 * image's features (here: the backbone's AssertionError).
+	 */
+	@Test
+	void theOpRefusesAHeadTooLargeBeforeTheBackboneRuns() {
+		String m = assertThrows(IllegalArgumentException.class, () -> org.conceptscope.ops.HeadOps.biIce(new BigLayerBackbone(),
+			net.imglib2.img.array.ArrayImgs.floats(8, 8, 3), List.of(0, 1, 0), "big", 1024, 1, 1L, null, 4096, null)).getMessage();
+		assertTrue(m.startsWith("Bi-ICE on layer 'big' (256 x 256 positions, 1 channels) with concepts=1024, dimension=4096 and a batch of 3"
+			+ " needs about "), m);
+		assertTrue(m.contains(" of native memory for each training step"), m);
+	}
+
+	/**
+	 * Reads 8 x 8 one-channel images; one 256 x 256 x 1 layer (terabytes a Bi-ICE step at the largest sizes, whatever the
+	 * machine); any pass fails the test.
+	 */
 	static final class BigLayerBackbone implements Classifier {
 
 		@Override
 		public org.conceptscope.model.ModelSignature signature() {
-			throw new AssertionError("no pass expected");
+			return new org.conceptscope.model.ModelSignature("serving_default", new org.conceptscope.model.TensorSpec("input", "input:0",
+				new long[] { -1, 8, 8, 1 }, "float32"), new org.conceptscope.model.TensorSpec("logits", "logits:0", new long[] { -1, 2 }, "float32"),
+				null, List.of());
 		}
 
 		@Override
@@ -112,7 +131,7 @@ class BiIceMemoryTest {
 
 		@Override
 		public org.conceptscope.tensor.Normalization normalization() {
-			throw new AssertionError("no pass expected");
+			return new org.conceptscope.tensor.Normalization.UnitRange();
 		}
 
 		@Override

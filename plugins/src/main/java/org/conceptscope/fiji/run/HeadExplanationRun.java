@@ -32,6 +32,7 @@ import org.conceptscope.model.LayerInfo;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Resampling;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 import org.conceptscope.util.SaveSet;
 
@@ -71,7 +72,7 @@ public final class HeadExplanationRun {
 			check(head, backbone, s.head, s.model);
 			SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, files(image, head.kind())); // a kind its config did not name before
 			int target = TargetClass.parse(s.target, backbone.classNames()); // a typo is refused before the stack goes through the model
-			checkMapsMemory(image, Math.min(s.top, head.units())); // the fewest maps a slice shows, before the stack goes through the model
+			checkMemory(image, head, Math.min(s.top, head.units())); // before the stack goes through the model
 			FloatTensor batch = Models.input(image, backbone).tensor(); // with the pixel-size and domain warnings
 			FloatTensor features = backbone.activations(batch, head.layer());
 			if (!progress.report(0, 1, "head")) throw new java.util.concurrent.CancellationException("cancelled");
@@ -233,6 +234,31 @@ public final class HeadExplanationRun {
 			* (2L * maps + ImagePlusTensors.channels(image));
 		ImagePlusTensors.checkMemory("The " + maps + " map(s) of " + ImagePlusTensors.batches(image).size() + " slice(s) of '" + image.getTitle()
 			+ "'", values, 4, "explain fewer slices at a time (a substack) or show fewer parts per slice (" + HeadExplanationSettings.TOP + ")");
+	}
+
+	/**
+	 * Refuses, before the stack goes through the model, a run the heap cannot hold: every slice's feature maps at
+	 * the head's layer (the head reads them all) and one slice's evaluation ({@link InterpretableHead#explanationBytes}),
+	 * with the fewest maps a slice shows ({@code maps}), the new image ({@link #checkMapsMemory}'s count) and the
+	 * model's input (the float tensor and its copy while it is made), and a quarter more for the collector's
+	 * headroom (the feature maps are one array, which a nearly full heap cannot place: a 128 MB heap ran out of
+	 * memory at the end of a run counted to fill it); the sentence names the most slices that fit and the -Xmx
+	 * that would hold them all.
+	 */
+	static void checkMemory(ImagePlus image, InterpretableHead head, int maps) {
+		int n = ImagePlusTensors.batches(image).size();
+		long imagePerSlice = 4L * image.getWidth() * image.getHeight() * (2L * maps + 3L * ImagePlusTensors.channels(image));
+		long fixed = head.explanationBytes(0), perSlice = head.explanationBytes(1) - fixed + imagePerSlice;
+		long need = (long) ((fixed + perSlice * (double) n) * 1.25), left = Limits.heapLeft(need);
+		if (need <= left) return;
+		int[] f = head.featureShape();
+		long fits = Math.max(0, (long) ((left / 1.25 - fixed) / perSlice));
+		throw new IllegalArgumentException("The " + n + " slice(s) of '" + image.getTitle() + "' need about " + ImagePlusTensors.gigabytes(need)
+			+ " of Java's heap for their feature maps at layer '" + head.layer() + "' (" + f[0] + " x " + f[1] + " x " + f[2] + " each: the"
+			+ " head reads all of them), " + maps + " map(s) each and the new image, more than the " + ImagePlusTensors.gigabytes(left)
+			+ " it has free of the " + ImagePlusTensors.gigabytes(Runtime.getRuntime().maxMemory()) + " Java may use: "
+			+ (fits > 0 ? "explain at most " + fits + " slices at a time (a substack), or " : "") + "give Java more memory (-Xmx"
+			+ Math.max(1, Limits.heapToGive(need, left)) + "g or more; in Fiji, Edit > Options > Memory & Threads...).");
 	}
 
 	/** What {@link #save} writes in save_dir for a head of this kind: {@code <title>-<kind>.tif}, its RoiSet.zip, the table. */

@@ -1,0 +1,116 @@
+package org.conceptscope.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.process.ColorProcessor;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.conceptscope.fiji.run.HeadExplanationRun;
+import org.conceptscope.fiji.run.HeadExplanationSettings;
+import org.conceptscope.heads.BiIce;
+import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.train.TrainingOptions;
+import org.conceptscope.util.Progress;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Explain with Head over a stack whose feature maps (4 x 4 x 2048 floats a slice, 128 KB) do not fit in a 128 MB
+ * heap, in a fresh JVM: refused in one sentence before the stack goes through the backbone, naming the most slices
+ * that fit; a stack of that many slices then runs to its end in the same heap. Before the check, the run sent the
+ * whole stack through the backbone and ran out of memory there.
+ */
+class HeadExplanationMemoryTest {
+
+	@TempDir
+	Path work;
+
+	/**
+	 * Explains a stack of random RGB 32 x 32 slices (args: model, head, slices); prints REFUSED (before the model's
+	 * features reached the head), LATE (refused after), RAN or OUT OF MEMORY.
+	 */
+	public static final class Child {
+		public static void main(String[] args) throws Exception {
+			int n = Integer.parseInt(args[2]);
+			Random random = new Random(7);
+			ImageStack stack = new ImageStack(32, 32);
+			for (int z = 0; z < n; z++) {
+				int[] rgb = new int[32 * 32];
+				for (int p = 0; p < rgb.length; p++) rgb[p] = random.nextInt(1 << 24);
+				stack.addSlice(new ColorProcessor(32, 32, rgb));
+			}
+			HeadExplanationSettings s = new HeadExplanationSettings();
+			s.model = Path.of(args[0]);
+			s.head = Path.of(args[1]);
+			boolean[] headed = { false };
+			try {
+				HeadExplanationRun.Result r = HeadExplanationRun.run(new ImagePlus("stack", stack), s, (done, total, message) -> {
+					headed[0] |= "head".equals(message); // the backbone's features reached the head
+					return true;
+				});
+				System.out.println("RAN " + r.rows().size() + " rows");
+			} catch (IllegalArgumentException e) {
+				System.out.println((headed[0] ? "LATE " : "REFUSED ") + e.getMessage());
+			} catch (OutOfMemoryError e) {
+				StackTraceElement[] at = e.getStackTrace(); // where, for the failure's message
+				System.out.println("OUT OF MEMORY " + e.getMessage() + " at " + java.util.Arrays.toString(java.util.Arrays.copyOf(at, Math.min(6, at.length))));
+			}
+			System.out.flush();
+			System.exit(0); // TensorFlow's native threads must not keep this JVM alive
+		}
+	}
+
+	private String child(Path model, Path head, String heap, int slices) throws Exception {
+		List<String> cmd = ChildJvm.command(List.of(heap, "-XX:MaxDirectMemorySize=256m", "-Djava.awt.headless=true"), Child.class,
+			List.of(model.toString(), head.toString(), Integer.toString(slices)));
+		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+		pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+		Process p = pb.start();
+		byte[] bytes = p.getInputStream().readAllBytes();
+		assertTrue(p.waitFor(10, TimeUnit.MINUTES), "the child ends");
+		String said = new String(bytes, StandardCharsets.UTF_8);
+		System.out.println("HeadExplanationMemoryTest " + heap + " " + slices + " slices: " + said.trim());
+		assertEquals(0, p.exitValue(), said);
+		return said;
+	}
+
+	@Test
+	void aStackWhoseFeatureMapsDoNotFitIsRefusedBeforeTheBackboneAndTheSlicesNamedRun() throws Exception {
+		Path model = InfoDisentHeapTest.wideBackbone(work.resolve("wide"));
+		// a small Bi-ICE head on the backbone's conv3/pool (4 x 4 x 2048), one training step on random features
+		Random random = new Random(3);
+		float[] f = new float[4 * 4 * 4 * 2048];
+		for (int i = 0; i < f.length; i++) f[i] = random.nextFloat();
+		BiIce head = BiIce.train(new FloatTensor(new long[] { 4, 4, 4, 2048 }, f), "conv3/pool", new int[] { 0, 1, 2, 0 }, 3, 6, 16, 0.01,
+			new TrainingOptions(1, 4, 0.01, 42), Progress.NONE);
+		Path headDir = work.resolve("head");
+		head.save(headDir, List.of("background", "hematoxylin", "DAB-positive"), "Wide backbone", 0.5, 0.5);
+
+		String refused = child(model, headDir, "-Xmx128m", 2000);
+		assertTrue(refused.contains("REFUSED The 2000 slice(s) of 'stack' need about "), refused);
+		assertTrue(refused.contains(" of Java's heap for their feature maps at layer 'conv3/pool' (4 x 4 x 2048 each: the head reads all of"
+			+ " them), 3 map(s) each and the new image, more than the "), refused);
+		assertTrue(refused.contains(" Java may use: explain at most "), refused);
+		assertTrue(refused.trim().endsWith("g or more; in Fiji, Edit > Options > Memory & Threads...)."), refused);
+		assertFalse(refused.contains("OUT OF MEMORY") || refused.contains("LATE") || refused.contains("RAN"), refused);
+
+		Matcher fits = Pattern.compile("explain at most (\\d+) slices at a time").matcher(refused);
+		assertTrue(fits.find(), refused);
+		int slices = Integer.parseInt(fits.group(1));
+		assertTrue(slices >= 10 && slices < 2000, refused);
+		String ran = child(model, headDir, "-Xmx128m", slices);
+		assertTrue(ran.contains("RAN "), ran);
+		assertFalse(ran.contains("REFUSED") || ran.contains("OUT OF MEMORY"), ran);
+	}
+}
