@@ -118,6 +118,12 @@ class EvaluationModelChecksTest {
 		assertEquals("3", r.metric().metadata().get("grid_size"));
 		assertEquals("8", r.metric().metadata().get("samples"));
 		assertEquals(2, r.metric().values().length);
+		IllegalArgumentException one = assertThrows(IllegalArgumentException.class,
+			() -> EvaluationSettings.parse("model=[" + model + "] metric=mufidelity grid=1").validate());
+		assertEquals("grid must be at least 2 (mufidelity), got 1.", one.getMessage());
+		IllegalArgumentException huge = assertThrows(IllegalArgumentException.class,
+			() -> EvaluationSettings.parse("model=[" + model + "] metric=mufidelity grid=5000").validate());
+		assertTrue(huge.getMessage().startsWith("grid=5000 is more than 1024"), huge.getMessage());
 	}
 
 	@Test
