@@ -1,6 +1,6 @@
 // ConceptScope: Evaluate Explanation on one stack, as the macro recorder writes it.
 // Saliency maps of every slice (for its predicted class) are scored by deletion: pixels are
-// removed in order of decreasing saliency, in 16 steps, and the target probability recorded;
+// removed in order of decreasing saliency, in 10 steps (Xplique's default), and the target probability recorded;
 // a faithful map makes it fall fast (lower area under the curve is better).
 // Results in save_dir: <title>-saliency-deletion.csv (one row per slice and a last row "mean")
 // and <title>-saliency-deletion-curve.png (the mean curve).
@@ -31,7 +31,7 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
 open(image);
-run("Evaluate Explanation...", "model=[" + model + "] method=saliency metric=deletion target=predicted steps=16 seed=42 save_dir=[" + saveDir + "]" + overwrite);
+run("Evaluate Explanation...", "model=[" + model + "] method=saliency metric=deletion target=predicted steps=10 seed=42 save_dir=[" + saveDir + "]" + overwrite);
 close("*");
 setBatchMode(false);
 

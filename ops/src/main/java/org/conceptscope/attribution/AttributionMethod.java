@@ -92,7 +92,7 @@ public interface AttributionMethod {
 		if (sizes.isEmpty()) return;
 		long h = classifier.inputHeight(imageHeight), w = classifier.inputWidth(imageWidth);
 		if (h <= 0 || w <= 0) return;
-		boolean model = classifier.inputHeight(Integer.MAX_VALUE) < Integer.MAX_VALUE && classifier.inputWidth(Integer.MAX_VALUE) < Integer.MAX_VALUE;
+		boolean model = InputBound.fixedInput(classifier);
 		for (Map.Entry<String, Integer> e : sizes.entrySet()) {
 			InputBound.of(e.getKey()).ifPresent(bound -> bound.check(name(), e.getValue(), h, w, model));
 		}

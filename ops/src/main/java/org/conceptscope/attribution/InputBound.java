@@ -19,6 +19,8 @@ public enum InputBound {
 	/** Cells per side, at most the input's smaller side. */
 	GRID("grid", "at most the smaller side of the image each map is made on (the model's input), so that each cell holds a pixel",
 		"a finer grid leaves cells that hold no pixel"),
+	/** MuFidelity's cells per side, as {@link #GRID}. */
+	METRIC_GRID(Scope.METRIC, "grid", GRID.words, GRID.why),
 	/** SLIC's count of segments, at most the input's pixels. */
 	SEGMENTS("superpixels", "at most the pixels of the image each map is made on (the model's input)", "there cannot be more segments than pixels"),
 	/**
@@ -69,7 +71,7 @@ public enum InputBound {
 	public long max(long height, long width) {
 		return switch (this) {
 			case PATCH -> Math.max(height, width) - 1;
-			case GRID -> Math.min(height, width);
+			case GRID, METRIC_GRID -> Math.min(height, width);
 			case SEGMENTS, STEPS -> height * width;
 		};
 	}
@@ -86,6 +88,19 @@ public enum InputBound {
 		throw new IllegalArgumentException(labels.apply(scope, owner) + "'s " + key + "=" + value + " does not fit "
 			+ (modelInput ? "the model's input" : "the image") + " of " + width + " x " + height + " pixels, the image each map is made on ("
 			+ why + "): give " + key + "=" + Math.max(1, max) + " or less.");
+	}
+
+	/**
+	 * {@link #check} on images that are the classifier's inputs: their size is the model's fixed input or, for a model that
+	 * takes any size, the image's (the sentence says which).
+	 */
+	public void check(String owner, long value, org.conceptscope.model.Classifier classifier, long height, long width) {
+		check(owner, value, height, width, fixedInput(classifier));
+	}
+
+	/** Whether the classifier takes one input size only (else any size). */
+	static boolean fixedInput(org.conceptscope.model.Classifier classifier) {
+		return classifier.inputHeight(Integer.MAX_VALUE) < Integer.MAX_VALUE && classifier.inputWidth(Integer.MAX_VALUE) < Integer.MAX_VALUE;
 	}
 
 	/** In words, for the docs tables. */

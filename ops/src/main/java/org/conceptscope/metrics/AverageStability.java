@@ -18,6 +18,9 @@ import org.conceptscope.util.Progress;
  * target, and the value of an image is the mean distance (L2 or L1 over the map's pixels) between
  * its map and its neighbours' maps. Lower is better: nearby inputs get nearby explanations. The
  * neighbours of one image are explained in one call of the method (batched like any stack).
+ * "Xplique" is its metrics/stability.py since 1.3.1; older Xplique differs (before 0.4.3 it ignored
+ * {@code radius}, drawing noise in [0, 1/(H*W*C)) with 200 samples by default; before 1.3.1 its
+ * {@code l2} was the squared distance), so its numbers are not comparable.
  */
 public final class AverageStability implements Metric {
 
@@ -38,7 +41,7 @@ public final class AverageStability implements Metric {
 		L1, L2
 	}
 
-	/** Xplique's defaults: radius 0.1, 20 neighbours, L2. */
+	/** Xplique's defaults (1.3.1 on, as in its current metrics/stability.py): radius 0.1, 20 neighbours, L2. */
 	public static final double DEFAULT_RADIUS = 0.1;
 	public static final int DEFAULT_SAMPLES = 20;
 

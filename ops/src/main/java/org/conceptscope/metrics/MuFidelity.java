@@ -39,6 +39,7 @@ public final class MuFidelity implements Metric.OfMaps {
 
 	public MuFidelity(int gridSize, double subsetFraction, int samples, float baseline, long seed, TargetScore score) {
 		if (gridSize < 2) throw new IllegalArgumentException("The MuFidelity grid needs at least 2x2 cells, got " + gridSize + ".");
+		org.conceptscope.util.Limits.grid("MuFidelity", "grid", gridSize);
 		if (!(subsetFraction > 0 && subsetFraction < 1)) {
 			throw new IllegalArgumentException("The removed fraction of grid cells must lie strictly between 0 and 1, got " + subsetFraction + ".");
 		}
@@ -52,15 +53,11 @@ public final class MuFidelity implements Metric.OfMaps {
 		this.score = Objects.requireNonNull(score, "No score given: TargetScore.LOGIT or TargetScore.PROBABILITY.");
 	}
 
-	/** Every cell of the grid must hold pixels. */
+	/** Every cell of the grid must hold pixels ({@link org.conceptscope.attribution.InputBound#METRIC_GRID}). */
 	@Override
 	public void check(Classifier classifier, FloatTensor images) {
 		MetricInputs.images(images);
-		long h = images.dim(1), w = images.dim(2);
-		if (gridSize > Math.min(h, w)) {
-			throw new IllegalArgumentException("MuFidelity's " + gridSize + "x" + gridSize + " grid has cells without pixels on " + w + "x" + h
-				+ " images: use a grid of at most " + Math.min(h, w) + " cells a side, or another metric for images this small.");
-		}
+		org.conceptscope.attribution.InputBound.METRIC_GRID.check(name(), gridSize, classifier, images.dim(1), images.dim(2));
 	}
 
 	/**

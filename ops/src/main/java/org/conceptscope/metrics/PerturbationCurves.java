@@ -24,8 +24,7 @@ final class PerturbationCurves {
 	 */
 	static void checkSteps(String metric, int steps, Classifier classifier, FloatTensor images) {
 		if (images == null || images.rank() != 4) return; // MetricInputs.check words a wrong shape
-		boolean model = classifier.inputHeight(Integer.MAX_VALUE) < Integer.MAX_VALUE && classifier.inputWidth(Integer.MAX_VALUE) < Integer.MAX_VALUE;
-		org.conceptscope.attribution.InputBound.STEPS.check(metric, steps, images.dim(1), images.dim(2), model);
+		org.conceptscope.attribution.InputBound.STEPS.check(metric, steps, classifier, images.dim(1), images.dim(2));
 	}
 
 	static double[][] probabilities(Classifier classifier, FloatTensor initial, FloatTensor revealed, FloatTensor maps,

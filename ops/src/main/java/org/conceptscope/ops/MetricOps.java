@@ -45,7 +45,7 @@ public final class MetricOps {
 	 * @param image the image the map explains: X, Y[, channel][, slice]; only read
 	 * @param map the map of that image, as an explain.attribution op returns it (X, Y[, slice])
 	 * @param target the class the map explains (index from 0); null or negative: the class predicted for each image (nullable)
-	 * @param steps number of deletion steps; default 16 (nullable)
+	 * @param steps number of deletion steps (as in Xplique); default 10 (nullable)
 	 * @param seed seed of the order of pixels of equal attribution; default 42 (nullable)
 	 * @return the area under the curve per image, their mean and the curves
 	 * @implNote op names='explain.metrics.deletion'
@@ -65,7 +65,7 @@ public final class MetricOps {
 	 * @param image the image the map explains: X, Y[, channel][, slice]; only read
 	 * @param map the map of that image, as an explain.attribution op returns it (X, Y[, slice])
 	 * @param target the class the map explains (index from 0); null or negative: the class predicted for each image (nullable)
-	 * @param steps number of insertion steps; default 16 (nullable)
+	 * @param steps number of insertion steps (as in Xplique); default 10 (nullable)
 	 * @param seed seed of the order of pixels of equal attribution; default 42 (nullable)
 	 * @return the area under the curve per image, their mean and the curves
 	 * @implNote op names='explain.metrics.insertion'
@@ -76,7 +76,7 @@ public final class MetricOps {
 	}
 
 	/**
-	 * MuFidelity (Bhatt et al. 2020): the correlation, over random subsets of 20 percent of the cells of an 8 x 8 grid, between
+	 * MuFidelity (Bhatt et al. 2020): the correlation, over random subsets of 20 percent of the cells of a 9 x 9 grid (as in Xplique), between
 	 * the map mass of the subset and the drop of the target logit when the subset is set to 0; higher is more faithful.
 	 *
 	 * @param <T> the pixel type
@@ -85,7 +85,7 @@ public final class MetricOps {
 	 * @param image the image the map explains: X, Y[, channel][, slice]; only read
 	 * @param map the map of that image, as an explain.attribution op returns it (X, Y[, slice])
 	 * @param target the class the map explains (index from 0); null or negative: the class predicted for each image (nullable)
-	 * @param samples number of random subsets; default 128 (nullable)
+	 * @param samples number of random subsets (as in Xplique); default 200 (nullable)
 	 * @param seed seed of the subsets; default 42 (nullable)
 	 * @return the correlation per image and their mean
 	 * @implNote op names='explain.metrics.mufidelity'

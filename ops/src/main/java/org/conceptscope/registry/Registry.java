@@ -61,8 +61,7 @@ public final class Registry {
 	public static final List<String> GRADIENT_METHODS = List.of("saliency", "gradient_x_input", "integrated_gradients", "smoothgrad",
 		"vargrad", "squaregrad", "guided_backprop", "deconvnet");
 
-	/** MuFidelity's grid and removed fraction (Xplique's defaults at patch scale). */
-	public static final int MUFIDELITY_GRID = 8;
+	/** MuFidelity's removed fraction of the grid's cells (Xplique's subset_percent). */
 	public static final double MUFIDELITY_FRACTION = 0.2;
 
 	private static final String[] NOISY = { "smoothgrad", "vargrad", "squaregrad" };
@@ -148,10 +147,13 @@ public final class Registry {
 
 	/** The metrics' parameters. */
 	public static final Parameters METRIC_PARAMETERS = Parameters.of(
-		Parameter.integer("steps", "Steps", 16).range(Range.atLeast(1)).atMost(InputBound.STEPS)
+		// deletion's, insertion's and MuFidelity's defaults are Xplique's (steps=10; grid_size=9, nb_samples=200)
+		Parameter.integer("steps", "Steps", 10).range(Range.atLeast(1)).atMost(InputBound.STEPS)
 			.help("Deletion and insertion: pixels removed or added in this many equal steps.").methods("deletion", "insertion"),
-		Parameter.integer("samples", "Samples", 128).range(Range.atLeast(2))
+		Parameter.integer("samples", "Samples", 200).range(Range.atLeast(2))
 			.help("MuFidelity: random subsets of grid cells removed.").methods("mufidelity"),
+		Parameter.integer("grid", "Grid (cells per side)", 9).range(Range.atLeast(2)).atMost(InputBound.METRIC_GRID)
+			.help("MuFidelity: cells per side of the grid whose cells are removed.").methods("mufidelity"),
 		Parameter.number("radius", "Noise radius", AverageStability.DEFAULT_RADIUS).range(Range.above(0))
 			.help("Stability: noise uniform in [0, radius) in normalised units.").methods("stability"),
 		Parameter.integer("neighbours", "Neighbours", AverageStability.DEFAULT_SAMPLES).range(Range.atLeast(1))
@@ -268,7 +270,7 @@ public final class Registry {
 		metric("insertion", "Insertion", Insertion.class, "Petsiuk et al. 2018",
 			v -> new Insertion(v.integer("steps"), Reference.constant(0f), Deletion.DEFAULT_BATCH, v.longValue("seed")));
 		metric("mufidelity", "MuFidelity", MuFidelity.class, "Bhatt et al. 2020",
-			v -> new MuFidelity(MUFIDELITY_GRID, MUFIDELITY_FRACTION, v.integer("samples"), 0f, v.longValue("seed"), TargetScore.LOGIT));
+			v -> new MuFidelity(v.integer("grid"), MUFIDELITY_FRACTION, v.integer("samples"), 0f, v.longValue("seed"), TargetScore.LOGIT));
 		metric("sanity", "Sanity check (weight randomisation)", SanityCheck.class, "Adebayo et al. 2018",
 			v -> SanityCheck.randomizing(v.longValue("seed"), SanityCheck.Randomization.of(v.flag("cascade"), v.flag("independent"))));
 		metric("stability", "Average stability", AverageStability.class, "Bhatt et al. 2020",

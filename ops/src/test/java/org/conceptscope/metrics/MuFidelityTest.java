@@ -16,6 +16,7 @@ import org.conceptscope.attribution.GradientTimesInput;
 import org.conceptscope.model.BundledModels;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -119,6 +120,9 @@ class MuFidelityTest {
 		assertThrows(IllegalArgumentException.class, () -> new MuFidelity(8, 0.2, 1, 0f, 1, TargetScore.LOGIT));
 		var e = assertThrows(IllegalArgumentException.class,
 			() -> new MuFidelity(33, 0.2, 8, 0f, 1, TargetScore.LOGIT).evaluate(known, x, exact, Progress.NONE));
-		assertTrue(e.getMessage().contains("at most 32"), e.getMessage());
+		assertTrue(e.getMessage().contains("MuFidelity's grid=33 does not fit the model's input of 32 x 32 pixels") && e.getMessage().contains("give grid=32 or less"),
+			e.getMessage());
+		var big = assertThrows(IllegalArgumentException.class, () -> new MuFidelity(Limits.MAX_GRID + 1, 0.2, 8, 0f, 1, TargetScore.LOGIT));
+		assertTrue(big.getMessage().contains("MuFidelity: grid=" + (Limits.MAX_GRID + 1)), big.getMessage());
 	}
 }

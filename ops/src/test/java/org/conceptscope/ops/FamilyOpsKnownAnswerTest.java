@@ -101,7 +101,7 @@ class FamilyOpsKnownAnswerTest {
 		assertTrue(ins.mean() > insReverse.mean() + 0.2, "insertion " + ins.mean() + " vs reversed " + insReverse.mean());
 		MetricResult mu = (MetricResult) op("explain.metrics.mufidelity").call(model, image, saliency, 1, 64, 5L);
 		assertTrue(mu.mean() > 0.9, "MuFidelity of the exact map " + mu.mean());
-		assertEquals(16 + 1, del.curves()[0].length, "16 steps by default");
+		assertEquals(10 + 1, del.curves()[0].length, "10 steps by default, Xplique's");
 	}
 
 	/**

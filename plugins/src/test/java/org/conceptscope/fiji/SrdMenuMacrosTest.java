@@ -87,8 +87,8 @@ class SrdMenuMacrosTest {
 			int[] targets = new int[12];
 			java.util.Arrays.fill(targets, 2);
 			Attribution srd = new SrdAttribution().explain(model, x, targets, Progress.NONE);
-			// the command's defaults: 16 steps, baseline 0, ties ordered by seed 42
-			MetricResult want = new Deletion(16, org.conceptscope.metrics.Reference.constant(0f), Deletion.DEFAULT_BATCH, 42)
+			// the command's defaults: 10 steps (Xplique's), baseline 0, ties ordered by seed 42
+			MetricResult want = new Deletion(10, org.conceptscope.metrics.Reference.constant(0f), Deletion.DEFAULT_BATCH, 42)
 				.evaluate(model, x, srd, Progress.NONE);
 			for (int z = 1; z <= 12; z++) {
 				assertEquals("srd", csv.get(z).get(4));

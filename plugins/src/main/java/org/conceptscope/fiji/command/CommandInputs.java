@@ -392,7 +392,7 @@ final class CommandInputs {
 		private String method = "saliency";
 
 		@Parameter(label = "Metric", persist = false, choices = { "deletion", "insertion", "mufidelity", "average_drop", "increase_in_confidence", "complexity", "sparseness", "stability", "random_logit", "sanity", "mege_reco" },
-			description = "`deletion`, `insertion` (AUC of the target probability as pixels are removed / inserted by decreasing attribution, baseline 0; lower / higher is better), `mufidelity` (correlation of map sums with logit drops over random 20 % subsets of an 8 \u00d7 8 grid; higher is better), `average_drop` (mean relative drop of the target probability when the image is multiplied by its map scaled to [0, 1]; lower is better; [page](../metrics/average_drop.md)), `increase_in_confidence` (fraction of slices whose target probability rises on that masked image; higher is better), `complexity` (entropy of the normalised absolute map; lower = more concentrated; [page](../metrics/complexity.md)), `sparseness` (Gini index of the absolute map; higher = more concentrated; [page](../metrics/sparseness.md)), `stability` (average stability: mean distance between each slice's map and the maps of `neighbours` copies with uniform noise in [0, `radius`); lower is better; [page](../metrics/average_stability.md)), `random_logit` (SSIM between the map of the target and the map of a random other class, drawn from `seed`; lower is better: a map that does not change with the class explains no class; [page](../metrics/random_logit.md)), `sanity` (Spearman correlation of the absolute maps with the maps of a copy whose weights are all randomised, or with `cascade` one layer more at a time, or with `independent` one layer at a time; low is good; [page](../methods/metrics.md)), `mege_reco` (stability of explanations across retrained models, below; uses `folder` and `methods`, not the image or `method`)")
+			description = "`deletion`, `insertion` (AUC of the target probability as pixels are removed / inserted by decreasing attribution, baseline 0; lower / higher is better), `mufidelity` (correlation of map sums with logit drops over random 20 % subsets of the cells of a `grid` \u00d7 `grid` grid; higher is better), `average_drop` (mean relative drop of the target probability when the image is multiplied by its map scaled to [0, 1]; lower is better; [page](../metrics/average_drop.md)), `increase_in_confidence` (fraction of slices whose target probability rises on that masked image; higher is better), `complexity` (entropy of the normalised absolute map; lower = more concentrated; [page](../metrics/complexity.md)), `sparseness` (Gini index of the absolute map; higher = more concentrated; [page](../metrics/sparseness.md)), `stability` (average stability: mean distance between each slice's map and the maps of `neighbours` copies with uniform noise in [0, `radius`); lower is better; [page](../metrics/average_stability.md)), `random_logit` (SSIM between the map of the target and the map of a random other class, drawn from `seed`; lower is better: a map that does not change with the class explains no class; [page](../metrics/random_logit.md)), `sanity` (Spearman correlation of the absolute maps with the maps of a copy whose weights are all randomised, or with `cascade` one layer more at a time, or with `independent` one layer at a time; low is good; [page](../methods/metrics.md)), `mege_reco` (stability of explanations across retrained models, below; uses `folder` and `methods`, not the image or `method`)")
 		private String metric = "deletion";
 
 		@Parameter(label = "Target class", persist = false, required = false,
@@ -401,11 +401,15 @@ final class CommandInputs {
 
 		@Parameter(label = "Steps", persist = false, min = "1",
 			description = "deletion, insertion: steps of the curve")
-		private int steps = 16;
+		private int steps = 10;
 
 		@Parameter(label = "Samples", persist = false, min = "2",
 			description = "mufidelity: random subsets")
-		private int samples = 128;
+		private int samples = 200;
+
+		@Parameter(label = "Grid (cells per side)", persist = false, min = "2",
+			description = "mufidelity: cells per side of the grid whose cells are removed (Xplique's `grid_size`)")
+		private int grid = 9;
 
 		@Parameter(label = "Noise radius", persist = false, min = "0.000001",
 			description = "stability: the noise is uniform in [0, radius), in the model's normalised input units")
@@ -468,6 +472,7 @@ final class CommandInputs {
 			in.put("target", target);
 			in.put("steps", steps);
 			in.put("samples", samples);
+			in.put("grid", grid);
 			in.put("radius", radius);
 			in.put("neighbours", neighbours);
 			in.put("distance", distance);

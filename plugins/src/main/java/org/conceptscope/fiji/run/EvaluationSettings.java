@@ -9,9 +9,9 @@ import org.conceptscope.fiji.param.CommandSpecs;
 public final class EvaluationSettings {
 
 	public static final String MODEL = "model", METHOD = "method", METRIC = "metric", TARGET = "target", STEPS = "steps",
-		SAMPLES = "samples", RADIUS = "radius", NEIGHBOURS = "neighbours", DISTANCE = "distance", SEED = "seed", CASCADE = "cascade", INDEPENDENT = "independent", FOLDER = "folder",
+		SAMPLES = "samples", GRID = "grid", RADIUS = "radius", NEIGHBOURS = "neighbours", DISTANCE = "distance", SEED = "seed", CASCADE = "cascade", INDEPENDENT = "independent", FOLDER = "folder",
 		METHODS = "methods", FOLDS = "folds", ARCHITECTURE = "architecture", TRAINING_STEPS = "training_steps", SAVE_DIR = CommandSpecs.SAVE_DIR.key(), OVERWRITE = CommandSpecs.OVERWRITE.key();
-	public static final List<String> KEYS = List.of(MODEL, METHOD, METRIC, TARGET, STEPS, SAMPLES, RADIUS, NEIGHBOURS, DISTANCE, SEED, CASCADE, INDEPENDENT, FOLDER,
+	public static final List<String> KEYS = List.of(MODEL, METHOD, METRIC, TARGET, STEPS, SAMPLES, GRID, RADIUS, NEIGHBOURS, DISTANCE, SEED, CASCADE, INDEPENDENT, FOLDER,
 		METHODS, FOLDS, ARCHITECTURE, TRAINING_STEPS, SAVE_DIR, OVERWRITE);
 	/** MeGe and ReCo come from the same k trained models and explanation pairs, so they are one metric. */
 	public static final String MEGE_RECO = CommandSpecs.MEGE_RECO;
@@ -22,10 +22,10 @@ public final class EvaluationSettings {
 
 	public static final String DEFAULT_METHOD = AttributionSettings.DEFAULT_METHOD, DEFAULT_METRIC = "deletion",
 		DEFAULT_TARGET = AttributionSettings.PREDICTED;
-	/** Deletion and insertion: pixels removed or added in this many equal steps. */
-	public static final int DEFAULT_STEPS = 16;
-	/** MuFidelity: random subsets of grid cells. */
-	public static final int DEFAULT_SAMPLES = 128;
+	/** Deletion and insertion: pixels removed or added in this many equal steps (Xplique's steps=10). */
+	public static final int DEFAULT_STEPS = 10;
+	/** MuFidelity: random subsets of grid cells (Xplique's nb_samples=200), and cells per side (its grid_size=9). */
+	public static final int DEFAULT_SAMPLES = 200, DEFAULT_GRID = 9;
 	public static final long DEFAULT_SEED = 42;
 	/** stability: Xplique's noise radius, neighbours and distance. */
 	public static final double DEFAULT_RADIUS = org.conceptscope.metrics.AverageStability.DEFAULT_RADIUS;
@@ -36,15 +36,12 @@ public final class EvaluationSettings {
 	public static final int DEFAULT_FOLDS = 4, DEFAULT_TRAINING_STEPS = 300;
 	/** Empty: the architecture recorded in the model's conceptscope.json. */
 	public static final String DEFAULT_ARCHITECTURE = "";
-	/** MuFidelity grid and removed fraction (Xplique's defaults at patch scale). */
-	static final int MUFIDELITY_GRID = org.conceptscope.registry.Registry.MUFIDELITY_GRID;
-	static final double MUFIDELITY_FRACTION = org.conceptscope.registry.Registry.MUFIDELITY_FRACTION;
 
 	public Path model;
 	public String method = DEFAULT_METHOD;
 	public String metric = DEFAULT_METRIC;
 	public String target = DEFAULT_TARGET;
-	public int steps = DEFAULT_STEPS, samples = DEFAULT_SAMPLES;
+	public int steps = DEFAULT_STEPS, samples = DEFAULT_SAMPLES, grid = DEFAULT_GRID;
 	public double radius = DEFAULT_RADIUS;
 	public int neighbours = DEFAULT_NEIGHBOURS;
 	public String distance = DEFAULT_DISTANCE;
@@ -74,6 +71,8 @@ public final class EvaluationSettings {
 		// bounded up front, as every count of passes is: a typo (steps=16000) is refused before the explanation runs
 		org.conceptscope.util.Limits.passes(STEPS, steps);
 		org.conceptscope.util.Limits.passes(SAMPLES, samples);
+		if (grid < 2) throw new IllegalArgumentException(GRID + " must be at least 2 (mufidelity), got " + grid + ".");
+		org.conceptscope.util.Limits.atMost(GRID, grid, org.conceptscope.util.Limits.MAX_GRID);
 		if (!(radius > 0) || !Double.isFinite(radius)) throw new IllegalArgumentException(RADIUS + " must be above 0 (stability), got " + radius + ".");
 		if (neighbours < 1) throw new IllegalArgumentException(NEIGHBOURS + " must be at least 1 (stability), got " + neighbours + ".");
 		org.conceptscope.util.Limits.passes(NEIGHBOURS, neighbours);
@@ -121,6 +120,7 @@ public final class EvaluationSettings {
 		java.util.Map<String, Object> v = new java.util.HashMap<>();
 		v.put(STEPS, steps);
 		v.put(SAMPLES, samples);
+		v.put(GRID, grid);
 		v.put(RADIUS, radius);
 		v.put(NEIGHBOURS, neighbours);
 		v.put(DISTANCE, distance);
@@ -152,6 +152,7 @@ public final class EvaluationSettings {
 		ConceptDiscoverySettings.option(o, TARGET, target);
 		ConceptDiscoverySettings.option(o, STEPS, Integer.toString(steps));
 		ConceptDiscoverySettings.option(o, SAMPLES, Integer.toString(samples));
+		ConceptDiscoverySettings.option(o, GRID, Integer.toString(grid));
 		ConceptDiscoverySettings.option(o, RADIUS, org.conceptscope.fiji.param.OptionText.number(radius));
 		ConceptDiscoverySettings.option(o, NEIGHBOURS, Integer.toString(neighbours));
 		ConceptDiscoverySettings.option(o, DISTANCE, distance);
@@ -177,6 +178,7 @@ public final class EvaluationSettings {
 		s.target = v.text(TARGET);
 		s.steps = v.integer(STEPS);
 		s.samples = v.integer(SAMPLES);
+		s.grid = v.integer(GRID);
 		s.radius = v.number(RADIUS);
 		s.neighbours = v.integer(NEIGHBOURS);
 		s.distance = v.text(DISTANCE);

@@ -100,6 +100,10 @@ class CommandParametersTest {
 			"the SciJava command's defaults are the plugin's");
 		assertEquals(new ConceptLocalizationCommand().settings().toMacroOptions(), ConceptLocalizationSettings.parse("").toMacroOptions());
 		assertEquals(new EvaluateExplanationCommand().settings().toMacroOptions(), EvaluationSettings.parse("").toMacroOptions());
+		// Xplique's defaults (Deletion/Insertion steps=10; MuFidelity grid_size=9, nb_samples=200; AverageStability radius=0.1,
+		// nb_samples=20, l2), as the recorder writes them when the user changes nothing
+		assertTrue(EvaluationSettings.parse("model=/m").toMacroOptions().startsWith("model=[/m] method=saliency metric=deletion target=predicted"
+			+ " steps=10 samples=200 grid=9 radius=0.1 neighbours=20 distance=l2 seed=42 "), EvaluationSettings.parse("model=/m").toMacroOptions());
 		IllegalArgumentException typo = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
 			() -> ConceptLocalizationSettings.parse("model=/m concept=[/c.json]"));
 		assertEquals("Unknown option 'concept'; the keys are: image model concepts top_fraction output overlap label_threshold concept_maps save_dir overwrite.",

@@ -35,8 +35,8 @@ import org.tensorflow.types.TFloat32;
  * Evaluate Explanation refuses what a metric cannot score before it explains anything, on a model
  * with one output and no sigmoid (one linear logit) and 6 x 6 inputs. Its class probability, the
  * softmax of one value, is 1 for every image, so deletion and insertion would score AUC 1 and average
- * drop 0 whatever the map; random logit has no other class; MuFidelity's 8 x 8 grid has cells without
- * pixels. Stability, which needs none of these, runs. The same model ending in a sigmoid (a
+ * drop 0 whatever the map; random logit has no other class; MuFidelity's default 9 x 9 grid has cells
+ * without pixels (a grid the input holds runs). Stability, which needs none of these, runs. The same model ending in a sigmoid (a
  * Dense(1, sigmoid) binary classifier) has a real probability: deletion scores it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -99,7 +99,8 @@ class EvaluationModelChecksTest {
 			"average_drop", "The metric average_drop scores the target class probability",
 			"increase_in_confidence", "The metric increase_in_confidence scores the target class probability",
 			"random_logit", "The metric random_logit explains each image again for another class, and the model has only one output",
-			"mufidelity", "MuFidelity's 8x8 grid has cells without pixels on 6x6 images: use a grid of at most 6 cells a side");
+			"mufidelity", "MuFidelity's grid=9 does not fit the model's input of 6 x 6 pixels, the image each map is made on (a finer grid"
+				+ " leaves cells that hold no pixel): give grid=6 or less.");
 		for (Map.Entry<String, String> e : refusals.entrySet()) {
 			List<String> reports = new ArrayList<>();
 			IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
@@ -107,6 +108,22 @@ class EvaluationModelChecksTest {
 			assertTrue(x.getMessage().startsWith(e.getValue()), e.getKey() + ": " + x.getMessage());
 			assertEquals(List.of(), reports, e.getKey() + ": refused before the explanation");
 		}
+	}
+
+	/** The macro key grid sets MuFidelity's grid: a 3 x 3 grid, which the 6 x 6 input holds, runs and is recorded in the result. */
+	@Test
+	void mufidelityTakesTheGridKey() throws Exception {
+		EvaluationSettings s = EvaluationSettings.parse("model=[" + model + "] method=saliency metric=mufidelity grid=3 samples=8");
+		EvaluationRun.Result r = EvaluationRun.run(image, s.validate(), Progress.NONE);
+		assertEquals("3", r.metric().metadata().get("grid_size"));
+		assertEquals("8", r.metric().metadata().get("samples"));
+		assertEquals(2, r.metric().values().length);
+		IllegalArgumentException one = assertThrows(IllegalArgumentException.class,
+			() -> EvaluationSettings.parse("model=[" + model + "] metric=mufidelity grid=1").validate());
+		assertEquals("grid must be at least 2 (mufidelity), got 1.", one.getMessage());
+		IllegalArgumentException huge = assertThrows(IllegalArgumentException.class,
+			() -> EvaluationSettings.parse("model=[" + model + "] metric=mufidelity grid=5000").validate());
+		assertTrue(huge.getMessage().startsWith("grid=5000 is more than 1024"), huge.getMessage());
 	}
 
 	@Test

@@ -67,6 +67,7 @@ class RegistryCoverageTest {
 		var m = Registry.METRIC_PARAMETERS;
 		assertEquals(EvaluationSettings.DEFAULT_STEPS, m.get(EvaluationSettings.STEPS).defaultValue());
 		assertEquals(EvaluationSettings.DEFAULT_SAMPLES, m.get(EvaluationSettings.SAMPLES).defaultValue());
+		assertEquals(EvaluationSettings.DEFAULT_GRID, m.get(EvaluationSettings.GRID).defaultValue());
 		assertEquals(EvaluationSettings.DEFAULT_METHODS, m.get(EvaluationSettings.METHODS).defaultValue());
 		assertEquals(EvaluationSettings.DEFAULT_FOLDS, m.get(EvaluationSettings.FOLDS).defaultValue());
 		assertEquals(EvaluationSettings.DEFAULT_TRAINING_STEPS, m.get(EvaluationSettings.TRAINING_STEPS).defaultValue());
