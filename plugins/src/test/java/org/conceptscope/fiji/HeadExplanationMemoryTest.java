@@ -72,15 +72,19 @@ class HeadExplanationMemoryTest {
 	}
 
 	private String child(Path model, Path head, String heap, int slices) throws Exception {
-		List<String> cmd = ChildJvm.command(List.of(heap, "-XX:MaxDirectMemorySize=256m", "-Djava.awt.headless=true"), Child.class,
-			List.of(model.toString(), head.toString(), Integer.toString(slices)));
+		return child(Child.class, heap, List.of(model.toString(), head.toString(), Integer.toString(slices)));
+	}
+
+	/** Runs {@code main} in a fresh JVM of this heap (and 256 MB of direct memory), headless; what it printed, once it ended well. */
+	static String child(Class<?> main, String heap, List<String> args) throws Exception {
+		List<String> cmd = ChildJvm.command(List.of(heap, "-XX:MaxDirectMemorySize=256m", "-Djava.awt.headless=true"), main, args);
 		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
 		pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
 		Process p = pb.start();
 		byte[] bytes = p.getInputStream().readAllBytes();
 		assertTrue(p.waitFor(10, TimeUnit.MINUTES), "the child ends");
 		String said = new String(bytes, StandardCharsets.UTF_8);
-		System.out.println("HeadExplanationMemoryTest " + heap + " " + slices + " slices: " + said.trim());
+		System.out.println(main.getName() + " " + heap + " " + args + ": " + said.trim());
 		assertEquals(0, p.exitValue(), said);
 		return said;
 	}
