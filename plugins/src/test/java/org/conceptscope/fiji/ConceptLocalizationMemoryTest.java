@@ -3,10 +3,6 @@ package org.conceptscope.fiji;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ij.ImagePlus;
-import ij.ImageStack;
-import ij.process.ColorProcessor;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
@@ -36,32 +32,19 @@ class ConceptLocalizationMemoryTest {
 	 */
 	public static final class Child {
 		public static void main(String[] args) throws Exception {
-			int n = Integer.parseInt(args[2]);
-			Random random = new Random(7);
-			ImageStack stack = new ImageStack(32, 32);
-			for (int z = 0; z < n; z++) {
-				int[] rgb = new int[32 * 32];
-				for (int p = 0; p < rgb.length; p++) rgb[p] = random.nextInt(1 << 24);
-				stack.addSlice(new ColorProcessor(32, 32, rgb));
-			}
 			ConceptLocalizationSettings s = new ConceptLocalizationSettings();
 			s.model = Path.of(args[0]);
 			s.concepts = Path.of(args[1]);
 			s.conceptMaps = "gradient_x_input";
 			boolean[] ran = { false };
-			try {
-				ConceptLocalizationRun.Result r = ConceptLocalizationRun.run(new ImagePlus("stack", stack), s, (done, total, message) -> {
-					ran[0] = true; // reported after the stack's first model pass
-					return true;
-				});
-				System.out.println("RAN " + r.rows().size() + " rows, " + r.image().getNChannels() + " channels");
-			} catch (IllegalArgumentException e) {
-				System.out.println((ran[0] ? "LATE " : "REFUSED ") + e.getMessage());
-			} catch (OutOfMemoryError e) {
-				System.out.println("OUT OF MEMORY " + e.getMessage());
-			}
-			System.out.flush();
-			System.exit(0); // TensorFlow's native threads must not keep this JVM alive
+			HeadExplanationMemoryTest.say(() -> {
+				ConceptLocalizationRun.Result r = ConceptLocalizationRun.run(HeadExplanationMemoryTest.randomStack(Integer.parseInt(args[2])), s,
+					(done, total, message) -> {
+						ran[0] = true; // reported after the stack's first model pass
+						return true;
+					});
+				return r.rows().size() + " rows, " + r.image().getNChannels() + " channels";
+			}, ran);
 		}
 	}
 
