@@ -8,6 +8,7 @@ import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.TileSource;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 
 /**
@@ -125,6 +126,23 @@ public final class ConceptAttributionMaps {
 		requireLayerToInput(classifier);
 		return TiledExplainer.mapTiles(classifier, source, overlap, bank.size(), (tiles, first, count) -> maps(classifier, bank, tiles, rule,
 			Progress.NONE), progress);
+	}
+
+	/**
+	 * Refuses, before the first model pass, {@code n} images of {@code height} x {@code width} x {@code channels} whose
+	 * {@link #maps} the heap cannot hold, in {@link Limits#checkImagesHeap}'s sentence: every image's activations at the
+	 * bank's layer, their clipped copy and one concept's upstream weights (floats), the coefficients at every position
+	 * (an array of k doubles each), one concept's input gradient and the maps (floats at the input's size), and
+	 * {@code besidePerImage} bytes an image the caller holds besides ({@code beside} says what, after the maps).
+	 */
+	public static void checkHeap(Classifier classifier, ConceptBank bank, String what, long n, long height, long width, int channels,
+		long besidePerImage, String beside, String atATime) {
+		long[] s = LayerActivations.spatialOrVector(classifier, bank.layer).shape();
+		long h = s.length == 4 ? Math.max(1, s[1]) : 1, w = s.length == 4 ? Math.max(1, s[2]) : 1; // an unknown size counts as 1
+		int c = bank.channels(), k = bank.size();
+		long perImage = h * w * (3L * 4 * c + 8L * k + 20) + 4L * height * width * (channels + k) + besidePerImage;
+		Limits.checkImagesHeap(what, n, 0, perImage, "their activations at layer '" + bank.layer + "' (" + h + " x " + w + " x " + c
+			+ " each and a clipped copy: concept attribution maps solve every image at once), " + k + " map(s) each" + beside, atATime);
 	}
 
 	/** Refuses, in one sentence, a model whose layer-to-input gradients ConceptScope cannot compute (before any work). */

@@ -135,6 +135,12 @@ public interface InterpretableHead {
 		return 4L * images * s[0] * s[1] * s[2] + imageWorkBytes();
 	}
 
+	/** What {@link #explanationBytes} counts, for a memory sentence: "their feature maps at layer 'L' (h x w x c each: ...)". */
+	default String featureMapsNote() {
+		int[] s = featureShape();
+		return "their feature maps at layer '" + layer() + "' (" + s[0] + " x " + s[1] + " x " + s[2] + " each: the head reads all of them)";
+	}
+
 	/** Heap bytes one image's evaluation takes beside the feature maps; by default a few channels x classes matrices of doubles. */
 	default long imageWorkBytes() {
 		int[] s = featureShape();

@@ -20,6 +20,7 @@ import org.conceptscope.concepts.CraftPerClass;
 import org.conceptscope.concepts.HolisticConcepts;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.registry.Registry;
+import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 
 /**
@@ -129,6 +130,10 @@ public final class ConceptOps {
 		if (bank == null) throw new IllegalArgumentException("No concept bank given: run explain.concepts.craft or load concepts.json.");
 		OpImages.Batch batch = OpImages.read(model, image);
 		ConceptAttributionMaps.Rule r = ConceptAttributionMaps.Rule.of(orDefault(rule, "gradient_x_input"));
+		FloatTensor x = batch.tensor();
+		// before the first model pass; the input is read already, the result's copy of the maps is counted
+		ConceptAttributionMaps.checkHeap(model, bank, "The " + x.dim(0) + " image(s)", x.dim(0), x.dim(1), x.dim(2), (int) x.dim(3),
+			4L * x.dim(1) * x.dim(2) * bank.size(), "", "images at a time");
 		return OpImages.channelMaps(ConceptAttributionMaps.maps(model, bank, batch.tensor(), r, Progress.NONE), batch.stack());
 	}
 

@@ -19,6 +19,7 @@ import org.conceptscope.registry.Registry;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.tensor.Resampling;
 import org.conceptscope.train.TrainingOptions;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 
 /**
@@ -103,7 +104,7 @@ public final class HeadOps {
 	 */
 	public static <T extends RealType<T>> double[][] contributions(InterpretableHead head, Classifier model, RandomAccessibleInterval<T> image,
 		Integer target) {
-		FloatTensor features = features(head, model, OpImages.read(model, image));
+		FloatTensor features = features(head, model, OpImages.read(model, image), 0);
 		int n = (int) features.dim(0);
 		double[][] logits = target == null || target < 0 ? head.logits(features) : null;
 		double[][] out = new double[n][];
@@ -129,16 +130,26 @@ public final class HeadOps {
 	public static <T extends RealType<T>> RandomAccessibleInterval<FloatType> unitMaps(InterpretableHead head, Classifier model,
 		RandomAccessibleInterval<T> image, Integer unit) {
 		OpImages.Batch batch = OpImages.read(model, image);
-		FloatTensor features = features(head, model, batch);
-		if (unit == null || unit < 0 || unit >= head.units()) {
+		if (head != null && (unit == null || unit < 0 || unit >= head.units())) {
 			throw new IllegalArgumentException("Unit " + unit + " does not exist; the head has " + head.units() + " (0.." + (head.units() - 1) + ").");
 		}
+		// each image's map at the layer, then at the image's size and its copy into the result
+		int[] f = head == null ? new int[3] : head.featureShape();
+		FloatTensor features = features(head, model, batch, 4L * f[0] * f[1] + 8L * batch.tensor().dim(1) * batch.tensor().dim(2));
 		FloatTensor maps = head.unitMaps(features, unit);
 		return OpImages.maps(Resampling.bilinear(maps, (int) batch.tensor().dim(1), (int) batch.tensor().dim(2)), batch.stack());
 	}
 
-	private static FloatTensor features(InterpretableHead head, Classifier model, OpImages.Batch batch) {
+	/**
+	 * The images' feature maps at the head's layer, once the heap is known to hold them, one image's evaluation and
+	 * {@code outputPerImage} bytes an image (checked before the backbone runs).
+	 */
+	private static FloatTensor features(InterpretableHead head, Classifier model, OpImages.Batch batch, long outputPerImage) {
 		if (head == null) throw new IllegalArgumentException("No head given: train one (explain.heads.infodisent, explain.heads.bi_ice) or load one.");
+		int n = (int) batch.tensor().dim(0);
+		long fixed = head.explanationBytes(0);
+		Limits.checkImagesHeap("The " + n + " image(s)", n, fixed, head.explanationBytes(1) - fixed + outputPerImage, head.featureMapsNote(),
+			"images at a time");
 		FloatTensor f = model.activations(batch.tensor(), head.layer());
 		head.checkFeatures(f);
 		return f;

@@ -112,6 +112,29 @@ class BiIceMemoryTest {
 	}
 
 	/**
+	 * The ops explain.heads.contributions and explain.heads.unit_maps refuse images whose feature maps at the head's layer
+	 * the heap cannot hold before the backbone computes any (20000 images of 256 x 256 floats there: 5 GB); before, the
+	 * backbone ran (here: its AssertionError).
+	 */
+	@Test
+	void theExplainingOpsRefuseFeatureMapsTooLargeBeforeTheBackboneRuns() {
+		BiIce head = BiIce.train(FloatTensor.zeros(2, 256, 256, 1), "big", new int[] { 0, 1 }, 2, 2, 3, 0.01, 1,
+			new TrainingOptions(1, 2, 0.01, 1), Progress.NONE);
+		net.imglib2.img.Img<net.imglib2.type.numeric.real.FloatType> images = net.imglib2.img.array.ArrayImgs.floats(8, 8, 20000);
+		List<String> said = List.of(
+			assertThrows(IllegalArgumentException.class, () -> org.conceptscope.ops.HeadOps.contributions(head, new BigLayerBackbone(), images,
+				null)).getMessage(),
+			assertThrows(IllegalArgumentException.class, () -> org.conceptscope.ops.HeadOps.unitMaps(head, new BigLayerBackbone(), images, 0))
+				.getMessage());
+		for (String m : said) {
+			assertTrue(m.startsWith("The 20000 image(s) need about "), m);
+			assertTrue(m.contains(" of Java's heap for their feature maps at layer 'big' (256 x 256 x 1 each: the head reads all of them),"
+				+ " more than the "), m);
+			assertTrue(m.contains(" Java may use: explain at most "), m);
+		}
+	}
+
+	/**
 	 * Reads 8 x 8 one-channel images; one 256 x 256 x 1 layer (terabytes a Bi-ICE step at the largest sizes, whatever the
 	 * machine); any pass fails the test.
 	 */

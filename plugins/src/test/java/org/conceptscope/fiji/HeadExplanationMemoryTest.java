@@ -42,45 +42,60 @@ class HeadExplanationMemoryTest {
 	 */
 	public static final class Child {
 		public static void main(String[] args) throws Exception {
-			int n = Integer.parseInt(args[2]);
-			Random random = new Random(7);
-			ImageStack stack = new ImageStack(32, 32);
-			for (int z = 0; z < n; z++) {
-				int[] rgb = new int[32 * 32];
-				for (int p = 0; p < rgb.length; p++) rgb[p] = random.nextInt(1 << 24);
-				stack.addSlice(new ColorProcessor(32, 32, rgb));
-			}
 			HeadExplanationSettings s = new HeadExplanationSettings();
 			s.model = Path.of(args[0]);
 			s.head = Path.of(args[1]);
 			boolean[] headed = { false };
-			try {
-				HeadExplanationRun.Result r = HeadExplanationRun.run(new ImagePlus("stack", stack), s, (done, total, message) -> {
-					headed[0] |= "head".equals(message); // the backbone's features reached the head
-					return true;
-				});
-				System.out.println("RAN " + r.rows().size() + " rows");
-			} catch (IllegalArgumentException e) {
-				System.out.println((headed[0] ? "LATE " : "REFUSED ") + e.getMessage());
-			} catch (OutOfMemoryError e) {
-				StackTraceElement[] at = e.getStackTrace(); // where, for the failure's message
-				System.out.println("OUT OF MEMORY " + e.getMessage() + " at " + java.util.Arrays.toString(java.util.Arrays.copyOf(at, Math.min(6, at.length))));
-			}
-			System.out.flush();
-			System.exit(0); // TensorFlow's native threads must not keep this JVM alive
+			say(() -> HeadExplanationRun.run(randomStack(Integer.parseInt(args[2])), s, (done, total, message) -> {
+				headed[0] |= "head".equals(message); // the backbone's features reached the head
+				return true;
+			}).rows().size() + " rows", headed);
 		}
 	}
 
+	/** A stack of {@code n} random RGB 32 x 32 slices titled 'stack' (seeded). */
+	static ImagePlus randomStack(int n) {
+		Random random = new Random(7);
+		ImageStack stack = new ImageStack(32, 32);
+		for (int z = 0; z < n; z++) {
+			int[] rgb = new int[32 * 32];
+			for (int p = 0; p < rgb.length; p++) rgb[p] = random.nextInt(1 << 24);
+			stack.addSlice(new ColorProcessor(32, 32, rgb));
+		}
+		return new ImagePlus("stack", stack);
+	}
+
+	/**
+	 * A child's report, then the end of its JVM: RAN and what {@code run} returned; REFUSED and the sentence (LATE once
+	 * {@code late[0]} was set, the model having run); or OUT OF MEMORY and where.
+	 */
+	static void say(java.util.concurrent.Callable<String> run, boolean[] late) throws Exception {
+		try {
+			System.out.println("RAN " + run.call());
+		} catch (IllegalArgumentException e) {
+			System.out.println((late[0] ? "LATE " : "REFUSED ") + e.getMessage());
+		} catch (OutOfMemoryError e) {
+			StackTraceElement[] at = e.getStackTrace(); // where, for the failure's message
+			System.out.println("OUT OF MEMORY " + e.getMessage() + " at " + java.util.Arrays.toString(java.util.Arrays.copyOf(at, Math.min(6, at.length))));
+		}
+		System.out.flush();
+		System.exit(0); // TensorFlow's native threads must not keep this JVM alive
+	}
+
 	private String child(Path model, Path head, String heap, int slices) throws Exception {
-		List<String> cmd = ChildJvm.command(List.of(heap, "-XX:MaxDirectMemorySize=256m", "-Djava.awt.headless=true"), Child.class,
-			List.of(model.toString(), head.toString(), Integer.toString(slices)));
+		return child(Child.class, heap, List.of(model.toString(), head.toString(), Integer.toString(slices)));
+	}
+
+	/** Runs {@code main} in a fresh JVM of this heap (and 256 MB of direct memory), headless; what it printed, once it ended well. */
+	static String child(Class<?> main, String heap, List<String> args) throws Exception {
+		List<String> cmd = ChildJvm.command(List.of(heap, "-XX:MaxDirectMemorySize=256m", "-Djava.awt.headless=true"), main, args);
 		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
 		pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
 		Process p = pb.start();
 		byte[] bytes = p.getInputStream().readAllBytes();
 		assertTrue(p.waitFor(10, TimeUnit.MINUTES), "the child ends");
 		String said = new String(bytes, StandardCharsets.UTF_8);
-		System.out.println("HeadExplanationMemoryTest " + heap + " " + slices + " slices: " + said.trim());
+		System.out.println(main.getName() + " " + heap + " " + args + ": " + said.trim());
 		assertEquals(0, p.exitValue(), said);
 		return said;
 	}

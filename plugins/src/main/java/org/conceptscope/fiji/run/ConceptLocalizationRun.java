@@ -84,6 +84,12 @@ public final class ConceptLocalizationRun {
 				predicted = t.tiles().predicted();
 				tiles = t.tiles().grid().describe();
 			} else {
+				// concept attribution maps solve the whole stack at once: refused before the first model pass if the heap cannot hold it,
+				// with the input (the tensor and its copies while it is made), the coefficient maps and the new image
+				int c = ImagePlusTensors.channels(image);
+				if (rule != null) ConceptAttributionMaps.checkHeap(classifier, bank, "The " + ImagePlusTensors.batches(image).size() + " slice(s) of '"
+					+ image.getTitle() + "'", ImagePlusTensors.batches(image).size(), image.getHeight(), image.getWidth(), c,
+					4L * image.getWidth() * image.getHeight() * (4L * c + 2L * bank.size()), " and the new image", "slices at a time (a substack)");
 				FloatTensor batch = Models.input(image, classifier).tensor();
 				predicted = classifier.logits(batch).argmaxRows();
 				ConceptLocalization.ConceptMaps m = ConceptLocalization.localize(classifier, bank, batch, progress);

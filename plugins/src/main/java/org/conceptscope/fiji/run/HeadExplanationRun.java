@@ -240,25 +240,14 @@ public final class HeadExplanationRun {
 	 * Refuses, before the stack goes through the model, a run the heap cannot hold: every slice's feature maps at
 	 * the head's layer (the head reads them all) and one slice's evaluation ({@link InterpretableHead#explanationBytes}),
 	 * with the fewest maps a slice shows ({@code maps}), the new image ({@link #checkMapsMemory}'s count) and the
-	 * model's input (the float tensor and its copy while it is made), and a quarter more for the collector's
-	 * headroom (the feature maps are one array, which a nearly full heap cannot place: a 128 MB heap ran out of
-	 * memory at the end of a run counted to fill it); the sentence names the most slices that fit and the -Xmx
-	 * that would hold them all.
+	 * model's input (the float tensor and its copy while it is made), in {@link Limits#checkImagesHeap}'s sentence.
 	 */
 	static void checkMemory(ImagePlus image, InterpretableHead head, int maps) {
-		int n = ImagePlusTensors.batches(image).size();
 		long imagePerSlice = 4L * image.getWidth() * image.getHeight() * (2L * maps + 3L * ImagePlusTensors.channels(image));
-		long fixed = head.explanationBytes(0), perSlice = head.explanationBytes(1) - fixed + imagePerSlice;
-		long need = (long) ((fixed + perSlice * (double) n) * 1.25), left = Limits.heapLeft(need);
-		if (need <= left) return;
-		int[] f = head.featureShape();
-		long fits = Math.max(0, (long) ((left / 1.25 - fixed) / perSlice));
-		throw new IllegalArgumentException("The " + n + " slice(s) of '" + image.getTitle() + "' need about " + ImagePlusTensors.gigabytes(need)
-			+ " of Java's heap for their feature maps at layer '" + head.layer() + "' (" + f[0] + " x " + f[1] + " x " + f[2] + " each: the"
-			+ " head reads all of them), " + maps + " map(s) each and the new image, more than the " + ImagePlusTensors.gigabytes(left)
-			+ " it has free of the " + ImagePlusTensors.gigabytes(Runtime.getRuntime().maxMemory()) + " Java may use: "
-			+ (fits > 0 ? "explain at most " + fits + " slices at a time (a substack), or " : "") + "give Java more memory (-Xmx"
-			+ Math.max(1, Limits.heapToGive(need, left)) + "g or more; in Fiji, Edit > Options > Memory & Threads...).");
+		long fixed = head.explanationBytes(0);
+		Limits.checkImagesHeap("The " + ImagePlusTensors.batches(image).size() + " slice(s) of '" + image.getTitle() + "'",
+			ImagePlusTensors.batches(image).size(), fixed, head.explanationBytes(1) - fixed + imagePerSlice,
+			head.featureMapsNote() + ", " + maps + " map(s) each and the new image", "slices at a time (a substack)");
 	}
 
 	/** What {@link #save} writes in save_dir for a head of this kind: {@code <title>-<kind>.tif}, its RoiSet.zip, the table. */
