@@ -37,7 +37,7 @@ if (model == "") model = getDirectory("Choose the model folder (it holds saved_m
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
-open(image);
+openImage("attribution_example.ijm", "image", image);
 run("Attribution...", "model=[" + model + "] method=sobol target=predicted grid=8 designs=32 seed=42 upsampling=" + upsampling + " output=channel top_fraction=0.1 save_dir=[" + saveDir + "]" + overwrite);
 // The numbers, as a macro collects them: the per-slice table by its title, the result image's title
 // and "-results" (headless, ImageJ keeps no titled table: the command's table is in Results instead).
@@ -57,4 +57,14 @@ function checkKeys(name, args, keys) {
 		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
 		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
 	}
+}
+
+// The image this macro opens itself, or one sentence before any work: under -batch open() of a missing file only logs
+// "File not found", of a file ImageJ cannot read opens nothing, and the command then said "No image is open".
+function openImage(name, key, path) {
+	if (!File.exists(path)) exit(name + ": " + key + "=[" + path + "] does not exist: give the path of an image file.");
+	before = nImages;
+	call("ij.IJ.redirectErrorMessages"); // a file ImageJ cannot read is logged, not a dialog
+	open(path);
+	if (nImages == before) exit(name + ": ImageJ could not open " + key + "=[" + path + "] as an image: give a TIFF, PNG, JPEG or DICOM file.");
 }

@@ -47,6 +47,10 @@ if ((args != "" || is("batch mode")) && (input == "" || model == "" || saveDir =
 if (input == "") input = getDirectory("Choose the folder of images");
 if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
+// The folder this macro lists itself, checked before any work: a missing one listed no file, after Model Info had
+// written its report, and the run said "0 image(s) explained".
+if (!File.exists(input)) exit("batch_folder.ijm: input=[" + input + "] does not exist: give the folder of images.");
+if (!File.isDirectory(input)) exit("batch_folder.ijm: input=[" + input + "] is a file, not a folder: give the folder of images (attribution_example.ijm takes one image).");
 
 setBatchMode(true);
 // The model is checked once, before any image, and its report kept with the results (the command

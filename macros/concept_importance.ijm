@@ -35,7 +35,7 @@ if (concepts == "") concepts = File.openDialog("Choose concepts.json (from Conce
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
-open(image);
+openImage("concept_importance.ijm", "image", image);
 stack = getTitle(); // each run's plot becomes the current image: select the stack again for the next one
 run("Concept Importance...", "model=[" + model + "] concepts=[" + concepts + "] estimator=sobol designs=32 seed=42 update_bank=true save_dir=[" + saveDir + "] overwrite");
 selectImage(stack);
@@ -53,4 +53,14 @@ function checkKeys(name, args, keys) {
 		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
 		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
 	}
+}
+
+// The image this macro opens itself, or one sentence before any work: under -batch open() of a missing file only logs
+// "File not found", of a file ImageJ cannot read opens nothing, and the command then said "No image is open".
+function openImage(name, key, path) {
+	if (!File.exists(path)) exit(name + ": " + key + "=[" + path + "] does not exist: give the path of an image file.");
+	before = nImages;
+	call("ij.IJ.redirectErrorMessages"); // a file ImageJ cannot read is logged, not a dialog
+	open(path);
+	if (nImages == before) exit(name + ": ImageJ could not open " + key + "=[" + path + "] as an image: give a TIFF, PNG, JPEG or DICOM file.");
 }

@@ -40,7 +40,7 @@ if (model == "") model = getDirectory("Choose the model folder (e.g. models/ihc-
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
-open(image);
+openImage("sharing_ratio_decomposition.ijm", "image", image);
 run("Sharing Ratio Decomposition...", "model=[" + model + "] target=predicted erf_layer=[" + layer + "] x=" + x + " y=" + y + " erf_mass=0.9 apop_fill=1 output=channel top_fraction=0.1 save_dir=[" + saveDir + "]" + overwrite);
 close("*");
 setBatchMode(false);
@@ -53,4 +53,14 @@ function checkKeys(name, args, keys) {
 		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
 		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
 	}
+}
+
+// The image this macro opens itself, or one sentence before any work: under -batch open() of a missing file only logs
+// "File not found", of a file ImageJ cannot read opens nothing, and the command then said "No image is open".
+function openImage(name, key, path) {
+	if (!File.exists(path)) exit(name + ": " + key + "=[" + path + "] does not exist: give the path of an image file.");
+	before = nImages;
+	call("ij.IJ.redirectErrorMessages"); // a file ImageJ cannot read is logged, not a dialog
+	open(path);
+	if (nImages == before) exit(name + ": ImageJ could not open " + key + "=[" + path + "] as an image: give a TIFF, PNG, JPEG or DICOM file.");
 }

@@ -209,6 +209,52 @@ class RealImageJTest {
 	}
 
 	/**
+	 * A path a shipped macro opens or lists itself, missing or no image: one sentence naming the macro, the key and the
+	 * path, before any work. Under -batch open() of a missing file only printed ImageJ's "File not found" and the macro
+	 * ran on into the command's "No image is open ... (if you did, ImageJ could not read that file ...)".
+	 */
+	@Test
+	void aMacrosMissingOrUnreadableImageIsOneSentenceBeforeAnyWork() throws Exception {
+		needsXvfb();
+		Path ij = install(work.resolve("ImageJ-bad-paths"), false);
+		Path model = testImages.resolve("models/ihc-stain"), out = ij.resolve("results/bad-paths");
+		Path gone = work.resolve("no-such-folder/cal.tif"), junk = Files.writeString(work.resolve("not-an-image.tif"), "not a TIFF");
+		// as the user ran it: the macro itself is the -batch macro
+		Launch run = launch(ij, ij.resolve("macros/attribution_example.ijm"), "image=[" + gone + "] model=[" + model + "] save_dir=[" + out + "]",
+			work.resolve("bad-paths.png"));
+		assertEquals(List.of("attribution_example.ijm: image=[" + gone + "] does not exist: give the path of an image file."),
+			sentences(run.console), run.console);
+
+		// more macros in one ImageJ (a launch is seconds): each one's output follows its RUN line
+		Map<String, String> runs = new LinkedHashMap<>();
+		runs.put("nearest_examples", "image=[" + junk + "] model=[" + model + "] folder=[" + testImages.resolve("images") + "] save_dir=[" + out + "]");
+		runs.put("concept_importance", "image=[" + gone + "] model=[" + model + "] concepts=[" + out.resolve("concepts.json") + "] save_dir=[" + out + "]");
+		runs.put("batch_folder", "input=[" + gone.getParent() + "] model=[" + model + "] save_dir=[" + out + "]");
+		StringBuilder driver = new StringBuilder();
+		for (Map.Entry<String, String> r : runs.entrySet()) {
+			driver.append("print(\"RUN ").append(r.getKey()).append("\");\n");
+			driver.append("runMacro(\"").append(ij.resolve("macros").resolve(r.getKey() + ".ijm")).append("\", \"").append(r.getValue()).append("\");\n");
+		}
+		driver.append("print(\"RUN end\");\n");
+		Path macro = Files.writeString(ij.resolve("bad-paths.ijm"), driver);
+		run = launch(ij, macro, "", work.resolve("bad-paths-batched.png"));
+		String[] parts = run.console.split("RUN ");
+		assertEquals(runs.size() + 2, parts.length, "every macro returned and the driver went on:\n" + run.console);
+		assertEquals(List.of("nearest_examples.ijm: ImageJ could not open image=[" + junk + "] as an image: give a TIFF, PNG, JPEG or DICOM file."),
+			sentences(parts[1]), run.console);
+		assertEquals(List.of("concept_importance.ijm: image=[" + gone + "] does not exist: give the path of an image file."), sentences(parts[2]),
+			run.console);
+		assertEquals(List.of("batch_folder.ijm: input=[" + gone.getParent() + "] does not exist: give the folder of images."), sentences(parts[3]),
+			run.console);
+		assertTrue(!Files.exists(out), "refused before any work (batch_folder.ijm's Model Info wrote its report first)");
+	}
+
+	/** The lines ConceptScope's commands and the shipped macros print (their names first), ImageJ's own left out. */
+	private static List<String> sentences(String console) {
+		return console.lines().filter(l -> l.contains("ConceptScope") || l.matches("[a-z_]+\\.ijm[: ].*")).toList();
+	}
+
+	/**
 	 * The batch runner as its messages name it: {@code java -jar <install>/plugins/ConceptScope_-<version>.jar
 	 * key=value...}, in a JVM of its own started in an unrelated folder with no class path, on the
 	 * installed site's files only (Fiji's layout with ImageJ as {@code jars/ij-<version>.jar}, as Fiji
