@@ -249,6 +249,9 @@ final class SparkMegeReco {
 					// calibration and palette, a TIFF read virtually) for the pixel size and the palette note
 					List<LabelledFolder.LabelledFile> files = LabelledFolder.files(s.folder, model.classNames());
 					List<ImagePlus> read = data.images().images();
+					if (files.size() != read.size()) { // listed twice: paired by index only while the listings agree
+						throw new IllegalStateException("The folder " + s.folder + " changed while it was read: run again.");
+					}
 					for (int i = 0; i < read.size(); i++) {
 						Path file = files.get(i).file();
 						ImagePlus opened = ImageFiles.open(file, true);

@@ -95,7 +95,7 @@ class RealImageJTest {
 	@Test
 	void plainImageJLayout() throws Exception {
 		needsXvfb();
-		Path ij = install(work.resolve("ImageJ"), false);
+		Path ij = plainImageJ();
 		assertTrue(Files.isRegularFile(ij.resolve("plugins/jars/tensorflow-core-native-linux-x86_64-1.0.0-rc.1.jar")));
 		String console = runEveryCommand(ij);
 		assertEquals(List.of(), slf4jLines(console), "with slf4j-nop, as the README adds it, no run of any command prints SLF4J's warnings");
@@ -104,25 +104,39 @@ class RealImageJTest {
 	/**
 	 * The README's plain-ImageJ steps add slf4j-nop: without it (a plain ImageJ installed from the site's jars alone, or
 	 * by the earlier steps) DJL's slf4j-api finds no provider and a run prints SLF4J's three warnings first; with the
-	 * jar the README names, copied where it copies it, the same run prints none.
+	 * jar the README names, copied where it copies it, the same run prints none. The plain ImageJ of
+	 * {@link #plainImageJLayout} is used, its slf4j-nop jar moved out of it for the first run and put back.
 	 */
 	@Test
 	void slf4jNopAsTheReadmeAddsItSilencesSlf4jInPlainImageJ() throws Exception {
 		needsXvfb();
-		Path ij = install(work.resolve("ImageJ-slf4j"), false, false);
+		Path ij = plainImageJ(), out = ij.resolve("results-slf4j");
 		Path macro = ij.resolve("macros/model_info.ijm"), model = testImages.resolve("models/ihc-stain");
-		Launch without = launch(ij, macro, "model=[" + model + "] save_dir=[" + ij.resolve("results/without") + "]", work.resolve("slf4j-without.png"));
+		Path nop = ij.resolve("plugins/jars").resolve(slf4jNop().getFileName()), aside = work.resolve(nop.getFileName());
+		Launch without;
+		Files.move(nop, aside, StandardCopyOption.REPLACE_EXISTING);
+		try {
+			without = launch(ij, macro, "model=[" + model + "] save_dir=[" + out.resolve("without") + "]", work.resolve("slf4j-without.png"));
+		} finally {
+			Files.move(aside, nop, StandardCopyOption.REPLACE_EXISTING);
+		}
 		assertEquals(0, without.exit, without.console);
 		List<String> lines = slf4jLines(without.console);
 		assertEquals(3, lines.size(), "SLF4J's three warnings without a provider:\n" + without.console);
 		assertTrue(lines.get(0).contains("No SLF4J providers were found"), lines.toString());
 
-		Path nop = slf4jNop();
-		copy(nop, ij.resolve("plugins/jars").resolve(nop.getFileName()));
-		Launch with = launch(ij, macro, "model=[" + model + "] save_dir=[" + ij.resolve("results/with") + "]", work.resolve("slf4j-with.png"));
+		Launch with = launch(ij, macro, "model=[" + model + "] save_dir=[" + out.resolve("with") + "]", work.resolve("slf4j-with.png"));
 		assertEquals(0, with.exit, with.console);
 		assertEquals(List.of(), slf4jLines(with.console), with.console);
-		assertTrue(names(ij.resolve("results/with")).equals(names(ij.resolve("results/without"))), "the same run, the same files");
+		assertTrue(names(out.resolve("with")).equals(names(out.resolve("without"))), "the same run, the same files");
+	}
+
+	private Path plainImageJ;
+
+	/** The plain ImageJ (site jars in plugins/jars, slf4j-nop as the README adds it), installed once for the tests that share it. */
+	private Path plainImageJ() throws IOException {
+		if (plainImageJ == null) plainImageJ = install(work.resolve("ImageJ"), false);
+		return plainImageJ;
 	}
 
 	/** The console's lines from SLF4J itself ("SLF4J(W): No SLF4J providers were found." and the two after it). */

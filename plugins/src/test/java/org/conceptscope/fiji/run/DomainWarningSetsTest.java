@@ -68,8 +68,9 @@ class DomainWarningSetsTest {
 			assertTrue(log.get(0).startsWith("ConceptScope warning: The image 'half' (slice 1) is far"), log.get(0));
 			assertTrue(log.get(0).endsWith("staining. (2 of the 4 slices checked are far.)"), log.get(0));
 			assertEquals(log.get(0).replace("far.)", "far; 2 of the 3 images checked are far.)"), log.get(1));
-			assertEquals(Models.farFromDomain(half, model).replace("far.)", "far; 3 of the 9 files are far.)"),
-				Models.withSetCount(Models.farFromDomain(half, model), "3 of the 9 files are far"), "the Spark drivers' form");
+			assertEquals(Models.farFromDomain(half, model).replace("far.)", "far; 3 of the 9 images checked are far.)"),
+				Models.withSetCount(Models.farFromDomain(half, model), "3 of the 9 images checked are far"),
+				"InputWarnings' far line (batch runner, Spark jobs): a stack's slice count kept, the set's appended");
 			assertEquals("The image 'b2' is far. (2 of the 3 images checked are far.)",
 				Models.withSetCount("The image 'b2' is far.", "2 of the 3 images checked are far"), "a single image's sentence");
 		}
