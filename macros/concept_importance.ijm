@@ -5,8 +5,8 @@
 // Results in save_dir, per estimator: concepts-importance-<estimator>.csv (concept, estimator,
 // importance, rank, bank_importance) and concepts-importance-<estimator>.png (bar plot); and
 // concepts.json (the bank with the Sobol importances). The Sobol run passes overwrite: with save_dir the
-// bank's own folder it replaces the bank (and a rerun its own files); the other two runs into a save_dir that
-// already holds their files are refused, naming the file, and change nothing.
+// bank's own folder it replaces the bank; a rerun into a save_dir that already holds this macro's files is
+// refused before any run, naming the file, and changes nothing.
 //
 // Arguments (macro-option style, all optional when run from the editor):
 //   image=[/path/stack.tif] model=[/path/model folder] concepts=[/path/concepts.json] save_dir=[/path/results]
@@ -36,6 +36,16 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
 openImage("concept_importance.ijm", "image", image);
+// The Sobol run passes overwrite (it may replace the bank in its own folder), so its own earlier files are
+// refused here, before any run: a rerun without overwrite changes nothing, as the other two runs promise.
+if (overwrite == "") {
+	folder = saveDir;
+	if (!endsWith(folder, File.separator)) folder = folder + File.separator; // getDirectory's answer ends with one
+	for (i = 0; i < 2; i++) {
+		earlier = folder + "concepts-importance-sobol." + substring("csvpng", 3 * i, 3 * i + 3);
+		if (File.exists(earlier)) exit(earlier + " already exists (an earlier run's output): choose another save_dir, or tick 'Overwrite files in save_dir' (overwrite=true) to replace it; nothing was changed.");
+	}
+}
 stack = getTitle(); // each run's plot becomes the current image: select the stack again for the next one
 run("Concept Importance...", "model=[" + model + "] concepts=[" + concepts + "] estimator=sobol designs=32 seed=42 update_bank=true save_dir=[" + saveDir + "] overwrite");
 selectImage(stack);
