@@ -43,7 +43,7 @@ if (overwrite == "") {
 	if (!endsWith(folder, File.separator)) folder = folder + File.separator; // getDirectory's answer ends with one
 	for (i = 0; i < 2; i++) {
 		earlier = folder + "concepts-importance-sobol." + substring("csvpng", 3 * i, 3 * i + 3);
-		if (File.exists(earlier)) exit(earlier + " already exists (an earlier run's output): choose another save_dir, or tick 'Overwrite files in save_dir' (overwrite=true) to replace it; nothing was changed.");
+		if (File.exists(earlier)) exit("concept_importance.ijm: " + earlier + " already exists (an earlier run's output): choose another save_dir, or tick 'Overwrite files in save_dir' (overwrite=true) to replace it; nothing was changed.");
 	}
 }
 stack = getTitle(); // each run's plot becomes the current image: select the stack again for the next one
