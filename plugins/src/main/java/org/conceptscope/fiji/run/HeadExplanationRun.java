@@ -243,13 +243,13 @@ public final class HeadExplanationRun {
 	 * model's input (the float tensor and its copy while it is made), and a quarter more for the collector's
 	 * headroom (the feature maps are one array, which a nearly full heap cannot place: a 128 MB heap ran out of
 	 * memory at the end of a run counted to fill it); the sentence names the most slices that fit and the -Xmx
-	 * that would hold them all.
+	 * that would hold them all (heapToGive adds the quarter itself, so it is given the need without it).
 	 */
 	static void checkMemory(ImagePlus image, InterpretableHead head, int maps) {
 		int n = ImagePlusTensors.batches(image).size();
 		long imagePerSlice = 4L * image.getWidth() * image.getHeight() * (2L * maps + 3L * ImagePlusTensors.channels(image));
 		long fixed = head.explanationBytes(0), perSlice = head.explanationBytes(1) - fixed + imagePerSlice;
-		long need = (long) ((fixed + perSlice * (double) n) * 1.25), left = Limits.heapLeft(need);
+		long bare = (long) (fixed + perSlice * (double) n), need = (long) (bare * 1.25), left = Limits.heapLeft(need);
 		if (need <= left) return;
 		int[] f = head.featureShape();
 		long fits = Math.max(0, (long) ((left / 1.25 - fixed) / perSlice));
@@ -258,7 +258,7 @@ public final class HeadExplanationRun {
 			+ " head reads all of them), " + maps + " map(s) each and the new image, more than the " + ImagePlusTensors.gigabytes(left)
 			+ " it has free of the " + ImagePlusTensors.gigabytes(Runtime.getRuntime().maxMemory()) + " Java may use: "
 			+ (fits > 0 ? "explain at most " + fits + " slices at a time (a substack), or " : "") + "give Java more memory (-Xmx"
-			+ Math.max(1, Limits.heapToGive(need, left)) + "g or more; in Fiji, Edit > Options > Memory & Threads...).");
+			+ Math.max(1, Limits.heapToGive(bare, left)) + "g or more; in Fiji, Edit > Options > Memory & Threads...).");
 	}
 
 	/** What {@link #save} writes in save_dir for a head of this kind: {@code <title>-<kind>.tif}, its RoiSet.zip, the table. */
