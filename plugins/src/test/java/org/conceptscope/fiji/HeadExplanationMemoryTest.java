@@ -8,11 +8,9 @@ import ij.ImagePlus;
 import ij.ImageStack;
 import ij.process.ColorProcessor;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -76,12 +74,8 @@ class HeadExplanationMemoryTest {
 			List.of(model.toString(), head.toString(), Integer.toString(slices)));
 		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
 		pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
-		Process p = pb.start();
-		byte[] bytes = p.getInputStream().readAllBytes();
-		assertTrue(p.waitFor(10, TimeUnit.MINUTES), "the child ends");
-		String said = new String(bytes, StandardCharsets.UTF_8);
+		String said = ChildJvm.output(pb, 10);
 		System.out.println("HeadExplanationMemoryTest " + heap + " " + slices + " slices: " + said.trim());
-		assertEquals(0, p.exitValue(), said);
 		return said;
 	}
 
