@@ -170,13 +170,27 @@ public final class BiIce implements InterpretableHead {
 	 * @param batchKey the key that sets the batch size, named in the sentence; null where it is fixed
 	 */
 	public static void checkMemory(Classifier backbone, String layer, int concepts, int dimension, int images, int batchSize, String batchKey) {
+		checkMemory(backbone, layer, concepts, dimension, images, batchSize, batchKey, images, 1);
+	}
+
+	/**
+	 * The same where the heap will hold {@code copies} copies of the feature maps of {@code mapImages} images
+	 * (4 h w c bytes each) beside the training: the backbone computes them after this check, so what the heap has
+	 * free now does not count them yet.
+	 *
+	 * @param mapImages the images whose feature maps the backbone computes (training and held-out ones)
+	 * @param copies how many copies of the maps the heap holds (2 where the training and held-out rows are copied out)
+	 */
+	public static void checkMemory(Classifier backbone, String layer, int concepts, int dimension, int images, int batchSize, String batchKey,
+		int mapImages, int copies) {
 		LayerInfo info = backbone.layers().stream().filter(l -> l.name().equals(layer)).findFirst().orElse(null);
 		if (info == null || !info.isSpatial()) return; // the layer's own checks say what is wrong with it
 		long[] s = info.shape();
 		int h = (int) Math.max(1, s[1]), w = (int) Math.max(1, s[2]), c = (int) Math.max(1, s[3]);
 		int classes = backbone.numClasses(), batch = SupervisedTrainer.Epochs.largestStep(images, batchSize);
-		checkMemory(layer, h, w, c, concepts, dimension, classes, batch, batchSize, batchKey, InfoDisent.availableNativeMemory(),
-			Limits.heapLeft(heapBytes(h, w, c, concepts, dimension, classes, batch)));
+		long perImage = 4L * copies * h * w * c;
+		checkMemory(layer, h, w, c, concepts, dimension, classes, batch, batchSize, batchKey, mapImages, perImage,
+			InfoDisent.availableNativeMemory(), Limits.heapLeft(heapBytes(h, w, c, concepts, dimension, classes, batch) + perImage * mapImages));
 	}
 
 	/**
@@ -188,12 +202,15 @@ public final class BiIce implements InterpretableHead {
 	 */
 	static void checkMemory(String layer, int h, int w, int c, int concepts, int dimension, int classes, int batch, String batchKey,
 		long nativeAvailable, long heapLeft) {
-		checkMemory(layer, h, w, c, concepts, dimension, classes, batch, batch, batchKey, nativeAvailable, heapLeft);
+		checkMemory(layer, h, w, c, concepts, dimension, classes, batch, batch, batchKey, 0, 0, nativeAvailable, heapLeft);
 	}
 
-	/** The same where the batch size asked for ({@code asked}, named in the sentence) is larger than the largest step {@code batch}. */
+	/**
+	 * The same where the batch size asked for ({@code asked}, named in the sentence) is larger than the largest step {@code batch},
+	 * and the heap will also hold {@code mapBytes} bytes of feature maps for each of {@code mapImages} images (0 where they are on it already).
+	 */
 	static void checkMemory(String layer, int h, int w, int c, int concepts, int dimension, int classes, int batch, int asked, String batchKey,
-		long nativeAvailable, long heapLeft) {
+		int mapImages, long mapBytes, long nativeAvailable, long heapLeft) {
 		long need = nativeBytes(h, w, c, concepts, dimension, batch);
 		String what = "Bi-ICE on layer '" + layer + "' (" + h + " x " + w + " positions, " + c + " channels) with concepts=" + concepts
 			+ ", dimension=" + dimension + (batchKey == null ? " and a batch of " + batch : " and " + batchKey + "=" + asked
@@ -219,12 +236,15 @@ public final class BiIce implements InterpretableHead {
 				+ " binding multiplies every position with every concept in every dimension), more than " + InfoDisent.machineMemory(nativeAvailable)
 				+ ": " + give + ", or choose a layer with fewer positions.");
 		}
-		long heap = heapBytes(h, w, c, concepts, dimension, classes, batch);
+		long training = heapBytes(h, w, c, concepts, dimension, classes, batch), maps = mapBytes * mapImages, heap = training + maps;
 		if (heap > heapLeft) {
-			throw new IllegalArgumentException(what + " needs about " + gigabytes(heap) + " of Java's heap beside the feature maps, more than"
-				+ " the " + gigabytes(heapLeft) + " it has free of the " + gigabytes(Runtime.getRuntime().maxMemory()) + " Java may use: give Java"
-				+ " more memory (-Xmx" + Math.max(1, Limits.heapToGive(heap, heapLeft)) + "g or more; in Fiji, Edit > Options > Memory &"
-				+ " Threads...), or give fewer concepts= or a smaller dimension=.");
+			// fewer images help where the training itself fits; the largest step stays as counted (fewer images never make it larger)
+			long fewer = mapBytes > 0 && training < heapLeft ? (heapLeft - training) / mapBytes : 0;
+			String less = fewer > 0 ? "give fewer images (at most about " + fewer + ")" : "give fewer concepts= or a smaller dimension=";
+			throw new IllegalArgumentException(what + " needs about " + gigabytes(heap) + " of Java's heap " + (mapImages > 0 ? "with the feature"
+				+ " maps of " + mapImages + " images (" + gigabytes(maps) + ")" : "beside the feature maps") + ", more than the " + gigabytes(heapLeft)
+				+ " it has free of the " + gigabytes(Runtime.getRuntime().maxMemory()) + " Java may use: give Java more memory (-Xmx"
+				+ Math.max(1, Limits.heapToGive(heap, heapLeft)) + "g or more; in Fiji, Edit > Options > Memory & Threads...), or " + less + ".");
 		}
 	}
 

@@ -306,6 +306,16 @@ public final class InfoDisent implements InterpretableHead {
 		return c;
 	}
 
+	/**
+	 * One image's evaluation ({@link #parts}): the copy of its feature map (h w c floats), the evidence's four rows of c
+	 * doubles, and the c parts, boxed and sorted (about 64 bytes each); the default's channels x classes count left out the
+	 * copy, which is most of it.
+	 */
+	@Override
+	public long imageWorkBytes() {
+		return 4L * h * w * c + 8L * 4 * c + 64L * c;
+	}
+
 	@Override
 	public String unitLayer() {
 		return "infodisent/evidence";

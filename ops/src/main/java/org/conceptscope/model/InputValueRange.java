@@ -12,8 +12,15 @@ package org.conceptscope.model;
  */
 public record InputValueRange(double lo, double hi, String source, double[] channelLo, double[] channelHi) {
 
-	/** The per-channel ends are copied in and out (a record's accessors would hand out its own arrays) and compared by value. */
+	/**
+	 * The per-channel ends are copied in and out (a record's accessors would hand out its own arrays) and compared by value;
+	 * both or neither are given, one of each per channel (a channel with one end only would fail later, far from here).
+	 */
 	public InputValueRange {
+		if ((channelLo == null) != (channelHi == null) || channelLo != null && (channelLo.length != channelHi.length || channelLo.length == 0)) {
+			throw new IllegalArgumentException("A range per channel needs one lower and one upper end for each channel, got "
+				+ (channelLo == null ? "no" : channelLo.length) + " lower and " + (channelHi == null ? "no" : channelHi.length) + " upper ends.");
+		}
 		channelLo = channelLo == null ? null : channelLo.clone();
 		channelHi = channelHi == null ? null : channelHi.clone();
 	}

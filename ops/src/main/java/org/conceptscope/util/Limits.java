@@ -48,20 +48,22 @@ public final class Limits {
 	 * Refuses, before the images go through the model, {@code n} images whose work the heap cannot hold: {@code fixed}
 	 * bytes whatever their number and {@code perImage} bytes an image, a quarter more for the collector's headroom
 	 * (the largest arrays are one block each, which a nearly full heap cannot place: a 128 MB heap ran out of memory
-	 * at the end of a run counted to fill it). The sentence names the most images that fit and the -Xmx for all.
+	 * at the end of a run counted to fill it). The sentence names the most images that fit and the -Xmx for all (heapToGive
+ * adds the quarter itself, so it is given the need without it).
 	 *
 	 * @param what the images, e.g. "The 2000 slice(s) of 'stack'"
 	 * @param forWhat what the bytes are for, after "of Java's heap for "
 	 * @param atATime how the remedy names a part, e.g. "slices at a time (a substack)"
 	 */
 	public static void checkImagesHeap(String what, long n, long fixed, long perImage, String forWhat, String atATime) {
-		long need = (long) Math.min(Long.MAX_VALUE / 2, (fixed + perImage * (double) n) * 1.25), left = heapLeft(need);
+		long bare = (long) Math.min(Long.MAX_VALUE / 2, fixed + perImage * (double) n), need = (long) Math.min(Long.MAX_VALUE / 2, bare * 1.25),
+			left = heapLeft(need);
 		if (need <= left) return;
 		long fits = Math.max(0, (long) ((left / 1.25 - fixed) / Math.max(1, perImage)));
 		throw new IllegalArgumentException(what + " need about " + gigabytes(need) + " of Java's heap for " + forWhat + ", more than the "
 			+ gigabytes(left) + " it has free of the " + gigabytes(Runtime.getRuntime().maxMemory()) + " Java may use: "
 			+ (fits > 0 ? "explain at most " + fits + " " + atATime + ", or " : "") + "give Java more memory (-Xmx"
-			+ Math.max(1, heapToGive(need, left)) + "g or more; in Fiji, Edit > Options > Memory & Threads...).");
+			+ Math.max(1, heapToGive(bare, left)) + "g or more; in Fiji, Edit > Options > Memory & Threads...).");
 	}
 
 	/** "2.5 GB": sizes in the sentences. */

@@ -55,6 +55,7 @@ public final class MacoReference {
 	public record Reference(int height, int width, double[][] magnitude, InputValueRange range, double[][] colours) {
 
 		public Reference {
+			if (magnitude == null || range == null) throw new IllegalArgumentException("MACO's canvas needs its spectrum and its value range.");
 			int c = magnitude.length;
 			if (colours != null && (colours.length != c || java.util.Arrays.stream(colours).anyMatch(r -> r.length != c))) {
 				throw new IllegalArgumentException("The colour matrix must be " + c + " x " + c + ", one row and one column per channel.");
@@ -96,6 +97,7 @@ public final class MacoReference {
 
 		/** {@code declared} if MACO can squash a canvas into it (as {@link #withRange}), checked before any work. */
 		static InputValueRange checked(InputValueRange declared) {
+			if (declared == null) throw new IllegalArgumentException("MACO needs a value range to squash the canvas into, got none.");
 			if (declared.isPerChannel()) {
 				for (int k = 0; k < declared.channelLo().length; k++) {
 					if (!InputValueRange.usable(declared.lo(k), declared.hi(k))) {

@@ -61,6 +61,45 @@ class BiIceMemoryTest {
 	}
 
 	/**
+	 * Before the backbone runs, the check counts the feature maps it will make (4 h w c bytes an image): where the training
+	 * itself fits, the sentence says how many images do; where it does not, fewer concepts or a smaller dimension.
+	 */
+	@Test
+	void theCheckBeforeTheBackboneCountsTheFeatureMaps() {
+		long training = BiIce.heapBytes(4, 4, 2048, 6, 16, 3, 32), map = 4L * 4 * 4 * 2048, left = training + 100 * map + map / 2;
+		String m = assertThrows(IllegalArgumentException.class, () -> BiIce.checkMemory("pool", 4, 4, 2048, 6, 16, 3, 32, 32, "batch_size",
+			2000, map, Long.MAX_VALUE, left)).getMessage();
+		assertTrue(m.startsWith("Bi-ICE on layer 'pool' (4 x 4 positions, 2048 channels) with concepts=6, dimension=16 and batch_size=32 needs"
+			+ " about 0.3 GB of Java's heap with the feature maps of 2000 images (0.3 GB), more than the "), m);
+		assertTrue(m.endsWith("g or more; in Fiji, Edit > Options > Memory & Threads...), or give fewer images (at most about 100)."), m);
+		// the 100 images named fit
+		BiIce.checkMemory("pool", 4, 4, 2048, 6, 16, 3, 32, 32, "batch_size", 100, map, Long.MAX_VALUE, left);
+		String k = assertThrows(IllegalArgumentException.class, () -> BiIce.checkMemory("pool", 4, 4, 2048, 6, 16, 3, 32, 32, "batch_size",
+			2000, map, Long.MAX_VALUE, training - 1)).getMessage();
+		assertTrue(k.endsWith(", or give fewer concepts= or a smaller dimension=."), k);
+	}
+
+	/**
+	 * The op explain.heads.bi_ice given more images than the heap can hold the feature maps of (256 x 256 floats each, twice
+	 * what this JVM may use) refuses them before the images go through the backbone; before, its check left the maps out
+	 * and the backbone ran (here: the backbone's AssertionError).
+	 */
+	@Test
+	void theOpRefusesMoreImagesThanTheHeapHoldsTheMapsOfBeforeTheBackboneRuns() {
+		int n = (int) Math.min(Integer.MAX_VALUE / 64, 2 * Runtime.getRuntime().maxMemory() / (4L * 256 * 256) + 1);
+		List<Integer> labels = new ArrayList<>();
+		for (int i = 0; i < n; i++) labels.add(i % 2);
+		String m = assertThrows(IllegalArgumentException.class, () -> org.conceptscope.ops.HeadOps.biIce(new BigLayerBackbone(),
+			net.imglib2.img.array.ArrayImgs.floats(8, 8, n), labels, "big", 2, 1, 1L, null, 3, null)).getMessage();
+		assertTrue(m.startsWith("Bi-ICE on layer 'big' (256 x 256 positions, 1 channels) with concepts=2, dimension=3 and a batch of "), m);
+		assertTrue(m.contains(" of Java's heap with the feature maps of " + n + " images ("), m);
+		java.util.regex.Matcher fewer = java.util.regex.Pattern.compile(", or give fewer images \\(at most about (\\d+)\\)\\.$").matcher(m);
+		assertTrue(fewer.find(), m);
+		int fits = Integer.parseInt(fewer.group(1));
+		assertTrue(fits > 0 && fits < n / 2 + 1, m);
+	}
+
+	/**
 	 * Training refuses before its loop a step too large for this machine, at the batch it would run (an epoch's largest
 	 * step: 3 of 3 images, not the 32 asked for).
 	 */

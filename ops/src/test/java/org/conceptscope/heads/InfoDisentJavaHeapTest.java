@@ -3,12 +3,10 @@ package org.conceptscope.heads;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 import org.conceptscope.tensor.FloatTensor;
 import org.junit.jupiter.api.Test;
@@ -150,10 +148,7 @@ class InfoDisentJavaHeapTest {
 	private static String child(String code, int c, String heap) throws Exception {
 		List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), heap, "-Djava.awt.headless=true", "-cp",
 			System.getProperty("java.class.path"), Child.class.getName(), code, Integer.toString(c));
-		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-		byte[] out = p.getInputStream().readAllBytes();
-		assertTrue(p.waitFor(3, TimeUnit.MINUTES), "the child ends");
-		return new String(out, StandardCharsets.UTF_8);
+		return org.conceptscope.util.ChildOutput.of(new ProcessBuilder(cmd), 3);
 	}
 
 	/**

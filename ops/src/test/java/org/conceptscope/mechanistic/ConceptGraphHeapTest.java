@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.conceptscope.model.BundledModels;
 import org.conceptscope.model.TensorFlowClassifier;
@@ -46,6 +44,8 @@ class ConceptGraphHeapTest {
 					System.out.println("OUT OF MEMORY after " + reports[0] + " progress reports");
 				}
 			}
+			System.out.flush();
+			System.exit(0); // TensorFlow's native threads must not keep this JVM alive
 		}
 	}
 
@@ -55,10 +55,7 @@ class ConceptGraphHeapTest {
 			if (System.getProperty(key) != null) cmd.add("-D" + key + "=" + System.getProperty(key));
 		}
 		cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName()));
-		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-		byte[] out = p.getInputStream().readAllBytes();
-		assertTrue(p.waitFor(3, TimeUnit.MINUTES), "the child ends");
-		return new String(out, StandardCharsets.UTF_8);
+		return org.conceptscope.util.ChildOutput.of(new ProcessBuilder(cmd), 3);
 	}
 
 	@Test

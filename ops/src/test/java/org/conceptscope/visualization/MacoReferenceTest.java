@@ -234,6 +234,26 @@ class MacoReferenceTest {
 			.getMessage());
 	}
 
+	/**
+	 * A canvas with no value range, or a per-channel range whose lower and upper ends differ in number (the public constructor
+	 * takes them apart), is refused in one sentence where it is made; before, the first was a NullPointerException and the
+	 * second an ArrayIndexOutOfBoundsException once the canvas ran.
+	 */
+	@Test
+	void aMissingOrLopsidedRangeIsRefusedWhereItIsMade() {
+		MacoReference.Reference ref = smallReference(5, 6, 3, 7);
+		assertEquals("MACO needs a value range to squash the canvas into, got none.", org.junit.jupiter.api.Assertions.assertThrows(
+			IllegalArgumentException.class, () -> ref.withRange(null)).getMessage());
+		assertEquals("MACO's canvas needs its spectrum and its value range.", org.junit.jupiter.api.Assertions.assertThrows(
+			IllegalArgumentException.class, () -> new MacoReference.Reference(5, 6, ref.magnitude(), null, null)).getMessage());
+		assertEquals("A range per channel needs one lower and one upper end for each channel, got 3 lower and 2 upper ends.",
+			org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new InputValueRange(0, 2, "declared",
+				new double[] { 0, 0, 0 }, new double[] { 1, 2 })).getMessage());
+		assertEquals("A range per channel needs one lower and one upper end for each channel, got 3 lower and no upper ends.",
+			org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new InputValueRange(0, 2, "declared",
+				new double[] { 0, 0, 0 }, null)).getMessage());
+	}
+
 	static double[][] randomPhases(MacoReference.Reference ref, long seed) {
 		Random r = new Random(seed);
 		double[][] phase = new double[ref.magnitude().length][ref.height() * ref.width()];

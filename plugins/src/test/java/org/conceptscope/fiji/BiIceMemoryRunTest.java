@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -75,12 +73,8 @@ class BiIceMemoryRunTest {
 		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
 		pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
 		long start = System.nanoTime();
-		Process p = pb.start();
-		byte[] bytes = p.getInputStream().readAllBytes();
-		assertTrue(p.waitFor(10, TimeUnit.MINUTES), "the child ends");
-		String said = new String(bytes, StandardCharsets.UTF_8);
+		String said = ChildJvm.output(pb, 10);
 		System.out.printf(java.util.Locale.ROOT, "BiIceMemoryRunTest %s %s: %.0f s: %s%n", heap, out, (System.nanoTime() - start) / 1e9, said.trim());
-		assertEquals(0, p.exitValue(), said);
 		return said;
 	}
 
@@ -107,7 +101,9 @@ class BiIceMemoryRunTest {
 		// one image a step on the 4 x 4 layer: 1.6 GB native, but 0.4 GB of Java's heap
 		String heapRefused = child(model, folder, "-Xmx128m", "out-heap", "conv3/pool", "1024", "4096", "1");
 		assertTrue(heapRefused.contains("READ Bi-ICE on layer 'conv3/pool' (4 x 4 positions, 2048 channels) with concepts=1024,"
-			+ " dimension=4096 and batch_size=1 needs about 0.4 GB of Java's heap beside the feature maps, more than the "), heapRefused);
+			+ " dimension=4096 and batch_size=1 needs about 0.4 GB of Java's heap with the feature maps of "), heapRefused);
+		// the training alone does not fit: fewer images would not help
+		assertTrue(heapRefused.trim().endsWith(", or give fewer concepts= or a smaller dimension=."), heapRefused);
 		assertTrue(heapRefused.contains(" Java may use: give Java more memory (-Xmx"), heapRefused);
 		assertFalse(heapRefused.contains("TRAINING") || heapRefused.contains("REFUSED") || heapRefused.contains("OUT OF MEMORY"), heapRefused);
 		assertFalse(Files.exists(work.resolve("out-heap")), "nothing written");

@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ij.ImagePlus;
 import ij.process.ColorProcessor;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 import org.conceptscope.fiji.run.AttributionResult;
 import org.conceptscope.fiji.run.AttributionRun;
@@ -59,11 +57,7 @@ class WholeImageMemoryTest {
 			List.of(MODEL.toString(), String.valueOf(w), String.valueOf(h), mode));
 		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
 		pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
-		Process p = pb.start();
-		byte[] out = p.getInputStream().readAllBytes();
-		assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the child ends");
-		String said = new String(out, StandardCharsets.UTF_8);
-		assertEquals(0, p.exitValue(), said);
+		String said = ChildJvm.output(pb, 5);
 		return said;
 	}
 

@@ -63,7 +63,9 @@ public final class HeadTrainingRun {
 			LabelledFolder.Data data = Models.labelledFolder(s.folder, backbone, CommandSpecs.TRAIN_INTERPRETABLE_HEAD, progress);
 			if (HeadTrainingSettings.BI_ICE.equals(s.head)) { // a head too large for this machine, before the images go through the backbone
 				int training = HeadTraining.split(data.labels(), data.images().sources(), s.heldOut, s.seed)[0].length; // its steps' size
-				BiIce.checkMemory(backbone, layer, s.concepts, s.dimension, training, s.batchSize, HeadTrainingSettings.BATCH_SIZE);
+				// every image's feature maps, twice: the maps and their training and held-out rows (HeadTraining.train)
+				BiIce.checkMemory(backbone, layer, s.concepts, s.dimension, training, s.batchSize, HeadTrainingSettings.BATCH_SIZE,
+					data.labels().length, 2);
 			}
 			FloatTensor images = data.tensor();
 			HeadTrainer trainer = Registry.head(s.head, java.util.Map.of(HeadTrainingSettings.CONCEPTS, s.concepts,
