@@ -93,10 +93,19 @@ public final class AttributionRun {
 	 */
 	public static String passesLine(String command, Classifier classifier, int height, int width, int channels, long images, String note,
 		AttributionMethod method, double overlap) {
+		return passesLine(command, classifier, height, width, channels, images, 0, note, method, overlap);
+	}
+
+	/**
+	 * As {@link #passesLine(String, Classifier, int, int, int, long, String, AttributionMethod, double)}, less {@code keptTiles}
+	 * tiles whose maps an earlier run kept (a resumed batch part halted partway; {@code note} says so).
+	 */
+	public static String passesLine(String command, Classifier classifier, int height, int width, int channels, long images, long keptTiles,
+		String note, AttributionMethod method, double overlap) {
 		String counted = images + " image" + (images == 1 ? "" : "s") + note;
 		long h = height, w = width, each = images;
 		if (TiledExplainer.needsTiles(classifier, height, width)) {
-			each = images * TiledExplainer.grid(classifier, height, width, overlap).count();
+			each = images * TiledExplainer.grid(classifier, height, width, overlap).count() - keptTiles;
 			counted = each + " tile" + (each == 1 ? "" : "s") + " of " + counted;
 			h = classifier.inputHeight(height);
 			w = classifier.inputWidth(width);
