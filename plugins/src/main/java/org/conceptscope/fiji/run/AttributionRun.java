@@ -59,7 +59,7 @@ public final class AttributionRun {
 			if (TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) {
 				checkTiledMemory(image, classifier, settings); // before the tiles, not after
 			}
-			String passes = passesLine(classifier, image, method, settings.overlap());
+			String passes = passesLine(classifier, image, method, settings.overlap(), progress);
 			if (passes != null) ij.IJ.log(passes); // before the wait, as Concept Discovery says its crops
 			Explanation e = Explainer.explain(classifier, image, method, target, modelName(settings.model()), settings.overlap(), progress);
 			AttributionResult result = AttributionOutputs.build(e, settings);
@@ -72,6 +72,14 @@ public final class AttributionRun {
 	 * an image larger than the model's input), or null for a method that does not declare them.
 	 */
 	static String passesLine(Classifier classifier, ImagePlus image, AttributionMethod method, double overlap) {
+		return passesLine(classifier, image, method, overlap, Progress.NONE);
+	}
+
+	/**
+	 * As {@link #passesLine(Classifier, ImagePlus, AttributionMethod, double)}, {@code progress} told while the slices are
+	 * segmented to count Kernel SHAP's passes (and obeyed when it asks to stop); a slice its samples cannot fit is refused here.
+	 */
+	static String passesLine(Classifier classifier, ImagePlus image, AttributionMethod method, double overlap, Progress progress) {
 		int h = image.getHeight(), w = image.getWidth(), images = ImagePlusTensors.batches(image).size();
 		String title = CommandSpecs.ATTRIBUTION.title();
 		org.conceptscope.util.Passes bound = TiledExplainer.needsTiles(classifier, h, w) ? null : method.passes(h, w, channelsRead(image, classifier));
@@ -79,7 +87,7 @@ public final class AttributionRun {
 			// each slice's own count (Kernel SHAP's superpixels), from the slices as the method gets them: their notes are the run's
 			FloatTensor x = Models.notesSaidByCaller(() -> Models.checkedInput(image, classifier).tensor());
 			return org.conceptscope.util.Passes.totalLine(title, images + " image" + (images == 1 ? "" : "s"), bound.detail()
-				+ ", counted on each image's superpixels", method.passes(x), bound.unit());
+				+ ", counted on each image's superpixels", method.passes(x, progress), bound.unit());
 		}
 		return passesLine(title, classifier, h, w, channelsRead(image, classifier), images, "", method, overlap);
 	}
