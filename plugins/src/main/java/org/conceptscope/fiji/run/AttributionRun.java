@@ -135,7 +135,11 @@ public final class AttributionRun {
 		if (p == null) return null;
 		long tiles = 0;
 		for (RegionExplainer.Region r : regions) tiles += RegionExplainer.tileCount(classifier, r, mode, height, width, overlap);
-		return p.line(command, tiles, tiles + " tile" + (tiles == 1 ? "" : "s") + " of " + regions.size() + " ROI" + (regions.size() == 1 ? "" : "s") + note);
+		// a stack's ROI without a position is one region per slice: counted as regions on so many slices, not as that many ROIs
+		long slices = regions.stream().mapToInt(RegionExplainer.Region::image).distinct().count();
+		String what = slices > 1 ? regions.size() + " region" + (regions.size() == 1 ? "" : "s") + " (ROIs on " + slices + " slices)"
+			: regions.size() + " ROI" + (regions.size() == 1 ? "" : "s");
+		return p.line(command, tiles, tiles + " tile" + (tiles == 1 ? "" : "s") + " of " + what + note);
 	}
 
 	/** The channels the model reads: a palette image given to a three-channel model is its three colours. */
