@@ -339,7 +339,7 @@ public final class BatchJob {
 		int perPart = Math.min(batch, inputs.size()), w = inputs.width(), h = inputs.height();
 		String name = inputs.inputs().get(0).name();
 		boolean tiled = TiledExplainer.needsTiles(classifier, h, w);
-		boolean palette = inputs.palette() && classifier.signature() != null && classifier.signature().channels() == 3;
+		boolean palette = inputs.palette() && Models.readsPalette(classifier);
 		boolean statistics = !TiledExplainer.pointwise(classifier.normalization(), ImagePlusTensors.typeMax(inputs.open(0)));
 		BatchMemory.check(name, new BatchMemory.Shape(w, h, inputs.sourceBytes(), channelsRead(classifier, inputs), tiled, palette, statistics), perPart,
 			batchGiven);
@@ -385,10 +385,9 @@ public final class BatchJob {
 			RegionExplainer.Mode.parse(s.region()), left, method, s.overlap());
 	}
 
-	/** The channels the model reads of the inputs: an 8-bit palette given to a three-channel model is its three colours. */
+	/** The channels the model reads of the inputs (their palette's colours for a model that reads them). */
 	private static int channelsRead(Classifier classifier, BatchInputs inputs) {
-		boolean palette = inputs.palette() && classifier.signature() != null && classifier.signature().channels() == 3;
-		return palette ? 3 : inputs.inputs().get(0).channels();
+		return Models.channelsRead(classifier, inputs.palette(), inputs.inputs().get(0).channels());
 	}
 
 	/**

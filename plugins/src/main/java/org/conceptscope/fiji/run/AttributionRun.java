@@ -95,7 +95,7 @@ public final class AttributionRun {
 	/**
 	 * The line of the passes on {@code images} images of {@code width x height} pixels, each of {@code channels} channels as the
 	 * model reads them ("12 tiles of 3 images": the passes are per tile for images of another size than the model's input), or null for a method that does
-	 * not declare them; {@code note} follows the count ("" or " (of 12; 8 are done)").
+	 * not declare them; {@code note} follows the count ("" or " (2 of 3 slices left; the others are done)").
 	 *
 	 * @param command the command's name in the line
 	 */
@@ -144,7 +144,7 @@ public final class AttributionRun {
 
 	/** The channels the model reads: a palette image given to a three-channel model is its three colours. */
 	static int channelsRead(ImagePlus image, Classifier classifier) {
-		return Models.paletteNote(image, classifier) != null ? 3 : ImagePlusTensors.channels(image);
+		return Models.channelsRead(classifier, Models.paletteNote(image, classifier) != null, ImagePlusTensors.channels(image));
 	}
 
 	/**
