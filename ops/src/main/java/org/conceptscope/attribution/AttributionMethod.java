@@ -47,6 +47,14 @@ public interface AttributionMethod {
 		return p == null ? -1 : images.dim(0) * p.perImage();
 	}
 
+	/**
+	 * As {@link #passes(FloatTensor)}, reporting to {@code progress} while the images are segmented for it (a long stack) and
+	 * stopping when it asks; an image the method's samples cannot fit is refused here, before any model pass.
+	 */
+	default long passes(FloatTensor images, org.conceptscope.util.Progress progress) {
+		return passes(images);
+	}
+
 	/** Whether the method differentiates the model (so models without gradients, ONNX ones, cannot run it). */
 	default boolean needsGradients() {
 		return false;

@@ -70,9 +70,32 @@ abstract sealed class LinearSurrogate implements AttributionMethod permits Lime,
 	 */
 	@Override
 	public long passes(FloatTensor images) {
+		return passes(images, org.conceptscope.util.Progress.NONE);
+	}
+
+	/**
+	 * As {@link #passes(FloatTensor)}: the images segmented a few at a time in parallel, the progress reported and a stop obeyed
+	 * between them, and an image whose segments the samples cannot fit ({@link #checkSegments}) refused before any is scored.
+	 */
+	@Override
+	public long passes(FloatTensor images, org.conceptscope.util.Progress progress) {
 		int n = (int) images.dim(0), h = (int) images.dim(1), w = (int) images.dim(2), c = (int) images.dim(3);
 		if (segmentation.kind() == Segmentation.Kind.GRID || !passesFollowSegments()) return n * passes(h, w, c).perImage();
-		return IntStream.range(0, n).parallel().mapToLong(i -> scoredSamples(segmentation.of(images.slice(i).data(), h, w, c).count())).sum();
+		org.conceptscope.util.Progress p = progress == null ? org.conceptscope.util.Progress.NONE : progress;
+		int step = Math.max(1, Runtime.getRuntime().availableProcessors());
+		long total = 0;
+		for (int from = 0; from < n; from += step) {
+			if (!p.report(from, n, "images segmented to count the passes")) {
+				throw new java.util.concurrent.CancellationException("Stopped while counting the passes.");
+			}
+			total += IntStream.range(from, Math.min(n, from + step)).parallel().mapToLong(i -> {
+				int m = segmentation.of(images.slice(i).data(), h, w, c).count();
+				checkSegments(m);
+				return scoredSamples(m);
+			}).sum();
+		}
+		p.report(n, n, "images segmented to count the passes");
+		return total;
 	}
 
 	/** The grid's cells per side or the superpixels wanted, under their registry keys. */

@@ -1,6 +1,7 @@
 package org.conceptscope.attribution;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -118,6 +119,26 @@ class PassesAnnouncedTest {
 		assertEquals(2 * 40, lime.passes(images));
 		assertEquals(2 * 40, scored(lime, images), "LIME scores every sample whatever the superpixels");
 		assertFalse(lime.passes(H, W, C).atMost());
+	}
+
+	/**
+	 * Counting Kernel SHAP's passes segments every image: an image of more superpixels than its samples can fit is refused
+	 * there (before the run scores any image), its progress is told, and a stop is obeyed.
+	 */
+	@Test
+	void kernelShapsCountRefusesTooManySuperpixelsAndReportsAndStops() {
+		FloatTensor images = twoSegmentations();
+		Segmentation slic = Segmentation.slic(16, 0);
+		int noisy = slic.of(images.slice(1).data(), H, W, C).count();
+		KernelShap few = new KernelShap(noisy + 1, slic, MaskedImage.constant(0), 1);
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> few.passes(images, Progress.NONE));
+		assertTrue(e.getMessage().startsWith("Kernel SHAP has " + (noisy + 1) + " samples for an image of " + noisy + " segments"), e.getMessage());
+
+		KernelShap shap = new KernelShap(64, slic, MaskedImage.constant(0), 1);
+		java.util.List<String> reports = new java.util.ArrayList<>();
+		shap.passes(images, (done, total, message) -> reports.add(done + "/" + total));
+		assertEquals("2/2", reports.get(reports.size() - 1), reports.toString());
+		assertThrows(java.util.concurrent.CancellationException.class, () -> shap.passes(images, (done, total, message) -> false));
 	}
 
 	@Test

@@ -1,6 +1,7 @@
 package org.conceptscope.fiji;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -122,6 +123,50 @@ class BatchPassesTest {
 		assertEquals("ConceptScope batch: 8 tiles of 2 images (2 of 3 slices left; the others are done), 10 model passes each (RISE: one per"
 			+ " mask): 80 model passes.", passesLine(resumed));
 		assertEquals(80, scored.get(), "the images RISE scored in the resumed run");
+	}
+
+	/**
+	 * A run stopped inside its one tiled part (ihc.png: 961 tiles in batches of up to 256) after some of its tiles are explained
+	 * keeps their batches; its resume takes them from disk without the model, so its line counts only the other tiles, as many
+	 * as the model then scores.
+	 */
+	@Test
+	void aResumeOfAPartStoppedPartwayCountsTheTilesNotKept() throws Exception {
+		Path big = TestFiles.testImages().resolve("images/ihc.png");
+		Path saveDir = work.resolve("big-halted");
+		List<String> arguments = List.of("input=" + big, "model=" + model, "save_dir=" + saveDir, "method=rise", "samples=10", "grid=4",
+			"target=DAB-positive", "batch=1");
+		BatchJob.Job job = Batch.parse(arguments.toArray(new String[0]));
+		// the part is half done once its tiles are classified: stopped at 80 % of it, some explained
+		List<String> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+		assertThrows(java.util.concurrent.CancellationException.class, () -> BatchJob.run(job, (done, total, message) -> {
+			reports.add(message);
+			return !message.matches("slices \\(part 1 of 1: 8[0-9] %\\)");
+		}, null));
+		Path tiles = saveDir.resolve(BatchJob.WORK_DIR).resolve(BatchJob.TILES);
+		long kept;
+		try (java.util.stream.Stream<Path> files = Files.walk(tiles)) {
+			kept = files.map(f -> f.getFileName().toString()).filter(f -> f.startsWith("pass2-"))
+				.mapToLong(f -> Long.parseLong(f.substring(f.lastIndexOf('-') + 1, f.length() - ".bin".length()))).sum();
+		}
+		assertTrue(kept > 0 && kept < 961, "some tiles explained before the stop: " + kept + " (" + reports.size() + " reports)");
+
+		List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+		List<CountingModel> opened = new ArrayList<>();
+		BatchJob.run(job, null, new BatchJob.Events() {
+			@Override
+			public void message(String line) {
+				messages.add(line);
+			}
+		}, null, p -> {
+			CountingModel m = new CountingModel(Models.open(p));
+			opened.add(m);
+			return m;
+		});
+		String line = passesLine(String.join("\n", messages));
+		assertEquals("ConceptScope batch: " + (961 - kept) + " tiles of 1 image (" + kept + " tiles explained by an earlier run), 10 model passes"
+			+ " each (RISE: one per mask): " + 10 * (961 - kept) + " model passes.", line);
+		assertEquals(RegionPassesTest.total(line), opened.stream().mapToLong(m -> m.logits.get()).sum(), "the images RISE scored on resuming");
 	}
 
 	@Test

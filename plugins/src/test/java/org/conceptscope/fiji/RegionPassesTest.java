@@ -53,7 +53,8 @@ class RegionPassesTest {
 			RegionExplanations.Explained e = RegionExplanations.explainEach(model, image, regions, mode, method, 2, 0.5, Progress.NONE);
 			assertEquals(total(line), model.logits.get(), mode + ": the images " + method.name() + " scored");
 			long tiles = e.results().stream().mapToLong(RegionExplainer.Result::tiles).sum();
-			assertTrue(line.startsWith("ConceptScope Attribution: " + tiles + " tiles of " + regions.size() + " ROIs,"), line);
+			assertTrue(line.startsWith("ConceptScope Attribution: " + tiles + " tiles of " + regions.size() + (image.getStackSize() > 1
+				? " regions (ROIs on " + image.getStackSize() + " slices)," : " ROIs,")), line);
 		}
 	}
 
@@ -72,5 +73,26 @@ class RegionPassesTest {
 			"ConceptScope Attribution: 29 tiles of 3 ROIs, 10 model passes each (RISE: one per mask): 290 model passes.");
 		announcedIsScored(regions, ihc, RegionExplainer.Mode.WINDOW, new Occlusion(8, 8, 0f),
 			"ConceptScope Attribution: 3 tiles of 3 ROIs, 17 model passes each (occlusion: 4 x 4 patch positions and the image itself): 51 model passes.");
+	}
+
+	/** On a stack a ROI without a position is explained on every slice: the line counts regions on slices, not that many ROIs. */
+	@Test
+	void aStacksRoisAreCountedAsRegionsOnItsSlices() throws Exception {
+		Roi gland = new OvalRoi(10, 12, 20, 16), corner = new Roi(40, 40, 8, 8);
+		gland.setName("gland");
+		corner.setName("corner");
+		Path zip = work.resolve("stack-RoiSet.zip");
+		BatchRoisTest.roiSet(zip, gland, corner);
+		ImagePlus ihc = IJ.openImage(TestFiles.testImages().resolve("images/ihc.png").toString());
+		ihc.setRoi(100, 180, 48, 48);
+		ImagePlus crop = ihc.crop();
+		ij.ImageStack stack = new ij.ImageStack(48, 48);
+		for (int i = 0; i < 3; i++) stack.addSlice(crop.getProcessor().duplicate());
+		ImagePlus three = new ImagePlus("three", stack);
+		List<RegionExplainer.Region> regions = RegionTargets.of(zip.toString(), three);
+		assertEquals(6, regions.size(), "2 ROIs on each of 3 slices");
+		announcedIsScored(regions, three, RegionExplainer.Mode.WINDOW, new Occlusion(8, 8, 0f),
+			"ConceptScope Attribution: 6 tiles of 6 regions (ROIs on 3 slices), 17 model passes each (occlusion: 4 x 4 patch positions and the"
+				+ " image itself): 102 model passes.");
 	}
 }

@@ -159,6 +159,15 @@ public final class BatchJob {
 	 * before the computer is asked for anything.
 	 */
 	public static Result run(Job job, Progress progress, Events events, PartComputer computer) throws IOException {
+		return run(job, progress, events, computer, Models::open);
+	}
+
+	/**
+	 * As {@link #run(Job, Progress, Events, PartComputer)}, the model opened by {@code open} (as {@link #computePart(Job, String,
+	 * int, java.util.function.Function)} takes it: a test counts what the model scores).
+	 */
+	public static Result run(Job job, Progress progress, Events events, PartComputer computer, java.util.function.Function<Path, Classifier> open)
+		throws IOException {
 		AttributionSettings s = job.attribution();
 		// Settings first (counts and grids are bounded when the method is made), then the inputs, then the model.
 		AttributionMethod method = checkSettings(job);
@@ -186,7 +195,7 @@ public final class BatchJob {
 		BatchMemory.check(inputs.inputs().get(0).name(), new BatchMemory.Shape(inputs.width(), inputs.height(), inputs.sourceBytes(), 0, true,
 			false, false), firstGuess, job.batch() > 0);
 		if (computer != null) BatchMemory.checkHandedOver(inputs.inputs().get(0).name(), inputs.width(), inputs.height(), firstGuess);
-		try (Classifier opened = Models.open(s.model())) {
+		try (Classifier opened = open.apply(s.model())) {
 			Classifier classifier = OutputOperators.choose(opened, s.operator());
 			int target = TargetClass.parse(s.target(), classifier.classNames());
 			method.checkRuns(classifier);
@@ -330,7 +339,7 @@ public final class BatchJob {
 		int perPart = Math.min(batch, inputs.size()), w = inputs.width(), h = inputs.height();
 		String name = inputs.inputs().get(0).name();
 		boolean tiled = TiledExplainer.needsTiles(classifier, h, w);
-		boolean palette = inputs.palette() && classifier.signature() != null && classifier.signature().channels() == 3;
+		boolean palette = inputs.palette() && Models.readsPalette(classifier);
 		boolean statistics = !TiledExplainer.pointwise(classifier.normalization(), ImagePlusTensors.typeMax(inputs.open(0)));
 		BatchMemory.check(name, new BatchMemory.Shape(w, h, inputs.sourceBytes(), channelsRead(classifier, inputs), tiled, palette, statistics), perPart,
 			batchGiven);
@@ -343,15 +352,17 @@ public final class BatchJob {
 	 * tiles from its ROIs' bounds (a stack's ROI planes from its header, as a virtual stack), so no pixel is read for it.
 	 */
 	static String passesLine(Classifier classifier, AttributionMethod method, AttributionSettings s, BatchInputs inputs, BatchRois rois,
-		BatchManifest m, boolean[] done) {
+		BatchManifest m, boolean[] done, Path tilesDir) throws IOException {
 		int n = m.entries, w = inputs.width(), h = inputs.height();
-		long entries = 0;
+		long entries = 0, keptTiles = 0;
 		List<RegionExplainer.Region> regions = new ArrayList<>();
 		Map<Integer, List<RegionExplainer.Region>> byInput = new java.util.HashMap<>();
 		for (int k = 0; k < m.parts; k++) {
 			if (done[k]) continue;
 			int from = k * m.batch, to = Math.min(n, from + m.batch);
 			entries += to - from;
+			// a part halted partway keeps its explained tile batches: the resume loads them without the model
+			if (tilesDir != null) keptTiles += keptExplainedTiles(BatchTiles.partDir(tilesDir, k));
 			if (rois == null) continue;
 			for (BatchInputs.Segment seg : inputs.segments(from, to)) {
 				if (rois.rois(seg.input()).isEmpty()) continue; // no ROI file: no row, no pass
@@ -362,20 +373,33 @@ public final class BatchJob {
 				for (RegionExplainer.Region r : all) if (r.image() >= seg.from() && r.image() < seg.to()) regions.add(r);
 			}
 		}
-		String left = entries < n ? " (" + entries + " of " + n + " slices left; the others are done)" : "";
+		String kept = keptTiles > 0 ? keptTiles + " tile" + (keptTiles == 1 ? "" : "s") + " explained by an earlier run" : "";
+		String left = entries < n ? " (" + entries + " of " + n + " slices left; the others are done" + (kept.isEmpty() ? "" : "; " + kept) + ")"
+			: kept.isEmpty() ? "" : " (" + kept + ")";
 		if (rois == null) {
-			return org.conceptscope.fiji.run.AttributionRun.passesLine(NAME, classifier, h, w, channelsRead(classifier, inputs), entries, left,
-				method, s.overlap());
+			return org.conceptscope.fiji.run.AttributionRun.passesLine(NAME, classifier, h, w, channelsRead(classifier, inputs), entries, keptTiles,
+				left, method, s.overlap());
 		}
 		if (regions.isEmpty()) return null;
 		return org.conceptscope.fiji.run.AttributionRun.regionPassesLine(NAME, classifier, h, w, channelsRead(classifier, inputs), regions,
 			RegionExplainer.Mode.parse(s.region()), left, method, s.overlap());
 	}
 
-	/** The channels the model reads of the inputs: an 8-bit palette given to a three-channel model is its three colours. */
+	/** The channels the model reads of the inputs (their palette's colours for a model that reads them). */
 	private static int channelsRead(Classifier classifier, BatchInputs inputs) {
-		boolean palette = inputs.palette() && classifier.signature() != null && classifier.signature().channels() == 3;
-		return palette ? 3 : inputs.inputs().get(0).channels();
+		return Models.channelsRead(classifier, inputs.palette(), inputs.inputs().get(0).channels());
+	}
+
+	/**
+	 * The tiles whose maps a part's folder of tile batches already holds (pass 2 batches, named "pass2-first-count.bin"), which a
+	 * resumed part takes from there instead of explaining them again; 0 when the folder does not exist.
+	 */
+	private static long keptExplainedTiles(Path partDir) throws IOException {
+		if (!Files.isDirectory(partDir)) return 0;
+		try (Stream<Path> s = Files.walk(partDir)) {
+			return s.filter(Files::isRegularFile).map(f -> f.getFileName().toString()).filter(f -> f.matches("pass2-\\d+-\\d+\\.bin"))
+				.mapToLong(f -> Long.parseLong(f.substring(f.lastIndexOf('-') + 1, f.length() - 4))).sum();
+		}
 	}
 
 	/** Tile batches kept in a run's tiles folder (a part's work before it is finished; none when it does not exist). */
@@ -428,7 +452,8 @@ public final class BatchJob {
 			// a ROI run explains no input without ROIs (it gets no row): its warnings count none of them
 			if (rois != null) for (int i = 0; i < explained.length; i++) explained[i] &= !rois.rois(i).isEmpty();
 			InputWarnings.warn(classifier, inputs, explained, kept > 0, ev::message);
-			String passes = passesLine(classifier, method, s, inputs, rois, m, done);
+			// a part computer elsewhere does not take the kept tile batches (computePart keeps none)
+			String passes = passesLine(classifier, method, s, inputs, rois, m, done, computer == null ? tilesDir : null);
 			if (passes != null) ev.message(passes); // before the wait, as the Attribution command says it
 		}
 		String model = modelName(s.model());

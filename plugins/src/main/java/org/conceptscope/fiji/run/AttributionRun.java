@@ -59,7 +59,7 @@ public final class AttributionRun {
 			if (TiledExplainer.needsTiles(classifier, image.getHeight(), image.getWidth())) {
 				checkTiledMemory(image, classifier, settings); // before the tiles, not after
 			}
-			String passes = passesLine(classifier, image, method, settings.overlap());
+			String passes = passesLine(classifier, image, method, settings.overlap(), progress);
 			if (passes != null) ij.IJ.log(passes); // before the wait, as Concept Discovery says its crops
 			Explanation e = Explainer.explain(classifier, image, method, target, modelName(settings.model()), settings.overlap(), progress);
 			AttributionResult result = AttributionOutputs.build(e, settings);
@@ -72,6 +72,14 @@ public final class AttributionRun {
 	 * an image larger than the model's input), or null for a method that does not declare them.
 	 */
 	static String passesLine(Classifier classifier, ImagePlus image, AttributionMethod method, double overlap) {
+		return passesLine(classifier, image, method, overlap, Progress.NONE);
+	}
+
+	/**
+	 * As {@link #passesLine(Classifier, ImagePlus, AttributionMethod, double)}, {@code progress} told while the slices are
+	 * segmented to count Kernel SHAP's passes (and obeyed when it asks to stop); a slice its samples cannot fit is refused here.
+	 */
+	static String passesLine(Classifier classifier, ImagePlus image, AttributionMethod method, double overlap, Progress progress) {
 		int h = image.getHeight(), w = image.getWidth(), images = ImagePlusTensors.batches(image).size();
 		String title = CommandSpecs.ATTRIBUTION.title();
 		org.conceptscope.util.Passes bound = TiledExplainer.needsTiles(classifier, h, w) ? null : method.passes(h, w, channelsRead(image, classifier));
@@ -79,7 +87,7 @@ public final class AttributionRun {
 			// each slice's own count (Kernel SHAP's superpixels), from the slices as the method gets them: their notes are the run's
 			FloatTensor x = Models.notesSaidByCaller(() -> Models.checkedInput(image, classifier).tensor());
 			return org.conceptscope.util.Passes.totalLine(title, images + " image" + (images == 1 ? "" : "s"), bound.detail()
-				+ ", counted on each image's superpixels", method.passes(x), bound.unit());
+				+ ", counted on each image's superpixels", method.passes(x, progress), bound.unit());
 		}
 		return passesLine(title, classifier, h, w, channelsRead(image, classifier), images, "", method, overlap);
 	}
@@ -87,16 +95,25 @@ public final class AttributionRun {
 	/**
 	 * The line of the passes on {@code images} images of {@code width x height} pixels, each of {@code channels} channels as the
 	 * model reads them ("12 tiles of 3 images": the passes are per tile for images of another size than the model's input), or null for a method that does
-	 * not declare them; {@code note} follows the count ("" or " (of 12; 8 are done)").
+	 * not declare them; {@code note} follows the count ("" or " (2 of 3 slices left; the others are done)").
 	 *
 	 * @param command the command's name in the line
 	 */
 	public static String passesLine(String command, Classifier classifier, int height, int width, int channels, long images, String note,
 		AttributionMethod method, double overlap) {
+		return passesLine(command, classifier, height, width, channels, images, 0, note, method, overlap);
+	}
+
+	/**
+	 * As {@link #passesLine(String, Classifier, int, int, int, long, String, AttributionMethod, double)}, less {@code keptTiles}
+	 * tiles whose maps an earlier run kept (a resumed batch part halted partway; {@code note} says so).
+	 */
+	public static String passesLine(String command, Classifier classifier, int height, int width, int channels, long images, long keptTiles,
+		String note, AttributionMethod method, double overlap) {
 		String counted = images + " image" + (images == 1 ? "" : "s") + note;
 		long h = height, w = width, each = images;
 		if (TiledExplainer.needsTiles(classifier, height, width)) {
-			each = images * TiledExplainer.grid(classifier, height, width, overlap).count();
+			each = images * TiledExplainer.grid(classifier, height, width, overlap).count() - keptTiles;
 			counted = each + " tile" + (each == 1 ? "" : "s") + " of " + counted;
 			h = classifier.inputHeight(height);
 			w = classifier.inputWidth(width);
@@ -118,12 +135,16 @@ public final class AttributionRun {
 		if (p == null) return null;
 		long tiles = 0;
 		for (RegionExplainer.Region r : regions) tiles += RegionExplainer.tileCount(classifier, r, mode, height, width, overlap);
-		return p.line(command, tiles, tiles + " tile" + (tiles == 1 ? "" : "s") + " of " + regions.size() + " ROI" + (regions.size() == 1 ? "" : "s") + note);
+		// a stack's ROI without a position is one region per slice: counted as regions on so many slices, not as that many ROIs
+		long slices = regions.stream().mapToInt(RegionExplainer.Region::image).distinct().count();
+		String what = slices > 1 ? regions.size() + " region" + (regions.size() == 1 ? "" : "s") + " (ROIs on " + slices + " slices)"
+			: regions.size() + " ROI" + (regions.size() == 1 ? "" : "s");
+		return p.line(command, tiles, tiles + " tile" + (tiles == 1 ? "" : "s") + " of " + what + note);
 	}
 
 	/** The channels the model reads: a palette image given to a three-channel model is its three colours. */
 	static int channelsRead(ImagePlus image, Classifier classifier) {
-		return Models.paletteNote(image, classifier) != null ? 3 : ImagePlusTensors.channels(image);
+		return Models.channelsRead(classifier, Models.paletteNote(image, classifier) != null, ImagePlusTensors.channels(image));
 	}
 
 	/**

@@ -537,9 +537,22 @@ public final class Models {
 	}
 
 	private static boolean palette(ImagePlus imp, Classifier classifier) {
-		if (imp == null || classifier == null || classifier.signature() == null || classifier.signature().channels() != 3) return false;
+		if (imp == null || !readsPalette(classifier)) return false;
 		if (imp.getBitDepth() != 8 || imp.getNChannels() != 1 || imp.getProcessor() == null) return false;
 		return imp.getProcessor().isColorLut() && imp.getProcessor().getColorModel() instanceof java.awt.image.IndexColorModel;
+	}
+
+	/** Whether the model reads an 8-bit palette image as its colours: a three-channel model does. */
+	public static boolean readsPalette(Classifier classifier) {
+		return classifier != null && classifier.signature() != null && classifier.signature().channels() == 3;
+	}
+
+	/**
+	 * The channels the model reads of images of {@code channels} channels: a palette image ({@code palette}) given to a model that
+	 * {@link #readsPalette reads palettes} is its three colours.
+	 */
+	public static int channelsRead(Classifier classifier, boolean palette, int channels) {
+		return palette && readsPalette(classifier) ? 3 : channels;
 	}
 
 	private static String paletteSentence(ImagePlus imp) {
