@@ -52,5 +52,6 @@ function openImage(name, key, path) {
 	before = nImages;
 	call("ij.IJ.redirectErrorMessages"); // a file ImageJ cannot read is logged, not a dialog
 	open(path);
-	if (nImages == before) exit(name + ": ImageJ could not open " + key + "=[" + path + "] as an image: give a TIFF, PNG, JPEG or DICOM file.");
+	// an image of that name already open is shown again rather than opened twice
+	if (nImages == before && !isOpen(File.getName(path))) exit(name + ": ImageJ could not open " + key + "=[" + path + "] as an image: give a TIFF, PNG, JPEG or DICOM file.");
 }
