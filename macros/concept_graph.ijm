@@ -60,6 +60,12 @@ function openImage(name, key, path) {
 	before = nImages;
 	call("ij.IJ.redirectErrorMessages"); // a file ImageJ cannot read is logged, not a dialog
 	open(path);
-	// an image of that name already open is shown again rather than opened twice
-	if (nImages == before && !isOpen(File.getName(path))) exit(name + ": ImageJ could not open " + key + "=[" + path + "] as an image: give a TIFF, PNG, JPEG or DICOM file.");
+	if (nImages == before) {
+		// nImages can miss the new image (a window Train Interpretable Head left counts while none can be selected):
+		// opened when the active image bears the file's name; a text window of that name (what ImageJ makes of some
+		// files it cannot read as images) is not an image
+		opened = false;
+		if (nImages > 0) opened = getTitle() == File.getName(path);
+		if (!opened) exit(name + ": ImageJ could not open " + key + "=[" + path + "] as an image: give a TIFF, PNG, JPEG or DICOM file.");
+	}
 }
