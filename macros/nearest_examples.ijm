@@ -56,15 +56,16 @@ function checkKeys(name, args, keys) {
 // "File not found", of a file ImageJ cannot read opens nothing, and the command then said "No image is open".
 function openImage(name, key, path) {
 	if (!File.exists(path)) exit(name + ": " + key + "=[" + path + "] does not exist: give the path of an image file.");
-	before = nImages;
+	// opened: the active image is a new one. nImages alone can miss it (it also counts an active image no list holds,
+	// which an earlier macro's setBatchMode(false) may leave under -batch), and ImageJ shows some files it cannot read
+	// as a text window, which is no image
+	before = 0;
+	if (nImages > 0) before = getImageID();
 	call("ij.IJ.redirectErrorMessages"); // a file ImageJ cannot read is logged, not a dialog
 	open(path);
-	if (nImages == before) {
-		// nImages can miss the new image (a window Train Interpretable Head left counts while none can be selected):
-		// opened when the active image bears the file's name; a text window of that name (what ImageJ makes of some
-		// files it cannot read as images) is not an image
-		opened = false;
-		if (nImages > 0) opened = getTitle() == File.getName(path);
-		if (!opened) exit(name + ": ImageJ could not open " + key + "=[" + path + "] as an image: give a TIFF, PNG, JPEG or DICOM file.");
+	opened = false;
+	if (nImages > 0) {
+		if (getImageID() != before) opened = true;
 	}
+	if (!opened) exit(name + ": ImageJ could not open " + key + "=[" + path + "] as an image: give a TIFF, PNG, JPEG or DICOM file.");
 }

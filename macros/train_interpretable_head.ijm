@@ -33,6 +33,8 @@ if (saveDir == "") saveDir = getDirectory("Choose a folder for the head and its 
 
 setBatchMode(true);
 run("Train Interpretable Head...", "model=[" + model + "] folder=[" + folder + "] head=" + head + " layer=[] concepts=6 dimension=16 sparsity=0.01 steps=300 batch_size=32 learning_rate=0.01 seed=42 held_out=0.2 prototypes=6 save_dir=[" + saveDir + "]" + overwrite);
+// everything is in save_dir; an image left open here becomes, under -batch, an active image no list holds
+close("*");
 setBatchMode(false);
 
 // A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
