@@ -286,8 +286,9 @@ public final class Registry {
 		metric("sparseness", "Sparseness", Metric.class, "Chalasani et al. 2020", v -> MapMetrics.statistic(MapStatistics.Kind.SPARSENESS));
 
 		estimator("sobol", "Sobol total indices", "Fel et al. 2023 (CRAFT)", v -> ConceptEstimator.sobol(v.integer("designs"), v.longValue("seed")));
-		estimator("gradient", "Gradient \u00d7 coefficient", "Fel et al. 2023 (CRAFT)", v -> ConceptEstimator.gradient());
-		estimator("deletion", "Concept deletion", "Fel et al. 2023 (CRAFT)", v -> ConceptEstimator.deletion());
+		// CRAFT estimates importance with Sobol indices only; gradient x input and occlusion on the concepts are the holistic paper's
+		estimator("gradient", "Gradient \u00d7 coefficient", "Fel et al. 2023 (holistic concept importance, NeurIPS)", v -> ConceptEstimator.gradient());
+		estimator("deletion", "Concept deletion", "Fel et al. 2023 (holistic concept importance, NeurIPS)", v -> ConceptEstimator.deletion());
 
 		head("infodisent", "InfoDisent", InfoDisent.class, "Struski et al. 2024",
 			v -> (HeadTrainer) (f, layer, labels, classes, opt, p) -> InfoDisent.train(f, layer, labels, classes, opt, p));

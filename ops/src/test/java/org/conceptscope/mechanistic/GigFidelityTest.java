@@ -194,4 +194,63 @@ class GigFidelityTest {
 		assertEquals(classes.size() * (3 + 1) + 3 * (3 + 1), g.edges().size(), "layer to layer, and every predicted class, each with its residual");
 		assertTrue(zeroLogitShape >= 1);
 	}
+
+	/**
+	 * GIG is integrated gradients in concept coordinates: concept q's edge is the integral over the path alpha A of the
+	 * derivative of the target along D_q (u_pq w_q at every position p), the residual's along A minus the rebuilt
+	 * activations. Computed here without the graph's gradients, by central differences of the model's own logits fed at
+	 * the layer (midpoint rule, the same 64 steps): the edges and the residual agree with GIG's within 0.2 % of the largest
+	 * (audit of 2026-12-07: conv3/relu to 6 digits; conv2/relu within 0.003 of edges up to 4.7, where the differences step
+	 * over ReLU kinks).
+	 */
+	@Test
+	void edgesAreIntegratedGradientsAlongEachConceptsShareComputedFromTheLogitsAlone() {
+		int k = 2, steps = 64, n = (int) images.dim(0);
+		double eps = 1e-2;
+		for (String layer : new String[] { "conv2/relu", "conv3/relu" }) {
+			ConceptBank bank = PfvConcepts.fit(model, images, k, layer, 4, 300, 3, 1);
+			GeneralizedIntegratedGradients gig = new GeneralizedIntegratedGradients(model, steps);
+			GeneralizedIntegratedGradients.Decomposition d = gig.decompose(bank, images);
+			int[] targets = new int[n];
+			java.util.Arrays.fill(targets, k);
+			GeneralizedIntegratedGradients.Credit credit = gig.toClasses(d, targets);
+			int concepts = bank.size(), channels = bank.channels(), per = d.activations.stride0(), positions = per / channels;
+			double[] differences = new double[concepts + 1];
+			for (int i = 0; i < n; i++) {
+				float[] a = java.util.Arrays.copyOfRange(d.activations.data(), i * per, (i + 1) * per);
+				float[][] along = new float[concepts + 1][per];
+				for (int p = 0; p < positions; p++) {
+					for (int ch = 0; ch < channels; ch++) {
+						double rebuilt = 0;
+						for (int q = 0; q < concepts; q++) {
+							double part = d.coefficients[i][p][q] * bank.concepts[q][ch];
+							along[q][p * channels + ch] = (float) part;
+							rebuilt += part;
+						}
+						along[concepts][p * channels + ch] = (float) (a[p * channels + ch] - rebuilt);
+					}
+				}
+				long[] shape = d.activations.shape().clone();
+				shape[0] = 2L * steps;
+				for (int q = 0; q <= concepts; q++) {
+					float[] batch = new float[2 * steps * per];
+					for (int s = 0; s < steps; s++) {
+						double alpha = (s + 0.5) / steps;
+						for (int j = 0; j < per; j++) {
+							batch[2 * s * per + j] = (float) (alpha * a[j] + eps * along[q][j]);
+							batch[(2 * s + 1) * per + j] = (float) (alpha * a[j] - eps * along[q][j]);
+						}
+					}
+					FloatTensor logits = model.logitsFromLayer(layer, new FloatTensor(shape, batch));
+					for (int s = 0; s < steps; s++) differences[q] += (logits.get(2 * s, k) - logits.get(2 * s + 1, k)) / (2 * eps) / steps / n;
+				}
+			}
+			double largest = Math.abs(credit.residual());
+			for (double c : credit.concepts()) largest = Math.max(largest, Math.abs(c));
+			for (int q = 0; q < concepts; q++) {
+				assertEquals(differences[q], credit.concepts()[q], 2e-3 * largest, layer + ": concept " + q + "'s edge");
+			}
+			assertEquals(differences[concepts], credit.residual(), 2e-3 * largest, layer + ": the residual");
+		}
+	}
 }
