@@ -126,7 +126,7 @@ public final class Registry {
 			.methods("lime", "kernel_shap"),
 		Parameter.choice(KernelShap.EFFICIENCY, "Efficiency", KernelShap.EFFICIENCY_CAPTUM, KernelShap.EFFICIENCY_CHOICES).section(SURROGATE)
 			.help("how Kernel SHAP holds its two endpoint samples (every segment kept, every segment replaced): `captum` (weight 10\u2076, as"
-				+ " Captum: the maps match Captum's, the values add up to f(image) \u2212 f(replaced) up to a gap of about 10\u207b\u2075 of it) or"
+				+ " Captum does it: the values add up to f(image) \u2212 f(replaced) up to a gap of about 10\u207b\u2075 of it) or"
 				+ " `exact` (the paper's infinite weight, solved as the shap library does: they add up to it to rounding; see"
 				+ " [Kernel SHAP](../methods/kernel_shap.md))")
 			.methods("kernel_shap"),

@@ -102,7 +102,7 @@ final class CommandInputs {
 		private int superpixels = 64;
 
 		@Parameter(label = "Efficiency (kernel_shap)", persist = false, choices = { "captum", "exact" },
-			description = "how Kernel SHAP holds its two endpoint samples (every segment kept, every segment replaced): `captum` (weight 10\u2076, as Captum: the maps match Captum's, the values add up to f(image) \u2212 f(replaced) up to a gap of about 10\u207b\u2075 of it) or `exact` (the paper's infinite weight, solved as the shap library does: they add up to it to rounding; see [Kernel SHAP](../methods/kernel_shap.md))")
+			description = "how Kernel SHAP holds its two endpoint samples (every segment kept, every segment replaced): `captum` (weight 10\u2076, as Captum does it: the values add up to f(image) \u2212 f(replaced) up to a gap of about 10\u207b\u2075 of it) or `exact` (the paper's infinite weight, solved as the shap library does: they add up to it to rounding; see [Kernel SHAP](../methods/kernel_shap.md))")
 		private String efficiency = "captum";
 
 		@Parameter(label = "FORGrad filter (gradient methods)", persist = false,
