@@ -42,6 +42,10 @@ public final class Classifiers {
 
 	static final List<String> TORCHSCRIPT_EXTENSIONS = List.of(".pt", ".pth", ".torchscript");
 
+	/** What a model path may be ({@link #kind} reads each), for the sentences that refuse one: what to give instead. */
+	public static final String ACCEPTED = "a TensorFlow SavedModel folder (the one holding saved_model.pb), a bioimage.io package (its .zip,"
+		+ " its rdf.yaml or the folder holding it), a TorchScript file (.pt, with its conceptscope.json beside it) or an ONNX file (.onnx)";
+
 	private Classifiers() {}
 
 	public static Classifier open(Path path) {
@@ -95,9 +99,10 @@ public final class Classifiers {
 	 * @throws ModelLoadException when the path holds no model ConceptScope reads, or several
 	 */
 	public static Kind kind(Path path) {
-		if (path == null) throw new ModelLoadException("No model given. Choose a SavedModel folder, a bioimage.io package, or a .pt or .onnx file.");
+		if (path == null) throw new ModelLoadException("No model given: give the path of " + ACCEPTED + ".");
 		if (!Files.exists(path)) {
-			throw new ModelLoadException("The model " + (kindOfFile(path) == null ? "folder " : "") + path + " does not exist.");
+			throw new ModelLoadException("The model " + (kindOfFile(path) == null ? "folder " : "") + path + " does not exist: give the path of "
+				+ ACCEPTED + ".");
 		}
 		if (Files.isDirectory(path)) {
 			if (Files.isRegularFile(path.resolve("saved_model.pb"))) return Kind.TENSORFLOW;
@@ -114,8 +119,7 @@ public final class Classifiers {
 		}
 		Kind k = kindOfFile(path);
 		if (k == null) {
-			throw new ModelLoadException(path + " is not a model ConceptScope reads: choose a SavedModel folder, a bioimage.io package"
-				+ " (.zip or rdf.yaml), a TorchScript file (.pt) or an ONNX file (.onnx).");
+			throw new ModelLoadException(path + " is not a model ConceptScope reads: give the path of " + ACCEPTED + ".");
 		}
 		return k;
 	}

@@ -26,7 +26,7 @@ record SavedModelFiles(Path dir, long schemaVersion, MetaGraphDef metaGraph, Str
 
 	static SavedModelFiles check(Path dir) {
 		if (dir == null) throw new ModelLoadException("No model folder given. Choose the folder that holds saved_model.pb.");
-		if (!Files.exists(dir)) throw new ModelLoadException("The model folder " + dir + " does not exist.");
+		if (!Files.exists(dir)) throw new ModelLoadException("The model folder " + dir + " does not exist: give the folder that holds saved_model.pb.");
 		if (Files.isRegularFile(dir) && dir.getFileName().toString().equals("saved_model.pb")) dir = dir.getParent();
 		if (!Files.isDirectory(dir)) {
 			throw new ModelLoadException(dir + " is a file, not a SavedModel folder. Choose the folder that holds saved_model.pb.");

@@ -76,7 +76,7 @@ public final class MetricOps {
 	}
 
 	/**
-	 * MuFidelity (Bhatt et al. 2020): the correlation, over random subsets of 20 percent of the cells of a 9 x 9 grid (as in Xplique), between
+	 * MuFidelity (Bhatt et al. 2020): the correlation, over random subsets of 20 percent of the cells of a grid (9 x 9 as in Xplique), between
 	 * the map mass of the subset and the drop of the target logit when the subset is set to 0; higher is more faithful.
 	 *
 	 * @param <T> the pixel type
@@ -87,12 +87,13 @@ public final class MetricOps {
 	 * @param target the class the map explains (index from 0); null or negative: the class predicted for each image (nullable)
 	 * @param samples number of random subsets (as in Xplique); default 200 (nullable)
 	 * @param seed seed of the subsets; default 42 (nullable)
+	 * @param grid cells per side of the grid (as in Xplique), at most the smaller side of the model input; default 9 (nullable)
 	 * @return the correlation per image and their mean
 	 * @implNote op names='explain.metrics.mufidelity'
 	 */
 	public static <T extends RealType<T>, M extends RealType<M>> MetricResult muFidelity(Classifier model, RandomAccessibleInterval<T> image,
-		RandomAccessibleInterval<M> map, Integer target, Integer samples, Long seed) {
-		return mapMetric(metric("mufidelity", "samples", samples, "seed", seed), model, image, map, target);
+		RandomAccessibleInterval<M> map, Integer target, Integer samples, Long seed, Integer grid) {
+		return mapMetric(metric("mufidelity", "samples", samples, "seed", seed, "grid", grid), model, image, map, target);
 	}
 
 	/**

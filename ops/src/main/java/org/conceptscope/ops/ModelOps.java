@@ -20,7 +20,7 @@ public final class ModelOps {
 	 * @implNote op names='explain.model.open'
 	 */
 	public static Classifier open(File path) {
-		if (path == null) throw new IllegalArgumentException("No model path given: pass the model folder or file.");
+		if (path == null) throw new IllegalArgumentException("No model path given: pass the path of " + Classifiers.ACCEPTED + ".");
 		return Classifiers.open(path.toPath());
 	}
 }

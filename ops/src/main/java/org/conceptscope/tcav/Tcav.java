@@ -53,10 +53,25 @@ public final class Tcav {
 		}
 	}
 
-	/** One concept at one layer. */
+	/**
+	 * One concept at one layer. {@code nearChance}: significant, but the CAVs' mean held-out accuracy is within
+	 * {@link #ABOVE_CHANCE} of chance ({@link #chanceAccuracy}), where the measured noise concepts were: the layer hardly
+	 * tells the concept from random images, so the significance is likely the optimistic t-test's.
+	 */
 	public record Row(String concept, String layer, double[] scores, double[] magnitudes, double[] nullScores, double[] accuracies,
 		double meanScore, double stdScore, double meanNull, double stdNull, double meanMagnitude, double meanAccuracy, double pValue,
-		boolean significant, ConceptActivationVector cav, int randomSetSize) {}
+		boolean significant, ConceptActivationVector cav, int randomSetSize, boolean nearChance) {}
+
+	/**
+	 * How far above chance a significant concept's mean CAV accuracy must be not to be flagged near chance: noise concepts
+	 * had 0.35-0.62 (chance 0.5) in every setup measured, the planted concept 1.0 (docs/methods/tcav.md).
+	 */
+	public static final double ABOVE_CHANCE = 0.2;
+
+	/** A CAV fit's chance accuracy: the larger set's share of the (stratified) held-out rows; 0.5 for sets of one size. */
+	public static double chanceAccuracy(int examples, int randomSetSize) {
+		return Math.max(examples, randomSetSize) / (double) (examples + randomSetSize);
+	}
 
 	/** Everything one test gives: rows per concept and layer, and what they were tested with. */
 	public record Result(int target, String targetName, int inputs, int runs, double alpha, int hypotheses, long seed, List<Row> rows) {
@@ -229,9 +244,11 @@ public final class Tcav {
 					int size = setSize(c, pool);
 					double[] nulls = nullScores.get(size);
 					double p = pValue(scores, nulls);
+					boolean significant = p < alpha / hypotheses;
+					boolean nearChance = significant && mean(accuracies) < chanceAccuracy((int) c.examples().dim(0), size) + ABOVE_CHANCE;
 					rows.add(new Row(c.name(), layer, scores, magnitudes, nulls, accuracies, mean(scores), std(scores), mean(nulls), std(nulls),
-						mean(magnitudes), mean(accuracies), p, p < alpha / hypotheses, new ConceptActivationVector(c.name(), layer, shape, cav, mean(accuracies)),
-						size));
+						mean(magnitudes), mean(accuracies), p, significant, new ConceptActivationVector(c.name(), layer, shape, cav, mean(accuracies)),
+						size, nearChance));
 				}
 				finished = true;
 			} finally {

@@ -78,7 +78,18 @@ class ValidationTest {
 
 	@Test
 	void missingFolderFileAndNonModelAreNamed(@TempDir Path tmp) throws Exception {
-		assertMessage(assertThrows(ModelLoadException.class, () -> TensorFlowClassifier.load(tmp.resolve("nope"))), "does not exist");
+		assertEquals("The model folder " + tmp.resolve("nope") + " does not exist: give the folder that holds saved_model.pb.",
+			assertThrows(ModelLoadException.class, () -> TensorFlowClassifier.load(tmp.resolve("nope"))).getMessage());
+		// whatever engine a path is for, a missing one is refused with what may be given instead
+		assertEquals("The model folder " + tmp.resolve("nope") + " does not exist: give the path of a TensorFlow SavedModel folder (the one"
+			+ " holding saved_model.pb), a bioimage.io package (its .zip, its rdf.yaml or the folder holding it), a TorchScript file (.pt, with"
+			+ " its conceptscope.json beside it) or an ONNX file (.onnx).", assertThrows(ModelLoadException.class,
+				() -> Classifiers.open(tmp.resolve("nope"))).getMessage());
+		assertTrue(assertThrows(ModelLoadException.class, () -> Classifiers.open(tmp.resolve("nope.onnx"))).getMessage()
+			.startsWith("The model " + tmp.resolve("nope.onnx") + " does not exist: give the path of a TensorFlow SavedModel folder"));
+		assertEquals("The model package " + tmp.resolve("nope.zip") + " does not exist: give a bioimage.io package's .zip, its rdf.yaml or"
+			+ " the folder holding it.", assertThrows(ModelLoadException.class,
+				() -> org.conceptscope.model.bioimage.BioImageModel.open(tmp.resolve("nope.zip"))).getMessage());
 		Path file = Files.writeString(tmp.resolve("model.txt"), "x");
 		assertMessage(assertThrows(ModelLoadException.class, () -> TensorFlowClassifier.load(file)), "is a file");
 		assertMessage(assertThrows(ModelLoadException.class, () -> TensorFlowClassifier.load(tmp)), "no saved_model.pb");

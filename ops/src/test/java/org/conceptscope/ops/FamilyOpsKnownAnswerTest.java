@@ -3,6 +3,8 @@ package org.conceptscope.ops;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -101,6 +103,14 @@ class FamilyOpsKnownAnswerTest {
 		assertTrue(ins.mean() > insReverse.mean() + 0.2, "insertion " + ins.mean() + " vs reversed " + insReverse.mean());
 		MetricResult mu = (MetricResult) op("explain.metrics.mufidelity").call(model, image, saliency, 1, 64, 5L);
 		assertTrue(mu.mean() > 0.9, "MuFidelity of the exact map " + mu.mean());
+		assertEquals("9", mu.metadata().get("grid_size"), "the registry's grid when none is given");
+		// the op's grid is the command's key, bounded by the model's input as the command bounds it
+		MetricResult coarse = (MetricResult) op("explain.metrics.mufidelity").call(model, image, saliency, 1, 64, 5L, 4);
+		assertEquals("4", coarse.metadata().get("grid_size"));
+		assertNotEquals(mu.values()[0], coarse.values()[0], "another grid draws other subsets");
+		IllegalArgumentException tooFine = assertThrows(IllegalArgumentException.class,
+			() -> op("explain.metrics.mufidelity").call(model, image, saliency, 1, 64, 5L, 33));
+		assertTrue(tooFine.getMessage().endsWith("give grid=32 or less."), tooFine.getMessage());
 		assertEquals(10 + 1, del.curves()[0].length, "10 steps by default, Xplique's");
 	}
 

@@ -94,6 +94,7 @@ class OpsParameterChecksTest {
 		refused("steps must be a whole number at least 1, got 0.", "explain.metrics.deletion", model, UNREADABLE, map, 1, 0);
 		refused("steps must be a whole number at least 1, got 0.", "explain.metrics.insertion", model, UNREADABLE, map, 1, 0);
 		refused("samples must be a whole number at least 2, got 1.", "explain.metrics.mufidelity", model, UNREADABLE, map, 1, 1);
+		refused("grid must be a whole number at least 2, got 1.", "explain.metrics.mufidelity", model, UNREADABLE, map, 1, null, null, 1);
 		refused("Unknown distance 'l3': use one of l2, l1.", "explain.metrics.stability", model, UNREADABLE, "saliency", 1, null, null, "l3");
 		refused("radius must be a number above 0, got -1.", "explain.metrics.stability", model, UNREADABLE, "saliency", 1, -1.0);
 		refused("designs must be a whole number at least 2, got 1.", "explain.concepts.importance", model, new ConceptBank(), UNREADABLE, "sobol", 1);

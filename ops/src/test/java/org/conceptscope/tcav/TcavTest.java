@@ -75,6 +75,7 @@ class TcavTest {
 				assertEquals(1.0, row.meanScore(), 0, row.layer());
 				assertTrue(row.significant() && row.pValue() < 0.05 / 4, row.layer() + " p " + row.pValue());
 				assertTrue(row.meanAccuracy() > 0.95, row.layer() + " CAV accuracy " + row.meanAccuracy());
+				assertFalse(row.nearChance(), row.layer() + ": the planted concept's CAVs are far from chance");
 				// the CAV points along R_1: most of its (positive) mass lies there
 				float[] v = row.cav().direction();
 				double inside = 0, all = 0;
@@ -197,8 +198,11 @@ class TcavTest {
 			Tcav.Row row = new Tcav(20, 0.05, 42 + s).test(model, List.of("conv2/relu"), List.of(c), pool, inputs, 0, Progress.NONE).rows().get(0);
 			if (row.significant()) significant++;
 			assertTrue(row.meanAccuracy() < 0.6, "seed " + s + ": a CAV of noise has held-out accuracy " + row.meanAccuracy());
+			// every time noise comes out significant, its row says its CAVs are near chance
+			assertEquals(row.significant(), row.nearChance(), "seed " + s + ": significant " + row.significant() + ", accuracy " + row.meanAccuracy());
 		}
 		assertTrue(significant <= 9, "the noise concept came out significant in " + significant + " of 30 seeds; the docs say 9");
+		assertTrue(significant > 0, "the check above flagged nothing: no seed made noise significant");
 	}
 
 	/** n images of noise in [0, 0.5), drawn from r in order. */

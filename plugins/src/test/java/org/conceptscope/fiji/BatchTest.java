@@ -291,7 +291,13 @@ class BatchTest {
 		assertRefused(2, "The batch runner writes the maps as a stack of their own (output=image)", args(stack, out, "output=channel"));
 		// every key a run needs is a usage error when missing (exit 2, as input=), not a problem with a file (1)
 		assertRefused(2, "No output folder given: set save_dir=<folder>", List.of("input=" + stack, "model=" + model));
-		assertRefused(2, "No model given: set model=<SavedModel folder", List.of("input=" + stack, "save_dir=" + out));
+		assertRefused(2, "No model given: set model= to the path of a TensorFlow SavedModel folder (the one holding saved_model.pb), a"
+			+ " bioimage.io package (its .zip, its rdf.yaml or the folder holding it), a TorchScript file (.pt, with its conceptscope.json"
+			+ " beside it) or an ONNX file (.onnx).", List.of("input=" + stack, "save_dir=" + out));
+		List<String> noSuchModel = new ArrayList<>(args(stack, out));
+		noSuchModel.set(1, "model=" + work.resolve("no-such-model"));
+		assertRefused(1, "The model folder " + work.resolve("no-such-model") + " does not exist: give the path of a TensorFlow SavedModel"
+			+ " folder (the one holding saved_model.pb), a bioimage.io package", noSuchModel);
 		assertRefused(1, "Target 'mitochondria' is not a class of this model", args(stack, out, "target=mitochondria"));
 		assertRefused(1, "does not exist: give a stack file or a folder of images", args(work.resolve("nowhere.tif"), out));
 		// what only the model can tell is checked once it is loaded, still before anything is written

@@ -310,7 +310,9 @@ class MacrosTest {
 	void aRecordedLineWithABadModelFolderStopsTheMacroWithAClearMessage() {
 		Path out = work.resolve("bad-model");
 		String log = logs.get("bad model");
-		assertTrue(log.contains("The model folder " + work.resolve("no-such-model") + " does not exist"), log);
+		assertTrue(log.contains("The model folder " + work.resolve("no-such-model") + " does not exist: give the path of a TensorFlow SavedModel"
+			+ " folder (the one holding saved_model.pb), a bioimage.io package (its .zip, its rdf.yaml or the folder holding it), a TorchScript"
+			+ " file (.pt, with its conceptscope.json beside it) or an ONNX file (.onnx)."), log);
 		assertFalse(log.contains("still running"), "the macro is aborted, a batch does not go on without results");
 		assertFalse(Files.exists(out), "nothing was written");
 	}

@@ -112,8 +112,9 @@ class TcavMacrosTest {
 		assertEquals(List.of("cavs.json", "tcav-scores.csv", "tcav-scores.png", "tcav.csv", "tcav.png"), TestFiles.names(out));
 		List<List<String>> csv = Csv.parse(Files.readString(out.resolve("tcav.csv")));
 		assertEquals(List.of("concept", "layer", "class", "tcav_score", "score_std", "random_score", "random_std", "magnitude", "cav_accuracy",
-			"p_value", "significant", "runs", "examples", "random_set"), csv.get(0));
+			"p_value", "significant", "runs", "examples", "random_set", "near_chance"), csv.get(0));
 		assertEquals(1 + 4, csv.size(), "2 concepts x 2 layers");
+		assertFalse(logs.get("tcav").contains("ConceptScope TCAV note"), "no significant row near chance: " + logs.get("tcav"));
 		for (List<String> row : csv.subList(1, csv.size())) {
 			assertEquals("region B", row.get(2));
 			assertEquals("20", row.get(11), "runs=20 by default");
@@ -123,6 +124,7 @@ class TcavMacrosTest {
 				assertEquals(1.0, Double.parseDouble(row.get(3)), 0, row.toString());
 				assertEquals("true", row.get(10), row.toString());
 				assertTrue(p < 0.05 / 4, row.toString());
+				assertEquals("false", row.get(14), "CAVs far from chance: " + row);
 			} else {
 				assertEquals("noise", row.get(0));
 				assertEquals("false", row.get(10), row.toString());

@@ -177,7 +177,7 @@ public final class SparkConcepts {
 		if (input == null || !Files.isDirectory(input)) {
 			throw new IllegalArgumentException("input=" + (input == null ? "" : input) + " is not a folder: give the folder of the cohort's images.");
 		}
-		if (model == null) throw new IllegalArgumentException("No model given: set model=<model folder>.");
+		if (model == null) throw Models.noModel();
 		if (saveDir == null) throw new IllegalArgumentException("No output folder given: set save_dir=<folder> (created if missing).");
 		SparkParts.checkWritable(saveDir); // before three passes over the cohort, not after them
 		String target = v.get(ConceptDiscoverySettings.TARGET, null);

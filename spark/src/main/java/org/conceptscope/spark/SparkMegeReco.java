@@ -123,7 +123,7 @@ final class SparkMegeReco {
 		for (String k : List.of(EvaluationSettings.MODEL, EvaluationSettings.FOLDER, EvaluationSettings.SAVE_DIR)) {
 			if (v.path(k) != null) keys.put(k, v.path(k).toAbsolutePath().normalize().toString());
 		}
-		if (v.path(EvaluationSettings.MODEL) == null) throw new IllegalArgumentException("No model given: set model=<model folder>.");
+		if (v.path(EvaluationSettings.MODEL) == null) throw Models.noModel();
 		if (v.path(EvaluationSettings.FOLDER) == null) {
 			throw new IllegalArgumentException("No labelled images given: set folder=<a folder with one subfolder of images per class>.");
 		}

@@ -322,7 +322,10 @@ public final class BioImageModel implements RawOutputClassifier {
 	public static BioImageModel open(Path path, LoadOptions options) {
 		if (options == null) options = LoadOptions.defaults();
 		if (path == null) throw new ModelLoadException("No model package given. Choose a bioimage.io .zip or the folder with its rdf.yaml.");
-		if (!Files.exists(path)) throw new ModelLoadException("The model package " + path + " does not exist.");
+		if (!Files.exists(path)) {
+			throw new ModelLoadException("The model package " + path + " does not exist: give a bioimage.io package's .zip, its rdf.yaml or the"
+				+ " folder holding it.");
+		}
 		Path work;
 		try {
 			Files.createDirectories(options.workDirOrDefault());

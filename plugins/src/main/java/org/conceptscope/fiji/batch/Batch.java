@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.conceptscope.fiji.run.AttributionSettings;
 import org.conceptscope.fiji.run.Failures;
 import org.conceptscope.fiji.param.CommandSpecs;
+import org.conceptscope.fiji.run.Models;
 import org.conceptscope.registry.Values;
 
 /**
@@ -65,10 +66,7 @@ public final class Batch {
 		Path input = v.path(INPUT);
 		if (input == null) throw new IllegalArgumentException("No input given: set input=<a stack file or a folder of images>.");
 		AttributionSettings s = AttributionSettings.of(v);
-		if (s.model() == null || s.model().toString().isBlank()) {
-			throw new IllegalArgumentException("No model given: set model=<SavedModel folder, bioimage.io package, or folder with one .pt or"
-				+ " .onnx file>.");
-		}
+		if (s.model() == null || s.model().toString().isBlank()) throw Models.noModel();
 		if (s.saveDir() == null || s.saveDir().toString().isBlank()) {
 			throw new IllegalArgumentException("No output folder given: set save_dir=<folder> (created if missing; the run keeps its finished"
 				+ " parts there, so a stopped run can resume).");

@@ -47,10 +47,6 @@ public record ModelReport(String name, Path folder, String text, List<String> la
 
 	/** Loads the model folder, reports on it and releases it. */
 	public static ModelReport load(Path model) {
-		if (model == null || model.toString().isBlank()) {
-			throw new IllegalArgumentException("No model folder given: set " + AttributionSettings.MODEL
-				+ "=[folder holding saved_model.pb].");
-		}
 		try (Classifier classifier = Models.open(model)) {
 			return of(classifier, model);
 		}

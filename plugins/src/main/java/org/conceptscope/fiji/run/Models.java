@@ -62,11 +62,14 @@ public final class Models {
 
 	/** Any model ConceptScope reads. */
 	public static Classifier open(Path model) {
-		if (model == null || model.toString().isBlank()) {
-			throw new IllegalArgumentException("No model given: choose a SavedModel folder, a bioimage.io package, or a folder with a .pt or .onnx"
-				+ " file and its conceptscope.json.");
-		}
+		if (model == null || model.toString().isBlank()) throw noModel();
 		return Classifiers.open(model);
+	}
+
+	/** The sentence for a model key left out: what to give (a given path that is wrong is refused by {@link Classifiers#kind}). */
+	public static IllegalArgumentException noModel() {
+		return new IllegalArgumentException("No model given: set " + org.conceptscope.fiji.param.CommandSpecs.MODEL.key() + "= to the path of "
+			+ Classifiers.ACCEPTED + ".");
 	}
 
 	/**

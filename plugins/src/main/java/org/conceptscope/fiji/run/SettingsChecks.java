@@ -11,11 +11,9 @@ final class SettingsChecks {
 
 	private SettingsChecks() {}
 
-	/** Refuses a missing model folder. */
+	/** Refuses a missing model. */
 	static void model(Path model) {
-		if (model == null || model.toString().isBlank()) {
-			throw new IllegalArgumentException("No model folder given: set " + CommandSpecs.MODEL.key() + "=[folder holding saved_model.pb].");
-		}
+		if (model == null || model.toString().isBlank()) throw Models.noModel();
 	}
 
 	/** Refuses a save_dir that is an existing file (a folder not yet made is created later). */

@@ -48,7 +48,7 @@ public final class TcavRun {
 		SCORES_PLOT = "tcav-scores.png";
 
 	public static final List<String> HEADER = List.of("concept", "layer", "class", "tcav_score", "score_std", "random_score", "random_std",
-		"magnitude", "cav_accuracy", "p_value", "significant", "runs", "examples", "random_set");
+		"magnitude", "cav_accuracy", "p_value", "significant", "runs", "examples", "random_set", "near_chance");
 	public static final List<String> SCORES_HEADER = List.of("concept", "layer", "class", "tcav_score", "magnitude", "images");
 
 	/** What the command gives back: the test (null when a bank was scored) or the scores, the table, the plot, the files written. */
@@ -119,13 +119,8 @@ public final class TcavRun {
 				Tcav.Result test = new Tcav(s.runs, s.alpha, s.seed).test(classifier, layers, concepts, random, batch, target, progress);
 				Map<String, Integer> examples = new LinkedHashMap<>();
 				for (Tcav.Concept c : concepts) examples.put(c.name(), (int) c.examples().dim(0));
-				List<List<String>> rows = new ArrayList<>();
-				for (Tcav.Row row : test.rows()) {
-					rows.add(List.of(row.concept(), row.layer(), className, Numbers.number(row.meanScore()), Numbers.number(row.stdScore()), Numbers.number(row.meanNull()),
-						Numbers.number(row.stdNull()), Numbers.number(row.meanMagnitude()), Numbers.number(row.meanAccuracy()), Numbers.number(row.pValue()),
-						Boolean.toString(row.significant()), Integer.toString(test.runs()), Integer.toString(examples.get(row.concept())),
-						Integer.toString(row.randomSetSize())));
-				}
+				List<List<String>> rows = rows(test, className, examples);
+				nearChanceNotes(test, examples).forEach(ij.IJ::log);
 				List<String> labels = test.rows().stream().map(row -> row.concept() + " @ " + row.layer() + (row.significant() ? " *" : "")).toList();
 				ImagePlus plot = plot("TCAV " + className, labels, test.rows().stream().mapToDouble(Tcav.Row::meanScore).toArray(),
 					test.rows().stream().mapToDouble(Tcav.Row::stdScore).toArray(), test.rows().stream().mapToDouble(Tcav.Row::meanNull).toArray(),
@@ -136,6 +131,32 @@ public final class TcavRun {
 			ij.IJ.log("ConceptScope TCAV: " + r.summary() + ".");
 			return s.saveDir == null ? r : save(r, s, classifier.name());
 		}
+	}
+
+	/** The table's rows ({@link #HEADER}) of a test, one per concept and layer. */
+	static List<List<String>> rows(Tcav.Result test, String className, Map<String, Integer> examples) {
+		List<List<String>> rows = new ArrayList<>();
+		for (Tcav.Row row : test.rows()) {
+			rows.add(List.of(row.concept(), row.layer(), className, Numbers.number(row.meanScore()), Numbers.number(row.stdScore()),
+				Numbers.number(row.meanNull()), Numbers.number(row.stdNull()), Numbers.number(row.meanMagnitude()), Numbers.number(row.meanAccuracy()),
+				Numbers.number(row.pValue()), Boolean.toString(row.significant()), Integer.toString(test.runs()),
+				Integer.toString(examples.get(row.concept())), Integer.toString(row.randomSetSize()), Boolean.toString(row.nearChance())));
+		}
+		return rows;
+	}
+
+	/** One Log line per significant row whose CAVs are near chance ({@link Tcav.Row#nearChance}). */
+	static List<String> nearChanceNotes(Tcav.Result test, Map<String, Integer> examples) {
+		List<String> notes = new ArrayList<>();
+		for (Tcav.Row row : test.rows()) {
+			if (!row.nearChance()) continue;
+			double chance = Tcav.chanceAccuracy(examples.get(row.concept()), row.randomSetSize());
+			notes.add(String.format(java.util.Locale.ROOT, "ConceptScope TCAV note: '%s' at %s is significant, but its CAVs' held-out accuracy"
+				+ " is %.2f, near chance (%.2f; below %.2f)", row.concept(), row.layer(), row.meanAccuracy(), chance, chance + Tcav.ABOVE_CHANCE)
+				+ ": the layer hardly tells it from random images, so the significance is likely the t-test's optimism; test it with"
+				+ " another seed and other examples (docs/commands/tcav.md).");
+		}
+		return notes;
 	}
 
 	/**

@@ -41,7 +41,9 @@ class SettingsChecksTest {
 			() -> HeadTrainingSettings.of(CommandSpecs.TRAIN_INTERPRETABLE_HEAD.parse("")).validate());
 		for (int i = 0; i < commands.size(); i++) {
 			Runnable c = commands.get(i);
-			assertEquals("No model folder given: set model=[folder holding saved_model.pb].",
+			assertEquals("No model given: set model= to the path of a TensorFlow SavedModel folder (the one holding saved_model.pb), a"
+				+ " bioimage.io package (its .zip, its rdf.yaml or the folder holding it), a TorchScript file (.pt, with its conceptscope.json"
+				+ " beside it) or an ONNX file (.onnx).",
 				assertThrows(IllegalArgumentException.class, c::run).getMessage(), "command " + i);
 		}
 	}
