@@ -3,12 +3,12 @@ package org.conceptscope.heads;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -146,9 +146,8 @@ class InfoDisentJavaHeapTest {
 	}
 
 	private static String child(String code, int c, String heap) throws Exception {
-		List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), heap, "-Djava.awt.headless=true", "-cp",
-			System.getProperty("java.class.path"), Child.class.getName(), code, Integer.toString(c));
-		return org.conceptscope.util.ChildOutput.of(new ProcessBuilder(cmd), 3);
+		return ChildJvm.output(new ProcessBuilder(ChildJvm.command(List.of(heap, "-Djava.awt.headless=true"), Child.class,
+			List.of(code, Integer.toString(c)))), 3);
 	}
 
 	/**

@@ -4,13 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.conceptscope.model.BundledModels;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
+import org.conceptscope.util.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,12 +49,7 @@ class ConceptGraphHeapTest {
 	}
 
 	private static String child(String heap) throws Exception {
-		List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), heap, "-Djava.awt.headless=true"));
-		for (String key : List.of("conceptscope.cache.dir", "TENSORFLOW_LIBRARY_PATH")) {
-			if (System.getProperty(key) != null) cmd.add("-D" + key + "=" + System.getProperty(key));
-		}
-		cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName()));
-		return org.conceptscope.util.ChildOutput.of(new ProcessBuilder(cmd), 3);
+		return ChildJvm.output(new ProcessBuilder(ChildJvm.command(List.of(heap, "-Djava.awt.headless=true"), Child.class, List.of())), 3);
 	}
 
 	@Test

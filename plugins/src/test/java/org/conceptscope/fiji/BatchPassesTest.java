@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.conceptscope.fiji.batch.Batch;
 import org.conceptscope.fiji.batch.BatchJob;
 import org.conceptscope.fiji.run.Models;
+import org.conceptscope.util.ChildJvm;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 import org.conceptscope.fiji.run.HeadTrainingRun;
 import org.conceptscope.fiji.run.HeadTrainingSettings;
 import org.conceptscope.testmodels.LabelledPatchFolders;
+import org.conceptscope.util.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,13 +70,7 @@ class BiIceMemoryRunTest {
 	private String child(Path model, Path folder, String heap, String out, String... settings) throws Exception {
 		List<String> args = new java.util.ArrayList<>(List.of(model.toString(), folder.toString(), work.resolve(out).toString()));
 		args.addAll(List.of(settings));
-		List<String> cmd = ChildJvm.command(List.of(heap, "-XX:MaxDirectMemorySize=256m", "-Djava.awt.headless=true"), Child.class, args);
-		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-		pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
-		long start = System.nanoTime();
-		String said = ChildJvm.output(pb, 10);
-		System.out.printf(java.util.Locale.ROOT, "BiIceMemoryRunTest %s %s: %.0f s: %s%n", heap, out, (System.nanoTime() - start) / 1e9, said.trim());
-		return said;
+		return ChildJvm.run(Child.class, heap, args);
 	}
 
 	@Test

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import org.conceptscope.concepts.ConceptBank;
 import org.conceptscope.fiji.run.ConceptLocalizationRun;
 import org.conceptscope.fiji.run.ConceptLocalizationSettings;
+import org.conceptscope.util.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,7 +65,7 @@ class ConceptLocalizationMemoryTest {
 		bank.save(concepts);
 
 		List<String> args = List.of(model.toString(), concepts.toString(), "2000");
-		String refused = HeadExplanationMemoryTest.child(Child.class, "-Xmx128m", args);
+		String refused = ChildJvm.run(Child.class, "-Xmx128m", args);
 		assertTrue(refused.contains("REFUSED The 2000 slice(s) of 'stack' need about "), refused);
 		assertTrue(refused.contains(" of Java's heap for their activations at layer 'conv3/pool' (4 x 4 x 2048 each and a clipped copy:"
 			+ " concept attribution maps solve every image at once), 3 map(s) each and the new image, more than the "), refused);
@@ -76,7 +77,7 @@ class ConceptLocalizationMemoryTest {
 		assertTrue(fits.find(), refused);
 		int slices = Integer.parseInt(fits.group(1));
 		assertTrue(slices >= 10 && slices < 2000, refused);
-		String ran = HeadExplanationMemoryTest.child(Child.class, "-Xmx128m", List.of(model.toString(), concepts.toString(),
+		String ran = ChildJvm.run(Child.class, "-Xmx128m", List.of(model.toString(), concepts.toString(),
 			Integer.toString(slices)));
 		assertTrue(ran.contains("RAN " + slices + " rows, 6 channels"), ran);
 		assertFalse(ran.contains("REFUSED") || ran.contains("OUT OF MEMORY"), ran);

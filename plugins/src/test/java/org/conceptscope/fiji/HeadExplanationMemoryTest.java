@@ -19,6 +19,7 @@ import org.conceptscope.fiji.run.HeadExplanationSettings;
 import org.conceptscope.heads.BiIce;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.train.TrainingOptions;
+import org.conceptscope.util.ChildJvm;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,17 +82,7 @@ class HeadExplanationMemoryTest {
 	}
 
 	private String child(Path model, Path head, String heap, int slices) throws Exception {
-		return child(Child.class, heap, List.of(model.toString(), head.toString(), Integer.toString(slices)));
-	}
-
-	/** Runs {@code main} in a fresh JVM of this heap (and 256 MB of direct memory), headless; what it printed, once it ended well. */
-	static String child(Class<?> main, String heap, List<String> args) throws Exception {
-		List<String> cmd = ChildJvm.command(List.of(heap, "-XX:MaxDirectMemorySize=256m", "-Djava.awt.headless=true"), main, args);
-		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-		pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
-		String said = ChildJvm.output(pb, 10);
-		System.out.println(main.getName() + " " + heap + " " + args + ": " + said.trim());
-		return said;
+		return ChildJvm.run(Child.class, heap, List.of(model.toString(), head.toString(), Integer.toString(slices)));
 	}
 
 	@Test

@@ -17,6 +17,7 @@ import org.conceptscope.testmodels.LabelledPatchFolders;
 import org.conceptscope.train.CnnArchitecture;
 import org.conceptscope.train.CnnTrainer;
 import org.conceptscope.train.SavedModelExport;
+import org.conceptscope.util.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,14 +81,7 @@ class InfoDisentHeapTest {
 	}
 
 	private String child(Path model, Path folder, String heap, String mode) throws Exception {
-		List<String> cmd = ChildJvm.command(List.of(heap, "-XX:MaxDirectMemorySize=256m", "-Djava.awt.headless=true"), Child.class,
-			List.of(model.toString(), folder.toString(), work.resolve("out-" + mode).toString(), mode));
-		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-		pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
-		long start = System.nanoTime();
-		String said = ChildJvm.output(pb, 10);
-		System.out.printf(java.util.Locale.ROOT, "InfoDisentHeapTest %s %s: %.0f s: %s%n", heap, mode, (System.nanoTime() - start) / 1e9, said.trim());
-		return said;
+		return ChildJvm.run(Child.class, heap, List.of(model.toString(), folder.toString(), work.resolve("out-" + mode).toString(), mode));
 	}
 
 	@Test

@@ -14,6 +14,7 @@ import java.util.Random;
 import org.conceptscope.fiji.run.AttributionResult;
 import org.conceptscope.fiji.run.AttributionRun;
 import org.conceptscope.fiji.run.AttributionSettings;
+import org.conceptscope.util.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,12 +54,7 @@ class WholeImageMemoryTest {
 	}
 
 	private static String child(int w, int h, String mode) throws Exception {
-		List<String> cmd = ChildJvm.command(List.of("-Xmx320m", "-XX:MaxDirectMemorySize=256m", "-Djava.awt.headless=true"), Child.class,
-			List.of(MODEL.toString(), String.valueOf(w), String.valueOf(h), mode));
-		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-		pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
-		String said = ChildJvm.output(pb, 5);
-		return said;
+		return ChildJvm.run(Child.class, "-Xmx320m", List.of(MODEL.toString(), String.valueOf(w), String.valueOf(h), mode));
 	}
 
 	@Test

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 
+import org.conceptscope.util.ChildJvm;
+
 /**
  * An Xvfb X server for the tests that need a display, started on a free display number. The test
  * is skipped, with the reason, where there is no Xvfb or the Java has no X11 library; .ci/run

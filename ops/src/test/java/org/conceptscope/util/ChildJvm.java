@@ -1,4 +1,4 @@
-package org.conceptscope.fiji;
+package org.conceptscope.util;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -9,18 +9,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The command line of a child JVM running a class of this module with the test class path, the
- * TensorFlow cache settings of this JVM, and the given JVM options. Child JVMs are needed where a
- * test kills a run, wants a display, or loads TensorFlow through a second class loader.
+ * Child JVMs for tests: the command line of a JVM running a class with this JVM's test class path, its TensorFlow cache
+ * settings and the given JVM options, and what such a child printed once it ended. Child JVMs are needed where a test
+ * wants a heap of its own, kills a run, wants a display, or loads TensorFlow through a second class loader. In ops' test
+ * jar, which the plugins module's tests use too.
  */
-final class ChildJvm {
+public final class ChildJvm {
 
 	private ChildJvm() {}
 
-	static List<String> command(List<String> jvmOptions, Class<?> main, List<String> args) {
+	public static List<String> command(List<String> jvmOptions, Class<?> main, List<String> args) {
 		List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
 		cmd.addAll(jvmOptions);
 		for (String key : List.of("conceptscope.cache.dir", "TENSORFLOW_LIBRARY_PATH")) {
@@ -36,7 +38,7 @@ final class ChildJvm {
 	 * file, not a pipe, so the time limit holds (reading a pipe to its end first waits as long as the child lives): a child
 	 * still running after {@code minutes} is killed and the test fails.
 	 */
-	static String output(ProcessBuilder pb, long minutes) throws Exception {
+	public static String output(ProcessBuilder pb, long minutes) throws Exception {
 		File log = File.createTempFile("conceptscope-child", ".log");
 		try {
 			Process p = pb.redirectErrorStream(true).redirectOutput(log).start();
@@ -50,5 +52,19 @@ final class ChildJvm {
 		} finally {
 			Files.deleteIfExists(log.toPath());
 		}
+	}
+
+	/**
+	 * Runs {@code main} in a fresh headless JVM of this heap and 256 MB of direct memory, TensorFlow's info lines off (the
+	 * memory-check tests' children); prints what it said, with its time, and gives it once it ended with status 0 (within
+	 * 10 minutes).
+	 */
+	public static String run(Class<?> main, String heap, List<String> args) throws Exception {
+		ProcessBuilder pb = new ProcessBuilder(command(List.of(heap, "-XX:MaxDirectMemorySize=256m", "-Djava.awt.headless=true"), main, args));
+		pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+		long start = System.nanoTime();
+		String said = output(pb, 10);
+		System.out.printf(Locale.ROOT, "%s %s %s: %.0f s: %s%n", main.getName(), heap, args, (System.nanoTime() - start) / 1e9, said.trim());
+		return said;
 	}
 }
