@@ -135,6 +135,19 @@ public interface InterpretableHead {
 		return 4L * images * s[0] * s[1] * s[2] + imageWorkBytes();
 	}
 
+	/**
+	 * Heap bytes {@link #logits} keeps for each image of the batch: its row of the units' responses (InfoDisent's evidence,
+	 * Bi-ICE's activations) and its row of class logits, each a double array of its own.
+	 */
+	default long logitsBytes() {
+		return doubleRowBytes(units()) + doubleRowBytes(numClasses());
+	}
+
+	/** A double[] of {@code n} values held in an outer array: its header (16 bytes), the values and the outer array's reference. */
+	private static long doubleRowBytes(int n) {
+		return 16 + 8L * n + 8;
+	}
+
 	/** What {@link #explanationBytes} counts, for a memory sentence: "their feature maps at layer 'L' (h x w x c each: ...)". */
 	default String featureMapsNote() {
 		int[] s = featureShape();

@@ -100,7 +100,7 @@ class HeadExplanationMemoryTest {
 		String refused = child(model, headDir, "-Xmx128m", 2000);
 		assertTrue(refused.contains("REFUSED The 2000 slice(s) of 'stack' need about "), refused);
 		assertTrue(refused.contains(" of Java's heap for their feature maps at layer 'conv3/pool' (4 x 4 x 2048 each: the head reads all of"
-			+ " them), 3 map(s) each and the new image, more than the "), refused);
+			+ " them), their scores, 3 map(s) each and the new image, more than the "), refused);
 		assertTrue(refused.contains(" Java may use: explain at most "), refused);
 		assertTrue(refused.trim().endsWith("g or more; in Fiji, Edit > Options > Memory & Threads...)."), refused);
 		assertFalse(refused.contains("OUT OF MEMORY") || refused.contains("LATE") || refused.contains("RAN"), refused);

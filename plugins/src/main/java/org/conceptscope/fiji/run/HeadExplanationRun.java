@@ -239,15 +239,25 @@ public final class HeadExplanationRun {
 	/**
 	 * Refuses, before the stack goes through the model, a run the heap cannot hold: every slice's feature maps at
 	 * the head's layer (the head reads them all) and one slice's evaluation ({@link InterpretableHead#explanationBytes}),
-	 * with the fewest maps a slice shows ({@code maps}), the new image ({@link #checkMapsMemory}'s count) and the
-	 * model's input (the float tensor and its copy while it is made), in {@link Limits#checkImagesHeap}'s sentence.
+	 * with the fewest maps a slice shows ({@code maps}), the new image ({@link #checkMapsMemory}'s count), the
+	 * model's input (the float tensor and its copy while it is made) and what {@link #run} keeps per slice until the table
+	 * is made ({@link #scoresPerSlice}), in {@link Limits#checkImagesHeap}'s sentence.
 	 */
 	static void checkMemory(ImagePlus image, InterpretableHead head, int maps) {
 		long imagePerSlice = 4L * image.getWidth() * image.getHeight() * (2L * maps + 3L * ImagePlusTensors.channels(image));
 		long fixed = head.explanationBytes(0);
 		Limits.checkImagesHeap("The " + ImagePlusTensors.batches(image).size() + " slice(s) of '" + image.getTitle() + "'",
-			ImagePlusTensors.batches(image).size(), fixed, head.explanationBytes(1) - fixed + imagePerSlice,
-			head.featureMapsNote() + ", " + maps + " map(s) each and the new image", "slices at a time (a substack)");
+			ImagePlusTensors.batches(image).size(), fixed, head.explanationBytes(1) - fixed + imagePerSlice + scoresPerSlice(head, maps),
+			head.featureMapsNote() + ", their scores, " + maps + " map(s) each and the new image", "slices at a time (a substack)");
+	}
+
+	/**
+	 * Heap bytes {@link #run} keeps per slice besides the feature maps and the images: the head's logits
+	 * ({@link InterpretableHead#logitsBytes}), the backbone's (a float a class), the slice's contributions (a double a unit),
+	 * its ranked units (at most {@code top} ints), its target and the backbone's prediction.
+	 */
+	static long scoresPerSlice(InterpretableHead head, int top) {
+		return head.logitsBytes() + 4L * head.numClasses() + (16 + 8L * head.units() + 8) + (16 + 4L * top + 8) + 8;
 	}
 
 	/** What {@link #save} writes in save_dir for a head of this kind: {@code <title>-<kind>.tif}, its RoiSet.zip, the table. */
