@@ -22,6 +22,7 @@ import org.conceptscope.train.CnnArchitecture;
 import org.conceptscope.train.CnnTrainer;
 import org.conceptscope.train.SavedModelExport;
 import org.conceptscope.train.TrainingOptions;
+import org.conceptscope.util.ChildJvm;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,13 +77,13 @@ class HeadExplanationScoresMemoryTest {
 		Path headDir = work.resolve("head");
 		head.save(headDir, config.classes, config.name, 0.5, 0.5);
 
-		String refused = HeadExplanationMemoryTest.child(Child.class, "-Xmx128m", List.of(model.toString(), headDir.toString(), "40000"));
+		String refused = ChildJvm.run(Child.class, "-Xmx128m", List.of(model.toString(), headDir.toString(), "40000"));
 		assertTrue(refused.contains("REFUSED The 40000 slice(s) of 'stack' need about "), refused);
 		assertTrue(refused.contains("(1 x 1 x 1024 each: the head reads all of them), their scores, 3 map(s) each and the new image"), refused);
 		Matcher fits = Pattern.compile("explain at most (\\d+) slices at a time").matcher(refused);
 		assertTrue(fits.find(), refused);
 		String slices = fits.group(1);
-		String ran = HeadExplanationMemoryTest.child(Child.class, "-Xmx128m", List.of(model.toString(), headDir.toString(), slices));
+		String ran = ChildJvm.run(Child.class, "-Xmx128m", List.of(model.toString(), headDir.toString(), slices));
 		assertTrue(ran.contains("RAN "), ran);
 		assertFalse(ran.contains("REFUSED") || ran.contains("OUT OF MEMORY"), ran);
 	}
