@@ -16,7 +16,12 @@
 // same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("attribution_example.ijm", args, "image model save_dir upsampling overwrite");
+// One sentence (and exit status 1 under -batch) ends the macro before any work for a key it does not read (a misspelt
+// one would run with its default) or, when nobody answers a dialog (arguments given, or -batch), a required key left
+// out. An ImageJ started on this macro (-batch) finds ConceptScope's classes for call() only once its menus are built:
+// getCommands builds them, touching no image.
+menus = call("ij.Menus.getCommands");
+if (call("org.conceptscope.fiji.ij1.MacroCalls.checkArguments", "attribution_example.ijm", args, "image model save_dir upsampling overwrite", "image model save_dir") != "") exit;
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
@@ -26,18 +31,12 @@ overwrite = "";
 if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
 
 upsampling = call("ij.Macro.getValue", args, "upsampling", "bicubic");
-// Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (image == "" || model == "" || saveDir == "")) {
-	got = "no argument";
-	if (args != "") got = args;
-	exit("attribution_example.ijm needs image=[...] model=[...] save_dir=[...]; got " + got + ".");
-}
 if (image == "") image = File.openDialog("Choose an image or stack");
 if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
-openImage("attribution_example.ijm", "image", image);
+if (call("org.conceptscope.fiji.ij1.MacroCalls.openImage", "attribution_example.ijm", "image", image) != "") exit;
 run("Attribution...", "model=[" + model + "] method=sobol target=predicted grid=8 designs=32 seed=42 upsampling=" + upsampling + " output=channel top_fraction=0.1 save_dir=[" + saveDir + "]" + overwrite);
 // The numbers, as a macro collects them: the per-slice table by its title, the result image's title
 // and "-results" (headless, ImageJ keeps no titled table: the command's table is in Results instead).
@@ -48,31 +47,3 @@ for (row = 0; row < Table.size(results); row++)
 if (results != "Results") close(results);
 close("*");
 setBatchMode(false);
-
-// A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
-function checkKeys(name, args, keys) {
-	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
-	for (i = 0; i < words.length; i++) {
-		key = words[i];
-		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
-		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
-	}
-}
-
-// The image this macro opens itself, or one sentence before any work: under -batch open() of a missing file only logs
-// "File not found", of a file ImageJ cannot read opens nothing, and the command then said "No image is open".
-function openImage(name, key, path) {
-	if (!File.exists(path)) exit(name + ": " + key + "=[" + path + "] does not exist: give the path of an image file.");
-	// opened: the active image is a new one. nImages alone can miss it (it also counts an active image no list holds,
-	// which an earlier macro's setBatchMode(false) may leave under -batch), and ImageJ shows some files it cannot read
-	// as a text window, which is no image
-	before = 0;
-	if (nImages > 0) before = getImageID();
-	call("ij.IJ.redirectErrorMessages"); // a file ImageJ cannot read is logged, not a dialog
-	open(path);
-	opened = false;
-	if (nImages > 0) {
-		if (getImageID() != before) opened = true;
-	}
-	if (!opened) exit(name + ": ImageJ could not open " + key + "=[" + path + "] as an image: give a TIFF, PNG, JPEG or DICOM file.");
-}

@@ -19,17 +19,12 @@
 // their file); with overwrite (or overwrite=true) it explains them again, replacing their files.
 
 args = getArgument();
-keys = "input model save_dir method target overwrite";
-// A key this macro does not read (a misspelt one would run with its default) ends it before any work.
-why = unknownKey("batch_folder.ijm", args, keys);
-if (why != "") {
-	// MacroCalls says it too, and under -batch ends with a failure status; but an ImageJ started on this macro
-	// (java -jar ij.jar -batch) lets call() find ConceptScope's classes only after a first run(), and with no
-	// image open Select None is one that changes nothing.
-	if (nImages == 0) run("Select None");
-	call("org.conceptscope.fiji.ij1.MacroCalls.checkArguments", "batch_folder.ijm", args, keys);
-	exit(why);
-}
+// One sentence (and exit status 1 under -batch) ends the macro before any work for a key it does not read (a misspelt
+// one would run with its default) or, when nobody answers a dialog (arguments given, or -batch), a required key left
+// out. An ImageJ started on this macro (-batch) finds ConceptScope's classes for call() only once its menus are built:
+// getCommands builds them, touching no image.
+menus = call("ij.Menus.getCommands");
+if (call("org.conceptscope.fiji.ij1.MacroCalls.checkArguments", "batch_folder.ijm", args, "input model save_dir method target overwrite", "input model save_dir") != "") exit;
 input = call("ij.Macro.getValue", args, "input", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
@@ -38,24 +33,22 @@ overwrite = "";
 if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
 method = call("ij.Macro.getValue", args, "method", "integrated_gradients");
 target = call("ij.Macro.getValue", args, "target", "predicted");
-// Given arguments, or under -batch, nobody answers a dialog: a missing folder is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (input == "" || model == "" || saveDir == "")) {
-	got = "no argument";
-	if (args != "") got = args;
-	exit("batch_folder.ijm needs input=[folder of images] model=[model folder] save_dir=[folder for the results]; got " + got + ".");
-}
 if (input == "") input = getDirectory("Choose the folder of images");
 if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 // The folder this macro lists itself, checked before any work: a missing one listed no file, after Model Info had
 // written its report, and the run said "0 image(s) explained".
-if (!File.exists(input)) exit("batch_folder.ijm: input=[" + input + "] does not exist: give the folder of images.");
-if (!File.isDirectory(input)) exit("batch_folder.ijm: input=[" + input + "] is a file, not a folder: give the folder of images (attribution_example.ijm takes one image).");
+why = "";
+if (!File.exists(input)) why = "batch_folder.ijm: input=[" + input + "] does not exist: give the folder of images.";
+else if (!File.isDirectory(input)) why = "batch_folder.ijm: input=[" + input + "] is a file, not a folder: give the folder of images (attribution_example.ijm takes one image).";
+if (why != "") {
+	why = call("org.conceptscope.fiji.ij1.MacroCalls.refuse", "batch_folder.ijm", why); // assigned: a bare call() prints what it returns
+	exit;
+}
 
 setBatchMode(true);
 // The model is checked once, before any image, and its report kept with the results (the command
-// creates save_dir). Being the first run(), it also has a fresh ImageJ started on this macro
-// (java -jar ij.jar -batch) read its plugins folder: call() finds ConceptScope's classes only after that.
+// creates save_dir).
 // Always overwrite: a rerun into the same folder writes the same model's report again (the images' results are
 // replaced only with the macro's overwrite: without it an image whose files are there is skipped, naming them).
 run("Model Info...", "model=[" + model + "] save_dir=[" + saveDir + "] overwrite");
@@ -105,21 +98,6 @@ for (i = 0; i < n; i++) {
 File.saveString(rows, saveDir + File.separator + "batch-summary.csv");
 setBatchMode(false);
 print("ConceptScope batch: " + done + " image(s) explained, " + skipped + " skipped (see batch-summary.csv), results in " + saveDir);
-
-// The sentence for the first key of args that is not one of keys (separated by spaces), or that is given
-// twice; "" when every key is known. The other macros' checkKeys, returning the sentence instead of ending the macro.
-function unknownKey(name, args, keys) {
-	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
-	seen = " ";
-	for (i = 0; i < words.length; i++) {
-		key = words[i];
-		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
-		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) return name + " has no option '" + key + "'; its keys are: " + keys + ".";
-		if (key != "" && indexOf(seen, " " + key + " ") >= 0) return name + ": '" + key + "' is given twice.";
-		seen = seen + key + " ";
-	}
-	return "";
-}
 
 // The title each image's results are named after: its name without the extension (bases), or, when
 // another image of the folder has that name too (a.tif, a.png; any case, as on a case-blind disk), with

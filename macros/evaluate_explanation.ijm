@@ -11,7 +11,12 @@
 // same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("evaluate_explanation.ijm", args, "image model save_dir overwrite");
+// One sentence (and exit status 1 under -batch) ends the macro before any work for a key it does not read (a misspelt
+// one would run with its default) or, when nobody answers a dialog (arguments given, or -batch), a required key left
+// out. An ImageJ started on this macro (-batch) finds ConceptScope's classes for call() only once its menus are built:
+// getCommands builds them, touching no image.
+menus = call("ij.Menus.getCommands");
+if (call("org.conceptscope.fiji.ij1.MacroCalls.checkArguments", "evaluate_explanation.ijm", args, "image model save_dir overwrite", "image model save_dir") != "") exit;
 image = call("ij.Macro.getValue", args, "image", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
@@ -19,46 +24,12 @@ saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 // a rerun into the same save_dir is refused, naming the file
 overwrite = "";
 if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
-// Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (image == "" || model == "" || saveDir == "")) {
-	got = "no argument";
-	if (args != "") got = args;
-	exit("evaluate_explanation.ijm needs image=[...] model=[...] save_dir=[...]; got " + got + ".");
-}
 if (image == "") image = File.openDialog("Choose an image or stack");
 if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);
-openImage("evaluate_explanation.ijm", "image", image);
+if (call("org.conceptscope.fiji.ij1.MacroCalls.openImage", "evaluate_explanation.ijm", "image", image) != "") exit;
 run("Evaluate Explanation...", "model=[" + model + "] method=saliency metric=deletion target=predicted steps=10 seed=42 save_dir=[" + saveDir + "]" + overwrite);
 close("*");
 setBatchMode(false);
-
-// A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
-function checkKeys(name, args, keys) {
-	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
-	for (i = 0; i < words.length; i++) {
-		key = words[i];
-		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
-		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
-	}
-}
-
-// The image this macro opens itself, or one sentence before any work: under -batch open() of a missing file only logs
-// "File not found", of a file ImageJ cannot read opens nothing, and the command then said "No image is open".
-function openImage(name, key, path) {
-	if (!File.exists(path)) exit(name + ": " + key + "=[" + path + "] does not exist: give the path of an image file.");
-	// opened: the active image is a new one. nImages alone can miss it (it also counts an active image no list holds,
-	// which an earlier macro's setBatchMode(false) may leave under -batch), and ImageJ shows some files it cannot read
-	// as a text window, which is no image
-	before = 0;
-	if (nImages > 0) before = getImageID();
-	call("ij.IJ.redirectErrorMessages"); // a file ImageJ cannot read is logged, not a dialog
-	open(path);
-	opened = false;
-	if (nImages > 0) {
-		if (getImageID() != before) opened = true;
-	}
-	if (!opened) exit(name + ": ImageJ could not open " + key + "=[" + path + "] as an image: give a TIFF, PNG, JPEG or DICOM file.");
-}

@@ -16,7 +16,12 @@
 // same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("evaluate_mege_reco.ijm", args, "folder model save_dir training_steps overwrite");
+// One sentence (and exit status 1 under -batch) ends the macro before any work for a key it does not read (a misspelt
+// one would run with its default) or, when nobody answers a dialog (arguments given, or -batch), a required key left
+// out. An ImageJ started on this macro (-batch) finds ConceptScope's classes for call() only once its menus are built:
+// getCommands builds them, touching no image.
+menus = call("ij.Menus.getCommands");
+if (call("org.conceptscope.fiji.ij1.MacroCalls.checkArguments", "evaluate_mege_reco.ijm", args, "folder model save_dir training_steps overwrite", "folder model save_dir") != "") exit;
 folder = call("ij.Macro.getValue", args, "folder", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
@@ -26,24 +31,8 @@ overwrite = "";
 if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
 
 steps = call("ij.Macro.getValue", args, "training_steps", "300");
-// Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (folder == "" || model == "" || saveDir == "")) {
-	got = "no argument";
-	if (args != "") got = args;
-	exit("evaluate_mege_reco.ijm needs folder=[...] model=[...] save_dir=[...]; got " + got + ".");
-}
 if (folder == "") folder = getDirectory("Choose the folder of class subfolders");
 if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 run("Evaluate Explanation...", "model=[" + model + "] metric=mege_reco folder=[" + folder + "] methods=[saliency,integrated_gradients,random] folds=4 training_steps=" + steps + " seed=42 save_dir=[" + saveDir + "]" + overwrite);
-
-// A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
-function checkKeys(name, args, keys) {
-	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
-	for (i = 0; i < words.length; i++) {
-		key = words[i];
-		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
-		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
-	}
-}

@@ -13,7 +13,12 @@
 // same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("tcav.ijm", args, "model folder concepts random target layers runs save_dir overwrite");
+// One sentence (and exit status 1 under -batch) ends the macro before any work for a key it does not read (a misspelt
+// one would run with its default) or, when nobody answers a dialog (arguments given, or -batch), a required key left
+// out. An ImageJ started on this macro (-batch) finds ConceptScope's classes for call() only once its menus are built:
+// getCommands builds them, touching no image.
+menus = call("ij.Menus.getCommands");
+if (call("org.conceptscope.fiji.ij1.MacroCalls.checkArguments", "tcav.ijm", args, "model folder concepts random target layers runs save_dir overwrite", "model folder concepts random save_dir") != "") exit;
 model = call("ij.Macro.getValue", args, "model", "");
 folder = call("ij.Macro.getValue", args, "folder", "");
 concepts = call("ij.Macro.getValue", args, "concepts", "");
@@ -26,12 +31,6 @@ saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 // a rerun into the same save_dir is refused, naming the file
 overwrite = "";
 if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
-// Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (model == "" || folder == "" || concepts == "" || randomDir == "" || saveDir == "")) {
-	got = "no argument";
-	if (args != "") got = args;
-	exit("tcav.ijm needs model=[...] folder=[...] concepts=[...] random=[...] save_dir=[...]; got " + got + ".");
-}
 if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
 if (folder == "") folder = getDirectory("Choose a folder of images of the class tested");
 if (concepts == "") concepts = getDirectory("Choose the concepts folder (one subfolder of examples per concept)");
@@ -43,13 +42,3 @@ run("TCAV...", "model=[" + model + "] folder=[" + folder + "] concepts=[" + conc
 run("TCAV...", "model=[" + model + "] folder=[" + folder + "] target=[" + target + "] cavs=[" + saveDir + File.separator + "cavs.json] save_dir=[" + saveDir + "]" + overwrite);
 close("*");
 setBatchMode(false);
-
-// A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
-function checkKeys(name, args, keys) {
-	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
-	for (i = 0; i < words.length; i++) {
-		key = words[i];
-		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
-		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
-	}
-}

@@ -11,7 +11,12 @@
 // same save_dir is refused, naming the file.
 
 args = getArgument();
-checkKeys("train_interpretable_head.ijm", args, "folder model save_dir head overwrite");
+// One sentence (and exit status 1 under -batch) ends the macro before any work for a key it does not read (a misspelt
+// one would run with its default) or, when nobody answers a dialog (arguments given, or -batch), a required key left
+// out. An ImageJ started on this macro (-batch) finds ConceptScope's classes for call() only once its menus are built:
+// getCommands builds them, touching no image.
+menus = call("ij.Menus.getCommands");
+if (call("org.conceptscope.fiji.ij1.MacroCalls.checkArguments", "train_interpretable_head.ijm", args, "folder model save_dir head overwrite", "folder model save_dir") != "") exit;
 folder = call("ij.Macro.getValue", args, "folder", "");
 model = call("ij.Macro.getValue", args, "model", "");
 saveDir = call("ij.Macro.getValue", args, "save_dir", "");
@@ -21,12 +26,6 @@ overwrite = "";
 if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
 
 head = call("ij.Macro.getValue", args, "head", "infodisent");
-// Given arguments, or under -batch, nobody answers a dialog: a missing one is a sentence, not a wait.
-if ((args != "" || is("batch mode")) && (folder == "" || model == "" || saveDir == "")) {
-	got = "no argument";
-	if (args != "") got = args;
-	exit("train_interpretable_head.ijm needs folder=[...] model=[...] save_dir=[...]; got " + got + ".");
-}
 if (folder == "") folder = getDirectory("Choose the folder with one subfolder of images per class");
 if (model == "") model = getDirectory("Choose the model folder (e.g. models/ihc-stain)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the head and its tables");
@@ -36,13 +35,3 @@ run("Train Interpretable Head...", "model=[" + model + "] folder=[" + folder + "
 // everything is in save_dir; an image left open here becomes, under -batch, an active image no list holds
 close("*");
 setBatchMode(false);
-
-// A key this macro does not read is refused: a misspelt one would fall back to its default in silence.
-function checkKeys(name, args, keys) {
-	words = split(replace(args, "\\[[^\\]]*\\]", ""), " ");
-	for (i = 0; i < words.length; i++) {
-		key = words[i];
-		if (indexOf(key, "=") >= 0) key = substring(key, 0, indexOf(key, "="));
-		if (key != "" && indexOf(" " + keys + " ", " " + key + " ") < 0) exit(name + " has no option '" + key + "'; its keys are: " + keys + ".");
-	}
-}

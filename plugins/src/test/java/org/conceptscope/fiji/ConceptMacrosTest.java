@@ -65,12 +65,15 @@ class ConceptMacrosTest {
 			+ String.format(localize, "0.3", localization, "") + "print('still running');\n", ""));
 		runs.put("localization replaced", new Macro(String.format(localize, "0.1", work.resolve("localization-replaced"), "") + "close('*');\n"
 			+ String.format(localize, "0.3", work.resolve("localization-replaced"), " overwrite") + "close('*');\n", ""));
-		// update_bank into the bank's own folder replaces the bank: only with overwrite
+		// update_bank into the bank's own folder updates the bank it reads (no earlier output); a rerun is refused (its table
+		// is there), with overwrite it replaces them
 		Path bankFolder = Files.createDirectories(work.resolve("bank"));
 		String update = open + "run('Concept Importance...', 'model=[" + model() + "] concepts=[" + bankFolder.resolve("concepts.json")
 			+ "] estimator=gradient update_bank=true save_dir=[" + bankFolder + "]%s');\n";
 		runs.put("update bank", new Macro("File.copy('" + discovery.resolve("concepts.json") + "', '" + bankFolder.resolve("concepts.json") + "');\n"
 			+ String.format(update, "") + "print('still running');\n", ""));
+		runs.put("update bank again", new Macro("File.copy('" + bankFolder.resolve("concepts.json") + "', '" + work.resolve("bank-updated.json")
+			+ "');\n" + String.format(update, "") + "print('still running');\n", ""));
 		runs.put("update bank overwrite", new Macro("File.copy('" + bankFolder.resolve("concepts.json") + "', '" + work.resolve("bank-refused.json")
 			+ "');\n" + String.format(update, " overwrite"), ""));
 		runs.put("bad estimator", new Macro(open + "run('Concept Importance...', 'model=[" + model() + "] concepts=["
@@ -326,7 +329,7 @@ class ConceptMacrosTest {
 	/**
 	 * Concept Localization into the folder of an earlier run is refused before any work, in one sentence naming the file,
 	 * and the earlier files keep their bytes; with overwrite it replaces them. Concept Importance's update_bank into the
-	 * bank's own folder replaces the bank only with overwrite.
+	 * bank's own folder updates the bank without overwrite (the bank it reads is no earlier output); a rerun is refused.
 	 */
 	@Test
 	void aConceptRerunIntoTheSameFolderIsRefusedUnlessOverwrite() throws IOException {
@@ -347,12 +350,14 @@ class ConceptMacrosTest {
 
 		String update = logs.get("update bank");
 		Path bank = work.resolve("bank").resolve("concepts.json");
-		assertTrue(update.contains(bank + " already exists (an earlier run's output)"), update);
-		assertFalse(update.contains("still running"), update);
-		assertEquals(Files.readString(discovery.resolve("concepts.json")), Files.readString(work.resolve("bank-refused.json")),
-			"the bank is unchanged after the refused run");
+		assertTrue(update.contains("still running") && !update.contains("already exists"), "the bank it reads is no earlier output:\n" + update);
+		String again = logs.get("update bank again");
+		assertTrue(again.contains(work.resolve("bank").resolve("concepts-importance-gradient.csv") + " already exists (an earlier run's output)"), again);
+		assertFalse(again.contains("still running"), again);
+		assertEquals(Files.readString(work.resolve("bank-updated.json")), Files.readString(work.resolve("bank-refused.json")),
+			"the bank is unchanged after the refused rerun");
 		assertEquals(List.of("concepts-importance-gradient.csv", "concepts-importance-gradient.png", "concepts.json"),
-			TestFiles.names(work.resolve("bank")), "the refused run wrote nothing; the one with overwrite its table and plot");
+			TestFiles.names(work.resolve("bank")), "the refused rerun wrote nothing");
 		assertFalse(logs.get("update bank overwrite").contains("Error"), logs.get("update bank overwrite"));
 		assertEquals("gradient", ConceptBank.load(bank).importanceEstimator, "overwrite: the bank holds the new importances");
 	}

@@ -201,7 +201,7 @@ class RealImageJTest {
 
 		run = launch(ij, macro, "input=[" + testImages.resolve("images") + "] model=[" + model + "] methd=saliency save_dir=[" + out + "-typo]",
 			work.resolve("batch-typo.png"));
-		assertTrue(run.exit != 0, "a misspelt key fails the run:\n" + run.console);
+		assertEquals(1, run.exit, "a misspelt key fails the run:\n" + run.console);
 		assertTrue(run.console.contains("batch_folder.ijm has no option 'methd'; its keys are: input model save_dir method target overwrite."), run.console);
 		assertTrue(!Files.exists(Path.of(out + "-typo")), "refused before any work: Model Info wrote its report there first");
 
@@ -209,16 +209,19 @@ class RealImageJTest {
 		run = launch(ij, ij.resolve("macros/attribution_example.ijm"), "image=[" + testImages.resolve("images/ihc.png") + "] model=[" + model
 			+ "]", work.resolve("missing-key.png"));
 		assertTrue(run.console.contains("attribution_example.ijm needs image=[...] model=[...] save_dir=[...]; got image=["), run.console);
+		assertEquals(1, run.exit, "a refused macro ends the run with status 1, as a failed command does:\n" + run.console);
 		// and a key it does not read is refused before any work (a misspelt optional key ran with its default)
 		Path typo = ij.resolve("results/typo");
 		run = launch(ij, ij.resolve("macros/attribution_example.ijm"), "image=[" + testImages.resolve("images/ihc.png") + "] model=[" + model
 			+ "] save-dir=[" + typo + "]", work.resolve("typo-key.png"));
 		assertTrue(run.console.contains("attribution_example.ijm has no option 'save-dir'; its keys are: image model save_dir upsampling overwrite."),
 			run.console);
+		assertEquals(1, run.exit, run.console);
 		run = launch(ij, ij.resolve("macros/nearest_examples.ijm"), "image=[" + testImages.resolve("images/ihc.png") + "] model=[" + model
 			+ "] folder=[" + testImages.resolve("images") + "] neighbors=3 save_dir=[" + typo + "]", work.resolve("typo-optional.png"));
 		assertTrue(run.console.contains("nearest_examples.ijm has no option 'neighbors'; its keys are: image model folder layer neighbours"
 			+ " prototypes save_dir overwrite."), run.console);
+		assertEquals(1, run.exit, run.console);
 		assertTrue(!Files.exists(typo), "nothing is written");
 	}
 
@@ -238,6 +241,7 @@ class RealImageJTest {
 			work.resolve("bad-paths.png"));
 		assertEquals(List.of("attribution_example.ijm: image=[" + gone + "] does not exist: give the path of an image file."),
 			sentences(run.console), run.console);
+		assertEquals(1, run.exit, "a refused macro ends the run with status 1:\n" + run.console);
 
 		// more macros in one ImageJ (a launch is seconds): each one's output follows its RUN line
 		Map<String, String> runs = new LinkedHashMap<>();
@@ -254,6 +258,8 @@ class RealImageJTest {
 		run = launch(ij, macro, "", work.resolve("bad-paths-batched.png"));
 		String[] parts = run.console.split("RUN ");
 		assertEquals(runs.size() + 2, parts.length, "every macro returned and the driver went on:\n" + run.console);
+		// run by a driver (runMacro), a refused macro ends and the driver goes on; the run still ends with status 1
+		assertEquals(1, run.exit, "a driver whose macros were refused ends with status 1:\n" + run.console);
 		assertEquals(List.of("nearest_examples.ijm: ImageJ could not open image=[" + junk + "] as an image: give a TIFF, PNG, JPEG or DICOM file."),
 			sentences(parts[1]), run.console);
 		assertEquals(List.of("concept_importance.ijm: image=[" + gone + "] does not exist: give the path of an image file."), sentences(parts[2]),

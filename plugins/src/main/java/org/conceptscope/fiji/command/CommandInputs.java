@@ -930,7 +930,7 @@ final class CommandInputs {
 		private long seed = 42L;
 
 		@Parameter(label = "Update the bank", persist = false,
-			description = "also write the bank with these importances (and `importanceEstimator`) into `save_dir` under its own file name; `save_dir` = the bank's folder replaces it (atomically), with `overwrite` ticked")
+			description = "also write the bank with these importances (and `importanceEstimator`) into `save_dir` under its own file name; `save_dir` = the bank's folder updates it in place (atomically; not an earlier output, so no `overwrite` is needed)")
 		private boolean update_bank = false;
 
 		@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,

@@ -140,7 +140,7 @@ public final class CommandSpecs {
 			Parameter.choice("estimator", "Estimator", "sobol", Registry.keys(Family.CONCEPT_ESTIMATOR)).help("`sobol` (total-order Sobol indices of concept masks through h, CRAFT's estimator: what Concept Discovery stores), `gradient` (gradient × coefficient: the first-order change of the class logit when a concept is removed, one pass), `deletion` (the mean drop of the class logit when a concept is removed from the rebuilt activations)"),
 			Registry.CONCEPT_ESTIMATOR_PARAMETERS.get("designs").help("sobol: quasi-Monte Carlo designs (h runs designs × (concepts + 2) times per image)"),
 			Registry.CONCEPT_ESTIMATOR_PARAMETERS.get("seed").help("sobol: the designs' random shift; with Concept Discovery's images, designs and seed the importances are Discovery's own"),
-			Parameter.flag("update_bank", "Update the bank", false).help("also write the bank with these importances (and `importanceEstimator`) into `save_dir` under its own file name; `save_dir` = the bank's folder replaces it (atomically), with `overwrite` ticked"),
+			Parameter.flag("update_bank", "Update the bank", false).help("also write the bank with these importances (and `importanceEstimator`) into `save_dir` under its own file name; `save_dir` = the bank's folder updates it in place (atomically; not an earlier output, so no `overwrite` is needed)"),
 			SAVE_DIR.help("folder for `<bank>-importance-<estimator>.csv` (`concept, estimator, importance, rank, bank_importance`: rank 1 = most important; `bank_importance` = what the bank held, NaN if nothing) and `<bank>-importance-<estimator>.png` (bar plot); **required headless**"), OVERWRITE),
 		Set.of("model", "concepts"), null, null);
 

@@ -57,7 +57,7 @@ public final class ConceptImportanceRun {
 		}
 		ConceptBank bank = ConceptBanks.load(s.concepts);
 		ConceptDiscoveryRun.checkInputs(image, s.folder);
-		SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, files(s)); // update_bank into the bank's own folder too: it replaces the bank
+		SettingsChecks.noEarlierOutputs(s.saveDir, s.overwrite, earlierOutputs(s));
 		try (Classifier classifier = Models.open(s.model)) {
 			// the bank, the model and the estimator are checked before the folder is read
 			ConceptBanks.checkLayer(classifier, bank, s.concepts, s.model);
@@ -119,6 +119,19 @@ public final class ConceptImportanceRun {
 		String base = AttributionOutputs.fileName((bankName.endsWith(".json") ? bankName.substring(0, bankName.length() - 5) : bankName)
 			+ "-importance-" + s.estimator);
 		return s.updateBank ? List.of(base + ".csv", base + ".png", bankName) : List.of(base + ".csv", base + ".png");
+	}
+
+	/**
+	 * The {@link #files} an earlier run left, which a run without overwrite refuses to replace: not the bank that
+	 * update_bank saves again where it was read (save_dir its own folder), which is this run's input, updated as asked.
+	 * A bank of that name beside another bank's files is still an earlier output.
+	 */
+	static List<String> earlierOutputs(ConceptImportanceSettings s) throws IOException {
+		List<String> files = files(s);
+		if (!s.updateBank || s.saveDir == null) return files;
+		Path bank = s.saveDir.resolve(files.get(2));
+		boolean itself = java.nio.file.Files.exists(bank) && java.nio.file.Files.isSameFile(bank, s.concepts);
+		return itself ? files.subList(0, 2) : files;
 	}
 
 	static Result save(Result r, ConceptImportanceSettings s) throws IOException {

@@ -223,4 +223,27 @@ class SettingsChecksTest {
 	private static String message(Runnable r) {
 		return assertThrows(IllegalArgumentException.class, r::run).getMessage();
 	}
+
+	/**
+	 * Concept Importance's update_bank into the bank's own folder updates the bank it reads, as asked: that bank is no
+	 * earlier output (a run without overwrite went through only in concept_importance.ijm, which passed overwrite and
+	 * restated the check); a bank of that name in another save_dir, and the importance files, still are.
+	 */
+	@Test
+	void theBankUpdatedInItsOwnFolderIsNoEarlierOutput() throws Exception {
+		Path bank = Files.writeString(dir.resolve("concepts.json"), "{}");
+		ConceptImportanceSettings own = ConceptImportanceSettings.parse("concepts=[" + bank + "] update_bank save_dir=[" + dir + "]");
+		assertEquals(List.of("concepts-importance-sobol.csv", "concepts-importance-sobol.png"), ConceptImportanceRun.earlierOutputs(own));
+		SettingsChecks.noEarlierOutputs(own.saveDir, own.overwrite, ConceptImportanceRun.earlierOutputs(own));
+		Files.writeString(dir.resolve("concepts-importance-sobol.csv"), "an earlier run's");
+		assertThrows(IllegalArgumentException.class,
+			() -> SettingsChecks.noEarlierOutputs(own.saveDir, own.overwrite, ConceptImportanceRun.earlierOutputs(own)));
+
+		Path other = Files.createDirectories(dir.resolve("other"));
+		Files.writeString(other.resolve("concepts.json"), "{}");
+		ConceptImportanceSettings elsewhere = ConceptImportanceSettings.parse("concepts=[" + bank + "] update_bank save_dir=[" + other + "]");
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+			() -> SettingsChecks.noEarlierOutputs(elsewhere.saveDir, elsewhere.overwrite, ConceptImportanceRun.earlierOutputs(elsewhere)));
+		assertTrue(e.getMessage().startsWith(other.resolve("concepts.json") + " already exists"), e.getMessage());
+	}
 }
