@@ -143,5 +143,30 @@ class MapCalibrationTest {
 		assertEquals(want.pixelWidth, got.pixelWidth, 1e-6 * want.pixelWidth);
 		assertEquals(want.pixelHeight, got.pixelHeight, 1e-6 * want.pixelHeight);
 		assertEquals(want.getUnit(), got.getUnit());
+		assertEquals(5, want.pixelDepth, "the fixture's slice thickness");
+		assertEquals(want.pixelDepth, got.pixelDepth, 1e-9, "the voxel depth of the one slice, as the Attribution command keeps it");
+	}
+
+	/** One slice keeps its voxel depth and the origin (ImageJ's own saver leaves a single image's depth out). */
+	@Test
+	void oneSliceKeepsItsVoxelDepthAndOrigin() throws IOException {
+		Calibration cal = new Calibration();
+		cal.pixelWidth = cal.pixelHeight = 0.661468;
+		cal.pixelDepth = 5;
+		cal.setUnit("mm");
+		cal.xOrigin = 12.5;
+		cal.yOrigin = -3;
+		cal.zOrigin = 7;
+		Path ours = work.resolve("one-slice.tif");
+		try (TiffStackWriter w = new TiffStackWriter(ours, 3, 2, 1, 1, cal)) {
+			w.write(new float[] { 0, 1, 2, 3, 4, 5 });
+			w.commit();
+		}
+		Calibration got = IJ.openImage(ours.toString()).getCalibration();
+		assertEquals(5, got.pixelDepth, 1e-12);
+		assertEquals(12.5, got.xOrigin, 1e-12);
+		assertEquals(-3, got.yOrigin, 1e-12);
+		assertEquals(7, got.zOrigin, 1e-12);
+		assertEquals("mm", got.getUnit());
 	}
 }

@@ -41,6 +41,8 @@ public final class TiffStackWriter implements Closeable {
 	private final String unit;
 	/** The frame interval and its unit as description lines ({@code finterval=}, {@code tunit=}), or empty. */
 	private String time;
+	/** Whether the description holds the origin (left out only where a long escaped unit leaves no room). */
+	private boolean origins = true;
 	private final ByteBuffer plane;
 	private int written;
 	private double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
@@ -74,6 +76,11 @@ public final class TiffStackWriter implements Closeable {
 			description(-Double.MIN_NORMAL, -Double.MIN_NORMAL); // the longest min and max a double prints
 		} catch (IllegalStateException tooLong) {
 			this.time = ""; // a long escaped unit left no room: the maps keep their pixel size, not the interval
+			try {
+				description(-Double.MIN_NORMAL, -Double.MIN_NORMAL);
+			} catch (IllegalStateException stillTooLong) {
+				this.origins = false; // nor the origin: the pixel size and spacing always fit
+			}
 		}
 		long firstIfd = 8, firstIfdSize = 2 + 12L * (TAGS_FIRST + (this.calibration != null ? TAGS_CALIBRATION : 0)) + 4;
 		this.descriptionOffset = firstIfd + firstIfdSize;
@@ -222,6 +229,11 @@ public final class TiffStackWriter implements Closeable {
 			+ (unit == null || unit.equals("sec") ? "" : "tunit=" + unit + "\n");
 	}
 
+	/** An origin line as ImageJ writes it (in pixels), only where it is not 0. */
+	private static void origin(StringBuilder s, String key, double value) {
+		if (value != 0 && Double.isFinite(value)) s.append(key).append('=').append(Double.toString(value)).append('\n');
+	}
+
 	/** The ImageJ description padded with blank lines to its reserved size, NUL-terminated. */
 	private ByteBuffer description(double lo, double hi) {
 		StringBuilder s = new StringBuilder("ImageJ=1.54p\n");
@@ -230,7 +242,15 @@ public final class TiffStackWriter implements Closeable {
 		if (frames > 1) s.append("frames=").append(frames).append('\n').append("hyperstack=true\n").append(time);
 		if (calibration != null) {
 			s.append("unit=").append(unit).append('\n');
-			if (slices > 1 && calibration.pixelDepth != 1) s.append(String.format(Locale.ROOT, "spacing=%s%n", calibration.pixelDepth).replace("\r", ""));
+			// the voxel depth even of one slice (a CT slice's 5 mm), which ImageJ reads back from the description
+			if (calibration.pixelDepth != 1 && calibration.pixelDepth > 0 && Double.isFinite(calibration.pixelDepth)) {
+				s.append(String.format(Locale.ROOT, "spacing=%s%n", calibration.pixelDepth).replace("\r", ""));
+			}
+			if (origins) {
+				origin(s, "xorigin", calibration.xOrigin);
+				origin(s, "yorigin", calibration.yOrigin);
+				origin(s, "zorigin", calibration.zOrigin);
+			}
 		}
 		s.append(String.format(Locale.ROOT, "min=%s%nmax=%s%n", lo, hi).replace("\r", ""));
 		byte[] text = s.toString().getBytes(StandardCharsets.US_ASCII);
