@@ -50,6 +50,8 @@ class BioImageMapMacroTest {
 		Map<String, Macro> runs = new LinkedHashMap<>();
 		runs.put("info", new Macro(Files.readString(TestFiles.macros().resolve("model_info.ijm")), "model=[" + pkg + "] save_dir=["
 			+ work.resolve("info") + "]"));
+		runs.put("zipinfo", new Macro(Files.readString(TestFiles.macros().resolve("model_info.ijm")), "model=[" + zip + "] save_dir=["
+			+ work.resolve("zipinfo") + "]"));
 		runs.put("folder", new Macro(open + "run('Attribution...', 'model=[" + pkg + "] method=saliency target=red operator=segmentation"
 			+ " rois=selection region=window save_dir=[" + work.resolve("folder") + "]');\n", ""));
 		runs.put("zip", new Macro(open + "run('Attribution...', 'model=[" + zip + "] method=saliency target=red operator=segmentation"
@@ -69,14 +71,26 @@ class BioImageMapMacroTest {
 		return zip;
 	}
 
-	@Test
-	void modelInfoNamesThePackageAndItsMapOutput() throws IOException {
-		assertFalse(logs.get("info").contains("Error"), logs.get("info"));
+	private String infoText(String run) throws IOException {
+		assertFalse(logs.get(run).contains("Error"), logs.get(run));
 		Path info;
-		try (Stream<Path> s = Files.list(work.resolve("info"))) {
+		try (Stream<Path> s = Files.list(work.resolve(run))) {
 			info = s.filter(p -> p.getFileName().toString().endsWith("-info.txt")).findFirst().orElseThrow();
 		}
-		String text = Files.readString(info);
+		return Files.readString(info);
+	}
+
+	@Test
+	void modelInfoSaysFolderForAFolderAndPackageForAZip() throws IOException {
+		String folder = infoText("info"), zip = infoText("zipinfo");
+		assertTrue(folder.contains("\nFolder: " + pkg.toAbsolutePath().normalize() + "\n"), folder);
+		assertTrue(zip.contains("\nPackage: " + work.resolve("box-segmentation.zip").toAbsolutePath().normalize() + "\n"), zip);
+		assertFalse(zip.contains("Folder: "), "a zip is no folder: " + zip);
+	}
+
+	@Test
+	void modelInfoNamesThePackageAndItsMapOutput() throws IOException {
+		String text = infoText("info");
 		assertTrue(text.contains("Engine: bioimage.io package (torchscript weights)"), "a map package names its weights too: " + text);
 		assertTrue(text.contains("Logits: segmentation("), "the map is explained through the segmentation operator: " + text);
 		assertTrue(text.contains("red") && text.contains("green"), "the output's channel names are the classes: " + text);

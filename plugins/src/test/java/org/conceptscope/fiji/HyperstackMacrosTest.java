@@ -172,6 +172,28 @@ class HyperstackMacrosTest {
 			+ " channels), but the model takes 2") && three.contains("with Image > Hyperstacks > Make Subset... (e.g. channels=1-2)."), three);
 	}
 
+	/**
+	 * Every plane is labelled "c<c> z<z> t<t>": a row's label is its (c=1, z, t) plane's (channel 1's labels differ over
+	 * slices, so they name planes, not the channel), and the maps alone keep it before their own "method: target".
+	 */
+	@Test
+	void theRowsAndTheMapsAloneKeepTheFirstChannelsPlaneLabel() throws Exception {
+		List<String> lines = Files.readAllLines(work.resolve("attr/cells 2ch-gradient_x_input-results.csv"));
+		assertTrue(lines.get(0).startsWith("slice,frame,label,"), lines.get(0));
+		assertEquals(1 + Z * T, lines.size(), String.join("\n", lines));
+		for (String line : lines.subList(1, lines.size())) {
+			String[] f = line.split(",");
+			assertEquals("c1 z" + f[0] + " t" + f[1], f[2], line);
+		}
+		ImagePlus maps = IJ.openImage(work.resolve("attr-image/cells 2ch-gradient_x_input-map.tif").toString());
+		assertEquals(List.of(1, Z, T), List.of(maps.getNChannels(), maps.getNSlices(), maps.getNFrames()), logs.get("attribution image"));
+		for (int t = 1; t <= T; t++) {
+			for (int z = 1; z <= Z; z++) {
+				assertEquals("c1 z" + z + " t" + t + " \u00b7 gradient_x_input: A", maps.getStack().getSliceLabel(maps.getStackIndex(1, z, t)));
+			}
+		}
+	}
+
 	@Test
 	void twelveBitCountsUnderUnitRangeGetANoteAndFullRangeOnesDoNot() {
 		String log = logs.get("12-bit");

@@ -56,6 +56,12 @@ public record ModelReport(String name, Path folder, String text, List<String> la
 		return of(model, model.directory());
 	}
 
+	/** What the model was loaded from: a SavedModel folder, a bioimage.io package (.zip), or another file. */
+	static String where(Path path) {
+		if (java.nio.file.Files.isDirectory(path)) return "Folder";
+		return path.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".zip") ? "Package" : "File";
+	}
+
 	/** The report of any model; {@code path} is where it was loaded from. */
 	public static ModelReport of(Classifier model, Path path) {
 		Path folder = path.toAbsolutePath().normalize();
@@ -65,7 +71,7 @@ public record ModelReport(String name, Path folder, String text, List<String> la
 		ModelSignature sig = model.signature();
 		StringBuilder s = new StringBuilder();
 		s.append("Model: ").append(config.name == null ? name : config.name + " (" + name + ")").append('\n');
-		s.append("Folder: ").append(folder).append('\n');
+		s.append(where(folder)).append(": ").append(folder).append('\n');
 		s.append("Engine: ").append(Classifiers.kind(folder).label())
 			.append(Classifiers.dense(model) instanceof org.conceptscope.model.bioimage.BioImageModel b ? " (" + b.weightsFormat() + " weights)" : "").append(model.supportsGradients() ? "" : " (forward passes only: no gradient methods)")
 			.append('\n');

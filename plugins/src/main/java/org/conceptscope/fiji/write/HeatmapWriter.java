@@ -67,7 +67,8 @@ public final class HeatmapWriter {
 
 	/**
 	 * A new 32-bit image holding only the maps (Fire LUT), one plane per slice/frame of the image,
-	 * with the image's pixel size, titled "title-method-map".
+	 * with the image's pixel size, titled "title-method-map"; each plane labelled "method: target", after the
+	 * slice's own label and " · " where it has one.
 	 */
 	public static ImagePlus buildMapImage(Explanation e) {
 		ImagePlus imp = e.image();
@@ -77,7 +78,10 @@ public final class HeatmapWriter {
 		for (int b = 0; b < batches.size(); b++) {
 			float[] map = e.map(b);
 			range = widen(range, map);
-			stack.addSlice(e.method() + ": " + e.className(e.target(b)), new FloatProcessor(imp.getWidth(), imp.getHeight(), map));
+			// The maps alone have no image planes to carry the user's slice label: it leads the map's label.
+			String label = SliceLabels.of(imp, batches.slice(b), batches.frame(b));
+			stack.addSlice((label.isEmpty() ? "" : label + " \u00b7 ") + e.method() + ": " + e.className(e.target(b)),
+					new FloatProcessor(imp.getWidth(), imp.getHeight(), map));
 		}
 		ImagePlus out = new ImagePlus(title(imp, e.method(), false), stack);
 		out.setDimensions(1, batches.slices(), batches.frames());

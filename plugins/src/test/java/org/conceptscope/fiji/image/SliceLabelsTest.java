@@ -52,6 +52,14 @@ class SliceLabelsTest {
 	}
 
 	@Test
+	void planeLabelsThatDifferOverSlicesGiveTheFirstChannelsAndOnePlanePerChannelNamesChannels() {
+		ImagePlus planes = composite(2, 3, (c, z) -> "c" + c + "-z" + z);
+		for (int z = 1; z <= 3; z++) assertEquals("c1-z" + z, SliceLabels.of(planes, z, 1));
+		assertNull(SliceLabels.raw(composite(2, 1, (c, z) -> c == 1 ? "DAPI" : "GFP"), 1, 1), "one plane per channel: channel names");
+		assertEquals("c1-z2", SliceLabels.raw(composite(2, 3, (c, z) -> c == 1 ? "c1-z" + z : null), 2, 1), "channel 2 unlabelled");
+	}
+
+	@Test
 	void aLabelEveryChannelSharesIsTheSlicesAndDicomHeadersAreCutToTheirFirstLine() {
 		ImagePlus imp = composite(2, 2, (c, z) -> "cell " + z + "\nheader line");
 		assertEquals("cell 2", SliceLabels.of(imp, 2, 1));
