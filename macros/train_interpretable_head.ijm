@@ -11,10 +11,8 @@
 // same save_dir is refused, naming the file.
 
 args = getArgument();
-// One sentence (and exit status 1 under -batch) ends the macro before any work for a key it does not read (a misspelt
-// one would run with its default) or, when nobody answers a dialog (arguments given, or -batch), a required key left
-// out. An ImageJ started on this macro (-batch) finds ConceptScope's classes for call() only once its menus are built:
-// getCommands builds them, touching no image.
+// Bad arguments end the macro with one sentence before any work (status 1 under -batch); getCommands builds the menus
+// so that call() finds ConceptScope under -batch. Both in docs/fiji.md, "A macro's refusals".
 menus = call("ij.Menus.getCommands");
 if (call("org.conceptscope.fiji.ij1.MacroCalls.checkArguments", "train_interpretable_head.ijm", args, "folder model save_dir head overwrite", "folder model save_dir") != "") exit;
 folder = call("ij.Macro.getValue", args, "folder", "");

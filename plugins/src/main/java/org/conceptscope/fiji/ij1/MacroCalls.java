@@ -93,33 +93,13 @@ public final class MacroCalls {
 	public static String refuse(String macro, String sentence) {
 		String line = sentence.startsWith(macro) ? sentence : macro + ": " + sentence;
 		if (Failures.commandLineBatch()) {
-			System.err.println(line);
-			System.err.flush();
-			System.out.flush();
-			if (!runByAnotherMacro()) System.exit(1); // ImageJ's -batch ends with System.exit(0) when the macro returns
-			failAtExit();
+			Failures.failBatch(line, !runByAnotherMacro());
 		} else if (Interpreter.isBatchMode() && IJ.getInstance() != null) {
 			IJ.log(line);
 		} else {
 			IJ.showMessage(macro, line); // printed when there is no ImageJ window (Fiji --headless)
 		}
 		return line;
-	}
-
-	private static boolean failingAtExit;
-
-	/**
-	 * ImageJ's -batch ends the JVM with System.exit(0) once the first macro returns; a shutdown hook is the one
-	 * place left to make that status 1 (halt: exit's status cannot change once it has begun).
-	 */
-	private static synchronized void failAtExit() {
-		if (failingAtExit) return;
-		failingAtExit = true;
-		Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-			System.out.flush();
-			System.err.flush();
-			Runtime.getRuntime().halt(1);
-		}, "ConceptScope: a macro was refused"));
 	}
 
 	/**

@@ -114,14 +114,39 @@ public final class Failures {
 		if (commandLineBatch()) {
 			// java -jar ij.jar -batch: ImageJ would show its modal Macro Error dialog (a display is
 			// needed for -batch) and wait for ever; say it on the console and end with a failure status.
-			System.err.println(title + ": " + message);
-			System.err.flush();
-			System.out.flush();
-			System.exit(1); // -batch ends the JVM when the macro returns anyway; this ends it with a failure status
+			failBatch(title + ": " + message, true);
 		}
 		if (Interpreter.isBatchMode()) IJ.redirectErrorMessages();
 		IJ.error(title, message);
 		Macro.abort();
+	}
+
+	/**
+	 * Under -batch ({@link #commandLineBatch}), says the line on the console and ends the run with status 1:
+	 * {@code now}, or when ImageJ ends the JVM (for a macro that another one runs: its caller goes on first).
+	 */
+	public static void failBatch(String line, boolean now) {
+		System.err.println(line);
+		System.err.flush();
+		System.out.flush();
+		if (now) System.exit(1); // -batch ends the JVM when the macro returns anyway; this ends it with a failure status
+		failAtExit();
+	}
+
+	private static boolean failingAtExit;
+
+	/**
+	 * ImageJ's -batch ends the JVM with System.exit(0) once the first macro returns; a shutdown hook is the one
+	 * place left to make that status 1 (halt: exit's status cannot change once it has begun).
+	 */
+	private static synchronized void failAtExit() {
+		if (failingAtExit) return;
+		failingAtExit = true;
+		Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+			System.out.flush();
+			System.err.flush();
+			Runtime.getRuntime().halt(1);
+		}, "ConceptScope: a macro was refused"));
 	}
 
 	/**
