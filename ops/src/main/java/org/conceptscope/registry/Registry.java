@@ -88,7 +88,7 @@ public final class Registry {
 			.help("a spatial layer listed by Model Info; empty = the last spatial layer")
 			.methods("gradcam", "gradcam_plus_plus"),
 		Parameter.text(SrdAttribution.START_LAYER, "SRD start layer (empty = input pixels)", "").section(GRADIENTS)
-			.help("srd: the spatial layer whose PFVs the decomposition of the logit stops at (each PFV's share, upsampled bilinearly to"
+			.help("the spatial layer whose PFVs the decomposition of the logit stops at (each PFV's share, upsampled bilinearly to"
 				+ " the image: a coarser map); empty = the input pixels, as the paper's maps")
 			.methods("srd"),
 		Parameter.integer("patch", "Patch size (pixels)", 8).range(Range.atLeast(1)).section(PERTURBATION)

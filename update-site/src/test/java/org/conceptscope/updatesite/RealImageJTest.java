@@ -98,13 +98,13 @@ class RealImageJTest {
 		Path ij = plainImageJ();
 		assertTrue(Files.isRegularFile(ij.resolve("plugins/jars/tensorflow-core-native-linux-x86_64-1.0.0-rc.1.jar")));
 		String console = runEveryCommand(ij);
-		assertEquals(List.of(), slf4jLines(console), "with slf4j-nop, as the README adds it, no run of any command prints SLF4J's warnings");
+		assertEquals(List.of(), slf4jLines(console), "with slf4j-nop, as the install page adds it, no run of any command prints SLF4J's warnings");
 	}
 
 	/**
-	 * The README's plain-ImageJ steps add slf4j-nop: without it (a plain ImageJ installed from the site's jars alone, or
+	 * The install page's plain-ImageJ steps add slf4j-nop: without it (a plain ImageJ installed from the site's jars alone, or
 	 * by the earlier steps) DJL's slf4j-api finds no provider and a run prints SLF4J's three warnings first; with the
-	 * jar the README names, copied where it copies it, the same run prints none. The plain ImageJ of
+	 * jar the install page names, copied where it copies it, the same run prints none. The plain ImageJ of
 	 * {@link #plainImageJLayout} is used, its slf4j-nop jar moved out of it for the first run and put back.
 	 */
 	@Test
@@ -133,7 +133,7 @@ class RealImageJTest {
 
 	private Path plainImageJ;
 
-	/** The plain ImageJ (site jars in plugins/jars, slf4j-nop as the README adds it), installed once for the tests that share it. */
+	/** The plain ImageJ (site jars in plugins/jars, slf4j-nop as the install page adds it), installed once for the tests that share it. */
 	private Path plainImageJ() throws IOException {
 		if (plainImageJ == null) plainImageJ = install(work.resolve("ImageJ"), false);
 		return plainImageJ;
@@ -145,7 +145,7 @@ class RealImageJTest {
 	}
 
 	/**
-	 * slf4j-nop as the README's step fetches it, {@code org.slf4j:slf4j-nop:<slf4j-api's version>}: the jar on this
+	 * slf4j-nop as the install page's step fetches it, {@code org.slf4j:slf4j-nop:<slf4j-api's version>}: the jar on this
 	 * test's class path (a test dependency), checked to be at the version of the slf4j-api the site's jars bring.
 	 */
 	private Path slf4jNop() {
@@ -153,7 +153,7 @@ class RealImageJTest {
 		List<Path> jars = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).map(Path::of)
 			.filter(p -> p.getFileName().toString().startsWith("slf4j-nop-")).toList();
 		assertEquals(1, jars.size(), "slf4j-nop on the test class path: " + jars);
-		assertEquals("slf4j-nop-" + api + ".jar", jars.get(0).getFileName().toString(), "slf4j-nop at slf4j-api's version, as the README copies it");
+		assertEquals("slf4j-nop-" + api + ".jar", jars.get(0).getFileName().toString(), "slf4j-nop at slf4j-api's version, as the install page copies it");
 		return jars.get(0);
 	}
 
@@ -352,14 +352,14 @@ class RealImageJTest {
 	 * Unpacks the site as Fiji's updater does (each record's current file, stored as
 	 * {@code <path>-<timestamp>}, copied to {@code <path>}), adds what a Fiji has already (the
 	 * Fiji-provided jars) and ij.jar. Plain ImageJ reads only {@code plugins/} and its direct
-	 * subfolders, so there every jar of the site goes to {@code plugins/jars/}, as the README says, with
+	 * subfolders, so there every jar of the site goes to {@code plugins/jars/}, as the install page says, with
 	 * the slf4j-nop jar its steps add.
 	 */
 	private Path install(Path root, boolean fiji) throws IOException {
 		return install(root, fiji, !fiji);
 	}
 
-	/** As {@link #install(Path, boolean)}, with or without the slf4j-nop jar the README's plain-ImageJ steps add. */
+	/** As {@link #install(Path, boolean)}, with or without the slf4j-nop jar the install page's plain-ImageJ steps add. */
 	private Path install(Path root, boolean fiji, boolean slf4jNop) throws IOException {
 		Files.createDirectories(root.resolve("plugins"));
 		for (DbXml.Plugin p : DbXml.read(site.resolve("db.xml.gz"))) {

@@ -22,7 +22,7 @@ final class CommandInputs {
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "folder holding `saved_model.pb` (and `conceptscope.json`)")
+			description = "a TensorFlow SavedModel folder (holding `saved_model.pb`), a bioimage.io package (its folder, `rdf.yaml` or `.zip`), or a TorchScript (`.pt`, with `conceptscope.json` beside it) or ONNX (`.onnx`) file or the folder holding it ([engines](../models/engines.md))")
 		private java.io.File model;
 
 		@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients", "smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol", "hsic", "lime", "kernel_shap", "eva", "srd" },
@@ -58,7 +58,7 @@ final class CommandInputs {
 		private String layer = "";
 
 		@Parameter(label = "SRD start layer (empty = input pixels) (srd)", persist = false, required = false,
-			description = "srd: the spatial layer whose PFVs the decomposition of the logit stops at (each PFV's share, upsampled bilinearly to the image: a coarser map); empty = the input pixels, as the paper's maps")
+			description = "the spatial layer whose PFVs the decomposition of the logit stops at (each PFV's share, upsampled bilinearly to the image: a coarser map); empty = the input pixels, as the paper's maps")
 		private String start_layer = "";
 
 		@Parameter(label = "Patch size (pixels) (occlusion)", persist = false, min = "1",
@@ -209,7 +209,7 @@ final class CommandInputs {
 
 		// <inputs: generated from org.conceptscope.fiji.param.CommandSpecs; edit the declarations, not these fields (CommandSourcesTest rewrites them with CONCEPTSCOPE_WRITE_DOCS=1)>
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "folder holding `saved_model.pb`")
+			description = "a TensorFlow SavedModel folder (holding `saved_model.pb`), a bioimage.io package (its folder, `rdf.yaml` or `.zip`), or a TorchScript (`.pt`, with `conceptscope.json` beside it) or ONNX (`.onnx`) file or the folder holding it ([engines](../models/engines.md))")
 		private java.io.File model;
 
 		@Parameter(label = "Save to folder (empty: do not save)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
@@ -239,7 +239,7 @@ final class CommandInputs {
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "folder holding `saved_model.pb`")
+			description = "a TensorFlow SavedModel folder (holding `saved_model.pb`), a bioimage.io package (its folder, `rdf.yaml` or `.zip`), or a TorchScript (`.pt`, with `conceptscope.json` beside it) or ONNX (`.onnx`) file or the folder holding it ([engines](../models/engines.md))")
 		private java.io.File model;
 
 		@Parameter(label = "Image folder (empty: the current image)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
@@ -384,7 +384,7 @@ final class CommandInputs {
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "folder holding `saved_model.pb`")
+			description = "a TensorFlow SavedModel folder (holding `saved_model.pb`), a bioimage.io package (its folder, `rdf.yaml` or `.zip`), or a TorchScript (`.pt`, with `conceptscope.json` beside it) or ONNX (`.onnx`) file or the folder holding it ([engines](../models/engines.md))")
 		private java.io.File model;
 
 		@Parameter(label = "Method", persist = false, choices = { "saliency", "gradient_x_input", "integrated_gradients", "smoothgrad", "vargrad", "squaregrad", "gradcam", "gradcam_plus_plus", "guided_backprop", "deconvnet", "occlusion", "rise", "sobol", "hsic", "lime", "kernel_shap", "eva", "srd" },
@@ -499,7 +499,7 @@ final class CommandInputs {
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "folder holding `saved_model.pb`")
+			description = "a TensorFlow SavedModel folder (holding `saved_model.pb`): this command reads the model's graph, so other models are refused")
 		private java.io.File model;
 
 		@Parameter(label = "Target class", persist = false, required = false,
@@ -574,7 +574,7 @@ final class CommandInputs {
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "folder holding `saved_model.pb`")
+			description = "a TensorFlow SavedModel folder (holding `saved_model.pb`): this command reads the model's graph, so other models are refused")
 		private java.io.File model;
 
 		@Parameter(label = "Image folder (empty: the current image)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
@@ -816,7 +816,7 @@ final class CommandInputs {
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "folder holding `saved_model.pb`")
+			description = "a TensorFlow SavedModel folder (holding `saved_model.pb`): this command reads the model's graph, so other models are refused")
 		private java.io.File model;
 
 		@Parameter(label = "Head folder (optional)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
@@ -966,7 +966,7 @@ final class CommandInputs {
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "folder holding `saved_model.pb`")
+			description = "a TensorFlow SavedModel folder (holding `saved_model.pb`), a bioimage.io package (its folder, `rdf.yaml` or `.zip`), or a TorchScript (`.pt`, with `conceptscope.json` beside it) or ONNX (`.onnx`) file or the folder holding it ([engines](../models/engines.md))")
 		private java.io.File model;
 
 		@Parameter(label = "Image folder (empty: the current image)", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,
@@ -1041,7 +1041,7 @@ final class CommandInputs {
 		ij.ImagePlus image;
 
 		@Parameter(label = "Model folder", persist = false, style = FileWidget.DIRECTORY_STYLE,
-			description = "folder holding `saved_model.pb`")
+			description = "a TensorFlow SavedModel folder (holding `saved_model.pb`), a bioimage.io package (its folder, `rdf.yaml` or `.zip`), or a TorchScript (`.pt`, with `conceptscope.json` beside it) or ONNX (`.onnx`) file or the folder holding it ([engines](../models/engines.md))")
 		private java.io.File model;
 
 		@Parameter(label = "Training examples folder", persist = false, required = false, style = FileWidget.DIRECTORY_STYLE,

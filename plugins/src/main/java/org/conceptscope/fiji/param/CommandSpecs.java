@@ -27,7 +27,12 @@ public final class CommandSpecs {
 	private static final String DISPLAY = "Output";
 
 	/** The keys shared by several commands: declared once here, each command giving its own help where it means more. */
-	public static final Parameter MODEL = Parameter.folder("model", "Model folder").help("folder holding `saved_model.pb`"),
+	public static final Parameter MODEL = Parameter.folder("model", "Model folder").help("a TensorFlow SavedModel folder (holding `saved_model.pb`),"
+		+ " a bioimage.io package (its folder, `rdf.yaml` or `.zip`), or a TorchScript (`.pt`, with `conceptscope.json` beside it) or ONNX"
+		+ " (`.onnx`) file or the folder holding it ([engines](../models/engines.md))"),
+		/** For the commands that read the model's TensorFlow graph (Models.openTensorFlow refuses other models). */
+		MODEL_TENSORFLOW = MODEL.help("a TensorFlow SavedModel folder (holding `saved_model.pb`): this command reads the model's graph, so"
+			+ " other models are refused"),
 		TARGET = Parameter.text("target", "Target class", "predicted").help("`predicted` (each slice's own predicted class), a class name (`target=[soft tissue]`, case-insensitive when unambiguous) or a class index"),
 		SAVE_DIR = Parameter.folder("save_dir", "Save to folder (empty: do not save)").help("folder for the files below (created if missing); empty = write nothing"),
 		/** For the commands that write files of fixed names into save_dir: a rerun into the same folder replaces them only when asked. */
@@ -60,7 +65,7 @@ public final class CommandSpecs {
 			+ " ([LIME](../methods/lime.md) and Kernel SHAP: any model; Guided Backpropagation, DeconvNet, [EVA](../methods/eva.md) and [SRD](../methods/srd.md): TensorFlow models; the other gradient methods: TensorFlow or TorchScript models)");
 
 	public static final CommandSpec ATTRIBUTION = new CommandSpec("Attribution...", "Attribution", "attribution.md",
-		parameters(List.of(MODEL.help("folder holding `saved_model.pb` (and `conceptscope.json`)"), METHOD, TARGET), attributionParameters(),
+		parameters(List.of(MODEL, METHOD, TARGET), attributionParameters(),
 			List.of(Parameter.choice("operator", "Explained output", "auto", List.of("auto", "class", "segmentation", "regression")).section(REGIONS)
 					.help("what a model's output is explained for ([operators](../whole-images.md#models-with-dense-outputs-segmentation-regression)):"
 						+ " `class` (a classifier's logit), `segmentation` (each output channel of a map [N, H, W, C] averaged over the image, or over"
@@ -169,7 +174,7 @@ public final class CommandSpecs {
 
 	public static final CommandSpec SHARING_RATIO_DECOMPOSITION = new CommandSpec("Sharing Ratio Decomposition...",
 		"Sharing Ratio Decomposition", "sharing-ratio-decomposition.md",
-		Parameters.of(MODEL, TARGET.help("`predicted` (each slice's own predicted class), a class name or index"),
+		Parameters.of(MODEL_TENSORFLOW, TARGET.help("`predicted` (each slice's own predicted class), a class name or index"),
 			Registry.ATTRIBUTION_PARAMETERS.get(org.conceptscope.mechanistic.SrdAttribution.START_LAYER).section("").help("a spatial layer (Model Info lists them): the decomposition of the logit starts at its PFVs instead of the pixels; each PFV's relevance is spread evenly over its cell of the image (the sum kept), and `bias_relevance` is the relevance no PFV above the layer carried (normally 0); empty = the input pixels, as the paper's maps").anyMethod(),
 			Parameter.text("erf_layer", "ERF layer (empty: no ERF)", "").help("a spatial layer (Model Info lists them): also compute the effective receptive field (ERF) of one of its PFVs on every slice; empty = no ERF"),
 			Parameter.integer("x", "x (pixel of the PFV; -1: centre)", -1).range(Range.atLeast(-1)).help("the PFV, chosen by an **image pixel**: the layer cell holding pixel (x, y): cells are one layer stride wide, centred on each PFV's theoretical receptive field (so also right for VALID and strided layers; near the border of a VALID layer, the nearest cell); -1 = the image's centre column / row. Only with `erf_layer`"),
@@ -184,7 +189,7 @@ public final class CommandSpecs {
 	public static final List<String> CONCEPT_GRAPH_SCOPES = List.of("dataset", "class");
 
 	public static final CommandSpec CONCEPT_GRAPH = new CommandSpec("Concept Graph...", "Concept Graph", "concept-graph.md",
-		Parameters.of(MODEL, FOLDER.help("a folder of images (as for Concept Discovery: name order, other files skipped, an image larger than the model's input gives its tiles of the input's size, each one image); empty = the current image or stack"),
+		Parameters.of(MODEL_TENSORFLOW, FOLDER.help("a folder of images (as for Concept Discovery: name order, other files skipped, an image larger than the model's input gives its tiles of the input's size, each one image); empty = the current image or stack"),
 			Parameter.text("layers", "Layers (empty: the last two)", "").help("spatial layers, comma-separated (`layers=[conv2/relu,conv3/relu]`), any order (sorted from input to output); empty = the last two spatial layers computed by a `Relu` (the outputs of the last two convolution blocks; a pooling or bias layer next to them would give a near-copy), or the last two spatial layers when there are fewer"),
 			Parameter.choice("scope", "Graph over", CONCEPT_GRAPH_SCOPES.get(0), CONCEPT_GRAPH_SCOPES).help("`dataset`: the graph of the whole data set, as the GIG paper builds it (one bank of concepts per layer from every image, each pixel feature vector sampled by its contribution to its own image's predicted class; edges to every predicted class, each over the images predicted as it); `class`: the graph of one class, `target` (concepts from that class's contributions: what drives this class)"),
 			TARGET.help("with `scope=class`: the class, `predicted` (the class most images are predicted as), a class name or index; `scope=dataset` takes no other value"),
@@ -228,7 +233,7 @@ public final class CommandSpecs {
 
 	public static final CommandSpec FEATURE_VISUALIZATION = new CommandSpec("Feature Visualization...", "Feature Visualization",
 		"feature-visualization.md",
-		Parameters.of(MODEL, Parameter.folder("head", "Head folder (optional)").help("optional: a head saved by Train Interpretable Head (`<save_dir>/head`) for the same model; then `target` may be one of its parts or concepts, and a class means the head's logit, both computed through the model and the head"),
+		Parameters.of(MODEL_TENSORFLOW, Parameter.folder("head", "Head folder (optional)").help("optional: a head saved by Train Interpretable Head (`<save_dir>/head`) for the same model; then `target` may be one of its parts or concepts, and a class means the head's logit, both computed through the model and the head"),
 			Parameter.text("target", "Target class", "").help("the class to visualise: a name or an index; with a `head` also `part k` (InfoDisent: that part's evidence) or `concept k` (Bi-ICE: that concept's activation)"),
 			FOLDER.help("images whose mean magnitude spectrum (per channel, after the model's normalisation) the visualisation keeps; empty = the current image or stack. `reference`: the spectrum's shape at the images' cycles per pixel (resized to the canvas), the values through a sigmoid into `values_range` or the images' robust range (their mean is not kept); `simple`: the spectrum kept exactly (conjugate frequencies tied so the image is real) and the images' mean with its sign. For grayscale or microscopy models this keeps the texture of your own images. An image larger than the model's input gives its tiles of the input's size, each one image"),
 			Parameter.choice("recipe", "Recipe", "reference", List.of("reference", "simple")).help("`reference`: [MACO](../methods/maco.md) as its paper and Xplique run it (a canvas of the input side × 512/224, `crops` random crops per step with box sizes falling from 0.5 to 0.05, noise, values through a sigmoid into `values_range` or the images' robust range, Nadam); `simple`: ConceptScope's first variant (an input-sized image, one crop per step of side in [`crop`, 1], Adam, the magnitude kept exactly)"),

@@ -160,4 +160,45 @@ class CommandSpecsTest {
 		assertEquals("Unknown option 'concept'; the keys are: image model concepts top_fraction output overlap label_threshold concept_maps save_dir overwrite.",
 			one.getMessage());
 	}
+
+	/**
+	 * The model key's help says which models the command opens: the commands whose run reads the model's
+	 * TensorFlow graph ({@code Models.openTensorFlow}) say a SavedModel and name no other engine; the others
+	 * name every kind {@code Classifiers.open} takes (until 2026-12-07 every page said "folder holding
+	 * saved_model.pb", also for commands that run TorchScript, ONNX and bioimage.io models).
+	 */
+	@Test
+	void theModelKeySaysWhichModelsItsCommandOpens() throws java.io.IOException {
+		java.util.Map<CommandSpec, String> runs = new java.util.LinkedHashMap<>();
+		runs.put(CommandSpecs.ATTRIBUTION, "run/AttributionRun");
+		runs.put(CommandSpecs.MODEL_INFO, "run/ModelReport");
+		runs.put(CommandSpecs.CONCEPT_DISCOVERY, "run/ConceptDiscoveryRun");
+		runs.put(CommandSpecs.CONCEPT_LOCALIZATION, "run/ConceptLocalizationRun");
+		runs.put(CommandSpecs.CONCEPT_IMPORTANCE, "run/ConceptImportanceRun");
+		runs.put(CommandSpecs.EVALUATE_EXPLANATION, "run/EvaluationRun");
+		runs.put(CommandSpecs.SHARING_RATIO_DECOMPOSITION, "run/SharingRatioRun");
+		runs.put(CommandSpecs.CONCEPT_GRAPH, "run/ConceptGraphRun");
+		runs.put(CommandSpecs.TRAIN_INTERPRETABLE_HEAD, "run/HeadTrainingRun");
+		runs.put(CommandSpecs.EXPLAIN_WITH_HEAD, "run/HeadExplanationRun");
+		runs.put(CommandSpecs.FEATURE_VISUALIZATION, "run/FeatureVisualizationRun");
+		runs.put(CommandSpecs.TCAV, "run/TcavRun");
+		runs.put(CommandSpecs.NEAREST_EXAMPLES, "run/ExamplesRun");
+		runs.put(CommandSpecs.BATCH, "batch/BatchJob");
+		assertEquals(CommandSpecs.ALL.size() + 1, runs.size(), "a command without its run here");
+		java.nio.file.Path sources = DocsTablesTest.repository().resolve("plugins/src/main/java/org/conceptscope/fiji");
+		List<String> wrong = new ArrayList<>();
+		for (java.util.Map.Entry<CommandSpec, String> e : runs.entrySet()) {
+			String code = java.nio.file.Files.readString(sources.resolve(e.getValue() + ".java"));
+			assertTrue(code.contains("Models.open(") || code.contains("Models::open") || code.contains("Models.openTensorFlow("), e.getValue() + " opens no model");
+			boolean tensorFlowOnly = code.contains("Models.openTensorFlow(");
+			String help = e.getKey().parameters().get("model").help();
+			boolean saysModelKinds = help.contains("saved_model.pb");
+			if (!saysModelKinds) continue; // a help that says which model instead (the one the bank or head was made with)
+			boolean namesOthers = help.contains("TorchScript") && help.contains("ONNX") && help.contains("bioimage.io");
+			if (tensorFlowOnly ? help.contains("TorchScript") || help.contains("ONNX") : !namesOthers) {
+				wrong.add(e.getKey().title() + (tensorFlowOnly ? " opens TensorFlow SavedModels only" : " opens every kind of model") + ", its model key says: " + help);
+			}
+		}
+		assertEquals(List.of(), wrong);
+	}
 }

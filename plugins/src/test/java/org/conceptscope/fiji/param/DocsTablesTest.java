@@ -65,4 +65,15 @@ class DocsTablesTest {
 		// a method's parameter names the methods that use it
 		assertEquals(true, ParameterTable.markdown(CommandSpecs.ATTRIBUTION).contains("| `designs` | 32 | sobol: "));
 	}
+
+	/** A method's parameter row names its methods once: a help that begins with them too read "srd: srd: ..." (start_layer, until 2026-12-07). */
+	@Test
+	void noRowNamesItsMethodsTwice() {
+		java.util.regex.Pattern twice = java.util.regex.Pattern.compile("\\| ([a-z_]+(?:, [a-z_]+)*): \\1: ");
+		for (CommandSpec spec : CommandSpecs.ALL) {
+			java.util.regex.Matcher m = twice.matcher(ParameterTable.markdown(spec));
+			boolean found = m.find();
+			assertEquals(false, found, spec.docsPath() + ": " + (found ? m.group() : ""));
+		}
+	}
 }

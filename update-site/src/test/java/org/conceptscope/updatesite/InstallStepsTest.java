@@ -19,14 +19,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's "By hand" steps for Fiji, run as written (bash) on a build folder laid out as the
- * README's Maven command leaves it (the plugin jar with its -sources and -tests jars, every runtime
+ * The "By hand" steps for Fiji of docs/install.md (the README links them), run as written (bash) on a build folder
+ * laid out as that page's Maven command leaves it (the plugin jar with its -sources and -tests jars, every runtime
  * jar in {@code plugins/target/dependency/}), install exactly the jars the update site installs
  * ({@link RealImageJTest} proves the site in a real ImageJ), in the same folders and under the same
  * names (so adding the site later leaves no second copy): no -sources or -tests jar, none that Fiji
  * ships already, none missing (snakeyaml included).
  */
-class ReadmeInstallTest {
+class InstallStepsTest {
 
 	@TempDir
 	Path dir;
@@ -44,7 +44,7 @@ class ReadmeInstallTest {
 	@Test
 	void byHandStepsCopyWhatTheUpdateSiteInstalls() throws Exception {
 		List<UpdateSiteAssembler.Artifact> artifacts = packagedArtifacts();
-		Path readme = LabelledPatchFolders.testImages().resolveSibling("README.md");
+		Path page = LabelledPatchFolders.testImages().resolveSibling("docs").resolve("install.md");
 
 		// the build folder as "mvn package dependency:copy-dependencies -DexcludeArtifactIds=ij" leaves it (empty stand-ins)
 		Path build = Files.createDirectories(dir.resolve("build"));
@@ -64,11 +64,11 @@ class ReadmeInstallTest {
 		// Fiji's own protobuf-java, older than DJL's TensorFlow classes need: the steps put the site's in its place
 		Files.createFile(fiji.resolve("jars/protobuf-java-4.28.2.jar"));
 
-		String script = fijiSteps(Files.readString(readme, StandardCharsets.UTF_8)).replace("FIJI=/path/to/Fiji.app", "FIJI='" + fiji + "'");
+		String script = fijiSteps(Files.readString(page, StandardCharsets.UTF_8)).replace("FIJI=/path/to/Fiji.app", "FIJI='" + fiji + "'");
 		Process p = new ProcessBuilder("bash", "-euc", script).directory(build.toFile()).redirectErrorStream(true).start();
 		assertTrue(p.waitFor(1, TimeUnit.MINUTES));
 		String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-		assertEquals(0, p.exitValue(), "the README's steps run as written:\n" + script + "\n" + out);
+		assertEquals(0, p.exitValue(), "the install page's steps run as written:\n" + script + "\n" + out);
 
 		// under the site's own names: a by-hand jars/api-0.36.0.jar stayed beside the site's jars/ai.djl.api-0.36.0.jar
 		// once the site was added (and jars/linux64/tensorflow-core-native-1.0.0-rc.1-linux-x86_64.jar beside its twin)
@@ -78,7 +78,7 @@ class ReadmeInstallTest {
 		try (Stream<Path> s = Files.walk(fiji)) {
 			got = s.filter(Files::isRegularFile).map(f -> fiji.relativize(f).toString().replace('\\', '/')).collect(Collectors.toCollection(TreeSet::new));
 		}
-		assertEquals(want, got, "the README installs the update site's jars, no more, no fewer");
+		assertEquals(want, got, "the install page installs the update site's jars, no more, no fewer");
 		assertTrue(got.stream().anyMatch(f -> f.startsWith("jars/snakeyaml-")), "snakeyaml (bioimage.io rdf.yaml) is installed");
 	}
 
@@ -118,13 +118,13 @@ class ReadmeInstallTest {
 		return a.artifactId() + "-" + a.version() + (a.classifier() != null ? "-" + a.classifier() : "") + ".jar";
 	}
 
-	/** The shell block of the README's "By hand" Fiji item. */
-	static String fijiSteps(String readme) {
-		int item = readme.indexOf("- **Fiji**");
-		assertTrue(item >= 0, "the README has a By hand Fiji item");
-		int open = readme.indexOf("```", item), close = readme.indexOf("```", open + 3);
+	/** The shell block of the install page's "By hand" Fiji item. */
+	static String fijiSteps(String page) {
+		int item = page.indexOf("- **Fiji**");
+		assertTrue(item >= 0, "docs/install.md has a By hand Fiji item");
+		int open = page.indexOf("```", item), close = page.indexOf("```", open + 3);
 		List<String> lines = new ArrayList<>();
-		for (String line : readme.substring(readme.indexOf('\n', open) + 1, close).split("\n")) lines.add(line.strip());
+		for (String line : page.substring(page.indexOf('\n', open) + 1, close).split("\n")) lines.add(line.strip());
 		return lines.stream().filter(l -> !l.isEmpty()).collect(Collectors.joining("\n"));
 	}
 }
