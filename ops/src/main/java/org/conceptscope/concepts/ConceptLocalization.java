@@ -50,6 +50,25 @@ public final class ConceptLocalization {
 		return new ConceptMaps(upsample(small, height, width), small);
 	}
 
+	/**
+	 * Refuses, in one sentence and before the first model pass, {@code n} images of height x width whose concept maps
+	 * ({@link #localize(Classifier, ConceptBank, FloatTensor, Progress)} keeps every image's k maps of the image's size and
+	 * its coarse maps at the layer to the end) do not fit in the heap beside {@code besidePerImage} bytes per image that the
+	 * caller keeps ({@code beside} names them). One part's layer activations, coefficients and maps, let go after the part,
+	 * are counted once. A layer of undeclared size counts as 1 x 1.
+	 */
+	public static void checkHeap(Classifier classifier, ConceptBank bank, String what, long n, long height, long width, long besidePerImage,
+		String beside, String atATime) {
+		long[] s = LayerActivations.spatialOrVector(classifier, bank.layer).shape();
+		long h = s.length == 4 ? Math.max(1, s[1]) : 1, w = s.length == 4 ? Math.max(1, s[2]) : 1;
+		int c = bank.channels(), k = bank.size();
+		long maps = 4L * height * width * k, coarse = 4L * h * w * k;
+		// a part: its activations (clipped in place), a double[k] per position (and its header), its maps before they are copied
+		long part = Math.min(n, PART) * (h * w * (4L * c + 8L * k + 24) + coarse + maps);
+		org.conceptscope.util.Limits.checkImagesHeap(what, n, part, maps + coarse + besidePerImage, "their concept maps (" + k + " of "
+			+ height + " x " + width + " each, from " + h + " x " + w + " x " + c + " activations at layer '" + bank.layer + "')" + beside, atATime);
+	}
+
 	/** Images localised per part of this many, so a long stack reports progress and can be stopped between parts. */
 	static final int PART = 16;
 

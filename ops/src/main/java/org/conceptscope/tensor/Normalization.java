@@ -320,6 +320,32 @@ public sealed interface Normalization {
 	}
 
 	/**
+	 * The fixed map {@code x -> a x + b} that a normalisation applies to raw values of channel {@code c}, as {a, b}, clips
+	 * left out (they only cut values off); null when it depends on the image's values (unit_range, statistics) or is no
+	 * straight line (a cast, binarize), or when its per-channel values are not for channel c. Says which raw values the
+	 * model's fixed preprocessing takes where (1/255: 0 to 255 onto 0 to 1), whatever steps declare it.
+	 */
+	static double[] fixedLine(Normalization n, int c) {
+		if (n instanceof None || n instanceof Clip) return new double[] { 1, 0 };
+		if (n instanceof Affine a) return new double[] { 1 / a.scale(), -a.offset() / a.scale() };
+		if (n instanceof ScaleLinear s) {
+			double[] g = s.gain, o = s.offset;
+			if ((g.length > 1 && c >= g.length) || (o.length > 1 && c >= o.length)) return null;
+			return new double[] { g[g.length == 1 ? 0 : c], o[o.length == 1 ? 0 : c] };
+		}
+		if (n instanceof Steps steps) {
+			double[] line = { 1, 0 };
+			for (Normalization step : steps.steps()) {
+				double[] next = fixedLine(step, c);
+				if (next == null) return null;
+				line = new double[] { next[0] * line[0], next[0] * line[1] + next[1] };
+			}
+			return line;
+		}
+		return null;
+	}
+
+	/**
 	 * Parses "none", "unit_range", "zero_mean_unit_variance", "percentile(1,99.8)",
 	 * "affine(offset,scale)", "clip(min,max)", "scale_linear(gain,offset)" (per channel:
 	 * "scale_linear(g1|g2|g3,o1|o2|o3)"), "binarize(threshold)", "cast(uint8)", "joint(...)" and steps separated

@@ -83,4 +83,22 @@ class NormalizationTest {
 		assertThrows(IllegalArgumentException.class, () -> Normalization.parse("clip(1)"));
 		assertThrows(IllegalArgumentException.class, () -> Normalization.parse("joint(none; clip(0,1))"));
 	}
+
+	/** The fixed line of composed steps is the one apply() draws: checked at two values per channel. */
+	@Test
+	void fixedLineComposesTheStepsAsApplyDoes() {
+		Normalization n = Normalization.parse("scale_linear(0.00392156862745098,0); clip(0,1); scale_linear(2|4,-1|0); affine(1,0.5)");
+		for (int c = 0; c < 2; c++) {
+			double[] line = Normalization.fixedLine(n, c);
+			float[] v = { 0, 0, 100, 100 };
+			n.apply(v, 2, Double.NaN);
+			assertEquals(v[c], line[1], 1e-6, "channel " + c + " at 0");
+			assertEquals(v[2 + c], line[0] * 100 + line[1], 1e-6, "channel " + c + " at 100 (inside the clip)");
+		}
+		assertArrayEquals(new double[] { 1, 0 }, Normalization.fixedLine(new Normalization.Clip(0, 1), 0), "a clip alone scales nothing");
+		assertEquals(null, Normalization.fixedLine(new Normalization.UnitRange(), 0), "the type's maximum is the image's");
+		assertEquals(null, Normalization.fixedLine(Normalization.parse("scale_linear(0.5,0); percentile(1,99)"), 0), "statistics per image");
+		assertEquals(null, Normalization.fixedLine(Normalization.parse("cast(uint8)"), 0), "a cast wraps");
+		assertEquals(null, Normalization.fixedLine(Normalization.parse("scale_linear(1|2,0)"), 2), "no gain for a third channel");
+	}
 }

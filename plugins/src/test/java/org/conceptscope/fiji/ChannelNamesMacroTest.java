@@ -152,7 +152,7 @@ class ChannelNamesMacroTest {
 	}
 
 	/** The SavedModel's saved_model.pb and variables/ zipped into dir/tf-weights.zip, as a package holds them. */
-	private static Path zippedSavedModel(Path saved, Path dir) throws IOException {
+	static Path zippedSavedModel(Path saved, Path dir) throws IOException {
 		Files.createDirectories(dir);
 		Path weights = dir.resolve("tf-weights.zip");
 		try (OutputStream os = Files.newOutputStream(weights); ZipOutputStream zip = new ZipOutputStream(os); Stream<Path> files = Files.walk(saved)) {

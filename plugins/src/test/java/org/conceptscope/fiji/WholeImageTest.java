@@ -73,7 +73,33 @@ class WholeImageTest {
 			+ "]');\nprint('still running');\n", ""));
 		runs.put("head", new Macro("setBatchMode(true);\nopen('" + ihc + "');\nrun('Explain with Head...', 'model=[" + model + "] head=["
 			+ work + "]');\nprint('still running');\n", ""));
+		// Two models explain one region into one folder, each with its own method: each keeps its class map.
+		runs.put("two models", new Macro("setBatchMode(true);\nopen('" + ihc + "');\nmakeRectangle(300, 200, 96, 64);\nrun('Crop');\n"
+			+ "id = getImageID();\nrun('Attribution...', 'model=[" + model + "] method=saliency save_dir=[" + work.resolve("two") + "]');\n"
+			+ "selectImage(id);\nrun('Attribution...', 'model=[" + TestFiles.testImages().resolve("models/ihc-resnet-torchscript")
+			+ "] method=occlusion patch=8 stride=8 save_dir=[" + work.resolve("two") + "]');\n", ""));
 		logs = MacroRunner.run(runs, work);
+	}
+
+	/**
+	 * The class map is named after the image and the model: a second model's run into the same save_dir keeps the
+	 * first model's class map (it was "ihc-classes.tif" for both, the second replacing the first without a word).
+	 */
+	@Test
+	void eachModelKeepsItsOwnClassMapInOneFolder() {
+		assertFalse(logs.get("two models").contains("Error"), logs.get("two models"));
+		List<String> maps = TestFiles.names(work.resolve("two")).stream().filter(f -> f.endsWith("-classes.tif")).toList();
+		assertEquals(List.of("ihc-ihc-resnet-torchscript-classes.tif", "ihc-ihc-stain-classes.tif"), maps);
+		ImagePlus stain = IJ.openImage(work.resolve("two/ihc-ihc-stain-classes.tif").toString());
+		ImagePlus resnet = IJ.openImage(work.resolve("two/ihc-ihc-resnet-torchscript-classes.tif").toString());
+		assertTrue(stain.getInfoProperty().contains("model=ihc-stain\n"), stain.getInfoProperty());
+		assertTrue(resnet.getInfoProperty().contains("model=ihc-resnet-torchscript\n"), resnet.getInfoProperty());
+		assertEquals(List.of(96, 64, 4), List.of(stain.getWidth(), stain.getHeight(), stain.getNChannels()));
+		assertEquals(List.of(96, 64, 4), List.of(resnet.getWidth(), resnet.getHeight(), resnet.getNChannels()));
+		float[] a = (float[]) stain.getStack().getProcessor(1).getPixels(), b = (float[]) resnet.getStack().getProcessor(1).getPixels();
+		double largest = 0;
+		for (int i = 0; i < a.length; i++) largest = Math.max(largest, Math.abs(a[i] - b[i]));
+		assertTrue(largest > 1e-3, "each file holds its own model's probabilities, not the other's: " + largest);
 	}
 
 	@Test
@@ -83,7 +109,7 @@ class WholeImageTest {
 		assertNotNull(map);
 		assertEquals(512, map.getWidth());
 		assertEquals(512, map.getHeight());
-		ImagePlus classes = IJ.openImage(work.resolve("macro/ihc-classes.tif").toString());
+		ImagePlus classes = IJ.openImage(work.resolve("macro/ihc-ihc-stain-classes.tif").toString());
 		assertNotNull(classes, "the class map is saved beside the map");
 		assertEquals(4, classes.getNChannels(), "three class probabilities and the label channel");
 		// The saved map's Info says how the image was tiled, in the same line as the class map's.

@@ -456,7 +456,7 @@ public final class BatchJob {
 			String passes = passesLine(classifier, method, s, inputs, rois, m, done, computer == null ? tilesDir : null);
 			if (passes != null) ev.message(passes); // before the wait, as the Attribution command says it
 		}
-		String model = modelName(s.model());
+		String model = AttributionOutputs.modelName(s.model());
 		Committer committer = new Committer(m, work, done, kept, doneEntries, progress, ev);
 		int[] working = { -1 }; // the part being computed, for a sentence if the heap runs out
 		try {
@@ -679,7 +679,7 @@ public final class BatchJob {
 						+ " worker the run's ROI files.");
 				}
 				w = new Worker(key, m, classifier, method, TargetClass.parse(s.target(), classifier.classNames()), inputs, rois,
-					modelName(s.model()));
+					AttributionOutputs.modelName(s.model()));
 			} catch (RuntimeException e) {
 				classifier.close();
 				throw e;
@@ -1192,10 +1192,5 @@ public final class BatchJob {
 			lock.release();
 			channel.close();
 		}
-	}
-
-	private static String modelName(Path model) {
-		Path name = model.toAbsolutePath().normalize().getFileName();
-		return name == null ? model.toString() : name.toString();
 	}
 }

@@ -10,7 +10,6 @@ import java.util.function.Consumer;
 import org.conceptscope.fiji.run.Models;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.tensor.CastOverflow;
-import org.conceptscope.tensor.Normalization;
 
 /**
  * The warnings about a run's inputs, one line per kind for the whole run, given to the runner's message channel
@@ -18,7 +17,7 @@ import org.conceptscope.tensor.Normalization;
  * sentence and how many of the inputs are so. Kinds: a pixel size other than the model's, an 8-bit image with a
  * colour palette read as its colours (a note), far from the model's training data, values the model's cast wraps,
  * channel labels that disagree with the model's channel names, and (for a model without training statistics)
- * 16-bit values of a camera's few bits under unit_range. The checks are {@link Models}'s, file by file.
+ * 16-bit values of a camera's few bits under unit_range, or far beyond 255 under a preprocessing made for 0-255 data. The checks are {@link Models}'s, file by file.
  * <p>
  * One aggregator for every runner: the batch runner checks its files here, each opened once and let go (a folder
  * of many images is never held in memory); a resumed run checks only the files it explains and counts of them (the
@@ -34,7 +33,7 @@ public final class InputWarnings implements Serializable {
 
 	private final int[] count = new int[KINDS];
 	private final String[] first = new String[KINDS];
-	/** Inputs checked, and those of them 16-bit under a unit_range model (the narrow note's count is of these). */
+	/** Inputs checked, and those of them 16-bit under a model the 16-bit notes look at (the narrow note's count is of these). */
 	private int checked, sixteen;
 
 	/** No input checked yet. */
@@ -60,7 +59,7 @@ public final class InputWarnings implements Serializable {
 		checked++;
 		note(PIXELS, Models.pixelSize(opened, classifier));
 		note(PALETTE, Models.paletteNote(opened, classifier));
-		if (unitRangeWithoutStatistics(classifier) && read.getBitDepth() == 16) {
+		if (Models.sixteenBitChecked(classifier) && read.getBitDepth() == 16) {
 			sixteen++;
 			note(NARROW, Models.narrowSixteenBitNote(read, classifier));
 		}
@@ -116,15 +115,11 @@ public final class InputWarnings implements Serializable {
 		lines.add(prefix + (said == null ? first[kind] : Models.withSetCount(first[kind], said)));
 	}
 
-	private static boolean unitRangeWithoutStatistics(Classifier classifier) {
-		return classifier.inputDomain() == null && classifier.normalization() instanceof Normalization.UnitRange;
-	}
-
 	/** Whether any check can say something of these inputs with this model (else no input is opened). */
 	static boolean anyApplies(Classifier classifier, BatchInputs inputs) {
 		return classifier.pixelSize() != null || inputs.palette() || classifier.inputDomain() != null || CastOverflow.casts(classifier.normalization())
 			|| !classifier.inputChannelNames().isEmpty()
-			|| unitRangeWithoutStatistics(classifier) && inputs.inputs().stream().anyMatch(input -> input.bitDepth() == 16);
+			|| Models.sixteenBitChecked(classifier) && inputs.inputs().stream().anyMatch(input -> input.bitDepth() == 16);
 	}
 
 	/**

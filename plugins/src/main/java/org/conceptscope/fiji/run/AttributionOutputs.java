@@ -94,8 +94,9 @@ public final class AttributionOutputs {
 	 * The files of an earlier run that a run of these settings ({@code method}: the method's name) on this image would
 	 * replace in save_dir, known before the model loads: the map image's TIFF, its RoiSet.zip and the table (one for
 	 * output=channel and output=image), or with ROIs the regions' maps and table. Not the
-	 * class map ({@code <title>-classes.tif} of a tiled image): it depends on the image and the model, not on the method,
-	 * so explaining one image with several methods into one folder rewrites it.
+	 * class map ({@code <title>-<model>-classes.tif} of a tiled image): named after the image and the model, it holds
+	 * the model's probabilities, not the method's map, so explaining one image with several methods into one folder
+	 * rewrites it with the same content, and another model writes its own.
 	 */
 	public static List<String> earlierFiles(ImagePlus image, AttributionSettings s, String method) {
 		if (org.conceptscope.fiji.image.RegionTargets.any(s.rois())) return RegionExplanations.files(RegionExplanations.title(image, method));
@@ -124,6 +125,22 @@ public final class AttributionOutputs {
 	/** "title-what": the start of the names of an image's result files (its title without extension), safe as a file name. */
 	public static String resultBase(ImagePlus image, String what) {
 		return fileName(org.conceptscope.fiji.image.ImageTitles.base(image) + "-" + what);
+	}
+
+	/**
+	 * The model's name in the results' metadata and in the class map's name: the folder of a SavedModel or package
+	 * (also when the path is its saved_model.pb or rdf.yaml, names every model has), else the file's name without
+	 * its extension (model.zip, net.onnx, net.pt).
+	 */
+	public static String modelName(Path model) {
+		Path path = model.toAbsolutePath().normalize(), name = path.getFileName();
+		if (name == null) return path.toString();
+		String n = name.toString();
+		boolean generic = java.util.Set.of("saved_model.pb", "rdf.yaml", "bioimageio.yaml").contains(n.toLowerCase(java.util.Locale.ROOT));
+		if (generic && path.getParent() != null && path.getParent().getFileName() != null) return path.getParent().getFileName().toString();
+		if (java.nio.file.Files.isDirectory(path)) return n;
+		int dot = n.lastIndexOf('.');
+		return dot > 0 ? n.substring(0, dot) : n;
 	}
 
 	/** Replaces characters that are not allowed in file names on common systems. */

@@ -61,7 +61,7 @@ public final class AttributionRun {
 			}
 			String passes = passesLine(classifier, image, method, settings.overlap(), progress);
 			if (passes != null) ij.IJ.log(passes); // before the wait, as Concept Discovery says its crops
-			Explanation e = Explainer.explain(classifier, image, method, target, modelName(settings.model()), settings.overlap(), progress);
+			Explanation e = Explainer.explain(classifier, image, method, target, AttributionOutputs.modelName(settings.model()), settings.overlap(), progress);
 			AttributionResult result = AttributionOutputs.build(e, settings);
 			return settings.saveDir() == null ? result : AttributionOutputs.save(result, settings.saveDir());
 		}
@@ -244,10 +244,5 @@ public final class AttributionRun {
 			: "crop it to the region to explain (Image > Crop), scale it down (Image > Scale...), run it with the batch runner"
 				+ " (" + org.conceptscope.fiji.batch.BatchLauncher.COMMAND + " input=<image> ...),";
 		throw new IllegalArgumentException(what + remedy + " or give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx).");
-	}
-
-	private static String modelName(Path model) {
-		Path name = model.toAbsolutePath().normalize().getFileName();
-		return name == null ? model.toString() : name.toString();
 	}
 }

@@ -86,10 +86,19 @@ public final class ConceptLocalizationRun {
 			} else {
 				// concept attribution maps solve the whole stack at once: refused before the first model pass if the heap cannot hold it,
 				// with the input (the tensor and its copies while it is made), the coefficient maps and the new image
-				int c = ImagePlusTensors.channels(image);
-				if (rule != null) ConceptAttributionMaps.checkHeap(classifier, bank, "The " + ImagePlusTensors.batches(image).size() + " slice(s) of '"
-					+ image.getTitle() + "'", ImagePlusTensors.batches(image).size(), image.getHeight(), image.getWidth(), c,
-					4L * image.getWidth() * image.getHeight() * (4L * c + 2L * bank.size()), " and the new image", "slices at a time (a substack)");
+				int c = ImagePlusTensors.channels(image), n = ImagePlusTensors.batches(image).size();
+				String slices = "The " + n + " slice(s) of '" + image.getTitle() + "'";
+				long plane = 4L * image.getWidth() * image.getHeight();
+				if (rule != null) {
+					ConceptAttributionMaps.checkHeap(classifier, bank, slices, n, image.getHeight(), image.getWidth(), c,
+						plane * (4L * c + 2L * bank.size()), " and the new image", "slices at a time (a substack)");
+				} else {
+					// coefficient maps: the input (the tensor and its copies while it is made), the logits, the mean and max, and the
+					// new image (its maps, the image's channels beside them, the label image)
+					long kept = plane * (4L * c + bank.size() + (s.mapsAsChannels() ? c : 0) + 1) + 4L * classifier.numClasses() + 8L * bank.size();
+					ConceptLocalization.checkHeap(classifier, bank, slices, n, image.getHeight(), image.getWidth(), kept,
+						", the input and the new image", "slices at a time (a substack)");
+				}
 				FloatTensor batch = Models.input(image, classifier).tensor();
 				predicted = classifier.logits(batch).argmaxRows();
 				ConceptLocalization.ConceptMaps m = ConceptLocalization.localize(classifier, bank, batch, progress);

@@ -173,7 +173,9 @@ public final class Models {
 	 * camera's do: unit_range divides 16-bit values by 65535 (not by the display range, nor by the
 	 * camera's maximum), so such images reach at most 0.0625 or 0.25 and a model trained on images
 	 * scaled to [0, 1] by another maximum sees them nearly black, without any error. Reads at most
-	 * {@value #DOMAIN_SLICES} slices spread over the stack, every channel. Returns the sentence or null.
+	 * {@value #DOMAIN_SLICES} slices spread over the stack, every channel. Returns the sentence or null. Under a fixed
+	 * preprocessing made for 0-255 data (scale_linear with gain 1/255, say), it notes a 16-bit image whose values go far
+	 * beyond 255 instead ({@link #beyondEightBit}).
 	 */
 	public static String warnNarrowSixteenBit(ImagePlus image, Classifier classifier, java.util.function.Consumer<String> log) {
 		ImagePlus whole = uncut(image);
@@ -186,7 +188,7 @@ public final class Models {
 
 	/** The sentence of {@link #warnNarrowSixteenBit} for an (uncut) image, or null; logs nothing. */
 	private static String narrowSixteenBit(ImagePlus whole, Classifier classifier) {
-		if (whole == null || classifier == null || !(classifier.normalization() instanceof org.conceptscope.tensor.Normalization.UnitRange)) return null;
+		if (whole == null || classifier == null || !sixteenBitNoted(classifier.normalization())) return null;
 		if (whole.getBitDepth() != 16 || ImagePlusTensors.usesCalibration(whole) || whole.getProcessor() == null) return null;
 		BatchIndex batches = ImagePlusTensors.batches(whole);
 		int n = batches.size(), step = Math.max(1, (n + DOMAIN_SLICES - 1) / DOMAIN_SLICES), max = 0;
@@ -197,12 +199,54 @@ public final class Models {
 				for (short v : (short[]) ip.getPixels()) max = Math.max(max, v & 0xffff);
 			}
 		}
+		if (!(classifier.normalization() instanceof org.conceptscope.tensor.Normalization.UnitRange)) return beyondEightBit(whole, classifier, max);
 		if (max == 0 || max > NARROW_SIXTEEN_BIT) return null;
 		int bits = 32 - Integer.numberOfLeadingZeros(max);
 		return String.format(java.util.Locale.ROOT, "'%s' is 16-bit with values up to %d (%d-bit data?): the model's unit_range divides"
 			+ " 16-bit values by 65535 (not by the display range), so its input reaches at most %.3f here. If the model was trained on such"
 			+ " images scaled by their own maximum, say so in its conceptscope.json, e.g. \"normalization\": \"affine(0,%d)\" (or"
 			+ " \"percentile(1,99.8)\").", whole.getTitle(), max, bits, max / 65535.0, (1 << bits) - 1);
+	}
+
+	/** 16-bit values from which {@link #beyondEightBit} notes a model made for 0-255 data: four times 8-bit's largest. */
+	static final int FAR_BEYOND_EIGHT_BIT = 4 * 255;
+
+	/**
+	 * The note for a 16-bit image with values far beyond 255 under a fixed preprocessing made for 0-255 data, or null. Made
+	 * for 0-255 data: the steps the model declares (a bioimage.io package's scale_linear, fixed_zero_mean_unit_variance,
+	 * clip; a card's affine) take 0-255 across at least half a unit of the network's input, as 1/255 (onto 0 to 1) or a
+	 * standardisation by an 8-bit standard deviation does, while a scaling made for 12- or 16-bit data (1/4095, 1/65535)
+	 * leaves them a sliver. Such images reach the network far outside what it was made for, without an error.
+	 */
+	private static String beyondEightBit(ImagePlus whole, Classifier classifier, int max) {
+		org.conceptscope.tensor.Normalization n = classifier.normalization();
+		if (max <= FAR_BEYOND_EIGHT_BIT) return null;
+		double[] worst = null;
+		for (int c = 0; c < whole.getNChannels(); c++) {
+			double[] line = org.conceptscope.tensor.Normalization.fixedLine(n, c);
+			// a gain of 1 scales nothing (a clip alone): the network takes raw values, whatever their range
+			if (line == null || line[0] == 1 || Math.abs(line[0]) * 255 < 0.5) return null;
+			if (worst == null || Math.abs(line[0] * max + line[1]) > Math.abs(worst[0] * max + worst[1])) worst = line;
+		}
+		return String.format(java.util.Locale.ROOT, "'%s' is 16-bit with values up to %d, but the model's preprocessing (%s) is made for"
+			+ " 0-255 data: it takes 0-255 to %.3g to %.3g, and %d to %.4g, far outside what the network was made for. Convert the image to"
+			+ " 8-bit with the display range that shows it well (Image > Adjust > Brightness/Contrast..., then Image > Type > 8-bit), or check"
+			+ " the range of values the model expects (its documentation) and scale the image to it.", whole.getTitle(), max, n.describe(),
+			worst[1], worst[0] * 255 + worst[1], max, worst[0] * max + worst[1]);
+	}
+
+	/** Whether a 16-bit note may apply: under unit_range (a camera's few bits) or a fixed preprocessing (values far beyond 0-255). */
+	private static boolean sixteenBitNoted(org.conceptscope.tensor.Normalization n) {
+		return n instanceof org.conceptscope.tensor.Normalization.UnitRange
+			|| !(n instanceof org.conceptscope.tensor.Normalization.None) && org.conceptscope.tensor.Normalization.fixedLine(n, 0) != null;
+	}
+
+	/**
+	 * Whether {@link #warnDomain} and the runners look at a model's 16-bit inputs for {@link #warnNarrowSixteenBit}'s notes: a
+	 * model without the card's input statistics (with them, the domain check says more) under unit_range or a fixed preprocessing.
+	 */
+	public static boolean sixteenBitChecked(Classifier classifier) {
+		return classifier.inputDomain() == null && sixteenBitNoted(classifier.normalization());
 	}
 
 	/** Slices checked at most per image by {@link #warnDomain} (evenly spread over a longer stack). */
@@ -309,18 +353,15 @@ public final class Models {
 
 	private static final String SLICES_FAR = " slices checked are far";
 
-	/**
-	 * Whether {@link #warnDomain} looks for a camera's few bits in a 16-bit image: for a model without the card's input statistics
-	 * (with them, the domain check says more).
-	 */
+	/** Whether {@link #warnDomain} looks at a 16-bit image for a 16-bit note ({@link #sixteenBitChecked}). */
 	private static boolean narrowChecked(ImagePlus whole, Classifier classifier) {
-		return classifier != null && classifier.inputDomain() == null && whole.getBitDepth() == 16;
+		return classifier != null && sixteenBitChecked(classifier) && whole.getBitDepth() == 16;
 	}
 
 	/**
 	 * Whether a 16-bit image (a stack of tiles: the image it was cut from) uses a small part of the 16-bit range under the model's
-	 * unit_range, as {@link #warnDomain} notes it: the note, or null, without a Log line (a cluster's driver counts the files its
-	 * tasks found, as {@link #farFromDomain}).
+	 * unit_range, or goes far beyond 255 under a preprocessing made for 0-255 data, as {@link #warnDomain} notes it: the note, or
+	 * null, without a Log line (a cluster's driver counts the files its tasks found, as {@link #farFromDomain}).
 	 */
 	public static String narrowSixteenBitNote(ImagePlus image, Classifier classifier) {
 		ImagePlus whole = uncut(image);

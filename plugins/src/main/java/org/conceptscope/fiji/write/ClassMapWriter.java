@@ -36,9 +36,12 @@ public final class ClassMapWriter {
 			+ " planes per slice: a probability per class and the label image)", values, 4);
 	}
 
-	/** The class map's title: "title-classes". */
-	public static String title(ImagePlus imp) {
-		return org.conceptscope.fiji.image.ImageTitles.base(imp) + "-classes";
+	/**
+	 * The class map's title, "title-model-classes" (its TIFF's name in save_dir): it depends on the image and the
+	 * model, not the method, so one folder keeps a class map per model while several methods explain the image.
+	 */
+	public static String title(ImagePlus imp, String model) {
+		return org.conceptscope.fiji.image.ImageTitles.base(imp) + "-" + model + "-classes";
 	}
 
 	/** The class map, or null when the explanation was not tiled. */
@@ -61,7 +64,7 @@ public final class ClassMapWriter {
 			for (int j = 0; j < k; j++) stack.addSlice("p(" + e.className(j) + ")", new FloatProcessor(w, h, planes[j]));
 			stack.addSlice("class", new FloatProcessor(w, h, label));
 		}
-		ImagePlus out = new ImagePlus(title(imp), stack);
+		ImagePlus out = new ImagePlus(title(imp, e.model()), stack);
 		out.setDimensions(k + 1, batches.slices(), batches.frames());
 		out.setOpenAsHyperStack(true);
 		CompositeImage ci = new CompositeImage(out, ij.IJ.COLOR); // one channel at a time: probabilities of different classes do not mix
