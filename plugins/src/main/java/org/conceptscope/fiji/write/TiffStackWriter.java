@@ -72,14 +72,13 @@ public final class TiffStackWriter implements Closeable {
 		this.unit = u;
 		this.calibration = u != null ? calibration : null;
 		this.time = frames > 1 && calibration != null ? timeLines(calibration) : "";
-		try {
-			description(-Double.MIN_NORMAL, -Double.MIN_NORMAL); // the longest min and max a double prints
-		} catch (IllegalStateException tooLong) {
-			this.time = ""; // a long escaped unit left no room: the maps keep their pixel size, not the interval
-			try {
-				description(-Double.MIN_NORMAL, -Double.MIN_NORMAL);
-			} catch (IllegalStateException stillTooLong) {
-				this.origins = false; // nor the origin: the pixel size and spacing always fit
+		// Where a long escaped unit leaves no room, optional lines go, in this order, until the description fits
+		// (with the longest min and max a double prints): the frame interval, then the origin. The pixel size and
+		// spacing always fit, so the maps keep their pixel size.
+		for (int dropped = 0; dropped < 2 && !fits(); dropped++) {
+			switch (dropped) {
+				case 0 -> this.time = "";
+				default -> this.origins = false;
 			}
 		}
 		long firstIfd = 8, firstIfdSize = 2 + 12L * (TAGS_FIRST + (this.calibration != null ? TAGS_CALIBRATION : 0)) + 4;
@@ -186,6 +185,16 @@ public final class TiffStackWriter implements Closeable {
 			entry(b, 296, 3, 1); // ResolutionUnit: none (the unit is in ImageJ's description), not the default inch
 		}
 		entry(b, 339, 3, 3); // SampleFormat: IEEE float
+	}
+
+	/** Whether the description fits its room with the longest min and max a double prints. */
+	private boolean fits() {
+		try {
+			description(-Double.MIN_NORMAL, -Double.MIN_NORMAL);
+			return true;
+		} catch (IllegalStateException tooLong) {
+			return false;
+		}
 	}
 
 	/** A RATIONAL as ImageJ writes a resolution: the value over a power of ten that keeps its digits. */
