@@ -113,6 +113,8 @@ class BatchTest {
 		for (int z = 1; z <= 18; z++) {
 			assertEquals("smoothgrad; " + got.csv().get(z).get(3) + "; slice=" + z, got.rois().get(z - 1).getName());
 			assertEquals(z, got.rois().get(z - 1).getPosition(), "the map TIFF is a plain stack: ImageJ places ROIs by stack index");
+			assertEquals("patch " + z + " \u00b7 smoothgrad: " + got.csv().get(z).get(3), got.maps().getStack().getSliceLabel(z),
+				"the map planes keep their labels over a resume, parts of both runs");
 		}
 
 		// The maps the Attribution command gives for the whole stack (noise drawn per slice of the stack).
@@ -262,6 +264,7 @@ class BatchTest {
 		Explanation ea = Explainer.explain(classifier, IJ.openImage(a.toString()), smoothgrad, 2, "ihc-stain", null);
 		Explanation eb = Explainer.explain(classifier, IJ.openImage(folder.resolve("b-four.tif").toString()), smoothgrad, 2,
 			"ihc-stain", null);
+		ImagePlus ia = IJ.openImage(a.toString()), ib = IJ.openImage(folder.resolve("b-four.tif").toString());
 		for (int g = 0; g < 16; g++) {
 			boolean inA = g < 12;
 			int z = inA ? g + 1 : g - 11;
@@ -274,6 +277,9 @@ class BatchTest {
 			assertEquals("smoothgrad; DAB-positive; " + row.get(0) + "; slice=" + z, roi.getName());
 			assertEquals(g + 1, roi.getPosition(), "the ROI sits on its plane (stack index) of the folder's map stack");
 			assertEquals("0.200000", roi.getProperty("top_fraction"));
+			String slice = org.conceptscope.fiji.image.SliceLabels.shortLabel(inA ? ia : ib, z, 1);
+			assertEquals((inA ? "a-stack:" : "b-four:") + (slice.isEmpty() ? Integer.toString(z) : slice) + " \u00b7 smoothgrad: DAB-positive",
+				got.maps().getStack().getSliceLabel(g + 1), "a folder's map plane names its file and slice");
 		}
 
 		ByteArrayOutputStream text = new ByteArrayOutputStream();
@@ -437,6 +443,7 @@ class BatchTest {
 		assertEquals(want.maps().getStackSize(), got.maps().getStackSize());
 		for (int z = 1; z <= want.maps().getStackSize(); z++) {
 			assertMap((float[]) want.maps().getStack().getPixels(z), got.maps(), z, "plane " + z);
+			assertEquals(want.maps().getStack().getSliceLabel(z), got.maps().getStack().getSliceLabel(z), "plane " + z);
 		}
 		assertEquals(want.rois().size(), got.rois().size());
 		for (int i = 0; i < want.rois().size(); i++) {

@@ -784,6 +784,7 @@ public final class BatchJob {
 				float[] whole = e.attribution().maps().data();
 				float[] map = len == 1 && whole.length == w * h ? whole : e.map(b);
 				String targetName = e.className(e.target(b));
+				String label = mapLabel(inputs.isFolder() ? file : null, source, where, seg.from() + b, method.name(), targetName);
 				Roi roi = RoiWriter.roi(map, w, h, s.topFraction(), method.name(), targetName);
 				String roiName = null;
 				byte[] encoded = null;
@@ -801,7 +802,7 @@ public final class BatchJob {
 					roi.setName(roiName);
 					encoded = RoiWriter.encode(roi);
 				}
-				entries.add(new BatchParts.Entry(line.toString(), map, roiName, encoded));
+				entries.add(new BatchParts.Entry(line.toString(), label, map, roiName, encoded));
 			}
 			offset += len;
 			// what only this segment needed (its planes, its blended maps) is let go before the next one is finished
@@ -809,6 +810,20 @@ public final class BatchJob {
 			if (tiled) tiledExplanations.set(i, null);
 		}
 		return new BatchParts.Part(index, from, to, w, h, entries);
+	}
+
+	/**
+	 * The label of entry {@code entry} of {@code source}'s map plane ({@link SliceLabels#mapLabel}), as the Attribution
+	 * command labels its maps: after the slice's short label; in a folder's map stack after the file's name without
+	 * extension (as ImageJ shortens it), with {@code :} and the slice's short label (else the entry's number in the file)
+	 * for a file of several planes, so each plane names where it comes from.
+	 */
+	private static String mapLabel(String file, ImagePlus source, BatchIndex where, int entry, String method, String target) {
+		String slice = SliceLabels.shortLabel(source, where.slice(entry), where.frame(entry));
+		if (file == null) return SliceLabels.mapLabel(slice, method, target);
+		String lead = SliceLabels.shorten(file);
+		if (where.size() > 1) lead += ":" + (slice.isEmpty() ? Integer.toString(entry + 1) : slice);
+		return SliceLabels.mapLabel(lead, method, target);
 	}
 
 	/**
@@ -857,7 +872,8 @@ public final class BatchJob {
 					outlines.add(RoiWriter.encode(roi));
 				}
 				if (lines.length() > 0) lines.setLength(lines.length() - 1);
-				entries.add(new BatchParts.Entry(lines.toString(), RegionExplanations.plane(e.results(), b, w, h), names, outlines));
+				entries.add(new BatchParts.Entry(lines.toString(), RegionExplanations.planeLabel(method.name()),
+					RegionExplanations.plane(e.results(), b, w, h), names, outlines));
 			}
 		}
 		return new BatchParts.Part(index, from, to, w, h, entries);
@@ -918,7 +934,8 @@ public final class BatchJob {
 		try (AtomicFiles.Pending csv = AtomicFiles.begin(outputs.get(0));
 			// one stack's maps keep its pixel size; a folder's files may each have their own, so its maps stay in pixels
 			TiffStackWriter tiff = new TiffStackWriter(outputs.get(1), inputs.width(), inputs.height(), slices, frames,
-				inputs.isFolder() ? null : HeatmapWriter.spatialCalibration(inputs.open(0)));
+				inputs.isFolder() ? null : HeatmapWriter.spatialCalibration(inputs.open(0)), regions
+					? RegionExplanations.planeLabel(method.name()).length() : SliceLabels.longestMapLabel(method.name(), classifier.classNames()));
 			AtomicFiles.Pending zip = AtomicFiles.begin(outputs.get(2))) {
 			OutputStream csvStream = new BufferedOutputStream(csv.stream(), 1 << 16);
 			Writer table = new OutputStreamWriter(csvStream, StandardCharsets.UTF_8);
@@ -936,7 +953,7 @@ public final class BatchJob {
 						table.write(e.csvLine());
 						table.write('\n');
 					}
-					tiff.write(e.map());
+					tiff.write(e.map(), e.label());
 					for (int r = 0; r < e.rois().size(); r++) {
 						byte[] roi = e.rois().get(r);
 						if (redraw[0] == null) redraw[0] = !fraction.equals(topFractionOf(roi));

@@ -27,7 +27,7 @@ import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 
 /**
- * The finished parts of a batch run, one file per part: every entry's CSV line, map and ROI
+ * The finished parts of a batch run, one file per part: every entry's CSV line, map plane label, map and ROI
  * (ImageJ's .roi bytes). A part file is written to a temporary file, synced and renamed
  * ({@link AtomicFiles}), then the folder is synced, so after a crash a part is complete or absent;
  * a CRC-32 at the end catches a file damaged later (it is then computed again). Files are written
@@ -36,23 +36,26 @@ import java.util.zip.CheckedOutputStream;
  */
 final class BatchParts {
 
-	private static final byte[] MAGIC = "CSBATCH2".getBytes(StandardCharsets.US_ASCII);
+	/** The format's name and version (3: with map labels); a part of another version is computed again. */
+	private static final byte[] MAGIC = "CSBATCH3".getBytes(StandardCharsets.US_ASCII);
 
 	/**
-	 * One batch entry: its CSV lines (without the last line end; empty: no row), map (row by row),
-	 * and ROIs (names and ImageJ .roi bytes; none, one per whole-image entry, or one per region).
+	 * One batch entry: its CSV lines (without the last line end; empty: no row), its map plane's label
+	 * (empty: none), map (row by row), and ROIs (names and ImageJ .roi bytes; none, one per whole-image
+	 * entry, or one per region).
 	 */
-	record Entry(String csvLine, float[] map, List<String> roiNames, List<byte[]> rois) {
+	record Entry(String csvLine, String label, float[] map, List<String> roiNames, List<byte[]> rois) {
 
 		Entry {
 			if (roiNames.size() != rois.size()) throw new IllegalArgumentException(roiNames.size() + " ROI names for " + rois.size() + " ROIs");
+			if (label == null) label = "";
 			roiNames = List.copyOf(roiNames);
 			rois = List.copyOf(rois);
 		}
 
 		/** An entry with one ROI (null: none). */
-		Entry(String csvLine, float[] map, String roiName, byte[] roi) {
-			this(csvLine, map, roi == null ? List.of() : List.of(roiName), roi == null ? List.of() : List.of(roi));
+		Entry(String csvLine, String label, float[] map, String roiName, byte[] roi) {
+			this(csvLine, label, map, roi == null ? List.of() : List.of(roiName), roi == null ? List.of() : List.of(roi));
 		}
 	}
 
@@ -78,7 +81,7 @@ final class BatchParts {
 		long n = MAGIC.length + 6 * 4 + Checksummed.TRAILER;
 		long plane = planeBytes(p.width(), p.height());
 		for (Entry e : p.entries()) {
-			n += 4 + utf8(e.csvLine()).length + plane + 4;
+			n += 4 + utf8(e.csvLine()).length + 4 + utf8(e.label()).length + plane + 4;
 			for (int r = 0; r < e.rois().size(); r++) n += 4 + utf8(e.roiNames().get(r)).length + 4 + e.rois().get(r).length;
 		}
 		return n;
@@ -145,6 +148,7 @@ final class BatchParts {
 		ByteBuffer chunk = ByteBuffer.allocate(CHUNK * 4);
 		for (Entry e : p.entries()) {
 			text(data, e.csvLine());
+			text(data, e.label());
 			float[] map = e.map();
 			for (int at = 0; at < map.length; at += CHUNK) {
 				int n = Math.min(CHUNK, map.length - at);
@@ -234,12 +238,12 @@ final class BatchParts {
 			int n = data.readInt();
 			long plane = planeBytes(width, height);
 			if (n != to - from || n < 0 || width < 1 || height < 1 || (long) width * height > MAX_ARRAY
-				|| MAGIC.length + 6 * 4 + n * (plane + 8) > length) {
+				|| MAGIC.length + 6 * 4 + n * (plane + 12) > length) {
 				throw new DamagedPart(f);
 			}
 			ByteBuffer chunk = ByteBuffer.allocate(CHUNK * 4);
 			for (int i = 0; i < n; i++) {
-				String line = text(data, length, f);
+				String line = text(data, length, f), label = text(data, length, f);
 				float[] map = sink == null ? null : new float[width * height];
 				for (long at = 0; at < (long) width * height; at += CHUNK) {
 					int k = (int) Math.min(CHUNK, (long) width * height - at);
@@ -257,7 +261,7 @@ final class BatchParts {
 					names.add(text(data, length, f));
 					rois.add(bytes(data, length, f));
 				}
-				if (sink != null) sink.accept(new Entry(line, map, names, rois));
+				if (sink != null) sink.accept(new Entry(line, label, map, names, rois));
 			}
 			if (data.read() >= 0) throw new DamagedPart(f); // more than the entries before the checksum
 			long stored = new DataInputStream(in).readLong();

@@ -6,6 +6,7 @@ import org.conceptscope.fiji.run.Explainer;
 import org.conceptscope.fiji.image.Explanation;
 import org.conceptscope.fiji.image.ImageFiles;
 import org.conceptscope.fiji.image.ImagePlusTensors;
+import org.conceptscope.fiji.image.SliceLabels;
 import org.conceptscope.fiji.run.Models;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import org.conceptscope.fiji.write.HeatmapWriter;
@@ -47,7 +48,7 @@ import org.conceptscope.util.SaveSet;
  * results: a batch of slices is read (from a virtual stack, only that batch is in memory),
  * classified and explained, and written out at once, one CSV row per slice (the columns of
  * {@link ResultsCsvWriter}) and one map plane per slice in a 32-bit TIFF stack
- * ({@link TiffStackWriter}). Memory is one batch whatever the stack length; both files appear
+ * ({@link TiffStackWriter}), labelled as the Attribution command labels its maps ({@link SliceLabels#mapLabel}). Memory is one batch whatever the stack length; both files appear
  * complete at the end, or not at all.
  * <p>
  * Command line: {@code StackRunner <model folder> <stack.tif> <output folder> [method] [--batch N]}.
@@ -96,7 +97,7 @@ public final class StackRunner {
 		long t0 = System.nanoTime();
 		int batches = 0;
 		try (TiffStackWriter tiff = new TiffStackWriter(maps, image.getWidth(), image.getHeight(), all.slices(), all.frames(),
-			HeatmapWriter.spatialCalibration(image));
+			HeatmapWriter.spatialCalibration(image), SliceLabels.longestMapLabel(method.name(), classifier.classNames()));
 			AtomicFiles.Pending table = AtomicFiles.begin(csv)) {
 			Writer out = new BufferedWriter(new OutputStreamWriter(table.stream(), StandardCharsets.UTF_8), 1 << 16);
 			StringBuilder line = new StringBuilder();
@@ -113,7 +114,8 @@ public final class StackRunner {
 					row.set(0, Integer.toString(all.slice(from + b)));
 					row.set(1, Integer.toString(all.frame(from + b)));
 					ResultsCsvWriter.appendLine(line, row);
-					tiff.write(e.map(b));
+					tiff.write(e.map(b), SliceLabels.mapLabel(SliceLabels.shortLabel(image, all.slice(from + b), all.frame(from + b)),
+						method.name(), e.className(e.target(b))));
 				}
 				out.write(line.toString());
 				batches++;

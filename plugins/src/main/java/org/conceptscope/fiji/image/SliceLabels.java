@@ -2,10 +2,58 @@ package org.conceptscope.fiji.image;
 
 import ij.ImagePlus;
 
-/** Slice labels of ImageJ images, for tables and summaries. */
+import java.util.List;
+
+/** Slice labels of ImageJ images, for tables and summaries, and the labels of map planes. */
 public final class SliceLabels {
 
+	/** The longest short label, as ImageJ's {@code ImageStack.getShortSliceLabel} cuts them. */
+	public static final int SHORT = 60;
+	/** Between a slice's label and the rest of a map plane's label. */
+	private static final String BEFORE_MAP = " \u00b7 ";
+
 	private SliceLabels() {}
+
+	/**
+	 * The label of (slice, frame) as ImageJ shows it short ({@link #shorten}); empty when there is none.
+	 * A DICOM slice's label is its file name and whole header ({@code CT_small.dcm\n0002,0000 ...},
+	 * as ImageJ's Image Sequence importer gives it): its short label is the file name.
+	 */
+	public static String shortLabel(ImagePlus imp, int slice, int frame) {
+		return shorten(raw(imp, slice, frame));
+	}
+
+	/**
+	 * A label as ImageJ's {@code ImageStack.getShortSliceLabel} shortens it: the first line, without a
+	 * file extension ({@code .tif}, {@code .dcm}; not {@code .001}), at most {@link #SHORT} characters;
+	 * empty for null or a label that starts with a line end (a header with no name before it).
+	 */
+	public static String shorten(String label) {
+		if (label == null) return "";
+		int nl = label.indexOf('\n');
+		if (nl == 0) return "";
+		String s = nl > 0 ? label.substring(0, nl) : label;
+		int len = s.length();
+		if (len > 4 && s.charAt(len - 4) == '.' && !Character.isDigit(s.charAt(len - 1))) s = s.substring(0, len - 4);
+		return s.length() > SHORT ? s.substring(0, SHORT) : s;
+	}
+
+	/**
+	 * The label of a map plane, the same in the Attribution command's maps alone, the batch runner's map
+	 * TIFF and the concept maps: {@code method: target}, after the slice's short label ({@link #shortLabel},
+	 * cut to {@link #SHORT} characters) and " · " where it has one, e.g. {@code cell 7 · saliency: DAB-positive}.
+	 */
+	public static String mapLabel(String shortLabel, String method, String target) {
+		String lead = shortLabel == null ? "" : shortLabel.length() > SHORT ? shortLabel.substring(0, SHORT) : shortLabel;
+		return (lead.isEmpty() ? "" : lead + BEFORE_MAP) + method + ": " + target;
+	}
+
+	/** The most characters {@link #mapLabel} gives for this method and any of these targets. */
+	public static int longestMapLabel(String method, List<String> targets) {
+		int target = 0;
+		for (String t : targets) target = Math.max(target, t.length());
+		return SHORT + BEFORE_MAP.length() + mapLabel("", method, "").length() + target;
+	}
 
 	/**
 	 * The label of (slice, frame), first line only: ImageJ keeps whole headers (e.g. DICOM) after a
@@ -26,6 +74,9 @@ public final class SliceLabels {
 	 */
 	public static String raw(ImagePlus imp, int slice, int frame) {
 		if (imp.getStackSize() == 1) {
+			// ImageJ 1.54p keeps a single image's label as its "Slice_Label" property (older versions: "Label")
+			String label = imp.getProp("Slice_Label");
+			if (label != null && !label.isEmpty()) return label;
 			Object property = imp.getProperty("Label");
 			return property instanceof String s && !s.isEmpty() ? s : null;
 		}

@@ -46,6 +46,11 @@ public final class RegionExplanations {
 
 	private RegionExplanations() {}
 
+	/** The label of every plane of a region map, the Attribution command's and the batch runner's. */
+	public static String planeLabel(String method) {
+		return method + " of regions";
+	}
+
 	/**
 	 * @param target a class index or {@link AttributionMethod#PREDICTED} (each region's own predicted class)
 	 * @throws CancellationException when progress asks to stop
@@ -61,7 +66,7 @@ public final class RegionExplanations {
 		for (int b = 0; b < batches.size(); b++) {
 			float[] plane = plane(results, b, w, h);
 			range = HeatmapWriter.widen(range, plane);
-			stack.addSlice(method.name() + " of regions", new FloatProcessor(w, h, plane));
+			stack.addSlice(planeLabel(method.name()), new FloatProcessor(w, h, plane));
 		}
 		ImagePlus maps = new ImagePlus(title(image, method.name()), stack);
 		maps.setDimensions(1, batches.slices(), batches.frames());

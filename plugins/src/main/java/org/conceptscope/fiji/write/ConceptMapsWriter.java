@@ -4,6 +4,7 @@ import org.conceptscope.fiji.image.ImageTitles;
 import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.image.BatchIndex;
 import org.conceptscope.fiji.image.ImagePlusTensors;
+import org.conceptscope.fiji.image.SliceLabels;
 import org.conceptscope.fiji.image.RoiPositions;
 import org.conceptscope.fiji.image.TopFractionMask;
 import ij.CompositeImage;
@@ -94,7 +95,9 @@ public final class ConceptMapsWriter {
 		for (int b = 0; b < batches.size(); b++) {
 			ImageProcessor ip = k <= 255 ? new ByteProcessor(w, h) : new ShortProcessor(w, h);
 			for (int p = 0; p < w * h; p++) ip.set(p, labels[b * w * h + p]);
-			stack.addSlice(HeatmapWriter.originalLabel(imp, batches, b), ip);
+			// the slice's short label: a DICOM header describes the image's pixels, not these labels
+			String label = SliceLabels.shortLabel(imp, batches.slice(b), batches.frame(b));
+			stack.addSlice(label.isEmpty() ? null : label, ip);
 		}
 		ImagePlus out = new ImagePlus(labelsTitle(imp), stack);
 		out.setDimensions(1, batches.slices(), batches.frames());

@@ -67,8 +67,7 @@ public final class HeatmapWriter {
 
 	/**
 	 * A new 32-bit image holding only the maps (Fire LUT), one plane per slice/frame of the image,
-	 * with the image's pixel size, titled "title-method-map"; each plane labelled "method: target", after the
-	 * slice's own label and " · " where it has one.
+	 * with the image's pixel size, titled "title-method-map"; each plane labelled {@link SliceLabels#mapLabel}.
 	 */
 	public static ImagePlus buildMapImage(Explanation e) {
 		ImagePlus imp = e.image();
@@ -78,10 +77,9 @@ public final class HeatmapWriter {
 		for (int b = 0; b < batches.size(); b++) {
 			float[] map = e.map(b);
 			range = widen(range, map);
-			// The maps alone have no image planes to carry the user's slice label: it leads the map's label.
-			String label = SliceLabels.of(imp, batches.slice(b), batches.frame(b));
-			stack.addSlice((label.isEmpty() ? "" : label + " \u00b7 ") + e.method() + ": " + e.className(e.target(b)),
-					new FloatProcessor(imp.getWidth(), imp.getHeight(), map));
+			// The maps alone have no image planes to carry the user's slice label: its short form leads the map's label.
+			stack.addSlice(SliceLabels.mapLabel(SliceLabels.shortLabel(imp, batches.slice(b), batches.frame(b)), e.method(),
+				e.className(e.target(b))), new FloatProcessor(imp.getWidth(), imp.getHeight(), map));
 		}
 		ImagePlus out = new ImagePlus(title(imp, e.method(), false), stack);
 		out.setDimensions(1, batches.slices(), batches.frames());
@@ -109,10 +107,6 @@ public final class HeatmapWriter {
 	/** The map image's title: "title-method" (the image's channels and the map), "title-method-map" (the maps alone). */
 	public static String title(ImagePlus imp, String method, boolean withChannels) {
 		return org.conceptscope.fiji.image.ImageTitles.base(imp) + "-" + method + (withChannels ? "" : "-map");
-	}
-
-	static String originalLabel(ImagePlus imp, BatchIndex batches, int b) {
-		return SliceLabels.raw(imp, batches.slice(b), batches.frame(b));
 	}
 
 	/** The label of image channel c's plane of batch entry b (Red, Green, Blue stay on their channels). */

@@ -15,8 +15,10 @@ import java.util.Locale;
  * is in memory at a time. The layout is ImageJ's own (big-endian, every IFD first, then the
  * planes back to back, an "ImageJ=" description with images/slices/frames), so ImageJ and Fiji
  * open it as a stack, including as a virtual stack. The display range (min/max of every value
- * written) is filled into the description at the end. The file appears complete on
- * {@link #commit()} or not at all ({@link AtomicFiles#begin}).
+ * written) is filled into the description at the end. Planes may carry slice labels, written as
+ * ImageJ's TiffEncoder writes them (its IJMetaData tags in the first IFD, the labels as UTF-16
+ * before the pixels), so ImageJ shows them; their room is reserved up front, as the labels come
+ * with the planes. The file appears complete on {@link #commit()} or not at all ({@link AtomicFiles#begin}).
  */
 public final class TiffStackWriter implements Closeable {
 
@@ -27,7 +29,11 @@ public final class TiffStackWriter implements Closeable {
 	 * 6 (a movie's frame interval is left out where a long escaped unit leaves no room for it).
 	 */
 	private static final int MAX_UNIT = 40;
-	private static final int TAGS_FIRST = 12, TAGS_OTHER = 11, TAGS_CALIBRATION = 3, RATIONALS_BYTES = 16;
+	private static final int TAGS_FIRST = 12, TAGS_OTHER = 11, TAGS_CALIBRATION = 3, TAGS_LABELS = 2, RATIONALS_BYTES = 16;
+	/** ImageJ's private TIFF tags (IJMetaDataByteCounts, IJMetaData) and its metadata's magic word and label type. */
+	private static final int META_DATA_BYTE_COUNTS = 50838, META_DATA = 50839, MAGIC = 0x494a494a, LABELS = 0x6c61626c;
+	/** The metadata's own header: the magic word, then one (type, count) pair (the labels). */
+	private static final int META_HEADER = 12;
 	/** Classic TIFF offsets are 32-bit: beyond 4 GB only the first IFD is written, as ImageJ does. */
 	private static final long MAX_CLASSIC = 0xFFFF_FFFFL;
 
@@ -35,6 +41,11 @@ public final class TiffStackWriter implements Closeable {
 	private final int width, height, planes, slices, frames;
 	private final long dataStart, planeBytes;
 	private final long descriptionOffset, rationalsOffset;
+	/** The most characters of a plane's label; 0: no labels (and no metadata tags). */
+	private final int labelChars;
+	/** Where the labels' byte counts and the metadata (header, then the labels) start; the next label's offset. */
+	private final long countsOffset, metaOffset;
+	private long labelAt;
 	/** The input's pixel size (XResolution, YResolution and ImageJ's unit and spacing), or null. */
 	private final Calibration calibration;
 	/** Its unit as the description writes it; null exactly when calibration is. */
@@ -58,9 +69,18 @@ public final class TiffStackWriter implements Closeable {
 	 * frames, its frame interval; null or an uncalibrated one: pixels.
 	 */
 	public TiffStackWriter(Path target, int width, int height, int slices, int frames, Calibration calibration) throws IOException {
-		if (width < 1 || height < 1 || slices < 1 || frames < 1) {
+		this(target, width, height, slices, frames, calibration, 0);
+	}
+
+	/**
+	 * As {@link #TiffStackWriter(Path, int, int, int, int, Calibration)}, each plane with a slice label of at most
+	 * {@code labelChars} characters ({@link #write(float[], String)}); 0: no labels.
+	 */
+	public TiffStackWriter(Path target, int width, int height, int slices, int frames, Calibration calibration, int labelChars)
+		throws IOException {
+		if (width < 1 || height < 1 || slices < 1 || frames < 1 || labelChars < 0) {
 			throw new IllegalArgumentException("A TIFF stack needs positive sizes, got " + width + "x" + height + ", " + slices
-				+ " slices, " + frames + " frames.");
+				+ " slices, " + frames + " frames, labels of " + labelChars + " characters.");
 		}
 		this.width = width;
 		this.height = height;
@@ -72,21 +92,31 @@ public final class TiffStackWriter implements Closeable {
 		this.unit = u;
 		this.calibration = u != null ? calibration : null;
 		this.time = frames > 1 && calibration != null ? timeLines(calibration) : "";
-		try {
-			description(-Double.MIN_NORMAL, -Double.MIN_NORMAL); // the longest min and max a double prints
-		} catch (IllegalStateException tooLong) {
-			this.time = ""; // a long escaped unit left no room: the maps keep their pixel size, not the interval
-			try {
-				description(-Double.MIN_NORMAL, -Double.MIN_NORMAL);
-			} catch (IllegalStateException stillTooLong) {
-				this.origins = false; // nor the origin: the pixel size and spacing always fit
+		// Where a long escaped unit leaves no room, optional lines go, in this order, until the description fits
+		// (with the longest min and max a double prints): the frame interval, then the origin. The pixel size and
+		// spacing always fit, so the maps keep their pixel size.
+		for (int dropped = 0; dropped < 2 && !fits(); dropped++) {
+			switch (dropped) {
+				case 0 -> this.time = "";
+				default -> this.origins = false;
 			}
 		}
-		long firstIfd = 8, firstIfdSize = 2 + 12L * (TAGS_FIRST + (this.calibration != null ? TAGS_CALIBRATION : 0)) + 4;
+		this.labelChars = labelChars;
+		long firstIfd = 8, firstIfdSize = 2 + 12L * firstTags() + 4;
 		this.descriptionOffset = firstIfd + firstIfdSize;
 		this.rationalsOffset = descriptionOffset + DESCRIPTION_BYTES;
+		this.countsOffset = rationalsOffset + (this.calibration != null ? RATIONALS_BYTES : 0);
+		// the labels' room: a byte count for the header and each plane, the header, every label at its longest in UTF-16
+		this.metaOffset = countsOffset + (labelChars > 0 ? 4L * (planes + 1) : 0);
+		long metaBytes = labelChars > 0 ? META_HEADER + 2L * labelChars * planes : 0;
+		// ImageJ reads the metadata's offset and size as signed 32-bit numbers
+		if (metaOffset + metaBytes > Integer.MAX_VALUE) {
+			throw new IllegalArgumentException("Labels of " + labelChars + " characters on " + planes + " planes take more than the 2 GB"
+				+ " ImageJ reads of TIFF metadata.");
+		}
+		this.labelAt = metaOffset + META_HEADER;
 		long otherIfdSize = 2 + 12L * TAGS_OTHER + 4;
-		long otherIfds = rationalsOffset + (this.calibration != null ? RATIONALS_BYTES : 0);
+		long otherIfds = metaOffset + metaBytes;
 		long allIfds = otherIfds + otherIfdSize * (planes - 1);
 		boolean everyIfd = allIfds + planeBytes * planes <= MAX_CLASSIC;
 		this.dataStart = everyIfd ? allIfds : otherIfds;
@@ -109,12 +139,35 @@ public final class TiffStackWriter implements Closeable {
 		return written;
 	}
 
-	/** Appends the next plane (row by row, width x height values). */
+	/** Appends the next plane (row by row, width x height values), unlabelled. */
 	public void write(float[] values) throws IOException {
+		write(values, null);
+	}
+
+	/**
+	 * Appends the next plane (row by row, width x height values) with its slice label (null or empty: none),
+	 * at most the constructor's {@code labelChars} characters.
+	 */
+	public void write(float[] values, String label) throws IOException {
 		if (values.length != width * height) {
 			throw new IllegalArgumentException("A plane has " + width * height + " values, got " + values.length + ".");
 		}
 		if (written >= planes) throw new IllegalStateException("All " + planes + " planes are already written.");
+		int chars = label == null ? 0 : label.length();
+		if (chars > labelChars) {
+			throw new IllegalArgumentException("The label of plane " + (written + 1) + " has " + chars + " characters, more than the "
+				+ labelChars + " reserved" + (labelChars == 0 ? " (this stack has no labels)." : "."));
+		}
+		if (labelChars > 0) {
+			// its byte count, then its characters after the labels before it, as ImageJ reads them
+			file.write(ByteBuffer.allocate(4).putInt(0, 2 * chars), countsOffset + 4L * (written + 1));
+			if (chars > 0) {
+				ByteBuffer text = ByteBuffer.allocate(2 * chars).order(ByteOrder.BIG_ENDIAN);
+				text.asCharBuffer().put(label);
+				file.write(text, labelAt);
+				labelAt += 2L * chars;
+			}
+		}
 		plane.clear();
 		plane.asFloatBuffer().put(values);
 		for (float v : values) {
@@ -133,6 +186,13 @@ public final class TiffStackWriter implements Closeable {
 		if (written != planes) throw new IllegalStateException("Only " + written + " of " + planes + " planes were written.");
 		ByteBuffer d = description(min <= max ? min : 0, min <= max ? max : 1);
 		file.write(d, descriptionOffset);
+		if (labelChars > 0) {
+			// the metadata's header and its size, now that the labels' length is known
+			file.write(ByteBuffer.allocate(4).putInt(0, META_HEADER), countsOffset);
+			file.write(ByteBuffer.allocate(META_HEADER).putInt(MAGIC).putInt(LABELS).putInt(planes).flip(), metaOffset);
+			long metaSizeField = 8 + 2 + 12L * (firstTags() - 1) + 4; // the count of the first IFD's last entry, IJMetaData
+			file.write(ByteBuffer.allocate(4).putInt(0, (int) (labelAt - metaOffset)), metaSizeField);
+		}
 		file.commit();
 	}
 
@@ -142,11 +202,12 @@ public final class TiffStackWriter implements Closeable {
 		file.close();
 	}
 
+	/** The header, the first IFD, its description and rationals, and every other IFD; the labels' room is filled as they come. */
 	private void writeHeader(boolean everyIfd, long otherIfds, long otherIfdSize) throws IOException {
-		ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(everyIfd ? dataStart : otherIfds)).order(ByteOrder.BIG_ENDIAN);
+		ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(countsOffset)).order(ByteOrder.BIG_ENDIAN);
 		b.put((byte) 'M').put((byte) 'M').putShort((short) 42).putInt(8);
 		// IFD 0, with the description
-		b.putShort((short) (TAGS_FIRST + (calibration != null ? TAGS_CALIBRATION : 0)));
+		b.putShort((short) firstTags());
 		tags(b, 0, true);
 		b.putInt(everyIfd && planes > 1 ? (int) otherIfds : 0);
 		b.put(description(0, 1));
@@ -154,15 +215,18 @@ public final class TiffStackWriter implements Closeable {
 			rational(b, 1 / calibration.pixelWidth);
 			rational(b, 1 / calibration.pixelHeight);
 		}
-		if (everyIfd) {
-			for (int i = 1; i < planes; i++) {
-				b.putShort((short) TAGS_OTHER);
-				tags(b, i, false);
-				b.putInt(i + 1 < planes ? (int) (otherIfds + otherIfdSize * i) : 0);
-			}
-		}
 		b.flip();
-		file.write(b);
+		file.write(b, 0);
+		if (everyIfd && planes > 1) {
+			ByteBuffer others = ByteBuffer.allocate(Math.toIntExact(dataStart - otherIfds)).order(ByteOrder.BIG_ENDIAN);
+			for (int i = 1; i < planes; i++) {
+				others.putShort((short) TAGS_OTHER);
+				tags(others, i, false);
+				others.putInt(i + 1 < planes ? (int) (otherIfds + otherIfdSize * i) : 0);
+			}
+			others.flip();
+			file.write(others, otherIfds);
+		}
 	}
 
 	/** The entries of IFD i, in ascending tag order as TIFF requires. */
@@ -186,6 +250,26 @@ public final class TiffStackWriter implements Closeable {
 			entry(b, 296, 3, 1); // ResolutionUnit: none (the unit is in ImageJ's description), not the default inch
 		}
 		entry(b, 339, 3, 3); // SampleFormat: IEEE float
+		if (first && labelChars > 0) {
+			b.putShort((short) META_DATA_BYTE_COUNTS).putShort((short) 4).putInt(planes + 1).putInt((int) countsOffset);
+			// its size (bytes of type BYTE) is filled in on commit
+			b.putShort((short) META_DATA).putShort((short) 1).putInt(0).putInt((int) metaOffset);
+		}
+	}
+
+	/** The first IFD's entries: the calibration's and the labels' where there are. */
+	private int firstTags() {
+		return TAGS_FIRST + (calibration != null ? TAGS_CALIBRATION : 0) + (labelChars > 0 ? TAGS_LABELS : 0);
+	}
+
+	/** Whether the description fits its room with the longest min and max a double prints. */
+	private boolean fits() {
+		try {
+			description(-Double.MIN_NORMAL, -Double.MIN_NORMAL);
+			return true;
+		} catch (IllegalStateException tooLong) {
+			return false;
+		}
 	}
 
 	/** A RATIONAL as ImageJ writes a resolution: the value over a power of ten that keeps its digits. */

@@ -24,7 +24,7 @@ class ChecksummedRecordsTest {
 	Path dir;
 
 	static BatchParts.Part part() {
-		BatchParts.Entry e = new BatchParts.Entry("a.tif,1,cell,0.5", new float[] { 1, 2, 3, 4, 5, 6 }, List.of("r1"), List.of(new byte[] { 7, 8, 9 }));
+		BatchParts.Entry e = new BatchParts.Entry("a.tif,1,cell,0.5", "cell \u00b7 saliency: A", new float[] { 1, 2, 3, 4, 5, 6 }, List.of("r1"), List.of(new byte[] { 7, 8, 9 }));
 		return new BatchParts.Part(3, 6, 7, 3, 2, List.of(e));
 	}
 

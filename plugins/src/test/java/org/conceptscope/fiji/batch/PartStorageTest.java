@@ -50,14 +50,16 @@ class PartStorageTest {
 			a[i] = (float) Math.sin(i * 0.01);
 			b[i] = i % 7 == 0 ? Float.NaN : -i;
 		}
-		BatchParts.Part p = new BatchParts.Part(4, 8, 10, w, h, List.of(new BatchParts.Entry("x.tif,1,1,é", a, "r; slice=1", new byte[] { 1, 2 }),
-			new BatchParts.Entry("", b, List.of(), List.of())));
+		BatchParts.Part p = new BatchParts.Part(4, 8, 10, w, h, List.of(new BatchParts.Entry("x.tif,1,1,é", "x:1 \u00b7 saliency: é", a, "r; slice=1", new byte[] { 1, 2 }),
+			new BatchParts.Entry("", "", b, List.of(), List.of())));
 		BatchParts.write(dir, p);
 		Path f = BatchParts.file(dir, 4);
 		assertArrayEquals(BatchParts.bytes(p), Files.readAllBytes(f), "one format, streamed or in an array");
 		assertEquals(BatchParts.size(p), Files.size(f));
 		BatchParts.Part back = BatchParts.read(f);
 		assertEquals("x.tif,1,1,é", back.entries().get(0).csvLine());
+		assertEquals(List.of("x:1 \u00b7 saliency: é", ""), List.of(back.entries().get(0).label(), back.entries().get(1).label()),
+			"the map labels kept, for a resume");
 		assertArrayEquals(a, back.entries().get(0).map());
 		assertArrayEquals(b, back.entries().get(1).map());
 		assertEquals(List.of("r; slice=1"), back.entries().get(0).roiNames());

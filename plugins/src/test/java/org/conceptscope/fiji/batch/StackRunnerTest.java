@@ -91,7 +91,9 @@ class StackRunnerTest {
 		assertEquals(patches.getWidth(), tif.getWidth());
 		assertEquals(32, tif.getBitDepth());
 		float max = 0;
+		ImagePlus command = org.conceptscope.fiji.write.HeatmapWriter.buildMapImage(whole); // the Attribution command's maps alone
 		for (int b = 0; b < 29; b++) {
+			assertEquals(command.getStack().getSliceLabel(b + 1), tif.getStack().getSliceLabel(b + 1), "the command's label of slice " + (b + 1));
 			float[] got = (float[]) tif.getStack().getProcessor(b + 1).getPixels();
 			assertArrayEquals(whole.map(b), got, 1e-5f, "map of slice " + (b + 1));
 			for (float v : got) max = Math.max(max, v);
@@ -100,6 +102,7 @@ class StackRunnerTest {
 		ImagePlus again = StackRunner.openVirtual(maps);
 		assertEquals(29, again.getStackSize(), "the maps open as a virtual stack too");
 		assertArrayEquals(whole.map(28), (float[]) again.getStack().getProcessor(29).getPixels(), 1e-5f);
+		assertEquals("patch 29 \u00b7 saliency: " + rows.get(29).get(3), again.getStack().getSliceLabel(29), "labelled as a virtual stack too");
 		assertTrue(TestFiles.names(dir).stream().noneMatch(n -> n.endsWith(AtomicFiles.TEMP_SUFFIX)));
 	}
 
