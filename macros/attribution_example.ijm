@@ -30,7 +30,7 @@ if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)
 
 upsampling = call("ij.Macro.getValue", args, "upsampling", "bicubic");
 if (image == "") image = File.openDialog("Choose an image or stack");
-if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
+if (model == "") model = getDirectory("Choose the model folder (a SavedModel, an unzipped bioimage.io package, or one holding a .pt or .onnx file)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 setBatchMode(true);

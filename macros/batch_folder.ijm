@@ -32,7 +32,7 @@ if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)
 method = call("ij.Macro.getValue", args, "method", "integrated_gradients");
 target = call("ij.Macro.getValue", args, "target", "predicted");
 if (input == "") input = getDirectory("Choose the folder of images");
-if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
+if (model == "") model = getDirectory("Choose the model folder (a SavedModel, an unzipped bioimage.io package, or one holding a .pt or .onnx file)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 // The folder this macro lists itself, checked before any work: a missing one listed no file, after Model Info had
 // written its report, and the run said "0 image(s) explained".

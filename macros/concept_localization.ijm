@@ -25,7 +25,7 @@ saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 overwrite = "";
 if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
 if (image == "") image = File.openDialog("Choose an image or stack");
-if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
+if (model == "") model = getDirectory("Choose the model folder (a SavedModel, an unzipped bioimage.io package, or one holding a .pt or .onnx file)");
 if (concepts == "") concepts = File.openDialog("Choose concepts.json (from Concept Discovery)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 

@@ -30,7 +30,7 @@ if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)
 
 steps = call("ij.Macro.getValue", args, "training_steps", "300");
 if (folder == "") folder = getDirectory("Choose the folder of class subfolders");
-if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
+if (model == "") model = getDirectory("Choose the model folder (a SavedModel, an unzipped bioimage.io package, or one holding a .pt or .onnx file)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 
 run("Evaluate Explanation...", "model=[" + model + "] metric=mege_reco folder=[" + folder + "] methods=[saliency,integrated_gradients,random] folds=4 training_steps=" + steps + " seed=42 save_dir=[" + saveDir + "]" + overwrite);

@@ -18,7 +18,7 @@ saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 // a rerun into the same save_dir is refused, naming the file
 overwrite = "";
 if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
-if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
+if (model == "") model = getDirectory("Choose the model folder (a SavedModel, an unzipped bioimage.io package, or one holding a .pt or .onnx file)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the model report");
 
 run("Model Info...", "model=[" + model + "] save_dir=[" + saveDir + "]" + overwrite);

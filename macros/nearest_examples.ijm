@@ -29,7 +29,7 @@ saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 overwrite = "";
 if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
 if (image == "") image = File.openDialog("Choose the images to find examples for");
-if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
+if (model == "") model = getDirectory("Choose the model folder (a SavedModel, an unzipped bioimage.io package, or one holding a .pt or .onnx file)");
 if (folder == "") folder = getDirectory("Choose the training examples (images, or one subfolder per class)");
 if (saveDir == "") saveDir = getDirectory("Choose a folder for the results");
 

@@ -29,7 +29,7 @@ saveDir = call("ij.Macro.getValue", args, "save_dir", "");
 // a rerun into the same save_dir is refused, naming the file
 overwrite = "";
 if (matches(" " + replace(args, "\\[[^\\]]*\\]", "") + " ", ".* overwrite(=true)? .*")) overwrite = " overwrite";
-if (model == "") model = getDirectory("Choose the model folder (it holds saved_model.pb)");
+if (model == "") model = getDirectory("Choose the model folder (a SavedModel, an unzipped bioimage.io package, or one holding a .pt or .onnx file)");
 if (folder == "") folder = getDirectory("Choose a folder of images of the class tested");
 if (concepts == "") concepts = getDirectory("Choose the concepts folder (one subfolder of examples per concept)");
 if (randomDir == "") randomDir = getDirectory("Choose a folder of random counterexamples");

@@ -44,7 +44,11 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HeadMacrosTest {
 
-	/** Held-out accuracy margin: 18 held-out images, so one image is 0.056; two may go either way. */
+	/**
+	 * Held-out accuracy margin: 36 held-out images, so one image is 0.028; four may go either way. A head's training
+	 * follows the CPU's float rounding (TensorFlow's kernels differ by instruction set): with 18 held-out images, one
+	 * AMD EPYC put the Bi-ICE head 3 images (0.17) below the backbone where other machines passed.
+	 */
 	static final double MARGIN = 0.12;
 	static final List<String> CLASSES = List.of("background", "hematoxylin", "DAB-positive");
 
@@ -58,7 +62,7 @@ class HeadMacrosTest {
 	@BeforeAll
 	void runMacrosInImageJ() throws Exception {
 		folder = work.resolve("ihc-classes");
-		files = org.conceptscope.testmodels.LabelledPatchFolders.ihcFiles(folder, 30);
+		files = org.conceptscope.testmodels.LabelledPatchFolders.ihcFiles(folder, 60);
 		Path wrong = work.resolve("wrong-classes");
 		Files.createDirectories(wrong.resolve("tumour"));
 		Files.createDirectories(wrong.resolve("background"));
@@ -117,7 +121,7 @@ class HeadMacrosTest {
 				List<List<String>> held = Csv.parse(Files.readString(dir.resolve("heldout.csv")));
 				assertEquals(List.of("index", "image", "class", "backbone_predicted", "head_predicted", "head_logit_background",
 					"head_logit_hematoxylin", "head_logit_DAB-positive"), held.get(0));
-				assertEquals(1 + 3 * 6, held.size(), "held_out=0.2 of 30 images per class: 6 per class");
+				assertEquals(1 + 3 * 12, held.size(), "held_out=0.2 of 60 images per class: 12 per class");
 				Map<String, Integer> perClass = new HashMap<>();
 				List<FloatTensor> images = new ArrayList<>();
 				int[] labels = new int[held.size() - 1];
@@ -131,7 +135,7 @@ class HeadMacrosTest {
 					images.add(ImagePlusTensors.toTensor(IJ.openImage(file.toString()), backbone.normalization()).tensor());
 					for (int y = 0; y < 3; y++) logged[r - 1][y] = Double.parseDouble(row.get(5 + y));
 				}
-				assertEquals(Map.of("background", 6, "hematoxylin", 6, "DAB-positive", 6), perClass);
+				assertEquals(Map.of("background", 12, "hematoxylin", 12, "DAB-positive", 12), perClass);
 				FloatTensor batch = FloatTensor.concat(images);
 				InterpretableHead head = InterpretableHead.load(dir.resolve("head"));
 				assertEquals(kind, head.kind());
@@ -157,8 +161,8 @@ class HeadMacrosTest {
 				List<List<String>> acc = Csv.parse(Files.readString(dir.resolve("accuracy.csv")));
 				assertEquals(List.of("model", "held_out_images", "accuracy", "agreement_with_backbone"), acc.get(0));
 				double headAcc = Double.parseDouble(acc.get(1).get(2)), backboneAcc = Double.parseDouble(acc.get(2).get(2));
-				assertEquals(headOk / 18.0, headAcc, 1e-5, "the table's head accuracy is the held-out images'");
-				assertEquals(backboneOk / 18.0, backboneAcc, 1e-5, "the table's backbone accuracy is the held-out images'");
+				assertEquals(headOk / 36.0, headAcc, 1e-5, "the table's head accuracy is the held-out images'");
+				assertEquals(backboneOk / 36.0, backboneAcc, 1e-5, "the table's backbone accuracy is the held-out images'");
 				assertTrue(headAcc >= backboneAcc - MARGIN, kind + " head " + headAcc + " vs backbone " + backboneAcc + " (margin " + MARGIN + ")");
 				try (TensorFlowClassifier graph = TensorFlowClassifier.load(dir.resolve("head"))) {
 					assertEquals(headAcc, ((Number) graph.config().metadata.get("head_accuracy")).doubleValue(), 1e-5, "metadata = table");
@@ -211,7 +215,7 @@ class HeadMacrosTest {
 		List<List<String>> csv = Csv.parse(Files.readString(work.resolve("bi_ice").resolve("convergence.csv")));
 		assertEquals(List.of("epoch", "concept_change"), csv.get(0));
 		int epochs = csv.size() - 1;
-		assertEquals(100, epochs, "300 steps of batch 32 over 72 training images: 3 steps an epoch");
+		assertEquals(60, epochs, "300 steps of batch 32 over 144 training images: 5 steps an epoch");
 		double[] change = new double[epochs];
 		for (int e = 0; e < epochs; e++) {
 			assertEquals(Integer.toString(e + 1), csv.get(e + 1).get(0));
@@ -219,9 +223,10 @@ class HeadMacrosTest {
 			assertTrue(change[e] >= 0 && Double.isFinite(change[e]));
 		}
 		double first = 0, last = 0;
-		for (int e = 0; e < 25; e++) {
-			first += change[e] / 25;
-			last += change[epochs - 1 - e] / 25;
+		int quarter = epochs / 4;
+		for (int e = 0; e < quarter; e++) {
+			first += change[e] / quarter;
+			last += change[epochs - 1 - e] / quarter;
 		}
 		assertTrue(last < first, "the concepts change less per epoch in the last quarter (" + last + ") than in the first (" + first + ")");
 		BiIce head = (BiIce) InterpretableHead.load(work.resolve("bi_ice").resolve("head"));
