@@ -84,7 +84,7 @@ class ConsoleLinesMacrosTest {
 		assertFalse(run.contains("has no option"), run);
 		assertTrue(Files.isRegularFile(work.resolve("attr/ihc-saliency.tif")), TestFiles.names(work.resolve("attr")) + "\n" + run);
 		// the results (the map, the class map of a tiled image) are open, the file is not
-		assertEquals(List.of("open: ihc-classes", "open: ihc-saliency"), lines("image file", "open: "), run);
+		assertEquals(List.of("open: ihc-ihc-stain-classes", "open: ihc-saliency"), lines("image file", "open: "), run);
 		assertArrayEquals(pngBefore, Files.readAllBytes(png), "the user's file is unchanged");
 
 		// every command that reads an image takes image=; the others refuse it as any unknown key
