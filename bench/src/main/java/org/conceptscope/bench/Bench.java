@@ -30,7 +30,7 @@ import org.conceptscope.attribution.Rise;
 import org.conceptscope.attribution.Saliency;
 import org.conceptscope.attribution.Segmentation;
 import org.conceptscope.attribution.SobolAttribution;
-import org.conceptscope.bench.CountingClassifier.Call;
+import org.conceptscope.model.CountingClassifier.Call;
 import org.conceptscope.examples.ExampleSearch;
 import org.conceptscope.examples.LatentSpace;
 import org.conceptscope.examples.NearestExamples;
@@ -384,7 +384,7 @@ public final class Bench {
 	 */
 	static Row measure(String modelName, Classifier model, String method, int n, FloatTensor images, Consumer<Classifier> work,
 		Timing.Rule rule, int warmupMs) {
-		CountingClassifier counting = new CountingClassifier(model);
+		ReplayingClassifier counting = new ReplayingClassifier(model);
 		try {
 			counting.recordOutputs(() -> work.accept(counting));
 		} catch (IllegalArgumentException | UnsupportedOperationException e) { // a layer it lacks, or gradients (ONNX)
@@ -416,7 +416,7 @@ public final class Bench {
 	 * recorded run's output. Milliseconds, or -1 when its calls differ from the recorded ones (then
 	 * the outputs cannot stand in for the model's).
 	 */
-	private static double ownWork(Consumer<Classifier> work, CountingClassifier counting) {
+	private static double ownWork(Consumer<Classifier> work, ReplayingClassifier counting) {
 		counting.replaying(true);
 		try {
 			return timeWork(work, counting);
@@ -427,7 +427,7 @@ public final class Bench {
 		}
 	}
 
-	private static double timeWork(Consumer<Classifier> work, CountingClassifier counting) {
+	private static double timeWork(Consumer<Classifier> work, ReplayingClassifier counting) {
 		counting.reset();
 		long t0 = System.nanoTime();
 		work.accept(counting);

@@ -4,7 +4,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.conceptscope.bench.CountingClassifier.Call;
+import org.conceptscope.model.CountingClassifier.Call;
+import org.conceptscope.model.CountingClassifier.Kind;
 import org.conceptscope.model.Classifier;
 import org.conceptscope.model.ReluBackward;
 import org.conceptscope.tensor.FloatTensor;
@@ -38,8 +39,8 @@ final class Floor {
 	}
 
 	private static String key(Call c) {
-		boolean fromLayer = c.kind() == CountingClassifier.Kind.LOGITS_FROM_LAYER
-			|| c.kind() == CountingClassifier.Kind.GRADIENT_FROM_LAYER;
+		boolean fromLayer = c.kind() == Kind.LOGITS_FROM_LAYER
+			|| c.kind() == Kind.GRADIENT_FROM_LAYER;
 		return (fromLayer ? c.layer() : "") + "#" + c.size();
 	}
 

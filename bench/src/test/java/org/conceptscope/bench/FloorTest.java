@@ -10,14 +10,15 @@ import java.util.List;
 import org.conceptscope.attribution.GradCam;
 import org.conceptscope.attribution.IntegratedGradients;
 import org.conceptscope.attribution.Occlusion;
-import org.conceptscope.bench.CountingClassifier.Call;
-import org.conceptscope.bench.CountingClassifier.Kind;
+import org.conceptscope.model.CountingClassifier;
+import org.conceptscope.model.CountingClassifier.Call;
+import org.conceptscope.model.CountingClassifier.Kind;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.Test;
 
-/** The counting decorator records what a method asks of the model; the floor replays exactly that. */
+/** The counting wrapper records what a method asks of the model; the floor replays exactly that. */
 class FloorTest {
 
 	@Test
@@ -67,7 +68,7 @@ class FloorTest {
 			FloatTensor images = Bench.randomImages(3, 32, 32, 3, 3);
 			int[] targets = { -1, 0, 2 };
 			for (var method : List.of(new Occlusion(8, 8, 0f), new IntegratedGradients(6, 0f), new GradCam(null, true))) {
-				CountingClassifier counting = new CountingClassifier(model);
+				ReplayingClassifier counting = new ReplayingClassifier(model);
 				float[][] maps = new float[1][];
 				counting.recordOutputs(() -> maps[0] = method.explain(counting, images, targets, Progress.NONE).maps().data());
 				List<Call> calls = counting.calls();

@@ -11,11 +11,9 @@ import java.util.TreeSet;
 import org.conceptscope.metrics.IhcPatches;
 import org.conceptscope.model.BundledModels;
 import org.conceptscope.model.Classifier;
-import org.conceptscope.model.LayerInfo;
-import org.conceptscope.model.ModelSignature;
+import org.conceptscope.model.ForwardingClassifier;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
-import org.conceptscope.tensor.Normalization;
 import org.conceptscope.util.Progress;
 import org.conceptscope.util.Seeds;
 import org.junit.jupiter.api.Test;
@@ -30,80 +28,29 @@ import org.junit.jupiter.api.Test;
 class RiseEstimatorTest {
 
 	/** A bundled model whose logits all carry a constant offset, as a model with a larger bias would. */
-	static final class Offset implements Classifier {
-		final Classifier model;
+	static final class Offset extends ForwardingClassifier {
 		final float offset;
 
 		Offset(Classifier model, float offset) {
-			this.model = model;
+			super(model);
 			this.offset = offset;
 		}
 
 		@Override
 		public FloatTensor logits(FloatTensor images) {
-			FloatTensor l = model.logits(images);
-			float[] v = l.data().clone();
-			for (int i = 0; i < v.length; i++) v[i] += offset;
-			return new FloatTensor(new long[] { l.dim(0), l.dim(1) }, v);
-		}
-
-		@Override
-		public ModelSignature signature() {
-			return model.signature();
-		}
-
-		@Override
-		public List<String> classNames() {
-			return model.classNames();
-		}
-
-		@Override
-		public Normalization normalization() {
-			return model.normalization();
-		}
-
-		@Override
-		public int preferredBatchSize() {
-			return model.preferredBatchSize();
-		}
-
-		@Override
-		public List<LayerInfo> layers() {
-			return model.layers();
-		}
-
-		@Override
-		public FloatTensor probabilities(FloatTensor images) {
-			return model.probabilities(images);
-		}
-
-		@Override
-		public FloatTensor inputGradient(FloatTensor images, FloatTensor classWeights) {
-			return model.inputGradient(images, classWeights);
-		}
-
-		@Override
-		public FloatTensor activations(FloatTensor images, String layer) {
-			return model.activations(images, layer);
-		}
-
-		@Override
-		public FloatTensor layerGradient(FloatTensor images, String layer, FloatTensor classWeights) {
-			return model.layerGradient(images, layer, classWeights);
+			return shifted(super.logits(images));
 		}
 
 		@Override
 		public FloatTensor logitsFromLayer(String layer, FloatTensor activations) {
-			throw new UnsupportedOperationException();
+			return shifted(super.logitsFromLayer(layer, activations));
 		}
 
-		@Override
-		public FloatTensor gradientFromLayer(String layer, FloatTensor activations, FloatTensor classWeights) {
-			throw new UnsupportedOperationException();
+		private FloatTensor shifted(FloatTensor l) {
+			float[] v = l.data().clone();
+			for (int i = 0; i < v.length; i++) v[i] += offset;
+			return new FloatTensor(new long[] { l.dim(0), l.dim(1) }, v);
 		}
-
-		@Override
-		public void close() {}
 	}
 
 	/**

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.conceptscope.fiji.batch.Batch;
 import org.conceptscope.fiji.batch.BatchJob;
 import org.conceptscope.fiji.run.Models;
+import org.conceptscope.model.CountingClassifier;
 import org.conceptscope.util.ChildJvm;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -88,11 +89,11 @@ class BatchPassesTest {
 		ByteArrayOutputStream text = new ByteArrayOutputStream();
 		PrintStream both = new PrintStream(text, true, StandardCharsets.UTF_8);
 		BatchJob.Job job = Batch.parse(arguments.toArray(new String[0]));
-		List<CountingModel> opened = new ArrayList<>();
+		List<CountingClassifier> opened = new ArrayList<>();
 		int status = Batch.run(arguments.toArray(new String[0]), both, both, null, (manifest, missing, sink) -> {
 			for (int k : missing) {
 				if (!sink.accept(k, BatchJob.computePart(job, manifest, k, p -> {
-					CountingModel m = new CountingModel(Models.open(p));
+					CountingClassifier m = new CountingClassifier(Models.open(p));
 					opened.add(m);
 					return m;
 				}))) return;
@@ -100,7 +101,7 @@ class BatchPassesTest {
 		});
 		String printed = text.toString(StandardCharsets.UTF_8);
 		assertEquals(0, status, printed);
-		scored.set(opened.stream().mapToLong(m -> m.logits.get()).sum());
+		scored.set(opened.stream().mapToLong(m -> m.images(CountingClassifier.Kind.LOGITS)).sum());
 		return printed;
 	}
 
@@ -153,21 +154,21 @@ class BatchPassesTest {
 		assertTrue(kept > 0 && kept < 961, "some tiles explained before the stop: " + kept + " (" + reports.size() + " reports)");
 
 		List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
-		List<CountingModel> opened = new ArrayList<>();
+		List<CountingClassifier> opened = new ArrayList<>();
 		BatchJob.run(job, null, new BatchJob.Events() {
 			@Override
 			public void message(String line) {
 				messages.add(line);
 			}
 		}, null, p -> {
-			CountingModel m = new CountingModel(Models.open(p));
+			CountingClassifier m = new CountingClassifier(Models.open(p));
 			opened.add(m);
 			return m;
 		});
 		String line = passesLine(String.join("\n", messages));
 		assertEquals("ConceptScope batch: " + (961 - kept) + " tiles of 1 image (" + kept + " tiles explained by an earlier run), 10 model passes"
 			+ " each (RISE: one per mask): " + 10 * (961 - kept) + " model passes.", line);
-		assertEquals(RegionPassesTest.total(line), opened.stream().mapToLong(m -> m.logits.get()).sum(), "the images RISE scored on resuming");
+		assertEquals(RegionPassesTest.total(line), opened.stream().mapToLong(m -> m.images(CountingClassifier.Kind.LOGITS)).sum(), "the images RISE scored on resuming");
 	}
 
 	@Test

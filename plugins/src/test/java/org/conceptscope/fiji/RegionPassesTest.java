@@ -17,6 +17,7 @@ import org.conceptscope.fiji.image.RegionTargets;
 import org.conceptscope.fiji.run.AttributionRun;
 import org.conceptscope.fiji.run.Models;
 import org.conceptscope.fiji.run.RegionExplanations;
+import org.conceptscope.model.CountingClassifier;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,12 +47,12 @@ class RegionPassesTest {
 
 	private void announcedIsScored(List<RegionExplainer.Region> regions, ImagePlus image, RegionExplainer.Mode mode, AttributionMethod method,
 		String expected) {
-		try (CountingModel model = new CountingModel(Models.open(TestFiles.testImages().resolve("models/ihc-stain")))) {
+		try (CountingClassifier model = new CountingClassifier(Models.open(TestFiles.testImages().resolve("models/ihc-stain")))) {
 			String line = AttributionRun.regionPassesLine("Attribution", model, image.getHeight(), image.getWidth(), 3, regions, mode, "", method,
 				0.5);
 			assertEquals(expected, line);
 			RegionExplanations.Explained e = RegionExplanations.explainEach(model, image, regions, mode, method, 2, 0.5, Progress.NONE);
-			assertEquals(total(line), model.logits.get(), mode + ": the images " + method.name() + " scored");
+			assertEquals(total(line), model.images(CountingClassifier.Kind.LOGITS), mode + ": the images " + method.name() + " scored");
 			long tiles = e.results().stream().mapToLong(RegionExplainer.Result::tiles).sum();
 			assertTrue(line.startsWith("ConceptScope Attribution: " + tiles + " tiles of " + regions.size() + (image.getStackSize() > 1
 				? " regions (ROIs on " + image.getStackSize() + " slices)," : " ROIs,")), line);

@@ -21,6 +21,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.conceptscope.fiji.display.ImageJProgress;
+import org.conceptscope.model.CountingClassifier;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,7 +67,7 @@ class AttributionRunTest {
 		ImagePlus patches = ihc();
 		AttributionSettings s = settings("ihc-stain").method("kernel_shap").segments("slic").superpixels(6).samples(40);
 		org.conceptscope.attribution.AttributionMethod shap = AttributionMethods.create(s);
-		try (org.conceptscope.fiji.CountingModel model = new org.conceptscope.fiji.CountingModel(Models.open(testImages.resolve(
+		try (CountingClassifier model = new CountingClassifier(Models.open(testImages.resolve(
 			"models/ihc-stain")))) {
 			String line = AttributionRun.passesLine(model, patches, shap, 0.25);
 			java.util.regex.Matcher m = java.util.regex.Pattern.compile("^ConceptScope Attribution: 12 images \\(kernel_shap: one per sample, or"
@@ -76,7 +77,7 @@ class AttributionRunTest {
 			long announced = Long.parseLong(m.group(1));
 			assertTrue(announced < 12 * 40, line + ": some slices have few enough superpixels for every coalition (the superpixels wanted, 6, would say 40 each)");
 			Explainer.explain(model, patches, shap, 2, "ihc-stain", Progress.NONE);
-			assertEquals(announced + 12, model.logits.get(), "the images the model scored: the announced passes and one per slice to classify it");
+			assertEquals(announced + 12, model.images(CountingClassifier.Kind.LOGITS), "the images the model scored: the announced passes and one per slice to classify it");
 		}
 	}
 
