@@ -60,6 +60,9 @@ public final class ExamplesRun {
 		}
 	}
 
+	/** The montages' least width in pixels (room for a row's label). */
+	private static final int MONTAGE_WIDTH = 200;
+
 	private ExamplesRun() {}
 
 	/**
@@ -85,6 +88,12 @@ public final class ExamplesRun {
 				: s.layer.trim());
 			// each slice is a case, or each tile of a slice larger than the model's input; checked before the training folder is read
 			ImagePlus caseImage = s.neighbours > 0 ? ModelSizeInputs.samples(image, classifier, CommandSpecs.NEAREST_EXAMPLES) : null;
+			if (caseImage != null) { // one montage row per case: thousands for the tiles of a whole slide, checked before the folder is read
+				int cases = org.conceptscope.fiji.image.ImagePlusTensors.batches(caseImage).size();
+				PrototypeMontage.checkMemory("The montage of " + cases + " case(s) with their " + s.neighbours + " nearest example(s)", cases,
+					s.neighbours + 1, caseImage.getWidth(), caseImage.getHeight(), MONTAGE_WIDTH, "take fewer cases (crop the image to the region"
+					+ " to explain, Image > Crop, or take a substack), ask for fewer neighbours, or neighbours=0 for the prototypes alone");
+			}
 			boolean labelled;
 			try (Stream<Path> l = Files.list(s.folder)) {
 				labelled = l.anyMatch(p -> Files.isDirectory(p) && !p.getFileName().toString().startsWith("."));
@@ -132,7 +141,7 @@ public final class ExamplesRun {
 					}
 					rows.add(new PrototypeMontage.Row(caseName, label.toString(), crops));
 				}
-				nearestMontage = PrototypeMontage.build(rows, both, org.conceptscope.fiji.image.ImageTitles.base(image) + "-nearest", info, "distance", 200);
+				nearestMontage = PrototypeMontage.build(rows, both, org.conceptscope.fiji.image.ImageTitles.base(image) + "-nearest", info, "distance", MONTAGE_WIDTH);
 			}
 			if (s.prototypes > 0) {
 				List<Prototypes.Selection> selections = searched.prototypes();
@@ -148,7 +157,7 @@ public final class ExamplesRun {
 					}
 					rows.add(new PrototypeMontage.Row(name, name, crops));
 				}
-				prototypeMontage = PrototypeMontage.build(rows, training, "prototypes", info, "objective", 200);
+				prototypeMontage = PrototypeMontage.build(rows, training, "prototypes", info, "objective", MONTAGE_WIDTH);
 			}
 			Result r = new Result(nearestMontage, nearestRows, prototypeMontage, prototypeRows, List.of());
 			ij.IJ.log("ConceptScope nearest examples: " + r.summary() + ".");

@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.write;
 
+import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.image.ImageSet;
 import ij.ImagePlus;
 import ij.gui.Overlay;
@@ -75,9 +76,9 @@ public final class PrototypeMontage {
 		}
 		int scale = scale(cellWidth, cellHeight);
 		int panelWidth = cellWidth * scale, panelHeight = cellHeight * scale;
-		int width = Math.max(columns * (panelWidth + GAP) + GAP, minWidth);
 		int rowHeight = LABEL + panelHeight + GAP;
-		ColorProcessor montage = canvas(width, Math.max(1, rows.size()) * rowHeight + GAP);
+		long[] size = size(rows.size(), columns, cellWidth, cellHeight, minWidth);
+		ColorProcessor montage = canvas((int) size[0], (int) size[1]);
 		Overlay overlay = new Overlay();
 		for (int r = 0; r < rows.size(); r++) {
 			int top = r * rowHeight + GAP;
@@ -108,6 +109,35 @@ public final class PrototypeMontage {
 	}
 
 	/** The whole factor of pixel replication that brings the longer side of a cell to at least {@value #MIN_PANEL} pixels. */
+	/** Width and height of the montage of {@code rows} rows of {@code columns} cells of this size, as {@link #build} makes it. */
+	static long[] size(int rows, int columns, int cellWidth, int cellHeight, int minWidth) {
+		int scale = scale(cellWidth, cellHeight);
+		long width = Math.max((long) columns * (cellWidth * scale + GAP) + GAP, minWidth);
+		return new long[] { width, (long) Math.max(1, rows) * (LABEL + cellHeight * scale + GAP) + GAP };
+	}
+
+	/**
+	 * Refuses, before any work, a montage that could not be built and saved in the heap left: its RGB canvas (4 bytes a
+	 * pixel) and its TIFF, which FileSaver.serialize encodes in memory (3 bytes a pixel, in a buffer that grows by
+	 * doubling and is then copied: up to 9 bytes a pixel). A case per tile of a whole slide makes a montage of
+	 * thousands of rows, which ran out of memory only once everything else was done.
+	 *
+	 * @param what the montage, for the sentence ("The montage of 4096 cases with their 3 nearest examples")
+	 */
+	public static void checkMemory(String what, int rows, int columns, int cellWidth, int cellHeight, int minWidth, String remedy) {
+		long[] size = size(rows, columns, cellWidth, cellHeight, minWidth);
+		if (size[1] > Integer.MAX_VALUE || size[0] * size[1] > Integer.MAX_VALUE) {
+			throw new IllegalArgumentException(what + " would be " + size[0] + " x " + size[1] + " pixels, more than one ImageJ image can hold: "
+				+ remedy + ".");
+		}
+		long needed = size[0] * size[1] * (4 + 9), left = org.conceptscope.util.Limits.heapLeft(needed);
+		if (needed <= left) return;
+		throw new IllegalArgumentException(what + " would be " + size[0] + " x " + size[1] + " pixels and needs about "
+			+ ImagePlusTensors.gigabytes(needed) + " to build and save, more than the " + ImagePlusTensors.gigabytes(left) + " ImageJ has free (of "
+			+ ImagePlusTensors.gigabytes(Runtime.getRuntime().maxMemory()) + "): " + remedy
+			+ ", or give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx).");
+	}
+
 	static int scale(int cellWidth, int cellHeight) {
 		return Math.max(1, (int) Math.ceil(MIN_PANEL / (double) Math.max(cellWidth, cellHeight)));
 	}
