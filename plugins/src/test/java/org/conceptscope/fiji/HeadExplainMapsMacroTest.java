@@ -97,12 +97,24 @@ class HeadExplainMapsMacroTest {
 			ImagePlus maps = IJ.openImage(dir.resolve(base + ".tif").toString());
 			int H = maps.getHeight(), W = maps.getWidth();
 			// the shown units from the Info: "channel 4=concept 2: DAB-positive"
-			Matcher m = Pattern.compile("channel (\\d+)=" + head.unitName() + " (\\d+): ").matcher(maps.getInfoProperty());
+			Matcher m = Pattern.compile("channel (\\d+)=(" + head.unitName() + " (\\d+): .*)").matcher(maps.getInfoProperty());
 			List<int[]> channels = new ArrayList<>();
-			while (m.find()) channels.add(new int[] { Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)) - 1 });
+			List<String> shown = new ArrayList<>();
+			while (m.find()) {
+				channels.add(new int[] { Integer.parseInt(m.group(1)), Integer.parseInt(m.group(3)) - 1 });
+				shown.add(m.group(2));
+			}
 			assertTrue(channels.size() >= 2, "several " + head.unitName() + "s shown: " + maps.getInfoProperty());
 			assertEquals(3 + channels.size(), maps.getNChannels());
 			assertEquals(n, maps.getNSlices());
+			// each map plane names its slice as ImageJ shows it short ("background #126"), then what it shows (since 2026-12-07)
+			ij.ImageStack source = IJ.openImage(stack.toString()).getStack();
+			for (int i = 0; i < channels.size(); i++) {
+				for (int z = 1; z <= n; z++) {
+					assertEquals(source.getShortSliceLabel(z) + " \u00b7 " + shown.get(i),
+						maps.getStack().getSliceLabel(maps.getStackIndex(channels.get(i)[0], z, 1)));
+				}
+			}
 			for (int[] cu : channels) {
 				float[] expected = Resampling.bilinear(head.unitMaps(features, cu[1]), H, W).data(); // the old path, unit by unit
 				boolean nonZero = false;

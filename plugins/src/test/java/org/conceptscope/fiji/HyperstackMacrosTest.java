@@ -194,6 +194,31 @@ class HyperstackMacrosTest {
 		}
 	}
 
+	/**
+	 * Beside the image's channels (which keep their own labels), the Attribution map and every concept map carry the
+	 * row's label before what they show, as the maps alone do (until 2026-12-07: only "gradient_x_input: A" and
+	 * "concept 1: A", so a plane did not say which slice it came from).
+	 */
+	@Test
+	void theCompositesMapPlanesKeepTheFirstChannelsPlaneLabel() {
+		ImagePlus attr = IJ.openImage(work.resolve("attr/cells 2ch-gradient_x_input.tif").toString());
+		ImagePlus loc = IJ.openImage(work.resolve("loc/cells 2ch-concepts.tif").toString());
+		assertEquals(List.of(C + 1, C + 2), List.of(attr.getNChannels(), loc.getNChannels()), logs.get("attribution") + logs.get("localization"));
+		for (int t = 1; t <= T; t++) {
+			for (int z = 1; z <= Z; z++) {
+				String row = "c1 z" + z + " t" + t;
+				for (int c = 1; c <= C; c++) {
+					assertEquals("c" + c + " z" + z + " t" + t, attr.getStack().getSliceLabel(attr.getStackIndex(c, z, t)));
+					assertEquals("c" + c + " z" + z + " t" + t, loc.getStack().getSliceLabel(loc.getStackIndex(c, z, t)));
+				}
+				assertEquals(row + " \u00b7 gradient_x_input: A", attr.getStack().getSliceLabel(attr.getStackIndex(C + 1, z, t)));
+				for (int q = 1; q <= 2; q++) {
+					assertEquals(row + " \u00b7 concept " + q + ": A", loc.getStack().getSliceLabel(loc.getStackIndex(C + q, z, t)));
+				}
+			}
+		}
+	}
+
 	@Test
 	void twelveBitCountsUnderUnitRangeGetANoteAndFullRangeOnesDoNot() {
 		String log = logs.get("12-bit");

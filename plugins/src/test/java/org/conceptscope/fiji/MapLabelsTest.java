@@ -111,6 +111,44 @@ class MapLabelsTest {
 		}
 	}
 
+	/**
+	 * Region maps (the Attribution command's and the batch runner's) and Sharing Ratio Decomposition's maps alone, on a
+	 * labelled stack: each plane names its slice before what it shows, as the Attribution command's maps alone do
+	 * (until 2026-12-07 these planes read only {@code saliency of regions} and {@code srd relevance}).
+	 */
+	@Test
+	void regionMapsAndTheSrdMapsOfALabelledStackNameTheirSlices() throws Exception {
+		ImagePlus patches = IJ.openImage(testImages.resolve(Demo.IMAGE).toString());
+		Path stack = TestFiles.cyclingStack(patches, 3, work.resolve("three.tif")), zip = work.resolve("RoiSet.zip");
+		ij.gui.Roi box = new ij.gui.Roi(4, 4, 16, 16);
+		box.setName("box");
+		BatchRoisTest.roiSet(zip, box); // no position: explained on every slice
+		Path model = testImages.resolve("models/ihc-stain"), attr = work.resolve("attr"), srd = work.resolve("srd");
+		String open = "setBatchMode(true);\nopen('" + stack + "');\n";
+		Map<String, Macro> runs = new LinkedHashMap<>();
+		runs.put("regions", new Macro(open + "run('Attribution...', 'model=[" + model + "] method=saliency rois=[" + zip + "] save_dir=["
+			+ attr + "]');\nprint('still running');\n", ""));
+		runs.put("srd", new Macro(open + "run('Sharing Ratio Decomposition...', 'model=[" + model + "] output=image save_dir=[" + srd
+			+ "]');\nprint('still running');\n", ""));
+		Map<String, String> logs = MacroRunner.run(runs, work);
+		Path batch = work.resolve("batch");
+		run("input=" + stack, "model=" + model, "save_dir=" + batch, "method=saliency", "rois=" + zip);
+		ImagePlus command = IJ.openImage(attr.resolve("three-saliency-regions.tif").toString());
+		ImagePlus runner = IJ.openImage(batch.resolve("three-saliency-regions.tif").toString());
+		ImagePlus relevance = IJ.openImage(srd.resolve("three-srd-map.tif").toString());
+		assertTrue(command != null && relevance != null, logs + " " + names(attr) + " " + names(srd));
+		int maps = relevance.getNChannels();
+		for (int z = 1; z <= 3; z++) {
+			assertEquals("patch " + z + " \u00b7 saliency of regions", command.getStack().getSliceLabel(z), logs.get("regions"));
+			assertEquals("patch " + z + " \u00b7 saliency of regions", runner.getStack().getSliceLabel(z), "as the command's");
+			assertEquals("patch " + z + " \u00b7 srd relevance", relevance.getStack().getSliceLabel(relevance.getStackIndex(1, z, 1)));
+			if (maps > 1) {
+				assertTrue(relevance.getStack().getSliceLabel(relevance.getStackIndex(2, z, 1)).startsWith("patch " + z + " \u00b7 erf "),
+					relevance.getStack().getSliceLabel(relevance.getStackIndex(2, z, 1)));
+			}
+		}
+	}
+
 	/** The concept label image of a DICOM series: each plane the file's name, not the header (it was the whole label). */
 	@Test
 	void theConceptLabelImageOfADicomSeriesHasShortLabels() {

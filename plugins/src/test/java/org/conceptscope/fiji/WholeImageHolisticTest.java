@@ -236,6 +236,8 @@ class WholeImageHolisticTest {
 			assertEquals(2, fromFolder.getNSlices(), file + ": one plane per file, not one per tile");
 			assertTrue(String.valueOf(fromFolder.getProperty("Info")).contains("tiles=6x4 tiles of 32x32, overlap 0.5"), file);
 			assertEquals("b-mirror.tif", fromFolder.getStack().getSliceLabel(fromFolder.getStackIndex(1, 2, 1)), file + ": planes named by file");
+			String concept = fromFolder.getStack().getSliceLabel(fromFolder.getStackIndex(fromFolder.getNChannels(), 2, 1));
+			assertTrue(concept.startsWith("b-mirror \u00b7 concept "), file + ": a concept plane names its file, short, as ImageJ does: " + concept);
 			for (int z = 1; z <= 2; z++) {
 				for (int c = 1; c <= fromStack.getNChannels(); c++) {
 					org.junit.jupiter.api.Assertions.assertArrayEquals(plane(fromStack, c, z), plane(fromFolder, c, z), 1e-6f,

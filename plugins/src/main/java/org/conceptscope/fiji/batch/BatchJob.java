@@ -784,7 +784,8 @@ public final class BatchJob {
 				float[] whole = e.attribution().maps().data();
 				float[] map = len == 1 && whole.length == w * h ? whole : e.map(b);
 				String targetName = e.className(e.target(b));
-				String label = mapLabel(inputs.isFolder() ? file : null, source, where, seg.from() + b, method.name(), targetName);
+				String label = mapLabel(inputs.isFolder() ? file : null, source, where, seg.from() + b,
+					SliceLabels.mapLabel("", method.name(), targetName));
 				Roi roi = RoiWriter.roi(map, w, h, s.topFraction(), method.name(), targetName);
 				String roiName = null;
 				byte[] encoded = null;
@@ -813,17 +814,17 @@ public final class BatchJob {
 	}
 
 	/**
-	 * The label of entry {@code entry} of {@code source}'s map plane ({@link SliceLabels#mapLabel}), as the Attribution
-	 * command labels its maps: after the slice's short label; in a folder's map stack after the file's name without
+	 * The label of entry {@code entry} of {@code source}'s map plane showing {@code what} ({@link SliceLabels#mapLabel}),
+	 * as the Attribution command labels its maps (whole-image or region maps): after the slice's short label; in a folder's map stack after the file's name without
 	 * extension (as ImageJ shortens it), with {@code :} and the slice's short label (else the entry's number in the file)
 	 * for a file of several planes, so each plane names where it comes from.
 	 */
-	private static String mapLabel(String file, ImagePlus source, BatchIndex where, int entry, String method, String target) {
+	private static String mapLabel(String file, ImagePlus source, BatchIndex where, int entry, String what) {
 		String slice = SliceLabels.shortLabel(source, where.slice(entry), where.frame(entry));
-		if (file == null) return SliceLabels.mapLabel(slice, method, target);
+		if (file == null) return SliceLabels.mapLabel(slice, what);
 		String lead = SliceLabels.shorten(file);
 		if (where.size() > 1) lead += ":" + (slice.isEmpty() ? Integer.toString(entry + 1) : slice);
-		return SliceLabels.mapLabel(lead, method, target);
+		return SliceLabels.mapLabel(lead, what);
 	}
 
 	/**
@@ -872,7 +873,8 @@ public final class BatchJob {
 					outlines.add(RoiWriter.encode(roi));
 				}
 				if (lines.length() > 0) lines.setLength(lines.length() - 1);
-				entries.add(new BatchParts.Entry(lines.toString(), RegionExplanations.planeLabel(method.name()),
+				entries.add(new BatchParts.Entry(lines.toString(), mapLabel(inputs.isFolder() ? file : null, source, where, b,
+					RegionExplanations.planeLabel(method.name())),
 					RegionExplanations.plane(e.results(), b, w, h), names, outlines));
 			}
 		}
@@ -935,7 +937,7 @@ public final class BatchJob {
 			// one stack's maps keep its pixel size; a folder's files may each have their own, so its maps stay in pixels
 			TiffStackWriter tiff = new TiffStackWriter(outputs.get(1), inputs.width(), inputs.height(), slices, frames,
 				inputs.isFolder() ? null : HeatmapWriter.spatialCalibration(inputs.open(0)), regions
-					? RegionExplanations.planeLabel(method.name()).length() : SliceLabels.longestMapLabel(method.name(), classifier.classNames()));
+					? SliceLabels.longestMapLabel(RegionExplanations.planeLabel(method.name())) : SliceLabels.longestMapLabel(method.name(), classifier.classNames()));
 			AtomicFiles.Pending zip = AtomicFiles.begin(outputs.get(2))) {
 			OutputStream csvStream = new BufferedOutputStream(csv.stream(), 1 << 16);
 			Writer table = new OutputStreamWriter(csvStream, StandardCharsets.UTF_8);

@@ -39,20 +39,32 @@ public final class SliceLabels {
 	}
 
 	/**
-	 * The label of a map plane, the same in the Attribution command's maps alone, the batch runner's map
-	 * TIFF and the concept maps: {@code method: target}, after the slice's short label ({@link #shortLabel},
-	 * cut to {@link #SHORT} characters) and " · " where it has one, e.g. {@code cell 7 · saliency: DAB-positive}.
+	 * The label of a map plane, the same in every map image (the Attribution command's maps, alone or beside the
+	 * image, the batch runner's map TIFF, region maps, concept maps and the other maps of {@code MapChannels}):
+	 * {@code what} the plane shows, after the slice's short label ({@link #shortLabel}, cut to {@link #SHORT}
+	 * characters) and " · " where it has one, e.g. {@code cell 7 · saliency: DAB-positive},
+	 * {@code cell 7 · concept 2: tumour}, {@code cell 7 · saliency of regions}.
 	 */
-	public static String mapLabel(String shortLabel, String method, String target) {
+	public static String mapLabel(String shortLabel, String what) {
 		String lead = shortLabel == null ? "" : shortLabel.length() > SHORT ? shortLabel.substring(0, SHORT) : shortLabel;
-		return (lead.isEmpty() ? "" : lead + BEFORE_MAP) + method + ": " + target;
+		return (lead.isEmpty() ? "" : lead + BEFORE_MAP) + what;
 	}
 
-	/** The most characters {@link #mapLabel} gives for this method and any of these targets. */
+	/** {@link #mapLabel(String, String)} of a method's map of a target: {@code method: target}. */
+	public static String mapLabel(String shortLabel, String method, String target) {
+		return mapLabel(shortLabel, method + ": " + target);
+	}
+
+	/** The most characters {@link #mapLabel(String, String)} gives for a plane showing {@code what}. */
+	public static int longestMapLabel(String what) {
+		return mapLabel("x".repeat(SHORT), what).length();
+	}
+
+	/** The most characters {@link #mapLabel(String, String, String)} gives for this method and any of these targets. */
 	public static int longestMapLabel(String method, List<String> targets) {
-		int target = 0;
-		for (String t : targets) target = Math.max(target, t.length());
-		return SHORT + BEFORE_MAP.length() + mapLabel("", method, "").length() + target;
+		int most = longestMapLabel(mapLabel("", method, ""));
+		for (String t : targets) most = Math.max(most, longestMapLabel(mapLabel("", method, t)));
+		return most;
 	}
 
 	/**

@@ -6,6 +6,7 @@ import org.conceptscope.fiji.write.HeatmapWriter;
 import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.image.ImagePlusTiles;
 import org.conceptscope.fiji.image.RoiPositions;
+import org.conceptscope.fiji.image.SliceLabels;
 import org.conceptscope.fiji.write.MapLuts;
 import org.conceptscope.fiji.write.ResultsCsvWriter;
 import ij.ImagePlus;
@@ -46,7 +47,7 @@ public final class RegionExplanations {
 
 	private RegionExplanations() {}
 
-	/** The label of every plane of a region map, the Attribution command's and the batch runner's. */
+	/** What every plane of a region map shows, the Attribution command's and the batch runner's, after its slice's label. */
 	public static String planeLabel(String method) {
 		return method + " of regions";
 	}
@@ -66,7 +67,8 @@ public final class RegionExplanations {
 		for (int b = 0; b < batches.size(); b++) {
 			float[] plane = plane(results, b, w, h);
 			range = HeatmapWriter.widen(range, plane);
-			stack.addSlice(planeLabel(method.name()), new FloatProcessor(w, h, plane));
+			String label = SliceLabels.mapLabel(SliceLabels.shortLabel(image, batches.slice(b), batches.frame(b)), planeLabel(method.name()));
+			stack.addSlice(label, new FloatProcessor(w, h, plane));
 		}
 		ImagePlus maps = new ImagePlus(title(image, method.name()), stack);
 		maps.setDimensions(1, batches.slices(), batches.frames());

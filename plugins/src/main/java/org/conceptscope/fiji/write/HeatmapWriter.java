@@ -47,7 +47,8 @@ public final class HeatmapWriter {
 			}
 			float[] map = e.map(b);
 			ranges[channels] = widen(ranges[channels], map);
-			stack.addSlice(e.method() + ": " + e.className(e.target(b)), new FloatProcessor(w, h, map));
+			stack.addSlice(SliceLabels.mapLabel(SliceLabels.shortLabel(imp, batches.slice(b), batches.frame(b)), e.method(),
+				e.className(e.target(b))), new FloatProcessor(w, h, map));
 		}
 		ImagePlus out = new ImagePlus(title(imp, e.method(), true), stack);
 		out.setDimensions(channels + 1, batches.slices(), batches.frames());

@@ -2,6 +2,7 @@ package org.conceptscope.fiji.write;
 
 import org.conceptscope.fiji.image.BatchIndex;
 import org.conceptscope.fiji.image.ImagePlusTensors;
+import org.conceptscope.fiji.image.SliceLabels;
 import ij.CompositeImage;
 import ij.IJ;
 import ij.ImagePlus;
@@ -19,7 +20,8 @@ import org.conceptscope.tensor.FloatTensor;
  * then one channel per map with its own display range: the Fire LUT from 0 to its highest value, or
  * for a signed map a symmetric range with blue-black-red (black at 0, as composite channels add up;
  * a single map alone: the diverging LUT white at 0) ({@link MapLuts}),
- * or the maps alone. Each map plane is labelled with its name; slices and frames are the
+ * or the maps alone. Each map plane is labelled with its name after its slice's short label
+ * ({@link SliceLabels#mapLabel}); slices and frames are the
  * image's. The image is only read.
  */
 public final class MapChannels {
@@ -37,7 +39,7 @@ public final class MapChannels {
 	}
 
 	/**
-	 * @param names one per map: the label of its planes
+	 * @param names one per map: what its planes show, after each slice's short label ({@link SliceLabels#mapLabel})
 	 * @param withImage true: image channels first; false: the maps alone
 	 */
 	public static CompositeImage build(ImagePlus imp, FloatTensor maps, List<String> names, String title, boolean withImage) {
@@ -56,10 +58,11 @@ public final class MapChannels {
 				ranges[c] = HeatmapWriter.widen(ranges[c], plane);
 				stack.addSlice(HeatmapWriter.channelLabel(imp, batches, b, c), new FloatProcessor(w, h, plane));
 			}
+			String slice = SliceLabels.shortLabel(imp, batches.slice(b), batches.frame(b));
 			for (int q = 0; q < k; q++) {
 				float[] m = map(maps, b, q);
 				ranges[channels + q] = HeatmapWriter.widen(ranges[channels + q], m);
-				stack.addSlice(names.get(q), new FloatProcessor(w, h, m));
+				stack.addSlice(SliceLabels.mapLabel(slice, names.get(q)), new FloatProcessor(w, h, m));
 			}
 		}
 		ImagePlus out = new ImagePlus(title, stack);
