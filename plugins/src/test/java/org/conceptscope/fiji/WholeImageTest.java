@@ -78,7 +78,23 @@ class WholeImageTest {
 			+ "id = getImageID();\nrun('Attribution...', 'model=[" + model + "] method=saliency save_dir=[" + work.resolve("two") + "]');\n"
 			+ "selectImage(id);\nrun('Attribution...', 'model=[" + TestFiles.testImages().resolve("models/ihc-resnet-torchscript")
 			+ "] method=occlusion patch=8 stride=8 save_dir=[" + work.resolve("two") + "]');\n", ""));
+		// A stack of two labelled slices, each larger than the model's input: the class map names each plane's slice.
+		runs.put("labelled", new Macro("setBatchMode(true);\nopen('" + ihc + "');\nmakeRectangle(300, 200, 96, 64);\nrun('Crop');\n"
+			+ "run('Copy');\nrun('Add Slice');\nrun('Paste');\nsetSlice(1);\nsetMetadata('Label', 'left');\nsetSlice(2);\n"
+			+ "setMetadata('Label', 'right');\nrun('Attribution...', 'model=[" + model + "] method=saliency save_dir=[" + work.resolve("labelled")
+			+ "]');\n", ""));
 		logs = MacroRunner.run(runs, work);
+	}
+
+	@Test
+	void theClassMapNamesTheSliceOfEachPlane() {
+		assertFalse(logs.get("labelled").contains("Error"), logs.get("labelled"));
+		ImagePlus classes = IJ.openImage(work.resolve("labelled/ihc-ihc-stain-classes.tif").toString());
+		assertNotNull(classes, TestFiles.names(work.resolve("labelled")) + "\n" + logs.get("labelled"));
+		assertEquals(List.of(4, 2), List.of(classes.getNChannels(), classes.getNSlices()));
+		assertEquals("left · p(background)", classes.getStack().getSliceLabel(classes.getStackIndex(1, 1, 1)));
+		assertEquals("right · p(DAB-positive)", classes.getStack().getSliceLabel(classes.getStackIndex(3, 2, 1)));
+		assertEquals("right · class", classes.getStack().getSliceLabel(classes.getStackIndex(4, 2, 1)));
 	}
 
 	/**

@@ -2,6 +2,7 @@ package org.conceptscope.fiji.write;
 
 import org.conceptscope.fiji.image.BatchIndex;
 import org.conceptscope.fiji.image.Explanation;
+import org.conceptscope.fiji.image.SliceLabels;
 import ij.CompositeImage;
 import ij.ImagePlus;
 import ij.ImageStack;
@@ -61,8 +62,9 @@ public final class ClassMapWriter {
 				for (int j = 1; j < k; j++) if (planes[j][i] > planes[best][i]) best = j;
 				label[i] = best;
 			}
-			for (int j = 0; j < k; j++) stack.addSlice("p(" + e.className(j) + ")", new FloatProcessor(w, h, planes[j]));
-			stack.addSlice("class", new FloatProcessor(w, h, label));
+			String slice = SliceLabels.shortLabel(imp, batches.slice(b), batches.frame(b)); // as every map image names its slice
+			for (int j = 0; j < k; j++) stack.addSlice(SliceLabels.mapLabel(slice, "p(" + e.className(j) + ")"), new FloatProcessor(w, h, planes[j]));
+			stack.addSlice(SliceLabels.mapLabel(slice, "class"), new FloatProcessor(w, h, label));
 		}
 		ImagePlus out = new ImagePlus(title(imp, e.model()), stack);
 		out.setDimensions(k + 1, batches.slices(), batches.frames());
