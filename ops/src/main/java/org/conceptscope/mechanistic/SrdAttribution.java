@@ -59,7 +59,8 @@ public final class SrdAttribution implements AttributionMethod {
 
 	private static void requireTensorFlow(Classifier classifier) {
 		if (!(classifier instanceof TensorFlowClassifier)) {
-			throw new IllegalArgumentException("SRD reads the model's graph: it needs a TensorFlow SavedModel classifier; use another method for this model.");
+			throw new IllegalArgumentException("SRD reads the model's graph: it needs a TensorFlow SavedModel classifier; use another method for this model"
+				+ org.conceptscope.model.Classifiers.orPackageSavedModel(classifier) + ".");
 		}
 	}
 

@@ -22,6 +22,7 @@ import org.conceptscope.train.CnnArchitecture;
 import org.conceptscope.train.CnnTrainer;
 import org.conceptscope.train.SavedModelExport;
 import org.conceptscope.train.TrainingOptions;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 
 /**
@@ -144,6 +145,7 @@ public final class MegeReco {
 		checkLabels(labels, n);
 		if (sources.length != n) throw new IllegalArgumentException(sources.length + " sources for " + n + " images.");
 		int[] fold = folds(sources);
+		checkHeap(images, java.util.Arrays.stream(sources).max().orElse(-1) + 1);
 		Path dir;
 		try {
 			dir = Files.createTempDirectory("conceptscope-mege");
@@ -165,6 +167,32 @@ public final class MegeReco {
 			models.forEach(TensorFlowClassifier::close);
 			deleteQuietly(dir);
 		}
+	}
+
+	/**
+	 * Heap bytes an image adds at the peak of {@link #part}, while a method explains all images with the last of the
+	 * {@code models} fold models: every model's map of it (one float a pixel), and the method's own work on it, counted as
+	 * a gradient methods make (the input gradient and its absolute or accumulated copy, one float a value each, and the
+	 * map it returns); 256 bytes for its predictions, pair distances and metadata. The images themselves are already
+	 * held, and training needs less (a copy of some of them).
+	 */
+	static long bytesPerImage(long pixels, long values, int models) {
+		return 4 * ((models + 1) * pixels + 2 * values) + 256;
+	}
+
+	/**
+	 * Refuses, before any model is trained, images whose explanations the heap cannot hold at {@link #part}'s peak
+	 * ({@link #bytesPerImage}), in {@link Limits#checkImagesHeap}'s sentence: a run that does not fit would otherwise
+	 * train every fold model and then run out of memory at the first explanation.
+	 *
+	 * @param sources how many images the tiles came from
+	 */
+	void checkHeap(FloatTensor images, int sources) {
+		long n = images.dim(0), pixels = images.dim(1) * images.dim(2);
+		String what = "The " + n + (sources < n ? " tiles (of " + sources + " image(s))" : " images");
+		Limits.checkImagesHeap(what, n, 0, bytesPerImage(pixels, images.stride0(), folds), "MeGe/ReCo's explanations (each image's map by"
+			+ " each of the " + folds + " fold models, and a method's work on every image at once)", (sources < n ? "tiles" : "images")
+			+ " (a folder of fewer or smaller images; fewer folds also need less)");
 	}
 
 	/**

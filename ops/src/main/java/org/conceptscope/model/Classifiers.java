@@ -46,7 +46,24 @@ public final class Classifiers {
 	public static final String ACCEPTED = "a TensorFlow SavedModel folder (the one holding saved_model.pb), a bioimage.io package (its .zip,"
 		+ " its rdf.yaml or the folder holding it), a TorchScript file (.pt, with its conceptscope.json beside it) or an ONNX file (.onnx)";
 
+	/**
+	 * How a bioimage.io package's SavedModel runs with what reads a TensorFlow graph (which refuses the package itself), a
+	 * clause after "or, " in their sentences: the package's own preprocessing is not in the SavedModel, so the folder needs
+	 * the classes and normalisation the package declares.
+	 */
+	public static final String PACKAGE_SAVED_MODEL = "if its weights are tensorflow_saved_model_bundle, unzip them into a folder, put a"
+		+ " conceptscope.json beside saved_model.pb with the \"classes\" and the \"normalization\" that Model Info... shows for the package,"
+		+ " and give that folder";
+
 	private Classifiers() {}
+
+	/**
+	 * For a method that reads a TensorFlow graph, refusing another model: {@code ", or, "} and {@link #PACKAGE_SAVED_MODEL}
+	 * when the model is a bioimage.io package (whose SavedModel would run), else nothing.
+	 */
+	public static String orPackageSavedModel(Classifier model) {
+		return model instanceof BioImageModel || dense(model) instanceof BioImageModel ? ", or, " + PACKAGE_SAVED_MODEL : "";
+	}
 
 	public static Classifier open(Path path) {
 		return open(path, LoadOptions.defaults());

@@ -128,7 +128,8 @@ public final class Eva implements AttributionMethod {
 
 	private static TensorFlowClassifier tensorFlow(Classifier classifier) {
 		if (!(classifier instanceof TensorFlowClassifier tf)) {
-			throw new IllegalArgumentException("EVA reads the model's graph: it needs a TensorFlow SavedModel classifier.");
+			throw new IllegalArgumentException("EVA reads the model's graph: it needs a TensorFlow SavedModel classifier; use another method for this model"
+				+ org.conceptscope.model.Classifiers.orPackageSavedModel(classifier) + ".");
 		}
 		return tf;
 	}

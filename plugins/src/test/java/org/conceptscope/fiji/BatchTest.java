@@ -309,7 +309,8 @@ class BatchTest {
 		assertRefused(1, "does not exist: give a stack file or a folder of images", args(work.resolve("nowhere.tif"), out));
 		// what only the model can tell is checked once it is loaded, still before anything is written
 		assertRefused(1, "Unknown layer 'nolayer' for Grad-CAM. Spatial layers: [conv1/conv2d,", args(stack, out, "method=gradcam", "layer=nolayer"));
-		assertRefused(1, "EVA reads the model's graph: it needs a TensorFlow SavedModel classifier.", List.of("input=" + stack,
+		// a bioimage.io package with TorchScript weights: the sentence says when its SavedModel would run
+		assertRefused(1, "EVA reads the model's graph: it needs a TensorFlow SavedModel classifier; use another method for this model, or, if its weights are tensorflow_saved_model_bundle, unzip them", List.of("input=" + stack,
 			"model=" + testImages.resolve("models/ihc-resnet-torchscript"), "save_dir=" + out, "method=eva"));
 		Path mixed = Files.createDirectories(work.resolve("mixed"));
 		Files.copy(stack, mixed.resolve("a.tif"));

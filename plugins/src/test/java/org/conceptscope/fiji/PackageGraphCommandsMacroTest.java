@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * graph (Sharing Ratio Decomposition), as a user runs it from a macro: refused in one sentence that says how to reach
  * the package's SavedModel, and that way works: the weights unzipped, a conceptscope.json with the classes and the
  * normalisation Model Info shows for the package, SRD runs, and Attribution gives the package's predictions. Before,
- * the sentence offered only Attribution or Concept Discovery.
+ * the sentence offered only Attribution or Concept Discovery. Attribution's srd and eva, which read the graph too, give the
+ * same way.
  */
 class PackageGraphCommandsMacroTest {
 
@@ -53,7 +54,20 @@ class PackageGraphCommandsMacroTest {
 		runs.put("info", new Macro("run('Model Info...', 'model=[" + zip + "]');\n", ""));
 		runs.put("srd", new Macro(open + "run('Sharing Ratio Decomposition...', 'model=[" + zip + "] save_dir=[" + work.resolve("srd-zip") + "]');\n", ""));
 		runs.put("attribution", new Macro(open + "run('Attribution...', 'model=[" + zip + "] method=saliency save_dir=[" + work.resolve("attr-zip") + "]');\n", ""));
+		for (String method : List.of("srd", "eva")) {
+			runs.put("attribution " + method, new Macro(open + "run('Attribution...', 'model=[" + zip + "] method=" + method + " save_dir=["
+				+ work.resolve("attr-zip-" + method) + "]');\n", ""));
+		}
 		Map<String, String> logs = MacroRunner.run(runs, work.resolve("first"));
+		// Attribution's graph-reading methods give the same way to the package's SavedModel (they used to say only that they need one)
+		for (String method : List.of("srd", "eva")) {
+			String said = logs.get("attribution " + method);
+			assertTrue(said.contains(method.toUpperCase(java.util.Locale.ROOT) + " reads the model's graph: it needs a TensorFlow SavedModel classifier;"
+				+ " use another method for this model, or, if its weights are tensorflow_saved_model_bundle, unzip them into a folder, put a"
+				+ " conceptscope.json beside saved_model.pb with the \"classes\" and the \"normalization\" that Model Info... shows for the package,"
+				+ " and give that folder."), said);
+			assertFalse(Files.exists(work.resolve("attr-zip-" + method)), "nothing written for " + method);
+		}
 
 		String refused = logs.get("srd");
 		assertTrue(refused.contains("is a bioimage.io package: explain it with Attribution or Concept Discovery, or, if its weights are"

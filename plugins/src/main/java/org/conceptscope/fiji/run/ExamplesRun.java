@@ -159,6 +159,8 @@ public final class ExamplesRun {
 				}
 				prototypeMontage = PrototypeMontage.build(rows, training, "prototypes", info, "objective", MONTAGE_WIDTH);
 			}
+			// the montages take a while after the search's last report: an Esc pressed meanwhile stops here, before any file
+			if (!progress.report(1, 1, "montages")) throw new java.util.concurrent.CancellationException("cancelled");
 			Result r = new Result(nearestMontage, nearestRows, prototypeMontage, prototypeRows, List.of());
 			ij.IJ.log("ConceptScope nearest examples: " + r.summary() + ".");
 			return s.saveDir == null ? r : save(r, image, s);

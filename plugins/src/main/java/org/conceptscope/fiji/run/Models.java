@@ -83,9 +83,7 @@ public final class Models {
 		Classifiers.Kind kind = Classifiers.kind(model);
 		if (kind == Classifiers.Kind.BIOIMAGE) { // its SavedModel, when it has one, runs here: say how to reach it
 			throw new ModelLoadException(command + " reads the model's TensorFlow graph, so it runs on TensorFlow SavedModels only; " + model
-				+ " is a " + kind.label() + ": explain it with Attribution or Concept Discovery, or, if its weights are"
-				+ " tensorflow_saved_model_bundle, unzip them into a folder, put a conceptscope.json beside saved_model.pb with the"
-				+ " \"classes\" and the \"normalization\" that Model Info... shows for the package, and give that folder.");
+				+ " is a " + kind.label() + ": explain it with Attribution or Concept Discovery, or, " + Classifiers.PACKAGE_SAVED_MODEL + ".");
 		}
 		if (kind != Classifiers.Kind.TENSORFLOW) {
 			throw new ModelLoadException(command + " reads the model's TensorFlow graph, so it runs on TensorFlow SavedModels only; " + model

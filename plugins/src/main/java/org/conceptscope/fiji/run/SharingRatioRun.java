@@ -64,7 +64,9 @@ public final class SharingRatioRun {
 			out.setOverlay(ConceptMapsWriter.overlay(rois));
 			out.setProperty("Info", out.getProperty("Info") + "options=" + s.toMacroOptions() + "\n");
 			Result r = new Result(a, out, rois, SharingRatioWriter.header(erf != null), SharingRatioWriter.rows(image, a, classes), List.of());
-			ij.IJ.log("ConceptScope SRD: APOP agreement " + a.apopAgreement()); // the Log, from the plugin and the SciJava command alike
+			// the Log, from the plugin and the SciJava command alike; the agreement depends on the fill, so the line names it
+			ij.IJ.log("ConceptScope SRD: APOP agreement " + org.conceptscope.fiji.write.Numbers.brief(a.apopAgreement()) + " (apop_fill="
+				+ org.conceptscope.fiji.write.Numbers.brief(s.apopFill) + ")");
 			return s.saveDir == null ? r : save(r, image, s.saveDir);
 		}
 	}

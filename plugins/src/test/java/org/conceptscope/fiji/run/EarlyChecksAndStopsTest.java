@@ -323,6 +323,30 @@ class EarlyChecksAndStopsTest {
 		assertFalse(Files.exists(s.saveDir), "nothing written");
 	}
 
+	/**
+	 * An Esc pressed after the search's last report, while the montages are built, stops the run before it writes (it used to
+	 * write its files all the same, the Esc unread).
+	 */
+	@Test
+	void nearestExamplesStopsBeforeWritingWhenCancelledAfterTheSearch() {
+		ExamplesSettings s = new ExamplesSettings();
+		s.model = model;
+		s.folder = folder;
+		s.neighbours = 2;
+		s.prototypes = 1;
+		s.saveDir = work.resolve("examples-cancelled-late");
+		List<String> reports = new ArrayList<>();
+		boolean[] escaped = { false };
+		assertThrows(CancellationException.class, () -> ExamplesRun.run(patches, s, (done, total, message) -> {
+			reports.add(message + " " + done + "/" + total);
+			boolean goOn = !escaped[0];
+			escaped[0] |= total > 0 && done == total; // the search's last report (reading the folder never reports its end)
+			return goOn;
+		}));
+		assertTrue(reports.size() >= 2 && reports.get(reports.size() - 2).matches(".* (\\d+)/\\1"), "the search ended first: " + reports);
+		assertFalse(Files.exists(s.saveDir), "nothing written");
+	}
+
 	/** Class subfolders of images at another pixel size than the model's card get the warning a plain folder gets. */
 	@Test
 	void classSubfoldersOfOtherPixelsAreWarnedAbout() throws Exception {
