@@ -1,5 +1,7 @@
 package org.conceptscope.heads;
 
+import static org.conceptscope.util.Limits.gigabytes;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -246,10 +248,6 @@ public final class BiIce implements InterpretableHead {
 				+ " it has free of the " + gigabytes(Runtime.getRuntime().maxMemory()) + " Java may use: give Java more memory (-Xmx"
 				+ Math.max(1, Limits.heapToGive(heap, heapLeft)) + "g or more; in Fiji, Edit > Options > Memory & Threads...), or " + less + ".");
 		}
-	}
-
-	private static String gigabytes(long bytes) {
-		return String.format(java.util.Locale.ROOT, "%.1f GB", bytes / 1e9);
 	}
 
 	/** Most concepts, embedding dimensions and rounds of binding a head may have (far beyond the published model's). */

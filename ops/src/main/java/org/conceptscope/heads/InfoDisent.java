@@ -1,5 +1,7 @@
 package org.conceptscope.heads;
 
+import static org.conceptscope.util.Limits.gigabytes;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -176,10 +178,6 @@ public final class InfoDisent implements InterpretableHead {
 	 */
 	static String machineMemory(long available) {
 		return "the " + gigabytes(available) + " of the machine's memory beside Java's heap (what TensorFlow has on the CPU)";
-	}
-
-	private static String gigabytes(long bytes) {
-		return String.format(java.util.Locale.ROOT, "%.1f GB", bytes / 1e9);
 	}
 
 	/**

@@ -1,5 +1,7 @@
 package org.conceptscope.mechanistic;
 
+import static org.conceptscope.util.Limits.gigabytes;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -239,10 +241,6 @@ public final class ConceptGraph {
 
 	private static long size(long[] shape) {
 		return shape[0] * shape[1] * shape[2];
-	}
-
-	private static String gigabytes(long bytes) {
-		return String.format(java.util.Locale.ROOT, "%.1f GB", bytes / 1e9);
 	}
 
 	private static Result build(TensorFlowClassifier classifier, FloatTensor images, int[] targets, int classIndex, Options o, Progress progress) {

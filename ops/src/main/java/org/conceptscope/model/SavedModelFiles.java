@@ -1,5 +1,7 @@
 package org.conceptscope.model;
 
+import static org.conceptscope.util.Limits.gigabytes;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 
 import java.io.IOException;
@@ -117,10 +119,6 @@ record SavedModelFiles(Path dir, long schemaVersion, MetaGraphDef metaGraph, Str
 
 	/** The largest saved_model.pb read: protobuf's limit for one message. */
 	static final long MAX_GRAPH_BYTES = Integer.MAX_VALUE;
-
-	private static String gigabytes(long bytes) {
-		return String.format(java.util.Locale.ROOT, "%.1f GB", bytes / 1e9);
-	}
 
 	private static java.util.List<org.tensorflow.proto.TensorInfo> concat(java.util.Collection<org.tensorflow.proto.TensorInfo> a,
 		java.util.Collection<org.tensorflow.proto.TensorInfo> b) {

@@ -66,8 +66,8 @@ public final class Limits {
 			+ Math.max(1, heapToGive(bare, left)) + "g or more; in Fiji, Edit > Options > Memory & Threads...).");
 	}
 
-	/** "2.5 GB": sizes in the sentences. */
-	static String gigabytes(long bytes) {
+	/** "2.5 GB": sizes in the sentences, the same in every one. */
+	public static String gigabytes(long bytes) {
 		return String.format(java.util.Locale.ROOT, "%.1f GB", bytes / 1e9);
 	}
 

@@ -181,7 +181,7 @@ public final class ImagePlusTensors {
 
 	/** "2.5 GB": sizes in messages. */
 	public static String gigabytes(long bytes) {
-		return String.format(java.util.Locale.ROOT, "%.1f GB", bytes / 1e9);
+		return org.conceptscope.util.Limits.gigabytes(bytes);
 	}
 
 	/** Model channels of an image: three per ImageJ channel for RGB, one otherwise. */
