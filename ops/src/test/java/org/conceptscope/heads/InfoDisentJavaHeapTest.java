@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 import org.conceptscope.tensor.FloatTensor;
-import org.conceptscope.util.ChildJvm;
+import org.conceptscope.testsupport.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /**

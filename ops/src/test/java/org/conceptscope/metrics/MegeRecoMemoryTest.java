@@ -14,7 +14,7 @@ import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.train.CnnArchitecture;
 import org.conceptscope.train.TrainingOptions;
-import org.conceptscope.util.ChildJvm;
+import org.conceptscope.testsupport.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -46,7 +46,7 @@ import javax.imageio.ImageIO;
 import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.attribution.Saliency;
 import org.conceptscope.model.TensorFlowClassifier;
-import org.conceptscope.util.ChildJvm;
+import org.conceptscope.testsupport.ChildJvm;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.conceptscope.fiji.batch.Batch;
 import org.conceptscope.fiji.batch.BatchJob;
 import org.conceptscope.fiji.run.Demo;
-import org.conceptscope.util.ChildJvm;
+import org.conceptscope.testsupport.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -34,7 +34,7 @@ import org.conceptscope.fiji.batch.BatchJob;
 import org.conceptscope.fiji.run.Explainer;
 import org.conceptscope.fiji.run.Models;
 import org.conceptscope.fiji.run.RegionExplanations;
-import org.conceptscope.util.ChildJvm;
+import org.conceptscope.testsupport.ChildJvm;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;

@@ -39,7 +39,7 @@ import java.util.regex.Pattern;
 import org.conceptscope.attribution.AttributionMethod;
 import org.conceptscope.fiji.run.AttributionMethods;
 import org.conceptscope.model.TensorFlowClassifier;
-import org.conceptscope.util.ChildJvm;
+import org.conceptscope.testsupport.ChildJvm;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 import org.conceptscope.fiji.run.HeadTrainingRun;
 import org.conceptscope.fiji.run.HeadTrainingSettings;
 import org.conceptscope.testmodels.LabelledPatchFolders;
-import org.conceptscope.util.ChildJvm;
+import org.conceptscope.testsupport.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 import org.conceptscope.concepts.ConceptBank;
 import org.conceptscope.fiji.run.ConceptLocalizationRun;
 import org.conceptscope.fiji.run.ConceptLocalizationSettings;
-import org.conceptscope.util.ChildJvm;
+import org.conceptscope.testsupport.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.conceptscope.fiji.run.Failures;
 import org.conceptscope.fiji.write.AtomicFiles;
 import org.conceptscope.fiji.write.TiffStackWriter;
-import org.conceptscope.util.ChildJvm;
+import org.conceptscope.testsupport.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

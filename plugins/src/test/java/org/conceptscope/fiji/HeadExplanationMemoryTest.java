@@ -19,7 +19,7 @@ import org.conceptscope.fiji.run.HeadExplanationSettings;
 import org.conceptscope.heads.BiIce;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.train.TrainingOptions;
-import org.conceptscope.util.ChildJvm;
+import org.conceptscope.testsupport.ChildJvm;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

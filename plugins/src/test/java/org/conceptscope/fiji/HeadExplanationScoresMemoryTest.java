@@ -22,7 +22,7 @@ import org.conceptscope.train.CnnArchitecture;
 import org.conceptscope.train.CnnTrainer;
 import org.conceptscope.train.SavedModelExport;
 import org.conceptscope.train.TrainingOptions;
-import org.conceptscope.util.ChildJvm;
+import org.conceptscope.testsupport.ChildJvm;
 import org.conceptscope.util.Progress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -17,7 +17,7 @@ import org.conceptscope.testmodels.LabelledPatchFolders;
 import org.conceptscope.train.CnnArchitecture;
 import org.conceptscope.train.CnnTrainer;
 import org.conceptscope.train.SavedModelExport;
-import org.conceptscope.util.ChildJvm;
+import org.conceptscope.testsupport.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

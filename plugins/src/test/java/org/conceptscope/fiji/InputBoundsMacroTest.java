@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.conceptscope.fiji.MacroRunner.Macro;
 import org.conceptscope.fiji.batch.Batch;
-import org.conceptscope.util.ChildJvm;
+import org.conceptscope.testsupport.ChildJvm;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;

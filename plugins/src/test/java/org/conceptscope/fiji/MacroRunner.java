@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.conceptscope.util.ChildJvm;
+import org.conceptscope.testsupport.ChildJvm;
 
 /**
  * Runs a batch of ImageJ 1.x macros in a child JVM that hosts a {@link HeadlessImageJ1}.

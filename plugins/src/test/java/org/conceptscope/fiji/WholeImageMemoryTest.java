@@ -14,7 +14,7 @@ import java.util.Random;
 import org.conceptscope.fiji.run.AttributionResult;
 import org.conceptscope.fiji.run.AttributionRun;
 import org.conceptscope.fiji.run.AttributionSettings;
-import org.conceptscope.util.ChildJvm;
+import org.conceptscope.testsupport.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /**

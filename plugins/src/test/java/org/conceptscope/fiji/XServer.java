@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 
-import org.conceptscope.util.ChildJvm;
+import org.conceptscope.testsupport.ChildJvm;
 
 /**
  * An Xvfb X server for the tests that need a display, started on a free display number. The test

@@ -1,4 +1,4 @@
-package org.conceptscope.util;
+package org.conceptscope.testsupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Child JVMs for tests: the command line of a JVM running a class with this JVM's test class path, its TensorFlow cache
  * settings and the given JVM options, and what such a child printed once it ended. Child JVMs are needed where a test
- * wants a heap of its own, kills a run, wants a display, or loads TensorFlow through a second class loader. In ops' test
- * jar, which the plugins module's tests use too.
+ * wants a heap of its own, kills a run, wants a display, or loads TensorFlow through a second class loader. Main code of
+ * the test-support module, which ops' and the plugins module's tests depend on, so that a build that compiles no test
+ * (mvn compile, -Dmaven.test.skip=true) needs no test jar.
  */
 public final class ChildJvm {
 
