@@ -336,9 +336,9 @@ public final class RegionExplainer {
 		long need = bytesNeeded(tiles, mapWidth, mapHeight, batchValues, imageValues), left = Limits.heapLeft(need);
 		if (need <= left) return;
 		throw new IllegalArgumentException(String.format(Locale.ROOT, "Explaining the region '%s' (%d tiles, a %dx%d map) needs about"
-			+ " %.2f GB and Java has %.2f GB left: explain a smaller region (or split it into several ROIs), use window mode, or give"
+			+ " %s and Java has %s left: explain a smaller region (or split it into several ROIs), use window mode, or give"
 			+ " Java more memory (-Xmx, or Edit > Options > Memory & Threads in Fiji).", region.name(), tiles, mapWidth, mapHeight,
-			need / 1e9, left / 1e9));
+			Limits.gigabytes(need, left), Limits.gigabytes(left, need)));
 	}
 
 	/**

@@ -92,8 +92,8 @@ record ConceptCoefficients(double[][][] u, long[] layerShape) {
 	static void checkMemory(long need, long available, long images, String layer, long positions, int k) {
 		if (need <= available) return;
 		throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "The concept coefficients of %d images at layer '%s' (%d"
-			+ " positions, %d concepts each) need about %.2f GB and Java has %.2f GB left: give fewer images (a large image gives many tiles),"
-			+ " or give Java more memory (-Xmx).", images, layer, positions, k, need / 1e9, available / 1e9));
+			+ " positions, %d concepts each) need about %s and Java has %s left: give fewer images (a large image gives many tiles),"
+			+ " or give Java more memory (-Xmx).", images, layer, positions, k, Limits.gigabytes(need, available), Limits.gigabytes(available, need)));
 	}
 
 	/** Activations of image i rebuilt from concepts, each concept's coefficients scaled by mask[k]. */

@@ -98,8 +98,8 @@ public final class Craft {
 		long left = Limits.heapLeft(need);
 		if (need > left) {
 			throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "CRAFT: %d images give %d crops whose activations at layer"
-				+ " '%s' (%d channels) and factors need about %.2f GB, and Java has %.2f GB left: use a larger stride or patch, fewer images, or"
-				+ " give Java more memory (-Xmx).", images, crops, layer.name(), channels, need / 1e9, left / 1e9));
+				+ " '%s' (%d channels) and factors need about %s, and Java has %s left: use a larger stride or patch, fewer images, or"
+				+ " give Java more memory (-Xmx).", images, crops, layer.name(), channels, Limits.gigabytes(need, left), Limits.gigabytes(left, need)));
 		}
 	}
 

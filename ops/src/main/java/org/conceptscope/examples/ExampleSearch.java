@@ -171,8 +171,8 @@ public final class ExampleSearch {
 		if (sizes.length > 0) Prototypes.checkMemory(sizes, need, available);
 		else if (need > available) {
 			throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "The nearest examples among %d training images of %d values"
-				+ " each in this layer need about %.1f GB, and Java has %.1f GB left: use fewer training images, a layer of fewer values"
-				+ " (layer=), or give Java more memory (-Xmx).", m, d, need / 1e9, available / 1e9));
+				+ " each in this layer need about %s, and Java has %s left: use fewer training images, a layer of fewer values"
+				+ " (layer=), or give Java more memory (-Xmx).", m, d, org.conceptscope.util.Limits.gigabytes(need, available), org.conceptscope.util.Limits.gigabytes(available, need)));
 		}
 	}
 

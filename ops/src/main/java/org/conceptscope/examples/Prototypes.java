@@ -117,10 +117,10 @@ public final class Prototypes {
 	static void checkMemory(int[] sizes, long need, long available) {
 		if (need <= available) return;
 		int images = java.util.Arrays.stream(sizes).sum();
-		throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "Prototypes of %d training images%s need about %.1f GB with"
-			+ " their pairwise distances, and Java has %.1f GB left: choose them per class (one subfolder of images per class, which splits"
+		throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "Prototypes of %d training images%s need about %s with"
+			+ " their pairwise distances, and Java has %s left: choose them per class (one subfolder of images per class, which splits"
 			+ " the distances), from fewer images, or give Java more memory (-Xmx); prototypes=0 finds the nearest examples only.", images,
-			sizes.length > 1 ? " in " + sizes.length + " classes" : "", need / 1e9, available / 1e9));
+			sizes.length > 1 ? " in " + sizes.length + " classes" : "", org.conceptscope.util.Limits.gigabytes(need, available), org.conceptscope.util.Limits.gigabytes(available, need)));
 	}
 
 	/** The selection of a class without examples. */

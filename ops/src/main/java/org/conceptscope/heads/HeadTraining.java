@@ -101,8 +101,8 @@ public final class HeadTraining {
 	static void checkFeatureMemory(String layer, int images, long values, long need, long left) {
 		if (need <= left) return;
 		throw new IllegalArgumentException("The feature maps of " + images + " images at layer '" + layer + "' (" + values + " values) need about "
-			+ String.format(java.util.Locale.ROOT, "%.1f GB", need / 1e9) + " of Java's heap, more than the "
-			+ String.format(java.util.Locale.ROOT, "%.1f GB", left / 1e9) + " it has free: train on fewer images, choose an earlier or"
+			+ Limits.gigabytes(need, left) + " of Java's heap, more than the "
+			+ Limits.gigabytes(left, need) + " it has free: train on fewer images, choose an earlier or"
 			+ " narrower layer, or give Java more memory (Edit > Options > Memory & Threads..., or -Xmx).");
 	}
 

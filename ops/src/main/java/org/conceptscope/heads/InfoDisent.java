@@ -153,8 +153,8 @@ public final class InfoDisent implements InterpretableHead {
 		long need = heapBytes(c);
 		if (need <= left) return;
 		throw new IllegalArgumentException("InfoDisent on layer '" + layer + "' (" + c + " channels) computes its " + c + " x " + c
-			+ " rotation in Java once training ends, which needs about " + gigabytes(need) + " of Java's heap, more than the "
-			+ gigabytes(left) + " it has free of the " + gigabytes(Runtime.getRuntime().maxMemory()) + " Java may use: give Java more memory (-Xmx"
+			+ " rotation in Java once training ends, which needs about " + gigabytes(need, left) + " of Java's heap, more than the "
+			+ gigabytes(left, need) + " it has free of the " + gigabytes(Runtime.getRuntime().maxMemory()) + " Java may use: give Java more memory (-Xmx"
 			+ Math.max(1, Limits.heapToGive(need, left)) + "g or more; in Fiji, Edit > Options > Memory & Threads...), or "
 			+ (narrower == null ? "choose a layer with fewer channels" : "choose a layer with fewer channels, such as " + narrower) + ".");
 	}
@@ -166,8 +166,8 @@ public final class InfoDisent implements InterpretableHead {
 	static void checkMemory(String layer, int h, int w, int c, int batch, long available, String narrower) {
 		long need = nativeBytes(h, w, c, batch);
 		if (need <= available) return;
-		throw new IllegalArgumentException("InfoDisent on layer '" + layer + "' (" + c + " channels) needs about " + gigabytes(need)
-			+ " of native memory for its " + c + " x " + c + " rotation and its gradients, more than " + machineMemory(available) + ": " + (narrower == null ? "choose a narrower layer (fewer channels)"
+		throw new IllegalArgumentException("InfoDisent on layer '" + layer + "' (" + c + " channels) needs about " + gigabytes(need, available)
+			+ " of native memory for its " + c + " x " + c + " rotation and its gradients, more than " + machineMemory(available, need) + ": " + (narrower == null ? "choose a narrower layer (fewer channels)"
 				: "choose a narrower layer, such as " + narrower) + ", or train a Bi-ICE head (head=bi_ice), whose size does not"
 			+ " grow with the square of the channels.");
 	}
@@ -176,8 +176,8 @@ public final class InfoDisent implements InterpretableHead {
 	 * What a native-memory refusal compares with ({@link #availableNativeMemory}), shared by the heads' sentences: the
 	 * machine's memory beside Java's heap, which is TensorFlow's on the CPU (a GPU's own memory is not checked).
 	 */
-	static String machineMemory(long available) {
-		return "the " + gigabytes(available) + " of the machine's memory beside Java's heap (what TensorFlow has on the CPU)";
+	static String machineMemory(long available, long need) {
+		return "the " + gigabytes(available, need) + " of the machine's memory beside Java's heap (what TensorFlow has on the CPU)";
 	}
 
 	/**

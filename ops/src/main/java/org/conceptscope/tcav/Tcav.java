@@ -288,9 +288,9 @@ public final class Tcav {
 	private static void checkMemory(long need, long available, FloatTensor randomPool, FloatTensor inputs, int concepts) {
 		if (need <= available) return;
 		throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "A test of %d random images, %d class images and %d concept(s)"
-			+ " needs about %.1f GB and Java has %.1f GB left: give fewer random images (twice the largest concept's examples are enough;"
+			+ " needs about %s and Java has %s left: give fewer random images (twice the largest concept's examples are enough;"
 			+ " a large image gives many tiles), fewer class images or concepts, or give Java more memory (-Xmx).", randomPool.dim(0),
-			inputs.dim(0), concepts, need / 1e9, available / 1e9));
+			inputs.dim(0), concepts, Limits.gigabytes(need, available), Limits.gigabytes(available, need)));
 	}
 
 	/** The size of a concept's random sets: as large as its examples, at most half the pool. */

@@ -60,15 +60,50 @@ public final class Limits {
 			left = heapLeft(need);
 		if (need <= left) return;
 		long fits = Math.max(0, (long) ((left / 1.25 - fixed) / Math.max(1, perImage)));
-		throw new IllegalArgumentException(what + " need about " + gigabytes(need) + " of Java's heap for " + forWhat + ", more than the "
-			+ gigabytes(left) + " it has free of the " + gigabytes(Runtime.getRuntime().maxMemory()) + " Java may use: "
+		throw new IllegalArgumentException(what + " need about " + gigabytes(need, left) + " of Java's heap for " + forWhat + ", more than the "
+			+ gigabytes(left, need) + " it has free of the " + gigabytes(Runtime.getRuntime().maxMemory()) + " Java may use: "
 			+ (fits > 0 ? "explain at most " + fits + " " + atATime + ", or " : "") + "give Java more memory (-Xmx"
 			+ Math.max(1, heapToGive(bare, left)) + "g or more; in Fiji, Edit > Options > Memory & Threads...).");
 	}
 
-	/** "2.5 GB": sizes in the sentences, the same in every one. */
+	/**
+	 * "240 MB", "2.5 GB": sizes in the sentences, the same in every one (kB below 1 MB and MB below 1 GB, where "0.0 GB"
+	 * would hide the size).
+	 */
 	public static String gigabytes(long bytes) {
-		return String.format(java.util.Locale.ROOT, "%.1f GB", bytes / 1e9);
+		return size(bytes, 0);
+	}
+
+	/**
+	 * {@code bytes} as {@link #gigabytes(long)} writes it, with as many more digits as it takes to differ from
+	 * {@code other} ("needs 0.2 GB, more than the 0.2 GB it has free" hides why it is refused). Given the same two sizes
+	 * either way round, it chooses the same digits for both.
+	 */
+	public static String gigabytes(long bytes, long other) {
+		int digits = 0;
+		while (digits < 9 && bytes != other && shown(bytes, digits) == shown(other, digits)) digits++;
+		return size(bytes, digits);
+	}
+
+	private static String size(long bytes, int more) {
+		int u = unit(bytes);
+		return String.format(java.util.Locale.ROOT, "%." + (DECIMALS[u] + more) + "f " + UNITS[u], bytes / SCALE[u]);
+	}
+
+	/** The size {@link #size} writes, in bytes, so that two sizes compare as a reader sees them. */
+	private static double shown(long bytes, int more) {
+		int u = unit(bytes);
+		double step = SCALE[u] / Math.pow(10, DECIMALS[u] + more);
+		return Math.round(bytes / step) * step;
+	}
+
+	private static final String[] UNITS = {"kB", "MB", "GB"};
+	private static final double[] SCALE = {1e3, 1e6, 1e9};
+	private static final int[] DECIMALS = {0, 0, 1};
+
+	/** The unit a size is written in: the largest it reaches once rounded (999.6 MB is "1.0 GB", not "1000 MB"). */
+	private static int unit(long bytes) {
+		return bytes >= 999.5e6 ? 2 : bytes >= 999.5e3 ? 1 : 0;
 	}
 
 	/**

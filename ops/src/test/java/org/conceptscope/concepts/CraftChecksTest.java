@@ -181,7 +181,7 @@ class CraftChecksTest {
 		IllegalArgumentException heap = assertThrows(IllegalArgumentException.class,
 			() -> Craft.checkCrops(model, options("residual", 8, 8, 2), 100_000_000L, 8, 8));
 		assertTrue(heap.getMessage().startsWith("CRAFT: 100000000 images give 100000000 crops whose activations at layer 'residual' (4 channels)"
-			+ " and factors need about 16.00 GB, and Java has"), heap.getMessage());
+			+ " and factors need about 16.0 GB, and Java has"), heap.getMessage());
 	}
 
 	/**
@@ -196,7 +196,7 @@ class CraftChecksTest {
 		ConceptCoefficients.checkMemory(1000, 1000, 100, "conv", 64, 6);
 		IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
 			() -> ConceptCoefficients.checkMemory(3_000_000_000L, 1_000_000_000L, 100, "conv", 64, 6));
-		assertEquals("The concept coefficients of 100 images at layer 'conv' (64 positions, 6 concepts each) need about 3.00 GB and Java has 1.00"
+		assertEquals("The concept coefficients of 100 images at layer 'conv' (64 positions, 6 concepts each) need about 3.0 GB and Java has 1.0"
 			+ " GB left: give fewer images (a large image gives many tiles), or give Java more memory (-Xmx).", e.getMessage());
 		// 20000 images at 'wide_relu' (64 positions) with 500 concepts: 20000 x 64 x 4024 bytes, about 5 GB, more than the test heap;
 		// refused before the first image's activations (before, every image's activations were asked for at once: 3 GB)
@@ -211,7 +211,7 @@ class CraftChecksTest {
 		IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
 			() -> ConceptImportance.deletion(wide, bank, many, recording(reports)));
 		assertTrue(big.getMessage().startsWith("The concept coefficients of 20000 images at layer 'wide_relu' (64 positions, 500 concepts each)"
-			+ " need about 5.17 GB"), big.getMessage());
+			+ " need about 5.2 GB"), big.getMessage());
 		assertEquals(List.of(), reports);
 	}
 

@@ -54,8 +54,11 @@ class BiIceMemoryTest {
 		assertTrue(need > 8L * 5 * 1024 * 4096, "the evaluation's five K x d doubles at least: " + need);
 		String m = assertThrows(IllegalArgumentException.class, () -> BiIce.checkMemory("pool", 7, 7, 2048, 1024, 4096, 3, 32, "batch_size",
 			Long.MAX_VALUE, need - 1)).getMessage();
+		// about 0.4 GB, one byte more than is free: written in MB to the byte, so that the need and the free differ
+		assertTrue(need > 0.3e9 && need < 0.5e9, "about 0.4 GB: " + need);
 		assertTrue(m.startsWith("Bi-ICE on layer 'pool' (7 x 7 positions, 2048 channels) with concepts=1024, dimension=4096 and batch_size=32"
-			+ " needs about 0.4 GB of Java's heap beside the feature maps, more than the 0.4 GB it has free of the "), m);
+			+ " needs about " + String.format(java.util.Locale.ROOT, "%.6f MB", need / 1e6) + " of Java's heap beside the feature maps, more"
+			+ " than the " + String.format(java.util.Locale.ROOT, "%.6f MB", (need - 1) / 1e6) + " it has free of the "), m);
 		assertTrue(m.contains(" Java may use: give Java more memory (-Xmx") && m.endsWith("g or more; in Fiji, Edit > Options > Memory &"
 			+ " Threads...), or give fewer concepts= or a smaller dimension=."), m);
 	}
@@ -69,8 +72,11 @@ class BiIceMemoryTest {
 		long training = BiIce.heapBytes(4, 4, 2048, 6, 16, 3, 32), map = 4L * 4 * 4 * 2048, left = training + 100 * map + map / 2;
 		String m = assertThrows(IllegalArgumentException.class, () -> BiIce.checkMemory("pool", 4, 4, 2048, 6, 16, 3, 32, 32, "batch_size",
 			2000, map, Long.MAX_VALUE, left)).getMessage();
+		// the heap for 2000 maps (262 MB of them) against the room for 100.5: far apart, so whole MB tell them apart
+		assertTrue(training + 2000 * map < 0.9995e9, "under 1 GB: " + (training + 2000 * map));
 		assertTrue(m.startsWith("Bi-ICE on layer 'pool' (4 x 4 positions, 2048 channels) with concepts=6, dimension=16 and batch_size=32 needs"
-			+ " about 0.3 GB of Java's heap with the feature maps of 2000 images (0.3 GB), more than the "), m);
+			+ " about " + String.format(java.util.Locale.ROOT, "%.0f MB", (training + 2000 * map) / 1e6) + " of Java's heap with the feature"
+			+ " maps of 2000 images (262 MB), more than the " + String.format(java.util.Locale.ROOT, "%.0f MB", left / 1e6) + " it has free"), m);
 		assertTrue(m.endsWith("g or more; in Fiji, Edit > Options > Memory & Threads...), or give fewer images (at most about 100)."), m);
 		// the 100 images named fit
 		BiIce.checkMemory("pool", 4, 4, 2048, 6, 16, 3, 32, 32, "batch_size", 100, map, Long.MAX_VALUE, left);

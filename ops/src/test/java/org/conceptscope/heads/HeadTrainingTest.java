@@ -191,7 +191,8 @@ class HeadTrainingTest {
 	void featureMapsTheHeapCannotHoldAreRefusedBeforeTheBackboneRuns() {
 		HeadTraining.checkFeatureMemory("conv3", 10, 1000, 8000, 8000); // exactly fits
 		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HeadTraining.checkFeatureMemory("conv3", 10, 1000, 8000, 7999));
-		assertEquals("The feature maps of 10 images at layer 'conv3' (1000 values) need about 0.0 GB of Java's heap, more than the 0.0 GB it has"
+		// 8000 bytes against 7999: kB, to the byte (before, "0.0 GB" against "0.0 GB")
+		assertEquals("The feature maps of 10 images at layer 'conv3' (1000 values) need about 8.000 kB of Java's heap, more than the 7.999 kB it has"
 			+ " free: train on fewer images, choose an earlier or narrower layer, or give Java more memory (Edit > Options > Memory & Threads...,"
 			+ " or -Xmx).", e.getMessage());
 		// from the layer's shape: 100000 channels of 7 x 7 for 100000 images, twice, is 3.9 TB (the stub backbone fails the test if it runs)

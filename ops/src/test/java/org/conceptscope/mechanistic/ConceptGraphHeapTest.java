@@ -73,8 +73,11 @@ class ConceptGraphHeapTest {
 		while (ConceptGraph.heapBytes(shapes, most + 1, OPTIONS) <= left) most++;
 		long fit = most;
 		assertTrue(fit > 0 && fit < 100, "fit " + fit);
+		long need = ConceptGraph.heapBytes(shapes, 100, OPTIONS);
+		assertTrue(need > 0.5e9 && need < 0.9995e9, "under 1 GB, far above the 300 MB free: whole MB: " + need);
 		assertTrue(m.startsWith("The graph over 100 images at layers [block3/relu, block4/relu] (layer 'block3/relu' gives 56 x 56 x 256"
-			+ " values per image) needs about 0.7 GB of Java's heap"), m);
+			+ " values per image) needs about " + String.format(java.util.Locale.ROOT, "%.0f MB", need / 1e6) + " of Java's heap for their"
+			+ " activations and concept coefficients, more than the 300 MB it has free"), m);
 		assertTrue(m.contains("give fewer images (at most " + fit + " fit; a smaller folder= or stack), other layers (layers=,"), m);
 		assertTrue(m.contains("give Java more memory (-Xmx") && m.endsWith("Edit > Options > Memory & Threads...)."), m);
 		assertDoesNotThrow(() -> ConceptGraph.checkHeap(layers, shapes, fit, OPTIONS, left));

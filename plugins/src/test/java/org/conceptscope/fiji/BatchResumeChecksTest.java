@@ -76,7 +76,7 @@ class BatchResumeChecksTest {
 		assertTrue(ended, "refused at once, not explained tile by tile: " + text);
 		assertEquals(1, child.exitValue(), text);
 		String line = text.strip();
-		assertTrue(line.startsWith("ConceptScope batch: 'big.tif' is 2000 x 2000 pixels: a part of 1 slice of it needs about 0.1 GB of Java's"
+		assertTrue(line.startsWith("ConceptScope batch: 'big.tif' is 2000 x 2000 pixels: a part of 1 slice of it needs about 84 MB of Java's"
 			+ " memory while it is explained (about 21 bytes a pixel), more than the "), text);
 		assertTrue(line.contains("start Java with more, e.g. java -Xmx") && line.contains("g -jar " + BatchLauncher.JAR + " ...")
 			&& line.endsWith("or export a smaller region of the image."), text);

@@ -95,8 +95,11 @@ class BiIceMemoryRunTest {
 
 		// one image a step on the 4 x 4 layer: 1.6 GB native, but 0.4 GB of Java's heap
 		String heapRefused = child(model, folder, "-Xmx128m", "out-heap", "conv3/pool", "1024", "4096", "1");
-		assertTrue(heapRefused.contains("READ Bi-ICE on layer 'conv3/pool' (4 x 4 positions, 2048 channels) with concepts=1024,"
-			+ " dimension=4096 and batch_size=1 needs about 0.4 GB of Java's heap with the feature maps of "), heapRefused);
+		// 0.4 GB, far above the 128 MB heap: whole MB
+		Matcher heapNeed = Pattern.compile("READ Bi-ICE on layer 'conv3/pool' \\(4 x 4 positions, 2048 channels\\) with concepts=1024,"
+			+ " dimension=4096 and batch_size=1 needs about (\\d+) MB of Java's heap with the feature maps of ").matcher(heapRefused);
+		assertTrue(heapNeed.find(), heapRefused);
+		assertTrue(Integer.parseInt(heapNeed.group(1)) >= 350 && Integer.parseInt(heapNeed.group(1)) < 450, heapRefused);
 		// the training alone does not fit: fewer images would not help
 		assertTrue(heapRefused.trim().endsWith(", or give fewer concepts= or a smaller dimension=."), heapRefused);
 		assertTrue(heapRefused.contains(" Java may use: give Java more memory (-Xmx"), heapRefused);

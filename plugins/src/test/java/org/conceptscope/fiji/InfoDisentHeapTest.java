@@ -92,7 +92,8 @@ class InfoDisentHeapTest {
 
 		String refused = child(model, folder, "-Xmx128m", "stop");
 		assertTrue(refused.contains("REFUSED InfoDisent on layer 'conv3/pool' (2048 channels) computes its 2048 x 2048 rotation in Java once"
-			+ " training ends, which needs about 0.2 GB of Java's heap, more than the "), refused);
+			+ " training ends, which needs about " + String.format(java.util.Locale.ROOT, "%.0f MB",
+				org.conceptscope.heads.InfoDisent.heapBytes(2048) / 1e6) + " of Java's heap, more than the "), refused);
 		assertTrue(refused.contains(" Java may use: give Java more memory (-Xmx"), refused);
 		assertTrue(refused.contains("g or more; in Fiji, Edit > Options > Memory & Threads...), or choose a layer with fewer channels, such as"
 			+ " layer=[conv2/pool] (64 channels)."), refused);

@@ -63,9 +63,9 @@ final class BatchMemory {
 		Runtime rt = Runtime.getRuntime();
 		long suggest = Limits.heapToGive(need, left);
 		throw new IllegalArgumentException("'" + name + "' is " + s.width() + " x " + s.height() + " pixels: a part of " + entries
-			+ (entries == 1 ? " slice" : " slices") + " of it needs about " + ImagePlusTensors.gigabytes(need) + " of Java's memory while it is"
+			+ (entries == 1 ? " slice" : " slices") + " of it needs about " + Limits.gigabytes(need, left) + " of Java's memory while it is"
 			+ " explained (about " + need / Math.max(1, (long) s.width() * s.height()) + " bytes a pixel), more than the "
-			+ ImagePlusTensors.gigabytes(left) + " free of the " + ImagePlusTensors.gigabytes(rt.maxMemory()) + " Java may use: start Java with"
+			+ Limits.gigabytes(left, need) + " free of the " + ImagePlusTensors.gigabytes(rt.maxMemory()) + " Java may use: start Java with"
 			+ " more, e.g. " + BatchLauncher.command(suggest) + " ..." + (entries > 1 ? (batchGiven ? ", or give a smaller batch="
 			: ", or give batch=1") : "") + ", or export a smaller region of the image.");
 	}

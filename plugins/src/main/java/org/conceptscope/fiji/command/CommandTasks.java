@@ -39,7 +39,7 @@ final class CommandTasks {
 	}
 
 	static void fail(String title, Throwable e, LogService log, UIService ui, Consumer<String> cancel) {
-		String message = Failures.message(e);
+		String message = Failures.message(e, title);
 		UnaryOperator<Thread> parent = parent(log);
 		boolean macro = Failures.fromMacro(parent);
 		if (macro && Failures.commandLineBatch()) {

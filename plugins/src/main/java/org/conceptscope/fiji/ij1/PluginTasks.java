@@ -30,7 +30,7 @@ final class PluginTasks {
 		} catch (Exception | OutOfMemoryError e) { // checked: IOException; unchecked, last: whatever TensorFlow or ImageJ throws
 			progress.statusOnly("failed."); // the failure's sentence is the console's line
 			if (Failures.worthATrace(e)) IJ.log("ConceptScope " + title + ": " + Failures.trace(e));
-			PluginErrors.report(title, Failures.message(e), options != null || IJ.isMacro());
+			PluginErrors.report(title, Failures.message(e, title), options != null || IJ.isMacro());
 		}
 	}
 }

@@ -313,6 +313,35 @@ public final class CommandSpecs {
 		return IMAGE_INPUTS.get(spec.command());
 	}
 
+	/**
+	 * What a command that ran out of memory can do besides giving ImageJ more memory: what makes its run smaller (the
+	 * batch runner explains an image's slices only, so only the commands it stands in for name it).
+	 */
+	private static final String SMALLER_IMAGE = "take a substack, crop a large image to the region to explain (Image > Crop) or scale it"
+		+ " down (Image > Scale...)";
+	private static final java.util.Map<String, String> MEMORY_REMEDIES = java.util.Map.ofEntries(
+		java.util.Map.entry("Concept Discovery...", "give fewer images (a smaller folder= or a substack), a larger stride= or patch=,"
+			+ " or fewer concepts="),
+		java.util.Map.entry("Concept Localization...", SMALLER_IMAGE),
+		java.util.Map.entry("Evaluate Explanation...", SMALLER_IMAGE + "; for mege_reco give fewer images in folder= or fewer folds="),
+		java.util.Map.entry("Sharing Ratio Decomposition...", SMALLER_IMAGE),
+		java.util.Map.entry("Concept Graph...", "give fewer images (a smaller folder= or a substack) or other layers (layers=)"),
+		java.util.Map.entry("Train Interpretable Head...", "train on fewer images (a smaller folder=), choose an earlier or narrower"
+			+ " layer=, or give fewer concepts= or a smaller dimension="),
+		java.util.Map.entry("Explain with Head...", SMALLER_IMAGE),
+		java.util.Map.entry("Feature Visualization...", "give a smaller canvas= or fewer crops="),
+		java.util.Map.entry("Concept Importance...", "give fewer images (a smaller folder= or a substack) or fewer designs="),
+		java.util.Map.entry("TCAV...", "give fewer random images (random=), class images or concepts (concepts=)"),
+		java.util.Map.entry("Nearest Examples...", "use fewer training images (a smaller folder=) or a layer of fewer values (layer=)"));
+
+	/** What {@code spec}'s run can do when Java runs out of memory, besides more memory; null for none (Model Info). */
+	public static String memoryRemedy(CommandSpec spec) {
+		if (spec == ATTRIBUTION) { // named here, not in the map: the runner's command is found from the jar when first asked
+			return "explain long stacks in parts with the batch runner (" + org.conceptscope.fiji.batch.BatchLauncher.COMMAND + "), " + SMALLER_IMAGE;
+		}
+		return MEMORY_REMEDIES.get(spec.command());
+	}
+
 	/** Every command, in plugins.config order. */
 	public static final List<CommandSpec> ALL = List.of(ATTRIBUTION, MODEL_INFO, CONCEPT_DISCOVERY, CONCEPT_LOCALIZATION,
 		EVALUATE_EXPLANATION, SHARING_RATIO_DECOMPOSITION, CONCEPT_GRAPH, TRAIN_INTERPRETABLE_HEAD, EXPLAIN_WITH_HEAD,

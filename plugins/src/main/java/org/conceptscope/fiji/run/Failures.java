@@ -1,5 +1,6 @@
 package org.conceptscope.fiji.run;
 
+import org.conceptscope.fiji.param.CommandSpec;
 import org.conceptscope.fiji.param.CommandSpecs;
 import ij.IJ;
 import ij.Macro;
@@ -41,11 +42,19 @@ public final class Failures {
 	 * puts the name before it once ("ConceptScope TCAV...: ", the dialog's title, the Log line).
 	 */
 	public static String message(Throwable e) {
+		return message(e, null);
+	}
+
+	/**
+	 * As {@link #message(Throwable)}, for the command titled {@code title} (null: not known): running out of memory
+	 * names what makes that command's run smaller ({@link CommandSpecs#memoryRemedy}), not another command's.
+	 */
+	public static String message(Throwable e, String title) {
 		if (e instanceof OutOfMemoryError) {
-			return "Ran out of memory (ImageJ may use " + ImagePlusTensors.gigabytes(Runtime.getRuntime().maxMemory()) + "): explain long stacks"
-				+ " in parts with the batch runner (" + org.conceptscope.fiji.batch.BatchLauncher.COMMAND + "), take a substack, crop a large image to the region"
-				+ " to explain (Image > Crop) or scale it down (Image > Scale...), or give ImageJ more memory"
-				+ " (Edit > Options > Memory & Threads..., or -Xmx).";
+			CommandSpec spec = CommandSpecs.ALL.stream().filter(s -> s.title().equals(title)).findFirst().orElse(null);
+			String remedy = spec == null ? null : CommandSpecs.memoryRemedy(spec);
+			return "Ran out of memory (ImageJ may use " + ImagePlusTensors.gigabytes(Runtime.getRuntime().maxMemory()) + "): "
+				+ (remedy == null ? "" : remedy + ", or ") + "give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx).";
 		}
 		if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
 			String why = IoFailures.reason(f);

@@ -1,6 +1,8 @@
 package org.conceptscope.fiji.command;
 
 import org.conceptscope.fiji.batch.BatchLauncher;
+import org.conceptscope.fiji.param.CommandSpec;
+import org.conceptscope.fiji.param.CommandSpecs;
 import org.conceptscope.fiji.run.AttributionRun;
 import org.conceptscope.fiji.run.AttributionSettings;
 import org.conceptscope.fiji.run.Failures;
@@ -78,6 +80,33 @@ class FailuresTest {
 
 			cancelled = run(log, new IllegalArgumentException("Target 'x' is not a class of this model: use predicted."));
 			assertEquals("Target 'x' is not a class of this model: use predicted.", cancelled, "a user's mistake: its own sentence");
+		}
+	}
+
+	/**
+	 * Out of memory, a command on a folder names what makes its own run smaller, not the batch runner, which explains an
+	 * image's slices only (before, every command's sentence sent the user to it); an image command still does.
+	 */
+	@Test
+	void outOfMemoryNamesTheRemedyOfTheCommandThatRanOut() {
+		try (Context context = new Context(LogService.class)) {
+			LogService log = listen(context);
+			String head = run("Train Interpretable Head", log, new OutOfMemoryError("Java heap space"));
+			assertTrue(head.startsWith("Ran out of memory (ImageJ may use "), head);
+			assertTrue(head.endsWith("): train on fewer images (a smaller folder=), choose an earlier or narrower layer=, or give fewer"
+				+ " concepts= or a smaller dimension=, or give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx)."), head);
+			assertFalse(head.contains("batch runner"), head);
+			String examples = run("Nearest Examples", log, new OutOfMemoryError("Java heap space"));
+			assertTrue(examples.endsWith("): use fewer training images (a smaller folder=) or a layer of fewer values (layer=), or give"
+				+ " ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx)."), examples);
+			String srd = run("Sharing Ratio Decomposition", log, new OutOfMemoryError("Java heap space"));
+			assertTrue(srd.endsWith("): take a substack, crop a large image to the region to explain (Image > Crop) or scale it down"
+				+ " (Image > Scale...), or give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx)."), srd);
+			// every command's title is known to the sentence (a title that matched none would lose its remedy silently)
+			for (CommandSpec spec : CommandSpecs.ALL) {
+				String m = Failures.message(new OutOfMemoryError(), spec.title());
+				assertEquals(spec != CommandSpecs.MODEL_INFO, m.contains(", or give ImageJ more memory"), spec.title() + ": " + m);
+			}
 		}
 	}
 
@@ -186,8 +215,12 @@ class FailuresTest {
 	}
 
 	private String run(LogService log, Throwable failure) {
+		return run("Attribution", log, failure);
+	}
+
+	private String run(String title, LogService log, Throwable failure) {
 		AtomicReference<String> cancelled = new AtomicReference<>();
-		CommandTasks.run("Attribution", log, null, cancelled::set, progress -> {
+		CommandTasks.run(title, log, null, cancelled::set, progress -> {
 			if (failure instanceof IOException io) throw io;
 			if (failure instanceof RuntimeException r) throw r;
 			throw (Error) failure;
