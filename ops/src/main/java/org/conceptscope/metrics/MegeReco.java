@@ -176,7 +176,7 @@ public final class MegeReco {
 	 * map it returns); 256 bytes for its predictions, pair distances and metadata. The images themselves are already
 	 * held, and training needs less (a copy of some of them).
 	 */
-	static long bytesPerImage(long pixels, long values, int models) {
+	public static long bytesPerImage(long pixels, long values, int models) {
 		return 4 * ((models + 1) * pixels + 2 * values) + 256;
 	}
 

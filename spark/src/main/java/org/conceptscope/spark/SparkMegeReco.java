@@ -31,6 +31,7 @@ import org.conceptscope.model.Classifier;
 import org.conceptscope.model.TensorFlowClassifier;
 import org.conceptscope.tensor.FloatTensor;
 import org.conceptscope.util.Folders;
+import org.conceptscope.util.Limits;
 import org.conceptscope.util.Progress;
 
 /**
@@ -144,9 +145,12 @@ final class SparkMegeReco {
 		EvaluationSettings s = job.settings();
 		List<LabelledFolder.LabelledFile> files;
 		MegeReco mege;
+		long perImage;
 		try (TensorFlowClassifier model = Models.openTensorFlow(s.model, "MeGe/ReCo")) {
 			// the architecture, the folder's classes and the methods are checked before Spark starts
 			mege = MegeRecoRun.evaluation(MegeReco.architectureFor(model, s.architecture), s);
+			long pixels = model.signature().height() * model.signature().width(); // fixed: architectureFor refuses any other
+			perImage = taskBytesPerImage(pixels, pixels * model.signature().channels(), s.folds);
 			files = LabelledFolder.files(s.folder, model.classNames());
 			MegeRecoRun.methods(s);
 		}
@@ -174,15 +178,11 @@ final class SparkMegeReco {
 			trained.get(0).far().lines(false).forEach(log::println);
 
 			// Stage 2: every image explained by every fold model, in tasks of `batch` files; each task returns its pairs.
-			List<Chunk> chunks = new ArrayList<>();
-			int first = 0;
-			for (int from = 0; from < files.size(); from += job.batch()) {
-				int to = Math.min(files.size(), from + job.batch());
-				int images = 0;
-				for (int i = from; i < to; i++) images += perFile[i];
-				chunks.add(new Chunk(from, to, first, images));
-				first += images;
-			}
+			long taskHeap = taskHeap(jsc);
+			List<Chunk> chunks = chunks(perFile, job.batch(), taskHeap, perImage, files);
+			log.println("ConceptScope Spark mege_reco: the images explained in " + chunks.size() + " task(s) of at most " + job.batch()
+				+ " file(s) and " + imagesFitting(taskHeap, perImage) + " image(s), what a task's share of an executor's heap ("
+				+ Limits.gigabytes(taskHeap) + ") holds.");
 			List<String[]> paths = files.stream().map(f -> new String[] { f.file().toString(), Integer.toString(f.label()) }).toList();
 			Broadcast<List<String[]>> listing = jsc.broadcast(new ArrayList<>(paths));
 			// a file's tiles share their slice's fold, as in the local run
@@ -197,6 +197,59 @@ final class SparkMegeReco {
 		} finally {
 			Folders.deleteTree(scratch);
 		}
+	}
+
+	/**
+	 * Heap bytes an image takes in a stage-2 task: {@link MegeReco#bytesPerImage} at {@link MegeReco#part}'s peak, plus the
+	 * image itself, which the task holds (the model's input, one float a value, and the opened file's pixels, at most as much).
+	 */
+	static long taskBytesPerImage(long pixels, long values, int folds) {
+		return MegeReco.bytesPerImage(pixels, values, folds) + 8 * values;
+	}
+
+	/**
+	 * The heap one stage-2 task may use: with a local master the tasks are threads of this JVM, as many at once as the
+	 * master's threads; on a cluster an executor's heap ({@code spark.executor.memory}, 1g unless set) is shared by the tasks
+	 * it runs at once ({@code spark.executor.cores / spark.task.cpus}).
+	 */
+	static long taskHeap(JavaSparkContext jsc) {
+		org.apache.spark.SparkConf conf = jsc.getConf();
+		if (jsc.sc().isLocal()) return Runtime.getRuntime().maxMemory() / Math.max(1, jsc.sc().defaultParallelism());
+		long heap = conf.getSizeAsBytes("spark.executor.memory", "1g");
+		return heap / Math.max(1, conf.getInt("spark.executor.cores", 1) / Math.max(1, conf.getInt("spark.task.cpus", 1)));
+	}
+
+	/** How many images a task's heap holds, with {@link Limits#checkImagesHeap}'s margin of a quarter. */
+	static long imagesFitting(long taskHeap, long perImage) {
+		return (long) (taskHeap / 1.25 / Math.max(1, perImage));
+	}
+
+	/**
+	 * The stage-2 tasks: at most {@code batch} files each, and no more images than {@link #imagesFitting} (a task ends
+	 * early rather than run out of memory; the pairs are merged in order, so the results are the same). A file whose
+	 * images alone do not fit is refused here, before any is explained, with the keys that give a task more heap.
+	 */
+	static List<Chunk> chunks(int[] perFile, int batch, long taskHeap, long perImage, List<LabelledFolder.LabelledFile> files) {
+		long fit = imagesFitting(taskHeap, perImage);
+		for (int i = 0; i < perFile.length; i++) {
+			if (perFile[i] > fit) {
+				throw new IllegalArgumentException("The file " + files.get(i).file() + " holds " + perFile[i] + " image(s) or tiles, which need"
+					+ " about " + Limits.gigabytes((long) (perFile[i] * (double) perImage * 1.25)) + " of heap for MeGe/ReCo's explanations,"
+					+ " more than the " + Limits.gigabytes(taskHeap) + " a task has (an executor's heap shared by the tasks it runs at once):"
+					+ " give the executors more memory (spark.executor.memory; with a local master the driver's, -Xmx or spark.driver.memory)"
+					+ " or run fewer tasks at once (spark.executor.cores; master=local[n] with a smaller n).");
+			}
+		}
+		List<Chunk> chunks = new ArrayList<>();
+		int first = 0;
+		for (int from = 0; from < perFile.length;) {
+			int to = from, images = 0;
+			while (to < perFile.length && to - from < batch && images + perFile[to] <= fit) images += perFile[to++];
+			chunks.add(new Chunk(from, to, first, images));
+			first += images;
+			from = to;
+		}
+		return chunks;
 	}
 
 	/**

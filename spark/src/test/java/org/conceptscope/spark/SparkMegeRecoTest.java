@@ -111,6 +111,68 @@ class SparkMegeRecoTest {
 		assertTrue(gxi > random, "gradient x input " + gxi + " vs random " + random);
 	}
 
+	/** What one of the CT model's images (16x16) costs an explaining task with 3 fold models. */
+	private static long ctTaskBytesPerImage() throws IOException {
+		try (var model = org.conceptscope.model.TensorFlowClassifier.load(MODEL)) {
+			long pixels = model.signature().height() * model.signature().width();
+			return SparkMegeReco.taskBytesPerImage(pixels, pixels * model.signature().channels(), 3);
+		}
+	}
+
+	/**
+	 * The job sizes its explaining tasks by a task's share of the heap (local[2]: half this JVM's) and says so; one task
+	 * of all 25 files, as batch=100 asks, fits, and gives the same table.
+	 */
+	@Test
+	void theJobSaysWhatATaskHolds() throws IOException {
+		Path out = work.resolve("spark-one-task");
+		Run run = run(args(out, "batch=100", "master=local[2]"), SparkParts.TaskHook.NONE);
+		assertEquals(0, run.status(), run.err());
+		long fit = SparkMegeReco.imagesFitting(Runtime.getRuntime().maxMemory() / 2, ctTaskBytesPerImage());
+		assertTrue(run.err().contains("the images explained in 1 task(s) of at most 100 file(s) and " + fit + " image(s)"), run.err());
+		assertSameTable(reference, csv(out.resolve("ct labelled-mege_reco.csv")));
+	}
+
+	/**
+	 * A task ends before its batch of files when the next file's images would not fit its heap (the folder's files: the
+	 * 12-slice stack, then 24 single images), keeping the images' numbering; a file too large alone is refused with the
+	 * keys that give a task more heap. (A master of thousands of threads would shrink a task's share as far in a real job,
+	 * but Spark starts a thread per core.)
+	 */
+	@Test
+	void tasksHoldWhatTheirShareOfTheHeapHolds() throws IOException {
+		long perImage = ctTaskBytesPerImage(), thirteen = (long) (1.25 * perImage * 13.5);
+		assertEquals(13, SparkMegeReco.imagesFitting(thirteen, perImage));
+		List<org.conceptscope.fiji.image.LabelledFolder.LabelledFile> files;
+		try (var model = org.conceptscope.model.TensorFlowClassifier.load(MODEL)) {
+			files = org.conceptscope.fiji.image.LabelledFolder.files(folder, model.classNames());
+		}
+		assertEquals(25, files.size());
+		int[] perFile = files.stream().mapToInt(f -> f.file().getFileName().toString().equals("patches.tif") ? 12 : 1).toArray();
+		assertEquals(36, Arrays.stream(perFile).sum());
+		List<SparkMegeReco.Chunk> chunks = SparkMegeReco.chunks(perFile, 100, thirteen, perImage, files);
+		assertEquals(3, chunks.size(), "36 images in tasks of at most 13: " + chunks);
+		for (int i = 0, from = 0, first = 0; i < chunks.size(); i++) {
+			SparkMegeReco.Chunk c = chunks.get(i);
+			assertEquals(from, c.from());
+			assertEquals(first, c.firstImage(), "the images keep their numbering over the folder");
+			assertEquals(Arrays.stream(perFile, c.from(), c.to()).sum(), c.images());
+			assertTrue(c.images() <= 13 && (c.to() == perFile.length || c.images() + perFile[c.to()] > 13), "ends only when full: " + c);
+			from = c.to();
+			first += c.images();
+		}
+		assertEquals(25, chunks.get(2).to());
+		// batch still bounds the files of a task
+		assertEquals(6, SparkMegeReco.chunks(perFile, 5, thirteen, perImage, files).size());
+
+		long four = (long) (1.25 * perImage * 4.5);
+		IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+			() -> SparkMegeReco.chunks(perFile, 5, four, perImage, files));
+		Path stack = files.stream().map(f -> f.file()).filter(f -> f.getFileName().toString().equals("patches.tif")).findFirst().orElseThrow();
+		assertTrue(e.getMessage().startsWith("The file " + stack + " holds 12 image(s) or tiles, which need about"), e.getMessage());
+		assertTrue(e.getMessage().contains("spark.executor.memory") && e.getMessage().contains("master=local[n]"), e.getMessage());
+	}
+
 	/**
 	 * Whole images: each 32x32 image (or slice, for the first class's stack) is four patches of its
 	 * class, so the 16x16 CT model takes its tiles. Spark tiles them as Evaluate Explanation does, and

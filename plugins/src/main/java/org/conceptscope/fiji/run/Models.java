@@ -220,10 +220,14 @@ public final class Models {
 	 * for 0-255 data: the steps the model declares (a bioimage.io package's scale_linear, fixed_zero_mean_unit_variance,
 	 * clip; a card's affine) take 0-255 across at least half a unit of the network's input, as 1/255 (onto 0 to 1) or a
 	 * standardisation by an 8-bit standard deviation does, while a scaling made for 12- or 16-bit data (1/4095, 1/65535)
-	 * leaves them a sliver. Such images reach the network far outside what it was made for, without an error.
+	 * leaves them a sliver. Such images reach the network far outside what it was made for, without an error. A range the
+	 * package declares for its input decides instead ({@link #beyondDeclared}).
 	 */
 	private static String beyondEightBit(ImagePlus whole, Classifier classifier, int max) {
 		org.conceptscope.tensor.Normalization n = classifier.normalization();
+		org.conceptscope.model.InputValueRange declared = classifier.inputValueRange();
+		// a range the package declares for its input says what the network was made for better than a guess from the steps
+		if (declared != null && !Double.isNaN(declared.lo())) return beyondDeclared(whole, n, declared, max);
 		if (max <= FAR_BEYOND_EIGHT_BIT) return null;
 		double[] worst = null;
 		for (int c = 0; c < whole.getNChannels(); c++) {
@@ -237,6 +241,27 @@ public final class Models {
 			+ " 8-bit with the display range that shows it well (Image > Adjust > Brightness/Contrast..., then Image > Type > 8-bit), or check"
 			+ " the range of values the model expects (its documentation) and scale the image to it.", whole.getTitle(), max, n.describe(),
 			worst[1], worst[0] * 255 + worst[1], max, worst[0] * max + worst[1]);
+	}
+
+	/**
+	 * {@link #beyondEightBit}'s note where the package declares its input's range ({@code declared}, in the network's units,
+	 * as the preprocessing maps it): none while the image's largest value, through the preprocessing, stays within it in
+	 * every channel (a package declaring [0, 65535] takes 16-bit data), a note naming the declared range when it goes beyond.
+	 */
+	private static String beyondDeclared(ImagePlus whole, org.conceptscope.tensor.Normalization n,
+		org.conceptscope.model.InputValueRange declared, int max) {
+		for (int c = 0; c < whole.getNChannels(); c++) {
+			double[] line = org.conceptscope.tensor.Normalization.fixedLine(n, c);
+			if (line == null) return null;
+			int d = declared.channelLo() == null ? 0 : Math.min(c, declared.channelLo().length - 1);
+			double lo = declared.lo(d), hi = declared.hi(d), v = line[0] * max + line[1], slack = 1e-6 * (hi - lo);
+			if (v >= lo - slack && v <= hi + slack) continue;
+			return String.format(java.util.Locale.ROOT, "'%s' is 16-bit with values up to %d, beyond the range the model's package"
+				+ " declares for its input (%s): its preprocessing (%s) takes %d to %.4g, outside %.4g to %.4g. Scale the image into the"
+				+ " declared range (Image > Adjust > Brightness/Contrast..., or Process > Math > Multiply...), or check the model's"
+				+ " documentation for the data it was made for.", whole.getTitle(), max, declared.source(), n.describe(), max, v, lo, hi);
+		}
+		return null;
 	}
 
 	/** Whether a 16-bit note may apply: under unit_range (a camera's few bits) or a fixed preprocessing (values far beyond 0-255). */
