@@ -338,7 +338,7 @@ public final class RegionExplainer {
 		throw new IllegalArgumentException(String.format(Locale.ROOT, "Explaining the region '%s' (%d tiles, a %dx%d map) needs about"
 			+ " %s and Java has %s left: explain a smaller region (or split it into several ROIs), use window mode, or give"
 			+ " Java more memory (-Xmx, or Edit > Options > Memory & Threads in Fiji).", region.name(), tiles, mapWidth, mapHeight,
-			Limits.gigabytes(need, left), Limits.gigabytes(left, need)));
+			Limits.readableSize(need, left), Limits.readableSize(left, need)));
 	}
 
 	/**

@@ -93,7 +93,7 @@ record ConceptCoefficients(double[][][] u, long[] layerShape) {
 		if (need <= available) return;
 		throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "The concept coefficients of %d images at layer '%s' (%d"
 			+ " positions, %d concepts each) need about %s and Java has %s left: give fewer images (a large image gives many tiles),"
-			+ " or give Java more memory (-Xmx).", images, layer, positions, k, Limits.gigabytes(need, available), Limits.gigabytes(available, need)));
+			+ " or give Java more memory (-Xmx).", images, layer, positions, k, Limits.readableSize(need, available), Limits.readableSize(available, need)));
 	}
 
 	/** Activations of image i rebuilt from concepts, each concept's coefficients scaled by mask[k]. */

@@ -99,7 +99,7 @@ public final class Craft {
 		if (need > left) {
 			throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "CRAFT: %d images give %d crops whose activations at layer"
 				+ " '%s' (%d channels) and factors need about %s, and Java has %s left: use a larger stride or patch, fewer images, or"
-				+ " give Java more memory (-Xmx).", images, crops, layer.name(), channels, Limits.gigabytes(need, left), Limits.gigabytes(left, need)));
+				+ " give Java more memory (-Xmx).", images, crops, layer.name(), channels, Limits.readableSize(need, left), Limits.readableSize(left, need)));
 		}
 	}
 

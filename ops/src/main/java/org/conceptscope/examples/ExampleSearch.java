@@ -172,7 +172,7 @@ public final class ExampleSearch {
 		else if (need > available) {
 			throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "The nearest examples among %d training images of %d values"
 				+ " each in this layer need about %s, and Java has %s left: use fewer training images, a layer of fewer values"
-				+ " (layer=), or give Java more memory (-Xmx).", m, d, org.conceptscope.util.Limits.gigabytes(need, available), org.conceptscope.util.Limits.gigabytes(available, need)));
+				+ " (layer=), or give Java more memory (-Xmx).", m, d, org.conceptscope.util.Limits.readableSize(need, available), org.conceptscope.util.Limits.readableSize(available, need)));
 		}
 	}
 

@@ -120,7 +120,7 @@ public final class Prototypes {
 		throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "Prototypes of %d training images%s need about %s with"
 			+ " their pairwise distances, and Java has %s left: choose them per class (one subfolder of images per class, which splits"
 			+ " the distances), from fewer images, or give Java more memory (-Xmx); prototypes=0 finds the nearest examples only.", images,
-			sizes.length > 1 ? " in " + sizes.length + " classes" : "", org.conceptscope.util.Limits.gigabytes(need, available), org.conceptscope.util.Limits.gigabytes(available, need)));
+			sizes.length > 1 ? " in " + sizes.length + " classes" : "", org.conceptscope.util.Limits.readableSize(need, available), org.conceptscope.util.Limits.readableSize(available, need)));
 	}
 
 	/** The selection of a class without examples. */

@@ -1,6 +1,6 @@
 package org.conceptscope.heads;
 
-import static org.conceptscope.util.Limits.gigabytes;
+import static org.conceptscope.util.Limits.readableSize;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -234,7 +234,7 @@ public final class BiIce implements InterpretableHead {
 				give = "give fewer concepts= or a smaller dimension= (concepts x dimension at most about " + Math.max(1, kd)
 					+ (batchKey == null ? "" : " at " + batchKey + "=1") + ")";
 			}
-			throw new IllegalArgumentException(what + " needs about " + gigabytes(need, nativeAvailable) + " of native memory for each training step (its"
+			throw new IllegalArgumentException(what + " needs about " + readableSize(need, nativeAvailable) + " of native memory for each training step (its"
 				+ " binding multiplies every position with every concept in every dimension), more than " + InfoDisent.machineMemory(nativeAvailable, need)
 				+ ": " + give + ", or choose a layer with fewer positions.");
 		}
@@ -243,9 +243,9 @@ public final class BiIce implements InterpretableHead {
 			// fewer images help where the training itself fits; the largest step stays as counted (fewer images never make it larger)
 			long fewer = mapBytes > 0 && training < heapLeft ? (heapLeft - training) / mapBytes : 0;
 			String less = fewer > 0 ? "give fewer images (at most about " + fewer + ")" : "give fewer concepts= or a smaller dimension=";
-			throw new IllegalArgumentException(what + " needs about " + gigabytes(heap, heapLeft) + " of Java's heap " + (mapImages > 0 ? "with the feature"
-				+ " maps of " + mapImages + " images (" + gigabytes(maps) + ")" : "beside the feature maps") + ", more than the " + gigabytes(heapLeft, heap)
-				+ " it has free of the " + gigabytes(Runtime.getRuntime().maxMemory()) + " Java may use: give Java more memory (-Xmx"
+			throw new IllegalArgumentException(what + " needs about " + readableSize(heap, heapLeft) + " of Java's heap " + (mapImages > 0 ? "with the feature"
+				+ " maps of " + mapImages + " images (" + readableSize(maps) + ")" : "beside the feature maps") + ", more than the " + readableSize(heapLeft, heap)
+				+ " it has free of the " + readableSize(Runtime.getRuntime().maxMemory()) + " Java may use: give Java more memory (-Xmx"
 				+ Math.max(1, Limits.heapToGive(heap, heapLeft)) + "g or more; in Fiji, Edit > Options > Memory & Threads...), or " + less + ".");
 		}
 	}

@@ -101,8 +101,8 @@ public final class HeadTraining {
 	static void checkFeatureMemory(String layer, int images, long values, long need, long left) {
 		if (need <= left) return;
 		throw new IllegalArgumentException("The feature maps of " + images + " images at layer '" + layer + "' (" + values + " values) need about "
-			+ Limits.gigabytes(need, left) + " of Java's heap, more than the "
-			+ Limits.gigabytes(left, need) + " it has free: train on fewer images, choose an earlier or"
+			+ Limits.readableSize(need, left) + " of Java's heap, more than the "
+			+ Limits.readableSize(left, need) + " it has free: train on fewer images, choose an earlier or"
 			+ " narrower layer, or give Java more memory (Edit > Options > Memory & Threads..., or -Xmx).");
 	}
 

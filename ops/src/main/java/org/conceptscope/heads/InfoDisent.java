@@ -1,6 +1,6 @@
 package org.conceptscope.heads;
 
-import static org.conceptscope.util.Limits.gigabytes;
+import static org.conceptscope.util.Limits.readableSize;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -153,8 +153,8 @@ public final class InfoDisent implements InterpretableHead {
 		long need = heapBytes(c);
 		if (need <= left) return;
 		throw new IllegalArgumentException("InfoDisent on layer '" + layer + "' (" + c + " channels) computes its " + c + " x " + c
-			+ " rotation in Java once training ends, which needs about " + gigabytes(need, left) + " of Java's heap, more than the "
-			+ gigabytes(left, need) + " it has free of the " + gigabytes(Runtime.getRuntime().maxMemory()) + " Java may use: give Java more memory (-Xmx"
+			+ " rotation in Java once training ends, which needs about " + readableSize(need, left) + " of Java's heap, more than the "
+			+ readableSize(left, need) + " it has free of the " + readableSize(Runtime.getRuntime().maxMemory()) + " Java may use: give Java more memory (-Xmx"
 			+ Math.max(1, Limits.heapToGive(need, left)) + "g or more; in Fiji, Edit > Options > Memory & Threads...), or "
 			+ (narrower == null ? "choose a layer with fewer channels" : "choose a layer with fewer channels, such as " + narrower) + ".");
 	}
@@ -166,7 +166,7 @@ public final class InfoDisent implements InterpretableHead {
 	static void checkMemory(String layer, int h, int w, int c, int batch, long available, String narrower) {
 		long need = nativeBytes(h, w, c, batch);
 		if (need <= available) return;
-		throw new IllegalArgumentException("InfoDisent on layer '" + layer + "' (" + c + " channels) needs about " + gigabytes(need, available)
+		throw new IllegalArgumentException("InfoDisent on layer '" + layer + "' (" + c + " channels) needs about " + readableSize(need, available)
 			+ " of native memory for its " + c + " x " + c + " rotation and its gradients, more than " + machineMemory(available, need) + ": " + (narrower == null ? "choose a narrower layer (fewer channels)"
 				: "choose a narrower layer, such as " + narrower) + ", or train a Bi-ICE head (head=bi_ice), whose size does not"
 			+ " grow with the square of the channels.");
@@ -177,7 +177,7 @@ public final class InfoDisent implements InterpretableHead {
 	 * machine's memory beside Java's heap, which is TensorFlow's on the CPU (a GPU's own memory is not checked).
 	 */
 	static String machineMemory(long available, long need) {
-		return "the " + gigabytes(available, need) + " of the machine's memory beside Java's heap (what TensorFlow has on the CPU)";
+		return "the " + readableSize(available, need) + " of the machine's memory beside Java's heap (what TensorFlow has on the CPU)";
 	}
 
 	/**

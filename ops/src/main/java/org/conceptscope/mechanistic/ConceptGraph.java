@@ -1,6 +1,6 @@
 package org.conceptscope.mechanistic;
 
-import static org.conceptscope.util.Limits.gigabytes;
+import static org.conceptscope.util.Limits.readableSize;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -232,8 +232,8 @@ public final class ConceptGraph {
 				lo = mid + 1;
 			} else hi = mid - 1;
 		}
-		throw new IllegalArgumentException(what + " needs about " + gigabytes(need, left) + " of Java's heap for their activations and concept"
-			+ " coefficients, more than the " + gigabytes(left, need) + " it has free of the " + gigabytes(Runtime.getRuntime().maxMemory())
+		throw new IllegalArgumentException(what + " needs about " + readableSize(need, left) + " of Java's heap for their activations and concept"
+			+ " coefficients, more than the " + readableSize(left, need) + " it has free of the " + readableSize(Runtime.getRuntime().maxMemory())
 			+ " Java may use: give fewer images (" + (fit > 0 ? "at most " + fit + " fit" : "not even one fits") + "; a smaller folder= or"
 			+ " stack), other layers (layers=, deeper ones hold fewer values per image), or give Java more memory (-Xmx"
 			+ Math.max(1, Limits.heapToGive(need, left)) + "g or more; in Fiji, Edit > Options > Memory & Threads...).");

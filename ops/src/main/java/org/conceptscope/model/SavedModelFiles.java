@@ -1,6 +1,6 @@
 package org.conceptscope.model;
 
-import static org.conceptscope.util.Limits.gigabytes;
+import static org.conceptscope.util.Limits.readableSize;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 
@@ -106,13 +106,13 @@ record SavedModelFiles(Path dir, long schemaVersion, MetaGraphDef metaGraph, Str
 	static void checkSize(Path pb, long bytes) {
 		long heap = Runtime.getRuntime().maxMemory();
 		if (bytes > MAX_GRAPH_BYTES) {
-			throw new ModelLoadException(pb + " is " + gigabytes(bytes) + ", more than the 2 GB a TensorFlow graph can be, so it is not a"
+			throw new ModelLoadException(pb + " is " + readableSize(bytes) + ", more than the 2 GB a TensorFlow graph can be, so it is not a"
 				+ " SavedModel graph: choose the folder of the exported model (its saved_model.pb is usually a few MB, the weights are in"
 				+ " variables/).");
 		}
 		if (bytes > heap / 3) {
-			throw new ModelLoadException(pb + " is " + gigabytes(bytes) + "; reading and checking it needs about three times that, more"
-				+ " than the " + gigabytes(heap) + " Java may use: give Java more memory (Edit > Options > Memory & Threads..., or -Xmx),"
+			throw new ModelLoadException(pb + " is " + readableSize(bytes) + "; reading and checking it needs about three times that, more"
+				+ " than the " + readableSize(heap) + " Java may use: give Java more memory (Edit > Options > Memory & Threads..., or -Xmx),"
 				+ " or export the model with its weights in variables/ rather than as constants in the graph.");
 		}
 	}

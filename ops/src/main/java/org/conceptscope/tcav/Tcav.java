@@ -290,7 +290,7 @@ public final class Tcav {
 		throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "A test of %d random images, %d class images and %d concept(s)"
 			+ " needs about %s and Java has %s left: give fewer random images (twice the largest concept's examples are enough;"
 			+ " a large image gives many tiles), fewer class images or concepts, or give Java more memory (-Xmx).", randomPool.dim(0),
-			inputs.dim(0), concepts, Limits.gigabytes(need, available), Limits.gigabytes(available, need)));
+			inputs.dim(0), concepts, Limits.readableSize(need, available), Limits.readableSize(available, need)));
 	}
 
 	/** The size of a concept's random sets: as large as its examples, at most half the pool. */

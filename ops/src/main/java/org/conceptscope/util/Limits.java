@@ -60,8 +60,8 @@ public final class Limits {
 			left = heapLeft(need);
 		if (need <= left) return;
 		long fits = Math.max(0, (long) ((left / 1.25 - fixed) / Math.max(1, perImage)));
-		throw new IllegalArgumentException(what + " need about " + gigabytes(need, left) + " of Java's heap for " + forWhat + ", more than the "
-			+ gigabytes(left, need) + " it has free of the " + gigabytes(Runtime.getRuntime().maxMemory()) + " Java may use: "
+		throw new IllegalArgumentException(what + " need about " + readableSize(need, left) + " of Java's heap for " + forWhat + ", more than the "
+			+ readableSize(left, need) + " it has free of the " + readableSize(Runtime.getRuntime().maxMemory()) + " Java may use: "
 			+ (fits > 0 ? "explain at most " + fits + " " + atATime + ", or " : "") + "give Java more memory (-Xmx"
 			+ Math.max(1, heapToGive(bare, left)) + "g or more; in Fiji, Edit > Options > Memory & Threads...).");
 	}
@@ -70,16 +70,16 @@ public final class Limits {
 	 * "240 MB", "2.5 GB": sizes in the sentences, the same in every one (kB below 1 MB and MB below 1 GB, where "0.0 GB"
 	 * would hide the size).
 	 */
-	public static String gigabytes(long bytes) {
+	public static String readableSize(long bytes) {
 		return size(bytes, 0);
 	}
 
 	/**
-	 * {@code bytes} as {@link #gigabytes(long)} writes it, with as many more digits as it takes to differ from
+	 * {@code bytes} as {@link #readableSize(long)} writes it, with as many more digits as it takes to differ from
 	 * {@code other} ("needs 0.2 GB, more than the 0.2 GB it has free" hides why it is refused). Given the same two sizes
 	 * either way round, it chooses the same digits for both.
 	 */
-	public static String gigabytes(long bytes, long other) {
+	public static String readableSize(long bytes, long other) {
 		int digits = 0;
 		while (digits < 9 && bytes != other && shown(bytes, digits) == shown(other, digits)) digits++;
 		return size(bytes, digits);

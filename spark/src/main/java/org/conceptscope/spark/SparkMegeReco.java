@@ -182,7 +182,7 @@ final class SparkMegeReco {
 			List<Chunk> chunks = chunks(perFile, job.batch(), taskHeap, perImage, files);
 			log.println("ConceptScope Spark mege_reco: the images explained in " + chunks.size() + " task(s) of at most " + job.batch()
 				+ " file(s) and " + imagesFitting(taskHeap, perImage) + " image(s), what a task's share of an executor's heap ("
-				+ Limits.gigabytes(taskHeap) + ") holds.");
+				+ Limits.readableSize(taskHeap) + ") holds.");
 			List<String[]> paths = files.stream().map(f -> new String[] { f.file().toString(), Integer.toString(f.label()) }).toList();
 			Broadcast<List<String[]>> listing = jsc.broadcast(new ArrayList<>(paths));
 			// a file's tiles share their slice's fold, as in the local run
@@ -234,8 +234,8 @@ final class SparkMegeReco {
 		for (int i = 0; i < perFile.length; i++) {
 			if (perFile[i] > fit) {
 				throw new IllegalArgumentException("The file " + files.get(i).file() + " holds " + perFile[i] + " image(s) or tiles, which need"
-					+ " about " + Limits.gigabytes((long) (perFile[i] * (double) perImage * 1.25)) + " of heap for MeGe/ReCo's explanations,"
-					+ " more than the " + Limits.gigabytes(taskHeap) + " a task has (an executor's heap shared by the tasks it runs at once):"
+					+ " about " + Limits.readableSize((long) (perFile[i] * (double) perImage * 1.25)) + " of heap for MeGe/ReCo's explanations,"
+					+ " more than the " + Limits.readableSize(taskHeap) + " a task has (an executor's heap shared by the tasks it runs at once):"
 					+ " give the executors more memory (spark.executor.memory; with a local master the driver's, -Xmx or spark.driver.memory)"
 					+ " or run fewer tasks at once (spark.executor.cores; master=local[n] with a smaller n).");
 			}

@@ -161,7 +161,7 @@ public final class Batch {
 		} catch (OutOfMemoryError e) {
 			// outside the parts (they say where): reading the inputs, loading the model
 			progress.finish();
-			err.println("ConceptScope batch: Java ran out of memory with the " + org.conceptscope.fiji.image.ImagePlusTensors.gigabytes(
+			err.println("ConceptScope batch: Java ran out of memory with the " + org.conceptscope.fiji.image.ImagePlusTensors.readableSize(
 				Runtime.getRuntime().maxMemory()) + " it may use: run the same command again with more memory, e.g. "
 				+ BatchLauncher.command(Math.max(2, (long) Math.ceil(2.0 * Runtime.getRuntime().maxMemory() / (1L << 30)))) + " ... (finished"
 				+ " parts are kept, so it resumes).");

@@ -279,7 +279,7 @@ public final class BatchJob {
 		if (finished != null) known.addAll(finished.inputs);
 		BatchInputs inputs = scanned.hashed(known, bytes -> {
 			if (bytes >= 1L << 30) {
-				ev.message("Reading the input" + (scanned.inputs().size() > 1 ? "s" : "") + " whole once (" + ImagePlusTensors.gigabytes(bytes)
+				ev.message("Reading the input" + (scanned.inputs().size() > 1 ? "s" : "") + " whole once (" + ImagePlusTensors.readableSize(bytes)
 					+ ") for their SHA-256, so that a resumed run can tell they are unchanged...");
 			}
 		});
@@ -535,7 +535,7 @@ public final class BatchJob {
 		long max = Runtime.getRuntime().maxMemory();
 		long suggest = Math.max(2, (long) Math.ceil(2.0 * max / (1L << 30)));
 		IllegalStateException s = new IllegalStateException("Java ran out of memory" + where + " for '" + inputs.inputs().get(0).name() + "' ("
-			+ inputs.width() + " x " + inputs.height() + " pixels) with the " + ImagePlusTensors.gigabytes(max) + " it may use: run the same"
+			+ inputs.width() + " x " + inputs.height() + " pixels) with the " + ImagePlusTensors.readableSize(max) + " it may use: run the same"
 			+ " command again with more memory, e.g. " + BatchLauncher.command(suggest) + " ... (the finished parts"
 			+ (done > 0 ? ", " + done + " slices," : "") + " and batches of tiles are kept, so it resumes), or export a smaller region of the image.",
 			e);

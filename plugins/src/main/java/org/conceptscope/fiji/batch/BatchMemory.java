@@ -63,9 +63,9 @@ final class BatchMemory {
 		Runtime rt = Runtime.getRuntime();
 		long suggest = Limits.heapToGive(need, left);
 		throw new IllegalArgumentException("'" + name + "' is " + s.width() + " x " + s.height() + " pixels: a part of " + entries
-			+ (entries == 1 ? " slice" : " slices") + " of it needs about " + Limits.gigabytes(need, left) + " of Java's memory while it is"
+			+ (entries == 1 ? " slice" : " slices") + " of it needs about " + Limits.readableSize(need, left) + " of Java's memory while it is"
 			+ " explained (about " + need / Math.max(1, (long) s.width() * s.height()) + " bytes a pixel), more than the "
-			+ Limits.gigabytes(left, need) + " free of the " + ImagePlusTensors.gigabytes(rt.maxMemory()) + " Java may use: start Java with"
+			+ Limits.readableSize(left, need) + " free of the " + ImagePlusTensors.readableSize(rt.maxMemory()) + " Java may use: start Java with"
 			+ " more, e.g. " + BatchLauncher.command(suggest) + " ..." + (entries > 1 ? (batchGiven ? ", or give a smaller batch="
 			: ", or give batch=1") : "") + ", or export a smaller region of the image.");
 	}
@@ -84,6 +84,6 @@ final class BatchMemory {
 				+ " region of the image";
 		throw new IllegalArgumentException(String.format(Locale.ROOT, "'%s' is %d x %d pixels: a part of %d %s holds %s of maps, more than"
 			+ " a task can hand back in one array (2 GB): %s.", name, width, height, entries, entries == 1 ? "slice" : "slices",
-			ImagePlusTensors.gigabytes(bytes), fix));
+			ImagePlusTensors.readableSize(bytes), fix));
 	}
 }

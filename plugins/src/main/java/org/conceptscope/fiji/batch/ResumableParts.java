@@ -392,7 +392,7 @@ public final class ResumableParts implements AutoCloseable {
 		}
 		m.inputs.addAll(BatchInputs.withSha256(stamped, files, known, toRead -> {
 			if (toRead >= 1L << 30) {
-				messages.accept("Reading the inputs whole once (" + org.conceptscope.fiji.image.ImagePlusTensors.gigabytes(toRead)
+				messages.accept("Reading the inputs whole once (" + org.conceptscope.fiji.image.ImagePlusTensors.readableSize(toRead)
 					+ ") for their SHA-256, so that a resumed run can tell they are unchanged...");
 			}
 		}));

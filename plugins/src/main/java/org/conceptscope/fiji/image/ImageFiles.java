@@ -87,7 +87,7 @@ public final class ImageFiles {
 		try {
 			imp = tiff && virtualTiff ? FileInfoVirtualStack.openVirtual(abs.toString()) : IJ.openImage(abs.toString());
 		} catch (OutOfMemoryError e) {
-			throw new IllegalArgumentException(abs + " is too large to open in the " + ImagePlusTensors.gigabytes(Runtime.getRuntime().maxMemory())
+			throw new IllegalArgumentException(abs + " is too large to open in the " + ImagePlusTensors.readableSize(Runtime.getRuntime().maxMemory())
 				+ " Java may use: save it as an uncompressed TIFF (read plane by plane), crop it, or give Java more memory (-Xmx).");
 		} catch (RuntimeException e) {
 			// e.g. java.awt.HeadlessException (ImageJ's fallback opener needs a display),
@@ -177,8 +177,8 @@ public final class ImageFiles {
 		long plane = (long) first.width * first.height, heap = Runtime.getRuntime().maxMemory();
 		if (plane > Integer.MAX_VALUE - 8 || plane * Math.max(1, first.getBytesPerPixel()) > heap / 2) {
 			throw new IllegalArgumentException(file + " is " + first.width + " x " + first.height + " pixels: one plane alone needs about "
-				+ ImagePlusTensors.gigabytes(plane * Math.max(1, first.getBytesPerPixel())) + (plane > Integer.MAX_VALUE - 8
-					? ", and ImageJ holds at most 2^31 pixels per plane" : ", more than half the " + ImagePlusTensors.gigabytes(heap)
+				+ ImagePlusTensors.readableSize(plane * Math.max(1, first.getBytesPerPixel())) + (plane > Integer.MAX_VALUE - 8
+					? ", and ImageJ holds at most 2^31 pixels per plane" : ", more than half the " + ImagePlusTensors.readableSize(heap)
 						+ " Java may use")
 				+ ": export the region to explain as a smaller TIFF (crop or scale it down in a viewer that reads large images in"
 				+ " tiles, e.g. Bio-Formats or QuPath)" + (plane > Integer.MAX_VALUE - 8 ? "" : ", or give Java more memory (-Xmx; in Fiji, Edit >"

@@ -157,8 +157,8 @@ public final class ImagePlusTensors {
 		if (perEntry * perValue > left) {
 			// Explaining fewer slices at a time cannot help: one slice alone is too large.
 			throw new IllegalArgumentException("The image '" + imp.getTitle() + "' is " + imp.getWidth() + " x " + imp.getHeight()
-				+ " pixels; one slice of it alone needs about " + org.conceptscope.util.Limits.gigabytes(perEntry * perValue, left) + " for ConceptScope's copies, more"
-				+ " than the " + org.conceptscope.util.Limits.gigabytes(left, perEntry * perValue) + " Java has free: crop it to the region to explain (Image > Crop), scale it"
+				+ " pixels; one slice of it alone needs about " + org.conceptscope.util.Limits.readableSize(perEntry * perValue, left) + " for ConceptScope's copies, more"
+				+ " than the " + org.conceptscope.util.Limits.readableSize(left, perEntry * perValue) + " Java has free: crop it to the region to explain (Image > Crop), scale it"
 				+ " down (Image > Scale...), or give Java more memory (Edit > Options > Memory & Threads..., or -Xmx).");
 		}
 		checkMemory("The image '" + imp.getTitle() + "'", values, perValue);
@@ -174,14 +174,14 @@ public final class ImagePlusTensors {
 	public static void checkMemory(String what, long values, long perValue, String remedy) {
 		long needed = values * perValue, left = org.conceptscope.util.Limits.heapLeft(needed);
 		if (needed <= left) return;
-		throw new IllegalArgumentException(what + " (" + values + " values) needs about " + org.conceptscope.util.Limits.gigabytes(needed, left)
-			+ " for ConceptScope's copies, more than the " + org.conceptscope.util.Limits.gigabytes(left, needed) + " ImageJ has free (of "
-			+ gigabytes(Runtime.getRuntime().maxMemory()) + "): " + remedy + ", or give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx).");
+		throw new IllegalArgumentException(what + " (" + values + " values) needs about " + org.conceptscope.util.Limits.readableSize(needed, left)
+			+ " for ConceptScope's copies, more than the " + org.conceptscope.util.Limits.readableSize(left, needed) + " ImageJ has free (of "
+			+ readableSize(Runtime.getRuntime().maxMemory()) + "): " + remedy + ", or give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx).");
 	}
 
-	/** "240 MB", "2.5 GB": sizes in messages, as {@link org.conceptscope.util.Limits#gigabytes(long)} writes them. */
-	public static String gigabytes(long bytes) {
-		return org.conceptscope.util.Limits.gigabytes(bytes);
+	/** "240 MB", "2.5 GB": sizes in messages, as {@link org.conceptscope.util.Limits#readableSize(long)} writes them. */
+	public static String readableSize(long bytes) {
+		return org.conceptscope.util.Limits.readableSize(bytes);
 	}
 
 	/** Model channels of an image: three per ImageJ channel for RGB, one otherwise. */

@@ -236,9 +236,9 @@ public final class AttributionRun {
 		if (need <= left) return;
 		int n = ImagePlusTensors.batches(image).size();
 		String what = "The image '" + image.getTitle() + "' (" + image.getWidth() + " x " + image.getHeight() + " pixels"
-			+ (n > 1 ? ", " + n + " slices" : "") + ") needs about " + org.conceptscope.util.Limits.gigabytes(need, left) + " to explain tile by tile (the map,"
+			+ (n > 1 ? ", " + n + " slices" : "") + ") needs about " + org.conceptscope.util.Limits.readableSize(need, left) + " to explain tile by tile (the map,"
 			+ " the class map of " + (classifier.classNames().size() + 1) + " planes and the result image together), more than the "
-			+ org.conceptscope.util.Limits.gigabytes(left, need) + " ImageJ has free (of " + ImagePlusTensors.gigabytes(Runtime.getRuntime().maxMemory()) + "): ";
+			+ org.conceptscope.util.Limits.readableSize(left, need) + " ImageJ has free (of " + ImagePlusTensors.readableSize(Runtime.getRuntime().maxMemory()) + "): ";
 		String remedy = n > 1
 			? "explain it in parts with the batch runner (" + org.conceptscope.fiji.batch.BatchLauncher.COMMAND + " input=<stack> ...), take a substack,"
 			: "crop it to the region to explain (Image > Crop), scale it down (Image > Scale...), run it with the batch runner"

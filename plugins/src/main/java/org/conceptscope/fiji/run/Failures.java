@@ -53,7 +53,7 @@ public final class Failures {
 		if (e instanceof OutOfMemoryError) {
 			CommandSpec spec = CommandSpecs.ALL.stream().filter(s -> s.title().equals(title)).findFirst().orElse(null);
 			String remedy = spec == null ? null : CommandSpecs.memoryRemedy(spec);
-			return "Ran out of memory (ImageJ may use " + ImagePlusTensors.gigabytes(Runtime.getRuntime().maxMemory()) + "): "
+			return "Ran out of memory (ImageJ may use " + ImagePlusTensors.readableSize(Runtime.getRuntime().maxMemory()) + "): "
 				+ (remedy == null ? "" : remedy + ", or ") + "give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx).";
 		}
 		if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {

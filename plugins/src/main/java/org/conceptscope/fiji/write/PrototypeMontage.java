@@ -133,8 +133,8 @@ public final class PrototypeMontage {
 		long needed = size[0] * size[1] * (4 + 9), left = org.conceptscope.util.Limits.heapLeft(needed);
 		if (needed <= left) return;
 		throw new IllegalArgumentException(what + " would be " + size[0] + " x " + size[1] + " pixels and needs about "
-			+ org.conceptscope.util.Limits.gigabytes(needed, left) + " to build and save, more than the " + org.conceptscope.util.Limits.gigabytes(left, needed) + " ImageJ has free (of "
-			+ ImagePlusTensors.gigabytes(Runtime.getRuntime().maxMemory()) + "): " + remedy
+			+ org.conceptscope.util.Limits.readableSize(needed, left) + " to build and save, more than the " + org.conceptscope.util.Limits.readableSize(left, needed) + " ImageJ has free (of "
+			+ ImagePlusTensors.readableSize(Runtime.getRuntime().maxMemory()) + "): " + remedy
 			+ ", or give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx).");
 	}
 
