@@ -110,6 +110,18 @@ class FailuresTest {
 		}
 	}
 
+	/** A remedy that names a key the command does not have sends the user to an option that is refused. */
+	@Test
+	void everyKeyAMemoryRemedyNamesIsAKeyOfItsCommand() {
+		java.util.regex.Pattern key = java.util.regex.Pattern.compile("\\b([a-z_]+)=");
+		for (CommandSpec spec : CommandSpecs.ALL) {
+			String remedy = CommandSpecs.memoryRemedy(spec);
+			if (remedy == null) continue;
+			java.util.regex.Matcher m = key.matcher(remedy);
+			while (m.find()) assertTrue(spec.macroKeys().contains(m.group(1)), spec.title() + "'s remedy names " + m.group(1) + "=: " + remedy);
+		}
+	}
+
 	@Test
 	void aFailureInAMacroIsImageJsErrorAndAbortsTheMacroInBatchModeWithoutADialog() throws Exception {
 		try (Context context = new Context(LogService.class)) {
