@@ -229,7 +229,7 @@ public final class RegionExplainer {
 		}
 		int mw = maxX - minX, mh = maxY - minY, c = source.channels();
 		int fixed = TiledExplainer.fixedBatch(classifier), batch = TiledExplainer.batchSize(classifier);
-		long imageValues = TiledExplainer.pointwise(classifier.normalization(), source.typeMax()) ? 0 : (long) height * width * c;
+		long imageValues = org.conceptscope.tensor.Normalization.pointwise(classifier.normalization(), source.typeMax()) ? 0 : (long) height * width * c;
 		checkMemory(region, n, mw, mh, (long) (batch + fixed) * th * tw * c, imageValues);
 		// Methods whose random draws follow an image's number in its batch (SmoothGrad) get batches
 		// of consecutive tile numbers; a dense model's tiles, batches of one zone.

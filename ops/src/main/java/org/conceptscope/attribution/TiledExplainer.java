@@ -313,22 +313,6 @@ public final class TiledExplainer {
 		return out;
 	}
 
-	/** Whether a normalisation treats each pixel on its own (so tiles can be normalised one by one). */
-	public static boolean pointwise(Normalization normalization, double typeMax) {
-		if (normalization instanceof Normalization.UnitRange) return !Double.isNaN(typeMax);
-		if (normalization instanceof Normalization.Percentile || normalization instanceof Normalization.ZeroMeanUnitVariance) return false;
-		if (normalization instanceof Normalization.Joint j) return pointwise(j.perChannel(), typeMax);
-		if (normalization instanceof Normalization.Steps s) {
-			double max = typeMax;
-			for (Normalization step : s.steps()) {
-				if (!pointwise(step, max)) return false;
-				max = Double.NaN;
-			}
-			return true;
-		}
-		return true;
-	}
-
 	/** Tiles a batch at a time: the classifier's preferred batch size, rounded to a fixed batch size of the model. */
 	static int batchSize(Classifier classifier) {
 		int fixed = fixedBatch(classifier);
@@ -377,7 +361,7 @@ public final class TiledExplainer {
 			this.source = source;
 			this.normalization = normalization;
 			this.grid = grid;
-			this.pointwise = pointwise(normalization, source.typeMax());
+			this.pointwise = Normalization.pointwise(normalization, source.typeMax());
 		}
 
 		/** Tiles [g, g+count) as a normalised batch, padded by repeating the last tile to a multiple of {@code multiple}. */

@@ -3,7 +3,6 @@ package org.conceptscope.tensor;
 import java.util.List;
 import java.util.Locale;
 
-import org.conceptscope.attribution.TiledExplainer;
 
 /**
  * Values of an image that a normalisation's cast to an integer type ({@link Normalization.Cast}: a bioimage.io
@@ -60,7 +59,7 @@ public record CastOverflow(String dtype, long count, long values, double min, do
 		if (last < 0) return null;
 		int h = source.height(), w = source.width(), c = source.channels();
 		Normalization before = last == 0 ? new Normalization.None() : new Normalization.Steps(steps.subList(0, last));
-		boolean pointwise = TiledExplainer.pointwise(before, source.typeMax());
+		boolean pointwise = Normalization.pointwise(before, source.typeMax());
 		if (!pointwise && (long) h * w * c > WHOLE_IMAGE_VALUES) return null;
 		int band = pointwise ? Math.min(BAND, h) : h;
 		CastOverflow first = null;

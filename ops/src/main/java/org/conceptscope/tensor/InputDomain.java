@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import org.conceptscope.attribution.TiledExplainer;
 
 /**
  * What a model's inputs looked like, per channel, in its normalised units: the mean and standard
@@ -135,7 +134,7 @@ public record InputDomain(double[] mean, double[] std, double[] imageStdLow, dou
 	 */
 	public static InputDomain of(TileSource source, int image, Normalization normalization) {
 		int h = source.height(), w = source.width(), c = source.channels();
-		boolean pointwise = TiledExplainer.pointwise(normalization, source.typeMax());
+		boolean pointwise = Normalization.pointwise(normalization, source.typeMax());
 		if (!pointwise && (long) h * w * c > CastOverflow.WHOLE_IMAGE_VALUES) return null;
 		Moments m = new Moments(c);
 		int band = pointwise ? Math.min(BAND, h) : h;

@@ -11,6 +11,25 @@ import java.util.Map;
 public sealed interface Normalization {
 
 	/**
+	 * Whether a normalisation treats each pixel on its own, so tiles (or bands) of an image can be normalised one by one;
+	 * {@code typeMax}: the largest value of the image's type, NaN when it has none (float), as unit_range needs it.
+	 */
+	static boolean pointwise(Normalization normalization, double typeMax) {
+		if (normalization instanceof UnitRange) return !Double.isNaN(typeMax);
+		if (normalization instanceof Percentile || normalization instanceof ZeroMeanUnitVariance) return false;
+		if (normalization instanceof Joint j) return pointwise(j.perChannel(), typeMax);
+		if (normalization instanceof Steps s) {
+			double max = typeMax;
+			for (Normalization step : s.steps()) {
+				if (!pointwise(step, max)) return false;
+				max = Double.NaN;
+			}
+			return true;
+		}
+		return true;
+	}
+
+	/**
 	 * Normalises one image in place. Values are interleaved HWC (channel fastest);
 	 * {@code typeMax} is the pixel type's maximum for integer images (255, 65535) and NaN for
 	 * float images.

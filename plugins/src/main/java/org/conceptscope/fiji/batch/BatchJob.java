@@ -340,7 +340,7 @@ public final class BatchJob {
 		String name = inputs.inputs().get(0).name();
 		boolean tiled = TiledExplainer.needsTiles(classifier, h, w);
 		boolean palette = inputs.palette() && Models.readsPalette(classifier);
-		boolean statistics = !TiledExplainer.pointwise(classifier.normalization(), ImagePlusTensors.typeMax(inputs.open(0)));
+		boolean statistics = !org.conceptscope.tensor.Normalization.pointwise(classifier.normalization(), ImagePlusTensors.typeMax(inputs.open(0)));
 		BatchMemory.check(name, new BatchMemory.Shape(w, h, inputs.sourceBytes(), channelsRead(classifier, inputs), tiled, palette, statistics), perPart,
 			batchGiven);
 		if (handedOver) BatchMemory.checkHandedOver(name, w, h, perPart);

@@ -45,7 +45,7 @@ public final class ImagePlusTensors {
 		checkMemory(imp, false);
 		ImageTiles.Origin origin = ImageTiles.origin(imp);
 		FloatTensor t;
-		if (origin != null && !TiledExplainer.pointwise(normalization, typeMax(origin.image()))) {
+		if (origin != null && !Normalization.pointwise(normalization, typeMax(origin.image()))) {
 			t = TiledExplainer.tiles(new ImagePlusTiles(origin.image()), normalization, origin.grid());
 		} else {
 			t = tensorOf(toImg(imp), normalization);

@@ -210,7 +210,7 @@ public final class AttributionRun {
 			settings.overlap());
 		long tile = (long) grid.tileHeight() * grid.tileWidth();
 		long batch = Math.max(1, classifier.preferredBatchSize());
-		boolean pointwise = org.conceptscope.attribution.TiledExplainer.pointwise(classifier.normalization(), ImagePlusTensors.typeMax(image));
+		boolean pointwise = org.conceptscope.tensor.Normalization.pointwise(classifier.normalization(), ImagePlusTensors.typeMax(image));
 		long input = pointwise && Models.paletteAsRgb(image, classifier) == image ? 0 : plane * c * 4; // one plane at a time
 		long tiles = 2 * batch * tile * (c + 1L) * 4; // the batch of tiles and its maps, and as much again for the method's work
 		long blended = n * plane * 4;
