@@ -95,12 +95,8 @@ public final class TiffStackWriter implements Closeable {
 		// Where a long escaped unit leaves no room, optional lines go, in this order, until the description fits
 		// (with the longest min and max a double prints): the frame interval, then the origin. The pixel size and
 		// spacing always fit, so the maps keep their pixel size.
-		for (int dropped = 0; dropped < 2 && !fits(); dropped++) {
-			switch (dropped) {
-				case 0 -> this.time = "";
-				default -> this.origins = false;
-			}
-		}
+		if (!fits()) this.time = "";
+		if (!fits()) this.origins = false;
 		this.labelChars = labelChars;
 		long firstIfd = 8, firstIfdSize = 2 + 12L * firstTags() + 4;
 		this.descriptionOffset = firstIfd + firstIfdSize;
