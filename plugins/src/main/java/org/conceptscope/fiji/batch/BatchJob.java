@@ -820,7 +820,7 @@ public final class BatchJob {
 	 * for a file of several planes, so each plane names where it comes from.
 	 */
 	private static String mapLabel(String file, ImagePlus source, BatchIndex where, int entry, String what) {
-		String slice = SliceLabels.shortLabel(source, where.slice(entry), where.frame(entry));
+		String slice = SliceLabels.shortLabel(source, where, entry);
 		if (file == null) return SliceLabels.mapLabel(slice, what);
 		String lead = SliceLabels.shorten(file);
 		if (where.size() > 1) lead += ":" + (slice.isEmpty() ? Integer.toString(entry + 1) : slice);

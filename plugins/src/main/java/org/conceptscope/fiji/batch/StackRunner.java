@@ -114,7 +114,7 @@ public final class StackRunner {
 					row.set(0, Integer.toString(all.slice(from + b)));
 					row.set(1, Integer.toString(all.frame(from + b)));
 					ResultsCsvWriter.appendLine(line, row);
-					tiff.write(e.map(b), SliceLabels.mapLabel(SliceLabels.shortLabel(image, all.slice(from + b), all.frame(from + b)),
+					tiff.write(e.map(b), SliceLabels.mapLabel(SliceLabels.shortLabel(image, all, from + b),
 						method.name(), e.className(e.target(b))));
 				}
 				out.write(line.toString());

@@ -23,6 +23,11 @@ public final class SliceLabels {
 		return shorten(raw(imp, slice, frame));
 	}
 
+	/** {@link #shortLabel(ImagePlus, int, int)} of batch entry {@code b}'s slice and frame. */
+	public static String shortLabel(ImagePlus imp, BatchIndex batches, int b) {
+		return shortLabel(imp, batches.slice(b), batches.frame(b));
+	}
+
 	/**
 	 * A label as ImageJ's {@code ImageStack.getShortSliceLabel} shortens it: the first line, without a
 	 * file extension ({@code .tif}, {@code .dcm}; not {@code .001}), at most {@link #SHORT} characters;

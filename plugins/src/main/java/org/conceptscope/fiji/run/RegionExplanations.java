@@ -67,7 +67,7 @@ public final class RegionExplanations {
 		for (int b = 0; b < batches.size(); b++) {
 			float[] plane = plane(results, b, w, h);
 			range = HeatmapWriter.widen(range, plane);
-			String label = SliceLabels.mapLabel(SliceLabels.shortLabel(image, batches.slice(b), batches.frame(b)), planeLabel(method.name()));
+			String label = SliceLabels.mapLabel(SliceLabels.shortLabel(image, batches, b), planeLabel(method.name()));
 			stack.addSlice(label, new FloatProcessor(w, h, plane));
 		}
 		ImagePlus maps = new ImagePlus(title(image, method.name()), stack);

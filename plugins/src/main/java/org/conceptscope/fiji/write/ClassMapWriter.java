@@ -62,7 +62,7 @@ public final class ClassMapWriter {
 				for (int j = 1; j < k; j++) if (planes[j][i] > planes[best][i]) best = j;
 				label[i] = best;
 			}
-			String slice = SliceLabels.shortLabel(imp, batches.slice(b), batches.frame(b)); // as every map image names its slice
+			String slice = SliceLabels.shortLabel(imp, batches, b); // as every map image names its slice
 			for (int j = 0; j < k; j++) stack.addSlice(SliceLabels.mapLabel(slice, "p(" + e.className(j) + ")"), new FloatProcessor(w, h, planes[j]));
 			stack.addSlice(SliceLabels.mapLabel(slice, "class"), new FloatProcessor(w, h, label));
 		}

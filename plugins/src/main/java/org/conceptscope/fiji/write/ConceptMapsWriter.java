@@ -96,7 +96,7 @@ public final class ConceptMapsWriter {
 			ImageProcessor ip = k <= 255 ? new ByteProcessor(w, h) : new ShortProcessor(w, h);
 			for (int p = 0; p < w * h; p++) ip.set(p, labels[b * w * h + p]);
 			// the slice's short label: a DICOM header describes the image's pixels, not these labels
-			String label = SliceLabels.shortLabel(imp, batches.slice(b), batches.frame(b));
+			String label = SliceLabels.shortLabel(imp, batches, b);
 			stack.addSlice(label.isEmpty() ? null : label, ip);
 		}
 		ImagePlus out = new ImagePlus(labelsTitle(imp), stack);

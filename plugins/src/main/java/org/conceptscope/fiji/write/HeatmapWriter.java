@@ -47,7 +47,7 @@ public final class HeatmapWriter {
 			}
 			float[] map = e.map(b);
 			ranges[channels] = widen(ranges[channels], map);
-			stack.addSlice(SliceLabels.mapLabel(SliceLabels.shortLabel(imp, batches.slice(b), batches.frame(b)), e.method(),
+			stack.addSlice(SliceLabels.mapLabel(SliceLabels.shortLabel(imp, batches, b), e.method(),
 				e.className(e.target(b))), new FloatProcessor(w, h, map));
 		}
 		ImagePlus out = new ImagePlus(title(imp, e.method(), true), stack);
@@ -79,7 +79,7 @@ public final class HeatmapWriter {
 			float[] map = e.map(b);
 			range = widen(range, map);
 			// The maps alone have no image planes to carry the user's slice label: its short form leads the map's label.
-			stack.addSlice(SliceLabels.mapLabel(SliceLabels.shortLabel(imp, batches.slice(b), batches.frame(b)), e.method(),
+			stack.addSlice(SliceLabels.mapLabel(SliceLabels.shortLabel(imp, batches, b), e.method(),
 				e.className(e.target(b))), new FloatProcessor(imp.getWidth(), imp.getHeight(), map));
 		}
 		ImagePlus out = new ImagePlus(title(imp, e.method(), false), stack);

@@ -58,7 +58,7 @@ public final class MapChannels {
 				ranges[c] = HeatmapWriter.widen(ranges[c], plane);
 				stack.addSlice(HeatmapWriter.channelLabel(imp, batches, b, c), new FloatProcessor(w, h, plane));
 			}
-			String slice = SliceLabels.shortLabel(imp, batches.slice(b), batches.frame(b));
+			String slice = SliceLabels.shortLabel(imp, batches, b);
 			for (int q = 0; q < k; q++) {
 				float[] m = map(maps, b, q);
 				ranges[channels + q] = HeatmapWriter.widen(ranges[channels + q], m);
