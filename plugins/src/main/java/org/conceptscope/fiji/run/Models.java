@@ -81,13 +81,11 @@ public final class Models {
 	 */
 	public static TensorFlowClassifier openTensorFlow(Path model, String command) {
 		Classifiers.Kind kind = Classifiers.kind(model);
-		if (kind == Classifiers.Kind.BIOIMAGE) { // its SavedModel, when it has one, runs here: say how to reach it
-			throw new ModelLoadException(command + " reads the model's TensorFlow graph, so it runs on TensorFlow SavedModels only; " + model
-				+ " is a " + kind.label() + ": explain it with Attribution or Concept Discovery, or, " + Classifiers.PACKAGE_SAVED_MODEL + ".");
-		}
 		if (kind != Classifiers.Kind.TENSORFLOW) {
+			// a package's SavedModel, when it has one, runs here: say how to reach it
 			throw new ModelLoadException(command + " reads the model's TensorFlow graph, so it runs on TensorFlow SavedModels only; " + model
-				+ " is a " + kind.label() + ": explain it with Attribution or Concept Discovery instead.");
+				+ " is a " + kind.label() + ": explain it with Attribution or Concept Discovery"
+				+ (kind == Classifiers.Kind.BIOIMAGE ? ", or, " + Classifiers.PACKAGE_SAVED_MODEL + "." : " instead."));
 		}
 		Classifier opened = Classifiers.open(model);
 		if (opened instanceof TensorFlowClassifier tf) return tf;
