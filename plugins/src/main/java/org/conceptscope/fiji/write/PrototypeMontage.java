@@ -1,6 +1,5 @@
 package org.conceptscope.fiji.write;
 
-import org.conceptscope.fiji.image.ImagePlusTensors;
 import org.conceptscope.fiji.image.ImageSet;
 import ij.ImagePlus;
 import ij.gui.Overlay;
@@ -108,7 +107,6 @@ public final class PrototypeMontage {
 		return imp;
 	}
 
-	/** The whole factor of pixel replication that brings the longer side of a cell to at least {@value #MIN_PANEL} pixels. */
 	/** Width and height of the montage of {@code rows} rows of {@code columns} cells of this size, as {@link #build} makes it. */
 	static long[] size(int rows, int columns, int cellWidth, int cellHeight, int minWidth) {
 		int scale = scale(cellWidth, cellHeight);
@@ -134,10 +132,11 @@ public final class PrototypeMontage {
 		if (needed <= left) return;
 		throw new IllegalArgumentException(what + " would be " + size[0] + " x " + size[1] + " pixels and needs about "
 			+ org.conceptscope.util.Limits.readableSize(needed, left) + " to build and save, more than the " + org.conceptscope.util.Limits.readableSize(left, needed) + " ImageJ has free (of "
-			+ ImagePlusTensors.readableSize(Runtime.getRuntime().maxMemory()) + "): " + remedy
+			+ org.conceptscope.util.Limits.readableSize(Runtime.getRuntime().maxMemory()) + "): " + remedy
 			+ ", or give ImageJ more memory (Edit > Options > Memory & Threads..., or -Xmx).");
 	}
 
+	/** The whole factor of pixel replication that brings the longer side of a cell to at least {@value #MIN_PANEL} pixels. */
 	static int scale(int cellWidth, int cellHeight) {
 		return Math.max(1, (int) Math.ceil(MIN_PANEL / (double) Math.max(cellWidth, cellHeight)));
 	}
